@@ -1,0 +1,268 @@
+// Package config reads the server's settings from the environment (DESIGN.md, "Configuration").
+// Load is given the lookup function rather than reading os.Getenv itself, so that tests and
+// cmd/xuqm's flags can supply values without touching the process environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	// Embedded zone data: XUQM_TIMEZONE must work in slim containers without /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+// Defaults for the demo app's credentials, cited by the README. They only protect sample data,
+// and a deployment that cares sets its own.
+const (
+	DefaultDemoAppSecret = "demo-app-secret-change-me"
+	DefaultDemoPassword  = "Demo@123456"
+	DefaultAdminPassword = "Admin@123456"
+)
+
+// The route groups an instance can serve (XUQM_SERVICES).
+const (
+	AreaTenant = "tenant"
+	AreaOps    = "ops"
+	AreaDemo   = "demo"
+	AreaIM     = "im"
+	AreaPush   = "push"
+	AreaFile   = "file"
+	AreaUpdate = "update"
+)
+
+// Areas lists every route group in a fixed order; "all" in XUQM_SERVICES means these.
+var Areas = []string{AreaTenant, AreaOps, AreaDemo, AreaIM, AreaPush, AreaFile, AreaUpdate}
+
+// Log formats (XUQM_LOG_FORMAT).
+const (
+	LogText = "text"
+	LogJSON = "json"
+)
+
+// SMTPTLS is how the mail client secures its connection (XUQM_SMTP_TLS).
+type SMTPTLS string
+
+const (
+	SMTPTLSNone     SMTPTLS = "none"
+	SMTPTLSStartTLS SMTPTLS = "starttls"
+	SMTPTLSImplicit SMTPTLS = "tls"
+)
+
+// SMTP is the outgoing mail server. An empty Addr means no server: mail goes to the log and the
+// outbox table.
+type SMTP struct {
+	Addr     string // host:port
+	User     string
+	Password string
+	From     string
+	TLS      SMTPTLS
+}
+
+// Enabled reports whether mail is sent over SMTP.
+func (s SMTP) Enabled() bool { return s.Addr != "" }
+
+// Config is every setting of the server, parsed and validated.
+type Config struct {
+	Addr        string // XUQM_ADDR
+	DatabaseURL string // DATABASE_URL; empty: see postgres.Open
+	DataDir     string // XUQM_DATA_DIR
+	// Services is the set of areas this instance serves (XUQM_SERVICES); use Serves.
+	Services map[string]bool
+
+	JWTSecret     string // XUQM_JWT_SECRET; empty: generated once and kept in the database
+	AdminPassword string // XUQM_ADMIN_PASSWORD
+	DemoAppSecret string // XUQM_DEMO_APP_SECRET
+	DemoPassword  string // XUQM_DEMO_PASSWORD
+
+	SMTP           SMTP
+	CaptchaEnabled bool   // XUQM_CAPTCHA on|off
+	NATSURL        string // XUQM_NATS_URL; empty: in-process event bus
+	// Timezone is the zone of zone-less time filters (XUQM_TIMEZONE).
+	Timezone *time.Location
+
+	LogLevel  slog.Level // XUQM_LOG_LEVEL: debug, info, warn, error
+	LogFormat string     // XUQM_LOG_FORMAT: LogText or LogJSON
+
+	// CORSOrigins are the browser origins allowed by CORS; empty sends no CORS headers, "*" any.
+	CORSOrigins []string
+	// WSOrigins are the origin patterns (host globs, as coder/websocket's OriginPatterns) a
+	// WebSocket upgrade may come from.
+	WSOrigins []string
+
+	MaxBodyBytes   int64 // XUQM_MAX_BODY_BYTES: JSON request bodies
+	FileMaxBytes   int64 // XUQM_FILE_MAX_BYTES: uploads
+	ThumbMaxPixels int64 // XUQM_THUMB_MAX_PIXELS: larger images get no thumbnail
+
+	IMRevokeWindow  time.Duration // XUQM_IM_REVOKE_WINDOW
+	TokenTTL        time.Duration // XUQM_TOKEN_TTL
+	PublicURL       string        // XUQM_PUBLIC_URL, no trailing slash: base of download URLs
+	ShutdownTimeout time.Duration // XUQM_SHUTDOWN_TIMEOUT
+}
+
+// Serves reports whether this instance serves the routes of area (one of Areas).
+func (c Config) Serves(area string) bool { return c.Services[area] }
+
+// Load reads the settings through getenv (os.Getenv in production) and validates them. The error
+// names every variable that is wrong, not only the first.
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		Addr:        r.str("XUQM_ADDR", ":8080"),
+		DatabaseURL: r.str("DATABASE_URL", ""),
+		DataDir:     r.str("XUQM_DATA_DIR", "./data"),
+		Services:    r.services("XUQM_SERVICES"),
+
+		JWTSecret:     r.str("XUQM_JWT_SECRET", ""),
+		AdminPassword: r.str("XUQM_ADMIN_PASSWORD", DefaultAdminPassword),
+		DemoAppSecret: r.str("XUQM_DEMO_APP_SECRET", DefaultDemoAppSecret),
+		DemoPassword:  r.str("XUQM_DEMO_PASSWORD", DefaultDemoPassword),
+
+		SMTP:           r.smtp(),
+		CaptchaEnabled: r.onOff("XUQM_CAPTCHA", true),
+		NATSURL:        r.str("XUQM_NATS_URL", ""),
+		Timezone:       r.location("XUQM_TIMEZONE", "Asia/Shanghai"),
+
+		LogLevel:  r.logLevel("XUQM_LOG_LEVEL", slog.LevelInfo),
+		LogFormat: r.oneOf("XUQM_LOG_FORMAT", LogText, LogText, LogJSON),
+
+		CORSOrigins: r.list("XUQM_CORS_ORIGINS", ""),
+		WSOrigins:   r.list("XUQM_WS_ORIGINS", "*"),
+
+		MaxBodyBytes:   r.size("XUQM_MAX_BODY_BYTES", 1<<20),
+		FileMaxBytes:   r.size("XUQM_FILE_MAX_BYTES", 100<<20),
+		ThumbMaxPixels: r.size("XUQM_THUMB_MAX_PIXELS", 40_000_000),
+
+		IMRevokeWindow:  r.duration("XUQM_IM_REVOKE_WINDOW", 2*time.Minute),
+		TokenTTL:        r.duration("XUQM_TOKEN_TTL", 24*time.Hour),
+		PublicURL:       r.publicURL("XUQM_PUBLIC_URL", "http://localhost:8080"),
+		ShutdownTimeout: r.duration("XUQM_SHUTDOWN_TIMEOUT", 15*time.Second),
+	}
+	if c.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			r.fail("XUQM_ADDR", c.Addr, "want host:port or :port")
+		}
+	}
+	if c.DataDir == "" {
+		r.fail("XUQM_DATA_DIR", "", "must not be empty")
+	}
+	if c.AdminPassword == "" {
+		r.fail("XUQM_ADMIN_PASSWORD", "", "must not be empty")
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		r.fail("XUQM_JWT_SECRET", "(hidden)", "must be at least 32 bytes, or unset to have one generated")
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// LogValue keeps secrets out of the log when the configuration is logged at start-up.
+func (c Config) LogValue() slog.Value {
+	services := make([]string, 0, len(Areas))
+	for _, a := range Areas {
+		if c.Serves(a) {
+			services = append(services, a)
+		}
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.Bool("databaseURL", c.DatabaseURL != ""),
+		slog.String("dataDir", c.DataDir),
+		slog.String("services", strings.Join(services, ",")),
+		slog.Bool("jwtSecret", c.JWTSecret != ""),
+		slog.String("smtp", c.SMTP.Addr),
+		slog.Bool("captcha", c.CaptchaEnabled),
+		slog.Bool("nats", c.NATSURL != ""),
+		slog.String("timezone", c.Timezone.String()),
+		slog.String("publicURL", c.PublicURL),
+	)
+}
+
+func (r *reader) services(name string) map[string]bool {
+	set := make(map[string]bool, len(Areas))
+	names := r.list(name, "all")
+	if len(names) == 0 {
+		r.fail(name, "", `name at least one of `+strings.Join(Areas, ", ")+` or "all"`)
+	}
+	for _, n := range names {
+		n = strings.ToLower(n)
+		switch {
+		case n == "all":
+			for _, a := range Areas {
+				set[a] = true
+			}
+		case slices.Contains(Areas, n):
+			set[n] = true
+		default:
+			r.fail(name, n, "unknown service; want "+strings.Join(Areas, ", ")+` or "all"`)
+		}
+	}
+	return set
+}
+
+func (r *reader) smtp() SMTP {
+	s := SMTP{
+		Addr:     r.str("XUQM_SMTP_ADDR", ""),
+		User:     r.str("XUQM_SMTP_USER", ""),
+		Password: r.str("XUQM_SMTP_PASSWORD", ""),
+		From:     r.str("XUQM_SMTP_FROM", ""),
+	}
+	// Port 465 is SMTP over TLS by convention (RFC 8314); every other port starts plain and
+	// upgrades.
+	def := string(SMTPTLSStartTLS)
+	if _, port, err := net.SplitHostPort(s.Addr); err == nil && port == "465" {
+		def = string(SMTPTLSImplicit)
+	}
+	s.TLS = SMTPTLS(r.oneOf("XUQM_SMTP_TLS", def,
+		string(SMTPTLSNone), string(SMTPTLSStartTLS), string(SMTPTLSImplicit)))
+	if s.Addr == "" {
+		return s
+	}
+	if host, port, err := net.SplitHostPort(s.Addr); err != nil || host == "" || port == "" {
+		r.fail("XUQM_SMTP_ADDR", s.Addr, "want host:port")
+	}
+	if s.From == "" {
+		s.From = s.User
+	}
+	if !strings.Contains(s.From, "@") {
+		r.fail("XUQM_SMTP_FROM", s.From, "want a mail address (it defaults to XUQM_SMTP_USER)")
+	}
+	return s
+}
+
+func (r *reader) location(name, def string) *time.Location {
+	v := r.str(name, def)
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		r.fail(name, v, "unknown time zone; want an IANA name such as Asia/Shanghai or UTC")
+		return time.UTC
+	}
+	return loc
+}
+
+func (r *reader) logLevel(name string, def slog.Level) slog.Level {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		r.fail(name, v, "want debug, info, warn or error")
+		return def
+	}
+	return l
+}
+
+// fmtErr is shared by every check so that all messages read alike.
+func fmtErr(name, value, why string) error {
+	if value == "" {
+		return fmt.Errorf("config: %s: %s", name, why)
+	}
+	return fmt.Errorf("config: %s=%q: %s", name, value, why)
+}

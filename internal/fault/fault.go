@@ -1,0 +1,131 @@
+// Package fault is the small error vocabulary that services speak. A service returns a *Error
+// whose Message is safe to show to a client; the HTTP layer maps its Kind to a status in one
+// place, and logs Err, the cause a client never sees.
+package fault
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind is what went wrong, from the caller's point of view.
+type Kind int
+
+// The kinds, each with one HTTP status (see internal/httpapi).
+const (
+	Internal Kind = iota
+	Invalid
+	Unauthorized
+	Forbidden
+	NotFound
+	Conflict
+	TooLarge
+	Unsupported
+	RateLimited
+	NotImplemented
+)
+
+var kindNames = [...]string{"internal", "invalid", "unauthorized", "forbidden", "not found", "conflict", "too large", "unsupported", "rate limited", "not implemented"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// FieldError names one input at fault.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Error is an outcome a client should be told about.
+type Error struct {
+	Kind    Kind
+	Message string       // a sentence a developer can act on
+	Fields  []FieldError // Invalid only: the inputs at fault
+	// RetryAfter tells a RateLimited caller when to come back.
+	RetryAfter time.Duration
+	Err        error // the cause, for the log only
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Kind.String() + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return e.Kind.String() + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func newf(k Kind, format string, args []any) *Error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalidf reports bad input.
+func Invalidf(format string, args ...any) *Error { return newf(Invalid, format, args) }
+
+// InvalidField reports one bad input by name.
+func InvalidField(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return &Error{Kind: Invalid, Message: field + ": " + msg, Fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// Unauthorizedf reports a missing, invalid or expired credential.
+func Unauthorizedf(format string, args ...any) *Error { return newf(Unauthorized, format, args) }
+
+// Forbiddenf reports a known caller that may not do this.
+func Forbiddenf(format string, args ...any) *Error { return newf(Forbidden, format, args) }
+
+// NotFoundf reports a resource that does not exist, or that the caller may not know of.
+func NotFoundf(format string, args ...any) *Error { return newf(NotFound, format, args) }
+
+// Conflictf reports a resource that exists already or a state that forbids the change.
+func Conflictf(format string, args ...any) *Error { return newf(Conflict, format, args) }
+
+// TooLargef reports an upload or body over its limit.
+func TooLargef(format string, args ...any) *Error { return newf(TooLarge, format, args) }
+
+// Unsupportedf reports content of a type the route does not handle.
+func Unsupportedf(format string, args ...any) *Error { return newf(Unsupported, format, args) }
+
+// RateLimitedf reports a caller over its limit.
+func RateLimitedf(retryAfter time.Duration, format string, args ...any) *Error {
+	e := newf(RateLimited, format, args)
+	e.RetryAfter = retryAfter
+	return e
+}
+
+// NotBuilt is the answer of a route whose issue is still open.
+func NotBuilt(operation string) *Error {
+	return &Error{Kind: NotImplemented, Message: "this route (" + operation + ") is not implemented yet"}
+}
+
+// Wrap reports an unexpected failure; the client sees only that it happened.
+func Wrap(err error, context string) error {
+	if err == nil {
+		return nil
+	}
+	var fe *Error
+	if errors.As(err, &fe) {
+		return err
+	}
+	return &Error{Kind: Internal, Message: "internal error", Err: fmt.Errorf("%s: %w", context, err)}
+}
+
+// As returns the *Error in err's chain; anything else is Internal.
+func As(err error) *Error {
+	var fe *Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return &Error{Kind: Internal, Message: "internal error", Err: err}
+}
+
+// Is tells whether err is a *Error of kind k.
+func Is(err error, k Kind) bool {
+	var fe *Error
+	return errors.As(err, &fe) && fe.Kind == k
+}

@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+// operation is what the gate knows of one route of the contract.
+type operation struct {
+	route       *routers.Route
+	requirement auth.Requirement
+	area        string
+	streamed    bool // multipart body: streamed by the handler, never read whole here
+}
+
+// serviceOfTag is the service whose switch and key hold for the routes of a tag.
+var serviceOfTag = map[string]string{"im": "IM", "im-admin": "IM", "push": "PUSH", "file": "FILE", "update": "UPDATE"}
+
+// areaOfTag is the route group (XUQM_SERVICES) of a tag.
+var areaOfTag = map[string]string{
+	"auth": "tenant", "apps": "tenant", "sub-accounts": "tenant", "ops": "ops", "demo": "demo",
+	"im": "im", "im-admin": "im", "push": "push", "file": "file", "update": "update",
+}
+
+// operations reads every operation of the contract, keyed by "METHOD /path/{template}",
+// the same template chi matches.
+func operations(spec *openapi3.T) map[string]*operation {
+	ops := map[string]*operation{}
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			o := &operation{route: &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op}}
+			security := spec.Security
+			if op.Security != nil {
+				security = *op.Security
+			}
+			for _, req := range security {
+				for name := range req {
+					o.requirement.Schemes = append(o.requirement.Schemes, auth.Scheme(name))
+				}
+			}
+			if len(op.Tags) > 0 {
+				o.requirement.Service = serviceOfTag[op.Tags[0]]
+				o.area = areaOfTag[op.Tags[0]]
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil && op.RequestBody.Value.Content.Get("multipart/form-data") != nil {
+				o.streamed = true
+			}
+			ops[method+" "+path] = o
+		}
+	}
+	return ops
+}
+
+// gate checks every request of the contract before a handler sees it: the route group is
+// served here, the caller is who the route's security accepts, and the request matches the
+// contract. The principal goes into the context.
+type gate struct {
+	mux     *chi.Mux
+	ops     map[string]*operation
+	authn   *auth.Authenticator
+	serves  func(area string) bool
+	maxBody int64
+}
+
+func (g *gate) handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rctx := chi.NewRouteContext()
+		path := r.URL.RawPath
+		if path == "" {
+			path = r.URL.Path
+		}
+		if !g.mux.Match(rctx, r.Method, path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		op := g.ops[r.Method+" "+rctx.RoutePattern()]
+		if op == nil { // /healthz, /metrics, /ws/im: outside the contract's operations
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !g.serves(op.area) {
+			writeError(w, r, fault.NotFoundf("this instance does not serve the %s routes", op.area))
+			return
+		}
+		if !op.streamed && r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, g.maxBody)
+		}
+		body := &spooledBody{r: r}
+		defer body.cleanup()
+		p, err := g.authn.Authenticate(r.Context(), op.requirement, credentials(r, body.hash))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := g.validate(r.Context(), r, rctx, op); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+	})
+}
+
+func credentials(r *http.Request, bodyHash func() (string, error)) auth.Credentials {
+	c := auth.Credentials{
+		Method:     r.Method,
+		QueryToken: r.URL.Query().Get("token"),
+		AppKey:     r.URL.Query().Get("appId"),
+		Signature:  r.Header.Get("X-App-Signature"),
+		Signed: auth.SignedRequest{
+			Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+			Timestamp: r.Header.Get("X-App-Timestamp"), Nonce: r.Header.Get("X-App-Nonce"),
+		},
+		BodyHash: bodyHash,
+	}
+	if c.AppKey == "" {
+		c.AppKey = r.Header.Get("X-App-Key")
+	}
+	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		c.Bearer = strings.TrimSpace(h[7:])
+	}
+	return c
+}
+
+func (g *gate) validate(ctx context.Context, r *http.Request, rctx *chi.Context, op *operation) error {
+	params := make(map[string]string, len(rctx.URLParams.Keys))
+	for i, k := range rctx.URLParams.Keys {
+		params[k] = rctx.URLParams.Values[i]
+	}
+	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: params, Route: op.route,
+		Options: &openapi3filter.Options{
+			MultiError:         true,
+			ExcludeRequestBody: op.streamed,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, // the gate authenticated already
+		},
+	})
+	if err == nil {
+		return nil
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return fault.TooLargef("the request body is larger than %d bytes", tooLarge.Limit)
+	}
+	return validationFault(err)
+}

@@ -1,0 +1,107 @@
+// Package httpapi is the HTTP edge: the router, the gate (route groups, authentication and
+// request validation against the contract), the handlers of every area and the single
+// mapping from service errors to the response envelope. It is the only importer of gen/api.
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/cors"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+// Options are what the router needs from the process.
+type Options struct {
+	Log          *slog.Logger
+	Auth         *auth.Authenticator
+	Serves       func(area string) bool // XUQM_SERVICES
+	CORSOrigins  []string
+	MaxBodyBytes int64
+	Registry     *prometheus.Registry
+	Ready        func(r *http.Request) error // /readyz
+	// WebSocket serves /ws/im; nil when this instance does not serve IM.
+	WebSocket http.Handler
+}
+
+// Spec is the embedded contract, loaded once.
+func Spec() (*openapi3.T, error) {
+	spec, err := api.GetSwagger()
+	if err != nil {
+		return nil, fmt.Errorf("load embedded spec: %w", err)
+	}
+	spec.Servers = nil // the validator matches routes itself; any host may serve them
+	return spec, nil
+}
+
+// NewRouter wires the edge around the handlers of server.
+func NewRouter(opts Options, server api.StrictServerInterface) (http.Handler, error) {
+	spec, err := Spec()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Serves == nil {
+		opts.Serves = func(string) bool { return true }
+	}
+	r := chi.NewRouter()
+	m := newMetrics(opts.Registry)
+	r.Use(requestContext(opts.Log), m.observe, recoverPanics)
+	if len(opts.CORSOrigins) > 0 {
+		r.Use(cors.Handler(cors.Options{
+			AllowedOrigins: opts.CORSOrigins,
+			AllowedMethods: []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"},
+			AllowedHeaders: []string{"Authorization", "Content-Type", "X-Request-Id", "X-App-Key", "X-App-Timestamp", "X-App-Nonce", "X-App-Signature", "Range", "If-None-Match"},
+			ExposedHeaders: []string{"X-Request-Id", "ETag", "Content-Range", "Retry-After", "X-Content-SHA256"},
+			MaxAge:         600,
+		}))
+	}
+	g := &gate{mux: r, ops: operations(spec), authn: opts.Auth, serves: opts.Serves, maxBody: opts.MaxBodyBytes}
+	r.Use(g.handler)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, fault.NotFoundf("no route %s %s", r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeEnvelope(w, http.StatusMethodNotAllowed, nil, fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
+	})
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeEnvelope(w, http.StatusOK, map[string]string{"status": "ok"}, "success")
+	})
+	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if opts.Ready != nil {
+			if err := opts.Ready(r); err != nil {
+				loggerFrom(r.Context()).Warn("not ready", "err", err)
+				writeEnvelope(w, http.StatusServiceUnavailable, nil, "not ready: the database does not answer")
+				return
+			}
+		}
+		writeEnvelope(w, http.StatusOK, map[string]string{"status": "ready"}, "success")
+	})
+	r.Handle("/metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	r.Get("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(spec)
+	})
+	if opts.WebSocket != nil {
+		r.Get("/ws/im", opts.WebSocket.ServeHTTP)
+	}
+	strict := api.NewStrictHandlerWithOptions(server, nil, api.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			writeError(w, r, fault.Invalidf("the request body could not be decoded: %v", err))
+		},
+		ResponseErrorHandlerFunc: writeError,
+	})
+	api.HandlerWithOptions(strict, api.ChiServerOptions{
+		BaseRouter:       r,
+		ErrorHandlerFunc: bindingError,
+	})
+	return r, nil
+}
