@@ -31,6 +31,35 @@ type AppService struct {
 	UpdatedAt   time.Time
 }
 
+type AuditLog struct {
+	ID         int64
+	ActorKind  string
+	ActorID    *int64
+	TenantID   *int64
+	Action     string
+	TargetType string
+	TargetID   string
+	Detail     json.RawMessage
+	ClientIp   string
+	CreatedAt  time.Time
+}
+
+type Captcha struct {
+	ID        string
+	Answer    string
+	ExpiresAt time.Time
+}
+
+type EmailCode struct {
+	Email     string
+	Purpose   string
+	CodeHash  string
+	Attempts  int32
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
 type ImAccount struct {
 	AppID            int64
 	UserID           string
@@ -43,6 +72,14 @@ type ImAccount struct {
 	UpdatedAt        time.Time
 }
 
+type MailOutbox struct {
+	ID        int64
+	Recipient string
+	Subject   string
+	Body      string
+	CreatedAt time.Time
+}
+
 type Operator struct {
 	ID               int64
 	Username         string
@@ -50,6 +87,20 @@ type Operator struct {
 	Status           string
 	TokensValidAfter time.Time
 	CreatedAt        time.Time
+}
+
+type PasswordReset struct {
+	TokenHash string
+	AccountID int64
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
+type RateEvent struct {
+	ID     int64
+	Bucket string
+	At     time.Time
 }
 
 type RequestNonce struct {

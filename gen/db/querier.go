@@ -6,17 +6,88 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 type Querier interface {
+	// Whether the code is the address's valid one, without using it up.
+	CheckEmailCode(ctx context.Context, arg CheckEmailCodeParams) (bool, error)
+	// A wrong answer; the fifth one makes the code useless.
+	CountEmailCodeMiss(ctx context.Context, arg CountEmailCodeMissParams) error
+	// The counters of the core tables; the other areas' counters come from their own code.
+	CountPlatform(ctx context.Context) (CountPlatformRow, error)
+	// The events of a bucket inside the window, and the oldest of them.
+	CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error)
+	CountSubAccounts(ctx context.Context, tenantID int64) (int64, error)
+	CountTenantApps(ctx context.Context, arg CountTenantAppsParams) (int64, error)
+	CountTenants(ctx context.Context, arg CountTenantsParams) (int64, error)
+	DeleteExpiredCaptchas(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
+	DeleteRateEvents(ctx context.Context, bucket string) error
+	DeleteStaleEmailCodes(ctx context.Context, expiresAt time.Time) (int64, error)
+	DeleteStalePasswordResets(ctx context.Context, expiresAt time.Time) (int64, error)
+	DeleteStaleRateEvents(ctx context.Context, at time.Time) (int64, error)
+	DisableSubAccount(ctx context.Context, arg DisableSubAccountParams) (int64, error)
+	// The app with this key, deleted or not (a deleted app keeps its key).
+	FindAppByKey(ctx context.Context, appKey string) (FindAppByKeyRow, error)
 	GetAccountForAuth(ctx context.Context, id int64) (GetAccountForAuthRow, error)
+	// A live app by its numeric id, whoever owns it: the caller decides between 403 and 404.
+	GetAppByID(ctx context.Context, id int64) (App, error)
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
+	GetOperatorByUsername(ctx context.Context, username string) (GetOperatorByUsernameRow, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
+	GetTenant(ctx context.Context, id int64) (GetTenantRow, error)
+	GetTenantAccount(ctx context.Context, id int64) (GetTenantAccountRow, error)
+	GetTenantAccountByEmail(ctx context.Context, email string) (GetTenantAccountByEmailRow, error)
+	InsertApp(ctx context.Context, arg InsertAppParams) (App, error)
+	// A missing service of an app; an existing one is left as it is.
+	InsertAppService(ctx context.Context, arg InsertAppServiceParams) error
+	InsertAuditEntry(ctx context.Context, arg InsertAuditEntryParams) error
+	InsertCaptcha(ctx context.Context, arg InsertCaptchaParams) error
+	// The demo users; an account that exists (or was deleted) is left alone.
+	InsertDemoIMAccount(ctx context.Context, arg InsertDemoIMAccountParams) error
+	InsertOperatorIfAbsent(ctx context.Context, arg InsertOperatorIfAbsentParams) (int64, error)
+	InsertOutboxMail(ctx context.Context, arg InsertOutboxMailParams) error
+	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
+	InsertTenant(ctx context.Context, arg InsertTenantParams) (InsertTenantRow, error)
+	InsertTenantAccount(ctx context.Context, arg InsertTenantAccountParams) (InsertTenantAccountRow, error)
+	// The services of the given apps, each app's in the order IM, PUSH, FILE, UPDATE.
+	ListAppServices(ctx context.Context, appIds []int64) ([]AppService, error)
+	// Newest first; tenant_id NULL lists every tenant's.
+	ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditLog, error)
+	// Newest first, for a developer (and the tests) reading what would have been sent.
+	ListOutboxMail(ctx context.Context, arg ListOutboxMailParams) ([]MailOutbox, error)
+	ListSubAccounts(ctx context.Context, arg ListSubAccountsParams) ([]ListSubAccountsRow, error)
+	ListTenantApps(ctx context.Context, arg ListTenantAppsParams) ([]App, error)
+	// Newest first; keyword matches the name or the main account's address, status filters.
+	ListTenants(ctx context.Context, arg ListTenantsParams) ([]ListTenantsRow, error)
+	// Instances starting together create the demo app once: they take turns here.
+	LockAppBootstrap(ctx context.Context) error
+	// Serialises the check and the insert of one bucket until the transaction ends.
+	LockRateBucket(ctx context.Context, bucket string) error
+	LockTenant(ctx context.Context, id int64) (string, error)
+	MarkAppDeleted(ctx context.Context, id int64) error
+	// The new code replaces the address's previous code of the same purpose.
+	PutEmailCode(ctx context.Context, arg PutEmailCodeParams) error
+	// The new token replaces the account's previous one.
+	PutPasswordReset(ctx context.Context, arg PutPasswordResetParams) error
+	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error
+	SetAppServiceEnabled(ctx context.Context, arg SetAppServiceEnabledParams) (AppService, error)
+	SetAppServiceKey(ctx context.Context, arg SetAppServiceKeyParams) (AppService, error)
+	// A new password ends every session issued before it.
+	SetTenantAccountPassword(ctx context.Context, arg SetTenantAccountPasswordParams) error
+	SetTenantStatus(ctx context.Context, arg SetTenantStatusParams) error
+	// A captcha is answered once: taking it deletes it, whatever the answer.
+	TakeCaptcha(ctx context.Context, id string) (TakeCaptchaRow, error)
+	TenantAccountExists(ctx context.Context, email string) (bool, error)
+	// A NULL description keeps the current one.
+	UpdateAppDetails(ctx context.Context, arg UpdateAppDetailsParams) (App, error)
+	UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error)
+	UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error)
 	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
 }
