@@ -14,15 +14,15 @@ const checkEmailCode = `-- name: CheckEmailCode :one
 SELECT EXISTS (
     SELECT 1 FROM email_codes
     WHERE email = $1 AND purpose = $2 AND code_hash = $3
-      AND used_at IS NULL AND expires_at > $4 AND attempts < 5
+      AND used_at IS NULL AND expires_at > $4::timestamptz AND attempts < 5
 )::boolean
 `
 
 type CheckEmailCodeParams struct {
-	Email     string
-	Purpose   string
-	CodeHash  string
-	ExpiresAt time.Time
+	Email    string
+	Purpose  string
+	CodeHash string
+	Now      time.Time
 }
 
 // Whether the code is the address's valid one, without using it up.
@@ -31,7 +31,7 @@ func (q *Queries) CheckEmailCode(ctx context.Context, arg CheckEmailCodeParams) 
 		arg.Email,
 		arg.Purpose,
 		arg.CodeHash,
-		arg.ExpiresAt,
+		arg.Now,
 	)
 	var column_1 bool
 	err := row.Scan(&column_1)
@@ -93,24 +93,24 @@ func (q *Queries) PutEmailCode(ctx context.Context, arg PutEmailCodeParams) erro
 }
 
 const useEmailCode = `-- name: UseEmailCode :execrows
-UPDATE email_codes SET used_at = $4
-WHERE email = $1 AND purpose = $2 AND code_hash = $3
-  AND used_at IS NULL AND expires_at > $4 AND attempts < 5
+UPDATE email_codes SET used_at = $1::timestamptz
+WHERE email = $2 AND purpose = $3 AND code_hash = $4
+  AND used_at IS NULL AND expires_at > $1::timestamptz AND attempts < 5
 `
 
 type UseEmailCodeParams struct {
+	Now      time.Time
 	Email    string
 	Purpose  string
 	CodeHash string
-	UsedAt   *time.Time
 }
 
 func (q *Queries) UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error) {
 	result, err := q.db.Exec(ctx, useEmailCode,
+		arg.Now,
 		arg.Email,
 		arg.Purpose,
 		arg.CodeHash,
-		arg.UsedAt,
 	)
 	if err != nil {
 		return 0, err

@@ -41,13 +41,13 @@ func (q *Queries) PutPasswordReset(ctx context.Context, arg PutPasswordResetPara
 }
 
 const usePasswordReset = `-- name: UsePasswordReset :one
-UPDATE password_resets SET used_at = $1
-WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+UPDATE password_resets SET used_at = $1::timestamptz
+WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1::timestamptz
 RETURNING account_id
 `
 
 type UsePasswordResetParams struct {
-	Now       *time.Time
+	Now       time.Time
 	TokenHash string
 }
 

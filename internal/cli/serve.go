@@ -14,7 +14,10 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/config"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
+	"github.com/xuqmgroup/xuqm/internal/mail"
+	"github.com/xuqmgroup/xuqm/internal/ops"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
+	"github.com/xuqmgroup/xuqm/internal/tenant"
 
 	"log/slog"
 )
@@ -29,6 +32,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
+	sender, err := mail.New(cfg.SMTP, q, log)
+	if err != nil {
+		return err
+	}
+	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled})
+	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: ops.Counters{}})
+	if err := bootstrap(ctx, cfg, log, tenants, operations); err != nil {
+		return err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -40,7 +52,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Registry:     reg,
 		Ready:        func(r *http.Request) error { return pool.Ping(r.Context()) },
-	}, httpapi.NewServer(httpapi.Services{Auth: authn}))
+	}, httpapi.NewServer(httpapi.Services{Auth: authn, Tenant: tenants, Ops: operations}))
 	if err != nil {
 		return err
 	}
@@ -63,6 +75,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
 	go purgeNonces(bg, log, q)
+	go purgeTenant(bg, log, tenants)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -10,14 +10,14 @@ SET code_hash = excluded.code_hash, attempts = 0, expires_at = excluded.expires_
 -- Whether the code is the address's valid one, without using it up.
 SELECT EXISTS (
     SELECT 1 FROM email_codes
-    WHERE email = $1 AND purpose = $2 AND code_hash = $3
-      AND used_at IS NULL AND expires_at > $4 AND attempts < 5
+    WHERE email = sqlc.arg(email) AND purpose = sqlc.arg(purpose) AND code_hash = sqlc.arg(code_hash)
+      AND used_at IS NULL AND expires_at > sqlc.arg(now)::timestamptz AND attempts < 5
 )::boolean;
 
 -- name: UseEmailCode :execrows
-UPDATE email_codes SET used_at = $4
-WHERE email = $1 AND purpose = $2 AND code_hash = $3
-  AND used_at IS NULL AND expires_at > $4 AND attempts < 5;
+UPDATE email_codes SET used_at = sqlc.arg(now)::timestamptz
+WHERE email = sqlc.arg(email) AND purpose = sqlc.arg(purpose) AND code_hash = sqlc.arg(code_hash)
+  AND used_at IS NULL AND expires_at > sqlc.arg(now)::timestamptz AND attempts < 5;
 
 -- name: CountEmailCodeMiss :exec
 -- A wrong answer; the fifth one makes the code useless.

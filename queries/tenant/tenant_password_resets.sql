@@ -5,8 +5,8 @@ ON CONFLICT (account_id) DO UPDATE
 SET token_hash = excluded.token_hash, expires_at = excluded.expires_at, used_at = NULL, created_at = now();
 
 -- name: UsePasswordReset :one
-UPDATE password_resets SET used_at = sqlc.arg(now)
-WHERE token_hash = sqlc.arg(token_hash) AND used_at IS NULL AND expires_at > sqlc.arg(now)
+UPDATE password_resets SET used_at = sqlc.arg(now)::timestamptz
+WHERE token_hash = sqlc.arg(token_hash) AND used_at IS NULL AND expires_at > sqlc.arg(now)::timestamptz
 RETURNING account_id;
 
 -- name: DeleteStalePasswordResets :execrows
