@@ -359,3 +359,28 @@ func TestRequestIDIsEchoed(t *testing.T) {
 		t.Errorf("X-Request-Id %q", got)
 	}
 }
+
+func TestCORSWhenConfigured(t *testing.T) {
+	s := testserver.Start(t, map[string]string{"XUQM_CORS_ORIGINS": "https://console.example.com"})
+	req, _ := http.NewRequest("OPTIONS", s.URL+"/api/apps", nil)
+	req.Header.Set("Origin", "https://console.example.com")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "Authorization, Content-Type")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "https://console.example.com" {
+		t.Errorf("preflight from an allowed origin: Access-Control-Allow-Origin %q", got)
+	}
+	req.Header.Set("Origin", "https://evil.example.com")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("preflight from another origin allowed: %q", got)
+	}
+}
