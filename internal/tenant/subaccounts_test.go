@@ -135,11 +135,15 @@ func TestIsolationAndRoles(t *testing.T) {
 	name := api.UpdateAppJSONRequestBody{Name: "Renamed"}
 	toggle := api.ToggleAppServiceJSONRequestBody{ServiceType: "PUSH", Enabled: false}
 	changes := map[string]func(tok string) int{
-		"update app":     func(tok string) int { return mustStatus(k.c.UpdateAppWithResponse(ctx, app.Id, name, bearer(tok))) },
-		"rotate secret":  func(tok string) int { return mustStatus(k.c.RegenerateAppSecretWithResponse(ctx, app.Id, bearer(tok))) },
-		"toggle service": func(tok string) int { return mustStatus(k.c.ToggleAppServiceWithResponse(ctx, app.Id, toggle, bearer(tok))) },
-		"rotate key":     func(tok string) int { return mustStatus(k.c.RegenerateServiceKeyWithResponse(ctx, app.Id, svc, bearer(tok))) },
-		"delete app":     func(tok string) int { return mustStatus(k.c.DeleteAppWithResponse(ctx, app.Id, bearer(tok))) },
+		"update app":    func(tok string) int { return mustStatus(k.c.UpdateAppWithResponse(ctx, app.Id, name, bearer(tok))) },
+		"rotate secret": func(tok string) int { return mustStatus(k.c.RegenerateAppSecretWithResponse(ctx, app.Id, bearer(tok))) },
+		"toggle service": func(tok string) int {
+			return mustStatus(k.c.ToggleAppServiceWithResponse(ctx, app.Id, toggle, bearer(tok)))
+		},
+		"rotate key": func(tok string) int {
+			return mustStatus(k.c.RegenerateServiceKeyWithResponse(ctx, app.Id, svc, bearer(tok)))
+		},
+		"delete app": func(tok string) int { return mustStatus(k.c.DeleteAppWithResponse(ctx, app.Id, bearer(tok))) },
 	}
 	reads := map[string]func(tok string) int{
 		"get app":       func(tok string) int { return mustStatus(k.c.GetAppWithResponse(ctx, app.Id, bearer(tok))) },
