@@ -2328,15 +2328,23 @@ type ReleaseRollout struct {
 // ReleaseStatus DRAFT after upload, PUBLISHED once published (offered), WITHDRAWN once withdrawn (no longer offered).
 type ReleaseStatus string
 
-// ResetPasswordRequest defines model for ResetPasswordRequest.
+// ResetPasswordRequest A new password with either `token`, or `email` and `code`.
 type ResetPasswordRequest struct {
+	// Code The 6-digit code from the mail.
+	//
+	// Example: 482913
+	Code *EmailCode `json:"code,omitempty"`
+
+	// Email Example: owner@example.com
+	Email *AccountEmail `json:"email,omitempty"`
+
 	// Password At least 8 characters, with at least one letter and one digit (checked by the server; 400 otherwise).
 	//
 	// Example: s3cretPass
 	Password AccountPassword `json:"password"`
 
-	// Token The reset token from the mail.
-	Token string `json:"token"`
+	// Token The reset token from the forgot-password mail.
+	Token *string `json:"token,omitempty"`
 }
 
 // RichTextContent RICH_TEXT — a JSON document object (for example a ProseMirror or Quill delta document).
@@ -4441,24 +4449,34 @@ type ClientInterface interface {
 	// Corresponds with POST /api/auth/register (the `Register` operationId).
 	Register(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ResetPasswordWithBody Set a new password with a mailed reset token
+	// ResetPasswordWithBody Set a new password with a mailed reset token or code
 	//
 	// Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-	// uses the token up. The password needs at least 8 characters with at least one letter and
-	// one digit. Tenant tokens issued to the account before the reset stop working.
-	// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+	// uses the token up. Instead of a token, `email` with the `code` that
+	// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+	// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+	// at least one letter and one digit. Tenant tokens issued to the account before the reset
+	// stop working.
+	// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+	// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+	// expired or used (field `code`).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/auth/reset-password (the `ResetPassword` operationId).
 	ResetPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ResetPassword Set a new password with a mailed reset token
+	// ResetPassword Set a new password with a mailed reset token or code
 	//
 	// Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-	// uses the token up. The password needs at least 8 characters with at least one letter and
-	// one digit. Tenant tokens issued to the account before the reset stop working.
-	// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+	// uses the token up. Instead of a token, `email` with the `code` that
+	// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+	// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+	// at least one letter and one digit. Tenant tokens issued to the account before the reset
+	// stop working.
+	// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+	// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+	// expired or used (field `code`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4472,8 +4490,9 @@ type ClientInterface interface {
 	//
 	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 	//   account gets 409.
-	// - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-	//   200 and no mail, so that the answer does not reveal who has an account.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+	//   address without an account gets 200 and no mail, so that the answer does not reveal who
+	//   has an account.
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 	//   account gets 409.
@@ -4494,8 +4513,9 @@ type ClientInterface interface {
 	//
 	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 	//   account gets 409.
-	// - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-	//   200 and no mail, so that the answer does not reveal who has an account.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+	//   address without an account gets 200 and no mail, so that the answer does not reveal who
+	//   has an account.
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 	//   account gets 409.
@@ -6269,12 +6289,17 @@ func (c *Client) Register(ctx context.Context, body RegisterJSONRequestBody, req
 	return c.Client.Do(req)
 }
 
-// ResetPasswordWithBody Set a new password with a mailed reset token
+// ResetPasswordWithBody Set a new password with a mailed reset token or code
 //
 // Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-// uses the token up. The password needs at least 8 characters with at least one letter and
-// one digit. Tenant tokens issued to the account before the reset stop working.
-// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+// uses the token up. Instead of a token, `email` with the `code` that
+// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+// at least one letter and one digit. Tenant tokens issued to the account before the reset
+// stop working.
+// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+// expired or used (field `code`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -6291,12 +6316,17 @@ func (c *Client) ResetPasswordWithBody(ctx context.Context, contentType string, 
 	return c.Client.Do(req)
 }
 
-// ResetPassword Set a new password with a mailed reset token
+// ResetPassword Set a new password with a mailed reset token or code
 //
 // Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-// uses the token up. The password needs at least 8 characters with at least one letter and
-// one digit. Tenant tokens issued to the account before the reset stop working.
-// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+// uses the token up. Instead of a token, `email` with the `code` that
+// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+// at least one letter and one digit. Tenant tokens issued to the account before the reset
+// stop working.
+// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+// expired or used (field `code`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6320,8 +6350,9 @@ func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONReques
 //
 //   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 //     account gets 409.
-//   - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-//     200 and no mail, so that the answer does not reveal who has an account.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+//     address without an account gets 200 and no mail, so that the answer does not reveal who
+//     has an account.
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 //     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 //     account gets 409.
@@ -6352,8 +6383,9 @@ func (c *Client) SendEmailCodeWithBody(ctx context.Context, contentType string, 
 //
 //   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 //     account gets 409.
-//   - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-//     200 and no mail, so that the answer does not reveal who has an account.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+//     address without an account gets 200 and no mail, so that the answer does not reveal who
+//     has an account.
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 //     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 //     account gets 409.
@@ -16110,24 +16142,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/auth/register (the `Register` operationId).
 	RegisterWithResponse(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterResponse, error)
 
-	// ResetPasswordWithBodyWithResponse Set a new password with a mailed reset token
+	// ResetPasswordWithBodyWithResponse Set a new password with a mailed reset token or code
 	//
 	// Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-	// uses the token up. The password needs at least 8 characters with at least one letter and
-	// one digit. Tenant tokens issued to the account before the reset stop working.
-	// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+	// uses the token up. Instead of a token, `email` with the `code` that
+	// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+	// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+	// at least one letter and one digit. Tenant tokens issued to the account before the reset
+	// stop working.
+	// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+	// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+	// expired or used (field `code`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/auth/reset-password (the `ResetPassword` operationId).
 	ResetPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error)
 
-	// ResetPasswordWithResponse Set a new password with a mailed reset token
+	// ResetPasswordWithResponse Set a new password with a mailed reset token or code
 	//
 	// Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-	// uses the token up. The password needs at least 8 characters with at least one letter and
-	// one digit. Tenant tokens issued to the account before the reset stop working.
-	// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+	// uses the token up. Instead of a token, `email` with the `code` that
+	// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+	// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+	// at least one letter and one digit. Tenant tokens issued to the account before the reset
+	// stop working.
+	// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+	// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+	// expired or used (field `code`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16141,8 +16183,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 	//   account gets 409.
-	// - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-	//   200 and no mail, so that the answer does not reveal who has an account.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+	//   address without an account gets 200 and no mail, so that the answer does not reveal who
+	//   has an account.
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 	//   account gets 409.
@@ -16163,8 +16206,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 	//   account gets 409.
-	// - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-	//   200 and no mail, so that the answer does not reveal who has an account.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+	//   address without an account gets 200 and no mail, so that the answer does not reveal who
+	//   has an account.
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 	//   account gets 409.
@@ -25777,12 +25821,17 @@ func (c *ClientWithResponses) RegisterWithResponse(ctx context.Context, body Reg
 	return ParseRegisterResponse(rsp)
 }
 
-// ResetPasswordWithBodyWithResponse Set a new password with a mailed reset token
+// ResetPasswordWithBodyWithResponse Set a new password with a mailed reset token or code
 //
 // Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-// uses the token up. The password needs at least 8 characters with at least one letter and
-// one digit. Tenant tokens issued to the account before the reset stop working.
-// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+// uses the token up. Instead of a token, `email` with the `code` that
+// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+// at least one letter and one digit. Tenant tokens issued to the account before the reset
+// stop working.
+// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+// expired or used (field `code`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25795,12 +25844,17 @@ func (c *ClientWithResponses) ResetPasswordWithBodyWithResponse(ctx context.Cont
 	return ParseResetPasswordResponse(rsp)
 }
 
-// ResetPasswordWithResponse Set a new password with a mailed reset token
+// ResetPasswordWithResponse Set a new password with a mailed reset token or code
 //
 // Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-// uses the token up. The password needs at least 8 characters with at least one letter and
-// one digit. Tenant tokens issued to the account before the reset stop working.
-// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+// uses the token up. Instead of a token, `email` with the `code` that
+// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+// at least one letter and one digit. Tenant tokens issued to the account before the reset
+// stop working.
+// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+// expired or used (field `code`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25820,8 +25874,9 @@ func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, bod
 //
 //   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 //     account gets 409.
-//   - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-//     200 and no mail, so that the answer does not reveal who has an account.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+//     address without an account gets 200 and no mail, so that the answer does not reveal who
+//     has an account.
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 //     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 //     account gets 409.
@@ -25848,8 +25903,9 @@ func (c *ClientWithResponses) SendEmailCodeWithBodyWithResponse(ctx context.Cont
 //
 //   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 //     account gets 409.
-//   - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-//     200 and no mail, so that the answer does not reveal who has an account.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+//     address without an account gets 200 and no mail, so that the answer does not reveal who
+//     has an account.
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 //     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 //     account gets 409.
@@ -34712,7 +34768,7 @@ type ServerInterface interface {
 	// Register Register a tenant and its main account
 	// (POST /api/auth/register)
 	Register(w http.ResponseWriter, r *http.Request)
-	// ResetPassword Set a new password with a mailed reset token
+	// ResetPassword Set a new password with a mailed reset token or code
 	// (POST /api/auth/reset-password)
 	ResetPassword(w http.ResponseWriter, r *http.Request)
 	// SendEmailCode Mail a 6-digit verification code
@@ -35066,7 +35122,7 @@ func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
-// ResetPassword Set a new password with a mailed reset token
+// ResetPassword Set a new password with a mailed reset token or code
 // (POST /api/auth/reset-password)
 func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
@@ -51584,7 +51640,7 @@ type StrictServerInterface interface {
 	// Register Register a tenant and its main account
 	// (POST /api/auth/register)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
-	// ResetPassword Set a new password with a mailed reset token
+	// ResetPassword Set a new password with a mailed reset token or code
 	// (POST /api/auth/reset-password)
 	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
 	// SendEmailCode Mail a 6-digit verification code
@@ -54964,459 +55020,462 @@ var swaggerSpec = []string{
 	"fZNKUi9yEu6WbTq4yY8zxzZOTLpPGDb9Lqc4KHtlxPp30rOtKHz6TAGiONmhGI4XEB2lJGJ0UnYIDZS0",
 	"HV1EKtTqc6XZE9xb3dLt/4CucOv7u5mODoVA21eYZ3CJzqecaLlNfoCeAyaMaFxVqYZL2a0MZRDIWXTJ",
 	"Qs+Q+qpZXWWvzi0FMcM0ly4Tz4PfmIFJyv68Ytm6Ba06Xl61Xl2bLpjo4XMIALZ337RfokhM3H07cjjU",
-	"6m7ZIe87129eXrXen+M1dzwa+yG9E2RHSBAxoPrh1WlGBe8rOaX4HSWnFD8rlxddMcXWQ5Y/oF1hVGzk",
-	"hfrdxtRbapG0Si7vb5rYvTJedsW98TX7FN2r81uc6mQ4NZRB+9KbTZiIbD30Tjq0TcllKBU742EoAf3s",
-	"LzMeBFr6RDS+Mz/+f2VcoDmG4HaN3u5lvKWmnZONa5sZ5AJf5Pc2uK3thgI6HCjT4oDCCM0l+JU1kjNf",
-	"TqQ/C1jHxy//1YQO/4w/mk+mVUJ1bZeCLVxaEyp8Gslwnp94O6GfWrHPujDjlKnIpqvZVDXo5gBbS8KZ",
-	"0EqyQbwbgu+fBHzCo40A7yZcZIewiiCyWXX6brOuaxmmOLNX3tOVErO7dSiF4KKMr84AAfLI4IbcUfUA",
-	"kO4HiQqnpMa0vreP3HHzriaFZXc5jvONUAOzEgj7rW1CA8hRYhrIzZiZThedmTGhJO9ZpL3F45A+PVl2",
-	"kgIYXNiM2CNvFjnLZrLO0zRFfVjBPL+5CyLm2ls4IOw9T5ZClAz6QelD6Xk82cJvmzZk73sHmlpONGUW",
-	"RHxKwwhS9bQSfHnRvSYpmYY63oP7sS7I3BgJuLSQleS6KZDiVO0MDwpsGyNrLIBVzIQGXFA4nstyJS35",
-	"1kES50jC7cTQfxIhtiw64pWBMrSFhlljGjJNLdbVbTR3464F9r1gC6z28dTW+3ceRQjcl/8D/eWz4rPU",
-	"Hi2m8mfyIvBFZAcptpzK0c7BfT7RKoEvGULRQ/6GydonvlyAFvPGNKqMpUmny8N/rnxIg0FXPnx2nf1G",
-	"vjS/ElovGFDvJgfB5ZuRYyR/eoztztvm/F1EpIvTMfMKIJaxX2vcIg65jqevP0l/YzIWTK0D5ONIERho",
-	"uDFV+B7CsUdsTodO7Pn93prHy4MxV5gpg1tGEZqyr81IbOgGJ57fw+BBllDCfZ8pQm0nuBUN4L4bIyne",
-	"hyLbJyMgFueMtavYMgziBKntNyXrI8nFCEwfECs5uw/f529KmDp/OUjjhtOaF3JFZODbQtAsbdg+Z9r2",
-	"iP0t+e/86pr/o3DvZN+yGni8Ys7y+Vl73J9Al0szm22UuRwZvVIq7wzm5u+OX86T0Q8Wyl0m/NhzXez/",
-	"ptPIG9Pi1uLQWDyO95rLsZfnCbGrY8HAUk3+wMMAYhEaR562Lq9P37T+LIfDpTLYvMoZfE+e6H4Vygl5",
-	"3TaaMJ1F411z9eOMJxfz737oI0nP9I3CC7bHeqGD3fyed270bp8Vobi1kjCOhChOdSFZzyQNHGO5DvsU",
-	"ER4pFgzBM3Td/vk63fsY3Y89YdyOJsAKUGjmORhDGuozcWc2AeaqD4AmJj16spPyhpLff/s7SYNBlBcq",
-	"ENNQBqVu5/w1lIfG5mbpc680C4Ne6bhXGkfRVB3vgjCr+uy2+mn2KxcTLqqenCTdTunA65W+pCrDE4gj",
-	"rDiHMOBH163DVj42rEKR7MrmdphtO4FN4ybWi3CLghkolpBFs1Aok3iPPWricul1dJ0y2LesTL8PnoAt",
-	"5S/q7qZnGNcCkh3c57ItFEyasZAdKNgqVx9W6rIJSkD+WQs149bmc85RG4ZMjYM5CWVEI+YD/+EeIzds",
-	"Djn+Q9M6PEtSPFsd1HTd2kaJ2Ip5IYtyh7LfJGP2idq8oCT9Mmui7A32vQP/kB0NXVob1L2G32R7w333",
-	"oHZYP2rQ5mDP2/cP2OHwKOd31hjmah84503Io5u6NNcvmH5Wer6rd+abqw4pothCb+hmF8pG1jpnEFbr",
-	"vklK4RElMzeqttgDZjNQBdN1VYaZXmCLxZdLnYvWJJLltZXJH48+HatGcoLWmenDE/cqg/SDAcvt4ZMO",
-	"Tpr7Sk6pdXravkSA0av2D+1T/WfuMs4GKVD2B6dKxypDspw+u/0380kLo+IgUXxLo74RF1iuBHzLyVuW",
-	"a2FtAraVLIXF29osPGBusuGBvOOcD22V0/sn93zH4wKl6UmaXqfG8M15TEKh2/CY+K4n8/OnB/4gT392",
-	"Lk+4Adt6+xdO1LLe8PKsc35M2C0L51iyvpjvA4zPl1Xysv1T++3FJUAV+OSnTvt9++oYcaXoNG75CHJF",
-	"9cQOSkxFJlCdUSYmEGwQEzCZ5oTA++HW5PHQmDNQEtARrPezAjXGPYE3kp3OGTZWi/PvHZORjGUGZEIF",
-	"HUGNS+xWjXOeoNQRFX2b+2Z6jMSDgEw3PcNclo3VZrmJCgVwXdeL7y8s1o156WYs+CESIgdDK5voxSr6",
-	"UmLwQbMyGvrbbSlWavcVK22TXtKNZj6XuarfRoICN26VnDDywYqLWEDEW7tOVuArvjmLMCS5BWvAO56M",
-	"N9sBP4gvJ3N4ogXflh9nCDClebfPWy/egq74stPFP4sZD96e0kIWshgnPCJ9Uwjbh1qYBON6IP15GdCg",
-	"Aj5F3xr6R1EzXrYQzXOWXxOFM2bKbVWKvzrGwW2KbxcapK/sTrSQp7aIuWPS0BZ9RTuagf7QvThHu3y1",
-	"8+BajkYBM+ZPsR6XzDkPgPBRjMysfWnfmMtRbHLhYhOae0Lqhkywu/tB6RYC1lqkWij/SIPVkjGjpkPH",
-	"tjC1hWvx7c86jG2LY/6uoGwz02Qrt7tvVsgaX+C92/j+xEI+nG9qvnyLpPQCHzO8Om/DTeAnP1BgCo2e",
-	"KZtrqC/DWqTBjAc+QIAlzksD40HGLGTlExLQcMRC6O3O7pBEV5ScQB6K62YCILU87eUn7jNZyMYAH/CE",
-	"+DMDvsYFUVhqs8x67UUFAPEJQvo/Oxy+kyxVHg29Z4OxlDeP414pEoetGG6C3OH7TIcoHimiWBRxMVJk",
-	"MIs0wUEWgJBgceWHX9mthQfYSJsyU2zfMpHby2jjJGA02/KtgzdnrdNK902rvrePSHpD8nPl59mvk0qX",
-	"jwSNZiE7Juj+Tbl9Y+9zKu3BLHxPyNA6rNOhHrQZCVWmVN/EdJivGaVez6XSfjTnHqV1Xl5iw3vNMmwN",
-	"FWeYzXF50b3ORZPOLZrH1nm3BnTBklG84NvUypvNPoUbVmovccZWJj04l8w2pS6VWqQN7tEsI//Imlev",
-	"mOA3l/OWUWwh6TMHr0Dew0wJjfkCVLLNBvrCATNYDdYQsEE0hRnCWZRMP/UNoo9bnJlq0nEsC7qZfGNQ",
-	"wqvYkwdxqzkTfhUwU5JOAKlH2W+MeyLXJMnSRi7fwJ3WRoc5QVA7GzB9iAFFVEgSsimjkdq4BnOR4SWV",
-	"mEfblmHGc3jLv1L79m1mtNYiXk+Mq3o0LfdmMhW39hcV0bnmvNGYzTWbM0ZVulSo5mxjL92TxaBY6KbE",
-	"UTYtN8cYDdMtnZCvgmsxHarWpo8ULB0RXR7y9uytiIW921KanJBxFE2JDOHfBZebTTFIOd12P81+newa",
-	"xrKc57akgKWsCHjavx7v7v7yX3o99eFP/5IryBTzZiGP5l0979jLGcv7nPrwlJKQQrpV9g6yoxjq5K3L",
-	"DkndW3aSZppoNKqe+LnSmk4r13zCVEQnU7LzTvBPZMKDgBu1uQxbjNedA94FiYEKcMv7kOLbJ7/OWDjv",
-	"iSkN6YRpO0CGjlZH0ApGlzQZU0UEMCX9HT72Rza3ZiyoGVzPE7+wHsPjEl6aLExyiqc8znifyB/ugJoH",
-	"0MHlld2tH95fl5wlRI+JNAA/SfFgkouvH4ZpSIEccbDhgTaBlOHpyRD0ViNQ4Oav75zlv5dPUm89SVbu",
-	"mYoXGvIgByzxQKDPe8MhgrH9F71Xuah6OCiTFwZbarJ/nNgBEQPvVe1mwXXJXllfw9IOyanafIUuDMpz",
-	"/jrBIsmp2mJ70IG2+QCu062d8l4PryY7mXCODLXuUTEfyxsMTLMBLoayoFakYkI6A+rdECYQJGMiBzyA",
-	"U6iObczH5vE6Cfa4Sn2JQIhRT6CGw8WI7Ly5vr6MYUUSPEUcxYBB3zuq5sKjU16d00lQxjBQFgTRIRSq",
-	"QXoCwEGdNJ4+atoYvcrk5o9lZH+s9kRPtAFLCCpgQ6amUijmEDXzPKaUXlQWhpqfcAWNjI1O0BP9zz1w",
-	"bvQ0B3adnokoQMqY2ys5PZDnvdLx77/93elZ7Q5+Ng/vlaAVuVSM9PWT+oT9OqMB8jZYIHxktSfaegyK",
-	"eDQM56SPX/dJr1TrlRzS1y/qY4nhDpT5B1xB52WQ/DgBRaQgTddFrkrBUGXCY4T2hM9wUgjFoJcK/Rd9",
-	"M+h+lbyAEhtik8RRsoX0DuFRYB21kmWy4emIqWMcF/kzgYUCr0mvdPzL77/9/YPTA+i6XukYFo7/DVfR",
-	"6WUx7Hql43P7HeDY9UrHZ1/6Tk/09e39BUQ/h/T1o/qk7hLIhkX0EZivQXSpuS6M1TI0rtV4G2AElFl9",
-	"tYk0moikETaIr6+t450+vfn4+29/75dPSP8zPOmLflRP4AGdTtWu+Xr399/+nn1AglUOA2nlCNJj0l+Q",
-	"OeTP2vTeSUlgE4V1yFn7+s3FS/In0iv1eqJXIn8il63rN+kveuK0dX5x3jltvf34l3ftq3/PXL0oiJd/",
-	"A+Gb+V4PpvumVdEDgbhDuVzW2wJv1nNlyqNTFsOOkimNxg5ZHEbC6ENmcXVQVVASMExv2FyRndfymeqJ",
-	"WRhUf6LBjKlqGy4tO0tjX9IhUGUwGqPZh9Z0isqn5mdmzzKyL+ZLHg2CJOHO7D4LFAPdokrO0M9OBdkj",
-	"Ey5mCKY8TGUJ94QXSO/GQfSNkAF8l9Dr6ZARixRpujVUPQLuMYG5vUaWtabUG7NKHRplgOIa64l3d3dV",
-	"Cj9XZTjaNfeq3bed0/Z5tw33JChBpZ9nv05ea1ORdJHUWpedVAnUcalWdfEOOWWCTnnpuNSoutUGeqfH",
-	"oBzGtK0/jNgmoXDH1o1DGqnRArPpA1XSv2HzOxlq7YJG3pgpAjWKJrQPXR56wqOKVbhQTCiumXgwr5KW",
-	"mJNQBgzSCiCjgEe4lrEUgrRbzZdaCPUaa4iq0PhLLtnFEKCz9rou/9tG1/2IEy19+QDtpEHSwGrWXXch",
-	"0Eqn08AIud2/KnQUp3OXwWkOQEnWEo1v/gXuhgTOEr35qLXJj96YRhjqtmZX6WjYoM+fP3/u1f1axkd1",
-	"XKq79f2K26zUD67do+OGe+y6f3IPj113WU8BvKEJmJyR3vISOiRrkG1q6BjU3VMcgU0jgWHGxiX6sPSN",
-	"mKaaykEtHXg1psd55NLBQvKm1hph3fMfVM8+qObXh/pBe2yfLj0IUiOLH9XIPoq6g5pZu8bSoyC9svhR",
-	"zeyjGqyJo6L7y9MzKZqaXlL+zhX7o69EIFzXxgTq7hIwbS0LO1tLILa1hYi6SZIhcVwCzoDm8QZFwJmY",
-	"PaiYi+50PUJI1ARg8i9OqYn0n/fg+JzsvqAxwAvcUlt/yztBTcSS+XhTY/1Nr2Q44L7PwF+wt8nIOkJb",
-	"3jQAJS1jWwOZp5T/Xz7oHVKzyYRqIwhY03IGE3TwGClTw6pKH744panMSwhARzEoplrlNUWjgt2BxfYj",
-	"m/cTZcUB/7pVfEzSVqHyY/OxUF3sx5yj78AXgMgrZ2GcFwZP0qfIIfoAwEVIvg6AoZvDgA0EegJGqh8i",
-	"74QVzzdsrsU16NlQf2nkNQQXoNOVZjLYDj81ICute8KO5Rnpx0esb/1Bx3Fv8gmAtO+AG8zk/trU+oBG",
-	"LCxXe+JKBlqDPWt1zh1MZcuTLLj8LWB7RtN5YQAMN+fl6znqEh/d5jh2xHQW4TlMfI3GO/roQigtePaG",
-	"df/Qq9GjwQFr+g13Qf7UjuoHjVpzOKw3qdc4oLS+P9jb2zscHDUbA+rvDd3awcD3PUZrtWFj4O0d7A2G",
-	"jVqj7tZdtjc8LJJZh9c1zRDvJbPq95VZe1mm7jdrjeH+vj842GvWvMHRgXfg+YO632TDA3+/5jUP6JD5",
-	"zQOPHhwO6/tD1tz36HC/dsi8/YHHatvJuf2FlzP3qOHS/ebBwd5+zW8cHDTdw4N6fdhg1GX+kHr15rAx",
-	"dBve3n7Nc+u+dzQ8OPT2juoDd+geDraVjQcLAu3Qqw0Pavu+P6wfeg3m+nt0cFTbaw4bh6zB9tyDZsOv",
-	"N+uHntdk9dqwWd878Pf8AXMHw9qw6W4rTw8XpHyNuazeGB64g4MDt3ZwtO/VDmpN78B3Xf/IO6CNwWGj",
-	"cTiAudP63lHzkFLqNo/owdCvA1ltJ4OX6O1xpekqSWpbgQKqgFWrY/f3P7NcRcZsxOKyOP3ilJYt9eSY",
-	"rzBv0IbPSj7jsZShz8IFMejEMtA6wHlI1B1HO4cKvydMRDyRgarQsmm6jeO44V0CCE+oMP2BYUGqpOk2",
-	"j4mQRM28Mbhni42irp30owuDfyL93sStHqbgPyLPMJuaCXoWsA9LxN85u2i6zfV3nMvoFeAvf0O9HfmB",
-	"Sk7RsuK+lcvBpAHj87T25l/SaIwx4GKWtRtB8itCOjzK64oMjq7lXVoft4WoCbiNNiskYHui4w0j0QR4",
-	"B1MWt15fBXUpcYuk455AbDwaP5SDKw2NFuOINWZB022YgBAHewlKRiBUonmxF8x85petldITN2yOLeIB",
-	"O79KupixhU46qBnkEaFByKg/hyAhRxweKtBxXu2JFrw4qf7nHsOB6WdbP9ZmJgOmKSeH9CGWwyIDyuct",
-	"mzKO3ATqb2Q3PCIr/RqcdEMuSkxPeq2TmZz7P7jqFly1DVSgGYhJuEzYwZY63O5n7n/ZDZntp1W5wXr2",
-	"x+GOznZ3rmWqV9nsFhtsSFTCtGMHMhjiltRJ9iVoobHvBNhvT8gAYijZOgHLho9zszgUmVAfMZs1Yxyx",
-	"yMQoFrVKx8IopDi25ptaMli4CRCPm7LGq3i7UqXvX4HZ5OuhXq3eHHrDwZ7fYEeNw2Zzz9s72G8MG8wf",
-	"gGV8cHB4MDxy3QP/YDDwmvu1wYDV9gf1xn7Drx+wfN310ZhRDhDBCoswCw3xBxPaggldgSsw4TyZg7iO",
-	"DXH/Cx7vgOWl6b2E7+NocJV0IjgjP+rtip1j6XpbjIDq47t4etEPqyTxJTTjJ4kSZJUZrtSMYdYGj05y",
-	"Namm+TUGMBdEio39nzgf6/981GMqZkHweKenPZlGKw/OS1um+8dZ2eKs4KoVulmcfD/KhWC5hdskDgpY",
-	"Me4sBYsf2TMC6TIGsdukQpfzCP01i74Klf8Rqv1HdOUU+Ylrx279qfzEkKX5B3Pbgrm9BklcxNnuY0ks",
-	"OFhmuaYAYrxaXoaqQIS1ZqlLq6Sf+tSPU/2xMC1d/C0FO+kJKgjTMtDi6XkBoyFUcJMftYaB70Fe60vs",
-	"jA++G81yE+dHJtJgePKmygLWLnzdYKljSi4Jw0YoOcFTUn/K8OmjnWfDY3J35I9zvs05Nzi9m8WKFtwK",
-	"SU3lI/CD9b4B9DYnhsL93AJEBn5PGKMm1zMAHlVIhVTgGLBZmYk/oHxSaG/0BBQa3dKA+3HFxo9sniCc",
-	"W86yrVsgTtx8KkWM+YeHPnUbfvOoRo9q9YbbpEdHh3tHTXrY9A8PGkfe4PBgcHhwRBu1Gh26zGs0B3u0",
-	"drjfOBgMaUrlemw/pR7hJp4Bmzb8h3PgAc6BnLO4gnGkAIULY8tXppAND7O5+lgzJe6bhP3L89eIkqyN",
-	"p6aBUbbiWR9NLnpioUxEMeFXAImh4gGAgpoCMzHt0qME656GjPCRkNCSjbQSXGaFJ7knhjJMpTlDeAVQ",
-	"GHwym1qYC4SLpVGklQ00wMzoHBLy0RiKVO5CKUbVnmhZJGXoeGB5TH8RTblPVMSDgIyp8BWRs8iODWvu",
-	"U1yFeTeQ31VgwZ2aPfgaybcJunRpf+AOG57LKodDl1aa3t5e5YjuNSr1YW24Pzzwjvy6tuJgK7FknR7D",
-	"h92pGJ0MqGL7TYf/9OLi6s798fVItlqt1nn33bj9btRqtd7o/2vJ09a/639r+39tBvqParX6mAaFWarV",
-	"aZwpSkU2Uj9af/aupTyjYm5YiXqcM5unt+NR8eI9j0/nLBovns6hDEcyqqTbBOZL4zPKA0Cl5mIUsMpM",
-	"ZboAOnhUwKXWcO1RcWxjVlunZVJBtFBG+LUTwqOesKcJfl44x/CSeHxV0lIorgGvmQt4LbWexWnIbrmc",
-	"KRxUtSdSLS24InXXJXdjBn4RaNNmItk4FoiA0riozCHQKJRGmsGE7JbRQMXwFj1xpbkhdHk7Br8/gMpN",
-	"NTsxT8Mw775roVCAb9TdBHwVio6wyULnEj6N5SzsiZ1m/SjXFfMK9uoyaQ16//ApYtzk4N1tfE6yg/mm",
-	"QdNv7CBtGXTcE0Jxly3WyZ1FpMonoHsrGN8HMzkDlERiT14lddrX8BRQn4s5SZePIF0BlzNTxEnTZZyZ",
-	"MndqCy5/eH8N3Tl7op/B5DomL6DQk/z+29/7ucCc5aQU276BA0KcPpxDyHZourVjMhM3QhsTdlet3I6X",
-	"AhKo4zYASfciOsdOJOW0W9YMwQYMU9PjKkbXWeAn2Ha25hLs1m+1ChglotXj0CAO2XAxgqG/j9kJZt1p",
-	"tai2l3Dj4SwE3hc/D0ya+hGZiYgjKukdF768A0rW04WhLWfQwQZ/Ff6TbqVcUg2tX2oes/lxhrF94xwO",
-	"s6N6bRo1Z+XsUgB3iYP0aDlx2/huljBCEXG6pA3Hki2u1u+t1e2n84I7Dcxdic1/GA9ee/yC/9B597dO",
-	"7Zx3VEdc7Xmnnf3OzfTnn05/OKqy+Q8u+7mlL3L/4/3eeCD+wod/qXr1QAwmr1z/5x+Cx1S6zKapWbDS",
-	"kuuiQc7F9267fR8cXC+X5rPA9izsrfBJqrn4KjaOeLXF+cCGjaWYnEVmtBzVSeJaNgy1LopVzC7B6mFM",
-	"JJBkigsvBcgAoSx0xBSZQegYtvDZT8sJHvuEP6YNlFmndb4V627Pqj3/CLn0kOAGPKeS6ClrTk2MjrGR",
-	"AmSRIgx6hFaB0kqPSL5Pg5HC2/SLfv/t77aFP2Y9ccEjToPkNq5IHzDF+2SX9Fv6r3+r1RvNvf2+bewE",
-	"XgfwQX68bHW77y+uXmLgxYSQeyKxvjIKUvySe2lIWyk8M6W3cMKeSuO5mKoHKz0pxSa9DyWnZGdXOi7B",
-	"Xm1+Uu24vnXSap4Wc3hdry9oMffVOW69N2dfU9/IIu5+P5rG96E3xBhAgSF5y+/ksnc3ZCOuIhYWc7u4",
-	"UNfKdk3pPunrf/pxRW3GEtwBDUFLQGOz9UGQ9rFsqG8PUt9Bz6dNaQc/L3hs1viCJ8hl4NGmEVxPXLVf",
-	"d7rX7SvkXXBd4uUtYzgn5m+CMV8lgH+HKdROE5pKYQH2RMAizeD0ZDXTAge2CRBl6n0B0Reav8HSP1PH",
-	"Mb5bympUMXH2hFad3GPAAmIB+KWNTwyxvuIBR1KSO0Zv4tRVmCBwbYfgcYb2P3q+PbGDT0NonrJm+0fH",
-	"GU+HjXtlEo5iDSA/lIV08gAGioyo1DysH9UapftpVw+0Lu00/jAw/yENzATGhbBPiOmUx58yZ/DeAmID",
-	"Xn8qxTDg3vfkFrQnIOHneUu0RknOOvVXaMpaDc3wMVtwFRufy9x+IaRhuX0f6LNPIumgHJkp2+MBrMfZ",
-	"9CE8niQsvifSPD5lGVvrdDEqknQtMCGVdNJz1XD4zCpocbHI0A2GoLLq+RJbJ5ar40KU89m0Yo8SYUjx",
-	"WdG4w0AxsNqET9S92uCAucMjeug3h/uNwR6r0QPvyHeHddYc7G/DlVOj/kcORVwvEIGBPT4BdhS7evh/",
-	"9tBDl0UmHSCerMn3MWd581jEguq3Qk3VmqTKNGbWjG1iwp77FTjQRseUViNNxz1rcdyzSi5EgGkBE6mi",
-	"ngiZp61UuFkOQVWyipTwrQoaJxyckD1jT1OTgJjEOdFd1hMV0rcKa/84UejkcDl+ivz6JP1W7NOVp8P1",
-	"BIn5kkFpO6qa13Xb17GHoK91TnjlEJpGqlRpqd20zCv1BspZlFIT4fn6fXXXhXUQEpY7CbymkjRiHwJG",
-	"YsndWC6G22CU3XcvPrZOTy/enV8XrkvKq6icdCcNYz7oMeVfjeR0Cw1IElNCPWxte6IfJ1GgQdRPdRLv",
-	"I9zkJs24l/NHTnpiwpWCLv3WR4MY2LYKxo2lQvqdZScFBBhnwxhb6CHB7/yYNykMeWcarz/Idkj3Ztcm",
-	"BJQTbJ+7sjJyZXuUl+zR3KbILafD/D+qCLPGteHmOzJEnOMsizFG5UI41iGKB0xEwVyzg/I/m/ptovJW",
-	"HAErMrsNy1osDhewtTdyTwNSt1G5IdvcJuYnYXn4+of3106SwpPOxUveGjLo5l3hE72xIxYlabQnyQti",
-	"wGUFo4gAIjhOyTXoaenhPFMJqqmRHDYzHvmM0LyIjGXgY9J/fwZ9rPrW56KvBWMgfKZsIyubemgh4xZe",
-	"eMPmi8kCuFIPyhSIFziJdGFdFoFKLRtDu3fSwFP70F+yiXxMJ7per9jKq+jZVLTQhQ44KY86ZDTTgHts",
-	"cy4WD/Vb+3k0uS0nYi/7dPYq7t6yT+e+Hpib/3hfu+0IN+t+wVXs+Etr+FiyIl7lP2L+jyYfkgYLi857",
-	"vYe54iBhzMUyoaPUjNkc7bhhwQ5VRU0UgNmV44ilHw8rJU16wuSOxlkCAN8ZU3s/awkYNuVRYbo96js6",
-	"Z0QxpbT4s3pBT6QcKjLwzWDNY6vkIkC0MuuUSWo2Eo42N5db/hyDpqs4a9Sy69gBkxIQSRYDjC8GiUix",
-	"bqjHzbB9IYk2FlhofI9FPPQK96uDTSW2hnZuQbUH9qL4KnDMm3qg78utpoPuD0dPFxpsZc7AH1UkyxkV",
-	"cUuYxXwK4CKLTMSyiCTRImYWxdxryAO2O5sGkq7yHkcyNC7eySyIOICrG2tXP6CfUWU1NzF0HzcHB4cw",
-	"tHkAK1xFIYPgZWSAJwaBHBDovwGPGlM11jow4HndhTyKNJM0Cqh+LbYr5oJM2ESG8/IJwTloAx1fYzuo",
-	"m7YefuxJ2Bloq32uOUUZXxlno2N8cKEnFLg0+npExqcwC4M+eBtOaRCwUEGJjdV3d/rQRqfvmKYcqQ43",
-	"cecbwwPLBtHf8LidfpxA03d6YlVbFpycvBNJka95Zlws90whhrLlmfbdUhhHCW7Q9XzKgBkrwYdD2wUj",
-	"KcPBtdx5/6Z1/f41OeuctfFK6KhDFcG2CuMomlZfsoh5tkOzfm7ZMSZDROMWNIn4OYFyI5yAuami79Jy",
-	"DSCUeyJuFFK1QW5ugxhh9Ewh3LT+wTg1xZz4PGReJE3bn+mU+U7ct6O+t9cTqdDDjqHdOPscyNq2eCrD",
-	"OunVBLNAvxq8QnpVP561fv744t+v212yYzuE1Nzm4d7Bvuvimjmk5rrkjL8onxBqm8nCgNFhVWv0BLrq",
-	"kPK4NoamUX7Rs16EVzxgjyCiiqyF+FzvDmU4qVgRlLD6bE83PZOiFnIBO0nvEqwybt+AeXLClNnNTEvd",
-	"AfSGWdstE9673N7u2xgVqTNTOsbiq92/Ttmo5JQ0ewCUjbrXZDX/YNCge94+Oxy6tDaoew2/yfaG++5B",
-	"7bB+1KDNwZ637x+ww+ERdQc1r+43WHO4R/eTcDI8vfrXqX44gvA3D+u1xmITD70eVZ/dVj/NfuViwgW0",
-	"fYsZ+4PH84j6gCbgjhjKtUB4yK7hrOxAWXIY8+5pyBQTD3FWfZ/KQrO2wSsu6Vwzgmsp32p28lhKhmn7",
-	"9suHL86aGnf9dtMsK6VQ4JHMKhSf9Xn4sjLr2WyzYZaxNyojCqxQopER72QnfWqlF7GogroEcPGesOx0",
-	"gEHkOwpAy8IvV8nlbBBwD1nTu6u3RjZh4C+jtICxFC8f5FcPWE941BsjEhbcuNM/hdY6esChDI7JFJ7v",
-	"kAn9VKEj9udGba+x77quQ/hkMou0udIv25BT+5qOQJz1e6XezHUbnl4x+Iv1Sn2Ig/Q7w8q5FKxyRiNv",
-	"3NeSDiRFBIhD/ef9MsqShttMgkJkIP05RHAuBGpcJAT81J3+lf73GFf8z26l5tYbfYf08XPNrTcrycfK",
-	"Xq1un1939403kpC+3R94mB6neTz2VYhoGIHnCi07Jnwr7vZNZCVzvxkMeb6LawBNvGANtIJFSCvu/aR1",
-	"W6XXnQb4QkViQAKbgAb+M9ALkXfUXbeMsSz70pdcTaXiCHeiF5+LgAutAtj7E5VixG+ZIMZiRmXI0CAa",
-	"3orpERr96OrVKdmv7+8nwg7aUodak6i0uqedDjxUocqHK4EiMVY+sIcVYMdGBVn391IB9E1vtHTaAHLy",
-	"pVG4IDFpg+tfzCMGG7nJxZ2hJmag5U3M5ee7z7MKyCaqQhF32PZJuYIpoS2tuZgmpPp5WNeIJJ3T5LgV",
-	"3NG5MicLtJ6sqpIWoLbRM1yb01H5i1PKsJ3lt/U34UNxX0ea6sqbfsfygcl5E56eE2Jp/s+90u+//b1X",
-	"Sr55/ud3168qh8+eQS1hfMrwID1TcCg2HYttVbs4jBdwBC1GiaWqZwo54crVXup4P+GCT/QOuMvd7784",
-	"Jc21c9Yhl4WvfnOq026v9ItbOaKV4YfP+80vvVJ+p92fK3YdsHdfjpGOvfSsXzDFCbkggbxjYcWjikH/",
-	"/Z1Uk0g96nJ2E1KjS48tb2R6bHV3/7s+vAuS0CzQHwf5n/cgZ7SQnAVBsY6nGmQ/HusKfhNQ+0WO3rLp",
-	"scdX6OP14U8V/GcX/8lnAH/wnlze00BTKyc1ArxMz7RWP52TnYwuXYaUP6y2OyFCxhSW4gXf4nQ+2Z5+",
-	"ua/5vLVdu38fr0uztl+UVAO5vcDG84yNFGsnO+AwQQ29nPZZ1LZIwtEm8zqHxUbDWaSujRjQ8wfzl17v",
-	"+Qqu8uU7Crca08P4F8hgDiY5+NWWfA24lPnn3iwyed020dSUQ4LcyVngE6X3ZkcvqkP0kjhEH0QHhFjZ",
-	"iW1piEugNb1oit/J8EYRiikhr9vXeQbbG3ZPp+3XtNg2McLyfbrPlF3aIo75h/b0lNpTl/8to9pqyYt9",
-	"1b+K5oRO8Nzuzbmeu+9WFP6Dqzf/pFpNjlygaozx1pgdpoo8yY7haY7l6ph4/abdehmbIjbskLMl5xLp",
-	"YUwVmi/wOvvQchrbbgG0MU48ZMkgyickZFE4N6mIV/rvSgv+tj3ps9uauiKv9gszxyNJ7iiPcrcvOeJf",
-	"Etme36SIhTYxMj29FaK9tSA/EgmrJTyy+E3CCbvReDYZCEgbXxFYQNA+5dEAC8SGAGupuM9I/67/P/57",
-	"f9xP8qSomjIvIiC2IQBrswyYgJitfxzjAPZEjFGLT0P94BM2BqswoXVX4HhxT2L+N1aukq6chR5Tx+SH",
-	"y/Zrh1yev3bI684rsoNe5aGmxjJGg9+zwSVGKOK56sdfnr9OHMUKHme/1vqHfhakWmGogkQhFWpK9fEv",
-	"Yx2dfjMBDIo7rliVtKk3huFh8rjPELJXD0EvAkRAIAifgOxB2obe/lSOAMRwIKTR0SukbJw7GlOB0fLr",
-	"N+/OXpy3Om8hZH7Z+bn9tkt27rgfjcn/+O9kzPhoHDnEBtGbLv5XNrUaQ6yihu1quq4t8INIP/OkD2kI",
-	"8XB8PmFCcSnifppIC0h3VYKEaKAI40ZDPQFsHeqG4HJ9JJSNW+zB9DB2BOsDYSBoLPWwSNBJT6yMAhlf",
-	"wx1++mR+jhlnokWYHWK+JkYsN8lIg1TcyIaLVsQXruMz9iC1NXss38N+G+kJR0aQKf/EAuBjXF8C4Y8k",
-	"/H2XYVKGPEw4Pq2yNOpaZaGfUGWpufVmSoOp5Wkwi2N7wxBTdovBjb/i4B43iJLKUdjaHRvjyT5K8CTm",
-	"Z0+gkPxnjCCsOf731JvQ0fi55jS/fEr+LNam/jm8a9/HWje3yVCCRRxQ/9KyBjikKZUro+RqXUsO0VGl",
-	"Z3NLg1na3ZbpuAx5nYYFJ343mz9ok+k0N1voOZy88u6Y5F6fdcJ9cUoR+pUugd1mp5CocnoCWs4WKhSr",
-	"p5TnQYwfXKu7rvvpyHVdw/NPEk6FOo/RjoI5djlDPUcO44lZlcXcvzjHx3M1tgoMl/5d3yFaqZWzCPTS",
-	"WrUKsgaqvAPNoRhm1JbjDPvMwmIGLgwfLRGtHtzP27u3SXaVmk2nMoyYf8Z8TsGR8P34IVspzRsLzHGt",
-	"Vic98cluXNnMJ3p2G8A4Jem9NnMb83Yhj9jWa4DSrqBWY8gFFtPZMjgeI17wqIdmSyBHmjSqpCWw+EFr",
-	"fnGhnq2VPtHvQH0HNEQcsjaWsC8YAF1AS5M8TbEDV3cmCfrjA5JSnU0uv+YTpiI6mW54/bm2ZtYkvK4J",
-	"RAju3Rh1rxVg89i4iEv/8dF1t4gjxIuFa/etewHFr1/b4csQpGkP992nWW5Zevz4KJfO55KcqtQnOp12",
-	"bRvcnLoNPGiAPL2E78MnFQQtXMVXduHErucu8QlWZGc2VSyMymQ21Ue85rr25cp4AnjEJgRb7Qac+USK",
-	"2IcB7oOQIcPWOnJfX6z6jjWxZeiDW0pEx+T0qt26br90CDaye2kgERQJ2DACLeSGsam+jYc9ASK7rEfa",
-	"vrq6uIqRSQx32wEvnMHGwgrqjm/S8qI77rHjVGpeMvgydAXRKicy0LhWeAKsDtwWcCxSDd0RKQ7dutbX",
-	"sAHnUy9gL/4B+d8vn3O53fK3dXhLwoWAOLbmhmAld/DWmtbcJlzYj7GyTMOQzr9Zqj8yQHg/ejvBojPT",
-	"++VzSp9E9GPwAJgGji8LhEXRXebY5NxVT/eCLB0/ZsenhU0AUl4lHi4EgGrNggjQRvRKfO/i4QmT6h9D",
-	"SlgmjQgSA8NrNpQWitEQ5USuo9w4NHcQ/ob5ZELDGwVtHGQZS+BSgYkqecUhgpD0rLJjwyo3w5xl2BNW",
-	"cYJsesqFIv0bNgeUUbJzOuaCKXQ0v6WRFiHsU0RowG+YQzyqWIULxYTiEb9l5XQtHlgpPDTOVWIEizbM",
-	"TkiffYpCikXFoAZjE7sxC1k+Fo5em4SNf20O3pn8iCtwZfnWBjdd0s3Sqrv8b+zrlB/HN//yuURvaUTD",
-	"d1B7VHJWasdpiIMPemU1s3JtFVPd1VZ/RIN2wCZ6Lsji9Td6xuorMTmkd/2GdSY2JogmqFYDpozuwBQq",
-	"G/dne1+/juh7gZ3TByxexAzXKuBXn5F+Nm99b7DKoP19jD+w3OI+BtWUUybIezboSu+GGewV2hP9G+7d",
-	"ML+PYTiyEzKqpCAG+ezjy/bb9nX7JXIiGjLiBVIxH4pXA0ZvTeXQKJSzqSI7FP8CexzKcxGqQMngFnri",
-	"6cEa2jZwCVaLBmAYxX2Ik3IVyXBeJW/laAShG4FtunrCizGgBbtzTD/eFWjBuGT/WWz1r2T+/tG5/4kU",
-	"mVRv/1XWrlMczJ+GEmK24IqbJ/XwwwSpFYvrq3kBzUei+68hXNMCdcNiXjrwVnbuz4KCgEpUOv78JV9a",
-	"57WXz3lKrs/r0aXzWqRWpII/zueq6t3lBpbEYLGZ5VsUw9ueic7kHVDD6u7zp6agFiEvgwBGoLVxM4qT",
-	"xB1tY0Tpo4wgGk23kaSrlKs98arQj0TAjZSxAULsd51164yZQOdRcV/5x2QX93Q735st2ONe8oAySl29",
-	"DWPKS3nnf/sTigv03fqtrZjAfDkgPewP/gfH2JRjmBb2UrDsed1Ged9FvK1Cr8N70zJ2QXYv4A+nmtvi",
-	"c5dlO2BMJ9SBb/3qVvwC+/sKeF+4euZYPb6YheevjQFhl//v++R8xYPwUmaDs7Arq06B1mJ30QJc3ecP",
-	"PGd4oaPtNwA2AI9CykdmXQ1wHfjUEI8g8Z0pcseCQP8LLrSeiNinqFwlL62hac1Rba/GEtPgXfe58IKZ",
-	"z+KL/6yprZ8nFKG31luuotc4t+/WdnxsZ9r664w/LyfVsRUoSQKuosTuj70DiPsQf9+K+kSxqFyUZri4",
-	"U/lZh0MaKBYHSQZSBoyK0pev7hEstkMaGQsiNV2bi2NIu3SMf4FZodndZMDCU9C/jhvxKgAOJ1ynCfRO",
-	"LNkjT+1jhGMCR2Rz9yJSxD8Bj32Q+0DznlTMYWTZ0JoQSIof7342tLbar2hIVFsL6L+zzXGmU8Dxg5gC",
-	"+vOiY4KEajyIpA93VNktE1HfIUJC6NmjgkyhY0UkCY/AeTGRIXOwqhEdfOAB1OYK9SGh3Haz0RMw3Sgx",
-	"n9u8Iz5K/Z64Y4OxlDfgkmZV0nSbqS7qRqUSkqiZN7ZzCg3iXsKYTEFDjHSnGPOfqTjovtNH9yfJXdr4",
-	"7PbL9m0GhNBA+/VE3GxhzEJGaBDEgIoOGTCPzhSzDlMfxZU3looJMpgTRr1xjJIO+Xfm6T2h9Kph4Mnc",
-	"rciEAYaivhgAwWPgwxs2x+Z2eneVJbZyocCzxPDasJw//KX5amK88jE5/WFsPbb71KwscA8rAnP9pwtE",
-	"WrBbzxThYEzFUj4jgEEHmWrrJha+VlKvSoBeRUloMWltZIlB2zDISpVZClaJZAU6o9iwyYBFd4wJdCO1",
-	"LCarYuELTEpiHGxMRALlUmRV7Z7Y0a9hAqBi+4r92i87JGS38gYSn6AQAPQu3yhsGGMxB6tcJTZqHDcV",
-	"wO7ZBmqWB0HM0E+g2JCHmIhksVAD/aIRv0UrA5+u9YIqVDgBE4eZEVNIClNbqZ+f2aX8njX05WwSSFY2",
-	"ktaT4paFCiaXpdBY0ctXkmGpHk6fTi71xUG53CHVVwzpxaMM6T9VioA3phYatds5f/22XXJKWCZypkaa",
-	"YFH5j28pjVkQyKKIxuEyzDnzeZQ2I4ahnGRtAafE9WdTazBRIzOe6/bP17AhcMpjm0mxX41lsJxz9aQm",
-	"hTnQm9sTljn+YVGslqhni0IkukOA9E3NCrvQu58nmqi/7CJNYSHQGhls7kUpTFL6NkQrxhK6KfQnagRK",
-	"tTYOhI+16JT4zOMTGhDuo0pPFelrMu9nOZOh/BxJDsO9N1My64ai3ClIPb6CpVCpFN48M0oxEaFF5JOx",
-	"vEPTKvDRZKiSFzIaA8tVZAdK8HsC7S3HrATqneYNZWuEmc9Vc8T7BOwxJ7G0xvIO0tvMBaZz6fJ9C3YV",
-	"zAnSSeJJ2fJhqzPYqvAE/r4nZsI0lFxjmdnXF0l3XFKz+v9oxsga0bKtOHkSSWIOUZEgeXSRsM4qM6+L",
-	"Ndo/bLJHliB4ItGfEx/LTSRHfLorgRytCpFJ4nOf3EGzHplyf3XOiD4bi5GDK+bJ0Gf+sUEs8WgQxIw3",
-	"5UnqCWBcFu9ayQlDqOwdy9iQZBzDYdGsn6EFZbiiqQtyTGkJ8lA0g8pO0tTbpC8LH00keIL+BLF9CkaZ",
-	"6c+BozGK9pTJKeCE6PPBemKHCgIOX+tiQD4Mw9MEPpG3ljOjgKAAQIXf/VXqmSNBI+p2H99s8Bagxjei",
-	"4YgBl4mBfCAJGUt/q3jRLQsHBnwNZZB1jy0Ij77TEwuOur5jXXc4xCoMGr62OXu4WOlvcD3haWbZq7js",
-	"/aq+KJLpnnu2czjeC6oF2blun7fOr8vYkRXpToYmt0KrAz2xc3HZNb9rkXTD5mSndXn5sdu++ql9VbZl",
-	"oqapiXnsu277qrzSEL2wX7/VJP5PEy/66snXnmEOWYIrOSVDDlpS1e3HWFJpIlgpFBcCNSwy0Dp5ojdP",
-	"ROaIOy01DzRD1AerkxKhyVHTani72229bj+9oZUm2M2trUCOCBNRyP8wuNaJy+u0+Iq5hl7BDcUmGmfr",
-	"w+qds1TOflpCmt4Sdyb1BMIKkG+SJINjbriQd9WeWA7Ex7UtJC5tKYzFExuKN67BuEwGvIOFsXi8eoNI",
-	"POag/BGK3zYUv7gdNhSP328aiMerv68w/EJhzqbZwfHMrQmUkyMsAdfS2jg5mcDfReQdj8TmzNvoNH9w",
-	"7u2C73bZNmTb1o1SyLnbYKxYuyLtKJKBn2LeCvpRKzKhSpuzpMuYsULem3u1Sj6Wd2CI8FumpXIC3EJN",
-	"A+z8Rsp6ju/tSP+JvCtF6TuHOWUEAvqsWi4AbjXYfauLKgb50guOtNIH1AUbQJKhpoDS8+fPnx8NG7So",
-	"/CDn7dlmZ2ZKkP78afbrxFLZAg7Rw5iKoQdNGuucLbGvcEfICGJ9Iwadm+KcVtt50C3/wW42VRTvkgOZ",
-	"H+sucD6PuIK2jhS6e1kvLbibM2wMSdg0yoRcV+LRENhGlGzqMwV8g4tRT/SRhPuECzKcBYFtXYlVxpCb",
-	"AgkuJvuECRLKSNM3icahnI3Gxl9iSKvsGG6GmD3zO7iZBYoBbM8y8aQIrekekQGbS+HDDLEuUUiIY8SI",
-	"kApsfL0K+nr0fjx//hLZ47z6/Dl5JY0mDIsB1VVEzQZ6QQd62PMpVmUYvFfFhK8cEklzE/KEOAnJIX1o",
-	"Xo3+klkYGHfJQssvbfwdk0VehQF8i7XeE/3PvRL3e6Vji9Nm2PqccN9Csjk9ZERwVZoRwU+QJgQ/0ZuP",
-	"gMTt9BJ+l3ry1atT0mg0jlKP1fyxVzr+/Ptvf//yReviff1N7G4xXliQOen3OmSB/6VxmqrobkZcV3AH",
-	"6Vma1ApEnXeIyWz8gm3D0GlkxgzPWsgA+1/svVtzI0l2H/5V8o/4RzQxWwQB3gnGhIQmOTOcHV5Msmfa",
-	"2hpPJaoSRJmFLGxlgWxsR0esQ+EI2WGHX2RJb5Yc0tpPksM3vcjh7zKhWe1+C0eek5mVBVQBRTZv3Y2X",
-	"3WmwLll5+Z3b75yzm3sEDQIWtH+BKtqPv/7N98o9lv8x92xFYmuoOAU8Dy8V7V9Qh3T15b0kZDxowCt2",
-	"ib5I/VH7rOyR5v1YAey+r7DyX5t4r5dfj345WD4AuhzWH8A9qIrv6wv0blXXWJvAybryxlwdISyXbN1u",
-	"RK1Hll7x8A0ZhFEUquLJVjwmTdlgmEKfQFQTVMFc/RyDWORz0mdvlr466uypMuFLiAoOmXwl+Rlxaw23",
-	"Rn6G1ZHrnoP1aLoM4AS++Q31dXdduYEa0OvOZ/Ij5X/Eg+FIpzob0ppD5O80wWKVfsxFSiW6hQOm6/T0",
-	"RkLepYcigHSI9Xg3yCDk8NA4wlXpZNMKMpNBQQXwba++eQOnN5T36ZrT5ESnZCkAlLMeskAVFtrA9zou",
-	"xzQc2pW2bqtJhENa8uUOjsEha035/7BbVkkfDgbX5MQkHg6lorefaXMDOiYSoa+Zy1UpQ6w6RHngkIQm",
-	"LBo71pdKtalNAhaMEGqgm8TUxipSCPdszfLjLGz2HgpdVW3slqoWTvojV/Z5TMV3o9tkW34r2KarvXW2",
-	"2d3x14IW3eo12Wp33d8Mtmmrt8Y2ulv+TtCkq2y9t9nd9lvBGtvYeiCF+d715Xm6Mmc3xKgLpvw6TpHW",
-	"qxbl5u5ZqcaTRaie+Vsa7ytvw+oFOdRNu8Qyw5EOCWLPyAppmhuQn0mO0NGvkqIWHwZKPyVFW3tXQkEu",
-	"Y75Ihn2o8hazj1cFdnZmc07ws9cKuVxhcMea5EU156vk8atiW5A+v0viQZim0KEdfoUyNtD2hEk1jTWI",
-	"h+bvOYB7m0BYQyflYx0vbVsTrUMrG5CTJTCn5X/WERSmLXQpSvKCY9fl8YRqqv2FVRBml0izGq6i+CDL",
-	"MYnj1Xfq9786+6a8jsCnoT9CxOO2asLT1BGoqKMoJSsTPB8XXn54+ouqSXAL/WWU9lei+DLkMyrk0ihi",
-	"gTQJM7dgl/pXRHUFvOR2Q3n8e2c4PFdIhWkc0HOGkoBdhz6rS+v3kqUup5wcHmFpA/CPxBxiTlLVxaAT",
-	"OPgUTypfnhbSzMmYAXppfwq23c/SRFQdHPBd4ltCQSj5+rsLeJ3XUXsKDkmbvGQ0YYknjXpF50EuGMBt",
-	"L05c7q3ciJVw8AfwsM+9XZIwCW9ZZXGPvRmGCROd1IPBj/gVj2+4TsYjPuVy9FLh68GMutz4K9BxhTXH",
-	"W7tyukIB4KFoSw7AapzIgel0PXX5WnH53W9gaT+cNBdAFcESuUGi+JKEfDdbWylvOLvJM7it6onl2SX3",
-	"kpH1IAUs1F6xrdSdaf4t7LZau8bGX/e7X/rhSfj14atfHbaOw0NxyM82/L3DzcOr4etv977eabDx1032",
-	"uiMvGnbPv95p+KsR7w6+aAavv47u05K9kKOaJyNg6M9dMjxZFci5lW2FGEE9OI2SM+pqdCPqX0WhhvBi",
-	"C/SCXjFBvG4U+1cseKUKS8W9Xr7+lHnWhEIIZ9O0AiPYHG9CpePwcPnohwael/ZXPAP7MZsdEsX8kiVE",
-	"zfPCkqxeVgm3jyrGNl2CrZTWBvqCtYvB/FDz72BkMGE+42k01j/r8rRFNAdrbz041eFZly4uo8O2JmSU",
-	"RYh6GXdLa7M/KQHKWtTqBCi9WT4VFlTJwTwaZ1KhoDJioelwOkoLhA0vlTWd3GQb3Rblj1A56KAz43WJ",
-	"nTsn/4HBV53HsGt+Ef0Qai9gx9IR3o5eVujJKfCpPE4GNMJ8inqDvNRXiXjAoAeJSl3To9QpbBihVN2D",
-	"GE8TLBFi8tMnpyC0gWo3J2ITpiQIpi3qFBHjjynS819+UAK3ep3Xe0afB8GReTqB2d1qXyw0gaqA83KG",
-	"HmCpvXYlhNnEd4M4uVscMgw517UsFIsy1QpvXm9QDq9ijWEvN5BPSmUoSoAJEtpTaaYRNTU37pSpOrPw",
-	"wZY0l1sbt0lXXb1T4YOtyQQeqO2Mm0f7FKR4OJcXb+Zyeqz3jri8RlVta5UWlp74pifXnOzNXV11yh20",
-	"T1d1siePRLOrY+ambOWt3kQzw8pnwF0TU4Vhsk7fBvpAEgHv0jSwkfuxjmS7XKsFlyutQ9UEMEEnwtmb",
-	"1Ohd3STklwXv7lL/qkGOlSJj/8nlSrFbR8esjcucqXRXVacgV+dGnRVVrIDkclK88m4O9vQ/fNHbC7Vi",
-	"WPa2yh17Cg/fq3r+orPDE6kpJqjt57fZbQ/4ihKYb4vDy+f0erJI/IgjWVueRmAk587fkomCSMuoC5d6",
-	"8A6P+BGjiTz8dUe1SFGGVf4RkzYJZ2TMUsf0Wu2HQqWiY1wHGd4EGuK+x8EubkGV06/2Ya6e/1kuDHDA",
-	"IsCy7U6tkFmZfJRDa0BFAY5AzUWGAAP6RrduX2/ubE63z35IiLGXaZ5xlNtti1r0d8YgCQ6EEr0Tbg09",
-	"WoktwZ7TkGODVD4M+QQI5QEDO5KC8yYrPuQQAzFhaoGKyy1UAbzSwVL9AKysobWFXVPNyPLyqmBEyB2y",
-	"3lyrg0bh8odDnlOcqg8QeqSFQtJYmrsOAcNG/gvWNAc2aMkUIc1Qf3t5KPWe8nkXUPNcoeY05AYK7kHp",
-	"kcZHOfXkKJ5SeuQNYLvIzQvlSDE5PR7Jww1pI3GCf2jrekARTaEpoaqBprQTeAiyU9B8khYLGjlUPXlI",
-	"VU5v/gnQOA8SzsJUAg6kzaWKqWd/KihpMGJ040L+BcybAkZ5A1a8OdNeAU8n92pjzOVhKkcimJiwl1D3",
-	"siFOW2iC8YAlYvJROHu6k5/8hwY+0pkBrcYRD8maxSAtrbkC9DyiyZV9TOVnfig22B0Jf+gsupNnRc6O",
-	"gRfF+XuEMnHGa7VVyWvVfCC/kvz6eTCeHf8Fht89lAfzlxeJCR7MMgDHMNpyotkvZX72L3IBuFw8XqXr",
-	"BWTJM7WmPw+5Hw9CfukhFqryIFBQC/JTuX1xPEovY3lxfbJkTQzvp1E0hmQ3zghuxrIiBjhMw+V5X0DK",
-	"z4H+JvK5yqaOc9E+/RX6z4pYiX/Om336SWWWn56Z4hIr9u2MjwawrtlPehy176cNxIL609E4W1VwDIZC",
-	"TfIudCrA/2YqWVRx3ssqxCioqIoS57Ef0kgt1zne+wEWfC4tLJYPX/SSWLXOypcP61MeRHZcI2ESCWvt",
-	"Wj+sGYEFd63iHQaRTw+O9w+PvwQq4avnx8vIHcfq4YV8tP8TDjBA7ZmJ2ajK0cg0SkLFlSCe3iGeBK4u",
-	"0wwK1D3V06VuqPYUGfE0xEYlJiEbC0sKl8cS9v8l8yVmpLv5i0CppMRTCfPqyZ5VZkyppqfmoJI0odcs",
-	"UnQIlwOqEEQth1CheRL5viwTXIzs+6ZoGGsZ09EM06KRFZI2QOufx9qwMmagCuVNDHl9amo1r8RBp4ma",
-	"WGwHw6Dlpyq+3WcD5JmIosYNmPlvbBRs+hL6/V21HoRylxvhJIVkyEUqFaq4Z9g10Chb/rFe7AzhQe6w",
-	"3rPoNCxKyEZSG1CTeG7VVMDg3P23OuhIswhrWtg7ZcJjG5YMTIF2ib8WhMf9uGvvlNb9DITRA4mVKgnX",
-	"atSOPoKLjKYH9FkzcLTkpVZ1C2Tlrdli71YQ3wqaCszT+2y9UjHayqXkpHhrGyxH7nGX+fEgA/W4h9V/",
-	"wEvjKKjQgC6vFC7v7O0dnF4c7DsTnpuqwjHLu9K5eOpKJfMsgZZ36lijAacaftksKqKR/NxkeE5INUs3",
-	"yBjw+iSV9W8IA+Il7JfQwsHlc3s4SCwpLvkJa3KPsumZg+7k/Zvttez+6lisN+AzA2MDxHp8CyR+OCTu",
-	"KO3wfrAY9f1Hw2JlXrSL8JWcHXx9sHdxsF8RXV1eFV537adBuSVxReglDTmECpJnB78FiHkGM/fkiPmQ",
-	"6KHXf4EeD4ceuI1ujx4Vudrq4lwGl53Uobp6FBUQN728GzN8wIvkrrSCQjGVXpHXMEbP1aV4W1/ip+5D",
-	"HIz1RMw/vyu6tOUsavKBVOehJE52ZGNOuqZr2W6eJI5tzqx2z+UJyCrcngeKchYwbojnK+EqZRjns9kW",
-	"RaruxtTt6a0w6SCfV3dKibg0VuViZ3sk80Wo7q0OhXUSVYf3WYIUL5lQQXULKBL3nII0J11xY0Z69NH4",
-	"S91d/oOXntUWAL63ujzBef+k04Uv9Q6pFIfC2ovCcDzjG55VHcKt62T2mI5Y8YB4uJcPA+ERKtTOFhAM",
-	"0URQEvL8ZaCnDnGX61b64SWPExbUG+Q7xSfzVMFoz67tPQz9K+HymEO76vwlphS5yhNWvKmd3ezE6Trr",
-	"UAE/q22ERC2Xyydk2THY9EHdqY1WrEfNsCD03tlBRxo4pbV576Et//uQoXRD9HzndLMUclfYNCP8z7Xa",
-	"9wY299kgVr3cK+t+8M2PWyX3jm1lZk2PYlutFU2FU+NxGvoM36Zqoed9hcNRNwr9rOzcfSnWMLnz9BQ8",
-	"wmoWFtb3A6YW6oq1el+UKe0Ixit6V8ztD4YXavVhKe3HArp4xpwZh1caQ9vIOjQrFgxK0htG6GEgNfuU",
-	"hlzYXcJAk4fCmI5i1iaXVndOTz6QdiPmkZRFkTB9yCzQz17vcmhbuQTdFCa+VFf7f7cirzG+ynoZJewU",
-	"PvhxtBq7B9dCAfo4FaBT+wDNP5iC0cTvlx5M3JdzzhnJjlnWcY8HVqs9QqPwitUJHcS6s0L+oGtHecYx",
-	"v+Hqb7vTf8BDW8gTkV/zOIfpcKCO05mW8otj9fEeK9xZlY+VkQIzi+L1Wb5xsko6gXt3tdRjkbDKbc7X",
-	"zV2+f3h+fvLNtwf7ViubF8K4t3zK7VJxSG4vdGCpUd2XLv9kyeW6G8/CaVXdaaXmrEzFK6mIV5zOk/P7",
-	"AMfCRn/Y6SqpyOzzqc34JUuf+T6sbqEs9mHlffglNrnHntfzPKdzJfaXiMqYn1VWUT+DZblVuerO71t1",
-	"9jWiYkswtMEdgqaxvOk6FGE3jMJ0vKuq71tNha8Yg/MRJuSaRiOm2jUZB9IlSysj/avT/TI3DNbkfmI3",
-	"zEwPwncs8uMB+/8sp4Fyk9zivD1NofpbOCMW+WJ3r8mqy8pXdDKUmN7z4xQvsqwCMOz1nZNNbntxAjXi",
-	"ER0gY1dig2jkOPyZ91cQrsjyqcEUboOKypNVYrCchYOnvsSDAJvx6zjk95ZX9lGmNxX7PKf45OqHl+Mp",
-	"gvk//en/+N3f/f1P//Yvf/rXfzNBb2yVUs2fIUVhcr9UNwL1IflAMp+eVf0CleeSwxcsn1SiX8+NCmvo",
-	"muhFlNveBQFhfQ7uozNBtdQu5a/NoG4qpwuK4QaEFmV36c8E+HRz8KkI8WQ63Wusq67kolaTNEvEc1WX",
-	"Ac+5SvUyKV23SvWyeJco/FXATVk72DMp7/hK6RXLb4pd+Wzi4WUeVMM7fVXuZq7PlRtWPhhZosbXELhc",
-	"/9mPRgEL6hPETst+U3HFzI5LzG8Qd5xEBpdjllIoykWXFSe0wOihZZf1qjME9idl3D8bofRw4mWRAPXM",
-	"aPdZBO29Vetq2VDPT3Q595wWkJNRpEhEWUz5XM4AeGAxa8Cg65JyBUDB0kkhVs9ytibTDnTSiqpQakAD",
-	"iSeeQRWPCDY7U2um1TJX4DgkTlw+mUGQlwh3zOFyeVkSF5mbw9WancN1v5LoWQuVibtXc9wQS9bYvI67",
-	"SBwry+tZiZxFmtdTpHnZWu79SJzSnK9PWeJoS8iC1V1sFDiRnFYkJVw+ISampM0dEs+elzQpTUl7DgLg",
-	"gfFukZj2iIlpd8U7pf3NdFuraxx1oOz2IeiSVv9QPOY0HDB0i8hBsaBBjlS0CVwSS1DCtty5rC7+pFPW",
-	"cOLmMmutjLWO6g6axCBpTr47Pjgr0IRa8Mnv/TaVH4fvOjo4eln4sqru59UHdj/jjqrueVb7feFwvmXg",
-	"fGBO7n1Hzgs1k442YUN+HaZMdVMmIVe1CJWwVqxe5UHUgW8rGaJBOqofb5+mql53Qd4CsdMWdgklPObL",
-	"agRK/ygmTjnIQVQlp4RxgTrF2Q54nM5/6OzvFwfbO0Fwf0D5PgH3ogyHdVjwWx9O0QmCRVz9Y4SGThCU",
-	"AUMFvWQeZVhrFsgZRgEkDRQtqwpow9XUEYvc+0gKyQTsfRqc4IVoDh6RS/w+B7FKIvx30BqDI7tSXg8+",
-	"EMcyxpcsYxwpLsNI2vXqLXWVcywwhRB/dflSkYT84ezg6OTbg/36LjoXYs4UY1+/UknliEFboSV12zcH",
-	"X1zoFho4KJ9yKfHhOsSDtglc2vFVLCRp1IWbfmySHHPMuZIy8djBzNr2zxBR0IVkFK+no1HjZC1I1Ldx",
-	"BcgZM1sRuM+wpWecdt0zAY/9siLt5xMK5rLZ9EMm65VDYUD0+010f9glQsrmXhhBwVuqOhPHnC2n8XLM",
-	"TTu+Qlk9i5n2Fd737E7W7cTuvSbXHQ6OsPXnLb7uPKVJehEOWLXLD3iAFz9iD9Yvz05enU42Va35yxu9",
-	"VVp76Maq+f0MHowQKw+ub1futdpaNc1Ws8DAkxP2VA/b26hkePwXUH1Ld0nfYNVceDbALPfLuznOWtUG",
-	"xyqonaskIR/h5bGaLMFiNkk/jlQpI2wGVHdcrvZu3neBuI6N/dRRa5AvFJ778aAbcta2UzUVLQz7OCbo",
-	"EcHSgqAj1h3iqVPjYRTIExqDPPLjv/lrYo4v/MtjCDlemTQ4D/llxO5LHBTkbBgd9zb1ceC4P0J4byFu",
-	"3ltD/Vhx8AFh7WRKf6uCbXM8PHtRPAoIXkTia+WGMyhnoZtPObBZl6BlazaW6dproG0qTmyfTSQN1tvK",
-	"ZYw+JUCs6snnLsfs8zzANsiZQlEzcJowMB17Ut6Up5erbbhIMF+c1odxDA2yDVbhqPIZjQzPsc2Hac6R",
-	"xrpN6hJ2Yatb/VLJEijw9Qb0Kk3BrzMYAdciiuIbpL3D4ro87kEilFEQyNIFe5Pu4W3kx1//hhyx5JKp",
-	"H+pg+a43m0jl06NRsRZV4Eq5iFw+0ckQur5jX0TskaiuT8MBU/WQpeXqWVaHhx2ukJ+SsHSUcNUlEXUr",
-	"NQCdhoBVkCe7GCrPVUEnV3W753LTxNB4n+yWLfgcx55iq3zzpJ8q7mH0CXg0uY6HeoSOLlGWkF6c3NAk",
-	"YMHKL0dxmoHYTG+X3A3qVD5dhKqoEWBmGb51a6Mkcmttt9ZP06For6z0wog1AnbdeDP6ZcgHIW/48QDO",
-	"gfzLCu36bu1dzsI7POp8eVAzlpzNOKzY98uaqEcq5FU4LbYdjZbvvczUfZndwJlD3ufqeuEKFBrZW4Ur",
-	"c8/G8rwgoso40kjwsfGhVivwoS7i+IjysckafZS+KwODP3NF29sQ7erSJH0FpAkDTriwrNkeAYXzhpOL",
-	"g9cX+qW7xNNbGppwCQatca2qwIZxr/cFXm+61Z7HA6ZrsmRuVkMycGxRmxVcdDmMYr3ZlBdYxjtZb+4U",
-	"AfVBEKb3AtSVbEN8US7EcFdsz3v4HILTd/vDG4TpY1MPKuKGXt6PnX7wnBiVcjvcHjpW8KCVK8c5CJGX",
-	"CoMaepVvwrQfak6xvITchDyIb8jSKhmEfJQyQbpj0z52F5XMaU52ludrXkX52LwGtGlCU/hR6rUNcpgK",
-	"7cUjoXC5HzGasMAhnsIPzxC6wWE1AWQTqmrD3GR6G2KHcZfjB4GSKgrRzbE4VGAyY7u+JG89m/ooPJZT",
-	"dlkcbZW3PCmwPS14TMzZwj1/i0gqnL65IBAPxYrUGkORhn45hRpiRFaj+pt+HDEyjGjai5OBY3osBlT0",
-	"uzFNggY5oH5fynP5USNpcUG2AfaLXJKX0yvGXS51ZEKJT/0+kycaKpxvNolgfgzd2aJgl3iXjMuDobIs",
-	"sGMm4/UG2Zf/TROGjftZYFqOotH7QiCV+1fymC69fvXPjn64ODw6+KOT44PCIOyXDNoWq9l4iPrDw+G3",
-	"LBHSOq61V9cd+YOotVvbTq07Tpk4BzW71t5aW2821+BWaYuIWntne9WpWfMwlZVWULFYPnl906mFg47q",
-	"t1Jrb6yuNY31IL6hIt2Sk1hrt1prq9ZfLuKAjuXImutOLeZRyNleZtrX2ttbTm04En0mzmE2VpvrrZZT",
-	"S/jLEQ9gxBvScGGcYrhv9R5tlpOhyJZpHoj4au82PjCfVzwUxZUx1Kkjwt6p+nTHQzFxvM0SlJxt5Pni",
-	"VZMu38xXPKCp32eCDGli2MR4j6rrRVStnwENucsV7/iFIGx5QMOI0CBImBAO8algyyEXjIswDa9ZNN6F",
-	"QFk6Eh7U+lJECQblhYEJGYQC/tvl6lsaxKPDIRIxiGoklBuQPFVoUWgfNfK9grJY24WapNsK2SeMUuGQ",
-	"scs6hi0fIcdDzTrQBUrSa6eSLpjcALU2lj//Q10BxI8Hyh3SWjXBxQP8IzlPR0EY2+hwcNx5+c3BPuZ+",
-	"mFG0yku4b5eMImCD+A9th48eRa5+e+GrnzoTBFe8eoBAn5aPPz5QhpXQLCk1Z3suSKIhlMaXlxFb1kt0",
-	"2w6JJ0OBKzU3/UM3sKCkGwdjUIuQbPb2nVd3SC8KhzawGT6E2pFgw+wfnsM/kELqcu+tW1PY6dba5Mdf",
-	"/+YdJKYqPJQfxRxsOE4GVFpWCUuTkAkiaI81yHf9MJKKo3plKAz8Sng3yC405VSEl5yE3AHwVzel8RWD",
-	"OKW4YYly9HC4H5D5BbliY+HArTQdJWDdBS4/PDJ3JlL5742EVBbXm2t1EnNpiiVjoLBS7oOyGHOfOeYe",
-	"lR4TCjECRRBpHg2XH8jpkFZYmMU4wJ8pb4pQmtG0QTow3tyMhxxGzdkNzlyR/LiA7WLDce09fEJq7bKG",
-	"ELfBBny9OcPKJXT/OuwTCQG912v3DqrzlMiy7bCwSCtjMZxCZulzBmRKkVnaFysJuwyF1G5KHVNn6oqM",
-	"SiEP++GR5u8H7Dr0GeIEAqxcRG29AjTJN5FrxoM4cYiIVR5d1q8CRiKwbyYFRRiS6fHJDdJRDw8lmuJg",
-	"wGPtMzJkiQS9tvlDyC9dbpBoCR2jlCQMkC2KMP5pZSCQKL68BPjiEgZNBBdfXlc9bxUBmb2RJgG/JAnz",
-	"4yRAWIanyM/EL7TS97DDEgR8JTqavk0YIg4DDwoVyBOgboUAtxiF2BtXz2GbdE6PzwlnLBDk8OR8l3z1",
-	"qvPdwaFDXh92To4OHXJyenrikG8Pvz1xyFcnxydnCPlHB4d/9AruI53j/bOTw/1d8sXeEbmMmVAEPSiG",
-	"oIr+3oSCYVw8Vzvh9NX5VxDmlsscCpcbkaUdE3Q4LPaw4ZqcjkR/H6bz6QK9uJwXch9JBOut+dt0g211",
-	"W8F6b5Xu+Jtsu9sMWr01uuFvsZ3uarDe26TbfpO1umvBRm+L7virbL27GWz3mlR+h1qcWrt2eHJec2q4",
-	"hFJFPD0+r46QcnJwonDmHi3EW1q+Jy9apifus88++0xNgpQt66sFk6E6Rc99uskIl4bDD1TlqE9N5X2J",
-	"o2wnzneOGqDBGVAqGADRABxtny4zSB9sKG2Vob8laSSiT4qaKuSgmINDIeypzUzSWGmmUwtiyhWH14xj",
-	"arcUFVLtZQHIKfmjMI3CX4g8kl2xcYO8gozwG2Up4IMFyAhNd1G54nQ4dCZcoS73dBWaANlAIhwMozEK",
-	"McJj9TxVAlT7SignTM62wX6lyGP4BKQafrH6zD4VpCvtkj7lAci9NvGwkJt8r+WgCVgUXjNpbciPpihE",
-	"8Cy9EOSSpuyGoh0kt7K6ekx+OWIjVidpHF85xOvRMGLQyS8WmZmgzAHy46//1OVUmiTXNArBf8TeDCVS",
-	"qaOxhANRsgLLfox4tniK4qXkHcggHrvcT1jAeBrSCAJNvfBylEwIGOKp5SGfE/355GdEjRdm05PgBsH0",
-	"IRUCxmQS8zGHKLe5Xgjij0QaD8iQjqOYBigdNfGqw4MkDgOX42BNh3rI68carFgzX5Cvz0+OlxmXMBsg",
-	"j0v9g6ghDeiYdDMX/HpzZ9Pl4JOWFliTdNk45kF9tuQlRYJ3l6yvWsWG6HDocgFnKY1jEvdSuSiCMXLG",
-	"0mS83JEKUb2MjyXx8aFDYZ3h8CIcMJHSwbDi9cdy772f/O/SQMqPllPrwr1YD6VNdPLPLOZTSpNLlk6K",
-	"KYmVoNnLXyHiKi8NU2D5H7MbOziURucYcam1tzfXpRhGwQdYmRN98I9u3L1FlQS5aHLxLMP0UZo9qjMI",
-	"zRlnaBMb09qEgHvw5IK/T8oHmN/tbV3fTwFrrb16z/L/jIlRNNMk/U5iZ5f54HfvTcHGczdLn5BthRan",
-	"1hmcnLmKruVz7ZUq5WSBsWjPd7laIUbdZWpibzNynkzowr7DMVEQifgaW6d4+XHERJscdQ6PHdLZPzo8",
-	"Ls0oGnVNIPBhIx3PpYlB5vW/LnA6rWVOp29C8g0Ls4pQ+wffHnxzcgpFoe4YCXjADMdsIatHA+yN9QkY",
-	"BvmDXhAVKDt01mHO/VylJbZ1g8Zl04gRXwbJAgHzlOpJsE+rFDNSFfRgv3qkO7adT/YwwEZZljp0b7ws",
-	"nwTaMvwI9+JvoLUOR8lQasjnr17+0NnbO3l1fFGHypahcDnozKMh6bNE8fqlQnoTJ4Hy4lCoJiFSsk38",
-	"Pk2on2o7JPuTHHzE0lR5l2LOXB6El2GqShBbsyGNHmgGAE/Ivk1ulZUovgx5w+XrzWabUGwBJSdI6fBY",
-	"CsOMT2qNN4xegREEUwyfnMT80jG6fgy+s4AswcNcjrMO6usOFpRWEWkTN+iyKOaX0H0hK5xVFV1xC2TH",
-	"svZerFAJfbXN5nprdWsmhk1il54ivPiUCiGxsQjUKiPN5Ic9sgr3xDj/EIhdpb6/dXKefYjhCXivM7Dd",
-	"NNq2prAc0YvUtCmELfcIHdEwkrC/uQyoB0DkEPQ7SAO41dSsV8cY+gp1lHSwIZJ241Eqr+sycDfIje+Q",
-	"YRJfSzse+fGmmZbELEEk0p7wCIuWgt2eMJ9xHIlEUBjLLtlAeHQ5VSFOhaxyquQzbgmKLj+Td0bhIEzb",
-	"RoRhqEM9AB1EFpFvaX11p14VTqWinZ2Yb2Et9uRSvE9gtQQi7nKE5aMeFQkxoei+wGhu6aILLVVDobST",
-	"jw2Gno8NmoOvI+DKEUAf7WCGhYBM1N5I2qXvAW0K1dRRKIO1vT7zr0SmWmX6adEQXghz6LWXeiQU22I0",
-	"NNFUQiFTVcQRgzR38KEmgxzqdFkvThihAjjz2oWYQEX2YnVYOdDhVQ3SKdMC4TM09q03m0otVLp4HbRX",
-	"9UCKLn6Fzxsuh0fqm6sCGELWBGI8hlJYGQMKR/jI2l251oYHwHr3/UEfDaNvreNVFQaT8LKfftp2M+BC",
-	"XrXKCL4+iufboJFOWCyrxbiPDi8xqSm1JbTku7IbFprmmSlSmEjjIbmJE0zCwRBRw+WHQIQbm+50USgU",
-	"+QH3lGHVZbw1BVF4GyQvNAgOEB5tcQ5snS6rxIwRNbLeXG9jv4bsIsW6kAavTmAwbgPNecaw1YCGWU1n",
-	"kxBvPauyhqXmdsJi/ZB1FvVFi3qLtzvU+4aMVUmtuK3bONtghg2rseC6tZJwSLUXK2/pEEq1vtU8jXcr",
-	"bwdxMIrYrGJhp9DzsUGgaKt3jYk1Xhv1jS7koTjyQFE+1gd7yagjZP+s88UF4EiXkTQJWaAVkBBrqENL",
-	"SdFnQd3BBCWYKHnFNUvwrfFItSdTLvnTVy+/OTz/6mBfvV7rEfgtLl9K4igCyi8PCB0Ol9WgSUL5pYq+",
-	"y2MG74QcJlWnzNuTA1jei3maxJGEkGUYkkdEyH0cskop3CXe62XMwllWyUYmaSr0ocosegEhIr1MvIML",
-	"egkOSc+tuaNmc80Xfbq6sQn/zdyaB9U1vMPe8nHM2fIRTf2+RzgdKC1vKU6I95lXx8THtea6UQSR2NyA",
-	"t7xeVtVNls+/6qxubBoX6PlXneXVjc18bpncFmA0+yh0gCUXxDc8imkADzzhjHTHKVNTB+9ebW7q6VLv",
-	"OpN/lB+gLtMk6CSFEDz6gRkPVNJma3NXYjnJ9c0Rcr1phE8QeGV+pGRptdms43fqN++HYhiLUG7VNqFp",
-	"Sv3+AGrEGJLdaCg/hgXwCJVGA2tyrJr3qD1kVeznwBTAsk7YzN6Ovse9XpZ8WgT6av7OVJJWrULXXOSl",
-	"XLFxvkgcvfoBAsF+n6bFheLgRN+5UhyG7LFSXPZWxREsfqGheN31nTqzavKt8huX+/GAFb9X49Sd33vG",
-	"j/Qj3hWX6sON8EIQBRe7JB6EKfiHCsEn5iy/XK1Gs2FadkGP3mz86pm1qsPFvaOQpVItv5fjlMFBrJSI",
-	"3JMoAyBz2zhi7KcsXRZpwuggn4wsl5WmtXatG3KKRd2QQoEsmTLlH084zr6c0D6jgWo1hG3aEF9EQWeP",
-	"6EYirgcMGq8xc28wPhpIUQvX1r6fHptTy6H/9NtU92OHDOibZXrJPl9rbaxtNptNh4SDwSiVgksBjxGT",
-	"DuStE89IkkZuBxSMYRrYCkaSId0u4JrcZJ+7tR9//Ru3Ng/7Kg7gG8Yv0/70u18CWwkUaCBi4755IVAI",
-	"zVwCsz9Cnm5CbZ6QhwO5LE2zHCFP2SVD7UqKzIKPL5Gfs989pKlU3mrt2r9wa79oLu/Q5d73bzfX37m1",
-	"/79WtBkmpXsxo0BrFqhFNO6MTlPHvTYpyQuokuUiPYpvWLLsU8FIn72pPDP2vBTNihzXanPzscBhQvlQ",
-	"37kAigVQTABFTg8tmAVkWCJqAJ8HQWMZf4mo/mFFAUv4K4Y/VAcVfIU8QN//bBn/bwX/rxheFtj2DLFt",
-	"Dd0GBf5JKHr3QhA/Ho7JUs5Iq0MBjlGSwCHjsdnfFjw9B8D4hHfcu7s6qx6+olVr8y4OwPXWZpkDEII5",
-	"IC+LDHB1npQ5vdHa3NheXQchK+q2z7B1C59hksTJ3DyaKiOaPDSVUP2z9wZt1/1sBlS/e9I4Zt6LqDwL",
-	"hJIzRv2UHNM0vNYakeVOxLQrKyKAXsAoxEBkKT8W3RD4ODFZ+r87xtr6YczrDonhPhpFY9WehQWkO7aq",
-	"FaHBjgmIuK0apDMcLkPtsTLu7JkpbPPQXV3VOHVNjymHgCJ8hEJ9SDYvjRIL3/JQ3M0jMWfIZyxiVLB8",
-	"LZLHL/H/nnkbD1s3BTbShNesnN22OpHhaK//73/zZ7//q//12//9J7/9V3/305/8+e/+6r/+9i///qd/",
-	"+A+/+29//Nv/+D/l5eowYndcXe22sNCt7YO3B7eiPG0rxvf1B0oCfm5cSQGUph1QHlAolK+L1g7om44p",
-	"c2WkQMjtH8EhJT/NbM28m81K18x8fsYfn5XYVe70U5b4MNctuQKoL8jp9tfo2tpai+34QRBsbu9s7jS3",
-	"2Brr9Xqb1GfNbrfb6vY2WxutJm0F/sbGerC2urq2s7HGtoLexlZNs7tbzfXtja1NuxTBWeeLCwxUW1/0",
-	"DJrfaJyqTgw34LGIm91rtgjQzNFj/0IUiUUxXy7K/d2l/lU5Wee7MO0HCb0RU7EnkQ8+ZUQcThhNopAl",
-	"eY8xlviFkBPUJnBcbpcHyBwchMc32qzAuHSRA7reIHtgmwiSjDjHKpg3arTc5epZNJEDvEZ+UZjqDuwY",
-	"9kniUcrIkqenwXOIZwDHq6sAli6j46XxtyYGeGPmZUZ4rkG+6zPgEUzNiMuJ/tybeBTJeRjISSHrzR2y",
-	"pJ9uz4pqrii/4zImcria9NkdhVG6HHJ1JQaKMGhZPGRkT04FE+VXQI9nDqzN49iMEL0lNJWj1qZKFjaS",
-	"i2vVV7YerK7ZURMBYUFD/swmzpHPVZVKTeXSJQqlg8awb2iP4XIYRWrXJLaqOJ8HUtAjoJwQI4cL6zKo",
-	"9S4PVH0MGZ+3kX1mnxjZeQuJoKfzsWtE6+WbZ4JNw8pHWh761sZ0c6fMmDY7BtLvLQQzWpKe1l6c6OIq",
-	"EpAklmp0eii7+lhBxcTrIGPHgrwpPGo8C8EtjwuhWmxqILfEZlWrFn9eAVk2l8TSGcRA82flglyCqVxN",
-	"T0MEFnXwNJB4ihmgtGKXq0I/uvgC8AQg1V5VKjgMkPzqYHq+l5WnhbWBwhUOPtTlv8jp8OARzP75vfKj",
-	"mDZTYeoATS4nf7tjItiA8jT0tZhyOWgQmMFebxDIsbUH0jZsElV0CF+ktg7MLVR5kzL1wjxJ0SHA+F/y",
-	"+lS8grXw6vilYWpi6fChYIgp0eopDNIDQGkN8zPxFwhGCELJd4cXX+2fdb47ztF+jIVOlvSdWlvjXl11",
-	"7yEFA2bXcog9JY7jKGCJrQSpCuaWJgS/1BURisfqkfDwvlxBawLkE8FQM1Uk0INMRF+pOVLdyzQX+BxQ",
-	"YEjIs2oVyHWxRgB6g1QxkxHLij3gQFRJqwKNRlc0nJxZOfQl9saPRiK8ZnUzVv08yEtQ74a1N6UUuaqH",
-	"5ZCs1ob31q2ZGXBrbZwAh7iZ9Zr7Vc909qPL3drkEpryig3SyZoPyTN6b4QdYNyecRz4YzmeZvWMNEQU",
-	"3Nh5kskUT6bcDfVQRBl9pnMBWXuXJyMu0GaZUMozcg3uXi6V5hsqDOmMBfVpTk2z5FPz2/n+4lNF38zR",
-	"pkQzU3/DkoVwx3TA6o6GSjTuRIrNrc3HJ9iVI/+BrdIPzAC6slMRbd/b8Ib2lZB6Twcd3MFjdYqk9mpE",
-	"/cXEzrBllQnmQwmdMi/fBCgYL5jBG8svNukpy6x7XexznhfonS5clv+MPwDT6nPbg+eOms3VTa0ofK4U",
-	"QPxVH8TPzYnF3/O7Fjx9TTwsgrHghSBqQut3nZRn6ci0VgrP5tyFelAX45RHscKuuIUtiJ8KgmV2hRkG",
-	"BSjl/6j2ohpMYyLXBFMtgFF8d2PtI27sVZA504PCYgWOQKWyVDEo5NTPyNwzlSiQ3I6P39U2oSnxmSXT",
-	"4XOh7LW6CGs3YBiWkq/P1UNcrhr0JH5fjhx78JhqqlQIlgrVXxIbTgYxtrchURxfkZCLMGDASEAOlil+",
-	"5vJuFHexwxxsqj4F8/UGKlHfJGGaMt4gHSPbLJ+mdlVJG1jnC2aBPuhEYLj/juXt8nLGi6fsH2XvhFb1",
-	"Cy9n9HjQIVwaZNcscTk0FEGt7oejzusfXv7zi4NzsqSKbZFWc2tta72VhbGhy9B6S5XD1v60UJArNky1",
-	"6SNn3nM51U3MRQpNF/LOtfakcw0q2aqkRvSzQeYl1dUGNZ8dLZYQShm/XpbP+zkbEypcfsOiCMB+jEVe",
-	"oeNDXa2oNpaJH1/rQrvIfBmMojSErhCK6j+lxL4azuacV9Jiv4Lg+xP68sx3rsipXtai7naOMJyKR6t/",
-	"tog6fipRx/uPH1YpU2ILmU++od96q8KYTrGM50Ucf0MTYD88vbsTQemuzB1bdZhVKeXKUkviZNpjlrmG",
-	"lqwTZ5r28fimntUSMBFCl2OIEDxnWA/Fy5/OCdmea35qjN8hXgs9rk/x7Sqrd8pjNdG3j3RHqhR69oiJ",
-	"MFiJDDYC3BLEUsvJPIi6CLztUioSsGrEd5awir5zGFQUl89BHM+RhgUIXR0BcTrUrN69i8aDxMioUF5h",
-	"Ht8sGBv3jIRqyd8LCtXOm1VGXKWPij5N4JzrqtFLzUaj1WzWTRwgw6iJNOZdA6XYMS2ERFWX32RBfAOi",
-	"DXJGQ12QBS/PVe82fXPAQGuQJhnSkQC0NnEkHYHRDAVsWPq4KHfODAfzTM3xAuimgG7j1jinJ/N5cwMW",
-	"uPeAuLcHOk0x7L0QGgYsFaciFmq4mKcXWqEaoxe2p2hgIo2HKkaKaIZuFF+RzEAxTEaAfzRhLjesMsup",
-	"jyQuefuUYgdx8Yl3qpCqgjw70Gv4axP64O5kYQnDeCNpHBvtknTlN8Ce7lL/6tHBVH/VR6kzLhDro0cs",
-	"vX/vpKqphlkrdDisyM05QfOykEk6EXIu4Ohg9F9dt4f1xFw+i3OyByWiMcBiEXpIFT7PrsvVqwSJR6lU",
-	"6qzLLTiX2qe4CodDFqCvmCuqSW8URWO4jAXyEeYTB3Ts8i4z+qlivGJnk16c+MwimeSJIPqWa80emmKE",
-	"6JcoSojLC+dkkhQSajJIcoVdR/QY4A03BawdeA7U9+myKL4pGt0LQQYhPx8Nh3GSssC6EYFakenMNPs0",
-	"ScbEszygnkM8Ef5KLaKHvkFP75HO6c/JEv4hjRMmr8ehQgXtG6qYV/VdcnhyPvWa7J6YR2NTh6iQ+oL9",
-	"QIu5L9Zkmd/fYZuaB+WzdIbD50NosU+lWh3Vh49BgaYcI6JVhexh1amdn0K+tloD1zWmkK+21rfWt9c2",
-	"17fm5ZU/E+pENlUWmS5DyXnkCWsHlvImHo0UMb2Kn7fuRH4AhTCKL2vt2j/+37/96a///U9//9//6T/9",
-	"ze///G9//5//wvnHf/iLn/7dn+XiKL/+L7/74/9z6wiKlmIqjDK8yoVSltW3La826PCq5syba7VJdQxj",
-	"jQUbm02frW+zzYD53dbmhr/VXe9ut+hOt7fTCnb8YGu1t7YVbARrO0FrlXZb3Z0Nxlb9nr/V3DQxDJ3I",
-	"a2IWezhj5t/HeIaQa3SvXAeDM3cgO2RQumA53InlkJHSqpEbbJ2sYjKwlosmG9jGcpUZnIZMtPXfwwB/",
-	"Ls0RdnmuKWzl3OAsxvgU2cGL5NyHSc69M45XbVrx6HivG22XKLc6vH0/YfAHECFTcXCtCusRVZIxT52h",
-	"m6FF9RxdjXULR8KDJuleZyheVVjdlpJnKjjO5OTZb8iR82z7Exs1IWEMNdXO6c+dSXodqcCuQ1sazHtp",
-	"edo2ZhrHaIaqt2V/gZwM8N/yGIukAFuuCFlUEB6fbhh20LDEs86sZ7H8QIqbYD/0R70j1y9j7JFbEvYc",
-	"0iJfhi+Bt+fySsQ9UpW3B21cTFsw3ZsWOZZQtZvECTHdifI11+tyHC5HRUTOhLzZtMOST0cK5gthMfdM",
-	"RbW82a6Ku5KLHJ/Q5e9LKCQz+IQur0woLJxxncMFrXVFOeewYycpfHqsw+zznwfvcKFQfZwK1UOoRtXp",
-	"h2pIC/7hB88/tHwGWU3qqnrYe/MQtQfzKYiIWdyhmInocloQKXlwKqIV2rolF/E9JO8nQNJZfa5kxOr4",
-	"q7fGIsr9GHxE/j6geN+MRBPCfSRKYsbM6Y78K5aSZATVllyOYW3zKablco7AM81nJPdPZ7wDUp4zy2+8",
-	"YDR++IzGBXg+S1JjDjvvwmacAtTb0Br1Ut+G10iWNP5estQKp7u8iL5oNlM3vgaYDBPhkFAC0bicvzip",
-	"RLr8KQmMd4BP/V0fqaa5wKhPi8Z4Fw0vc1y91Q005vfKu1D8MzhqZILK5sA5DYiHhcsp7HnVkUL7w/BP",
-	"lmMI/96gwyuMQrg8x4TTWpnZUFlldVtRm1Anrb7BOThyecY5giAAEynYvrpz34Si2bGQH2uqc6lqKtiD",
-	"t5ildvmAjiXkQdeCwHT6+2Ta5JGlhInRANoc6oeIemHzPJeT0v55D9c8L9cpRjdNwR+y9hB2B7083XQe",
-	"d9FEjdbl9XOa6HXAKzyzf95dj1F5q70pr3RBPzo9I1VbDdCrH37RWf4juvyr5vLOD9+/XXM2W+/Mi37R",
-	"Wt75HnoQvG06O+9cV764sJPGx94GrnP68w++tdODtm4qO5CLtm4VG9Es2qoVtlVbHLyP/uAt2qR9HFjx",
-	"rNuUPeM2ZIs2YIs2YB9VGzAupXahHwNuT66LLSaqiwfCQpjm9wN6xUgy4l7NqY0Muae9shLFPo36sUjb",
-	"281t5PaqN06BEPLsFIdOOMSnw9TvU/BHsOUBDSMity400dJFbkdpvyRvDN0+L4Q0KYUuTx0m2qDMPWU4",
-	"FAVPOc8YfVDgnapnWndapD9RMg5jmwrDhbQeEBe++ZCLVM4FHsmQXyI58quLi1Pr3nBQdOsRAQ9vKFJ8",
-	"LaZ7aP4skBql7QxF8xkPcs9D53DBU09Hok94nIY9hSv29A1HomgR9NmjQZAwIVSDWOS5NvLGcMHdx1NU",
-	"E1zEoi491tPULi5eCmmkZ/NARoIl9r3yz7V337/7fwEAAP//",
+	"6m7ZIe87129eXrXen+M1dzwa+yG9E2RHSBAxoPrh1WlGBe8rOaX4HSWnFD8rlxddMcXyIMuX8mzYHbHk",
+	"hBkxjENOZR9Mtb6jj0cfCK8P2k5fU1y/uKvK1z3eD+ivGBVbpaFeLGObxn0VhoD6XokXx/Z4WqVY7K9j",
+	"pisDfVfcG1+zT9G9WtbFOVpGxED9ti+92YSJyBZy76Rj8pRchlKxMx6GEmDb/jLjQaDFZkTjO/MTF66M",
+	"7zbHgt2uQ929rM7UtHPSiG0XhlzEjvymDLe13VBAawZlejNQGKG5BL+y1n3my4n0ZwHr+Pjlv5qY55/x",
+	"R/PJ9Hiorm2vsIUvbkKFTyMZzvMzhif0Uyt2themyjIV2Tw7m2MHbShga0k4E1q7N1B9QwhakIBPeLQR",
+	"Ut+Ei+wQVhFENh1Q323WdS2nF2f2ynv6gGI+vQ5eEXyr8dUZBEMeGcCTO6oegC7+IBnnlNSY1vf20eW/",
+	"eTuWwnrBHI//RnCHWdGJjeI2oQHkKDEN5Kb6TKeLXtiYUJL3LNLe4nFIn54sO0khIy5sRhxKMIucZTNZ",
+	"r2+aoj6sYJ7f3HcSc+0tPCf2nifLfUoG/aC8p/Q8nmzht813sve9AxUzJww0CyI+pWEEOYZae7+86F6T",
+	"lExD5fTBjWQXZG4MYVxaSKdy3RS6cqrohwcFRpmRNRZ5K2ZCAy4oHM9luZKWfOuwlHMk4XZi6D+JEFsW",
+	"HfHKQP3cQqevMQ2Zphbrozcmh/EzA/teMGJWO6dq6x1TjyIE7sv/gf7yWfFZao8WbaNMQge+iOwgxZZT",
+	"yeU5gNUnWiXwJUMMfUg8MeUGxJcLmGjemEaVsTR5gHnA1ZUPaRTryofPrrPfyJfmV0LrBQPq3eRAz3wz",
+	"cozkT4+x3XnbnL+LCNFxOmZeATY0NpqNe9sh1/H09Sfpb0yqhSnSgEQiKQKDaTemCt9DODa3zTGCsVn5",
+	"e2vXLw/GXGGmDP4kRWjKMWBGYmNOOPH85gsPsoQS7vtMEWpb2K3oXPfdGEnxPhTZPhkBsThnLLrFXmcQ",
+	"4Ehtv6m1H0kuRmD6gFjJ2X34Pn9TwtT5y4FIN5zWvJArIgPfVrBmacM2aNO2R+woyn/nV9f8H4V7J/uW",
+	"1cDjFXOWz8/a4/4Eulya2WyjzOXI6JVSeWcwN393/HKejH6wUO4y4cc+uWLHPZ1G3pgW90SHjuhxoNpc",
+	"jk1IT4hdHYtilupOCB4GEIvQ8fK0dXl9+qb1ZzkcLtXv5pX84HvyRPerUE7I67bRhOksGu+aqx9nPLlg",
+	"hffzZybN3jdynNrm8IWRAfN73rnRu31WBD/XSuJPEsJP1YUsQ5PtcIx1RuxTRHikWDAEz9B1++frdNNm",
+	"dD/2hHE7msgwYLiZ52Dwa6jPxJ3ZBJirPgCamPToyU7KG0p+/+3vJI1iUV4onUxjMJS6nfPXUNcam5ul",
+	"z73SLAx6peNeaRxFU3W8C8Ks6rPb6qfZr1xMuKh6cpK0aaUDr1f6kippT7CZsFQe4pcfXbcOW/nYeBBF",
+	"siublGK27QQ2jZsgNeJECmYwZEIWzUKhTMUANteJ67zX0XXKYN+ypP4+QAgWg6CoLZ2eYVzESHZwn8u2",
+	"wjHpIkN2oNKsXH1Yjc4m8Ab5Zy3UjFubzzlHbRgyNQ7mJJQRjZgP/Id7jNywORQnDE3P8yxJ8WxZU9N1",
+	"axtlkCvmhSzKHcp+k4zZJ2oTmpK80ayJsjfY9w78Q3Y0dGltUPcafpPtDffdg9ph/ahBm4M9b98/YIfD",
+	"o5zfWWOYq33gnDchj27q0ly/YPpZ6fmu3plvrjqkiGILvaGbXSgbEuycQTyw+yap4Ud4z9xw4GLzms3Q",
+	"IEy7WBlmmpgtVo0utVxakwGX1w8nfzz6dKwayQlaZ6aBUNxkDfImBiy3+VA6qmruKzml1ulp+xKRUa/a",
+	"P7RP9Z+5yzgbpNDkH5zjHasMyXL67PbfzCctjIqDRPEtjfpGXGC5hPEtJ29ZroW1CUpYshQWKGyz8IC5",
+	"yYYH8o5zPiZXTtOi3PMdjwuUpifp1p0awzfnMQmFbsNj4ruezM+fHviDPP3ZuTzhBmzr7V84Uct6w8uz",
+	"zvkxYbcsnGOt/WKiEjA+X1bJy/ZP7bcXl4Cx4JOfOu337atjBMSi07hXJcgV1RM7KDEVmUBZSZmYQLCB",
+	"esAsoBMC74dbk8dDR9FASYB1sN7PChRH9wTeSHY6Z9gRLi4ccEwqNdZHkAkVdATFObFbNU7WghpNVPRt",
+	"0p5pjhIPAlL09AxzWTaWyeUmKhTgjF0vvr+wyjjmpZux4IdIiBzwr2yGGqvoS4kBNs3KaGjMt6VYqd1X",
+	"rLRNekk3mvlc5qp+GwkK3LhVcsLIBysuYgERb+06WYGv+OYswpDkFqwB73gy3mwH/CC+nMzhiRZ8W36c",
+	"IcCU5t0+b714C7riy04X/yxmPHh7YQLexYRHpG8qePtQxJOAcw+kPy8DjFXAp+hbQ/8oasbLFqJ5zvJr",
+	"onDGTJ2wSvFXxzi4TdXwQmf3lW2VFvLUFsGCTBraoq9oRzPQH7oX52iXr3YeXMvRKGDG/CnW45I55yEn",
+	"PoqRmbUv7RtzOYpNMlzsnnNPLOCQCXZ3PwzgQqRdC7ELdStplF0yZtS0FtkWX7dwLb79WYexbXHM3xXU",
+	"m2a6g+W2Jc4KWeMLvHf/4Z9YyIfzTc2Xb5FuW+BjhlfnbbgJ/OQHCkyF1DNlcw31ZVhENZjxwAfsssR5",
+	"afBHyJiFrHxCAhqOWAhN6dkdkuiKWhnIQ3HdTACklqe9/MR9JgvZGAAbnhB/ZlDjuCAKa4SWWa+9qADZ",
+	"PoF2/2fH8XeSpcqjofdsMJby5nHcK0XisBXjZJA7fJ9pbcUjRRSLIi5GigxmkSY4yAIQEiyu/PAru7W4",
+	"BhtpU2aK7VsmcpswbZwEjGZbvnXw5qx1Wum+adX39hECcEh+rvw8+3VS6fKRoNEsZMcE3b8pt2/sfU6l",
+	"PZiF7wkZWod1OtSDNiOhymAMmJgO8zWj1Ou5hEmA5tyj9PzLS2x4r1mGLf7iDLM5Li+617kw2LnV/tjz",
+	"79agRVgyihd8myJ/s9mncMNK7SXO2MqkB+eS2abUpVKLtME9mmXkH1nz6hUT/OZy3jKKLSR95uAVyHuY",
+	"KaExX4ASvNlAXzhgBmTCGgI2iKYwQzgL7+mnvkHYdAuQU01apWXRQpNvDLx5FZsJIeA2Z8KvAthL0sIg",
+	"9Sj7jXFP5JokWdrI5Ru409roMCcIin4Dpg8xwJ8KSUI2ZTRSGxePLjK8pIT0aNv60XgOb/lX6ju/zYzW",
+	"WsTriXFVc6nlplKmVNj+oiI615w3GrO5ZnPGqEqXCtWcbeyle7IYFAvdlDjKpuXmGKNhuhcV8lVwLaZD",
+	"1dr0kYKlI6LLQ96evRWxsHdbSpMTMo6iKZEh/LvgcrMpBimn2+6n2a+TXcNYlvPclhSwlBUBT/vX493d",
+	"X/5Lr6c+/OlfcgWZYt4s5NG8q+cdezljeZ9T2J5SElIQvcreQXYUQ528ddkhqXvLTtIFFI1G1RM/V1rT",
+	"aeWaT5iK6GRKdt4J/olMeBBwozaXYYvxunMA6iAxwgJueR9SfPvk1xkL5z0xpSGdMG0HyNDR6ghaweiS",
+	"JmOqiACmpL/Dx/7I5taMBTWD63niF9ZjeFzCS5OFSU7xlMcZ7xP5wx1Q8wBaz7yyu/XD++uSswRFMpEG",
+	"mSgpIkxy8fXDMA0pkCMONjzQJpAyPD0Zgt5qRDjc/PWds/z38knqrSfJyj1T8UJDHuSAJR4I9HlvOEQw",
+	"tv+i9yoXDhAHZfLCYEtN9o8TOyBixMCq3Sy4Ltkr62tY2iE5VZuv0IWBp85fJ1gkOVVbbA860DYfwHW6",
+	"J1Xe6+HVZCcTzpGh1j0q5mN5g4FpNsDFUBbUilRMSGdAvRvCBKJ7TOSAB3AK1bGN+dg8XicBTVepLxHB",
+	"MeoJ1HC4GJGdN9fXlzEeSgIEiaMYMGjYR9VceHTKq3M6CcoYBsqiNzqEQjVITwCqqZNuBICaNkavMrn5",
+	"YxnZH6s90RNtAEGCCtiQqakUijlEzTyPKaUXlYWh5idcQQdmoxP0RP9zD5wbPc2BXadnIgqQMub2Sk4P",
+	"5HmvdPz7b393ela7g5/Nw3sl6KEuFTN10oT9OqMB8jZYIHxktSfaegyKeDQM56SPX/dJr1TrlRzS1y/q",
+	"Y4nhDuATBFxBy2iQ/DgBRaQgTddFrkrBUGXCY4T2hM9wUoghoZcK/Rd9M+h+lbyAEhtik8RRsoX0DnFd",
+	"YB21kmWy4emIqWMcF/kzgYUCr0mvdPzL77/9/YPTA8y9XukYFo7/DVfR6WXB93ql43P7HQDw9UrHZ1/6",
+	"Tk/09e39BShCh/T1o/qk7hLIhkXYFJivgaKpuS6M1TI0rtV4G2AEeFx9tYk0moikETbYGEBbxzt9evPx",
+	"99/+3i+fkP5neNIX/aiewAM6napd8/Xu77/9PfuABGQdBtLKEaTHpL8gc8iftem9k5LAJgrrkLP29ZuL",
+	"l+RPpFfq9USvRP5ELlvXb9Jf9MRp6/zivHPaevvxL+/aV/+euXpREC//BsI3870eTPdNq6IHAnGHcrms",
+	"twXerOfKlEenLMZLJVMajR2yOIyE0YfMAgKhqqAkgK/esLkiO6/lM9UTszCo/kSDGVPVNlxadpbGvqRD",
+	"oMpgNEazD63pFJVPzc/MnmVkX8yXPBoEScKd2X0WKAa6RZWcoZ+dCrJHJlzMEAV6mMoS7gkvkN6Ng7Ah",
+	"IQPcMaHX0yEjFinSdGuoegTcYwJze40sa02pN2aVOnT4AMU11hPv7u6qFH6uynC0a+5Vu287p+3zbhvu",
+	"SeCNSj/Pfp281qYi6SKptS47qRKo41Kt6uIdcsoEnfLScalRdasN9E6PQTmMaVt/GLFNQuGOrRuHNFKj",
+	"BWbTB6qkf8PmdzLU2gWNvDFTBGoUTWgf2lP0hEcVq3ChmFBcM/FgXiUtMSehDBikFUBGAY9wLWMpBGm3",
+	"mi+1EKM21hBVofGXXLKLIUBn7XVd/reNrvsRJ1r68gH6YIOkgdWsu+5CoJVOp4ERcrt/VegoTucug9Mc",
+	"EJ6sJRrf/AvcDQmcJXrzUWuTH70xjTDUbc2u0tGwQZ8/f/7cq/u1jI/quFR36/sVt1mpH1y7R8cN99h1",
+	"/+QeHrvusp4CQEkTMDkjveUldEjWINvU0DGou6c4AptGAsOMjUv0YekbMU01lYNaOvBqTI/zyKWDheRN",
+	"rTXCuuc/qJ59UM2vD/WD9tg+XXoQpEYWP6qRfRR1BzWzdo2lR0F6ZfGjmtlHNVgTR0X3l6dnUjQ1vaT8",
+	"nSv2R1+JCL6ujQnU3SVE3VoWL7eWYINrCxF1kyRD4rgEnAHN4w2KgDMxe1AxF93peoSQqAmI6l+cUhPp",
+	"P+/B8TnZfUFjZBq4pbb+lneCmogl8/GmxvqbXslwwH2fgb9gb5ORdYS2vGkASlrGtgYyTyn/v3zQO6Rm",
+	"kwnVRhCwpuUMJmg9MlKmhlWVPnxxSlOZlxCAjmJQTLXKa4pGBbsDi+1HNu8nyooD/nWr+JikrULlx+Zj",
+	"obrYjzlH34EvAEpYzsI4LwyepE+RQ/QBgIuQfB1AcTeHATsf9ASMVD9E3gkrnm/YXItr0LOh/tLIawgu",
+	"QIsuzWSwj39qQFZa94QdyzPSj49Y3/qDjuOm6hNAl98BN5jJ/bWp9QGNWFiu9sSVDLQGe9bqnDuYypYn",
+	"WXD5W8D2jKbzwiAvbs7L13PUJT66zXHsiOkswnOY+BqNd/TRhVBa8OwN6/6hV6NHgwPW9BvugvypHdUP",
+	"GrXmcFhvUq9xQGl9f7C3t3c4OGo2BtTfG7q1g4Hve4zWasPGwNs72BsMG7VG3a27bG94WCSzDq9rmiHe",
+	"S2bV7yuz9rJM3W/WGsP9fX9wsNeseYOjA+/A8wd1v8mGB/5+zWse0CHzmwcePTgc1veHrLnv0eF+7ZB5",
+	"+wOP1baTc/sLL2fuUcOl+82Dg739mt84OGi6hwf1+rDBqMv8IfXqzWFj6Da8vf2a59Z972h4cOjtHdUH",
+	"7tA9HGwrGw8WBNqhVxse1PZ9f1g/9BrM9ffo4Ki21xw2DlmD7bkHzYZfb9YPPa/J6rVhs7534O/5A+YO",
+	"hrVh091Wnh4uSPkac1m9MTxwBwcHbu3gaN+rHdSa3oHvuv6Rd0Abg8NG43AAc6f1vaPmIaXUbR7Rg6Ff",
+	"B7LaTgYv0dvjStNVktT2MAVUAatWx+7vf2a5iozZiMVlcfrFKS1b6skxX2HeoA2flXzGYylDn4ULYtCJ",
+	"ZaB1gPOQqDuOdg4Vfk+YiHgiA1WhZdN0G8dxp74EyZ5QYRobw4JUSdNtHhMhiZp5Y3DPFhtFXTvpRxcG",
+	"/0T6vYlbPUzBf0SeYTY1E/QsYB+WiL9zdtF0m+vvOJfRKwCO/oZ6O/IDlZyiZcV9K5eDSQPG52ntzb+k",
+	"0RhjwMUsazeC5FeEdHiU1xUZHF3Lu7Q+bgtRE3AbbVZIACVFxxtGognwDqYs4L6+CupS4t5Oxz2B2Hg0",
+	"figHVxoaLcYRa8yCptswASEO9hKUjECoRPNiL5j5zC9bK6Unbtgce9sD6H+VdDFjC510UDPII0KDkFF/",
+	"DkFCjjg8VKDjvNoTLXhxUv3PPYYD08+2fqzNTAZMU04O6UMsh0UGlM9bNmUcuQnU38hueERW+jU46YZc",
+	"lJhm+lonMzn3f3DVLbhqG6hAMxCTcJmwgy11uN3P3P+yGzLbCKxyg/Xsj8Mdne3uXMtUr7LZLTbYkKiE",
+	"accOZDDEvbST7EvQQmPfCbDfnpABxFCydQKWDR/nZnEoMqE+gk1rxjhikYlRLGqVjoVRSHFszTe1ZLBw",
+	"EyAeN2WNV/F2pUrfvwKzyddDvVq9OfSGgz2/wY4ah83mnrd3sN8YNpg/AMv44ODwYHjkugf+wWDgNfdr",
+	"gwGr7Q/qjf2GXz9g+brrozGjHCCCFRZhFhriDya0BRO6AldgwnkyB3EdG+L+FzzeActL03sJ38fR4Crp",
+	"RHBGftTbFTvH0vW2GAHVx3fx9KIfVkniy54w/dqNEmSVGa7UjGHWBo9OcjWppvk1BjIXRIqN/Z84H+v/",
+	"fNRjKmZB8Hinpz2ZRisPzktbpvvHWdnirOCqFbpZnHw/yoVguYXbJA4KWDHuLAWLH9kzAukyBrHbpEKX",
+	"8wj9NYu+CpX/Ear9R3TlFPmJa8du/an8xJCl+Qdz24K5vQZJXMTZ7mNJLDhYZrmmAGK8Wl6GqkCEtWap",
+	"S6ukn/rUj1P9sTAtXfwtBTvpCSoI0zLQ4ul5AaMhVHCTH7WGge9BXutLbOkPvhvNchPnRybSYHjypsoC",
+	"1i583WCpY0ouCcNGKDnBU1J/yvDpo51nw2Nyd+SPc77NOTc4vZvFihbcCklN5SPwg/W+AfQ2J4bC/dwC",
+	"RAZ+TxijJtczAB5VSIVU4BiwWZmJP6B8Umhv9AQUGt3SgPtxxcaPbJ4gnFvOsq1bIE7cfCpFjPmHhz51",
+	"G37zqEaPavWG26RHR4d7R0162PQPDxpH3uDwYHB4cEQbtRodusxrNAd7tHa43zgYDGlK5XpsP6Ue4Sae",
+	"AZs2/Idz4AHOgZyzuIJxpACFC2PLV6aQDQ+zufpYMyXum4T9y/PXiJKsjaemgVG24lkfTS56YqFMRDHh",
+	"VwCJoeIBgIKaAjMxfd6jBOuehozwkZDQS460ElxmhSe5J4YyTKU5Q3gFUBh8MptamAuEi6VRpJUNNMDM",
+	"6BwS8tEYilTuQilG1Z5oWSRl6HhgeUx/EU25T1TEg4CMqfAVkbPIjg1r7lNchXk3kN9VYMGdmj34Gsm3",
+	"Cbp0aX/gDhueyyqHQ5dWmt7eXuWI7jUq9WFtuD888I78urbiYCuxZJ0ew4fdqRidDKhi+02H//Ti4urO",
+	"/fH1SLZardZ59924/W7UarXe6P9rydPWv+t/a/t/bQb6j2q1+pgGhVmq1WmcKUpFNlI/Wn/2rqU8o2Ju",
+	"WIl6nDObp7fjUfHiPY9P5ywaL57OheZ9IM9zpfEZ5QGgUnMxClhlpjLdAB08KuBSa7j2qDi2o6yt0zKp",
+	"IFooI/zaCeFRT9jTBD8vnGN4STy+KmkpFNeA18wFvJZaz+I0ZLdczhQOqtoTqZYWXJG665K7MQO/CLRp",
+	"M5FsHAtEQGlcVOYQ6HBKI81gQnbLaKBieIueuNLcELq8HYPfH0DlppqdmKdhmHfftVAowDfqbgK+CkVH",
+	"2GShcwmfxnIW9sROs36U64p5BXt1mfQ0vX/4FDFucvDuNj4n2cF806DpN3aQtgw67gmhuMsW6+TOIlLl",
+	"E9C9FYzvg5mcAUpi3PO0kjrta3gKqM/FnKTLR5CugMuZKeKk6TLOTJk7tQWXP7y/hu6cPdHPYHIdkxdQ",
+	"6El+/+3v/VxgznJSim3fwAEhTh/OIWQ7NN3aMZmJG6GNCburVm4n7V93AE/UtAFIuhfROXYiKafdsmYI",
+	"NmCYmh5XMbrOAj/Bfrk1lwwpD7Sli1oFjBLR6nFoEIdsuBjB0N/H7ASz7rRaVNtLuPFwFgLvi58HJk39",
+	"iMxExBGV9I4LX94BJevpwtCWM+hgg78K/0l3ri2phtYvNY/Z/DjD2L5xDofZUb02jZqzcnYpgLvEQXq0",
+	"nLhtfDdLGKGIOF3ShmPJFlfr99bq9tN5wZ0G5q7E5j+MB689fsF/6Lz7W6d2zjuqI672vNPOfudm+vNP",
+	"pz8cVdn8B5f93NIXuf/xfm88EH/hw79UvXogBpNXrv/zD8FjKl1m09QsWGnJddEg5+J7t92+Dw6ul0vz",
+	"WexWbWBvhU9SXdFXsXHEqy3OBzZsLMXkLDKj5ahOEteyYah1UaxidglWD2MigSRTXHgpQAYIZaEjpsgM",
+	"Qsewhc9+Wk7w2Cf8MW2gzDqt861Yd3tW7flHyKWHBDfgOZVET1lzamJ0jI0UIIsUYdAjtAqUVnpE8n0a",
+	"jBTepl/0+29/N8qNyXrigkecBsltXJE+YIr3yS7pt/Rf/1arN5p7+33b2Am8DuCD/HjZ6nbfX1y9xMCL",
+	"CSH3RGJ9ZRSk+CX30pC2UnhmSm/hhD2VxnMxVQ9WelKKTXofSk7Jzq50XIK92vyk2nF966TVPC3m8Lpe",
+	"X9Bi7qtz3Hpvzr6mvpFF3P1+NI3vQ2+IMYACQ/KW38ll727IRlxFLCzmdnGhrpXtmtJ90tf/9OOK2owl",
+	"uAMagpaAxmbrgyDtY9lQ3x6kvoOeT5vSDn5e8Nis8QVPkMvAo00juJ64ar/udK/bV8i74LrEy1vGcE7M",
+	"3wRjvkoA/w5TqJ0mNJXCAuyJgEWawenJaqYFDmwTIMrU+wKiLzR/g6V/po5jfLeU1ahi4uwJrTq5x4AF",
+	"xALwSxufGGJ9xQOOpCR3jN7EqaswQeDaDsHjDO1/9Hx7YgefhtA8Zc32j44zng4b98okHMUaQH4oC+nk",
+	"AQwUGVGpeVg/qjVK99OuHmhd2mn8YWD+QxqYCYwLYZ8Q0ymPP2XO4L0FxAa8/lSKYcC978ktaE9Aws/z",
+	"lmiNkpx16q/QlLUamuFjtuAqNj6Xuf1CSMNy+z7QZ59E0kE5MlO2xwNYj7NplXSEihg1Td1MYMPKnth5",
+	"aADL9KvXRh1zJA25anfb14mqDdpxzPxj4ZNERWbTE7JnFGxqMpKSwAfh0bbCqSfS0okUCKeUSW/N6sVw",
+	"TtJuAWNBgEUXp2tXjWzK7J8WdEYUEStlYnledlL7oaePhsaSgNJCrCcE46jbmxsEWE+xiDIZIijnqCIj",
+	"fstE/E4khnJWHHJlJGJPLLyRLEjEXAmn2KMEZ1IiSjTuMMYOUiphsXWvNjhg7vCIHvrN4X5jsMdq9MA7",
+	"8t1hnTUH+9sItNSo/5GjONcLVGgQo0+Ak8deMv6fPWrTZZHJpIgnaw6CYUWpMI4mbtiW1cx6gaet0PS1",
+	"Mq4yva01U5mYyPF+BViLUdOlZazp0HEtDh1XyYUIMLNiIlXUEyHztKEPN2v2nBx0cGka3mpzNtZwTFCc",
+	"K6Rvdf7+ccIE5HA5BI0i7yT9Vmx1lqcG9wSJOaQBujuqmtelOf+6l6ZFJNlZtIMsKzqxb0yxPTmLUuo4",
+	"DqLuunCbkLAhSXQ7lQkTO2ow3E3uxlI/eiGsCVPpvnvxsXV6evHu/LpwHinvrXLSHUuMmaafnX810twt",
+	"NHpJBKl62Ab0RD9OVrFLmHRs7yOs5yZNz5fzdE56YsKV0oZo7AtDrHFbbeQmEiT1zrKTAlyMs46M1H9I",
+	"kkF+bgEpTC3INLh/kI2W7oGvTTUo29g+R2hlhND2gi/Z87tNMWFOJ/9/VHlnlRrD+ndkiHjSCxooGu8L",
+	"YW+HKB4wEQVzzRHK/2xmjsl+sDILWJHZ7TUycwHDfKMwACCiG9MGsvptAUSS/gBf//D+2klSpdLWR/LW",
+	"kEHX9Aqf6I0dsShJVz5JXhADWysYRQRQzHHqs0GpSw/nmUrQY43wsBUIyGeE5kVkLAMfiyv6M+gX1re+",
+	"LX0tGF3hM2UbhtkUTwvNt/DCGzZfTMrAlXpQRka8wElEEevfCFTE2VjlvZMznjpW8ZJN5GMGK/R6xYpI",
+	"Rc+mooUudBpKRS4gc5wG3GObc7F4qN/an6bJbTnhfdl3tldx95Z9Z/f1dN38x/vabUe4WTcXrmLHX1rD",
+	"x5IV8Sr/kVvxaPIhaWSxGCTRe5grDhLGXCwTOkrNmM2FjxtD7FBV1KwCmF05jgz78bBS0qQnjCsrzsYA",
+	"mNSY2vtZY8CwKY8K01VT39E5I4oppcWf1Qt6IuX/kYFvBmseWyUXAaLCWR9SUhuTcLS5udzy5xicXsXZ",
+	"uZZdx66alIBIskVgfDEYR4p1Q91zhu0LSbSxwELj4y3ioVe4Xx1s3rE1hHYLqmqw58dXgb3e1NN/X241",
+	"HXR/OHq6EGwrcwb+qNZZzlyJW+8s5q0AF1lkIpZFJAktMbMo5l5DHrDd2TSQdJWXPpKh8WFPZkHEAcTe",
+	"WLv6Af2MKqu5iaH7uAk7+K+hnQZY4SoKGQSJIwPwMQjkgECfE3jUmKqx1oEBN+0u5FGkmaRRQPVrsS00",
+	"F2TCJjKcl08IzkEb6Pga26netE/xY0/CzkBb7XPNKcr4yjjrH+OwC723wKXR1yMyPoVZGPTB23BKg4CF",
+	"CkqZrL6704d2RX3HND9JdRKKOwwZHlg2nRMMj9vpx4lKfacnVrW/wcnJO5EUU5tnxkWJzxRiVVuead8t",
+	"hXGU4AZdz6cMmLESfDi03UaScidcy533b1rX71+Ts85ZG6+EzkVUEWxfMY6iafUli5hnO2Hr55YdYzJE",
+	"NG71k4ifEyjrwgmYmyr6Li3XAKq6J+KGLFWbTMBtsCiMnimE9dY/GA+omBOfh8yLpGmvNJ0y34n7o9T3",
+	"9noiFSnZMbQbZ/kDWdtWWmVYJ72aYBboV4NXSK/qx7PWzx9f/Pt1u0t2bCeWmts83DvYd11cM4fUXJec",
+	"8RflE0Jt014YMDqsao2eQG8dUh7XxtA0yi8u14vwigfsEURUkbUQn+vdoQwnFSuCElaf7Z2nZ1LUqi9g",
+	"J+ldglXG7RswT06YMruZaV08gB48a7uSwnuX2wh+G6MidWZKx1jktvvXKRuVnJJmD4BmUvearOYfDBp0",
+	"z9tnh0OX1gZ1r+E32d5w3z2oHdaPGrQ52PP2/QN2ODyi7qDm1f0Gaw736H4StoenV/861Q/HZgfNw3qt",
+	"sdgsRa9H1We31U+zX7mYcAHt9WLG/uDxPKI+oAm4I4ZyLeAgsms4KztQ/h3GvHsaMsXEQ5xV36ey0Kxt",
+	"8IpLOteM4FrKt5qdPJaSYdrr/fLhi7MGS0C/3TQlSykUeCSzCsVnfR6+rMwuN9tsmGXsjcqIAiuUaGTE",
+	"O9lJn1rpRSyqoC4BXLwnLDsdYMj7jgKgtfDLVXI5GwTcQ9b07uqtkU0YJcwoLWAsxcsHeewD1hMe9caI",
+	"OAY37vRPoYWRHnAog2Myhec7ZEI/VeiI/blR22vsu67rED6ZzCJtrvTLNi7VvqYjEGf9Xqk3c92Gp1cM",
+	"/mK9Uh/iIP3OsHIuBauc0cgb97WkA0kRAbJT/3m/jLKk4TaToBAZSH8OEZwLgRoXCQGndqd/pf89xhX/",
+	"s1upufVG3yF9/Fxz681K8rGyV6vb59fdfeONJKRv9wcepsdpHo/9KyIaRuC5QsuOCd+Ku30TWcncbwZD",
+	"nu/iGkCzNFgDrWAR0op7bGndVul1pwG+UJEY+MGmX4D/DPRC5B111y1jLMu+9CVXU6k4wsroxeci4IKl",
+	"Uj8SlQKzCYzFjMqQoUE0vBXTIzT60dWrU7Jf399PhB20/w61JlFpdU87HXioQpUPVwJFYqx8YK8wwOiN",
+	"Cqob7qUC6JveaOm0AbTnS6NwQQLYBte/mEcMNnKTiztDTcxAy5uYy893n2cVkE1UhSLusO2TcgVTQlta",
+	"czHNXvXzsH4USTqnmXQruKNzZU4WaD1ZVSUtQG1Dbbg2p3P1F6eUYTvLb+tvwofi/pk01f04/Y7lA5Pz",
+	"Jjw9J8TS/J97pd9/+3uvlHzz/M/vrl9VDp89g5rN+JThQXqm4FBsOhbbEnhxGC/gCFosGEtVzxRywpWr",
+	"HRMCF9F+E1tG84neATdeeS4iNmIoNzXXzlmHXBa++s2pjsa90i9u5YhWhh8+7ze/9Er5HY1/rth1wB6J",
+	"OUY69iy0fsEUJ+SCBPKOhRWPKkbG7BPZSTXj1KMuZzchNbr02PJGpsdWd/e/68O7IAnNAv1xkP95D3JG",
+	"C8lZEBTreKpB9uOxruA3AbVf5Ogtmx57fIU+Xh/+VMF/dvGffAbwB+/J5T0NNLVyUiPAy/RMa/XTOdnJ",
+	"6NJlyA/EqsYTImRMYSle8C1O55Pt6Zf7ms9b27X79/G6NGv7RUk1kIoMbDzP2EixdrIDDhPU0Mtpn0Vt",
+	"iyQcbTKvc1hsNJxF6tqIAT1/MH/p9Z6v4CpfvqNwqzE9jH+BDOZgkoNfbcnXgEuZf+7NIpPXbRNNTTkk",
+	"yJ2cBT5Rem929KI6RC+JQ/RBdECIlZ3Yloa4BFrTi6b4nQxvFKGYEvK6fZ1nsL1h93Tafk2LbRMjLN+n",
+	"+0zZpS3imH9oT0+pPXX53zKqrZa82L/+q2hO6ATP7ZKd67n7bkXhP7h680+q1eTIBarGGG+N2WGqmJbs",
+	"GJ7mWK6Oiddv2q2XsSliww45W3IukR7GVKH5Aq+zDy2nMQQXwDHjxEOWDKJ8QkIWhXOTinil/6604G/b",
+	"+z+7rakr8mrsMHM8kuSO8ih3+5Ij/iWR7fnNoFhoEyPT01sh2lsL8iORsFrCI4vfJJywG41nk4GAtPEV",
+	"gQUER1QeDbCebQjwoYr7jPTv+v/jv/fH/SRPiqop8yICYhsCsDbLgAmI2frHMd5iT8RYwPg01A8+YQO2",
+	"ChNadwWOF/d+5n9j5SrpylnoMXVMfrhsv3bI5flrh7zuvCI76FUeamosYzT4PRtcYoQinqt+/OX568RR",
+	"rOBx9mutf+hnQaoVhipIFFKhplQf/zJWQuo3E8D6uOOKVUmbemMYHiaP+wyhkfUQ9CJABASC8AmYIaRt",
+	"6O1P5QhADAdCGh29QsrGuaMxFRgtv37z7uzFeavzFkLml52f22+7ZOeO+9GY/I//TsaMj8aRQ2wQveni",
+	"f2VTqzHEanXYrqbr2npEiPQzT/qQhhAPx+cTJhSXIu5birSAdFclSIgG8jFu6NQTwNahuAgu10dC2bjF",
+	"HkwPY0ewPhAGggZeD4sEnfTEyiiQ8TXc4adP5ueYcSZahNkh5mtixHKTjDRIxY1suGhFfOE6PmMPUluz",
+	"x/I97LeRnnBkBJnyTywAPsb1JRD+SMLfdxkmZcjDhOPTKkujrlUW+glVlppbb6Y0mFqeBrM4tjcMsXu3",
+	"GNz4Kw7ucYMoqRyFrd2xMW7vowRPYn72BArJf8YIwprjf0+9CR2Nn2tO88un5M9ibeqfw7v2fax1c5sM",
+	"JVjEAfUvLWuAQ5pSuTJKrta15BAdVXo2tzSYpd1tmc7WkNdpWHDid7P5gzaZTnOzhd7OySvvjknu9Vkn",
+	"3BenFKFf6RLYbXYKiSqnJ6DlbKFCsXpKeR7E+MG1uuu6n45c1zU8/yThVKjzGO0omGM3OdRz5DCemFVZ",
+	"zP2Lc3w8V2OrwHDp3/UdopVaOYtAL61VqyBroCQ80ByKYUZtAoaQWVjMwIXhoyWi1YP7eXv3NsmuUrPp",
+	"VIYR88+Yzyk4Er4fP2QrpXljFTqu1eqkJz7ZjSub+UTPbgO4rCS912ZuY94u5BHbeg1Q2hXUagy5wGI6",
+	"WwbHY4AOHvXQbAnkSJNGlbQEFj9ozS8u1LO10if6HajvgIaIQ9bGEvZfA1AMaB2Tpyl24OrOJEHZfEBS",
+	"qrPJ5dd8wlREJ9MNrz/X1syahNc1gQjBvRuj7rUCbNIbF3HpPz667hZxhHixcO2+dc+l+PVrO6kZgjRt",
+	"+L77NMstS48fH03U+VySU5X6RKfTrm03nFO3gQcNEL6XcJT4pILgkKv4yi6c2PXcJT7BiuzMpoqFUZnM",
+	"pvqI11zXvlwZTwCP2IRgS+OAM59IEfswwH0QMmTYWkfu64tV37Emtgx9cEuJ6JicXrVb1+2XDsGGgS8N",
+	"JIIiARtGoIXcMDbVt/GwJ0Bkl/VI21dXF1cxjInhbjvghTMYZFhB3fFNWl50xz12nErNSwZfhu4rWuVE",
+	"BhrXCk+A1YHbAo5FqnE+IvKhW9f6GjbgfOoF7MU/IP/75XMut1v+tg5vSbgQEMfW3BCs5A7eWtOa24QL",
+	"+zFWlmkY0vk3S/VHBgjvR28nWHRmer98TumTiDINHgDTKPNlgbAousscm5y76umem6Xjx+ystbAJQMqr",
+	"xMOFAAywWRAB2oheie9dPDxhUv1jSAnLpBFBYmB4zYbSQjEaopzIdZQbh+YOwt8wn0xoeKOgXYYsYwlc",
+	"KjBRJa84RBCS3mB2bFjlZpgzgLYZxQmy6SkXivRv2BzQ38jO6ZgLptDR/JZGWoSwTxGhAb9hDvGoYhUu",
+	"FBOKR/yWldO1eGCl8NA4V4kRLNowOyF99ikKKRYVgxqMzQLHLGT5WDh6bRI2/rU5eGfyI67AleVbG9x0",
+	"STdLq+7yv7GvU34c3/zL5xK9pREN30HtUclZqR2nIQ4+6JXVzMq1VUx1V1v9EQ3aAZvouSCL19/oGauv",
+	"xOSQ3vUb1pnYmCCaoFoNmDK6A1OobNyf7X39OqLvBaNOH7B4ETNcq4BffUb6+YKsKmBRTnYBtmRXaYTK",
+	"KulEKsEfSLAp43afFrxUTpkg79mgK70bZrBXaE/0b7h3w/w+huHITsiokoIY5LOPL9tv29ftl8iJaMiI",
+	"F0jFfCheDRi9NZVDo1DOporsUPwL7HEoz0WoAiWDW+g9qAdraNvAJVgtGoBhFPchTspVJMN5lbyVoxGE",
+	"bgS2Q+sJL8baFuzOMX2PV6Ay45L9Z7HVv5L5uxZKC1fpj+bCj63I4LqmPF35+otTHMyfhhJituCKmyf1",
+	"8MMERxaL66t5Ac1HovuvIVzTAnXDYl468EqOtUyyoCAH1+7RAigIqESl489f8qV1Xhv/nKfk+rweXTqv",
+	"hXVFKvjjfK6q3l1uFEoMFptZvkUxvO2Z6EzeATWs7vJ/agpqEfIyCGAEWhs3ozhJ3NE2RpQ+ygii0XQb",
+	"SbpKudoTrwr9SATcSBkbIMS+4lm3zpgJdB4V9+9/THZxT7fzvdmCPe4lDyij1NXbMKa8lHf+tz+huEDf",
+	"rd/aignMlwPSwz7sf3CMTTkG7jCRgmXP6zbK+y7ibRV6Hd6b1rwLsnsBfzjVRBifuyzbAYg6oQ5861e3",
+	"4hfY31fA+8LVM8fq8cUsPH9tDAiK6r/zk/MVD8JLmQ3Owq6sOgVai91FC3B1P0XwnOGFjrbfANgAPAop",
+	"H5l1NcB14FNDPILEd6bIHQsC/S+40HoiYp+icpW8tIamNUe1vRpLTIN33efCC2Y+iy/+s6a2fp5QhB5m",
+	"b7mKXuPcvlvb8bGdaeuvM/68nFTHVqAkCbiKErs/9g4g7kP8fSvqE8WiclGa4eJO5WcdDmmgWBwkGUgZ",
+	"MCpKX766R7DYDmlkLIjUdG0ujiHt0jH+BWaFZneTAQtPQf86bsSrADiccJ0m0DuxZI88tY8Rjgkckc3d",
+	"i0gR/wQ89kHuA817UjGHkWVDa0IgKX68+9nQ2mq/oiFRbS2g/842IZpOAccPYgroz4uOCRKq8SCSPtxR",
+	"ZbdMRH2HCAmhZ48KMoW2FpEkPALnxUSGzMGqRnTwgQdQmyvUh4Ry23xHT8B0/cR8bvOO+Cj1e+KODcZS",
+	"3oBLmlVJ022mutUblUpIombe2M4pNIh7CWMyBQ0x0p1izH+m4qD7Th/dnyR3aeOz2y/btxkQQgPt1xNx",
+	"s4UxCxmhQRADKjpkwDw6U8w6TH0UV95YKibIYE4Y9cYxSjrk35mn94TSq4aBJ3O3IhMGGIr6YgAEj4EP",
+	"b9gcmwjq3VWW2MqFAs8Sw2vDcv7wl+arifHKx+T0h7H12O5Ts7LAPawIzPWfLhBpwW49U4SDMRVL+YwA",
+	"Bh1kqq2bWPhaSb0qAXoVJaHFpLWRJQZtwyArVWYpWCWSFeiMYsMmAxbdMSbQjdSymKyKhS8wKck0DUMk",
+	"UC5FVtXuiR39GiYAKrav2K/9skNCditvIPEJCgFA77IteTDGYg5WuUps1DhuKoBdyg3ULA+CmKGfQLEh",
+	"DzERyWKhBvpFI36LVgY+XesFVahwAiYOMyOmkBSmtlI/P7NL+T1r6MvZJJCsbCStJ8UtCxVMLkuhsaKX",
+	"ryTDUj2cPp1c6ouDcrlDqq8Y0otHGdJ/qhQBb0wtNGq3c/76bbvklLBM5EyNNMGi8h/fUhqzIJBFEY3D",
+	"ZZhz5vMobUYMQznJ2gJOievPptZgokZmPNftn69hQ+CUxzaTYr8ay2A55+pJTQpzoDe3Jyxz/MOiWC1R",
+	"zxaFSHSHAOmbmhV2oXc/TzRRf9lFmsJCoDUy2NyLUpik9G2IVowldFPoT9QIlGptHAgfa9Ep8ZnHJzQg",
+	"3EeVnirS12Tez3ImQ/k5khyGe2+mZNYNRblTkHp8BUuhUim8eWaUYiJCi8gnY3mHplXgo8lQJS9kNAaW",
+	"q8gOlOD3BNpbjlkJ1DvNG8rWCDOfq+aI9wnYY05iaY3lHaS3mQtMh9jl+xbsKpgTpJPEk7Llw1ZnsFXh",
+	"Cfx9T8yE6T65xjKzry+S7rikZvX/0YyRNaJlW3HyJJLEHKIiQfLoImGdVWZeF2u0f9hkjyxB8ESiPyc+",
+	"lptIjvh0VwI5WhUik8TnPrmDZj0y5f7qnBF9NhYjB1fMk6HP/GODWOLRIIgZb8qT1BPAuCzetZIThlDZ",
+	"O5axIck4hsOiWT9DC8pwRVMX5JjSEuShaAaVnaR5uklfFj6aSPAE/Qli+xSMMtOfA0djFO0pk1PACdHn",
+	"g/XEDhUEHL7WxYB8GIanCXwiby1nRgFBAYAKv/ur1DNHgkbU7T6+2eAtQI1vRMMRAy4TA/lAEjKW/lbx",
+	"olsWDgz4Gsog6x5bEB59pycWHHV9x7rucIhVGDR8bXP2cLHS3+B6wtPMsldx2ftVfVEk0z33bId2vBdU",
+	"C7Jz3T5vnV+bXttIdzI0uRVaHeiJnYvLrvldi6QbNic7rcvLj9321U/tq7ItEzVNTcxj33XbV+WVhuiF",
+	"/fqtJvF/mnjRV0++9gxzyBJcySkZctCSqm4/xpJKE8FKobgQqGGRgdbJE715IjJH3GmpeaAZoj5YnZQI",
+	"TY6aVsPb3W7rdfvpDa00wW5ubQVyRJiIQv6HwbVOXF6nxVfMNfQKbig20ThbH1bvnKVy9tMS0vSWuDOp",
+	"JxBWgHyTJBkcc8OFvKv2xHIgPq5tIXFpS2EsnthQvHENxmUy4B0sjMXj1RtE4jEH5Y9Q/Lah+MXtsKF4",
+	"/H7TQDxe/X2F4RcKczbNDo5nbk2gnBxhCbiW1sbJyQT+LiLveCQ2Z95Gp/mDc28XfLfLtiHbtm6UQs7d",
+	"BmPF2hVpR5EM/BTzVtCPWpEJVdqcJV3GjBXy3tyrVfKxvANDhN8yLZUT4BZqGmDnN1LWc3xvR/pP5F0p",
+	"St85zCkjENBn1XIBcKvB7ltdVDHIl15wpJU+oC7YAJIMNQWUnj9//vxo2KBF5Qc5b882OzNTgvTnT7Nf",
+	"J5bKFnCIHsZUDD1o0ljnbIl9hTtCRhDrGzHo3BTntNrOg275D3azqaJ4lxzI/Fh3gfN5xBW0daTQ3ct6",
+	"acHdnGFjSMKmUSbkuhKPhsA2omRTnyngG1yMeqKPJNwnXJDhLAhs60qsMobcFEhwMdknTJBQRpq+STQO",
+	"5Ww0Nv4SQ1plx3AzxOyZ38HNLFAMYHuWiSdFaE33iAzYXAofZoh1iUJCHCNGhFRg4+tV0Nej9+P585fI",
+	"HufV58/JK2k0YVgMqK4iajbQCzrQw55PsSrD4L0qJv4Xe+/W3EiS3Yd/lfwj/hFNzBZBgHeCMSGhSc4M",
+	"Z4cXk+yZsbbGU4mqBFFmIQtbWSAb29ER41A4QnbY4RdZ0pslhzT2k+TwTS9y+LtMaFa738KR52RmZQFV",
+	"QJHNW3fjZXcarEtWXn7n9jvnBMIhaaxuQkwwJCSHeNC8Gv0loyRS7pKJll/S+GuTSazCAL6ute5y741b",
+	"CwO31tZ12hSsj0kY6JJsjotABFfZQAR/ApoQ/IlefQ+VuB03wzvryWef7ZG1tbUd67ESH91a+81PP/z4",
+	"9q3UxT35i3G3KC8syBz7vQ6ZwD+7TlMD3c1Y1xXcQfIrFbUCq847RDEb32LbMHQaqTHDsyYYYLu5R9Ag",
+	"YEH7V6ii/fTDj98p91j+x9yzFYmtoeIU8Dy8VLR/RR3S1Zf3kpDxoAGv2CX6IvVH7bOyR5r3YwWw+77A",
+	"yn9t4n27/O3o14PlA6DLYf0B3IOq+L6+QO9WdY21CZysK2/M1RHCcsnW7UbUemTpFQ9fk0EYRaEqnmzF",
+	"Y9KUDYYp9AlENUEVzNXPMYhFPiV99nrpi6POnioTvoSo4JDJV5JfELfWcGvkF1gdue45WI+mywBO4Jtf",
+	"U19315UbqAG97nwmP1L+RzwYjnSqsyGtOUT+ThMsVunHXKRUols4YLpOT28k5F16KAJIh1iPd4MMQg4P",
+	"jSNclU42rSAzGRRUAN/26uvXcHpDeZ+uOU1OdEqWAkA56yELVGGhDXyv43JMw6Fdaeu2mkQ4pCVf7uAY",
+	"HLLWlP8Pu2WV9OFgcE1OTOLhUCp6+5k2N6BjIhH6mrlclTLEqkOUBw5JaMKisWN9qVSb2iRgwQihBrpJ",
+	"TG2sIoVwz9YsP8zCZu+g0FXVxm6pauGkP3Jln8dUfDe6Tbblt4JtutpbZ5vdHX8taNGtXpOtdtf9zWCb",
+	"tnprbKO75e8ETbrK1nub3W2/Fayxja0HUpjvXV+epytzdkOMumDKr+MUab1qUW7unpVqPFmE6pm/pfG+",
+	"8iasXpBD3bRLLDMc6ZAg9oyskKa5AfmZ5Agd/SopavF+oPRTUrS1dyUU5DLmi2TYhypvMft4VWBnZzbn",
+	"BD97rZDLFQZ3rEleVHO+Sh6/KrYF6fO7JB6EaQod2uFXKGMDbU+YVNNYg3ho/p4DuLcJhDV0Uj7W8dK2",
+	"NdE6tLIBOVkCc1r+Zx1BYdpCl6IkLzh2XR5PqKbaX1gFYXaJNKvhKooPshyTOF59p37/q7OvyusIfBz6",
+	"I0Q8bqsmPE0dgYo6ilKyMsHzYeHl+6e/qJoEt9BfRml/JYovQz6jQi6NIhZIkzBzC3apf0VUV8BLbjeU",
+	"x793hsNzhVSYxgE9ZygJ2HXos7q0fi9Z6nLKyeERljYA/0jMIeYkVV0MOoGDT/Gk8uVpIc2cjBmgl/an",
+	"YNv9LE1E1cEB3yW+JRSEki+/uYDXeR21p+CQtMlLRhOWeNKoV3Qe5IIB3PbixOXeyo1YCQd/AA/71Nsl",
+	"CZPwllUW99jrYZgw0Uk9GPyIX/H4hutkPOJTLkcvFb4ezKjLjb8CHVdYc7y1K6crFAAeirbkAKzGiRyY",
+	"TtdTl68Vl9/9Cpb2/UlzAVQRLJEbJIovSch3s7WV8oazmzyD26qeWJ5dci8ZWQ9SwELtFdtK3Znm38Ju",
+	"q7VrbPxlv/u5H56EXx6++s1h6zg8FIf8bMPfO9w8vBp++/XelzsNNv6yyb7tyIuG3fMvdxr+asS7g8+a",
+	"wbdfRvdpyV7IUc2TETD05y4ZnqwK5NzKtkKMoB6cRskZdTW6EfWvolBDeLEFekGvmCBeN4r9Kxa8UoWl",
+	"4l4vX3/KPGtCIYSzaVqBEWyON6HScXi4fPRDA89L+yuegf2YzQ6JYn7JEqLmeWFJVi+rhNtHFWObLsFW",
+	"SmsDfcHaxWB+qPl3MDKYMJ/xNBrrn3V52iKag7W3Hpzq8KxLF5fRYVsTMsoiRL2Mu6W12Z+UAGUtanUC",
+	"lN4sHwsLquRgHo0zqVBQGbHQdDgdpQXChpfKmk5uso1ui/JHqBx00JnxusTOnZP/wOCrzmPYNb+Ifgi1",
+	"F7Bj6QhvRy8r9OQU+FQeJwMaYT5FvUFe6qtEPGDQg0SlrulR6hQ2jFCq7kGMpwmWCDH56ZNTENpAtZsT",
+	"sQlTEgTTFnWKiPHHFOn5L98rgVu9zus9o8+D4Mg8ncDsbrUvFppAVcB5OUMPsNReuxLCbOK7QZzcLQ4Z",
+	"hpzrWhaKRZlqhTevNyiHV7HGsJcbyEelMhQlwAQJ7ak004iamht3ylSdWfhgS5rLrY3bpKuu3qnwwdZk",
+	"Ag/UdsbNo30KUjycy4s3czk91ntHXF6jqra1SgtLT3zTk2tO9uaurjrlDtrHqzrZk0ei2dUxc1O28kZv",
+	"oplh5TPgrompwjBZp28DfSCJgHdpGtjI/VhHsl2u1YLLldahagKYoBPh7HVq9K5uEvLLgnd3qX/VIMdK",
+	"kbH/5HKl2K2jY9bGZc5UuquqU5Crc6POiipWQHI5KV55Nwd7+h++6O2FWjEse1vljj2Fh+9UPX/R2eGJ",
+	"1BQT1Pbz2+y2B3xFCcw3xeHlc3o9WSR+xJGsLU8jMJJz52/JREGkZdSFSz14h0f8iNFEHv66o1qkKMMq",
+	"/4hJm4QzMmapY3qt9kOhUtExroMMbwINcd/hYBe3oMrpV/swV8//LBcGOGARYNl2p1bIrEw+yqE1oKIA",
+	"R6DmIkOAAX2tW7evN3c2p9tnPyTE2Ms0zzjK7bZFLfo7Y5AEB0KJ3gm3hh6txJZgz2nIsUEqH4Z8AoTy",
+	"gIEdScF5kxUfcoiBmDC1QMXlFqoAXulgqX4AVtbQ2sKuqWZkeXlVMCLkDllvrtVBo3D5wyHPKU7Vewg9",
+	"0kIhaSzNXYeAYSP/BWuaAxu0ZIqQZqi/vTyUek/5vAuoea5QcxpyAwX3oPRI46OcenIUTyk98gawXeTm",
+	"hXKkmJwej+ThhrSROME/tHU9oIim0JRQ1UBT2gk8BNkpaD5JiwWNHKqePKQqpzf/BGicBwlnYSoBB9Lm",
+	"UsXUsz8VlDQYMbpxIf8C5k0Bo7wBK96caa+Ap5N7tTHm8jCVIxFMTNhLqHvZEKctNMF4wBIx+SicPd3J",
+	"T/5DAx/pzIBW44iHZM1ikJbWXAF6HtHkyj6m8jPfFxvsjoQ/dBbdybMiZ8fAi+L8PUKZOOO12qrktWo+",
+	"kF9Jfv08GM+O/wLD7x7Kg/nLi8QED2YZgGMYbTnR7JcyP/tnuQBcLh6v0vUCsuSZWtOfhtyPByG/9BAL",
+	"VXkQKKgF+ancvjgepZexvLg+WbImhvfTKBpDshtnBDdjWREDHKbh8rwrIOXnQH8T+VRlU8e5aJ/+Cv1n",
+	"RazEP+fNPv2kMstPz0xxiRX7dsZHA1jX7Cc9jtp30wZiQf3paJytKjgGQ6EmeRc6FeB/M5UsqjjvZRVi",
+	"FFRURYnz2A9ppJbrHO99Dws+lxYWy4cvekmsWmfly4f1KQ8iO66RMImEtXatH9aMwIK7VvEOg8inB8f7",
+	"h8efA5Xw1fPjZeSOY/XwQj7a/xEHGKD2zMRsVOVoZBoloeJKEE/vEE8CV5dpBgXqnurpUjdUe4qMeBpi",
+	"oxKTkI2FJYXLYwn7/5L5EjPS3fxFoFRS4qmEefVkzyozplTTU3NQSZrQaxYpOoTLAVUIopZDqNA8iXxf",
+	"lgkuRvZ9UzSMtYzpaIZp0cgKSRug9c9jbVgZM1CF8iaGvD41tZpX4qDTRE0stoNh0PJTFd/uswHyTERR",
+	"4wbM/Dc2CjZ9Cf3+rloPQrnLjXCSQjLkIpUKVdwz7BpolC3/WC92hvAgd1jvWXQaFiVkI6kNqEk8t2oq",
+	"YHDu/lsddKRZhDUt7J0y4bENSwamQLvEXwvC437ctXdK634GwuiBxEqVhGs1akcfwUVG0wP6rBk4WvJS",
+	"q7oFsvLGbLG3K4hvBU0F5ul9tl6pGG3lUnJSvLUNliP3uMv8eJCBetzD6j/gpXEUVGhAl1cKl3f29g5O",
+	"Lw72nQnPTVXhmOVd6Vw8daWSeZZAyzt1rNGAUw2/bBYV0Uh+bjI8J6SapRtkDHh9ksr6N4QB8RL2a2jh",
+	"4PK5PRwklhSX/IQ1uUfZ9MxBd/L+zfZadn91LNYb8JmBsQFiPb4FEj8cEneUdng/WIz6/qNhsTIv2kX4",
+	"Ss4OvjzYuzjYr4iuLq8Kr7v206Dckrgi9JKGHEIFybOD3wLEPIOZe3LEfEj00Ou/QI+HQw/cRrdHj4pc",
+	"bXVxLoPLTupQXT2KCoibXt6NGT7gRXJXWkGhmEqvyGsYo+fqUrytL/Fj9yEOxnoi5p/fFV3achY1+UCq",
+	"81ASJzuyMSdd07VsN08SxzZnVrvn8gRkFW7PA0U5Cxg3xPOVcJUyjPPZbIsiVXdj6vb0Vph0kM+rO6VE",
+	"XBqrcrGzPZL5IlT3VofCOomqw/ssQYqXTKigugUUiXtOQZqTrrgxIz36aPy57i7/3kvPagsA31tdnuC8",
+	"f9Tpwpd6h1SKQ2HtRWE4nvENz6oO4dZ1MntMR6x4QDzcy4eB8AgVamcLCIZoIigJef4y0FOHuMt1K/3w",
+	"kscJC+oN8o3ik3mqYLRn1/Yehv6VcHnMoV11/hJTilzlCSve1M5uduJ0nXWogJ/VNkKilsvlE7LsGGz6",
+	"oO7URivWo2ZYEHrv7KAjDZzS2rz30Jb/XchQuiF6vnO6WQq5K2yaEf7nWu07A5v7bBCrXu6VdT/45set",
+	"knvHtjKzpkexrdaKpsKp8TgNfYZvU7XQ877C4agbhX5Wdu6+FGuY3Hl6Ch5hNQsL6/sBUwt1xVq9L8qU",
+	"dgTjFb0r5vYHwwu1+rCU9mMBXTxjzozDK42hbWQdmhULBiXpDSP0MJCafUpDLuwuYaDJQ2FMRzFrk0ur",
+	"O6cnH0i7EfNIyqJImD5kFuhnr3c5tK1cgm4KE1+qq/2/XZHXGF9lvYwSdgof/Dhajd2Da6EAfZgK0Kl9",
+	"gOYfTMFo4vdLDybuyznnjGTHLOu4xwOr1R6hUXjF6oQOYt1ZIX/QtaM845jfcPW33ek/4KEt5InIr3mc",
+	"w3Q4UMfpTEv5xbH6cI8V7qzKx8pIgZlF8fos3zhZJZ3Avbta6rFIWOU25+vmLt8/PD8/+errg32rlc0L",
+	"YdxbPuV2qTgktxc6sNSo7kuXf7Lkct2NZ+G0qu60UnNWpuKVVMQrTufJ+X2AY2GjP+x0lVRk9vnUZvyc",
+	"pc98H1a3UBb7sPI+/Byb3GPP63me07kS+3NEZczPKquon8Gy3Kpcdef3rTr7GlGxJRja4A5B01jedB2K",
+	"sBtGYTreVdX3rabCV4zB+QgTck2jEVPtmowD6ZKllZH+1el+mRsGa3I/sRtmpgfhGxb58YD9f5bTQLlJ",
+	"bnHenqZQ/S2cEYt8sbvXZNVl5Ss6GUpM7/lxihdZVgEY9vrOySa3vTiBGvGIDpCxK7FBNHIc/sz7KwhX",
+	"ZPnUYAq3QUXlySoxWM7CwVNf4kGAzfhlHPJ7yyv7INObin2eU3xy9cPL8RTB/J/+9H/87u/+/ud/+5c/",
+	"/+u/maA3tkqp5s+QojC5X6obgfqQvCeZT8+qfoHKc8nhC5ZPKtGv50aFNXRN9CLKbe+CgLA+B/fRmaBa",
+	"apfy12ZQN5XTBcVwA0KLsrv0ZwJ8ujn4VIR4Mp3uNdZVV3JRq0maJeK5qsuA51ylepmUrlulelm8SxT+",
+	"KuCmrB3smZR3fKX0iuU3xa58NvHwMg+q4Z2+Kncz1+fKDSsfjCxR42sIXK7/7EejgAX1CWKnZb+puGJm",
+	"xyXmN4g7TiKDyzFLKRTlosuKE1pg9NCyy3rVGQL7kzLun41QejjxskiAema0+yyC9s6qdbVsqOcnupx7",
+	"TgvIyShSJKIspnwuZwA8sJg1YNB1SbkCoGDppBCrZzlbk2kHOmlFVSg1oIHEE8+gikcEm52pNdNqmStw",
+	"HBInLp/MIMhLhDvmcLm8LImLzM3has3O4bpfSfSshcrE3as5bogla2xex10kjpXl9axEziLN6ynSvGwt",
+	"934kTmnO18cscbQlZMHqLjYKnEhOK5ISLp8QE1PS5g6JZ89LmpSmpD0HAfDAeLdITHvExLS74p3S/ma6",
+	"rdU1jjpQdvsQdEmrfygecxoOGLpF5KBY0CBHKtoELoklKGFb7lxWF3/UKWs4cXOZtVbGWkd1B01ikDQn",
+	"3xwfnBVoQi345Hd+m8qPw3cdHRy9LHxZVffz6gO7n3FHVfc8q/2+cDjfMnA+MCf3viPnhZpJR5uwIb8O",
+	"U6a6KZOQq1qESlgrVq/yIOrAt5UM0SAd1Y+3T1NVr7sgb4HYaQu7hBIe82U1AqV/FBOnHOQgqpJTwrhA",
+	"neJsBzxO59939veLg+2dILg/oHyXgHtRhsM6LPitD6foBMEirv4hQkMnCMqAoYJeMo8yrDUL5AyjAJIG",
+	"ipZVBbThauqIRe59JIVkAvY+Dk7wQjQHj8glfpeDWCUR/htojcGRXSmvBx+IYxnjS5YxjhSXYSTtevWW",
+	"uso5FphCiL+6fKlIQn5/dnB08vXBfn0XnQsxZ4qxr1+ppHLEoK3Qkrrtq4PPLnQLDRyUT7mU+HAd4kHb",
+	"BC7t+CoWkjTqwk0/NkmOOeZcSZl47GBmbftniCjoQjKK19PRqHGyFiTq27gC5IyZrQjcZ9jSM0677pmA",
+	"x35ZkfbzCQVz2Wz6IZP1yqEwIPr9Jro/7BIhZXMvjKDgLVWdiWPOltN4OeamHV+hrJ7FTPsC73t2J+t2",
+	"Yvdek+sOB0fY+vMWX3ee0iS9CAes2uUHPMCLH7EH6+dnJ69OJ5uq1vzljd4qrT10Y9X8fgYPRoiVB9e3",
+	"K/daba2aZqtZYODJCXuqh+1tVDI8/guovqW7pG+wai48G2CW++XtHGetaoNjFdTOVZKQj/DyWE2WYDGb",
+	"pB9HqpQRNgOqOy5Xezfvu0Bcx8Z+6qg1yGcKz/140A05a9upmooWhn0cE/SIYGlB0BHrDvHUqfEwCuQJ",
+	"jUEe+enf/DUxxxf+5TGEHK9MGpyH/DJi9yUOCnI2jI57m/o4cNwfIby3EDfvrKF+qDj4gLB2MqW/VcG2",
+	"OR6evSgeBQQvIvG1csMZlLPQzacc2KxL0LI1G8t07TXQNhUnts8mkgbrbeUyRp8SIFb15HOXY/Z5HmAb",
+	"5EyhqBk4TRiYjj0pb8rTy9U2XCSYL07rwziGBtkGq3BU+YxGhufY5sM050hj3SZ1Cbuw1a1+qWQJFPh6",
+	"A3qVpuDXGYyAaxFF8Q3S3mFxXR73IBHKKAhk6YK9TvfwNvLTDz+SI5ZcMvVDHSzf9WYTqXx6NCrWogpc",
+	"KReRyyc6GULXd+yLiD0S1fVpOGCqHrK0XD3L6vCwwxXyUxKWjhKuuiSibqUGoNMQsAryZBdD5bkq6OSq",
+	"bvdcbpoYGu+T3bIFn+PYU2yVb570U8U9jD4BjybX8VCP0NElyhLSi5MbmgQsWPn1KE4zEJvp7ZK7QZ3K",
+	"p4tQFTUCzCzDN25tlERure3W+mk6FO2VlV4YsUbArhuvR78O+SDkDT8ewDmQf1mhXd+tvc1ZeIdHnc8P",
+	"asaSsxmHFft+WRP1SIW8CqfFtqPR8r2Xmbovsxs4c8j7XF0vXIFCI3urcGXu2VieF0RUGUcaCT40PtRq",
+	"BT7URRwfUT42WaOP0ndlYPBnrmh7E6JdXZqkr4A0YcAJF5Y12yOgcN5wcnHw7YV+6S7x9JaGJlyCQWtc",
+	"qyqwYdzrfYHXm2615/GA6ZosmZvVkAwcW9RmBRddDqNYbzblBZbxTtabO0VAfRCE6b0AdSXbEF+UCzHc",
+	"FdvzHj6H4PTd/vAGYfrY1IOKuKGX90OnHzwnRqXcDreHjhU8aOXKcQ5C5KXCoIZe5Zsw7YeaUywvITch",
+	"D+IbsrRKBiEfpUyQ7ti0j91FJXOak53l+ZpXUT42rwFtmtAUfpR6bYMcpkJ78UgoXO5HjCYscIin8MMz",
+	"hG5wWE0A2YSq2jA3md6G2GHc5fhBoKSKQnRzLA4VmMzYri/JW8+mPgqP5ZRdFkdb5S1PCmxPCx4Tc7Zw",
+	"z98ikgqnby4IxEOxIrXGUKShX06hhhiR1aj+ph9HjAwjmvbiZOCYHosBFf1uTJOgQQ6o35fyXH7USFpc",
+	"kG2A/SKX5OX0inGXSx2ZUOJTv8/kiYYK55tNIpgfQ3e2KNgl3iXj8mCoLAvsmMl4vUH25X/ThGHjfhaY",
+	"lqNo9L4QSOX+jTymS9+++mdH318cHh380cnxQWEQ9nMGbYvVbDxE/eHh8GuWCGkd19qr6478QdTarW2n",
+	"1h2nTJyDml1rb62tN5trcKu0RUStvbO96tSseZjKSiuoWCyfvL7p1MJBR/VbqbU3VteaxnoQX1GRbslJ",
+	"rLVbrbVV6y8XcUDHcmTNdacW8yjkbC8z7Wvt7S2nNhyJPhPnMBurzfVWy6kl/OWIBzDiDWm4ME4x3Ld6",
+	"jzbLyVBkyzQPRHy1dxvvmc8rHoriyhjq1BFh71R9uuOhmDjeZglKzjbyfPGqSZdv5ise0NTvM0GGNDFs",
+	"YrxH1fUiqtbPgIbc5Yp3/EIQtjygYURoECRMCIf4VLDlkAvGRZiG1ywa70KgLB0JD2p9KaIEg/LCwIQM",
+	"QgH/7XL1LQ3i0eEQiRhENRLKDUieKrQotI8a+V5BWaztQk3SbYXsE0apcMjYZR3Dlo+Q46FmHegCJem1",
+	"U0kXTG6AWhvLn/+hrgDixwPlDmmtmuDiAf6RnKejIIxtdDg47rz86mAfcz/MKFrlJdy3S0YRsEH8h7bD",
+	"R48iV7+98NVPnQmCK149QKBPy4cfHyjDSmiWlJqzPRck0RBK48vLiC3rJbpth8STocCVmpv+oRtYUNKN",
+	"gzGoRUg2e/PWqzukF4VDG9gMH0LtSLBh9g/P4R9IIXW598atKex0a23y0w8/voXEVIWH8qOYgw3HyYBK",
+	"yyphaRIyQQTtsQb5ph9GUnFUrwyFgV8J7wbZhaacivCSk5A7AP7qpjS+YhCnFDcsUY4eDvcDMr8gV2ws",
+	"HLiVpqMErLvA5YdH5s5EKv+9kZDK4npzrU5iLk2xZAwUVsp9UBZj7jPH3KPSY0IhRqAIIs2j4fIDOR3S",
+	"CguzGAf4M+VNEUozmjZIB8abm/GQw6g5u8GZK5IfF7BdbDiuvYNPSK1d1hDiNtiArzdnWLmE7l+HfSIh",
+	"oPd67d5BdZ4SWbYdFhZpZSyGU8gsfc6ATCkyS/tiJWGXoZDaTalj6kxdkVEp5GE/PNL8/YBdhz5DnECA",
+	"lYuorVeAJvkmcs14ECcOEbHKo8v6VcBIBPbNpKAIQzI9PrlBOurhoURTHAx4rH1GhiyRoNc2fwj5pcsN",
+	"Ei2hY5SShAGyRRHGP60MBBLFl5cAX1zCoIng4svrquetIiCz19Ik4JckYX6cBAjL8BT5mfiFVvoedliC",
+	"gK9ER9O3CUPEYeBBoQJ5AtStEOAWoxB74+o5bJPO6fE54YwFghyenO+SL151vjk4dMi3h52To0OHnJye",
+	"njjk68OvTxzyxcnxyRlC/tHB4R+9gvtI53j/7ORwf5d8tndELmMmFEEPiiGoor83oWAYF8/VTjh9df4F",
+	"hLnlMofC5UZkaccEHQ6LPWy4Jqcj0d+H6Xy6QC8u54XcRxLBemv+Nt1gW91WsN5bpTv+JtvuNoNWb41u",
+	"+Ftsp7sarPc26bbfZK3uWrDR26I7/ipb724G270mld+hFqfWrh2enNecGi6hVBFPj8+rI6ScHJwonLlH",
+	"C/GWlu/Ji5bpifvkk08+UZMgZcv6asFkqE7Rc59uMsKl4fA9VTnqU1N5X+Io24nznaMGaHAGlAoGQDQA",
+	"R9vHywzSBxtKW2Xob0kaieiToqYKOSjm4FAIe2ozkzRWmunUgphyxeE145jaLUWFVHtZAHJK/ihMo/AX",
+	"Io9kV2zcIK8gI/xGWQr4YAEyQtNdVK44HQ6dCVeoyz1dhSZANpAIB8NojEKM8Fg9T5UA1b4SygmTs22w",
+	"XynyGD4BqYZfrD6zTwXpSrukT3kAcq9NPCzkJt9rOWgCFoXXTFob8qMpChE8Sy8EuaQpu6FoB8mtrK4e",
+	"k1+P2IjVSRrHVw7xejSMGHTyi0VmJihzgPz0w5+6nEqT5JpGIfiP2OuhRCp1NJZwIEpWYNmPEc8WT1G8",
+	"lLwDGcRjl/sJCxhPQxpBoKkXXo6SCQFDPLU85FOiP5/8gqjxwmx6EtwgmD6kQsCYTGI+5hDlNtcLQfyR",
+	"SOMBGdJxFNMApaMmXnV4kMRh4HIcrOlQD3n9WIMVa+YL8uX5yfEy4xJmA+RxqX8QNaQBHZNu5oJfb+5s",
+	"uhx80tICa5IuG8c8qM+WvKRI8O6S9VWr2BAdDl0u4CylcUziXioXRTBGzliajJc7UiGql/GxJD4+dCis",
+	"MxxehAMmUjoYVrz+WO69d5P/XRpI+dFyal24F+uhtIlO/pnFfEppcsnSSTElsRI0e/krRFzlpWEKLP9j",
+	"dmMHh9LoHCMutfb25roUwyj4ACtzog/+0Y27t6iSIBdNLp5lmD5Ks0d1BqE54wxtYmNamxBwD55c8PdJ",
+	"+QDzu72t6/spYK21V+9Z/p8xMYpmmqTfSOzsMh/87r0p2HjuZukTsq3Q4tQ6g5MzV9G1fK69UqWcLDAW",
+	"7fkuVyvEqLtMTextRs6TCV3YdzgmCiIRX2PrFC8/jphok6PO4bFDOvtHh8elGUWjrgkEPmyk47k0Mci8",
+	"/tcFTqe1zOn0VUi+YmFWEWr/4OuDr05OoSjUHSMBD5jhmC1k9WiAvbE+AsMgf9ALogJlh846zLmfq7TE",
+	"tm7QuGwaMeLLIFkgYJ5SPQn2aZViRqqCHuxXj3THtvPJHgbYKMtSh+6Nl+WTQFuGH+Fe/A201uEoGUoN",
+	"+fzVy+87e3snr44v6lDZMhQuB515NCR9lihev1RIb+IkUF4cCtUkREq2id+nCfVTbYdkf5KDj1iaKu9S",
+	"zJnLg/AyTFUJYms2pNEDzQDgCdm3ya2yEsWXIW+4fL3ZbBOKLaDkBCkdHkthmPFJrfGG0SswgmCK4ZOT",
+	"mF86RtePwXcWkCV4mMtx1kF93cGC0ioibeIGXRbF/BK6L2SFs6qiK26B7FjW3okVKqGvttlcb61uzcSw",
+	"SezSU4QXn1IhJDYWgVplpJn8sEdW4Z4Y5x8CsavU97dOzrMPMTwB73UGtptG29YUliN6kZo2hbDlHqEj",
+	"GkYS9jeXAfUAiByCfgdpALeamvXqGENfoY6SDjZE0m48SuV1XQbuBrnxHTJM4mtpxyM/3jTTkpgliETa",
+	"Ex5h0VKw2xPmM44jkQgKY9klGwiPLqcqxKmQVU6VfMYtQdHlZ/LOKByEaduIMAx1qAegg8gi8i2tr+7U",
+	"q8KpVLSzE/M1rMWeXIp3CayWQMRdjrB81KMiISYU3RcYzS1ddKGlaiiUdvKhwdDzsUFz8HUEXDkC6KMd",
+	"zLAQkInaG0m79B2gTaGaOgplsLbXZ/6VyFSrTD8tGsILYQ699lKPhGJbjIYmmkooZKqKOGKQ5g4+1GSQ",
+	"Q50u68UJI1QAZ167EBOoyF6sDisHOryqQTplWiB8hsa+9WZTqYVKF6+D9qoeSNHFr/B5w+XwSH1zVQBD",
+	"yJpAjMdQCitjQOEIH1m7K9fa8ABY774/6KNh9LV1vKrCYBJe9tOP224GXMirVhnB10fxfBs00gmLZbUY",
+	"99HhJSY1pbaElnxXdsNC0zwzRQoTaTwkN3GCSTgYImq4/BCIcGPTnS4KhSI/4J4yrLqMt6YgCm+D5IUG",
+	"wQHCoy3Oga3TZZWYMaJG1pvrbezXkF2kWBfS4NUJDMZtoDnPGLYa0DCr6WwS4q1nVdaw1NxOWKzvs86i",
+	"vmhRb/F2h3rfkLEqqRW3dRtnG8ywYTUWXLdWEg6p9mLlDR1CqdY3mqfxduXNIA5GEZtVLOwUej42CBRt",
+	"9a4xscZro77RhTwURx4oysf6YC8ZdYTsn3U+uwAc6TKSJiELtAISYg11aCkp+iyoO5igBBMlr7hmCb41",
+	"Hqn2ZMolf/rq5VeH518c7KvXaz0Cv8XlS0kcRUD55QGhw+GyGjRJKL9U0Xd5zOCdkMOk6pR5e3IAy3sx",
+	"T5M4khCyDEPyiAi5j0NWKYW7xPt2GbNwllWykUmaCn2oMoteQIhILxPv4IJegkPSc2vuqNlc80Wfrm5s",
+	"wn8zt+ZBdQ3vsLd8HHO2fERTv+8RTgdKy1uKE+J94tUx8XGtuW4UQSQ2N+At3y6r6ibL5190Vjc2jQv0",
+	"/IvO8urGZj63TG4LMJp9FDrAkgviGx7FNIAHnnBGuuOUqamDd682N/V0qXedyT/KD1CXaRJ0kkIIHv3A",
+	"jAcqabO1uSuxnOT65gi53jTCJwi8Mj9SsrTabNbxO/Wb90MxjEUot2qb0DSlfn8ANWIMyW40lB/DAniE",
+	"SqOBNTlWzXvUHrIq9nNgCmBZJ2xmb0ff414vSz4tAn01f2cqSatWoWsu8lKu2DhfJI5efQ+BYL9P0+JC",
+	"cXCi71wpDkP2WCkue6viCBa/0FC87vpOnVk1+Vb5jcv9eMCK36tx6s7vPeNH+hFvi0v14UZ4IYiCi10S",
+	"D8IU/EOF4BNzll+uVqPZMC27oEdvNn71zFrV4eLeUchSqZbfy3HK4CBWSkTuSZQBkLltHDH2U5YuizRh",
+	"dJBPRpbLStNau9YNOcWibkihQJZMmfKPJxxnX05on9FAtRrCNm2IL6Kgs0d0IxHXAwaN15i5NxgfDaSo",
+	"hWtr302Pzanl0H/6bar7sUMG9PUyvWSfrrU21jabzaZDwsFglErBpYDHiEkH8taJZyRJI7cDCsYwDWwF",
+	"I8mQbhdwTW6yT93aTz/86NbmYV/FAXzF+GXan373S2ArgQINRGzcNy8ECqGZS2D2R8jTTajNE/JwIJel",
+	"aZYj5Cm7ZKhdSZFZ8PEl8nP2u4c0lcpbrV37F27tV83lHbrc++7N5vpbt/b/14o2w6R0L2YUaM0CtYjG",
+	"ndFp6rjXJiV5AVWyXKRH8Q1Lln0qGOmz15Vnxp6XolmR41ptbj4WOEwoH+o7F0CxAIoJoMjpoQWzgAxL",
+	"RA3g8yBoLOMvEdU/rChgCX/D8IfqoIKvkAfou18s4/+t4P8Vw8sC254htq2h26DAPwlF714I4sfDMVnK",
+	"GWl1KMAxShI4ZDw2+9uCp+cAGB/xjnt7V2fVw1e0am3exQG43toscwBCMAfkZZEBrs6TMqc3Wpsb26vr",
+	"IGRF3fYZtm7hM0ySOJmbR1NlRJOHphKqf/LOoO26n8yA6rdPGsfMexGVZ4FQcsaon5JjmobXWiOy3ImY",
+	"dmVFBNALGIUYiCzlx6IbAh8nJkv/d8dYWz+Med0hMdxHo2is2rOwgHTHVrUiNNgxARG3VYN0hsNlqD1W",
+	"xp09M4VtHrqrqxqnrukx5RBQhI9QqA/J5qVRYuFbHoq7eSTmDPmMRYwKlq9F8vgl/t8xb+Nh66bARprw",
+	"mpWz21YnMhzt9f/9j3/2+7/6X7/933/y23/1dz//yZ//7q/+62//8u9//of/8Lv/9se//Y//U16uDiN2",
+	"x9XVbgsL3do+eHtwK8rTtmJ8X3+gJOCnxpUUQGnaAeUBhUL5umjtgL7umDJXRgqE3P4RHFLy08zWzLvZ",
+	"rHTNzOdn/PFZiV3lTj9liQ9z3ZIrgPqCnG5/ja6trbXYjh8Eweb2zuZOc4utsV6vt0l91ux2u61ub7O1",
+	"0WrSVuBvbKwHa6urazsba2wr6G1s1TS7u9Vc397Y2rRLEZx1PrvAQLX1Rc+g+Y3GqerEcAMei7jZvWaL",
+	"AM0cPfYvRJFYFPPlotzfXepflZN1vgnTfpDQGzEVexL54FNGxOGE0SQKWZL3GGOJXwg5QW0Cx+V2eYDM",
+	"wUF4fKPNCoxLFzmg6w2yB7aJIMmIc6yCeaNGy12unkUTOcBr5BeFqe7AjmGfJB6ljCx5eho8h3gGcLy6",
+	"CmDpMjpeGn9tYoA3Zl5mhOca5Js+Ax7B1Iy4nOjPvYlHkZyHgZwUst7cIUv66fasqOaK8jsuYyKHq0mf",
+	"3VEYpcshV1dioAiDlsVDRvbkVDBRfgX0eObA2jyOzQjRW0JTOWptqmRhI7m4Vn1l68Hqmh01ERAWNOTP",
+	"bOIc+VxVqdRULl2iUDpoDPuG9hguh1Gkdk1iq4rzeSAFPQLKCTFyuLAug1rv8kDVh5DxeRvZZ/aJkZ23",
+	"kAh6Oh+7RrRevnkm2DSsfKDloW9tTDd3yoxps2Mg/d5CMKMl6WntxYkuriIBSWKpRqeHsquPFVRMvA4y",
+	"dizIm8KjxrMQ3PK4EKrFpgZyS2xWtWrx5xWQZXNJLJ1BDDR/Vi7IJZjK1fQ0RGBRB08DiaeYAUordrkq",
+	"9KOLLwBPAFLtVaWCwwDJrw6m53tZeVpYGyhc4eBDXf6rnA4PHsHsn98pP4ppMxWmDtDkcvK3OyaCDShP",
+	"Q1+LKZeDBoEZ7PUGgRxbeyBtwyZRRYfwRWrrwNxClTcpUy/MkxQdAoz/Ja9PxStYC6+OXxqmJpYOHwqG",
+	"mBKtnsIgPQCU1jA/E3+BYIQglHxzePHF/lnnm+Mc7cdY6GRJ36m1Ne7VVfceUjBgdi2H2FPiOI4ClthK",
+	"kKpgbmlC8EtdEaF4rB4JD+/LFbQmQD4RDDVTRQI9yET0lZoj1b1Mc4HPAQWGhDyrVoFcF2sEoDdIFTMZ",
+	"sazYAw5ElbQq0Gh0RcPJmZVDX2Kv/WgkwmtWN2PVz4O8BPVuWHtTSpGrelgOyWpteG/cmpkBt9bGCXCI",
+	"m1mvuV/1TGc/utytTS6hKa/YIJ2s+ZA8o/dG2AHG7RnHgT+W42lWz0hDRMGNnSeZTPFkyt1QD0WU0Wc6",
+	"F5C1d3ky4gJtlgmlPCPX4O7lUmm+ocKQzlhQn+bUNEs+Nb+d7y8+VfTNHG1KNDP1NyxZCHdMB6zuaKhE",
+	"406k2NzafHyCXTnyH9gq/cAMoCs7FdH2vQ1vaF8JqXd00MEdPFanSGqvRtRfTOwMW1aZYD6U0Cnz8k2A",
+	"gvGCGbyx/GKTnrLMutfFPud5gd7qwmX5z/gDMK0+tT147qjZXN3UisKnSgHEX/VB/NScWPw9v2vB09fE",
+	"wyIYC14Ioia0ftdJeZaOTGul8GzOXagHdTFOeRQr7Ipb2IL4qSBYZleYYVCAUv6Pai+qwTQmck0w1QIY",
+	"xXc31j7gxl4FmTM9KCxW4AhUKksVg0JO/YzMPVOJAsnt+PhdbROaEp9ZMh0+F8peq4uwdgOGYSn58lw9",
+	"xOWqQU/i9+XIsQePqaZKhWCpUP0lseFkEGN7GxLF8RUJuQgDBowE5GCZ4mcu70ZxFzvMwabqUzBfb6AS",
+	"9U0SpinjDdIxss3yaWpXlbSBdb5gFuiDTgSG++9Y3i4vZ7x4yv5R9k5oVb/wckaPBx3CpUF2zRKXQ0MR",
+	"1Oq+P+p8+/3Lf35xcE6WVLEt0mpurW2tt7IwNnQZWm+pctjanxYKcsWGqTZ95Mx7Lqe6iblIoelC3rnW",
+	"nnSuQSVbldSIfjbIvKS62qDms6PFEkIp42+X5fN+ycaECpffsCgCsB9jkVfo+FBXK6qNZeLH17rQLjJf",
+	"BqMoDaErhKL6Tymxr4azOeeVtNgvIPj+hL48850rcqqXtai7nSMMp+LR6p8too4fS9Tx/uOHVcqU2ELm",
+	"o2/ot96qMKZTLON5Ecdf0QTYD0/v7kRQuitzx1YdZlVKubLUkjiZ9phlrqEl68SZpn08vqlntQRMhNDl",
+	"GCIEzxnWQ/Hyp3NCtueanxrjd4jXQo/rU3y7yuqd8lhN9O0j3ZEqhZ49YiIMViKDjQC3BLHUcjIPoi4C",
+	"b7uUigSsGvGdJayi7xwGFcXlcxDHc6RhAUJXR0CcDjWrd++i8SAxMiqUV5jHNwvGxj0joVryd4JCtfNm",
+	"lRFX6aOiTxM457pq9FKz0Wg1m3UTB8gwaiKNeddAKXZMCyFR1eU3WRDfgGiDnNFQF2TBy3PVu03fHDDQ",
+	"GqRJhnQkAK1NHElHYDRDARuWPi7KnTPDwTxTc7wAuimg27g1zunJfN7cgAXuPSDu7YFOUwx7L4SGAUvF",
+	"qYiFGi7m6YVWqMbohe0pGphI46GKkSKaoRvFVyQzUAyTEeAfTZjLDavMcuojiUvePqXYQVx84p0qpKog",
+	"zw70Gv7ahD64O1lYwjDeSBrHRrskXfkNsKe71L96dDDVX/VB6owLxPrgEUvv3zupaqph1godDityc07Q",
+	"vCxkkk6EnAs4Ohj9V9ftYT0xl8/inOxBiWgMsFiEHlKFz7PrcvUqQeJRKpU663ILzqX2Ka7C4ZAF6Cvm",
+	"imrSG0XRGC5jgXyE+cQBHbu8y4x+qhiv2NmkFyc+s0gmeSKIvuVas4emGCH6JYoS4vLCOZkkhYSaDJJc",
+	"YdcRPQZ4w00BaweeA/V9uiyKb4pG90KQQcjPR8NhnKQssG5EoFZkOjPNPk2SMfEsD6jnEE+Ev1GL6KFv",
+	"0NN7pHP6S7KEf0jjhMnrcahQQfuGKuZVfZccnpxPvSa7J+bR2NQhKqS+YD/QYu6LNVnm97fYpuZB+Syd",
+	"4fD5EFrsU6lWR/XhY1CgKceIaFUhe1h1auenkK+t1sB1jSnkq631rfXttc31rXl55c+EOpFNlUWmy1By",
+	"HnnC2oGlvIlHI0VMr+KnrTuRH0AhjOLLWrv2j//3b3/+63//89//93/6T3/z+z//29//579w/vEf/uLn",
+	"f/dnuTjKD//ld3/8f24dQdFSTIVRhle5UMqy+rbl1QYdXtWceXOtNqmOYayxYGOz6bP1bbYZML/b2tzw",
+	"t7rr3e0W3en2dlrBjh9srfbWtoKNYG0naK3Sbqu7s8HYqt/zt5qbJoahE3lNzGIPZ8z8+xjPEHKN7pXr",
+	"YHDmDmSHDEoXLIc7sRwyUlo1coOtk1VMBtZy0WQD21iuMoPTkIm2/nsY4M+lOcIuzzWFrZwbnMUYnyI7",
+	"eJGc+zDJuXfG8apNKx4d73Wj7RLlVoe37ycM/gAiZCoOrlVhPaJKMuapM3QztKieo6uxbuFIeNAk3esM",
+	"xasKq9tS8kwFx5mcPPsNOXKebX9ioyYkjKGm2jn9pTNJryMV2HVoS4N5Ly1P28ZM4xjNUPW27C+QkwH+",
+	"Wx5jkRRgyxUhiwrC49MNww4alnjWmfUslh9IcRPsh/6od+T6ZYw9ckvCnkNa5PPwJfD2XF6JuEeq8vag",
+	"jYtpC6Z70yLHEqp2kzghpjtRvuZ6XY7D5aiIyJmQN5t2WPLpSMF8ISzmnqmoljfbVXFXcpHjE7r8XQmF",
+	"ZAaf0OWVCYWFM65zuKC1rijnHHbsJIWPj3WYff7z4B0uFKoPU6F6CNWoOv1QDWnBP3zv+YeWzyCrSV1V",
+	"D3tnHqL2YD4FETGLOxQzEV1OCyIlD05FtEJbt+QivoPk/QhIOqvPlYxYHX/11lhEuR+Dj8jfBRTvm5Fo",
+	"QriPREnMmDndkX/FUpKMoNqSyzGsbT7FtFzOEXim+Yzk/umMd0DKc2b5jReMxvef0bgAz2dJasxh513Y",
+	"jFOAehtao17q2/AayZLG30uWWuF0lxfRF81m6sbXAJNhIhwSSiAal/MXJ5VIlz8lgfEO8Km/6wPVNBcY",
+	"9XHRGO+i4WWOqze6gcb8XnkXin8GR41MUNkcOKcB8bBwOYU9rzpSaH8Y/slyDOHfG3R4hVEIl+eYcFor",
+	"Mxsqq6xuK2oT6qTVNzgHRy7POEcQBGAiBdtXd+6bUDQ7FvJjTXUuVU0Fe/AWs9QuH9CxhDzoWhCYTn8f",
+	"TZs8spQwMRpAm0P9EFEvbJ7nclLaP+/hmuflOsXopin4Q9Yewu6gl6ebzuMumqjRurx+ThO9DniFZ/bP",
+	"u+sxKm+1N+WVLuhHp2ekaqsBevX9rzrLf0SXf9Nc3vn+uzdrzmbrrXnRr1rLO99BD4I3TWfnrevKFxd2",
+	"0vjQ28B1Tn/53rd2etDWTWUHctHWrWIjmkVbtcK2aouD98EfvEWbtA8DK551m7Jn3IZs0QZs0Qbsg2oD",
+	"xqXULvRjwO3JdbHFRHXxQFgI0/x+QK8YSUbcqzm1kSH3tFdWotinUT8WaXu7uY3cXvXGKRBCnp3i0AmH",
+	"+HSY+n0K/gi2PKBhROTWhSZausjtKO2X5I2h2+eFkCal0OWpw0QblLmnDIei4CnnGaMPCrxT9UzrTov0",
+	"J0rGYWxTYbiQ1gPiwjcfcpHKucAjGfJLJEd+cXFxat0bDopuPSLg4Q1Fiq/FdA/NnwVSo7SdoWg+40Hu",
+	"eegcLnjq6Uj0CY/TsKdwxZ6+4UgULYI+ezQIEiaEahCLPNdG3hguuPt4imqCi1jUpcd6mtrFxUshjfRs",
+	"HshIsMS+V/659va7t/8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

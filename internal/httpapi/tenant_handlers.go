@@ -121,7 +121,18 @@ func (s *Server) ResetPassword(ctx context.Context, req api.ResetPasswordRequest
 	if err := needBody(req.Body); err != nil {
 		return nil, err
 	}
-	if err := s.tenant.ResetPassword(ctx, req.Body.Token, req.Body.Password, clientIP(ctx)); err != nil {
+	b := req.Body
+	r := tenant.PasswordReset{Password: b.Password, ClientIP: clientIP(ctx)}
+	if b.Token != nil {
+		r.Token = *b.Token
+	}
+	if b.Email != nil {
+		r.Email = string(*b.Email)
+	}
+	if b.Code != nil {
+		r.Code = *b.Code
+	}
+	if err := s.tenant.ResetPassword(ctx, r); err != nil {
 		return nil, err
 	}
 	return api.ResetPassword200JSONResponse(emptyEnvelope()), nil

@@ -238,25 +238,57 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 	})
 }
 
-// ResetPassword sets a new password with a mailed token, uses the token up and ends the
-// account's earlier sessions.
-func (s *Service) ResetPassword(ctx context.Context, token, pw, clientIP string) error {
-	if err := checkPassword(pw); err != nil {
+// PasswordReset sets a new password with a mailed secret: Token (from ForgotPassword), or
+// Email with Code (a RESET_PASSWORD code).
+type PasswordReset struct {
+	Token    string
+	Email    string
+	Code     string
+	Password string
+	ClientIP string
+}
+
+// ResetPassword sets a new password, uses the token or code up and ends the account's earlier
+// sessions.
+func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
+	if err := checkPassword(r.Password); err != nil {
 		return err
 	}
-	hash, err := password.Hash(pw)
+	email := normalEmail(r.Email)
+	switch {
+	case r.Token != "":
+	case email != "" && r.Code != "":
+		if err := s.checkCode(ctx, email, PurposeResetPassword, r.Code); err != nil {
+			return err
+		}
+	default:
+		return fault.InvalidField("token", "give the reset token from the mail, or email with the RESET_PASSWORD code")
+	}
+	hash, err := password.Hash(r.Password)
 	if err != nil {
 		return fault.Wrap(err, "hash password")
 	}
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		now := s.now()
-		id, err := q.UsePasswordReset(ctx, db.UsePasswordResetParams{TokenHash: hashSecret(token), Now: now})
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return fault.InvalidField("token", "the reset token is unknown, expired or used; ask for a new one")
-		case err != nil:
-			return fault.Wrap(err, "use reset token")
+		var id int64
+		if r.Token != "" {
+			id, err = q.UsePasswordReset(ctx, db.UsePasswordResetParams{TokenHash: hashSecret(r.Token), Now: now})
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return fault.InvalidField("token", "the reset token is unknown, expired or used; ask for a new one")
+			case err != nil:
+				return fault.Wrap(err, "use reset token")
+			}
+		} else {
+			if err := s.useCode(ctx, q, email, PurposeResetPassword, r.Code); err != nil {
+				return err
+			}
+			acc, err := q.GetTenantAccountByEmail(ctx, email)
+			if err != nil { // a code is only mailed to an address with an account
+				return fault.Wrap(err, "look up account")
+			}
+			id = acc.ID
 		}
 		// Milliseconds, as tokens' iat: a sign-in right after the reset is not refused.
 		err = q.SetTenantAccountPassword(ctx, db.SetTenantAccountPasswordParams{ID: id, PasswordHash: hash, TokensValidAfter: now.Truncate(time.Millisecond)})
@@ -270,6 +302,6 @@ func (s *Service) ResetPassword(ctx context.Context, token, pw, clientIP string)
 		if err := s.logins.Succeeded(ctx, q, acc.Email); err != nil {
 			return err
 		}
-		return audit.Record(ctx, q, nil, audit.Entry{Action: "account.reset-password", TenantID: acc.TenantID, TargetType: "account", TargetID: id, ClientIP: clientIP})
+		return audit.Record(ctx, q, nil, audit.Entry{Action: "account.reset-password", TenantID: acc.TenantID, TargetType: "account", TargetID: id, ClientIP: r.ClientIP})
 	})
 }

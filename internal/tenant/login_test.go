@@ -35,7 +35,7 @@ func TestPasswordReset(t *testing.T) {
 		return r.StatusCode()
 	}
 	reset := func(token, pw string) *api.ResetPasswordResponse {
-		r, err := k.c.ResetPasswordWithResponse(ctx, api.ResetPasswordJSONRequestBody{Token: token, Password: pw})
+		r, err := k.c.ResetPasswordWithResponse(ctx, api.ResetPasswordJSONRequestBody{Token: &token, Password: pw})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,6 +94,51 @@ func TestPasswordReset(t *testing.T) {
 	if r := reset(second, "thirdPassw0rd"); r.StatusCode() != 400 {
 		t.Errorf("an expired token: %d", r.StatusCode())
 	}
+}
+
+// A RESET_PASSWORD code resets the password too, once.
+func TestPasswordResetWithCode(t *testing.T) {
+	k := newConsole(t, nil)
+	ctx := context.Background()
+	ses := k.register(t, "owner@example.com", "Owner")
+	k.exec(t, `DELETE FROM rate_events`)
+	reset := func(body api.ResetPasswordJSONRequestBody) *api.ResetPasswordResponse {
+		r, err := k.c.ResetPasswordWithResponse(ctx, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	email := types.Email("owner@example.com")
+	if r := k.sendCode(t, string(email), "RESET_PASSWORD"); r.StatusCode() != 200 {
+		t.Fatalf("send: %d %s", r.StatusCode(), r.Body)
+	}
+	code := k.mailedCode(t, string(email), 1)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	if r := reset(api.ResetPasswordJSONRequestBody{Password: "newPassw0rd"}); r.StatusCode() != 400 || fieldOf(r.JSON400) != "token" {
+		t.Errorf("neither token nor code: %d %s", r.StatusCode(), r.Body)
+	}
+	if r := reset(api.ResetPasswordJSONRequestBody{Email: &email, Code: &wrong, Password: "newPassw0rd"}); r.StatusCode() != 400 || fieldOf(r.JSON400) != "code" {
+		t.Errorf("wrong code: %d %s", r.StatusCode(), r.Body)
+	}
+	// A REGISTER code of the address is not a RESET_PASSWORD code.
+	other := types.Email("other@example.com")
+	if r := reset(api.ResetPasswordJSONRequestBody{Email: &other, Code: &code, Password: "newPassw0rd"}); r.StatusCode() != 400 {
+		t.Errorf("the code for another address: %d", r.StatusCode())
+	}
+	if r := reset(api.ResetPasswordJSONRequestBody{Email: &email, Code: &code, Password: "newPassw0rd"}); r.StatusCode() != 200 {
+		t.Fatalf("reset with the code: %d %s", r.StatusCode(), r.Body)
+	}
+	if r := reset(api.ResetPasswordJSONRequestBody{Email: &email, Code: &code, Password: "thirdPassw0rd"}); r.StatusCode() != 400 {
+		t.Errorf("the code twice: %d", r.StatusCode())
+	}
+	if me, _ := k.c.GetCurrentAccountWithResponse(ctx, bearer(ses.Token)); me.StatusCode() != 401 {
+		t.Errorf("a token from before the reset: %d", me.StatusCode())
+	}
+	k.login(t, string(email), "newPassw0rd")
 }
 
 // Failed sign-ins are limited per account (10) and per client address (30) within 15 minutes.

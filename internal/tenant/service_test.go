@@ -144,14 +144,14 @@ func TestResetTokenLifetime(t *testing.T) {
 	}
 	token := regexp.MustCompile(`Reset token: ([0-9a-f]{64})`).FindStringSubmatch(box.last().Body)[1]
 	c.add(ResetTTL)
-	if err := s.ResetPassword(ctx, token, "newPassw0rd", ""); !fault.Is(err, fault.Invalid) {
+	if err := s.ResetPassword(ctx, PasswordReset{Token: token, Password: "newPassw0rd"}); !fault.Is(err, fault.Invalid) {
 		t.Errorf("at expiry: %v", err)
 	}
 	c.add(time.Minute)
 	s.ForgotPassword(ctx, "a@example.com", "")
 	token = regexp.MustCompile(`Reset token: ([0-9a-f]{64})`).FindStringSubmatch(box.last().Body)[1]
 	c.add(ResetTTL - time.Second)
-	if err := s.ResetPassword(ctx, token, "newPassw0rd", ""); err != nil {
+	if err := s.ResetPassword(ctx, PasswordReset{Token: token, Password: "newPassw0rd"}); err != nil {
 		t.Errorf("a second before expiry: %v", err)
 	}
 	// The account's tokens of before the reset are refused from then on.
