@@ -51,7 +51,7 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newService(t *testing.T) (*Service, *outbox, *clock) {
+func newService(t testing.TB) (*Service, *outbox, *clock) {
 	t.Helper()
 	c := &clock{t: time.Now()}
 	box := &outbox{}
