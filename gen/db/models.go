@@ -31,6 +31,13 @@ type AppService struct {
 	UpdatedAt   time.Time
 }
 
+type DemoLoginFailure struct {
+	ID         int64
+	Username   string
+	ClientAddr string
+	FailedAt   time.Time
+}
+
 type ImAccount struct {
 	AppID            int64
 	UserID           string

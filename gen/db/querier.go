@@ -6,17 +6,49 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 type Querier interface {
+	CountImAccountSearch(ctx context.Context, arg CountImAccountSearchParams) (int64, error)
+	DeleteDemoLoginFailuresBefore(ctx context.Context, before time.Time) error
+	// A successful login forgives the username's earlier failures (not the address's).
+	DeleteDemoLoginFailuresOfUsername(ctx context.Context, username string) error
 	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
+	// Marks a live account deleted; its tokens issued before valid_after stop at once.
+	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
 	GetAccountForAuth(ctx context.Context, id int64) (GetAccountForAuthRow, error)
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
+	GetImAccount(ctx context.Context, arg GetImAccountParams) (ImAccount, error)
+	// Whether the account is deleted, for login.
+	GetImAccountState(ctx context.Context, arg GetImAccountStateParams) (*time.Time, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
+	ImAccountExists(ctx context.Context, arg ImAccountExistsParams) (bool, error)
+	InsertDemoLoginFailure(ctx context.Context, arg InsertDemoLoginFailureParams) error
+	// Creates an account; no row when the userId is taken, by a live or a deleted account (a
+	// deleted account keeps its row so that its messages still name it).
+	InsertImAccount(ctx context.Context, arg InsertImAccountParams) (ImAccount, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
+	// Which of user_ids are live accounts of the app, for callers that check many at once
+	// (group members, push targets).
+	ListLiveImAccountIDs(ctx context.Context, arg ListLiveImAccountIDsParams) ([]string, error)
+	// The account whatever its state, locked until the transaction ends.
+	LockImAccount(ctx context.Context, arg LockImAccountParams) (ImAccount, error)
+	NthLatestDemoLoginFailureByClient(ctx context.Context, arg NthLatestDemoLoginFailureByClientParams) (time.Time, error)
+	// The n-th latest failure of username since since (n counted from 1); no row when there are
+	// fewer. With n the limit, the caller is blocked until this failure leaves the window.
+	NthLatestDemoLoginFailureByUsername(ctx context.Context, arg NthLatestDemoLoginFailureByUsernameParams) (time.Time, error)
+	// Re-import of a deleted account: a new account under the old userId, with only the profile
+	// given. Tokens issued before valid_after (those of the deleted account) stay refused.
+	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
+	// Live accounts whose userId or nickname matches pattern (an ILIKE pattern), best first:
+	// an exact match, then a prefix match, then the rest, each by userId.
+	SearchImAccounts(ctx context.Context, arg SearchImAccountsParams) ([]SearchImAccountsRow, error)
+	// Changes the fields given (NULL keeps the value) of a live account.
+	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
 	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
 }
