@@ -3,23 +3,29 @@ package httpapi
 import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/demo"
+	"github.com/xuqmgroup/xuqm/internal/im/account"
 )
 
 // Server implements the contract's operations: each area's handlers live in <area>_handlers.go
 // and translate between the generated types and the area's service. Operations whose issue is
 // still open answer 501 from unbuilt_<area>.go (scripts/unbuilt-stubs.py writes those).
 type Server struct {
-	auth *auth.Authenticator
+	auth       *auth.Authenticator
+	imAccounts *account.Service
+	demo       *demo.Service
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
 
 // Services are the areas' services the handlers call.
 type Services struct {
-	Auth *auth.Authenticator
+	Auth       *auth.Authenticator
+	IMAccounts *account.Service
+	Demo       *demo.Service
 }
 
 // NewServer returns the handlers of every operation.
 func NewServer(s Services) *Server {
-	return &Server{auth: s.Auth}
+	return &Server{auth: s.Auth, imAccounts: s.IMAccounts, demo: s.Demo}
 }
