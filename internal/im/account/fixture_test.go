@@ -26,7 +26,7 @@ type world struct {
 	svc   *account.Service
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	pool := pgtest.NewDB(t)
 	authn := auth.NewAuthenticator(db.New(pool), auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour))
@@ -40,7 +40,7 @@ type app struct {
 }
 
 // newApp inserts a tenant with one app whose services are all on.
-func (w *world) newApp(t *testing.T, key string) app {
+func (w *world) newApp(t testing.TB, key string) app {
 	t.Helper()
 	ctx := t.Context()
 	var a app
@@ -61,7 +61,7 @@ func (w *world) newApp(t *testing.T, key string) app {
 	return a
 }
 
-func (w *world) exec(t *testing.T, sql string, args ...any) {
+func (w *world) exec(t testing.TB, sql string, args ...any) {
 	t.Helper()
 	if _, err := w.pool.Exec(t.Context(), sql, args...); err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func signed(a app, secret, userID string, at time.Time, nonce string) auth.Crede
 func nonce() string { return auth.RandomHex(8) }
 
 // login logs userID in to a through the signed path and fails the test on error.
-func (w *world) login(t *testing.T, a app, userID string) account.Token {
+func (w *world) login(t testing.TB, a app, userID string) account.Token {
 	t.Helper()
 	tok, err := w.svc.SignedLogin(t.Context(), signed(a, a.secret, userID, time.Now(), nonce()))
 	if err != nil {
