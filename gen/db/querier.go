@@ -17,6 +17,8 @@ type Querier interface {
 	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
 	// Marks a live account deleted; its tokens issued before valid_after stop at once.
 	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
+	// Unregisters devices whose token the vendor refused as invalid or expired.
+	DeletePushDevices(ctx context.Context, arg DeletePushDevicesParams) error
 	GetAccountForAuth(ctx context.Context, id int64) (GetAccountForAuthRow, error)
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
@@ -31,24 +33,36 @@ type Querier interface {
 	// Creates an account; no row when the userId is taken, by a live or a deleted account (a
 	// deleted account keeps its row so that its messages still name it).
 	InsertImAccount(ctx context.Context, arg InsertImAccountParams) (ImAccount, error)
+	InsertPush(ctx context.Context, arg InsertPushParams) (InsertPushRow, error)
+	InsertPushDeliveries(ctx context.Context, arg []InsertPushDeliveriesParams) (int64, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
 	// Which of user_ids are live accounts of the app, for callers that check many at once
 	// (group members, push targets).
 	ListLiveImAccountIDs(ctx context.Context, arg ListLiveImAccountIDsParams) ([]string, error)
+	ListPushDeliveries(ctx context.Context, pushID int64) ([]PushDelivery, error)
+	// The devices of the app's live accounts among user_ids.
+	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
 	// The account whatever its state, locked until the transaction ends.
 	LockImAccount(ctx context.Context, arg LockImAccountParams) (ImAccount, error)
 	NthLatestDemoLoginFailureByClient(ctx context.Context, arg NthLatestDemoLoginFailureByClientParams) (time.Time, error)
 	// The n-th latest failure of username since since (n counted from 1); no row when there are
 	// fewer. With n the limit, the caller is blocked until this failure leaves the window.
 	NthLatestDemoLoginFailureByUsername(ctx context.Context, arg NthLatestDemoLoginFailureByUsernameParams) (time.Time, error)
+	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
+	// sent fewer. With n the limit, the app may send again once this push leaves the window.
+	NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error)
 	// Re-import of a deleted account: a new account under the old userId, with only the profile
 	// given. Tokens issued before valid_after (those of the deleted account) stay refused.
 	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
 	// Live accounts whose userId or nickname matches pattern (an ILIKE pattern), best first:
 	// an exact match, then a prefix match, then the rest, each by userId.
 	SearchImAccounts(ctx context.Context, arg SearchImAccountsParams) ([]SearchImAccountsRow, error)
+	SetPushCounts(ctx context.Context, arg SetPushCountsParams) error
 	// Changes the fields given (NULL keeps the value) of a live account.
 	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
+	// Registers a device token for the app; a token registered already moves to this user,
+	// platform and vendor and keeps its id.
+	UpsertPushDevice(ctx context.Context, arg UpsertPushDeviceParams) (PushDevice, error)
 	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
 }

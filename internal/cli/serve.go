@@ -17,6 +17,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
+	"github.com/xuqmgroup/xuqm/internal/push"
 
 	"log/slog"
 )
@@ -33,6 +34,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
 	imAccounts := account.New(pool, authn)
 	demoService := demo.New(pool, authn.Tokens(), imAccounts, cfg.DemoPassword)
+	// No vendor credentials are configured yet: every delivery fails with that reason.
+	pushService := push.New(pool, nil)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -44,7 +47,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Registry:     reg,
 		Ready:        func(r *http.Request) error { return pool.Ping(r.Context()) },
-	}, httpapi.NewServer(httpapi.Services{Auth: authn, IMAccounts: imAccounts, Demo: demoService}))
+	}, httpapi.NewServer(httpapi.Services{Auth: authn, IMAccounts: imAccounts, Demo: demoService, Push: pushService}))
 	if err != nil {
 		return err
 	}

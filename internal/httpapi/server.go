@@ -5,6 +5,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/demo"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/push"
 )
 
 // Server implements the contract's operations: each area's handlers live in <area>_handlers.go
@@ -14,6 +15,7 @@ type Server struct {
 	auth       *auth.Authenticator
 	imAccounts *account.Service
 	demo       *demo.Service
+	push       *push.Service
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -23,9 +25,10 @@ type Services struct {
 	Auth       *auth.Authenticator
 	IMAccounts *account.Service
 	Demo       *demo.Service
+	Push       *push.Service
 }
 
 // NewServer returns the handlers of every operation.
 func NewServer(s Services) *Server {
-	return &Server{auth: s.Auth, imAccounts: s.IMAccounts, demo: s.Demo}
+	return &Server{auth: s.Auth, imAccounts: s.IMAccounts, demo: s.Demo, push: s.Push}
 }
