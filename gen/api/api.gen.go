@@ -19388,6 +19388,8 @@ type ImportImAccountResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -19412,6 +19414,11 @@ func (r ImportImAccountResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ImportImAccountResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImportImAccountResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -19464,6 +19471,8 @@ type ImportImAccountsBatchResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -19488,6 +19497,11 @@ func (r ImportImAccountsBatchResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ImportImAccountsBatchResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImportImAccountsBatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -23683,6 +23697,8 @@ type SendPushResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -23709,6 +23725,11 @@ func (r SendPushResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r SendPushResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SendPushResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -29644,6 +29665,13 @@ func ParseImportImAccountResponse(rsp *http.Response) (*ImportImAccountResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29704,6 +29732,13 @@ func ParseImportImAccountsBatchResponse(rsp *http.Response) (*ImportImAccountsBa
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -33096,6 +33131,13 @@ func ParseSendPushResponse(rsp *http.Response) (*SendPushResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -44236,6 +44278,20 @@ func (response ImportImAccount403JSONResponse) VisitImportImAccountResponse(w ht
 	return err
 }
 
+type ImportImAccount404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ImportImAccount404JSONResponse) VisitImportImAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ImportImAccount409JSONResponse struct{ ConflictJSONResponse }
 
 func (response ImportImAccount409JSONResponse) VisitImportImAccountResponse(w http.ResponseWriter) error {
@@ -44325,6 +44381,20 @@ func (response ImportImAccountsBatch403JSONResponse) VisitImportImAccountsBatchR
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportImAccountsBatch404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ImportImAccountsBatch404JSONResponse) VisitImportImAccountsBatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -49404,6 +49474,20 @@ func (response SendPush403JSONResponse) VisitSendPushResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendPush404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SendPush404JSONResponse) VisitSendPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -55193,287 +55277,287 @@ var swaggerSpec = []string{
 	"rU568qY7cWWzN1Wz2wDGKUnvNZnbmLcLecSmXgOUdgm1GiOPYzGdKYPzYsQLL+qj2eKLsSKNGmlzLH5Q",
 	"ml9cqGdqpY/VO1DfAQ0Rh6yMJWwRBkAX0N1EI3/HT1BLElfTpVBcdGsxQjm7I2XsGDScJTMDpiIxqaZi",
 	"Yc0ewJVPxF3OEzFNdEidmzxVtQvD7U4T+MkHZMVam1x+7U2ZjOg02PD6c2VOrcm4XRMJ4Z5zo/XNto+N",
-	"bOMqMvXHB9veIpARLxau3dfuSxS/fm23MUMASE/ffJ7nlrXPjw+zaX0qiUCmPtEg6JmWvDmFI3jSAfp6",
-	"CWDIm1YRNXEVY9sBlrGevcUsRJLyLJAsjCpkFigeU7dt83KpXRFexKYE2/76HnOJ4LETBfwXIUOJoZT0",
-	"gbpYDixj44vQBb8Yj47IyVWnfd05tQg21TvVmAyS+GwUgRp0w1igbvPCPgedoaJG2rm6uriKoVE0ey2D",
-	"G1CDc2EJd9fVeYHRneewo1RuYDL4CrQlWcMjLbKaR5Kyngo+TWnQKA/i0ucpcG7wwsAhS7WqR+A79FIb",
-	"18kGfFS+gJ39B+Smv3zK5Z3L3zbgLQlPA1LbmreC0d/FW+tKEZ163HyMdX8ahnT+1SoXkPTg/ei8BQNV",
-	"T++XTyn1GMGcwaGhW1OeFoieors05ebc1Uh3uSwdPWYvq4VNAFJeJWwuOGCEzfwIwFPUSnzrwuYJawQe",
-	"Q+YYlo+AGEPNazaUPZLREKVOrt9f+2fLiObDXDKl4Y2ErhSighV9qThLjbz0ICCSdOMyY8OiPc3qRdjn",
-	"Rg2D4gDqcUkGN2wOoKmkfDLxOJPoN39DIyWQ2MeIUN+7YRZZbKF1TAb/qy4h/DDoc2VcBj71eAoOr7JY",
-	"feiF2ptspIOyRI/JgH2MQopV1KD3YwO/CQN3/IWSiBC4YB+pEyXTIfFsUHqA6LKwezd6wCGLRdkMsXtZ",
-	"z9YCK5EbbL3IIkwJ7uFcP71GTrMSD61nJamgACMfk0htaiJ/vrTo6U5/xMlcGYa7wU2XdLP09p73G/sy",
-	"ZeDxzb98KtFbGtHwLdSAlayVRkIaauK9WlnFZW1TTdawrVIkIup3fDZVc0HZpL5RM5ZfiDvjQVVvWOfq",
-	"wETdBF1syKRWephEwr0/v/7y9VzfCvyfOmDxImbYbQGj/YT08xl5rDrRy9wWT7pMQ2/WSDeSCQ5EgroZ",
-	"dwY14KYiYJy8Y8OecG6YxsChfT648Zwb5g4wHErKIaNScKIR6D6cdt50lDaMLQ1DRhxfSOZCEbHP6K2u",
-	"4BqHYhZIUqb4F/hFoEwaISOk8G+Vgg6D1bStYSuMMQEAPdJzIV7tyUiE8xp5I8ZjCKHxlJbd5+WW3ayk",
-	"wHtoEGhXCq6N5rvQYU37PLQRYABA4g5pGWsAHXKa4eMD1VT16sa4H1kDA2ahh5YPeKGu/8/iNPlCfoi1",
-	"oGpaiH0Ho3hkHRDXNeXzzFf9rOK0jiAUEL0Hp+w8QUYYJZi9CLNQywttPxLdfwnxnhbpG5Z106FTsoxR",
-	"l4WH2b+2DxfgYUBXLB19+pyvL6A1tvYpuc7HR9cP1mL2IhV8P5+r6riXW5kSjcqnl29REdj2THSnb4Ea",
-	"khbks1wgYCzURfBT34cRKDNFj+I4CSuYaGH6KCOcSstuJolLlVqfvyx06BHw52WMoxCboGc9YsqMASdb",
-	"PtiGOg6PyS7u6f+/N1swx73kAGWUemobJtQr5Z3/7U8oLtA3G0AwYgIzJ4H0sGn8d46xKcfAHSaCs+x5",
-	"3cZ82EHktUKHzTvdPHhBdi8gUafaHGsvw9J5BbTxhDrwrV/cj7DA/r4A8huunj5Wjy9m4flrg3EAr/CN",
-	"n5wveBBORTZMD7uy6hQoLXYHbdDVHR/B6YgXWsoQBIgL8Gmk3IvG2QHXaf8d2Max21GSO+b76l/wPvZ5",
-	"xD5GlRo5NaauMYiVxRxLTI18PvC4489cFl/8V0VtgzyhCF3W3ngyeoVz+2Ztx8d2562/TnsUc5Je274U",
-	"xPdklHgeYv8EIoDE37ejAZEsqhQlnC7uVH7+6Yj6ksXxpaEQPqO89PmL+ySL7ZBmxoJITddkZWnSLh3h",
-	"X2BWKHY3HbLwBPSvo2a8CoDICtcpAr3jS/bIU3s54ZjAEdncwYkU8U/AYx/kPlC8JxWuGRs2tCZ6lOLH",
-	"O580ra32bGoSVdYCehBNm6QgAERHCLagRzE6Ikio2odJBnBHjd0yHg0swgVE7R3KSQC9SyJBvAicF1MR",
-	"MgvrW9HFCN47Za5QF0oLTF8jNQHdlxQz+/U74qM06PM7NpwIcQNOcVYjLbuV6qevVSouiJw5EzOnUGMv",
-	"JoxJl7bEmIeSMfeZjLMfygN0wJLcpY3P7qBi3qbhKDXIY5/HbTcmLGSE+n4MrWmRIXPoTDLjsnVRXDkT",
-	"IRknwzkGmgxePmRi6qf3uVSrhjE7fbckUwZomupidLkaCMwbNsc2h2p3pSG2SqHAM8TwSrOc7/7SfDUx",
-	"XvmYnL4bW4/tPtUrC9zDiMBc/+kCkRbs1jNJPDCmYimfEcCggwTKuomFr5HUq1LhV1ESWkxKG1li0CYQ",
-	"s1JlFpxVI1GFHjkmcDNk0R1jHN1IbYPOK1n4ArPDmAc2JmLCeoJnVe0+L6vXMA6gwQPJfh1ULBKyW3ED",
-	"GWhQEgJ6l6sVNgzS6INVqRETt45jMdhHXYMOe74fM/RjKDv1QszhMqi4vnrR2LtFKwOfrvSCGtS6AROH",
-	"mRFdUgxTW6mfn5ml/JY19OVEHEhb15LWEfyWhRIml6XQWNHLV5JhqR5On1Yu9cVhwdwhNVYM6cWjDOk/",
-	"VZKCM6EGJLfXPX/1plOySlgwdCbHimBR+Y9vKU2Y74uiiMbBMuA9c70obUaMQjHN2gJWyVOfddXJVI71",
-	"eK47P1/DhsApj20myX7VlsFyutqTmhT6QG9uTxjm+N2iWC1RzxaFSHSHUPmbmhVmoXc+TRVRf95BmsKS",
-	"sDUyWN+LUpik9G2IVkwE9NUYTOUYlGplHHAXUQkocZnjTalPPBdVeirJQJH5IMuZNOXnSHIY7r2Zkl43",
-	"FOVWQQ74FSyFTOVS55lRkvEILSKXTMQdmla+iyZDjbwQ0QRYriRlAGPoc7S3LL0SqHfqN1SMEaY/1/QR",
-	"HxCwx6zE0pqIO8gM1BfoHrbL9y3YVTAnSGiJJ2UKyY3OYPABkkYIfT7jurXoGsvMvL5IuuOS6tX/RzNG",
-	"1oiWbcXJk0gSfYiKBMmji4R1Vpl+XazRfrfJHlmC4IlEf058LDeRHPHprvpivCpEJojrueQO2jaJlPur",
-	"e0bU2ViMHFwxR4Quc480do1DfT9mvClPUp8D4zLI51JMGYKmlw1jQ5KxNIdFs36GFpTmijqPzdI1PshD",
-	"0QyqWEnRi8785i6aSPAE9Qli+xSMMt2pBUejFe2AiQAQY9T5YH1eppyAw9e4GJAPw/AUgU/FreHMKCAo",
-	"QJHhd38XauZI0Ii/PsA3a+QNqPaOaDhmwGViSCfI38Yi8BpedMvCoYbhQxlk3GMLwmNg9fmCo25gGdcd",
-	"DrEGg4avTQYlLlb6G1xPeJpe9hou+6CmLopEuvui6SGP94JqQcrXnfP2+XUFe/Mi3YlQ51YodaDPyxeX",
-	"Pf27Ekk3bE7K7cvLD73O1U+dq4opGNbtbfRj3/Y6V5WVhuiF+fqNIvF/mnjRF0//djRzyBJcySppclCS",
-	"qmE+xpJKEcFKobgQqGGRBlnKE715IjJH3Cmpua8YojpY3ZQITY6aUsM7vV77VefpDa00wW5ubfliTBiP",
-	"Qu+7wbVOXF6nxVfMNdQKbig20ThbH1bvnqWqBtISUncZudOpJxBWgHyTJB0ds9O5uKv1+XIgPqeOpjAW",
-	"T0woPqcqps8LY/F49QaReMxB+R6K3zYUv7gdJhSP328aiMerv60w/EJp0KbZwfHMjQmUkyMsAOHU2Dg5",
-	"mcDfROQdj8TmzFvrNN8593bBd7NsG7Jt40Yp5NwdMFaMXZF2FAnfTTFvCZ3JJZlSqcxZ0mNMWyHv9L1K",
-	"JZ+IOzBEvFumpHIC4UN1K/T86hg1x3dmpP9E3pWi9J2DnDICDh13DRcAtxrsvtFFJYN86QVHWuk96oJN",
-	"IMlQUUDp+fPnzw9HTVpUfpDz9mzbOz0lSH/+OPt1aqhsAZHqYUxF04MijXXOlthXWOYigljfmEEPrzin",
-	"1fSgtCvf2c2miuJdciDzY90FzuexJ6HBJ4U+b8ZLC+7mDBtDEtYtUyHXlTg0BLYRJZv6TALf8Pi4zwdI",
-	"wgPicTKa+b5pYorl15CbAgkuOvuEcRKKCEA/okkoZuOJ9pdo0qpYmpshetP8Dm5mvmQA4LRMPClCa9mH",
-	"ZMjmgrswQ6yM5ALiGHHxtgQbX62Cuh69H8+fnyJ7nNeePycvhdaEYTH+f/berbmRJLsP/yr5R/wjmtgt",
-	"ggBv3QRjQkI3OTOcHXbTJHtmrK3xVAKVIMosZGErC2RjOzpiHQpHyA47/CJLerPkkNZ+khy+6UUOf5cN",
-	"zWr3WzjynJNZWUCBKLJ562687E6Ddc3K/OW5/M7voL6TGnf1gHb1Y09GWJVByr9KyFB5LEvoJMQES0Ly",
-	"WABtzDFeMk5jCpdMNX/Tzl+bTWMVJvCN6r4vg7d+LQr9Wtso9hGsT1gUGnE+z0cggqNcIII/AU0I/sTP",
-	"fwBNds/P8c658vHnL9jGxsaOc1mNj36t/fY3v/r1u3faFg/0LzbcQlFY2HPc+3psCv9cxa4GhptR4RfC",
-	"QfotiVqB/Qc8RszGd9hADoNGuXQMcUhzBthu4RI8DEXY/jmaaL/51a+/p/BY8cfCtYnE1qA8BVwPD1Xt",
-	"n3OPdc3h/TQSMmzALXaZOYj+aGJW7pMW41ghzL4vUQOyzYLvVr8b/2K4ug90OZRuwDlIbRjMAWa20jHO",
-	"JPDy/syJpCWEwtnO6XarDdjKaxm9YcMojiOS0XbyMVkmhqMMOkaimUDSyeY6FrHYZ2wg3qx8edh5QYLx",
-	"K4gKHpu+Jfsp82sNv8Z+ijrZ9cBDKZ+uADiBdwaJBuzWoSdQA7oe9oR+Sf0fyXA0NsXWlrTmMf07T1G2",
-	"tJdIlXGNbtFQGMGk/ljps8yjKCAdojLzFhtGEi6axPhVOvmwwp4pQGkCYtvrb97A6o30eUZ9nL0yJVkE",
-	"gHrUIxGSwtMW3tfzJZbh8K72dVtNpjzW0jf38Bk8ttHU/w+zZZ0NdlGKgsiJaTIaCRSWMNbckE+YRugL",
-	"4UsStUT5Jy5Dj6U8FfHEc95Um01tFopwjFADfUVmJlaZQfjCtSw/ToW59zDoqlpj1zS1cNDvWRTpPg3f",
-	"rW5TPO21wmd8vb8ptrs7vY2wxZ/2m2K9u9nbDp/xVn9DbHWf9nbCJl8Xm/3t7rNeK9wQW0/vyGC+dXt5",
-	"ka0sxSWz5oIV4schMnbVUvfvlo1qXFmMm5G/pvO+9jaqLglCJ+0yxw1HOiRse3av0K65BfkryREm+zVH",
-	"1OLDQOmHpGib6Eqk2Fkil8WwdyVvcfXyqsDOzn3OKX72RimXKwpvqE5f1n2gSh2/q1G5y5JhlGXQqx9+",
-	"BQkaaIAjtJkmGixA9/cEwL3NIK1hivIV2r/kWzNjQ5MPKNkKuNP6P+sICrMeut5KihvHri+TKdPUxAur",
-	"IMwu0241HMXxQk5gEp/XnGnu//r46/k6Ap+G/QgZj+uaCQ+jI1DRRiEjK994Pi68/PDsF9IkuIb9Ms4G",
-	"a3FyFskrpIp5HItQu4R5WLDLe+eM+kOeST0FTCwN/94ZjU4IqbCMA7oPcRaKi6gn6tr7PROZL7lkB4co",
-	"bQDxkURCzkmbuph0ggAf8aSKyr5QZs4moiAarB8DrkplIqSDw2aVhknkfWOOMFmUoSCZL1cgVDdH5rnu",
-	"WQl6ng8K/BttOVKaZ9wEmOC9fGlfo5tS1yE4uwuSTVEIEY5To/oAssnsq29PYYyCDi0EWNlt9lzwVKQB",
-	"S6ThICGBDfYI0EkL1i71A/8BXOyzYJelQmNyLowfiDejKBWqkwUw4mN5LpNLaSoIWY9L/azaSu3DNPCl",
-	"DbJgtA1Hs7Wrv3GkAPGIa+XBuCapfjBTY2gGv1xu+WuYjx9Obc4pidjpWR0nZyySu/mE1JukFJdF2rkj",
-	"Ojm/JOZWysjuRHWD5orrWu/MkoZhttXaNTH5atD9ohe9ir46eP3Lg9bL6EAdyOOt3ouD7YPz0XffvPhq",
-	"pyEmXzXFdx190Kh78tVOo7cey+7w82b43Vfxbbrfp/qpFm1s8OiPfTt7MPHMhUrGSo1BxM5A+xViIN2Y",
-	"987jyOw75W7zKT8XigXdOOmdi/C1bbLRL4pm2WtNWbGwNm0nO4a9HafsUAkX15e+a+B57r7FI3B689Fh",
-	"cSLPRMponJfub3UtKJw+pCA3qxs3l4sHRo4zi8FnovH3MJ2Zip6QWTwxPxtV3zJuhjO37pyf8agVn+dx",
-	"eFtTe5TD4nqedOdq8T8oa8v5qNVZW2ayfCrUrTkL83CS7wolco6l/s7ROCvZbOTcvaZTGOzcsYD9R1Hh",
-	"PNjMeFzqFvzpf2DG2BRf7Npf1CACwQhsuDvG0zE0DC1lFV5VJumQx1gEUm+w5+YolQwFdLChejvzlI5u",
-	"ft78SsgsRV0TW1Q/PQSRC1S7hS02FbSDYK2lqWuxQaQyO//5B7XhVhenvWX0uRMcWWQT2NlN82JpCVQF",
-	"nOdX2AGO2evKN1zN1reIUzjFY6NISiPAUWxQIabsBorSlVsMLwoP8kmZDGVVO2HK+1QbG3MrFHKj8tor",
-	"1Rqeane5tXWdGtv1G6k1PJ2uOgJBapw8Jqagt4cTffB2oRDJue9Y6mNIaq41Vw176p0e3HJyJ3d106mw",
-	"0D5d08kdPBZfLelZGLK1t2YSXZkLP4Z4qJpRs8kb1Vvog50IyKK2YZGej3VkCBY6VPiSrA4SMrCZMibF",
-	"m8zaXRB1Lbk39NJkL8mQcf/kSzLsNjEw6+KyFFSjS+IKBXEeWiuksMAKhTTB/BYU7vDfvVLvKX0x1Oqt",
-	"csYLwsP3kvxftqN4IDPFZuJ7xWl23QW+Rhvm2/Kc+Am/mFa2H0tkmOvVCDTqwvpbsakb7Rl14dAA7hGw",
-	"Xix4qhd/3fMl7KrkWBUvMe2TSMEmIsvzNINIUf08JqOQls6gn/N7LOzyzl0F+2oPxurxr+XSBAd8BPhs",
-	"uzNfyH6ZYpbDWEBlCY6QxiJHgCF/87WQZ9mg1t5s7mzPdn+/S4hxP9Mi56gw25YC+jfGIA0OjDMzE64N",
-	"PcaInYM9R5HE9rpyFMkpECoCBvazheBNrpjkMQsxUeaACrTjNqgCeGWSpeYCKAdirIVdK8HkRHkpGRFJ",
-	"j202N+pgUfjy7pDnCIfqA4Qe7aGwLNHursfAsdH/gm9aABv0ZMqQZmTefX4q9ZaKkJdQ81ih5iiSFgpu",
-	"wejRzsd8vsxhMmP06BPAd9GTFzRUsaI+GQNvJAlhN4U/tI2IUcwz6OVIwm1kncBFkFKD7pP2WNDJ4XTl",
-	"EadC5OIVoN8gVMlFwC2BWr+M6IXuq4KRBk+MYVwoGoFxI2DUJ6BMz7GJCgSmItk4Y76MMv0kSqgpfwlt",
-	"LxfijIemhAxFqqYvhaNnGiDqfxjgY50roNUG4qHCtByktTdXgp6HPD13l6l+zQ/FB7shSxGDRTeKrOjR",
-	"sfBCRMV70LazUaunlaJWzTuKK+m3XwTj+fJfYvjNU3kwfsUtMcWFOQ/AMY22mhr2y7w4++eFBFwhH081",
-	"hiFbCaxA9meR7CXDSJ4FHvUYBU0TUAGDolrpHpyMs7NEH1yf1tlJ4P48jidQoSehr3Q2VvOUF/AxLZfn",
-	"fQGpOAbmndhnVAKeFLJ95i3Mn4kNin8uun3mSvM8PzMy5bow7ulCjofwXfOfzHPUvp91EEtEs+NJ/lUh",
-	"MBgpGuRdaK+A/y2owpWI+vNkbQgqqqLESdKLeEyf6wTP/QBVqueqoRXTF/00oX5fRc2zAZdh7OY1UqGR",
-	"sNauDaKa3bDgrHU8wyLy0f7LvYOXXwCV8PXj42UUlmP19EIx2/8JJxhAMGdqNKpyNHKLknF1rlhgZkig",
-	"gasrDIMCbU+6urYNaU45rG9bRY5qmMqXiYb9fyl6QAPfLR4ERiVnAVX505UDRxuNTNMju1BZlvILERMd",
-	"wpeAKgxRy2NcGZ5EsZnMFBcjf78ZGsZGznS0j+nQyEpJG2D1L2JtOGU+IJ15mUAxIg2t4ZV4GDShgcUe",
-	"NgL6lJJi+EAMkWeiyrpNoFyB9VGwU03UG+zS92Bc+tJuTnqTjKTKtEGV9C27BtuEJ7K8Tc2JkGFhsd7y",
-	"1mlZlFBCRRPQkHiu1QnB4tzt92foaLcIhTjcmTIVsY3mPBiB9px4LWwetxOuvVEt+iPYjO5oW6lSJU5P",
-	"7ZkluCzDusOYtYBAS3HXqu6BrL21U+zdGuJbSSeERXafa1cSo23+Ljm9vbUtliP3uCt6yTAH9aSPkkUQ",
-	"pfEIKgyg6yOVLzsvXuwfne7veVORm6qbY14sZgoI6Uja85wNrRjUcZ4Ggmr4ZldREe3OL21Z6tSu5tgG",
-	"OQPerKR5TSeikAWp+AX0nfDlwsYTGkvKdUrhm9zi3vTIQXf6/O32Rn5+dSw2E/CRgbEFYvN8SyS+OyTu",
-	"kHV4O1iM9v69YTG5F+0yfGXH+1/tvzjd36uIrr6sCq+77tVAI0qdY5UrpArSRwe/JYh5DCP34Ih5l+hh",
-	"vv8SPe4OPXAaXR89KnK16eBCBZdb1EGtSMpUz20D8sYVMeBlcVdWwaCYKa8oWhjjxxpSvG4s8VOPIQ4n",
-	"ZiAWr981o8d5FTV5X5vzoOOTL9lEsq5ttbZbJIljbzanR/X8AmRKtxeBYj4LGCfE493hKlUYF6vZlspa",
-	"N2Pq9s1UmA6QLxLLoi0uS0iC5OqIZFE569Z0KJyVSG3pr9pI8ZApE9T0rWJJ3yspczKKG1eURx9OvjAt",
-	"8T/43bPaB4D3rb6f4Lh/0uXCZ2aGVMpDoWCkshzP5FLmUkk4db3cHzMZKxmyAOfyQagCxhXNbAXJEEME",
-	"ZZEsHgZ26ghnuen/H53JJBVhvcG+JT5ZQCrXgStIPop658qXiYQe28VDrH461QkTb2pnN19xRhweZPtz",
-	"QSYkavlSXyGvjsFOFXSmcVpRRFugivWL4/2OdnDmCgp/Qb3b33fXuyEZynRxL7Z7t59CzwqXZoT/uVH7",
-	"3sLmnhgm1IC+su0H73y/0r437IVz1fAQ22qjbCi8mkyyqCfwbiTgXowVjsbdOOrlWnm3ZVjD4C6yU3AJ",
-	"0ygsve87LC00MrtmXswz2hGM18ysWNjUDA805sNKNkgUtB5NpLABryyBXpd16LCsBOjoW0boQagt+4xH",
-	"UrmtzcCSBzVPj5i16ZnTUjTQF+TdWAQsE3GsbPM0B/Tz2/sSem0WdeXoTU2Lgndr+hgbq6zPo4QdwQvf",
-	"j1XjNg5bGkAfpwF05C6gxQtTCZ72BnMXJs7LBeuM5cssbxMoQ6c/IONxdC7qjA8T0w6iuNBNoDznmF9K",
-	"+tvu7B9w0ZbyRPTb3M9iOhjScjo2u/xyWX28ywpnVuVlZXeBK0XxBqLY7ZmKTuDcXbPriVg5cpuLbXNf",
-	"7h2cnLz6+pv9Paf/zhNlw1s9Ll2pOCS3lwaw6Kluy5Z/sOJy00JoGbSqHrSiMZtn4s1RxCsv5ynEfYBj",
-	"4aI/zHQqKrLzfGYyfiGyRz4Pq3soy3lYeR5+gZ35sVH3osjpwh37C0RlrM+a1wYgh2U9VSUD0W2q9lEF",
-	"RMU+ZuiDewxdY33SRaSibhRH2WSXWgY4nZDPhYD1EaXsgsdjQT2mbADpTGSVkf710d68MAwKiT9wGObK",
-	"CMK3Iu4lQ/H/OUEDCpNcY709jLr+NYIRy3qxm2uyGi38ikGGOa734jzFk7yqABx7c+Z0Z95+koKwPaID",
-	"VOxqbFCNAoc/j/4qJoksn1lMkS6oUJ0sbYPzWTi46udEEGAyfpVE8tbqyj7K8qbymOcMn5x+eD6ZIZj/",
-	"05/+j9/93d//+G//8sd//TdT9MbWXKr5I6QoTM+X6k6gWSQfSOXTo9IvoDqXAr6gfNIc+3phVthA11QD",
-	"pcL0LkkIm3VwG50JqpV2Ubw2h7qZmi4Qww0ZL6vuMq8J8OkX4JMI8Wy23GtiVFcKWatpmiXiOeky4Dqn",
-	"Ui9b0nWtUi+Hd4mbPyXcyNvBRk/FwFfGz0VxUuzqa7MADwtADe/o9fwwc33hvuHUg7EVbmMNoS/Nn3vx",
-	"OBRhfYrY6fhvlFfM/bjU/gZ5x2lk8CVWKUVq/tbl5AkdMLrrvcu51TEC+4My7h/NpnR328uyAOqR0e7z",
-	"DNp7m9bVqqEe39bl3XJZQGGPYmVblMOUL9QMQAQWqwYsuq5QKAAES6c3sXpeszVddmCKVkih1IIGEk8C",
-	"iyoBU+LqSq0rvZaFG47HktSX0xUExR3hhjVcvpxXxMUW1nC1rq7hut2d6FFvKlNnrxe4Ic5e4/I6brLj",
-	"OFVej2rLWZZ5PUSZl2vl3s6OM7fm61PecYwn5MDqLjYKnCpOK9slfDm1TczsNjcoPHtcu8nckrTHsAHc",
-	"Md4tC9PusTDtpnhH1t+VYWs6xqMF5bYPwZA0/YN4zFk0FBgW0Q8lwgY7pGwThCRWQMJ2fnCZDv6kS9Zw",
-	"4BYya52KtQ51B00T2Gleffty/7jEEmrBK7/33ag+Du91uH/4vPRmVcPP63ccfsYZVT3yTPN9GXC+ZuJ8",
-	"aFfubWfOSy2TjnFhI3kRZYJaQLNIkhYhbdbE6qUIokl8O8UQDdahfrwDnpFed0ndAnPLFnYZZzKRq/QE",
-	"ZH+UE6c85CCS5JSyIVCvvNoBl9PJD529vfJkeycMbw8o3yfhXlbhsAkf/NqLU3XCcJlX/xihoROG84Ch",
-	"gl2yiDJsLAvkDOMGpB0Us1eV0IarmSMOufeeDJIp2Ps0OMHLrTm8Ry7x+yzEKoXw30JrDInsSn08xEA8",
-	"xxlfcZxxpLiMYu3X013qVHOssIQQf/XlStkO+cPx/uGrb/b36rsYXEikIMa+uSXtyrGAtkIrdNrX+5+f",
-	"mhYa+FA9LvWOD8chHrRt4tLNr6KQpDUXLgeJLXIsMOfmyMRjBzNn2j9CRMEQkjW8Ho5GjYO1JFFfJxSg",
-	"R8xOReA+w5S+YrWbngm47FeJtF8sKFjIZjMXmdYrB2FAjPtNdX/YZUrvzf0oBsFbTp2JEylWs2Q1kbYd",
-	"X+lefRUz7Us879GtrOttu7daXHcwPMTWn9d4u5OMp9lpNBTVDt+XIR58jz1Yvzh+9fpouqlqrbe61V/n",
-	"tbturFqczxDBiFB5cPNZ5V6rrXXbbDVPDDw4YY962F7HJMPlv4Tqa4ZLBharFsKzBWY9X94tCNZSGxxH",
-	"ULugJKEvERSxmq3Ax2yyQRKTlBE2A6p7vqS5W4xdIK5jYz9aag32OeF5Lxl2Iynabqkm0cKwj2OKERGU",
-	"FgQbse6xgFZNgFmgQBkMCthv/s1fM7t84V+BQMgJ5u0GJ5E8i8VtbQclNRvWxr2OPg4s93tI7y23m/e2",
-	"UD9WHLxDWHs1Y79VwbYFEZ4XcTIOGR7EkgsKw1mUc9CtxyWwWVegZWv+LLPaa2BtEid2IKaKButtChlj",
-	"TAkQq3rxuS+x+rwIsA12TChqH5ynAlzHvt5v5peX0zRcFpgvV+vdBIaG+QSrsFTlFY0MT7DNh23OkSWm",
-	"TeoKdmGrO/1S2QoY8PUG9CrNIK4zHAPXIo6TS6S9w8f1ZdKHQihrILCVU/Eme4Gnsd/86tfsUKRngn6o",
-	"g+e72Wwilc88DeVaSOCKQkS+nOpkCF3fsS8i9kik47NoKEgPWXuugeN1BNjhCvkpqcjGqaQuiWhb0QOY",
-	"MgRUQZ7uYkiRq5JOrnR64EvbxNBGn9yWLXgdzx1iR755Ok6V9DH7BDyaQsdD84SekShLWT9JL3kainDt",
-	"F+Mky0HsymiXng20Kh8uQ1XWCDD3DN/6tXEa+7W2Xxtk2Ui119b6USwaobhovBn/IpLDSDZ6yRDWgf7L",
-	"Gu/2/Nq7god3cNj5Yr9mPTmXcVix75czUPck5FU6LK4fjZ7vrYzUbbndwJlD3uf6ZukXKHWyn5Z+mVt2",
-	"lhclEaniyCDBx8aHWq/AhzpNkkMuJ7Zq9F76rgwt/izc2t5G6FfPLdInIE0FcMKV4832GRicl5Kd7n93",
-	"am66ywIzpaEJlxLQGtdRBbaMezMv8HjbrfYkGQqjyZKHWS3JwHO32lxw0ZfwFJvNpj7Acd7ZZnOnDKj3",
-	"wyi7FaCu5BvijQophptiezHC5zEcvusv3jDK7pt6UBE3zOf92OkHj4lRqafD9aFjDRfafOO4ACH6UGVR",
-	"w3zlyygbRIZTrA9hl5EMk0u2ss6GkRxnQrHuxLaP3UUjc5aTndf52ltxObG3AWua8Qx+1HZtgx1kykTx",
-	"WKR82YsFT0XosYDwI7CEbghYTQHZlKnasCfZ3obYYdyX+EJgpKpSdPMcDhW4zNiuLy16z1YfRSZ6yM7K",
-	"s636lAcFtocFj6kxW4bnr5FJhdW3EASSkVrTVmOksqg3n0INOSKnUf3lIIkFG8U86yfp0LM9FkOuBt2E",
-	"p2GD7fPeQO/n+qXG2uOCagPsF7miD+fnQvpS28iMsx7vDYRe0aBwvt1kSvQS6M4Wh7ssOBNSLwyqssCO",
-	"mULWG2xP/zdPBTbuF6FtOYpO7xOFVO5f6mW68t3rf3b4w+nB4f4fvXq5X5qE/UJA22IajbvQHx6NvhGp",
-	"0t5xrb2+6ekfVK3deubVupNMqBMws2vtpxubzeYGnKp9EVVr7zxb92rOOMxUpZUoFusrb257tWjYoX4r",
-	"tfbW+kbTeg/qa66yp3oQa+1Wa2Pd+ctpEvKJfrLmpldLZBxJ8SJ37WvtZ0+92misBkKdwGisNzdbLa+W",
-	"yudjGcITb2nHRUiO6b71W/RZXo1U/pkWgUiP5m7jA4t5JSNVroxBq44pd6aa1Z2M1NTytp9gztpGni8e",
-	"NR3yzWPFQ571BkKxEU8tmxjPIV0vRlo/Qx5JXxLv+IliYnXIo5jxMEyFUh7rcSVWI6mEVFEWXYh4sguJ",
-	"smysAtD6IqKEAHlhYEKGkYL/9iW9S4MFfDRCIgajRkKFB9KrCj0KE6NGvlc4L9d2SoN03U32AbNU+MjY",
-	"ZR3TlvdQ40GjDnSBOeW1M0UXQk+AWhvlz//QKID0kiGFQ1rrNrm4j39kJ9k4jBIXHfZfdp5/vb+HtR/2",
-	"KVrzJdyfzXmKUAyTP3QDPuYpCvrtpbd+6EoQ/OLVEwRmtXz8+YF5WAnNkjK7theCJDpCWXJ2FotV84mu",
-	"2yHx1Ujhl1pY/mEaWHDWTcIJmEVINnv7Lqh7rB9HIxfYLB+CZiT4MHsHJ/APpJD6Mnjr1wg7/Vqb/eZX",
-	"v34HhamEh/qlhIcNx9mQa88qFVkaCcUU74sG+3YQxdpwpFtGysKvhneL7MpQTlV0JlkkPQB/OilLzgXk",
-	"KdWlSCnQI+F8QOYn7FxMlAen8mycgncX+vLg0J6ZauO/P1baWNxsbtRZIrUrlk6AwsplD4zFRPaEZ8+h",
-	"8phIqTEYgkjzaPhyXw+H9sKiPMcB8Ux9Uoy7Gc8arAPPWxjxSMJTS3GJI1e2f5zCdHHhuPYeMSH6dnlD",
-	"iOtgA97ermEKCd2+DftAm4CZ67VbB9VFRuS86bD0SCtjMaxC4dhzFmTmIrP2L9ZScRYpbd3MDUwd0xE5",
-	"lUIv9oNDw98PxUXUE4gTCLD6IxrvFaBJ34ldCBkmqcdUQnV0eb8KeBKFfTM5GMJQTI9XbrAOXTzSaIoP",
-	"AxHrnmAjkWrQa9s/RPLMlxaJVjAwylkqANniGPOfTgUCi5OzM4AvqWHQZnDx5nXqeUsEZPFGuwTyjKWi",
-	"l6QhwjJcRb8mvqFTvocdliDhq9HR9m3CFHEUBiBUoFcAnQoJbjWOsDeuGcM26xy9PGFSiFCxg1cnu+zL",
-	"151v9w889t1B59XhgcdeHR298tg3B9+88tiXr16+OkbIP9w/+KPXcB7rvNw7fnWwt8s+f3HIzhKhiKAH",
-	"Yggk+nsZKYF58YJ2wtHrky8hza0/c6R8abcsE5jgo1F5hA2/ydFYDfZgOB8u0Yuf81TPI41g/Y3eM74l",
-	"nnZb4WZ/ne/0tsWzbjNs9Tf4Vu+p2Omuh5v9bf6s1xSt7ka41X/Kd3rrYrO7HT7rN7l+D/o4tXbt4NVJ",
-	"zavhJ9Qm4tHLk+oIqQcHBwpH7t5SvHPle4pby+zA/eQnP/kJDYLeWzbXSwaDOkUvvLqtCNeOww+catRn",
-	"hvK2tqN8Ji4OjlqgwREgEwyAaAiBtk+XGWQWNkhb5ejv7DQa0ae3mirkoERCQCHq02RmWUKW6cwHsXLF",
-	"0YWQWNqttwpt9ooQ9in9o7KNwp+oIpKdi0mDvYaK8EvyFPDCCvYIQ3ehWnE+GnlToVBfBkaFJkQ2kIqG",
-	"o3iCmxiTCV2PJEBNrIRLJvRoW+wnQx7TJ7Cr4RvTaw64Yl3tlwy4DGHfa7MAhdz0fZ0ATSji6EJob0O/",
-	"NMdNBNfSE8XOeCYuOfpBeirT0RP2i7EYizrLkuTcY0GfR7GATn6Jyt0EcgfYb371p77k2iW54HEE8SPx",
-	"ZqSRipbGCj4I7RUo+zGW+ccjihftd7AHycSXvVSEQmYRjyHR1I/OxunUBsMC+jzsM2Zen/2U0fPCaAYa",
-	"3CCZPuJKwTPZwnysISpMrieK9cYqS4ZsxCdxwkPcHQ3xqiPDNIlCX+LD2g71UNePGqyoma/YVyevXq4K",
-	"qWE2RB4X/YPRIw35hHXzEPxmc2fblxCT1h5Yk3XFJJFh/eqdl5VtvLtsc90RG+KjkS/1lAHO2XazyTCM",
-	"7CYPY64yShiyFSUEOxZZOlntaFup3mB7NMxJ38T12MGh45qaiYy2WjiP26Wx9q7Tap3R6DQaCpXx4aji",
-	"8S/1PH4/W6LLQ70XtbxaF85FbZU2M4VEV7GoMp6eiWx6y9O4C16C/hWyt/rQKIOKgZfi0k00ZfEJZm9q",
-	"7Wfbm3pLx00UcLewjcI/ukn3GooL+qPpj+c4uffSOJLWMzR6vMIy2Zq1TBScgygAsUM932F8nz0zWoEE",
-	"0rX2+i3bEsdCjeMr3dtvNQ53RQ9i+P0ZCHrsLu4DMrfQezX2h1dwfTFMfWIiXHP5XeB4uuM930RR4+4q",
-	"t3m8K+qnbBrEPcOzGRW9exicnuH4J7FQbXbYOXjpsc7e4cHLudVJ465NKt5t1uSxNETIMwgXJQGsjTyA",
-	"9XXEvhZRri61t//N/tevjkBg6oZZhTuslsw/ZPXMgjuxPgEno7jQSzIM8xads5gLP1dpr+2cYHDZNnXE",
-	"m0HhQSgCMmMZ9nzV24w2KwOYrwHrTtxAlvsY4O+sanu8P1nVVwLLG36Ec/E3sIBH43Skre2T189/6Lx4",
-	"8er1y9M6qGRGypdgf49HbCBSqhHQxu1lkoYUEeKgTKEy9oz1Bjzlvcz4NPmf9MPHIssoUpVI4cswOosy",
-	"kjN2RkM7UNBYAK6Qv5ueKmtxchbJhi83m80249hOSg8Q+QMoq2GfL0sSdin4OThUMMTwymkizzzrNyQQ",
-	"hwvZClzMlzjqYArvoDg1ZbdtDqIr4kSeQSeHXISrKrriFMiXZe29GKYa+mrbzc3W+tMrMWwau8wQ4cFH",
-	"XCmNjWWgVhlppl/snk24B8b5u0DsKr0CnJXz6NMVD8ChvQLbbdNuZwjnI3qZmTaDsPOjS4c8ijXsb68C",
-	"6gEQeQxjGNqZbjUNg9azQQNCHdodXIjk3WSc6eO6AkIXeuJ7bJQmF5E8I669bcylMUsxjbSvZIwCqBAD",
-	"SEVPu+gAiZHCZ9llWwiPvuSULiVk1UOlr3FNUPTlsT4zjoZR1rZbGKZN6AIYbHJIgSub6zv1qnCqDe18",
-	"xXwD3+KF/hTvk6SdAxE3WcL6UveKhFicdFtgtFAG6dTsqpEi6+Rjg6HH44MW4OsQeHcM0McEq+FDQFVr",
-	"f6z90veANkI1WgrzYO3FQPTOVW5a5fZp2SM8UXbRm4j3WBFzYzyymVnGoepVJbGAknmIx6bDAup0RT9J",
-	"BeMK+PcmHJmCunu5OUzBeLhVg3XmWYHwGgb7NptNMgvJFq+D9WrikJguIHze8iVc0pxcFcAQsqYQ4z6M",
-	"wsoYUPqE92zdzbfacAE497496ONR/I2zvKrCYBqdDbJP228GXCiaVjlZuIfb83XQyBQ/ztN13MOAl5q2",
-	"lNoaWood3i2jzXDWiGCmsmTELpMUC3ow3dTw5QGQ6ia2010cKSJS4JyyDL2cA0cQhadBIUSD4QPCpR3+",
-	"gmvT5arOmJ1jm83NNvZ+yA8iBod2eE0xhA0bGP40psCGPMr1oW1xvXOtyhYWje2Ux/oh2yz0Rkvtxust",
-	"6j1L7KpkVlw3bJxPMMusNVhw0VpLJZTtq7W3fASyr28N5+Pd2tthEo5jcZXw2BH0j2wwEIANLrBIJ2ij",
-	"vdGFmhZPLyguJ2Zhr1hzhO0ddz4/BRzpCpalkQiNARKhHju0p1QDEdY9LHaCgdJHXIgU75qMqdUZheSP",
-	"Xj//+uDky/09ur2xI/BdfLmSJnEM9GEZMj4ardJDs5TLM8rk62UG94R6KNI8C17oB1h9kcgsTWINIavw",
-	"SAFTkezhI1N54i4LvlvFip5VKlyyBVhRDxRrMQoI2e1VFuyf8jMISAZ+zR83mxs9NeDrW9vw38KvBaDU",
-	"ERz0V18mUqwe8qw3CJjkQ7LyVpKUBT8J6lhEudHctIYgkqQbcJfvVkkpZfXky8761rYNgZ582Vld39ou",
-	"1qnpaQFOcw83HWDchcmljBMewgVfScG6k0zQ0MG915vbZrjoXsf6j/oF6DBDqE4zSOdjHFjIkApAW9u7",
-	"GstZoQeP0t+bx3gFhUcWn5StrDebdXxPc+e9SI0SFemp2mY8y3hvMAS9GUvYG4/0y4gQLkElOfBNXlIj",
-	"IJpDjvq/BNYBSkRhY3w3k5/0+3khaxno0/gdU8FXrUIHXuS4nItJUXCOn/8AieDegGflonOwom+sOocp",
-	"e1Sdy+9KfMPyG1q62E3vaaq0pu+q33F1kAxF+X0NTt34vsfy0FziXbnsH06EJ4oRXOyyZBhlEB8qBZ9E",
-	"iuLnajWaDdv+C/r95s9P16xVfVycO4QslXQBn08yAQuxUlFzX6MMgMx184hJLxPZqspSwYfFwmb9WXlW",
-	"a9e6keQoEIcUCmTczDP+cYXj6OsBHQgeUtsibPmG+KJKuoTElxpxA2DjBI0r54aQ46HeauHY2vezz+bV",
-	"Cug/ezfqpOyxIX+zys/EZxutrY3tZrPpsWg4HGd64yLgsdukBzXwLLA7SaMwA0qeYRbYSp4kR7pdwDU9",
-	"yT7za7/51a/92iLsq/gAXwt5lg1m7/0cmE9gQAOpG+fNE4Wb0JWfwM6PSGbboPMTyWioP0vTfo5IZuJM",
-	"oHWlt8ySl5+zf1597xHPtPFWa9f+hV/7eXN1h6/2v3+7vfnOr/3/tbLJML27lzMKjGWBVkTjxug0s9xr",
-	"0zt5Ce1y/pYeJ5ciXe1xJdhAvKk8Mu64lI2Kfq715vZ9gcOU8UHvuQSKJVBMAUXBDi0ZBWRrImoAnwdB",
-	"YxV/ibn5YY2AJfqlwB+qgwreQi+g73+6iv+3hv9XDi9LbHuE2LaBYYOS+CQI6D1RrJeMJmyl4KTVQcxj",
-	"nKawyGRi57cDT48BMD7hGffupsGqu1fHam3fJAC42dqeFwCEZA7sl2UOOK0ncqe3Wttbz9Y3YZNVdTdm",
-	"2LpGzDBNk3RhTU6VJ5peNJVQ/SfvDdq+/5MroPrdg+Yxi1FEiiwwzo4F72XsJc+iC2MROeFELOFyMgIY",
-	"BYwjTETO5cdiGAIvp6bbCHQnqNMfJbLusQTO43E8oVYvImTdiaN8hA47FjPitGqwzmi0Cjpm87izx1Yk",
-	"5647xNJzGn2QmYAAET4iRS+Sj0tjjofvRChuFpFY8MjHIhZciaKuyf23C3jPuo271WCBiTQVNZvPbluf",
-	"qpZ0v//vf/1nv/+r//Xb//0nv/1Xf/fjn/z57/7qv/72L//+x3/4D7/7b3/82//4P/XhtBix065Rzi0V",
-	"zXVj8O7DrVGkbc3Gvv6AdsDPbCgpBJnbIZchB9F9I4A75G86VjLL7gKRdH+EgJR+NTs1i2E2p/Qzj/nZ",
-	"eHwu10vh9COR9mCsW/oLoL2gh7u3wTc2NlpipxeG4fazne2d5lOxIfr9/jbviWa32211+9utrVaTt8Le",
-	"1tZmuLG+vrGztSGehv2tpzXD7m41N59tPd12ZQ2OO5+fYqLaeaNH0EjH4FR1YrgFj2Xe7FarRYBmjhH7",
-	"J6psW1SL90U9v7u8dz6frPNtlA3ClF+qmdyTKiafciKOZIKncSTSYsQY5YIh5QQ6B54vXamBPMDBZHJp",
-	"3ArMS5cFoOsN9gJ8E8XSsZSoqHlJTyt9SdfiqX7AC+QXRZnp5o5pnzSBasLADEPgscACTlCnBJaR5Amy",
-	"5BubA7y043JFeq7Bvh0I4BHMjIgvmXndy2Qc63EY6kFhm80dtmKu7o4KNWrU73GWMP24hvTZHUdxthpJ",
-	"OhITRZi0LH9kZE/OJBP1W0C/aAmszZeJfUKMlvBMP7VxVfK0kf64jlazc2E6ZocGAtKClvyZD5ynr0uq",
-	"p1YFdYWDDNEE5g3vC/wc1pDatUWylOcLYBcMGBgnzO7DpRoP9L3nJ6o+horP6+x9dp7YvfMaO4IZzvvW",
-	"mzafb5ELNgsrH6nU9LWd6ebOPGfazhgo5XcQzFpJZlj7SWqEWjQgaSw16HRXfvVLgoqp20HFjgN5M3jU",
-	"eBQbt14ujJtt0wC5s21W9Wrx5zXYyxaSWDrDBGj+Yv5GrsFUf83AQAQKRAQGSAJiBpBV7EsSDTJCDsAT",
-	"gNp8Uj04CJH86mGpf5BL3cK3AREMDy/qy58XbHiICOb//J7iKLZlVZR5QJMr7L/dCVNiyGUW9cw25Uuw",
-	"ILCCvd5gUGPrPkjbsklIwAhvRFMHxhbkAvSeemqvRHQIcP5XggFXr+FbBHV80yizuXR4UXDEaGsNCIPM",
-	"A+BuDeMz9RdIRijG2bcHp1/uHXe+fVmg/VgPna2YM421JoM6dQJiJQ8sLvQj9mk7TuJQpK4RRGrojiUE",
-	"v9SJCCUTuiRcfKC/oDMA+orgqFlFCowgMzUgM0ebe7nlAq8DBgyLZK58gVwX5wnAbtAmZjoWuXAEPgjJ",
-	"Y5VYNEYdcXpk9aOviDe9eKyiC1G3z2quB3UJdG/49laWUZK2lsdy3Y7grV+zI+DX2jgAHvNz77Xwqxnp",
-	"/Edf+rXpT2ilGhuskzcy0mv01gg7wLg9lvjg9xV4uqr/pCWi4MQukkxmeDLzw1B3RZQxa7qQkHVneTqW",
-	"Cn2WKaM8J9fg7JXaaL7kypLORFif5dQ057xqcTrfXn6q7J0l+pToZpp3WHEQ7iUfirpnoBKdO5Vho2z7",
-	"8il2+Ci+YGvuC+YAXTmoiL7vdXhDe7RJvWeADs6QCa0ibb3arf50ama4e5VN5oMcz7wo3xQo2CiYxRsn",
-	"LjYdKcu9eyMcuigK9M6IoBVf4w/AtfrMjeD542ZzfdsYCp+RAYi/moX4mV2x+Htx1kKkr4mLRQkRPlGM",
-	"BrR+00F5lIFM50vh2lz4oe40xDgTUawwK67hC+KrwsZytcKMADFL/T/UqtSAacL0N8FSC2AU39xZ+4ib",
-	"hJVUzvRBpKwkEEgmSxWHQg/9FZV7VokCye14+V3jE1q50LyYDq8LEtp0EGo3YBqWs69O6CK+pGY/aW+g",
-	"nxz7+VhlVq6UyBT1qsTmlWGCrXJYnCTnLJIqCgUwEpCDZYXUfNmNky52q4NJNeDgvl6CqvVlGmWZkA3W",
-	"sXubE9M0oSrtA5t6wTzRB10NLPffc6JdQcF5Ccj/IX8nctQvgoLTE0C3ce2QXYjUl9CcBK26Hw473/3w",
-	"/J+f7p+wFRLbYq3m042nm608jQ0dizZbJK1t4mmRYudilBnXR4984EuuclW1EU+zYnCtPR1cA1VcKmrE",
-	"OBtUXnKjXGj47OixRCCL/N2qvt7PxIRx5ctLEccA9hMUjIXuEXX6osZZZr3kwoj2IvNlOI6zCDpMENV/",
-	"xoh9Pbqac17Jiv0Sku8PGMuz77mmh3rVbHXXC4ThUNyb/tky6/ipZB1vP39YRabE3WQ++eaAm60Kz3SE",
-	"kqCnSfI1T4H98PDhTgSlmzJ3XNPhKqWUc8csSdLZiFkeGlpxVpxtACiTy3quJWAzhL7EFCFEzlAPJSiu",
-	"zqm9vdBI1Tq/IzwW+mUf4d2pqncmYjXVA5B1xySrnl9iKg02Zw+2G7izEWsrJ48gGkF5N6RUtsHSE994",
-	"hyX6zkFYcbt8DNvxgt2wBKGrIyAOB43qzTty3EmOjCuKCsvkcsnYuGUkpE/+XlBIM+8qSXIqH1UDngrU",
-	"Q0Zp5JVmo9FqNus2D5Bj1FQZ866FUuy+FkGhqi8v8yS+BdEGO+aREWTBwwtK4LYHDzhoDdZkIz5WgNY2",
-	"j2QyMIahgM1P7xflToTlYB7TGC+Bbgbotq6Nc2YwHzc3YIl7d4h7L8CmKYe9J8rAgGPiVMRCAxeL7EIn",
-	"VWPtwvYMDUxlyYhypIhmGEbpEckMDMN0DPjHU+FLyypzgvpI4tKnzxh2kBefuielVAny3ESv5a9N2YO7",
-	"08ISlvHGsiSx1iXr6neAOd3lvfN7B1PzVh+lzbhErI8escz8vZGpRs231vhoVJGb8wrdy1Im6VTKuYSj",
-	"g9l/Ou4F6on58irOyQuQiMYEi0PoYVX4PLu+pFsplowzbdQ5hztwrq1PdR6NRiLEWLEkqkl/HMcTOEyE",
-	"+hL2FYd84suusPYpMV6xS0o/SXvCIZkUiSDmlAvDHpphhJibECXEl6VjMk0KiQwZJD3HDibmGeAOlyWs",
-	"HbgO6Pt0RZxclj3dE8WGkTwZj0ZJmonQORGBmsh0dph7PE0nLHAioIHHAhX9kj5igLHBwMyRztHP2Ar+",
-	"IUtSoY/HRwUF7UtOzKv6Ljt4dTJzm/ycRMYTq0NUSn3B3qLl3BdnsOzv77DlzZ3yWTqj0eMhtLirkr4O",
-	"9fQTINBUYES0qpA9HJ3axSXkG+s1CF1jCfl6a/Pp5rON7c2ni+rKHwl1Ih8qh0yXo+Qi8oQzA+fyJu6N",
-	"FDH7FT9r3Yj8AAZhnJzV2rV//L9/++Nf//sf//6//9N/+pvf//nf/v4//4X3j//wFz/+uz8r5FF+9V9+",
-	"98f/59oZFLOLURpldF5IpazSu62uN/jovOYtGmuapCaHsSHCre1mT2w+E9uh6HVb21u9p93N7rMW3+n2",
-	"d1rhTi98ut7feBpuhRs7YWudd1vdnS0h1nv93tPmts1hmEJem7N4gSNm//0S1xByjW6V62Bx5gZkhxxK",
-	"lyyHG7EcclJaNXKDa5NVLAY2+6KtBnaxnCqDs0iotvl7FOLPc2uEfVloMFu5NjjPMT5EdfCyOPduinNv",
-	"jONVm1bcO96bpt1zjFuT3r6dNPgdbCEzeXBjCpsnqrTHPHSFbo4W1Wt0DdYtAwl3WqR7kaN41c3qupQ8",
-	"q+B4JSfPvUOBnOf6n9ioCQljaKl2jn7mTdPrWAV2HfrS4N5rz9P1MbMkQTeU7pb/BWoyIH4rExRJAbZc",
-	"GbJQEh6vbhl20LAkcNZs4LD8YBe3yX7otXpDrl/O2GPXJOx5rMW+iJ4Db8+XlYh7rCpvD9q42LZgps8t",
-	"cixBtZslKbPdiYqa63X9HL5EQ0SPhD7ZtsPSV0cK5hPlMPesolrRbSdxV3Za4BP68n0JhewKPqEvKxMK",
-	"S0fc1HBBm141n3PYcYsUPj3WYf76j4N3uDSoPk6D6i5Mo+r0Q3qkJf/wg+cfOjGDXJO6qh323jxEE8F8",
-	"CCJinncoZyL6kpdkSu6ciuiktq7JRXyPnfcTIOmsP1YyYnX8NVNjmeW+Dz6ifB9QvG1Gok3h3hMlMWfm",
-	"dMe9c5GxdAxqS77EtLZ9FdtyuUDgmeUzstunM94AKU+EEzdeMho/fEbjEjwfJamxgJ03YTPOAOp1aI3m",
-	"U1+H18hWDP6eicxJp/uyjL5oJ1M3uQCYjFLlsUgD0WQ+f3HaiPTlQxIYbwCf5r0+UktziVGfFo3xJhZe",
-	"Hrh6axpoLO6Vd0r8M1hqbIrK5sE6DVmAwuUc5jx1pDDxMPyTExjCvzf46ByzEL4sMOGMVWYnVK6s7hpq",
-	"U+ak0ze4AEe+zDlHkAQQKgPf13TumzI0Ow7yo6a61KYmwR7cxX5qXw75REMedC0Ibae/T6ZNHltJhRoP",
-	"oc2huYiqlzbP8yWb2z/v7prnFTrFmKYp+EPeHsLtoFekmy7iLtqs0aY+fkETvQ5Eha/sn3fTZTS/1d5M",
-	"VLqkH50ZkaqtBvj5Dz/vrP4RX/1lc3Xnh+/fbnjbrXf2Rj9vre58Dz0I3ja9nXe+r29c2knjY28D1zn6",
-	"2Qff2ulOWzfNW5DLtm4VG9Es26qVtlVbLryPfuEt26R9HFjxqNuUPeI2ZMs2YMs2YB9VGzCpd+3SOAac",
-	"nl6Ue0zciAfCh7DN74f8XLB0LIOaVxtbck97bS1OejweJCprP2s+Q24v3XEGhJBnRxw65bEeH2W9AYd4",
-	"hFgd8ihmeupCEy0jcjvOBnPqxjDs80Rpl1IZeeooNQ5l4SqjkSq5yknO6AOBd07XdM50SH9qznNY31RZ",
-	"LqRzgaT0zgdSZXoscElG8gzJkV+enh4550bDslMPGUR4I5XhbbHcw/BngdSofWcQzRcyLFwPg8MlVz0a",
-	"qwGTSRb1CVfc4RuNVdlHMGuPh2EqlKIGschzbRSd4ZKzX85QTfAjlnXpca5Gs7j8U2gnPR8HNlYidc/V",
-	"f669+/7d/wsAAP//",
+	"bOMqMvXHB9veIpARLxau3dfuSxS/fm23MUMASE//cHme2xZLPz4up/WpJAKZ+kSDoGd6+OZUmiBrAKzs",
+	"JUQib1pFmMVVnHAHeMx6fhjzHEnKs0CyMKqQWaCYUt22zcul9l14EZsS7BPse8wlgsdeF3B4hAxFjNLq",
+	"B+piObCMU0CELjjSeHRETq467evOqUWwC9+pBnGQxGejCPSmG8YCdZsX9jkoGRU10s7V1cVVjKWi+XEZ",
+	"/IYazQtrvruuTiSM7jyHHaWSCZPBV6CPyRqmapHVTJWU9VTwaUrlRgES10pPgdWD2wZOZaq3PSLloVvb",
+	"+Fo2YLzyBezsPyD7/eVTLrNd/rYBb0mYIJDa1swYvARdvLWuNNepx83H2FigYUjnX63UAUkP3o/eXrBo",
+	"9fR++ZTSpxH9GTwgupflaYGsKrpLU27OXY10W8zS0WM2v1rYBCDlVdLpggOo2MyPAG1FrcT3KoTHq0J4",
+	"DCFlZARCbgw1c9pQWElGQxRTuZEF7QEuI14Qc8mUhjcS+l6ICtYMpiI5NfLSg5BL0u/LjA3LArVsEGGf",
+	"G0UPyg+oxyUZ3LA5wLKS8snE40yiZ/4NjZQEYx8jQn3vhllksUnXMRn8r7pI8cOgz5X5GvjU4ynAvcpi",
+	"faMXan+1ESfK1j0mA/YxCinWaYNlgS0CJwwc/hdKhEJohH2kTpRMh8SzQXEDss7C/uDoY4c8GWWVxA5s",
+	"PVsL7FBu0PsiizAl6Ydz/fQaOc2KSLTPlWiDEo981CO1qYnA+tKyqjv9ESdzZTj0Bjdd0s0S6Hveb+zL",
+	"FJrHN//yqURvaUTDt1BlVrJWmiFpMIv3amUVW7ZNvVrDtkqRiKjf8dlUzQWFmfpGzVh+IXaOB1W9YZ0z",
+	"BVOBE/yyIZNaS2ISCff+DP7L8+pvBWBQHbB4ETPstoDRfkL6+Yw8Vp3oZW6LJ12mwT1rpBvJBGkiwfWM",
+	"e48a+FQRME7esWFPODdMo+zQPh/ceM4NcwcYcCXlkFEpONEYdx9OO286Sn3GpokhI44vJHOhTNln9FbX",
+	"iI1DMQskKVP8CzwvUIiNoBRS+LdKo4fBatrWwBjG+gAIIOm5EBH3ZCTCeY28EeMxBOl4Si3v83LLblZS",
+	"8EA0CLSzBtdG813o4aa9KtpqMBAjcQ+2jPmALj/N8PGBaqp6dWNkkaxFArPQQ8uH1FDX/2dxy3whT8da",
+	"2DYtxL7DXTyyDojrmvKq5qt+VnHiSBAKyA8At+88wV4YJajACORQywuePxLdfwnxnhbpGxaO06FTsowV",
+	"mAWg2b+2DxcAaEBXLB19+pyvL6D5tvYpue7NR9cP1qICIxV8P5+rKsWXm6USjfunl29REdj2THSnb4Ea",
+	"kibns1yoYSwFRnhV34cRKDNFj+I4CVyYeGT6KCNgS8tuJqlRlVqfvyz0ABJwAGaMoxDbrGddaMqMAa9c",
+	"PpyHOg6PyS7uGWG4N1swx73kAGWUemobJtQr5Z3/7U8oLtA3G6IwYgJzM4H0sC39d46xKcfAHSaCs+x5",
+	"3cZ82EFst0KHzTvdnnhBdi9gXacaKWsvw9J5BTzzhDrwrV/cj7DA/r4Athyunj5Wjy9m4flrw30A4PCN",
+	"n5wveBBORTYRAHZl1SlQWuwO2qCre0qC0xEvtJQhCCAa4NNIuReNswOu0/47sI1jt6Mkd8z31b/gfezz",
+	"iH2MKjVyakxdYxArizmWmBpbfeBxx5+5LL74r4raBnlCEfq4vfFk9Arn9s3ajo/tzlt/nfYo5qTVtn0p",
+	"iO/JKPE8xP4JxBiJv29HAyJZVClKaV3cqfwM1xH1JYsDUkMhfEZ56fMX90kW2yHNjAWRmq7J+9KkXTrC",
+	"v8CsUOxuOmThCehfR814FQDzFa5TBHrHl+yRp/ZywjGBI7K5gxMp4p+Axz7IfaB4TypcMzZsaE30KMWP",
+	"dz5pWlvt2dQkqqwF9CCaRkxBAJiREGxBj2J0RJBQtQ+TDOCOGrtlPBpYhAsI8zuUkwC6o0SCeBE4L6Yi",
+	"ZBZW0KKLEbx3ylyhLhQvmM5JagK68ynWDuh3xEdp0Od3bDgR4gac4qxGWnYr1bFfq1RcEDlzJmZOoUZ3",
+	"TBiTLp6JURUlY+4zGadLlAfogCW5Sxuf3UHFvE0DXmoYyT6PG3tMWMgI9f0YvNMiQ+bQmWTGZeuiuHIm",
+	"QjJOhnMMNBlEfsj11E/vc6lWDWN2+m5JpgzwOtXF6HI1IJs3bI6NFNXuSkNslUKBZ4jhlWY53/2l+Wpi",
+	"vPIxOX03th7bfapXFriHEYG5/tMFIi3YrWeSeGBMxVI+I4BBBwmUdRMLXyOpVyXbr6IktJiUNrLEoE0g",
+	"ZqXKLDirRqIKXXhM4GbIojvGOLqR2gb/V7LwBaaTMQ9sTESd9QTPqtp9XlavYRxgiQeS/TqoWCRkt+IG",
+	"Utag6AT0LlcrbBik0QerUiMmbh3HYrBTu4Y19nw/ZujHUNjqhZj0ZXB3ffWisXeLVgY+XekFNaimAyYO",
+	"MyO6aBmmtlI/PzNL+S1r6MuZO5AYryWtI/gtCyVMLkuhsaKXryTDUj2cPq1c6ovDgrlDaqwY0otHGdJ/",
+	"qiQFZ0INDG+ve/7qTadklbAk6UyOFcGi8h/fUpow3xdFEY2DZUh95npR2owYhWKatQWskqc+67qWqRzr",
+	"8Vx3fr6GDYFTHttMkv2qLYPl/LYnNSn0gd7cnjDM8btFsVqini0KkegOwfg3NSvMQu98miqi/ryDNIVF",
+	"Z2tksL4XpTBJ6dsQrZgI6NwxmMoxKNXKOOAu4h5Q4jLHm1KfeC6q9FSSgSLzQZYzacrPkeQw3HszJb1u",
+	"KMqtgqTxK1gKmUq+zjOjJOMRWkQumYg7NK18F02GGnkhogmwXEnKAPfQ52hvWXolUO/Ub6gYI0x/rukj",
+	"PiBgj1mJpTURd5AZqC/QXXKX71uwq2BOkNAST8qUqhudwSAQJK0W+nzGdfPSNZaZeX2RdMcl1av/j2aM",
+	"rBEt24qTJ5Ek+hAVCZJHFwnrrDL9ulij/W6TPbIEwROJ/pz4WG4iOeLTXfXFeFWITBDXc8kdNIYSKfdX",
+	"94yos7EYObhijghd5h5pdByH+n7MeFOepD4HxmWw1aWYMoRlLxvGhiRjaQ6LZv0MLSjNFXUem6WLgpCH",
+	"ohlUsZIqGZ35zV00keAJ6hPE9ikYZboXDI5GK9oBEwFg0qjzwfq8TDkBh69xMSAfhuEpAp+KW8OZUUBQ",
+	"ADvD7/4u1MyRoBHhfYBv1tgeUE8e0XDMgMvEoFGQv41l5jW86JaFQw30hzLIuMcWhMfA6vMFR93AMq47",
+	"HGINBg1fmwxKXKz0N7ie8DS97DVc9kFNXRSJdH9H06Ue7wXVgpSvO+ft8+sKdv9FuhOhzq1Q6kCfly8u",
+	"e/p3JZJu2JyU25eXH3qdq586VxVTkqwb6OjHvu11riorDdEL8/UbReL/NPGiL57+7WjmkCW4klXS5KAk",
+	"VcN8jCWVIoKVQnEhUMMiDeOUJ3rzRGSOuFNSc18xRHWwuikRmhw1pYZ3er32q87TG1ppgt3c2vLFmDAe",
+	"hd53g2uduLxOi6+Ya6gV3FBsonG2PqzePUtVDaQlpO5jcqdTTyCsAPkmSTo6ZqdzcVfr8+VAfE4dTWEs",
+	"nphQfE5VTJ8XxuLx6g0i8ZiD8j0Uv20ofnE7TCgev980EI9Xf1th+IXSoE2zg+OZGxMoJ0dYAIaqsXFy",
+	"MoG/icg7HonNmbfWab5z7u2C72bZNmTbxo1SyLk7YKwYuyLtKBK+m2LeEnqfSzKlUpmzpMeYtkLe6XuV",
+	"Sj4Rd2CIeLdMSeUEJIjqZuv51TFqju/MSP+JvCtF6TsHOWUEHHr6Gi4AbjXYfaOLSgb50guOtNJ71AWb",
+	"QJKhooDS8+fPnx+OmrSo/CDn7dnGenpKkP78cfbr1FDZAubVw5iKpgdFGuucLbGvsMxFBLG+MYMuYXFO",
+	"q+lyaVe+s5tNFcW75EDmx7oLnM9jT0ILUQqd5IyXFtzNGTaGJKybskKuK3FoCGwjSjb1mQS+4fFxnw+Q",
+	"hAfE42Q0833TJhXLryE3BRJcdPYJ4yQUEaCERJNQzMYT7S/RpFWxNDdDfKj5HdzMfMkAImqZeFKE1rIP",
+	"yZDNBXdhhlgZyQXEMeLibQk2vloFdT16P54/P0X2OK89f05eCq0Jw2L8/+y9W3MjSXYf/lXyj/hHNLFb",
+	"BAHeugnGhIRucmY4O+ymSfbMWFvjqQQqQZRZyMJWFsjGdnTEOhSOkB12+EWW9GbJIa39JDl804sc/i4b",
+	"mtXut3DkOSezsoACUWTz1t142Z0G65qV+ctz+Z3fQQUpNe7qAe3qx56MsCqDtIWVkKHyWJbQSYgJloTk",
+	"sQAapWO8ZJzGFC6Zai+nnb82m8YqTOAbXX9fBm/9WhT6tbbRBCRYn7AoNPJ/no9ABEe5QAR/ApoQ/Imf",
+	"/wCq756f451z5ePPX7CNjY0d57IaH/1a++1vfvXrd++0LR7oX2y4haKwsOe49/XYFP65mmANDDejhjCE",
+	"g/RbErUCOxx4jJiN77BFHQaNcq0Z4pDmDLDdwiV4GIqw/XM00X7zq19/T+Gx4o+FaxOJrUF5CrgeHqra",
+	"P+ce65rD+2kkZNiAW+wycxD90cSs3CctxrFCmH1fospkmwXfrX43/sVwdR/ocijdgHOQGj2YA8xspWOc",
+	"SeDlHaATSUsIpbmd0+1WG7CV1zJ6w4ZRHEck1O3kY7JMDEcZ9KREM4HEmc11LGKxz9hAvFn58rDzgiTp",
+	"VxAVPDZ9S/ZT5tcafo39FJW464GH2j9dAXAC7wwSDdgPRE+gBvRV7An9kvo/kuFobIqtLWnNY/p3nqIw",
+	"ai+RKuMa3aKhMApL/bHSZ5lHUUA6RO3nLTaMJFw0ifGrdPJhhT1TgNIExLbX37yB1Rvp84y+OXtlSrII",
+	"APWoRyIkSagtvK/nSyzD4V3t67aaTHmspW/u4TN4bKOp/x9myzob7KIUBZET02Q0EigsYay5IZ8wjdAX",
+	"wpckm4l6UVyGHkt5KuKJ57ypNpvaLBThGKEGOpfMTKwyg/CFa1l+nBp272HQVbXGrmlq4aDfs4rSfRq+",
+	"W92meNprhc/4en9TbHd3ehthiz/tN8V6d7O3HT7jrf6G2Oo+7e2ETb4uNvvb3We9Vrghtp7ekcF86/by",
+	"IltZiktmzQUr9Y9DZOyqR5+s/NCEAnFlMW5G/prO+9rbqLokCJ20yxw3HOmQsO3ZvUK75hbkryRHmOzX",
+	"HFGLDwOlH5KibaIrkWJniVwWw96VvMXVy6sCOzv3Oaf42RulXK4ovKH+fVl/gyp1/K6o5S5LhlGmjX36",
+	"FSRooMWO0GaaaLAA3d8TAPc2g7SGKcpXaP+Sb82MDU0+oGQr4E7r/6wjKMx66HorKW4cu75MpkxTEy+s",
+	"gjC7TLvVcBTHCzmBSXxec6a5/+vjr+frCHwa9iNkPK5rJjyMjkBFG4WMrHzjWQodPyzAkibBNeyXcTZY",
+	"i5OzSF6hbczjWITaJczDgl3eO2fUgfJM6ilgYmn4985odEJIhWUc0N+Is1BcRD1R197vmch8ySU7OERp",
+	"A4iPJBJyTtrUxaQTBPiIJ1WUAoYyczYRBZVh/RhwVSoTIR0cNitNTDLyG3OEyaIMBcl8uQKhujm60HXP",
+	"itzzfFDg32jLkZY94ybABO/lS/sa3ZT6GsHZXZBsikKIcJwa1QfQWWZffXsKYxR0aCHAym6z54KnIg1Y",
+	"Ig0HCQlssEeATlqwdqkf+A/gYp8FuywVGpNz6f1AvBlFqVCdLIARH8tzmVxKU0HIelzqZ9VWah+mgS9t",
+	"kAWjbTiarV39jSMFiEdcKw/GNUn1g5kaQzP45frMX8N8/HBqc05JxE7P6jg5Y5HczSek3iSluCzSzh3R",
+	"yfklMbdSRnYnqhs0V1zXemeWNAyzrdauiclXg+4XvehV9NXB618etF5GB+pAHm/1XhxsH5yPvvvmxVc7",
+	"DTH5qim+6+iDRt2Tr3YavfVYdoefN8Pvvopv0/0+1U+1aGODR3/s29mDiWcuVDJWagwidgbarxAD6ca8",
+	"dx5HZt8pd5tP+blQLOjGSe9chK9tG49+UTTLXmvKioW1aXvlMeweOWWHSri4vvRdA89z9y0egdObjw6L",
+	"E3kmUkbjvHR/q2tB4fQhBblZ3bi5XDwwcpxZDD4Tjb+H6cxU9ITM4on52aj6lnEznLl15/yMR634PI/D",
+	"25raoxwW1/OkO1e8/0FZW85Hrc7aMpPlU6FuzVmYh5N8VyiRcyz1d47GWclmI+fuNZ3CYOeOBew/igrn",
+	"wWbG41K34E//AzPGpvhi1/6iBhEIRmBL3zGejqFhaFqr8KoySYc8xiKQeoM9N0epZCig5Q3V25mndHTz",
+	"8/ZaQmYp6prYovrpIYhcoNotbLGpoB0Eay1NXYsNIpXZ+c8/qA23ujjtLaPPneDIIpvAzm6aF0tLoCrg",
+	"PL/CDnDMXle+4Wq2vkWcwikeG0VSGgGOYoMKMWU3UJSu3GJ4UXiQT8pkKKvaCVPep9rYmFuhkBuV116p",
+	"1vBUu8utrevU2K7fSK3h6XTVEQhS4+QxMQW9PZzog7cLhUjOfcdSH0NSc625athT7/TglpM7uaubToWF",
+	"9umaTu7gsfhqSc/CkK29NZPoylz4McRD1YyaTd4K30If7ERAFrUNi/R8rCNDsNChwpdkdZCQgc2UMSne",
+	"ZNbugqhryb2hWyd7SYaM+ydfkmG3iYFZF5eloBpdElcoiPPQWiGFBVYopAnmt6Bwh//ulXpP6YuhVm+V",
+	"M14QHr6X5P+yHcUDmSk2E98rTrPrLvA12jDflufET/jFtLL9WCLDXK9GoFEX1t+KTd1oz6gLhwZwj4D1",
+	"YsFTvfjrni9hVyXHqniJaZ9ECjYRWZ6nGUSK6ucxGYW0dAYdo99jYZd37irYV3swVo9/LZcmOOAjwGfb",
+	"nflC9ssUsxzGAipLcIQ0FjkCDPmbr4U8ywa19mZzZ3u2v/xdQoz7mRY5R4XZthTQvzEGaXBgnJmZcG3o",
+	"MUbsHOw5iiT245WjSE6BUBEwsAEuBG9yxSSPWYiJMgdUoOG3QRXAK5MsNRdAORBjLexaCSYnykvJiEh6",
+	"bLO5UQeLwpd3hzxHOFQfIPRoD4VliXZ3PQaOjf4XfNMC2KAnU4Y0I/Pu81Opt1SEvISaxwo1R5G0UHAL",
+	"Ro92PubzZQ6TGaNHnwC+i568oKGKFfXJGHgjSQi7KfyhbUSMYp5BL0cSbiPrBC6ClBp0n7THgk4OpyuP",
+	"OBUiF68A/QahSi4CbgnU+mVEL3RfFYw0eGIM40LRCIwbAaM+AWV6jk1UIDAVycYZ82WU6SdRQk35S2h7",
+	"uRBnPDQlZChSNX0pHD3TAFH/wwAf61wBrTYQDxWm5SCtvbkS9Dzk6bm7TPVrfig+2A1ZihgsulFkRY+O",
+	"hRciKt6Dtp2NWj2tFLVq3lFcSb/9IhjPl/8Sw2+eyoPxK26JKS7MeQCOabTV1LBf5sXZPy8k4Ar5eKox",
+	"DNlKYAWyP4tkLxlG8izwqMcoaJqAChgU1Ur34GScnSX64Pq0zk4C9+dxPIEKPQl9pbOxmqe8gI9puTzv",
+	"C0jFMTDvxD6jEvCkkO0zb2H+TGxQ/HPR7TNXmuf5mZEp14VxTxdyPITvmv9knqP2/ayDWCKaHU/yrwqB",
+	"wUjRIO9CewX8b0EVrkTUnydrQ1BRFSVOkl7EY/pcJ3juB6hSPVcNrZi+6KcJ9fsqap4NuAxjN6+RCo2E",
+	"tXZtENXshgVnreMZFpGP9l/uHbz8AqiErx8fL6OwHKunF4rZ/k84wQCCOVOjUZWjkVuUjKtzxQIzQwIN",
+	"XF1hGBRoe9LVtW1Ic8phfdsqclTDVL5MNOz/S9EDGvhu8SAwKjkLqMqfrhw42mhkmh7ZhcqylF+ImOgQ",
+	"vgRUYYhaHuPK8CSKzWSmuBj5+83QMDZypqN9TIdGVkraAKt/EWvDKfMB6czLBIoRaWgNr8TDoAkNLPaw",
+	"EdCnlBTDB2KIPBNV1m0C5Qqsj4KdaqLeYJe+B+PSl3Zz0ptkJFWmDaqkb9k12CY8keVtak6EDAuL9Za3",
+	"TsuihBIqmoCGxHOtTggW526/P0NHu0UoxOHOlKmIbTTnwQi058RrYfO4nXDtjWrRH8FmdEfbSpUqcXpq",
+	"zyzBZRnWHcasBQRairtWdQ9k7a2dYu/WEN9KOiEssvtcu5IYbfN3yentrW2xHLnHXdFLhjmoJ32ULIIo",
+	"jUdQYQBdH6l82XnxYv/odH/Pm4rcVN0c82IxU0BIR9Ke52xoxaCO8zQQVMM3u4qKaHd+actSp3Y1xzbI",
+	"GfBmJc1rOhGFLEjFL6DvhC8XNp7QWFKuUwrf5Bb3pkcOutPnb7c38vOrY7GZgI8MjC0Qm+dbIvHdIXGH",
+	"rMPbwWK09+8Ni8m9aJfhKzve/2r/xen+XkV09WVVeN11rwYaUeocq1whVZA+OvgtQcxjGLkHR8y7RA/z",
+	"/ZfocXfogdPo+uhRkatNBxcquNyiDmpFUqZ6bhuQN66IAS+Lu7IKBsVMeUXRwhg/1pDidWOJn3oMcTgx",
+	"A7F4/a4ZPc6rqMn72pwHHZ98ySaSdW2rtd0iSRx7szk9qucXIFO6vQgU81nAOCEe7w5XqcK4WM22VNa6",
+	"GVO3b6bCdIB8kVgWbXFZQhIkV0cki8pZt6ZD4axEakt/1UaKh0yZoKZvFUv6XkmZk1HcuKI8+nDyhWmJ",
+	"/8HvntU+ALxv9f0Ex/2TLhc+MzOkUh4KBSOV5XgmlzKXSsKp6+X+mMlYyZAFOJcPQhUwrmhmK0iGGCIo",
+	"i2TxMLBTRzjLTf//6EwmqQjrDfYt8ckCUrkOXEHyUdQ7V75MJPTYLh5i9dOpTph4Uzu7+Yoz4vAg258L",
+	"MiFRy5f6Cnl1DHaqoDON04oi2gJVrF8c73e0gzNXUPgL6t3+vrveDclQpot7sd27/RR6Vrg0I/zPjdr3",
+	"Fjb3xDChBvSVbT945/uV9r1hL5yrhofYVhtlQ+HVZJJFPYF3IwH3YqxwNO7GUS/XyrstwxoGd5GdgkuY",
+	"RmHpfd9haaGR2TXzYp7RjmC8ZmbFwqZmeKAxH1ayQaKg9WgihQ14ZQn0uqxDh2UlQEffMkIPQm3ZZzyS",
+	"ym1tBpY8qHl6xKxNz5yWooG+IO/GImCZiGNlm6c5oJ/f3pfQa7OoK0dvaloUvFvTx9hYZX0eJewIXvh+",
+	"rBq3cdjSAPo4DaAjdwEtXphK8LQ3mLswcV4uWGcsX2Z5m0AZOv0BGY+jc1FnfJiYdhDFhW4C5TnH/FLS",
+	"33Zn/4CLtpQnot/mfhbTwZCW07HZ5ZfL6uNdVjizKi8ruwtcKYo3EMVuz1R0Aufuml1PxMqR21xsm/ty",
+	"7+Dk5NXX3+zvOf13nigb3upx6UrFIbm9NIBFT3VbtvyDFZebFkLLoFX1oBWN2TwTb44iXnk5TyHuAxwL",
+	"F/1hplNRkZ3nM5PxC5E98nlY3UNZzsPK8/AL7MyPjboXRU4X7thfICpjfda8NgA5LOupKhmIblO1jyog",
+	"KvYxQx/cY+ga65MuIhV1ozjKJrvUMsDphHwuBKyPKGUXPB4L6jFlA0hnIquM9K+P9uaFYVBI/IHDMFdG",
+	"EL4VcS8Ziv/PCRpQmOQa6+1h1PWvEYxY1ovdXJPVaOFXDDLMcb0X5yme5FUF4NibM6c78/aTFITtER2g",
+	"Yldjg2oUOPx59FcxSWT5zGKKdEGF6mRpG5zPwsFVPyeCAJPxqySSt1ZX9lGWN5XHPGf45PTD88kMwfyf",
+	"/vR//O7v/v7Hf/uXP/7rv5miN7bmUs0fIUVher5UdwLNIvlAKp8elX4B1bkU8AXlk+bY1wuzwga6phoo",
+	"FaZ3SULYrIPb6ExQrbSL4rU51M3UdIEYbsh4WXWXeU2AT78An0SIZ7PlXhOjulLIWk3TLBHPSZcB1zmV",
+	"etmSrmuVejm8S9z8KeFG3g42eioGvjJ+LoqTYldfmwV4WABqeEev54eZ6wv3DacejK1wG2sIfWn+3IvH",
+	"oQjrU8ROx3+jvGLux6X2N8g7TiODL7FKKVLzty4nT+iA0V3vXc6tjhHYH5Rx/2g2pbvbXpYFUI+Mdp9n",
+	"0N7btK5WDfX4ti7vlssCCnsUK9uiHKZ8oWYAIrBYNWDRdYVCASBYOr2J1fOaremyA1O0QgqlFjSQeBJY",
+	"VAmYEldXal3ptSzccDyWpL6criAo7gg3rOHy5bwiLrawhqt1dQ3X7e5Ej3pTmTp7vcANcfYal9dxkx3H",
+	"qfJ6VFvOsszrIcq8XCv3dnacuTVfn/KOYzwhB1Z3sVHgVHFa2S7hy6ltYma3uUHh2ePaTeaWpD2GDeCO",
+	"8W5ZmHaPhWk3xTuy/q4MW9MxHi0ot30IhqTpH8RjzqKhwLCIfigRNtghZZsgJLECErbzg8t08CddsoYD",
+	"t5BZ61Ssdag7aJrATvPq25f7xyWWUAte+b3vRvVxeK/D/cPnpTerGn5ev+PwM86o6pFnmu/LgPM1E+dD",
+	"u3JvO3Neapl0jAsbyYsoE9QCmkWStAhpsyZWL0UQTeLbKYZosA714x3wjPS6S+oWmFu2sMs4k4lcpScg",
+	"+6OcOOUhB5Ekp5QNgXrl1Q64nE5+6OztlSfbO2F4e0D5Pgn3sgqHTfjg116cqhOGy7z6xwgNnTCcBwwV",
+	"7JJFlGFjWSBnGDcg7aCYvaqENlzNHHHIvfdkkEzB3qfBCV5uzeE9confZyFWKYT/FlpjSGRX6uMhBuI5",
+	"zviK44wjxWUUa7+e7lKnmmOFJYT4qy9XynbIH473D199s79X38XgQiIFMfbNLWlXjgW0FVqh077e//zU",
+	"tNDAh+pxqXd8OA7xoG0Tl25+FYUkrblwOUhskWOBOTdHJh47mDnT/hEiCoaQrOH1cDRqHKwlifo6oQA9",
+	"YnYqAvcZpvQVq930TMBlv0qk/WJBwUI2m7nItF45CANi3G+q+8MuU3pv7kcxCN5y6kycSLGaJauJtO34",
+	"Svfqq5hpX+J5j25lXW/bvdXiuoPhIbb+vMbbnWQ8zU6joah2+L4M8eB77MH6xfGr10fTTVVrvdWt/jqv",
+	"3XVj1eJ8hghGhMqDm88q91ptrdtmq3li4MEJe9TD9jomGS7/JVRfM1wysFi1EJ4tMOv58m5BsJba4DiC",
+	"2gUlCX2JoIjVbAU+ZpMNkpikjLAZUN3zJc3dYuwCcR0b+9FSa7DPCc97ybAbSdF2SzWJFoZ9HFOMiKC0",
+	"INiIdY8FtGoCzAIFymBQwH7zb/6a2eUL/woEQk4wbzc4ieRZLG5rOyip2bA27nX0cWC530N6b7ndvLeF",
+	"+rHi4B3C2qsZ+60Kti2I8LyIk3HI8CCWXFAYzqKcg249LoHNugItW/NnmdVeA2uTOLEDMVU0WG9TyBhj",
+	"SoBY1YvPfYnV50WAbbBjQlH74DwV4Dr29X4zv7ycpuGywHy5Wu8mMDTMJ1iFpSqvaGR4gm0+bHOOLDFt",
+	"UlewC1vd6ZfKVsCArzegV2kGcZ3hGLgWcZxcIu0dPq4vkz4UQlkDga2cijfZCzyN/eZXv2aHIj0T9EMd",
+	"PN/NZhOpfOZpKNdCAlcUIvLlVCdD6PqOfRGxRyIdn0VDQXrI2nMNHK8jwA5XyE9JRTZOJXVJRNuKHsCU",
+	"IaAK8nQXQ4pclXRypdMDX9omhjb65LZswet47hA78s3Tcaqkj9kn4NEUOh6aJ/SMRFnK+kl6ydNQhGu/",
+	"GCdZDmJXRrv0bKBV+XAZqrJGgLln+NavjdPYr7X92iDLRqq9ttaPYtEIxUXjzfgXkRxGstFLhrAO9F/W",
+	"eLfn194VPLyDw84X+zXrybmMw4p9v5yBuichr9Jhcf1o9HxvZaRuy+0GzhzyPtc3S79AqZP9tPTL3LKz",
+	"vCiJSBVHBgk+Nj7UegU+1GmSHHI5sVWj99J3ZWjxZ+HW9jZCv3pukT4BaSqAE64cb7bPwOC8lOx0/7tT",
+	"c9NdFpgpDU24lIDWuI4qsGXcm3mBx9tutSfJUBhNljzMakkGnrvV5oKLvoSn2Gw29QGO8842mztlQL0f",
+	"RtmtAHUl3xBvVEgx3BTbixE+j+HwXX/xhlF239SDirhhPu/HTj94TIxKPR2uDx1ruNDmG8cFCNGHKosa",
+	"5itfRtkgMpxifQi7jGSYXLKVdTaM5DgTinUntn3sLhqZs5zsvM7X3orLib0NWNOMZ/Cjtmsb7CBTJorH",
+	"IuXLXix4KkKPBYQfgSV0Q8BqCsimTNWGPcn2NsQO477EFwIjVZWim+dwqMBlxnZ9adF7tvooMtFDdlae",
+	"bdWnPCiwPSx4TI3ZMjx/jUwqrL6FIJCM1Jq2GiOVRb35FGrIETmN6i8HSSzYKOZZP0mHnu2xGHI16CY8",
+	"DRtsn/cGej/XLzXWHhdUG2C/yBV9OD8X0pfaRmac9XhvIPSKBoXz7SZTopdAd7Y43GXBmZB6YVCVBXbM",
+	"FLLeYHv6v3kqsHG/CG3LUXR6nyikcv9SL9OV717/s8MfTg8O9//o1cv90iTsFwLaFtNo3IX+8Gj0jUiV",
+	"9o5r7fVNT/+gau3WM6/WnWRCnYCZXWs/3dhsNjfgVO2LqFp759m6V3PGYaYqrUSxWF95c9urRcMO9Vup",
+	"tbfWN5rWe1Bfc5U91YNYa7daG+vOX06TkE/0kzU3vVoi40iKF7lrX2s/e+rVRmM1EOoERmO9udlqebVU",
+	"Ph/LEJ54SzsuQnJM963fos/yaqTyz7QIRHo0dxsfWMwrGalyZQxadUy5M9Ws7mSkppa3/QRz1jbyfPGo",
+	"6ZBvHise8qw3EIqNeGrZxHgO6Xox0voZ8kj6knjHTxQTq0MexYyHYSqU8liPK7EaSSWkirLoQsSTXUiU",
+	"ZWMVgNYXESUEyAsDEzKMFPy3L+ldGizgoxESMRg1Eio8kF5V6FGYGDXyvcJ5ubZTGqTrbrIPmKXCR8Yu",
+	"65i2vIcaDxp1oAvMKa+dKboQegLU2ih//odGAaSXDCkc0lq3ycV9/CM7ycZhlLjosP+y8/zr/T2s/bBP",
+	"0Zov4f5szlOEYpj8oRvwMU9R0G8vvfVDV4LgF6+eIDCr5ePPD8zDSmiWlNm1vRAk0RHKkrOzWKyaT3Td",
+	"DomvRgq/1MLyD9PAgrNuEk7ALEKy2dt3Qd1j/TgaucBm+RA0I8GH2Ts4gX8ghdSXwVu/Rtjp19rsN7/6",
+	"9TsoTCU81C8lPGw4zoZce1apyNJIKKZ4XzTYt4Mo1oYj3TJSFn41vFtkV4ZyqqIzySLpAfjTSVlyLiBP",
+	"qS5FSoEeCecDMj9h52KiPDiVZ+MUvLvQlweH9sxUG//9sdLG4mZzo84SqV2xdAIUVi57YCwmsic8ew6V",
+	"x0RKjcEQRJpHw5f7eji0FxblOQ6IZ+qTYtzNeNZgHXjewohHEp5aikscubL94xSmiwvHtfeICdG3yxtC",
+	"XAcb8PZ2DVNI6PZt2AfaBMxcr906qC4yIudNh6VHWhmLYRUKx56zIDMXmbV/sZaKs0hp62ZuYOqYjsip",
+	"FHqxHxwa/n4oLqKeQJxAgNUf0XivAE36TuxCyDBJPaYSqqPL+1XAkyjsm8nBEIZierxyg3Xo4pFGU3wY",
+	"iFj3BBuJVINe2/4hkme+tEi0goFRzlIByBbHmP90KhBYnJydAXxJDYM2g4s3r1PPWyIgizfaJZBnLBW9",
+	"JA0RluEq+jXxDZ3yPeywBAlfjY62bxOmiKMwAKECvQLoVEhwq3GEvXHNGLZZ5+jlCZNChIodvDrZZV++",
+	"7ny7f+Cx7w46rw4PPPbq6OiVx745+OaVx7589fLVMUL+4f7BH72G81jn5d7xq4O9Xfb5i0N2lghFBD0Q",
+	"QyDR38tICcyLF7QTjl6ffAlpbv2ZI+VLu2WZwAQfjcojbPhNjsZqsAfD+XCJXvycp3oeaQTrb/Se8S3x",
+	"tNsKN/vrfKe3LZ51m2Grv8G3ek/FTnc93Oxv82e9pmh1N8Kt/lO+01sXm93t8Fm/yfV70MeptWsHr05q",
+	"Xg0/oTYRj16eVEdIPTg4UDhy95binSvfU9xaZgfuJz/5yU9oEPTesrleMhjUKXrh1W1FuHYcfuBUoz4z",
+	"lLe1HeUzcXFw1AINjgCZYABEQwi0fbrMILOwQdoqR39np9GIPr3VVCEHJRICClGfJjPLErJMZz6IlSuO",
+	"LoTE0m69VWizV4SwT+kflW0U/kQVkexcTBrsNVSEX5KngBdWsEcYugvVivPRyJsKhfoyMCo0IbKBVDQc",
+	"xRPcxJhM6HokAWpiJVwyoUfbYj8Z8pg+gV0N35hec8AV62q/ZMBlCPtemwUo5Kbv6wRoQhFHF0J7G/ql",
+	"OW4iuJaeKHbGM3HJ0Q/SU5mOnrBfjMVY1FmWJOceC/o8igV08ktU7iaQO8B+86s/9SXXLskFjyOIH4k3",
+	"I41UtDRW8EFor0DZj7HMPx5RvGi/gz1IJr7spSIUMot4DImmfnQ2Tqc2GBbQ52GfMfP67KeMnhdGM9Dg",
+	"Bsn0EVcKnskW5mMNUWFyPVGsN1ZZMmQjPokTHuLuaIhXHRmmSRT6Eh/WdqiHun7UYEXNfMW+Onn1clVI",
+	"DbMh8rjoH4weacgnrJuH4DebO9u+hJi09sCarCsmiQzrV++8rGzj3WWb647YEB+NfKmnDHDOtptNhmFk",
+	"N3kYc5VRwpCtKCHYscjSyWpH20r1BtujYU76Jq7HDg4d19RMZLTVwnncLo21d51W64xGp9FQqIwPRxWP",
+	"f6nn8fvZEl0e6r2o5dW6cC5qq7SZKSS6ikWV8fRMZNNbnsZd8BL0r5C91YdGGVQMvBSXbqIpi08we1Nr",
+	"P9ve1Fs6bqKAu4VtFP7RTbrXUFzQH01/PMfJvZfGkbSeodHjFZbJ1qxlouAcRAGIHer5DuP77JnRCiSQ",
+	"rrXXb9mWOBZqHF/p3n6rcbgrehDD789A0JLqdXtUL3R3jcHiFXxljGufmJDYXEIYeKruB5pv06hxd5Xb",
+	"xN8VBVc2b+Ke4dkUjN5uDLDPFAUksVBtdtg5eOmxzt7hwcu55Uzjrs1C3m2a5bF0UMhTDhclEa+NPOL1",
+	"dcS+FlEuR7W3/83+16+OQJHqhmmIOyyvzD9k9VSEO7E+Aa+kuNBLUhLzFp2zmAs/V+nH7ZxggNx2gcSb",
+	"QaVCKAKyexk2idX7krZDA5ivAetO3MiX+xjgIK1qA74/WdVXAlMdfoRz8TcwmUfjdKTN85PXz3/ovHjx",
+	"6vXL0zrIakbKl2Cwj0dsIFIqKtDW8GWShhRC4iBloTL2jPUGPOW9zDhB+Z/0w8ciyyi0lUjhyzA6izLS",
+	"P3ZGQ3tc0IkArpC/m54qa3FyFsmGLzebzTbj2H9KDxA5EKjDYZ8vSxJ2Kfg5eGAwxPDKaSLPPOtoJBC4",
+	"C9kKXMyXOOpgO++gmjWlw23SoiviRJ5B64dctasquuIUyJdl7b0oqRr6atvNzdb60ysxbBq7zBDhwUdc",
+	"KY2NZaBWGWmmX+yebb4Hxvm7QOwqzQWclfPojb8HIN1ege22y7czhPMRvcxMm0HY+eGoQx7FGva3VwH1",
+	"AIg8hkEP7X23moZy69koA6EO7Q4uRPJuMs70cV0BsQ498T02SpOLSJ4ROd928tKYpZhG2lcyRsVUCBqk",
+	"oqd9eoDESOGz7LIthEdfcsqvErLqodLXuCYo+vJYnxlHwyhr2y0M8yx0AYxOOSzClc31nXpVONWGdr5i",
+	"voFv8UJ/ivfJ6s6BiJssYX2pe0VCrGa6LTBaqJt0anbVSJF18rHB0OPxQQvwdQhEPQboY6Lb8CGgDLY/",
+	"1n7pe0AboRothXmw9mIgeucqN61y+7TsEZ4ou+hNiHysiOoxHtlULuNQJquSWECNPQRw02EBdbqin6SC",
+	"cQWEfRO/TEEOvtwcpug93KrBOvOsQHgNg32bzSaZhWSL18F6NYFLzC8QPm/5Ei5pTq4KYAhZU4hxH0Zh",
+	"ZQwofcJ7tu7mW224AJx73x708Sj+xlleVWEwjc4G2aftNwMuFE2rnF3cw+35OmhkqiXnCUHuYcBLTVtK",
+	"bQ0txZbwlgJnSG7ESFNZMmKXSYoVQJifavjyAFh4E9saL44UMS9wTllKX06aI4jC06ByosHwAeHSDuHB",
+	"telyGWhM57HN5mYbm0XkBxHlQzu8pnrChg0M4RpzZkMe5YLSthrfuVZlC4vGdspj/ZBtFnqjpdjj9Rb1",
+	"nmWCVTIrrhs2zieYpeIaLLhoraUS6vzV2ls+Ap3Yt4Yk8m7t7TAJx7G4SqnsCBpONhgoxgYXWNUTtNHe",
+	"6EIRjKcXFJcTs7BXrDnC9o47n58CjnQFy9JIhMYAiVDAHfpZqoEI6x5WR8FA6SMuRIp3TcbUG41C8kev",
+	"n399cPLl/h7d3tgR+C6+XEmTOAa+sQwZH41W6aFZyuUZpf71MoN7QgEViaQFL/QDrL5IZJYmsYaQVXik",
+	"gKlI9vCRqZ5xlwXfrWIJ0CpVOtmKragHErcYBYR0+CoL9k/5GQQkA7/mj5vNjZ4a8PWtbfhv4dcCkPYI",
+	"DvqrLxMpVg951hsETPIhWXkrScqCnwR1rLrcaG5aQxBZ1Q24y3erJK2yevJlZ31r24ZAT77srK5vbRcL",
+	"2/S0AKe5h5sOUPTC5FLGCQ/hgq+kYN1JJmjo4N7rzW0zXHSvY/1H/QJ0mGFgpxnk/zEOLGRIFaOt7V2N",
+	"5azQtEfp781jvILCI4tPylbWm806vqe5816kRomK9FRtM55lvDcYgkCNZfiNR/plRAiXoBoe+CYvqXMQ",
+	"zSGnXYAEmgJqSmEnfTf1n/T7eeVrGejT+B1ThVitQsteJMWci0lRoY6f/wCZ496AZ+UqdbCibyxThzl+",
+	"lKnL70oExfIbWn7ZTe9pyrqm76rfcXWQDEX5fQ1O3fi+x/LQXOJduU4gToQnihFc7LJkGGUQHyoFn0SK",
+	"4udqNZoN2y8MGgTnz0/XrFV9XJw7hCyVhASfTzIBC7FSFXRfowyAzHXziEkvE9mqylLBh8VKaP1ZeVZr",
+	"17qR5Kgoh5wLpOjMM/5xhePo6wEdCB5SnyPsEYf4okraisSXGnEDoO8EjSvnhpDjod5q4dja97PP5tUK",
+	"6D97N2q97LEhf7PKz8RnG62tje1ms+mxaDgcZ3rjIuCx26QHRfMssDtJozADSp5hFthKniRHul3ANT3J",
+	"PvNrv/nVr/3aIuyr+ABfC3mWDWbv/RyoUmBAAwsc580ThZvQlZ/Azo9IZtsgDBTJaKg/S9N+jkhm4kyg",
+	"daW3zJKXn7N/Xn3vEc+08VZr1/6FX/t5c3WHr/a/f7u9+c6v/f+1sskwvbuXMwqMZYFWROPG6DSz3GvT",
+	"O3kJT3P+lh4nlyJd7XEl2EC8qTwy7riUjYp+rvXm9n2Bw5TxQe+5BIolUEwBRcEOLRkFpHciagCfB0Fj",
+	"FX+JuflhjYAl+qXAH6qDCt5CL6Dvf7qK/7eG/1cOL0tse4TYtoFhg5L4JCjuPVGsl4wmbKXgpNVB/WOc",
+	"prDIZGLntwNPjwEwPuEZ9+6mwaq7Z2m2tm8SANxsbc8LAEIyB/bLMgec1hO501ut7a1n65uwyaq6GzNs",
+	"XSNmmKZJurCIp8oTTS+aSqj+k/cGbd//yRVQ/e5B85jFKCJFFhhnx4L3MvaSZ9GFsYiccCLWfDkZAYwC",
+	"xhEmIufyYzEMgZdT030HuhMU9o8SWfdYAufxOJ5QbxgRsu7EkUpChx2rH3FaNVhnNFoF4bN53Nljq6pz",
+	"1y1l6TmNoMhMQIAIH5GiF8nHpTHHw3ciFDeLSCx45GMRC65EUQjl/vsLvGehx92KtsBEmoqazWe3rU+V",
+	"V7rf//e//rPf/9X/+u3//pPf/qu/+/FP/vx3f/Vff/uXf//jP/yH3/23P/7tf/yf+nBajNia10jtlqrs",
+	"ujF49+HWKNK2ZmNff0A74Gc2lBSCLu6Qy5CDSr9RzB3yNx2rsWV3gUi6P0JASr+anZrFMJtTK5rH/Gw8",
+	"Ptf3pXD6kUh7MNYt/QXQXtDD3dvgGxsbLbHTC8Nw+9nO9k7zqdgQ/X5/m/dEs9vttrr97dZWq8lbYW9r",
+	"azPcWF/f2NnaEE/D/tbTmmF3t5qbz7aebrs6CMedz08xUe280SPovGNwqjox3ILHMm92q9UiQDPHiP0T",
+	"VbYtqsX7op7fXd47n0/W+TbKBmHKL9VM7kkVk085EUcywdM4EmkxYoz6wpByAmEEz5euNkEe4GAyuTRu",
+	"BealywLQ9QZ7Ab6JYulYSpTgvKSnlb6ka/FUP+AF8ouizLR/x7RPmkD5YWCGIfBYYAEnqFMCy2j4BFny",
+	"jc0BXtpxuSI912DfDgTwCGZGxJfMvO5lMo71OAz1oLDN5g5bMVd3R4U6O+r3OEuYflxD+uyOozhbjSQd",
+	"iYkiTFqWPzKyJ2eSifotoMG0BNbmy8Q+IUZLeKaf2rgqedpIf1xH3Nm5MB2zQwMBaUFL/swHztPXJZlU",
+	"K5u6wkG3aALzhvcFfg5rSO3aqlrK8wWwCwYMjBNm9+FSUQj63vMTVR9Dieh19j47T+zeeY0dwQznfQtU",
+	"m8+3yAWbhZWPVJv62s50c2eeM21nDNT+OwhmrSQzrP0kNcouGpA0lhp0uiu/+iVBxdTtoGLHgbwZPGo8",
+	"io1bLxfGzbZpgNzZNqt6tfjzGuxlC0ksnWECNH8xfyPXYKq/ZmAgAhUlAgMkATEDyCr2JakMGeUH4AlA",
+	"MT/JJByESH71UBsgyLVx4duAaoaHF/Xlzws2PEQE839+T3EU2+MqyjygyRX23+6EKTHkMot6ZpvyJVgQ",
+	"WPJebzCosXUfpG3ZJKR4hDeiqQNjC/oCek89tVciOgQ4/yvBgKvX8C2COr5plNlcOrwoOGK0tQaEQeYB",
+	"cLeG8Zn6CyQjFOPs24PTL/eOO9++LNB+rIfOVsyZxlqTQZ1aB7GSBxYX+hH7tB0ncShS1wgi+XTHEoJf",
+	"6kSEkgldEi4+0F/QGQB9RXDUrIQFRpCZGpCZo8293HKB1wEDhkUyl8pArovzBGA3aBMzHYtcaQIfhPS0",
+	"SiwaI6c4PbL60VfEm148VtGFqNtnNdeDugS6N3x7q+MoSYzLY7nQR/DWr9kR8GttHACP+bn3WvjVjHT+",
+	"oy/92vQntNqODdbJOx/pNXprhB1g3B5LfPD7Cjxd1bDSElFwYhdJJjM8mflhqLsiypg1XUjIurM8HUuF",
+	"PsuUUZ6Ta3D2Sm00X3JlSWcirM9yappzXrU4nW8vP1X2zhJ9SnQzzTusOAj3kg9F3TNQic6dyrCztn35",
+	"FFuCFF+wNfcFc4CuHFRE3/c6vKE92qTeM0AHZ8iEVpG2Xu1Wfzo1M9y9yibzQb9nXpRvChRsFMzijRMX",
+	"m46U5d69URpdFAV6Z1TTiq/xB+BafeZG8Pxxs7m+bQyFz8gAxF/NQvzMrlj8vThrIdLXxMWihAifKEYD",
+	"Wr/poDzKQKbzpXBtLvxQdxpinIkoVpgV1/AF8VVhY7lakkaA+qX+H+ptasA0YfqbYKkFMIpv7qx9xFIz",
+	"JZUzfVA1KwkEkslSxaHQQ39F5Z5VokByO15+1/iEVl80L6bD64LmNh2E2g2YhuXsqxO6iC+pO1DaG+gn",
+	"xwZAVsqVKyUyRc0tsdtlmGBvHRYnyTmLpIpCAYwE5GBZ5TVfduOki+3tYFINOLivlyCDfZlGWSZkg3Xs",
+	"3ubENE2oSvvApl4wT/RBGwTL/fecaFdQcF4C8n/I34kc9Yug4PQE0J5cO2QXIvUldDNBq+6Hw853Pzz/",
+	"56f7J2yF1LlYq/l04+lmK09jQ4ujzRZpcZt4WqTYuRhlxvXRIx/4kqtchm3E06wYXGtPB9dARpeKGjHO",
+	"BpWX3EgdGj47eiwR6Ch/t6qv9zMxYVz58lLEMYD9BBVmod1Enb6ocZZZL7kwKr/IfBmO4yyClhRE9Z8x",
+	"Yl+PruacV7Jiv4Tk+wPG8ux7rumhXjVb3fUCYTgU9yaYtsw6fipZx9vPH1aRKXE3mU++m+Bmq8IzHaGG",
+	"6GmSfM1TYD88fLgTQemmzB3XdLhKKeXcMUuSdDZiloeGVpwVZzsGyuSynmsJ2AyhLzFFCJEz1EMJiqtz",
+	"am8vdF61zu8Ij4UG20d4d6rqnYlYTTUNZN0x6bDnl5hKg83Zg+0G7mzE2srJI4hGgd4NKZVtsPTEN95h",
+	"ib5zEFbcLh/DdrxgNyxB6OoIiMNBo3rzFh53kiPjiqLCMrlcMjZuGQnpk78XFNLMu0rDnMpH1YCnAgWU",
+	"UUt5pdlotJrNus0D5Bg1Vca8a6EU27VFUKjqy8s8iW9BtMGOeWQEWfDwgnS4bdoDDlqDNdmIjxWgtc0j",
+	"mQyMYShgt9T7RbkTYTmYxzTGS6CbAbqta+OcGczHzQ1Y4t4d4t4LsGnKYe+JMjDgmDgVsdDAxSK70EnV",
+	"WLuwPUMDU1kyohwpohmGUXpEMgPDMB0D/vFU+NKyypygPpK49Okzhh3kxafuSSlVgjw30Wv5a1P24O60",
+	"sIRlvLEsSax1ybr6HWBOd3nv/N7B1LzVR2kzLhHro0csM39vZKpRt641PhpV5Oa8QveylEk6lXIu4ehg",
+	"9p+Oe4F6Yr68inPyAiSiMcHiEHpYFT7Pri/pVool40wbdc7hDpxr61OdR6ORCDFWLIlq0h/H8QQOE6G+",
+	"hH3FIZ/4siusfUqMV2yr0k/SnnBIJkUiiDnlwrCHZhgh5iZECfFl6ZhMk0IiQwZJz7HliXkGuMNlCWsH",
+	"rgP6Pl0RJ5dlT/dEsWEkT8ajUZJmInRORKAmMp0d5h5P0wkLnAho4LFARb+kjxhgbDAwc6Rz9DO2gn/I",
+	"klTo4/FRQUH7khPzqr7LDl6dzNwmPyeR8cTqEJVSX7AZaTn3xRks+/s77JFzp3yWzmj0eAgt7qqkr0NN",
+	"AAUINBUYEa0qZA9Hp3ZxCfnGeg1C11hCvt7afLr5bGN78+miuvJHQp3Ih8oh0+UouYg84czAubyJeyNF",
+	"zH7Fz1o3Ij+AQRgnZ7V27R//79/++Nf//se//+//9J/+5vd//re//89/4f3jP/zFj//uzwp5lF/9l9/9",
+	"8f+5dgbF7GKURhmdF1Ipq/Ruq+sNPjqveYvGmiapyWFsiHBru9kTm8/Edih63db2Vu9pd7P7rMV3uv2d",
+	"VrjTC5+u9zeehlvhxk7YWufdVndnS4j1Xr/3tLltcximkNfmLF7giNl/v8Q1hFyjW+U6WJy5Adkhh9Il",
+	"y+FGLIeclFaN3ODaZBWLgc2+aKuBXSynyuAsEqpt/h6F+PPcGmFfFjrSVq4NznOMD1EdvCzOvZvi3Bvj",
+	"eNWmFfeO96bL9xzj1qS3bycNfgdbyEwe3JjC5okq7TEPXaGbo0X1Gl2DdctAwp0W6V7kKF51s7ouJc8q",
+	"OF7JyXPvUCDnuf4nNmpCwhhaqp2jn3nT9DpWgV2HvjS499rzdH3MLEnQDaW75X+BmgyI38oERVKALVeG",
+	"LJSEx6tbhh00LAmcNRs4LD/YxW2yH5qz3pDrlzP22DUJex5rsS+i58Db82Ul4h6rytuDNi62LZhpjIsc",
+	"S1DtZknKbHeiouZ6XT+HL9EQ0SOhT7btsPTVkYL5RDnMPauoVnTbSdyVnRb4hL58X0Ihu4JP6MvKhMLS",
+	"ETc1XNDXV83nHHbcIoVPj3WYv/7j4B0uDaqP06C6C9OoOv2QHmnJP/zg+YdOzCDXpK5qh703D9FEMB+C",
+	"iJjnHcqZiL7kJZmSO6ciOqmta3IR32Pn/QRIOuuPlYxYHX/N1Fhmue+DjyjfBxRvm5FoU7j3REnMmTnd",
+	"ce9cZCwdg9qSLzGtbV/FtlwuEHhm+Yzs9umMN0DKE+HEjZeMxg+f0bgEz0dJaixg503YjDOAeh1ao/nU",
+	"1+E1shWDv2cic9LpviyjL9rJ1E0uACajVHks0kA0mc9fnDYiffmQBMYbwKd5r4/U0lxi1KdFY7yJhZcH",
+	"rt6aBhqLe+WdEv8MlhqborJ5sE5DFqBwOYc5Tx0pTDwM/+QEhvDvDT46xyyELwtMOGOV2QmVK6u7htqU",
+	"Oen0DS7AkS9zzhEkAYTKwPc1nfumDM2Og/yoqS61qUmwB3exn9qXQz7RkAddC0Lb6e+TaZPHVlKhxkNo",
+	"c2guouqlzfN8yeb2z7u75nmFTjGmaQr+kLeHcDvoFemmi7iLNmu0qY9f0ESvA1HhK/vn3XQZzW+1NxOV",
+	"LulHZ0akaqsBfv7Dzzurf8RXf9lc3fnh+7cb3nbrnb3Rz1urO99DD4K3TW/nne/rG5d20vjY28B1jn72",
+	"wbd2utPWTfMW5LKtW8VGNMu2aqVt1ZYL76NfeMs2aR8HVjzqNmWPuA3Zsg3Ysg3YR9UGTOpduzSOAaen",
+	"F+UeEzfigfAhbPP7IT8XLB3LoObVxpbc015bi5MejweJytrPms+Q20t3nAEh5NkRh055rMdHWW/AIR4h",
+	"Voc8ipmeutBEy4jcjrPBnLoxDPs8UdqlVEaeOkqNQ1m4ymikSq5ykjP6QOCd0zWdMx3Sn5rzHNY3VZYL",
+	"6VwgKb3zgVSZHgtckpE8Q3Lkl6enR8650bDs1EMGEd5IZXhbLPcw/FkgNWrfGUTzhQwL18PgcMlVj8Zq",
+	"wGSSRX3CFXf4RmNV9hHM2uNhmAqlqEEs8lwbRWe45OyXM1QT/IhlXXqcq9EsLv8U2knPx4GNlUjdc/Wf",
+	"a+++f/f/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -266,6 +266,12 @@ func TestIMAccountImportWhoMay(t *testing.T) {
 	if resp := imp("by_owner", testserver.Bearer(w.tenant)); resp.StatusCode() != 409 {
 		t.Errorf("existing userId: %d %s", resp.StatusCode(), resp.Body)
 	}
+	for name, tok := range map[string]string{"owner": w.tenant, "operator": w.ops} {
+		resp, _ := w.s.Client.ImportImAccountWithResponse(ctx, &api.ImportImAccountParams{AppId: "ak_no_such_app"}, api.ImAccountImport{UserId: "x"}, testserver.Bearer(tok))
+		if resp.StatusCode() != 404 {
+			t.Errorf("%s imports into an unknown app: %d %s", name, resp.StatusCode(), resp.Body)
+		}
+	}
 	// Neither may delete.
 	for name, tok := range map[string]string{"another tenant": otherTenant, "viewer": w.viewer} {
 		del, _ := w.s.Client.DeleteImAccountWithResponse(ctx, "alice", &api.DeleteImAccountParams{AppId: w.appKey}, testserver.Bearer(tok))
