@@ -4639,6 +4639,8 @@ type ClientInterface interface {
 	//
 	// Creates an account for the app's user so that others can find and message it before it
 	// ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+	// The `userId` of a deleted account is created anew (empty but for the fields given), which
+	// is how a deleted account comes back.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4649,6 +4651,8 @@ type ClientInterface interface {
 	//
 	// Creates an account for the app's user so that others can find and message it before it
 	// ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+	// The `userId` of a deleted account is created anew (empty but for the fields given), which
+	// is how a deleted account comes back.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4660,6 +4664,7 @@ type ClientInterface interface {
 	// Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 	// reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 	// value) or ERROR with a message (for example a userId given twice: the first is applied).
+	// A deleted account is created anew, empty but for the fields given (CREATED).
 	// A body that does not match the schema is refused as a whole with 400.
 	//
 	// Takes any type of body and a specified content type.
@@ -4672,6 +4677,7 @@ type ClientInterface interface {
 	// Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 	// reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 	// value) or ERROR with a message (for example a userId given twice: the first is applied).
+	// A deleted account is created anew, empty but for the fields given (CREATED).
 	// A body that does not match the schema is refused as a whole with 400.
 	//
 	// Takes a body of the `application/json` content type.
@@ -4682,8 +4688,10 @@ type ClientInterface interface {
 	// SearchImAccounts Search accounts
 	//
 	// Public (the seed marks it so) and rate limited. Finds the app's accounts whose userId or
-	// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive) and returns
-	// their public fields only; `extra` is never shown here.
+	// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive; `%` and `_`
+	// are plain characters) and returns their public fields only; `extra` is never shown here.
+	// Order: an exact userId or nickname match first, then those starting with the keyword,
+	// then the rest, each by userId. Deleted accounts are not found.
 	//
 	// Corresponds with GET /api/im/accounts/search (the `SearchImAccounts` operationId).
 	SearchImAccounts(ctx context.Context, params *SearchImAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4692,8 +4700,9 @@ type ClientInterface interface {
 	//
 	// Deletes the account. Its tokens stop working at once and its open WebSockets get a
 	// `kicked` frame (reason ACCOUNT_DELETED) and are closed; it leaves its groups (a group it
-	// owns is dissolved). Its messages stay in the other side's history. Logging in again
-	// creates a new, empty account.
+	// owns is dissolved). Its messages stay in the other side's history. Logging in is refused
+	// (403) until the app imports the userId again, which creates a new account, empty but for
+	// the fields imported; tokens of the deleted account stay refused.
 	//
 	// Corresponds with DELETE /api/im/accounts/{userId} (the `DeleteImAccount` operationId).
 	DeleteImAccount(ctx context.Context, userId ImUserIdPath, params *DeleteImAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4899,7 +4908,9 @@ type ClientInterface interface {
 	//
 	// Called by the app's back end (signed with the app's AppSecret, never from a device) to get
 	// an IM token for one of its users. An account that does not exist yet is created with
-	// an empty profile. The token is a JWT for `Authorization: Bearer` on the IM routes and for
+	// an empty profile. A deleted account gets 403 until the app imports it again
+	// (POST /api/im/accounts/import), so that a back end that still logs in a removed user
+	// does not bring it back by accident. The token is a JWT for `Authorization: Bearer` on the IM routes and for
 	// `/ws/im?token=`; renew it before `expiresAt`. An unknown `appId` cannot verify the
 	// signature and gets 401; a disabled tenant, app or IM service gets 403.
 	//
@@ -5402,7 +5413,8 @@ type ClientInterface interface {
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// sends too often (see Retry-After).
+	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+	// accounts are not reached.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5423,7 +5435,8 @@ type ClientInterface interface {
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// sends too often (see Retry-After).
+	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+	// accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6589,6 +6602,8 @@ func (c *Client) GetFileThumbnail(ctx context.Context, hash FileHash, params *Ge
 //
 // Creates an account for the app's user so that others can find and message it before it
 // ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+// The `userId` of a deleted account is created anew (empty but for the fields given), which
+// is how a deleted account comes back.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6609,6 +6624,8 @@ func (c *Client) ImportImAccountWithBody(ctx context.Context, params *ImportImAc
 //
 // Creates an account for the app's user so that others can find and message it before it
 // ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+// The `userId` of a deleted account is created anew (empty but for the fields given), which
+// is how a deleted account comes back.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6630,6 +6647,7 @@ func (c *Client) ImportImAccount(ctx context.Context, params *ImportImAccountPar
 // Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 // reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 // value) or ERROR with a message (for example a userId given twice: the first is applied).
+// A deleted account is created anew, empty but for the fields given (CREATED).
 // A body that does not match the schema is refused as a whole with 400.
 //
 // Takes any type of body and a specified content type.
@@ -6652,6 +6670,7 @@ func (c *Client) ImportImAccountsBatchWithBody(ctx context.Context, params *Impo
 // Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 // reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 // value) or ERROR with a message (for example a userId given twice: the first is applied).
+// A deleted account is created anew, empty but for the fields given (CREATED).
 // A body that does not match the schema is refused as a whole with 400.
 //
 // Takes a body of the `application/json` content type.
@@ -6672,8 +6691,10 @@ func (c *Client) ImportImAccountsBatch(ctx context.Context, params *ImportImAcco
 // SearchImAccounts Search accounts
 //
 // Public (the seed marks it so) and rate limited. Finds the app's accounts whose userId or
-// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive) and returns
-// their public fields only; `extra` is never shown here.
+// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive; `%` and `_`
+// are plain characters) and returns their public fields only; `extra` is never shown here.
+// Order: an exact userId or nickname match first, then those starting with the keyword,
+// then the rest, each by userId. Deleted accounts are not found.
 //
 // Corresponds with GET /api/im/accounts/search (the `SearchImAccounts` operationId).
 func (c *Client) SearchImAccounts(ctx context.Context, params *SearchImAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6692,8 +6713,9 @@ func (c *Client) SearchImAccounts(ctx context.Context, params *SearchImAccountsP
 //
 // Deletes the account. Its tokens stop working at once and its open WebSockets get a
 // `kicked` frame (reason ACCOUNT_DELETED) and are closed; it leaves its groups (a group it
-// owns is dissolved). Its messages stay in the other side's history. Logging in again
-// creates a new, empty account.
+// owns is dissolved). Its messages stay in the other side's history. Logging in is refused
+// (403) until the app imports the userId again, which creates a new account, empty but for
+// the fields imported; tokens of the deleted account stay refused.
 //
 // Corresponds with DELETE /api/im/accounts/{userId} (the `DeleteImAccount` operationId).
 func (c *Client) DeleteImAccount(ctx context.Context, userId ImUserIdPath, params *DeleteImAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7069,7 +7091,9 @@ func (c *Client) UpdateWebhook(ctx context.Context, id int64, params *UpdateWebh
 //
 // Called by the app's back end (signed with the app's AppSecret, never from a device) to get
 // an IM token for one of its users. An account that does not exist yet is created with
-// an empty profile. The token is a JWT for `Authorization: Bearer` on the IM routes and for
+// an empty profile. A deleted account gets 403 until the app imports it again
+// (POST /api/im/accounts/import), so that a back end that still logs in a removed user
+// does not bring it back by accident. The token is a JWT for `Authorization: Bearer` on the IM routes and for
 // `/ws/im?token=`; renew it before `expiresAt`. An unknown `appId` cannot verify the
 // signature and gets 401; a disabled tenant, app or IM service gets 403.
 //
@@ -8052,7 +8076,8 @@ func (c *Client) RegisterPushDevice(ctx context.Context, params *RegisterPushDev
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 // bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// sends too often (see Retry-After).
+// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+// accounts are not reached.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8083,7 +8108,8 @@ func (c *Client) SendPushWithBody(ctx context.Context, params *SendPushParams, c
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 // bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// sends too often (see Retry-After).
+// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+// accounts are not reached.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -16340,6 +16366,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates an account for the app's user so that others can find and message it before it
 	// ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+	// The `userId` of a deleted account is created anew (empty but for the fields given), which
+	// is how a deleted account comes back.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16350,6 +16378,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates an account for the app's user so that others can find and message it before it
 	// ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+	// The `userId` of a deleted account is created anew (empty but for the fields given), which
+	// is how a deleted account comes back.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16361,6 +16391,7 @@ type ClientWithResponsesInterface interface {
 	// Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 	// reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 	// value) or ERROR with a message (for example a userId given twice: the first is applied).
+	// A deleted account is created anew, empty but for the fields given (CREATED).
 	// A body that does not match the schema is refused as a whole with 400.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -16373,6 +16404,7 @@ type ClientWithResponsesInterface interface {
 	// Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 	// reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 	// value) or ERROR with a message (for example a userId given twice: the first is applied).
+	// A deleted account is created anew, empty but for the fields given (CREATED).
 	// A body that does not match the schema is refused as a whole with 400.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -16383,8 +16415,10 @@ type ClientWithResponsesInterface interface {
 	// SearchImAccountsWithResponse Search accounts
 	//
 	// Public (the seed marks it so) and rate limited. Finds the app's accounts whose userId or
-	// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive) and returns
-	// their public fields only; `extra` is never shown here.
+	// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive; `%` and `_`
+	// are plain characters) and returns their public fields only; `extra` is never shown here.
+	// Order: an exact userId or nickname match first, then those starting with the keyword,
+	// then the rest, each by userId. Deleted accounts are not found.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16395,8 +16429,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Deletes the account. Its tokens stop working at once and its open WebSockets get a
 	// `kicked` frame (reason ACCOUNT_DELETED) and are closed; it leaves its groups (a group it
-	// owns is dissolved). Its messages stay in the other side's history. Logging in again
-	// creates a new, empty account.
+	// owns is dissolved). Its messages stay in the other side's history. Logging in is refused
+	// (403) until the app imports the userId again, which creates a new account, empty but for
+	// the fields imported; tokens of the deleted account stay refused.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16624,7 +16659,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Called by the app's back end (signed with the app's AppSecret, never from a device) to get
 	// an IM token for one of its users. An account that does not exist yet is created with
-	// an empty profile. The token is a JWT for `Authorization: Bearer` on the IM routes and for
+	// an empty profile. A deleted account gets 403 until the app imports it again
+	// (POST /api/im/accounts/import), so that a back end that still logs in a removed user
+	// does not bring it back by accident. The token is a JWT for `Authorization: Bearer` on the IM routes and for
 	// `/ws/im?token=`; renew it before `expiresAt`. An unknown `appId` cannot verify the
 	// signature and gets 401; a disabled tenant, app or IM service gets 403.
 	//
@@ -17191,7 +17228,8 @@ type ClientWithResponsesInterface interface {
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// sends too often (see Retry-After).
+	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+	// accounts are not reached.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17212,7 +17250,8 @@ type ClientWithResponsesInterface interface {
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// sends too often (see Retry-After).
+	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+	// accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19393,6 +19432,8 @@ type ImportImAccountResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -19417,6 +19458,11 @@ func (r ImportImAccountResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ImportImAccountResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImportImAccountResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -19469,6 +19515,8 @@ type ImportImAccountsBatchResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -19493,6 +19541,11 @@ func (r ImportImAccountsBatchResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ImportImAccountsBatchResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImportImAccountsBatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -23688,6 +23741,8 @@ type SendPushResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -23714,6 +23769,11 @@ func (r SendPushResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r SendPushResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SendPushResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -26085,6 +26145,8 @@ func (c *ClientWithResponses) GetFileThumbnailWithResponse(ctx context.Context, 
 //
 // Creates an account for the app's user so that others can find and message it before it
 // ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+// The `userId` of a deleted account is created anew (empty but for the fields given), which
+// is how a deleted account comes back.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26101,6 +26163,8 @@ func (c *ClientWithResponses) ImportImAccountWithBodyWithResponse(ctx context.Co
 //
 // Creates an account for the app's user so that others can find and message it before it
 // ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+// The `userId` of a deleted account is created anew (empty but for the fields given), which
+// is how a deleted account comes back.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26118,6 +26182,7 @@ func (c *ClientWithResponses) ImportImAccountWithResponse(ctx context.Context, p
 // Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 // reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 // value) or ERROR with a message (for example a userId given twice: the first is applied).
+// A deleted account is created anew, empty but for the fields given (CREATED).
 // A body that does not match the schema is refused as a whole with 400.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -26136,6 +26201,7 @@ func (c *ClientWithResponses) ImportImAccountsBatchWithBodyWithResponse(ctx cont
 // Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 // reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 // value) or ERROR with a message (for example a userId given twice: the first is applied).
+// A deleted account is created anew, empty but for the fields given (CREATED).
 // A body that does not match the schema is refused as a whole with 400.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -26152,8 +26218,10 @@ func (c *ClientWithResponses) ImportImAccountsBatchWithResponse(ctx context.Cont
 // SearchImAccountsWithResponse Search accounts
 //
 // Public (the seed marks it so) and rate limited. Finds the app's accounts whose userId or
-// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive) and returns
-// their public fields only; `extra` is never shown here.
+// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive; `%` and `_`
+// are plain characters) and returns their public fields only; `extra` is never shown here.
+// Order: an exact userId or nickname match first, then those starting with the keyword,
+// then the rest, each by userId. Deleted accounts are not found.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26170,8 +26238,9 @@ func (c *ClientWithResponses) SearchImAccountsWithResponse(ctx context.Context, 
 //
 // Deletes the account. Its tokens stop working at once and its open WebSockets get a
 // `kicked` frame (reason ACCOUNT_DELETED) and are closed; it leaves its groups (a group it
-// owns is dissolved). Its messages stay in the other side's history. Logging in again
-// creates a new, empty account.
+// owns is dissolved). Its messages stay in the other side's history. Logging in is refused
+// (403) until the app imports the userId again, which creates a new account, empty but for
+// the fields imported; tokens of the deleted account stay refused.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26501,7 +26570,9 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, id 
 //
 // Called by the app's back end (signed with the app's AppSecret, never from a device) to get
 // an IM token for one of its users. An account that does not exist yet is created with
-// an empty profile. The token is a JWT for `Authorization: Bearer` on the IM routes and for
+// an empty profile. A deleted account gets 403 until the app imports it again
+// (POST /api/im/accounts/import), so that a back end that still logs in a removed user
+// does not bring it back by accident. The token is a JWT for `Authorization: Bearer` on the IM routes and for
 // `/ws/im?token=`; renew it before `expiresAt`. An unknown `appId` cannot verify the
 // signature and gets 401; a disabled tenant, app or IM service gets 403.
 //
@@ -27356,7 +27427,8 @@ func (c *ClientWithResponses) RegisterPushDeviceWithResponse(ctx context.Context
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 // bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// sends too often (see Retry-After).
+// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+// accounts are not reached.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27383,7 +27455,8 @@ func (c *ClientWithResponses) SendPushWithBodyWithResponse(ctx context.Context, 
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 // bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// sends too often (see Retry-After).
+// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+// accounts are not reached.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29648,6 +29721,13 @@ func ParseImportImAccountResponse(rsp *http.Response) (*ImportImAccountResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29708,6 +29788,13 @@ func ParseImportImAccountsBatchResponse(rsp *http.Response) (*ImportImAccountsBa
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -33100,6 +33187,13 @@ func ParseSendPushResponse(rsp *http.Response) (*SendPushResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -44240,6 +44334,20 @@ func (response ImportImAccount403JSONResponse) VisitImportImAccountResponse(w ht
 	return err
 }
 
+type ImportImAccount404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ImportImAccount404JSONResponse) VisitImportImAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ImportImAccount409JSONResponse struct{ ConflictJSONResponse }
 
 func (response ImportImAccount409JSONResponse) VisitImportImAccountResponse(w http.ResponseWriter) error {
@@ -44329,6 +44437,20 @@ func (response ImportImAccountsBatch403JSONResponse) VisitImportImAccountsBatchR
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportImAccountsBatch404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ImportImAccountsBatch404JSONResponse) VisitImportImAccountsBatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -49408,6 +49530,20 @@ func (response SendPush403JSONResponse) VisitSendPushResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendPush404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SendPush404JSONResponse) VisitSendPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -54846,636 +54982,640 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JcxtJti74V9zQ10yEKgAGBs5Wdi9EQRIyxaEIKpX3JvQER4QD8GLAHRkeIIXSk1luetPrZ/a2vena",
-	"9qIX/QPeP0mzZ90/45mf4x4DEIGBpETdqkwrKxFADD4cP/P5zueSJydTKZiIVOn4c2lKQzphEQvhU2s6",
-	"/ZHN3zDqs1B/9pnyQj6NuBSl49L1mBE6nT5T5IbNHTKUIVF8JJhPQvbrjKlIESlIKGcRU+SOR2M5iwgV",
-	"pE+n047fJ7/OWDgn8RurJafE9XPH+D6nJOiElY5LP1da02nlRzYvOSXljdmE6rH8S8iGpePS/7abTGAX",
-	"f1W7OO7Sly+OmcJf9KvWzIDs9OnNx99/+3u/rIfCPtHJNNDvpzcffTaRH70xjewYYezJEGFGJaekJ85D",
-	"5peOo3DG7jfccyk8tjzWFrmlwYwRwW5ZSEI2U8yHVeWC7JEJF3qZ16whPjo9rAn99JaJUTQuHe83ndKE",
-	"C/vx0ClF86m+V0UhFyM7vGs+YSqik+nyEN8J/olMeBBwxTwpfEXkkERjtkAWawaZvCA90CmNIhbqu/7L",
-	"L27l6MPnmlPb//IvpbxRvgikd8P8d4qFHT9/12eKhSSSZKAvJTIkMwF/ZndeX/XRdesFuz7IvOe+u29u",
-	"h4HPI3ZFxShn+y8EI4N5xEiof3dIX39Qf+7NXLfhDXmoIviTVfCbgNov+iuu7euZm1/NjWo2HPJPJAAq",
-	"ME/ILgpe7lZqbr1RtJM4iQJCq+/t5+3aS3bLPZa3YS2iIjoIGOG+pSgfLnbI3Zh7YzINqMcU4RHhQnGf",
-	"6WnJWQR/MuqNScgCRhV7pkgog0DOompPvDcciUcOkSKY24vwGubrJ2gSqbkumbLQYyIiNGREDocsZH61",
-	"JzLLcjisNVlzb+gxRmv7B7SAZnw7y4LFqdUPM8ewlrtU8k4Ekvrn8MzF5XrFA0b064Aln0oRMRFVXnI1",
-	"lYrra/QqRYzGiykFIyN+ywShEXwBNEJmU/2OasFE4J/CHd5bPwk9zDdUjZcn0H3TqtT39u3whjzQOwd0",
-	"55BA3rGw4lHFyJh9ypLm0bDuNVnNPxg06J63zw6HLq0N6l7Db7K94b57UDusHzVoc7Dn7fsH7HB4RN1B",
-	"zav7DdYc7tF9O9UpjcbJTMd6kKtO9wJvopXhh8/7zQLm1BmeS8HOaOTlzLx9TUcKJu0FXBPcWAa+OiGU",
-	"TPQNZEef1+f9MhmxSJGG2yzkpZ2h5vasgi8qIja33swd4+R0TKPr+ZQVCM73YxaNWUj6EQ1HLNLSnCtC",
-	"ka3udDvnr9+2y/oUUjIK5WxKdl5fXby7XBCseF0BfXlmBPfmq3YKZkZt4WvJksdZgzmZMKXoiCnihYxG",
-	"zNcnQYZkwIYyZCQac0UiPmHHpF936/sVt1mpH1zXG8d7R8d7R32yE+rjxIXeup5QLLxl4TO8hfxNCgZr",
-	"cfXqlDQajaNFzpHzxII1YWYOmy5BZ6Ivf8WDiIVmGV7r7ej4l5rCcxgt7NYzRbif3Sr4/qPr1vKPyAif",
-	"eu+9MqMyY/yRze9k6F/Fj1qS4OwTsGbFaOiNgc3tnI65YApY/1saceEQzSMqXCgmNNu7ZQvUN2ZBIAsW",
-	"+gZHsHI+mXPkrud3nckZElnR6mu9xNDhM0WQiJY2Qh/Z/D3g91/+eGB2oGq04vBnDwwwaX085lOWHep1",
-	"++frgvWd4As2JmQzIDO8bkTDaPvDTIeRVvryz7LrHsP/1p9lh7QUp7vdMRWjMeVkMCc+G9JZEG16yu27",
-	"ChZHxdN7wDm/Noy5mNQkcHDNseG8Z9i2lkAJK8jn3ovKcZYarWB4DLW4M8EPBUxLkM5ZMo/cQRawrdmj",
-	"ae4/SC6u0Ly5YhMa3uQxVyEj1MnSyyvvBAsJFT6h/oQLlR3///ff/p/////+f//n//F//s///f8qIJcQ",
-	"31ekimnWtMyMDIvdhLVW1/LIYp64/OKLqbpmgoqVpBnBFc8UEbMJC7m3uK21+n044FCGExrp60S0r5no",
-	"hAs+mU3S/JqLiI3MIbqkeYaY/laPa8BCh3hyJjSDGYZyQtyilZrSBWPI8IvSsetkRtXQh2lCP5lRufq/",
-	"1DDd/GEGNNIPMcc/nyUC15uaKwvHaX7fmO/YV2fGEUuNhIpb5y+vLjov17/2fucwM4wrtOKKDH86nZJb",
-	"FiouhT58IRnMhA/2xZPQmBltN6LRTK3fQQXXVYsFRzRTG+9e5t0wmi7/WxHFK/43VvhefVsufdfXEfja",
-	"BepKj9PAsNaiTTWOJdhEh1DiM49PaECQ7ywqUEXSIIxfcl9CXBwsTGA2aHnAJ1ZxPDUbVCheVsz2Gt+E",
-	"JJE9t6bTVeNFr2kRe3bd2rcbaZeFt9xjWw6Y7AgZER4p/cuPbF7ebAbrHb0PmsRKEsFLMrNwCFUk4ErL",
-	"oMGcvG5fk1065bt0OlW7n2GwX3bNjVnNovlt92gD/gYXKlS8DatjJ4QGAbkbM0HkhEcR8x+J96WHVfqi",
-	"BxoyNZVCMQh8vKC+OcX6k4cuNP0nnU4D7lE98N2/Kj36lJzTV/q4tk7JpxEtHf/yuTTkLPC18T6hPNAL",
-	"htaJtoJmKiIDRii5pQH3CavoSwj1/ZApVfryIX2x4U5kIP05GVNFqCAsDGV4TODJx2TN4xy7RselWunL",
-	"pgvV1q9oi1sWSLC/vjhLam0cwbGWAwyR662EgZyQvl6MPhCqMi49FvhK22UgKKp6PKdSDAPu3XPFj+yK",
-	"i1kQpNfNCPtT6TPSIOwTjIEG2sibgzKeKCdfZX1QPik5Cz228HqY9isZDrjvM3G/eTeK5q2XuXNmuYbe",
-	"Dp8rOgi0tiqNGUyn069GFrNozESkZ8B8hwxmkTZ/9HGWd8zXFoYvYRCwCB0RsVDQAB57n4XYS47c4kJw",
-	"82w8Ldq8x4PEfbI/rHl1esT2Bgd+02vUyl+TCIxDZ0h5wPwTOAZmkMSjYciZIpSkBhdJ8utMRgwW6FxG",
-	"r+RM+PcjkmbR2mhtWG/LEJ79lSZ/LomaQRAGT4GdUEcPc8K0AXW/La8V0z5XGHjWdA+CPnkXmbPoqx52",
-	"+178aaBFs6H+wYwHkX4/LMElnQeS+tdSvqXhiN1ra2srz/+QBzCSQD9fn3kqSM1tHu4d7LsuBlS+5kpg",
-	"AAmMLCMR5C1DERHwCcdVuJbyjIq5EbfqXqtQL+T+kZRkQsWc0Chik2mkTkjIonCu1Yx9l5g49ddahCsa",
-	"manqE48vtl5I60QgcmiHoQd1pS+qtIYmIQLDOrAqqV9yQmbmCZEkd5RDiD2Zw5Japkf6TtBZNJYh/xu7",
-	"J1cpPH4TrhQXI73xRgUgkbxh4mvSGryAmBQUGs1CIHwzEicehwwJ+zTVqi0Q3zuhZtOpDCPmnzGfU3Ay",
-	"3+sc7m1yDkECCsInxiH0tRYDTjYEq/Ub5ZBQcM+TFF8cU+EH2ib4Er8aU37QCG2Dsppx4oCj8t/M56on",
-	"J6WUbR8rt+kgcDahpLHkDnTs22wcO3lZG/8i3Wjmc5l98EKiSq34uZdUqXw3ZysiAaMqIofEG9OQehEL",
-	"lQP5NForxd+kYCRgUWT8s/qjz0c8IjvemHk3aHNFsWg/IU3XRbf6HVeL4SbV8EIGI1o5m8Pi2VzJIMc7",
-	"c9bqnGva0uMwHgTN6CMSspE2DEOtbcU+VdQ7YIxIICnHAwllYKxEoQ26X+DZJafUenkG/75s/9R+e3HZ",
-	"vio5pZ867fftq9KH4uEa40pvq3lc+7z14m1ba9ovO138M/d+f8IFRAQLI5Ta7I1iqx4c51xFIY1kqIhi",
-	"jCALnIZyysKIo1FnokGtKGPH+jRilQijLUtD8blSMri1Ny0FwUXiyid3FFRsvP6EaD4A8Xo6UExEZdC6",
-	"KQn4rbmhmj4/6VHoO7Wibo3vpVHZaGvC2pPfJkwLlVO9AYvmOjrfVjiTrTGd81g4/Lmv/JL2FvySigSb",
-	"BBF7Z3ZoTmo3EhqQg78yL8rSgPXC0yC4GIJBvdIVTEfsjEW09MX5vLj9CU/nEZuotVl5CRl+iUdIw5DO",
-	"lyZtH708kw9Lc4l598ZzSrj90pxQ5Gw6D1jKxbHDI1YMHINvRWE3yzrucx7pLY1o+C4McvJgJtNojn4f",
-	"zHdUDB6wRJf3OdMsYNGaE22nBWcar199os0N9z/Tgns3Ijeda+O1kCLgghUn60Q27xG8R2kh954NutK7",
-	"YRGRU61FCaJVZi5URIWnlYi71AsHUgaMCv3GmdqMKcRx1niWTmr307sYz6KQKSA9Pi1XMGfiEdhCMpun",
-	"4Qup1dyGMUynuQyBTqc2aQ/VjSoke3eZVn36oERFiSdbPSN9BT/9yOZ90Ea4IEN9yiAf06ZgUKHu0E66",
-	"vOimHNwnRB+H+d2YhYywQGn9ls3hOROqtHq2g4mMTXhzQOHPRN3rCVD3+s+fP3/eJwMW3TEmypi3scCp",
-	"MEF7wzRupxTPeXmV9ptkzD5RG6FKRmPn7tjBs08em0Z48P86UxGZUJ8t5js2qB69V/drj8YdU6NdxYo0",
-	"39DsERJHFxJ/IEF3IvXsIuNkXHoR9zcL1Dik/5n7X5B6+iam0derlUQ6fv/t7znhm6VQRbG+k4z9pR73",
-	"KWb6L43ZEm7+yIdyFsa07RjyJTL0WUg6Zw65fNd945BXnbdth7y7fNm6bkMwYyOuowkKHrzMdJzSbOpv",
-	"t80LJ52n1LX0tBxL+GmKTq1ClnEno8jl3dPpt+dw0+mWXK0jpjNYxYWXrToUr0Km2d2n6EQLTlwFx4ar",
-	"yA1jU5PROwtDJiKSuhtoulfqlYgXMKp5QLT+JKVsx71aPU+VWEnU2xjSC2sHDy7YXMMfV1YIQckKVXEB",
-	"kLGe9dmYztTYQT+JXhNcRVM7tLIaJ5V7TW8+/tKq/Aet/M2tHH388Lnh7NfykrBhvE+nQEwfbE9Mn8iQ",
-	"mE7voSgUCcIWGYZMjYM5CWWEWZr2YsfKwuqTSOIsva2rIFj3e7Hs21Zc5XHtHAZdcEDx16cgGjOubckG",
-	"xV1uIZQNasohoaB1nmQ0yawCZeSw0SLBNaY1qVyTlAmIkGZ2J2OwpYyfhU1sbqpzxAPN55c3bA7zmk4r",
-	"JmIYe7RVErk1K3BC1uqTWWo+8GpMa4xHLh2s0HCsH3xlslPq0lzaTD/LiZc2vQCFpAo3Pg2tGi3rPsT6",
-	"lquvc8AerCNuNZt3IHxPx8y7KRDpsUFmfD5WXoNbHF3MJu0izvQIGZmGTGkFCIw7MCLGVOHLwIEdzliO",
-	"03ZMxYgFcpTrlvRNIVyuE8kkdsD7cFCtyx+fKUIHSgaziJF3V28zDptZyPPOxFCGHsNxrigmhewbsw6m",
-	"bGgkIQomTsiQavN0ec7wfb5vJb4uNfHUz2pM63v7m0/a1NTl1c9tXr7mYKrnxi/VV2s+BPGozFKvYI+R",
-	"DFnufkIShf6VTOmIkR0a3NE58sTORfckncxjUsbSJmp5k61OJQutO24/pS5N7jzPd6AvnL9kb7PUVcAP",
-	"UwfyKXhimh9sx0nMGi0bVJhGubEWt5oJ3MfLsYpvXOdyCof0sUJ6QBXDwmhwQNzWdvHUq11tvqhdOr3Z",
-	"xStROTO11oYyTZl1itDw9yqd3vSNjznGSgCDKIdu13qTF1hWkfKywXGccNG1IfKfsqdjKbZUMKzU0+JU",
-	"/40z+p3SdDYIuBqv8NhzdNSDgy++2q7lGGLvkfGd31F1fx+9qR2/xGLwten12atX8OzrRS5dSAeLQ3w4",
-	"677OZ9a5IyA7nYtuOZePr996FYeDt6hJyIqDbU/BN+Lm1hCDCEeqmCX9+uwj0xwte1iLD5yTpDgv0KET",
-	"F2AgfWXZW2oJs/669LkqEDzm/U8hdKzouJfAeUrnTjzwh/p4UnN5wg24h8fH3PkOsv9yElZmQcSnNIy0",
-	"wjbJhnVSwpROp7sJAsXjqQ9xbVIp6wytYbHdsijlQTHbPCF2WdLap0NCNgRnp9FNMyxzwAWFyoX1hoYZ",
-	"KVgJeTbCCuGcHW5HqIgCqIlhQ4oMWCDvtGBMGy47qSFYxwkYdeUTQiMykSoiKba2KAqy5V11LGB011V5",
-	"3U8tWBbG8XpBXdlCfuQYoVsMcIyyKC4wQwP8QqTwWKJArJ5cbV1l5uaWzAIRdS66DpFwKQ3SZJWjCGYK",
-	"fZuHX1MGLs/AmvhqLO8EiSTYwQqBwIzHidSqtSrUxT4g7LCVaM2VZDOfy9OElS8Yr+9edi5OiD8LqQHH",
-	"sfm4y4zHXgS1zsubjxm9aWWruFwql2RmSC1L27rNcs1A0scjzVuQFEBWjm322Gk5BTk2nmZIITEgWnF2",
-	"SqF6/jVSZh4/gWXNcn9zSZ7e6i3EeOq2J1OmMkN/kDa1MJun3IRt9akXUJ6ecqQsQaOxCRUR92J2fNb6",
-	"4eKqetY5v7iqXrauT9+YrGaRCJVpyCpW6O30a9V61a0MWESrtX7ZIXoCNGR+Twzm8eMr9vHTkHnMZ8Jj",
-	"J1DP4pMJi6ieAdnp/wngE+NUd89j02gZKk2LhNqyTEgZszvuf/2lVjn6gFB/rnP4pdzrVTf+dqeiP2As",
-	"uPLhTzu9XjXzRfl5+V9zbeRTGgSFguK09fbtR5AWEKOGjz91XrYvlp3WNAiQrWyF7OZsIV9ia3pZLuu3",
-	"PzMFtFlp3Dn/qXPdfumQ1ulp+xL+umr/0D6Fv05b56ftt2/1n+3zl/qfs0632365IL0b9e3EkVmLeMh5",
-	"DPKUTiNvTJdlkYc/FNX9Y5WcYsInA+rdIKEnwb5s6Gt/4A4bnssqh0OXVpre3l7liO41KvVhbbg/PPCO",
-	"/HpuEhVWaxSsNAyPUEUouTx/TeAYmLBC8mb97TE8ZncqRicDqth+0+E/vbi4unN/fD2SrVardd59N26/",
-	"G7VarTf6/1rytPXv+t/a/l+bgf6jWl1w1uc/trR+Q+ya2rmt2JJvziotKWzBImOgt1SpQQwtB8hFuWUG",
-	"p1Jonkbzs3ouBLOYQrec3WERjRSsEsmKFAAzhmn/XuoxueGraJNgagJW55T8kA6jgkiTgAgaZhuxbDZe",
-	"roITUBWd2VqkTbfQ3vDlQ15xUaDN88jWrsZuVtTqQlPnJBiWORZ66RJKm3IhmJ/vpg4Z9bvs1+Kw2zNF",
-	"AK5rQsMbskPjitq+Yr/2yyfEtesTjbkY6bHpyzcMRcUYVo+In7Wsggo9orhgY8FXYpHMkqrBxVk7ZMwB",
-	"RYqwT14w89mms3to1mAK4SuF1ZgmuOzkkt2M99zS+rrkwfRR/fYcKc0ntmFLqfueTIfODv5BSvTifJ50",
-	"I7ZVo9P3XjF0Sz6cU69kT2jfZhhUcorRJXkPPrSOf2ybRZZ/ipOTmn78uqOpF/ZJqQJ29gFUkcJ8yQ5E",
-	"5W2yvoPMploF1fYAF5r9aikDGVoZSXRiaobIhFGB6cAoRnMpYA3g2/IegPchAZoqnIa3gRcQKn+tD5DZ",
-	"MuCVjvZ0yXAq/3iDe8Blp3WAVKHuBrfFdb3oB16fqpYsjb56kUJs8XI8ijgbHh7u4LrlUj/mdJuH55nn",
-	"WAcTF5TtTCgX8ScZputvy2i/8EjZ6pnlwIdFEsukHjY2Szxkm9V0b5BPvlSdnRcq35QGcEucUmRgIbOp",
-	"sfXNOCTce771QBeZoR2Ck1ppJ6aPLFGk3rmeNL49W8xS5jZMcaYiOUl5Qajvc3QcXaaGgdr8gofkXff6",
-	"4oz8/tt/gwLCH7oX5wQfHWcK+mzIBSaDLS3ZSzaRb+WI5/q5oAwCUR5sHRl8Bcl3PCIqosJXFrD0QfFC",
-	"RIhQK73XOBIVyakidzK84WJ0Apm6RJ/vkT7lMXg41kdt5tRGoIyi+f/w/hocOv2Wwe4A0XVMXjAaspD8",
-	"/tvf+0Sayih9w+7vv/09VUWxwv+9Ic5t5rQYTI9kuZzEUY5L/mHVLn/zM5HQ1xbHIb6pUKqmhdeW/j69",
-	"XKIwwBbT9zNlIY6hIC7t0oNaGBpwb6E0MPn+YcG3eIQp8Zi3q4nakDuV/QoiZ2hJimi5gH9F+UJ+evOw",
-	"flRrLCelfvi8n5/VFL/3chZOpco4ga7arzvda4CruGp329cfL1vd7vuLq5clp9R99+Jj6/T04t35da53",
-	"CJ77Ewv50IC/LO97jjz12e06aXoLz8xDtW9hPqtmrMBESN11jSfzhFByF0oxwgXELxVpum5m+fJLFQq0",
-	"nXgghduZnv43P6zLG7DFoYUA4FcZcu6WCVNnscbXteH4lxEW1czzmEqaaOk7Ab8oPcWcglTMvYcqaRTG",
-	"FuSSjKmKYRm5ItT3mU+m0FgKr8hxZeYe7vavMxqgRfPm+voyhVAcU2UagjydWZq4JVMoOTjT3PzFgpBH",
-	"r+T2SlrqmXsd0ivV8BtA/Fso51rkLbUP/7LeZb6QgGeHnntyMgBNX4/0XunNxRlCn7Wm6zoJ+FBMkht5",
-	"ieBZiL34pZCKty4lST11iXcaUNQ8qo3hRB2C6GcxgBzcFIOGkh2KRD2lEfYASS5SC+BLluflwOXkEOFa",
-	"INXV1IJzW00lr3jACgONrzoQusj1/FkX1WK3pUKrbau2TN9B4ortK6XHUbRyHTGUed6NzAotJIAJPhxa",
-	"pP7IYqRldSmMpf11yka5yvJ4k2ZVuV2qTtJ9rAwZbVt5U6wmYpak5t80jJ4pTNXWlzvE5yHzIgngovpR",
-	"0ymGB9ZST36y+IvCOp6NqGNBrNniCputvKrKQs/JVFXobTCN6XBd9aVaiP387i9nHy/fvXjbOf347uot",
-	"Rn4Ui5yeSPhilIGLBwaIJedjqSKyM5ZCzvQikJ8rr2R4R0Of+ZXLUBonX/rbN1JFBi5kdV3RcvXPuOQY",
-	"cjep22nadYoL7S3xf3NtLD512/B/GY5k7KsrNJ/u4WPM1Whz1ws3q5jTXly9b129BI9FAuRHPDnVJwbh",
-	"O/iICxpYf65tOYhXC99W/mlxMQgY5iPkaE+TuMXS5r2YnJJ9+4Y3La1M8tbc1Qk5E/7TZQBGd5IMmAed",
-	"CmEo6psm/4UFjXoQsRsCNrYDIYwuBmdOasjtLMzwN4vJf5ukQ9zcJws8Gtp6WMgxmcO3Z3jJ8m3D8uCu",
-	"4vjL9pWKWl9Z1cgWeVCBviL8YH3ZnM3S02p2yPRcFornLtvnLzvnrx9QN7fioOH4n0HCINvs/ITpZjBb",
-	"tWPZtAotc2NSixbJVTsRMo/xW2223I2lWVWVLKoF91l95tM9aFJbn3q3k2r4Ze3RdFlXsuvFXMHM7IkO",
-	"lT0e9z1XT8zT4uE/AmtLzehpN2NbRhfD834XkJ4pQNyNuow6pb9KLpBnrULLNCUKEzonVN1o3U7fR3YS",
-	"0F+usGDIQxsiQfkmiHZbzgd3WIfSuwUyr5BRLk7OdSoFDa8hA0lDP8tjVwOKJqC/m4SHTEmptzyWt9ih",
-	"yBSUmQWDwSlYN2w26CDK9pSJeKUNO1R5q7gOeDitKplFKkYjNiNfp1QBBWG6xRriX1+ZtT3R4pA7fhH+",
-	"IIBd4kWKDJjivjFikI43dgcmGzqhnzp4x17KiRsDD+b4mDYAZ08oNnVf0z3az7k2TVGrqyHzsOrSS1a4",
-	"nd+c8RpM6S2ZbX5j/CTJ1CHeWComLKoeYLGGaKZkYOqLGzun3VEJkF713yofPtecIr8UDC7V/vRRtN5R",
-	"0YxjrkYQ48swiu9b/zUDeVGA+IUdYGWIuNkp7TE7JsKjomE9SAM3PPY/ixI+W6GCQ4Qc1k/dqBW0sULp",
-	"TsTIbCt9+8V8re69eFKehvGkj+q2PCh175Mp4cuTeJAenjevJ9+Ye2njZyDq1qglS+dYn5DteHPa83av",
-	"vD8Yrc36e1AG0joPmcnUi+dYeCpx7Z6Wps3+PQI5J7N5GkpOreb9iFi1/By3dEb9fZgiO+HCfKytWe4N",
-	"FMinJZvHIJinI5V7EYlthGTzvC7en0OSl+1TdNY+e1HQmwjuX4XliMqlyZyJpCnUOCGRVq5JwIYRkbMI",
-	"YL21Ts1DckuDPODKLa3Bb2lK5ZhOS5TdmRQntQubjfhMkWkoLTjZg11B61fpHqYE+xSFdLs05lZB7jJi",
-	"ucdFxnoFTkj/85d+sTMlWdDtA1ap/vn5eZzLkaVtS/q+svzFtd+mTUBMdt+cHSUEvwU7SoYLjX1zgtvx",
-	"9+uyMvHC1WsC1zzdyphJ3md9OpOpDPN5Sdy0ThIOV51g9uuARh70BABWHHNexPyG5eJiFN/96Az5a/MN",
-	"C6d1SH7kLxB6iglPmvrdlexjLRt4hDO9khBxN1/oDSp092zo18Z2yBteHGtFy7X6IVOzIIIUVn0VUUxE",
-	"cQ8WRSemEcvGPtCFuWpt8QpesaIBy0azWNTOzGolD4nXxI500614OsaQpof7c4fUGufo/nGe5qInD32b",
-	"sOm2tzY6sGYiYEqRPpIG5Dm3r64urgr8WfbFVqs8vWq3rqFbJTbr0X/B/bmK5dZJHeaFq9NE4xW6LIis",
-	"XCfxFMMoTU8EvM0h6OAEFolRFoBrg7DAZA2P3M7y/4qKxAYr82Q22OIOPcway5nV053q1Mre51CvsrKM",
-	"1fAEdtY9xPoVmwbUM6G0u7EMGOnDY/pG0H9FYZ5vml3zCXvFg9xO4C0SSI8GRCv8ccHI36RgZAeACKxI",
-	"hFjQMwU/AWYJFeTq1SlpNBpHcPOCRdZ0c4qyml8q+Ec9+ePa/nG89IcF4vrwueYcfSn/685//Ndf/lT5",
-	"sHRdATpXZ0JHxVnznbPW6+W0+THjo3FUgKeVBuu8X957NJ5NBoLyYGMCvFemvFO64340XjeNnIT6PN75",
-	"VmJFVeFSvr04bV13Ls6XD5spgchOIL8NWUAjHs18S+Q46KM0amrlKA/aLJBitHxj7TBzJ3xcurWo5mG1",
-	"SI4Hmn53/rqtKgO9F1bCvWtH10EYrBi/VXQKoAqyNdZWeVhXYZ0GJtgGiyCHQT9d8fWDwhor4Ay2RjDY",
-	"vCzcbNoGheHr46B5Bd2PCYmQor9vrtWkaX8LbeaMhStEzln76nUbigcUu2VhUiWg0vUBHhVEMYRixNIR",
-	"rZWbwHpBlcDmMY5MvUAS5qitCXM4pYhHwfYVYoskAw9x0gPP2/kUBN3DUZe8gDMRnakRHq61yQ9e0fah",
-	"4xW0NahGN4g9ABJ3K28yytvDfNA+X33H+oYuoZwUAEBBxOKqGEMOsOdMayabHCZNiiMVaUK9A907gavi",
-	"0CZchmRKoeohQTXKxUbP8ddsV+0yUaNNaOHMXAakCPtU0CKrCJnLTALbDA/0xHk05gKQdxbhHDdh3XIT",
-	"w5/blG6Tzr0IuWUnn9ArziDrPbcTXnHI2j6PCosj8xdEsDvAlFxQ+Wv7jcMt4SKKzdtkfN+a9RcVR61k",
-	"+6lqrbyiBWM8cR+BQVPHIgVz7NabeUgWNafu5ufSmdc+mTMjXqkHOTFSs3iqvd7WaXGWcB7r/rtu/3xd",
-	"cmKrEnCfS07JAj6bGu2UpYTgRyWndH5x3Xn17yWndNU5ffPRPCcBj7Yf4idhDWLJKf3l3cV1G+LXV6/b",
-	"uV7Gcxrx21Vo4AIugKiDBezeSbVHILvk9BVCinfHMozMk7rwgvIxdMyLJHYyR96oCGbPABi4LyO1Ek38",
-	"JAYPt6x1MLd/7Uy4UlyM4gejYUEVcctOT2hNXX9YxDNX9pHp96hlSPFa1V0JKZ74HRa8EJ9dp/Hl3ojh",
-	"5zLiw3mhhoi0gIhYNg0f+2XY7ior4YM1UzZG/+Yqmb4nj/9eTBmii7+1nXAWgyhMROE81dcTcYekvY8E",
-	"cpRn+uUjKL8fU0yw9aVYwCG37BKlWYylXPW5UjK4XeCj2avzNoF6kSxMCs0i8JlcaSjthXlJzcctypGT",
-	"itnNLZBvkuzA8zVCeH0+7MB1+7x1fk3owigccnHZxUOEY3BI6/LyY7d99VP7ilCwZbEjtm0C7NEgcMi7",
-	"rv45zr+AdYr5lX5TySldXHY1v4ofV3JK+rZcfnKf1oksMqb75h7UV9SLFKEDOTNBUSAZrKOF4I2vqQQK",
-	"ZxSdk51hyBh0hyrnuk83bl64GsAZhTf4E8YYSoaMa0F2xGzCQu7BuDQBm+bKuAiL2CJGzC+b7PDyArIY",
-	"M3LDhRlA+uXZg3LW7nZbr9sOASUecPsv3p1fO+R9+8Wbi4sfsyMxV6+187FhXUy0yflx7GHOjN5Jg8Sa",
-	"7V9XKJPmNU+mzmQY3sN0msX5fHPFZmlBt9BuLqZqcwS7VNaRP+Hi32r1RhOaCj4A2i55JpQ4fBtEuoup",
-	"6kY04iriXk7SgO0lVrnjPkNdhIXqhPgsYBHyXuXEnzpnlnVjxZqVVH5cxhYy4F/4oPyedUbbyhnM+ZLa",
-	"pmJYFydpSaYlkpDRhnapnkGOjjidKuS8dshmjhs+FQBuupEM8yDsACAGTKIgwA5nPhkEcqDIDjTH1WLu",
-	"R+WQAaigquwQRr2xXs2IC0+vHhxCu4rgm9lwXPD85RG9tI+G363WBcFHGN+GTx8xoc/fakALldARuWMh",
-	"A811tri06wufVF5wyxJadussGW44DW6Ds/mviEk8jz4gm0bvq6arDd9n3aFvqYoOXtJ5/mtjpylAZCsu",
-	"PEYm3Bd8NNYfPxGfzhWhI0l2IunTeRyciH9Db395y1Fd64dtPyIYw4avkiLggp1KIRhI1vwFeM8GXend",
-	"MDgA9kqshBXyTqsket25UBEV3sad1KczNWaqm2uXXM7UGOwRi66YmSpU6Rr+SFREQ30Wd7RxOIX01AQL",
-	"ZdMlDwVanSoXRt2LiOGAhjE8nPmhvp1XKYs/OIRBAbhv2Tl82OjhuaDRqmQYbuaQLdJa3omID73lYVke",
-	"62QkR3olMzucR2pZtrVWRj6BTpOW0FsoNLGOWAAgONIadSofigRcRSekb8TLAuSl/nFZXk9z0830m40D",
-	"w4mlFGDKuRv6xPMSDQoujWREg3bAJsxQ8kbO6IgGepTqPtmIU2zbYkDJsu/PPDuPmC5TXVytVWpal5ac",
-	"Uueim2uCak70EpqyPkrlMPZ3vc4Pl55B0fAJOPqxWr4Jxx86xzeJN6ahtsNCrc7JmfBJ//nz58/7uUb/",
-	"xkbofZrbPiiRf/lEWPBoBE2/BSwIFkgxUiSS1XyUYuEjbufKIc/U+Ce8MtfGjNP6Mq1b4frsTm1TIpAQ",
-	"zDdnWCla3YZbzdT4io24isICJOmVRHsdJzxE0HRXL98zRbovfyQjestSm7qUsXW0v9ZMuw91Ppg4slu/",
-	"TBxF216UHWzL5XPUfxbwWxZaND98vnpGRjRiAN28I0Ot4HLASP51xmZMlUkk5c2G7PzeLEoVYb5jf2rM",
-	"g4SOymSstzkECmJhQWPqVZn1hUti25TTKNfSKniw1jo2jIxBzFhf7xC64EarbhcasygFBe81MQY5JMhz",
-	"YkvP3LfR1BaFIc4z/e5k85yE6FIJ+6udYgkJPwnn2j77Rd/VXQVoN6B+UW9MOp0S7knxTBG4Kg4D8Ytu",
-	"bMC1hB9K7ttziXYnkLsUy+ZctgP7kf5vXX7mQPrz3PLIdY1YzZpu0fsE2qaQKZ0Dlu3QBA/odJqkB+tX",
-	"I0IwZp380L04r6xKFFZaCyk4aaCgRFIbavMT0jf4OP34zWquIjZ5ppbwfvOKQ/OTgdavUxQFXWyWvjzK",
-	"N/KOaCUjxXkBSmssA9z9tP0Jw6aCyOFQmzGGD55kZZ6ZI9ZKygmPonVt+uvN2lF9fat+wzRWak+Qpg5D",
-	"nj8ISanmrk7NckozwX+dMfOzprX8cglQyU3+FdB5Ec/5KZbXecUjamylIR4/Iw1hulndIlbqL8+7Jaf0",
-	"6vSs5JTevGu9b3dKTunnTuvirAMBqEuMlP+k/3lzcX5xBUHtzn+8y7UA/jKTUXGOHQTFTQA1ZNPAjPJX",
-	"fZNKUi9yEu6WbTq4yY8zxzZOTLpPGDb9Lqc4KHtlxPp30rOtKHz6TAGiONmhGI4XEB2lJGJ0UnYIDZS0",
-	"HV1EKtTqc6XZE9xb3dLt/4CucOv7u5mODoVA21eYZ3CJzqecaLlNfoCeAyaMaFxVqYZL2a0MZRDIWXTJ",
-	"Qs+Q+qpZXWWvzi0FMcM0ly4Tz4PfmIFJyv68Ytm6Ba06Xl61Xl2bLpjo4XMIALZ337RfokhM3H07cjjU",
-	"6m7ZIe87129eXrXen+M1dzwa+yG9E2RHSBAxoPrh1WlGBe8rOaX4HSWnFD8rlxddMcXyIMuX8mzYHbHk",
-	"hBkxjENOZR9Mtb6jj0cfCK8P2k5fU1y/uKvK1z3eD+ivGBVbpaFeLGObxn0VhoD6XokXx/Z4WqVY7K9j",
-	"pisDfVfcG1+zT9G9WtbFOVpGxED9ti+92YSJyBZy76Rj8pRchlKxMx6GEmDb/jLjQaDFZkTjO/MTF66M",
-	"7zbHgt2uQ929rM7UtHPSiG0XhlzEjvymDLe13VBAawZlejNQGKG5BL+y1n3my4n0ZwHr+Pjlv5qY55/x",
-	"R/PJ9Hiorm2vsIUvbkKFTyMZzvMzhif0Uyt2themyjIV2Tw7m2MHbShga0k4E1q7N1B9QwhakIBPeLQR",
-	"Ut+Ei+wQVhFENh1Q323WdS2nF2f2ynv6gGI+vQ5eEXyr8dUZBEMeGcCTO6oegC7+IBnnlNSY1vf20eW/",
-	"eTuWwnrBHI//RnCHWdGJjeI2oQHkKDEN5Kb6TKeLXtiYUJL3LNLe4nFIn54sO0khIy5sRhxKMIucZTNZ",
-	"r2+aoj6sYJ7f3HcSc+0tPCf2nifLfUoG/aC8p/Q8nmzht813sve9AxUzJww0CyI+pWEEOYZae7+86F6T",
-	"lExD5fTBjWQXZG4MYVxaSKdy3RS6cqrohwcFRpmRNRZ5K2ZCAy4oHM9luZKWfOuwlHMk4XZi6D+JEFsW",
-	"HfHKQP3cQqevMQ2Zphbrozcmh/EzA/teMGJWO6dq6x1TjyIE7sv/gf7yWfFZao8WbaNMQge+iOwgxZZT",
-	"yeU5gNUnWiXwJUMMfUg8MeUGxJcLmGjemEaVsTR5gHnA1ZUPaRTryofPrrPfyJfmV0LrBQPq3eRAz3wz",
-	"cozkT4+x3XnbnL+LCNFxOmZeATY0NpqNe9sh1/H09Sfpb0yqhSnSgEQiKQKDaTemCt9DODa3zTGCsVn5",
-	"e2vXLw/GXGGmDP4kRWjKMWBGYmNOOPH85gsPsoQS7vtMEWpb2K3oXPfdGEnxPhTZPhkBsThnLLrFXmcQ",
-	"4Ehtv6m1H0kuRmD6gFjJ2X34Pn9TwtT5y4FIN5zWvJArIgPfVrBmacM2aNO2R+woyn/nV9f8H4V7J/uW",
-	"1cDjFXOWz8/a4/4Eulya2WyjzOXI6JVSeWcwN393/HKejH6wUO4y4cc+uWLHPZ1G3pgW90SHjuhxoNpc",
-	"jk1IT4hdHYtilupOCB4GEIvQ8fK0dXl9+qb1ZzkcLtXv5pX84HvyRPerUE7I67bRhOksGu+aqx9nPLlg",
-	"hffzZybN3jdynNrm8IWRAfN73rnRu31WBD/XSuJPEsJP1YUsQ5PtcIx1RuxTRHikWDAEz9B1++frdNNm",
-	"dD/2hHE7msgwYLiZ52Dwa6jPxJ3ZBJirPgCamPToyU7KG0p+/+3vJI1iUV4onUxjMJS6nfPXUNcam5ul",
-	"z73SLAx6peNeaRxFU3W8C8Ks6rPb6qfZr1xMuKh6cpK0aaUDr1f6kippT7CZsFQe4pcfXbcOW/nYeBBF",
-	"siublGK27QQ2jZsgNeJECmYwZEIWzUKhTMUANteJ67zX0XXKYN+ypP4+QAgWg6CoLZ2eYVzESHZwn8u2",
-	"wjHpIkN2oNKsXH1Yjc4m8Ab5Zy3UjFubzzlHbRgyNQ7mJJQRjZgP/Id7jNywORQnDE3P8yxJ8WxZU9N1",
-	"axtlkCvmhSzKHcp+k4zZJ2oTmpK80ayJsjfY9w78Q3Y0dGltUPcafpPtDffdg9ph/ahBm4M9b98/YIfD",
-	"o5zfWWOYq33gnDchj27q0ly/YPpZ6fmu3plvrjqkiGILvaGbXSgbEuycQTyw+yap4Ud4z9xw4GLzms3Q",
-	"IEy7WBlmmpgtVo0utVxakwGX1w8nfzz6dKwayQlaZ6aBUNxkDfImBiy3+VA6qmruKzml1ulp+xKRUa/a",
-	"P7RP9Z+5yzgbpNDkH5zjHasMyXL67PbfzCctjIqDRPEtjfpGXGC5hPEtJ29ZroW1CUpYshQWKGyz8IC5",
-	"yYYH8o5zPiZXTtOi3PMdjwuUpifp1p0awzfnMQmFbsNj4ruezM+fHviDPP3ZuTzhBmzr7V84Uct6w8uz",
-	"zvkxYbcsnGOt/WKiEjA+X1bJy/ZP7bcXl4Cx4JOfOu337atjBMSi07hXJcgV1RM7KDEVmUBZSZmYQLCB",
-	"esAsoBMC74dbk8dDR9FASYB1sN7PChRH9wTeSHY6Z9gRLi4ccEwqNdZHkAkVdATFObFbNU7WghpNVPRt",
-	"0p5pjhIPAlL09AxzWTaWyeUmKhTgjF0vvr+wyjjmpZux4IdIiBzwr2yGGqvoS4kBNs3KaGjMt6VYqd1X",
-	"rLRNekk3mvlc5qp+GwkK3LhVcsLIBysuYgERb+06WYGv+OYswpDkFqwB73gy3mwH/CC+nMzhiRZ8W36c",
-	"IcCU5t0+b714C7riy04X/yxmPHh7YQLexYRHpG8qePtQxJOAcw+kPy8DjFXAp+hbQ/8oasbLFqJ5zvJr",
-	"onDGTJ2wSvFXxzi4TdXwQmf3lW2VFvLUFsGCTBraoq9oRzPQH7oX52iXr3YeXMvRKGDG/CnW45I55yEn",
-	"PoqRmbUv7RtzOYpNMlzsnnNPLOCQCXZ3PwzgQqRdC7ELdStplF0yZtS0FtkWX7dwLb79WYexbXHM3xXU",
-	"m2a6g+W2Jc4KWeMLvHf/4Z9YyIfzTc2Xb5FuW+BjhlfnbbgJ/OQHCkyF1DNlcw31ZVhENZjxwAfsssR5",
-	"afBHyJiFrHxCAhqOWAhN6dkdkuiKWhnIQ3HdTACklqe9/MR9JgvZGAAbnhB/ZlDjuCAKa4SWWa+9qADZ",
-	"PoF2/2fH8XeSpcqjofdsMJby5nHcK0XisBXjZJA7fJ9pbcUjRRSLIi5GigxmkSY4yAIQEiyu/PAru7W4",
-	"BhtpU2aK7VsmcpswbZwEjGZbvnXw5qx1Wum+adX39hECcEh+rvw8+3VS6fKRoNEsZMcE3b8pt2/sfU6l",
-	"PZiF7wkZWod1OtSDNiOhymAMmJgO8zWj1Ou5hEmA5tyj9PzLS2x4r1mGLf7iDLM5Li+617kw2LnV/tjz",
-	"79agRVgyihd8myJ/s9mncMNK7SXO2MqkB+eS2abUpVKLtME9mmXkH1nz6hUT/OZy3jKKLSR95uAVyHuY",
-	"KaExX4ASvNlAXzhgBmTCGgI2iKYwQzgL7+mnvkHYdAuQU01apWXRQpNvDLx5FZsJIeA2Z8KvAthL0sIg",
-	"9Sj7jXFP5JokWdrI5Ru409roMCcIin4Dpg8xwJ8KSUI2ZTRSGxePLjK8pIT0aNv60XgOb/lX6ju/zYzW",
-	"WsTriXFVc6nlplKmVNj+oiI615w3GrO5ZnPGqEqXCtWcbeyle7IYFAvdlDjKpuXmGKNhuhcV8lVwLaZD",
-	"1dr0kYKlI6LLQ96evRWxsHdbSpMTMo6iKZEh/LvgcrMpBimn2+6n2a+TXcNYlvPclhSwlBUBT/vX493d",
-	"X/5Lr6c+/OlfcgWZYt4s5NG8q+cdezljeZ9T2J5SElIQvcreQXYUQ528ddkhqXvLTtIFFI1G1RM/V1rT",
-	"aeWaT5iK6GRKdt4J/olMeBBwozaXYYvxunMA6iAxwgJueR9SfPvk1xkL5z0xpSGdMG0HyNDR6ghaweiS",
-	"JmOqiACmpL/Dx/7I5taMBTWD63niF9ZjeFzCS5OFSU7xlMcZ7xP5wx1Q8wBaz7yyu/XD++uSswRFMpEG",
-	"mSgpIkxy8fXDMA0pkCMONjzQJpAyPD0Zgt5qRDjc/PWds/z38knqrSfJyj1T8UJDHuSAJR4I9HlvOEQw",
-	"tv+i9yoXDhAHZfLCYEtN9o8TOyBixMCq3Sy4Ltkr62tY2iE5VZuv0IWBp85fJ1gkOVVbbA860DYfwHW6",
-	"J1Xe6+HVZCcTzpGh1j0q5mN5g4FpNsDFUBbUilRMSGdAvRvCBKJ7TOSAB3AK1bGN+dg8XicBTVepLxHB",
-	"MeoJ1HC4GJGdN9fXlzEeSgIEiaMYMGjYR9VceHTKq3M6CcoYBsqiNzqEQjVITwCqqZNuBICaNkavMrn5",
-	"YxnZH6s90RNtAEGCCtiQqakUijlEzTyPKaUXlYWh5idcQQdmoxP0RP9zD5wbPc2BXadnIgqQMub2Sk4P",
-	"5HmvdPz7b393ela7g5/Nw3sl6KEuFTN10oT9OqMB8jZYIHxktSfaegyKeDQM56SPX/dJr1TrlRzS1y/q",
-	"Y4nhDuATBFxBy2iQ/DgBRaQgTddFrkrBUGXCY4T2hM9wUoghoZcK/Rd9M+h+lbyAEhtik8RRsoX0DnFd",
-	"YB21kmWy4emIqWMcF/kzgYUCr0mvdPzL77/9/YPTA8y9XukYFo7/DVfR6WXB93ql43P7HQDw9UrHZ1/6",
-	"Tk/09e39BShCh/T1o/qk7hLIhkXYFJivgaKpuS6M1TI0rtV4G2AEeFx9tYk0moikETbYGEBbxzt9evPx",
-	"99/+3i+fkP5neNIX/aiewAM6napd8/Xu77/9PfuABGQdBtLKEaTHpL8gc8iftem9k5LAJgrrkLP29ZuL",
-	"l+RPpFfq9USvRP5ELlvXb9Jf9MRp6/zivHPaevvxL+/aV/+euXpREC//BsI3870eTPdNq6IHAnGHcrms",
-	"twXerOfKlEenLMZLJVMajR2yOIyE0YfMAgKhqqAkgK/esLkiO6/lM9UTszCo/kSDGVPVNlxadpbGvqRD",
-	"oMpgNEazD63pFJVPzc/MnmVkX8yXPBoEScKd2X0WKAa6RZWcoZ+dCrJHJlzMEAV6mMoS7gkvkN6Ng7Ah",
-	"IQPcMaHX0yEjFinSdGuoegTcYwJze40sa02pN2aVOnT4AMU11hPv7u6qFH6uynC0a+5Vu287p+3zbhvu",
-	"SeCNSj/Pfp281qYi6SKptS47qRKo41Kt6uIdcsoEnfLScalRdasN9E6PQTmMaVt/GLFNQuGOrRuHNFKj",
-	"BWbTB6qkf8PmdzLU2gWNvDFTBGoUTWgf2lP0hEcVq3ChmFBcM/FgXiUtMSehDBikFUBGAY9wLWMpBGm3",
-	"mi+1EKM21hBVofGXXLKLIUBn7XVd/reNrvsRJ1r68gH6YIOkgdWsu+5CoJVOp4ERcrt/VegoTucug9Mc",
-	"EJ6sJRrf/AvcDQmcJXrzUWuTH70xjTDUbc2u0tGwQZ8/f/7cq/u1jI/quFR36/sVt1mpH1y7R8cN99h1",
-	"/+QeHrvusp4CQEkTMDkjveUldEjWINvU0DGou6c4AptGAsOMjUv0YekbMU01lYNaOvBqTI/zyKWDheRN",
-	"rTXCuuc/qJ59UM2vD/WD9tg+XXoQpEYWP6qRfRR1BzWzdo2lR0F6ZfGjmtlHNVgTR0X3l6dnUjQ1vaT8",
-	"nSv2R1+JCL6ujQnU3SVE3VoWL7eWYINrCxF1kyRD4rgEnAHN4w2KgDMxe1AxF93peoSQqAmI6l+cUhPp",
-	"P+/B8TnZfUFjZBq4pbb+lneCmogl8/GmxvqbXslwwH2fgb9gb5ORdYS2vGkASlrGtgYyTyn/v3zQO6Rm",
-	"kwnVRhCwpuUMJmg9MlKmhlWVPnxxSlOZlxCAjmJQTLXKa4pGBbsDi+1HNu8nyooD/nWr+JikrULlx+Zj",
-	"obrYjzlH34EvAEpYzsI4LwyepE+RQ/QBgIuQfB1AcTeHATsf9ASMVD9E3gkrnm/YXItr0LOh/tLIawgu",
-	"QIsuzWSwj39qQFZa94QdyzPSj49Y3/qDjuOm6hNAl98BN5jJ/bWp9QGNWFiu9sSVDLQGe9bqnDuYypYn",
-	"WXD5W8D2jKbzwiAvbs7L13PUJT66zXHsiOkswnOY+BqNd/TRhVBa8OwN6/6hV6NHgwPW9BvugvypHdUP",
-	"GrXmcFhvUq9xQGl9f7C3t3c4OGo2BtTfG7q1g4Hve4zWasPGwNs72BsMG7VG3a27bG94WCSzDq9rmiHe",
-	"S2bV7yuz9rJM3W/WGsP9fX9wsNeseYOjA+/A8wd1v8mGB/5+zWse0CHzmwcePTgc1veHrLnv0eF+7ZB5",
-	"+wOP1baTc/sLL2fuUcOl+82Dg739mt84OGi6hwf1+rDBqMv8IfXqzWFj6Da8vf2a59Z972h4cOjtHdUH",
-	"7tA9HGwrGw8WBNqhVxse1PZ9f1g/9BrM9ffo4Ki21xw2DlmD7bkHzYZfb9YPPa/J6rVhs7534O/5A+YO",
-	"hrVh091Wnh4uSPkac1m9MTxwBwcHbu3gaN+rHdSa3oHvuv6Rd0Abg8NG43AAc6f1vaPmIaXUbR7Rg6Ff",
-	"B7LaTgYv0dvjStNVktT2MAVUAatWx+7vf2a5iozZiMVlcfrFKS1b6skxX2HeoA2flXzGYylDn4ULYtCJ",
-	"ZaB1gPOQqDuOdg4Vfk+YiHgiA1WhZdN0G8dxp74EyZ5QYRobw4JUSdNtHhMhiZp5Y3DPFhtFXTvpRxcG",
-	"/0T6vYlbPUzBf0SeYTY1E/QsYB+WiL9zdtF0m+vvOJfRKwCO/oZ6O/IDlZyiZcV9K5eDSQPG52ntzb+k",
-	"0RhjwMUsazeC5FeEdHiU1xUZHF3Lu7Q+bgtRE3AbbVZIACVFxxtGognwDqYs4L6+CupS4t5Oxz2B2Hg0",
-	"figHVxoaLcYRa8yCptswASEO9hKUjECoRPNiL5j5zC9bK6Unbtgce9sD6H+VdDFjC510UDPII0KDkFF/",
-	"DkFCjjg8VKDjvNoTLXhxUv3PPYYD08+2fqzNTAZMU04O6UMsh0UGlM9bNmUcuQnU38hueERW+jU46YZc",
-	"lJhm+lonMzn3f3DVLbhqG6hAMxCTcJmwgy11uN3P3P+yGzLbCKxyg/Xsj8Mdne3uXMtUr7LZLTbYkKiE",
-	"accOZDDEvbST7EvQQmPfCbDfnpABxFCydQKWDR/nZnEoMqE+gk1rxjhikYlRLGqVjoVRSHFszTe1ZLBw",
-	"EyAeN2WNV/F2pUrfvwKzyddDvVq9OfSGgz2/wY4ah83mnrd3sN8YNpg/AMv44ODwYHjkugf+wWDgNfdr",
-	"gwGr7Q/qjf2GXz9g+brrozGjHCCCFRZhFhriDya0BRO6AldgwnkyB3EdG+L+FzzeActL03sJ38fR4Crp",
-	"RHBGftTbFTvH0vW2GAHVx3fx9KIfVkniy54w/dqNEmSVGa7UjGHWBo9OcjWppvk1BjIXRIqN/Z84H+v/",
-	"fNRjKmZB8Hinpz2ZRisPzktbpvvHWdnirOCqFbpZnHw/yoVguYXbJA4KWDHuLAWLH9kzAukyBrHbpEKX",
-	"8wj9NYu+CpX/Ear9R3TlFPmJa8du/an8xJCl+Qdz24K5vQZJXMTZ7mNJLDhYZrmmAGK8Wl6GqkCEtWap",
-	"S6ukn/rUj1P9sTAtXfwtBTvpCSoI0zLQ4ul5AaMhVHCTH7WGge9BXutLbOkPvhvNchPnRybSYHjypsoC",
-	"1i583WCpY0ouCcNGKDnBU1J/yvDpo51nw2Nyd+SPc77NOTc4vZvFihbcCklN5SPwg/W+AfQ2J4bC/dwC",
-	"RAZ+TxijJtczAB5VSIVU4BiwWZmJP6B8Umhv9AQUGt3SgPtxxcaPbJ4gnFvOsq1bIE7cfCpFjPmHhz51",
-	"G37zqEaPavWG26RHR4d7R0162PQPDxpH3uDwYHB4cEQbtRodusxrNAd7tHa43zgYDGlK5XpsP6Ue4Sae",
-	"AZs2/Idz4AHOgZyzuIJxpACFC2PLV6aQDQ+zufpYMyXum4T9y/PXiJKsjaemgVG24lkfTS56YqFMRDHh",
-	"VwCJoeIBgIKaAjMxfd6jBOuehozwkZDQS460ElxmhSe5J4YyTKU5Q3gFUBh8MptamAuEi6VRpJUNNMDM",
-	"6BwS8tEYilTuQilG1Z5oWSRl6HhgeUx/EU25T1TEg4CMqfAVkbPIjg1r7lNchXk3kN9VYMGdmj34Gsm3",
-	"Cbp0aX/gDhueyyqHQ5dWmt7eXuWI7jUq9WFtuD888I78urbiYCuxZJ0ew4fdqRidDKhi+02H//Ti4urO",
-	"/fH1SLZardZ59924/W7UarXe6P9rydPWv+t/a/t/bQb6j2q1+pgGhVmq1WmcKUpFNlI/Wn/2rqU8o2Ju",
-	"WIl6nDObp7fjUfHiPY9P5ywaL57OheZ9IM9zpfEZ5QGgUnMxClhlpjLdAB08KuBSa7j2qDi2o6yt0zKp",
-	"IFooI/zaCeFRT9jTBD8vnGN4STy+KmkpFNeA18wFvJZaz+I0ZLdczhQOqtoTqZYWXJG665K7MQO/CLRp",
-	"M5FsHAtEQGlcVOYQ6HBKI81gQnbLaKBieIueuNLcELq8HYPfH0DlppqdmKdhmHfftVAowDfqbgK+CkVH",
-	"2GShcwmfxnIW9sROs36U64p5BXt1mfQ0vX/4FDFucvDuNj4n2cF806DpN3aQtgw67gmhuMsW6+TOIlLl",
-	"E9C9FYzvg5mcAUpi3PO0kjrta3gKqM/FnKTLR5CugMuZKeKk6TLOTJk7tQWXP7y/hu6cPdHPYHIdkxdQ",
-	"6El+/+3v/VxgznJSim3fwAEhTh/OIWQ7NN3aMZmJG6GNCburVm4n7V93AE/UtAFIuhfROXYiKafdsmYI",
-	"NmCYmh5XMbrOAj/Bfrk1lwwpD7Sli1oFjBLR6nFoEIdsuBjB0N/H7ASz7rRaVNtLuPFwFgLvi58HJk39",
-	"iMxExBGV9I4LX94BJevpwtCWM+hgg78K/0l3ri2phtYvNY/Z/DjD2L5xDofZUb02jZqzcnYpgLvEQXq0",
-	"nLhtfDdLGKGIOF3ShmPJFlfr99bq9tN5wZ0G5q7E5j+MB689fsF/6Lz7W6d2zjuqI672vNPOfudm+vNP",
-	"pz8cVdn8B5f93NIXuf/xfm88EH/hw79UvXogBpNXrv/zD8FjKl1m09QsWGnJddEg5+J7t92+Dw6ul0vz",
-	"WexWbWBvhU9SXdFXsXHEqy3OBzZsLMXkLDKj5ahOEteyYah1UaxidglWD2MigSRTXHgpQAYIZaEjpsgM",
-	"Qsewhc9+Wk7w2Cf8MW2gzDqt861Yd3tW7flHyKWHBDfgOZVET1lzamJ0jI0UIIsUYdAjtAqUVnpE8n0a",
-	"jBTepl/0+29/N8qNyXrigkecBsltXJE+YIr3yS7pt/Rf/1arN5p7+33b2Am8DuCD/HjZ6nbfX1y9xMCL",
-	"CSH3RGJ9ZRSk+CX30pC2UnhmSm/hhD2VxnMxVQ9WelKKTXofSk7Jzq50XIK92vyk2nF966TVPC3m8Lpe",
-	"X9Bi7qtz3Hpvzr6mvpFF3P1+NI3vQ2+IMYACQ/KW38ll727IRlxFLCzmdnGhrpXtmtJ90tf/9OOK2owl",
-	"uAMagpaAxmbrgyDtY9lQ3x6kvoOeT5vSDn5e8Nis8QVPkMvAo00juJ64ar/udK/bV8i74LrEy1vGcE7M",
-	"3wRjvkoA/w5TqJ0mNJXCAuyJgEWawenJaqYFDmwTIMrU+wKiLzR/g6V/po5jfLeU1ahi4uwJrTq5x4AF",
-	"xALwSxufGGJ9xQOOpCR3jN7EqaswQeDaDsHjDO1/9Hx7YgefhtA8Zc32j44zng4b98okHMUaQH4oC+nk",
-	"AQwUGVGpeVg/qjVK99OuHmhd2mn8YWD+QxqYCYwLYZ8Q0ymPP2XO4L0FxAa8/lSKYcC978ktaE9Aws/z",
-	"lmiNkpx16q/QlLUamuFjtuAqNj6Xuf1CSMNy+z7QZ59E0kE5MlO2xwNYj7NplXSEihg1Td1MYMPKnth5",
-	"aADL9KvXRh1zJA25anfb14mqDdpxzPxj4ZNERWbTE7JnFGxqMpKSwAfh0bbCqSfS0okUCKeUSW/N6sVw",
-	"TtJuAWNBgEUXp2tXjWzK7J8WdEYUEStlYnledlL7oaePhsaSgNJCrCcE46jbmxsEWE+xiDIZIijnqCIj",
-	"fstE/E4khnJWHHJlJGJPLLyRLEjEXAmn2KMEZ1IiSjTuMMYOUiphsXWvNjhg7vCIHvrN4X5jsMdq9MA7",
-	"8t1hnTUH+9sItNSo/5GjONcLVGgQo0+Ak8deMv6fPWrTZZHJpIgnaw6CYUWpMI4mbtiW1cx6gaet0PS1",
-	"Mq4yva01U5mYyPF+BViLUdOlZazp0HEtDh1XyYUIMLNiIlXUEyHztKEPN2v2nBx0cGka3mpzNtZwTFCc",
-	"K6Rvdf7+ccIE5HA5BI0i7yT9Vmx1lqcG9wSJOaQBujuqmtelOf+6l6ZFJNlZtIMsKzqxb0yxPTmLUuo4",
-	"DqLuunCbkLAhSXQ7lQkTO2ow3E3uxlI/eiGsCVPpvnvxsXV6evHu/LpwHinvrXLSHUuMmaafnX810twt",
-	"NHpJBKl62Ab0RD9OVrFLmHRs7yOs5yZNz5fzdE56YsKV0oZo7AtDrHFbbeQmEiT1zrKTAlyMs46M1H9I",
-	"kkF+bgEpTC3INLh/kI2W7oGvTTUo29g+R2hlhND2gi/Z87tNMWFOJ/9/VHlnlRrD+ndkiHjSCxooGu8L",
-	"YW+HKB4wEQVzzRHK/2xmjsl+sDILWJHZ7TUycwHDfKMwACCiG9MGsvptAUSS/gBf//D+2klSpdLWR/LW",
-	"kEHX9Aqf6I0dsShJVz5JXhADWysYRQRQzHHqs0GpSw/nmUrQY43wsBUIyGeE5kVkLAMfiyv6M+gX1re+",
-	"LX0tGF3hM2UbhtkUTwvNt/DCGzZfTMrAlXpQRka8wElEEevfCFTE2VjlvZMznjpW8ZJN5GMGK/R6xYpI",
-	"Rc+mooUudBpKRS4gc5wG3GObc7F4qN/an6bJbTnhfdl3tldx95Z9Z/f1dN38x/vabUe4WTcXrmLHX1rD",
-	"x5IV8Sr/kVvxaPIhaWSxGCTRe5grDhLGXCwTOkrNmM2FjxtD7FBV1KwCmF05jgz78bBS0qQnjCsrzsYA",
-	"mNSY2vtZY8CwKY8K01VT39E5I4oppcWf1Qt6IuX/kYFvBmseWyUXAaLCWR9SUhuTcLS5udzy5xicXsXZ",
-	"uZZdx66alIBIskVgfDEYR4p1Q91zhu0LSbSxwELj4y3ioVe4Xx1s3rE1hHYLqmqw58dXgb3e1NN/X241",
-	"HXR/OHq6EGwrcwb+qNZZzlyJW+8s5q0AF1lkIpZFJAktMbMo5l5DHrDd2TSQdJWXPpKh8WFPZkHEAcTe",
-	"WLv6Af2MKqu5iaH7uAk7+K+hnQZY4SoKGQSJIwPwMQjkgECfE3jUmKqx1oEBN+0u5FGkmaRRQPVrsS00",
-	"F2TCJjKcl08IzkEb6Pga26netE/xY0/CzkBb7XPNKcr4yjjrH+OwC723wKXR1yMyPoVZGPTB23BKg4CF",
-	"CkqZrL6704d2RX3HND9JdRKKOwwZHlg2nRMMj9vpx4lKfacnVrW/wcnJO5EUU5tnxkWJzxRiVVuead8t",
-	"hXGU4AZdz6cMmLESfDi03UaScidcy533b1rX71+Ts85ZG6+EzkVUEWxfMY6iafUli5hnO2Hr55YdYzJE",
-	"NG71k4ifEyjrwgmYmyr6Li3XAKq6J+KGLFWbTMBtsCiMnimE9dY/GA+omBOfh8yLpGmvNJ0y34n7o9T3",
-	"9noiFSnZMbQbZ/kDWdtWWmVYJ72aYBboV4NXSK/qx7PWzx9f/Pt1u0t2bCeWmts83DvYd11cM4fUXJec",
-	"8RflE0Jt014YMDqsao2eQG8dUh7XxtA0yi8u14vwigfsEURUkbUQn+vdoQwnFSuCElaf7Z2nZ1LUqi9g",
-	"J+ldglXG7RswT06YMruZaV08gB48a7uSwnuX2wh+G6MidWZKx1jktvvXKRuVnJJmD4BmUvearOYfDBp0",
-	"z9tnh0OX1gZ1r+E32d5w3z2oHdaPGrQ52PP2/QN2ODyi7qDm1f0Gaw736H4StoenV/861Q/HZgfNw3qt",
-	"sdgsRa9H1We31U+zX7mYcAHt9WLG/uDxPKI+oAm4I4ZyLeAgsms4KztQ/h3GvHsaMsXEQ5xV36ey0Kxt",
-	"8IpLOteM4FrKt5qdPJaSYdrr/fLhi7MGS0C/3TQlSykUeCSzCsVnfR6+rMwuN9tsmGXsjcqIAiuUaGTE",
-	"O9lJn1rpRSyqoC4BXLwnLDsdYMj7jgKgtfDLVXI5GwTcQ9b07uqtkU0YJcwoLWAsxcsHeewD1hMe9caI",
-	"OAY37vRPoYWRHnAog2Myhec7ZEI/VeiI/blR22vsu67rED6ZzCJtrvTLNi7VvqYjEGf9Xqk3c92Gp1cM",
-	"/mK9Uh/iIP3OsHIuBauc0cgb97WkA0kRAbJT/3m/jLKk4TaToBAZSH8OEZwLgRoXCQGndqd/pf89xhX/",
-	"s1upufVG3yF9/Fxz681K8rGyV6vb59fdfeONJKRv9wcepsdpHo/9KyIaRuC5QsuOCd+Ku30TWcncbwZD",
-	"nu/iGkCzNFgDrWAR0op7bGndVul1pwG+UJEY+MGmX4D/DPRC5B111y1jLMu+9CVXU6k4wsroxeci4IKl",
-	"Uj8SlQKzCYzFjMqQoUE0vBXTIzT60dWrU7Jf399PhB20/w61JlFpdU87HXioQpUPVwJFYqx8YK8wwOiN",
-	"Cqob7qUC6JveaOm0AbTnS6NwQQLYBte/mEcMNnKTiztDTcxAy5uYy893n2cVkE1UhSLusO2TcgVTQlta",
-	"czHNXvXzsH4USTqnmXQruKNzZU4WaD1ZVSUtQG1Dbbg2p3P1F6eUYTvLb+tvwofi/pk01f04/Y7lA5Pz",
-	"Jjw9J8TS/J97pd9/+3uvlHzz/M/vrl9VDp89g5rN+JThQXqm4FBsOhbbEnhxGC/gCFosGEtVzxRywpWr",
-	"HRMCF9F+E1tG84neATdeeS4iNmIoNzXXzlmHXBa++s2pjsa90i9u5YhWhh8+7ze/9Er5HY1/rth1wB6J",
-	"OUY69iy0fsEUJ+SCBPKOhRWPKkbG7BPZSTXj1KMuZzchNbr02PJGpsdWd/e/68O7IAnNAv1xkP95D3JG",
-	"C8lZEBTreKpB9uOxruA3AbVf5Ogtmx57fIU+Xh/+VMF/dvGffAbwB+/J5T0NNLVyUiPAy/RMa/XTOdnJ",
-	"6NJlyA/EqsYTImRMYSle8C1O55Pt6Zf7ms9b27X79/G6NGv7RUk1kIoMbDzP2EixdrIDDhPU0Mtpn0Vt",
-	"iyQcbTKvc1hsNJxF6tqIAT1/MH/p9Z6v4CpfvqNwqzE9jH+BDOZgkoNfbcnXgEuZf+7NIpPXbRNNTTkk",
-	"yJ2cBT5Rem929KI6RC+JQ/RBdECIlZ3Yloa4BFrTi6b4nQxvFKGYEvK6fZ1nsL1h93Tafk2LbRMjLN+n",
-	"+0zZpS3imH9oT0+pPXX53zKqrZa82L/+q2hO6ATP7ZKd67n7bkXhP7h680+q1eTIBarGGG+N2WGqmJbs",
-	"GJ7mWK6Oiddv2q2XsSliww45W3IukR7GVKH5Aq+zDy2nMQQXwDHjxEOWDKJ8QkIWhXOTinil/6604G/b",
-	"+z+7rakr8mrsMHM8kuSO8ih3+5Ij/iWR7fnNoFhoEyPT01sh2lsL8iORsFrCI4vfJJywG41nk4GAtPEV",
-	"gQUER1QeDbCebQjwoYr7jPTv+v/jv/fH/SRPiqop8yICYhsCsDbLgAmI2frHMd5iT8RYwPg01A8+YQO2",
-	"ChNadwWOF/d+5n9j5SrpylnoMXVMfrhsv3bI5flrh7zuvCI76FUeamosYzT4PRtcYoQinqt+/OX568RR",
-	"rOBx9mutf+hnQaoVhipIFFKhplQf/zJWQuo3E8D6uOOKVUmbemMYHiaP+wyhkfUQ9CJABASC8AmYIaRt",
-	"6O1P5QhADAdCGh29QsrGuaMxFRgtv37z7uzFeavzFkLml52f22+7ZOeO+9GY/I//TsaMj8aRQ2wQveni",
-	"f2VTqzHEanXYrqbr2npEiPQzT/qQhhAPx+cTJhSXIu5birSAdFclSIgG8jFu6NQTwNahuAgu10dC2bjF",
-	"HkwPY0ewPhAGggZeD4sEnfTEyiiQ8TXc4adP5ueYcSZahNkh5mtixHKTjDRIxY1suGhFfOE6PmMPUluz",
-	"x/I97LeRnnBkBJnyTywAPsb1JRD+SMLfdxkmZcjDhOPTKkujrlUW+glVlppbb6Y0mFqeBrM4tjcMsXu3",
-	"GNz4Kw7ucYMoqRyFrd2xMW7vowRPYn72BArJf8YIwprjf0+9CR2Nn2tO88un5M9ibeqfw7v2fax1c5sM",
-	"JVjEAfUvLWuAQ5pSuTJKrta15BAdVXo2tzSYpd1tmc7WkNdpWHDid7P5gzaZTnOzhd7OySvvjknu9Vkn",
-	"3BenFKFf6RLYbXYKiSqnJ6DlbKFCsXpKeR7E+MG1uuu6n45c1zU8/yThVKjzGO0omGM3OdRz5DCemFVZ",
-	"zP2Lc3w8V2OrwHDp3/UdopVaOYtAL61VqyBroCQ80ByKYUZtAoaQWVjMwIXhoyWi1YP7eXv3NsmuUrPp",
-	"VIYR88+Yzyk4Er4fP2QrpXljFTqu1eqkJz7ZjSub+UTPbgO4rCS912ZuY94u5BHbeg1Q2hXUagy5wGI6",
-	"WwbHY4AOHvXQbAnkSJNGlbQEFj9ozS8u1LO10if6HajvgIaIQ9bGEvZfA1AMaB2Tpyl24OrOJEHZfEBS",
-	"qrPJ5dd8wlREJ9MNrz/X1syahNc1gQjBvRuj7rUCbNIbF3HpPz667hZxhHixcO2+dc+l+PVrO6kZgjRt",
-	"+L77NMstS48fH03U+VySU5X6RKfTrm03nFO3gQcNEL6XcJT4pILgkKv4yi6c2PXcJT7BiuzMpoqFUZnM",
-	"pvqI11zXvlwZTwCP2IRgS+OAM59IEfswwH0QMmTYWkfu64tV37Emtgx9cEuJ6JicXrVb1+2XDsGGgS8N",
-	"JIIiARtGoIXcMDbVt/GwJ0Bkl/VI21dXF1cxjInhbjvghTMYZFhB3fFNWl50xz12nErNSwZfhu4rWuVE",
-	"BhrXCk+A1YHbAo5FqnE+IvKhW9f6GjbgfOoF7MU/IP/75XMut1v+tg5vSbgQEMfW3BCs5A7eWtOa24QL",
-	"+zFWlmkY0vk3S/VHBgjvR28nWHRmer98TumTiDINHgDTKPNlgbAousscm5y76umem6Xjx+ystbAJQMqr",
-	"xMOFAAywWRAB2oheie9dPDxhUv1jSAnLpBFBYmB4zYbSQjEaopzIdZQbh+YOwt8wn0xoeKOgXYYsYwlc",
-	"KjBRJa84RBCS3mB2bFjlZpgzgLYZxQmy6SkXivRv2BzQ38jO6ZgLptDR/JZGWoSwTxGhAb9hDvGoYhUu",
-	"FBOKR/yWldO1eGCl8NA4V4kRLNowOyF99ikKKRYVgxqMzQLHLGT5WDh6bRI2/rU5eGfyI67AleVbG9x0",
-	"STdLq+7yv7GvU34c3/zL5xK9pREN30HtUclZqR2nIQ4+6JXVzMq1VUx1V1v9EQ3aAZvouSCL19/oGauv",
-	"xOSQ3vUb1pnYmCCaoFoNmDK6A1OobNyf7X39OqLvBaNOH7B4ETNcq4BffUb6+YKsKmBRTnYBtmRXaYTK",
-	"KulEKsEfSLAp43afFrxUTpkg79mgK70bZrBXaE/0b7h3w/w+huHITsiokoIY5LOPL9tv29ftl8iJaMiI",
-	"F0jFfCheDRi9NZVDo1DOporsUPwL7HEoz0WoAiWDW+g9qAdraNvAJVgtGoBhFPchTspVJMN5lbyVoxGE",
-	"bgS2Q+sJL8baFuzOMX2PV6Ay45L9Z7HVv5L5uxZKC1fpj+bCj63I4LqmPF35+otTHMyfhhJituCKmyf1",
-	"8MMERxaL66t5Ac1HovuvIVzTAnXDYl468EqOtUyyoCAH1+7RAigIqESl489f8qV1Xhv/nKfk+rweXTqv",
-	"hXVFKvjjfK6q3l1uFEoMFptZvkUxvO2Z6EzeATWs7vJ/agpqEfIyCGAEWhs3ozhJ3NE2RpQ+ygii0XQb",
-	"SbpKudoTrwr9SATcSBkbIMS+4lm3zpgJdB4V9+9/THZxT7fzvdmCPe4lDyij1NXbMKa8lHf+tz+huEDf",
-	"rd/aignMlwPSwz7sf3CMTTkG7jCRgmXP6zbK+y7ibRV6Hd6b1rwLsnsBfzjVRBifuyzbAYg6oQ5861e3",
-	"4hfY31fA+8LVM8fq8cUsPH9tDAiK6r/zk/MVD8JLmQ3Owq6sOgVai91FC3B1P0XwnOGFjrbfANgAPAop",
-	"H5l1NcB14FNDPILEd6bIHQsC/S+40HoiYp+icpW8tIamNUe1vRpLTIN33efCC2Y+iy/+s6a2fp5QhB5m",
-	"b7mKXuPcvlvb8bGdaeuvM/68nFTHVqAkCbiKErs/9g4g7kP8fSvqE8WiclGa4eJO5WcdDmmgWBwkGUgZ",
-	"MCpKX766R7DYDmlkLIjUdG0ujiHt0jH+BWaFZneTAQtPQf86bsSrADiccJ0m0DuxZI88tY8Rjgkckc3d",
-	"i0gR/wQ89kHuA817UjGHkWVDa0IgKX68+9nQ2mq/oiFRbS2g/842IZpOAccPYgroz4uOCRKq8SCSPtxR",
-	"ZbdMRH2HCAmhZ48KMoW2FpEkPALnxUSGzMGqRnTwgQdQmyvUh4Ry23xHT8B0/cR8bvOO+Cj1e+KODcZS",
-	"3oBLmlVJ022mutUblUpIombe2M4pNIh7CWMyBQ0x0p1izH+m4qD7Th/dnyR3aeOz2y/btxkQQgPt1xNx",
-	"s4UxCxmhQRADKjpkwDw6U8w6TH0UV95YKibIYE4Y9cYxSjrk35mn94TSq4aBJ3O3IhMGGIr6YgAEj4EP",
-	"b9gcmwjq3VWW2MqFAs8Sw2vDcv7wl+arifHKx+T0h7H12O5Ts7LAPawIzPWfLhBpwW49U4SDMRVL+YwA",
-	"Bh1kqq2bWPhaSb0qAXoVJaHFpLWRJQZtwyArVWYpWCWSFeiMYsMmAxbdMSbQjdSymKyKhS8wKck0DUMk",
-	"UC5FVtXuiR39GiYAKrav2K/9skNCditvIPEJCgFA77IteTDGYg5WuUps1DhuKoBdyg3ULA+CmKGfQLEh",
-	"DzERyWKhBvpFI36LVgY+XesFVahwAiYOMyOmkBSmtlI/P7NL+T1r6MvZJJCsbCStJ8UtCxVMLkuhsaKX",
-	"ryTDUj2cPp1c6ouDcrlDqq8Y0otHGdJ/qhQBb0wtNGq3c/76bbvklLBM5EyNNMGi8h/fUhqzIJBFEY3D",
-	"ZZhz5vMobUYMQznJ2gJOievPptZgokZmPNftn69hQ+CUxzaTYr8ay2A55+pJTQpzoDe3Jyxz/MOiWC1R",
-	"zxaFSHSHAOmbmhV2oXc/TzRRf9lFmsJCoDUy2NyLUpik9G2IVowldFPoT9QIlGptHAgfa9Ep8ZnHJzQg",
-	"3EeVnirS12Tez3ImQ/k5khyGe2+mZNYNRblTkHp8BUuhUim8eWaUYiJCi8gnY3mHplXgo8lQJS9kNAaW",
-	"q8gOlOD3BNpbjlkJ1DvNG8rWCDOfq+aI9wnYY05iaY3lHaS3mQtMh9jl+xbsKpgTpJPEk7Llw1ZnsFXh",
-	"Cfx9T8yE6T65xjKzry+S7rikZvX/0YyRNaJlW3HyJJLEHKIiQfLoImGdVWZeF2u0f9hkjyxB8ESiPyc+",
-	"lptIjvh0VwI5WhUik8TnPrmDZj0y5f7qnBF9NhYjB1fMk6HP/GODWOLRIIgZb8qT1BPAuCzetZIThlDZ",
-	"O5axIck4hsOiWT9DC8pwRVMX5JjSEuShaAaVnaR5uklfFj6aSPAE/Qli+xSMMtOfA0djFO0pk1PACdHn",
-	"g/XEDhUEHL7WxYB8GIanCXwiby1nRgFBAYAKv/ur1DNHgkbU7T6+2eAtQI1vRMMRAy4TA/lAEjKW/lbx",
-	"olsWDgz4Gsog6x5bEB59pycWHHV9x7rucIhVGDR8bXP2cLHS3+B6wtPMsldx2ftVfVEk0z33bId2vBdU",
-	"C7Jz3T5vnV+bXttIdzI0uRVaHeiJnYvLrvldi6QbNic7rcvLj9321U/tq7ItEzVNTcxj33XbV+WVhuiF",
-	"/fqtJvF/mnjRV0++9gxzyBJcySkZctCSqm4/xpJKE8FKobgQqGGRgdbJE715IjJH3GmpeaAZoj5YnZQI",
-	"TY6aVsPb3W7rdfvpDa00wW5ubQVyRJiIQv6HwbVOXF6nxVfMNfQKbig20ThbH1bvnKVy9tMS0vSWuDOp",
-	"JxBWgHyTJBkcc8OFvKv2xHIgPq5tIXFpS2EsnthQvHENxmUy4B0sjMXj1RtE4jEH5Y9Q/Lah+MXtsKF4",
-	"/H7TQDxe/X2F4RcKczbNDo5nbk2gnBxhCbiW1sbJyQT+LiLveCQ2Z95Gp/mDc28XfLfLtiHbtm6UQs7d",
-	"BmPF2hVpR5EM/BTzVtCPWpEJVdqcJV3GjBXy3tyrVfKxvANDhN8yLZUT4BZqGmDnN1LWc3xvR/pP5F0p",
-	"St85zCkjENBn1XIBcKvB7ltdVDHIl15wpJU+oC7YAJIMNQWUnj9//vxo2KBF5Qc5b882OzNTgvTnT7Nf",
-	"J5bKFnCIHsZUDD1o0ljnbIl9hTtCRhDrGzHo3BTntNrOg275D3azqaJ4lxzI/Fh3gfN5xBW0daTQ3ct6",
-	"acHdnGFjSMKmUSbkuhKPhsA2omRTnyngG1yMeqKPJNwnXJDhLAhs60qsMobcFEhwMdknTJBQRpq+STQO",
-	"5Ww0Nv4SQ1plx3AzxOyZ38HNLFAMYHuWiSdFaE33iAzYXAofZoh1iUJCHCNGhFRg4+tV0Nej9+P585fI",
-	"HufV58/JK2k0YVgMqK4iajbQCzrQw55PsSrD4L0qJv4Xe+/W3EiS3Yd/lfwj/hFNzBZBgHeCMSGhSc4M",
-	"Z4cXk+yZsbbGU4mqBFFmIQtbWSAb29ER41A4QnbY4RdZ0pslhzT2k+TwTS9y+LtMaFa738KR52RmZQFV",
-	"QJHNW3fjZXcarEtWXn7n9jvnBMIhaaxuQkwwJCSHeNC8Gv0loyRS7pKJll/S+GuTSazCAL6ute5y741b",
-	"CwO31tZ12hSsj0kY6JJsjotABFfZQAR/ApoQ/IlefQ+VuB03wzvryWef7ZG1tbUd67ESH91a+81PP/z4",
-	"9q3UxT35i3G3KC8syBz7vQ6ZwD+7TlMD3c1Y1xXcQfIrFbUCq847RDEb32LbMHQaqTHDsyYYYLu5R9Ag",
-	"YEH7V6ii/fTDj98p91j+x9yzFYmtoeIU8Dy8VLR/RR3S1Zf3kpDxoAGv2CX6IvVH7bOyR5r3YwWw+77A",
-	"yn9t4n27/O3o14PlA6DLYf0B3IOq+L6+QO9WdY21CZysK2/M1RHCcsnW7UbUemTpFQ9fk0EYRaEqnmzF",
-	"Y9KUDYYp9AlENUEVzNXPMYhFPiV99nrpi6POnioTvoSo4JDJV5JfELfWcGvkF1gdue45WI+mywBO4Jtf",
-	"U19315UbqAG97nwmP1L+RzwYjnSqsyGtOUT+ThMsVunHXKRUols4YLpOT28k5F16KAJIh1iPd4MMQg4P",
-	"jSNclU42rSAzGRRUAN/26uvXcHpDeZ+uOU1OdEqWAkA56yELVGGhDXyv43JMw6Fdaeu2mkQ4pCVf7uAY",
-	"HLLWlP8Pu2WV9OFgcE1OTOLhUCp6+5k2N6BjIhH6mrlclTLEqkOUBw5JaMKisWN9qVSb2iRgwQihBrpJ",
-	"TG2sIoVwz9YsP8zCZu+g0FXVxm6pauGkP3Jln8dUfDe6Tbblt4JtutpbZ5vdHX8taNGtXpOtdtf9zWCb",
-	"tnprbKO75e8ETbrK1nub3W2/Fayxja0HUpjvXV+epytzdkOMumDKr+MUab1qUW7unpVqPFmE6pm/pfG+",
-	"8iasXpBD3bRLLDMc6ZAg9oyskKa5AfmZ5Agd/SopavF+oPRTUrS1dyUU5DLmi2TYhypvMft4VWBnZzbn",
-	"BD97rZDLFQZ3rEleVHO+Sh6/KrYF6fO7JB6EaQod2uFXKGMDbU+YVNNYg3ho/p4DuLcJhDV0Uj7W8dK2",
-	"NdE6tLIBOVkCc1r+Zx1BYdpCl6IkLzh2XR5PqKbaX1gFYXaJNKvhKooPshyTOF59p37/q7OvyusIfBz6",
-	"I0Q8bqsmPE0dgYo6ilKyMsHzYeHl+6e/qJoEt9BfRml/JYovQz6jQi6NIhZIkzBzC3apf0VUV8BLbjeU",
-	"x793hsNzhVSYxgE9ZygJ2HXos7q0fi9Z6nLKyeERljYA/0jMIeYkVV0MOoGDT/Gk8uVpIc2cjBmgl/an",
-	"YNv9LE1E1cEB3yW+JRSEki+/uYDXeR21p+CQtMlLRhOWeNKoV3Qe5IIB3PbixOXeyo1YCQd/AA/71Nsl",
-	"CZPwllUW99jrYZgw0Uk9GPyIX/H4hutkPOJTLkcvFb4ezKjLjb8CHVdYc7y1K6crFAAeirbkAKzGiRyY",
-	"TtdTl68Vl9/9Cpb2/UlzAVQRLJEbJIovSch3s7WV8oazmzyD26qeWJ5dci8ZWQ9SwELtFdtK3Znm38Ju",
-	"q7VrbPxlv/u5H56EXx6++s1h6zg8FIf8bMPfO9w8vBp++/XelzsNNv6yyb7tyIuG3fMvdxr+asS7g8+a",
-	"wbdfRvdpyV7IUc2TETD05y4ZnqwK5NzKtkKMoB6cRskZdTW6EfWvolBDeLEFekGvmCBeN4r9Kxa8UoWl",
-	"4l4vX3/KPGtCIYSzaVqBEWyON6HScXi4fPRDA89L+yuegf2YzQ6JYn7JEqLmeWFJVi+rhNtHFWObLsFW",
-	"SmsDfcHaxWB+qPl3MDKYMJ/xNBrrn3V52iKag7W3Hpzq8KxLF5fRYVsTMsoiRL2Mu6W12Z+UAGUtanUC",
-	"lN4sHwsLquRgHo0zqVBQGbHQdDgdpQXChpfKmk5uso1ui/JHqBx00JnxusTOnZP/wOCrzmPYNb+Ifgi1",
-	"F7Bj6QhvRy8r9OQU+FQeJwMaYT5FvUFe6qtEPGDQg0SlrulR6hQ2jFCq7kGMpwmWCDH56ZNTENpAtZsT",
-	"sQlTEgTTFnWKiPHHFOn5L98rgVu9zus9o8+D4Mg8ncDsbrUvFppAVcB5OUMPsNReuxLCbOK7QZzcLQ4Z",
-	"hpzrWhaKRZlqhTevNyiHV7HGsJcbyEelMhQlwAQJ7ak004iamht3ylSdWfhgS5rLrY3bpKuu3qnwwdZk",
-	"Ag/UdsbNo30KUjycy4s3czk91ntHXF6jqra1SgtLT3zTk2tO9uaurjrlDtrHqzrZk0ei2dUxc1O28kZv",
-	"oplh5TPgrompwjBZp28DfSCJgHdpGtjI/VhHsl2u1YLLldahagKYoBPh7HVq9K5uEvLLgnd3qX/VIMdK",
-	"kbH/5HKl2K2jY9bGZc5UuquqU5Crc6POiipWQHI5KV55Nwd7+h++6O2FWjEse1vljj2Fh+9UPX/R2eGJ",
-	"1BQT1Pbz2+y2B3xFCcw3xeHlc3o9WSR+xJGsLU8jMJJz52/JREGkZdSFSz14h0f8iNFEHv66o1qkKMMq",
-	"/4hJm4QzMmapY3qt9kOhUtExroMMbwINcd/hYBe3oMrpV/swV8//LBcGOGARYNl2p1bIrEw+yqE1oKIA",
-	"R6DmIkOAAX2tW7evN3c2p9tnPyTE2Ms0zzjK7bZFLfo7Y5AEB0KJ3gm3hh6txJZgz2nIsUEqH4Z8AoTy",
-	"gIEdScF5kxUfcoiBmDC1QMXlFqoAXulgqX4AVtbQ2sKuqWZkeXlVMCLkDllvrtVBo3D5wyHPKU7Vewg9",
-	"0kIhaSzNXYeAYSP/BWuaAxu0ZIqQZqi/vTyUek/5vAuoea5QcxpyAwX3oPRI46OcenIUTyk98gawXeTm",
-	"hXKkmJwej+ThhrSROME/tHU9oIim0JRQ1UBT2gk8BNkpaD5JiwWNHKqePKQqpzf/BGicBwlnYSoBB9Lm",
-	"UsXUsz8VlDQYMbpxIf8C5k0Bo7wBK96caa+Ap5N7tTHm8jCVIxFMTNhLqHvZEKctNMF4wBIx+SicPd3J",
-	"T/5DAx/pzIBW44iHZM1ikJbWXAF6HtHkyj6m8jPfFxvsjoQ/dBbdybMiZ8fAi+L8PUKZOOO12qrktWo+",
-	"kF9Jfv08GM+O/wLD7x7Kg/nLi8QED2YZgGMYbTnR7JcyP/tnuQBcLh6v0vUCsuSZWtOfhtyPByG/9BAL",
-	"VXkQKKgF+ancvjgepZexvLg+WbImhvfTKBpDshtnBDdjWREDHKbh8rwrIOXnQH8T+VRlU8e5aJ/+Cv1n",
-	"RazEP+fNPv2kMstPz0xxiRX7dsZHA1jX7Cc9jtp30wZiQf3paJytKjgGQ6EmeRc6FeB/M5UsqjjvZRVi",
-	"FFRURYnz2A9ppJbrHO99Dws+lxYWy4cvekmsWmfly4f1KQ8iO66RMImEtXatH9aMwIK7VvEOg8inB8f7",
-	"h8efA5Xw1fPjZeSOY/XwQj7a/xEHGKD2zMRsVOVoZBoloeJKEE/vEE8CV5dpBgXqnurpUjdUe4qMeBpi",
-	"oxKTkI2FJYXLYwn7/5L5EjPS3fxFoFRS4qmEefVkzyozplTTU3NQSZrQaxYpOoTLAVUIopZDqNA8iXxf",
-	"lgkuRvZ9UzSMtYzpaIZp0cgKSRug9c9jbVgZM1CF8iaGvD41tZpX4qDTRE0stoNh0PJTFd/uswHyTERR",
-	"4wbM/Dc2CjZ9Cf3+rloPQrnLjXCSQjLkIpUKVdwz7BpolC3/WC92hvAgd1jvWXQaFiVkI6kNqEk8t2oq",
-	"YHDu/lsddKRZhDUt7J0y4bENSwamQLvEXwvC437ctXdK634GwuiBxEqVhGs1akcfwUVG0wP6rBk4WvJS",
-	"q7oFsvLGbLG3K4hvBU0F5ul9tl6pGG3lUnJSvLUNliP3uMv8eJCBetzD6j/gpXEUVGhAl1cKl3f29g5O",
-	"Lw72nQnPTVXhmOVd6Vw8daWSeZZAyzt1rNGAUw2/bBYV0Uh+bjI8J6SapRtkDHh9ksr6N4QB8RL2a2jh",
-	"4PK5PRwklhSX/IQ1uUfZ9MxBd/L+zfZadn91LNYb8JmBsQFiPb4FEj8cEneUdng/WIz6/qNhsTIv2kX4",
-	"Ss4OvjzYuzjYr4iuLq8Kr7v206Dckrgi9JKGHEIFybOD3wLEPIOZe3LEfEj00Ou/QI+HQw/cRrdHj4pc",
-	"bXVxLoPLTupQXT2KCoibXt6NGT7gRXJXWkGhmEqvyGsYo+fqUrytL/Fj9yEOxnoi5p/fFV3achY1+UCq",
-	"81ASJzuyMSdd07VsN08SxzZnVrvn8gRkFW7PA0U5Cxg3xPOVcJUyjPPZbIsiVXdj6vb0Vph0kM+rO6VE",
-	"XBqrcrGzPZL5IlT3VofCOomqw/ssQYqXTKigugUUiXtOQZqTrrgxIz36aPy57i7/3kvPagsA31tdnuC8",
-	"f9Tpwpd6h1SKQ2HtRWE4nvENz6oO4dZ1MntMR6x4QDzcy4eB8AgVamcLCIZoIigJef4y0FOHuMt1K/3w",
-	"kscJC+oN8o3ik3mqYLRn1/Yehv6VcHnMoV11/hJTilzlCSve1M5uduJ0nXWogJ/VNkKilsvlE7LsGGz6",
-	"oO7URivWo2ZYEHrv7KAjDZzS2rz30Jb/XchQuiF6vnO6WQq5K2yaEf7nWu07A5v7bBCrXu6VdT/45set",
-	"knvHtjKzpkexrdaKpsKp8TgNfYZvU7XQ877C4agbhX5Wdu6+FGuY3Hl6Ch5hNQsL6/sBUwt1xVq9L8qU",
-	"dgTjFb0r5vYHwwu1+rCU9mMBXTxjzozDK42hbWQdmhULBiXpDSP0MJCafUpDLuwuYaDJQ2FMRzFrk0ur",
-	"O6cnH0i7EfNIyqJImD5kFuhnr3c5tK1cgm4KE1+qq/2/XZHXGF9lvYwSdgof/Dhajd2Da6EAfZgK0Kl9",
-	"gOYfTMFo4vdLDybuyznnjGTHLOu4xwOr1R6hUXjF6oQOYt1ZIX/QtaM845jfcPW33ek/4KEt5InIr3mc",
-	"w3Q4UMfpTEv5xbH6cI8V7qzKx8pIgZlF8fos3zhZJZ3Avbta6rFIWOU25+vmLt8/PD8/+errg32rlc0L",
-	"YdxbPuV2qTgktxc6sNSo7kuXf7Lkct2NZ+G0qu60UnNWpuKVVMQrTufJ+X2AY2GjP+x0lVRk9vnUZvyc",
-	"pc98H1a3UBb7sPI+/Byb3GPP63me07kS+3NEZczPKquon8Gy3Kpcdef3rTr7GlGxJRja4A5B01jedB2K",
-	"sBtGYTreVdX3rabCV4zB+QgTck2jEVPtmowD6ZKllZH+1el+mRsGa3I/sRtmpgfhGxb58YD9f5bTQLlJ",
-	"bnHenqZQ/S2cEYt8sbvXZNVl5Ss6GUpM7/lxihdZVgEY9vrOySa3vTiBGvGIDpCxK7FBNHIc/sz7KwhX",
-	"ZPnUYAq3QUXlySoxWM7CwVNf4kGAzfhlHPJ7yyv7INObin2eU3xy9cPL8RTB/J/+9H/87u/+/ud/+5c/",
-	"/+u/maA3tkqp5s+QojC5X6obgfqQvCeZT8+qfoHKc8nhC5ZPKtGv50aFNXRN9CLKbe+CgLA+B/fRmaBa",
-	"apfy12ZQN5XTBcVwA0KLsrv0ZwJ8ujn4VIR4Mp3uNdZVV3JRq0maJeK5qsuA51ylepmUrlulelm8SxT+",
-	"KuCmrB3smZR3fKX0iuU3xa58NvHwMg+q4Z2+Kncz1+fKDSsfjCxR42sIXK7/7EejgAX1CWKnZb+puGJm",
-	"xyXmN4g7TiKDyzFLKRTlosuKE1pg9NCyy3rVGQL7kzLun41QejjxskiAema0+yyC9s6qdbVsqOcnupx7",
-	"TgvIyShSJKIspnwuZwA8sJg1YNB1SbkCoGDppBCrZzlbk2kHOmlFVSg1oIHEE8+gikcEm52pNdNqmStw",
-	"HBInLp/MIMhLhDvmcLm8LImLzM3has3O4bpfSfSshcrE3as5bogla2xex10kjpXl9axEziLN6ynSvGwt",
-	"934kTmnO18cscbQlZMHqLjYKnEhOK5ISLp8QE1PS5g6JZ89LmpSmpD0HAfDAeLdITHvExLS74p3S/ma6",
-	"rdU1jjpQdvsQdEmrfygecxoOGLpF5KBY0CBHKtoELoklKGFb7lxWF3/UKWs4cXOZtVbGWkd1B01ikDQn",
-	"3xwfnBVoQi345Hd+m8qPw3cdHRy9LHxZVffz6gO7n3FHVfc8q/2+cDjfMnA+MCf3viPnhZpJR5uwIb8O",
-	"U6a6KZOQq1qESlgrVq/yIOrAt5UM0SAd1Y+3T1NVr7sgb4HYaQu7hBIe82U1AqV/FBOnHOQgqpJTwrhA",
-	"neJsBzxO59939veLg+2dILg/oHyXgHtRhsM6LPitD6foBMEirv4hQkMnCMqAoYJeMo8yrDUL5AyjAJIG",
-	"ipZVBbThauqIRe59JIVkAvY+Dk7wQjQHj8glfpeDWCUR/htojcGRXSmvBx+IYxnjS5YxjhSXYSTtevWW",
-	"uso5FphCiL+6fKlIQn5/dnB08vXBfn0XnQsxZ4qxr1+ppHLEoK3Qkrrtq4PPLnQLDRyUT7mU+HAd4kHb",
-	"BC7t+CoWkjTqwk0/NkmOOeZcSZl47GBmbftniCjoQjKK19PRqHGyFiTq27gC5IyZrQjcZ9jSM0677pmA",
-	"x35ZkfbzCQVz2Wz6IZP1yqEwIPr9Jro/7BIhZXMvjKDgLVWdiWPOltN4OeamHV+hrJ7FTPsC73t2J+t2",
-	"Yvdek+sOB0fY+vMWX3ee0iS9CAes2uUHPMCLH7EH6+dnJ69OJ5uq1vzljd4qrT10Y9X8fgYPRoiVB9e3",
-	"K/daba2aZqtZYODJCXuqh+1tVDI8/guovqW7pG+wai48G2CW++XtHGetaoNjFdTOVZKQj/DyWE2WYDGb",
-	"pB9HqpQRNgOqOy5Xezfvu0Bcx8Z+6qg1yGcKz/140A05a9upmooWhn0cE/SIYGlB0BHrDvHUqfEwCuQJ",
-	"jUEe+enf/DUxxxf+5TGEHK9MGpyH/DJi9yUOCnI2jI57m/o4cNwfIby3EDfvrKF+qDj4gLB2MqW/VcG2",
-	"OR6evSgeBQQvIvG1csMZlLPQzacc2KxL0LI1G8t07TXQNhUnts8mkgbrbeUyRp8SIFb15HOXY/Z5HmAb",
-	"5EyhqBk4TRiYjj0pb8rTy9U2XCSYL07rwziGBtkGq3BU+YxGhufY5sM050hj3SZ1Cbuw1a1+qWQJFPh6",
-	"A3qVpuDXGYyAaxFF8Q3S3mFxXR73IBHKKAhk6YK9TvfwNvLTDz+SI5ZcMvVDHSzf9WYTqXx6NCrWogpc",
-	"KReRyyc6GULXd+yLiD0S1fVpOGCqHrK0XD3L6vCwwxXyUxKWjhKuuiSibqUGoNMQsAryZBdD5bkq6OSq",
-	"bvdcbpoYGu+T3bIFn+PYU2yVb570U8U9jD4BjybX8VCP0NElyhLSi5MbmgQsWPn1KE4zEJvp7ZK7QZ3K",
-	"p4tQFTUCzCzDN25tlERure3W+mk6FO2VlV4YsUbArhuvR78O+SDkDT8ewDmQf1mhXd+tvc1ZeIdHnc8P",
-	"asaSsxmHFft+WRP1SIW8CqfFtqPR8r2Xmbovsxs4c8j7XF0vXIFCI3urcGXu2VieF0RUGUcaCT40PtRq",
-	"BT7URRwfUT42WaOP0ndlYPBnrmh7E6JdXZqkr4A0YcAJF5Y12yOgcN5wcnHw7YV+6S7x9JaGJlyCQWtc",
-	"qyqwYdzrfYHXm2615/GA6ZosmZvVkAwcW9RmBRddDqNYbzblBZbxTtabO0VAfRCE6b0AdSXbEF+UCzHc",
-	"FdvzHj6H4PTd/vAGYfrY1IOKuKGX90OnHzwnRqXcDreHjhU8aOXKcQ5C5KXCoIZe5Zsw7YeaUywvITch",
-	"D+IbsrRKBiEfpUyQ7ti0j91FJXOak53l+ZpXUT42rwFtmtAUfpR6bYMcpkJ78UgoXO5HjCYscIin8MMz",
-	"hG5wWE0A2YSq2jA3md6G2GHc5fhBoKSKQnRzLA4VmMzYri/JW8+mPgqP5ZRdFkdb5S1PCmxPCx4Tc7Zw",
-	"z98ikgqnby4IxEOxIrXGUKShX06hhhiR1aj+ph9HjAwjmvbiZOCYHosBFf1uTJOgQQ6o35fyXH7USFpc",
-	"kG2A/SKX5OX0inGXSx2ZUOJTv8/kiYYK55tNIpgfQ3e2KNgl3iXj8mCoLAvsmMl4vUH25X/ThGHjfhaY",
-	"lqNo9L4QSOX+jTymS9+++mdH318cHh380cnxQWEQ9nMGbYvVbDxE/eHh8GuWCGkd19qr6478QdTarW2n",
-	"1h2nTJyDml1rb62tN5trcKu0RUStvbO96tSseZjKSiuoWCyfvL7p1MJBR/VbqbU3VteaxnoQX1GRbslJ",
-	"rLVbrbVV6y8XcUDHcmTNdacW8yjkbC8z7Wvt7S2nNhyJPhPnMBurzfVWy6kl/OWIBzDiDWm4ME4x3Ld6",
-	"jzbLyVBkyzQPRHy1dxvvmc8rHoriyhjq1BFh71R9uuOhmDjeZglKzjbyfPGqSZdv5ise0NTvM0GGNDFs",
-	"YrxH1fUiqtbPgIbc5Yp3/EIQtjygYURoECRMCIf4VLDlkAvGRZiG1ywa70KgLB0JD2p9KaIEg/LCwIQM",
-	"QgH/7XL1LQ3i0eEQiRhENRLKDUieKrQotI8a+V5BWaztQk3SbYXsE0apcMjYZR3Dlo+Q46FmHegCJem1",
-	"U0kXTG6AWhvLn/+hrgDixwPlDmmtmuDiAf6RnKejIIxtdDg47rz86mAfcz/MKFrlJdy3S0YRsEH8h7bD",
-	"R48iV7+98NVPnQmCK149QKBPy4cfHyjDSmiWlJqzPRck0RBK48vLiC3rJbpth8STocCVmpv+oRtYUNKN",
-	"gzGoRUg2e/PWqzukF4VDG9gMH0LtSLBh9g/P4R9IIXW598atKex0a23y0w8/voXEVIWH8qOYgw3HyYBK",
-	"yyphaRIyQQTtsQb5ph9GUnFUrwyFgV8J7wbZhaacivCSk5A7AP7qpjS+YhCnFDcsUY4eDvcDMr8gV2ws",
-	"HLiVpqMErLvA5YdH5s5EKv+9kZDK4npzrU5iLk2xZAwUVsp9UBZj7jPH3KPSY0IhRqAIIs2j4fIDOR3S",
-	"CguzGAf4M+VNEUozmjZIB8abm/GQw6g5u8GZK5IfF7BdbDiuvYNPSK1d1hDiNtiArzdnWLmE7l+HfSIh",
-	"oPd67d5BdZ4SWbYdFhZpZSyGU8gsfc6ATCkyS/tiJWGXoZDaTalj6kxdkVEp5GE/PNL8/YBdhz5DnECA",
-	"lYuorVeAJvkmcs14ECcOEbHKo8v6VcBIBPbNpKAIQzI9PrlBOurhoURTHAx4rH1GhiyRoNc2fwj5pcsN",
-	"Ei2hY5SShAGyRRHGP60MBBLFl5cAX1zCoIng4svrquetIiCz19Ik4JckYX6cBAjL8BT5mfiFVvoedliC",
-	"gK9ER9O3CUPEYeBBoQJ5AtStEOAWoxB74+o5bJPO6fE54YwFghyenO+SL151vjk4dMi3h52To0OHnJye",
-	"njjk68OvTxzyxcnxyRlC/tHB4R+9gvtI53j/7ORwf5d8tndELmMmFEEPiiGoor83oWAYF8/VTjh9df4F",
-	"hLnlMofC5UZkaccEHQ6LPWy4Jqcj0d+H6Xy6QC8u54XcRxLBemv+Nt1gW91WsN5bpTv+JtvuNoNWb41u",
-	"+Ftsp7sarPc26bbfZK3uWrDR26I7/ipb724G270mld+hFqfWrh2enNecGi6hVBFPj8+rI6ScHJwonLlH",
-	"C/GWlu/Ji5bpifvkk08+UZMgZcv6asFkqE7Rc59uMsKl4fA9VTnqU1N5X+Io24nznaMGaHAGlAoGQDQA",
-	"R9vHywzSBxtKW2Xob0kaieiToqYKOSjm4FAIe2ozkzRWmunUgphyxeE145jaLUWFVHtZAHJK/ihMo/AX",
-	"Io9kV2zcIK8gI/xGWQr4YAEyQtNdVK44HQ6dCVeoyz1dhSZANpAIB8NojEKM8Fg9T5UA1b4SygmTs22w",
-	"XynyGD4BqYZfrD6zTwXpSrukT3kAcq9NPCzkJt9rOWgCFoXXTFob8qMpChE8Sy8EuaQpu6FoB8mtrK4e",
-	"k1+P2IjVSRrHVw7xejSMGHTyi0VmJihzgPz0w5+6nEqT5JpGIfiP2OuhRCp1NJZwIEpWYNmPEc8WT1G8",
-	"lLwDGcRjl/sJCxhPQxpBoKkXXo6SCQFDPLU85FOiP5/8gqjxwmx6EtwgmD6kQsCYTGI+5hDlNtcLQfyR",
-	"SOMBGdJxFNMApaMmXnV4kMRh4HIcrOlQD3n9WIMVa+YL8uX5yfEy4xJmA+RxqX8QNaQBHZNu5oJfb+5s",
-	"uhx80tICa5IuG8c8qM+WvKRI8O6S9VWr2BAdDl0u4CylcUziXioXRTBGzliajJc7UiGql/GxJD4+dCis",
-	"MxxehAMmUjoYVrz+WO69d5P/XRpI+dFyal24F+uhtIlO/pnFfEppcsnSSTElsRI0e/krRFzlpWEKLP9j",
-	"dmMHh9LoHCMutfb25roUwyj4ACtzog/+0Y27t6iSIBdNLp5lmD5Ks0d1BqE54wxtYmNamxBwD55c8PdJ",
-	"+QDzu72t6/spYK21V+9Z/p8xMYpmmqTfSOzsMh/87r0p2HjuZukTsq3Q4tQ6g5MzV9G1fK69UqWcLDAW",
-	"7fkuVyvEqLtMTextRs6TCV3YdzgmCiIRX2PrFC8/jphok6PO4bFDOvtHh8elGUWjrgkEPmyk47k0Mci8",
-	"/tcFTqe1zOn0VUi+YmFWEWr/4OuDr05OoSjUHSMBD5jhmC1k9WiAvbE+AsMgf9ALogJlh846zLmfq7TE",
-	"tm7QuGwaMeLLIFkgYJ5SPQn2aZViRqqCHuxXj3THtvPJHgbYKMtSh+6Nl+WTQFuGH+Fe/A201uEoGUoN",
-	"+fzVy+87e3snr44v6lDZMhQuB515NCR9lihev1RIb+IkUF4cCtUkREq2id+nCfVTbYdkf5KDj1iaKu9S",
-	"zJnLg/AyTFUJYms2pNEDzQDgCdm3ya2yEsWXIW+4fL3ZbBOKLaDkBCkdHkthmPFJrfGG0SswgmCK4ZOT",
-	"mF86RtePwXcWkCV4mMtx1kF93cGC0ioibeIGXRbF/BK6L2SFs6qiK26B7FjW3okVKqGvttlcb61uzcSw",
-	"SezSU4QXn1IhJDYWgVplpJn8sEdW4Z4Y5x8CsavU97dOzrMPMTwB73UGtptG29YUliN6kZo2hbDlHqEj",
-	"GkYS9jeXAfUAiByCfgdpALeamvXqGENfoY6SDjZE0m48SuV1XQbuBrnxHTJM4mtpxyM/3jTTkpgliETa",
-	"Ex5h0VKw2xPmM44jkQgKY9klGwiPLqcqxKmQVU6VfMYtQdHlZ/LOKByEaduIMAx1qAegg8gi8i2tr+7U",
-	"q8KpVLSzE/M1rMWeXIp3CayWQMRdjrB81KMiISYU3RcYzS1ddKGlaiiUdvKhwdDzsUFz8HUEXDkC6KMd",
-	"zLAQkInaG0m79B2gTaGaOgplsLbXZ/6VyFSrTD8tGsILYQ699lKPhGJbjIYmmkooZKqKOGKQ5g4+1GSQ",
-	"Q50u68UJI1QAZ167EBOoyF6sDisHOryqQTplWiB8hsa+9WZTqYVKF6+D9qoeSNHFr/B5w+XwSH1zVQBD",
-	"yJpAjMdQCitjQOEIH1m7K9fa8ABY774/6KNh9LV1vKrCYBJe9tOP224GXMirVhnB10fxfBs00gmLZbUY",
-	"99HhJSY1pbaElnxXdsNC0zwzRQoTaTwkN3GCSTgYImq4/BCIcGPTnS4KhSI/4J4yrLqMt6YgCm+D5IUG",
-	"wQHCoy3Oga3TZZWYMaJG1pvrbezXkF2kWBfS4NUJDMZtoDnPGLYa0DCr6WwS4q1nVdaw1NxOWKzvs86i",
-	"vmhRb/F2h3rfkLEqqRW3dRtnG8ywYTUWXLdWEg6p9mLlDR1CqdY3mqfxduXNIA5GEZtVLOwUej42CBRt",
-	"9a4xscZro77RhTwURx4oysf6YC8ZdYTsn3U+uwAc6TKSJiELtAISYg11aCkp+iyoO5igBBMlr7hmCb41",
-	"Hqn2ZMolf/rq5VeH518c7KvXaz0Cv8XlS0kcRUD55QGhw+GyGjRJKL9U0Xd5zOCdkMOk6pR5e3IAy3sx",
-	"T5M4khCyDEPyiAi5j0NWKYW7xPt2GbNwllWykUmaCn2oMoteQIhILxPv4IJegkPSc2vuqNlc80Wfrm5s",
-	"wn8zt+ZBdQ3vsLd8HHO2fERTv+8RTgdKy1uKE+J94tUx8XGtuW4UQSQ2N+At3y6r6ibL5190Vjc2jQv0",
-	"/IvO8urGZj63TG4LMJp9FDrAkgviGx7FNIAHnnBGuuOUqamDd682N/V0qXedyT/KD1CXaRJ0kkIIHv3A",
-	"jAcqabO1uSuxnOT65gi53jTCJwi8Mj9SsrTabNbxO/Wb90MxjEUot2qb0DSlfn8ANWIMyW40lB/DAniE",
-	"SqOBNTlWzXvUHrIq9nNgCmBZJ2xmb0ff414vSz4tAn01f2cqSatWoWsu8lKu2DhfJI5efQ+BYL9P0+JC",
-	"cXCi71wpDkP2WCkue6viCBa/0FC87vpOnVk1+Vb5jcv9eMCK36tx6s7vPeNH+hFvi0v14UZ4IYiCi10S",
-	"D8IU/EOF4BNzll+uVqPZMC27oEdvNn71zFrV4eLeUchSqZbfy3HK4CBWSkTuSZQBkLltHDH2U5YuizRh",
-	"dJBPRpbLStNau9YNOcWibkihQJZMmfKPJxxnX05on9FAtRrCNm2IL6Kgs0d0IxHXAwaN15i5NxgfDaSo",
-	"hWtr302Pzanl0H/6bar7sUMG9PUyvWSfrrU21jabzaZDwsFglErBpYDHiEkH8taJZyRJI7cDCsYwDWwF",
-	"I8mQbhdwTW6yT93aTz/86NbmYV/FAXzF+GXan373S2ArgQINRGzcNy8ECqGZS2D2R8jTTajNE/JwIJel",
-	"aZYj5Cm7ZKhdSZFZ8PEl8nP2u4c0lcpbrV37F27tV83lHbrc++7N5vpbt/b/14o2w6R0L2YUaM0CtYjG",
-	"ndFp6rjXJiV5AVWyXKRH8Q1Lln0qGOmz15Vnxp6XolmR41ptbj4WOEwoH+o7F0CxAIoJoMjpoQWzgAxL",
-	"RA3g8yBoLOMvEdU/rChgCX/D8IfqoIKvkAfou18s4/+t4P8Vw8sC254htq2h26DAPwlF714I4sfDMVnK",
-	"GWl1KMAxShI4ZDw2+9uCp+cAGB/xjnt7V2fVw1e0am3exQG43toscwBCMAfkZZEBrs6TMqc3Wpsb26vr",
-	"IGRF3fYZtm7hM0ySOJmbR1NlRJOHphKqf/LOoO26n8yA6rdPGsfMexGVZ4FQcsaon5JjmobXWiOy3ImY",
-	"dmVFBNALGIUYiCzlx6IbAh8nJkv/d8dYWz+Med0hMdxHo2is2rOwgHTHVrUiNNgxARG3VYN0hsNlqD1W",
-	"xp09M4VtHrqrqxqnrukx5RBQhI9QqA/J5qVRYuFbHoq7eSTmDPmMRYwKlq9F8vgl/t8xb+Nh66bARprw",
-	"mpWz21YnMhzt9f/9j3/2+7/6X7/933/y23/1dz//yZ//7q/+62//8u9//of/8Lv/9se//Y//U16uDiN2",
-	"x9XVbgsL3do+eHtwK8rTtmJ8X3+gJOCnxpUUQGnaAeUBhUL5umjtgL7umDJXRgqE3P4RHFLy08zWzLvZ",
-	"rHTNzOdn/PFZiV3lTj9liQ9z3ZIrgPqCnG5/ja6trbXYjh8Eweb2zuZOc4utsV6vt0l91ux2u61ub7O1",
-	"0WrSVuBvbKwHa6urazsba2wr6G1s1TS7u9Vc397Y2rRLEZx1PrvAQLX1Rc+g+Y3GqerEcAMei7jZvWaL",
-	"AM0cPfYvRJFYFPPlotzfXepflZN1vgnTfpDQGzEVexL54FNGxOGE0SQKWZL3GGOJXwg5QW0Cx+V2eYDM",
-	"wUF4fKPNCoxLFzmg6w2yB7aJIMmIc6yCeaNGy12unkUTOcBr5BeFqe7AjmGfJB6ljCx5eho8h3gGcLy6",
-	"CmDpMjpeGn9tYoA3Zl5mhOca5Js+Ax7B1Iy4nOjPvYlHkZyHgZwUst7cIUv66fasqOaK8jsuYyKHq0mf",
-	"3VEYpcshV1dioAiDlsVDRvbkVDBRfgX0eObA2jyOzQjRW0JTOWptqmRhI7m4Vn1l68Hqmh01ERAWNOTP",
-	"bOIc+VxVqdRULl2iUDpoDPuG9hguh1Gkdk1iq4rzeSAFPQLKCTFyuLAug1rv8kDVh5DxeRvZZ/aJkZ23",
-	"kAh6Oh+7RrRevnkm2DSsfKDloW9tTDd3yoxps2Mg/d5CMKMl6WntxYkuriIBSWKpRqeHsquPFVRMvA4y",
-	"dizIm8KjxrMQ3PK4EKrFpgZyS2xWtWrx5xWQZXNJLJ1BDDR/Vi7IJZjK1fQ0RGBRB08DiaeYAUordrkq",
-	"9KOLLwBPAFLtVaWCwwDJrw6m53tZeVpYGyhc4eBDXf6rnA4PHsHsn98pP4ppMxWmDtDkcvK3OyaCDShP",
-	"Q1+LKZeDBoEZ7PUGgRxbeyBtwyZRRYfwRWrrwNxClTcpUy/MkxQdAoz/Ja9PxStYC6+OXxqmJpYOHwqG",
-	"mBKtnsIgPQCU1jA/E3+BYIQglHxzePHF/lnnm+Mc7cdY6GRJ36m1Ne7VVfceUjBgdi2H2FPiOI4ClthK",
-	"kKpgbmlC8EtdEaF4rB4JD+/LFbQmQD4RDDVTRQI9yET0lZoj1b1Mc4HPAQWGhDyrVoFcF2sEoDdIFTMZ",
-	"sazYAw5ElbQq0Gh0RcPJmZVDX2Kv/WgkwmtWN2PVz4O8BPVuWHtTSpGrelgOyWpteG/cmpkBt9bGCXCI",
-	"m1mvuV/1TGc/utytTS6hKa/YIJ2s+ZA8o/dG2AHG7RnHgT+W42lWz0hDRMGNnSeZTPFkyt1QD0WU0Wc6",
-	"F5C1d3ky4gJtlgmlPCPX4O7lUmm+ocKQzlhQn+bUNEs+Nb+d7y8+VfTNHG1KNDP1NyxZCHdMB6zuaKhE",
-	"406k2NzafHyCXTnyH9gq/cAMoCs7FdH2vQ1vaF8JqXd00MEdPFanSGqvRtRfTOwMW1aZYD6U0Cnz8k2A",
-	"gvGCGbyx/GKTnrLMutfFPud5gd7qwmX5z/gDMK0+tT147qjZXN3UisKnSgHEX/VB/NScWPw9v2vB09fE",
-	"wyIYC14Ioia0ftdJeZaOTGul8GzOXagHdTFOeRQr7Ipb2IL4qSBYZleYYVCAUv6Pai+qwTQmck0w1QIY",
-	"xXc31j7gxl4FmTM9KCxW4AhUKksVg0JO/YzMPVOJAsnt+PhdbROaEp9ZMh0+F8peq4uwdgOGYSn58lw9",
-	"xOWqQU/i9+XIsQePqaZKhWCpUP0lseFkEGN7GxLF8RUJuQgDBowE5GCZ4mcu70ZxFzvMwabqUzBfb6AS",
-	"9U0SpinjDdIxss3yaWpXlbSBdb5gFuiDTgSG++9Y3i4vZ7x4yv5R9k5oVb/wckaPBx3CpUF2zRKXQ0MR",
-	"1Oq+P+p8+/3Lf35xcE6WVLEt0mpurW2tt7IwNnQZWm+pctjanxYKcsWGqTZ95Mx7Lqe6iblIoelC3rnW",
-	"nnSuQSVbldSIfjbIvKS62qDms6PFEkIp42+X5fN+ycaECpffsCgCsB9jkVfo+FBXK6qNZeLH17rQLjJf",
-	"BqMoDaErhKL6Tymxr4azOeeVtNgvIPj+hL48850rcqqXtai7nSMMp+LR6p8too4fS9Tx/uOHVcqU2ELm",
-	"o2/ot96qMKZTLON5Ecdf0QTYD0/v7kRQuitzx1YdZlVKubLUkjiZ9phlrqEl68SZpn08vqlntQRMhNDl",
-	"GCIEzxnWQ/Hyp3NCtueanxrjd4jXQo/rU3y7yuqd8lhN9O0j3ZEqhZ49YiIMViKDjQC3BLHUcjIPoi4C",
-	"b7uUigSsGvGdJayi7xwGFcXlcxDHc6RhAUJXR0CcDjWrd++i8SAxMiqUV5jHNwvGxj0joVryd4JCtfNm",
-	"lRFX6aOiTxM457pq9FKz0Wg1m3UTB8gwaiKNeddAKXZMCyFR1eU3WRDfgGiDnNFQF2TBy3PVu03fHDDQ",
-	"GqRJhnQkAK1NHElHYDRDARuWPi7KnTPDwTxTc7wAuimg27g1zunJfN7cgAXuPSDu7YFOUwx7L4SGAUvF",
-	"qYiFGi7m6YVWqMbohe0pGphI46GKkSKaoRvFVyQzUAyTEeAfTZjLDavMcuojiUvePqXYQVx84p0qpKog",
-	"zw70Gv7ahD64O1lYwjDeSBrHRrskXfkNsKe71L96dDDVX/VB6owLxPrgEUvv3zupaqph1godDityc07Q",
-	"vCxkkk6EnAs4Ohj9V9ftYT0xl8/inOxBiWgMsFiEHlKFz7PrcvUqQeJRKpU663ILzqX2Ka7C4ZAF6Cvm",
-	"imrSG0XRGC5jgXyE+cQBHbu8y4x+qhiv2NmkFyc+s0gmeSKIvuVas4emGCH6JYoS4vLCOZkkhYSaDJJc",
-	"YdcRPQZ4w00BaweeA/V9uiyKb4pG90KQQcjPR8NhnKQssG5EoFZkOjPNPk2SMfEsD6jnEE+Ev1GL6KFv",
-	"0NN7pHP6S7KEf0jjhMnrcahQQfuGKuZVfZccnpxPvSa7J+bR2NQhKqS+YD/QYu6LNVnm97fYpuZB+Syd",
-	"4fD5EFrsU6lWR/XhY1CgKceIaFUhe1h1auenkK+t1sB1jSnkq631rfXttc31rXl55c+EOpFNlUWmy1By",
-	"HnnC2oGlvIlHI0VMr+KnrTuRH0AhjOLLWrv2j//3b3/+63//89//93/6T3/z+z//29//579w/vEf/uLn",
-	"f/dnuTjKD//ld3/8f24dQdFSTIVRhle5UMqy+rbl1QYdXtWceXOtNqmOYayxYGOz6bP1bbYZML/b2tzw",
-	"t7rr3e0W3en2dlrBjh9srfbWtoKNYG0naK3Sbqu7s8HYqt/zt5qbJoahE3lNzGIPZ8z8+xjPEHKN7pXr",
-	"YHDmDmSHDEoXLIc7sRwyUlo1coOtk1VMBtZy0WQD21iuMoPTkIm2/nsY4M+lOcIuzzWFrZwbnMUYnyI7",
-	"eJGc+zDJuXfG8apNKx4d73Wj7RLlVoe37ycM/gAiZCoOrlVhPaJKMuapM3QztKieo6uxbuFIeNAk3esM",
-	"xasKq9tS8kwFx5mcPPsNOXKebX9ioyYkjKGm2jn9pTNJryMV2HVoS4N5Ly1P28ZM4xjNUPW27C+QkwH+",
-	"Wx5jkRRgyxUhiwrC49MNww4alnjWmfUslh9IcRPsh/6od+T6ZYw9ckvCnkNa5PPwJfD2XF6JuEeq8vag",
-	"jYtpC6Z70yLHEqp2kzghpjtRvuZ6XY7D5aiIyJmQN5t2WPLpSMF8ISzmnqmoljfbVXFXcpHjE7r8XQmF",
-	"ZAaf0OWVCYWFM65zuKC1rijnHHbsJIWPj3WYff7z4B0uFKoPU6F6CNWoOv1QDWnBP3zv+YeWzyCrSV1V",
-	"D3tnHqL2YD4FETGLOxQzEV1OCyIlD05FtEJbt+QivoPk/QhIOqvPlYxYHX/11lhEuR+Dj8jfBRTvm5Fo",
-	"QriPREnMmDndkX/FUpKMoNqSyzGsbT7FtFzOEXim+Yzk/umMd0DKc2b5jReMxvef0bgAz2dJasxh513Y",
-	"jFOAehtao17q2/AayZLG30uWWuF0lxfRF81m6sbXAJNhIhwSSiAal/MXJ5VIlz8lgfEO8Km/6wPVNBcY",
-	"9XHRGO+i4WWOqze6gcb8XnkXin8GR41MUNkcOKcB8bBwOYU9rzpSaH8Y/slyDOHfG3R4hVEIl+eYcFor",
-	"Mxsqq6xuK2oT6qTVNzgHRy7POEcQBGAiBdtXd+6bUDQ7FvJjTXUuVU0Fe/AWs9QuH9CxhDzoWhCYTn8f",
-	"TZs8spQwMRpAm0P9EFEvbJ7nclLaP+/hmuflOsXopin4Q9Yewu6gl6ebzuMumqjRurx+ThO9DniFZ/bP",
-	"u+sxKm+1N+WVLuhHp2ekaqsBevX9rzrLf0SXf9Nc3vn+uzdrzmbrrXnRr1rLO99BD4I3TWfnrevKFxd2",
-	"0vjQ28B1Tn/53rd2etDWTWUHctHWrWIjmkVbtcK2aouD98EfvEWbtA8DK551m7Jn3IZs0QZs0Qbsg2oD",
-	"xqXULvRjwO3JdbHFRHXxQFgI0/x+QK8YSUbcqzm1kSH3tFdWotinUT8WaXu7uY3cXvXGKRBCnp3i0AmH",
-	"+HSY+n0K/gi2PKBhROTWhSZausjtKO2X5I2h2+eFkCal0OWpw0QblLmnDIei4CnnGaMPCrxT9UzrTov0",
-	"J0rGYWxTYbiQ1gPiwjcfcpHKucAjGfJLJEd+cXFxat0bDopuPSLg4Q1Fiq/FdA/NnwVSo7SdoWg+40Hu",
-	"eegcLnjq6Uj0CY/TsKdwxZ6+4UgULYI+ezQIEiaEahCLPNdG3hguuPt4imqCi1jUpcd6mtrFxUshjfRs",
-	"HshIsMS+V/659va7t/8vAAD//w==",
+	"7L1JcxtJti74V9zQt02AKgAGBs5Wdi9EQhIyxaEIKpX3JvQER4QDiGLAPTI8QAqpJ7Pc9KbXz+xte9O5",
+	"7UUv+ge8f5Jmz7p/Rpuf4x4DEIGBpETdKqWVlQggBh+On/l851PJEdNAcMYjWTr6VApoSKcsYiF8agfB",
+	"j2z+mlGXheqzy6QTekHkCV46Kl1PGKFB8EySGza3yEiERHpjzlwSsl9nTEaSCE5CMYuYJHdeNBGziFBO",
+	"BjQIuu6A/Dpj4ZzEb6yVrJKnnjvB91klTqesdFT6udoOguqPbF6yStKZsClVY/mXkI1KR6X/ZSeZwA7+",
+	"Kndw3KXPny09hb+pV62ZASkP6M2HP3//Y1BRQ2Ef6TTw1fvpzQeXTcUHZ0IjM0YYezJEmFHJKqmJeyFz",
+	"S0dROGP3G+654A5bHmub3FJ/xghntywkIZtJ5sKqepzskqnH1TKvWUN8dHpYU/rxDePjaFI62mtZpanH",
+	"zccDqxTNA3WvjEKPj83wrr0pkxGdBstDfMu9j2Tq+b4nmSO4K4kYkWjCFshizSCTF6QHGtAoYqG667/8",
+	"YlcP33+qW/W9z/9SyhvlC184N8x9K1nYdfN3fSZZSCJBhupSIkIy4/BndufVVR9su1Gw68PMe+67+/p2",
+	"GPg8YleUj3O2/4IzMpxHjITqd4sM1Af51/7MtpvOyAtlBH+yKn7jU/PFYMW1AzVz/au+Uc5GI+8j8YEK",
+	"9BOyi4KX29W63WgW7SROooDQGrt7ebt2ym49h+VtWJvIiA59RjzXUJQLF1vkbuI5ExL41GGSeBHxuPRc",
+	"pqYlZhH8yagzISHzGZXsmSSh8H0xi2p9/k5zJC+yiOD+3FyE1zBXPUGRSN22ScBCh/GI0JARMRqxkLm1",
+	"Ps8sy8Go3mKt3ZHDGK3v7dMCmnHNLAsWp944yBzDeu5SiTvuC+qewzMXl+ul5zOiXgcs+UTwiPGoeurJ",
+	"QEhPXaNWKWI0XkzBGRl7t4wTGsEXQCNkFqh31AomAv8U7vDu+kmoYb6mcrI8gd7rdrWxu2eGN/J8tXNA",
+	"dxbxxR0Lqw6VjEzYxyxpHo4aTovV3f1hk+46e+xgZNP6sOE03RbbHe3Z+/WDxmGTtoa7zp67zw5Gh9Qe",
+	"1p2G22St0S7dM1MNaDRJZjpRg1x1uhd4E62O3n/aaxUwp+7oXHB2RiMnZ+adazqWMGnH9xTBTYTvymNC",
+	"yVTdQMrqvD4fVMiYRZI07VYhL+2OFLdnVXxREbHZjVbuGKcnExpdzwNWIDjfTVg0YSEZRDQcs0hJc08S",
+	"imy13Ouev3rTqahTSMk4FLOAlF9dXby9XBCseF0BfTl6BPfmq2YKekYd7irJksdZ/TmZMinpmEnihIxG",
+	"zFUnQYRkyEYiZCSaeJJE3pQdkUHDbuxV7Va1sX/daB7tHh7tHg5IOVTHyeNq6/pcsvCWhc/wFvKb4AzW",
+	"4urlCWk2m4eLnCPniQVrwvQcNl2C7lRd/tLzIxbqZXiltqPrXioKz2G0sFvPJPHc7FbB9x9su55/RMb4",
+	"1HvvlR6VHuOPbH4nQvcqftSSBGcfgTVLRkNnAmyufDLxOJPA+t/QyOMWUTyi6nHJuGJ7t2yB+ibM90XB",
+	"Qt/gCFbOJ3OO7PX8rjs9QyIrWn2ll2g6fCYJEtHSRqgjm78H3v2XPx6YGagcrzj82QMDTFodj3nAskO9",
+	"7vx8XbC+U3zBxoSsB6SH14toGG1/mOkoUkpf/lm27SP43/qzbJG29OhOb0L5eEI9MpwTl43ozI82PeXm",
+	"XQWLI+PpPeCcX2vGXExqAji44thw3jNsW0mghBXkc+9F5ThLjUYwPIZa3J3ihwKmxUn3LJlH7iAL2Nbs",
+	"0TT3H4THr9C8uWJTGt7kMVcuItTJ0ssr7jgLCeUuoe7U4zI7/v/3v/3f/9//9f/8z//9//if/9v/WUAu",
+	"Ib6vSBVTrGmZGWkWuwlrra3lkcU8cfnFF4G8ZpzylaQZwRXPJOGzKQs9Z3Fb6437cMCRCKc0UtfxaE8x",
+	"0anHvelsmubXHo/YWB+iS5pniKlv1biGLLSII2ZcMZhRKKbELlqpgC4YQ5pflI5sKzOqpjpMU/pRj8pW",
+	"/6WGaecP06eReog+/vksEbheoK8sHKf+fWO+Y16dGUcsNRIqbp+fXl10T9e/9n7nMDOMK7Tiigx/GgTk",
+	"loXSE1wdvpAMZ9wF++JJaEyPthfRaCbX76CE62rFgiOayY13L/NuGE3P+62I4qX3Gyt8r7otl74b6wh8",
+	"7QL1hONRX7PWok3VjiXYRItQ4jLHm1KfIN9ZVKCKpEEYv+S+hLg4WJjAbNh2gE+s4nhyNqxSvKyY7TW/",
+	"Ckkie24Hwarxote0iD3bdv3rjbTHwlvPYVsOmJS5iIgXSfXLj2xe2WwG6x29D5rEShLBSzKzsAiVxPek",
+	"kkHDOXnVuSY7NPB2aBDInU8w2M87+sasZtH6unu0AX+DCyUq3prVsWNCfZ/cTRgnYupFEXMfifelh1X6",
+	"rAYaMhkILhkEPl5QV59i9clBF5r6kwaB7zlUDXzn71KNPiXn1JUurq1VcmlES0e/fCqNPOa7ynifUs9X",
+	"C4bWibKCZjIiQ0YouaW+5xJWVZcQ6rohk7L0+X36Ys2dyFC4czKhklBOWBiK8IjAk4/ImsdZZo2OSvXS",
+	"500XqqNe0eG3zBdgf322ltTaOIJjLAcYoqe2EgZyTAZqMQZAqFK79JjvSmWXgaCoqfGcCD7yPeeeK35o",
+	"VpzPfD+9blrYnwiXkSZhH2EM1FdG3hyU8UQ5+SLrg/JJilnosIXXw7RfinDouS7j95t3s2jeapm7Z4Zr",
+	"qO1wPUmHvtJWhTaDaRB8MbKYRRPGIzUD5lpkOIuU+aOOs7hjrrIwXAGDgEXo8oiFnPrw2PssxG5y5BYX",
+	"wtPPxtOizHs8SJ5L9kZ1p0EP2e5w3205zXrlSxKBduiMqOcz9xiOgR4kcWgYekwSSlKDiwT5dSYiBgt0",
+	"LqKXYsbd+xFJq2htlDastmUEz/5Ckz8XRM4gCIOnwEyoq4Y5ZcqAut+W14tp35MYeFZ0D4I+eReZs+iL",
+	"HnbzXvxpqESzpv7hzPMj9X5Ygks69wV1r4V4Q8Mxu9fW1lee/5Hnw0h89Xx15ikndbt1sLu/Z9sYUPmS",
+	"K4EBJDCytEQQtwxFhO9NPVyFayHOKJ9rcSvvtQqNQu4fCUGmlM8JjSI2DSJ5TEIWhXOlZuzZRMepv9Qi",
+	"XNFIT1WdeHyx8UIaJwIRIzMMNagrdVG1PdIJERjWgVVJ/ZITMtNPiAS5ox6E2JM5LKllaqRvOZ1FExF6",
+	"v7F7cpXC4zf1pPT4WG28VgFIJG4Y/5K0Bi8gOgWFRrMQCF+PxIrHIULCPgZKtQXie8vlLAhEGDH3jLke",
+	"BSfzvc7h7ibnECQgJ95UO4S+1GLAyYZgtXqjGBEK7nmS4osTyl1f2QSf41djyg8aoR1QVjNOHHBU/pv+",
+	"XHPEtJSy7WPlNh0EziaUNJfcgZZ5m4ljJy/r4F+kF81cT2QfvJCoUi9+7iWVMt/N2Y6Iz6iMyAFxJjSk",
+	"TsRCaUE+jdJK8TfBGfFZFGn/rProemMvImVnwpwbtLmiWLQfk5Zto1v9zpOL4SbZdEIGI1o5m4Pi2VwJ",
+	"P8c7c9bunivaUuPQHgTF6CMSsrEyDEOlbcU+VdQ7YIxIICnHAwmFr61Ergy6X+DZJavUPj2Df087P3Xe",
+	"XFx2rkpW6adu513nqvS+eLjauFLbqh/XOW+/eNNRmvZpt4d/5t7vTj0OEcHCCKUye6PYqgfHuSejkEYi",
+	"lEQyRpAFBqEIWBh5aNTpaFA7ytixLo1YNcJoy9JQXE9K4d+am5aC4Dxx5ZM7Cio2Xn9MFB+AeD0dSsaj",
+	"CmjdlPjerb6hlj4/6VGoO5WibozvpVGZaGvC2pPfpkwJlRO1AYvmOjrfVjiTjTGd81g4/Lmv/Jz2FvyS",
+	"igTrBBFzZ3ZoVmo3EhoQw78zJ8rSgPHCU9+/GIFBvdIVTMfsjEW09Nn6tLj9CU/3IjaVa7PyEjL8HI+Q",
+	"hiGdL03aPHp5Ju+X5hLz7o3nlHD7pTmhyNl0HrCUi2OHR6wYOAbfisJuhnXc5zzSWxrR8G3o5+TBTINo",
+	"jn4fzHeUDB6wRJf3OdPMZ9GaE22mBWcar199ovUN9z/T3HNueG4618ZrIbjvcVacrBOZvEfwHqWF3Ds2",
+	"7AnnhkVEBEqL4kSpzB6XEeWOUiLuUi8cCuEzytUbZ3IzphDHWeNZWqndT+9iPItCpoD0+LRcQZ+JR2AL",
+	"yWyehi+kVnMbxhAEuQyBBoFJ2kN1owbJ3j2mVJ8BKFFR4smWz8hAwk8/svkAtBGPk5E6ZZCPaVIwKJd3",
+	"aCddXvRSDu5joo7D/G7CQkaYL5V+y+bwnCmVSj0rYyJjC97sU/gzUff6HNS9wfPnz58PyJBFd4zxCuZt",
+	"LHAqTNDeMI3bKsVzXl6lvRaZsI/URKiS0Zi5W2bw7KPDgggP/t9nMiJT6rLFfMcmVaN3Gm790bhjarSr",
+	"WJHiG4o9QuLoQuIPJOhOhZpdpJ2MSy/y3M0CNRYZfPLcz0g9Ax3TGKjVSiIdf/7+R074ZilUUazvJGM/",
+	"VeM+wUz/pTEbws0f+UjMwpi2LU2+RIQuC0n3zCKXb3uvLfKy+6ZjkbeXp+3rDgQzNuI6iqDgwctMxyrN",
+	"Ane7bV446V5KXUtPyzKEn6bo1CpkGXcyilzeHQRfn8MFwZZcrcuDGaziwstWHYqXIVPs7mN0rAQnroJl",
+	"wlXkhrFAZ/TOwpDxiKTuBprul/ol4viMKh4QrT9JKdtxt97IUyVWEvU2hvTC2sGDCzZX88eVFUJQskJl",
+	"XACkrWd1NoKZnFjoJ1Frgquoa4dWVuOkcq/pzYdf2tX/oNXf7Orhh/efmtZePS8JG8b7dApE8GB7Ingi",
+	"QyII7qEoFAnCNhmFTE78OQlFhFma5mLLyMLak0jiLL2tqyBY93ux7NtWXOVx7RwGXXBA8denIBo9rm3J",
+	"BsVdbiGUCWqKEaGgdR5nNMmsAqXlsNYiwTWmNKlck5RxiJBmdidjsKWMn4VNbG2qc8QDzeeXN2wO8wqC",
+	"qo4Yxh5tmURu9Qock7X6ZJaa9506UxrjoU2HKzQc4wdfmeyUujSXNtPPsuKlTS9AIanCjU9Dq1rLug+x",
+	"vvHklzlgD9YRt5rNWxC+JxPm3BSI9Ngg0z4fI6/BLY4uZp12EWd6hIwEIZNKAQLjDoyICZX4MnBghzOW",
+	"47SdUD5mvhjnuiVdXQiX60TSiR3wPhxU+/LHZ5LQoRT+LGLk7dWbjMNmFnp5Z2IkQofhOFcUk0L2jV4H",
+	"XTY0FhAF48dkRJV5ujxn+D7ftxJfl5p46mc5oY3dvc0nrWvq8urnNi9fszDVc+OXqqsVH4J4VGapV7DH",
+	"SIQsdz8hiUL9SgI6ZqRM/Ts6R57Yvegdp5N5dMpY2kStbLLVqWShdcftp9SlyZ3n+Q70hfOX7G2Wugr4",
+	"YepAPgVPTPOD7TiJXqNlgwrTKDfW4lYzgft4OVbxjetcTmGRAVZID6lkWBgNDojb+g6eermjzBe5Q4Ob",
+	"HbwSlTNda60pU5dZpwgNf6/R4GagfcwxVgIYRDl0u9abvMCyipSXDY7j1OM9EyL/KXs6lmJLBcNKPS1O",
+	"9d84o98qBbOh78nJCo+9h456cPDFV5u1nEDsPdK+8zsq7++j17Xjl1gMvja9Pnv1Cp59vcilC+lgcYgP",
+	"Z93X+cw6dwSk3L3oVXL5+Pqtl3E4eIuahKw42PYUfCVubgwxiHCkilnSr88+Ms3Rsoe1+MBZSYrzAh1a",
+	"cQEG0leWvaWWMOuvS5+rAsGj3/8UQseIjnsJnKd07sQDf6iPJzWXJ9yAe3h89J1vIfsvJ2Fl5kdeQMNI",
+	"KWzTbFgnJUxpEOwkCBSPpz7EtUmlrDO0jsV2y6LU84vZ5jExy5LWPi0SshE4O7VummGZQ49TqFxYb2jo",
+	"kYKVkGcjrBDO2eF2uYwogJpoNiTJkPniTgnGtOFSTg3BOE7AqKscExqRqZARSbG1RVGQLe9qYAGjva7K",
+	"635qwbIwjtcL6soW8iMnCN2igWOkQXGBGWrgFyK4wxIFYvXk6usqMze3ZBaIqHvRs4iAS6mfJqscRTBT",
+	"6Ns6+JIycHkGxsSXE3HHSSTADpYIBKY9TqReq9egLvYBYYetRGuuJJu5njhJWPmC8fr2tHtxTNxZSDU4",
+	"jsnHXWY85iKodV7efMzoTStbxeVSuSQzQ2pZ2tZtlmsGkj4ead6CpACycmyzx07LKcixcRRDCokG0Yqz",
+	"UwrV8y+RMvP4CSxrlvurS/L0Vm8hxlO3PZkylRn6g7Sphdk85SZsq0+9gPL0lCNlCRqNTSmPPCdmx2ft",
+	"Hy6uamfd84ur2mX7+uS1zmrmiVAJQlY1Qq88qNcaNbs6ZBGt1QcVi6gJ0JC5fT6cx4+vmscHIXOYy7jD",
+	"jqGexSVTFlE1A1Ie/AXgE+NUd8dhQbQMlaZEQn1ZJqSM2bL9X3+pVw/fI9SfbR18rvT7tY2/LVfVB4wF",
+	"V9//pdzv1zJfVJ5X/jXXRj6hvl8oKE7ab958AGkBMWr4+FP3tHOx7LSmvo9sZStkN2sL+RJb08tyWb39",
+	"mS6gzUrj7vlP3evOqUXaJyedS/jrqvND5wT+Ommfn3TevFF/ds5P1T9n3V6vc7ogvZuN7cSRXot4yHkM",
+	"8oQGkTOhy7LIwR+K6v6xSk4y7pIhdW6Q0JNgXzb0tTe0R03HZtWDkU2rLWd3t3pId5vVxqg+2hvtO4du",
+	"IzeJCqs1ClYahkeoJJRcnr8icAx0WCF5s/r2CB6zE/Dx8ZBKtteyvJ9eXFzd2T++Got2u90+772ddN6O",
+	"2+32a/V/bXHS/nf1b33v7y1f/VGrLTjr8x9bWr8hZk3N3FZsyVdnlYYUtmCRMdBbqtQghpYD5KLcMoMT",
+	"wRVPo/lZPRecGUyhW4/dYRGN4KwaiargADOGaf9O6jG54atok2BqAlZnldyQjqKCSBOHCBpmG7FsNl6u",
+	"guNTGZ2ZWqRNt9Dc8Pl9XnGRr8zzyNSuxm5W1OpCXefEGZY5FnrpEkoLPM6Zm++mDhl1e+zX4rDbM0kA",
+	"rmtKwxtSpnFF7UCyXweVY2Kb9YkmHh+rsanLNwxFxRhWj4iftayCcjWiuGBjwVdikMySqsHFWVtk4gGK",
+	"FGEfHX/msk1n99CswRTCVwqrMU1w2ckluxnvuaH1dcmD6aP69TlSmk9sw5ZS9z2ZDp0d/IOU6MX5POlG",
+	"bKtGp++9YuiWfDinXsme0L7NMKjkFKNL8h58aB3/2DaLLP8UJyc1/fh1R1Mt7JNSBezsA6gihfmSHYjM",
+	"22R1B5kFSgVV9oDHFftVUgYytDKS6FjXDJEpoxzTgVGM5lLAGsC35T0A70MCNFU4DWcDLyBU/hofIDNl",
+	"wCsd7emS4VT+8Qb3gMtO6QCpQt0NbovretEPvD5VLVkadfUihZji5XgUcTY8PNzCdculfszp1g/PM8+x",
+	"DiYuKCtPqcfjTyJM199W0H7xImmqZ5YDHwZJLJN62Nws8ZBtVtO9QT75UnV2Xqh8UxrALbFKkYaFzKbG",
+	"NjbjkHDv+dYDXWSGZghWaqWtmD6yRJF653rS+PpsMUuZ2zDFmYzENOUFoa7roePoMjUM1OYXPCRve9cX",
+	"Z+TP3/8bFBD+0Ls4J/joOFPQZSOPYzLY0pKdsql4I8Zerp8LyiAQ5cHUkcFXkHznRURGlLvSAJY+KF6I",
+	"CBFypfcaRyIjEUhyJ8Ibj4+PIVOXqPM9Vqc8Bg/H+qjNnNoIlFE0/x/eXYNDZ9DW2B0guo7IC0ZDFpI/",
+	"f/9jQISujFI37Pz5+x+pKooV/u8NcW4zp0VjeiTLZSWOclzy96t2+aufiYS+tjgO8U2FUjUtvLb096nl",
+	"4oUBtpi+n0kDcQwFcWmXHtTCUN9zFkoDk+8fFnyLR5gSj3m7mqgNuVPZqyJyhpKkiJYL+FfUW8hPbx00",
+	"DuvN5aTU95/28rOa4vdezsJAyIwT6Krzqtu7BriKq06vc/3hst3rvbu4Oi1Zpd7bFx/aJycXb8+vc71D",
+	"8NyfWOiNNPjL8r7nyFOX3a6TprfwzDxU+zbmsyrGCkyENGxbezKPCSV3oeBjXED8UpKWbWeWL79UoUDb",
+	"iQdSuJ3p6X/1w7q8AVscWggAfpEh524Z13UWa3xdG45/GWFRzhyHyaSJlroT8IvSU8wpSMXce6iSRmFs",
+	"QC7JhMoYltGThLouc0kAjaXwihxXZu7h7vw6oz5aNK+vry9TCMUxVaYhyNOZpYlbMoWSgzPNzV8sCHn0",
+	"S3a/pKSevtci/VIdvwHEv4VyrkXeUn//L+td5gsJeGbouScnA9D05UjvpdpcnCH0WWvZtpWAD8UkuZGX",
+	"CJ6F2IufC6l461KS1FOXeKcGRc2j2hhO1CKIfhYDyMFNMWgoKVMk6oBG2AMkuUgugC8ZnpcDl5NDhGuB",
+	"VFdTC85tNZW89HxWGGh82YXQRa7nz7ioFrstFVptW7Vl+gYSV0xfKTWOopXr8pHI825kVmghAYx7o5FB",
+	"6o8MRlpWl8JY2t8DNs5VliebNKvK7VJ1nO5jpclo28qbYjURsyQV/6Zh9Exiqra63CKuFzInEgAuqh4V",
+	"BBgeWEs9+cniLwrreDaijgWxZoorTLbyqioLNSddVaG2QTemw3VVlyoh9vPbv519uHz74k335MPbqzcY",
+	"+ZEssvo84YtRBi4eGCCWnE+EjEh5IriYqUUgP1dfivCOhi5zq5eh0E6+9LevhYw0XMjquqLl6p9JydLk",
+	"rlO307RrFRfaG+L/6tpYfOq24f8iHIvYV1doPt3Dx5ir0eauF25WMae9uHrXvjoFj0UC5EccEagTg/Ad",
+	"3tjj1Df+XNNyEK/mrqn8U+Ji6DPMR8jRnqZxi6XNezFZJfP2DW9aWpnkrbmrE3qMu0+XARjdCTJkDnQq",
+	"hKHIr5r8FxY06kHEbgjYmA6EMLoYnDmpITez0MPfLCb/dZIOcXOfLPCoaethIcdkDl+f4SXLtw3Lg7uK",
+	"4y/bVyoqfWVVI1vkQQX6Cnf99WVzJktPqdkhU3NZKJ677Jyfds9fPaBubsVBw/E/g4RBttn5CdPNYLZq",
+	"x7JpFVrmxqQWLRKrdiJkDvNuldlyNxF6VWWyqAbcZ/WZT/egSW196t1WquGXsUfTZV3JrhdzBT2zJzpU",
+	"5njc91w9MU+Lh/8IrC01o6fdjG0ZXQzP+01AeqYAcTfqMmqV/i48jjxrFVqmLlGY0jmh8kbpduo+Uk5A",
+	"fz2JBUMO2hAJyjdBtNtKPrjDOpTeLZB5uYhycXKuUyloeA0ZChq6WR67GlA0Af3dJDykS0qd5bG8wQ5F",
+	"uqBMLxgMTsK6YbNBC1G2A8bjldbsUOat4jrg4bSqpBepGI1Yj3ydUgUUhOkWa4h/fWXW9kSLQ+66RfiD",
+	"AHaJF0kyZNJztRGDdLyxOzDZ0Cn92MU7dlNO3Bh4MMfHtAE4e0Kxqfta9uFezrVpilpdDZmHVZdessLt",
+	"/OqMV2NKb8ls8xvjJ0mmFnEmQjJuUPUAizVEMyUDU1/c2DntjkqA9Gr/Vn3/qW4V+aVgcKn2p4+i9Y6L",
+	"ZhxzNYIYX5pRfNv6rx7IiwLEL+wAK0LEzU5pj9kxES8qGtaDNHDNY/+zKOGzFSo4RMhh/eSNXEEbK5Tu",
+	"RIzMttK3X8zX6t6LJ+VpGE/6qG7Lg1L3PpkSvjyJB+nhefN68o25lzZ+BqJujVqydI7VCdmON6c9b/fK",
+	"+4PRmqy/B2UgrfOQ6Uy9eI6FpxLX7mlpWu/fI5BzMpunoeTUat6PiGXbzXFLZ9TfhymyU4/rj/U1y72B",
+	"Avm0ZPMYBPN0pHIvIjGNkEye18W7c0jyMn2KzjpnLwp6E8H9q7AcUbnUmTOR0IUaxyRSyjXx2SgiYhYB",
+	"rLfSqb2Q3FI/D7hyS2vwa5pSOabTEmV3p8VJ7dxkIz6TJAiFASd7sCto/Srdw5RgH6OQbpfG3C7IXUYs",
+	"97jIWK3AMRl8+jwodqYkC7p9wCrVPz8/j3M5srRtSd8Xlr+49tu0CYjJ7quzo4Tgt2BHyXChsW9OcDv+",
+	"fl1WJl64ek3gmqdbGT3J+6xPdxqIMJ+XxE3rBPHgqmPMfh3SyIGeAMCKY86LmN+wXB4fx3c/OkP+0nzD",
+	"wGkdkB+9Fwg9xbgjdP3uSvaxlg08wpleSYi4my/UBhW6ezb0a2M75A0vjrWi5Vr9kMmZH0EKq7qKSMaj",
+	"uAeLpFPdiGVjH+jCXJW2eAWvWNGAZaNZLGpnerWSh8RrYka66VY8HWNI08P9uUNqjXN0/zhPc9GTh75N",
+	"2HTTWxsdWDPuMynJAEkD8pw7V1cXVwX+LPNio1WeXHXa19CtEpv1qL/g/lzFcuukDv3C1Wmi8QpdFkRW",
+	"rpN4imaUuicC3mYRdHACi8QoC8C1QVhguoZHbmf5f0FFYoOVeTIbbHGHHmaN5czq6U51amXvc6hXWVna",
+	"angCO+seYv2KBT51dCjtbiJ8RgbwmIEW9F9QmOebZtfelL30/NxO4G3iC4f6RCn8ccHIb4IzUgYgAiMS",
+	"IRb0TMJPgFlCObl6eUKazeYh3LxgkbXsnKKs1ucq/tFI/rg2fxwt/WGAuN5/qluHnyv/Wv6P//rLX6rv",
+	"l64rQOfqTum4OGu+e9Z+tZw2P2HeeBIV4GmlwTrvl/ceTWbTIaeevzEB3itT3irdeW40WTeNnIT6PN75",
+	"RmBFVeFSvrk4aV93L86XD5sugchOIL8NmU8jL5q5hshx0Idp1NTqYR60mS/4ePnG+kHmTvi4dGtRzcNq",
+	"kRwPNP3u/HVbVQZ6L6yEe9eOroMwWDF+o+gUQBVka6yN8rCuwjoNTLANFkEOg3664usHhTVWwBlsjWCw",
+	"eVm43rQNCsPXx0HzCrofExIhRX9fXatJ0/4W2swZC1eInLPO1asOFA9IdsvCpEpApusDHMqJZAjFiKUj",
+	"SivXgfWCKoHNYxyZeoEkzFFfE+awSpEX+dtXiC2SDDzESg88b+dTEHQPR11yfI/x6EyO8XCtTX5wirYP",
+	"Ha+grUE1ukbsAZC4W3GTUd4e5oN2vdV3rG/oEoppAQAURCyuijHkAHtOt2YyyWFCpzhSnibUO9C9E7gq",
+	"D9qEi5AEFKoeElSjXGz0HH/NdtUuUznehBbO9GVAirBPBS2yipC59CSwzfBQTdyLJh4H5J1FOMdNWLfY",
+	"xPD3TEq3TudehNwyk0/oFWeQ9Z6bCa84ZB3XiwqLI/MXhLM7wJRcUPnre82DLeEiis3bZHxfm/UXFUet",
+	"ZPupaq28ogVtPHkuAoOmjkUK5thutPKQLOpWw87PpdOvfTJnRrxSD3JipGbxVHu9rdPiLOE8xv133fn5",
+	"umTFViXgPpeskgF81jXaKUsJwY9KVun84rr78t9LVumqe/L6g35OAh5tPsRPwhrEklX629uL6w7Er69e",
+	"dXK9jOc08m5XoYFzuACiDgawu5xqj0B2yMlLhBTvTUQY6Sf14AWVI+iYFwnsZI68URLMngEwcFdEciWa",
+	"+HEMHm5Y63Bu/ipPPSk9Po4fjIYFlcSuWH2uNHX1YRHPXJpHpt8jlyHF6zV7JaR44ndY8EJ8sq3m53sj",
+	"hp+LyBvNCzVEpAVExDJp+Ngvw3RXWQkfrJiyNvo3V8nUPXn89yJgiC7+xnTCWQyiMB6F81RfT8QdEuY+",
+	"4otxnumXj6D8bkIxwdYVfAGH3LBLlGYxlnLN9aQU/u0CH81enbcJ1IlEYVJoFoFP50pDaS/MSyg+blCO",
+	"rFTMbm6AfJNkBy9fI4TX58MOXHfO2+fXhC6MwiIXlz08RDgGi7QvLz/0Olc/da4IBVsWO2KbJsAO9X2L",
+	"vO2pn+P8C1inmF+pN5Ws0sVlT/Gr+HElq6Ruy+Un92mdyCJtum/uQX1JnUgSOhQzHRQFksE6WgjeuIpK",
+	"oHBG0jkpj0LGoDtUJdd9unHzwtUAzii8wZ8wwVAyZFxzUuazKQs9B8alCFg3V8ZFWMQW0WJ+2WSHlxeQ",
+	"xYSRG4/rAaRfnj0oZ51er/2qYxFQ4gG3/+Lt+bVF3nVevL64+DE7En31WjsfG9bFRJucH8sc5szorTRI",
+	"rN7+dYUyaV7zZOpMhuE9TKdZnM9XV2yWFnQL7eYikJsj2KWyjtypx/+t3mi2oKngA6DtkmdCicPXQaS7",
+	"CGQvopEnI8/JSRowvcSqd57LUBdhoTwmLvNZhLxXWvGn7plh3VixZiSVG5exhQz4Fz4ov2ed1rZyBnO+",
+	"pLbJGNbFSlqSKYnERbShXapmkKMjBoFEzmuGrOe44VMB4KYXiTAPwg4AYsAk8n3scOaSoS+GkpShOa4S",
+	"cz9KiwxBBZUVizDqTNRqRh531OrBITSrCL6ZDccFz18e0al5NPxutC4IPsL4Nnz6mHF1/lYDWsiEjsgd",
+	"CxlorrPFpV1f+CTzgluG0LJbZ8hww2l4Jjib/4qYxPPoA7Jp1L4qutrwfcYd+obKaP+UzvNfGztNASJb",
+	"etxhZOq53BtP1MePxKVzSehYkHIkXDqPgxPxb+jtr2w5qmv1sO1HBGPY8FWC+x5nJ4JzBpI1fwHesWFP",
+	"ODcMDoC5EithubhTKolad4/LiHJn407qwUxOmOzl2iWXMzkBe8SgK2amClW6mj8SGdFQncWyMg4DSE9N",
+	"sFA2XfKQo9Upc2HUnYhoDqgZw8OZH+rbeZWy+INFGBSAu4adw4eNHp4LGi1LmuFmDtkireWdiPjQGx6W",
+	"5bFWRnKkVzKzw3mklmVba2XkE+g0aQm9hUIT64gFAIJjpVGn8qGI78nomAy0eFmAvFQ/LsvrIDfdTL1Z",
+	"OzCsWEoBppy9oU88L9Gg4NJIRNTv+GzKNCVv5IyOqK9GKe+TjRhg2xYNSpZ9f+bZecR0meriaqxS3bq0",
+	"ZJW6F71cE1RxolNoyvoolcPY3/U6P1x6BkXDx+Dox2r5Fhx/6BzfIs6EhsoOC5U6J2bcJYPnz58/H+Qa",
+	"/RsbofdpbvugRP7lE2HAoxE0/RawIJgv+FiSSNTyUYq5i7idK4c8k5Of8MpcGzNO68u0boXrszu1TYlA",
+	"QjBfnWGlaHUbbjWTkys29mQUFiBJryTa6zjhIYKmu2r5nknSO/2RjOktS23qUsbW4d5aM+0+1Plg4shu",
+	"/TJxFG17UXawKZfPUf+Z792y0KD54fPlMzKmEQPo5rIIlYLrAUbyrzM2Y7JCIiFuNmTn92ZRsgjzHftT",
+	"Yx4kdFQmE7XNIVAQCwsaU6/KrC9cEtOmnEa5llbBg5XWsWFkDGLG6nqL0AU3Wm270JhBKSh4r44xiBFB",
+	"nhNbevq+jaa2KAxxnul3J5tnJUSXSthf7RRLSPhJONf22S/qrt4qQLshdYt6Y9IgIJ4j+DNJ4Ko4DORd",
+	"9GIDrs3dUHiuOZdodwK5C75szmU7sB+q/9blZw6FO88tj1zXiFWv6Ra9T6BtCgnoHLBsRzp4QIMgSQ9W",
+	"r0aEYMw6+aF3cV5dlSgslRZScNJAQYmEMtTmx2Sg8XEG8ZvlXEZs+kwu4f3mFYfmJwOtX6co8nvYLH15",
+	"lK/FHVFKRorzApTWRPi4+2n7E4ZNORGjkTJjNB88zso8PUeslRRTL4rWtelvtOqHjfWt+jXTWKk9QZo6",
+	"DHn+ICSlur06Ncsqzbj364zpnxWt5ZdLgEqu86+Azot4zk+xvM4rHpETIw3x+GlpCNPN6haxUn953itZ",
+	"pZcnZyWr9Ppt+12nW7JKP3fbF2ddCEBdYqT8J/XP64vziysIanf/422uBfC3mYiKc+wgKK4DqCELfD3K",
+	"X9VNMkm9yEm4W7bp4CY3zhzbODHpPmHY9Lus4qDslRbr30jPtqLw6TMJiOKkTDEczyE6SknE6LRiEepL",
+	"YTq68FSo1fWkYk9wb21Lt/8DusKt7++mOzoUAm1fYZ7BJTqfcqLlJvkBeg7oMKJ2VaUaLmW3MhS+L2bR",
+	"JQsdTeqrZnWVvTq3FEQPU1+6TDwPfmMGJin784pl6xW06ji9ar+81l0w0cNnEQBs773unKJITNx9ZTEa",
+	"KXW3YpF33evXp1ftd+d4zZ0XTdyQ3nFS5gJEDKh+eHWaUcH7SlYpfkfJKsXPyuVFV0yyPMjypTwbdkcM",
+	"OWFGDPMgp3IAptrAUsdjAIQ3AG1noChuUNxV5cse7wf0V4yKrdJQLZa2TeO+CiNAfa/Gi2N6PK1SLPbW",
+	"MdOVgb4rz5lcs4/RvVrWxTlaWsRA/bYrnNmU8cgUcpfTMXlKLkMh2ZkXhgJg2/4283xfic2IxnfmJy5c",
+	"ad9tjgW7XYe6e1mdqWnnpBGbLgy5iB35TRlu6zshh9YMUvdmoDBCfQl+Zaz7zJdT4c581nXxy3/VMc+/",
+	"4o/6k+7xUFvbXmELX9yUcpdGIpznZwxP6cd27GwvTJVlMjJ5dibHDtpQwNaScMaVdq+h+kYQtCC+N/Wi",
+	"jZD6ph7PDmEVQWTTAdXdel3Xcnp+Zq68pw8o5tPr4BXBtxpfnUEw9CINeHJH5QPQxR8k46ySnNDG7h66",
+	"/Ddvx1JYL5jj8d8I7jArOrFR3CY0gBwlpoHcVJ8gWPTCxoSSvGeR9haPQ/r0ZNlJChlxYTPiUIJe5Cyb",
+	"yXp90xT1fgXz/Oq+k5hrb+E5Mfc8We5TMugH5T2l5/FkC79tvpO57y2omDlhoJkfeQENI8gxVNr75UXv",
+	"mqRkGiqnD24kuyBzYwjj0kI6lW2n0JVTRT+eX2CUaVljkLdiJjT0OIXjuSxX0pJvHZZyjiTcTgz9JxFi",
+	"y6IjXhmon1vo9DWhIVPUYnz02uTQfmZg3wtGzGrnVH29Y+pRhMB9+T/QXz4rPkvt0aJtlEnowBeRMlJs",
+	"JZVcngNYfaxUAlcwxNCHxBNdbkBcsYCJ5kxoVJ0InQeYB1xdfZ9Gsa6+/2Rbe818aX7FlV4wpM5NDvTM",
+	"VyPHSPz0GNudt835u4gQHScT5hRgQ2Oj2bi3HXIdR11/nP5Gp1roIg1IJBLc15h2EyrxPcTD5rY5RjA2",
+	"K39n7Prlwegr9JTBnyQJTTkG9EhMzAknnt984UGWUMJ9n0lCTQu7FZ3rvhkjKd6HItsnIyAW54xFt9jr",
+	"DAIcqe3XtfZj4fExmD4gVnJ2H77P35Qwdf5yINI1p9Uv9CQRvmsqWLO0YRq0KdsjdhTlv/OLa/6Pwr2T",
+	"fctq4PGKWcvnZ+1xfwJdLs1stlHmcmT0SqlcHs713123kiejHyyUe4y7sU+u2HFPg8iZ0OKe6NARPQ5U",
+	"68uxCekxMatjUMxS3QnBwwBiETpenrQvr09et/8qRqOl+t28kh98T57ofhmKKXnV0ZownUWTHX3144wn",
+	"F6zwfv7MpNn7Ro5T0xy+MDKgf887N2q3z4rg59pJ/ElA+Km2kGWosx2OsM6IfYyIF0nmj8AzdN35+Trd",
+	"tBndj32u3Y46MgwYbvo5GPwaqTNxpzcB5qoOgCImNXpSTnlDyZ+//0HSKBaVhdLJNAZDqdc9fwV1rbG5",
+	"WfrUL81Cv1866pcmURTIox0QZjWX3dY+zn71+NTjNUdMkzatdOj0S59TJe0JNhOWykP88oNtN2ArHxsP",
+	"okh2ZZNS9LYdw6Z5OkiNOJGcaQyZkEWzkEtdMYDNdeI673V0nTLYtyypvw8QgsEgKGpLp2YYFzGSMu5z",
+	"xVQ4Jl1kSBkqzSq1h9XobAJvkH/WQsW4lfmcc9RGIZMTf05CEdGIucB/PIeRGzaH4oSR7nmeJSkvW9bU",
+	"su36Rhnkkjkhi3KHstciE/aRmoSmJG80a6LsDvecffeAHY5sWh82nKbbYrujPXu/ftA4bNLWcNfZc/fZ",
+	"wegw53fWHOVqHzjnTcijl7o01y+YflZ6vqt35qurDimi2EJv6GUXyoQEu2cQD+y9Tmr4Ed4zNxy42Lxm",
+	"MzQI3S5WhJkmZotVo0stl9ZkwOX1w8kfjzodq0ZyjNaZbiAUN1mDvIkhy20+lI6q6vtKVql9ctK5RGTU",
+	"q84PnRP1Z+4yzoYpNPkH53jHKkOynC67/Tf9SQmj4iBRfEuzsREXWC5hfOORNyzXwtoEJSxZCgMUtll4",
+	"QN9kwgN5xzkfkyunaVHu+Y7HBUrTk3TrTo3hq/OYhEK34THxXU/m508P/EGe/uxcnnADtvX2L5yoZb3h",
+	"9Kx7fkTYLQvnWGu/mKgEjM8VNXLa+anz5uISMBZc8lO3865zdYSAWDSIe1WCXJF9XkaJKckUykoqRAeC",
+	"NdQDZgEdE3g/3Jo8HjqK+lIArIPxflahOLrP8UZS7p5hR7i4cMDSqdRYH0GmlNMxFOfEbtU4WQtqNFHR",
+	"N0l7ujlKPAhI0VMzzGXZWCaXm6hQgDN2vfj+wirjmJduxoIfIiFywL+yGWqsqi4lGtg0K6OhMd+WYqV+",
+	"X7HS0eklvWjmeiJX9dtIUODGrZITWj4YcRELiHhr18kKfMVXZxGaJLdgDXjHk/FmM+AH8eVkDk+04Nvy",
+	"4wwBpjTvznn7xRvQFU+7PfyzmPHg7YUJeBdTLyIDXcE7gCKeBJx7KNx5BWCsfC9A3xr6R1EzXrYQ9XOW",
+	"XxOFM6brhGWKv1rawa2rhhc6u69sq7SQp7YIFqTT0BZ9RWXFQH/oXZyjXb7aeXAtxmOfafOnWI9L5pyH",
+	"nPgoRmbWvjRvzOUoJslwsXvOPbGAQ8bZ3f0wgAuRdg3ELtStpFF2yYRR3VpkW3zdwrX4+mcdxrbFMX9b",
+	"UG+a6Q6W25Y4K2S1L/De/Yd/YqE3mm9qvnyNdNsCHzO8Om/DdeAnP1CgK6SeSZNrqC7DIqrhzPNdwC5L",
+	"nJcaf4RMWMgqx8Sn4ZiF0JSe3SGJrqiVgTwU284EQOp52stPnstEIRsDYMNj4s40apzHicQaoWXWay4q",
+	"QLZPoN3/2XH8rWSp8mjoHRtOhLh5HPdKkThsxzgZ5A7fp1tbeZEkkkWRx8eSDGeRIjjIAuACLK788Cu7",
+	"NbgGG2lTeoqdW8ZzmzBtnASMZlu+dfD6rH1S7b1uN3b3EAJwRH6u/jz7dVrteWNOo1nIjgi6f1Nu39j7",
+	"nEp70Avf5yI0Dut0qAdtRkKlxhjQMR3mKkap1nMJkwDNuUfp+ZeX2PBOsQxT/OUxzOa4vOhd58Jg51b7",
+	"Y8+/W40WYcgoXvBtivz1Zp/ADSu1lzhjK5MenEtmm1KXTC3SBvcolpF/ZPWrV0zwq8t5wyi2kPSZg1cg",
+	"72GmhMZ8AUrwZkN14ZBpkAljCJggmsQM4Sy8p5v6BmHTDUBOLWmVlkULTb7R8OY1bCaEgNse424NwF6S",
+	"FgapR5lvtHsi1yTJ0kYu38CdVkaHPkFQ9OszdYgB/pQLErKA0UhuXDy6yPCSEtLDbetH4zm88b5Q3/lt",
+	"ZrTWIl5PjKuaSy03ldKlwuYXGdG54rzRhM0Vm9NGVbpUqG5tYy/dk8WgWOilxFE2LTfHGA3TvaiQr4Jr",
+	"MR2qVqaP4CwdEV0e8vbsrYiFvd1SmhyTSRQFRITw74LLzaQYpJxuOx9nv053NGNZznNbUsBSVgQ87V+P",
+	"dnZ++S/9vnz/l3/JFWSSObPQi+Y9Ne/YyxnL+5zC9pSSkILoleYOUpYMdfL2ZZek7q1YSRdQNBpln/9c",
+	"bQdB9dqbMhnRaUDKb7n3kUw93/e02lyBLcbrzgGog8QIC7jlA0jxHZBfZyyc93lAQzplyg4QoaXUEbSC",
+	"0SVNJlQSDkxJfYeP/ZHNjRkLaoan5olfGI/hUQkvTRYmOcWBF2e8T8UPd0DNQ2g989Ls1g/vrkvWEhTJ",
+	"VGhkoqSIMMnFVw/DNCRfjD2w4YE2gZTh6ckQ1FYjwuHmr++e5b/Xm6beepys3DMZLzTkQQ5Z4oFAn/eG",
+	"QwRj+29qr3LhAHFQOi8MtlRn/1ixAyJGDKyZzYLrkr0yvoalHRKB3HyFLjQ8df46wSKJQG6xPehA23wA",
+	"1+meVHmvh1eTciacI0Kle1T1x8oGA1NswOMjUVArUtUhnSF1bgjjiO4xFUPPh1Moj0zMx+TxWgloukx9",
+	"iQiOUZ+jhuPxMSm/vr6+jPFQEiBIHMWQQcM+KufcoYFXm9OpX8EwUBa90SIUqkH6HFBNrXQjANS0MXqV",
+	"yc2fiMj8WOvzPu8ACBJUwIZMBoJLZhE5cxwmpVpUFoaKn3gSOjBrnaDPB5/64NzoKw5sW30dUYCUMbtf",
+	"svogz/uloz9//8PqG+0OftYP75egh7qQTNdJE/brjPrI22CB8JG1Pu+oMUji0DCckwF+PSD9Ur1fsshA",
+	"vWiAJYZlwCfwPQkto0Hy4wQkEZy0bBu5KgVDlXGHEdrnLsNJIYaEWir0Xwz0oAc18gJKbIhJEkfJFtI7",
+	"xHWBdVRKls6Gp2Mmj3Bc5K8EFgq8Jv3S0S9//v7He6sPmHv90hEsnPcbrqLVz4Lv9UtH5+Y7AODrl47O",
+	"Pg+sPh+o2wcLUIQWGahHDUjDJpANi7ApMF8NRVO3bRirYWieUuNNgBHgcdXVOtKoI5Ja2GBjAGUdlwf0",
+	"5sOfv/8xqByTwSd40mf1qD7HAxoEckd/vfPn739kH5CArMNA2jmC9IgMFmQO+asyvcspCayjsBY561y/",
+	"vjglfyH9Ur/P+yXyF3LZvn6d/qLPT9rnF+fdk/abD39727n698zVi4J4+TcQvpnv1WB6r9tVNRCIO1Qq",
+	"FbUt8GY1VyYdGrAYL5UENJpYZHEYCaMPmQEEQlVBCgBfvWFzScqvxDPZ57PQr/1E/RmTtQ5cWrGWxr6k",
+	"Q6DKoDVGvQ/tIEDlU/EzvWcZ2RfzJYf6fpJwp3ef+ZKBblEjZ+hnp5zskqnHZ4gCPUplCfe54wvnxkLY",
+	"kJAB7hhX62mRMYskadl1VD18z2Ecc3u1LGsH1JmwagM6fIDiGuuJd3d3NQo/10Q43tH3yp033ZPOea8D",
+	"9yTwRqWfZ79OXylTkfSQ1NqX3VQJ1FGpXrPxDhEwTgOvdFRq1uxaE73TE1AOY9pWH8Zsk1C4ZerGIY1U",
+	"a4HZ9IEaGdyw+Z0IlXZBI2fCJIEaRR3ah/YUfe5Qyaoel4xLTzFxf14jbT4nofAZpBVARoEX4VrGUgjS",
+	"bhVfaiNGbawhykLjL7lkB0OA1trret5vG133I0609Pk99MEGSQOr2bDthUArDQJfC7mdv0t0FKdzl8Fp",
+	"DghPxhKNb/4F7oYEzhK9+aC0yQ/OhEYY6jZmV+lw1KTPnz9/7jTcesZHdVRq2I29qt2qNvav7cOjpn1k",
+	"23+xD45se1lPAaCkKZickdryEjok65BtqukY1N0THIFJI4FhxsYl+rDUjZimmspBLe07dabGeWjT4ULy",
+	"ptIaYd3zH9TIPqjuNkbqQbtsjy49CFIjix/VzD6K2sO6Xrvm0qMgvbL4Ua3so5qshaOie8vT0ymail5S",
+	"/s4V+6OuRARf28QEGvYSom49i5dbT7DBlYWIukmSIXFUAs6A5vEGRcCZmD2omIvudDVCSNQERPXPVqmF",
+	"9J/34Pic7LygMTIN3FJff8tbTnXEkrl4U3P9TS9FOPRcl4G/YHeTkXW5srypD0paxrYGMk8p/7+8Vzsk",
+	"Z9MpVUYQsKblDCZoPTKWuoZVlt5/tkqByEsIQEcxKKZK5dVFo5zdgcX2I5sPEmXFAv+6UXx00lah8mPy",
+	"sVBdHMScY2DBFwAlLGZhnBcGT1KnyCLqAMBFSL4WoLjrw4CdD/ocRqoeIu64Ec83bK7ENejZUH+p5TUE",
+	"F6BFl2Iy2Mc/NSAjrfvcjOUZGcRHbGD8QUdxU/UpoMuXwQ2mc39Nar1PIxZWan1+JXylwZ61u+cWprLl",
+	"SRZc/jawPa3pvNDIi5vz8vUcdYmPbnMcuzyYRXgOE1+j9o4+uhBKC57dUcM9cOr0cLjPWm7TXpA/9cPG",
+	"frPeGo0aLeo09ylt7A13d3cPhoet5pC6uyO7vj90XYfRen3UHDq7+7vDUbPebNgNm+2ODopk1sF1XTHE",
+	"e8msxn1l1m6WqbutenO0t+cO93dbdWd4uO/sO+6w4bbYaN/dqzutfTpibmvfofsHo8beiLX2HDraqx8w",
+	"Z2/osPp2cm5v4eXMPmzadK+1v7+7V3eb+/st+2C/0Rg1GbWZO6JOozVqjuyms7tXd+yG6xyO9g+c3cPG",
+	"0B7ZB8NtZeP+gkA7cOqj/fqe644aB06T2e4uHR7Wd1uj5gFrsl17v9V0G63GgeO0WKM+ajV2991dd8js",
+	"4ag+atnbytODBSlfZzZrNEf79nB/367vH+459f16y9l3bds9dPZpc3jQbB4MYe60sXvYOqCU2q1Duj9y",
+	"G0BW28ngJXp7XGm6SpKaHqaAKmDU6tj9/c8sV5Exa7G4LE4/W6VlSz055ivMG7Ths5JPeyxF6LJwQQxa",
+	"sQw0DnAvJPLOQzuHcrfPdUQ8kYGy0LJp2c2juFNfgmRPKNeNjWFBaqRlt44IF0TOnAm4Z4uNop6Z9KML",
+	"g38i/V7HrR6m4D8iz9Cbmgl6FrAPQ8TfOLto2a31d5yL6CUAR39FvR35gUxO0bLivpXLQacB4/OU9uZe",
+	"0miCMeBilrUTQfIrQjo8yuuKDI6e4V1KHzeFqAm4jTIrBICSouMNI9EEeAeTBnBfXQV1KXFvp6M+R2w8",
+	"Gj/UA1caGi3aEavNgpbd1AEhD+wlKBmBUInixY4/c5lbMVZKn9+wOfa2B9D/GulhxhY66aBm0IsI9UNG",
+	"3TkECT3E4aEcHee1Pm/Di5Pqf89hODD1bOPH2sxkwDTl5JA+xHJYZED5vGVTxpGbQP2V7IZHZKVfgpNu",
+	"yEWJbqavdDKdc/+dq27BVTtABYqB6ITLhB1sqcPtfPLczzshM43AqjdYz/443NHa7s61TPUqm91igg2J",
+	"Sph27EAGQ9xLO8m+BC009p0A++1z4UMMJVsnYNjwUW4WhyRT6iLYtGKMYxbpGMWiVmkZGIUUx1Z8U0kG",
+	"AzcB4nFT1ngVb1eq9P0LMJt8PdSpN1ojZzTcdZvssHnQau06u/t7zVGTuUOwjPf3D/ZHh7a97+4Ph05r",
+	"rz4csvresNHca7qNfZavuz4aM8oBIlhhEWahIb4zoS2Y0BW4AhPOkzmI69iQ537G4+2zvDS9U/g+jgbX",
+	"SDeCM/Kj2q7YOZaut8UIqDq+i6cX/bBSEFf0ue7XrpUgo8x4Us4YZm140XGuJtXSv8ZA5pwIvrH/E+dj",
+	"/J+Pekz5zPcf7/R0pkG08uCcmjLd72dli7OCq1boZrHy/SgXnOUWbpM4KGDEuLUULH5kzwiky2jEbp0K",
+	"Xckj9Fcs+iJU/j1U+4/oyinyE9eP7MZT+YkhS/M7c9uCub0CSVzE2e5jSSw4WGa5pgBivBpehqpAhLVm",
+	"qUtrZJD6NIhT/bEwLV38LTg77nPKCVMy0ODpOT6jIVRwkx+VhoHvQV7rCmzpD74bxXIT50cm0qB58qbK",
+	"AtYufNlgqaVLLgnDRig5wVPSeMrw6aOdZ81jcnfk+znf5pxrnN7NYkULboWkpvIR+MF63wB6mxND4X5u",
+	"ASJ8t8+1UZPrGQCPKqRCSnAMmKzMxB9QOS60N/ocCo1uqe+5ccXGj2yeIJwbzrKtWyBO3HwqRYy5Bwcu",
+	"tZtu67BOD+uNpt2ih4cHu4ctetByD/abh87wYH94sH9Im/U6HdnMabaGu7R+sNfcH45oSuV6bD+lGuEm",
+	"ngGTNvzdOfAA50DOWVzBOFKAwoWx5StdyIaHWV99pJiS5+qE/cvzV4iSrIynloZRNuJZHU2P9/lCmYhk",
+	"3K0CEkPVAQAFGQAz0X3eowTrnoaMeGMuoJccaSe4zBJPcp+PRJhKc4bwCqAwuGQWGJgLhIulUaSUDTTA",
+	"9OgsEnrjCRSp3IWCj2t93jZIytDxwPCYwSKa8oDIyPN9MqHclUTMIjM2rLlPcRXm3EB+V4EFd6L34Esk",
+	"3ybo0qW9oT1qOjarHoxsWm05u7vVQ7rbrDZG9dHeaN85dBvKioOtxJJ1egQfdgI+Ph5SyfZalvfTi4ur",
+	"O/vHV2PRbrfb5723k87bcbvdfq3+ry1O2v+u/q3v/b3lqz9qtdpjGhR6qVancaYoFdlI43D92bsW4ozy",
+	"uWYl8nHObJ7ejkfFifc8Pp2zaLJ4Ohea94E8z5XGZ9TzAZXa42OfVWcy0w3QwqMCLrWmbY6KZTrKmjot",
+	"nQqihDLCrx0TL+pzc5rg54VzDC+Jx1cjbYniGvCaPQ6vpcazGITs1hMziYOq9XmqpYUnScO2yd2EgV8E",
+	"2rTpSDaOBSKgNC4qswh0OKWRYjAhu2XUlzG8RZ9fKW4IXd6OwO8PoHKBYif6aRjm3bMNFArwjYadgK9C",
+	"0RE2WehewqeJmIV9Xm41DnNdMS9hry6Tnqb3D58ixk0O3t3G5yQ7mK8aNP3KDtK2Rsc9JhR32WCd3BlE",
+	"qnwCureC8W0wkzNASYx7nlZTp30NTwH1uZiT9LwxpCvgcmaKOGm6jDNT5k5NweUP766hO2efDzKYXEfk",
+	"BRR6kj9//2OQC8xZSUqxzRs8QIhTh3ME2Q4tu35EZvyGK2PC7KqR20n71zLgieo2AEn3IjrHTiSVtFtW",
+	"D8EEDFPT82SMrrPAT7Bfbt0mI+r5ytJFrQJGiWj1ODSIQzZtjGCo72N2gll3Si2q7ybceDQLgffFzwOT",
+	"pnFIZjzyEJX0zuOuuANKVtOFoS1n0MEGfxH+k+5cW5JNpV8qHrP5cYaxfeUcDr2jam2adWvl7FIAd4mD",
+	"9HA5cVv7bpYwQhFxuqQMx5IprlbvrTfMp/OCOzXMXYnNf5gMXznehfdD9+1v3fq515VdfrXrnHT3ujfB",
+	"zz+d/HBYY/MfbPZzW11k/8e73cmQ/80b/a3mNHw+nL603Z9/8B9T6dKbJmf+Skuuhwa5x7912+3b4OBq",
+	"uRSfxW7VGvaWuyTVFX0VG0e82uJ8YM3GUkzOIDMajmolcS0ThloXxSpml2D1MMYTSDLpcScFyAChLHTE",
+	"FJlB6Bg28NlPywke+4Q/pg2UWad1vhXjbs+qPf8IufSQ4AY8p5roKWtOTYyOsZECZJAiNHqEUoHSSg9P",
+	"vk+DkcLb1Iv+/P0PrdzorCePe5FH/eQ2T5IBYIoPyA4ZtNVf/1ZvNFu7ewPT2Am8DuCD/HDZ7vXeXVyd",
+	"YuBFh5D7PLG+MgpS/JJ7aUhbKTwzqbZwyp5K47kI5IOVnpRik96HklUysysdlWCvNj+pZlxfO2k1T4s5",
+	"uG40FrSY++oct87rsy+pb2QRd78dTePb0BtiDCBfk7zhd2LZuxuysScjFhZzu7hQ18h2RekuGah/BnFF",
+	"bcYSLIOGoCSgttkGIEgHWDY0MAdpYKHn06S0g58XPDZrfMFT5DLwaN0Irs+vOq+6vevOFfIuuC7x8lYw",
+	"nBPzN86YKxPAv4MUaqcOTaWwAPvcZ5FicGqyimmBA1sHiDL1voDoC83fYOmfyaMY3y1lNcqYOPtcqU72",
+	"EWABMR/80tonhlhf8YAjIcgdozdx6ipMELi2RfA4Q/sfNd8+L+PTEJqnotj+4VHG02HiXpmEo1gDyA9l",
+	"IZ08gIEiIyq1DhqH9WbpftrVA61LM43vBuY/pIGZwLgQ9hExnfL4U+YM3ltAbMDrTwQf+Z7zLbkFzQlI",
+	"+HneEq1RkrNO/RWaslJDM3zMFFzFxucyt18IaRhuPwD6HJBIWChHZtL0eADrcRbUSJfLiFHd1E0HNozs",
+	"iZ2HGrBMvXpt1DFH0pCrTq9znajaoB3HzD8WPklUZBYck12tYFOdkZQEPogXbSuc+jwtnUiBcEqZ9Mas",
+	"XgznJO0WMBYEWHRxunZNy6bM/ilBp0URMVImlucVK7UfavpoaCwJKCXE+pwzD3V7fQMH6ykWUTpDBOUc",
+	"lWTs3TIevxOJoZIVh57UErHPF95IFiRiroST7FGCMykRxZt3GGMHKZWw2IZTH+4ze3RID9zWaK853GV1",
+	"uu8cuvaowVrDvW0EWmrU/8hRnOsFKtSI0cfAyWMvmfefPWrTY5HOpIgnqw+CZkWpMI4ibtiW1cx6gaet",
+	"0PSVMi4zva0VU5nqyPFeFViLVtOFYazp0HE9Dh3XyAX3MbNiKmTU5yFzlKEPNyv2nBx0cGlq3mpyNtZw",
+	"TFCcq2RgdP7BUcIExGg5BI0i7zj9Vmx1lqcG9zmJOaQGujus6delOf+6l6ZFJCkv2kGGFR2bN6bYnphF",
+	"KXUcB9GwbbiNC9iQJLqdyoSJHTUY7iZ3E6EevRDWhKn03r740D45uXh7fl04j5T3VlrpjiXaTFPPzr8a",
+	"ae4WGr0kglQ+bAP6fBAnq5glTDq2DxDWc5Om58t5Osd9PvWkVIZo7AtDrHFTbWQnEiT1zoqVAlyMs460",
+	"1H9IkkF+bgEpTC3INLh/kI2W7oGvTDUo29g+R2hlhND0gi+Z87tNMWFOJ/9/VHlnlBrN+ssiRDzpBQ0U",
+	"jfeFsLdFpOczHvlzxREq/2xmjs5+MDILWJHe7TUycwHDfKMwACCia9MGsvpNAUSS/gBf//Du2kpSpdLW",
+	"R/LWkEHX9Ko3VRs7ZlGSrnycvCAGtpYwigigmOPUZ41Slx7OM5mgx2rhYSoQkM9wxYvIRPguFlcMZtAv",
+	"bGB8W+paMLrCZ9I0DDMpngaab+GFN2y+mJSBK/WgjIx4gZOIIta/EaiIM7HKeydnPHWs4pRNxWMGK9R6",
+	"xYpIVc2mqoQudBpKRS4gc5z6nsM252LxUL+2P02R23LC+7LvbLdq7y77zu7r6br5j3f12y63s24uXMWu",
+	"u7SGjyUr4lX+nlvxaPIhaWSxGCRRe5grDhLGXCwTulLOmMmFjxtDlKksalYBzK4SR4bdeFgpadLn2pUV",
+	"Z2MATGpM7YOsMaDZlEO57qqp7uieEcmkVOLP6AV9nvL/CN/Vg9WPrZELH1HhjA8pqY1JONpcX274cwxO",
+	"L+PsXMOuY1dNSkAk2SIwvhiMI8W6oe45w/a5IMpYYKH28Rbx0Cvcry4279gaQrsNVTXY8+OLwF5v6um/",
+	"L7cKhr0fDp8uBNvOnIHv1TrLmStx653FvBXgIotMxLCIJKElZhbF3Gvk+WxnFviCrvLSRyLUPuzpzI88",
+	"ALHX1q56wCCjyipuouk+bsIO/mtopwFWuIxCBkHiSAN8DH0xJNDnBB41oXKidGDATbsLvShSTFIroOq1",
+	"2Bba42TKpiKcV44JzkEZ6Pga06let09xY09Ceais9rniFBV8ZZz1j3HYhd5b4NIYqBFpn8Is9AfgbTih",
+	"vs9CCaVMRt8tD6Bd0cDSzU9SnYTiDkOaB1Z05wTN48qDOFFpYPX5qvY3ODlxx5Niav3MuCjxmUSsasMz",
+	"zbsF144S3KDrecCAGUvujUam20hS7oRrWX73un397hU565518EroXEQlwfYVkygKaqcsYo7phK2eW7G0",
+	"yRDRuNVPIn6OoawLJ6Bvqqq7lFwDqOo+jxuy1EwygWeCRWH0TCKst/pBe0D5nLheyJxI6PZKQcBcK+6P",
+	"0tjd7fNUpKSsaTfO8geyNq20KrBOajXBLFCvBq+QWtUPZ+2fP7z49+tOj5RNJ5a63TrY3d+zbVwzi9Rt",
+	"m5x5LyrHhJqmvTBgdFjVm32O3jqkPE8ZQ0GUX1yuFuGl57NHEFFF1kJ8rndGIpxWjQhKWH22d56aSVGr",
+	"Pp8dp3cJVhm3b8gcMWVS72amdfEQevCs7UoK711uI/h1jIrUmSkdYZHbzt8DNi5ZJcUeAM2k4bRY3d0f",
+	"Numus8cORjatDxtO022x3dGevV8/aBw2aWu46+y5++xgdEjtYd1puE3WGu3SvSRsD0+v/T1QD8dmB62D",
+	"Rr252CxFrUfNZbe1j7NfPT71OLTXixn7g8fziPqAIuAuH4m1gIPIruGslKH8O4x5dxAyyfhDnFXfprLQ",
+	"qm/wiks6V4zgWog3ip08lpKh2+v98v6ztQZLQL1dNyVLKRR4JLMKxSd1Hj6vzC7X26yZZeyNyogCI5Ro",
+	"pMU7KadPrXAiFlVRlwAu3ueGnQ4x5H1HAdCau5UauZwNfc9B1vT26o2WTRglzCgtYCzFywd57EPW5w51",
+	"Jog4BjeWByfQwkgNOBT+EQng+RaZ0o9VOmZ/bdZ3m3u2bVvEm05nkTJXBhUTl+pc0zGIs0G/1J/ZdtNR",
+	"KwZ/sX5pAHGQQXdUPRecVc9o5EwGStKBpIgA2WnwfFBBWdK0W0lQiAyFO4cIzgVHjYuEgFNbHlypf49w",
+	"xf9qV+t2ozmwyAA/1+1Gq5p8rO7WG+b5DXtPeyMJGZj9gYepcerHY/+KiIYReK7QsmPcNeJuT0dWMvfr",
+	"wZDnO7gG0CwN1kApWIS04x5bSreVat2pjy+UJAZ+MOkX4D8DvRB5R8O2KxjLMi899WQgpIewMmrxPe57",
+	"nKVSPxKVArMJtMWMypCmQTS8JVMj1PrR1csTstfY20uEHbT/DpUmUW33TrpdeKhElQ9XAkVirHxgrzDA",
+	"6I0KqhvupQKom14r6bQBtOepVrggAWyD61/MIwYbucnF3ZEiZqDlTczl5zvPswrIJqpCEXfY9km5gimh",
+	"LaW56Gav6nlYP4okndNMuu3f0bnUJwu0nqyqkhagpqE2XJvTufqzVcqwneW3DTbhQ3H/TJrqfpx+x/KB",
+	"yXkTnp5jYmj+r/3Sn7//0S8l3zz/69vrl9WDZ8+gZjM+ZXiQnkk4FJuOxbQEXhzGCziCBgvGUNUziZxw",
+	"5WrHhODxaK+FLaO9qdoBO155j0dszFBuKq6dsw65LHz1m1MdjfulX+zqIa2O3n/aa33ul/I7Gv9cNeuA",
+	"PRJzjHTsWWj8gilO6HHiizsWVh0qGZmwj6ScasapRl3JbkJqdOmx5Y1Mja1h733Th3dBEuoF+n6Q/3kP",
+	"ckYLyVkQFOt4qkH247Gu4jc+NV/k6C2bHnt8hTpe7/9SxX928J98BvCd9+TyniaaWjmpEeBleqa0+mBO",
+	"yhldugL5gVjVeEy4iCksxQu+xul8sj39fF/zeWu7du8+XpdWfa8oqQZSkYGN5xkbKdZOyuAwQQ29kvZZ",
+	"1LdIwlEm8zqHxUbDWaSujRjQ8wfzl37/+Qqu8vkbCrdq00P7F8hwDiY5+NWWfA24lPnnXi8yedXR0dSU",
+	"Q4LciZnvEqn2pqwW1SJqSSyiDqIFQqxixbY0xCXQml40xe9EeCMJxZSQV53rPIPtNbun0/ZLWmybGGH5",
+	"Pt1n0ixtEcf8rj09pfbU837LqLZK8mL/+i+iOaETPLdLdq7n7psVhf/g6s0/qVaTIxeonGC8NWaHqWJa",
+	"UtY8zTJcHROvX3fap7EpYsIOOVtyLpAeJlSi+QKvMw+tpDEEF8Ax48RDlgyickxCFoVznYp4pf6utuFv",
+	"0/s/u62pK/Jq7DBzPBLkjnpR7vYlR/xzItvzm0Gx0CRGpqe3QrS3F+RHImGVhEcWv0k4YSeazKZDDmnj",
+	"KwILCI4oHepjPdsI4EOl5zIyuBv8j/8+mAySPCkqA+ZEBMQ2BGBNlgHjELN1j2K8xT6PsYDxaagffMQG",
+	"bFXGle4KHC/u/ez9xio10hOz0GHyiPxw2XllkcvzVxZ51X1JyuhVHilqrGA0+B0bXmKEIp6revzl+avE",
+	"USzhceZrpX+oZ0GqFYYqSBRSLgOqjn8FKyHVmwlgfdx5ktVIhzoTGB4mj7sMoZHVENQiQAQEgvAJmCGk",
+	"bajtT+UIQAwHQhpdtULSxLmjCeUYLb9+/fbsxXm7+wZC5pfdnztveqR857nRhPyP/04mzBtPIouYIHrL",
+	"xv8qulZjhNXqsF0t2zb1iBDpZ45wIQ0hHo7rTRmXnuBx31KkBaS7GkFC1JCPcUOnPge2DsVFcLk6EtLE",
+	"LXZhehg7gvWBMBA08HpYJOi4z1dGgbSv4Q4/fdQ/x4wz0SL0DjFXESOWm2SkQSpuZMJFK+IL1/EZe5Da",
+	"mj2W72C/tfSEI8NJ4H1kPvAxT10C4Y8k/H2XYVKaPHQ4Pq2yNBtKZaEfUWWp241WSoOp52kwi2N7zRC7",
+	"d4vBTb7g4B43iJLKUdjaHRvj9j5K8CTmZ0+gkPxnjCCsOf731JvQ0fipbrU+f0z+LNam/jm8a9/GWre2",
+	"yVCCRRxS99KwBjikKZUro+QqXUuM0FGlZnNL/Vna3ZbpbA15nZoFJ343kz9okukUN1vo7Zy88u6I5F6f",
+	"dcJ9tkoR+pUugd1mp5CocmoCSs4WKhSrp5TnQYwfXG/Ytv3x0LZtzfOPE06FOo/Wjvw5dpNDPUeM4okZ",
+	"lUXfvzjHx3M1tgsMl8HdwCJKqRWzCPTSeq0GsgZKwn3FoRhm1CZgCJmFxQxcGD5aIko9uJ+3d3eT7Co5",
+	"CwIRRsw9Y65HwZHw7fgh2ynNG6vQca1WJz150524stmbqtltAJeVpPeazG3M24U8YlOvAUq7hFqNkcex",
+	"mM6UwXkxQIcX9dFs8cVYkUaNtDkWPyjNLy7UM7XSx+odqO+AhohDVsYS9l8DUAxoHaMR1uMnAG6KqaZL",
+	"oeXovm2EcnZHytiOaThLZgZMRUN0VCys2QMAlIm4y3kipokOqXOTp6p2YbjdaQLz+YCsWGuTy6+9KZMR",
+	"nQYbXn+uzKk1GbdrIiHcc260vtn2sUtwXEWm/vhg21sEMuLFwrX72k2f4tevbeVmCADp6R8uz3PbYunH",
+	"xz+1PpVEIFOfaBD0TIPknEoTZA2ASb6E/ORNqwhnuYoT7gCPWc8PY54jSXkWSBZGFTILFFOq27Z5udS+",
+	"Cy9iU4JNmH2PuUTw2OsCDo+QoYhRWv1AXSwHlnEKiNAFRxqPjsjJVad93Tm1CLY4PNUgDpL4bBSB3nTD",
+	"WKBu88I+ByWjokbaubq6uIqBVzQ/LoPfUKOmYc1319WJhNGd57CjVDJhMvgK9ItZw1QtspqpkrKeCj5N",
+	"qdwoQOJa6SmwenDbwKlEvxV4WBCREN3axteyAeOVL2Bn/wHZ7y+fcpnt8rcNeEvCBIHUtmbG4CXo4q11",
+	"pblOPW4+xsYCDUM6/2qlDkh68H709oJFq6f3y6eUPo0o2+AB0Y1CTwtkVdFdmnJz7mqke46Wjh6zs9jC",
+	"JgApr5JOFxww0GZ+BGgraiW+VyE8XhXCYwgpIyMQcmOomdOGwkoyGqKYyo0saA9wGfGCmEumNLyR0F9E",
+	"VLBmMBXJqZGXHoRckmZqZmxYFqhlA6DcaUUPyg+oxyUZ3LA5wOWR8snE40yiZ/4NjZQEYx8jQn3vhlnE",
+	"oZJVPS4Zl17k3bJjMvhfdZHih0GfK/M18KnHU/iAlcX6Ri/U/mojTpSte0wG7GMUUqzTBssC+y9OGDj8",
+	"L5QIhdAI+0idKJkOiWeD4gZknYXN19HHDnkyyiqJHdh6thbYodyADUYWYUrSD+f66TVymhWRaJ8r0QYl",
+	"HvmoR2pTE4H1pWVVd/ojTubKcOgNbrqkmyXQ97zf2JcpNI9v/uVTid7SiIZvocqsZK00Q9JgFu/Vyiq2",
+	"bJt6tYZtlSIRUb/js6maCwoz9Y2asfxC7BwPqnrDOmcKpgIn+GVDJrWWxCQS7v0Z/Jfn1d8KGqE6YPEi",
+	"ZthtAaP9hPTzGXmsOtHL3BZPukxjkdZIN5IJ0kSCQho3djUwtSJgnLxjw55wbphG2aF9PrjxnBvmDjDg",
+	"Ssoho1JwojHuPpx23nSU+owdKUNGHF9I5kKZss/ora4RG4diFkhSpvgXeF6gEBtBKaTwb6HLpBqspm0N",
+	"jGGsD4AAkp4LEXFPRiKc18gbMR5DkI6n1PI+L7fsZiUFD0SDQDtrcG0034Veedqroq0GAzES97rLmA/o",
+	"8tMMHx+opqpXN0YWyVokMAs9tHxIDXX9fxa3zBfydKyFbdNC7DvcxSPrgLiuKa9qvupnFSeOBKGA/ABw",
+	"+84T7IVRglmMQA61vOD5I9H9lxDvaZG+YeE4HToly1iBWQCa/Wv7cAGABnTF0tGnz/n6Appva5+S6958",
+	"dP1gLYQwUsH387mqUny5KS3RuH96+RYVgW3PRHf6Fqgh6SA/y8UjxlJghFf1fRiBMlP0KI6TwIWJR6aP",
+	"MgK2tOxmkhpVqfX5y0IPIAEHYMY4CrGHfdaFpswY8Mrlw3mo4/CY7OKeEYZ7swVz3EsOUEapp7ZhQr1S",
+	"3vnf/oTiAn2zIQojJjA3E0gPe/5/5xibcgzcYSI4y57XbcyHHcR2K3TYvNNtoBdk9wLWdaphtfYyLJ1X",
+	"AD1PqAPf+sX9CAvs7wtgy+Hq6WP1+GIWnr823AcADt/4yfmCB+FUZBMBYFdWnQKlxe6gDbq6dyc4HfFC",
+	"SxmCAKIBPo2Ue9E4O+A67b8D2zh2O0pyx3xf/Qvexz6P2MeoUiOnxtQ1BrGymGOJqbHVBx53/JnL4ov/",
+	"qqhtkCcUoV/eG09Gr3Bu36zt+NjuvPXXaY9iTlpt25eC+J6MEs9D7J9AjJH4+3Y0IJJFlaKU1sWdys9w",
+	"HVFfsjggNRTCZ5SXPn9xn2SxHdLMWBCp6Zq8L03apSP8C8wKxe6mQxaegP511IxXATBf4TpFoHd8yR55",
+	"ai8nHBM4Ips7OJEi/gl47IPcB4r3pMI1Y8OG1kSPUvx455OmtdWeTU2iylpAD6JpeBUEgBkJwRb0KEZH",
+	"BAlV+zDJAO6osVvGo4FFuIAwv0M5CaCFSiSIF4HzYipCZmEFLboYwXunzBXqQvGCafSkJqA7zGLtgH5H",
+	"fJQGfX7HhhMhbsApzmqkZbeSahSjUnFB5MyZmDmFGt0xYUy6eCZGVZSMuc9knC5RHqADluQubXx2BxXz",
+	"Ng14qWEk+zxu7DFhISPU92PwTosMmUNnkhmXrYviypkIyTgZzjHQZBD5IddTP73PpVo1jNnpuyWZMsDr",
+	"VBejy9WAbN6wOTasVLsrDbFVCgWeIYZXmuV895fmq4nxysfk9N3Yemz3qV5Z4B5GBOb6TxeItGC3nkni",
+	"gTEVS/mMAAYdJFDWTSx8jaRelWy/ipLQYlLayBKDNoGYlSqz4KwaiSp04TGBmyGL7hjj6EZqG/xfycIX",
+	"mE6mG9Qh6qwneFbV7vOyeg3jAEs8kOzXQcUiIbsVN5CyBkUnoHeZ9k8YpNEHq1IjJm4dx2KwI76GNfZ8",
+	"P2box1DY6oWY9GVwd331orF3i1YGPl3pBTWopgMmDjMjumgZprZSPz8zS/kta+jLmTuQGK8lrSP4LQsl",
+	"TC5LobGil68kw1I9nD6tXOqLw4K5Q2qsGNKLRxnSf6okBWdCDQxvr3v+6k2nZJWwJOlMjhXBovIf31Ka",
+	"MN8XRRGNg2VIfeZ6UdqMGIVimrUFrJKnPuu6lqkc6/Fcd36+hg2BUx7bTJL9qi2D5fy2JzUp9IHe3J4w",
+	"zPG7RbFaop4tCpHoDsH4NzUrzELvfJoqov68gzSFRWdrZLC+F6UwSenbEK2YCOjcMZjKMSjVyjjgLuIe",
+	"UOIyx5tSn3guqvRUkoEi80GWM2nKz5HkMNx7MyW9bijKrYKk8StYCplKvs4zoyTjEVpELpmIOzStfBdN",
+	"hhp5IaIJsFxJygD30Odob1l6JVDv1G+oGCNMf67pIz4gYI9ZiaU1EXeQGagv0N2Il+9bsKtgTpDQEk/K",
+	"lKobncEgECStFvp8xnWn0zWWmXl9kXTHJdWr/49mjKwRLduKkyeRJPoQFQmSRxcJ66wy/bpYo/1ukz2y",
+	"BMETif6c+FhuIjni0131xXhViEwQ13PJHTSGEin3V/eMqLOxGDm4Yo4IXeYeaXQch/p+zHhTnqQ+B8Zl",
+	"sNWlmDKEZS8bxoYkY2kOi2b9DC0ozRV1Hpuli4KQh6IZVLGSKhmd+c1dNJHgCeoTxPYpGGW6FwyORiva",
+	"ARMBYNKo88H6vEw5AYevcTEgH4bhKQKfilvDmVFAUAA7w+/+LtTMkaAR4X2Ab9bYHlBPHtFwzIDLxKBR",
+	"kL+NZeY1vOiWhUMN9IcyyLjHFoTHwOrzBUfdwDKuOxxiDQYNX5sMSlys9De4nvA0vew1XPZBTV0UiXR/",
+	"R92nRt8LqgUpX3fO2+fXuq870p0IdW6FUgf6vHxx2dO/K5F0w+ak3L68/NDrXP3UuaqYkmTdQEc/9m2v",
+	"c1VZaYhemK/fKBL/p4kXffH0b0czhyzBlaySJgclqRrmYyypFBGsFIoLgRoWaRinPNGbJyJzxJ2SmvuK",
+	"IaqD1U2J0OSoKTW80+u1X3We3tBKE+zm1pYvxoTxKPS+G1zrxOV1WnzFXEOt4IZiE42z9WH17lmqaiAt",
+	"IXUfkzudegJhBcg3SdLRMTudi7tany8H4nPqaApj8cSE4nOqYvq8MBaPV28QiccclO+h+G1D8YvbYULx",
+	"+P2mgXi8+tsKwy+UBm2aHRzP3JhAOTnCAjBUjY2Tkwn8TUTe8Uhszry1TvOdc28XfDfLtiHbNm6UQs7d",
+	"AWPF2BVpR5Hw3RTzltD7XJIplcqcJT3GtBXyTt+rVPKJuANDxLtlSionIEFUN1vPr45Rc3xnRvpP5F0p",
+	"St85yCkj4NDT13ABcKvB7htdVDLIl15wpJXeoy7YBJIMFQWUnj9//vxw1KRF5Qc5b8821tNTgvTnj7Nf",
+	"p4bKFjCvHsZUND0o0ljnbIl9hWUuIoj1jRl0CYtzWk2XS7vynd1sqijeJQcyP9Zd4HweexJaiFLoJGe8",
+	"tOBuzrAxJGHdlBVyXYlDQ2Ab0f/P3rs1N5Jk9+FfJf+If0QTs0UQ4K2bYExI6CZnhrPDbppkz4y1NZ5K",
+	"oBJEmYUsbGWBbGxHR6xD4QjZYYdfZElvlhzS2k+Swze9yOHvsqFd7X4LR55zMisLKBBFNm/djZfdabCu",
+	"WZm/PJff+Z38oz5RgBuRPPNlgFM4YJFk/XEcmzapWH4N3BQguBD7REiWJhmohGSDNBmfDSheQlOr7hGa",
+	"oT7U5BJOFrESIBE1O3mcibbZ3GFdMUlkCG+IlZEygTyGLd5W4OPrUdDHY/Tjs8/2EB4njc8+Y18kZAnD",
+	"YKCClBp39YB29WNPRliVQdrCSshQeSxL6CTEBEtC8lgAjdIxXjJOYwqXTLWX085fm01jFSbwja6/L4O3",
+	"fi0K/VrbaAISrE9YFBr5P89HIIKjXCCCPwFNCP7Ez38E1XfPz/HOufLxFy/YxsbGjnNZjY9+rf3217/8",
+	"1bt32hYP9C823EJRWNhz3Pt6bAr/XE2wBoabUUMYwkH6LYlagR0OPEbMxnfYog6DRrnWDHFIcwbYbuES",
+	"PAxF2P4Zmmi//uWvfqDwWPHHwrWJxNagPAVcDw9V7Z9xj3XN4f00EjJswC12mTmI/mhiVu6TFuNYIcy+",
+	"r1Blss2C71e/H/98uLoPdDmUbsA5SI0ezAFmttIxziTw8g7QiaQlhNLczul2qw3YymsZvWHDKI4jEup2",
+	"8jFZJoajDHpSoplA4szmOhax2OdsIN6sfHXYeUGS9CuICh6bviX7CfNrDb/GfoJK3PXAQ+2frgA4gXcG",
+	"iQbsB6InUAP6KvaEfkn9H8lwNDbF1pa05jH9O09RGLWXSJVxjW7RUBiFpf5Y6bPMoyggHaL28xYbRhIu",
+	"msT4VTr5sMKeKUBpAmLb62/ewOqN9HlG35y9MiVZBIB61CMRkiTUFt7X8yWW4fCu9nVbTaY81tI39/AZ",
+	"PLbR1P8Ps2WdDXZRioLIiWkyGgkUljDW3JBPmEboC+FLks1EvSguQ4+lPBXxxHPeVJtNbRaKcIxQA51L",
+	"ZiZWmUH4wrUsP04Nu/cw6KpaY9c0tXDQ71lF6T4N361uUzzttcJnfL2/Kba7O72NsMWf9ptivbvZ2w6f",
+	"8VZ/Q2x1n/Z2wiZfF5v97e6zXivcEFtP78hgvnV7eZGtLMUls+aClfrHITJ21aNPVn5oQoG4shg3I39N",
+	"533tbVRdEoRO2mWOG450SNj27F6hXXML8leSI0z2a46oxYeB0g9J0TbRlUixs0Qui2HvSt7i6uVVgZ2d",
+	"+5xT/OyNUi5XFN5Q/76sv0GVOn5X1HKXJcMo08Y+/QoSNNBiR2gzTTRYgO7vCYB7m0FawxTlK7R/ybdm",
+	"xoYmH1CyFXCn9X/WERRmPXS9lRQ3jl1fJlOmqYkXVkGYXabdajiK44WcwCQ+rznT3P/18TfzdQQ+DfsR",
+	"Mh7XNRMeRkegoo1CRla+8SyFjh8WYEmT4Br2yzgbrMXJWSSv0DbmcSxC7RLmYcEu750z6kB5JvUUMLE0",
+	"/HtnNDohpMIyDuhvxFkoLqKeqGvv90xkvuSSHRyitAHERxIJOSdt6mLSCQJ8xJMqSgFDmTmbiILKsH4M",
+	"uCqViZAODpuVJiYZ+Y05wmRRhoJkvlyBUN0cXei6Z0XueT4o8G+05UjLnnETYIL38qV9jW5KfY3g7C5I",
+	"NkUhRDhOjeoD6Cyzr787hTEKOrQQYGW32XPBU5EGLJGGg4QENtgjQCctWLvUD/wHcLHPg12WCo3JufR+",
+	"IN6MolSoThbAiI/luUwupakgZD0u9bNqK7UP08CXNsiC0TYczdau/saRAsQjrpUH45qk+sFMjaEZ/HJ9",
+	"5m9gPn44tTmnJGKnZ3WcnLFI7uYTUm+SUlwWaeeO6OT8kphbKSO7E9UNmiuua70zSxqG2VZr18Tk60H3",
+	"y170Kvr64PUvDlovowN1II+3ei8Otg/OR99/++LrnYaYfN0U33f0QaPuydc7jd56LLvDL5rh91/Ht+l+",
+	"n+qnWrSxwaM/9u3swcQzFyoZKzUGETsD7VeIgXRj3juPI7PvlLvNp/xcKBZ046R3LsLXto1HvyiaZa81",
+	"ZcXC2rS98hh2j5yyQyVcXF/6roHnufsWj8DpzUeHxYk8EymjcV66v9W1oHD6kILcrG7cXC4eGDnOLAaf",
+	"icbfw3RmKnpCZvHE/GxUfcu4Gc7cunN+xqNWfJ7H4W1N7VEOi+t50p0r3v+grC3no1ZnbZnJ8qlQt+Ys",
+	"zMNJviuUyDmW+jtH46xks5Fz95pOYbBzxwL2H0WF82Az43GpW/Cn/4EZY1N8sWt/UYMIBCOwpe8YT8fQ",
+	"MDStVXhVmaRDHmMRSL3BnpujVDIU0PKG6u3MUzq6+Xl7LSGzFHVNbFH99BBELlDtFrbYVNAOgrWWpq7F",
+	"BpHK7PznH9SGW12c9pbR505wZJFNYGc3zYulJVAVcJ5fYQc4Zq8r33A1W98iTuEUj40iKY0AR7FBhZiy",
+	"GyhKV24xvCg8yCdlMpRV7YQp71NtbMytUMiNymuvVGt4qt3l1tZ1amzXb6TW8HS66ggEqXHymJiC3h5O",
+	"9MHbhUIk575jqY8hqbnWXDXsqXd6cMvJndzVTafCQvt0TSd38Fh8taRnYcjW3ppJdGUu/BjioWpGzSZv",
+	"hW+hD3YiIIvahkV6PtaRIVjoUOFLsjpIyMBmypgUbzJrd0HUteTe0K2TvSRDxv2TL8mw28TArIvLUlCN",
+	"LokrFMR5aK2QwgIrFNIE81tQuMN/90q9p/TFUKu3yhkvCA/fS/J/2Y7igcwUm4nvFafZdRf4Gm2Yb8tz",
+	"4if8YlrZfiyRYa5XI9CoC+tvxaZutGfUhUMDuEfAerHgqV78dc+XsKuSY1W8xLRPIgWbiCzP0wwiRfXz",
+	"mIxCWjqDjtHvsbDLO3cV7Ks9GKvHv5ZLExzwEeCz7c58IftlilkOYwGVJThCGoscAYb8zTdCnmWDWnuz",
+	"ubM921/+LiHG/UyLnKPCbFsK6N8YgzQ4MM7MTLg29Bgjdg72HEUS+/HKUSSnQKgIGNgAF4I3uWKSxyzE",
+	"RJkDKtDw26AK4JVJlpoLoByIsRZ2rQSTE+WlZEQkPbbZ3KiDReHLu0OeIxyqDxB6tIfCskS7ux4Dx0b/",
+	"C75pAWzQkylDmpF59/mp1FsqQl5CzWOFmqNIWii4BaNHOx/z+TKHyYzRo08A30VPXtBQxYr6ZAy8kSSE",
+	"3RT+0DYiRjHPoJcjCbeRdQIXQUoNuk/aY0Enh9OVR5wKkYtXgH6DUCUXAbcEav0yohe6rwpGGjwxhnGh",
+	"aATGjYBRn4AyPccmKhCYimTjjPkyyvSTKKGm/CW0vVyIMx6aEjIUqZq+FI6eaYCo/2GAj3WugFYbiIcK",
+	"03KQ1t5cCXoe8vTcXab6NT8UH+yGLEUMFt0osqJHx8ILERXvQdvORq2eVopaNe8orqTffhGM58t/ieE3",
+	"T+XB+BW3xBQX5jwAxzTaamrYL/Pi7F8UEnCFfDzVGIZsJbAC2Z9HspcMI3kWeNRjFDRNQAUMimqle3Ay",
+	"zs4SfXB9WmcngfvzOJ5AhZ6EvtLZWM1TXsDHtFye9wWk4hiYd2KfUwl4Usj2mbcwfyY2KP656PaZK83z",
+	"/MzIlOvCuKcLOR7Cd81/Ms9R+2HWQSwRzY4n+VeFwGCkaJB3ob0C/regClci6s+TtSGoqIoSJ0kv4jF9",
+	"rhM89wNUqZ6rhlZMX/TThPp9FTXPBlyGsZvXSIVGwlq7NohqdsOCs9bxDIvIR/sv9w5efglUwtePj5dR",
+	"WI7V0wvFbP8nnGAAwZyp0ajK0cgtSsbVuWKBmSGBBq6uMAwKtD3p6to2pDnlsL5tFTmqYSpfJhr2/6Xo",
+	"AQ18t3gQGJWcBVTlT1cOHG00Mk2P7EJlWcovREx0CF8CqjBELY9xZXgSxWYyU1yM/P1maBgbOdPRPqZD",
+	"IyslbYDVv4i14ZT5gHTmZQLFiDS0hlfiYdCEBhZ72AjoU0qK4QMxRJ6JKus2gXIF1kfBTjVRb7BL34Nx",
+	"6Uu7OelNMpIq0wZV0rfsGmwTnsjyNjUnQoaFxXrLW6dlUUIJFU1AQ+K5VicEi3O335+ho90iFOJwZ8pU",
+	"xDaa82AE2nPitbB53E649ka16I9gM7qjbaVKlTg9tWeW4LIM6w5j1gICLcVdq7oHsvbWTrF3a4hvJZ0Q",
+	"Ftl9rl1JjLb5u+T09ta2WI7c467oJcMc1JM+ShZBlMYjqDCAro9Uvuy8eLF/dLq/501FbqpujnmxmCkg",
+	"pCNpz3M2tGJQx3kaCKrhm11FRbQ7v7RlqVO7mmMb5Ax4s5LmNZ2IQhak4ufQd8KXCxtPaCwp1ymFb3KL",
+	"e9MjB93p87fbG/n51bHYTMBHBsYWiM3zLZH47pC4Q9bh7WAx2vv3hsXkXrTL8JUd73+9/+J0f68iuvqy",
+	"KrzuulcDjSh1jlWukCpIHx38liDmMYzcgyPmXaKH+f5L9Lg79MBpdH30qMjVpoMLFVxuUQe1IilTPbcN",
+	"yBtXxICXxV1ZBYNipryiaGGMH2tI8bqxxE89hjicmIFYvH7XjB7nVdTkfW3Og45PvmQTybq21dpukSSO",
+	"vdmcHtXzC5Ap3V4EivksYJwQj3eHq1RhXKxmWypr3Yyp2zdTYTpAvkgsi7a4LCEJkqsjkkXlrFvToXBW",
+	"IrWlv2ojxUOmTFDTt4olfa+kzMkoblxRHn04+dK0xP/gd89qHwDet/p+guP+SZcLn5kZUikPhYKRynI8",
+	"k0uZSyXh1PVyf8xkrGTIApzLB6EKGFc0sxUkQwwRlEWyeBjYqSOc5ab/f3Qmk1SE9Qb7jvhkAalcB64g",
+	"+SjqnStfJhJ6bBcPsfrpVCdMvKmd3XzFGXF4kO3PBZmQqOVLfYW8OgY7VdCZxmlFEW2BKtYvjvc72sGZ",
+	"Kyj8JfVuf99d74ZkKNPFvdju3X4KPStcmhH+50btBwube2KYUAP6yrYfvPP9SvvesBfOVcNDbKuNsqHw",
+	"ajLJop7Au5GAezFWOBp346iXa+XdlmENg7vITsElTKOw9L7vsLTQyOyaeTHPaEcwXjOzYmFTMzzQmA8r",
+	"2SBR0Ho0kcIGvLIEel3WocOyEqCjbxmhB6G27DMeSeW2NgNLHtQ8PWLWpmdOS9FAX5B3YxGwTMSxss3T",
+	"HNDPb+9L6LVZ1JWjNzUtCt6t6WNsrLI+jxJ2BC98P1aN2zhsaQB9nAbQkbuAFi9MJXjaG8xdmDgvF6wz",
+	"li+zvE2gDJ3+gIzH0bmoMz5MTDuI4kI3gfKcY34p6W+7s3/ARVvKE9Fvcz+L6WBIy+nY7PLLZfXxLiuc",
+	"WZWXld0FrhTFG4hit2cqOoFzd82uJ2LlyG0uts19uXdwcvLqm2/395z+O0+UDW/1uHSl4pDcXhrAoqe6",
+	"LVv+wYrLTQuhZdCqetCKxmyeiTdHEa+8nKcQ9wGOhYv+MNOpqMjO85nJ+KXIHvk8rO6hLOdh5Xn4JXbm",
+	"x0bdiyKnC3fsLxGVsT5rXhuAHJb1VJUMRLep2kcVEBX7mKEP7jF0jfVJF5GKulEcZZNdahngdEI+FwLW",
+	"R5SyCx6PBfWYsgGkM5FVRvrXR3vzwjAoJP7AYZgrIwjfibiXDMX/5wQNKExyjfX2MOr61whGLOvFbq7J",
+	"arTwKwYZ5rjei/MUT/KqAnDszZnTnXn7SQrC9ogOULGrsUE1Chz+PPqrmCSyfGYxRbqgQnWytA3OZ+Hg",
+	"qp8TQYDJ+HUSyVurK/soy5vKY54zfHL64flkhmD+T3/6P373d3//m3/7l7/5138zRW9szaWaP0KKwvR8",
+	"qe4EmkXygVQ+PSr9AqpzKeALyifNsa8XZoUNdE01UCpM75KEsFkHt9GZoFppF8Vrc6ibqekCMdyQ8bLq",
+	"LvOaAJ9+AT6JEM9my70mRnWlkLWaplkinpMuA65zKvWyJV3XKvVyeJe4+VPCjbwdbPRUDHxl/FwUJ8Wu",
+	"vjYL8LAA1PCOXs8PM9cX7htOPRhb4TbWEPrS/LkXj0MR1qeInY7/RnnF3I9L7W+Qd5xGBl9ilVKk5m9d",
+	"Tp7QAaO73rucWx0jsD8o4/7RbEp3t70sC6AeGe0+z6C9t2ldrRrq8W1d3i2XBRT2KFa2RTlM+ULNAERg",
+	"sWrAousKhQJAsHR6E6vnNVvTZQemaIUUSi1oIPEksKgSMCWurtS60mtZuOF4LEl9OV1BUNwRbljD5ct5",
+	"RVxsYQ1X6+oartvdiR71pjJ19nqBG+LsNS6v4yY7jlPl9ai2nGWZ10OUeblW7u3sOHNrvj7lHcd4Qg6s",
+	"7mKjwKnitLJdwpdT28TMbnODwrPHtZvMLUl7DBvAHePdsjDtHgvTbop3ZP1dGbamYzxaUG77EAxJ0z+I",
+	"x5xFQ4FhEf1QImywQ8o2QUhiBSRs5weX6eBPumQNB24hs9apWOtQd9A0gZ3m1Xcv949LLKEWvPJ7343q",
+	"4/Beh/uHz0tvVjX8vH7H4WecUdUjzzTflwHnaybOh3bl3nbmvNQy6RgXNpIXUSaoBTSLJGkR0mZNrF6K",
+	"IJrEt1MM0WAd6sc74BnpdZfULTC3bGGXcSYTuUpPQPZHOXHKQw4iSU4pGwL1yqsdcDmd/NjZ2ytPtnfC",
+	"8PaA8n0S7mUVDpvwwa+9OFUnDJd59Y8RGjphOA8YKtgliyjDxrJAzjBuQNpBMXtVCW24mjnikHvvySCZ",
+	"gr1PgxO83JrDe+QSv89CrFII/x20xpDIrtTHQwzEc5zxFccZR4rLKNZ+Pd2lTjXHCksI8VdfrpTtkD8e",
+	"7x+++nZ/r76LwYVECmLsm1vSrhwLaCu0Qqd9s//FqWmhgQ/V41Lv+HAc4kHbJi7d/CoKSVpz4XKQ2CLH",
+	"AnNujkw8djBzpv0jRBQMIVnD6+Fo1DhYSxL1dUIBesTsVATuM0zpK1a76ZmAy36VSPvFgoKFbDZzkWm9",
+	"chAGxLjfVPeHXab03tyPYhC85dSZOJFiNUtWE2nb8ZXu1Vcx077C8x7dyrretnurxXUHw0Ns/XmNtzvJ",
+	"eJqdRkNR7fB9GeLB99iD9cvjV6+Pppuq1nqrW/11XrvrxqrF+QwRjAiVBzefVe612lq3zVbzxMCDE/ao",
+	"h+11TDJc/kuovma4ZGCxaiE8W2DW8+XdgmAttcFxBLULShL6EkERq9kKfMwmGyQxSRlhM6C650uau8XY",
+	"BeI6NvajpdZgXxCe95JhN5Ki7ZZqEi0M+zimGBFBaUGwEeseC2jVBJgFCpTBoID9+t/8NbPLF/4VCISc",
+	"YN5ucBLJs1jc1nZQUrNhbdzr6OPAcr+H9N5yu3lvC/VjxcE7hLVXM/ZbFWxbEOF5ESfjkOFBLLmgMJxF",
+	"OQfdelwCm3UFWrbmzzKrvQbWJnFiB2KqaLDeppAxxpQAsaoXn/sSq8+LANtgx4Si9sF5KsB17Ov9Zn55",
+	"OU3DZYH5crXeTWBomE+wCktVXtHI8ATbfNjmHFli2qSuYBe2utMvla2AAV9vQK/SDOI6wzFwLeI4uUTa",
+	"O3xcXyZ9KISyBgJbORVvshd4Gvv1L3/FDkV6JuiHOni+m80mUvnM01CuhQSuKETky6lOhtD1HfsiYo9E",
+	"Oj6LhoL0kLXnGjheR4AdrpCfkopsnErqkoi2FT2AKUNAFeTpLoYUuSrp5EqnB760TQxt9Mlt2YLX8dwh",
+	"duSbp+NUSR+zT8CjKXQ8NE/oGYmylPWT9JKnoQjXfj5OshzErox26dlAq/LhMlRljQBzz/CtXxunsV9r",
+	"+7VBlo1Ue22tH8WiEYqLxpvxzyM5jGSjlwxhHei/rPFuz6+9K3h4B4edL/dr1pNzGYcV+345A3VPQl6l",
+	"w+L60ej53spI3ZbbDZw55H2ub5Z+gVIn+2npl7llZ3lREpEqjgwSfGx8qPUKfKjTJDnkcmKrRu+l78rQ",
+	"4s/Cre1thH713CJ9AtJUACdcOd5sn4HBeSnZ6f73p+amuywwUxqacCkBrXEdVWDLuDfzAo+33WpPkqEw",
+	"mix5mNWSDDx3q80FF30JT7HZbOoDHOedbTZ3yoB6P4yyWwHqSr4h3qiQYrgpthcjfB7D4bv+4g2j7L6p",
+	"BxVxw3zej51+8JgYlXo6XB861nChzTeOCxCiD1UWNcxXvoyyQWQ4xfoQdhnJMLlkK+tsGMlxJhTrTmz7",
+	"2F00Mmc52Xmdr70VlxN7G7CmGc/gR23XNthBpkwUj0XKl71Y8FSEHgsIPwJL6IaA1RSQTZmqDXuS7W2I",
+	"HcZ9iS8ERqoqRTfP4VCBy4zt+tKi92z1UWSih+ysPNuqT3lQYHtY8Jgas2V4/hqZVFh9C0EgGak1bTVG",
+	"Kot68ynUkCNyGtVfDpJYsFHMs36SDj3bYzHkatBNeBo22D7vDfR+rl9qrD0uqDbAfpEr+nB+LqQvtY3M",
+	"OOvx3kDoFQ0K59tNpkQvge5scbjLgjMh9cKgKgvsmClkvcH29H/zVGDjfhHalqPo9D5RSOX+hV6mK9+/",
+	"/meHP54eHO7/0auX+6VJ2C8FtC2m0bgL/eHR6FuRKu0d19rrm57+QdXarWderTvJhDoBM7vWfrqx2Wxu",
+	"wKnaF1G19s6zda/mjMNMVVqJYrG+8ua2V4uGHeq3UmtvrW80rfegvuEqe6oHsdZutTbWnb+cJiGf6Cdr",
+	"bnq1RMaRFC9y177WfvbUq43GaiDUCYzGenOz1fJqqXw+liE88ZZ2XITkmO5bv0Wf5dVI5Z9pEYj0aO42",
+	"PrCYVzJS5coYtOqYcmeqWd3JSE0tb/sJ5qxt5PniUdMh3zxWPORZbyAUG/HUsonxHNL1YqT1M+SR9CXx",
+	"jp8oJlaHPIoZD8NUKOWxHldiNZJKSBVl0YWIJ7uQKMvGKgCtLyJKCJAXBiZkGCn4b1/SuzRYwEcjJGIw",
+	"aiRUeCC9qtCjMDFq5HuF83JtpzRI191kHzBLhY+MXdYxbXkPNR406kAXmFNeO1N0IfQEqLVR/vwPjQJI",
+	"LxlSOKS1bpOL+/hHdpKNwyhx0WH/Zef5N/t7WPthn6I1X8L92ZynCMUw+UM34GOeoqDfXnrrh64EwS9e",
+	"PUFgVsvHnx+Yh5XQLCmza3shSKIjlCVnZ7FYNZ/ouh0SX40UfqmF5R+mgQVn3SScgFmEZLO374K6x/px",
+	"NHKBzfIhaEaCD7N3cAL/QAqpL4O3fo2w06+12a9/+at3UJhKeKhfSnjYcJwNufasUpGlkVBM8b5osO8G",
+	"UawNR7plpCz8ani3yK4M5VRFZ5JF0gPwp5Oy5FxAnlJdipQCPRLOB2R+ws7FRHlwKs/GKXh3oS8PDu2Z",
+	"qTb++2OljcXN5kadJVK7YukEKKxc9sBYTGRPePYcKo+JlBqDIYg0j4Yv9/VwaC8synMcEM/UJ8W4m/Gs",
+	"wTrwvIURjyQ8tRSXOHJl+8cpTBcXjmvvEROib5c3hLgONuDt7RqmkNDt27APtAmYuV67dVBdZETOmw5L",
+	"j7QyFsMqFI49Z0FmLjJr/2ItFWeR0tbN3MDUMR2RUyn0Yj84NPz9UFxEPYE4gQCrP6LxXgGa9J3YhZBh",
+	"knpMJVRHl/ergCdR2DeTgyEMxfR45Qbr0MUjjab4MBCx7gk2EqkGvbb9QyTPfGmRaAUDo5ylApAtjjH/",
+	"6VQgsDg5OwP4khoGbQYXb16nnrdEQBZvtEsgz1gqekkaIizDVfRr4hs65XvYYQkSvhodbd8mTBFHYQBC",
+	"BXoF0KmQ4FbjCHvjmjFss87RyxMmhQgVO3h1ssu+et35bv/AY98fdF4dHnjs1dHRK499e/DtK4999erl",
+	"q2OE/MP9gz96Deexzsu941cHe7vsixeH7CwRigh6IIZAor+XkRKYFy9oJxy9PvkK0tz6M0fKl3bLMoEJ",
+	"PhqVR9jwmxyN1WAPhvPhEr34OU/1PNII1t/oPeNb4mm3FW721/lOb1s86zbDVn+Db/Weip3uerjZ3+bP",
+	"ek3R6m6EW/2nfKe3Lja72+GzfpPr96CPU2vXDl6d1LwafkJtIh69PKmOkHpwcKBw5O4txTtXvqe4tcwO",
+	"3GefffYZDYLeWzbXSwaDOkUvvLqtCNeOw4+catRnhvK2tqN8Ji4OjlqgwREgEwyAaAiBtk+XGWQWNkhb",
+	"5ejv7DQa0ae3mirkoERCQCHq02RmWUKW6cwHsXLF0YWQWNqttwpt9ooQ9in9o7KNwp+oIpKdi0mDvYaK",
+	"8EvyFPDCCvYIQ3ehWnE+GnlToVBfBkaFJkQ2kIqGo3iCmxiTCV2PJEBNrIRLJvRoW+wnQx7TJ7Cr4RvT",
+	"aw64Yl3tlwy4DGHfa7MAhdz0fZ0ATSji6EJob0O/NMdNBNfSE8XOeCYuOfpBeirT0RP287EYizrLkuTc",
+	"Y0GfR7GATn6Jyt0EcgfYr3/5p77k2iW54HEE8SPxZqSRipbGCj4I7RUo+zGW+ccjihftd7AHycSXvVSE",
+	"QmYRjyHR1I/OxunUBsMC+jzsc2Zen/2E0fPCaAYa3CCZPuJKwTPZwnysISpMrieK9cYqS4ZsxCdxwkPc",
+	"HQ3xqiPDNIlCX+LD2g71UNePGqyoma/Y1yevXq4KqWE2RB4X/YPRIw35hHXzEPxmc2fblxCT1h5Yk3XF",
+	"JJFh/eqdl5VtvLtsc90RG+KjkS/1lAHO2XazyTCM7CYPY64yShiyFSUEOxZZOlntaFup3mB7NMxJ38T1",
+	"2MGh45qaiYy2WjiP26Wx9q7Tap3R6DQaCpXx4aji8S/1PH4/W6LLQ70XtbxaF85FbZU2M4VEV7GoMp6e",
+	"iWx6y9O4C16C/hWyt/rQKIOKgZfi0k00ZfEJZm9q7Wfbm3pLx00UcLewjcI/ukn3GooL+qPpj+c4uffS",
+	"OJLWMzR6vMIy2Zq1TBScgygAsUM932F8nz0zWoEE0rX2+i3bEsdCjeMr3dvvNA53RQ9i+P0ZCFpSvW6P",
+	"6oXurjFYvIKvjHHtExMSm0sIA0/V/UDzbRo17q5ym/i7ouDK5k3cMzybgtHbjQH2maKAJBaqzQ47By89",
+	"1tk7PHg5t5xp3LVZyLtNszyWDgp5yuGiJOK1kUe8vonYNyLK5aj29r/d/+bVEShS3TANcYfllfmHrJ6K",
+	"cCfWJ+CVFBd6SUpi3qJzFnPh5yr9uJ0TDJDbLpB4M6hUCEVAdi/DJrF6X9J2aADzNWDdiRv5ch8DHKRV",
+	"bcD3J6v6SmCqw49wLv4GJvNonI60eX7y+vmPnRcvXr1+eVoHWc1I+RIM9vGIDURKRQXaGr5M0pBCSByk",
+	"LFTGnrHegKe8lxknKP+TfvhYZBmFthIpfBlGZ1FG+sfOaGiPCzoRwBXyd9NTZS1OziLZ8OVms9lmHPtP",
+	"6QEiBwJ1OOzzZUnCLgU/Bw8MhhheOU3kmWcdjQQCdyFbgYv5EkcdbOcdVLOmdLhNWnRFnMgzaP2Qq3ZV",
+	"RVecAvmyrL0XJVVDX227udlaf3olhk1jlxkiPPiIK6WxsQzUKiPN9Ivds833wDh/F4hdpbmAs3IevfH3",
+	"AKTbK7Dddvl2hnA+opeZaTMIOz8cdcijWMP+9iqgHgCRxzDoob3vVtNQbj0bZSDUod3BhUjeTcaZPq4r",
+	"INahJ77HRmlyEckzIufbTl4asxTTSPtKxqiYCkGDVPS0Tw+QGCl8ll22hfDoS075VUJWPVT6GtcERV8e",
+	"6zPjaBhlbbuFYZ6FLoDRKYdFuLK5vlOvCqfa0M5XzLfwLV7oT/E+Wd05EHGTJawvda9IiNVMtwVGC3WT",
+	"Ts2uGimyTj42GHo8PmgBvg6BqMcAfUx0Gz4ElMH2x9ovfQ9oI1SjpTAP1l4MRO9c5aZVbp+WPcITZRe9",
+	"CZGPFVE9xiObymUcymRVEguosYcAbjosoE5X9JNUMK6AsG/ilynIwZebwxS9h1s1WGeeFQivYbBvs9kk",
+	"s5Bs8TpYryZwifkFwuctX8IlzclVAQwhawox7sMorIwBpU94z9bdfKsNF4Bz79uDPh7F3zrLqyoMptHZ",
+	"IPu0/WbAhaJplbOLe7g9XweNTLXkPCHIPQx4qWlLqa2hpdgS3lLgDMmNGGkqS0bsMkmxAgjzUw1fHgAL",
+	"b2Jb48WRIuYFzilL6ctJcwRReBpUTjQYPiBc2iE8uDZdLgON6Ty22dxsY7OI/CCifGiH11RP2LCBIVxj",
+	"zmzIo1xQ2lbjO9eqbGHR2E55rB+yzUJvtBR7vN6i3rNMsEpmxXXDxvkEs1RcgwUXrbVUQp2/WnvLR6AT",
+	"+9aQRN6tvR0m4TgWVymVHUHDyQYDxdjgAqt6gjbaG10ogvH0guJyYhb2ijVH2N5x54tTwJGuYFkaidAY",
+	"IBEKuEM/SzUQYd3D6igYKH3EhUjxrsmYeqNRSP7o9fNvDk6+2t+j2xs7At/FlytpEsfAN5Yh46PRKj00",
+	"S7k8o9S/XmZwTyigIpG04IV+gNUXiczSJNYQsgqPFDAVyR4+MtUz7rLg+1UsAVqlSidbsRX1QOIWo4CQ",
+	"Dl9lwf4pP4OAZODX/HGzudFTA76+tQ3/LfxaANIewUF/9WUixeohz3qDgEk+JCtvJUlZ8FlQx6rLjeam",
+	"NQSRVd2Au3y/StIqqydfdda3tm0I9OSrzur61naxsE1PC3Cae7jpAEUvTC5lnPAQLvhKCtadZIKGDu69",
+	"3tw2w0X3OtZ/1C9AhxkGdppB/h/jwEKGVDHa2t7VWM4KTXuU/t48xisoPLL4pGxlvdms43uaO+9FapSo",
+	"SE/VNuNZxnuDIQjUWIbfeKRfRoRwCarhgW/ykjoH0Rxy2gVIoCmgphR20ndT/0m/n1e+loE+jd8xVYjV",
+	"KrTsRVLMuZgUFer4+Y+QOe4NeFauUgcr+sYydZjjR5m6/K5EUCy/oeWX3fSepqxr+q76HVcHyVCU39fg",
+	"1I3veywPzSXelesE4kR4ohjBxS5LhlEG8aFS8EmkKH6uVqPZsP3CoEFw/vx0zVrVx8W5Q8hSSUjw+SQT",
+	"sBArVUH3NcoAyFw3j5j0MpGtqiwVfFishNaflWe1dq0bSY6Kcsi5QIrOPOMfVziOvh7QgeAh9TnCHnGI",
+	"L6qkrUh8qRE3APpO0Lhybgg5HuqtFo6t/TD7bF6tgP6zd6PWyx4b8jer/Ex8vtHa2thuNpsei4bDcaY3",
+	"LgIeu016UDTPAruTNAozoOQZZoGt5ElypNsFXNOT7HO/9utf/sqvLcK+ig/wjZBn2WD23s+BKgUGNLDA",
+	"cd48UbgJXfkJ7PyIZLYNwkCRjIb6szTt54hkJs4EWld6yyx5+Tn759X3HvFMG2+1du1f+LWfNVd3+Gr/",
+	"h7fbm+/82v9fK5sM07t7OaPAWBZoRTRujE4zy702vZOX8DTnb+lxcinS1R5Xgg3Em8oj445L2ajo51pv",
+	"bt8XOEwZH/SeS6BYAsUUUBTs0JJRQHonogbweRA0VvGXmJsf1ghYol8I/KE6qOAt9AL64Ser+H9r+H/l",
+	"8LLEtkeIbRsYNiiJT4Li3hPFeslowlYKTlod1D/GaQqLTCZ2fjvw9BgA4xOece9uGqy6e5Zma/smAcDN",
+	"1va8ACAkc2C/LHPAaT2RO73V2t56tr4Jm6yquzHD1jVihmmapAuLeKo80fSiqYTqn703aPv+Z1dA9bsH",
+	"zWMWo4gUWWCcHQvey9hLnkUXxiJywolY8+VkBDAKGEeYiJzLj8UwBF5OTfcd6E5Q2D9KZN1jCZzH43hC",
+	"vWFEyLoTRyoJHXasfsRp1WCd0WgVhM/mcWePrarOXbeUpec0giIzAQEifESKXiQfl8YcD9+JUNwsIrHg",
+	"kY9FLLgSRSGU++8v8J6FHncr2gITaSpqNp/dtj5VXul+/9//6s9+/1f/67f/+09++6/+7jd/8ue/+6v/",
+	"+tu//Pvf/MN/+N1/++Pf/sf/qQ+nxYiteY3UbqnKrhuDdx9ujSJtazb29Qe0A35uQ0kh6OIOuQw5qPQb",
+	"xdwhf9OxGlt2F4ik+yMEpPSr2alZDLM5taJ5zM/G43N9XwqnH4m0B2Pd0l8A7QU93L0NvrGx0RI7vTAM",
+	"t5/tbO80n4oN0e/3t3lPNLvdbqvb325ttZq8Ffa2tjbDjfX1jZ2tDfE07G89rRl2d6u5+Wzr6barg3Dc",
+	"+eIUE9XOGz2CzjsGp6oTwy14LPNmt1otAjRzjNg/UWXbolq8L+r53eW98/lkne+ibBCm/FLN5J5UMfmU",
+	"E3EkEzyNI5EWI8aoLwwpJxBG8HzpahPkAQ4mk0vjVmBeuiwAXW+wF+CbKJaOpUQJzkt6WulLuhZP9QNe",
+	"IL8oykz7d0z7pAmUHwZmGAKPBRZwgjolsIyGT5Al39oc4KUdlyvScw323UAAj2BmRHzJzOteJuNYj8NQ",
+	"DwrbbO6wFXN1d1Sos6N+j7OE6cc1pM/uOIqz1UjSkZgowqRl+SMje3ImmajfAhpMS2BtvkzsE2K0hGf6",
+	"qY2rkqeN9Md1xJ2dC9MxOzQQkBa05M984Dx9XZJJtbKpKxx0iyYwb3hf4OewhtSuraqlPF8Au2DAwDhh",
+	"dh8uFYWg7z0/UfUxlIheZ++z88TundfYEcxw3rdAtfl8i1ywWVj5SLWpr+1MN3fmOdN2xkDtv4Ng1koy",
+	"w9pPUqPsogFJY6lBp7vyq18SVEzdDip2HMibwaPGo9i49XJh3GybBsidbbOqV4s/r8FetpDE0hkmQPMX",
+	"8zdyDab6awYGIlBRIjBAEhAzgKxiX5LKkFF+AJ4AFPOTTMJBiORXD7UBglwbF74NqGZ4eFFf/qxgw0NE",
+	"MP/nDxRHsT2uoswDmlxh/+1OmBJDLrOoZ7YpX4IFgSXv9QaDGlv3QdqWTUKKR3gjmjowtqAvoPfUU3sl",
+	"okOA878SDLh6Dd8iqOObRpnNpcOLgiNGW2tAGGQeAHdrGJ+pv0AyQjHOvjs4/WrvuPPdywLtx3robMWc",
+	"aaw1GdSpdRAreWBxoR+xT9txEocidY0gkk93LCH4pU5EKJnQJeHiA/0FnQHQVwRHzUpYYASZqQGZOdrc",
+	"yy0XeB0wYFgkc6kM5Lo4TwB2gzYx07HIlSbwQUhPq8SiMXKK0yOrH31FvOnFYxVdiLp9VnM9qEuge8O3",
+	"tzqOksS4PJYLfQRv/ZodAb/WxgHwmJ97r4VfzUjnP/rSr01/Qqvt2GCdvPORXqO3RtgBxu2xxAe/r8DT",
+	"VQ0rLREFJ3aRZDLDk5kfhrorooxZ04WErDvL07FU6LNMGeU5uQZnr9RG8yVXlnQmwvosp6Y551WL0/n2",
+	"8lNl7yzRp0Q307zDioNwL/lQ1D0DlejcqQw7a9uXT7ElSPEFW3NfMAfoykFF9H2vwxvao03qPQN0cIZM",
+	"aBVp69Vu9adTM8Pdq2wyH/R75kX5pkDBRsEs3jhxselIWe7dG6XRRVGgd0Y1rfgafwCu1eduBM8fN5vr",
+	"28ZQ+JwMQPzVLMTP7YrF34uzFiJ9TVwsSojwiWI0oPWbDsqjDGQ6XwrX5sIPdachxpmIYoVZcQ1fEF8V",
+	"NparJWkEqF/q/6HepgZME6a/CZZaAKP45s7aRyw1U1I50wdVs5JAIJksVRwKPfRXVO5ZJQokt+Pld41P",
+	"aPVF82I6vC5obtNBqN2AaVjOvj6hi/iSugOlvYF+cmwAZKVcuVIiU9TcErtdhgn21mFxkpyzSKooFMBI",
+	"QA6WVV7zZTdOutjeDibVgIP7egky2JdplGVCNljH7m1OTNOEqrQPbOoF80QftEGw3H/PiXYFBeclIP+H",
+	"/J3IUb8ICk5PAO3JtUN2IVJfQjcTtOp+POx8/+Pzf366f8JWSJ2LtZpPN55utvI0NrQ42myRFreJp0WK",
+	"nYtRZlwfPfKBL7nKZdhGPM2KwbX2dHANZHSpqBHjbFB5yY3UoeGzo8cSgY7y96v6ej8VE8aVLy9FHAPY",
+	"T1BhFtpN1OmLGmeZ9ZILo/KLzJfhOM4iaElBVP8ZI/b16GrOeSUr9itIvj9gLM++55oe6lWz1V0vEIZD",
+	"cW+Cacus46eSdbz9/GEVmRJ3k/nkuwlutio80xFqiJ4myTc8BfbDw4c7EZRuytxxTYerlFLOHbMkSWcj",
+	"ZnloaMVZcbZjoEwu67mWgM0Q+hJThBA5Qz2UoLg6p/b2QudV6/yO8FhosH2Ed6eq3pmI1VTTQNYdkw57",
+	"fompNNicPdhu4M5GrK2cPIJoFOjdkFLZBktPfOMdlug7B2HF7fIxbMcLdsMShK6OgDgcNKo3b+FxJzky",
+	"rigqLJPLJWPjlpGQPvl7QSHNvKs0zKl8VA14KlBAGbWUV5qNRqvZrNs8QI5RU2XMuxZKsV1bBIWqvrzM",
+	"k/gWRBvsmEdGkAUPL0iH26Y94KA1WJON+FgBWts8ksnAGIYCdku9X5Q7EZaDeUxjvAS6GaDbujbOmcF8",
+	"3NyAJe7dIe69AJumHPaeKAMDjolTEQsNXCyyC51UjbUL2zM0MJUlI8qRIpphGKVHJDMwDNMx4B9PhS8t",
+	"q8wJ6iOJS58+Y9hBXnzqnpRSJchzE72WvzZlD+5OC0tYxhvLksRal6yr3wHmdJf3zu8dTM1bfZQ24xKx",
+	"PnrEMvP3RqYadeta46NRRW7OK3QvS5mkUynnEo4OZv/puBeoJ+bLqzgnL0AiGhMsDqGHVeHz7PqSbqVY",
+	"Ms60Uecc7sC5tj7VeTQaiRBjxZKoJv1xHE/gMBHqS9hXHPKJL7vC2qfEeMW2Kv0k7QmHZFIkgphTLgx7",
+	"aIYRYm5ClBBflo7JNCkkMmSQ9BxbnphngDtclrB24Dqg79MVcXJZ9nRPFBtG8mQ8GiVpJkLnRARqItPZ",
+	"Ye7xNJ2wwImABh4LVPQL+ogBxgYDM0c6Rz9lK/iHLEmFPh4fFRS0Lzkxr+q77ODVycxt8nMSGU+sDlEp",
+	"9QWbkZZzX5zBsr+/wx45d8pn6YxGj4fQ4q5K+jrUBFCAQFOBEdGqQvZwdGoXl5BvrNcgdI0l5Outzaeb",
+	"zza2N58uqit/JNSJfKgcMl2OkovIE84MnMubuDdSxOxX/Lx1I/IDGIRxclZr1/7x//7tb/763//m7//7",
+	"P/2nv/n9n//t7//zX3j/+A9/8Zt/92eFPMov/8vv/vj/XDuDYnYxSqOMzguplFV6t9X1Bh+d17xFY02T",
+	"1OQwNkS4td3sic1nYjsUvW5re6v3tLvZfdbiO93+Tivc6YVP1/sbT8OtcGMnbK3zbqu7syXEeq/fe9rc",
+	"tjkMU8hrcxYvcMTsv1/iGkKu0a1yHSzO3IDskEPpkuVwI5ZDTkqrRm5wbbKKxcBmX7TVwC6WU2VwFgnV",
+	"Nn+PQvx5bo2wLwsdaSvXBuc5xoeoDl4W595Nce6Ncbxq04p7x3vT5XuOcWvS27eTBr+DLWQmD25MYfNE",
+	"lfaYh67QzdGieo2uwbplIOFOi3QvchSvulldl5JnFRyv5OS5dyiQ81z/Exs1IWEMLdXO0U+9aXodq8Cu",
+	"Q18a3Hvtebo+ZpYk6IbS3fK/QE0GxG9lgiIpwJYrQxZKwuPVLcMOGpYEzpoNHJYf7OI22Q/NWW/I9csZ",
+	"e+yahD2PtdiX0XPg7fmyEnGPVeXtQRsX2xbMNMZFjiWodrMkZbY7UVFzva6fw5doiOiR0Cfbdlj66kjB",
+	"fKIc5p5VVCu67STuyk4LfEJfvi+hkF3BJ/RlZUJh6YibGi7o66vmcw47bpHCp8c6zF//cfAOlwbVx2lQ",
+	"3YVpVJ1+SI+05B9+8PxDJ2aQa1JXtcPem4doIpgPQUTM8w7lTERf8pJMyZ1TEZ3U1jW5iO+x834CJJ31",
+	"x0pGrI6/Zmoss9z3wUeU7wOKt81ItCnce6Ik5syc7rh3LjKWjkFtyZeY1ravYlsuFwg8s3xGdvt0xhsg",
+	"5Ylw4sZLRuOHz2hcguejJDUWsPMmbMYZQL0OrdF86uvwGtmKwd8zkTnpdF+W0RftZOomFwCTUao8Fmkg",
+	"msznL04bkb58SALjDeDTvNdHamkuMerTojHexMLLA1dvTQONxb3yTol/BkuNTVHZPFinIQtQuJzDnKeO",
+	"FCYehn9yAkP49wYfnWMWwpcFJpyxyuyEypXVXUNtypx0+gYX4MiXOecIkgBCZeD7ms59U4Zmx0F+1FSX",
+	"2tQk2IO72E/tyyGfaMiDrgWh7fT3ybTJYyupUOMhtDk0F1H10uZ5vmRz++fdXfO8QqcY0zQFf8jbQ7gd",
+	"9Ip000XcRZs12tTHL2ii14Go8JX98266jOa32puJSpf0ozMjUrXVAD//8Wed1T/iq79oru78+MPbDW+7",
+	"9c7e6Get1Z0foAfB26a388739Y1LO2l87G3gOkc//eBbO91p66Z5C3LZ1q1iI5plW7XStmrLhffRL7xl",
+	"m7SPAysedZuyR9yGbNkGbNkG7KNqAyb1rl0ax4DT04tyj4kb8UD4ELb5/ZCfC5aOZVDzamNL7mmvrcVJ",
+	"j8eDRGXtZ81nyO2lO86AEPLsiEOnPNbjo6w34BCPEKtDHsVMT11oomVEbsfZYE7dGIZ9nijtUiojTx2l",
+	"xqEsXGU0UiVXOckZfSDwzumazpkO6U/NeQ7rmyrLhXQukJTe+UCqTI8FLslIniE58qvT0yPn3GhYduoh",
+	"gwhvpDK8LZZ7GP4skBq17wyi+UKGhethcLjkqkdjNWAyyaI+4Yo7fKOxKvsIZu3xMEyFUtQgFnmujaIz",
+	"XHL2yxmqCX7Esi49ztVoFpd/Cu2k5+PAxkqk7rn6z7V3P7z7fwEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -50,6 +50,13 @@ type Captcha struct {
 	ExpiresAt time.Time
 }
 
+type DemoLoginFailure struct {
+	ID         int64
+	Username   string
+	ClientAddr string
+	FailedAt   time.Time
+}
+
 type EmailCode struct {
 	Email     string
 	Purpose   string
@@ -95,6 +102,45 @@ type PasswordReset struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	CreatedAt time.Time
+}
+
+type Push struct {
+	ID         int64
+	AppID      int64
+	UserIds    []string
+	Title      string
+	Body       string
+	Data       json.RawMessage
+	Badge      *int32
+	Sound      string
+	TtlSeconds *int32
+	Devices    int32
+	Accepted   int32
+	Failed     int32
+	CreatedAt  time.Time
+}
+
+type PushDelivery struct {
+	PushID      int64
+	DeviceID    int64
+	UserID      string
+	Vendor      string
+	DeviceToken string
+	Status      string
+	Reason      string
+	CreatedAt   time.Time
+}
+
+type PushDevice struct {
+	ID          int64
+	AppID       int64
+	UserID      string
+	Platform    string
+	Vendor      string
+	DeviceToken string
+	TokenHash   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 type RateEvent struct {

@@ -14,15 +14,25 @@ type Querier interface {
 	CheckEmailCode(ctx context.Context, arg CheckEmailCodeParams) (bool, error)
 	// A wrong answer; the fifth one makes the code useless.
 	CountEmailCodeMiss(ctx context.Context, arg CountEmailCodeMissParams) error
+	CountImAccountSearch(ctx context.Context, arg CountImAccountSearchParams) (int64, error)
 	// The counters of the core tables; the other areas' counters come from their own code.
 	CountPlatform(ctx context.Context) (CountPlatformRow, error)
+	// Push send requests, whatever became of their deliveries.
+	CountPushesSent(ctx context.Context) (int64, error)
 	// The events of a bucket inside the window, and the oldest of them.
 	CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error)
 	CountSubAccounts(ctx context.Context, tenantID int64) (int64, error)
 	CountTenantApps(ctx context.Context, arg CountTenantAppsParams) (int64, error)
 	CountTenants(ctx context.Context, arg CountTenantsParams) (int64, error)
+	DeleteDemoLoginFailuresBefore(ctx context.Context, before time.Time) error
+	// A successful login forgives the username's earlier failures (not the address's).
+	DeleteDemoLoginFailuresOfUsername(ctx context.Context, username string) error
 	DeleteExpiredCaptchas(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
+	// Marks a live account deleted; its tokens issued before valid_after stop at once.
+	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
+	// Unregisters devices whose token the vendor refused as invalid or expired.
+	DeletePushDevices(ctx context.Context, arg DeletePushDevicesParams) error
 	DeleteRateEvents(ctx context.Context, bucket string) error
 	DeleteStaleEmailCodes(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStalePasswordResets(ctx context.Context, expiresAt time.Time) (int64, error)
@@ -36,12 +46,16 @@ type Querier interface {
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
+	GetImAccount(ctx context.Context, arg GetImAccountParams) (ImAccount, error)
+	// Whether the account is deleted, for login.
+	GetImAccountState(ctx context.Context, arg GetImAccountStateParams) (*time.Time, error)
 	GetOperatorByUsername(ctx context.Context, username string) (GetOperatorByUsernameRow, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
 	GetTenant(ctx context.Context, id int64) (GetTenantRow, error)
 	GetTenantAccount(ctx context.Context, id int64) (GetTenantAccountRow, error)
 	GetTenantAccountByEmail(ctx context.Context, email string) (GetTenantAccountByEmailRow, error)
+	ImAccountExists(ctx context.Context, arg ImAccountExistsParams) (bool, error)
 	InsertApp(ctx context.Context, arg InsertAppParams) (App, error)
 	// A missing service of an app; an existing one is left as it is.
 	InsertAppService(ctx context.Context, arg InsertAppServiceParams) error
@@ -49,8 +63,14 @@ type Querier interface {
 	InsertCaptcha(ctx context.Context, arg InsertCaptchaParams) error
 	// The demo users; an account that exists (or was deleted) is left alone.
 	InsertDemoIMAccount(ctx context.Context, arg InsertDemoIMAccountParams) error
+	InsertDemoLoginFailure(ctx context.Context, arg InsertDemoLoginFailureParams) error
+	// Creates an account; no row when the userId is taken, by a live or a deleted account (a
+	// deleted account keeps its row so that its messages still name it).
+	InsertImAccount(ctx context.Context, arg InsertImAccountParams) (ImAccount, error)
 	InsertOperatorIfAbsent(ctx context.Context, arg InsertOperatorIfAbsentParams) (int64, error)
 	InsertOutboxMail(ctx context.Context, arg InsertOutboxMailParams) error
+	InsertPush(ctx context.Context, arg InsertPushParams) (InsertPushRow, error)
+	InsertPushDeliveries(ctx context.Context, arg []InsertPushDeliveriesParams) (int64, error)
 	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
 	InsertTenant(ctx context.Context, arg InsertTenantParams) (InsertTenantRow, error)
@@ -59,25 +79,47 @@ type Querier interface {
 	ListAppServices(ctx context.Context, appIds []int64) ([]AppService, error)
 	// Newest first; tenant_id NULL lists every tenant's.
 	ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditLog, error)
+	// Which of user_ids are live accounts of the app, for callers that check many at once
+	// (group members, push targets).
+	ListLiveImAccountIDs(ctx context.Context, arg ListLiveImAccountIDsParams) ([]string, error)
 	// Newest first, for a developer (and the tests) reading what would have been sent.
 	ListOutboxMail(ctx context.Context, arg ListOutboxMailParams) ([]MailOutbox, error)
+	ListPushDeliveries(ctx context.Context, pushID int64) ([]PushDelivery, error)
+	// The devices of the app's live accounts among user_ids.
+	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
 	ListSubAccounts(ctx context.Context, arg ListSubAccountsParams) ([]ListSubAccountsRow, error)
 	ListTenantApps(ctx context.Context, arg ListTenantAppsParams) ([]App, error)
 	// Newest first; keyword matches the name or the main account's address, status filters.
 	ListTenants(ctx context.Context, arg ListTenantsParams) ([]ListTenantsRow, error)
 	// Instances starting together create the demo app once: they take turns here.
 	LockAppBootstrap(ctx context.Context) error
+	// The account whatever its state, locked until the transaction ends.
+	LockImAccount(ctx context.Context, arg LockImAccountParams) (ImAccount, error)
 	// Serialises the check and the insert of one bucket until the transaction ends.
 	LockRateBucket(ctx context.Context, bucket string) error
 	LockTenant(ctx context.Context, id int64) (string, error)
 	MarkAppDeleted(ctx context.Context, id int64) error
+	NthLatestDemoLoginFailureByClient(ctx context.Context, arg NthLatestDemoLoginFailureByClientParams) (time.Time, error)
+	// The n-th latest failure of username since since (n counted from 1); no row when there are
+	// fewer. With n the limit, the caller is blocked until this failure leaves the window.
+	NthLatestDemoLoginFailureByUsername(ctx context.Context, arg NthLatestDemoLoginFailureByUsernameParams) (time.Time, error)
+	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
+	// sent fewer. With n the limit, the app may send again once this push leaves the window.
+	NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error)
 	// The new code replaces the address's previous code of the same purpose.
 	PutEmailCode(ctx context.Context, arg PutEmailCodeParams) error
 	// The new token replaces the account's previous one.
 	PutPasswordReset(ctx context.Context, arg PutPasswordResetParams) error
+	// Re-import of a deleted account: a new account under the old userId, with only the profile
+	// given. Tokens issued before valid_after (those of the deleted account) stay refused.
+	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
+	// Live accounts whose userId or nickname matches pattern (an ILIKE pattern), best first:
+	// an exact match, then a prefix match, then the rest, each by userId.
+	SearchImAccounts(ctx context.Context, arg SearchImAccountsParams) ([]SearchImAccountsRow, error)
 	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error
 	SetAppServiceEnabled(ctx context.Context, arg SetAppServiceEnabledParams) (AppService, error)
 	SetAppServiceKey(ctx context.Context, arg SetAppServiceKeyParams) (AppService, error)
+	SetPushCounts(ctx context.Context, arg SetPushCountsParams) error
 	// A new password ends every session issued before it.
 	SetTenantAccountPassword(ctx context.Context, arg SetTenantAccountPasswordParams) error
 	SetTenantStatus(ctx context.Context, arg SetTenantStatusParams) error
@@ -86,6 +128,11 @@ type Querier interface {
 	TenantAccountExists(ctx context.Context, email string) (bool, error)
 	// A NULL description keeps the current one.
 	UpdateAppDetails(ctx context.Context, arg UpdateAppDetailsParams) (App, error)
+	// Changes the fields given (NULL keeps the value) of a live account.
+	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
+	// Registers a device token for the app; a token registered already moves to this user,
+	// platform and vendor and keeps its id.
+	UpsertPushDevice(ctx context.Context, arg UpsertPushDeviceParams) (PushDevice, error)
 	UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error)
 	UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error)
 	// One row per (app, nonce) inside the window: 0 rows affected means a replay.

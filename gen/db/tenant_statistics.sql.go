@@ -29,3 +29,15 @@ func (q *Queries) CountPlatform(ctx context.Context) (CountPlatformRow, error) {
 	err := row.Scan(&i.Tenants, &i.Apps, &i.ImAccounts)
 	return i, err
 }
+
+const countPushesSent = `-- name: CountPushesSent :one
+SELECT count(*)::bigint FROM pushes
+`
+
+// Push send requests, whatever became of their deliveries.
+func (q *Queries) CountPushesSent(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countPushesSent)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}

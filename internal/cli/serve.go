@@ -13,10 +13,13 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/config"
+	"github.com/xuqmgroup/xuqm/internal/demo"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
+	"github.com/xuqmgroup/xuqm/internal/im/account"
 	"github.com/xuqmgroup/xuqm/internal/mail"
 	"github.com/xuqmgroup/xuqm/internal/ops"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
+	"github.com/xuqmgroup/xuqm/internal/push"
 	"github.com/xuqmgroup/xuqm/internal/tenant"
 
 	"log/slog"
@@ -32,12 +35,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
+	imAccounts := account.New(pool, authn)
+	demoService := demo.New(pool, authn.Tokens(), imAccounts, cfg.DemoPassword)
+	// No vendor credentials are configured yet: every delivery fails with that reason.
+	pushService := push.New(pool, nil)
 	sender, err := mail.New(cfg.SMTP, q, log)
 	if err != nil {
 		return err
 	}
 	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled})
-	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: ops.Counters{}})
+	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: ops.Counters{PushesSent: ops.CounterFunc(q.CountPushesSent)}})
 	if err := bootstrap(ctx, cfg, log, tenants, operations); err != nil {
 		return err
 	}
@@ -52,7 +59,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Registry:     reg,
 		Ready:        func(r *http.Request) error { return pool.Ping(r.Context()) },
-	}, httpapi.NewServer(httpapi.Services{Auth: authn, Tenant: tenants, Ops: operations}))
+	}, httpapi.NewServer(httpapi.Services{Auth: authn, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations}))
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,10 @@ package httpapi
 import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/demo"
+	"github.com/xuqmgroup/xuqm/internal/im/account"
 	"github.com/xuqmgroup/xuqm/internal/ops"
+	"github.com/xuqmgroup/xuqm/internal/push"
 	"github.com/xuqmgroup/xuqm/internal/tenant"
 )
 
@@ -11,21 +14,27 @@ import (
 // and translate between the generated types and the area's service. Operations whose issue is
 // still open answer 501 from unbuilt_<area>.go (scripts/unbuilt-stubs.py writes those).
 type Server struct {
-	auth   *auth.Authenticator
-	tenant *tenant.Service
-	ops    *ops.Service
+	auth       *auth.Authenticator
+	imAccounts *account.Service
+	demo       *demo.Service
+	push       *push.Service
+	tenant     *tenant.Service
+	ops        *ops.Service
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
 
 // Services are the areas' services the handlers call.
 type Services struct {
-	Auth   *auth.Authenticator
-	Tenant *tenant.Service
-	Ops    *ops.Service
+	Auth       *auth.Authenticator
+	IMAccounts *account.Service
+	Demo       *demo.Service
+	Push       *push.Service
+	Tenant     *tenant.Service
+	Ops        *ops.Service
 }
 
 // NewServer returns the handlers of every operation.
 func NewServer(s Services) *Server {
-	return &Server{auth: s.Auth, tenant: s.Tenant, ops: s.Ops}
+	return &Server{auth: s.Auth, imAccounts: s.IMAccounts, demo: s.Demo, push: s.Push, tenant: s.Tenant, ops: s.Ops}
 }

@@ -217,9 +217,15 @@ func TestStatisticsFollowTheDatabase(t *testing.T) {
 	if _, err := p.db(t).Exec(ctx, `INSERT INTO im_accounts (app_id, user_id) VALUES ($1, 'u1'), ($1, 'u2')`, app.Id); err != nil {
 		t.Fatal(err)
 	}
+	// A push sent (to users without devices: the request still counts).
+	pr, err := p.c.SendPushWithResponse(ctx, &api.SendPushParams{AppId: app.AppKey},
+		api.SendPushJSONRequestBody{UserIds: []string{"u1"}, Title: "Hi", Body: "Hello"}, testserver.Bearer(tn.token))
+	if err != nil || pr.StatusCode() != 200 {
+		t.Fatalf("push: %v %d %s", err, pr.StatusCode(), pr.Body)
+	}
 	after := p.statistics(t)
-	if after.Tenants != 2 || after.Apps != 3 || after.ImAccounts != 5 {
-		t.Errorf("after adding a tenant, 2 apps and 2 IM accounts: %+v", after)
+	if after.Tenants != 2 || after.Apps != 3 || after.ImAccounts != 5 || after.PushesSent != before.PushesSent+1 {
+		t.Errorf("after adding a tenant, 2 apps, 2 IM accounts and a push: %+v", after)
 	}
 	// A deleted app no longer counts, nor do its IM accounts.
 	if c := status(p.c.DeleteAppWithResponse(ctx, app.Id, testserver.Bearer(tn.token))); c != 200 {
