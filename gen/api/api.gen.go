@@ -17745,6 +17745,8 @@ type CreateAppResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -17767,6 +17769,11 @@ func (r CreateAppResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateAppResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateAppResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -17892,6 +17899,8 @@ type ToggleAppServiceResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -17919,6 +17928,11 @@ func (r ToggleAppServiceResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ToggleAppServiceResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ToggleAppServiceResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -18196,6 +18210,8 @@ type UpdateAppResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -18223,6 +18239,11 @@ func (r UpdateAppResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateAppResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateAppResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -18409,6 +18430,8 @@ type ForgotPasswordResponse struct {
 	JSON200 *EmptyEnvelope
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18425,6 +18448,11 @@ func (r ForgotPasswordResponse) GetJSON200() *EmptyEnvelope {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ForgotPasswordResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ForgotPasswordResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -18482,6 +18510,8 @@ type LoginResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18508,6 +18538,11 @@ func (r LoginResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r LoginResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r LoginResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -18625,6 +18660,8 @@ type OpsLoginResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18646,6 +18683,11 @@ func (r OpsLoginResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r OpsLoginResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r OpsLoginResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -18701,6 +18743,8 @@ type RegisterResponse struct {
 	JSON400 *BadRequest
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18722,6 +18766,11 @@ func (r RegisterResponse) GetJSON400() *BadRequest {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RegisterResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RegisterResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -18775,6 +18824,8 @@ type ResetPasswordResponse struct {
 	JSON200 *EmptyEnvelope
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18791,6 +18842,11 @@ func (r ResetPasswordResponse) GetJSON200() *EmptyEnvelope {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ResetPasswordResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ResetPasswordResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -18846,6 +18902,8 @@ type SendEmailCodeResponse struct {
 	JSON400 *BadRequest
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18867,6 +18925,11 @@ func (r SendEmailCodeResponse) GetJSON400() *BadRequest {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r SendEmailCodeResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendEmailCodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -18924,6 +18987,8 @@ type DemoLoginResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18950,6 +19015,11 @@ func (r DemoLoginResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r DemoLoginResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DemoLoginResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -20477,6 +20547,8 @@ type CreateWebhookResponse struct {
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -20504,6 +20576,11 @@ func (r CreateWebhookResponse) GetJSON403() *Forbidden {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateWebhookResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateWebhookResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -20631,6 +20708,8 @@ type UpdateWebhookResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -20663,6 +20742,11 @@ func (r UpdateWebhookResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r UpdateWebhookResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateWebhookResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23593,6 +23677,8 @@ type ToggleTenantStatusResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -23620,6 +23706,11 @@ func (r ToggleTenantStatusResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ToggleTenantStatusResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ToggleTenantStatusResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23667,6 +23758,8 @@ type RegisterPushDeviceResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -23689,6 +23782,11 @@ func (r RegisterPushDeviceResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r RegisterPushDeviceResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RegisterPushDeviceResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23743,6 +23841,8 @@ type SendPushResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -23774,6 +23874,11 @@ func (r SendPushResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendPushResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendPushResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -23897,6 +24002,8 @@ type CreateSubAccountResponse struct {
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -23924,6 +24031,11 @@ func (r CreateSubAccountResponse) GetJSON403() *Forbidden {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateSubAccountResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateSubAccountResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23978,6 +24090,8 @@ type SendSubAccountVerifyCodeResponse struct {
 	JSON403 *Forbidden
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -24009,6 +24123,11 @@ func (r SendSubAccountVerifyCodeResponse) GetJSON403() *Forbidden {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r SendSubAccountVerifyCodeResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendSubAccountVerifyCodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -24061,6 +24180,8 @@ type VerifySubAccountEmailResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -24083,6 +24204,11 @@ func (r VerifySubAccountEmailResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r VerifySubAccountEmailResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r VerifySubAccountEmailResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -28139,6 +28265,13 @@ func ParseCreateAppResponse(rsp *http.Response) (*CreateAppResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28260,6 +28393,13 @@ func ParseToggleAppServiceResponse(rsp *http.Response) (*ToggleAppServiceRespons
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -28505,6 +28645,13 @@ func ParseUpdateAppResponse(rsp *http.Response) (*UpdateAppResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28659,6 +28806,13 @@ func ParseForgotPasswordResponse(rsp *http.Response) (*ForgotPasswordResponse, e
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28732,6 +28886,13 @@ func ParseLoginResponse(rsp *http.Response) (*LoginResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -28847,6 +29008,13 @@ func ParseOpsLoginResponse(rsp *http.Response) (*OpsLoginResponse, error) {
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28914,6 +29082,13 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28973,6 +29148,13 @@ func ParseResetPasswordResponse(rsp *http.Response) (*ResetPasswordResponse, err
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -29040,6 +29222,13 @@ func ParseSendEmailCodeResponse(rsp *http.Response) (*SendEmailCodeResponse, err
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -29114,6 +29303,13 @@ func ParseDemoLoginResponse(rsp *http.Response) (*DemoLoginResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -30567,6 +30763,13 @@ func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30695,6 +30898,13 @@ func ParseUpdateWebhookResponse(rsp *http.Response) (*UpdateWebhookResponse, err
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -33080,6 +33290,13 @@ func ParseToggleTenantStatusResponse(rsp *http.Response) (*ToggleTenantStatusRes
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33133,6 +33350,13 @@ func ParseRegisterPushDeviceResponse(rsp *http.Response) (*RegisterPushDeviceRes
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -33194,6 +33418,13 @@ func ParseSendPushResponse(rsp *http.Response) (*SendPushResponse, error) {
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -33330,6 +33561,13 @@ func ParseCreateSubAccountResponse(rsp *http.Response) (*CreateSubAccountRespons
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33390,6 +33628,13 @@ func ParseSendSubAccountVerifyCodeResponse(rsp *http.Response) (*SendSubAccountV
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -33464,6 +33709,13 @@ func ParseVerifySubAccountEmailResponse(rsp *http.Response) (*VerifySubAccountEm
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -42203,6 +42455,20 @@ func (response CreateApp403JSONResponse) VisitCreateAppResponse(w http.ResponseW
 	return err
 }
 
+type CreateApp413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateApp413JSONResponse) VisitCreateAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateApp500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateApp500JSONResponse) VisitCreateAppResponse(w http.ResponseWriter) error {
@@ -42384,6 +42650,20 @@ func (response ToggleAppService404JSONResponse) VisitToggleAppServiceResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ToggleAppService413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ToggleAppService413JSONResponse) VisitToggleAppServiceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -42758,6 +43038,20 @@ func (response UpdateApp404JSONResponse) VisitUpdateAppResponse(w http.ResponseW
 	return err
 }
 
+type UpdateApp413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateApp413JSONResponse) VisitUpdateAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateApp500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdateApp500JSONResponse) VisitUpdateAppResponse(w http.ResponseWriter) error {
@@ -42952,6 +43246,20 @@ func (response ForgotPassword400JSONResponse) VisitForgotPasswordResponse(w http
 	return err
 }
 
+type ForgotPassword413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ForgotPassword413JSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ForgotPassword429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response ForgotPassword429JSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
@@ -43043,6 +43351,20 @@ func (response Login403JSONResponse) VisitLoginResponse(w http.ResponseWriter) e
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Login413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response Login413JSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43191,6 +43513,20 @@ func (response OpsLogin401JSONResponse) VisitOpsLoginResponse(w http.ResponseWri
 	return err
 }
 
+type OpsLogin413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response OpsLogin413JSONResponse) VisitOpsLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type OpsLogin429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response OpsLogin429JSONResponse) VisitOpsLoginResponse(w http.ResponseWriter) error {
@@ -43272,6 +43608,20 @@ func (response Register409JSONResponse) VisitRegisterResponse(w http.ResponseWri
 	return err
 }
 
+type Register413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response Register413JSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Register429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response Register429JSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
@@ -43335,6 +43685,20 @@ func (response ResetPassword400JSONResponse) VisitResetPasswordResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetPassword413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ResetPassword413JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43416,6 +43780,20 @@ func (response SendEmailCode409JSONResponse) VisitSendEmailCodeResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendEmailCode413JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43511,6 +43889,20 @@ func (response DemoLogin403JSONResponse) VisitDemoLoginResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DemoLogin413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DemoLogin413JSONResponse) VisitDemoLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -45592,6 +45984,20 @@ func (response CreateWebhook409JSONResponse) VisitCreateWebhookResponse(w http.R
 	return err
 }
 
+type CreateWebhook413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateWebhook413JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateWebhook500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateWebhook500JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
@@ -45789,6 +46195,20 @@ func (response UpdateWebhook409JSONResponse) VisitUpdateWebhookResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateWebhook413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateWebhook413JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -49376,6 +49796,20 @@ func (response ToggleTenantStatus404JSONResponse) VisitToggleTenantStatusRespons
 	return err
 }
 
+type ToggleTenantStatus413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ToggleTenantStatus413JSONResponse) VisitToggleTenantStatusResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ToggleTenantStatus500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ToggleTenantStatus500JSONResponse) VisitToggleTenantStatusResponse(w http.ResponseWriter) error {
@@ -49451,6 +49885,20 @@ func (response RegisterPushDevice403JSONResponse) VisitRegisterPushDeviceRespons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPushDevice413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RegisterPushDevice413JSONResponse) VisitRegisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -49544,6 +49992,20 @@ func (response SendPush404JSONResponse) VisitSendPushResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendPush413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendPush413JSONResponse) VisitSendPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -49735,6 +50197,20 @@ func (response CreateSubAccount409JSONResponse) VisitCreateSubAccountResponse(w 
 	return err
 }
 
+type CreateSubAccount413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateSubAccount413JSONResponse) VisitCreateSubAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateSubAccount500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateSubAccount500JSONResponse) VisitCreateSubAccountResponse(w http.ResponseWriter) error {
@@ -49823,6 +50299,20 @@ func (response SendSubAccountVerifyCode409JSONResponse) VisitSendSubAccountVerif
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendSubAccountVerifyCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendSubAccountVerifyCode413JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -49918,6 +50408,20 @@ func (response VerifySubAccountEmail403JSONResponse) VisitVerifySubAccountEmailR
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifySubAccountEmail413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response VerifySubAccountEmail413JSONResponse) VisitVerifySubAccountEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -54982,640 +55486,641 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JcxtJti74V9zQt02AKgAGBs5Wdi9EQhIyxaEIKpX3JvQER4QDiGLAPTI8QAqpJ7Pc9KbXz+xte9O5",
-	"7UUv+ge8f5Jmz7p/Rpuf4x4DEIGBpETdKqWVlQggBh+On/l851PJEdNAcMYjWTr6VApoSKcsYiF8agfB",
-	"j2z+mlGXheqzy6QTekHkCV46Kl1PGKFB8EySGza3yEiERHpjzlwSsl9nTEaSCE5CMYuYJHdeNBGziFBO",
-	"BjQIuu6A/Dpj4ZzEb6yVrJKnnjvB91klTqesdFT6udoOguqPbF6yStKZsClVY/mXkI1KR6X/ZSeZwA7+",
-	"Kndw3KXPny09hb+pV62ZASkP6M2HP3//Y1BRQ2Ef6TTw1fvpzQeXTcUHZ0IjM0YYezJEmFHJKqmJeyFz",
-	"S0dROGP3G+654A5bHmub3FJ/xghntywkIZtJ5sKqepzskqnH1TKvWUN8dHpYU/rxDePjaFI62mtZpanH",
-	"zccDqxTNA3WvjEKPj83wrr0pkxGdBstDfMu9j2Tq+b4nmSO4K4kYkWjCFshizSCTF6QHGtAoYqG667/8",
-	"YlcP33+qW/W9z/9SyhvlC184N8x9K1nYdfN3fSZZSCJBhupSIkIy4/BndufVVR9su1Gw68PMe+67+/p2",
-	"GPg8YleUj3O2/4IzMpxHjITqd4sM1Af51/7MtpvOyAtlBH+yKn7jU/PFYMW1AzVz/au+Uc5GI+8j8YEK",
-	"9BOyi4KX29W63WgW7SROooDQGrt7ebt2ym49h+VtWJvIiA59RjzXUJQLF1vkbuI5ExL41GGSeBHxuPRc",
-	"pqYlZhH8yagzISHzGZXsmSSh8H0xi2p9/k5zJC+yiOD+3FyE1zBXPUGRSN22ScBCh/GI0JARMRqxkLm1",
-	"Ps8sy8Go3mKt3ZHDGK3v7dMCmnHNLAsWp944yBzDeu5SiTvuC+qewzMXl+ul5zOiXgcs+UTwiPGoeurJ",
-	"QEhPXaNWKWI0XkzBGRl7t4wTGsEXQCNkFqh31AomAv8U7vDu+kmoYb6mcrI8gd7rdrWxu2eGN/J8tXNA",
-	"dxbxxR0Lqw6VjEzYxyxpHo4aTovV3f1hk+46e+xgZNP6sOE03RbbHe3Z+/WDxmGTtoa7zp67zw5Gh9Qe",
-	"1p2G22St0S7dM1MNaDRJZjpRg1x1uhd4E62O3n/aaxUwp+7oXHB2RiMnZ+adazqWMGnH9xTBTYTvymNC",
-	"yVTdQMrqvD4fVMiYRZI07VYhL+2OFLdnVXxREbHZjVbuGKcnExpdzwNWIDjfTVg0YSEZRDQcs0hJc08S",
-	"imy13Ouev3rTqahTSMk4FLOAlF9dXby9XBCseF0BfTl6BPfmq2YKekYd7irJksdZ/TmZMinpmEnihIxG",
-	"zFUnQYRkyEYiZCSaeJJE3pQdkUHDbuxV7Va1sX/daB7tHh7tHg5IOVTHyeNq6/pcsvCWhc/wFvKb4AzW",
-	"4urlCWk2m4eLnCPniQVrwvQcNl2C7lRd/tLzIxbqZXiltqPrXioKz2G0sFvPJPHc7FbB9x9su55/RMb4",
-	"1HvvlR6VHuOPbH4nQvcqftSSBGcfgTVLRkNnAmyufDLxOJPA+t/QyOMWUTyi6nHJuGJ7t2yB+ibM90XB",
-	"Qt/gCFbOJ3OO7PX8rjs9QyIrWn2ll2g6fCYJEtHSRqgjm78H3v2XPx6YGagcrzj82QMDTFodj3nAskO9",
-	"7vx8XbC+U3zBxoSsB6SH14toGG1/mOkoUkpf/lm27SP43/qzbJG29OhOb0L5eEI9MpwTl43ozI82PeXm",
-	"XQWLI+PpPeCcX2vGXExqAji44thw3jNsW0mghBXkc+9F5ThLjUYwPIZa3J3ihwKmxUn3LJlH7iAL2Nbs",
-	"0TT3H4THr9C8uWJTGt7kMVcuItTJ0ssr7jgLCeUuoe7U4zI7/v/3v/3f/9//9f/8z//9//if/9v/WUAu",
-	"Ib6vSBVTrGmZGWkWuwlrra3lkcU8cfnFF4G8ZpzylaQZwRXPJOGzKQs9Z3Fb6437cMCRCKc0UtfxaE8x",
-	"0anHvelsmubXHo/YWB+iS5pniKlv1biGLLSII2ZcMZhRKKbELlqpgC4YQ5pflI5sKzOqpjpMU/pRj8pW",
-	"/6WGaecP06eReog+/vksEbheoK8sHKf+fWO+Y16dGUcsNRIqbp+fXl10T9e/9n7nMDOMK7Tiigx/GgTk",
-	"loXSE1wdvpAMZ9wF++JJaEyPthfRaCbX76CE62rFgiOayY13L/NuGE3P+62I4qX3Gyt8r7otl74b6wh8",
-	"7QL1hONRX7PWok3VjiXYRItQ4jLHm1KfIN9ZVKCKpEEYv+S+hLg4WJjAbNh2gE+s4nhyNqxSvKyY7TW/",
-	"Ckkie24Hwarxote0iD3bdv3rjbTHwlvPYVsOmJS5iIgXSfXLj2xe2WwG6x29D5rEShLBSzKzsAiVxPek",
-	"kkHDOXnVuSY7NPB2aBDInU8w2M87+sasZtH6unu0AX+DCyUq3prVsWNCfZ/cTRgnYupFEXMfifelh1X6",
-	"rAYaMhkILhkEPl5QV59i9clBF5r6kwaB7zlUDXzn71KNPiXn1JUurq1VcmlES0e/fCqNPOa7ynifUs9X",
-	"C4bWibKCZjIiQ0YouaW+5xJWVZcQ6rohk7L0+X36Ys2dyFC4czKhklBOWBiK8IjAk4/ImsdZZo2OSvXS",
-	"500XqqNe0eG3zBdgf322ltTaOIJjLAcYoqe2EgZyTAZqMQZAqFK79JjvSmWXgaCoqfGcCD7yPeeeK35o",
-	"VpzPfD+9blrYnwiXkSZhH2EM1FdG3hyU8UQ5+SLrg/JJilnosIXXw7RfinDouS7j95t3s2jeapm7Z4Zr",
-	"qO1wPUmHvtJWhTaDaRB8MbKYRRPGIzUD5lpkOIuU+aOOs7hjrrIwXAGDgEXo8oiFnPrw2PssxG5y5BYX",
-	"wtPPxtOizHs8SJ5L9kZ1p0EP2e5w3205zXrlSxKBduiMqOcz9xiOgR4kcWgYekwSSlKDiwT5dSYiBgt0",
-	"LqKXYsbd+xFJq2htlDastmUEz/5Ckz8XRM4gCIOnwEyoq4Y5ZcqAut+W14tp35MYeFZ0D4I+eReZs+iL",
-	"HnbzXvxpqESzpv7hzPMj9X5Ygks69wV1r4V4Q8Mxu9fW1lee/5Hnw0h89Xx15ikndbt1sLu/Z9sYUPmS",
-	"K4EBJDCytEQQtwxFhO9NPVyFayHOKJ9rcSvvtQqNQu4fCUGmlM8JjSI2DSJ5TEIWhXOlZuzZRMepv9Qi",
-	"XNFIT1WdeHyx8UIaJwIRIzMMNagrdVG1PdIJERjWgVVJ/ZITMtNPiAS5ox6E2JM5LKllaqRvOZ1FExF6",
-	"v7F7cpXC4zf1pPT4WG28VgFIJG4Y/5K0Bi8gOgWFRrMQCF+PxIrHIULCPgZKtQXie8vlLAhEGDH3jLke",
-	"BSfzvc7h7ibnECQgJ95UO4S+1GLAyYZgtXqjGBEK7nmS4osTyl1f2QSf41djyg8aoR1QVjNOHHBU/pv+",
-	"XHPEtJSy7WPlNh0EziaUNJfcgZZ5m4ljJy/r4F+kF81cT2QfvJCoUi9+7iWVMt/N2Y6Iz6iMyAFxJjSk",
-	"TsRCaUE+jdJK8TfBGfFZFGn/rProemMvImVnwpwbtLmiWLQfk5Zto1v9zpOL4SbZdEIGI1o5m4Pi2VwJ",
-	"P8c7c9bunivaUuPQHgTF6CMSsrEyDEOlbcU+VdQ7YIxIICnHAwmFr61Ergy6X+DZJavUPj2Df087P3Xe",
-	"XFx2rkpW6adu513nqvS+eLjauFLbqh/XOW+/eNNRmvZpt4d/5t7vTj0OEcHCCKUye6PYqgfHuSejkEYi",
-	"lEQyRpAFBqEIWBh5aNTpaFA7ytixLo1YNcJoy9JQXE9K4d+am5aC4Dxx5ZM7Cio2Xn9MFB+AeD0dSsaj",
-	"CmjdlPjerb6hlj4/6VGoO5WibozvpVGZaGvC2pPfpkwJlRO1AYvmOjrfVjiTjTGd81g4/Lmv/Jz2FvyS",
-	"igTrBBFzZ3ZoVmo3EhoQw78zJ8rSgPHCU9+/GIFBvdIVTMfsjEW09Nn6tLj9CU/3IjaVa7PyEjL8HI+Q",
-	"hiGdL03aPHp5Ju+X5hLz7o3nlHD7pTmhyNl0HrCUi2OHR6wYOAbfisJuhnXc5zzSWxrR8G3o5+TBTINo",
-	"jn4fzHeUDB6wRJf3OdPMZ9GaE22mBWcar199ovUN9z/T3HNueG4618ZrIbjvcVacrBOZvEfwHqWF3Ds2",
-	"7AnnhkVEBEqL4kSpzB6XEeWOUiLuUi8cCuEzytUbZ3IzphDHWeNZWqndT+9iPItCpoD0+LRcQZ+JR2AL",
-	"yWyehi+kVnMbxhAEuQyBBoFJ2kN1owbJ3j2mVJ8BKFFR4smWz8hAwk8/svkAtBGPk5E6ZZCPaVIwKJd3",
-	"aCddXvRSDu5joo7D/G7CQkaYL5V+y+bwnCmVSj0rYyJjC97sU/gzUff6HNS9wfPnz58PyJBFd4zxCuZt",
-	"LHAqTNDeMI3bKsVzXl6lvRaZsI/URKiS0Zi5W2bw7KPDgggP/t9nMiJT6rLFfMcmVaN3Gm790bhjarSr",
-	"WJHiG4o9QuLoQuIPJOhOhZpdpJ2MSy/y3M0CNRYZfPLcz0g9Ax3TGKjVSiIdf/7+R074ZilUUazvJGM/",
-	"VeM+wUz/pTEbws0f+UjMwpi2LU2+RIQuC0n3zCKXb3uvLfKy+6ZjkbeXp+3rDgQzNuI6iqDgwctMxyrN",
-	"Ane7bV446V5KXUtPyzKEn6bo1CpkGXcyilzeHQRfn8MFwZZcrcuDGaziwstWHYqXIVPs7mN0rAQnroJl",
-	"wlXkhrFAZ/TOwpDxiKTuBprul/ol4viMKh4QrT9JKdtxt97IUyVWEvU2hvTC2sGDCzZX88eVFUJQskJl",
-	"XACkrWd1NoKZnFjoJ1Frgquoa4dWVuOkcq/pzYdf2tX/oNXf7Orhh/efmtZePS8JG8b7dApE8GB7Ingi",
-	"QyII7qEoFAnCNhmFTE78OQlFhFma5mLLyMLak0jiLL2tqyBY93ux7NtWXOVx7RwGXXBA8denIBo9rm3J",
-	"BsVdbiGUCWqKEaGgdR5nNMmsAqXlsNYiwTWmNKlck5RxiJBmdidjsKWMn4VNbG2qc8QDzeeXN2wO8wqC",
-	"qo4Yxh5tmURu9Qock7X6ZJaa9506UxrjoU2HKzQc4wdfmeyUujSXNtPPsuKlTS9AIanCjU9Dq1rLug+x",
-	"vvHklzlgD9YRt5rNWxC+JxPm3BSI9Ngg0z4fI6/BLY4uZp12EWd6hIwEIZNKAQLjDoyICZX4MnBghzOW",
-	"47SdUD5mvhjnuiVdXQiX60TSiR3wPhxU+/LHZ5LQoRT+LGLk7dWbjMNmFnp5Z2IkQofhOFcUk0L2jV4H",
-	"XTY0FhAF48dkRJV5ujxn+D7ftxJfl5p46mc5oY3dvc0nrWvq8urnNi9fszDVc+OXqqsVH4J4VGapV7DH",
-	"SIQsdz8hiUL9SgI6ZqRM/Ts6R57Yvegdp5N5dMpY2kStbLLVqWShdcftp9SlyZ3n+Q70hfOX7G2Wugr4",
-	"YepAPgVPTPOD7TiJXqNlgwrTKDfW4lYzgft4OVbxjetcTmGRAVZID6lkWBgNDojb+g6eermjzBe5Q4Ob",
-	"HbwSlTNda60pU5dZpwgNf6/R4GagfcwxVgIYRDl0u9abvMCyipSXDY7j1OM9EyL/KXs6lmJLBcNKPS1O",
-	"9d84o98qBbOh78nJCo+9h456cPDFV5u1nEDsPdK+8zsq7++j17Xjl1gMvja9Pnv1Cp59vcilC+lgcYgP",
-	"Z93X+cw6dwSk3L3oVXL5+Pqtl3E4eIuahKw42PYUfCVubgwxiHCkilnSr88+Ms3Rsoe1+MBZSYrzAh1a",
-	"cQEG0leWvaWWMOuvS5+rAsGj3/8UQseIjnsJnKd07sQDf6iPJzWXJ9yAe3h89J1vIfsvJ2Fl5kdeQMNI",
-	"KWzTbFgnJUxpEOwkCBSPpz7EtUmlrDO0jsV2y6LU84vZ5jExy5LWPi0SshE4O7VummGZQ49TqFxYb2jo",
-	"kYKVkGcjrBDO2eF2uYwogJpoNiTJkPniTgnGtOFSTg3BOE7AqKscExqRqZARSbG1RVGQLe9qYAGjva7K",
-	"635qwbIwjtcL6soW8iMnCN2igWOkQXGBGWrgFyK4wxIFYvXk6usqMze3ZBaIqHvRs4iAS6mfJqscRTBT",
-	"6Ns6+JIycHkGxsSXE3HHSSTADpYIBKY9TqReq9egLvYBYYetRGuuJJu5njhJWPmC8fr2tHtxTNxZSDU4",
-	"jsnHXWY85iKodV7efMzoTStbxeVSuSQzQ2pZ2tZtlmsGkj4ead6CpACycmyzx07LKcixcRRDCokG0Yqz",
-	"UwrV8y+RMvP4CSxrlvurS/L0Vm8hxlO3PZkylRn6g7Sphdk85SZsq0+9gPL0lCNlCRqNTSmPPCdmx2ft",
-	"Hy6uamfd84ur2mX7+uS1zmrmiVAJQlY1Qq88qNcaNbs6ZBGt1QcVi6gJ0JC5fT6cx4+vmscHIXOYy7jD",
-	"jqGexSVTFlE1A1Ie/AXgE+NUd8dhQbQMlaZEQn1ZJqSM2bL9X3+pVw/fI9SfbR18rvT7tY2/LVfVB4wF",
-	"V9//pdzv1zJfVJ5X/jXXRj6hvl8oKE7ab958AGkBMWr4+FP3tHOx7LSmvo9sZStkN2sL+RJb08tyWb39",
-	"mS6gzUrj7vlP3evOqUXaJyedS/jrqvND5wT+Ommfn3TevFF/ds5P1T9n3V6vc7ogvZuN7cSRXot4yHkM",
-	"8oQGkTOhy7LIwR+K6v6xSk4y7pIhdW6Q0JNgXzb0tTe0R03HZtWDkU2rLWd3t3pId5vVxqg+2hvtO4du",
-	"IzeJCqs1ClYahkeoJJRcnr8icAx0WCF5s/r2CB6zE/Dx8ZBKtteyvJ9eXFzd2T++Got2u90+772ddN6O",
-	"2+32a/V/bXHS/nf1b33v7y1f/VGrLTjr8x9bWr8hZk3N3FZsyVdnlYYUtmCRMdBbqtQghpYD5KLcMoMT",
-	"wRVPo/lZPRecGUyhW4/dYRGN4KwaiargADOGaf9O6jG54atok2BqAlZnldyQjqKCSBOHCBpmG7FsNl6u",
-	"guNTGZ2ZWqRNt9Dc8Pl9XnGRr8zzyNSuxm5W1OpCXefEGZY5FnrpEkoLPM6Zm++mDhl1e+zX4rDbM0kA",
-	"rmtKwxtSpnFF7UCyXweVY2Kb9YkmHh+rsanLNwxFxRhWj4iftayCcjWiuGBjwVdikMySqsHFWVtk4gGK",
-	"FGEfHX/msk1n99CswRTCVwqrMU1w2ckluxnvuaH1dcmD6aP69TlSmk9sw5ZS9z2ZDp0d/IOU6MX5POlG",
-	"bKtGp++9YuiWfDinXsme0L7NMKjkFKNL8h58aB3/2DaLLP8UJyc1/fh1R1Mt7JNSBezsA6gihfmSHYjM",
-	"22R1B5kFSgVV9oDHFftVUgYytDKS6FjXDJEpoxzTgVGM5lLAGsC35T0A70MCNFU4DWcDLyBU/hofIDNl",
-	"wCsd7emS4VT+8Qb3gMtO6QCpQt0NbovretEPvD5VLVkadfUihZji5XgUcTY8PNzCdculfszp1g/PM8+x",
-	"DiYuKCtPqcfjTyJM199W0H7xImmqZ5YDHwZJLJN62Nws8ZBtVtO9QT75UnV2Xqh8UxrALbFKkYaFzKbG",
-	"NjbjkHDv+dYDXWSGZghWaqWtmD6yRJF653rS+PpsMUuZ2zDFmYzENOUFoa7roePoMjUM1OYXPCRve9cX",
-	"Z+TP3/8bFBD+0Ls4J/joOFPQZSOPYzLY0pKdsql4I8Zerp8LyiAQ5cHUkcFXkHznRURGlLvSAJY+KF6I",
-	"CBFypfcaRyIjEUhyJ8Ibj4+PIVOXqPM9Vqc8Bg/H+qjNnNoIlFE0/x/eXYNDZ9DW2B0guo7IC0ZDFpI/",
-	"f/9jQISujFI37Pz5+x+pKooV/u8NcW4zp0VjeiTLZSWOclzy96t2+aufiYS+tjgO8U2FUjUtvLb096nl",
-	"4oUBtpi+n0kDcQwFcWmXHtTCUN9zFkoDk+8fFnyLR5gSj3m7mqgNuVPZqyJyhpKkiJYL+FfUW8hPbx00",
-	"DuvN5aTU95/28rOa4vdezsJAyIwT6Krzqtu7BriKq06vc/3hst3rvbu4Oi1Zpd7bFx/aJycXb8+vc71D",
-	"8NyfWOiNNPjL8r7nyFOX3a6TprfwzDxU+zbmsyrGCkyENGxbezKPCSV3oeBjXED8UpKWbWeWL79UoUDb",
-	"iQdSuJ3p6X/1w7q8AVscWggAfpEh524Z13UWa3xdG45/GWFRzhyHyaSJlroT8IvSU8wpSMXce6iSRmFs",
-	"QC7JhMoYltGThLouc0kAjaXwihxXZu7h7vw6oz5aNK+vry9TCMUxVaYhyNOZpYlbMoWSgzPNzV8sCHn0",
-	"S3a/pKSevtci/VIdvwHEv4VyrkXeUn//L+td5gsJeGbouScnA9D05UjvpdpcnCH0WWvZtpWAD8UkuZGX",
-	"CJ6F2IufC6l461KS1FOXeKcGRc2j2hhO1CKIfhYDyMFNMWgoKVMk6oBG2AMkuUgugC8ZnpcDl5NDhGuB",
-	"VFdTC85tNZW89HxWGGh82YXQRa7nz7ioFrstFVptW7Vl+gYSV0xfKTWOopXr8pHI825kVmghAYx7o5FB",
-	"6o8MRlpWl8JY2t8DNs5VliebNKvK7VJ1nO5jpclo28qbYjURsyQV/6Zh9Exiqra63CKuFzInEgAuqh4V",
-	"BBgeWEs9+cniLwrreDaijgWxZoorTLbyqioLNSddVaG2QTemw3VVlyoh9vPbv519uHz74k335MPbqzcY",
-	"+ZEssvo84YtRBi4eGCCWnE+EjEh5IriYqUUgP1dfivCOhi5zq5eh0E6+9LevhYw0XMjquqLl6p9JydLk",
-	"rlO307RrFRfaG+L/6tpYfOq24f8iHIvYV1doPt3Dx5ir0eauF25WMae9uHrXvjoFj0UC5EccEagTg/Ad",
-	"3tjj1Df+XNNyEK/mrqn8U+Ji6DPMR8jRnqZxi6XNezFZJfP2DW9aWpnkrbmrE3qMu0+XARjdCTJkDnQq",
-	"hKHIr5r8FxY06kHEbgjYmA6EMLoYnDmpITez0MPfLCb/dZIOcXOfLPCoaethIcdkDl+f4SXLtw3Lg7uK",
-	"4y/bVyoqfWVVI1vkQQX6Cnf99WVzJktPqdkhU3NZKJ677Jyfds9fPaBubsVBw/E/g4RBttn5CdPNYLZq",
-	"x7JpFVrmxqQWLRKrdiJkDvNuldlyNxF6VWWyqAbcZ/WZT/egSW196t1WquGXsUfTZV3JrhdzBT2zJzpU",
-	"5njc91w9MU+Lh/8IrC01o6fdjG0ZXQzP+01AeqYAcTfqMmqV/i48jjxrFVqmLlGY0jmh8kbpduo+Uk5A",
-	"fz2JBUMO2hAJyjdBtNtKPrjDOpTeLZB5uYhycXKuUyloeA0ZChq6WR67GlA0Af3dJDykS0qd5bG8wQ5F",
-	"uqBMLxgMTsK6YbNBC1G2A8bjldbsUOat4jrg4bSqpBepGI1Yj3ydUgUUhOkWa4h/fWXW9kSLQ+66RfiD",
-	"AHaJF0kyZNJztRGDdLyxOzDZ0Cn92MU7dlNO3Bh4MMfHtAE4e0Kxqfta9uFezrVpilpdDZmHVZdessLt",
-	"/OqMV2NKb8ls8xvjJ0mmFnEmQjJuUPUAizVEMyUDU1/c2DntjkqA9Gr/Vn3/qW4V+aVgcKn2p4+i9Y6L",
-	"ZhxzNYIYX5pRfNv6rx7IiwLEL+wAK0LEzU5pj9kxES8qGtaDNHDNY/+zKOGzFSo4RMhh/eSNXEEbK5Tu",
-	"RIzMttK3X8zX6t6LJ+VpGE/6qG7Lg1L3PpkSvjyJB+nhefN68o25lzZ+BqJujVqydI7VCdmON6c9b/fK",
-	"+4PRmqy/B2UgrfOQ6Uy9eI6FpxLX7mlpWu/fI5BzMpunoeTUat6PiGXbzXFLZ9TfhymyU4/rj/U1y72B",
-	"Avm0ZPMYBPN0pHIvIjGNkEye18W7c0jyMn2KzjpnLwp6E8H9q7AcUbnUmTOR0IUaxyRSyjXx2SgiYhYB",
-	"rLfSqb2Q3FI/D7hyS2vwa5pSOabTEmV3p8VJ7dxkIz6TJAiFASd7sCto/Srdw5RgH6OQbpfG3C7IXUYs",
-	"97jIWK3AMRl8+jwodqYkC7p9wCrVPz8/j3M5srRtSd8Xlr+49tu0CYjJ7quzo4Tgt2BHyXChsW9OcDv+",
-	"fl1WJl64ek3gmqdbGT3J+6xPdxqIMJ+XxE3rBPHgqmPMfh3SyIGeAMCKY86LmN+wXB4fx3c/OkP+0nzD",
-	"wGkdkB+9Fwg9xbgjdP3uSvaxlg08wpleSYi4my/UBhW6ezb0a2M75A0vjrWi5Vr9kMmZH0EKq7qKSMaj",
-	"uAeLpFPdiGVjH+jCXJW2eAWvWNGAZaNZLGpnerWSh8RrYka66VY8HWNI08P9uUNqjXN0/zhPc9GTh75N",
-	"2HTTWxsdWDPuMynJAEkD8pw7V1cXVwX+LPNio1WeXHXa19CtEpv1qL/g/lzFcuukDv3C1Wmi8QpdFkRW",
-	"rpN4imaUuicC3mYRdHACi8QoC8C1QVhguoZHbmf5f0FFYoOVeTIbbHGHHmaN5czq6U51amXvc6hXWVna",
-	"angCO+seYv2KBT51dCjtbiJ8RgbwmIEW9F9QmOebZtfelL30/NxO4G3iC4f6RCn8ccHIb4IzUgYgAiMS",
-	"IRb0TMJPgFlCObl6eUKazeYh3LxgkbXsnKKs1ucq/tFI/rg2fxwt/WGAuN5/qluHnyv/Wv6P//rLX6rv",
-	"l64rQOfqTum4OGu+e9Z+tZw2P2HeeBIV4GmlwTrvl/ceTWbTIaeevzEB3itT3irdeW40WTeNnIT6PN75",
-	"RmBFVeFSvrk4aV93L86XD5sugchOIL8NmU8jL5q5hshx0Idp1NTqYR60mS/4ePnG+kHmTvi4dGtRzcNq",
-	"kRwPNP3u/HVbVQZ6L6yEe9eOroMwWDF+o+gUQBVka6yN8rCuwjoNTLANFkEOg3664usHhTVWwBlsjWCw",
-	"eVm43rQNCsPXx0HzCrofExIhRX9fXatJ0/4W2swZC1eInLPO1asOFA9IdsvCpEpApusDHMqJZAjFiKUj",
-	"SivXgfWCKoHNYxyZeoEkzFFfE+awSpEX+dtXiC2SDDzESg88b+dTEHQPR11yfI/x6EyO8XCtTX5wirYP",
-	"Ha+grUE1ukbsAZC4W3GTUd4e5oN2vdV3rG/oEoppAQAURCyuijHkAHtOt2YyyWFCpzhSnibUO9C9E7gq",
-	"D9qEi5AEFKoeElSjXGz0HH/NdtUuUznehBbO9GVAirBPBS2yipC59CSwzfBQTdyLJh4H5J1FOMdNWLfY",
-	"xPD3TEq3TudehNwyk0/oFWeQ9Z6bCa84ZB3XiwqLI/MXhLM7wJRcUPnre82DLeEiis3bZHxfm/UXFUet",
-	"ZPupaq28ogVtPHkuAoOmjkUK5thutPKQLOpWw87PpdOvfTJnRrxSD3JipGbxVHu9rdPiLOE8xv133fn5",
-	"umTFViXgPpeskgF81jXaKUsJwY9KVun84rr78t9LVumqe/L6g35OAh5tPsRPwhrEklX629uL6w7Er69e",
-	"dXK9jOc08m5XoYFzuACiDgawu5xqj0B2yMlLhBTvTUQY6Sf14AWVI+iYFwnsZI68URLMngEwcFdEciWa",
-	"+HEMHm5Y63Bu/ipPPSk9Po4fjIYFlcSuWH2uNHX1YRHPXJpHpt8jlyHF6zV7JaR44ndY8EJ8sq3m53sj",
-	"hp+LyBvNCzVEpAVExDJp+Ngvw3RXWQkfrJiyNvo3V8nUPXn89yJgiC7+xnTCWQyiMB6F81RfT8QdEuY+",
-	"4otxnumXj6D8bkIxwdYVfAGH3LBLlGYxlnLN9aQU/u0CH81enbcJ1IlEYVJoFoFP50pDaS/MSyg+blCO",
-	"rFTMbm6AfJNkBy9fI4TX58MOXHfO2+fXhC6MwiIXlz08RDgGi7QvLz/0Olc/da4IBVsWO2KbJsAO9X2L",
-	"vO2pn+P8C1inmF+pN5Ws0sVlT/Gr+HElq6Ruy+Un92mdyCJtum/uQX1JnUgSOhQzHRQFksE6WgjeuIpK",
-	"oHBG0jkpj0LGoDtUJdd9unHzwtUAzii8wZ8wwVAyZFxzUuazKQs9B8alCFg3V8ZFWMQW0WJ+2WSHlxeQ",
-	"xYSRG4/rAaRfnj0oZ51er/2qYxFQ4gG3/+Lt+bVF3nVevL64+DE7En31WjsfG9bFRJucH8sc5szorTRI",
-	"rN7+dYUyaV7zZOpMhuE9TKdZnM9XV2yWFnQL7eYikJsj2KWyjtypx/+t3mi2oKngA6DtkmdCicPXQaS7",
-	"CGQvopEnI8/JSRowvcSqd57LUBdhoTwmLvNZhLxXWvGn7plh3VixZiSVG5exhQz4Fz4ov2ed1rZyBnO+",
-	"pLbJGNbFSlqSKYnERbShXapmkKMjBoFEzmuGrOe44VMB4KYXiTAPwg4AYsAk8n3scOaSoS+GkpShOa4S",
-	"cz9KiwxBBZUVizDqTNRqRh531OrBITSrCL6ZDccFz18e0al5NPxutC4IPsL4Nnz6mHF1/lYDWsiEjsgd",
-	"CxlorrPFpV1f+CTzgluG0LJbZ8hww2l4Jjib/4qYxPPoA7Jp1L4qutrwfcYd+obKaP+UzvNfGztNASJb",
-	"etxhZOq53BtP1MePxKVzSehYkHIkXDqPgxPxb+jtr2w5qmv1sO1HBGPY8FWC+x5nJ4JzBpI1fwHesWFP",
-	"ODcMDoC5EithubhTKolad4/LiHJn407qwUxOmOzl2iWXMzkBe8SgK2amClW6mj8SGdFQncWyMg4DSE9N",
-	"sFA2XfKQo9Upc2HUnYhoDqgZw8OZH+rbeZWy+INFGBSAu4adw4eNHp4LGi1LmuFmDtkireWdiPjQGx6W",
-	"5bFWRnKkVzKzw3mklmVba2XkE+g0aQm9hUIT64gFAIJjpVGn8qGI78nomAy0eFmAvFQ/LsvrIDfdTL1Z",
-	"OzCsWEoBppy9oU88L9Gg4NJIRNTv+GzKNCVv5IyOqK9GKe+TjRhg2xYNSpZ9f+bZecR0meriaqxS3bq0",
-	"ZJW6F71cE1RxolNoyvoolcPY3/U6P1x6BkXDx+Dox2r5Fhx/6BzfIs6EhsoOC5U6J2bcJYPnz58/H+Qa",
-	"/RsbofdpbvugRP7lE2HAoxE0/RawIJgv+FiSSNTyUYq5i7idK4c8k5Of8MpcGzNO68u0boXrszu1TYlA",
-	"QjBfnWGlaHUbbjWTkys29mQUFiBJryTa6zjhIYKmu2r5nknSO/2RjOktS23qUsbW4d5aM+0+1Plg4shu",
-	"/TJxFG17UXawKZfPUf+Z792y0KD54fPlMzKmEQPo5rIIlYLrAUbyrzM2Y7JCIiFuNmTn92ZRsgjzHftT",
-	"Yx4kdFQmE7XNIVAQCwsaU6/KrC9cEtOmnEa5llbBg5XWsWFkDGLG6nqL0AU3Wm270JhBKSh4r44xiBFB",
-	"nhNbevq+jaa2KAxxnul3J5tnJUSXSthf7RRLSPhJONf22S/qrt4qQLshdYt6Y9IgIJ4j+DNJ4Ko4DORd",
-	"9GIDrs3dUHiuOZdodwK5C75szmU7sB+q/9blZw6FO88tj1zXiFWv6Ra9T6BtCgnoHLBsRzp4QIMgSQ9W",
-	"r0aEYMw6+aF3cV5dlSgslRZScNJAQYmEMtTmx2Sg8XEG8ZvlXEZs+kwu4f3mFYfmJwOtX6co8nvYLH15",
-	"lK/FHVFKRorzApTWRPi4+2n7E4ZNORGjkTJjNB88zso8PUeslRRTL4rWtelvtOqHjfWt+jXTWKk9QZo6",
-	"DHn+ICSlur06Ncsqzbj364zpnxWt5ZdLgEqu86+Azot4zk+xvM4rHpETIw3x+GlpCNPN6haxUn953itZ",
-	"pZcnZyWr9Ppt+12nW7JKP3fbF2ddCEBdYqT8J/XP64vziysIanf/422uBfC3mYiKc+wgKK4DqCELfD3K",
-	"X9VNMkm9yEm4W7bp4CY3zhzbODHpPmHY9Lus4qDslRbr30jPtqLw6TMJiOKkTDEczyE6SknE6LRiEepL",
-	"YTq68FSo1fWkYk9wb21Lt/8DusKt7++mOzoUAm1fYZ7BJTqfcqLlJvkBeg7oMKJ2VaUaLmW3MhS+L2bR",
-	"JQsdTeqrZnWVvTq3FEQPU1+6TDwPfmMGJin784pl6xW06ji9ar+81l0w0cNnEQBs773unKJITNx9ZTEa",
-	"KXW3YpF33evXp1ftd+d4zZ0XTdyQ3nFS5gJEDKh+eHWaUcH7SlYpfkfJKsXPyuVFV0yyPMjypTwbdkcM",
-	"OWFGDPMgp3IAptrAUsdjAIQ3AG1noChuUNxV5cse7wf0V4yKrdJQLZa2TeO+CiNAfa/Gi2N6PK1SLPbW",
-	"MdOVgb4rz5lcs4/RvVrWxTlaWsRA/bYrnNmU8cgUcpfTMXlKLkMh2ZkXhgJg2/4283xfic2IxnfmJy5c",
-	"ad9tjgW7XYe6e1mdqWnnpBGbLgy5iB35TRlu6zshh9YMUvdmoDBCfQl+Zaz7zJdT4c581nXxy3/VMc+/",
-	"4o/6k+7xUFvbXmELX9yUcpdGIpznZwxP6cd27GwvTJVlMjJ5dibHDtpQwNaScMaVdq+h+kYQtCC+N/Wi",
-	"jZD6ph7PDmEVQWTTAdXdel3Xcnp+Zq68pw8o5tPr4BXBtxpfnUEw9CINeHJH5QPQxR8k46ySnNDG7h66",
-	"/Ddvx1JYL5jj8d8I7jArOrFR3CY0gBwlpoHcVJ8gWPTCxoSSvGeR9haPQ/r0ZNlJChlxYTPiUIJe5Cyb",
-	"yXp90xT1fgXz/Oq+k5hrb+E5Mfc8We5TMugH5T2l5/FkC79tvpO57y2omDlhoJkfeQENI8gxVNr75UXv",
-	"mqRkGiqnD24kuyBzYwjj0kI6lW2n0JVTRT+eX2CUaVljkLdiJjT0OIXjuSxX0pJvHZZyjiTcTgz9JxFi",
-	"y6IjXhmon1vo9DWhIVPUYnz02uTQfmZg3wtGzGrnVH29Y+pRhMB9+T/QXz4rPkvt0aJtlEnowBeRMlJs",
-	"JZVcngNYfaxUAlcwxNCHxBNdbkBcsYCJ5kxoVJ0InQeYB1xdfZ9Gsa6+/2Rbe818aX7FlV4wpM5NDvTM",
-	"VyPHSPz0GNudt835u4gQHScT5hRgQ2Oj2bi3HXIdR11/nP5Gp1roIg1IJBLc15h2EyrxPcTD5rY5RjA2",
-	"K39n7Prlwegr9JTBnyQJTTkG9EhMzAknnt984UGWUMJ9n0lCTQu7FZ3rvhkjKd6HItsnIyAW54xFt9jr",
-	"DAIcqe3XtfZj4fExmD4gVnJ2H77P35Qwdf5yINI1p9Uv9CQRvmsqWLO0YRq0KdsjdhTlv/OLa/6Pwr2T",
-	"fctq4PGKWcvnZ+1xfwJdLs1stlHmcmT0SqlcHs713123kiejHyyUe4y7sU+u2HFPg8iZ0OKe6NARPQ5U",
-	"68uxCekxMatjUMxS3QnBwwBiETpenrQvr09et/8qRqOl+t28kh98T57ofhmKKXnV0ZownUWTHX3144wn",
-	"F6zwfv7MpNn7Ro5T0xy+MDKgf887N2q3z4rg59pJ/ElA+Km2kGWosx2OsM6IfYyIF0nmj8AzdN35+Trd",
-	"tBndj32u3Y46MgwYbvo5GPwaqTNxpzcB5qoOgCImNXpSTnlDyZ+//0HSKBaVhdLJNAZDqdc9fwV1rbG5",
-	"WfrUL81Cv1866pcmURTIox0QZjWX3dY+zn71+NTjNUdMkzatdOj0S59TJe0JNhOWykP88oNtN2ArHxsP",
-	"okh2ZZNS9LYdw6Z5OkiNOJGcaQyZkEWzkEtdMYDNdeI673V0nTLYtyypvw8QgsEgKGpLp2YYFzGSMu5z",
-	"xVQ4Jl1kSBkqzSq1h9XobAJvkH/WQsW4lfmcc9RGIZMTf05CEdGIucB/PIeRGzaH4oSR7nmeJSkvW9bU",
-	"su36Rhnkkjkhi3KHstciE/aRmoSmJG80a6LsDvecffeAHY5sWh82nKbbYrujPXu/ftA4bNLWcNfZc/fZ",
-	"wegw53fWHOVqHzjnTcijl7o01y+YflZ6vqt35qurDimi2EJv6GUXyoQEu2cQD+y9Tmr4Ed4zNxy42Lxm",
-	"MzQI3S5WhJkmZotVo0stl9ZkwOX1w8kfjzodq0ZyjNaZbiAUN1mDvIkhy20+lI6q6vtKVql9ctK5RGTU",
-	"q84PnRP1Z+4yzoYpNPkH53jHKkOynC67/Tf9SQmj4iBRfEuzsREXWC5hfOORNyzXwtoEJSxZCgMUtll4",
-	"QN9kwgN5xzkfkyunaVHu+Y7HBUrTk3TrTo3hq/OYhEK34THxXU/m508P/EGe/uxcnnADtvX2L5yoZb3h",
-	"9Kx7fkTYLQvnWGu/mKgEjM8VNXLa+anz5uISMBZc8lO3865zdYSAWDSIe1WCXJF9XkaJKckUykoqRAeC",
-	"NdQDZgEdE3g/3Jo8HjqK+lIArIPxflahOLrP8UZS7p5hR7i4cMDSqdRYH0GmlNMxFOfEbtU4WQtqNFHR",
-	"N0l7ujlKPAhI0VMzzGXZWCaXm6hQgDN2vfj+wirjmJduxoIfIiFywL+yGWqsqi4lGtg0K6OhMd+WYqV+",
-	"X7HS0eklvWjmeiJX9dtIUODGrZITWj4YcRELiHhr18kKfMVXZxGaJLdgDXjHk/FmM+AH8eVkDk+04Nvy",
-	"4wwBpjTvznn7xRvQFU+7PfyzmPHg7YUJeBdTLyIDXcE7gCKeBJx7KNx5BWCsfC9A3xr6R1EzXrYQ9XOW",
-	"XxOFM6brhGWKv1rawa2rhhc6u69sq7SQp7YIFqTT0BZ9RWXFQH/oXZyjXb7aeXAtxmOfafOnWI9L5pyH",
-	"nPgoRmbWvjRvzOUoJslwsXvOPbGAQ8bZ3f0wgAuRdg3ELtStpFF2yYRR3VpkW3zdwrX4+mcdxrbFMX9b",
-	"UG+a6Q6W25Y4K2S1L/De/Yd/YqE3mm9qvnyNdNsCHzO8Om/DdeAnP1CgK6SeSZNrqC7DIqrhzPNdwC5L",
-	"nJcaf4RMWMgqx8Sn4ZiF0JSe3SGJrqiVgTwU284EQOp52stPnstEIRsDYMNj4s40apzHicQaoWXWay4q",
-	"QLZPoN3/2XH8rWSp8mjoHRtOhLh5HPdKkThsxzgZ5A7fp1tbeZEkkkWRx8eSDGeRIjjIAuACLK788Cu7",
-	"NbgGG2lTeoqdW8ZzmzBtnASMZlu+dfD6rH1S7b1uN3b3EAJwRH6u/jz7dVrteWNOo1nIjgi6f1Nu39j7",
-	"nEp70Avf5yI0Dut0qAdtRkKlxhjQMR3mKkap1nMJkwDNuUfp+ZeX2PBOsQxT/OUxzOa4vOhd58Jg51b7",
-	"Y8+/W40WYcgoXvBtivz1Zp/ADSu1lzhjK5MenEtmm1KXTC3SBvcolpF/ZPWrV0zwq8t5wyi2kPSZg1cg",
-	"72GmhMZ8AUrwZkN14ZBpkAljCJggmsQM4Sy8p5v6BmHTDUBOLWmVlkULTb7R8OY1bCaEgNse424NwF6S",
-	"FgapR5lvtHsi1yTJ0kYu38CdVkaHPkFQ9OszdYgB/pQLErKA0UhuXDy6yPCSEtLDbetH4zm88b5Q3/lt",
-	"ZrTWIl5PjKuaSy03ldKlwuYXGdG54rzRhM0Vm9NGVbpUqG5tYy/dk8WgWOilxFE2LTfHGA3TvaiQr4Jr",
-	"MR2qVqaP4CwdEV0e8vbsrYiFvd1SmhyTSRQFRITw74LLzaQYpJxuOx9nv053NGNZznNbUsBSVgQ87V+P",
-	"dnZ++S/9vnz/l3/JFWSSObPQi+Y9Ne/YyxnL+5zC9pSSkILoleYOUpYMdfL2ZZek7q1YSRdQNBpln/9c",
-	"bQdB9dqbMhnRaUDKb7n3kUw93/e02lyBLcbrzgGog8QIC7jlA0jxHZBfZyyc93lAQzplyg4QoaXUEbSC",
-	"0SVNJlQSDkxJfYeP/ZHNjRkLaoan5olfGI/hUQkvTRYmOcWBF2e8T8UPd0DNQ2g989Ls1g/vrkvWEhTJ",
-	"VGhkoqSIMMnFVw/DNCRfjD2w4YE2gZTh6ckQ1FYjwuHmr++e5b/Xm6beepys3DMZLzTkQQ5Z4oFAn/eG",
-	"QwRj+29qr3LhAHFQOi8MtlRn/1ixAyJGDKyZzYLrkr0yvoalHRKB3HyFLjQ8df46wSKJQG6xPehA23wA",
-	"1+meVHmvh1eTciacI0Kle1T1x8oGA1NswOMjUVArUtUhnSF1bgjjiO4xFUPPh1Moj0zMx+TxWgloukx9",
-	"iQiOUZ+jhuPxMSm/vr6+jPFQEiBIHMWQQcM+KufcoYFXm9OpX8EwUBa90SIUqkH6HFBNrXQjANS0MXqV",
-	"yc2fiMj8WOvzPu8ACBJUwIZMBoJLZhE5cxwmpVpUFoaKn3gSOjBrnaDPB5/64NzoKw5sW30dUYCUMbtf",
-	"svogz/uloz9//8PqG+0OftYP75egh7qQTNdJE/brjPrI22CB8JG1Pu+oMUji0DCckwF+PSD9Ur1fsshA",
-	"vWiAJYZlwCfwPQkto0Hy4wQkEZy0bBu5KgVDlXGHEdrnLsNJIYaEWir0Xwz0oAc18gJKbIhJEkfJFtI7",
-	"xHWBdVRKls6Gp2Mmj3Bc5K8EFgq8Jv3S0S9//v7He6sPmHv90hEsnPcbrqLVz4Lv9UtH5+Y7AODrl47O",
-	"Pg+sPh+o2wcLUIQWGahHDUjDJpANi7ApMF8NRVO3bRirYWieUuNNgBHgcdXVOtKoI5Ja2GBjAGUdlwf0",
-	"5sOfv/8xqByTwSd40mf1qD7HAxoEckd/vfPn739kH5CArMNA2jmC9IgMFmQO+asyvcspCayjsBY561y/",
-	"vjglfyH9Ur/P+yXyF3LZvn6d/qLPT9rnF+fdk/abD39727n698zVi4J4+TcQvpnv1WB6r9tVNRCIO1Qq",
-	"FbUt8GY1VyYdGrAYL5UENJpYZHEYCaMPmQEEQlVBCgBfvWFzScqvxDPZ57PQr/1E/RmTtQ5cWrGWxr6k",
-	"Q6DKoDVGvQ/tIEDlU/EzvWcZ2RfzJYf6fpJwp3ef+ZKBblEjZ+hnp5zskqnHZ4gCPUplCfe54wvnxkLY",
-	"kJAB7hhX62mRMYskadl1VD18z2Ecc3u1LGsH1JmwagM6fIDiGuuJd3d3NQo/10Q43tH3yp033ZPOea8D",
-	"9yTwRqWfZ79OXylTkfSQ1NqX3VQJ1FGpXrPxDhEwTgOvdFRq1uxaE73TE1AOY9pWH8Zsk1C4ZerGIY1U",
-	"a4HZ9IEaGdyw+Z0IlXZBI2fCJIEaRR3ah/YUfe5Qyaoel4xLTzFxf14jbT4nofAZpBVARoEX4VrGUgjS",
-	"bhVfaiNGbawhykLjL7lkB0OA1trret5vG133I0609Pk99MEGSQOr2bDthUArDQJfC7mdv0t0FKdzl8Fp",
-	"DghPxhKNb/4F7oYEzhK9+aC0yQ/OhEYY6jZmV+lw1KTPnz9/7jTcesZHdVRq2I29qt2qNvav7cOjpn1k",
-	"23+xD45se1lPAaCkKZickdryEjok65BtqukY1N0THIFJI4FhxsYl+rDUjZimmspBLe07dabGeWjT4ULy",
-	"ptIaYd3zH9TIPqjuNkbqQbtsjy49CFIjix/VzD6K2sO6Xrvm0qMgvbL4Ua3so5qshaOie8vT0ymail5S",
-	"/s4V+6OuRARf28QEGvYSom49i5dbT7DBlYWIukmSIXFUAs6A5vEGRcCZmD2omIvudDVCSNQERPXPVqmF",
-	"9J/34Pic7LygMTIN3FJff8tbTnXEkrl4U3P9TS9FOPRcl4G/YHeTkXW5srypD0paxrYGMk8p/7+8Vzsk",
-	"Z9MpVUYQsKblDCZoPTKWuoZVlt5/tkqByEsIQEcxKKZK5dVFo5zdgcX2I5sPEmXFAv+6UXx00lah8mPy",
-	"sVBdHMScY2DBFwAlLGZhnBcGT1KnyCLqAMBFSL4WoLjrw4CdD/ocRqoeIu64Ec83bK7ENejZUH+p5TUE",
-	"F6BFl2Iy2Mc/NSAjrfvcjOUZGcRHbGD8QUdxU/UpoMuXwQ2mc39Nar1PIxZWan1+JXylwZ61u+cWprLl",
-	"SRZc/jawPa3pvNDIi5vz8vUcdYmPbnMcuzyYRXgOE1+j9o4+uhBKC57dUcM9cOr0cLjPWm7TXpA/9cPG",
-	"frPeGo0aLeo09ylt7A13d3cPhoet5pC6uyO7vj90XYfRen3UHDq7+7vDUbPebNgNm+2ODopk1sF1XTHE",
-	"e8msxn1l1m6WqbutenO0t+cO93dbdWd4uO/sO+6w4bbYaN/dqzutfTpibmvfofsHo8beiLX2HDraqx8w",
-	"Z2/osPp2cm5v4eXMPmzadK+1v7+7V3eb+/st+2C/0Rg1GbWZO6JOozVqjuyms7tXd+yG6xyO9g+c3cPG",
-	"0B7ZB8NtZeP+gkA7cOqj/fqe644aB06T2e4uHR7Wd1uj5gFrsl17v9V0G63GgeO0WKM+ajV2991dd8js",
-	"4ag+atnbytODBSlfZzZrNEf79nB/367vH+459f16y9l3bds9dPZpc3jQbB4MYe60sXvYOqCU2q1Duj9y",
-	"G0BW28ngJXp7XGm6SpKaHqaAKmDU6tj9/c8sV5Exa7G4LE4/W6VlSz055ivMG7Ths5JPeyxF6LJwQQxa",
-	"sQw0DnAvJPLOQzuHcrfPdUQ8kYGy0LJp2c2juFNfgmRPKNeNjWFBaqRlt44IF0TOnAm4Z4uNop6Z9KML",
-	"g38i/V7HrR6m4D8iz9Cbmgl6FrAPQ8TfOLto2a31d5yL6CUAR39FvR35gUxO0bLivpXLQacB4/OU9uZe",
-	"0miCMeBilrUTQfIrQjo8yuuKDI6e4V1KHzeFqAm4jTIrBICSouMNI9EEeAeTBnBfXQV1KXFvp6M+R2w8",
-	"Gj/UA1caGi3aEavNgpbd1AEhD+wlKBmBUInixY4/c5lbMVZKn9+wOfa2B9D/GulhxhY66aBm0IsI9UNG",
-	"3TkECT3E4aEcHee1Pm/Di5Pqf89hODD1bOPH2sxkwDTl5JA+xHJYZED5vGVTxpGbQP2V7IZHZKVfgpNu",
-	"yEWJbqavdDKdc/+dq27BVTtABYqB6ITLhB1sqcPtfPLczzshM43AqjdYz/443NHa7s61TPUqm91igg2J",
-	"Sph27EAGQ9xLO8m+BC009p0A++1z4UMMJVsnYNjwUW4WhyRT6iLYtGKMYxbpGMWiVmkZGIUUx1Z8U0kG",
-	"AzcB4nFT1ngVb1eq9P0LMJt8PdSpN1ojZzTcdZvssHnQau06u/t7zVGTuUOwjPf3D/ZHh7a97+4Ph05r",
-	"rz4csvresNHca7qNfZavuz4aM8oBIlhhEWahIb4zoS2Y0BW4AhPOkzmI69iQ537G4+2zvDS9U/g+jgbX",
-	"SDeCM/Kj2q7YOZaut8UIqDq+i6cX/bBSEFf0ue7XrpUgo8x4Us4YZm140XGuJtXSv8ZA5pwIvrH/E+dj",
-	"/J+Pekz5zPcf7/R0pkG08uCcmjLd72dli7OCq1boZrHy/SgXnOUWbpM4KGDEuLUULH5kzwiky2jEbp0K",
-	"Xckj9Fcs+iJU/j1U+4/oyinyE9eP7MZT+YkhS/M7c9uCub0CSVzE2e5jSSw4WGa5pgBivBpehqpAhLVm",
-	"qUtrZJD6NIhT/bEwLV38LTg77nPKCVMy0ODpOT6jIVRwkx+VhoHvQV7rCmzpD74bxXIT50cm0qB58qbK",
-	"AtYufNlgqaVLLgnDRig5wVPSeMrw6aOdZ81jcnfk+znf5pxrnN7NYkULboWkpvIR+MF63wB6mxND4X5u",
-	"ASJ8t8+1UZPrGQCPKqRCSnAMmKzMxB9QOS60N/ocCo1uqe+5ccXGj2yeIJwbzrKtWyBO3HwqRYy5Bwcu",
-	"tZtu67BOD+uNpt2ih4cHu4ctetByD/abh87wYH94sH9Im/U6HdnMabaGu7R+sNfcH45oSuV6bD+lGuEm",
-	"ngGTNvzdOfAA50DOWVzBOFKAwoWx5StdyIaHWV99pJiS5+qE/cvzV4iSrIynloZRNuJZHU2P9/lCmYhk",
-	"3K0CEkPVAQAFGQAz0X3eowTrnoaMeGMuoJccaSe4zBJPcp+PRJhKc4bwCqAwuGQWGJgLhIulUaSUDTTA",
-	"9OgsEnrjCRSp3IWCj2t93jZIytDxwPCYwSKa8oDIyPN9MqHclUTMIjM2rLlPcRXm3EB+V4EFd6L34Esk",
-	"3ybo0qW9oT1qOjarHoxsWm05u7vVQ7rbrDZG9dHeaN85dBvKioOtxJJ1egQfdgI+Ph5SyfZalvfTi4ur",
-	"O/vHV2PRbrfb5723k87bcbvdfq3+ry1O2v+u/q3v/b3lqz9qtdpjGhR6qVancaYoFdlI43D92bsW4ozy",
-	"uWYl8nHObJ7ejkfFifc8Pp2zaLJ4Ohea94E8z5XGZ9TzAZXa42OfVWcy0w3QwqMCLrWmbY6KZTrKmjot",
-	"nQqihDLCrx0TL+pzc5rg54VzDC+Jx1cjbYniGvCaPQ6vpcazGITs1hMziYOq9XmqpYUnScO2yd2EgV8E",
-	"2rTpSDaOBSKgNC4qswh0OKWRYjAhu2XUlzG8RZ9fKW4IXd6OwO8PoHKBYif6aRjm3bMNFArwjYadgK9C",
-	"0RE2WehewqeJmIV9Xm41DnNdMS9hry6Tnqb3D58ixk0O3t3G5yQ7mK8aNP3KDtK2Rsc9JhR32WCd3BlE",
-	"qnwCureC8W0wkzNASYx7nlZTp30NTwH1uZiT9LwxpCvgcmaKOGm6jDNT5k5NweUP766hO2efDzKYXEfk",
-	"BRR6kj9//2OQC8xZSUqxzRs8QIhTh3ME2Q4tu35EZvyGK2PC7KqR20n71zLgieo2AEn3IjrHTiSVtFtW",
-	"D8EEDFPT82SMrrPAT7Bfbt0mI+r5ytJFrQJGiWj1ODSIQzZtjGCo72N2gll3Si2q7ybceDQLgffFzwOT",
-	"pnFIZjzyEJX0zuOuuANKVtOFoS1n0MEGfxH+k+5cW5JNpV8qHrP5cYaxfeUcDr2jam2adWvl7FIAd4mD",
-	"9HA5cVv7bpYwQhFxuqQMx5IprlbvrTfMp/OCOzXMXYnNf5gMXznehfdD9+1v3fq515VdfrXrnHT3ujfB",
-	"zz+d/HBYY/MfbPZzW11k/8e73cmQ/80b/a3mNHw+nL603Z9/8B9T6dKbJmf+Skuuhwa5x7912+3b4OBq",
-	"uRSfxW7VGvaWuyTVFX0VG0e82uJ8YM3GUkzOIDMajmolcS0ThloXxSpml2D1MMYTSDLpcScFyAChLHTE",
-	"FJlB6Bg28NlPywke+4Q/pg2UWad1vhXjbs+qPf8IufSQ4AY8p5roKWtOTYyOsZECZJAiNHqEUoHSSg9P",
-	"vk+DkcLb1Iv+/P0PrdzorCePe5FH/eQ2T5IBYIoPyA4ZtNVf/1ZvNFu7ewPT2Am8DuCD/HDZ7vXeXVyd",
-	"YuBFh5D7PLG+MgpS/JJ7aUhbKTwzqbZwyp5K47kI5IOVnpRik96HklUysysdlWCvNj+pZlxfO2k1T4s5",
-	"uG40FrSY++oct87rsy+pb2QRd78dTePb0BtiDCBfk7zhd2LZuxuysScjFhZzu7hQ18h2RekuGah/BnFF",
-	"bcYSLIOGoCSgttkGIEgHWDY0MAdpYKHn06S0g58XPDZrfMFT5DLwaN0Irs+vOq+6vevOFfIuuC7x8lYw",
-	"nBPzN86YKxPAv4MUaqcOTaWwAPvcZ5FicGqyimmBA1sHiDL1voDoC83fYOmfyaMY3y1lNcqYOPtcqU72",
-	"EWABMR/80tonhlhf8YAjIcgdozdx6ipMELi2RfA4Q/sfNd8+L+PTEJqnotj+4VHG02HiXpmEo1gDyA9l",
-	"IZ08gIEiIyq1DhqH9WbpftrVA61LM43vBuY/pIGZwLgQ9hExnfL4U+YM3ltAbMDrTwQf+Z7zLbkFzQlI",
-	"+HneEq1RkrNO/RWaslJDM3zMFFzFxucyt18IaRhuPwD6HJBIWChHZtL0eADrcRbUSJfLiFHd1E0HNozs",
-	"iZ2HGrBMvXpt1DFH0pCrTq9znajaoB3HzD8WPklUZBYck12tYFOdkZQEPogXbSuc+jwtnUiBcEqZ9Mas",
-	"XgznJO0WMBYEWHRxunZNy6bM/ilBp0URMVImlucVK7UfavpoaCwJKCXE+pwzD3V7fQMH6ykWUTpDBOUc",
-	"lWTs3TIevxOJoZIVh57UErHPF95IFiRiroST7FGCMykRxZt3GGMHKZWw2IZTH+4ze3RID9zWaK853GV1",
-	"uu8cuvaowVrDvW0EWmrU/8hRnOsFKtSI0cfAyWMvmfefPWrTY5HOpIgnqw+CZkWpMI4ibtiW1cx6gaet",
-	"0PSVMi4zva0VU5nqyPFeFViLVtOFYazp0HE9Dh3XyAX3MbNiKmTU5yFzlKEPNyv2nBx0cGlq3mpyNtZw",
-	"TFCcq2RgdP7BUcIExGg5BI0i7zj9Vmx1lqcG9zmJOaQGujus6delOf+6l6ZFJCkv2kGGFR2bN6bYnphF",
-	"KXUcB9GwbbiNC9iQJLqdyoSJHTUY7iZ3E6EevRDWhKn03r740D45uXh7fl04j5T3VlrpjiXaTFPPzr8a",
-	"ae4WGr0kglQ+bAP6fBAnq5glTDq2DxDWc5Om58t5Osd9PvWkVIZo7AtDrHFTbWQnEiT1zoqVAlyMs460",
-	"1H9IkkF+bgEpTC3INLh/kI2W7oGvTDUo29g+R2hlhND0gi+Z87tNMWFOJ/9/VHlnlBrN+ssiRDzpBQ0U",
-	"jfeFsLdFpOczHvlzxREq/2xmjs5+MDILWJHe7TUycwHDfKMwACCia9MGsvpNAUSS/gBf//Du2kpSpdLW",
-	"R/LWkEHX9Ko3VRs7ZlGSrnycvCAGtpYwigigmOPUZ41Slx7OM5mgx2rhYSoQkM9wxYvIRPguFlcMZtAv",
-	"bGB8W+paMLrCZ9I0DDMpngaab+GFN2y+mJSBK/WgjIx4gZOIIta/EaiIM7HKeydnPHWs4pRNxWMGK9R6",
-	"xYpIVc2mqoQudBpKRS4gc5z6nsM252LxUL+2P02R23LC+7LvbLdq7y77zu7r6br5j3f12y63s24uXMWu",
-	"u7SGjyUr4lX+nlvxaPIhaWSxGCRRe5grDhLGXCwTulLOmMmFjxtDlKksalYBzK4SR4bdeFgpadLn2pUV",
-	"Z2MATGpM7YOsMaDZlEO57qqp7uieEcmkVOLP6AV9nvL/CN/Vg9WPrZELH1HhjA8pqY1JONpcX274cwxO",
-	"L+PsXMOuY1dNSkAk2SIwvhiMI8W6oe45w/a5IMpYYKH28Rbx0Cvcry4279gaQrsNVTXY8+OLwF5v6um/",
-	"L7cKhr0fDp8uBNvOnIHv1TrLmStx653FvBXgIotMxLCIJKElZhbF3Gvk+WxnFviCrvLSRyLUPuzpzI88",
-	"ALHX1q56wCCjyipuouk+bsIO/mtopwFWuIxCBkHiSAN8DH0xJNDnBB41oXKidGDATbsLvShSTFIroOq1",
-	"2Bba42TKpiKcV44JzkEZ6Pga06let09xY09Ceais9rniFBV8ZZz1j3HYhd5b4NIYqBFpn8Is9AfgbTih",
-	"vs9CCaVMRt8tD6Bd0cDSzU9SnYTiDkOaB1Z05wTN48qDOFFpYPX5qvY3ODlxx5Niav3MuCjxmUSsasMz",
-	"zbsF144S3KDrecCAGUvujUam20hS7oRrWX73un397hU565518EroXEQlwfYVkygKaqcsYo7phK2eW7G0",
-	"yRDRuNVPIn6OoawLJ6Bvqqq7lFwDqOo+jxuy1EwygWeCRWH0TCKst/pBe0D5nLheyJxI6PZKQcBcK+6P",
-	"0tjd7fNUpKSsaTfO8geyNq20KrBOajXBLFCvBq+QWtUPZ+2fP7z49+tOj5RNJ5a63TrY3d+zbVwzi9Rt",
-	"m5x5LyrHhJqmvTBgdFjVm32O3jqkPE8ZQ0GUX1yuFuGl57NHEFFF1kJ8rndGIpxWjQhKWH22d56aSVGr",
-	"Pp8dp3cJVhm3b8gcMWVS72amdfEQevCs7UoK711uI/h1jIrUmSkdYZHbzt8DNi5ZJcUeAM2k4bRY3d0f",
-	"Numus8cORjatDxtO022x3dGevV8/aBw2aWu46+y5++xgdEjtYd1puE3WGu3SvSRsD0+v/T1QD8dmB62D",
-	"Rr252CxFrUfNZbe1j7NfPT71OLTXixn7g8fziPqAIuAuH4m1gIPIruGslKH8O4x5dxAyyfhDnFXfprLQ",
-	"qm/wiks6V4zgWog3ip08lpKh2+v98v6ztQZLQL1dNyVLKRR4JLMKxSd1Hj6vzC7X26yZZeyNyogCI5Ro",
-	"pMU7KadPrXAiFlVRlwAu3ueGnQ4x5H1HAdCau5UauZwNfc9B1vT26o2WTRglzCgtYCzFywd57EPW5w51",
-	"Jog4BjeWByfQwkgNOBT+EQng+RaZ0o9VOmZ/bdZ3m3u2bVvEm05nkTJXBhUTl+pc0zGIs0G/1J/ZdtNR",
-	"KwZ/sX5pAHGQQXdUPRecVc9o5EwGStKBpIgA2WnwfFBBWdK0W0lQiAyFO4cIzgVHjYuEgFNbHlypf49w",
-	"xf9qV+t2ozmwyAA/1+1Gq5p8rO7WG+b5DXtPeyMJGZj9gYepcerHY/+KiIYReK7QsmPcNeJuT0dWMvfr",
-	"wZDnO7gG0CwN1kApWIS04x5bSreVat2pjy+UJAZ+MOkX4D8DvRB5R8O2KxjLMi899WQgpIewMmrxPe57",
-	"nKVSPxKVArMJtMWMypCmQTS8JVMj1PrR1csTstfY20uEHbT/DpUmUW33TrpdeKhElQ9XAkVirHxgrzDA",
-	"6I0KqhvupQKom14r6bQBtOepVrggAWyD61/MIwYbucnF3ZEiZqDlTczl5zvPswrIJqpCEXfY9km5gimh",
-	"LaW56Gav6nlYP4okndNMuu3f0bnUJwu0nqyqkhagpqE2XJvTufqzVcqwneW3DTbhQ3H/TJrqfpx+x/KB",
-	"yXkTnp5jYmj+r/3Sn7//0S8l3zz/69vrl9WDZ8+gZjM+ZXiQnkk4FJuOxbQEXhzGCziCBgvGUNUziZxw",
-	"5WrHhODxaK+FLaO9qdoBO155j0dszFBuKq6dsw65LHz1m1MdjfulX+zqIa2O3n/aa33ul/I7Gv9cNeuA",
-	"PRJzjHTsWWj8gilO6HHiizsWVh0qGZmwj6ScasapRl3JbkJqdOmx5Y1Mja1h733Th3dBEuoF+n6Q/3kP",
-	"ckYLyVkQFOt4qkH247Gu4jc+NV/k6C2bHnt8hTpe7/9SxX928J98BvCd9+TyniaaWjmpEeBleqa0+mBO",
-	"yhldugL5gVjVeEy4iCksxQu+xul8sj39fF/zeWu7du8+XpdWfa8oqQZSkYGN5xkbKdZOyuAwQQ29kvZZ",
-	"1LdIwlEm8zqHxUbDWaSujRjQ8wfzl37/+Qqu8vkbCrdq00P7F8hwDiY5+NWWfA24lPnnXi8yedXR0dSU",
-	"Q4LciZnvEqn2pqwW1SJqSSyiDqIFQqxixbY0xCXQml40xe9EeCMJxZSQV53rPIPtNbun0/ZLWmybGGH5",
-	"Pt1n0ixtEcf8rj09pfbU837LqLZK8mL/+i+iOaETPLdLdq7n7psVhf/g6s0/qVaTIxeonGC8NWaHqWJa",
-	"UtY8zTJcHROvX3fap7EpYsIOOVtyLpAeJlSi+QKvMw+tpDEEF8Ax48RDlgyickxCFoVznYp4pf6utuFv",
-	"0/s/u62pK/Jq7DBzPBLkjnpR7vYlR/xzItvzm0Gx0CRGpqe3QrS3F+RHImGVhEcWv0k4YSeazKZDDmnj",
-	"KwILCI4oHepjPdsI4EOl5zIyuBv8j/8+mAySPCkqA+ZEBMQ2BGBNlgHjELN1j2K8xT6PsYDxaagffMQG",
-	"bFXGle4KHC/u/ez9xio10hOz0GHyiPxw2XllkcvzVxZ51X1JyuhVHilqrGA0+B0bXmKEIp6revzl+avE",
-	"USzhceZrpX+oZ0GqFYYqSBRSLgOqjn8FKyHVmwlgfdx5ktVIhzoTGB4mj7sMoZHVENQiQAQEgvAJmCGk",
-	"bajtT+UIQAwHQhpdtULSxLmjCeUYLb9+/fbsxXm7+wZC5pfdnztveqR857nRhPyP/04mzBtPIouYIHrL",
-	"xv8qulZjhNXqsF0t2zb1iBDpZ45wIQ0hHo7rTRmXnuBx31KkBaS7GkFC1JCPcUOnPge2DsVFcLk6EtLE",
-	"LXZhehg7gvWBMBA08HpYJOi4z1dGgbSv4Q4/fdQ/x4wz0SL0DjFXESOWm2SkQSpuZMJFK+IL1/EZe5Da",
-	"mj2W72C/tfSEI8NJ4H1kPvAxT10C4Y8k/H2XYVKaPHQ4Pq2yNBtKZaEfUWWp241WSoOp52kwi2N7zRC7",
-	"d4vBTb7g4B43iJLKUdjaHRvj9j5K8CTmZ0+gkPxnjCCsOf731JvQ0fipbrU+f0z+LNam/jm8a9/GWre2",
-	"yVCCRRxS99KwBjikKZUro+QqXUuM0FGlZnNL/Vna3ZbpbA15nZoFJ343kz9okukUN1vo7Zy88u6I5F6f",
-	"dcJ9tkoR+pUugd1mp5CocmoCSs4WKhSrp5TnQYwfXG/Ytv3x0LZtzfOPE06FOo/Wjvw5dpNDPUeM4okZ",
-	"lUXfvzjHx3M1tgsMl8HdwCJKqRWzCPTSeq0GsgZKwn3FoRhm1CZgCJmFxQxcGD5aIko9uJ+3d3eT7Co5",
-	"CwIRRsw9Y65HwZHw7fgh2ynNG6vQca1WJz150524stmbqtltAJeVpPeazG3M24U8YlOvAUq7hFqNkcex",
-	"mM6UwXkxQIcX9dFs8cVYkUaNtDkWPyjNLy7UM7XSx+odqO+AhohDVsYS9l8DUAxoHaMR1uMnAG6KqaZL",
-	"oeXovm2EcnZHytiOaThLZgZMRUN0VCys2QMAlIm4y3kipokOqXOTp6p2YbjdaQLz+YCsWGuTy6+9KZMR",
-	"nQYbXn+uzKk1GbdrIiHcc260vtn2sUtwXEWm/vhg21sEMuLFwrX72k2f4tevbeVmCADp6R8uz3PbYunH",
-	"xz+1PpVEIFOfaBD0TIPknEoTZA2ASb6E/ORNqwhnuYoT7gCPWc8PY54jSXkWSBZGFTILFFOq27Z5udS+",
-	"Cy9iU4JNmH2PuUTw2OsCDo+QoYhRWv1AXSwHlnEKiNAFRxqPjsjJVad93Tm1CLY4PNUgDpL4bBSB3nTD",
-	"WKBu88I+ByWjokbaubq6uIqBVzQ/LoPfUKOmYc1319WJhNGd57CjVDJhMvgK9ItZw1QtspqpkrKeCj5N",
-	"qdwoQOJa6SmwenDbwKlEvxV4WBCREN3axteyAeOVL2Bn/wHZ7y+fcpnt8rcNeEvCBIHUtmbG4CXo4q11",
-	"pblOPW4+xsYCDUM6/2qlDkh68H709oJFq6f3y6eUPo0o2+AB0Y1CTwtkVdFdmnJz7mqke46Wjh6zs9jC",
-	"JgApr5JOFxww0GZ+BGgraiW+VyE8XhXCYwgpIyMQcmOomdOGwkoyGqKYyo0saA9wGfGCmEumNLyR0F9E",
-	"VLBmMBXJqZGXHoRckmZqZmxYFqhlA6DcaUUPyg+oxyUZ3LA5wOWR8snE40yiZ/4NjZQEYx8jQn3vhlnE",
-	"oZJVPS4Zl17k3bJjMvhfdZHih0GfK/M18KnHU/iAlcX6Ri/U/mojTpSte0wG7GMUUqzTBssC+y9OGDj8",
-	"L5QIhdAI+0idKJkOiWeD4gZknYXN19HHDnkyyiqJHdh6thbYodyADUYWYUrSD+f66TVymhWRaJ8r0QYl",
-	"HvmoR2pTE4H1pWVVd/ojTubKcOgNbrqkmyXQ97zf2JcpNI9v/uVTid7SiIZvocqsZK00Q9JgFu/Vyiq2",
-	"bJt6tYZtlSIRUb/js6maCwoz9Y2asfxC7BwPqnrDOmcKpgIn+GVDJrWWxCQS7v0Z/Jfn1d8KGqE6YPEi",
-	"ZthtAaP9hPTzGXmsOtHL3BZPukxjkdZIN5IJ0kSCQho3djUwtSJgnLxjw55wbphG2aF9PrjxnBvmDjDg",
-	"Ssoho1JwojHuPpx23nSU+owdKUNGHF9I5kKZss/ora4RG4diFkhSpvgXeF6gEBtBKaTwb6HLpBqspm0N",
-	"jGGsD4AAkp4LEXFPRiKc18gbMR5DkI6n1PI+L7fsZiUFD0SDQDtrcG0034Veedqroq0GAzES97rLmA/o",
-	"8tMMHx+opqpXN0YWyVokMAs9tHxIDXX9fxa3zBfydKyFbdNC7DvcxSPrgLiuKa9qvupnFSeOBKGA/ABw",
-	"+84T7IVRglmMQA61vOD5I9H9lxDvaZG+YeE4HToly1iBWQCa/Wv7cAGABnTF0tGnz/n6Appva5+S6958",
-	"dP1gLYQwUsH387mqUny5KS3RuH96+RYVgW3PRHf6Fqgh6SA/y8UjxlJghFf1fRiBMlP0KI6TwIWJR6aP",
-	"MgK2tOxmkhpVqfX5y0IPIAEHYMY4CrGHfdaFpswY8Mrlw3mo4/CY7OKeEYZ7swVz3EsOUEapp7ZhQr1S",
-	"3vnf/oTiAn2zIQojJjA3E0gPe/5/5xibcgzcYSI4y57XbcyHHcR2K3TYvNNtoBdk9wLWdaphtfYyLJ1X",
-	"AD1PqAPf+sX9CAvs7wtgy+Hq6WP1+GIWnr823AcADt/4yfmCB+FUZBMBYFdWnQKlxe6gDbq6dyc4HfFC",
-	"SxmCAKIBPo2Ue9E4O+A67b8D2zh2O0pyx3xf/Qvexz6P2MeoUiOnxtQ1BrGymGOJqbHVBx53/JnL4ov/",
-	"qqhtkCcUoV/eG09Gr3Bu36zt+NjuvPXXaY9iTlpt25eC+J6MEs9D7J9AjJH4+3Y0IJJFlaKU1sWdys9w",
-	"HVFfsjggNRTCZ5SXPn9xn2SxHdLMWBCp6Zq8L03apSP8C8wKxe6mQxaegP511IxXATBf4TpFoHd8yR55",
-	"ai8nHBM4Ips7OJEi/gl47IPcB4r3pMI1Y8OG1kSPUvx455OmtdWeTU2iylpAD6JpeBUEgBkJwRb0KEZH",
-	"BAlV+zDJAO6osVvGo4FFuIAwv0M5CaCFSiSIF4HzYipCZmEFLboYwXunzBXqQvGCafSkJqA7zGLtgH5H",
-	"fJQGfX7HhhMhbsApzmqkZbeSahSjUnFB5MyZmDmFGt0xYUy6eCZGVZSMuc9knC5RHqADluQubXx2BxXz",
-	"Ng14qWEk+zxu7DFhISPU92PwTosMmUNnkhmXrYviypkIyTgZzjHQZBD5IddTP73PpVo1jNnpuyWZMsDr",
-	"VBejy9WAbN6wOTasVLsrDbFVCgWeIYZXmuV895fmq4nxysfk9N3Yemz3qV5Z4B5GBOb6TxeItGC3nkni",
-	"gTEVS/mMAAYdJFDWTSx8jaRelWy/ipLQYlLayBKDNoGYlSqz4KwaiSp04TGBmyGL7hjj6EZqG/xfycIX",
-	"mE6mG9Qh6qwneFbV7vOyeg3jAEs8kOzXQcUiIbsVN5CyBkUnoHeZ9k8YpNEHq1IjJm4dx2KwI76GNfZ8",
-	"P2box1DY6oWY9GVwd331orF3i1YGPl3pBTWopgMmDjMjumgZprZSPz8zS/kta+jLmTuQGK8lrSP4LQsl",
-	"TC5LobGil68kw1I9nD6tXOqLw4K5Q2qsGNKLRxnSf6okBWdCDQxvr3v+6k2nZJWwJOlMjhXBovIf31Ka",
-	"MN8XRRGNg2VIfeZ6UdqMGIVimrUFrJKnPuu6lqkc6/Fcd36+hg2BUx7bTJL9qi2D5fy2JzUp9IHe3J4w",
-	"zPG7RbFaop4tCpHoDsH4NzUrzELvfJoqov68gzSFRWdrZLC+F6UwSenbEK2YCOjcMZjKMSjVyjjgLuIe",
-	"UOIyx5tSn3guqvRUkoEi80GWM2nKz5HkMNx7MyW9bijKrYKk8StYCplKvs4zoyTjEVpELpmIOzStfBdN",
-	"hhp5IaIJsFxJygD30Odob1l6JVDv1G+oGCNMf67pIz4gYI9ZiaU1EXeQGagv0N2Il+9bsKtgTpDQEk/K",
-	"lKobncEgECStFvp8xnWn0zWWmXl9kXTHJdWr/49mjKwRLduKkyeRJPoQFQmSRxcJ66wy/bpYo/1ukz2y",
-	"BMETif6c+FhuIjni0131xXhViEwQ13PJHTSGEin3V/eMqLOxGDm4Yo4IXeYeaXQch/p+zHhTnqQ+B8Zl",
-	"sNWlmDKEZS8bxoYkY2kOi2b9DC0ozRV1Hpuli4KQh6IZVLGSKhmd+c1dNJHgCeoTxPYpGGW6FwyORiva",
-	"ARMBYNKo88H6vEw5AYevcTEgH4bhKQKfilvDmVFAUAA7w+/+LtTMkaAR4X2Ab9bYHlBPHtFwzIDLxKBR",
-	"kL+NZeY1vOiWhUMN9IcyyLjHFoTHwOrzBUfdwDKuOxxiDQYNX5sMSlys9De4nvA0vew1XPZBTV0UiXR/",
-	"R92nRt8LqgUpX3fO2+fXuq870p0IdW6FUgf6vHxx2dO/K5F0w+ak3L68/NDrXP3UuaqYkmTdQEc/9m2v",
-	"c1VZaYhemK/fKBL/p4kXffH0b0czhyzBlaySJgclqRrmYyypFBGsFIoLgRoWaRinPNGbJyJzxJ2SmvuK",
-	"IaqD1U2J0OSoKTW80+u1X3We3tBKE+zm1pYvxoTxKPS+G1zrxOV1WnzFXEOt4IZiE42z9WH17lmqaiAt",
-	"IXUfkzudegJhBcg3SdLRMTudi7tany8H4nPqaApj8cSE4nOqYvq8MBaPV28QiccclO+h+G1D8YvbYULx",
-	"+P2mgXi8+tsKwy+UBm2aHRzP3JhAOTnCAjBUjY2Tkwn8TUTe8Uhszry1TvOdc28XfDfLtiHbNm6UQs7d",
-	"AWPF2BVpR5Hw3RTzltD7XJIplcqcJT3GtBXyTt+rVPKJuANDxLtlSionIEFUN1vPr45Rc3xnRvpP5F0p",
-	"St85yCkj4NDT13ABcKvB7htdVDLIl15wpJXeoy7YBJIMFQWUnj9//vxw1KRF5Qc5b8821tNTgvTnj7Nf",
-	"p4bKFjCvHsZUND0o0ljnbIl9hWUuIoj1jRl0CYtzWk2XS7vynd1sqijeJQcyP9Zd4HweexJaiFLoJGe8",
-	"tOBuzrAxJGHdlBVyXYlDQ2Ab0f/P3rs1N5Jk9+FfJf+If0QTs0UQ4K2bYExI6CZnhrPDbppkz4y1NZ5K",
-	"oBJEmYUsbGWBbGxHR6xD4QjZYYdfZElvlhzS2k+Swze9yOHvsqFd7X4LR55zMisLKBBFNm/djZfdabCu",
-	"WZm/PJff+Z38oz5RgBuRPPNlgFM4YJFk/XEcmzapWH4N3BQguBD7REiWJhmohGSDNBmfDSheQlOr7hGa",
-	"oT7U5BJOFrESIBE1O3mcibbZ3GFdMUlkCG+IlZEygTyGLd5W4OPrUdDHY/Tjs8/2EB4njc8+Y18kZAnD",
-	"YKCClBp39YB29WNPRliVQdrCSshQeSxL6CTEBEtC8lgAjdIxXjJOYwqXTLWX085fm01jFSbwja6/L4O3",
-	"fi0K/VrbaAISrE9YFBr5P89HIIKjXCCCPwFNCP7Ez38E1XfPz/HOufLxFy/YxsbGjnNZjY9+rf3217/8",
-	"1bt32hYP9C823EJRWNhz3Pt6bAr/XE2wBoabUUMYwkH6LYlagR0OPEbMxnfYog6DRrnWDHFIcwbYbuES",
-	"PAxF2P4Zmmi//uWvfqDwWPHHwrWJxNagPAVcDw9V7Z9xj3XN4f00EjJswC12mTmI/mhiVu6TFuNYIcy+",
-	"r1Blss2C71e/H/98uLoPdDmUbsA5SI0ezAFmttIxziTw8g7QiaQlhNLczul2qw3YymsZvWHDKI4jEup2",
-	"8jFZJoajDHpSoplA4szmOhax2OdsIN6sfHXYeUGS9CuICh6bviX7CfNrDb/GfoJK3PXAQ+2frgA4gXcG",
-	"iQbsB6InUAP6KvaEfkn9H8lwNDbF1pa05jH9O09RGLWXSJVxjW7RUBiFpf5Y6bPMoyggHaL28xYbRhIu",
-	"msT4VTr5sMKeKUBpAmLb62/ewOqN9HlG35y9MiVZBIB61CMRkiTUFt7X8yWW4fCu9nVbTaY81tI39/AZ",
-	"PLbR1P8Ps2WdDXZRioLIiWkyGgkUljDW3JBPmEboC+FLks1EvSguQ4+lPBXxxHPeVJtNbRaKcIxQA51L",
-	"ZiZWmUH4wrUsP04Nu/cw6KpaY9c0tXDQ71lF6T4N361uUzzttcJnfL2/Kba7O72NsMWf9ptivbvZ2w6f",
-	"8VZ/Q2x1n/Z2wiZfF5v97e6zXivcEFtP78hgvnV7eZGtLMUls+aClfrHITJ21aNPVn5oQoG4shg3I39N",
-	"533tbVRdEoRO2mWOG450SNj27F6hXXML8leSI0z2a46oxYeB0g9J0TbRlUixs0Qui2HvSt7i6uVVgZ2d",
-	"+5xT/OyNUi5XFN5Q/76sv0GVOn5X1HKXJcMo08Y+/QoSNNBiR2gzTTRYgO7vCYB7m0FawxTlK7R/ybdm",
-	"xoYmH1CyFXCn9X/WERRmPXS9lRQ3jl1fJlOmqYkXVkGYXabdajiK44WcwCQ+rznT3P/18TfzdQQ+DfsR",
-	"Mh7XNRMeRkegoo1CRla+8SyFjh8WYEmT4Br2yzgbrMXJWSSv0DbmcSxC7RLmYcEu750z6kB5JvUUMLE0",
-	"/HtnNDohpMIyDuhvxFkoLqKeqGvv90xkvuSSHRyitAHERxIJOSdt6mLSCQJ8xJMqSgFDmTmbiILKsH4M",
-	"uCqViZAODpuVJiYZ+Y05wmRRhoJkvlyBUN0cXei6Z0XueT4o8G+05UjLnnETYIL38qV9jW5KfY3g7C5I",
-	"NkUhRDhOjeoD6Cyzr787hTEKOrQQYGW32XPBU5EGLJGGg4QENtgjQCctWLvUD/wHcLHPg12WCo3JufR+",
-	"IN6MolSoThbAiI/luUwupakgZD0u9bNqK7UP08CXNsiC0TYczdau/saRAsQjrpUH45qk+sFMjaEZ/HJ9",
-	"5m9gPn44tTmnJGKnZ3WcnLFI7uYTUm+SUlwWaeeO6OT8kphbKSO7E9UNmiuua70zSxqG2VZr18Tk60H3",
-	"y170Kvr64PUvDlovowN1II+3ei8Otg/OR99/++LrnYaYfN0U33f0QaPuydc7jd56LLvDL5rh91/Ht+l+",
-	"n+qnWrSxwaM/9u3swcQzFyoZKzUGETsD7VeIgXRj3juPI7PvlLvNp/xcKBZ046R3LsLXto1HvyiaZa81",
-	"ZcXC2rS98hh2j5yyQyVcXF/6roHnufsWj8DpzUeHxYk8EymjcV66v9W1oHD6kILcrG7cXC4eGDnOLAaf",
-	"icbfw3RmKnpCZvHE/GxUfcu4Gc7cunN+xqNWfJ7H4W1N7VEOi+t50p0r3v+grC3no1ZnbZnJ8qlQt+Ys",
-	"zMNJviuUyDmW+jtH46xks5Fz95pOYbBzxwL2H0WF82Az43GpW/Cn/4EZY1N8sWt/UYMIBCOwpe8YT8fQ",
-	"MDStVXhVmaRDHmMRSL3BnpujVDIU0PKG6u3MUzq6+Xl7LSGzFHVNbFH99BBELlDtFrbYVNAOgrWWpq7F",
-	"BpHK7PznH9SGW12c9pbR505wZJFNYGc3zYulJVAVcJ5fYQc4Zq8r33A1W98iTuEUj40iKY0AR7FBhZiy",
-	"GyhKV24xvCg8yCdlMpRV7YQp71NtbMytUMiNymuvVGt4qt3l1tZ1amzXb6TW8HS66ggEqXHymJiC3h5O",
-	"9MHbhUIk575jqY8hqbnWXDXsqXd6cMvJndzVTafCQvt0TSd38Fh8taRnYcjW3ppJdGUu/BjioWpGzSZv",
-	"hW+hD3YiIIvahkV6PtaRIVjoUOFLsjpIyMBmypgUbzJrd0HUteTe0K2TvSRDxv2TL8mw28TArIvLUlCN",
-	"LokrFMR5aK2QwgIrFNIE81tQuMN/90q9p/TFUKu3yhkvCA/fS/J/2Y7igcwUm4nvFafZdRf4Gm2Yb8tz",
-	"4if8YlrZfiyRYa5XI9CoC+tvxaZutGfUhUMDuEfAerHgqV78dc+XsKuSY1W8xLRPIgWbiCzP0wwiRfXz",
-	"mIxCWjqDjtHvsbDLO3cV7Ks9GKvHv5ZLExzwEeCz7c58IftlilkOYwGVJThCGoscAYb8zTdCnmWDWnuz",
-	"ubM921/+LiHG/UyLnKPCbFsK6N8YgzQ4MM7MTLg29Bgjdg72HEUS+/HKUSSnQKgIGNgAF4I3uWKSxyzE",
-	"RJkDKtDw26AK4JVJlpoLoByIsRZ2rQSTE+WlZEQkPbbZ3KiDReHLu0OeIxyqDxB6tIfCskS7ux4Dx0b/",
-	"C75pAWzQkylDmpF59/mp1FsqQl5CzWOFmqNIWii4BaNHOx/z+TKHyYzRo08A30VPXtBQxYr6ZAy8kSSE",
-	"3RT+0DYiRjHPoJcjCbeRdQIXQUoNuk/aY0Enh9OVR5wKkYtXgH6DUCUXAbcEav0yohe6rwpGGjwxhnGh",
-	"aATGjYBRn4AyPccmKhCYimTjjPkyyvSTKKGm/CW0vVyIMx6aEjIUqZq+FI6eaYCo/2GAj3WugFYbiIcK",
-	"03KQ1t5cCXoe8vTcXab6NT8UH+yGLEUMFt0osqJHx8ILERXvQdvORq2eVopaNe8orqTffhGM58t/ieE3",
-	"T+XB+BW3xBQX5jwAxzTaamrYL/Pi7F8UEnCFfDzVGIZsJbAC2Z9HspcMI3kWeNRjFDRNQAUMimqle3Ay",
-	"zs4SfXB9WmcngfvzOJ5AhZ6EvtLZWM1TXsDHtFye9wWk4hiYd2KfUwl4Usj2mbcwfyY2KP656PaZK83z",
-	"/MzIlOvCuKcLOR7Cd81/Ms9R+2HWQSwRzY4n+VeFwGCkaJB3ob0C/regClci6s+TtSGoqIoSJ0kv4jF9",
-	"rhM89wNUqZ6rhlZMX/TThPp9FTXPBlyGsZvXSIVGwlq7NohqdsOCs9bxDIvIR/sv9w5efglUwtePj5dR",
-	"WI7V0wvFbP8nnGAAwZyp0ajK0cgtSsbVuWKBmSGBBq6uMAwKtD3p6to2pDnlsL5tFTmqYSpfJhr2/6Xo",
-	"AQ18t3gQGJWcBVTlT1cOHG00Mk2P7EJlWcovREx0CF8CqjBELY9xZXgSxWYyU1yM/P1maBgbOdPRPqZD",
-	"IyslbYDVv4i14ZT5gHTmZQLFiDS0hlfiYdCEBhZ72AjoU0qK4QMxRJ6JKus2gXIF1kfBTjVRb7BL34Nx",
-	"6Uu7OelNMpIq0wZV0rfsGmwTnsjyNjUnQoaFxXrLW6dlUUIJFU1AQ+K5VicEi3O335+ho90iFOJwZ8pU",
-	"xDaa82AE2nPitbB53E649ka16I9gM7qjbaVKlTg9tWeW4LIM6w5j1gICLcVdq7oHsvbWTrF3a4hvJZ0Q",
-	"Ftl9rl1JjLb5u+T09ta2WI7c467oJcMc1JM+ShZBlMYjqDCAro9Uvuy8eLF/dLq/501FbqpujnmxmCkg",
-	"pCNpz3M2tGJQx3kaCKrhm11FRbQ7v7RlqVO7mmMb5Ax4s5LmNZ2IQhak4ufQd8KXCxtPaCwp1ymFb3KL",
-	"e9MjB93p87fbG/n51bHYTMBHBsYWiM3zLZH47pC4Q9bh7WAx2vv3hsXkXrTL8JUd73+9/+J0f68iuvqy",
-	"KrzuulcDjSh1jlWukCpIHx38liDmMYzcgyPmXaKH+f5L9Lg79MBpdH30qMjVpoMLFVxuUQe1IilTPbcN",
-	"yBtXxICXxV1ZBYNipryiaGGMH2tI8bqxxE89hjicmIFYvH7XjB7nVdTkfW3Og45PvmQTybq21dpukSSO",
-	"vdmcHtXzC5Ap3V4EivksYJwQj3eHq1RhXKxmWypr3Yyp2zdTYTpAvkgsi7a4LCEJkqsjkkXlrFvToXBW",
-	"IrWlv2ojxUOmTFDTt4olfa+kzMkoblxRHn04+dK0xP/gd89qHwDet/p+guP+SZcLn5kZUikPhYKRynI8",
-	"k0uZSyXh1PVyf8xkrGTIApzLB6EKGFc0sxUkQwwRlEWyeBjYqSOc5ab/f3Qmk1SE9Qb7jvhkAalcB64g",
-	"+SjqnStfJhJ6bBcPsfrpVCdMvKmd3XzFGXF4kO3PBZmQqOVLfYW8OgY7VdCZxmlFEW2BKtYvjvc72sGZ",
-	"Kyj8JfVuf99d74ZkKNPFvdju3X4KPStcmhH+50btBwube2KYUAP6yrYfvPP9SvvesBfOVcNDbKuNsqHw",
-	"ajLJop7Au5GAezFWOBp346iXa+XdlmENg7vITsElTKOw9L7vsLTQyOyaeTHPaEcwXjOzYmFTMzzQmA8r",
-	"2SBR0Ho0kcIGvLIEel3WocOyEqCjbxmhB6G27DMeSeW2NgNLHtQ8PWLWpmdOS9FAX5B3YxGwTMSxss3T",
-	"HNDPb+9L6LVZ1JWjNzUtCt6t6WNsrLI+jxJ2BC98P1aN2zhsaQB9nAbQkbuAFi9MJXjaG8xdmDgvF6wz",
-	"li+zvE2gDJ3+gIzH0bmoMz5MTDuI4kI3gfKcY34p6W+7s3/ARVvKE9Fvcz+L6WBIy+nY7PLLZfXxLiuc",
-	"WZWXld0FrhTFG4hit2cqOoFzd82uJ2LlyG0uts19uXdwcvLqm2/395z+O0+UDW/1uHSl4pDcXhrAoqe6",
-	"LVv+wYrLTQuhZdCqetCKxmyeiTdHEa+8nKcQ9wGOhYv+MNOpqMjO85nJ+KXIHvk8rO6hLOdh5Xn4JXbm",
-	"x0bdiyKnC3fsLxGVsT5rXhuAHJb1VJUMRLep2kcVEBX7mKEP7jF0jfVJF5GKulEcZZNdahngdEI+FwLW",
-	"R5SyCx6PBfWYsgGkM5FVRvrXR3vzwjAoJP7AYZgrIwjfibiXDMX/5wQNKExyjfX2MOr61whGLOvFbq7J",
-	"arTwKwYZ5rjei/MUT/KqAnDszZnTnXn7SQrC9ogOULGrsUE1Chz+PPqrmCSyfGYxRbqgQnWytA3OZ+Hg",
-	"qp8TQYDJ+HUSyVurK/soy5vKY54zfHL64flkhmD+T3/6P373d3//m3/7l7/5138zRW9szaWaP0KKwvR8",
-	"qe4EmkXygVQ+PSr9AqpzKeALyifNsa8XZoUNdE01UCpM75KEsFkHt9GZoFppF8Vrc6ibqekCMdyQ8bLq",
-	"LvOaAJ9+AT6JEM9my70mRnWlkLWaplkinpMuA65zKvWyJV3XKvVyeJe4+VPCjbwdbPRUDHxl/FwUJ8Wu",
-	"vjYL8LAA1PCOXs8PM9cX7htOPRhb4TbWEPrS/LkXj0MR1qeInY7/RnnF3I9L7W+Qd5xGBl9ilVKk5m9d",
-	"Tp7QAaO73rucWx0jsD8o4/7RbEp3t70sC6AeGe0+z6C9t2ldrRrq8W1d3i2XBRT2KFa2RTlM+ULNAERg",
-	"sWrAousKhQJAsHR6E6vnNVvTZQemaIUUSi1oIPEksKgSMCWurtS60mtZuOF4LEl9OV1BUNwRbljD5ct5",
-	"RVxsYQ1X6+oartvdiR71pjJ19nqBG+LsNS6v4yY7jlPl9ai2nGWZ10OUeblW7u3sOHNrvj7lHcd4Qg6s",
-	"7mKjwKnitLJdwpdT28TMbnODwrPHtZvMLUl7DBvAHePdsjDtHgvTbop3ZP1dGbamYzxaUG77EAxJ0z+I",
-	"x5xFQ4FhEf1QImywQ8o2QUhiBSRs5weX6eBPumQNB24hs9apWOtQd9A0gZ3m1Xcv949LLKEWvPJ7343q",
-	"4/Beh/uHz0tvVjX8vH7H4WecUdUjzzTflwHnaybOh3bl3nbmvNQy6RgXNpIXUSaoBTSLJGkR0mZNrF6K",
-	"IJrEt1MM0WAd6sc74BnpdZfULTC3bGGXcSYTuUpPQPZHOXHKQw4iSU4pGwL1yqsdcDmd/NjZ2ytPtnfC",
-	"8PaA8n0S7mUVDpvwwa+9OFUnDJd59Y8RGjphOA8YKtgliyjDxrJAzjBuQNpBMXtVCW24mjnikHvvySCZ",
-	"gr1PgxO83JrDe+QSv89CrFII/x20xpDIrtTHQwzEc5zxFccZR4rLKNZ+Pd2lTjXHCksI8VdfrpTtkD8e",
-	"7x+++nZ/r76LwYVECmLsm1vSrhwLaCu0Qqd9s//FqWmhgQ/V41Lv+HAc4kHbJi7d/CoKSVpz4XKQ2CLH",
-	"AnNujkw8djBzpv0jRBQMIVnD6+Fo1DhYSxL1dUIBesTsVATuM0zpK1a76ZmAy36VSPvFgoKFbDZzkWm9",
-	"chAGxLjfVPeHXab03tyPYhC85dSZOJFiNUtWE2nb8ZXu1Vcx077C8x7dyrretnurxXUHw0Ns/XmNtzvJ",
-	"eJqdRkNR7fB9GeLB99iD9cvjV6+Pppuq1nqrW/11XrvrxqrF+QwRjAiVBzefVe612lq3zVbzxMCDE/ao",
-	"h+11TDJc/kuovma4ZGCxaiE8W2DW8+XdgmAttcFxBLULShL6EkERq9kKfMwmGyQxSRlhM6C650uau8XY",
-	"BeI6NvajpdZgXxCe95JhN5Ki7ZZqEi0M+zimGBFBaUGwEeseC2jVBJgFCpTBoID9+t/8NbPLF/4VCISc",
-	"YN5ucBLJs1jc1nZQUrNhbdzr6OPAcr+H9N5yu3lvC/VjxcE7hLVXM/ZbFWxbEOF5ESfjkOFBLLmgMJxF",
-	"OQfdelwCm3UFWrbmzzKrvQbWJnFiB2KqaLDeppAxxpQAsaoXn/sSq8+LANtgx4Si9sF5KsB17Ov9Zn55",
-	"OU3DZYH5crXeTWBomE+wCktVXtHI8ATbfNjmHFli2qSuYBe2utMvla2AAV9vQK/SDOI6wzFwLeI4uUTa",
-	"O3xcXyZ9KISyBgJbORVvshd4Gvv1L3/FDkV6JuiHOni+m80mUvnM01CuhQSuKETky6lOhtD1HfsiYo9E",
-	"Oj6LhoL0kLXnGjheR4AdrpCfkopsnErqkoi2FT2AKUNAFeTpLoYUuSrp5EqnB760TQxt9Mlt2YLX8dwh",
-	"duSbp+NUSR+zT8CjKXQ8NE/oGYmylPWT9JKnoQjXfj5OshzErox26dlAq/LhMlRljQBzz/CtXxunsV9r",
-	"+7VBlo1Ue22tH8WiEYqLxpvxzyM5jGSjlwxhHei/rPFuz6+9K3h4B4edL/dr1pNzGYcV+345A3VPQl6l",
-	"w+L60ej53spI3ZbbDZw55H2ub5Z+gVIn+2npl7llZ3lREpEqjgwSfGx8qPUKfKjTJDnkcmKrRu+l78rQ",
-	"4s/Cre1thH713CJ9AtJUACdcOd5sn4HBeSnZ6f73p+amuywwUxqacCkBrXEdVWDLuDfzAo+33WpPkqEw",
-	"mix5mNWSDDx3q80FF30JT7HZbOoDHOedbTZ3yoB6P4yyWwHqSr4h3qiQYrgpthcjfB7D4bv+4g2j7L6p",
-	"BxVxw3zej51+8JgYlXo6XB861nChzTeOCxCiD1UWNcxXvoyyQWQ4xfoQdhnJMLlkK+tsGMlxJhTrTmz7",
-	"2F00Mmc52Xmdr70VlxN7G7CmGc/gR23XNthBpkwUj0XKl71Y8FSEHgsIPwJL6IaA1RSQTZmqDXuS7W2I",
-	"HcZ9iS8ERqoqRTfP4VCBy4zt+tKi92z1UWSih+ysPNuqT3lQYHtY8Jgas2V4/hqZVFh9C0EgGak1bTVG",
-	"Kot68ynUkCNyGtVfDpJYsFHMs36SDj3bYzHkatBNeBo22D7vDfR+rl9qrD0uqDbAfpEr+nB+LqQvtY3M",
-	"OOvx3kDoFQ0K59tNpkQvge5scbjLgjMh9cKgKgvsmClkvcH29H/zVGDjfhHalqPo9D5RSOX+hV6mK9+/",
-	"/meHP54eHO7/0auX+6VJ2C8FtC2m0bgL/eHR6FuRKu0d19rrm57+QdXarWderTvJhDoBM7vWfrqx2Wxu",
-	"wKnaF1G19s6zda/mjMNMVVqJYrG+8ua2V4uGHeq3UmtvrW80rfegvuEqe6oHsdZutTbWnb+cJiGf6Cdr",
-	"bnq1RMaRFC9y177WfvbUq43GaiDUCYzGenOz1fJqqXw+liE88ZZ2XITkmO5bv0Wf5dVI5Z9pEYj0aO42",
-	"PrCYVzJS5coYtOqYcmeqWd3JSE0tb/sJ5qxt5PniUdMh3zxWPORZbyAUG/HUsonxHNL1YqT1M+SR9CXx",
-	"jp8oJlaHPIoZD8NUKOWxHldiNZJKSBVl0YWIJ7uQKMvGKgCtLyJKCJAXBiZkGCn4b1/SuzRYwEcjJGIw",
-	"aiRUeCC9qtCjMDFq5HuF83JtpzRI191kHzBLhY+MXdYxbXkPNR406kAXmFNeO1N0IfQEqLVR/vwPjQJI",
-	"LxlSOKS1bpOL+/hHdpKNwyhx0WH/Zef5N/t7WPthn6I1X8L92ZynCMUw+UM34GOeoqDfXnrrh64EwS9e",
-	"PUFgVsvHnx+Yh5XQLCmza3shSKIjlCVnZ7FYNZ/ouh0SX40UfqmF5R+mgQVn3SScgFmEZLO374K6x/px",
-	"NHKBzfIhaEaCD7N3cAL/QAqpL4O3fo2w06+12a9/+at3UJhKeKhfSnjYcJwNufasUpGlkVBM8b5osO8G",
-	"UawNR7plpCz8ani3yK4M5VRFZ5JF0gPwp5Oy5FxAnlJdipQCPRLOB2R+ws7FRHlwKs/GKXh3oS8PDu2Z",
-	"qTb++2OljcXN5kadJVK7YukEKKxc9sBYTGRPePYcKo+JlBqDIYg0j4Yv9/VwaC8synMcEM/UJ8W4m/Gs",
-	"wTrwvIURjyQ8tRSXOHJl+8cpTBcXjmvvEROib5c3hLgONuDt7RqmkNDt27APtAmYuV67dVBdZETOmw5L",
-	"j7QyFsMqFI49Z0FmLjJr/2ItFWeR0tbN3MDUMR2RUyn0Yj84NPz9UFxEPYE4gQCrP6LxXgGa9J3YhZBh",
-	"knpMJVRHl/ergCdR2DeTgyEMxfR45Qbr0MUjjab4MBCx7gk2EqkGvbb9QyTPfGmRaAUDo5ylApAtjjH/",
-	"6VQgsDg5OwP4khoGbQYXb16nnrdEQBZvtEsgz1gqekkaIizDVfRr4hs65XvYYQkSvhodbd8mTBFHYQBC",
-	"BXoF0KmQ4FbjCHvjmjFss87RyxMmhQgVO3h1ssu+et35bv/AY98fdF4dHnjs1dHRK499e/DtK4999erl",
-	"q2OE/MP9gz96Deexzsu941cHe7vsixeH7CwRigh6IIZAor+XkRKYFy9oJxy9PvkK0tz6M0fKl3bLMoEJ",
-	"PhqVR9jwmxyN1WAPhvPhEr34OU/1PNII1t/oPeNb4mm3FW721/lOb1s86zbDVn+Db/Weip3uerjZ3+bP",
-	"ek3R6m6EW/2nfKe3Lja72+GzfpPr96CPU2vXDl6d1LwafkJtIh69PKmOkHpwcKBw5O4txTtXvqe4tcwO",
-	"3GefffYZDYLeWzbXSwaDOkUvvLqtCNeOw4+catRnhvK2tqN8Ji4OjlqgwREgEwyAaAiBtk+XGWQWNkhb",
-	"5ejv7DQa0ae3mirkoERCQCHq02RmWUKW6cwHsXLF0YWQWNqttwpt9ooQ9in9o7KNwp+oIpKdi0mDvYaK",
-	"8EvyFPDCCvYIQ3ehWnE+GnlToVBfBkaFJkQ2kIqGo3iCmxiTCV2PJEBNrIRLJvRoW+wnQx7TJ7Cr4RvT",
-	"aw64Yl3tlwy4DGHfa7MAhdz0fZ0ATSji6EJob0O/NMdNBNfSE8XOeCYuOfpBeirT0RP287EYizrLkuTc",
-	"Y0GfR7GATn6Jyt0EcgfYr3/5p77k2iW54HEE8SPxZqSRipbGCj4I7RUo+zGW+ccjihftd7AHycSXvVSE",
-	"QmYRjyHR1I/OxunUBsMC+jzsc2Zen/2E0fPCaAYa3CCZPuJKwTPZwnysISpMrieK9cYqS4ZsxCdxwkPc",
-	"HQ3xqiPDNIlCX+LD2g71UNePGqyoma/Y1yevXq4KqWE2RB4X/YPRIw35hHXzEPxmc2fblxCT1h5Yk3XF",
-	"JJFh/eqdl5VtvLtsc90RG+KjkS/1lAHO2XazyTCM7CYPY64yShiyFSUEOxZZOlntaFup3mB7NMxJ38T1",
-	"2MGh45qaiYy2WjiP26Wx9q7Tap3R6DQaCpXx4aji8S/1PH4/W6LLQ70XtbxaF85FbZU2M4VEV7GoMp6e",
-	"iWx6y9O4C16C/hWyt/rQKIOKgZfi0k00ZfEJZm9q7Wfbm3pLx00UcLewjcI/ukn3GooL+qPpj+c4uffS",
-	"OJLWMzR6vMIy2Zq1TBScgygAsUM932F8nz0zWoEE0rX2+i3bEsdCjeMr3dvvNA53RQ9i+P0ZCFpSvW6P",
-	"6oXurjFYvIKvjHHtExMSm0sIA0/V/UDzbRo17q5ym/i7ouDK5k3cMzybgtHbjQH2maKAJBaqzQ47By89",
-	"1tk7PHg5t5xp3LVZyLtNszyWDgp5yuGiJOK1kUe8vonYNyLK5aj29r/d/+bVEShS3TANcYfllfmHrJ6K",
-	"cCfWJ+CVFBd6SUpi3qJzFnPh5yr9uJ0TDJDbLpB4M6hUCEVAdi/DJrF6X9J2aADzNWDdiRv5ch8DHKRV",
-	"bcD3J6v6SmCqw49wLv4GJvNonI60eX7y+vmPnRcvXr1+eVoHWc1I+RIM9vGIDURKRQXaGr5M0pBCSByk",
-	"LFTGnrHegKe8lxknKP+TfvhYZBmFthIpfBlGZ1FG+sfOaGiPCzoRwBXyd9NTZS1OziLZ8OVms9lmHPtP",
-	"6QEiBwJ1OOzzZUnCLgU/Bw8MhhheOU3kmWcdjQQCdyFbgYv5EkcdbOcdVLOmdLhNWnRFnMgzaP2Qq3ZV",
-	"RVecAvmyrL0XJVVDX227udlaf3olhk1jlxkiPPiIK6WxsQzUKiPN9Ivds833wDh/F4hdpbmAs3IevfH3",
-	"AKTbK7Dddvl2hnA+opeZaTMIOz8cdcijWMP+9iqgHgCRxzDoob3vVtNQbj0bZSDUod3BhUjeTcaZPq4r",
-	"INahJ77HRmlyEckzIufbTl4asxTTSPtKxqiYCkGDVPS0Tw+QGCl8ll22hfDoS075VUJWPVT6GtcERV8e",
-	"6zPjaBhlbbuFYZ6FLoDRKYdFuLK5vlOvCqfa0M5XzLfwLV7oT/E+Wd05EHGTJawvda9IiNVMtwVGC3WT",
-	"Ts2uGimyTj42GHo8PmgBvg6BqMcAfUx0Gz4ElMH2x9ovfQ9oI1SjpTAP1l4MRO9c5aZVbp+WPcITZRe9",
-	"CZGPFVE9xiObymUcymRVEguosYcAbjosoE5X9JNUMK6AsG/ilynIwZebwxS9h1s1WGeeFQivYbBvs9kk",
-	"s5Bs8TpYryZwifkFwuctX8IlzclVAQwhawox7sMorIwBpU94z9bdfKsNF4Bz79uDPh7F3zrLqyoMptHZ",
-	"IPu0/WbAhaJplbOLe7g9XweNTLXkPCHIPQx4qWlLqa2hpdgS3lLgDMmNGGkqS0bsMkmxAgjzUw1fHgAL",
-	"b2Jb48WRIuYFzilL6ctJcwRReBpUTjQYPiBc2iE8uDZdLgON6Ty22dxsY7OI/CCifGiH11RP2LCBIVxj",
-	"zmzIo1xQ2lbjO9eqbGHR2E55rB+yzUJvtBR7vN6i3rNMsEpmxXXDxvkEs1RcgwUXrbVUQp2/WnvLR6AT",
-	"+9aQRN6tvR0m4TgWVymVHUHDyQYDxdjgAqt6gjbaG10ogvH0guJyYhb2ijVH2N5x54tTwJGuYFkaidAY",
-	"IBEKuEM/SzUQYd3D6igYKH3EhUjxrsmYeqNRSP7o9fNvDk6+2t+j2xs7At/FlytpEsfAN5Yh46PRKj00",
-	"S7k8o9S/XmZwTyigIpG04IV+gNUXiczSJNYQsgqPFDAVyR4+MtUz7rLg+1UsAVqlSidbsRX1QOIWo4CQ",
-	"Dl9lwf4pP4OAZODX/HGzudFTA76+tQ3/LfxaANIewUF/9WUixeohz3qDgEk+JCtvJUlZ8FlQx6rLjeam",
-	"NQSRVd2Au3y/StIqqydfdda3tm0I9OSrzur61naxsE1PC3Cae7jpAEUvTC5lnPAQLvhKCtadZIKGDu69",
-	"3tw2w0X3OtZ/1C9AhxkGdppB/h/jwEKGVDHa2t7VWM4KTXuU/t48xisoPLL4pGxlvdms43uaO+9FapSo",
-	"SE/VNuNZxnuDIQjUWIbfeKRfRoRwCarhgW/ykjoH0Rxy2gVIoCmgphR20ndT/0m/n1e+loE+jd8xVYjV",
-	"KrTsRVLMuZgUFer4+Y+QOe4NeFauUgcr+sYydZjjR5m6/K5EUCy/oeWX3fSepqxr+q76HVcHyVCU39fg",
-	"1I3veywPzSXelesE4kR4ohjBxS5LhlEG8aFS8EmkKH6uVqPZsP3CoEFw/vx0zVrVx8W5Q8hSSUjw+SQT",
-	"sBArVUH3NcoAyFw3j5j0MpGtqiwVfFishNaflWe1dq0bSY6Kcsi5QIrOPOMfVziOvh7QgeAh9TnCHnGI",
-	"L6qkrUh8qRE3APpO0Lhybgg5HuqtFo6t/TD7bF6tgP6zd6PWyx4b8jer/Ex8vtHa2thuNpsei4bDcaY3",
-	"LgIeu016UDTPAruTNAozoOQZZoGt5ElypNsFXNOT7HO/9utf/sqvLcK+ig/wjZBn2WD23s+BKgUGNLDA",
-	"cd48UbgJXfkJ7PyIZLYNwkCRjIb6szTt54hkJs4EWld6yyx5+Tn759X3HvFMG2+1du1f+LWfNVd3+Gr/",
-	"h7fbm+/82v9fK5sM07t7OaPAWBZoRTRujE4zy702vZOX8DTnb+lxcinS1R5Xgg3Em8oj445L2ajo51pv",
-	"bt8XOEwZH/SeS6BYAsUUUBTs0JJRQHonogbweRA0VvGXmJsf1ghYol8I/KE6qOAt9AL64Ser+H9r+H/l",
-	"8LLEtkeIbRsYNiiJT4Li3hPFeslowlYKTlod1D/GaQqLTCZ2fjvw9BgA4xOece9uGqy6e5Zma/smAcDN",
-	"1va8ACAkc2C/LHPAaT2RO73V2t56tr4Jm6yquzHD1jVihmmapAuLeKo80fSiqYTqn703aPv+Z1dA9bsH",
-	"zWMWo4gUWWCcHQvey9hLnkUXxiJywolY8+VkBDAKGEeYiJzLj8UwBF5OTfcd6E5Q2D9KZN1jCZzH43hC",
-	"vWFEyLoTRyoJHXasfsRp1WCd0WgVhM/mcWePrarOXbeUpec0giIzAQEifESKXiQfl8YcD9+JUNwsIrHg",
-	"kY9FLLgSRSGU++8v8J6FHncr2gITaSpqNp/dtj5VXul+/9//6s9+/1f/67f/+09++6/+7jd/8ue/+6v/",
-	"+tu//Pvf/MN/+N1/++Pf/sf/qQ+nxYiteY3UbqnKrhuDdx9ujSJtazb29Qe0A35uQ0kh6OIOuQw5qPQb",
-	"xdwhf9OxGlt2F4ik+yMEpPSr2alZDLM5taJ5zM/G43N9XwqnH4m0B2Pd0l8A7QU93L0NvrGx0RI7vTAM",
-	"t5/tbO80n4oN0e/3t3lPNLvdbqvb325ttZq8Ffa2tjbDjfX1jZ2tDfE07G89rRl2d6u5+Wzr6barg3Dc",
-	"+eIUE9XOGz2CzjsGp6oTwy14LPNmt1otAjRzjNg/UWXbolq8L+r53eW98/lkne+ibBCm/FLN5J5UMfmU",
-	"E3EkEzyNI5EWI8aoLwwpJxBG8HzpahPkAQ4mk0vjVmBeuiwAXW+wF+CbKJaOpUQJzkt6WulLuhZP9QNe",
-	"IL8oykz7d0z7pAmUHwZmGAKPBRZwgjolsIyGT5Al39oc4KUdlyvScw323UAAj2BmRHzJzOteJuNYj8NQ",
-	"DwrbbO6wFXN1d1Sos6N+j7OE6cc1pM/uOIqz1UjSkZgowqRl+SMje3ImmajfAhpMS2BtvkzsE2K0hGf6",
-	"qY2rkqeN9Md1xJ2dC9MxOzQQkBa05M984Dx9XZJJtbKpKxx0iyYwb3hf4OewhtSuraqlPF8Au2DAwDhh",
-	"dh8uFYWg7z0/UfUxlIheZ++z88TundfYEcxw3rdAtfl8i1ywWVj5SLWpr+1MN3fmOdN2xkDtv4Ng1koy",
-	"w9pPUqPsogFJY6lBp7vyq18SVEzdDip2HMibwaPGo9i49XJh3GybBsidbbOqV4s/r8FetpDE0hkmQPMX",
-	"8zdyDab6awYGIlBRIjBAEhAzgKxiX5LKkFF+AJ4AFPOTTMJBiORXD7UBglwbF74NqGZ4eFFf/qxgw0NE",
-	"MP/nDxRHsT2uoswDmlxh/+1OmBJDLrOoZ7YpX4IFgSXv9QaDGlv3QdqWTUKKR3gjmjowtqAvoPfUU3sl",
-	"okOA878SDLh6Dd8iqOObRpnNpcOLgiNGW2tAGGQeAHdrGJ+pv0AyQjHOvjs4/WrvuPPdywLtx3robMWc",
-	"aaw1GdSpdRAreWBxoR+xT9txEocidY0gkk93LCH4pU5EKJnQJeHiA/0FnQHQVwRHzUpYYASZqQGZOdrc",
-	"yy0XeB0wYFgkc6kM5Lo4TwB2gzYx07HIlSbwQUhPq8SiMXKK0yOrH31FvOnFYxVdiLp9VnM9qEuge8O3",
-	"tzqOksS4PJYLfQRv/ZodAb/WxgHwmJ97r4VfzUjnP/rSr01/Qqvt2GCdvPORXqO3RtgBxu2xxAe/r8DT",
-	"VQ0rLREFJ3aRZDLDk5kfhrorooxZ04WErDvL07FU6LNMGeU5uQZnr9RG8yVXlnQmwvosp6Y551WL0/n2",
-	"8lNl7yzRp0Q307zDioNwL/lQ1D0DlejcqQw7a9uXT7ElSPEFW3NfMAfoykFF9H2vwxvao03qPQN0cIZM",
-	"aBVp69Vu9adTM8Pdq2wyH/R75kX5pkDBRsEs3jhxselIWe7dG6XRRVGgd0Y1rfgafwCu1eduBM8fN5vr",
-	"28ZQ+JwMQPzVLMTP7YrF34uzFiJ9TVwsSojwiWI0oPWbDsqjDGQ6XwrX5sIPdachxpmIYoVZcQ1fEF8V",
-	"NparJWkEqF/q/6HepgZME6a/CZZaAKP45s7aRyw1U1I50wdVs5JAIJksVRwKPfRXVO5ZJQokt+Pld41P",
-	"aPVF82I6vC5obtNBqN2AaVjOvj6hi/iSugOlvYF+cmwAZKVcuVIiU9TcErtdhgn21mFxkpyzSKooFMBI",
-	"QA6WVV7zZTdOutjeDibVgIP7egky2JdplGVCNljH7m1OTNOEqrQPbOoF80QftEGw3H/PiXYFBeclIP+H",
-	"/J3IUb8ICk5PAO3JtUN2IVJfQjcTtOp+POx8/+Pzf366f8JWSJ2LtZpPN55utvI0NrQ42myRFreJp0WK",
-	"nYtRZlwfPfKBL7nKZdhGPM2KwbX2dHANZHSpqBHjbFB5yY3UoeGzo8cSgY7y96v6ej8VE8aVLy9FHAPY",
-	"T1BhFtpN1OmLGmeZ9ZILo/KLzJfhOM4iaElBVP8ZI/b16GrOeSUr9itIvj9gLM++55oe6lWz1V0vEIZD",
-	"cW+Cacus46eSdbz9/GEVmRJ3k/nkuwlutio80xFqiJ4myTc8BfbDw4c7EZRuytxxTYerlFLOHbMkSWcj",
-	"ZnloaMVZcbZjoEwu67mWgM0Q+hJThBA5Qz2UoLg6p/b2QudV6/yO8FhosH2Ed6eq3pmI1VTTQNYdkw57",
-	"fompNNicPdhu4M5GrK2cPIJoFOjdkFLZBktPfOMdlug7B2HF7fIxbMcLdsMShK6OgDgcNKo3b+FxJzky",
-	"rigqLJPLJWPjlpGQPvl7QSHNvKs0zKl8VA14KlBAGbWUV5qNRqvZrNs8QI5RU2XMuxZKsV1bBIWqvrzM",
-	"k/gWRBvsmEdGkAUPL0iH26Y94KA1WJON+FgBWts8ksnAGIYCdku9X5Q7EZaDeUxjvAS6GaDbujbOmcF8",
-	"3NyAJe7dIe69AJumHPaeKAMDjolTEQsNXCyyC51UjbUL2zM0MJUlI8qRIpphGKVHJDMwDNMx4B9PhS8t",
-	"q8wJ6iOJS58+Y9hBXnzqnpRSJchzE72WvzZlD+5OC0tYxhvLksRal6yr3wHmdJf3zu8dTM1bfZQ24xKx",
-	"PnrEMvP3RqYadeta46NRRW7OK3QvS5mkUynnEo4OZv/puBeoJ+bLqzgnL0AiGhMsDqGHVeHz7PqSbqVY",
-	"Ms60Uecc7sC5tj7VeTQaiRBjxZKoJv1xHE/gMBHqS9hXHPKJL7vC2qfEeMW2Kv0k7QmHZFIkgphTLgx7",
-	"aIYRYm5ClBBflo7JNCkkMmSQ9BxbnphngDtclrB24Dqg79MVcXJZ9nRPFBtG8mQ8GiVpJkLnRARqItPZ",
-	"Ye7xNJ2wwImABh4LVPQL+ogBxgYDM0c6Rz9lK/iHLEmFPh4fFRS0Lzkxr+q77ODVycxt8nMSGU+sDlEp",
-	"9QWbkZZzX5zBsr+/wx45d8pn6YxGj4fQ4q5K+jrUBFCAQFOBEdGqQvZwdGoXl5BvrNcgdI0l5Outzaeb",
-	"zza2N58uqit/JNSJfKgcMl2OkovIE84MnMubuDdSxOxX/Lx1I/IDGIRxclZr1/7x//7tb/763//m7//7",
-	"P/2nv/n9n//t7//zX3j/+A9/8Zt/92eFPMov/8vv/vj/XDuDYnYxSqOMzguplFV6t9X1Bh+d17xFY02T",
-	"1OQwNkS4td3sic1nYjsUvW5re6v3tLvZfdbiO93+Tivc6YVP1/sbT8OtcGMnbK3zbqu7syXEeq/fe9rc",
-	"tjkMU8hrcxYvcMTsv1/iGkKu0a1yHSzO3IDskEPpkuVwI5ZDTkqrRm5wbbKKxcBmX7TVwC6WU2VwFgnV",
-	"Nn+PQvx5bo2wLwsdaSvXBuc5xoeoDl4W595Nce6Ncbxq04p7x3vT5XuOcWvS27eTBr+DLWQmD25MYfNE",
-	"lfaYh67QzdGieo2uwbplIOFOi3QvchSvulldl5JnFRyv5OS5dyiQ81z/Exs1IWEMLdXO0U+9aXodq8Cu",
-	"Q18a3Hvtebo+ZpYk6IbS3fK/QE0GxG9lgiIpwJYrQxZKwuPVLcMOGpYEzpoNHJYf7OI22Q/NWW/I9csZ",
-	"e+yahD2PtdiX0XPg7fmyEnGPVeXtQRsX2xbMNMZFjiWodrMkZbY7UVFzva6fw5doiOiR0Cfbdlj66kjB",
-	"fKIc5p5VVCu67STuyk4LfEJfvi+hkF3BJ/RlZUJh6YibGi7o66vmcw47bpHCp8c6zF//cfAOlwbVx2lQ",
-	"3YVpVJ1+SI+05B9+8PxDJ2aQa1JXtcPem4doIpgPQUTM8w7lTERf8pJMyZ1TEZ3U1jW5iO+x834CJJ31",
-	"x0pGrI6/Zmoss9z3wUeU7wOKt81ItCnce6Ik5syc7rh3LjKWjkFtyZeY1ravYlsuFwg8s3xGdvt0xhsg",
-	"5Ylw4sZLRuOHz2hcguejJDUWsPMmbMYZQL0OrdF86uvwGtmKwd8zkTnpdF+W0RftZOomFwCTUao8Fmkg",
-	"msznL04bkb58SALjDeDTvNdHamkuMerTojHexMLLA1dvTQONxb3yTol/BkuNTVHZPFinIQtQuJzDnKeO",
-	"FCYehn9yAkP49wYfnWMWwpcFJpyxyuyEypXVXUNtypx0+gYX4MiXOecIkgBCZeD7ms59U4Zmx0F+1FSX",
-	"2tQk2IO72E/tyyGfaMiDrgWh7fT3ybTJYyupUOMhtDk0F1H10uZ5vmRz++fdXfO8QqcY0zQFf8jbQ7gd",
-	"9Ip000XcRZs12tTHL2ii14Go8JX98266jOa32puJSpf0ozMjUrXVAD//8Wed1T/iq79oru78+MPbDW+7",
-	"9c7e6Get1Z0foAfB26a388739Y1LO2l87G3gOkc//eBbO91p66Z5C3LZ1q1iI5plW7XStmrLhffRL7xl",
-	"m7SPAysedZuyR9yGbNkGbNkG7KNqAyb1rl0ax4DT04tyj4kb8UD4ELb5/ZCfC5aOZVDzamNL7mmvrcVJ",
-	"j8eDRGXtZ81nyO2lO86AEPLsiEOnPNbjo6w34BCPEKtDHsVMT11oomVEbsfZYE7dGIZ9nijtUiojTx2l",
-	"xqEsXGU0UiVXOckZfSDwzumazpkO6U/NeQ7rmyrLhXQukJTe+UCqTI8FLslIniE58qvT0yPn3GhYduoh",
-	"gwhvpDK8LZZ7GP4skBq17wyi+UKGhethcLjkqkdjNWAyyaI+4Yo7fKOxKvsIZu3xMEyFUtQgFnmujaIz",
-	"XHL2yxmqCX7Esi49ztVoFpd/Cu2k5+PAxkqk7rn6z7V3P7z7fwEAAP//",
+	"7L1JcxtJti74V9zQt02EKgAGBs5Wdi9EQRIyxaEIKpX3JvQER4QD8GLAHRkeIIXSk1luetPrZ/a2vena",
+	"9qIX/QPeP0mzZ90/o83PcY8BiMBAUmLeKqWVlQggBh+On/l853PJk5OpFExEqnT8uTSlIZ2wiIXwqTWd",
+	"/sjmbxj1Wag/+0x5IZ9GXIrScel6zAidTp8pcsPmDhnKkCg+EswnIft1xlSkiBQklLOIKXLHo7GcRYQK",
+	"0qfTacfvk19nLJyT+I3VklPi+rljfJ9TEnTCSselnyut6bTyI5uXnJLyxmxC9Vj+JWTD0nHpf9lNJrCL",
+	"v6pdHHfpyxfHTOEv+lVrZkB2+vTm4++//b1f1kNhn+hkGuj305uPPpvIj96YRnaMMPZkiDCjklPSE+ch",
+	"80vHUThj9xvuuRQeWx5ri9zSYMaIYLcsJCGbKebDqnJB9siEC73Ma9YQH50e1oR+esvEKBqXjvebTmnC",
+	"hf146JSi+VTfq6KQi5Ed3jWfMBXRyXR5iO8E/0QmPAi4Yp4UviJySKIxWyCLNYNMXpAe6JRGEQv1Xf/l",
+	"F7dy9OFzzantf/mXUt4oXwTSu2H+O8XCjp+/6zPFQhJJMtCXEhmSmYA/szuvr/rouvWCXR9k3nPf3Te3",
+	"w8DnEbuiYpSz/ReCkcE8YiTUvzukrz+oP/dmrtvwhjxUEfzJKvhNQO0X/RXX9vXMza/mRjUbDvknEgAV",
+	"mCdkFwUvdys1t94o2kmcRAGh1ff283btJbvlHsvbsBZRER0EjHDfUpQPFzvkbsy9MZkG1GOK8IhwobjP",
+	"9LTkLII/GfXGJGQBo4o9UySUQSBnUbUn3huOxCOHSBHM7UV4DfP1EzSJ1FyXTFnoMRERGjIih0MWMr/a",
+	"E5llORzWmqy5N/QYo7X9A1pAM76dZcHi1OqHmWNYy10qeScCSf1zeObicr3iASP6dcCST6WImIgqL7ma",
+	"SsX1NXqVIkbjxZSCkRG/ZYLQCL4AGiGzqX5HtWAi8E/hDu+tn4Qe5huqxssT6L5pVep7+3Z4Qx7onQO6",
+	"c0gg71hY8ahiZMw+ZUnzaFj3mqzmHwwadM/bZ4dDl9YGda/hN9necN89qB3Wjxq0Odjz9v0Ddjg8ou6g",
+	"5tX9BmsO9+i+neqURuNkpmM9yFWne4E30crww+f9ZgFz6gzPpWBnNPJyZt6+piMFk/YCrgluLANfnRBK",
+	"JvoGsqPP6/N+mYxYpEjDbRby0s5Qc3tWwRcVEZtbb+aOcXI6ptH1fMoKBOf7MYvGLCT9iIYjFmlpzhWh",
+	"yFZ3up3z12/bZX0KKRmFcjYlO6+vLt5dLghWvK6AvjwzgnvzVTsFM6O28LVkyeOswZxMmFJ0xBTxQkYj",
+	"5uuTIEMyYEMZMhKNuSIRn7Bj0q+79f2K26zUD67rjeO9o+O9oz7ZCfVx4kJvXU8oFt6y8BneQv4mBYO1",
+	"uHp1ShqNxtEi58h5YsGaMDOHTZegM9GXv+JBxEKzDK/1dnT8S03hOYwWduuZItzPbhV8/9F1a/lHZIRP",
+	"vfdemVGZMf7I5ncy9K/iRy1JcPYJWLNiNPTGwOZ2TsdcMAWs/y2NuHCI5hEVLhQTmu3dsgXqG7MgkAUL",
+	"fYMjWDmfzDly1/O7zuQMiaxo9bVeYujwmSJIREsboY9s/h7w+y9/PDA7UDVacfizBwaYtD4e8ynLDvW6",
+	"/fN1wfpO8AUbE7IZkBleN6JhtP1hpsNIK335Z9l1j+F/68+yQ1qK093umIrRmHIymBOfDeksiDY95fZd",
+	"BYuj4uk94JxfG8ZcTGoSOLjm2HDeM2xbS6CEFeRz70XlOEuNVjA8hlrcmeCHAqYlSOcsmUfuIAvY1uzR",
+	"NPcfJBdXaN5csQkNb/KYq5AR6mTp5ZV3goWECp9Qf8KFyo7///1v//f/93/9P//zf/8//uf/9n8WkEuI",
+	"7ytSxTRrWmZGhsVuwlqra3lkMU9cfvHFVF0zQcVK0ozgimeKiNmEhdxb3NZa/T4ccCjDCY30dSLa10x0",
+	"wgWfzCZpfs1FxEbmEF3SPENMf6vHNWChQzw5E5rBDEM5IW7RSk3pgjFk+EXp2HUyo2rowzShn8yoXP1f",
+	"aphu/jADGumHmOOfzxKB603NlYXjNL9vzHfsqzPjiKVGQsWt85dXF52X6197v3OYGcYVWnFFhj+dTskt",
+	"CxWXQh++kAxmwgf74klozIy2G9FoptbvoILrqsWCI5qpjXcv824YTZf/rYjiFf8bK3yvvi2XvuvrCHzt",
+	"AnWlx2lgWGvRphrHEmyiQyjxmccnNCDIdxYVqCJpEMYvuS8hLg4WJjAbtDzgE6s4npoNKhQvK2Z7jW9C",
+	"ksieW9PpqvGi17SIPbtu7duNtMvCW+6xLQdMdoSMCI+U/uVHNi9vNoP1jt4HTWIlieAlmVk4hCoScKVl",
+	"0GBOXrevyS6d8l06nardzzDYL7vmxqxm0fy2e7QBf4MLFSrehtWxE0KDgNyNmSBywqOI+Y/E+9LDKn3R",
+	"Aw2ZmkqhGAQ+XlDfnGL9yUMXmv6TTqcB96ge+O5flR59Ss7pK31cW6fk04iWjn/5XBpyFvjaeJ9QHugF",
+	"Q+tEW0EzFZEBI5Tc0oD7hFX0JYT6fsiUKn35kL7YcCcykP6cjKkiVBAWhjI8JvDkY7LmcY5do+NSrfRl",
+	"04Vq61e0xS0LJNhfX5wltTaO4FjLAYbI9VbCQE5IXy9GHwhVGZceC3yl7TIQFFU9nlMphgH37rniR3bF",
+	"xSwI0utmhP2p9BlpEPYJxkADbeTNQRlPlJOvsj4on5SchR5beD1M+5UMB9z3mbjfvBtF89bL3DmzXENv",
+	"h88VHQRaW5XGDKbT6Vcji1k0ZiLSM2C+QwazSJs/+jjLO+ZrC8OXMAhYhI6IWChoAI+9z0LsJUducSG4",
+	"eTaeFm3e40HiPtkf1rw6PWJ7gwO/6TVq5a9JBMahM6Q8YP4JHAMzSOLRMORMEUpSg4sk+XUmIwYLdC6j",
+	"V3Im/PsRSbNobbQ2rLdlCM/+SpM/l0TNIAiDp8BOqKOHOWHagLrflteKaZ8rDDxrugdBn7yLzFn0VQ+7",
+	"fS/+NNCi2VD/YMaDSL8fluCSzgNJ/Wsp39JwxO61tbWV53/IAxhJoJ+vzzwVpOY2D/cO9l0XAypfcyUw",
+	"gARGlpEI8pahiAj4hOMqXEt5RsXciFt1r1WoF3L/SEoyoWJOaBSxyTRSJyRkUTjXasa+S0yc+mstwhWN",
+	"zFT1iccXWy+kdSIQObTD0IO60hdVWkOTEIFhHViV1C85ITPzhEiSO8ohxJ7MYUkt0yN9J+gsGsuQ/43d",
+	"k6sUHr8JV4qLkd54owKQSN4w8TVpDV5ATAoKjWYhEL4ZiROPQ4aEfZpq1RaI751Qs+lUhhHzz5jPKTiZ",
+	"73UO9zY5hyABBeET4xD6WosBJxuC1fqNckgouOdJii+OqfADbRN8iV+NKT9ohLZBWc04ccBR+W/mc9WT",
+	"k1LKto+V23QQOJtQ0lhyBzr2bTaOnbysjX+RbjTzucw+eCFRpVb83EuqVL6bsxWRgFEVkUPijWlIvYiF",
+	"yoF8Gq2V4m9SMBKwKDL+Wf3R5yMekR1vzLwbtLmiWLSfkKbrolv9jqvFcJNqeCGDEa2czWHxbK5kkOOd",
+	"OWt1zjVt6XEYD4Jm9BEJ2UgbhqHWtmKfKuodMEYkkJTjgYQyMFai0AbdL/DsklNqvTyDf1+2f2q/vbhs",
+	"X5Wc0k+d9vv2VelD8XCNcaW31Tyufd568batNe2XnS7+mXu/P+ECIoKFEUpt9kaxVQ+Oc66ikEYyVEQx",
+	"RpAFTkM5ZWHE0agz0aBWlLFjfRqxSoTRlqWh+FwpGdzam5aC4CJx5ZM7Cio2Xn9CNB+AeD0dKCaiMmjd",
+	"lAT81txQTZ+f9Cj0nVpRt8b30qhstDVh7clvE6aFyqnegEVzHZ1vK5zJ1pjOeSwc/txXfkl7C35JRYJN",
+	"goi9Mzs0J7UbCQ3IwV+ZF2VpwHrhaRBcDMGgXukKpiN2xiJa+uJ8Xtz+hKfziE3U2qy8hAy/xCOkYUjn",
+	"S5O2j16eyYelucS8e+M5Jdx+aU4ocjadByzl4tjhESsGjsG3orCbZR33OY/0lkY0fBcGOXkwk2k0R78P",
+	"5jsqBg9Yosv7nGkWsGjNibbTgjON168+0eaG+59pwb0bkZvOtfFaSBFwwYqTdSKb9wjeo7SQe88GXend",
+	"sIjIqdaiBNEqMxcqosLTSsRd6oUDKQNGhX7jTG3GFOI4azxLJ7X76V2MZ1HIFJAen5YrmDPxCGwhmc3T",
+	"8IXUam7DGKbTXIZAp1ObtIfqRhWSvbtMqz59UKKixJOtnpG+gp9+ZPM+aCNckKE+ZZCPaVMwqFB3aCdd",
+	"XnRTDu4Too/D/G7MQkZYoLR+y+bwnAlVWj3bwUTGJrw5oPBnou71BKh7/efPnz/vkwGL7hgTZczbWOBU",
+	"mKC9YRq3U4rnvLxK+00yZp+ojVAlo7Fzd+zg2SePTSM8+H+dqYhMqM8W8x0bVI/eq/u1R+OOqdGuYkWa",
+	"b2j2CImjC4k/kKA7kXp2kXEyLr2I+5sFahzS/8z9L0g9fRPT6OvVSiIdv//295zwzVKooljfScb+Uo/7",
+	"FDP9l8ZsCTd/5EM5C2Padgz5Ehn6LCSdM4dcvuu+ccirztu2Q95dvmxdtyGYsRHX0QQFD15mOk5pNvW3",
+	"2+aFk85T6lp6Wo4l/DRFp1Yhy7iTUeTy7un023O46XRLrtYR0xms4sLLVh2KVyHT7O5TdKIFJ66CY8NV",
+	"5IaxqcnonYUhExFJ3Q003Sv1SsQLGNU8IFp/klK2416tnqdKrCTqbQzphbWDBxdsruGPKyuEoGSFqrgA",
+	"yFjP+mxMZ2rsoJ9ErwmuoqkdWlmNk8q9pjcff2lV/oNW/uZWjj5++Nxw9mt5Sdgw3qdTIKYPtiemT2RI",
+	"TKf3UBSKBGGLDEOmxsGchDLCLE17sWNlYfVJJHGW3tZVEKz7vVj2bSuu8rh2DoMuOKD461MQjRnXtmSD",
+	"4i63EMoGNeWQUNA6TzKaZFaBMnLYaJHgGtOaVK5JygRESDO7kzHYUsbPwiY2N9U54oHm88sbNod5TacV",
+	"EzGMPdoqidyaFTgha/XJLDUfeDWmNcYjlw5WaDjWD74y2Sl1aS5tpp/lxEubXoBCUoUbn4ZWjZZ1H2J9",
+	"y9XXOWAP1hG3ms07EL6nY+bdFIj02CAzPh8rr8Etji5mk3YRZ3qEjExDprQCBMYdGBFjqvBl4MAOZyzH",
+	"aTumYsQCOcp1S/qmEC7XiWQSO+B9OKjW5Y/PFKEDJYNZxMi7q7cZh80s5HlnYihDj+E4VxSTQvaNWQdT",
+	"NjSSEAUTJ2RItXm6PGf4Pt+3El+XmnjqZzWm9b39zSdtaury6uc2L19zMNVz45fqqzUfgnhUZqlXsMdI",
+	"hix3PyGJQv9KpnTEyA4N7ugceWLnonuSTuYxKWNpE7W8yVankoXWHbefUpcmd57nO9AXzl+yt1nqKuCH",
+	"qQP5FDwxzQ+24yRmjZYNKkyj3FiLW80E7uPlWMU3rnM5hUP6WCE9oIphYTQ4IG5ru3jq1a42X9Qund7s",
+	"4pWonJlaa0OZpsw6RWj4e5VOb/rGxxxjJYBBlEO3a73JCyyrSHnZ4DhOuOjaEPlP2dOxFFsqGFbqaXGq",
+	"/8YZ/U5pOhsEXI1XeOw5OurBwRdfbddyDLH3yPjO76i6v4/e1I5fYjH42vT67NUrePb1IpcupIPFIT6c",
+	"dV/nM+vcEZCdzkW3nMvH12+9isPBW9QkZMXBtqfgG3Fza4hBhCNVzJJ+ffaRaY6WPazFB85JUpwX6NCJ",
+	"CzCQvrLsLbWEWX9d+lwVCB7z/qcQOlZ03EvgPKVzJx74Q308qbk84Qbcw+Nj7nwH2X85CSuzIOJTGkZa",
+	"YZtkwzopYUqn090EgeLx1Ie4NqmUdYbWsNhuWZTyoJhtnhC7LGnt0yEhG4Kz0+imGZY54IJC5cJ6Q8OM",
+	"FKyEPBthhXDODrcjVEQB1MSwIUUGLJB3WjCmDZed1BCs4wSMuvIJoRGZSBWRFFtbFAXZ8q46FjC666q8",
+	"7qcWLAvjeL2grmwhP3KM0C0GOEZZFBeYoQF+IVJ4LFEgVk+utq4yc3NLZoGIOhddh0i4lAZpsspRBDOF",
+	"vs3DrykDl2dgTXw1lneCRBLsYIVAYMbjRGrVWhXqYh8QdthKtOZKspnP5WnCyheM13cvOxcnxJ+F1IDj",
+	"2HzcZcZjL4Ja5+XNx4zetLJVXC6VSzIzpJalbd1muWYg6eOR5i1ICiArxzZ77LScghwbTzOkkBgQrTg7",
+	"pVA9/xopM4+fwLJmub+5JE9v9RZiPHXbkylTmaE/SJtamM1TbsK2+tQLKE9POVKWoNHYhIqIezE7Pmv9",
+	"cHFVPeucX1xVL1vXp29MVrNIhMo0ZBUr9Hb6tWq96lYGLKLVWr/sED0BGjK/Jwbz+PEV+/hpyDzmM+Gx",
+	"E6hn8cmERVTPgOz0/wTwiXGqu+exabQMlaZFQm1ZJqSM2R33v/5Sqxx9QKg/1zn8Uu71qht/u1PRHzAW",
+	"XPnwp51er5r5ovy8/K+5NvIpDYJCQXHaevv2I0gLiFHDx586L9sXy05rGgTIVrZCdnO2kC+xNb0sl/Xb",
+	"n5kC2qw07pz/1Lluv3RI6/S0fQl/XbV/aJ/CX6et89P227f6z/b5S/3PWafbbb9ckN6N+nbiyKxFPOQ8",
+	"BnlKp5E3psuyyMMfiur+sUpOMeGTAfVukNCTYF829LU/cIcNz2WVw6FLK01vb69yRPcalfqwNtwfHnhH",
+	"fj03iQqrNQpWGoZHqCKUXJ6/JnAMTFghebP+9hgeszsVo5MBVWy/6fCfXlxc3bk/vh7JVqvVOu++G7ff",
+	"jVqt1hv9fy152vp3/W9t/6/NQP9RrS446/MfW1q/IXZN7dxWbMk3Z5WWFLZgkTHQW6rUIIaWA+Si3DKD",
+	"Uyk0T6P5WT0XgllMoVvO7rCIRgpWiWRFCoAZw7R/L/WY3PBVtEkwNQGrc0p+SIdRQaRJQAQNs41YNhsv",
+	"V8EJqIrObC3Spltob/jyIa+4KNDmeWRrV2M3K2p1oalzEgzLHAu9dAmlTbkQzM93U4eM+l32a3HY7Zki",
+	"ANc1oeEN2aFxRW1fsV/75RPi2vWJxlyM9Nj05RuGomIMq0fEz1pWQYUeUVywseArsUhmSdXg4qwdMuaA",
+	"IkXYJy+Y+WzT2T00azCF8JXCakwTXHZyyW7Ge25pfV3yYPqofnuOlOYT27Cl1H1PpkNnB/8gJXpxPk+6",
+	"Eduq0el7rxi6JR/OqVeyJ7RvMwwqOcXokrwHH1rHP7bNIss/xclJTT9+3dHUC/ukVAE7+wCqSGG+ZAei",
+	"8jZZ30FmU62CanuAC81+tZSBDK2MJDoxNUNkwqjAdGAUo7kUsAbwbXkPwPuQAE0VTsPbwAsIlb/WB8hs",
+	"GfBKR3u6ZDiVf7zBPeCy0zpAqlB3g9viul70A69PVUuWRl+9SCG2eDkeRZwNDw93cN1yqR9zus3D88xz",
+	"rIOJC8p2JpSL+JMM0/W3ZbRfeKRs9cxy4MMiiWVSDxubJR6yzWq6N8gnX6rOzguVb0oDuCVOKTKwkNnU",
+	"2PpmHBLuPd96oIvM0A7BSa20E9NHlihS71xPGt+eLWYpcxumOFORnKS8INT3OTqOLlPDQG1+wUPyrnt9",
+	"cUZ+/+2/QQHhD92Lc4KPjjMFfTbkApPBlpbsJZvIt3LEc/1cUAaBKA+2jgy+guQ7HhEVUeErC1j6oHgh",
+	"IkSold5rHImK5FSROxnecDE6gUxdos/3SJ/yGDwc66M2c2ojUEbR/H94fw0OnX7LYHeA6DomLxgNWUh+",
+	"/+3vfSJNZZS+Yff33/6eqqJY4f/eEOc2c1oMpkeyXE7iKMcl/7Bql7/5mUjoa4vjEN9UKFXTwmtLf59e",
+	"LlEYYIvp+5myEMdQEJd26UEtDA24t1AamHz/sOBbPMKUeMzb1URtyJ3KfgWRM7QkRbRcwL+ifCE/vXlY",
+	"P6o1lpNSP3zez89qit97OQunUmWcQFft153uNcBVXLW77euPl61u9/3F1cuSU+q+e/GxdXp68e78Otc7",
+	"BM/9iYV8aMBflvc9R5767HadNL2FZ+ah2rcwn1UzVmAipO66xpN5Qii5C6UY4QLil4o0XTezfPmlCgXa",
+	"TjyQwu1MT/+bH9blDdji0EIA8KsMOXfLhKmzWOPr2nD8ywiLauZ5TCVNtPSdgF+UnmJOQSrm3kOVNApj",
+	"C3JJxlTFsIxcEer7zCdTaCyFV+S4MnMPd/vXGQ3QonlzfX2ZQiiOqTINQZ7OLE3ckimUHJxpbv5iQcij",
+	"V3J7JS31zL0O6ZVq+A0g/i2Ucy3yltqHf1nvMl9IwLNDzz05GYCmr0d6r/Tm4gyhz1rTdZ0EfCgmyY28",
+	"RPAsxF78UkjFW5eSpJ66xDsNKGoe1cZwog5B9LMYQA5uikFDyQ5Fop7SCHuAJBepBfAly/Ny4HJyiHAt",
+	"kOpqasG5raaSVzxghYHGVx0IXeR6/qyLarHbUqHVtlVbpj9A4ortK6XHUbRyHTGUed6NzAotJIAJPhxa",
+	"pP7IYqRldSmMpf11yka5yvJ4k2ZVuV2qTtJ9rAwZbVt5U6wmYpak5t80jJ4pTNXWlzvE5yHzIgngovpR",
+	"0ymGB9ZST36y+IvCOp6NqGNBrNniCputvKrKQs/JVFXobTCN6XBd9aVaiP387i9nHy/fvXjbOf347uot",
+	"Rn4Ui5yeSPhilIGLBwaIJedjqSKyM5ZCzvQikJ8rr2R4R0Of+ZXLUBonX/rbN1JFBi5kdV3RcvXPuOQY",
+	"cjep22nadYoL7S3xf3NtLD512/B/GY5k7KsrNJ/u4WPM1Whz1ws3q5jTXly9b129BI9FAuRHPDnVJwbh",
+	"O/iICxpYf65tOYhXC99W/mlxMQgY5iPkaE+TuMXS5r2YnJJ9+4Y3La1M8tbc1Qk5E/7TZQBGd5IMmAed",
+	"CmEo6psm/4UFjXoQsRsCNrYDIYwuBmdOasjtLMzwN4vJf5ukQ9zcJws8Gtp6WMgxmcO3Z3jJ8m3D8uCu",
+	"4vjL9pWKWl9Z1cgWeVCBviL8YH3ZnM3S02p2yPRcFornLtvnLzvnrx9QN7fioOH4n0HCINvs/ITpZjBb",
+	"tWPZtAotc2NSixbJVTsRMo/xW2223I2lWVWVLKoF91l95tM9aFJbn3q3k2r4Ze3RdFlXsuvFXMHM7IkO",
+	"lT0e9z1XT8zT4uE/AmtLzehpN2NbRhfD8/4hID1TgLgbdRl1Sn+VXCDPWoWWaUoUJnROqLrRup2+j+wk",
+	"oL9cYcGQhzZEgvJNEO22nA/usA6ldwtkXiGjXJyc61QKGl5DBpKGfpbHrgYUTUB/NwkPmZJSb3ksb7FD",
+	"kSkoMwsGg1Owbths0EGU7SkT8UobdqjyVnEd8HBaVTKLVIxGbEa+TqkCCsJ0izXEv74ya3uixSF3/CL8",
+	"QQC7xIsUGTDFfWPEIB1v7A5MNnRCP3Xwjr2UEzcGHszxMW0Azp5QbOq+pnu0n3NtmqJWV0PmYdWll6xw",
+	"O7854zWY0lsy2/zG+EmSqUO8sVRMWFQ9wGIN0UzJwNQXN3ZOu6MSIL3qv1U+fK45RX4pGFyq/emjaL2j",
+	"ohnHXI0gxpdhFH9s/dcM5EUB4hd2gJUh4mantMfsmAiPiob1IA3c8Nj/LEr4bIUKDhFyWD91o1bQxgql",
+	"OxEjs6307Rfztbr34kl5GsaTPqrb8qDUvU+mhC9P4kF6eN68nnxj7qWNn4GoW6OWLJ1jfUK2481pz9u9",
+	"8v5gtDbr70EZSOs8ZCZTL55j4anEtXtamjb79wjknMzmaSg5tZr3I2LV8nPc0hn192GK7IQL87G2Zrk3",
+	"UCCflmweg2CejlTuRSS2EZLN87p4fw5JXrZP0Vn77EVBbyK4fxWWIyqXJnMmkqZQ44REWrkmARtGRM4i",
+	"gPXWOjUPyS0N8oArt7QGv6UplWM6LVF2Z1Kc1C5sNuIzRaahtOBkD3YFrV+le5gS7FMU0u3SmFsFucuI",
+	"5R4XGesVOCH9z1/6xc6UZEG3D1il+ufn53EuR5a2Len7yvIX136bNgEx2X1zdpQQ/BbsKBkuNPbNCW7H",
+	"36/LysQLV68JXPN0K2MmeZ/16UymMsznJXHTOkk4XHWC2a8DGnnQEwBYccx5EfMblouLUXz3ozPkr803",
+	"LJzWIfmRv0DoKSY8aep3V7KPtWzgEc70SkLE3XyhN6jQ3bOhXxvbIW94cawVLdfqh0zNgghSWPVVRDER",
+	"xT1YFJ2YRiwb+0AX5qq1xSt4xYoGLBvNYlE7M6uVPCReEzvSTbfi6RhDmh7uzx1Sa5yj+8d5mouePPRt",
+	"wqbb3trowJqJgClF+kgakOfcvrq6uCrwZ9kXW63y9KrduoZuldisR/8F9+cqllsndZgXrk4TjVfosiCy",
+	"cp3EUwyjND0R8DaHoIMTWCRGWQCuDcICkzU8cjvL/ysqEhuszJPZYIs79DBrLGdWT3eqUyt7n0O9ysoy",
+	"VsMT2Fn3EOtXbBpQz4TS7sYyYKQPj+kbQf8VhXm+aXbNJ+wVD3I7gbdIID0aEK3wxwUjf5OCkR0AIrAi",
+	"EWJBzxT8BJglVJCrV6ek0Wgcwc0LFlnTzSnKan6p4B/15I9r+8fx0h8WiOvD55pz9KX8rzv/8V9/+VPl",
+	"w9J1BehcnQkdFWfNd85ar5fT5seMj8ZRAZ5WGqzzfnnv0Xg2GQjKg40J8F6Z8k7pjvvReN00chLq83jn",
+	"W4kVVYVL+fbitHXduThfPmymBCI7gfw2ZAGNeDTzLZHjoI/SqKmVozxos0CK0fKNtcPMnfBx6daimofV",
+	"IjkeaPrd+eu2qgz0XlgJ964dXQdhsGL8VtEpgCrI1lhb5WFdhXUamGAbLIIcBv10xdcPCmusgDPYGsFg",
+	"87Jws2kbFIavj4PmFXQ/JiRCiv6+uVaTpv0ttJkzFq4QOWftq9dtKB5Q7JaFSZWAStcHeFQQxRCKEUtH",
+	"tFZuAusFVQKbxzgy9QJJmKO2JszhlCIeBdtXiC2SDDzESQ88b+dTEHQPR13yAs5EdKZGeLjWJj94RduH",
+	"jlfQ1qAa3SD2AEjcrbzJKG8P80H7fPUd6xu6hHJSAAAFEYurYgw5wJ4zrZlscpg0KY5UpAn1DnTvBK6K",
+	"Q5twGZIphaqHBNUoFxs9x1+zXbXLRI02oYUzcxmQIuxTQYusImQuMwlsMzzQE+fRmAtA3lmEc9yEdctN",
+	"DH9uU7pNOvci5JadfEKvOIOs99xOeMUha/s8KiyOzF8Qwe4AU3JB5a/tNw63hIsoNm+T8X1r1l9UHLWS",
+	"7aeqtfKKFozxxH0EBk0dixTMsVtv5iFZ1Jy6m59LZ177ZM6MeKUe5MRIzeKp9npbp8VZwnms+++6/fN1",
+	"yYmtSsB9LjklC/hsarRTlhKCH5Wc0vnFdefVv5ec0lXn9M1H85wEPNp+iJ+ENYglp/SXdxfXbYhfX71u",
+	"53oZz2nEb1ehgQu4AKIOFrB7J9UegeyS01cIKd4dyzAyT+rCC8rH0DEvktjJHHmjIpg9A2DgvozUSjTx",
+	"kxg83LLWwdz+tTPhSnExih+MhgVVxC07PaE1df1hEc9c2Uem36OWIcVrVXclpHjid1jwQnx2ncaXeyOG",
+	"n8uID+eFGiLSAiJi2TR87Jdhu6ushA/WTNkY/ZurZPqePP57MWWILv7WdsJZDKIwEYXzVF9PxB2S9j4S",
+	"yFGe6ZePoPx+TDHB1pdiAYfcskuUZjGWctXnSsngdoGPZq/O2wTqRbIwKTSLwGdypaG0F+YlNR+3KEdO",
+	"KmY3t0C+SbIDz9cI4fX5sAPX7fPW+TWhC6NwyMVlFw8RjsEhrcvLj9321U/tK0LBlsWO2LYJsEeDwCHv",
+	"uvrnOP8C1inmV/pNJad0cdnV/Cp+XMkp6dty+cl9WieyyJjum3tQX1EvUoQO5MwERYFksI4Wgje+phIo",
+	"nFF0TnaGIWPQHaqc6z7duHnhagBnFN7gTxhjKBkyrgXZEbMJC7kH49IEbJor4yIsYosYMb9sssPLC8hi",
+	"zMgNF2YA6ZdnD8pZu9ttvW47BJR4wO2/eHd+7ZD37RdvLi5+zI7EXL3WzseGdTHRJufHsYc5M3onDRJr",
+	"tn9doUya1zyZOpNheA/TaRbn880Vm6UF3UK7uZiqzRHsUllH/oSLf6vVG01oKvgAaLvkmVDi8G0Q6S6m",
+	"qhvRiKuIezlJA7aXWOWO+wx1ERaqE+KzgEXIe5UTf+qcWdaNFWtWUvlxGVvIgH/hg/J71hltK2cw50tq",
+	"m4phXZykJZmWSEJGG9qlegY5OuJ0qpDz2iGbOW74VAC46UYyzIOwA4AYMImCADuc+WQQyIEiO9AcV4u5",
+	"H5VDBqCCqrJDGPXGejUjLjy9enAI7SqCb2bDccHzl0f00j4afrdaFwQfYXwbPn3EhD5/qwEtVEJH5I6F",
+	"DDTX2eLSri98UnnBLUto2a2zZLjhNLgNzua/IibxPPqAbBq9r5quNnyfdYe+pSo6eEnn+a+NnaYAka24",
+	"8BiZcF/w0Vh//ER8OleEjiTZiaRP53FwIv4Nvf3lLUd1rR+2/YhgDBu+SoqAC3YqhWAgWfMX4D0bdKV3",
+	"w+AA2CuxElbIO62S6HXnQkVUeBt3Up/O1Jipbq5dcjlTY7BHLLpiZqpQpWv4I1ERDfVZ3NHG4RTSUxMs",
+	"lE2XPBRodapcGHUvIoYDGsbwcOaH+nZepSz+4BAGBeC+ZefwYaOH54JGq5JhuJlDtkhreSciPvSWh2V5",
+	"rJORHOmVzOxwHqll2dZaGfkEOk1aQm+h0MQ6YgGA4Ehr1Kl8KBJwFZ2QvhEvC5CX+sdleT3NTTfTbzYO",
+	"DCeWUoAp527oE89LNCi4NJIRDdoBmzBDyRs5oyMa6FGq+2QjTrFtiwEly74/8+w8YrpMdXG1VqlpXVpy",
+	"Sp2Lbq4JqjnRS2jK+iiVw9jf9To/XHoGRcMn4OjHavkmHH/oHN8k3piG2g4LtTonZ8In/efPnz/v5xr9",
+	"Gxuh92lu+6BE/uUTYcGjETT9FrAgWCDFSJFIVvNRioWPuJ0rhzxT45/wylwbM07ry7RuheuzO7VNiUBC",
+	"MN+cYaVodRtuNVPjKzbiKgoLkKRXEu11nPAQQdNdvXzPFOm+/JGM6C1LbepSxtbR/loz7T7U+WDiyG79",
+	"MnEUbXtRdrAtl89R/1nAb1lo0fzw+eoZGdGIAXTzjgy1gssBI/nXGZsxVSaRlDcbsvN7syhVhPmO/akx",
+	"DxI6KpOx3uYQKIiFBY2pV2XWFy6JbVNOo1xLq+DBWuvYMDIGMWN9vUPoghutul1ozKIUFLzXxBjkkCDP",
+	"iS09c99GU1sUhjjP9LuTzXMSoksl7K92iiUk/CSca/vsF31XdxWg3YD6Rb0x6XRKuCfFM0XgqjgMxC+6",
+	"sQHXEn4ouW/PJdqdQO5SLJtz2Q7sR/q/dfmZA+nPc8sj1zViNWu6Re8TaJtCpnQOWLZDEzyg02mSHqxf",
+	"jQjBmHXyQ/fivLIqUVhpLaTgpIGCEkltqM1PSN/g4/TjN6u5itjkmVrC+80rDs1PBlq/TlEUdLFZ+vIo",
+	"38g7opWMFOcFKK2xDHD30/YnDJsKIodDbcYYPniSlXlmjlgrKSc8ita16a83a0f19a36DdNYqT1BmjoM",
+	"ef4gJKWauzo1yynNBP91xszPmtbyyyVAJTf5V0DnRTznp1he5xWPqLGVhnj8jDSE6WZ1i1ipvzzvlpzS",
+	"q9OzklN68671vt0pOaWfO62Lsw4EoC4xUv6T/ufNxfnFFQS1O//xLtcC+MtMRsU5dhAUNwHUkE0DM8pf",
+	"9U0qSb3ISbhbtungJj/OHNs4Mek+Ydj0u5zioOyVEet/kJ5tReHTZwoQxckOxXC8gOgoJRGjk7JDaKCk",
+	"7egiUqFWnyvNnuDe6pZu/wd0hVvf3810dCgE2r7CPINLdD7lRMtt8gP0HDBhROOqSjVcym5lKINAzqJL",
+	"FnqG1FfN6ip7dW4piBmmuXSZeB78xgxMUvbnFcvWLWjV8fKq9eradMFED59DALC9+6b9EkVi4u7bkcOh",
+	"VnfLDnnfuX7z8qr1/hyvuePR2A/pnSA7QoKIAdUPr04zKnhfySnF7yg5pfhZubzoiimWB1m+lGfD7ogl",
+	"J8yIYRxyKvtgqvUdfTz6QHh90Hb6muL6xV1Vvu7xfkB/xajYKg31YhnbNO6rMATU90q8OLbH0yrFYn8d",
+	"M10Z6Lvi3viafYru1bIuztEyIgbqt33pzSZMRLaQeycdk6fkMpSKnfEwlADb9pcZDwItNiMa35mfuHBl",
+	"fLc5Fux2HeruZXWmpp2TRmy7MOQiduQ3Zbit7YYCWjMo05uBwgjNJfiVte4zX06kPwtYx8cv/9XEPP+M",
+	"P5pPpsdDdW17hS18cRMqfBrJcJ6fMTyhn1qxs70wVZapyObZ2Rw7aEMBW0vCmdDavYHqG0LQggR8wqON",
+	"kPomXGSHsIogsumA+m6zrms5vTizV97TBxTz6XXwiuBbja/OIBjyyACe3FH1AHTxB8k4p6TGtL63jy7/",
+	"zduxFNYL5nj8N4I7zIpObBS3CQ0gR4lpIDfVZzpd9MLGhJK8Z5H2Fo9D+vRk2UkKGXFhM+JQglnkLJvJ",
+	"en3TFPVhBfP85r6TmGtv4Tmx9zxZ7lMy6AflPaXn8WQLv22+k73vHaiYOWGgWRDxKQ0jyDHU2vvlRfea",
+	"pGQaKqcPbiS7IHNjCOPSQjqV66bQlVNFPzwoMMqMrLHIWzETGnBB4Xguy5W05FuHpZwjCbcTQ/9JhNiy",
+	"6IhXBurnFjp9jWnINLVYH70xOYyfGdj3ghGz2jlVW++YehQhcF/+D/SXz4rPUnu0aBtlEjrwRWQHKbac",
+	"Si7PAaw+0SqBLxli6EPiiSk3IL5cwETzxjSqjKXJA8wDrq58SKNYVz58dp39Rr40vxJaLxhQ7yYHeuab",
+	"kWMkf3qM7c7b5vxdRIiO0zHzCrChsdFs3NsOuY6nrz9Jf2NSLUyRBiQSSREYTLsxVfgewrG5bY4RjM3K",
+	"31u7fnkw5gozZfAnKUJTjgEzEhtzwonnN194kCWUcN9nilDbwm5F57o/jJEU70OR7ZMREItzxqJb7HUG",
+	"AY7U9pta+5HkYgSmD4iVnN2H7/M3JUydvxyIdMNpzQu5IjLwbQVrljZsgzZte8SOovx3fnXN/1G4d7Jv",
+	"WQ08XjFn+fysPe5PoMulmc02ylyOjF4plXcGc/N3xy/nyegHC+UuE37skyt23NNp5I1pcU906IgeB6rN",
+	"5diE9ITY1bEoZqnuhOBhALEIHS9PW5fXp29af5bD4VL9bl7JD74nT3S/CuWEvG4bTZjOovGuufpxxpML",
+	"Vng/f2bS7H0jx6ltDl8YGTC/550bvdtnRfBzrST+JCH8VF3IMjTZDsdYZ8Q+RYRHigVD8Axdt3++Tjdt",
+	"RvdjTxi3o4kMA4abeQ4Gv4b6TNyZTYC56gOgiUmPnuykvKHk99/+TtIoFuWF0sk0BkOp2zl/DXWtsblZ",
+	"+twrzcKgVzrulcZRNFXHuyDMqj67rX6a/crFhIuqJydJm1Y68HqlL6mS9gSbCUvlIX750XXrsJWPjQdR",
+	"JLuySSlm205g07gJUiNOpGAGQyZk0SwUylQMYHOduM57HV2nDPYtS+rvA4RgMQiK2tLpGcZFjGQH97ls",
+	"KxyTLjJkByrNytWH1ehsAm+Qf9ZCzbi1+Zxz1IYhU+NgTkIZ0Yj5wH+4x8gNm0NxwtD0PM+SFM+WNTVd",
+	"t7ZRBrliXsii3KHsN8mYfaI2oSnJG82aKHuDfe/AP2RHQ5fWBnWv4TfZ3nDfPagd1o8atDnY8/b9A3Y4",
+	"PMr5nTWGudoHznkT8uimLs31C6aflZ7v6p355qpDiii20Bu62YWyIcHOGcQDu2+SGn6E98wNBy42r9kM",
+	"DcK0i5VhponZYtXoUsulNRlwef1w8sejT8eqkZygdWYaCMVN1iBvYsBymw+lo6rmvpJTap2eti8RGfWq",
+	"/UP7VP+Zu4yzQQpN/sE53rHKkCynz27/zXzSwqg4SBTf0qhvxAWWSxjfcvKW5VpYm6CEJUthgcI2Cw+Y",
+	"m2x4IO8452Ny5TQtyj3f8bhAaXqSbt2pMXxzHpNQ6DY8Jr7ryfz86YE/yNOfncsTbsC23v6FE7WsN7w8",
+	"65wfE3bLwjnW2i8mKgHj82WVvGz/1H57cQkYCz75qdN+3746RkAsOo17VYJcUT2xgxJTkQmUlZSJCQQb",
+	"qAfMAjoh8H64NXk8dBQNlARYB+v9rEBxdE/gjWSnc4Yd4eLCAcekUmN9BJlQQUdQnBO7VeNkLajRREXf",
+	"Ju2Z5ijxICBFT88wl2VjmVxuokIBztj14vsLq4xjXroZC36IhMgB/8pmqLGKvpQYYNOsjIbGfFuKldp9",
+	"xUrbpJd0o5nPZa7qt5GgwI1bJSeMfLDiIhYQ8daukxX4im/OIgxJbsEa8I4n4812wA/iy8kcnmjBt+XH",
+	"GQJMad7t89aLt6Arvux08c9ixoO3FybgXUx4RPqmgrcPRTwJOPdA+vMywFgFfIq+NfSPoma8bCGa5yy/",
+	"JgpnzNQJqxR/dYyD21QNL3R2X9lWaSFPbREsyKShLfqKdjQD/aF7cY52+WrnwbUcjQJmzJ9iPS6Zcx5y",
+	"4qMYmVn70r4xl6PYJMPF7jn3xAIOmWB398MALkTatRC7ULeSRtklY0ZNa5Ft8XUL1+Lbn3UY2xbH/F1B",
+	"vWmmO1huW+KskDW+wHv3H/6JhXw439R8+RbptgU+Znh13oabwE9+oMBUSD1TNtdQX4ZFVIMZD3zALkuc",
+	"lwZ/hIxZyMonJKDhiIXQlJ7dIYmuqJWBPBTXzQRAannay0/cZ7KQjQGw4QnxZwY1jguisEZomfXaiwqQ",
+	"7RNo9392HH8nWao8GnrPBmMpbx7HvVIkDlsxTga5w/eZ1lY8UkSxKOJipMhgFmmCgywAIcHiyg+/sluL",
+	"a7CRNmWm2L5lIrcJ08ZJwGi25VsHb85ap5Xum1Z9bx8hAIfk58rPs18nlS4fCRrNQnZM0P2bcvvG3udU",
+	"2oNZ+J6QoXVYp0M9aDMSqgzGgInpMF8zSr2eS5gEaM49Ss+/vMSG95pl2OIvzjCb4/Kie50Lg51b7Y89",
+	"/24NWoQlo3jBtynyN5t9Cjes1F7ijK1MenAumW1KXSq1SBvco1lG/pE1r14xwW8u5y2j2ELSZw5egbyH",
+	"mRIa8wUowZsN9IUDZkAmrCFgg2gKM4Sz8J5+6huETbcAOdWkVVoWLTT5xsCbV7GZEAJucyb8KoC9JC0M",
+	"Uo+y3xj3RK5JkqWNXL6BO62NDnOCoOg3YPoQA/ypkCRkU0YjtXHx6CLDS0pIj7atH43n8JZ/pb7z28xo",
+	"rUW8nhhXNZdabiplSoXtLyqic815ozGbazZnjKp0qVDN2cZeuieLQbHQTYmjbFpujjEapntRIV8F12I6",
+	"VK1NHylYOiK6POTt2VsRC3u3pTQ5IeMomhIZwr8LLjebYpByuu1+mv062TWMZTnPbUkBS1kR8LR/Pd7d",
+	"/eW/9Hrqw5/+JVeQKebNQh7Nu3resZczlvc5he0pJSEF0avsHWRHMdTJW5cdkrq37CRdQNFoVD3xc6U1",
+	"nVau+YSpiE6mZOed4J/IhAcBN2pzGbYYrzsHoA4SIyzglvchxbdPfp2xcN4TUxrSCdN2gAwdrY6gFYwu",
+	"aTKmighgSvo7fOyPbG7NWFAzuJ4nfmE9hsclvDRZmOQUT3mc8T6RP9wBNQ+g9cwru1s/vL8uOUtQJBNp",
+	"kImSIsIkF18/DNOQAjniYMMDbQIpw9OTIeitRoTDzV/fOct/L5+k3nqSrNwzFS805EEOWOKBQJ/3hkME",
+	"Y/sveq9y4QBxUCYvDLbUZP84sQMiRgys2s2C65K9sr6GpR2SU7X5Cl0YeOr8dYJFklO1xfagA23zAVyn",
+	"e1LlvR5eTXYy4RwZat2jYj6WNxiYZgNcDGVBrUjFhHQG1LshTCC6x0QOeACnUB3bmI/N43US0HSV+hIR",
+	"HKOeQA2HixHZeXN9fRnjoSRAkDiKAYOGfVTNhUenvDqnk6CMYaAseqNDKFSD9ASgmjrpRgCoaWP0KpOb",
+	"P5aR/bHaEz3RBhAkqIANmZpKoZhD1MzzmFJ6UVkYan7CFXRgNjpBT/Q/98C50dMc2HV6JqIAKWNur+T0",
+	"QJ73Sse///Z3p2e1O/jZPLxXgh7qUjFTJ03YrzMaIG+DBcJHVnuircegiEfDcE76+HWf9Eq1Xskhff2i",
+	"PpYY7gA+QcAVtIwGyY8TUEQK0nRd5KoUDFUmPEZoT/gMJ4UYEnqp0H/RN4PuV8kLKLEhNkkcJVtI7xDX",
+	"BdZRK1kmG56OmDrGcZE/E1go8Jr0Sse//P7b3z84PcDc65WOYeH433AVnV4WfK9XOj633wEAX690fPal",
+	"7/REX9/eX4AidEhfP6pP6i6BbFiETYH5GiiamuvCWC1D41qNtwFGgMfVV5tIo4lIGmGDjQG0dbzTpzcf",
+	"f//t7/3yCel/hid90Y/qCTyg06naNV/v/v7b37MPSEDWYSCtHEF6TPoLMof8WZveOykJbKKwDjlrX7+5",
+	"eEn+RHqlXk/0SuRP5LJ1/Sb9RU+cts4vzjunrbcf//KuffXvmasXBfHybyB8M9/rwXTftCp6IBB3KJfL",
+	"elvgzXquTHl0ymK8VDKl0dghi8NIGH3ILCAQqgpKAvjqDZsrsvNaPlM9MQuD6k80mDFVbcOlZWdp7Es6",
+	"BKoMRmM0+9CaTlH51PzM7FlG9sV8yaNBkCTcmd1ngWKgW1TJGfrZqSB7ZMLFDFGgh6ks4Z7wAundOAgb",
+	"EjLAHRN6PR0yYpEiTbeGqkfAPSYwt9fIstaUemNWqUOHD1BcYz3x7u6uSuHnqgxHu+Zetfu2c9o+77bh",
+	"ngTeqPTz7NfJa20qki6SWuuykyqBOi7Vqi7eIadM0CkvHZcaVbfaQO/0GJTDmLb1hxHbJBTu2LpxSCM1",
+	"WmA2faBK+jdsfidDrV3QyBszRaBG0YT2oT1FT3hUsQoXignFNRMP5lXSEnMSyoBBWgFkFPAI1zKWQpB2",
+	"q/lSCzFqYw1RFRp/ySW7GAJ01l7X5X/b6LofcaKlLx+gDzZIGljNuusuBFrpdBoYIbf7V4WO4nTuMjjN",
+	"AeHJWqLxzb/A3ZDAWaI3H7U2+dEb0whD3dbsKh0NG/T58+fPvbpfy/iojkt1t75fcZuV+sG1e3TccI9d",
+	"90/u4bHrLuspAJQ0AZMz0lteQodkDbJNDR2DunuKI7BpJDDM2LhEH5a+EdNUUzmopQOvxvQ4j1w6WEje",
+	"1FojrHv+g+rZB9X8+lA/aI/t06UHQWpk8aMa2UdRd1Aza9dYehSkVxY/qpl9VIM1cVR0f3l6JkVT00vK",
+	"37lif/SViODr2phA3V1C1K1l8XJrCTa4thBRN0kyJI5LwBnQPN6gCDgTswcVc9GdrkcIiZqAqP7FKTWR",
+	"/vMeHJ+T3Rc0RqaBW2rrb3knqIlYMh9vaqy/6ZUMB9z3GfgL9jYZWUdoy5sGoKRlbGsg85Ty/8sHvUNq",
+	"NplQbQQBa1rOYILWIyNlalhV6cMXpzSVeQkB6CgGxVSrvKZoVLA7sNh+ZPN+oqw44F+3io9J2ipUfmw+",
+	"FqqL/Zhz9B34AqCE5SyM88LgSfoUOUQfALgIydcBFHdzGLDzQU/ASPVD5J2w4vmGzbW4Bj0b6i+NvIbg",
+	"ArTo0kwG+/inBmSldU/YsTwj/fiI9a0/6Dhuqj4BdPkdcIOZ3F+bWh/QiIXlak9cyUBrsGetzrmDqWx5",
+	"kgWXvwVsz2g6Lwzy4ua8fD1HXeKj2xzHjpjOIjyHia/ReEcfXQilBc/esO4fejV6NDhgTb/hLsif2lH9",
+	"oFFrDof1JvUaB5TW9wd7e3uHg6NmY0D9vaFbOxj4vsdorTZsDLy9g73BsFFr1N26y/aGh0Uy6/C6phni",
+	"vWRW/b4yay/L1P1mrTHc3/cHB3vNmjc4OvAOPH9Q95tseODv17zmAR0yv3ng0YPDYX1/yJr7Hh3u1w6Z",
+	"tz/wWG07Obe/8HLmHjVcut88ONjbr/mNg4Ome3hQrw8bjLrMH1Kv3hw2hm7D29uveW7d946GB4fe3lF9",
+	"4A7dw8G2svFgQaAderXhQW3f94f1Q6/BXH+PDo5qe81h45A12J570Gz49Wb90POarF4bNut7B/6eP2Du",
+	"YFgbNt1t5enhgpSvMZfVG8MDd3Bw4NYOjva92kGt6R34rusfeQe0MThsNA4HMHda3ztqHlJK3eYRPRj6",
+	"dSCr7WTwEr09rjRdJUltD1NAFbBqdez+/kPL1WZtgzsuEVT2Wsq3NMT+nF9ZHiNDN+J0WQx/cUrLFn7C",
+	"HlaYRWj7ZyWm8XTK0Gfhgvh0YtlpHec8JOqOo31Ehd8TJpKeyE5VaBE13cZx3OEvQcAnVJiGyLAgVdJ0",
+	"m8dESKJm3hjcusXGVNdO+tGFyD+RXWDiXQ8zDB6R15hNzQRLC9iOJeI/Optxm+vvOJfRKwCc/ob6PvID",
+	"lZyiZYV/K1eFSR/G52mtz7+k0Rhjx8UsazeCpFmEgniU1xUZKl3Lu7QebwtYE1AcbY5IADNFhx1GsAnw",
+	"DqYsUL++CupZ4p5Qxz2BmHo0figHFxwaO8aBa8yJptswgSQOdhaUmkCIRfNiL5j5zC9b66Ynbtgce+JD",
+	"s4Aq6WKmFzr3oNaQR4QGIaP+HIKLHPF7qECHe7UnWvDiBDWAewwHpp9t/V+bmRqY3pwc0odYHIsMKJ+3",
+	"bMo4chOvv5G98Yis9Gtw0g25KDFN+LUuZ3L1/7G46h9U22sD9WjGYxI8Ezaype63+5n7X3ZDZhuPVW6w",
+	"fv5xuKqz3Z1rmfFVNpvGBjcSVTLtSIKMibh3d5LtCdpr7KsBtt0TMoCYTbYuwbLv49ysEUUm1Edwa81Q",
+	"RywyMZFFbdSxsA0pTq/5rZYoFt4CxOqmLPUq3q5Uqf1XYFL5+qtXqzeH3nCw5zfYUeOw2dzz9g72G8MG",
+	"8wdgiR8cHB4Mj1z3wD8YDLzmfm0wYLX9Qb2x3/DrByxf5300JpYDfLDCAs1CUXxXCbdgQlfgekw4T+Yg",
+	"rmND3P+CxztgeWmBL+H7OPpcJZ0IzsiPertiZ1y6vhcjrvr4Lp5e9PsqSXzZE6Y/vFGerBLElZoxzBLh",
+	"0UmuBtY0v8bA6YJIsbG/Fedj/a2PekzFLAge7/S0J9No5cF5acuCv5+VLc4Krlqhe8bJ979cCJZbKE7i",
+	"IIQV485ScPqRPSqQnmMQwk3qdTmP0F+z6KtQ+ffQ8D+iC6jIL107dutP5ZeGrNDvzG0L5vYaJHERZ7uP",
+	"JbHgmJnlmgKIKWt5GaoCEda2pS6tkn7qUz8uLcBCuHSxuRTspCeoIEzLQIvf5wWMhlAxTn7UGga+B3mt",
+	"D/3FjM9Hs9zEaZKJbBievKmygLUSXzc465gST8Kw8UpOsJbUnzJc+2jn2fCY3B357q34Ft4Kgye8WWxq",
+	"wR2R1H4+Ah9Z71NA73ZiYNzPnUBk4PeEMYZyPQrgwYWUTQUOBZs9mvgRyieFdkpPQEHULQ24H1eW/Mjm",
+	"CRK75UjbuhPiBNOnUuCYf3joU7fhN49q9KhWb7hNenR0uHfUpIdN//CgceQNDg8GhwdHtFGr0aHLvEZz",
+	"sEdrh/uNg8GQplS1x/aL6hFu4lGw6c3fnQoPcCrknMUVjCMFfFwYy74yBXd4mM3Vx5opcd8UFlyev0Y0",
+	"Z210NQ3csxXr+mhy0RML5SyKCb8CiBEVD4Ae1BSYielHHyWY/DRkhI+EhJ53pJXgRys8yT0xlGEqHRvC",
+	"OYAW4ZPZ1MJxIKwtjSKtpKDhZkbnkJCPxlBMcxdKMar2RMsiPkNnBstj+ouoz32iIh4EZEyFr4icRXZs",
+	"iA2Q4irMu4E8tALL79TswddIEk5QsEv7A3fY8FxWORy6tNL09vYqR3SvUakPa8P94YF35Ne19QdbiaX1",
+	"9Bg+7E7F6GRAFdtvOvynFxdXd+6Pr0ey1Wq1zrvvxu13o1ar9Ub/X0uetv5d/1vb/2sz0H9Uq9XHNETM",
+	"Uq1ON01RKrKR+tH6s3ct5RkVc8NK1OOc2Tx9H4+KF+95fDpn0XjxdC40GQR5niuNzygPAD2bi1HAKjOV",
+	"6Vro4FEBV1zDtUfFsZ1vbT2ZST3RQhlh4k4Ij3rCnib4eeEcw0vi8VVJS6G4BlxpLuC11HokpyG75XKm",
+	"cFDVnki13uCK1F2X3I0Z+FOgnZyJnONYIOJK4+I3h0AnVhppBhOyW0YDFcNw9MSV5obQje4Y4gUAfjfV",
+	"7MQ8DcPK+66FbAG+UXcTkFgojsJmEJ1L+DSWs7Andpr1o1wXzivYq8uk9+r9w7WIxZODy7fxOckO5psG",
+	"ab+xY7VlUHxPCMVdtpgsdxY5K5+A7q1g3NNY+IMwoTNAgYx7ulZSXGINLwK1u5gDdfkI0ipwGzJFqjRd",
+	"ppop46e2oPSH99fQfbQn+hnMsWPyAgpZye+//b2fCzxaTkrN7Rs4IODpQz2ErIymWzsmM3EjtBFiqcHK",
+	"+6S97Q7gpZo2B0l3JjrHTivltBvYDMEGKFPT4ypGD1rgQ9gPuOaSIeWBtqxRG4FRIho/Dg3ing0XIyb6",
+	"+5gNYXagVqdqewkXH85C4Jnx88AUqh+RmYg4oq7eceHLOzgBerowtOVMP9jgr8K30p15S6qh9VLNmzZn",
+	"AzC2b5xrYnZUr02j5qycXQrAL3HIHi0nphtf0RIGKiJql7TBWbLF4/q9tbr9dF5wp4HxK7H5D+PBa49f",
+	"8B867/7WqZ3zjuqIqz3vtLPfuZn+/NPpD0dVNv/BZT+39EXuf7zfGw/EX/jwL1WvHojB5JXr//xD8JjK",
+	"mtk0NQtWWoBdNOS5+AdNYf6DcH69zJo/YxdvAwcsfJLqFr+K/SOOb3G+s2F/KeZoESstJ3aS+JsNl62L",
+	"thWzWbCyGBMJVJviwksBVUDIDR0/RWYXOrAtrPjTcpDH5gyPaXNl1mmdL8eGBbJq1j9C7R4k8AGvqiT6",
+	"zZpTE6OGbKQ4WQQNg6qhVae0siSS79MgrfA2/aLff/u7UYpMdhYXPOI0SG7jivQBa71Pdkm/pf/6t1q9",
+	"0dzb79uGV+DlAJ/nx8tWt/v+4uolBohMqLsnEmsvo1jFL7mXZrWVojRTegsn7Kk0pYuperCylFKI0vtQ",
+	"ckp2dqXjEuzV5ifVjutbJ+XmaT+H1/X6gvZzX13l1ntz9jX1lCwS8R9HQ/nPrW/EmEqBOSqWT8plL3TI",
+	"RlxFLCzmknHhs9UJ9AnxSV//048rlDOW5w5oFlpyGhuxDwK4j+VUfXsA+w56aG2qP/ijwbO0xmc9Qe4E",
+	"jzaN9Xriqv26071uXyHPg+sSb3QZw04xXxSM+SoBUDxMoaCaEFoKW7EnAhZpxqgnq5kdONpNICtTPw0I",
+	"ydBMD5b+mTqO8fJSVqqKibontMrlHgO2EgvAf258d4idFg84kpLcMXoTp+bCBIHbOwTZALRT0vPtiR18",
+	"GkIdlbW4ODrOeGRsfC6TUBVrDvkhN6STBzBeZGCl5mH9qNYo3U8re6A1a6fx3aD9hzRoE1gcwj4hRlYe",
+	"f8qcwXsLlg14/akUw4B7/wjuS3tyEjmQt7RrlPJs0GKFZq7V3gz/swVssbG7LCUWQjZWSvSBrvskkg7K",
+	"n5myvTbAWp1Nq6QjVMSoaa5nAjdWZsVOTgMcp1+9NqqaI6HIVbvbvk5Ue9DGY6ERC60k6jObnpA9o9BT",
+	"k6mVBHYIj7YVaj2RlmqkQKilXAjWjF8MVyVtLzDWBZiAcRp71ci0zP5pAWlEGLHSKdYDyk5qP/T00bBZ",
+	"Emxa+PWEYBxtCXODAGstFm0mAwblI1VkxG+ZiN+JxFDOilGujCTtiYU3kgVJmisZFXuU4FNKtInGHeYQ",
+	"gHRLWHPdqw0OmDs8ood+c7jfGOyxGj3wjnx3WGfNwf42gjA16n/kKNX1AhUa5O4TkACxV47/s0aluiwy",
+	"GSbxIpkDZFhYKkylDwVs52omv8ALV1gWWvlXmd7kmhlNTER9vwIsyZgF0jLkdEi9FofUq+RCBJhxMpEq",
+	"6omQeUyYmzVbTxgEuF4NT7a5LGs4LSjqFdK3Nkb/OGEecrgcmkdReZJ+K7aqy1O7e4LEnNUAFR5VzevS",
+	"EmPdS9Oilews2l2WhZ3YN6bYpZxFKfUfB1F3XbhNSNiQJOqfyhCKHUqYBkDuxlI/eiHcC1PpvnvxsXV6",
+	"evHu/LpwHikvs3LSHWeMWaifnX810twtNOpJBLB62Ab0RD9O4rFLmHTc7yMs6yZN65fzl056YsKV0oZv",
+	"7LNDrHhbveUmkif1zrKTAsyMs7GMtvCQ5Iv8nAtSmHLRZcJPuhg9xCZMZoemIZTBbJ87tTICanv5l+z5",
+	"3aY4MzXRf3Q5aZUhw/p3ZIh44AuaKzoLFsL6DlE8YCIK5pojlL+bVVtlhVhZByzMUMkaWbuAXb9RmAOQ",
+	"8I0pBdUVthAlSQuBr394f+0kqWdpayd5a8igW36FTzRBjFiUpH+fJC+IAc0VjCICCO44ldygE6aH80wl",
+	"qMFG6NhKEORPQvMwMpaBj0Uu/Rn0ietbH5y+Foy88JmyjeJsyqyFZFx44Q2bLyar4Eo9KFMlXuAkYop1",
+	"iAQqE20s9t5JK08di3nJJvIxgzF6vWIFpqJnU9HCGjpMpSIzkIlPA+6xzblfPNRv7ffT5LZcQLDs49ur",
+	"uHvLPr77euRu/uN97bYj3Kw7Dlex4y+t4WPJmHiVv+ecPLlcSRqfLAaB9N7nipGEoRfLko5SM2ZrEuJG",
+	"IjtUFTU3ASZZjiPmfjyslBTqCeNyi7NUAFY3PiX9rPFh2JtHhenCqu/onBHFlNJi0+ohPZHyU8nAN4M1",
+	"j62SiwDRAK2vK6lRSjjh3Fxu+XrczEDFWdKWzccupZRgSbJoYHwxmEqK5UPdekZcCEm0ccJC48Mu4r1X",
+	"uF8dbPayNeR6C6qbsEfMV4FJ3zSScV8uNx10fzh6utB0K3MGvldNLWf0xK2aFvN5gIssMhHLIpJEn5hZ",
+	"FHOvIQ/Y7myqmfAKBTiSofG1T2ZBxKHpgbGu9QP6GRVYcxND93HTfvCzQ/sVsPpVFDIIgkcGoGUQyAGB",
+	"vjjwqDFVY607A17eXcijSDNJo7jq12IbcS7IhE1kOC+fEJwDFyPzGvRWhLbdjh97LnYGc0LFXHOKMr4y",
+	"rr7AOPNCrzZwofT1iIwPYxYGffBunNIgYKGCkjKrJ+/0ob1V3zHNclKdp+KOVIYHlk2nDcPjdvpxAlff",
+	"6YlV7ZJwcvJOJMXw5plxcegzhdjmlmfad0thHDO4QdfzKQNmrAQfDm13mqTsDNdy5/2b1vX71+Ssc9bG",
+	"K6HTFVUE252Mo2hafcki5tnO6fq5ZceYGhGNW0Ml4ucEyutwAuamir5LyzWANu+JuIFP1SZLcBvUCqNn",
+	"CmHg9Q/G4yrmxOch8yJp2nFNp8x34n469b29nkhFdHYM7cbVFkDWtvVaGdZJryaYE/rV4IXSq/rxrPXz",
+	"xxf/ft3ukh3buafmNg/3DvZdF9fMITXXJWf8RfmEUNvkGQaMDrJaoyfQO4iUx7URNY3ywQH0IrziAXsE",
+	"EVVkZcTnencow0nFiqCE1Wd7LeqZFLV2DNhJepdglXH7BsyTE6bMbmZaXQ+gZ9PaLrbw3uW2k9/GGEmd",
+	"mdIxFhvu/nXKRiWnpNkDoNHUvSar+QeDBt3z9tnh0KW1Qd1r+E22N9x3D2qH9aMGbQ72vH3/gB0Oj6g7",
+	"qHl1v8Gawz26n6QlwNOrf53qh2NzjOZhvdZYbK6j16Pqs9vqp9mvXEy4gHaMMWN/8HgeUR/QBNwRQ7kW",
+	"aBLZNZyVHSjDD2PePQ2ZYuIhzrHvMA6LSoZpx/jLhy/OGkwH/XbTxC6lUOCRzCoUn/V5+LIy695ss2GW",
+	"sRcrIwqsUKKREe9kJ31qpRexqIK6BHDxnrDsdICh+TsKQObCL1fJ5WwQcA9Z07urt0Y2YTQzo7SAsRQv",
+	"H+T3D1hPeNQbI2Ic3LjTP4WWV3rAoQyOyRSe75AJ/VShI/bnRm2vse+6rkP4ZDKLtLnSL9s4WPuajkCc",
+	"9Xul3sx1G55eMfiL9Up9iLv0O8PKuRSsckYjb9zXkg4kRQTIXP3n/TLKkobbTIJQZCD9OUSMLgRqXCQE",
+	"fOKd/pX+9xhX/M9upebWG32H9PFzza03K8nHyl6tbp9fd/eNF5OQvt0feJgep3k89juJaBiBxwstOyZ8",
+	"K+72TSQnc78ZDHm+i2sAzfVgDbSCRUgr7smmdVul150G+EJFYgAOmyYCfjfQC5F31F23jLEz+9KXXE2l",
+	"4ggLpBefi4ALlkpRSVQKzHowFjMqQ4YG0fBWTI/Q6EdXr07Jfn1/PxF20C4+1JpEpdU97XTgoQpVPlwJ",
+	"FImx8oG95QCbOSqo+riXCqBveqOl0wbQrC+NwgUJbhtc/2IeMdjITS7uDDUxAy1vYi4/332eVUA2URWK",
+	"uMO2T8oVTAltac3FNAfWz8M6XiTpnObjreCOzpU5WaD1ZFWVtAC1Ddjh2pxO51+cUobtLL+tvwkfivut",
+	"0lS37PQ7lg9Mzpvw9JwQS/N/7pV+/+3vvVLyzfM/v7t+VTl89gxqYONThgfpmYJDselYbAvpxWG8gCNo",
+	"MXksVT1TyAlXrnZMCFxE+01sMc4negfceOW5iNiIodzUXDtnHXJZ+Oo3pzpg90q/uJUjWhl++Lzf/NIr",
+	"5XfA/rli1wF7auYY6djj0voFU5yQCxLIOxZWPKoYGbNPZCfVvFWPupzdhNTo0mPLG5keW93d/0Mf3gVJ",
+	"aBbo+0H+5z3IGS0kZ0FQrOOpBtmPx7qC3wTUfpGjt2x67PEV+nh9+FMF/9nFf/IZwHfek8t7Gmhq5aRi",
+	"gJfpmdbqp3Oyk9Gly5DHiNWeJ0TImMJSvOBbnM4n29Mv9zWft7Zr9+/jdWnW9ouSeCBlGth4nrGRYu1k",
+	"BxwmqKGX0z6L2hZJP9pkXuew2Gg4i9S1EQN6/mD+0us9X8FVvvyBwq3G9DD+BTKYg0kOfrUlXwMuZf65",
+	"N4tMXrdNNDXlkCB3chb4ROm92dGL6hC9JA7RB9EBIVZ2Ylsa4hJoTS+a4ncyvFGEYirJ6/Z1nsH2ht3T",
+	"afs1LbZNjLB8n+4zZZe2iGN+156eUnvq8r9lVFsteWH5vo7mhE7w3K7quZ67P6wo/AdXb/5JtZocuUDV",
+	"GOOtMTtMFQuTHcPTHMvVMdH7Tbv1MjZFbNghZ0vOJdLDmCo0X+B19qHlNJbjAkhpnLDIkkGUT0jIonBu",
+	"Uhiv9N+VFvxt0s4XtjV1RV4tIGaqR5LcUR7lbl9yxL8ksj2/CRgLbUJlenorRHtrQX4kElZLeGTxm4QT",
+	"dqPxbDIQkKa+IrCAIJXKowHW3Q0BxlVxn5H+Xf9//Pf+uJ/kSVE1ZV5EQGxDANZmGTABMVv/OMa97IkY",
+	"kxmfhvrBJ2y8V2FC667A8eJe4fxvrFwlXTkLPaaOyQ+X7dcOuTx/7ZDXnVdkB73KQ02NZYwGv2eDS4xQ",
+	"xHPVj788f504ihU8zn6t9Q/9LEi1wlAFiUIq1JTq41/Gik39ZgIYKHdcsSppU28Mw8NkdZ8hRLUegl4E",
+	"iIBAED4BlYS0Db39qRwBiOFASKOjV0jZOHc0pgKj5ddv3p29OG913kLI/LLzc/ttl+zccT8ak//x38mY",
+	"8dE4cogNojdd/K9sakOGWI0P29V0XVs3CZF+5kkf0hDi4fh8woTiUsT9apEWkO6qBAnRQG/GDbl6Atg6",
+	"FDPB5fpIKBu32IPpYewI1gfCQNCA7WGRoJOeWBkFMr6GO/z0yfwcM85EizA7xHxNjFjekpEGqbiRDRet",
+	"iC9cx2fsQWpr9li+h/020hOOjCBT/okFwMe4vgTCH0n4+y7DpAx5mHB8WmVp1LXKQj+hylJz682UBlPL",
+	"02AWx/aGIYbyFoMbf8XBPW4QJZWjsLU7NsZPfpTgSczPnkAh+c8YQVhz/O+pN6Gj8XPNaX75lPxZrE39",
+	"c3jX/hhr3dwmQwkWcUD9S8sa4JCmVK6Mkqt1LTlER5WezS0NZml3W6ajOeR1Ghac+N1s/qBNptPcbKGn",
+	"d/LKu2OSe33WCffFKUXoV7oEdpudQqLK6QloOVuoUKyeUp4HMX5wre667qcj13UNzz9JOBXqPEY7CubY",
+	"DRD1HDmMJ2ZVFnP/4hwfz9XYKjBc+nd9h2ilVs4i0Etr1SrIGihBDzSHYphRm4A2ZBYWM3Bh+GiJaPXg",
+	"ft7evU2yq9RsOpVhxPwz5nMKjoQ/jh+yldK8seod12p10hOf7MaV1HyiZ7cBHFiS3msztzFvF/KIbb0G",
+	"KO0KajWGXGARni2f4zGQCI96aLYEcqRJo0paAosftOYXF/jZ2uwT/Q7Ud0BDxCFrYwn75wF4B7TwMUj3",
+	"8RMA38VW4aXQgEzfPUIFuyM72E5rMEtmBkzFQImUHaz1A6CWsbzLeSKmiQ6od5OnqnZguJ1JAn/6gKxY",
+	"Z5PLr/mEqYhOphtef67NqTUZt2siIYJ7N0bfbAXY5TmuPtN/fHTdLQIZ8WLh2n3rpl3x69e24rMEgPT0",
+	"D5fnuW1x9uPjwjqfS3KqUp/odNq1Da5zKk2QNQDG+xJCFZ9UEOZzFSfcBR6znh/GPEeRndlUsTAqk9lU",
+	"M6Wa69qXK+O74BGbEGyiHXDmEylirws4PEKGIkZr9X19seo71ikgQx8caSI6JqdX7dZ1+6VDsEXlSwMa",
+	"oUjAhhHoTTeMTfVtPOwJUDLKeqTtq6uLqxjoxfDjHfAbGlQ4rBXv+CaRMLrjHjtOJRMmgy9D3541TNUh",
+	"q5kq2TFTwadplRsFSFxjPQFWD24bOJXotwIPCyIuolvb+lo2YLzqBezsPyD7/eVzLrNd/rYOb0mYIJDa",
+	"1swYvAQdvLWmNdcJF/ZjbCzQMKTzb1bqgKQH70dvL1i0Znq/fE7p04g+Dh4Q0+j1ZYGsKrrLUG7OXfV0",
+	"z9jS8WN2eFvYBCDlVdLpQgBW2yyIAN1Fr8T3KoSv1UzyfkLKygiE6hgY5rShsFKMhiimciMLxgO8g/hE",
+	"zCcTGt4o6Nciy1gzmIrkVMkrDiGXpKmdHRuWBRrZAGh8RtGD8gPKhSL9GzYHWD+yczrmgin0zL+lkZZg",
+	"7FNEaMBvmEM8qliFC8WE4hG/ZSek/7+aIsWP/Z7Q5us0oFykcAzLi/WNPDT+aitOtK17QvrsUxRSrNMG",
+	"ywL7YI4ZOPwvtAiF0Aj7RL0omQ6JZ4PiBmSdg83z0ccOeTLaKokd2Ga2DtihwoIiRg5hWtIP5ubpVfIy",
+	"KyLRPteiDUo88lGW9KYmAutry6rO5EeczJXl0BvcdEk3S6Dv8r+xr1NoHt/8y+cSvaURDd9BlVnJWWmG",
+	"pEEwPuiV1WzZtfVqddcpRTKiQTtgEz0XFGb6Gz1j9ZXYOR5U/YZ1zhRMBU7w0gZMGS2JKSTc+zP4r8+r",
+	"/yjoh/qAxYuYYbcFjPYz0s8X5LH6RC9zWzzpKo2ZWiWdSCVIEwlaatxg18LpyikT5D0bdKV3www6D+2J",
+	"/g33bpjfx4Ar2QkZVVIQg6n38WX7bVurz9gZNGTEC6RiPpQpB4zemhqxUShnU0V2KP4FnhcoxEZQCiWD",
+	"W+j2qQdraNsAY1jrA6CDFPchIs5VJMN5lbyVoxEE6URKLe+JnabbKKdgheh0apw1uDaG70LPQuNVMVaD",
+	"hRiJew5mzAd0+RmGjw/UUzWrGyOLZC0SmIUZWj6khr7+P4tb5it5OtbCxBkh9h3u4pF1QFzXlFc1X/Vz",
+	"ihNHpqGE/ABw+84T7IVhgq2MQA7VvOD5I9H91xDvaZG+YeE4HXglx1qBWQCag2v3aAGABnTF0vHnL/n6",
+	"Appva5+S6958dP1gLdQxUsH387mqUny5OTAxeIFm+RYVgW3PRGfyDqgh6eQ/y8U/xlJghHMNAhiBNlPM",
+	"KE6SwIWNR6aPMgK2NN1GkhpVrvbEq0IPIAEHYMY4Ctk0oN6CC02bMeCVy4fz0MfhMdnFPSMM92YL9riX",
+	"PKCMUldvw5jyUt753/6E4gL9YUMUVkxgbiaQ3hgD6985xoYcA3eYSMGy53Ub82EXsd0KHTbvTTvuBdm9",
+	"gK2dahxuvAxL5xVA1hPqwLd+dT/CAvv7CthyuHrmWD2+mIXnrw33AYDDH/zkfMWD8FJmEwFgV1adAq3F",
+	"7qINurqnKTgd8UJHG4IAogE+jZR70To74DrjvwPbOHY7KnLHgkD/C97HnojYp6hcJS+tqWsNYm0xxxLT",
+	"YLn3ufCCmc/ii/+sqa2fJxShj+BbrqLXOLc/rO342O689dcZj2JOWm0rUJIEXEWJ5yH2TyDGSPx9K+oT",
+	"xaJyUUrr4k7lZ7gOaaBYHJAaSBkwKkpfvrpPstgOaWQsiNR0bd6XIe3SMf4FZoVmd5MBC09B/zpuxKsA",
+	"mK9wnSbQO7Fkjzy1lxOOCRyRzR2cSBH/BDz2Qe4DzXtS4ZqRZUNrokcpfrz72dDaas+mIVFtLaAH0Tbm",
+	"mk4BMxKCLehRjI4JEqrxYZI+3FFlt0xEfYcICWF+jwoyhZYtkSQ8AufFRIbMwQpadDGC906bK9SH4gXb",
+	"kEpPwHTexdoB8474KPV74o4NxlLegFOcVUnTbSbVKFalEpKomTe2cwoNumPCmEzxTIyqqBjzn6k4XWKn",
+	"jw5Ykru08dntl+3bDOClgZHsibiRyJiFjNAgiME7HTJgHp0pZl22PoorbywVE2Qwx0CTRfKHXE/z9J5Q",
+	"etUwZmfuVmTCAK9TX4wuVwuyecPm2JBT766yxFYuFHiWGF4blvPdX5qvJsYrH5PTd2Prsd2nZmWBe1gR",
+	"mOs/XSDSgt16pggHYyqW8hkBDDrIVFs3sfC1knpVsv0qSkKLSWsjSwzaBmJWqsxSsEokK9D1xwZuBiy6",
+	"Y0ygG6ll8X8VC19gOplppIeos1yKrKrdEzv6NUwALHFfsV/7ZYeE7FbeQMoaFJ2A3mXbTWGQxhyscpXY",
+	"uHUci1EcIl0Ia8yDIGboJ1DYykNM+rK4u4F+0YjfopWBT9d6QRWq6YCJw8yIKVqGqa3Uz8/sUv6RNfTl",
+	"zB1IjDeS1pPiloUKJpel0FjRy1eSYakeTp9OLvXFYcHcIdVXDOnFowzpP1WSgjemFoa32zl//bZdckpY",
+	"knSmRppgUfmPbymNWRDIoojG4TKkPvN5lDYjhqGcZG0Bp8T1Z1PXMlEjM57r9s/XsCFwymObSbFfjWWw",
+	"nN/2pCaFOdCb2xOWOX63KFZL1LNFIRLdIRj/pmaFXejdzxNN1F92kaaw6GyNDDb3ohQmKX0bohVjCZ07",
+	"+hM1AqVaGwfCR9wDSnzm8QkNCPdRpaeK9DWZ97OcyVB+jiSH4d6bKZl1Q1HuFCSNX8FSqFTydZ4ZpZiI",
+	"0CLyyVjeoWkV+GgyVMkLGY2B5SqyA3APPYH2lmNWAvVO84ayNcLM56o54n0C9piTWFpjeQeZgeYC0zV5",
+	"+b4FuwrmBAkt8aRsqbrVGSwCQdJqoSdmwnRkXWOZ2dcXSXdcUrP6/2jGyBrRsq04eRJJYg5RkSB5dJGw",
+	"ziozr4s12u822SNLEDyR6M+Jj+UmkiM+3ZVAjlaFyCTxuU/uoDGUTLm/OmdEn43FyMEV82ToM//YoON4",
+	"NAhixpvyJPUEMC6Lra7khCEs+45lbEgyjuGwaNbP0IIyXNHksTmmKAh5KJpBZSepkjGZ38JHEwmeoD9B",
+	"bJ+CUWZ6weBojKI9ZXIKmDT6fLCe2KGCgMPXuhiQD8PwNIFP5K3lzCggKICd4Xd/lXrmSNCI8N7HNxts",
+	"D6gnj2g4YsBlYtAoyN/GMvMqXnTLwoEB+kMZZN1jC8Kj7/TEgqOu71jXHQ6xCoOGr20GJS5W+htcT3ia",
+	"WfYqLnu/qi+KZLovpOlTY+4F1YLsXLfPW+fXpv880p0MTW6FVgd6Yufismt+1yLphs3JTuvy8mO3ffVT",
+	"+6psS5JNAx3z2Hfd9lV5pSF6Yb9+q0n8nyZe9NXTvz3DHLIEV3JKhhy0pKrbj7Gk0kSwUiguBGpYZGCc",
+	"8kRvnojMEXdaah5ohqgPViclQpOjptXwdrfbet1+ekMrTbCbW1uBHBEmopB/N7jWicvrtPiKuYZewQ3F",
+	"Jhpn68PqnbNU1UBaQpo+Jncm9QTCCpBvkqSjY3a6kHfVnlgOxOfU0RTG4okNxedUxfREYSwer94gEo85",
+	"KN9D8duG4he3w4bi8ftNA/F49R8rDL9QGrRpdnA8c2sC5eQIS8BQtTZOTibwHyLyjkdic+ZtdJrvnHu7",
+	"4Ltdtg3ZtnWjFHLuNhgr1q5IO4pk4KeYt4Ke6YpMqNLmLOkyZqyQ9+ZerZKP5R0YIvyWaamcgARR06Q9",
+	"vzpGz/G9Hek/kXelKH3nMKeMQEBPX8sFwK0Gu291UcUgX3rBkVb6gLpgA0gy1BRQev78+fOjYYMWlR/k",
+	"vD3bWM9MCdKfP81+nVgqW8C8ehhTMfSgSWOdsyX2Fe4IGUGsb8SgS1ic02q7XLrl7+xmU0XxLjmQ+bHu",
+	"AufziP//7L1dcyNJdh78V/JFvBFNzBZBgF/dBGNCQjc5M5wddtMke2asrfFUApUgyixkYSsLZGM7OmId",
+	"CkfIDjt8I0u6s+SQ1r6SHP7SjRz+Lxva1e6/cOQ5J7OygAJRZPOru3GzOw3WZ1bmc06e85znKGghyqGT",
+	"nInSQri5AGM4hakpK3BdWY+nABtZ/lGfKMCNSJ75MsApHLBIsv44jk2bVCy/Bm4KEFyIfSIkS5MMVEKy",
+	"QZqMzwYUL6GpVfcIzVAfanIJJ4tYCZCImp08zkTbbO6wrpgkMoQ3xMpImUAewxZvK9jj61HQx2P047PP",
+	"9hAeJ43PPmNfJOQJw2CggpQad/WAdvVjT0ZYlUHawkrIUHksS+gkxARLQvJYAI3SMV4yTmMKl0y1l9Ob",
+	"vzabxipM4Btdf18Gb/1aFPq1ttEEJFifsCg08n+ej0AER7lABH8CmhD8iZ//CKrvnp/jnXPl4y9esI2N",
+	"jR3nshof/Vr77a9/+at377QvHuhfbLiForBgc9z7emwK/1xNsAaGm1FDGMJB+i2JWoEdDjxGzMZ32KIO",
+	"g0a51gxxSHMG2G7hEjwMRdj+Gbpov/7lr36g8Fjxx8K1icTWoDwFXA8PVe2fcY91zeH9NBIybMAtdpk5",
+	"iP5oYlbukxbjWCHMvq9QZbLNgu9Xvx//fLi6D3Q5lG7AOUiNHswBZrbSMc4k8PIO0ImkJYTS3M7p1tQG",
+	"bOW1jN6wYRTHEQl1O/mYLBPDUQY9KdFNIHFmcx2LWOxzNhBvVr467LwgSfoVRAWPTd+S/YT5tYZfYz9B",
+	"Je564KH2T1cAnMA7g0QD9gPRE6gBfRV7Qr+k/o9kOBqbYmtLWvOY/p2nKIzaS6TKuEa3aCiMwlJ/rPRZ",
+	"5lEUkA5R+3mLDSMJF01i/CqdfFjBZgpQmoDY9vqbN7B6I32e0Tdnr0xJFgGgHvVIhCQJtYX39XyJZTi8",
+	"q/e6rSZTHmvpm3v4DB7baOr/h9myzga7KEVB5MQ0GY0ECksYb27IJ0wj9IXwJclmol4Ul6HHUp6KeOI5",
+	"b6rdpjYLRThGqIHOJTMTq8whfOF6lh+nht17OHRVvbFrulo46PesonSfju9Wtyme9lrhM77e3xTb3Z3e",
+	"RtjiT/tNsd7d7G2Hz3irvyG2uk97O2GTr4vN/nb3Wa8Vboitp3fkMN+6v7zIV5bikll3wUr94xAZv+rR",
+	"JyuvKRT4wWo34Ypk3Hyxa276195G1aVE6KRd5mzfkUYJ5tLaGL2lt8bhSlKFyZrNEcP4MND9IandJioT",
+	"KXaWyGUR7V3JYly9vCqwuvO96hSve6OUAxaFN9TNL+uLUKX+3xXD3GXJMMr0JoF+BekaaM0jtHsnGizA",
+	"bfMJGIU2g3SIKeZX6DfTnpwZ35v2jpKtwDZc/2cdQWF2Z69NUNHg7PoymXJpTZyxCsLsMr0dh6M4XsgJ",
+	"aOLzmjPN/V8ffzNff+DT8DshU3Jd9+Jh9Acq+jbknOWG5xMXSP5g/R7SQLiG3zPOBmtxchbJK7SUeRyL",
+	"UG9B8zBkl/fOGXW8PJN66pjYHf69MxqdEMJh2Qj0U+IsFBdRT9T1bvtMZL7kkh0copQCxGMSCTku7Vpj",
+	"kgsCisTLKkoPQ1k7m4iCqrF+DLgqlaWQ7g6blUIm2fqNOUJoUYYCaL5cgdDgHB3qumdF9Xk+KPBv9AFJ",
+	"O59xE9CC9/KlfY1uSn2U4OwuSERFIURUTo3KBOg6s6+/O4UxCjq0gAAR2uy54KlIA5ZIw3lCwhzYFtBl",
+	"C9Yu9QP/AVzs82CXpUJjeS71H4g3oygVqpMFMOJjeS6TS2kqFlmPS/2s2rvtwzTwpQ3qYHQPR7O1q79x",
+	"pAApidvlwbgmqX4wU9NoBr9cD/obmI8fTi3QKYnm6VkdJ2cskrv5hNTGVYrLIs3dEbmcX4JzK2Vrd6Ly",
+	"QXPF3crvzJKUYbbV2jUx+XrQ/bIXvYq+Pnj9i4PWy+hAHcjjrd6Lg+2D89H33774eqchJl83xfcdfdCo",
+	"e/L1TqO3Hsvu8Itm+P3X8W1u90/1Uy0yiPDoj90MPphY50LlZKXGIJpnoP0K8ZFuzHvncWTsTvl2+5Sf",
+	"C8WCbpz0zkX42rYN6RdFuuy1prxfWJu2Nx/DbpVT/quEi+tL3zXwPHff4hFslvPRYXEiz0TKaJyX2+bq",
+	"2lM4fUixblanbi73D5wcZxbDXovG38P0aSp6QmbxxPxsVITLuCDO3LpzPsijVpiexxluTdkohzX2POnO",
+	"bRbwoCwx56NWZ4mZyfKpUMXmLMzDSW4VSuQjS/c7R+OsxNjIubamUxjsfGMB9kdRoT74zHhc6hYY6n9g",
+	"htoUe+zaX9QgAoEKbCE8xtMxpAxNchVeVSbpkMdYdFJvsOfmKJUMBbTYofo+85SOTn/ezkvILEUdFVvE",
+	"Pz0EkQtUuwUTmwqyIFjbaepobPCpzM9//kEZ3OpiuLeMPneCI4t8Aju7aV4sPYGqgPP8Cj/AcXtduYir",
+	"qwMs4hRO8dgoktIIfhQbYogpv4Gie+Uew4vCg3xSLkNZlVCY8j7V4sbcCpPcqJz3SnWIp3q73Nq6Tk3v",
+	"+o3UIZ5OVzmBADZOHhNT0ObhRB+8XSh8cu47lvoYkrZrzVXfnnqnB/ec3Mld3XUqLLRP13VyB4/FV0uI",
+	"FoZs7a2ZRFfm0I8hHqpm1HPy1vsW+sASATnVNkjS87GOjMRCRwxfktdBwgk2w8akeJNZvwuiriX3hu6g",
+	"7CU5Mu6ffEmO3SYGZl1cloJqgknMoSAGRGuFFB1YoXAnmN/ywh3+u1cGPqUvhtrAVc54QXj4Xi0Glu0v",
+	"HshNsRn8XnGaXXeBr5HBfFueSz/hF9NK+mOJjHa9GoG2XVh/KzZ1o3dGXTg0gHsErBcLnurFX/d8CVaV",
+	"NlbFS0zvSaRgE5HleZpBpKheH5NRSINn0KH6PRZ2eaewgn+1B2P1+NdyaYIDPgJ8tt2ZL2S/TDHLYTyg",
+	"sgRHSGORI8CQv/lGyLNsUGtvNne2Z/vZ3yXEuJ9p0eaoMNuWgv03xiANDowzMxOuDT3GiZ2DPUeRxP6/",
+	"chTJKRAqAgY23IXgTa7Q5DELMVHmgAo0GDeoAnhlkqXmAig/YryFXSv55ER5KRkRSY9tNjfq4FH48u6Q",
+	"5wiH6gOEHr1DYVmit7seg42N/hd80wLY4E6mDGlG5t3np1Jvqeh5CTWPFWqOImmh4BacHr35mM+XOUxm",
+	"nB59Auxd9OQFzVas4E/GwBtJQrCm8Ie2EU2KeQa9I0kojrwTuAhSanD7pHcsuMnhdOURp8Ln4hWgvyFU",
+	"5UXALYHawoxoie6rgpMGT4xhXChSgXEjYNQnoCzQsYkKBKYC2mzGfBll+kmUUFP7JfS9XIgzOzQlZChS",
+	"NX0pHD3TcFH/wwAf61wBrTYQDxWt5SCtd3Ml6HnI03N3merX/FD2YDdkN2Kw6EaRFT06Fl6I4HgPWno2",
+	"avW0UtSqeUdxJf32i2A8X/5LDL95Kg/Gr2gSU1yY8wAc02irqWG/zIuzf1FIwBXy8VTTGLKVwApyfx7J",
+	"XjKM5FngUU9T0FAB1TEo4pXuwck4O0v0wfVpXZ8E7s/jeAIVgRL6WGdjNU/pAR/TcnneF5CKY2DeiX1O",
+	"JedJIdtn3sL8mdig+Ofits9cad7Oz4xMuQ6Ne7qQ4yF81/wn8xy1H2Y3iCUi3fEk/6oQGIwUDfIutHPA",
+	"/xZUUUsE/3kyOgQVVVHiJOlFPKbPdYLnfoCq2HPV14rpi36aUH+xosbagMswdvMaqdBIWGvXBlHNGiw4",
+	"ax3PsIh8tP9y7+Dll0AlfP34eBmF5Vg9vVDM9n/CCQYQ6JkajaocjdyjZFydKxaYGRJo4OoKw6BA35Ou",
+	"rn1DmlMO69tWraP6pvJlomH/X4oe0MB3iweBU8lZQKoCdOXA0WIj1/TILlSWpfxCxESH8CWgCkPU8hhX",
+	"hidRbF4zxcXI32+GhrGRMx3tYzo0slLSBnj9i1gbTnkQSHVeJlDESENreCUeBk1oYLFnjoC+qKRQPhBD",
+	"5Jmosu4WKI9g9yjYGSfqDXbpezAufWmNkzaSkVSZdqiSvmXXYFvyRJa3xTkRMiws1ls2nZZFCaVXNAEN",
+	"iedanRcszt1+P4iO3hah8Ic7U6YittGcByPQnhOvBeNxO+HaG9W+PwJjdEdmpUpVOj21Z5bgJ1++dZcx",
+	"awGBlqLVqr4DWXtrp9i7NcS3ks4Li/w+168kRtt8Kzlt3toWy5F73BW9ZJiDetJHiSSI0ngEFQbQ9ZHK",
+	"l50XL/aPTvf3vKnITVXjmBeLmcJDOpJsnmPQikEd52kgqIZvdhUV0Vp+actZp6ya4xvkDHizkuY1uYhC",
+	"FqTi59DnwpcLG11oLCnXRYVvcou26ZGD7vT52+2N/PzqWGwm4CMDYwvE5vmWSHx3SNwh7/B2sBj9/XvD",
+	"YtpetMvwlR3vf73/4nR/ryK6+rIqvO66VwNNKnWOVa6QKkgfHfyWIOYxjNyDI+Zdoof5/kv0uDv0wGl0",
+	"ffSoyNWmgwsVXG5RB7U+KVNZtw3PG1fEgJfFXVkFh2KmvKLoYYwfa0jxurHETz2GOJyYgVi8fteM/udV",
+	"1OR97c6D/k++ZBPJura1226RJI694Jye2PMLkCndXgSK+SxgnBCP18JVqjAuVrMtFbluxtTtm6kwHSBf",
+	"JLJFJi5LSILk6ohkUXHr1nQonJVIbfCvMqR4yJQLavpksaTvlZQ5GcWNK8qjDydfmhb8H7z1rPYB4H2r",
+	"2xMc90+6XPjMzJBKeSgUmlSW45lcylwqCaeul+/HTMZKhizAuXwQqoBxRTNbQTLEEEFZJIuHgZ86wlke",
+	"hegtRmcySUVYb7DviE8WkKp24Aqgj6LeufJlIqGnd/EQq9dOdcLEm9rZzVecEaOHNgG5IBMStXypr5BX",
+	"x2BnDDrTbFpRtFugavaL4/2O3uDMFTD+knrFv6/VuyEZynSNL7aXt59CzwqXZoT/uVH7wcLmnhgm1PC+",
+	"su8H73y/UsI37L1z1fAQ22qjbCi8mkyyqCfwbiQYX4wVjsbdOOrlGnu35VjD4C7yU3AJ0ygsd993WFpo",
+	"5HnNvJjntCMYr5lZsbCJGh5o3IeVbJAoaHWaSGEDXlkCvTXr0NFZCdDtt4zQg1B79hmPpHJbqYEnDyqg",
+	"HjFr0zOnhWmgL8i7sQhYJuJY2WZtDujnt/cl9PYs6srRm5qWCO/W9DE2VlmfRwk7ghe+H6/GbVS2dIA+",
+	"TgfoyF1AixemEjztDeYuTJyXC9YZy5dZ3pZQhk4/Qsbj6FzUGR8mpv1EcaGbQHnOMb+U9Lfd2T/goi3l",
+	"iei3uZ/FdDCk5XRsrPxyWX28ywpnVuVlZa3AlaJ4A1HsLk1FJ3DurrF6IlaO3OZi39yXewcnJ6+++XZ/",
+	"z+n380TZ8FaPS1cqDsntpQEseqrb8uUfrLjctCxaBq2qB61ozOa5eHMU8crLeQpxH+BYuOgPM52Kiuw8",
+	"n5mMX4rskc/D6juU5TysPA9hUBk1Bl8UOV1osb9EVMb6rHntA3JY1lNVMhDdpmofVUBU7JuGe3CP4dZY",
+	"n3QRqagbxVE22aVWA07n5XMhYH1EKbvg8VhQTysbQDoTWWWkf320Ny8Mg0LiDxyGuTKC8J2Ie8lQ/H9O",
+	"0IDCJNdYbw+jyn+NYMSyXuzmmqxGC79ikGHO1ntxnuJJXlUAG3tz5nQn4H6SgrA9ogNU7GpsUI0Chz+P",
+	"/iomiSyfWUyRLqhQnSyZwfksHFz1cyIIMBm/TiJ5a3VlH2V5U3nMc4ZPTj88n8wQzP/pT//H7/7u73/z",
+	"b//yN//6b6boja25VPNHSFGYni/VN4FmkXwglU+PSr+A6lwK+ILySXP864VZYQNdU42XCtO7JCFs1sFt",
+	"dCaoVtpF8doc6mZqukAMN2S8rLrLvCbAp1+ATyLEs9lyr4lRXSlkraZplojnpMuA65xKvWxJ17VKvRze",
+	"JRp/SrjRbgcbRBUDXxk/F8VJsauvzQI8LAA1vKPX88PM9YV2w6kHYyvcxhpCX5o/9+JxKML6FLHT2b9R",
+	"XjHfx6X2N8g7TiODL7FKKVLzTZeTJ3TA6K5tl3OrYwT2B2XcPxqjdHfmZVkA9cho93kG7b1d62rVUI/P",
+	"dHm3XBZQsFGszEQ5TPlCzQBEYLFqwKLrCoUCQLB02ojV85qt6bIDU7RCCqUWNJB4ElhUCZgSV1dqXblr",
+	"WWhwPJakvpyuIChahBvWcPlyXhEXW1jD1bq6hut2LdGjNipTZ68XuCGOrXF5HTexOE6V16MyOcsyr4co",
+	"83K93NuxOHNrvj5li2N2Qg6s7mKjwKnitDIr4cspMzFjbW5QePa4rMnckrTHYADuGO+WhWn3WJh2U7wj",
+	"7+/KsDUd49GCctuHYEia/kE85iwaCgyL6IcSYYMdUrYJQhIrIGE7P7hMB3/SJWs4cAuZtU7FWoe6g6YJ",
+	"WJpX373cPy7xhFrwyu99N6qPw3sd7h8+L71Z1fDz+h2Hn3FGVY8803xfBpyvmTgf2pV725nzUs+kY7aw",
+	"kbyIMkEtoFkkSYuQjDWxeimCaBLfTjFEg3WoH++AZ6TXXVK3wNyyhV3GmUzkKj0B+R/lxCkPOYgkOaVs",
+	"CNQrr3bA5XTyY2dvrzzZ3gnD2wPK90m4l1U4bMIHv/biVJ0wXObVP0Zo6IThPGCo4JcsogwbzwI5w2iA",
+	"9AbF2KoS2nA1d8Qh996TQzIFe58GJ3hpmsN75BK/z0KsUgj/HbTGkMiu1MdDDMRzNuMrzmYcKS6jWO/r",
+	"6S51qjlWWEKIv/pypcxC/ni8f/jq2/29+i4GFxIpiLFvbklWORbQVmiFTvtm/4tT00IDH6rHpbb4cBzi",
+	"QdsmLt38KgpJWnfhcpDYIscCc26OTDx2MHOm/SNEFAwhWcfr4WjUOFhLEvV1QgF6xOxUBO4zTOkrVrvp",
+	"mYDLfpVI+8WCgoVsNnORab1yEAbEuN9U94ddprRt7kcxCN5y6kycSLGaJauJtO34Sm31Vcy0r/C8R7ey",
+	"rmd2b7W47mB4iK0/r/F2JxlPs9NoKKodvi9DPPgee7B+efzq9dF0U9Vab3Wrv85rd91YtTifIYIRofLg",
+	"5rPKvVZb67bZap4YeHDCHvWwvY5Lhst/CdXXDJcMLFYthGcLzHq+vFsQrKU2OI6gdkFJQl8iKGI1W4GP",
+	"2WSDJCYpI2wGVPd8SXO3GLtAXMfGfrTUGuwLwvNeMuxGUrTdUk2ihWEfxxQjIigtCD5i3WMBrZoAs0CB",
+	"MhgUsF//m79mdvnCvwKBkBPMswYnkTyLxW2Zg5KaDevjXkcfB5b7PaT3lubmvT3UjxUH7xDWXs34b1Ww",
+	"bUGE50WcjEOGB7HkgsJwFuUcdOtxCWzWFWjZmj/LrPYaeJvEiR2IqaLBeptCxhhTAsSqXnzuS6w+LwJs",
+	"gx0TitoH56mArWNf25v55eU0DZcF5svVejeBoWE+wSosVXlFI8MTbPNhm3NkiWmTuoJd2OpOv1S2Ag58",
+	"vQG9SjOI6wzHwLWI4+QSae/wcX2Z9KEQyjoIbOVUvMle4Gns17/8FTsU6ZmgH+qw891sNpHKZ56Gci0k",
+	"cEUhIl9OdTKEru/YFxF7JNLxWTQUpIesd66Bs+sIsMMV8lNSkY1TSV0S0beiBzBlCKiCPN3FkCJXJZ1c",
+	"6fTAl7aJoY0+uS1b8DqeO8SOfPN0nCrpY/YJeDSFjofmCT0jUZayfpJe8jQU4drPx0mWg9iV0S49G2hV",
+	"PlyGqqwRYL4zfOvXxmns19p+bZBlI9VeW+tHsWiE4qLxZvzzSA4j2eglQ1gH+i9rvNvza+8KO7yDw86X",
+	"+zW7k3MZhxX7fjkDdU9CXqXD4u6jced7KyN1W9tu4Mwh73N9s/QLlG6yn5Z+mVveLC9KIlLFkUGCj40P",
+	"tV6BD3WaJIdcTmzV6L30XRla/Flo2t5GuK+eW6RPQJoK4IQrZzfbZ+BwXkp2uv/9qbnpLgvMlIYmXEpA",
+	"a1xHFdgy7s28wONtt9qTZCiMJkseZrUkA881tbngoi/hKTabTX2As3lnm82dMqDeD6PsVoC60t4Qb1RI",
+	"MdwU24sRPo/h8F1/8YZRdt/Ug4q4YT7vx04/eEyMSj0drg8da7jQ5jvHBQjRhyqLGuYrX0bZIDKcYn0I",
+	"u4xkmFyylXU2jOQ4E4p1J7Z97C46mbOc7LzO196Ky4m9DXjTjGfwo/ZrG+wgUyaKxyLly14seCpCjwWE",
+	"H4EldEPAagrIplzVhj3J9jbEDuO+xBcCJ1WVopvncKhgy4zt+tLi7tnqo8hED9lZebZVn/KgwPaw4DE1",
+	"Zsvw/DUyqbD6FoJAMlJr2muMVBb15lOoIUfkNKq/HCSxYKOYZ/0kHXq2x2LI1aCb8DRssH3eG2h7rl9q",
+	"rHdcUG2A/SJX9OH8XEhfah+ZcdbjvYHQKxoUzrebTIleAt3Z4nCXBWdC6oVBVRbYMVPIeoPt6f/mqcDG",
+	"/SK0LUdx0/tEIZX7F3qZrnz/+p8d/nh6cLj/R69e7pcmYb8U0LaYRuMu9IdHo29FqvTuuNZe3/T0D6rW",
+	"bj3zat1JJtQJuNm19tONzWZzA07VexFVa+88W/dqzjjMVKWVKBbrK29ue7Vo2KF+K7X21vpG0+4e1Ddc",
+	"ZU/1INbardbGuvOX0yTkE/1kzU2vlsg4kuJFvrWvtZ899WqjsRoIdQKjsd7cbLW8Wiqfj2UIT7ylNy5C",
+	"ckz3rd/inuXVSOWfaRGI9GjuNj6wmFcyUuXKGLTqmHJnqlndyUhNLW/7CeasbeT54lHTId88VjzkWW8g",
+	"FBvx1LKJ8RzS9WKk9TPkkfQl8Y6fKCZWhzyKGQ/DVCjlsR5XYjWSSkgVZdGFiCe7kCjLxioArS8iSgiQ",
+	"FwYmZBgp+G9f0rs0WMBHIyRiMGokVHggvapwR2Fi1Mj3Cufl2k5pkK5rZB8wS4WPjF3WMW15DzUeNOpA",
+	"F5hTXjtTdCH0BKi1Uf78D40CSC8ZUjiktW6Ti/v4R3aSjcMocdFh/2Xn+Tf7e1j7YZ+iNV/C/dmcpwjF",
+	"MPlDN+BjnqKg315664euBMEvXj1BYFbLx58fmIeV0Cwps2t7IUjiRihLzs5isWo+0XU7JL4aKfxSC8s/",
+	"TAMLzrpJOAG3CMlmb98FdY/142jkApvlQ9CMhD3M3sEJ/AMppL4M3vo1wk6/1ma//uWv3kFhKuGhfinh",
+	"YcNxNuR6Z5WKLI2EYor3RYN9N4hi7TjSLSNl4VfDu0V2ZSinKjqTLJIegD+dlCXnAvKU6lKkFOiRcD4g",
+	"8xN2LibKg1N5Nk5hdxf68uDQnplq578/VtpZ3Gxu1Fki9VYsnQCFlcseOIuJ7AnPnkPlMZFSY3AEkebR",
+	"8OW+Hg69C4vyHAfEM/VJMVoznjVYB563MOKRhKeW4hJHrsx+nMJ0ceG49h4xIfp2eUOI62AD3t6uYQoJ",
+	"3b4P+0BGwMz12q2D6iInct50+NiiWK0Ktzjikzjh4WmSfMNTcH/uFMNh9QrHD7TgNBfR9b5kLRVnkdJe",
+	"0dyA1jEdkVMwNEgcHBrefyguop5AfEFg1h/f7HoB0vSd2IWQYZJ6TCVUf5f3uYAnUdhvk4MDDUX4eOUG",
+	"69DFI43C+DAQ6e4JNhKpBsu2/UMkz3xpEWwFA6qcpQIQMY4xb+pULrA4OTsD2JMaPm3mF29ep165RFwW",
+	"b/RWQp6xVPSSNEQ4h6vo18Q3dMr+sDMTJIo1qtp+T5hajsIABA70yqFTITGuxhH21DVj2Gado5cnTAoR",
+	"Knbw6mSXffW6893+gce+P+i8Ojzw2Kujo1ce+/bg21ce++rVy1fHaCoO9w/+6DWcxzov945fHeztsi9e",
+	"HLKzRCgi9oGIAokFX0ZKYD69oLlw9PrkK0iP688cKV9aU2cCGnw0Ko/M4Tc5GqvBHgznwyWI8XOe6nmk",
+	"ka+/0XvGt8TTbivc7K/znd62eNZthq3+Bt/qPRU73fVws7/Nn/WaotXdCLf6T/lOb11sdrfDZ/0m1+9B",
+	"H6fWrh28Oql5NfyE2rU8enlSHVn14OBA4cjdW2p4ruxP0STNDtxnn332GQ2Ctkmb6yWDQR2mF17dVpLr",
+	"DcePnGrbZ4bytsxYPhMXB1Ut0OAIkOsGQDSEAN1jN2sPaKXmxltxUEFKK7cajoXSlmDaRFUhIyUSAhhR",
+	"nxYByxLyhGc+pJVHji6ExFJybWK0my1CsG/6R2Ubkz9RRQQ8F5MGew0V6Je0M8ELK7Athl5Dtel8NPKm",
+	"Qq++DIzqTYjsIxUNR/EEjR+TCV2PJEdNbIZLJvRoW5tBGwdM14A1xDem1xxwxbp6HzTgMgR72WYBCsfp",
+	"+zoBoVDE0YXQuxv90hyND67BJ4qd8Uxcctx36SVAR0/Yz8diLOosS5JzjwV9HsUCOgcmKt+W0PaD/fqX",
+	"f+pLrrdAFzyOIF4l3ow0wtGSWsEHIRuDMiNjmX88opSRnQTbJRNf9lIRCplFPIbEVj86G6dThokF9HnY",
+	"58y8PvsJo+eF0Qw0KELyfsSVgmeyQgBYs1SYXE8U641VlgzZCJcPWlVD9OrIME2i0Jf4sLYjPugIoOYr",
+	"avQr9vXJq5erQmp4DpE3Rv9g9EhDPmHdPOS/2dzZ9iXEwPWOr8m6YpLIsH61xWZlBnuXba474kZ8NPKl",
+	"njLAcdtuNhmGrd1kZcxVRglKtqKEYMciSyerHe1j1Rtsj4Y56Zs4Ijs4dLbCZiKjjxfO45JpjL7rNF5n",
+	"NDqNhkJlfDiqePxLPY/fzwfp8lDbsJZX68K5qOXSZqZw6SrWVqbhOZs2lRp3YVeif4VssT40yqBC4aW4",
+	"dBNbWXyC2aJa+9n2pnYF0PgC7hbML/yjm3SvofCgP5r+eM6m+l4aVdJ6hsaSV3g0W7MejYJzEAUgVqnn",
+	"O4zvs2dGm5BAutZev2Uf5FiocXzldvo7jcNd0YOcQX8GgpZbanRWHpKShttr4+h4hb05xt9PTOhuLnEN",
+	"dsbuh53vC6lxd5XbBOUVhWE2v+Oe4dlUkTZTxiDMFC8ksVBtdtg5eOmxzt7hwcu5ZVfjrs2W3m066LF0",
+	"eshTIxclkbmNPDL3TcS+EVEum7W3/+3+N6+OQDnrhumSOywDzT9k9ZSJO7E+gbxJcaGXpE7mLTpnMRd+",
+	"rtI33DnBGADbrRJvBhUVoQjIX2bYzFbbM+2/BjBfA9aduJE29zFgY7WqHf/+ZFVfCVx8+BHOxd/A1R6N",
+	"05F2609eP/+x8+LFq9cvT+sg/xkpX4KjPx6xgUip+EF70ZdJGlLIioPkhsrYM9Yb8JT3MrN5yv+kHz4W",
+	"WUahtEQKX4bRWZSRTrMzGnqnBh0T4Ar5u+mpshYnZ5Fs+HKz2Wwzjn2y9ADRxgP1QuzzZUnCLgU/h50b",
+	"DDG8cprIM89uUBIIFIZsBS7mSxx18Ll3UHWb0vY2udIVcSLPoEVFri5WFV1xCuTLsvZe1FkNfbXt5mZr",
+	"/emVGDaNXWaI8OAjrpTGxjJQq4w00y92z77iA+P8XSB2lSYIzsp59E7jNcnBDxnhusIm2C7mztDPtwRl",
+	"7t0MMs8Pfx3yKNbmYnsV0BIAzGMYZNG7/VbTUIo9G9UgtCKr4kIr7ybjTB/XFRBb0QvGY6M0uYjkGRUf",
+	"2E5lGusU0wj9SsaoCAtBilT0hMQn0cgLz7LLthBWfckpf0yIrIdKX+OaYOrLY31mHA2jrG1NH+aD6AIY",
+	"DXNYkiub6zv1qjCsHfR8pX0L3+KF/hTvk7WeAy03Wfr6UveKoFitdVsgtlAX6tRY40iRV7OEr8e25y3A",
+	"3iEQGBmglonCwweE8uD+WO+D3wMSCQ1pCc2DwxcD0TtXuSuX+8Nlj/BEWbAwofyxIgrMeGRT1YxD+bBK",
+	"YgHaAxBoTocFtOqKfpIKxhUUMpg4awoy+eXuN2UZ4FYN1pnndcJrGMzcbDbJDSXfvw7esgmwYh6EcH3L",
+	"l3BJc3JV4EOom0Ka+3BCK2NH6RPeszc530vEBeDc+/Ygk0fxt87yqgqfaXQ2yJbZyhv5chpPiq5cztbu",
+	"oTtwHRQz1afzhDX3MDCnpj2ztoakYot9Syk0pEFi+KksGbHLJMWKKsy/NXx5AKzGiW01GEeKGCk4Fy1F",
+	"MichErThaVCJ0mD4gHBphwji+pC5rDamK9lmc7ONzTfyg4gKozfmphrFhjcMgR1zgkMe5QLdVt3AuVZl",
+	"j47Gdmpn/SH7SPRGS/HM6y3qPcuQq+SOXDe8nU8wS202WHDRWksl6Caotbd8BLq7bw155t3a22ESjmNx",
+	"lfLbETTwbDBQ4A0usEoqaKOf0oWiIk8vKC4nZmGvWDeG7R13vjgFHOkKlqWRCI3jEqEgPvQHVQMR1j2s",
+	"NoOB0kdciBTvmoyp1xylDo5eP//m4OSr/T26vfE/8F18uZImcQz8bRkyPhqt0kOzlMszojboZQb3hII0",
+	"Ep0LXugHWH2RyCxNYg0hq/BIAVOR7OEjU33oLgu+X8WSqlWqHLMVcFEPJIMxWgnp/lUW7J/yMwicBn7N",
+	"HzebGz014Otb2/Dfwq8FIJUSHPRXXyZSrB7yrDcImORD8g5XkpQFnwV1rGLdaG5aBxJZ6g24y/erJFWz",
+	"evJVZ31r24ZqT77qrK5vbRcLBfW0gE16D40OUBfD5FJqmwcXfCUF604yQUMH915vbpvhonsd6z/qF6DD",
+	"DKM9zYDfgPFqIUOqwG1t72osZ4UmSEp/bx7jFRQeWXxStrLebNbxPc2d9yI1SlSkp2qb8SzjvcEQBH8s",
+	"83E80i8jQrgE1UTBN3lJnZhoDjntFyTQMFCj6/XRXud036U2JP1+XklcBvo0fsdUcVer0AIZST/nYlJU",
+	"/OPnP0JmvDfgWbnqH6zoG8v+IYcBZf/yuxJxs/yGlnd303uaMrnpu+p3XB0kQ1F+X4NTN77vsTw0l3hX",
+	"rruIE+GJYgQXuywZRhnEo0rBJ5Gi+LlajWbD9l+Dhsv589M1a1UfF+cOIUslYcbnk0zAQqxUVd7XKAMg",
+	"c918Z9LLRLaqslTwYbGyXH9WntXatW4kOSr0IacEKUjzNg24wnH09YAOBA+pbxT23EN8USVtWuJLjbgB",
+	"0JOCxpVzQ8jxUJtaOLb2w+yzebUC+s/ejVpZe2zI36zyM/H5RmtrY7vZbHosGg7HmTZcBDzWTHogQsAC",
+	"a0kahRlQ8gyzwFbyJDnS7QKu6Un2uV/79S9/5dcWYV/FB/hGyLNsMHvv50AFAwca2PE4b54oNEJXfgI7",
+	"PyKZbYPQUiSjof4sTfs5IpmJM4HelTaZJS8/x35efe8Rz7TzVmvX/oVf+1lzdYev9n94u735zq/9/7Wy",
+	"yTBt3cuZD8azQC+icWN0mlnutWlLXsJDnW/S4+RSpKs9rgQbiDeVR8Ydl7JR0c+13ty+L3CYcj7oPZdA",
+	"sQSKKaAo+KElo4D0VUQN4B0haKziLzE3P6wRsES/EPhDdVDBW+gF9MNPVvH/1vD/yuFliW2PENs2MGxQ",
+	"EtcEBcMnivWS0YStFDZpdVBTGacpLDKZ2PntwNNjAIxPeMa9u2mw6h5YqNs3CQButrbnBQAhCQT2smwD",
+	"TuuJttNbre2tZ+ubYGRV3Y0Ztq4RM0zTJF1Y3FTliaYXTSVU/+y9Qdv3P7sCqt89aP6zGEWkyALj7Fjw",
+	"XsZe8iy6MB6RE07EWjgnI4BRwDjCBOZcHi+GIfByarqPQ3eCjRKiRNY9lsB5PI4n1GtHhKw7caSncMOO",
+	"VaE4rRqsMxqtgpDcPI7vsVUpuusWvfScRqBlJiBABJNI0Yvk49KYs8N3IhQ3i0gseORjEQuuRFFY5v77",
+	"NbxnIcvdiuDARJqKms1n4a1PlZ263//3v/qz3//V//rt//6T3/6rv/vNn/z57/7qv/72L//+N//wH373",
+	"3/74t//xf+rDaTFiq2MjXVyqWuzG4N2HW6NI25qNff0BWcDPbSgpBJ3hIZchh64HRoF4yN90rGaZtQKR",
+	"dH+EgJR+NTs1i2E2p4Y2j/nZeHyul0zh9COR9mCsW/oLoL+gh7u3wTc2NlpipxeG4fazne2d5lOxIfr9",
+	"/jbviWa32211+9utrVaTt8Le1tZmuLG+vrGztSGehv2tpzXDQm81N59tPd12dSWOO1+cYoLbeaNH0MnI",
+	"4FR1ArsFj2Xe7FarWoAOjxH7J6rMLKrFdlHP7y7vnc8n+XwXZYMw5ZdqJvekismnnMAjmeBpHIm0GDFG",
+	"vWZIOYFghOdLV7MhD3AwmVyabQXmpcsC0PUGewF7E8XSsZQoaXpJTyt9SdfiqX7AC+QlRZlpp49pnzSB",
+	"8srADEPgscACTlCnBJbRRAqy5FubA7y043JFeq7BvhsI4BHMjIgvmXndy2Qc63EY6kFhm80dtmKu7o4K",
+	"dcrU73GWMP24hmTaHUdxthpJOhITRZi0LH9kZGvOJBP1W0DDbgks0ZeJfUKMlvBMP7XZquRpI/1xHbFs",
+	"58J0zA4NBKQFLdk0HzhPX5dkZ60M7QoHHagJzBveF/g5rCO1a6uGKc8XgBUMGDgnzNrhUrEM+t7zE1Uf",
+	"QwnsdWyfnSfWdl7DIpjhvG/Bb/P5Fm3BZmHlI9X6vvZmurkzbzNtZwxoGzgIZr0kM6z9JDWKNxqQNJYa",
+	"dLqrffVLgoqp20FlkQN5M3jUeBSGWy8Xxo3ZNEDumM2qu1r8eQ1s2UISS2eYQFmBmG/INZjqrxkYiEDF",
+	"jMAASUDMAPKKfUnqS0bZAngCIFZAMhAHIZJmPdQ+CHKtYfg2oAri4UV9+bOCDw8RwfyfP1AcxfYMizIP",
+	"aHIF+9udMCWGXGZRz5gpX4IHgSX99QaDWmD3QdqWTUJKUHgjmjowtqCfoG3qqb0S0SFg878SDLh6Dd8i",
+	"qOObRpnNpcOLwkaMTGtAGGQeAK01jM/UXyAZoRhn3x2cfrV33PnuZYH2Y3fobMWcabw1GdSpFRMreWBx",
+	"oR+xT+Y4iUORuk4QydE7nhD8UicilEzoknDxgf6CzgDoK8JGzUp0YASZqQG5Odrdyz0XeB1wYFgkcykQ",
+	"5Lo4TwB+g3Yx07HIlTTwQUhnrMSjMfKU0yOrH31FvOnFYxVdiLp9VnM9qIOge8O3t7qYkkTKPJYLmQRv",
+	"/ZodAb/WxgHwmJ/vXgu/mpHOf/SlX5v+hFYrs8E6eScpvUZvjbADjNtjiQ9+X4GnqxqAWiIKTuwiyWSG",
+	"JzM/DHVXRBmzpgsJWXeWp2OpcM8y5ZTn5BqcvVI7zZdcWdKZCOuznJrmnFctTufby0+VvbPEPSVuM807",
+	"rDgI95IPRd0zUImbO5Vhp3L78im2WCm+YGvuC+YAXTmoiHvf6/CG9shIvWeADs6QCa0i7b1aU386NTNc",
+	"W2WT+aBPNC/KNwUKNgpm8caJi01HyvLdvVFuXRQFemfU5Iqv8QewtfrcjeD542Zzfds4Cp+TA4i/moX4",
+	"uV2x+Htx1kKkr4mLRQkRPlGMBrR+00F5lIFM50vh2lz4oe40xDgTUawwK66xF8RXBcNyteSOAFVQ/T/U",
+	"K9aAacL0N8FSC2AU33yz9hF3aSupnOmDaltJIJBcliobCj30V1T8WcUMJLfj5XfNntDqruZFeHhd0DCn",
+	"g1BjAtOwnH19QhfxJXVbSnsD/eTYUMlK3HKlRKaoWSh2Dw0T7FXE4iQ5Z5FUUSiAkYAcLKss58tunHSx",
+	"XSBMqgGH7eslyIpfplGWCdlgHWvbnJimCVXpPbCpM8wTfdBWwnL/PSfaFRQ2LwHtf2i/EzkqHUFh0xNA",
+	"u3e9IbsQqS+hOwx6dT8edr7/8fk/P90/YSukPsZazacbTzdbeRobWkZttkjb3MTTIsXOxSgzWx898oEv",
+	"ucpl5kY8zYrBtfZ0cA3khakYEuNsULHJjZSj4bPjjiUCXervV/X1fiomjCtfXoo4BrCfoPIutO+o0xc1",
+	"m2XWSy6M+jEyX4bjOIugxQdR/Wec2NejqznnlbzYryD5/oCxPPuea3qoV42pu14gDIfi3gThllnHTyXr",
+	"ePv5wypyKq6R+eS7Mz6eot1rhjsRlG7K3HFdh6uUWc4dtyRJZyNmeWhoxVlxtgOjTC7ruQaBzRD6ElOE",
+	"EDlD/ZWguDqnbHuhk63d/I7wWGhYfoR3p6remYjVVBNG1h2TPn1+iak02BwbbA24Y4i1l5NHEI0yvxtS",
+	"KjOw9MQ3trBE3zkIK5rLx2COF1jDEoSujoA4HDSqN2+Jcic5Mq4oKiyTyyVj45aRkD75e0EhzbyrNNqp",
+	"fFQNeCpQIBq1oleajUar2azbPECOUVNlzLsWSrH9XQSFqr68zJP4FkQb7JhHRsgFDy9Io9smSLBBa7Am",
+	"G/GxArS2eSSTgTEMBew+e78odyIsB/OYxngJdDNAt3VtnDOD+bi5AUvcu0PcewE+TTnsPVEGBhwXpyIW",
+	"GrhY5Bc6qRrrF7ZnaGAqS0aUI0U0wzBKj0hm4BimY8A/ngpfWlaZE9RHEpc+fcaxg7z41D0ppUqQ5yZ6",
+	"LX9tyh/cnRaWsIw3liWJ9S5ZV78DzOku753fO5iat/oofcYlYn30iGXm741cNepitsZHo4rcnFe4vSxl",
+	"kk6lnEs4Opj9p+NeoA6ZL6/inLwAKWtMsDiEHlaFz7PrS7qVYsk4006dc7gD59r7VOfRaCRCjBVLopr0",
+	"x3E8gcNEqC9hX3HIJ77sCuufEuMV28b0k7QnHJJJkQhiTrkw7KEZRoi5CVFCfFk6JtOkkMiQQdJzbOli",
+	"ngHucFnC2oHrgL5PV8TJZdnTPVFsGMmT8WiUpJkInRMRqIlMZ4e5x9N0wgInAhp4LFDRL+gjBhgbDMwc",
+	"6Rz9lK3gH7IkFfp4fFRQ+r7kxLyq77KDVyczt8nPSWQ8sTpEpdQXbO5azn1xBsv+/g57AN0pn6UzGj0e",
+	"Qou7KunrUHNEAQJNBUZEqwrZw9HFXVxCvrFeg9A1lpCvtzafbj7b2N58uqiu/JFQJ/Khcsh0OUouIk84",
+	"M3Aub+LeSBGzX/Hz1o3ID+AQxslZrV37x//7t7/563//m7//7//0n/7m93/+t7//z3/h/eM//MVv/t2f",
+	"FfIov/wvv/vj/3PtDIqxYpRGGZ0XUimr9G6r6w0+Oq95i8aaJqnJYWyIcGu72RObz8R2KHrd1vZW72l3",
+	"s/usxXe6/Z1WuNMLn673N56GW+HGTtha591Wd2dLiPVev/e0uW1zGKaQ1+YsXuCI2X+/xDWEXKNb5TpY",
+	"nLkB2SGH0iXL4UYsh5yUVo3c4PpkFYuBjV201cAullNlcBYJ1TZ/j0L8eW6NsC8LnXor1wbnOcaHqA5e",
+	"FufeTXHujXG8anONe8d70zV9jnNr0tu3kwa/AxMykwc3rrB5oko25qErdHO0qF6ja7BuGUi40yLdixzF",
+	"qxqr61LyrILjlZw89w4Fcp67/8SGUkgYQ0+1c/RTb5pexyqw63AvDdt7vfN095hZkuA2lO6W/wVqMiB+",
+	"KxMUSQG2XBmyUBIer24ZdtAgJXDWbOCw/MCK22Q/NJ+9IdcvZ+yxaxL2PNZiX0bPgbfny0rEPVaVtwdt",
+	"Y2z7MtP4FzmWoNrNkpTZLkpFzfW6fg5foiOiR0KfbNt26asjBfOJcph7VlGtuG0ncVd2WuAT+vJ9CYXs",
+	"Cj6hLysTCktH3NRwQd9iNZ9z2HGLFD491mH++o+Dd7h0qD5Oh+ouXKPq9EN6pCX/8IPnHzoxg1yTuqof",
+	"9t48RBPBfAgiYp53KGci+pKXZErunIropLauyUV8D8v7CZB01h8rGbE6/pqpscxy3wcfUb4PKN42I9Gm",
+	"cO+Jkpgzc7rj3rnIWDoGtSVfYlrbvoptDV0g8MzyGdnt0xlvgJQnwokbLxmNHz6jcQmej5LUWMDOm7AZ",
+	"ZwD1OrRG86mvw2tkKwZ/z0TmpNN9WUZftJOpm1wATEap8likgWgyn7847UT68iEJjDeAT/NeH6mnucSo",
+	"T4vGeBMPLw9cvTUNNBb3yjsl/hksNTZFZfNgnYYsQOFyDnOeOlKYeBj+yQkM4d8bfHSOWQhfFphwxiuz",
+	"EypXVncdtSl30uk3XIAjX+acI0gCCJXB3td07ptyNDsO8qOmutSuJsEe3MV+al8O+URDHnQtCG2nv0+m",
+	"TR5bSYUaD6HNobmIqpc2z/Mlm9s/7+6a5xU6xZimKfhD3h7C7aBXpJsu4i7arNGmPn5BE70ORIWv7J93",
+	"02U0v9XeTFS6pB+dGZGqrQb4+Y8/66z+EV/9RXN158cf3m5426139kY/a63u/AA9CN42vZ13vq9vXNpJ",
+	"42NvA9c5+ukH39rpTls3zVuQy7ZuFRvRLNuqlbZVWy68j37hLdukfRxY8ajblD3iNmTLNmDLNmAfVRsw",
+	"qa12aRwDTk8vyndM3IgHwoewze+H/FywdCyDmlcbW3JPe20tTno8HiQqaz9rPkNuL91xBoSQZ0ccOuWx",
+	"Hh9lvQGHeIRYHfIoZnrqQhMtI3I7zgZz6sYw7PNE6S2lMvLUUWo2lIWrjEaq5ConOaMPBN45XdM50yH9",
+	"qTnPYfemynIhnQskpXc+kCrTY4FLMpJnSI786vT0yDk3GpadesggwhupDG+L5R6GPwukRr13BtF8IcPC",
+	"9TA4XHLVo7EaMJlkUZ9wxR2+0ViVfQSz9ngYpkIpahCLPNdGcTNccvbLGaoJfsSyLj3O1WgWl38KvUnP",
+	"x4GNlUjdc/Wfa+9+ePf/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

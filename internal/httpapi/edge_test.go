@@ -384,3 +384,20 @@ func TestCORSWhenConfigured(t *testing.T) {
 		t.Errorf("preflight from another origin allowed: %q", got)
 	}
 }
+
+func TestMalformedEmailIsNamed(t *testing.T) {
+	w := newWorld(t)
+	code, env, _ := w.call(t, "POST", "/api/auth/login", "", `{"email":"not an address","password":"secret123"}`)
+	if code != 400 || !strings.Contains(string(env.Data), `"email"`) {
+		t.Errorf("malformed e-mail: %d %s %s", code, env.Message, env.Data)
+	}
+}
+func TestBodyOverTheLimit(t *testing.T) {
+	w := newWorld(t)
+	big := `{"url":"https://example.com/h","events":["message.sent"],"pad":"` + strings.Repeat("x", 2<<20) + `"}`
+	code, env, _ := w.call(t, "POST", "/api/im/admin/webhooks?appId="+w.appKey, w.tenant, big)
+	if code != 413 || !strings.Contains(env.Message, "larger than") {
+		t.Errorf("2 MiB body: %d %q", code, env.Message)
+	}
+}
+

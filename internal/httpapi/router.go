@@ -5,6 +5,9 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
+	"net/mail"
+	"sync"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -33,8 +36,20 @@ type Options struct {
 	WebSocket http.Handler
 }
 
+var defineFormats sync.Once
+
 // Spec is the embedded contract, loaded once.
 func Spec() (*openapi3.T, error) {
+	defineFormats.Do(func() {
+		// The generated decoder accepts what net/mail accepts; the gate must refuse the rest
+		// first, so that the 400 names the field.
+		openapi3.DefineStringFormatValidator("email", openapi3.NewCallbackValidator(func(s string) error {
+			if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
+				return errors.New("must be an e-mail address such as name@example.com")
+			}
+			return nil
+		}))
+	})
 	spec, err := api.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded spec: %w", err)
