@@ -400,4 +400,3 @@ func TestBodyOverTheLimit(t *testing.T) {
 		t.Errorf("2 MiB body: %d %q", code, env.Message)
 	}
 }
-

@@ -6,11 +6,11 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"net/mail"
-	"sync"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/mail"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
