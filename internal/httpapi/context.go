@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 
 	"github.com/xuqmgroup/xuqm/internal/auth"
@@ -42,4 +43,17 @@ func principalFrom(ctx context.Context) *auth.Principal {
 func requestFrom(ctx context.Context) *http.Request {
 	r, _ := ctx.Value(keyRequest).(*http.Request)
 	return r
+}
+
+// clientIP is the host of the request's remote address: what rate limits count per address.
+func clientIP(ctx context.Context) string {
+	r := requestFrom(ctx)
+	if r == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/fault"
@@ -12,7 +11,7 @@ func (s *Server) DemoLogin(ctx context.Context, req api.DemoLoginRequestObject) 
 	if req.Body == nil {
 		return nil, fault.Invalidf("the request needs a JSON body")
 	}
-	in, err := s.demo.Login(ctx, req.Body.Username, req.Body.Password, demoClientAddr(ctx))
+	in, err := s.demo.Login(ctx, req.Body.Username, req.Body.Password, clientIP(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -29,15 +28,3 @@ func (s *Server) DemoRefreshImToken(ctx context.Context, req api.DemoRefreshImTo
 		Data: api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}}), nil
 }
 
-// demoClientAddr is the caller's IP address, which the demo login's rate limit counts.
-func demoClientAddr(ctx context.Context) string {
-	r := requestFrom(ctx)
-	if r == nil {
-		return ""
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}

@@ -106,51 +106,12 @@ func jsonString(v any) string {
 	return string(b)
 }
 
-type envelope struct {
-	Code    int             `json:"code"`
-	Status  string          `json:"status"`
-	Data    json.RawMessage `json:"data"`
-	Message string          `json:"message"`
-}
+type envelope = testserver.Envelope
 
 // call sends a raw request through the validating client and decodes the envelope.
 func (w *world) call(t *testing.T, method, path, token, body string) (int, envelope, http.Header) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, w.s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := w.s.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env envelope
-	raw, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(raw, &env); err != nil {
-		t.Fatalf("%s %s: not an envelope: %v: %s", method, path, err, raw)
-	}
-	if env.Code != resp.StatusCode {
-		t.Errorf("%s %s: envelope code %d, HTTP status %d", method, path, env.Code, resp.StatusCode)
-	}
-	wantStatus := "0"
-	if resp.StatusCode >= 400 {
-		wantStatus = "1"
-	}
-	if env.Status != wantStatus {
-		t.Errorf("%s %s: envelope status %q for HTTP %d", method, path, env.Status, resp.StatusCode)
-	}
-	return resp.StatusCode, env, resp.Header
+	return w.s.Call(t, method, path, token, body)
 }
 
 func TestEnvelopeOnUnknownRouteAndMethod(t *testing.T) {

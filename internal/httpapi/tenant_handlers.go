@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/fault"
@@ -14,18 +13,6 @@ import (
 
 const success = "success"
 
-// clientIP is the host of the request's remote address: what rate limits count per address.
-func clientIP(ctx context.Context) string {
-	r := requestFrom(ctx)
-	if r == nil {
-		return ""
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // needBody guards against a missing body; the gate's validation refuses one first.
 func needBody[T any](b *T) error {

@@ -2,12 +2,9 @@ package tenant_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -152,42 +149,13 @@ func (k *console) queryString(t *testing.T, sql string, args ...any) string {
 	return out
 }
 
-type envelope struct {
-	Code    int             `json:"code"`
-	Status  string          `json:"status"`
-	Data    json.RawMessage `json:"data"`
-	Message string          `json:"message"`
-}
+type envelope = testserver.Envelope
 
 // call sends a raw request through the validating client: for routes that the typed client
 // cannot express (no body at all) or that belong to other areas.
 func (k *console) call(t *testing.T, method, path, token, body string) (int, envelope, http.Header) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, k.s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := k.s.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env envelope
-	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &env); err != nil {
-		t.Fatalf("%s %s: not an envelope: %s", method, path, b)
-	}
-	return resp.StatusCode, env, resp.Header
+	return k.s.Call(t, method, path, token, body)
 }
 
 // fieldOf is the first field error of a 400 answer.
