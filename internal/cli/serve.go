@@ -52,13 +52,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := httpapi.NewRouter(httpapi.Options{
-		Log:          log,
-		Auth:         authn,
-		Serves:       cfg.Serves,
-		CORSOrigins:  cfg.CORSOrigins,
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Registry:     reg,
-		Ready:        func(r *http.Request) error { return pool.Ping(r.Context()) },
+		Log:             log,
+		Auth:            authn,
+		Serves:          cfg.Serves,
+		CORSOrigins:     cfg.CORSOrigins,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		PublicRateLimit: cfg.PublicRateLimit,
+		Registry:        reg,
+		Ready:           func(r *http.Request) error { return pool.Ping(r.Context()) },
 	}, httpapi.NewServer(httpapi.Services{Auth: authn, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations}))
 	if err != nil {
 		return err

@@ -94,6 +94,10 @@ type Config struct {
 	// WebSocket upgrade may come from.
 	WSOrigins []string
 
+	// PublicRateLimit is how many requests a second one client address may make to the
+	// public routes (XUQM_PUBLIC_RATE_LIMIT, bursts of twice that); 0 turns the limit off.
+	PublicRateLimit int64
+
 	MaxBodyBytes   int64 // XUQM_MAX_BODY_BYTES: JSON request bodies
 	FileMaxBytes   int64 // XUQM_FILE_MAX_BYTES: uploads
 	ThumbMaxPixels int64 // XUQM_THUMB_MAX_PIXELS: larger images get no thumbnail
@@ -132,6 +136,8 @@ func Load(getenv func(string) string) (Config, error) {
 
 		CORSOrigins: r.list("XUQM_CORS_ORIGINS", ""),
 		WSOrigins:   r.list("XUQM_WS_ORIGINS", "*"),
+
+		PublicRateLimit: r.count("XUQM_PUBLIC_RATE_LIMIT", 100),
 
 		MaxBodyBytes:   r.size("XUQM_MAX_BODY_BYTES", 1<<20),
 		FileMaxBytes:   r.size("XUQM_FILE_MAX_BYTES", 100<<20),

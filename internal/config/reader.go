@@ -116,3 +116,17 @@ func (r *reader) publicURL(name, def string) string {
 	}
 	return strings.TrimRight(v, "/")
 }
+
+// count reads a whole number of zero or more.
+func (r *reader) count(name string, def int64) int64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 10, 64)
+	if err != nil || n < 0 {
+		r.fail(name, v, "want a whole number, 0 or more")
+		return def
+	}
+	return n
+}

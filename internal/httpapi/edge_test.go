@@ -361,3 +361,15 @@ func TestBodyOverTheLimit(t *testing.T) {
 		t.Errorf("2 MiB body: %d %q", code, env.Message)
 	}
 }
+
+func TestPublicRoutesAreRateLimited(t *testing.T) {
+	s := testserver.Start(t, map[string]string{"XUQM_PUBLIC_RATE_LIMIT": "2"})
+	var last int
+	var hdr http.Header
+	for range 5 { // a burst of 4, then refused
+		last, _, hdr = s.Call(t, "GET", "/api/auth/captcha", "", "")
+	}
+	if last != 429 || hdr.Get("Retry-After") == "" {
+		t.Errorf("after the burst: %d, Retry-After %q", last, hdr.Get("Retry-After"))
+	}
+}

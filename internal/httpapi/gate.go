@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -70,6 +71,7 @@ type gate struct {
 	authn   *auth.Authenticator
 	serves  func(area string) bool
 	maxBody int64
+	public  *addressLimiter // nil: public routes are not limited
 }
 
 func (g *gate) handler(next http.Handler) http.Handler {
@@ -94,6 +96,12 @@ func (g *gate) handler(next http.Handler) http.Handler {
 		if !g.serves(op.area) {
 			writeError(w, r, fault.NotFoundf("this instance does not serve the %s routes", op.area))
 			return
+		}
+		if len(op.requirement.Schemes) == 0 {
+			if ok, wait := g.public.allow(clientIP(r.Context()), time.Now()); !ok {
+				writeError(w, r, fault.RateLimitedf(wait, "too many requests from this address; slow down"))
+				return
+			}
 		}
 		if !op.streamed && r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, g.maxBody)

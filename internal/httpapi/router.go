@@ -30,8 +30,10 @@ type Options struct {
 	Serves       func(area string) bool // XUQM_SERVICES
 	CORSOrigins  []string
 	MaxBodyBytes int64
-	Registry     *prometheus.Registry
-	Ready        func(r *http.Request) error // /readyz
+	// PublicRateLimit is requests a second per client address on public routes; 0: no limit.
+	PublicRateLimit int64
+	Registry        *prometheus.Registry
+	Ready           func(r *http.Request) error // /readyz
 	// WebSocket serves /ws/im; nil when this instance does not serve IM.
 	WebSocket http.Handler
 }
@@ -79,7 +81,8 @@ func NewRouter(opts Options, server api.StrictServerInterface) (http.Handler, er
 			MaxAge:         600,
 		}))
 	}
-	g := &gate{mux: r, ops: operations(spec), authn: opts.Auth, serves: opts.Serves, maxBody: opts.MaxBodyBytes}
+	g := &gate{mux: r, ops: operations(spec), authn: opts.Auth, serves: opts.Serves, maxBody: opts.MaxBodyBytes,
+		public: newAddressLimiter(opts.PublicRateLimit)}
 	r.Use(g.handler)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, fault.NotFoundf("no route %s %s", r.Method, r.URL.Path))
