@@ -6,17 +6,107 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 type Querier interface {
+	// The users who were not members yet, now members with role.
+	AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error)
+	// Gives each user his next event seq and stores the event under it. The users are locked in
+	// sorted order, as every statement that bumps event seqs does, so that none deadlock.
+	AddUserEvents(ctx context.Context, arg AddUserEventsParams) ([]AddUserEventsRow, error)
+	CountChatMessages(ctx context.Context, arg CountChatMessagesParams) (int64, error)
+	CountConversations(ctx context.Context, arg CountConversationsParams) (int64, error)
+	CountGroupMembers(ctx context.Context, arg CountGroupMembersParams) (int64, error)
+	// groupReadCount of a message: members other than its sender whose read mark is at or past it.
+	CountGroupReaders(ctx context.Context, arg CountGroupReadersParams) (int32, error)
+	CountMyGroups(ctx context.Context, arg CountMyGroupsParams) (int64, error)
+	CountPublicGroups(ctx context.Context, arg CountPublicGroupsParams) (int64, error)
+	CountSearchGroups(ctx context.Context, arg CountSearchGroupsParams) (int64, error)
+	CountSearchMessages(ctx context.Context, arg CountSearchMessagesParams) (int64, error)
+	CountUnread(ctx context.Context, arg CountUnreadParams) (int64, error)
+	DeleteAllGroupConversations(ctx context.Context, arg DeleteAllGroupConversationsParams) error
+	// Hides a listed conversation until its next message, and marks it read.
+	DeleteConversation(ctx context.Context, arg DeleteConversationParams) (int64, error)
 	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
+	DeleteGroupConversations(ctx context.Context, arg DeleteGroupConversationsParams) error
+	DissolveGroup(ctx context.Context, arg DissolveGroupParams) error
+	EditMessage(ctx context.Context, arg EditMessageParams) (*time.Time, error)
+	// The chat of a pair or group, created with no message when there is none yet.
+	EnsureChat(ctx context.Context, arg EnsureChatParams) (EnsureChatRow, error)
 	GetAccountForAuth(ctx context.Context, id int64) (GetAccountForAuthRow, error)
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
+	GetChat(ctx context.Context, arg GetChatParams) (GetChatRow, error)
+	GetConversation(ctx context.Context, arg GetConversationParams) (GetConversationRow, error)
+	GetConversationForUpdate(ctx context.Context, arg GetConversationForUpdateParams) (GetConversationForUpdateRow, error)
+	GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow, error)
+	GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRoleParams) (string, error)
+	GetMessage(ctx context.Context, arg GetMessageParams) (GetMessageRow, error)
+	GetMessageByClientMsgID(ctx context.Context, arg GetMessageByClientMsgIDParams) (GetMessageByClientMsgIDRow, error)
+	GetMessageBySeq(ctx context.Context, arg GetMessageBySeqParams) (GetMessageBySeqRow, error)
+	GetMessageForUpdate(ctx context.Context, arg GetMessageForUpdateParams) (GetMessageForUpdateRow, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
+	// The user's latest event seq; 0 when he has none yet.
+	GetUserEventSeq(ctx context.Context, arg GetUserEventSeqParams) (int64, error)
+	// Conversation rows for users (of a group joined, or of a pair pinned before any message),
+	// their read mark at read_seq; existing rows stay as they are.
+	InsertConversations(ctx context.Context, arg InsertConversationsParams) error
+	// 0 rows: the app has a group with this id already (dissolved ones included).
+	InsertGroup(ctx context.Context, arg InsertGroupParams) (int64, error)
+	InsertPairConversation(ctx context.Context, arg InsertPairConversationParams) error
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
+	// A page of a chat's messages, newest first, with the history filters; group messages with
+	// their groupReadCount.
+	ListChatMessages(ctx context.Context, arg ListChatMessagesParams) ([]ListChatMessagesRow, error)
+	// A conversation is listed when it has a message after the user deleted it (or he never
+	// did), or, not deleted, when it is pinned or has a draft.
+	ListConversations(ctx context.Context, arg ListConversationsParams) ([]ListConversationsRow, error)
+	ListGroupMemberIDs(ctx context.Context, arg ListGroupMemberIDsParams) ([]string, error)
+	// Owner first, then admins, then by the time they joined; keyword (lower-cased, NULL: all)
+	// filters on the user id and nickname.
+	ListGroupMembers(ctx context.Context, arg ListGroupMembersParams) ([]ListGroupMembersRow, error)
+	ListMyGroups(ctx context.Context, arg ListMyGroupsParams) ([]ListMyGroupsRow, error)
+	// keyword is lower-cased; NULL lists them all.
+	ListPublicGroups(ctx context.Context, arg ListPublicGroupsParams) ([]ListPublicGroupsRow, error)
+	// For read receipts: each sender other than the reader of the chat's messages in
+	// (after_seq, upto_seq], with his newest such message.
+	ListSendersBetween(ctx context.Context, arg ListSendersBetweenParams) ([]ListSendersBetweenRow, error)
+	// The user's events after a seq, in order; message events with the message as it is now.
+	ListUserEventsAfter(ctx context.Context, arg ListUserEventsAfterParams) ([]ListUserEventsAfterRow, error)
+	// The messages among ids that user_id can see: those of his one-to-one conversations and of
+	// the groups he is in.
+	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
+	// Serialises membership changes and read marks of a group with its sends.
+	LockChat(ctx context.Context, id int64) (LockChatRow, error)
+	// Reads of im_accounts (owned by the account area) that the IM core needs.
+	// The ids among user_ids that are live accounts of the app.
+	LookupLiveAccounts(ctx context.Context, arg LookupLiveAccountsParams) ([]string, error)
+	RecountGroupMembers(ctx context.Context, arg RecountGroupMembersParams) error
+	RemoveAllGroupMembers(ctx context.Context, arg RemoveAllGroupMembersParams) error
+	RemoveGroupMember(ctx context.Context, arg RemoveGroupMemberParams) (int64, error)
+	RevokeMessage(ctx context.Context, arg RevokeMessageParams) (*time.Time, error)
+	// Public groups and the user's own whose id or name contains keyword (lower-cased, LIKE
+	// wildcards escaped), his own first.
+	SearchGroups(ctx context.Context, arg SearchGroupsParams) ([]SearchGroupsRow, error)
+	// Cloud search: the messages of the user's conversations (his groups: those he is in) whose
+	// text contains keyword (lower-cased); grams, the keyword's grams, let the GIN index choose.
+	SearchMessages(ctx context.Context, arg SearchMessagesParams) ([]SearchMessagesRow, error)
+	// Stores a group message in one statement, as SendSingleMessage does, with a `message` event
+	// for every member. No row: the group does not exist, the sender is not a member, or he has
+	// used client_msg_id already.
+	SendGroupMessage(ctx context.Context, arg SendGroupMessageParams) (SendGroupMessageRow, error)
+	// Stores a one-to-one message in one statement: the pair's next seq, the message, both
+	// users' next event seqs with their `message` events, and both users' conversation rows
+	// when new. No row: the receiver is not a live account of the app, or the sender has used
+	// client_msg_id already.
+	SendSingleMessage(ctx context.Context, arg SendSingleMessageParams) (SendSingleMessageRow, error)
+	SetConversationDraft(ctx context.Context, arg SetConversationDraftParams) error
+	SetConversationPinned(ctx context.Context, arg SetConversationPinnedParams) error
+	SetReadSeq(ctx context.Context, arg SetReadSeqParams) error
+	UpdateGroup(ctx context.Context, arg UpdateGroupParams) error
 	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
 }

@@ -13,8 +13,11 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/config"
+	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
+	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
+	"github.com/xuqmgroup/xuqm/internal/realtime"
 
 	"log/slog"
 )
@@ -30,6 +33,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
 
+	// The in-process bus; a NATS one (XUQM_NATS_URL) is to come.
+	bus := eventbus.NewLocal()
+	defer bus.Close()
+	if cfg.NATSURL != "" {
+		log.Warn("XUQM_NATS_URL is set but this build has only the in-process event bus; run one instance")
+	}
+	imService := im.New(pool, bus, im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log})
+	var hub *realtime.Hub
+	var webSocket http.Handler
+	if cfg.Serves(config.AreaIM) {
+		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins}); err != nil {
+			return err
+		}
+		webSocket = httpapi.IMWebSocket(authn, hub)
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := httpapi.NewRouter(httpapi.Options{
@@ -40,7 +59,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Registry:     reg,
 		Ready:        func(r *http.Request) error { return pool.Ping(r.Context()) },
-	}, httpapi.NewServer(httpapi.Services{Auth: authn}))
+		WebSocket:    webSocket,
+	}, httpapi.NewServer(httpapi.Services{Auth: authn, IM: imService}))
 	if err != nil {
 		return err
 	}
@@ -79,6 +99,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("requests still running at the shutdown deadline; closing them")
 		err = srv.Close()
+	}
+	if hub != nil {
+		hub.Close(shutdownCtx)
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/im"
 )
 
 // Server implements the contract's operations: each area's handlers live in <area>_handlers.go
@@ -10,6 +11,7 @@ import (
 // still open answer 501 from unbuilt_<area>.go (scripts/unbuilt-stubs.py writes those).
 type Server struct {
 	auth *auth.Authenticator
+	im   *im.Service
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -17,9 +19,10 @@ var _ api.StrictServerInterface = (*Server)(nil)
 // Services are the areas' services the handlers call.
 type Services struct {
 	Auth *auth.Authenticator
+	IM   *im.Service
 }
 
 // NewServer returns the handlers of every operation.
 func NewServer(s Services) *Server {
-	return &Server{auth: s.Auth}
+	return &Server{auth: s.Auth, im: s.IM}
 }
