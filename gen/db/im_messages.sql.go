@@ -540,7 +540,7 @@ WHERE m.app_id = $1
   AND m.search_grams @> $2::text[]
   AND strpos(lower(m.search_text), $3::text) > 0
   AND m.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = $1 AND uc.user_id = $4)
-ORDER BY m.id DESC
+ORDER BY m.created_at DESC, m.id DESC
 LIMIT $6 OFFSET $5
 `
 

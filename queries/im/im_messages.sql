@@ -152,7 +152,7 @@ WHERE m.app_id = @app_id
   AND m.search_grams @> @grams::text[]
   AND strpos(lower(m.search_text), @keyword::text) > 0
   AND m.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = @app_id AND uc.user_id = @user_id)
-ORDER BY m.id DESC
+ORDER BY m.created_at DESC, m.id DESC
 LIMIT @max_rows OFFSET @skip_rows;
 
 -- name: CountSearchMessages :one
