@@ -29,6 +29,8 @@ func IMWebSocket(authn *auth.Authenticator, hub *realtime.Hub) http.Handler {
 		if claims.ExpiresAt != nil {
 			s.ExpiresAt = claims.ExpiresAt.Time
 		}
-		hub.Serve(w, r, s)
+		if err := hub.Serve(w, r, s); err != nil {
+			writeError(w, r, err)
+		}
 	})
 }

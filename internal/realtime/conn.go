@@ -246,32 +246,21 @@ func (c *conn) finish(code websocket.StatusCode, why string) {
 	c.space.Broadcast()
 	c.mu.Unlock()
 	c.hub.remove(c)
+	ws := c.socket()
+	if ws == nil {
+		return
+	}
 	if code == 0 {
-		_ = c.ws.CloseNow()
+		_ = ws.CloseNow()
 		return
 	}
 	// Close waits for the client's answer; nobody should wait for that.
-	go func() { _ = c.ws.Close(code, why) }()
+	go func() { _ = ws.Close(code, why) }()
 }
 
-// run serves the conn until it closes: it learns where the live events start, then reads
-// client frames.
+// run reads client frames until the conn closes.
 func (c *conn) run() {
 	ctx := context.Background()
-	latest, err := c.hub.backend.LatestEventSeq(ctx, c.user)
-	if err != nil {
-		c.hub.opts.Log.Warn("load event seq", "err", err)
-		c.finish(websocket.StatusInternalError, "try again later")
-		return
-	}
-	c.mu.Lock()
-	c.lastSeq = max(c.lastSeq, latest)
-	c.holding = false
-	c.release()
-	if len(c.held) > 0 && c.gapTimer == nil {
-		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
-	}
-	c.mu.Unlock()
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
@@ -405,10 +394,20 @@ func (c *conn) sync(ctx context.Context, after int64, id *string) {
 	}
 }
 
+func (c *conn) socket() *websocket.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws
+}
+
 // kick sends the kicked frame and closes the conn (1008).
 func (c *conn) kick(reason, message string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ws == nil {
+		c.closed = true // not upgraded yet: the upgrade will find it closed
+		return
+	}
 	if c.closed || c.closeCode != 0 {
 		return
 	}

@@ -125,11 +125,27 @@ type Session struct {
 	ExpiresAt time.Time // the token's expiry: the conn is kicked then
 }
 
-// Serve upgrades the request and serves the WebSocket; it returns at once, the
-// connection living on in its own goroutine. Authenticate before calling it.
-func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) {
+// Serve upgrades the request and serves the WebSocket; it returns once the upgrade is
+// done, the connection living on in its own goroutine. Authenticate before calling it. An
+// error means no upgrade happened and nothing was written.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	c := &conn{hub: h, user: s.User, expires: s.ExpiresAt, holding: true}
 	c.space.L = &c.mu
+	c.touch()
+	c.lastPing.Store(time.Now().UnixNano())
+	// Registered before the upgrade, and knowing the user's latest event, so that every
+	// event after the upgrade is delivered live: held until the socket is there.
+	if !h.add(c) {
+		return fault.Unsupportedf("the server is shutting down")
+	}
+	latest, err := h.backend.LatestEventSeq(r.Context(), s.User)
+	if err != nil {
+		h.remove(c)
+		return err
+	}
+	c.mu.Lock()
+	c.lastSeq = latest
+	c.mu.Unlock()
 	opts := &websocket.AcceptOptions{
 		OriginPatterns:  h.opts.OriginPatterns,
 		CompressionMode: websocket.CompressionDisabled,
@@ -140,18 +156,21 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	}
 	ws, err := websocket.Accept(smallBuffers{w}, r, opts)
 	if err != nil {
-		return // Accept has answered
+		h.remove(c)
+		return nil // Accept has answered
 	}
 	ws.SetReadLimit(h.opts.MaxFrameBytes)
+	c.mu.Lock()
 	c.ws = ws
-	c.touch()
-	c.lastPing.Store(time.Now().UnixNano())
-	if !h.add(c) {
-		_ = ws.Close(websocket.StatusGoingAway, "the server is shutting down")
-		return
+	c.holding = false
+	c.release()
+	if len(c.held) > 0 && c.gapTimer == nil {
+		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
 	}
+	c.mu.Unlock()
 	// A fresh goroutine rather than this one, whose stack grew serving the upgrade.
 	go c.run()
+	return nil
 }
 
 func (h *Hub) add(c *conn) bool {
@@ -301,6 +320,9 @@ func (h *Hub) sweep() {
 }
 
 func (c *conn) ping() {
+	if c.socket() == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.hub.opts.IdleTimeout)
 	defer cancel()
 	if c.ws.Ping(ctx) == nil {
@@ -331,9 +353,12 @@ func (h *Hub) Close(ctx context.Context) {
 			c.mu.Lock()
 			c.closed = true
 			c.space.Broadcast()
+			ws := c.ws
 			c.mu.Unlock()
 			h.remove(c)
-			_ = c.ws.Close(websocket.StatusGoingAway, "the server is shutting down")
+			if ws != nil {
+				_ = ws.Close(websocket.StatusGoingAway, "the server is shutting down")
+			}
 		}()
 	}
 	finished := make(chan struct{})
@@ -370,14 +395,21 @@ func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var rd io.Reader = nc
-	if n := brw.Reader.Buffered(); n > 0 {
-		b, _ := brw.Reader.Peek(n)
-		rd = io.MultiReader(bytes.NewReader(bytes.Clone(b)), nc)
-	}
 	if err := brw.Writer.Flush(); err != nil {
 		_ = nc.Close()
 		return nil, nil, err
 	}
-	return nc, bufio.NewReadWriter(bufio.NewReaderSize(rd, bufferSize), bufio.NewWriterSize(nc, bufferSize)), nil
+	// Bytes the server read ahead (the start of the first frame) must be in the new
+	// reader's buffer: coder/websocket keeps only what is buffered when it takes over.
+	n := brw.Reader.Buffered()
+	if n == 0 {
+		return nc, bufio.NewReadWriter(bufio.NewReaderSize(nc, bufferSize), bufio.NewWriterSize(nc, bufferSize)), nil
+	}
+	ahead, _ := brw.Reader.Peek(n)
+	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), nc), max(bufferSize, n))
+	if _, err := br.Peek(n); err != nil {
+		_ = nc.Close()
+		return nil, nil, err
+	}
+	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, bufferSize)), nil
 }
