@@ -458,4 +458,3 @@ func (s *Service) Members(ctx context.Context, u User, groupID, keyword string, 
 	}
 	return out, nil
 }
-

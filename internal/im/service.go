@@ -38,7 +38,7 @@ type Options struct {
 	RevokeWindow time.Duration
 	// Location is the zone of zone-less time filters (XUQM_TIMEZONE).
 	Location  *time.Location
-	Blocklist Blocklist   // nil: nobody is blocked
+	Blocklist Blocklist // nil: nobody is blocked
 	Hooks     []MessageHook
 	Log       *slog.Logger
 }
