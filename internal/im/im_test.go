@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // fixture is a database with one tenant, apps and their IM accounts.
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	pool *pgxpool.Pool
 	bus  *eventbus.Local
 	svc  *im.Service
@@ -30,7 +30,7 @@ type fixture struct {
 	seen []im.Delivery // every delivery announced on the bus
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, pool: pgtest.NewDB(t), bus: eventbus.NewLocal()}
 	f.svc = im.New(f.pool, f.bus, im.Options{Location: time.FixedZone("CST", 8*3600)})
@@ -82,7 +82,7 @@ func (f *fixture) deliveries(typ string) []im.Delivery {
 	return out
 }
 
-func must[T any](t *testing.T) func(T, error) T {
+func must[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {

@@ -210,4 +210,4 @@ func TestSearch(t *testing.T) {
 	wantKind(t, err, fault.Invalid, "keyword")
 }
 
-func tt(f *fixture) *testing.T { return f.t }
+func tt(f *fixture) testing.TB { return f.t }

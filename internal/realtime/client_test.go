@@ -224,7 +224,7 @@ type app struct {
 func newApp(t testing.TB, s *testserver.Server, key string, users ...string) *app {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.DatabaseURL)
+	conn, err := pgx.Connect(ctx, strings.Split(s.DatabaseURL, "&pool_")[0])
 	if err != nil {
 		t.Fatal(err)
 	}
