@@ -161,6 +161,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	}
 	ws.SetReadLimit(h.opts.MaxFrameBytes)
 	c.mu.Lock()
+	if c.closed { // kicked, or the hub closed, during the upgrade
+		c.mu.Unlock()
+		h.remove(c)
+		_ = ws.Close(websocket.StatusPolicyViolation, "closed during the upgrade")
+		return nil
+	}
 	c.ws = ws
 	c.holding = false
 	c.release()
