@@ -19506,6 +19506,8 @@ type ImportImAccountResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -19538,6 +19540,11 @@ func (r ImportImAccountResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r ImportImAccountResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ImportImAccountResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -19905,6 +19912,8 @@ type UpdateImAccountResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -19932,6 +19941,11 @@ func (r UpdateImAccountResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateImAccountResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateImAccountResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -21397,6 +21411,8 @@ type MarkConversationReadResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -21424,6 +21440,11 @@ func (r MarkConversationReadResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r MarkConversationReadResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r MarkConversationReadResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -22007,6 +22028,8 @@ type CreateGroupResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -22039,6 +22062,11 @@ func (r CreateGroupResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r CreateGroupResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateGroupResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -22378,6 +22406,8 @@ type UpdateGroupResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -22405,6 +22435,11 @@ func (r UpdateGroupResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdateGroupResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateGroupResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -22855,6 +22890,8 @@ type AddGroupMembersResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -22882,6 +22919,11 @@ func (r AddGroupMembersResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r AddGroupMembersResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AddGroupMembersResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23302,6 +23344,8 @@ type SendMessageResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -23333,6 +23377,11 @@ func (r SendMessageResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendMessageResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendMessageResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -23389,6 +23438,8 @@ type EditMessageResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -23421,6 +23472,11 @@ func (r EditMessageResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r EditMessageResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EditMessageResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -29931,6 +29987,13 @@ func ParseImportImAccountResponse(rsp *http.Response) (*ImportImAccountResponse,
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30255,6 +30318,13 @@ func ParseUpdateImAccountResponse(rsp *http.Response) (*UpdateImAccountResponse,
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -31454,6 +31524,13 @@ func ParseMarkConversationReadResponse(rsp *http.Response) (*MarkConversationRea
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31949,6 +32026,13 @@ func ParseCreateGroupResponse(rsp *http.Response) (*CreateGroupResponse, error) 
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -32239,6 +32323,13 @@ func ParseUpdateGroupResponse(rsp *http.Response) (*UpdateGroupResponse, error) 
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -32627,6 +32718,13 @@ func ParseAddGroupMembersResponse(rsp *http.Response) (*AddGroupMembersResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -32979,6 +33077,13 @@ func ParseSendMessageResponse(rsp *http.Response) (*SendMessageResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33066,6 +33171,13 @@ func ParseEditMessageResponse(rsp *http.Response) (*EditMessageResponse, error) 
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -44754,6 +44866,20 @@ func (response ImportImAccount409JSONResponse) VisitImportImAccountResponse(w ht
 	return err
 }
 
+type ImportImAccount413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ImportImAccount413JSONResponse) VisitImportImAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ImportImAccount500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ImportImAccount500JSONResponse) VisitImportImAccountResponse(w http.ResponseWriter) error {
@@ -45232,6 +45358,20 @@ func (response UpdateImAccount404JSONResponse) VisitUpdateImAccountResponse(w ht
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImAccount413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateImAccount413JSONResponse) VisitUpdateImAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -47021,6 +47161,20 @@ func (response MarkConversationRead404JSONResponse) VisitMarkConversationReadRes
 	return err
 }
 
+type MarkConversationRead413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response MarkConversationRead413JSONResponse) VisitMarkConversationReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type MarkConversationRead500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response MarkConversationRead500JSONResponse) VisitMarkConversationReadResponse(w http.ResponseWriter) error {
@@ -47775,6 +47929,20 @@ func (response CreateGroup409JSONResponse) VisitCreateGroupResponse(w http.Respo
 	return err
 }
 
+type CreateGroup413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateGroup413JSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateGroup500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateGroup500JSONResponse) VisitCreateGroupResponse(w http.ResponseWriter) error {
@@ -48207,6 +48375,20 @@ func (response UpdateGroup404JSONResponse) VisitUpdateGroupResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGroup413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateGroup413JSONResponse) VisitUpdateGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -48814,6 +48996,20 @@ func (response AddGroupMembers404JSONResponse) VisitAddGroupMembersResponse(w ht
 	return err
 }
 
+type AddGroupMembers413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AddGroupMembers413JSONResponse) VisitAddGroupMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AddGroupMembers500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response AddGroupMembers500JSONResponse) VisitAddGroupMembersResponse(w http.ResponseWriter) error {
@@ -49344,6 +49540,20 @@ func (response SendMessage404JSONResponse) VisitSendMessageResponse(w http.Respo
 	return err
 }
 
+type SendMessage413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendMessage413JSONResponse) VisitSendMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendMessage429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response SendMessage429JSONResponse) VisitSendMessageResponse(w http.ResponseWriter) error {
@@ -49465,6 +49675,20 @@ func (response EditMessage409JSONResponse) VisitEditMessageResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EditMessage413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response EditMessage413JSONResponse) VisitEditMessageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -55486,641 +55710,641 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JcxtJti74V9zQt02EKgAGBs5Wdi9EQRIyxaEIKpX3JvQER4QD8GLAHRkeIIXSk1luetPrZ/a2vena",
-	"9qIX/QPeP0mzZ90/o83PcY8BiMBAUmLeKqWVlQggBh+On/l853PJk5OpFExEqnT8uTSlIZ2wiIXwqTWd",
-	"/sjmbxj1Wag/+0x5IZ9GXIrScel6zAidTp8pcsPmDhnKkCg+EswnIft1xlSkiBQklLOIKXLHo7GcRYQK",
-	"0qfTacfvk19nLJyT+I3VklPi+rljfJ9TEnTCSselnyut6bTyI5uXnJLyxmxC9Vj+JWTD0nHpf9lNJrCL",
-	"v6pdHHfpyxfHTOEv+lVrZkB2+vTm4++//b1f1kNhn+hkGuj305uPPpvIj96YRnaMMPZkiDCjklPSE+ch",
-	"80vHUThj9xvuuRQeWx5ri9zSYMaIYLcsJCGbKebDqnJB9siEC73Ma9YQH50e1oR+esvEKBqXjvebTmnC",
-	"hf146JSi+VTfq6KQi5Ed3jWfMBXRyXR5iO8E/0QmPAi4Yp4UviJySKIxWyCLNYNMXpAe6JRGEQv1Xf/l",
-	"F7dy9OFzzantf/mXUt4oXwTSu2H+O8XCjp+/6zPFQhJJMtCXEhmSmYA/szuvr/rouvWCXR9k3nPf3Te3",
-	"w8DnEbuiYpSz/ReCkcE8YiTUvzukrz+oP/dmrtvwhjxUEfzJKvhNQO0X/RXX9vXMza/mRjUbDvknEgAV",
-	"mCdkFwUvdys1t94o2kmcRAGh1ff283btJbvlHsvbsBZRER0EjHDfUpQPFzvkbsy9MZkG1GOK8IhwobjP",
-	"9LTkLII/GfXGJGQBo4o9UySUQSBnUbUn3huOxCOHSBHM7UV4DfP1EzSJ1FyXTFnoMRERGjIih0MWMr/a",
-	"E5llORzWmqy5N/QYo7X9A1pAM76dZcHi1OqHmWNYy10qeScCSf1zeObicr3iASP6dcCST6WImIgqL7ma",
-	"SsX1NXqVIkbjxZSCkRG/ZYLQCL4AGiGzqX5HtWAi8E/hDu+tn4Qe5huqxssT6L5pVep7+3Z4Qx7onQO6",
-	"c0gg71hY8ahiZMw+ZUnzaFj3mqzmHwwadM/bZ4dDl9YGda/hN9necN89qB3Wjxq0Odjz9v0Ddjg8ou6g",
-	"5tX9BmsO9+i+neqURuNkpmM9yFWne4E30crww+f9ZgFz6gzPpWBnNPJyZt6+piMFk/YCrgluLANfnRBK",
-	"JvoGsqPP6/N+mYxYpEjDbRby0s5Qc3tWwRcVEZtbb+aOcXI6ptH1fMoKBOf7MYvGLCT9iIYjFmlpzhWh",
-	"yFZ3up3z12/bZX0KKRmFcjYlO6+vLt5dLghWvK6AvjwzgnvzVTsFM6O28LVkyeOswZxMmFJ0xBTxQkYj",
-	"5uuTIEMyYEMZMhKNuSIRn7Bj0q+79f2K26zUD67rjeO9o+O9oz7ZCfVx4kJvXU8oFt6y8BneQv4mBYO1",
-	"uHp1ShqNxtEi58h5YsGaMDOHTZegM9GXv+JBxEKzDK/1dnT8S03hOYwWduuZItzPbhV8/9F1a/lHZIRP",
-	"vfdemVGZMf7I5ncy9K/iRy1JcPYJWLNiNPTGwOZ2TsdcMAWs/y2NuHCI5hEVLhQTmu3dsgXqG7MgkAUL",
-	"fYMjWDmfzDly1/O7zuQMiaxo9bVeYujwmSJIREsboY9s/h7w+y9/PDA7UDVacfizBwaYtD4e8ynLDvW6",
-	"/fN1wfpO8AUbE7IZkBleN6JhtP1hpsNIK335Z9l1j+F/68+yQ1qK093umIrRmHIymBOfDeksiDY95fZd",
-	"BYuj4uk94JxfG8ZcTGoSOLjm2HDeM2xbS6CEFeRz70XlOEuNVjA8hlrcmeCHAqYlSOcsmUfuIAvY1uzR",
-	"NPcfJBdXaN5csQkNb/KYq5AR6mTp5ZV3goWECp9Qf8KFyo7///1v//f/93/9P//zf/8//uf/9n8WkEuI",
-	"7ytSxTRrWmZGhsVuwlqra3lkMU9cfvHFVF0zQcVK0ozgimeKiNmEhdxb3NZa/T4ccCjDCY30dSLa10x0",
-	"wgWfzCZpfs1FxEbmEF3SPENMf6vHNWChQzw5E5rBDEM5IW7RSk3pgjFk+EXp2HUyo2rowzShn8yoXP1f",
-	"aphu/jADGumHmOOfzxKB603NlYXjNL9vzHfsqzPjiKVGQsWt85dXF52X6197v3OYGcYVWnFFhj+dTskt",
-	"CxWXQh++kAxmwgf74klozIy2G9FoptbvoILrqsWCI5qpjXcv824YTZf/rYjiFf8bK3yvvi2XvuvrCHzt",
-	"AnWlx2lgWGvRphrHEmyiQyjxmccnNCDIdxYVqCJpEMYvuS8hLg4WJjAbtDzgE6s4npoNKhQvK2Z7jW9C",
-	"ksieW9PpqvGi17SIPbtu7duNtMvCW+6xLQdMdoSMCI+U/uVHNi9vNoP1jt4HTWIlieAlmVk4hCoScKVl",
-	"0GBOXrevyS6d8l06nardzzDYL7vmxqxm0fy2e7QBf4MLFSrehtWxE0KDgNyNmSBywqOI+Y/E+9LDKn3R",
-	"Aw2ZmkqhGAQ+XlDfnGL9yUMXmv6TTqcB96ge+O5flR59Ss7pK31cW6fk04iWjn/5XBpyFvjaeJ9QHugF",
-	"Q+tEW0EzFZEBI5Tc0oD7hFX0JYT6fsiUKn35kL7YcCcykP6cjKkiVBAWhjI8JvDkY7LmcY5do+NSrfRl",
-	"04Vq61e0xS0LJNhfX5wltTaO4FjLAYbI9VbCQE5IXy9GHwhVGZceC3yl7TIQFFU9nlMphgH37rniR3bF",
-	"xSwI0utmhP2p9BlpEPYJxkADbeTNQRlPlJOvsj4on5SchR5beD1M+5UMB9z3mbjfvBtF89bL3DmzXENv",
-	"h88VHQRaW5XGDKbT6Vcji1k0ZiLSM2C+QwazSJs/+jjLO+ZrC8OXMAhYhI6IWChoAI+9z0LsJUducSG4",
-	"eTaeFm3e40HiPtkf1rw6PWJ7gwO/6TVq5a9JBMahM6Q8YP4JHAMzSOLRMORMEUpSg4sk+XUmIwYLdC6j",
-	"V3Im/PsRSbNobbQ2rLdlCM/+SpM/l0TNIAiDp8BOqKOHOWHagLrflteKaZ8rDDxrugdBn7yLzFn0VQ+7",
-	"fS/+NNCi2VD/YMaDSL8fluCSzgNJ/Wsp39JwxO61tbWV53/IAxhJoJ+vzzwVpOY2D/cO9l0XAypfcyUw",
-	"gARGlpEI8pahiAj4hOMqXEt5RsXciFt1r1WoF3L/SEoyoWJOaBSxyTRSJyRkUTjXasa+S0yc+mstwhWN",
-	"zFT1iccXWy+kdSIQObTD0IO60hdVWkOTEIFhHViV1C85ITPzhEiSO8ohxJ7MYUkt0yN9J+gsGsuQ/43d",
-	"k6sUHr8JV4qLkd54owKQSN4w8TVpDV5ATAoKjWYhEL4ZiROPQ4aEfZpq1RaI751Qs+lUhhHzz5jPKTiZ",
-	"73UO9zY5hyABBeET4xD6WosBJxuC1fqNckgouOdJii+OqfADbRN8iV+NKT9ohLZBWc04ccBR+W/mc9WT",
-	"k1LKto+V23QQOJtQ0lhyBzr2bTaOnbysjX+RbjTzucw+eCFRpVb83EuqVL6bsxWRgFEVkUPijWlIvYiF",
-	"yoF8Gq2V4m9SMBKwKDL+Wf3R5yMekR1vzLwbtLmiWLSfkKbrolv9jqvFcJNqeCGDEa2czWHxbK5kkOOd",
-	"OWt1zjVt6XEYD4Jm9BEJ2UgbhqHWtmKfKuodMEYkkJTjgYQyMFai0AbdL/DsklNqvTyDf1+2f2q/vbhs",
-	"X5Wc0k+d9vv2VelD8XCNcaW31Tyufd568batNe2XnS7+mXu/P+ECIoKFEUpt9kaxVQ+Oc66ikEYyVEQx",
-	"RpAFTkM5ZWHE0agz0aBWlLFjfRqxSoTRlqWh+FwpGdzam5aC4CJx5ZM7Cio2Xn9CNB+AeD0dKCaiMmjd",
-	"lAT81txQTZ+f9Cj0nVpRt8b30qhstDVh7clvE6aFyqnegEVzHZ1vK5zJ1pjOeSwc/txXfkl7C35JRYJN",
-	"goi9Mzs0J7UbCQ3IwV+ZF2VpwHrhaRBcDMGgXukKpiN2xiJa+uJ8Xtz+hKfziE3U2qy8hAy/xCOkYUjn",
-	"S5O2j16eyYelucS8e+M5Jdx+aU4ocjadByzl4tjhESsGjsG3orCbZR33OY/0lkY0fBcGOXkwk2k0R78P",
-	"5jsqBg9Yosv7nGkWsGjNibbTgjON168+0eaG+59pwb0bkZvOtfFaSBFwwYqTdSKb9wjeo7SQe88GXend",
-	"sIjIqdaiBNEqMxcqosLTSsRd6oUDKQNGhX7jTG3GFOI4azxLJ7X76V2MZ1HIFJAen5YrmDPxCGwhmc3T",
-	"8IXUam7DGKbTXIZAp1ObtIfqRhWSvbtMqz59UKKixJOtnpG+gp9+ZPM+aCNckKE+ZZCPaVMwqFB3aCdd",
-	"XnRTDu4Too/D/G7MQkZYoLR+y+bwnAlVWj3bwUTGJrw5oPBnou71BKh7/efPnz/vkwGL7hgTZczbWOBU",
-	"mKC9YRq3U4rnvLxK+00yZp+ojVAlo7Fzd+zg2SePTSM8+H+dqYhMqM8W8x0bVI/eq/u1R+OOqdGuYkWa",
-	"b2j2CImjC4k/kKA7kXp2kXEyLr2I+5sFahzS/8z9L0g9fRPT6OvVSiIdv//295zwzVKooljfScb+Uo/7",
-	"FDP9l8ZsCTd/5EM5C2Padgz5Ehn6LCSdM4dcvuu+ccirztu2Q95dvmxdtyGYsRHX0QQFD15mOk5pNvW3",
-	"2+aFk85T6lp6Wo4l/DRFp1Yhy7iTUeTy7un023O46XRLrtYR0xms4sLLVh2KVyHT7O5TdKIFJ66CY8NV",
-	"5IaxqcnonYUhExFJ3Q003Sv1SsQLGNU8IFp/klK2416tnqdKrCTqbQzphbWDBxdsruGPKyuEoGSFqrgA",
-	"yFjP+mxMZ2rsoJ9ErwmuoqkdWlmNk8q9pjcff2lV/oNW/uZWjj5++Nxw9mt5Sdgw3qdTIKYPtiemT2RI",
-	"TKf3UBSKBGGLDEOmxsGchDLCLE17sWNlYfVJJHGW3tZVEKz7vVj2bSuu8rh2DoMuOKD461MQjRnXtmSD",
-	"4i63EMoGNeWQUNA6TzKaZFaBMnLYaJHgGtOaVK5JygRESDO7kzHYUsbPwiY2N9U54oHm88sbNod5TacV",
-	"EzGMPdoqidyaFTgha/XJLDUfeDWmNcYjlw5WaDjWD74y2Sl1aS5tpp/lxEubXoBCUoUbn4ZWjZZ1H2J9",
-	"y9XXOWAP1hG3ms07EL6nY+bdFIj02CAzPh8rr8Etji5mk3YRZ3qEjExDprQCBMYdGBFjqvBl4MAOZyzH",
-	"aTumYsQCOcp1S/qmEC7XiWQSO+B9OKjW5Y/PFKEDJYNZxMi7q7cZh80s5HlnYihDj+E4VxSTQvaNWQdT",
-	"NjSSEAUTJ2RItXm6PGf4Pt+3El+XmnjqZzWm9b39zSdtaury6uc2L19zMNVz45fqqzUfgnhUZqlXsMdI",
-	"hix3PyGJQv9KpnTEyA4N7ugceWLnonuSTuYxKWNpE7W8yVankoXWHbefUpcmd57nO9AXzl+yt1nqKuCH",
-	"qQP5FDwxzQ+24yRmjZYNKkyj3FiLW80E7uPlWMU3rnM5hUP6WCE9oIphYTQ4IG5ru3jq1a42X9Qund7s",
-	"4pWonJlaa0OZpsw6RWj4e5VOb/rGxxxjJYBBlEO3a73JCyyrSHnZ4DhOuOjaEPlP2dOxFFsqGFbqaXGq",
-	"/8YZ/U5pOhsEXI1XeOw5OurBwRdfbddyDLH3yPjO76i6v4/e1I5fYjH42vT67NUrePb1IpcupIPFIT6c",
-	"dV/nM+vcEZCdzkW3nMvH12+9isPBW9QkZMXBtqfgG3Fza4hBhCNVzJJ+ffaRaY6WPazFB85JUpwX6NCJ",
-	"CzCQvrLsLbWEWX9d+lwVCB7z/qcQOlZ03EvgPKVzJx74Q308qbk84Qbcw+Nj7nwH2X85CSuzIOJTGkZa",
-	"YZtkwzopYUqn090EgeLx1Ie4NqmUdYbWsNhuWZTyoJhtnhC7LGnt0yEhG4Kz0+imGZY54IJC5cJ6Q8OM",
-	"FKyEPBthhXDODrcjVEQB1MSwIUUGLJB3WjCmDZed1BCs4wSMuvIJoRGZSBWRFFtbFAXZ8q46FjC666q8",
-	"7qcWLAvjeL2grmwhP3KM0C0GOEZZFBeYoQF+IVJ4LFEgVk+utq4yc3NLZoGIOhddh0i4lAZpsspRBDOF",
-	"vs3DrykDl2dgTXw1lneCRBLsYIVAYMbjRGrVWhXqYh8QdthKtOZKspnP5WnCyheM13cvOxcnxJ+F1IDj",
-	"2HzcZcZjL4Ja5+XNx4zetLJVXC6VSzIzpJalbd1muWYg6eOR5i1ICiArxzZ77LScghwbTzOkkBgQrTg7",
-	"pVA9/xopM4+fwLJmub+5JE9v9RZiPHXbkylTmaE/SJtamM1TbsK2+tQLKE9POVKWoNHYhIqIezE7Pmv9",
-	"cHFVPeucX1xVL1vXp29MVrNIhMo0ZBUr9Hb6tWq96lYGLKLVWr/sED0BGjK/Jwbz+PEV+/hpyDzmM+Gx",
-	"E6hn8cmERVTPgOz0/wTwiXGqu+exabQMlaZFQm1ZJqSM2R33v/5Sqxx9QKg/1zn8Uu71qht/u1PRHzAW",
-	"XPnwp51er5r5ovy8/K+5NvIpDYJCQXHaevv2I0gLiFHDx586L9sXy05rGgTIVrZCdnO2kC+xNb0sl/Xb",
-	"n5kC2qw07pz/1Lluv3RI6/S0fQl/XbV/aJ/CX6et89P227f6z/b5S/3PWafbbb9ckN6N+nbiyKxFPOQ8",
-	"BnlKp5E3psuyyMMfiur+sUpOMeGTAfVukNCTYF829LU/cIcNz2WVw6FLK01vb69yRPcalfqwNtwfHnhH",
-	"fj03iQqrNQpWGoZHqCKUXJ6/JnAMTFghebP+9hgeszsVo5MBVWy/6fCfXlxc3bk/vh7JVqvVOu++G7ff",
-	"jVqt1hv9fy152vp3/W9t/6/NQP9RrS446/MfW1q/IXZN7dxWbMk3Z5WWFLZgkTHQW6rUIIaWA+Si3DKD",
-	"Uyk0T6P5WT0XgllMoVvO7rCIRgpWiWRFCoAZw7R/L/WY3PBVtEkwNQGrc0p+SIdRQaRJQAQNs41YNhsv",
-	"V8EJqIrObC3Spltob/jyIa+4KNDmeWRrV2M3K2p1oalzEgzLHAu9dAmlTbkQzM93U4eM+l32a3HY7Zki",
-	"ANc1oeEN2aFxRW1fsV/75RPi2vWJxlyM9Nj05RuGomIMq0fEz1pWQYUeUVywseArsUhmSdXg4qwdMuaA",
-	"IkXYJy+Y+WzT2T00azCF8JXCakwTXHZyyW7Ge25pfV3yYPqofnuOlOYT27Cl1H1PpkNnB/8gJXpxPk+6",
-	"Eduq0el7rxi6JR/OqVeyJ7RvMwwqOcXokrwHH1rHP7bNIss/xclJTT9+3dHUC/ukVAE7+wCqSGG+ZAei",
-	"8jZZ30FmU62CanuAC81+tZSBDK2MJDoxNUNkwqjAdGAUo7kUsAbwbXkPwPuQAE0VTsPbwAsIlb/WB8hs",
-	"GfBKR3u6ZDiVf7zBPeCy0zpAqlB3g9viul70A69PVUuWRl+9SCG2eDkeRZwNDw93cN1yqR9zus3D88xz",
-	"rIOJC8p2JpSL+JMM0/W3ZbRfeKRs9cxy4MMiiWVSDxubJR6yzWq6N8gnX6rOzguVb0oDuCVOKTKwkNnU",
-	"2PpmHBLuPd96oIvM0A7BSa20E9NHlihS71xPGt+eLWYpcxumOFORnKS8INT3OTqOLlPDQG1+wUPyrnt9",
-	"cUZ+/+2/QQHhD92Lc4KPjjMFfTbkApPBlpbsJZvIt3LEc/1cUAaBKA+2jgy+guQ7HhEVUeErC1j6oHgh",
-	"IkSold5rHImK5FSROxnecDE6gUxdos/3SJ/yGDwc66M2c2ojUEbR/H94fw0OnX7LYHeA6DomLxgNWUh+",
-	"/+3vfSJNZZS+Yff33/6eqqJY4f/eEOc2c1oMpkeyXE7iKMcl/7Bql7/5mUjoa4vjEN9UKFXTwmtLf59e",
-	"LlEYYIvp+5myEMdQEJd26UEtDA24t1AamHz/sOBbPMKUeMzb1URtyJ3KfgWRM7QkRbRcwL+ifCE/vXlY",
-	"P6o1lpNSP3zez89qit97OQunUmWcQFft153uNcBVXLW77euPl61u9/3F1cuSU+q+e/GxdXp68e78Otc7",
-	"BM/9iYV8aMBflvc9R5767HadNL2FZ+ah2rcwn1UzVmAipO66xpN5Qii5C6UY4QLil4o0XTezfPmlCgXa",
-	"TjyQwu1MT/+bH9blDdji0EIA8KsMOXfLhKmzWOPr2nD8ywiLauZ5TCVNtPSdgF+UnmJOQSrm3kOVNApj",
-	"C3JJxlTFsIxcEer7zCdTaCyFV+S4MnMPd/vXGQ3QonlzfX2ZQiiOqTINQZ7OLE3ckimUHJxpbv5iQcij",
-	"V3J7JS31zL0O6ZVq+A0g/i2Ucy3yltqHf1nvMl9IwLNDzz05GYCmr0d6r/Tm4gyhz1rTdZ0EfCgmyY28",
-	"RPAsxF78UkjFW5eSpJ66xDsNKGoe1cZwog5B9LMYQA5uikFDyQ5Fop7SCHuAJBepBfAly/Ny4HJyiHAt",
-	"kOpqasG5raaSVzxghYHGVx0IXeR6/qyLarHbUqHVtlVbpj9A4ortK6XHUbRyHTGUed6NzAotJIAJPhxa",
-	"pP7IYqRldSmMpf11yka5yvJ4k2ZVuV2qTtJ9rAwZbVt5U6wmYpak5t80jJ4pTNXWlzvE5yHzIgngovpR",
-	"0ymGB9ZST36y+IvCOp6NqGNBrNniCputvKrKQs/JVFXobTCN6XBd9aVaiP387i9nHy/fvXjbOf347uot",
-	"Rn4Ui5yeSPhilIGLBwaIJedjqSKyM5ZCzvQikJ8rr2R4R0Of+ZXLUBonX/rbN1JFBi5kdV3RcvXPuOQY",
-	"cjep22nadYoL7S3xf3NtLD512/B/GY5k7KsrNJ/u4WPM1Whz1ws3q5jTXly9b129BI9FAuRHPDnVJwbh",
-	"O/iICxpYf65tOYhXC99W/mlxMQgY5iPkaE+TuMXS5r2YnJJ9+4Y3La1M8tbc1Qk5E/7TZQBGd5IMmAed",
-	"CmEo6psm/4UFjXoQsRsCNrYDIYwuBmdOasjtLMzwN4vJf5ukQ9zcJws8Gtp6WMgxmcO3Z3jJ8m3D8uCu",
-	"4vjL9pWKWl9Z1cgWeVCBviL8YH3ZnM3S02p2yPRcFornLtvnLzvnrx9QN7fioOH4n0HCINvs/ITpZjBb",
-	"tWPZtAotc2NSixbJVTsRMo/xW2223I2lWVWVLKoF91l95tM9aFJbn3q3k2r4Ze3RdFlXsuvFXMHM7IkO",
-	"lT0e9z1XT8zT4uE/AmtLzehpN2NbRhfD8/4hID1TgLgbdRl1Sn+VXCDPWoWWaUoUJnROqLrRup2+j+wk",
-	"oL9cYcGQhzZEgvJNEO22nA/usA6ldwtkXiGjXJyc61QKGl5DBpKGfpbHrgYUTUB/NwkPmZJSb3ksb7FD",
-	"kSkoMwsGg1Owbths0EGU7SkT8UobdqjyVnEd8HBaVTKLVIxGbEa+TqkCCsJ0izXEv74ya3uixSF3/CL8",
-	"QQC7xIsUGTDFfWPEIB1v7A5MNnRCP3Xwjr2UEzcGHszxMW0Azp5QbOq+pnu0n3NtmqJWV0PmYdWll6xw",
-	"O7854zWY0lsy2/zG+EmSqUO8sVRMWFQ9wGIN0UzJwNQXN3ZOu6MSIL3qv1U+fK45RX4pGFyq/emjaL2j",
-	"ohnHXI0gxpdhFH9s/dcM5EUB4hd2gJUh4mantMfsmAiPiob1IA3c8Nj/LEr4bIUKDhFyWD91o1bQxgql",
-	"OxEjs6307Rfztbr34kl5GsaTPqrb8qDUvU+mhC9P4kF6eN68nnxj7qWNn4GoW6OWLJ1jfUK2481pz9u9",
-	"8v5gtDbr70EZSOs8ZCZTL55j4anEtXtamjb79wjknMzmaSg5tZr3I2LV8nPc0hn192GK7IQL87G2Zrk3",
-	"UCCflmweg2CejlTuRSS2EZLN87p4fw5JXrZP0Vn77EVBbyK4fxWWIyqXJnMmkqZQ44REWrkmARtGRM4i",
-	"gPXWOjUPyS0N8oArt7QGv6UplWM6LVF2Z1Kc1C5sNuIzRaahtOBkD3YFrV+le5gS7FMU0u3SmFsFucuI",
-	"5R4XGesVOCH9z1/6xc6UZEG3D1il+ufn53EuR5a2Len7yvIX136bNgEx2X1zdpQQ/BbsKBkuNPbNCW7H",
-	"36/LysQLV68JXPN0K2MmeZ/16UymMsznJXHTOkk4XHWC2a8DGnnQEwBYccx5EfMblouLUXz3ozPkr803",
-	"LJzWIfmRv0DoKSY8aep3V7KPtWzgEc70SkLE3XyhN6jQ3bOhXxvbIW94cawVLdfqh0zNgghSWPVVRDER",
-	"xT1YFJ2YRiwb+0AX5qq1xSt4xYoGLBvNYlE7M6uVPCReEzvSTbfi6RhDmh7uzx1Sa5yj+8d5mouePPRt",
-	"wqbb3trowJqJgClF+kgakOfcvrq6uCrwZ9kXW63y9KrduoZuldisR/8F9+cqllsndZgXrk4TjVfosiCy",
-	"cp3EUwyjND0R8DaHoIMTWCRGWQCuDcICkzU8cjvL/ysqEhuszJPZYIs79DBrLGdWT3eqUyt7n0O9ysoy",
-	"VsMT2Fn3EOtXbBpQz4TS7sYyYKQPj+kbQf8VhXm+aXbNJ+wVD3I7gbdIID0aEK3wxwUjf5OCkR0AIrAi",
-	"EWJBzxT8BJglVJCrV6ek0Wgcwc0LFlnTzSnKan6p4B/15I9r+8fx0h8WiOvD55pz9KX8rzv/8V9/+VPl",
-	"w9J1BehcnQkdFWfNd85ar5fT5seMj8ZRAZ5WGqzzfnnv0Xg2GQjKg40J8F6Z8k7pjvvReN00chLq83jn",
-	"W4kVVYVL+fbitHXduThfPmymBCI7gfw2ZAGNeDTzLZHjoI/SqKmVozxos0CK0fKNtcPMnfBx6daimofV",
-	"IjkeaPrd+eu2qgz0XlgJ964dXQdhsGL8VtEpgCrI1lhb5WFdhXUamGAbLIIcBv10xdcPCmusgDPYGsFg",
-	"87Jws2kbFIavj4PmFXQ/JiRCiv6+uVaTpv0ttJkzFq4QOWftq9dtKB5Q7JaFSZWAStcHeFQQxRCKEUtH",
-	"tFZuAusFVQKbxzgy9QJJmKO2JszhlCIeBdtXiC2SDDzESQ88b+dTEHQPR13yAs5EdKZGeLjWJj94RduH",
-	"jlfQ1qAa3SD2AEjcrbzJKG8P80H7fPUd6xu6hHJSAAAFEYurYgw5wJ4zrZlscpg0KY5UpAn1DnTvBK6K",
-	"Q5twGZIphaqHBNUoFxs9x1+zXbXLRI02oYUzcxmQIuxTQYusImQuMwlsMzzQE+fRmAtA3lmEc9yEdctN",
-	"DH9uU7pNOvci5JadfEKvOIOs99xOeMUha/s8KiyOzF8Qwe4AU3JB5a/tNw63hIsoNm+T8X1r1l9UHLWS",
-	"7aeqtfKKFozxxH0EBk0dixTMsVtv5iFZ1Jy6m59LZ177ZM6MeKUe5MRIzeKp9npbp8VZwnms+++6/fN1",
-	"yYmtSsB9LjklC/hsarRTlhKCH5Wc0vnFdefVv5ec0lXn9M1H85wEPNp+iJ+ENYglp/SXdxfXbYhfX71u",
-	"53oZz2nEb1ehgQu4AKIOFrB7J9UegeyS01cIKd4dyzAyT+rCC8rH0DEvktjJHHmjIpg9A2DgvozUSjTx",
-	"kxg83LLWwdz+tTPhSnExih+MhgVVxC07PaE1df1hEc9c2Uem36OWIcVrVXclpHjid1jwQnx2ncaXeyOG",
-	"n8uID+eFGiLSAiJi2TR87Jdhu6ushA/WTNkY/ZurZPqePP57MWWILv7WdsJZDKIwEYXzVF9PxB2S9j4S",
-	"yFGe6ZePoPx+TDHB1pdiAYfcskuUZjGWctXnSsngdoGPZq/O2wTqRbIwKTSLwGdypaG0F+YlNR+3KEdO",
-	"KmY3t0C+SbIDz9cI4fX5sAPX7fPW+TWhC6NwyMVlFw8RjsEhrcvLj9321U/tK0LBlsWO2LYJsEeDwCHv",
-	"uvrnOP8C1inmV/pNJad0cdnV/Cp+XMkp6dty+cl9WieyyJjum3tQX1EvUoQO5MwERYFksI4Wgje+phIo",
-	"nFF0TnaGIWPQHaqc6z7duHnhagBnFN7gTxhjKBkyrgXZEbMJC7kH49IEbJor4yIsYosYMb9sssPLC8hi",
-	"zMgNF2YA6ZdnD8pZu9ttvW47BJR4wO2/eHd+7ZD37RdvLi5+zI7EXL3WzseGdTHRJufHsYc5M3onDRJr",
-	"tn9doUya1zyZOpNheA/TaRbn880Vm6UF3UK7uZiqzRHsUllH/oSLf6vVG01oKvgAaLvkmVDi8G0Q6S6m",
-	"qhvRiKuIezlJA7aXWOWO+wx1ERaqE+KzgEXIe5UTf+qcWdaNFWtWUvlxGVvIgH/hg/J71hltK2cw50tq",
-	"m4phXZykJZmWSEJGG9qlegY5OuJ0qpDz2iGbOW74VAC46UYyzIOwA4AYMImCADuc+WQQyIEiO9AcV4u5",
-	"H5VDBqCCqrJDGPXGejUjLjy9enAI7SqCb2bDccHzl0f00j4afrdaFwQfYXwbPn3EhD5/qwEtVEJH5I6F",
-	"DDTX2eLSri98UnnBLUto2a2zZLjhNLgNzua/IibxPPqAbBq9r5quNnyfdYe+pSo6eEnn+a+NnaYAka24",
-	"8BiZcF/w0Vh//ER8OleEjiTZiaRP53FwIv4Nvf3lLUd1rR+2/YhgDBu+SoqAC3YqhWAgWfMX4D0bdKV3",
-	"w+AA2CuxElbIO62S6HXnQkVUeBt3Up/O1Jipbq5dcjlTY7BHLLpiZqpQpWv4I1ERDfVZ3NHG4RTSUxMs",
-	"lE2XPBRodapcGHUvIoYDGsbwcOaH+nZepSz+4BAGBeC+ZefwYaOH54JGq5JhuJlDtkhreSciPvSWh2V5",
-	"rJORHOmVzOxwHqll2dZaGfkEOk1aQm+h0MQ6YgGA4Ehr1Kl8KBJwFZ2QvhEvC5CX+sdleT3NTTfTbzYO",
-	"DCeWUoAp527oE89LNCi4NJIRDdoBmzBDyRs5oyMa6FGq+2QjTrFtiwEly74/8+w8YrpMdXG1VqlpXVpy",
-	"Sp2Lbq4JqjnRS2jK+iiVw9jf9To/XHoGRcMn4OjHavkmHH/oHN8k3piG2g4LtTonZ8In/efPnz/v5xr9",
-	"Gxuh92lu+6BE/uUTYcGjETT9FrAgWCDFSJFIVvNRioWPuJ0rhzxT45/wylwbM07ry7RuheuzO7VNiUBC",
-	"MN+cYaVodRtuNVPjKzbiKgoLkKRXEu11nPAQQdNdvXzPFOm+/JGM6C1LbepSxtbR/loz7T7U+WDiyG79",
-	"MnEUbXtRdrAtl89R/1nAb1lo0fzw+eoZGdGIAXTzjgy1gssBI/nXGZsxVSaRlDcbsvN7syhVhPmO/akx",
-	"DxI6KpOx3uYQKIiFBY2pV2XWFy6JbVNOo1xLq+DBWuvYMDIGMWN9vUPoghutul1ozKIUFLzXxBjkkCDP",
-	"iS09c99GU1sUhjjP9LuTzXMSoksl7K92iiUk/CSca/vsF31XdxWg3YD6Rb0x6XRKuCfFM0XgqjgMxC+6",
-	"sQHXEn4ouW/PJdqdQO5SLJtz2Q7sR/q/dfmZA+nPc8sj1zViNWu6Re8TaJtCpnQOWLZDEzyg02mSHqxf",
-	"jQjBmHXyQ/fivLIqUVhpLaTgpIGCEkltqM1PSN/g4/TjN6u5itjkmVrC+80rDs1PBlq/TlEUdLFZ+vIo",
-	"38g7opWMFOcFKK2xDHD30/YnDJsKIodDbcYYPniSlXlmjlgrKSc8ita16a83a0f19a36DdNYqT1BmjoM",
-	"ef4gJKWauzo1yynNBP91xszPmtbyyyVAJTf5V0DnRTznp1he5xWPqLGVhnj8jDSE6WZ1i1ipvzzvlpzS",
-	"q9OzklN68671vt0pOaWfO62Lsw4EoC4xUv6T/ufNxfnFFQS1O//xLtcC+MtMRsU5dhAUNwHUkE0DM8pf",
-	"9U0qSb3ISbhbtungJj/OHNs4Mek+Ydj0u5zioOyVEet/kJ5tReHTZwoQxckOxXC8gOgoJRGjk7JDaKCk",
-	"7egiUqFWnyvNnuDe6pZu/wd0hVvf3810dCgE2r7CPINLdD7lRMtt8gP0HDBhROOqSjVcym5lKINAzqJL",
-	"FnqG1FfN6ip7dW4piBmmuXSZeB78xgxMUvbnFcvWLWjV8fKq9eradMFED59DALC9+6b9EkVi4u7bkcOh",
-	"VnfLDnnfuX7z8qr1/hyvuePR2A/pnSA7QoKIAdUPr04zKnhfySnF7yg5pfhZubzoiimWB1m+lGfD7ogl",
-	"J8yIYRxyKvtgqvUdfTz6QHh90Hb6muL6xV1Vvu7xfkB/xajYKg31YhnbNO6rMATU90q8OLbH0yrFYn8d",
-	"M10Z6Lvi3viafYru1bIuztEyIgbqt33pzSZMRLaQeycdk6fkMpSKnfEwlADb9pcZDwItNiMa35mfuHBl",
-	"fLc5Fux2HeruZXWmpp2TRmy7MOQiduQ3Zbit7YYCWjMo05uBwgjNJfiVte4zX06kPwtYx8cv/9XEPP+M",
-	"P5pPpsdDdW17hS18cRMqfBrJcJ6fMTyhn1qxs70wVZapyObZ2Rw7aEMBW0vCmdDavYHqG0LQggR8wqON",
-	"kPomXGSHsIogsumA+m6zrms5vTizV97TBxTz6XXwiuBbja/OIBjyyACe3FH1AHTxB8k4p6TGtL63jy7/",
-	"zduxFNYL5nj8N4I7zIpObBS3CQ0gR4lpIDfVZzpd9MLGhJK8Z5H2Fo9D+vRk2UkKGXFhM+JQglnkLJvJ",
-	"en3TFPVhBfP85r6TmGtv4Tmx9zxZ7lMy6AflPaXn8WQLv22+k73vHaiYOWGgWRDxKQ0jyDHU2vvlRfea",
-	"pGQaKqcPbiS7IHNjCOPSQjqV66bQlVNFPzwoMMqMrLHIWzETGnBB4Xguy5W05FuHpZwjCbcTQ/9JhNiy",
-	"6IhXBurnFjp9jWnINLVYH70xOYyfGdj3ghGz2jlVW++YehQhcF/+D/SXz4rPUnu0aBtlEjrwRWQHKbac",
-	"Si7PAaw+0SqBLxli6EPiiSk3IL5cwETzxjSqjKXJA8wDrq58SKNYVz58dp39Rr40vxJaLxhQ7yYHeuab",
-	"kWMkf3qM7c7b5vxdRIiO0zHzCrChsdFs3NsOuY6nrz9Jf2NSLUyRBiQSSREYTLsxVfgewrG5bY4RjM3K",
-	"31u7fnkw5gozZfAnKUJTjgEzEhtzwonnN194kCWUcN9nilDbwm5F57o/jJEU70OR7ZMREItzxqJb7HUG",
-	"AY7U9pta+5HkYgSmD4iVnN2H7/M3JUydvxyIdMNpzQu5IjLwbQVrljZsgzZte8SOovx3fnXN/1G4d7Jv",
-	"WQ08XjFn+fysPe5PoMulmc02ylyOjF4plXcGc/N3xy/nyegHC+UuE37skyt23NNp5I1pcU906IgeB6rN",
-	"5diE9ITY1bEoZqnuhOBhALEIHS9PW5fXp29af5bD4VL9bl7JD74nT3S/CuWEvG4bTZjOovGuufpxxpML",
-	"Vng/f2bS7H0jx6ltDl8YGTC/550bvdtnRfBzrST+JCH8VF3IMjTZDsdYZ8Q+RYRHigVD8Axdt3++Tjdt",
-	"RvdjTxi3o4kMA4abeQ4Gv4b6TNyZTYC56gOgiUmPnuykvKHk99/+TtIoFuWF0sk0BkOp2zl/DXWtsblZ",
-	"+twrzcKgVzrulcZRNFXHuyDMqj67rX6a/crFhIuqJydJm1Y68HqlL6mS9gSbCUvlIX750XXrsJWPjQdR",
-	"JLuySSlm205g07gJUiNOpGAGQyZk0SwUylQMYHOduM57HV2nDPYtS+rvA4RgMQiK2tLpGcZFjGQH97ls",
-	"KxyTLjJkByrNytWH1ehsAm+Qf9ZCzbi1+Zxz1IYhU+NgTkIZ0Yj5wH+4x8gNm0NxwtD0PM+SFM+WNTVd",
-	"t7ZRBrliXsii3KHsN8mYfaI2oSnJG82aKHuDfe/AP2RHQ5fWBnWv4TfZ3nDfPagd1o8atDnY8/b9A3Y4",
-	"PMr5nTWGudoHznkT8uimLs31C6aflZ7v6p355qpDiii20Bu62YWyIcHOGcQDu2+SGn6E98wNBy42r9kM",
-	"DcK0i5VhponZYtXoUsulNRlwef1w8sejT8eqkZygdWYaCMVN1iBvYsBymw+lo6rmvpJTap2eti8RGfWq",
-	"/UP7VP+Zu4yzQQpN/sE53rHKkCynz27/zXzSwqg4SBTf0qhvxAWWSxjfcvKW5VpYm6CEJUthgcI2Cw+Y",
-	"m2x4IO8452Ny5TQtyj3f8bhAaXqSbt2pMXxzHpNQ6DY8Jr7ryfz86YE/yNOfncsTbsC23v6FE7WsN7w8",
-	"65wfE3bLwjnW2i8mKgHj82WVvGz/1H57cQkYCz75qdN+3746RkAsOo17VYJcUT2xgxJTkQmUlZSJCQQb",
-	"qAfMAjoh8H64NXk8dBQNlARYB+v9rEBxdE/gjWSnc4Yd4eLCAcekUmN9BJlQQUdQnBO7VeNkLajRREXf",
-	"Ju2Z5ijxICBFT88wl2VjmVxuokIBztj14vsLq4xjXroZC36IhMgB/8pmqLGKvpQYYNOsjIbGfFuKldp9",
-	"xUrbpJd0o5nPZa7qt5GgwI1bJSeMfLDiIhYQ8daukxX4im/OIgxJbsEa8I4n4812wA/iy8kcnmjBt+XH",
-	"GQJMad7t89aLt6Arvux08c9ixoO3FybgXUx4RPqmgrcPRTwJOPdA+vMywFgFfIq+NfSPoma8bCGa5yy/",
-	"JgpnzNQJqxR/dYyD21QNL3R2X9lWaSFPbREsyKShLfqKdjQD/aF7cY52+WrnwbUcjQJmzJ9iPS6Zcx5y",
-	"4qMYmVn70r4xl6PYJMPF7jn3xAIOmWB398MALkTatRC7ULeSRtklY0ZNa5Ft8XUL1+Lbn3UY2xbH/F1B",
-	"vWmmO1huW+KskDW+wHv3H/6JhXw439R8+RbptgU+Znh13oabwE9+oMBUSD1TNtdQX4ZFVIMZD3zALkuc",
-	"lwZ/hIxZyMonJKDhiIXQlJ7dIYmuqJWBPBTXzQRAannay0/cZ7KQjQGw4QnxZwY1jguisEZomfXaiwqQ",
-	"7RNo9392HH8nWao8GnrPBmMpbx7HvVIkDlsxTga5w/eZ1lY8UkSxKOJipMhgFmmCgywAIcHiyg+/sluL",
-	"a7CRNmWm2L5lIrcJ08ZJwGi25VsHb85ap5Xum1Z9bx8hAIfk58rPs18nlS4fCRrNQnZM0P2bcvvG3udU",
-	"2oNZ+J6QoXVYp0M9aDMSqgzGgInpMF8zSr2eS5gEaM49Ss+/vMSG95pl2OIvzjCb4/Kie50Lg51b7Y89",
-	"/24NWoQlo3jBtynyN5t9Cjes1F7ijK1MenAumW1KXSq1SBvco1lG/pE1r14xwW8u5y2j2ELSZw5egbyH",
-	"mRIa8wUowZsN9IUDZkAmrCFgg2gKM4Sz8J5+6huETbcAOdWkVVoWLTT5xsCbV7GZEAJucyb8KoC9JC0M",
-	"Uo+y3xj3RK5JkqWNXL6BO62NDnOCoOg3YPoQA/ypkCRkU0YjtXHx6CLDS0pIj7atH43n8JZ/pb7z28xo",
-	"rUW8nhhXNZdabiplSoXtLyqic815ozGbazZnjKp0qVDN2cZeuieLQbHQTYmjbFpujjEapntRIV8F12I6",
-	"VK1NHylYOiK6POTt2VsRC3u3pTQ5IeMomhIZwr8LLjebYpByuu1+mv062TWMZTnPbUkBS1kR8LR/Pd7d",
-	"/eW/9Hrqw5/+JVeQKebNQh7Nu3resZczlvc5he0pJSEF0avsHWRHMdTJW5cdkrq37CRdQNFoVD3xc6U1",
-	"nVau+YSpiE6mZOed4J/IhAcBN2pzGbYYrzsHoA4SIyzglvchxbdPfp2xcN4TUxrSCdN2gAwdrY6gFYwu",
-	"aTKmighgSvo7fOyPbG7NWFAzuJ4nfmE9hsclvDRZmOQUT3mc8T6RP9wBNQ+g9cwru1s/vL8uOUtQJBNp",
-	"kImSIsIkF18/DNOQAjniYMMDbQIpw9OTIeitRoTDzV/fOct/L5+k3nqSrNwzFS805EEOWOKBQJ/3hkME",
-	"Y/sveq9y4QBxUCYvDLbUZP84sQMiRgys2s2C65K9sr6GpR2SU7X5Cl0YeOr8dYJFklO1xfagA23zAVyn",
-	"e1LlvR5eTXYy4RwZat2jYj6WNxiYZgNcDGVBrUjFhHQG1LshTCC6x0QOeACnUB3bmI/N43US0HSV+hIR",
-	"HKOeQA2HixHZeXN9fRnjoSRAkDiKAYOGfVTNhUenvDqnk6CMYaAseqNDKFSD9ASgmjrpRgCoaWP0KpOb",
-	"P5aR/bHaEz3RBhAkqIANmZpKoZhD1MzzmFJ6UVkYan7CFXRgNjpBT/Q/98C50dMc2HV6JqIAKWNur+T0",
-	"QJ73Sse///Z3p2e1O/jZPLxXgh7qUjFTJ03YrzMaIG+DBcJHVnuircegiEfDcE76+HWf9Eq1Xskhff2i",
-	"PpYY7gA+QcAVtIwGyY8TUEQK0nRd5KoUDFUmPEZoT/gMJ4UYEnqp0H/RN4PuV8kLKLEhNkkcJVtI7xDX",
-	"BdZRK1kmG56OmDrGcZE/E1go8Jr0Sse//P7b3z84PcDc65WOYeH433AVnV4WfK9XOj633wEAX690fPal",
-	"7/REX9/eX4AidEhfP6pP6i6BbFiETYH5GiiamuvCWC1D41qNtwFGgMfVV5tIo4lIGmGDjQG0dbzTpzcf",
-	"f//t7/3yCel/hid90Y/qCTyg06naNV/v/v7b37MPSEDWYSCtHEF6TPoLMof8WZveOykJbKKwDjlrX7+5",
-	"eEn+RHqlXk/0SuRP5LJ1/Sb9RU+cts4vzjunrbcf//KuffXvmasXBfHybyB8M9/rwXTftCp6IBB3KJfL",
-	"elvgzXquTHl0ymK8VDKl0dghi8NIGH3ILCAQqgpKAvjqDZsrsvNaPlM9MQuD6k80mDFVbcOlZWdp7Es6",
-	"BKoMRmM0+9CaTlH51PzM7FlG9sV8yaNBkCTcmd1ngWKgW1TJGfrZqSB7ZMLFDFGgh6ks4Z7wAundOAgb",
-	"EjLAHRN6PR0yYpEiTbeGqkfAPSYwt9fIstaUemNWqUOHD1BcYz3x7u6uSuHnqgxHu+Zetfu2c9o+77bh",
-	"ngTeqPTz7NfJa20qki6SWuuykyqBOi7Vqi7eIadM0CkvHZcaVbfaQO/0GJTDmLb1hxHbJBTu2LpxSCM1",
-	"WmA2faBK+jdsfidDrV3QyBszRaBG0YT2oT1FT3hUsQoXignFNRMP5lXSEnMSyoBBWgFkFPAI1zKWQpB2",
-	"q/lSCzFqYw1RFRp/ySW7GAJ01l7X5X/b6LofcaKlLx+gDzZIGljNuusuBFrpdBoYIbf7V4WO4nTuMjjN",
-	"AeHJWqLxzb/A3ZDAWaI3H7U2+dEb0whD3dbsKh0NG/T58+fPvbpfy/iojkt1t75fcZuV+sG1e3TccI9d",
-	"90/u4bHrLuspAJQ0AZMz0lteQodkDbJNDR2DunuKI7BpJDDM2LhEH5a+EdNUUzmopQOvxvQ4j1w6WEje",
-	"1FojrHv+g+rZB9X8+lA/aI/t06UHQWpk8aMa2UdRd1Aza9dYehSkVxY/qpl9VIM1cVR0f3l6JkVT00vK",
-	"37lif/SViODr2phA3V1C1K1l8XJrCTa4thBRN0kyJI5LwBnQPN6gCDgTswcVc9GdrkcIiZqAqP7FKTWR",
-	"/vMeHJ+T3Rc0RqaBW2rrb3knqIlYMh9vaqy/6ZUMB9z3GfgL9jYZWUdoy5sGoKRlbGsg85Ty/8sHvUNq",
-	"NplQbQQBa1rOYILWIyNlalhV6cMXpzSVeQkB6CgGxVSrvKZoVLA7sNh+ZPN+oqw44F+3io9J2ipUfmw+",
-	"FqqL/Zhz9B34AqCE5SyM88LgSfoUOUQfALgIydcBFHdzGLDzQU/ASPVD5J2w4vmGzbW4Bj0b6i+NvIbg",
-	"ArTo0kwG+/inBmSldU/YsTwj/fiI9a0/6Dhuqj4BdPkdcIOZ3F+bWh/QiIXlak9cyUBrsGetzrmDqWx5",
-	"kgWXvwVsz2g6Lwzy4ua8fD1HXeKj2xzHjpjOIjyHia/ReEcfXQilBc/esO4fejV6NDhgTb/hLsif2lH9",
-	"oFFrDof1JvUaB5TW9wd7e3uHg6NmY0D9vaFbOxj4vsdorTZsDLy9g73BsFFr1N26y/aGh0Uy6/C6phni",
-	"vWRW/b4yay/L1P1mrTHc3/cHB3vNmjc4OvAOPH9Q95tseODv17zmAR0yv3ng0YPDYX1/yJr7Hh3u1w6Z",
-	"tz/wWG07Obe/8HLmHjVcut88ONjbr/mNg4Ome3hQrw8bjLrMH1Kv3hw2hm7D29uveW7d946GB4fe3lF9",
-	"4A7dw8G2svFgQaAderXhQW3f94f1Q6/BXH+PDo5qe81h45A12J570Gz49Wb90POarF4bNut7B/6eP2Du",
-	"YFgbNt1t5enhgpSvMZfVG8MDd3Bw4NYOjva92kGt6R34rusfeQe0MThsNA4HMHda3ztqHlJK3eYRPRj6",
-	"dSCr7WTwEr09rjRdJUltD1NAFbBqdez+/kPL1WZtgzsuEVT2Wsq3NMT+nF9ZHiNDN+J0WQx/cUrLFn7C",
-	"HlaYRWj7ZyWm8XTK0Gfhgvh0YtlpHec8JOqOo31Ehd8TJpKeyE5VaBE13cZx3OEvQcAnVJiGyLAgVdJ0",
-	"m8dESKJm3hjcusXGVNdO+tGFyD+RXWDiXQ8zDB6R15hNzQRLC9iOJeI/Optxm+vvOJfRKwCc/ob6PvID",
-	"lZyiZYV/K1eFSR/G52mtz7+k0Rhjx8UsazeCpFmEgniU1xUZKl3Lu7QebwtYE1AcbY5IADNFhx1GsAnw",
-	"DqYsUL++CupZ4p5Qxz2BmHo0figHFxwaO8aBa8yJptswgSQOdhaUmkCIRfNiL5j5zC9b66Ynbtgce+JD",
-	"s4Aq6WKmFzr3oNaQR4QGIaP+HIKLHPF7qECHe7UnWvDiBDWAewwHpp9t/V+bmRqY3pwc0odYHIsMKJ+3",
-	"bMo4chOvv5G98Yis9Gtw0g25KDFN+LUuZ3L1/7G46h9U22sD9WjGYxI8Ezaype63+5n7X3ZDZhuPVW6w",
-	"fv5xuKqz3Z1rmfFVNpvGBjcSVTLtSIKMibh3d5LtCdpr7KsBtt0TMoCYTbYuwbLv49ysEUUm1Edwa81Q",
-	"RywyMZFFbdSxsA0pTq/5rZYoFt4CxOqmLPUq3q5Uqf1XYFL5+qtXqzeH3nCw5zfYUeOw2dzz9g72G8MG",
-	"8wdgiR8cHB4Mj1z3wD8YDLzmfm0wYLX9Qb2x3/DrByxf5300JpYDfLDCAs1CUXxXCbdgQlfgekw4T+Yg",
-	"rmND3P+CxztgeWmBL+H7OPpcJZ0IzsiPertiZ1y6vhcjrvr4Lp5e9PsqSXzZE6Y/vFGerBLElZoxzBLh",
-	"0UmuBtY0v8bA6YJIsbG/Fedj/a2PekzFLAge7/S0J9No5cF5acuCv5+VLc4Krlqhe8bJ979cCJZbKE7i",
-	"IIQV485ScPqRPSqQnmMQwk3qdTmP0F+z6KtQ+ffQ8D+iC6jIL107dutP5ZeGrNDvzG0L5vYaJHERZ7uP",
-	"JbHgmJnlmgKIKWt5GaoCEda2pS6tkn7qUz8uLcBCuHSxuRTspCeoIEzLQIvf5wWMhlAxTn7UGga+B3mt",
-	"D/3FjM9Hs9zEaZKJbBievKmygLUSXzc465gST8Kw8UpOsJbUnzJc+2jn2fCY3B357q34Ft4Kgye8WWxq",
-	"wR2R1H4+Ah9Z71NA73ZiYNzPnUBk4PeEMYZyPQrgwYWUTQUOBZs9mvgRyieFdkpPQEHULQ24H1eW/Mjm",
-	"CRK75UjbuhPiBNOnUuCYf3joU7fhN49q9KhWb7hNenR0uHfUpIdN//CgceQNDg8GhwdHtFGr0aHLvEZz",
-	"sEdrh/uNg8GQplS1x/aL6hFu4lGw6c3fnQoPcCrknMUVjCMFfFwYy74yBXd4mM3Vx5opcd8UFlyev0Y0",
-	"Z210NQ3csxXr+mhy0RML5SyKCb8CiBEVD4Ae1BSYielHHyWY/DRkhI+EhJ53pJXgRys8yT0xlGEqHRvC",
-	"OYAW4ZPZ1MJxIKwtjSKtpKDhZkbnkJCPxlBMcxdKMar2RMsiPkNnBstj+ouoz32iIh4EZEyFr4icRXZs",
-	"iA2Q4irMu4E8tALL79TswddIEk5QsEv7A3fY8FxWORy6tNL09vYqR3SvUakPa8P94YF35Ne19QdbiaX1",
-	"9Bg+7E7F6GRAFdtvOvynFxdXd+6Pr0ey1Wq1zrvvxu13o1ar9Ub/X0uetv5d/1vb/2sz0H9Uq9XHNETM",
-	"Uq1ON01RKrKR+tH6s3ct5RkVc8NK1OOc2Tx9H4+KF+95fDpn0XjxdC40GQR5niuNzygPAD2bi1HAKjOV",
-	"6Vro4FEBV1zDtUfFsZ1vbT2ZST3RQhlh4k4Ij3rCnib4eeEcw0vi8VVJS6G4BlxpLuC11HokpyG75XKm",
-	"cFDVnki13uCK1F2X3I0Z+FOgnZyJnONYIOJK4+I3h0AnVhppBhOyW0YDFcNw9MSV5obQje4Y4gUAfjfV",
-	"7MQ8DcPK+66FbAG+UXcTkFgojsJmEJ1L+DSWs7Andpr1o1wXzivYq8uk9+r9w7WIxZODy7fxOckO5psG",
-	"ab+xY7VlUHxPCMVdtpgsdxY5K5+A7q1g3NNY+IMwoTNAgYx7ulZSXGINLwK1u5gDdfkI0ipwGzJFqjRd",
-	"ppop46e2oPSH99fQfbQn+hnMsWPyAgpZye+//b2fCzxaTkrN7Rs4IODpQz2ErIymWzsmM3EjtBFiqcHK",
-	"+6S97Q7gpZo2B0l3JjrHTivltBvYDMEGKFPT4ypGD1rgQ9gPuOaSIeWBtqxRG4FRIho/Dg3ing0XIyb6",
-	"+5gNYXagVqdqewkXH85C4Jnx88AUqh+RmYg4oq7eceHLOzgBerowtOVMP9jgr8K30p15S6qh9VLNmzZn",
-	"AzC2b5xrYnZUr02j5qycXQrAL3HIHi0nphtf0RIGKiJql7TBWbLF4/q9tbr9dF5wp4HxK7H5D+PBa49f",
-	"8B867/7WqZ3zjuqIqz3vtLPfuZn+/NPpD0dVNv/BZT+39EXuf7zfGw/EX/jwL1WvHojB5JXr//xD8JjK",
-	"mtk0NQtWWoBdNOS5+AdNYf6DcH69zJo/YxdvAwcsfJLqFr+K/SOOb3G+s2F/KeZoESstJ3aS+JsNl62L",
-	"thWzWbCyGBMJVJviwksBVUDIDR0/RWYXOrAtrPjTcpDH5gyPaXNl1mmdL8eGBbJq1j9C7R4k8AGvqiT6",
-	"zZpTE6OGbKQ4WQQNg6qhVae0siSS79MgrfA2/aLff/u7UYpMdhYXPOI0SG7jivQBa71Pdkm/pf/6t1q9",
-	"0dzb79uGV+DlAJ/nx8tWt/v+4uolBohMqLsnEmsvo1jFL7mXZrWVojRTegsn7Kk0pYuperCylFKI0vtQ",
-	"ckp2dqXjEuzV5ifVjutbJ+XmaT+H1/X6gvZzX13l1ntz9jX1lCwS8R9HQ/nPrW/EmEqBOSqWT8plL3TI",
-	"RlxFLCzmknHhs9UJ9AnxSV//048rlDOW5w5oFlpyGhuxDwK4j+VUfXsA+w56aG2qP/ijwbO0xmc9Qe4E",
-	"jzaN9Xriqv26071uXyHPg+sSb3QZw04xXxSM+SoBUDxMoaCaEFoKW7EnAhZpxqgnq5kdONpNICtTPw0I",
-	"ydBMD5b+mTqO8fJSVqqKibontMrlHgO2EgvAf258d4idFg84kpLcMXoTp+bCBIHbOwTZALRT0vPtiR18",
-	"GkIdlbW4ODrOeGRsfC6TUBVrDvkhN6STBzBeZGCl5mH9qNYo3U8re6A1a6fx3aD9hzRoE1gcwj4hRlYe",
-	"f8qcwXsLlg14/akUw4B7/wjuS3tyEjmQt7RrlPJs0GKFZq7V3gz/swVssbG7LCUWQjZWSvSBrvskkg7K",
-	"n5myvTbAWp1Nq6QjVMSoaa5nAjdWZsVOTgMcp1+9NqqaI6HIVbvbvk5Ue9DGY6ERC60k6jObnpA9o9BT",
-	"k6mVBHYIj7YVaj2RlmqkQKilXAjWjF8MVyVtLzDWBZiAcRp71ci0zP5pAWlEGLHSKdYDyk5qP/T00bBZ",
-	"Emxa+PWEYBxtCXODAGstFm0mAwblI1VkxG+ZiN+JxFDOilGujCTtiYU3kgVJmisZFXuU4FNKtInGHeYQ",
-	"gHRLWHPdqw0OmDs8ood+c7jfGOyxGj3wjnx3WGfNwf42gjA16n/kKNX1AhUa5O4TkACxV47/s0aluiwy",
-	"GSbxIpkDZFhYKkylDwVs52omv8ALV1gWWvlXmd7kmhlNTER9vwIsyZgF0jLkdEi9FofUq+RCBJhxMpEq",
-	"6omQeUyYmzVbTxgEuF4NT7a5LGs4LSjqFdK3Nkb/OGEecrgcmkdReZJ+K7aqy1O7e4LEnNUAFR5VzevS",
-	"EmPdS9Oilews2l2WhZ3YN6bYpZxFKfUfB1F3XbhNSNiQJOqfyhCKHUqYBkDuxlI/eiHcC1PpvnvxsXV6",
-	"evHu/LpwHikvs3LSHWeMWaifnX810twtNOpJBLB62Ab0RD9O4rFLmHTc7yMs6yZN65fzl056YsKV0oZv",
-	"7LNDrHhbveUmkif1zrKTAsyMs7GMtvCQ5Iv8nAtSmHLRZcJPuhg9xCZMZoemIZTBbJ87tTICanv5l+z5",
-	"3aY4MzXRf3Q5aZUhw/p3ZIh44AuaKzoLFsL6DlE8YCIK5pojlL+bVVtlhVhZByzMUMkaWbuAXb9RmAOQ",
-	"8I0pBdUVthAlSQuBr394f+0kqWdpayd5a8igW36FTzRBjFiUpH+fJC+IAc0VjCICCO44ldygE6aH80wl",
-	"qMFG6NhKEORPQvMwMpaBj0Uu/Rn0ietbH5y+Foy88JmyjeJsyqyFZFx44Q2bLyar4Eo9KFMlXuAkYop1",
-	"iAQqE20s9t5JK08di3nJJvIxgzF6vWIFpqJnU9HCGjpMpSIzkIlPA+6xzblfPNRv7ffT5LZcQLDs49ur",
-	"uHvLPr77euRu/uN97bYj3Kw7Dlex4y+t4WPJmHiVv+ecPLlcSRqfLAaB9N7nipGEoRfLko5SM2ZrEuJG",
-	"IjtUFTU3ASZZjiPmfjyslBTqCeNyi7NUAFY3PiX9rPFh2JtHhenCqu/onBHFlNJi0+ohPZHyU8nAN4M1",
-	"j62SiwDRAK2vK6lRSjjh3Fxu+XrczEDFWdKWzccupZRgSbJoYHwxmEqK5UPdekZcCEm0ccJC48Mu4r1X",
-	"uF8dbPayNeR6C6qbsEfMV4FJ3zSScV8uNx10fzh6utB0K3MGvldNLWf0xK2aFvN5gIssMhHLIpJEn5hZ",
-	"FHOvIQ/Y7myqmfAKBTiSofG1T2ZBxKHpgbGu9QP6GRVYcxND93HTfvCzQ/sVsPpVFDIIgkcGoGUQyAGB",
-	"vjjwqDFVY607A17eXcijSDNJo7jq12IbcS7IhE1kOC+fEJwDFyPzGvRWhLbdjh97LnYGc0LFXHOKMr4y",
-	"rr7AOPNCrzZwofT1iIwPYxYGffBunNIgYKGCkjKrJ+/0ob1V3zHNclKdp+KOVIYHlk2nDcPjdvpxAlff",
-	"6YlV7ZJwcvJOJMXw5plxcegzhdjmlmfad0thHDO4QdfzKQNmrAQfDm13mqTsDNdy5/2b1vX71+Ssc9bG",
-	"K6HTFVUE252Mo2hafcki5tnO6fq5ZceYGhGNW0Ml4ucEyutwAuamir5LyzWANu+JuIFP1SZLcBvUCqNn",
-	"CmHg9Q/G4yrmxOch8yJp2nFNp8x34n469b29nkhFdHYM7cbVFkDWtvVaGdZJryaYE/rV4IXSq/rxrPXz",
-	"xxf/ft3ukh3buafmNg/3DvZdF9fMITXXJWf8RfmEUNvkGQaMDrJaoyfQO4iUx7URNY3ywQH0IrziAXsE",
-	"EVVkZcTnencow0nFiqCE1Wd7LeqZFLV2DNhJepdglXH7BsyTE6bMbmZaXQ+gZ9PaLrbw3uW2k9/GGEmd",
-	"mdIxFhvu/nXKRiWnpNkDoNHUvSar+QeDBt3z9tnh0KW1Qd1r+E22N9x3D2qH9aMGbQ72vH3/gB0Oj6g7",
-	"qHl1v8Gawz26n6QlwNOrf53qh2NzjOZhvdZYbK6j16Pqs9vqp9mvXEy4gHaMMWN/8HgeUR/QBNwRQ7kW",
-	"aBLZNZyVHSjDD2PePQ2ZYuIhzrHvMA6LSoZpx/jLhy/OGkwH/XbTxC6lUOCRzCoUn/V5+LIy695ss2GW",
-	"sRcrIwqsUKKREe9kJ31qpRexqIK6BHDxnrDsdICh+TsKQObCL1fJ5WwQcA9Z07urt0Y2YTQzo7SAsRQv",
-	"H+T3D1hPeNQbI2Ic3LjTP4WWV3rAoQyOyRSe75AJ/VShI/bnRm2vse+6rkP4ZDKLtLnSL9s4WPuajkCc",
-	"9Xul3sx1G55eMfiL9Up9iLv0O8PKuRSsckYjb9zXkg4kRQTIXP3n/TLKkobbTIJQZCD9OUSMLgRqXCQE",
-	"fOKd/pX+9xhX/M9upebWG32H9PFzza03K8nHyl6tbp9fd/eNF5OQvt0feJgep3k89juJaBiBxwstOyZ8",
-	"K+72TSQnc78ZDHm+i2sAzfVgDbSCRUgr7smmdVul150G+EJFYgAOmyYCfjfQC5F31F23jLEz+9KXXE2l",
-	"4ggLpBefi4ALlkpRSVQKzHowFjMqQ4YG0fBWTI/Q6EdXr07Jfn1/PxF20C4+1JpEpdU97XTgoQpVPlwJ",
-	"FImx8oG95QCbOSqo+riXCqBveqOl0wbQrC+NwgUJbhtc/2IeMdjITS7uDDUxAy1vYi4/332eVUA2URWK",
-	"uMO2T8oVTAltac3FNAfWz8M6XiTpnObjreCOzpU5WaD1ZFWVtAC1Ddjh2pxO51+cUobtLL+tvwkfivut",
-	"0lS37PQ7lg9Mzpvw9JwQS/N/7pV+/+3vvVLyzfM/v7t+VTl89gxqYONThgfpmYJDselYbAvpxWG8gCNo",
-	"MXksVT1TyAlXrnZMCFxE+01sMc4negfceOW5iNiIodzUXDtnHXJZ+Oo3pzpg90q/uJUjWhl++Lzf/NIr",
-	"5XfA/rli1wF7auYY6djj0voFU5yQCxLIOxZWPKoYGbNPZCfVvFWPupzdhNTo0mPLG5keW93d/0Mf3gVJ",
-	"aBbo+0H+5z3IGS0kZ0FQrOOpBtmPx7qC3wTUfpGjt2x67PEV+nh9+FMF/9nFf/IZwHfek8t7Gmhq5aRi",
-	"gJfpmdbqp3Oyk9Gly5DHiNWeJ0TImMJSvOBbnM4n29Mv9zWft7Zr9+/jdWnW9ouSeCBlGth4nrGRYu1k",
-	"BxwmqKGX0z6L2hZJP9pkXuew2Gg4i9S1EQN6/mD+0us9X8FVvvyBwq3G9DD+BTKYg0kOfrUlXwMuZf65",
-	"N4tMXrdNNDXlkCB3chb4ROm92dGL6hC9JA7RB9EBIVZ2Ylsa4hJoTS+a4ncyvFGEYirJ6/Z1nsH2ht3T",
-	"afs1LbZNjLB8n+4zZZe2iGN+156eUnvq8r9lVFsteWH5vo7mhE7w3K7quZ67P6wo/AdXb/5JtZocuUDV",
-	"GOOtMTtMFQuTHcPTHMvVMdH7Tbv1MjZFbNghZ0vOJdLDmCo0X+B19qHlNJbjAkhpnLDIkkGUT0jIonBu",
-	"Uhiv9N+VFvxt0s4XtjV1RV4tIGaqR5LcUR7lbl9yxL8ksj2/CRgLbUJlenorRHtrQX4kElZLeGTxm4QT",
-	"dqPxbDIQkKa+IrCAIJXKowHW3Q0BxlVxn5H+Xf9//Pf+uJ/kSVE1ZV5EQGxDANZmGTABMVv/OMa97IkY",
-	"kxmfhvrBJ2y8V2FC667A8eJe4fxvrFwlXTkLPaaOyQ+X7dcOuTx/7ZDXnVdkB73KQ02NZYwGv2eDS4xQ",
-	"xHPVj788f504ihU8zn6t9Q/9LEi1wlAFiUIq1JTq41/Gik39ZgIYKHdcsSppU28Mw8NkdZ8hRLUegl4E",
-	"iIBAED4BlYS0Db39qRwBiOFASKOjV0jZOHc0pgKj5ddv3p29OG913kLI/LLzc/ttl+zccT8ak//x38mY",
-	"8dE4cogNojdd/K9sakOGWI0P29V0XVs3CZF+5kkf0hDi4fh8woTiUsT9apEWkO6qBAnRQG/GDbl6Atg6",
-	"FDPB5fpIKBu32IPpYewI1gfCQNCA7WGRoJOeWBkFMr6GO/z0yfwcM85EizA7xHxNjFjekpEGqbiRDRet",
-	"iC9cx2fsQWpr9li+h/020hOOjCBT/okFwMe4vgTCH0n4+y7DpAx5mHB8WmVp1LXKQj+hylJz682UBlPL",
-	"02AWx/aGIYbyFoMbf8XBPW4QJZWjsLU7NsZPfpTgSczPnkAh+c8YQVhz/O+pN6Gj8XPNaX75lPxZrE39",
-	"c3jX/hhr3dwmQwkWcUD9S8sa4JCmVK6Mkqt1LTlER5WezS0NZml3W6ajOeR1Ghac+N1s/qBNptPcbKGn",
-	"d/LKu2OSe33WCffFKUXoV7oEdpudQqLK6QloOVuoUKyeUp4HMX5wre667qcj13UNzz9JOBXqPEY7CubY",
-	"DRD1HDmMJ2ZVFnP/4hwfz9XYKjBc+nd9h2ilVs4i0Etr1SrIGihBDzSHYphRm4A2ZBYWM3Bh+GiJaPXg",
-	"ft7evU2yq9RsOpVhxPwz5nMKjoQ/jh+yldK8seod12p10hOf7MaV1HyiZ7cBHFiS3msztzFvF/KIbb0G",
-	"KO0KajWGXGARni2f4zGQCI96aLYEcqRJo0paAosftOYXF/jZ2uwT/Q7Ud0BDxCFrYwn75wF4B7TwMUj3",
-	"8RMA38VW4aXQgEzfPUIFuyM72E5rMEtmBkzFQImUHaz1A6CWsbzLeSKmiQ6od5OnqnZguJ1JAn/6gKxY",
-	"Z5PLr/mEqYhOphtef67NqTUZt2siIYJ7N0bfbAXY5TmuPtN/fHTdLQIZ8WLh2n3rpl3x69e24rMEgPT0",
-	"D5fnuW1x9uPjwjqfS3KqUp/odNq1Da5zKk2QNQDG+xJCFZ9UEOZzFSfcBR6znh/GPEeRndlUsTAqk9lU",
-	"M6Wa69qXK+O74BGbEGyiHXDmEylirws4PEKGIkZr9X19seo71ikgQx8caSI6JqdX7dZ1+6VDsEXlSwMa",
-	"oUjAhhHoTTeMTfVtPOwJUDLKeqTtq6uLqxjoxfDjHfAbGlQ4rBXv+CaRMLrjHjtOJRMmgy9D3541TNUh",
-	"q5kq2TFTwadplRsFSFxjPQFWD24bOJXotwIPCyIuolvb+lo2YLzqBezsPyD7/eVzLrNd/rYOb0mYIJDa",
-	"1swYvAQdvLWmNdcJF/ZjbCzQMKTzb1bqgKQH70dvL1i0Znq/fE7p04g+Dh4Q0+j1ZYGsKrrLUG7OXfV0",
-	"z9jS8WN2eFvYBCDlVdLpQgBW2yyIAN1Fr8T3KoSv1UzyfkLKygiE6hgY5rShsFKMhiimciMLxgO8g/hE",
-	"zCcTGt4o6Nciy1gzmIrkVMkrDiGXpKmdHRuWBRrZAGh8RtGD8gPKhSL9GzYHWD+yczrmgin0zL+lkZZg",
-	"7FNEaMBvmEM8qliFC8WE4hG/ZSek/7+aIsWP/Z7Q5us0oFykcAzLi/WNPDT+aitOtK17QvrsUxRSrNMG",
-	"ywL7YI4ZOPwvtAiF0Aj7RL0omQ6JZ4PiBmSdg83z0ccOeTLaKokd2Ga2DtihwoIiRg5hWtIP5ubpVfIy",
-	"KyLRPteiDUo88lGW9KYmAutry6rO5EeczJXl0BvcdEk3S6Dv8r+xr1NoHt/8y+cSvaURDd9BlVnJWWmG",
-	"pEEwPuiV1WzZtfVqddcpRTKiQTtgEz0XFGb6Gz1j9ZXYOR5U/YZ1zhRMBU7w0gZMGS2JKSTc+zP4r8+r",
-	"/yjoh/qAxYuYYbcFjPYz0s8X5LH6RC9zWzzpKo2ZWiWdSCVIEwlaatxg18LpyikT5D0bdKV3www6D+2J",
-	"/g33bpjfx4Ar2QkZVVIQg6n38WX7bVurz9gZNGTEC6RiPpQpB4zemhqxUShnU0V2KP4FnhcoxEZQCiWD",
-	"W+j2qQdraNsAY1jrA6CDFPchIs5VJMN5lbyVoxEE6URKLe+JnabbKKdgheh0apw1uDaG70LPQuNVMVaD",
-	"hRiJew5mzAd0+RmGjw/UUzWrGyOLZC0SmIUZWj6khr7+P4tb5it5OtbCxBkh9h3u4pF1QFzXlFc1X/Vz",
-	"ihNHpqGE/ABw+84T7IVhgq2MQA7VvOD5I9H91xDvaZG+YeE4HXglx1qBWQCag2v3aAGABnTF0vHnL/n6",
-	"Appva5+S6958dP1gLdQxUsH387mqUny5OTAxeIFm+RYVgW3PRGfyDqgh6eQ/y8U/xlJghHMNAhiBNlPM",
-	"KE6SwIWNR6aPMgK2NN1GkhpVrvbEq0IPIAEHYMY4Ctk0oN6CC02bMeCVy4fz0MfhMdnFPSMM92YL9riX",
-	"PKCMUldvw5jyUt753/6E4gL9YUMUVkxgbiaQ3hgD6985xoYcA3eYSMGy53Ub82EXsd0KHTbvTTvuBdm9",
-	"gK2dahxuvAxL5xVA1hPqwLd+dT/CAvv7CthyuHrmWD2+mIXnrw33AYDDH/zkfMWD8FJmEwFgV1adAq3F",
-	"7qINurqnKTgd8UJHG4IAogE+jZR70To74DrjvwPbOHY7KnLHgkD/C97HnojYp6hcJS+tqWsNYm0xxxLT",
-	"YLn3ufCCmc/ii/+sqa2fJxShj+BbrqLXOLc/rO342O689dcZj2JOWm0rUJIEXEWJ5yH2TyDGSPx9K+oT",
-	"xaJyUUrr4k7lZ7gOaaBYHJAaSBkwKkpfvrpPstgOaWQsiNR0bd6XIe3SMf4FZoVmd5MBC09B/zpuxKsA",
-	"mK9wnSbQO7Fkjzy1lxOOCRyRzR2cSBH/BDz2Qe4DzXtS4ZqRZUNrokcpfrz72dDaas+mIVFtLaAH0Tbm",
-	"mk4BMxKCLehRjI4JEqrxYZI+3FFlt0xEfYcICWF+jwoyhZYtkSQ8AufFRIbMwQpadDGC906bK9SH4gXb",
-	"kEpPwHTexdoB8474KPV74o4NxlLegFOcVUnTbSbVKFalEpKomTe2cwoNumPCmEzxTIyqqBjzn6k4XWKn",
-	"jw5Ykru08dntl+3bDOClgZHsibiRyJiFjNAgiME7HTJgHp0pZl22PoorbywVE2Qwx0CTRfKHXE/z9J5Q",
-	"etUwZmfuVmTCAK9TX4wuVwuyecPm2JBT766yxFYuFHiWGF4blvPdX5qvJsYrH5PTd2Prsd2nZmWBe1gR",
-	"mOs/XSDSgt16pggHYyqW8hkBDDrIVFs3sfC1knpVsv0qSkKLSWsjSwzaBmJWqsxSsEokK9D1xwZuBiy6",
-	"Y0ygG6ll8X8VC19gOplppIeos1yKrKrdEzv6NUwALHFfsV/7ZYeE7FbeQMoaFJ2A3mXbTWGQxhyscpXY",
-	"uHUci1EcIl0Ia8yDIGboJ1DYykNM+rK4u4F+0YjfopWBT9d6QRWq6YCJw8yIKVqGqa3Uz8/sUv6RNfTl",
-	"zB1IjDeS1pPiloUKJpel0FjRy1eSYakeTp9OLvXFYcHcIdVXDOnFowzpP1WSgjemFoa32zl//bZdckpY",
-	"knSmRppgUfmPbymNWRDIoojG4TKkPvN5lDYjhqGcZG0Bp8T1Z1PXMlEjM57r9s/XsCFwymObSbFfjWWw",
-	"nN/2pCaFOdCb2xOWOX63KFZL1LNFIRLdIRj/pmaFXejdzxNN1F92kaaw6GyNDDb3ohQmKX0bohVjCZ07",
-	"+hM1AqVaGwfCR9wDSnzm8QkNCPdRpaeK9DWZ97OcyVB+jiSH4d6bKZl1Q1HuFCSNX8FSqFTydZ4ZpZiI",
-	"0CLyyVjeoWkV+GgyVMkLGY2B5SqyA3APPYH2lmNWAvVO84ayNcLM56o54n0C9piTWFpjeQeZgeYC0zV5",
-	"+b4FuwrmBAkt8aRsqbrVGSwCQdJqoSdmwnRkXWOZ2dcXSXdcUrP6/2jGyBrRsq04eRJJYg5RkSB5dJGw",
-	"ziozr4s12u822SNLEDyR6M+Jj+UmkiM+3ZVAjlaFyCTxuU/uoDGUTLm/OmdEn43FyMEV82ToM//YoON4",
-	"NAhixpvyJPUEMC6Lra7khCEs+45lbEgyjuGwaNbP0IIyXNHksTmmKAh5KJpBZSepkjGZ38JHEwmeoD9B",
-	"bJ+CUWZ6weBojKI9ZXIKmDT6fLCe2KGCgMPXuhiQD8PwNIFP5K3lzCggKICd4Xd/lXrmSNCI8N7HNxts",
-	"D6gnj2g4YsBlYtAoyN/GMvMqXnTLwoEB+kMZZN1jC8Kj7/TEgqOu71jXHQ6xCoOGr20GJS5W+htcT3ia",
-	"WfYqLnu/qi+KZLovpOlTY+4F1YLsXLfPW+fXpv880p0MTW6FVgd6Yufismt+1yLphs3JTuvy8mO3ffVT",
-	"+6psS5JNAx3z2Hfd9lV5pSF6Yb9+q0n8nyZe9NXTvz3DHLIEV3JKhhy0pKrbj7Gk0kSwUiguBGpYZGCc",
-	"8kRvnojMEXdaah5ohqgPViclQpOjptXwdrfbet1+ekMrTbCbW1uBHBEmopB/N7jWicvrtPiKuYZewQ3F",
-	"Jhpn68PqnbNU1UBaQpo+Jncm9QTCCpBvkqSjY3a6kHfVnlgOxOfU0RTG4okNxedUxfREYSwer94gEo85",
-	"KN9D8duG4he3w4bi8ftNA/F49R8rDL9QGrRpdnA8c2sC5eQIS8BQtTZOTibwHyLyjkdic+ZtdJrvnHu7",
-	"4Ltdtg3ZtnWjFHLuNhgr1q5IO4pk4KeYt4Ke6YpMqNLmLOkyZqyQ9+ZerZKP5R0YIvyWaamcgARR06Q9",
-	"vzpGz/G9Hek/kXelKH3nMKeMQEBPX8sFwK0Gu291UcUgX3rBkVb6gLpgA0gy1BRQev78+fOjYYMWlR/k",
-	"vD3bWM9MCdKfP81+nVgqW8C8ehhTMfSgSWOdsyX2Fe4IGUGsb8SgS1ic02q7XLrl7+xmU0XxLjmQ+bHu",
-	"AufziP//7L1dcyNJdh78V/JFvBFNzBZBgF/dBGNCQjc5M5wddtMke2asrfFUApUgyixkYSsLZGM7OmId",
-	"CkfIDjt8I0u6s+SQ1r6SHP7SjRz+Lxva1e6/cOQ5J7OygAJRZPOru3GzOw3WZ1bmc06e85znKGghyqGT",
-	"nInSQri5AGM4hakpK3BdWY+nABtZ/lGfKMCNSJ75MsApHLBIsv44jk2bVCy/Bm4KEFyIfSIkS5MMVEKy",
-	"QZqMzwYUL6GpVfcIzVAfanIJJ4tYCZCImp08zkTbbO6wrpgkMoQ3xMpImUAewxZvK9jj61HQx2P047PP",
-	"9hAeJ43PPmNfJOQJw2CggpQad/WAdvVjT0ZYlUHawkrIUHksS+gkxARLQvJYAI3SMV4yTmMKl0y1l9Ob",
-	"vzabxipM4Btdf18Gb/1aFPq1ttEEJFifsCg08n+ej0AER7lABH8CmhD8iZ//CKrvnp/jnXPl4y9esI2N",
-	"jR3nshof/Vr77a9/+at377QvHuhfbLiForBgc9z7emwK/1xNsAaGm1FDGMJB+i2JWoEdDjxGzMZ32KIO",
-	"g0a51gxxSHMG2G7hEjwMRdj+Gbpov/7lr36g8Fjxx8K1icTWoDwFXA8PVe2fcY91zeH9NBIybMAtdpk5",
-	"iP5oYlbukxbjWCHMvq9QZbLNgu9Xvx//fLi6D3Q5lG7AOUiNHswBZrbSMc4k8PIO0ImkJYTS3M7p1tQG",
-	"bOW1jN6wYRTHEQl1O/mYLBPDUQY9KdFNIHFmcx2LWOxzNhBvVr467LwgSfoVRAWPTd+S/YT5tYZfYz9B",
-	"Je564KH2T1cAnMA7g0QD9gPRE6gBfRV7Qr+k/o9kOBqbYmtLWvOY/p2nKIzaS6TKuEa3aCiMwlJ/rPRZ",
-	"5lEUkA5R+3mLDSMJF01i/CqdfFjBZgpQmoDY9vqbN7B6I32e0Tdnr0xJFgGgHvVIhCQJtYX39XyJZTi8",
-	"q/e6rSZTHmvpm3v4DB7baOr/h9myzga7KEVB5MQ0GY0ECksYb27IJ0wj9IXwJclmol4Ul6HHUp6KeOI5",
-	"b6rdpjYLRThGqIHOJTMTq8whfOF6lh+nht17OHRVvbFrulo46PesonSfju9Wtyme9lrhM77e3xTb3Z3e",
-	"RtjiT/tNsd7d7G2Hz3irvyG2uk97O2GTr4vN/nb3Wa8Vboitp3fkMN+6v7zIV5bikll3wUr94xAZv+rR",
-	"JyuvKRT4wWo34Ypk3Hyxa276195G1aVE6KRd5mzfkUYJ5tLaGL2lt8bhSlKFyZrNEcP4MND9IandJioT",
-	"KXaWyGUR7V3JYly9vCqwuvO96hSve6OUAxaFN9TNL+uLUKX+3xXD3GXJMMr0JoF+BekaaM0jtHsnGizA",
-	"bfMJGIU2g3SIKeZX6DfTnpwZ35v2jpKtwDZc/2cdQWF2Z69NUNHg7PoymXJpTZyxCsLsMr0dh6M4XsgJ",
-	"aOLzmjPN/V8ffzNff+DT8DshU3Jd9+Jh9Acq+jbknOWG5xMXSP5g/R7SQLiG3zPOBmtxchbJK7SUeRyL",
-	"UG9B8zBkl/fOGXW8PJN66pjYHf69MxqdEMJh2Qj0U+IsFBdRT9T1bvtMZL7kkh0copQCxGMSCTku7Vpj",
-	"kgsCisTLKkoPQ1k7m4iCqrF+DLgqlaWQ7g6blUIm2fqNOUJoUYYCaL5cgdDgHB3qumdF9Xk+KPBv9AFJ",
-	"O59xE9CC9/KlfY1uSn2U4OwuSERFIURUTo3KBOg6s6+/O4UxCjq0gAAR2uy54KlIA5ZIw3lCwhzYFtBl",
-	"C9Yu9QP/AVzs82CXpUJjeS71H4g3oygVqpMFMOJjeS6TS2kqFlmPS/2s2rvtwzTwpQ3qYHQPR7O1q79x",
-	"pAApidvlwbgmqX4wU9NoBr9cD/obmI8fTi3QKYnm6VkdJ2cskrv5hNTGVYrLIs3dEbmcX4JzK2Vrd6Ly",
-	"QXPF3crvzJKUYbbV2jUx+XrQ/bIXvYq+Pnj9i4PWy+hAHcjjrd6Lg+2D89H33774eqchJl83xfcdfdCo",
-	"e/L1TqO3Hsvu8Itm+P3X8W1u90/1Uy0yiPDoj90MPphY50LlZKXGIJpnoP0K8ZFuzHvncWTsTvl2+5Sf",
-	"C8WCbpz0zkX42rYN6RdFuuy1prxfWJu2Nx/DbpVT/quEi+tL3zXwPHff4hFslvPRYXEiz0TKaJyX2+bq",
-	"2lM4fUixblanbi73D5wcZxbDXovG38P0aSp6QmbxxPxsVITLuCDO3LpzPsijVpiexxluTdkohzX2POnO",
-	"bRbwoCwx56NWZ4mZyfKpUMXmLMzDSW4VSuQjS/c7R+OsxNjIubamUxjsfGMB9kdRoT74zHhc6hYY6n9g",
-	"htoUe+zaX9QgAoEKbCE8xtMxpAxNchVeVSbpkMdYdFJvsOfmKJUMBbTYofo+85SOTn/ezkvILEUdFVvE",
-	"Pz0EkQtUuwUTmwqyIFjbaepobPCpzM9//kEZ3OpiuLeMPneCI4t8Aju7aV4sPYGqgPP8Cj/AcXtduYir",
-	"qwMs4hRO8dgoktIIfhQbYogpv4Gie+Uew4vCg3xSLkNZlVCY8j7V4sbcCpPcqJz3SnWIp3q73Nq6Tk3v",
-	"+o3UIZ5OVzmBADZOHhNT0ObhRB+8XSh8cu47lvoYkrZrzVXfnnqnB/ec3Mld3XUqLLRP13VyB4/FV0uI",
-	"FoZs7a2ZRFfm0I8hHqpm1HPy1vsW+sASATnVNkjS87GOjMRCRwxfktdBwgk2w8akeJNZvwuiriX3hu6g",
-	"7CU5Mu6ffEmO3SYGZl1cloJqgknMoSAGRGuFFB1YoXAnmN/ywh3+u1cGPqUvhtrAVc54QXj4Xi0Glu0v",
-	"HshNsRn8XnGaXXeBr5HBfFueSz/hF9NK+mOJjHa9GoG2XVh/KzZ1o3dGXTg0gHsErBcLnurFX/d8CVaV",
-	"NlbFS0zvSaRgE5HleZpBpKheH5NRSINn0KH6PRZ2eaewgn+1B2P1+NdyaYIDPgJ8tt2ZL2S/TDHLYTyg",
-	"sgRHSGORI8CQv/lGyLNsUGtvNne2Z/vZ3yXEuJ9p0eaoMNuWgv03xiANDowzMxOuDT3GiZ2DPUeRxP6/",
-	"chTJKRAqAgY23IXgTa7Q5DELMVHmgAo0GDeoAnhlkqXmAig/YryFXSv55ER5KRkRSY9tNjfq4FH48u6Q",
-	"5wiH6gOEHr1DYVmit7seg42N/hd80wLY4E6mDGlG5t3np1Jvqeh5CTWPFWqOImmh4BacHr35mM+XOUxm",
-	"nB59Auxd9OQFzVas4E/GwBtJQrCm8Ie2EU2KeQa9I0kojrwTuAhSanD7pHcsuMnhdOURp8Ln4hWgvyFU",
-	"5UXALYHawoxoie6rgpMGT4xhXChSgXEjYNQnoCzQsYkKBKYC2mzGfBll+kmUUFP7JfS9XIgzOzQlZChS",
-	"NX0pHD3TcFH/wwAf61wBrTYQDxWt5SCtd3Ml6HnI03N3merX/FD2YDdkN2Kw6EaRFT06Fl6I4HgPWno2",
-	"avW0UtSqeUdxJf32i2A8X/5LDL95Kg/Gr2gSU1yY8wAc02irqWG/zIuzf1FIwBXy8VTTGLKVwApyfx7J",
-	"XjKM5FngUU9T0FAB1TEo4pXuwck4O0v0wfVpXZ8E7s/jeAIVgRL6WGdjNU/pAR/TcnneF5CKY2DeiX1O",
-	"JedJIdtn3sL8mdig+Ofits9cad7Oz4xMuQ6Ne7qQ4yF81/wn8xy1H2Y3iCUi3fEk/6oQGIwUDfIutHPA",
-	"/xZUUUsE/3kyOgQVVVHiJOlFPKbPdYLnfoCq2HPV14rpi36aUH+xosbagMswdvMaqdBIWGvXBlHNGiw4",
-	"ax3PsIh8tP9y7+Dll0AlfP34eBmF5Vg9vVDM9n/CCQYQ6JkajaocjdyjZFydKxaYGRJo4OoKw6BA35Ou",
-	"rn1DmlMO69tWraP6pvJlomH/X4oe0MB3iweBU8lZQKoCdOXA0WIj1/TILlSWpfxCxESH8CWgCkPU8hhX",
-	"hidRbF4zxcXI32+GhrGRMx3tYzo0slLSBnj9i1gbTnkQSHVeJlDESENreCUeBk1oYLFnjoC+qKRQPhBD",
-	"5Jmosu4WKI9g9yjYGSfqDXbpezAufWmNkzaSkVSZdqiSvmXXYFvyRJa3xTkRMiws1ls2nZZFCaVXNAEN",
-	"iedanRcszt1+P4iO3hah8Ic7U6YittGcByPQnhOvBeNxO+HaG9W+PwJjdEdmpUpVOj21Z5bgJ1++dZcx",
-	"awGBlqLVqr4DWXtrp9i7NcS3ks4Li/w+168kRtt8Kzlt3toWy5F73BW9ZJiDetJHiSSI0ngEFQbQ9ZHK",
-	"l50XL/aPTvf3vKnITVXjmBeLmcJDOpJsnmPQikEd52kgqIZvdhUV0Vp+actZp6ya4xvkDHizkuY1uYhC",
-	"FqTi59DnwpcLG11oLCnXRYVvcou26ZGD7vT52+2N/PzqWGwm4CMDYwvE5vmWSHx3SNwh7/B2sBj9/XvD",
-	"YtpetMvwlR3vf73/4nR/ryK6+rIqvO66VwNNKnWOVa6QKkgfHfyWIOYxjNyDI+Zdoof5/kv0uDv0wGl0",
-	"ffSoyNWmgwsVXG5RB7U+KVNZtw3PG1fEgJfFXVkFh2KmvKLoYYwfa0jxurHETz2GOJyYgVi8fteM/udV",
-	"1OR97c6D/k++ZBPJura1226RJI694Jye2PMLkCndXgSK+SxgnBCP18JVqjAuVrMtFbluxtTtm6kwHSBf",
-	"JLJFJi5LSILk6ohkUXHr1nQonJVIbfCvMqR4yJQLavpksaTvlZQ5GcWNK8qjDydfmhb8H7z1rPYB4H2r",
-	"2xMc90+6XPjMzJBKeSgUmlSW45lcylwqCaeul+/HTMZKhizAuXwQqoBxRTNbQTLEEEFZJIuHgZ86wlke",
-	"hegtRmcySUVYb7DviE8WkKp24Aqgj6LeufJlIqGnd/EQq9dOdcLEm9rZzVecEaOHNgG5IBMStXypr5BX",
-	"x2BnDDrTbFpRtFugavaL4/2O3uDMFTD+knrFv6/VuyEZynSNL7aXt59CzwqXZoT/uVH7wcLmnhgm1PC+",
-	"su8H73y/UsI37L1z1fAQ22qjbCi8mkyyqCfwbiQYX4wVjsbdOOrlGnu35VjD4C7yU3AJ0ygsd993WFpo",
-	"5HnNvJjntCMYr5lZsbCJGh5o3IeVbJAoaHWaSGEDXlkCvTXr0NFZCdDtt4zQg1B79hmPpHJbqYEnDyqg",
-	"HjFr0zOnhWmgL8i7sQhYJuJY2WZtDujnt/cl9PYs6srRm5qWCO/W9DE2VlmfRwk7ghe+H6/GbVS2dIA+",
-	"TgfoyF1AixemEjztDeYuTJyXC9YZy5dZ3pZQhk4/Qsbj6FzUGR8mpv1EcaGbQHnOMb+U9Lfd2T/goi3l",
-	"iei3uZ/FdDCk5XRsrPxyWX28ywpnVuVlZa3AlaJ4A1HsLk1FJ3DurrF6IlaO3OZi39yXewcnJ6+++XZ/",
-	"z+n380TZ8FaPS1cqDsntpQEseqrb8uUfrLjctCxaBq2qB61ozOa5eHMU8crLeQpxH+BYuOgPM52Kiuw8",
-	"n5mMX4rskc/D6juU5TysPA9hUBk1Bl8UOV1osb9EVMb6rHntA3JY1lNVMhDdpmofVUBU7JuGe3CP4dZY",
-	"n3QRqagbxVE22aVWA07n5XMhYH1EKbvg8VhQTysbQDoTWWWkf320Ny8Mg0LiDxyGuTKC8J2Ie8lQ/H9O",
-	"0IDCJNdYbw+jyn+NYMSyXuzmmqxGC79ikGHO1ntxnuJJXlUAG3tz5nQn4H6SgrA9ogNU7GpsUI0Chz+P",
-	"/iomiSyfWUyRLqhQnSyZwfksHFz1cyIIMBm/TiJ5a3VlH2V5U3nMc4ZPTj88n8wQzP/pT//H7/7u73/z",
-	"b//yN//6b6boja25VPNHSFGYni/VN4FmkXwglU+PSr+A6lwK+ILySXP864VZYQNdU42XCtO7JCFs1sFt",
-	"dCaoVtpF8doc6mZqukAMN2S8rLrLvCbAp1+ATyLEs9lyr4lRXSlkraZplojnpMuA65xKvWxJ17VKvRze",
-	"JRp/SrjRbgcbRBUDXxk/F8VJsauvzQI8LAA1vKPX88PM9YV2w6kHYyvcxhpCX5o/9+JxKML6FLHT2b9R",
-	"XjHfx6X2N8g7TiODL7FKKVLzTZeTJ3TA6K5tl3OrYwT2B2XcPxqjdHfmZVkA9cho93kG7b1d62rVUI/P",
-	"dHm3XBZQsFGszEQ5TPlCzQBEYLFqwKLrCoUCQLB02ojV85qt6bIDU7RCCqUWNJB4ElhUCZgSV1dqXblr",
-	"WWhwPJakvpyuIChahBvWcPlyXhEXW1jD1bq6hut2LdGjNipTZ68XuCGOrXF5HTexOE6V16MyOcsyr4co",
-	"83K93NuxOHNrvj5li2N2Qg6s7mKjwKnitDIr4cspMzFjbW5QePa4rMnckrTHYADuGO+WhWn3WJh2U7wj",
-	"7+/KsDUd49GCctuHYEia/kE85iwaCgyL6IcSYYMdUrYJQhIrIGE7P7hMB3/SJWs4cAuZtU7FWoe6g6YJ",
-	"WJpX373cPy7xhFrwyu99N6qPw3sd7h8+L71Z1fDz+h2Hn3FGVY8803xfBpyvmTgf2pV725nzUs+kY7aw",
-	"kbyIMkEtoFkkSYuQjDWxeimCaBLfTjFEg3WoH++AZ6TXXVK3wNyyhV3GmUzkKj0B+R/lxCkPOYgkOaVs",
-	"CNQrr3bA5XTyY2dvrzzZ3gnD2wPK90m4l1U4bMIHv/biVJ0wXObVP0Zo6IThPGCo4JcsogwbzwI5w2iA",
-	"9AbF2KoS2nA1d8Qh996TQzIFe58GJ3hpmsN75BK/z0KsUgj/HbTGkMiu1MdDDMRzNuMrzmYcKS6jWO/r",
-	"6S51qjlWWEKIv/pypcxC/ni8f/jq2/29+i4GFxIpiLFvbklWORbQVmiFTvtm/4tT00IDH6rHpbb4cBzi",
-	"QdsmLt38KgpJWnfhcpDYIscCc26OTDx2MHOm/SNEFAwhWcfr4WjUOFhLEvV1QgF6xOxUBO4zTOkrVrvp",
-	"mYDLfpVI+8WCgoVsNnORab1yEAbEuN9U94ddprRt7kcxCN5y6kycSLGaJauJtO34Sm31Vcy0r/C8R7ey",
-	"rmd2b7W47mB4iK0/r/F2JxlPs9NoKKodvi9DPPgee7B+efzq9dF0U9Vab3Wrv85rd91YtTifIYIRofLg",
-	"5rPKvVZb67bZap4YeHDCHvWwvY5Lhst/CdXXDJcMLFYthGcLzHq+vFsQrKU2OI6gdkFJQl8iKGI1W4GP",
-	"2WSDJCYpI2wGVPd8SXO3GLtAXMfGfrTUGuwLwvNeMuxGUrTdUk2ihWEfxxQjIigtCD5i3WMBrZoAs0CB",
-	"MhgUsF//m79mdvnCvwKBkBPMswYnkTyLxW2Zg5KaDevjXkcfB5b7PaT3lubmvT3UjxUH7xDWXs34b1Ww",
-	"bUGE50WcjEOGB7HkgsJwFuUcdOtxCWzWFWjZmj/LrPYaeJvEiR2IqaLBeptCxhhTAsSqXnzuS6w+LwJs",
-	"gx0TitoH56mArWNf25v55eU0DZcF5svVejeBoWE+wSosVXlFI8MTbPNhm3NkiWmTuoJd2OpOv1S2Ag58",
-	"vQG9SjOI6wzHwLWI4+QSae/wcX2Z9KEQyjoIbOVUvMle4Gns17/8FTsU6ZmgH+qw891sNpHKZ56Gci0k",
-	"cEUhIl9OdTKEru/YFxF7JNLxWTQUpIesd66Bs+sIsMMV8lNSkY1TSV0S0beiBzBlCKiCPN3FkCJXJZ1c",
-	"6fTAl7aJoY0+uS1b8DqeO8SOfPN0nCrpY/YJeDSFjofmCT0jUZayfpJe8jQU4drPx0mWg9iV0S49G2hV",
-	"PlyGqqwRYL4zfOvXxmns19p+bZBlI9VeW+tHsWiE4qLxZvzzSA4j2eglQ1gH+i9rvNvza+8KO7yDw86X",
-	"+zW7k3MZhxX7fjkDdU9CXqXD4u6jced7KyN1W9tu4Mwh73N9s/QLlG6yn5Z+mVveLC9KIlLFkUGCj40P",
-	"tV6BD3WaJIdcTmzV6L30XRla/Flo2t5GuK+eW6RPQJoK4IQrZzfbZ+BwXkp2uv/9qbnpLgvMlIYmXEpA",
-	"a1xHFdgy7s28wONtt9qTZCiMJkseZrUkA881tbngoi/hKTabTX2As3lnm82dMqDeD6PsVoC60t4Qb1RI",
-	"MdwU24sRPo/h8F1/8YZRdt/Ug4q4YT7vx04/eEyMSj0drg8da7jQ5jvHBQjRhyqLGuYrX0bZIDKcYn0I",
-	"u4xkmFyylXU2jOQ4E4p1J7Z97C46mbOc7LzO196Ky4m9DXjTjGfwo/ZrG+wgUyaKxyLly14seCpCjwWE",
-	"H4EldEPAagrIplzVhj3J9jbEDuO+xBcCJ1WVopvncKhgy4zt+tLi7tnqo8hED9lZebZVn/KgwPaw4DE1",
-	"Zsvw/DUyqbD6FoJAMlJr2muMVBb15lOoIUfkNKq/HCSxYKOYZ/0kHXq2x2LI1aCb8DRssH3eG2h7rl9q",
-	"rHdcUG2A/SJX9OH8XEhfah+ZcdbjvYHQKxoUzrebTIleAt3Z4nCXBWdC6oVBVRbYMVPIeoPt6f/mqcDG",
-	"/SK0LUdx0/tEIZX7F3qZrnz/+p8d/nh6cLj/R69e7pcmYb8U0LaYRuMu9IdHo29FqvTuuNZe3/T0D6rW",
-	"bj3zat1JJtQJuNm19tONzWZzA07VexFVa+88W/dqzjjMVKWVKBbrK29ue7Vo2KF+K7X21vpG0+4e1Ddc",
-	"ZU/1INbardbGuvOX0yTkE/1kzU2vlsg4kuJFvrWvtZ899WqjsRoIdQKjsd7cbLW8Wiqfj2UIT7ylNy5C",
-	"ckz3rd/inuXVSOWfaRGI9GjuNj6wmFcyUuXKGLTqmHJnqlndyUhNLW/7CeasbeT54lHTId88VjzkWW8g",
-	"FBvx1LKJ8RzS9WKk9TPkkfQl8Y6fKCZWhzyKGQ/DVCjlsR5XYjWSSkgVZdGFiCe7kCjLxioArS8iSgiQ",
-	"FwYmZBgp+G9f0rs0WMBHIyRiMGokVHggvapwR2Fi1Mj3Cufl2k5pkK5rZB8wS4WPjF3WMW15DzUeNOpA",
-	"F5hTXjtTdCH0BKi1Uf78D40CSC8ZUjiktW6Ti/v4R3aSjcMocdFh/2Xn+Tf7e1j7YZ+iNV/C/dmcpwjF",
-	"MPlDN+BjnqKg315664euBMEvXj1BYFbLx58fmIeV0Cwps2t7IUjiRihLzs5isWo+0XU7JL4aKfxSC8s/",
-	"TAMLzrpJOAG3CMlmb98FdY/142jkApvlQ9CMhD3M3sEJ/AMppL4M3vo1wk6/1ma//uWv3kFhKuGhfinh",
-	"YcNxNuR6Z5WKLI2EYor3RYN9N4hi7TjSLSNl4VfDu0V2ZSinKjqTLJIegD+dlCXnAvKU6lKkFOiRcD4g",
-	"8xN2LibKg1N5Nk5hdxf68uDQnplq578/VtpZ3Gxu1Fki9VYsnQCFlcseOIuJ7AnPnkPlMZFSY3AEkebR",
-	"8OW+Hg69C4vyHAfEM/VJMVoznjVYB563MOKRhKeW4hJHrsx+nMJ0ceG49h4xIfp2eUOI62AD3t6uYQoJ",
-	"3b4P+0BGwMz12q2D6iInct50+NiiWK0Ktzjikzjh4WmSfMNTcH/uFMNh9QrHD7TgNBfR9b5kLRVnkdJe",
-	"0dyA1jEdkVMwNEgcHBrefyguop5AfEFg1h/f7HoB0vSd2IWQYZJ6TCVUf5f3uYAnUdhvk4MDDUX4eOUG",
-	"69DFI43C+DAQ6e4JNhKpBsu2/UMkz3xpEWwFA6qcpQIQMY4xb+pULrA4OTsD2JMaPm3mF29ep165RFwW",
-	"b/RWQp6xVPSSNEQ4h6vo18Q3dMr+sDMTJIo1qtp+T5hajsIABA70yqFTITGuxhH21DVj2Gado5cnTAoR",
-	"Knbw6mSXffW6893+gce+P+i8Ojzw2Kujo1ce+/bg21ce++rVy1fHaCoO9w/+6DWcxzov945fHeztsi9e",
-	"HLKzRCgi9oGIAokFX0ZKYD69oLlw9PrkK0iP688cKV9aU2cCGnw0Ko/M4Tc5GqvBHgznwyWI8XOe6nmk",
-	"ka+/0XvGt8TTbivc7K/znd62eNZthq3+Bt/qPRU73fVws7/Nn/WaotXdCLf6T/lOb11sdrfDZ/0m1+9B",
-	"H6fWrh28Oql5NfyE2rU8enlSHVn14OBA4cjdW2p4ruxP0STNDtxnn332GQ2Ctkmb6yWDQR2mF17dVpLr",
-	"DcePnGrbZ4bytsxYPhMXB1Ut0OAIkOsGQDSEAN1jN2sPaKXmxltxUEFKK7cajoXSlmDaRFUhIyUSAhhR",
-	"nxYByxLyhGc+pJVHji6ExFJybWK0my1CsG/6R2Ubkz9RRQQ8F5MGew0V6Je0M8ELK7Athl5Dtel8NPKm",
-	"Qq++DIzqTYjsIxUNR/EEjR+TCV2PJEdNbIZLJvRoW5tBGwdM14A1xDem1xxwxbp6HzTgMgR72WYBCsfp",
-	"+zoBoVDE0YXQuxv90hyND67BJ4qd8Uxcctx36SVAR0/Yz8diLOosS5JzjwV9HsUCOgcmKt+W0PaD/fqX",
-	"f+pLrrdAFzyOIF4l3ow0wtGSWsEHIRuDMiNjmX88opSRnQTbJRNf9lIRCplFPIbEVj86G6dThokF9HnY",
-	"58y8PvsJo+eF0Qw0KELyfsSVgmeyQgBYs1SYXE8U641VlgzZCJcPWlVD9OrIME2i0Jf4sLYjPugIoOYr",
-	"avQr9vXJq5erQmp4DpE3Rv9g9EhDPmHdPOS/2dzZ9iXEwPWOr8m6YpLIsH61xWZlBnuXba474kZ8NPKl",
-	"njLAcdtuNhmGrd1kZcxVRglKtqKEYMciSyerHe1j1Rtsj4Y56Zs4Ijs4dLbCZiKjjxfO45JpjL7rNF5n",
-	"NDqNhkJlfDiqePxLPY/fzwfp8lDbsJZX68K5qOXSZqZw6SrWVqbhOZs2lRp3YVeif4VssT40yqBC4aW4",
-	"dBNbWXyC2aJa+9n2pnYF0PgC7hbML/yjm3SvofCgP5r+eM6m+l4aVdJ6hsaSV3g0W7MejYJzEAUgVqnn",
-	"O4zvs2dGm5BAutZev2Uf5FiocXzldvo7jcNd0YOcQX8GgpZbanRWHpKShttr4+h4hb05xt9PTOhuLnEN",
-	"dsbuh53vC6lxd5XbBOUVhWE2v+Oe4dlUkTZTxiDMFC8ksVBtdtg5eOmxzt7hwcu5ZVfjrs2W3m066LF0",
-	"eshTIxclkbmNPDL3TcS+EVEum7W3/+3+N6+OQDnrhumSOywDzT9k9ZSJO7E+gbxJcaGXpE7mLTpnMRd+",
-	"rtI33DnBGADbrRJvBhUVoQjIX2bYzFbbM+2/BjBfA9aduJE29zFgY7WqHf/+ZFVfCVx8+BHOxd/A1R6N",
-	"05F2609eP/+x8+LFq9cvT+sg/xkpX4KjPx6xgUip+EF70ZdJGlLIioPkhsrYM9Yb8JT3MrN5yv+kHz4W",
-	"WUahtEQKX4bRWZSRTrMzGnqnBh0T4Ar5u+mpshYnZ5Fs+HKz2Wwzjn2y9ADRxgP1QuzzZUnCLgU/h50b",
-	"DDG8cprIM89uUBIIFIZsBS7mSxx18Ll3UHWb0vY2udIVcSLPoEVFri5WFV1xCuTLsvZe1FkNfbXt5mZr",
-	"/emVGDaNXWaI8OAjrpTGxjJQq4w00y92z77iA+P8XSB2lSYIzsp59E7jNcnBDxnhusIm2C7mztDPtwRl",
-	"7t0MMs8Pfx3yKNbmYnsV0BIAzGMYZNG7/VbTUIo9G9UgtCKr4kIr7ybjTB/XFRBb0QvGY6M0uYjkGRUf",
-	"2E5lGusU0wj9SsaoCAtBilT0hMQn0cgLz7LLthBWfckpf0yIrIdKX+OaYOrLY31mHA2jrG1NH+aD6AIY",
-	"DXNYkiub6zv1qjCsHfR8pX0L3+KF/hTvk7WeAy03Wfr6UveKoFitdVsgtlAX6tRY40iRV7OEr8e25y3A",
-	"3iEQGBmglonCwweE8uD+WO+D3wMSCQ1pCc2DwxcD0TtXuSuX+8Nlj/BEWbAwofyxIgrMeGRT1YxD+bBK",
-	"YgHaAxBoTocFtOqKfpIKxhUUMpg4awoy+eXuN2UZ4FYN1pnndcJrGMzcbDbJDSXfvw7esgmwYh6EcH3L",
-	"l3BJc3JV4EOom0Ka+3BCK2NH6RPeszc530vEBeDc+/Ygk0fxt87yqgqfaXQ2yJbZyhv5chpPiq5cztbu",
-	"oTtwHRQz1afzhDX3MDCnpj2ztoakYot9Syk0pEFi+KksGbHLJMWKKsy/NXx5AKzGiW01GEeKGCk4Fy1F",
-	"MichErThaVCJ0mD4gHBphwji+pC5rDamK9lmc7ONzTfyg4gKozfmphrFhjcMgR1zgkMe5QLdVt3AuVZl",
-	"j47Gdmpn/SH7SPRGS/HM6y3qPcuQq+SOXDe8nU8wS202WHDRWksl6Caotbd8BLq7bw155t3a22ESjmNx",
-	"lfLbETTwbDBQ4A0usEoqaKOf0oWiIk8vKC4nZmGvWDeG7R13vjgFHOkKlqWRCI3jEqEgPvQHVQMR1j2s",
-	"NoOB0kdciBTvmoyp1xylDo5eP//m4OSr/T26vfE/8F18uZImcQz8bRkyPhqt0kOzlMszojboZQb3hII0",
-	"Ep0LXugHWH2RyCxNYg0hq/BIAVOR7OEjU33oLgu+X8WSqlWqHLMVcFEPJIMxWgnp/lUW7J/yMwicBn7N",
-	"HzebGz014Otb2/Dfwq8FIJUSHPRXXyZSrB7yrDcImORD8g5XkpQFnwV1rGLdaG5aBxJZ6g24y/erJFWz",
-	"evJVZ31r24ZqT77qrK5vbRcLBfW0gE16D40OUBfD5FJqmwcXfCUF604yQUMH915vbpvhonsd6z/qF6DD",
-	"DKM9zYDfgPFqIUOqwG1t72osZ4UmSEp/bx7jFRQeWXxStrLebNbxPc2d9yI1SlSkp2qb8SzjvcEQBH8s",
-	"83E80i8jQrgE1UTBN3lJnZhoDjntFyTQMFCj6/XRXud036U2JP1+XklcBvo0fsdUcVer0AIZST/nYlJU",
-	"/OPnP0JmvDfgWbnqH6zoG8v+IYcBZf/yuxJxs/yGlnd303uaMrnpu+p3XB0kQ1F+X4NTN77vsTw0l3hX",
-	"rruIE+GJYgQXuywZRhnEo0rBJ5Gi+LlajWbD9l+Dhsv589M1a1UfF+cOIUslYcbnk0zAQqxUVd7XKAMg",
-	"c918Z9LLRLaqslTwYbGyXH9WntXatW4kOSr0IacEKUjzNg24wnH09YAOBA+pbxT23EN8USVtWuJLjbgB",
-	"0JOCxpVzQ8jxUJtaOLb2w+yzebUC+s/ejVpZe2zI36zyM/H5RmtrY7vZbHosGg7HmTZcBDzWTHogQsAC",
-	"a0kahRlQ8gyzwFbyJDnS7QKu6Un2uV/79S9/5dcWYV/FB/hGyLNsMHvv50AFAwca2PE4b54oNEJXfgI7",
-	"PyKZbYPQUiSjof4sTfs5IpmJM4HelTaZJS8/x35efe8Rz7TzVmvX/oVf+1lzdYev9n94u735zq/9/7Wy",
-	"yTBt3cuZD8azQC+icWN0mlnutWlLXsJDnW/S4+RSpKs9rgQbiDeVR8Ydl7JR0c+13ty+L3CYcj7oPZdA",
-	"sQSKKaAo+KElo4D0VUQN4B0haKziLzE3P6wRsES/EPhDdVDBW+gF9MNPVvH/1vD/yuFliW2PENs2MGxQ",
-	"EtcEBcMnivWS0YStFDZpdVBTGacpLDKZ2PntwNNjAIxPeMa9u2mw6h5YqNs3CQButrbnBQAhCQT2smwD",
-	"TuuJttNbre2tZ+ubYGRV3Y0Ztq4RM0zTJF1Y3FTliaYXTSVU/+y9Qdv3P7sCqt89aP6zGEWkyALj7Fjw",
-	"XsZe8iy6MB6RE07EWjgnI4BRwDjCBOZcHi+GIfByarqPQ3eCjRKiRNY9lsB5PI4n1GtHhKw7caSncMOO",
-	"VaE4rRqsMxqtgpDcPI7vsVUpuusWvfScRqBlJiBABJNI0Yvk49KYs8N3IhQ3i0gseORjEQuuRFFY5v77",
-	"NbxnIcvdiuDARJqKms1n4a1PlZ263//3v/qz3//V//rt//6T3/6rv/vNn/z57/7qv/72L//+N//wH373",
-	"3/74t//xf+rDaTFiq2MjXVyqWuzG4N2HW6NI25qNff0BWcDPbSgpBJ3hIZchh64HRoF4yN90rGaZtQKR",
-	"dH+EgJR+NTs1i2E2p4Y2j/nZeHyul0zh9COR9mCsW/oLoL+gh7u3wTc2NlpipxeG4fazne2d5lOxIfr9",
-	"/jbviWa32211+9utrVaTt8Le1tZmuLG+vrGztSGehv2tpzXDQm81N59tPd12dSWOO1+cYoLbeaNH0MnI",
-	"4FR1ArsFj2Xe7FarWoAOjxH7J6rMLKrFdlHP7y7vnc8n+XwXZYMw5ZdqJvekismnnMAjmeBpHIm0GDFG",
-	"vWZIOYFghOdLV7MhD3AwmVyabQXmpcsC0PUGewF7E8XSsZQoaXpJTyt9SdfiqX7AC+QlRZlpp49pnzSB",
-	"8srADEPgscACTlCnBJbRRAqy5FubA7y043JFeq7BvhsI4BHMjIgvmXndy2Qc63EY6kFhm80dtmKu7o4K",
-	"dcrU73GWMP24hmTaHUdxthpJOhITRZi0LH9kZGvOJBP1W0DDbgks0ZeJfUKMlvBMP7XZquRpI/1xHbFs",
-	"58J0zA4NBKQFLdk0HzhPX5dkZ60M7QoHHagJzBveF/g5rCO1a6uGKc8XgBUMGDgnzNrhUrEM+t7zE1Uf",
-	"QwnsdWyfnSfWdl7DIpjhvG/Bb/P5Fm3BZmHlI9X6vvZmurkzbzNtZwxoGzgIZr0kM6z9JDWKNxqQNJYa",
-	"dLqrffVLgoqp20FlkQN5M3jUeBSGWy8Xxo3ZNEDumM2qu1r8eQ1s2UISS2eYQFmBmG/INZjqrxkYiEDF",
-	"jMAASUDMAPKKfUnqS0bZAngCIFZAMhAHIZJmPdQ+CHKtYfg2oAri4UV9+bOCDw8RwfyfP1AcxfYMizIP",
-	"aHIF+9udMCWGXGZRz5gpX4IHgSX99QaDWmD3QdqWTUJKUHgjmjowtqCfoG3qqb0S0SFg878SDLh6Dd8i",
-	"qOObRpnNpcOLwkaMTGtAGGQeAK01jM/UXyAZoRhn3x2cfrV33PnuZYH2Y3fobMWcabw1GdSpFRMreWBx",
-	"oR+xT+Y4iUORuk4QydE7nhD8UicilEzoknDxgf6CzgDoK8JGzUp0YASZqQG5Odrdyz0XeB1wYFgkcykQ",
-	"5Lo4TwB+g3Yx07HIlTTwQUhnrMSjMfKU0yOrH31FvOnFYxVdiLp9VnM9qIOge8O3t7qYkkTKPJYLmQRv",
-	"/ZodAb/WxgHwmJ/vXgu/mpHOf/SlX5v+hFYrs8E6eScpvUZvjbADjNtjiQ9+X4GnqxqAWiIKTuwiyWSG",
-	"JzM/DHVXRBmzpgsJWXeWp2OpcM8y5ZTn5BqcvVI7zZdcWdKZCOuznJrmnFctTufby0+VvbPEPSVuM807",
-	"rDgI95IPRd0zUImbO5Vhp3L78im2WCm+YGvuC+YAXTmoiHvf6/CG9shIvWeADs6QCa0i7b1aU386NTNc",
-	"W2WT+aBPNC/KNwUKNgpm8caJi01HyvLdvVFuXRQFemfU5Iqv8QewtfrcjeD542Zzfds4Cp+TA4i/moX4",
-	"uV2x+Htx1kKkr4mLRQkRPlGMBrR+00F5lIFM50vh2lz4oe40xDgTUawwK66xF8RXBcNyteSOAFVQ/T/U",
-	"K9aAacL0N8FSC2AU33yz9hF3aSupnOmDaltJIJBcliobCj30V1T8WcUMJLfj5XfNntDqruZFeHhd0DCn",
-	"g1BjAtOwnH19QhfxJXVbSnsD/eTYUMlK3HKlRKaoWSh2Dw0T7FXE4iQ5Z5FUUSiAkYAcLKss58tunHSx",
-	"XSBMqgGH7eslyIpfplGWCdlgHWvbnJimCVXpPbCpM8wTfdBWwnL/PSfaFRQ2LwHtf2i/EzkqHUFh0xNA",
-	"u3e9IbsQqS+hOwx6dT8edr7/8fk/P90/YSukPsZazacbTzdbeRobWkZttkjb3MTTIsXOxSgzWx898oEv",
-	"ucpl5kY8zYrBtfZ0cA3khakYEuNsULHJjZSj4bPjjiUCXervV/X1fiomjCtfXoo4BrCfoPIutO+o0xc1",
-	"m2XWSy6M+jEyX4bjOIugxQdR/Wec2NejqznnlbzYryD5/oCxPPuea3qoV42pu14gDIfi3gThllnHTyXr",
-	"ePv5wypyKq6R+eS7Mz6eot1rhjsRlG7K3HFdh6uUWc4dtyRJZyNmeWhoxVlxtgOjTC7ruQaBzRD6ElOE",
-	"EDlD/ZWguDqnbHuhk63d/I7wWGhYfoR3p6remYjVVBNG1h2TPn1+iak02BwbbA24Y4i1l5NHEI0yvxtS",
-	"KjOw9MQ3trBE3zkIK5rLx2COF1jDEoSujoA4HDSqN2+Jcic5Mq4oKiyTyyVj45aRkD75e0EhzbyrNNqp",
-	"fFQNeCpQIBq1oleajUar2azbPECOUVNlzLsWSrH9XQSFqr68zJP4FkQb7JhHRsgFDy9Io9smSLBBa7Am",
-	"G/GxArS2eSSTgTEMBew+e78odyIsB/OYxngJdDNAt3VtnDOD+bi5AUvcu0PcewE+TTnsPVEGBhwXpyIW",
-	"GrhY5Bc6qRrrF7ZnaGAqS0aUI0U0wzBKj0hm4BimY8A/ngpfWlaZE9RHEpc+fcaxg7z41D0ppUqQ5yZ6",
-	"LX9tyh/cnRaWsIw3liWJ9S5ZV78DzOku753fO5iat/oofcYlYn30iGXm741cNepitsZHo4rcnFe4vSxl",
-	"kk6lnEs4Opj9p+NeoA6ZL6/inLwAKWtMsDiEHlaFz7PrS7qVYsk4006dc7gD59r7VOfRaCRCjBVLopr0",
-	"x3E8gcNEqC9hX3HIJ77sCuufEuMV28b0k7QnHJJJkQhiTrkw7KEZRoi5CVFCfFk6JtOkkMiQQdJzbOli",
-	"ngHucFnC2oHrgL5PV8TJZdnTPVFsGMmT8WiUpJkInRMRqIlMZ4e5x9N0wgInAhp4LFDRL+gjBhgbDMwc",
-	"6Rz9lK3gH7IkFfp4fFRQ+r7kxLyq77KDVyczt8nPSWQ8sTpEpdQXbO5azn1xBsv+/g57AN0pn6UzGj0e",
-	"Qou7KunrUHNEAQJNBUZEqwrZw9HFXVxCvrFeg9A1lpCvtzafbj7b2N58uqiu/JFQJ/Khcsh0OUouIk84",
-	"M3Aub+LeSBGzX/Hz1o3ID+AQxslZrV37x//7t7/563//m7//7//0n/7m93/+t7//z3/h/eM//MVv/t2f",
-	"FfIov/wvv/vj/3PtDIqxYpRGGZ0XUimr9G6r6w0+Oq95i8aaJqnJYWyIcGu72RObz8R2KHrd1vZW72l3",
-	"s/usxXe6/Z1WuNMLn673N56GW+HGTtha591Wd2dLiPVev/e0uW1zGKaQ1+YsXuCI2X+/xDWEXKNb5TpY",
-	"nLkB2SGH0iXL4UYsh5yUVo3c4PpkFYuBjV201cAullNlcBYJ1TZ/j0L8eW6NsC8LnXor1wbnOcaHqA5e",
-	"FufeTXHujXG8anONe8d70zV9jnNr0tu3kwa/AxMykwc3rrB5oko25qErdHO0qF6ja7BuGUi40yLdixzF",
-	"qxqr61LyrILjlZw89w4Fcp67/8SGUkgYQ0+1c/RTb5pexyqw63AvDdt7vfN095hZkuA2lO6W/wVqMiB+",
-	"KxMUSQG2XBmyUBIer24ZdtAgJXDWbOCw/MCK22Q/NJ+9IdcvZ+yxaxL2PNZiX0bPgbfny0rEPVaVtwdt",
-	"Y2z7MtP4FzmWoNrNkpTZLkpFzfW6fg5foiOiR0KfbNt26asjBfOJcph7VlGtuG0ncVd2WuAT+vJ9CYXs",
-	"Cj6hLysTCktH3NRwQd9iNZ9z2HGLFD491mH++o+Dd7h0qD5Oh+ouXKPq9EN6pCX/8IPnHzoxg1yTuqof",
-	"9t48RBPBfAgiYp53KGci+pKXZErunIropLauyUV8D8v7CZB01h8rGbE6/pqpscxy3wcfUb4PKN42I9Gm",
-	"cO+Jkpgzc7rj3rnIWDoGtSVfYlrbvoptDV0g8MzyGdnt0xlvgJQnwokbLxmNHz6jcQmej5LUWMDOm7AZ",
-	"ZwD1OrRG86mvw2tkKwZ/z0TmpNN9WUZftJOpm1wATEap8likgWgyn7847UT68iEJjDeAT/NeH6mnucSo",
-	"T4vGeBMPLw9cvTUNNBb3yjsl/hksNTZFZfNgnYYsQOFyDnOeOlKYeBj+yQkM4d8bfHSOWQhfFphwxiuz",
-	"EypXVncdtSl30uk3XIAjX+acI0gCCJXB3td07ptyNDsO8qOmutSuJsEe3MV+al8O+URDHnQtCG2nv0+m",
-	"TR5bSYUaD6HNobmIqpc2z/Mlm9s/7+6a5xU6xZimKfhD3h7C7aBXpJsu4i7arNGmPn5BE70ORIWv7J93",
-	"02U0v9XeTFS6pB+dGZGqrQb4+Y8/66z+EV/9RXN158cf3m5426139kY/a63u/AA9CN42vZ13vq9vXNpJ",
-	"42NvA9c5+ukH39rpTls3zVuQy7ZuFRvRLNuqlbZVWy68j37hLdukfRxY8ajblD3iNmTLNmDLNmAfVRsw",
-	"qa12aRwDTk8vyndM3IgHwoewze+H/FywdCyDmlcbW3JPe20tTno8HiQqaz9rPkNuL91xBoSQZ0ccOuWx",
-	"Hh9lvQGHeIRYHfIoZnrqQhMtI3I7zgZz6sYw7PNE6S2lMvLUUWo2lIWrjEaq5ConOaMPBN45XdM50yH9",
-	"qTnPYfemynIhnQskpXc+kCrTY4FLMpJnSI786vT0yDk3GpadesggwhupDG+L5R6GPwukRr13BtF8IcPC",
-	"9TA4XHLVo7EaMJlkUZ9wxR2+0ViVfQSz9ngYpkIpahCLPNdGcTNccvbLGaoJfsSyLj3O1WgWl38KvUnP",
-	"x4GNlUjdc/Wfa+9+ePf/AgAA//8=",
+	"7L1JjxtJti74Vwzs2xCpcjKcQ8wo3EuFKImZiqGCoVTem9QTje5G0iucZp5uzgix9ATkpje9fsDb9qZz",
+	"24te9A94/ySBh+6f0bBzzHwg3TnEoNDNUqJQCpI+2HDszOc7n0uOmAaCMx7J0tHnUkBDOmURC+FTOwh+",
+	"ZPM3jLosVJ9dJp3QCyJP8NJR6WrCCA2CZ5Jcs7lFRiIk0htz5pKQ/TpjMpJEcBKKWcQkufWiiZhFhHIy",
+	"oEHQdQfk1xkL5yR+Y61klTz13Am+zypxOmWlo9LP1XYQVH9k85JVks6ETakay7+EbFQ6Kv0vO8kEdvBX",
+	"uYPjLn35Yukp/E29as0MSHlArz/+8dvvg4oaCvtEp4Gv3k+vP7psKj46ExqZMcLYkyHCjEpWSU3cC5lb",
+	"OorCGbvbcM8Ed9jyWNvkhvozRji7YSEJ2UwyF1bV42SXTD2ulnnNGuKj08Oa0k9vGR9Hk9LRXssqTT1u",
+	"Ph5YpWgeqHtlFHp8bIZ35U2ZjOg0WB7iO+59IlPP9z3JHMFdScSIRBO2QBZrBpm8ID3QgEYRC9Vd/+UX",
+	"u3r44XPdqu99+ZdS3ihf+MK5Zu47ycKum7/rM8lCEgkyVJcSEZIZhz+zO6+u+mjbjYJdH2bec9fd17fD",
+	"wOcRu6R8nLP955yR4TxiJFS/W2SgPsi/9me23XRGXigj+JNV8Rufmi8GK64dqJnrX/WNcjYaeZ+ID1Sg",
+	"n5BdFLzcrtbtRrNoJ3ESBYTW2N3L27WX7MZzWN6GtYmM6NBnxHMNRblwsUVuJ54zIYFPHSaJFxGPS89l",
+	"alpiFsGfjDoTEjKfUcmeSRIK3xezqNbn7zVH8iKLCO7PzUV4DXPVExSJ1G2bBCx0GI8IDRkRoxELmVvr",
+	"88yyHIzqLdbaHTmM0frePi2gGdfMsmBx6o2DzDGs5y6VuOW+oO4ZPHNxuV55PiPqdcCSTwSPGI+qLz0Z",
+	"COmpa9QqRYzGiyk4I2PvhnFCI/gCaITMAvWOWsFE4J/CHd5dPwk1zDdUTpYn0HvTrjZ298zwRp6vdg7o",
+	"ziK+uGVh1aGSkQn7lCXNw1HDabG6uz9s0l1njx2MbFofNpym22K7oz17v37QOGzS1nDX2XP32cHokNrD",
+	"utNwm6w12qV7ZqoBjSbJTCdqkKtO9wJvotXRh897rQLm1B2dCc5OaeTkzLxzRccSJu34niK4ifBdeUwo",
+	"maobSFmd1+eDChmzSJKm3Srkpd2R4vasii8qIja70cod4/RkQqOrecAKBOf7CYsmLCSDiIZjFilp7klC",
+	"ka2We92z1287FXUKKRmHYhaQ8uvL83cXC4IVryugL0eP4M581UxBz6jDXSVZ8jirPydTJiUdM0mckNGI",
+	"ueokiJAM2UiEjEQTT5LIm7IjMmjYjb2q3ao29q8azaPdw6PdwwEph+o4eVxtXZ9LFt6w8BneQv4hOIO1",
+	"uHx1QprN5uEi58h5YsGaMD2HTZegO1WXv/L8iIV6GV6r7ei6F4rCcxgt7NYzSTw3u1Xw/UfbrucfkTE+",
+	"9c57pUelx/gjm9+K0L2MH7UkwdknYM2S0dCZAJsrn0w8ziSw/rc08rhFFI+oelwyrtjeDVugvgnzfVGw",
+	"0Nc4gpXzyZwjez2/605PkciKVl/pJZoOn0mCRLS0EerI5u+Bd/fljwdmBirHKw5/9sAAk1bHYx6w7FCv",
+	"Oj9fFazvFF+wMSHrAenh9SIaRtsfZjqKlNKXf5Zt+wj+t/4sW6QtPbrTm1A+nlCPDOfEZSM686NNT7l5",
+	"V8HiyHh69zjnV5oxF5OaAA6uODac9wzbVhIoYQX53HtROc5SoxEMD6EWd6f4oYBpcdI9TeaRO8gCtjV7",
+	"MM39B+HxSzRvLtmUhtd5zJWLCHWy9PKKW85CQrlLqDv1uMyO///9b//3//d//T//83//P/7n//Z/FpBL",
+	"iO8rUsUUa1pmRprFbsJaa2t5ZDFPXH7xeSCvGKd8JWlGcMUzSfhsykLPWdzWeuMuHHAkwimN1HU82lNM",
+	"dOpxbzqbpvm1xyM21ofoguYZYupbNa4hCy3iiBlXDGYUiimxi1YqoAvGkOYXpSPbyoyqqQ7TlH7So7LV",
+	"f6lh2vnD9GmkHqKPfz5LBK4X6CsLx6l/35jvmFdnxhFLjYSK22cvL8+7L9e/9m7nMDOMS7Tiigx/GgTk",
+	"hoXSE1wdvpAMZ9wF++JJaEyPthfRaCbX76CE62rFgiOayY13L/NuGE3P+0cRxUvvH6zwveq2XPpurCPw",
+	"tQvUE45Hfc1aizZVO5ZgEy1Cicscb0p9gnxnUYEqkgZh/JK7EuLiYGECs2HbAT6xiuPJ2bBK8bJittf8",
+	"KiSJ7LkdBKvGi17TIvZs2/WvN9IeC288h205YFLmIiJeJNUvP7J5ZbMZrHf03msSK0kEL8nMwiJUEt+T",
+	"SgYN5+R154rs0MDboUEgdz7DYL/s6BuzmkXr6+7RBvwNLpSoeGtWx44J9X1yO2GciKkXRcx9IN6XHlbp",
+	"ixpoyGQguGQQ+HhBXX2K1ScHXWjqTxoEvudQNfCdv0s1+pScU1e6uLZWyaURLR398rk08pjvKuN9Sj1f",
+	"LRhaJ8oKmsmIDBmh5Ib6nktYVV1CqOuGTMrSlw/pizV3IkPhzsmESkI5YWEowiMCTz4iax5nmTU6KtVL",
+	"XzZdqI56RYffMF+A/fXFWlJr4wiOsRxgiJ7aShjIMRmoxRgAoUrt0mO+K5VdBoKipsZzIvjI95w7rvih",
+	"WXE+8/30umlhfyJcRpqEfYIxUF8ZeXNQxhPl5FHWB+WTFLPQYQuvh2m/EuHQc13G7zbvZtG81TJ3Tw3X",
+	"UNvhepIOfaWtCm0G0yB4NLKYRRPGIzUD5lpkOIuU+aOOs7hlrrIwXAGDgEXo8oiFnPrw2LssxG5y5BYX",
+	"wtPPxtOizHs8SJ5L9kZ1p0EP2e5w3205zXrlMYlAO3RG1POZewzHQA+SODQMPSYJJanBRYL8OhMRgwU6",
+	"E9ErMePu3YikVbQ2ShtW2zKCZz/S5M8EkTMIwuApMBPqqmFOmTKg7rbl9WLa9yQGnhXdg6BP3kXmLHrU",
+	"w27eiz8NlWjW1D+ceX6k3g9LcEHnvqDulRBvaThmd9ra+srzP/J8GImvnq/OPOWkbrcOdvf3bBsDKo+5",
+	"EhhAAiNLSwRxw1BE+N7Uw1W4EuKU8rkWt/JOq9Ao5P6REGRK+ZzQKGLTIJLHJGRROFdqxp5NdJz6sRbh",
+	"kkZ6qurE44uNF9I4EYgYmWGoQV2qi6rtkU6IwLAOrErql5yQmX5CJMgt9SDEnsxhSS1TI33H6SyaiND7",
+	"B7sjVyk8flNPSo+P1cZrFYBE4prxx6Q1eAHRKSg0moVA+HokVjwOERL2KVCqLRDfOy5nQSDCiLmnzPUo",
+	"OJnvdA53NzmHIAE58abaIfRYiwEnG4LV6o1iRCi450mKL04od31lE3yJX40pP2iEdkBZzThxwFH5b/pz",
+	"zRHTUsq2j5XbdBA4m1DSXHIHWuZtJo6dvKyDf5FeNHM9kX3wQqJKvfi5F1TKfDdnOyI+ozIiB8SZ0JA6",
+	"EQulBfk0SivF3wRnxGdRpP2z6qPrjb2IlJ0Jc67R5opi0X5MWraNbvVbTy6Gm2TTCRmMaOVsDopncyn8",
+	"HO/Mabt7pmhLjUN7EBSjj0jIxsowDJW2FftUUe+AMSKBpBwPJBS+thK5Muh+gWeXrFL75Sn8+7LzU+ft",
+	"+UXnsmSVfup23ncuSx+Kh6uNK7Wt+nGds/aLtx2lab/s9vDP3PvdqcchIlgYoVRmbxRb9eA492QU0kiE",
+	"kkjGCLLAIBQBCyMPjTodDWpHGTvWpRGrRhhtWRqK60kp/Btz01IQnCeufHJLQcXG64+J4gMQr6dDyXhU",
+	"Aa2bEt+70TfU0ucnPQp1p1LUjfG9NCoTbU1Ye/LblCmhcqI2YNFcR+fbCmeyMaZzHguHP/eVX9Legl9S",
+	"kWCdIGLuzA7NSu1GQgNi+HfmRFkaMF546vvnIzCoV7qC6ZidsoiWvlifF7c/4elexKZybVZeQoZf4hHS",
+	"MKTzpUmbRy/P5MPSXGLevfGcEm6/NCcUOZvOA5ZycezwiBUDx+BbUdjNsI67nEd6QyMavgv9nDyYaRDN",
+	"0e+D+Y6SwQOW6PIuZ5r5LFpzos204Ezj9atPtL7h7meae841z03n2ngtBPc9zoqTdSKT9wjeo7SQe8+G",
+	"PeFcs4iIQGlRnCiV2eMyotxRSsRt6oVDIXxGuXrjTG7GFOI4azxLK7X76V2MZ1HIFJAen5Yr6DPxAGwh",
+	"mc3T8IXUam7DGIIglyHQIDBJe6hu1CDZu8eU6jMAJSpKPNnyGRlI+OlHNh+ANuJxMlKnDPIxTQoG5fIW",
+	"7aSL817KwX1M1HGY305YyAjzpdJv2RyeM6VSqWdlTGRswZt9Cn8m6l6fg7o3eP78+fMBGbLoljFewbyN",
+	"BU6FCdobpnFbpXjOy6u01yIT9omaCFUyGjN3ywyefXJYEOHB//tMRmRKXbaY79ikavROw60/GHdMjXYV",
+	"K1J8Q7FHSBxdSPyBBN2pULOLtJNx6UWeu1mgxiKDz577BalnoGMaA7VaSaTjj99+zwnfLIUqivWdZOwv",
+	"1bhPMNN/acyGcPNHPhKzMKZtS5MvEaHLQtI9tcjFu94bi7zqvu1Y5N3Fy/ZVB4IZG3EdRVDw4GWmY5Vm",
+	"gbvdNi+cdC+lrqWnZRnCT1N0ahWyjDsZRS7vDoKvz+GCYEuu1uXBDFZx4WWrDsWrkCl29yk6VoITV8Ey",
+	"4SpyzVigM3pnYch4RFJ3A033S/0ScXxGFQ+I1p+klO24W2/kqRIriXobQ3ph7eDBBZur+ePKCiEoWaEy",
+	"LgDS1rM6G8FMTiz0k6g1wVXUtUMrq3FSudf0+uMv7ep/0Oo/7Orhxw+fm9ZePS8JG8b7dApEcG97Ingi",
+	"QyII7qAoFAnCNhmFTE78OQlFhFma5mLLyMLak0jiLL2tqyBY93ux7NtWXOVx7RwGXXBA8denIBo9rm3J",
+	"BsVdbiGUCWqKEaGgdR5nNMmsAqXlsNYiwTWmNKlck5RxiJBmdidjsKWMn4VNbG2qc8QDzeeX12wO8wqC",
+	"qo4Yxh5tmURu9Qock7X6ZJaa9506UxrjoU2HKzQc4wdfmeyUujSXNtPPsuKlTS9AIanCjU9Dq1rLugux",
+	"vvXk4xywe+uIW83mHQjfkwlzrgtEemyQaZ+PkdfgFkcXs067iDM9QkaCkEmlAIFxB0bEhEp8GTiwwxnL",
+	"cdpOKB8zX4xz3ZKuLoTLdSLpxA54Hw6qffHjM0noUAp/FjHy7vJtxmEzC728MzESocNwnCuKSSH7Rq+D",
+	"LhsaC4iC8WMyoso8XZ4zfJ/vW4mvS0089bOc0Mbu3uaT1jV1efVzm5evWZjqufFL1dWKD0E8KrPUK9hj",
+	"JEKWu5+QRKF+JQEdM1Km/i2dI0/snveO08k8OmUsbaJWNtnqVLLQuuP2U+rS5M6zfAf6wvlL9jZLXQX8",
+	"MHUgn4InpvnBdpxEr9GyQYVplBtrcauZwF28HKv4xlUup7DIACukh1QyLIwGB8RNfQdPvdxR5ovcocH1",
+	"Dl6JypmutdaUqcusU4SGv9docD3QPuYYKwEMohy6XetNXmBZRcrLBsdx6vGeCZH/lD0dS7GlgmGlnhan",
+	"+m+c0W+VgtnQ9+RkhcfeQ0c9OPjiq81aTiD2Hmnf+S2Vd/fR69rxCywGX5ten716Bc++WuTShXSwOMT7",
+	"s+6rfGadOwJS7p73Krl8fP3WyzgcvEVNQlYcbHsKvhI3N4YYRDhSxSzp12cfmeZo2cNafOCsJMV5gQ6t",
+	"uAAD6SvL3lJLmPXXpc9VgeDR738KoWNEx50EzlM6d+KB39fHk5rLE27AHTw++s53kP2Xk7Ay8yMvoGGk",
+	"FLZpNqyTEqY0CHYSBIqHUx/i2qRS1hlax2K7ZVHq+cVs85iYZUlrnxYJ2QicnVo3zbDMoccpVC6sNzT0",
+	"SMFKyLMRVgjn7HC7XEYUQE00G5JkyHxxqwRj2nApp4ZgHCdg1FWOCY3IVMiIpNjaoijIlnc1sIDRXlfl",
+	"dTe1YFkYx+sFdWUL+ZEThG7RwDHSoLjADDXwCxHcYYkCsXpy9XWVmZtbMgtE1D3vWUTApdRPk1WOIpgp",
+	"9G0dPKYMXJ6BMfHlRNxyEgmwgyUCgWmPE6nX6jWoi71H2GEr0ZoryWauJ04SVr5gvL572T0/Ju4spBoc",
+	"x+TjLjMecxHUOi9vPmb0ppWt4nKpXJKZIbUsbes2yzUDSR+PNG9BUgBZObbZQ6flFOTYOIohhUSDaMXZ",
+	"KYXq+WOkzDx8Asua5f7qkjy91VuI8dRtT6ZMZYZ+L21qYTZPuQnb6lMvoDw95UhZgkZjU8ojz4nZ8Wn7",
+	"h/PL2mn37PyydtG+Onmjs5p5IlSCkFWN0CsP6rVGza4OWURr9UHFImoCNGRunw/n8eOr5vFByBzmMu6w",
+	"Y6hnccmURVTNgJQHfwH4xDjV3XFYEC1DpSmRUF+WCSljtmz/11/q1cMPCPVnWwdfKv1+beNvy1X1AWPB",
+	"1Q9/Kff7tcwXleeVf821kU+o7xcKipP227cfQVpAjBo+/tR92TlfdlpT30e2shWym7WFfImt6WW5rN7+",
+	"TBfQZqVx9+yn7lXnpUXaJyedC/jrsvND5wT+OmmfnXTevlV/ds5eqn9Ou71e5+WC9G42thNHei3iIecx",
+	"yBMaRM6ELssiB38oqvvHKjnJuEuG1LlGQk+CfdnQ197QHjUdm1UPRjattpzd3eoh3W1WG6P6aG+07xy6",
+	"jdwkKqzWKFhpGB6hklBycfaawDHQYYXkzerbI3jMTsDHx0Mq2V7L8n56cX55a//4eiza7Xb7rPdu0nk3",
+	"brfbb9T/tcVJ+9/Vv/W9v7d89UettuCsz39saf2GmDU1c1uxJV+dVRpS2IJFxkBvqVKDGFoOkItyywxO",
+	"BFc8jeZn9ZxzZjCFbjx2i0U0grNqJKqCA8wYpv07qcfkhq+iTYKpCVidVXJDOooKIk0cImiYbcSy2Xi5",
+	"Co5PZXRqapE23UJzw5cPecVFvjLPI1O7GrtZUasLdZ0TZ1jmWOilSygt8Dhnbr6bOmTU7bFfi8NuzyQB",
+	"uK4pDa9JmcYVtQPJfh1Ujolt1ieaeHysxqYu3zAUFWNYPSB+1rIKytWI4oKNBV+JQTJLqgYXZ22RiQco",
+	"UoR9cvyZyzad3X2zBlMIXymsxjTBZSeX7Ga854bW1yUPpo/q1+dIaT6xDVtK3fdkOnR28PdSohfn86Qb",
+	"sa0anb73kqFb8v6ceiV7Qvs2w6CSU4wuyTvwoXX8Y9sssvxTnJzU9OPXHU21sE9KFbCz96CKFOZLdiAy",
+	"b5PVHWQWKBVU2QMeV+xXSRnI0MpIomNdM0SmjHJMB0YxmksBawDflvcAvA8J0FThNJwNvIBQ+Wt8gMyU",
+	"Aa90tKdLhlP5xxvcAy47pQOkCnU3uC2u60U/8PpUtWRp1NWLFGKKl+NRxNnw8HAL1y2X+jGnWz88zzzH",
+	"Opi4oKw8pR6PP4kwXX9bQfvFi6SpnlkOfBgksUzqYXOzxEO2WU33BvnkS9XZeaHyTWkAt8QqRRoWMpsa",
+	"29iMQ8K9Z1sPdJEZmiFYqZW2YvrIEkXqnetJ4+uzxSxlbsMUZzIS05QXhLquh46ji9QwUJtf8JC8612d",
+	"n5I/fvtvUED4Q+/8jOCj40xBl408jslgS0v2kk3FWzH2cv1cUAaBKA+mjgy+guQ7LyIyotyVBrD0XvFC",
+	"RIiQK73XOBIZiUCSWxFee3x8DJm6RJ3vsTrlMXg41kdt5tRGoIyi+f/w/gocOoO2xu4A0XVEXjAaspD8",
+	"8dvvAyJ0ZZS6YeeP335PVVGs8H9viHObOS0a0yNZLitxlOOSf1i1y1/9TCT0tcVxiG8qlKpp4bWlv08t",
+	"Fy8MsMX0/UwaiGMoiEu79KAWhvqes1AamHx/v+BbPMKUeMzb1URtyJ3KXhWRM5QkRbRcwL+i3kJ+euug",
+	"cVhvLielfvi8l5/VFL/3YhYGQmacQJed193eFcBVXHZ6nauPF+1e7/355cuSVeq9e/GxfXJy/u7sKtc7",
+	"BM/9iYXeSIO/LO97jjx12c06aXoDz8xDtW9jPqtirMBESMO2tSfzmFByGwo+xgXELyVp2XZm+fJLFQq0",
+	"nXgghduZnv5XP6zLG7DFoYUA4KMMOXfLuK6zWOPr2nD8ywiLcuY4TCZNtNSdgF+UnmJOQSrm3kOVNApj",
+	"A3JJJlTGsIyeJNR1mUsCaCyFV+S4MnMPd+fXGfXRonlzdXWRQiiOqTINQZ7OLE3ckimUHJxpbv5iQcij",
+	"X7L7JSX19L0W6Zfq+A0g/i2Ucy3ylvqHf1nvMl9IwDNDzz05GYCmxyO9V2pzcYbQZ61l21YCPhST5EZe",
+	"IngWYi9+KaTirUtJUk9d4p0aFDWPamM4UYsg+lkMIAc3xaChpEyRqAMaYQ+Q5CK5AL5keF4OXE4OEa4F",
+	"Ul1NLTi31VTyyvNZYaDxVRdCF7meP+OiWuy2VGi1bdWW6RtIXDF9pdQ4ilauy0ciz7uRWaGFBDDujUYG",
+	"qT8yGGlZXQpjaX8P2DhXWZ5s0qwqt0vVcbqPlSajbStvitVEzJJU/JuG0TOJqdrqcou4XsicSAC4qHpU",
+	"EGB4YC315CeLvyis49mIOhbEmimuMNnKq6os1Jx0VYXaBt2YDtdVXaqE2M/v/nb68eLdi7fdk4/vLt9i",
+	"5EeyyOrzhC9GGbh4YIBYcj4RMiLlieBiphaB/Fx9JcJbGrrMrV6EQjv50t++ETLScCGr64qWq38mJUuT",
+	"u07dTtOuVVxob4j/q2tj8anbhv+LcCxiX12h+XQHH2OuRpu7XrhZxZz2/PJ9+/IleCwSID/iiECdGITv",
+	"8MYep77x55qWg3g1d03lnxIXQ59hPkKO9jSNWyxt3ovJKpm3b3jT0sokb81dndBj3H26DMDoVpAhc6BT",
+	"IQxFftXkv7CgUQ8idkPAxnQghNHF4MxJDbmZhR7+ZjH5r5N0iJv7ZIFHTVv3Czkmc/j6DC9Zvm1YHtxV",
+	"HH/ZvlJR6SurGtkiDyrQV7jrry+bM1l6Ss0OmZrLQvHcRefsZffs9T3q5lYcNBz/M0gYZJudnzDdDGar",
+	"diybVqFlbkxq0SKxaidC5jDvRpkttxOhV1Umi2rAfVaf+XQPmtTWp95tpRp+GXs0XdaV7HoxV9Aze6JD",
+	"ZY7HXc/VE/O0ePgPwNpSM3razdiW0cXwvN8EpGcKEHejLqNW6e/C48izVqFl6hKFKZ0TKq+VbqfuI+UE",
+	"9NeTWDDkoA2RoHwTRLut5IM7rEPp3QKZl4soFyfnKpWChteQoaChm+WxqwFFE9DfTcJDuqTUWR7LW+xQ",
+	"pAvK9ILB4CSsGzYbtBBlO2A8XmnNDmXeKq4DHk6rSnqRitGI9cjXKVVAQZhusYb411dmbU+0OOSuW4Q/",
+	"CGCXeJEkQyY9VxsxSMcbuwOTDZ3ST128YzflxI2BB3N8TBuAsycUm7qvZR/u5VybpqjV1ZB5WHXpJSvc",
+	"zq/OeDWm9JbMNr8xfpJkahFnIiTjBlUPsFhDNFMyMPXFjZ3T7qgESK/2b9UPn+tWkV8KBpdqf/ogWu+4",
+	"aMYxVyOI8aUZxbet/+qBvChA/MIOsCJE3OyU9pgdE/GiomHdSwPXPPY/ixI+W6GCQ4Qc1k9eyxW0sULp",
+	"TsTIbCt9+8V8re69eFKehvGkj+q2PCh175Mp4cuTuJcenjevJ9+YO2njpyDq1qglS+dYnZDteHPa83an",
+	"vD8Yrcn6u1cG0joPmc7Ui+dYeCpx7Z6WpvX+PQA5J7N5GkpOrebdiFi23Ry3dEb9vZ8iO/W4/lhfs9wb",
+	"KJBPSzYPQTBPRyp3IhLTCMnkeZ2/P4MkL9On6LRz+qKgNxHcvwrLEZVLnTkTCV2ocUwipVwTn40iImYR",
+	"wHorndoLyQ3184Art7QGv6YplWM6LVF2d1qc1M5NNuIzSYJQGHCye7uC1q/SHUwJ9ikK6XZpzO2C3GXE",
+	"co+LjNUKHJPB5y+DYmdKsqDbB6xS/fPz8ziXI0vblvQ9svzFtd+mTUBMdl+dHSUEvwU7SoYLjX1zgtvx",
+	"9+uyMvHC1WsC1zzdyuhJ3mV9utNAhPm8JG5aJ4gHVx1j9uuQRg70BABWHHNexPyG5fL4OL77wRnyY/MN",
+	"A6d1QH70XiD0FOOO0PW7K9nHWjbwAGd6JSHibr5QG1To7tnQr43tkDe8ONaKlmv1QyZnfgQprOoqIhmP",
+	"4h4skk51I5aNfaALc1Xa4iW8YkUDlo1msaid6dVKHhKviRnpplvxdIwhTQ935w6pNc7R/eM8zUVPHvo2",
+	"YdNNb210YM24z6QkAyQNyHPuXF6eXxb4s8yLjVZ5ctlpX0G3SmzWo/6C+3MVy62TOvQLV6eJxit0URBZ",
+	"uUriKZpR6p4IeJtF0MEJLBKjLADXBmGB6RoeuZ3l/4iKxAYr82Q22OIO3c8ay5nV053q1Mre5VCvsrK0",
+	"1fAEdtYdxPolC3zq6FDa7UT4jAzgMQMt6B9RmOebZlfelL3y/NxO4G3iC4f6RCn8ccHIPwRnpAxABEYk",
+	"QizomYSfALOEcnL56oQ0m81DuHnBImvZOUVZrS9V/KOR/HFl/jha+sMAcX34XLcOv1T+tfwf//WXv1Q/",
+	"LF1XgM7VndJxcdZ897T9ejltfsK88SQqwNNKg3XeLe89msymQ049f2MCvFOmvFW69dxosm4aOQn1ebzz",
+	"rcCKqsKlfHt+0r7qnp8tHzZdApGdQH4bMp9GXjRzDZHjoA/TqKnVwzxoM1/w8fKN9YPMnfBx6daimofV",
+	"IjkeaPrd+eu2qgz0TlgJd64dXQdhsGL8RtEpgCrI1lgb5WFdhXUamGAbLIIcBv10xdf3CmusgDPYGsFg",
+	"87JwvWkbFIavj4PmFXQ/JCRCiv6+ulaTpv0ttJlTFq4QOaedy9cdKB6Q7IaFSZWATNcHOJQTyRCKEUtH",
+	"lFauA+sFVQKbxzgy9QJJmKO+JsxhlSIv8revEFskGXiIlR543s6nIOjuj7rk+B7j0akc4+Fam/zgFG0f",
+	"Ol5BW4NqdI3YAyBxN+I6o7zdzwfteqvvWN/QJRTTAgAoiFhcFmPIAfacbs1kksOETnGkPE2ot6B7J3BV",
+	"HrQJFyEJKFQ9JKhGudjoOf6a7apdpnK8CS2c6suAFGGfClpkFSFz6Ulgm+GhmrgXTTwOyDuLcI6bsG6x",
+	"ieHvmZRunc69CLllJp/QK84g6z03E15xyDquFxUWR+YvCGe3gCm5oPLX95oHW8JFFJu3yfi+NusvKo5a",
+	"yfZT1Vp5RQvaePJcBAZNHYsUzLHdaOUhWdSthp2fS6df+2TOjHil7uXESM3iqfZ6W6fFacJ5jPvvqvPz",
+	"VcmKrUrAfS5ZJQP4rGu0U5YSgh+VrNLZ+VX31b+XrNJl9+TNR/2cBDzafIifhDWIJav0t3fnVx2IX1++",
+	"7uR6Gc9o5N2sQgPncAFEHQxgdznVHoHskJNXCCnem4gw0k/qwQsqR9AxLxLYyRx5oySYPQNg4K6I5Eo0",
+	"8eMYPNyw1uHc/FWeelJ6fBw/GA0LKoldsfpcaerqwyKeuTSPTL9HLkOK12v2SkjxxO+w4IX4bFvNL3dG",
+	"DD8TkTeaF2qISAuIiGXS8LFfhumushI+WDFlbfRvrpKpe/L473nAEF38remEsxhEYTwK56m+nog7JMx9",
+	"xBfjPNMvH0H5/YRigq0r+AIOuWGXKM1iLOWa60kp/JsFPpq9Om8TqBOJwqTQLAKfzpWG0l6Yl1B83KAc",
+	"WamY3dwA+SbJDl6+Rgivz4cduOqctc+uCF0YhUXOL3p4iHAMFmlfXHzsdS5/6lwSCrYsdsQ2TYAd6vsW",
+	"eddTP8f5F7BOMb9SbypZpfOLnuJX8eNKVkndlstP7tI6kUXadN/cg/qKOpEkdChmOigKJIN1tBC8cRWV",
+	"QOGMpHNSHoWMQXeoSq77dOPmhasBnFF4gz9hgqFkyLjmpMxnUxZ6DoxLEbBuroyLsIgtosX8sskOLy8g",
+	"iwkj1x7XA0i/PHtQTju9Xvt1xyKgxANu//m7syuLvO+8eHN+/mN2JPrqtXY+NqyLiTY5P5Y5zJnRW2mQ",
+	"WL396wpl0rzmydSZDMO7n06zOJ+vrtgsLegW2s15IDdHsEtlHblTj/9bvdFsQVPBe0DbJc+EEoevg0h3",
+	"HsheRCNPRp6TkzRgeolVbz2XoS7CQnlMXOazCHmvtOJP3VPDurFizUgqNy5jCxnwL3xQfs86rW3lDOZs",
+	"SW2TMayLlbQkUxKJi2hDu1TNIEdHDAKJnNcMWc9xw6cCwE0vEmEehB0AxIBJ5PvY4cwlQ18MJSlDc1wl",
+	"5n6UFhmCCiorFmHUmajVjDzuqNWDQ2hWEXwzG44Lnr88opfm0fC70bog+Ajj2/DpY8bV+VsNaCETOiK3",
+	"LGSguc4Wl3Z94ZPMC24ZQstunSHDDafhmeBs/itiEs+jD8imUfuq6GrD9xl36Fsqo/2XdJ7/2thpChDZ",
+	"0uMOI1PP5d54oj5+Ii6dS0LHgpQj4dJ5HJyIf0Nvf2XLUV2ph20/IhjDhq8S3Pc4OxGcM5Cs+Qvwng17",
+	"wrlmcADMlVgJy8WtUknUuntcRpQ7G3dSD2ZywmQv1y65mMkJ2CMGXTEzVajS1fyRyIiG6iyWlXEYQHpq",
+	"goWy6ZKHHK1OmQuj7kREc0DNGO7P/FDfzquUxR8swqAA3DXsHD5s9PBc0GhZ0gw3c8gWaS3vRMSH3vCw",
+	"LI+1MpIjvZKZHc4jtSzbWisjn0CnSUvoLRSaWEcsABAcK406lQ9FfE9Gx2SgxcsC5KX6cVleB7npZurN",
+	"2oFhxVIKMOXsDX3ieYkGBZdGIqJ+x2dTpil5I2d0RH01SnmXbMQA27ZoULLs+zPPziOmi1QXV2OV6tal",
+	"JavUPe/lmqCKE72EpqwPUjmM/V2v8sOlp1A0fAyOfqyWb8Hxh87xLeJMaKjssFCpc2LGXTJ4/vz580Gu",
+	"0b+xEXqX5rb3SuRfPhEGPBpB028AC4L5go8liUQtH6WYu4jbuXLIMzn5Ca/MtTHjtL5M61a4PrtT25QI",
+	"JATz1RlWila34VYzOblkY09GYQGS9EqivYoTHiJouquW75kkvZc/kjG9YalNXcrYOtxba6bdhTrvTRzZ",
+	"rV8mjqJtL8oONuXyOeo/870bFho0P3y+fEbGNGIA3VwWoVJwPcBI/nXGZkxWSCTE9Ybs/M4sShZhvmN/",
+	"asyDhI7KZKK2OQQKYmFBY+pVmfWFS2LalNMo19IqeLDSOjaMjEHMWF1vEbrgRqttFxozKAUF79UxBjEi",
+	"yHNiS0/ft9HUFoUhzjP97mTzrIToUgn7q51iCQk/CefaPvtF3dVbBWg3pG5Rb0waBMRzBH8mCVwVh4G8",
+	"815swLW5GwrPNecS7U4gd8GXzblsB/ZD9d+6/MyhcOe55ZHrGrHqNd2i9wm0TSEBnQOW7UgHD2gQJOnB",
+	"6tWIEIxZJz/0zs+qqxKFpdJCCk4aKCiRUIba/JgMND7OIH6znMuITZ/JJbzfvOLQ/GSg9esURX4Pm6Uv",
+	"j/KNuCVKyUhxXoDSmggfdz9tf8KwKSdiNFJmjOaDx1mZp+eItZJi6kXRujb9jVb9sLG+Vb9mGiu1J0hT",
+	"hyHP74WkVLdXp2ZZpRn3fp0x/bOitfxyCVDJdf4V0HkRz/kpltd5xSNyYqQhHj8tDWG6Wd0iVuovznol",
+	"q/Tq5LRkld68a7/vdEtW6edu+/y0CwGoC4yU/6T+eXN+dn4JQe3uf7zLtQD+NhNRcY4dBMV1ADVkga9H",
+	"+au6SSapFzkJd8s2HdzkxpljGycm3SUMm36XVRyUvdRi/Rvp2VYUPn0mAVGclCmG4zlERymJGJ1WLEJ9",
+	"KUxHF54KtbqeVOwJ7q1t6fa/R1e49f3ddEeHQqDtS8wzuEDnU0603CQ/QM8BHUbUrqpUw6XsVobC98Us",
+	"umCho0l91awus1fnloLoYepLl4nn3m/MwCRlf16xbL2CVh0vL9uvrnQXTPTwWQQA23tvOi9RJCbuvrIY",
+	"jZS6W7HI++7Vm5eX7fdneM2tF03ckN5yUuYCRAyofnh1mlHB+0pWKX5HySrFz8rlRZdMsjzI8qU8G3ZL",
+	"DDlhRgzzIKdyAKbawFLHYwCENwBtZ6AoblDcVeVxj/c9+itGxVZpqBZL26ZxX4URoL5X48UxPZ5WKRZ7",
+	"65jpykDfpedMrtin6E4t6+IcLS1ioH7bFc5synhkCrnL6Zg8JRehkOzUC0MBsG1/m3m+r8RmROM78xMX",
+	"LrXvNseC3a5D3Z2sztS0c9KITReGXMSO/KYMN/WdkENrBql7M1AYob4EvzLWfebLqXBnPuu6+OW/6pjn",
+	"X/FH/Un3eKitba+whS9uSrlLIxHO8zOGp/RTO3a2F6bKMhmZPDuTYwdtKGBrSTjjSrvXUH0jCFoQ35t6",
+	"0UZIfVOPZ4ewiiCy6YDqbr2uazk9PzVX3tEHFPPpdfCK4FuNr84gGHqRBjy5pfIe6OL3knFWSU5oY3cP",
+	"Xf6bt2MprBfM8fhvBHeYFZ3YKG4TGkCOEtNAbqpPECx6YWNCSd6zSHuLxyF9erLsJIWMuLAZcShBL3KW",
+	"zWS9vmmK+rCCeX5130nMtbfwnJh7niz3KRn0vfKe0vN4soXfNt/J3PcOVMycMNDMj7yAhhHkGCrt/eK8",
+	"d0VSMg2V03s3kl2QuTGEcWkhncq2U+jKqaIfzy8wyrSsMchbMRMaepzC8VyWK2nJtw5LOUcSbieG/pMI",
+	"sWXREa8M1M8tdPqa0JApajE+em1yaD8zsO8FI2a1c6q+3jH1IELgrvwf6C+fFZ+m9mjRNsokdOCLSBkp",
+	"tpJKLs8BrD5WKoErGGLoQ+KJLjcgrljARHMmNKpOhM4DzAOurn5Io1hXP3y2rb1mvjS/5EovGFLnOgd6",
+	"5quRYyR+eojtztvm/F1EiI6TCXMKsKGx0Wzc2w65jqOuP05/o1MtdJEGJBIJ7mtMuwmV+B7iYXPbHCMY",
+	"m5W/N3b98mD0FXrK4E+ShKYcA3okJuaEE89vvnAvSyjhvs8koaaF3YrOdd+MkRTvQ5HtkxEQi3PGolvs",
+	"dQYBjtT261r7sfD4GEwfECs5uw/f529KmDp/ORDpmtPqF3qSCN81FaxZ2jAN2pTtETuK8t/56Jr/g3Dv",
+	"ZN+yGni8Ytby+Vl73J9Al0szm22UuRwZvVIql4dz/XfXreTJ6HsL5R7jbuyTK3bc0yByJrS4Jzp0RI8D",
+	"1fpybEJ6TMzqGBSzVHdC8DCAWISOlyfti6uTN+2/itFoqX43r+QH35Mnul+FYkped7QmTGfRZEdf/TDj",
+	"yQUrvJs/M2n2vpHj1DSHL4wM6N/zzo3a7dMi+Ll2En8SEH6qLWQZ6myHI6wzYp8i4kWS+SPwDF11fr5K",
+	"N21G92Ofa7ejjgwDhpt+Dga/RupM3OpNgLmqA6CISY2elFPeUPLHb7+TNIpFZaF0Mo3BUOp1z15DXWts",
+	"bpY+90uz0O+XjvqlSRQF8mgHhFnNZTe1T7NfPT71eM0R06RNKx06/dKXVEl7gs2EpfIQv/xo2w3YyofG",
+	"gyiSXdmkFL1tx7Bpng5SI04kZxpDJmTRLORSVwxgc524znsdXacM9i1L6u8ChGAwCIra0qkZxkWMpIz7",
+	"XDEVjkkXGVKGSrNK7X41OpvAG+SftVAxbmU+5xy1UcjkxJ+TUEQ0Yi7wH89h5JrNoThhpHueZ0nKy5Y1",
+	"tWy7vlEGuWROyKLcoey1yIR9oiahKckbzZoou8M9Z989YIcjm9aHDafpttjuaM/erx80Dpu0Ndx19tx9",
+	"djA6zPmdNUe52gfOeRPy6KUuzfULpp+Vnu/qnfnqqkOKKLbQG3rZhTIhwe4pxAN7b5IafoT3zA0HLjav",
+	"2QwNQreLFWGmidli1ehSy6U1GXB5/XDyx6NOx6qRHKN1phsIxU3WIG9iyHKbD6Wjqvq+klVqn5x0LhAZ",
+	"9bLzQ+dE/Zm7jLNhCk3+3jnescqQLKfLbv5Nf1LCqDhIFN/SbGzEBZZLGN965C3LtbA2QQlLlsIAhW0W",
+	"HtA3mfBA3nHOx+TKaVqUe77jcYHS9CTdulNj+Oo8JqHQbXhMfNeT+fnTA7+Xpz87lyfcgG29/Qsnallv",
+	"eHnaPTsi7IaFc6y1X0xUAsbnihp52fmp8/b8AjAWXPJTt/O+c3mEgFg0iHtVglyRfV5GiSnJFMpKKkQH",
+	"gjXUA2YBHRN4P9yaPB46ivpSAKyD8X5WoTi6z/FGUu6eYke4uHDA0qnUWB9BppTTMRTnxG7VOFkLajRR",
+	"0TdJe7o5SjwISNFTM8xl2Vgml5uoUIAzdrX4/sIq45iXbsaC7yMhcsC/shlqrKouJRrYNCujoTHflmKl",
+	"flex0tHpJb1o5noiV/XbSFDgxq2SE1o+GHERC4h4a9fJCnzFV2cRmiS3YA14x5PxZjPge/HlZA5PtODb",
+	"8uMMAaY0785Z+8Vb0BVfdnv4ZzHjwdsLE/DOp15EBrqCdwBFPAk491C48wrAWPlegL419I+iZrxsIern",
+	"LL8mCmdM1wnLFH+1tINbVw0vdHZf2VZpIU9tESxIp6Et+orKioH+0Ds/Q7t8tfPgSozHPtPmT7Eel8w5",
+	"DznxQYzMrH1p3pjLUUyS4WL3nDtiAYeMs9u7YQAXIu0aiF2oW0mj7JIJo7q1yLb4uoVr8fXPOoxti2P+",
+	"rqDeNNMdLLctcVbIal/gnfsP/8RCbzTf1Hz5Gum2BT5meHXehuvAT36gQFdIPZMm11BdhkVUw5nnu4Bd",
+	"ljgvNf4ImbCQVY6JT8MxC6EpPbtFEl1RKwN5KLadCYDU87SXnzyXiUI2BsCGx8SdadQ4jxOJNULLrNdc",
+	"VIBsn0C7/7Pj+FvJUuXR0Hs2nAhx/TDulSJx2I5xMsgtvk+3tvIiSSSLIo+PJRnOIkVwkAXABVhc+eFX",
+	"dmNwDTbSpvQUOzeM5zZh2jgJGM22fOvgzWn7pNp7027s7iEE4Ij8XP159uu02vPGnEazkB0RdP+m3L6x",
+	"9zmV9qAXvs9FaBzW6VAP2oyESo0xoGM6zFWMUq3nEiYBmnMP0vMvL7HhvWIZpvjLY5jNcXHeu8qFwc6t",
+	"9seefzcaLcKQUbzg2xT5680+gRtWai9xxlYmPTiXzDalLplapA3uUSwj/8jqV6+Y4FeX84ZRbCHpMwev",
+	"QN7DTAmN+QKU4M2G6sIh0yATxhAwQTSJGcJZeE839Q3CphuAnFrSKi2LFpp8o+HNa9hMCAG3PcbdGoC9",
+	"JC0MUo8y32j3RK5JkqWNXL6BO62MDn2CoOjXZ+oQA/wpFyRkAaOR3Lh4dJHhJSWkh9vWj8ZzeOs9Ut/5",
+	"bWa01iJeT4yrmkstN5XSpcLmFxnRueK80YTNFZvTRlW6VKhubWMv3ZHFoFjopcRRNi03xxgN072okK+C",
+	"azEdqlamj+AsHRFdHvL27K2Ihb3bUpock0kUBUSE8O+Cy82kGKScbjufZr9OdzRjWc5zW1LAUlYEPO1f",
+	"j3Z2fvkv/b788Jd/yRVkkjmz0IvmPTXv2MsZy/ucwvaUkpCC6JXmDlKWDHXy9kWXpO6tWEkXUDQaZZ//",
+	"XG0HQfXKmzIZ0WlAyu+494lMPd/3tNpcgS3G684AqIPECAu45QNI8R2QX2csnPd5QEM6ZcoOEKGl1BG0",
+	"gtElTSZUEg5MSX2Hj/2RzY0ZC2qGp+aJXxiP4VEJL00WJjnFgRdnvE/FD7dAzUNoPfPK7NYP769K1hIU",
+	"yVRoZKKkiDDJxVcPwzQkX4w9sOGBNoGU4enJENRWI8Lh5q/vnua/15um3nqcrNwzGS805EEOWeKBQJ/3",
+	"hkMEY/tvaq9y4QBxUDovDLZUZ/9YsQMiRgysmc2C65K9Mr6GpR0Sgdx8hc41PHX+OsEiiUBusT3oQNt8",
+	"AFfpnlR5r4dXk3ImnCNCpXtU9cfKBgNTbMDjI1FQK1LVIZ0hda4J44juMRVDz4dTKI9MzMfk8VoJaLpM",
+	"fYkIjlGfo4bj8TEpv7m6uojxUBIgSBzFkEHDPirn3KGBV5vTqV/BMFAWvdEiFKpB+hxQTa10IwDUtDF6",
+	"lcnNn4jI/Fjr8z7vAAgSVMCGTAaCS2YROXMcJqVaVBaGip94Ejowa52gzwef++Dc6CsObFt9HVGAlDG7",
+	"X7L6IM/7paM/fvvd6hvtDn7WD++XoIe6kEzXSRP264z6yNtggfCRtT7vqDFI4tAwnJMBfj0g/VK9X7LI",
+	"QL1ogCWGZcAn8D0JLaNB8uMEJBGctGwbuSoFQ5VxhxHa5y7DSSGGhFoq9F8M9KAHNfICSmyISRJHyRbS",
+	"W8R1gXVUSpbOhqdjJo9wXOSvBBYKvCb90tEvf/z2+werD5h7/dIRLJz3D1xFq58F3+uXjs7MdwDA1y8d",
+	"nX4ZWH0+ULcPFqAILTJQjxqQhk0gGxZhU2C+GoqmbtswVsPQPKXGmwAjwOOqq3WkUUcktbDBxgDKOi4P",
+	"6PXHP377fVA5JoPP8KQv6lF9jgc0COSO/nrnj99+zz4gAVmHgbRzBOkRGSzIHPJXZXqXUxJYR2Etctq5",
+	"enP+kvyF9Ev9Pu+XyF/IRfvqTfqLPj9pn52fdU/abz/+7V3n8t8zVy8K4uXfQPhmvleD6b1pV9VAIO5Q",
+	"qVTUtsCb1VyZdGjAYrxUEtBoYpHFYSSMPmQGEAhVBSkAfPWazSUpvxbPZJ/PQr/2E/VnTNY6cGnFWhr7",
+	"kg6BKoPWGPU+tIMAlU/Fz/SeZWRfzJcc6vtJwp3efeZLBrpFjZyin51yskumHp8hCvQolSXc544vnGsL",
+	"YUNCBrhjXK2nRcYskqRl11H18D2Hcczt1bKsHVBnwqoN6PABimusJ97e3tYo/FwT4XhH3yt33nZPOme9",
+	"DtyTwBuVfp79On2tTEXSQ1JrX3RTJVBHpXrNxjtEwDgNvNJRqVmza030Tk9AOYxpW30Ys01C4ZapG4c0",
+	"Uq0FZtMHamRwzea3IlTaBY2cCZMEahR1aB/aU/S5QyWrelwyLj3FxP15jbT5nITCZ5BWABkFXoRrGUsh",
+	"SLtVfKmNGLWxhigLjb/kkh0MAVprr+t5/9jouh9xoqUvH6APNkgaWM2GbS8EWmkQ+FrI7fxdoqM4nbsM",
+	"TnNAeDKWaHzzL3A3JHCW6PVHpU1+dCY0wlC3MbtKh6Mmff78+XOn4dYzPqqjUsNu7FXtVrWxf2UfHjXt",
+	"I9v+i31wZNvLegoAJU3B5IzUlpfQIVmHbFNNx6DunuAITBoJDDM2LtGHpW7ENNVUDmpp36kzNc5Dmw4X",
+	"kjeV1gjrnv+gRvZBdbcxUg/aZXt06UGQGln8qGb2UdQe1vXaNZceBemVxY9qZR/VZC0cFd1bnp5O0VT0",
+	"kvJ3rtgfdSUi+NomJtCwlxB161m83HqCDa4sRNRNkgyJoxJwBjSPNygCzsTsQcVcdKerEUKiJiCqf7FK",
+	"LaT/vAfH52TnBY2RaeCW+vpb3nGqI5bMxZua6296JcKh57oM/AW7m4ysy5XlTX1Q0jK2NZB5Svn/5YPa",
+	"ITmbTqkygoA1LWcwQeuRsdQ1rLL04YtVCkReQgA6ikExVSqvLhrl7BYsth/ZfJAoKxb4143io5O2CpUf",
+	"k4+F6uIg5hwDC74AKGExC+O8MHiSOkUWUQcALkLytQDFXR8G7HzQ5zBS9RBxy414vmZzJa5Bz4b6Sy2v",
+	"IbgALboUk8E+/qkBGWnd52Ysz8ggPmID4w86ipuqTwFdvgxuMJ37a1LrfRqxsFLr80vhKw32tN09szCV",
+	"LU+y4PK3ge1pTeeFRl7cnJev56hLfHSb49jlwSzCc5j4GrV39MGFUFrw7I4a7oFTp4fDfdZym/aC/Kkf",
+	"Nvab9dZo1GhRp7lPaWNvuLu7ezA8bDWH1N0d2fX9oes6jNbro+bQ2d3fHY6a9WbDbthsd3RQJLMOruqK",
+	"Id5JZjXuKrN2s0zdbdWbo709d7i/26o7w8N9Z99xhw23xUb77l7dae3TEXNb+w7dPxg19kastefQ0V79",
+	"gDl7Q4fVt5NzewsvZ/Zh06Z7rf393b2629zfb9kH+43GqMmozdwRdRqtUXNkN53dvbpjN1zncLR/4Owe",
+	"Nob2yD4Ybisb9xcE2oFTH+3X91x31Dhwmsx2d+nwsL7bGjUPWJPt2vutpttoNQ4cp8Ua9VGrsbvv7rpD",
+	"Zg9H9VHL3laeHixI+TqzWaM52reH+/t2ff9wz6nv11vOvmvb7qGzT5vDg2bzYAhzp43dw9YBpdRuHdL9",
+	"kdsAstpOBi/R28NK01WS1PQwBVQBo1bH7u9vWq626hvccYGgsldCvKUh9ud8ZHmMDF2L02Ux/MUqLVv4",
+	"CXtYYRah7Z+VmNrTKUKXhQvi04plp3GceyGRtx7aR5S7fa4j6YnslIUWUctuHsUd/hIEfEK5bogMC1Ij",
+	"Lbt1RLggcuZMwK1bbEz1zKQfXIj8E9kFOt51P8PgAXmN3tRMsLSA7Rgi/tbZjN1af8eZiF4B4PRX1PeR",
+	"H8jkFC0r/Fu5KnT6MD5PaX3uBY0mGDsuZlk7ESTNIhTEg7yuyFDpGd6l9HhTwJqA4ihzRACYKTrsMIJN",
+	"gHcwaYD61VVQzxL3hDrqc8TUo/FDPXDBobGjHbjanGjZTR1I8sDOglITCLEoXuz4M5e5FWPd9Pk1m2NP",
+	"fGgWUCM9zPRC5x7UGnoRoX7IqDuH4KKH+D2Uo8O91udteHGCGuA5DAemnm38X5uZGpjenBzS+1gciwwo",
+	"n7dsyjhyE6+/kr3xgKz0MTjphlyU6Cb8SpfTufp/Lq76jWp7HaAexXh0gmfCRrbU/XY+e+6XnZCZxmPV",
+	"a6yffxiuam1351pmfJnNpjHBjUSVTDuSIGMi7t2dZHuC9hr7aoBt97nwIWaTrUsw7PsoN2tEkil1Edxa",
+	"MdQxi3RMZFEbtQxsQ4rTK36rJIqBtwCxuilLvYy3K1Vq/whMKl9/deqN1sgZDXfdJjtsHrRau87u/l5z",
+	"1GTuECzx/f2D/dGhbe+7+8Oh09qrD4esvjdsNPeabmOf5eu8D8bEcoAPVligWSiK7yrhFkzoElyPCefJ",
+	"HMR1bMhzv+Dx9lleWuBL+D6OPtdIN4Iz8qPartgZl67vxYirOr6Lpxf9vlIQV/S57g+vlSejBHlSzhhm",
+	"iXjRca4G1tK/xsDpnAi+sb8V52P8rQ96TPnM9x/u9HSmQbTy4Lw0ZcHfz8oWZwVXrdA9Y+X7X845yy0U",
+	"J3EQwohxayk4/cAeFUjP0QjhOvW6kkfor1n0KFT+PTT8Z3QBFfml60d246n80pAV+p25bcHcXoMkLuJs",
+	"d7EkFhwzs1xTADFlDS9DVSDC2rbUpTUySH0axKUFWAiXLjYXnB33OeWEKRlo8Pscn9EQKsbJj0rDwPcg",
+	"r3Whv5j2+SiWmzhNMpENzZM3VRawVuJxg7OWLvEkDBuv5ARrSeMpw7UPdp41j8ndke/eiq/hrdB4wpvF",
+	"phbcEUnt5wPwkfU+BfRuJwbG3dwJRPhun2tjKNejAB5cSNmU4FAw2aOJH6FyXGin9DkURN1Q33PjypIf",
+	"2TxBYjccaVt3Qpxg+lQKHHMPDlxqN93WYZ0e1htNu0UPDw92D1v0oOUe7DcPneHB/vBg/5A263U6spnT",
+	"bA13af1gr7k/HNGUqvbQflE1wk08Cia9+btT4R5OhZyzuIJxpICPC2PZl7rgDg+zvvpIMSXP1YUFF2ev",
+	"Ec1ZGV0tDfdsxLo6mh7v84VyFsm4WwXEiKoDQA8yAGai+9FHCSY/DRnxxlxAzzvSTvCjJZ7kPh+JMJWO",
+	"DeEcQItwySwwcBwIa0ujSCkpaLjp0Vkk9MYTKKa5DQUf1/q8bRCfoTOD4TGDRdTnAZGR5/tkQrkriZhF",
+	"ZmyIDZDiKsy5hjy0AsvvRO/BYyQJJyjYpb2hPWo6NqsejGxabTm7u9VDutusNkb10d5o3zl0G8r6g63E",
+	"0np6BB92Aj4+HlLJ9lqW99OL88tb+8fXY9Fut9tnvXeTzrtxu91+o/6vLU7a/67+re/9veWrP2q12kMa",
+	"InqpVqebpigV2UjjcP3ZuxLilPK5ZiXyYc5snr6PR8WJ9zw+nbNosng6F5oMgjzPlcan1PMBPdvjY59V",
+	"ZzLTtdDCowKuuKZtjoplOt+aejKdeqKEMsLEHRMv6nNzmuDnhXMML4nHVyNtieIacKU9Dq+lxiMZhOzG",
+	"EzOJg6r1ear1hidJw7bJ7YSBPwXayenIOY4FIq40Ln6zCHRipZFiMCG7YdSXMQxHn18qbgjd6I4gXgDg",
+	"d4FiJ/ppGFbesw1kC/CNhp2AxEJxFDaD6F7Ap4mYhX1ebjUOc104r2CvLpLeq3cP1yIWTw4u38bnJDuY",
+	"rxqk/cqO1bZG8T0mFHfZYLLcGuSsfAK6s4JxR2PhG2FCp4ACGfd0raa4xBpeBGp3MQfqeWNIq8BtyBSp",
+	"0nSZaqaMn5qC0h/eX0H30T4fZDDHjsgLKGQlf/z2+yAXeLSSlJqbN3iAgKcO9QiyMlp2/YjM+DVXRoih",
+	"BiPvk/a2ZcBL1W0Oku5MdI6dVippN7AegglQpqbnyRg9aIEPYT/guk1G1POVZY3aCIwS0fhxaBD3bNoY",
+	"MVHfx2wIswOVOlXfTbj4aBYCz4yfB6ZQ45DMeOQh6uqtx11xCydATReGtpzpBxv8KHwr3Zm3JJtKL1W8",
+	"aXM2AGP7yrkmekfV2jTr1srZpQD8Eofs4XJiuvYVLWGgIqJ2SRmcJVM8rt5bb5hPZwV3ahi/Epv/MBm+",
+	"drxz74fuu39062deV3b55a5z0t3rXgc//3Tyw2GNzX+w2c9tdZH9H+93J0P+N2/0t5rT8Plw+sp2f/7B",
+	"f0hlTW+anPkrLcAeGvIe/5OmMH8jnF8ts+LP2MVbwwFzl6S6xa9i/4jjW5zvrNlfijkaxErDia0k/mbC",
+	"ZeuibcVsFqwsxngC1SY97qSAKiDkho6fIrMLHdgGVvxpOchDc4aHtLky67TOl2PCAlk1689QuwcJfMCr",
+	"qol+s+bUxKghGylOBkFDo2oo1SmtLPHk+zRIK7xNveiP337XSpHOzvK4F3nUT27zJBkA1vqA7JBBW/31",
+	"b/VGs7W7NzANr8DLAT7PjxftXu/9+eVLDBDpUHefJ9ZeRrGKX3InzWorRWkm1RZO2VNpSueBvLeylFKI",
+	"0vtQskpmdqWjEuzV5ifVjOtrJ+XmaT8HV43GgvZzV13lxnlz+ph6ShaJ+NvRUP5z6xsxppKvj4rhk2LZ",
+	"Cx2ysScjFhZzybjw2egE6oS4ZKD+GcQVyhnLswyahZKc2kYcgAAeYDnVwBzAgYUeWpPqD/5o8Cyt8VlP",
+	"kTvBo3VjvT6/7Lzu9q46l8jz4LrEG13BsFPMFzljrkwAFA9SKKg6hJbCVuxzn0WKMarJKmYHjnYdyMrU",
+	"TwNCMjTTg6V/Jo9ivLyUlSpjou5zpXLZR4CtxHzwn2vfHWKnxQOOhCC3jF7HqbkwQeD2FkE2AO2U1Hz7",
+	"vIxPQ6ijihIXh0cZj4yJz2USqmLNIT/khnRyD8aLDKzUOmgc1pulu2ll97RmzTS+G7R/SoM2gcUh7BNi",
+	"ZOXxp8wZvLNg2YDXnwg+8j3nz+C+NCcnkQN5S7tGKc8GLVZo5krtzfA/U8AWG7vLUmIhZGOkxADoekAi",
+	"YaH8mUnTawOs1VlQI10uI0Z1cz0duDEyK3ZyauA49eq1UdUcCUUuO73OVaLagzYeC41YaCVRn1lwTHa1",
+	"Qk91plYS2CFetK1Q6/O0VCMFQi3lQjBm/GK4Kml7gbEuwASM09hrWqZl9k8JSC3CiJFOsR5QsVL7oaaP",
+	"hs2SYFPCr88589CW0DdwsNZi0aYzYFA+UknG3g3j8TuRGCpZMepJLUn7fOGNZEGS5kpGyR4k+JQSbbx5",
+	"izkEIN0S1txw6sN9Zo8O6YHbGu01h7usTvedQ9ceNVhruLeNIEyN+s8cpbpaoEKN3H0MEiD2ynn/rFGp",
+	"Hot0hkm8SPoAaRaWClOpQwHbuZrJL/DCFZaFUv5lpje5YkZTHVHfqwJL0maBMAw5HVKvxyH1GjnnPmac",
+	"TIWM+jxkDuP6ZsXWEwYBrlfNk00uyxpOC4p6lQyMjTE4SpiHGC2H5lFUHqffiq3q8tTuPicxZ9VAhYc1",
+	"/bq0xFj30rRoJeVFu8uwsGPzxhS7FLMopf7jIBq2DbdxARuSRP1TGUKxQwnTAMjtRKhHL4R7YSq9dy8+",
+	"tk9Ozt+dXRXOI+Vllla644w2C9Wz869GmruBRj2JAJb324A+H8RJPGYJk477A4Rl3aRp/XL+0nGfTz0p",
+	"leEb++wQK95Ub9mJ5Em9s2KlADPjbCytLdwn+SI/54IUplz0GHeTLkb3sQmT2aFpCGUw2+dOrYyAml7+",
+	"JXN+tynOTE30zy4njTKkWX9ZhIgHvqC5orNgIaxvEen5jEf+XHGEynezaqusECPrgIVpKlkjaxew6zcK",
+	"cwASvjaloLrCFKIkaSHw9Q/vr6wk9Sxt7SRvDRl0y696U0UQYxYl6d/HyQtiQHMJo4gAgjtOJdfohOnh",
+	"PJMJarAWOqYSBPkTVzyMTITvYpHLYAZ94gbGB6euBSMvfCZNoziTMmsgGRdeeM3mi8kquFL3ylSJFziJ",
+	"mGIdIoHKRBOLvXPSylPHYl6yqXjIYIxar1iBqarZVJWwhg5TqcgMZOJT33PY5twvHurX9vspclsuIFj2",
+	"8e1W7d1lH99dPXLX//G+ftPldtYdh6vYdZfW8KFkTLzK33NOnlyuJI1PFoNAau9zxUjC0ItlSVfKGTM1",
+	"CXEjkTKVRc1NgElW4oi5Gw8rJYX6XLvc4iwVgNWNT8kga3xo9uZQrruwqju6p0QyKZXYNHpIn6f8VMJ3",
+	"9WD1Y2vk3Ec0QOPrSmqUEk4415cbvh43M5BxlrRh87FLKSVYkiwaGF8MppJi+VC3nhEXXBBlnLBQ+7CL",
+	"eO8l7lcXm71sDbnehuom7BHzKDDpm0Yy7srlgmHvh8OnC023M2fge9XUckZP3KppMZ8HuMgiEzEsIkn0",
+	"iZlFMfcaeT7bmQWKCa9QgCMRal/7dOZHHjQ90Na1esAgowIrbqLpPm7aD352aL8CVr+MQgZB8EgDtAx9",
+	"MSTQFwceNaFyonRnwMu7Db0oUkxSK67qtdhG3ONkyqYinFeOCc7B42P9GvRWhKbdjht7LsrDOaF8rjhF",
+	"BV8ZV19gnHmhVxu4UAZqRNqHMQv9AXg3Tqjvs1BCSZnRk8sDaG81sHSznFTnqbgjleaBFd1pQ/O48iBO",
+	"4BpYfb6qXRJOTtzypBhePzMuDn0mEdvc8EzzbsG1YwY36GoeMGDGknujkelOk5Sd4VqW379pX71/TU67",
+	"px28EjpdUUmw3ckkioLaSxYxx3ROV8+tWNrUiGjcGioRP8dQXocT0DdV1V1KrgG0eZ/HDXxqJlnCM0Gt",
+	"MHomEQZe/aA9rnxOXC9kTiR0O64gYK4V99Np7O72eSqiU9a0G1dbAFmb1msVWCe1mmBOqFeDF0qt6sfT",
+	"9s8fX/z7VadHyqZzT91uHezu79k2rplF6rZNTr0XlWNCTZNnGDA6yOrNPkfvIFKep4yoIMoHB1CL8Mrz",
+	"2QOIqCIrIz7XOyMRTqtGBCWsPttrUc2kqLWjz47TuwSrjNs3ZI6YMql3M9Pqegg9m9Z2sYX3Lred/DrG",
+	"SOrMlI6w2HDn7wEbl6ySYg+ARtNwWqzu7g+bdNfZYwcjm9aHDafpttjuaM/erx80Dpu0Ndx19tx9djA6",
+	"pPaw7jTcJmuNdulekpYAT6/9PVAPx+YYrYNGvbnYXEetR81lN7VPs189PvU4tGOMGfu9x/OA+oAi4C4f",
+	"ibVAk8iu4ayUoQw/jHl3EDLJ+H2cY99hHBaVDN2O8ZcPX6w1mA7q7bqJXUqhwCOZVSg+q/PwZWXWvd5m",
+	"zSxjL1ZGFBihRCMt3kk5fWqFE7GoiroEcPE+N+x0iKH5WwpA5tyt1MjFbOh7DrKmd5dvtWzCaGZGaQFj",
+	"KV4+yO8fsj53qDNBxDi4sTw4gZZXasCh8I9IAM+3yJR+qtIx+2uzvtvcs23bIt50OouUuTKomDhY54qO",
+	"QZwN+qX+zLabjlox+Iv1SwOIuwy6o+qZ4Kx6SiNnMlCSDiRFBMhcg+eDCsqSpt1KglBkKNw5RIzOOWpc",
+	"JAR84vLgUv17hCv+V7tatxvNgUUG+LluN1rV5GN1t94wz2/Ye9qLScjA7A88TI1TPx77nUQ0jMDjhZYd",
+	"464Rd3s6kpO5Xw+GPN/BNYDmerAGSsEipB33ZFO6rVTrTn18oSQxAIdJEwG/G+iFyDsatl3B2Jl56UtP",
+	"BkJ6CAukFt/jvsdZKkUlUSkw60FbzKgMaRpEw1syNUKtH12+OiF7jb29RNhBu/hQaRLVdu+k24WHSlT5",
+	"cCVQJMbKB/aWA2zmqKDq404qgLrpjZJOG0CzvtQKFyS4bXD9i3nEYCM3ubg7UsQMtLyJufx853lWAdlE",
+	"VSjiDts+KVcwJbSlNBfdHFg9D+t4kaRzmo+3/Vs6l/pkgdaTVVXSAtQ0YIdrczqdf7FKGbaz/LbBJnwo",
+	"7rdKU92y0+9YPjA5b8LTc0wMzf+1X/rjt9/7peSb5399d/WqevDsGdTAxqcMD9IzCYdi07GYFtKLw3gB",
+	"R9Bg8hiqeiaRE65c7ZgQPB7ttbDFuDdVO2DHK+/xiI0Zyk3FtXPWIZeFr35zqgN2v/SLXT2k1dGHz3ut",
+	"L/1Sfgfsn6tmHbCnZo6Rjj0ujV8wxQk9Tnxxy8KqQyUjE/aJlFPNW9WoK9lNSI0uPba8kamxNey9b/rw",
+	"LkhCvUDfD/I/70HOaCE5C4JiHU81yH481lX8xqfmixy9ZdNjj69Qx+vDX6r4zw7+k88AvvOeXN7TRFMr",
+	"JxUDvEzPlFYfzEk5o0tXII8Rqz2PCRcxhaV4wdc4nU+2p1/uaj5vbdfu3cXr0qrvFSXxQMo0sPE8YyPF",
+	"2kkZHCaooVfSPov6Fkk/ymRe57DYaDiL1LURA3p+b/7S7z9fwVW+fEPhVm16aP8CGc7BJAe/2pKvAZcy",
+	"/9zrRSavOzqamnJIkFsx810i1d6U1aJaRC2JRdRBtECIVazYloa4BFrTi6b4rQivJaGYSvK6c5VnsL1h",
+	"d3TaPqbFtokRlu/TfSbN0hZxzO/a01NqTz3vHxnVVkleWL7H0ZzQCZ7bVT3Xc/fNisI/uXrzT6rV5MgF",
+	"KicYb43ZYapYmJQ1T7MMV8dE7zed9svYFDFhh5wtORNIDxMq0XyB15mHVtJYjgsgpXHCIksGUTkmIYvC",
+	"uU5hvFR/V9vwt047X9jW1BV5tYCYqR4Jcku9KHf7kiP+JZHt+U3AWGgSKtPTWyHa2wvyI5GwSsIji98k",
+	"nLATTWbTIYc09RWBBQSplA71se5uBDCu0nMZGdwO/sd/H0wGSZ4UlQFzIgJiGwKwJsuAcYjZukcx7mWf",
+	"x5jM+DTUDz5h470q40p3BY4X9wr3/sEqNdITs9Bh8oj8cNF5bZGLs9cWed19RcroVR4paqxgNPg9G15g",
+	"hCKeq3r8xdnrxFEs4XHma6V/qGdBqhWGKkgUUi4Dqo5/BSs21ZsJYKDcepLVSIc6ExgeJqu7DCGq1RDU",
+	"IkAEBILwCagkpG2o7U/lCEAMB0IaXbVC0sS5ownlGC2/evPu9MVZu/sWQuYX3Z87b3ukfOu50YT8j/9O",
+	"JswbTyKLmCB6y8b/Kro2ZITV+LBdLds2dZMQ6WeOcCENIR6O600Zl57gcb9apAWkuxpBQtTQm3FDrj4H",
+	"tg7FTHC5OhLSxC12YXoYO4L1gTAQNGC7XyTouM9XRoG0r+EWP33SP8eMM9Ei9A4xVxEjlrdkpEEqbmTC",
+	"RSviC1fxGbuX2po9lu9hv7X0hCPDSeB9Yj7wMU9dAuGPJPx9m2FSmjx0OD6tsjQbSmWhn1BlqduNVkqD",
+	"qedpMItje8MQQ3mLwU0ecXAPG0RJ5Shs7Y6N8ZMfJHgS87MnUEj+M0YQ1hz/O+pN6Gj8XLdaXz4lfxZr",
+	"U/8c3rVvY61b22QowSIOqXthWAMc0pTKlVFyla4lRuioUrO5of4s7W7LdDSHvE7NghO/m8kfNMl0ipst",
+	"9PROXnl7RHKvzzrhvlilCP1KF8Bus1NIVDk1ASVnCxWK1VPK8yDGD643bNv+dGjbtub5xwmnQp1Ha0f+",
+	"HLsBop4jRvHEjMqi71+c48O5GtsFhsvgdmARpdSKWQR6ab1WA1kDJei+4lAMM2oT0IbMwmIGLgwfLRGl",
+	"HtzN27u7SXaVnAWBCCPmnjLXo+BI+Hb8kO2U5o1V77hWq5OevOlOXEntTdXsNoADS9J7TeY25u1CHrGp",
+	"1wClXUKtxsjjWIRnyue8GEjEi/potvhirEijRtocix+U5hcX+Jna7GP1DtR3QEPEIStjCfvnAXgHtPDR",
+	"SPfxEwDfxVThpdCAdN89Qjm7JWVspzWcJTMDpqKhRCoW1voBUMtE3OY8EdNEh9S5zlNVuzDc7jSBP71H",
+	"Vqy1yeVX3pTJiE6DDa8/U+bUmozbNZEQ7jnXWt9s+9jlOa4+U398tO0tAhnxYuHafe2mXfHr17biMwSA",
+	"9PSny/P8WsXZD48na30uiUCmPtEg6JnG2DkVKshSABt+CdnKm1YRHnQVB90B3rSej8a8SpLyLJAsjCpk",
+	"FihmVrdt83KpfR5exKYEm2/7HnOJ4LG3BhwlIUPRpKyBgbpYDizjTBChCw44Hh2Rk8tO+6rz0iLY2vKl",
+	"BpuQxGejCPSta8YCdZsX9jkoJxU10s7l5fllDBCj+XgZ/I0aTQ5rzLuuTkCMbj2HHaWSEJPBV6Dfzxpm",
+	"bJHVzJiU9VTwaUpVR8ET12ZPQUSAuwdOM/q7wDODSI3oDjc+mg0YtnwBO/snZNu/fM5l0svfNuAtCfME",
+	"UtuaiYN3oYu31pXGO/W4+RgbGTQM6fyrlUgg6cH70UsMlrCe3i+fU3o4opaD50Q3iH1ZIOOK7tKUm3NX",
+	"I91rtnT0kJ3hFjYBSHmVVDvngPE28yNAhVEr8b164dsSUkZGIMTHUDOnDYWVZDREMZUbkdCe4zLiGjGX",
+	"TGl4LaHPi6hgrWEqAlQjrzwI1STN8MzYsJxQywZA8dMKIpQtUI9LMrhmc4ADJOWTiceZRI/+WxopCcY+",
+	"RYT63jWziEMlq3pcMi69yLthx2Twv+rixo+DPldmb+BTj6fwDyuLdZFeqP3cRpwoG/mYDNinKKRY3w0W",
+	"CfbPnDAIFJwrEQohFfaJOlEyHRLPBsUNyDoLm+6jbx7ya5Q1Ezu+9WwtsF+5AVOMLMKUpB/O9dNr5GVW",
+	"RKJdr0QblIbkozOpTU0E1mPLqu70R5zMpeHQG9x0QTdLvO95/2CPU6Ae3/zL5xK9oREN30F1Wslaab6k",
+	"wTM+qJVVbNk2dW4N2ypFIqJ+x2dTNRcUZuobNWP5SOwcD6p6wzonDKYQJzhrQya1lsQkEu7dGfzj8+pv",
+	"BTVRHbB4ETPstoDRfkb6+YI8Vp3oZW6LJ12msVZrpBvJBKEiQVmNG/MaGF4RME7es2FPONdMo/rQPh9c",
+	"e841cwcYqCXlkFEpONFYfB9fdt52lPqMHUVDRhxfSOZCebPP6I2uLRuHYhZIUqb4F3hsoIAbwSyk8G+g",
+	"S6garKZtDahhrA+AHJKeC5F0T0YinNfIWzEeQ3CPp9TyPi+37GYlBUdEg0A7eXBtNN+FXofaG6OtBgNN",
+	"EvcqzJgP6CrUDB8fqKaqVzdGJMlaJDALPbR8KA51/X8Wd84jeUjWwstpIfYdJuOBdUBc15Q3Nl/1s4oT",
+	"ToJQQF4BuIvnCWbDKMFkRgCIWl7Q/YHo/jHEe1qkb1hwTodOyTJWYBa4Zv/KPlwArgFdsXT0+Uu+voDm",
+	"29qn5LpFH1w/WAuRjFTw/XyuqjBfbipMNM6gXr5FRWDbM9GdvgNquKARJkgEs1zcZCwhRhhY34cRKDNF",
+	"j+I4CXiYOGb6KCPQS8tuJilVlVqfvyr0ABJwAGaMo5AFPnUWXGjKjAGvXD4MiDoOD8ku7hiZuDNbMMe9",
+	"5ABllHpqGybUK+Wd/+1PKC7QNxvaMGICczqB9CYYkP/uDXpkToOUQQRn2XO+jdmxg1hyhY6e97r994LM",
+	"X8DyTjUq196JpXMOoO4JVeFbH93/sMA2HwHLDldPH8eHF8/w/LXhRQCM+MZP3CMehJcim3gAu7LqFCjt",
+	"dwdt19U9VMFZiRdayoAE0A7whaTcksZJAtdpvx/Y1LG7UpJb5vvqX/Ba9nnEPkWVGnlpTGRjSCtLO5a0",
+	"Gjt+4HHHn7ksvvivitoGecIU+ha+9WT0Guf2zdqcD+0GXH+d9kTmpPG2fSmI78ko8VjEfg3ENIm/b0cD",
+	"IllUKUqhXdyp/IzaEfUliwNZQyF8Rnnpy6P7Movtl2bG8khN1+SZadIuHeFfYI4odjcdsvAE9LajZrwK",
+	"gDEL1ykCveVLdsxTe0fhmMAR2dwxihTxT8Bj7+V2ULwnFeYZGza0JuqU4sc7nzWtrfaIahJVVgZ6Hk0j",
+	"sCAAjEoI0qAnMjoiSKja90kGcEeN3TAeDSzCBaQHOJSTAFrERIJ4ETg9piJkFlbsomsSvH7KzKEuFEuY",
+	"BlhqArrTL9Yq6HfER2nQ57dsOBHiGpzprEZadiupfjEqFRdEzpyJmVOo0SQTxqSLdWIUR8mY+0zGaRbl",
+	"ATpuSe7Sxmd3UDFv0wCbGrayz+PGJRMWMkJ9PwYLtciQOXQmmXH1uiiunImQjJPhHANUpnMA5Jbqp/e5",
+	"VKuGsT59tyRTBvig6mJ01RpQz2s2xwaganelIbZKocAzxPBas5zvftZ8NTFe+Zicvrt1HtrtqlcWuIcR",
+	"gbl+1wUiLditZ5J4YEzFUj4jgEEHCZR1EwtfI6lXJfevoiS0mJQ2ssSgTQBnpcosOKtGogpdhkzAZ8ii",
+	"W8Y4up/aBm9YsvAFpqHpxn2IcusJnlW1+7ysXsM4wCAPJPt1ULFIyG7ENaS6QZEL6F2mvRUGd/TBqtSI",
+	"iXfHMRzpQYQMYZQ9348Z+jEU0nohJosZnF9fvWjs3aCVgU9XekENqveAicPMiC6Shqmt1M9PzVJ+yxr6",
+	"csYPJOJrSesIfsNCCZPLUmis6OUrybBU96dPK5f64nBi7pAaK4b04kGG9J8qucGZUAP72+uevX7bKVkl",
+	"LIE6lWNFsKj8x7eUJsz3RVEk5GAZwp+5XpQ2I0ahmGZtAavkqc+6jmYqx3o8V52fr2BD4JTHNpNkv2rL",
+	"YDkv7klNCn2gN7cnDHP8blGslqini0IkukXw/03NCrPQO5+niqi/7CBNYZHbGhms70UpTFL6NkQ5JgI6",
+	"hQymcgxKtTIOuIs4C5S4zPGm1Ceeiyo9lWSgyHyQ5Uya8nMkOQz3zkxJrxuKcqsg2fwSlkKmkrbzzCjJ",
+	"eIQWkUsm4hZNK99Fk6FGXohoAixXkjLAS/Q52luWXgnUO/UbKsYI059r+ogPCNhjVmJpTcQtZBTqC3SX",
+	"5uX7FuwqmBMkwsSTMqXxRmcwiAdJa4c+n3HdAXaNZWZeXyTdcUn16v/ZjJE1omVbcfIkkkQfoiJB8uAi",
+	"YZ1Vpl8Xa7TfbbIHliB4ItGfEx/LTSRHfLqrvhivCpEJ4nouuYVGVCLl/uqeEnU2FiMHl8wRocvcI43G",
+	"41DfjxlvypPU58C4DJa7FFOGMPBlw9iQZCzNYdGsn6EFpbmizn+zdDER8lA0gypWUl2jM8a5iyYSPEF9",
+	"gpwACkaZ7j2Do9GKdsBEABg46nywPi9TTsDha1wMyIdheIrAp+LGcGYUEBTA1fC7vws1cyRoRJQf4Js1",
+	"lgjUr0c0HDPgMjFIFeR9Y1l7DS+6YeFQAwuiDDLusQXhMbD6fMFRN7CM6w6HWINBw9cm8xIXK/0Nric8",
+	"TS97DZd9UFMXRSLdh1L3xdH3gmpByleds/bZle53j3QnQp2TodSBPi+fX/T070okXbM5KbcvLj72Opc/",
+	"dS4rpgRaN+zRj33X61xWVhqi5+brt4rE/2niRY+eNu5o5pAluJJV0uSgJFXDfIwllSKClUJxIVDDIg0b",
+	"lSd680RkjrhTUnNfMUR1sLopEZocNaWGd3q99uvO0xtaaYLd3NryxZgwHoXed4Nrnbi8SouvmGuoFdxQ",
+	"bKJxtj6s3j1NVRukJaTum3KrU08grAD5JkkaO2a1c3Fb6/PlQHxO/U1hLJ6YUHxONU2fF8bi8eoNIvGY",
+	"g/I9FL9tKH5xO0woHr/fNBCPV39bYfiFkqJNs4rjmRsTKCe3WABmq7FxcjKIv4nIOx6JzZm31mm+c+7t",
+	"gu9m2TZk28aNUsi5O2CsGLsi7SgSvpti3hJ6tEsypVKZs6THmLZC3ut7lUo+EbdgiHg3TEnlBJSI6qbw",
+	"+VU1ao7vzUj/ibwrRek7BznlBxx6CBsuAG412H2ji0oGedYLjrTSB9QFm0CSoaKA0vPnz58fjpq0qGwh",
+	"5+3ZRn56SpA2/Wn269RQ2QLG1v2YiqYHRRrrnC2xr7DMRQSxvjGDrmRxTqvpqmlXvrObTRXF2+RA5se6",
+	"/3/23q25kSS7D/8q+Uf8I5qYLYIAr00wJiR0kzPD2eHFJHtmrK3xVAKVIMosZGErC2RjOzpiHApHyA47",
+	"/CJLerPkkMZ+khy+6UUOf5cJzWr3WzjynJNZWUCBANm8dTdedqfBumTl5Vx/53emBJ/PIwUtSzl0rjNR",
+	"Wgg3F8QYbmFqAgtYV9bhKYiNLF/UZwrkRiTPfRngFg5YJFl3GMemLSuWbQM2BQAuhD4RkqVJBuwiWS9N",
+	"huc9ipfQ1qp6JM2Qj2p0BTeLWAmgpJrcPM5GW69vs7YYJTKEL8SKSplAHsMWfSvw8fUs6Osx+vHJJ7so",
+	"Hke1Tz5hnyVkCcNkIGOVGrb1hLb1sEcDrOYgLmMlZKg8liV0E8oEC0LyWACN2TFeMkxjCpeMtbPTzl+T",
+	"jcsqTOCbPgK+DN74lSj0K03DQUhifcSi0NANej4KIrjKFUTwJ4AJwZ/4xffAMu/5ubxznnzy2Uu2tra2",
+	"7TxWy0e/0nzz0w8/vn2rbfFA/2LDLRSFBZ3jvtdjY/LP5SCrYbgZOYshHKS/kqAV2FHBY4RsfIst8TBo",
+	"lHPUEIY0R4DtFB7Bw1CEzV+hifbTDz9+R+Gx4o+FZxOIrUZ5CngeXqqav+Iea5vLu2kkZFiDV+wwcxH9",
+	"0cSs3JEW41gh7L4vkNWyyYJvl78d/rq/vAdwOaR8wD1IjSXMBWa30jXOJvDyjtOJpCOEVODO7VbVBmzp",
+	"lYxes34UxxERgzv5mCwT/UEGPTDRTCAyaPMcK7HYp6wnXi99cdB6SRT4SygVPDb+SvYL5ldqfoX9Apm/",
+	"q4GHnEFtAeIEvhmoHbD/iN5ANejj2BH6I/V/JP3B0BRpW9Cax/TvPEUi1k4iVca1dIv6wjAzdYdK32WG",
+	"ogB0iFzTG6wfSXhoEuOqtPJpBZ0pgKECYturr1/D6Y30fYZPnR2ZUi4SgHrWIxESldQGvtfzJZbv8Lb2",
+	"dRt1pjzW0C/3cAweW6vr/4fdssp6O0hhQeDENBkMBBJSGGuuz0dMS+hL4Uui6USeKS5Dj6U8FfHIc75U",
+	"m01NFopwiKIGOqVMbKwyg/Cla1l+mJx572DQzWuN3dDUwkl/YPalhzR8N9p1sdVphM/5anddbLa3O2th",
+	"g29162K1vd7ZDJ/zRndNbLS3Otthna+K9e5m+3mnEa6Jja17Mpjv3F6eZStLccWsuWBbC+AUGbvqyScr",
+	"PxZiQjyRjJsVu6HTv/Immp+ChG7aYY77jjBKUJdWx2iX3iqHa0EVJms2hUTj/ZDujwntNlGZSLHzRC7K",
+	"9e+LTuP64zUHqjv3Vcdw3WulGLAovCVPf1kfhnl4A1wSzR2W9KNMOwn0K1DeQCsgoc07UWMBus2noBSa",
+	"DNIhhgRAod1MPjkztjf5jpItgRuu/7OKQmHSs9cqqKhwdnyZjJm0Js44j4TZYdodh6s4PsgJaOJ4zZ3m",
+	"/a9OvprOW/Bx2J2QKbmpefE4vAVz2jZknOWKZ0HI/H7aPcSBcAO7Z5j1VuLkPJLXcDDzOBahdkHzMGSb",
+	"dy4Yddg8l3rrmNgd/r01GJyShMOyEejfxFkoLqOOqGpv+1xkvuSS7R8glQLEYxIJOS5tWmOSCwKKhMsq",
+	"UhZDWTsbiQIbsh4GPJXKUoivh01SKBNN/toUArUoQ+I0Xy5BaHAKf3XVsyT+PJ8U+DfagMTVz7gJaMF3",
+	"+dJ+Rjulvk1wdxuopaIQIipnhmUC+KDZl9+cwRwFLTpAIBGa7IXgqUgDlkiDeULAHOgW4HMLVq70gP8A",
+	"HvZpsMNSoWV53logEK8HUSpUKwtgxofyQiZX0lQssg6Xeqzauu3CNvClDepgdA9ns7Gj1zhSICkJ2+XB",
+	"vCapHpipaTSTX84j/RXsx/enFuiMyPb0ro6TcxbJnXxDauUqxVUR5u6QY04vwbmTsrV7YfmgveK68tuT",
+	"IGXYbZVmRYy+7LU/70RH0Zf7r36z3ziM9tW+PNnovNzf3L8YfPv1yy+3a2L0ZV1829IXDdqnX27XOqux",
+	"bPc/q4fffhnfpbt/pkc1SyHC0J+6Gnw0ks+ZjMtKDYFsz4j2a8hH2jHvXMSR0Tvl7vYZvxCKBe046VyI",
+	"8JVtU9ItknvZZ41Zv3A2bS9Aht0xx+xXCQ/Xj75vwfPC/Yon4Czns8PiRJ6LlNE8L9zm+bmncPsQ090k",
+	"v91U7B8YOc4uBl+L5t/D9GkqOkJm8cj8bNiHy7Agzt66dzzIk2amnoYZbozpKAc19iJpT20y8KgoMWdR",
+	"50eJmc3ysUDFphzMg1GuFUpoJ0v9neNhVqJs5FRd0ypMdu5YgP5RVKgPNjNel7oFhvofmKE2xR479hfV",
+	"i4CgAlsWD/F2DClDU16FT5VJ2ucxFp1Ua+yFuUolfQGteai+z4zS4ffP24cJmaXIo2KL+MenIHIF1U5B",
+	"xaaCNAjWdpo6Ght8KrPzX7xXCnd+Et07lj73Ikdm2QR2d9O+WFgC8wqcF9fYAY7Z69JFXF8dYCVO4RaP",
+	"DSIpDeFHsZGGGLMbKLpXbjG8LAzkozIZyqqEwpR3qRY35paY5FblvNeyQ2xpd7mxcZOa3tVbsUNsjVc5",
+	"AXE2bh4TU9Dq4VRfvFkofHLeO5T6GqK2a0xl7R77pke3nNzNPb/pVDhoH6/p5E4ei6+nEC1M2cobs4mu",
+	"zaGfQDxUTbDn5K3+regDTQTgVNtYSe/HKiISC500fElWBxEn2Awbk+J1Zu0uiLqWvBu6kbJDMmTcP/mS",
+	"DLt1DMy6clkKqgkmMocCGRCdFWJ0YIXCnWB6qwx3+u+fGfiMVgy5gee54yXJw3dqTbBom/FIZorN4HeK",
+	"2+ymB3yFFOab8lz6Kb8cZ+AfSkS069MIsO3C+VuyqRvtGbXh0gDeEbBOLHiqD3/V8yVoVXKsio8Y90mk",
+	"YCOR5XmaXqSoXh+TUQiDZ9AR+x0OdnmHsYJ9tQtz9fTPcmmCAxYBlm1nYoXsyhSzHMYCKktwhDQXuQTo",
+	"89dfCXme9SrN9fr25mT//PsUMe4yzXKOCrvtQyf6v0cZpIUD48zshBuLHmPETpE9x5HEvsFyEMkxIVQU",
+	"GNioF4I3OUOTx6yIiTJHqEBDcyNVQF6ZZKl5ANKPGGthx1I+OVFeSkZE0mPr9bUqWBS+vD/Jc4xT9R6K",
+	"Hu2hsCzR7q7HwLHR/4I1LQgb9GTKJM3AfPv0VOodFT0vRM1TFTXHkbSi4A6MHu18TMfLHCQTRo++AXwX",
+	"vXmBsxUr+JMh4EaSELQp/KFpSJNinkHPSSKKI+sEHoKQGnSftMeCTg6nJw84FT4XnwB9EaEqLwJsCdQW",
+	"ZgRLdD8VjDQYMYZxoUgF5o0Eo74BaYFOTFQgMBXQxhnzZZTpkSihxvwltL1cEWc8NCVkKFI1/iicPdOo",
+	"Uf/DCD7Wuka02kA8VLSWC2ntzZVIzwOeXrjHVH/m++KD3RLdiMGiW0VW9OxY8UIAxwfg0rNRq625olb1",
+	"e4or6a+fJcbz47/oC/XgfaEOYN6LqjTFAz1N8GP6bTk1qJlp8fnPCom7Qh6faiFDthRYIu9PI9lJ+pE8",
+	"DzzqoQrcK8BWBsW/0r04GWbnib64Os4HlMD7eRyPoJJQQt/sbKimMUTgMC0G6F0FWXEOzDexT6lUPSlk",
+	"Cc1XmD8TihT/XHQXzZOmeYxmZsr5a9zbhRz2YV3zn8w4Kt9NOpYl5N7xKF9VCChGiiZ5B9pA4H8LqsSl",
+	"woBp9DskYuaVLqdJJ+IxLdcp3vsesmlPZW0rpj26aUJ9yYrcbD0uw9jNh6RCS9BKs9KLKlbRwV2reIeV",
+	"5Md7h7v7h58DBPHV08NzFI7j/GmJIkrgI05MALHP2GzMi+3ILVHG1YVigdkhgRZcbWGQF2iz0tO1TUl7",
+	"ykGL22p3ZO1Uvky02P+XogPw8Z3iRWCMchYQGwE9OXA43MikPbYHlWUpvxQxwSh8CVKFodTyGFcGX1Fs",
+	"ejOG4ci/bwK+sZYjJO0wHfhZKdgDvIVZaA+nrAgoPq8SKH6kqTV4FA+DLTSx2GtHQB9WYjbviT7iU1RZ",
+	"VwykVbC+DXbUiTq9HVoPxqUvrXLSSjKSKtOGWNK1qBxsg57I8nY6p0KGhcN6x6rToi+hZIs2oAH/3Khj",
+	"g5Vzd99HoqXdKSQMcXfKWKQ3mjIwEtpT4rygPO4mzHurmvknoIzuSa3MU81Oo/bMEfzoy77uM9YtIEBT",
+	"1FrzeyArb+wWe7uC8q2kY8Msu8+1KwkJN11Ljqu3ppXliFlui07Sz4V60kVqJYjueCQqjEDXVypftl6+",
+	"3Ds+29v1xiI+8yrHvMjMFCzSlaTzHIVWDAY5o4FgHH7ZdRBGq/mlLYMd02qObZAj581JmtYcIwpZkIpf",
+	"Q38MX85skKFlSTmfKqzJHeqmJy50x+/fbK7l988vi80GfGLC2ApiM76FJL4/Sdwi6/BuZDHa+w8mi8m9",
+	"aJbJV3ay9+Xey7O93Tmlqy/nFa877tOAy0pdYHUspBjSJyd+SyTmCczco0vM+5QeZv0X0uP+pAduo5tL",
+	"jzkx3nRxofLLLQahlill7Oy2UXrtmhjwoigsm8OgmCjLKFoYw6caUrxpLPFjjyH2R2YiZp/fFcMbeh2k",
+	"eU+b88AblB/ZRLK2bQm3UwSXYw85p5f29MJlStMXBcV09DBuiKer4eaqTC5WwS2YvG6H8O2arTAeIJ9F",
+	"zkUqLkuIuuT6iGSRqevO+Cuck0jt869TpHjJmAlq+muxpOuVlEcZpo5ryqoPRp+b1v3vvfacbwHge+fX",
+	"JzjvH3WZ8bnZIXPloZCgUllsaHIlc4ol3Lpe7o+ZjJUMWYB7eT9UAeOKdraCZIgBkLJIFi8DO3WAuzwK",
+	"0VqMzmWSirBaY98QDi0gNu7AJU4fRJ0L5ctEQi/w4iWW553qiwlvtb2TnzhDYg/tBXIiJwR4+VI/Ia+q",
+	"wY4adKdxWpHsWyDb9suTvZZ2cKYSH39OPebfVevdEkRlus0X29LbpdC7woUn4X+uVb6zYnNX9BNqlD+3",
+	"7Qff/LAUxLfs2XPd9BBKa61sKryKTLKoI/BtRDRfjBUOhu046uTcfHdlWMPkzrJT8AjTLCzI854eBMzS",
+	"AZv9NM3YRyG+YnbTzKZteKExO5ayXqKgtWoihQ2UZQn08qxCB2kloE+ARaDuh9ojyHgkldu6DTwAYB31",
+	"CMmbnjstUwP9QN6ORcAyEcfKNodzlEX+el9CL9Eijx19qWnB8HZFX2NjnNVpULJj+OCHsYbcxmgLw+nD",
+	"NJyO3QM0+2AqwdNOb+rBxH0545yx/JjlbRBl6PQ/ZDyOLkSV8X5i2l0UD7oJsOeY9itJf9uZ/AMe2lJ8",
+	"if6ahzlM+306TifGOlgcqw/3WOHOmvtYWS1wLQlfTxS7WVORC9y7Y7SeiJVD7znbpvfl7v7p6dFXX+/t",
+	"Ov2FnikbFutw6VLTIZi+NPBFo7orH+DRitlNi6RFsGv+YBfN2TQTbwoDX3n5UCFeBNgMV/rDTqciJrvP",
+	"Jzbj5yJ74vtwfs9msQ/n3ocwqYwakc+KuM7U2J+jVMZ6sGntCnKxrLeqZEDyTdVFqiBRsU8b+u4eQ5da",
+	"33QZqagdxVE22qHWBk6n5wsh4HxEKbvk8VBQDy0beDoX2dyS/tXx7rTwDRKXP3L45trIwzci7iR98f85",
+	"wQYKr9zgvD1OF4AbBDEW9WkPHpywnP1zBiemuOyz8yLP8ioGCAiYO8c7FneTFAj4UapAZbGWKapWqBnI",
+	"o82KSQLnZ1YWSVcYUT0vqc/pqB+UFlMiD7CJv0wieWd1bB9kOVV5jHUCv04/vBhNANr/6U//x+/+7u9/",
+	"/rd/+fO//psxOGVjKrT9CUIixvfL/M6jOSTvSaXVk+JZoLqagnxBmqcpdvnMLLQRXWMNogrbuyQBbc7B",
+	"XXRQmK+UjOK8uaibqCED0t6Q8bJqMvOZID79gvgkAD6bLC8bGXaYQpZsHNaJ8pz4I/CcU2mZLSG7UWmZ",
+	"g/NEo4ESfOQlYSOrYsAs4xeiuCl29LNZgJcFwNp3/Gp6eLo6U2849WdsidsYRehL8+dOPAxFWB0Dkjp+",
+	"H+Uxc/8vtb9BnnNcMvgSq6IiNV11OXlJRxjdt+5yXnWCgv1REf5PRindn3pZFFw9MZh/nnl7Z9N6vuqr",
+	"p6e6vDsuQyjoKFamohxkfqFGASK3WKVgpesShRCAWHVciVXzGrHxMgdTJENMqlZoINAlsFIlYEpcXxl2",
+	"rdcyU+F4LEl9OV6xUNQIt6wZ8+W0ojE2s2ascX3N2N1qoietVMbuXi1gURxd4+JIbqNxnKqyJ6VyFmVl",
+	"j1FW5lq5d6NxptaYfcwax3hCjljdwYaGY8VwZVrCl2NqYkLb3KLQ7Wlpk6klcE9BAdyzvFsUwj1gIdxt",
+	"5R1Zf9eGrekajw6U2+YEQ9L0D8JNZ1FfYFhED0qENXZAWSoISSwB1e704DJd/FGXyOHEzUTyOhVyLepi",
+	"miagaY6+Odw7KbGEGvDJ7/w2qsfDdx3sHbwofdm84efVew4/446aP/JM+30RcL5hwr1vT+5dZ9xLLZOW",
+	"cWEjeRllglpVs0gS9yEpa0IDUwTRJMyd4osaa1Hf4B7PiFe8pE6CuWUSO4wzmchlGgHZH+WAKw+xi0Rx",
+	"pWwI1CuvrsDjdPp9a3e3PEnfCsO7E5Tvkqgvq6hYhwW/8eFUrTBc5OMX+XjHkwvDaQJlDntmFkTZWCSI",
+	"UUbFpR0bo+NKYMrzmTEOmPiBDJkxcflxYJAXKj18QOzyuxzEeQr2v4HWHxLRnPp6iJ14jhO/5DjxCI0Z",
+	"xDySZmBVqo1WWOqIv/pyqUyzfn+yd3D09d5udQeDEokUVCFgXknaPBbQNmmJbvtq77Mz0yIEB9XhUlsK",
+	"cB3Kg6ZNeLp5WSS8tGbGVS+xxZgFpN4UGnzs0OZs+ycoUTD0ZA22x4Nt42QtQNs3CSHoGbNbEbDWsKWv",
+	"Oe2mJwQe+2UqEigWMMxEwZmHjPOqA4EhxgvHulvsMKV1czeKgZiXU+flRIrlLFlOpG03WKqrr0O0fYH3",
+	"PbmTdTO1e6fFfPv9A2xteoOvO814mp1FfTHf5XsyxIsfsMfs5ydHr47Hm8ZWOssb3VVeue/GscX9DJGP",
+	"CBkS15/P3Uu2sWqbyeYJhUcH+lGP3puYZHj8F6L6hmGWnpVVM8WzFcx6v7ydEeSlNj8O8XeB8UI/IijK",
+	"arYEi1lnvSQmyiVsdlT1fEl7txjzQLmOjQvpqNXYZyTPO0m/HUnRdEtDCU6GfSpTjKQgBSLYiFWPBXRq",
+	"AsweBcrIoID99G/+mtnjC/8KBIqcYJo2OI3keSzuSh2U1IhYG/cmPD5w3B8gLbhQN+9soX6ocvAexdrR",
+	"hP02j2ybEeF5GSfDkOFFLLmk8J2Vco5063AJKNglaEmbj2WSIw6sTcLS9sRYkWK1SaFmjCmBxJq/2N2X",
+	"WO1eFLA1dkJS1A6cpwJcx67WN9PL2WkbLgraF6f1fgJD/XyDzXFU5TWNGk+xHYltIpIlpg3sEnaZqzr9",
+	"YNkSGPDVGvRizSCu0x8CRiOOkyuEy8Pi+jLpQgGVNRDY0pl4nb3E29hPP/zIDkR6LuiHKni+6/U6QgDN",
+	"aChHQ0RcFCLy5VinRuhqj30fsQckXZ9FfUG8zdpzDRyvI8BOXIhrSUU2TCV1gUTbigZgyheQrXm8SyNF",
+	"rko61dLtgS9tk0YbfXJby+BzPHeKHZrp8ThV0sWsFeBvCh0dzQg9Q6WWsm6SXvE0FOHKr4dJlguxa6Nd",
+	"ejfQqXy8zFZZo8PcM3zjV4Zp7FeafqWXZQPVXFnpRrGoheKy9nr460j2I1nrJH04B/ovK7zd8StvCx7e",
+	"/kHr872K9eRcpOKc/cmciXogwrHSaXH9aPR872Sm7srtBqwd4kVX10tXoNTJ3ipdmTt2lmclH6lSyUiC",
+	"RdIRko7rq3Pgr86S5IDLka1SfZC+Mn0rt2aqxDcR+uNTyQRIAKcCMOjK8YK7DAzVK8nO9r49My/dYYE5",
+	"CtBkTAloGeywHluEv9lPeL3t4nua9IXhjsnDsxbU4LkqOieU9CWMYr1e1xc4Tj9br2+XCfi9MMruRMDP",
+	"5VPiiwqpidvqhGJk0GM4fTc/9GGUPTTUYU55Y5b3g4c7fABkinob3VzkrOABnW6MF0SPvlRZaWN2x1WU",
+	"9SKDfdaXsKtIhskVW1pl/UgOM6FYe2Tb6u6gUTuJHc/rke2ruBzZ14D1zngGP2o7usb2M2WihixSvuzE",
+	"gqci9FhAciewwHMIkI0JwDHTuGZvsj0fsWO7L/GDwChWpVLRc7Be4KJjG8O06K1b/heZ6Ck7L8/u6lse",
+	"VSA+rtAZm7NFOuAGmVs4fTOFQDJQK9pKjVQWdaZDvSEn5TT+v+olsWCDmGfdJO17tvdkyFWvnfA0rLE9",
+	"3ulpO0B/1FB7eFAVgX00l/Tl/EJIX2qbnHHW4Z2e0CcamN8360yJTgJd6+JwhwXnQuqDQdUg2ElUyGqN",
+	"7er/5qlgAMcUoW3Fik72M4WQ89/oY7r07at/dvD92f7B3h8dHe6VJn0/F9DOmWbjPniZB4OvRaq0N15p",
+	"rq57+gdVaTaee5X2KBPqFMz6SnNrbb1eX4Nbte+jKs3t56texZmHieq5EiZn/eT1Ta8S9VvUh6bS3Fhd",
+	"q1tvRX3FVbalJ7HSbDTWVp2/nCUhH+mR1de9SiLjSIqXeSih0ny+5VUGQ9UT6hRmY7W+3mh4lVS+GMoQ",
+	"RryhHSUhOaYXV+/QRzoaqHyZZgmRDu3d2nsWY0sGqpzBg04dU+5ONac7Gaix422XYMrZRjwyXjUeYs5j",
+	"032edXpCsQFPLeoZ7yHeMkacRH0eSV8SPvqZYmK5z6OY8TBMhVIe63AlliOphFRRFl2KeLQDiblsqALg",
+	"MiNghgD6ZEBehpGC//YlfUuNBXwwQOAHowZLhQHpU4WeiImJI74snJbbO6NJuqmSfcSsGA4Zu89jmvQB",
+	"alFo1gGeMKUMeKI4ROgNUGkiLfwfGqaSTtKn8Etj1SYz9/CP7DQbhlHiSoe9w9aLr/Z2sUbFjqIxndr+",
+	"+ZRRhKKf/KEbYDKjKPDal776sStWcMXnT0iY0/Lh5yOmyUpoIpXZsz1TSKIjlCXn57FYNkt0086RRwOF",
+	"KzWzTMU09uCsnYQjMIsQ3PbmbVD1WDeOBq5gs/gL2pHgw+zun8I/ELLqy+CNXyHZ6Vea7KcffnwLBbQk",
+	"D/VHCQ8bsbM+155VKrI0Eoop3hU19k0virXhSK+MlBW/Wrxbya4MxFVF55JF0gPhTzdlyYWAvKi6EikF",
+	"iCTcD5L5GbsQI+XBrTwbpuDdhb7cP7B3ptr47w6VNhbX62tVlkjtiqUjgMxy2QFjMZEd4dl7qIwnUmoI",
+	"hiDCSmq+3NPTob2wKM+pQPxU3xSjNuNZjbVgvIUZjySMWoornLky/XEG28UVx5V3iCXR2uWNMm4iG/D1",
+	"9gxTKOnubdhHUgJmr1fuXKjOMiKnbYdF3F3ctwyH0yscO9AKp6kSXfslK6k4j5S2iqYGtE7oihzyoYXE",
+	"/oGpMwjFZdQRKF9QMOvFN14viDT9JnYpZJikHlMJ1QnmfTxgJAr7kHIwoIEsAJ9cYy16eKSlMA4GIuQd",
+	"wQYi1cKyaf8QyXNfWgm2hIFYzlIBEjGOMU/rVEqwODk/B7Entfi0mWZ8eZV6CBNQWrzWroQ8Z6noJGmI",
+	"4hyeoj8Tv9ApT8SOVZCY1lLV9sHCVHYUBkDEoE8O3QqJeDWMsNewmcMmax0fnjIpRKjY/tHpDvviVeub",
+	"vX2PfbvfOjrY99jR8fGRx77e//rIY18cHR6doKo42Nv/o1dwH2sd7p4c7e/usM9eHrDzRCgCEgLZA5Eh",
+	"X0VKYP6+wA1x/Or0C0jH62WOlC+tqjMBDT4YlEfmcE2Oh6q3C9P5eAlpXM4zvY+05OuudZ7zDbHVboTr",
+	"3VW+3dkUz9v1sNFd4xudLbHdXg3Xu5v8eacuGu21cKO7xbc7q2K9vRk+79a5/g5anEqzsn90WvEquITa",
+	"tDw+PJ1fsurJwYnCmXuwVPRUeqKiSpqcuE8++eQTmgStk9ZXSyaDOm/PfLqteNcOx/ecavAnpvKu1Fi+",
+	"E2cHVa2gwRkg0w0EUR8CdE9drT29lIsRCED5lWsNR0NpTTCuouYBPyUSAhhRlw4ByxKyhCcW0tI4R5dC",
+	"Ysm7VjHazBYh6Df9o7IN25+pogS8EKMaewWV8lfkmeCDFegWA+ehGno+GHhjoVdfBoadJ0S0k4r6g3iE",
+	"yo/JhJ5H1KgmNsMlE3q2rc4gxwHTNaAN8YvpM3tcsbb2g3pchqAvmyxAgjv9XicgFIo4uhTau9EfzVH5",
+	"4Bl8ptg5z8QVR79LHwG6esR+PRRDUWVZklx4LOjyKBbQUTFRuVtC7gf76Yc/9SXXLtAljyOIV4nXAy3h",
+	"6Egt4UBIxyAdylDmi0cQNtKToLtk4stOKkIhs4jHkNjqRufDdEwxsYCWh33KzOezXzAaL8xmoIUiJP0H",
+	"XCkYkyUswBqpwuZ6plhnqLKkzwZ4fFCrGmBZS4ZpEoW+xMEqg+wCvgPkpsUeBIp9eXp0uCykFs8h4tTo",
+	"H4yG1Ocj1s5D/uv17U1fQgxce3x11hajRIbV6zU2K1PYO2x91SFh4oOBL/WWAUzdZr3OMGztJitjrjJK",
+	"ULIlJQQ7EVk6Wm5pG6taY7s0zUnXxBHZ/oHjCpuNjDZeOA27pmX0fafxWoPBWdQXKuP9wZzXH+p9/G42",
+	"SJuHWoc1vEob7kXOmSYzhVLXocQyLZ6zcVWp5S54JfpXyBbrS6MMKiIOxZWb2MriU8wWVZrPN9e1KYDK",
+	"F+RuQf3CP9pJ+wZMFHrR9OI5TvWDNPCk8wwNN6+xaDYmLRoF96AUgFil3u8wv8+fGw5FEtKV5uod2yAn",
+	"Qg3ja93pb7QcbosO5Ay6EyJo4VI/PpQN3Wtj6HgF3xzj76cmdDcV8Aaesbuw020hNWwvc5ugvKYQzeZ3",
+	"3Ds8myrSasoohIliiSQWqskOWvuHHmvtHuwfTi3zGrZttvR+00FPpSNFnhq5LInMreWRua8i9pWIcnqv",
+	"3b2v9746OgaGr1umS+6x7DRfyPlTJu7G+gjyJsWDXpI6mXbonMNc+HmefurODUYB2G6c+DKo4AhFQPYy",
+	"w2a9Wp9p+zWA/Rqw9siNtLnDAMdqWRv+3dGyfhKY+PAj3Iu/gak9GKYDbdafvnrxfevly6NXh2dVoCmN",
+	"lC/B0B8OWE+kVGyhreirJA0pZMWB4kNl7Dnr9HjKO5lxnvI/6cHHIssolJZI4cswOo8y4pN2ZkN7atDZ",
+	"AZ6Qf5veKitxch7Jmi/X6/Um49gHTE8QOR7IT2LHlyUJuxL8Ajw3mGL45DSR5551UBIIFIZsCR7mS5x1",
+	"sLm3kR2c0vY2udIWcSLPoZVGzoI2r3TFLZAfy8o7QW616Kts1tcbq1vXyrBx2WWmCC8+5kpp2Vgm1OaW",
+	"NOMf9sC24iPL+fuQ2PM0a3BOzpM3Gt8jUPE1OsF2aXemfromKDPvJiTz9PDXAY9irS42l0FaggDzGAZZ",
+	"tLffqBtIsWejGiStSKu4opW3k2Gmr2sLiK3oA+OxQZpcRvKcihZsRzUt6xTTEvpIxshcC0GKVHSExJFo",
+	"yQtj2WEbKFZ9ySl/TBJZT5V+xg2FqS9P9J1x1I+yplV9mA+iB2A0zEFJLq2vblfnFcPaQM9P2tewFi/1",
+	"UrxL1nqKaLnN0dePelAJitVhdyXEZvJQnRltHCmyahbi66n5vAWxdwAARgZSy0ThYQGhHLk71H7wO4hE",
+	"koZ0hKaJw5c90blQuSmX28NlQ3imrLAwofyhIgjMcGBT1YxDubJKYgFcBxBoTvsFadUW3SQVjCsoZDBx",
+	"1hTo/MvNb8oywKtqrDXN6oTPMDJzvV4nM5Rs/ypYyybAinkQkusbvoRHmpvnFXwo6sYkzUMYoXPLjtIR",
+	"PrA1Od1KxAPgvPvuRCaP4q+d4zWv+Eyj8162yFbeypbT8qRoyuVo7Q6aAzeRYqZqdRqR5y4G5tS4ZdbU",
+	"IknLnrxDhoUUGtAgIfxUlgzYVZJiRRXm32q+3AdU48i2RIwjRYgU3IsWIpmDEEm04W1QiVJjOEB4tAME",
+	"cW3InP4b05Vsvb7exCYh+UUEhdGOualGseENA2DHnGCfRzmRuGVTcJ41t0VHczvmWb/PNhJ90YKs82aH",
+	"etci5OYyR24a3s43mIU2G1lw2VhJJfA0qJU3fAA8v28MeObtypt+Eg5jcR3T3DE0Gq0xYPwNLrFKKmii",
+	"ndKGoiJPHyguR+ZgL1kzhu2etD47AznSFixLIxEawyVC4n7oY6p6Iqx6WG0GE6WvuBQpvjUZUk88Sh0c",
+	"v3rx1f7pF3u79Hpjf+C3+HIpTeIY8NsyZHwwWKZBs5TLc4I26GMG74SCNCK5C17qASy/TGSWJrEWIcsw",
+	"pICpSHZwyFQfusOCb5expGqZKsdsBVzUAYpijFZCun+ZBXtn/BwCp4Ff8Yf1+lpH9fjqxib8t/ArAVCz",
+	"BPvd5cNEiuUDnnV6AZO8T9bhUpKy4JOgilWsa/V1a0AiSr0Gb/l2mahxlk+/aK1ubNpQ7ekXreXVjc1i",
+	"oaDeFuCkd1DpAHQxTK6k1nnwwCMpWHuUCZo6ePdqfdNMF73rRP9RfwBdZhDtaQb4BoxXCxlSBW5jc0fL",
+	"clZo1qT0evMYn6DwyuJI2dJqvV7F7zRv3o3UIFGR3qpNxrOMd3p9IBiyyMfhQH+MCOERVBMFa3JIHaNo",
+	"DzltIiTAMJAT7NXxbutsz4U2JN1uXklcJvRp/k6o4q4yR6tmBP1ciFGRYZBffA+Z8U6PZ+Usg3Cib00z",
+	"iBgGpBnM30rAzfIXWtzdbd9pyuTG36q/cbmX9EX5e42cuvV7T+SBecTbcp5H3AjPFCNxscOSfpRBPKpU",
+	"+CRSFJerUavXbJ84aAydj5+eWZl3uLh3SLLMRQT5YpQJOIhzVZV3tZQBIXPTfGfSyUS2rLJU8H6xslwv",
+	"K88qzUo7khwZARFTghCkaU4DnnCcfT2hPcFD6m+FvQFRvqiSdjLxlZa4AcCTgtq1e0PIYV+rWri28t3k",
+	"2LxKQfpPvo1abnusz18v83Px6VpjY22zXq97LOr3h5lWXCR4rJr0gISABVaT1Ao7oGQMk4KtZCS5pNsB",
+	"uaY32ad+5acffvQrs2TfnAP4SsjzrDf57hcABQMDGtDxuG+eKVRC1y6B3R+RzDaB2CmSUV8vS90uRyQz",
+	"cS7QutIqs+Tjp+jP69894Jk23irNyr/wK7+qL2/z5e53bzbX3/qV/79SthnGtXs58sFYFmhF1G4tnSaO",
+	"e2Vck5fgUKer9Di5EulyhyvBeuL13DPjzkvZrOhxrdY3H0o4jBkf9J0LQbEQFGOComCHlswCwldRagDu",
+	"CIXGMv4Sc/PDCgmW6DcCf5hfqOAr9AH67hfL+H8r+H/l4mUh256gbFvDsEFJXBMYE58p1kkGI7ZUcNKq",
+	"wKYyTFM4ZDKx+9sRT09BYHzEO+7tbYNVD4BC3bxNAHC9sTktAAhJINCXZQ44nSdypzcamxvPV9dByaqq",
+	"GzNs3CBmmKZJOrO4aZ4RjR+auaT6J+8stH3/k2tE9dtHzX8Wo4gUWWCcnQjeydghz6JLYxE54USshXMy",
+	"AhgFjCNMYE7F8WIYAh+nxvtGtEfYmCFKZNVjCdzH43hEvX1EyNojh3oKHXasCsVtVWOtwWAZiOSmYXxP",
+	"LEvRfbcSpnEagpaJgAABTCJFH5LPS22Kh+9EKG4XkZgx5BMRC65EkVjm4ftDvGMhy/2S4MBGGouaTUfh",
+	"rY6Vnbrr//sf/+z3f/W/fvu//+S3/+rvfv6TP//dX/3X3/7l3//8D//hd//tj3/7H/+nvpwOI7ZkNlTJ",
+	"pSzJbgzeHdwKRdpWbOzrD0gDfmpDSSHwGve5DDl0WTCMx33+umU5y6wWiKT7IwSk9KfZrVkMszk1tHnM",
+	"z8bjc35mCqcfi7QDc93QK4D2gp7uzhpfW1triO1OGIabz7c3t+tbYk10u91N3hH1drvdaHc3GxuNOm+E",
+	"nY2N9XBtdXVte2NNbIXdja2KQaE36uvPN7Y2XV6Jk9ZnZ5jgdr7oCXROMnJqfgC7FR6LvNmdVrUAHB4j",
+	"9s9UmVpUs/Wi3t9t3rmYDvL5Jsp6Ycqv1ETuSRWTTzmARzLB0zgSaTFijDzPkHICwgjPly5nQx7gYDK5",
+	"Mm4F5qXLAtDVGnsJvoli6VBKpDS9otFKX9KzeKoHeIm4pCgzbf8x7ZMmUF4ZmGkIPBZYgRNUKYFlOJGC",
+	"LPna5gCv7Lxck56rsW96AnAEEzPiS2Y+9yoZxnoe+npS2Hp9my2Zp7uzQp059XecJ0wP14BM28MozpYj",
+	"SVdiogiTluVDRrTmRDJRfwU0FpeAEj1M7AgxWsIzPWrjquRpI724Dsm282C6ZpsmAtKCFmyaT5ynn0u0",
+	"s5aGdokDD9QI9g3vClwOa0jt2KphyvMFoAUDBsYJs3q4lCyD1nt6oupDKIG9ie6z+8TqzhtoBDOdD00U",
+	"bpZvlgs2KVY+UI7wGzvT9e1pzrTdMcBt4EgwayWZae0mqWG80QJJy1Ijne7Lrz4kUTH2OqgsckTehDyq",
+	"PQnFrY8L40ZtGkHuqM15vVr8eQV02UwQS6ufQFmBmK7ItTDVqxkYEYGMGYERJAEhA8gq9iWxLxlmC8AJ",
+	"AFkB0UDshwia9ZD7IMi5hmFtgBXEw4f68lcFGx4igvk/v6M4iu1RFmUewOQK+rc9Ykr0ucyijlFTvgQL",
+	"Akv6qzUGtcDuQJoWTUJMUPgi2jowt8CfoHXqmX0SwSHA+V8Kely9grUIqvilUWZz6fCh4IiRag1IBpkB",
+	"oLaG+Rn7CyQjFOPsm/2zL3ZPWt8cFmA/1kNnS+ZOY63JoEqtn1jJgMWlHmKX1HEShyJ1jSCio3csIfil",
+	"SkAomdAj4eE9vYLOBOgngqNmKTowgsxUj8wcbe7llgt8DhgwLJI5FQhiXZwRgN2gTcx0KHImDRwI8YyV",
+	"WDSGnnJ8ZvXQl8TrTjxU0aWo2rGa50EdBL0b1t7yYkoiKfNYTmQSvPErdgb8ShMnwGN+7r0WfjUznf/o",
+	"S78yvoSWK7PGWnnnKn1G7wywA4jbE4kDf6jA03UNRy0QBTd2EWQygZOZHoa6L6CMOdOFhKy7y9OhVOiz",
+	"jBnlObgGd6/URvMVVxZ0JsLqJKamPuVTi9v57vJTZd8s0adEN9N8w5Ij4Q55X1Q9IyrRuVMZdka3H59i",
+	"a5biBzamfmAuoOcOKqLvexPc0C4pqXcM0MEdMqFTpK1Xq+rPxnaGq6tsMh/4iaZF+caEgo2CWXnjxMXG",
+	"I2W5d2+YW2dFgd4aNrniZ/wBuFafuhE8f1ivr24aQ+FTMgDxV3MQP7UnFn8v7lqI9NXxsCghwmeK0YRW",
+	"bzspTzKQ6awUns2ZC3WvIcaJiOIcu+IGviB+KiiW6yl3BLCC6v+h3rRGmCZMrwmWWgCi+PbO2v37XU8j",
+	"PYaVM11gbSsJBJLJMo9Doaf+moo/y5iB4HZ8/I7xCS3val6Eh88FDnO6CDkmMA3L2Zen9BBfUreltNPT",
+	"I8eGSpbilislMkXNSbFbaZhgryIWJ8kFi6SKQgGIBMRgWWY5X7bjpI3tCWFT9Ti4r1dAK36VRlkmZI21",
+	"rG5zYpomVKV9YFNnmCf6oK2Exf57TrQrKDgvAfk/5O9EDktHUHB6Amgvrx2yS5H6ErrDoFX3/UHr2+9f",
+	"/POzvVO2ROxjrFHfWttab+RpbGgZtd4gbnMTT4sUuxCDzLg+euYDX3KV08wNeJoVg2vN8eAa0AtTMSTG",
+	"2aBikxsqR4NnR48lAl7qb5f1834pRowrX16JOAZhP0LmXWjfUaUVNc4y6ySXhv0YkS/9YZxF0OKDoP4T",
+	"RuyrwfWY87ms2C8g+f6IsTz7nSt6qpeNqrtZIAyn4sEI4RZZx48l63j3+cN56FRcJbPo6vhkinZvGO5E",
+	"oXRb5I5rOlzHzHLhmCVJOhkxy0NDS86Jsx0YZXJVzTkIbIbQl5gihMgZ8q8ExdM5ptsLHXCt8zvAa6FB",
+	"+jG+nap6JyJWY00YWXtI/PT5I8bSYFN0sFXgjiLWVk4eQTTM/G5IqUzB0ohvrWEJvrMfzqkun4I6nqEN",
+	"SyT0/BIQp4Nm9fYtUe4lR8YVRYVlcrVAbNyxJKQlfydRSDvvOo52Kh9VPZ4KJIhGruileq3WqNerNg+Q",
+	"y6ixMuYdK0qx/V0Ehaq+vMqT+FaI1tgJjwyRC15eoEa3TZDAQauxOhvwoQJpbfNIJgNjEArYffZhpdyp",
+	"sBjME5rjhaCbEHQbN5ZzZjKfNjZgIffuUe69BJumXOw9U0YMOCbOnLLQiItZdqGTqrF2YXMCBqayZEA5",
+	"UpRmGEbpEMgMDMN0CPKPp8KXFlXmBPURxKVvnzDsIC8+9k5KqZLIcxO9Fr82Zg/ujBNLWMQby5LEWpes",
+	"rb8B9nSbdy4eXJiar/ogbcaFxPrgJZbZv7cy1aiL2QofDObE5hyhe1mKJB1LOZdgdDD7T9e9RB4yX16H",
+	"OXkJVNaYYHEAPWwePM+OL+lViiXDTBt1zuWOONfWp7qIBgMRYqxYEtSkO4zjEVwmQv0I+4l9PvJlW1j7",
+	"lBCv2Damm6Qd4YBMikAQc8ulQQ9NIELMSwgS4svSORkHhUQGDJJeYEsXMwZ4w1UJageeA/w+bREnV2Wj",
+	"e6ZYP5Knw8EgSTMROjeioCYwnZ3mDk/TEQucCGjgsUBFv6FFDDA2GJg90jr+JVvCP2RJKvT1OFRg+r7i",
+	"hLyq7rD9o9OJ1+T3JDIeWR6iUugLNnctx744k2V/f4s9gO4Vz9IaDJ4OoMU9lbQ61BxRAEFTARHRmAfs",
+	"4fDizi4hX1utQOgaS8hXG+tb68/XNte3ZtWVPxHoRD5VDpgul5KzwBPODpyKm3gwUMTkKn7auBX4AQzC",
+	"ODmvNCv/+H//9ue//vc///1//6f/9De///O//f1//gvvH//hL37+d39WyKP88F9+98f/58YZFKPFKI0y",
+	"uCikUpbp25ZXa3xwUfFmzTVtUpPDWBPhxma9I9afi81QdNqNzY3OVnu9/bzBt9vd7Ua43Qm3VrtrW+FG",
+	"uLYdNlZ5u9He3hBitdPtbNU3bQ7DFPLanMVLnDH770M8Q4g1ulOsg5UztwA75KJ0gXK4FcohB6XNB25w",
+	"bbI5i4GNXrTVwK4sp8rgLBKqaf4ehfjz1BphXxY69c5dG5znGB+jOnhRnHs/xbm3luPzNtd4cHlvuqZP",
+	"MW5Nevtu0uD3oEIm8uDGFDYjmkvHPHaFbi4t5q/RNbJuEUi41yLdy1yKz6usbgrJswyO12Ly3DcUwHmu",
+	"/4kNpRAwhpZq6/iX3ji8js2BrkNfGtx77Xm6PmaWJOiG0tvyv0BNBsRvZYIkKYCWK5MslITHp1uEHTRI",
+	"CZwzGzgoP9DiNtkPzWdvifXLEXvshoA9jzXY59ELwO35ci7gHpsXtwdtY2z7MtP4FzGWwNrNkpTZLkpF",
+	"zvWqHocv0RDRM6Fvtm279NMRgvlMOcg9y6hWdNuJ3JWdFfCEvnxXQCG7Bk/oy7kBhaUzbmq4oG+xmo45",
+	"bLlFCh8f6jD//KeBO1wYVB+mQXUfptH88EMa0gJ/+N7jD52YQc5JPa8d9s44RBPBfAwgYp53KEci+pKX",
+	"ZEruHYropLZuiEV8B837EYB0Vp8qGHF++Wu2xiLL/RB4RPkuQvGuEYk2hftAkMQcmdMedi5ExtIhsC35",
+	"EtPa9lNsa+gCgGcSz8juHs54C0l5Kpy48QLR+P4jGhfC80mCGguy8zZoxgmBehNYo1nqm+Aa2ZKRv+ci",
+	"c9LpviyDL9rN1E4uQUxGqfJYpAXRaDp+cdyI9OVjAhhvIT7Nd32gluZCRn1cMMbbWHh54OqNaaAxu1fe",
+	"GeHP4KixMSibB+c0ZAESl3PY89SRwsTD8E9OYAj/XuODC8xC+LKAhDNWmd1QObO6a6iNmZNOv+GCOPJl",
+	"jjmCJIBQGfi+pnPfmKHZciQ/cqpLbWqS2IO32KX2ZZ+PtMiDrgWh7fT30bTJY0upUMM+tDk0D1HV0uZ5",
+	"vmRT++fdX/O8QqcY0zQFf8jbQ7gd9Ipw01nYRZs1WtfXz2ii14Ko8LX98257jKa32puISpf0ozMzMm+r",
+	"AX7x/a9ay3/El39TX97+/rs3a95m46190a8ay9vfQQ+CN3Vv+63v6xeXdtL40NvAtY5/+d63drrX1k3T",
+	"DuSirducjWgWbdVK26otDt4Hf/AWbdI+DFnxpNuUPeE2ZIs2YIs2YB9UGzCptXZpHANuTy/LPSZuyANh",
+	"IWzz+z6/ECwdyqDiVYYW3NNcWYmTDo97icqaz+vPEdtLb5wQQoizIwyd8liHD7JOj0M8Qiz3eRQzvXWh",
+	"iZYhuR1mvSl1Yxj2eaa0S6kMPXWUGoey8JTBQJU85TRH9AHBO6dnOnc6oD81ZRzWN1UWC+k8ICl9875U",
+	"mZ4LPJKRPEdw5BdnZ8fOvVG/7NYDBhHeSGX4Wiz3MPhZADVq3xlI84UMC8/D4HDJU4+HqsdkkkVdkivu",
+	"9A2GqmwRzNnjYZgKpahBLOJca0VnuOTuwwmoCS5iWZce52m0i8uXQjvp+TywoRKpe6/+c+Xtd2//XwAA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -79,6 +79,85 @@ type ImAccount struct {
 	UpdatedAt        time.Time
 }
 
+type ImChat struct {
+	ID       int64
+	AppID    int64
+	ChatType string
+	ChatKey  string
+	LastSeq  int64
+	LastAt   time.Time
+}
+
+type ImGroup struct {
+	AppID       int64
+	GroupID     string
+	Name        string
+	AvatarUrl   string
+	Notice      string
+	OwnerID     string
+	Public      bool
+	MemberCount int32
+	DissolvedAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type ImGroupMember struct {
+	AppID    int64
+	GroupID  string
+	UserID   string
+	Role     string
+	JoinedAt time.Time
+}
+
+type ImMessage struct {
+	ID          int64
+	AppID       int64
+	ChatID      int64
+	Seq         int64
+	ChatType    string
+	FromID      string
+	ToID        string
+	MsgType     string
+	Content     string
+	ClientMsgID *string
+	SearchText  string
+	SearchGrams []string
+	CreatedAt   time.Time
+	EditedAt    *time.Time
+	RevokedAt   *time.Time
+	RevokedBy   *string
+}
+
+type ImUserConversation struct {
+	AppID      int64
+	UserID     string
+	ChatType   string
+	TargetID   string
+	ChatID     int64
+	ReadSeq    int64
+	Pinned     bool
+	Draft      string
+	DeletedSeq *int64
+	UpdatedAt  time.Time
+}
+
+type ImUserEvent struct {
+	AppID     int64
+	UserID    string
+	Seq       int64
+	Type      string
+	MessageID *int64
+	Data      json.RawMessage
+	CreatedAt time.Time
+}
+
+type ImUserState struct {
+	AppID    int64
+	UserID   string
+	EventSeq int64
+}
+
 type MailOutbox struct {
 	ID        int64
 	Recipient string

@@ -10,25 +10,44 @@ import (
 )
 
 type Querier interface {
+	// The users who were not members yet, now members with role.
+	AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error)
+	// Gives each user his next event seq and stores the event under it. The users are locked in
+	// sorted order, as every statement that bumps event seqs does, so that none deadlock.
+	AddUserEvents(ctx context.Context, arg AddUserEventsParams) ([]AddUserEventsRow, error)
 	// Whether the code is the address's valid one, without using it up.
 	CheckEmailCode(ctx context.Context, arg CheckEmailCodeParams) (bool, error)
+	CountChatMessages(ctx context.Context, arg CountChatMessagesParams) (int64, error)
+	CountConversations(ctx context.Context, arg CountConversationsParams) (int64, error)
 	// A wrong answer; the fifth one makes the code useless.
 	CountEmailCodeMiss(ctx context.Context, arg CountEmailCodeMissParams) error
+	CountGroupMembers(ctx context.Context, arg CountGroupMembersParams) (int64, error)
+	// groupReadCount of a message: members other than its sender whose read mark is at or past it.
+	CountGroupReaders(ctx context.Context, arg CountGroupReadersParams) (int32, error)
 	CountImAccountSearch(ctx context.Context, arg CountImAccountSearchParams) (int64, error)
+	CountMyGroups(ctx context.Context, arg CountMyGroupsParams) (int64, error)
 	// The counters of the core tables; the other areas' counters come from their own code.
 	CountPlatform(ctx context.Context) (CountPlatformRow, error)
+	CountPublicGroups(ctx context.Context, arg CountPublicGroupsParams) (int64, error)
 	// Push send requests, whatever became of their deliveries.
 	CountPushesSent(ctx context.Context) (int64, error)
 	// The events of a bucket inside the window, and the oldest of them.
 	CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error)
+	CountSearchGroups(ctx context.Context, arg CountSearchGroupsParams) (int64, error)
+	CountSearchMessages(ctx context.Context, arg CountSearchMessagesParams) (int64, error)
 	CountSubAccounts(ctx context.Context, tenantID int64) (int64, error)
 	CountTenantApps(ctx context.Context, arg CountTenantAppsParams) (int64, error)
 	CountTenants(ctx context.Context, arg CountTenantsParams) (int64, error)
+	CountUnread(ctx context.Context, arg CountUnreadParams) (int64, error)
+	DeleteAllGroupConversations(ctx context.Context, arg DeleteAllGroupConversationsParams) error
+	// Hides a listed conversation until its next message, and marks it read.
+	DeleteConversation(ctx context.Context, arg DeleteConversationParams) (int64, error)
 	DeleteDemoLoginFailuresBefore(ctx context.Context, before time.Time) error
 	// A successful login forgives the username's earlier failures (not the address's).
 	DeleteDemoLoginFailuresOfUsername(ctx context.Context, username string) error
 	DeleteExpiredCaptchas(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
+	DeleteGroupConversations(ctx context.Context, arg DeleteGroupConversationsParams) error
 	// Marks a live account deleted; its tokens issued before valid_after stop at once.
 	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
 	// Unregisters devices whose token the vendor refused as invalid or expired.
@@ -38,6 +57,10 @@ type Querier interface {
 	DeleteStalePasswordResets(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStaleRateEvents(ctx context.Context, at time.Time) (int64, error)
 	DisableSubAccount(ctx context.Context, arg DisableSubAccountParams) (int64, error)
+	DissolveGroup(ctx context.Context, arg DissolveGroupParams) error
+	EditMessage(ctx context.Context, arg EditMessageParams) (*time.Time, error)
+	// The chat of a pair or group, created with no message when there is none yet.
+	EnsureChat(ctx context.Context, arg EnsureChatParams) (EnsureChatRow, error)
 	// The app with this key, deleted or not (a deleted app keeps its key).
 	FindAppByKey(ctx context.Context, appKey string) (FindAppByKeyRow, error)
 	GetAccountForAuth(ctx context.Context, id int64) (GetAccountForAuthRow, error)
@@ -46,29 +69,46 @@ type Querier interface {
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
+	GetChat(ctx context.Context, arg GetChatParams) (GetChatRow, error)
+	GetConversation(ctx context.Context, arg GetConversationParams) (GetConversationRow, error)
+	GetConversationForUpdate(ctx context.Context, arg GetConversationForUpdateParams) (GetConversationForUpdateRow, error)
+	GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow, error)
+	GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRoleParams) (string, error)
 	GetImAccount(ctx context.Context, arg GetImAccountParams) (ImAccount, error)
 	// Whether the account is deleted, for login.
 	GetImAccountState(ctx context.Context, arg GetImAccountStateParams) (*time.Time, error)
+	GetMessage(ctx context.Context, arg GetMessageParams) (GetMessageRow, error)
+	GetMessageByClientMsgID(ctx context.Context, arg GetMessageByClientMsgIDParams) (GetMessageByClientMsgIDRow, error)
+	GetMessageBySeq(ctx context.Context, arg GetMessageBySeqParams) (GetMessageBySeqRow, error)
+	GetMessageForUpdate(ctx context.Context, arg GetMessageForUpdateParams) (GetMessageForUpdateRow, error)
 	GetOperatorByUsername(ctx context.Context, username string) (GetOperatorByUsernameRow, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
 	GetTenant(ctx context.Context, id int64) (GetTenantRow, error)
 	GetTenantAccount(ctx context.Context, id int64) (GetTenantAccountRow, error)
 	GetTenantAccountByEmail(ctx context.Context, email string) (GetTenantAccountByEmailRow, error)
+	// The user's latest event seq; 0 when he has none yet.
+	GetUserEventSeq(ctx context.Context, arg GetUserEventSeqParams) (int64, error)
 	ImAccountExists(ctx context.Context, arg ImAccountExistsParams) (bool, error)
 	InsertApp(ctx context.Context, arg InsertAppParams) (App, error)
 	// A missing service of an app; an existing one is left as it is.
 	InsertAppService(ctx context.Context, arg InsertAppServiceParams) error
 	InsertAuditEntry(ctx context.Context, arg InsertAuditEntryParams) error
 	InsertCaptcha(ctx context.Context, arg InsertCaptchaParams) error
+	// Conversation rows for users (of a group joined, or of a pair pinned before any message),
+	// their read mark at read_seq; existing rows stay as they are.
+	InsertConversations(ctx context.Context, arg InsertConversationsParams) error
 	// The demo users; an account that exists (or was deleted) is left alone.
 	InsertDemoIMAccount(ctx context.Context, arg InsertDemoIMAccountParams) error
 	InsertDemoLoginFailure(ctx context.Context, arg InsertDemoLoginFailureParams) error
+	// 0 rows: the app has a group with this id already (dissolved ones included).
+	InsertGroup(ctx context.Context, arg InsertGroupParams) (int64, error)
 	// Creates an account; no row when the userId is taken, by a live or a deleted account (a
 	// deleted account keeps its row so that its messages still name it).
 	InsertImAccount(ctx context.Context, arg InsertImAccountParams) (ImAccount, error)
 	InsertOperatorIfAbsent(ctx context.Context, arg InsertOperatorIfAbsentParams) (int64, error)
 	InsertOutboxMail(ctx context.Context, arg InsertOutboxMailParams) error
+	InsertPairConversation(ctx context.Context, arg InsertPairConversationParams) error
 	InsertPush(ctx context.Context, arg InsertPushParams) (InsertPushRow, error)
 	InsertPushDeliveries(ctx context.Context, arg []InsertPushDeliveriesParams) (int64, error)
 	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
@@ -79,25 +119,51 @@ type Querier interface {
 	ListAppServices(ctx context.Context, appIds []int64) ([]AppService, error)
 	// Newest first; tenant_id NULL lists every tenant's.
 	ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditLog, error)
+	// A page of a chat's messages, newest first, with the history filters; group messages with
+	// their groupReadCount.
+	ListChatMessages(ctx context.Context, arg ListChatMessagesParams) ([]ListChatMessagesRow, error)
+	// A conversation is listed when it has a message after the user deleted it (or he never
+	// did), or, not deleted, when it is pinned or has a draft.
+	ListConversations(ctx context.Context, arg ListConversationsParams) ([]ListConversationsRow, error)
+	ListGroupMemberIDs(ctx context.Context, arg ListGroupMemberIDsParams) ([]string, error)
+	// Owner first, then admins, then by the time they joined; keyword (lower-cased, NULL: all)
+	// filters on the user id and nickname.
+	ListGroupMembers(ctx context.Context, arg ListGroupMembersParams) ([]ListGroupMembersRow, error)
 	// Which of user_ids are live accounts of the app, for callers that check many at once
 	// (group members, push targets).
 	ListLiveImAccountIDs(ctx context.Context, arg ListLiveImAccountIDsParams) ([]string, error)
+	ListMyGroups(ctx context.Context, arg ListMyGroupsParams) ([]ListMyGroupsRow, error)
 	// Newest first, for a developer (and the tests) reading what would have been sent.
 	ListOutboxMail(ctx context.Context, arg ListOutboxMailParams) ([]MailOutbox, error)
+	// keyword is lower-cased; NULL lists them all.
+	ListPublicGroups(ctx context.Context, arg ListPublicGroupsParams) ([]ListPublicGroupsRow, error)
 	ListPushDeliveries(ctx context.Context, pushID int64) ([]PushDelivery, error)
 	// The devices of the app's live accounts among user_ids.
 	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
+	// For read receipts: each sender other than the reader of the chat's messages in
+	// (after_seq, upto_seq], with his newest such message.
+	ListSendersBetween(ctx context.Context, arg ListSendersBetweenParams) ([]ListSendersBetweenRow, error)
 	ListSubAccounts(ctx context.Context, arg ListSubAccountsParams) ([]ListSubAccountsRow, error)
 	ListTenantApps(ctx context.Context, arg ListTenantAppsParams) ([]App, error)
 	// Newest first; keyword matches the name or the main account's address, status filters.
 	ListTenants(ctx context.Context, arg ListTenantsParams) ([]ListTenantsRow, error)
+	// The user's events after a seq, in order; message events with the message as it is now.
+	ListUserEventsAfter(ctx context.Context, arg ListUserEventsAfterParams) ([]ListUserEventsAfterRow, error)
+	// The messages among ids that user_id can see: those of his one-to-one conversations and of
+	// the groups he is in.
+	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
 	// Instances starting together create the demo app once: they take turns here.
 	LockAppBootstrap(ctx context.Context) error
+	// Serialises membership changes and read marks of a group with its sends.
+	LockChat(ctx context.Context, id int64) (LockChatRow, error)
 	// The account whatever its state, locked until the transaction ends.
 	LockImAccount(ctx context.Context, arg LockImAccountParams) (ImAccount, error)
 	// Serialises the check and the insert of one bucket until the transaction ends.
 	LockRateBucket(ctx context.Context, bucket string) error
 	LockTenant(ctx context.Context, id int64) (string, error)
+	// Reads of im_accounts (owned by the account area) that the IM core needs.
+	// The ids among user_ids that are live accounts of the app.
+	LookupLiveAccounts(ctx context.Context, arg LookupLiveAccountsParams) ([]string, error)
 	MarkAppDeleted(ctx context.Context, id int64) error
 	NthLatestDemoLoginFailureByClient(ctx context.Context, arg NthLatestDemoLoginFailureByClientParams) (time.Time, error)
 	// The n-th latest failure of username since since (n counted from 1); no row when there are
@@ -110,16 +176,38 @@ type Querier interface {
 	PutEmailCode(ctx context.Context, arg PutEmailCodeParams) error
 	// The new token replaces the account's previous one.
 	PutPasswordReset(ctx context.Context, arg PutPasswordResetParams) error
+	RecountGroupMembers(ctx context.Context, arg RecountGroupMembersParams) error
+	RemoveAllGroupMembers(ctx context.Context, arg RemoveAllGroupMembersParams) error
+	RemoveGroupMember(ctx context.Context, arg RemoveGroupMemberParams) (int64, error)
 	// Re-import of a deleted account: a new account under the old userId, with only the profile
 	// given. Tokens issued before valid_after (those of the deleted account) stay refused.
 	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
+	RevokeMessage(ctx context.Context, arg RevokeMessageParams) (*time.Time, error)
+	// Public groups and the user's own whose id or name contains keyword (lower-cased, LIKE
+	// wildcards escaped), his own first.
+	SearchGroups(ctx context.Context, arg SearchGroupsParams) ([]SearchGroupsRow, error)
 	// Live accounts whose userId or nickname matches pattern (an ILIKE pattern), best first:
 	// an exact match, then a prefix match, then the rest, each by userId.
 	SearchImAccounts(ctx context.Context, arg SearchImAccountsParams) ([]SearchImAccountsRow, error)
+	// Cloud search: the messages of the user's conversations (his groups: those he is in) whose
+	// text contains keyword (lower-cased); grams, the keyword's grams, let the GIN index choose.
+	SearchMessages(ctx context.Context, arg SearchMessagesParams) ([]SearchMessagesRow, error)
+	// Stores a group message in one statement, as SendSingleMessage does, with a `message` event
+	// for every member. No row: the group does not exist, the sender is not a member, or he has
+	// used client_msg_id already.
+	SendGroupMessage(ctx context.Context, arg SendGroupMessageParams) (SendGroupMessageRow, error)
+	// Stores a one-to-one message in one statement: the pair's next seq, the message, both
+	// users' next event seqs with their `message` events, and both users' conversation rows
+	// when new. No row: the receiver is not a live account of the app, or the sender has used
+	// client_msg_id already.
+	SendSingleMessage(ctx context.Context, arg SendSingleMessageParams) (SendSingleMessageRow, error)
 	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error
 	SetAppServiceEnabled(ctx context.Context, arg SetAppServiceEnabledParams) (AppService, error)
 	SetAppServiceKey(ctx context.Context, arg SetAppServiceKeyParams) (AppService, error)
+	SetConversationDraft(ctx context.Context, arg SetConversationDraftParams) error
+	SetConversationPinned(ctx context.Context, arg SetConversationPinnedParams) error
 	SetPushCounts(ctx context.Context, arg SetPushCountsParams) error
+	SetReadSeq(ctx context.Context, arg SetReadSeqParams) error
 	// A new password ends every session issued before it.
 	SetTenantAccountPassword(ctx context.Context, arg SetTenantAccountPasswordParams) error
 	SetTenantStatus(ctx context.Context, arg SetTenantStatusParams) error
@@ -128,6 +216,7 @@ type Querier interface {
 	TenantAccountExists(ctx context.Context, email string) (bool, error)
 	// A NULL description keeps the current one.
 	UpdateAppDetails(ctx context.Context, arg UpdateAppDetailsParams) (App, error)
+	UpdateGroup(ctx context.Context, arg UpdateGroupParams) error
 	// Changes the fields given (NULL keeps the value) of a live account.
 	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
 	// Registers a device token for the app; a token registered already moves to this user,

@@ -14,12 +14,15 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/config"
 	"github.com/xuqmgroup/xuqm/internal/demo"
+	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
+	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
 	"github.com/xuqmgroup/xuqm/internal/mail"
 	"github.com/xuqmgroup/xuqm/internal/ops"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 	"github.com/xuqmgroup/xuqm/internal/push"
+	"github.com/xuqmgroup/xuqm/internal/realtime"
 	"github.com/xuqmgroup/xuqm/internal/tenant"
 
 	"log/slog"
@@ -49,6 +52,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 
+	// The in-process bus; a NATS one (XUQM_NATS_URL) is to come.
+	bus := eventbus.NewLocal()
+	defer bus.Close()
+	if cfg.NATSURL != "" {
+		log.Warn("XUQM_NATS_URL is set but this build has only the in-process event bus; run one instance")
+	}
+	imService := im.New(pool, bus, im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log})
+	var hub *realtime.Hub
+	var webSocket http.Handler
+	if cfg.Serves(config.AreaIM) {
+		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins}); err != nil {
+			return err
+		}
+		webSocket = httpapi.IMWebSocket(authn, hub)
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler, err := httpapi.NewRouter(httpapi.Options{
@@ -60,7 +79,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		PublicRateLimit: cfg.PublicRateLimit,
 		Registry:        reg,
 		Ready:           func(r *http.Request) error { return pool.Ping(r.Context()) },
-	}, httpapi.NewServer(httpapi.Services{Auth: authn, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations}))
+		WebSocket:       webSocket,
+	}, httpapi.NewServer(httpapi.Services{Auth: authn, IM: imService, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations}))
 	if err != nil {
 		return err
 	}
@@ -100,6 +120,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("requests still running at the shutdown deadline; closing them")
 		err = srv.Close()
+	}
+	if hub != nil {
+		hub.Close(shutdownCtx)
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/demo"
+	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
 	"github.com/xuqmgroup/xuqm/internal/ops"
 	"github.com/xuqmgroup/xuqm/internal/push"
@@ -15,6 +16,7 @@ import (
 // still open answer 501 from unbuilt_<area>.go (scripts/unbuilt-stubs.py writes those).
 type Server struct {
 	auth       *auth.Authenticator
+	im         *im.Service
 	imAccounts *account.Service
 	demo       *demo.Service
 	push       *push.Service
@@ -27,6 +29,7 @@ var _ api.StrictServerInterface = (*Server)(nil)
 // Services are the areas' services the handlers call.
 type Services struct {
 	Auth       *auth.Authenticator
+	IM         *im.Service
 	IMAccounts *account.Service
 	Demo       *demo.Service
 	Push       *push.Service
@@ -36,5 +39,5 @@ type Services struct {
 
 // NewServer returns the handlers of every operation.
 func NewServer(s Services) *Server {
-	return &Server{auth: s.Auth, imAccounts: s.IMAccounts, demo: s.Demo, push: s.Push, tenant: s.Tenant, ops: s.Ops}
+	return &Server{auth: s.Auth, im: s.IM, imAccounts: s.IMAccounts, demo: s.Demo, push: s.Push, tenant: s.Tenant, ops: s.Ops}
 }

@@ -1,0 +1,307 @@
+package httpapi
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/im"
+)
+
+// The IM core's operations: messages, conversations and groups. Each turns the request
+// into a call of internal/im as the token's user, and the result into the contract's type.
+
+func imUser(ctx context.Context) im.User {
+	p := principalFrom(ctx)
+	u := im.User{UserID: p.UserID}
+	if p.App != nil {
+		u.AppID = p.App.ID
+	}
+	return u
+}
+
+func pageOf(page, size *int32) im.PageRequest {
+	var p im.PageRequest
+	if page != nil {
+		p.Page = *page
+	}
+	if size != nil {
+		p.Size = *size
+	}
+	return p
+}
+
+func imValue[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func apiMessage(m im.Message) api.Message {
+	return api.Message{
+		Id: strconv.FormatInt(m.ID, 10), ClientMsgId: m.ClientMsgID, FromId: m.FromID, ToId: m.ToID,
+		ChatType: api.ChatType(m.ChatType), MsgType: api.MsgType(m.MsgType), Content: m.Content, Seq: m.Seq,
+		CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Revoked: m.Revoked, GroupReadCount: m.GroupReadCount,
+	}
+}
+
+func apiMessagePage(p im.Page[im.Message]) api.MessagePageEnvelope {
+	content := make([]api.Message, len(p.Items))
+	for i, m := range p.Items {
+		content[i] = apiMessage(m)
+	}
+	return api.MessagePageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.MessagePage{
+		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}
+}
+
+func parseMessageID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fault.InvalidField("id", "must be a message id (a string of digits)")
+	}
+	return id, nil
+}
+
+func (s *Server) SendMessage(ctx context.Context, req api.SendMessageRequestObject) (api.SendMessageResponseObject, error) {
+	b := req.Body
+	m, err := s.im.Send(ctx, imUser(ctx), im.SendInput{ToID: b.ToId, ChatType: im.ChatType(b.ChatType), MsgType: im.MsgType(b.MsgType),
+		Content: b.Content, ClientMsgID: imValue(b.ClientMsgId)})
+	if err != nil {
+		return nil, err
+	}
+	return api.SendMessage200JSONResponse(api.MessageEnvelope{Code: 200, Status: "0", Message: "success", Data: apiMessage(m)}), nil
+}
+
+func (s *Server) SearchMessages(ctx context.Context, req api.SearchMessagesRequestObject) (api.SearchMessagesResponseObject, error) {
+	p, err := s.im.Search(ctx, imUser(ctx), req.Params.Keyword, pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	return api.SearchMessages200JSONResponse(apiMessagePage(p)), nil
+}
+
+func (s *Server) EditMessage(ctx context.Context, req api.EditMessageRequestObject) (api.EditMessageResponseObject, error) {
+	id, err := parseMessageID(req.Id)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.im.Edit(ctx, imUser(ctx), id, req.Body.Content)
+	if err != nil {
+		return nil, err
+	}
+	return api.EditMessage200JSONResponse(api.MessageEnvelope{Code: 200, Status: "0", Message: "success", Data: apiMessage(m)}), nil
+}
+
+func (s *Server) RevokeMessage(ctx context.Context, req api.RevokeMessageRequestObject) (api.RevokeMessageResponseObject, error) {
+	id, err := parseMessageID(req.Id)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.im.Revoke(ctx, imUser(ctx), id)
+	if err != nil {
+		return nil, err
+	}
+	return api.RevokeMessage200JSONResponse(api.MessageEnvelope{Code: 200, Status: "0", Message: "success", Data: apiMessage(m)}), nil
+}
+
+func (s *Server) ListSingleHistory(ctx context.Context, req api.ListSingleHistoryRequestObject) (api.ListSingleHistoryResponseObject, error) {
+	q := req.Params
+	p, err := s.im.History(ctx, imUser(ctx), im.HistoryQuery{ChatType: im.Single, TargetID: req.ToId, Page: pageOf(q.Page, q.Size),
+		Keyword: imValue(q.Keyword), MsgType: im.MsgType(imValue(q.MsgType)), StartTime: imValue(q.StartTime), EndTime: imValue(q.EndTime)})
+	if err != nil {
+		return nil, err
+	}
+	return api.ListSingleHistory200JSONResponse(apiMessagePage(p)), nil
+}
+
+func (s *Server) ListGroupHistory(ctx context.Context, req api.ListGroupHistoryRequestObject) (api.ListGroupHistoryResponseObject, error) {
+	q := req.Params
+	p, err := s.im.History(ctx, imUser(ctx), im.HistoryQuery{ChatType: im.Group, TargetID: req.GroupId, Page: pageOf(q.Page, q.Size),
+		Keyword: imValue(q.Keyword), MsgType: im.MsgType(imValue(q.MsgType)), StartTime: imValue(q.StartTime), EndTime: imValue(q.EndTime)})
+	if err != nil {
+		return nil, err
+	}
+	return api.ListGroupHistory200JSONResponse(apiMessagePage(p)), nil
+}
+
+func apiConversation(c im.Conversation) api.Conversation {
+	out := api.Conversation{TargetId: c.TargetID, ChatType: api.ChatType(c.ChatType), UnreadCount: c.UnreadCount, ReadSeq: c.ReadSeq,
+		Pinned: c.Pinned, Draft: c.Draft, UpdatedAt: c.UpdatedAt}
+	if c.LastMessage != nil {
+		m := apiMessage(*c.LastMessage)
+		out.LastMessage = &m
+	}
+	return out
+}
+
+func conversationEnvelope(c im.Conversation) api.ConversationEnvelope {
+	return api.ConversationEnvelope{Code: 200, Status: "0", Message: "success", Data: apiConversation(c)}
+}
+
+func (s *Server) ListConversations(ctx context.Context, req api.ListConversationsRequestObject) (api.ListConversationsResponseObject, error) {
+	p, err := s.im.Conversations(ctx, imUser(ctx), pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	content := make([]api.Conversation, len(p.Items))
+	for i, c := range p.Items {
+		content[i] = apiConversation(c)
+	}
+	return api.ListConversations200JSONResponse(api.ConversationPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.ConversationPage{
+		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+}
+
+func (s *Server) SetConversationPinned(ctx context.Context, req api.SetConversationPinnedRequestObject) (api.SetConversationPinnedResponseObject, error) {
+	c, err := s.im.SetPinned(ctx, imUser(ctx), im.ChatType(req.Params.ChatType), req.TargetId, req.Params.Pinned)
+	if err != nil {
+		return nil, err
+	}
+	return api.SetConversationPinned200JSONResponse(conversationEnvelope(c)), nil
+}
+
+func (s *Server) SetConversationDraft(ctx context.Context, req api.SetConversationDraftRequestObject) (api.SetConversationDraftResponseObject, error) {
+	c, err := s.im.SetDraft(ctx, imUser(ctx), im.ChatType(req.Params.ChatType), req.TargetId, imValue(req.Params.Draft))
+	if err != nil {
+		return nil, err
+	}
+	return api.SetConversationDraft200JSONResponse(conversationEnvelope(c)), nil
+}
+
+func (s *Server) DeleteConversation(ctx context.Context, req api.DeleteConversationRequestObject) (api.DeleteConversationResponseObject, error) {
+	if err := s.im.DeleteConversation(ctx, imUser(ctx), im.ChatType(req.Params.ChatType), req.TargetId); err != nil {
+		return nil, err
+	}
+	return api.DeleteConversation200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+}
+
+func (s *Server) MarkConversationRead(ctx context.Context, req api.MarkConversationReadRequestObject) (api.MarkConversationReadResponseObject, error) {
+	var seq *int64
+	if req.Body != nil {
+		seq = req.Body.Seq
+	}
+	r, err := s.im.MarkRead(ctx, imUser(ctx), im.ChatType(req.Params.ChatType), req.TargetId, seq)
+	if err != nil {
+		return nil, err
+	}
+	return api.MarkConversationRead200JSONResponse(api.ConversationReadEnvelope{Code: 200, Status: "0", Message: "success", Data: api.ConversationRead{
+		TargetId: r.TargetID, ChatType: api.ChatType(r.ChatType), ReadSeq: r.ReadSeq, UnreadCount: r.UnreadCount}}), nil
+}
+
+func apiGroup(g im.GroupInfo) api.Group {
+	return api.Group{GroupId: g.GroupID, Name: g.Name, AvatarUrl: g.AvatarURL, Notice: g.Notice, OwnerId: g.OwnerID,
+		MemberCount: g.MemberCount, Public: g.Public, Joinable: g.Joinable, CreatedAt: g.CreatedAt}
+}
+
+func groupEnvelope(g im.GroupInfo) api.GroupEnvelope {
+	return api.GroupEnvelope{Code: 200, Status: "0", Message: "success", Data: apiGroup(g)}
+}
+
+func groupPage(p im.Page[im.GroupInfo]) api.GroupPageEnvelope {
+	content := make([]api.Group, len(p.Items))
+	for i, g := range p.Items {
+		content[i] = apiGroup(g)
+	}
+	return api.GroupPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupPage{
+		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}
+}
+
+func memberPage(p im.Page[im.Member]) api.GroupMemberPageEnvelope {
+	content := make([]api.GroupMember, len(p.Items))
+	for i, m := range p.Items {
+		content[i] = api.GroupMember{UserId: m.UserID, Nickname: m.Nickname, AvatarUrl: m.AvatarURL, Role: api.GroupRole(m.Role), JoinedAt: m.JoinedAt}
+	}
+	return api.GroupMemberPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupMemberPage{
+		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}
+}
+
+func (s *Server) ListMyGroups(ctx context.Context, req api.ListMyGroupsRequestObject) (api.ListMyGroupsResponseObject, error) {
+	p, err := s.im.MyGroups(ctx, imUser(ctx), pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListMyGroups200JSONResponse(groupPage(p)), nil
+}
+
+func (s *Server) CreateGroup(ctx context.Context, req api.CreateGroupRequestObject) (api.CreateGroupResponseObject, error) {
+	b := req.Body
+	g, err := s.im.CreateGroup(ctx, imUser(ctx), im.GroupCreate{GroupID: imValue(b.GroupId), Name: b.Name, MemberIDs: b.MemberIds,
+		AvatarURL: imValue(b.AvatarUrl), Notice: imValue(b.Notice), Public: imValue(b.Public)})
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateGroup200JSONResponse(groupEnvelope(g)), nil
+}
+
+func (s *Server) GetGroup(ctx context.Context, req api.GetGroupRequestObject) (api.GetGroupResponseObject, error) {
+	g, err := s.im.Group(ctx, imUser(ctx), req.GroupId)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetGroup200JSONResponse(groupEnvelope(g)), nil
+}
+
+func (s *Server) UpdateGroup(ctx context.Context, req api.UpdateGroupRequestObject) (api.UpdateGroupResponseObject, error) {
+	b := req.Body
+	g, err := s.im.UpdateGroup(ctx, imUser(ctx), req.GroupId, im.GroupUpdate{Name: b.Name, AvatarURL: b.AvatarUrl, Notice: b.Notice, Public: b.Public})
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateGroup200JSONResponse(groupEnvelope(g)), nil
+}
+
+func (s *Server) DissolveGroup(ctx context.Context, req api.DissolveGroupRequestObject) (api.DissolveGroupResponseObject, error) {
+	if err := s.im.DissolveGroup(ctx, imUser(ctx), req.GroupId); err != nil {
+		return nil, err
+	}
+	return api.DissolveGroup200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+}
+
+func (s *Server) ListGroupMembers(ctx context.Context, req api.ListGroupMembersRequestObject) (api.ListGroupMembersResponseObject, error) {
+	p, err := s.im.Members(ctx, imUser(ctx), req.GroupId, "", pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListGroupMembers200JSONResponse(memberPage(p)), nil
+}
+
+func (s *Server) SearchGroupMembers(ctx context.Context, req api.SearchGroupMembersRequestObject) (api.SearchGroupMembersResponseObject, error) {
+	p, err := s.im.Members(ctx, imUser(ctx), req.GroupId, req.Params.Keyword, pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	return api.SearchGroupMembers200JSONResponse(memberPage(p)), nil
+}
+
+func (s *Server) AddGroupMembers(ctx context.Context, req api.AddGroupMembersRequestObject) (api.AddGroupMembersResponseObject, error) {
+	g, err := s.im.AddMembers(ctx, imUser(ctx), req.GroupId, req.Body.MemberIds)
+	if err != nil {
+		return nil, err
+	}
+	return api.AddGroupMembers200JSONResponse(groupEnvelope(g)), nil
+}
+
+func (s *Server) RemoveGroupMember(ctx context.Context, req api.RemoveGroupMemberRequestObject) (api.RemoveGroupMemberResponseObject, error) {
+	if err := s.im.RemoveMember(ctx, imUser(ctx), req.GroupId, req.UserId); err != nil {
+		return nil, err
+	}
+	return api.RemoveGroupMember200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+}
+
+func (s *Server) ListPublicGroups(ctx context.Context, req api.ListPublicGroupsRequestObject) (api.ListPublicGroupsResponseObject, error) {
+	p, err := s.im.PublicGroups(ctx, imUser(ctx), imValue(req.Params.Keyword), pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListPublicGroups200JSONResponse(groupPage(p)), nil
+}
+
+func (s *Server) SearchGroups(ctx context.Context, req api.SearchGroupsRequestObject) (api.SearchGroupsResponseObject, error) {
+	p, err := s.im.SearchGroups(ctx, imUser(ctx), req.Params.Keyword, pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	return api.SearchGroups200JSONResponse(groupPage(p)), nil
+}

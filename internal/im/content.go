@@ -1,0 +1,208 @@
+package im
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+// MaxContentChars is the longest content a client may send (SendMessage.content in the
+// contract). FORWARD content, which the server fills with a copy, may be longer.
+const MaxContentChars = 16384
+
+// kind is the JSON type a content field must have.
+type kind int
+
+const (
+	kString kind = iota
+	kInteger
+	kNumber
+	kMessageID
+	kMessageIDs
+)
+
+// field is one property of a content schema (openapi.yaml, TextContent … MergeContent).
+type field struct {
+	name     string
+	kind     kind
+	required bool
+	minLen   int     // strings, arrays
+	maxLen   int     // strings, arrays; 0: no limit
+	min, max float64 // numbers and integers; both 0: no limit
+	hasRange bool
+}
+
+func str(name string, required bool, minLen, maxLen int) field {
+	return field{name: name, kind: kString, required: required, minLen: minLen, maxLen: maxLen}
+}
+
+func num(name string, k kind, required bool, min, max float64) field {
+	return field{name: name, kind: k, required: required, min: min, max: max, hasRange: true}
+}
+
+var (
+	url         = str("url", true, 1, 2048)
+	thumbURL    = str("thumbnailUrl", false, 0, 2048)
+	size        = num("size", kInteger, false, 0, math.MaxInt64)
+	width       = num("width", kInteger, false, 0, math.MaxInt32)
+	height      = num("height", kInteger, false, 0, math.MaxInt32)
+	duration    = num("duration", kNumber, true, 0, math.MaxFloat64)
+	optDuration = num("duration", kNumber, false, 0, math.MaxFloat64)
+	callFields  = []field{str("callId", true, 1, 128), str("status", true, 1, 32), optDuration}
+)
+
+// contentSchemas are the object-valued types' schemas; nil fields: any JSON object.
+var contentSchemas = map[MsgType][]field{
+	Image:     {url, width, height, thumbURL, size},
+	Audio:     {url, duration, size},
+	Video:     {url, duration, thumbURL, width, height, size},
+	File:      {url, str("name", true, 1, 255), num("size", kInteger, true, 0, math.MaxInt64), str("contentType", false, 0, 255)},
+	Location:  {num("latitude", kNumber, true, -90, 90), num("longitude", kNumber, true, -180, 180), str("address", false, 0, 512), str("name", false, 0, 255)},
+	Custom:    nil,
+	Notify:    {str("text", true, 1, 0)},
+	RichText:  nil,
+	CallAudio: callFields,
+	CallVideo: callFields,
+	Forward:   {{name: "messageId", kind: kMessageID, required: true}},
+	Quote:     {{name: "quotedMsgId", kind: kMessageID, required: true}, str("text", true, 1, 0)},
+	Merge:     {str("title", true, 1, 255), {name: "messageIds", kind: kMessageIDs, required: true, minLen: 1, maxLen: 100}},
+}
+
+var messageIDPattern = regexp.MustCompile(`^[0-9]{1,20}$`)
+
+// checkContent checks content against its type's schema and returns the decoded object
+// (nil for TEXT).
+func checkContent(t MsgType, content string) (map[string]json.RawMessage, error) {
+	if content == "" {
+		return nil, fault.InvalidField("content", "must not be empty")
+	}
+	if n := utf8.RuneCountInString(content); n > MaxContentChars {
+		return nil, fault.InvalidField("content", "is %d characters long; at most %d are allowed", n, MaxContentChars)
+	}
+	if t == Text {
+		return nil, nil
+	}
+	fields, ok := contentSchemas[t]
+	if !ok {
+		return nil, fault.InvalidField("msgType", "must be one of %s", joinTypes())
+	}
+	var obj map[string]json.RawMessage
+	trimmed := bytes.TrimSpace([]byte(content))
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &obj) != nil {
+		return nil, fault.InvalidField("content", "must be a JSON object encoded as a string for %s messages", t)
+	}
+	for _, f := range fields {
+		raw, present := obj[f.name]
+		if !present || string(raw) == "null" {
+			if f.required {
+				return nil, fault.InvalidField("content."+f.name, "is required for %s messages", t)
+			}
+			continue
+		}
+		if err := f.check(raw); err != nil {
+			return nil, fault.InvalidField("content."+f.name, "%s", err.Error())
+		}
+	}
+	return obj, nil
+}
+
+type reason string
+
+func (r reason) Error() string { return string(r) }
+
+func (f field) check(raw json.RawMessage) error {
+	switch f.kind {
+	case kString:
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return reason("must be a string")
+		}
+		n := utf8.RuneCountInString(s)
+		if n < f.minLen || (f.maxLen > 0 && n > f.maxLen) {
+			if f.maxLen > 0 {
+				return reason("must be " + strconv.Itoa(f.minLen) + " to " + strconv.Itoa(f.maxLen) + " characters long")
+			}
+			return reason("must not be empty")
+		}
+	case kInteger, kNumber:
+		var v float64
+		if json.Unmarshal(raw, &v) != nil {
+			return reason("must be a number")
+		}
+		if f.kind == kInteger && v != math.Trunc(v) {
+			return reason("must be an integer")
+		}
+		if f.hasRange && (v < f.min || v > f.max) {
+			if f.max >= math.MaxInt32 {
+				return reason("must be at least " + strconv.FormatFloat(f.min, 'f', -1, 64))
+			}
+			return reason("must be between " + strconv.FormatFloat(f.min, 'f', -1, 64) + " and " + strconv.FormatFloat(f.max, 'f', -1, 64))
+		}
+	case kMessageID:
+		var s string
+		if json.Unmarshal(raw, &s) != nil || !messageIDPattern.MatchString(s) {
+			return reason("must be a message id (a string of digits)")
+		}
+	case kMessageIDs:
+		var ids []string
+		if json.Unmarshal(raw, &ids) != nil {
+			return reason("must be an array of message ids")
+		}
+		if len(ids) < f.minLen || len(ids) > f.maxLen {
+			return reason("must hold " + strconv.Itoa(f.minLen) + " to " + strconv.Itoa(f.maxLen) + " message ids")
+		}
+		for _, id := range ids {
+			if !messageIDPattern.MatchString(id) {
+				return reason("must hold message ids (strings of digits)")
+			}
+		}
+	}
+	return nil
+}
+
+func joinTypes() string {
+	names := make([]string, len(MsgTypes))
+	for i, t := range MsgTypes {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// stringField is a string property of decoded content, "" when absent or not a string.
+func stringField(obj map[string]json.RawMessage, name string) string {
+	var s string
+	_ = json.Unmarshal(obj[name], &s)
+	return s
+}
+
+// searchText is what search finds in a message of type t.
+func searchText(t MsgType, content string, obj map[string]json.RawMessage) string {
+	switch t {
+	case Text:
+		return content
+	case Quote, Notify:
+		return stringField(obj, "text")
+	case File:
+		return stringField(obj, "name")
+	case Location:
+		return strings.TrimSpace(stringField(obj, "name") + " " + stringField(obj, "address"))
+	case Merge:
+		return stringField(obj, "title")
+	}
+	return ""
+}
+
+// parseMessageID reads a message id of the contract (a string of digits).
+func parseMessageID(s string) (int64, bool) {
+	if !messageIDPattern.MatchString(s) {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil
+}

@@ -1,0 +1,139 @@
+package im
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+func revokedData(m Message, at time.Time, by string) messageRevoked {
+	return messageRevoked{ID: m.ID, ChatType: m.ChatType, FromID: m.FromID, ToID: m.ToID, RevokedAt: at, RevokedBy: by}
+}
+
+// visibleForUpdate locks message id when u can see it.
+func (s *Service) visibleForUpdate(ctx context.Context, q *db.Queries, u User, id int64) (db.GetMessageRow, error) {
+	r, err := q.GetMessageForUpdate(ctx, db.GetMessageForUpdateParams{AppID: u.AppID, ID: id})
+	if noRows(err) {
+		return db.GetMessageRow{}, fault.NotFoundf("message %d does not exist", id)
+	}
+	if err != nil {
+		return db.GetMessageRow{}, fault.Wrap(err, "load message")
+	}
+	visible, err := q.ListVisibleMessages(ctx, db.ListVisibleMessagesParams{AppID: u.AppID, UserID: u.UserID, Ids: []int64{id}})
+	if err != nil {
+		return db.GetMessageRow{}, fault.Wrap(err, "load message")
+	}
+	if len(visible) == 0 {
+		return db.GetMessageRow{}, fault.NotFoundf("message %d does not exist", id)
+	}
+	return db.GetMessageRow(r), nil
+}
+
+// participants are the users who get the events of a message of chat: both sides, or the
+// group's members now.
+func participants(ctx context.Context, q *db.Queries, appID int64, r db.GetMessageRow) ([]string, error) {
+	if ChatType(r.ChatType) == Single {
+		return sortedPair(r.FromID, r.ToID), nil
+	}
+	ids, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: appID, GroupID: r.ToID})
+	if err != nil {
+		return nil, fault.Wrap(err, "load members")
+	}
+	return ids, nil
+}
+
+// Edit replaces the text of the caller's own TEXT message.
+func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (Message, error) {
+	if content == "" || utf8.RuneCountInString(content) > MaxContentChars {
+		return Message{}, fault.InvalidField("content", "must be 1 to %d characters long", MaxContentChars)
+	}
+	var m Message
+	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		r, err := s.visibleForUpdate(ctx, q, u, id)
+		switch {
+		case err != nil:
+			return err
+		case r.FromID != u.UserID:
+			return fault.Forbiddenf("only the sender may edit message %d", id)
+		case MsgType(r.MsgType) != Text:
+			return fault.InvalidField("id", "message %d is %s; only TEXT messages can be edited", id, r.MsgType)
+		case r.RevokedAt != nil:
+			return fault.Conflictf("message %d was revoked", id)
+		}
+		at, err := q.EditMessage(ctx, db.EditMessageParams{AppID: u.AppID, ID: id, Content: content, SearchText: content, SearchGrams: textGrams(content)})
+		if err != nil {
+			return fault.Wrap(err, "edit message")
+		}
+		r.Content, r.EditedAt = content, at
+		if m, err = s.stored(ctx, q, r); err != nil {
+			return err
+		}
+		return s.messageEvent(ctx, q, out, u.AppID, EventMessageEdited, r, m)
+	})
+	return m, err
+}
+
+// Revoke clears a message: the sender's own within the revoke window, or any message of a
+// group by its owner or an admin. Revoking a revoked message changes nothing.
+func (s *Service) Revoke(ctx context.Context, u User, id int64) (Message, error) {
+	var m Message
+	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		r, err := s.visibleForUpdate(ctx, q, u, id)
+		if err != nil {
+			return err
+		}
+		if r.RevokedAt != nil {
+			m, err = s.stored(ctx, q, r)
+			return err
+		}
+		if err := s.mayRevoke(ctx, q, u, r); err != nil {
+			return err
+		}
+		at, err := q.RevokeMessage(ctx, db.RevokeMessageParams{AppID: u.AppID, ID: id, RevokedBy: &u.UserID})
+		if err != nil {
+			return fault.Wrap(err, "revoke message")
+		}
+		r.Content, r.RevokedAt, r.RevokedBy = "", at, &u.UserID
+		if m, err = s.stored(ctx, q, r); err != nil {
+			return err
+		}
+		return s.messageEvent(ctx, q, out, u.AppID, EventMessageRevoked, r, revokedData(m, *at, u.UserID))
+	})
+	return m, err
+}
+
+func (s *Service) mayRevoke(ctx context.Context, q *db.Queries, u User, r db.GetMessageRow) error {
+	if ChatType(r.ChatType) == Group && r.FromID != u.UserID {
+		role, err := q.GetGroupMemberRole(ctx, db.GetGroupMemberRoleParams{AppID: u.AppID, GroupID: r.ToID, UserID: u.UserID})
+		if err != nil && !noRows(err) {
+			return fault.Wrap(err, "load role")
+		}
+		if role == RoleOwner || role == RoleAdmin {
+			return nil
+		}
+	}
+	if r.FromID != u.UserID {
+		return fault.Forbiddenf("only the sender (or, in a group, its owner or an admin) may revoke message %d", r.ID)
+	}
+	if s.now().Sub(r.CreatedAt) > s.opts.RevokeWindow {
+		return fault.Forbiddenf("message %d is older than the revoke window (%s)", r.ID, s.opts.RevokeWindow)
+	}
+	return nil
+}
+
+// messageEvent stores an event about message r for its participants.
+func (s *Service) messageEvent(ctx context.Context, q *db.Queries, out *outbox, appID int64, typ string, r db.GetMessageRow, data any) error {
+	users, err := participants(ctx, q, appID, r)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return fault.Wrap(err, "encode event")
+	}
+	return s.store(ctx, q, out, appID, typ, users, &r.ID, b)
+}

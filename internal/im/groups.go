@@ -1,0 +1,460 @@
+package im
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
+
+// Group events (GroupEvent.event).
+const (
+	groupCreated       = "CREATED"
+	groupMembersAdded  = "MEMBERS_ADDED"
+	groupMemberRemoved = "MEMBER_REMOVED"
+	groupMemberLeft    = "MEMBER_LEFT"
+	groupUpdated       = "UPDATED"
+	groupDissolved     = "DISSOLVED"
+)
+
+// loadGroup is a live group and the caller's role in it ("" when not a member).
+func (s *Service) loadGroup(ctx context.Context, q *db.Queries, u User, groupID string) (db.GetGroupRow, error) {
+	g, err := q.GetGroup(ctx, db.GetGroupParams{AppID: u.AppID, GroupID: groupID, UserID: u.UserID})
+	switch {
+	case noRows(err) || (err == nil && g.DissolvedAt != nil):
+		return g, fault.NotFoundf("group %s does not exist", groupID)
+	case err != nil:
+		return g, fault.Wrap(err, "load group")
+	}
+	return g, nil
+}
+
+// checkMember holds when the group exists and u is in it.
+func (s *Service) checkMember(ctx context.Context, u User, groupID string) error {
+	g, err := s.loadGroup(ctx, s.q, u, groupID)
+	if err != nil {
+		return err
+	}
+	if g.CallerRole == "" {
+		return fault.Forbiddenf("you are not a member of group %s", groupID)
+	}
+	return nil
+}
+
+func groupInfo(g db.GetGroupRow) GroupInfo {
+	return GroupInfo{GroupID: g.GroupID, Name: g.Name, AvatarURL: g.AvatarUrl, Notice: g.Notice, OwnerID: g.OwnerID,
+		MemberCount: g.MemberCount, Public: g.Public, CreatedAt: g.CreatedAt}
+}
+
+// viewerInfo adds joinable for the caller.
+func viewerInfo(g GroupInfo, member bool) GroupInfo {
+	joinable := g.Public && !member
+	g.Joinable = &joinable
+	return g
+}
+
+// otherIDs are ids without self and repeats, each checked against the id pattern.
+func otherIDs(field string, ids []string, self string) ([]string, error) {
+	out := make([]string, 0, len(ids))
+	for i, id := range ids {
+		if !idPattern.MatchString(id) {
+			return nil, fault.InvalidField(field+"["+strconv.Itoa(i)+"]", "must be a user id (1 to 64 of A-Z a-z 0-9 _ . @ -)")
+		}
+		if id != self && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// checkAccounts holds when every id is a live account of the app.
+func checkAccounts(ctx context.Context, q *db.Queries, appID int64, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	live, err := q.LookupLiveAccounts(ctx, db.LookupLiveAccountsParams{AppID: appID, UserIds: ids})
+	if err != nil {
+		return fault.Wrap(err, "load accounts")
+	}
+	var missing []string
+	for _, id := range ids {
+		if !slices.Contains(live, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		return fault.NotFoundf("not accounts of this app: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// CreateGroup creates a group owned by the caller with the given first members.
+func (s *Service) CreateGroup(ctx context.Context, u User, in GroupCreate) (GroupInfo, error) {
+	switch {
+	case in.GroupID != "" && !idPattern.MatchString(in.GroupID):
+		return GroupInfo{}, fault.InvalidField("groupId", "must be 1 to 64 of A-Z a-z 0-9 _ . @ -")
+	case strings.TrimSpace(in.Name) == "" || utf8.RuneCountInString(in.Name) > 64:
+		return GroupInfo{}, fault.InvalidField("name", "must be 1 to 64 characters long")
+	case len(in.MemberIDs) > 500:
+		return GroupInfo{}, fault.InvalidField("memberIds", "must hold at most 500 users")
+	}
+	others, err := otherIDs("memberIds", in.MemberIDs, u.UserID)
+	if err != nil {
+		return GroupInfo{}, err
+	}
+	groupID := in.GroupID
+	if groupID == "" {
+		groupID = "g_" + auth.RandomHex(8)
+	}
+	var g GroupInfo
+	err = s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		if err := checkAccounts(ctx, q, u.AppID, others); err != nil {
+			return err
+		}
+		n, err := q.InsertGroup(ctx, db.InsertGroupParams{AppID: u.AppID, GroupID: groupID, Name: in.Name, AvatarUrl: in.AvatarURL,
+			Notice: in.Notice, OwnerID: u.UserID, Public: in.Public, MemberCount: int32(len(others) + 1)})
+		if err != nil {
+			return fault.Wrap(err, "create group")
+		}
+		if n == 0 {
+			return fault.Conflictf("the app has a group %s already", groupID)
+		}
+		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: u.AppID, ChatType: string(Group), ChatKey: groupID})
+		if err != nil {
+			return fault.Wrap(err, "create chat")
+		}
+		if _, err := q.AddGroupMembers(ctx, db.AddGroupMembersParams{AppID: u.AppID, GroupID: groupID, Role: RoleOwner, UserIds: []string{u.UserID}}); err != nil {
+			return fault.Wrap(err, "add owner")
+		}
+		if _, err := q.AddGroupMembers(ctx, db.AddGroupMembersParams{AppID: u.AppID, GroupID: groupID, Role: RoleMember, UserIds: others}); err != nil {
+			return fault.Wrap(err, "add members")
+		}
+		all := append([]string{u.UserID}, others...)
+		if err := q.InsertConversations(ctx, db.InsertConversationsParams{AppID: u.AppID, ChatType: string(Group), TargetID: groupID, ChatID: chat.ID, ReadSeq: chat.LastSeq, UserIds: all}); err != nil {
+			return fault.Wrap(err, "create conversations")
+		}
+		row, err := s.loadGroup(ctx, q, u, groupID)
+		if err != nil {
+			return err
+		}
+		g = groupInfo(row)
+		return s.groupEvent(ctx, q, out, u, groupID, groupCreated, all, all, &g)
+	})
+	return g, err
+}
+
+// groupEvent stores a group.event for recipients about users.
+func (s *Service) groupEvent(ctx context.Context, q *db.Queries, out *outbox, u User, groupID, event string, recipients, users []string, g *GroupInfo) error {
+	if users == nil {
+		users = []string{}
+	}
+	data, err := json.Marshal(groupEvent{GroupID: groupID, Event: event, OperatorID: u.UserID, UserIDs: users, Group: g})
+	if err != nil {
+		return fault.Wrap(err, "encode group event")
+	}
+	return s.store(ctx, q, out, u.AppID, EventGroup, sortedCopy(recipients), nil, data)
+}
+
+func sortedCopy(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Group is a group the caller is in, or a public one.
+func (s *Service) Group(ctx context.Context, u User, groupID string) (GroupInfo, error) {
+	g, err := s.loadGroup(ctx, s.q, u, groupID)
+	if err != nil {
+		return GroupInfo{}, err
+	}
+	if g.CallerRole == "" && !g.Public {
+		return GroupInfo{}, fault.Forbiddenf("group %s is neither public nor yours", groupID)
+	}
+	return viewerInfo(groupInfo(g), g.CallerRole != ""), nil
+}
+
+// UpdateGroup changes a group; its owner and admins only.
+func (s *Service) UpdateGroup(ctx context.Context, u User, groupID string, in GroupUpdate) (GroupInfo, error) {
+	if in.Name != nil && (strings.TrimSpace(*in.Name) == "" || utf8.RuneCountInString(*in.Name) > 64) {
+		return GroupInfo{}, fault.InvalidField("name", "must be 1 to 64 characters long")
+	}
+	var g GroupInfo
+	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		row, err := s.loadGroup(ctx, q, u, groupID)
+		if err != nil {
+			return err
+		}
+		if row.CallerRole != RoleOwner && row.CallerRole != RoleAdmin {
+			return fault.Forbiddenf("only the owner or an admin of group %s may change it", groupID)
+		}
+		if err := q.UpdateGroup(ctx, db.UpdateGroupParams{AppID: u.AppID, GroupID: groupID, Name: in.Name, AvatarUrl: in.AvatarURL, Notice: in.Notice, Public: in.Public}); err != nil {
+			return fault.Wrap(err, "update group")
+		}
+		if row, err = s.loadGroup(ctx, q, u, groupID); err != nil {
+			return err
+		}
+		g = groupInfo(row)
+		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
+		if err != nil {
+			return fault.Wrap(err, "load members")
+		}
+		return s.groupEvent(ctx, q, out, u, groupID, groupUpdated, members, nil, &g)
+	})
+	return viewerInfo(g, true), err
+}
+
+// DissolveGroup ends a group; its owner only. Its history can no longer be read.
+func (s *Service) DissolveGroup(ctx context.Context, u User, groupID string) error {
+	return s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		row, err := s.loadGroup(ctx, q, u, groupID)
+		if err != nil {
+			return err
+		}
+		if row.CallerRole != RoleOwner {
+			return fault.Forbiddenf("only the owner of group %s may dissolve it", groupID)
+		}
+		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: u.AppID, ChatType: string(Group), ChatKey: groupID})
+		if err != nil {
+			return fault.Wrap(err, "load chat")
+		}
+		if _, err := q.LockChat(ctx, chat.ID); err != nil {
+			return fault.Wrap(err, "lock chat")
+		}
+		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
+		if err != nil {
+			return fault.Wrap(err, "load members")
+		}
+		if err := q.DissolveGroup(ctx, db.DissolveGroupParams{AppID: u.AppID, GroupID: groupID}); err != nil {
+			return fault.Wrap(err, "dissolve group")
+		}
+		if err := q.RemoveAllGroupMembers(ctx, db.RemoveAllGroupMembersParams{AppID: u.AppID, GroupID: groupID}); err != nil {
+			return fault.Wrap(err, "remove members")
+		}
+		if err := q.DeleteAllGroupConversations(ctx, db.DeleteAllGroupConversationsParams{AppID: u.AppID, GroupID: groupID}); err != nil {
+			return fault.Wrap(err, "remove conversations")
+		}
+		return s.groupEvent(ctx, q, out, u, groupID, groupDissolved, members, nil, nil)
+	})
+}
+
+// AddMembers adds users to a group; any member may invite. Members already in are ignored.
+func (s *Service) AddMembers(ctx context.Context, u User, groupID string, ids []string) (GroupInfo, error) {
+	if len(ids) == 0 || len(ids) > 500 {
+		return GroupInfo{}, fault.InvalidField("memberIds", "must hold 1 to 500 users")
+	}
+	others, err := otherIDs("memberIds", ids, u.UserID)
+	if err != nil {
+		return GroupInfo{}, err
+	}
+	var g GroupInfo
+	err = s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		row, err := s.loadGroup(ctx, q, u, groupID)
+		if err != nil {
+			return err
+		}
+		if row.CallerRole == "" {
+			return fault.Forbiddenf("you are not a member of group %s", groupID)
+		}
+		if err := checkAccounts(ctx, q, u.AppID, others); err != nil {
+			return err
+		}
+		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: u.AppID, ChatType: string(Group), ChatKey: groupID})
+		if err != nil {
+			return fault.Wrap(err, "load chat")
+		}
+		locked, err := q.LockChat(ctx, chat.ID)
+		if err != nil {
+			return fault.Wrap(err, "lock chat")
+		}
+		added, err := q.AddGroupMembers(ctx, db.AddGroupMembersParams{AppID: u.AppID, GroupID: groupID, Role: RoleMember, UserIds: others})
+		if err != nil {
+			return fault.Wrap(err, "add members")
+		}
+		if len(added) > 0 {
+			// New members start with everything so far read.
+			if err := q.InsertConversations(ctx, db.InsertConversationsParams{AppID: u.AppID, ChatType: string(Group), TargetID: groupID, ChatID: chat.ID, ReadSeq: locked.LastSeq, UserIds: added}); err != nil {
+				return fault.Wrap(err, "create conversations")
+			}
+			if err := q.RecountGroupMembers(ctx, db.RecountGroupMembersParams{AppID: u.AppID, GroupID: groupID}); err != nil {
+				return fault.Wrap(err, "count members")
+			}
+		}
+		if row, err = s.loadGroup(ctx, q, u, groupID); err != nil {
+			return err
+		}
+		g = groupInfo(row)
+		if len(added) == 0 {
+			return nil
+		}
+		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
+		if err != nil {
+			return fault.Wrap(err, "load members")
+		}
+		return s.groupEvent(ctx, q, out, u, groupID, groupMembersAdded, members, added, &g)
+	})
+	return viewerInfo(g, true), err
+}
+
+// RemoveMember removes userID from a group (the owner anyone, an admin plain members), or,
+// when userID is the caller, lets him leave; the owner cannot leave.
+func (s *Service) RemoveMember(ctx context.Context, u User, groupID, userID string) error {
+	return s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		row, err := s.loadGroup(ctx, q, u, groupID)
+		if err != nil {
+			return err
+		}
+		if row.CallerRole == "" {
+			return fault.Forbiddenf("you are not a member of group %s", groupID)
+		}
+		event := groupMemberRemoved
+		if userID == u.UserID {
+			if row.CallerRole == RoleOwner {
+				return fault.Forbiddenf("the owner cannot leave group %s; dissolve it instead", groupID)
+			}
+			event = groupMemberLeft
+		} else {
+			role, err := q.GetGroupMemberRole(ctx, db.GetGroupMemberRoleParams{AppID: u.AppID, GroupID: groupID, UserID: userID})
+			switch {
+			case noRows(err):
+				return fault.NotFoundf("%s is not a member of group %s", userID, groupID)
+			case err != nil:
+				return fault.Wrap(err, "load role")
+			case row.CallerRole == RoleOwner, row.CallerRole == RoleAdmin && role == RoleMember:
+			default:
+				return fault.Forbiddenf("you may not remove %s from group %s", userID, groupID)
+			}
+		}
+		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: u.AppID, ChatType: string(Group), ChatKey: groupID})
+		if err != nil {
+			return fault.Wrap(err, "load chat")
+		}
+		if _, err := q.LockChat(ctx, chat.ID); err != nil {
+			return fault.Wrap(err, "lock chat")
+		}
+		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
+		if err != nil {
+			return fault.Wrap(err, "load members")
+		}
+		if _, err := q.RemoveGroupMember(ctx, db.RemoveGroupMemberParams{AppID: u.AppID, GroupID: groupID, UserID: userID}); err != nil {
+			return fault.Wrap(err, "remove member")
+		}
+		if err := q.DeleteGroupConversations(ctx, db.DeleteGroupConversationsParams{AppID: u.AppID, GroupID: groupID, UserIds: []string{userID}}); err != nil {
+			return fault.Wrap(err, "remove conversation")
+		}
+		if err := q.RecountGroupMembers(ctx, db.RecountGroupMembersParams{AppID: u.AppID, GroupID: groupID}); err != nil {
+			return fault.Wrap(err, "count members")
+		}
+		if row, err = s.loadGroup(ctx, q, u, groupID); err != nil && !fault.Is(err, fault.NotFound) {
+			return err
+		}
+		g := groupInfo(row)
+		return s.groupEvent(ctx, q, out, u, groupID, event, members, []string{userID}, &g)
+	})
+}
+
+// MyGroups are the groups the caller is in, the newest first.
+func (s *Service) MyGroups(ctx context.Context, u User, p PageRequest) (Page[GroupInfo], error) {
+	page, size := pageBounds(p)
+	out := Page[GroupInfo]{Items: []GroupInfo{}, Page: page, Size: size}
+	var err error
+	if out.Total, err = s.q.CountMyGroups(ctx, db.CountMyGroupsParams{AppID: u.AppID, UserID: u.UserID}); err != nil {
+		return out, fault.Wrap(err, "count groups")
+	}
+	rows, err := s.q.ListMyGroups(ctx, db.ListMyGroupsParams{AppID: u.AppID, UserID: u.UserID, SkipRows: page * size, MaxRows: size})
+	if err != nil {
+		return out, fault.Wrap(err, "load groups")
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, viewerInfo(GroupInfo{GroupID: r.GroupID, Name: r.Name, AvatarURL: r.AvatarUrl, Notice: r.Notice,
+			OwnerID: r.OwnerID, MemberCount: r.MemberCount, Public: r.Public, CreatedAt: r.CreatedAt}, true))
+	}
+	return out, nil
+}
+
+// likePattern lower-cases keyword and escapes LIKE's wildcards.
+func likePattern(keyword string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(keyword))
+}
+
+// PublicGroups are the app's public groups, those whose id or name contains keyword when
+// one is given, the largest first.
+func (s *Service) PublicGroups(ctx context.Context, u User, keyword string, p PageRequest) (Page[GroupInfo], error) {
+	page, size := pageBounds(p)
+	out := Page[GroupInfo]{Items: []GroupInfo{}, Page: page, Size: size}
+	var kw *string
+	if keyword = strings.TrimSpace(keyword); keyword != "" {
+		k := likePattern(keyword)
+		kw = &k
+	}
+	var err error
+	if out.Total, err = s.q.CountPublicGroups(ctx, db.CountPublicGroupsParams{AppID: u.AppID, Keyword: kw}); err != nil {
+		return out, fault.Wrap(err, "count groups")
+	}
+	rows, err := s.q.ListPublicGroups(ctx, db.ListPublicGroupsParams{AppID: u.AppID, UserID: u.UserID, Keyword: kw, SkipRows: page * size, MaxRows: size})
+	if err != nil {
+		return out, fault.Wrap(err, "load groups")
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, viewerInfo(GroupInfo{GroupID: r.GroupID, Name: r.Name, AvatarURL: r.AvatarUrl, Notice: r.Notice,
+			OwnerID: r.OwnerID, MemberCount: r.MemberCount, Public: r.Public, CreatedAt: r.CreatedAt}, r.IsMember))
+	}
+	return out, nil
+}
+
+// SearchGroups finds public groups and the caller's own by id or name, his own first.
+func (s *Service) SearchGroups(ctx context.Context, u User, keyword string, p PageRequest) (Page[GroupInfo], error) {
+	page, size := pageBounds(p)
+	out := Page[GroupInfo]{Items: []GroupInfo{}, Page: page, Size: size}
+	if keyword = strings.TrimSpace(keyword); keyword == "" {
+		return out, fault.InvalidField("keyword", "must not be empty")
+	}
+	kw := likePattern(keyword)
+	var err error
+	if out.Total, err = s.q.CountSearchGroups(ctx, db.CountSearchGroupsParams{AppID: u.AppID, UserID: u.UserID, Keyword: kw}); err != nil {
+		return out, fault.Wrap(err, "count groups")
+	}
+	rows, err := s.q.SearchGroups(ctx, db.SearchGroupsParams{AppID: u.AppID, UserID: u.UserID, Keyword: kw, SkipRows: page * size, MaxRows: size})
+	if err != nil {
+		return out, fault.Wrap(err, "search groups")
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, viewerInfo(GroupInfo{GroupID: r.GroupID, Name: r.Name, AvatarURL: r.AvatarUrl, Notice: r.Notice,
+			OwnerID: r.OwnerID, MemberCount: r.MemberCount, Public: r.Public, CreatedAt: r.CreatedAt}, r.IsMember))
+	}
+	return out, nil
+}
+
+// Members lists a group's members (members only), keyword filtering on id and nickname.
+func (s *Service) Members(ctx context.Context, u User, groupID, keyword string, p PageRequest) (Page[Member], error) {
+	page, size := pageBounds(p)
+	out := Page[Member]{Items: []Member{}, Page: page, Size: size}
+	if err := s.checkMember(ctx, u, groupID); err != nil {
+		return out, err
+	}
+	var kw *string
+	if keyword = strings.TrimSpace(keyword); keyword != "" {
+		k := likePattern(keyword)
+		kw = &k
+	}
+	var err error
+	if out.Total, err = s.q.CountGroupMembers(ctx, db.CountGroupMembersParams{AppID: u.AppID, GroupID: groupID, Keyword: kw}); err != nil {
+		return out, fault.Wrap(err, "count members")
+	}
+	rows, err := s.q.ListGroupMembers(ctx, db.ListGroupMembersParams{AppID: u.AppID, GroupID: groupID, Keyword: kw, SkipRows: page * size, MaxRows: size})
+	if err != nil {
+		return out, fault.Wrap(err, "load members")
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, Member{UserID: r.UserID, Nickname: r.Nickname, AvatarURL: r.AvatarUrl, Role: r.Role, JoinedAt: r.JoinedAt})
+	}
+	return out, nil
+}

@@ -1,0 +1,225 @@
+// Package im is the IM core: one-to-one and group messages, groups and their members,
+// conversations with read marks, and every user's event log (DESIGN.md, "IM model").
+// Every change a user must see is stored as an event under his own sequence in the same
+// transaction as the change, then announced on the event bus for live delivery.
+package im
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// User is the IM user a call acts as: an account of one app.
+type User struct {
+	AppID  int64
+	UserID string
+}
+
+// ChatType tells a one-to-one conversation from a group's.
+type ChatType string
+
+// The chat types.
+const (
+	Single ChatType = "SINGLE"
+	Group  ChatType = "GROUP"
+)
+
+func (c ChatType) valid() bool { return c == Single || c == Group }
+
+// MsgType is one of the 14 message types of the seed.
+type MsgType string
+
+// The message types.
+const (
+	Text      MsgType = "TEXT"
+	Image     MsgType = "IMAGE"
+	Audio     MsgType = "AUDIO"
+	Video     MsgType = "VIDEO"
+	File      MsgType = "FILE"
+	Location  MsgType = "LOCATION"
+	Custom    MsgType = "CUSTOM"
+	Notify    MsgType = "NOTIFY"
+	RichText  MsgType = "RICH_TEXT"
+	CallAudio MsgType = "CALL_AUDIO"
+	CallVideo MsgType = "CALL_VIDEO"
+	Forward   MsgType = "FORWARD"
+	Quote     MsgType = "QUOTE"
+	Merge     MsgType = "MERGE"
+)
+
+// MsgTypes lists every message type.
+var MsgTypes = []MsgType{Text, Image, Audio, Video, File, Location, Custom, Notify, RichText, CallAudio, CallVideo, Forward, Quote, Merge}
+
+// Message is a stored message. Its JSON is the contract's Message, as frames carry it.
+type Message struct {
+	ID          int64      `json:"id,string"`
+	ClientMsgID *string    `json:"clientMsgId"`
+	FromID      string     `json:"fromId"`
+	ToID        string     `json:"toId"`
+	ChatType    ChatType   `json:"chatType"`
+	MsgType     MsgType    `json:"msgType"`
+	Content     string     `json:"content"`
+	Seq         int64      `json:"seq"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	EditedAt    *time.Time `json:"editedAt"`
+	Revoked     bool       `json:"revoked"`
+	// GroupReadCount is set on group messages only.
+	GroupReadCount *int32 `json:"groupReadCount,omitempty"`
+}
+
+// SendInput is a message to send.
+type SendInput struct {
+	ToID        string
+	ChatType    ChatType
+	MsgType     MsgType
+	Content     string
+	ClientMsgID string // empty: none
+}
+
+// Conversation is one user's view of a one-to-one or group conversation.
+type Conversation struct {
+	TargetID    string    `json:"targetId"`
+	ChatType    ChatType  `json:"chatType"`
+	LastMessage *Message  `json:"lastMessage"`
+	UnreadCount int64     `json:"unreadCount"`
+	ReadSeq     int64     `json:"readSeq"`
+	Pinned      bool      `json:"pinned"`
+	Draft       string    `json:"draft"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+	// Deleted is set in the conversation.updated event of a deletion.
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+// ReadMark is a user's read mark of a conversation after a change.
+type ReadMark struct {
+	TargetID    string
+	ChatType    ChatType
+	ReadSeq     int64
+	UnreadCount int64
+}
+
+// GroupInfo is a group as its members and searchers see it.
+type GroupInfo struct {
+	GroupID     string    `json:"groupId"`
+	Name        string    `json:"name"`
+	AvatarURL   string    `json:"avatarUrl"`
+	Notice      string    `json:"notice"`
+	OwnerID     string    `json:"ownerId"`
+	MemberCount int32     `json:"memberCount"`
+	Public      bool      `json:"public"`
+	Joinable    *bool     `json:"joinable,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// GroupCreate is a group to create.
+type GroupCreate struct {
+	GroupID   string // empty: the server picks one
+	Name      string
+	MemberIDs []string
+	AvatarURL string
+	Notice    string
+	Public    bool
+}
+
+// GroupUpdate holds the fields to change; nil keeps a field.
+type GroupUpdate struct {
+	Name      *string
+	AvatarURL *string
+	Notice    *string
+	Public    *bool
+}
+
+// Member is a member of a group.
+type Member struct {
+	UserID    string
+	Nickname  string
+	AvatarURL string
+	Role      string
+	JoinedAt  time.Time
+}
+
+// Group roles.
+const (
+	RoleOwner  = "OWNER"
+	RoleAdmin  = "ADMIN"
+	RoleMember = "MEMBER"
+)
+
+// HistoryQuery selects a page of a conversation's messages.
+type HistoryQuery struct {
+	ChatType  ChatType
+	TargetID  string
+	Page      PageRequest
+	Keyword   string
+	MsgType   MsgType // empty: all
+	StartTime string  // empty, a local time read in the server's zone, or RFC 3339
+	EndTime   string
+}
+
+// PageRequest is a page number (from 0) and size; zero values take the defaults.
+type PageRequest struct {
+	Page int32
+	Size int32
+}
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items []T
+	Page  int32
+	Size  int32
+	Total int64
+}
+
+// TotalPages is the number of pages of the list.
+func (p Page[T]) TotalPages() int32 {
+	if p.Size == 0 {
+		return 0
+	}
+	return int32((p.Total + int64(p.Size) - 1) / int64(p.Size))
+}
+
+// StoredEvent is one event of a user's log, as sync replays it.
+type StoredEvent struct {
+	Seq  int64
+	Type string
+	Data json.RawMessage
+}
+
+// Event types: the `type` of the WebSocket frames that carry them.
+const (
+	EventMessage        = "message"
+	EventMessageEdited  = "message.edited"
+	EventMessageRevoked = "message.revoked"
+	EventRead           = "read"
+	EventConversation   = "conversation.updated"
+	EventGroup          = "group.event"
+)
+
+// messageRevoked is the data of a message.revoked event.
+type messageRevoked struct {
+	ID        int64     `json:"id,string"`
+	ChatType  ChatType  `json:"chatType"`
+	FromID    string    `json:"fromId"`
+	ToID      string    `json:"toId"`
+	RevokedAt time.Time `json:"revokedAt"`
+	RevokedBy string    `json:"revokedBy"`
+}
+
+// readReceipt is the data of a read event.
+type readReceipt struct {
+	TargetID       string   `json:"targetId"`
+	ChatType       ChatType `json:"chatType"`
+	UserID         string   `json:"userId"`
+	ReadSeq        int64    `json:"readSeq"`
+	MessageID      int64    `json:"messageId,string,omitempty"`
+	GroupReadCount *int32   `json:"groupReadCount,omitempty"`
+}
+
+// groupEvent is the data of a group.event event.
+type groupEvent struct {
+	GroupID    string     `json:"groupId"`
+	Event      string     `json:"event"`
+	OperatorID string     `json:"operatorId"`
+	UserIDs    []string   `json:"userIds"`
+	Group      *GroupInfo `json:"group,omitempty"`
+}

@@ -1,0 +1,122 @@
+package im_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/im"
+	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
+)
+
+// queryLog remembers the statements a pool runs, so that a test can EXPLAIN them.
+type queryLog struct {
+	mu   sync.Mutex
+	sql  []string
+	args [][]any
+}
+
+func (l *queryLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	l.mu.Lock()
+	l.sql, l.args = append(l.sql, d.SQL), append(l.args, d.Args)
+	l.mu.Unlock()
+	return ctx
+}
+
+func (l *queryLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TestSearchUsesTheIndex fills 100,000 messages and checks that cloud search, for Chinese
+// and Latin keywords, reads im_messages through an index, never by a sequential scan.
+func TestSearchUsesTheIndex(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(pgtest.NewDBURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &queryLog{}
+	cfg.ConnConfig.Tracer = log
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var app int64
+	err = pool.QueryRow(ctx, `WITH t AS (INSERT INTO tenants (name, email) VALUES ('t', 't@example.com') RETURNING id)
+		INSERT INTO apps (tenant_id, app_key, app_secret, name) SELECT id, 'ak_plan', 's', 'plan' FROM t RETURNING id`).Scan(&app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`INSERT INTO im_chats (app_id, chat_type, chat_key, last_seq)
+		 SELECT $1, 'SINGLE', 'alice u' || j, 200 FROM generate_series(0, 499) j`,
+		`INSERT INTO im_user_conversations (app_id, user_id, chat_type, target_id, chat_id)
+		 SELECT $1, 'alice', 'SINGLE', substr(chat_key, 7), id FROM im_chats WHERE app_id = $1`,
+		// Filled without the gram index, which is then built as the migration builds it: faster.
+		`DROP INDEX im_messages_search_idx`,
+		// Grams as the service makes them (bigrams without spaces, CJK unigrams), in SQL.
+		`INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, search_text, search_grams)
+		 SELECT $1, c.id, i / 500 + 1, 'SINGLE', 'u' || (i % 500), 'alice', 'TEXT', x.t, x.t,
+		        ARRAY(SELECT DISTINCT substr(lower(x.t), k, 2) FROM generate_series(1, length(x.t) - 1) k
+		              WHERE substr(x.t, k, 2) !~ '\s'
+		              UNION SELECT substr(x.t, k, 1) FROM generate_series(1, length(x.t)) k
+		              WHERE ascii(substr(x.t, k, 1)) > 127)
+		 FROM generate_series(0, 99999) i
+		 JOIN im_chats c ON c.app_id = $1 AND c.chat_key = 'alice u' || (i % 500)
+		 CROSS JOIN LATERAL (SELECT CASE WHEN i % 997 = 0 THEN '你好 number ' || i
+		                                 ELSE 'message ' || i || ' about topic ' || (i % 97) END AS t) x`,
+		`CREATE INDEX im_messages_search_idx ON im_messages USING gin (search_grams)`,
+		`ANALYZE`,
+	} {
+		args := []any{app}
+		if !strings.Contains(stmt, "$1") {
+			args = nil
+		}
+		if _, err := pool.Exec(ctx, stmt, args...); err != nil {
+			t.Fatalf("%v\n%s", err, stmt)
+		}
+	}
+	svc := im.New(pool, eventbus.NewLocal(), im.Options{})
+	alice := im.User{AppID: app, UserID: "alice"}
+	for _, kw := range []string{"你好", "好", "MESSAGE 4242"} {
+		log.mu.Lock()
+		log.sql, log.args = nil, nil
+		log.mu.Unlock()
+		page, err := svc.Search(ctx, alice, kw, im.PageRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total == 0 {
+			t.Fatalf("%q found nothing", kw)
+		}
+		log.mu.Lock()
+		sqls, args := log.sql, log.args
+		log.mu.Unlock()
+		for i, sql := range sqls {
+			rows, err := pool.Query(ctx, "EXPLAIN "+sql, args[i]...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var line string
+				if err := rows.Scan(&line); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, line)
+			}
+			rows.Close()
+			text := strings.Join(plan, "\n")
+			if strings.Contains(text, "Seq Scan on im_messages") {
+				t.Errorf("search for %q scans im_messages sequentially:\n%s", kw, text)
+			}
+			if !strings.Contains(text, "im_messages_search_idx") {
+				t.Errorf("search for %q does not use the gram index:\n%s", kw, text)
+			}
+		}
+	}
+}

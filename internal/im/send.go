@@ -1,0 +1,231 @@
+package im
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+// pairKey is the chat key of a one-to-one conversation: the ids sorted, space-joined.
+func pairKey(a, b string) string {
+	if a > b {
+		a, b = b, a
+	}
+	return a + " " + b
+}
+
+func checkSend(u User, in SendInput) error {
+	switch {
+	case in.ToID == "" || utf8.RuneCountInString(in.ToID) > 64:
+		return fault.InvalidField("toId", "must be 1 to 64 characters long")
+	case !in.ChatType.valid():
+		return fault.InvalidField("chatType", "must be SINGLE or GROUP")
+	case !slices.Contains(MsgTypes, in.MsgType):
+		return fault.InvalidField("msgType", "must be one of %s", joinTypes())
+	case utf8.RuneCountInString(in.ClientMsgID) > 64:
+		return fault.InvalidField("clientMsgId", "must be at most 64 characters long")
+	case in.ChatType == Single && in.ToID == u.UserID:
+		return fault.InvalidField("toId", "must be another user than the sender")
+	}
+	return nil
+}
+
+// Send stores a message and announces it to the receivers and the sender's own devices.
+// Sending a clientMsgId again returns the first message.
+func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, error) {
+	if err := checkSend(u, in); err != nil {
+		return Message{}, err
+	}
+	obj, err := checkContent(in.MsgType, in.Content)
+	if err != nil {
+		return Message{}, err
+	}
+	var clientMsgID *string
+	if in.ClientMsgID != "" {
+		clientMsgID = &in.ClientMsgID
+		if m, err := s.byClientMsgID(ctx, u, in.ClientMsgID); err == nil || !fault.Is(err, fault.NotFound) {
+			return m, err
+		}
+	}
+	content, text := in.Content, searchText(in.MsgType, in.Content, obj)
+	switch in.MsgType {
+	case Forward:
+		if content, text, err = s.forwardContent(ctx, u, obj); err != nil {
+			return Message{}, err
+		}
+	case Quote:
+		if err := s.checkVisible(ctx, u, "content.quotedMsgId", stringField(obj, "quotedMsgId")); err != nil {
+			return Message{}, err
+		}
+	case Merge:
+		var ids []string
+		_ = json.Unmarshal(obj["messageIds"], &ids)
+		if err := s.checkVisible(ctx, u, "content.messageIds", ids...); err != nil {
+			return Message{}, err
+		}
+	}
+	if in.ChatType == Single && s.opts.Blocklist.Blocked(ctx, u.AppID, u.UserID, in.ToID) {
+		return Message{}, fault.Forbiddenf("%s has blocked you", in.ToID)
+	}
+
+	m := Message{ClientMsgID: clientMsgID, FromID: u.UserID, ToID: in.ToID, ChatType: in.ChatType, MsgType: in.MsgType, Content: content}
+	grams := textGrams(text)
+	var users []string
+	var seqs []int64
+	if in.ChatType == Single {
+		row, err := s.q.SendSingleMessage(ctx, db.SendSingleMessageParams{
+			AppID: u.AppID, ChatKey: pairKey(u.UserID, in.ToID), ToID: in.ToID, FromID: u.UserID, ClientMsgID: clientMsgID,
+			MsgType: string(in.MsgType), Content: content, SearchText: text, SearchGrams: grams, UserIds: sortedPair(u.UserID, in.ToID),
+		})
+		if err != nil {
+			return s.sendFailed(ctx, u, in, err)
+		}
+		m.ID, m.Seq, m.CreatedAt, users, seqs = row.ID, row.Seq, row.CreatedAt, row.UserIds, row.EventSeqs
+	} else {
+		row, err := s.q.SendGroupMessage(ctx, db.SendGroupMessageParams{
+			AppID: u.AppID, ToID: in.ToID, FromID: u.UserID, ClientMsgID: clientMsgID,
+			MsgType: string(in.MsgType), Content: content, SearchText: text, SearchGrams: grams,
+		})
+		if err != nil {
+			return s.sendFailed(ctx, u, in, err)
+		}
+		m.ID, m.Seq, m.CreatedAt, users, seqs = row.ID, row.Seq, row.CreatedAt, row.UserIds, row.EventSeqs
+		zero := int32(0)
+		m.GroupReadCount = &zero
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return Message{}, fault.Wrap(err, "encode message")
+	}
+	d := Delivery{AppID: u.AppID, Type: EventMessage, Data: data, Recipients: make([]Recipient, len(users))}
+	for i := range users {
+		d.Recipients[i] = Recipient{UserID: users[i], Seq: seqs[i]}
+	}
+	s.announce(ctx, []Delivery{d})
+	for _, h := range s.opts.Hooks {
+		h.Accepted(ctx, u.AppID, m, users)
+	}
+	return m, nil
+}
+
+func sortedPair(a, b string) []string {
+	if a > b {
+		a, b = b, a
+	}
+	return []string{a, b}
+}
+
+// sendFailed tells why a send stored nothing: a clientMsgId used already (then the first
+// message is the answer), an unknown receiver or group, or a sender outside the group.
+func (s *Service) sendFailed(ctx context.Context, u User, in SendInput, err error) (Message, error) {
+	if !noRows(err) && !uniqueViolation(err) {
+		return Message{}, fault.Wrap(err, "store message")
+	}
+	if in.ClientMsgID != "" {
+		if m, err := s.byClientMsgID(ctx, u, in.ClientMsgID); err == nil || !fault.Is(err, fault.NotFound) {
+			return m, err
+		}
+	}
+	if in.ChatType == Single {
+		return Message{}, fault.NotFoundf("user %s is not an account of this app", in.ToID)
+	}
+	g, err := s.q.GetGroup(ctx, db.GetGroupParams{AppID: u.AppID, GroupID: in.ToID, UserID: u.UserID})
+	switch {
+	case noRows(err) || (err == nil && g.DissolvedAt != nil):
+		return Message{}, fault.NotFoundf("group %s does not exist", in.ToID)
+	case err != nil:
+		return Message{}, fault.Wrap(err, "load group")
+	}
+	return Message{}, fault.Forbiddenf("you are not a member of group %s", in.ToID)
+}
+
+func (s *Service) byClientMsgID(ctx context.Context, u User, clientMsgID string) (Message, error) {
+	row, err := s.q.GetMessageByClientMsgID(ctx, db.GetMessageByClientMsgIDParams{AppID: u.AppID, FromID: u.UserID, ClientMsgID: &clientMsgID})
+	if noRows(err) {
+		return Message{}, fault.NotFoundf("no message with this clientMsgId")
+	}
+	if err != nil {
+		return Message{}, fault.Wrap(err, "load message")
+	}
+	return s.stored(ctx, s.q, db.GetMessageRow(row))
+}
+
+// checkVisible holds when u can see every message of ids (strings of the contract).
+func (s *Service) checkVisible(ctx context.Context, u User, field string, ids ...string) error {
+	want := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		n, ok := parseMessageID(id)
+		if !ok {
+			return fault.InvalidField(field, "%q is not a message id", id)
+		}
+		want = append(want, n)
+	}
+	rows, err := s.q.ListVisibleMessages(ctx, db.ListVisibleMessagesParams{AppID: u.AppID, UserID: u.UserID, Ids: want})
+	if err != nil {
+		return fault.Wrap(err, "load messages")
+	}
+	for _, id := range want {
+		if !slices.ContainsFunc(rows, func(r db.ListVisibleMessagesRow) bool { return r.ID == id }) {
+			return fault.NotFoundf("%s: message %d does not exist or is not yours to see", field, id)
+		}
+	}
+	return nil
+}
+
+// forwardContent copies the forwarded message into the content, as the contract says.
+func (s *Service) forwardContent(ctx context.Context, u User, obj map[string]json.RawMessage) (content, text string, err error) {
+	id, _ := parseMessageID(stringField(obj, "messageId"))
+	rows, err := s.q.ListVisibleMessages(ctx, db.ListVisibleMessagesParams{AppID: u.AppID, UserID: u.UserID, Ids: []int64{id}})
+	if err != nil {
+		return "", "", fault.Wrap(err, "load message")
+	}
+	if len(rows) == 0 {
+		return "", "", fault.NotFoundf("content.messageId: message %d does not exist or is not yours to see", id)
+	}
+	orig := messageOf(db.GetMessageRow(rows[0]))
+	if orig.Revoked {
+		return "", "", fault.Conflictf("message %d was revoked and cannot be forwarded", id)
+	}
+	orig.GroupReadCount = nil
+	origJSON, err := json.Marshal(orig)
+	if err != nil {
+		return "", "", fault.Wrap(err, "encode message")
+	}
+	obj["messageId"] = json.RawMessage(strconv.Quote(strconv.FormatInt(id, 10)))
+	obj["original"] = origJSON
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return "", "", fault.Wrap(err, "encode content")
+	}
+	var origObj map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(orig.Content), &origObj)
+	return string(b), searchText(orig.MsgType, orig.Content, origObj), nil
+}
+
+// messageOf is a stored message without its groupReadCount.
+func messageOf(r db.GetMessageRow) Message {
+	return Message{
+		ID: r.ID, ClientMsgID: r.ClientMsgID, FromID: r.FromID, ToID: r.ToID, ChatType: ChatType(r.ChatType),
+		MsgType: MsgType(r.MsgType), Content: r.Content, Seq: r.Seq, CreatedAt: r.CreatedAt, EditedAt: r.EditedAt,
+		Revoked: r.RevokedAt != nil,
+	}
+}
+
+// stored is a stored message with, in a group, its groupReadCount.
+func (s *Service) stored(ctx context.Context, q *db.Queries, r db.GetMessageRow) (Message, error) {
+	m := messageOf(r)
+	if m.ChatType != Group {
+		return m, nil
+	}
+	n, err := q.CountGroupReaders(ctx, db.CountGroupReadersParams{ChatID: r.ChatID, Seq: r.Seq, SenderID: r.FromID})
+	if err != nil {
+		return Message{}, fault.Wrap(err, "count readers")
+	}
+	m.GroupReadCount = &n
+	return m, nil
+}

@@ -1,0 +1,107 @@
+package im
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
+)
+
+// Blocklist tells whether a user blocked another. The relationships area provides the
+// real one; until then nobody is blocked.
+type Blocklist interface {
+	// Blocked reports whether to has blocked from, so that from may not message him.
+	Blocked(ctx context.Context, appID int64, from, to string) bool
+}
+
+// MessageHook is told of every message once it is stored (webhooks, offline push). It runs
+// on the sender's path: hand slow work to a goroutine.
+type MessageHook interface {
+	Accepted(ctx context.Context, appID int64, m Message, recipients []string)
+}
+
+type nobodyBlocked struct{}
+
+func (nobodyBlocked) Blocked(context.Context, int64, string, string) bool { return false }
+
+// Options configure the service.
+type Options struct {
+	// RevokeWindow is how long a sender may revoke his message (XUQM_IM_REVOKE_WINDOW).
+	RevokeWindow time.Duration
+	// Location is the zone of zone-less time filters (XUQM_TIMEZONE).
+	Location  *time.Location
+	Blocklist Blocklist // nil: nobody is blocked
+	Hooks     []MessageHook
+	Log       *slog.Logger
+}
+
+// Service is the IM core.
+type Service struct {
+	pool *pgxpool.Pool
+	q    *db.Queries
+	bus  eventbus.Bus
+	opts Options
+	now  func() time.Time
+}
+
+// New returns the service on pool, announcing events on bus.
+func New(pool *pgxpool.Pool, bus eventbus.Bus, opts Options) *Service {
+	if opts.RevokeWindow <= 0 {
+		opts.RevokeWindow = 2 * time.Minute
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Blocklist == nil {
+		opts.Blocklist = nobodyBlocked{}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	return &Service{pool: pool, q: db.New(pool), bus: bus, opts: opts, now: time.Now}
+}
+
+// inTx runs fn in a transaction and, once it has committed, announces the events fn
+// stored.
+func (s *Service) inTx(ctx context.Context, fn func(q *db.Queries, out *outbox) error) error {
+	var out outbox
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		out = outbox{}
+		return fn(s.q.WithTx(tx), &out)
+	})
+	if err != nil {
+		return err
+	}
+	s.announce(ctx, out.deliveries)
+	return nil
+}
+
+func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+func uniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// pageBounds applies the paging defaults of DESIGN.md: page from 0, size 20, at most 100.
+func pageBounds(p PageRequest) (page, size int32) {
+	page, size = p.Page, p.Size
+	if page < 0 {
+		page = 0
+	}
+	if size <= 0 {
+		size = 20
+	}
+	if size > 100 {
+		size = 100
+	}
+	return page, size
+}

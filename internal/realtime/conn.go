@@ -1,0 +1,417 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/im"
+)
+
+// heldEvent is a live event that waits for an earlier one (or for a sync to end).
+type heldEvent struct {
+	seq   int64
+	frame []byte
+}
+
+// conn is one device's WebSocket. An idle conn holds one goroutine (its reader) and no
+// buffers beyond the socket's small ones: the writer goroutine exists only while frames
+// wait to be written.
+//
+// Events reach the device in seq order, each once: lastSeq is the highest event seq sent;
+// a live event after a gap is held until the gap fills (from the bus, or from the
+// database when the gap outlasts GapWait).
+type conn struct {
+	hub     *Hub
+	ws      *websocket.Conn
+	user    im.User
+	expires time.Time
+
+	lastActive atomic.Int64 // unix nanoseconds of the last frame or pong read
+	lastPing   atomic.Int64
+
+	mu        sync.Mutex
+	space     sync.Cond // signalled when the queue shrinks or the conn closes
+	lastSeq   int64
+	holding   bool // before the first seq is known, and during a sync
+	held      []heldEvent
+	gapTimer  *time.Timer
+	queue     [][]byte
+	writing   bool
+	closed    bool
+	closeCode websocket.StatusCode // set: close once the queue is written
+	closeWhy  string
+
+	// Read by the reader goroutine only.
+	windowStart int64
+	windowCount int
+}
+
+func (c *conn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
+
+// deliver offers a live event; see conn.
+func (c *conn) deliver(seq int64, frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if c.holding {
+		c.hold(seq, frame)
+		return
+	}
+	c.offer(seq, frame)
+}
+
+// offer sends the event when it is the next one and holds it when it is early. c.mu held.
+func (c *conn) offer(seq int64, frame []byte) {
+	switch {
+	case seq <= c.lastSeq:
+		return
+	case seq == c.lastSeq+1:
+		c.lastSeq = seq
+		c.enqueue(frame)
+		c.release()
+	default:
+		c.hold(seq, frame)
+		if c.gapTimer == nil {
+			c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
+		}
+	}
+}
+
+func (c *conn) hold(seq int64, frame []byte) {
+	if len(c.held) >= c.hub.opts.MaxHeld {
+		c.closeLocked(websocket.StatusTryAgainLater, "too many events waiting; reconnect and sync")
+		return
+	}
+	i, found := slices.BinarySearchFunc(c.held, seq, func(e heldEvent, s int64) int { return int(e.seq - s) })
+	if !found {
+		c.held = slices.Insert(c.held, i, heldEvent{seq, frame})
+	}
+}
+
+// release sends the held events that have become next. c.mu held.
+func (c *conn) release() {
+	for len(c.held) > 0 && c.held[0].seq <= c.lastSeq+1 {
+		e := c.held[0]
+		c.held = c.held[1:]
+		if e.seq == c.lastSeq+1 {
+			c.lastSeq = e.seq
+			c.enqueue(e.frame)
+		}
+	}
+	if len(c.held) == 0 {
+		c.held = nil
+		if c.gapTimer != nil {
+			c.gapTimer.Stop()
+			c.gapTimer = nil
+		}
+	}
+}
+
+// fillGap loads the events a held one waits for from the database: they are stored
+// before any later one is (a user's event seqs are given under a row lock).
+func (c *conn) fillGap() {
+	c.mu.Lock()
+	c.gapTimer = nil
+	if c.closed || c.holding || len(c.held) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	from, until := c.lastSeq, c.held[0].seq
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	events, err := c.hub.backend.EventsAfter(ctx, c.user, from, int(min(until-from-1, 500)))
+	if err != nil {
+		c.hub.opts.Log.Warn("fill event gap", "err", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range events {
+		if e.Seq < until {
+			c.offer(e.Seq, im.EventFrame(e.Type, e.Seq, e.Data))
+		}
+	}
+	if len(c.held) > 0 && c.held[0].seq > c.lastSeq+1 && c.lastSeq < until-1 && len(events) == 0 {
+		c.lastSeq = until - 1 // nothing to wait for: the events are gone
+		c.release()
+	}
+	if len(c.held) > 0 && c.gapTimer == nil {
+		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
+	}
+}
+
+// enqueue queues a frame without waiting; a full queue closes the conn (1013), so that a
+// slow client cannot hold anyone up. c.mu held.
+func (c *conn) enqueue(frame []byte) {
+	if c.closed || c.closeCode != 0 {
+		return
+	}
+	if len(c.queue) >= c.hub.opts.SendQueue {
+		c.closeLocked(websocket.StatusTryAgainLater, "the client reads too slowly; reconnect and sync")
+		return
+	}
+	c.queue = append(c.queue, frame)
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+// enqueueWait queues a frame of the conn's own (a reply, a sync's events), waiting for room.
+func (c *conn) enqueueWait(frame []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.enqueueWaitLocked(frame)
+}
+
+func (c *conn) enqueueWaitLocked(frame []byte) bool {
+	for !c.closed && len(c.queue) >= c.hub.opts.SendQueue {
+		c.space.Wait()
+	}
+	if c.closed || c.closeCode != 0 {
+		return false
+	}
+	c.enqueue(frame)
+	return true
+}
+
+func (c *conn) writeLoop() {
+	for {
+		c.mu.Lock()
+		if c.closed || len(c.queue) == 0 {
+			c.writing = false
+			code, why, closed := c.closeCode, c.closeWhy, c.closed
+			c.queue = nil
+			c.mu.Unlock()
+			if code != 0 && !closed {
+				c.finish(code, why)
+			}
+			return
+		}
+		batch := c.queue
+		c.queue = nil
+		c.space.Broadcast()
+		c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), c.hub.opts.WriteTimeout)
+		for _, f := range batch {
+			if err := c.ws.Write(ctx, websocket.MessageText, f); err != nil {
+				cancel()
+				c.finish(websocket.StatusInternalError, "")
+				return
+			}
+		}
+		cancel()
+	}
+}
+
+// closeLocked ends the conn with code once what is queued is written. c.mu held.
+func (c *conn) closeLocked(code websocket.StatusCode, why string) {
+	if c.closed || c.closeCode != 0 {
+		return
+	}
+	c.closeCode, c.closeWhy = code, why
+	c.held = nil
+	if code == websocket.StatusTryAgainLater {
+		c.queue = nil // the client syncs anyway
+	}
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+// finish closes the socket and forgets the conn.
+func (c *conn) finish(code websocket.StatusCode, why string) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.held, c.queue = nil, nil
+	if c.gapTimer != nil {
+		c.gapTimer.Stop()
+		c.gapTimer = nil
+	}
+	c.space.Broadcast()
+	c.mu.Unlock()
+	c.hub.remove(c)
+	ws := c.socket()
+	if ws == nil {
+		return
+	}
+	if code == 0 {
+		_ = ws.CloseNow()
+		return
+	}
+	// Close waits for the client's answer; nobody should wait for that.
+	go func() { _ = ws.Close(code, why) }()
+}
+
+// run reads client frames until the conn closes.
+func (c *conn) run() {
+	ctx := context.Background()
+	for {
+		typ, data, err := c.ws.Read(ctx)
+		if err != nil {
+			c.finish(0, "")
+			return
+		}
+		c.touch()
+		if typ != websocket.MessageText {
+			c.enqueueWait(errorFrame(nil, 400, "frames are JSON text"))
+			continue
+		}
+		if !c.allow() {
+			c.enqueueWait(errorFrame(nil, 429, "too many frames; at most "+itoa(c.hub.opts.FramesPerSecond)+" a second"))
+			continue
+		}
+		c.handle(ctx, data)
+	}
+}
+
+// allow counts the frame against the per-second limit.
+func (c *conn) allow() bool {
+	now := time.Now().Unix()
+	if now != c.windowStart {
+		c.windowStart, c.windowCount = now, 0
+	}
+	c.windowCount++
+	return c.windowCount <= c.hub.opts.FramesPerSecond
+}
+
+func (c *conn) handle(ctx context.Context, data []byte) {
+	f, err := parseFrame(data)
+	if err != nil {
+		c.replyError(f.ID, err)
+		return
+	}
+	switch f.Type {
+	case framePing:
+		c.enqueueWait(pongFrame(f.ID))
+	case frameSync:
+		c.sync(ctx, *f.AfterSeq, f.ID)
+	case frameSend:
+		in, err := f.sendInput()
+		if err != nil {
+			c.replyError(f.ID, err)
+			return
+		}
+		m, err := c.hub.backend.Send(ctx, c.user, in)
+		if err != nil {
+			c.replyError(f.ID, err)
+			return
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			c.replyError(f.ID, err)
+			return
+		}
+		c.enqueueWait(ackFrame(f.ID, b))
+	case frameRead:
+		d, err := f.readInput()
+		if err != nil {
+			c.replyError(f.ID, err)
+			return
+		}
+		if _, err := c.hub.backend.MarkRead(ctx, c.user, im.ChatType(d.ChatType), d.TargetID, d.Seq); err != nil {
+			c.replyError(f.ID, err)
+		}
+	}
+}
+
+// replyError answers a failed frame with the status the same request would get over HTTP.
+func (c *conn) replyError(id *string, err error) {
+	var fe *frameError
+	if errors.As(err, &fe) {
+		c.enqueueWait(errorFrame(id, fe.code, fe.msg))
+		return
+	}
+	f := fault.As(err)
+	code := statusOf(f.Kind)
+	msg := f.Message
+	if code == 500 {
+		c.hub.opts.Log.Error("IM frame failed", "user", c.user.UserID, "err", err)
+		msg = "internal error"
+	}
+	c.enqueueWait(errorFrame(id, code, msg))
+}
+
+// sync replays the user's events after after, in order, then says where they end. Live
+// events that come meanwhile are held and sent after it, those replayed dropped.
+func (c *conn) sync(ctx context.Context, after int64, id *string) {
+	c.mu.Lock()
+	c.holding = true
+	c.mu.Unlock()
+	last, err := after, error(nil)
+	const page = 200
+	for {
+		var events []im.StoredEvent
+		events, err = c.hub.backend.EventsAfter(ctx, c.user, last, page)
+		if err != nil {
+			break
+		}
+		for _, e := range events {
+			if !c.enqueueWait(im.EventFrame(e.Type, e.Seq, e.Data)) {
+				return
+			}
+			last = e.Seq
+		}
+		if len(events) < page {
+			break
+		}
+	}
+	latest := last
+	if err == nil && last == after {
+		latest, err = c.hub.backend.LatestEventSeq(ctx, c.user)
+	}
+	if err != nil {
+		c.mu.Lock()
+		c.holding = false
+		c.release()
+		c.mu.Unlock()
+		c.replyError(id, err)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enqueueWaitLocked(syncedFrame(latest))
+	c.lastSeq = max(c.lastSeq, last)
+	c.holding = false
+	c.release()
+	if len(c.held) > 0 && c.gapTimer == nil {
+		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
+	}
+}
+
+func (c *conn) socket() *websocket.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws
+}
+
+// kick sends the kicked frame and closes the conn (1008).
+func (c *conn) kick(reason, message string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ws == nil {
+		c.closed = true // not upgraded yet: the upgrade will find it closed
+		return
+	}
+	if c.closed || c.closeCode != 0 {
+		return
+	}
+	c.held = nil
+	c.queue = append(c.queue, kickedFrame(c.lastSeq, reason, message))
+	c.closeLocked(websocket.StatusPolicyViolation, reason)
+}

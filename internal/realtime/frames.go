@@ -1,0 +1,198 @@
+package realtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/xuqmgroup/xuqm/internal/im"
+)
+
+// Client frame types.
+const (
+	framePing = "ping"
+	frameSync = "sync"
+	frameSend = "send"
+	frameRead = "read"
+)
+
+// clientFrame is any frame a client sends; which fields count depends on Type.
+type clientFrame struct {
+	Type     string          `json:"type"`
+	ID       *string         `json:"id"`
+	AfterSeq *int64          `json:"afterSeq"`
+	Data     json.RawMessage `json:"data"`
+}
+
+// sendData is the data of a send frame (the contract's SendMessage).
+type sendData struct {
+	ToID        string `json:"toId"`
+	ChatType    string `json:"chatType"`
+	MsgType     string `json:"msgType"`
+	Content     string `json:"content"`
+	ClientMsgID string `json:"clientMsgId"`
+}
+
+// readData is the data of a client read frame.
+type readData struct {
+	TargetID string `json:"targetId"`
+	ChatType string `json:"chatType"`
+	Seq      *int64 `json:"seq"`
+}
+
+// frameError is a client frame that failed; code is the HTTP status of the same failure.
+type frameError struct {
+	code int
+	msg  string
+}
+
+func (e *frameError) Error() string { return e.msg }
+
+func badFrame(format string, args ...any) *frameError {
+	return &frameError{code: 400, msg: fmt.Sprintf(format, args...)}
+}
+
+// parseFrame reads a client frame and checks it against its schema (asyncapi.yaml). The
+// id is returned whenever it could be read, so that an error frame can carry it.
+func parseFrame(b []byte) (clientFrame, error) {
+	var f clientFrame
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return f, badFrame("a frame is a JSON object")
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		// Keep what can be read of the id for the answer.
+		var idOnly struct {
+			ID *string `json:"id"`
+		}
+		if json.Unmarshal(b, &idOnly) == nil && validID(idOnly.ID) {
+			f.ID = idOnly.ID
+		} else {
+			f.ID = nil
+		}
+		return f, badFrame("the frame does not match its schema: %v", jsonReason(err))
+	}
+	if !validID(f.ID) {
+		f.ID = nil
+		return f, badFrame("id must be a string of 1 to 64 characters")
+	}
+	switch f.Type {
+	case framePing:
+	case frameSync:
+		if f.AfterSeq == nil || *f.AfterSeq < 0 {
+			return f, badFrame("sync needs afterSeq, an integer of at least 0")
+		}
+	case frameSend:
+		if f.ID == nil {
+			return f, badFrame("send needs an id")
+		}
+		if len(f.Data) == 0 || f.Data[0] != '{' {
+			return f, badFrame("send needs data, the message to send")
+		}
+	case frameRead:
+		if len(f.Data) == 0 || f.Data[0] != '{' {
+			return f, badFrame("read needs data with targetId and chatType")
+		}
+	case "":
+		return f, badFrame("a frame needs a type")
+	default:
+		return f, badFrame("unknown frame type %q; want ping, sync, send or read", f.Type)
+	}
+	return f, nil
+}
+
+func validID(id *string) bool {
+	return id == nil || (*id != "" && utf8.RuneCountInString(*id) <= 64)
+}
+
+func jsonReason(err error) string {
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		return te.Field + " must be " + te.Type.String()
+	}
+	return "not valid JSON"
+}
+
+func (f clientFrame) sendInput() (im.SendInput, error) {
+	var d sendData
+	if err := json.Unmarshal(f.Data, &d); err != nil {
+		return im.SendInput{}, badFrame("data does not match SendMessage: %v", jsonReason(err))
+	}
+	switch {
+	case d.ToID == "":
+		return im.SendInput{}, badFrame("data.toId is required")
+	case d.ChatType == "":
+		return im.SendInput{}, badFrame("data.chatType is required")
+	case d.MsgType == "":
+		return im.SendInput{}, badFrame("data.msgType is required")
+	case d.Content == "":
+		return im.SendInput{}, badFrame("data.content is required")
+	}
+	return im.SendInput{ToID: d.ToID, ChatType: im.ChatType(d.ChatType), MsgType: im.MsgType(d.MsgType), Content: d.Content, ClientMsgID: d.ClientMsgID}, nil
+}
+
+func (f clientFrame) readInput() (readData, error) {
+	var d readData
+	if err := json.Unmarshal(f.Data, &d); err != nil {
+		return d, badFrame("data does not match ReadRequest: %v", jsonReason(err))
+	}
+	switch {
+	case d.TargetID == "" || utf8.RuneCountInString(d.TargetID) > 64:
+		return d, badFrame("data.targetId must be 1 to 64 characters long")
+	case d.ChatType != string(im.Single) && d.ChatType != string(im.Group):
+		return d, badFrame("data.chatType must be SINGLE or GROUP")
+	case d.Seq != nil && *d.Seq < 0:
+		return d, badFrame("data.seq must be at least 0")
+	}
+	return d, nil
+}
+
+// Server frames that are not stored events.
+
+func appendID(b []byte, id *string) []byte {
+	if id == nil {
+		return b
+	}
+	b = append(b, `,"id":`...)
+	return strconv.AppendQuote(b, *id)
+}
+
+func pongFrame(id *string) []byte {
+	b := appendID([]byte(`{"type":"pong"`), id)
+	return append(b, '}')
+}
+
+func syncedFrame(seq int64) []byte {
+	b := strconv.AppendInt([]byte(`{"type":"synced","seq":`), seq, 10)
+	return append(b, '}')
+}
+
+func ackFrame(id *string, message []byte) []byte {
+	b := appendID([]byte(`{"type":"ack"`), id)
+	b = append(b, `,"data":`...)
+	b = append(b, message...)
+	return append(b, '}')
+}
+
+func errorFrame(id *string, code int, message string) []byte {
+	b := appendID([]byte(`{"type":"error"`), id)
+	data, _ := json.Marshal(struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}{code, message})
+	b = append(b, `,"data":`...)
+	b = append(b, data...)
+	return append(b, '}')
+}
+
+func kickedFrame(seq int64, reason, message string) []byte {
+	data, _ := json.Marshal(struct {
+		Reason  string `json:"reason"`
+		Message string `json:"message,omitempty"`
+	}{reason, message})
+	b := strconv.AppendInt([]byte(`{"type":"kicked","seq":`), seq, 10)
+	b = append(b, `,"data":`...)
+	b = append(b, data...)
+	return append(b, '}')
+}

@@ -1,0 +1,421 @@
+// Package realtime is the IM WebSocket (/ws/im): the hub of this instance's connections,
+// the frames of openapi/asyncapi.yaml, live delivery of the events the IM core announces
+// on the event bus, and sync from the event log.
+package realtime
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/im"
+)
+
+// Backend is what the hub asks of the IM core.
+type Backend interface {
+	Send(ctx context.Context, u im.User, in im.SendInput) (im.Message, error)
+	MarkRead(ctx context.Context, u im.User, t im.ChatType, target string, seq *int64) (im.ReadMark, error)
+	EventsAfter(ctx context.Context, u im.User, after int64, limit int) ([]im.StoredEvent, error)
+	LatestEventSeq(ctx context.Context, u im.User) (int64, error)
+}
+
+// Options tune the hub; zero values take the defaults of asyncapi.yaml.
+type Options struct {
+	Log *slog.Logger
+	// OriginPatterns are the origins (host globs) an upgrade may come from; "*" allows any.
+	OriginPatterns  []string
+	PingInterval    time.Duration // 30s
+	IdleTimeout     time.Duration // 75s: a conn silent this long is closed
+	MaxFrameBytes   int64         // 64 KiB: a larger client frame closes the conn (1009)
+	SendQueue       int           // frames waiting per conn before it is cut off (1013)
+	MaxHeld         int           // live events held per conn while a sync runs or a gap fills
+	FramesPerSecond int           // client frames a conn may send per second
+	WriteTimeout    time.Duration
+	GapWait         time.Duration // how long an early event waits before the gap is read from the database
+	// Offline, when set, is told of each message event whose recipient has no conn on this
+	// instance (offline push). It must not block.
+	Offline func(appID int64, userID string, d *im.Delivery)
+}
+
+func (o *Options) defaults() {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	set := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	set(&o.PingInterval, 30*time.Second)
+	set(&o.IdleTimeout, 75*time.Second)
+	set(&o.WriteTimeout, 10*time.Second)
+	set(&o.GapWait, 200*time.Millisecond)
+	if o.MaxFrameBytes <= 0 {
+		o.MaxFrameBytes = 64 << 10
+	}
+	if o.SendQueue <= 0 {
+		o.SendQueue = 512
+	}
+	if o.MaxHeld <= 0 {
+		o.MaxHeld = 4096
+	}
+	if o.FramesPerSecond <= 0 {
+		o.FramesPerSecond = 50
+	}
+}
+
+type userKey struct {
+	app  int64
+	user string
+}
+
+// Hub holds this instance's connections.
+type Hub struct {
+	backend Backend
+	bus     eventbus.Bus
+	opts    Options
+	subs    []eventbus.Subscription
+
+	mu     sync.RWMutex
+	conns  map[userKey][]*conn
+	closed bool
+	online atomic.Int64
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+// NewHub starts a hub that delivers the events announced on bus.
+func NewHub(backend Backend, bus eventbus.Bus, opts Options) (*Hub, error) {
+	opts.defaults()
+	h := &Hub{backend: backend, bus: bus, opts: opts, conns: map[userKey][]*conn{}, stop: make(chan struct{}), done: make(chan struct{})}
+	sub, err := bus.Subscribe(im.DeliverySubject, h.onDeliveries)
+	if err != nil {
+		return nil, err
+	}
+	h.subs = append(h.subs, sub)
+	if sub, err = bus.Subscribe(KickSubject, h.onKick); err != nil {
+		return nil, err
+	}
+	h.subs = append(h.subs, sub)
+	go h.sweep()
+	return h, nil
+}
+
+// Online is the number of WebSockets open on this instance.
+func (h *Hub) Online() int64 { return h.online.Load() }
+
+// Session is who a WebSocket belongs to, known from its token.
+type Session struct {
+	User      im.User
+	ExpiresAt time.Time // the token's expiry: the conn is kicked then
+}
+
+// Serve upgrades the request and serves the WebSocket; it returns once the upgrade is
+// done, the connection living on in its own goroutine. Authenticate before calling it. An
+// error means no upgrade happened and nothing was written.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
+	c := &conn{hub: h, user: s.User, expires: s.ExpiresAt, holding: true}
+	c.space.L = &c.mu
+	c.touch()
+	c.lastPing.Store(time.Now().UnixNano())
+	// Registered before the upgrade, and knowing the user's latest event, so that every
+	// event after the upgrade is delivered live: held until the socket is there.
+	if !h.add(c) {
+		return fault.Unsupportedf("the server is shutting down")
+	}
+	latest, err := h.backend.LatestEventSeq(r.Context(), s.User)
+	if err != nil {
+		h.remove(c)
+		return err
+	}
+	c.mu.Lock()
+	c.lastSeq = latest
+	c.mu.Unlock()
+	opts := &websocket.AcceptOptions{
+		OriginPatterns:  h.opts.OriginPatterns,
+		CompressionMode: websocket.CompressionDisabled,
+		OnPongReceived:  func(context.Context, []byte) { c.touch() },
+	}
+	if slices.Contains(h.opts.OriginPatterns, "*") {
+		opts.InsecureSkipVerify = true
+	}
+	ws, err := websocket.Accept(smallBuffers{w}, r, opts)
+	if err != nil {
+		h.remove(c)
+		return nil // Accept has answered
+	}
+	ws.SetReadLimit(h.opts.MaxFrameBytes)
+	c.mu.Lock()
+	if c.closed { // kicked, or the hub closed, during the upgrade
+		c.mu.Unlock()
+		h.remove(c)
+		_ = ws.Close(websocket.StatusPolicyViolation, "closed during the upgrade")
+		return nil
+	}
+	c.ws = ws
+	c.holding = false
+	c.release()
+	if len(c.held) > 0 && c.gapTimer == nil {
+		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
+	}
+	c.mu.Unlock()
+	// A fresh goroutine rather than this one, whose stack grew serving the upgrade.
+	go c.run()
+	return nil
+}
+
+func (h *Hub) add(c *conn) bool {
+	k := userKey{c.user.AppID, c.user.UserID}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.conns[k] = append(h.conns[k], c)
+	h.online.Add(1)
+	return true
+}
+
+func (h *Hub) remove(c *conn) {
+	k := userKey{c.user.AppID, c.user.UserID}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	list := h.conns[k]
+	i := slices.Index(list, c)
+	if i < 0 {
+		return
+	}
+	list = slices.Delete(slices.Clone(list), i, i+1)
+	if len(list) == 0 {
+		delete(h.conns, k)
+	} else {
+		h.conns[k] = list
+	}
+	h.online.Add(-1)
+}
+
+// lookup is the user's conns; the slice is never changed in place.
+func (h *Hub) lookup(k userKey) []*conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.conns[k]
+}
+
+func (h *Hub) all() []*conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*conn, 0, h.online.Load())
+	for _, list := range h.conns {
+		out = append(out, list...)
+	}
+	return out
+}
+
+func (h *Hub) onDeliveries(_ string, data []byte) {
+	ds, err := im.DecodeDeliveries(data)
+	if err != nil {
+		h.opts.Log.Warn("drop IM deliveries", "err", err)
+		return
+	}
+	for i := range ds {
+		d := &ds[i]
+		for _, r := range d.Recipients {
+			conns := h.lookup(userKey{d.AppID, r.UserID})
+			if len(conns) == 0 {
+				if h.opts.Offline != nil && d.Type == im.EventMessage {
+					h.opts.Offline(d.AppID, r.UserID, d)
+				}
+				continue
+			}
+			frame := d.Frame(r.Seq)
+			for _, c := range conns {
+				c.deliver(r.Seq, frame)
+			}
+		}
+	}
+}
+
+// KickSubject is the bus subject of kicks, so that a kick reaches every instance.
+const KickSubject = "im.kick"
+
+// Kick reasons (Kicked.reason).
+const (
+	KickAccountDeleted  = "ACCOUNT_DELETED"
+	KickTokenExpired    = "TOKEN_EXPIRED"
+	KickTenantDisabled  = "TENANT_DISABLED"
+	KickAppDeleted      = "APP_DELETED"
+	KickServiceDisabled = "SERVICE_DISABLED"
+)
+
+// Kick closes WebSockets for good: one user's (UserID set) or a whole app's.
+type Kick struct {
+	AppID   int64  `json:"appId"`
+	UserID  string `json:"userId,omitempty"`
+	Reason  string `json:"reason"`
+	Message string `json:"message,omitempty"`
+}
+
+// PublishKick kicks the matching WebSockets on every instance.
+func PublishKick(ctx context.Context, bus eventbus.Bus, k Kick) error {
+	b, err := json.Marshal(k)
+	if err != nil {
+		return err
+	}
+	return bus.Publish(ctx, KickSubject, b)
+}
+
+func (h *Hub) onKick(_ string, data []byte) {
+	var k Kick
+	if err := json.Unmarshal(data, &k); err != nil {
+		h.opts.Log.Warn("drop kick", "err", err)
+		return
+	}
+	var conns []*conn
+	if k.UserID != "" {
+		conns = h.lookup(userKey{k.AppID, k.UserID})
+	} else {
+		for _, c := range h.all() {
+			if c.user.AppID == k.AppID {
+				conns = append(conns, c)
+			}
+		}
+	}
+	for _, c := range conns {
+		c.kick(k.Reason, k.Message)
+	}
+}
+
+// sweep pings the conns, closes those silent too long and kicks those whose token expired.
+func (h *Hub) sweep() {
+	defer close(h.done)
+	tick := time.NewTicker(min(h.opts.PingInterval, h.opts.IdleTimeout) / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case now := <-tick.C:
+			for _, c := range h.all() {
+				switch {
+				case now.Sub(time.Unix(0, c.lastActive.Load())) > h.opts.IdleTimeout:
+					c.finish(websocket.StatusPolicyViolation, "silent for too long")
+				case !c.expires.IsZero() && now.After(c.expires):
+					c.kick(KickTokenExpired, "the token has expired; log in again and reconnect with the new token")
+				case now.Sub(time.Unix(0, c.lastPing.Load())) >= h.opts.PingInterval:
+					c.lastPing.Store(now.UnixNano())
+					go c.ping()
+				}
+			}
+		}
+	}
+}
+
+func (c *conn) ping() {
+	if c.socket() == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.hub.opts.IdleTimeout)
+	defer cancel()
+	if c.ws.Ping(ctx) == nil {
+		c.touch()
+	}
+}
+
+// Close closes every WebSocket (1001) and stops the hub; ctx bounds the wait for the
+// clients' answers.
+func (h *Hub) Close(ctx context.Context) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	h.closed = true
+	h.mu.Unlock()
+	for _, s := range h.subs {
+		_ = s.Unsubscribe()
+	}
+	close(h.stop)
+	<-h.done
+	var wg sync.WaitGroup
+	for _, c := range h.all() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.mu.Lock()
+			c.closed = true
+			c.space.Broadcast()
+			ws := c.ws
+			c.mu.Unlock()
+			h.remove(c)
+			if ws != nil {
+				_ = ws.Close(websocket.StatusGoingAway, "the server is shutting down")
+			}
+		}()
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+	}
+}
+
+var statusOfKind = map[fault.Kind]int{
+	fault.Internal: 500, fault.Invalid: 400, fault.Unauthorized: 401, fault.Forbidden: 403, fault.NotFound: 404,
+	fault.Conflict: 409, fault.TooLarge: 413, fault.Unsupported: 415, fault.RateLimited: 429, fault.NotImplemented: 501,
+}
+
+func statusOf(k fault.Kind) int {
+	if s, ok := statusOfKind[k]; ok {
+		return s
+	}
+	return 500
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// bufferSize is the size of a conn's read and write buffers. net/http hands a hijacked
+// connection 4 KiB buffers each; frames are small, and an idle conn should cost little.
+const bufferSize = 512
+
+// smallBuffers gives the WebSocket small bufio buffers in place of net/http's.
+type smallBuffers struct{ http.ResponseWriter }
+
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		_ = nc.Close()
+		return nil, nil, err
+	}
+	// Bytes the server read ahead (the start of the first frame) must be in the new
+	// reader's buffer: coder/websocket keeps only what is buffered when it takes over.
+	n := brw.Reader.Buffered()
+	if n == 0 {
+		return nc, bufio.NewReadWriter(bufio.NewReaderSize(nc, bufferSize), bufio.NewWriterSize(nc, bufferSize)), nil
+	}
+	ahead, _ := brw.Reader.Peek(n)
+	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(ahead)), nc), max(bufferSize, n))
+	if _, err := br.Peek(n); err != nil {
+		_ = nc.Close()
+		return nil, nil, err
+	}
+	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, bufferSize)), nil
+}

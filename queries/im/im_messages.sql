@@ -1,0 +1,181 @@
+-- name: SendSingleMessage :one
+-- Stores a one-to-one message in one statement: the pair's next seq, the message, both
+-- users' next event seqs with their `message` events, and both users' conversation rows
+-- when new. No row: the receiver is not a live account of the app, or the sender has used
+-- client_msg_id already.
+WITH chat AS (
+    INSERT INTO im_chats (app_id, chat_type, chat_key, last_seq, last_at)
+    SELECT @app_id::bigint, 'SINGLE', @chat_key::text, 1, now()
+    WHERE EXISTS (SELECT 1 FROM im_accounts a
+                  WHERE a.app_id = @app_id AND a.user_id = @to_id::text AND a.deleted_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM im_messages d
+                      WHERE d.app_id = @app_id AND d.from_id = @from_id::text AND d.client_msg_id = sqlc.narg(client_msg_id)::text)
+    ON CONFLICT (app_id, chat_type, chat_key) DO UPDATE SET last_seq = im_chats.last_seq + 1, last_at = now()
+    RETURNING id, last_seq, last_at
+), msg AS (
+    INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
+                             search_text, search_grams, created_at)
+    SELECT @app_id, chat.id, chat.last_seq, 'SINGLE', @from_id, @to_id, @msg_type::text, @content::text,
+           sqlc.narg(client_msg_id), @search_text::text, @search_grams::text[], chat.last_at
+    FROM chat
+    RETURNING id, seq, created_at
+), states AS (
+    INSERT INTO im_user_states AS s (app_id, user_id, event_seq)
+    SELECT @app_id, u, 1 FROM chat, unnest(@user_ids::text[]) AS u ORDER BY u
+    ON CONFLICT (app_id, user_id) DO UPDATE SET event_seq = s.event_seq + 1
+    RETURNING s.user_id, s.event_seq
+), events AS (
+    INSERT INTO im_user_events (app_id, user_id, seq, type, message_id)
+    SELECT @app_id, states.user_id, states.event_seq, 'message', msg.id FROM states, msg
+), convs AS (
+    INSERT INTO im_user_conversations (app_id, user_id, chat_type, target_id, chat_id)
+    SELECT @app_id, p.u, 'SINGLE', p.t, chat.id
+    FROM chat, (VALUES (@from_id, @to_id), (@to_id, @from_id)) AS p (u, t)
+    ON CONFLICT DO NOTHING
+)
+SELECT msg.id, msg.seq, msg.created_at,
+       (SELECT array_agg(states.user_id ORDER BY states.user_id) FROM states)::text[] AS user_ids,
+       (SELECT array_agg(states.event_seq ORDER BY states.user_id) FROM states)::bigint[] AS event_seqs
+FROM msg;
+
+-- name: SendGroupMessage :one
+-- Stores a group message in one statement, as SendSingleMessage does, with a `message` event
+-- for every member. No row: the group does not exist, the sender is not a member, or he has
+-- used client_msg_id already.
+WITH chat AS (
+    UPDATE im_chats c SET last_seq = c.last_seq + 1, last_at = now()
+    WHERE c.app_id = @app_id::bigint AND c.chat_type = 'GROUP' AND c.chat_key = @to_id::text
+      AND EXISTS (SELECT 1 FROM im_group_members gm
+                  WHERE gm.app_id = @app_id AND gm.group_id = @to_id AND gm.user_id = @from_id::text)
+      AND NOT EXISTS (SELECT 1 FROM im_messages d
+                      WHERE d.app_id = @app_id AND d.from_id = @from_id AND d.client_msg_id = sqlc.narg(client_msg_id)::text)
+    RETURNING c.id, c.last_seq, c.last_at
+), msg AS (
+    INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
+                             search_text, search_grams, created_at)
+    SELECT @app_id, chat.id, chat.last_seq, 'GROUP', @from_id, @to_id, @msg_type::text, @content::text,
+           sqlc.narg(client_msg_id), @search_text::text, @search_grams::text[], chat.last_at
+    FROM chat
+    RETURNING id, seq, created_at
+), states AS (
+    INSERT INTO im_user_states AS s (app_id, user_id, event_seq)
+    SELECT @app_id, gm.user_id, 1 FROM chat, im_group_members gm
+    WHERE gm.app_id = @app_id AND gm.group_id = @to_id
+    ORDER BY gm.user_id
+    ON CONFLICT (app_id, user_id) DO UPDATE SET event_seq = s.event_seq + 1
+    RETURNING s.user_id, s.event_seq
+), events AS (
+    INSERT INTO im_user_events (app_id, user_id, seq, type, message_id)
+    SELECT @app_id, states.user_id, states.event_seq, 'message', msg.id FROM states, msg
+)
+SELECT msg.id, msg.seq, msg.created_at,
+       (SELECT array_agg(states.user_id ORDER BY states.user_id) FROM states)::text[] AS user_ids,
+       (SELECT array_agg(states.event_seq ORDER BY states.user_id) FROM states)::bigint[] AS event_seqs
+FROM msg;
+
+-- name: GetMessage :one
+SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
+       edited_at, revoked_at, revoked_by
+FROM im_messages WHERE app_id = @app_id AND id = @id;
+
+-- name: GetMessageForUpdate :one
+SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
+       edited_at, revoked_at, revoked_by
+FROM im_messages WHERE app_id = @app_id AND id = @id FOR UPDATE;
+
+-- name: GetMessageByClientMsgID :one
+SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
+       edited_at, revoked_at, revoked_by
+FROM im_messages WHERE app_id = @app_id AND from_id = @from_id AND client_msg_id = @client_msg_id;
+
+-- name: ListVisibleMessages :many
+-- The messages among ids that user_id can see: those of his one-to-one conversations and of
+-- the groups he is in.
+SELECT m.id, m.chat_id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
+       m.created_at, m.edited_at, m.revoked_at, m.revoked_by
+FROM im_messages m
+WHERE m.app_id = @app_id AND m.id = ANY(@ids::bigint[])
+  AND EXISTS (SELECT 1 FROM im_user_conversations uc
+              WHERE uc.app_id = @app_id AND uc.user_id = @user_id AND uc.chat_id = m.chat_id);
+
+-- name: EditMessage :one
+UPDATE im_messages SET content = @content, search_text = @search_text, search_grams = @search_grams::text[], edited_at = now()
+WHERE app_id = @app_id AND id = @id
+RETURNING edited_at;
+
+-- name: RevokeMessage :one
+UPDATE im_messages SET content = '', search_text = '', search_grams = '{}', revoked_at = now(), revoked_by = @revoked_by
+WHERE app_id = @app_id AND id = @id
+RETURNING revoked_at;
+
+-- name: ListChatMessages :many
+-- A page of a chat's messages, newest first, with the history filters; group messages with
+-- their groupReadCount.
+SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
+       m.created_at, m.edited_at, m.revoked_at,
+       (CASE WHEN m.chat_type = 'GROUP' THEN
+           (SELECT count(*) FROM im_user_conversations r
+            WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
+        ELSE 0 END)::integer AS group_read_count
+FROM im_messages m
+WHERE m.chat_id = @chat_id
+  AND (sqlc.narg(msg_type)::text IS NULL OR m.msg_type = sqlc.narg(msg_type))
+  AND (sqlc.narg(start_time)::timestamptz IS NULL OR m.created_at >= sqlc.narg(start_time))
+  AND (sqlc.narg(end_time)::timestamptz IS NULL OR m.created_at <= sqlc.narg(end_time))
+  AND (sqlc.narg(keyword)::text IS NULL
+       OR strpos(lower(m.search_text), sqlc.narg(keyword)) > 0
+       OR strpos(lower(m.from_id), sqlc.narg(keyword)) > 0)
+ORDER BY m.seq DESC
+LIMIT @max_rows OFFSET @skip_rows;
+
+-- name: CountChatMessages :one
+SELECT count(*) FROM im_messages m
+WHERE m.chat_id = @chat_id
+  AND (sqlc.narg(msg_type)::text IS NULL OR m.msg_type = sqlc.narg(msg_type))
+  AND (sqlc.narg(start_time)::timestamptz IS NULL OR m.created_at >= sqlc.narg(start_time))
+  AND (sqlc.narg(end_time)::timestamptz IS NULL OR m.created_at <= sqlc.narg(end_time))
+  AND (sqlc.narg(keyword)::text IS NULL
+       OR strpos(lower(m.search_text), sqlc.narg(keyword)) > 0
+       OR strpos(lower(m.from_id), sqlc.narg(keyword)) > 0);
+
+-- name: SearchMessages :many
+-- Cloud search: the messages of the user's conversations (his groups: those he is in) whose
+-- text contains keyword (lower-cased); grams, the keyword's grams, let the GIN index choose.
+SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
+       m.created_at, m.edited_at, m.revoked_at,
+       (CASE WHEN m.chat_type = 'GROUP' THEN
+           (SELECT count(*) FROM im_user_conversations r
+            WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
+        ELSE 0 END)::integer AS group_read_count
+FROM im_messages m
+WHERE m.app_id = @app_id
+  AND m.search_grams @> @grams::text[]
+  AND strpos(lower(m.search_text), @keyword::text) > 0
+  AND m.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = @app_id AND uc.user_id = @user_id)
+ORDER BY m.created_at DESC, m.id DESC
+LIMIT @max_rows OFFSET @skip_rows;
+
+-- name: CountSearchMessages :one
+SELECT count(*) FROM im_messages m
+WHERE m.app_id = @app_id
+  AND m.search_grams @> @grams::text[]
+  AND strpos(lower(m.search_text), @keyword::text) > 0
+  AND m.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = @app_id AND uc.user_id = @user_id);
+
+-- name: ListSendersBetween :many
+-- For read receipts: each sender other than the reader of the chat's messages in
+-- (after_seq, upto_seq], with his newest such message.
+SELECT DISTINCT ON (from_id) from_id, id, seq
+FROM im_messages
+WHERE chat_id = @chat_id AND seq > @after_seq AND seq <= @upto_seq AND from_id <> @reader_id::text
+ORDER BY from_id, seq DESC;
+
+-- name: CountGroupReaders :one
+-- groupReadCount of a message: members other than its sender whose read mark is at or past it.
+SELECT count(*)::integer FROM im_user_conversations
+WHERE chat_id = @chat_id AND read_seq >= @seq AND user_id <> @sender_id::text;
+
+-- name: GetMessageBySeq :one
+SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
+       edited_at, revoked_at, revoked_by
+FROM im_messages WHERE chat_id = @chat_id AND seq = @seq;
