@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"regexp"
+	"runtime"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,6 +57,9 @@ func connect(ctx context.Context, log *slog.Logger, dsn string) (*pgxpool.Pool, 
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	if !setsMaxConns(dsn) {
+		cfg.MaxConns = DefaultMaxConns()
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -70,6 +77,24 @@ func connect(ctx context.Context, log *slog.Logger, dsn string) (*pgxpool.Pool, 
 		return nil, fmt.Errorf("postgres: connect to database %q: %w", cfg.ConnConfig.Database, err)
 	}
 	return pool, nil
+}
+
+// DefaultMaxConns is the pool's size unless DATABASE_URL sets pool_max_conns. pgxpool's own
+// default, one connection per CPU (at least 4), leaves requests queueing for a connection
+// while theirs wait on the network or a commit rather than on a CPU.
+func DefaultMaxConns() int32 {
+	return int32(max(8, 4*runtime.GOMAXPROCS(0)))
+}
+
+var maxConnsKeyword = regexp.MustCompile(`(^|\s)pool_max_conns\s*=`)
+
+// setsMaxConns tells whether dsn, in either of the forms pgx accepts, sets pool_max_conns.
+func setsMaxConns(dsn string) bool {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		return err == nil && u.Query().Has("pool_max_conns")
+	}
+	return maxConnsKeyword.MatchString(dsn)
 }
 
 func createDatabase(ctx context.Context, target *pgx.ConnConfig) error {

@@ -87,6 +87,23 @@ func TestOpenCreatesMissingDatabase(t *testing.T) {
 	db2.Close()
 }
 
+func TestPoolSize(t *testing.T) {
+	url := pgtest.NewDBURL(t)
+	for dsn, want := range map[string]int32{url: postgres.DefaultMaxConns(), url + "&pool_max_conns=3": 3} {
+		db, err := postgres.Open(t.Context(), testLog(t), dsn, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := db.Pool().Config().MaxConns; got != want {
+			t.Errorf("%s: pool of %d connections, want %d", dsn, got, want)
+		}
+		db.Close()
+	}
+	if n := postgres.DefaultMaxConns(); n < 8 {
+		t.Errorf("default pool of %d connections, want at least 8", n)
+	}
+}
+
 func TestOpenUsesLocalServer(t *testing.T) {
 	conn, err := net.DialTimeout("tcp", postgres.LocalAddr, time.Second)
 	if err != nil {
