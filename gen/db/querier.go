@@ -201,6 +201,22 @@ type Querier interface {
 	// when new. No row: the receiver is not a live account of the app, or the sender has used
 	// client_msg_id already.
 	SendSingleMessage(ctx context.Context, arg SendSingleMessageParams) (SendSingleMessageRow, error)
+	// Stores a batch of one-to-one messages in one statement, as SendSingleMessage does for one:
+	// each pair's next seqs, the messages, each user's next event seqs with his `message`
+	// events, and conversation rows when new. The arrays hold the sends, the n-th send at
+	// index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none;
+	// search_grams holds each message's grams joined by spaces, as grams hold none); each row
+	// answers send n. A send with no row stored nothing: the receiver is not a live account of
+	// the app, or the sender has used client_msg_id already. Two sends of one client_msg_id
+	// fail the statement.
+	//
+	// Chats, then users, are locked in sorted order, as every statement that bumps their
+	// counters does, so that none deadlock. The sends' columns are read from the arrays where
+	// they are stored rather than carried along, and the CTEs' outputs are matched by rank
+	// (the k-th chat in sorted order is the k-th element of an array) rather than joined by
+	// key: the planner, blind to their sizes, would join them by nested loops, quadratic in
+	// the batch.
+	SendSingleMessages(ctx context.Context, arg SendSingleMessagesParams) ([]SendSingleMessagesRow, error)
 	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error
 	SetAppServiceEnabled(ctx context.Context, arg SetAppServiceEnabledParams) (AppService, error)
 	SetAppServiceKey(ctx context.Context, arg SetAppServiceKeyParams) (AppService, error)

@@ -82,6 +82,9 @@ func checkContent(t MsgType, content string) (map[string]json.RawMessage, error)
 	if content == "" {
 		return nil, fault.InvalidField("content", "must not be empty")
 	}
+	if strings.ContainsRune(content, 0) {
+		return nil, fault.InvalidField("content", "must not contain the NUL character")
+	}
 	if n := utf8.RuneCountInString(content); n > MaxContentChars {
 		return nil, fault.InvalidField("content", "is %d characters long; at most %d are allowed", n, MaxContentChars)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
@@ -23,12 +24,16 @@ func checkSend(u User, in SendInput) error {
 	switch {
 	case in.ToID == "" || utf8.RuneCountInString(in.ToID) > 64:
 		return fault.InvalidField("toId", "must be 1 to 64 characters long")
+	case strings.ContainsRune(in.ToID, 0):
+		return fault.InvalidField("toId", "must not contain the NUL character")
 	case !in.ChatType.valid():
 		return fault.InvalidField("chatType", "must be SINGLE or GROUP")
 	case !slices.Contains(MsgTypes, in.MsgType):
 		return fault.InvalidField("msgType", "must be one of %s", joinTypes())
 	case utf8.RuneCountInString(in.ClientMsgID) > 64:
 		return fault.InvalidField("clientMsgId", "must be at most 64 characters long")
+	case strings.ContainsRune(in.ClientMsgID, 0):
+		return fault.InvalidField("clientMsgId", "must not contain the NUL character")
 	case in.ChatType == Single && in.ToID == u.UserID:
 		return fault.InvalidField("toId", "must be another user than the sender")
 	}
@@ -45,72 +50,90 @@ func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, erro
 	if err != nil {
 		return Message{}, err
 	}
+	content, text, err := s.sendable(ctx, u, in, obj)
+	if err != nil {
+		// A retry of a message stored before (the blocklist or the forwarded message
+		// may have changed since) still gets the first message.
+		if in.ClientMsgID != "" {
+			if m, err := s.byClientMsgID(ctx, u, in.ClientMsgID); err == nil {
+				return m, nil
+			}
+		}
+		return Message{}, err
+	}
+
 	var clientMsgID *string
 	if in.ClientMsgID != "" {
 		clientMsgID = &in.ClientMsgID
-		if m, err := s.byClientMsgID(ctx, u, in.ClientMsgID); err == nil || !fault.Is(err, fault.NotFound) {
-			return m, err
-		}
 	}
-	content, text := in.Content, searchText(in.MsgType, in.Content, obj)
+	m := Message{ClientMsgID: clientMsgID, FromID: u.UserID, ToID: in.ToID, ChatType: in.ChatType, MsgType: in.MsgType, Content: content}
+	var users []string
+	if in.ChatType == Single {
+		// The queue stores and announces it with the sends of other callers.
+		p := &pendingSingle{m: m, p: singleParams(u, in.ToID, clientMsgID, in.MsgType, content, text)}
+		if err := s.singles.store(ctx, p); err != nil {
+			return s.sendFailed(ctx, u, in, err)
+		}
+		m, users = p.m, p.users
+	} else {
+		row, err := s.q.SendGroupMessage(ctx, db.SendGroupMessageParams{
+			AppID: u.AppID, ToID: in.ToID, FromID: u.UserID, ClientMsgID: clientMsgID,
+			MsgType: string(in.MsgType), Content: content, SearchText: text, SearchGrams: textGrams(text),
+		})
+		if err != nil {
+			return s.sendFailed(ctx, u, in, err)
+		}
+		m.ID, m.Seq, m.CreatedAt, users = row.ID, row.Seq, row.CreatedAt, row.UserIds
+		zero := int32(0)
+		m.GroupReadCount = &zero
+		data, err := json.Marshal(m)
+		if err != nil {
+			return Message{}, fault.Wrap(err, "encode message")
+		}
+		d := Delivery{AppID: u.AppID, Type: EventMessage, Data: data, Recipients: make([]Recipient, len(users))}
+		for i := range users {
+			d.Recipients[i] = Recipient{UserID: users[i], Seq: row.EventSeqs[i]}
+		}
+		s.announce(ctx, []Delivery{d})
+	}
+	for _, h := range s.opts.Hooks {
+		h.Accepted(ctx, u.AppID, m, users)
+	}
+	return m, nil
+}
+
+// sendable checks what the message may refer to and that the receiver takes it, and
+// returns the content to store (FORWARD copies the original in) and its search text.
+func (s *Service) sendable(ctx context.Context, u User, in SendInput, obj map[string]json.RawMessage) (content, text string, err error) {
+	content, text = in.Content, searchText(in.MsgType, in.Content, obj)
 	switch in.MsgType {
 	case Forward:
 		if content, text, err = s.forwardContent(ctx, u, obj); err != nil {
-			return Message{}, err
+			return "", "", err
 		}
 	case Quote:
 		if err := s.checkVisible(ctx, u, "content.quotedMsgId", stringField(obj, "quotedMsgId")); err != nil {
-			return Message{}, err
+			return "", "", err
 		}
 	case Merge:
 		var ids []string
 		_ = json.Unmarshal(obj["messageIds"], &ids)
 		if err := s.checkVisible(ctx, u, "content.messageIds", ids...); err != nil {
-			return Message{}, err
+			return "", "", err
 		}
 	}
 	if in.ChatType == Single && s.opts.Blocklist.Blocked(ctx, u.AppID, u.UserID, in.ToID) {
-		return Message{}, fault.Forbiddenf("%s has blocked you", in.ToID)
+		return "", "", fault.Forbiddenf("%s has blocked you", in.ToID)
 	}
+	return content, text, nil
+}
 
-	m := Message{ClientMsgID: clientMsgID, FromID: u.UserID, ToID: in.ToID, ChatType: in.ChatType, MsgType: in.MsgType, Content: content}
-	grams := textGrams(text)
-	var users []string
-	var seqs []int64
-	if in.ChatType == Single {
-		row, err := s.q.SendSingleMessage(ctx, db.SendSingleMessageParams{
-			AppID: u.AppID, ChatKey: pairKey(u.UserID, in.ToID), ToID: in.ToID, FromID: u.UserID, ClientMsgID: clientMsgID,
-			MsgType: string(in.MsgType), Content: content, SearchText: text, SearchGrams: grams, UserIds: sortedPair(u.UserID, in.ToID),
-		})
-		if err != nil {
-			return s.sendFailed(ctx, u, in, err)
-		}
-		m.ID, m.Seq, m.CreatedAt, users, seqs = row.ID, row.Seq, row.CreatedAt, row.UserIds, row.EventSeqs
-	} else {
-		row, err := s.q.SendGroupMessage(ctx, db.SendGroupMessageParams{
-			AppID: u.AppID, ToID: in.ToID, FromID: u.UserID, ClientMsgID: clientMsgID,
-			MsgType: string(in.MsgType), Content: content, SearchText: text, SearchGrams: grams,
-		})
-		if err != nil {
-			return s.sendFailed(ctx, u, in, err)
-		}
-		m.ID, m.Seq, m.CreatedAt, users, seqs = row.ID, row.Seq, row.CreatedAt, row.UserIds, row.EventSeqs
-		zero := int32(0)
-		m.GroupReadCount = &zero
+// singleParams are the statement's parameters of a one-to-one message from u.
+func singleParams(u User, to string, clientMsgID *string, t MsgType, content, text string) db.SendSingleMessageParams {
+	return db.SendSingleMessageParams{
+		AppID: u.AppID, ChatKey: pairKey(u.UserID, to), ToID: to, FromID: u.UserID, ClientMsgID: clientMsgID,
+		MsgType: string(t), Content: content, SearchText: text, SearchGrams: textGrams(text), UserIds: sortedPair(u.UserID, to),
 	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return Message{}, fault.Wrap(err, "encode message")
-	}
-	d := Delivery{AppID: u.AppID, Type: EventMessage, Data: data, Recipients: make([]Recipient, len(users))}
-	for i := range users {
-		d.Recipients[i] = Recipient{UserID: users[i], Seq: seqs[i]}
-	}
-	s.announce(ctx, []Delivery{d})
-	for _, h := range s.opts.Hooks {
-		h.Accepted(ctx, u.AppID, m, users)
-	}
-	return m, nil
 }
 
 func sortedPair(a, b string) []string {

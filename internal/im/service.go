@@ -41,6 +41,11 @@ type Options struct {
 	Blocklist Blocklist // nil: nobody is blocked
 	Hooks     []MessageHook
 	Log       *slog.Logger
+	// SendBatch is the most one-to-one sends stored in one statement (64).
+	SendBatch int
+	// SendFlights is how many statements storing one-to-one sends may run at once (2):
+	// more sends than that wait, and are stored together.
+	SendFlights int
 }
 
 // Service is the IM core.
@@ -50,6 +55,8 @@ type Service struct {
 	bus  eventbus.Bus
 	opts Options
 	now  func() time.Time
+
+	singles singleQueue
 }
 
 // New returns the service on pool, announcing events on bus.
@@ -66,7 +73,15 @@ func New(pool *pgxpool.Pool, bus eventbus.Bus, opts Options) *Service {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &Service{pool: pool, q: db.New(pool), bus: bus, opts: opts, now: time.Now}
+	if opts.SendBatch <= 0 {
+		opts.SendBatch = 64
+	}
+	if opts.SendFlights <= 0 {
+		opts.SendFlights = 2
+	}
+	s := &Service{pool: pool, q: db.New(pool), bus: bus, opts: opts, now: time.Now}
+	s.singles.s = s
+	return s
 }
 
 // inTx runs fn in a transaction and, once it has committed, announces the events fn

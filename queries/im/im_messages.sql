@@ -38,6 +38,101 @@ SELECT msg.id, msg.seq, msg.created_at,
        (SELECT array_agg(states.event_seq ORDER BY states.user_id) FROM states)::bigint[] AS event_seqs
 FROM msg;
 
+-- name: SendSingleMessages :many
+-- Stores a batch of one-to-one messages in one statement, as SendSingleMessage does for one:
+-- each pair's next seqs, the messages, each user's next event seqs with his `message`
+-- events, and conversation rows when new. The arrays hold the sends, the n-th send at
+-- index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none;
+-- search_grams holds each message's grams joined by spaces, as grams hold none); each row
+-- answers send n. A send with no row stored nothing: the receiver is not a live account of
+-- the app, or the sender has used client_msg_id already. Two sends of one client_msg_id
+-- fail the statement.
+--
+-- Chats, then users, are locked in sorted order, as every statement that bumps their
+-- counters does, so that none deadlock. The sends' columns are read from the arrays where
+-- they are stored rather than carried along, and the CTEs' outputs are matched by rank
+-- (the k-th chat in sorted order is the k-th element of an array) rather than joined by
+-- key: the planner, blind to their sizes, would join them by nested loops, quadratic in
+-- the batch.
+WITH input AS (
+    SELECT n, (@app_ids::bigint[])[n] AS app_id, (@chat_keys::text[])[n] AS chat_key,
+           (@from_ids::text[])[n] AS from_id, (@to_ids::text[])[n] AS to_id,
+           nullif((@client_msg_ids::text[])[n], '') AS client_msg_id
+    FROM generate_subscripts(@app_ids::bigint[], 1) AS n
+), accepted AS (
+    SELECT i.*,
+           dense_rank() OVER (ORDER BY i.app_id, i.chat_key) AS chat_rank,
+           count(*) OVER (PARTITION BY i.app_id, i.chat_key) AS chat_count,
+           row_number() OVER (PARTITION BY i.app_id, i.chat_key ORDER BY i.n) AS chat_pos
+    FROM input i
+    WHERE EXISTS (SELECT 1 FROM im_accounts a
+                  WHERE a.app_id = i.app_id AND a.user_id = i.to_id AND a.deleted_at IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM im_messages d
+                      WHERE d.app_id = i.app_id AND d.from_id = i.from_id AND d.client_msg_id = i.client_msg_id)
+), chat AS (
+    INSERT INTO im_chats AS c (app_id, chat_type, chat_key, last_seq, last_at)
+    SELECT app_id, 'SINGLE', chat_key, count(*), now() FROM accepted
+    GROUP BY app_id, chat_key ORDER BY app_id, chat_key
+    ON CONFLICT (app_id, chat_type, chat_key) DO UPDATE SET last_seq = c.last_seq + excluded.last_seq, last_at = excluded.last_at
+    RETURNING c.id, c.app_id, c.chat_key, c.last_seq
+), chats AS (
+    SELECT array_agg(id ORDER BY app_id, chat_key) AS ids, array_agg(last_seq ORDER BY app_id, chat_key) AS last_seqs FROM chat
+), msg AS (
+    -- The ids are drawn here, in batch order, so that nothing needs the insert's RETURNING.
+    SELECT nextval('im_messages_id_seq') AS id, o.*
+    FROM (SELECT a.n, a.app_id, a.from_id, a.to_id, a.client_msg_id, chats.ids[a.chat_rank] AS chat_id,
+                 chats.last_seqs[a.chat_rank] - a.chat_count + a.chat_pos AS seq
+          FROM accepted a, chats ORDER BY a.n) AS o
+), stored AS (
+    INSERT INTO im_messages (id, app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
+                             search_text, search_grams, created_at)
+    OVERRIDING SYSTEM VALUE
+    SELECT m.id, m.app_id, m.chat_id, m.seq, 'SINGLE', m.from_id, m.to_id, (@msg_types::text[])[m.n],
+           (@contents::text[])[m.n], m.client_msg_id, (@search_texts::text[])[m.n],
+           string_to_array((@search_grams::text[])[m.n], ' '), now()
+    FROM msg m
+), recipients AS (
+    SELECT r.n, r.id, r.seq, r.app_id, r.user_id,
+           dense_rank() OVER (ORDER BY r.app_id, r.user_id) AS user_rank,
+           count(*) OVER (PARTITION BY r.app_id, r.user_id) AS user_count,
+           row_number() OVER (PARTITION BY r.app_id, r.user_id ORDER BY r.n) AS user_pos
+    FROM (SELECT n, id, seq, app_id, from_id AS user_id FROM msg
+          UNION ALL
+          SELECT n, id, seq, app_id, to_id FROM msg) AS r
+), state AS (
+    INSERT INTO im_user_states AS s (app_id, user_id, event_seq)
+    SELECT app_id, user_id, count(*) FROM recipients
+    GROUP BY app_id, user_id ORDER BY app_id, user_id
+    ON CONFLICT (app_id, user_id) DO UPDATE SET event_seq = s.event_seq + excluded.event_seq
+    RETURNING s.app_id, s.user_id, s.event_seq
+), states AS (
+    SELECT array_agg(event_seq ORDER BY app_id, user_id) AS event_seqs FROM state
+), events AS (
+    SELECT r.n, r.id, r.seq, r.app_id, r.user_id, states.event_seqs[r.user_rank] - r.user_count + r.user_pos AS event_seq
+    FROM recipients r, states
+), stored_events AS (
+    INSERT INTO im_user_events (app_id, user_id, seq, type, message_id)
+    SELECT app_id, user_id, event_seq, 'message', id FROM events
+), convs AS (
+    -- Only the missing rows: inserting over an existing one would wait for whoever is
+    -- changing it, who may be waiting for a user this statement has locked.
+    INSERT INTO im_user_conversations (app_id, user_id, chat_type, target_id, chat_id)
+    SELECT DISTINCT p.app_id, p.user_id, 'SINGLE', p.target_id, p.chat_id
+    FROM (SELECT app_id, from_id AS user_id, to_id AS target_id, chat_id FROM msg
+          UNION ALL
+          SELECT app_id, to_id, from_id, chat_id FROM msg) AS p
+    WHERE NOT EXISTS (SELECT 1 FROM im_user_conversations uc
+                      WHERE uc.app_id = p.app_id AND uc.user_id = p.user_id AND uc.chat_type = 'SINGLE' AND uc.target_id = p.target_id)
+    ORDER BY p.app_id, p.user_id, p.target_id
+    ON CONFLICT DO NOTHING
+)
+SELECT e.n::bigint AS n, e.id::bigint AS id, e.seq::bigint AS seq, now()::timestamptz AS created_at,
+       array_agg(e.user_id ORDER BY e.user_id)::text[] AS user_ids,
+       array_agg(e.event_seq ORDER BY e.user_id)::bigint[] AS event_seqs
+FROM events e
+GROUP BY e.n, e.id, e.seq
+ORDER BY e.n;
+
 -- name: SendGroupMessage :one
 -- Stores a group message in one statement, as SendSingleMessage does, with a `message` event
 -- for every member. No row: the group does not exist, the sender is not a member, or he has

@@ -1,0 +1,129 @@
+package im_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/xuqmgroup/xuqm/internal/im"
+)
+
+// TestConcurrentSendsKeepEverySequence sends from many goroutines at once among a few
+// users, so that sends are stored together, some retrying a clientMsgId that another
+// goroutine is sending at the same time; every sequence must stay dense and every event
+// be announced once.
+func TestConcurrentSendsKeepEverySequence(t *testing.T) {
+	f := newFixture(t)
+	users := []string{"u0", "u1", "u2", "u3", "u4", "u5"}
+	app := f.app("ak_concurrent", users...)
+	const goroutines, sends = 24, 20
+	type sent struct {
+		clientMsgID string
+		m           im.Message
+	}
+	results := make([][]sent, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range sends {
+				// Goroutines 2k and 2k+1 send the same messages with the same clientMsgIds.
+				from, to := users[(g/2+i)%len(users)], users[(g/2+i+1+i%3)%len(users)]
+				id := ""
+				if i%2 == 0 {
+					id = fmt.Sprintf("g%d-%d", g/2, i)
+				}
+				m, err := f.svc.Send(context.Background(), im.User{AppID: app, UserID: from},
+					im.SendInput{ToID: to, ChatType: im.Single, MsgType: im.Text, Content: fmt.Sprintf("%d/%d", g/2, i), ClientMsgID: id})
+				if err != nil {
+					t.Errorf("goroutine %d send %d: %v", g, i, err)
+					return
+				}
+				results[g] = append(results[g], sent{id, m})
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	// A clientMsgId sent twice at once gave both senders the one message.
+	byClientID := map[string]int64{}
+	stored := map[int64]im.Message{}
+	for _, rs := range results {
+		for _, r := range rs {
+			stored[r.m.ID] = r.m
+			if r.clientMsgID == "" {
+				continue
+			}
+			if id, ok := byClientID[r.clientMsgID]; ok && id != r.m.ID {
+				t.Errorf("clientMsgId %s: messages %d and %d", r.clientMsgID, id, r.m.ID)
+			}
+			byClientID[r.clientMsgID] = r.m.ID
+		}
+	}
+	var n int
+	if err := f.pool.QueryRow(context.Background(), `SELECT count(*) FROM im_messages`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(stored) {
+		t.Errorf("%d messages stored, %d returned to senders", n, len(stored))
+	}
+
+	// Each conversation's seqs are 1…n, and each user's events 1…m, each announced once.
+	chatSeqs := map[string][]bool{}
+	involved := map[string]int{}
+	for _, m := range stored {
+		k := min(m.FromID, m.ToID) + " " + max(m.FromID, m.ToID)
+		for int64(len(chatSeqs[k])) < m.Seq {
+			chatSeqs[k] = append(chatSeqs[k], false)
+		}
+		if chatSeqs[k][m.Seq-1] {
+			t.Errorf("conversation %s: seq %d given twice", k, m.Seq)
+		}
+		chatSeqs[k][m.Seq-1] = true
+		involved[m.FromID]++
+		involved[m.ToID]++
+	}
+	for k, seqs := range chatSeqs {
+		for i, ok := range seqs {
+			if !ok {
+				t.Errorf("conversation %s: seq %d missing", k, i+1)
+			}
+		}
+	}
+	announced := map[string]map[int64]int{}
+	for _, d := range f.deliveries(im.EventMessage) {
+		for _, r := range d.Recipients {
+			if announced[r.UserID] == nil {
+				announced[r.UserID] = map[int64]int{}
+			}
+			announced[r.UserID][r.Seq]++
+		}
+	}
+	for _, u := range users {
+		latest, err := f.svc.LatestEventSeq(context.Background(), im.User{AppID: app, UserID: u})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if latest != int64(involved[u]) {
+			t.Errorf("%s: latest event seq %d, but %d messages", u, latest, involved[u])
+		}
+		events, err := f.svc.EventsAfter(context.Background(), im.User{AppID: app, UserID: u}, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range events {
+			if e.Seq != int64(i+1) {
+				t.Fatalf("%s: event %d has seq %d", u, i, e.Seq)
+			}
+			if announced[u][e.Seq] != 1 {
+				t.Errorf("%s: event %d announced %d times", u, e.Seq, announced[u][e.Seq])
+			}
+		}
+		if len(announced[u]) != len(events) {
+			t.Errorf("%s: %d events announced, %d stored", u, len(announced[u]), len(events))
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package im
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+// storeTimeout bounds one statement of the queue: no caller's context governs it, since
+// it stores the sends of several callers.
+const storeTimeout = 30 * time.Second
+
+// singleQueue stores one-to-one messages by group commit. A send that finds the
+// database busy with earlier ones waits, and is stored together with the others that
+// came meanwhile, in one statement and one commit; at most Options.SendFlights such
+// statements run at once. An idle queue stores a send at once, so batching costs no
+// latency. A batch that fails is retried one send at a time, so that one bad send cannot
+// fail the others.
+type singleQueue struct {
+	s *Service
+
+	mu      sync.Mutex
+	waiting []*pendingSingle
+	flights int
+}
+
+// pendingSingle is a send waiting in the queue; stored says how it went.
+type pendingSingle struct {
+	ctx  context.Context
+	p    db.SendSingleMessageParams
+	m    Message // as the sender gave it; stored fills its id, seq and time
+	done chan struct{}
+
+	// Set before done is closed.
+	users []string // the recipients (sender and receiver), and their event seqs
+	seqs  []int64
+	err   error // pgx.ErrNoRows: nothing was stored (see SendSingleMessage)
+}
+
+// store waits until the send is stored and announced, or ctx ends.
+func (q *singleQueue) store(ctx context.Context, p *pendingSingle) error {
+	p.ctx, p.done = ctx, make(chan struct{})
+	q.mu.Lock()
+	q.waiting = append(q.waiting, p)
+	if q.flights < q.s.opts.SendFlights {
+		q.flights++
+		go q.fly()
+	}
+	q.mu.Unlock()
+	select {
+	case <-p.done:
+		return p.err
+	case <-ctx.Done():
+		return fault.Wrap(ctx.Err(), "store message")
+	}
+}
+
+// fly stores batches until none waits.
+func (q *singleQueue) fly() {
+	for {
+		q.mu.Lock()
+		n := min(len(q.waiting), q.s.opts.SendBatch)
+		if n == 0 {
+			q.flights--
+			q.waiting = nil // drop the emptied array
+			q.mu.Unlock()
+			return
+		}
+		batch := make([]*pendingSingle, n)
+		copy(batch, q.waiting)
+		q.waiting = q.waiting[n:]
+		q.mu.Unlock()
+		q.storeBatch(batch)
+	}
+}
+
+func (q *singleQueue) storeBatch(batch []*pendingSingle) {
+	live := batch[:0:0]
+	for _, p := range batch {
+		if err := p.ctx.Err(); err != nil {
+			p.err = err // its sender has gone: store nothing
+			close(p.done)
+			continue
+		}
+		live = append(live, p)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	together, after := apart(live)
+	if len(together) == 1 || q.storeTogether(ctx, together) != nil {
+		after = live
+	}
+	// One by one: retries of a send in the batch (finding it stored), or all of them.
+	for _, p := range after {
+		q.storeOne(ctx, p)
+	}
+	ds := make([]Delivery, 0, len(live))
+	for _, p := range live {
+		if p.err != nil {
+			continue
+		}
+		data, err := json.Marshal(p.m)
+		if err != nil {
+			p.err = fault.Wrap(err, "encode message")
+			continue
+		}
+		d := Delivery{AppID: p.p.AppID, Type: EventMessage, Data: data, Recipients: make([]Recipient, len(p.users))}
+		for i := range p.users {
+			d.Recipients[i] = Recipient{UserID: p.users[i], Seq: p.seqs[i]}
+		}
+		ds = append(ds, d)
+	}
+	// In batch order, so that each recipient's events come in seq order.
+	q.s.announce(ctx, ds)
+	for _, p := range live {
+		close(p.done)
+	}
+}
+
+// apart sets aside the sends that repeat the clientMsgId of an earlier one in the batch:
+// one statement cannot store both, nor tell the second that the first is its message.
+func apart(batch []*pendingSingle) (together, after []*pendingSingle) {
+	type key struct {
+		app               int64
+		from, clientMsgID string
+	}
+	var seen map[key]bool
+	for _, p := range batch {
+		if p.p.ClientMsgID != nil {
+			k := key{p.p.AppID, p.p.FromID, *p.p.ClientMsgID}
+			if seen[k] {
+				after = append(after, p)
+				continue
+			}
+			if seen == nil {
+				seen = map[key]bool{}
+			}
+			seen[k] = true
+		}
+		together = append(together, p)
+	}
+	return together, after
+}
+
+// storeTogether stores the batch in one statement; on an error nothing is stored.
+func (q *singleQueue) storeTogether(ctx context.Context, batch []*pendingSingle) error {
+	n := len(batch)
+	arg := db.SendSingleMessagesParams{
+		AppIds: make([]int64, n), ChatKeys: make([]string, n), FromIds: make([]string, n), ToIds: make([]string, n),
+		ClientMsgIds: make([]string, n), MsgTypes: make([]string, n), Contents: make([]string, n),
+		SearchTexts: make([]string, n), SearchGrams: make([]string, n),
+	}
+	for i, b := range batch {
+		p := &b.p
+		arg.AppIds[i], arg.ChatKeys[i], arg.FromIds[i], arg.ToIds[i] = p.AppID, p.ChatKey, p.FromID, p.ToID
+		if p.ClientMsgID != nil {
+			arg.ClientMsgIds[i] = *p.ClientMsgID
+		}
+		arg.MsgTypes[i], arg.Contents[i], arg.SearchTexts[i] = p.MsgType, p.Content, p.SearchText
+		// Grams hold no white space (textGrams), so a space parts them.
+		arg.SearchGrams[i] = strings.Join(p.SearchGrams, " ")
+	}
+	rows, err := q.s.q.SendSingleMessages(ctx, arg)
+	if err != nil {
+		q.s.opts.Log.Warn("store a batch of messages; storing them one by one", "sends", n, "err", err)
+		return err
+	}
+	for _, p := range batch {
+		p.err = pgx.ErrNoRows
+	}
+	for _, r := range rows {
+		if r.N < 1 || r.N > int64(n) {
+			continue
+		}
+		p := batch[r.N-1]
+		p.m.ID, p.m.Seq, p.m.CreatedAt, p.users, p.seqs, p.err = r.ID, r.Seq, r.CreatedAt, r.UserIds, r.EventSeqs, nil
+	}
+	return nil
+}
+
+func (q *singleQueue) storeOne(ctx context.Context, p *pendingSingle) {
+	row, err := q.s.q.SendSingleMessage(ctx, p.p)
+	if err != nil {
+		p.err = err
+		return
+	}
+	p.m.ID, p.m.Seq, p.m.CreatedAt, p.users, p.seqs, p.err = row.ID, row.Seq, row.CreatedAt, row.UserIds, row.EventSeqs, nil
+}

@@ -1,0 +1,199 @@
+package im
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
+)
+
+// pending is a TEXT send from → to as Send queues it.
+func pending(app int64, from, to, content, clientMsgID string) *pendingSingle {
+	var id *string
+	if clientMsgID != "" {
+		id = &clientMsgID
+	}
+	return &pendingSingle{
+		ctx: context.Background(), done: make(chan struct{}),
+		m: Message{ClientMsgID: id, FromID: from, ToID: to, ChatType: Single, MsgType: Text, Content: content},
+		p: singleParams(User{AppID: app, UserID: from}, to, id, Text, content, content),
+	}
+}
+
+// batchFixture is a service on a fresh database with an app's accounts, the deliveries it
+// announced, and what it logged.
+func batchFixture(t *testing.T, users ...string) (*Service, int64, *[]Delivery, *bytes.Buffer) {
+	t.Helper()
+	pool := pgtest.NewDB(t)
+	ctx := context.Background()
+	var tenant, app int64
+	if err := pool.QueryRow(ctx, `INSERT INTO tenants (name, email) VALUES ('t', 't@example.com') RETURNING id`).Scan(&tenant); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO apps (tenant_id, app_key, app_secret, name) VALUES ($1, 'ak_batch', 's', 'a') RETURNING id`, tenant).Scan(&app); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO im_accounts (app_id, user_id) SELECT $1, unnest($2::text[])`, app, users); err != nil {
+		t.Fatal(err)
+	}
+	bus := eventbus.NewLocal()
+	var seen []Delivery
+	if _, err := bus.Subscribe(DeliverySubject, func(_ string, data []byte) {
+		ds, err := DecodeDeliveries(data)
+		if err != nil {
+			t.Error(err)
+		}
+		for _, d := range ds {
+			d.Data = append([]byte(nil), d.Data...)
+			seen = append(seen, d)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	return New(pool, bus, Options{Log: slog.New(slog.NewTextHandler(&log, nil))}), app, &seen, &log
+}
+
+func TestBatchStoresEachSendAsAlone(t *testing.T) {
+	s, app, seen, log := batchFixture(t, "alice", "bob", "carol")
+	earlier := pending(app, "alice", "carol", "stored before", "c-0")
+	s.singles.storeBatch([]*pendingSingle{earlier})
+	if earlier.err != nil {
+		t.Fatal(earlier.err)
+	}
+	*seen = nil
+
+	batch := []*pendingSingle{
+		pending(app, "alice", "bob", "one", "c-1"),
+		pending(app, "bob", "alice", "two", ""),
+		pending(app, "alice", "nobody", "to an unknown user", ""),
+		pending(app, "alice", "bob", "three", "c-1"),           // c-1 again, in the same batch
+		pending(app, "alice", "carol", "stored before", "c-0"), // c-0 again, stored before
+		pending(app, "carol", "bob", "four", ""),
+		pending(app, "alice", "bob", "five", "c-5"),
+	}
+	s.singles.storeBatch(batch)
+	if log.Len() > 0 {
+		t.Fatalf("the batch was not stored in one statement: %s", log)
+	}
+
+	for i, want := range []struct {
+		seq     int64
+		noRow   bool
+		users   []string
+		evtSeqs []int64
+	}{
+		{seq: 1, users: []string{"alice", "bob"}, evtSeqs: []int64{2, 1}},
+		{seq: 2, users: []string{"alice", "bob"}, evtSeqs: []int64{3, 2}},
+		{noRow: true},
+		{noRow: true},
+		{noRow: true},
+		{seq: 1, users: []string{"bob", "carol"}, evtSeqs: []int64{3, 2}},
+		{seq: 3, users: []string{"alice", "bob"}, evtSeqs: []int64{4, 4}},
+	} {
+		p := batch[i]
+		select {
+		case <-p.done:
+		default:
+			t.Fatalf("send %d: not done", i)
+		}
+		if want.noRow {
+			if !errors.Is(p.err, pgx.ErrNoRows) {
+				t.Errorf("send %d: got %v, want no row", i, p.err)
+			}
+			continue
+		}
+		if p.err != nil {
+			t.Fatalf("send %d: %v", i, p.err)
+		}
+		if p.m.Seq != want.seq || p.m.ID == 0 || p.m.CreatedAt.IsZero() {
+			t.Errorf("send %d: message %+v, want seq %d", i, p.m, want.seq)
+		}
+		if len(p.users) != 2 || p.users[0] != want.users[0] || p.users[1] != want.users[1] || p.seqs[0] != want.evtSeqs[0] || p.seqs[1] != want.evtSeqs[1] {
+			t.Errorf("send %d: recipients %v seqs %v, want %v %v", i, p.users, p.seqs, want.users, want.evtSeqs)
+		}
+	}
+	// The repeated clientMsgId was stored once: its retry finds the first message.
+	if got, err := s.byClientMsgID(context.Background(), User{AppID: app, UserID: "alice"}, "c-1"); err != nil || got.ID != batch[0].m.ID || got.Content != "one" {
+		t.Errorf("c-1 is %+v, %v; want the first send", got, err)
+	}
+	// One announcement per stored message, in batch order.
+	if len(*seen) != 4 {
+		t.Fatalf("%d deliveries, want 4", len(*seen))
+	}
+	for i, p := range []*pendingSingle{batch[0], batch[1], batch[5], batch[6]} {
+		if d := (*seen)[i]; d.Recipients[0].Seq != p.seqs[0] || d.Recipients[1].Seq != p.seqs[1] {
+			t.Errorf("delivery %d: %+v, want the seqs of %+v", i, d.Recipients, p.seqs)
+		}
+	}
+	// Each user's event log is dense and points at the messages in order.
+	rows, err := s.pool.Query(context.Background(), `SELECT user_id, array_agg(seq ORDER BY seq), array_agg(message_id ORDER BY seq) FROM im_user_events GROUP BY user_id ORDER BY user_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+		User string
+		Seqs []int64
+		IDs  []int64
+	}])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIDs := map[string][]int64{
+		"alice": {earlier.m.ID, batch[0].m.ID, batch[1].m.ID, batch[6].m.ID},
+		"bob":   {batch[0].m.ID, batch[1].m.ID, batch[5].m.ID, batch[6].m.ID},
+		"carol": {earlier.m.ID, batch[5].m.ID},
+	}
+	for _, l := range logs {
+		for i := range l.Seqs {
+			if l.Seqs[i] != int64(i+1) || l.IDs[i] != wantIDs[l.User][i] {
+				t.Errorf("%s's events: seqs %v messages %v, want 1… and %v", l.User, l.Seqs, l.IDs, wantIDs[l.User])
+				break
+			}
+		}
+	}
+}
+
+func TestBatchFailureFallsBackToOneByOne(t *testing.T) {
+	s, app, seen, log := batchFixture(t, "alice", "bob")
+	// PostgreSQL refuses a NUL in text (Send refuses it before): the statement storing the
+	// batch fails, and each send is tried alone.
+	batch := []*pendingSingle{
+		pending(app, "alice", "bob", "before", ""),
+		pending(app, "alice", "bob", "bad \x00 content", ""),
+		pending(app, "bob", "alice", "after", ""),
+	}
+	s.singles.storeBatch(batch)
+	if batch[0].err != nil || batch[2].err != nil {
+		t.Fatalf("good sends failed: %v, %v", batch[0].err, batch[2].err)
+	}
+	if batch[1].err == nil || errors.Is(batch[1].err, pgx.ErrNoRows) {
+		t.Fatalf("bad send: %v, want the database's error", batch[1].err)
+	}
+	if batch[0].m.Seq != 1 || batch[2].m.Seq != 2 || len(*seen) != 2 {
+		t.Fatalf("seqs %d, %d and %d deliveries; want 1, 2 and 2", batch[0].m.Seq, batch[2].m.Seq, len(*seen))
+	}
+	if !strings.Contains(log.String(), "one by one") {
+		t.Errorf("the failed batch was not logged: %q", log)
+	}
+}
+
+func TestBatchSkipsSendsWhoseCallerLeft(t *testing.T) {
+	s, app, seen, _ := batchFixture(t, "alice", "bob")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	gone := pending(app, "alice", "bob", "never mind", "")
+	gone.ctx = ctx
+	kept := pending(app, "alice", "bob", "kept", "")
+	s.singles.storeBatch([]*pendingSingle{gone, kept})
+	if !errors.Is(gone.err, context.Canceled) || kept.err != nil || kept.m.Seq != 1 || len(*seen) != 1 {
+		t.Fatalf("gone: %v; kept: %v seq %d; %d deliveries", gone.err, kept.err, kept.m.Seq, len(*seen))
+	}
+}
