@@ -186,19 +186,21 @@ func stringField(obj map[string]json.RawMessage, name string) string {
 
 // searchText is what search finds in a message of type t.
 func searchText(t MsgType, content string, obj map[string]json.RawMessage) string {
+	var text string
 	switch t {
 	case Text:
 		return content
 	case Quote, Notify:
-		return stringField(obj, "text")
+		text = stringField(obj, "text")
 	case File:
-		return stringField(obj, "name")
+		text = stringField(obj, "name")
 	case Location:
-		return strings.TrimSpace(stringField(obj, "name") + " " + stringField(obj, "address"))
+		text = strings.TrimSpace(stringField(obj, "name") + " " + stringField(obj, "address"))
 	case Merge:
-		return stringField(obj, "title")
+		text = stringField(obj, "title")
 	}
-	return ""
+	// A JSON string may hold \u0000, which PostgreSQL's text cannot.
+	return strings.ReplaceAll(text, "\x00", "")
 }
 
 // parseMessageID reads a message id of the contract (a string of digits).

@@ -184,6 +184,7 @@ func TestBadContentIsRefused(t *testing.T) {
 	}{
 		{im.Text, "", fault.Invalid, "content"},
 		{im.Text, long, fault.Invalid, "content"},
+		{im.Text, "nul \x00 inside", fault.Invalid, "content"},
 		{im.Image, `{"width":1}`, fault.Invalid, "content.url"},
 		{im.Image, `not json`, fault.Invalid, "content"},
 		{im.Image, `["url"]`, fault.Invalid, "content"},
@@ -220,6 +221,16 @@ func TestBadContentIsRefused(t *testing.T) {
 	wantKind(t, err, fault.Invalid, "toId")
 	_, err = f.svc.Send(ctx, alice, im.SendInput{ToID: "bob", ChatType: "CHANNEL", MsgType: im.Text, Content: "hi"})
 	wantKind(t, err, fault.Invalid, "chatType")
+	// PostgreSQL stores no NUL in text: refused up front, not failing the statement.
+	_, err = f.svc.Send(ctx, alice, im.SendInput{ToID: "b\x00b", ChatType: im.Single, MsgType: im.Text, Content: "hi"})
+	wantKind(t, err, fault.Invalid, "toId")
+	_, err = f.svc.Send(ctx, alice, im.SendInput{ToID: "bob", ChatType: im.Single, MsgType: im.Text, Content: "hi", ClientMsgID: "c\x00"})
+	wantKind(t, err, fault.Invalid, "clientMsgId")
+	// Escaped in JSON it is content like any other.
+	m := must[im.Message](t)(f.svc.Send(ctx, alice, im.SendInput{ToID: "bob", ChatType: im.Single, MsgType: im.Notify, Content: `{"text":"a\u0000b"}`}))
+	if m.Content != `{"text":"a\u0000b"}` {
+		t.Errorf("content %q", m.Content)
+	}
 }
 
 func TestClientMsgIDReturnsTheFirstMessage(t *testing.T) {
