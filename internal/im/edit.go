@@ -3,6 +3,7 @@ package im
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -50,6 +51,9 @@ func participants(ctx context.Context, q *db.Queries, appID int64, r db.GetMessa
 func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (Message, error) {
 	if content == "" || utf8.RuneCountInString(content) > MaxContentChars {
 		return Message{}, fault.InvalidField("content", "must be 1 to %d characters long", MaxContentChars)
+	}
+	if strings.ContainsRune(content, 0) {
+		return Message{}, fault.InvalidField("content", "must not contain the NUL character")
 	}
 	var m Message
 	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {

@@ -89,6 +89,8 @@ func TestEditAndRevoke(t *testing.T) {
 	wantKind(t, err, fault.Forbidden, "")
 	_, err = f.svc.Edit(ctx, alice, img.ID, "text")
 	wantKind(t, err, fault.Invalid, "id")
+	_, err = f.svc.Edit(ctx, alice, m.ID, "nul \x00")
+	wantKind(t, err, fault.Invalid, "content")
 	_, err = f.svc.Revoke(ctx, bob, m.ID)
 	wantKind(t, err, fault.Forbidden, "")
 
