@@ -110,10 +110,15 @@ type client struct {
 
 func dial(t testing.TB, s *testserver.Server, token string) *client {
 	t.Helper()
+	return dialURL(t, "ws"+strings.TrimPrefix(s.URL, "http")+"/ws/im?token="+url.QueryEscape(token), nil)
+}
+
+// dialURL opens the WebSocket at u; the client reads and checks every frame.
+func dialURL(t testing.TB, u string, opts *websocket.DialOptions) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	u := "ws" + strings.TrimPrefix(s.URL, "http") + "/ws/im?token=" + url.QueryEscape(token)
-	ws, resp, err := websocket.Dial(ctx, u, nil)
+	ws, resp, err := websocket.Dial(ctx, u, opts)
 	if err != nil {
 		status := 0
 		if resp != nil {

@@ -202,16 +202,35 @@ func (c *conn) writeLoop() {
 		c.queue = nil
 		c.space.Broadcast()
 		c.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), c.hub.opts.WriteTimeout)
-		for _, f := range batch {
-			if err := c.ws.Write(ctx, websocket.MessageText, f); err != nil {
-				cancel()
-				c.finish(websocket.StatusInternalError, "")
-				return
-			}
+		if !c.write(batch) {
+			c.finish(websocket.StatusInternalError, "")
+			return
 		}
-		cancel()
 	}
+}
+
+// write writes frames until they are written or the conn is to close. One timer bounds
+// them all: a context with a deadline would cost each frame a timer of its own.
+func (c *conn) write(frames [][]byte) bool {
+	stuck := time.AfterFunc(c.hub.opts.WriteTimeout, func() { _ = c.ws.CloseNow() })
+	defer stuck.Stop()
+	for _, f := range frames {
+		if err := c.ws.Write(context.Background(), websocket.MessageText, f); err != nil {
+			return false
+		}
+		if c.cutOff() {
+			break
+		}
+	}
+	return true
+}
+
+// cutOff tells whether the frames still to write are dropped: the conn is closed, or
+// fell too far behind (1013; the client syncs).
+func (c *conn) cutOff() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed || c.closeCode == websocket.StatusTryAgainLater
 }
 
 // closeLocked ends the conn with code once what is queued is written. c.mu held.
