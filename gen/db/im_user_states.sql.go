@@ -25,3 +25,21 @@ func (q *Queries) GetUserEventSeq(ctx context.Context, arg GetUserEventSeqParams
 	err := row.Scan(&column_1)
 	return column_1, err
 }
+
+const lockUserStates = `-- name: LockUserStates :exec
+INSERT INTO im_user_states AS s (app_id, user_id, event_seq)
+SELECT DISTINCT $1::bigint, u, 0::bigint FROM unnest($2::text[]) AS u ORDER BY u
+ON CONFLICT (app_id, user_id) DO UPDATE SET event_seq = s.event_seq
+`
+
+type LockUserStatesParams struct {
+	AppID   int64
+	UserIds []string
+}
+
+// Locks the users' event counters (creating those missing) in sorted order, as every
+// statement that bumps them does.
+func (q *Queries) LockUserStates(ctx context.Context, arg LockUserStatesParams) error {
+	_, err := q.db.Exec(ctx, lockUserStates, arg.AppID, arg.UserIds)
+	return err
+}

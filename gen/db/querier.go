@@ -161,6 +161,9 @@ type Querier interface {
 	// Serialises the check and the insert of one bucket until the transaction ends.
 	LockRateBucket(ctx context.Context, bucket string) error
 	LockTenant(ctx context.Context, id int64) (string, error)
+	// Locks the users' event counters (creating those missing) in sorted order, as every
+	// statement that bumps them does.
+	LockUserStates(ctx context.Context, arg LockUserStatesParams) error
 	// Reads of im_accounts (owned by the account area) that the IM core needs.
 	// The ids among user_ids that are live accounts of the app.
 	LookupLiveAccounts(ctx context.Context, arg LookupLiveAccountsParams) ([]string, error)

@@ -216,10 +216,13 @@ func (s *Service) MarkRead(ctx context.Context, u User, t ChatType, target strin
 // devices, and for the other side (SINGLE) or each sender of the messages passed (GROUP).
 func (s *Service) readEvents(ctx context.Context, q *db.Queries, out *outbox, u User, t ChatType, target string, chatID, old, now int64) error {
 	own := readReceipt{TargetID: target, ChatType: t, UserID: u.UserID, ReadSeq: now}
-	if err := s.dataEvent(ctx, q, out, u.AppID, EventRead, []string{u.UserID}, own); err != nil {
-		return err
-	}
 	if t == Single {
+		if err := s.lockUsers(ctx, q, u.AppID, u.UserID, target); err != nil {
+			return err
+		}
+		if err := s.dataEvent(ctx, q, out, u.AppID, EventRead, []string{u.UserID}, own); err != nil {
+			return err
+		}
 		theirs := own
 		theirs.TargetID = u.UserID
 		return s.dataEvent(ctx, q, out, u.AppID, EventRead, []string{target}, theirs)
@@ -227,6 +230,16 @@ func (s *Service) readEvents(ctx context.Context, q *db.Queries, out *outbox, u 
 	senders, err := q.ListSendersBetween(ctx, db.ListSendersBetweenParams{ChatID: chatID, AfterSeq: old, UptoSeq: now, ReaderID: u.UserID})
 	if err != nil {
 		return fault.Wrap(err, "load senders")
+	}
+	users := []string{u.UserID}
+	for _, sd := range senders {
+		users = append(users, sd.FromID)
+	}
+	if err := s.lockUsers(ctx, q, u.AppID, users...); err != nil {
+		return err
+	}
+	if err := s.dataEvent(ctx, q, out, u.AppID, EventRead, []string{u.UserID}, own); err != nil {
+		return err
 	}
 	for _, sd := range senders {
 		n, err := q.CountGroupReaders(ctx, db.CountGroupReadersParams{ChatID: chatID, Seq: sd.Seq, SenderID: sd.FromID})

@@ -159,6 +159,16 @@ func (s *Service) store(ctx context.Context, q *db.Queries, out *outbox, appID i
 	return nil
 }
 
+// lockUsers takes the users' event counters, in the order every statement that bumps
+// them takes them, for a transaction that then gives them events one statement at a
+// time: in the order it needs them it could deadlock with a send to several of them.
+func (s *Service) lockUsers(ctx context.Context, q *db.Queries, appID int64, users ...string) error {
+	if err := q.LockUserStates(ctx, db.LockUserStatesParams{AppID: appID, UserIds: users}); err != nil {
+		return fault.Wrap(err, "lock event counters")
+	}
+	return nil
+}
+
 // announce puts stored events on the bus. A failure only delays them until the
 // receivers sync, so it is logged, not returned.
 func (s *Service) announce(ctx context.Context, ds []Delivery) {

@@ -1,8 +1,11 @@
 package im_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -126,4 +129,57 @@ func TestConcurrentSendsKeepEverySequence(t *testing.T) {
 			t.Errorf("%s: %d events announced, %d stored", u, len(announced[u]), len(events))
 		}
 	}
+}
+
+// TestReadsAndSendsDoNotDeadlock marks conversations read while other conversations of
+// the same users are sent to, stored together: each takes several users' event counters,
+// and must take them in the same order.
+func TestReadsAndSendsDoNotDeadlock(t *testing.T) {
+	var log bytes.Buffer
+	f := newFixture(t)
+	f.svc = im.New(f.pool, f.bus, im.Options{Log: slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))})
+	users := []string{"u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7"}
+	app := f.app("ak_deadlock", users...)
+	ctx := context.Background()
+	for i, u := range users { // every conversation exists
+		for _, v := range users[i+1:] {
+			must[im.Message](t)(f.svc.Send(ctx, im.User{AppID: app, UserID: u}, im.SendInput{ToID: v, ChatType: im.Single, MsgType: im.Text, Content: "hi"}))
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 12 {
+		wg.Go(func() {
+			for i := range 40 {
+				a, b := users[(g+i)%len(users)], users[(g*3+i*5+1)%len(users)]
+				if a == b {
+					continue
+				}
+				var err error
+				if g%3 == 0 {
+					_, err = f.svc.MarkRead(ctx, im.User{AppID: app, UserID: a}, im.Single, b, nil)
+				} else {
+					_, err = f.svc.Send(ctx, im.User{AppID: app, UserID: a}, im.SendInput{ToID: b, ChatType: im.Single, MsgType: im.Text, Content: "x"})
+				}
+				if err != nil {
+					t.Errorf("goroutine %d: %v", g, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if strings.Contains(log.String(), "deadlock") {
+		t.Errorf("a batch deadlocked: %s", log.String())
+	}
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
