@@ -243,7 +243,7 @@ func (c *conn) closeLocked(code websocket.StatusCode, why string) {
 	if code == websocket.StatusTryAgainLater {
 		c.queue = nil // the client syncs anyway
 	}
-	if !c.writing {
+	if !c.writing && c.ws != nil { // else the upgrade starts the writer
 		c.writing = true
 		go c.writeLoop()
 	}
@@ -257,6 +257,7 @@ func (c *conn) finish(code websocket.StatusCode, why string) {
 		return
 	}
 	c.closed = true
+	c.closeCode, c.closeWhy = code, why // for an upgrade still under way
 	c.held, c.queue = nil, nil
 	if c.gapTimer != nil {
 		c.gapTimer.Stop()
@@ -423,10 +424,6 @@ func (c *conn) socket() *websocket.Conn {
 func (c *conn) kick(reason, message string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ws == nil {
-		c.closed = true // not upgraded yet: the upgrade will find it closed
-		return
-	}
 	if c.closed || c.closeCode != 0 {
 		return
 	}

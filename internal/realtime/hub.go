@@ -161,17 +161,27 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	}
 	ws.SetReadLimit(h.opts.MaxFrameBytes)
 	c.mu.Lock()
-	if c.closed { // kicked, or the hub closed, during the upgrade
+	if c.closed { // the hub closed, or the sweep gave up on the conn, during the upgrade
+		code, why := c.closeCode, c.closeWhy
 		c.mu.Unlock()
 		h.remove(c)
-		_ = ws.Close(websocket.StatusPolicyViolation, "closed during the upgrade")
+		if code == 0 {
+			_ = ws.CloseNow()
+		} else {
+			_ = ws.Close(code, why)
+		}
 		return nil
 	}
 	c.ws = ws
 	c.holding = false
-	c.release()
-	if len(c.held) > 0 && c.gapTimer == nil {
-		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
+	if c.closeCode != 0 { // kicked during the upgrade: the kicked frame, then the close
+		c.writing = true
+		go c.writeLoop()
+	} else {
+		c.release()
+		if len(c.held) > 0 && c.gapTimer == nil {
+			c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
+		}
 	}
 	c.mu.Unlock()
 	// A fresh goroutine rather than this one, whose stack grew serving the upgrade.
@@ -358,6 +368,8 @@ func (h *Hub) Close(ctx context.Context) {
 			defer wg.Done()
 			c.mu.Lock()
 			c.closed = true
+			// Read by an upgrade still under way, which closes the socket itself.
+			c.closeCode, c.closeWhy = websocket.StatusGoingAway, "the server is shutting down"
 			c.space.Broadcast()
 			ws := c.ws
 			c.mu.Unlock()

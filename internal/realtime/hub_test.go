@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/im"
@@ -27,6 +28,7 @@ import (
 // the session lasts.
 type hubServer struct {
 	t    *testing.T
+	pool *pgxpool.Pool
 	hub  *realtime.Hub
 	bus  eventbus.Bus
 	im   *im.Service
@@ -34,16 +36,27 @@ type hubServer struct {
 	apps map[string]int64
 }
 
-func startHub(t *testing.T, opts realtime.Options, listen func(net.Listener) net.Listener) *hubServer {
+// hubExtras change what startHub builds: the listener, and the backend in front of the
+// IM core.
+type hubExtras struct {
+	listen  func(net.Listener) net.Listener
+	backend func(realtime.Backend) realtime.Backend
+}
+
+func startHub(t *testing.T, opts realtime.Options, extras hubExtras) *hubServer {
 	t.Helper()
 	pool := pgtest.NewDB(t)
 	bus := eventbus.NewLocal()
 	svc := im.New(pool, bus, im.Options{})
-	hub, err := realtime.NewHub(svc, bus, opts)
+	var backend realtime.Backend = svc
+	if extras.backend != nil {
+		backend = extras.backend(svc)
+	}
+	hub, err := realtime.NewHub(backend, bus, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &hubServer{t: t, hub: hub, bus: bus, im: svc, apps: map[string]int64{}}
+	h := &hubServer{t: t, pool: pool, hub: hub, bus: bus, im: svc, apps: map[string]int64{}}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		s := realtime.Session{User: im.User{AppID: h.apps[q.Get("app")], UserID: q.Get("user")}}
@@ -54,8 +67,8 @@ func startHub(t *testing.T, opts realtime.Options, listen func(net.Listener) net
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 		}
 	}))
-	if listen != nil {
-		srv.Listener = listen(srv.Listener)
+	if extras.listen != nil {
+		srv.Listener = extras.listen(srv.Listener)
 	}
 	srv.Start()
 	h.url = "ws" + strings.TrimPrefix(srv.URL, "http")
@@ -167,7 +180,7 @@ func (c *client) closedWith() websocket.StatusCode {
 }
 
 func TestKickedConnectionsGetTheFrameThenClose(t *testing.T) {
-	h := startHub(t, realtime.Options{}, nil)
+	h := startHub(t, realtime.Options{}, hubExtras{})
 	bob1, bob2, alice, otherBob := h.dial("one", "bob"), h.dial("one", "bob"), h.dial("one", "alice"), h.dial("two", "bob")
 	h.waitOnline(4)
 	h.send("one", "alice", "bob", "before the kick")
@@ -211,7 +224,7 @@ func TestKickedConnectionsGetTheFrameThenClose(t *testing.T) {
 }
 
 func TestSilentConnectionsAreClosed(t *testing.T) {
-	h := startHub(t, realtime.Options{PingInterval: 30 * time.Millisecond, IdleTimeout: 150 * time.Millisecond}, nil)
+	h := startHub(t, realtime.Options{PingInterval: 30 * time.Millisecond, IdleTimeout: 150 * time.Millisecond}, hubExtras{})
 	// alice's client answers the server's pings; bob's reads nothing, so answers none.
 	alice := h.dial("one", "alice")
 	bob := h.dialDeaf("one", "bob", nil)
@@ -228,7 +241,7 @@ func TestSilentConnectionsAreClosed(t *testing.T) {
 }
 
 func TestExpiredTokenIsKicked(t *testing.T) {
-	h := startHub(t, realtime.Options{PingInterval: 30 * time.Millisecond, IdleTimeout: time.Minute}, nil)
+	h := startHub(t, realtime.Options{PingInterval: 30 * time.Millisecond, IdleTimeout: time.Minute}, hubExtras{})
 	c := dialURL(t, h.socketURL("one", "alice", 200*time.Millisecond), nil)
 	f := c.nextOf("kicked")
 	if !strings.Contains(string(f.Data), `"reason":"TOKEN_EXPIRED"`) {
@@ -240,7 +253,7 @@ func TestExpiredTokenIsKicked(t *testing.T) {
 }
 
 func TestTooManyFramesAreRefused(t *testing.T) {
-	h := startHub(t, realtime.Options{FramesPerSecond: 5}, nil)
+	h := startHub(t, realtime.Options{FramesPerSecond: 5}, hubExtras{})
 	c := h.dial("one", "alice")
 	// 16 frames take at most two one-second windows: at most 10 are served.
 	const n = 16
@@ -293,7 +306,7 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 
 func TestSlowClientIsCutOffWithoutSlowingOthers(t *testing.T) {
 	h := startHub(t, realtime.Options{SendQueue: 16, WriteTimeout: time.Minute},
-		func(l net.Listener) net.Listener { return smallBuffers{l} })
+		hubExtras{listen: func(l net.Listener) net.Listener { return smallBuffers{l} }})
 	fast := h.dial("one", "bob")
 	small := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		return c.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
