@@ -31,6 +31,25 @@ type AppService struct {
 	UpdatedAt   time.Time
 }
 
+type File struct {
+	Hash        string
+	Size        int64
+	ContentType string
+	Name        string
+	CreatedAt   time.Time
+}
+
+type FileUpload struct {
+	ID           int64
+	AppID        int64
+	Hash         string
+	Name         string
+	Size         int64
+	UploaderKind string
+	UploaderID   string
+	CreatedAt    time.Time
+}
+
 type ImAccount struct {
 	AppID            int64
 	UserID           string

@@ -9,13 +9,19 @@ import (
 )
 
 type Querier interface {
+	// An app's uploads and their bytes, for statistics and quotas.
+	CountFileUploads(ctx context.Context, appID int64) (CountFileUploadsRow, error)
 	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
 	GetAccountForAuth(ctx context.Context, id int64) (GetAccountForAuthRow, error)
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
+	GetFile(ctx context.Context, hash string) (File, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
+	// Records new content; the same bytes uploaded at once by several callers keep the first row.
+	InsertFileIfAbsent(ctx context.Context, arg InsertFileIfAbsentParams) error
+	InsertFileUpload(ctx context.Context, arg InsertFileUploadParams) error
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
 	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)

@@ -3,23 +3,29 @@ package httpapi
 import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/file"
 )
 
 // Server implements the contract's operations: each area's handlers live in <area>_handlers.go
 // and translate between the generated types and the area's service. Operations whose issue is
 // still open answer 501 from unbuilt_<area>.go (scripts/unbuilt-stubs.py writes those).
 type Server struct {
-	auth *auth.Authenticator
+	auth      *auth.Authenticator
+	files     *file.Service
+	publicURL string
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
 
 // Services are the areas' services the handlers call.
 type Services struct {
-	Auth *auth.Authenticator
+	Auth  *auth.Authenticator
+	Files *file.Service
+	// PublicURL is the base of absolute URLs in responses (XUQM_PUBLIC_URL); empty: the request's.
+	PublicURL string
 }
 
 // NewServer returns the handlers of every operation.
 func NewServer(s Services) *Server {
-	return &Server{auth: s.Auth}
+	return &Server{auth: s.Auth, files: s.Files, publicURL: s.PublicURL}
 }
