@@ -39,7 +39,7 @@ check-generated: generate
 	@drift=$$(git status --porcelain --untracked-files=all -- gen); \
 	if [ -n "$$drift" ]; then echo "generated code is out of date; run make generate and commit:"; echo "$$drift"; git --no-pager diff --stat -- gen; exit 1; fi
 
-lint: $(REDOCLY) $(SPECTRAL)
+lint: vet $(REDOCLY) $(SPECTRAL)
 	$(REDOCLY) lint --config openapi/redocly.yaml openapi/openapi.yaml
 	$(SPECTRAL) lint --fail-severity=error --ruleset openapi/.spectral-asyncapi.yaml openapi/asyncapi.yaml
 	$(TOOL) sqlc vet

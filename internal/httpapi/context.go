@@ -15,6 +15,7 @@ const (
 	keyLogger
 	keyPrincipal
 	keyRequest
+	keyRouteLabel
 )
 
 func requestIDFrom(ctx context.Context) string {

@@ -83,6 +83,9 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if label, ok := r.Context().Value(keyRouteLabel).(*routeLabel); ok {
+			label.pattern = rctx.RoutePattern()
+		}
 		op := g.ops[r.Method+" "+rctx.RoutePattern()]
 		if op == nil { // /healthz, /metrics, /ws/im: outside the contract's operations
 			next.ServeHTTP(w, r)

@@ -82,6 +82,10 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (WebSocket hijack, flush).
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// routeLabel carries the route template the gate matched to the metrics of a request that
+// the gate refused, which chi never routed.
+type routeLabel struct{ pattern string }
+
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -107,10 +111,13 @@ func (m *metrics) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
+		label := &routeLabel{}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), keyRouteLabel, label)))
 		route := "unmatched"
 		if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
 			route = rc.RoutePattern()
+		} else if label.pattern != "" {
+			route = label.pattern // refused by the gate before chi routed it
 		}
 		if rec.status == 0 {
 			rec.status = http.StatusOK

@@ -28,38 +28,28 @@ func validationFault(err error) error {
 }
 
 func collectFields(err error, field string, out *[]fault.FieldError) {
-	var multi openapi3.MultiError
-	var reqErr *openapi3filter.RequestError
-	var schemaErr *openapi3.SchemaError
-	var parseErr *openapi3filter.ParseError
-	switch {
-	case errors.As(err, &multi):
-		for _, e := range multi {
-			collectFields(e, field, out)
+	// Direct type checks, outermost first: a RequestError wraps a MultiError of schema errors,
+	// and errors.As would skip the RequestError that names the parameter.
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, inner := range e {
+			collectFields(inner, field, out)
 		}
-	case errors.As(err, &reqErr):
+	case *openapi3filter.RequestError:
 		switch {
-		case reqErr.Parameter != nil:
-			field = reqErr.Parameter.Name
-		case reqErr.RequestBody != nil:
+		case e.Parameter != nil:
+			field = e.Parameter.Name
+		case e.RequestBody != nil:
 			field = "body"
 		}
-		if reqErr.Err == nil {
-			*out = append(*out, fault.FieldError{Field: field, Message: reqErr.Reason})
+		if e.Err == nil {
+			*out = append(*out, fault.FieldError{Field: field, Message: e.Reason})
 			return
 		}
-		if _, nested := reqErr.Err.(openapi3.MultiError); !nested && !errors.As(reqErr.Err, &schemaErr) && !errors.As(reqErr.Err, &parseErr) {
-			msg := reqErr.Reason
-			if msg == "" {
-				msg = reqErr.Err.Error()
-			}
-			*out = append(*out, fault.FieldError{Field: field, Message: msg})
-			return
-		}
-		collectFields(reqErr.Err, field, out)
-	case errors.As(err, &schemaErr):
-		path := schemaErr.JSONPointer()
-		if m := missingProperty.FindStringSubmatch(schemaErr.Reason); m != nil {
+		collectFields(e.Err, field, out)
+	case *openapi3.SchemaError:
+		path := e.JSONPointer()
+		if m := missingProperty.FindStringSubmatch(e.Reason); m != nil && (len(path) == 0 || path[len(path)-1] != m[1]) {
 			path = append(path, m[1])
 		}
 		f := field
@@ -71,14 +61,21 @@ func collectFields(err error, field string, out *[]fault.FieldError) {
 			}
 			f += strings.Join(path, ".")
 		}
-		*out = append(*out, fault.FieldError{Field: f, Message: schemaErr.Reason})
-	case errors.As(err, &parseErr):
-		msg := parseErr.Reason
+		*out = append(*out, fault.FieldError{Field: f, Message: e.Reason})
+	case *openapi3filter.ParseError:
+		msg := e.Reason
 		if msg == "" {
 			msg = "cannot be parsed"
 		}
 		*out = append(*out, fault.FieldError{Field: field, Message: msg})
 	default:
+		if next := errors.Unwrap(err); next != nil {
+			collectFields(next, field, out)
+			return
+		}
+		if field == "" {
+			field = "request"
+		}
 		*out = append(*out, fault.FieldError{Field: field, Message: err.Error()})
 	}
 }
