@@ -31,7 +31,7 @@ type fixture struct {
 	app    *auth.App
 }
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	pool := pgtest.NewDB(t)
 	root := t.TempDir()
@@ -73,7 +73,7 @@ func (f *fixture) imUser(id string) *auth.Principal {
 }
 
 // objects lists the files under the blob directory's dir ("sha256", "tmp", "thumb").
-func (f *fixture) objects(t *testing.T, dir string) []string {
+func (f *fixture) objects(t testing.TB, dir string) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(filepath.Join(f.root, dir), func(p string, d fs.DirEntry, err error) error {

@@ -175,6 +175,11 @@ func scale(img image.Image, w, h, orientation int, flatten bool) image.Image {
 		w, h = h, w
 	}
 	dw, dh := fit(sw, sh, w, h)
+	if k := shrinkFactor(sw, sh, dw, dh); k >= 2 {
+		if small := shrink(img, k); small != nil {
+			img, sb = small, small.Bounds()
+		}
+	}
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
 	op := draw.Src
 	if flatten {

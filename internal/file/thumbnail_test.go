@@ -359,3 +359,74 @@ func TestThumbnailOfBadImages(t *testing.T) {
 		t.Errorf("w=0: %v", err)
 	}
 }
+
+func TestThumbnailOfLargeImages(t *testing.T) {
+	f := newFixture(t, Config{})
+	// Large enough that the source is box-averaged before resampling.
+	for name, data := range map[string][]byte{
+		"jpeg": encodeJPEG(t, halves(1600, 800)),
+		"png":  encodePNG(t, halves(1600, 800)),
+	} {
+		img, _, err := f.thumb(t, data, 200, 200)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if b := img.Bounds(); b.Dx() != 200 || b.Dy() != 100 {
+			t.Errorf("%s: %dx%d, want 200x100", name, b.Dx(), b.Dy())
+		}
+		if !near(img.At(5, 50), red) || !near(img.At(194, 50), blue) || !near(img.At(90, 5), red) || !near(img.At(110, 95), blue) {
+			t.Errorf("%s: colours %v %v", name, img.At(5, 50), img.At(194, 50))
+		}
+	}
+
+	// Transparent pixels lend no colour to their neighbours.
+	clear := image.NewNRGBA(image.Rect(0, 0, 1000, 500))
+	for y := range 500 {
+		for x := range 1000 {
+			if x >= 500 {
+				clear.SetNRGBA(x, y, color.NRGBA{0, 0, 255, 255})
+			} else {
+				clear.SetNRGBA(x, y, color.NRGBA{255, 0, 0, 0}) // red, but fully transparent
+			}
+		}
+	}
+	img, _, err := f.thumb(t, encodePNG(t, clear), 100, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, a := img.At(10, 25).RGBA(); a != 0 {
+		t.Errorf("transparent side has alpha %d", a)
+	}
+	if !near(img.At(90, 25), blue) {
+		t.Errorf("opaque side is %v", img.At(90, 25))
+	}
+	if r, _, _, a := img.At(49, 25).RGBA(); a > 0 && r*255/a > 40 {
+		t.Errorf("the edge picked up the transparent red: %v", img.At(49, 25))
+	}
+}
+
+func TestShrink(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 5, 3))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i)
+	}
+	got := shrink(src, 2)
+	if got.Bounds().Dx() != 3 || got.Bounds().Dy() != 2 {
+		t.Fatalf("bounds %v, want 3x2 (edge blocks included)", got.Bounds())
+	}
+	// The bottom-right block is the single pixel (4,2).
+	if got.RGBAAt(2, 1) != src.RGBAAt(4, 2) {
+		t.Errorf("corner %v, want %v", got.RGBAAt(2, 1), src.RGBAAt(4, 2))
+	}
+	// The first block averages (0,0),(1,0),(0,1),(1,1).
+	want := (int(src.Pix[0]) + int(src.Pix[4]) + int(src.Pix[20]) + int(src.Pix[24])) / 4
+	if int(got.Pix[0]) != want {
+		t.Errorf("first block red %d, want %d", got.Pix[0], want)
+	}
+	if shrink(image.NewGray(image.Rect(0, 0, 4, 4)), 2) != nil {
+		t.Error("Gray is not shrunk here; the resampler handles it")
+	}
+	if k := shrinkFactor(4000, 3000, 200, 150); k != 10 {
+		t.Errorf("shrinkFactor = %d, want 10", k)
+	}
+}
