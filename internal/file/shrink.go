@@ -42,7 +42,7 @@ func shrinkYCbCr(dst *image.RGBA, src *image.YCbCr, k int) {
 			x0, x1 := b.Min.X+ox*k, min(b.Min.X+(ox+1)*k, b.Max.X)
 			var sy, scb, scr, n int
 			for y := y0; y < y1; y++ {
-				row := src.Y[src.YOffset(x0, y):src.YOffset(x1-1, y)+1]
+				row := src.Y[src.YOffset(x0, y) : src.YOffset(x1-1, y)+1]
 				for _, v := range row {
 					sy += int(v)
 				}
