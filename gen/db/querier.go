@@ -9,22 +9,48 @@ import (
 )
 
 type Querier interface {
+	AppVersionExists(ctx context.Context, arg AppVersionExistsParams) (bool, error)
+	CountAppVersions(ctx context.Context, arg CountAppVersionsParams) (int64, error)
 	// An app's uploads and their bytes, for statistics and quotas.
 	CountFileUploads(ctx context.Context, appID int64) (CountFileUploadsRow, error)
+	CountRnBundles(ctx context.Context, arg CountRnBundlesParams) (int64, error)
 	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
 	GetAccountForAuth(ctx context.Context, id int64) (GetAccountForAuthRow, error)
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
+	// The app a release belongs to, with its tenant's status and the UPDATE service's switch.
+	GetAppForUpdate(ctx context.Context, id int64) (GetAppForUpdateRow, error)
+	GetAppVersion(ctx context.Context, id int64) (AppVersion, error)
+	GetAppVersionByCode(ctx context.Context, arg GetAppVersionByCodeParams) (AppVersion, error)
 	GetFile(ctx context.Context, hash string) (File, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
+	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
+	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
+	InsertAppVersion(ctx context.Context, arg InsertAppVersionParams) (AppVersion, error)
 	// Records new content; the same bytes uploaded at once by several callers keep the first row.
 	InsertFileIfAbsent(ctx context.Context, arg InsertFileIfAbsentParams) error
 	InsertFileUpload(ctx context.Context, arg InsertFileUploadParams) error
+	InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
+	ListAppVersions(ctx context.Context, arg ListAppVersionsParams) ([]AppVersion, error)
+	// What the check route may need: every version ever published (PUBLISHED or WITHDRAWN).
+	ListOfferableAppVersions(ctx context.Context, appID int64) ([]AppVersion, error)
+	ListOfferableRnBundles(ctx context.Context, appID int64) ([]RnBundle, error)
+	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
+	// The module's PUBLISHED bundles, locked for a rollback.
+	LockPublishedRnBundles(ctx context.Context, arg LockPublishedRnBundlesParams) ([]RnBundle, error)
+	// published_at changes only when the version becomes PUBLISHED; a PUBLISHED one keeps it.
+	PublishAppVersion(ctx context.Context, arg PublishAppVersionParams) (AppVersion, error)
+	PublishRnBundle(ctx context.Context, arg PublishRnBundleParams) (RnBundle, error)
+	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
+	SetAppVersionRollout(ctx context.Context, arg SetAppVersionRolloutParams) (AppVersion, error)
+	SetRnBundleRollout(ctx context.Context, arg SetRnBundleRolloutParams) (RnBundle, error)
 	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
+	WithdrawAppVersion(ctx context.Context, id int64) (AppVersion, error)
+	WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error)
 }
 
 var _ Querier = (*Queries)(nil)

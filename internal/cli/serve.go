@@ -16,6 +16,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/file"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
+	"github.com/xuqmgroup/xuqm/internal/update"
 
 	"log/slog"
 )
@@ -35,6 +36,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	files := file.New(pool, blobs, file.Config{MaxBytes: cfg.FileMaxBytes, ThumbMaxPixels: cfg.ThumbMaxPixels})
+	// The event bus (another branch) will carry the Notifier and call updates.Invalidate.
+	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes}, nil)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -46,7 +49,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Registry:     reg,
 		Ready:        func(r *http.Request) error { return pool.Ping(r.Context()) },
-	}, httpapi.NewServer(httpapi.Services{Auth: authn, Files: files, PublicURL: cfg.PublicURL}))
+	}, httpapi.NewServer(httpapi.Services{Auth: authn, Files: files, Updates: updates, PublicURL: cfg.PublicURL}))
 	if err != nil {
 		return err
 	}

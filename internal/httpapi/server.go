@@ -4,6 +4,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/file"
+	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
 // Server implements the contract's operations: each area's handlers live in <area>_handlers.go
@@ -12,6 +13,7 @@ import (
 type Server struct {
 	auth      *auth.Authenticator
 	files     *file.Service
+	updates   *update.Service
 	publicURL string
 }
 
@@ -19,13 +21,14 @@ var _ api.StrictServerInterface = (*Server)(nil)
 
 // Services are the areas' services the handlers call.
 type Services struct {
-	Auth  *auth.Authenticator
-	Files *file.Service
+	Auth    *auth.Authenticator
+	Files   *file.Service
+	Updates *update.Service
 	// PublicURL is the base of absolute URLs in responses (XUQM_PUBLIC_URL); empty: the request's.
 	PublicURL string
 }
 
 // NewServer returns the handlers of every operation.
 func NewServer(s Services) *Server {
-	return &Server{auth: s.Auth, files: s.Files, publicURL: s.PublicURL}
+	return &Server{auth: s.Auth, files: s.Files, updates: s.Updates, publicURL: s.PublicURL}
 }
