@@ -403,3 +403,19 @@ func TestIndexFollowsChangesAndInvalidation(t *testing.T) {
 		t.Errorf("after the invalidation: %+v", r)
 	}
 }
+
+func TestChecksNeedNoDatabase(t *testing.T) {
+	f := newFixture(t)
+	f.version(t, 2, false, 0, 100)
+	f.bundle(t, "home", bundleSpec{version: "1.0.1", rollout: 100})
+	f.check(t, 1, "") // loads the app's releases
+	f.pool.Close()    // from here on any query fails
+	for range 100 {
+		if r := f.check(t, 1, "d"); r.Version.VersionCode != 2 {
+			t.Fatalf("%+v", r)
+		}
+		if r := f.rnCheck(t, "1.0.0", "2.0", "d"); r.Bundle.Version != "1.0.1" {
+			t.Fatalf("%+v", r)
+		}
+	}
+}
