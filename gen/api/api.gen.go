@@ -2328,15 +2328,23 @@ type ReleaseRollout struct {
 // ReleaseStatus DRAFT after upload, PUBLISHED once published (offered), WITHDRAWN once withdrawn (no longer offered).
 type ReleaseStatus string
 
-// ResetPasswordRequest defines model for ResetPasswordRequest.
+// ResetPasswordRequest A new password with either `token`, or `email` and `code`.
 type ResetPasswordRequest struct {
+	// Code The 6-digit code from the mail.
+	//
+	// Example: 482913
+	Code *EmailCode `json:"code,omitempty"`
+
+	// Email Example: owner@example.com
+	Email *AccountEmail `json:"email,omitempty"`
+
 	// Password At least 8 characters, with at least one letter and one digit (checked by the server; 400 otherwise).
 	//
 	// Example: s3cretPass
 	Password AccountPassword `json:"password"`
 
-	// Token The reset token from the mail.
-	Token string `json:"token"`
+	// Token The reset token from the forgot-password mail.
+	Token *string `json:"token,omitempty"`
 }
 
 // RichTextContent RICH_TEXT — a JSON document object (for example a ProseMirror or Quill delta document).
@@ -2553,7 +2561,7 @@ type RolloutPercent = int32
 
 // SendEmailCodeRequest defines model for SendEmailCodeRequest.
 type SendEmailCodeRequest struct {
-	// CaptchaCode The characters in the captcha image, case-insensitive; required unless the server runs with XUQM_CAPTCHA=off.
+	// CaptchaCode The digits in the captcha image; required unless the server runs with XUQM_CAPTCHA=off.
 	CaptchaCode *string `json:"captchaCode,omitempty"`
 
 	// CaptchaId From GET /api/auth/captcha; required unless the server runs with XUQM_CAPTCHA=off.
@@ -4315,9 +4323,9 @@ type ClientInterface interface {
 
 	// GetCaptcha Get an image captcha
 	//
-	// Returns a new captcha: an id and a PNG image of 4 characters (letters and digits, read
-	// case-insensitively). Answer it in POST /api/auth/send-email-code. A captcha is valid for
-	// 5 minutes and is used up by the first attempt to answer it, right or wrong.
+	// Returns a new captcha: an id and a PNG image of 4 digits. Answer it in
+	// POST /api/auth/send-email-code (spaces around the answer are ignored). A captcha is valid
+	// for 5 minutes and is used up by the first attempt to answer it, right or wrong.
 	// A server started with `XUQM_CAPTCHA=off` still hands out captchas but does not check them.
 	//
 	// Corresponds with GET /api/auth/captcha (the `GetCaptcha` operationId).
@@ -4441,24 +4449,34 @@ type ClientInterface interface {
 	// Corresponds with POST /api/auth/register (the `Register` operationId).
 	Register(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ResetPasswordWithBody Set a new password with a mailed reset token
+	// ResetPasswordWithBody Set a new password with a mailed reset token or code
 	//
 	// Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-	// uses the token up. The password needs at least 8 characters with at least one letter and
-	// one digit. Tenant tokens issued to the account before the reset stop working.
-	// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+	// uses the token up. Instead of a token, `email` with the `code` that
+	// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+	// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+	// at least one letter and one digit. Tenant tokens issued to the account before the reset
+	// stop working.
+	// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+	// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+	// expired or used (field `code`).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/auth/reset-password (the `ResetPassword` operationId).
 	ResetPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ResetPassword Set a new password with a mailed reset token
+	// ResetPassword Set a new password with a mailed reset token or code
 	//
 	// Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-	// uses the token up. The password needs at least 8 characters with at least one letter and
-	// one digit. Tenant tokens issued to the account before the reset stop working.
-	// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+	// uses the token up. Instead of a token, `email` with the `code` that
+	// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+	// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+	// at least one letter and one digit. Tenant tokens issued to the account before the reset
+	// stop working.
+	// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+	// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+	// expired or used (field `code`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4472,8 +4490,9 @@ type ClientInterface interface {
 	//
 	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 	//   account gets 409.
-	// - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-	//   200 and no mail, so that the answer does not reveal who has an account.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+	//   address without an account gets 200 and no mail, so that the answer does not reveal who
+	//   has an account.
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 	//   account gets 409.
@@ -4494,8 +4513,9 @@ type ClientInterface interface {
 	//
 	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 	//   account gets 409.
-	// - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-	//   200 and no mail, so that the answer does not reveal who has an account.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+	//   address without an account gets 200 and no mail, so that the answer does not reveal who
+	//   has an account.
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 	//   account gets 409.
@@ -4620,6 +4640,8 @@ type ClientInterface interface {
 	//
 	// Creates an account for the app's user so that others can find and message it before it
 	// ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+	// The `userId` of a deleted account is created anew (empty but for the fields given), which
+	// is how a deleted account comes back.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4630,6 +4652,8 @@ type ClientInterface interface {
 	//
 	// Creates an account for the app's user so that others can find and message it before it
 	// ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+	// The `userId` of a deleted account is created anew (empty but for the fields given), which
+	// is how a deleted account comes back.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4641,6 +4665,7 @@ type ClientInterface interface {
 	// Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 	// reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 	// value) or ERROR with a message (for example a userId given twice: the first is applied).
+	// A deleted account is created anew, empty but for the fields given (CREATED).
 	// A body that does not match the schema is refused as a whole with 400.
 	//
 	// Takes any type of body and a specified content type.
@@ -4653,6 +4678,7 @@ type ClientInterface interface {
 	// Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 	// reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 	// value) or ERROR with a message (for example a userId given twice: the first is applied).
+	// A deleted account is created anew, empty but for the fields given (CREATED).
 	// A body that does not match the schema is refused as a whole with 400.
 	//
 	// Takes a body of the `application/json` content type.
@@ -4663,8 +4689,10 @@ type ClientInterface interface {
 	// SearchImAccounts Search accounts
 	//
 	// Public (the seed marks it so) and rate limited. Finds the app's accounts whose userId or
-	// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive) and returns
-	// their public fields only; `extra` is never shown here.
+	// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive; `%` and `_`
+	// are plain characters) and returns their public fields only; `extra` is never shown here.
+	// Order: an exact userId or nickname match first, then those starting with the keyword,
+	// then the rest, each by userId. Deleted accounts are not found.
 	//
 	// Corresponds with GET /api/im/accounts/search (the `SearchImAccounts` operationId).
 	SearchImAccounts(ctx context.Context, params *SearchImAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4673,8 +4701,9 @@ type ClientInterface interface {
 	//
 	// Deletes the account. Its tokens stop working at once and its open WebSockets get a
 	// `kicked` frame (reason ACCOUNT_DELETED) and are closed; it leaves its groups (a group it
-	// owns is dissolved). Its messages stay in the other side's history. Logging in again
-	// creates a new, empty account.
+	// owns is dissolved). Its messages stay in the other side's history. Logging in is refused
+	// (403) until the app imports the userId again, which creates a new account, empty but for
+	// the fields imported; tokens of the deleted account stay refused.
 	//
 	// Corresponds with DELETE /api/im/accounts/{userId} (the `DeleteImAccount` operationId).
 	DeleteImAccount(ctx context.Context, userId ImUserIdPath, params *DeleteImAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4880,7 +4909,9 @@ type ClientInterface interface {
 	//
 	// Called by the app's back end (signed with the app's AppSecret, never from a device) to get
 	// an IM token for one of its users. An account that does not exist yet is created with
-	// an empty profile. The token is a JWT for `Authorization: Bearer` on the IM routes and for
+	// an empty profile. A deleted account gets 403 until the app imports it again
+	// (POST /api/im/accounts/import), so that a back end that still logs in a removed user
+	// does not bring it back by accident. The token is a JWT for `Authorization: Bearer` on the IM routes and for
 	// `/ws/im?token=`; renew it before `expiresAt`. An unknown `appId` cannot verify the
 	// signature and gets 401; a disabled tenant, app or IM service gets 403.
 	//
@@ -5383,7 +5414,8 @@ type ClientInterface interface {
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// sends too often (see Retry-After).
+	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+	// accounts are not reached.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5404,7 +5436,8 @@ type ClientInterface interface {
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// sends too often (see Retry-After).
+	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+	// accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6044,9 +6077,9 @@ func (c *Client) RegenerateAppSecret(ctx context.Context, id TenantAppIdPath, re
 
 // GetCaptcha Get an image captcha
 //
-// Returns a new captcha: an id and a PNG image of 4 characters (letters and digits, read
-// case-insensitively). Answer it in POST /api/auth/send-email-code. A captcha is valid for
-// 5 minutes and is used up by the first attempt to answer it, right or wrong.
+// Returns a new captcha: an id and a PNG image of 4 digits. Answer it in
+// POST /api/auth/send-email-code (spaces around the answer are ignored). A captcha is valid
+// for 5 minutes and is used up by the first attempt to answer it, right or wrong.
 // A server started with `XUQM_CAPTCHA=off` still hands out captchas but does not check them.
 //
 // Corresponds with GET /api/auth/captcha (the `GetCaptcha` operationId).
@@ -6270,12 +6303,17 @@ func (c *Client) Register(ctx context.Context, body RegisterJSONRequestBody, req
 	return c.Client.Do(req)
 }
 
-// ResetPasswordWithBody Set a new password with a mailed reset token
+// ResetPasswordWithBody Set a new password with a mailed reset token or code
 //
 // Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-// uses the token up. The password needs at least 8 characters with at least one letter and
-// one digit. Tenant tokens issued to the account before the reset stop working.
-// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+// uses the token up. Instead of a token, `email` with the `code` that
+// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+// at least one letter and one digit. Tenant tokens issued to the account before the reset
+// stop working.
+// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+// expired or used (field `code`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -6292,12 +6330,17 @@ func (c *Client) ResetPasswordWithBody(ctx context.Context, contentType string, 
 	return c.Client.Do(req)
 }
 
-// ResetPassword Set a new password with a mailed reset token
+// ResetPassword Set a new password with a mailed reset token or code
 //
 // Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-// uses the token up. The password needs at least 8 characters with at least one letter and
-// one digit. Tenant tokens issued to the account before the reset stop working.
-// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+// uses the token up. Instead of a token, `email` with the `code` that
+// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+// at least one letter and one digit. Tenant tokens issued to the account before the reset
+// stop working.
+// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+// expired or used (field `code`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6321,8 +6364,9 @@ func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONReques
 //
 //   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 //     account gets 409.
-//   - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-//     200 and no mail, so that the answer does not reveal who has an account.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+//     address without an account gets 200 and no mail, so that the answer does not reveal who
+//     has an account.
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 //     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 //     account gets 409.
@@ -6353,8 +6397,9 @@ func (c *Client) SendEmailCodeWithBody(ctx context.Context, contentType string, 
 //
 //   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 //     account gets 409.
-//   - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-//     200 and no mail, so that the answer does not reveal who has an account.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+//     address without an account gets 200 and no mail, so that the answer does not reveal who
+//     has an account.
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 //     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 //     account gets 409.
@@ -6559,6 +6604,8 @@ func (c *Client) GetFileThumbnail(ctx context.Context, hash FileHash, params *Ge
 //
 // Creates an account for the app's user so that others can find and message it before it
 // ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+// The `userId` of a deleted account is created anew (empty but for the fields given), which
+// is how a deleted account comes back.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6579,6 +6626,8 @@ func (c *Client) ImportImAccountWithBody(ctx context.Context, params *ImportImAc
 //
 // Creates an account for the app's user so that others can find and message it before it
 // ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+// The `userId` of a deleted account is created anew (empty but for the fields given), which
+// is how a deleted account comes back.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6600,6 +6649,7 @@ func (c *Client) ImportImAccount(ctx context.Context, params *ImportImAccountPar
 // Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 // reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 // value) or ERROR with a message (for example a userId given twice: the first is applied).
+// A deleted account is created anew, empty but for the fields given (CREATED).
 // A body that does not match the schema is refused as a whole with 400.
 //
 // Takes any type of body and a specified content type.
@@ -6622,6 +6672,7 @@ func (c *Client) ImportImAccountsBatchWithBody(ctx context.Context, params *Impo
 // Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 // reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 // value) or ERROR with a message (for example a userId given twice: the first is applied).
+// A deleted account is created anew, empty but for the fields given (CREATED).
 // A body that does not match the schema is refused as a whole with 400.
 //
 // Takes a body of the `application/json` content type.
@@ -6642,8 +6693,10 @@ func (c *Client) ImportImAccountsBatch(ctx context.Context, params *ImportImAcco
 // SearchImAccounts Search accounts
 //
 // Public (the seed marks it so) and rate limited. Finds the app's accounts whose userId or
-// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive) and returns
-// their public fields only; `extra` is never shown here.
+// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive; `%` and `_`
+// are plain characters) and returns their public fields only; `extra` is never shown here.
+// Order: an exact userId or nickname match first, then those starting with the keyword,
+// then the rest, each by userId. Deleted accounts are not found.
 //
 // Corresponds with GET /api/im/accounts/search (the `SearchImAccounts` operationId).
 func (c *Client) SearchImAccounts(ctx context.Context, params *SearchImAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6662,8 +6715,9 @@ func (c *Client) SearchImAccounts(ctx context.Context, params *SearchImAccountsP
 //
 // Deletes the account. Its tokens stop working at once and its open WebSockets get a
 // `kicked` frame (reason ACCOUNT_DELETED) and are closed; it leaves its groups (a group it
-// owns is dissolved). Its messages stay in the other side's history. Logging in again
-// creates a new, empty account.
+// owns is dissolved). Its messages stay in the other side's history. Logging in is refused
+// (403) until the app imports the userId again, which creates a new account, empty but for
+// the fields imported; tokens of the deleted account stay refused.
 //
 // Corresponds with DELETE /api/im/accounts/{userId} (the `DeleteImAccount` operationId).
 func (c *Client) DeleteImAccount(ctx context.Context, userId ImUserIdPath, params *DeleteImAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7039,7 +7093,9 @@ func (c *Client) UpdateWebhook(ctx context.Context, id int64, params *UpdateWebh
 //
 // Called by the app's back end (signed with the app's AppSecret, never from a device) to get
 // an IM token for one of its users. An account that does not exist yet is created with
-// an empty profile. The token is a JWT for `Authorization: Bearer` on the IM routes and for
+// an empty profile. A deleted account gets 403 until the app imports it again
+// (POST /api/im/accounts/import), so that a back end that still logs in a removed user
+// does not bring it back by accident. The token is a JWT for `Authorization: Bearer` on the IM routes and for
 // `/ws/im?token=`; renew it before `expiresAt`. An unknown `appId` cannot verify the
 // signature and gets 401; a disabled tenant, app or IM service gets 403.
 //
@@ -8022,7 +8078,8 @@ func (c *Client) RegisterPushDevice(ctx context.Context, params *RegisterPushDev
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 // bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// sends too often (see Retry-After).
+// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+// accounts are not reached.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8053,7 +8110,8 @@ func (c *Client) SendPushWithBody(ctx context.Context, params *SendPushParams, c
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 // bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// sends too often (see Retry-After).
+// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+// accounts are not reached.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -15982,9 +16040,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetCaptchaWithResponse Get an image captcha
 	//
-	// Returns a new captcha: an id and a PNG image of 4 characters (letters and digits, read
-	// case-insensitively). Answer it in POST /api/auth/send-email-code. A captcha is valid for
-	// 5 minutes and is used up by the first attempt to answer it, right or wrong.
+	// Returns a new captcha: an id and a PNG image of 4 digits. Answer it in
+	// POST /api/auth/send-email-code (spaces around the answer are ignored). A captcha is valid
+	// for 5 minutes and is used up by the first attempt to answer it, right or wrong.
 	// A server started with `XUQM_CAPTCHA=off` still hands out captchas but does not check them.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -16112,24 +16170,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/auth/register (the `Register` operationId).
 	RegisterWithResponse(ctx context.Context, body RegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*RegisterResponse, error)
 
-	// ResetPasswordWithBodyWithResponse Set a new password with a mailed reset token
+	// ResetPasswordWithBodyWithResponse Set a new password with a mailed reset token or code
 	//
 	// Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-	// uses the token up. The password needs at least 8 characters with at least one letter and
-	// one digit. Tenant tokens issued to the account before the reset stop working.
-	// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+	// uses the token up. Instead of a token, `email` with the `code` that
+	// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+	// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+	// at least one letter and one digit. Tenant tokens issued to the account before the reset
+	// stop working.
+	// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+	// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+	// expired or used (field `code`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/auth/reset-password (the `ResetPassword` operationId).
 	ResetPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPasswordResponse, error)
 
-	// ResetPasswordWithResponse Set a new password with a mailed reset token
+	// ResetPasswordWithResponse Set a new password with a mailed reset token or code
 	//
 	// Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-	// uses the token up. The password needs at least 8 characters with at least one letter and
-	// one digit. Tenant tokens issued to the account before the reset stop working.
-	// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+	// uses the token up. Instead of a token, `email` with the `code` that
+	// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+	// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+	// at least one letter and one digit. Tenant tokens issued to the account before the reset
+	// stop working.
+	// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+	// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+	// expired or used (field `code`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16143,8 +16211,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 	//   account gets 409.
-	// - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-	//   200 and no mail, so that the answer does not reveal who has an account.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+	//   address without an account gets 200 and no mail, so that the answer does not reveal who
+	//   has an account.
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 	//   account gets 409.
@@ -16165,8 +16234,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 	//   account gets 409.
-	// - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-	//   200 and no mail, so that the answer does not reveal who has an account.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+	//   address without an account gets 200 and no mail, so that the answer does not reveal who
+	//   has an account.
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 	//   account gets 409.
@@ -16299,6 +16369,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates an account for the app's user so that others can find and message it before it
 	// ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+	// The `userId` of a deleted account is created anew (empty but for the fields given), which
+	// is how a deleted account comes back.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16309,6 +16381,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Creates an account for the app's user so that others can find and message it before it
 	// ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+	// The `userId` of a deleted account is created anew (empty but for the fields given), which
+	// is how a deleted account comes back.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16320,6 +16394,7 @@ type ClientWithResponsesInterface interface {
 	// Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 	// reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 	// value) or ERROR with a message (for example a userId given twice: the first is applied).
+	// A deleted account is created anew, empty but for the fields given (CREATED).
 	// A body that does not match the schema is refused as a whole with 400.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -16332,6 +16407,7 @@ type ClientWithResponsesInterface interface {
 	// Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 	// reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 	// value) or ERROR with a message (for example a userId given twice: the first is applied).
+	// A deleted account is created anew, empty but for the fields given (CREATED).
 	// A body that does not match the schema is refused as a whole with 400.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -16342,8 +16418,10 @@ type ClientWithResponsesInterface interface {
 	// SearchImAccountsWithResponse Search accounts
 	//
 	// Public (the seed marks it so) and rate limited. Finds the app's accounts whose userId or
-	// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive) and returns
-	// their public fields only; `extra` is never shown here.
+	// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive; `%` and `_`
+	// are plain characters) and returns their public fields only; `extra` is never shown here.
+	// Order: an exact userId or nickname match first, then those starting with the keyword,
+	// then the rest, each by userId. Deleted accounts are not found.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16354,8 +16432,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Deletes the account. Its tokens stop working at once and its open WebSockets get a
 	// `kicked` frame (reason ACCOUNT_DELETED) and are closed; it leaves its groups (a group it
-	// owns is dissolved). Its messages stay in the other side's history. Logging in again
-	// creates a new, empty account.
+	// owns is dissolved). Its messages stay in the other side's history. Logging in is refused
+	// (403) until the app imports the userId again, which creates a new account, empty but for
+	// the fields imported; tokens of the deleted account stay refused.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16583,7 +16662,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Called by the app's back end (signed with the app's AppSecret, never from a device) to get
 	// an IM token for one of its users. An account that does not exist yet is created with
-	// an empty profile. The token is a JWT for `Authorization: Bearer` on the IM routes and for
+	// an empty profile. A deleted account gets 403 until the app imports it again
+	// (POST /api/im/accounts/import), so that a back end that still logs in a removed user
+	// does not bring it back by accident. The token is a JWT for `Authorization: Bearer` on the IM routes and for
 	// `/ws/im?token=`; renew it before `expiresAt`. An unknown `appId` cannot verify the
 	// signature and gets 401; a disabled tenant, app or IM service gets 403.
 	//
@@ -17150,7 +17231,8 @@ type ClientWithResponsesInterface interface {
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// sends too often (see Retry-After).
+	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+	// accounts are not reached.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17171,7 +17253,8 @@ type ClientWithResponsesInterface interface {
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// sends too often (see Retry-After).
+	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+	// accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19352,6 +19435,8 @@ type ImportImAccountResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -19376,6 +19461,11 @@ func (r ImportImAccountResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ImportImAccountResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImportImAccountResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -19428,6 +19518,8 @@ type ImportImAccountsBatchResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -19452,6 +19544,11 @@ func (r ImportImAccountsBatchResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ImportImAccountsBatchResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImportImAccountsBatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -23647,6 +23744,8 @@ type SendPushResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -23673,6 +23772,11 @@ func (r SendPushResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r SendPushResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SendPushResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -25590,9 +25694,9 @@ func (c *ClientWithResponses) RegenerateAppSecretWithResponse(ctx context.Contex
 
 // GetCaptchaWithResponse Get an image captcha
 //
-// Returns a new captcha: an id and a PNG image of 4 characters (letters and digits, read
-// case-insensitively). Answer it in POST /api/auth/send-email-code. A captcha is valid for
-// 5 minutes and is used up by the first attempt to answer it, right or wrong.
+// Returns a new captcha: an id and a PNG image of 4 digits. Answer it in
+// POST /api/auth/send-email-code (spaces around the answer are ignored). A captcha is valid
+// for 5 minutes and is used up by the first attempt to answer it, right or wrong.
 // A server started with `XUQM_CAPTCHA=off` still hands out captchas but does not check them.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -25780,12 +25884,17 @@ func (c *ClientWithResponses) RegisterWithResponse(ctx context.Context, body Reg
 	return ParseRegisterResponse(rsp)
 }
 
-// ResetPasswordWithBodyWithResponse Set a new password with a mailed reset token
+// ResetPasswordWithBodyWithResponse Set a new password with a mailed reset token or code
 //
 // Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-// uses the token up. The password needs at least 8 characters with at least one letter and
-// one digit. Tenant tokens issued to the account before the reset stop working.
-// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+// uses the token up. Instead of a token, `email` with the `code` that
+// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+// at least one letter and one digit. Tenant tokens issued to the account before the reset
+// stop working.
+// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+// expired or used (field `code`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25798,12 +25907,17 @@ func (c *ClientWithResponses) ResetPasswordWithBodyWithResponse(ctx context.Cont
 	return ParseResetPasswordResponse(rsp)
 }
 
-// ResetPasswordWithResponse Set a new password with a mailed reset token
+// ResetPasswordWithResponse Set a new password with a mailed reset token or code
 //
 // Sets the password of the account that POST /api/auth/forgot-password mailed `token` to, and
-// uses the token up. The password needs at least 8 characters with at least one letter and
-// one digit. Tenant tokens issued to the account before the reset stop working.
-// 400: the password is too weak, or the token is unknown, expired or used (field `token`).
+// uses the token up. Instead of a token, `email` with the `code` that
+// POST /api/auth/send-email-code mailed with purpose RESET_PASSWORD does the same (the code
+// is used up; 5 wrong answers invalidate it). The password needs at least 8 characters with
+// at least one letter and one digit. Tenant tokens issued to the account before the reset
+// stop working.
+// 400: the password is too weak (field `password`), the token is unknown, expired or used, or
+// neither a token nor an address with a code was given (field `token`), or the code is wrong,
+// expired or used (field `code`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -25823,8 +25937,9 @@ func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, bod
 //
 //   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 //     account gets 409.
-//   - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-//     200 and no mail, so that the answer does not reveal who has an account.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+//     address without an account gets 200 and no mail, so that the answer does not reveal who
+//     has an account.
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 //     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 //     account gets 409.
@@ -25851,8 +25966,9 @@ func (c *ClientWithResponses) SendEmailCodeWithBodyWithResponse(ctx context.Cont
 //
 //   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
 //     account gets 409.
-//   - `RESET_PASSWORD`: a code for resetting the password; an address without an account gets
-//     200 and no mail, so that the answer does not reveal who has an account.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
+//     address without an account gets 200 and no mail, so that the answer does not reveal who
+//     has an account.
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
 //     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
 //     account gets 409.
@@ -26033,6 +26149,8 @@ func (c *ClientWithResponses) GetFileThumbnailWithResponse(ctx context.Context, 
 //
 // Creates an account for the app's user so that others can find and message it before it
 // ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+// The `userId` of a deleted account is created anew (empty but for the fields given), which
+// is how a deleted account comes back.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26049,6 +26167,8 @@ func (c *ClientWithResponses) ImportImAccountWithBodyWithResponse(ctx context.Co
 //
 // Creates an account for the app's user so that others can find and message it before it
 // ever logs in. An existing `userId` gets 409; use the batch import to create or update.
+// The `userId` of a deleted account is created anew (empty but for the fields given), which
+// is how a deleted account comes back.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26066,6 +26186,7 @@ func (c *ClientWithResponses) ImportImAccountWithResponse(ctx context.Context, p
 // Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 // reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 // value) or ERROR with a message (for example a userId given twice: the first is applied).
+// A deleted account is created anew, empty but for the fields given (CREATED).
 // A body that does not match the schema is refused as a whole with 400.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -26084,6 +26205,7 @@ func (c *ClientWithResponses) ImportImAccountsBatchWithBodyWithResponse(ctx cont
 // Creates or updates (upsert) up to 100 accounts. Each item is applied on its own and
 // reported in `items`, in the order sent: CREATED, UPDATED (fields left out keep their
 // value) or ERROR with a message (for example a userId given twice: the first is applied).
+// A deleted account is created anew, empty but for the fields given (CREATED).
 // A body that does not match the schema is refused as a whole with 400.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -26100,8 +26222,10 @@ func (c *ClientWithResponses) ImportImAccountsBatchWithResponse(ctx context.Cont
 // SearchImAccountsWithResponse Search accounts
 //
 // Public (the seed marks it so) and rate limited. Finds the app's accounts whose userId or
-// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive) and returns
-// their public fields only; `extra` is never shown here.
+// nickname contains `keyword` (Chinese and Latin text alike, case-insensitive; `%` and `_`
+// are plain characters) and returns their public fields only; `extra` is never shown here.
+// Order: an exact userId or nickname match first, then those starting with the keyword,
+// then the rest, each by userId. Deleted accounts are not found.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26118,8 +26242,9 @@ func (c *ClientWithResponses) SearchImAccountsWithResponse(ctx context.Context, 
 //
 // Deletes the account. Its tokens stop working at once and its open WebSockets get a
 // `kicked` frame (reason ACCOUNT_DELETED) and are closed; it leaves its groups (a group it
-// owns is dissolved). Its messages stay in the other side's history. Logging in again
-// creates a new, empty account.
+// owns is dissolved). Its messages stay in the other side's history. Logging in is refused
+// (403) until the app imports the userId again, which creates a new account, empty but for
+// the fields imported; tokens of the deleted account stay refused.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26449,7 +26574,9 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, id 
 //
 // Called by the app's back end (signed with the app's AppSecret, never from a device) to get
 // an IM token for one of its users. An account that does not exist yet is created with
-// an empty profile. The token is a JWT for `Authorization: Bearer` on the IM routes and for
+// an empty profile. A deleted account gets 403 until the app imports it again
+// (POST /api/im/accounts/import), so that a back end that still logs in a removed user
+// does not bring it back by accident. The token is a JWT for `Authorization: Bearer` on the IM routes and for
 // `/ws/im?token=`; renew it before `expiresAt`. An unknown `appId` cannot verify the
 // signature and gets 401; a disabled tenant, app or IM service gets 403.
 //
@@ -27304,7 +27431,8 @@ func (c *ClientWithResponses) RegisterPushDeviceWithResponse(ctx context.Context
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 // bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// sends too often (see Retry-After).
+// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+// accounts are not reached.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27331,7 +27459,8 @@ func (c *ClientWithResponses) SendPushWithBodyWithResponse(ctx context.Context, 
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
 // bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// sends too often (see Retry-After).
+// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
+// accounts are not reached.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29596,6 +29725,13 @@ func ParseImportImAccountResponse(rsp *http.Response) (*ImportImAccountResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29656,6 +29792,13 @@ func ParseImportImAccountsBatchResponse(rsp *http.Response) (*ImportImAccountsBa
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -33049,6 +33192,13 @@ func ParseSendPushResponse(rsp *http.Response) (*SendPushResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34716,7 +34866,7 @@ type ServerInterface interface {
 	// Register Register a tenant and its main account
 	// (POST /api/auth/register)
 	Register(w http.ResponseWriter, r *http.Request)
-	// ResetPassword Set a new password with a mailed reset token
+	// ResetPassword Set a new password with a mailed reset token or code
 	// (POST /api/auth/reset-password)
 	ResetPassword(w http.ResponseWriter, r *http.Request)
 	// SendEmailCode Mail a 6-digit verification code
@@ -35070,7 +35220,7 @@ func (_ Unimplemented) Register(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
-// ResetPassword Set a new password with a mailed reset token
+// ResetPassword Set a new password with a mailed reset token or code
 // (POST /api/auth/reset-password)
 func (_ Unimplemented) ResetPassword(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
@@ -44188,6 +44338,20 @@ func (response ImportImAccount403JSONResponse) VisitImportImAccountResponse(w ht
 	return err
 }
 
+type ImportImAccount404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ImportImAccount404JSONResponse) VisitImportImAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ImportImAccount409JSONResponse struct{ ConflictJSONResponse }
 
 func (response ImportImAccount409JSONResponse) VisitImportImAccountResponse(w http.ResponseWriter) error {
@@ -44277,6 +44441,20 @@ func (response ImportImAccountsBatch403JSONResponse) VisitImportImAccountsBatchR
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportImAccountsBatch404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ImportImAccountsBatch404JSONResponse) VisitImportImAccountsBatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -49360,6 +49538,20 @@ func (response SendPush403JSONResponse) VisitSendPushResponse(w http.ResponseWri
 	return err
 }
 
+type SendPush404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SendPush404JSONResponse) VisitSendPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendPush429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response SendPush429JSONResponse) VisitSendPushResponse(w http.ResponseWriter) error {
@@ -51588,7 +51780,7 @@ type StrictServerInterface interface {
 	// Register Register a tenant and its main account
 	// (POST /api/auth/register)
 	Register(ctx context.Context, request RegisterRequestObject) (RegisterResponseObject, error)
-	// ResetPassword Set a new password with a mailed reset token
+	// ResetPassword Set a new password with a mailed reset token or code
 	// (POST /api/auth/reset-password)
 	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
 	// SendEmailCode Mail a 6-digit verification code
@@ -54794,634 +54986,641 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JcxtJti74V9zQ10yEKgAGBs5Wdi9EQRIyxaEIKpX3JvQER4QD8GLAHRkeIIXSk1luetPrZ/a2vena",
-	"9qIX/QPeP0mzZ90/45mf4x4DEIGBpETdqkwrKxFADD4cP/P5zueSJydTKZiIVOn4c2lKQzphEQvhU2s6",
-	"/ZHN3zDqs1B/9pnyQj6NuBSl49L1mBE6nT5T5IbNHTKUIVF8JJhPQvbrjKlIESlIKGcRU+SOR2M5iwgV",
-	"pE+n047fJ7/OWDgn8RurJafE9XPH+D6nJOiElY5LP1da02nlRzYvOSXljdmE6rH8S8iGpePS/7abTGAX",
-	"f1W7OO7Sly+OmcJf9KvWzIDs9OnNx99/+3u/rIfCPtHJNNDvpzcffTaRH70xjewYYezJEGFGJaekJ85D",
-	"5peOo3DG7jfccyk8tjzWFrmlwYwRwW5ZSEI2U8yHVeWC7JEJF3qZ16whPjo9rAn99JaJUTQuHe83ndKE",
-	"C/vx0ClF86m+V0UhFyM7vGs+YSqik+nyEN8J/olMeBBwxTwpfEXkkERjtkAWawaZvCA90CmNIhbqu/7L",
-	"L27l6MPnmlPb//IvpbxRvgikd8P8d4qFHT9/12eKhSSSZKAvJTIkMwF/ZndeX/XRdesFuz7IvOe+u29u",
-	"h4HPI3ZFxShn+y8EI4N5xEiof3dIX39Qf+7NXLfhDXmoIviTVfCbgNov+iuu7euZm1/NjWo2HPJPJAAq",
-	"ME/ILgpe7lZqbr1RtJM4iQJCq+/t5+3aS3bLPZa3YS2iIjoIGOG+pSgfLnbI3Zh7YzINqMcU4RHhQnGf",
-	"6WnJWQR/MuqNScgCRhV7pkgog0DOompPvDcciUcOkSKY24vwGubrJ2gSqbkumbLQYyIiNGREDocsZH61",
-	"JzLLcjisNVlzb+gxRmv7B7SAZnw7y4LFqdUPM8ewlrtU8k4Ekvrn8MzF5XrFA0b064Aln0oRMRFVXnI1",
-	"lYrra/QqRYzGiykFIyN+ywShEXwBNEJmU/2OasFE4J/CHd5bPwk9zDdUjZcn0H3TqtT39u3whjzQOwd0",
-	"55BA3rGw4lHFyJh9ypLm0bDuNVnNPxg06J63zw6HLq0N6l7Db7K94b57UDusHzVoc7Dn7fsH7HB4RN1B",
-	"zav7DdYc7tF9O9UpjcbJTMd6kKtO9wJvopXhh8/7zQLm1BmeS8HOaOTlzLx9TUcKJu0FXBPcWAa+OiGU",
-	"TPQNZEef1+f9MhmxSJGG2yzkpZ2h5vasgi8qIja33swd4+R0TKPr+ZQVCM73YxaNWUj6EQ1HLNLSnCtC",
-	"ka3udDvnr9+2y/oUUjIK5WxKdl5fXby7XBCseF0BfXlmBPfmq3YKZkZt4WvJksdZgzmZMKXoiCnihYxG",
-	"zNcnQYZkwIYyZCQac0UiPmHHpF936/sVt1mpH1zXG8d7R8d7R32yE+rjxIXeup5QLLxl4TO8hfxNCgZr",
-	"cfXqlDQajaNFzpHzxII1YWYOmy5BZ6Ivf8WDiIVmGV7r7ej4l5rCcxgt7NYzRbif3Sr4/qPr1vKPyAif",
-	"eu+9MqMyY/yRze9k6F/Fj1qS4OwTsGbFaOiNgc3tnI65YApY/1saceEQzSMqXCgmNNu7ZQvUN2ZBIAsW",
-	"+gZHsHI+mXPkrud3nckZElnR6mu9xNDhM0WQiJY2Qh/Z/D3g91/+eGB2oGq04vBnDwwwaX085lOWHep1",
-	"++frgvWd4As2JmQzIDO8bkTDaPvDTIeRVvryz7LrHsP/1p9lh7QUp7vdMRWjMeVkMCc+G9JZEG16yu27",
-	"ChZHxdN7wDm/Noy5mNQkcHDNseG8Z9i2lkAJK8jn3ovKcZYarWB4DLW4M8EPBUxLkM5ZMo/cQRawrdmj",
-	"ae4/SC6u0Ly5YhMa3uQxVyEj1MnSyyvvBAsJFT6h/oQLlR3///ff/p/////+f//n//F//s///f8qIJcQ",
-	"31ekimnWtMyMDIvdhLVW1/LIYp64/OKLqbpmgoqVpBnBFc8UEbMJC7m3uK21+n044FCGExrp60S0r5no",
-	"hAs+mU3S/JqLiI3MIbqkeYaY/laPa8BCh3hyJjSDGYZyQtyilZrSBWPI8IvSsetkRtXQh2lCP5lRufq/",
-	"1DDd/GEGNNIPMcc/nyUC15uaKwvHaX7fmO/YV2fGEUuNhIpb5y+vLjov17/2fucwM4wrtOKKDH86nZJb",
-	"FiouhT58IRnMhA/2xZPQmBltN6LRTK3fQQXXVYsFRzRTG+9e5t0wmi7/WxHFK/43VvhefVsufdfXEfja",
-	"BepKj9PAsNaiTTWOJdhEh1DiM49PaECQ7ywqUEXSIIxfcl9CXBwsTGA2aHnAJ1ZxPDUbVCheVsz2Gt+E",
-	"JJE9t6bTVeNFr2kRe3bd2rcbaZeFt9xjWw6Y7AgZER4p/cuPbF7ebAbrHb0PmsRKEsFLMrNwCFUk4ErL",
-	"oMGcvG5fk1065bt0OlW7n2GwX3bNjVnNovlt92gD/gYXKlS8DatjJ4QGAbkbM0HkhEcR8x+J96WHVfqi",
-	"BxoyNZVCMQh8vKC+OcX6k4cuNP0nnU4D7lE98N2/Kj36lJzTV/q4tk7JpxEtHf/yuTTkLPC18T6hPNAL",
-	"htaJtoJmKiIDRii5pQH3CavoSwj1/ZApVfryIX2x4U5kIP05GVNFqCAsDGV4TODJx2TN4xy7RselWunL",
-	"pgvV1q9oi1sWSLC/vjhLam0cwbGWAwyR662EgZyQvl6MPhCqMi49FvhK22UgKKp6PKdSDAPu3XPFj+yK",
-	"i1kQpNfNCPtT6TPSIOwTjIEG2sibgzKeKCdfZX1QPik5Cz228HqY9isZDrjvM3G/eTeK5q2XuXNmuYbe",
-	"Dp8rOgi0tiqNGUyn069GFrNozESkZ8B8hwxmkTZ/9HGWd8zXFoYvYRCwCB0RsVDQAB57n4XYS47c4kJw",
-	"82w8Ldq8x4PEfbI/rHl1esT2Bgd+02vUyl+TCIxDZ0h5wPwTOAZmkMSjYciZIpSkBhdJ8utMRgwW6FxG",
-	"r+RM+PcjkmbR2mhtWG/LEJ79lSZ/LomaQRAGT4GdUEcPc8K0AXW/La8V0z5XGHjWdA+CPnkXmbPoqx52",
-	"+178aaBFs6H+wYwHkX4/LMElnQeS+tdSvqXhiN1ra2srz/+QBzCSQD9fn3kqSM1tHu4d7LsuBlS+5kpg",
-	"AAmMLCMR5C1DERHwCcdVuJbyjIq5EbfqXqtQL+T+kZRkQsWc0Chik2mkTkjIonCu1Yx9l5g49ddahCsa",
-	"manqE48vtl5I60QgcmiHoQd1pS+qtIYmIQLDOrAqqV9yQmbmCZEkd5RDiD2Zw5Japkf6TtBZNJYh/xu7",
-	"J1cpPH4TrhQXI73xRgUgkbxh4mvSGryAmBQUGs1CIHwzEicehwwJ+zTVqi0Q3zuhZtOpDCPmnzGfU3Ay",
-	"3+sc7m1yDkECCsInxiH0tRYDTjYEq/Ub5ZBQcM+TFF8cU+EH2ib4Er8aU37QCG2Dsppx4oCj8t/M56on",
-	"J6WUbR8rt+kgcDahpLHkDnTs22wcO3lZG/8i3Wjmc5l98EKiSq34uZdUqXw3ZysiAaMqIofEG9OQehEL",
-	"lQP5NForxd+kYCRgUWT8s/qjz0c8IjvemHk3aHNFsWg/IU3XRbf6HVeL4SbV8EIGI1o5m8Pi2VzJIMc7",
-	"c9bqnGva0uMwHgTN6CMSspE2DEOtbcU+VdQ7YIxIICnHAwllYKxEoQ26X+DZJafUenkG/75s/9R+e3HZ",
-	"vio5pZ867fftq9KH4uEa40pvq3lc+7z14m1ba9ovO138M/d+f8IFRAQLI5Ta7I1iqx4c51xFIY1kqIhi",
-	"jCALnIZyysKIo1FnokGtKGPH+jRilQijLUtD8blSMri1Ny0FwUXiyid3FFRsvP6EaD4A8Xo6UExEZdC6",
-	"KQn4rbmhmj4/6VHoO7Wibo3vpVHZaGvC2pPfJkwLlVO9AYvmOjrfVjiTrTGd81g4/Lmv/JL2FvySigSb",
-	"BBF7Z3ZoTmo3EhqQg78yL8rSgPXC0yC4GIJBvdIVTEfsjEW09MX5vLj9CU/nEZuotVl5CRl+iUdIw5DO",
-	"lyZtH708kw9Lc4l598ZzSrj90pxQ5Gw6D1jKxbHDI1YMHINvRWE3yzrucx7pLY1o+C4McvJgJtNojn4f",
-	"zHdUDB6wRJf3OdMsYNGaE22nBWcar199os0N9z/Tgns3Ijeda+O1kCLgghUn60Q27xG8R2kh954NutK7",
-	"YRGRU61FCaJVZi5URIWnlYi71AsHUgaMCv3GmdqMKcRx1niWTmr307sYz6KQKSA9Pi1XMGfiEdhCMpun",
-	"4Qup1dyGMUynuQyBTqc2aQ/VjSoke3eZVn36oERFiSdbPSN9BT/9yOZ90Ea4IEN9yiAf06ZgUKHu0E66",
-	"vOimHNwnRB+H+d2YhYywQGn9ls3hOROqtHq2g4mMTXhzQOHPRN3rCVD3+s+fP3/eJwMW3TEmypi3scCp",
-	"MEF7wzRupxTPeXmV9ptkzD5RG6FKRmPn7tjBs08em0Z48P86UxGZUJ8t5js2qB69V/drj8YdU6NdxYo0",
-	"39DsERJHFxJ/IEF3IvXsIuNkXHoR9zcL1Dik/5n7X5B6+iam0derlUQ6fv/t7znhm6VQRbG+k4z9pR73",
-	"KWb6L43ZEm7+yIdyFsa07RjyJTL0WUg6Zw65fNd945BXnbdth7y7fNm6bkMwYyOuowkKHrzMdJzSbOpv",
-	"t80LJ52n1LX0tBxL+GmKTq1ClnEno8jl3dPpt+dw0+mWXK0jpjNYxYWXrToUr0Km2d2n6EQLTlwFx4ar",
-	"yA1jU5PROwtDJiKSuhtoulfqlYgXMKp5QLT+JKVsx71aPU+VWEnU2xjSC2sHDy7YXMMfV1YIQckKVXEB",
-	"kLGe9dmYztTYQT+JXhNcRVM7tLIaJ5V7TW8+/tKq/Aet/M2tHH388Lnh7NfykrBhvE+nQEwfbE9Mn8iQ",
-	"mE7voSgUCcIWGYZMjYM5CWWEWZr2YsfKwuqTSOIsva2rIFj3e7Hs21Zc5XHtHAZdcEDx16cgGjOubckG",
-	"xV1uIZQNasohoaB1nmQ0yawCZeSw0SLBNaY1qVyTlAmIkGZ2J2OwpYyfhU1sbqpzxAPN55c3bA7zmk4r",
-	"JmIYe7RVErk1K3BC1uqTWWo+8GpMa4xHLh2s0HCsH3xlslPq0lzaTD/LiZc2vQCFpAo3Pg2tGi3rPsT6",
-	"lquvc8AerCNuNZt3IHxPx8y7KRDpsUFmfD5WXoNbHF3MJu0izvQIGZmGTGkFCIw7MCLGVOHLwIEdzliO",
-	"03ZMxYgFcpTrlvRNIVyuE8kkdsD7cFCtyx+fKUIHSgaziJF3V28zDptZyPPOxFCGHsNxrigmhewbsw6m",
-	"bGgkIQomTsiQavN0ec7wfb5vJb4uNfHUz2pM63v7m0/a1NTl1c9tXr7mYKrnxi/VV2s+BPGozFKvYI+R",
-	"DFnufkIShf6VTOmIkR0a3NE58sTORfckncxjUsbSJmp5k61OJQutO24/pS5N7jzPd6AvnL9kb7PUVcAP",
-	"UwfyKXhimh9sx0nMGi0bVJhGubEWt5oJ3MfLsYpvXOdyCof0sUJ6QBXDwmhwQNzWdvHUq11tvqhdOr3Z",
-	"xStROTO11oYyTZl1itDw9yqd3vSNjznGSgCDKIdu13qTF1hWkfKywXGccNG1IfKfsqdjKbZUMKzU0+JU",
-	"/40z+p3SdDYIuBqv8NhzdNSDgy++2q7lGGLvkfGd31F1fx+9qR2/xGLwten12atX8OzrRS5dSAeLQ3w4",
-	"677OZ9a5IyA7nYtuOZePr996FYeDt6hJyIqDbU/BN+Lm1hCDCEeqmCX9+uwj0xwte1iLD5yTpDgv0KET",
-	"F2AgfWXZW2oJs/669LkqEDzm/U8hdKzouJfAeUrnTjzwh/p4UnN5wg24h8fH3PkOsv9yElZmQcSnNIy0",
-	"wjbJhnVSwpROp7sJAsXjqQ9xbVIp6wytYbHdsijlQTHbPCF2WdLap0NCNgRnp9FNMyxzwAWFyoX1hoYZ",
-	"KVgJeTbCCuGcHW5HqIgCqIlhQ4oMWCDvtGBMGy47qSFYxwkYdeUTQiMykSoiKba2KAqy5V11LGB011V5",
-	"3U8tWBbG8XpBXdlCfuQYoVsMcIyyKC4wQwP8QqTwWKJArJ5cbV1l5uaWzAIRdS66DpFwKQ3SZJWjCGYK",
-	"fZuHX1MGLs/AmvhqLO8EiSTYwQqBwIzHidSqtSrUxT4g7LCVaM2VZDOfy9OElS8Yr+9edi5OiD8LqQHH",
-	"sfm4y4zHXgS1zsubjxm9aWWruFwql2RmSC1L27rNcs1A0scjzVuQFEBWjm322Gk5BTk2nmZIITEgWnF2",
-	"SqF6/jVSZh4/gWXNcn9zSZ7e6i3EeOq2J1OmMkN/kDa1MJun3IRt9akXUJ6ecqQsQaOxCRUR92J2fNb6",
-	"4eKqetY5v7iqXrauT9+YrGaRCJVpyCpW6O30a9V61a0MWESrtX7ZIXoCNGR+Twzm8eMr9vHTkHnMZ8Jj",
-	"J1DP4pMJi6ieAdnp/wngE+NUd89j02gZKk2LhNqyTEgZszvuf/2lVjn6gFB/rnP4pdzrVTf+dqeiP2As",
-	"uPLhTzu9XjXzRfl5+V9zbeRTGgSFguK09fbtR5AWEKOGjz91XrYvlp3WNAiQrWyF7OZsIV9ia3pZLuu3",
-	"PzMFtFlp3Dn/qXPdfumQ1ulp+xL+umr/0D6Fv05b56ftt2/1n+3zl/qfs0632365IL0b9e3EkVmLeMh5",
-	"DPKUTiNvTJdlkYc/FNX9Y5WcYsInA+rdIKEnwb5s6Gt/4A4bnssqh0OXVpre3l7liO41KvVhbbg/PPCO",
-	"/HpuEhVWaxSsNAyPUEUouTx/TeAYmLBC8mb97TE8ZncqRicDqth+0+E/vbi4unN/fD2SrVardd59N26/",
-	"G7VarTf6/1rytPXv+t/a/l+bgf6jWl1w1uc/trR+Q+ya2rmt2JJvziotKWzBImOgt1SpQQwtB8hFuWUG",
-	"p1Jonkbzs3ouBLOYQrec3WERjRSsEsmKFAAzhmn/XuoxueGraJNgagJW55T8kA6jgkiTgAgaZhuxbDZe",
-	"roITUBWd2VqkTbfQ3vDlQ15xUaDN88jWrsZuVtTqQlPnJBiWORZ66RJKm3IhmJ/vpg4Z9bvs1+Kw2zNF",
-	"AK5rQsMbskPjitq+Yr/2yyfEtesTjbkY6bHpyzcMRcUYVo+In7Wsggo9orhgY8FXYpHMkqrBxVk7ZMwB",
-	"RYqwT14w89mms3to1mAK4SuF1ZgmuOzkkt2M99zS+rrkwfRR/fYcKc0ntmFLqfueTIfODv5BSvTifJ50",
-	"I7ZVo9P3XjF0Sz6cU69kT2jfZhhUcorRJXkPPrSOf2ybRZZ/ipOTmn78uqOpF/ZJqQJ29gFUkcJ8yQ5E",
-	"5W2yvoPMploF1fYAF5r9aikDGVoZSXRiaobIhFGB6cAoRnMpYA3g2/IegPchAZoqnIa3gRcQKn+tD5DZ",
-	"MuCVjvZ0yXAq/3iDe8Blp3WAVKHuBrfFdb3oB16fqpYsjb56kUJs8XI8ijgbHh7u4LrlUj/mdJuH55nn",
-	"WAcTF5TtTCgX8ScZputvy2i/8EjZ6pnlwIdFEsukHjY2Szxkm9V0b5BPvlSdnRcq35QGcEucUmRgIbOp",
-	"sfXNOCTce771QBeZoR2Ck1ppJ6aPLFGk3rmeNL49W8xS5jZMcaYiOUl5Qajvc3QcXaaGgdr8gofkXff6",
-	"4oz8/tt/gwLCH7oX5wQfHWcK+mzIBSaDLS3ZSzaRb+WI5/q5oAwCUR5sHRl8Bcl3PCIqosJXFrD0QfFC",
-	"RIhQK73XOBIVyakidzK84WJ0Apm6RJ/vkT7lMXg41kdt5tRGoIyi+f/w/hocOv2Wwe4A0XVMXjAaspD8",
-	"/tvf+0Sayih9w+7vv/09VUWxwv+9Ic5t5rQYTI9kuZzEUY5L/mHVLn/zM5HQ1xbHIb6pUKqmhdeW/j69",
-	"XKIwwBbT9zNlIY6hIC7t0oNaGBpwb6E0MPn+YcG3eIQp8Zi3q4nakDuV/QoiZ2hJimi5gH9F+UJ+evOw",
-	"flRrLCelfvi8n5/VFL/3chZOpco4ga7arzvda4CruGp329cfL1vd7vuLq5clp9R99+Jj6/T04t35da53",
-	"CJ77Ewv50IC/LO97jjz12e06aXoLz8xDtW9hPqtmrMBESN11jSfzhFByF0oxwgXELxVpum5m+fJLFQq0",
-	"nXgghduZnv43P6zLG7DFoYUA4FcZcu6WCVNnscbXteH4lxEW1czzmEqaaOk7Ab8oPcWcglTMvYcqaRTG",
-	"FuSSjKmKYRm5ItT3mU+m0FgKr8hxZeYe7vavMxqgRfPm+voyhVAcU2UagjydWZq4JVMoOTjT3PzFgpBH",
-	"r+T2SlrqmXsd0ivV8BtA/Fso51rkLbUP/7LeZb6QgGeHnntyMgBNX4/0XunNxRlCn7Wm6zoJ+FBMkht5",
-	"ieBZiL34pZCKty4lST11iXcaUNQ8qo3hRB2C6GcxgBzcFIOGkh2KRD2lEfYASS5SC+BLluflwOXkEOFa",
-	"INXV1IJzW00lr3jACgONrzoQusj1/FkX1WK3pUKrbau2TN9B4ortK6XHUbRyHTGUed6NzAotJIAJPhxa",
-	"pP7IYqRldSmMpf11yka5yvJ4k2ZVuV2qTtJ9rAwZbVt5U6wmYpak5t80jJ4pTNXWlzvE5yHzIgngovpR",
-	"0ymGB9ZST36y+IvCOp6NqGNBrNniCputvKrKQs/JVFXobTCN6XBd9aVaiP387i9nHy/fvXjbOf347uot",
-	"Rn4Ui5yeSPhilIGLBwaIJedjqSKyM5ZCzvQikJ8rr2R4R0Of+ZXLUBonX/rbN1JFBi5kdV3RcvXPuOQY",
-	"cjep22nadYoL7S3xf3NtLD512/B/GY5k7KsrNJ/u4WPM1Whz1ws3q5jTXly9b129BI9FAuRHPDnVJwbh",
-	"O/iICxpYf65tOYhXC99W/mlxMQgY5iPkaE+TuMXS5r2YnJJ9+4Y3La1M8tbc1Qk5E/7TZQBGd5IMmAed",
-	"CmEo6psm/4UFjXoQsRsCNrYDIYwuBmdOasjtLMzwN4vJf5ukQ9zcJws8Gtp6WMgxmcO3Z3jJ8m3D8uCu",
-	"4vjL9pWKWl9Z1cgWeVCBviL8YH3ZnM3S02p2yPRcFornLtvnLzvnrx9QN7fioOH4n0HCINvs/ITpZjBb",
-	"tWPZtAotc2NSixbJVTsRMo/xW2223I2lWVWVLKoF91l95tM9aFJbn3q3k2r4Ze3RdFlXsuvFXMHM7IkO",
-	"lT0e9z1XT8zT4uE/AmtLzehpN2NbRhfD834XkJ4pQNyNuow6pb9KLpBnrULLNCUKEzonVN1o3U7fR3YS",
-	"0F+usGDIQxsiQfkmiHZbzgd3WIfSuwUyr5BRLk7OdSoFDa8hA0lDP8tjVwOKJqC/m4SHTEmptzyWt9ih",
-	"yBSUmQWDwSlYN2w26CDK9pSJeKUNO1R5q7gOeDitKplFKkYjNiNfp1QBBWG6xRriX1+ZtT3R4pA7fhH+",
-	"IIBd4kWKDJjivjFikI43dgcmGzqhnzp4x17KiRsDD+b4mDYAZ08oNnVf0z3az7k2TVGrqyHzsOrSS1a4",
-	"nd+c8RpM6S2ZbX5j/CTJ1CHeWComLKoeYLGGaKZkYOqLGzun3VEJkF713yofPtecIr8UDC7V/vRRtN5R",
-	"0YxjrkYQ48swiu9b/zUDeVGA+IUdYGWIuNkp7TE7JsKjomE9SAM3PPY/ixI+W6GCQ4Qc1k/dqBW0sULp",
-	"TsTIbCt9+8V8re69eFKehvGkj+q2PCh175Mp4cuTeJAenjevJ9+Ye2njZyDq1qglS+dYn5DteHPa83av",
-	"vD8Yrc36e1AG0joPmcnUi+dYeCpx7Z6Wps3+PQI5J7N5GkpOreb9iFi1/By3dEb9fZgiO+HCfKytWe4N",
-	"FMinJZvHIJinI5V7EYlthGTzvC7en0OSl+1TdNY+e1HQmwjuX4XliMqlyZyJpCnUOCGRVq5JwIYRkbMI",
-	"YL21Ts1DckuDPODKLa3Bb2lK5ZhOS5TdmRQntQubjfhMkWkoLTjZg11B61fpHqYE+xSFdLs05lZB7jJi",
-	"ucdFxnoFTkj/85d+sTMlWdDtA1ap/vn5eZzLkaVtS/q+svzFtd+mTUBMdt+cHSUEvwU7SoYLjX1zgtvx",
-	"9+uyMvHC1WsC1zzdyphJ3md9OpOpDPN5Sdy0ThIOV51g9uuARh70BABWHHNexPyG5eJiFN/96Az5a/MN",
-	"C6d1SH7kLxB6iglPmvrdlexjLRt4hDO9khBxN1/oDSp092zo18Z2yBteHGtFy7X6IVOzIIIUVn0VUUxE",
-	"cQ8WRSemEcvGPtCFuWpt8QpesaIBy0azWNTOzGolD4nXxI500614OsaQpof7c4fUGufo/nGe5qInD32b",
-	"sOm2tzY6sGYiYEqRPpIG5Dm3r64urgr8WfbFVqs8vWq3rqFbJTbr0X/B/bmK5dZJHeaFq9NE4xW6LIis",
-	"XCfxFMMoTU8EvM0h6OAEFolRFoBrg7DAZA2P3M7y/4qKxAYr82Q22OIOPcway5nV053q1Mre51CvsrKM",
-	"1fAEdtY9xPoVmwbUM6G0u7EMGOnDY/pG0H9FYZ5vml3zCXvFg9xO4C0SSI8GRCv8ccHI36RgZAeACKxI",
-	"hFjQMwU/AWYJFeTq1SlpNBpHcPOCRdZ0c4qyml8q+Ec9+ePa/nG89IcF4vrwueYcfSn/685//Ndf/lT5",
-	"sHRdATpXZ0JHxVnznbPW6+W0+THjo3FUgKeVBuu8X957NJ5NBoLyYGMCvFemvFO64340XjeNnIT6PN75",
-	"VmJFVeFSvr04bV13Ls6XD5spgchOIL8NWUAjHs18S+Q46KM0amrlKA/aLJBitHxj7TBzJ3xcurWo5mG1",
-	"SI4Hmn53/rqtKgO9F1bCvWtH10EYrBi/VXQKoAqyNdZWeVhXYZ0GJtgGiyCHQT9d8fWDwhor4Ay2RjDY",
-	"vCzcbNoGheHr46B5Bd2PCYmQor9vrtWkaX8LbeaMhStEzln76nUbigcUu2VhUiWg0vUBHhVEMYRixNIR",
-	"rZWbwHpBlcDmMY5MvUAS5qitCXM4pYhHwfYVYoskAw9x0gPP2/kUBN3DUZe8gDMRnakRHq61yQ9e0fah",
-	"4xW0NahGN4g9ABJ3K28yytvDfNA+X33H+oYuoZwUAEBBxOKqGEMOsOdMayabHCZNiiMVaUK9A907gavi",
-	"0CZchmRKoeohQTXKxUbP8ddsV+0yUaNNaOHMXAakCPtU0CKrCJnLTALbDA/0xHk05gKQdxbhHDdh3XIT",
-	"w5/blG6Tzr0IuWUnn9ArziDrPbcTXnHI2j6PCosj8xdEsDvAlFxQ+Wv7jcMt4SKKzdtkfN+a9RcVR61k",
-	"+6lqrbyiBWM8cR+BQVPHIgVz7NabeUgWNafu5ufSmdc+mTMjXqkHOTFSs3iqvd7WaXGWcB7r/rtu/3xd",
-	"cmKrEnCfS07JAj6bGu2UpYTgRyWndH5x3Xn17yWndNU5ffPRPCcBj7Yf4idhDWLJKf3l3cV1G+LXV6/b",
-	"uV7Gcxrx21Vo4AIugKiDBezeSbVHILvk9BVCinfHMozMk7rwgvIxdMyLJHYyR96oCGbPABi4LyO1Ek38",
-	"JAYPt6x1MLd/7Uy4UlyM4gejYUEVcctOT2hNXX9YxDNX9pHp96hlSPFa1V0JKZ74HRa8EJ9dp/Hl3ojh",
-	"5zLiw3mhhoi0gIhYNg0f+2XY7ior4YM1UzZG/+Yqmb4nj/9eTBmii7+1nXAWgyhMROE81dcTcYekvY8E",
-	"cpRn+uUjKL8fU0yw9aVYwCG37BKlWYylXPW5UjK4XeCj2avzNoF6kSxMCs0i8JlcaSjthXlJzcctypGT",
-	"itnNLZBvkuzA8zVCeH0+7MB1+7x1fk3owigccnHZxUOEY3BI6/LyY7d99VP7ilCwZbEjtm0C7NEgcMi7",
-	"rv45zr+AdYr5lX5TySldXHY1v4ofV3JK+rZcfnKf1oksMqb75h7UV9SLFKEDOTNBUSAZrKOF4I2vqQQK",
-	"ZxSdk51hyBh0hyrnuk83bl64GsAZhTf4E8YYSoaMa0F2xGzCQu7BuDQBm+bKuAiL2CJGzC+b7PDyArIY",
-	"M3LDhRlA+uXZg3LW7nZbr9sOASUecPsv3p1fO+R9+8Wbi4sfsyMxV6+187FhXUy0yflx7GHOjN5Jg8Sa",
-	"7V9XKJPmNU+mzmQY3sN0msX5fHPFZmlBt9BuLqZqcwS7VNaRP+Hi32r1RhOaCj4A2i55JpQ4fBtEuoup",
-	"6kY04iriXk7SgO0lVrnjPkNdhIXqhPgsYBHyXuXEnzpnlnVjxZqVVH5cxhYy4F/4oPyedUbbyhnM+ZLa",
-	"pmJYFydpSaYlkpDRhnapnkGOjjidKuS8dshmjhs+FQBuupEM8yDsACAGTKIgwA5nPhkEcqDIDjTH1WLu",
-	"R+WQAaigquwQRr2xXs2IC0+vHhxCu4rgm9lwXPD85RG9tI+G363WBcFHGN+GTx8xoc/fakALldARuWMh",
-	"A811tri06wufVF5wyxJadussGW44DW6Ds/mviEk8jz4gm0bvq6arDd9n3aFvqYoOXtJ5/mtjpylAZCsu",
-	"PEYm3Bd8NNYfPxGfzhWhI0l2IunTeRyciH9Db395y1Fd64dtPyIYw4avkiLggp1KIRhI1vwFeM8GXend",
-	"MDgA9kqshBXyTqsket25UBEV3sad1KczNWaqm2uXXM7UGOwRi66YmSpU6Rr+SFREQ30Wd7RxOIX01AQL",
-	"ZdMlDwVanSoXRt2LiOGAhjE8nPmhvp1XKYs/OIRBAbhv2Tl82OjhuaDRqmQYbuaQLdJa3omID73lYVke",
-	"62QkR3olMzucR2pZtrVWRj6BTpOW0FsoNLGOWAAgONIadSofigRcRSekb8TLAuSl/nFZXk9z0830m40D",
-	"w4mlFGDKuRv6xPMSDQoujWREg3bAJsxQ8kbO6IgGepTqPtmIU2zbYkDJsu/PPDuPmC5TXVytVWpal5ac",
-	"Uueim2uCak70EpqyPkrlMPZ3vc4Pl55B0fAJOPqxWr4Jxx86xzeJN6ahtsNCrc7JmfBJ//nz58/7uUb/",
-	"xkbofZrbPiiRf/lEWPBoBE2/BSwIFkgxUiSS1XyUYuEjbufKIc/U+Ce8MtfGjNP6Mq1b4frsTm1TIpAQ",
-	"zDdnWCla3YZbzdT4io24isICJOmVRHsdJzxE0HRXL98zRbovfyQjestSm7qUsXW0v9ZMuw91Ppg4slu/",
-	"TBxF216UHWzL5XPUfxbwWxZaND98vnpGRjRiAN28I0Ot4HLASP51xmZMlUkk5c2G7PzeLEoVYb5jf2rM",
-	"g4SOymSstzkECmJhQWPqVZn1hUti25TTKNfSKniw1jo2jIxBzFhf7xC64EarbhcasygFBe81MQY5JMhz",
-	"YkvP3LfR1BaFIc4z/e5k85yE6FIJ+6udYgkJPwnn2j77Rd/VXQVoN6B+UW9MOp0S7knxTBG4Kg4D8Ytu",
-	"bMC1hB9K7ttziXYnkLsUy+ZctgP7kf5vXX7mQPrz3PLIdY1YzZpu0fsE2qaQKZ0Dlu3QBA/odJqkB+tX",
-	"I0IwZp380L04r6xKFFZaCyk4aaCgRFIbavMT0jf4OP34zWquIjZ5ppbwfvOKQ/OTgdavUxQFXWyWvjzK",
-	"N/KOaCUjxXkBSmssA9z9tP0Jw6aCyOFQmzGGD55kZZ6ZI9ZKygmPonVt+uvN2lF9fat+wzRWak+Qpg5D",
-	"nj8ISanmrk7NckozwX+dMfOzprX8cglQyU3+FdB5Ec/5KZbXecUjamylIR4/Iw1hulndIlbqL8+7Jaf0",
-	"6vSs5JTevGu9b3dKTunnTuvirAMBqEuMlP+k/3lzcX5xBUHtzn+8y7UA/jKTUXGOHQTFTQA1ZNPAjPJX",
-	"fZNKUi9yEu6WbTq4yY8zxzZOTLpPGDb9Lqc4KHtlxPp30rOtKHz6TAGiONmhGI4XEB2lJGJ0UnYIDZS0",
-	"HV1EKtTqc6XZE9xb3dLt/4CucOv7u5mODoVA21eYZ3CJzqecaLlNfoCeAyaMaFxVqYZL2a0MZRDIWXTJ",
-	"Qs+Q+qpZXWWvzi0FMcM0ly4Tz4PfmIFJyv68Ytm6Ba06Xl61Xl2bLpjo4XMIALZ337RfokhM3H07cjjU",
-	"6m7ZIe87129eXrXen+M1dzwa+yG9E2RHSBAxoPrh1WlGBe8rOaX4HSWnFD8rlxddMcXWQ5Y/oF1hVGzk",
-	"hfrdxtRbapG0Si7vb5rYvTJedsW98TX7FN2r81uc6mQ4NZRB+9KbTZiIbD30Tjq0TcllKBU742EoAf3s",
-	"LzMeBFr6RDS+Mz/+f2VcoDmG4HaN3u5lvKWmnZONa5sZ5AJf5Pc2uK3thgI6HCjT4oDCCM0l+JU1kjNf",
-	"TqQ/C1jHxy//1YQO/4w/mk+mVUJ1bZeCLVxaEyp8Gslwnp94O6GfWrHPujDjlKnIpqvZVDXo5gBbS8KZ",
-	"0EqyQbwbgu+fBHzCo40A7yZcZIewiiCyWXX6brOuaxmmOLNX3tOVErO7dSiF4KKMr84AAfLI4IbcUfUA",
-	"kO4HiQqnpMa0vreP3HHzriaFZXc5jvONUAOzEgj7rW1CA8hRYhrIzZiZThedmTGhJO9ZpL3F45A+PVl2",
-	"kgIYXNiM2CNvFjnLZrLO0zRFfVjBPL+5CyLm2ls4IOw9T5ZClAz6QelD6Xk82cJvmzZk73sHmlpONGUW",
-	"RHxKwwhS9bQSfHnRvSYpmYY63oP7sS7I3BgJuLSQleS6KZDiVO0MDwpsGyNrLIBVzIQGXFA4nstyJS35",
-	"1kES50jC7cTQfxIhtiw64pWBMrSFhlljGjJNLdbVbTR3464F9r1gC6z28dTW+3ceRQjcl/8D/eWz4rPU",
-	"Hi2m8mfyIvBFZAcptpzK0c7BfT7RKoEvGULRQ/6GydonvlyAFvPGNKqMpUmny8N/rnxIg0FXPnx2nf1G",
-	"vjS/ElovGFDvJgfB5ZuRYyR/eoztztvm/F1EpIvTMfMKIJaxX2vcIg65jqevP0l/YzIWTK0D5ONIERho",
-	"uDFV+B7CsUdsTodO7Pn93prHy4MxV5gpg1tGEZqyr81IbOgGJ57fw+BBllDCfZ8pQm0nuBUN4L4bIyne",
-	"hyLbJyMgFueMtavYMgziBKntNyXrI8nFCEwfECs5uw/f529KmDp/OUjjhtOaF3JFZODbQtAsbdg+Z9r2",
-	"iP0t+e/86pr/o3DvZN+yGni8Ys7y+Vl73J9Al0szm22UuRwZvVIq7wzm5u+OX86T0Q8Wyl0m/NhzXez/",
-	"ptPIG9Pi1uKprB1bU4W3YD9Ph3hUsQoXignFtTA9IXbNLERYqvUf+B1AWEI7ydPW5fXpm9af5XC4VByb",
-	"V0+Db84T6K9COSGv20Y/prNovGuufpzx5CIB3g+TJOmkvlHQwXZeL3S7m9/zTpOmgbMibLdWEtyRENup",
-	"LqTwmVSCYyziYZ8iwiPFgiH4i67bP1+nOyKjU7InjDPShF0BIM08ByNLQ31S7swmwFz1seCRInr0ZCfl",
-	"IyW///Z3koaIKC/UJaYBDkrdzvlrKBqNjdDS515pFga90nGvNI6iqTreBRFX9dlt9dPsVy4mXFQ9OUl6",
-	"oNKB1yt9SdWLJ8BHWIcOwcGPrluHrXxssIUiiZbN+DDbdgKbxk0EGEEYBTMALSGLZqFQJh0fO9fERdTr",
-	"6Dplxm9Zr34flAFb4F/U803PMK4QJDu4z2VbPpi0aCE7UMZVrj6sAGYT7ID8sxZqdq6N6pyjNgyZGgdz",
-	"EsqIRswH/sM9Rm7YHDL/h6aheJakeLZmqOm6tY3SsxXzQhblDmW/ScbsE7XZQgl7zxoue4N978A/ZEdD",
-	"l9YGda/hN9necN89qB3Wjxq0Odjz9v0Ddjg8yvmdNYa5OgnOeRPy6KYuzfUWpp+Vnu/qnfnmCkWKKLbQ",
-	"JrrZhbLxts4ZBNu6b5ICecTOzI21LXaG2QxqwfRilWGmQ9hiSeZSP6M16WV5zWbyx6NPx6qRnKDNZrrz",
-	"xB3MIClhwHI7+6RDlua+klNqnZ62LxF29Kr9Q/tU/5m7jLNBCqr9wQnUscqQLKfPbv/NfNLCqDh0FN/S",
-	"qG/EBZbrA99y8pbl2l2bQHAlS2FRuDYLGpibbNAg7zjnA17ldATKPd/xuEBpepJW2KkxfHMek1DoNjwm",
-	"vuvJvP/pgT/I/5+dyxNuwLYxgIUTtaw3vDzrnB8TdsvCORayL2YBAePzZZW8bP/UfntxCQAGPvmp037f",
-	"vjpGtCk6jRtBglxRPbGDElORCdRslIkJDxscBUyxOSHwfrg1eTy06wyUBMwE6xOtQOVxT+CNZKdzhu3W",
-	"4qx8x+QpY/EBmVBBR1D5Ejtb40woKIBERd9mxJnOI/EgIP9NzzCXZWMNWm76QgGI1/Xi+wtLeGNeuhkL",
-	"foiEyEHWyqZ/sYq+lBjU0KyMhq53W4qV2n3FStsknXSjmc9lruq3kaDAjVslJ4x8sOIiFhDx1q6TFfiK",
-	"b84iDEluwRrwjifjzXbAD+LLyRyeaMG35ccZAkxp3u3z1ou3oCu+7HTxz2LGg7entJCF3MYJj0jflMf2",
-	"oUImQb4eSH9eBoyogE/R24ZeU9SMly1E85zl10ThjJkiXJXir45xe5uS3IW26St7Fi1kry0i8ZjktEVf",
-	"0Y5moD90L87RLl/tPLiWo1HAjPlTrMclc86DJXwUIzNrX9o35nIUm3K42JrmnkC7IRPs7n4Au4Uwtha/",
-	"FopC0hC2ZMyo6duxLXht4Vp8+7MOY9vimL8rKObMtN7K7fmbFbLGF3jv5r4/sZAP55uaL98iVb3Axwyv",
-	"zttwEw7KDx+Y8qNnymYg6suwQmkw44EPwGCJ89KAe5AxC1n5hAQ0HLEQOr6zOyTRFYUokJ3iupmwSC1P",
-	"e/mJ+0wWsjFADTwh/sxAsnFBFBbgLLNee1EBbHyCm/7PDpLvJEuVR0Pv2WAs5c3juFeKxGErBqEgd/g+",
-	"0zeKR4ooFkVcjBQZzCJNcJAbICRYXPlBWXZrQQM20qbMFNu3TOR2ONo4NRjNtnzr4M1Z67TSfdOq7+0j",
-	"vt6Q/Fz5efbrpNLlI0GjWciOCbp/U27f2PucSoYwC98TMrQO63SoB21GQpUp4DcxHeZrRqnXc6ngH825",
-	"R2mol5fu8F6zDFtZxRnmeFxedK9zMaZzS+mxod6tgWKwZBQv+DYV9GazT+GGldpLnMeVSRrOJbNNqUul",
-	"FmmDezTLyD+y5tUrJvjN5bxlFFtI+szBK5D3MFNCY74A9W2zgb5wwAyCgzUEbBBNYd5wFjvTT32DmOQW",
-	"faaa9CHLQnEm3xjs8Cp26kE0a86EXwUklaQ/QOpR9hvjnsg1SbK0kcs3cKe10WFOEFTUBkwfYsAWFZKE",
-	"bMpopDauzFxkeEl95tG2xZnxHN7yr9TUfZsZrbWI1xPjqs5Nyx2bTB2u/UVFdK45bzRmc83mjFGVLiCq",
-	"OdvYS/dkMSgWuilxlE3WzTFGw3SjJ+Sr4FpMh6q16SMFS0dEl4e8PXsrYmHvtpQmJ2QcRVMiQ/h3weVm",
-	"UwxSTrfdT7NfJ7uGsSxnvy0pYCkrAp72r8e7u7/8l15PffjTv+QKMsW8WcijeVfPO/ZyxvI+p2o8pSSk",
-	"8G+VvYPsKIY6eeuyQ1L3lp2kxSYajaonfq60ptPKNZ8wFdHJlOy8E/wTmfAg4EZtLsMW43XngIJBYvgC",
-	"3PI+JP72ya8zFs57YkpDOmHaDpCho9URtILRJU3GVBEBTEl/h4/9kc2tGQtqBtfzxC+sx/C4hJcmC5Oc",
-	"4imP8+An8oc7oOYB9HV5ZXfrh/fXJWcJ52MiDexPUlKYZOjrh2EaUiBHHGx4oE0gZXh6MgS91QgfuPnr",
-	"O2f57+WT1FtPkpV7puKFhuzIAUs8EOjz3nCIYGz/Re9VLtYeDspkisGWmuwfJ3ZAxHB8VbtZcF2yV9bX",
-	"sLRDcqo2X6ELg/2cv06wSHKqttgedKBtPoDrdMOnvNfDq8lOJpwjQ617VMzH8gYD02yAi6EsqCCpmJDO",
-	"gHo3hAmEzpjIAQ/gFKpjG/Ox2b1OgkiuUl8iPGLUE6jhcDEiO2+ury9jsJEEZRFHMWDQDY+qufDolFfn",
-	"dBKUMQyUhUZ0CIUakZ4AyFAnjbKPmjZGrzIZ+2MZ2R+rPdETbUAYgrrYkKmpFIo5RM08jymlF5WFoeYn",
-	"XEF7Y6MT9ET/cw+cGz3NgV2nZyIKkDLm9kpOD+R5r3T8+29/d3pWu4OfzcN7JWhQLhUjff2kPmG/zmiA",
-	"vA0WCB9Z7Ym2HoMiHg3DOenj133SK9V6JYf09Yv6WHi4A8X/AVfQjxkkP05AESlI03WRq1IwVJnwGKE9",
-	"4TOcFAI06KVC/0XfDLpfJS+g8IbY1HGUbCG9Q9AUWEetZJkceTpi6hjHRf5MYKHAa9IrHf/y+29//+D0",
-	"ANCuVzqGheN/w1V0ellku17p+Nx+B+h2vdLx2Ze+0xN9fXt/AefPIX39qD6puwRyZBGTBOZrcF5qrgtj",
-	"tQyNazXeBhgBe1ZfbSKNJiJphA2i7mvreKdPbz7+/tvf++UT0v8MT/qiH9UTeECnU7Vrvt79/be/Zx+Q",
-	"IJjDQFo5gvSY9BdkDvmzNr13UhLYRGEdcta+fnPxkvyJ9Eq9nuiVyJ/IZev6TfqLnjhtnV+cd05bbz/+",
-	"5V376t8zVy8K4uXfQPhmvteD6b5pVfRAIO5QLpf1tsCb9VyZ8uiUxWCkZEqjsUMWh5Ew+pBZtB1UFZQE",
-	"ZNMbNldk57V8pnpiFgbVn2gwY6rahkvLztLYl3QIVBmMxmj2oTWdovKp+ZnZs4zsi/mSR4MgSbgzu88C",
-	"xUC3qJIz9LNTQfbIhIsZQiwPU1nCPeEF0rtxEJMjZADqJfR6OmTEIkWabg1Vj4B7TGBur5FlrSn1xqxS",
-	"h/YZoLjGeuLd3V2Vws9VGY52zb1q923ntH3ebcM9CXZQ6efZr5PX2lQkXSS11mUnVRh1XKpVXbxDTpmg",
-	"U146LjWqbrWB3ukxKIcxbesPI7ZJKNyx1eSQRmq0wGz6QJX0b9j8ToZau6CRN2aKQOWiCe1D74eeWMwU",
-	"D+ZV0hJzEsqAQVoBZBTwCNcylkKQdqv5UgsBYGMNURUaf8kluxgCdNZe1+V/2+i6H3GipS8foMk0SBpY",
-	"zbrrLgRa6XQaGCG3+1eFjuJ07jI4zQE+yVqi8c2/wN2QwFmiNx+1NvnRG9MIQ93W7CodDRv0+fPnz726",
-	"X8v4qI5Ldbe+X3GblfrBtXt03HCPXfdP7uGx6y7rKYBCNAGTM9JbXkKHZA2yTQ0dg7p7iiOwaSQwzNi4",
-	"RB+WvhHTVFM5qKUDr8b0OI9cOlhI3tRaI6x7/oPq2QfV/PpQP2iP7dOlB0FqZPGjGtlHUXdQM2vXWHoU",
-	"pFcWP6qZfVSDNXFUdH95eiZFU9NLyt+5Yn/0lQiP69qYQN1dgqutZcFoawnwtrYQUTdJMiSOS8AZ0Dze",
-	"oDQ4E7MHFXPRna5HCImaAFf+xSk1kf7zHhyfk90XNIZ9gVtq6295J6iJWDIfb2qsv+mVDAfc9xn4C/Y2",
-	"GVlHaMubBqCkZWxrIPOU8v/LB71DajaZUG0EAWtazmCCvh4jZSpbVenDF6c0lXkJAegoBsVUq7ymlFSw",
-	"O7DYfmTzfqKsOOBft4qPSdoqVH5sPhaqi/2Yc/Qd+AJweuUsjPPC4En6FDlEHwC4CMnXAYh0cxiwrUBP",
-	"wEj1Q+SdsOL5hs21uAY9G6oyjbyG4AL0v9JMBpvkpwZkpXVP2LE8I/34iPWtP+g47lg+Aej2HXCDmdxf",
-	"m1of0IiF5WpPXMlAa7Bnrc65g6lseZIFl78FbM9oOi8MrOHmvHw9R13io9scx46YziI8h4mv0XhHH10I",
-	"pQXP3rDuH3o1ejQ4YE2/4S7In9pR/aBRaw6H9Sb1GgeU1vcHe3t7h4OjZmNA/b2hWzsY+L7HaK02bAy8",
-	"vYO9wbBRa9Tdusv2hodFMuvwuqYZ4r1kVv2+Mmsvy9T9Zq0x3N/3Bwd7zZo3ODrwDjx/UPebbHjg79e8",
-	"5gEdMr954NGDw2F9f8ia+x4d7tcOmbc/8FhtOzm3v/By5h41XLrfPDjY26/5jYODpnt4UK8PG4y6zB9S",
-	"r94cNoZuw9vbr3lu3feOhgeH3t5RfeAO3cPBtrLxYEGgHXq14UFt3/eH9UOvwVx/jw6OanvNYeOQNdie",
-	"e9Bs+PVm/dDzmqxeGzbrewf+nj9g7mBYGzbdbeXp4YKUrzGX1RvDA3dwcODWDo72vdpBrekd+K7rH3kH",
-	"tDE4bDQOBzB3Wt87ah5SSt3mET0Y+nUgq+1k8BK9Pa40XSVJbYNQwBqwanXs/v5nlqvImI1YXBanX5zS",
-	"sqWeHPMV5g3a8FnJZzyWMvRZuCAGnVgGWgc4D4m642jnUOH3hImIJzJQFVo2TbdxHLfBS2DiCRWmazAs",
-	"SJU03eYxEZKomTcG92yxUdS1k350YfBPpN+buNXDFPxH5BlmUzNBzwL2YYn4O2cXTbe5/o5zGb0CVOZv",
-	"qLcjP1DJKVpW3LdyOZg0YHye1t78SxqNMQZczLJ2I0h+RaCHR3ldkcHRtbxL6+O2EDWBvNFmhQTET3S8",
-	"YSSaAO9gyqLZ66ugLiVunHTcE4iYR+OHcnClodFiHLHGLGi6DRMQ4mAvQckIhEo0L/aCmc/8srVSeuKG",
-	"zbFxPCDqV0kXM7bQSQc1gzwiNAgZ9ecQJOSIzkMFOs6rPdGCFyfV/9xjODD9bOvH2sxkwDTl5JA+xHJY",
-	"ZED5vGVTxpGbQP2N7IZHZKVfg5NuyEWJ6VSvdTKTc/8HV92Cq7aBCjQDMQmXCTvYUofb/cz9L7shs122",
-	"KjdYz/443NHZ7s61TPUqm91igw2JSph27EAGQ9yoOsm+BC009p0A++0JGUAMJVsnYNnwcW4WhyIT6iOS",
-	"s2aMIxaZGMWiVulYGIUUx9Z8U0sGCzcB4nFT1ngVb1eq9P0rMJt8PdSr1ZtDbzjY8xvsqHHYbO55ewf7",
-	"jWGD+QOwjA8ODg+GR6574B8MBl5zvzYYsNr+oN7Yb/j1A5avuz4aM8oBIlhhEWahIf5gQlswoStwBSac",
-	"J3MQ17Eh7n/B4x2wvDS9l/B9HA2ukk4EZ+RHvV2xcyxdb4sRUH18F08v+mGVJL6EFv0kUYKsMsOVmjHM",
-	"2uDRSa4m1TS/xrDmgkixsf8T52P9n496TMUsCB7v9LQn02jlwXlpy3T/OCtbnBVctUI3i5PvR7kQLLdw",
-	"m8RBASvGnaVg8SN7RiBdxuB4m1Toch6hv2bRV6HyP0K1/4iunCI/ce3YrT+VnxiyNP9gblswt9cgiYs4",
-	"230siQUHyyzXFEDkV8vLUBWIsNYsdWmV9FOf+nGqPxampYu/pWAnPUEFYVoGWjw9L2A0hApu8qPWMPA9",
-	"yGt9if3ywXejWW7i/MhEGgxP3lRZwNqFrxssdUzJJWHYHiUneErqTxk+fbTzbHhM7o78cc63OecGvXez",
-	"WNGCWyGpqXwEfrDeN4De5sRQuJ9bgMjA7wlj1OR6BsCjCqmQChwDNisz8QeUTwrtjZ6AQqNbGnA/rtj4",
-	"kc0T3HPLWbZ1C8SJm0+liDH/8NCnbsNvHtXoUa3ecJv06Ohw76hJD5v+4UHjyBscHgwOD45oo1ajQ5d5",
-	"jeZgj9YO9xsHgyFNqVyP7afUI9zEM2DThv9wDjzAOZBzFlcwjhSgcGFs+coUsuFhNlcfa6bEfZOwf3n+",
-	"GnGTtfGUaYm+E7AIe6MLn/h8xCPlAHxXXt5s2Up0fZq5WCwsUUz4FcBuqOhDUiWtBLRZ4aHGtOkk4xki",
-	"LQDI4JPZ1CJeIHIsjSKtd6AtZt7qkJCPxlCvchdKMar2RMuCKkNLBMtu+ovAyn2iIh4EZEyFr4icRXZs",
-	"WH6fYjDMu4FUrwJj7tRsx9fIw02Apkv7A3fY8FxWORy6tNL09vYqR3SvUakPa8P94YF35Ne1QQe7itXr",
-	"9Bg+7E7F6GRAFdtvOvynFxdXd+6Pr0ey1Wq1zrvvxu13o1ar9Ub/X0uetv5d/1vb/2sz0H9Uq9XHtC3M",
-	"Uq3O6EwRLXKU+tH6Y3gt5RkVc8NV1OMc3zwVHk+NF+95fFBn0XjxoA5lOJJRJd1HMF8wn1EeAEA1F6OA",
-	"VWYq0ybQSY4Kabj2qDi2c6st2TJZIVo+IxLbCeFRT9jTBD8vHFB4STy+KmkplNwA3cwFvJZaJ+M0ZLdc",
-	"zhQOqtoTqZ4XXJG665K7MQMXCfRxM0FtHAsEQ2lcX+YQ6CRKI804QnbLaKBipIueuNKMEdrAHUMIAPDl",
-	"piyMn4YR333XoqIA36i7CQ4r1B9hF4bOJXway1nYEzvN+lGuV+YV7NVl0jv0/pFUhLvJgb7b+JxkB/NN",
-	"46ff2FfaMkC5J4TiLlvYkzsLTpVPQPfWNb4PZnIGgInEnrxK6rSv4SmgSRdzki4fQeYCLmemnpOmKzoz",
-	"Fe/U1l7+8P4a2nf2RD8Dz3VMXkDNJ/n9t7/3czE6y0lVtn0DB7A4fTiHkPjQdGvHZCZuhLYr7K5auR0v",
-	"BeRSxx0BkvZGdI6tSsppD60Zgo0dpqbHVQy0s8BPsC9tzSXYzt9qFTBKBK7HoUFIsuFiMEN/H7MTTMDj",
-	"oidqewk3Hs5C4H3x88C6qR+RmYg4ApTeceHLO6BkPV0Y2nIyHWzwV+E/6V7LJdXQqqbmMZsfZxjbN07n",
-	"MDuq16ZRc1bOLoV1l/hKj5ZzuI0bZwkuFMGnS9qGLNk6a/3eWt1+Oi+40yDeldj8h/Hgtccv+A+dd3/r",
-	"1M55R3XE1Z532tnv3Ex//un0h6Mqm//gsp9b+iL3P97vjQfiL3z4l6pXD8Rg8sr1f/4heEyly2yamgUr",
-	"jbou2uZcfO9m3PfBwfVyaT4LbM8i4AqfpLqPr2LjCF1bnBps2FiKyVmQRstRnSTEZSNS6wJaxewSrB7G",
-	"RIJOprjwUtgMENVCn0yRGYQ+Youk/bSc4LFP+GPaQJl1WudmsZ73rNrzj5BWD7luwHMqiZ6y5tTEQBkb",
-	"KUAWNMIASWgVKK30iOT7NC4pvE2/6Pff/m57/GMCFBc84jRIbuOK9AFevE92Sb+l//q3Wr3R3Nvv2x5P",
-	"4HUAd+THy1a3+/7i6iXGYEw0uScS6yujIMUvuZeGtJXCM1N6CyfsqTSei6l6sNKTUmzS+1BySnZ2peMS",
-	"7NXmJ9WO61vnr+ZpMYfX9fqCFnNfnePWe3P2NfWNLPju96NpfB96QwwHFBiSt/xOLjt6QzbiKmJhMbeL",
-	"a3atbNeU7pO+/qcfF9dmLMEd0BC0BDQ2Wx8EaR8riPr2IPUd9Hza7HZNqOixWe3kBSveuptMT7ieuGq/",
-	"7nSv21fIu+C6xMtbxshOzN8EY75KsP8O0+5pjFKlYAF7Ah3WMFnNtMBnbWJFmdJfAPeFPnCw9M/UcQz1",
-	"lrIaVUycPaFVJ/cYYIFYAH5p4xND2K94wJGU5I7RmziLFSYIXNsheJyhE5Ceb0/s4NMQpaes2f7RccbT",
-	"YUNgmdyjWAPIj2ohnTyAgSIjKjUP60e1Rul+2tUDrUs7jT8MzH9IAzNBdCHsE8I75fGnzBm8t4DYgNef",
-	"SjEMuPc9uQXtCUj4ed4SrVGSs079FZqyVkMzfMzWXsXG5zK3XwhpWG7fB/rsk0g6KEdmyrZ7AOtxNn0I",
-	"jycJi++JNI9PWcbWOl2MiiQNDExIJZ3/XDUcPrMKWlwsMnQDJ6iser7E1onl6rgQ5Xw2rdijRBhSfFY0",
-	"7jBmDKw24RN1rzY4YO7wiB76zeF+Y7DHavTAO/LdYZ01B/vbcOXUqP+RQxHXC0RgEJBPgB3Frh7+nz30",
-	"0GWRyQyIJ2tSf8xZ3jwWsaD6rVBTtSapMl2bNWObmLDnfgUOtNExpdVI03HPWhz3rJILEWBawESqqCdC",
-	"5mkrFW6WQ1CVrCIlfKuCxgkHJ2TP2NPU5CImcU50l/VEhfStwto/ThQ6OVyOnyK/Pkm/FVt25elwPUFi",
-	"vmQA246q5nXd9nXsIehrnRNeOYT+kSpVZWo3LfNKvYFyFqXURHi+fl/ddWEdhITlTgKvUaIgxz4EjMSS",
-	"u7FcDLfBKLvvXnxsnZ5evDu/LlyXlFdROemmGsZ80GPKvxrJ6RZ6kSSmhHrY2vZEP06iQIOon2o13kfk",
-	"yU36ci/nj5z0xIQrBW38rY8G4bBtQYwbS4X0O8tOChMwzoYxttBDgt/5MW9SGPLOdGZ/kO2Qbt5e+nTw",
-	"47Tk3Cd3ZWXkyrYrL9mjuU29W04L+n9UEWaNa8PNd2SIkMdZFmOMyoVwrEMUD5iIgrlmB+V/NvXbROWt",
-	"OAJWZHYblrVYHC7AbG/kngbQbqNyQ+K5zdFPwvLw9Q/vr50khacn8sC9QwaNvSt8ojd2xKIko/YkeUGM",
-	"vaxgFBGgBcfZuQZILT2cZyoBODWSwybJI58RmheRsQx8zP/vz6ClVd/6XPS1YAyEz5TtaWWzEC163MIL",
-	"b9h8MVkAV+pBmQLxAieRLizRIlC0ZWNo904aeGof+ks2kY/pRNfrFVt5FT2biha60Awn5VGH5GYacI9t",
-	"zsXioX5rP48mt+Wc7GWfzl7F3Vv26dzXA3PzH+9rtx3hZt0vuIodf2kNH0tWxKv8R8z/0eRD0mth0Xmv",
-	"9zBXHCSMuVgmdJSaMZuuHfcu2KGqqJ8CMLtyHLH042GlpElPmNzROEsAkDxjau9nLQHDpjwqTONHfUfn",
-	"jCimlBZ/Vi/oiZRDRQa+Gax5bJVcBAhcZp0ySflGwtHm5nLLn2P8dBVnjVp2HTtgUgIiyWKA8cV4ESnW",
-	"DaW5GbYvJNHGAguN77GIh17hfnWwv8TWKM8tKPzAthRfBZl5Uw/0fbnVdND94ejpQoOtzBn4o6BkOaMi",
-	"7g6zmE8BXGSRiVgWkSRaxMyimHsNecB2Z9NA0lXe40iGxsU7mQURB5x1Y+3qB/QzqqzmJobu4z7h4BCG",
-	"jg9ghasoZBC8jAwGxSCQAwKtOOBRY6rGWgcGaK+7kEeRZpJGAdWvxc7FXJAJm8hwXj4hOAdtoONrbDN1",
-	"0+HDjz0JOwNttc81pyjjK+NsdIwPLrSHApdGX4/I+BRmYdAHb8MpDQIWKqi2sfruTh866vQd058j1ewm",
-	"boJjeGDZgPsbHrfTjxNo+k5PrOrQgpOTdyKp9zXPjOvmnimEU7Y8075bCuMowQ26nk8ZMGMl+HBoG2Ik",
-	"ZTi4ljvv37Su378mZ52zNl4JzXWoIthhYRxF0+pLFjHPNmvWzy07xmSIaNyNJhE/J1BGhBMwN1X0XVqu",
-	"AZpyT8Q9Q6o2yM1tECOMnilEntY/GKemmBOfh8yLpOkANJ0y34lbeNT39noiXf1kaDfOPgeytt2eyrBO",
-	"ejXBLNCvBq+QXtWPZ62fP7749+t2l+zYZiE1t3m4d7DvurhmDqm5LjnjL8onhNq+sjBgdFjVGj2Brjqk",
-	"PK6NoWmUX/+sF+EVD9gjiKgiayE+17tDGU4qVgQlrD7b3k3PpKibXMBO0rsEq4zbN2CenDBldjPTXXcA",
-	"bWLWNs6E9y53uvs2RkXqzJSOsfhq969TNio5Jc0eAHCj7jVZzT8YNOiet88Ohy6tDepew2+yveG+e1A7",
-	"rB81aHOw5+37B+xweETdQc2r+w3WHO7R/SScDE+v/nWqH454/M3Deq2x2M9Dr0fVZ7fVT7NfuZhwAR3g",
-	"Ysb+4PE8oj6gCbgjhnItJh6yazgrO1ChHMa8exoyxcRDnFXfp7LQrG3wiks614zgWsq3mp08lpJhOsD9",
-	"8uGLs6bcXb/d9M1KKRR4JLMKxWd9Hr6szHo222yYZeyNyogCK5RoZMQ72UmfWulFLKqgLgFcvCcsOx1g",
-	"EPmOAuay8MtVcjkbBNxD1vTu6q2RTRj4yygtYCzFywf51QPWEx71xgiKBTfu9E+hy44ecCiDYzKF5ztk",
-	"Qj9V6Ij9uVHba+y7rusQPpnMIm2u9Ms25NS+piMQZ/1eqTdz3YanVwz+Yr1SH+Ig/c6wci4Fq5zRyBv3",
-	"taQDSREB+FD/eb+MsqThNpOgEBlIfw4RnAuBGhcJAUp1p3+l/z3GFf+zW6m59UbfIX38XHPrzUrysbJX",
-	"q9vn1919440kpG/3Bx6mx2kejy0WIhpG4LlCy44J34q7fRNZydxvBkOe7+IaQD8vWAOtYBHSittAad1W",
-	"6XWnAb5QkRibwCaggf8M9ELkHXXXLWMsy770JVdTqTgin+jF5yLgQqsA9v5EpRjxWyaIsZhRGTI0iIa3",
-	"YnqERj+6enVK9uv7+4mwgw7VodYkKq3uaacDD1Wo8uFKoEiMlQ9sZwUwslFB1v29VAB90xstnTZAn3xp",
-	"FC5ITNrg+hfziMFGbnJxZ6iJGWh5E3P5+e7zrAKyiapQxB22fVKuYEpoS2suph+pfh7WNSJJ5/Q7bgV3",
-	"dK7MyQKtJ6uqpAWo7fkM1+Y0V/7ilDJsZ/lt/U34UNzikaYa9KbfsXxgct6Ep+eEWJr/c6/0+29/75WS",
-	"b57/+d31q8rhs2dQSxifMjxIzxQcik3HYrvWLg7jBRxBC1diqeqZQk64crWXmt9PuOATvQPuciP8L05J",
-	"c+2cdchl4avfnGq62yv94laOaGX44fN+80uvlN909+eKXQds45djpGNbPesXTHFCLkgg71hY8ahi0Ip/",
-	"J9UvUo+6nN2E1OjSY8sbmR5b3d3/rg/vgiQ0C/THQf7nPcgZLSRnQVCs46kG2Y/HuoLfBNR+kaO3bHrs",
-	"8RX6eH34UwX/2cV/8hnAH7wnl/c00NTKSY0AL9MzrdVP52Qno0uXIeUPq+1OiJAxhaV4wbc4nU+2p1/u",
-	"az5vbdfu38fr0qztFyXVQG4vsPE8YyPF2skOOExQQy+nfRa1LZJwtMm8zmGx0XAWqWsjBvT8wfyl13u+",
-	"gqt8+Y7Crcb0MP4FMpiDSQ5+tSVfAy5l/rk3i0xet000NeWQIHdyFvhE6b3Z0YvqEL0kDtEH0QEhVnZi",
-	"WxriEmhNL5ridzK8UYRiSsjr9nWewfaG3dNp+zUttk2MsHyf7jNll7aIY/6hPT2l9tTlf8uotlryYov1",
-	"r6I5oRM8t5FzrufuuxWF/+DqzT+pVpMjF6gaY7w1ZoepIk+yY3iaY7k6Jl6/abdexqaIDTvkbMm5RHoY",
-	"U4XmC7zOPrScxrZbwG+MEw9ZMojyCQlZFM5NKuKV/rvSgr9te/rstqauyKv9wszxSJI7yqPc7UuO+JdE",
-	"tuf3K2KhTYxMT2+FaG8tyI9EwmoJjyx+k3DCbjSeTQYC0sZXBBYQtE95NMACsSHAVSruM9K/6/+P/94f",
-	"95M8KaqmzIsIiG0IwNosAyYgZusfxziAPRHD1eLTUD/4hD3CKkxo3RU4XtyemP+NlaukK2ehx9Qx+eGy",
-	"/dohl+evHfK684rsoFd5qKmxjNHg92xwiRGKeK768ZfnrxNHsYLH2a+1/qGfBalWGKogUUiFmlJ9/MtY",
-	"R6ffTACD4o4rViVt6o1heJg87jNE79VD0IsAERAIwicge5C2obc/lSMAMRwIaXT0Cikb547GVGC0/PrN",
-	"u7MXEC6/7PzcftslO3fcj8bkf/x3MmZ8NI4cYgPoTRf/K5s6jSFWUMNWNV3XFvdBlJ950ocUhHgoPp8w",
-	"obgUcVtNpAOkuSpBIjQwhHG/oZ4Alg41Q3C5Pg7KJKLhlVE4Ex41ycOeDMOZXh8T1dirkpbJLqBkyO7w",
-	"KQrzTmCUSBF6dU/i/N94TfVxNL09o1mImRkYpoKtgIgTtLN6WNDppCdWBpyMW+MOP30yP8c8OlFYzMCZ",
-	"r+keK1sygicVorKRqRWhjOv4OD9IQ85ygPdAXkZQw+kUZMo/sQBYJteXQKQlibTfZfihoUYT+U9rR426",
-	"1o7oJ9SOam69mVKWannK0uLY3jCEr91icOOvOLjHjdek0iG29vzG0LWPEqeJWecT6D7/GYMVa47/PVU0",
-	"9Gl+rjnNL5+SP4sVt38OR973sdbNbZKhYBEH1L+0rAEOaUq7y+jTWq2TQ/SJ6dnc0mCW9uxl+jxDCqlh",
-	"wYmLz6Yq2rw9zc0WOh0nr7w7JrnXZ/19X5xShC6sS2C32SkkWqOegJazubrL6unkOSrjh9bqrut+OnJd",
-	"1/D7k4RLoWpllLBgjn3VUI2Qw3hSVjsy9y/O7/E8mq0C+6h/13eI1p3lLAL1t1atgpyBYvJAcyeGibvl",
-	"OJE/s6iY6AvDR4NHqwb3cyrvbZLEpWbTqQwj5p8xn1PwV3w/7s5WSsHHOnZcq9W5VXyyGxdQ84me3QZo",
-	"UUkWsU0Qx/RgSFe2ZSFgGygoCRlygTV7ttqOx8AaPOqhdRTIkSaNKmkJrLHQWl9cD2hLsk/0O1DXAe0Q",
-	"h6xtMuxEBnga0EQlT0vswNWdSQIy+YDcV2eTy6/5hKmITqYbXn+u1fo1ebVr4h2CezdG1WsF2K42rhXT",
-	"f3x03S3CFfFi4dp96+5D8evX9hQzBGka0n332ZxbVjg/Ppim87kkpyr1iU6nXdt4N6c8BA8aAFwvwQjx",
-	"SQWxEVfxlV04seu5S3yCFdmZTRULozKZTfURr7mufbkyDgcesQnB5r4B1wa1iF0l4KUIGTJsrR/39cWq",
-	"71hrXoY+eL9EdExOr9qt6/ZLh2DrvJcGeUGRgA0j0EBuGJuiYd0TILLLeqTtq6uLqxgAxXC3HXD2GQgu",
-	"LNTu+Cb7L7rjHjtOZQAmgy9D8xGtbiIDjUuSJ8DqwDsCxyLVQh4B6dB7bN0aG3A+9QL24h+Q//3yOZfb",
-	"LX9bh7ckXAiIY2tuCBZyB2+tac1twoX9GCvKNAzp/JtVFCADhPejUxWsOTO9Xz6n9EkEWQbr37SMfFkg",
-	"LIruMscm5656uvtk6fgxe0wtbAKQ8irxcCEAu2sWRABqolfiexcPT5i7/xhSwjJpBKoYGF6zobRQjIYo",
-	"J3L98caZuYMoO8wnExreKOgWIctYaZeKf1TJKw6BiqRLlh0bFtMZ5izDnrCKEyTtUy4U6d+wOYCZkp3T",
-	"MRdMoT/7LY20CGGfIkIDfsMcstjaqpwu+QMrhYfGsUqMYNGG2Qnps09RSLF2GdRgbJs3ZiHLh9zRa5Ow",
-	"8a/NwTuTH3EFrizf2uCmS7pZ9naX/419nSrn+OZfPpfoLY1o+A5KnErOSu04jaTwQa+sZlauLZaqu9ri",
-	"j2jQDthEzwVZvP5Gz1h9JSaH9K7fsM7ExjzUBDxrwJTRHZhCZeP+bO/rlyt9L+h2+oDFi5jhWgX86jPS",
-	"z+bN9g0kGjTcj2EOlpvqx9idcsoEec8GXendMAPxQnuif8O9G+b3MdpHdkJGlRTEAKx9fNl+275uv0RO",
-	"RENGvEAq5kONbMDorSlQGoVyNlVkh+JfYI9DFTAiIigZ3GrNFAZraNugMlgtGuJPivsQjuUqkuG8St7K",
-	"0QjCNgK7gfWEF0NNC3bnmA7AK0CJccn+s9jqX8n8XYvYhav0R5vdx1ZkcF1Tnq58/cUpzhmYhhLCw+CK",
-	"mydl98MEEBZr+Kt5wcxHovuvIVzTAnXDmmE68EqOtUyy2CMH1+7RAvYIqESl489f8qV1XkP7nKfk+rwe",
-	"XTqvBYRFKvjjfK4qEl7uk0kM5JtZvkUxvO2Z6EzeATWs7nd/aup2EVkzCGAEWhs3ozhJ3NE2PpQ+yojV",
-	"0XQbSVZMudoTrwr9SATcSBkbIMQO21m3zpgJdB4Vd7J/THZxT7fzvdmCPe4lDyij1NXbMKa8lHf+tz+h",
-	"uEDfrd/aiglMywPSw47kf3CMTTmGaZovBcue122U912E9Sr0Orw3nWkXZPcCzHGqhy4+d1m2A5R1Qh34",
-	"1q9uxS+wv68AK4arZ47V44tZeP7aGBDU7n/nJ+crHoSXMhuchV1ZdQq0FruLFuDqdoLgOcMLHW2/AX4C",
-	"eBRSPjLraoDrwKeGsAeJ70yROxYE+l9wofVExD5F5Sp5aQ1Na45qezWWmAZWu8+FF8x8Fl/8Z01t/Tyh",
-	"CC283nIVvca5fbe242M709ZfZ/x5OWmOrUBJEnAVJXZ/7B1AeIn4+1bUJ4pF5aIUw8Wdys84HNJAsThI",
-	"MpAyYFSUvnx1j2CxHdLIWBCp6dpcHEPapWP8C8wKze4mAxaegv513IhXAeA+4TpNoHdiyR55ah8jHBM4",
-	"Ipu7F5Ei/gl47IPcB5r3pGIOI8uG1oRAUvx497OhtdV+RUOi2lpA/53twTOdAlwgxBTQnxcdEyRU40Ek",
-	"fbijym6ZiPoOERJCzx4VZAqNMSJJeATOi4kMmYPFk+jgAw+gNleoD8nktmmOnoBpeom53OYd8VHq98Qd",
-	"G4ylvAGXNKuSpttMNWs3KpWQRM28sZ1TaID9EsZk6iZiQD3FmP9MxUH3nT66P0nu0sZnt1+2bzNYhwZB",
-	"sCfing5jFjJCgyDGbXTIgHl0pph1mPoorryxVEyQwZww6o1jMHbIvzNP7wmlVw0DT+ZuRSYMoBr1xYA7",
-	"HuMr3rA59tDTu6sssZULBZ4lhteG5fzhL81XE+OVj8npD2Prsd2nZmWBe1gRmOs/XSDSgt16pggHYyqW",
-	"8hkBDDrIVFs3sfC1knpV8vMqSkKLSWsjSwzahkFWqsxSsEokK9CAxYZNBiy6Y0ygG6lloV8VC19gUhLj",
-	"YGMi4CiXIqtq98SOfg0TgEjbV+zXftkhIbuVN5D4BEUAoHf5RmHDGIs5WOUqsVHjuHcBNuk2iLY8CGKG",
-	"fgI1jdyULFnI1UC/aMRv0crAp2u9oArFVMDEYWbE1KvC1Fbq52d2Kb9nDX05mwSSlY2k9aS4ZaGCyWUp",
-	"NFb08pVkWKqH06eTS31xUC53SPUVQ3rxKEP6T5Ui4I2pRWDtds5fv22XnBKWiJypkSZYVP7jW0pjFgSy",
-	"KKJxuIymznwepc2IYSgnWVvAKXH92dQZTNTIjOe6/fM1bAic8thmUuxXYxks51w9qUlhDvTm9oRljn9Y",
-	"FKsl6tmiEInuEId9U7PCLvTu54km6i+7SFNYBLRGBpt7UQqTlL4N0YqxhKYN/YkagVKtjQPhY8k7JT7z",
-	"+IQGhPuo0lNF+prM+1nOZCg/R5LDcO/NlMy6oSh3ClKPr2ApVCqFN8+MUkxEaBH5ZCzv0LQKfDQZquSF",
-	"jMbAchXZgUr/nkB7yzErgXqneUPZGmHmc9Uc8T4Be8xJLK2xvIP0NnOBaZC6fN+CXQVzgnSSeFK2/tjq",
-	"DLb4PEHZ74mZMH0r11hm9vVF0h2X1Kz+P5oxska0bCtOnkSSmENUJEgeXSSss8rM62KN9g+b7JElCJ5I",
-	"9OfEx3ITyRGf7kogR6tCZJL43Cd30BNIptxfnTOiz8Zi5OCKeTL0mX9sgFE8GgQx4015knoCGJeF1VZy",
-	"whCRe8cyNiQZx3BYNOtnaEEZrmjqghxTWoI8FM2gspP0Djfpy8JHEwmeoD9BbJ+CUWbagOBojKI9ZXIK",
-	"cCT6fLCe2KGCgMPXuhiQD8PwNIFP5K3lzCggKOBc4Xd/lXrmSNAI7t3HNxusBajvjWg4YsBlYrwgSELG",
-	"st8qXnTLwoHBeEMZZN1jC8Kj7/TEgqOu71jXHQ6xCoOGr23OHi5W+htcT3iaWfYqLnu/qi+KZLq1n21Q",
-	"jveCakF2rtvnrfPrMjZ+RbqTocmt0OpAT+xcXHbN71ok3bA52WldXn7stq9+al+VbZmo6Z1iHvuu274q",
-	"rzREL+zXbzWJ/9PEi7568rVnmEOW4EpOyZCDllR1+zGWVJoIVgrFhUANiwyCT57ozROROeJOS80DzRD1",
-	"weqkRGhy1LQa3u52W6/bT29opQl2c2srkCPCRBTyPwyudeLyOi2+Yq6hV3BDsYnG2fqweucslbOflpCm",
-	"hcWdST2BsALkmyTJ4JgbLuRdtSeWA/FxbQuJS1sKY/HEhuKNazAukwHvYGEsHq/eIBKPOSh/hOK3DcUv",
-	"bocNxeP3mwbi8ervKwy/UJizaXZwPHNrAuXkCEuAz7Q2Tk4m8HcReccjsTnzNjrNH5x7u+C7XbYN2bZ1",
-	"oxRy7jYYK9auSDuKZOCnmLeCtteKTKjS5izpMmaskPfmXq2Sj+UdGCL8lmmpnAC3UNNnO79fs57jezvS",
-	"fyLvSlH6zmFOGYGAdq6WC4BbDXbf6qKKQb70giOt9AF1wQaQZKgpoPT8+fPnR8MGLSo/yHl7tqeamRKk",
-	"P3+a/TqxVLaAQfQwpmLoQZPGOmdL7CvcETKCWN+IQYOoOKfVNjh0y3+wm00VxbvkQObHuguczyOuoHsk",
-	"hSZi1ksL7uYMG0MSNv04IdeVeDQEthElm/pMAd/gYtQTfSThPuGCDGdBYDtkYpUx5KZAgovJPmGChDIC",
-	"ZMpoHMrZaGz8JYa0yo7hZojZM7+Dm1mgGMD2LBNPitCa7hEZsLkUPswQ6xKFhDhGjAapwMbXq6CvR+/H",
-	"8+cvkT3Oq8+fk1fSaMKwGFBdRdRsoBd0oIc9n2JVhoGVVUz4yiGRNDchT4iTkBzShx7Z6C+ZhYFxlyx0",
-	"FtPG3zFZ5FUYwLeQ7j3R/9wrcb9XOrYYbYatzwn3LRyb00NGBFelGRH8BGlC8BO9+QiA304v4XepJ1+9",
-	"OiWNRuMo9VjNH3ul48+///a/2Hu35kaS7D78q+Qf8Y9oYrcIArw2yZiQ0E3ODGeHTZpkz4y1NZ5KoBJE",
-	"mYUsbGWBbGxHR6xD4QjZYYdfZElvlhzS2k+Swze9yOHvsqFZ7X4LR55zMisLKBBFNm/djZfdabAuWXn5",
-	"ndvvnPPrd++0Lh7oX6y7hbywIHPc93psAv/cOk0NdDdj+VhwB+mvJGoFFrf3GDEb32F3MnQa0ZjhWRMM",
-	"sN3CI3gYinDn56ii/eZXv/6e3GPFHwvPJhJbg+IU8Dy8VO38nHusYy7vpZGQYQNescvMRfRH47NyR1r0",
-	"Y4Ww+77Eqn87LPhu+bvRLwbL+0CXw/oDuAepxr+5wOxWusbZBF7e/DeRdISwKrNzuxW1AVt6LaM3bBDF",
-	"cUQ1mp14TJaJwTCDdoSoJlBdXvMci1jsM9YXb5a+PGy/pGrkS4gKHpt8Jfsp82sNv8Z+ikWY64GH9Wg6",
-	"AuAEvvkN75omvnoDNaClXlfoj9T/kQyGI5PqbElrHtO/8xQLVXYTqTKu0S0aCFOnpzdS+i4zFAWkQyz7",
-	"u8EGkYSHJjGuSjufVpCZAgoqgG979c0bOL2Rvs+UtmZHJiWLAFDPeiRCKiy0ge/1fIlpOLyjbd1WkymP",
-	"tfTLPRyDx9aa+v9ht6yyPhwMaciJaTIcakVvL9fmBnzMNEJfCl9SGUOsOsRl6LGUpyIee86XarVph4Ui",
-	"HCHUQNOKqY1VphC+dDXLj7Ow2XsodFW1sRuqWjjpD1zZ5yEV341OU2x1W+FzvtpbF5ud7e5a2OJbvaZY",
-	"7ax3N8PnvNVbExudre522OSrYr232XnebYVrYmPrnhTmO9eX5+nKUlwxqy7YKu84RUavWpSbu2OlGk8W",
-	"42bmb2i8r7yNqhfkoJt2mWOGIx0SxJ6VFdo0tyB/LTnCRL9mFLX4MFD6MSnaxrsSKXaeyEUy7H2Vt7j+",
-	"eFVgZ+c25wQ/e62UyxWFt6xHXlZvvkoePxXbgvT5XZYMoiyDRvDwK5Sxge4qQqtposECNH9PAdx3GIQ1",
-	"TFI+1vEytjUzOjTZgJItgTmt/7OOoDBtoWtRUhQcu75MJlRT4y+sgjC7TJvVcBXHBzmOSRyvudO8//XJ",
-	"17PrCHwa+iNEPG6qJjxOHYGKOgopWbng+bjw8sPTX6gmwQ30l1HWX4mT80heUyGXx7EItUmYuwU7vHvB",
-	"qPnguXT71uPf28PhKSEVpnFAexvOQnEZdUVdW7/nIvMll+zgEEsbgH8kkRBz0qouBp3AwUc8qWJ5Wkgz",
-	"Z2MB6GX8KdjdP08ToTo44LvEt0SKcfbVt2fwuqBNewoOyQ57IXgq0kAb9UTnQS4YwG0vSX0ZrFyplWjw",
-	"B/Cwz4JdlgoNb3ll8UC8GUapUO0sgMGP5IVMrqRJxmNdLvXotcLXgxn1pfVXoOMKa463dvV0RQrAg2hL",
-	"HsBqkuqBmXQ9unytvPzu17C0H06aC6CKEqneIHFyziK5m6+tljdSXBUZ3E71xNnZJXeSkXUvBSxor7hW",
-	"6vY0/xZ2W22nJsZf9TtfdKOj6KuD1788aL2KDtSBPNnovjzYPLgYfvfNy6+2G2L8VVN819YXDTunX203",
-	"uqux7Aw+b4bffRXfpSV7pkc1T0bA0J+6ZHi0KpBzK9sqNYJ6cAYlr6mr0Yl59yKODISXW6Bn/EIoFnTi",
-	"pHshwtdUWCrp9Yr1p+yzJhRCOJu26xjDHnwTKp2Eh+tH3zfwvHC/4gnYj/nssDiR5yJlNM8LS7J6WSXc",
-	"PlSMbboE20xaG+gLzi4G84Pm38PIYCq6Qmbx2PxsytOW0RycvXXvVIcnXbp4Fh22NSGjHELUi6Qzszb7",
-	"oxKgnEWtToAym+VTYUHNOJiH41wqlFRGLDUdjkdZibCRM2VNuzDZVrdF+aMoBx10ZrwudXPn9D8w+Gry",
-	"GHbtL6ofQe0FbIw6wtvRywqtPxU+VSbpgMeYT1FvsBfmKpUMBPQgodQ1M0qTwoYRSuoeJGSWYokQm58+",
-	"OQWRC1S7BRGbCpIgmLZoUkSsP6ZMz3/xQQnc6nVe7xh97gVH5ukEdnfTvlhoAlUB58U1eoCj9rqVEK4n",
-	"vlvEKdzisWEkpallQSzKzCi8Rb2BHF7lGsPLwkA+KZWhLAEmTHmP0kxjbmtu3CpT9drCB1vaXG5t3CRd",
-	"dfVWhQ+2JhN4oLYzbh7jU9Di4VRfvFnI6XHeO5L6Gqra1ppZWHrimx5dc3I3d3XVqXDQPl3VyZ08Fl9f",
-	"HbMwZStvzSa6Nqx8Atw1NVUYJm8qbqEPJBHwLm0DG70f60i2K7Ra8CVpHVQTwAadmBRvMqt3ddJInpe8",
-	"u8O7Fw32ihQZ90++JMVuHR2zLi5LQemuVKegUOeGzgoVK2CFnJRgdjcHd/rvv+jtGa0Ylr2tcsdLwsP3",
-	"qp6/6OzwSGqKDWp3i9vspgd8hQTm2/Lw8im/nCwSP5JI1tanERjJhfO3ZKMg2jLqwKUBvCNg3VjwVB/+",
-	"ukctUsiwKj5i0iaRgo1F5tleq/1IUSo6xnWQ4c2gIe57HOzyFlQF/WoP5urpn+XSAAcsAizb7tQK2ZUp",
-	"RjmMBlQW4AhpLnIEGPA3pm37enN7c7p19n1CjLtM84yjwm5b1KK/NQZpcGCcmZ1wY+gxSuwM7DmOJDZI",
-	"lcNIToBQETCwIyk4b/LiQx6zEBNlDqj40kEVwCsTLDUPwMoaRlvYtdWMHC8vBSMi6bH15lodNApf3h/y",
-	"HONUfYDQoy0UliXa3PUYGDb6X7CmBbBBS6YMaYbm22eHUu8on3cBNU8Vao4jaaHgDpQebXzMpp4cJlNK",
-	"j74BbBe9eaEcKSanJyN9uCFtJEnxDzumHlDMM2hKSDXQSDuBhyA7Bc0nbbGgkcPpyUNOOb3FJ0DjPEg4",
-	"izINOJA2lxFTz/1UUNJgxOjGhfwLmDcCRn0DVrw5MV6BwCT3GmPMl1GmR6KEmrCXUPdyIc5YaErIUKRq",
-	"8lE4e6aTn/6HAT7WvgZarSMekjXLQVpbcyXoecjTC/eY6s/8UGywWxL+0Fl0K8+Knh0LL8T5e4AycdZr",
-	"tVXJa9W8J7+S/vp5MJ4f/wWG3z6UB/NXFIkpHsxZAI5htOXUsF9m+dk/LwTgCvF4StcL2VJga01/Fslu",
-	"MojkeYBYSOVBoKAW5KdK9+JklJ0n+uL6ZMmaBN7P43gMyW5SMNyMs4oY4DAtl+d9Aak4B+ab2GeUTZ0U",
-	"on3mK8yfiViJfy6afeZJsyw/MzPlJVbc24UcDWBd85/MOGrfTxuIJfWn43G+quAYjBRN8i50KsD/FpQs",
-	"Spz3WRViCCqqosRp0o14TMt1ivd+gAWfZxYWK4YvemlCrbOK5cP6XIaxG9dIhUbC2k6tH9WswIK7VvEO",
-	"i8jH+6/2Dl59AVTC10+Pl1E4jtXDC8Vo/yccYIDaMxOzUZWjkWuUjKsLxQKzQwINXB1hGBSoe9LTtW5I",
-	"e4qNZBZhoxKbkI2FJZUvEw37/1J0NWZku8WLQKnkLKCEeXpy4JQZI9X02B5UlqX8UsREh/AloApD1PIY",
-	"V4YnUezLMsHFyL9vioaxljMd7TAdGlkpaQO0/nmsDSdjBqpQXiWQ10dTa3glHjpNaGKxHYyAlp9UfLsv",
-	"BsgzUWWNGzDz39oo2PQl6vZ3aT0Yl760wkkLyUiqTCtUSc+ya6BRtv5jvdwZIsPCYb1j0WlZlJCNRBvQ",
-	"kHhu1FTA4tzdtzpoa7MIa1q4O2XCYxvNGBiB9gx/LQiPu3HX3iqt+wkIo3sSK1USrmnUnjmCi4yme/RZ",
-	"C3C0FKVWdQtk5a3dYu9WEN9KmgrM0/tcvZIYbbOl5KR427FYjtzjjugmgxzUkx5W/wEvjUdQYQBdX6l8",
-	"2X75cv/4bH/Pm/DcVBWOed6VycWjK0nmOQKt6NRxRgNONfyy66iIVvJLm+E5IdUc3SBnwJuTNKt/QxSy",
-	"IBW/gBYOvpzbw0FjSXnJT1iTO5RNTxx0J+/f3FnL76+OxWYDPjEwtkBsxrdA4vtD4jZph3eDxajvPxgW",
-	"k3mxU4av7GT/q/2XZ/t7FdHVl1Xhddd9GpRbUheMn/NIQqggfXLwW4KYJzBzj46Y94keZv0X6HF/6IHb",
-	"6OboUZGrTRcXMrjcpA7q6lFWQNz28m5c4wNeJHdlFRSKqfSKooYxeqouxZv6Ej91H+JgbCZi/vldMaUt",
-	"r6Mm72t1Hkri5Ec2kaxju5btFkni2ObMafc8OwGZwu1FoJjNAsYN8XQlXKUM42I226JI1e2Yuj2zFSYd",
-	"5PPqTpGIyxIqF3u9R7JYhOrO6lA4J5E6vF8nSPGSCRXUtIBiSc8rSXMyFTeuSY8+HH9hust/8NKz2gLA",
-	"91aXJzjvn3S68LnZIZXiUFh7UVmOZ3Il86pDuHW93B4zESsZsgD38kGoAsYV7WwFwRBDBGWRLF4GeuoQ",
-	"d7lppR+dyyQVYb3BviU+WUAFowO3tvcw6l4oXyYS2lUXL7GlyClPmHhT27v5iTN11qECfl7bCIlavtRP",
-	"yLNjsOkD3WmMVqxHLbAg9MuT/bY2cGbW5r2DtvzvQ4YyDdGLndPtUuhd4dKM8D/Xat9b2NwTg4R6uVfW",
-	"/eCbH7ZK7i3bylw3PcS2WiubCq8mkyzqCnwb1UIv+gqHo04cdfOyc3elWMPkztNT8AjTLCys73tMLTQV",
-	"a82+mKW0IxivmF0xtz8YXmjUh6Wsnyjo4plIYR1eWQJtI+vQrFgJKElvGaEHodbsMx5J5XYJA00eCmN6",
-	"xKxNz53unIF+IO/EImCZiGNl+5A5oJ+/3pfQtnIJuilMfKmp9v9uRV9jfZX1WZSwY/jgh9Fq3B5cCwXo",
-	"41SAjt0DNP9gKsHTbn/mwcR9OeecsfyY5R33ZOi02mM8ji5EnfFBYjorFA+6cZTnHPMrSX/bnf4DHtpS",
-	"noj+moc5TAcDOk4nRsovjtXHe6xwZ1U+VlYKXFsUry+KjZMp6QTu3TVST8TKKbc5Xzf35d7B6enR19/s",
-	"7zmtbJ4p697qcumWikNye6kDi0Z1V7r8oyWXm248C6dVdacVzdksFW9GRbzydJ6C3wc4Fi76w06npCK7",
-	"z6c24xcie+L7sLqFstiHlffhF9jkHntez/OczpXYXyAqY37WrIr6OSzrrSqpO3/XqbNvEBVbgqEN7jE0",
-	"jfVNl5GKOlEcZeNdqr7vNBW+EALOR5SySx6PBLVrsg6kc5FVRvrXx3uz3DBYk/uR3TDXehC+FXE3GYj/",
-	"z3EakJvkBuftcQrV38AZscgXu31NVlNWvqKTYYbpPT9O8SzPKgDD3tw52eS2l6RQIx7RATJ2NTaoRoHD",
-	"n3t/FZNEls8spkgXVChPlsTgbBYOnvoZHgTYjF8lkbyzvLKPMr2p3Oc5xSenH16Mpwjm//Sn/+N3f/f3",
-	"P/7bv/zxX//NBL2xNZNq/gQpCpP7pboRaA7JB5L59KTqF1CeSwFfsHzSDP16blTYQNdEL6LC9i4JCJtz",
-	"cBedCaqldpG/Noe6qZwuKIYbMl6W3WU+E+DTL8AnEeLZdLrX2FRdKUStJmmWiOdUlwHPOaV62ZSuG6V6",
-	"ObxLFP4UcCNrB3smFR1fGb8QxU2xq5/NArwsgGp4x69nu5nrc+WGkw/Glrj1NYS+NH/uxqNQhPUJYqdj",
-	"v1FcMbfjUvsbxB0nkcGXmKUUqdmiy4kTOmB037LLedUJAvujMu6fjFC6P/GySIB6YrT7PIL23qp1tWyo",
-	"pye6vDtOCyjIKFYmohymfCFnADywmDVg0XWJXAFQsHRSiNXznK3JtAOTtEIVSi1oIPEksKgSMCWuz9S6",
-	"1mqZK3A8lqS+nMwgKEqEW+Zw+XJWEhebm8PVuj6H624l0ZMWKhN3rxa4IY6scXkdt5E4TpbXkxI5izSv",
-	"x0jzcrXcu5E4M3O+PmWJYywhB1Z3sVHgRHJamZTw5YSYmJI2t0g8e1rSZGZK2lMQAPeMd4vEtAdMTLst",
-	"3pH2d63bmq7x6EC57UPQJU3/IB5zFg0EukX0oETYYIcUbQKXxBKUsJ3tXKaLP+mUNZy4ucxaJ2OtTd1B",
-	"0wQkzdG3r/ZPSjShFnzye7+N8uPwXYf7hy9KX1bV/bx6z+5n3FHVPc+03xcO5xsGzgf25N515LxUM2kb",
-	"EzaSl1EmqJsyiyTVIiRhTaxe8iCawLeTDNFgberH2+cZ1esuyVtgbtrCLuNMJnKZRkD6RzlxykMOIpWc",
-	"UtYF6pVnO+BxOv2hvbdXHmxvh+HdAeX7BNzLMhzWYcFvfDhVOwwXcfWPERraYTgLGCroJfMow0azQM4w",
-	"CiBtoBhZVUIbrqaOOOTeB1JIJmDv0+AEL0Rz+IBc4vc5iFUS4b+F1hgS2ZX6evCBeI4xvuQY40hxGcba",
-	"rqe31CnnWGEKIf7qy6UyCfnDyf7h0Tf7e/VddC4kUhBj37ySpHIsoK3QEt329f7nZ6aFBg6qy6WW+HAd",
-	"4sGODVy68VUsJGnVhat+YpMcC8y5GWXisYOZs+2fIKKgC8kqXo9Ho8bJWpCob+IK0DNmtyJwn2FLX3Pa",
-	"Tc8EPPbLRNovJhTMZbOZh0zWK4fCgOj3m+j+sMuUls29KIaCt5w6EydSLGfJciJtO75SWX0dM+1LvO/J",
-	"naybid07Ta47GBxi688bfN1pxtPsLBqIapfvyxAvfsAerF+cHL0+nmyqWusub/RWee2+G6sW9zN4MCKs",
-	"PLj+vHKv1daqbbaaBwYenbBHPWxvopLh8V9A9Q3dJX2LVXPh2QKz3i/v5jhrqQ2OU1C7UElCPyIoYjVb",
-	"gsVssn4SUykjbAZU93xJe7fou0Bcx8Z+dNQa7HPC824y6ERS7LipmkQLwz6OKXpEsLQg6Ih1jwV0agKM",
-	"AgXKYFDAfvNv/prZ4wv/CgRCTjBLGpxG8jwWdyUOSnI2rI57k/o4cNwfILy3EDfvraF+rDh4j7B2NKW/",
-	"VcG2OR6el3EyChlexJJLcsNZlHPQrcslsFmXoGVrPpbp2mugbRInti8mkgbrO+QyRp8SIFb15HNfYvZ5",
-	"EWAb7IRQ1A6cpwJMx56WN7PTy2kbLhLMF6f1fhxDg3yDVTiq8ppGhqfY5sM258gS0yZ1Cbuw1Z1+qWwJ",
-	"FPh6A3qVZuDXGYyAaxHHyRXS3mFxfZn0IBHKKghs6Uy8yV7ibew3v/o1OxTpuaAf6mD5rjebSOUzo6FY",
-	"CxW4IheRLyc6GULXd+yLiD0S6fosGgiqh6wt18CxOgLscIX8lFRko1RSl0TUrWgAJg0BqyBPdjEkz1VJ",
-	"J1e6PfClbWJovU9uyxZ8judOsVO+edJPlfQw+gQ8mkLHQzNCz5QoS1kvSa94Gopw5RejJMtB7Fpvl94N",
-	"dCofL0JV1ggwtwzf+rVRGvu1Hb/Wz7Kh2llZ6UWxaITisvFm9ItIDiLZ6CYDOAf6Lyu80/Vr7woW3sFh",
-	"+4v9mrXkXMZhxb5fzkQ9UCGv0mlx7Wi0fO9kpu7K7AbOHPI+V9dLV6DUyN4qXZk7NpbnBREp48ggwcfG",
-	"h1qtwIc6S5JDLsc2a/RB+q4MLP7MFW1vI7SrZybpE5CmAjjhyrFmewwUzivJzva/OzMv3WWB2dLQhEsJ",
-	"aI3rVAW2jHuzL/B62632NBkIU5Mld7NakoHnitq84KIvYRTrzaa+wDHe2Xpzuwyo98MouxOgrmQb4osK",
-	"IYbbYnvRw+cxnL6bH94wyh6aelARN8zyfuz0g6fEqNTb4ebQsYIHbbZyXIAQfamyqGFW+SrK+pHhFOtL",
-	"2FUkw+SKLa2yQSRHmVCsM7btY3dRyZzmZOd5vvZVXI7ta0CbZjyDH7Ve22AHmTJePBYpX3ZjwVMReiwg",
-	"/AgsoRscVhNANqGqNuxNtrchdhj3JX4QKKmqFN08h0MFJjO260uL1rOtjyITPWXn5dFWfcujAtvjgsfE",
-	"nC3c8zeIpMLpmwsCyVCtaK0xUlnUnU2hhhiR06j+qp/Egg1jnvWSdODZHoshV/1OwtOwwfZ5t6/luf6o",
-	"kba4INsA+0Uu6cv5hZC+1Doy46zLu32hTzRUON9sMiW6CXRni8NdFpwLqQ8GZVlgx0wh6w22p/+bpwIb",
-	"94vQthxFo/eZQir3L/UxXfru9T87/OHs4HD/j45e7ZcGYb8Q0LaYZuM+6g8Ph9+IVGnruLazuu7pH1Rt",
-	"p/Xcq3XGmVCnoGbXdrbW1pvNNbhV2yKqtrP9fNWrOfMwlZVWUrFYP3l906tFgzb1W6ntbKyuNa31oL7m",
-	"KtvSk1jbabXWVp2/nCUhH+uRNde9WiLjSIqXuWlf23m+5dWGI9UX6hRmY7W53mp5tVS+GMkQRryhDRch",
-	"OYb7Vu/QZjkaqnyZ5oFIl/Zu4wPzeSVDVV4Zg04dU+5ONac7GaqJ422XYMbZRp4vXjXp8s19xQOedftC",
-	"sSFPLZsY76G6Xoxq/Qx4JH1JvONnionlAY9ixsMwFUp5rMuVWI6kElJFWXQp4vEuBMqykQqg1hcRJQSU",
-	"FwYmZBgp+G9f0rc0WMCHQyRiMGokVBiQPlVoURgfNfK9wlmxtjOapJsK2UeMUuGQscs6hi0fIMeDZh3o",
-	"AjPSa6eSLoTeALUdLH/+h6YCSDcZkDuktWqDi/v4R3aajcIocdFh/1X7xdf7e5j7YUfRml3C/fmMUYRi",
-	"kPyh6/AxoyjUby999WNnguCKVw8QmNPy8ccHZmElNEvK7NmeC5JoCGXJ+Xksls0S3bRD4tFQ4UrNTf8w",
-	"DSw46yThGNQiJJu9fRfUPdaLo6ELbJYPQTsSbJi9g1P4B1JIfRm89WuEnX5th/3mV79+B4mphIf6o4SH",
-	"DcfZgGvLKhVZGgnFFO+JBvu2H8VacaRXRsrCr4Z3i+zKUE5VdC5ZJD0Af7opSy4ExCnVlUjJ0SPhfkDm",
-	"Z+xCjJUHt/JslIJ1F/ry4NDemWrlvzdSWllcb67VWSK1KZaOgcLKZReUxUR2hWfvofSYSKkRKIJI82j4",
-	"cl9Ph7bCojzGAf5MfVOM0oxnDdaG8RZmPJIwaimucObK5McZbBcXjmvv4ROitcsbQtwEG/D19gyTS+ju",
-	"ddhHEgJmr9fuHFTnKZGztsPCIq2MxXAKhaPPWZCZiczavlhJxXmktHYz0zF1QlfkVAp92A8ODX8/FJdR",
-	"VyBOIMDqRTTWK0CTfhO7FDJMUo+phPLo8n4VMBKFfTM5KMKQTI9PbrA2PTzSaIqDAY91V7ChSDXo7dg/",
-	"RPLclxaJltAxylkqANniGOOfTgYCi5Pzc4AvqWHQRnDx5XXqeUsEZPFGmwTynKWim6QhwjI8RX8mfqGT",
-	"vocdliDgq9HR9m3CEHEUBlCoQJ8AuhUC3GoUYW9cM4c7rH386pRJIULFDo5Od9mXr9vf7h947LuD9tHh",
-	"gceOjo+PPPbNwTdHHvvy6NXRCUL+4f7BH72G+1j71d7J0cHeLvv85SE7T4Qigh4UQ6Civ1eREhgXL9RO",
-	"OH59+iWEufUyR8qXVmQZxwQfDss9bLgmxyPV34PpfLxALy7nmd5HGsF6a93nfENsdVrhem+Vb3c3xfNO",
-	"M2z11vhGd0tsd1bD9d4mf95tilZnLdzobfHt7qpY72yGz3tNrr+DFqe2Uzs4Oq15NVxCrSIevzqtjpB6",
-	"cnCicOYeLMQ7s3xPUbRMT9xPfvKTn9AkaNmyvloyGdQpeu7TbUa4Nhx+4JSjPjWVdyWO8p043zlqgQZn",
-	"gFQwAKIBONo+XWaQOdhQ2ipHf0fSaESfFDVVyEGJBIdC1KPNzLKENNOpBbHliqNLITG1W4sKrfaKEOSU",
-	"/lHZRuHPVBHJLsS4wV5DRvgVWQr4YAUywtBdKFecD4fehCvUl4GpQhMiG0hFg2E8RiHGZELPoxKgxlfC",
-	"JRN6ti32kyKP4ROQavjF9Jl9rlhH2yV9LkOQezsswEJu+r2OgyYUcXQptLWhP5qjEMGz9Eyxc56JK452",
-	"kN7KdPWY/WIkRqLOsiS58FjQ41EsoJNfonIzgcwB9ptf/akvuTZJLnkcgf9IvBlqpKKjsYQDIVmBZT9G",
-	"Ml88oniRvAMZJBNfdlMRCplFPIZAUy86H6UTAoYFtDzsM2Y+n/2U0XhhNgMNbhBMH3KlYEw2MR9ziAqb",
-	"65li3ZHKkgEb8nGc8BCloyFetWWYJlHoSxys7VAPef1YgxVr5iv21enRq2UhNcyGyOOifzAa0oCPWSd3",
-	"wa83tzd9CT5pbYE1WUeMExnWr5e8rEzw7rL1VafYEB8OfangLGVJwpJephdFCcFORJaOl9taIarP4mNp",
-	"fLzvUFh7ODyLBkJlfDCseP0rvffeT/53eKjlR8urdeBerIeyw0zyz3XMp4yn5yKbFFMaK0Gz179CxFVf",
-	"GmXA8n8lrtzgUBafYsSltvN8c12LYRR8gJUF0Qf/6CSdG1RJ0IumF88xTB+k2SOdQWjOeI02sTGtTSi4",
-	"B08u+Pu0fID5ff7c1PcjYK3trN6x/D8RahRfa5J+q7GzI7rgd+9NwcZTN0sfkW2FFqfRGbyCuYqu5VPj",
-	"lZrJyQJj0Z3v2WqFGnWWuY29XZPzZEMX7h2ejYJoxDfYOsXLT2Khdthh++CVx9p7hwevZmYUjTo2EHi/",
-	"kY6n0sQg9/pfljid1nKn09cR+1pEeUWovf1v9r8+OoaiULeMBNxjhmO+kNWjAe7G+gQMg+JBL4kKzDp0",
-	"zmEu/FylJbZzg8Fl24gRXwbJAqEISPVk2KdVixmtCgawXwPWGbvOJ3cYYKMsax26N17WTwJtGX6Ee/E3",
-	"0FqHo3SoNeTT1y9+aL98efT61VkdKltGypegM4+GrC9S4vVrhfQqSUPy4nCoJqEy9px1+zzl3czYIfmf",
-	"9OBjkWXkXUqk8GUYnUcZlSB2ZkMbPdAMAJ6Qf5veKitxch7Jhi/Xm80dxrEFlJ4g0uGxFIYdn9YarwS/",
-	"ACMIphg+OU3kuWd1/QR8ZyFbgof5Emcd1NdtLChNEWkbN+iIOJHn0H0hL5xVFV1xC+THsvZerFANfbXN",
-	"5nprdetaDJvELjNFePExV0pjYxmoVUaayQ97YBXukXH+PhC7Sn1/5+Q8+RDDI/Ber8F222jbmcLZiF6m",
-	"pk0h7GyP0CGPYg37m8uAegBEHkO/gzaAW03DevWsoU+oQ9LBhUjeSUaZvq4jwN2gN77Hhmlyqe145Mfb",
-	"ZloasxTTSHskYyxaCnZ7KrpC4kg0gsJYdtkGwqMvOYU4CVn1VOln3BAUfXmi74yjQZTtWBGGoQ56ADqI",
-	"HCLf0vrqdr0qnGpFOz8x38BavNRL8T6B1RkQcZsjrB/1oEiICUV3BUZzSxedGakaKdJOPjYYejo2aAG+",
-	"DoErxwB9jIMZFgIyUXsjbZe+B7QRqtFRmAVrL/uie6Fy1SrXT8uG8EzZQ2+81CNFbIvR0EZTGYdMVZXE",
-	"AtLcwYeaDgqo0xG9JBWMK+DMGxdiChXZy9VhcqDDqxqsPUsLhM8w2LfebJJaSLp4HbRXeiBHFz/h84Yv",
-	"4ZHm5qoAhpA1gRgPoRRWxoDSET6wdjdba8MD4Lz77qCPR/E3zvGqCoNpdN7PPm27GXChqFrlBN8uiueb",
-	"oJFJWJxVi3EPHV5qUlPa0dBS7MpuWWiGZ0akMJUlQ3aVpJiEgyGihi8PgAg3tt3p4kgR+QH3lGXV5bw1",
-	"gii8DZIXGgwHCI92OAeuTpdXYsaIGltvru9gv4b8ImJdaIPXJDBYt4HhPGPYasCjvKazTYh3nlVZw6K5",
-	"nbBYP2Sdhb5oUW/xZod6z5KxKqkVN3Ub5xvMsmENFly2VlIJqfZq5S0fQqnWt4an8W7l7SAJR7G4rljY",
-	"MfR8bDAo2hpcYmJNsIP6RgfyUDx9oLgcm4O9ZNURtnfS/vwMcKQjWJZGIjQKSIQ11KGlpOqLsO5hghJM",
-	"lL7iUqT41mRE7cnIJX/8+sXXB6df7u/R640egd/iy6U0iWOg/MqQ8eFwmQbNUi7PKfqujxm8E3KYqE5Z",
-	"8FIPYPllIrM0iTWELMOQAqYi2cUhU0rhLgu+W8YsnGVKNrJJU1EXqsyiFxAi0sss2D/j5+CQDPyaP2o2",
-	"17qqz1c3NuG/hV8LoLpGcNBbfpVIsXzIs24/YJIPSMtbSlIW/CSoY+LjWnPdKoJIbG7AW75bpuomy6df",
-	"tlc3Nq0L9PTL9vLqxmYxt0xvCzCauyh0gCUXJlcyTngIDzySgnXGmaCpg3evNjfNdNG7TvQf9QfQZYYE",
-	"nWYQgkc/sJAhJW22Nnc1lrNC3xyl15vH+ASFVxZHypZWm806fqd5816khomK9FbdYTzLeLc/gBoxlmQ3",
-	"GuqPESE8gtJoYE1eUfMe2kNOxX4JTAEs64TN7N3oe9Lr5cmnZaBP83dCSVq1Cl1zkZdyIcbFInH84gcI",
-	"BHf7PCsvFAcn+taV4jBkj5Xi8rcSR7D8hZbiddt3msyqybfqb1zuJwNR/l6DU7d+74k8NI94V16qDzfC",
-	"M8UILnZZMogy8A+Vgk8iRXG5Wo1mw7bsgh69+fjpmbWqw8W9Q8hSqZbfi3Em4CBWSkTuaZQBkLlpHDHp",
-	"ZiJbVlkq+KCYjKyXlWe1nVonkhyLuiGFAlkys5R/POE4+3pC+4KH1GoI27QhvqiSzh7xlUbcABg0QePa",
-	"vSHkaKBFLVxb+356bF6tgP7Tb6Puxx4b8DfL/Fx8ttbaWNtsNpseiwaDUaYFFwGPFZMe5K2zwEqSRmEH",
-	"lIxhGthKRpIj3S7gmt5kn/m13/zq135tHvZVHMDXQp5n/el3vwC2EijQQMTGffNMoRC6dgns/ohktgm1",
-	"eSIZDfSyNO1yRDIT5wK1Ky0ySz5+hvy8/t1DnmnlrbZT+xd+7efN5W2+3Pv+7eb6O7/2/9fKNsOkdC9n",
-	"FBjNArWIxq3Raeq41yYleQlVcrZIj5MrkS53uRKsL95Unhl3XspmRY9rtbn5UOAwoXzQdy6AYgEUE0BR",
-	"0ENLZgEZlogawOdB0FjGX2JuflghYIl+KfCH6qCCr9AH6PufLuP/reD/lcPLAtueILatodugxD8JRe+e",
-	"KdZNhmO2VDDS6lCAY5SmcMhkYve3A09PATA+4R337rbOqvuvaNXavI0DcL21OcsBCMEckJdlBjidJzKn",
-	"N1qbG89X10HIqrrrM2zdwGeYpkk6N4+myogmD00lVP/Je4O27//kGqh+96hxzKIXkTwLjLMTwbsZe8Wz",
-	"6NJoRI47EdOunIgAegHjCAORM/mx6IbAx6nJ0v+dMdbWjxJZ91gC9/E4HlN7FhGyztipVoQGOyYg4rZq",
-	"sPZwuAy1x2ZxZ09sYZv77upK4zQ1PaYcAkT4iBR9SD4vjRkWvuOhuJ1HYs6QT0QsuBLFWiQPX+L/PfM2",
-	"7rduCmykCa/ZbHbb6kSGo7v+v//1n/3+r/7Xb//3n/z2X/3dj3/y57/7q//627/8+x//4T/87r/98W//",
-	"4//Ul9NhxO64ptptaaFb1wfvDm6FPG0r1vf1ByQBP7OupBBK0w64DDkUyjdFawf8TduWubJSIJLuj+CQ",
-	"0p9mt2bRzeaka+Y+P+uPz0vskjv9WKRdmOuWXgHUF/R0d9f42tpaS2x3wzDcfL69ud3cEmui1+tt8q5o",
-	"djqdVqe32dpoNXkr7G5srIdrq6tr2xtrYivsbWzVDLu71Vx/vrG16ZYiOGl/foaBaueLnkDzG4NT1Ynh",
-	"FjwWcbM7zRYBmjl67J+pMrGo5stFvb87vHsxm6zzbZT1w5RfqanYkyoGn3IijmSCp3Ek0qLHGEv8QsgJ",
-	"ahN4vnTLA+QODiaTK2NWYFy6zAFdb7CXYJsolo6kxCqYVzRa6Ut6Fk/1AC+RXxRlpgM7hn3SZJQJthSY",
-	"aQg8FljACeoUwDJldIIs+cbGAK/svFwTnmuwb/sCeARTM+JLZj73KhnFeh4GelLYenObLZmnu7NCzRX1",
-	"d5wnTA/XkD47oyjOliNJV2KgCIOW5UNG9uRUMFF/BfR4lsDafJXYEaK3hGd61MZUycNGenGd+srOg+ma",
-	"bZoICAta8mc+cZ5+LlUqtZVLlziUDhrDvuE9gcthFaldm9hKcb4ApGDAQDlhVg6X1mWg9Z4dqPoYMj5v",
-	"IvvsPrGy8wYSwUznQ9eINss3zwSbhpWPtDz0jY3p5vYsY9ruGEi/dxDMaklmWntJaoqraEDSWGrQ6b7s",
-	"6lcEFROvg4wdB/Km8KjxJAS3Pi6MG7FpgNwRm1WtWvx5BWTZXBJLe5AAzV/MFuQaTPVqBgYisKhDYIAk",
-	"IGYAacW+pEI/pvgC8AQg1Z4qFRyESH71MD0/yMvTwtpA4QoPH+rLnxd0ePAI5v/8nvwots1UlHlAkyvI",
-	"386YKTHgMou6Rkz5EjQIzGCvNxjk2LoD2bFsEio6hC+irQNzC1XetEw9s08iOgQY/0tBn6vXsBZBHb80",
-	"ymwsHT4UDDESrQFhkBkASmuYn4m/QDBCMc6+PTj7cu+k/e2rAu3HWuhsydxptDUZ1Kl7DysZsLjUQ+yR",
-	"OE7iUKSuEkQVzB1NCH6pExFKJvRIeHhfr6AzAfqJYKjZKhLoQWaqT2qOVvdyzQU+BxQYFsm8WgVyXZwR",
-	"gN6gVcx0JPJiDzgQKmlVotGYioaTM6uHviTedOORii5F3Y7VPA/yEujdsPa2lKKkelgey2ttBG/9mp0B",
-	"v7aDE+AxP7deC7+amc5/9KVfm1xCW16xwdp58yF9Ru+MsAOM2xOJA38ox9N1PSMtEQU3dpFkMsWTme2G",
-	"ui+ijDnThYCsu8vTkVRos0wo5Tm5Bnev1ErzFVeWdCbC+jSnpjnjU4vb+e7iU2XfLNGmRDPTfMOSg3Cv",
-	"+EDUPQOVaNypDJtb249PsStH8QNbMz8wB+jKTkW0fW/CG9ojIfWeDjq4QyZ0irT2akX92cTOcGWVDeZD",
-	"CZ1ZXr4JULBeMIs3jl9s0lOWW/em2Oc8L9A7U7is+Bl/AKbVZ64Hzx81m6ubRlH4jBRA/NUcxM/sicXf",
-	"i7sWPH1NPCxKiPCZYjSh9dtOypN0ZDorhWdz7kLdq4txyqNYYVfcwBbETwXBcn2FGQEFKPX/UHtRA6YJ",
-	"02uCqRbAKL69sfYRN/YqyZzpQWGxEkcgqSxVDAo99ddk7tlKFEhux8fvGpvQlvjMk+nwuVD2mi7C2g0Y",
-	"huXsq1N6iC+pQU/a7euRYw8eW02VKyUyRf0lseFkmGB7GxYnyQWLpIpCAYwE5GDZ4me+7MRJBzvMwabq",
-	"czBfr6AS9VUaZZmQDda2ss3xaRpXlbaBTb5gHuiDTgSW++853q6gYLwEZP+QvRM51S+CgtETQIdwbZBd",
-	"itSX0FAEtbofDtvf/fDin5/tn7IlKrbFWs2tta31Vh7Ghi5D6y0qh238aZFiF2KYGdNHz3zgS26amKsM",
-	"mi4UnWs7k841qGRLSY3oZ4PMS26qDRo+O1osEZQy/m5ZP+9nYsy48uWViGMA+zEWeYWOD3VaUWMss25y",
-	"aQrtIvNlMIqzCLpCENV/Sol9Pbyec15Ji/0Sgu+P6Muz37mip3rZiLqbOcJwKh6s/tki6vipRB3vPn5Y",
-	"pUyJK2Q++YZ+660KYzrGMp5nSfI1T4H98PjuTgSl2zJ3XNXhukopF45akqTTHrPcNbTknDjbtE8mV/W8",
-	"loCNEPoSQ4TgOcN6KEHxdE7I9kLzU2v8DvFa6HF9jG+nrN4pj9VE3z7WGVEp9PwRE2GwGTLYCnBHEGst",
-	"J/cgmiLwrkupTMDSiG8tYYm+cxBWFJdPQRzPkYYlCF0dAXE6aFZv30XjXmJkXJFXWCZXC8bGHSMhLfl7",
-	"QSHtvOvKiFP6qOrzFM65qRq91Gw0Ws1m3cYBcoyaSGPetVCKHdMiSFT15VUexLcg2mAnPDIFWfDyQvVu",
-	"2zcHDLQGa7IhHylAaxtHMhEYw1DAhqUPi3KnwnIwT2iOF0A3BXQbN8Y5M5lPmxuwwL17xL2XoNOUw94z",
-	"ZWDAUXEqYqGBi3l6oROqsXrhzhQNTGXJkGKkiGboRukSyQwUw3QE+MdT4UvLKnOc+kji0rdPKXYQF594",
-	"J4VUCfLcQK/lr03og7uThSUs441lSWK1S9bR3wB7usO7Fw8OpuarPkqdcYFYHz1imf17K1WNGmat8OGw",
-	"IjfnCM3LUibpRMi5hKOD0X+67iXWE/PldZyTl1AiGgMsDqGHVeHz7PqSXqVYMsq0Uudc7sC51j7VRTQc",
-	"ihB9xZKoJr1RHI/hMhHqR9hPHPCxLzvC6qfEeMXOJr0k7QqHZFIkgphbLg17aIoRYl5ClBBfls7JJCkk",
-	"MmSQ9AK7jpgxwBuuSlg78Byo79MRcXJVNrpnig0ieToaDpM0E6FzIwI1kensNHd5mo5Z4HhAA48FKvol",
-	"LWKAvsHA7JH28c/YEv4hS1Khr8ehQgXtK07Mq/ouOzg6nXpNfk8i47GtQ1RKfcF+oOXcF2ey7O/vsE3N",
-	"vfJZ2sPh0yG0uKeSVof68Ako0FRgRLSqkD2cOrXzU8jXVmvgusYU8tXW+tb687XN9a15eeVPhDqRT5VD",
-	"pstRch55wtmBM3kTD0aKmF7Fz1q3Ij+AQhgn57Wd2j/+37/98a///Y9//9//6T/9ze///G9//5//wvvH",
-	"f/iLH//dnxXiKL/6L7/74/9z4wiKkWIURhleFEIpy/Rty6sNPryoefPmmjapiWGsiXBjs9kV68/FZii6",
-	"ndbmRners9553uLbnd52K9zuhlurvbWtcCNc2w5bq7zT6mxvCLHa7XW3mps2hmESeW3M4iXOmP33KzxD",
-	"yDW6U66DxZlbkB1yKF2wHG7FcshJadXIDa5OVjEZ2MhFmw3sYjllBmeRUDvm71GIP8/MEfZloSls5dzg",
-	"PMb4GNnBi+Tc+0nOvTWOV21a8eB4bxptz1BuTXj7bsLg9yBCpuLgRhU2I6okYx47QzdHi+o5ugbrFo6E",
-	"e03SvcxRvKqwuiklz1ZwvJaT576hQM5z7U9s1ISEMdRU28c/8ybpdawCuw5taTDvteXp2phZkqAZSm/L",
-	"/wI5GeC/lQkWSQG2XBmyUBAen24ZdtCwJHDObOCw/ECK22A/9Ee9JdcvZ+yxGxL2PNZiX0QvgLfny0rE",
-	"PVaVtwdtXGxbMNObFjmWULWbJSmz3YmKNdfrehy+REVEz4S+2bbD0k9HCuYz5TD3bEW1otlOxV3ZWYFP",
-	"6Mv3JRSya/iEvqxMKCydcZPDBa111WzOYdtNUvj0WIf55z8N3uFCofo4Far7UI2q0w9pSAv+4QfPP3R8",
-	"BnlN6qp62HvzEI0H8zGIiHncoZyJ6EteEim5dyqiE9q6IRfxPSTvJ0DSWX2qZMTq+Gu2xiLK/RB8RPk+",
-	"oHjXjEQbwn0gSmLOzOmMuhciY+kIqi35EsPa9lNsy+UCgWeaz8juns54C6Q8FY7feMFo/PAZjQvwfJKk",
-	"xgJ23obNOAWoN6E1mqW+Ca+RLRn8PReZE073ZRl90W6mTnIJMBmlymORBqLxbP7ipBLpy8ckMN4CPs13",
-	"faSa5gKjPi0a4200vNxx9dY00JjfK++M+Gdw1NgElc2DcxqyAAuXc9jz1JHC+MPwT45jCP/e4MMLjEL4",
-	"ssCEM1qZ3VB5ZXVXUZtQJ52+wQU48mXOOYIggFAZ2L6mc9+Eotl2kB9rqkutahLswVvsUvtywMca8qBr",
-	"QWg7/X0ybfLYUirUaABtDs1DVL20eZ4v2cz+effXPK/QKcY0TcEf8vYQbge9It10HnfRRo3W9fVzmui1",
-	"wSt8bf+82x6j2a32przSJf3ozIxUbTXAL374eXv5j/jyL5vL2z98/3bN22y9sy/6eWt5+3voQfC26W2/",
-	"83394tJOGh97G7j28c8++NZO99q6adaBXLR1q9iIZtFWrbSt2uLgffQHb9Em7ePAiifdpuwJtyFbtAFb",
-	"tAH7qNqASS21S/0YcHt6WW4xcVM8EBbCNr8f8AvB0pEMal5tZMk9OysrcdLlcT9R2c7z5nPk9tIbp0AI",
-	"eXbEoVMe6/Jh1u1z8EeI5QGPYqa3LjTRMkVuR1l/Rt4Yun2eKW1SKlOeOkqNQVl4ynCoSp5ymjP6oMA7",
-	"p2c6dzqkPzVjHNY2VZYL6TwgKX3zgVSZngs8kpE8R3Lkl2dnx8690aDs1kMGHt5IZfhaTPcw/FkgNWrb",
-	"GYrmCxkWnofO4ZKnHo9Un8kki3qEK+70DUeqbBHM2eNhmAqlqEEs8lwbRWO45O5XU1QTXMSyLj3O02gX",
-	"ly+FNtLzeWAjJVL3Xv3n2rvv3/2/AAAA//8=",
+	"7L1JcxtJti74V9zQt02AKgAGBs5Wdi9EQhIyxaEIKpX3JvQER4QDiGLAPTI8QAqpJ7Pc9KbXz+xte9O5",
+	"7UUv+ge8f5Jmz7p/Rpuf4x4DEIGBpETdKqWVlQggBh+On/l851PJEdNAcMYjWTr6VApoSKcsYiF8agfB",
+	"j2z+mlGXheqzy6QTekHkCV46Kl1PGKFB8EySGza3yEiERHpjzlwSsl9nTEaSCE5CMYuYJHdeNBGziFBO",
+	"BjQIuu6A/Dpj4ZzEb6yVrJKnnjvB91klTqesdFT6udoOguqPbF6yStKZsClVY/mXkI1KR6X/ZSeZwA7+",
+	"Kndw3KXPny09hb+pV62ZASkP6M2HP3//Y1BRQ2Ef6TTw1fvpzQeXTcUHZ0IjM0YYezJEmFHJKqmJeyFz",
+	"S0dROGP3G+654A5bHmub3FJ/xghntywkIZtJ5sKqepzskqnH1TKvWUN8dHpYU/rxDePjaFI62mtZpanH",
+	"zccDqxTNA3WvjEKPj83wrr0pkxGdBstDfMu9j2Tq+b4nmSO4K4kYkWjCFshizSCTF6QHGtAoYqG667/8",
+	"YlcP33+qW/W9z/9SyhvlC184N8x9K1nYdfN3fSZZSCJBhupSIkIy4/BndufVVR9su1Gw68PMe+67+/p2",
+	"GPg8YleUj3O2/4IzMpxHjITqd4sM1Af51/7MtpvOyAtlBH+yKn7jU/PFYMW1AzVz/au+Uc5GI+8j8YEK",
+	"9BOyi4KX29W63WgW7SROooDQGrt7ebt2ym49h+VtWJvIiA59RjzXUJQLF1vkbuI5ExL41GGSeBHxuPRc",
+	"pqYlZhH8yagzISHzGZXsmSSh8H0xi2p9/k5zJC+yiOD+3FyE1zBXPUGRSN22ScBCh/GI0JARMRqxkLm1",
+	"Ps8sy8Go3mKt3ZHDGK3v7dMCmnHNLAsWp944yBzDeu5SiTvuC+qewzMXl+ul5zOiXgcs+UTwiPGoeurJ",
+	"QEhPXaNWKWI0XkzBGRl7t4wTGsEXQCNkFqh31AomAv8U7vDu+kmoYb6mcrI8gd7rdrWxu2eGN/J8tXNA",
+	"dxbxxR0Lqw6VjEzYxyxpHo4aTovV3f1hk+46e+xgZNP6sOE03RbbHe3Z+/WDxmGTtoa7zp67zw5Gh9Qe",
+	"1p2G22St0S7dM1MNaDRJZjpRg1x1uhd4E62O3n/aaxUwp+7oXHB2RiMnZ+adazqWMGnH9xTBTYTvymNC",
+	"yVTdQMrqvD4fVMiYRZI07VYhL+2OFLdnVXxREbHZjVbuGKcnExpdzwNWIDjfTVg0YSEZRDQcs0hJc08S",
+	"imy13Ouev3rTqahTSMk4FLOAlF9dXby9XBCseF0BfTl6BPfmq2YKekYd7irJksdZ/TmZMinpmEnihIxG",
+	"zFUnQYRkyEYiZCSaeJJE3pQdkUHDbuxV7Va1sX/daB7tHh7tHg5IOVTHyeNq6/pcsvCWhc/wFvKb4AzW",
+	"4urlCWk2m4eLnCPniQVrwvQcNl2C7lRd/tLzIxbqZXiltqPrXioKz2G0sFvPJPHc7FbB9x9su55/RMb4",
+	"1HvvlR6VHuOPbH4nQvcqftSSBGcfgTVLRkNnAmyufDLxOJPA+t/QyOMWUTyi6nHJuGJ7t2yB+ibM90XB",
+	"Qt/gCFbOJ3OO7PX8rjs9QyIrWn2ll2g6fCYJEtHSRqgjm78H3v2XPx6YGagcrzj82QMDTFodj3nAskO9",
+	"7vx8XbC+U3zBxoSsB6SH14toGG1/mOkoUkpf/lm27SP43/qzbJG29OhOb0L5eEI9MpwTl43ozI82PeXm",
+	"XQWLI+PpPeCcX2vGXExqAji44thw3jNsW0mghBXkc+9F5ThLjUYwPIZa3J3ihwKmxUn3LJlH7iAL2Nbs",
+	"0TT3H4THr9C8uWJTGt7kMVcuItTJ0ssr7jgLCeUuoe7U4zI7/v/3v/3f/9//9f/8z//9//if/9v/WUAu",
+	"Ib6vSBVTrGmZGWkWuwlrra3lkcU8cfnFF4G8ZpzylaQZwRXPJOGzKQs9Z3Fb6437cMCRCKc0UtfxaE8x",
+	"0anHvelsmubXHo/YWB+iS5pniKlv1biGLLSII2ZcMZhRKKbELlqpgC4YQ5pflI5sKzOqpjpMU/pRj8pW",
+	"/6WGaecP06eReog+/vksEbheoK8sHKf+fWO+Y16dGUcsNRIqbp+fXl10T9e/9n7nMDOMK7Tiigx/GgTk",
+	"loXSE1wdvpAMZ9wF++JJaEyPthfRaCbX76CE62rFgiOayY13L/NuGE3P+62I4qX3Gyt8r7otl74b6wh8",
+	"7QL1hONRX7PWok3VjiXYRItQ4jLHm1KfIN9ZVKCKpEEYv+S+hLg4WJjAbNh2gE+s4nhyNqxSvKyY7TW/",
+	"Ckkie24Hwarxote0iD3bdv3rjbTHwlvPYVsOmJS5iIgXSfXLj2xe2WwG6x29D5rEShLBSzKzsAiVxPek",
+	"kkHDOXnVuSY7NPB2aBDInU8w2M87+sasZtH6unu0AX+DCyUq3prVsWNCfZ/cTRgnYupFEXMfifelh1X6",
+	"rAYaMhkILhkEPl5QV59i9clBF5r6kwaB7zlUDXzn71KNPiXn1JUurq1VcmlES0e/fCqNPOa7ynifUs9X",
+	"C4bWibKCZjIiQ0YouaW+5xJWVZcQ6rohk7L0+X36Ys2dyFC4czKhklBOWBiK8IjAk4/ImsdZZo2OSvXS",
+	"500XqqNe0eG3zBdgf322ltTaOIJjLAcYoqe2EgZyTAZqMQZAqFK79JjvSmWXgaCoqfGcCD7yPeeeK35o",
+	"VpzPfD+9blrYnwiXkSZhH2EM1FdG3hyU8UQ5+SLrg/JJilnosIXXw7RfinDouS7j95t3s2jeapm7Z4Zr",
+	"qO1wPUmHvtJWhTaDaRB8MbKYRRPGIzUD5lpkOIuU+aOOs7hjrrIwXAGDgEXo8oiFnPrw2PssxG5y5BYX",
+	"wtPPxtOizHs8SJ5L9kZ1p0EP2e5w3205zXrlSxKBduiMqOcz9xiOgR4kcWgYekwSSlKDiwT5dSYiBgt0",
+	"LqKXYsbd+xFJq2htlDastmUEz/5Ckz8XRM4gCIOnwEyoq4Y5ZcqAut+W14tp35MYeFZ0D4I+eReZs+iL",
+	"HnbzXvxpqESzpv7hzPMj9X5Ygks69wV1r4V4Q8Mxu9fW1lee/5Hnw0h89Xx15ikndbt1sLu/Z9sYUPmS",
+	"K4EBJDCytEQQtwxFhO9NPVyFayHOKJ9rcSvvtQqNQu4fCUGmlM8JjSI2DSJ5TEIWhXOlZuzZRMepv9Qi",
+	"XNFIT1WdeHyx8UIaJwIRIzMMNagrdVG1PdIJERjWgVVJ/ZITMtNPiAS5ox6E2JM5LKllaqRvOZ1FExF6",
+	"v7F7cpXC4zf1pPT4WG28VgFIJG4Y/5K0Bi8gOgWFRrMQCF+PxIrHIULCPgZKtQXie8vlLAhEGDH3jLke",
+	"BSfzvc7h7ibnECQgJ95UO4S+1GLAyYZgtXqjGBEK7nmS4osTyl1f2QSf41djyg8aoR1QVjNOHHBU/pv+",
+	"XHPEtJSy7WPlNh0EziaUNJfcgZZ5m4ljJy/r4F+kF81cT2QfvJCoUi9+7iWVMt/N2Y6Iz6iMyAFxJjSk",
+	"TsRCaUE+jdJK8TfBGfFZFGn/rProemMvImVnwpwbtLmiWLQfk5Zto1v9zpOL4SbZdEIGI1o5m4Pi2VwJ",
+	"P8c7c9bunivaUuPQHgTF6CMSsrEyDEOlbcU+VdQ7YIxIICnHAwmFr61Ergy6X+DZJavUPj2Df087P3Xe",
+	"XFx2rkpW6adu513nqvS+eLjauFLbqh/XOW+/eNNRmvZpt4d/5t7vTj0OEcHCCKUye6PYqgfHuSejkEYi",
+	"lEQyRpAFBqEIWBh5aNTpaFA7ytixLo1YNcJoy9JQXE9K4d+am5aC4Dxx5ZM7Cio2Xn9MFB+AeD0dSsaj",
+	"CmjdlPjerb6hlj4/6VGoO5WibozvpVGZaGvC2pPfpkwJlRO1AYvmOjrfVjiTjTGd81g4/Lmv/Jz2FvyS",
+	"igTrBBFzZ3ZoVmo3EhoQw78zJ8rSgPHCU9+/GIFBvdIVTMfsjEW09Nn6tLj9CU/3IjaVa7PyEjL8HI+Q",
+	"hiGdL03aPHp5Ju+X5hLz7o3nlHD7pTmhyNl0HrCUi2OHR6wYOAbfisJuhnXc5zzSWxrR8G3o5+TBTINo",
+	"jn4fzHeUDB6wRJf3OdPMZ9GaE22mBWcar199ovUN9z/T3HNueG4618ZrIbjvcVacrBOZvEfwHqWF3Ds2",
+	"7AnnhkVEBEqL4kSpzB6XEeWOUiLuUi8cCuEzytUbZ3IzphDHWeNZWqndT+9iPItCpoD0+LRcQZ+JR2AL",
+	"yWyehi+kVnMbxhAEuQyBBoFJ2kN1owbJ3j2mVJ8BKFFR4smWz8hAwk8/svkAtBGPk5E6ZZCPaVIwKJd3",
+	"aCddXvRSDu5joo7D/G7CQkaYL5V+y+bwnCmVSj0rYyJjC97sU/gzUff6HNS9wfPnz58PyJBFd4zxCuZt",
+	"LHAqTNDeMI3bKsVzXl6lvRaZsI/URKiS0Zi5W2bw7KPDgggP/t9nMiJT6rLFfMcmVaN3Gm790bhjarSr",
+	"WJHiG4o9QuLoQuIPJOhOhZpdpJ2MSy/y3M0CNRYZfPLcz0g9Ax3TGKjVSiIdf/7+R074ZilUUazvJGM/",
+	"VeM+wUz/pTEbws0f+UjMwpi2LU2+RIQuC0n3zCKXb3uvLfKy+6ZjkbeXp+3rDgQzNuI6iqDgwctMxyrN",
+	"Ane7bV446V5KXUtPyzKEn6bo1CpkGXcyilzeHQRfn8MFwZZcrcuDGaziwstWHYqXIVPs7mN0rAQnroJl",
+	"wlXkhrFAZ/TOwpDxiKTuBprul/ol4viMKh4QrT9JKdtxt97IUyVWEvU2hvTC2sGDCzZX88eVFUJQskJl",
+	"XACkrWd1NoKZnFjoJ1Frgquoa4dWVuOkcq/pzYdf2tX/oNXf7Orhh/efmtZePS8JG8b7dApE8GB7Ingi",
+	"QyII7qEoFAnCNhmFTE78OQlFhFma5mLLyMLak0jiLL2tqyBY93ux7NtWXOVx7RwGXXBA8denIBo9rm3J",
+	"BsVdbiGUCWqKEaGgdR5nNMmsAqXlsNYiwTWmNKlck5RxiJBmdidjsKWMn4VNbG2qc8QDzeeXN2wO8wqC",
+	"qo4Yxh5tmURu9Qock7X6ZJaa9506UxrjoU2HKzQc4wdfmeyUujSXNtPPsuKlTS9AIanCjU9Dq1rLug+x",
+	"vvHklzlgD9YRt5rNWxC+JxPm3BSI9Ngg0z4fI6/BLY4uZp12EWd6hIwEIZNKAQLjDoyICZX4MnBghzOW",
+	"47SdUD5mvhjnuiVdXQiX60TSiR3wPhxU+/LHZ5LQoRT+LGLk7dWbjMNmFnp5Z2IkQofhOFcUk0L2jV4H",
+	"XTY0FhAF48dkRJV5ujxn+D7ftxJfl5p46mc5oY3dvc0nrWvq8urnNi9fszDVc+OXqqsVH4J4VGapV7DH",
+	"SIQsdz8hiUL9SgI6ZqRM/Ts6R57Yvegdp5N5dMpY2kStbLLVqWShdcftp9SlyZ3n+Q70hfOX7G2Wugr4",
+	"YepAPgVPTPOD7TiJXqNlgwrTKDfW4lYzgft4OVbxjetcTmGRAVZID6lkWBgNDojb+g6eermjzBe5Q4Ob",
+	"HbwSlTNda60pU5dZpwgNf6/R4GagfcwxVgIYRDl0u9abvMCyipSXDY7j1OM9EyL/KXs6lmJLBcNKPS1O",
+	"9d84o98qBbOh78nJCo+9h456cPDFV5u1nEDsPdK+8zsq7++j17Xjl1gMvja9Pnv1Cp59vcilC+lgcYgP",
+	"Z93X+cw6dwSk3L3oVXL5+Pqtl3E4eIuahKw42PYUfCVubgwxiHCkilnSr88+Ms3Rsoe1+MBZSYrzAh1a",
+	"cQEG0leWvaWWMOuvS5+rAsGj3/8UQseIjnsJnKd07sQDf6iPJzWXJ9yAe3h89J1vIfsvJ2Fl5kdeQMNI",
+	"KWzTbFgnJUxpEOwkCBSPpz7EtUmlrDO0jsV2y6LU84vZ5jExy5LWPi0SshE4O7VummGZQ49TqFxYb2jo",
+	"kYKVkGcjrBDO2eF2uYwogJpoNiTJkPniTgnGtOFSTg3BOE7AqKscExqRqZARSbG1RVGQLe9qYAGjva7K",
+	"635qwbIwjtcL6soW8iMnCN2igWOkQXGBGWrgFyK4wxIFYvXk6usqMze3ZBaIqHvRs4iAS6mfJqscRTBT",
+	"6Ns6+JIycHkGxsSXE3HHSSTADpYIBKY9TqReq9egLvYBYYetRGuuJJu5njhJWPmC8fr2tHtxTNxZSDU4",
+	"jsnHXWY85iKodV7efMzoTStbxeVSuSQzQ2pZ2tZtlmsGkj4ead6CpACycmyzx07LKcixcRRDCokG0Yqz",
+	"UwrV8y+RMvP4CSxrlvurS/L0Vm8hxlO3PZkylRn6g7Sphdk85SZsq0+9gPL0lCNlCRqNTSmPPCdmx2ft",
+	"Hy6uamfd84ur2mX7+uS1zmrmiVAJQlY1Qq88qNcaNbs6ZBGt1QcVi6gJ0JC5fT6cx4+vmscHIXOYy7jD",
+	"jqGexSVTFlE1A1Ie/AXgE+NUd8dhQbQMlaZEQn1ZJqSM2bL9X3+pVw/fI9SfbR18rvT7tY2/LVfVB4wF",
+	"V9//pdzv1zJfVJ5X/jXXRj6hvl8oKE7ab958AGkBMWr4+FP3tHOx7LSmvo9sZStkN2sL+RJb08tyWb39",
+	"mS6gzUrj7vlP3evOqUXaJyedS/jrqvND5wT+Ommfn3TevFF/ds5P1T9n3V6vc7ogvZuN7cSRXot4yHkM",
+	"8oQGkTOhy7LIwR+K6v6xSk4y7pIhdW6Q0JNgXzb0tTe0R03HZtWDkU2rLWd3t3pId5vVxqg+2hvtO4du",
+	"IzeJCqs1ClYahkeoJJRcnr8icAx0WCF5s/r2CB6zE/Dx8ZBKtteyvJ9eXFzd2T++Got2u90+772ddN6O",
+	"2+32a/V/bXHS/nf1b33v7y1f/VGrLTjr8x9bWr8hZk3N3FZsyVdnlYYUtmCRMdBbqtQghpYD5KLcMoMT",
+	"wRVPo/lZPRecGUyhW4/dYRGN4KwaiargADOGaf9O6jG54atok2BqAlZnldyQjqKCSBOHCBpmG7FsNl6u",
+	"guNTGZ2ZWqRNt9Dc8Pl9XnGRr8zzyNSuxm5W1OpCXefEGZY5FnrpEkoLPM6Zm++mDhl1e+zX4rDbM0kA",
+	"rmtKwxtSpnFF7UCyXweVY2Kb9YkmHh+rsanLNwxFxRhWj4iftayCcjWiuGBjwVdikMySqsHFWVtk4gGK",
+	"FGEfHX/msk1n99CswRTCVwqrMU1w2ckluxnvuaH1dcmD6aP69TlSmk9sw5ZS9z2ZDp0d/IOU6MX5POlG",
+	"bKtGp++9YuiWfDinXsme0L7NMKjkFKNL8h58aB3/2DaLLP8UJyc1/fh1R1Mt7JNSBezsA6gihfmSHYjM",
+	"22R1B5kFSgVV9oDHFftVUgYytDKS6FjXDJEpoxzTgVGM5lLAGsC35T0A70MCNFU4DWcDLyBU/hofIDNl",
+	"wCsd7emS4VT+8Qb3gMtO6QCpQt0NbovretEPvD5VLVkadfUihZji5XgUcTY8PNzCdculfszp1g/PM8+x",
+	"DiYuKCtPqcfjTyJM199W0H7xImmqZ5YDHwZJLJN62Nws8ZBtVtO9QT75UnV2Xqh8UxrALbFKkYaFzKbG",
+	"NjbjkHDv+dYDXWSGZghWaqWtmD6yRJF653rS+PpsMUuZ2zDFmYzENOUFoa7roePoMjUM1OYXPCRve9cX",
+	"Z+TP3/8bFBD+0Ls4J/joOFPQZSOPYzLY0pKdsql4I8Zerp8LyiAQ5cHUkcFXkHznRURGlLvSAJY+KF6I",
+	"CBFypfcaRyIjEUhyJ8Ibj4+PIVOXqPM9Vqc8Bg/H+qjNnNoIlFE0/x/eXYNDZ9DW2B0guo7IC0ZDFpI/",
+	"f/9jQISujFI37Pz5+x+pKooV/u8NcW4zp0VjeiTLZSWOclzy96t2+aufiYS+tjgO8U2FUjUtvLb096nl",
+	"4oUBtpi+n0kDcQwFcWmXHtTCUN9zFkoDk+8fFnyLR5gSj3m7mqgNuVPZqyJyhpKkiJYL+FfUW8hPbx00",
+	"DuvN5aTU95/28rOa4vdezsJAyIwT6Krzqtu7BriKq06vc/3hst3rvbu4Oi1Zpd7bFx/aJycXb8+vc71D",
+	"8NyfWOiNNPjL8r7nyFOX3a6TprfwzDxU+zbmsyrGCkyENGxbezKPCSV3oeBjXED8UpKWbWeWL79UoUDb",
+	"iQdSuJ3p6X/1w7q8AVscWggAfpEh524Z13UWa3xdG45/GWFRzhyHyaSJlroT8IvSU8wpSMXce6iSRmFs",
+	"QC7JhMoYltGThLouc0kAjaXwihxXZu7h7vw6oz5aNK+vry9TCMUxVaYhyNOZpYlbMoWSgzPNzV8sCHn0",
+	"S3a/pKSevtci/VIdvwHEv4VyrkXeUn//L+td5gsJeGbouScnA9D05UjvpdpcnCH0WWvZtpWAD8UkuZGX",
+	"CJ6F2IufC6l461KS1FOXeKcGRc2j2hhO1CKIfhYDyMFNMWgoKVMk6oBG2AMkuUgugC8ZnpcDl5NDhGuB",
+	"VFdTC85tNZW89HxWGGh82YXQRa7nz7ioFrstFVptW7Vl+gYSV0xfKTWOopXr8pHI825kVmghAYx7o5FB",
+	"6o8MRlpWl8JY2t8DNs5VliebNKvK7VJ1nO5jpclo28qbYjURsyQV/6Zh9Exiqra63CKuFzInEgAuqh4V",
+	"BBgeWEs9+cniLwrreDaijgWxZoorTLbyqioLNSddVaG2QTemw3VVlyoh9vPbv519uHz74k335MPbqzcY",
+	"+ZEssvo84YtRBi4eGCCWnE+EjEh5IriYqUUgP1dfivCOhi5zq5eh0E6+9LevhYw0XMjquqLl6p9JydLk",
+	"rlO307RrFRfaG+L/6tpYfOq24f8iHIvYV1doPt3Dx5ir0eauF25WMae9uHrXvjoFj0UC5EccEagTg/Ad",
+	"3tjj1Df+XNNyEK/mrqn8U+Ji6DPMR8jRnqZxi6XNezFZJfP2DW9aWpnkrbmrE3qMu0+XARjdCTJkDnQq",
+	"hKHIr5r8FxY06kHEbgjYmA6EMLoYnDmpITez0MPfLCb/dZIOcXOfLPCoaethIcdkDl+f4SXLtw3Lg7uK",
+	"4y/bVyoqfWVVI1vkQQX6Cnf99WVzJktPqdkhU3NZKJ677Jyfds9fPaBubsVBw/E/g4RBttn5CdPNYLZq",
+	"x7JpFVrmxqQWLRKrdiJkDvNuldlyNxF6VWWyqAbcZ/WZT/egSW196t1WquGXsUfTZV3JrhdzBT2zJzpU",
+	"5njc91w9MU+Lh/8IrC01o6fdjG0ZXQzP+01AeqYAcTfqMmqV/i48jjxrFVqmLlGY0jmh8kbpduo+Uk5A",
+	"fz2JBUMO2hAJyjdBtNtKPrjDOpTeLZB5uYhycXKuUyloeA0ZChq6WR67GlA0Af3dJDykS0qd5bG8wQ5F",
+	"uqBMLxgMTsK6YbNBC1G2A8bjldbsUOat4jrg4bSqpBepGI1Yj3ydUgUUhOkWa4h/fWXW9kSLQ+66RfiD",
+	"AHaJF0kyZNJztRGDdLyxOzDZ0Cn92MU7dlNO3Bh4MMfHtAE4e0Kxqfta9uFezrVpilpdDZmHVZdessLt",
+	"/OqMV2NKb8ls8xvjJ0mmFnEmQjJuUPUAizVEMyUDU1/c2DntjkqA9Gr/Vn3/qW4V+aVgcKn2p4+i9Y6L",
+	"ZhxzNYIYX5pRfNv6rx7IiwLEL+wAK0LEzU5pj9kxES8qGtaDNHDNY/+zKOGzFSo4RMhh/eSNXEEbK5Tu",
+	"RIzMttK3X8zX6t6LJ+VpGE/6qG7Lg1L3PpkSvjyJB+nhefN68o25lzZ+BqJujVqydI7VCdmON6c9b/fK",
+	"+4PRmqy/B2UgrfOQ6Uy9eI6FpxLX7mlpWu/fI5BzMpunoeTUat6PiGXbzXFLZ9TfhymyU4/rj/U1y72B",
+	"Avm0ZPMYBPN0pHIvIjGNkEye18W7c0jyMn2KzjpnLwp6E8H9q7AcUbnUmTOR0IUaxyRSyjXx2SgiYhYB",
+	"rLfSqb2Q3FI/D7hyS2vwa5pSOabTEmV3p8VJ7dxkIz6TJAiFASd7sCto/Srdw5RgH6OQbpfG3C7IXUYs",
+	"97jIWK3AMRl8+jwodqYkC7p9wCrVPz8/j3M5srRtSd8Xlr+49tu0CYjJ7quzo4Tgt2BHyXChsW9OcDv+",
+	"fl1WJl64ek3gmqdbGT3J+6xPdxqIMJ+XxE3rBPHgqmPMfh3SyIGeAMCKY86LmN+wXB4fx3c/OkP+0nzD",
+	"wGkdkB+9Fwg9xbgjdP3uSvaxlg08wpleSYi4my/UBhW6ezb0a2M75A0vjrWi5Vr9kMmZH0EKq7qKSMaj",
+	"uAeLpFPdiGVjH+jCXJW2eAWvWNGAZaNZLGpnerWSh8RrYka66VY8HWNI08P9uUNqjXN0/zhPc9GTh75N",
+	"2HTTWxsdWDPuMynJAEkD8pw7V1cXVwX+LPNio1WeXHXa19CtEpv1qL/g/lzFcuukDv3C1Wmi8QpdFkRW",
+	"rpN4imaUuicC3mYRdHACi8QoC8C1QVhguoZHbmf5f0FFYoOVeTIbbHGHHmaN5czq6U51amXvc6hXWVna",
+	"angCO+seYv2KBT51dCjtbiJ8RgbwmIEW9F9QmOebZtfelL30/NxO4G3iC4f6RCn8ccHIb4IzUgYgAiMS",
+	"IRb0TMJPgFlCObl6eUKazeYh3LxgkbXsnKKs1ucq/tFI/rg2fxwt/WGAuN5/qluHnyv/Wv6P//rLX6rv",
+	"l64rQOfqTum4OGu+e9Z+tZw2P2HeeBIV4GmlwTrvl/ceTWbTIaeevzEB3itT3irdeW40WTeNnIT6PN75",
+	"RmBFVeFSvrk4aV93L86XD5sugchOIL8NmU8jL5q5hshx0Idp1NTqYR60mS/4ePnG+kHmTvi4dGtRzcNq",
+	"kRwPNP3u/HVbVQZ6L6yEe9eOroMwWDF+o+gUQBVka6yN8rCuwjoNTLANFkEOg3664usHhTVWwBlsjWCw",
+	"eVm43rQNCsPXx0HzCrofExIhRX9fXatJ0/4W2swZC1eInLPO1asOFA9IdsvCpEpApusDHMqJZAjFiKUj",
+	"SivXgfWCKoHNYxyZeoEkzFFfE+awSpEX+dtXiC2SDDzESg88b+dTEHQPR11yfI/x6EyO8XCtTX5wirYP",
+	"Ha+grUE1ukbsAZC4W3GTUd4e5oN2vdV3rG/oEoppAQAURCyuijHkAHtOt2YyyWFCpzhSnibUO9C9E7gq",
+	"D9qEi5AEFKoeElSjXGz0HH/NdtUuUznehBbO9GVAirBPBS2yipC59CSwzfBQTdyLJh4H5J1FOMdNWLfY",
+	"xPD3TEq3TudehNwyk0/oFWeQ9Z6bCa84ZB3XiwqLI/MXhLM7wJRcUPnre82DLeEiis3bZHxfm/UXFUet",
+	"ZPupaq28ogVtPHkuAoOmjkUK5thutPKQLOpWw87PpdOvfTJnRrxSD3JipGbxVHu9rdPiLOE8xv133fn5",
+	"umTFViXgPpeskgF81jXaKUsJwY9KVun84rr78t9LVumqe/L6g35OAh5tPsRPwhrEklX629uL6w7Er69e",
+	"dXK9jOc08m5XoYFzuACiDgawu5xqj0B2yMlLhBTvTUQY6Sf14AWVI+iYFwnsZI68URLMngEwcFdEciWa",
+	"+HEMHm5Y63Bu/ipPPSk9Po4fjIYFlcSuWH2uNHX1YRHPXJpHpt8jlyHF6zV7JaR44ndY8EJ8sq3m53sj",
+	"hp+LyBvNCzVEpAVExDJp+Ngvw3RXWQkfrJiyNvo3V8nUPXn89yJgiC7+xnTCWQyiMB6F81RfT8QdEuY+",
+	"4otxnumXj6D8bkIxwdYVfAGH3LBLlGYxlnLN9aQU/u0CH81enbcJ1IlEYVJoFoFP50pDaS/MSyg+blCO",
+	"rFTMbm6AfJNkBy9fI4TX58MOXHfO2+fXhC6MwiIXlz08RDgGi7QvLz/0Olc/da4IBVsWO2KbJsAO9X2L",
+	"vO2pn+P8C1inmF+pN5Ws0sVlT/Gr+HElq6Ruy+Un92mdyCJtum/uQX1JnUgSOhQzHRQFksE6WgjeuIpK",
+	"oHBG0jkpj0LGoDtUJdd9unHzwtUAzii8wZ8wwVAyZFxzUuazKQs9B8alCFg3V8ZFWMQW0WJ+2WSHlxeQ",
+	"xYSRG4/rAaRfnj0oZ51er/2qYxFQ4gG3/+Lt+bVF3nVevL64+DE7En31WjsfG9bFRJucH8sc5szorTRI",
+	"rN7+dYUyaV7zZOpMhuE9TKdZnM9XV2yWFnQL7eYikJsj2KWyjtypx/+t3mi2oKngA6DtkmdCicPXQaS7",
+	"CGQvopEnI8/JSRowvcSqd57LUBdhoTwmLvNZhLxXWvGn7plh3VixZiSVG5exhQz4Fz4ov2ed1rZyBnO+",
+	"pLbJGNbFSlqSKYnERbShXapmkKMjBoFEzmuGrOe44VMB4KYXiTAPwg4AYsAk8n3scOaSoS+GkpShOa4S",
+	"cz9KiwxBBZUVizDqTNRqRh531OrBITSrCL6ZDccFz18e0al5NPxutC4IPsL4Nnz6mHF1/lYDWsiEjsgd",
+	"CxlorrPFpV1f+CTzgluG0LJbZ8hww2l4Jjib/4qYxPPoA7Jp1L4qutrwfcYd+obKaP+UzvNfGztNASJb",
+	"etxhZOq53BtP1MePxKVzSehYkHIkXDqPgxPxb+jtr2w5qmv1sO1HBGPY8FWC+x5nJ4JzBpI1fwHesWFP",
+	"ODcMDoC5EithubhTKolad4/LiHJn407qwUxOmOzl2iWXMzkBe8SgK2amClW6mj8SGdFQncWyMg4DSE9N",
+	"sFA2XfKQo9Upc2HUnYhoDqgZw8OZH+rbeZWy+INFGBSAu4adw4eNHp4LGi1LmuFmDtkireWdiPjQGx6W",
+	"5bFWRnKkVzKzw3mklmVba2XkE+g0aQm9hUIT64gFAIJjpVGn8qGI78nomAy0eFmAvFQ/LsvrIDfdTL1Z",
+	"OzCsWEoBppy9oU88L9Gg4NJIRNTv+GzKNCVv5IyOqK9GKe+TjRhg2xYNSpZ9f+bZecR0meriaqxS3bq0",
+	"ZJW6F71cE1RxolNoyvoolcPY3/U6P1x6BkXDx+Dox2r5Fhx/6BzfIs6EhsoOC5U6J2bcJYPnz58/H+Qa",
+	"/RsbofdpbvugRP7lE2HAoxE0/RawIJgv+FiSSNTyUYq5i7idK4c8k5Of8MpcGzNO68u0boXrszu1TYlA",
+	"QjBfnWGlaHUbbjWTkys29mQUFiBJryTa6zjhIYKmu2r5nknSO/2RjOktS23qUsbW4d5aM+0+1Plg4shu",
+	"/TJxFG17UXawKZfPUf+Z792y0KD54fPlMzKmEQPo5rIIlYLrAUbyrzM2Y7JCIiFuNmTn92ZRsgjzHftT",
+	"Yx4kdFQmE7XNIVAQCwsaU6/KrC9cEtOmnEa5llbBg5XWsWFkDGLG6nqL0AU3Wm270JhBKSh4r44xiBFB",
+	"nhNbevq+jaa2KAxxnul3J5tnJUSXSthf7RRLSPhJONf22S/qrt4qQLshdYt6Y9IgIJ4j+DNJ4Ko4DORd",
+	"9GIDrs3dUHiuOZdodwK5C75szmU7sB+q/9blZw6FO88tj1zXiFWv6Ra9T6BtCgnoHLBsRzp4QIMgSQ9W",
+	"r0aEYMw6+aF3cV5dlSgslRZScNJAQYmEMtTmx2Sg8XEG8ZvlXEZs+kwu4f3mFYfmJwOtX6co8nvYLH15",
+	"lK/FHVFKRorzApTWRPi4+2n7E4ZNORGjkTJjNB88zso8PUeslRRTL4rWtelvtOqHjfWt+jXTWKk9QZo6",
+	"DHn+ICSlur06Ncsqzbj364zpnxWt5ZdLgEqu86+Azot4zk+xvM4rHpETIw3x+GlpCNPN6haxUn953itZ",
+	"pZcnZyWr9Ppt+12nW7JKP3fbF2ddCEBdYqT8J/XP64vziysIanf/422uBfC3mYiKc+wgKK4DqCELfD3K",
+	"X9VNMkm9yEm4W7bp4CY3zhzbODHpPmHY9Lus4qDslRbr30jPtqLw6TMJiOKkTDEczyE6SknE6LRiEepL",
+	"YTq68FSo1fWkYk9wb21Lt/8DusKt7++mOzoUAm1fYZ7BJTqfcqLlJvkBeg7oMKJ2VaUaLmW3MhS+L2bR",
+	"JQsdTeqrZnWVvTq3FEQPU1+6TDwPfmMGJin784pl6xW06ji9ar+81l0w0cNnEQBs773unKJITNx9ZTEa",
+	"KXW3YpF33evXp1ftd+d4zZ0XTdyQ3nFS5gJEDKh+eHWaUcH7SlYpfkfJKsXPyuVFV0yyPMjypTwbdkcM",
+	"OWFGDPMgp3IAptrAUsdjAIQ3AG1noChuUNxV5cse7wf0V4yKrdJQLZa2TeO+CiNAfa/Gi2N6PK1SLPbW",
+	"MdOVgb4rz5lcs4/RvVrWxTlaWsRA/bYrnNmU8cgUcpfTMXlKLkMh2ZkXhgJg2/4283xfic2IxnfmJy5c",
+	"ad9tjgW7XYe6e1mdqWnnpBGbLgy5iB35TRlu6zshh9YMUvdmoDBCfQl+Zaz7zJdT4c581nXxy3/VMc+/",
+	"4o/6k+7xUFvbXmELX9yUcpdGIpznZwxP6cd27GwvTJVlMjJ5dibHDtpQwNaScMaVdq+h+kYQtCC+N/Wi",
+	"jZD6ph7PDmEVQWTTAdXdel3Xcnp+Zq68pw8o5tPr4BXBtxpfnUEw9CINeHJH5QPQxR8k46ySnNDG7h66",
+	"/Ddvx1JYL5jj8d8I7jArOrFR3CY0gBwlpoHcVJ8gWPTCxoSSvGeR9haPQ/r0ZNlJChlxYTPiUIJe5Cyb",
+	"yXp90xT1fgXz/Oq+k5hrb+E5Mfc8We5TMugH5T2l5/FkC79tvpO57y2omDlhoJkfeQENI8gxVNr75UXv",
+	"mqRkGiqnD24kuyBzYwjj0kI6lW2n0JVTRT+eX2CUaVljkLdiJjT0OIXjuSxX0pJvHZZyjiTcTgz9JxFi",
+	"y6IjXhmon1vo9DWhIVPUYnz02uTQfmZg3wtGzGrnVH29Y+pRhMB9+T/QXz4rPkvt0aJtlEnowBeRMlJs",
+	"JZVcngNYfaxUAlcwxNCHxBNdbkBcsYCJ5kxoVJ0InQeYB1xdfZ9Gsa6+/2Rbe818aX7FlV4wpM5NDvTM",
+	"VyPHSPz0GNudt835u4gQHScT5hRgQ2Oj2bi3HXIdR11/nP5Gp1roIg1IJBLc15h2EyrxPcTD5rY5RjA2",
+	"K39n7Prlwegr9JTBnyQJTTkG9EhMzAknnt984UGWUMJ9n0lCTQu7FZ3rvhkjKd6HItsnIyAW54xFt9jr",
+	"DAIcqe3XtfZj4fExmD4gVnJ2H77P35Qwdf5yINI1p9Uv9CQRvmsqWLO0YRq0KdsjdhTlv/OLa/6Pwr2T",
+	"fctq4PGKWcvnZ+1xfwJdLs1stlHmcmT0SqlcHs713123kiejHyyUe4y7sU+u2HFPg8iZ0OKe6NARPQ5U",
+	"68uxCekxMatjUMxS3QnBwwBiETpenrQvr09et/8qRqOl+t28kh98T57ofhmKKXnV0ZownUWTHX3144wn",
+	"F6zwfv7MpNn7Ro5T0xy+MDKgf887N2q3z4rg59pJ/ElA+Km2kGWosx2OsM6IfYyIF0nmj8AzdN35+Trd",
+	"tBndj32u3Y46MgwYbvo5GPwaqTNxpzcB5qoOgCImNXpSTnlDyZ+//0HSKBaVhdLJNAZDqdc9fwV1rbG5",
+	"WfrUL81Cv1866pcmURTIox0QZjWX3dY+zn71+NTjNUdMkzatdOj0S59TJe0JNhOWykP88oNtN2ArHxsP",
+	"okh2ZZNS9LYdw6Z5OkiNOJGcaQyZkEWzkEtdMYDNdeI673V0nTLYtyypvw8QgsEgKGpLp2YYFzGSMu5z",
+	"xVQ4Jl1kSBkqzSq1h9XobAJvkH/WQsW4lfmcc9RGIZMTf05CEdGIucB/PIeRGzaH4oSR7nmeJSkvW9bU",
+	"su36Rhnkkjkhi3KHstciE/aRmoSmJG80a6LsDvecffeAHY5sWh82nKbbYrujPXu/ftA4bNLWcNfZc/fZ",
+	"wegw53fWHOVqHzjnTcijl7o01y+YflZ6vqt35qurDimi2EJv6GUXyoQEu2cQD+y9Tmr4Ed4zNxy42Lxm",
+	"MzQI3S5WhJkmZotVo0stl9ZkwOX1w8kfjzodq0ZyjNaZbiAUN1mDvIkhy20+lI6q6vtKVql9ctK5RGTU",
+	"q84PnRP1Z+4yzoYpNPkH53jHKkOynC67/Tf9SQmj4iBRfEuzsREXWC5hfOORNyzXwtoEJSxZCgMUtll4",
+	"QN9kwgN5xzkfkyunaVHu+Y7HBUrTk3TrTo3hq/OYhEK34THxXU/m508P/EGe/uxcnnADtvX2L5yoZb3h",
+	"9Kx7fkTYLQvnWGu/mKgEjM8VNXLa+anz5uISMBZc8lO3865zdYSAWDSIe1WCXJF9XkaJKckUykoqRAeC",
+	"NdQDZgEdE3g/3Jo8HjqK+lIArIPxflahOLrP8UZS7p5hR7i4cMDSqdRYH0GmlNMxFOfEbtU4WQtqNFHR",
+	"N0l7ujlKPAhI0VMzzGXZWCaXm6hQgDN2vfj+wirjmJduxoIfIiFywL+yGWqsqi4lGtg0K6OhMd+WYqV+",
+	"X7HS0eklvWjmeiJX9dtIUODGrZITWj4YcRELiHhr18kKfMVXZxGaJLdgDXjHk/FmM+AH8eVkDk+04Nvy",
+	"4wwBpjTvznn7xRvQFU+7PfyzmPHg7YUJeBdTLyIDXcE7gCKeBJx7KNx5BWCsfC9A3xr6R1EzXrYQ9XOW",
+	"XxOFM6brhGWKv1rawa2rhhc6u69sq7SQp7YIFqTT0BZ9RWXFQH/oXZyjXb7aeXAtxmOfafOnWI9L5pyH",
+	"nPgoRmbWvjRvzOUoJslwsXvOPbGAQ8bZ3f0wgAuRdg3ELtStpFF2yYRR3VpkW3zdwrX4+mcdxrbFMX9b",
+	"UG+a6Q6W25Y4K2S1L/De/Yd/YqE3mm9qvnyNdNsCHzO8Om/DdeAnP1CgK6SeSZNrqC7DIqrhzPNdwC5L",
+	"nJcaf4RMWMgqx8Sn4ZiF0JSe3SGJrqiVgTwU284EQOp52stPnstEIRsDYMNj4s40apzHicQaoWXWay4q",
+	"QLZPoN3/2XH8rWSp8mjoHRtOhLh5HPdKkThsxzgZ5A7fp1tbeZEkkkWRx8eSDGeRIjjIAuACLK788Cu7",
+	"NbgGG2lTeoqdW8ZzmzBtnASMZlu+dfD6rH1S7b1uN3b3EAJwRH6u/jz7dVrteWNOo1nIjgi6f1Nu39j7",
+	"nEp70Avf5yI0Dut0qAdtRkKlxhjQMR3mKkap1nMJkwDNuUfp+ZeX2PBOsQxT/OUxzOa4vOhd58Jg51b7",
+	"Y8+/W40WYcgoXvBtivz1Zp/ADSu1lzhjK5MenEtmm1KXTC3SBvcolpF/ZPWrV0zwq8t5wyi2kPSZg1cg",
+	"72GmhMZ8AUrwZkN14ZBpkAljCJggmsQM4Sy8p5v6BmHTDUBOLWmVlkULTb7R8OY1bCaEgNse424NwF6S",
+	"FgapR5lvtHsi1yTJ0kYu38CdVkaHPkFQ9OszdYgB/pQLErKA0UhuXDy6yPCSEtLDbetH4zm88b5Q3/lt",
+	"ZrTWIl5PjKuaSy03ldKlwuYXGdG54rzRhM0Vm9NGVbpUqG5tYy/dk8WgWOilxFE2LTfHGA3TvaiQr4Jr",
+	"MR2qVqaP4CwdEV0e8vbsrYiFvd1SmhyTSRQFRITw74LLzaQYpJxuOx9nv053NGNZznNbUsBSVgQ87V+P",
+	"dnZ++S/9vnz/l3/JFWSSObPQi+Y9Ne/YyxnL+5zC9pSSkILoleYOUpYMdfL2ZZek7q1YSRdQNBpln/9c",
+	"bQdB9dqbMhnRaUDKb7n3kUw93/e02lyBLcbrzgGog8QIC7jlA0jxHZBfZyyc93lAQzplyg4QoaXUEbSC",
+	"0SVNJlQSDkxJfYeP/ZHNjRkLaoan5olfGI/hUQkvTRYmOcWBF2e8T8UPd0DNQ2g989Ls1g/vrkvWEhTJ",
+	"VGhkoqSIMMnFVw/DNCRfjD2w4YE2gZTh6ckQ1FYjwuHmr++e5b/Xm6beepys3DMZLzTkQQ5Z4oFAn/eG",
+	"QwRj+29qr3LhAHFQOi8MtlRn/1ixAyJGDKyZzYLrkr0yvoalHRKB3HyFLjQ8df46wSKJQG6xPehA23wA",
+	"1+meVHmvh1eTciacI0Kle1T1x8oGA1NswOMjUVArUtUhnSF1bgjjiO4xFUPPh1Moj0zMx+TxWgloukx9",
+	"iQiOUZ+jhuPxMSm/vr6+jPFQEiBIHMWQQcM+KufcoYFXm9OpX8EwUBa90SIUqkH6HFBNrXQjANS0MXqV",
+	"yc2fiMj8WOvzPu8ACBJUwIZMBoJLZhE5cxwmpVpUFoaKn3gSOjBrnaDPB5/64NzoKw5sW30dUYCUMbtf",
+	"svogz/uloz9//8PqG+0OftYP75egh7qQTNdJE/brjPrI22CB8JG1Pu+oMUji0DCckwF+PSD9Ur1fsshA",
+	"vWiAJYZlwCfwPQkto0Hy4wQkEZy0bBu5KgVDlXGHEdrnLsNJIYaEWir0Xwz0oAc18gJKbIhJEkfJFtI7",
+	"xHWBdVRKls6Gp2Mmj3Bc5K8EFgq8Jv3S0S9//v7He6sPmHv90hEsnPcbrqLVz4Lv9UtH5+Y7AODrl47O",
+	"Pg+sPh+o2wcLUIQWGahHDUjDJpANi7ApMF8NRVO3bRirYWieUuNNgBHgcdXVOtKoI5Ja2GBjAGUdlwf0",
+	"5sOfv/8xqByTwSd40mf1qD7HAxoEckd/vfPn739kH5CArMNA2jmC9IgMFmQO+asyvcspCayjsBY561y/",
+	"vjglfyH9Ur/P+yXyF3LZvn6d/qLPT9rnF+fdk/abD39727n698zVi4J4+TcQvpnv1WB6r9tVNRCIO1Qq",
+	"FbUt8GY1VyYdGrAYL5UENJpYZHEYCaMPmQEEQlVBCgBfvWFzScqvxDPZ57PQr/1E/RmTtQ5cWrGWxr6k",
+	"Q6DKoDVGvQ/tIEDlU/EzvWcZ2RfzJYf6fpJwp3ef+ZKBblEjZ+hnp5zskqnHZ4gCPUplCfe54wvnxkLY",
+	"kJAB7hhX62mRMYskadl1VD18z2Ecc3u1LGsH1JmwagM6fIDiGuuJd3d3NQo/10Q43tH3yp033ZPOea8D",
+	"9yTwRqWfZ79OXylTkfSQ1NqX3VQJ1FGpXrPxDhEwTgOvdFRq1uxaE73TE1AOY9pWH8Zsk1C4ZerGIY1U",
+	"a4HZ9IEaGdyw+Z0IlXZBI2fCJIEaRR3ah/YUfe5Qyaoel4xLTzFxf14jbT4nofAZpBVARoEX4VrGUgjS",
+	"bhVfaiNGbawhykLjL7lkB0OA1trret5vG133I0609Pk99MEGSQOr2bDthUArDQJfC7mdv0t0FKdzl8Fp",
+	"DghPxhKNb/4F7oYEzhK9+aC0yQ/OhEYY6jZmV+lw1KTPnz9/7jTcesZHdVRq2I29qt2qNvav7cOjpn1k",
+	"23+xD45se1lPAaCkKZickdryEjok65BtqukY1N0THIFJI4FhxsYl+rDUjZimmspBLe07dabGeWjT4ULy",
+	"ptIaYd3zH9TIPqjuNkbqQbtsjy49CFIjix/VzD6K2sO6Xrvm0qMgvbL4Ua3so5qshaOie8vT0ymail5S",
+	"/s4V+6OuRARf28QEGvYSom49i5dbT7DBlYWIukmSIXFUAs6A5vEGRcCZmD2omIvudDVCSNQERPXPVqmF",
+	"9J/34Pic7LygMTIN3FJff8tbTnXEkrl4U3P9TS9FOPRcl4G/YHeTkXW5srypD0paxrYGMk8p/7+8Vzsk",
+	"Z9MpVUYQsKblDCZoPTKWuoZVlt5/tkqByEsIQEcxKKZK5dVFo5zdgcX2I5sPEmXFAv+6UXx00lah8mPy",
+	"sVBdHMScY2DBFwAlLGZhnBcGT1KnyCLqAMBFSL4WoLjrw4CdD/ocRqoeIu64Ec83bK7ENejZUH+p5TUE",
+	"F6BFl2Iy2Mc/NSAjrfvcjOUZGcRHbGD8QUdxU/UpoMuXwQ2mc39Nar1PIxZWan1+JXylwZ61u+cWprLl",
+	"SRZc/jawPa3pvNDIi5vz8vUcdYmPbnMcuzyYRXgOE1+j9o4+uhBKC57dUcM9cOr0cLjPWm7TXpA/9cPG",
+	"frPeGo0aLeo09ylt7A13d3cPhoet5pC6uyO7vj90XYfRen3UHDq7+7vDUbPebNgNm+2ODopk1sF1XTHE",
+	"e8msxn1l1m6WqbutenO0t+cO93dbdWd4uO/sO+6w4bbYaN/dqzutfTpibmvfofsHo8beiLX2HDraqx8w",
+	"Z2/osPp2cm5v4eXMPmzadK+1v7+7V3eb+/st+2C/0Rg1GbWZO6JOozVqjuyms7tXd+yG6xyO9g+c3cPG",
+	"0B7ZB8NtZeP+gkA7cOqj/fqe644aB06T2e4uHR7Wd1uj5gFrsl17v9V0G63GgeO0WKM+ajV2991dd8js",
+	"4ag+atnbytODBSlfZzZrNEf79nB/367vH+459f16y9l3bds9dPZpc3jQbB4MYe60sXvYOqCU2q1Duj9y",
+	"G0BW28ngJXp7XGm6SpKaHqaAKmDU6tj9/c8sV5Exa7G4LE4/W6VlSz055ivMG7Ths5JPeyxF6LJwQQxa",
+	"sQw0DnAvJPLOQzuHcrfPdUQ8kYGy0LJp2c2juFNfgmRPKNeNjWFBaqRlt44IF0TOnAm4Z4uNop6Z9KML",
+	"g38i/V7HrR6m4D8iz9Cbmgl6FrAPQ8TfOLto2a31d5yL6CUAR39FvR35gUxO0bLivpXLQacB4/OU9uZe",
+	"0miCMeBilrUTQfIrQjo8yuuKDI6e4V1KHzeFqAm4jTIrBICSouMNI9EEeAeTBnBfXQV1KXFvp6M+R2w8",
+	"Gj/UA1caGi3aEavNgpbd1AEhD+wlKBmBUInixY4/c5lbMVZKn9+wOfa2B9D/GulhxhY66aBm0IsI9UNG",
+	"3TkECT3E4aEcHee1Pm/Di5Pqf89hODD1bOPH2sxkwDTl5JA+xHJYZED5vGVTxpGbQP2V7IZHZKVfgpNu",
+	"yEWJbqavdDKdc/+dq27BVTtABYqB6ITLhB1sqcPtfPLczzshM43AqjdYz/443NHa7s61TPUqm91igg2J",
+	"Sph27EAGQ9xLO8m+BC009p0A++1z4UMMJVsnYNjwUW4WhyRT6iLYtGKMYxbpGMWiVmkZGIUUx1Z8U0kG",
+	"AzcB4nFT1ngVb1eq9P0LMJt8PdSpN1ojZzTcdZvssHnQau06u/t7zVGTuUOwjPf3D/ZHh7a97+4Ph05r",
+	"rz4csvresNHca7qNfZavuz4aM8oBIlhhEWahIb4zoS2Y0BW4AhPOkzmI69iQ537G4+2zvDS9U/g+jgbX",
+	"SDeCM/Kj2q7YOZaut8UIqDq+i6cX/bBSEFf0ue7XrpUgo8x4Us4YZm140XGuJtXSv8ZA5pwIvrH/E+dj",
+	"/J+Pekz5zPcf7/R0pkG08uCcmjLd72dli7OCq1boZrHy/SgXnOUWbpM4KGDEuLUULH5kzwiky2jEbp0K",
+	"Xckj9Fcs+iJU/j1U+4/oyinyE9eP7MZT+YkhS/M7c9uCub0CSVzE2e5jSSw4WGa5pgBivBpehqpAhLVm",
+	"qUtrZJD6NIhT/bEwLV38LTg77nPKCVMy0ODpOT6jIVRwkx+VhoHvQV7rCmzpD74bxXIT50cm0qB58qbK",
+	"AtYufNlgqaVLLgnDRig5wVPSeMrw6aOdZ81jcnfk+znf5pxrnN7NYkULboWkpvIR+MF63wB6mxND4X5u",
+	"ASJ8t8+1UZPrGQCPKqRCSnAMmKzMxB9QOS60N/ocCo1uqe+5ccXGj2yeIJwbzrKtWyBO3HwqRYy5Bwcu",
+	"tZtu67BOD+uNpt2ih4cHu4ctetByD/abh87wYH94sH9Im/U6HdnMabaGu7R+sNfcH45oSuV6bD+lGuEm",
+	"ngGTNvzdOfAA50DOWVzBOFKAwoWx5StdyIaHWV99pJiS5+qE/cvzV4iSrIynloZRNuJZHU2P9/lCmYhk",
+	"3K0CEkPVAQAFGQAz0X3eowTrnoaMeGMuoJccaSe4zBJPcp+PRJhKc4bwCqAwuGQWGJgLhIulUaSUDTTA",
+	"9OgsEnrjCRSp3IWCj2t93jZIytDxwPCYwSKa8oDIyPN9MqHclUTMIjM2rLlPcRXm3EB+V4EFd6L34Esk",
+	"3ybo0qW9oT1qOjarHoxsWm05u7vVQ7rbrDZG9dHeaN85dBvKioOtxJJ1egQfdgI+Ph5SyfZalvfTi4ur",
+	"O/vHV2PRbrfb5723k87bcbvdfq3+ry1O2v+u/q3v/b3lqz9qtdpjGhR6qVancaYoFdlI43D92bsW4ozy",
+	"uWYl8nHObJ7ejkfFifc8Pp2zaLJ4Ohea94E8z5XGZ9TzAZXa42OfVWcy0w3QwqMCLrWmbY6KZTrKmjot",
+	"nQqihDLCrx0TL+pzc5rg54VzDC+Jx1cjbYniGvCaPQ6vpcazGITs1hMziYOq9XmqpYUnScO2yd2EgV8E",
+	"2rTpSDaOBSKgNC4qswh0OKWRYjAhu2XUlzG8RZ9fKW4IXd6OwO8PoHKBYif6aRjm3bMNFArwjYadgK9C",
+	"0RE2WehewqeJmIV9Xm41DnNdMS9hry6Tnqb3D58ixk0O3t3G5yQ7mK8aNP3KDtK2Rsc9JhR32WCd3BlE",
+	"qnwCureC8W0wkzNASYx7nlZTp30NTwH1uZiT9LwxpCvgcmaKOGm6jDNT5k5NweUP766hO2efDzKYXEfk",
+	"BRR6kj9//2OQC8xZSUqxzRs8QIhTh3ME2Q4tu35EZvyGK2PC7KqR20n71zLgieo2AEn3IjrHTiSVtFtW",
+	"D8EEDFPT82SMrrPAT7Bfbt0mI+r5ytJFrQJGiWj1ODSIQzZtjGCo72N2gll3Si2q7ybceDQLgffFzwOT",
+	"pnFIZjzyEJX0zuOuuANKVtOFoS1n0MEGfxH+k+5cW5JNpV8qHrP5cYaxfeUcDr2jam2adWvl7FIAd4mD",
+	"9HA5cVv7bpYwQhFxuqQMx5IprlbvrTfMp/OCOzXMXYnNf5gMXznehfdD9+1v3fq515VdfrXrnHT3ujfB",
+	"zz+d/HBYY/MfbPZzW11k/8e73cmQ/80b/a3mNHw+nL603Z9/8B9T6dKbJmf+Skuuhwa5x7912+3b4OBq",
+	"uRSfxW7VGvaWuyTVFX0VG0e82uJ8YM3GUkzOIDMajmolcS0ThloXxSpml2D1MMYTSDLpcScFyAChLHTE",
+	"FJlB6Bg28NlPywke+4Q/pg2UWad1vhXjbs+qPf8IufSQ4AY8p5roKWtOTYyOsZECZJAiNHqEUoHSSg9P",
+	"vk+DkcLb1Iv+/P0PrdzorCePe5FH/eQ2T5IBYIoPyA4ZtNVf/1ZvNFu7ewPT2Am8DuCD/HDZ7vXeXVyd",
+	"YuBFh5D7PLG+MgpS/JJ7aUhbKTwzqbZwyp5K47kI5IOVnpRik96HklUysysdlWCvNj+pZlxfO2k1T4s5",
+	"uG40FrSY++oct87rsy+pb2QRd78dTePb0BtiDCBfk7zhd2LZuxuysScjFhZzu7hQ18h2RekuGah/BnFF",
+	"bcYSLIOGoCSgttkGIEgHWDY0MAdpYKHn06S0g58XPDZrfMFT5DLwaN0Irs+vOq+6vevOFfIuuC7x8lYw",
+	"nBPzN86YKxPAv4MUaqcOTaWwAPvcZ5FicGqyimmBA1sHiDL1voDoC83fYOmfyaMY3y1lNcqYOPtcqU72",
+	"EWABMR/80tonhlhf8YAjIcgdozdx6ipMELi2RfA4Q/sfNd8+L+PTEJqnotj+4VHG02HiXpmEo1gDyA9l",
+	"IZ08gIEiIyq1DhqH9WbpftrVA61LM43vBuY/pIGZwLgQ9hExnfL4U+YM3ltAbMDrTwQf+Z7zLbkFzQlI",
+	"+HneEq1RkrNO/RWaslJDM3zMFFzFxucyt18IaRhuPwD6HJBIWChHZtL0eADrcRbUSJfLiFHd1E0HNozs",
+	"iZ2HGrBMvXpt1DFH0pCrTq9znajaoB3HzD8WPklUZBYck12tYFOdkZQEPogXbSuc+jwtnUiBcEqZ9Mas",
+	"XgznJO0WMBYEWHRxunZNy6bM/ilBp0URMVImlucVK7UfavpoaCwJKCXE+pwzD3V7fQMH6ykWUTpDBOUc",
+	"lWTs3TIevxOJoZIVh57UErHPF95IFiRiroST7FGCMykRxZt3GGMHKZWw2IZTH+4ze3RID9zWaK853GV1",
+	"uu8cuvaowVrDvW0EWmrU/8hRnOsFKtSI0cfAyWMvmfefPWrTY5HOpIgnqw+CZkWpMI4ibtiW1cx6gaet",
+	"0PSVMi4zva0VU5nqyPFeFViLVtOFYazp0HE9Dh3XyAX3MbNiKmTU5yFzlKEPNyv2nBx0cGlq3mpyNtZw",
+	"TFCcq2RgdP7BUcIExGg5BI0i7zj9Vmx1lqcG9zmJOaQGujus6delOf+6l6ZFJCkv2kGGFR2bN6bYnphF",
+	"KXUcB9GwbbiNC9iQJLqdyoSJHTUY7iZ3E6EevRDWhKn03r740D45uXh7fl04j5T3VlrpjiXaTFPPzr8a",
+	"ae4WGr0kglQ+bAP6fBAnq5glTDq2DxDWc5Om58t5Osd9PvWkVIZo7AtDrHFTbWQnEiT1zoqVAlyMs460",
+	"1H9IkkF+bgEpTC3INLh/kI2W7oGvTDUo29g+R2hlhND0gi+Z87tNMWFOJ/9/VHlnlBrN+ssiRDzpBQ0U",
+	"jfeFsLdFpOczHvlzxREq/2xmjs5+MDILWJHe7TUycwHDfKMwACCia9MGsvpNAUSS/gBf//Du2kpSpdLW",
+	"R/LWkEHX9Ko3VRs7ZlGSrnycvCAGtpYwigigmOPUZ41Slx7OM5mgx2rhYSoQkM9wxYvIRPguFlcMZtAv",
+	"bGB8W+paMLrCZ9I0DDMpngaab+GFN2y+mJSBK/WgjIx4gZOIIta/EaiIM7HKeydnPHWs4pRNxWMGK9R6",
+	"xYpIVc2mqoQudBpKRS4gc5z6nsM252LxUL+2P02R23LC+7LvbLdq7y77zu7r6br5j3f12y63s24uXMWu",
+	"u7SGjyUr4lX+nlvxaPIhaWSxGCRRe5grDhLGXCwTulLOmMmFjxtDlKksalYBzK4SR4bdeFgpadLn2pUV",
+	"Z2MATGpM7YOsMaDZlEO57qqp7uieEcmkVOLP6AV9nvL/CN/Vg9WPrZELH1HhjA8pqY1JONpcX274cwxO",
+	"L+PsXMOuY1dNSkAk2SIwvhiMI8W6oe45w/a5IMpYYKH28Rbx0Cvcry4279gaQrsNVTXY8+OLwF5v6um/",
+	"L7cKhr0fDp8uBNvOnIHv1TrLmStx653FvBXgIotMxLCIJKElZhbF3Gvk+WxnFviCrvLSRyLUPuzpzI88",
+	"ALHX1q56wCCjyipuouk+bsIO/mtopwFWuIxCBkHiSAN8DH0xJNDnBB41oXKidGDATbsLvShSTFIroOq1",
+	"2Bba42TKpiKcV44JzkEZ6Pga06let09xY09Ceais9rniFBV8ZZz1j3HYhd5b4NIYqBFpn8Is9AfgbTih",
+	"vs9CCaVMRt8tD6Bd0cDSzU9SnYTiDkOaB1Z05wTN48qDOFFpYPX5qvY3ODlxx5Niav3MuCjxmUSsasMz",
+	"zbsF144S3KDrecCAGUvujUam20hS7oRrWX73un397hU565518EroXEQlwfYVkygKaqcsYo7phK2eW7G0",
+	"yRDRuNVPIn6OoawLJ6Bvqqq7lFwDqOo+jxuy1EwygWeCRWH0TCKst/pBe0D5nLheyJxI6PZKQcBcK+6P",
+	"0tjd7fNUpKSsaTfO8geyNq20KrBOajXBLFCvBq+QWtUPZ+2fP7z49+tOj5RNJ5a63TrY3d+zbVwzi9Rt",
+	"m5x5LyrHhJqmvTBgdFjVm32O3jqkPE8ZQ0GUX1yuFuGl57NHEFFF1kJ8rndGIpxWjQhKWH22d56aSVGr",
+	"Pp8dp3cJVhm3b8gcMWVS72amdfEQevCs7UoK711uI/h1jIrUmSkdYZHbzt8DNi5ZJcUeAM2k4bRY3d0f",
+	"Numus8cORjatDxtO022x3dGevV8/aBw2aWu46+y5++xgdEjtYd1puE3WGu3SvSRsD0+v/T1QD8dmB62D",
+	"Rr252CxFrUfNZbe1j7NfPT71OLTXixn7g8fziPqAIuAuH4m1gIPIruGslKH8O4x5dxAyyfhDnFXfprLQ",
+	"qm/wiks6V4zgWog3ip08lpKh2+v98v6ztQZLQL1dNyVLKRR4JLMKxSd1Hj6vzC7X26yZZeyNyogCI5Ro",
+	"pMU7KadPrXAiFlVRlwAu3ueGnQ4x5H1HAdCau5UauZwNfc9B1vT26o2WTRglzCgtYCzFywd57EPW5w51",
+	"Jog4BjeWByfQwkgNOBT+EQng+RaZ0o9VOmZ/bdZ3m3u2bVvEm05nkTJXBhUTl+pc0zGIs0G/1J/ZdtNR",
+	"KwZ/sX5pAHGQQXdUPRecVc9o5EwGStKBpIgA2WnwfFBBWdK0W0lQiAyFO4cIzgVHjYuEgFNbHlypf49w",
+	"xf9qV+t2ozmwyAA/1+1Gq5p8rO7WG+b5DXtPeyMJGZj9gYepcerHY/+KiIYReK7QsmPcNeJuT0dWMvfr",
+	"wZDnO7gG0CwN1kApWIS04x5bSreVat2pjy+UJAZ+MOkX4D8DvRB5R8O2KxjLMi899WQgpIewMmrxPe57",
+	"nKVSPxKVArMJtMWMypCmQTS8JVMj1PrR1csTstfY20uEHbT/DpUmUW33TrpdeKhElQ9XAkVirHxgrzDA",
+	"6I0KqhvupQKom14r6bQBtOepVrggAWyD61/MIwYbucnF3ZEiZqDlTczl5zvPswrIJqpCEXfY9km5gimh",
+	"LaW56Gav6nlYP4okndNMuu3f0bnUJwu0nqyqkhagpqE2XJvTufqzVcqwneW3DTbhQ3H/TJrqfpx+x/KB",
+	"yXkTnp5jYmj+r/3Sn7//0S8l3zz/69vrl9WDZ8+gZjM+ZXiQnkk4FJuOxbQEXhzGCziCBgvGUNUziZxw",
+	"5WrHhODxaK+FLaO9qdoBO155j0dszFBuKq6dsw65LHz1m1MdjfulX+zqIa2O3n/aa33ul/I7Gv9cNeuA",
+	"PRJzjHTsWWj8gilO6HHiizsWVh0qGZmwj6ScasapRl3JbkJqdOmx5Y1Mja1h733Th3dBEuoF+n6Q/3kP",
+	"ckYLyVkQFOt4qkH247Gu4jc+NV/k6C2bHnt8hTpe7/9SxX928J98BvCd9+TyniaaWjmpEeBleqa0+mBO",
+	"yhldugL5gVjVeEy4iCksxQu+xul8sj39fF/zeWu7du8+XpdWfa8oqQZSkYGN5xkbKdZOyuAwQQ29kvZZ",
+	"1LdIwlEm8zqHxUbDWaSujRjQ8wfzl37/+Qqu8vkbCrdq00P7F8hwDiY5+NWWfA24lPnnXi8yedXR0dSU",
+	"Q4LciZnvEqn2pqwW1SJqSSyiDqIFQqxixbY0xCXQml40xe9EeCMJxZSQV53rPIPtNbun0/ZLWmybGGH5",
+	"Pt1n0ixtEcf8rj09pfbU837LqLZK8mL/+i+iOaETPLdLdq7n7psVhf/g6s0/qVaTIxeonGC8NWaHqWJa",
+	"UtY8zTJcHROvX3fap7EpYsIOOVtyLpAeJlSi+QKvMw+tpDEEF8Ax48RDlgyickxCFoVznYp4pf6utuFv",
+	"0/s/u62pK/Jq7DBzPBLkjnpR7vYlR/xzItvzm0Gx0CRGpqe3QrS3F+RHImGVhEcWv0k4YSeazKZDDmnj",
+	"KwILCI4oHepjPdsI4EOl5zIyuBv8j/8+mAySPCkqA+ZEBMQ2BGBNlgHjELN1j2K8xT6PsYDxaagffMQG",
+	"bFXGle4KHC/u/ez9xio10hOz0GHyiPxw2XllkcvzVxZ51X1JyuhVHilqrGA0+B0bXmKEIp6revzl+avE",
+	"USzhceZrpX+oZ0GqFYYqSBRSLgOqjn8FKyHVmwlgfdx5ktVIhzoTGB4mj7sMoZHVENQiQAQEgvAJmCGk",
+	"bajtT+UIQAwHQhpdtULSxLmjCeUYLb9+/fbsBYTLL7s/d970SPnOc6MJ+R//nUyYN55EFjEB9JaN/1V0",
+	"ncYIK9Vhq1q2bWoRIcrPHOFCCkI8FNebMi49weOepUgHSHM1gkSo4R7jZk59DiwdCovgcnUcpE5Ewyuj",
+	"cMYdqpOHHRGGM7U+OqqxWyNtnV1AyYjd4VMk5p3AKJEi1Ooex/m/8Zqq46gbp0azEDMzMEwFWwERJ+gV",
+	"9rCg03Gfrww4abfGHX76qH+OeXSisOiBM1fRPVa2ZARPKkRlIlMrQhnX8XF+kIac5QDvgLy0oIbTyUng",
+	"fWQ+sExPXQKRliTSfpfhh5oadeQ/rR01G0o7oh9RO6rbjVZKWarnKUuLY3vNECZ4i8FNvuDgHjdek0qH",
+	"2NrzG0MEP0qcJmadT6D7/GcMVqw5/vdU0dCn+alutT5/TP4sVtz+ORx538Zat7ZJhoJFHFL30rAGOKQp",
+	"7S6jTyu1TozQJ6Zmc0v9Wdqzl2miDSmkmgUnLj6Tqmjy9hQ3W2gjnbzy7ojkXp/19322ShG6sC6B3Wan",
+	"kGiNagJKzubqLqunk+eojB9ab9i2/fHQtm3N748TLoWqlVbC/Dk2rUM1QoziSRntSN+/OL/H82i2C+yj",
+	"wd3AIkp3FrMI1N96rQZyBirPfcWdGCbuJpgLmUXFRF8YPho8SjW4n1N5d5MkLjkLAhFGzD1jrkfBX/Ht",
+	"uDvbKQUfi91xrVbnVnnTnbiA2puq2W2AypVkEZsEcUwPhnRlUxYCtoGEkpCRx7Fmz1TbeTEOiBf10Try",
+	"xViRRo20OdZYKK0vrgc0JdnH6h2o64B2iENWNhm2eQPsDehQo4Hc4ycAPIsp2kuB8uj2cIRydkfK2PVp",
+	"OEtmBgxFI4FULCwNBJyVibjLeSJmow6pc5OnpnZhuN1pgib6gORba5PLr70pkxGdBhtef67sijWJvWsC",
+	"LtxzbrSu2faxGXFcrKb++GDbW8RL4sXCtfvavaXi16/tGGcIAOnpHy6ddNua7MeHWbU+lUQgU59oEPRM",
+	"H+acghZkDQB9vgQw5U2riJq5ihPuAI9Zzw9jniNJeRZIFkYVMgsUU6rbtnm51C4SL2JTgr2efY+5RPDY",
+	"uQN+lZChiFEa/UBdLAeW8T+I0AV/HY+OyMlVp33dObUIdlI81VgRkvhsFIHOdMNYgK6APgclo6JG2rm6",
+	"uriK8V00Py6De1KDs2FpedfV+YrRneewo1TOYjL4CrSlWcNULbKaqZKyngo+TanbKEDikuwpsHrwDsGp",
+	"RPcYOHMQ+BC958atswHjlS9gZ/8B2e8vn3KZ7fK3DXhLwgSB1LZmxuAh6OKtdaW5Tj1uPsaGAg1DOv9q",
+	"FRVIevB+dCqDNaun98unlD6NYN7g/dD9SE8LZFXRXZpyc+5qpFublo4es4HZwiYAKa+SThccoNZmfgSg",
+	"Lmolvhc7PF6xw2MIKSMjENljqJnThsJKMhqimMoNYGjvbxlhiZhLpjS8kdDGRFSwNDEVMKqRlx5EdpKe",
+	"bWZsWH2oZQOA6WlFD6ocqMclGdywOaDykfLJxONMYgDgDY2UBGMfI0J974ZZxKGSVT0uGZde5N2yYzL4",
+	"X3Ut5IdBnyvzNfCpx1MwhJXFMkov1L5qI06UrXtMBuxjFFIsBwfLAts8ThjEFS6UCIUIDPtInSiZDoln",
+	"g+IGZJ2FPd7RnQ/pOMoqiZ3XerYW2KHcYBpGFmFK0g/n+uk1cpoVkWifK9EGlST54EpqUxOB9aVlVXf6",
+	"I07mynDoDW66pJvl6fe839iXqWePb/7lU4ne0oiGb6GYrWStNEPSmBnv1coqtmybsriGbZUiEVG/47Op",
+	"mgsKM/WNmrH8QuwcD6p6wzpnCmYcJzBpQya1lsQkEu79GfyX59XfCuihOmDxImbYbQGj/YT08xl5rDrR",
+	"y9wWT7pMQ57WSDeSCaBFAnYa9481aLgiYJy8Y8OecG6YBvOhfT648Zwb5g4wrkvKIaNScKKh9D6cdt50",
+	"lPqMjS9DRhxfSOZCNbTP6K0uRRuHYhZIUqb4F3heoN4bsS+k8G+hmaUarKZtjb9hrA+INErPhcC7JyMR",
+	"zmvkjRiPIUDHU2p5n5dbdrOSQiGiQaCdNbg2mu9CSz7tVdFWg0EyiVvqZcwHdPlpho8PVFPVqxsDmGQt",
+	"EpiFHlo+coe6/j+LW+YLeTrWosNpIfYdVeORdUBc15RXNV/1s4rzU4JQQCoCuH3nCcTDKIFGRryIWl7g",
+	"/JHo/kuI97RI37A+nQ6dkmWswCzOzf61fbiAcwO6Yuno0+d8fQHNt7VPyXVvPrp+sBapGKng+/lcVZC+",
+	"3PuWaHhBvXyLisC2Z6I7fQvUkDSqn+XCHmPFMaK4+j6MQJkpehTHSeDCxCLTRxlxYVp2M8nAqtT6/GWh",
+	"B5CAAzBjHIXYKj/rQlNmDHjl8lFD1HF4THZxzwjDvdmCOe4lByij1FPbMKFeKe/8b39CcYG+2RCFEROY",
+	"AgqkN8Gg+neOsSHHwB0mgrPsed3GfNhBCLlCh8073W16QXYvQGqn+mJrL8PSeQVs9YQ68K1f3I+wwP6+",
+	"AIQdrp4+Vo8vZuH5a8N9gBPxjZ+cL3gQTkU2EQB2ZdUpUFrsDtqgq1uEgtMRL7SUIQhYHeDTSLkXjbMD",
+	"rtP+O7CNY7ejJHfM99W/4H3s84h9jCo1cmpMXWMQK4s5lpgawn3gccefuSy++K+K2gZ5QhHa8r3xZPQK",
+	"5/bN2o6P7c5bf532KOak1LZ9KYjvySjxPMT+CYQyib9vRwMiWVQpSmdd3Kn87NYR9SWLA1JDIXxGeenz",
+	"F/dJFtshzYwFkZquyfvSpF06wr/ArFDsbjpk4QnoX0fNeBUAWhauUwR6x5fskaf2csIxgSOyuYMTKeKf",
+	"gMc+yH2geE8qXDM2bGhN9CjFj3c+aVpb7dnUJKqsBfQgmr5aQQDQlBBsQY9idESQULUPkwzgjhq7ZTwa",
+	"WIQLCPM7lJMAOrVEgngROC+mImQWFuqiixG8d8pcoS4ULph+UmoCupEt1g3od8RHadDnd2w4EeIGnOKs",
+	"Rlp2Kyl6MSoVF0TOnImZU6hBJBPGpGt0YvBGyZj7TMbpEuUBOmBJ7tLGZ3dQMW/TuJoarbLP4/4hExYy",
+	"Qn0/xgi1yJA5dCaZcdm6KK6ciZCMk+EcA00G+B9yPfXT+1yqVcOYnb5bkikDWFB1MbpcDZbnDZtjX0y1",
+	"u9IQW6VQ4BlieKVZznd/ab6aGK98TE7fja3Hdp/qlQXuYURgrv90gUgLduuZJB4YU7GUzwhg0EECZd3E",
+	"wtdI6lWJ9qsoCS0mpY0sMWgTiFmpMgvOqpGoQrMfE7gZsuiOMY5upLaBGZYsfIHpZLoPHoLbeoJnVe0+",
+	"L6vXMA7oxwPJfh1ULBKyW3EDKWtQcAJ6l+kyhUEafbAqNWLi1nEsBhvva/Rkz/djhn4M9bOeLo8z8L6+",
+	"etHYu0UrA5+u9IIaFO4BE4eZEV0bDVNbqZ+fmaX8ljX05cwdSIzXktYR/JaFEiaXpdBY0ctXkmGpHk6f",
+	"Vi71xWHB3CE1VgzpxaMM6T9VkoIzoQbtt9c9f/WmU7JKWI50JseKYFH5j28pTZjvi6KIxsEycj9zvSht",
+	"RoxCMc3aAlbJU591TctUjvV4rjs/X8OGwCmPbSbJftWWwXJ+25OaFPpAb25PGOb43aJYLVHPFoVIdIeY",
+	"/5uaFWahdz5NFVF/3kGawoKzNTJY34tSmKT0bYhWTAQ0CBlM5RiUamUccBfhFShxmeNNqU88F1V6KslA",
+	"kfkgy5k05edIchjuvZmSXjcU5VZB0vgVLIVMJV/nmVGS8QgtIpdMxB2aVr6LJkONvBDRBFiuJGVAlehz",
+	"tLcsvRKod+o3VIwRpj/X9BEfELDHrMTSmog7yAzUF+imx8v3LdhVMCdIaIknZWrdjc5ggA6Sjg59PuO6",
+	"oeoay8y8vki645Lq1f9HM0bWiJZtxcmTSBJ9iIoEyaOLhHVWmX5drNF+t8keWYLgiUR/TnwsN5Ec8emu",
+	"+mK8KkQmiOu55A76T4mU+6t7RtTZWIwcXDFHhC5zjzQIj0N9P2a8KU9SnwPjMhDuUkwZor+XDWNDkrE0",
+	"h0WzfoYWlOaKOo/N0kVByEPRDKpYSZWMzvzmLppI8AT1CWL7FIwy3XIGR6MV7YCJAKBv1PlgfV6mnIDD",
+	"17gYkA/D8BSBT8Wt4cwoIChgquF3fxdq5kjQCCQ/wDdrXA+oJY9oOGbAZWJsKsjfxhLzGl50y8KhxhNE",
+	"GWTcYwvCY2D1+YKjbmAZ1x0OsQaDhq9NBiUuVvobXE94ml72Gi77oKYuikS6jaRuh6PvBdWClK875+3z",
+	"a90+HulOhDq3QqkDfV6+uOzp35VIumFzUm5fXn7oda5+6lxVTEmy7tOjH/u217mqrDREL8zXbxSJ/9PE",
+	"i754+rejmUOW4EpWSZODklQN8zGWVIoIVgrFhUANizRaVJ7ozROROeJOSc19xRDVweqmRGhy1JQa3un1",
+	"2q86T29opQl2c2vLF2PCeBR63w2udeLyOi2+Yq6hVnBDsYnG2fqwevcsVTWQlpC6XcqdTj2BsALkmyTp",
+	"6JidzsVdrc+XA/E5dTSFsXhiQvE5VTF9XhiLx6s3iMRjDsr3UPy2ofjF7TChePx+00A8Xv1theEXSoM2",
+	"zQ6OZ25MoJwcYQFQrcbGyckE/iYi73gkNmfeWqf5zrm3C76bZduQbRs3SiHn7oCxYuyKtKNI+G6KeUto",
+	"sS7JlEplzpIeY9oKeafvVSr5RNyBIeLdMiWVE5Agqnu651fHqDm+MyP9J/KuFKXvHOSUEXBoHWy4ALjV",
+	"YPeNLioZ5EsvONJK71EXbAJJhooCSs+fP39+OGrSovKDnLdn+/fpKUH688fZr1NDZQt4Vw9jKpoeFGms",
+	"c7bEvsIyF9H/z967NTeSZPfhXyX/iH9EE7NFEOCtm2BMSOgmZ4azw26aZM+MtTWeSqASRJmFLGxlgWxs",
+	"R0esQ+EI2WGHX2RJb5Yc0tpPksM3vcjh77KhXe1+C0eeczIrCygQRTZv3Y2X3WmwrlmZvzyX3/kdyPWd",
+	"CWhGZjmtpplms76Em6qG4mW+IMtz3XOCz2eRgk6lHBrWmSgthJsLMIZTmHq/AteV9XgKsJHlH/WJAtyI",
+	"5JkvA5zCAYsk64/j2HRjxfJr4KYAwYXYJ0KyNMlAJSQbpMn4bEDxEppadY/QDPWhJpdwsoiVAImo2cnj",
+	"TLTN5g7rikkiQ3hDrIyUCeQxbPG2Ah9fj4I+HqMfn322h/A4aXz2GfsiIUsYBgMVpNS4qwe0qx97MsKq",
+	"DJIwVkKGymNZQichJlgSkscC6MeO8ZJxGlO4ZKqLnXb+2mwaqzCBb9oH+DJ469ei0K+1jR4gwfqERaGR",
+	"/vN8BCI4ygUi+BPQhOBP/PxHEJf3/BzvnCsff/GCbWxs7DiX1fjo19pvf/3LX717p23xQP9iwy0UhYU9",
+	"x72vx6bwz9UEa2C4GaWKIRyk35KoFdhIwWPEbHyHnfAwaJRrzRCHNGeA7RYuwcNQhO2foYn261/+6gcK",
+	"jxV/LFybSGwNylPA9fBQ1f4Z91jXHN5PIyHDBtxil5mD6I8mZuU+aTGOFcLs+woVJtss+H71+/HPh6v7",
+	"QJdD6Qacg9RPwhxgZisd40wCL280nUhaQqgA7pxut9qArbyW0Rs2jOI4Ij1wJx+TZWI4yqD1JZoJpAFt",
+	"rmMRi33OBuLNyleHnRekfL+CqOCx6VuynzC/1vBr7Cco+F0PPNT+6QqAE3hnkGjAtiN6AjWgfWNP6JfU",
+	"/5EMR2NTbG1Jax7Tv/MURVF7iVQZ1+gWDYVRWOqPlT7LPIoC0iFKTG+xYSThokmMX6WTDyvsmQKUJiC2",
+	"vf7mDazeSJ9nZNTZK1OSRQCoRz0SIUlCbeF9PV9iGQ7val+31WTKYy19cw+fwWMbTf3/MFvW2WAXpSiI",
+	"nJgmo5FAYQljzQ35hGmEvhC+JMlM1IviMvRYylMRTzznTbXZ1GahCMcINdAgZWZilRmEL1zL8uPUsHsP",
+	"g66qNXZNUwsH/Z5VlO7T8N3qNsXTXit8xtf7m2K7u9PbCFv8ab8p1rubve3wGW/1N8RW92lvJ2zydbHZ",
+	"3+4+67XCDbH19I4M5lu3lxfZylJcMmsu2I4COETGrnr0ycoPTSgQVxbjZuSv6byvvY2qS4LQSbvMccOR",
+	"Dgnbnt0rtGtuQf5KcoTJfs0RtfgwUPohKdomuhIpdpbIZTHsXclbXL28KrCzc59zip+9UcrlisIbat+X",
+	"9TaoUsfvilrusmQYZdrYp19BggY6+QhtpokGC9D9PQFwbzNIa5iifIX2L/nWzNjQ5ANKtgLutP7POoLC",
+	"rIeut5LixrHry2TKNDXxwioIs8u0Ww1HcbyQE5jE5zVnmvu/Pv5mvo7Ap2E/QsbjumbCw+gIVLRRyMjK",
+	"N56l0PHDAixpElzDfhlng7U4OYvkFdrGPI5FqF3CPCzY5b1zRo0uz6SeAiaWhn/vjEYnhFRYxgGtlDgL",
+	"xUXUE3Xt/Z6JzJdcsoNDlDaA+EgiIeekTV1MOkGAj3hSRSlgKDNnE1FQGdaPAVelMhHSwWGz0sQkI78x",
+	"R5gsylCQzJcrEKqbowtd96zIPc8HBf6Nthxp2TNuAkzwXr60r9FNqacRnN0FyaYohAjHqVF9AJ1l9vV3",
+	"pzBGQYcWAqzsNnsueCrSgCXScJCQwAZ7BOikBWuX+oH/AC72ebDLUqExOZfeD8SbUZQK1ckCGPGxPJfJ",
+	"pTQVhKzHpX5WbaX2YRr40gZZMNqGo9na1d84UoB4xLXyYFyTVD+YqTE0g1+uz/wNzMcPpzbnlETs9KyO",
+	"kzMWyd18QupNUorLIu3cEZ2cXxJzK2Vkd6K6QXPFda13ZknDMNtq7ZqYfD3oftmLXkVfH7z+xUHrZXSg",
+	"DuTxVu/FwfbB+ej7b198vdMQk6+b4vuOPmjUPfl6p9Fbj2V3+EUz/P7r+Dbd71P9VIs2Nnj0x76dPZh4",
+	"5kIlY6XGIGJnoP0KMZBuzHvncWT2nXK3+ZSfC8WCbpz0zkX42rbx6BdFs+y1pqxYWJu2LR/DJpVTdqiE",
+	"i+tL3zXwPHff4hE4vfnosDiRZyJlNM5L97e6FhROH1KQm9WNm8vFAyPHmcXgM9H4e5jOTEVPyCyemJ+N",
+	"qm8ZN8OZW3fOz3jUis/zOLytqT3KYXE9T7pzxfsflLXlfNTqrC0zWT4V6tachXk4yXeFEjnHUn/naJyV",
+	"bDZy7l7TKQx27ljA/qOocB5sZjwudQv+9D8wY2yKL3btL2oQgWAEdg4e4+kYGobeuAqvKpN0yGMsAqk3",
+	"2HNzlEqGAlreUL2deUpHNz9vryVklqKuiS2qnx6CyAWq3cIWmwraQbDW0tS12CBSmZ3//IPacKuL094y",
+	"+twJjiyyCezspnmxtASqAs7zK+wAx+x15RuuZutbxCmc4rFRJKUR4Cg2qBBTdgNF6cothheFB/mkTIay",
+	"qp0w5X2qjY25FQq5UXntlWoNT7W73Nq6To3t+o3UGp5OVx2BIDVOHhNT0NvDiT54u1CI5Nx3LPUxJDXX",
+	"mquGPfVOD245uZO7uulUWGifrunkDh6Lr5b0LAzZ2lszia7MhR9DPFTNqNnkXfct9MFOBGRR27BIz8c6",
+	"MgQLHSp8SVYHCRnYTBmT4k1m7S6IupbcG7p1spdkyLh/8iUZdpsYmHVxWQqq0SVxhYI4D60VUlhghUKa",
+	"YH4LCnf4716p95S+GGr1VjnjBeHhe0n+L9tRPJCZYjPxveI0u+4CX6MN8215TvyEX0wr248lMsz1agQa",
+	"dWH9rdjUjfaMunBoAPcIWC8WPNWLv+75EnZVcqyKl5j2SaRgE5HleZpBpKh+HpNRSEtn0DH6PRZ2eeeu",
+	"gn21B2P1+NdyaYIDPgJ8tt2ZL2S/TDHLYSygsgRHSGORI8CQv/lGyLNsUGtvNne2Z3vL3yXEuJ9pkXNU",
+	"mG1LAf0bY5AGB8aZmQnXhh5jxM7BnqNIYj9eOYrkFAgVAQMb4ELwJldM8piFmChzQAUafhtUAbwyyVJz",
+	"AZQDMdbCrpVgcqK8lIyIpMc2mxt1sCh8eXfIc4RD9QFCj/ZQWJZod9dj4Njof8E3LYANejJlSDMy7z4/",
+	"lXpLRchLqHmsUHMUSQsFt2D0aOdjPl/mMJkxevQJ4LvoyQsaqlhRn4yBN5KEsJvCH9pGxCjmGfRyJOE2",
+	"sk7gIkipQfdJeyzo5HC68ohTIXLxCtBvEKrkIuCWQK1fRvRC91XBSIMnxjAuFI3AuBEw6hNQpufYRAUC",
+	"U5FsnDFfRpl+EiXUlL+EtpcLccZDU0KGIlXTl8LRMw0Q9T8M8LHOFdBqA/FQYVoO0tqbK0HPQ56eu8tU",
+	"v+aH4oPdkKWIwaIbRVb06Fh4IaLiPWjb2ajV00pRq+YdxZX02y+C8Xz5LzH85qk8GL/ilpjiwpwH4JhG",
+	"W00N+2VenP2LQgKukI+nGsOQrQRWIPvzSPaSYSTPAo96jIKmCaiAQVGtdA9OxtlZog+uT+vsJHB/HscT",
+	"qNCT0Fc6G6t5ygv4mJbL876AVBwD807scyoBTwrZPvMW5s/EBsU/F90+c6V5np8ZmXJdGPd0IcdD+K75",
+	"T+Y5aj/MOoglotnxJP+qEBiMFA3yLrRXwP8WVOFKRP15sjYEFVVR4iTpRTymz3WC536AKtVz1dCK6Yt+",
+	"mlC/r6Lm2YDLMHbzGqnQSFhr1wZRzW5YcNY6nmER+Wj/5d7Byy+BSvj68fEyCsuxenqhmO3/hBMMIJgz",
+	"NRpVORq5Rcm4OlcsMDMk0MDVFYZBgbYnXV3bhjSnHNa3rSJHNUzly0TD/r8UPaCB7xYPAqOSs4Cq/OnK",
+	"gaONRqbpkV2oLEv5hYiJDuFLQBWGqOUxrgxPothMZoqLkb/fDA1jI2c62sd0aGSlpA2w+hexNpwyH5DO",
+	"vEygGJGG1vBKPAya0MBiDxsBfUpJMXwghsgzUWXdJlCuwPoo2Kkm6g126XswLn1pNye9SUZSZdqgSvqW",
+	"XYNtwhNZ3qbmRMiwsFhveeu0LEoooaIJaEg81+qEYHHu9vszdLRbhEIc7kyZithGcx6MQHtOvBY2j9sJ",
+	"196oFv0RbEZ3tK1UqRKnp/bMElyWYd1hzFpAoKW4a1X3QNbe2in2bg3xraQTwiK7z7UridE2f5ec3t7a",
+	"FsuRe9wVvWSYg3rSR8kiiNJ4BBUG0PWRypedFy/2j07397ypyE3VzTEvFjMFhHQk7XnOhlYM6jhPA0E1",
+	"fLOrqIh255e2LHVqV3Nsg5wBb1bSvKYTUciCVPwc+k74cmHjCY0l5Tql8E1ucW965KA7ff52eyM/vzoW",
+	"mwn4yMDYArF5viUS3x0Sd8g6vB0sRnv/3rCY3It2Gb6y4/2v91+c7u9VRFdfVoXXXfdqoBGlzrHKFVIF",
+	"6aOD3xLEPIaRe3DEvEv0MN9/iR53hx44ja6PHhW52nRwoYLLLeqgViRlque2AXnjihjwsrgrq2BQzJRX",
+	"FC2M8WMNKV43lvipxxCHEzMQi9fvmtHjvIqavK/NedDxyZdsIlnXtlrbLZLEsTeb06N6fgEypduLQDGf",
+	"BYwT4vHucJUqjIvVbEtlrZsxdftmKkwHyBeJZdEWlyUkQXJ1RLKonHVrOhTOSqS29FdtpHjIlAlq+lax",
+	"pO+VlDkZxY0ryqMPJ1+alvgf/O5Z7QPA+1bfT3DcP+ly4TMzQyrloVAwUlmOZ3Ipc6kknLpe7o+ZjJUM",
+	"WYBz+SBUAeOKZraCZIghgrJIFg8DO3WEs9z0/4/OZJKKsN5g3xGfLCCV68AVJB9FvXPly0RCj+3iIVY/",
+	"neqEiTe1s5uvOCMOD7L9uSATErV8qa+QV8dgpwo60zitKKItUMX6xfF+Rzs4cwWFv6Te7e+7692QDGW6",
+	"uBfbvdtPoWeFSzPC/9yo/WBhc08ME2pAX9n2g3e+X2nfG/bCuWp4iG21UTYUXk0mWdQTeDcScC/GCkfj",
+	"bhz1cq282zKsYXAX2Sm4hGkUlt73HZYWGpldMy/mGe0IxmtmVixsaoYHGvNhJRskClqPJlLYgFeWQK/L",
+	"OnRYVgJ09C0j9CDUln3GI6nc1mZgyYOap0fM2vTMaSka6AvybiwClok4VrZ5mgP6+e19Cb02i7py9Kam",
+	"RcG7NX2MjVXW51HCjuCF78eqcRuHLQ2gj9MAOnIX0OKFqQRPe4O5CxPn5YJ1xvJllrcJlKHTH5DxODoX",
+	"dcaHiWkHUVzoJlCec8wvJf1td/YPuGhLeSL6be5nMR0MaTkdm11+uaw+3mWFM6vysrK7wJWieANR7PZM",
+	"RSdw7q7Z9USsHLnNxba5L/cOTk5effPt/p7Tf+eJsuGtHpeuVByS20sDWPRUt2XLP1hxuWkhtAxaVQ9a",
+	"0ZjNM/HmKOKVl/MU4j7AsXDRH2Y6FRXZeT4zGb8U2SOfh9U9lOU8rDwPv8TO/Nioe1HkdOGO/SWiMtZn",
+	"zWsDkMOynqqSgeg2VfuoAqJiHzP0wT2GrrE+6SJSUTeKo2yySy0DnE7I50LA+ohSdsHjsaAeUzaAdCay",
+	"ykj/+mhvXhgGhcQfOAxzZQThOxH3kqH4/5ygAYVJrrHeHkZd/xrBiGW92M01WY0WfsUgwxzXe3Ge4kle",
+	"VQCOvTlzujNvP0lB2B7RASp2NTaoRoHDn0d/FZNEls8spkgXVKhOlrbB+SwcXPVzIggwGb9OInlrdWUf",
+	"ZXlTecxzhk9OPzyfzBDM/+lP/8fv/u7vf/Nv//I3//pvpuiNrblU80dIUZieL9WdQLNIPpDKp0elX0B1",
+	"LgV8QfmkOfb1wqywga6pBkqF6V2SEDbr4DY6E1Qr7aJ4bQ51MzVdIIYbMl5W3WVeE+DTL8AnEeLZbLnX",
+	"xKiuFLJW0zRLxHPSZcB1TqVetqTrWqVeDu8SN39KuJG3g42eioGvjJ+L4qTY1ddmAR4WgBre0ev5Yeb6",
+	"wn3DqQdjK9zGGkJfmj/34nEowvoUsdPx3yivmPtxqf0N8o7TyOBLrFKK1Pyty8kTOmB013uXc6tjBPYH",
+	"Zdw/mk3p7raXZQHUI6Pd5xm09zatq1VDPb6ty7vlsoDCHsXKtiiHKV+oGYAILFYNWHRdoVAACJZOb2L1",
+	"vGZruuzAFK2QQqkFDSSeBBZVAqbE1ZVaV3otCzccjyWpL6crCIo7wg1ruHw5r4iLLazhal1dw3W7O9Gj",
+	"3lSmzl4vcEOcvcblddxkx3GqvB7VlrMs83qIMi/Xyr2dHWduzdenvOMYT8iB1V1sFDhVnFa2S/hyapuY",
+	"2W1uUHj2uHaTuSVpj2EDuGO8Wxam3WNh2k3xjqy/K8PWdIxHC8ptH4IhafoH8ZizaCgwLKIfSoQNdkjZ",
+	"JghJrICE7fzgMh38SZes4cAtZNY6FWsd6g6aJrDTvPru5f5xiSXUgld+77tRfRze63D/8HnpzaqGn9fv",
+	"OPyMM6p65Jnm+zLgfM3E+dCu3NvOnJdaJh3jwkbyIsoEtYBmkSQtQtqsidVLEUST+HaKIRqsQ/14Bzwj",
+	"ve6SugXmli3sMs5kIlfpCcj+KCdOechBJMkpZUOgXnm1Ay6nkx87e3vlyfZOGN4eUL5Pwr2swmETPvi1",
+	"F6fqhOEyr/4xQkMnDOcBQwW7ZBFl2FgWyBnGDUg7KGavKqENVzNHHHLvPRkkU7D3aXCCl1tzeI9c4vdZ",
+	"iFUK4b+D1hgS2ZX6eIiBeI4zvuI440hxGcXar6e71KnmWGEJIf7qy5WyHfLH4/3DV9/u79V3MbiQSEGM",
+	"fXNL2pVjAW2FVui0b/a/ODUtNPChelzqHR+OQzxo28Slm19FIUlrLlwOElvkWGDOzZGJxw5mzrR/hIiC",
+	"ISRreD0cjRoHa0mivk4oQI+YnYrAfYYpfcVqNz0TcNmvEmm/WFCwkM1mLjKtVw7CgBj3m+r+sMuU3pv7",
+	"UQyCt5w6EydSrGbJaiJtO77SvfoqZtpXeN6jW1nX23ZvtbjuYHiIrT+v8XYnGU+z02goqh2+L0M8+B57",
+	"sH55/Or10XRT1Vpvdau/zmt33Vi1OJ8hghGh8uDms8q9Vlvrttlqnhh4cMIe9bC9jkmGy38J1dcMlwws",
+	"Vi2EZwvMer68WxCspTY4jqB2QUlCXyIoYjVbgY/ZZIMkJikjbAZU93xJc7cYu0Bcx8Z+tNQa7AvC814y",
+	"7EZStN1STaKFYR/HFCMiKC0INmLdYwGtmgCzQIEyGBSwX/+bv2Z2+cK/AoGQE8zbDU4ieRaL29oOSmo2",
+	"rI17HX0cWO73kN5bbjfvbaF+rDh4h7D2asZ+q4JtCyI8L+JkHDI8iCUXFIazKOegW49LYLOuQMvW/Flm",
+	"tdfA2iRO7EBMFQ3W2xQyxpgSIFb14nNfYvV5EWAb7JhQ1D44TwW4jn2938wvL6dpuCwwX67WuwkMDfMJ",
+	"VmGpyisaGZ5gmw/bnCNLTJvUFezCVnf6pbIVMODrDehVmkFcZzgGrkUcJ5dIe4eP68ukD4VQ1kBgK6fi",
+	"TfYCT2O//uWv2KFIzwT9UAfPd7PZRCqfeRrKtZDAFYWIfDnVyRC6vmNfROyRSMdn0VCQHrL2XAPH6wiw",
+	"wxXyU1KRjVNJXRLRtqIHMGUIqII83cWQIlclnVzp9MCXtomhjT65LVvwOp47xI5883ScKulj9gl4NIWO",
+	"h+YJPSNRlrJ+kl7yNBTh2s/HSZaD2JXRLj0baFU+XIaqrBFg7hm+9WvjNPZrbb82yLKRaq+t9aNYNEJx",
+	"0Xgz/nkkh5Fs9JIhrAP9lzXe7fm1dwUP7+Cw8+V+zXpyLuOwYt8vZ6DuScirdFhcPxo931sZqdtyu4Ez",
+	"h7zP9c3SL1DqZD8t/TK37CwvSiJSxZFBgo+ND7VegQ91miSHXE5s1ei99F0ZWvxZuLW9jdCvnlukT0Ca",
+	"CuCEK8eb7TMwOC8lO93//tTcdJcFZkpDEy4loDWuowpsGfdmXuDxtlvtSTIURpMlD7NakoHnbrW54KIv",
+	"4Sk2m019gOO8s83mThlQ74dRditAXck3xBsVUgw3xfZihM9jOHzXX7xhlN039aAibpjP+7HTDx4To1JP",
+	"h+tDxxoutPnGcQFC9KHKoob5ypdRNogMp1gfwi4jGSaXbGWdDSM5zoRi3YltH7uLRuYsJzuv87W34nJi",
+	"bwPWNOMZ/Kjt2gY7yJSJ4rFI+bIXC56K0GMB4UdgCd0QsJoCsilTtWFPsr0NscO4L/GFwEhVpejmORwq",
+	"cJmxXV9a9J6tPopM9JCdlWdb9SkPCmwPCx5TY7YMz18jkwqrbyEIJCO1pq3GSGVRbz6FGnJETqP6y0ES",
+	"CzaKedZP0qFneyyGXA26CU/DBtvnvYHez/VLjbXHBdUG2C9yRR/Oz4X0pbaRGWc93hsIvaJB4Xy7yZTo",
+	"JdCdLQ53WXAmpF4YVGWBHTOFrDfYnv5vngps3C9C23IUnd4nCqncv9DLdOX71//s8MfTg8P9P3r1cr80",
+	"CfulgLbFNBp3oT88Gn0rUqW941p7fdPTP6hau/XMq3UnmVAnYGbX2k83NpvNDThV+yKq1t55tu7VnHGY",
+	"qUorUSzWV97c9mrRsEP9VmrtrfWNpvUe1DdcZU/1INbardbGuvOX0yTkE/1kzU2vlsg4kuJF7trX2s+e",
+	"erXRWA2EOoHRWG9utlpeLZXPxzKEJ97SjouQHNN967fos7waqfwzLQKRHs3dxgcW80pGqlwZg1YdU+5M",
+	"Nas7Gamp5W0/wZy1jTxfPGo65JvHioc86w2EYiOeWjYxnkO6Xoy0foY8kr4k3vETxcTqkEcx42GYCqU8",
+	"1uNKrEZSCamiLLoQ8WQXEmXZWAWg9UVECQHywsCEDCMF/+1LepcGC/hohEQMRo2ECg+kVxV6FCZGjXyv",
+	"cF6u7ZQG6bqb7ANmqfCRscs6pi3vocaDRh3oAnPKa2eKLoSeALU2yp//oVEA6SVDCoe01m1ycR//yE6y",
+	"cRglLjrsv+w8/2Z/D2s/7FO05ku4P5vzFKEYJn/oBnzMUxT020tv/dCVIPjFqycIzGr5+PMD87ASmiVl",
+	"dm0vBEl0hLLk7CwWq+YTXbdD4quRwi+1sPzDNLDgrJuEEzCLkGz29l1Q91g/jkYusFk+BM1I8GH2Dk7g",
+	"H0gh9WXw1q8Rdvq1Nvv1L3/1DgpTCQ/1SwkPG46zIdeeVSqyNBKKKd4XDfbdIIq14Ui3jJSFXw3vFtmV",
+	"oZyq6EyySHoA/nRSlpwLyFOqS5FSoEfC+YDMT9i5mCgPTuXZOAXvLvTlwaE9M9XGf3+stLG42dyos0Rq",
+	"VyydAIWVyx4Yi4nsCc+eQ+UxkVJjMASR5tHw5b4eDu2FRXmOA+KZ+qQYdzOeNVgHnrcw4pGEp5biEkeu",
+	"bP84heniwnHtPWJC9O3yhhDXwQa8vV3DFBK6fRv2gTYBM9drtw6qi4zIedNh6ZFWxmJYhcKx5yzIzEVm",
+	"7V+speIsUtq6mRuYOqYjciqFXuwHh4a/H4qLqCcQJxBg9Uc03itAk74TuxAyTFKPqYTq6PJ+FfAkCvtm",
+	"cjCEoZger9xgHbp4pNEUHwYi1j3BRiLVoNe2f4jkmS8tEq1gYJSzVACyxTHmP50KBBYnZ2cAX1LDoM3g",
+	"4s3r1POWCMjijXYJ5BlLRS9JQ4RluIp+TXxDp3wPOyxBwlejo+3bhCniKAxAqECvADoVEtxqHGFvXDOG",
+	"bdY5ennCpBChYgevTnbZV6873+0feOz7g86rwwOPvTo6euWxbw++feWxr169fHWMkH+4f/BHr+E81nm5",
+	"d/zqYG+XffHikJ0lQhFBD8QQSPT3MlIC8+IF7YSj1ydfQZpbf+ZI+dJuWSYwwUej8ggbfpOjsRrswXA+",
+	"XKIXP+epnkcawfobvWd8SzzttsLN/jrf6W2LZ91m2Opv8K3eU7HTXQ83+9v8Wa8pWt2NcKv/lO/01sVm",
+	"dzt81m9y/R70cWrt2sGrk5pXw0+oTcSjlyfVEVIPDg4Ujty9pXjnyvcUt5bZgfvss88+o0HQe8vmeslg",
+	"UKfohVe3FeHacfiRU436zFDe1naUz8TFwVELNDgCZIIBEA0h0PbpMoPMwgZpqxz9nZ1GI/r0VlOFHJRI",
+	"CChEfZrMLEvIMp35IFauOLoQEku79VahzV4Rwj6lf1S2UfgTVUSyczFpsNdQEX5JngJeWMEeYeguVCvO",
+	"RyNvKhTqy8Co0ITIBlLRcBRPcBNjMqHrkQSoiZVwyYQebYv9ZMhj+gR2NXxjes0BV6yr/ZIBlyHse20W",
+	"oJCbvq8ToAlFHF0I7W3ol+a4ieBaeqLYGc/EJUc/SE9lOnrCfj4WY1FnWZKceyzo8ygW0MkvUbmbQO4A",
+	"+/Uv/9SXXLskFzyOIH4k3ow0UtHSWMEHob0CZT/GMv94RPGi/Q72IJn4speKUMgs4jEkmvrR2Tid2mBY",
+	"QJ+Hfc7M67OfMHpeGM1Agxsk00dcKXgmW5iPNUSFyfVEsd5YZcmQjfgkTniIu6MhXnVkmCZR6Et8WNuh",
+	"Hur6UYMVNfMV+/rk1ctVITXMhsjjon8weqQhn7BuHoLfbO5s+xJi0toDa7KumCQyrF+987KyjXeXba47",
+	"YkN8NPKlnjLAOdtuNhmGkd3kYcxVRglDtqKEYMciSyerHW0r1Rtsj4Y56Zu4Hjs4dFxTM5HRVgvncbs0",
+	"1t51Wq0zGp1GQ6EyPhxVPP6lnsfvZ0t0eaj3opZX68K5qK3SZqaQ6CoWVcbTM5FNb3kad8FL0L9C9lYf",
+	"GmVQMfBSXLqJpiw+wexNrf1se1Nv6biJAu4WtlH4RzfpXkNxQX80/fEcJ/deGkfSeoZGj1dYJluzlomC",
+	"cxAFIHao5zuM77NnRiuQQLrWXr9lW+JYqHF8pXv7ncbhruhBDL8/A0FLqtftUb3Q3TUGi1fwlTGufWJC",
+	"YnMJYeCpuh9ovk2jxt1VbhN/VxRc2byJe4ZnUzB6uzHAPlMUkMRCtdlh5+Clxzp7hwcv55Yzjbs2C3m3",
+	"aZbH0kEhTzlclES8NvKI1zcR+0ZEuRzV3v63+9+8OgJFqhumIe6wvDL/kNVTEe7E+gS8kuJCL0lJzFt0",
+	"zmIu/FylH7dzggFy2wUSbwaVCqEIyO5l2CRW70vaDg1gvgasO3EjX+5jgIO0qg34/mRVXwlMdfgRzsXf",
+	"wGQejdORNs9PXj//sfPixavXL0/rIKsZKV+CwT4esYFIqahAW8OXSRpSCImDlIXK2DPWG/CU9zLjBOV/",
+	"0g8fiyyj0FYihS/D6CzKSP/YGQ3tcUEnArhC/m56qqzFyVkkG77cbDbbjGP/KT1A5ECgDod9vixJ2KXg",
+	"5+CBwRDDK6eJPPOso5FA4C5kK3AxX+Kog+28g2rWlA63SYuuiBN5Bq0fctWuquiKUyBflrX3oqRq6Ktt",
+	"Nzdb60+vxLBp7DJDhAcfcaU0NpaBWmWkmX6xe7b5Hhjn7wKxqzQXcFbOozf+HoB0ewW22y7fzhDOR/Qy",
+	"M20GYeeHow55FGvY314F1AMg8hgGPbT33Woayq1nowyEOrQ7uBDJu8k408d1BcQ69MT32ChNLiJ5RuR8",
+	"28lLY5ZiGmlfyRgVUyFokIqe9ukBEiOFz7LLthAefckpv0rIqodKX+OaoOjLY31mHA2jrG23MMyz0AUw",
+	"OuWwCFc213fqVeFUG9r5ivkWvsUL/SneJ6s7ByJusoT1pe4VCbGa6bbAaKFu0qnZVSNF1snHBkOPxwct",
+	"wNchEPUYoI+JbsOHgDLY/lj7pe8BbYRqtBTmwdqLgeidq9y0yu3Tskd4ouyiNyHysSKqx3hkU7mMQ5ms",
+	"SmIBNfYQwE2HBdTpin6SCsYVEPZN/DIFOfhyc5ii93CrBuvMswLhNQz2bTabZBaSLV4H69UELjG/QPi8",
+	"5Uu4pDm5KoAhZE0hxn0YhZUxoPQJ79m6m2+14QJw7n170Mej+FtneVWFwTQ6G2Sftt8MuFA0rXJ2cQ+3",
+	"5+ugkamWnCcEuYcBLzVtKbU1tBRbwlsKnCG5ESNNZcmIXSYpVgBhfqrhywNg4U1sa7w4UsS8wDllKX05",
+	"aY4gCk+DyokGwweESzuEB9emy2WgMZ3HNpubbWwWkR9ElA/t8JrqCRs2MIRrzJkNeZQLSttqfOdalS0s",
+	"Gtspj/VDtlnojZZij9db1HuWCVbJrLhu2DifYJaKa7DgorWWSqjzV2tv+Qh0Yt8aksi7tbfDJBzH4iql",
+	"siNoONlgoBgbXGBVT9BGe6MLRTCeXlBcTszCXrHmCNs77nxxCjjSFSxLIxEaAyRCAXfoZ6kGIqx7WB0F",
+	"A6WPuBAp3jUZU280CskfvX7+zcHJV/t7dHtjR+C7+HIlTeIY+MYyZHw0WqWHZimXZ5T618sM7gkFVCSS",
+	"FrzQD7D6IpFZmsQaQlbhkQKmItnDR6Z6xl0WfL+KJUCrVOlkK7aiHkjcYhQQ0uGrLNg/5WcQkAz8mj9u",
+	"Njd6asDXt7bhv4VfC0DaIzjor75MpFg95FlvEDDJh2TlrSQpCz4L6lh1udHctIYgsqobcJfvV0laZfXk",
+	"q8761rYNgZ581Vld39ouFrbpaQFOcw83HaDohcmljBMewgVfScG6k0zQ0MG915vbZrjoXsf6j/oF6DDD",
+	"wE4zyP9jHFjIkCpGW9u7GstZoWmP0t+bx3gFhUcWn5StrDebdXxPc+e9SI0SFemp2mY8y3hvMASBGsvw",
+	"G4/0y4gQLkE1PPBNXlLnIJpDTrsACTQF1JTCTvpu6j/p9/PK1zLQp/E7pgqxWoWWvUiKOReTokIdP/8R",
+	"Mse9Ac/KVepgRd9Ypg5z/ChTl9+VCIrlN7T8spve05R1Td9Vv+PqIBmK8vsanLrxfY/lobnEu3KdQJwI",
+	"TxQjuNhlyTDKID5UCj6JFMXP1Wo0G7ZfGDQIzp+frlmr+rg4dwhZKgkJPp9kAhZipSrovkYZAJnr5hGT",
+	"XiayVZWlgg+LldD6s/Ks1q51I8lRUQ45F0jRmWf84wrH0dcDOhA8pD5H2CMO8UWVtBWJLzXiBkDfCRpX",
+	"zg0hx0O91cKxtR9mn82rFdB/9m7UetljQ/5mlZ+JzzdaWxvbzWbTY9FwOM70xkXAY7dJD4rmWWB3kkZh",
+	"BpQ8wyywlTxJjnS7gGt6kn3u1379y1/5tUXYV/EBvhHyLBvM3vs5UKXAgAYWOM6bJwo3oSs/gZ0fkcy2",
+	"QRgoktFQf5am/RyRzMSZQOtKb5klLz9n/7z63iOeaeOt1q79C7/2s+bqDl/t//B2e/OdX/v/a2WTYXp3",
+	"L2cUGMsCrYjGjdFpZrnXpnfyEp7m/C09Ti5FutrjSrCBeFN5ZNxxKRsV/Vzrze37Aocp44PecwkUS6CY",
+	"AoqCHVoyCkjvRNQAPg+Cxir+EnPzwxoBS/QLgT9UBxW8hV5AP/xkFf9vDf+vHF6W2PYIsW0DwwYl8UlQ",
+	"3HuiWC8ZTdhKwUmrg/rHOE1hkcnEzm8Hnh4DYHzCM+7dTYNVd8/SbG3fJAC42dqeFwCEZA7sl2UOOK0n",
+	"cqe3Wttbz9Y3YZNVdTdm2LpGzDBNk3RhEU+VJ5peNJVQ/bP3Bm3f/+wKqH73oHnMYhSRIguMs2PBexl7",
+	"ybPowlhETjgRa76cjABGAeMIE5Fz+bEYhsDLqem+A90JCvtHiax7LIHzeBxPqDeMCFl34kglocOO1Y84",
+	"rRqsMxqtgvDZPO7ssVXVueuWsvScRlBkJiBAhI9I0Yvk49KY4+E7EYqbRSQWPPKxiAVXoiiEcv/9Bd6z",
+	"0ONuRVtgIk1Fzeaz29anyivd7//7X/3Z7//qf/32f//Jb//V3/3mT/78d3/1X3/7l3//m3/4D7/7b3/8",
+	"2//4P/XhtBixNa+R2i1V2XVj8O7DrVGkbc3Gvv6AdsDPbSgpBF3cIZchB5V+o5g75G86VmPL7gKRdH+E",
+	"gJR+NTs1i2E2p1Y0j/nZeHyu70vh9COR9mCsW/oLoL2gh7u3wTc2NlpipxeG4fazne2d5lOxIfr9/jbv",
+	"iWa32211+9utrVaTt8Le1tZmuLG+vrGztSGehv2tpzXD7m41N59tPd12dRCOO1+cYqLaeaNH0HnH4FR1",
+	"YrgFj2Xe7FarRYBmjhH7J6psW1SL90U9v7u8dz6frPNdlA3ClF+qmdyTKiafciKOZIKncSTSYsQY9YUh",
+	"5QTCCJ4vXW2CPMDBZHJp3ArMS5cFoOsN9gJ8E8XSsZQowXlJTyt9SdfiqX7AC+QXRZlp/45pnzSB8sPA",
+	"DEPgscACTlCnBJbR8Amy5FubA7y043JFeq7BvhsI4BHMjIgvmXndy2Qc63EY6kFhm80dtmKu7o4KdXbU",
+	"73GWMP24hvTZHUdxthpJOhITRZi0LH9kZE/OJBP1W0CDaQmszZeJfUKMlvBMP7VxVfK0kf64jrizc2E6",
+	"ZocGAtKClvyZD5ynr0syqVY2dYWDbtEE5g3vC/wc1pDatVW1lOcLYBcMGBgnzO7DpaIQ9L3nJ6o+hhLR",
+	"6+x9dp7YvfMaO4IZzvsWqDafb5ELNgsrH6k29bWd6ebOPGfazhio/XcQzFpJZlj7SWqUXTQgaSw16HRX",
+	"fvVLgoqp20HFjgN5M3jUeBQbt14ujJtt0wC5s21W9Wrx5zXYyxaSWDrDBGj+Yv5GrsFUf83AQAQqSgQG",
+	"SAJiBpBV7EtSGTLKD8ATgGJ+kkk4CJH86qE2QJBr48K3AdUMDy/qy58VbHiICOb//IHiKLbHVZR5QJMr",
+	"7L/dCVNiyGUW9cw25UuwILDkvd5gUGPrPkjbsklI8QhvRFMHxhb0BfSeemqvRHQIcP5XggFXr+FbBHV8",
+	"0yizuXR4UXDEaGsNCIPMA+BuDeMz9RdIRijG2XcHp1/tHXe+e1mg/VgPna2YM421JoM6tQ5iJQ8sLvQj",
+	"9mk7TuJQpK4RRPLpjiUEv9SJCCUTuiRcfKC/oDMA+orgqFkJC4wgMzUgM0ebe7nlAq8DBgyLZC6VgVwX",
+	"5wnAbtAmZjoWudIEPgjpaZVYNEZOcXpk9aOviDe9eKyiC1G3z2quB3UJdG/49lbHUZIYl8dyoY/grV+z",
+	"I+DX2jgAHvNz77Xwqxnp/Edf+rXpT2i1HRusk3c+0mv01gg7wLg9lvjg9xV4uqphpSWi4MQukkxmeDLz",
+	"w1B3RZQxa7qQkHVneTqWCn2WKaM8J9fg7JXaaL7kypLORFif5dQ057xqcTrfXn6q7J0l+pToZpp3WHEQ",
+	"7iUfirpnoBKdO5VhZ2378im2BCm+YGvuC+YAXTmoiL7vdXhDe7RJvWeADs6QCa0ibb3arf50ama4e5VN",
+	"5oN+z7wo3xQo2CiYxRsnLjYdKcu9e6M0uigK9M6ophVf4w/AtfrcjeD542ZzfdsYCp+TAYi/moX4uV2x",
+	"+Htx1kKkr4mLRQkRPlGMBrR+00F5lIFM50vh2lz4oe40xDgTUawwK67hC+KrwsZytSSNAPVL/T/U29SA",
+	"acL0N8FSC2AU39xZ+4ilZkoqZ/qgalYSCCSTpYpDoYf+iso9q0SB5Ha8/K7xCa2+aF5Mh9cFzW06CLUb",
+	"MA3L2dcndBFfUnegtDfQT44NgKyUK1dKZIqaW2K3yzDB3josTpJzFkkVhQIYCcjBssprvuzGSRfb28Gk",
+	"GnBwXy9BBvsyjbJMyAbr2L3NiWmaUJX2gU29YJ7ogzYIlvvvOdGuoOC8BOT/kL8TOeoXQcHpCaA9uXbI",
+	"LkTqS+hmglbdj4ed7398/s9P90/YCqlzsVbz6cbTzVaexoYWR5st0uI28bRIsXMxyozro0c+8CVXuQzb",
+	"iKdZMbjWng6ugYwuFTVinA0qL7mROjR8dvRYItBR/n5VX++nYsK48uWliGMA+wkqzEK7iTp9UeMss15y",
+	"YVR+kfkyHMdZBC0piOo/Y8S+Hl3NOa9kxX4FyfcHjOXZ91zTQ71qtrrrBcJwKO5NMG2ZdfxUso63nz+s",
+	"IlPibjKffDfBzVaFZzpCDdHTJPmGp8B+ePhwJ4LSTZk7rulwlVLKuWOWJOlsxCwPDa04K852DJTJZT3X",
+	"ErAZQl9iihAiZ6iHEhRX59TeXui8ap3fER4LDbaP8O5U1TsTsZpqGsi6Y9Jhzy8xlQabswfbDdzZiLWV",
+	"k0cQjQK9G1Iq22DpiW+8wxJ95yCsuF0+hu14wW5YgtDVERCHg0b15i087iRHxhVFhWVyuWRs3DIS0id/",
+	"LyikmXeVhjmVj6oBTwUKKKOW8kqz0Wg1m3WbB8gxaqqMeddCKbZri6BQ1ZeXeRLfgmiDHfPICLLg4QXp",
+	"cNu0Bxy0BmuyER8rQGubRzIZGMNQwG6p94tyJ8JyMI9pjJdANwN0W9fGOTOYj5sbsMS9O8S9F2DTlMPe",
+	"E2VgwDFxKmKhgYtFdqGTqrF2YXuGBqayZEQ5UkQzDKP0iGQGhmE6BvzjqfClZZU5QX0kcenTZww7yItP",
+	"3ZNSqgR5bqLX8tem7MHdaWEJy3hjWZJY65J19TvAnO7y3vm9g6l5q4/SZlwi1kePWGb+3shUo25da3w0",
+	"qsjNeYXuZSmTdCrlXMLRwew/HfcC9cR8eRXn5AVIRGOCxSH0sCp8nl1f0q0US8aZNuqcwx0419anOo9G",
+	"IxFirFgS1aQ/juMJHCZCfQn7ikM+8WVXWPuUGK/YVqWfpD3hkEyKRBBzyoVhD80wQsxNiBLiy9IxmSaF",
+	"RIYMkp5jyxPzDHCHyxLWDlwH9H26Ik4uy57uiWLDSJ6MR6MkzUTonIhATWQ6O8w9nqYTFjgR0MBjgYp+",
+	"QR8xwNhgYOZI5+inbAX/kCWp0Mfjo4KC9iUn5lV9lx28Opm5TX5OIuOJ1SEqpb5gM9Jy7oszWPb3d9gj",
+	"5075LJ3R6PEQWtxVSV+HmgAKEGgqMCJaVcgejk7t4hLyjfUahK6xhHy9tfl089nG9ubTRXXlj4Q6kQ+V",
+	"Q6bLUXIRecKZgXN5E/dGipj9ip+3bkR+AIMwTs5q7do//t+//c1f//vf/P1//6f/9De///O//f1//gvv",
+	"H//hL37z7/6skEf55X/53R//n2tnUMwuRmmU0XkhlbJK77a63uCj85q3aKxpkpocxoYIt7abPbH5TGyH",
+	"otdtbW/1nnY3u89afKfb32mFO73w6Xp/42m4FW7shK113m11d7aEWO/1e0+b2zaHYQp5bc7iBY6Y/fdL",
+	"XEPINbpVroPFmRuQHXIoXbIcbsRyyElp1cgNrk1WsRjY7Iu2GtjFcqoMziKh2ubvUYg/z60R9mWhI23l",
+	"2uA8x/gQ1cHL4ty7Kc69MY5XbVpx73hvunzPMW5Nevt20uB3sIXM5MGNKWyeqNIe89AVujlaVK/RNVi3",
+	"DCTcaZHuRY7iVTer61LyrILjlZw89w4Fcp7rf2KjJiSMoaXaOfqpN02vYxXYdehLg3uvPU/Xx8ySBN1Q",
+	"ulv+F6jJgPitTFAkBdhyZchCSXi8umXYQcOSwFmzgcPyg13cJvuhOesNuX45Y49dk7DnsRb7MnoOvD1f",
+	"ViLusaq8PWjjYtuCmca4yLEE1W6WpMx2Jypqrtf1c/gSDRE9Evpk2w5LXx0pmE+Uw9yzimpFt53EXdlp",
+	"gU/oy/clFLIr+IS+rEwoLB1xU8MFfX3VfM5hxy1S+PRYh/nrPw7e4dKg+jgNqrswjarTD+mRlvzDD55/",
+	"6MQMck3qqnbYe/MQTQTzIYiIed6hnInoS16SKblzKqKT2romF/E9dt5PgKSz/ljJiNXx10yNZZb7PviI",
+	"8n1A8bYZiTaFe0+UxJyZ0x33zkXG0jGoLfkS09r2VWzL5QKBZ5bPyG6fzngDpDwRTtx4yWj88BmNS/B8",
+	"lKTGAnbehM04A6jXoTWaT30dXiNbMfh7JjInne7LMvqinUzd5AJgMkqVxyINRJP5/MVpI9KXD0lgvAF8",
+	"mvf6SC3NJUZ9WjTGm1h4eeDqrWmgsbhX3inxz2CpsSkqmwfrNGQBCpdzmPPUkcLEw/BPTmAI/97go3PM",
+	"QviywIQzVpmdULmyumuoTZmTTt/gAhz5MuccQRJAqAx8X9O5b8rQ7DjIj5rqUpuaBHtwF/upfTnkEw15",
+	"0LUgtJ3+Ppk2eWwlFWo8hDaH5iKqXto8z5dsbv+8u2ueV+gUY5qm4A95ewi3g16RbrqIu2izRpv6+AVN",
+	"9DoQFb6yf95Nl9H8VnszUemSfnRmRKq2GuDnP/6ss/pHfPUXzdWdH394u+Ftt97ZG/2stbrzA/QgeNv0",
+	"dt75vr5xaSeNj70NXOfopx98a6c7bd00b0Eu27pVbESzbKtW2lZtufA++oW3bJP2cWDFo25T9ojbkC3b",
+	"gC3bgH1UbcCk3rVL4xhwenpR7jFxIx4IH8I2vx/yc8HSsQxqXm1syT3ttbU46fF4kKis/az5DLm9dMcZ",
+	"EEKeHXHolMd6fJT1BhziEWJ1yKOY6akLTbSMyO04G8ypG8OwzxOlXUpl5Kmj1DiUhauMRqrkKic5ow8E",
+	"3jld0znTIf2pOc9hfVNluZDOBZLSOx9IlemxwCUZyTMkR351enrknBsNy049ZBDhjVSGt8VyD8OfBVKj",
+	"9p1BNF/IsHA9DA6XXPVorAZMJlnUJ1xxh280VmUfwaw9HoapUIoaxCLPtVF0hkvOfjlDNcGPWNalx7ka",
+	"zeLyT6Gd9Hwc2FiJ1D1X/7n27od3/y8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

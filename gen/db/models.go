@@ -49,6 +49,42 @@ type AppVersion struct {
 	PublishedAt             *time.Time
 }
 
+type AuditLog struct {
+	ID         int64
+	ActorKind  string
+	ActorID    *int64
+	TenantID   *int64
+	Action     string
+	TargetType string
+	TargetID   string
+	Detail     json.RawMessage
+	ClientIp   string
+	CreatedAt  time.Time
+}
+
+type Captcha struct {
+	ID        string
+	Answer    string
+	ExpiresAt time.Time
+}
+
+type DemoLoginFailure struct {
+	ID         int64
+	Username   string
+	ClientAddr string
+	FailedAt   time.Time
+}
+
+type EmailCode struct {
+	Email     string
+	Purpose   string
+	CodeHash  string
+	Attempts  int32
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
 type File struct {
 	Hash        string
 	Size        int64
@@ -80,6 +116,14 @@ type ImAccount struct {
 	UpdatedAt        time.Time
 }
 
+type MailOutbox struct {
+	ID        int64
+	Recipient string
+	Subject   string
+	Body      string
+	CreatedAt time.Time
+}
+
 type Operator struct {
 	ID               int64
 	Username         string
@@ -87,6 +131,59 @@ type Operator struct {
 	Status           string
 	TokensValidAfter time.Time
 	CreatedAt        time.Time
+}
+
+type PasswordReset struct {
+	TokenHash string
+	AccountID int64
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
+type Push struct {
+	ID         int64
+	AppID      int64
+	UserIds    []string
+	Title      string
+	Body       string
+	Data       json.RawMessage
+	Badge      *int32
+	Sound      string
+	TtlSeconds *int32
+	Devices    int32
+	Accepted   int32
+	Failed     int32
+	CreatedAt  time.Time
+}
+
+type PushDelivery struct {
+	PushID      int64
+	DeviceID    int64
+	UserID      string
+	Vendor      string
+	DeviceToken string
+	Status      string
+	Reason      string
+	CreatedAt   time.Time
+}
+
+type PushDevice struct {
+	ID          int64
+	AppID       int64
+	UserID      string
+	Platform    string
+	Vendor      string
+	DeviceToken string
+	TokenHash   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type RateEvent struct {
+	ID     int64
+	Bucket string
+	At     time.Time
 }
 
 type RequestNonce struct {

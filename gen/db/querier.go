@@ -6,16 +6,48 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 type Querier interface {
 	AppVersionExists(ctx context.Context, arg AppVersionExistsParams) (bool, error)
+	// Whether the code is the address's valid one, without using it up.
+	CheckEmailCode(ctx context.Context, arg CheckEmailCodeParams) (bool, error)
 	CountAppVersions(ctx context.Context, arg CountAppVersionsParams) (int64, error)
+	// A wrong answer; the fifth one makes the code useless.
+	CountEmailCodeMiss(ctx context.Context, arg CountEmailCodeMissParams) error
 	// An app's uploads and their bytes, for statistics and quotas.
 	CountFileUploads(ctx context.Context, appID int64) (CountFileUploadsRow, error)
+	CountImAccountSearch(ctx context.Context, arg CountImAccountSearchParams) (int64, error)
+	// The counters of the core tables; the other areas' counters come from their own code.
+	CountPlatform(ctx context.Context) (CountPlatformRow, error)
+	// Push send requests, whatever became of their deliveries.
+	CountPushesSent(ctx context.Context) (int64, error)
+	// The events of a bucket inside the window, and the oldest of them.
+	CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error)
 	CountRnBundles(ctx context.Context, arg CountRnBundlesParams) (int64, error)
+	CountSubAccounts(ctx context.Context, tenantID int64) (int64, error)
+	CountTenantApps(ctx context.Context, arg CountTenantAppsParams) (int64, error)
+	CountTenants(ctx context.Context, arg CountTenantsParams) (int64, error)
+	DeleteDemoLoginFailuresBefore(ctx context.Context, before time.Time) error
+	// A successful login forgives the username's earlier failures (not the address's).
+	DeleteDemoLoginFailuresOfUsername(ctx context.Context, username string) error
+	DeleteExpiredCaptchas(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
+	// Marks a live account deleted; its tokens issued before valid_after stop at once.
+	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
+	// Unregisters devices whose token the vendor refused as invalid or expired.
+	DeletePushDevices(ctx context.Context, arg DeletePushDevicesParams) error
+	DeleteRateEvents(ctx context.Context, bucket string) error
+	DeleteStaleEmailCodes(ctx context.Context, expiresAt time.Time) (int64, error)
+	DeleteStalePasswordResets(ctx context.Context, expiresAt time.Time) (int64, error)
+	DeleteStaleRateEvents(ctx context.Context, at time.Time) (int64, error)
+	DisableSubAccount(ctx context.Context, arg DisableSubAccountParams) (int64, error)
+	// The app with this key, deleted or not (a deleted app keeps its key).
+	FindAppByKey(ctx context.Context, appKey string) (FindAppByKeyRow, error)
 	GetAccountForAuth(ctx context.Context, id int64) (GetAccountForAuthRow, error)
+	// A live app by its numeric id, whoever owns it: the caller decides between 403 and 404.
+	GetAppByID(ctx context.Context, id int64) (App, error)
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
@@ -24,29 +56,115 @@ type Querier interface {
 	GetAppVersion(ctx context.Context, id int64) (AppVersion, error)
 	GetAppVersionByCode(ctx context.Context, arg GetAppVersionByCodeParams) (AppVersion, error)
 	GetFile(ctx context.Context, hash string) (File, error)
+	GetImAccount(ctx context.Context, arg GetImAccountParams) (ImAccount, error)
+	// Whether the account is deleted, for login.
+	GetImAccountState(ctx context.Context, arg GetImAccountStateParams) (*time.Time, error)
+	GetOperatorByUsername(ctx context.Context, username string) (GetOperatorByUsernameRow, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
 	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
+	GetTenant(ctx context.Context, id int64) (GetTenantRow, error)
+	GetTenantAccount(ctx context.Context, id int64) (GetTenantAccountRow, error)
+	GetTenantAccountByEmail(ctx context.Context, email string) (GetTenantAccountByEmailRow, error)
+	ImAccountExists(ctx context.Context, arg ImAccountExistsParams) (bool, error)
+	InsertApp(ctx context.Context, arg InsertAppParams) (App, error)
+	// A missing service of an app; an existing one is left as it is.
+	InsertAppService(ctx context.Context, arg InsertAppServiceParams) error
 	InsertAppVersion(ctx context.Context, arg InsertAppVersionParams) (AppVersion, error)
+	InsertAuditEntry(ctx context.Context, arg InsertAuditEntryParams) error
+	InsertCaptcha(ctx context.Context, arg InsertCaptchaParams) error
+	// The demo users; an account that exists (or was deleted) is left alone.
+	InsertDemoIMAccount(ctx context.Context, arg InsertDemoIMAccountParams) error
+	InsertDemoLoginFailure(ctx context.Context, arg InsertDemoLoginFailureParams) error
 	// Records new content; the same bytes uploaded at once by several callers keep the first row.
 	InsertFileIfAbsent(ctx context.Context, arg InsertFileIfAbsentParams) error
 	InsertFileUpload(ctx context.Context, arg InsertFileUploadParams) error
+	// Creates an account; no row when the userId is taken, by a live or a deleted account (a
+	// deleted account keeps its row so that its messages still name it).
+	InsertImAccount(ctx context.Context, arg InsertImAccountParams) (ImAccount, error)
+	InsertOperatorIfAbsent(ctx context.Context, arg InsertOperatorIfAbsentParams) (int64, error)
+	InsertOutboxMail(ctx context.Context, arg InsertOutboxMailParams) error
+	InsertPush(ctx context.Context, arg InsertPushParams) (InsertPushRow, error)
+	InsertPushDeliveries(ctx context.Context, arg []InsertPushDeliveriesParams) (int64, error)
+	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
 	InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
+	InsertTenant(ctx context.Context, arg InsertTenantParams) (InsertTenantRow, error)
+	InsertTenantAccount(ctx context.Context, arg InsertTenantAccountParams) (InsertTenantAccountRow, error)
+	// The services of the given apps, each app's in the order IM, PUSH, FILE, UPDATE.
+	ListAppServices(ctx context.Context, appIds []int64) ([]AppService, error)
 	ListAppVersions(ctx context.Context, arg ListAppVersionsParams) ([]AppVersion, error)
+	// Newest first; tenant_id NULL lists every tenant's.
+	ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditLog, error)
+	// Which of user_ids are live accounts of the app, for callers that check many at once
+	// (group members, push targets).
+	ListLiveImAccountIDs(ctx context.Context, arg ListLiveImAccountIDsParams) ([]string, error)
 	// What the check route may need: every version ever published (PUBLISHED or WITHDRAWN).
 	ListOfferableAppVersions(ctx context.Context, appID int64) ([]AppVersion, error)
 	ListOfferableRnBundles(ctx context.Context, appID int64) ([]RnBundle, error)
+	// Newest first, for a developer (and the tests) reading what would have been sent.
+	ListOutboxMail(ctx context.Context, arg ListOutboxMailParams) ([]MailOutbox, error)
+	ListPushDeliveries(ctx context.Context, pushID int64) ([]PushDelivery, error)
+	// The devices of the app's live accounts among user_ids.
+	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
 	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
+	ListSubAccounts(ctx context.Context, arg ListSubAccountsParams) ([]ListSubAccountsRow, error)
+	ListTenantApps(ctx context.Context, arg ListTenantAppsParams) ([]App, error)
+	// Newest first; keyword matches the name or the main account's address, status filters.
+	ListTenants(ctx context.Context, arg ListTenantsParams) ([]ListTenantsRow, error)
+	// Instances starting together create the demo app once: they take turns here.
+	LockAppBootstrap(ctx context.Context) error
+	// The account whatever its state, locked until the transaction ends.
+	LockImAccount(ctx context.Context, arg LockImAccountParams) (ImAccount, error)
 	// The module's PUBLISHED bundles, locked for a rollback.
 	LockPublishedRnBundles(ctx context.Context, arg LockPublishedRnBundlesParams) ([]RnBundle, error)
+	// Serialises the check and the insert of one bucket until the transaction ends.
+	LockRateBucket(ctx context.Context, bucket string) error
+	LockTenant(ctx context.Context, id int64) (string, error)
+	MarkAppDeleted(ctx context.Context, id int64) error
+	NthLatestDemoLoginFailureByClient(ctx context.Context, arg NthLatestDemoLoginFailureByClientParams) (time.Time, error)
+	// The n-th latest failure of username since since (n counted from 1); no row when there are
+	// fewer. With n the limit, the caller is blocked until this failure leaves the window.
+	NthLatestDemoLoginFailureByUsername(ctx context.Context, arg NthLatestDemoLoginFailureByUsernameParams) (time.Time, error)
+	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
+	// sent fewer. With n the limit, the app may send again once this push leaves the window.
+	NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error)
 	// published_at changes only when the version becomes PUBLISHED; a PUBLISHED one keeps it.
 	PublishAppVersion(ctx context.Context, arg PublishAppVersionParams) (AppVersion, error)
 	PublishRnBundle(ctx context.Context, arg PublishRnBundleParams) (RnBundle, error)
+	// The new code replaces the address's previous code of the same purpose.
+	PutEmailCode(ctx context.Context, arg PutEmailCodeParams) error
+	// The new token replaces the account's previous one.
+	PutPasswordReset(ctx context.Context, arg PutPasswordResetParams) error
+	// Re-import of a deleted account: a new account under the old userId, with only the profile
+	// given. Tokens issued before valid_after (those of the deleted account) stay refused.
+	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
+	// Live accounts whose userId or nickname matches pattern (an ILIKE pattern), best first:
+	// an exact match, then a prefix match, then the rest, each by userId.
+	SearchImAccounts(ctx context.Context, arg SearchImAccountsParams) ([]SearchImAccountsRow, error)
+	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error
+	SetAppServiceEnabled(ctx context.Context, arg SetAppServiceEnabledParams) (AppService, error)
+	SetAppServiceKey(ctx context.Context, arg SetAppServiceKeyParams) (AppService, error)
 	SetAppVersionRollout(ctx context.Context, arg SetAppVersionRolloutParams) (AppVersion, error)
+	SetPushCounts(ctx context.Context, arg SetPushCountsParams) error
 	SetRnBundleRollout(ctx context.Context, arg SetRnBundleRolloutParams) (RnBundle, error)
+	// A new password ends every session issued before it.
+	SetTenantAccountPassword(ctx context.Context, arg SetTenantAccountPasswordParams) error
+	SetTenantStatus(ctx context.Context, arg SetTenantStatusParams) error
+	// A captcha is answered once: taking it deletes it, whatever the answer.
+	TakeCaptcha(ctx context.Context, id string) (TakeCaptchaRow, error)
+	TenantAccountExists(ctx context.Context, email string) (bool, error)
+	// A NULL description keeps the current one.
+	UpdateAppDetails(ctx context.Context, arg UpdateAppDetailsParams) (App, error)
+	// Changes the fields given (NULL keeps the value) of a live account.
+	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
+	// Registers a device token for the app; a token registered already moves to this user,
+	// platform and vendor and keeps its id.
+	UpsertPushDevice(ctx context.Context, arg UpsertPushDeviceParams) (PushDevice, error)
+	UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error)
+	UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error)
 	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
 	WithdrawAppVersion(ctx context.Context, id int64) (AppVersion, error)

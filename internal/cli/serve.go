@@ -13,9 +13,15 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/config"
+	"github.com/xuqmgroup/xuqm/internal/demo"
 	"github.com/xuqmgroup/xuqm/internal/file"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
+	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/mail"
+	"github.com/xuqmgroup/xuqm/internal/ops"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
+	"github.com/xuqmgroup/xuqm/internal/push"
+	"github.com/xuqmgroup/xuqm/internal/tenant"
 	"github.com/xuqmgroup/xuqm/internal/update"
 
 	"log/slog"
@@ -31,6 +37,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
+	imAccounts := account.New(pool, authn)
+	demoService := demo.New(pool, authn.Tokens(), imAccounts, cfg.DemoPassword)
+	// No vendor credentials are configured yet: every delivery fails with that reason.
+	pushService := push.New(pool, nil)
+	sender, err := mail.New(cfg.SMTP, q, log)
+	if err != nil {
+		return err
+	}
+	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled})
+	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: ops.Counters{PushesSent: ops.CounterFunc(q.CountPushesSent)}})
+	if err := bootstrap(ctx, cfg, log, tenants, operations); err != nil {
+		return err
+	}
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return err
@@ -49,7 +68,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Registry:     reg,
 		Ready:        func(r *http.Request) error { return pool.Ping(r.Context()) },
-	}, httpapi.NewServer(httpapi.Services{Auth: authn, Files: files, Updates: updates, PublicURL: cfg.PublicURL}))
+	}, httpapi.NewServer(httpapi.Services{Auth: authn, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations,
+		Files: files, Updates: updates, PublicURL: cfg.PublicURL}))
 	if err != nil {
 		return err
 	}
@@ -72,6 +92,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
 	go purgeNonces(bg, log, q)
+	go purgeTenant(bg, log, tenants)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

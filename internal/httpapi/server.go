@@ -3,7 +3,12 @@ package httpapi
 import (
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/demo"
 	"github.com/xuqmgroup/xuqm/internal/file"
+	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/ops"
+	"github.com/xuqmgroup/xuqm/internal/push"
+	"github.com/xuqmgroup/xuqm/internal/tenant"
 	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
@@ -11,24 +16,35 @@ import (
 // and translate between the generated types and the area's service. Operations whose issue is
 // still open answer 501 from unbuilt_<area>.go (scripts/unbuilt-stubs.py writes those).
 type Server struct {
-	auth      *auth.Authenticator
-	files     *file.Service
-	updates   *update.Service
-	publicURL string
+	auth       *auth.Authenticator
+	imAccounts *account.Service
+	demo       *demo.Service
+	push       *push.Service
+	tenant     *tenant.Service
+	ops        *ops.Service
+	files      *file.Service
+	updates    *update.Service
+	publicURL  string
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
 
 // Services are the areas' services the handlers call.
 type Services struct {
-	Auth    *auth.Authenticator
-	Files   *file.Service
-	Updates *update.Service
+	Auth       *auth.Authenticator
+	IMAccounts *account.Service
+	Demo       *demo.Service
+	Push       *push.Service
+	Tenant     *tenant.Service
+	Ops        *ops.Service
+	Files      *file.Service
+	Updates    *update.Service
 	// PublicURL is the base of absolute URLs in responses (XUQM_PUBLIC_URL); empty: the request's.
 	PublicURL string
 }
 
 // NewServer returns the handlers of every operation.
 func NewServer(s Services) *Server {
-	return &Server{auth: s.Auth, files: s.Files, updates: s.Updates, publicURL: s.PublicURL}
+	return &Server{auth: s.Auth, imAccounts: s.IMAccounts, demo: s.Demo, push: s.Push, tenant: s.Tenant, ops: s.Ops,
+		files: s.Files, updates: s.Updates, publicURL: s.PublicURL}
 }

@@ -49,10 +49,6 @@ func (s *Server) BlockUser(context.Context, api.BlockUserRequestObject) (api.Blo
 	return nil, fault.NotBuilt("blockUser")
 }
 
-func (s *Server) CheckImAccountExists(context.Context, api.CheckImAccountExistsRequestObject) (api.CheckImAccountExistsResponseObject, error) {
-	return nil, fault.NotBuilt("checkImAccountExists")
-}
-
 func (s *Server) CreateGroup(context.Context, api.CreateGroupRequestObject) (api.CreateGroupResponseObject, error) {
 	return nil, fault.NotBuilt("createGroup")
 }
@@ -73,10 +69,6 @@ func (s *Server) DeleteFriend(context.Context, api.DeleteFriendRequestObject) (a
 	return nil, fault.NotBuilt("deleteFriend")
 }
 
-func (s *Server) DeleteImAccount(context.Context, api.DeleteImAccountRequestObject) (api.DeleteImAccountResponseObject, error) {
-	return nil, fault.NotBuilt("deleteImAccount")
-}
-
 func (s *Server) DeleteWebhook(context.Context, api.DeleteWebhookRequestObject) (api.DeleteWebhookResponseObject, error) {
 	return nil, fault.NotBuilt("deleteWebhook")
 }
@@ -91,22 +83,6 @@ func (s *Server) EditMessage(context.Context, api.EditMessageRequestObject) (api
 
 func (s *Server) GetGroup(context.Context, api.GetGroupRequestObject) (api.GetGroupResponseObject, error) {
 	return nil, fault.NotBuilt("getGroup")
-}
-
-func (s *Server) GetImAccount(context.Context, api.GetImAccountRequestObject) (api.GetImAccountResponseObject, error) {
-	return nil, fault.NotBuilt("getImAccount")
-}
-
-func (s *Server) ImLogin(context.Context, api.ImLoginRequestObject) (api.ImLoginResponseObject, error) {
-	return nil, fault.NotBuilt("imLogin")
-}
-
-func (s *Server) ImportImAccount(context.Context, api.ImportImAccountRequestObject) (api.ImportImAccountResponseObject, error) {
-	return nil, fault.NotBuilt("importImAccount")
-}
-
-func (s *Server) ImportImAccountsBatch(context.Context, api.ImportImAccountsBatchRequestObject) (api.ImportImAccountsBatchResponseObject, error) {
-	return nil, fault.NotBuilt("importImAccountsBatch")
 }
 
 func (s *Server) ListBlockedUsers(context.Context, api.ListBlockedUsersRequestObject) (api.ListBlockedUsersResponseObject, error) {
@@ -181,10 +157,6 @@ func (s *Server) SearchGroups(context.Context, api.SearchGroupsRequestObject) (a
 	return nil, fault.NotBuilt("searchGroups")
 }
 
-func (s *Server) SearchImAccounts(context.Context, api.SearchImAccountsRequestObject) (api.SearchImAccountsResponseObject, error) {
-	return nil, fault.NotBuilt("searchImAccounts")
-}
-
 func (s *Server) SearchMessages(context.Context, api.SearchMessagesRequestObject) (api.SearchMessagesResponseObject, error) {
 	return nil, fault.NotBuilt("searchMessages")
 }
@@ -211,10 +183,6 @@ func (s *Server) UnblockUser(context.Context, api.UnblockUserRequestObject) (api
 
 func (s *Server) UpdateGroup(context.Context, api.UpdateGroupRequestObject) (api.UpdateGroupResponseObject, error) {
 	return nil, fault.NotBuilt("updateGroup")
-}
-
-func (s *Server) UpdateImAccount(context.Context, api.UpdateImAccountRequestObject) (api.UpdateImAccountResponseObject, error) {
-	return nil, fault.NotBuilt("updateImAccount")
 }
 
 func (s *Server) UpdateWebhook(context.Context, api.UpdateWebhookRequestObject) (api.UpdateWebhookResponseObject, error) {

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/xuqmgroup/xuqm/internal/config"
+	"github.com/xuqmgroup/xuqm/internal/ops"
+	"github.com/xuqmgroup/xuqm/internal/tenant"
+)
+
+// bootstrap makes what the first start of a platform needs: the operator admin and the demo
+// tenant with its app ak_demo_chat and demo users (both left as they are when they exist).
+func bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, tenants *tenant.Service, operations *ops.Service) error {
+	created, err := operations.EnsureAdmin(ctx, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created the operator", "username", ops.AdminUsername)
+	}
+	demo, err := tenants.EnsureDemo(ctx, cfg.DemoAppSecret)
+	switch {
+	case err != nil:
+		return err
+	case demo.Created:
+		log.Info("created the demo tenant and app", "appKey", tenant.DemoAppKey, "appId", demo.AppID)
+	case demo.Deleted:
+		log.Warn("the demo app was deleted; it is not made again", "appKey", tenant.DemoAppKey, "appId", demo.AppID)
+	}
+	return nil
+}
+
+// purgeTenant forgets expired captchas, codes, reset tokens and rate-limit events.
+func purgeTenant(ctx context.Context, log *slog.Logger, tenants *tenant.Service) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := tenants.Purge(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("purge tenant data", "err", err)
+			}
+		}
+	}
+}

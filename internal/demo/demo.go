@@ -1,0 +1,156 @@
+// Package demo is the demo app's own back end: its three users sign in with the demo password
+// and get IM tokens that it signs for them with the demo app's AppSecret, as any app's back
+// end would, so that the demo client never holds the secret.
+package demo
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/im/account"
+)
+
+// AppKey is the demo app's key.
+const AppKey = "ak_demo_chat"
+
+// Users are the demo app's users; they share the demo password.
+var Users = []string{"demo_alice", "demo_bob", "demo_carol"}
+
+// The rate limit of failed logins: after UserLimit failures for one username, or ClientLimit
+// from one client address, within Window, logins are refused until the window has passed.
+const (
+	UserLimit   = 10
+	ClientLimit = 30
+	Window      = 15 * time.Minute
+)
+
+// Service signs demo users in.
+type Service struct {
+	q        db.Querier
+	tokens   *auth.Tokens
+	accounts *account.Service
+	password [sha256.Size]byte
+	now      func() time.Time // of the rate limit
+}
+
+// New returns the demo service; password is the demo users' (XUQM_DEMO_PASSWORD).
+func New(pool *pgxpool.Pool, tokens *auth.Tokens, accounts *account.Service, password string) *Service {
+	return &Service{q: db.New(pool), tokens: tokens, accounts: accounts, password: sha256.Sum256([]byte(password)), now: time.Now}
+}
+
+// Login is a signed-in demo user.
+type Login struct {
+	Token     string
+	ExpiresAt time.Time
+	UserID    string
+	AppKey    string
+}
+
+// Login signs a demo user in. clientAddr is the caller's address, for the rate limit.
+func (s *Service) Login(ctx context.Context, username, password, clientAddr string) (Login, error) {
+	now := s.now().Truncate(time.Microsecond) // as PostgreSQL keeps it
+	if err := s.checkLimit(ctx, username, clientAddr, now); err != nil {
+		return Login{}, err
+	}
+	given := sha256.Sum256([]byte(password))
+	if !slices.Contains(Users, username) || subtle.ConstantTimeCompare(given[:], s.password[:]) != 1 {
+		err := s.q.InsertDemoLoginFailure(ctx, db.InsertDemoLoginFailureParams{Username: username, ClientAddr: clientAddr, FailedAt: now})
+		if err != nil {
+			return Login{}, fault.Wrap(err, "record failed demo login")
+		}
+		return Login{}, fault.Unauthorizedf("unknown demo user or wrong password")
+	}
+	if err := s.q.DeleteDemoLoginFailuresOfUsername(ctx, username); err != nil {
+		return Login{}, fault.Wrap(err, "forget failed demo logins")
+	}
+	app, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "IM", AppKey: AppKey})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return Login{}, fault.Forbiddenf("the demo app %s has been deleted", AppKey)
+	case err != nil:
+		return Login{}, fault.Wrap(err, "load demo app")
+	case app.TenantStatus != "ENABLED":
+		return Login{}, fault.Forbiddenf("the tenant of the demo app is disabled")
+	}
+	token, exp, err := s.tokens.Issue(auth.Claims{Typ: auth.KindDemo, TenantID: app.TenantID, AppID: app.ID, AppKeyClaim: AppKey}, username)
+	if err != nil {
+		return Login{}, err
+	}
+	return Login{Token: token, ExpiresAt: exp, UserID: username, AppKey: AppKey}, nil
+}
+
+// checkLimit refuses a login while the username or the address is over its limit, telling
+// when the oldest failure that counts leaves the window.
+func (s *Service) checkLimit(ctx context.Context, username, clientAddr string, now time.Time) error {
+	since := now.Add(-Window)
+	if err := s.q.DeleteDemoLoginFailuresBefore(ctx, since); err != nil {
+		return fault.Wrap(err, "purge failed demo logins")
+	}
+	at, err := s.q.NthLatestDemoLoginFailureByUsername(ctx, db.NthLatestDemoLoginFailureByUsernameParams{Username: username, Since: since, N: UserLimit})
+	if err == nil {
+		return fault.RateLimitedf(at.Add(Window).Sub(now), "too many failed logins for %s; try again later", username)
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return fault.Wrap(err, "count failed demo logins")
+	}
+	at, err = s.q.NthLatestDemoLoginFailureByClient(ctx, db.NthLatestDemoLoginFailureByClientParams{ClientAddr: clientAddr, Since: since, N: ClientLimit})
+	if err == nil {
+		return fault.RateLimitedf(at.Add(Window).Sub(now), "too many failed logins from your address; try again later")
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return fault.Wrap(err, "count failed demo logins")
+	}
+	return nil
+}
+
+// RefreshIM issues a new IM token for the demo user of p. It signs an IM login request with
+// the demo app's AppSecret, as the demo app's back end, and passes it through the same checks
+// as POST /api/im/auth/login.
+func (s *Service) RefreshIM(ctx context.Context, p *auth.Principal, appKey string) (account.Token, error) {
+	if p == nil || p.Kind != auth.KindDemo || !slices.Contains(Users, p.UserID) {
+		return account.Token{}, fault.Forbiddenf("only a demo user may refresh a demo IM token")
+	}
+	if appKey != AppKey {
+		return account.Token{}, fault.Forbiddenf("demo users belong to the app %s, not %s", AppKey, appKey)
+	}
+	app, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "IM", AppKey: AppKey})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return account.Token{}, fault.NotFoundf("the demo app %s no longer exists", AppKey)
+	case err != nil:
+		return account.Token{}, fault.Wrap(err, "load demo app")
+	}
+	return s.accounts.SignedLogin(ctx, signedLogin(app.AppSecret, p.UserID, time.Now()))
+}
+
+// signedLogin is POST /api/im/auth/login?appId=…&userId=… as an app's back end sends it.
+func signedLogin(secret, userID string, now time.Time) auth.Credentials {
+	body := auth.HashBody(nil)
+	req := auth.SignedRequest{
+		Method:    "POST",
+		Path:      "/api/im/auth/login",
+		RawQuery:  url.Values{"appId": {AppKey}, "userId": {userID}}.Encode(),
+		Timestamp: strconv.FormatInt(now.UnixMilli(), 10),
+		Nonce:     auth.RandomHex(16),
+		BodyHash:  body,
+	}
+	return auth.Credentials{
+		Method:    req.Method,
+		AppKey:    AppKey,
+		Signature: auth.Sign(secret, req),
+		Signed:    req,
+		BodyHash:  func() (string, error) { return body, nil },
+	}
+}

@@ -1,0 +1,213 @@
+package demo
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const password = "demo-password"
+
+type world struct {
+	pool   *pgxpool.Pool
+	authn  *auth.Authenticator
+	svc    *Service
+	clock  time.Time
+	appID  int64
+	tenant int64
+}
+
+// newWorld makes the demo tenant, app and users as the first start does, and the demo service
+// on a clock the test moves.
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	pool := pgtest.NewDB(t)
+	tokens := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour)
+	w := &world{pool: pool, authn: auth.NewAuthenticator(db.New(pool), tokens), clock: time.Now()}
+	w.svc = New(pool, tokens, account.New(pool, w.authn), password)
+	w.svc.now = func() time.Time { return w.clock }
+	ctx := t.Context()
+	if err := pool.QueryRow(ctx, `INSERT INTO tenants (name, email) VALUES ('Demo', 'demo@example.com') RETURNING id`).Scan(&w.tenant); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, `INSERT INTO apps (tenant_id, app_key, app_secret, name) VALUES ($1, $2, 'demo-secret', 'Demo chat') RETURNING id`, w.tenant, AppKey).Scan(&w.appID); err != nil {
+		t.Fatal(err)
+	}
+	w.exec(t, `INSERT INTO app_services (app_id, service_type, secret_key)
+		SELECT $1, s, 'key-' || s FROM unnest(ARRAY['IM', 'PUSH', 'FILE', 'UPDATE']) s`, w.appID)
+	w.exec(t, `INSERT INTO im_accounts (app_id, user_id, nickname) SELECT $1, u, u FROM unnest($2::text[]) u`, w.appID, Users)
+	return w
+}
+
+func (w *world) exec(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	if _, err := w.pool.Exec(t.Context(), sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantKind(t *testing.T, err error, k fault.Kind) *fault.Error {
+	t.Helper()
+	if !fault.Is(err, k) {
+		t.Fatalf("got %v, want a %s error", err, k)
+	}
+	return fault.As(err)
+}
+
+func TestLogin(t *testing.T) {
+	w := newWorld(t)
+	got, err := w.svc.Login(t.Context(), "demo_bob", password, "10.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.UserID != "demo_bob" || got.AppKey != AppKey || got.Token == "" {
+		t.Errorf("login %+v", got)
+	}
+	p, err := w.authn.Authenticate(t.Context(), auth.Requirement{Schemes: []auth.Scheme{auth.SchemeDemo}}, auth.Credentials{Method: "POST", Bearer: got.Token})
+	if err != nil || p.Kind != auth.KindDemo || p.UserID != "demo_bob" {
+		t.Fatalf("demo token: %+v %v", p, err)
+	}
+	// A demo token is no IM token.
+	_, err = w.authn.Authenticate(t.Context(), auth.Requirement{Schemes: []auth.Scheme{auth.SchemeIM}, Service: "IM"}, auth.Credentials{Method: "GET", Bearer: got.Token, AppKey: AppKey})
+	wantKind(t, err, fault.Forbidden)
+}
+
+func TestLoginRefused(t *testing.T) {
+	w := newWorld(t)
+	for _, c := range []struct{ user, pass string }{
+		{"demo_alice", "wrong"}, {"demo_alice", ""}, {"demo_dave", password}, {"", password},
+	} {
+		_, err := w.svc.Login(t.Context(), c.user, c.pass, "10.0.0.1")
+		wantKind(t, err, fault.Unauthorized)
+	}
+}
+
+func TestLoginNeedsTheDemoApp(t *testing.T) {
+	w := newWorld(t)
+	w.exec(t, `UPDATE tenants SET status = 'DISABLED' WHERE id = $1`, w.tenant)
+	_, err := w.svc.Login(t.Context(), "demo_alice", password, "10.0.0.1")
+	wantKind(t, err, fault.Forbidden)
+	w.exec(t, `UPDATE tenants SET status = 'ENABLED' WHERE id = $1`, w.tenant)
+	w.exec(t, `UPDATE apps SET deleted_at = now() WHERE id = $1`, w.appID)
+	_, err = w.svc.Login(t.Context(), "demo_alice", password, "10.0.0.1")
+	wantKind(t, err, fault.Forbidden)
+}
+
+func TestLoginRateLimitPerUsername(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	start := w.clock
+	for i := range UserLimit {
+		w.clock = start.Add(time.Duration(i) * time.Minute)
+		_, err := w.svc.Login(ctx, "demo_alice", "wrong", fmt.Sprintf("10.0.1.%d", i))
+		wantKind(t, err, fault.Unauthorized)
+	}
+	// The right password does not help now, from any address; other users are not affected.
+	w.clock = start.Add(10 * time.Minute)
+	_, err := w.svc.Login(ctx, "demo_alice", password, "10.9.9.9")
+	fe := wantKind(t, err, fault.RateLimited)
+	if want := 5 * time.Minute; fe.RetryAfter != want {
+		t.Errorf("retry after %v, want %v (when the first failure leaves the window)", fe.RetryAfter, want)
+	}
+	if _, err := w.svc.Login(ctx, "demo_bob", password, "10.9.9.9"); err != nil {
+		t.Errorf("another user is blocked: %v", err)
+	}
+	// Once the first failure has left the window, one more attempt is allowed.
+	w.clock = start.Add(Window + time.Second)
+	if _, err := w.svc.Login(ctx, "demo_alice", password, "10.9.9.9"); err != nil {
+		t.Fatalf("still blocked after the window: %v", err)
+	}
+	// A success forgives the username's failures.
+	for range UserLimit - 1 {
+		_, err := w.svc.Login(ctx, "demo_alice", "wrong", "10.0.2.1")
+		wantKind(t, err, fault.Unauthorized)
+	}
+	if _, err := w.svc.Login(ctx, "demo_alice", password, "10.0.2.2"); err != nil {
+		t.Errorf("blocked although the earlier failures were forgiven: %v", err)
+	}
+}
+
+func TestLoginRateLimitPerClient(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	for i := range ClientLimit {
+		_, err := w.svc.Login(ctx, fmt.Sprintf("guess_%d", i), "x", "10.0.0.7")
+		wantKind(t, err, fault.Unauthorized)
+	}
+	_, err := w.svc.Login(ctx, "demo_carol", password, "10.0.0.7")
+	fe := wantKind(t, err, fault.RateLimited)
+	if fe.RetryAfter != Window {
+		t.Errorf("retry after %v, want %v", fe.RetryAfter, Window)
+	}
+	if _, err := w.svc.Login(ctx, "demo_carol", password, "10.0.0.8"); err != nil {
+		t.Errorf("another address is blocked: %v", err)
+	}
+	w.clock = w.clock.Add(Window)
+	if _, err := w.svc.Login(ctx, "demo_carol", password, "10.0.0.7"); err != nil {
+		t.Errorf("still blocked after the window: %v", err)
+	}
+}
+
+func demoUser(name string) *auth.Principal { return &auth.Principal{Kind: auth.KindDemo, UserID: name} }
+
+func TestRefreshIM(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	tok, err := w.svc.RefreshIM(ctx, demoUser("demo_carol"), AppKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.authn.Authenticate(ctx, auth.Requirement{Schemes: []auth.Scheme{auth.SchemeIM}, Service: "IM"},
+		auth.Credentials{Method: "POST", Bearer: tok.Token, AppKey: AppKey})
+	if err != nil {
+		t.Fatalf("the IM token is refused: %v", err)
+	}
+	if p.Kind != auth.KindIM || p.UserID != "demo_carol" || p.App.ID != w.appID {
+		t.Errorf("principal %+v", p)
+	}
+	// Twice in a row: each refresh signs with a new nonce.
+	if _, err := w.svc.RefreshIM(ctx, demoUser("demo_carol"), AppKey); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRefreshIMRefused(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	_, err := w.svc.RefreshIM(ctx, demoUser("demo_carol"), "ak_other_app")
+	wantKind(t, err, fault.Forbidden)
+	_, err = w.svc.RefreshIM(ctx, demoUser("demo_mallory"), AppKey)
+	wantKind(t, err, fault.Forbidden)
+	_, err = w.svc.RefreshIM(ctx, &auth.Principal{Kind: auth.KindIM, UserID: "demo_carol"}, AppKey)
+	wantKind(t, err, fault.Forbidden)
+
+	w.exec(t, `UPDATE app_services SET enabled = false WHERE app_id = $1 AND service_type = 'IM'`, w.appID)
+	_, err = w.svc.RefreshIM(ctx, demoUser("demo_carol"), AppKey)
+	wantKind(t, err, fault.Forbidden)
+
+	// A deleted demo user is refused as any deleted account is.
+	w.exec(t, `UPDATE app_services SET enabled = true WHERE app_id = $1`, w.appID)
+	w.exec(t, `UPDATE im_accounts SET deleted_at = now() WHERE app_id = $1 AND user_id = 'demo_bob'`, w.appID)
+	_, err = w.svc.RefreshIM(ctx, demoUser("demo_bob"), AppKey)
+	wantKind(t, err, fault.Forbidden)
+
+	// A rotated AppSecret is read each time.
+	w.exec(t, `UPDATE apps SET app_secret = 'rotated' WHERE id = $1`, w.appID)
+	if _, err := w.svc.RefreshIM(ctx, demoUser("demo_carol"), AppKey); err != nil {
+		t.Errorf("after rotating the secret: %v", err)
+	}
+
+	w.exec(t, `UPDATE apps SET deleted_at = now() WHERE id = $1`, w.appID)
+	_, err = w.svc.RefreshIM(ctx, demoUser("demo_carol"), AppKey)
+	wantKind(t, err, fault.NotFound)
+}

@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"context"
+	"net"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+func (s *Server) DemoLogin(ctx context.Context, req api.DemoLoginRequestObject) (api.DemoLoginResponseObject, error) {
+	if req.Body == nil {
+		return nil, fault.Invalidf("the request needs a JSON body")
+	}
+	in, err := s.demo.Login(ctx, req.Body.Username, req.Body.Password, demoClientAddr(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.DemoLogin200JSONResponse(api.DemoLoginEnvelope{Code: 200, Status: "0", Message: "success",
+		Data: api.DemoLogin{Token: in.Token, ExpiresAt: in.ExpiresAt, UserId: in.UserID, AppId: in.AppKey}}), nil
+}
+
+func (s *Server) DemoRefreshImToken(ctx context.Context, req api.DemoRefreshImTokenRequestObject) (api.DemoRefreshImTokenResponseObject, error) {
+	tok, err := s.demo.RefreshIM(ctx, principalFrom(ctx), req.Params.AppId)
+	if err != nil {
+		return nil, err
+	}
+	return api.DemoRefreshImToken200JSONResponse(api.TokenEnvelope{Code: 200, Status: "0", Message: "success",
+		Data: api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}}), nil
+}
+
+// demoClientAddr is the caller's IP address, which the demo login's rate limit counts.
+func demoClientAddr(ctx context.Context) string {
+	r := requestFrom(ctx)
+	if r == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,162 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/im/account"
+)
+
+func (s *Server) ImLogin(ctx context.Context, req api.ImLoginRequestObject) (api.ImLoginResponseObject, error) {
+	tok, err := s.imAccounts.Login(ctx, principalFrom(ctx), req.Params.UserId)
+	if err != nil {
+		return nil, err
+	}
+	return api.ImLogin200JSONResponse(api.TokenEnvelope{Code: 200, Status: "0", Message: "success",
+		Data: api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}}), nil
+}
+
+func (s *Server) GetImAccount(ctx context.Context, req api.GetImAccountRequestObject) (api.GetImAccountResponseObject, error) {
+	acc, err := s.imAccounts.Get(ctx, principalFrom(ctx), req.UserId)
+	if err != nil {
+		return nil, err
+	}
+	data, err := imAccountOf(acc)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetImAccount200JSONResponse(api.ImAccountEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+}
+
+func (s *Server) UpdateImAccount(ctx context.Context, req api.UpdateImAccountRequestObject) (api.UpdateImAccountResponseObject, error) {
+	if req.Body == nil {
+		return nil, fault.Invalidf("the request needs a JSON body")
+	}
+	change, err := imProfileOf(req.Body.Nickname, req.Body.AvatarUrl, req.Body.Extra)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := s.imAccounts.Update(ctx, principalFrom(ctx), req.UserId, change)
+	if err != nil {
+		return nil, err
+	}
+	data, err := imAccountOf(acc)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateImAccount200JSONResponse(api.ImAccountEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+}
+
+func (s *Server) DeleteImAccount(ctx context.Context, req api.DeleteImAccountRequestObject) (api.DeleteImAccountResponseObject, error) {
+	if err := s.imAccounts.Delete(ctx, principalFrom(ctx), req.UserId); err != nil {
+		return nil, err
+	}
+	return api.DeleteImAccount200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+}
+
+func (s *Server) SearchImAccounts(ctx context.Context, req api.SearchImAccountsRequestObject) (api.SearchImAccountsResponseObject, error) {
+	page, size := 0, 20
+	if req.Params.Page != nil {
+		page = int(*req.Params.Page)
+	}
+	if req.Params.Size != nil {
+		size = int(*req.Params.Size)
+	}
+	found, err := s.imAccounts.Search(ctx, principalFrom(ctx), req.Params.Keyword, page, size)
+	if err != nil {
+		return nil, err
+	}
+	data := api.ImAccountPublicPage{
+		Content: make([]api.ImAccountPublic, len(found.Accounts)),
+		Page:    int32(found.Page), Size: int32(found.Size), TotalElements: found.Total,
+		TotalPages: int32((found.Total + int64(found.Size) - 1) / int64(found.Size)),
+	}
+	for i, a := range found.Accounts {
+		data.Content[i] = api.ImAccountPublic{UserId: a.UserID, Nickname: a.Nickname, AvatarUrl: a.AvatarURL}
+	}
+	return api.SearchImAccounts200JSONResponse(api.ImAccountPublicPageEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+}
+
+func (s *Server) ImportImAccount(ctx context.Context, req api.ImportImAccountRequestObject) (api.ImportImAccountResponseObject, error) {
+	if req.Body == nil {
+		return nil, fault.Invalidf("the request needs a JSON body")
+	}
+	in, err := imImportOf(*req.Body)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := s.imAccounts.ImportOne(ctx, principalFrom(ctx), in)
+	if err != nil {
+		return nil, err
+	}
+	data, err := imAccountOf(acc)
+	if err != nil {
+		return nil, err
+	}
+	return api.ImportImAccount200JSONResponse(api.ImAccountEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+}
+
+func (s *Server) ImportImAccountsBatch(ctx context.Context, req api.ImportImAccountsBatchRequestObject) (api.ImportImAccountsBatchResponseObject, error) {
+	if req.Body == nil {
+		return nil, fault.Invalidf("the request needs a JSON array of accounts")
+	}
+	items := make([]account.Import, len(*req.Body))
+	for i, body := range *req.Body {
+		in, err := imImportOf(body)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = in
+	}
+	res, err := s.imAccounts.ImportBatch(ctx, principalFrom(ctx), items)
+	if err != nil {
+		return nil, err
+	}
+	data := api.ImAccountImportBatch{
+		Created: int32(res.Created), Updated: int32(res.Updated), Failed: int32(res.Failed),
+		Items: make([]api.ImAccountImportItemResult, len(res.Items)),
+	}
+	for i, it := range res.Items {
+		data.Items[i] = api.ImAccountImportItemResult{UserId: it.UserID, Result: api.ImAccountImportItemResultResult(it.Outcome), Message: it.Message}
+	}
+	return api.ImportImAccountsBatch200JSONResponse(api.ImAccountImportBatchEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+}
+
+func (s *Server) CheckImAccountExists(ctx context.Context, req api.CheckImAccountExistsRequestObject) (api.CheckImAccountExistsResponseObject, error) {
+	ok, err := s.imAccounts.Exists(ctx, principalFrom(ctx), req.UserId)
+	if err != nil {
+		return nil, err
+	}
+	return api.CheckImAccountExists200JSONResponse(api.ImAccountExistsEnvelope{Code: 200, Status: "0", Message: "success",
+		Data: api.ImAccountExists{Exists: ok}}), nil
+}
+
+func imAccountOf(a account.Account) (api.ImAccount, error) {
+	out := api.ImAccount{UserId: a.UserID, Nickname: a.Nickname, AvatarUrl: a.AvatarURL, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+	if err := json.Unmarshal(a.Extra, &out.Extra); err != nil {
+		return api.ImAccount{}, fault.Wrap(err, "decode extra")
+	}
+	if out.Extra == nil {
+		out.Extra = map[string]any{}
+	}
+	return out, nil
+}
+
+func imImportOf(body api.ImAccountImport) (account.Import, error) {
+	p, err := imProfileOf(body.Nickname, body.AvatarUrl, body.Extra)
+	return account.Import{UserID: body.UserId, Profile: p}, err
+}
+
+func imProfileOf(nickname, avatarURL *string, extra *map[string]any) (account.Profile, error) {
+	p := account.Profile{Nickname: nickname, AvatarURL: avatarURL}
+	if extra != nil {
+		b, err := json.Marshal(*extra)
+		if err != nil {
+			return p, fault.InvalidField("extra", "must be a JSON object")
+		}
+		p.Extra = b
+	}
+	return p, nil
+}

@@ -1,0 +1,72 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/ops"
+	"github.com/xuqmgroup/xuqm/internal/page"
+)
+
+// The operations platform's handlers.
+
+func toAPITenant(t ops.Tenant) api.Tenant {
+	return api.Tenant{Id: t.ID, Name: t.Name, Email: t.Email, Status: api.TenantStatus(t.Status), AppCount: t.AppCount, CreatedAt: t.CreatedAt}
+}
+
+func (s *Server) OpsLogin(ctx context.Context, req api.OpsLoginRequestObject) (api.OpsLoginResponseObject, error) {
+	if err := needBody(req.Body); err != nil {
+		return nil, err
+	}
+	t, err := s.ops.Login(ctx, req.Body.Username, req.Body.Password, clientIP(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.OpsLogin200JSONResponse(api.TokenEnvelope{Code: 200, Status: "0", Message: success,
+		Data: api.Token{Token: t.Token, ExpiresAt: t.ExpiresAt}}), nil
+}
+
+func (s *Server) ListTenants(ctx context.Context, req api.ListTenantsRequestObject) (api.ListTenantsResponseObject, error) {
+	keyword, status := "", ""
+	if req.Params.Keyword != nil {
+		keyword = *req.Params.Keyword
+	}
+	if req.Params.Status != nil {
+		status = string(*req.Params.Status)
+	}
+	p, err := s.ops.ListTenants(ctx, principalFrom(ctx), page.New(req.Params.Page, req.Params.Size), keyword, status)
+	if err != nil {
+		return nil, err
+	}
+	content := make([]api.Tenant, len(p.Items))
+	for i, t := range p.Items {
+		content[i] = toAPITenant(t)
+	}
+	data := api.TenantPage{Content: content}
+	data.Page, data.Size, data.TotalElements, data.TotalPages = pageMeta(p)
+	return api.ListTenants200JSONResponse(api.TenantPageEnvelope{Code: 200, Status: "0", Message: success, Data: data}), nil
+}
+
+func (s *Server) ToggleTenantStatus(ctx context.Context, req api.ToggleTenantStatusRequestObject) (api.ToggleTenantStatusResponseObject, error) {
+	var enabled *bool
+	if req.Body != nil {
+		enabled = req.Body.Enabled
+	}
+	t, err := s.ops.ToggleTenantStatus(ctx, principalFrom(ctx), req.Id, enabled, clientIP(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.ToggleTenantStatus200JSONResponse(api.TenantEnvelope{Code: 200, Status: "0", Message: success, Data: toAPITenant(t)}), nil
+}
+
+func (s *Server) GetStatistics(ctx context.Context, _ api.GetStatisticsRequestObject) (api.GetStatisticsResponseObject, error) {
+	st, err := s.ops.Statistics(ctx, principalFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.GetStatistics200JSONResponse(api.OpsStatisticsEnvelope{Code: 200, Status: "0", Message: success, Data: api.OpsStatistics{
+		Tenants: st.Tenants, Apps: st.Apps, ImAccounts: st.IMAccounts, MessagesToday: st.MessagesToday, MessagesLast7Days: st.MessagesLast7Days,
+		Groups: st.Groups, Files: st.Files, BytesStored: st.BytesStored, AppVersions: st.AppVersions, RnBundles: st.RNBundles,
+		PushesSent: st.PushesSent, OnlineConnections: st.OnlineConnections, GeneratedAt: st.GeneratedAt,
+	}}), nil
+}

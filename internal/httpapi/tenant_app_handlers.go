@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/page"
+	"github.com/xuqmgroup/xuqm/internal/tenant"
+)
+
+// The tenant platform's handlers of apps and their services.
+
+func toAPIService(sv tenant.AppService) api.AppService {
+	return api.AppService{Id: sv.ID, ServiceType: api.ServiceType(sv.Type), Enabled: sv.Enabled, SecretKey: sv.SecretKey}
+}
+
+func toAPIApp(a tenant.App) api.App {
+	svcs := make([]api.AppService, len(a.Services))
+	for i, sv := range a.Services {
+		svcs[i] = toAPIService(sv)
+	}
+	return api.App{Id: a.ID, Name: a.Name, Description: a.Description, AppKey: a.AppKey, AppSecret: a.AppSecret,
+		Services: svcs, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+}
+
+func appEnvelope(a tenant.App) api.AppEnvelope {
+	return api.AppEnvelope{Code: 200, Status: "0", Message: success, Data: toAPIApp(a)}
+}
+
+func (s *Server) ListApps(ctx context.Context, req api.ListAppsRequestObject) (api.ListAppsResponseObject, error) {
+	keyword := ""
+	if req.Params.Keyword != nil {
+		keyword = *req.Params.Keyword
+	}
+	p, err := s.tenant.ListApps(ctx, principalFrom(ctx), page.New(req.Params.Page, req.Params.Size), keyword)
+	if err != nil {
+		return nil, err
+	}
+	content := make([]api.App, len(p.Items))
+	for i, a := range p.Items {
+		content[i] = toAPIApp(a)
+	}
+	data := api.AppPage{Content: content}
+	data.Page, data.Size, data.TotalElements, data.TotalPages = pageMeta(p)
+	return api.ListApps200JSONResponse(api.AppPageEnvelope{Code: 200, Status: "0", Message: success, Data: data}), nil
+}
+
+func (s *Server) GetApp(ctx context.Context, req api.GetAppRequestObject) (api.GetAppResponseObject, error) {
+	a, err := s.tenant.GetApp(ctx, principalFrom(ctx), req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetApp200JSONResponse(appEnvelope(a)), nil
+}
+
+func (s *Server) CreateApp(ctx context.Context, req api.CreateAppRequestObject) (api.CreateAppResponseObject, error) {
+	if err := needBody(req.Body); err != nil {
+		return nil, err
+	}
+	a, err := s.tenant.CreateApp(ctx, principalFrom(ctx), tenant.AppInput{Name: req.Body.Name, Description: req.Body.Description}, clientIP(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateApp200JSONResponse(appEnvelope(a)), nil
+}
+
+func (s *Server) UpdateApp(ctx context.Context, req api.UpdateAppRequestObject) (api.UpdateAppResponseObject, error) {
+	if err := needBody(req.Body); err != nil {
+		return nil, err
+	}
+	a, err := s.tenant.UpdateApp(ctx, principalFrom(ctx), req.Id, tenant.AppInput{Name: req.Body.Name, Description: req.Body.Description}, clientIP(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateApp200JSONResponse(appEnvelope(a)), nil
+}
+
+func (s *Server) DeleteApp(ctx context.Context, req api.DeleteAppRequestObject) (api.DeleteAppResponseObject, error) {
+	if err := s.tenant.DeleteApp(ctx, principalFrom(ctx), req.Id, clientIP(ctx)); err != nil {
+		return nil, err
+	}
+	return api.DeleteApp200JSONResponse(emptyEnvelope()), nil
+}
+
+func (s *Server) RegenerateAppSecret(ctx context.Context, req api.RegenerateAppSecretRequestObject) (api.RegenerateAppSecretResponseObject, error) {
+	sec, err := s.tenant.RegenerateAppSecret(ctx, principalFrom(ctx), req.Id, clientIP(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.RegenerateAppSecret200JSONResponse(api.AppSecretEnvelope{Code: 200, Status: "0", Message: success,
+		Data: api.AppSecret{Id: sec.ID, AppKey: sec.AppKey, AppSecret: sec.AppSecret}}), nil
+}
+
+func (s *Server) ListAppServices(ctx context.Context, req api.ListAppServicesRequestObject) (api.ListAppServicesResponseObject, error) {
+	svcs, err := s.tenant.ListServices(ctx, principalFrom(ctx), req.AppId)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]api.AppService, len(svcs))
+	for i, sv := range svcs {
+		data[i] = toAPIService(sv)
+	}
+	return api.ListAppServices200JSONResponse(api.AppServiceListEnvelope{Code: 200, Status: "0", Message: success, Data: data}), nil
+}
+
+func (s *Server) ToggleAppService(ctx context.Context, req api.ToggleAppServiceRequestObject) (api.ToggleAppServiceResponseObject, error) {
+	if err := needBody(req.Body); err != nil {
+		return nil, err
+	}
+	sv, err := s.tenant.ToggleService(ctx, principalFrom(ctx), req.AppId, string(req.Body.ServiceType), req.Body.Enabled, clientIP(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.ToggleAppService200JSONResponse(api.AppServiceEnvelope{Code: 200, Status: "0", Message: success, Data: toAPIService(sv)}), nil
+}
+
+func (s *Server) RegenerateServiceKey(ctx context.Context, req api.RegenerateServiceKeyRequestObject) (api.RegenerateServiceKeyResponseObject, error) {
+	sv, err := s.tenant.RegenerateServiceKey(ctx, principalFrom(ctx), req.AppId, req.Id, clientIP(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.RegenerateServiceKey200JSONResponse(api.ServiceKeyEnvelope{Code: 200, Status: "0", Message: success,
+		Data: api.ServiceKey{Id: sv.ID, ServiceType: api.ServiceType(sv.Type), SecretKey: sv.SecretKey}}), nil
+}

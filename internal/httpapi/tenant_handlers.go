@@ -1,0 +1,139 @@
+package httpapi
+
+import (
+	"context"
+	"net"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
+	"github.com/xuqmgroup/xuqm/internal/tenant"
+)
+
+// The tenant platform's handlers: accounts, apps, services and sub-accounts.
+
+const success = "success"
+
+// clientIP is the host of the request's remote address: what rate limits count per address.
+func clientIP(ctx context.Context) string {
+	r := requestFrom(ctx)
+	if r == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// needBody guards against a missing body; the gate's validation refuses one first.
+func needBody[T any](b *T) error {
+	if b == nil {
+		return fault.Invalidf("the request needs a JSON body")
+	}
+	return nil
+}
+
+func pageMeta[T any](p page.Page[T]) (int32, int32, int64, int32) {
+	return p.Number, p.Size, p.Total, p.Pages()
+}
+
+func (s *Server) GetCaptcha(ctx context.Context, _ api.GetCaptchaRequestObject) (api.GetCaptchaResponseObject, error) {
+	c, err := s.tenant.Captchas().Issue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetCaptcha200JSONResponse(api.CaptchaEnvelope{Code: 200, Status: "0", Message: success,
+		Data: api.Captcha{CaptchaId: c.ID, Image: c.Image}}), nil
+}
+
+func (s *Server) SendEmailCode(ctx context.Context, req api.SendEmailCodeRequestObject) (api.SendEmailCodeResponseObject, error) {
+	if err := needBody(req.Body); err != nil {
+		return nil, err
+	}
+	b := req.Body
+	r := tenant.CodeRequest{Email: string(b.Email), Purpose: string(b.Purpose), ClientIP: clientIP(ctx)}
+	if b.CaptchaId != nil {
+		r.CaptchaID = *b.CaptchaId
+	}
+	if b.CaptchaCode != nil {
+		r.CaptchaCode = *b.CaptchaCode
+	}
+	if err := s.tenant.SendEmailCode(ctx, r); err != nil {
+		return nil, err
+	}
+	return api.SendEmailCode200JSONResponse(emptyEnvelope()), nil
+}
+
+func emptyEnvelope() api.EmptyEnvelope {
+	return api.EmptyEnvelope{Code: 200, Status: "0", Message: success}
+}
+
+func loginResult(ses tenant.Session) api.LoginResult {
+	return api.LoginResult{Token: ses.Token, ExpiresAt: ses.ExpiresAt, TenantId: ses.TenantID, AccountId: ses.AccountID,
+		Email: ses.Email, Name: ses.Name, Role: api.AccountRole(ses.Role), TenantName: ses.TenantName}
+}
+
+func (s *Server) Register(ctx context.Context, req api.RegisterRequestObject) (api.RegisterResponseObject, error) {
+	if err := needBody(req.Body); err != nil {
+		return nil, err
+	}
+	b := req.Body
+	ses, err := s.tenant.Register(ctx, tenant.Registration{Email: string(b.Email), Password: b.Password, Code: b.Code, Name: b.Name, ClientIP: clientIP(ctx)})
+	if err != nil {
+		return nil, err
+	}
+	return api.Register200JSONResponse(api.LoginResultEnvelope{Code: 200, Status: "0", Message: success, Data: loginResult(ses)}), nil
+}
+
+func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.LoginResponseObject, error) {
+	if err := needBody(req.Body); err != nil {
+		return nil, err
+	}
+	ses, err := s.tenant.Login(ctx, string(req.Body.Email), req.Body.Password, clientIP(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.Login200JSONResponse(api.LoginResultEnvelope{Code: 200, Status: "0", Message: success, Data: loginResult(ses)}), nil
+}
+
+func (s *Server) GetCurrentAccount(ctx context.Context, _ api.GetCurrentAccountRequestObject) (api.GetCurrentAccountResponseObject, error) {
+	a, err := s.tenant.CurrentAccount(ctx, principalFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return api.GetCurrentAccount200JSONResponse(api.CurrentAccountEnvelope{Code: 200, Status: "0", Message: success,
+		Data: api.CurrentAccount{TenantId: a.TenantID, AccountId: a.AccountID, Email: a.Email, Name: a.Name, Role: api.AccountRole(a.Role), TenantName: a.TenantName}}), nil
+}
+
+func (s *Server) ForgotPassword(ctx context.Context, req api.ForgotPasswordRequestObject) (api.ForgotPasswordResponseObject, error) {
+	if err := needBody(req.Body); err != nil {
+		return nil, err
+	}
+	if err := s.tenant.ForgotPassword(ctx, string(req.Body.Email), clientIP(ctx)); err != nil {
+		return nil, err
+	}
+	return api.ForgotPassword200JSONResponse(emptyEnvelope()), nil
+}
+
+func (s *Server) ResetPassword(ctx context.Context, req api.ResetPasswordRequestObject) (api.ResetPasswordResponseObject, error) {
+	if err := needBody(req.Body); err != nil {
+		return nil, err
+	}
+	b := req.Body
+	r := tenant.PasswordReset{Password: b.Password, ClientIP: clientIP(ctx)}
+	if b.Token != nil {
+		r.Token = *b.Token
+	}
+	if b.Email != nil {
+		r.Email = string(*b.Email)
+	}
+	if b.Code != nil {
+		r.Code = *b.Code
+	}
+	if err := s.tenant.ResetPassword(ctx, r); err != nil {
+		return nil, err
+	}
+	return api.ResetPassword200JSONResponse(emptyEnvelope()), nil
+}

@@ -1,0 +1,114 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+// Get returns the profile of an account of p's app; any user of the app may read it.
+func (s *Service) Get(ctx context.Context, p *auth.Principal, userID string) (Account, error) {
+	app, err := appOf(p)
+	if err != nil {
+		return Account{}, err
+	}
+	row, err := s.q.GetImAccount(ctx, db.GetImAccountParams{AppID: app.ID, UserID: userID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Account{}, fault.NotFoundf("app %s has no IM account %s", app.Key, userID)
+	}
+	if err != nil {
+		return Account{}, fault.Wrap(err, "load account")
+	}
+	return accountOf(row), nil
+}
+
+// Exists tells whether p's app has a live account userID.
+func (s *Service) Exists(ctx context.Context, p *auth.Principal, userID string) (bool, error) {
+	app, err := appOf(p)
+	if err != nil {
+		return false, err
+	}
+	ok, err := s.q.ImAccountExists(ctx, db.ImAccountExistsParams{AppID: app.ID, UserID: userID})
+	return ok, fault.Wrap(err, "check account")
+}
+
+// Update changes the caller's own profile.
+func (s *Service) Update(ctx context.Context, p *auth.Principal, userID string, change Profile) (Account, error) {
+	app, err := appOf(p)
+	if err != nil {
+		return Account{}, err
+	}
+	if p.Kind != auth.KindIM || p.UserID != userID {
+		return Account{}, fault.Forbiddenf("a user can change only his own profile")
+	}
+	if err := change.check(); err != nil {
+		return Account{}, err
+	}
+	row, err := s.q.UpdateImAccountProfile(ctx, db.UpdateImAccountProfileParams{
+		AppID: app.ID, UserID: userID, Nickname: change.Nickname, AvatarUrl: change.AvatarURL, Extra: change.Extra,
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Account{}, fault.NotFoundf("app %s has no IM account %s", app.Key, userID)
+	}
+	if err != nil {
+		return Account{}, fault.Wrap(err, "update account")
+	}
+	return accountOf(row), nil
+}
+
+// SearchPage is one page of a search.
+type SearchPage struct {
+	Accounts []Public
+	Page     int
+	Size     int
+	Total    int64
+}
+
+// MaxPageSize caps the size of a page.
+const MaxPageSize = 100
+
+// Search finds the live accounts of p's app whose userId or nickname contains keyword,
+// ignoring case; page counts from 0.
+func (s *Service) Search(ctx context.Context, p *auth.Principal, keyword string, page, size int) (SearchPage, error) {
+	app, err := appOf(p)
+	if err != nil {
+		return SearchPage{}, err
+	}
+	keyword = strings.TrimSpace(keyword)
+	switch {
+	case keyword == "":
+		return SearchPage{}, fault.InvalidField("keyword", "must not be blank")
+	case page < 0:
+		return SearchPage{}, fault.InvalidField("page", "counts from 0")
+	case size < 1 || size > MaxPageSize:
+		return SearchPage{}, fault.InvalidField("size", "must be 1 to %d", MaxPageSize)
+	}
+	escaped := escapeLike(keyword)
+	rows, err := s.q.SearchImAccounts(ctx, db.SearchImAccountsParams{
+		AppID: app.ID, Pattern: "%" + escaped + "%", Keyword: keyword, Prefix: escaped + "%",
+		Lim: int32(size), Off: int32(page * size),
+	})
+	if err != nil {
+		return SearchPage{}, fault.Wrap(err, "search accounts")
+	}
+	total, err := s.q.CountImAccountSearch(ctx, db.CountImAccountSearchParams{AppID: app.ID, Pattern: "%" + escaped + "%"})
+	if err != nil {
+		return SearchPage{}, fault.Wrap(err, "count accounts")
+	}
+	out := SearchPage{Accounts: make([]Public, len(rows)), Page: page, Size: size, Total: total}
+	for i, r := range rows {
+		out.Accounts[i] = Public{UserID: r.UserID, Nickname: r.Nickname, AvatarURL: r.AvatarUrl}
+	}
+	return out, nil
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// escapeLike makes s match itself in a LIKE pattern.
+func escapeLike(s string) string { return likeEscaper.Replace(s) }

@@ -1,0 +1,122 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/audit"
+	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
+)
+
+// ServiceTypes are an app's services, in the order they are listed.
+var ServiceTypes = []string{"IM", "PUSH", "FILE", "UPDATE"}
+
+// AppService is one service of an app: its switch and the key of its app-server signatures.
+type AppService struct {
+	ID        int64
+	Type      string
+	Enabled   bool
+	SecretKey string // masked unless just made
+}
+
+func toService(r db.AppService, masked bool) AppService {
+	key := r.SecretKey
+	if masked {
+		key = mask(key)
+	}
+	return AppService{ID: r.ID, Type: r.ServiceType, Enabled: r.Enabled, SecretKey: key}
+}
+
+// addServices gives an app the services it lacks, enabled, each with a new key.
+func addServices(ctx context.Context, q db.Querier, appID int64) error {
+	for _, t := range ServiceTypes {
+		if err := q.InsertAppService(ctx, db.InsertAppServiceParams{AppID: appID, ServiceType: t, SecretKey: newSecret()}); err != nil {
+			return fault.Wrap(err, "create service")
+		}
+	}
+	return nil
+}
+
+// ListServices lists the app's services, keys masked.
+func (s *Service) ListServices(ctx context.Context, p *auth.Principal, appID int64) ([]AppService, error) {
+	if _, err := s.ownApp(ctx, s.q, p, appID); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.ListAppServices(ctx, []int64{appID})
+	if err != nil {
+		return nil, fault.Wrap(err, "list services")
+	}
+	out := make([]AppService, len(rows))
+	for i, r := range rows {
+		out[i] = toService(r, true)
+	}
+	return out, nil
+}
+
+func validServiceType(t string) bool {
+	for _, x := range ServiceTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// ToggleService switches one service of the app on or off; the gate reads the switch on every
+// request, so the change holds from the next one on.
+func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID int64, serviceType string, enabled bool, clientIP string) (AppService, error) {
+	if err := requireManager(p); err != nil {
+		return AppService{}, err
+	}
+	if !validServiceType(serviceType) {
+		return AppService{}, fault.InvalidField("serviceType", "want IM, PUSH, FILE or UPDATE")
+	}
+	var out AppService
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		if _, err := s.ownApp(ctx, q, p, appID); err != nil {
+			return err
+		}
+		row, err := q.SetAppServiceEnabled(ctx, db.SetAppServiceEnabledParams{AppID: appID, ServiceType: serviceType, Enabled: enabled})
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return fault.NotFoundf("app %d has no %s service", appID, serviceType)
+		case err != nil:
+			return fault.Wrap(err, "toggle service")
+		}
+		out = toService(row, true)
+		return audit.Record(ctx, q, p, audit.Entry{Action: "service.toggle", TenantID: p.TenantID, TargetType: "service", TargetID: row.ID, ClientIP: clientIP,
+			Detail: map[string]any{"appId": appID, "serviceType": serviceType, "enabled": enabled}})
+	})
+	return out, err
+}
+
+// RegenerateServiceKey replaces a service's key; the answer is the only one with it in full.
+func (s *Service) RegenerateServiceKey(ctx context.Context, p *auth.Principal, appID, serviceID int64, clientIP string) (AppService, error) {
+	if err := requireManager(p); err != nil {
+		return AppService{}, err
+	}
+	var out AppService
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		if _, err := s.ownApp(ctx, q, p, appID); err != nil {
+			return err
+		}
+		row, err := q.SetAppServiceKey(ctx, db.SetAppServiceKeyParams{AppID: appID, ID: serviceID, SecretKey: newSecret()})
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return fault.NotFoundf("app %d has no service with id %d", appID, serviceID)
+		case err != nil:
+			return fault.Wrap(err, "set service key")
+		}
+		out = toService(row, false)
+		return audit.Record(ctx, q, p, audit.Entry{Action: "service.regenerate-key", TenantID: p.TenantID, TargetType: "service", TargetID: row.ID, ClientIP: clientIP,
+			Detail: map[string]any{"appId": appID, "serviceType": row.ServiceType}})
+	})
+	return out, err
+}
