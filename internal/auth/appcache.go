@@ -12,15 +12,19 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
-// Public routes that name an app (the update checks, hit on every app launch) look the app up
-// through a small cache, so that answering them needs no database query. An entry lives
-// publicAppTTL at most: a disabled tenant or service, or a deleted app, reaches public routes
-// that much later unless ForgetApp (called from the event bus) drops it at once. Authenticated
-// routes never use the cache.
+// The public routes of the UPDATE service (the update checks, hit on every app launch) look the
+// app up through a small cache, so that answering them needs no database query. An entry lives
+// publicAppTTL at most: a disabled tenant or service, or a deleted app, reaches those routes
+// that much later unless ForgetApp (called from the event bus) drops it at once. Other public
+// routes, and every authenticated one, ask the database each time, so that a switch holds there
+// at once.
 const (
 	publicAppTTL     = 2 * time.Second
 	publicAppEntries = 10000 // beyond it the cache starts over, so that random keys cannot grow it
 )
+
+// cachedServices are the services whose public routes use the cache.
+var cachedServices = map[string]bool{"UPDATE": true}
 
 type appCacheKey struct{ appKey, service string }
 
@@ -65,6 +69,9 @@ func (a *Authenticator) ForgetApp(appKey string) {
 
 // attachPublicApp is attachApp for public routes, through the cache.
 func (a *Authenticator) attachPublicApp(ctx context.Context, p *Principal, req Requirement, key string) error {
+	if !cachedServices[req.Service] {
+		return a.attachApp(ctx, p, req, key)
+	}
 	k := appCacheKey{key, req.Service}
 	now := a.now()
 	e, ok := a.publicApps.get(k, now)

@@ -82,8 +82,18 @@ func TestPublicAppCache(t *testing.T) {
 		t.Errorf("after the TTL: %v", err)
 	}
 
-	// Authenticated routes always ask the database.
+	// Public routes of other services, and authenticated routes, always ask the database.
 	before := q.calls
+	if _, err := a.Authenticate(context.Background(), Requirement{Service: "IM"}, Credentials{Method: "GET", AppKey: "ak_on"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(context.Background(), Requirement{Service: "IM"}, Credentials{Method: "GET", AppKey: "ak_on"}); err != nil {
+		t.Fatal(err)
+	}
+	if q.calls != before+2 {
+		t.Errorf("two public IM lookups made %d queries, want 2", q.calls-before)
+	}
+	before = q.calls
 	a.ForgetApp("")
 	if _, err := a.Authenticate(context.Background(), Requirement{Schemes: []Scheme{SchemeSignature}, Service: "UPDATE"}, Credentials{AppKey: "ak_on", Signature: "x", BodyHash: func() (string, error) { return HashBody(nil), nil }}); err == nil {
 		t.Error("a bad signature was accepted")

@@ -187,16 +187,16 @@ func (s *Server) SetAppVersionRollout(ctx context.Context, req api.SetAppVersion
 func (s *Server) ListAppVersions(ctx context.Context, req api.ListAppVersionsRequestObject) (api.ListAppVersionsResponseObject, error) {
 	p := req.Params
 	f := update.VersionFilter{Platform: (*string)(p.Platform), Status: (*string)(p.Status), Page: p.Page, Size: p.Size}
-	versions, page, err := s.updates.ListAppVersions(ctx, principalFrom(ctx), p.AppId, f)
+	versions, err := s.updates.ListAppVersions(ctx, principalFrom(ctx), p.AppId, f)
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.AppVersion, len(versions))
-	for i, v := range versions {
+	content := make([]api.AppVersion, len(versions.Items))
+	for i, v := range versions.Items {
 		content[i] = s.appVersion(ctx, v)
 	}
 	return api.ListAppVersions200JSONResponse(api.AppVersionPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.AppVersionPage{
-		Content: content, Page: page.Number, Size: page.Size, TotalElements: page.Total, TotalPages: page.TotalPages(),
+		Content: content, Page: versions.Number, Size: versions.Size, TotalElements: versions.Total, TotalPages: versions.Pages(),
 	}}), nil
 }
 
@@ -254,16 +254,16 @@ func (s *Server) SetRnBundleRollout(ctx context.Context, req api.SetRnBundleRoll
 func (s *Server) ListRnBundles(ctx context.Context, req api.ListRnBundlesRequestObject) (api.ListRnBundlesResponseObject, error) {
 	p := req.Params
 	f := update.BundleFilter{Platform: (*string)(p.Platform), ModuleID: p.ModuleId, Status: (*string)(p.Status), Page: p.Page, Size: p.Size}
-	bundles, page, err := s.updates.ListRnBundles(ctx, principalFrom(ctx), p.AppId, f)
+	bundles, err := s.updates.ListRnBundles(ctx, principalFrom(ctx), p.AppId, f)
 	if err != nil {
 		return nil, err
 	}
-	content := make([]api.RnBundle, len(bundles))
-	for i, b := range bundles {
+	content := make([]api.RnBundle, len(bundles.Items))
+	for i, b := range bundles.Items {
 		content[i] = s.rnBundle(ctx, b)
 	}
 	return api.ListRnBundles200JSONResponse(api.RnBundlePageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.RnBundlePage{
-		Content: content, Page: page.Number, Size: page.Size, TotalElements: page.Total, TotalPages: page.TotalPages(),
+		Content: content, Page: bundles.Number, Size: bundles.Size, TotalElements: bundles.Total, TotalPages: bundles.Pages(),
 	}}), nil
 }
 

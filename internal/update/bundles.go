@@ -14,6 +14,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -215,28 +216,27 @@ type BundleFilter struct {
 }
 
 // ListRnBundles pages through an app's bundles, newest first.
-func (s *Service) ListRnBundles(ctx context.Context, p *auth.Principal, appKey string, f BundleFilter) ([]Bundle, Page, error) {
+func (s *Service) ListRnBundles(ctx context.Context, p *auth.Principal, appKey string, f BundleFilter) (page.Page[Bundle], error) {
 	a, err := s.appByKey(ctx, p, appKey)
 	if err != nil {
-		return nil, Page{}, err
+		return page.Page[Bundle]{}, err
 	}
-	page := pageOf(f.Page, f.Size)
+	req := page.New(f.Page, f.Size)
 	total, err := s.q.CountRnBundles(ctx, db.CountRnBundlesParams{AppID: a.ID, Platform: f.Platform, ModuleID: f.ModuleID, Status: f.Status})
 	if err != nil {
-		return nil, Page{}, fault.Wrap(err, "count bundles")
+		return page.Page[Bundle]{}, fault.Wrap(err, "count bundles")
 	}
-	page.Total = total
 	rows, err := s.q.ListRnBundles(ctx, db.ListRnBundlesParams{
-		AppID: a.ID, Platform: f.Platform, ModuleID: f.ModuleID, Status: f.Status, Lim: page.Size, Off: page.Number * page.Size,
+		AppID: a.ID, Platform: f.Platform, ModuleID: f.ModuleID, Status: f.Status, Lim: req.Size, Off: req.Offset(),
 	})
 	if err != nil {
-		return nil, Page{}, fault.Wrap(err, "list bundles")
+		return page.Page[Bundle]{}, fault.Wrap(err, "list bundles")
 	}
 	out := make([]Bundle, len(rows))
 	for i, r := range rows {
 		out[i] = bundleOf(r, a.Key)
 	}
-	return out, page, nil
+	return page.Of(req, out, total), nil
 }
 
 // RollbackRnBundle withdraws the newest PUBLISHED bundles of a module so that an earlier one

@@ -185,26 +185,3 @@ func (s *Service) store(ctx context.Context, up *Upload) (sha string, size int64
 	}
 	return staged.SHA256, staged.Size, nil
 }
-
-// Page is one page of a list.
-type Page struct {
-	Number, Size int32
-	Total        int64
-}
-
-// TotalPages is how many pages of Size hold Total items.
-func (p Page) TotalPages() int32 {
-	return int32((p.Total + int64(p.Size) - 1) / int64(p.Size))
-}
-
-// pageOf applies the defaults and caps of DESIGN.md: page from 0, size 20, at most 100.
-func pageOf(number, size *int32) Page {
-	p := Page{Size: 20}
-	if number != nil && *number > 0 {
-		p.Number = *number
-	}
-	if size != nil && *size > 0 {
-		p.Size = min(*size, 100)
-	}
-	return p
-}

@@ -324,7 +324,7 @@ func TestManagementCallers(t *testing.T) {
 	if _, err := f.svc.UploadAppVersion(ctx, signedOther, fields, &Upload{Body: bytes.NewReader([]byte("x"))}); !fault.Is(err, fault.Forbidden) {
 		t.Errorf("signed for another app: %v", err)
 	}
-	if _, _, err := f.svc.ListAppVersions(ctx, other, f.appKey, VersionFilter{}); !fault.Is(err, fault.Forbidden) {
+	if _, err := f.svc.ListAppVersions(ctx, other, f.appKey, VersionFilter{}); !fault.Is(err, fault.Forbidden) {
 		t.Errorf("another tenant lists: %v", err)
 	}
 	if _, err := f.svc.PublishAppVersion(ctx, f.owner, 999999, nil); !fault.Is(err, fault.NotFound) {
@@ -346,17 +346,17 @@ func TestListAppVersions(t *testing.T) {
 	}
 	size := int32(2)
 	page1 := int32(1)
-	got, page, err := f.svc.ListAppVersions(ctx, f.owner, f.appKey, VersionFilter{Page: &page1, Size: &size})
+	got, err := f.svc.ListAppVersions(ctx, f.owner, f.appKey, VersionFilter{Page: &page1, Size: &size})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page.Total != 5 || page.TotalPages() != 3 || len(got) != 2 || got[0].VersionCode != 3 || got[1].VersionCode != 2 {
-		t.Errorf("page 1 of 2: %+v %+v", page, got)
+	if got.Total != 5 || got.Pages() != 3 || len(got.Items) != 2 || got.Items[0].VersionCode != 3 || got.Items[1].VersionCode != 2 {
+		t.Errorf("page 1 of 2: %+v", got)
 	}
 	status := Draft
-	got, page, err = f.svc.ListAppVersions(ctx, f.owner, f.appKey, VersionFilter{Status: &status})
-	if err != nil || page.Total != 2 || got[0].VersionCode != 4 || got[1].VersionCode != 2 {
-		t.Errorf("drafts: %+v %+v %v", page, got, err)
+	got, err = f.svc.ListAppVersions(ctx, f.owner, f.appKey, VersionFilter{Status: &status})
+	if err != nil || got.Total != 2 || got.Items[0].VersionCode != 4 || got.Items[1].VersionCode != 2 {
+		t.Errorf("drafts: %+v %v", got, err)
 	}
 }
 

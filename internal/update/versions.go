@@ -16,6 +16,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 )
 
 // AppVersion is a native version of an app.
@@ -310,26 +311,25 @@ type VersionFilter struct {
 }
 
 // ListAppVersions pages through an app's versions, newest versionCode first.
-func (s *Service) ListAppVersions(ctx context.Context, p *auth.Principal, appKey string, f VersionFilter) ([]AppVersion, Page, error) {
+func (s *Service) ListAppVersions(ctx context.Context, p *auth.Principal, appKey string, f VersionFilter) (page.Page[AppVersion], error) {
 	a, err := s.appByKey(ctx, p, appKey)
 	if err != nil {
-		return nil, Page{}, err
+		return page.Page[AppVersion]{}, err
 	}
-	page := pageOf(f.Page, f.Size)
+	req := page.New(f.Page, f.Size)
 	total, err := s.q.CountAppVersions(ctx, db.CountAppVersionsParams{AppID: a.ID, Platform: f.Platform, Status: f.Status})
 	if err != nil {
-		return nil, Page{}, fault.Wrap(err, "count versions")
+		return page.Page[AppVersion]{}, fault.Wrap(err, "count versions")
 	}
-	page.Total = total
 	rows, err := s.q.ListAppVersions(ctx, db.ListAppVersionsParams{
-		AppID: a.ID, Platform: f.Platform, Status: f.Status, Lim: page.Size, Off: page.Number * page.Size,
+		AppID: a.ID, Platform: f.Platform, Status: f.Status, Lim: req.Size, Off: req.Offset(),
 	})
 	if err != nil {
-		return nil, Page{}, fault.Wrap(err, "list versions")
+		return page.Page[AppVersion]{}, fault.Wrap(err, "list versions")
 	}
 	out := make([]AppVersion, len(rows))
 	for i, r := range rows {
 		out[i] = appVersionOf(r, a.Key)
 	}
-	return out, page, nil
+	return page.Of(req, out, total), nil
 }
