@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -24,6 +25,9 @@ type releases struct {
 	versions map[string][]offeredVersion // by platform, by versionCode
 	bundles  map[moduleKey][]offeredBundle
 	loaded   time.Time
+	// refreshing is set by the first check that finds the entry stale, so that one refresh
+	// starts, not one per check.
+	refreshing atomic.Bool
 }
 
 type moduleKey struct{ platform, moduleID string }
@@ -72,7 +76,7 @@ func (x *index) get(ctx context.Context, appKey string) (*releases, error) {
 	r := x.byKey[appKey]
 	x.mu.RUnlock()
 	if r != nil {
-		if x.now().Sub(r.loaded) > x.refreshAfter {
+		if x.now().Sub(r.loaded) > x.refreshAfter && r.refreshing.CompareAndSwap(false, true) {
 			go x.fetch(context.WithoutCancel(ctx), appKey) //nolint:errcheck // the old entry answers meanwhile
 		}
 		return r, nil

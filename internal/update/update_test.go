@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -417,5 +418,31 @@ func TestChecksNeedNoDatabase(t *testing.T) {
 		if r := f.rnCheck(t, "1.0.0", "2.0", "d"); r.Bundle.Version != "1.0.1" {
 			t.Fatalf("%+v", r)
 		}
+	}
+}
+
+func TestStaleIndexRefreshesInTheBackground(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.version(t, 2, false, 0, 100)
+	f.check(t, 1, "")
+	if _, err := f.pool.Exec(ctx, `INSERT INTO app_versions (app_id, platform, version_code, version_name, status, published_at)
+		VALUES ($1, 'ANDROID', 3, '1.3.0', 'PUBLISHED', now())`, f.appID); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	f.svc.index.mu.Lock()
+	f.svc.index.now = func() time.Time { return later }
+	f.svc.index.mu.Unlock()
+	// The stale entry still answers, and a refresh starts; the next checks see version 3.
+	if r := f.check(t, 1, ""); r.Version.VersionCode != 2 {
+		t.Errorf("stale answer: %+v", r)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for f.check(t, 1, "").Version.VersionCode != 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("the stale entry was never refreshed")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
