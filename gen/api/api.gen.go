@@ -5617,6 +5617,7 @@ type ClientInterface interface {
 	//
 	// Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 	// "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// The answer comes from memory, as for the app check.
 	//
 	// Corresponds with GET /api/v1/rn/update/check (the `CheckRnUpdate` operationId).
 	CheckRnUpdate(ctx context.Context, params *CheckRnUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5716,7 +5717,9 @@ type ClientInterface interface {
 	// was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 	// `{"hasUpdate": false, "forceUpdate": false}`.
 	//
-	// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+	// memory (no database query): a release change shows at once, a change of the app's tenant or
+	// UPDATE switch within 2 seconds.
 	//
 	// Corresponds with GET /api/v1/updates/app/check (the `CheckAppUpdate` operationId).
 	CheckAppUpdate(ctx context.Context, params *CheckAppUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -8421,6 +8424,7 @@ func (c *Client) RollbackRnBundle(ctx context.Context, params *RollbackRnBundleP
 //
 // Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 // "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// The answer comes from memory, as for the app check.
 //
 // Corresponds with GET /api/v1/rn/update/check (the `CheckRnUpdate` operationId).
 func (c *Client) CheckRnUpdate(ctx context.Context, params *CheckRnUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8590,7 +8594,9 @@ func (c *Client) WithdrawRnBundle(ctx context.Context, id ReleaseId, params *Wit
 // was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 // `{"hasUpdate": false, "forceUpdate": false}`.
 //
-// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+// memory (no database query): a release change shows at once, a change of the app's tenant or
+// UPDATE switch within 2 seconds.
 //
 // Corresponds with GET /api/v1/updates/app/check (the `CheckAppUpdate` operationId).
 func (c *Client) CheckAppUpdate(ctx context.Context, params *CheckAppUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -17442,6 +17448,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 	// "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// The answer comes from memory, as for the app check.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17545,7 +17552,9 @@ type ClientWithResponsesInterface interface {
 	// was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 	// `{"hasUpdate": false, "forceUpdate": false}`.
 	//
-	// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+	// memory (no database query): a release change shows at once, a change of the app's tenant or
+	// UPDATE switch within 2 seconds.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -27726,6 +27735,7 @@ func (c *ClientWithResponses) RollbackRnBundleWithResponse(ctx context.Context, 
 //
 // Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 // "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// The answer comes from memory, as for the app check.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27871,7 +27881,9 @@ func (c *ClientWithResponses) WithdrawRnBundleWithResponse(ctx context.Context, 
 // was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 // `{"hasUpdate": false, "forceUpdate": false}`.
 //
-// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+// memory (no database query): a release change shows at once, a change of the app's tenant or
+// UPDATE switch within 2 seconds.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -55576,51 +55588,52 @@ var swaggerSpec = []string{
 	"0yizuXR4UXDEaGsNCIPMA+BuDeMz9RdIRijG2XcHp1/tHXe+e1mg/VgPna2YM421JoM6tQ5iJQ8sLvQj",
 	"9mk7TuJQpK4RRPLpjiUEv9SJCCUTuiRcfKC/oDMA+orgqFkJC4wgMzUgM0ebe7nlAq8DBgyLZC6VgVwX",
 	"5wnAbtAmZjoWudIEPgjpaZVYNEZOcXpk9aOviDe9eKyiC1G3z2quB3UJdG/49lbHUZIYl8dyoY/grV+z",
-	"I+DX2jgAHvNz77Xwqxnp/Edf+rXpT2i1HRusk3c+0mv01gg7wLg9lvjg9xV4uqphpSWi4MQukkxmeDLz",
-	"w1B3RZQxa7qQkHVneTqWCn2WKaM8J9fg7JXaaL7kypLORFif5dQ057xqcTrfXn6q7J0l+pToZpp3WHEQ",
-	"7iUfirpnoBKdO5VhZ2378im2BCm+YGvuC+YAXTmoiL7vdXhDe7RJvWeADs6QCa0ibb3arf50ama4e5VN",
-	"5oN+z7wo3xQo2CiYxRsnLjYdKcu9e6M0uigK9M6ophVf4w/AtfrcjeD542ZzfdsYCp+TAYi/moX4uV2x",
-	"+Htx1kKkr4mLRQkRPlGMBrR+00F5lIFM50vh2lz4oe40xDgTUawwK67hC+KrwsZytSSNAPVL/T/U29SA",
-	"acL0N8FSC2AU39xZ+4ilZkoqZ/qgalYSCCSTpYpDoYf+iso9q0SB5Ha8/K7xCa2+aF5Mh9cFzW06CLUb",
-	"MA3L2dcndBFfUnegtDfQT44NgKyUK1dKZIqaW2K3yzDB3josTpJzFkkVhQIYCcjBssprvuzGSRfb28Gk",
-	"GnBwXy9BBvsyjbJMyAbr2L3NiWmaUJX2gU29YJ7ogzYIlvvvOdGuoOC8BOT/kL8TOeoXQcHpCaA9uXbI",
-	"LkTqS+hmglbdj4ed7398/s9P90/YCqlzsVbz6cbTzVaexoYWR5st0uI28bRIsXMxyozro0c+8CVXuQzb",
-	"iKdZMbjWng6ugYwuFTVinA0qL7mROjR8dvRYItBR/n5VX++nYsK48uWliGMA+wkqzEK7iTp9UeMss15y",
-	"YVR+kfkyHMdZBC0piOo/Y8S+Hl3NOa9kxX4FyfcHjOXZ91zTQ71qtrrrBcJwKO5NMG2ZdfxUso63nz+s",
-	"IlPibjKffDfBzVaFZzpCDdHTJPmGp8B+ePhwJ4LSTZk7rulwlVLKuWOWJOlsxCwPDa04K852DJTJZT3X",
-	"ErAZQl9iihAiZ6iHEhRX59TeXui8ap3fER4LDbaP8O5U1TsTsZpqGsi6Y9Jhzy8xlQabswfbDdzZiLWV",
-	"k0cQjQK9G1Iq22DpiW+8wxJ95yCsuF0+hu14wW5YgtDVERCHg0b15i087iRHxhVFhWVyuWRs3DIS0id/",
-	"LyikmXeVhjmVj6oBTwUKKKOW8kqz0Wg1m3WbB8gxaqqMeddCKbZri6BQ1ZeXeRLfgmiDHfPICLLg4QXp",
-	"cNu0Bxy0BmuyER8rQGubRzIZGMNQwG6p94tyJ8JyMI9pjJdANwN0W9fGOTOYj5sbsMS9O8S9F2DTlMPe",
-	"E2VgwDFxKmKhgYtFdqGTqrF2YXuGBqayZEQ5UkQzDKP0iGQGhmE6BvzjqfClZZU5QX0kcenTZww7yItP",
-	"3ZNSqgR5bqLX8tem7MHdaWEJy3hjWZJY65J19TvAnO7y3vm9g6l5q4/SZlwi1kePWGb+3shUo25da3w0",
-	"qsjNeYXuZSmTdCrlXMLRwew/HfcC9cR8eRXn5AVIRGOCxSH0sCp8nl1f0q0US8aZNuqcwx0419anOo9G",
-	"IxFirFgS1aQ/juMJHCZCfQn7ikM+8WVXWPuUGK/YVqWfpD3hkEyKRBBzyoVhD80wQsxNiBLiy9IxmSaF",
-	"RIYMkp5jyxPzDHCHyxLWDlwH9H26Ik4uy57uiWLDSJ6MR6MkzUTonIhATWQ6O8w9nqYTFjgR0MBjgYp+",
-	"QR8xwNhgYOZI5+inbAX/kCWp0Mfjo4KC9iUn5lV9lx28Opm5TX5OIuOJ1SEqpb5gM9Jy7oszWPb3d9gj",
-	"5075LJ3R6PEQWtxVSV+HmgAKEGgqMCJaVcgejk7t4hLyjfUahK6xhHy9tfl089nG9ubTRXXlj4Q6kQ+V",
-	"Q6bLUXIRecKZgXN5E/dGipj9ip+3bkR+AIMwTs5q7do//t+//c1f//vf/P1//6f/9De///O//f1//gvv",
-	"H//hL37z7/6skEf55X/53R//n2tnUMwuRmmU0XkhlbJK77a63uCj85q3aKxpkpocxoYIt7abPbH5TGyH",
-	"otdtbW/1nnY3u89afKfb32mFO73w6Xp/42m4FW7shK113m11d7aEWO/1e0+b2zaHYQp5bc7iBY6Y/fdL",
-	"XEPINbpVroPFmRuQHXIoXbIcbsRyyElp1cgNrk1WsRjY7Iu2GtjFcqoMziKh2ubvUYg/z60R9mWhI23l",
-	"2uA8x/gQ1cHL4ty7Kc69MY5XbVpx73hvunzPMW5Nevt20uB3sIXM5MGNKWyeqNIe89AVujlaVK/RNVi3",
-	"DCTcaZHuRY7iVTer61LyrILjlZw89w4Fcp7rf2KjJiSMoaXaOfqpN02vYxXYdehLg3uvPU/Xx8ySBN1Q",
-	"ulv+F6jJgPitTFAkBdhyZchCSXi8umXYQcOSwFmzgcPyg13cJvuhOesNuX45Y49dk7DnsRb7MnoOvD1f",
-	"ViLusaq8PWjjYtuCmca4yLEE1W6WpMx2Jypqrtf1c/gSDRE9Evpk2w5LXx0pmE+Uw9yzimpFt53EXdlp",
-	"gU/oy/clFLIr+IS+rEwoLB1xU8MFfX3VfM5hxy1S+PRYh/nrPw7e4dKg+jgNqrswjarTD+mRlvzDD55/",
-	"6MQMck3qqnbYe/MQTQTzIYiIed6hnInoS16SKblzKqKT2romF/E9dt5PgKSz/ljJiNXx10yNZZb7PviI",
-	"8n1A8bYZiTaFe0+UxJyZ0x33zkXG0jGoLfkS09r2VWzL5QKBZ5bPyG6fzngDpDwRTtx4yWj88BmNS/B8",
-	"lKTGAnbehM04A6jXoTWaT30dXiNbMfh7JjInne7LMvqinUzd5AJgMkqVxyINRJP5/MVpI9KXD0lgvAF8",
-	"mvf6SC3NJUZ9WjTGm1h4eeDqrWmgsbhX3inxz2CpsSkqmwfrNGQBCpdzmPPUkcLEw/BPTmAI/97go3PM",
-	"QviywIQzVpmdULmyumuoTZmTTt/gAhz5MuccQRJAqAx8X9O5b8rQ7DjIj5rqUpuaBHtwF/upfTnkEw15",
-	"0LUgtJ3+Ppk2eWwlFWo8hDaH5iKqXto8z5dsbv+8u2ueV+gUY5qm4A95ewi3g16RbrqIu2izRpv6+AVN",
-	"9DoQFb6yf95Nl9H8VnszUemSfnRmRKq2GuDnP/6ss/pHfPUXzdWdH394u+Ftt97ZG/2stbrzA/QgeNv0",
-	"dt75vr5xaSeNj70NXOfopx98a6c7bd00b0Eu27pVbESzbKtW2lZtufA++oW3bJP2cWDFo25T9ojbkC3b",
-	"gC3bgH1UbcCk3rVL4xhwenpR7jFxIx4IH8I2vx/yc8HSsQxqXm1syT3ttbU46fF4kKis/az5DLm9dMcZ",
-	"EEKeHXHolMd6fJT1BhziEWJ1yKOY6akLTbSMyO04G8ypG8OwzxOlXUpl5Kmj1DiUhauMRqrkKic5ow8E",
-	"3jld0znTIf2pOc9hfVNluZDOBZLSOx9IlemxwCUZyTMkR351enrknBsNy049ZBDhjVSGt8VyD8OfBVKj",
-	"9p1BNF/IsHA9DA6XXPVorAZMJlnUJ1xxh280VmUfwaw9HoapUIoaxCLPtVF0hkvOfjlDNcGPWNalx7ka",
-	"zeLyT6Gd9Hwc2FiJ1D1X/7n27od3/y8AAP//",
+	"I+DX2jgAHvNz77Xwqxnp/Edf+rXpT2i1HRusk3c+0mv0poSdGaEXkOYeimGSTjzGlSvpgTO/tBZR/+FY",
+	"4tveV7Tqqi6Xlr2Cq6HITJkh18yPXd0Vu8YAQSGL6y6NdCwVOjpTlnzOyMEpL7WlfcmVZaqJsD5LxGnO",
+	"edXiGri9pFbZO0t0RNE3Ne+w4sDiSz4Udc/gK3qEKsN23PblU+wjUnzB1twXzFG9ciQSHebrkI32aGd7",
+	"z6genCETWkXa5LX2wenUzHA3OMsAANGfeaHBKSSxoTMLUk4wbTq8locEjDzpotDROyO1VnyNPwB/7HM3",
+	"7OePm831bWNdfE5WI/5qFuLndsXi78VZC+HBJi4WJUT4RDEa0PpNB+VRRj+dL4Vrc+GHutO45EwYssKs",
+	"uIYDia8KG8vVOjYCJDP1/1BDVAOmCdPfBOszgIZ8cw/vI9anKSm36YMUWkn0kOycKl6IHvoryv2sfAUy",
+	"4vHyu8aRtKKkeQUeXheEuukgFHzA3C1nX5/QRXxJLYXS3kA/OXYNsvqvXCmRKeqIiS0ywwQb8rA4Sc5Z",
+	"JFUUCqAxIHHLyrX5shsnXeyJB5NqwMHnvQTt7Ms0yjIhG6xj9zYnEGriWwPHosqzg9A7wRYMeE6ILCh4",
+	"PAE5TeQkRY5kRlDwlALoaa69uAuR+hJaoKAp+ONh5/sfn//z0/0TtkKSXqzVfLrxdLOV576hL9JmiwS8",
+	"TRAuUuxcjDLjL+mRD3zJVa7dNuJpVozItacjcqC9S5WQGJyDck1u9BENCR7dnAjEl79f1df7qZgwrnx5",
+	"KeIYwH6CsrTQo6JOX9R42KyXXBhpYKTLDMdxFkEfC6oPmDFiX4+uJqpXsmK/goz9AwYA7Xuu6aFeNVvd",
+	"9aJnOBT3prK2TFV+KqnK2086VtE2cTeZT74F4WarwjMdofDoaZJ8w1OgTDx8jBRB6aZ0H9d0uEpe5dwx",
+	"S5J0NsyWx5NWnBVn2wzK5LKeCxDYtKIvMa8I4TYUUQmKq3Nqby+0a7XO7wiPha7cR3h3KgWeCXNNdRpk",
+	"3TGJt+eXmMqdzdmD7QbubMTaysnDjka23o1DlW2w9MQ33mGJ83MQVtwuH8N2vGA3LEHo6giIw0GjevO+",
+	"H3eSWOOKQskyuVzSPG4ZCemTvxcU0sy7Svicak7VgKcCVZdRgHml2Wi0ms26TR7kGDVV+7xroRR7vEVQ",
+	"3erLyzzzb0G0wY55ZFRc8PCC3rjt9AMOWoM12YiPFaC1TT6ZtI2hNWCL1ftFuRNhiZvHNMZLoJsBuq1r",
+	"45wZzMdNKFji3h3i3guwacph74kyMOCYOBWx0MDFIrvQSdVYu7A9wx1TWTKixCqiGYZResRMA8MwHQP+",
+	"8VT40lLRnKA+Mr/06TOGHSTTp+5JeViCPDc7bElvU/bg7rQahaXJsSxJrHXJuvodYE53OeT+7hdMzVt9",
+	"lDbjErE+esQy8/dGphq1+Frjo1FFQs8rdC9L6adTKecSYg9SBui4FyhC5suriCovQFcaEywOC4hVIQHt",
+	"+pJupVgyzrRR5xzuwLm2PtV5NBqJEGPFkvgp/XEcT+AwEepL2Fcc8okvu8Lap0STxV4s/STtCYeZUmSP",
+	"mFMuDOVohkZibkI8El+Wjsk0kyQyDJL0HPukmGeAO1yWUH3gOiAK1BVxcln2dE8UG0byZDwaJWkmQudE",
+	"BGpi4Nlh7vE0nbDAiYAGHgtU9Av6iAHGBgMzRzpHP2Ur+IcsSYU+Hh8VZLcvOdG16rvs4NXJzG3ycxIZ",
+	"T6x4USlfBjuYlhNmnMGyv7/Dxjq3QoJhpRwYXyIJhq3IhOnH7HIlkEhcb0PnPthYaF9lapBcqrw7KTe/",
+	"56vN6rEz7QGZZ7qMst7ANMFZN9K1czk2ndHo8ZBsXKSg96RuhgKUpgosjVYVAoojuLu4Fn5jvQbhdKyF",
+	"X29tPt18trG9+XRRgfwjoXPkQ+WwAnPkXkTocFbFXC7HvRE1Zr/i560bETJg0cTJWa1d+8f/+7e/+et/",
+	"/5u//+//9J/+5vd//re//89/4f3jP/zFb/7dnxVyO7/8L7/74/9z7ayO2VkptTM6L6R3VundVtcbfHRe",
+	"8xaNNU1Sk1fZEOHWdrMnNp+J7VD0uq3trd7T7mb3WYvvdPs7rXCnFz5d7288DbfCjZ2wtc67re7OlhDr",
+	"vX7vaXPb5lVMRbLNo7zAEbP/folrCPlPt8q/sDhzAwJGDu9L5sWNmBc5Ua4a4cK1EytWNZu92pY1u1hO",
+	"Jc5ZJFTb/D0K8ee5xc6+LLTWrVzknOc9H6LMeVllfDdVxjfG8ardN+4d70278jkGt0m5305q/g62kJnc",
+	"vDHPzRNV2mMeutQ4R4vqxcYG65bBjTutNr7IUbzqZnVdmqCVorySJ+jeoUAYdH1i7DiFJDa0VDtHP/Wm",
+	"KX+sAuMP/XsIOWhv2PV7syRB15julv8FiksgpiwTVHsBBl8ZshAxAK9uWX/QeSVw1mzgMA9hF7cEBOgy",
+	"e0P+Yc4iZNckEXqsxb6MngOX0JeVyISsKpcQ+tHk/jR1+EXeJ8iPsyRlts1SUTy+rp/Dl2iI6JHQJ9u+",
+	"XvrqSAt9ohw2oZWGK4YSSKWWnRY4jr58X5Iju4Lj6MvKJMfSETfFaNCgWM3nQXbcwolPjwmZv/7j4EIu",
+	"DaqP06C6C9OoOiWSHmnJifzgOZFOzCAX165qh703N9JEMB+CHJnnQsrZkb7kJdmbO6dHOum2a/Ij32Pn",
+	"/QSIQ+uPlSBZHX/N1Fhm3u+DIynfBxRvmyVp08r3RJPM2ULdce9cZCwdg2yULzHVbl/F9o4ukIpmOZbs",
+	"9imWN0DKE+HEjZcsyw+fZbkEz0dJtCxg500YljOAeh2qpfnU1+FashWDv2cic9LpviyjVNrJ1E0uACaj",
+	"VHks0kA0mc+pnDYiffmQpMobwKd5r4/U0lxi1KdFrbyJhZcHrt6aTiCLm/6dEicOlhqbotd5sE5DFqAC",
+	"O4c5T601TDwM/+QEhvDvDT46xyyELwvsPGOV2QmVS8S7htqUOek0QC7AkS9zzhEkAYTKwPc1LQinDM2O",
+	"g/woDi+1qUmwB3exn9qXQz7RkAftF0LbsvCT6ffHVlKhxkPo12guouqlXQB9yeY2Ary7LoCFljem+wv+",
+	"kPe5cFsBFimwi/iUNmu0qY9f0A2wA1HhKxsB3nQZze8ZOBOVLmmsZ0akas8Efv7jzzqrf8RXf9Fc3fnx",
+	"h7cb3nbrnb3Rz1qrOz9AM4W3TW/nne/rG5e2BPnY+9l1jn76wfeoutMeVPMW5LI/XcWOOsv+cKX94ZYL",
+	"76NfeMt+bx8HVjzqfmuPuJ/asp/Zsp/ZR9XPTOpduzSOAaenF+UeEzeChvAhbBf/IT8XLB3LoObVxpbc",
+	"015bi5MejweJytrPms+Q20t3nAEh5NkRh055rMdHWW/AIR4hVoc8ipmeutANzAjvjrPBnLoxDPs8Udql",
+	"VEZnO0qNQ1m4ymikSq5ykjP6QKme0zWdMx3Sn5rzHNY3VZYL6VwgKb3zgVSZHgtckpE8Q3LkV6enR865",
+	"0bDs1EMGEd5IZXhbLPcw/FkgNWrfGdT/hQwL18PgcMlVj8ZqwGSSRX3CFXf4RmNV9hHM2uNhmAqlqNMt",
+	"8lwbRWe45OyXM1QT/Ihl7Yacq9EsLv8U2knPx4GNlUjdc/Wfa+9+ePf/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
