@@ -5718,8 +5718,9 @@ type ClientInterface interface {
 	// `{"hasUpdate": false, "forceUpdate": false}`.
 	//
 	// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
-	// memory (no database query): a release change shows at once, a change of the app's tenant or
-	// UPDATE switch within 2 seconds.
+	// memory (no database query): a release change shows at once on the instance that made it and
+	// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+	// app's tenant or UPDATE switch shows within 2 seconds.
 	//
 	// Corresponds with GET /api/v1/updates/app/check (the `CheckAppUpdate` operationId).
 	CheckAppUpdate(ctx context.Context, params *CheckAppUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -8595,8 +8596,9 @@ func (c *Client) WithdrawRnBundle(ctx context.Context, id ReleaseId, params *Wit
 // `{"hasUpdate": false, "forceUpdate": false}`.
 //
 // An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
-// memory (no database query): a release change shows at once, a change of the app's tenant or
-// UPDATE switch within 2 seconds.
+// memory (no database query): a release change shows at once on the instance that made it and
+// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+// app's tenant or UPDATE switch shows within 2 seconds.
 //
 // Corresponds with GET /api/v1/updates/app/check (the `CheckAppUpdate` operationId).
 func (c *Client) CheckAppUpdate(ctx context.Context, params *CheckAppUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -17553,8 +17555,9 @@ type ClientWithResponsesInterface interface {
 	// `{"hasUpdate": false, "forceUpdate": false}`.
 	//
 	// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
-	// memory (no database query): a release change shows at once, a change of the app's tenant or
-	// UPDATE switch within 2 seconds.
+	// memory (no database query): a release change shows at once on the instance that made it and
+	// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+	// app's tenant or UPDATE switch shows within 2 seconds.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -27882,8 +27885,9 @@ func (c *ClientWithResponses) WithdrawRnBundleWithResponse(ctx context.Context, 
 // `{"hasUpdate": false, "forceUpdate": false}`.
 //
 // An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
-// memory (no database query): a release change shows at once, a change of the app's tenant or
-// UPDATE switch within 2 seconds.
+// memory (no database query): a release change shows at once on the instance that made it and
+// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+// app's tenant or UPDATE switch shows within 2 seconds.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -55610,30 +55614,31 @@ var swaggerSpec = []string{
 	"+pJupVgyzrRR5xzuwLm2PtV5NBqJEGPFkvgp/XEcT+AwEepL2Fcc8okvu8Lap0STxV4s/STtCYeZUmSP",
 	"mFMuDOVohkZibkI8El+Wjsk0kyQyDJL0HPukmGeAO1yWUH3gOiAK1BVxcln2dE8UG0byZDwaJWkmQudE",
 	"BGpi4Nlh7vE0nbDAiYAGHgtU9Av6iAHGBgMzRzpHP2Ur+IcsSYU+Hh8VZLcvOdG16rvs4NXJzG3ycxIZ",
-	"T6x4USlfBjuYlhNmnMGyv7/Dxjq3QoJhpRwYXyIJhq3IhOnH7HIlkEhcb0PnPthYaF9lapBcqrw7KTe/",
-	"56vN6rEz7QGZZ7qMst7ANMFZN9K1czk2ndHo8ZBsXKSg96RuhgKUpgosjVYVAoojuLu4Fn5jvQbhdKyF",
-	"X29tPt18trG9+XRRgfwjoXPkQ+WwAnPkXkTocFbFXC7HvRE1Zr/i560bETJg0cTJWa1d+8f/+7e/+et/",
-	"/5u//+//9J/+5vd//re//89/4f3jP/zFb/7dnxVyO7/8L7/74/9z7ayO2VkptTM6L6R3VundVtcbfHRe",
-	"8xaNNU1Sk1fZEOHWdrMnNp+J7VD0uq3trd7T7mb3WYvvdPs7rXCnFz5d7288DbfCjZ2wtc67re7OlhDr",
-	"vX7vaXPb5lVMRbLNo7zAEbP/folrCPlPt8q/sDhzAwJGDu9L5sWNmBc5Ua4a4cK1EytWNZu92pY1u1hO",
-	"Jc5ZJFTb/D0K8ee5xc6+LLTWrVzknOc9H6LMeVllfDdVxjfG8ardN+4d70278jkGt0m5305q/g62kJnc",
-	"vDHPzRNV2mMeutQ4R4vqxcYG65bBjTutNr7IUbzqZnVdmqCVorySJ+jeoUAYdH1i7DiFJDa0VDtHP/Wm",
-	"KX+sAuMP/XsIOWhv2PV7syRB15julv8FiksgpiwTVHsBBl8ZshAxAK9uWX/QeSVw1mzgMA9hF7cEBOgy",
-	"e0P+Yc4iZNckEXqsxb6MngOX0JeVyISsKpcQ+tHk/jR1+EXeJ8iPsyRlts1SUTy+rp/Dl2iI6JHQJ9u+",
-	"XvrqSAt9ohw2oZWGK4YSSKWWnRY4jr58X5Iju4Lj6MvKJMfSETfFaNCgWM3nQXbcwolPjwmZv/7j4EIu",
-	"DaqP06C6C9OoOiWSHmnJifzgOZFOzCAX165qh703N9JEMB+CHJnnQsrZkb7kJdmbO6dHOum2a/Ij32Pn",
-	"/QSIQ+uPlSBZHX/N1Fhm3u+DIynfBxRvmyVp08r3RJPM2ULdce9cZCwdg2yULzHVbl/F9o4ukIpmOZbs",
-	"9imWN0DKE+HEjZcsyw+fZbkEz0dJtCxg500YljOAeh2qpfnU1+FashWDv2cic9LpviyjVNrJ1E0uACaj",
-	"VHks0kA0mc+pnDYiffmQpMobwKd5r4/U0lxi1KdFrbyJhZcHrt6aTiCLm/6dEicOlhqbotd5sE5DFqAC",
-	"O4c5T601TDwM/+QEhvDvDT46xyyELwvsPGOV2QmVS8S7htqUOek0QC7AkS9zzhEkAYTKwPc1LQinDM2O",
-	"g/woDi+1qUmwB3exn9qXQz7RkAftF0LbsvCT6ffHVlKhxkPo12guouqlXQB9yeY2Ary7LoCFljem+wv+",
-	"kPe5cFsBFimwi/iUNmu0qY9f0A2wA1HhKxsB3nQZze8ZOBOVLmmsZ0akas8Efv7jzzqrf8RXf9Fc3fnx",
-	"h7cb3nbrnb3Rz1qrOz9AM4W3TW/nne/rG5e2BPnY+9l1jn76wfeoutMeVPMW5LI/XcWOOsv+cKX94ZYL",
-	"76NfeMt+bx8HVjzqfmuPuJ/asp/Zsp/ZR9XPTOpduzSOAaenF+UeEzeChvAhbBf/IT8XLB3LoObVxpbc",
-	"015bi5MejweJytrPms+Q20t3nAEh5NkRh055rMdHWW/AIR4hVoc8ipmeutANzAjvjrPBnLoxDPs8Udql",
-	"VEZnO0qNQ1m4ymikSq5ykjP6QKme0zWdMx3Sn5rzHNY3VZYL6VwgKb3zgVSZHgtckpE8Q3LkV6enR865",
-	"0bDs1EMGEd5IZXhbLPcw/FkgNWrfGdT/hQwL18PgcMlVj8ZqwGSSRX3CFXf4RmNV9hHM2uNhmAqlqNMt",
-	"8lwbRWe45OyXM1QT/Ihl7Yacq9EsLv8U2knPx4GNlUjdc/Wfa+9+ePf/AgAA//8=",
+	"T6x4USlfBjuYlhNmnMGyv7/Dxjq3QoJhpRwYXyIJhq3IhOnH7HIlkEhcb0PnPthYaF9lapBcKtuOiJI/",
+	"tmsp7PlDHoIKEhSB0RGwC6p8+okLITPWHSuWiTiG9TNE6nck2UYubcszdpmkKqvrPZgeAT+aL5FgQRpu",
+	"SWpf/zLKegN6ULriurngXFJPZzR6PKweF5poilL7RAHSVgVaSKsK48VR+F1cfL+xXoP4PRbfr7c2n24+",
+	"29jefLqoIv+R8EfyoXJoiPlWsYhB4izDueSRe2OGzH7Fz1s3YoDA0omTs1q79o//929/89f//jd//9//",
+	"6T/9ze///G9//5//wvvHf/iL3/y7Pyskk375X373x//n2mkks5VTLml0XsgnrdK7ra43+Oi85i0aa5qk",
+	"JpGzIcKt7WZPbD4T26HodVvbW72n3c3usxbf6fZ3WuFOL3y63t94Gm6FGztha513W92dLSHWe/3e0+a2",
+	"TeSYEmibuHmBI2b//RLXEBKubpXwYXHmBoyPfD9ZUj1uRPXImXnVGB6uYVqxjNoYB7aO2sVyqqnOIqHa",
+	"5u9RiD/Pra72ZaGXb+Wq6jzR+hB11cuy5rspa74xjldt93HveG/6o8+x8E2O/3a4AHewhcyQAYw/YJ6o",
+	"0h7z0LXNOVpUr242WLeMptxpefNFjuJVN6vr8hKt9uWVxET3DgWGouuEY4srZM2hpdo5+qk3zTFkFSiG",
+	"GFCAGId2v11HO0sS9MXpbvlfoJoFgtgyQXkZoAyWIQsxEfDqlmYIrV4CZ80GDtURdnHLeIC2tjckPOa0",
+	"RXZN1qLHWuzL6DmQF31Zib3IqpIXoQFO7lRTS2EkmoLeufazbV+nolp9XT+HL9EQ0SOhT7aNxPTVkYf6",
+	"RDn0RatFV4xdkCwuOy2QKn35vqxKdgWp0peVWZWlI26q36AjsppPvOy4lRqfHvUyf/3HQb5cGlQfp0F1",
+	"F6ZRdQ4mPdKShPnBkzCdmEGu5l3VDntvMqaJYD4EGzNPvpTTMX3JS9JFd87HdPJ71yRkvsfO+wkwldYf",
+	"KyOzOv6aqbFM9d8HKVO+DyjeNi3T5rHviZeZ05O64965yFg6Bp0qX2Ju376KbVZdYDHNkjrZ7XM6b4CU",
+	"J8KJGy9pnR8+rXMJno+S2VnAzptQOmcA9TrcTvOpr0PuZCsGf89E5qTTfVnG4bSTqZtcAExGqfJYpIFo",
+	"Mp/EOW1E+vIhWZw3gE/zXh+ppbnEqE+Ly3kTCy8PXL01rUcWdxk8JRIeLDU2xefzYJ2GLEDJdw5znnp5",
+	"mHgY/skJDOHfG3x0jlkIXxbogMYqsxMq16R3DbUpc9LpuFyAI1/mnCNIAgiVge9reh5OGZodB/lRjV5q",
+	"U5NgD+5iP7Uvh3yiIQ/6PYS2R+In02CQraRCjYfQINJcRNVL2w76ks3tPHh3bQcLPXZMuxn8IW+s4fYe",
+	"LHJuFxE4bdZoUx+/oP1gB6LCV3YevOkymt+kcCYqXdLJz4xI1SYN/PzHn3VW/4iv/qK5uvPjD283vO3W",
+	"O3ujn7VWd36A7g1vm97OO9/XNy7tQfKxN9DrHP30g2+KdadNr+YtyGVDvIotfJYN6Uob0i0X3ke/8JYN",
+	"5j4OrHjUDd4ecQO3ZQO1ZQO1j6qBmtS7dmkcA05PL8o9Jm4UFOFDiJDc1CE/Fywdy6Dm1caW3NNeW4uT",
+	"Ho8Hicraz5rPkNtLd5wBIeTZEYdOeazHR1lvwCEeIVaHPIqZnrrQfswo/Y6zwZy6MQz7PFHapVRG2DtK",
+	"jUNZuMpopEqucpIz+kAan9M1nTMd0p+a8xzWN1WWC+lcICm98wHUEGYMl2Qkz5Ac+dXp6ZFzbjQsO/WQ",
+	"QYQ3UhneFss9DH8WSI3ad4Z2A0KGhethcLjkqkdjNWAyyaI+4Yo7fKOxKvsIZu3xMEyFUtRaF3mujaIz",
+	"XHL2yxmqCX7Esv5GztVoFpd/Cu2k5+PAxkqk7rn6z7V3P7z7fwEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
