@@ -4625,9 +4625,10 @@ type ClientInterface interface {
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
-	// Images larger than XUQM_THUMBNAIL_MAX_PIXELS (width × height, default 40000000) are refused
+	// Images larger than XUQM_THUMB_MAX_PIXELS (width × height, default 40000000) are refused
 	// with 400 before any decoding, from the dimensions in the image header. A file that is not one
-	// of those image types gets 415.
+	// of those image types, or that is truncated or corrupt, gets 415. At most a few images are
+	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
 	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
@@ -5616,6 +5617,7 @@ type ClientInterface interface {
 	//
 	// Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 	// "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// The answer comes from memory, as for the app check.
 	//
 	// Corresponds with GET /api/v1/rn/update/check (the `CheckRnUpdate` operationId).
 	CheckRnUpdate(ctx context.Context, params *CheckRnUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5715,7 +5717,10 @@ type ClientInterface interface {
 	// was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 	// `{"hasUpdate": false, "forceUpdate": false}`.
 	//
-	// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+	// memory (no database query): a release change shows at once on the instance that made it and
+	// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+	// app's tenant or UPDATE switch shows within 2 seconds.
 	//
 	// Corresponds with GET /api/v1/updates/app/check (the `CheckAppUpdate` operationId).
 	CheckAppUpdate(ctx context.Context, params *CheckAppUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6578,9 +6583,10 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
-// Images larger than XUQM_THUMBNAIL_MAX_PIXELS (width × height, default 40000000) are refused
+// Images larger than XUQM_THUMB_MAX_PIXELS (width × height, default 40000000) are refused
 // with 400 before any decoding, from the dimensions in the image header. A file that is not one
-// of those image types gets 415.
+// of those image types, or that is truncated or corrupt, gets 415. At most a few images are
+// decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
 // `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
@@ -8419,6 +8425,7 @@ func (c *Client) RollbackRnBundle(ctx context.Context, params *RollbackRnBundleP
 //
 // Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 // "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// The answer comes from memory, as for the app check.
 //
 // Corresponds with GET /api/v1/rn/update/check (the `CheckRnUpdate` operationId).
 func (c *Client) CheckRnUpdate(ctx context.Context, params *CheckRnUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8588,7 +8595,10 @@ func (c *Client) WithdrawRnBundle(ctx context.Context, id ReleaseId, params *Wit
 // was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 // `{"hasUpdate": false, "forceUpdate": false}`.
 //
-// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+// memory (no database query): a release change shows at once on the instance that made it and
+// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+// app's tenant or UPDATE switch shows within 2 seconds.
 //
 // Corresponds with GET /api/v1/updates/app/check (the `CheckAppUpdate` operationId).
 func (c *Client) CheckAppUpdate(ctx context.Context, params *CheckAppUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -16350,9 +16360,10 @@ type ClientWithResponsesInterface interface {
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
-	// Images larger than XUQM_THUMBNAIL_MAX_PIXELS (width × height, default 40000000) are refused
+	// Images larger than XUQM_THUMB_MAX_PIXELS (width × height, default 40000000) are refused
 	// with 400 before any decoding, from the dimensions in the image header. A file that is not one
-	// of those image types gets 415.
+	// of those image types, or that is truncated or corrupt, gets 415. At most a few images are
+	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
 	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
@@ -17439,6 +17450,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 	// "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// The answer comes from memory, as for the app check.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17542,7 +17554,10 @@ type ClientWithResponsesInterface interface {
 	// was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 	// `{"hasUpdate": false, "forceUpdate": false}`.
 	//
-	// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+	// memory (no database query): a release change shows at once on the instance that made it and
+	// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+	// app's tenant or UPDATE switch shows within 2 seconds.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -24594,6 +24609,8 @@ type RollbackRnBundleResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *ErrorEnvelope
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -24626,6 +24643,11 @@ func (r RollbackRnBundleResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RollbackRnBundleResponse) GetJSON409() *ErrorEnvelope {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RollbackRnBundleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -24848,6 +24870,8 @@ type PublishRnBundleResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -24875,6 +24899,11 @@ func (r PublishRnBundleResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r PublishRnBundleResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PublishRnBundleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -24924,6 +24953,8 @@ type SetRnBundleRolloutResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -24951,6 +24982,11 @@ func (r SetRnBundleRolloutResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SetRnBundleRolloutResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetRnBundleRolloutResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -25325,6 +25361,8 @@ type PublishAppVersionResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -25352,6 +25390,11 @@ func (r PublishAppVersionResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r PublishAppVersionResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PublishAppVersionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -25401,6 +25444,8 @@ type SetAppVersionRolloutResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -25428,6 +25473,11 @@ func (r SetAppVersionRolloutResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SetAppVersionRolloutResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetAppVersionRolloutResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -26305,9 +26355,10 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
-// Images larger than XUQM_THUMBNAIL_MAX_PIXELS (width × height, default 40000000) are refused
+// Images larger than XUQM_THUMB_MAX_PIXELS (width × height, default 40000000) are refused
 // with 400 before any decoding, from the dimensions in the image header. A file that is not one
-// of those image types gets 415.
+// of those image types, or that is truncated or corrupt, gets 415. At most a few images are
+// decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
 // `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
@@ -27904,6 +27955,7 @@ func (c *ClientWithResponses) RollbackRnBundleWithResponse(ctx context.Context, 
 //
 // Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 // "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// The answer comes from memory, as for the app check.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28049,7 +28101,10 @@ func (c *ClientWithResponses) WithdrawRnBundleWithResponse(ctx context.Context, 
 // was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 // `{"hasUpdate": false, "forceUpdate": false}`.
 //
-// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+// memory (no database query): a release change shows at once on the instance that made it and
+// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+// app's tenant or UPDATE switch shows within 2 seconds.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -34241,6 +34296,13 @@ func ParseRollbackRnBundleResponse(rsp *http.Response) (*RollbackRnBundleRespons
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34451,6 +34513,13 @@ func ParsePublishRnBundleResponse(rsp *http.Response) (*PublishRnBundleResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34511,6 +34580,13 @@ func ParseSetRnBundleRolloutResponse(rsp *http.Response) (*SetRnBundleRolloutRes
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -34844,6 +34920,13 @@ func ParsePublishAppVersionResponse(rsp *http.Response) (*PublishAppVersionRespo
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34904,6 +34987,13 @@ func ParseSetAppVersionRolloutResponse(rsp *http.Response) (*SetAppVersionRollou
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -51153,6 +51243,20 @@ func (response RollbackRnBundle409JSONResponse) VisitRollbackRnBundleResponse(w 
 	return err
 }
 
+type RollbackRnBundle413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RollbackRnBundle413JSONResponse) VisitRollbackRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RollbackRnBundle500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RollbackRnBundle500JSONResponse) VisitRollbackRnBundleResponse(w http.ResponseWriter) error {
@@ -51463,6 +51567,20 @@ func (response PublishRnBundle404JSONResponse) VisitPublishRnBundleResponse(w ht
 	return err
 }
 
+type PublishRnBundle413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PublishRnBundle413JSONResponse) VisitPublishRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PublishRnBundle500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response PublishRnBundle500JSONResponse) VisitPublishRnBundleResponse(w http.ResponseWriter) error {
@@ -51553,6 +51671,20 @@ func (response SetRnBundleRollout404JSONResponse) VisitSetRnBundleRolloutRespons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnBundleRollout413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetRnBundleRollout413JSONResponse) VisitSetRnBundleRolloutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -52052,6 +52184,20 @@ func (response PublishAppVersion404JSONResponse) VisitPublishAppVersionResponse(
 	return err
 }
 
+type PublishAppVersion413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PublishAppVersion413JSONResponse) VisitPublishAppVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PublishAppVersion500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response PublishAppVersion500JSONResponse) VisitPublishAppVersionResponse(w http.ResponseWriter) error {
@@ -52142,6 +52288,20 @@ func (response SetAppVersionRollout404JSONResponse) VisitSetAppVersionRolloutRes
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAppVersionRollout413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetAppVersionRollout413JSONResponse) VisitSetAppVersionRolloutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -56052,299 +56212,302 @@ var swaggerSpec = []string{
 	"nLATTWbTIYc09RWBBQSplA71se5uBDCu0nMZGdwO/sd/H0wGSZ4UlQFzIgJiGwKwJsuAcYjZukcx7mWf",
 	"x5jM+DTUDz5h470q40p3BY4X9wr3/sEqNdITs9Bh8oj8cNF5bZGLs9cWed19RcroVR4paqxgNPg9G15g",
 	"hCKeq3r8xdnrxFEs4XHma6V/qGdBqhWGKkgUUi4Dqo5/BSs21ZsJYKDcepLVSIc6ExgeJqu7DCGq1RDU",
-	"IkAEBILwCagkpG2o7U/lCEAMB0IaXbVC0sS5ownlGC2/evPu9MVZu/sWQuYX3Z87b3ukfOu50YT8j/9O",
-	"JswbTyKLmCB6y8b/Kro2ZITV+LBdLds2dZMQ6WeOcCENIR6O600Zl57gcb9apAWkuxpBQtTQm3FDrj4H",
-	"tg7FTHC5OhLSxC12YXoYO4L1gTAQNGC7XyTouM9XRoG0r+EWP33SP8eMM9Ei9A4xVxEjlrdkpEEqbmTC",
-	"RSviC1fxGbuX2po9lu9hv7X0hCPDSeB9Yj7wMU9dAuGPJPx9m2FSmjx0OD6tsjQbSmWhn1BlqduNVkqD",
-	"qedpMItje8MQQ3mLwU0ecXAPG0RJ5Shs7Y6N8ZMfJHgS87MnUEj+M0YQ1hz/O+pN6Gj8XLdaXz4lfxZr",
-	"U/8c3rVvY61b22QowSIOqXthWAMc0pTKlVFyla4lRuioUrO5of4s7W7LdDSHvE7NghO/m8kfNMl0ipst",
-	"9PROXnl7RHKvzzrhvlilCP1KF8Bus1NIVDk1ASVnCxWK1VPK8yDGD643bNv+dGjbtub5xwmnQp1Ha0f+",
-	"HLsBop4jRvHEjMqi71+c48O5GtsFhsvgdmARpdSKWQR6ab1WA1kDJei+4lAMM2oT0IbMwmIGLgwfLRGl",
-	"HtzN27u7SXaVnAWBCCPmnjLXo+BI+Hb8kO2U5o1V77hWq5OevOlOXEntTdXsNoADS9J7TeY25u1CHrGp",
-	"1wClXUKtxsjjWIRnyue8GEjEi/potvhirEijRtocix+U5hcX+Jna7GP1DtR3QEPEIStjCfvnAXgHtPDR",
-	"SPfxEwDfxVThpdCAdN89Qjm7JWVspzWcJTMDpqKhRCoW1voBUMtE3OY8EdNEh9S5zlNVuzDc7jSBP71H",
-	"Vqy1yeVX3pTJiE6DDa8/U+bUmozbNZEQ7jnXWt9s+9jlOa4+U398tO0tAhnxYuHafe2mXfHr17biMwSA",
-	"9PSny/P8WsXZD48na30uiUCmPtEg6JnG2DkVKshSABt+CdnKm1YRHnQVB90B3rSej8a8SpLyLJAsjCpk",
-	"FihmVrdt83KpfR5exKYEm2/7HnOJ4LG3BhwlIUPRpKyBgbpYDizjTBChCw44Hh2Rk8tO+6rz0iLY2vKl",
-	"BpuQxGejCPSta8YCdZsX9jkoJxU10s7l5fllDBCj+XgZ/I0aTQ5rzLuuTkCMbj2HHaWSEJPBV6Dfzxpm",
-	"bJHVzJiU9VTwaUpVR8ET12ZPQUSAuwdOM/q7wDODSI3oDjc+mg0YtnwBO/snZNu/fM5l0svfNuAtCfME",
-	"UtuaiYN3oYu31pXGO/W4+RgbGTQM6fyrlUgg6cH70UsMlrCe3i+fU3o4opaD50Q3iH1ZIOOK7tKUm3NX",
-	"I91rtnT0kJ3hFjYBSHmVVDvngPE28yNAhVEr8b164dsSUkZGIMTHUDOnDYWVZDREMZUbkdCe4zLiGjGX",
-	"TGl4LaHPi6hgrWEqAlQjrzwI1STN8MzYsJxQywZA8dMKIpQtUI9LMrhmc4ADJOWTiceZRI/+WxopCcY+",
-	"RYT63jWziEMlq3pcMi69yLthx2Twv+rixo+DPldmb+BTj6fwDyuLdZFeqP3cRpwoG/mYDNinKKRY3w0W",
-	"CfbPnDAIFJwrEQohFfaJOlEyHRLPBsUNyDoLm+6jbx7ya5Q1Ezu+9WwtsF+5AVOMLMKUpB/O9dNr5GVW",
-	"RKJdr0QblIbkozOpTU0E1mPLqu70R5zMpeHQG9x0QTdLvO95/2CPU6Ae3/zL5xK9oREN30F1Wslaab6k",
-	"wTM+qJVVbNk2dW4N2ypFIqJ+x2dTNRcUZuobNWP5SOwcD6p6wzonDKYQJzhrQya1lsQkEu7dGfzj8+pv",
-	"BTVRHbB4ETPstoDRfkb6+YI8Vp3oZW6LJ12msVZrpBvJBKEiQVmNG/MaGF4RME7es2FPONdMo/rQPh9c",
-	"e841cwcYqCXlkFEpONFYfB9fdt52lPqMHUVDRhxfSOZCebPP6I2uLRuHYhZIUqb4F3hsoIAbwSyk8G+g",
-	"S6garKZtDahhrA+AHJKeC5F0T0YinNfIWzEeQ3CPp9TyPi+37GYlBUdEg0A7eXBtNN+FXofaG6OtBgNN",
-	"EvcqzJgP6CrUDB8fqKaqVzdGJMlaJDALPbR8KA51/X8Wd84jeUjWwstpIfYdJuOBdUBc15Q3Nl/1s4oT",
-	"ToJQQF4BuIvnCWbDKMFkRgCIWl7Q/YHo/jHEe1qkb1hwTodOyTJWYBa4Zv/KPlwArgFdsXT0+Uu+voDm",
-	"29qn5LpFH1w/WAuRjFTw/XyuqjBfbipMNM6gXr5FRWDbM9GdvgNquKARJkgEs1zcZCwhRhhY34cRKDNF",
-	"j+I4CXiYOGb6KCPQS8tuJilVlVqfvyr0ABJwAGaMo5AFPnUWXGjKjAGvXD4MiDoOD8ku7hiZuDNbMMe9",
-	"5ABllHpqGybUK+Wd/+1PKC7QNxvaMGICczqB9CYYkP/uDXpkToOUQQRn2XO+jdmxg1hyhY6e97r994LM",
-	"X8DyTjUq196JpXMOoO4JVeFbH93/sMA2HwHLDldPH8eHF8/w/LXhRQCM+MZP3CMehJcim3gAu7LqFCjt",
-	"dwdt19U9VMFZiRdayoAE0A7whaTcksZJAtdpvx/Y1LG7UpJb5vvqX/Ba9nnEPkWVGnlpTGRjSCtLO5a0",
-	"Gjt+4HHHn7ksvvivitoGecIU+ha+9WT0Guf2zdqcD+0GXH+d9kTmpPG2fSmI78ko8VjEfg3ENIm/b0cD",
-	"IllUKUqhXdyp/IzaEfUliwNZQyF8Rnnpy6P7Movtl2bG8khN1+SZadIuHeFfYI4odjcdsvAE9LajZrwK",
-	"gDEL1ykCveVLdsxTe0fhmMAR2dwxihTxT8Bj7+V2ULwnFeYZGza0JuqU4sc7nzWtrfaIahJVVgZ6Hk0j",
-	"sCAAjEoI0qAnMjoiSKja90kGcEeN3TAeDSzCBaQHOJSTAFrERIJ4ETg9piJkFlbsomsSvH7KzKEuFEuY",
-	"BlhqArrTL9Yq6HfER2nQ57dsOBHiGpzprEZadiupfjEqFRdEzpyJmVOo0SQTxqSLdWIUR8mY+0zGaRbl",
-	"ATpuSe7Sxmd3UDFv0wCbGrayz+PGJRMWMkJ9PwYLtciQOXQmmXH1uiiunImQjJPhHANUpnMA5Jbqp/e5",
-	"VKuGsT59tyRTBvig6mJ01RpQz2s2xwaganelIbZKocAzxPBas5zvftZ8NTFe+Zicvrt1HtrtqlcWuIcR",
-	"gbl+1wUiLditZ5J4YEzFUj4jgEEHCZR1EwtfI6lXJfevoiS0mJQ2ssSgTQBnpcosOKtGogpdhkzAZ8ii",
-	"W8Y4up/aBm9YsvAFpqHpxn2IcusJnlW1+7ysXsM4wCAPJPt1ULFIyG7ENaS6QZEL6F2mvRUGd/TBqtSI",
-	"iXfHMRzpQYQMYZQ9348Z+jEU0nohJosZnF9fvWjs3aCVgU9XekENqveAicPMiC6Shqmt1M9PzVJ+yxr6",
-	"csYPJOJrSesIfsNCCZPLUmis6OUrybBU96dPK5f64nBi7pAaK4b04kGG9J8qucGZUAP72+uevX7bKVkl",
-	"LIE6lWNFsKj8x7eUJsz3RVEk5GAZwp+5XpQ2I0ahmGZtAavkqc+6jmYqx3o8V52fr2BD4JTHNpNkv2rL",
-	"YDkv7klNCn2gN7cnDHP8blGslqini0IkukXw/03NCrPQO5+niqi/7CBNYZHbGhms70UpTFL6NkQ5JgI6",
-	"hQymcgxKtTIOuIs4C5S4zPGm1Ceeiyo9lWSgyHyQ5Uya8nMkOQz3zkxJrxuKcqsg2fwSlkKmkrbzzCjJ",
-	"eIQWkUsm4hZNK99Fk6FGXohoAixXkjLAS/Q52luWXgnUO/UbKsYI059r+ogPCNhjVmJpTcQtZBTqC3SX",
-	"5uX7FuwqmBMkwsSTMqXxRmcwiAdJa4c+n3HdAXaNZWZeXyTdcUn16v/ZjJE1omVbcfIkkkQfoiJB8uAi",
-	"YZ1Vpl8Xa7TfbbIHliB4ItGfEx/LTSRHfLqrvhivCpEJ4nouuYVGVCLl/uqeEnU2FiMHl8wRocvcI43G",
-	"41DfjxlvypPU58C4DJa7FFOGMPBlw9iQZCzNYdGsn6EFpbmizn+zdDER8lA0gypWUl2jM8a5iyYSPEF9",
-	"gpwACkaZ7j2Do9GKdsBEABg46nywPi9TTsDha1wMyIdheIrAp+LGcGYUEBTA1fC7vws1cyRoRJQf4Js1",
-	"lgjUr0c0HDPgMjFIFeR9Y1l7DS+6YeFQAwuiDDLusQXhMbD6fMFRN7CM6w6HWINBw9cm8xIXK/0Nric8",
-	"TS97DZd9UFMXRSLdh1L3xdH3gmpByleds/bZle53j3QnQp2TodSBPi+fX/T070okXbM5KbcvLj72Opc/",
-	"dS4rpgRaN+zRj33X61xWVhqi5+brt4rE/2niRY+eNu5o5pAluJJV0uSgJFXDfIwllSKClUJxIVDDIg0b",
-	"lSd680RkjrhTUnNfMUR1sLopEZocNaWGd3q99uvO0xtaaYLd3NryxZgwHoXed4Nrnbi8SouvmGuoFdxQ",
-	"bKJxtj6s3j1NVRukJaTum3KrU08grAD5JkkaO2a1c3Fb6/PlQHxO/U1hLJ6YUHxONU2fF8bi8eoNIvGY",
-	"g/I9FL9tKH5xO0woHr/fNBCPV39bYfiFkqJNs4rjmRsTKCe3WABmq7FxcjKIv4nIOx6JzZm31mm+c+7t",
-	"gu9m2TZk28aNUsi5O2CsGLsi7SgSvpti3hJ6tEsypVKZs6THmLZC3ut7lUo+EbdgiHg3TEnlBJSI6qbw",
-	"+VU1ao7vzUj/ibwrRek7BznlBxx6CBsuAG412H2ji0oGedYLjrTSB9QFm0CSoaKA0vPnz58fjpq0qGwh",
-	"5+3ZRn56SpA2/Wn269RQ2QLG1v2YiqYHRRrrnC2xr7DMRQSxvjGDrmRxTqvpqmlXvrObTRXF2+RA5se6",
-	"/3/23q25kSS7D/8q+Uf8I5qYLYIAr00wJiR0kzPD2eHFJHtmrK3xVAKVIMosZGErC2RjOzpiHApHyA47",
-	"/CJLerPkkMZ+khy+6UUOf5cJzWr3WzjynJNZWUCBANm8dTdedqfBumTl5Vx/53emBJ/PIwUtSzl0rjNR",
-	"Wgg3F8QYbmFqAgtYV9bhKYiNLF/UZwrkRiTPfRngFg5YJFl3GMemLSuWbQM2BQAuhD4RkqVJBuwiWS9N",
-	"huc9ipfQ1qp6JM2Qj2p0BTeLWAmgpJrcPM5GW69vs7YYJTKEL8SKSplAHsMWfSvw8fUs6Osx+vHJJ7so",
-	"Hke1Tz5hnyVkCcNkIGOVGrb1hLb1sEcDrOYgLmMlZKg8liV0E8oEC0LyWACN2TFeMkxjCpeMtbPTzl+T",
-	"jcsqTOCbPgK+DN74lSj0K03DQUhifcSi0NANej4KIrjKFUTwJ4AJwZ/4xffAMu/5ubxznnzy2Uu2tra2",
-	"7TxWy0e/0nzz0w8/vn2rbfFA/2LDLRSFBZ3jvtdjY/LP5SCrYbgZOYshHKS/kqAV2FHBY4RsfIst8TBo",
-	"lHPUEIY0R4DtFB7Bw1CEzV+hifbTDz9+R+Gx4o+FZxOIrUZ5CngeXqqav+Iea5vLu2kkZFiDV+wwcxH9",
-	"0cSs3JEW41gh7L4vkNWyyYJvl78d/rq/vAdwOaR8wD1IjSXMBWa30jXOJvDyjtOJpCOEVODO7VbVBmzp",
-	"lYxes34UxxERgzv5mCwT/UEGPTDRTCAyaPMcK7HYp6wnXi99cdB6SRT4SygVPDb+SvYL5ldqfoX9Apm/",
-	"q4GHnEFtAeIEvhmoHbD/iN5ANejj2BH6I/V/JP3B0BRpW9Cax/TvPEUi1k4iVca1dIv6wjAzdYdK32WG",
-	"ogB0iFzTG6wfSXhoEuOqtPJpBZ0pgKECYturr1/D6Y30fYZPnR2ZUi4SgHrWIxESldQGvtfzJZbv8Lb2",
-	"dRt1pjzW0C/3cAweW6vr/4fdssp6O0hhQeDENBkMBBJSGGuuz0dMS+hL4Uui6USeKS5Dj6U8FfHIc75U",
-	"m01NFopwiKIGOqVMbKwyg/Cla1l+mJx572DQzWuN3dDUwkl/YPalhzR8N9p1sdVphM/5anddbLa3O2th",
-	"g29162K1vd7ZDJ/zRndNbLS3Otthna+K9e5m+3mnEa6Jja17Mpjv3F6eZStLccWsuWBbC+AUGbvqyScr",
-	"PxZiQjyRjJsVu6HTv/Immp+ChG7aYY77jjBKUJdWx2iX3iqHa0EVJms2hUTj/ZDujwntNlGZSLHzRC7K",
-	"9e+LTuP64zUHqjv3Vcdw3WulGLAovCVPf1kfhnl4A1wSzR2W9KNMOwn0K1DeQCsgoc07UWMBus2noBSa",
-	"DNIhhgRAod1MPjkztjf5jpItgRuu/7OKQmHSs9cqqKhwdnyZjJm0Js44j4TZYdodh6s4PsgJaOJ4zZ3m",
-	"/a9OvprOW/Bx2J2QKbmpefE4vAVz2jZknOWKZ0HI/H7aPcSBcAO7Z5j1VuLkPJLXcDDzOBahdkHzMGSb",
-	"dy4Yddg8l3rrmNgd/r01GJyShMOyEejfxFkoLqOOqGpv+1xkvuSS7R8glQLEYxIJOS5tWmOSCwKKhMsq",
-	"UhZDWTsbiQIbsh4GPJXKUoivh01SKBNN/toUArUoQ+I0Xy5BaHAKf3XVsyT+PJ8U+DfagMTVz7gJaMF3",
-	"+dJ+Rjulvk1wdxuopaIQIipnhmUC+KDZl9+cwRwFLTpAIBGa7IXgqUgDlkiDeULAHOgW4HMLVq70gP8A",
-	"HvZpsMNSoWV53logEK8HUSpUKwtgxofyQiZX0lQssg6Xeqzauu3CNvClDepgdA9ns7Gj1zhSICkJ2+XB",
-	"vCapHpipaTSTX84j/RXsx/enFuiMyPb0ro6TcxbJnXxDauUqxVUR5u6QY04vwbmTsrV7YfmgveK68tuT",
-	"IGXYbZVmRYy+7LU/70RH0Zf7r36z3ziM9tW+PNnovNzf3L8YfPv1yy+3a2L0ZV1829IXDdqnX27XOqux",
-	"bPc/q4fffhnfpbt/pkc1SyHC0J+6Gnw0ks+ZjMtKDYFsz4j2a8hH2jHvXMSR0Tvl7vYZvxCKBe046VyI",
-	"8JVtU9ItknvZZ41Zv3A2bS9Aht0xx+xXCQ/Xj75vwfPC/Yon4Czns8PiRJ6LlNE8L9zm+bmncPsQ090k",
-	"v91U7B8YOc4uBl+L5t/D9GkqOkJm8cj8bNiHy7Agzt66dzzIk2amnoYZbozpKAc19iJpT20y8KgoMWdR",
-	"50eJmc3ysUDFphzMg1GuFUpoJ0v9neNhVqJs5FRd0ypMdu5YgP5RVKgPNjNel7oFhvofmKE2xR479hfV",
-	"i4CgAlsWD/F2DClDU16FT5VJ2ucxFp1Ua+yFuUolfQGteai+z4zS4ffP24cJmaXIo2KL+MenIHIF1U5B",
-	"xaaCNAjWdpo6Ght8KrPzX7xXCnd+Et07lj73Ikdm2QR2d9O+WFgC8wqcF9fYAY7Z69JFXF8dYCVO4RaP",
-	"DSIpDeFHsZGGGLMbKLpXbjG8LAzkozIZyqqEwpR3qRY35paY5FblvNeyQ2xpd7mxcZOa3tVbsUNsjVc5",
-	"AXE2bh4TU9Dq4VRfvFkofHLeO5T6GqK2a0xl7R77pke3nNzNPb/pVDhoH6/p5E4ei6+nEC1M2cobs4mu",
-	"zaGfQDxUTbDn5K3+regDTQTgVNtYSe/HKiISC500fElWBxEn2Awbk+J1Zu0uiLqWvBu6kbJDMmTcP/mS",
-	"DLt1DMy6clkKqgkmMocCGRCdFWJ0YIXCnWB6qwx3+u+fGfiMVgy5gee54yXJw3dqTbBom/FIZorN4HeK",
-	"2+ymB3yFFOab8lz6Kb8cZ+AfSkS069MIsO3C+VuyqRvtGbXh0gDeEbBOLHiqD3/V8yVoVXKsio8Y90mk",
-	"YCOR5XmaXqSoXh+TUQiDZ9AR+x0OdnmHsYJ9tQtz9fTPcmmCAxYBlm1nYoXsyhSzHMYCKktwhDQXuQTo",
-	"89dfCXme9SrN9fr25mT//PsUMe4yzXKOCrvtQyf6v0cZpIUD48zshBuLHmPETpE9x5HEvsFyEMkxIVQU",
-	"GNioF4I3OUOTx6yIiTJHqEBDcyNVQF6ZZKl5ANKPGGthx1I+OVFeSkZE0mPr9bUqWBS+vD/Jc4xT9R6K",
-	"Hu2hsCzR7q7HwLHR/4I1LQgb9GTKJM3AfPv0VOodFT0vRM1TFTXHkbSi4A6MHu18TMfLHCQTRo++AXwX",
-	"vXmBsxUr+JMh4EaSELQp/KFpSJNinkHPSSKKI+sEHoKQGnSftMeCTg6nJw84FT4XnwB9EaEqLwJsCdQW",
-	"ZgRLdD8VjDQYMYZxoUgF5o0Eo74BaYFOTFQgMBXQxhnzZZTpkSihxvwltL1cEWc8NCVkKFI1/iicPdOo",
-	"Uf/DCD7Wuka02kA8VLSWC2ntzZVIzwOeXrjHVH/m++KD3RLdiMGiW0VW9OxY8UIAxwfg0rNRq625olb1",
-	"e4or6a+fJcbz47/oC/XgfaEOYN6LqjTFAz1N8GP6bTk1qJlp8fnPCom7Qh6faiFDthRYIu9PI9lJ+pE8",
-	"DzzqoQrcK8BWBsW/0r04GWbnib64Os4HlMD7eRyPoJJQQt/sbKimMUTgMC0G6F0FWXEOzDexT6lUPSlk",
-	"Cc1XmD8TihT/XHQXzZOmeYxmZsr5a9zbhRz2YV3zn8w4Kt9NOpYl5N7xKF9VCChGiiZ5B9pA4H8LqsSl",
-	"woBp9DskYuaVLqdJJ+IxLdcp3vsesmlPZW0rpj26aUJ9yYrcbD0uw9jNh6RCS9BKs9KLKlbRwV2reIeV",
-	"5Md7h7v7h58DBPHV08NzFI7j/GmJIkrgI05MALHP2GzMi+3ILVHG1YVigdkhgRZcbWGQF2iz0tO1TUl7",
-	"ykGL22p3ZO1Uvky02P+XogPw8Z3iRWCMchYQGwE9OXA43MikPbYHlWUpvxQxwSh8CVKFodTyGFcGX1Fs",
-	"ejOG4ci/bwK+sZYjJO0wHfhZKdgDvIVZaA+nrAgoPq8SKH6kqTV4FA+DLTSx2GtHQB9WYjbviT7iU1RZ",
-	"VwykVbC+DXbUiTq9HVoPxqUvrXLSSjKSKtOGWNK1qBxsg57I8nY6p0KGhcN6x6rToi+hZIs2oAH/3Khj",
-	"g5Vzd99HoqXdKSQMcXfKWKQ3mjIwEtpT4rygPO4mzHurmvknoIzuSa3MU81Oo/bMEfzoy77uM9YtIEBT",
-	"1FrzeyArb+wWe7uC8q2kY8Msu8+1KwkJN11Ljqu3ppXliFlui07Sz4V60kVqJYjueCQqjEDXVypftl6+",
-	"3Ds+29v1xiI+8yrHvMjMFCzSlaTzHIVWDAY5o4FgHH7ZdRBGq/mlLYMd02qObZAj581JmtYcIwpZkIpf",
-	"Q38MX85skKFlSTmfKqzJHeqmJy50x+/fbK7l988vi80GfGLC2ApiM76FJL4/Sdwi6/BuZDHa+w8mi8m9",
-	"aJbJV3ay9+Xey7O93Tmlqy/nFa877tOAy0pdYHUspBjSJyd+SyTmCczco0vM+5QeZv0X0uP+pAduo5tL",
-	"jzkx3nRxofLLLQahlill7Oy2UXrtmhjwoigsm8OgmCjLKFoYw6caUrxpLPFjjyH2R2YiZp/fFcMbeh2k",
-	"eU+b88AblB/ZRLK2bQm3UwSXYw85p5f29MJlStMXBcV09DBuiKer4eaqTC5WwS2YvG6H8O2arTAeIJ9F",
-	"zkUqLkuIuuT6iGSRqevO+Cuck0jt869TpHjJmAlq+muxpOuVlEcZpo5ryqoPRp+b1v3vvfacbwHge+fX",
-	"JzjvH3WZ8bnZIXPloZCgUllsaHIlc4ol3Lpe7o+ZjJUMWYB7eT9UAeOKdraCZIgBkLJIFi8DO3WAuzwK",
-	"0VqMzmWSirBaY98QDi0gNu7AJU4fRJ0L5ctEQi/w4iWW553qiwlvtb2TnzhDYg/tBXIiJwR4+VI/Ia+q",
-	"wY4adKdxWpHsWyDb9suTvZZ2cKYSH39OPebfVevdEkRlus0X29LbpdC7woUn4X+uVb6zYnNX9BNqlD+3",
-	"7Qff/LAUxLfs2XPd9BBKa61sKryKTLKoI/BtRDRfjBUOhu046uTcfHdlWMPkzrJT8AjTLCzI854eBMzS",
-	"AZv9NM3YRyG+YnbTzKZteKExO5ayXqKgtWoihQ2UZQn08qxCB2kloE+ARaDuh9ojyHgkldu6DTwAYB31",
-	"CMmbnjstUwP9QN6ORcAyEcfKNodzlEX+el9CL9Eijx19qWnB8HZFX2NjnNVpULJj+OCHsYbcxmgLw+nD",
-	"NJyO3QM0+2AqwdNOb+rBxH0545yx/JjlbRBl6PQ/ZDyOLkSV8X5i2l0UD7oJsOeY9itJf9uZ/AMe2lJ8",
-	"if6ahzlM+306TifGOlgcqw/3WOHOmvtYWS1wLQlfTxS7WVORC9y7Y7SeiJVD7znbpvfl7v7p6dFXX+/t",
-	"Ov2FnikbFutw6VLTIZi+NPBFo7orH+DRitlNi6RFsGv+YBfN2TQTbwoDX3n5UCFeBNgMV/rDTqciJrvP",
-	"Jzbj5yJ74vtwfs9msQ/n3ocwqYwakc+KuM7U2J+jVMZ6sGntCnKxrLeqZEDyTdVFqiBRsU8b+u4eQ5da",
-	"33QZqagdxVE22qHWBk6n5wsh4HxEKbvk8VBQDy0beDoX2dyS/tXx7rTwDRKXP3L45trIwzci7iR98f85",
-	"wQYKr9zgvD1OF4AbBDEW9WkPHpywnP1zBiemuOyz8yLP8ioGCAiYO8c7FneTFAj4UapAZbGWKapWqBnI",
-	"o82KSQLnZ1YWSVcYUT0vqc/pqB+UFlMiD7CJv0wieWd1bB9kOVV5jHUCv04/vBhNANr/6U//x+/+7u9/",
-	"/rd/+fO//psxOGVjKrT9CUIixvfL/M6jOSTvSaXVk+JZoLqagnxBmqcpdvnMLLQRXWMNogrbuyQBbc7B",
-	"XXRQmK+UjOK8uaibqCED0t6Q8bJqMvOZID79gvgkAD6bLC8bGXaYQpZsHNaJ8pz4I/CcU2mZLSG7UWmZ",
-	"g/NEo4ESfOQlYSOrYsAs4xeiuCl29LNZgJcFwNp3/Gp6eLo6U2849WdsidsYRehL8+dOPAxFWB0Dkjp+",
-	"H+Uxc/8vtb9BnnNcMvgSq6IiNV11OXlJRxjdt+5yXnWCgv1REf5PRindn3pZFFw9MZh/nnl7Z9N6vuqr",
-	"p6e6vDsuQyjoKFamohxkfqFGASK3WKVgpesShRCAWHVciVXzGrHxMgdTJENMqlZoINAlsFIlYEpcXxl2",
-	"rdcyU+F4LEl9OV6xUNQIt6wZ8+W0ojE2s2ascX3N2N1qoietVMbuXi1gURxd4+JIbqNxnKqyJ6VyFmVl",
-	"j1FW5lq5d6NxptaYfcwax3hCjljdwYaGY8VwZVrCl2NqYkLb3KLQ7Wlpk6klcE9BAdyzvFsUwj1gIdxt",
-	"5R1Zf9eGrekajw6U2+YEQ9L0D8JNZ1FfYFhED0qENXZAWSoISSwB1e704DJd/FGXyOHEzUTyOhVyLepi",
-	"miagaY6+Odw7KbGEGvDJ7/w2qsfDdx3sHbwofdm84efVew4/446aP/JM+30RcL5hwr1vT+5dZ9xLLZOW",
-	"cWEjeRllglpVs0gS9yEpa0IDUwTRJMyd4osaa1Hf4B7PiFe8pE6CuWUSO4wzmchlGgHZH+WAKw+xi0Rx",
-	"pWwI1CuvrsDjdPp9a3e3PEnfCsO7E5Tvkqgvq6hYhwW/8eFUrTBc5OMX+XjHkwvDaQJlDntmFkTZWCSI",
-	"UUbFpR0bo+NKYMrzmTEOmPiBDJkxcflxYJAXKj18QOzyuxzEeQr2v4HWHxLRnPp6iJ14jhO/5DjxCI0Z",
-	"xDySZmBVqo1WWOqIv/pyqUyzfn+yd3D09d5udQeDEokUVCFgXknaPBbQNmmJbvtq77Mz0yIEB9XhUlsK",
-	"cB3Kg6ZNeLp5WSS8tGbGVS+xxZgFpN4UGnzs0OZs+ycoUTD0ZA22x4Nt42QtQNs3CSHoGbNbEbDWsKWv",
-	"Oe2mJwQe+2UqEigWMMxEwZmHjPOqA4EhxgvHulvsMKV1czeKgZiXU+flRIrlLFlOpG03WKqrr0O0fYH3",
-	"PbmTdTO1e6fFfPv9A2xteoOvO814mp1FfTHf5XsyxIsfsMfs5ydHr47Hm8ZWOssb3VVeue/GscX9DJGP",
-	"CBkS15/P3Uu2sWqbyeYJhUcH+lGP3puYZHj8F6L6hmGWnpVVM8WzFcx6v7ydEeSlNj8O8XeB8UI/IijK",
-	"arYEi1lnvSQmyiVsdlT1fEl7txjzQLmOjQvpqNXYZyTPO0m/HUnRdEtDCU6GfSpTjKQgBSLYiFWPBXRq",
-	"AsweBcrIoID99G/+mtnjC/8KBIqcYJo2OI3keSzuSh2U1IhYG/cmPD5w3B8gLbhQN+9soX6ocvAexdrR",
-	"hP02j2ybEeF5GSfDkOFFLLmk8J2Vco5063AJKNglaEmbj2WSIw6sTcLS9sRYkWK1SaFmjCmBxJq/2N2X",
-	"WO1eFLA1dkJS1A6cpwJcx67WN9PL2WkbLgraF6f1fgJD/XyDzXFU5TWNGk+xHYltIpIlpg3sEnaZqzr9",
-	"YNkSGPDVGvRizSCu0x8CRiOOkyuEy8Pi+jLpQgGVNRDY0pl4nb3E29hPP/zIDkR6LuiHKni+6/U6QgDN",
-	"aChHQ0RcFCLy5VinRuhqj30fsQckXZ9FfUG8zdpzDRyvI8BOXIhrSUU2TCV1gUTbigZgyheQrXm8SyNF",
-	"rko61dLtgS9tk0YbfXJby+BzPHeKHZrp8ThV0sWsFeBvCh0dzQg9Q6WWsm6SXvE0FOHKr4dJlguxa6Nd",
-	"ejfQqXy8zFZZo8PcM3zjV4Zp7FeafqWXZQPVXFnpRrGoheKy9nr460j2I1nrJH04B/ovK7zd8StvCx7e",
-	"/kHr872K9eRcpOKc/cmciXogwrHSaXH9aPR872Sm7srtBqwd4kVX10tXoNTJ3ipdmTt2lmclH6lSyUiC",
-	"RdIRko7rq3Pgr86S5IDLka1SfZC+Mn0rt2aqxDcR+uNTyQRIAKcCMOjK8YK7DAzVK8nO9r49My/dYYE5",
-	"CtBkTAloGeywHluEv9lPeL3t4nua9IXhjsnDsxbU4LkqOieU9CWMYr1e1xc4Tj9br2+XCfi9MMruRMDP",
-	"5VPiiwqpidvqhGJk0GM4fTc/9GGUPTTUYU55Y5b3g4c7fABkinob3VzkrOABnW6MF0SPvlRZaWN2x1WU",
-	"9SKDfdaXsKtIhskVW1pl/UgOM6FYe2Tb6u6gUTuJHc/rke2ruBzZ14D1zngGP2o7usb2M2WihixSvuzE",
-	"gqci9FhAciewwHMIkI0JwDHTuGZvsj0fsWO7L/GDwChWpVLRc7Be4KJjG8O06K1b/heZ6Ck7L8/u6lse",
-	"VSA+rtAZm7NFOuAGmVs4fTOFQDJQK9pKjVQWdaZDvSEn5TT+v+olsWCDmGfdJO17tvdkyFWvnfA0rLE9",
-	"3ulpO0B/1FB7eFAVgX00l/Tl/EJIX2qbnHHW4Z2e0CcamN8360yJTgJd6+JwhwXnQuqDQdUg2ElUyGqN",
-	"7er/5qlgAMcUoW3Fik72M4WQ89/oY7r07at/dvD92f7B3h8dHe6VJn0/F9DOmWbjPniZB4OvRaq0N15p",
-	"rq57+gdVaTaee5X2KBPqFMz6SnNrbb1eX4Nbte+jKs3t56texZmHieq5EiZn/eT1Ta8S9VvUh6bS3Fhd",
-	"q1tvRX3FVbalJ7HSbDTWVp2/nCUhH+mR1de9SiLjSIqXeSih0ny+5VUGQ9UT6hRmY7W+3mh4lVS+GMoQ",
-	"RryhHSUhOaYXV+/QRzoaqHyZZgmRDu3d2nsWY0sGqpzBg04dU+5ONac7Gaix422XYMrZRjwyXjUeYs5j",
-	"032edXpCsQFPLeoZ7yHeMkacRH0eSV8SPvqZYmK5z6OY8TBMhVIe63AlliOphFRRFl2KeLQDiblsqALg",
-	"MiNghgD6ZEBehpGC//YlfUuNBXwwQOAHowZLhQHpU4WeiImJI74snJbbO6NJuqmSfcSsGA4Zu89jmvQB",
-	"alFo1gGeMKUMeKI4ROgNUGkiLfwfGqaSTtKn8Etj1SYz9/CP7DQbhlHiSoe9w9aLr/Z2sUbFjqIxndr+",
-	"+ZRRhKKf/KEbYDKjKPDal776sStWcMXnT0iY0/Lh5yOmyUpoIpXZsz1TSKIjlCXn57FYNkt0086RRwOF",
-	"KzWzTMU09uCsnYQjMIsQ3PbmbVD1WDeOBq5gs/gL2pHgw+zun8I/ELLqy+CNXyHZ6Vea7KcffnwLBbQk",
-	"D/VHCQ8bsbM+155VKrI0Eoop3hU19k0virXhSK+MlBW/Wrxbya4MxFVF55JF0gPhTzdlyYWAvKi6EikF",
-	"iCTcD5L5GbsQI+XBrTwbpuDdhb7cP7B3ptr47w6VNhbX62tVlkjtiqUjgMxy2QFjMZEd4dl7qIwnUmoI",
-	"hiDCSmq+3NPTob2wKM+pQPxU3xSjNuNZjbVgvIUZjySMWoornLky/XEG28UVx5V3iCXR2uWNMm4iG/D1",
-	"9gxTKOnubdhHUgJmr1fuXKjOMiKnbYdF3F3ctwyH0yscO9AKp6kSXfslK6k4j5S2iqYGtE7oihzyoYXE",
-	"/oGpMwjFZdQRKF9QMOvFN14viDT9JnYpZJikHlMJ1QnmfTxgJAr7kHIwoIEsAJ9cYy16eKSlMA4GIuQd",
-	"wQYi1cKyaf8QyXNfWgm2hIFYzlIBEjGOMU/rVEqwODk/B7Entfi0mWZ8eZV6CBNQWrzWroQ8Z6noJGmI",
-	"4hyeoj8Tv9ApT8SOVZCY1lLV9sHCVHYUBkDEoE8O3QqJeDWMsNewmcMmax0fnjIpRKjY/tHpDvviVeub",
-	"vX2PfbvfOjrY99jR8fGRx77e//rIY18cHR6doKo42Nv/o1dwH2sd7p4c7e/usM9eHrDzRCgCEgLZA5Eh",
-	"X0VKYP6+wA1x/Or0C0jH62WOlC+tqjMBDT4YlEfmcE2Oh6q3C9P5eAlpXM4zvY+05OuudZ7zDbHVboTr",
-	"3VW+3dkUz9v1sNFd4xudLbHdXg3Xu5v8eacuGu21cKO7xbc7q2K9vRk+79a5/g5anEqzsn90WvEquITa",
-	"tDw+PJ1fsurJwYnCmXuwVPRUeqKiSpqcuE8++eQTmgStk9ZXSyaDOm/PfLqteNcOx/ecavAnpvKu1Fi+",
-	"E2cHVa2gwRkg0w0EUR8CdE9drT29lIsRCED5lWsNR0NpTTCuouYBPyUSAhhRlw4ByxKyhCcW0tI4R5dC",
-	"Ysm7VjHazBYh6Df9o7IN25+pogS8EKMaewWV8lfkmeCDFegWA+ehGno+GHhjoVdfBoadJ0S0k4r6g3iE",
-	"yo/JhJ5H1KgmNsMlE3q2rc4gxwHTNaAN8YvpM3tcsbb2g3pchqAvmyxAgjv9XicgFIo4uhTau9EfzVH5",
-	"4Bl8ptg5z8QVR79LHwG6esR+PRRDUWVZklx4LOjyKBbQUTFRuVtC7gf76Yc/9SXXLtAljyOIV4nXAy3h",
-	"6Egt4UBIxyAdylDmi0cQNtKToLtk4stOKkIhs4jHkNjqRufDdEwxsYCWh33KzOezXzAaL8xmoIUiJP0H",
-	"XCkYkyUswBqpwuZ6plhnqLKkzwZ4fFCrGmBZS4ZpEoW+xMEqg+wCvgPkpsUeBIp9eXp0uCykFs8h4tTo",
-	"H4yG1Ocj1s5D/uv17U1fQgxce3x11hajRIbV6zU2K1PYO2x91SFh4oOBL/WWAUzdZr3OMGztJitjrjJK",
-	"ULIlJQQ7EVk6Wm5pG6taY7s0zUnXxBHZ/oHjCpuNjDZeOA27pmX0fafxWoPBWdQXKuP9wZzXH+p9/G42",
-	"SJuHWoc1vEob7kXOmSYzhVLXocQyLZ6zcVWp5S54JfpXyBbrS6MMKiIOxZWb2MriU8wWVZrPN9e1KYDK",
-	"F+RuQf3CP9pJ+wZMFHrR9OI5TvWDNPCk8wwNN6+xaDYmLRoF96AUgFil3u8wv8+fGw5FEtKV5uod2yAn",
-	"Qg3ja93pb7QcbosO5Ay6EyJo4VI/PpQN3Wtj6HgF3xzj76cmdDcV8Aaesbuw020hNWwvc5ugvKYQzeZ3",
-	"3Ds8myrSasoohIliiSQWqskOWvuHHmvtHuwfTi3zGrZttvR+00FPpSNFnhq5LInMreWRua8i9pWIcnqv",
-	"3b2v9746OgaGr1umS+6x7DRfyPlTJu7G+gjyJsWDXpI6mXbonMNc+HmefurODUYB2G6c+DKo4AhFQPYy",
-	"w2a9Wp9p+zWA/Rqw9siNtLnDAMdqWRv+3dGyfhKY+PAj3Iu/gak9GKYDbdafvnrxfevly6NXh2dVoCmN",
-	"lC/B0B8OWE+kVGyhreirJA0pZMWB4kNl7Dnr9HjKO5lxnvI/6cHHIssolJZI4cswOo8y4pN2ZkN7atDZ",
-	"AZ6Qf5veKitxch7Jmi/X6/Um49gHTE8QOR7IT2LHlyUJuxL8Ajw3mGL45DSR5551UBIIFIZsCR7mS5x1",
-	"sLm3kR2c0vY2udIWcSLPoZVGzoI2r3TFLZAfy8o7QW616Kts1tcbq1vXyrBx2WWmCC8+5kpp2Vgm1OaW",
-	"NOMf9sC24iPL+fuQ2PM0a3BOzpM3Gt8jUPE1OsF2aXemfromKDPvJiTz9PDXAY9irS42l0FaggDzGAZZ",
-	"tLffqBtIsWejGiStSKu4opW3k2Gmr2sLiK3oA+OxQZpcRvKcihZsRzUt6xTTEvpIxshcC0GKVHSExJFo",
-	"yQtj2WEbKFZ9ySl/TBJZT5V+xg2FqS9P9J1x1I+yplV9mA+iB2A0zEFJLq2vblfnFcPaQM9P2tewFi/1",
-	"UrxL1nqKaLnN0dePelAJitVhdyXEZvJQnRltHCmyahbi66n5vAWxdwAARgZSy0ThYQGhHLk71H7wO4hE",
-	"koZ0hKaJw5c90blQuSmX28NlQ3imrLAwofyhIgjMcGBT1YxDubJKYgFcBxBoTvsFadUW3SQVjCsoZDBx",
-	"1hTo/MvNb8oywKtqrDXN6oTPMDJzvV4nM5Rs/ypYyybAinkQkusbvoRHmpvnFXwo6sYkzUMYoXPLjtIR",
-	"PrA1Od1KxAPgvPvuRCaP4q+d4zWv+Eyj8162yFbeypbT8qRoyuVo7Q6aAzeRYqZqdRqR5y4G5tS4ZdbU",
-	"IknLnrxDhoUUGtAgIfxUlgzYVZJiRRXm32q+3AdU48i2RIwjRYgU3IsWIpmDEEm04W1QiVJjOEB4tAME",
-	"cW3InP4b05Vsvb7exCYh+UUEhdGOualGseENA2DHnGCfRzmRuGVTcJ41t0VHczvmWb/PNhJ90YKs82aH",
-	"etci5OYyR24a3s43mIU2G1lw2VhJJfA0qJU3fAA8v28MeObtypt+Eg5jcR3T3DE0Gq0xYPwNLrFKKmii",
-	"ndKGoiJPHyguR+ZgL1kzhu2etD47AznSFixLIxEawyVC4n7oY6p6Iqx6WG0GE6WvuBQpvjUZUk88Sh0c",
-	"v3rx1f7pF3u79Hpjf+C3+HIpTeIY8NsyZHwwWKZBs5TLc4I26GMG74SCNCK5C17qASy/TGSWJrEWIcsw",
-	"pICpSHZwyFQfusOCb5expGqZKsdsBVzUAYpijFZCun+ZBXtn/BwCp4Ff8Yf1+lpH9fjqxib8t/ArAVCz",
-	"BPvd5cNEiuUDnnV6AZO8T9bhUpKy4JOgilWsa/V1a0AiSr0Gb/l2mahxlk+/aK1ubNpQ7ekXreXVjc1i",
-	"oaDeFuCkd1DpAHQxTK6k1nnwwCMpWHuUCZo6ePdqfdNMF73rRP9RfwBdZhDtaQb4BoxXCxlSBW5jc0fL",
-	"clZo1qT0evMYn6DwyuJI2dJqvV7F7zRv3o3UIFGR3qpNxrOMd3p9IBiyyMfhQH+MCOERVBMFa3JIHaNo",
-	"DzltIiTAMJAT7NXxbutsz4U2JN1uXklcJvRp/k6o4q4yR6tmBP1ciFGRYZBffA+Z8U6PZ+Usg3Cib00z",
-	"iBgGpBnM30rAzfIXWtzdbd9pyuTG36q/cbmX9EX5e42cuvV7T+SBecTbcp5H3AjPFCNxscOSfpRBPKpU",
-	"+CRSFJerUavXbJ84aAydj5+eWZl3uLh3SLLMRQT5YpQJOIhzVZV3tZQBIXPTfGfSyUS2rLJU8H6xslwv",
-	"K88qzUo7khwZARFTghCkaU4DnnCcfT2hPcFD6m+FvQFRvqiSdjLxlZa4AcCTgtq1e0PIYV+rWri28t3k",
-	"2LxKQfpPvo1abnusz18v83Px6VpjY22zXq97LOr3h5lWXCR4rJr0gISABVaT1Ao7oGQMk4KtZCS5pNsB",
-	"uaY32ad+5acffvQrs2TfnAP4SsjzrDf57hcABQMDGtDxuG+eKVRC1y6B3R+RzDaB2CmSUV8vS90uRyQz",
-	"cS7QutIqs+Tjp+jP69894Jk23irNyr/wK7+qL2/z5e53bzbX3/qV/79SthnGtXs58sFYFmhF1G4tnSaO",
-	"e2Vck5fgUKer9Di5EulyhyvBeuL13DPjzkvZrOhxrdY3H0o4jBkf9J0LQbEQFGOComCHlswCwldRagDu",
-	"CIXGMv4Sc/PDCgmW6DcCf5hfqOAr9AH67hfL+H8r+H/l4mUh256gbFvDsEFJXBMYE58p1kkGI7ZUcNKq",
-	"wKYyTFM4ZDKx+9sRT09BYHzEO+7tbYNVD4BC3bxNAHC9sTktAAhJINCXZQ44nSdypzcamxvPV9dByaqq",
-	"GzNs3CBmmKZJOrO4aZ4RjR+auaT6J+8stH3/k2tE9dtHzX8Wo4gUWWCcnQjeydghz6JLYxE54USshXMy",
-	"AhgFjCNMYE7F8WIYAh+nxvtGtEfYmCFKZNVjCdzH43hEvX1EyNojh3oKHXasCsVtVWOtwWAZiOSmYXxP",
-	"LEvRfbcSpnEagpaJgAABTCJFH5LPS22Kh+9EKG4XkZgx5BMRC65EkVjm4ftDvGMhy/2S4MBGGouaTUfh",
-	"rY6Vnbrr//sf/+z3f/W/fvu//+S3/+rvfv6TP//dX/3X3/7l3//8D//hd//tj3/7H/+nvpwOI7ZkNlTJ",
-	"pSzJbgzeHdwKRdpWbOzrD0gDfmpDSSHwGve5DDl0WTCMx33+umU5y6wWiKT7IwSk9KfZrVkMszk1tHnM",
-	"z8bjc35mCqcfi7QDc93QK4D2gp7uzhpfW1triO1OGIabz7c3t+tbYk10u91N3hH1drvdaHc3GxuNOm+E",
-	"nY2N9XBtdXVte2NNbIXdja2KQaE36uvPN7Y2XV6Jk9ZnZ5jgdr7oCXROMnJqfgC7FR6LvNmdVrUAHB4j",
-	"9s9UmVpUs/Wi3t9t3rmYDvL5Jsp6Ycqv1ETuSRWTTzmARzLB0zgSaTFijDzPkHICwgjPly5nQx7gYDK5",
-	"Mm4F5qXLAtDVGnsJvoli6VBKpDS9otFKX9KzeKoHeIm4pCgzbf8x7ZMmUF4ZmGkIPBZYgRNUKYFlOJGC",
-	"LPna5gCv7Lxck56rsW96AnAEEzPiS2Y+9yoZxnoe+npS2Hp9my2Zp7uzQp059XecJ0wP14BM28MozpYj",
-	"SVdiogiTluVDRrTmRDJRfwU0FpeAEj1M7AgxWsIzPWrjquRpI724Dsm282C6ZpsmAtKCFmyaT5ynn0u0",
-	"s5aGdokDD9QI9g3vClwOa0jt2KphyvMFoAUDBsYJs3q4lCyD1nt6oupDKIG9ie6z+8TqzhtoBDOdD00U",
-	"bpZvlgs2KVY+UI7wGzvT9e1pzrTdMcBt4EgwayWZae0mqWG80QJJy1Ijne7Lrz4kUTH2OqgsckTehDyq",
-	"PQnFrY8L40ZtGkHuqM15vVr8eQV02UwQS6ufQFmBmK7ItTDVqxkYEYGMGYERJAEhA8gq9iWxLxlmC8AJ",
-	"AFkB0UDshwia9ZD7IMi5hmFtgBXEw4f68lcFGx4igvk/v6M4iu1RFmUewOQK+rc9Ykr0ucyijlFTvgQL",
-	"Akv6qzUGtcDuQJoWTUJMUPgi2jowt8CfoHXqmX0SwSHA+V8Kely9grUIqvilUWZz6fCh4IiRag1IBpkB",
-	"oLaG+Rn7CyQjFOPsm/2zL3ZPWt8cFmA/1kNnS+ZOY63JoEqtn1jJgMWlHmKX1HEShyJ1jSCio3csIfil",
-	"SkAomdAj4eE9vYLOBOgngqNmKTowgsxUj8wcbe7llgt8DhgwLJI5FQhiXZwRgN2gTcx0KHImDRwI8YyV",
-	"WDSGnnJ8ZvXQl8TrTjxU0aWo2rGa50EdBL0b1t7yYkoiKfNYTmQSvPErdgb8ShMnwGN+7r0WfjUznf/o",
-	"S78yvoSWK7PGWnnnKn1G7wywA4jbE4kDf6jA03UNRy0QBTd2EWQygZOZHoa6L6CMOdOFhKy7y9OhVOiz",
-	"jBnlObgGd6/URvMVVxZ0JsLqJKamPuVTi9v57vJTZd8s0adEN9N8w5Ij4Q55X1Q9IyrRuVMZdka3H59i",
-	"a5biBzamfmAuoOcOKqLvexPc0C4pqXcM0MEdMqFTpK1Xq+rPxnaGq6tsMh/4iaZF+caEgo2CWXnjxMXG",
-	"I2W5d2+YW2dFgd4aNrniZ/wBuFafuhE8f1ivr24aQ+FTMgDxV3MQP7UnFn8v7lqI9NXxsCghwmeK0YRW",
-	"bzspTzKQ6awUns2ZC3WvIcaJiOIcu+IGviB+KiiW6yl3BLCC6v+h3rRGmCZMrwmWWgCi+PbO2v37XU8j",
-	"PYaVM11gbSsJBJLJMo9Doaf+moo/y5iB4HZ8/I7xCS3val6Eh88FDnO6CDkmMA3L2Zen9BBfUreltNPT",
-	"I8eGSpbilislMkXNSbFbaZhgryIWJ8kFi6SKQgGIBMRgWWY5X7bjpI3tCWFT9Ti4r1dAK36VRlkmZI21",
-	"rG5zYpomVKV9YFNnmCf6oK2Exf57TrQrKDgvAfk/5O9EDktHUHB6Amgvrx2yS5H6ErrDoFX3/UHr2+9f",
-	"/POzvVO2ROxjrFHfWttab+RpbGgZtd4gbnMTT4sUuxCDzLg+euYDX3KV08wNeJoVg2vN8eAa0AtTMSTG",
-	"2aBikxsqR4NnR48lAl7qb5f1834pRowrX16JOAZhP0LmXWjfUaUVNc4y6ySXhv0YkS/9YZxF0OKDoP4T",
-	"RuyrwfWY87ms2C8g+f6IsTz7nSt6qpeNqrtZIAyn4sEI4RZZx48l63j3+cN56FRcJbPo6vhkinZvGO5E",
-	"oXRb5I5rOlzHzHLhmCVJOhkxy0NDS86Jsx0YZXJVzTkIbIbQl5gihMgZ8q8ExdM5ptsLHXCt8zvAa6FB",
-	"+jG+nap6JyJWY00YWXtI/PT5I8bSYFN0sFXgjiLWVk4eQTTM/G5IqUzB0ohvrWEJvrMfzqkun4I6nqEN",
-	"SyT0/BIQp4Nm9fYtUe4lR8YVRYVlcrVAbNyxJKQlfydRSDvvOo52Kh9VPZ4KJIhGruileq3WqNerNg+Q",
-	"y6ixMuYdK0qx/V0Ehaq+vMqT+FaI1tgJjwyRC15eoEa3TZDAQauxOhvwoQJpbfNIJgNjEArYffZhpdyp",
-	"sBjME5rjhaCbEHQbN5ZzZjKfNjZgIffuUe69BJumXOw9U0YMOCbOnLLQiItZdqGTqrF2YXMCBqayZEA5",
-	"UpRmGEbpEMgMDMN0CPKPp8KXFlXmBPURxKVvnzDsIC8+9k5KqZLIcxO9Fr82Zg/ujBNLWMQby5LEWpes",
-	"rb8B9nSbdy4eXJiar/ogbcaFxPrgJZbZv7cy1aiL2QofDObE5hyhe1mKJB1LOZdgdDD7T9e9RB4yX16H",
-	"OXkJVNaYYHEAPWwePM+OL+lViiXDTBt1zuWOONfWp7qIBgMRYqxYEtSkO4zjEVwmQv0I+4l9PvJlW1j7",
-	"lBCv2Damm6Qd4YBMikAQc8ulQQ9NIELMSwgS4svSORkHhUQGDJJeYEsXMwZ4w1UJageeA/w+bREnV2Wj",
-	"e6ZYP5Knw8EgSTMROjeioCYwnZ3mDk/TEQucCGjgsUBFv6FFDDA2GJg90jr+JVvCP2RJKvT1OFRg+r7i",
-	"hLyq7rD9o9OJ1+T3JDIeWR6iUugLNnctx744k2V/f4s9gO4Vz9IaDJ4OoMU9lbQ61BxRAEFTARHRmAfs",
-	"4fDizi4hX1utQOgaS8hXG+tb68/XNte3ZtWVPxHoRD5VDpgul5KzwBPODpyKm3gwUMTkKn7auBX4AQzC",
-	"ODmvNCv/+H//9ue//vc///1//6f/9De///O//f1//gvvH//hL37+d39WyKP88F9+98f/58YZFKPFKI0y",
-	"uCikUpbp25ZXa3xwUfFmzTVtUpPDWBPhxma9I9afi81QdNqNzY3OVnu9/bzBt9vd7Ua43Qm3VrtrW+FG",
-	"uLYdNlZ5u9He3hBitdPtbNU3bQ7DFPLanMVLnDH770M8Q4g1ulOsg5UztwA75KJ0gXK4FcohB6XNB25w",
-	"bbI5i4GNXrTVwK4sp8rgLBKqaf4ehfjz1BphXxY69c5dG5znGB+jOnhRnHs/xbm3luPzNtd4cHlvuqZP",
-	"MW5Nevtu0uD3oEIm8uDGFDYjmkvHPHaFbi4t5q/RNbJuEUi41yLdy1yKz6usbgrJswyO12Ly3DcUwHmu",
-	"/4kNpRAwhpZq6/iX3ji8js2BrkNfGtx77Xm6PmaWJOiG0tvyv0BNBsRvZYIkKYCWK5MslITHp1uEHTRI",
-	"CZwzGzgoP9DiNtkPzWdvifXLEXvshoA9jzXY59ELwO35ci7gHpsXtwdtY2z7MtP4FzGWwNrNkpTZLkpF",
-	"zvWqHocv0RDRM6Fvtm279NMRgvlMOcg9y6hWdNuJ3JWdFfCEvnxXQCG7Bk/oy7kBhaUzbmq4oG+xmo45",
-	"bLlFCh8f6jD//KeBO1wYVB+mQXUfptH88EMa0gJ/+N7jD52YQc5JPa8d9s44RBPBfAwgYp53KEci+pKX",
-	"ZEruHYropLZuiEV8B837EYB0Vp8qGHF++Wu2xiLL/RB4RPkuQvGuEYk2hftAkMQcmdMedi5ExtIhsC35",
-	"EtPa9lNsa+gCgGcSz8juHs54C0l5Kpy48QLR+P4jGhfC80mCGguy8zZoxgmBehNYo1nqm+Aa2ZKRv+ci",
-	"c9LpviyDL9rN1E4uQUxGqfJYpAXRaDp+cdyI9OVjAhhvIT7Nd32gluZCRn1cMMbbWHh54OqNaaAxu1fe",
-	"GeHP4KixMSibB+c0ZAESl3PY89SRwsTD8E9OYAj/XuODC8xC+LKAhDNWmd1QObO6a6iNmZNOv+GCOPJl",
-	"jjmCJIBQGfi+pnPfmKHZciQ/cqpLbWqS2IO32KX2ZZ+PtMiDrgWh7fT30bTJY0upUMM+tDk0D1HV0uZ5",
-	"vmRT++fdX/O8QqcY0zQFf8jbQ7gd9Ipw01nYRZs1WtfXz2ii14Ko8LX98257jKa32puISpf0ozMzMm+r",
-	"AX7x/a9ay3/El39TX97+/rs3a95m46190a8ay9vfQQ+CN3Vv+63v6xeXdtL40NvAtY5/+d63drrX1k3T",
-	"DuSirducjWgWbdVK26otDt4Hf/AWbdI+DFnxpNuUPeE2ZIs2YIs2YB9UGzCptXZpHANuTy/LPSZuyANh",
-	"IWzz+z6/ECwdyqDiVYYW3NNcWYmTDo97icqaz+vPEdtLb5wQQoizIwyd8liHD7JOj0M8Qiz3eRQzvXWh",
-	"iZYhuR1mvSl1Yxj2eaa0S6kMPXWUGoey8JTBQJU85TRH9AHBO6dnOnc6oD81ZRzWN1UWC+k8ICl9875U",
-	"mZ4LPJKRPEdw5BdnZ8fOvVG/7NYDBhHeSGX4Wiz3MPhZADVq3xlI84UMC8/D4HDJU4+HqsdkkkVdkivu",
-	"9A2GqmwRzNnjYZgKpahBLOJca0VnuOTuwwmoCS5iWZce52m0i8uXQjvp+TywoRKpe6/+c+Xtd2//XwAA",
-	"AP//",
+	"IkAEBILwCagkpG2o7U/lCEAMB0IaXbVC0sS5ownlGC2/evPu9AWEyy+6P3fe9kj51nOjCfkf/51MmDee",
+	"RBYxAfSWjf9VdF3ICCvxYatatm1qJiHKzxzhQgpCPBTXmzIuPcHjXrVIB0hzNYJEqGE342ZcfQ4sHQqZ",
+	"4HJ1HKRORMMro3DGHaqTjh0RhjO1PjqqsVsjbZ1dQMmI3eJTJOadwCiRItTqHsd5w/GaquOoG+ZGsxAz",
+	"MzBMBVsBESfo9Xa/oNNxn68MOGm3xi1++qR/jnl0orDogTNX0T1W0mQETypEZSJTK0IZV/FxvpeGnOUA",
+	"74G8tKCG08lJ4H1iPrBMT10CkZYk0n6b4YeaGnXkP60dNRtKO6KfUDuq241WSlmq5ylLi2N7wxCueYvB",
+	"TR5xcA8br0mlQ2zt+Y2hmh8kThOzzifQff4zBivWHP87qmjo0/xct1pfPiV/Fitu/xyOvG9jrVvbJEPB",
+	"Ig6pe2FYAxzSlHaX0aeVWidG6BNTs7mh/izt2cs0T4cUUs2CExefSVU0eXuKmy20D09eeXtEcq/P+vu+",
+	"WKUIXVgXwG6zU0i0RjUBJWdzdZfV08lzVMYPrTds2/50aNu25vfHCZdC1UorYf4cmw6iGiFG8aSMdqTv",
+	"X5zfw3k02wX20eB2YBGlO4tZBOpvvVYDOQOV7r7iTgwTdxNsiMyiYqIvDB8NHqUa3M2pvLtJEpecBYEI",
+	"I+aeMtej4K/4dtyd7ZSCj8X1uFarc6u86U5csO1N1ew2QB1LsohNgjimB0O6sikLAdtAQknIyONY62eq",
+	"9LwYr8SL+mgd+WKsSKNG2hxrLJTWF9cRmhLwY/UO1HVAO8QhK5sM2/QBRgh0CtKA+vETAEbGFPulQId0",
+	"ez9CObslZezaNZwlMwOGohFLKhaWFAIezETc5jwRs1GH1LnOU1O7MNzuNEFZvUfyrbXJ5VfelMmIToMN",
+	"rz9TdsWaxN41ARfuOdda12z72Ew6LnJTf3y07S3iJfFi4dp97d5g8evXdvwzBID09KdLJ/1aNeAPD1tr",
+	"fS6JQKY+0SDomf7bOYUwyFIAgn4JQMubVhGFdBUH3QHetJ6PxrxKkvIskCyMKmQWKGZWt23zcqldK17E",
+	"pgR7fPsec4ngsVMI/DEhQ9GkLIGBulgOLOO3EKELfj4eHZGTy077qvPSIthB86XGtJDEZ6MIdK1rxgJ0",
+	"IfQ5KCcVNdLO5eX5ZYxDo/l4GdyaGrQOS9m7rs5zjG49hx2lch2TwVegrdAaZmyR1cyYlPVU8GlKTUfB",
+	"E5eAT0FEgFcJTjO61cAJhICQ6HU37qANGLZ8ATv7J2Tbv3zOZdLL3zbgLQnzBFLbmomDZ6GLt9aVxjv1",
+	"uPkYGxg0DOn8q1ViIOnB+9EZDVawnt4vn1N6OIKjg9dE96F9WSDjiu7SlJtzVyPd0rZ09JAN6BY2AUh5",
+	"lVQ75wAlN/MjAJ9RK/G9SOLbElJGRiCSyFAzpw2FlWQ0RDGVG/jQXuMywicxl0xpeC2hnYyoYEljKtBU",
+	"I688iAglPffM2LBqUcsGAAvUCiJUR1CPSzK4ZnNAHSTlk4nHmcTAwVsaKQnGPkWE+t41s4hDJat6XDIu",
+	"vci7Ycdk8L/qGsqPgz5XZm/gU4+nYBYri+WXXqh93EacKBv5mAzYpyikWEYOFgm26ZwwiEecKxEKkRv2",
+	"iTpRMh0SzwbFDcg6C3v7YxgA0niUNRM7vfVsLbBfucFsjCzClKQfzvXTa+RlVkSiXa9EG1Sg5INAqU1N",
+	"BNZjy6ru9EeczKXh0BvcdEE3y+/vef9gj1MHH9/8y+cSvaERDd9BEVzJWmm+pDE6PqiVVWzZNuV0Ddsq",
+	"RSKifsdnUzUXFGbqGzVj+UjsHA+qesM6JwxmKidwbkMmtZbEJBLu3Rn84/PqbwWcUR2weBEz7LaA0X5G",
+	"+vmCPFad6GVuiyddpiFda6QbyQQIIwFzjfv/GrRfETBO3rNhTzjXTIMH0T4fXHvONXMHGA8m5ZBRKTjR",
+	"kH8fX3bedpT6jI1LQ0YcX0jmQhW1z+iNLmEbh2IWSFKm+Bd4bKBOHDEzpPBvoBmpGqymbY3bYawPiFBK",
+	"z4WAvScjEc5r5K0YjyGwx1NqeZ+XW3azkkI9okGgnTy4NprvQktF7Y3RVoNBQIlbImbMB3QVaoaPD1RT",
+	"1asbA59kLRKYhR5aPuKHuv4/izvnkTwka1HstBD7jsbxwDogrmvKG5uv+lnFeS1BKCCFAdzF8wQaYpRA",
+	"PyPORC0v4P5AdP8Y4j0t0jesa6dDp2QZKzCLj7N/ZR8u4OOArlg6+vwlX19A823tU3Ldog+uH6xFYkYq",
+	"+H4+VxWyL/cuJhrOUC/foiKw7ZnoTt8BNVzQCJMjglkuPDNWKiParO/DCJSZokdxnAQ8TAwzfZQRT6Zl",
+	"N5PMrUqtz18VegAJOAAzxlHIAp86Cy40ZcaAVy4fbUQdh4dkF3eMTNyZLZjjXnKAMko9tQ0T6pXyzv/2",
+	"JxQX6JsNbRgxgamjQHoTDMZ/9wY9MqdByiCCs+w538bs2EHIukJHz3vdZXxB5i9Ahqf6oWvvxNI5B+z4",
+	"hKrwrY/uf1hgm48AmYerp4/jw4tneP7a8CLgUnzjJ+4RD8JLkU08gF1ZdQqU9ruDtuvqVq3grMQLLWVA",
+	"AjYI+EJSbknjJIHrtN8PbOrYXSnJLfN99S94Lfs8Yp+iSo28NCayMaSVpR1LWg1RP/C4489cFl/8V0Vt",
+	"gzxhCu0R33oyeo1z+2Ztzod2A66/Tnsic1J4274UxPdklHgsYr8GQqfE37ejAZEsqhSlzy7uVH427Yj6",
+	"ksWBrKEQPqO89OXRfZnF9kszY3mkpmvyzDRpl47wLzBHFLubDll4AnrbUTNeBYCyhesUgd7yJTvmqb2j",
+	"cEzgiGzuGEWK+CfgsfdyOyjekwrzjA0bWhN1SvHjnc+a1lZ7RDWJKisDPY+m31gQABQmBGnQExkdESRU",
+	"7fskA7ijxm4YjwYW4QLSAxzKSQCdaCJBvAicHlMRMgsLg9E1CV4/ZeZQFwolTJ8tNQHdUBjrFPQ74qM0",
+	"6PNbNpwIcQ3OdFYjLbuVFNkYlYoLImfOxMwp1KCVCWPSNUExWKRkzH0m4zSL8gAdtyR3aeOzO6iYt2kc",
+	"T42O2edxf5QJCxmhvh9jklpkyBw6k8y4el0UV85ESMbJcI4BKtOgAHJL9dP7XKpVw1ifvluSKQMYUnUx",
+	"umoNdug1m2OfUbW70hBbpVDgGWJ4rVnOdz9rvpoYr3xMTt/dOg/tdtUrC9zDiMBcv+sCkRbs1jNJPDCm",
+	"YimfEcCggwTKuomFr5HUqxL7V1ESWkxKG1li0CaAs1JlFpxVI1GFZkYm4DNk0S1jHN1PbQNrLFn4AtPQ",
+	"dH9ABNP1BM+q2n1eVq9hHNCWB5L9OqhYJGQ34hpS3aDABfQu00ULgzv6YFVqxMS74xiO9CBChmjNnu/H",
+	"DP0Y6nU9XY5n4IR99aKxd4NWBj5d6QU1KBQEJg4zI7oWG6a2Uj8/NUv5LWvoyxk/kIivJa0j+A0LJUwu",
+	"S6GxopevJMNS3Z8+rVzqi8OJuUNqrBjSiwcZ0n+q5AZnQg26cK979vptp2SVsPzpVI4VwaLyH99SmjDf",
+	"F0WRkIPlTgHM9aK0GTEKxTRrC1glT33WNTRTOdbjuer8fAUbAqc8tpkk+1VbBst5cU9qUugDvbk9YZjj",
+	"d4titUQ9XRQi0S32GNjUrDALvfN5qoj6yw7SFBa4rZHB+l6UwiSlb0OUYyKgIclgKsegVCvjgLsI50CJ",
+	"yxxvSn3iuajSU0kGiswHWc6kKT9HksNw78yU9LqhKLcKks0vYSlkKmk7z4ySjEdoEblkIm7RtPJdNBlq",
+	"5IWIJsByJSkDikWfo71l6ZVAvVO/oWKMMP25po/4gIA9ZiWW1kTcQkahvkA3g16+b8GugjlBIkw8KVNb",
+	"b3QGA6yQdJDo8xnXjWbXWGbm9UXSHZdUr/6fzRhZI1q2FSdPIkn0ISoSJA8uEtZZZfp1sUb73SZ7YAmC",
+	"JxL9OfGx3ERyxKe76ovxqhCZIK7nklvodyVS7q/uKVFnYzFycMkcEbrMPdKgPw71/ZjxpjxJfQ6My0DG",
+	"SzFliDZfNowNScbSHBbN+hlaUJor6vw3SxcTIQ9FM6hiJdU1OmOcu2giwRPUJ8gJoGCU6RY3OBqtaAdM",
+	"BAC1o84H6/My5QQcvsbFgHwYhqcIfCpuDGdGAUEBww2/+7tQM0eCRuD6Ab5Z44hA7XpEwzEDLhNjYUHe",
+	"N5a01/CiGxYONX4hyiDjHlsQHgOrzxccdQPLuO5wiDUYNHxtMi9xsdLf4HrC0/Sy13DZBzV1USTS7S51",
+	"+x19L6gWpHzVOWufXem2+kh3ItQ5GUod6PPy+UVP/65E0jWbk3L74uJjr3P5U+eyYkqgdV8g/dh3vc5l",
+	"ZaUhem6+fqtI/J8mXvToaeOOZg5ZgitZJU0OSlI1zMdYUikiWCkUFwI1LNLoVHmiN09E5og7JTX3FUNU",
+	"B6ubEqHJUVNqeKfXa7/uPL2hlSbYza0tX4wJ41HofTe41onLq7T4irmGWsENxSYaZ+vD6t3TVLVBWkLq",
+	"9iy3OvUEwgqQb5KksWNWOxe3tT5fDsTn1N8UxuKJCcXnVNP0eWEsHq/eIBKPOSjfQ/HbhuIXt8OE4vH7",
+	"TQPxePW3FYZfKCnaNKs4nrkxgXJyiwVAwxobJyeD+JuIvOOR2Jx5a53mO+feLvhulm1Dtm3cKIWcuwPG",
+	"irEr0o4i4bsp5i2hFbwkUyqVOUt6jGkr5L2+V6nkE3ELhoh3w5RUTkCJqO49n19Vo+b43oz0n8i7UpS+",
+	"c5BTfsChVbHhAuBWg903uqhkkGe94EgrfUBdsAkkGSoKKD1//vz54ahJi8oWct7+/7P3bs2NJNl9+FfJ",
+	"P+If0cRsEQR46yYYExK6yZnh7LCbJtkzY22NpxKoBFFmIQtbWSAb29ER61A4QnbY4RdZ0pslh7T2k+Tw",
+	"TS9y+LtsaFe738KR55zMygIKRJHNW3fjZXcarMrKyso819/5nWK/QHolgE2/Gf98aHbZFL/W+wkV2g96",
+	"aywKtthY4YpMMsj1nQlofmYxraZ5Z7O+FDdVDcXL/ECW57rnBJ/PIgWdUTk0yDNRWgg3F8QYbmHqNQtY",
+	"V9bjKYiNLP+oTxTIjUie+TLALRywSLL+OI5N91cs2wZsCgBcCH0iJEuTDNhFskGajM8GFC+hrVX3SJoh",
+	"H9XkEm4WsRJASTW7eZyNttncYV0xSWQIb4gVlTKBPIYt+lbg4+tV0Ndj9OOzz/ZQPE4an33GvkjIEobF",
+	"QMYqNe7qBe3qaU9GWM1BlMlKyFB5LEvoJpQJFoTksQD6v2O8ZJzGFC6Z6pqnnb82m5ZVmMA37Qp8Gbz1",
+	"a1Ho19qGf5DE+oRFoaEa9HwURHCVK4jgTwATgj/x8x+BzN7zc3nnjHz8xQu2sbGx4wyr5aNfa7/99S9/",
+	"9e6dtsUD/YsNt1AUFnSO+1yPTck/l4OsgeFmpEaGcJB+S4JWYOMGjxGy8R123sOgUc5RQxjSHAG2WxiC",
+	"h6EI2z9DE+3Xv/zVDxQeK/5YGJtAbA3KU8B4eKlq/4x7rGsu76eRkGEDHrHLzEX0RxOzcmdajGOFsPu+",
+	"QkbLNgu+X/1+/PPh6j7A5ZDyAfcg9a8wF5jdStc4m8DLG1snko4QMo47t1tVG7CV1zJ6w4ZRHEfEP+7k",
+	"Y7JMDEcZtNpEM4E4p804VmKxz9lAvFn56rDzgpj2V1AqeGz6kewnzK81/Br7CRKM1wMPOYO6AsQJvDNQ",
+	"O2CbE72BGtAusif0S+r/SIajsSnStqA1j+nfeYokrL1Eqoxr6RYNhWFm6o+VvstMRQHoECmtt9gwkjBo",
+	"EuNX6eTLCjpTAEMFxLbX37yB0xvp+wxtO3tlSrlIAOpVj0RIVFJb+FzPl1i+w7va1201mfJYSz/cwzl4",
+	"bKOp/x92yzob7CKFBYET02Q0EkhIYay5IZ8wLaEvhC+JohN5prgMPZbyVMQTz3lTbTa1WSjCMYoaaMgy",
+	"s7HKDMIXrmX5cXLmvYdBV9Uau6aphYt+z+xL92n4bnWb4mmvFT7j6/1Nsd3d6W2ELf603xTr3c3edviM",
+	"t/obYqv7tLcTNvm62Oxvd5/1WuGG2Hp6RwbzrdvLi2xlKS6ZNRdsBwNcImNXPfpk5adCTIgnknHzxa7p",
+	"9K+9japTkNBNu8xx3xFGCerS6hjt0lvlcCWowmTN5pBofBjS/SGh3SYqEyl2lshluf5d0WlcfbwqoLpz",
+	"X3UK171RigGLwhty9Jf1YKjCG+CSaO6yZBhl2kmgX4HyBjoOCW3eiQYL0G0+AaXQZpAOMSQACu1m8smZ",
+	"sb3Jd5RsBdxw/Z91FAqznr1WQUWFs+vLZMqkNXHGKhJml2l3HK7iOJAT0MT5mjvN818ffzOft+DTsDsh",
+	"U3Jd8+JheAsq2jZknOWKZ0nI/GHaPcSBcA27Z5wN1uLkLJJXcDDzOBahdkHzMGSX984ZNfI8k3rrmNgd",
+	"/r0zGp2QhMOyEWgVxVkoLqKeqGtv+0xkvuSSHRwilQLEYxIJOS5tWmOSCwKKhMsqUhZDWTubiAIbsp4G",
+	"jEplKcTXw2YplIkmf2MOgVqUIXGaL1cgNDiHv7ruWRJ/ni8K/BttQOLqZ9wEtOC9fGlfo5tSzya4uwvU",
+	"UlEIEZVTwzIBfNDs6+9OYY2CDh0gkAht9lzwVKQBS6TBPCFgDnQL8LkFa5d6wn8Ag30e7LJUaFmetxYI",
+	"xJtRlArVyQJY8bE8l8mlNBWLrMelnqu2bvuwDXxpgzoY3cPVbO3qbxwpkJSE7fJgXZNUT8zUNJrFL+eR",
+	"/gb244dTC3RKZHt6V8fJGYvkbr4htXKV4rIIc3fIMeeX4NxK2dqdsHzQXnFd+Z1ZkDLstlq7JiZfD7pf",
+	"9qJX0dcHr39x0HoZHagDebzVe3GwfXA++v7bF1/vNMTk66b4vqMvGnVPvt5p9NZj2R1+0Qy//zq+TXf/",
+	"VM9qkUKEqT92NfhgJJ8LGZeVGgPZnhHtV5CPdGPeO48jo3fK3e1Tfi4UC7px0jsX4WvbpqRfJPeyY01Z",
+	"v3A2bdtBhk04p+xXCYProe9a8Dx33+IROMv56rA4kWciZbTOS7e5OvcUbh9iupvlt5uL/QMjx9nF4GvR",
+	"+nuYPk1FT8gsnpifDftwGRbE2Vt3jgd51MzU8zDDrSkd5aDGnifduU0GHhQl5nzU6igxs1k+FajYnIN5",
+	"OMm1QgntZKm/czTOSpSNnKtrOoXFzh0L0D+KCvXBZsbrUrfAUP8DM9Sm2GPX/qIGERBUYGfkMd6OIWXo",
+	"/atwVJmkQx5j0Um9wZ6bq1QyFNCah+r7zCwdfv+8fZiQWYo8KraIf3oJIldQ7RZUbCpIg2Btp6mjscGn",
+	"Mjv/+QelcKuT6N6y9LkTObLIJrC7m/bF0hKoKnCeX2EHOGavSxdxdXWAlTiFWzw2iqQ0hB/FRhpiym6g",
+	"6F65xfCiMJFPymQoqxIKU96nWtyYW2KSG5XzXskO8VS7y62t69T0rt+IHeLpdJUTEGfj5jExBa0eTvTF",
+	"24XCJ+e5Y6mvIWq71lzW7ql3enDLyd3c1U2nwkH7dE0nd/FYfDWFaGHJ1t6aTXRlDv0Y4qFqhj0HQ8UF",
+	"Yws0EYBTbWMlvR/riEgsdNLwJVkdRJxgM2xMijeZtbsg6lrybOhGyl6SIeP+yZdk2G1iYNaVy1JQTTCR",
+	"ORTIgOisEKMDKxTuBPNbZbjLf/fMwKf0xZAbuModL0gevldrgmXbjAcyU2wGv1fcZtc94GukMN+W59JP",
+	"+MU0A/9YIqJdn0aAbRfO34pN3WjPqAuXBvCMgPViwVN9+OueL0GrkmNVHGLaJ5GCTUSW52kGkaJ6fUxG",
+	"IQyeQUfs9zjY5R3GCvbVHqzV4z/LpQkO+Ajw2XZnvpD9MsUsh7GAyhIcIa1FLgGG/M03Qp5lg1p7s7mz",
+	"Pds7/y5FjPuZFjlHhd32sRP936EM0sKBcWZ2wrVFjzFi58ieo0hi32A5iuSUECoKDGzUC8GbnKHJY1bE",
+	"RJkjVKChuZEqIK9MstQMgPQjxlrYtZRPTpSXkhGR9Nhmc6MOFoUv707yHOFSfYCiR3soLEu0u+sxcGz0",
+	"v+CbFoQNejJlkmZk3n1+KvWWip6XouaxipqjSFpRcAtGj3Y+5uNlDpMZo0ffAL6L3rzA2YoV/MkYcCNJ",
+	"CNoU/tA2pEkxz6DnJBHFkXUCgyCkBt0n7bGgk8Np5BGnwufiCNAXEaryIsCWQG1hRrBE91XBSIMZYxgX",
+	"ilRg3Ugw6huQFujYRAUCUwFtnDFfRpmeiRJqyl9C28sVccZDU0KGIlXTQ+HqmUaN+h9G8LHOFaLVBuKh",
+	"orVcSGtvrkR6HvL03D2m+jU/FB/shuhGDBbdKLKiV8eKFwI43gOXno1aPa0UtWreUVxJv/0iMZ4f/2Vf",
+	"qHvvC3UI615UpSke6HmCH9Nvq6lBzcyLz39RSNwV8vhUCxmylcASeX8eyV4yjORZ4FEPVeBeAbYyKP6V",
+	"7sXJODtL9MX1aT6gBJ7P43gClYQS+mZnYzWPIQKnaTFA7yvIimtg3ol9TqXqSSFLaN7C/JlQpPjnorto",
+	"RprnMZqVKeevcW8XcjyE75r/ZOZR+2HWsSwh944n+VeFgGKkaJF3oQ0E/regSlwqDJhHv0Mipqp0OUl6",
+	"EY/pc53gvR8gm/Zc1rZi2qOfJtSXrMjNNuAyjN18SCq0BK21a4OoZhUd3LWOd1hJfrT/cu/g5ZcAQXz9",
+	"+PAcheNYPS1RRAl8wokJIPaZWo2q2I7cEmVcnSsWmB0SaMHVFQZ5gTYrja5tStpTDlrcVrsja6fyZaLF",
+	"/r8UPYCP7xYvAmOUs4DYCGjkwOFwI5P2yB5UlqX8QsQEo/AlSBWGUstjXBl8RbHpzRSGI3+/GfjGRo6Q",
+	"tNN04GelYA/wFhahPZyyIqD4vEyg+JGW1uBRPAy20MJirx0BfViJ2XwghohPUWVdMZBWwfo22FEn6g12",
+	"6XswLn1plZNWkpFUmTbEkr5F5WAb9ESWt9M5ETIsHNZbVp0WfQklW7QBDfjnWh0brJy7/T4SHe1OIWGI",
+	"u1OmIr3RnImR0J4T5wXlcTth3hvVzD8CZXRHaqVKNTvN2jNH8JMv+7rLWLeAAE1Ra1X3QNbe2i32bg3l",
+	"W0nHhkV2n2tXEhJuvpacVm9tK8sRs9wVvWSYC/Wkj9RKEN3xSFQYga6vVL7svHixf3S6v+dNRXyqKse8",
+	"yMwULNKVpPMchVYMBjmzgWAcvtlVEEar+aUtg53Sao5tkCPnzUma1xwjClmQip9DfwxfLmyQoWVJOZ8q",
+	"fJNb1E2PXOhO37/d3sjvry6LzQZ8ZMLYCmIzv6UkvjtJ3CHr8HZkMdr79yaLyb1ol8lXdrz/9f6L0/29",
+	"itLVl1XF6647GnBZqXOsjoUUQ/roxG+JxDyGlXtwiXmX0sN8/6X0uDvpgdvo+tKjIsabLi5UfrnFINQy",
+	"pYyd3TZKb1wRA14WhWUVDIqZsoyihTF+rCHF68YSP/UY4nBiFmLx+V0zvKFXQZr3tTkPvEH5kU0k69qW",
+	"cLtFcDn2kHN6ac8vXKY0fVFQzEcP44Z4vBquUmVysQpuyeR1M4Rv32yF6QD5InIuUnFZQtQlV0cki0xd",
+	"t8Zf4ZxEap9/lSLFS6ZMUNNfiyV9r6Q8yjB1XFFWfTj50rTu/+C1Z7UPAO9bXZ/gun/SZcZnZodUykMh",
+	"QaWy2NDkUuYUS7h1vdwfMxkrGbIA9/JBqALGFe1sBckQAyBlkSxeBnbqCHd5FKK1GJ3JJBVhvcG+Ixxa",
+	"QGzcgUucPop658qXiYRe4MVLLM871RcT3mpnNz9xhsQe2gvkRE4I8PKlHiGvqsGOGnSncVqR7Fsg2/aL",
+	"4/2OdnDmEh9/ST3m31fr3RBEZbrNF9vS20+hd4ULT8L/3Kj9YMXmnhgm1Ci/su0H73y/FMQ37Nlz1fIQ",
+	"SmujbCm8mkyyqCfwaUQ0X4wVjsbdOOrl3Hy3ZVjD4i6yU/AI0yosyfMeHwTM0gGb/TTP2EchvmZ208Km",
+	"bXihMTtWskGioLVqIoUNlGUJ9PKsQwdpJaBPgEWgHoTaI8h4JJXbug08AGAd9QjJm545LVMDPSDvxiJg",
+	"mYhjZZvDOcoif7wvoZdokceO3tS0YHi3pq+xMc76PCjZEbzw/VhDbmO0peH0cRpOR+4BWnwwleBpbzD3",
+	"YOK+XHDOWH7M8jaIMnT6HzIeR+eizvgwMe0uigfdBNhzTPulpL/tzv4BD20pvkS/zf0cpoMhHadjYx0s",
+	"j9XHe6xwZ1U+VlYLXEnCNxDFbtZU5AL37hqtJ2Ll0Hsutul9uXdwcvLqm2/395z+Qk+UDYv1uHSp6RBM",
+	"Xxr4olndlg/wYMXspkXSMthVPdhFazbPxJvDwFdePlSIFwE2w5X+sNOpiMnu85nN+KXIHvk+rO7ZLPdh",
+	"5X0Ii8qoEfmiiOtCjf0lSmWsB5vXriAXy3qrSgYk31RdpAoSFfu0oe/uMXSp9U0XkYq6URxlk11qbeB0",
+	"ej4XAs5HlLILHo8F9dCygaczkVWW9K+P9uaFb5C4/IHDN1dGHr4TcS8Ziv/PCTZQeOUa5+1hugBcI4ix",
+	"rE+79+CE5eyvGJyY47Ivzos8yasYICBg7pzuWNxPUiDgR6kClcVapqhGoWYgjzYrJgmcn1lZJF1hRPW8",
+	"pD7no35QWsyJPMAm/jqJ5K3VsX2U5VTlMdYZ/Dr98HwyA2j/pz/9H7/7u7//zb/9y9/867+ZglO25kLb",
+	"HyEkYnq/VHcezSH5QCqtHhXPAtXVFOQL0jzNscsXZqGN6JpqEFXY3iUJaHMObqODQrVSMorz5qJupoYM",
+	"SHtDxsuqycxrgvj0C+KTAPhstrxsYthhClmyaVgnynPij8BzTqVltoTsWqVlDs4TjQZK8JGXhI2sigGz",
+	"jJ+L4qbY1WOzAC8LgLXv6PX88HR9od5w6s/YCrcxitCX5s+9eByKsD4FJHX8Pspj5v5fan+DPOe0ZPAl",
+	"VkVFar7qcvKSjjC6a93lPOoYBfuDIvwfjVK6O/WyLLh6ZDD/PPP23qZ1teqrx6e6vFsuQyjoKFamohxk",
+	"fqFGASK3WKVgpesKhRCAWHVaidXzGrHpMgdTJENMqlZoINAlsFIlYEpcXRl2pdeyUOF4LEl9OV2xUNQI",
+	"N6wZ8+W8ojG2sGasdXXN2O1qoketVKbuXi9gURxd4+JIbqJxnKqyR6VylmVlD1FW5lq5t6Nx5taYfcoa",
+	"x3hCjljdxYaGU8VwZVrCl1NqYkbb3KDQ7XFpk7klcI9BAdyxvFsWwt1jIdxN5R1Zf1eGrekajw6U2+YE",
+	"Q9L0D8JNZ9FQYFhET0qEDXZIWSoISawA1e784DJd/EmXyOHCLUTyOhVyHepimiagaV5993L/uMQSasEr",
+	"v/fTqB4Pn3W4f/i89GFVw8/rdxx+xh1VPfJM+30ZcL5mwn1oT+5tZ9xLLZOOcWEjeRFlglpVs0gS9yEp",
+	"a0IDUwTRJMyd4osG61Df4AHPiFe8pE6CuWUSu4wzmchVmgHZH+WAKw+xi0RxpWwI1CuvrsDjdPJjZ2+v",
+	"PEnfCcPbE5Tvk6gvq6jYhA9+7cOpOmG4zMcv8/GOJxeG8wRKBXtmEUTZWCSIUUbFpR0bo+NKYMrVzBgH",
+	"THxPhsyUuPw0MMhLlR7eI3b5fQ5ilYL976D1h0Q0p74eYiee48SvOE48QmNGMY+kmVidaqMVljrir75c",
+	"KdOsPx7vH776dn+vvotBiUQKqhAwjyRtHgtom7RCt32z/8WpaRGCk+pxqS0FuA7lQdsmPN28LBJeWjPj",
+	"cpDYYswCUm8ODT52aHO2/SOUKBh6sgbbw8G2cbGWoO3rhBD0itmtCFhr2NJXnHbTEwKP/SoVCRQLGBai",
+	"4Mwg07zqQGCI8cKp7ha7TGnd3I9iIObl1Hk5kWI1S1YTadsNlurqqxBtX+F9j+5kXU/t3mox38HwEFub",
+	"XuPtTjKeZqfRUFS7fF+GePE99pj98vjV66PpprG13upWf53X7rpxbHE/Q+QjQobEzWeVe8m21m0z2Tyh",
+	"8OBAP+rRex2TDI//UlRfM8wysLJqoXi2glnvl3cLgrzU5sch/i4wXughgqKsZivwMZtskMREuYTNjuqe",
+	"L2nvFmMeKNexcSEdtQb7guR5Lxl2IynabmkowcmwT2WKkRSkQAQbse6xgE5NgNmjQBkZFLBf/5u/Zvb4",
+	"wr8CgSInmKcNTiJ5FovbUgclNSLWxr0Ojw8c93tICy7VzXtbqB+rHLxDsfZqxn6rItsWRHhexMk4ZHgR",
+	"Sy4ofGelnCPdelwCCnYFWtLmc5nliANrk7C0AzFVpFhvU6gZY0ogsaoXu/sSq92LArbBjkmK2onzVIDr",
+	"2Nf6Zn45O23DZUH78rTeTWBomG+wCkdVXtGo8QTbkdgmIlli2sCuYJe5utMPlq2AAV9vQC/WDOI6wzFg",
+	"NOI4uUS4PHxcXyZ9KKCyBgJbORVvshd4G/v1L3/FDkV6JuiHOni+m80mQgDNbChHQ0RcFCLy5VSnRuhq",
+	"j30fsQckXZ9FQ0G8zdpzDRyvI8BOXIhrSUU2TiV1gUTbiiZgyheQrXm6SyNFrko61dLtgS9tk0YbfXJb",
+	"y+A4nrvEDs30dJwq6WPWCvA3hY6OZoaeoVJLWT9JL3kainDt5+Mky4XYldEuvRvoVD5cZqus0WHuGb71",
+	"a+M09mttvzbIspFqr631o1g0QnHReDP+eSSHkWz0kiGcA/2XNd7t+bV3BQ/v4LDz5X7NenIuUrFifzJn",
+	"oe6JcKx0WVw/Gj3fW1mp23K7AWuHeNH1zdIvUOpkPy39MrfsLC9KPlKlkpEEy6QjJB031yvgr06T5JDL",
+	"ia1SvZe+MkMrtxaqxLcR+uNzyQRIAKcCMOjK8YL7DAzVS8lO978/NQ/dZYE5CtBkTAloGeywHluEv9lP",
+	"eL3t4nuSDIXhjsnDsxbU4LkqOieU9CXMYrPZ1Bc4Tj/bbO6UCfj9MMpuRcBX8inxQYXUxE11QjEy6DFc",
+	"vusf+jDK7hvqUFHemM/70cMdPgIyRb2Nri9y1vCAzjfGC6JHX6qstDG74zLKBpHBPutL2GUkw+SSrayz",
+	"YSTHmVCsO7FtdXfRqJ3Fjuf1yPZRXE7sY8B6ZzyDH7Ud3WAHmTJRQxYpX/ZiwVMReiwguRNY4DkEyKYE",
+	"4JRp3LA32Z6P2LHdl/hCYBSrUqnoOVgvcNGxjWFa9NYt/4tM9JKdlWd39S0PKhAfVuhMrdkyHXCNzC2c",
+	"voVCIBmpNW2lRiqLevOh3pCTchr/Xw6SWLBRzLN+kg4923sy5GrQTXgaNtg+7w20HaBfaqw9PKiKwD6a",
+	"K/pyfi6kL7VNzjjr8d5A6BMNzO/bTaZEL4GudXG4y4IzIfXBoGoQ7CQqZL3B9vR/81QwgGOK0LZiRSf7",
+	"iULI+S/0MV35/vU/O/zx9OBw/49evdwvTfp+KaCdM63GXfAyj0bfilRpb7zWXt/09A+q1m4982rdSSbU",
+	"CZj1tfbTjc1mcwNu1b6PqrV3nq17NWcdZqrnSpic9cib214tGnaoD02tvbW+0bTeivqGq+ypXsRau9Xa",
+	"WHf+cpqEfKJn1tz0aomMIyle5KGEWvvZU682GquBUCewGuvNzVbLq6Xy+ViGMOMt7SgJyTG9uH6LPtKr",
+	"kco/0yIh0qO92/jAYmzJSJUzeNCpY8rdqeZ0JyM1dbztJ5hzthGPjFdNh5jz2PSQZ72BUGzEU4t6xnuI",
+	"t4wRJ9GQR9KXhI9+ophYHfIoZjwMU6GUx3pcidVIKiFVlEUXIp7sQmIuG6sAuMwImCGAPhmQl2Gk4L99",
+	"Se/SYAEfjRD4wajBUmFC+lShJ2Ji4ogvC+fl9k5pka6rZB8wK4ZTxu7zmCa9h1oUWnWAJ8wpA54pDhF6",
+	"A9TaSAv/h4appJcMKfzSWrfJzH38IzvJxmGUuNJh/2Xn+Tf7e1ijYmfRmk9t/2zOLEIxTP7QDTCZWRR4",
+	"7Usf/dAVK/jFqyckzGn5+PMR82QlNJHK7NleKCTREcqSs7NYrJpPdN3Oka9GCr/UwjIV09iDs24STsAs",
+	"QnDb23dB3WP9OBq5gs3iL2hHgg+zd3AC/0DIqi+Dt36NZKdfa7Nf//JX76CAluShfinhYSN2NuTas0pF",
+	"lkZCMcX7osG+G0SxNhzpkZGy4leLdyvZlYG4quhMskh6IPzppiw5F5AXVZcipQCRhPtBMj9h52KiPLiV",
+	"Z+MUvLvQlweH9s5UG//9sdLG4mZzo84SqV2xdAKQWS57YCwmsic8ew+V8URKjcEQRFhJw5f7ejm0Fxbl",
+	"ORWIn+qbYtRmPGuwDsy3sOKRhFlLcYkrV6Y/TmG7uOK49h6xJPp2eaOM68gGfLw9wxRKun0b9oGUgNnr",
+	"tVsXqouMyHnbYRl3F3ctw+H0CscOtMJprkTXfslaKs4ipa2iuQGtY7oih3xoIXFwaOoMQnER9QTKFxTM",
+	"+uMbrxdEmn4SuxAyTFKPqYTqBPM+HjAThX1IORjQQBaAIzdYhwaPtBTGyUCEvCfYSKRaWLbtHyJ55ksr",
+	"wVYwEMtZKkAixjHmaZ1KCRYnZ2cg9qQWnzbTjA+vUw9hAkqLN9qVkGcsFb0kDVGcwyj6NfENnfJE7FgF",
+	"iWktVW0fLExlR2EARAz65NCtkIhX4wh7DZs1bLPO0csTJoUIFTt4dbLLvnrd+W7/wGPfH3ReHR547NXR",
+	"0SuPfXvw7SuPffXq5atjVBWH+wd/9BruY52Xe8evDvZ22RcvDtlZIhQBCYHsgciQLyMlMH9f4IY4en3y",
+	"FaTj9WeOlC+tqjMBDT4alUfm8JscjdVgD5bz4RLS+DlP9T7Skq+/0XvGt8TTbivc7K/znd62eNZthq3+",
+	"Bt/qPRU73fVws7/Nn/WaotXdCLf6T/lOb11sdrfDZ/0m1+9BH6fWrh28Oql5NfyE2rQ8enlSXbLqxcGF",
+	"wpW7t1T0XHqiokqaXbjPPvvsM1oErZM210sWgzpvLxzdVrxrh+NHTjX4M0t5W2os34mLg6pW0OAKkOkG",
+	"gmgIAbrHrtYeX8rFCASg/Mq1hqOhtCaYVlFVwE+JhABG1KdDwLKELOGZD2lpnKMLIbHkXasYbWaLEPSb",
+	"/lHZhu1PVFECnotJg72GSvlL8kxwYAW6xcB5qIaej0beVOjVl4Fh5wkR7aSi4SieoPJjMqHxiBrVxGa4",
+	"ZEKvttUZ5Dhguga0Ib4xveaAK9bVftCAyxD0ZZsFSHCnn+sEhEIRRxdCezf6pTkqHzyDTxQ745m45Oh3",
+	"6SNAV0/Yz8diLOosS5JzjwV9HsUCOiomKndLyP1gv/7ln/qSaxfogscRxKvEm5GWcHSkVnAipGOQDmUs",
+	"849HEDbSk6C7ZOLLXipCIbOIx5DY6kdn43RKMbGAPg/7nJnXZz9hNF9YzUALRUj6j7hSMCdLWIA1UoXN",
+	"9USx3lhlyZCN8PigVjXAso4M0yQKfYmTVQbZBXwHyE2LPQgU+/rk1ctVIbV4DhGnRv9gNKUhn7BuHvLf",
+	"bO5s+xJi4Nrja7KumCQyrF+tsVmZwt5lm+sOCRMfjXyptwxg6rabTYZhazdZGXOVUYKSrSgh2LHI0slq",
+	"R9tY9Qbbo2VO+iaOyA4OHVfYbGS08cJ52DUto+86jdcZjU6joVAZH44qXv9S7+P3s0G6PNQ6rOXVunAv",
+	"cs60mSmUugollmnxnE2rSi13wSvRv0K2WF8aZVAR8VJcuomtLD7BbFGt/Wx7U5sCqHxB7hbUL/yjm3Sv",
+	"wUShP5r+eI5TfS8NPOk8Q8PNKyyarVmLRsE9KAUgVqn3O6zvs2eGQ5GEdK29fss2yLFQ4/hKd/o7LYe7",
+	"ogc5g/6MCFq61A8PZUP32hg6XsE3x/j7iQndzQW8gWfsftj5tpAad1e5TVBeUYhm8zvuHZ5NFWk1ZRTC",
+	"TLFEEgvVZoedg5ce6+wdHrycW+Y17tps6d2mgx5LR4o8NXJREpnbyCNz30TsGxHl9F57+9/uf/PqCBi+",
+	"bpguucOy0/xDVk+ZuBvrE8ibFA96Sepk3qFzDnPh5yr91J0bjAKw3TjxYVDBEYqA7GWGzXq1PtP2awD7",
+	"NWDdiRtpc6cBjtWqNvz7k1U9Epj48CPci7+BqT0apyNt1p+8fv5j58WLV69fntaBpjRSvgRDfzxiA5FS",
+	"sYW2oi+TNKSQFQeKD5WxZ6w34CnvZcZ5yv+kJx+LLKNQWiKFL8PoLMqIT9pZDe2pQWcHGCF/N71V1uLk",
+	"LJINX242m23GsQ+YXiByPJCfxM4vSxJ2Kfg5eG6wxPDKaSLPPOugJBAoDNkKDOZLXHWwuXeQHZzS9ja5",
+	"0hVxIs+glUbOglZVuuIWyI9l7b0gt1r01babm631p1fKsGnZZZYILz7iSmnZWCbUKkua6Re7Z1vxgeX8",
+	"XUjsKs0anJPz6I3GDwhUfIVOsF3anaWfrwnKzLsZyTw//HXIo1iri+1VkJYgwDyGQRbt7beaBlLs2agG",
+	"SSvSKq5o5d1knOnrugJiK/rAeGyUJheRPKOiBdtRTcs6xbSEfiVjZK6FIEUqekLiTLTkhbnssi0Uq77k",
+	"lD8miayXSo9xTWHqy2N9ZxwNo6xtVR/mg2gAjIY5KMmVzfWdelUxrA30/KR9C9/ihf4U75O1niNabnL0",
+	"9VD3KkGxOuy2hNhCHqpTo40jRVbNUnw9Np+3IPYOAcDIQGqZKDx8QChH7o+1H/weIpGkIR2heeLwxUD0",
+	"zlVuyuX2cNkUnigrLEwof6wIAjMe2VQ141CurJJYANcBBJrTYUFadUU/SQXjCgoZTJw1BTr/cvObsgzw",
+	"qAbrzLM64TWMzNxsNskMJdu/DtayCbBiHoTk+pYvYUhzc1XBh6JuStLchxFaWXaUzvCercn5ViIeAOfZ",
+	"tycyeRR/6xyvquIzjc4G2TJbeSNbTsuToimXo7V7aA5cR4qZqtV5RJ57GJhT05ZZW4skLXvyDhkWUmhA",
+	"g4TwU1kyYpdJihVVmH9r+PIAUI0T2xIxjhQhUnAvWohkDkIk0Ya3QSVKg+EEYWgHCOLakDn9N6Yr2WZz",
+	"s41NQvKLCAqjHXNTjWLDGwbAjjnBIY9yInHLpuCMVdmio7Wd8qw/ZBuJ3mhJ1nm9Q71nEXKVzJHrhrfz",
+	"DWahzUYWXLTWUgk8DWrtLR8Bz+9bA555t/Z2mITjWFzFNHcEjUYbDBh/gwuskgraaKd0oajI0weKy4k5",
+	"2CvWjGF7x50vTkGOdAXL0kiExnCJkLgf+piqgQjrHlabwULpKy5Eik9NxtQTj1IHR6+ff3Nw8tX+Hj3e",
+	"2B/4Lr5cSZM4Bvy2DBkfjVZp0izl8oygDfqYwTOhII1I7oIXegKrLxKZpUmsRcgqTClgKpI9nDLVh+6y",
+	"4PtVLKlapcoxWwEX9YCiGKOVkO5fZcH+KT+DwGng1/xxs7nRUwO+vrUN/y38WgDULMFBf/VlIsXqIc96",
+	"g4BJPiTrcCVJWfBZUMcq1o3mpjUgEaXegKd8v0rUOKsnX3XWt7ZtqPbkq87q+tZ2sVBQbwtw0nuodAC6",
+	"GCaXUus8GPCVFKw7yQQtHTx7vbltlouedaz/qF+ALjOI9jQDfAPGq4UMqQK3tb2rZTkrNGtS+nvzGEdQ",
+	"eGVxpmxlvdms43uaJ+9FapSoSG/VNuNZxnuDIRAMWeTjeKRfRoQwBNVEwTd5SR2jaA85bSIkwDCQE+z1",
+	"0V7ndN+FNiT9fl5JXCb0af2OqeKuVqFVM4J+zsWkyDDIz3+EzHhvwLNylkE40TemGUQMA9IM5k8l4Gb5",
+	"Ay3u7qbPNGVy00/V77g6SIai/LlGTt34ucfy0AzxrpznETfCE8VIXOyyZBhlEI8qFT6JFMXP1Wo0G7ZP",
+	"HDSGzudPY9aqThf3DkmWSkSQzyeZgINYqaq8r6UMCJnr5juTXiayVZWlgg+LleX6s/Ks1q51I8mRERAx",
+	"JQhBmuc04AnH1dcLOhA8pP5W2BsQ5YsqaScTX2qJGwA8KWhcuTeEHA+1qoVraz/Mzs2rFaT/7NOo5bbH",
+	"hvzNKj8Tn2+0tja2m82mx6LhcJxpxUWCx6pJD0gIWGA1SaOwA0rmMCvYSmaSS7pdkGt6k33u1379y1/5",
+	"tUWyr+IEvhHyLBvMPvs5QMHAgAZ0PO6bJwqV0JWfwO6PSGbbQOwUyWioP0vTfo5IZuJMoHWlVWbJy8/R",
+	"n1c/e8QzbbzV2rV/4dd+1lzd4av9H95ub77za/9/rWwzTGv3cuSDsSzQimjcWDrNHPfatCYvwaHOV+lx",
+	"cinS1R5Xgg3Em8or465L2aroea03t+9LOEwZH/SeS0GxFBRTgqJgh5asAsJXUWoA7giFxir+EnPzwxoJ",
+	"lugXAn+oLlTwEfoA/fCTVfy/Nfy/cvGylG2PULZtYNigJK4JjIlPFOslowlbKThpdWBTGacpHDKZ2P3t",
+	"iKfHIDA+4R337qbBqntAoW7fJAC42dqeFwCEJBDoyzIHnM4TudNbre2tZ+uboGRV3Y0Ztq4RM0zTJF1Y",
+	"3FRlRtOHppJU/+y9hbbvf3aFqH73oPnPYhSRIguMs2PBexl7ybPowlhETjgRa+GcjABGAeMIE5hzcbwY",
+	"hsDh1HTfiO4EGzNEiax7LIH7eBxPqLePCFl34lBPocOOVaG4rRqsMxqtApHcPIzvsWUpuutWwjRPQ9Ay",
+	"ExAggEmk6EXydWnM8fCdCMXNIhILpnwsYsGVKBLL3H9/iPcsZLlbEhzYSFNRs/kovPWpslP3+//+V3/2",
+	"+7/6X7/933/y23/1d7/5kz//3V/919/+5d//5h/+w+/+2x//9j/+T305HUZsyWyokktZkt0YvDu5NYq0",
+	"rdnY1x+QBvzchpJC4DUechly6LJgGI+H/E3HcpZZLRBJ90cISOlXs1uzGGZzamjzmJ+Nx+f8zBROPxJp",
+	"D9a6pb8A2gt6uXsbfGNjoyV2emEYbj/b2d5pPhUbot/vb/OeaHa73Va3v93aajV5K+xtbW2GG+vrGztb",
+	"G+Jp2N96WjMo9FZz89nW022XV+K488UpJridN3oEnZOMnKoOYLfCY5k3u9WqFoDDY8T+iSpTi2qxXtT7",
+	"u8t75/NBPt9F2SBM+aWayT2pYvIpB/BIJngaRyItRoyR5xlSTkAY4fnS5WzIAxxMJpfGrcC8dFkAut5g",
+	"L8A3USwdS4mUppc0W+lLGouneoIXiEuKMtP2H9M+aQLllYFZhsBjgRU4QZ0SWIYTKciSb20O8NKuyxXp",
+	"uQb7biAARzCzIr5k5nUvk3Gs12GoF4VtNnfYihndXRXqzKnf4yxheroGZNodR3G2Gkm6EhNFmLQsnzKi",
+	"NWeSifotoLG4BJToy8TOEKMlPNOzNq5KnjbSH9ch2XYGpmt2aCEgLWjBpvnCeXpcop21NLQrHHigJrBv",
+	"eF/g57CG1K6tGqY8XwBaMGBgnDCrh0vJMuh7z09UfQwlsNfRfXafWN15DY1glvO+icLN51vkgs2KlY+U",
+	"I/zaznRzZ54zbXcMcBs4EsxaSWZZ+0lqGG+0QNKy1Einu/KrX5KomHocVBY5Im9GHjUeF/rtmgpfHzPG",
+	"jbo1CsBRt1W9Yfx5DXTgQvBLZ5hAOYKYbwBoIax3QWBECzJtBEYABYQoIGval8TaZBgxAF8AJAdEH3EQ",
+	"ItjWQ86EIOcohm8KbCIeDurLnxVsf4gk5v/8geIvtrdZlHkAryvo7e6EKTHkMot6Rr35EiwPpAKoNxjU",
+	"ELsTaVsUCjFI4YNoy8HaAu+C1sWndiSCUUDQYCUYcPUavkVQxzeNMpuDhxcFB45UckCyy0wAtTysz9Rf",
+	"IImhGGffHZx+tXfc+e5lAS5kPXu2Yu40Vp4M6tQyipVMWFzoKfZJjSdxKFLXeCIae8eCgl/qBKCSCQ0J",
+	"gw/0F3QWQI8IDp6l9sDIM1MDMo+0mZhbPPA6YPiwSOYUIoiRcWYA9oY2TdOxyBk4cCLET1ZiCRlay+mV",
+	"1VNfEW968VhFF6Ju52rGg/oJejZ8e8unKYnczGM5AUrw1q/ZFfBrbVwAj/m511v41ax0/qMv/dr0J7Qc",
+	"mw3WyTte6TN6U6DPDAEOUKQPxTBJJx7jyqU6wZ1fWmup/3As8W3vK8p1VXdTi3rB01BEtMyAcubHvO4K",
+	"lWMEQSH76x6NdCwVOkhTHkCO5MEtL7WFfsmVRbiJsD4L4GnOedXiGbi9ZFjZO0t0YNGnNe+w4ojFl3wo",
+	"6p6Rr+hJqgzbsNuXT7EPTPEFW3NfMJfqlSOY6GhfB6S0R5rtPaOBcIdM6BRpU9naB6dTO8NVcBY5AGRI",
+	"80KKU5LEhtyskHKCcNNhuTyUYGhiF4Wc3hnquuJr/AH4cZ+74UJ/3Gyubxvr4nOyNvFXcxA/tycWfy/u",
+	"WggrNvGwKCHCJ4rRgtZvuiiPMmrqfCk8mws/1J3GM2fClxV2xTUcT3xVUCxX8/sIoCDV/0ONcI0wTZj+",
+	"JljXAfDlm3uGd+/kPY5cHJbp9IEiriTqSHZOFS9EL/0V5YWWngOR9Dj8rnFALclrXvGH4wJhOl2EhBaY",
+	"8+Xs6xMaxJfU2intDfTMsXuT5dPlSolMUSdUbI0aJtgYicVJcs4iqaJQAPwBAV+Wxs6X3TjpYi9E2FQD",
+	"Dr7yJXCYX6ZRlgnZYB2r25wAqomLDRyLKs8qQg8LW2jgOaG1oODxBOQ0kZMUOZQgQcFTCqCXvfbiLkTq",
+	"S2hFg6bgj4ed7398/s9P90/YClGdsVbz6cbTzVaeM4f+VJstIlI3wbtIsXMxyoy/pFc+8CVXOafdiKdZ",
+	"MZLXno7kAZcxVV5iUA/KQ7nhjTTgeXRzIiDB/n5Vj/dTMWFc+fJSxDEI+wnS/EKvkDp9UeNhs15yYaiW",
+	"EWYzHMdZBP1EqK5gxoh9Pboa4F7Jiv0KMv0PGDi077mml3rVqLrrRd1wKe6NfW6Z4vxUUpy3n6yswt3i",
+	"KpllC8kPNUaKQummMCHXdLiKBubcMUuSdDbMlseTVpwTZ9s9yuSynhMe2HSkLzEfCeE2JHsJiqdzSrcX",
+	"2u1a53eE10I39iN8OpUQz4S5pjo+su6YyPDzIaZybnN0sFXgjiLWVk4edjRtANw4VJmCpRnfWMMSVugg",
+	"rKguH4M6XqANSyR0dQmIy0GrevP+K3eSkOOKQskyuVySrD4SCUpb5b1EKO3Yq4jkqcZVDXgqkMUaCa1X",
+	"mo1Gq9ms26RDLtumaq13rQjGHn0RVNP68jJHGljh22DHPDJsM3h5gb/ddmoCx67BmmzExwqkvE1amXSP",
+	"gVFgi9z7lY4nwgJFj2mNlwJyRkBuXVs+msV83ACGpbx8hPLyBdhQ5eLyiTLiwzGpKspQI2YW2aFOasja",
+	"oe0ZjJvKkhElclEKYtimRwg6METTMchNngpfWsick0RAhJq+fcaQhOT91DMp70ui0s1GW3DelP25O82a",
+	"YeF8LEsSa82yrn4HOAtdDrnG+xXC5q0+Sht1Kek+euCw2b83MvGoRdsaH40qAoheoTtbCpOdSnGXAIkQ",
+	"okDXvUCSNV9eBYx5ATzdmNBxUEesCuho15f0KMWScaaNQedyR5xrq1WdR6ORCDE2LQkP0x/H8QQuE6Ee",
+	"wr7ikE982RXWriU4L/bE6SdpTzhImCJaxdxyYSBOM7AV8xDCrfiydE2mkSuRQayk59ivxswBnnBZAi2C",
+	"cYC8qCvi5LJsdk8UG0byZDwaJWkmQudGFNSEFLTL3ONpOmGBE3ENPBao6Bf0EQOMRQZmj3SOfspW8A9Z",
+	"kgp9PU4VaMwvOcHD6rvs4NXJzGPyexIZTyzJUik+BzvXlgN0nMWyv7/DBke3ArphpZgbXyLohq3IhOlp",
+	"drkSCHiut6HzIigW0qtMDZJLZdtCUbLJdqsFnT/kIbA1QbEaXQFaUOXbT1wImbHuWLFMxDGcnyFC1CPJ",
+	"NnLKX56xyyRVWV3rYJoCfjRfIqCDuOaS1L7+ZZT1BjRRGnHdDDgXRNQZjR4PisgVTbRFqf2lAAquAgyl",
+	"VQVh4zAfLyYJ2FivQb4ASQLWW5tPN59tbG8+XcQc8EjwKvlSObDHXFUsQqw4x3AuWOXekCizX/Hz1o0Q",
+	"J3B04uSs1q794//929/89b//zd//93/6T3/z+z//29//57/w/vEf/uI3/+7PCsmrX/6X3/3x/7l22sqo",
+	"cspdjc4L+atVerfV9QYfnde8RWtNm9QkjjZEuLXd7InNZ2I7FL1ua3ur97S72X3W4jvd/k4r3OmFT9f7",
+	"G0/DrXBjJ2yt826ru7MlxHqv33va3LaJI1OqbRNFL3DF7L9f4hlCgNetAkysnLkBwiTXJ0toyY2gJTkS",
+	"sBqixDVMK5Z7G+PA1nu7spxqv7NIqLb5exTiz3OrwH1Z6MVcufo7T+w+RP33svz6bsqvbyzHq7ZPuXd5",
+	"b/riz7HwDabgdrAHd6BCZsAHxh8wM6qkYx66BjuXFtWrsI2sW0ZT7rQM+yKX4lWV1XVxkJaj80ogpPuE",
+	"AiLSdcKxZRii9NBS7Rz91JvGNLIKkEYMKECMQ7vfrqOdJQn64vS0/C9QPQNBbJkgDQ5AFMskCyEfcHQL",
+	"a4QWOIFzZgMHWgla3CIsoL3wDQGWOUySXRMl6bEW+zJ6DmBJX1ZCS7KqYEloDJQ71dTaGYGtwMuu/Wzb",
+	"J6vIql/X8/AlGiJ6JfTNtjGbHh1xr0+UA5e0nHnF2AXR97LTAojTl++L4mRXgDh9WRnFWbriptoOOlOr",
+	"+UDPjlsZ8ulBPfPXfxxgz6VB9XEaVHdhGlXHfNKUlqDPDx706cQMctbxqnbYe4M/TQTzIdCfefKlHP7p",
+	"S16SLrpz/KeT37smAPQ9NO8ngHBaf6wI0Ory12yNJajpMYNA5fsI09uGgdr89z3hQHNYU3fcOxcZS8fA",
+	"w+VLxATYV7FNwwvop1kQKbt9DOkNJOyJcOLNSxjphw8jXQrdjwpJWpC5N4GQzgji62BJzRa5DpiUrRi5",
+	"fSYyJ33vyzLMqN2E3eQCxGuUKo9FWoBN5oNGp41WXz4kavQGYte810dq2S5l26eFHb2JZZgHyt6aliyL",
+	"uy+eEugPjhqbwg96cE5DFiAVPoc9Tz1OTPwN/+QEovDvDT46x6yHLwvwQ2PN2Q2Vc/W7Bt6UGep0sC6I",
+	"I1/mGCdIOgiVga9tekFOGagdR/IjS7/UJiqJPXiK/dS+HPKJFnnQByO0vSM/mcaLbCUVajyExplmEFUv",
+	"bcfoSza3I+PdtWMs9B4ybXjwh7zhiNuTsYjxXQQYtVmqTX39graMHYhCX9mR8abHaH7zxpkoeEmHQ7Mi",
+	"VZtX8PMff9ZZ/SO++ovm6s6PP7zd8LZb7+yDftZa3fkBulq8bXo773xfP7i0N8vH3liwc/TTD75Z2J02",
+	"A5t3IJeNAiu2Nlo26itt1Lc8eB/9wVs23vs4ZMWjbnz3iBvbLRvLLRvLfVSN5aTW2qVxDLg9vSj3mLhh",
+	"iIQPIUJyU4f8XLB0LIOaVxtbMFF7bS1OejweJCprP2s+QywxPXFGCCGujzB7ymM9Psp6Aw7xCLE65FHM",
+	"9NaFtmyGyXicDebUqWHY54nSLqUyxOVRahzKwiijkSoZ5SRHEAL1P6cxnTsdkKGaMw/rmyqLvXQGSEqf",
+	"fAA1ixnDIxnJMwRjfnV6euTcGw3Lbj1kEOGNVIaPxfISg9cFEKX2naGdgpBhYTwMDpeMejRWAyaTLOqT",
+	"XHGXbzRWZR/BnD0ehqlQiloOI662UXSGS+5+OQNtwY9Y1vfJGY12cfmn0E56vg5srETq3qv/XHv3w7v/",
+	"FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
