@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"io/fs"
 	"mime/multipart"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -118,24 +116,6 @@ func hexSum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func get(t *testing.T, w *world, method, path string, header map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, w.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := w.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, body
-}
-
 func TestUploadAndDownload(t *testing.T) {
 	w := newWorld(t, nil)
 	data := bytes.Repeat([]byte("0123456789"), 1000)
@@ -151,7 +131,7 @@ func TestUploadAndDownload(t *testing.T) {
 	}
 	path := "/api/file/" + hash
 
-	resp, body := get(t, w, "GET", path, nil)
+	resp, body := w.Fetch(t, "GET", path, nil)
 	if resp.StatusCode != 200 || !bytes.Equal(body, data) {
 		t.Fatalf("GET: %d, %d bytes", resp.StatusCode, len(body))
 	}
@@ -181,7 +161,7 @@ func TestUploadAndDownload(t *testing.T) {
 		{"bytes=-0", "bytes */10000", 416, nil},
 	}
 	for _, r := range ranges {
-		resp, body := get(t, w, "GET", path, map[string]string{"Range": r.header})
+		resp, body := w.Fetch(t, "GET", path, map[string]string{"Range": r.header})
 		if resp.StatusCode != r.status || resp.Header.Get("Content-Range") != r.contentRange {
 			t.Errorf("Range %s: %d %q, want %d %q", r.header, resp.StatusCode, resp.Header.Get("Content-Range"), r.status, r.contentRange)
 			continue
@@ -197,24 +177,24 @@ func TestUploadAndDownload(t *testing.T) {
 	}
 
 	for _, inm := range []string{`"` + hash + `"`, `"other", "` + hash + `"`, "*", `W/"` + hash + `"`} {
-		resp, body := get(t, w, "GET", path, map[string]string{"If-None-Match": inm})
+		resp, body := w.Fetch(t, "GET", path, map[string]string{"If-None-Match": inm})
 		if resp.StatusCode != 304 || len(body) != 0 || resp.Header.Get("ETag") != `"`+hash+`"` {
 			t.Errorf("If-None-Match %s: %d", inm, resp.StatusCode)
 		}
 	}
-	if resp, _ := get(t, w, "GET", path, map[string]string{"If-None-Match": `"stale"`}); resp.StatusCode != 200 {
+	if resp, _ := w.Fetch(t, "GET", path, map[string]string{"If-None-Match": `"stale"`}); resp.StatusCode != 200 {
 		t.Errorf("a stale If-None-Match: %d", resp.StatusCode)
 	}
 
-	resp, body = get(t, w, "HEAD", path, nil)
+	resp, body = w.Fetch(t, "HEAD", path, nil)
 	if resp.StatusCode != 200 || len(body) != 0 || resp.Header.Get("Content-Length") != "10000" || resp.Header.Get("ETag") != `"`+hash+`"` {
 		t.Errorf("HEAD: %d, %d bytes, headers %v", resp.StatusCode, len(body), resp.Header)
 	}
-	if resp, _ := get(t, w, "HEAD", path, map[string]string{"If-None-Match": `"` + hash + `"`}); resp.StatusCode != 304 {
+	if resp, _ := w.Fetch(t, "HEAD", path, map[string]string{"If-None-Match": `"` + hash + `"`}); resp.StatusCode != 304 {
 		t.Errorf("HEAD with If-None-Match: %d", resp.StatusCode)
 	}
 
-	resp, _ = get(t, w, "GET", path+"?name="+"%E6%8A%A5%E5%91%8A%22x%22.txt", nil)
+	resp, _ = w.Fetch(t, "GET", path+"?name="+"%E6%8A%A5%E5%91%8A%22x%22.txt", nil)
 	if got, want := resp.Header.Get("Content-Disposition"), `inline; filename="___x_.txt"; filename*=UTF-8''%E6%8A%A5%E5%91%8A%22x%22.txt`; got != want {
 		t.Errorf("Content-Disposition = %q, want %q", got, want)
 	}
@@ -227,11 +207,11 @@ func TestDownloadErrors(t *testing.T) {
 		"/api/file/NOT-A-HASH":                                  400,
 		"/api/file/" + hexSum([]byte("nothing")) + "/thumbnail": 404,
 	} {
-		if resp, _ := get(t, w, "GET", path, nil); resp.StatusCode != want {
+		if resp, _ := w.Fetch(t, "GET", path, nil); resp.StatusCode != want {
 			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
 		}
 	}
-	if resp, _ := get(t, w, "HEAD", "/api/file/"+hexSum([]byte("nothing")), nil); resp.StatusCode != 404 {
+	if resp, _ := w.Fetch(t, "HEAD", "/api/file/"+hexSum([]byte("nothing")), nil); resp.StatusCode != 404 {
 		t.Errorf("HEAD of an unknown hash: %d", resp.StatusCode)
 	}
 }

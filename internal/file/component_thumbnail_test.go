@@ -50,18 +50,18 @@ func TestThumbnails(t *testing.T) {
 	photo := w.upload(t, w.alice, w.appKey, "photo.jpg", jpegOf(t, 640, 480)).JSON200.Data.Hash
 	path := "/api/file/" + photo + "/thumbnail"
 
-	resp, body := get(t, w, "GET", path, nil)
+	resp, body := w.Fetch(t, "GET", path, nil)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || resp.Header.Get("ETag") != `"`+photo+`-200x200"` {
 		t.Fatalf("default thumbnail: %d %v", resp.StatusCode, resp.Header)
 	}
 	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(body)); err != nil || cfg.Width != 200 || cfg.Height != 150 {
 		t.Errorf("default thumbnail is %+v (%v), want 200x150", cfg, err)
 	}
-	resp, body = get(t, w, "GET", path+"?w=64&h=1024", nil)
+	resp, body = w.Fetch(t, "GET", path+"?w=64&h=1024", nil)
 	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(body)); err != nil || cfg.Width != 64 || cfg.Height != 48 || resp.Header.Get("ETag") != `"`+photo+`-64x1024"` {
 		t.Errorf("64x1024 thumbnail is %+v (%v)", cfg, err)
 	}
-	if resp, _ := get(t, w, "GET", path+"?w=64&h=1024", map[string]string{"If-None-Match": `"` + photo + `-64x1024"`}); resp.StatusCode != 304 {
+	if resp, _ := w.Fetch(t, "GET", path+"?w=64&h=1024", map[string]string{"If-None-Match": `"` + photo + `-64x1024"`}); resp.StatusCode != 304 {
 		t.Errorf("If-None-Match: %d", resp.StatusCode)
 	}
 
@@ -69,7 +69,7 @@ func TestThumbnails(t *testing.T) {
 	var wg sync.WaitGroup
 	bodies := make([][]byte, 8)
 	for i := range bodies {
-		wg.Go(func() { _, bodies[i] = get(t, w, "GET", path+"?w=300&h=300", nil) })
+		wg.Go(func() { _, bodies[i] = w.Fetch(t, "GET", path+"?w=300&h=300", nil) })
 	}
 	wg.Wait()
 	for i := range bodies {
@@ -92,7 +92,7 @@ func TestThumbnails(t *testing.T) {
 		{path + "?h=0", 400},
 		{path + "?w=abc", 400},
 	} {
-		if resp, body := get(t, w, "GET", tt.path, nil); resp.StatusCode != tt.want {
+		if resp, body := w.Fetch(t, "GET", tt.path, nil); resp.StatusCode != tt.want {
 			t.Errorf("GET %s: %d %s, want %d", tt.path, resp.StatusCode, body, tt.want)
 		}
 	}

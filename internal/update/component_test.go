@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -111,24 +110,6 @@ func (w *world) signed() api.RequestEditorFn {
 	}
 }
 
-func get(t testing.TB, w *world, path string, header map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest("GET", w.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := w.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
-}
-
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
@@ -176,22 +157,22 @@ func TestNativeVersionLifecycle(t *testing.T) {
 
 	// The APK: byte-exact, resumable.
 	path := "/api/v1/updates/files/apk/ak_updates-ANDROID-2.apk"
-	resp, body := get(t, w, path, nil)
+	resp, body := w.Fetch(t, "GET", path, nil)
 	if resp.StatusCode != 200 || !bytes.Equal(body, apk) || resp.Header.Get("X-Content-SHA256") != sum(apk) ||
 		resp.Header.Get("ETag") != `"`+sum(apk)+`"` || resp.Header.Get("Content-Disposition") != `attachment; filename="ak_updates-ANDROID-2.apk"` {
 		t.Errorf("APK: %d %d bytes %v", resp.StatusCode, len(body), resp.Header)
 	}
-	resp, body = get(t, w, path, map[string]string{"Range": "bytes=1000-"})
+	resp, body = w.Fetch(t, "GET", path, map[string]string{"Range": "bytes=1000-"})
 	if resp.StatusCode != 206 || !bytes.Equal(body, apk[1000:]) || resp.Header.Get("Content-Range") != "bytes 1000-"+strconv.Itoa(len(apk)-1)+"/"+strconv.Itoa(len(apk)) {
 		t.Errorf("resume: %d %q", resp.StatusCode, resp.Header.Get("Content-Range"))
 	}
-	if resp, _ := get(t, w, path, map[string]string{"Range": "bytes=999999-"}); resp.StatusCode != 416 {
+	if resp, _ := w.Fetch(t, "GET", path, map[string]string{"Range": "bytes=999999-"}); resp.StatusCode != 416 {
 		t.Errorf("past the end: %d", resp.StatusCode)
 	}
-	if resp, _ := get(t, w, path, map[string]string{"If-None-Match": `"` + sum(apk) + `"`}); resp.StatusCode != 304 {
+	if resp, _ := w.Fetch(t, "GET", path, map[string]string{"If-None-Match": `"` + sum(apk) + `"`}); resp.StatusCode != 304 {
 		t.Errorf("If-None-Match: %d", resp.StatusCode)
 	}
-	if resp, _ := get(t, w, "/api/v1/updates/files/apk/ak_updates-ANDROID-3.apk", nil); resp.StatusCode != 404 {
+	if resp, _ := w.Fetch(t, "GET", "/api/v1/updates/files/apk/ak_updates-ANDROID-3.apk", nil); resp.StatusCode != 404 {
 		t.Errorf("no such APK: %d", resp.StatusCode)
 	}
 
@@ -297,11 +278,11 @@ func TestUpdateBadInput(t *testing.T) {
 		"/api/v1/updates/app/check?appId=ak_updates&platform=WEB&currentVersionCode=1",
 		"/api/v1/rn/update/check?appId=ak_updates&platform=ANDROID&moduleId=home&currentVersion=one",
 	} {
-		if resp, _ := get(t, w, q, nil); resp.StatusCode != 400 {
+		if resp, _ := w.Fetch(t, "GET", q, nil); resp.StatusCode != 400 {
 			t.Errorf("%s: %d", q, resp.StatusCode)
 		}
 	}
-	if resp, _ := get(t, w, "/api/v1/updates/app/check?appId=ak_nobody&platform=ANDROID&currentVersionCode=1", nil); resp.StatusCode != 404 {
+	if resp, _ := w.Fetch(t, "GET", "/api/v1/updates/app/check?appId=ak_nobody&platform=ANDROID&currentVersionCode=1", nil); resp.StatusCode != 404 {
 		t.Errorf("unknown app: %d", resp.StatusCode)
 	}
 }
@@ -331,11 +312,11 @@ func TestRnBundleOverHTTP(t *testing.T) {
 	if err != nil || resp.JSON200 == nil || !resp.JSON200.Data.HasUpdate || *resp.JSON200.Data.Version != "1.10.0" || *resp.JSON200.Data.DownloadUrl != b10.DownloadUrl {
 		t.Fatalf("check: %v %s", err, resp.Body)
 	}
-	latest, body := get(t, w, "/api/v1/rn/files/ak_updates/ANDROID/chat-home", nil)
+	latest, body := w.Fetch(t, "GET", "/api/v1/rn/files/ak_updates/ANDROID/chat-home", nil)
 	if latest.StatusCode != 200 || !bytes.Equal(body, v10) || latest.Header.Get("X-Bundle-Version") != "1.10.0" || latest.Header.Get("Cache-Control") != "no-cache" {
 		t.Errorf("latest: %d %v", latest.StatusCode, latest.Header)
 	}
-	r, body := get(t, w, "/api/v1/rn/files/ak_updates/ANDROID/chat-home?version=1.9.0", map[string]string{"Range": "bytes=-8"})
+	r, body := w.Fetch(t, "GET", "/api/v1/rn/files/ak_updates/ANDROID/chat-home?version=1.9.0", map[string]string{"Range": "bytes=-8"})
 	if r.StatusCode != 206 || !bytes.Equal(body, v9[len(v9)-8:]) || r.Header.Get("X-Content-SHA256") != sum(v9) || r.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
 		t.Errorf("1.9.0 ranged: %d %v", r.StatusCode, r.Header)
 	}
@@ -356,10 +337,10 @@ func TestRnBundleOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Restart() // drops the server's caches: the public-route cache lives 2 s
-	if r, _ := get(t, w, "/api/v1/rn/files/ak_updates/ANDROID/chat-home", nil); r.StatusCode != 403 {
+	if r, _ := w.Fetch(t, "GET", "/api/v1/rn/files/ak_updates/ANDROID/chat-home", nil); r.StatusCode != 403 {
 		t.Errorf("UPDATE off, download: %d", r.StatusCode)
 	}
-	if r, _ := get(t, w, "/api/v1/rn/update/check?appId=ak_updates&platform=ANDROID&moduleId=chat-home&currentVersion=1.0.0", nil); r.StatusCode != 403 {
+	if r, _ := w.Fetch(t, "GET", "/api/v1/rn/update/check?appId=ak_updates&platform=ANDROID&moduleId=chat-home&currentVersion=1.0.0", nil); r.StatusCode != 403 {
 		t.Errorf("UPDATE off, check: %d", r.StatusCode)
 	}
 }
