@@ -41,12 +41,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
 
-	// The in-process bus; a NATS one (XUQM_NATS_URL) is to come.
-	bus := eventbus.NewLocal()
-	defer bus.Close()
-	if cfg.NATSURL != "" {
-		log.Warn("XUQM_NATS_URL is set but this build has only the in-process event bus; run one instance")
+	bus, err := openBus(cfg, log)
+	if err != nil {
+		return err
 	}
+	defer bus.Close()
 	events := newPlatformEvents(bus, q, log)
 
 	imAccounts := account.New(pool, authn)
@@ -180,3 +179,16 @@ func counters(q *db.Queries, hub *realtime.Hub) ops.Counters {
 type onlineCounter struct{ hub *realtime.Hub }
 
 func (o onlineCounter) OnlineConnections(context.Context) (int64, error) { return o.hub.Online(), nil }
+
+// openBus is NATS when XUQM_NATS_URL is set (several instances), else the in-process bus.
+func openBus(cfg config.Config, log *slog.Logger) (eventbus.Bus, error) {
+	if cfg.NATSURL == "" {
+		return eventbus.NewLocal(), nil
+	}
+	bus, err := eventbus.NewNATS(cfg.NATSURL, cfg.NATSPrefix, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("event bus: NATS", "prefix", cfg.NATSPrefix)
+	return bus, nil
+}

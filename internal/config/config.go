@@ -96,6 +96,9 @@ type Config struct {
 	SMTP           SMTP
 	CaptchaEnabled bool   // XUQM_CAPTCHA on|off
 	NATSURL        string // XUQM_NATS_URL; empty: in-process event bus
+	// NATSPrefix namespaces the bus's subjects (XUQM_NATS_PREFIX), so that deployments can
+	// share a NATS server.
+	NATSPrefix string
 	// Timezone is the zone of zone-less time filters (XUQM_TIMEZONE).
 	Timezone *time.Location
 
@@ -145,6 +148,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SMTP:           r.smtp(),
 		CaptchaEnabled: r.onOff("XUQM_CAPTCHA", true),
 		NATSURL:        r.str("XUQM_NATS_URL", ""),
+		NATSPrefix:     r.str("XUQM_NATS_PREFIX", "xuqm"),
 		Timezone:       r.location("XUQM_TIMEZONE", "Asia/Shanghai"),
 
 		LogLevel:  r.logLevel("XUQM_LOG_LEVEL", slog.LevelInfo),

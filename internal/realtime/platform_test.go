@@ -183,3 +183,31 @@ func TestUpdateCheckFollowsTheSwitchAtOnce(t *testing.T) {
 		t.Errorf("check right after the switch: %d %s, want 403", code, env.Message)
 	}
 }
+
+// Two instances on one database and one NATS server: a message accepted by one reaches a
+// WebSocket held by the other, and so does a kick.
+func TestTwoInstancesOverNATS(t *testing.T) {
+	nats := map[string]string{"XUQM_NATS_URL": "nats://127.0.0.1:4222", "XUQM_NATS_PREFIX": "test" + auth.RandomHex(6)}
+	a1 := testserver.Start(t, nats)
+	second := map[string]string{"DATABASE_URL": a1.DatabaseURL}
+	for k, v := range nats {
+		second[k] = v
+	}
+	a2 := testserver.Start(t, second)
+	a := newApp(t, a1, "ak_two_instances", "alice", "bob")
+	alice := dial(t, a2, a.token(t, "alice"))
+	bobOnA1 := &app{id: a.id, tenant: a.tenant, key: a.key, s: a1}
+	r := sendHTTP(t, bobOnA1, a.token(t, "bob"), api.SendMessage{ToId: "alice", ChatType: api.SINGLE, MsgType: api.MsgTypeTEXT, Content: "across instances"})
+	if r.StatusCode() != 200 {
+		t.Fatalf("send on instance 1: %d %s", r.StatusCode(), r.Body)
+	}
+	f := alice.nextOf("message")
+	if !strings.Contains(string(f.Data), "across instances") {
+		t.Errorf("instance 2 delivered %s", f.Data)
+	}
+	_, ops := tokens(t, a1, a)
+	if code, env, _ := a1.Call(t, "DELETE", "/api/im/accounts/alice?appId="+a.key, ops, ""); code != 200 {
+		t.Fatalf("delete on instance 1: %d %s", code, env.Message)
+	}
+	expectKicked(t, alice, "ACCOUNT_DELETED")
+}
