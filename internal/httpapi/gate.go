@@ -120,6 +120,10 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			writeError(w, r, err)
 			return
 		}
+		if err := checkText(r, !op.streamed); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		if err := g.validate(r.Context(), r, rctx, op); err != nil {
 			writeError(w, r, err)
 			return

@@ -40,6 +40,9 @@ func readUploadForm(mr *multipart.Reader) (map[string]string, *multipart.Part, e
 		if total += int64(len(b)); total > maxFormFields {
 			return nil, nil, fault.TooLargef("the form fields are larger than %d bytes", maxFormFields)
 		}
+		if !storable(string(b)) {
+			return nil, nil, fault.InvalidField(name, "must be UTF-8 text without NUL characters")
+		}
 		if _, seen := fields[name]; !seen && name != "" {
 			fields[name] = string(b)
 		}
