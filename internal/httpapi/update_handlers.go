@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/file"
 	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
@@ -53,7 +54,11 @@ func uploadOf(part *multipart.Part) *update.Upload {
 	if part == nil {
 		return nil
 	}
-	return &update.Upload{Name: part.FileName(), Body: part}
+	name := part.FileName()
+	if name != "" {
+		name = file.CleanName(name) // stored and sent back in Content-Disposition
+	}
+	return &update.Upload{Name: name, Body: part}
 }
 
 func (s *Server) appVersion(ctx context.Context, v update.AppVersion) api.AppVersion {
