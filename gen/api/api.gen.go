@@ -4625,9 +4625,10 @@ type ClientInterface interface {
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
-	// Images larger than XUQM_THUMBNAIL_MAX_PIXELS (width × height, default 40000000) are refused
+	// Images larger than XUQM_THUMB_MAX_PIXELS (width × height, default 40000000) are refused
 	// with 400 before any decoding, from the dimensions in the image header. A file that is not one
-	// of those image types gets 415.
+	// of those image types, or that is truncated or corrupt, gets 415. At most a few images are
+	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
 	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
@@ -5616,6 +5617,7 @@ type ClientInterface interface {
 	//
 	// Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 	// "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// The answer comes from memory, as for the app check.
 	//
 	// Corresponds with GET /api/v1/rn/update/check (the `CheckRnUpdate` operationId).
 	CheckRnUpdate(ctx context.Context, params *CheckRnUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5715,7 +5717,10 @@ type ClientInterface interface {
 	// was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 	// `{"hasUpdate": false, "forceUpdate": false}`.
 	//
-	// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+	// memory (no database query): a release change shows at once on the instance that made it and
+	// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+	// app's tenant or UPDATE switch shows within 2 seconds.
 	//
 	// Corresponds with GET /api/v1/updates/app/check (the `CheckAppUpdate` operationId).
 	CheckAppUpdate(ctx context.Context, params *CheckAppUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6578,9 +6583,10 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
-// Images larger than XUQM_THUMBNAIL_MAX_PIXELS (width × height, default 40000000) are refused
+// Images larger than XUQM_THUMB_MAX_PIXELS (width × height, default 40000000) are refused
 // with 400 before any decoding, from the dimensions in the image header. A file that is not one
-// of those image types gets 415.
+// of those image types, or that is truncated or corrupt, gets 415. At most a few images are
+// decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
 // `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
@@ -8419,6 +8425,7 @@ func (c *Client) RollbackRnBundle(ctx context.Context, params *RollbackRnBundleP
 //
 // Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 // "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// The answer comes from memory, as for the app check.
 //
 // Corresponds with GET /api/v1/rn/update/check (the `CheckRnUpdate` operationId).
 func (c *Client) CheckRnUpdate(ctx context.Context, params *CheckRnUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8588,7 +8595,10 @@ func (c *Client) WithdrawRnBundle(ctx context.Context, id ReleaseId, params *Wit
 // was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 // `{"hasUpdate": false, "forceUpdate": false}`.
 //
-// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+// memory (no database query): a release change shows at once on the instance that made it and
+// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+// app's tenant or UPDATE switch shows within 2 seconds.
 //
 // Corresponds with GET /api/v1/updates/app/check (the `CheckAppUpdate` operationId).
 func (c *Client) CheckAppUpdate(ctx context.Context, params *CheckAppUpdateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -16350,9 +16360,10 @@ type ClientWithResponsesInterface interface {
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
-	// Images larger than XUQM_THUMBNAIL_MAX_PIXELS (width × height, default 40000000) are refused
+	// Images larger than XUQM_THUMB_MAX_PIXELS (width × height, default 40000000) are refused
 	// with 400 before any decoding, from the dimensions in the image header. A file that is not one
-	// of those image types gets 415.
+	// of those image types, or that is truncated or corrupt, gets 415. At most a few images are
+	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
 	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
@@ -17439,6 +17450,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 	// "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// The answer comes from memory, as for the app check.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17542,7 +17554,10 @@ type ClientWithResponsesInterface interface {
 	// was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 	// `{"hasUpdate": false, "forceUpdate": false}`.
 	//
-	// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+	// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+	// memory (no database query): a release change shows at once on the instance that made it and
+	// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+	// app's tenant or UPDATE switch shows within 2 seconds.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17676,6 +17691,8 @@ type ListAppsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -17698,6 +17715,11 @@ func (r ListAppsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListAppsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListAppsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -17745,6 +17767,8 @@ type CreateAppResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -17769,6 +17793,11 @@ func (r CreateAppResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateAppResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateAppResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -18366,6 +18395,8 @@ type GetCaptchaResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CaptchaEnvelope
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -18377,6 +18408,11 @@ type GetCaptchaResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCaptchaResponse) GetJSON200() *CaptchaEnvelope {
 	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCaptchaResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -18430,6 +18466,8 @@ type ForgotPasswordResponse struct {
 	JSON200 *EmptyEnvelope
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -18448,6 +18486,11 @@ func (r ForgotPasswordResponse) GetJSON200() *EmptyEnvelope {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ForgotPasswordResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ForgotPasswordResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -18510,6 +18553,8 @@ type LoginResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -18538,6 +18583,11 @@ func (r LoginResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r LoginResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r LoginResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -18593,6 +18643,8 @@ type GetCurrentAccountResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -18610,6 +18662,11 @@ func (r GetCurrentAccountResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetCurrentAccountResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCurrentAccountResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -18660,6 +18717,8 @@ type OpsLoginResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -18683,6 +18742,11 @@ func (r OpsLoginResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r OpsLoginResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OpsLoginResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -18741,6 +18805,8 @@ type RegisterResponse struct {
 	JSON200 *LoginResultEnvelope
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -18761,6 +18827,11 @@ func (r RegisterResponse) GetJSON200() *LoginResultEnvelope {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r RegisterResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RegisterResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -18824,6 +18895,8 @@ type ResetPasswordResponse struct {
 	JSON200 *EmptyEnvelope
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -18842,6 +18915,11 @@ func (r ResetPasswordResponse) GetJSON200() *EmptyEnvelope {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ResetPasswordResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ResetPasswordResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -18900,6 +18978,8 @@ type SendEmailCodeResponse struct {
 	JSON200 *EmptyEnvelope
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -18920,6 +19000,11 @@ func (r SendEmailCodeResponse) GetJSON200() *EmptyEnvelope {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r SendEmailCodeResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SendEmailCodeResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -18987,6 +19072,8 @@ type DemoLoginResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -19015,6 +19102,11 @@ func (r DemoLoginResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r DemoLoginResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DemoLoginResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -19993,6 +20085,8 @@ type CheckImAccountExistsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -20015,6 +20109,11 @@ func (r CheckImAccountExistsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CheckImAccountExistsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CheckImAccountExistsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -20062,6 +20161,8 @@ type AdminListGroupsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -20084,6 +20185,11 @@ func (r AdminListGroupsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r AdminListGroupsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminListGroupsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -20207,6 +20313,8 @@ type AdminListMessagesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -20229,6 +20337,11 @@ func (r AdminListMessagesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r AdminListMessagesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminListMessagesResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -20352,6 +20465,8 @@ type AdminListOperationLogsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -20374,6 +20489,11 @@ func (r AdminListOperationLogsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r AdminListOperationLogsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminListOperationLogsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -20421,6 +20541,8 @@ type AdminListImUsersResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -20443,6 +20565,11 @@ func (r AdminListImUsersResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r AdminListImUsersResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminListImUsersResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -20490,6 +20617,8 @@ type ListWebhooksResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -20512,6 +20641,11 @@ func (r ListWebhooksResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListWebhooksResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListWebhooksResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -20559,6 +20693,8 @@ type CreateWebhookResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -20585,6 +20721,11 @@ func (r CreateWebhookResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateWebhookResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -20813,6 +20954,8 @@ type ImLoginResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -20839,6 +20982,11 @@ func (r ImLoginResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ImLoginResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImLoginResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -20967,6 +21115,8 @@ type ListBlockedUsersResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -20989,6 +21139,11 @@ func (r ListBlockedUsersResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListBlockedUsersResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListBlockedUsersResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -21112,6 +21267,8 @@ type ListConversationsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -21134,6 +21291,11 @@ func (r ListConversationsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListConversationsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListConversationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -21492,6 +21654,8 @@ type ListFriendRequestsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -21514,6 +21678,11 @@ func (r ListFriendRequestsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListFriendRequestsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListFriendRequestsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -21810,6 +21979,8 @@ type ListFriendsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -21832,6 +22003,11 @@ func (r ListFriendsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListFriendsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListFriendsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -21955,6 +22131,8 @@ type ListMyGroupsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -21977,6 +22155,11 @@ func (r ListMyGroupsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListMyGroupsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListMyGroupsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -22114,6 +22297,8 @@ type ListPublicGroupsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -22136,6 +22321,11 @@ func (r ListPublicGroupsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListPublicGroupsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPublicGroupsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -22183,6 +22373,8 @@ type SearchGroupsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -22205,6 +22397,11 @@ func (r SearchGroupsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r SearchGroupsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SearchGroupsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23199,6 +23396,8 @@ type ListSingleHistoryResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -23221,6 +23420,11 @@ func (r ListSingleHistoryResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListSingleHistoryResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListSingleHistoryResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23268,6 +23472,8 @@ type SearchMessagesResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -23290,6 +23496,11 @@ func (r SearchMessagesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r SearchMessagesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SearchMessagesResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23598,6 +23809,8 @@ type GetStatisticsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -23615,6 +23828,11 @@ func (r GetStatisticsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetStatisticsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetStatisticsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23662,6 +23880,8 @@ type ListTenantsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -23684,6 +23904,11 @@ func (r ListTenantsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListTenantsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListTenantsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -23814,6 +24039,8 @@ type RegisterPushDeviceResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -23838,6 +24065,11 @@ func (r RegisterPushDeviceResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r RegisterPushDeviceResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RegisterPushDeviceResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -23987,6 +24219,8 @@ type ListSubAccountsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -24009,6 +24243,11 @@ func (r ListSubAccountsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListSubAccountsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListSubAccountsResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -24056,6 +24295,8 @@ type CreateSubAccountResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -24082,6 +24323,11 @@ func (r CreateSubAccountResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateSubAccountResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateSubAccountResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -24144,6 +24390,8 @@ type SendSubAccountVerifyCodeResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -24174,6 +24422,11 @@ func (r SendSubAccountVerifyCodeResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r SendSubAccountVerifyCodeResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SendSubAccountVerifyCodeResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -24236,6 +24489,8 @@ type VerifySubAccountEmailResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -24260,6 +24515,11 @@ func (r VerifySubAccountEmailResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r VerifySubAccountEmailResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r VerifySubAccountEmailResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -24594,6 +24854,8 @@ type RollbackRnBundleResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *ErrorEnvelope
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -24626,6 +24888,11 @@ func (r RollbackRnBundleResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RollbackRnBundleResponse) GetJSON409() *ErrorEnvelope {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RollbackRnBundleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -24848,6 +25115,8 @@ type PublishRnBundleResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -24875,6 +25144,11 @@ func (r PublishRnBundleResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r PublishRnBundleResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PublishRnBundleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -24924,6 +25198,8 @@ type SetRnBundleRolloutResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -24951,6 +25227,11 @@ func (r SetRnBundleRolloutResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SetRnBundleRolloutResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetRnBundleRolloutResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -25325,6 +25606,8 @@ type PublishAppVersionResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -25352,6 +25635,11 @@ func (r PublishAppVersionResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r PublishAppVersionResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PublishAppVersionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -25401,6 +25689,8 @@ type SetAppVersionRolloutResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 }
@@ -25428,6 +25718,11 @@ func (r SetAppVersionRolloutResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SetAppVersionRolloutResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetAppVersionRolloutResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -26305,9 +26600,10 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
-// Images larger than XUQM_THUMBNAIL_MAX_PIXELS (width × height, default 40000000) are refused
+// Images larger than XUQM_THUMB_MAX_PIXELS (width × height, default 40000000) are refused
 // with 400 before any decoding, from the dimensions in the image header. A file that is not one
-// of those image types gets 415.
+// of those image types, or that is truncated or corrupt, gets 415. At most a few images are
+// decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
 // `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
@@ -27904,6 +28200,7 @@ func (c *ClientWithResponses) RollbackRnBundleWithResponse(ctx context.Context, 
 //
 // Without an update, `data` is `{"hasUpdate": false, "mandatory": false, "rollback": false,
 // "currentWithdrawn": …}`. An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// The answer comes from memory, as for the app check.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28049,7 +28346,10 @@ func (c *ClientWithResponses) WithdrawRnBundleWithResponse(ctx context.Context, 
 // was given); IOS versions carry `storeUrl` only. Without an update, `data` is
 // `{"hasUpdate": false, "forceUpdate": false}`.
 //
-// An unknown app gets 404; an app whose UPDATE service is off gets 403.
+// An unknown app gets 404; an app whose UPDATE service is off gets 403. The answer comes from
+// memory (no database query): a release change shows at once on the instance that made it and
+// on the others when the event bus tells them (within 30 seconds at worst); a change of the
+// app's tenant or UPDATE switch shows within 2 seconds.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28267,6 +28567,13 @@ func ParseListAppsResponse(rsp *http.Response) (*ListAppsResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28320,6 +28627,13 @@ func ParseCreateAppResponse(rsp *http.Response) (*CreateAppResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -28802,6 +29116,13 @@ func ParseGetCaptchaResponse(rsp *http.Response) (*GetCaptchaResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28861,6 +29182,13 @@ func ParseForgotPasswordResponse(rsp *http.Response) (*ForgotPasswordResponse, e
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -28943,6 +29271,13 @@ func ParseLoginResponse(rsp *http.Response) (*LoginResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29017,6 +29352,13 @@ func ParseGetCurrentAccountResponse(rsp *http.Response) (*GetCurrentAccountRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29063,6 +29405,13 @@ func ParseOpsLoginResponse(rsp *http.Response) (*OpsLoginResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -29130,6 +29479,13 @@ func ParseRegisterResponse(rsp *http.Response) (*RegisterResponse, error) {
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -29205,6 +29561,13 @@ func ParseResetPasswordResponse(rsp *http.Response) (*ResetPasswordResponse, err
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29271,6 +29634,13 @@ func ParseSendEmailCodeResponse(rsp *http.Response) (*SendEmailCodeResponse, err
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -29359,6 +29729,13 @@ func ParseDemoLoginResponse(rsp *http.Response) (*DemoLoginResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -30380,6 +30757,13 @@ func ParseCheckImAccountExistsResponse(rsp *http.Response) (*CheckImAccountExist
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30433,6 +30817,13 @@ func ParseAdminListGroupsResponse(rsp *http.Response) (*AdminListGroupsResponse,
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -30549,6 +30940,13 @@ func ParseAdminListMessagesResponse(rsp *http.Response) (*AdminListMessagesRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30664,6 +31062,13 @@ func ParseAdminListOperationLogsResponse(rsp *http.Response) (*AdminListOperatio
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30717,6 +31122,13 @@ func ParseAdminListImUsersResponse(rsp *http.Response) (*AdminListImUsersRespons
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -30772,6 +31184,13 @@ func ParseListWebhooksResponse(rsp *http.Response) (*ListWebhooksResponse, error
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -30825,6 +31244,13 @@ func ParseCreateWebhookResponse(rsp *http.Response) (*CreateWebhookResponse, err
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -31030,6 +31456,13 @@ func ParseImLoginResponse(rsp *http.Response) (*ImLoginResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31165,6 +31598,13 @@ func ParseListBlockedUsersResponse(rsp *http.Response) (*ListBlockedUsersRespons
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31279,6 +31719,13 @@ func ParseListConversationsResponse(rsp *http.Response) (*ListConversationsRespo
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -31585,6 +32032,13 @@ func ParseListFriendRequestsResponse(rsp *http.Response) (*ListFriendRequestsRes
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31843,6 +32297,13 @@ func ParseListFriendsResponse(rsp *http.Response) (*ListFriendsResponse, error) 
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -31957,6 +32418,13 @@ func ParseListMyGroupsResponse(rsp *http.Response) (*ListMyGroupsResponse, error
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -32087,6 +32555,13 @@ func ParseListPublicGroupsResponse(rsp *http.Response) (*ListPublicGroupsRespons
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -32140,6 +32615,13 @@ func ParseSearchGroupsResponse(rsp *http.Response) (*SearchGroupsResponse, error
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -32962,6 +33444,13 @@ func ParseListSingleHistoryResponse(rsp *http.Response) (*ListSingleHistoryRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33015,6 +33504,13 @@ func ParseSearchMessagesResponse(rsp *http.Response) (*SearchMessagesResponse, e
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -33287,6 +33783,13 @@ func ParseGetStatisticsResponse(rsp *http.Response) (*GetStatisticsResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33340,6 +33843,13 @@ func ParseListTenantsResponse(rsp *http.Response) (*ListTenantsResponse, error) 
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -33462,6 +33972,13 @@ func ParseRegisterPushDeviceResponse(rsp *http.Response) (*RegisterPushDeviceRes
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -33612,6 +34129,13 @@ func ParseListSubAccountsResponse(rsp *http.Response) (*ListSubAccountsResponse,
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -33665,6 +34189,13 @@ func ParseCreateSubAccountResponse(rsp *http.Response) (*CreateSubAccountRespons
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -33733,6 +34264,13 @@ func ParseSendSubAccountVerifyCodeResponse(rsp *http.Response) (*SendSubAccountV
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict
@@ -33821,6 +34359,13 @@ func ParseVerifySubAccountEmailResponse(rsp *http.Response) (*VerifySubAccountEm
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -34241,6 +34786,13 @@ func ParseRollbackRnBundleResponse(rsp *http.Response) (*RollbackRnBundleRespons
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34451,6 +35003,13 @@ func ParsePublishRnBundleResponse(rsp *http.Response) (*PublishRnBundleResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34511,6 +35070,13 @@ func ParseSetRnBundleRolloutResponse(rsp *http.Response) (*SetRnBundleRolloutRes
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -34844,6 +35410,13 @@ func ParsePublishAppVersionResponse(rsp *http.Response) (*PublishAppVersionRespo
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34904,6 +35477,13 @@ func ParseSetAppVersionRolloutResponse(rsp *http.Response) (*SetAppVersionRollou
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -42489,6 +43069,20 @@ func (response ListApps403JSONResponse) VisitListAppsResponse(w http.ResponseWri
 	return err
 }
 
+type ListApps404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListApps404JSONResponse) VisitListAppsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListApps500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListApps500JSONResponse) VisitListAppsResponse(w http.ResponseWriter) error {
@@ -42563,6 +43157,20 @@ func (response CreateApp403JSONResponse) VisitCreateAppResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApp404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateApp404JSONResponse) VisitCreateAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43291,6 +43899,20 @@ func (response GetCaptcha200JSONResponse) VisitGetCaptchaResponse(w http.Respons
 	return err
 }
 
+type GetCaptcha404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCaptcha404JSONResponse) VisitGetCaptchaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCaptcha429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response GetCaptcha429JSONResponse) VisitGetCaptchaResponse(w http.ResponseWriter) error {
@@ -43354,6 +43976,20 @@ func (response ForgotPassword400JSONResponse) VisitForgotPasswordResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ForgotPassword404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ForgotPassword404JSONResponse) VisitForgotPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43467,6 +44103,20 @@ func (response Login403JSONResponse) VisitLoginResponse(w http.ResponseWriter) e
 	return err
 }
 
+type Login404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response Login404JSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Login413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response Login413JSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
@@ -43561,6 +44211,20 @@ func (response GetCurrentAccount403JSONResponse) VisitGetCurrentAccountResponse(
 	return err
 }
 
+type GetCurrentAccount404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCurrentAccount404JSONResponse) VisitGetCurrentAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCurrentAccount500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response GetCurrentAccount500JSONResponse) VisitGetCurrentAccountResponse(w http.ResponseWriter) error {
@@ -43621,6 +44285,20 @@ func (response OpsLogin401JSONResponse) VisitOpsLoginResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type OpsLogin404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response OpsLogin404JSONResponse) VisitOpsLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43702,6 +44380,20 @@ func (response Register400JSONResponse) VisitRegisterResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Register404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response Register404JSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -43801,6 +44493,20 @@ func (response ResetPassword400JSONResponse) VisitResetPasswordResponse(w http.R
 	return err
 }
 
+type ResetPassword404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ResetPassword404JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetPassword413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response ResetPassword413JSONResponse) VisitResetPasswordResponse(w http.ResponseWriter) error {
@@ -43878,6 +44584,20 @@ func (response SendEmailCode400JSONResponse) VisitSendEmailCodeResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendEmailCode404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SendEmailCode404JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -44001,6 +44721,20 @@ func (response DemoLogin403JSONResponse) VisitDemoLoginResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DemoLogin404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DemoLogin404JSONResponse) VisitDemoLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -45455,6 +46189,20 @@ func (response CheckImAccountExists403JSONResponse) VisitCheckImAccountExistsRes
 	return err
 }
 
+type CheckImAccountExists404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CheckImAccountExists404JSONResponse) VisitCheckImAccountExistsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CheckImAccountExists500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CheckImAccountExists500JSONResponse) VisitCheckImAccountExistsResponse(w http.ResponseWriter) error {
@@ -45529,6 +46277,20 @@ func (response AdminListGroups403JSONResponse) VisitAdminListGroupsResponse(w ht
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListGroups404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminListGroups404JSONResponse) VisitAdminListGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -45704,6 +46466,20 @@ func (response AdminListMessages403JSONResponse) VisitAdminListMessagesResponse(
 	return err
 }
 
+type AdminListMessages404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminListMessages404JSONResponse) VisitAdminListMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminListMessages500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response AdminListMessages500JSONResponse) VisitAdminListMessagesResponse(w http.ResponseWriter) error {
@@ -45875,6 +46651,20 @@ func (response AdminListOperationLogs403JSONResponse) VisitAdminListOperationLog
 	return err
 }
 
+type AdminListOperationLogs404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminListOperationLogs404JSONResponse) VisitAdminListOperationLogsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminListOperationLogs500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response AdminListOperationLogs500JSONResponse) VisitAdminListOperationLogsResponse(w http.ResponseWriter) error {
@@ -45949,6 +46739,20 @@ func (response AdminListImUsers403JSONResponse) VisitAdminListImUsersResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListImUsers404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminListImUsers404JSONResponse) VisitAdminListImUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -46031,6 +46835,20 @@ func (response ListWebhooks403JSONResponse) VisitListWebhooksResponse(w http.Res
 	return err
 }
 
+type ListWebhooks404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListWebhooks404JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListWebhooks500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListWebhooks500JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
@@ -46106,6 +46924,20 @@ func (response CreateWebhook403JSONResponse) VisitCreateWebhookResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhook404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateWebhook404JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -46431,6 +47263,20 @@ func (response ImLogin403JSONResponse) VisitImLoginResponse(w http.ResponseWrite
 	return err
 }
 
+type ImLogin404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ImLogin404JSONResponse) VisitImLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ImLogin429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response ImLogin429JSONResponse) VisitImLoginResponse(w http.ResponseWriter) error {
@@ -46618,6 +47464,20 @@ func (response ListBlockedUsers403JSONResponse) VisitListBlockedUsersResponse(w 
 	return err
 }
 
+type ListBlockedUsers404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListBlockedUsers404JSONResponse) VisitListBlockedUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListBlockedUsers500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListBlockedUsers500JSONResponse) VisitListBlockedUsersResponse(w http.ResponseWriter) error {
@@ -46784,6 +47644,20 @@ func (response ListConversations403JSONResponse) VisitListConversationsResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListConversations404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListConversations404JSONResponse) VisitListConversationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -47253,6 +48127,20 @@ func (response ListFriendRequests403JSONResponse) VisitListFriendRequestsRespons
 	return err
 }
 
+type ListFriendRequests404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListFriendRequests404JSONResponse) VisitListFriendRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListFriendRequests500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListFriendRequests500JSONResponse) VisitListFriendRequestsResponse(w http.ResponseWriter) error {
@@ -47651,6 +48539,20 @@ func (response ListFriends403JSONResponse) VisitListFriendsResponse(w http.Respo
 	return err
 }
 
+type ListFriends404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListFriends404JSONResponse) VisitListFriendsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListFriends500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListFriends500JSONResponse) VisitListFriendsResponse(w http.ResponseWriter) error {
@@ -47818,6 +48720,20 @@ func (response ListMyGroups403JSONResponse) VisitListMyGroupsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyGroups404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListMyGroups404JSONResponse) VisitListMyGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -48021,6 +48937,20 @@ func (response ListPublicGroups403JSONResponse) VisitListPublicGroupsResponse(w 
 	return err
 }
 
+type ListPublicGroups404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPublicGroups404JSONResponse) VisitListPublicGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListPublicGroups500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListPublicGroups500JSONResponse) VisitListPublicGroupsResponse(w http.ResponseWriter) error {
@@ -48095,6 +49025,20 @@ func (response SearchGroups403JSONResponse) VisitSearchGroupsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchGroups404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SearchGroups404JSONResponse) VisitSearchGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -49369,6 +50313,20 @@ func (response ListSingleHistory403JSONResponse) VisitListSingleHistoryResponse(
 	return err
 }
 
+type ListSingleHistory404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListSingleHistory404JSONResponse) VisitListSingleHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListSingleHistory500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListSingleHistory500JSONResponse) VisitListSingleHistoryResponse(w http.ResponseWriter) error {
@@ -49443,6 +50401,20 @@ func (response SearchMessages403JSONResponse) VisitSearchMessagesResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SearchMessages404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SearchMessages404JSONResponse) VisitSearchMessagesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -49849,6 +50821,20 @@ func (response GetStatistics403JSONResponse) VisitGetStatisticsResponse(w http.R
 	return err
 }
 
+type GetStatistics404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetStatistics404JSONResponse) VisitGetStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStatistics500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response GetStatistics500JSONResponse) VisitGetStatisticsResponse(w http.ResponseWriter) error {
@@ -49923,6 +50909,20 @@ func (response ListTenants403JSONResponse) VisitListTenantsResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenants404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListTenants404JSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -50109,6 +51109,20 @@ func (response RegisterPushDevice403JSONResponse) VisitRegisterPushDeviceRespons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterPushDevice404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RegisterPushDevice404JSONResponse) VisitRegisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -50329,6 +51343,20 @@ func (response ListSubAccounts403JSONResponse) VisitListSubAccountsResponse(w ht
 	return err
 }
 
+type ListSubAccounts404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListSubAccounts404JSONResponse) VisitListSubAccountsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListSubAccounts500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListSubAccounts500JSONResponse) VisitListSubAccountsResponse(w http.ResponseWriter) error {
@@ -50403,6 +51431,20 @@ func (response CreateSubAccount403JSONResponse) VisitCreateSubAccountResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSubAccount404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateSubAccount404JSONResponse) VisitCreateSubAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -50509,6 +51551,20 @@ func (response SendSubAccountVerifyCode403JSONResponse) VisitSendSubAccountVerif
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendSubAccountVerifyCode404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SendSubAccountVerifyCode404JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -50632,6 +51688,20 @@ func (response VerifySubAccountEmail403JSONResponse) VisitVerifySubAccountEmailR
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifySubAccountEmail404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response VerifySubAccountEmail404JSONResponse) VisitVerifySubAccountEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -51153,6 +52223,20 @@ func (response RollbackRnBundle409JSONResponse) VisitRollbackRnBundleResponse(w 
 	return err
 }
 
+type RollbackRnBundle413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RollbackRnBundle413JSONResponse) VisitRollbackRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RollbackRnBundle500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RollbackRnBundle500JSONResponse) VisitRollbackRnBundleResponse(w http.ResponseWriter) error {
@@ -51463,6 +52547,20 @@ func (response PublishRnBundle404JSONResponse) VisitPublishRnBundleResponse(w ht
 	return err
 }
 
+type PublishRnBundle413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PublishRnBundle413JSONResponse) VisitPublishRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PublishRnBundle500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response PublishRnBundle500JSONResponse) VisitPublishRnBundleResponse(w http.ResponseWriter) error {
@@ -51553,6 +52651,20 @@ func (response SetRnBundleRollout404JSONResponse) VisitSetRnBundleRolloutRespons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnBundleRollout413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetRnBundleRollout413JSONResponse) VisitSetRnBundleRolloutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -52052,6 +53164,20 @@ func (response PublishAppVersion404JSONResponse) VisitPublishAppVersionResponse(
 	return err
 }
 
+type PublishAppVersion413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PublishAppVersion413JSONResponse) VisitPublishAppVersionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PublishAppVersion500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response PublishAppVersion500JSONResponse) VisitPublishAppVersionResponse(w http.ResponseWriter) error {
@@ -52142,6 +53268,20 @@ func (response SetAppVersionRollout404JSONResponse) VisitSetAppVersionRolloutRes
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetAppVersionRollout413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetAppVersionRollout413JSONResponse) VisitSetAppVersionRolloutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -55710,641 +56850,645 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JjxtJti74Vwzs2xCpcjKcQ8wo3EuFKImZiqGCoVTem9QTje5G0iucZp5uzgix9ATkpje9fsDb9qZz",
-	"24te9A94/ySBh+6f0bBzzHwg3TnEoNDNUqJQCpI+2HDszOc7n0uOmAaCMx7J0tHnUkBDOmURC+FTOwh+",
-	"ZPM3jLosVJ9dJp3QCyJP8NJR6WrCCA2CZ5Jcs7lFRiIk0htz5pKQ/TpjMpJEcBKKWcQkufWiiZhFhHIy",
-	"oEHQdQfk1xkL5yR+Y61klTz13Am+zypxOmWlo9LP1XYQVH9k85JVks6ETakay7+EbFQ6Kv0vO8kEdvBX",
-	"uYPjLn35Yukp/E29as0MSHlArz/+8dvvg4oaCvtEp4Gv3k+vP7psKj46ExqZMcLYkyHCjEpWSU3cC5lb",
-	"OorCGbvbcM8Ed9jyWNvkhvozRji7YSEJ2UwyF1bV42SXTD2ulnnNGuKj08Oa0k9vGR9Hk9LRXssqTT1u",
-	"Ph5YpWgeqHtlFHp8bIZ35U2ZjOg0WB7iO+59IlPP9z3JHMFdScSIRBO2QBZrBpm8ID3QgEYRC9Vd/+UX",
-	"u3r44XPdqu99+ZdS3ihf+MK5Zu47ycKum7/rM8lCEgkyVJcSEZIZhz+zO6+u+mjbjYJdH2bec9fd17fD",
-	"wOcRu6R8nLP955yR4TxiJFS/W2SgPsi/9me23XRGXigj+JNV8Rufmi8GK64dqJnrX/WNcjYaeZ+ID1Sg",
-	"n5BdFLzcrtbtRrNoJ3ESBYTW2N3L27WX7MZzWN6GtYmM6NBnxHMNRblwsUVuJ54zIYFPHSaJFxGPS89l",
-	"alpiFsGfjDoTEjKfUcmeSRIK3xezqNbn7zVH8iKLCO7PzUV4DXPVExSJ1G2bBCx0GI8IDRkRoxELmVvr",
-	"88yyHIzqLdbaHTmM0frePi2gGdfMsmBx6o2DzDGs5y6VuOW+oO4ZPHNxuV55PiPqdcCSTwSPGI+qLz0Z",
-	"COmpa9QqRYzGiyk4I2PvhnFCI/gCaITMAvWOWsFE4J/CHd5dPwk1zDdUTpYn0HvTrjZ298zwRp6vdg7o",
-	"ziK+uGVh1aGSkQn7lCXNw1HDabG6uz9s0l1njx2MbFofNpym22K7oz17v37QOGzS1nDX2XP32cHokNrD",
-	"utNwm6w12qV7ZqoBjSbJTCdqkKtO9wJvotXRh897rQLm1B2dCc5OaeTkzLxzRccSJu34niK4ifBdeUwo",
-	"maobSFmd1+eDChmzSJKm3Srkpd2R4vasii8qIja70cod4/RkQqOrecAKBOf7CYsmLCSDiIZjFilp7klC",
-	"ka2We92z1287FXUKKRmHYhaQ8uvL83cXC4IVryugL0eP4M581UxBz6jDXSVZ8jirPydTJiUdM0mckNGI",
-	"ueokiJAM2UiEjEQTT5LIm7IjMmjYjb2q3ao29q8azaPdw6PdwwEph+o4eVxtXZ9LFt6w8BneQv4hOIO1",
-	"uHx1QprN5uEi58h5YsGaMD2HTZegO1WXv/L8iIV6GV6r7ei6F4rCcxgt7NYzSTw3u1Xw/UfbrucfkTE+",
-	"9c57pUelx/gjm9+K0L2MH7UkwdknYM2S0dCZAJsrn0w8ziSw/rc08rhFFI+oelwyrtjeDVugvgnzfVGw",
-	"0Nc4gpXzyZwjez2/605PkciKVl/pJZoOn0mCRLS0EerI5u+Bd/fljwdmBirHKw5/9sAAk1bHYx6w7FCv",
-	"Oj9fFazvFF+wMSHrAenh9SIaRtsfZjqKlNKXf5Zt+wj+t/4sW6QtPbrTm1A+nlCPDOfEZSM686NNT7l5",
-	"V8HiyHh69zjnV5oxF5OaAA6uODac9wzbVhIoYQX53HtROc5SoxEMD6EWd6f4oYBpcdI9TeaRO8gCtjV7",
-	"MM39B+HxSzRvLtmUhtd5zJWLCHWy9PKKW85CQrlLqDv1uMyO///9b//3//d//T//83//P/7n//Z/FpBL",
-	"iO8rUsUUa1pmRprFbsJaa2t5ZDFPXH7xeSCvGKd8JWlGcMUzSfhsykLPWdzWeuMuHHAkwimN1HU82lNM",
-	"dOpxbzqbpvm1xyM21ofoguYZYupbNa4hCy3iiBlXDGYUiimxi1YqoAvGkOYXpSPbyoyqqQ7TlH7So7LV",
-	"f6lh2vnD9GmkHqKPfz5LBK4X6CsLx6l/35jvmFdnxhFLjYSK22cvL8+7L9e/9m7nMDOMS7Tiigx/GgTk",
-	"hoXSE1wdvpAMZ9wF++JJaEyPthfRaCbX76CE62rFgiOayY13L/NuGE3P+0cRxUvvH6zwveq2XPpurCPw",
-	"tQvUE45Hfc1aizZVO5ZgEy1Cicscb0p9gnxnUYEqkgZh/JK7EuLiYGECs2HbAT6xiuPJ2bBK8bJittf8",
-	"KiSJ7LkdBKvGi17TIvZs2/WvN9IeC288h205YFLmIiJeJNUvP7J5ZbMZrHf03msSK0kEL8nMwiJUEt+T",
-	"SgYN5+R154rs0MDboUEgdz7DYL/s6BuzmkXr6+7RBvwNLpSoeGtWx44J9X1yO2GciKkXRcx9IN6XHlbp",
-	"ixpoyGQguGQQ+HhBXX2K1ScHXWjqTxoEvudQNfCdv0s1+pScU1e6uLZWyaURLR398rk08pjvKuN9Sj1f",
-	"LRhaJ8oKmsmIDBmh5Ib6nktYVV1CqOuGTMrSlw/pizV3IkPhzsmESkI5YWEowiMCTz4iax5nmTU6KtVL",
-	"XzZdqI56RYffMF+A/fXFWlJr4wiOsRxgiJ7aShjIMRmoxRgAoUrt0mO+K5VdBoKipsZzIvjI95w7rvih",
-	"WXE+8/30umlhfyJcRpqEfYIxUF8ZeXNQxhPl5FHWB+WTFLPQYQuvh2m/EuHQc13G7zbvZtG81TJ3Tw3X",
-	"UNvhepIOfaWtCm0G0yB4NLKYRRPGIzUD5lpkOIuU+aOOs7hlrrIwXAGDgEXo8oiFnPrw2LssxG5y5BYX",
-	"wtPPxtOizHs8SJ5L9kZ1p0EP2e5w3205zXrlMYlAO3RG1POZewzHQA+SODQMPSYJJanBRYL8OhMRgwU6",
-	"E9ErMePu3YikVbQ2ShtW2zKCZz/S5M8EkTMIwuApMBPqqmFOmTKg7rbl9WLa9yQGnhXdg6BP3kXmLHrU",
-	"w27eiz8NlWjW1D+ceX6k3g9LcEHnvqDulRBvaThmd9ra+srzP/J8GImvnq/OPOWkbrcOdvf3bBsDKo+5",
-	"EhhAAiNLSwRxw1BE+N7Uw1W4EuKU8rkWt/JOq9Ao5P6REGRK+ZzQKGLTIJLHJGRROFdqxp5NdJz6sRbh",
-	"kkZ6qurE44uNF9I4EYgYmWGoQV2qi6rtkU6IwLAOrErql5yQmX5CJMgt9SDEnsxhSS1TI33H6SyaiND7",
-	"B7sjVyk8flNPSo+P1cZrFYBE4prxx6Q1eAHRKSg0moVA+HokVjwOERL2KVCqLRDfOy5nQSDCiLmnzPUo",
-	"OJnvdA53NzmHIAE58abaIfRYiwEnG4LV6o1iRCi450mKL04od31lE3yJX40pP2iEdkBZzThxwFH5b/pz",
-	"zRHTUsq2j5XbdBA4m1DSXHIHWuZtJo6dvKyDf5FeNHM9kX3wQqJKvfi5F1TKfDdnOyI+ozIiB8SZ0JA6",
-	"EQulBfk0SivF3wRnxGdRpP2z6qPrjb2IlJ0Jc67R5opi0X5MWraNbvVbTy6Gm2TTCRmMaOVsDopncyn8",
-	"HO/Mabt7pmhLjUN7EBSjj0jIxsowDJW2FftUUe+AMSKBpBwPJBS+thK5Muh+gWeXrFL75Sn8+7LzU+ft",
-	"+UXnsmSVfup23ncuSx+Kh6uNK7Wt+nGds/aLtx2lab/s9vDP3PvdqcchIlgYoVRmbxRb9eA492QU0kiE",
-	"kkjGCLLAIBQBCyMPjTodDWpHGTvWpRGrRhhtWRqK60kp/Btz01IQnCeufHJLQcXG64+J4gMQr6dDyXhU",
-	"Aa2bEt+70TfU0ucnPQp1p1LUjfG9NCoTbU1Ye/LblCmhcqI2YNFcR+fbCmeyMaZzHguHP/eVX9Legl9S",
-	"kWCdIGLuzA7NSu1GQgNi+HfmRFkaMF546vvnIzCoV7qC6ZidsoiWvlifF7c/4elexKZybVZeQoZf4hHS",
-	"MKTzpUmbRy/P5MPSXGLevfGcEm6/NCcUOZvOA5ZycezwiBUDx+BbUdjNsI67nEd6QyMavgv9nDyYaRDN",
-	"0e+D+Y6SwQOW6PIuZ5r5LFpzos204Ezj9atPtL7h7meae841z03n2ngtBPc9zoqTdSKT9wjeo7SQe8+G",
-	"PeFcs4iIQGlRnCiV2eMyotxRSsRt6oVDIXxGuXrjTG7GFOI4azxLK7X76V2MZ1HIFJAen5Yr6DPxAGwh",
-	"mc3T8IXUam7DGIIglyHQIDBJe6hu1CDZu8eU6jMAJSpKPNnyGRlI+OlHNh+ANuJxMlKnDPIxTQoG5fIW",
-	"7aSL817KwX1M1HGY305YyAjzpdJv2RyeM6VSqWdlTGRswZt9Cn8m6l6fg7o3eP78+fMBGbLoljFewbyN",
-	"BU6FCdobpnFbpXjOy6u01yIT9omaCFUyGjN3ywyefXJYEOHB//tMRmRKXbaY79ikavROw60/GHdMjXYV",
-	"K1J8Q7FHSBxdSPyBBN2pULOLtJNx6UWeu1mgxiKDz577BalnoGMaA7VaSaTjj99+zwnfLIUqivWdZOwv",
-	"1bhPMNN/acyGcPNHPhKzMKZtS5MvEaHLQtI9tcjFu94bi7zqvu1Y5N3Fy/ZVB4IZG3EdRVDw4GWmY5Vm",
-	"gbvdNi+cdC+lrqWnZRnCT1N0ahWyjDsZRS7vDoKvz+GCYEuu1uXBDFZx4WWrDsWrkCl29yk6VoITV8Ey",
-	"4SpyzVigM3pnYch4RFJ3A033S/0ScXxGFQ+I1p+klO24W2/kqRIriXobQ3ph7eDBBZur+ePKCiEoWaEy",
-	"LgDS1rM6G8FMTiz0k6g1wVXUtUMrq3FSudf0+uMv7ep/0Oo/7Orhxw+fm9ZePS8JG8b7dApEcG97Ingi",
-	"QyII7qAoFAnCNhmFTE78OQlFhFma5mLLyMLak0jiLL2tqyBY93ux7NtWXOVx7RwGXXBA8denIBo9rm3J",
-	"BsVdbiGUCWqKEaGgdR5nNMmsAqXlsNYiwTWmNKlck5RxiJBmdidjsKWMn4VNbG2qc8QDzeeX12wO8wqC",
-	"qo4Yxh5tmURu9Qock7X6ZJaa9506UxrjoU2HKzQc4wdfmeyUujSXNtPPsuKlTS9AIanCjU9Dq1rLugux",
-	"vvXk4xywe+uIW83mHQjfkwlzrgtEemyQaZ+PkdfgFkcXs067iDM9QkaCkEmlAIFxB0bEhEp8GTiwwxnL",
-	"cdpOKB8zX4xz3ZKuLoTLdSLpxA54Hw6qffHjM0noUAp/FjHy7vJtxmEzC728MzESocNwnCuKSSH7Rq+D",
-	"LhsaC4iC8WMyoso8XZ4zfJ/vW4mvS0089bOc0Mbu3uaT1jV1efVzm5evWZjqufFL1dWKD0E8KrPUK9hj",
-	"JEKWu5+QRKF+JQEdM1Km/i2dI0/snveO08k8OmUsbaJWNtnqVLLQuuP2U+rS5M6zfAf6wvlL9jZLXQX8",
-	"MHUgn4InpvnBdpxEr9GyQYVplBtrcauZwF28HKv4xlUup7DIACukh1QyLIwGB8RNfQdPvdxR5ovcocH1",
-	"Dl6JypmutdaUqcusU4SGv9docD3QPuYYKwEMohy6XetNXmBZRcrLBsdx6vGeCZH/lD0dS7GlgmGlnhan",
-	"+m+c0W+VgtnQ9+RkhcfeQ0c9OPjiq81aTiD2Hmnf+S2Vd/fR69rxCywGX5ten716Bc++WuTShXSwOMT7",
-	"s+6rfGadOwJS7p73Krl8fP3WyzgcvEVNQlYcbHsKvhI3N4YYRDhSxSzp12cfmeZo2cNafOCsJMV5gQ6t",
-	"uAAD6SvL3lJLmPXXpc9VgeDR738KoWNEx50EzlM6d+KB39fHk5rLE27AHTw++s53kP2Xk7Ay8yMvoGGk",
-	"FLZpNqyTEqY0CHYSBIqHUx/i2qRS1hlax2K7ZVHq+cVs85iYZUlrnxYJ2QicnVo3zbDMoccpVC6sNzT0",
-	"SMFKyLMRVgjn7HC7XEYUQE00G5JkyHxxqwRj2nApp4ZgHCdg1FWOCY3IVMiIpNjaoijIlnc1sIDRXlfl",
-	"dTe1YFkYx+sFdWUL+ZEThG7RwDHSoLjADDXwCxHcYYkCsXpy9XWVmZtbMgtE1D3vWUTApdRPk1WOIpgp",
-	"9G0dPKYMXJ6BMfHlRNxyEgmwgyUCgWmPE6nX6jWoi71H2GEr0ZoryWauJ04SVr5gvL572T0/Ju4spBoc",
-	"x+TjLjMecxHUOi9vPmb0ppWt4nKpXJKZIbUsbes2yzUDSR+PNG9BUgBZObbZQ6flFOTYOIohhUSDaMXZ",
-	"KYXq+WOkzDx8Asua5f7qkjy91VuI8dRtT6ZMZYZ+L21qYTZPuQnb6lMvoDw95UhZgkZjU8ojz4nZ8Wn7",
-	"h/PL2mn37PyydtG+Onmjs5p5IlSCkFWN0CsP6rVGza4OWURr9UHFImoCNGRunw/n8eOr5vFByBzmMu6w",
-	"Y6hnccmURVTNgJQHfwH4xDjV3XFYEC1DpSmRUF+WCSljtmz/11/q1cMPCPVnWwdfKv1+beNvy1X1AWPB",
-	"1Q9/Kff7tcwXleeVf821kU+o7xcKipP227cfQVpAjBo+/tR92TlfdlpT30e2shWym7WFfImt6WW5rN7+",
-	"TBfQZqVx9+yn7lXnpUXaJyedC/jrsvND5wT+OmmfnXTevlV/ds5eqn9Ou71e5+WC9G42thNHei3iIecx",
-	"yBMaRM6ELssiB38oqvvHKjnJuEuG1LlGQk+CfdnQ197QHjUdm1UPRjattpzd3eoh3W1WG6P6aG+07xy6",
-	"jdwkKqzWKFhpGB6hklBycfaawDHQYYXkzerbI3jMTsDHx0Mq2V7L8n56cX55a//4eiza7Xb7rPdu0nk3",
-	"brfbb9T/tcVJ+9/Vv/W9v7d89UettuCsz39saf2GmDU1c1uxJV+dVRpS2IJFxkBvqVKDGFoOkItyywxO",
-	"BFc8jeZn9ZxzZjCFbjx2i0U0grNqJKqCA8wYpv07qcfkhq+iTYKpCVidVXJDOooKIk0cImiYbcSy2Xi5",
-	"Co5PZXRqapE23UJzw5cPecVFvjLPI1O7GrtZUasLdZ0TZ1jmWOilSygt8Dhnbr6bOmTU7bFfi8NuzyQB",
-	"uK4pDa9JmcYVtQPJfh1Ujolt1ieaeHysxqYu3zAUFWNYPSB+1rIKytWI4oKNBV+JQTJLqgYXZ22RiQco",
-	"UoR9cvyZyzad3X2zBlMIXymsxjTBZSeX7Ga854bW1yUPpo/q1+dIaT6xDVtK3fdkOnR28PdSohfn86Qb",
-	"sa0anb73kqFb8v6ceiV7Qvs2w6CSU4wuyTvwoXX8Y9sssvxTnJzU9OPXHU21sE9KFbCz96CKFOZLdiAy",
-	"b5PVHWQWKBVU2QMeV+xXSRnI0MpIomNdM0SmjHJMB0YxmksBawDflvcAvA8J0FThNJwNvIBQ+Wt8gMyU",
-	"Aa90tKdLhlP5xxvcAy47pQOkCnU3uC2u60U/8PpUtWRp1NWLFGKKl+NRxNnw8HAL1y2X+jGnWz88zzzH",
-	"Opi4oKw8pR6PP4kwXX9bQfvFi6SpnlkOfBgksUzqYXOzxEO2WU33BvnkS9XZeaHyTWkAt8QqRRoWMpsa",
-	"29iMQ8K9Z1sPdJEZmiFYqZW2YvrIEkXqnetJ4+uzxSxlbsMUZzIS05QXhLquh46ji9QwUJtf8JC8612d",
-	"n5I/fvtvUED4Q+/8jOCj40xBl408jslgS0v2kk3FWzH2cv1cUAaBKA+mjgy+guQ7LyIyotyVBrD0XvFC",
-	"RIiQK73XOBIZiUCSWxFee3x8DJm6RJ3vsTrlMXg41kdt5tRGoIyi+f/w/gocOoO2xu4A0XVEXjAaspD8",
-	"8dvvAyJ0ZZS6YeeP335PVVGs8H9viHObOS0a0yNZLitxlOOSf1i1y1/9TCT0tcVxiG8qlKpp4bWlv08t",
-	"Fy8MsMX0/UwaiGMoiEu79KAWhvqes1AamHx/v+BbPMKUeMzb1URtyJ3KXhWRM5QkRbRcwL+i3kJ+euug",
-	"cVhvLielfvi8l5/VFL/3YhYGQmacQJed193eFcBVXHZ6nauPF+1e7/355cuSVeq9e/GxfXJy/u7sKtc7",
-	"BM/9iYXeSIO/LO97jjx12c06aXoDz8xDtW9jPqtirMBESMO2tSfzmFByGwo+xgXELyVp2XZm+fJLFQq0",
-	"nXgghduZnv5XP6zLG7DFoYUA4KMMOXfLuK6zWOPr2nD8ywiLcuY4TCZNtNSdgF+UnmJOQSrm3kOVNApj",
-	"A3JJJlTGsIyeJNR1mUsCaCyFV+S4MnMPd+fXGfXRonlzdXWRQiiOqTINQZ7OLE3ckimUHJxpbv5iQcij",
-	"X7L7JSX19L0W6Zfq+A0g/i2Ucy3ylvqHf1nvMl9IwDNDzz05GYCmxyO9V2pzcYbQZ61l21YCPhST5EZe",
-	"IngWYi9+KaTirUtJUk9d4p0aFDWPamM4UYsg+lkMIAc3xaChpEyRqAMaYQ+Q5CK5AL5keF4OXE4OEa4F",
-	"Ul1NLTi31VTyyvNZYaDxVRdCF7meP+OiWuy2VGi1bdWW6RtIXDF9pdQ4ilauy0ciz7uRWaGFBDDujUYG",
-	"qT8yGGlZXQpjaX8P2DhXWZ5s0qwqt0vVcbqPlSajbStvitVEzJJU/JuG0TOJqdrqcou4XsicSAC4qHpU",
-	"EGB4YC315CeLvyis49mIOhbEmimuMNnKq6os1Jx0VYXaBt2YDtdVXaqE2M/v/nb68eLdi7fdk4/vLt9i",
-	"5EeyyOrzhC9GGbh4YIBYcj4RMiLlieBiphaB/Fx9JcJbGrrMrV6EQjv50t++ETLScCGr64qWq38mJUuT",
-	"u07dTtOuVVxob4j/q2tj8anbhv+LcCxiX12h+XQHH2OuRpu7XrhZxZz2/PJ9+/IleCwSID/iiECdGITv",
-	"8MYep77x55qWg3g1d03lnxIXQ59hPkKO9jSNWyxt3ovJKpm3b3jT0sokb81dndBj3H26DMDoVpAhc6BT",
-	"IQxFftXkv7CgUQ8idkPAxnQghNHF4MxJDbmZhR7+ZjH5r5N0iJv7ZIFHTVv3Czkmc/j6DC9Zvm1YHtxV",
-	"HH/ZvlJR6SurGtkiDyrQV7jrry+bM1l6Ss0OmZrLQvHcRefsZffs9T3q5lYcNBz/M0gYZJudnzDdDGar",
-	"diybVqFlbkxq0SKxaidC5jDvRpkttxOhV1Umi2rAfVaf+XQPmtTWp95tpRp+GXs0XdaV7HoxV9Aze6JD",
-	"ZY7HXc/VE/O0ePgPwNpSM3razdiW0cXwvN8EpGcKEHejLqNW6e/C48izVqFl6hKFKZ0TKq+VbqfuI+UE",
-	"9NeTWDDkoA2RoHwTRLut5IM7rEPp3QKZl4soFyfnKpWChteQoaChm+WxqwFFE9DfTcJDuqTUWR7LW+xQ",
-	"pAvK9ILB4CSsGzYbtBBlO2A8XmnNDmXeKq4DHk6rSnqRitGI9cjXKVVAQZhusYb411dmbU+0OOSuW4Q/",
-	"CGCXeJEkQyY9VxsxSMcbuwOTDZ3ST128YzflxI2BB3N8TBuAsycUm7qvZR/u5VybpqjV1ZB5WHXpJSvc",
-	"zq/OeDWm9JbMNr8xfpJkahFnIiTjBlUPsFhDNFMyMPXFjZ3T7qgESK/2b9UPn+tWkV8KBpdqf/ogWu+4",
-	"aMYxVyOI8aUZxbet/+qBvChA/MIOsCJE3OyU9pgdE/GiomHdSwPXPPY/ixI+W6GCQ4Qc1k9eyxW0sULp",
-	"TsTIbCt9+8V8re69eFKehvGkj+q2PCh175Mp4cuTuJcenjevJ9+YO2njpyDq1qglS+dYnZDteHPa83an",
-	"vD8Yrcn6u1cG0joPmc7Ui+dYeCpx7Z6WpvX+PQA5J7N5GkpOrebdiFi23Ry3dEb9vZ8iO/W4/lhfs9wb",
-	"KJBPSzYPQTBPRyp3IhLTCMnkeZ2/P4MkL9On6LRz+qKgNxHcvwrLEZVLnTkTCV2ocUwipVwTn40iImYR",
-	"wHorndoLyQ3184Art7QGv6YplWM6LVF2d1qc1M5NNuIzSYJQGHCye7uC1q/SHUwJ9ikK6XZpzO2C3GXE",
-	"co+LjNUKHJPB5y+DYmdKsqDbB6xS/fPz8ziXI0vblvQ9svzFtd+mTUBMdl+dHSUEvwU7SoYLjX1zgtvx",
-	"9+uyMvHC1WsC1zzdyuhJ3mV9utNAhPm8JG5aJ4gHVx1j9uuQRg70BABWHHNexPyG5fL4OL77wRnyY/MN",
-	"A6d1QH70XiD0FOOO0PW7K9nHWjbwAGd6JSHibr5QG1To7tnQr43tkDe8ONaKlmv1QyZnfgQprOoqIhmP",
-	"4h4skk51I5aNfaALc1Xa4iW8YkUDlo1msaid6dVKHhKviRnpplvxdIwhTQ935w6pNc7R/eM8zUVPHvo2",
-	"YdNNb210YM24z6QkAyQNyHPuXF6eXxb4s8yLjVZ5ctlpX0G3SmzWo/6C+3MVy62TOvQLV6eJxit0URBZ",
-	"uUriKZpR6p4IeJtF0MEJLBKjLADXBmGB6RoeuZ3l/4iKxAYr82Q22OIO3c8ay5nV053q1Mre5VCvsrK0",
-	"1fAEdtYdxPolC3zq6FDa7UT4jAzgMQMt6B9RmOebZlfelL3y/NxO4G3iC4f6RCn8ccHIPwRnpAxABEYk",
-	"QizomYSfALOEcnL56oQ0m81DuHnBImvZOUVZrS9V/KOR/HFl/jha+sMAcX34XLcOv1T+tfwf//WXv1Q/",
-	"LF1XgM7VndJxcdZ897T9ejltfsK88SQqwNNKg3XeLe89msymQ049f2MCvFOmvFW69dxosm4aOQn1ebzz",
-	"rcCKqsKlfHt+0r7qnp8tHzZdApGdQH4bMp9GXjRzDZHjoA/TqKnVwzxoM1/w8fKN9YPMnfBx6daimofV",
-	"IjkeaPrd+eu2qgz0TlgJd64dXQdhsGL8RtEpgCrI1lgb5WFdhXUamGAbLIIcBv10xdf3CmusgDPYGsFg",
-	"87JwvWkbFIavj4PmFXQ/JCRCiv6+ulaTpv0ttJlTFq4QOaedy9cdKB6Q7IaFSZWATNcHOJQTyRCKEUtH",
-	"lFauA+sFVQKbxzgy9QJJmKO+JsxhlSIv8revEFskGXiIlR543s6nIOjuj7rk+B7j0akc4+Fam/zgFG0f",
-	"Ol5BW4NqdI3YAyBxN+I6o7zdzwfteqvvWN/QJRTTAgAoiFhcFmPIAfacbs1kksOETnGkPE2ot6B7J3BV",
-	"HrQJFyEJKFQ9JKhGudjoOf6a7apdpnK8CS2c6suAFGGfClpkFSFz6Ulgm+GhmrgXTTwOyDuLcI6bsG6x",
-	"ieHvmZRunc69CLllJp/QK84g6z03E15xyDquFxUWR+YvCGe3gCm5oPLX95oHW8JFFJu3yfi+NusvKo5a",
-	"yfZT1Vp5RQvaePJcBAZNHYsUzLHdaOUhWdSthp2fS6df+2TOjHil7uXESM3iqfZ6W6fFacJ5jPvvqvPz",
-	"VcmKrUrAfS5ZJQP4rGu0U5YSgh+VrNLZ+VX31b+XrNJl9+TNR/2cBDzafIifhDWIJav0t3fnVx2IX1++",
-	"7uR6Gc9o5N2sQgPncAFEHQxgdznVHoHskJNXCCnem4gw0k/qwQsqR9AxLxLYyRx5oySYPQNg4K6I5Eo0",
-	"8eMYPNyw1uHc/FWeelJ6fBw/GA0LKoldsfpcaerqwyKeuTSPTL9HLkOK12v2SkjxxO+w4IX4bFvNL3dG",
-	"DD8TkTeaF2qISAuIiGXS8LFfhumushI+WDFlbfRvrpKpe/L473nAEF38remEsxhEYTwK56m+nog7JMx9",
-	"xBfjPNMvH0H5/YRigq0r+AIOuWGXKM1iLOWa60kp/JsFPpq9Om8TqBOJwqTQLAKfzpWG0l6Yl1B83KAc",
-	"WamY3dwA+SbJDl6+Rgivz4cduOqctc+uCF0YhUXOL3p4iHAMFmlfXHzsdS5/6lwSCrYsdsQ2TYAd6vsW",
-	"eddTP8f5F7BOMb9SbypZpfOLnuJX8eNKVkndlstP7tI6kUXadN/cg/qKOpEkdChmOigKJIN1tBC8cRWV",
-	"QOGMpHNSHoWMQXeoSq77dOPmhasBnFF4gz9hgqFkyLjmpMxnUxZ6DoxLEbBuroyLsIgtosX8sskOLy8g",
-	"iwkj1x7XA0i/PHtQTju9Xvt1xyKgxANu//m7syuLvO+8eHN+/mN2JPrqtXY+NqyLiTY5P5Y5zJnRW2mQ",
-	"WL396wpl0rzmydSZDMO7n06zOJ+vrtgsLegW2s15IDdHsEtlHblTj/9bvdFsQVPBe0DbJc+EEoevg0h3",
-	"HsheRCNPRp6TkzRgeolVbz2XoS7CQnlMXOazCHmvtOJP3VPDurFizUgqNy5jCxnwL3xQfs86rW3lDOZs",
-	"SW2TMayLlbQkUxKJi2hDu1TNIEdHDAKJnNcMWc9xw6cCwE0vEmEehB0AxIBJ5PvY4cwlQ18MJSlDc1wl",
-	"5n6UFhmCCiorFmHUmajVjDzuqNWDQ2hWEXwzG44Lnr88opfm0fC70bog+Ajj2/DpY8bV+VsNaCETOiK3",
-	"LGSguc4Wl3Z94ZPMC24ZQstunSHDDafhmeBs/itiEs+jD8imUfuq6GrD9xl36Fsqo/2XdJ7/2thpChDZ",
-	"0uMOI1PP5d54oj5+Ii6dS0LHgpQj4dJ5HJyIf0Nvf2XLUV2ph20/IhjDhq8S3Pc4OxGcM5Cs+Qvwng17",
-	"wrlmcADMlVgJy8WtUknUuntcRpQ7G3dSD2ZywmQv1y65mMkJ2CMGXTEzVajS1fyRyIiG6iyWlXEYQHpq",
-	"goWy6ZKHHK1OmQuj7kREc0DNGO7P/FDfzquUxR8swqAA3DXsHD5s9PBc0GhZ0gw3c8gWaS3vRMSH3vCw",
-	"LI+1MpIjvZKZHc4jtSzbWisjn0CnSUvoLRSaWEcsABAcK406lQ9FfE9Gx2SgxcsC5KX6cVleB7npZurN",
-	"2oFhxVIKMOXsDX3ieYkGBZdGIqJ+x2dTpil5I2d0RH01SnmXbMQA27ZoULLs+zPPziOmi1QXV2OV6tal",
-	"JavUPe/lmqCKE72EpqwPUjmM/V2v8sOlp1A0fAyOfqyWb8Hxh87xLeJMaKjssFCpc2LGXTJ4/vz580Gu",
-	"0b+xEXqX5rb3SuRfPhEGPBpB028AC4L5go8liUQtH6WYu4jbuXLIMzn5Ca/MtTHjtL5M61a4PrtT25QI",
-	"JATz1RlWila34VYzOblkY09GYQGS9EqivYoTHiJouquW75kkvZc/kjG9YalNXcrYOtxba6bdhTrvTRzZ",
-	"rV8mjqJtL8oONuXyOeo/870bFho0P3y+fEbGNGIA3VwWoVJwPcBI/nXGZkxWSCTE9Ybs/M4sShZhvmN/",
-	"asyDhI7KZKK2OQQKYmFBY+pVmfWFS2LalNMo19IqeLDSOjaMjEHMWF1vEbrgRqttFxozKAUF79UxBjEi",
-	"yHNiS0/ft9HUFoUhzjP97mTzrIToUgn7q51iCQk/CefaPvtF3dVbBWg3pG5Rb0waBMRzBH8mCVwVh4G8",
-	"815swLW5GwrPNecS7U4gd8GXzblsB/ZD9d+6/MyhcOe55ZHrGrHqNd2i9wm0TSEBnQOW7UgHD2gQJOnB",
-	"6tWIEIxZJz/0zs+qqxKFpdJCCk4aKCiRUIba/JgMND7OIH6znMuITZ/JJbzfvOLQ/GSg9esURX4Pm6Uv",
-	"j/KNuCVKyUhxXoDSmggfdz9tf8KwKSdiNFJmjOaDx1mZp+eItZJi6kXRujb9jVb9sLG+Vb9mGiu1J0hT",
-	"hyHP74WkVLdXp2ZZpRn3fp0x/bOitfxyCVDJdf4V0HkRz/kpltd5xSNyYqQhHj8tDWG6Wd0iVuovznol",
-	"q/Tq5LRkld68a7/vdEtW6edu+/y0CwGoC4yU/6T+eXN+dn4JQe3uf7zLtQD+NhNRcY4dBMV1ADVkga9H",
-	"+au6SSapFzkJd8s2HdzkxpljGycm3SUMm36XVRyUvdRi/Rvp2VYUPn0mAVGclCmG4zlERymJGJ1WLEJ9",
-	"KUxHF54KtbqeVOwJ7q1t6fa/R1e49f3ddEeHQqDtS8wzuEDnU0603CQ/QM8BHUbUrqpUw6XsVobC98Us",
-	"umCho0l91awus1fnloLoYepLl4nn3m/MwCRlf16xbL2CVh0vL9uvrnQXTPTwWQQA23tvOi9RJCbuvrIY",
-	"jZS6W7HI++7Vm5eX7fdneM2tF03ckN5yUuYCRAyofnh1mlHB+0pWKX5HySrFz8rlRZdMsjzI8qU8G3ZL",
-	"DDlhRgzzIKdyAKbawFLHYwCENwBtZ6AoblDcVeVxj/c9+itGxVZpqBZL26ZxX4URoL5X48UxPZ5WKRZ7",
-	"65jpykDfpedMrtin6E4t6+IcLS1ioH7bFc5synhkCrnL6Zg8JRehkOzUC0MBsG1/m3m+r8RmROM78xMX",
-	"LrXvNseC3a5D3Z2sztS0c9KITReGXMSO/KYMN/WdkENrBql7M1AYob4EvzLWfebLqXBnPuu6+OW/6pjn",
-	"X/FH/Un3eKitba+whS9uSrlLIxHO8zOGp/RTO3a2F6bKMhmZPDuTYwdtKGBrSTjjSrvXUH0jCFoQ35t6",
-	"0UZIfVOPZ4ewiiCy6YDqbr2uazk9PzVX3tEHFPPpdfCK4FuNr84gGHqRBjy5pfIe6OL3knFWSU5oY3cP",
-	"Xf6bt2MprBfM8fhvBHeYFZ3YKG4TGkCOEtNAbqpPECx6YWNCSd6zSHuLxyF9erLsJIWMuLAZcShBL3KW",
-	"zWS9vmmK+rCCeX5130nMtbfwnJh7niz3KRn0vfKe0vN4soXfNt/J3PcOVMycMNDMj7yAhhHkGCrt/eK8",
-	"d0VSMg2V03s3kl2QuTGEcWkhncq2U+jKqaIfzy8wyrSsMchbMRMaepzC8VyWK2nJtw5LOUcSbieG/pMI",
-	"sWXREa8M1M8tdPqa0JApajE+em1yaD8zsO8FI2a1c6q+3jH1IELgrvwf6C+fFZ+m9mjRNsokdOCLSBkp",
-	"tpJKLs8BrD5WKoErGGLoQ+KJLjcgrljARHMmNKpOhM4DzAOurn5Io1hXP3y2rb1mvjS/5EovGFLnOgd6",
-	"5quRYyR+eojtztvm/F1EiI6TCXMKsKGx0Wzc2w65jqOuP05/o1MtdJEGJBIJ7mtMuwmV+B7iYXPbHCMY",
-	"m5W/N3b98mD0FXrK4E+ShKYcA3okJuaEE89vvnAvSyjhvs8koaaF3YrOdd+MkRTvQ5HtkxEQi3PGolvs",
-	"dQYBjtT261r7sfD4GEwfECs5uw/f529KmDp/ORDpmtPqF3qSCN81FaxZ2jAN2pTtETuK8t/56Jr/g3Dv",
-	"ZN+yGni8Ytby+Vl73J9Al0szm22UuRwZvVIql4dz/XfXreTJ6HsL5R7jbuyTK3bc0yByJrS4Jzp0RI8D",
-	"1fpybEJ6TMzqGBSzVHdC8DCAWISOlyfti6uTN+2/itFoqX43r+QH35Mnul+FYkped7QmTGfRZEdf/TDj",
-	"yQUrvJs/M2n2vpHj1DSHL4wM6N/zzo3a7dMi+Ll2En8SEH6qLWQZ6myHI6wzYp8i4kWS+SPwDF11fr5K",
-	"N21G92Ofa7ejjgwDhpt+Dga/RupM3OpNgLmqA6CISY2elFPeUPLHb7+TNIpFZaF0Mo3BUOp1z15DXWts",
-	"bpY+90uz0O+XjvqlSRQF8mgHhFnNZTe1T7NfPT71eM0R06RNKx06/dKXVEl7gs2EpfIQv/xo2w3YyofG",
-	"gyiSXdmkFL1tx7Bpng5SI04kZxpDJmTRLORSVwxgc524znsdXacM9i1L6u8ChGAwCIra0qkZxkWMpIz7",
-	"XDEVjkkXGVKGSrNK7X41OpvAG+SftVAxbmU+5xy1UcjkxJ+TUEQ0Yi7wH89h5JrNoThhpHueZ0nKy5Y1",
-	"tWy7vlEGuWROyKLcoey1yIR9oiahKckbzZoou8M9Z989YIcjm9aHDafpttjuaM/erx80Dpu0Ndx19tx9",
-	"djA6zPmdNUe52gfOeRPy6KUuzfULpp+Vnu/qnfnqqkOKKLbQG3rZhTIhwe4pxAN7b5IafoT3zA0HLjav",
-	"2QwNQreLFWGmidli1ehSy6U1GXB5/XDyx6NOx6qRHKN1phsIxU3WIG9iyHKbD6Wjqvq+klVqn5x0LhAZ",
-	"9bLzQ+dE/Zm7jLNhCk3+3jnescqQLKfLbv5Nf1LCqDhIFN/SbGzEBZZLGN965C3LtbA2QQlLlsIAhW0W",
-	"HtA3mfBA3nHOx+TKaVqUe77jcYHS9CTdulNj+Oo8JqHQbXhMfNeT+fnTA7+Xpz87lyfcgG29/Qsnallv",
-	"eHnaPTsi7IaFc6y1X0xUAsbnihp52fmp8/b8AjAWXPJTt/O+c3mEgFg0iHtVglyRfV5GiSnJFMpKKkQH",
-	"gjXUA2YBHRN4P9yaPB46ivpSAKyD8X5WoTi6z/FGUu6eYke4uHDA0qnUWB9BppTTMRTnxG7VOFkLajRR",
-	"0TdJe7o5SjwISNFTM8xl2Vgml5uoUIAzdrX4/sIq45iXbsaC7yMhcsC/shlqrKouJRrYNCujoTHflmKl",
-	"flex0tHpJb1o5noiV/XbSFDgxq2SE1o+GHERC4h4a9fJCnzFV2cRmiS3YA14x5PxZjPge/HlZA5PtODb",
-	"8uMMAaY0785Z+8Vb0BVfdnv4ZzHjwdsLE/DOp15EBrqCdwBFPAk491C48wrAWPlegL419I+iZrxsIern",
-	"LL8mCmdM1wnLFH+1tINbVw0vdHZf2VZpIU9tESxIp6Et+orKioH+0Ds/Q7t8tfPgSozHPtPmT7Eel8w5",
-	"DznxQYzMrH1p3pjLUUyS4WL3nDtiAYeMs9u7YQAXIu0aiF2oW0mj7JIJo7q1yLb4uoVr8fXPOoxti2P+",
-	"rqDeNNMdLLctcVbIal/gnfsP/8RCbzTf1Hz5Gum2BT5meHXehuvAT36gQFdIPZMm11BdhkVUw5nnu4Bd",
-	"ljgvNf4ImbCQVY6JT8MxC6EpPbtFEl1RKwN5KLadCYDU87SXnzyXiUI2BsCGx8SdadQ4jxOJNULLrNdc",
-	"VIBsn0C7/7Pj+FvJUuXR0Hs2nAhx/TDulSJx2I5xMsgtvk+3tvIiSSSLIo+PJRnOIkVwkAXABVhc+eFX",
-	"dmNwDTbSpvQUOzeM5zZh2jgJGM22fOvgzWn7pNp7027s7iEE4Ij8XP159uu02vPGnEazkB0RdP+m3L6x",
-	"9zmV9qAXvs9FaBzW6VAP2oyESo0xoGM6zFWMUq3nEiYBmnMP0vMvL7HhvWIZpvjLY5jNcXHeu8qFwc6t",
-	"9seefzcaLcKQUbzg2xT5680+gRtWai9xxlYmPTiXzDalLplapA3uUSwj/8jqV6+Y4FeX84ZRbCHpMwev",
-	"QN7DTAmN+QKU4M2G6sIh0yATxhAwQTSJGcJZeE839Q3CphuAnFrSKi2LFpp8o+HNa9hMCAG3PcbdGoC9",
-	"JC0MUo8y32j3RK5JkqWNXL6BO62MDn2CoOjXZ+oQA/wpFyRkAaOR3Lh4dJHhJSWkh9vWj8ZzeOs9Ut/5",
-	"bWa01iJeT4yrmkstN5XSpcLmFxnRueK80YTNFZvTRlW6VKhubWMv3ZHFoFjopcRRNi03xxgN072okK+C",
-	"azEdqlamj+AsHRFdHvL27K2Ihb3bUpock0kUBUSE8O+Cy82kGKScbjufZr9OdzRjWc5zW1LAUlYEPO1f",
-	"j3Z2fvkv/b788Jd/yRVkkjmz0IvmPTXv2MsZy/ucwvaUkpCC6JXmDlKWDHXy9kWXpO6tWEkXUDQaZZ//",
-	"XG0HQfXKmzIZ0WlAyu+494lMPd/3tNpcgS3G684AqIPECAu45QNI8R2QX2csnPd5QEM6ZcoOEKGl1BG0",
-	"gtElTSZUEg5MSX2Hj/2RzY0ZC2qGp+aJXxiP4VEJL00WJjnFgRdnvE/FD7dAzUNoPfPK7NYP769K1hIU",
-	"yVRoZKKkiDDJxVcPwzQkX4w9sOGBNoGU4enJENRWI8Lh5q/vnua/15um3nqcrNwzGS805EEOWeKBQJ/3",
-	"hkMEY/tvaq9y4QBxUDovDLZUZ/9YsQMiRgysmc2C65K9Mr6GpR0Sgdx8hc41PHX+OsEiiUBusT3oQNt8",
-	"AFfpnlR5r4dXk3ImnCNCpXtU9cfKBgNTbMDjI1FQK1LVIZ0hda4J44juMRVDz4dTKI9MzMfk8VoJaLpM",
-	"fYkIjlGfo4bj8TEpv7m6uojxUBIgSBzFkEHDPirn3KGBV5vTqV/BMFAWvdEiFKpB+hxQTa10IwDUtDF6",
-	"lcnNn4jI/Fjr8z7vAAgSVMCGTAaCS2YROXMcJqVaVBaGip94Ejowa52gzwef++Dc6CsObFt9HVGAlDG7",
-	"X7L6IM/7paM/fvvd6hvtDn7WD++XoIe6kEzXSRP264z6yNtggfCRtT7vqDFI4tAwnJMBfj0g/VK9X7LI",
-	"QL1ogCWGZcAn8D0JLaNB8uMEJBGctGwbuSoFQ5VxhxHa5y7DSSGGhFoq9F8M9KAHNfICSmyISRJHyRbS",
-	"W8R1gXVUSpbOhqdjJo9wXOSvBBYKvCb90tEvf/z2+werD5h7/dIRLJz3D1xFq58F3+uXjs7MdwDA1y8d",
-	"nX4ZWH0+ULcPFqAILTJQjxqQhk0gGxZhU2C+GoqmbtswVsPQPKXGmwAjwOOqq3WkUUcktbDBxgDKOi4P",
-	"6PXHP377fVA5JoPP8KQv6lF9jgc0COSO/nrnj99+zz4gAVmHgbRzBOkRGSzIHPJXZXqXUxJYR2Etctq5",
-	"enP+kvyF9Ev9Pu+XyF/IRfvqTfqLPj9pn52fdU/abz/+7V3n8t8zVy8K4uXfQPhmvleD6b1pV9VAIO5Q",
-	"qVTUtsCb1VyZdGjAYrxUEtBoYpHFYSSMPmQGEAhVBSkAfPWazSUpvxbPZJ/PQr/2E/VnTNY6cGnFWhr7",
-	"kg6BKoPWGPU+tIMAlU/Fz/SeZWRfzJcc6vtJwp3efeZLBrpFjZyin51yskumHp8hCvQolSXc544vnGsL",
-	"YUNCBrhjXK2nRcYskqRl11H18D2Hcczt1bKsHVBnwqoN6PABimusJ97e3tYo/FwT4XhH3yt33nZPOme9",
-	"DtyTwBuVfp79On2tTEXSQ1JrX3RTJVBHpXrNxjtEwDgNvNJRqVmza030Tk9AOYxpW30Ys01C4ZapG4c0",
-	"Uq0FZtMHamRwzea3IlTaBY2cCZMEahR1aB/aU/S5QyWrelwyLj3FxP15jbT5nITCZ5BWABkFXoRrGUsh",
-	"SLtVfKmNGLWxhigLjb/kkh0MAVprr+t5/9jouh9xoqUvH6APNkgaWM2GbS8EWmkQ+FrI7fxdoqM4nbsM",
-	"TnNAeDKWaHzzL3A3JHCW6PVHpU1+dCY0wlC3MbtKh6Mmff78+XOn4dYzPqqjUsNu7FXtVrWxf2UfHjXt",
-	"I9v+i31wZNvLegoAJU3B5IzUlpfQIVmHbFNNx6DunuAITBoJDDM2LtGHpW7ENNVUDmpp36kzNc5Dmw4X",
-	"kjeV1gjrnv+gRvZBdbcxUg/aZXt06UGQGln8qGb2UdQe1vXaNZceBemVxY9qZR/VZC0cFd1bnp5O0VT0",
-	"kvJ3rtgfdSUi+NomJtCwlxB161m83HqCDa4sRNRNkgyJoxJwBjSPNygCzsTsQcVcdKerEUKiJiCqf7FK",
-	"LaT/vAfH52TnBY2RaeCW+vpb3nGqI5bMxZua6296JcKh57oM/AW7m4ysy5XlTX1Q0jK2NZB5Svn/5YPa",
-	"ITmbTqkygoA1LWcwQeuRsdQ1rLL04YtVCkReQgA6ikExVSqvLhrl7BYsth/ZfJAoKxb4143io5O2CpUf",
-	"k4+F6uIg5hwDC74AKGExC+O8MHiSOkUWUQcALkLytQDFXR8G7HzQ5zBS9RBxy414vmZzJa5Bz4b6Sy2v",
-	"IbgALboUk8E+/qkBGWnd52Ysz8ggPmID4w86ipuqTwFdvgxuMJ37a1LrfRqxsFLr80vhKw32tN09szCV",
-	"LU+y4PK3ge1pTeeFRl7cnJev56hLfHSb49jlwSzCc5j4GrV39MGFUFrw7I4a7oFTp4fDfdZym/aC/Kkf",
-	"Nvab9dZo1GhRp7lPaWNvuLu7ezA8bDWH1N0d2fX9oes6jNbro+bQ2d3fHY6a9WbDbthsd3RQJLMOruqK",
-	"Id5JZjXuKrN2s0zdbdWbo709d7i/26o7w8N9Z99xhw23xUb77l7dae3TEXNb+w7dPxg19kastefQ0V79",
-	"gDl7Q4fVt5NzewsvZ/Zh06Z7rf393b2629zfb9kH+43GqMmozdwRdRqtUXNkN53dvbpjN1zncLR/4Owe",
-	"Nob2yD4Ybisb9xcE2oFTH+3X91x31Dhwmsx2d+nwsL7bGjUPWJPt2vutpttoNQ4cp8Ua9VGrsbvv7rpD",
-	"Zg9H9VHL3laeHixI+TqzWaM52reH+/t2ff9wz6nv11vOvmvb7qGzT5vDg2bzYAhzp43dw9YBpdRuHdL9",
-	"kdsAstpOBi/R28NK01WS1PQwBVQBo1bH7u9vWq626hvccYGgsldCvKUh9ud8ZHmMDF2L02Ux/MUqLVv4",
-	"CXtYYRah7Z+VmNrTKUKXhQvi04plp3GceyGRtx7aR5S7fa4j6YnslIUWUctuHsUd/hIEfEK5bogMC1Ij",
-	"Lbt1RLggcuZMwK1bbEz1zKQfXIj8E9kFOt51P8PgAXmN3tRMsLSA7Rgi/tbZjN1af8eZiF4B4PRX1PeR",
-	"H8jkFC0r/Fu5KnT6MD5PaX3uBY0mGDsuZlk7ESTNIhTEg7yuyFDpGd6l9HhTwJqA4ihzRACYKTrsMIJN",
-	"gHcwaYD61VVQzxL3hDrqc8TUo/FDPXDBobGjHbjanGjZTR1I8sDOglITCLEoXuz4M5e5FWPd9Pk1m2NP",
-	"fGgWUCM9zPRC5x7UGnoRoX7IqDuH4KKH+D2Uo8O91udteHGCGuA5DAemnm38X5uZGpjenBzS+1gciwwo",
-	"n7dsyjhyE6+/kr3xgKz0MTjphlyU6Cb8SpfTufp/Lq76jWp7HaAexXh0gmfCRrbU/XY+e+6XnZCZxmPV",
-	"a6yffxiuam1351pmfJnNpjHBjUSVTDuSIGMi7t2dZHuC9hr7aoBt97nwIWaTrUsw7PsoN2tEkil1Edxa",
-	"MdQxi3RMZFEbtQxsQ4rTK36rJIqBtwCxuilLvYy3K1Vq/whMKl9/deqN1sgZDXfdJjtsHrRau87u/l5z",
-	"1GTuECzx/f2D/dGhbe+7+8Oh09qrD4esvjdsNPeabmOf5eu8D8bEcoAPVligWSiK7yrhFkzoElyPCefJ",
-	"HMR1bMhzv+Dx9lleWuBL+D6OPtdIN4Iz8qPartgZl67vxYirOr6Lpxf9vlIQV/S57g+vlSejBHlSzhhm",
-	"iXjRca4G1tK/xsDpnAi+sb8V52P8rQ96TPnM9x/u9HSmQbTy4Lw0ZcHfz8oWZwVXrdA9Y+X7X845yy0U",
-	"J3EQwohxayk4/cAeFUjP0QjhOvW6kkfor1n0KFT+PTT8Z3QBFfml60d246n80pAV+p25bcHcXoMkLuJs",
-	"d7EkFhwzs1xTADFlDS9DVSDC2rbUpTUySH0axKUFWAiXLjYXnB33OeWEKRlo8Pscn9EQKsbJj0rDwPcg",
-	"r3Whv5j2+SiWmzhNMpENzZM3VRawVuJxg7OWLvEkDBuv5ARrSeMpw7UPdp41j8ndke/eiq/hrdB4wpvF",
-	"phbcEUnt5wPwkfU+BfRuJwbG3dwJRPhun2tjKNejAB5cSNmU4FAw2aOJH6FyXGin9DkURN1Q33PjypIf",
-	"2TxBYjccaVt3Qpxg+lQKHHMPDlxqN93WYZ0e1htNu0UPDw92D1v0oOUe7DcPneHB/vBg/5A263U6spnT",
-	"bA13af1gr7k/HNGUqvbQflE1wk08Cia9+btT4R5OhZyzuIJxpICPC2PZl7rgDg+zvvpIMSXP1YUFF2ev",
-	"Ec1ZGV0tDfdsxLo6mh7v84VyFsm4WwXEiKoDQA8yAGai+9FHCSY/DRnxxlxAzzvSTvCjJZ7kPh+JMJWO",
-	"DeEcQItwySwwcBwIa0ujSCkpaLjp0Vkk9MYTKKa5DQUf1/q8bRCfoTOD4TGDRdTnAZGR5/tkQrkriZhF",
-	"ZmyIDZDiKsy5hjy0AsvvRO/BYyQJJyjYpb2hPWo6NqsejGxabTm7u9VDutusNkb10d5o3zl0G8r6g63E",
-	"0np6BB92Aj4+HlLJ9lqW99OL88tb+8fXY9Fut9tnvXeTzrtxu91+o/6vLU7a/67+re/9veWrP2q12kMa",
-	"InqpVqebpigV2UjjcP3ZuxLilPK5ZiXyYc5snr6PR8WJ9zw+nbNosng6F5oMgjzPlcan1PMBPdvjY59V",
-	"ZzLTtdDCowKuuKZtjoplOt+aejKdeqKEMsLEHRMv6nNzmuDnhXMML4nHVyNtieIacKU9Dq+lxiMZhOzG",
-	"EzOJg6r1ear1hidJw7bJ7YSBPwXayenIOY4FIq40Ln6zCHRipZFiMCG7YdSXMQxHn18qbgjd6I4gXgDg",
-	"d4FiJ/ppGFbesw1kC/CNhp2AxEJxFDaD6F7Ap4mYhX1ebjUOc104r2CvLpLeq3cP1yIWTw4u38bnJDuY",
-	"rxqk/cqO1bZG8T0mFHfZYLLcGuSsfAK6s4JxR2PhG2FCp4ACGfd0raa4xBpeBGp3MQfqeWNIq8BtyBSp",
-	"0nSZaqaMn5qC0h/eX0H30T4fZDDHjsgLKGQlf/z2+yAXeLSSlJqbN3iAgKcO9QiyMlp2/YjM+DVXRoih",
-	"BiPvk/a2ZcBL1W0Oku5MdI6dVippN7AegglQpqbnyRg9aIEPYT/guk1G1POVZY3aCIwS0fhxaBD3bNoY",
-	"MVHfx2wIswOVOlXfTbj4aBYCz4yfB6ZQ45DMeOQh6uqtx11xCydATReGtpzpBxv8KHwr3Zm3JJtKL1W8",
-	"aXM2AGP7yrkmekfV2jTr1srZpQD8Eofs4XJiuvYVLWGgIqJ2SRmcJVM8rt5bb5hPZwV3ahi/Epv/MBm+",
-	"drxz74fuu39062deV3b55a5z0t3rXgc//3Tyw2GNzX+w2c9tdZH9H+93J0P+N2/0t5rT8Plw+sp2f/7B",
-	"f0hlTW+anPkrLcAeGvIe/5OmMH8jnF8ts+LP2MVbwwFzl6S6xa9i/4jjW5zvrNlfijkaxErDia0k/mbC",
-	"ZeuibcVsFqwsxngC1SY97qSAKiDkho6fIrMLHdgGVvxpOchDc4aHtLky67TOl2PCAlk1689QuwcJfMCr",
-	"qol+s+bUxKghGylOBkFDo2oo1SmtLPHk+zRIK7xNveiP337XSpHOzvK4F3nUT27zJBkA1vqA7JBBW/31",
-	"b/VGs7W7NzANr8DLAT7PjxftXu/9+eVLDBDpUHefJ9ZeRrGKX3InzWorRWkm1RZO2VNpSueBvLeylFKI",
-	"0vtQskpmdqWjEuzV5ifVjOtrJ+XmaT8HV43GgvZzV13lxnlz+ph6ShaJ+NvRUP5z6xsxppKvj4rhk2LZ",
-	"Cx2ysScjFhZzybjw2egE6oS4ZKD+GcQVyhnLswyahZKc2kYcgAAeYDnVwBzAgYUeWpPqD/5o8Cyt8VlP",
-	"kTvBo3VjvT6/7Lzu9q46l8jz4LrEG13BsFPMFzljrkwAFA9SKKg6hJbCVuxzn0WKMarJKmYHjnYdyMrU",
-	"TwNCMjTTg6V/Jo9ivLyUlSpjou5zpXLZR4CtxHzwn2vfHWKnxQOOhCC3jF7HqbkwQeD2FkE2AO2U1Hz7",
-	"vIxPQ6ijihIXh0cZj4yJz2USqmLNIT/khnRyD8aLDKzUOmgc1pulu2ll97RmzTS+G7R/SoM2gcUh7BNi",
-	"ZOXxp8wZvLNg2YDXnwg+8j3nz+C+NCcnkQN5S7tGKc8GLVZo5krtzfA/U8AWG7vLUmIhZGOkxADoekAi",
-	"YaH8mUnTawOs1VlQI10uI0Z1cz0duDEyK3ZyauA49eq1UdUcCUUuO73OVaLagzYeC41YaCVRn1lwTHa1",
-	"Qk91plYS2CFetK1Q6/O0VCMFQi3lQjBm/GK4Kml7gbEuwASM09hrWqZl9k8JSC3CiJFOsR5QsVL7oaaP",
-	"hs2SYFPCr88589CW0DdwsNZi0aYzYFA+UknG3g3j8TuRGCpZMepJLUn7fOGNZEGS5kpGyR4k+JQSbbx5",
-	"izkEIN0S1txw6sN9Zo8O6YHbGu01h7usTvedQ9ceNVhruLeNIEyN+s8cpbpaoEKN3H0MEiD2ynn/rFGp",
-	"Hot0hkm8SPoAaRaWClOpQwHbuZrJL/DCFZaFUv5lpje5YkZTHVHfqwJL0maBMAw5HVKvxyH1GjnnPmac",
-	"TIWM+jxkDuP6ZsXWEwYBrlfNk00uyxpOC4p6lQyMjTE4SpiHGC2H5lFUHqffiq3q8tTuPicxZ9VAhYc1",
-	"/bq0xFj30rRoJeVFu8uwsGPzxhS7FLMopf7jIBq2DbdxARuSRP1TGUKxQwnTAMjtRKhHL4R7YSq9dy8+",
-	"tk9Ozt+dXRXOI+Vllla644w2C9Wz869GmruBRj2JAJb324A+H8RJPGYJk477A4Rl3aRp/XL+0nGfTz0p",
-	"leEb++wQK95Ub9mJ5Em9s2KlADPjbCytLdwn+SI/54IUplz0GHeTLkb3sQmT2aFpCGUw2+dOrYyAml7+",
-	"JXN+tynOTE30zy4njTKkWX9ZhIgHvqC5orNgIaxvEen5jEf+XHGEynezaqusECPrgIVpKlkjaxew6zcK",
-	"cwASvjaloLrCFKIkaSHw9Q/vr6wk9Sxt7SRvDRl0y696U0UQYxYl6d/HyQtiQHMJo4gAgjtOJdfohOnh",
-	"PJMJarAWOqYSBPkTVzyMTITvYpHLYAZ94gbGB6euBSMvfCZNoziTMmsgGRdeeM3mi8kquFL3ylSJFziJ",
-	"mGIdIoHKRBOLvXPSylPHYl6yqXjIYIxar1iBqarZVJWwhg5TqcgMZOJT33PY5twvHurX9vspclsuIFj2",
-	"8e1W7d1lH99dPXLX//G+ftPldtYdh6vYdZfW8KFkTLzK33NOnlyuJI1PFoNAau9zxUjC0ItlSVfKGTM1",
-	"CXEjkTKVRc1NgElW4oi5Gw8rJYX6XLvc4iwVgNWNT8kga3xo9uZQrruwqju6p0QyKZXYNHpIn6f8VMJ3",
-	"9WD1Y2vk3Ec0QOPrSmqUEk4415cbvh43M5BxlrRh87FLKSVYkiwaGF8MppJi+VC3nhEXXBBlnLBQ+7CL",
-	"eO8l7lcXm71sDbnehuom7BHzKDDpm0Yy7srlgmHvh8OnC023M2fge9XUckZP3KppMZ8HuMgiEzEsIkn0",
-	"iZlFMfcaeT7bmQWKCa9QgCMRal/7dOZHHjQ90Na1esAgowIrbqLpPm7aD352aL8CVr+MQgZB8EgDtAx9",
-	"MSTQFwceNaFyonRnwMu7Db0oUkxSK67qtdhG3ONkyqYinFeOCc7B42P9GvRWhKbdjht7LsrDOaF8rjhF",
-	"BV8ZV19gnHmhVxu4UAZqRNqHMQv9AXg3Tqjvs1BCSZnRk8sDaG81sHSznFTnqbgjleaBFd1pQ/O48iBO",
-	"4BpYfb6qXRJOTtzypBhePzMuDn0mEdvc8EzzbsG1YwY36GoeMGDGknujkelOk5Sd4VqW379pX71/TU67",
-	"px28EjpdUUmw3ckkioLaSxYxx3ROV8+tWNrUiGjcGioRP8dQXocT0DdV1V1KrgG0eZ/HDXxqJlnCM0Gt",
-	"MHomEQZe/aA9rnxOXC9kTiR0O64gYK4V99Np7O72eSqiU9a0G1dbAFmb1msVWCe1mmBOqFeDF0qt6sfT",
-	"9s8fX/z7VadHyqZzT91uHezu79k2rplF6rZNTr0XlWNCTZNnGDA6yOrNPkfvIFKep4yoIMoHB1CL8Mrz",
-	"2QOIqCIrIz7XOyMRTqtGBCWsPttrUc2kqLWjz47TuwSrjNs3ZI6YMql3M9Pqegg9m9Z2sYX3Lred/DrG",
-	"SOrMlI6w2HDn7wEbl6ySYg+ARtNwWqzu7g+bdNfZYwcjm9aHDafpttjuaM/erx80Dpu0Ndx19tx9djA6",
-	"pPaw7jTcJmuNdulekpYAT6/9PVAPx+YYrYNGvbnYXEetR81lN7VPs189PvU4tGOMGfu9x/OA+oAi4C4f",
-	"ibVAk8iu4ayUoQw/jHl3EDLJ+H2cY99hHBaVDN2O8ZcPX6w1mA7q7bqJXUqhwCOZVSg+q/PwZWXWvd5m",
-	"zSxjL1ZGFBihRCMt3kk5fWqFE7GoiroEcPE+N+x0iKH5WwpA5tyt1MjFbOh7DrKmd5dvtWzCaGZGaQFj",
-	"KV4+yO8fsj53qDNBxDi4sTw4gZZXasCh8I9IAM+3yJR+qtIx+2uzvtvcs23bIt50OouUuTKomDhY54qO",
-	"QZwN+qX+zLabjlox+Iv1SwOIuwy6o+qZ4Kx6SiNnMlCSDiRFBMhcg+eDCsqSpt1KglBkKNw5RIzOOWpc",
-	"JAR84vLgUv17hCv+V7tatxvNgUUG+LluN1rV5GN1t94wz2/Ye9qLScjA7A88TI1TPx77nUQ0jMDjhZYd",
-	"464Rd3s6kpO5Xw+GPN/BNYDmerAGSsEipB33ZFO6rVTrTn18oSQxAIdJEwG/G+iFyDsatl3B2Jl56UtP",
-	"BkJ6CAukFt/jvsdZKkUlUSkw60FbzKgMaRpEw1syNUKtH12+OiF7jb29RNhBu/hQaRLVdu+k24WHSlT5",
-	"cCVQJMbKB/aWA2zmqKDq404qgLrpjZJOG0CzvtQKFyS4bXD9i3nEYCM3ubg7UsQMtLyJufx853lWAdlE",
-	"VSjiDts+KVcwJbSlNBfdHFg9D+t4kaRzmo+3/Vs6l/pkgdaTVVXSAtQ0YIdrczqdf7FKGbaz/LbBJnwo",
-	"7rdKU92y0+9YPjA5b8LTc0wMzf+1X/rjt9/7peSb5399d/WqevDsGdTAxqcMD9IzCYdi07GYFtKLw3gB",
-	"R9Bg8hiqeiaRE65c7ZgQPB7ttbDFuDdVO2DHK+/xiI0Zyk3FtXPWIZeFr35zqgN2v/SLXT2k1dGHz3ut",
-	"L/1Sfgfsn6tmHbCnZo6Rjj0ujV8wxQk9Tnxxy8KqQyUjE/aJlFPNW9WoK9lNSI0uPba8kamxNey9b/rw",
-	"LkhCvUDfD/I/70HOaCE5C4JiHU81yH481lX8xqfmixy9ZdNjj69Qx+vDX6r4zw7+k88AvvOeXN7TRFMr",
-	"JxUDvEzPlFYfzEk5o0tXII8Rqz2PCRcxhaV4wdc4nU+2p1/uaj5vbdfu3cXr0qrvFSXxQMo0sPE8YyPF",
-	"2kkZHCaooVfSPov6Fkk/ymRe57DYaDiL1LURA3p+b/7S7z9fwVW+fEPhVm16aP8CGc7BJAe/2pKvAZcy",
-	"/9zrRSavOzqamnJIkFsx810i1d6U1aJaRC2JRdRBtECIVazYloa4BFrTi6b4rQivJaGYSvK6c5VnsL1h",
-	"d3TaPqbFtokRlu/TfSbN0hZxzO/a01NqTz3vHxnVVkleWL7H0ZzQCZ7bVT3Xc/fNisI/uXrzT6rV5MgF",
-	"KicYb43ZYapYmJQ1T7MMV8dE7zed9svYFDFhh5wtORNIDxMq0XyB15mHVtJYjgsgpXHCIksGUTkmIYvC",
-	"uU5hvFR/V9vwt047X9jW1BV5tYCYqR4Jcku9KHf7kiP+JZHt+U3AWGgSKtPTWyHa2wvyI5GwSsIji98k",
-	"nLATTWbTIYc09RWBBQSplA71se5uBDCu0nMZGdwO/sd/H0wGSZ4UlQFzIgJiGwKwJsuAcYjZukcx7mWf",
-	"x5jM+DTUDz5h470q40p3BY4X9wr3/sEqNdITs9Bh8oj8cNF5bZGLs9cWed19RcroVR4paqxgNPg9G15g",
-	"hCKeq3r8xdnrxFEs4XHma6V/qGdBqhWGKkgUUi4Dqo5/BSs21ZsJYKDcepLVSIc6ExgeJqu7DCGq1RDU",
-	"IkAEBILwCagkpG2o7U/lCEAMB0IaXbVC0sS5ownlGC2/evPu9MVZu/sWQuYX3Z87b3ukfOu50YT8j/9O",
-	"JswbTyKLmCB6y8b/Kro2ZITV+LBdLds2dZMQ6WeOcCENIR6O600Zl57gcb9apAWkuxpBQtTQm3FDrj4H",
-	"tg7FTHC5OhLSxC12YXoYO4L1gTAQNGC7XyTouM9XRoG0r+EWP33SP8eMM9Ei9A4xVxEjlrdkpEEqbmTC",
-	"RSviC1fxGbuX2po9lu9hv7X0hCPDSeB9Yj7wMU9dAuGPJPx9m2FSmjx0OD6tsjQbSmWhn1BlqduNVkqD",
-	"qedpMItje8MQQ3mLwU0ecXAPG0RJ5Shs7Y6N8ZMfJHgS87MnUEj+M0YQ1hz/O+pN6Gj8XLdaXz4lfxZr",
-	"U/8c3rVvY61b22QowSIOqXthWAMc0pTKlVFyla4lRuioUrO5of4s7W7LdDSHvE7NghO/m8kfNMl0ipst",
-	"9PROXnl7RHKvzzrhvlilCP1KF8Bus1NIVDk1ASVnCxWK1VPK8yDGD643bNv+dGjbtub5xwmnQp1Ha0f+",
-	"HLsBop4jRvHEjMqi71+c48O5GtsFhsvgdmARpdSKWQR6ab1WA1kDJei+4lAMM2oT0IbMwmIGLgwfLRGl",
-	"HtzN27u7SXaVnAWBCCPmnjLXo+BI+Hb8kO2U5o1V77hWq5OevOlOXEntTdXsNoADS9J7TeY25u1CHrGp",
-	"1wClXUKtxsjjWIRnyue8GEjEi/potvhirEijRtocix+U5hcX+Jna7GP1DtR3QEPEIStjCfvnAXgHtPDR",
-	"SPfxEwDfxVThpdCAdN89Qjm7JWVspzWcJTMDpqKhRCoW1voBUMtE3OY8EdNEh9S5zlNVuzDc7jSBP71H",
-	"Vqy1yeVX3pTJiE6DDa8/U+bUmozbNZEQ7jnXWt9s+9jlOa4+U398tO0tAhnxYuHafe2mXfHr17biMwSA",
-	"9PSny/P8WsXZD48na30uiUCmPtEg6JnG2DkVKshSABt+CdnKm1YRHnQVB90B3rSej8a8SpLyLJAsjCpk",
-	"FihmVrdt83KpfR5exKYEm2/7HnOJ4LG3BhwlIUPRpKyBgbpYDizjTBChCw44Hh2Rk8tO+6rz0iLY2vKl",
-	"BpuQxGejCPSta8YCdZsX9jkoJxU10s7l5fllDBCj+XgZ/I0aTQ5rzLuuTkCMbj2HHaWSEJPBV6Dfzxpm",
-	"bJHVzJiU9VTwaUpVR8ET12ZPQUSAuwdOM/q7wDODSI3oDjc+mg0YtnwBO/snZNu/fM5l0svfNuAtCfME",
-	"UtuaiYN3oYu31pXGO/W4+RgbGTQM6fyrlUgg6cH70UsMlrCe3i+fU3o4opaD50Q3iH1ZIOOK7tKUm3NX",
-	"I91rtnT0kJ3hFjYBSHmVVDvngPE28yNAhVEr8b164dsSUkZGIMTHUDOnDYWVZDREMZUbkdCe4zLiGjGX",
-	"TGl4LaHPi6hgrWEqAlQjrzwI1STN8MzYsJxQywZA8dMKIpQtUI9LMrhmc4ADJOWTiceZRI/+WxopCcY+",
-	"RYT63jWziEMlq3pcMi69yLthx2Twv+rixo+DPldmb+BTj6fwDyuLdZFeqP3cRpwoG/mYDNinKKRY3w0W",
-	"CfbPnDAIFJwrEQohFfaJOlEyHRLPBsUNyDoLm+6jbx7ya5Q1Ezu+9WwtsF+5AVOMLMKUpB/O9dNr5GVW",
-	"RKJdr0QblIbkozOpTU0E1mPLqu70R5zMpeHQG9x0QTdLvO95/2CPU6Ae3/zL5xK9oREN30F1Wslaab6k",
-	"wTM+qJVVbNk2dW4N2ypFIqJ+x2dTNRcUZuobNWP5SOwcD6p6wzonDKYQJzhrQya1lsQkEu7dGfzj8+pv",
-	"BTVRHbB4ETPstoDRfkb6+YI8Vp3oZW6LJ12msVZrpBvJBKEiQVmNG/MaGF4RME7es2FPONdMo/rQPh9c",
-	"e841cwcYqCXlkFEpONFYfB9fdt52lPqMHUVDRhxfSOZCebPP6I2uLRuHYhZIUqb4F3hsoIAbwSyk8G+g",
-	"S6garKZtDahhrA+AHJKeC5F0T0YinNfIWzEeQ3CPp9TyPi+37GYlBUdEg0A7eXBtNN+FXofaG6OtBgNN",
-	"EvcqzJgP6CrUDB8fqKaqVzdGJMlaJDALPbR8KA51/X8Wd84jeUjWwstpIfYdJuOBdUBc15Q3Nl/1s4oT",
-	"ToJQQF4BuIvnCWbDKMFkRgCIWl7Q/YHo/jHEe1qkb1hwTodOyTJWYBa4Zv/KPlwArgFdsXT0+Uu+voDm",
-	"29qn5LpFH1w/WAuRjFTw/XyuqjBfbipMNM6gXr5FRWDbM9GdvgNquKARJkgEs1zcZCwhRhhY34cRKDNF",
-	"j+I4CXiYOGb6KCPQS8tuJilVlVqfvyr0ABJwAGaMo5AFPnUWXGjKjAGvXD4MiDoOD8ku7hiZuDNbMMe9",
-	"5ABllHpqGybUK+Wd/+1PKC7QNxvaMGICczqB9CYYkP/uDXpkToOUQQRn2XO+jdmxg1hyhY6e97r994LM",
-	"X8DyTjUq196JpXMOoO4JVeFbH93/sMA2HwHLDldPH8eHF8/w/LXhRQCM+MZP3CMehJcim3gAu7LqFCjt",
-	"dwdt19U9VMFZiRdayoAE0A7whaTcksZJAtdpvx/Y1LG7UpJb5vvqX/Ba9nnEPkWVGnlpTGRjSCtLO5a0",
-	"Gjt+4HHHn7ksvvivitoGecIU+ha+9WT0Guf2zdqcD+0GXH+d9kTmpPG2fSmI78ko8VjEfg3ENIm/b0cD",
-	"IllUKUqhXdyp/IzaEfUliwNZQyF8Rnnpy6P7Movtl2bG8khN1+SZadIuHeFfYI4odjcdsvAE9LajZrwK",
-	"gDEL1ykCveVLdsxTe0fhmMAR2dwxihTxT8Bj7+V2ULwnFeYZGza0JuqU4sc7nzWtrfaIahJVVgZ6Hk0j",
-	"sCAAjEoI0qAnMjoiSKja90kGcEeN3TAeDSzCBaQHOJSTAFrERIJ4ETg9piJkFlbsomsSvH7KzKEuFEuY",
-	"BlhqArrTL9Yq6HfER2nQ57dsOBHiGpzprEZadiupfjEqFRdEzpyJmVOo0SQTxqSLdWIUR8mY+0zGaRbl",
-	"ATpuSe7Sxmd3UDFv0wCbGrayz+PGJRMWMkJ9PwYLtciQOXQmmXH1uiiunImQjJPhHANUpnMA5Jbqp/e5",
-	"VKuGsT59tyRTBvig6mJ01RpQz2s2xwaganelIbZKocAzxPBas5zvftZ8NTFe+Zicvrt1HtrtqlcWuIcR",
-	"gbl+1wUiLditZ5J4YEzFUj4jgEEHCZR1EwtfI6lXJfevoiS0mJQ2ssSgTQBnpcosOKtGogpdhkzAZ8ii",
-	"W8Y4up/aBm9YsvAFpqHpxn2IcusJnlW1+7ysXsM4wCAPJPt1ULFIyG7ENaS6QZEL6F2mvRUGd/TBqtSI",
-	"iXfHMRzpQYQMYZQ9348Z+jEU0nohJosZnF9fvWjs3aCVgU9XekENqveAicPMiC6Shqmt1M9PzVJ+yxr6",
-	"csYPJOJrSesIfsNCCZPLUmis6OUrybBU96dPK5f64nBi7pAaK4b04kGG9J8qucGZUAP72+uevX7bKVkl",
-	"LIE6lWNFsKj8x7eUJsz3RVEk5GAZwp+5XpQ2I0ahmGZtAavkqc+6jmYqx3o8V52fr2BD4JTHNpNkv2rL",
-	"YDkv7klNCn2gN7cnDHP8blGslqini0IkukXw/03NCrPQO5+niqi/7CBNYZHbGhms70UpTFL6NkQ5JgI6",
-	"hQymcgxKtTIOuIs4C5S4zPGm1Ceeiyo9lWSgyHyQ5Uya8nMkOQz3zkxJrxuKcqsg2fwSlkKmkrbzzCjJ",
-	"eIQWkUsm4hZNK99Fk6FGXohoAixXkjLAS/Q52luWXgnUO/UbKsYI059r+ogPCNhjVmJpTcQtZBTqC3SX",
-	"5uX7FuwqmBMkwsSTMqXxRmcwiAdJa4c+n3HdAXaNZWZeXyTdcUn16v/ZjJE1omVbcfIkkkQfoiJB8uAi",
-	"YZ1Vpl8Xa7TfbbIHliB4ItGfEx/LTSRHfLqrvhivCpEJ4nouuYVGVCLl/uqeEnU2FiMHl8wRocvcI43G",
-	"41DfjxlvypPU58C4DJa7FFOGMPBlw9iQZCzNYdGsn6EFpbmizn+zdDER8lA0gypWUl2jM8a5iyYSPEF9",
-	"gpwACkaZ7j2Do9GKdsBEABg46nywPi9TTsDha1wMyIdheIrAp+LGcGYUEBTA1fC7vws1cyRoRJQf4Js1",
-	"lgjUr0c0HDPgMjFIFeR9Y1l7DS+6YeFQAwuiDDLusQXhMbD6fMFRN7CM6w6HWINBw9cm8xIXK/0Nric8",
-	"TS97DZd9UFMXRSLdh1L3xdH3gmpByleds/bZle53j3QnQp2TodSBPi+fX/T070okXbM5KbcvLj72Opc/",
-	"dS4rpgRaN+zRj33X61xWVhqi5+brt4rE/2niRY+eNu5o5pAluJJV0uSgJFXDfIwllSKClUJxIVDDIg0b",
-	"lSd680RkjrhTUnNfMUR1sLopEZocNaWGd3q99uvO0xtaaYLd3NryxZgwHoXed4Nrnbi8SouvmGuoFdxQ",
-	"bKJxtj6s3j1NVRukJaTum3KrU08grAD5JkkaO2a1c3Fb6/PlQHxO/U1hLJ6YUHxONU2fF8bi8eoNIvGY",
-	"g/I9FL9tKH5xO0woHr/fNBCPV39bYfiFkqJNs4rjmRsTKCe3WABmq7FxcjKIv4nIOx6JzZm31mm+c+7t",
-	"gu9m2TZk28aNUsi5O2CsGLsi7SgSvpti3hJ6tEsypVKZs6THmLZC3ut7lUo+EbdgiHg3TEnlBJSI6qbw",
-	"+VU1ao7vzUj/ibwrRek7BznlBxx6CBsuAG412H2ji0oGedYLjrTSB9QFm0CSoaKA0vPnz58fjpq0qGwh",
-	"5+3ZRn56SpA2/Wn269RQ2QLG1v2YiqYHRRrrnC2xr7DMRQSxvjGDrmRxTqvpqmlXvrObTRXF2+RA5se6",
-	"/3/23q25kSS7D/8q+Uf8I5qYLYIAr00wJiR0kzPD2eHFJHtmrK3xVAKVIMosZGErC2RjOzpiHApHyA47",
-	"/CJLerPkkMZ+khy+6UUOf5cJzWr3WzjynJNZWUCBANm8dTdedqfBumTl5Vx/53emBJ/PIwUtSzl0rjNR",
-	"Wgg3F8QYbmFqAgtYV9bhKYiNLF/UZwrkRiTPfRngFg5YJFl3GMemLSuWbQM2BQAuhD4RkqVJBuwiWS9N",
-	"huc9ipfQ1qp6JM2Qj2p0BTeLWAmgpJrcPM5GW69vs7YYJTKEL8SKSplAHsMWfSvw8fUs6Osx+vHJJ7so",
-	"Hke1Tz5hnyVkCcNkIGOVGrb1hLb1sEcDrOYgLmMlZKg8liV0E8oEC0LyWACN2TFeMkxjCpeMtbPTzl+T",
-	"jcsqTOCbPgK+DN74lSj0K03DQUhifcSi0NANej4KIrjKFUTwJ4AJwZ/4xffAMu/5ubxznnzy2Uu2tra2",
-	"7TxWy0e/0nzz0w8/vn2rbfFA/2LDLRSFBZ3jvtdjY/LP5SCrYbgZOYshHKS/kqAV2FHBY4RsfIst8TBo",
-	"lHPUEIY0R4DtFB7Bw1CEzV+hifbTDz9+R+Gx4o+FZxOIrUZ5CngeXqqav+Iea5vLu2kkZFiDV+wwcxH9",
-	"0cSs3JEW41gh7L4vkNWyyYJvl78d/rq/vAdwOaR8wD1IjSXMBWa30jXOJvDyjtOJpCOEVODO7VbVBmzp",
-	"lYxes34UxxERgzv5mCwT/UEGPTDRTCAyaPMcK7HYp6wnXi99cdB6SRT4SygVPDb+SvYL5ldqfoX9Apm/",
-	"q4GHnEFtAeIEvhmoHbD/iN5ANejj2BH6I/V/JP3B0BRpW9Cax/TvPEUi1k4iVca1dIv6wjAzdYdK32WG",
-	"ogB0iFzTG6wfSXhoEuOqtPJpBZ0pgKECYturr1/D6Y30fYZPnR2ZUi4SgHrWIxESldQGvtfzJZbv8Lb2",
-	"dRt1pjzW0C/3cAweW6vr/4fdssp6O0hhQeDENBkMBBJSGGuuz0dMS+hL4Uui6USeKS5Dj6U8FfHIc75U",
-	"m01NFopwiKIGOqVMbKwyg/Cla1l+mJx572DQzWuN3dDUwkl/YPalhzR8N9p1sdVphM/5anddbLa3O2th",
-	"g29162K1vd7ZDJ/zRndNbLS3Otthna+K9e5m+3mnEa6Jja17Mpjv3F6eZStLccWsuWBbC+AUGbvqyScr",
-	"PxZiQjyRjJsVu6HTv/Immp+ChG7aYY77jjBKUJdWx2iX3iqHa0EVJms2hUTj/ZDujwntNlGZSLHzRC7K",
-	"9e+LTuP64zUHqjv3Vcdw3WulGLAovCVPf1kfhnl4A1wSzR2W9KNMOwn0K1DeQCsgoc07UWMBus2noBSa",
-	"DNIhhgRAod1MPjkztjf5jpItgRuu/7OKQmHSs9cqqKhwdnyZjJm0Js44j4TZYdodh6s4PsgJaOJ4zZ3m",
-	"/a9OvprOW/Bx2J2QKbmpefE4vAVz2jZknOWKZ0HI/H7aPcSBcAO7Z5j1VuLkPJLXcDDzOBahdkHzMGSb",
-	"dy4Yddg8l3rrmNgd/r01GJyShMOyEejfxFkoLqOOqGpv+1xkvuSS7R8glQLEYxIJOS5tWmOSCwKKhMsq",
-	"UhZDWTsbiQIbsh4GPJXKUoivh01SKBNN/toUArUoQ+I0Xy5BaHAKf3XVsyT+PJ8U+DfagMTVz7gJaMF3",
-	"+dJ+Rjulvk1wdxuopaIQIipnhmUC+KDZl9+cwRwFLTpAIBGa7IXgqUgDlkiDeULAHOgW4HMLVq70gP8A",
-	"HvZpsMNSoWV53logEK8HUSpUKwtgxofyQiZX0lQssg6Xeqzauu3CNvClDepgdA9ns7Gj1zhSICkJ2+XB",
-	"vCapHpipaTSTX84j/RXsx/enFuiMyPb0ro6TcxbJnXxDauUqxVUR5u6QY04vwbmTsrV7YfmgveK68tuT",
-	"IGXYbZVmRYy+7LU/70RH0Zf7r36z3ziM9tW+PNnovNzf3L8YfPv1yy+3a2L0ZV1829IXDdqnX27XOqux",
-	"bPc/q4fffhnfpbt/pkc1SyHC0J+6Gnw0ks+ZjMtKDYFsz4j2a8hH2jHvXMSR0Tvl7vYZvxCKBe046VyI",
-	"8JVtU9ItknvZZ41Zv3A2bS9Aht0xx+xXCQ/Xj75vwfPC/Yon4Czns8PiRJ6LlNE8L9zm+bmncPsQ090k",
-	"v91U7B8YOc4uBl+L5t/D9GkqOkJm8cj8bNiHy7Agzt66dzzIk2amnoYZbozpKAc19iJpT20y8KgoMWdR",
-	"50eJmc3ysUDFphzMg1GuFUpoJ0v9neNhVqJs5FRd0ypMdu5YgP5RVKgPNjNel7oFhvofmKE2xR479hfV",
-	"i4CgAlsWD/F2DClDU16FT5VJ2ucxFp1Ua+yFuUolfQGteai+z4zS4ffP24cJmaXIo2KL+MenIHIF1U5B",
-	"xaaCNAjWdpo6Ght8KrPzX7xXCnd+Et07lj73Ikdm2QR2d9O+WFgC8wqcF9fYAY7Z69JFXF8dYCVO4RaP",
-	"DSIpDeFHsZGGGLMbKLpXbjG8LAzkozIZyqqEwpR3qRY35paY5FblvNeyQ2xpd7mxcZOa3tVbsUNsjVc5",
-	"AXE2bh4TU9Dq4VRfvFkofHLeO5T6GqK2a0xl7R77pke3nNzNPb/pVDhoH6/p5E4ei6+nEC1M2cobs4mu",
-	"zaGfQDxUTbDn5K3+regDTQTgVNtYSe/HKiISC500fElWBxEn2Awbk+J1Zu0uiLqWvBu6kbJDMmTcP/mS",
-	"DLt1DMy6clkKqgkmMocCGRCdFWJ0YIXCnWB6qwx3+u+fGfiMVgy5gee54yXJw3dqTbBom/FIZorN4HeK",
-	"2+ymB3yFFOab8lz6Kb8cZ+AfSkS069MIsO3C+VuyqRvtGbXh0gDeEbBOLHiqD3/V8yVoVXKsio8Y90mk",
-	"YCOR5XmaXqSoXh+TUQiDZ9AR+x0OdnmHsYJ9tQtz9fTPcmmCAxYBlm1nYoXsyhSzHMYCKktwhDQXuQTo",
-	"89dfCXme9SrN9fr25mT//PsUMe4yzXKOCrvtQyf6v0cZpIUD48zshBuLHmPETpE9x5HEvsFyEMkxIVQU",
-	"GNioF4I3OUOTx6yIiTJHqEBDcyNVQF6ZZKl5ANKPGGthx1I+OVFeSkZE0mPr9bUqWBS+vD/Jc4xT9R6K",
-	"Hu2hsCzR7q7HwLHR/4I1LQgb9GTKJM3AfPv0VOodFT0vRM1TFTXHkbSi4A6MHu18TMfLHCQTRo++AXwX",
-	"vXmBsxUr+JMh4EaSELQp/KFpSJNinkHPSSKKI+sEHoKQGnSftMeCTg6nJw84FT4XnwB9EaEqLwJsCdQW",
-	"ZgRLdD8VjDQYMYZxoUgF5o0Eo74BaYFOTFQgMBXQxhnzZZTpkSihxvwltL1cEWc8NCVkKFI1/iicPdOo",
-	"Uf/DCD7Wuka02kA8VLSWC2ntzZVIzwOeXrjHVH/m++KD3RLdiMGiW0VW9OxY8UIAxwfg0rNRq625olb1",
-	"e4or6a+fJcbz47/oC/XgfaEOYN6LqjTFAz1N8GP6bTk1qJlp8fnPCom7Qh6faiFDthRYIu9PI9lJ+pE8",
-	"DzzqoQrcK8BWBsW/0r04GWbnib64Os4HlMD7eRyPoJJQQt/sbKimMUTgMC0G6F0FWXEOzDexT6lUPSlk",
-	"Cc1XmD8TihT/XHQXzZOmeYxmZsr5a9zbhRz2YV3zn8w4Kt9NOpYl5N7xKF9VCChGiiZ5B9pA4H8LqsSl",
-	"woBp9DskYuaVLqdJJ+IxLdcp3vsesmlPZW0rpj26aUJ9yYrcbD0uw9jNh6RCS9BKs9KLKlbRwV2reIeV",
-	"5Md7h7v7h58DBPHV08NzFI7j/GmJIkrgI05MALHP2GzMi+3ILVHG1YVigdkhgRZcbWGQF2iz0tO1TUl7",
-	"ykGL22p3ZO1Uvky02P+XogPw8Z3iRWCMchYQGwE9OXA43MikPbYHlWUpvxQxwSh8CVKFodTyGFcGX1Fs",
-	"ejOG4ci/bwK+sZYjJO0wHfhZKdgDvIVZaA+nrAgoPq8SKH6kqTV4FA+DLTSx2GtHQB9WYjbviT7iU1RZ",
-	"VwykVbC+DXbUiTq9HVoPxqUvrXLSSjKSKtOGWNK1qBxsg57I8nY6p0KGhcN6x6rToi+hZIs2oAH/3Khj",
-	"g5Vzd99HoqXdKSQMcXfKWKQ3mjIwEtpT4rygPO4mzHurmvknoIzuSa3MU81Oo/bMEfzoy77uM9YtIEBT",
-	"1FrzeyArb+wWe7uC8q2kY8Msu8+1KwkJN11Ljqu3ppXliFlui07Sz4V60kVqJYjueCQqjEDXVypftl6+",
-	"3Ds+29v1xiI+8yrHvMjMFCzSlaTzHIVWDAY5o4FgHH7ZdRBGq/mlLYMd02qObZAj581JmtYcIwpZkIpf",
-	"Q38MX85skKFlSTmfKqzJHeqmJy50x+/fbK7l988vi80GfGLC2ApiM76FJL4/Sdwi6/BuZDHa+w8mi8m9",
-	"aJbJV3ay9+Xey7O93Tmlqy/nFa877tOAy0pdYHUspBjSJyd+SyTmCczco0vM+5QeZv0X0uP+pAduo5tL",
-	"jzkx3nRxofLLLQahlill7Oy2UXrtmhjwoigsm8OgmCjLKFoYw6caUrxpLPFjjyH2R2YiZp/fFcMbeh2k",
-	"eU+b88AblB/ZRLK2bQm3UwSXYw85p5f29MJlStMXBcV09DBuiKer4eaqTC5WwS2YvG6H8O2arTAeIJ9F",
-	"zkUqLkuIuuT6iGSRqevO+Cuck0jt869TpHjJmAlq+muxpOuVlEcZpo5ryqoPRp+b1v3vvfacbwHge+fX",
-	"JzjvH3WZ8bnZIXPloZCgUllsaHIlc4ol3Lpe7o+ZjJUMWYB7eT9UAeOKdraCZIgBkLJIFi8DO3WAuzwK",
-	"0VqMzmWSirBaY98QDi0gNu7AJU4fRJ0L5ctEQi/w4iWW553qiwlvtb2TnzhDYg/tBXIiJwR4+VI/Ia+q",
-	"wY4adKdxWpHsWyDb9suTvZZ2cKYSH39OPebfVevdEkRlus0X29LbpdC7woUn4X+uVb6zYnNX9BNqlD+3",
-	"7Qff/LAUxLfs2XPd9BBKa61sKryKTLKoI/BtRDRfjBUOhu046uTcfHdlWMPkzrJT8AjTLCzI854eBMzS",
-	"AZv9NM3YRyG+YnbTzKZteKExO5ayXqKgtWoihQ2UZQn08qxCB2kloE+ARaDuh9ojyHgkldu6DTwAYB31",
-	"CMmbnjstUwP9QN6ORcAyEcfKNodzlEX+el9CL9Eijx19qWnB8HZFX2NjnNVpULJj+OCHsYbcxmgLw+nD",
-	"NJyO3QM0+2AqwdNOb+rBxH0545yx/JjlbRBl6PQ/ZDyOLkSV8X5i2l0UD7oJsOeY9itJf9uZ/AMe2lJ8",
-	"if6ahzlM+306TifGOlgcqw/3WOHOmvtYWS1wLQlfTxS7WVORC9y7Y7SeiJVD7znbpvfl7v7p6dFXX+/t",
-	"Ov2FnikbFutw6VLTIZi+NPBFo7orH+DRitlNi6RFsGv+YBfN2TQTbwoDX3n5UCFeBNgMV/rDTqciJrvP",
-	"Jzbj5yJ74vtwfs9msQ/n3ocwqYwakc+KuM7U2J+jVMZ6sGntCnKxrLeqZEDyTdVFqiBRsU8b+u4eQ5da",
-	"33QZqagdxVE22qHWBk6n5wsh4HxEKbvk8VBQDy0beDoX2dyS/tXx7rTwDRKXP3L45trIwzci7iR98f85",
-	"wQYKr9zgvD1OF4AbBDEW9WkPHpywnP1zBiemuOyz8yLP8ioGCAiYO8c7FneTFAj4UapAZbGWKapWqBnI",
-	"o82KSQLnZ1YWSVcYUT0vqc/pqB+UFlMiD7CJv0wieWd1bB9kOVV5jHUCv04/vBhNANr/6U//x+/+7u9/",
-	"/rd/+fO//psxOGVjKrT9CUIixvfL/M6jOSTvSaXVk+JZoLqagnxBmqcpdvnMLLQRXWMNogrbuyQBbc7B",
-	"XXRQmK+UjOK8uaibqCED0t6Q8bJqMvOZID79gvgkAD6bLC8bGXaYQpZsHNaJ8pz4I/CcU2mZLSG7UWmZ",
-	"g/NEo4ESfOQlYSOrYsAs4xeiuCl29LNZgJcFwNp3/Gp6eLo6U2849WdsidsYRehL8+dOPAxFWB0Dkjp+",
-	"H+Uxc/8vtb9BnnNcMvgSq6IiNV11OXlJRxjdt+5yXnWCgv1REf5PRindn3pZFFw9MZh/nnl7Z9N6vuqr",
-	"p6e6vDsuQyjoKFamohxkfqFGASK3WKVgpesShRCAWHVciVXzGrHxMgdTJENMqlZoINAlsFIlYEpcXxl2",
-	"rdcyU+F4LEl9OV6xUNQIt6wZ8+W0ojE2s2ascX3N2N1qoietVMbuXi1gURxd4+JIbqNxnKqyJ6VyFmVl",
-	"j1FW5lq5d6NxptaYfcwax3hCjljdwYaGY8VwZVrCl2NqYkLb3KLQ7Wlpk6klcE9BAdyzvFsUwj1gIdxt",
-	"5R1Zf9eGrekajw6U2+YEQ9L0D8JNZ1FfYFhED0qENXZAWSoISSwB1e704DJd/FGXyOHEzUTyOhVyLepi",
-	"miagaY6+Odw7KbGEGvDJ7/w2qsfDdx3sHbwofdm84efVew4/446aP/JM+30RcL5hwr1vT+5dZ9xLLZOW",
-	"cWEjeRllglpVs0gS9yEpa0IDUwTRJMyd4osaa1Hf4B7PiFe8pE6CuWUSO4wzmchlGgHZH+WAKw+xi0Rx",
-	"pWwI1CuvrsDjdPp9a3e3PEnfCsO7E5Tvkqgvq6hYhwW/8eFUrTBc5OMX+XjHkwvDaQJlDntmFkTZWCSI",
-	"UUbFpR0bo+NKYMrzmTEOmPiBDJkxcflxYJAXKj18QOzyuxzEeQr2v4HWHxLRnPp6iJ14jhO/5DjxCI0Z",
-	"xDySZmBVqo1WWOqIv/pyqUyzfn+yd3D09d5udQeDEokUVCFgXknaPBbQNmmJbvtq77Mz0yIEB9XhUlsK",
-	"cB3Kg6ZNeLp5WSS8tGbGVS+xxZgFpN4UGnzs0OZs+ycoUTD0ZA22x4Nt42QtQNs3CSHoGbNbEbDWsKWv",
-	"Oe2mJwQe+2UqEigWMMxEwZmHjPOqA4EhxgvHulvsMKV1czeKgZiXU+flRIrlLFlOpG03WKqrr0O0fYH3",
-	"PbmTdTO1e6fFfPv9A2xteoOvO814mp1FfTHf5XsyxIsfsMfs5ydHr47Hm8ZWOssb3VVeue/GscX9DJGP",
-	"CBkS15/P3Uu2sWqbyeYJhUcH+lGP3puYZHj8F6L6hmGWnpVVM8WzFcx6v7ydEeSlNj8O8XeB8UI/IijK",
-	"arYEi1lnvSQmyiVsdlT1fEl7txjzQLmOjQvpqNXYZyTPO0m/HUnRdEtDCU6GfSpTjKQgBSLYiFWPBXRq",
-	"AsweBcrIoID99G/+mtnjC/8KBIqcYJo2OI3keSzuSh2U1IhYG/cmPD5w3B8gLbhQN+9soX6ocvAexdrR",
-	"hP02j2ybEeF5GSfDkOFFLLmk8J2Vco5063AJKNglaEmbj2WSIw6sTcLS9sRYkWK1SaFmjCmBxJq/2N2X",
-	"WO1eFLA1dkJS1A6cpwJcx67WN9PL2WkbLgraF6f1fgJD/XyDzXFU5TWNGk+xHYltIpIlpg3sEnaZqzr9",
-	"YNkSGPDVGvRizSCu0x8CRiOOkyuEy8Pi+jLpQgGVNRDY0pl4nb3E29hPP/zIDkR6LuiHKni+6/U6QgDN",
-	"aChHQ0RcFCLy5VinRuhqj30fsQckXZ9FfUG8zdpzDRyvI8BOXIhrSUU2TCV1gUTbigZgyheQrXm8SyNF",
-	"rko61dLtgS9tk0YbfXJby+BzPHeKHZrp8ThV0sWsFeBvCh0dzQg9Q6WWsm6SXvE0FOHKr4dJlguxa6Nd",
-	"ejfQqXy8zFZZo8PcM3zjV4Zp7FeafqWXZQPVXFnpRrGoheKy9nr460j2I1nrJH04B/ovK7zd8StvCx7e",
-	"/kHr872K9eRcpOKc/cmciXogwrHSaXH9aPR872Sm7srtBqwd4kVX10tXoNTJ3ipdmTt2lmclH6lSyUiC",
-	"RdIRko7rq3Pgr86S5IDLka1SfZC+Mn0rt2aqxDcR+uNTyQRIAKcCMOjK8YK7DAzVK8nO9r49My/dYYE5",
-	"CtBkTAloGeywHluEv9lPeL3t4nua9IXhjsnDsxbU4LkqOieU9CWMYr1e1xc4Tj9br2+XCfi9MMruRMDP",
-	"5VPiiwqpidvqhGJk0GM4fTc/9GGUPTTUYU55Y5b3g4c7fABkinob3VzkrOABnW6MF0SPvlRZaWN2x1WU",
-	"9SKDfdaXsKtIhskVW1pl/UgOM6FYe2Tb6u6gUTuJHc/rke2ruBzZ14D1zngGP2o7usb2M2WihixSvuzE",
-	"gqci9FhAciewwHMIkI0JwDHTuGZvsj0fsWO7L/GDwChWpVLRc7Be4KJjG8O06K1b/heZ6Ck7L8/u6lse",
-	"VSA+rtAZm7NFOuAGmVs4fTOFQDJQK9pKjVQWdaZDvSEn5TT+v+olsWCDmGfdJO17tvdkyFWvnfA0rLE9",
-	"3ulpO0B/1FB7eFAVgX00l/Tl/EJIX2qbnHHW4Z2e0CcamN8360yJTgJd6+JwhwXnQuqDQdUg2ElUyGqN",
-	"7er/5qlgAMcUoW3Fik72M4WQ89/oY7r07at/dvD92f7B3h8dHe6VJn0/F9DOmWbjPniZB4OvRaq0N15p",
-	"rq57+gdVaTaee5X2KBPqFMz6SnNrbb1eX4Nbte+jKs3t56texZmHieq5EiZn/eT1Ta8S9VvUh6bS3Fhd",
-	"q1tvRX3FVbalJ7HSbDTWVp2/nCUhH+mR1de9SiLjSIqXeSih0ny+5VUGQ9UT6hRmY7W+3mh4lVS+GMoQ",
-	"RryhHSUhOaYXV+/QRzoaqHyZZgmRDu3d2nsWY0sGqpzBg04dU+5ONac7Gaix422XYMrZRjwyXjUeYs5j",
-	"032edXpCsQFPLeoZ7yHeMkacRH0eSV8SPvqZYmK5z6OY8TBMhVIe63AlliOphFRRFl2KeLQDiblsqALg",
-	"MiNghgD6ZEBehpGC//YlfUuNBXwwQOAHowZLhQHpU4WeiImJI74snJbbO6NJuqmSfcSsGA4Zu89jmvQB",
-	"alFo1gGeMKUMeKI4ROgNUGkiLfwfGqaSTtKn8Etj1SYz9/CP7DQbhlHiSoe9w9aLr/Z2sUbFjqIxndr+",
-	"+ZRRhKKf/KEbYDKjKPDal776sStWcMXnT0iY0/Lh5yOmyUpoIpXZsz1TSKIjlCXn57FYNkt0086RRwOF",
-	"KzWzTMU09uCsnYQjMIsQ3PbmbVD1WDeOBq5gs/gL2pHgw+zun8I/ELLqy+CNXyHZ6Vea7KcffnwLBbQk",
-	"D/VHCQ8bsbM+155VKrI0Eoop3hU19k0virXhSK+MlBW/Wrxbya4MxFVF55JF0gPhTzdlyYWAvKi6EikF",
-	"iCTcD5L5GbsQI+XBrTwbpuDdhb7cP7B3ptr47w6VNhbX62tVlkjtiqUjgMxy2QFjMZEd4dl7qIwnUmoI",
-	"hiDCSmq+3NPTob2wKM+pQPxU3xSjNuNZjbVgvIUZjySMWoornLky/XEG28UVx5V3iCXR2uWNMm4iG/D1",
-	"9gxTKOnubdhHUgJmr1fuXKjOMiKnbYdF3F3ctwyH0yscO9AKp6kSXfslK6k4j5S2iqYGtE7oihzyoYXE",
-	"/oGpMwjFZdQRKF9QMOvFN14viDT9JnYpZJikHlMJ1QnmfTxgJAr7kHIwoIEsAJ9cYy16eKSlMA4GIuQd",
-	"wQYi1cKyaf8QyXNfWgm2hIFYzlIBEjGOMU/rVEqwODk/B7Entfi0mWZ8eZV6CBNQWrzWroQ8Z6noJGmI",
-	"4hyeoj8Tv9ApT8SOVZCY1lLV9sHCVHYUBkDEoE8O3QqJeDWMsNewmcMmax0fnjIpRKjY/tHpDvviVeub",
-	"vX2PfbvfOjrY99jR8fGRx77e//rIY18cHR6doKo42Nv/o1dwH2sd7p4c7e/usM9eHrDzRCgCEgLZA5Eh",
-	"X0VKYP6+wA1x/Or0C0jH62WOlC+tqjMBDT4YlEfmcE2Oh6q3C9P5eAlpXM4zvY+05OuudZ7zDbHVboTr",
-	"3VW+3dkUz9v1sNFd4xudLbHdXg3Xu5v8eacuGu21cKO7xbc7q2K9vRk+79a5/g5anEqzsn90WvEquITa",
-	"tDw+PJ1fsurJwYnCmXuwVPRUeqKiSpqcuE8++eQTmgStk9ZXSyaDOm/PfLqteNcOx/ecavAnpvKu1Fi+",
-	"E2cHVa2gwRkg0w0EUR8CdE9drT29lIsRCED5lWsNR0NpTTCuouYBPyUSAhhRlw4ByxKyhCcW0tI4R5dC",
-	"Ysm7VjHazBYh6Df9o7IN25+pogS8EKMaewWV8lfkmeCDFegWA+ehGno+GHhjoVdfBoadJ0S0k4r6g3iE",
-	"yo/JhJ5H1KgmNsMlE3q2rc4gxwHTNaAN8YvpM3tcsbb2g3pchqAvmyxAgjv9XicgFIo4uhTau9EfzVH5",
-	"4Bl8ptg5z8QVR79LHwG6esR+PRRDUWVZklx4LOjyKBbQUTFRuVtC7gf76Yc/9SXXLtAljyOIV4nXAy3h",
-	"6Egt4UBIxyAdylDmi0cQNtKToLtk4stOKkIhs4jHkNjqRufDdEwxsYCWh33KzOezXzAaL8xmoIUiJP0H",
-	"XCkYkyUswBqpwuZ6plhnqLKkzwZ4fFCrGmBZS4ZpEoW+xMEqg+wCvgPkpsUeBIp9eXp0uCykFs8h4tTo",
-	"H4yG1Ocj1s5D/uv17U1fQgxce3x11hajRIbV6zU2K1PYO2x91SFh4oOBL/WWAUzdZr3OMGztJitjrjJK",
-	"ULIlJQQ7EVk6Wm5pG6taY7s0zUnXxBHZ/oHjCpuNjDZeOA27pmX0fafxWoPBWdQXKuP9wZzXH+p9/G42",
-	"SJuHWoc1vEob7kXOmSYzhVLXocQyLZ6zcVWp5S54JfpXyBbrS6MMKiIOxZWb2MriU8wWVZrPN9e1KYDK",
-	"F+RuQf3CP9pJ+wZMFHrR9OI5TvWDNPCk8wwNN6+xaDYmLRoF96AUgFil3u8wv8+fGw5FEtKV5uod2yAn",
-	"Qg3ja93pb7QcbosO5Ay6EyJo4VI/PpQN3Wtj6HgF3xzj76cmdDcV8Aaesbuw020hNWwvc5ugvKYQzeZ3",
-	"3Ds8myrSasoohIliiSQWqskOWvuHHmvtHuwfTi3zGrZttvR+00FPpSNFnhq5LInMreWRua8i9pWIcnqv",
-	"3b2v9746OgaGr1umS+6x7DRfyPlTJu7G+gjyJsWDXpI6mXbonMNc+HmefurODUYB2G6c+DKo4AhFQPYy",
-	"w2a9Wp9p+zWA/Rqw9siNtLnDAMdqWRv+3dGyfhKY+PAj3Iu/gak9GKYDbdafvnrxfevly6NXh2dVoCmN",
-	"lC/B0B8OWE+kVGyhreirJA0pZMWB4kNl7Dnr9HjKO5lxnvI/6cHHIssolJZI4cswOo8y4pN2ZkN7atDZ",
-	"AZ6Qf5veKitxch7Jmi/X6/Um49gHTE8QOR7IT2LHlyUJuxL8Ajw3mGL45DSR5551UBIIFIZsCR7mS5x1",
-	"sLm3kR2c0vY2udIWcSLPoZVGzoI2r3TFLZAfy8o7QW616Kts1tcbq1vXyrBx2WWmCC8+5kpp2Vgm1OaW",
-	"NOMf9sC24iPL+fuQ2PM0a3BOzpM3Gt8jUPE1OsF2aXemfromKDPvJiTz9PDXAY9irS42l0FaggDzGAZZ",
-	"tLffqBtIsWejGiStSKu4opW3k2Gmr2sLiK3oA+OxQZpcRvKcihZsRzUt6xTTEvpIxshcC0GKVHSExJFo",
-	"yQtj2WEbKFZ9ySl/TBJZT5V+xg2FqS9P9J1x1I+yplV9mA+iB2A0zEFJLq2vblfnFcPaQM9P2tewFi/1",
-	"UrxL1nqKaLnN0dePelAJitVhdyXEZvJQnRltHCmyahbi66n5vAWxdwAARgZSy0ThYQGhHLk71H7wO4hE",
-	"koZ0hKaJw5c90blQuSmX28NlQ3imrLAwofyhIgjMcGBT1YxDubJKYgFcBxBoTvsFadUW3SQVjCsoZDBx",
-	"1hTo/MvNb8oywKtqrDXN6oTPMDJzvV4nM5Rs/ypYyybAinkQkusbvoRHmpvnFXwo6sYkzUMYoXPLjtIR",
-	"PrA1Od1KxAPgvPvuRCaP4q+d4zWv+Eyj8162yFbeypbT8qRoyuVo7Q6aAzeRYqZqdRqR5y4G5tS4ZdbU",
-	"IknLnrxDhoUUGtAgIfxUlgzYVZJiRRXm32q+3AdU48i2RIwjRYgU3IsWIpmDEEm04W1QiVJjOEB4tAME",
-	"cW3InP4b05Vsvb7exCYh+UUEhdGOualGseENA2DHnGCfRzmRuGVTcJ41t0VHczvmWb/PNhJ90YKs82aH",
-	"etci5OYyR24a3s43mIU2G1lw2VhJJfA0qJU3fAA8v28MeObtypt+Eg5jcR3T3DE0Gq0xYPwNLrFKKmii",
-	"ndKGoiJPHyguR+ZgL1kzhu2etD47AznSFixLIxEawyVC4n7oY6p6Iqx6WG0GE6WvuBQpvjUZUk88Sh0c",
-	"v3rx1f7pF3u79Hpjf+C3+HIpTeIY8NsyZHwwWKZBs5TLc4I26GMG74SCNCK5C17qASy/TGSWJrEWIcsw",
-	"pICpSHZwyFQfusOCb5expGqZKsdsBVzUAYpijFZCun+ZBXtn/BwCp4Ff8Yf1+lpH9fjqxib8t/ArAVCz",
-	"BPvd5cNEiuUDnnV6AZO8T9bhUpKy4JOgilWsa/V1a0AiSr0Gb/l2mahxlk+/aK1ubNpQ7ekXreXVjc1i",
-	"oaDeFuCkd1DpAHQxTK6k1nnwwCMpWHuUCZo6ePdqfdNMF73rRP9RfwBdZhDtaQb4BoxXCxlSBW5jc0fL",
-	"clZo1qT0evMYn6DwyuJI2dJqvV7F7zRv3o3UIFGR3qpNxrOMd3p9IBiyyMfhQH+MCOERVBMFa3JIHaNo",
-	"DzltIiTAMJAT7NXxbutsz4U2JN1uXklcJvRp/k6o4q4yR6tmBP1ciFGRYZBffA+Z8U6PZ+Usg3Cib00z",
-	"iBgGpBnM30rAzfIXWtzdbd9pyuTG36q/cbmX9EX5e42cuvV7T+SBecTbcp5H3AjPFCNxscOSfpRBPKpU",
-	"+CRSFJerUavXbJ84aAydj5+eWZl3uLh3SLLMRQT5YpQJOIhzVZV3tZQBIXPTfGfSyUS2rLJU8H6xslwv",
-	"K88qzUo7khwZARFTghCkaU4DnnCcfT2hPcFD6m+FvQFRvqiSdjLxlZa4AcCTgtq1e0PIYV+rWri28t3k",
-	"2LxKQfpPvo1abnusz18v83Px6VpjY22zXq97LOr3h5lWXCR4rJr0gISABVaT1Ao7oGQMk4KtZCS5pNsB",
-	"uaY32ad+5acffvQrs2TfnAP4SsjzrDf57hcABQMDGtDxuG+eKVRC1y6B3R+RzDaB2CmSUV8vS90uRyQz",
-	"cS7QutIqs+Tjp+jP69894Jk23irNyr/wK7+qL2/z5e53bzbX3/qV/79SthnGtXs58sFYFmhF1G4tnSaO",
-	"e2Vck5fgUKer9Di5EulyhyvBeuL13DPjzkvZrOhxrdY3H0o4jBkf9J0LQbEQFGOComCHlswCwldRagDu",
-	"CIXGMv4Sc/PDCgmW6DcCf5hfqOAr9AH67hfL+H8r+H/l4mUh256gbFvDsEFJXBMYE58p1kkGI7ZUcNKq",
-	"wKYyTFM4ZDKx+9sRT09BYHzEO+7tbYNVD4BC3bxNAHC9sTktAAhJINCXZQ44nSdypzcamxvPV9dByaqq",
-	"GzNs3CBmmKZJOrO4aZ4RjR+auaT6J+8stH3/k2tE9dtHzX8Wo4gUWWCcnQjeydghz6JLYxE54USshXMy",
-	"AhgFjCNMYE7F8WIYAh+nxvtGtEfYmCFKZNVjCdzH43hEvX1EyNojh3oKHXasCsVtVWOtwWAZiOSmYXxP",
-	"LEvRfbcSpnEagpaJgAABTCJFH5LPS22Kh+9EKG4XkZgx5BMRC65EkVjm4ftDvGMhy/2S4MBGGouaTUfh",
-	"rY6Vnbrr//sf/+z3f/W/fvu//+S3/+rvfv6TP//dX/3X3/7l3//8D//hd//tj3/7H/+nvpwOI7ZkNlTJ",
-	"pSzJbgzeHdwKRdpWbOzrD0gDfmpDSSHwGve5DDl0WTCMx33+umU5y6wWiKT7IwSk9KfZrVkMszk1tHnM",
-	"z8bjc35mCqcfi7QDc93QK4D2gp7uzhpfW1triO1OGIabz7c3t+tbYk10u91N3hH1drvdaHc3GxuNOm+E",
-	"nY2N9XBtdXVte2NNbIXdja2KQaE36uvPN7Y2XV6Jk9ZnZ5jgdr7oCXROMnJqfgC7FR6LvNmdVrUAHB4j",
-	"9s9UmVpUs/Wi3t9t3rmYDvL5Jsp6Ycqv1ETuSRWTTzmARzLB0zgSaTFijDzPkHICwgjPly5nQx7gYDK5",
-	"Mm4F5qXLAtDVGnsJvoli6VBKpDS9otFKX9KzeKoHeIm4pCgzbf8x7ZMmUF4ZmGkIPBZYgRNUKYFlOJGC",
-	"LPna5gCv7Lxck56rsW96AnAEEzPiS2Y+9yoZxnoe+npS2Hp9my2Zp7uzQp059XecJ0wP14BM28MozpYj",
-	"SVdiogiTluVDRrTmRDJRfwU0FpeAEj1M7AgxWsIzPWrjquRpI724Dsm282C6ZpsmAtKCFmyaT5ynn0u0",
-	"s5aGdokDD9QI9g3vClwOa0jt2KphyvMFoAUDBsYJs3q4lCyD1nt6oupDKIG9ie6z+8TqzhtoBDOdD00U",
-	"bpZvlgs2KVY+UI7wGzvT9e1pzrTdMcBt4EgwayWZae0mqWG80QJJy1Ijne7Lrz4kUTH2OqgsckTehDyq",
-	"PQnFrY8L40ZtGkHuqM15vVr8eQV02UwQS6ufQFmBmK7ItTDVqxkYEYGMGYERJAEhA8gq9iWxLxlmC8AJ",
-	"AFkB0UDshwia9ZD7IMi5hmFtgBXEw4f68lcFGx4igvk/v6M4iu1RFmUewOQK+rc9Ykr0ucyijlFTvgQL",
-	"Akv6qzUGtcDuQJoWTUJMUPgi2jowt8CfoHXqmX0SwSHA+V8Kely9grUIqvilUWZz6fCh4IiRag1IBpkB",
-	"oLaG+Rn7CyQjFOPsm/2zL3ZPWt8cFmA/1kNnS+ZOY63JoEqtn1jJgMWlHmKX1HEShyJ1jSCio3csIfil",
-	"SkAomdAj4eE9vYLOBOgngqNmKTowgsxUj8wcbe7llgt8DhgwLJI5FQhiXZwRgN2gTcx0KHImDRwI8YyV",
-	"WDSGnnJ8ZvXQl8TrTjxU0aWo2rGa50EdBL0b1t7yYkoiKfNYTmQSvPErdgb8ShMnwGN+7r0WfjUznf/o",
-	"S78yvoSWK7PGWnnnKn1G7wywA4jbE4kDf6jA03UNRy0QBTd2EWQygZOZHoa6L6CMOdOFhKy7y9OhVOiz",
-	"jBnlObgGd6/URvMVVxZ0JsLqJKamPuVTi9v57vJTZd8s0adEN9N8w5Ij4Q55X1Q9IyrRuVMZdka3H59i",
-	"a5biBzamfmAuoOcOKqLvexPc0C4pqXcM0MEdMqFTpK1Xq+rPxnaGq6tsMh/4iaZF+caEgo2CWXnjxMXG",
-	"I2W5d2+YW2dFgd4aNrniZ/wBuFafuhE8f1ivr24aQ+FTMgDxV3MQP7UnFn8v7lqI9NXxsCghwmeK0YRW",
-	"bzspTzKQ6awUns2ZC3WvIcaJiOIcu+IGviB+KiiW6yl3BLCC6v+h3rRGmCZMrwmWWgCi+PbO2v37XU8j",
-	"PYaVM11gbSsJBJLJMo9Doaf+moo/y5iB4HZ8/I7xCS3val6Eh88FDnO6CDkmMA3L2Zen9BBfUreltNPT",
-	"I8eGSpbilislMkXNSbFbaZhgryIWJ8kFi6SKQgGIBMRgWWY5X7bjpI3tCWFT9Ti4r1dAK36VRlkmZI21",
-	"rG5zYpomVKV9YFNnmCf6oK2Exf57TrQrKDgvAfk/5O9EDktHUHB6Amgvrx2yS5H6ErrDoFX3/UHr2+9f",
-	"/POzvVO2ROxjrFHfWttab+RpbGgZtd4gbnMTT4sUuxCDzLg+euYDX3KV08wNeJoVg2vN8eAa0AtTMSTG",
-	"2aBikxsqR4NnR48lAl7qb5f1834pRowrX16JOAZhP0LmXWjfUaUVNc4y6ySXhv0YkS/9YZxF0OKDoP4T",
-	"RuyrwfWY87ms2C8g+f6IsTz7nSt6qpeNqrtZIAyn4sEI4RZZx48l63j3+cN56FRcJbPo6vhkinZvGO5E",
-	"oXRb5I5rOlzHzHLhmCVJOhkxy0NDS86Jsx0YZXJVzTkIbIbQl5gihMgZ8q8ExdM5ptsLHXCt8zvAa6FB",
-	"+jG+nap6JyJWY00YWXtI/PT5I8bSYFN0sFXgjiLWVk4eQTTM/G5IqUzB0ohvrWEJvrMfzqkun4I6nqEN",
-	"SyT0/BIQp4Nm9fYtUe4lR8YVRYVlcrVAbNyxJKQlfydRSDvvOo52Kh9VPZ4KJIhGruileq3WqNerNg+Q",
-	"y6ixMuYdK0qx/V0Ehaq+vMqT+FaI1tgJjwyRC15eoEa3TZDAQauxOhvwoQJpbfNIJgNjEArYffZhpdyp",
-	"sBjME5rjhaCbEHQbN5ZzZjKfNjZgIffuUe69BJumXOw9U0YMOCbOnLLQiItZdqGTqrF2YXMCBqayZEA5",
-	"UpRmGEbpEMgMDMN0CPKPp8KXFlXmBPURxKVvnzDsIC8+9k5KqZLIcxO9Fr82Zg/ujBNLWMQby5LEWpes",
-	"rb8B9nSbdy4eXJiar/ogbcaFxPrgJZbZv7cy1aiL2QofDObE5hyhe1mKJB1LOZdgdDD7T9e9RB4yX16H",
-	"OXkJVNaYYHEAPWwePM+OL+lViiXDTBt1zuWOONfWp7qIBgMRYqxYEtSkO4zjEVwmQv0I+4l9PvJlW1j7",
-	"lBCv2Damm6Qd4YBMikAQc8ulQQ9NIELMSwgS4svSORkHhUQGDJJeYEsXMwZ4w1UJageeA/w+bREnV2Wj",
-	"e6ZYP5Knw8EgSTMROjeioCYwnZ3mDk/TEQucCGjgsUBFv6FFDDA2GJg90jr+JVvCP2RJKvT1OFRg+r7i",
-	"hLyq7rD9o9OJ1+T3JDIeWR6iUugLNnctx744k2V/f4s9gO4Vz9IaDJ4OoMU9lbQ61BxRAEFTARHRmAfs",
-	"4fDizi4hX1utQOgaS8hXG+tb68/XNte3ZtWVPxHoRD5VDpgul5KzwBPODpyKm3gwUMTkKn7auBX4AQzC",
-	"ODmvNCv/+H//9ue//vc///1//6f/9De///O//f1//gvvH//hL37+d39WyKP88F9+98f/58YZFKPFKI0y",
-	"uCikUpbp25ZXa3xwUfFmzTVtUpPDWBPhxma9I9afi81QdNqNzY3OVnu9/bzBt9vd7Ua43Qm3VrtrW+FG",
-	"uLYdNlZ5u9He3hBitdPtbNU3bQ7DFPLanMVLnDH770M8Q4g1ulOsg5UztwA75KJ0gXK4FcohB6XNB25w",
-	"bbI5i4GNXrTVwK4sp8rgLBKqaf4ehfjz1BphXxY69c5dG5znGB+jOnhRnHs/xbm3luPzNtd4cHlvuqZP",
-	"MW5Nevtu0uD3oEIm8uDGFDYjmkvHPHaFbi4t5q/RNbJuEUi41yLdy1yKz6usbgrJswyO12Ly3DcUwHmu",
-	"/4kNpRAwhpZq6/iX3ji8js2BrkNfGtx77Xm6PmaWJOiG0tvyv0BNBsRvZYIkKYCWK5MslITHp1uEHTRI",
-	"CZwzGzgoP9DiNtkPzWdvifXLEXvshoA9jzXY59ELwO35ci7gHpsXtwdtY2z7MtP4FzGWwNrNkpTZLkpF",
-	"zvWqHocv0RDRM6Fvtm279NMRgvlMOcg9y6hWdNuJ3JWdFfCEvnxXQCG7Bk/oy7kBhaUzbmq4oG+xmo45",
-	"bLlFCh8f6jD//KeBO1wYVB+mQXUfptH88EMa0gJ/+N7jD52YQc5JPa8d9s44RBPBfAwgYp53KEci+pKX",
-	"ZEruHYropLZuiEV8B837EYB0Vp8qGHF++Wu2xiLL/RB4RPkuQvGuEYk2hftAkMQcmdMedi5ExtIhsC35",
-	"EtPa9lNsa+gCgGcSz8juHs54C0l5Kpy48QLR+P4jGhfC80mCGguy8zZoxgmBehNYo1nqm+Aa2ZKRv+ci",
-	"c9LpviyDL9rN1E4uQUxGqfJYpAXRaDp+cdyI9OVjAhhvIT7Nd32gluZCRn1cMMbbWHh54OqNaaAxu1fe",
-	"GeHP4KixMSibB+c0ZAESl3PY89SRwsTD8E9OYAj/XuODC8xC+LKAhDNWmd1QObO6a6iNmZNOv+GCOPJl",
-	"jjmCJIBQGfi+pnPfmKHZciQ/cqpLbWqS2IO32KX2ZZ+PtMiDrgWh7fT30bTJY0upUMM+tDk0D1HV0uZ5",
-	"vmRT++fdX/O8QqcY0zQFf8jbQ7gd9Ipw01nYRZs1WtfXz2ii14Ko8LX98257jKa32puISpf0ozMzMm+r",
-	"AX7x/a9ay3/El39TX97+/rs3a95m46190a8ay9vfQQ+CN3Vv+63v6xeXdtL40NvAtY5/+d63drrX1k3T",
-	"DuSirducjWgWbdVK26otDt4Hf/AWbdI+DFnxpNuUPeE2ZIs2YIs2YB9UGzCptXZpHANuTy/LPSZuyANh",
-	"IWzz+z6/ECwdyqDiVYYW3NNcWYmTDo97icqaz+vPEdtLb5wQQoizIwyd8liHD7JOj0M8Qiz3eRQzvXWh",
-	"iZYhuR1mvSl1Yxj2eaa0S6kMPXWUGoey8JTBQJU85TRH9AHBO6dnOnc6oD81ZRzWN1UWC+k8ICl9875U",
-	"mZ4LPJKRPEdw5BdnZ8fOvVG/7NYDBhHeSGX4Wiz3MPhZADVq3xlI84UMC8/D4HDJU4+HqsdkkkVdkivu",
-	"9A2GqmwRzNnjYZgKpahBLOJca0VnuOTuwwmoCS5iWZce52m0i8uXQjvp+TywoRKpe6/+c+Xtd2//XwAA",
-	"AP//",
+	"7L1JjxtJti74Vwzs2xCZ5WQ4h5hRuJcKURIzFUMFQ6m8N6knGt2NpFc4zTzdnBFi6gnITW96/YC37U3n",
+	"the96B/w/kkCD90/o2HnmPlAunOIMW+VEoVSkPTBhmNnPt/5UnLENBCc8UiWjr6UAhrSKYtYCJ/aQfAD",
+	"m79l1GWh+uwy6YReEHmCl45KVxNGaBC8kOSazS0yEiGR3pgzl4TslxmTkSSCk1DMIibJrRdNxCwilJMB",
+	"DYKuOyC/zFg4J/EbayWr5KnnTvB9VonTKSsdlX6qtoOg+gObl6ySdCZsStVY/iVko9JR6X/ZSSawg7/K",
+	"HRx36etXS0/hb+pVa2ZAygN6/emP334fVNRQ2Gc6DXz1fnr9yWVT8cmZ0MiMEcaeDBFmVLJKauJeyNzS",
+	"URTO2N2Geya4w5bH2iY31J8xwtkNC0nIZpK5sKoeJ7tk6nG1zGvWEB+dHtaUfn7H+DialI72WlZp6nHz",
+	"8cAqRfNA3Suj0ONjM7wrb8pkRKfB8hDfc+8zmXq+70nmCO5KIkYkmrAFslgzyOQF6YEGNIpYqO76Lz/b",
+	"1cOPX+pWfe/rv5TyRvnSF841c99LFnbd/F2fSRaSSJChupSIkMw4/JndeXXVJ9tuFOz6MPOeu+6+vh0G",
+	"Po/YJeXjnO0/54wM5xEjofrdIgP1Qf61P7PtpjPyQhnBn6yK3/jUfDFYce1AzVz/qm+Us9HI+0x8oAL9",
+	"hOyi4OV2tW43mkU7iZMoILTG7l7err1iN57D8jasTWREhz4jnmsoyoWLLXI78ZwJCXzqMEm8iHhcei5T",
+	"0xKzCP5k1JmQkPmMSvZCklD4vphFtT7/oDmSF1lEcH9uLsJrmKueoEikbtskYKHDeERoyIgYjVjI3Fqf",
+	"Z5blYFRvsdbuyGGM1vf2aQHNuGaWBYtTbxxkjmE9d6nELfcFdc/gmYvL9drzGVGvA5Z8InjEeFR95clA",
+	"SE9do1YpYjReTMEZGXs3jBMawRdAI2QWqHfUCiYC/xTu8O76SahhvqVysjyB3tt2tbG7Z4Y38ny1c0B3",
+	"FvHFLQurDpWMTNjnLGkejhpOi9Xd/WGT7jp77GBk0/qw4TTdFtsd7dn79YPGYZO2hrvOnrvPDkaH1B7W",
+	"nYbbZK3RLt0zUw1oNElmOlGDXHW6F3gTrY4+ftlrFTCn7uhMcHZKIydn5p0rOpYwacf3FMFNhO/KY0LJ",
+	"VN1Ayuq8fjeokDGLJGnarUJe2h0pbs+q+KIiYrMbrdwxTk8mNLqaB6xAcH6YsGjCQjKIaDhmkZLmniQU",
+	"2Wq51z17865TUaeQknEoZgEpv7k8f3+xIFjxugL6cvQI7sxXzRT0jDrcVZIlj7P6czJlUtIxk8QJGY2Y",
+	"q06CCMmQjUTISDTxJIm8KTsig4bd2KvarWpj/6rRPNo9PNo9HJByqI6Tx9XW9blk4Q0LX+At5FfBGazF",
+	"5esT0mw2Dxc5R84TC9aE6TlsugTdqbr8tedHLNTL8EZtR9e9UBSew2hht15I4rnZrYLvP9l2Pf+IjPGp",
+	"d94rPSo9xh/Y/FaE7mX8qCUJzj4Da5aMhs4E2Fz5ZOJxJoH1v6ORxy2ieETV45JxxfZu2AL1TZjvi4KF",
+	"vsYRrJxP5hzZ6/ldd3qKRFa0+kov0XT4QhIkoqWNUEc2fw+8uy9/PDAzUDlecfizBwaYtDoe84Blh3rV",
+	"+emqYH2n+IKNCVkPSA+vF9Ew2v4w01GklL78s2zbR/C/9WfZIm3p0Z3ehPLxhHpkOCcuG9GZH216ys27",
+	"ChZHxtO7xzm/0oy5mNQEcHDFseG8Z9i2kkAJK8jn3ovKcZYajWB4CLW4O8UPBUyLk+5pMo/cQRawrdmD",
+	"ae7fC49fonlzyaY0vM5jrlxEqJOll1fcchYSyl1C3anHZXb8/+9/+7//v//r//mf//v/8T//t/+zgFxC",
+	"fF+RKqZY0zIz0ix2E9ZaW8sji3ni8ovPA3nFOOUrSTOCK15IwmdTFnrO4rbWG3fhgCMRTmmkruPRnmKi",
+	"U49709k0za89HrGxPkQXNM8QU9+qcQ1ZaBFHzLhiMKNQTIldtFIBXTCGNL8oHdlWZlRNdZim9LMela3+",
+	"Sw3Tzh+mTyP1EH3881kicL1AX1k4Tv37xnzHvDozjlhqJFTcPnt1ed59tf61dzuHmWFcohVXZPjTICA3",
+	"LJSe4OrwhWQ44y7YF89CY3q0vYhGM7l+ByVcVysWHNFMbrx7mXfDaHrer0UUL71fWeF71W259N1YR+Br",
+	"F6gnHI/6mrUWbap2LMEmWoQSlznelPoE+c6iAlUkDcL4JXclxMXBwgRmw7YDfGIVx5OzYZXiZcVsr/kk",
+	"JInsuR0Eq8aLXtMi9mzb9acbaY+FN57DthwwKXMRES+S6pcf2Lyy2QzWO3rvNYmVJIKXZGZhESqJ70kl",
+	"g4Zz8qZzRXZo4O3QIJA7X2CwX3f0jVnNovW0e7QBf4MLJSremtWxY0J9n9xOGCdi6kURcx+I96WHVfqq",
+	"BhoyGQguGQQ+XlJXn2L1yUEXmvqTBoHvOVQNfOfvUo0+JefUlS6urVVyaURLRz9/KY085rvKeJ9Sz1cL",
+	"htaJsoJmMiJDRii5ob7nElZVlxDquiGTsvT1Y/pizZ3IULhzMqGSUE5YGIrwiMCTj8iax1lmjY5K9dLX",
+	"TReqo17R4TfMF2B/fbWW1No4gmMsBxiip7YSBnJMBmoxBkCoUrv0mO9KZZeBoKip8ZwIPvI9544rfmhW",
+	"nM98P71uWtifCJeRJmGfYQzUV0beHJTxRDl5lPVB+STFLHTYwuth2q9FOPRcl/G7zbtZNG+1zN1TwzXU",
+	"driepENfaatCm8E0CB6NLGbRhPFIzYC5FhnOImX+qOMsbpmrLAxXwCBgEbo8YiGnPjz2Lguxmxy5xYXw",
+	"9LPxtCjzHg+S55K9Ud1p0EO2O9x3W06zXnlMItAOnRH1fOYewzHQgyQODUOPSUJJanCRIL/MRMRggc5E",
+	"9FrMuHs3ImkVrY3ShtW2jODZjzT5M0HkDIIweAosdAxDYFi7h4EaPS4jyh1GXMEkDAuWjJR/ev+300+9",
+	"zuWP3ZNOr2LWo6tmOWXK/robxdSLj44n9fA8HIiXvIvMWfSovMK8F38aKsmuD89w5vmRej8swQWd+4K6",
+	"V0K8o+GY3Yky6ivZx8jzYSS+er5iGZSTut062N3fs22MxzzmSmD8CWw0LVDEDUMJ43tTD1fhSohTyuda",
+	"Wss7rUKjUHhEQpAp5XNCo4hNg0gek5BF4VxpKXs20WHux1qESxrpqSqGgS82TkzjgyBiZIahBnWpLqq2",
+	"RzqfAqNCsCqpX3IibvoJkSC31IMIfTKHJa1OjfQ9p7NoIkLvV3ZHplR4/KaelB4fq43XGgSJxDXjj0lr",
+	"8AKiM1hoNAuB8PVIrHgcIiTsc6A0YyC+91zOgkCEEXNPmetR8FHf6RzubnIOQYBy4k21P+mxFgNONsS6",
+	"1RvFiFDw7pMUX5xQ7vrKpPgavxozhtCG7YCum/EBgZ/z3/TnmiOmpZRrINaN0zHkbD5Kc8mbaJm3mTB4",
+	"8rIO/kV60cz1RPbBC3ku9eLnXlAp872k7Yj4jMqIHBBnQkPqRCyUFqTjKKUWfxOcEZ9FkXbvqo+uN/Yi",
+	"UnYmzLlGky2KNYNj0rJt9MrfenIxWiWbTshgRCtnc1A8m0vh5zh3TtvdM0VbahzaAaEYfURCNlZ2ZaiU",
+	"tdgli2oLjBEJJOW3IKHwtZHJlT34Mzy7ZJXar07h31edHzvvzi86lyWr9GO386FzWfpYPFxtm6lt1Y/r",
+	"nLVfvusoRf1Vt4d/5t7vTj0OAcXCAKeymqPYKQB+d09GIY1EKIlkjCALDEIRsDDy0CbUwaR2lDGDXRqx",
+	"aoTBmqWhuJ6Uwr8xNy3F0HkSCSC3FDR0vP6YKD4A4X46lIxHFVDaKfG9G31DLX1+0qNQdyo939juS6My",
+	"wdqEtSe/TZkSKidqAxatffTdrfBFG1s857Fw+HNf+TXtbPg5FUjW+SXmzuzQrNRuJDQghn9nTpSlAePE",
+	"p75/PgJ7fKUnmY7ZKYto6av1ZXH7E57uRWwq1yb1JWT4NR4hDUM6X5q0efTyTD4uzSXm3RvPKeH2S3NC",
+	"kbPpPGApF8cOj1gxcIzdFUXtDOu4y3mkNzSi4fvQz0mjmQbRHN1GmC4pGTxgiS7vcqaZz6I1J9pMC840",
+	"Xr/6ROsb7n6muedc89xssI3XQnDf46w41ycyaZPgfEoLuQ9s2BPONYuICJQWxYlSmWNzjovb1AuHQviM",
+	"cvXGmdyMKcRh2niWVmr307sYz6KQKSA9Pi9X0GfiAdhCMpvn4Qup1dyGMQRBLkOgQWBy/lDdqEGueI8p",
+	"1WcASlSUOMLlCzKQ8NMPbD4AbcTjZKROGaRzmgwOyuUt2kkX572Uf/yYqOMwv52wkBHmS6Xfsjk8Z0ql",
+	"Us/KmAfZgjf7FP5M1L0+B3Vv8N133303IEMW3TLGK5j2scCpML97wyxwqxTPeXmV9lpkwj5TE+BKRmPm",
+	"bpnBs88OCyI8+H+fyYhMqcsW0yWbVI3eabj1B+OOqdGuYkWKbyj2CHmnC3lDkN87FWp2kfZRLr3IczeL",
+	"81hk8MVzvyL1DHRIZKBWKwmU/PHb7znRn6VIR7G+k4z9lRr3CRYKLI3ZEG7+yEdiFsa0bWnyJSJ0WUi6",
+	"pxa5eN97a5HX3Xcdi7y/eNW+6kAsZCOuowgKHrzMdKzSLHC32+aFk+6l1LX0tCxD+GmKTq1ClnEno8jl",
+	"3UHw9BwuCLbkal0ezGAVF1626lC8Dplid5+jYyU4cRUsE+0i14wFOiF4FoaMRyR1N9B0v9QvEcdnVPGA",
+	"aP1JStmOu/VGniqxkqi3MaQX1g4eXLC5mj+uLDCCihcq4/ohbT2rsxHM5MRCP4laE1xFXXq0spgnlbpN",
+	"rz/93K7+B63+alcPP3380rT26nk53DDe51MggnvbE8EzGRJBcAdFoUgQtskoZHLiz0koIkzyNBdbRhbW",
+	"nkUSZ+ltXQHCut+LZd+24iqPa+cw6IIDir8+B9HocW1LNijucuuoTExUjAgFrfM4o0lmFSgth7UWCa4x",
+	"pUnlmqSMQ4A1szsZgy1l/CxsYmtTnSMeaD6/vGZzmFcQVHXAMfZoyyTwq1fgmKzVJ7PUvO/UmdIYD206",
+	"XKHhGD/4ylyp1KW5tJl+lhUvbXoBCkkVbnweWtVa1l2I9Z0nH+eA3VtH3Go270H4nkyYc10g0mODTPt8",
+	"jLwGtzi6mHXWRpwoEjIShEwqBQiMOzAiJlTiy8CBHc5YjtN2QvmY+WKc65Z0dR1drhNJ54XA+3BQ7Ysf",
+	"XkhCh1L4s4iR95fvMg6bWejlnYmRCB2G41xRiwrJO3oddNXRWEAUjB+TEVXm6fKc4ft830p8XWriqZ/l",
+	"hDZ29zaftC7Jyyu/27z6zcJM0Y1fqq5WfAjiUZmlXsEeIxGy3P2EHAz1KwnomJEy9W/pHHli97x3nM4F",
+	"0hlnaRO1sslWp3KN1h23H1OXJnee5TvQF85fsrdZ6irgh6kD+Rw8Mc0PtuMkeo2WDSrMwtxYi1vNBO7i",
+	"5VjFN65yOYVFBlhgPaSSYV01OCBu6jt46uWOMl/kDg2ud/BKVM50qbamTF2lnSI0/L1Gg+uB9jHHUAtg",
+	"EOXQ7Vpv8gLLKlJeNjiOU4/3TIj8x+zpWIotFQwr9bS4UmDjggCrFMyGvicnKzz2HjrqwcEXX23WcgKx",
+	"90j7zm+pvLuPXpeeX2At+drs/OzVK3j21SKXLqSDxSHen3Vf5TPr3BGQcve8V8nl4+u3Xsbh4C1KGrLi",
+	"YNtT8ETc3BhiEOFI1cKkX599ZJqjZQ9r8YGzkgzpBTq04voNpK8se0stYdZflz5XBYJHv/85hI4RHXcS",
+	"OM/p3IkHfl8fT2ouz7gBd/D46DvfQ/ZfTsLKzI+8gIaRUtim2bBOSpjSINhJACweTn2IS5tKWWdoHWv1",
+	"lkWp5xezzWNiliWtfVokZCNwdmrdNMMyhx6nUPiw3tDQIwUrIc9GWCGcs8PtchlRwETRbEiSIfPFrRKM",
+	"acOlnBqCcZyAUVc5JjQiUyEjkmJri6IgWx3WwPpHe12R2N3UgmVhHK8XlKUt5EdOEPlF485IAwIDM9S4",
+	"MURwhyUKxOrJ1dcVdm5uySwQUfe8ZxEBl1I/TVY5imCmTrh18JgycHkGxsSXE3HLSSTADpaII6Y9TqRe",
+	"q9egrPYeYYetRGuuJJu5njhJWPmC8fr+Vff8mLizkGpsHZOPu8x4zEVQKr28+ZjRm1a2iqutcklmhtSy",
+	"tK3bLNcMJH080rwFSeFr5dhmD52WU5Bj4yiGFBKNwRVnpxSq54+RMvPwCSxrlvvJJXl6q7cQ46nbnk2Z",
+	"ygz9XtrUwmyecxO21adeQnV7ypGyhKzGppRHnhOz49P29+eXtdPu2fll7aJ9dfJWZzXzRKgEIasaoVce",
+	"1GuNml0dsojW6oOKRdQEaMjcPh/O48dXzeODkDnMZdxhx1DP4pIpi6iaASkP/gLoi3Gqu+OwIFpGWlMi",
+	"ob4sE1LGbNn+rz/Xq4cfESnQtg6+Vvr92sbflqvqA8aCqx//Uu73a5kvKt9V/jXXRj6hvl8oKE7a7959",
+	"AmkBMWr4+GP3Ved82WlNfR/ZylbAcNYW8iW2ppflsnr7C11/m5XG3bMfu1edVxZpn5x0LuCvy873nRP4",
+	"66R9dtJ590792Tl7pf457fZ6nVcL0rvZ2E4c6bWIh5zHIE9oEDkTuiyLHPyhCDYAi+wk4y4ZUucaCT0J",
+	"9mVDX3tDe9R0bFY9GNm02nJ2d6uHdLdZbYzqo73RvnPoNnKTqLBao2ClYXiESkLJxdkbAsdAhxWSN6tv",
+	"j+AxOwEfHw+pZHsty/vx5fnlrf3Dm7Fot9vts977Sef9uN1uv1X/1xYn7X9X/9b3/t7y1R+12oKzPv+x",
+	"pfUbYtbUzG3Fljw5qzSksAWLjHHiUqUGMTIdAB/llhmcCK54Gs3P6jnnzEAS3XjsFotoBGfVSFQFB5Qy",
+	"TPt3Uo/JDV9FmwRTE6w7q+SGdBQVRJo4RNAw24hls/FyFRyfyujU1CJtuoXmhq8f84qLfGWeR6b0NXaz",
+	"olYX6jonzrDMsdBLl1Ba4HHO3Hw3dcio22O/FIfdXkgCaF9TGl6TMo0LcgeS/TKoHBPbrE808fhYjU1d",
+	"vmEoKobAekD4rWUVlKsRxQUbC74SA4SWVA0uztoiEw9AqAj77Pgzl206u/tmDaYAwlJQj2mCy04u2c14",
+	"zw2tr0seTB/Vp+dIaT6xDVtK3fdsOnR28PdSohfn86wbsa0anb73kqFb8v6ceiV7Qvs2w6CSU4wuyTvw",
+	"oXX8Y9sssvxTnJzU9OPXHU21sM9KFbCz96CKFGRMdiAyb5PVHWQWKBVU2QMeV+xXSRnI0MpIomNdM0Sm",
+	"jHJMB0YxmksBa/DilvcAvA8JTlXhNJwNvIBQ+Wt8gMyUAa90tKdLhlP5xxvcAy47pQOkCnU3uC2u60U/",
+	"8PpUtWRp1NWLFGKKl+NRxNnw8HAL1y2X+jGnWz88zzzHOpi4oKw8pR6PP4kwXX9bQfvFi6SpnlkOfBgg",
+	"skzqYXOzxEO2WU33BvnkS9XZeaHyTWkAt8QqRRpVMpsa29iMQ8K9Z1sPdJEZmiFYqZW2YvrIEkXqnetJ",
+	"4+nZYpYyt2GKMxmJacoLQl3XQ8fRRWoYqM0veEje967OT8kfv/03KCD8vnd+RvDRcaagy0Yex2SwpSV7",
+	"xabinRh7uX4uKINAlAdTRwZfQfKdFxEZUe5Kg3d6r3ghIkTIld5rHImMRCDJrQivPT4+hkxdos73WJ3y",
+	"GHsc66M2c2ojUEbR/L//cAUOnUFbY3eA6DoiLxkNWUj++O33ARG6MkrdsPPHb7+nqihW+L83hMnNnBaN",
+	"6ZEsl5U4ynHJP67a5Sc/Ewl9bXEc4psKpWpaeG3p71PLxQsDbDF9v5AGIRkK4tIuPaiFob7nLJQGJt/f",
+	"L/gWjzAlHvN2NVEbcqeyV0XkDCVJEWwX4LOot5Cf3jpoHNaby0mpH7/s5Wc1xe+9mIWBkBkn0GXnTbd3",
+	"BXAVl51e5+rTRbvX+3B++apklXrvX35qn5ycvz+7yvUOwXN/ZKE30uAvy/ueI09ddrNOmt7AM/NA8duY",
+	"z6oYKzAR0rBt7ck8JpTchoKPcQHxS0latp1ZvvxShQJtJx5I4Xamp//kh3V5A7Y4tBAAfJQh524Z13UW",
+	"a3xdG45/GaBRzhyHyaQHl7oT8IvSU8wpSMXce6iSRmFsMDLJhMoY1dGThLouc0kAfanwihxXZu7h7vwy",
+	"oz5aNG+vri5SAMcxVaYRzNOZpYlbMoWSgzPNzV8sCHn0S3a/pKSevtci/VIdvwHAwIVyrkXeUv/4L+td",
+	"5gsJeGbouScnA9D0eKT3Wm0uzhDatLVs20rAh2KS3MhLBM9C6MavhVS8dSlJ6qlLvFNjquZRbYxGahFE",
+	"P4sB5OCmGHOUlCkSdUAjbCGSXCQXwJcMz8uBy8khwrU4rKupBee2mkpeez4rDDS+7kLoItfzZ1xUi82a",
+	"Cq22rbo6/QkSV0xbKjWOopXr8pHI825kVmghAYx7o5EB+o8MRlpWl8JY2t8DNs5Vlieb9LrKbXJ1nG6D",
+	"pclo28qbYjURsyQV/6Zh9EJiqra63CKuFzInEoBNqh4VBBgeWEs9+cniLwvreDaijgWxZoorTLbyqioL",
+	"NSddVaG2Qfe1w3VVlyohBiijF+9fvuuefHp/+Q4jP5JFVp8nfDHKoM0DA8SS84mQESlPBBcztQjkp+pr",
+	"Ed7S0GVu9SIU2smX/vatkJGGC1ldV7Rc/TMpWZrcdep2mnat4kJ7Q/xPro3Fp24b/i/CsYh9dYXm0x18",
+	"jLkabe564WYVc9rzyw/ty1fgsUiA/IgjAnViEL7DG3uc+safazoW4tXcNZV/SlwMfYb5CDna0zTu0LR5",
+	"KyerZN6+4U1LK5O8NXd1Qo9x9/kyAKNbQYbMgUaHMBT5pMl/YUGfHwT8hoCNaWAIo4uxnZMacjMLPfzN",
+	"YvJPk3SIm/tsgUdNW/cLOSZzeHqGlyzfNiwP7iqOv2xfqaj0lVV9cJEHFegr3PXXl82ZLD2lZodMzWWh",
+	"eO6ic/aqe/bmHnVzKw4ajv8FJAyyzc5PmO4ls1U3l02r0DI3JrVokVi1EyFzmHejzJbbidCrKpNFNeA+",
+	"q898uoVNautT77ZS/cKMPZou60p2vZgr6Jk906Eyx+Ou5+qZeVo8/AdgbakZPe9mbMvoYnjePwWkZwoQ",
+	"d6MmpVbp78LjyLNWoWXqEoUpnRMqr5Vup+4j5QT015NYMOSgDZGgfBNEu63kgzusQ+ndApmXiygXJ+cq",
+	"lYKG15ChoKGb5bGrAUUT0N9NwkO6pNRZHss7bHCkC8r0gsHgJKwb9iq0EGU7YDxeac0OZd4qrgMeTqtK",
+	"epGK0Yj1yNcpVUBBmG6xhvjXV2ZtT7Q45K5bhD8IYJd4kSRDJj1XGzFIxxu7A5MNndLPXbxjN+XEjYEH",
+	"c3xMG4CzJxSbuq9lH+7lXJumqNXVkHlYdeklK9zOJ2e8GlN6S2ab31c/STK1iDMRknGDqgdYrCGaKRmY",
+	"+uK+0Gl3VAKkV/u36scvdavILwWDS3VPfRCtd1w045irEcT40oziz63/6oG8LED8wgayIkTc7JT2mB0T",
+	"8aKiYd1LA9c89j+LEj5boYJDhBzWT17LFbSxQulOxMhsK3375Xyt7r14Up6H8aSP6rY8KHXvsynhy5O4",
+	"lx6eN69n35g7aeOnIOrWqCVL51idkO14c9rzdqe8Pxityfq7VwbSOg+ZztSL51h4KnHtnpem9f49ADkn",
+	"s3keSk6t5t2IWLbdHLd0Rv29nyI79bj+WF+z3BsokM9LNg9BMM9HKnciEtMIyeR5nX84gyQv06fotHP6",
+	"sqA3Edy/CssRlUudORMJXahxTCKlXBOfjSIiZhHAeiud2gvJDfXzgCu3tAaf0pTKMZ2WKLs7LU5q5yYb",
+	"8YUkQSgMONm9XUHrV+kOpgT7HIV0uzTmdkHuMmK5x0XGagWOyeDL10GxMyVZ0O0DVqn2+/l5nMuRpW1L",
+	"+h5Z/uLab9MmICa7J2dHCcFvwY6S4UJf4Jzgdvz9uqxMvHD1msA1z7cyepJ3WZ/uNBBhPi+Jm9YJ4sFV",
+	"x5j9OqSRAz0BgBXHnBcxv2G5PD6O735whvzYfMPAaR2QH7yXCD3FuCN0/e5K9rGWDTzAmV5JiLibL9UG",
+	"Fbp7NvRrYzflDS+OtaLlWv2QyZkfQQqruopIxqO4B4ukU92IZWMf6MJclbZ4Ca9Y0YBlo1ksamd6tZKH",
+	"xGtiRrrpVjwfY0jTw925Q2qNc3T/OE9z0ZOHvk3YdNOaGx1YM+4zKckASQPynDuXl+eXBf4s82KjVZ5c",
+	"dtpX0K0Sm/Wov+D+XMVy66QO/cLVaaLxCl0URFaukniKZpS6JwLeZhF0cAKLxCgLwLVBWGC6hkduZ/k/",
+	"oiKxwco8mw22uEP3s8ZyZvV8pzq1snc51KusLG01PIOddQexfskCnzo6lHY7ET4jA3jMQAv6RxTm+abZ",
+	"lTdlrz0/txN4m/jCoT5RCn9cMPKr4IyUAYjAiESIBb2Q8BNgllBOLl+fkGazeQg3L1hkLTunKKv1tYp/",
+	"NJI/rswfR0t/GCCuj1/q1uHXyr+W/+O//vyX6sel6wrQubpTOi7Omu+ett8sp81PmDeeRAV4Wmmwzrvl",
+	"vUeT2XTIqedvTIB3ypS3SreeG03WTSMnoT6Pd74TWFFVuJTvzk/aV93zs+XDpksgshPIb0Pm08iLZq4h",
+	"chz0YRo1tXqYB23mCz5evrF+kLkTPi7dWlTzsFokxwNNvzt/3VaVgd4JK+HOtaPrIAxWjN8oOgVQBdka",
+	"a6M8rKuwTgMTbINFkMOgn6/4+l5hjRVwBlsjGGxeFq43bYPC8PVx0LyC7oeEREjR35NrNWna30KbOWXh",
+	"CpFz2rl804HiAcluWJhUCch0fYBDOZEMoRixdERp5TqwXlAlsHmMI1MvkIQ56mvCHFYp8iJ/+wqxRZKB",
+	"h1jpgeftfAqC7v6oS47vMR6dyjEerrXJD07R9qHjFbQ1qEbXiD0AEncjrjPK2/180K63+o71DV1CMS0A",
+	"gIKIxWUxhhxgz+nWTCY5TOgUR8rThHoLuncCV+VBm3ARkoBC1UOCapSLjZ7jr9mu2mUqx5vQwqm+DEgR",
+	"9qmgRVYRMpeeBLYZHqqJe9HE44C8swjnuAnrFpsY/p5J6dbp3IuQW2byCb3iDLLeczPhFYes43pRYXFk",
+	"/oJwdguYkgsqf32vebAlXESxeZuM76lZf1Fx1Eq2n6rWyita0MaT5yIwaOpYpGCO7UYrD8mibjXs/Fw6",
+	"/dpnc2bEK3UvJ0ZqFs+119s6LU4TzmPcf1edn65KVmxVAu5zySoZwGddo52ylBD8qGSVzs6vuq//vWSV",
+	"Lrsnbz/p5yTg0eZD/CSsQSxZpb+9P7/qQPz68k0n18t4RiPvZhUaOIcLIOpgALvLqfYIZIecvEZI8d5E",
+	"hJF+Ug9eUDmCjnmRwE7myBslwewZAAN3RSRXookfx+DhhrUO5+av8tST0uPj+MFoWFBJ7IrV50pTVx8W",
+	"8cyleWT6PXIZUrxes1dCiid+hwUvxBfban69M2L4mYi80bxQQ0RaQEQsk4aP/TJMd5WV8MGKKWujf3OV",
+	"TN2Tx3/PA4bo4u9MJ5zFIArjUThP9fVE3CFh7iO+GOeZfvkIyh8mFBNsXcEXcMgNu0RpFmMp11xPSuHf",
+	"LPDR7NV5m0CdSBQmhWYR+HSuNJT2wryE4uMG5chKxezmBsg3SXbw8jVCeH0+7MBV56x9dkXowigscn7R",
+	"w0OEY7BI++LiU69z+WPnklCwZbEjtmkC7FDft8j7nvo5zr+AdYr5lXpTySqdX/QUv4ofV7JK6rZcfnKX",
+	"1oks0qb75h7U19SJJKFDMdNBUSAZrKOF4I2rqAQKZySdk/IoZAy6Q1Vy3acbNy9cDeCMwhv8CRMMJUPG",
+	"NSdlPpuy0HNgXIqAdXNlXIRFbBEt5pdNdnh5AVlMGLn2uB5A+uXZg3La6fXabzoWASUecPvP359dWeRD",
+	"5+Xb8/MfsiPRV6+187FhXUy0yfmxzGHOjN5Kg8Tq7V9XKJPmNc+mzmQY3v10msX5PLlis7SgW2g354Hc",
+	"HMEulXXkTj3+b/VGswVNBe8BbZc8E0ocngaR7jyQvYhGnow8JydpwPQSq956LkNdhIXymLjMZxHyXmnF",
+	"n7qnhnVjxZqRVG5cxhYy4F/4oPyedVrbyhnM2ZLaJmNYFytpSaYkEhfRhnapmkGOjhgEEjmvGbKe44ZP",
+	"BYCbXiTCPAg7AIgBk8j3scOZS4a+GEpShua4Ssz9IC0yBBVUVizCqDNRqxl53FGrB4fQrCL4ZjYcFzx/",
+	"eUSvzKPhd6N1QfARxrfh08eMq/O3GtBCJnREblnIQHOdLS7t+sInmRfcMoSW3TpDhhtOwzPB2fxXxCSe",
+	"Rx+QTaP2VdHVhu8z7tB3VEb7r+g8/7Wx0xQgsqXHHUamnsu98UR9/ExcOpeEjgUpR8Kl8zg4Ef+G3v7K",
+	"lqO6Ug/bfkQwhg1fJbjvcXYiOGcgWfMX4AMb9oRzzeAAmCuxEpaLW6WSqHX3uIwodzbupB7M5ITJXq5d",
+	"cjGTE7BHDLpiZqpQpav5I5ERDdVZLCvjMID01AQLZdMlDzlanTIXRt2JiOaAmjHcn/mhvp1XKYs/WIRB",
+	"Abhr2Dl82OjhuaDRsqQZbuaQLdJa3omID73hYVkea2UkR3olMzucR2pZtrVWRj6DTpOW0FsoNLGOWAAg",
+	"OFYadSofiviejI7JQIuXBchL9eOyvA5y083Um7UDw4qlFGDK2Rv6xPMSDQoujURE/Y7PpkxT8kbO6Ij6",
+	"apTyLtmIAbZt0aBk2fdnnp1HTBepLq7GKtWtS0tWqXveyzVBFSd6BU1ZH6RyGPu7XuWHS0+haPgYHP1Y",
+	"Ld+C4w+d41vEmdBQ2WGhUufEjLtk8N133303yDX6NzZC79Lc9l6J/MsnwoBHI2j6DWBBMF/wsSSRqOWj",
+	"FHMXcTtXDnkmJz/ilbk2ZpzWl2ndCtdnd2qbEoGEYJ6cYaVodRtuNZOTSzb2ZBQWIEmvJNqrOOEhgqa7",
+	"avleSNJ79QMZ0xuW2tSljK3DvbVm2l2o897Ekd36ZeIo2vai7GBTLp+j/jPfu2GhQfPD58sXZEwjBtDN",
+	"ZREqBdcDjORfZmzGZIVEQlxvyM7vzKJkEeY79qfGPEjoqEwmaptDoCAWFjSmXpVZX7gkpk05jXItrYIH",
+	"K61jw8gYxIzV9RahC2602nahMYNSUPBeHWMQI4I8J7b09H0bTW1RGOI80+9ONs9KiC6VsL/aKZaQ8LNw",
+	"ru2zX9RdvVWAdkPqFvXGpEFAPEfwF5LAVXEYyDvvxQZcm7uh8FxzLtHuBHIXfNmcy3ZgP1T/rcvPHAp3",
+	"nlseua4Rq17TLXqfQNsUEtA5YNmOdPCABkGSHqxejQjBmHXyfe/8rLoqUVgqLaTgpIGCEgllqM2PyUDj",
+	"4wziN8u5jNj0hVzC+80rDs1PBlq/TlHk97BZ+vIo34pbopSMFOcFKK2J8HH30/YnDJtyIkYjZcZoPnic",
+	"lXl6jlgrKaZeFK1r099o1Q8b61v1a6axUnuCNHUY8vxeSEp1e3VqllWace+XGdM/K1rLL5cAlVznXwGd",
+	"F/GcH2N5nVc8IidGGuLx09IQppvVLWKl/uKsV7JKr09OS1bp7fv2h063ZJV+6rbPT7sQgLrASPmP6p+3",
+	"52fnlxDU7v7H+1wL4G8zERXn2EFQXAdQQxb4epS/qJtkknqRk3C3bNPBTW6cObZxYtJdwrDpd1nFQdlL",
+	"Ldb/JD3bisKnLyQgipMyxXA8h+goJRGj04pFqC+F6ejCU6FW15OKPcG9tS3d/vfoCre+v5vu6FAItH2J",
+	"eQYX6HzKiZab5AfoOaDDiNpVlWq4lN3KUPi+mEUXLHQ0qa+a1WX26txSED1Mfeky8dz7jRmYpOzPK5at",
+	"V9Cq49Vl+/WV7oKJHj6LAGB7723nFYrExN1XFqORUncrFvnQvXr76rL94QyvufWiiRvSW07KXICIAdUP",
+	"r04zKnhfySrF7yhZpfhZubzokkmWB1m+lGfDbokhJ8yIYR7kVA7AVBtY6ngMgPAGoO0MFMUNiruqPO7x",
+	"vkd/xajYKg3VYmnbNO6rMALU92q8OKbH0yrFYm8dM10Z6Lv0nMkV+xzdqWVdnKOlRQzUb7vCmU0Zj0wh",
+	"dzkdk6fkIhSSnXphKAC27W8zz/eV2IxofGd+4sKl9t3mWLDbdai7k9WZmnZOGrHpwpCL2JHflOGmvhNy",
+	"aM0gdW8GCiPUl+BXxrrPfDkV7sxnXRe//Fcd8/wr/qg/6R4PtbXtFbbwxU0pd2kkwnl+xvCUfm7HzvbC",
+	"VFkmI5NnZ3LsoA0FbC0JZ1xp9xqqbwRBC+J7Uy/aCKlv6vHsEFYRRDYdUN2t13Utp+en5so7+oBiPr0O",
+	"XhF8q/HVGQRDL9KAJ7dU3gNd/F4yzirJCW3s7qHLf/N2LIX1gjke/43gDrOiExvFbUIDyFFiGshN9QmC",
+	"RS9sTCjJexZpb/E4pE9Plp2kkBEXNiMOJehFzrKZrNc3TVEfVzDPJ/edxFx7C8+JuefZcp+SQd8r7yk9",
+	"j2db+G3zncx970HFzAkDzfzIC2gYQY6h0t4vzntXJCXTUDm9dyPZBZkbQxiXFtKpbDuFrpwq+vH8AqNM",
+	"yxqDvBUzoaHHKRzPZbmSlnzrsJRzJOF2Yug/iRBbFh3xykD93EKnrwkNmaIW46PXJof2MwP7XjBiVjun",
+	"6usdUw8iBO7K/4H+8lnxaWqPFm2jTEIHvoiUkWIrqeTyHMDqY6USuIIhhj4knuhyA+KKBUw0Z0Kj6kTo",
+	"PMA84OrqxzSKdfXjF9vaa+ZL80uu9IIhda5zoGeejBwj8eNDbHfeNufvIkJ0nEyYU4ANjY1m4952yHUc",
+	"df1x+hudaqGLNCCRSHBfY9pNqMT3EA+b2+YYwdis/IOx65cHo6/QUwZ/kiQ05RjQIzExJ5x4fvOFe1lC",
+	"Cfd9IQk1LexWdK770xhJ8T4U2T4ZAbE4Zyy6xV5nEOBIbb+utR8Lj4/B9AGxkrP78H3+poSp85cDka45",
+	"rX6hJ4nwXVPBmqUN06BN2R6xoyj/nY+u+T8I9072LauBxytmLZ+ftcf9GXS5NLPZRpnLkdErpXJ5ONd/",
+	"d91Knoy+t1DuMe7GPrlixz0NImdCi3uiQ0f0OFCtL8cmpMfErI5BMUt1JwQPA4hF6Hh50r64Onnb/qsY",
+	"jZbqd/NKfvA9eaL7dSim5E1Ha8J0Fk129NUPM55csMK7+TOTZu8bOU5Nc/jCyID+Pe/cqN0+LYKfayfx",
+	"JwHhp9pClqHOdjjCOiP2OSJeJJk/As/QVeenq3TTZnQ/9rl2O+rIMGC46edg8GukzsSt3gSYqzoAipjU",
+	"6Ek55Q0lf/z2O0mjWFQWSifTGAylXvfsDdS1xuZm6Uu/NAv9fumoX5pEUSCPdkCY1Vx2U/s8+8XjU4/X",
+	"HDFN2rTSodMvfU2VtCfYTFgqD/HLT7bdgK18aDyIItmVTUrR23YMm+bpIDXiRHKmMWRCFs1CLnXFADbX",
+	"ieu819F1ymDfsqT+LkAIBoOgqC2dmmFcxEjKuM8VU+GYdJEhZag0q9TuV6OzCbxB/lkLFeNW5nPOURuF",
+	"TE78OQlFRCPmAv/xHEau2RyKE0a653mWpLxsWVPLtusbZZBL5oQsyh3KXotM2GdqEpqSvNGsibI73HP2",
+	"3QN2OLJpfdhwmm6L7Y727P36QeOwSVvDXWfP3WcHo8Oc31lzlKt94Jw3IY9e6tJcv2D6Wen5rt6ZJ1cd",
+	"UkSxhd7Qyy6UCQl2TyEe2Hub1PAjvGduOHCxec1maBC6XawIM03MFqtGl1ourcmAy+uHkz8edTpWjeQY",
+	"rTPdQChusgZ5E0OW23woHVXV95WsUvvkpHOByKiXne87J+rP3GWcDVNo8vfO8Y5VhmQ5XXbzb/qTEkbF",
+	"QaL4lmZjIy6wXML4ziPvWK6FtQlKWLIUBihss/CAvsmEB/KOcz4mV07TotzzHY8LlKZn6dadGsOT85iE",
+	"QrfhMfFdz+bnTw/8Xp7+7FyecQO29fYvnKhlveHVaffsiLAbFs6x1n4xUQkYnytq5FXnx8678wvAWHDJ",
+	"j93Oh87lEQJi0SDuVQlyRfZ5GSWmJFMoK6kQHQjWUA+YBXRM4P1wa/J46CjqSwGwDsb7WYXi6D7HG0m5",
+	"e4od4eLCAUunUmN9BJlSTsdQnBO7VeNkLajRREXfJO3p5ijxICBFT80wl2VjmVxuokIBztjV4vsLq4xj",
+	"XroZC76PhMgB/8pmqLGqupRoYNOsjIbGfFuKlfpdxUpHp5f0opnriVzVbyNBgRu3Sk5o+WDERSwg4q1d",
+	"JyvwFU/OIjRJbsEa8I5n481mwPfiy8kcnmnBt+XHGQJMad6ds/bLd6Arvur28M9ixoO3FybgnU+9iAx0",
+	"Be8AingScO6hcOcVgLHyvQB9a+gfRc142ULUz1l+TRTOmK4Tlin+amkHt64aXujsvrKt0kKe2iJYkE5D",
+	"W/QVlRUD/b53foZ2+WrnwZUYj32mzZ9iPS6Zcx5y4oMYmVn70rwxl6OYJMPF7jl3xAIOGWe3d8MALkTa",
+	"NRC7ULeSRtklE0Z1a5Ft8XUL1+LpzzqMbYtj/r6g3jTTHSy3LXFWyGpf4J37D//IQm8039R8eYp02wIf",
+	"M7w6b8N14Cc/UKArpF5Ik2uoLsMiquHM813ALkuclxp/hExYyCrHxKfhmIXQlJ7dIomuqJWBPBTbzgRA",
+	"6nnay4+ey0QhGwNgw2PizjRqnMeJxBqhZdZrLipAtk+g3f/ZcfytZKnyaOgDG06EuH4Y90qROGzHOBnk",
+	"Ft+nW1t5kSSSRZHHx5IMZ5EiOMgC4AIsrvzwK7sxuAYbaVN6ip0bxnObMG2cBIxmW7518Pa0fVLtvW03",
+	"dvcQAnBEfqr+NPtlWu15Y06jWciOCLp/U27f2PucSnvQC9/nIjQO63SoB21GQqXGGNAxHeYqRqnWcwmT",
+	"AM25B+n5l5fY8EGxDFP85THM5rg4713lwmDnVvtjz78bjRZhyChe8G2K/PVmn8ANK7WXOGMrkx6cS2ab",
+	"UpdMLdIG9yiWkX9k9atXTPDJ5bxhFFtI+szBK5D3MFNCY74AJXizobpwyDTIhDEETBBNYoZwFt7TTX2D",
+	"sOkGIKeWtErLooUm32h48xo2E0LAbY9xtwZgL0kLg9SjzDfaPZFrkmRpI5dv4E4ro0OfICj69Zk6xAB/",
+	"ygUJWcBoJDcuHl1keEkJ6eG29aPxHN55j9R3fpsZrbWI1xPjquZSy02ldKmw+UVGdK44bzRhc8XmtFGV",
+	"LhWqW9vYS3dkMSgWeilxlE3LzTFGw3QvKuSr4FpMh6qV6SM4S0dEl4e8PXsrYmHvt5Qmx2QSRQERIfy7",
+	"4HIzKQYpp9vO59kv0x3NWJbz3JYUsJQVAU/716OdnZ//S78vP/7lX3IFmWTOLPSieU/NO/ZyxvI+p7A9",
+	"pSSkIHqluYOUJUOdvH3RJal7K1bSBRSNRtnnP1XbQVC98qZMRnQakPJ77n0mU8/3Pa02V2CL8bozAOog",
+	"McICbvkAUnwH5JcZC+d9HtCQTpmyA0RoKXUErWB0SZMJlYQDU1Lf4WN/YHNjxoKa4al54hfGY3hUwkuT",
+	"hUlOceDFGe9T8f0tUPMQWs+8Nrv1/YerkrUERTIVGpkoKSJMcvHVwzANyRdjD2x4oE0gZXh6MgS11Yhw",
+	"uPnru6f57/WmqbceJyv3QsYLDXmQQ5Z4INDnveEQwdj+m9qrXDhAHJTOC4Mt1dk/VuyAiBEDa2az4Lpk",
+	"r4yvYWmHRCA3X6FzDU+dv06wSCKQW2wPOtA2H8BVuidV3uvh1aScCeeIUOkeVf2xssHAFBvw+EgU1IpU",
+	"dUhnSJ1rwjiie0zF0PPhFMojE/MxebxWApouU18igmPU56jheHxMym+vri5iPJQECBJHMWTQsI/KOXdo",
+	"4NXmdOpXMAyURW+0CIVqkD4HVFMr3QgANW2MXmVy8yciMj/W+rzPOwCCBBWwIZOB4JJZRM4ch0mpFpWF",
+	"oeInnoQOzFon6PPBlz44N/qKA9tWX0cUIGXM7pesPsjzfunoj99+t/pGu4Of9cP7JeihLiTTddKE/TKj",
+	"PvI2WCB8ZK3PO2oMkjg0DOdkgF8PSL9U75csMlAvGmCJYRnwCXxPQstokPw4AUkEJy3bRq5KwVBl3GGE",
+	"9rnLcFKIIaGWCv0XAz3oQY28hBIbYpLEUbKF9BZxXWAdlZKls+HpmMkjHBf5K4GFAq9Jv3T08x+//f7R",
+	"6gPmXr90BAvn/YqraPWz4Hv90tGZ+Q4A+Pqlo9OvA6vPB+r2wQIUoUUG6lED0rAJZMMibArMV0PR1G0b",
+	"xmoYmqfUeBNgBHhcdbWONOqIpBY22BhAWcflAb3+9Mdvvw8qx2TwBZ70VT2qz/GABoHc0V/v/PHb79kH",
+	"JCDrMJB2jiA9IoMFmUP+qkzvckoC6yisRU47V2/PX5G/kH6p3+f9EvkLuWhfvU1/0ecn7bPzs+5J+92n",
+	"v73vXP575upFQbz8GwjfzPdqML237aoaCMQdKpWK2hZ4s5orkw4NWIyXSgIaTSyyOIyE0YfMAAKhqiAF",
+	"gK9es7kk5TfihezzWejXfqT+jMlaBy6tWEtjX9IhUGXQGqPeh3YQoPKp+Jnes4zsi/mSQ30/SbjTu898",
+	"yUC3qJFT9LNTTnbJ1OMzRIEepbKE+9zxhXNtIWxIyAB3jKv1tMiYRZK07DqqHr7nMI65vVqWtQPqTFi1",
+	"AR0+QHGN9cTb29sahZ9rIhzv6HvlzrvuSees14F7Enij0k+zX6ZvlKlIekhq7YtuqgTqqFSv2XiHCBin",
+	"gVc6KjVrdq2J3ukJKIcxbasPY7ZJKNwydeOQRqq1wGz6QI0Mrtn8VoRKu6CRM2GSQI2iDu1De4o+d6hk",
+	"VY9LxqWnmLg/r5E2n5NQ+AzSCiCjwItwLWMpBGm3ii+1EaM21hBlofGXXLKDIUBr7XU979eNrvsBJ1r6",
+	"+hH6YIOkgdVs2PZCoJUGga+F3M7fJTqK07nL4DQHhCdjicY3/wx3QwJniV5/UtrkJ2dCIwx1G7OrdDhq",
+	"0u++++47p+HWMz6qo1LDbuxV7Va1sX9lHx417SPb/ot9cGTby3oKACVNweSM1JaX0CFZh2xTTceg7p7g",
+	"CEwaCQwzNi7Rh6VuxDTVVA5qad+pMzXOQ5sOF5I3ldYI657/oEb2QXW3MVIP2mV7dOlBkBpZ/Khm9lHU",
+	"Htb12jWXHgXplcWPamUf1WQtHBXdW56eTtFU9JLyd67YH3UlIvjaJibQsJcQdetZvNx6gg2uLETUTZIM",
+	"iaMScAY0jzcoAs7E7EHFXHSnqxFCoiYgqn+1Si2k/7wHx+dk5yWNkWnglvr6W95zqiOWzMWbmutvei3C",
+	"oee6jOMdrfV3nInoNSDWfbVKu5tMpcuVqU590Ooyxjici5S18PNHtaVyNp1SZTUBL1tOeYJeJWOpi15l",
+	"6eNXqxSIvAwC9CyDJqt0ZF1lytktmHg/sPkg0W4scMgbTUlneRVqSyaBC/XLQcxqBhZ8AdjDYhbGiWTw",
+	"JHXsLKJODFyE9G4B7Ls+Pdgqoc9hpOoh4pYbeX7N5kq+g2IOBZtawEM0Anp6Ka6Ejf9TAzLivc/NWF6Q",
+	"QXwmB8aBdBR3YZ8CHH0Z/GY6Wdjk4vs0YmGl1ueXwlcq72m7e2Zh7lueKMLlbwOf1KrRSw3VuDnzX8+C",
+	"lxjvNue3y4NZhAc3cU5qd+qDS620pNodNdwDp04Ph/us5TbtBYFVP2zsN+ut0ajRok5zn9LG3nB3d/dg",
+	"eNhqDqm7O7Lr+0PXdRit10fNobO7vzscNevNht2w2e7ooEjIHVzVFQe9k5Br3FXI7WalgNuqN0d7e+5w",
+	"f7dVd4aH+86+4w4bbouN9t29utPapyPmtvYdun8wauyNWGvPoaO9+gFz9oYOq28nGPcWXs7sw6ZN91r7",
+	"+7t7dbe5v9+yD/YbjVGTUZu5I+o0WqPmyG46u3t1x264zuFo/8DZPWwM7ZF9MNxWmO4vSMADpz7ar++5",
+	"7qhx4DSZ7e7S4WF9tzVqHrAm27X3W0230WocOE6LNeqjVmN33911h8wejuqjlr2tAD5YUAvqzGaN5mjf",
+	"Hu7v2/X9wz2nvl9vOfuubbuHzj5tDg+azYMhzJ02dg9bB5RSu3VI90duA8hqO6G9RG8PK35XiV7T9BRg",
+	"CIweHvvL/7EEcau+wSsuELb2Soh3NMQOoI8swFECaPm7LLe/WqVlH0LCT1YYXuhdyIpY7UsVocvCBXlr",
+	"xcLWuOa9kMhbDy0wyt0+17H6RNjKQpurZTeP4h6CCcY+oVy3XIYFqZGW3ToiXBA5cybgOC4213pm0g8u",
+	"df6JLA8dUbuf6fGAzElvaiYcW8CnDBF/MxDuZiAgP5DJKVq2ELZyhugEZXyeUhPdCxpNMDpdzLJ2IkjL",
+	"RbCJB3ldkWXTM7xLKf6mRDaB3VH2iwC4VHQJYoycAO9g0rQCUFdBxUzcdeqozxG1j8YP9cDJh9aRdhFr",
+	"+6NlN3WoygPDDIpZIIijeLHjz1zmVow51OfXbI5d96EdQY30MJcM3YdQzehFhPoho+4cwpceIgRRji79",
+	"Wp+34cUJLoHnMByYerbxsG1mm2ACdXJI72OiLDKgfN6yKePITe1+IgPlAVnpY3DSDbko0W3+lfKnqwG+",
+	"aXtPwI07QD2K8egU0oSNbKn77Xzx3K87ITOtzarXWKH/MFzV2u7Otcz4MpuvY8IniSqZ9jxBTkbcHTzJ",
+	"JwXtNXbuANvuc+FDVChb+WDY91FuXookU+oifLZiqGMW6ajLojZqGWCIFKdX/FZJFAOgAWJ1U5Z6GW9X",
+	"qpj/EZhUvv7q1ButkTMa7rpNdtg8aLV2nd39veaoydwhmO77+wf7o0Pb3nf3h0OntVcfDll9b9ho7jXd",
+	"xj7L13kfjInlQCusMFmzYBffVMItmNAl+CoTzpM5iOvYkOd+xePts7zEw1fwfRzfrpFuBGfkB7Vdsfcu",
+	"XUGMMV11fBdPLzqKpSCu6HPdgV4rT0YJ8qScMcxD8aLjXA2spX+Nodk5EXxjBy3OxzhoH/SY8pnvP9zp",
+	"6UyDaOXBeWUKj7+dlS3OCq5aoXvGyve/nHOWW4pO4qiFEePWUvj7gT0qkACkMch1cnclj9DfsOhRqPxb",
+	"8Pkf0QVU5MiuH9mN53JkQ97pN+a2BXN7A5K4iLPdxZJYcMzMck0BRK01vAxVgQir51KX1sgg9WkQFy9g",
+	"qV26nF1wdtznlBOmZKBBCHR8RkOoSSc/KA0D34O81oUOZtrno1hu4jTJhEI0T95UWcBqjMeN5lq6iJQw",
+	"bO2SE90ljeeM7z7YedY8JndHvnkrnsJboRGLN4tNLbgjkurSB+Aj630K6N1ODIy7uROI8N0+18ZQrkcB",
+	"PLiQFCrBoWDyUxM/QuW40E7pcyi5uqG+58a1Kz+weYL1bjjStu6EOIX1uRQ45h4cuNRuuq3DOj2sN5p2",
+	"ix4eHuwetuhByz3Ybx46w4P94cH+IW3W63RkM6fZGu7S+sFec384oilV7aH9omqEm3gUTAL1N6fCPZwK",
+	"OWdxBeNIQSsXxrIvdUkfHmZ99ZFiSp6rSxcuzt4gXrQyuloaUNqIdXU0Pd7nCwUzknG3CpgUVQegJGQA",
+	"zER3vI8S1H8aMuKNuYCueqSdIFRLPMl9PhJhKuEbwjmAR+GSWWAAPxA4l0aRUlLQcNOjs0jojSdQrnMb",
+	"Cj6u9XnbYEpD7wfDYwaLuNIDIiPP98mEclcSMYvM2BB9IMVVmHMNiWsFlt+J3oPHSENOcLZLe0N71HRs",
+	"Vj0Y2bTacnZ3q4d0t1ltjOqjvdG+c+g2lPUHW4nF+/QIPuwEfHw8pJLttSzvx5fnl7f2D2/Got1ut896",
+	"7yed9+N2u/1W/V9bnLT/Xf1b3/t7y1d/1Gq1hzRE9FKtTmhNUWrtbgpB43D9DVdCnFI+17xHPswhzzMQ",
+	"8Gw5MZHEx3kWTRaP80LfQ1AAcsX3KfV8APT2+Nhn1ZnMNFK08GyB765pm7NlmWa8psRN56ooKY7IdcfE",
+	"i/rcHD/4eeHgw0vi8dVIW6J8B6hrj8NrqXFhBiG78cRM4qBqfZ7qBuJJ0rBtcjth4ICBDnc61I5jgRAt",
+	"jevxLALNYWmkOFLIbhj1ZYwM0ueXin1Cg7wjCDAAHl+g+I9+Gsah92yDIgOMpmEnuLVQr4X9KboX8Gki",
+	"ZmGfl1uNw1yfz2vYq4ukHezd47sID5QDFbjxwcoO5kmjuk/siW1rYOFjQnGXDUzMrQHzyiegu2skT2SO",
+	"/Em41ikgWcZ9aasptrKGeYFiX8yyet4YEjdw3zKFtjRdapuBIqCmKPb7D1fQQbXPBxnctCPyEopxyR+/",
+	"/T7IBU+tJOXy5g0eoPgpLjCCvI+WXT8iM37NlZljyMdoFEmL3jJgvupWDUmHKTrHbjGVtKNZD8GEQFPT",
+	"82SMgLTAuLCncd0mI+r5ynZHfQdGiR0FcGgQWW3aGJNR38d8C/MPlcJW303Y/mgWApONnwfGVuOQzHjk",
+	"IXLsrcddcQtHRk0XhracSwgb/CiMLt1duCSbSvNVzGxzvgFje+JsFr2jam2adWvl7FIghInL93A5V157",
+	"o5ZwXBEVvKRM2pIpgFfvrTfMp7OCOzUUYYnNv58M3zjeufd99/2v3fqZ15VdfrnrnHT3utfBTz+efH9Y",
+	"Y/PvbfZTW11k/8eH3cmQ/80b/a3mNHw+nL623Z++9x9SHdSbJmf+Shuzh64Cj3/zXP2pRIXaF8XQsXW5",
+	"xkDmLkm1yF8lLxC8uDgFW/PLFDc1MJ2GdVtJSNBE8NYFAIv5Mhh+jPEEn0563Emhc0AUEH1RRZYg+tQN",
+	"lvrzspyHZiUPaQZm1mmde8lEKrKK3D+lnwiSEIEbVhMNas0xi7FVNlLNDM6Ixh5RyllaHePJ92koW3ib",
+	"etEfv/2u1S6dYeZxL/Kon9zmSTIARPoB2SGDtvrr3+qNZmt3b2DagoGnBvy2ny7avd6H88tXGOTS4fo+",
+	"TwzQjOoWv+ROuttWqthMqi2csufSxc4DeW91LKVypfehZJXM7EpHJdirzY+2GddTJxbn6VcHV43Ggn51",
+	"V23oxnl7+piaUBav+U+kA/1zaTQxVJWvz5ZhrGLZ9R6ysScjFhaz1bg83Ggd6ki5ZKD+GcR13BljuAy6",
+	"i5LN2mwdgIgfYA3ZwJzYgYVuaVPfAE548I6tcdRPkZ3Bo3W/wj6/7Lzp9q46l8gk4brEBV/BWFvMSDlj",
+	"rkxwKQ9S4LI6bpiCrOxzn0WKk6rJKu4I0QUdvctUmQPwNPQohKV/IY9iGMKU4SzjU9DnSqmzjwCyivkQ",
+	"NND+R4SkiwccCUFuGb2O85FhgiAeLIJ8A7pUqfn2eRmfhghSFSVfDo8yXiUTlMxkkcW6SX6cEenkHpwa",
+	"OV6pddA4rDdLd9P77mlgm2l8s7H/IW3sBG2IsM8IPZbHnzJn8Mk8qvYGwuFE8JHvIajof3IpZI5aIjjy",
+	"9mKN2p+N1KzQ/ZVinWGYpswvtr+XxcpCnMqIlQEchAGJhIUCayZNzxMwoGdBjXS5jBjVTQ51tMoIudhR",
+	"qwH81KvXxp5zRBq57PQ6V4nxAPp+LGViKZeEumbBMdnVJgPV+WxJNIt40bZSsM/TYpAUSMGUV8N4FhZj",
+	"dEn7EQzwATZjnOxf00Iws39KomqZR4w4ixWHipXaDzV9NJ2WJKGSln3OmYfWir6Bgz0Yy0KdJ4QClUoy",
+	"9m4Yj9+JxFDJyl1PatHb5wtvJAuiN1eUSvYgEbeULOTNW8y0AHGY8PKGUx/uM3t0SA/c1mivOdxldbrv",
+	"HLr2qMFaw71tJGdq1P/IobmrBSrUCOrHIDJiR6H3LRS3qX+VRTpxJ15VfeI0z0vF5tQpgv1fLRUWmOcK",
+	"20WZFzLTVF5xr6nOO9irAg/ThocwHDydeFCPEw9q5Jz7mMgzFTLq85A5jOublRxIOAq4jzUTNylCa1gz",
+	"mAJVMjBWzOAo4TZitJzAgLL1OP1W7DGYp9j3OYlZsUaYPKzp16VFzLqXpmUxKS9adobnHZs3pvirmEUp",
+	"AwMH0bBtuI0L2JAkNyKVeBX7uDBZgtxOhHr0QlAcptJ7//JT++Tk/P3ZVeE8Up5yaaVbBWnDUz07/2qk",
+	"uRvosJRIbHm/DejzQZwbZZYQP5+A5gB4upq7GrdigiNKwhmXRWlhx30+9aRUpnXsRkSQf1MUZyeiKvXO",
+	"ipVCOo2T3LR6cZ8UlfzMFFKYmNJj3E3aT93H6kxmh8YnVBdtn5K2MuyLh10Jd31+t6l5TU30H12wGu1J",
+	"s/6yCBHIfUHVRXfEQi6DRaTnMx75c8URKt8Mt8fNnTHCEXieJqs1wnmhS8FGoRroeaCNNahyMQVBSfIM",
+	"fP39hysryehL21PJW0M2CpmcVL2poqAxi5I0/OPkBTF0vYRRRAC2Hqf0a1jJ9HBeyAQfWkspU5GDDI0r",
+	"pkcmwnex2Ggwg46AA+MWVNeCGRm+kKYloEldNliaCy+8ZvPFlB5cqXvl88QLnISJsR6UQIWoCUDfObXn",
+	"ueNJr9hUPGRASa1XrPFU1WyqSrpDL7FUdAkqIqjvOWxzdhkP9aldkYrclgs5lt2Ou1V7d9nteFcn4fV/",
+	"fKjfdLmd9RDiKnbdpTV8KKEUr/K3zJz/fIIo6YmzGMhSxJIrdxIJUCx8ulLOmCkmiXvMlKks6nsDXLUS",
+	"pwm48bBSYqvPtRcwzuUBAOX4WA2y5o3mhw7lukGvuqN7SiSTUslZo+n0ecp1JnxXD1Y/tkbOfYRxNO63",
+	"pLgsYZ1zfbkRBHGfCxlnqxu5EHu5UpIoyTWC8cUoOCkZAYADGfnCBVHmDwu1H76IWV/ifnWxD9DWaPxt",
+	"KEvD9kGPgqC/aTTmrmwxGPa+P3y+eHw7cwa+lbstpzHFXbwWk5iAiywyEcMikuymmFkUc6+R57OdWaCY",
+	"8AqNORKhdv9PZ37kQT8Mbb+rBwwyOrPiJprujfWErn/ozAN+BRmFDAL5kUbWGfpiSKBlEjxqQuVEKdsA",
+	"dHgbelGkmKTWdNVrscO8x8mUTUU4rxwTnIPHx/o16A8JTScmN/aNlIdzQvlccYoKvjKugsFY+UIbP3DS",
+	"DNSItJdkFvoD8J+cUN9noYRaQKNYlwfQ+Wxg6T5KqaZkcbMyzQMrugmL5nHlQZy1NrD6fFUnLZycuOUJ",
+	"ioF+ZlzV+0Iiir3hmebdgmvXD27Q1TxgwIwl90Yj07goqRfEtSx/eNu++vCGnHZPO3glNEGjkmAnnEkU",
+	"BbVXLGKOaaqvnluxtG0S0bhrWCJ+jqEuEiegb6qqu5RcAxD7Po97O9VMwodn4mxh9EIi4L/6Qft0+Zy4",
+	"XsicSOhObUHAXCtutdTY3e3zVJCprGk3rnoBsjZd+SqwTmo1wf5QrwY/l1rVT6ftnz69/PerTo+UTVOn",
+	"ut062N3fs21cM4vUbZucei8rx4Sa/t8wYHTB1Zt9jv5HpDxPWV1BlI/qoBbhteezBxBRRWZJfK53RiKc",
+	"Vo0ISlh9tg2nmklR10+fHad3CVYZt2/IHDFlUu9mpgv6ENp5rW1wDO9d7kj6NNZL6syUjrBKdOfvARuX",
+	"rJJiDwAj1HBarO7uD5t019ljByOb1ocNp+m22O5oz96vHzQOm7Q13HX23H12MDqk9rDuNNwma4126V6S",
+	"WgFPr/09UA/Hvimtg0a9udh3Sa1HzWU3tc+zXzw+9Th06owZ+73H84D6gCLgLh+JtQihyK7hrJQBPyGM",
+	"eXcQMsn4fdxv3/A3FpUM3anz549frTVgHOrtur9hSqHAI5lVKL6o8/B1ZW2C3mbNLGO3V0YUGKFEIy3e",
+	"STl9aoUTsaiKugRw8T437HSI2QK3FBDouVupkYvZ0PccZE3vL99p2YQB1ozSAsZSvHxQBTFkfe5QZ4JQ",
+	"f3BjeXAC3dDUgEPhH5EAnm+RKf1cpWP212Z9t7ln27ZFvOl0FilzZVAxkbbOFR2DOBv0S/2ZbTcdtWLw",
+	"F+uXBhDZGXRH1TPBWfWURs5koCQdSIoIINUG3w0qKEuadisJc5GhcOcQkzrnqHGREICly4NL9e8Rrvhf",
+	"7WrdbjQHFhng57rdaFWTj9XdesM8v2HvabcnIQOzP/AwNU79eOxsE9EwAhcZWnaMu0bc7elYUeZ+PRjy",
+	"3Q6uAfRdhDVQChYh7bhdn9JtpVp36uMLJYmRU0zmCjjqQC9E3tGw7QpG58xLX3kyENJDPCe1+B73Pc5S",
+	"WTOJSoGJGNpiRmVI0yAa3pKpEWr96PL1Cdlr7O0lwu67AYyZC15t9066XXioRJUPVwJFYqx8YNtBANWO",
+	"Cmpj7qQCqJveKum0AabuK61wQZLeBte/nEcMNnKTi7sjRcxAy5uYy9/tfJdVQDZRFYq4w7ZPyhVMCW0p",
+	"zUX3jVbPw3pqJOmcvvRt/5bOpT5ZoPVkVZW0ADW9+eHanCb4X61Shu0sv22wCR+KW/HSVCP19DuWD0zO",
+	"m/D0HBND83/tl/747fd+Kfnmu7++v3pdPXjxAkqL41OGB+mFhEOx6VhMd/HFYbyEI2jAlAxVvZDICVeu",
+	"dkwIHo/2Wth93puqHbDjlfd4xMYM5abi2jnrkMvCV7851Ry9X/rZrh7S6ujjl73W134pvzn6T1WzDthu",
+	"NcdIx/anxi+Y4oQeJ764ZWHVoZKRCftMyqm+vmrUlewmpEaXHlveyNTYGvben/rwLkhCvUDfDvI/70HO",
+	"aCE5C4JiHU81yH481lX8xqfmixy9ZdNjj69Qx+vjX6r4zw7+k88AvvGeXN7TRFMrJ9kDvEwvlFYfzEk5",
+	"o0tXILUSa2KPCRcxhaV4wVOczmfb069Plj26dxevS6u+V5QmBFncwMbzjI0UaydlcJighl5J+yzqW6QV",
+	"KZN5ncNio+EsUtdGDOi7e/OXfv+7FVzl658o3KpND+1fIMM5mOTgV1vyNeBS5p97vcjkTUdHU1MOCXIr",
+	"Zr5LpNqbslpUi6glsYg6iBYIsYoV29IQl0BretEUvxXhtSQUc0/edK7yDLa37I5O28e02DYxwvJ9ui+k",
+	"WdoijvlNe3pO7ann/ZpRbZXkheV7HM0JneC5DfdzPXd/WlH4D67e/JNqNTlygcoJxltjdpgqeCZlzdMs",
+	"w9Uxlfxtp/0qNkUqaSzN7BvOBNLDhEo0X+B15qH6RpS0C+iycYYjSwZROSYhi8K5znm8VH9X2/C3Tmxf",
+	"2NbUFXnliZgLHwlyS70od/uSI/41ke353dtYaDIw09NbIdrbC/IjkbBKwiOL3yScsBNNZtMhh0T4FYEF",
+	"BAuVDvWxFHAE+LvScxkZ3A7+x38fTAZJnhSVAXMiAmIbArAmy4BxiNm6RzH+aJ/HYNr4NNQPPmPHxCrj",
+	"SncFjhd3hfd+ZZUa6YlZ6DB5RL6/6LyxyMXZG4u86b4mZfQqjxQ1VjAa/IENLzBCEc9VPf7i7E3iKJbw",
+	"OPO10j/UsyDVCkMVJAoplwFVx7+CRaTqzQSAX249yWqkQ50JDA/T4V2G2OJqCGoRIAICQfgE3BPSNtT2",
+	"p3IEIIYDIY2uWiFp4tzRhHKMll+9fX/6EsLlF92fOu96pHzrudGE/I//TibMG08ii5gAesvG/yq68mSE",
+	"aAKwVS3bNmWcEOVnjnAhBSEeiutNGZee4HGTYaQDpLkaQSLU8KdxF7U+B5YOpVJwuToOUiei4ZVROOMO",
+	"1VnKjgjDmVofHdXYrZG2zi6gZMRu8SkS805glEgRanWP40TjeE3VcdSdjqNZiJkZGKaCrYCIEzTpu1/Q",
+	"6bjPVwactFvjFj991j/HPDpRWPTAmavoHmt1MoInFaIykakVoYyr+DjfS0POcoAPQF5aUMPp5CTwPjMf",
+	"WKanLoFISxJpv83wQ02NOvKf1o6aDaUd0c+oHdXtRiulLNXzlKXFsb1liLO9xeAmjzi4h43XpNIhtvb8",
+	"xhjbDxKniVnnM+g+/xmDFWuO/x1VNPRpfqlbra+fkz+LFbd/Dkfen2OtW9skQ8EiDql7YVgDHNKUdpfR",
+	"p5VaJ0boE1OzuaH+LO3Zy3S9hxRSzYITF59JVTR5e4qbLfR9T155e0Ryr8/6+75apQhdWBfAbrNTSLRG",
+	"NQElZ3N1l9XTyXNUxg+tN2zb/nxo27bm98cJl0LVSith/hy7RaIaIUbxpIx2pO9fnN/DeTTbBfbR4HZg",
+	"EaU7i1kE6m+9VgM5A7X0vuJODBN3E7iKzKJioi8MHw0epRrczam8u0kSl5wFgQgj5p4y16Pgr/jzuDvb",
+	"KQUfy/dxrVbnVnnTnbgk3Juq2W2AnJZkEZsEcUwPhnRlUxYCtoGEkpCRx7E40JT1eTGEihf10TryxViR",
+	"Ro20OdZYKK0vLjw0RebH6h2o64B2iENWNhn2VwTYEmjxpBsbxE8AZBtTHZgCTtJ9GQnl7JaUsd3acJbM",
+	"DBiKBlGpWFiDCBA1E3Gb80TMRh1S5zpPTe3CcLvTBIv2Hsm31iaXX3lTJiM6DTa8/kzZFWsSe9cEXLjn",
+	"XGtds+1jF/C4Kk798cm2t4iXxIuFa/fUTd3i169t1WgIAOnpHy6d9KmKxh8eq9f6UhKBTH2iQdAzjdNz",
+	"CmGQpQCy/xKmlzetIvTqKg66A7xpPR+NeZUk5VkgWRhVyCxQzKxu2+blUrtWvIhNCTZn9z3mEsFjpxD4",
+	"Y0KGoklZAgN1sRxYxm8hQhf8fDw6IieXnfZV55VFsPXpK42aIYnPRhHoWteMBehC6HNQTipqpJ3Ly/PL",
+	"GOlG8/EyuDU18B7WvnddnecY3XoOO0rlOiaDr0A/qDXM2CKrmTEp66ng05SajoInrhmfgogArxKcZnSr",
+	"gRMIQS3R627cQRswbPkSdvYfkG3//CWXSS9/24C3JMwTSG1rJg6ehS7eWlca79Tj5mNsYNAwpPMnq8RA",
+	"0oP3ozMarGA9vZ+/pPRwhJAHr4luIPyqQMYV3aUpN+euRroXcenoITsHLmwCkPIqqXbOAd1u5kcAb6NW",
+	"4luRxJ9LSBkZgdAjQ82cNhRWktEQxVRu4EN7jcsI0MRcMqXhtYQuPaKCJY2pQFONvPYgIpQ0SzRjw6pF",
+	"LRsAv1AriFAdQT0uyeCazQEIkZRPJh5nEgMH72ikJBj7HBHqe9fMIg6VrOpxybj0Iu+GHZPB/6prKD8N",
+	"+lyZvYFPPZ5Cfqwsll96ofZxG3GibORjMmCfo5BiGTlYJNhfdcIgHnGuRChEbthn6kTJdEg8GxQ3IOsA",
+	"i4vrMACk8ShrJnZ669laYL9yAyMZWYQpST+c66fXyKusiES7Xok2qEDJh5lSm5oIrMeWVd3pDziZS8Oh",
+	"N7jpgm6W39/zfmWPUwcf3/zzlxK9oREN30MRXMlaab6kQT0+qpVVbNk25XQN2ypFIqJ+x2dTNRcUZuob",
+	"NWP5SOwcD6p6wzonDGYqJ4BxQya1lsQkEu7dGfzj8+o/C/yjOmDxImbYbQGj/YL08xV5rDrRy9wWT7pM",
+	"o8zWSDeSCRBGgi8bN242AMQiYJx8YMOecK6ZRhuifT649pxr5g4wHkzKIaNScKJBBT+96rzrKPUZO86G",
+	"jDi+kMyFKmqf0RtdwjYOxSyQpEzxL/DYQJ04YmZI4d9AF1k1WE3bGrfDWB8QoZSeCwF7T0YinNfIOzEe",
+	"Q2CPp9TyPi+37GYlBZNEg0A7eXBtNN+F1pbaG6OtBoOAEremzJgP6CrUDB8fqKaqVzcGPslaJDALPbR8",
+	"xA91/X8Wd84jeUjW4uRpIfYNjeOBdUBc15Q3Nl/1s4rzWoJQQAoDuIvnCTTEKEGjRpyJWl7A/YHo/jHE",
+	"e1qkb1jXTodOyTJWYBYfZ//KPlzAxwFdsXT05Wu+voDm29qn5LpFH1w/WAsOjVTw7XyuKmRf7iFNNP6h",
+	"Xr5FRWDbM9GdvgdquKARJkcEs1wAaKxURjxb34cRKDNFj+I4CXiYGGb6KCOeTMtuJplblVqfvy70ABJw",
+	"AGaMo5AFPnUWXGjKjAGvXD7aiDoOD8ku7hiZuDNbMMe95ABllHpqGybUK+Wd/+1PKC7Qnza0YcQEpo4C",
+	"6U0wGP/NG/TInAYpgwjOsud8G7NjByHrCh09H3S39wWZvwBKnupLr70TS+cc0OkTqsK3Prr/YYFtPgJk",
+	"Hq6ePo4PL57h+WvDi4BL8U1Gb3xyXolspgJs46pjo9TlHTR2V3fABe8mXmgpixPARMB5kvJjGq8KXKcd",
+	"hWCEx/5NSW6Z76t/wc3Z5xH7HFVq5JWxqY3lrUzzWDRr1PyBxx1/5rL44r8q8hzkSV9oIvnOk9EbnNuf",
+	"1kh9aL/h+uu06zIn57ftS0F8T0aJiyN2hCDWSvx9OxoQyaJKUb7t4k7lp9+OqC9ZHPkaCuEzyktfH935",
+	"WWzwNDOmSmq6JjFNk3bpCP8C+0Xxx+mQhSeg6B0141UA7Fu4ThHoLV8yfJ7bnQrHBI7I5p5UpIhvTPmB",
+	"HRuKWaUCSWPDt9bEtVIMfOeLJs7VPldN08qOQd+mabIWBAC2CWEg9HVGRwQpW3tXyQDuqLEbxqOBRbiA",
+	"BASHchJAN51IEC8Ct8pUhMzC0mN0foJfURlS1IVSDNNcTE1A92nGSgj9jvjsDfr8lg0nQlyDu57VSMtu",
+	"JWU8RmnjgsiZMzFzCjUsZsLJdNVRDEcpGXNfyDiRozxA1zDJXdr4sA8q5m0aKVTjb/Z53ONlwkJGqO/H",
+	"qKcWGTKHziQzzmQX5ZszEZJxMpxjCMz0TIDsVf30Ppdq1TCaqO+WZMoA6FRdjM5gg056zebYjVXtrjTE",
+	"VimUkIYY3mge9c2Tm6+Ixisfk9M3/vfQjl29ssA9jMzM9ewuEGnBbr2QxANzLVYLMhIblJZA2U+xtDai",
+	"fVXpwCpKQptMqS9LDNqEiFbq2IKzaiSq0JDJhJSGLLpljKODq22AkyULX2Kim26KiHC9nuBZ3bzPy+o1",
+	"jAOe80CyXwYVi4TsRlxDMh2U0ICiZjqBYfhIH6xKjZiIehwlkh7E4BAP2vP9mKEfQ0Wwpwv+DGCxr140",
+	"9m7QLMGnK0WiBqWIwMRhZkRXe8PUVir0p2Yp/8wq/XJOEaT6a0nrCH7DQgmTy1JorBnma9WwVPenTyuX",
+	"+uKAZe6QGiuG9PJBhvSfKn3CmVCDX9zrnr151ylZJSywOpVjRbBoLcS3lCbM90VRrOVguRcBc70obXeM",
+	"QjHNGg9WyVOfdZXOVI71eK46P13BhsApj40syX7RpsRy5t2z2iD6QG9ugBjm+E0EP7AIPl2UOtEttj3Y",
+	"1A4xO7PzZapOwdcdJEKsuVsjtPW9KLZJSkGHwMtEQI+UwVSOQQtX1gR3EWGCEpc53pT6xHPRBqCSDNS5",
+	"GGRZmT4qOaIfhntnLqbXDWW/VZD/fglLIVN55Hl2l2Q8QhPKJRNxi7aY76KNUSMvRTQBHi1JGYA1+hwN",
+	"NEuvBCqq+g0VY7XpzzXNEwYEDDgrMc0m4haSHPUFumX28n0LhhjMCXJz4kmZcn+jZBish6SpRZ/PuG7H",
+	"u8aUM68vUgdwSfXq/6NZL2tk0bby51lEjz5ERZLnwWXIOjNOvy5Wgb9JkAeWIHgi0QEUH8tNJEd8uqu+",
+	"GK+K2gniei65hRZcIuUv654SdTYWYxOXzBGhy9wjjUPkUN+PGW/K9dTnwLgMir0UU4YA+GXD2JBkLM1h",
+	"0Q8wQ5NLc0Wdkmfp+ibkoWg3Vayk4EcnsXMXbSp4gvoEaQoUrDjddQdHozXzgIkA0H/U+WB9XqacgEvZ",
+	"+CSQD8PwFIFPxY3hzCggKMDK4Xd/F2rmSNCIpT/AN2toEyinj2g4ZsBlYnguSEXHKvsaXnTDwqGGVEQZ",
+	"ZPxpC8JjYPX5gmdvYBlfHw6xBoOGr00yKC5W+htcT3iaXvYaLvugpi6KRLplp+4IpO8F1YKUrzpn7bOr",
+	"CnaORroToU4TUepAn5fPL3r6dyWSrtmclNsXF596ncsfO5cVU5WtWxXpx77vdS4rKy3Xc/P1O0Xi/zQR",
+	"qUfPZHc0c8gSXMkqaXJQkqphPsaSShHBSqG4EApikQbMyhO9eSIyR9wpqbmvGKI6WN2UCE2OmlLDO71e",
+	"+03n+S2zNMFubp75YkwYj0Lvm4X24PL1Ki3vYjajlnxDOYvW3PpIf/c0VTGRFqm6xcytTp+BwAXkzCSp",
+	"+JiZz8Vtrc+XcwNyaogK0wOIyQ7IqQjq88L0ALx6g+QAzKP5lh2wbXbA4naY7AD8ftPcALz6z5UZsFAW",
+	"tWlmdDxzYzPl5EcLgLc1RlFOFvSfIhkAj8Tm3F4rQd9Y/SPnA5h13pDPG0dNIavvgDlkLJe0K0r4borb",
+	"S2iYL8mUSmUwkx5j2s758P+z927NjSTZffhXyT/iH9FEbxEEeOsmGBMSusmZ4eywmybZM2NtjacSqARR",
+	"ZiELW1kgG9vREetQOEJ22OEXWdKbJYe09pPk8E0vcvi7bGhXu9/CkeeczMoCCkSRzVv34GV3GqxrVubv",
+	"XPJ3fofO1U7/ILmEUCe6ENru50pMnDr0l5cS6Xf81jzpjyh/M4+C9Lyk5kJCf2YDG5C4g69vvF0lgFw+",
+	"laqrfY/e5gZMyVTPgNrTp0+f7vQ3+LxajZK7F5sk0isBV/zt+OdDM8umRMU+DIVoPuipsSidY7ORKzLJ",
+	"YPvxTEDHN0vkNR1Lm/UlPt2ZK3qZr+Dy/fo5+fCzSEH/WA5tBE3iGDLgBdzDOU8deYERzHo8BZzJ8lnw",
+	"RAHQRPLMlwHO+YBFkvXHcWx65GJxO/BrgKRDDBohWZpkoMGSDdJkfDagFA7NxbpH8IeqXZNLOFnESoBw",
+	"1+xsc2bmZnOHdcUkkSG8IdadygS2VmxpvIK0gx4FfTwmZJ4+3UM8nTSePmWfJ+Rrw2Cgrpcad/WAdvVj",
+	"T0ZY80LC0krIUHksS+gkBBFLpPJYAF3yMYUzTmPK4Ez1FtTxaJtNgxuSEExTB18G7/xaFPq1tlFpJDsw",
+	"YVFoBBk9H5ELjnKRC/4EVCf4Ez//AST/PT8HSOfKx5+/ZBsbGzvOZTWg+rX2u1//8lfv32tvP9C/2AwQ",
+	"JYbBSLn39dgUYLpKbQ3MgKOANGSo9FsSPQTbW3iM6JzvsT8h5rFyJR8izuYstt3CJXgYirD9M3QCf/3L",
+	"X31PGbvij4VrExGvQVsncD08VLV/xj3WNYf300jIsAG32GXmIPqjSaO5T1pMrYUw+75E3c82C75b/W78",
+	"8+HqPlD+UBgD5yB1+TAHmNlKxziTwMvbfyeSlhDqsjunW9scsJU3MnrLhlEcR6TS7mwRZZkYjjJoSIp+",
+	"BSlzm+tYxGKfsYF4u/LlYecl9SNYQVTw2PQt2U+YX2v4NfYTlGGvBx4qK3UFwAm8MwhgYDMYPYEa0FSz",
+	"J/RL6v9IhqOxKWW3xDuP6d95ilK1vUSqjGt0i4bC6Ff1x0qfZR5FAXEShb+32DCScNEkxq/SyYcVjKwA",
+	"HQ9It6+/fQurN9LnGXF79toUvBEA6lGPREiCW1t4X8+XWOTEuzqabjWZ8lhL39zDZ/DYRlP/P8yWdTbY",
+	"RaEPIlimyWgkULbDuH9DPmEaoS+EL0nIFNW4uAw9lvJUxBPPeVPtZ7VZKMIxQg20rZmZWGUe5EvXFf00",
+	"lQU/wAOs6r5d0zfDQb9njar79JS3uk3xrNcKn/P1/qbY7u70NsIWf9ZvivXuZm87fM5b/Q2x1X3W2wmb",
+	"fF1s9re7z3utcENsPbsjD/vWHexFzrUUl8y6C7bPAw6R8auWeo8fq5QWLmHGzSe+Zlph7V1UXdmFTtpl",
+	"ToIAuaNgX61R4qnIrcmVxBCz8zdHm+TjMAcPyWc3eZ9IsbNELlUQ7kql5OrlVYHKnge3U2T2jVIeWxTe",
+	"sPVBWWuLKnIMrjbpLkuGUaajCvoVlISgkZPQ/qBosADj7BOwIm0GOzRGW0Gho01BPDPOOgWbkq1A3K7/",
+	"s46gMJsK0DaraKF2fZlM+cAmk1kFYXaZjt/hKI4XclKm+LzmTHP/N8dfz5eD+HE4qrB5c11/5GHkICo6",
+	"Q+TN5YZn6fd8nH4PSUtcw+8ZZ4O1ODmL5BXS1jyORahj1jxv2eW9c0b9Uc+knjom2Yd/74xGJ4RwWCsD",
+	"Hbg4C8VF1BN1HZ6ficyXXLKDQ1SogAROImHbTfviuO8GGUjilhWVoKH4n01EQWRaPwZclWpxSAaJzSpT",
+	"U/eBjTm6dFGGenS+XIFc4hxZ8LpneyPwfFDg3+gDUgsExk0GDN7Ll/Y1uim1woKzu6DYFYWQgjk14h0g",
+	"s82++vYUxijo0AICRGizF4KnIg1YIg1vC0l/YFtAJi9Yu9QP/Adwsc+CXZYKjeV5x4ZAvB1FqVCdLIAR",
+	"H8tzmVxKU6bJelzqZ9XebR+mgS9tFgjTgTiarV39jSMFSEn8NA/GNUn1g5lCTjP45fLcX8N8/HgKoE5J",
+	"w1DP6jg5Y5HczSekNq5SXBap+o7m6Py6o1up1bsT8RSaK27svzNLtIbZVmvXxOSrQfeLXvQ6+urgzS8O",
+	"Wq+iA3Ugj7d6Lw+2D85H333z8qudhph81RTfdfRBo+7JVzuN3nosu8PPm+F3X8W3mR841U+1yCDCo39y",
+	"ZvDBxFYXKl8rNQbRQ2MLrtB06ca8dx5HxlCVx+en/FwoFnTjpHcuwje2XUy/KLJmrzXlLsNitu0fGTZD",
+	"nXJ4JVxcX/qukeqF+xaPILrOR4fFiTwTKaNxXsbZ1TXAcPqQ4uCszuBc/iJ4Rc4shuCMxt/DDdpU9ITM",
+	"4on52ahAl9FTnLl15xSVR60QPo8o3Zoyag7z7UXSndvs4UGZbs5Hrc50M5NlSXe73ko+nORmpEQvtDSi",
+	"OhpnJdZJzjVOncLXyUMXMFiK9A/AK8fjUrcMU/8DN81NScyu/UUNItD9wJbWYzwdk9bQtFnhVWWSDnmM",
+	"pTn1BnthjlLJUEBPJaqCNE/pNGbI+74JmaUoT2O1EaaHIHKRbbdgk1NBJgcrYE21kU1vlUUSLz4qC11d",
+	"/fiW4epOgGeRE2FnN82LJeBUBZwXVzgOjp/sqnBcXRJhEadwisdGkZRGR6XYAUVMORqUPyx3MV4WHuRH",
+	"5WOU1VKFKe9TxXLMrd7LjYqerxTdeKYD8tbWdSqf128kuvFsuhYMFM9x8pishTYPJ/rg7UJ5mHPfsdTH",
+	"kMRga67c+tQ7Pbir5U7u6r5WYaEtoa8y9LmjzeKrtV8LY7z2zsy6K7f1jyFFq2ZUjDB7XfDOwHQBwda2",
+	"0NITuI6sykLPFF+Sm0J6FHbTj0nxNrOOGiSCS+4NfWfZK/J83D/5kjzBTcwVu0AuBZVak0ZGQZSJFhcJ",
+	"ZbBCeVMwvymKO/x3rwF9Sl8MVaCrnPGSAPSDmlAsG6Q8lLizIRX0itPsugt8jSzsu/Lt/RN+Md1rYSyR",
+	"la9XI1DPC+tvxe4m6VCqC4cGcI+A9WLBU734654vwQxTJFa8xHQQIwWbiCzfOhpEimQQcH8MqfwMep9/",
+	"wMIu7yVXcMj2YKwe/1ou3XOBjwCfbXfmC9kvU9x4MS5T2Z5LSGORI8CQv/1ayLNsUGtvNne2LYlEZRqr",
+	"b7y9cn3XYlE0VZhtn3pLhzvEIA0OjDMzE64NPcbrnYM9R5HEDtFyFMkpECoCBrZkhmxPLnzlMQsxUeaA",
+	"CrSuN6gCeGX2b80FUNXFeAu7VknLySPTdkckPbbZ3KiDR+HLu0OeIxyqjxB6dEjDskTHxx6DSEj/C75p",
+	"AWww9ClDmpF59/m7u7dUGr6EmscKNUeRtFBwC06PDj7mU3gOkxmnR58AsYuevKCdizoHyRioLEkI1hT+",
+	"0DZaVDHPoLso6e+RdwIXQZYPhk86YsEgh9OVR5yqvYtXgA6YUFkYAd0F6iMzYkq6rwpOGjwx5n2h0AbG",
+	"jYBRn4BqS8cmjRCYsm8TjPkyyvSTKKGm4iX0vVyIMxGaEjIUqZq+FI6eacmp/2GAj3WugFabuYcy3nKQ",
+	"1tFcCXoe8vTcXab6NT+WGOyGhEvMLt0oFaNHx8ILcS7vQaLQprmeVUpzNe8oEaXffhGM58t/2QHs3juA",
+	"HcK4F01pigt6HvDjft1qang58xL6nxd2+gpMAarnDNlKYAXVP4tkLxlG8izwqFsuKNSACBwUMEv34GSc",
+	"nSX64Pq0alIC9+dxPIFqSAkd0rOxmieLgY9pWUYfCmTFMTDvxD6jcvuksK1o3sL8mYit+OdiuGiuNC9i",
+	"NCNTrvLjni7keAjfNf/JPEft+9nAskRkPZ7kXxUSipGiQd6Fdhz434KqialWYZ5IEUFMVXQ5SXoRj+lz",
+	"neC5H6Gq+VwxvOI+ST9NqANdUfJuwGUYuxsoqdAIWmvXBlHNGjo4ax3PsEh+tP9q7+DVF8CKfPP4GCOF",
+	"5Vh9H6NIK1juZFS3ACB/NDV8VdkjuevKuDpXLDBTKtBI1xWG24FOLl1dO6E0CR3Guy3xR/VU5ctE24l/",
+	"KXpAgd8tHgTeK2cBSTDQlQNHGo984CO7slmW8gsRE1HDlwBDDGHOY1wZBkexW9EUSyR/vxmCyEZO2rSP",
+	"6TDiSukkEF4s4pM4pVEgtXqZQAEnDa1hvHiYnaGBxSZJAlr0ksL8QAyRAaPK2pmgloQNhrAVUtQb7NL3",
+	"YFz60lozbVUjqTLtuSV9y/vBDvmJLO+DdCJkWFjdt2xrLSEUys5oAhp60bVabVhgvP0GIB0df6FKijtT",
+	"plLD0ZwHI5SfkxgGa3M7eeEbCQU8Aut1R3aoSgk/PbVnluCPvnTtLpPjAjI6RatVPWRZe2en2Ps1xLeS",
+	"zhmLHEXXESWu3XwrOW3e2hbLkUbdFb1kmIN60kc9KUgHeQQVBtD1kcqXnZcv949O9/e8qRRRVeOYF8qZ",
+	"oks6kmyeY9CK2SPnaSB7h292FUnSWn5pS3mnrJrjG+RkfrOS5jUpiUIWpOLn0KfElwsblWgsKZephW9y",
+	"i7bpkYPu9Pnb7Y38/OpYbCbgIwNjC8Tm+ZZIfHdI3CHv8HawGP39e8NiCi/aZfjKjve/2n95ur9XEV19",
+	"WRVed92rgYCXOscKX9iTSB8d/JYg5jGM3IMj5l2ih/n+S/S4O/TAaXR99KjIIqeDC8VobrkJta4pE723",
+	"LfEbVySNl3VqWQWHYqbwo+hhjB9rDvK6ycdl0vGaScfhxIzc4gW/ZtRVryJN72v/H8SS8jWeSNa1vfx2",
+	"i3x3bP7ndE2fX3xNRIAissznJ+MMerwmsVJ1dbEwbylfdjMOcd9MhemM+iJFMrKJWUJ6LVenMIvyZLcm",
+	"2uGsRGzQf6XlxUOmfFbTGI0lfa+kYsvIk1xRGn44+QLv/QmY22ofAN63ugHCcV+uzuuUSp+ZKVVppwtl",
+	"PJWlqyaXMheiwrnu5RGf2ROTIQtw8h+EKmBc0VJQsN1iOK0sksXDwBMe4bKIQvRHozOZpCKsN9i3RI0L",
+	"SOQ8cPXoR1HvXPkykdAmvniIlc+nGmmigO3s5kvU9AaANg+53BVyznypr5AX+mBnEzrThMWooS5QxPzl",
+	"8X5Hh1Bz9aRhnt+Cmbwhr4uGp9bG/6JMmf0Uela4jCn8z43a9xZn98QwwRlR3buEd75fZecbNlu6aniI",
+	"OLZRNhReTSZZ1BN4N9LvL2YjR+NuHPVyBcPbct1hcBc5NriEaRSWEoOPj5VmRZPNfJoXHSCIr5nZtLDb",
+	"Hh5o/JSVbJAoaKKbSGFTcVkCXVvr0CtcCWi/YEmxB6EOITIeSeX23IOQAbRZPSIXp2dOc9xAX5B3YxGw",
+	"TMSxsl39HGOR396X0DW2qPZHb2o6W7xf08fYLGp9HrvtCF74ftwnt6Pd0tNaelpYXOCuuMUrWQme9gZz",
+	"VzJO5AULk+XrMm94KUOn0yXjcXQu6owPE9N2pIgMJuef8/IvJf1td/YPuMpLKS/6be5n9R0Maf0dG3di",
+	"uQ6X69ChTOipWHkdWjtzpbbhQBQ7o1NlD5y7a+yqiJUjs7o4avDl3sHJyeuvv9nfcxpDPVE2U9fj0lX8",
+	"wwqC0lwcPdVtRRkPVsFvelst53v1/BuN2Twnco6wYXnNVCGFBfwS11zATKfKLTvPZybjFyJ75POweuy0",
+	"nIeV5yEMKqOm9ouSwAtN/BeIylgEN69tRA7LeqpKBmLrVFKlCoiKDfYwO+AxDNr1SReRirpRHGWTXWox",
+	"4TQBPxcC1keUsgsejwU1P7OprTORVUb6N0d78xJEKCD/wAmiK3Mb34q4lwzF/+ekMyiBc4319jDdGK6R",
+	"JlkW5d17+sP2TqiY/piTFFi8VfMkr8SAlIM5c7o3dT9JoRECogqUU2tMUY1C3UOez1ZMUoFBZrFIumBE",
+	"RcxkPuczlxAt5uQ2YBJ/lUTy1or3PskasvIs7gwHn354MZkh5f/Tn/6P3/3d3//m3/7lb/7130xRQltz",
+	"6fmPkNYxPV+qR5tmkSzLy66f/6HaoAK+oLbVHL984ca4ga6pRl2F6V2yJ27WwW10sqhWDkeZ5BzqZurg",
+	"QNo4ZLysIs68JsCnX4BPKiJgsyVyEyOJU9iHm6amIp6TaAaucyqPs2Vw1yqPc7iq6DTQFiJFSdhQrJhh",
+	"y/i5KE6KXX1tFuBhAUgVHr2ZnwCvL7QbTg0dW+E2RxH60vy5F49DEdanyLBO3Ec7pXn8l9rfYCd1Ghl8",
+	"iZVdkZpvupydTweM7tp2Obc6RmB/0CqFR2OU7s68LIvGHlmpQr6398GudbUKssdnurxbLqUo2ChWZqKc",
+	"6oJCnQVkbrHSwqLrCqUQQE122ojV8zq36VINU+hD8rEWNJBKE1hUCZgSV1e3XRm1LDQ4HktSX05XXRQt",
+	"wg3r3nw5r/CNLax7a11d93a7luhRG5Wps9cLbBfH1rhMlZtYHKcy7lGZnGVp3EOUxrle7u1YnLl1cj9m",
+	"i2MiIQdWd7Gx5FRBX5mV8OWUmZixNjco1ntc1mRuGd9jMAB3jHfLYr57LOa7Kd6R93dl2pqO8WhBuc1g",
+	"MCVN/yBmdhYNBaZF9EOJsMEOaZcKUhIroC88P7lMB/+oy/xw4BZyhZ0qvw51k00TsDSvv321f1ziCbXg",
+	"lT/4blRTiPc63D98UXqzqunn9TtOP+OMqp55pvm+TDhfc8N9aFfube+4l3omHRPCRvIiygS1DGeRJMFH",
+	"MtbEN6YMotkwd8o7GqxD/ZsHPCMx9ZJKDOYWYuwyzmQiV+kJyP8oJ1x5SHYkmS5lU6Beef0GLqeTHzp7",
+	"e+Wb9J0wvD2g/JCN+rKajU344NdenKoThsv9+OV+vBPJheE8QKngzyziNBuPBEnNaLh0YGNsXAmvuZob",
+	"47CP78mRmYLLHwdpeWnS75O7/CELsYqGwLfQ70Qim1MfD7kTzwniV5wgHqkxo5hH0jxYncq1FRZT4q++",
+	"XCmzrD8c7x++/mZ/r76LSYlECiopMLckax4L6BW1Qqd9vf/5qemLgg/V41J7CnAc4kHbbni6+7Io2mnd",
+	"jMtBYss9C0y9Odr/2JbOmfaPEFEw9WQdtoejbeNgLUnb10kh6BGzUxG41jClr1jtphEGLvtVKhIoFjAs",
+	"ZMGZi0yLyYMII+YLp1p67DKlbXM/ikFcmFN/6kSK1SxZTaTtsVhqq69itH2J5z26lXU9s3ur5YIHw0Ns",
+	"AHuNtzvJeJqdRkNR7fB9GeLB99iJ94vj12+Oplvr1nqrW/11Xrvr9rrF+QyZjwhVHjefV+6421q3LXfz",
+	"DYUHJ/pRJ+PruGS4/JdQfc00y8Bi1UJ4tsCs58v7BUle6m3kiJcXNDX0JYIiVrMV+JhNNkhiUoHCDk91",
+	"z5c0d4s5D8R17NZIS63BPic87yXDbiRF260lJToZNudMMZOCMo7gI9Y9FtCqCXD3KFAGgwL263/z18wu",
+	"X/hXIBBygnnW4CSSZ7G4LXNQUiNifdzrSAvBcr+HbcGluflgD3WJg3ePg69nHL4qYLggJfQyTsYhw4NY",
+	"ckH5PguLDhz2uATa7Ao07s2fZVbnDtxTIt8OxFRVY71NuWlMQgHEVS+n9yXW0xcRucGOCXbtg/NUQKzZ",
+	"1x9mfsE8zdtlyfxyeT+S1NMwn5EV1ra8ov/lCTZtsa1WssR0113B5n11p80uW4EQod6AFrcZZI6GY2CB",
+	"xHFyiYR8mA2+TPpQomVdELZyKt5mL/E09utf/oodivRM0A91iK03m00kGZqnoV0gEhOjJJQvpxpgSg0P",
+	"2E4TW2vS8Vk0FKRurWPjwIlrAmxwhsyZVGTjVFJzTfTe6AFMgQRqWk83v6TcWEkDYDo98KXtfWnzW24D",
+	"HryO5w6xI8Y9nQlL+rgvBgyfQqNM84SekYNLWT9JL3kainDt5+Mky1Hvynyang20jB9u76ysf2Qee77z",
+	"a+M09mttvzbIspFqr631o1g0QnHReDv+eSSHkWz0kiGsA/2XNd7t+bX3hRjy4LDzxX7NxoouF7Ji2zdn",
+	"oO5JNK10WNxIHWPrWxmp2wrsgc2HjNT1zdIvUBrGPyv9Mrccji/a3qRaKIMEy21N2NbcXK/A8DpNkkMu",
+	"J7YO9l667wwtbi00ie8ijPjnyhUQAKcCWO7KibP7DDzbS8lO9787NTfdZYFZCtCKTQnoxOxIPdsaAjOf",
+	"8HjbHPkkGQqjTpMngC1twnNNdC6K6Ut4is1mUx/gpBXYZnOnDOD3wyi7FYCvFLXijQqbHze1CcXco8dw",
+	"+K6/6MMou28yRUW8MZ/3kydUfAKCkHoaXR9y1nCBznfGC9CjD1UWbczsuIyyQWTY1foQdhnJMLlkK+ts",
+	"GMlxJhTrTmy34l10amfZ6XnFs70VlxN7G/DeGc/gR+1HN9hBpkxekkXKl71Y8FSEHgsIdwJLbYcU3BQA",
+	"TrnGDXuS7YyJjfB9iS8ETrEqRUXPYZNBTI/NHtNieG8VZmSih+ysfP9Yn/KggPiwoDM1ZstI/Bp7w7D6",
+	"FoJAMlJr2kuNVBb15pPJYdcLdmWRUXk5SGLBRjHP+kk69GyHzpCrQTfhadhg+7w30H6AfqmxjvCg7gK7",
+	"ja7ow/m5kL7UPjnjrMd7A6FXNMjdbzeZEr0EevvF4S4LzoTUC4PqTbDfqpD1BtvT/81TwYDwKULbsBaD",
+	"7CcKSe2/0Mt05bs3/+zwh9ODw/0/ev1qv3Rb+QsBXbJpNO5CW3o0+kakSkfjtfb6pqd/ULV267lX604y",
+	"oU7Ara+1n21sNpsbcKqOfVStvfN83as54zBTn1eiRq2vvLnt1aJhh7r11Npb6xtNG62or7nKnulBrLVb",
+	"rY115y+nScgn+smam14tkXEkxcs8lVBrP3/m1UZjNRDqBEZjvbnZanm1VL4YyxCeeEsHSkJy3MBcv8UY",
+	"6fVI5Z9pEYj0aO42PnUoSEaqXFSElilT7tQ2cJCM1BQe2G82BwyQIo1HTSex8+z3kGe9gVBsxFNLxMZz",
+	"SEqNkUzSkEfSl0TZfqKYWB3yKGY8DFOhlMd6XInVSCohVZRFFyKe7MJeYTZWAcirEVdEgGY0kEHDSMF/",
+	"+5LepcECPhohF4VR36rCA+lliKGLyboj5S2ct914SoN0Xav8gBt1+MgnMHK4c3sP5TE06sCYmFOZPFOv",
+	"IvQEqLVRC/8PjXhKLxlSvqa1bvdX9/GP7CQbh1Hiwsn+q86Lr/f3sGzGPkVrvp7/8zlPEYph8oduRso8",
+	"RUHMv/TWD11Eg1+8+paHWS1LP6syuEJvrsyCwUJUxVArS87OYrFqvul1O3i+Hin8tAtLbUz7E866STgB",
+	"xwsJeu/eB3WP9eNo5CKh5ZDQFIYoae/gBP6BtFtfBu/8GoGtX2uzX//yV++hCJgAVL+U8LAhPhtyHbul",
+	"IksjoZjifdFg3w6iWLumdMtIWbzW9sCaAmVouio6kyySHlgLOilLzgVs1apLkVIKSsL5AOVP2LmYKA9O",
+	"5dk4hfgx9OXBoT0z1eFFf6y0O7rZ3KizROpgL50A7ZfLHrijiewJz55DpUiRUmNwNZEa0/Dlvh4OHedF",
+	"+a4NZGj1STGaP541WAeetzDikYSnluISR67M4JzCdHHxu/YB2Sr6dnk7keuACd7eLnpKVt2+l/xAVsPM",
+	"9dqto/AiN3XedFhm9sVdYzisXuE4jhac5iK6jnzWUnEWKe1GzU2ZHdMROQtFg8TBoamVCMVF1BOILwjM",
+	"+uObuBogTd+JXQgZJqnHVEK1jnm3E3gShf1gOXjcIHiAV26wDl080iiMDwM5+J5gI5FqsGzbP0TyzJcW",
+	"wVYw1ctZKgAR4xh3gp1qDxYnZ2cAe1LDp93LxpvXqZczkb3FWx17yDOWil6ShgjncBX9mviGTokl9vWC",
+	"rW+NqrZbGG6WR2EAYhJ65dCpsNWvxhH2fDZj2Gado1cnTAoRKnbw+mSXffmm8+3+gce+O+i8Pjzw2Ouj",
+	"o9ce++bgm9ce+/L1q9fHaCoO9w/+6A2cxzqv9o5fH+ztss9fHrKzRCgiQ4JgBQk6X0ZKIEOgoG9x9Obk",
+	"S9jw1585Ur60ps6kTPhoVJ77w29yNFaDPRjOh9vyxs95queRRr7+Ru853xLPuq1ws7/Od3rb4nm3Gbb6",
+	"G3yr90zsdNfDzf42f95rilZ3I9zqP+M7vXWx2d0On/ebXL8HfZxau3bw+qTm1fATal/06NVJdWTVg4MD",
+	"hSN3b5vdcyWWiiZpduCePn36lAZB26TN9ZLBoA7oC69uq/Z1hPIDJx2BmaG8LTOWz8TFaVsLNDgC5LoB",
+	"EA0hBbg0a3e+C2QQBHTOcjPjmDRtOqZtWhU+ViIhRRL1adWwLCHXeebLW+3q6EJIrPPXNkn75SIEg6h/",
+	"VLbT/hNVhMxzMWmwNyAPcEmhDF5YgTEyDCMSDuCjkTeVDfZlYCSJQiRgqWg4iidoLZlM6HqkB2uyP1wy",
+	"oUfbGhmKNHAHCcwnvjG95oAr1tWB04DLEAxsmwWo6qfv66ScQhFHF0KHQ/qlOVorXLRPFDvjmbjkGKjp",
+	"NUNHT9jPx2Is6ixLknOPBX0exQIaVSYqj2MoXmG//uWf+pLrmOmCxxFkxMTbkYZEWoMr+CBklFADZizz",
+	"j0esOjKsYOxk4steKkIhs4jHsNfWj87G6ZQlYwF9HvYZM6/PfsLoeWE0A42iwEMYcaXgmaxKAxaGFSbX",
+	"E8V6Y5UlQzbC5YNm2HDdOjJMkyj0JT6sMmQzEHlAQV5svKDYVyevX60KqfE8ROoc/YPRIw35hHXzXYjN",
+	"5s62LyEtr0PEJuuKSSLD+tUmnpVZ+F22ue4oT/HRyJd6ygDNb7vZZJhJd/dPY64y2jNlK0oIdiyydLLa",
+	"0U5ZvcH2aJiTvslUsoNDJ3Y2ExmdwnAenU6D+l3vLHZGo9NoKFTGh6OKx7/S8/jDnJYuD7XRa3m1LpyL",
+	"QjttZqrDriKuZRqes2nbqnEX8F7/ChvY+tAogzKQV+LS3WvL4hPcwKq1n29vat8BrTXgbsFewz+6Sfca",
+	"8hv6o+mP50Th99IXldYz9DG9wgXamnWBFJyDKADZUD3fYXyfPzfCkQTStfb6LTstx0KN4yvj7281DndF",
+	"D3Yl+jMQtHRWHp5dh/G4cXS8QjCPGf4Tk+uby8GDUNr9sPN9ITXurnK7Z3pF9Z3dQXLP8OxmlDZTxiDM",
+	"FHwksVBtdtg5eOWxzt7hwau5tW3jrt3AvdsNp8fShiPffLkoSeVt5Km8ryP2tYhyTbO9/W/2v359BLJm",
+	"N9yQucNa2/xDVt+UcSfWcmdmETKUbM7MW6XO6i/8XKWvvXOCsRi2ySneDKpQQhGQg82wabI2gNrhDWCC",
+	"B6w7cXN57mNAJLaqI4X+ZFVfCWIC+BHOxd/ANx+N05GOA07evPih8/Ll6zevTusg5hopX0JkMB6xgUip",
+	"YES73ZdJGlJSjIMQisrYc9Yb8JT3MhNt5X/SDx+LLKNkXSKFL8PoLMpIddsZDR3aQf8LuEL+bnpurcXJ",
+	"WSQbvtxsNtuMY7c0PUAUqaCKi32+LEnYpeDnEOrBEMMrp4k882xEk0AqMmQrcDFf4qiDk76DGurEJLDb",
+	"N10RJ/IMGo7kWnFV4RinQL6Oax9EG9ZYWdtubrbWn10JetNgZ4YIDz7iSmkwLUPBytA0/WL37Fw+sGG4",
+	"C4iv0tLCWTlLJvUD5tCuMCK2vb7zreabjjIHcgbK5yfYDnkUa/uyvQrwCojnMUzj9JOUtZqGR+3ZvAnB",
+	"G5khF4t5Nxln+riugOyNXmEeG6XJRSTPqFLDNqrT4KiYhvTXMkZBYEiDpKInJD6Jhmp4ll22hTjsS05b",
+	"2gTheqj0Na6Jvr481mfG0TDK2tZW4hYVXQDzbQ41dGVzfadeFbd1CJAvzW/gW7zUn+JDNtLnYNFNsEJf",
+	"6l4hF0vibgv1Fsp7nRrzHSlyg5Z499GH4QWcPATWJgOYMxsD8MWhaLs/1qH5B2AowSetuXn4+XIgeucq",
+	"dxZzj7vsEZ4oiy5md2GsiMYzHtntdsahqFslsQAJCch9p8MCvHVFP0kF4wrKPUzqN4W2CuUOPm18wK0a",
+	"rDPPr4XXMCC72WySo0vRRR38cZPzxa0ZMgRbvoRLmpOrIiVi4xQ03YebWxlsSp/wnv3V+X4oLgDn3reH",
+	"sTyKv3GWV1W8TaOzQbZMYt6Pt6gBqOgs5pz2Hjoc14E9Uww8T4F1D5OLatr3a2sM02CVtzaxPErDlCRa",
+	"o8qSEbtMUixUwz3Ehi8PgMo5sb0s40gRDQcnr+WF5sxLwkI8DQp8GgwfEC7tsF9cLzXXbcctV7bZ3Gxj",
+	"d5f8IOL/RIpFpsjHZlwMzR/3NYc8yhXgrUiFc63KPiON7VSw/zF7YfRGS5XV6y3qPUsLrOS/XDdFn08w",
+	"y+c2WHDRWkslyF+otXd8BALN7wxj6P3au2ESjmNxlUTgEXSIbTCQag4usPgsaKNj04VaLU8vKC4nZmGv",
+	"WL+H7R13Pj8FHOkKlqWRCI2nE2HHBWhAqwYirHtYxAcDpY+4ECneNRlTM0Pa/jh68+Lrg5Mv9/fo9sZh",
+	"wXfx5UqaxDGQ1mXI+Gi0Sg/NUi7PiJ6hlxncE+r8SJ0weKkfYPVlIrM0iTWErMIjBUxFsoePTGW3uyz4",
+	"bhUr1VapIM8WFkY90JbGBCpQFlZZsH/KzyCXG/g1f9xsbvTUgK9vbcN/C78WgOJNcNBffZVIsXrIs94g",
+	"YJIPyZ1cSVIWPA3qWBy80dy0HidS8xtwl+9WSXFo9eTLzvrWts0en3zZWV3f2i7WX+ppAWmAHhod4GuG",
+	"yaXUNg8u+FoK1p1kgoYO7r3e3DbDRfc61n/UL0CHGRp/mgFHA1PoQoZU2Nza3tVYzgpdtpT+3jzGKyg8",
+	"svikbGW92azje5o770VqlKhIT9U241nGe4Mh6DZZuud4pF9GhHAJqhyDb/KKWn3RHHL6e0igkqA225uj",
+	"vc7pvkvPSPr9vEC7DPRp/I6pkLFWocc2EpfOxaQoDcnPf4Dd/d6AZ+XykLCib6wPiTwM1IfM70ps1fIb",
+	"WrLhTe9pigmn76rfcXWQDEX5fQ1O3fi+x/LQXOJ9uUAnToQnihFc7LJkGGWQ8SoFn0SK4udqNZoN2+AP",
+	"Onrnz0/XrFV9XJw7hCyVFDxfTDIBC7FSsX5fowyAzHX3bJNeJrJVlaWCD4sF+/qz8qzWrnUjyVGZEXkx",
+	"SKOaF2XgCsfR1wM6EDykxmTY1BHxRZX0AYovNeIGQLEKGlfODSHHQ21q4dja97PP5tUK6D97N+qV7rEh",
+	"f7vKz8RnG62tje1ms+mxaDgcZ9pwEfBYM+mBtgMLrCVpFGZAyTPMAlvJk+RItwu4pifZZ37t17/8lV9b",
+	"hH0VH+BrIc+ywey9XwCdDRxoKAnAefNEoRG68hPY+RHJbBv0siIZDfVnadrPEclMnAn0rrTJLHn5Ofbz",
+	"6nuPeKadt1q79i/82s+aqzt8tf/9u+3N937t/6+VTYZp617O3jCeBXoRjRuj08xyr01b8hIu7XyTHieX",
+	"Il3tcSXYQLytPDLuuJSNin6u9eb2fYHDlPNB77kEiiVQTAFFwQ8tGQWk4CJqAHcKQWMVf4m5+WGNgCX6",
+	"hcAfqoMK3kIvoO9/sor/t4b/Vw4vS2x7hNi2gWmDkkQoCFE+UayXjCZspRCk1UGkZpymsMhkYue3A0+P",
+	"ATB+xDPu/U2TVfeQhN6+SQJws7U9LwEIu0ZgL8sCcFpPFE5vtba3nq9vgpFVdTdn2LpGzjBNk3RhRVeV",
+	"J5peNJVQ/ekHg7bvP70Cqt8/6IZpMYtImQXG2bHgvYy94ll0YTwiJ52IBYDOjgBmAeMIdzzncpExDYGX",
+	"U9MNP7oT7KgRJbLusQTO43E8oaZMImTdiaPohQE7lsLitGqwzmi0Cvp883jKx1b86a57QNNzGhmbmYQA",
+	"UVgiRS+Sj0tjToTvZChulpFY8MjHIhZciaL8zv039vjAYpy7lQqCiTSVNZtPDFyfqrV1v//vf/Vnv/+r",
+	"//Xb//0nv/1Xf/ebP/nz3/3Vf/3tX/79b/7hP/zuv/3xb//j/9SH02LEXtpGgbpUfNrNwbsPt0aZtjWb",
+	"+/oDsoCf2VRSCHLRQy5DDt0ujJD0kL/tWCk4awUi6f4ICSn9anZqFtNsTuFwnvOz+fhc9prS6Uci7cFY",
+	"t/QXQH9BD3dvg29sbLTETi8Mw+3nO9s7zWdiQ/T7/W3eE81ut9vq9rdbW60mb4W9ra3NcGN9fWNna0M8",
+	"C/tbz2qGSd9qbj7ferbtimkcdz4/xR1x540eQcsrg1PVSfgWPJb7ZrdamQMMfczYP1FlZlEttot6fnd5",
+	"73w+K+jbKBuEKb9UM3tPqrj5lDN+JBM8jSORFjPGKJ8NW06gkuH50hWqyBMcTCaXJqzAfemyBHS9wV5C",
+	"bKJYOpYSlWIv6WmlL+laPNUPeIFEpijTlhoVmEXvnKUJlIgGZhgCjwUWcII6bWAZIaggS76xe4CXdlyu",
+	"2J5rsG8HAngEMyPiS2Ze9zIZx3ochnpQ2GZzh62Yq7ujQi1V9XucJUw/rqGxdsdRnK1Gko7EjSLctCx/",
+	"ZOSDzmwm6reAjvASeKivEvuEmC3hmX5qE6rk20b64zra5c6F6ZgdGgjYFrR01nzgPH1dUvO16r4rHMSv",
+	"JjBveF/g57CO1K6tfKZ9vgCsYMDAOWHWDpcqhND3nr9R9SmU8V7H9tl5Ym3nNSyCGc771l83n29RCDYL",
+	"K58ogfbawXRzZ14wbWcM6DM4CGa9JDOs/SQ1Mj8akDSWGnS6q7j6FUHF1O2g2MmBvBk8ajwu9ts1Db5e",
+	"Zowbc2sMgGNuq0bD+PMa2MCF5JfOMIGCBzHfAdAgrGdBYKAF1UICA0ABMQrIm/YlSVUZVQ/gF4BQA0lg",
+	"HITIzvVQ9yHIpZ/hm4IiiocX9eXPCr4/ZBLzf35P+RfbYy7KPKDXFex2d8KUGHKZRT1j3nwJngfKGdQb",
+	"DOqg3QdpWxYKyWbhjWjKwdiCdoS2xaf2SkSjgKTBSjDg6g18i6CObxpldg8eXhQCODLJAWGXeQC08jA+",
+	"U3+BTQzFOPv24PTLvePOt68KdCEb2bMVc6bx8mRQp05crOSBxYV+xD6Z8SQOReo6T9QdwPGg4Jc6Eahk",
+	"QpeEiw/0F3QGQF8RAjwrT4KZZ6YG5B5pNzH3eOB1wPFhkcxlUJAj4zwB+BvaNU3HIlcRwQchUbYST8ho",
+	"eU6PrH70FfG2F49VdCHq9lnN9aBCg+4N396KiEpSdPNYLuISvPNrdgT8WhsHwGN+HvUWfjUjnf/oS782",
+	"/QmtsGiDdfJGYnqN3pToMyPiA8rzQzFM0onHuHLlWnDml5Z/6j8cS3zb+8pyXdWW1rJecDUUGS0zpJz5",
+	"Oa+7YuUYICjs/rpLIx1LhQHSVASQM3lwykvtoV9yZRluIqzPEniac161uAZubzOs7J0lBrAY05p3WHFg",
+	"8RUfirpn8BUjSZVh/3z78im21ym+YGvuC+aoXjmDiYH2dUhKe2TZPjAbCGfIhFaRdpWtf3A6NTNcA2eZ",
+	"AyDoNC+lOIUkNuVmQcpJwk2n5fJUgtHGXZRyem/0+oqv8QcQx33mpgv9cbO5vm28i8/I28RfzUL8zK5Y",
+	"/L04ayGt2MTFooQInyhGA1q/6aA8yqyp86VwbS78UHeaz5xJX1aYFdcIPPFVwbBcrVEkQHdV/w81JDZg",
+	"mjD9TbCuA+jLN48M7z7Iexx7cVim0weZu5KsI/k5VaIQPfRX1CNaxRBk0uPld00AapVt8xJBvC6oxNNB",
+	"qLGBe76cfXVCF/EldcxKewP95NgUy4oIc6VEpqjBLHacDRPsN8XiJDlnkVRRKID+gIQvK8Xny26cdLHF",
+	"JEyqAYdY+RKE2y/TKMuEbLCOtW1OAtXkxQaOR5XvKkKnD1to4DmptaAQ8QQUNFGQFDkqJUEhUgoa7PMI",
+	"orgLkfoSOvygK/jDYee7H17889P9E7ZCcm2s1Xy28Wyzle+ZQ9uvzRapx5vkXaTYuRhlJl7SIx/4krQJ",
+	"QZdvxNOsmMlrT2fyQMCZSjUxqQf1pNxoXxryPIY5ESh/f7eqr/dTMWFc+fJSxDGA/QS1jaGjSp2+qImw",
+	"WS+5MPrSSLMZjuMsgq4rVFcw48S+GV1NcK/kxX4JO/0PmDi077mmh3rVmLrrZd1wKO5NQW+5xflj2eK8",
+	"/c3KKnIyrpFZ6it8rDlSBKWb0oRc1+EqoZlzxy1J0tk0W55PWnFWnO2iKZPLeq6QYLcjfYn7kZBuQzmZ",
+	"oLg6p2x7oYuxDX5HeCw0uT/Cu1MJ8Uyaa6qRJuuOqQNAfompPbc5NtgacMcQay8nTzua3gduHqrMwNIT",
+	"39jCElfoIKxoLh+DOV5gDUsQujoC4nDQqN686cydbMhxRalkmVwuNRYeCYLSVPkgCKUZe5UYPtW4qgFP",
+	"BSpxoyj3SrPRaDWbdbvpkGPbVK31roVg7GQYQTWtLy9zpoEF3wY75pGRp8HDCxr0tj0VBHYN1mQjPlaA",
+	"8nbTymz3GBoFdh6+X3Q8EZYoekxjvATIGYDcujY+msF83ASGJV4+Qrx8CT5UOVw+UQY+HJeqIoYamFnk",
+	"hzpbQ9YPbc9w3FSWjGgjF1EQ0zY9YtCBI5qOATd5KnxpKXPOJgIy1PTpM44kbN5P3ZP2fQkq3d1oS86b",
+	"8j93p1UzLJ2PZUlivVnW1e8Aa6HLYa/xfkHYvNUn6aMuke6TJw6b+XsjF4/60q3x0agigeg1hrOlNNmp",
+	"Le4SIhFSFOi4l6jK5suriDEvQTocN3Qc1hGrQjra9SXdSrFknGln0DncgXPttarzaDQSIeamJfFh+uM4",
+	"nsBhItSXsK845BNfdoX1a4nOi319+knaEw4TpshWMadcGIrTDG3F3IR4K74sHZNp5kpkGCvpOfbcMc8A",
+	"d7gsoRbBdUC8qCvi5LLs6Z4oNozkyXg0StJMhM6JCNTEFLTD3ONpOmGBk3ENPBao6Bf0EQPMRQZmjnSO",
+	"fspW8A9Zkgp9PD4qKKtfcqKH1XfZweuTmdvk5yQynliRpVJ+DrbrLSfoOINlf3+PTZpuhXTDSjk3vkTS",
+	"DVuRCdOP2eVKIOG53oZ2k2BYyK4yNUgulW1tRZtNtkUv2PwhD0GtCYrV6AiwgiqffuJCyIx1x4plIo5h",
+	"/QyRoh5JtpGLCvOMXSapyuraBtMj4EfzJRI6SGsuSe3rX0ZZb0APSldcNxecSyLqjEaPh0XkQhNNUer5",
+	"KUCCq0BDaVVh2DjayotFAjbWa7BfgCIB663NZ5vPN7Y3ny1SDngkfJV8qBzaY24qFjFWnGU4l6xyb0yU",
+	"2a/4WetGjBNYOnFyVmvX/vH//u1v/vrf/+bv//s//ae/+f2f/+3v//NfeP/4D3/xm3/3Z4XNq1/+l9/9",
+	"8f+59raVMeW0dzU6L+xfrdK7ra43+Oi85i0aa5qkZuNoQ4Rb282e2HwutkPR67a2t3rPupvd5y2+0+3v",
+	"tMKdXvhsvb/xLNwKN3bC1jrvtro7W0Ks9/q9Z81tu3FkSrXtRtFLHDH771e4hpDgdasEE4szN2CY5PZk",
+	"SS25EbUkZwJWY5S4jmnFcm/jHNh6bxfLqfY7i4Rqm79HIf48twrcl4UG1JWrv/ON3Yeo/16WX99N+fWN",
+	"cbxqR5d7x/sorLVb6+BblHn4hlNwO9yDOzAhM+QDEw+YJ6pkYx66BjtHi+pV2AbrltmUOy3DvshRvKqx",
+	"ui4P0mp0XkmEdO9QYES6QTh2MUOWHnqqnaOfetOcRlaB0ogJBchx6PDbDbSzJMFYnO6W/wWqZyCJLROU",
+	"wQGKYhmyEPMBr25pjdBkJ3DWbOBQK8GKW4YFtEi+IcEyp0mya7IkPdZiX0QvgCzpy0psSVaVLAmth/Kg",
+	"mtpTI7EVdNl1nG1bdxVV9ev6OXyJjogeCX2y7RWnr4681yfKoUtazbxi7oLke9lpgcTpyw9lcbIrSJy+",
+	"rMziLB1xU20H3bXVfKJnx60M+fFRPfPXfxxkz6VD9Wk6VHfhGlXnfNIjLUmfHz3p08kZ5KrjVf2wDyZ/",
+	"mgzmQ7A/882XcvqnL3nJdtGd8z+d/b1rEkA/wPL+CBhO64+VAVodf83UWJKaHjMJVH4ImN42DdTuf98T",
+	"DzSnNXXHvXORsXQMOly+RE6AfRXbx7zAfpolkbLb55DeAGFPhJNvXtJIP34a6RJ0PykmaQFzb0IhnQHi",
+	"63BJzRS5DpmUrRjcPhOZs33vyzLOqJ2E3eQC4DVKlcciDWCT+aTRaafVlw/JGr0B7Jr3+kQ92yW2/bi4",
+	"ozfxDPNE2TvTkmVx98VTIv3BUmNT/EEP1mnIApTC5zDnqceJyb/hn5xEFP69wUfnuOvhywL90HhzdkLl",
+	"Wv2ugzflhjotrwtw5Muc4wSbDkJlEGubXpBTDmrHQX5U6ZfaRSXYg7vYT+3LIZ9oyIM+GKHtHfmjabzI",
+	"VlKhxkNonGkuouql7Rh9yeZ2ZLy7doyF3kOmDQ/+kDcccXsyFjm+iwijdpdqUx+/oC1jB7LQV3ZkvOky",
+	"mt+8cSYLXtLh0IxI1eYV/PyHn3VW/4iv/qK5uvPD9+82vO3We3ujn7VWd76Hrhbvmt7Oe9/XNy7tzfKp",
+	"NxbsHP30o28WdqfNwOYtyGWjwIqtjZaN+kob9S0X3ie/8JaN9z4NrHjUje8ecWO7ZWO5ZWO5T6qxnNRW",
+	"uzSPAaenF+UREzcKkfAhREhh6pCfC5aOZVDzamNLJmqvrcVJj8eDRGXt583nyCWmO86AEPL6iLOnPNbj",
+	"o6w34JCPEKtDHsVMT11oy2aUjMfZYE6dGqZ9nigdUiojXB6lJqAsXGU0UiVXOckZhCD9z+mazpkOyVDN",
+	"eQ4bmyrLvXQukJTe+QBqFjOGSzKSZ0jG/PL09Mg5NxqWnXrIIMMbqQxvi+Ulhq8LJEodO0M7BSHDwvUw",
+	"OVxy1aOxGjCZZFGfcMUdvtFYlX0Es/Z4GKZCKWo5jLzaRjEYLjn71Qy1BT9iWd8n52o0i8s/hQ7S83Fg",
+	"YyVS91z959r779//vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

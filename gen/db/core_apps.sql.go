@@ -60,3 +60,32 @@ func (q *Queries) GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (G
 	)
 	return i, err
 }
+
+const listLiveAppsOfTenant = `-- name: ListLiveAppsOfTenant :many
+SELECT id, app_key FROM apps WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id
+`
+
+type ListLiveAppsOfTenantRow struct {
+	ID     int64
+	AppKey string
+}
+
+func (q *Queries) ListLiveAppsOfTenant(ctx context.Context, tenantID int64) ([]ListLiveAppsOfTenantRow, error) {
+	rows, err := q.db.Query(ctx, listLiveAppsOfTenant, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListLiveAppsOfTenantRow{}
+	for rows.Next() {
+		var i ListLiveAppsOfTenantRow
+		if err := rows.Scan(&i.ID, &i.AppKey); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

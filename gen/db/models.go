@@ -31,6 +31,24 @@ type AppService struct {
 	UpdatedAt   time.Time
 }
 
+type AppVersion struct {
+	ID                      int64
+	AppID                   int64
+	Platform                string
+	VersionCode             int32
+	VersionName             string
+	Changelog               string
+	ForceUpdate             bool
+	MinSupportedVersionCode *int32
+	StoreUrl                *string
+	Sha256                  *string
+	Size                    *int64
+	Status                  string
+	RolloutPercent          int32
+	CreatedAt               time.Time
+	PublishedAt             *time.Time
+}
+
 type AuditLog struct {
 	ID         int64
 	ActorKind  string
@@ -65,6 +83,25 @@ type EmailCode struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	CreatedAt time.Time
+}
+
+type File struct {
+	Hash        string
+	Size        int64
+	ContentType string
+	Name        string
+	CreatedAt   time.Time
+}
+
+type FileUpload struct {
+	ID           int64
+	AppID        int64
+	Hash         string
+	Name         string
+	Size         int64
+	UploaderKind string
+	UploaderID   string
+	CreatedAt    time.Time
 }
 
 type ImAccount struct {
@@ -232,6 +269,25 @@ type RequestNonce struct {
 	AppID     int64
 	Nonce     string
 	ExpiresAt time.Time
+}
+
+type RnBundle struct {
+	ID             int64
+	AppID          int64
+	Platform       string
+	ModuleID       string
+	Version        string
+	MinAppVersion  string
+	MaxAppVersion  *string
+	Mandatory      bool
+	Description    string
+	Sha256         string
+	Size           int64
+	FileName       string
+	Status         string
+	RolloutPercent int32
+	CreatedAt      time.Time
+	PublishedAt    *time.Time
 }
 
 type ServerSetting struct {

@@ -15,16 +15,27 @@ type Querier interface {
 	// Gives each user his next event seq and stores the event under it. The users are locked in
 	// sorted order, as every statement that bumps event seqs does, so that none deadlock.
 	AddUserEvents(ctx context.Context, arg AddUserEventsParams) ([]AddUserEventsRow, error)
+	AppVersionExists(ctx context.Context, arg AppVersionExistsParams) (bool, error)
 	// Whether the code is the address's valid one, without using it up.
 	CheckEmailCode(ctx context.Context, arg CheckEmailCodeParams) (bool, error)
+	CountAllAppVersions(ctx context.Context) (int64, error)
+	CountAllRnBundles(ctx context.Context) (int64, error)
+	CountAppVersions(ctx context.Context, arg CountAppVersionsParams) (int64, error)
+	// Every distinct blob once: uploaded files, APKs and bundles share one content-addressed store.
+	CountBytesStored(ctx context.Context) (int64, error)
 	CountChatMessages(ctx context.Context, arg CountChatMessagesParams) (int64, error)
 	CountConversations(ctx context.Context, arg CountConversationsParams) (int64, error)
 	// A wrong answer; the fifth one makes the code useless.
 	CountEmailCodeMiss(ctx context.Context, arg CountEmailCodeMissParams) error
+	// An app's uploads and their bytes, for statistics and quotas.
+	CountFileUploads(ctx context.Context, appID int64) (CountFileUploadsRow, error)
+	CountFiles(ctx context.Context) (int64, error)
 	CountGroupMembers(ctx context.Context, arg CountGroupMembersParams) (int64, error)
 	// groupReadCount of a message: members other than its sender whose read mark is at or past it.
 	CountGroupReaders(ctx context.Context, arg CountGroupReadersParams) (int32, error)
 	CountImAccountSearch(ctx context.Context, arg CountImAccountSearchParams) (int64, error)
+	CountLiveGroups(ctx context.Context) (int64, error)
+	CountMessagesSince(ctx context.Context, since time.Time) (int64, error)
 	CountMyGroups(ctx context.Context, arg CountMyGroupsParams) (int64, error)
 	// The counters of the core tables; the other areas' counters come from their own code.
 	CountPlatform(ctx context.Context) (CountPlatformRow, error)
@@ -33,6 +44,7 @@ type Querier interface {
 	CountPushesSent(ctx context.Context) (int64, error)
 	// The events of a bucket inside the window, and the oldest of them.
 	CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error)
+	CountRnBundles(ctx context.Context, arg CountRnBundlesParams) (int64, error)
 	CountSearchGroups(ctx context.Context, arg CountSearchGroupsParams) (int64, error)
 	CountSearchMessages(ctx context.Context, arg CountSearchMessagesParams) (int64, error)
 	CountSubAccounts(ctx context.Context, tenantID int64) (int64, error)
@@ -69,9 +81,14 @@ type Querier interface {
 	// The app a request names, with the switch and key of the service the route belongs to
 	// (NULL when the route belongs to no service) and, for IM tokens, the caller's account.
 	GetAppForAuth(ctx context.Context, arg GetAppForAuthParams) (GetAppForAuthRow, error)
+	// The app a release belongs to, with its tenant's status and the UPDATE service's switch.
+	GetAppForUpdate(ctx context.Context, id int64) (GetAppForUpdateRow, error)
+	GetAppVersion(ctx context.Context, id int64) (AppVersion, error)
+	GetAppVersionByCode(ctx context.Context, arg GetAppVersionByCodeParams) (AppVersion, error)
 	GetChat(ctx context.Context, arg GetChatParams) (GetChatRow, error)
 	GetConversation(ctx context.Context, arg GetConversationParams) (GetConversationRow, error)
 	GetConversationForUpdate(ctx context.Context, arg GetConversationForUpdateParams) (GetConversationForUpdateRow, error)
+	GetFile(ctx context.Context, hash string) (File, error)
 	GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow, error)
 	GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRoleParams) (string, error)
 	GetImAccount(ctx context.Context, arg GetImAccountParams) (ImAccount, error)
@@ -83,6 +100,8 @@ type Querier interface {
 	GetMessageForUpdate(ctx context.Context, arg GetMessageForUpdateParams) (GetMessageForUpdateRow, error)
 	GetOperatorByUsername(ctx context.Context, username string) (GetOperatorByUsernameRow, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
+	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
+	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
 	GetTenant(ctx context.Context, id int64) (GetTenantRow, error)
 	GetTenantAccount(ctx context.Context, id int64) (GetTenantAccountRow, error)
@@ -93,6 +112,7 @@ type Querier interface {
 	InsertApp(ctx context.Context, arg InsertAppParams) (App, error)
 	// A missing service of an app; an existing one is left as it is.
 	InsertAppService(ctx context.Context, arg InsertAppServiceParams) error
+	InsertAppVersion(ctx context.Context, arg InsertAppVersionParams) (AppVersion, error)
 	InsertAuditEntry(ctx context.Context, arg InsertAuditEntryParams) error
 	InsertCaptcha(ctx context.Context, arg InsertCaptchaParams) error
 	// Conversation rows for users (of a group joined, or of a pair pinned before any message),
@@ -101,6 +121,9 @@ type Querier interface {
 	// The demo users; an account that exists (or was deleted) is left alone.
 	InsertDemoIMAccount(ctx context.Context, arg InsertDemoIMAccountParams) error
 	InsertDemoLoginFailure(ctx context.Context, arg InsertDemoLoginFailureParams) error
+	// Records new content; the same bytes uploaded at once by several callers keep the first row.
+	InsertFileIfAbsent(ctx context.Context, arg InsertFileIfAbsentParams) error
+	InsertFileUpload(ctx context.Context, arg InsertFileUploadParams) error
 	// 0 rows: the app has a group with this id already (dissolved ones included).
 	InsertGroup(ctx context.Context, arg InsertGroupParams) (int64, error)
 	// Creates an account; no row when the userId is taken, by a live or a deleted account (a
@@ -112,11 +135,13 @@ type Querier interface {
 	InsertPush(ctx context.Context, arg InsertPushParams) (InsertPushRow, error)
 	InsertPushDeliveries(ctx context.Context, arg []InsertPushDeliveriesParams) (int64, error)
 	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
+	InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
 	InsertTenant(ctx context.Context, arg InsertTenantParams) (InsertTenantRow, error)
 	InsertTenantAccount(ctx context.Context, arg InsertTenantAccountParams) (InsertTenantAccountRow, error)
 	// The services of the given apps, each app's in the order IM, PUSH, FILE, UPDATE.
 	ListAppServices(ctx context.Context, appIds []int64) ([]AppService, error)
+	ListAppVersions(ctx context.Context, arg ListAppVersionsParams) ([]AppVersion, error)
 	// Newest first; tenant_id NULL lists every tenant's.
 	ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditLog, error)
 	// A page of a chat's messages, newest first, with the history filters; group messages with
@@ -129,10 +154,14 @@ type Querier interface {
 	// Owner first, then admins, then by the time they joined; keyword (lower-cased, NULL: all)
 	// filters on the user id and nickname.
 	ListGroupMembers(ctx context.Context, arg ListGroupMembersParams) ([]ListGroupMembersRow, error)
+	ListLiveAppsOfTenant(ctx context.Context, tenantID int64) ([]ListLiveAppsOfTenantRow, error)
 	// Which of user_ids are live accounts of the app, for callers that check many at once
 	// (group members, push targets).
 	ListLiveImAccountIDs(ctx context.Context, arg ListLiveImAccountIDsParams) ([]string, error)
 	ListMyGroups(ctx context.Context, arg ListMyGroupsParams) ([]ListMyGroupsRow, error)
+	// What the check route may need: every version ever published (PUBLISHED or WITHDRAWN).
+	ListOfferableAppVersions(ctx context.Context, appID int64) ([]AppVersion, error)
+	ListOfferableRnBundles(ctx context.Context, appID int64) ([]RnBundle, error)
 	// Newest first, for a developer (and the tests) reading what would have been sent.
 	ListOutboxMail(ctx context.Context, arg ListOutboxMailParams) ([]MailOutbox, error)
 	// keyword is lower-cased; NULL lists them all.
@@ -140,6 +169,7 @@ type Querier interface {
 	ListPushDeliveries(ctx context.Context, pushID int64) ([]PushDelivery, error)
 	// The devices of the app's live accounts among user_ids.
 	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
+	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
 	// For read receipts: each sender other than the reader of the chat's messages in
 	// (after_seq, upto_seq], with his newest such message.
 	ListSendersBetween(ctx context.Context, arg ListSendersBetweenParams) ([]ListSendersBetweenRow, error)
@@ -158,6 +188,8 @@ type Querier interface {
 	LockChat(ctx context.Context, id int64) (LockChatRow, error)
 	// The account whatever its state, locked until the transaction ends.
 	LockImAccount(ctx context.Context, arg LockImAccountParams) (ImAccount, error)
+	// The module's PUBLISHED bundles, locked for a rollback.
+	LockPublishedRnBundles(ctx context.Context, arg LockPublishedRnBundlesParams) ([]RnBundle, error)
 	// Serialises the check and the insert of one bucket until the transaction ends.
 	LockRateBucket(ctx context.Context, bucket string) error
 	LockTenant(ctx context.Context, id int64) (string, error)
@@ -175,6 +207,9 @@ type Querier interface {
 	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 	// sent fewer. With n the limit, the app may send again once this push leaves the window.
 	NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error)
+	// published_at changes only when the version becomes PUBLISHED; a PUBLISHED one keeps it.
+	PublishAppVersion(ctx context.Context, arg PublishAppVersionParams) (AppVersion, error)
+	PublishRnBundle(ctx context.Context, arg PublishRnBundleParams) (RnBundle, error)
 	// The new code replaces the address's previous code of the same purpose.
 	PutEmailCode(ctx context.Context, arg PutEmailCodeParams) error
 	// The new token replaces the account's previous one.
@@ -186,6 +221,7 @@ type Querier interface {
 	// given. Tokens issued before valid_after (those of the deleted account) stay refused.
 	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
 	RevokeMessage(ctx context.Context, arg RevokeMessageParams) (*time.Time, error)
+	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
 	// Public groups and the user's own whose id or name contains keyword (lower-cased, LIKE
 	// wildcards escaped), his own first.
 	SearchGroups(ctx context.Context, arg SearchGroupsParams) ([]SearchGroupsRow, error)
@@ -223,10 +259,12 @@ type Querier interface {
 	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error
 	SetAppServiceEnabled(ctx context.Context, arg SetAppServiceEnabledParams) (AppService, error)
 	SetAppServiceKey(ctx context.Context, arg SetAppServiceKeyParams) (AppService, error)
+	SetAppVersionRollout(ctx context.Context, arg SetAppVersionRolloutParams) (AppVersion, error)
 	SetConversationDraft(ctx context.Context, arg SetConversationDraftParams) error
 	SetConversationPinned(ctx context.Context, arg SetConversationPinnedParams) error
 	SetPushCounts(ctx context.Context, arg SetPushCountsParams) error
 	SetReadSeq(ctx context.Context, arg SetReadSeqParams) error
+	SetRnBundleRollout(ctx context.Context, arg SetRnBundleRolloutParams) (RnBundle, error)
 	// A new password ends every session issued before it.
 	SetTenantAccountPassword(ctx context.Context, arg SetTenantAccountPasswordParams) error
 	SetTenantStatus(ctx context.Context, arg SetTenantStatusParams) error
@@ -245,6 +283,8 @@ type Querier interface {
 	UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error)
 	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
+	WithdrawAppVersion(ctx context.Context, id int64) (AppVersion, error)
+	WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error)
 }
 
 var _ Querier = (*Queries)(nil)

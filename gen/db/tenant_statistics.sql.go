@@ -7,7 +7,79 @@ package db
 
 import (
 	"context"
+	"time"
 )
+
+const countAllAppVersions = `-- name: CountAllAppVersions :one
+SELECT count(*)::bigint FROM app_versions
+`
+
+func (q *Queries) CountAllAppVersions(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countAllAppVersions)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const countAllRnBundles = `-- name: CountAllRnBundles :one
+SELECT count(*)::bigint FROM rn_bundles
+`
+
+func (q *Queries) CountAllRnBundles(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countAllRnBundles)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const countBytesStored = `-- name: CountBytesStored :one
+SELECT coalesce(sum(size), 0)::bigint FROM (
+    SELECT hash AS sha256, size FROM files
+    UNION SELECT sha256, size FROM app_versions WHERE sha256 IS NOT NULL
+    UNION SELECT sha256, size FROM rn_bundles
+) blobs
+`
+
+// Every distinct blob once: uploaded files, APKs and bundles share one content-addressed store.
+func (q *Queries) CountBytesStored(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countBytesStored)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const countFiles = `-- name: CountFiles :one
+SELECT count(*)::bigint FROM files
+`
+
+func (q *Queries) CountFiles(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countFiles)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const countLiveGroups = `-- name: CountLiveGroups :one
+SELECT count(*)::bigint FROM im_groups WHERE dissolved_at IS NULL
+`
+
+func (q *Queries) CountLiveGroups(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countLiveGroups)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const countMessagesSince = `-- name: CountMessagesSince :one
+SELECT count(*)::bigint FROM im_messages WHERE created_at >= $1::timestamptz
+`
+
+func (q *Queries) CountMessagesSince(ctx context.Context, since time.Time) (int64, error) {
+	row := q.db.QueryRow(ctx, countMessagesSince, since)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
+}
 
 const countPlatform = `-- name: CountPlatform :one
 SELECT (SELECT count(*) FROM tenants)::bigint AS tenants,

@@ -26,9 +26,10 @@ type Credentials struct {
 
 // Authenticator turns credentials into a Principal for a route's Requirement.
 type Authenticator struct {
-	q      db.Querier
-	tokens *Tokens
-	now    func() time.Time
+	q          db.Querier
+	tokens     *Tokens
+	now        func() time.Time
+	publicApps appCache
 }
 
 // NewAuthenticator checks credentials against the database.
@@ -60,7 +61,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Requirement, c Cre
 	case len(req.Schemes) == 0:
 		p = &Principal{}
 		if c.AppKey != "" {
-			err = a.attachApp(ctx, p, req, c.AppKey)
+			err = a.attachPublicApp(ctx, p, req, c.AppKey)
 		}
 	case token != "":
 		p, err = a.fromToken(ctx, req, c, token)

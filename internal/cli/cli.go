@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,14 +28,19 @@ type Environment struct {
 	Listening func(net.Addr)
 }
 
-const usage = `usage: xuqm <command>
+const usage = `usage: xuqm <command> [flags]
 
 commands:
   serve     run the server (migrates the database first)
   migrate   apply the database migrations and exit
   version   print the version
 
-Configuration comes from the environment; see README.md.`
+Configuration comes from the environment (see README.md); these flags override it:
+  --addr          XUQM_ADDR
+  --services      XUQM_SERVICES (for example im,file)
+  --data-dir      XUQM_DATA_DIR
+  --database-url  DATABASE_URL
+  --log-level     XUQM_LOG_LEVEL`
 
 // ErrUsage is returned for a command line that names no known command.
 var ErrUsage = errors.New("unknown command")
@@ -57,7 +63,11 @@ func Run(ctx context.Context, args []string, env Environment) error {
 		fmt.Fprintln(env.Stderr, usage)
 		return fmt.Errorf("%w %q", ErrUsage, args[0])
 	}
-	cfg, err := config.Load(env.Getenv)
+	getenv, err := withFlags(args[0], args[1:], env)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
@@ -84,4 +94,34 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		h = slog.NewJSONHandler(w, opts)
 	}
 	return slog.New(h)
+}
+
+// flagEnv are the flags that mirror environment variables.
+var flagEnv = map[string]string{
+	"addr": "XUQM_ADDR", "services": "XUQM_SERVICES", "data-dir": "XUQM_DATA_DIR",
+	"database-url": "DATABASE_URL", "log-level": "XUQM_LOG_LEVEL",
+}
+
+// withFlags returns a getenv in which the command line's flags override the environment.
+func withFlags(command string, args []string, env Environment) (func(string) string, error) {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	values := map[string]*string{}
+	for name, variable := range flagEnv {
+		values[variable] = fs.String(name, "", "overrides "+variable)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%w: unexpected argument %q", ErrUsage, fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[flagEnv[f.Name]] = true })
+	return func(name string) string {
+		if set[name] {
+			return *values[name]
+		}
+		return env.Getenv(name)
+	}, nil
 }

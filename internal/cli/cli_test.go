@@ -56,3 +56,16 @@ func TestMigrateCreatesTheDatabase(t *testing.T) {
 		t.Errorf("tables after migrate: %d %v", n, err)
 	}
 }
+
+func TestFlagsOverrideTheEnvironment(t *testing.T) {
+	var out, errOut bytes.Buffer
+	vars := map[string]string{"XUQM_SERVICES": "all"}
+	err := cli.Run(context.Background(), []string{"serve", "--services", "im,chat"}, env(vars, &out, &errOut))
+	if err == nil || !bytes.Contains([]byte(err.Error()), []byte(`XUQM_SERVICES="chat"`)) {
+		t.Errorf("--services did not override XUQM_SERVICES: %v", err)
+	}
+	err = cli.Run(context.Background(), []string{"serve", "--no-such-flag"}, env(vars, &out, &errOut))
+	if !errors.Is(err, cli.ErrUsage) {
+		t.Errorf("unknown flag: %v", err)
+	}
+}

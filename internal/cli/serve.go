@@ -15,6 +15,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/config"
 	"github.com/xuqmgroup/xuqm/internal/demo"
 	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/file"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
@@ -24,6 +25,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/push"
 	"github.com/xuqmgroup/xuqm/internal/realtime"
 	"github.com/xuqmgroup/xuqm/internal/tenant"
+	"github.com/xuqmgroup/xuqm/internal/update"
 
 	"log/slog"
 )
@@ -38,7 +40,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
+
+	bus, err := openBus(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	events := newPlatformEvents(bus, q, log)
+
 	imAccounts := account.New(pool, authn)
+	imAccounts.OnDeleted = events.accountDeleted
 	demoService := demo.New(pool, authn.Tokens(), imAccounts, cfg.DemoPassword)
 	// No vendor credentials are configured yet: every delivery fails with that reason.
 	pushService := push.New(pool, nil)
@@ -46,17 +57,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if err != nil {
 		return err
 	}
-	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled})
-	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: ops.Counters{PushesSent: ops.CounterFunc(q.CountPushesSent)}})
-	if err := bootstrap(ctx, cfg, log, tenants, operations); err != nil {
+	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled, AppChanged: events.appChanged})
+	blobs, err := openBlobs(ctx, cfg)
+	if err != nil {
 		return err
 	}
-
-	// The in-process bus; a NATS one (XUQM_NATS_URL) is to come.
-	bus := eventbus.NewLocal()
-	defer bus.Close()
-	if cfg.NATSURL != "" {
-		log.Warn("XUQM_NATS_URL is set but this build has only the in-process event bus; run one instance")
+	files := file.New(pool, blobs, file.Config{MaxBytes: cfg.FileMaxBytes, ThumbMaxPixels: cfg.ThumbMaxPixels})
+	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes}, events)
+	if err := events.follow(authn, updates); err != nil {
+		return err
 	}
 	imService := im.New(pool, bus, im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log})
 	var hub *realtime.Hub
@@ -67,6 +76,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)
 	}
+	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: counters(q, hub), TenantChanged: events.tenantChanged})
+	if err := bootstrap(ctx, cfg, log, tenants, operations); err != nil {
+		return err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -76,11 +89,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		Serves:          cfg.Serves,
 		CORSOrigins:     cfg.CORSOrigins,
 		MaxBodyBytes:    cfg.MaxBodyBytes,
+		MaxUploadBytes:  max(cfg.FileMaxBytes, cfg.UpdateMaxBytes) + 1<<20,
 		PublicRateLimit: cfg.PublicRateLimit,
 		Registry:        reg,
 		Ready:           func(r *http.Request) error { return pool.Ping(r.Context()) },
 		WebSocket:       webSocket,
-	}, httpapi.NewServer(httpapi.Services{Auth: authn, IM: imService, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations}))
+	}, httpapi.NewServer(httpapi.Services{Auth: authn, IM: imService, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations,
+		Files: files, Updates: updates, PublicURL: cfg.PublicURL}))
 	if err != nil {
 		return err
 	}
@@ -141,4 +156,39 @@ func purgeNonces(ctx context.Context, log *slog.Logger, q db.Querier) {
 			}
 		}
 	}
+}
+
+// counters are the other areas' figures for the operators' statistics.
+func counters(q *db.Queries, hub *realtime.Hub) ops.Counters {
+	c := ops.Counters{
+		Messages:    ops.MessageCounterFunc(q.CountMessagesSince),
+		Groups:      ops.CounterFunc(q.CountLiveGroups),
+		Files:       ops.CounterFunc(q.CountFiles),
+		BytesStored: ops.CounterFunc(q.CountBytesStored),
+		AppVersions: ops.CounterFunc(q.CountAllAppVersions),
+		RNBundles:   ops.CounterFunc(q.CountAllRnBundles),
+		PushesSent:  ops.CounterFunc(q.CountPushesSent),
+	}
+	if hub != nil {
+		// Connections on this instance; with several instances each reports its own.
+		c.Online = onlineCounter{hub}
+	}
+	return c
+}
+
+type onlineCounter struct{ hub *realtime.Hub }
+
+func (o onlineCounter) OnlineConnections(context.Context) (int64, error) { return o.hub.Online(), nil }
+
+// openBus is NATS when XUQM_NATS_URL is set (several instances), else the in-process bus.
+func openBus(cfg config.Config, log *slog.Logger) (eventbus.Bus, error) {
+	if cfg.NATSURL == "" {
+		return eventbus.NewLocal(), nil
+	}
+	bus, err := eventbus.NewNATS(cfg.NATSURL, cfg.NATSPrefix, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("event bus: NATS", "prefix", cfg.NATSPrefix)
+	return bus, nil
 }

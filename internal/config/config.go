@@ -66,11 +66,25 @@ type SMTP struct {
 // Enabled reports whether mail is sent over SMTP.
 func (s SMTP) Enabled() bool { return s.Addr != "" }
 
+// S3 is S3-compatible blob storage, for several instances sharing their blobs. An empty Endpoint
+// means none: blobs go to a directory under DataDir.
+type S3 struct {
+	Endpoint  string // XUQM_S3_ENDPOINT: host[:port], no scheme
+	Bucket    string // XUQM_S3_BUCKET
+	AccessKey string // XUQM_S3_ACCESS_KEY
+	SecretKey string // XUQM_S3_SECRET_KEY
+	UseSSL    bool   // XUQM_S3_USE_SSL on|off
+}
+
+// Enabled reports whether blobs go to S3.
+func (s S3) Enabled() bool { return s.Endpoint != "" }
+
 // Config is every setting of the server, parsed and validated.
 type Config struct {
 	Addr        string // XUQM_ADDR
 	DatabaseURL string // DATABASE_URL; empty: see postgres.Open
 	DataDir     string // XUQM_DATA_DIR
+	S3          S3     // XUQM_S3_*; unset: blobs under DataDir
 	// Services is the set of areas this instance serves (XUQM_SERVICES); use Serves.
 	Services map[string]bool
 
@@ -82,6 +96,9 @@ type Config struct {
 	SMTP           SMTP
 	CaptchaEnabled bool   // XUQM_CAPTCHA on|off
 	NATSURL        string // XUQM_NATS_URL; empty: in-process event bus
+	// NATSPrefix namespaces the bus's subjects (XUQM_NATS_PREFIX), so that deployments can
+	// share a NATS server.
+	NATSPrefix string
 	// Timezone is the zone of zone-less time filters (XUQM_TIMEZONE).
 	Timezone *time.Location
 
@@ -101,6 +118,7 @@ type Config struct {
 	MaxBodyBytes   int64 // XUQM_MAX_BODY_BYTES: JSON request bodies
 	FileMaxBytes   int64 // XUQM_FILE_MAX_BYTES: uploads
 	ThumbMaxPixels int64 // XUQM_THUMB_MAX_PIXELS: larger images get no thumbnail
+	UpdateMaxBytes int64 // XUQM_UPDATE_MAX_BYTES: APK and bundle uploads
 
 	IMRevokeWindow  time.Duration // XUQM_IM_REVOKE_WINDOW
 	TokenTTL        time.Duration // XUQM_TOKEN_TTL
@@ -119,6 +137,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Addr:        r.str("XUQM_ADDR", ":8080"),
 		DatabaseURL: r.str("DATABASE_URL", ""),
 		DataDir:     r.str("XUQM_DATA_DIR", "./data"),
+		S3:          r.s3(),
 		Services:    r.services("XUQM_SERVICES"),
 
 		JWTSecret:     r.str("XUQM_JWT_SECRET", ""),
@@ -129,6 +148,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SMTP:           r.smtp(),
 		CaptchaEnabled: r.onOff("XUQM_CAPTCHA", true),
 		NATSURL:        r.str("XUQM_NATS_URL", ""),
+		NATSPrefix:     r.str("XUQM_NATS_PREFIX", "xuqm"),
 		Timezone:       r.location("XUQM_TIMEZONE", "Asia/Shanghai"),
 
 		LogLevel:  r.logLevel("XUQM_LOG_LEVEL", slog.LevelInfo),
@@ -142,6 +162,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:   r.size("XUQM_MAX_BODY_BYTES", 1<<20),
 		FileMaxBytes:   r.size("XUQM_FILE_MAX_BYTES", 100<<20),
 		ThumbMaxPixels: r.size("XUQM_THUMB_MAX_PIXELS", 40_000_000),
+		UpdateMaxBytes: r.size("XUQM_UPDATE_MAX_BYTES", 1<<30),
 
 		IMRevokeWindow:  r.duration("XUQM_IM_REVOKE_WINDOW", 2*time.Minute),
 		TokenTTL:        r.duration("XUQM_TOKEN_TTL", 24*time.Hour),
@@ -180,6 +201,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.Bool("databaseURL", c.DatabaseURL != ""),
 		slog.String("dataDir", c.DataDir),
+		slog.String("s3", c.S3.Endpoint),
 		slog.String("services", strings.Join(services, ",")),
 		slog.Bool("jwtSecret", c.JWTSecret != ""),
 		slog.String("smtp", c.SMTP.Addr),
@@ -238,6 +260,29 @@ func (r *reader) smtp() SMTP {
 	}
 	if !strings.Contains(s.From, "@") {
 		r.fail("XUQM_SMTP_FROM", s.From, "want a mail address (it defaults to XUQM_SMTP_USER)")
+	}
+	return s
+}
+
+func (r *reader) s3() S3 {
+	s := S3{
+		Endpoint:  r.str("XUQM_S3_ENDPOINT", ""),
+		Bucket:    r.str("XUQM_S3_BUCKET", ""),
+		AccessKey: r.str("XUQM_S3_ACCESS_KEY", ""),
+		SecretKey: r.str("XUQM_S3_SECRET_KEY", ""),
+		UseSSL:    r.onOff("XUQM_S3_USE_SSL", true),
+	}
+	if s.Endpoint == "" {
+		return s
+	}
+	if strings.Contains(s.Endpoint, "://") || strings.Contains(s.Endpoint, "/") {
+		r.fail("XUQM_S3_ENDPOINT", s.Endpoint, "want host or host:port, without a scheme (XUQM_S3_USE_SSL chooses https)")
+	}
+	if s.Bucket == "" {
+		r.fail("XUQM_S3_BUCKET", "", "must be set when XUQM_S3_ENDPOINT is")
+	}
+	if (s.AccessKey == "") != (s.SecretKey == "") {
+		r.fail("XUQM_S3_ACCESS_KEY", "", "set both XUQM_S3_ACCESS_KEY and XUQM_S3_SECRET_KEY, or neither")
 	}
 	return s
 }

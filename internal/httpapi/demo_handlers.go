@@ -27,4 +27,3 @@ func (s *Server) DemoRefreshImToken(ctx context.Context, req api.DemoRefreshImTo
 	return api.DemoRefreshImToken200JSONResponse(api.TokenEnvelope{Code: 200, Status: "0", Message: "success",
 		Data: api.Token{Token: tok.Token, ExpiresAt: tok.ExpiresAt}}), nil
 }
-

@@ -373,3 +373,15 @@ func TestPublicRoutesAreRateLimited(t *testing.T) {
 		t.Errorf("after the burst: %d, Retry-After %q", last, hdr.Get("Retry-After"))
 	}
 }
+
+func TestInstanceServesOnlyItsRouteGroups(t *testing.T) {
+	s := testserver.Start(t, map[string]string{"XUQM_SERVICES": "file,update"})
+	code, env, _ := s.Call(t, "GET", "/api/auth/captcha", "", "")
+	if code != 404 || !strings.Contains(env.Message, "does not serve the tenant routes") {
+		t.Errorf("tenant route on a file,update instance: %d %q", code, env.Message)
+	}
+	code, env, _ = s.Call(t, "GET", "/api/v1/updates/app/check?appId=ak_demo_chat&platform=ANDROID&currentVersionCode=1", "", "")
+	if code != 200 {
+		t.Errorf("update route on a file,update instance: %d %q", code, env.Message)
+	}
+}

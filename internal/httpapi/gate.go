@@ -71,7 +71,10 @@ type gate struct {
 	authn   *auth.Authenticator
 	serves  func(area string) bool
 	maxBody int64
-	public  *addressLimiter // nil: public routes are not limited
+	// maxUpload bounds a streamed (multipart) body here too, so that hashing a signed upload
+	// cannot fill the disk before the service's own, tighter limit applies.
+	maxUpload int64
+	public    *addressLimiter // nil: public routes are not limited
 }
 
 func (g *gate) handler(next http.Handler) http.Handler {
@@ -103,13 +106,21 @@ func (g *gate) handler(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if !op.streamed && r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, g.maxBody)
+		if r.Body != nil {
+			limit := g.maxBody
+			if op.streamed {
+				limit = g.maxUpload
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		body := &spooledBody{r: r}
 		defer body.cleanup()
 		p, err := g.authn.Authenticate(r.Context(), op.requirement, credentials(r, body.hash))
 		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := checkText(r, !op.streamed); err != nil {
 			writeError(w, r, err)
 			return
 		}

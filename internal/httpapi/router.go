@@ -30,6 +30,8 @@ type Options struct {
 	Serves       func(area string) bool // XUQM_SERVICES
 	CORSOrigins  []string
 	MaxBodyBytes int64
+	// MaxUploadBytes bounds multipart bodies (the largest upload limit, plus room for the form).
+	MaxUploadBytes int64
 	// PublicRateLimit is requests a second per client address on public routes; 0: no limit.
 	PublicRateLimit int64
 	Registry        *prometheus.Registry
@@ -66,6 +68,9 @@ func NewRouter(opts Options, server api.StrictServerInterface) (http.Handler, er
 	if err != nil {
 		return nil, err
 	}
+	if opts.MaxUploadBytes < opts.MaxBodyBytes {
+		opts.MaxUploadBytes = opts.MaxBodyBytes
+	}
 	if opts.Serves == nil {
 		opts.Serves = func(string) bool { return true }
 	}
@@ -81,7 +86,7 @@ func NewRouter(opts Options, server api.StrictServerInterface) (http.Handler, er
 			MaxAge:         600,
 		}))
 	}
-	g := &gate{mux: r, ops: operations(spec), authn: opts.Auth, serves: opts.Serves, maxBody: opts.MaxBodyBytes,
+	g := &gate{mux: r, ops: operations(spec), authn: opts.Auth, serves: opts.Serves, maxBody: opts.MaxBodyBytes, maxUpload: opts.MaxUploadBytes,
 		public: newAddressLimiter(opts.PublicRateLimit)}
 	r.Use(g.handler)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

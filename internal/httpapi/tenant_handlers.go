@@ -13,7 +13,6 @@ import (
 
 const success = "success"
 
-
 // needBody guards against a missing body; the gate's validation refuses one first.
 func needBody[T any](b *T) error {
 	if b == nil {

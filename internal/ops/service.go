@@ -35,6 +35,9 @@ type Options struct {
 	Zone     *time.Location // XUQM_TIMEZONE: where days start
 	Counters Counters       // the other areas' figures
 	Now      func() time.Time
+	// TenantChanged, when set, is told after a tenant was enabled or disabled, so that caches
+	// and live connections elsewhere follow at once.
+	TenantChanged func(ctx context.Context, tenantID int64, enabled bool)
 }
 
 // Service is the operations platform.
@@ -44,14 +47,17 @@ type Service struct {
 	tokens   *auth.Tokens
 	zone     *time.Location
 	counters Counters
-	now      func() time.Time
-	logins   ratelimit.Logins
+	// tenantChanged: see Options.TenantChanged.
+	tenantChanged func(ctx context.Context, tenantID int64, enabled bool)
+	now           func() time.Time
+	logins        ratelimit.Logins
 }
 
 // New returns the service on pool, signing tokens with tokens.
 func New(pool Pool, tokens *auth.Tokens, opts Options) *Service {
 	s := &Service{pool: pool, q: db.New(pool), tokens: tokens, zone: opts.Zone, counters: opts.Counters, now: opts.Now,
-		logins: ratelimit.Logins{Kind: "ops", PerAccount: 10, PerAddress: 30, Window: 15 * time.Minute}}
+		tenantChanged: opts.TenantChanged,
+		logins:        ratelimit.Logins{Kind: "ops", PerAccount: 10, PerAddress: 30, Window: 15 * time.Minute}}
 	if s.zone == nil {
 		s.zone = time.Local
 	}
@@ -203,6 +209,9 @@ func (s *Service) ToggleTenantStatus(ctx context.Context, p *auth.Principal, id 
 		return audit.Record(ctx, q, p, audit.Entry{Action: action, TenantID: id, TargetType: "tenant", TargetID: id, ClientIP: clientIP,
 			Detail: map[string]any{"from": cur, "to": status}})
 	})
+	if err == nil && s.tenantChanged != nil {
+		s.tenantChanged(ctx, id, out.Status == "ENABLED")
+	}
 	return out, err
 }
 

@@ -173,18 +173,22 @@ func (s *Service) DeleteApp(ctx context.Context, p *auth.Principal, id int64, cl
 	if err := requireManager(p); err != nil {
 		return err
 	}
-	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+	var key string
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		row, err := s.ownApp(ctx, q, p, id)
 		if err != nil {
 			return err
 		}
+		key = row.AppKey
 		if err := q.MarkAppDeleted(ctx, id); err != nil {
 			return fault.Wrap(err, "delete app")
 		}
 		return audit.Record(ctx, q, p, audit.Entry{Action: "app.delete", TenantID: p.TenantID, TargetType: "app", TargetID: id, ClientIP: clientIP,
 			Detail: map[string]any{"appKey": row.AppKey}})
 	})
+	s.tellAppChanged(ctx, err, AppChange{AppID: id, AppKey: key, Deleted: true})
+	return err
 }
 
 // RegenerateAppSecret replaces the app's appSecret; the answer is the only one with it in full.

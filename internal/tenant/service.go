@@ -28,6 +28,19 @@ type Pool interface {
 type Options struct {
 	CheckCaptcha bool             // XUQM_CAPTCHA
 	Now          func() time.Time // nil: time.Now
+	// AppChanged, when set, is told after an app was deleted, had a service switched or a key
+	// rotated, so that caches and live connections elsewhere follow at once.
+	AppChanged func(ctx context.Context, change AppChange)
+}
+
+// AppChange is what happened to an app.
+type AppChange struct {
+	AppID   int64
+	AppKey  string
+	Deleted bool
+	// Service and Enabled name a switched service.
+	Service string
+	Enabled bool
 }
 
 // Service is the tenant platform.
@@ -40,6 +53,7 @@ type Service struct {
 	checkCaptcha bool
 	now          func() time.Time
 	logins       ratelimit.Logins
+	appChanged   func(context.Context, AppChange)
 }
 
 // New returns the service on pool, signing tokens with tokens and mailing through sender.
@@ -54,6 +68,7 @@ func New(pool Pool, tokens *auth.Tokens, sender mail.Sender, opts Options) *Serv
 		captchas:     captcha.New(q, now),
 		checkCaptcha: opts.CheckCaptcha,
 		logins:       ratelimit.Logins{Kind: "tenant", PerAccount: 10, PerAddress: 30, Window: 15 * time.Minute},
+		appChanged:   opts.AppChanged,
 	}
 }
 
@@ -157,4 +172,11 @@ func likePattern(keyword string) string {
 	}
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(keyword) + "%"
+}
+
+// tellAppChanged reports a committed change of an app.
+func (s *Service) tellAppChanged(ctx context.Context, err error, c AppChange) {
+	if err == nil && s.appChanged != nil {
+		s.appChanged(ctx, c)
+	}
 }

@@ -77,11 +77,14 @@ func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID in
 		return AppService{}, fault.InvalidField("serviceType", "want IM, PUSH, FILE or UPDATE")
 	}
 	var out AppService
+	var key string
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
-		if _, err := s.ownApp(ctx, q, p, appID); err != nil {
+		app, err := s.ownApp(ctx, q, p, appID)
+		if err != nil {
 			return err
 		}
+		key = app.AppKey
 		row, err := q.SetAppServiceEnabled(ctx, db.SetAppServiceEnabledParams{AppID: appID, ServiceType: serviceType, Enabled: enabled})
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
@@ -93,6 +96,7 @@ func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID in
 		return audit.Record(ctx, q, p, audit.Entry{Action: "service.toggle", TenantID: p.TenantID, TargetType: "service", TargetID: row.ID, ClientIP: clientIP,
 			Detail: map[string]any{"appId": appID, "serviceType": serviceType, "enabled": enabled}})
 	})
+	s.tellAppChanged(ctx, err, AppChange{AppID: appID, AppKey: key, Service: serviceType, Enabled: enabled})
 	return out, err
 }
 

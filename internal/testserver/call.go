@@ -55,3 +55,23 @@ func (s *Server) Call(t testing.TB, method, path, token, body string) (int, Enve
 	}
 	return resp.StatusCode, env, resp.Header
 }
+
+// Fetch sends a bodiless request with headers through the validating client and returns the
+// response with its body read, for downloads (Range, If-None-Match, HEAD).
+func (s *Server) Fetch(t testing.TB, method, path string, header map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := s.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}

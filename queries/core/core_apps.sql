@@ -10,3 +10,6 @@ JOIN tenants t ON t.id = a.tenant_id
 LEFT JOIN app_services s ON s.app_id = a.id AND s.service_type = sqlc.arg(service_type)::text
 LEFT JOIN im_accounts m ON m.app_id = a.id AND m.user_id = sqlc.arg(user_id)::text
 WHERE a.app_key = sqlc.arg(app_key) AND a.deleted_at IS NULL;
+
+-- name: ListLiveAppsOfTenant :many
+SELECT id, app_key FROM apps WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id;

@@ -8,3 +8,26 @@ SELECT (SELECT count(*) FROM tenants)::bigint AS tenants,
 -- name: CountPushesSent :one
 -- Push send requests, whatever became of their deliveries.
 SELECT count(*)::bigint FROM pushes;
+
+-- name: CountMessagesSince :one
+SELECT count(*)::bigint FROM im_messages WHERE created_at >= sqlc.arg(since)::timestamptz;
+
+-- name: CountLiveGroups :one
+SELECT count(*)::bigint FROM im_groups WHERE dissolved_at IS NULL;
+
+-- name: CountFiles :one
+SELECT count(*)::bigint FROM files;
+
+-- name: CountBytesStored :one
+-- Every distinct blob once: uploaded files, APKs and bundles share one content-addressed store.
+SELECT coalesce(sum(size), 0)::bigint FROM (
+    SELECT hash AS sha256, size FROM files
+    UNION SELECT sha256, size FROM app_versions WHERE sha256 IS NOT NULL
+    UNION SELECT sha256, size FROM rn_bundles
+) blobs;
+
+-- name: CountAllAppVersions :one
+SELECT count(*)::bigint FROM app_versions;
+
+-- name: CountAllRnBundles :one
+SELECT count(*)::bigint FROM rn_bundles;

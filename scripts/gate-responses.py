@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Contract fix: every operation that takes a request body can answer 413 (the gate's body
-limit, or an upload limit); adds the shared PayloadTooLarge response where it is missing."""
+"""Contract fix for what the gate answers on any route: 413 on every operation that takes a
+request body (the gate's body limit, or an upload limit), and 404 on every operation (an
+instance started with XUQM_SERVICES does not serve the other route groups). Adds the shared
+responses where they are missing."""
 import glob, os, re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -17,8 +19,9 @@ def fix(lines):
             end += 1
         block = lines[i:end]
         has_body = any(re.match(r"^    requestBody:", b) for b in block)
-        has_413 = any(re.match(r"^      ['\"]?413['\"]?:", b) for b in block)
-        if has_body and not has_413:
+        for code, ref, wanted in (("413", "PayloadTooLarge", has_body), ("404", "NotFound", True)):
+            if not wanted or any(re.match(r"^      ['\"]?" + code + r"['\"]?:", b) for b in block):
+                continue
             for j, b in enumerate(block):
                 if re.match(r"^    responses:\s*$", b):
                     k = j + 1
@@ -26,7 +29,7 @@ def fix(lines):
                         k += 1
                     while block[k - 1].strip() == "":
                         k -= 1
-                    block[k:k] = ["      '413':", "        $ref: '../openapi.yaml#/components/responses/PayloadTooLarge'"]
+                    block[k:k] = ["      '" + code + "':", "        $ref: '../openapi.yaml#/components/responses/" + ref + "'"]
                     changed = True
                     break
         out.extend(block); i = end
@@ -37,4 +40,4 @@ for path in sorted(glob.glob(os.path.join(ROOT, "openapi/paths/*.yaml"))):
     lines, changed = fix(open(path).read().split("\n"))
     if changed:
         open(path, "w").write("\n".join(lines))
-        print("added 413 to operations of", os.path.basename(path))
+        print("added the gate's responses to", os.path.basename(path))

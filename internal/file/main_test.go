@@ -1,0 +1,9 @@
+package file
+
+import (
+	"testing"
+
+	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -1,0 +1,317 @@
+package update
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
+)
+
+// Bundle is a React Native bundle of one module of an app.
+type Bundle struct {
+	ID             int64
+	AppKey         string
+	Platform       string
+	ModuleID       string
+	Version        string
+	MinAppVersion  string
+	MaxAppVersion  *string
+	Mandatory      bool
+	Description    string
+	SHA256         string
+	Size           int64
+	FileName       string
+	Status         string
+	RolloutPercent int32
+	CreatedAt      time.Time
+	PublishedAt    *time.Time
+}
+
+// BundlePath is where a bundle version is served.
+func BundlePath(appKey, platform, moduleID, version string) string {
+	return "/api/v1/rn/files/" + appKey + "/" + platform + "/" + moduleID + "?version=" + url.QueryEscape(version)
+}
+
+// DownloadPath is where the bundle is served.
+func (b Bundle) DownloadPath() string { return BundlePath(b.AppKey, b.Platform, b.ModuleID, b.Version) }
+
+func bundleOf(row db.RnBundle, appKey string) Bundle {
+	return Bundle{
+		ID: row.ID, AppKey: appKey, Platform: row.Platform, ModuleID: row.ModuleID, Version: row.Version,
+		MinAppVersion: row.MinAppVersion, MaxAppVersion: row.MaxAppVersion, Mandatory: row.Mandatory,
+		Description: row.Description, SHA256: row.Sha256, Size: row.Size, FileName: row.FileName,
+		Status: row.Status, RolloutPercent: row.RolloutPercent, CreatedAt: row.CreatedAt, PublishedAt: row.PublishedAt,
+	}
+}
+
+var moduleIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$`)
+
+// ParseBundleVersion reads a bundle's semantic version: MAJOR.MINOR.PATCH with an optional
+// pre-release, without build metadata (which precedence ignores, so two bundles could not be
+// told apart).
+func ParseBundleVersion(s string) (*semver.Version, error) {
+	if len(s) > 64 {
+		return nil, errors.New("is longer than 64 characters")
+	}
+	v, err := semver.StrictNewVersion(s)
+	if err != nil {
+		return nil, errors.New("must be a semantic version such as 1.2.0 or 1.2.0-beta.1")
+	}
+	if v.Metadata() != "" {
+		return nil, errors.New("must not carry build metadata (+…)")
+	}
+	return v, nil
+}
+
+type bundleForm struct {
+	appKey, platform, moduleID, version, description string
+	minApp                                           string
+	maxApp                                           *string
+	mandatory                                        bool
+	rollout                                          int32
+}
+
+func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error) {
+	f := &form{fields: fields}
+	b := bundleForm{
+		appKey: f.appKey(), platform: f.platform(), moduleID: f.str("moduleId", true, 64),
+		version: f.str("version", true, 64), description: f.str("description", false, maxTextLen),
+		minApp: f.str("minAppVersion", true, 64), mandatory: f.bool("mandatory"), rollout: f.rollout(),
+	}
+	if _, ok := fields["moduleId"]; ok && !moduleIDPattern.MatchString(b.moduleID) {
+		f.fail("moduleId", "must be letters, digits, _, - and . (not first), at most 64")
+	}
+	if _, ok := fields["version"]; ok {
+		if _, err := ParseBundleVersion(b.version); err != nil {
+			f.fail("version", "%v", err)
+		}
+	}
+	var minApp, maxApp nativeVersion
+	var minOK bool
+	if _, ok := fields["minAppVersion"]; ok {
+		var err error
+		if minApp, err = parseNativeVersion(b.minApp); err != nil {
+			f.fail("minAppVersion", "%v", err)
+		} else {
+			minOK = true
+		}
+	}
+	if s, ok := fields["maxAppVersion"]; ok && s != "" {
+		var err error
+		if maxApp, err = parseNativeVersion(s); err != nil {
+			f.fail("maxAppVersion", "%v", err)
+		} else if minOK && maxApp.compare(minApp) < 0 {
+			f.fail("maxAppVersion", "must be at least minAppVersion (%s)", b.minApp)
+		}
+		b.maxApp = &s
+	}
+	if !hasFile {
+		f.fail("file", "is missing; send the bundle as the last part")
+	}
+	return b, f.err()
+}
+
+// UploadRnBundle creates a DRAFT bundle from an upload form.
+func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields map[string]string, file *Upload) (Bundle, error) {
+	form, err := parseBundleForm(fields, file != nil)
+	if err != nil {
+		return Bundle{}, err
+	}
+	a, err := s.appByKey(ctx, p, form.appKey)
+	if err != nil {
+		return Bundle{}, err
+	}
+	exists, err := s.q.RnBundleExists(ctx, db.RnBundleExistsParams{AppID: a.ID, Platform: form.platform, ModuleID: form.moduleID, Version: form.version})
+	if err != nil {
+		return Bundle{}, fault.Wrap(err, "check bundle")
+	}
+	if exists {
+		return Bundle{}, duplicateBundle(a.Key, form)
+	}
+	sha, size, err := s.store(ctx, file)
+	if err != nil {
+		return Bundle{}, err
+	}
+	name := file.Name
+	if name == "" {
+		name = form.moduleID + "-" + form.version + ".bundle"
+	}
+	row, err := s.q.InsertRnBundle(ctx, db.InsertRnBundleParams{
+		AppID: a.ID, Platform: form.platform, ModuleID: form.moduleID, Version: form.version,
+		MinAppVersion: form.minApp, MaxAppVersion: form.maxApp, Mandatory: form.mandatory,
+		Description: form.description, Sha256: sha, Size: size, FileName: name, RolloutPercent: form.rollout,
+	})
+	if isUniqueViolation(err) {
+		return Bundle{}, duplicateBundle(a.Key, form)
+	}
+	if err != nil {
+		return Bundle{}, fault.Wrap(err, "insert bundle")
+	}
+	return bundleOf(row, a.Key), nil
+}
+
+func duplicateBundle(appKey string, f bundleForm) error {
+	return fault.Conflictf("module %s of app %s already has a %s bundle %s", f.moduleID, appKey, f.platform, f.version)
+}
+
+func (s *Service) changeBundle(ctx context.Context, p *auth.Principal, id int64, change func() (db.RnBundle, error)) (Bundle, error) {
+	row, err := s.q.GetRnBundle(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Bundle{}, fault.NotFoundf("no bundle has the id %d", id)
+	}
+	if err != nil {
+		return Bundle{}, fault.Wrap(err, "load bundle")
+	}
+	a, err := s.appByID(ctx, p, row.AppID, "bundle", id)
+	if err != nil {
+		return Bundle{}, err
+	}
+	if row, err = change(); err != nil {
+		return Bundle{}, fault.Wrap(err, "change bundle")
+	}
+	s.changed(ctx, a.ID)
+	return bundleOf(row, a.Key), nil
+}
+
+// PublishRnBundle makes a bundle PUBLISHED, with a new rollout percentage when one is given.
+func (s *Service) PublishRnBundle(ctx context.Context, p *auth.Principal, id int64, rollout *int32) (Bundle, error) {
+	if rollout != nil && (*rollout < 0 || *rollout > 100) {
+		return Bundle{}, fault.InvalidField("rolloutPercent", "must be from 0 to 100")
+	}
+	return s.changeBundle(ctx, p, id, func() (db.RnBundle, error) {
+		return s.q.PublishRnBundle(ctx, db.PublishRnBundleParams{ID: id, RolloutPercent: rollout})
+	})
+}
+
+// WithdrawRnBundle makes a bundle WITHDRAWN; clients running it are moved off it.
+func (s *Service) WithdrawRnBundle(ctx context.Context, p *auth.Principal, id int64) (Bundle, error) {
+	return s.changeBundle(ctx, p, id, func() (db.RnBundle, error) { return s.q.WithdrawRnBundle(ctx, id) })
+}
+
+// SetRnBundleRollout sets the share of devices offered a bundle.
+func (s *Service) SetRnBundleRollout(ctx context.Context, p *auth.Principal, id int64, rollout int32) (Bundle, error) {
+	if rollout < 0 || rollout > 100 {
+		return Bundle{}, fault.InvalidField("rolloutPercent", "must be from 0 to 100")
+	}
+	return s.changeBundle(ctx, p, id, func() (db.RnBundle, error) {
+		return s.q.SetRnBundleRollout(ctx, db.SetRnBundleRolloutParams{ID: id, RolloutPercent: rollout})
+	})
+}
+
+// BundleFilter narrows ListRnBundles.
+type BundleFilter struct {
+	Platform, ModuleID, Status *string
+	Page, Size                 *int32
+}
+
+// ListRnBundles pages through an app's bundles, newest first.
+func (s *Service) ListRnBundles(ctx context.Context, p *auth.Principal, appKey string, f BundleFilter) (page.Page[Bundle], error) {
+	a, err := s.appByKey(ctx, p, appKey)
+	if err != nil {
+		return page.Page[Bundle]{}, err
+	}
+	req := page.New(f.Page, f.Size)
+	total, err := s.q.CountRnBundles(ctx, db.CountRnBundlesParams{AppID: a.ID, Platform: f.Platform, ModuleID: f.ModuleID, Status: f.Status})
+	if err != nil {
+		return page.Page[Bundle]{}, fault.Wrap(err, "count bundles")
+	}
+	rows, err := s.q.ListRnBundles(ctx, db.ListRnBundlesParams{
+		AppID: a.ID, Platform: f.Platform, ModuleID: f.ModuleID, Status: f.Status, Lim: req.Size, Off: req.Offset(),
+	})
+	if err != nil {
+		return page.Page[Bundle]{}, fault.Wrap(err, "list bundles")
+	}
+	out := make([]Bundle, len(rows))
+	for i, r := range rows {
+		out[i] = bundleOf(r, a.Key)
+	}
+	return page.Of(req, out, total), nil
+}
+
+// RollbackRnBundle withdraws the newest PUBLISHED bundles of a module so that an earlier one
+// is served again: the newest one alone, or every one newer than toVersion. It returns the
+// bundle now current.
+func (s *Service) RollbackRnBundle(ctx context.Context, p *auth.Principal, appKey, platform, moduleID string, toVersion *string) (Bundle, error) {
+	var target *semver.Version
+	if toVersion != nil {
+		v, err := ParseBundleVersion(*toVersion)
+		if err != nil {
+			return Bundle{}, fault.InvalidField("toVersion", "%v", err)
+		}
+		target = v
+	}
+	a, err := s.appByKey(ctx, p, appKey)
+	if err != nil {
+		return Bundle{}, err
+	}
+	var current db.RnBundle
+	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		rows, err := q.LockPublishedRnBundles(ctx, db.LockPublishedRnBundlesParams{AppID: a.ID, Platform: platform, ModuleID: moduleID})
+		if err != nil {
+			return fault.Wrap(err, "lock bundles")
+		}
+		published := sortedBundles(rows) // oldest first
+		var keep int                     // published[:keep] stay
+		if target == nil {
+			if len(published) < 2 {
+				return fault.Conflictf("%s has no earlier published bundle for %s to roll back to", moduleID, platform)
+			}
+			keep = len(published) - 1
+		} else {
+			keep = slices.IndexFunc(published, func(b versionedBundle) bool { return b.version.Equal(target) })
+			if keep < 0 {
+				if _, err := q.GetRnBundleByVersion(ctx, db.GetRnBundleByVersionParams{AppID: a.ID, Platform: platform, ModuleID: moduleID, Version: *toVersion}); errors.Is(err, pgx.ErrNoRows) {
+					return fault.NotFoundf("%s has no %s bundle %s", moduleID, platform, *toVersion)
+				} else if err != nil {
+					return fault.Wrap(err, "load bundle")
+				}
+				return fault.Conflictf("bundle %s of %s is not PUBLISHED; publish it instead", *toVersion, moduleID)
+			}
+			keep++
+		}
+		for _, b := range published[keep:] {
+			if _, err := q.WithdrawRnBundle(ctx, b.row.ID); err != nil {
+				return fault.Wrap(err, "withdraw bundle")
+			}
+		}
+		current = published[keep-1].row
+		return nil
+	})
+	if err != nil {
+		return Bundle{}, err
+	}
+	s.changed(ctx, a.ID)
+	return bundleOf(current, a.Key), nil
+}
+
+type versionedBundle struct {
+	row     db.RnBundle
+	version *semver.Version
+}
+
+// sortedBundles orders bundles by semantic-version precedence, oldest first; a stored version
+// that no longer parses (none should) sorts first.
+func sortedBundles(rows []db.RnBundle) []versionedBundle {
+	out := make([]versionedBundle, 0, len(rows))
+	for _, r := range rows {
+		v, err := ParseBundleVersion(r.Version)
+		if err != nil {
+			v = semver.New(0, 0, 0, "", "")
+		}
+		out = append(out, versionedBundle{row: r, version: v})
+	}
+	slices.SortStableFunc(out, func(a, b versionedBundle) int { return a.version.Compare(b.version) })
+	return out
+}

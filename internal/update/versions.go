@@ -1,0 +1,335 @@
+package update
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
+)
+
+// AppVersion is a native version of an app.
+type AppVersion struct {
+	ID                      int64
+	AppKey                  string
+	Platform                string
+	VersionCode             int32
+	VersionName             string
+	Changelog               string
+	ForceUpdate             bool
+	MinSupportedVersionCode *int32
+	StoreURL                *string
+	SHA256                  *string // the APK's; nil without a file
+	Size                    *int64
+	Status                  string
+	RolloutPercent          int32
+	CreatedAt               time.Time
+	PublishedAt             *time.Time
+}
+
+// APKName is the file name of an ANDROID version's APK, the last part of its download path.
+func APKName(appKey string, versionCode int32) string {
+	return appKey + "-ANDROID-" + strconv.FormatInt(int64(versionCode), 10) + ".apk"
+}
+
+// DownloadPath is where the APK is served, or "" for a version without a file.
+func (v AppVersion) DownloadPath() string {
+	if v.SHA256 == nil {
+		return ""
+	}
+	return "/api/v1/updates/files/apk/" + APKName(v.AppKey, v.VersionCode)
+}
+
+func appVersionOf(row db.AppVersion, appKey string) AppVersion {
+	return AppVersion{
+		ID: row.ID, AppKey: appKey, Platform: row.Platform, VersionCode: row.VersionCode,
+		VersionName: row.VersionName, Changelog: row.Changelog, ForceUpdate: row.ForceUpdate,
+		MinSupportedVersionCode: row.MinSupportedVersionCode, StoreURL: row.StoreUrl,
+		SHA256: row.Sha256, Size: row.Size, Status: row.Status, RolloutPercent: row.RolloutPercent,
+		CreatedAt: row.CreatedAt, PublishedAt: row.PublishedAt,
+	}
+}
+
+var appKeyPattern = regexp.MustCompile(`^ak_[A-Za-z0-9_]{3,61}$`)
+
+// Limits of the contract's upload forms.
+const (
+	maxVersionCode = 2_100_000_000
+	maxTextLen     = 10000
+	maxURLLen      = 2048
+)
+
+// appVersionForm is the validated form of an APK or store-link upload.
+type appVersionForm struct {
+	appKey, platform, versionName, changelog string
+	versionCode                              int32
+	forceUpdate                              bool
+	minSupported                             *int32
+	storeURL                                 *string
+	rollout                                  int32
+}
+
+// form reads named fields of a multipart form, collecting every fault.
+type form struct {
+	fields map[string]string
+	errs   []fault.FieldError
+}
+
+func (f *form) fail(field, format string, args ...any) {
+	e := fault.InvalidField(field, format, args...)
+	f.errs = append(f.errs, e.Fields...)
+}
+
+func (f *form) err() error {
+	if len(f.errs) == 0 {
+		return nil
+	}
+	parts := make([]string, len(f.errs))
+	for i, e := range f.errs {
+		parts[i] = e.Field + ": " + e.Message
+	}
+	return &fault.Error{Kind: fault.Invalid, Message: "invalid form: " + strings.Join(parts, "; "), Fields: f.errs}
+}
+
+func (f *form) str(name string, required bool, maxLen int) string {
+	v, ok := f.fields[name]
+	switch {
+	case !ok && required:
+		f.fail(name, "is missing")
+	case utf8.RuneCountInString(v) > maxLen:
+		f.fail(name, "is longer than %d characters", maxLen)
+	case !utf8.ValidString(v):
+		f.fail(name, "is not UTF-8 text")
+	}
+	return v
+}
+
+func (f *form) int(name string, required bool, lo, hi int64) *int32 {
+	v, ok := f.fields[name]
+	if !ok || (v == "" && !required) {
+		if required {
+			f.fail(name, "is missing")
+		}
+		return nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < lo || n > hi {
+		f.fail(name, "must be an integer from %d to %d", lo, hi)
+		return nil
+	}
+	n32 := int32(n)
+	return &n32
+}
+
+func (f *form) bool(name string) bool {
+	v, ok := f.fields[name]
+	if !ok || v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		f.fail(name, "must be true or false")
+	}
+	return b
+}
+
+func (f *form) platform() string {
+	v := f.str("platform", true, 16)
+	if v != "" && v != Android && v != IOS {
+		f.fail("platform", "must be ANDROID or IOS")
+	}
+	return v
+}
+
+func (f *form) appKey() string {
+	v := f.str("appId", true, 64)
+	if v != "" && !appKeyPattern.MatchString(v) {
+		f.fail("appId", "must be an app key (ak_…)")
+	}
+	return v
+}
+
+func (f *form) rollout() int32 {
+	if p := f.int("rolloutPercent", false, 0, 100); p != nil {
+		return *p
+	}
+	return 100
+}
+
+func parseAppVersionForm(fields map[string]string, hasFile bool) (appVersionForm, error) {
+	f := &form{fields: fields}
+	v := appVersionForm{
+		appKey: f.appKey(), platform: f.platform(),
+		versionName: f.str("versionName", true, 64), changelog: f.str("changelog", false, maxTextLen),
+		forceUpdate: f.bool("forceUpdate"), rollout: f.rollout(),
+	}
+	if _, ok := fields["versionName"]; ok && strings.TrimSpace(v.versionName) == "" {
+		f.fail("versionName", "must not be empty")
+	}
+	if code := f.int("versionCode", true, 1, maxVersionCode); code != nil {
+		v.versionCode = *code
+	}
+	v.minSupported = f.int("minSupportedVersionCode", false, 1, maxVersionCode)
+	if v.minSupported != nil && v.versionCode > 0 && *v.minSupported > v.versionCode {
+		f.fail("minSupportedVersionCode", "must be at most versionCode (%d)", v.versionCode)
+	}
+	if s := f.str("storeUrl", false, maxURLLen); s != "" {
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			f.fail("storeUrl", "must be an absolute http or https URL")
+		}
+		v.storeURL = &s
+	}
+	switch v.platform {
+	case Android:
+		if !hasFile {
+			f.fail("file", "is missing; an ANDROID version needs its APK (send it as the last part)")
+		}
+	case IOS:
+		if hasFile {
+			f.fail("file", "is not taken for IOS, whose versions link to the App Store (storeUrl)")
+		}
+		if v.storeURL == nil {
+			f.fail("storeUrl", "is missing; an IOS version needs its App Store link")
+		}
+	}
+	return v, f.err()
+}
+
+// UploadAppVersion creates a DRAFT version from an upload form (fields, and the APK streamed
+// from file, nil when the form has none).
+func (s *Service) UploadAppVersion(ctx context.Context, p *auth.Principal, fields map[string]string, file *Upload) (AppVersion, error) {
+	form, err := parseAppVersionForm(fields, file != nil)
+	if err != nil {
+		return AppVersion{}, err
+	}
+	a, err := s.appByKey(ctx, p, form.appKey)
+	if err != nil {
+		return AppVersion{}, err
+	}
+	params := db.InsertAppVersionParams{
+		AppID: a.ID, Platform: form.platform, VersionCode: form.versionCode, VersionName: form.versionName,
+		Changelog: form.changelog, ForceUpdate: form.forceUpdate, MinSupportedVersionCode: form.minSupported,
+		StoreUrl: form.storeURL, RolloutPercent: form.rollout,
+	}
+	// Refuse a duplicate before reading a large file; the unique key still decides a race.
+	exists, err := s.q.AppVersionExists(ctx, db.AppVersionExistsParams{AppID: a.ID, Platform: form.platform, VersionCode: form.versionCode})
+	if err != nil {
+		return AppVersion{}, fault.Wrap(err, "check version")
+	}
+	if exists {
+		return AppVersion{}, duplicateVersion(a.Key, form.platform, form.versionCode)
+	}
+	if file != nil {
+		sha, size, err := s.store(ctx, file)
+		if err != nil {
+			return AppVersion{}, err
+		}
+		params.Sha256, params.Size = &sha, &size
+	}
+	row, err := s.q.InsertAppVersion(ctx, params)
+	if isUniqueViolation(err) {
+		return AppVersion{}, duplicateVersion(a.Key, form.platform, form.versionCode)
+	}
+	if err != nil {
+		return AppVersion{}, fault.Wrap(err, "insert version")
+	}
+	return appVersionOf(row, a.Key), nil
+}
+
+func duplicateVersion(appKey, platform string, code int32) error {
+	return fault.Conflictf("app %s already has a %s version with versionCode %d", appKey, platform, code)
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// versionChange is a change of one version: publish, withdraw or rollout.
+func (s *Service) changeAppVersion(ctx context.Context, p *auth.Principal, id int64, change func(q *db.Queries) (db.AppVersion, error)) (AppVersion, error) {
+	row, err := s.q.GetAppVersion(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return AppVersion{}, fault.NotFoundf("no app version has the id %d", id)
+	}
+	if err != nil {
+		return AppVersion{}, fault.Wrap(err, "load version")
+	}
+	a, err := s.appByID(ctx, p, row.AppID, "app version", id)
+	if err != nil {
+		return AppVersion{}, err
+	}
+	row, err = change(s.q)
+	if err != nil {
+		return AppVersion{}, fault.Wrap(err, "change version")
+	}
+	s.changed(ctx, a.ID)
+	return appVersionOf(row, a.Key), nil
+}
+
+// PublishAppVersion makes a version PUBLISHED, with a new rollout percentage when one is given.
+func (s *Service) PublishAppVersion(ctx context.Context, p *auth.Principal, id int64, rollout *int32) (AppVersion, error) {
+	if rollout != nil && (*rollout < 0 || *rollout > 100) {
+		return AppVersion{}, fault.InvalidField("rolloutPercent", "must be from 0 to 100")
+	}
+	return s.changeAppVersion(ctx, p, id, func(q *db.Queries) (db.AppVersion, error) {
+		return q.PublishAppVersion(ctx, db.PublishAppVersionParams{ID: id, RolloutPercent: rollout})
+	})
+}
+
+// WithdrawAppVersion makes a version WITHDRAWN: no longer offered.
+func (s *Service) WithdrawAppVersion(ctx context.Context, p *auth.Principal, id int64) (AppVersion, error) {
+	return s.changeAppVersion(ctx, p, id, func(q *db.Queries) (db.AppVersion, error) {
+		return q.WithdrawAppVersion(ctx, id)
+	})
+}
+
+// SetAppVersionRollout sets the share of devices offered a version.
+func (s *Service) SetAppVersionRollout(ctx context.Context, p *auth.Principal, id int64, rollout int32) (AppVersion, error) {
+	if rollout < 0 || rollout > 100 {
+		return AppVersion{}, fault.InvalidField("rolloutPercent", "must be from 0 to 100")
+	}
+	return s.changeAppVersion(ctx, p, id, func(q *db.Queries) (db.AppVersion, error) {
+		return q.SetAppVersionRollout(ctx, db.SetAppVersionRolloutParams{ID: id, RolloutPercent: rollout})
+	})
+}
+
+// VersionFilter narrows ListAppVersions.
+type VersionFilter struct {
+	Platform, Status *string
+	Page, Size       *int32
+}
+
+// ListAppVersions pages through an app's versions, newest versionCode first.
+func (s *Service) ListAppVersions(ctx context.Context, p *auth.Principal, appKey string, f VersionFilter) (page.Page[AppVersion], error) {
+	a, err := s.appByKey(ctx, p, appKey)
+	if err != nil {
+		return page.Page[AppVersion]{}, err
+	}
+	req := page.New(f.Page, f.Size)
+	total, err := s.q.CountAppVersions(ctx, db.CountAppVersionsParams{AppID: a.ID, Platform: f.Platform, Status: f.Status})
+	if err != nil {
+		return page.Page[AppVersion]{}, fault.Wrap(err, "count versions")
+	}
+	rows, err := s.q.ListAppVersions(ctx, db.ListAppVersionsParams{
+		AppID: a.ID, Platform: f.Platform, Status: f.Status, Lim: req.Size, Off: req.Offset(),
+	})
+	if err != nil {
+		return page.Page[AppVersion]{}, fault.Wrap(err, "list versions")
+	}
+	out := make([]AppVersion, len(rows))
+	for i, r := range rows {
+		out[i] = appVersionOf(r, a.Key)
+	}
+	return page.Of(req, out, total), nil
+}
