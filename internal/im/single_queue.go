@@ -31,11 +31,11 @@ type singleQueue struct {
 	flights int
 }
 
-// pendingSingle is a send waiting in the queue; stored says how it went.
+// pendingSingle is a send in the queue, and then how it went.
 type pendingSingle struct {
 	ctx  context.Context
 	p    db.SendSingleMessageParams
-	m    Message // as the sender gave it; stored fills its id, seq and time
+	m    Message // as the sender gave it; storing fills its id, seq and time
 	done chan struct{}
 
 	// Set before done is closed.
@@ -69,12 +69,13 @@ func (q *singleQueue) fly() {
 		n := min(len(q.waiting), q.s.opts.SendBatch)
 		if n == 0 {
 			q.flights--
-			q.waiting = nil // drop the emptied array
+			q.waiting = nil // drop the array
 			q.mu.Unlock()
 			return
 		}
 		batch := make([]*pendingSingle, n)
 		copy(batch, q.waiting)
+		clear(q.waiting[:n])
 		q.waiting = q.waiting[n:]
 		q.mu.Unlock()
 		q.storeBatch(batch)
