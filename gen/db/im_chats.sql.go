@@ -10,15 +10,9 @@ import (
 )
 
 const ensureChat = `-- name: EnsureChat :one
-WITH ins AS (
-    INSERT INTO im_chats (app_id, chat_type, chat_key) VALUES ($1, $2, $3)
-    ON CONFLICT (app_id, chat_type, chat_key) DO NOTHING
-    RETURNING id, last_seq
-)
-SELECT id, last_seq FROM ins
-UNION ALL
-SELECT id, last_seq FROM im_chats WHERE app_id = $1 AND chat_type = $2 AND chat_key = $3
-LIMIT 1
+INSERT INTO im_chats (app_id, chat_type, chat_key) VALUES ($1, $2, $3)
+ON CONFLICT (app_id, chat_type, chat_key) DO UPDATE SET chat_key = excluded.chat_key
+RETURNING id, last_seq
 `
 
 type EnsureChatParams struct {
@@ -32,7 +26,11 @@ type EnsureChatRow struct {
 	LastSeq int64
 }
 
-// The chat of a pair or group, created with no message when there is none yet.
+// The chat of a pair or group, created with no message when there is none yet, and
+// locked: a transaction that then creates the caller's conversation row or changes the
+// chat is ordered with the sends to it, which lock it first too (taking it second, after
+// a conversation row a send waits for, could deadlock). Unlike DO NOTHING, DO UPDATE
+// returns the row that a concurrent transaction has just inserted.
 func (q *Queries) EnsureChat(ctx context.Context, arg EnsureChatParams) (EnsureChatRow, error) {
 	row := q.db.QueryRow(ctx, ensureChat, arg.AppID, arg.ChatType, arg.ChatKey)
 	var i EnsureChatRow

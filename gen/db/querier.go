@@ -71,7 +71,11 @@ type Querier interface {
 	DisableSubAccount(ctx context.Context, arg DisableSubAccountParams) (int64, error)
 	DissolveGroup(ctx context.Context, arg DissolveGroupParams) error
 	EditMessage(ctx context.Context, arg EditMessageParams) (*time.Time, error)
-	// The chat of a pair or group, created with no message when there is none yet.
+	// The chat of a pair or group, created with no message when there is none yet, and
+	// locked: a transaction that then creates the caller's conversation row or changes the
+	// chat is ordered with the sends to it, which lock it first too (taking it second, after
+	// a conversation row a send waits for, could deadlock). Unlike DO NOTHING, DO UPDATE
+	// returns the row that a concurrent transaction has just inserted.
 	EnsureChat(ctx context.Context, arg EnsureChatParams) (EnsureChatRow, error)
 	// The app with this key, deleted or not (a deleted app keeps its key).
 	FindAppByKey(ctx context.Context, appKey string) (FindAppByKeyRow, error)

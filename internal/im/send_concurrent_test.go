@@ -183,3 +183,47 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// TestNewConversationsDoNotDeadlock changes conversations that have no message yet (which
+// creates their rows) while their first messages, stored together with others, create
+// them too.
+func TestNewConversationsDoNotDeadlock(t *testing.T) {
+	var log bytes.Buffer
+	f := newFixture(t)
+	f.svc = im.New(f.pool, f.bus, im.Options{Log: slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))})
+	users := make([]string, 16)
+	for i := range users {
+		users[i] = fmt.Sprintf("u%02d", i)
+	}
+	app := f.app("ak_fresh", users...)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for g := range 12 {
+		wg.Go(func() {
+			for i := range 40 {
+				a, b := users[(g+i)%len(users)], users[(g*7+i*3+1)%len(users)]
+				if a == b {
+					continue
+				}
+				u := im.User{AppID: app, UserID: a}
+				var err error
+				switch g % 3 {
+				case 0:
+					_, err = f.svc.SetDraft(ctx, u, im.Single, b, "draft")
+				case 1:
+					_, err = f.svc.MarkRead(ctx, u, im.Single, b, nil)
+				default:
+					_, err = f.svc.Send(ctx, u, im.SendInput{ToID: b, ChatType: im.Single, MsgType: im.Text, Content: "x"})
+				}
+				if err != nil {
+					t.Errorf("goroutine %d: %v", g, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if strings.Contains(log.String(), "deadlock") {
+		t.Errorf("a batch deadlocked: %s", log.String())
+	}
+}
