@@ -713,9 +713,13 @@ WITH chat AS (
     INSERT INTO im_user_events (app_id, user_id, seq, type, message_id)
     SELECT $1, states.user_id, states.event_seq, 'message', msg.id FROM states, msg
 ), convs AS (
+    -- Only the missing rows: inserting over an existing one would wait for whoever is
+    -- changing it, who may be waiting for a user this statement has locked.
     INSERT INTO im_user_conversations (app_id, user_id, chat_type, target_id, chat_id)
     SELECT $1, p.u, 'SINGLE', p.t, chat.id
     FROM chat, (VALUES ($4, $3), ($3, $4)) AS p (u, t)
+    WHERE NOT EXISTS (SELECT 1 FROM im_user_conversations uc
+                      WHERE uc.app_id = $1 AND uc.user_id = p.u AND uc.chat_type = 'SINGLE' AND uc.target_id = p.t)
     ON CONFLICT DO NOTHING
 )
 SELECT msg.id, msg.seq, msg.created_at,

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
 )
 
@@ -184,9 +185,9 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-// TestNewConversationsDoNotDeadlock changes conversations that have no message yet (which
-// creates their rows) while their first messages, stored together with others, create
-// them too.
+// TestNewConversationsDoNotDeadlock changes conversations, some with no message yet
+// (which creates their rows), while messages, stored alone or together with others,
+// create or pass them.
 func TestNewConversationsDoNotDeadlock(t *testing.T) {
 	var log bytes.Buffer
 	f := newFixture(t)
@@ -207,11 +208,15 @@ func TestNewConversationsDoNotDeadlock(t *testing.T) {
 				}
 				u := im.User{AppID: app, UserID: a}
 				var err error
-				switch g % 3 {
+				switch g % 4 {
 				case 0:
 					_, err = f.svc.SetDraft(ctx, u, im.Single, b, "draft")
 				case 1:
 					_, err = f.svc.MarkRead(ctx, u, im.Single, b, nil)
+				case 2:
+					if err = f.svc.DeleteConversation(ctx, u, im.Single, b); fault.Is(err, fault.NotFound) {
+						err = nil // none yet
+					}
 				default:
 					_, err = f.svc.Send(ctx, u, im.SendInput{ToID: b, ChatType: im.Single, MsgType: im.Text, Content: "x"})
 				}

@@ -28,9 +28,13 @@ WITH chat AS (
     INSERT INTO im_user_events (app_id, user_id, seq, type, message_id)
     SELECT @app_id, states.user_id, states.event_seq, 'message', msg.id FROM states, msg
 ), convs AS (
+    -- Only the missing rows: inserting over an existing one would wait for whoever is
+    -- changing it, who may be waiting for a user this statement has locked.
     INSERT INTO im_user_conversations (app_id, user_id, chat_type, target_id, chat_id)
     SELECT @app_id, p.u, 'SINGLE', p.t, chat.id
     FROM chat, (VALUES (@from_id, @to_id), (@to_id, @from_id)) AS p (u, t)
+    WHERE NOT EXISTS (SELECT 1 FROM im_user_conversations uc
+                      WHERE uc.app_id = @app_id AND uc.user_id = p.u AND uc.chat_type = 'SINGLE' AND uc.target_id = p.t)
     ON CONFLICT DO NOTHING
 )
 SELECT msg.id, msg.seq, msg.created_at,
