@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"log/slog"
-	"time"
 
 	"github.com/xuqmgroup/xuqm/internal/config"
 	"github.com/xuqmgroup/xuqm/internal/ops"
@@ -30,20 +29,4 @@ func bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, tenants
 		log.Warn("the demo app was deleted; it is not made again", "appKey", tenant.DemoAppKey, "appId", demo.AppID)
 	}
 	return nil
-}
-
-// purgeTenant forgets expired captchas, codes, reset tokens and rate-limit events.
-func purgeTenant(ctx context.Context, log *slog.Logger, tenants *tenant.Service) {
-	t := time.NewTicker(5 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := tenants.Purge(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("purge tenant data", "err", err)
-			}
-		}
-	}
 }

@@ -117,8 +117,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
-	go purgeNonces(bg, log, q)
-	go purgeTenant(bg, log, tenants)
+	// Forget the nonces whose window has passed, and expired captchas, codes, reset tokens and
+	// rate-limit events.
+	go every(bg, log, time.Minute, "purge nonces", func(ctx context.Context) error {
+		_, err := auth.PurgeNonces(ctx, q)
+		return err
+	})
+	go every(bg, log, 5*time.Minute, "purge tenant data", tenants.Purge)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -142,17 +147,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	return err
 }
 
-// purgeNonces forgets the nonces of signed requests whose window has passed.
-func purgeNonces(ctx context.Context, log *slog.Logger, q db.Querier) {
-	t := time.NewTicker(time.Minute)
+// every runs job each interval until ctx ends; a failure is logged and tried again next time.
+func every(ctx context.Context, log *slog.Logger, interval time.Duration, job string, fn func(context.Context) error) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := auth.PurgeNonces(ctx, q); err != nil && ctx.Err() == nil {
-				log.Warn("purge nonces", "err", err)
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				log.Warn(job, "err", err)
 			}
 		}
 	}

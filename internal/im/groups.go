@@ -12,6 +12,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
@@ -380,11 +381,6 @@ func (s *Service) MyGroups(ctx context.Context, u User, p PageRequest) (Page[Gro
 	return out, nil
 }
 
-// likePattern lower-cases keyword and escapes LIKE's wildcards.
-func likePattern(keyword string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(keyword))
-}
-
 // PublicGroups are the app's public groups, those whose id or name contains keyword when
 // one is given, the largest first.
 func (s *Service) PublicGroups(ctx context.Context, u User, keyword string, p PageRequest) (Page[GroupInfo], error) {
@@ -392,7 +388,7 @@ func (s *Service) PublicGroups(ctx context.Context, u User, keyword string, p Pa
 	out := Page[GroupInfo]{Items: []GroupInfo{}, Page: page, Size: size}
 	var kw *string
 	if keyword = strings.TrimSpace(keyword); keyword != "" {
-		k := likePattern(keyword)
+		k := postgres.EscapeLike(strings.ToLower(keyword))
 		kw = &k
 	}
 	var err error
@@ -417,7 +413,7 @@ func (s *Service) SearchGroups(ctx context.Context, u User, keyword string, p Pa
 	if keyword = strings.TrimSpace(keyword); keyword == "" {
 		return out, fault.InvalidField("keyword", "must not be empty")
 	}
-	kw := likePattern(keyword)
+	kw := postgres.EscapeLike(strings.ToLower(keyword))
 	var err error
 	if out.Total, err = s.q.CountSearchGroups(ctx, db.CountSearchGroupsParams{AppID: u.AppID, UserID: u.UserID, Keyword: kw}); err != nil {
 		return out, fault.Wrap(err, "count groups")
@@ -442,7 +438,7 @@ func (s *Service) Members(ctx context.Context, u User, groupID, keyword string, 
 	}
 	var kw *string
 	if keyword = strings.TrimSpace(keyword); keyword != "" {
-		k := likePattern(keyword)
+		k := postgres.EscapeLike(strings.ToLower(keyword))
 		kw = &k
 	}
 	var err error

@@ -158,7 +158,7 @@ func (s *Service) ListTenants(ctx context.Context, p *auth.Principal, r page.Req
 	if status != "" && status != "ENABLED" && status != "DISABLED" {
 		return page.Page[Tenant]{}, fault.InvalidField("status", "want ENABLED or DISABLED")
 	}
-	pattern := likePattern(keyword)
+	pattern := postgres.ContainsPattern(keyword)
 	rows, err := s.q.ListTenants(ctx, db.ListTenantsParams{Pattern: pattern, Status: status, Lim: r.Size, Off: r.Offset()})
 	if err != nil {
 		return page.Page[Tenant]{}, fault.Wrap(err, "list tenants")
@@ -220,14 +220,4 @@ func requireOperator(p *auth.Principal) error {
 		return fault.Forbiddenf("this needs an operator token")
 	}
 	return nil
-}
-
-// likePattern turns a keyword into an ILIKE pattern that matches it anywhere, literally.
-func likePattern(keyword string) string {
-	keyword = strings.TrimSpace(keyword)
-	if keyword == "" {
-		return ""
-	}
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(keyword) + "%"
 }

@@ -164,16 +164,6 @@ func checkName(field, name string, maxLen int) (string, error) {
 	return name, nil
 }
 
-// likePattern turns a keyword into an ILIKE pattern that matches it anywhere, literally.
-func likePattern(keyword string) string {
-	keyword = strings.TrimSpace(keyword)
-	if keyword == "" {
-		return ""
-	}
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(keyword) + "%"
-}
-
 // tellAppChanged reports a committed change of an app.
 func (s *Service) tellAppChanged(ctx context.Context, err error, c AppChange) {
 	if err == nil && s.appChanged != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Get returns the profile of an account of p's app; any user of the app may read it.
@@ -89,7 +90,7 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, keyword string,
 	case size < 1 || size > MaxPageSize:
 		return SearchPage{}, fault.InvalidField("size", "must be 1 to %d", MaxPageSize)
 	}
-	escaped := escapeLike(keyword)
+	escaped := postgres.EscapeLike(keyword)
 	rows, err := s.q.SearchImAccounts(ctx, db.SearchImAccountsParams{
 		AppID: app.ID, Pattern: "%" + escaped + "%", Keyword: keyword, Prefix: escaped + "%",
 		Lim: int32(size), Off: int32(page * size),
@@ -107,8 +108,3 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, keyword string,
 	}
 	return out, nil
 }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
-// escapeLike makes s match itself in a LIKE pattern.
-func escapeLike(s string) string { return likeEscaper.Replace(s) }
