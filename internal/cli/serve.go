@@ -124,6 +124,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	})
 	go every(bg, log, 5*time.Minute, "purge tenant data", tenants.Purge)
+	if cfg.Serves(config.AreaIM) {
+		go imService.RunSearchIndexer(bg)
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
