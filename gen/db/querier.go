@@ -51,7 +51,7 @@ type Querier interface {
 	// Hides a listed conversation until its next message, and marks it read.
 	DeleteConversation(ctx context.Context, arg DeleteConversationParams) (int64, error)
 	DeleteExpiredCaptchas(ctx context.Context, expiresAt time.Time) (int64, error)
-	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
+	DeleteExpiredRequestNonces(ctx context.Context, before time.Time) (int64, error)
 	DeleteGroupConversations(ctx context.Context, arg DeleteGroupConversationsParams) error
 	// Marks a live account deleted; its tokens issued before valid_after stop at once.
 	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
@@ -279,7 +279,8 @@ type Querier interface {
 	UpsertPushDevice(ctx context.Context, arg UpsertPushDeviceParams) (PushDevice, error)
 	UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error)
 	UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error)
-	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
+	// One row per (app, nonce) until its request's timestamp plus the window: 0 rows affected
+	// means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
 	WithdrawAppVersion(ctx context.Context, id int64) (AppVersion, error)
 	WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error)
