@@ -8,7 +8,7 @@ SPECTRAL := $(NODE_DIR)/node_modules/.bin/spectral
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/xuqmgroup/xuqm/internal/cli.Version=$(VERSION)
 
-.PHONY: run build test test-clients generate check-generated lint vet node-tools bench clean
+.PHONY: run build test test-clients generate check-generated check-tidy lint vet node-tools bench clean
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/xuqm serve
@@ -16,7 +16,7 @@ run:
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/xuqm ./cmd/xuqm
 
-test: check-generated lint vet
+test: check-generated check-tidy lint vet
 	$(GO) test -race -count=1 ./...
 	$(MAKE) test-clients
 
@@ -53,7 +53,12 @@ check-generated: generate
 	@drift=$$(git status --porcelain --untracked-files=all -- gen $(TS_DIR)/src/gen); \
 	if [ -n "$$drift" ]; then echo "generated code is out of date; run make generate and commit:"; echo "$$drift"; git --no-pager diff --stat -- gen $(TS_DIR)/src/gen; exit 1; fi
 
-lint: vet $(REDOCLY) $(SPECTRAL)
+# Fails when go.mod or go.sum differ from what `go mod tidy` would write (CI runs without
+# -mod=mod, so drift would otherwise only show on someone else's machine).
+check-tidy:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy; run go mod tidy and commit"; exit 1; }
+
+lint: check-tidy vet $(REDOCLY) $(SPECTRAL)
 	$(REDOCLY) lint --config openapi/redocly.yaml openapi/openapi.yaml
 	$(SPECTRAL) lint --fail-severity=error --ruleset openapi/.spectral-asyncapi.yaml openapi/asyncapi.yaml
 	$(TOOL) sqlc vet
