@@ -8,7 +8,7 @@ SPECTRAL := $(NODE_DIR)/node_modules/.bin/spectral
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/xuqmgroup/xuqm/internal/cli.Version=$(VERSION)
 
-.PHONY: run build test generate check-generated lint vet node-tools bench clean
+.PHONY: run build build-load test generate check-generated lint vet node-tools bench bench-go clean
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/xuqm serve
@@ -16,10 +16,19 @@ run:
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/xuqm ./cmd/xuqm
 
+build-load:
+	$(GO) build -o bin/xuqm-load ./cmd/xuqm-load
+
 test: check-generated lint vet
 	$(GO) test -race -count=1 ./...
 
-bench:
+# The server as its own process on a PostgreSQL of its own, loaded over loopback by
+# cmd/xuqm-load: one table, in under 5 minutes. BENCH_FLAGS passes flags to `xuqm-load bench`.
+bench: build build-load
+	bin/xuqm-load bench --server-bin bin/xuqm $(BENCH_FLAGS)
+
+# The in-process Go benchmarks of the packages.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # The linters of the contract come from npm, pinned here, into a git-ignored folder.
