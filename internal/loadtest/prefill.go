@@ -57,8 +57,8 @@ func quoteLiteral(s string) string {
 
 // Run loads the history and reports what it did to log.
 func (p Prefill) Run(ctx context.Context, log io.Writer) error {
-	if p.Users < 2 || p.Chats < 1 || p.PerChat < 1 || p.Chats/p.Users >= p.Users/2 {
-		return fmt.Errorf("prefill: need users ≥ 2, chats ≥ 1, per-chat ≥ 1 and chats/users < users/2 (got %d, %d, %d)", p.Users, p.Chats, p.PerChat)
+	if p.Users < 2 || p.Chats < 1 || p.PerChat < 1 || p.Chats%p.Users != 0 || p.Chats/p.Users >= p.Users/2 {
+		return fmt.Errorf("prefill: need users ≥ 2, chats ≥ 1, per-chat ≥ 1 and users dividing chats and chats/users < users/2 (got %d, %d, %d)", p.Users, p.Chats, p.PerChat)
 	}
 	if !regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,40}$`).MatchString(p.Prefix) {
 		return fmt.Errorf("prefill: prefix %q is not the start of a user id", p.Prefix)

@@ -10,9 +10,10 @@
 --   :chats    how many one-to-one conversations
 --   :per_chat messages in each
 -- Conversation i is between user a = i mod :users and user (a + 1 + i / :users) mod :users,
--- so that every pair is distinct while :chats / :users < :users / 2; every user is in about
--- 2·:chats/:users conversations. The messages alternate sides; their texts repeat 1,000
--- variants, so that their search grams are computed 1,000 times, not once a message.
+-- so that every pair is distinct while :chats / :users < :users / 2; every user is in
+-- 2·:chats/:users conversations (:users must divide :chats). The messages alternate
+-- sides; their texts repeat 1,000 variants, so that their search grams are computed 1,000
+-- times, not once a message.
 -- The whole script runs in one transaction, between the dropping and the rebuilding of the
 -- tables' secondary indexes (done by the Go side), as a bulk load should.
 
@@ -45,6 +46,9 @@ SELECT v, t AS text,
 FROM (SELECT v, 'prefill message ' || v || ' ' || substr(md5(v::text), 1, 12) AS t
       FROM generate_series(0, 999) AS v) AS x;
 
+ANALYZE prefill_chats;
+ANALYZE prefill_texts;
+
 INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content,
                          search_text, search_grams, created_at)
 SELECT :app, c.chat_id, s, 'SINGLE',
@@ -56,17 +60,20 @@ FROM prefill_chats c
 CROSS JOIN generate_series(1, :per_chat) AS s
 JOIN prefill_texts t ON t.v = (c.i * :per_chat + s) % 1000;
 
--- Both sides' `message` events, numbered per user in message order.
+-- Both sides' `message` events. User u is side a of the conversations i = u + j·:users and
+-- side b of those whose a is u - 1 - j (j = 0 … :chats/:users - 1), so his events are
+-- numbered by (side, j, seq) without sorting two million rows: contiguous from 1 when
+-- :users divides :chats, which Go checks.
 INSERT INTO im_user_events (app_id, user_id, seq, type, message_id, created_at)
-SELECT :app, u, row_number() OVER (PARTITION BY u ORDER BY id), 'message', id, created_at
-FROM (SELECT m.id, m.created_at, m.from_id AS u FROM im_messages m JOIN prefill_chats c ON c.chat_id = m.chat_id
-      UNION ALL
-      SELECT m.id, m.created_at, m.to_id FROM im_messages m JOIN prefill_chats c ON c.chat_id = m.chat_id) AS e;
+SELECT :app, CASE WHEN e.side = 0 THEN c.ua ELSE c.ub END,
+       (e.side * (:chats / :users) + c.i / :users) * :per_chat + m.seq, 'message', m.id, m.created_at
+FROM im_messages m
+JOIN prefill_chats c ON c.chat_id = m.chat_id
+CROSS JOIN (VALUES (0), (1)) AS e (side)
+WHERE m.app_id = :app;
 
 INSERT INTO im_user_states (app_id, user_id, event_seq)
-SELECT :app, user_id, max(seq) FROM im_user_events
-WHERE app_id = :app AND user_id IN (SELECT :prefix || u FROM generate_series(0, :users - 1) AS u)
-GROUP BY user_id;
+SELECT :app, :prefix || u, 2 * (:chats / :users) * :per_chat FROM generate_series(0, :users - 1) AS u;
 
 -- Each side's view; the older half read to the end, the rest with the last message unread.
 INSERT INTO im_user_conversations (app_id, user_id, chat_type, target_id, chat_id, read_seq, updated_at)
