@@ -19,6 +19,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/jobs"
 	"github.com/xuqmgroup/xuqm/internal/mail"
 	"github.com/xuqmgroup/xuqm/internal/ops"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
@@ -47,6 +48,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	defer bus.Close()
 	events := newPlatformEvents(bus, q, log)
+	// Durable background work; areas add their workers before it starts below.
+	queue, err := jobs.New(pool, log, jobs.Options{})
+	if err != nil {
+		return err
+	}
 
 	imAccounts := account.New(pool, authn)
 	imAccounts.OnDeleted = events.accountDeleted
@@ -120,10 +126,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	// Forget the nonces whose window has passed, and expired captchas, codes, reset tokens and
 	// rate-limit events.
 	go every(bg, log, time.Minute, "purge nonces", func(ctx context.Context) error {
-		_, err := auth.PurgeNonces(ctx, q)
+		_, err := authn.PurgeNonces(ctx)
 		return err
 	})
 	go every(bg, log, 5*time.Minute, "purge tenant data", tenants.Purge)
+	// Not bg: stopping the background loops must not cancel running jobs; Stop below ends them.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -143,6 +153,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	if hub != nil {
 		hub.Close(shutdownCtx)
+	}
+	if stopErr := queue.Stop(shutdownCtx); stopErr != nil {
+		log.Warn("stopping background jobs", "err", stopErr)
 	}
 	return err
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xuqmgroup/xuqm/internal/secret"
+
 	// Embedded zone data: XUQM_TIMEZONE must work in slim containers without /usr/share/zoneinfo.
 	_ "time/tzdata"
 )
@@ -88,7 +90,10 @@ type Config struct {
 	// Services is the set of areas this instance serves (XUQM_SERVICES); use Serves.
 	Services map[string]bool
 
-	JWTSecret     string // XUQM_JWT_SECRET; empty: generated once and kept in the database
+	JWTSecret string // XUQM_JWT_SECRET; empty: generated once and kept in the database
+	// SecretKey seals credentials at rest (XUQM_SECRET_KEY: 32 bytes as hex or base64); empty:
+	// generated once and kept in the database, as the JWT key is.
+	SecretKey     string
 	AdminPassword string // XUQM_ADMIN_PASSWORD
 	DemoAppSecret string // XUQM_DEMO_APP_SECRET
 	DemoPassword  string // XUQM_DEMO_PASSWORD
@@ -141,6 +146,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Services:    r.services("XUQM_SERVICES"),
 
 		JWTSecret:     r.str("XUQM_JWT_SECRET", ""),
+		SecretKey:     r.str("XUQM_SECRET_KEY", ""),
 		AdminPassword: r.str("XUQM_ADMIN_PASSWORD", DefaultAdminPassword),
 		DemoAppSecret: r.str("XUQM_DEMO_APP_SECRET", DefaultDemoAppSecret),
 		DemoPassword:  r.str("XUQM_DEMO_PASSWORD", DefaultDemoPassword),
@@ -183,6 +189,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		r.fail("XUQM_JWT_SECRET", "(hidden)", "must be at least 32 bytes, or unset to have one generated")
 	}
+	if c.SecretKey != "" {
+		if _, err := secret.ParseKey(c.SecretKey); err != nil {
+			r.fail("XUQM_SECRET_KEY", "(hidden)", "must be 32 bytes as 64 hex digits or base64, or unset to have one generated")
+		}
+	}
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, err
 	}
@@ -204,6 +215,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3", c.S3.Endpoint),
 		slog.String("services", strings.Join(services, ",")),
 		slog.Bool("jwtSecret", c.JWTSecret != ""),
+		slog.Bool("secretKey", c.SecretKey != ""),
 		slog.String("smtp", c.SMTP.Addr),
 		slog.Bool("captcha", c.CaptchaEnabled),
 		slog.Bool("nats", c.NATSURL != ""),

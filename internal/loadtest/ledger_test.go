@@ -104,7 +104,7 @@ func TestMessageContentRoundTrip(t *testing.T) {
 
 func TestOtherDatabasesBackends(t *testing.T) {
 	for title, other := range map[string]bool{
-		"postgres: postgres xuqm_bench 127.0.0.1(5432) idle": false,
+		"postgres: postgres xuqm_bench 127.0.0.1(5432) idle":  false,
 		"postgres: postgres pgtest_1 127.0.0.1(40000) INSERT": true,
 		"postgres: postgres pgtest_1 [local] idle":            true,
 		"postgres: checkpointer":                              false,

@@ -11,6 +11,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/xuqmgroup/xuqm/internal/jobs"
 	"github.com/xuqmgroup/xuqm/schema"
 )
 
@@ -19,7 +20,7 @@ import (
 // database.
 const migrationLockID int64 = 0x78_75_71_6d // "xuqm"
 
-// Migrate applies the pending migrations of package schema and logs each one to slog.Default().
+// Migrate applies the pending migrations of package schema, then the job queue's, and logs each one to slog.Default().
 // Instances may call it at the same time; they wait for one another.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	return migrate(ctx, slog.Default(), pool)
@@ -49,5 +50,5 @@ func migrate(ctx context.Context, log *slog.Logger, pool *pgxpool.Pool) error {
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
-	return nil
+	return jobs.Migrate(ctx, pool, log)
 }
