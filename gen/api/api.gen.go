@@ -3085,7 +3085,7 @@ type ListAppsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3181,7 +3181,7 @@ type SearchImAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3223,7 +3223,7 @@ type AdminListGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3265,7 +3265,7 @@ type AdminListMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3295,7 +3295,7 @@ type AdminListOperationLogsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3313,7 +3313,7 @@ type AdminListImUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3409,7 +3409,7 @@ type ListBlockedUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3430,7 +3430,7 @@ type ListConversationsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3490,7 +3490,7 @@ type ListFriendRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3529,7 +3529,7 @@ type ListFriendsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3547,7 +3547,7 @@ type ListMyGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3568,7 +3568,7 @@ type ListPublicGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3583,7 +3583,7 @@ type SearchGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3613,7 +3613,7 @@ type ListGroupJoinRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3646,7 +3646,7 @@ type ListGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3667,7 +3667,7 @@ type SearchGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3685,7 +3685,7 @@ type ListGroupHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3711,7 +3711,7 @@ type ListSingleHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3740,7 +3740,7 @@ type SearchMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3767,7 +3767,7 @@ type ListTenantsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3800,7 +3800,7 @@ type ListSubAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3833,7 +3833,7 @@ type ListRnBundlesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3951,7 +3951,7 @@ type ListAppVersionsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -4488,18 +4488,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4511,18 +4513,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5483,8 +5487,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5495,8 +5501,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6366,18 +6374,20 @@ func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONReques
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6399,18 +6409,20 @@ func (c *Client) SendEmailCodeWithBody(ctx context.Context, contentType string, 
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8201,8 +8213,10 @@ func (c *Client) CreateSubAccount(ctx context.Context, body CreateSubAccountJSON
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8223,8 +8237,10 @@ func (c *Client) SendSubAccountVerifyCodeWithBody(ctx context.Context, contentTy
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -16217,18 +16233,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16240,18 +16258,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17310,8 +17330,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17322,8 +17344,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18980,8 +19004,6 @@ type SendEmailCodeResponse struct {
 	JSON400 *BadRequest
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -19005,11 +19027,6 @@ func (r SendEmailCodeResponse) GetJSON400() *BadRequest {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendEmailCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendEmailCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -24392,8 +24409,6 @@ type SendSubAccountVerifyCodeResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -24427,11 +24442,6 @@ func (r SendSubAccountVerifyCodeResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendSubAccountVerifyCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendSubAccountVerifyCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -26409,18 +26419,20 @@ func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, bod
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26438,18 +26450,20 @@ func (c *ClientWithResponses) SendEmailCodeWithBodyWithResponse(ctx context.Cont
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28006,8 +28020,10 @@ func (c *ClientWithResponses) CreateSubAccountWithResponse(ctx context.Context, 
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28024,8 +28040,10 @@ func (c *ClientWithResponses) SendSubAccountVerifyCodeWithBodyWithResponse(ctx c
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29641,13 +29659,6 @@ func ParseSendEmailCodeResponse(rsp *http.Response) (*SendEmailCodeResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -34271,13 +34282,6 @@ func ParseSendSubAccountVerifyCodeResponse(rsp *http.Response) (*SendSubAccountV
 			return nil, err
 		}
 		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -44602,20 +44606,6 @@ func (response SendEmailCode404JSONResponse) VisitSendEmailCodeResponse(w http.R
 	return err
 }
 
-type SendEmailCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendEmailCode409JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SendEmailCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response SendEmailCode413JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
@@ -51569,20 +51559,6 @@ func (response SendSubAccountVerifyCode404JSONResponse) VisitSendSubAccountVerif
 	return err
 }
 
-type SendSubAccountVerifyCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendSubAccountVerifyCode409JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SendSubAccountVerifyCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response SendSubAccountVerifyCode413JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
@@ -56850,645 +56826,649 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JjxtJti74Vwzs2xCZ5WQ4h5hRuJcKURIzFUMFQ6m8N6knGt2NpFc4zTzdnBFi6gnITW96/YC37U3n",
-	"the96B/w/kkCD90/o2HnmPlAunOIMW+VEoVSkPTBhmNnPt/5UnLENBCc8UiWjr6UAhrSKYtYCJ/aQfAD",
-	"m79l1GWh+uwy6YReEHmCl45KVxNGaBC8kOSazS0yEiGR3pgzl4TslxmTkSSCk1DMIibJrRdNxCwilJMB",
-	"DYKuOyC/zFg4J/EbayWr5KnnTvB9VonTKSsdlX6qtoOg+gObl6ySdCZsStVY/iVko9JR6X/ZSSawg7/K",
-	"HRx36etXS0/hb+pVa2ZAygN6/emP334fVNRQ2Gc6DXz1fnr9yWVT8cmZ0MiMEcaeDBFmVLJKauJeyNzS",
-	"URTO2N2Geya4w5bH2iY31J8xwtkNC0nIZpK5sKoeJ7tk6nG1zGvWEB+dHtaUfn7H+DialI72WlZp6nHz",
-	"8cAqRfNA3Suj0ONjM7wrb8pkRKfB8hDfc+8zmXq+70nmCO5KIkYkmrAFslgzyOQF6YEGNIpYqO76Lz/b",
-	"1cOPX+pWfe/rv5TyRvnSF841c99LFnbd/F2fSRaSSJChupSIkMw4/JndeXXVJ9tuFOz6MPOeu+6+vh0G",
-	"Po/YJeXjnO0/54wM5xEjofrdIgP1Qf61P7PtpjPyQhnBn6yK3/jUfDFYce1AzVz/qm+Us9HI+0x8oAL9",
-	"hOyi4OV2tW43mkU7iZMoILTG7l7err1iN57D8jasTWREhz4jnmsoyoWLLXI78ZwJCXzqMEm8iHhcei5T",
-	"0xKzCP5k1JmQkPmMSvZCklD4vphFtT7/oDmSF1lEcH9uLsJrmKueoEikbtskYKHDeERoyIgYjVjI3Fqf",
-	"Z5blYFRvsdbuyGGM1vf2aQHNuGaWBYtTbxxkjmE9d6nELfcFdc/gmYvL9drzGVGvA5Z8InjEeFR95clA",
-	"SE9do1YpYjReTMEZGXs3jBMawRdAI2QWqHfUCiYC/xTu8O76SahhvqVysjyB3tt2tbG7Z4Y38ny1c0B3",
-	"FvHFLQurDpWMTNjnLGkejhpOi9Xd/WGT7jp77GBk0/qw4TTdFtsd7dn79YPGYZO2hrvOnrvPDkaH1B7W",
-	"nYbbZK3RLt0zUw1oNElmOlGDXHW6F3gTrY4+ftlrFTCn7uhMcHZKIydn5p0rOpYwacf3FMFNhO/KY0LJ",
-	"VN1Ayuq8fjeokDGLJGnarUJe2h0pbs+q+KIiYrMbrdwxTk8mNLqaB6xAcH6YsGjCQjKIaDhmkZLmniQU",
-	"2Wq51z17865TUaeQknEoZgEpv7k8f3+xIFjxugL6cvQI7sxXzRT0jDrcVZIlj7P6czJlUtIxk8QJGY2Y",
-	"q06CCMmQjUTISDTxJIm8KTsig4bd2KvarWpj/6rRPNo9PNo9HJByqI6Tx9XW9blk4Q0LX+At5FfBGazF",
-	"5esT0mw2Dxc5R84TC9aE6TlsugTdqbr8tedHLNTL8EZtR9e9UBSew2hht15I4rnZrYLvP9l2Pf+IjPGp",
-	"d94rPSo9xh/Y/FaE7mX8qCUJzj4Da5aMhs4E2Fz5ZOJxJoH1v6ORxy2ieETV45JxxfZu2AL1TZjvi4KF",
-	"vsYRrJxP5hzZ6/ldd3qKRFa0+kov0XT4QhIkoqWNUEc2fw+8uy9/PDAzUDlecfizBwaYtDoe84Blh3rV",
-	"+emqYH2n+IKNCVkPSA+vF9Ew2v4w01GklL78s2zbR/C/9WfZIm3p0Z3ehPLxhHpkOCcuG9GZH216ys27",
-	"ChZHxtO7xzm/0oy5mNQEcHDFseG8Z9i2kkAJK8jn3ovKcZYajWB4CLW4O8UPBUyLk+5pMo/cQRawrdmD",
-	"ae7fC49fonlzyaY0vM5jrlxEqJOll1fcchYSyl1C3anHZXb8/+9/+7//v//r//mf//v/8T//t/+zgFxC",
-	"fF+RKqZY0zIz0ix2E9ZaW8sji3ni8ovPA3nFOOUrSTOCK15IwmdTFnrO4rbWG3fhgCMRTmmkruPRnmKi",
-	"U49709k0za89HrGxPkQXNM8QU9+qcQ1ZaBFHzLhiMKNQTIldtFIBXTCGNL8oHdlWZlRNdZim9LMela3+",
-	"Sw3Tzh+mTyP1EH3881kicL1AX1k4Tv37xnzHvDozjlhqJFTcPnt1ed59tf61dzuHmWFcohVXZPjTICA3",
-	"LJSe4OrwhWQ44y7YF89CY3q0vYhGM7l+ByVcVysWHNFMbrx7mXfDaHrer0UUL71fWeF71W259N1YR+Br",
-	"F6gnHI/6mrUWbap2LMEmWoQSlznelPoE+c6iAlUkDcL4JXclxMXBwgRmw7YDfGIVx5OzYZXiZcVsr/kk",
-	"JInsuR0Eq8aLXtMi9mzb9acbaY+FN57DthwwKXMRES+S6pcf2Lyy2QzWO3rvNYmVJIKXZGZhESqJ70kl",
-	"g4Zz8qZzRXZo4O3QIJA7X2CwX3f0jVnNovW0e7QBf4MLJSremtWxY0J9n9xOGCdi6kURcx+I96WHVfqq",
-	"BhoyGQguGQQ+XlJXn2L1yUEXmvqTBoHvOVQNfOfvUo0+JefUlS6urVVyaURLRz9/KY085rvKeJ9Sz1cL",
-	"htaJsoJmMiJDRii5ob7nElZVlxDquiGTsvT1Y/pizZ3IULhzMqGSUE5YGIrwiMCTj8iax1lmjY5K9dLX",
-	"TReqo17R4TfMF2B/fbWW1No4gmMsBxiip7YSBnJMBmoxBkCoUrv0mO9KZZeBoKip8ZwIPvI9544rfmhW",
-	"nM98P71uWtifCJeRJmGfYQzUV0beHJTxRDl5lPVB+STFLHTYwuth2q9FOPRcl/G7zbtZNG+1zN1TwzXU",
-	"driepENfaatCm8E0CB6NLGbRhPFIzYC5FhnOImX+qOMsbpmrLAxXwCBgEbo8YiGnPjz2Lguxmxy5xYXw",
-	"9LPxtCjzHg+S55K9Ud1p0EO2O9x3W06zXnlMItAOnRH1fOYewzHQgyQODUOPSUJJanCRIL/MRMRggc5E",
-	"9FrMuHs3ImkVrY3ShtW2jODZjzT5M0HkDIIweAosdAxDYFi7h4EaPS4jyh1GXMEkDAuWjJR/ev+300+9",
-	"zuWP3ZNOr2LWo6tmOWXK/robxdSLj44n9fA8HIiXvIvMWfSovMK8F38aKsmuD89w5vmRej8swQWd+4K6",
-	"V0K8o+GY3Yky6ivZx8jzYSS+er5iGZSTut062N3fs22MxzzmSmD8CWw0LVDEDUMJ43tTD1fhSohTyuda",
-	"Wss7rUKjUHhEQpAp5XNCo4hNg0gek5BF4VxpKXs20WHux1qESxrpqSqGgS82TkzjgyBiZIahBnWpLqq2",
-	"RzqfAqNCsCqpX3IibvoJkSC31IMIfTKHJa1OjfQ9p7NoIkLvV3ZHplR4/KaelB4fq43XGgSJxDXjj0lr",
-	"8AKiM1hoNAuB8PVIrHgcIiTsc6A0YyC+91zOgkCEEXNPmetR8FHf6RzubnIOQYBy4k21P+mxFgNONsS6",
-	"1RvFiFDw7pMUX5xQ7vrKpPgavxozhtCG7YCum/EBgZ/z3/TnmiOmpZRrINaN0zHkbD5Kc8mbaJm3mTB4",
-	"8rIO/kV60cz1RPbBC3ku9eLnXlAp872k7Yj4jMqIHBBnQkPqRCyUFqTjKKUWfxOcEZ9FkXbvqo+uN/Yi",
-	"UnYmzLlGky2KNYNj0rJt9MrfenIxWiWbTshgRCtnc1A8m0vh5zh3TtvdM0VbahzaAaEYfURCNlZ2ZaiU",
-	"tdgli2oLjBEJJOW3IKHwtZHJlT34Mzy7ZJXar07h31edHzvvzi86lyWr9GO386FzWfpYPFxtm6lt1Y/r",
-	"nLVfvusoRf1Vt4d/5t7vTj0OAcXCAKeymqPYKQB+d09GIY1EKIlkjCALDEIRsDDy0CbUwaR2lDGDXRqx",
-	"aoTBmqWhuJ6Uwr8xNy3F0HkSCSC3FDR0vP6YKD4A4X46lIxHFVDaKfG9G31DLX1+0qNQdyo939juS6My",
-	"wdqEtSe/TZkSKidqAxatffTdrfBFG1s857Fw+HNf+TXtbPg5FUjW+SXmzuzQrNRuJDQghn9nTpSlAePE",
-	"p75/PgJ7fKUnmY7ZKYto6av1ZXH7E57uRWwq1yb1JWT4NR4hDUM6X5q0efTyTD4uzSXm3RvPKeH2S3NC",
-	"kbPpPGApF8cOj1gxcIzdFUXtDOu4y3mkNzSi4fvQz0mjmQbRHN1GmC4pGTxgiS7vcqaZz6I1J9pMC840",
-	"Xr/6ROsb7n6muedc89xssI3XQnDf46w41ycyaZPgfEoLuQ9s2BPONYuICJQWxYlSmWNzjovb1AuHQviM",
-	"cvXGmdyMKcRh2niWVmr307sYz6KQKSA9Pi9X0GfiAdhCMpvn4Qup1dyGMQRBLkOgQWBy/lDdqEGueI8p",
-	"1WcASlSUOMLlCzKQ8NMPbD4AbcTjZKROGaRzmgwOyuUt2kkX572Uf/yYqOMwv52wkBHmS6Xfsjk8Z0ql",
-	"Us/KmAfZgjf7FP5M1L0+B3Vv8N133303IEMW3TLGK5j2scCpML97wyxwqxTPeXmV9lpkwj5TE+BKRmPm",
-	"bpnBs88OCyI8+H+fyYhMqcsW0yWbVI3eabj1B+OOqdGuYkWKbyj2CHmnC3lDkN87FWp2kfZRLr3IczeL",
-	"81hk8MVzvyL1DHRIZKBWKwmU/PHb7znRn6VIR7G+k4z9lRr3CRYKLI3ZEG7+yEdiFsa0bWnyJSJ0WUi6",
-	"pxa5eN97a5HX3Xcdi7y/eNW+6kAsZCOuowgKHrzMdKzSLHC32+aFk+6l1LX0tCxD+GmKTq1ClnEno8jl",
-	"3UHw9BwuCLbkal0ezGAVF1626lC8Dplid5+jYyU4cRUsE+0i14wFOiF4FoaMRyR1N9B0v9QvEcdnVPGA",
-	"aP1JStmOu/VGniqxkqi3MaQX1g4eXLC5mj+uLDCCihcq4/ohbT2rsxHM5MRCP4laE1xFXXq0spgnlbpN",
-	"rz/93K7+B63+alcPP3380rT26nk53DDe51MggnvbE8EzGRJBcAdFoUgQtskoZHLiz0koIkzyNBdbRhbW",
-	"nkUSZ+ltXQHCut+LZd+24iqPa+cw6IIDir8+B9HocW1LNijucuuoTExUjAgFrfM4o0lmFSgth7UWCa4x",
-	"pUnlmqSMQ4A1szsZgy1l/CxsYmtTnSMeaD6/vGZzmFcQVHXAMfZoyyTwq1fgmKzVJ7PUvO/UmdIYD206",
-	"XKHhGD/4ylyp1KW5tJl+lhUvbXoBCkkVbnweWtVa1l2I9Z0nH+eA3VtH3Go270H4nkyYc10g0mODTPt8",
-	"jLwGtzi6mHXWRpwoEjIShEwqBQiMOzAiJlTiy8CBHc5YjtN2QvmY+WKc65Z0dR1drhNJ54XA+3BQ7Ysf",
-	"XkhCh1L4s4iR95fvMg6bWejlnYmRCB2G41xRiwrJO3oddNXRWEAUjB+TEVXm6fKc4ft830p8XWriqZ/l",
-	"hDZ29zaftC7Jyyu/27z6zcJM0Y1fqq5WfAjiUZmlXsEeIxGy3P2EHAz1KwnomJEy9W/pHHli97x3nM4F",
-	"0hlnaRO1sslWp3KN1h23H1OXJnee5TvQF85fsrdZ6irgh6kD+Rw8Mc0PtuMkeo2WDSrMwtxYi1vNBO7i",
-	"5VjFN65yOYVFBlhgPaSSYV01OCBu6jt46uWOMl/kDg2ud/BKVM50qbamTF2lnSI0/L1Gg+uB9jHHUAtg",
-	"EOXQ7Vpv8gLLKlJeNjiOU4/3TIj8x+zpWIotFQwr9bS4UmDjggCrFMyGvicnKzz2HjrqwcEXX23WcgKx",
-	"90j7zm+pvLuPXpeeX2At+drs/OzVK3j21SKXLqSDxSHen3Vf5TPr3BGQcve8V8nl4+u3Xsbh4C1KGrLi",
-	"YNtT8ETc3BhiEOFI1cKkX599ZJqjZQ9r8YGzkgzpBTq04voNpK8se0stYdZflz5XBYJHv/85hI4RHXcS",
-	"OM/p3IkHfl8fT2ouz7gBd/D46DvfQ/ZfTsLKzI+8gIaRUtim2bBOSpjSINhJACweTn2IS5tKWWdoHWv1",
-	"lkWp5xezzWNiliWtfVokZCNwdmrdNMMyhx6nUPiw3tDQIwUrIc9GWCGcs8PtchlRwETRbEiSIfPFrRKM",
-	"acOlnBqCcZyAUVc5JjQiUyEjkmJri6IgWx3WwPpHe12R2N3UgmVhHK8XlKUt5EdOEPlF485IAwIDM9S4",
-	"MURwhyUKxOrJ1dcVdm5uySwQUfe8ZxEBl1I/TVY5imCmTrh18JgycHkGxsSXE3HLSSTADpaII6Y9TqRe",
-	"q9egrPYeYYetRGuuJJu5njhJWPmC8fr+Vff8mLizkGpsHZOPu8x4zEVQKr28+ZjRm1a2iqutcklmhtSy",
-	"tK3bLNcMJH080rwFSeFr5dhmD52WU5Bj4yiGFBKNwRVnpxSq54+RMvPwCSxrlvvJJXl6q7cQ46nbnk2Z",
-	"ygz9XtrUwmyecxO21adeQnV7ypGyhKzGppRHnhOz49P29+eXtdPu2fll7aJ9dfJWZzXzRKgEIasaoVce",
-	"1GuNml0dsojW6oOKRdQEaMjcPh/O48dXzeODkDnMZdxhx1DP4pIpi6iaASkP/gLoi3Gqu+OwIFpGWlMi",
-	"ob4sE1LGbNn+rz/Xq4cfESnQtg6+Vvr92sbflqvqA8aCqx//Uu73a5kvKt9V/jXXRj6hvl8oKE7a7959",
-	"AmkBMWr4+GP3Ved82WlNfR/ZylbAcNYW8iW2ppflsnr7C11/m5XG3bMfu1edVxZpn5x0LuCvy873nRP4",
-	"66R9dtJ590792Tl7pf457fZ6nVcL0rvZ2E4c6bWIh5zHIE9oEDkTuiyLHPyhCDYAi+wk4y4ZUucaCT0J",
-	"9mVDX3tDe9R0bFY9GNm02nJ2d6uHdLdZbYzqo73RvnPoNnKTqLBao2ClYXiESkLJxdkbAsdAhxWSN6tv",
-	"j+AxOwEfHw+pZHsty/vx5fnlrf3Dm7Fot9vts977Sef9uN1uv1X/1xYn7X9X/9b3/t7y1R+12oKzPv+x",
-	"pfUbYtbUzG3Fljw5qzSksAWLjHHiUqUGMTIdAB/llhmcCK54Gs3P6jnnzEAS3XjsFotoBGfVSFQFB5Qy",
-	"TPt3Uo/JDV9FmwRTE6w7q+SGdBQVRJo4RNAw24hls/FyFRyfyujU1CJtuoXmhq8f84qLfGWeR6b0NXaz",
-	"olYX6jonzrDMsdBLl1Ba4HHO3Hw3dcio22O/FIfdXkgCaF9TGl6TMo0LcgeS/TKoHBPbrE808fhYjU1d",
-	"vmEoKobAekD4rWUVlKsRxQUbC74SA4SWVA0uztoiEw9AqAj77Pgzl206u/tmDaYAwlJQj2mCy04u2c14",
-	"zw2tr0seTB/Vp+dIaT6xDVtK3fdsOnR28PdSohfn86wbsa0anb73kqFb8v6ceiV7Qvs2w6CSU4wuyTvw",
-	"oXX8Y9sssvxTnJzU9OPXHU21sM9KFbCz96CKFGRMdiAyb5PVHWQWKBVU2QMeV+xXSRnI0MpIomNdM0Sm",
-	"jHJMB0YxmksBa/DilvcAvA8JTlXhNJwNvIBQ+Wt8gMyUAa90tKdLhlP5xxvcAy47pQOkCnU3uC2u60U/",
-	"8PpUtWRp1NWLFGKKl+NRxNnw8HAL1y2X+jGnWz88zzzHOpi4oKw8pR6PP4kwXX9bQfvFi6SpnlkOfBgg",
-	"skzqYXOzxEO2WU33BvnkS9XZeaHyTWkAt8QqRRpVMpsa29iMQ8K9Z1sPdJEZmiFYqZW2YvrIEkXqnetJ",
-	"4+nZYpYyt2GKMxmJacoLQl3XQ8fRRWoYqM0veEje967OT8kfv/03KCD8vnd+RvDRcaagy0Yex2SwpSV7",
-	"xabinRh7uX4uKINAlAdTRwZfQfKdFxEZUe5Kg3d6r3ghIkTIld5rHImMRCDJrQivPT4+hkxdos73WJ3y",
-	"GHsc66M2c2ojUEbR/L//cAUOnUFbY3eA6DoiLxkNWUj++O33ARG6MkrdsPPHb7+nqihW+L83hMnNnBaN",
-	"6ZEsl5U4ynHJP67a5Sc/Ewl9bXEc4psKpWpaeG3p71PLxQsDbDF9v5AGIRkK4tIuPaiFob7nLJQGJt/f",
-	"L/gWjzAlHvN2NVEbcqeyV0XkDCVJEWwX4LOot5Cf3jpoHNaby0mpH7/s5Wc1xe+9mIWBkBkn0GXnTbd3",
-	"BXAVl51e5+rTRbvX+3B++apklXrvX35qn5ycvz+7yvUOwXN/ZKE30uAvy/ueI09ddrNOmt7AM/NA8duY",
-	"z6oYKzAR0rBt7ck8JpTchoKPcQHxS0latp1ZvvxShQJtJx5I4Xamp//kh3V5A7Y4tBAAfJQh524Z13UW",
-	"a3xdG45/GaBRzhyHyaQHl7oT8IvSU8wpSMXce6iSRmFsMDLJhMoY1dGThLouc0kAfanwihxXZu7h7vwy",
-	"oz5aNG+vri5SAMcxVaYRzNOZpYlbMoWSgzPNzV8sCHn0S3a/pKSevtci/VIdvwHAwIVyrkXeUv/4L+td",
-	"5gsJeGbouScnA9D0eKT3Wm0uzhDatLVs20rAh2KS3MhLBM9C6MavhVS8dSlJ6qlLvFNjquZRbYxGahFE",
-	"P4sB5OCmGHOUlCkSdUAjbCGSXCQXwJcMz8uBy8khwrU4rKupBee2mkpeez4rDDS+7kLoItfzZ1xUi82a",
-	"Cq22rbo6/QkSV0xbKjWOopXr8pHI825kVmghAYx7o5EB+o8MRlpWl8JY2t8DNs5Vlieb9LrKbXJ1nG6D",
-	"pclo28qbYjURsyQV/6Zh9EJiqra63CKuFzInEoBNqh4VBBgeWEs9+cniLwvreDaijgWxZoorTLbyqioL",
-	"NSddVaG2Qfe1w3VVlyohBiijF+9fvuuefHp/+Q4jP5JFVp8nfDHKoM0DA8SS84mQESlPBBcztQjkp+pr",
-	"Ed7S0GVu9SIU2smX/vatkJGGC1ldV7Rc/TMpWZrcdep2mnat4kJ7Q/xPro3Fp24b/i/CsYh9dYXm0x18",
-	"jLkabe564WYVc9rzyw/ty1fgsUiA/IgjAnViEL7DG3uc+safazoW4tXcNZV/SlwMfYb5CDna0zTu0LR5",
-	"KyerZN6+4U1LK5O8NXd1Qo9x9/kyAKNbQYbMgUaHMBT5pMl/YUGfHwT8hoCNaWAIo4uxnZMacjMLPfzN",
-	"YvJPk3SIm/tsgUdNW/cLOSZzeHqGlyzfNiwP7iqOv2xfqaj0lVV9cJEHFegr3PXXl82ZLD2lZodMzWWh",
-	"eO6ic/aqe/bmHnVzKw4ajv8FJAyyzc5PmO4ls1U3l02r0DI3JrVokVi1EyFzmHejzJbbidCrKpNFNeA+",
-	"q898uoVNautT77ZS/cKMPZou60p2vZgr6Jk906Eyx+Ou5+qZeVo8/AdgbakZPe9mbMvoYnjePwWkZwoQ",
-	"d6MmpVbp78LjyLNWoWXqEoUpnRMqr5Vup+4j5QT015NYMOSgDZGgfBNEu63kgzusQ+ndApmXiygXJ+cq",
-	"lYKG15ChoKGb5bGrAUUT0N9NwkO6pNRZHss7bHCkC8r0gsHgJKwb9iq0EGU7YDxeac0OZd4qrgMeTqtK",
-	"epGK0Yj1yNcpVUBBmG6xhvjXV2ZtT7Q45K5bhD8IYJd4kSRDJj1XGzFIxxu7A5MNndLPXbxjN+XEjYEH",
-	"c3xMG4CzJxSbuq9lH+7lXJumqNXVkHlYdeklK9zOJ2e8GlN6S2ab31c/STK1iDMRknGDqgdYrCGaKRmY",
-	"+uK+0Gl3VAKkV/u36scvdavILwWDS3VPfRCtd1w045irEcT40oziz63/6oG8LED8wgayIkTc7JT2mB0T",
-	"8aKiYd1LA9c89j+LEj5boYJDhBzWT17LFbSxQulOxMhsK3375Xyt7r14Up6H8aSP6rY8KHXvsynhy5O4",
-	"lx6eN69n35g7aeOnIOrWqCVL51idkO14c9rzdqe8Pxityfq7VwbSOg+ZztSL51h4KnHtnpem9f49ADkn",
-	"s3keSk6t5t2IWLbdHLd0Rv29nyI79bj+WF+z3BsokM9LNg9BMM9HKnciEtMIyeR5nX84gyQv06fotHP6",
-	"sqA3Edy/CssRlUudORMJXahxTCKlXBOfjSIiZhHAeiud2gvJDfXzgCu3tAaf0pTKMZ2WKLs7LU5q5yYb",
-	"8YUkQSgMONm9XUHrV+kOpgT7HIV0uzTmdkHuMmK5x0XGagWOyeDL10GxMyVZ0O0DVqn2+/l5nMuRpW1L",
-	"+h5Z/uLab9MmICa7J2dHCcFvwY6S4UJf4Jzgdvz9uqxMvHD1msA1z7cyepJ3WZ/uNBBhPi+Jm9YJ4sFV",
-	"x5j9OqSRAz0BgBXHnBcxv2G5PD6O735whvzYfMPAaR2QH7yXCD3FuCN0/e5K9rGWDTzAmV5JiLibL9UG",
-	"Fbp7NvRrYzflDS+OtaLlWv2QyZkfQQqruopIxqO4B4ukU92IZWMf6MJclbZ4Ca9Y0YBlo1ksamd6tZKH",
-	"xGtiRrrpVjwfY0jTw925Q2qNc3T/OE9z0ZOHvk3YdNOaGx1YM+4zKckASQPynDuXl+eXBf4s82KjVZ5c",
-	"dtpX0K0Sm/Wov+D+XMVy66QO/cLVaaLxCl0URFaukniKZpS6JwLeZhF0cAKLxCgLwLVBWGC6hkduZ/k/",
-	"oiKxwco8mw22uEP3s8ZyZvV8pzq1snc51KusLG01PIOddQexfskCnzo6lHY7ET4jA3jMQAv6RxTm+abZ",
-	"lTdlrz0/txN4m/jCoT5RCn9cMPKr4IyUAYjAiESIBb2Q8BNgllBOLl+fkGazeQg3L1hkLTunKKv1tYp/",
-	"NJI/rswfR0t/GCCuj1/q1uHXyr+W/+O//vyX6sel6wrQubpTOi7Omu+ett8sp81PmDeeRAV4Wmmwzrvl",
-	"vUeT2XTIqedvTIB3ypS3SreeG03WTSMnoT6Pd74TWFFVuJTvzk/aV93zs+XDpksgshPIb0Pm08iLZq4h",
-	"chz0YRo1tXqYB23mCz5evrF+kLkTPi7dWlTzsFokxwNNvzt/3VaVgd4JK+HOtaPrIAxWjN8oOgVQBdka",
-	"a6M8rKuwTgMTbINFkMOgn6/4+l5hjRVwBlsjGGxeFq43bYPC8PVx0LyC7oeEREjR35NrNWna30KbOWXh",
-	"CpFz2rl804HiAcluWJhUCch0fYBDOZEMoRixdERp5TqwXlAlsHmMI1MvkIQ56mvCHFYp8iJ/+wqxRZKB",
-	"h1jpgeftfAqC7v6oS47vMR6dyjEerrXJD07R9qHjFbQ1qEbXiD0AEncjrjPK2/180K63+o71DV1CMS0A",
-	"gIKIxWUxhhxgz+nWTCY5TOgUR8rThHoLuncCV+VBm3ARkoBC1UOCapSLjZ7jr9mu2mUqx5vQwqm+DEgR",
-	"9qmgRVYRMpeeBLYZHqqJe9HE44C8swjnuAnrFpsY/p5J6dbp3IuQW2byCb3iDLLeczPhFYes43pRYXFk",
-	"/oJwdguYkgsqf32vebAlXESxeZuM76lZf1Fx1Eq2n6rWyita0MaT5yIwaOpYpGCO7UYrD8mibjXs/Fw6",
-	"/dpnc2bEK3UvJ0ZqFs+119s6LU4TzmPcf1edn65KVmxVAu5zySoZwGddo52ylBD8qGSVzs6vuq//vWSV",
-	"Lrsnbz/p5yTg0eZD/CSsQSxZpb+9P7/qQPz68k0n18t4RiPvZhUaOIcLIOpgALvLqfYIZIecvEZI8d5E",
-	"hJF+Ug9eUDmCjnmRwE7myBslwewZAAN3RSRXookfx+DhhrUO5+av8tST0uPj+MFoWFBJ7IrV50pTVx8W",
-	"8cyleWT6PXIZUrxes1dCiid+hwUvxBfban69M2L4mYi80bxQQ0RaQEQsk4aP/TJMd5WV8MGKKWujf3OV",
-	"TN2Tx3/PA4bo4u9MJ5zFIArjUThP9fVE3CFh7iO+GOeZfvkIyh8mFBNsXcEXcMgNu0RpFmMp11xPSuHf",
-	"LPDR7NV5m0CdSBQmhWYR+HSuNJT2wryE4uMG5chKxezmBsg3SXbw8jVCeH0+7MBV56x9dkXowigscn7R",
-	"w0OEY7BI++LiU69z+WPnklCwZbEjtmkC7FDft8j7nvo5zr+AdYr5lXpTySqdX/QUv4ofV7JK6rZcfnKX",
-	"1oks0qb75h7U19SJJKFDMdNBUSAZrKOF4I2rqAQKZySdk/IoZAy6Q1Vy3acbNy9cDeCMwhv8CRMMJUPG",
-	"NSdlPpuy0HNgXIqAdXNlXIRFbBEt5pdNdnh5AVlMGLn2uB5A+uXZg3La6fXabzoWASUecPvP359dWeRD",
-	"5+Xb8/MfsiPRV6+187FhXUy0yfmxzGHOjN5Kg8Tq7V9XKJPmNc+mzmQY3v10msX5PLlis7SgW2g354Hc",
-	"HMEulXXkTj3+b/VGswVNBe8BbZc8E0ocngaR7jyQvYhGnow8JydpwPQSq956LkNdhIXymLjMZxHyXmnF",
-	"n7qnhnVjxZqRVG5cxhYy4F/4oPyedVrbyhnM2ZLaJmNYFytpSaYkEhfRhnapmkGOjhgEEjmvGbKe44ZP",
-	"BYCbXiTCPAg7AIgBk8j3scOZS4a+GEpShua4Ssz9IC0yBBVUVizCqDNRqxl53FGrB4fQrCL4ZjYcFzx/",
-	"eUSvzKPhd6N1QfARxrfh08eMq/O3GtBCJnREblnIQHOdLS7t+sInmRfcMoSW3TpDhhtOwzPB2fxXxCSe",
-	"Rx+QTaP2VdHVhu8z7tB3VEb7r+g8/7Wx0xQgsqXHHUamnsu98UR9/ExcOpeEjgUpR8Kl8zg4Ef+G3v7K",
-	"lqO6Ug/bfkQwhg1fJbjvcXYiOGcgWfMX4AMb9oRzzeAAmCuxEpaLW6WSqHX3uIwodzbupB7M5ITJXq5d",
-	"cjGTE7BHDLpiZqpQpav5I5ERDdVZLCvjMID01AQLZdMlDzlanTIXRt2JiOaAmjHcn/mhvp1XKYs/WIRB",
-	"Abhr2Dl82OjhuaDRsqQZbuaQLdJa3omID73hYVkea2UkR3olMzucR2pZtrVWRj6DTpOW0FsoNLGOWAAg",
-	"OFYadSofiviejI7JQIuXBchL9eOyvA5y083Um7UDw4qlFGDK2Rv6xPMSDQoujURE/Y7PpkxT8kbO6Ij6",
-	"apTyLtmIAbZt0aBk2fdnnp1HTBepLq7GKtWtS0tWqXveyzVBFSd6BU1ZH6RyGPu7XuWHS0+haPgYHP1Y",
-	"Ld+C4w+d41vEmdBQ2WGhUufEjLtk8N133303yDX6NzZC79Lc9l6J/MsnwoBHI2j6DWBBMF/wsSSRqOWj",
-	"FHMXcTtXDnkmJz/ilbk2ZpzWl2ndCtdnd2qbEoGEYJ6cYaVodRtuNZOTSzb2ZBQWIEmvJNqrOOEhgqa7",
-	"avleSNJ79QMZ0xuW2tSljK3DvbVm2l2o897Ekd36ZeIo2vai7GBTLp+j/jPfu2GhQfPD58sXZEwjBtDN",
-	"ZREqBdcDjORfZmzGZIVEQlxvyM7vzKJkEeY79qfGPEjoqEwmaptDoCAWFjSmXpVZX7gkpk05jXItrYIH",
-	"K61jw8gYxIzV9RahC2602nahMYNSUPBeHWMQI4I8J7b09H0bTW1RGOI80+9ONs9KiC6VsL/aKZaQ8LNw",
-	"ru2zX9RdvVWAdkPqFvXGpEFAPEfwF5LAVXEYyDvvxQZcm7uh8FxzLtHuBHIXfNmcy3ZgP1T/rcvPHAp3",
-	"nlseua4Rq17TLXqfQNsUEtA5YNmOdPCABkGSHqxejQjBmHXyfe/8rLoqUVgqLaTgpIGCEgllqM2PyUDj",
-	"4wziN8u5jNj0hVzC+80rDs1PBlq/TlHk97BZ+vIo34pbopSMFOcFKK2J8HH30/YnDJtyIkYjZcZoPnic",
-	"lXl6jlgrKaZeFK1r099o1Q8b61v1a6axUnuCNHUY8vxeSEp1e3VqllWace+XGdM/K1rLL5cAlVznXwGd",
-	"F/GcH2N5nVc8IidGGuLx09IQppvVLWKl/uKsV7JKr09OS1bp7fv2h063ZJV+6rbPT7sQgLrASPmP6p+3",
-	"52fnlxDU7v7H+1wL4G8zERXn2EFQXAdQQxb4epS/qJtkknqRk3C3bNPBTW6cObZxYtJdwrDpd1nFQdlL",
-	"Ldb/JD3bisKnLyQgipMyxXA8h+goJRGj04pFqC+F6ejCU6FW15OKPcG9tS3d/vfoCre+v5vu6FAItH2J",
-	"eQYX6HzKiZab5AfoOaDDiNpVlWq4lN3KUPi+mEUXLHQ0qa+a1WX26txSED1Mfeky8dz7jRmYpOzPK5at",
-	"V9Cq49Vl+/WV7oKJHj6LAGB7723nFYrExN1XFqORUncrFvnQvXr76rL94QyvufWiiRvSW07KXICIAdUP",
-	"r04zKnhfySrF7yhZpfhZubzokkmWB1m+lGfDbokhJ8yIYR7kVA7AVBtY6ngMgPAGoO0MFMUNiruqPO7x",
-	"vkd/xajYKg3VYmnbNO6rMALU92q8OKbH0yrFYm8dM10Z6Lv0nMkV+xzdqWVdnKOlRQzUb7vCmU0Zj0wh",
-	"dzkdk6fkIhSSnXphKAC27W8zz/eV2IxofGd+4sKl9t3mWLDbdai7k9WZmnZOGrHpwpCL2JHflOGmvhNy",
-	"aM0gdW8GCiPUl+BXxrrPfDkV7sxnXRe//Fcd8/wr/qg/6R4PtbXtFbbwxU0pd2kkwnl+xvCUfm7HzvbC",
-	"VFkmI5NnZ3LsoA0FbC0JZ1xp9xqqbwRBC+J7Uy/aCKlv6vHsEFYRRDYdUN2t13Utp+en5so7+oBiPr0O",
-	"XhF8q/HVGQRDL9KAJ7dU3gNd/F4yzirJCW3s7qHLf/N2LIX1gjke/43gDrOiExvFbUIDyFFiGshN9QmC",
-	"RS9sTCjJexZpb/E4pE9Plp2kkBEXNiMOJehFzrKZrNc3TVEfVzDPJ/edxFx7C8+JuefZcp+SQd8r7yk9",
-	"j2db+G3zncx970HFzAkDzfzIC2gYQY6h0t4vzntXJCXTUDm9dyPZBZkbQxiXFtKpbDuFrpwq+vH8AqNM",
-	"yxqDvBUzoaHHKRzPZbmSlnzrsJRzJOF2Yug/iRBbFh3xykD93EKnrwkNmaIW46PXJof2MwP7XjBiVjun",
-	"6usdUw8iBO7K/4H+8lnxaWqPFm2jTEIHvoiUkWIrqeTyHMDqY6USuIIhhj4knuhyA+KKBUw0Z0Kj6kTo",
-	"PMA84OrqxzSKdfXjF9vaa+ZL80uu9IIhda5zoGeejBwj8eNDbHfeNufvIkJ0nEyYU4ANjY1m4952yHUc",
-	"df1x+hudaqGLNCCRSHBfY9pNqMT3EA+b2+YYwdis/IOx65cHo6/QUwZ/kiQ05RjQIzExJ5x4fvOFe1lC",
-	"Cfd9IQk1LexWdK770xhJ8T4U2T4ZAbE4Zyy6xV5nEOBIbb+utR8Lj4/B9AGxkrP78H3+poSp85cDka45",
-	"rX6hJ4nwXVPBmqUN06BN2R6xoyj/nY+u+T8I9072LauBxytmLZ+ftcf9GXS5NLPZRpnLkdErpXJ5ONd/",
-	"d91Knoy+t1DuMe7GPrlixz0NImdCi3uiQ0f0OFCtL8cmpMfErI5BMUt1JwQPA4hF6Hh50r64Onnb/qsY",
-	"jZbqd/NKfvA9eaL7dSim5E1Ha8J0Fk129NUPM55csMK7+TOTZu8bOU5Nc/jCyID+Pe/cqN0+LYKfayfx",
-	"JwHhp9pClqHOdjjCOiP2OSJeJJk/As/QVeenq3TTZnQ/9rl2O+rIMGC46edg8GukzsSt3gSYqzoAipjU",
-	"6Ek55Q0lf/z2O0mjWFQWSifTGAylXvfsDdS1xuZm6Uu/NAv9fumoX5pEUSCPdkCY1Vx2U/s8+8XjU4/X",
-	"HDFN2rTSodMvfU2VtCfYTFgqD/HLT7bdgK18aDyIItmVTUrR23YMm+bpIDXiRHKmMWRCFs1CLnXFADbX",
-	"ieu819F1ymDfsqT+LkAIBoOgqC2dmmFcxEjKuM8VU+GYdJEhZag0q9TuV6OzCbxB/lkLFeNW5nPOURuF",
-	"TE78OQlFRCPmAv/xHEau2RyKE0a653mWpLxsWVPLtusbZZBL5oQsyh3KXotM2GdqEpqSvNGsibI73HP2",
-	"3QN2OLJpfdhwmm6L7Y727P36QeOwSVvDXWfP3WcHo8Oc31lzlKt94Jw3IY9e6tJcv2D6Wen5rt6ZJ1cd",
-	"UkSxhd7Qyy6UCQl2TyEe2Hub1PAjvGduOHCxec1maBC6XawIM03MFqtGl1ourcmAy+uHkz8edTpWjeQY",
-	"rTPdQChusgZ5E0OW23woHVXV95WsUvvkpHOByKiXne87J+rP3GWcDVNo8vfO8Y5VhmQ5XXbzb/qTEkbF",
-	"QaL4lmZjIy6wXML4ziPvWK6FtQlKWLIUBihss/CAvsmEB/KOcz4mV07TotzzHY8LlKZn6dadGsOT85iE",
-	"QrfhMfFdz+bnTw/8Xp7+7FyecQO29fYvnKhlveHVaffsiLAbFs6x1n4xUQkYnytq5FXnx8678wvAWHDJ",
-	"j93Oh87lEQJi0SDuVQlyRfZ5GSWmJFMoK6kQHQjWUA+YBXRM4P1wa/J46CjqSwGwDsb7WYXi6D7HG0m5",
-	"e4od4eLCAUunUmN9BJlSTsdQnBO7VeNkLajRREXfJO3p5ijxICBFT80wl2VjmVxuokIBztjV4vsLq4xj",
-	"XroZC76PhMgB/8pmqLGqupRoYNOsjIbGfFuKlfpdxUpHp5f0opnriVzVbyNBgRu3Sk5o+WDERSwg4q1d",
-	"JyvwFU/OIjRJbsEa8I5n481mwPfiy8kcnmnBt+XHGQJMad6ds/bLd6Arvur28M9ixoO3FybgnU+9iAx0",
-	"Be8AingScO6hcOcVgLHyvQB9a+gfRc142ULUz1l+TRTOmK4Tlin+amkHt64aXujsvrKt0kKe2iJYkE5D",
-	"W/QVlRUD/b53foZ2+WrnwZUYj32mzZ9iPS6Zcx5y4oMYmVn70rwxl6OYJMPF7jl3xAIOGWe3d8MALkTa",
-	"NRC7ULeSRtklE0Z1a5Ft8XUL1+LpzzqMbYtj/r6g3jTTHSy3LXFWyGpf4J37D//IQm8039R8eYp02wIf",
-	"M7w6b8N14Cc/UKArpF5Ik2uoLsMiquHM813ALkuclxp/hExYyCrHxKfhmIXQlJ7dIomuqJWBPBTbzgRA",
-	"6nnay4+ey0QhGwNgw2PizjRqnMeJxBqhZdZrLipAtk+g3f/ZcfytZKnyaOgDG06EuH4Y90qROGzHOBnk",
-	"Ft+nW1t5kSSSRZHHx5IMZ5EiOMgC4AIsrvzwK7sxuAYbaVN6ip0bxnObMG2cBIxmW7518Pa0fVLtvW03",
-	"dvcQAnBEfqr+NPtlWu15Y06jWciOCLp/U27f2PucSnvQC9/nIjQO63SoB21GQqXGGNAxHeYqRqnWcwmT",
-	"AM25B+n5l5fY8EGxDFP85THM5rg4713lwmDnVvtjz78bjRZhyChe8G2K/PVmn8ANK7WXOGMrkx6cS2ab",
-	"UpdMLdIG9yiWkX9k9atXTPDJ5bxhFFtI+szBK5D3MFNCY74AJXizobpwyDTIhDEETBBNYoZwFt7TTX2D",
-	"sOkGIKeWtErLooUm32h48xo2E0LAbY9xtwZgL0kLg9SjzDfaPZFrkmRpI5dv4E4ro0OfICj69Zk6xAB/",
-	"ygUJWcBoJDcuHl1keEkJ6eG29aPxHN55j9R3fpsZrbWI1xPjquZSy02ldKmw+UVGdK44bzRhc8XmtFGV",
-	"LhWqW9vYS3dkMSgWeilxlE3LzTFGw3QvKuSr4FpMh6qV6SM4S0dEl4e8PXsrYmHvt5Qmx2QSRQERIfy7",
-	"4HIzKQYpp9vO59kv0x3NWJbz3JYUsJQVAU/716OdnZ//S78vP/7lX3IFmWTOLPSieU/NO/ZyxvI+p7A9",
-	"pSSkIHqluYOUJUOdvH3RJal7K1bSBRSNRtnnP1XbQVC98qZMRnQakPJ77n0mU8/3Pa02V2CL8bozAOog",
-	"McICbvkAUnwH5JcZC+d9HtCQTpmyA0RoKXUErWB0SZMJlYQDU1Lf4WN/YHNjxoKa4al54hfGY3hUwkuT",
-	"hUlOceDFGe9T8f0tUPMQWs+8Nrv1/YerkrUERTIVGpkoKSJMcvHVwzANyRdjD2x4oE0gZXh6MgS11Yhw",
-	"uPnru6f57/WmqbceJyv3QsYLDXmQQ5Z4INDnveEQwdj+m9qrXDhAHJTOC4Mt1dk/VuyAiBEDa2az4Lpk",
-	"r4yvYWmHRCA3X6FzDU+dv06wSCKQW2wPOtA2H8BVuidV3uvh1aScCeeIUOkeVf2xssHAFBvw+EgU1IpU",
-	"dUhnSJ1rwjiie0zF0PPhFMojE/MxebxWApouU18igmPU56jheHxMym+vri5iPJQECBJHMWTQsI/KOXdo",
-	"4NXmdOpXMAyURW+0CIVqkD4HVFMr3QgANW2MXmVy8yciMj/W+rzPOwCCBBWwIZOB4JJZRM4ch0mpFpWF",
-	"oeInnoQOzFon6PPBlz44N/qKA9tWX0cUIGXM7pesPsjzfunoj99+t/pGu4Of9cP7JeihLiTTddKE/TKj",
-	"PvI2WCB8ZK3PO2oMkjg0DOdkgF8PSL9U75csMlAvGmCJYRnwCXxPQstokPw4AUkEJy3bRq5KwVBl3GGE",
-	"9rnLcFKIIaGWCv0XAz3oQY28hBIbYpLEUbKF9BZxXWAdlZKls+HpmMkjHBf5K4GFAq9Jv3T08x+//f7R",
-	"6gPmXr90BAvn/YqraPWz4Hv90tGZ+Q4A+Pqlo9OvA6vPB+r2wQIUoUUG6lED0rAJZMMibArMV0PR1G0b",
-	"xmoYmqfUeBNgBHhcdbWONOqIpBY22BhAWcflAb3+9Mdvvw8qx2TwBZ70VT2qz/GABoHc0V/v/PHb79kH",
-	"JCDrMJB2jiA9IoMFmUP+qkzvckoC6yisRU47V2/PX5G/kH6p3+f9EvkLuWhfvU1/0ecn7bPzs+5J+92n",
-	"v73vXP575upFQbz8GwjfzPdqML237aoaCMQdKpWK2hZ4s5orkw4NWIyXSgIaTSyyOIyE0YfMAAKhqiAF",
-	"gK9es7kk5TfihezzWejXfqT+jMlaBy6tWEtjX9IhUGXQGqPeh3YQoPKp+Jnes4zsi/mSQ30/SbjTu898",
-	"yUC3qJFT9LNTTnbJ1OMzRIEepbKE+9zxhXNtIWxIyAB3jKv1tMiYRZK07DqqHr7nMI65vVqWtQPqTFi1",
-	"AR0+QHGN9cTb29sahZ9rIhzv6HvlzrvuSees14F7Enij0k+zX6ZvlKlIekhq7YtuqgTqqFSv2XiHCBin",
-	"gVc6KjVrdq2J3ukJKIcxbasPY7ZJKNwydeOQRqq1wGz6QI0Mrtn8VoRKu6CRM2GSQI2iDu1De4o+d6hk",
-	"VY9LxqWnmLg/r5E2n5NQ+AzSCiCjwItwLWMpBGm3ii+1EaM21hBlofGXXLKDIUBr7XU979eNrvsBJ1r6",
-	"+hH6YIOkgdVs2PZCoJUGga+F3M7fJTqK07nL4DQHhCdjicY3/wx3QwJniV5/UtrkJ2dCIwx1G7OrdDhq",
-	"0u++++47p+HWMz6qo1LDbuxV7Va1sX9lHx417SPb/ot9cGTby3oKACVNweSM1JaX0CFZh2xTTceg7p7g",
-	"CEwaCQwzNi7Rh6VuxDTVVA5qad+pMzXOQ5sOF5I3ldYI657/oEb2QXW3MVIP2mV7dOlBkBpZ/Khm9lHU",
-	"Htb12jWXHgXplcWPamUf1WQtHBXdW56eTtFU9JLyd67YH3UlIvjaJibQsJcQdetZvNx6gg2uLETUTZIM",
-	"iaMScAY0jzcoAs7E7EHFXHSnqxFCoiYgqn+1Si2k/7wHx+dk5yWNkWnglvr6W95zqiOWzMWbmutvei3C",
-	"oee6jOMdrfV3nInoNSDWfbVKu5tMpcuVqU590Ooyxjici5S18PNHtaVyNp1SZTUBL1tOeYJeJWOpi15l",
-	"6eNXqxSIvAwC9CyDJqt0ZF1lytktmHg/sPkg0W4scMgbTUlneRVqSyaBC/XLQcxqBhZ8AdjDYhbGiWTw",
-	"JHXsLKJODFyE9G4B7Ls+Pdgqoc9hpOoh4pYbeX7N5kq+g2IOBZtawEM0Anp6Ka6Ejf9TAzLivc/NWF6Q",
-	"QXwmB8aBdBR3YZ8CHH0Z/GY6Wdjk4vs0YmGl1ueXwlcq72m7e2Zh7lueKMLlbwOf1KrRSw3VuDnzX8+C",
-	"lxjvNue3y4NZhAc3cU5qd+qDS620pNodNdwDp04Ph/us5TbtBYFVP2zsN+ut0ajRok5zn9LG3nB3d/dg",
-	"eNhqDqm7O7Lr+0PXdRit10fNobO7vzscNevNht2w2e7ooEjIHVzVFQe9k5Br3FXI7WalgNuqN0d7e+5w",
-	"f7dVd4aH+86+4w4bbouN9t29utPapyPmtvYdun8wauyNWGvPoaO9+gFz9oYOq28nGPcWXs7sw6ZN91r7",
-	"+7t7dbe5v9+yD/YbjVGTUZu5I+o0WqPmyG46u3t1x264zuFo/8DZPWwM7ZF9MNxWmO4vSMADpz7ar++5",
-	"7qhx4DSZ7e7S4WF9tzVqHrAm27X3W0230WocOE6LNeqjVmN33911h8wejuqjlr2tAD5YUAvqzGaN5mjf",
-	"Hu7v2/X9wz2nvl9vOfuubbuHzj5tDg+azYMhzJ02dg9bB5RSu3VI90duA8hqO6G9RG8PK35XiV7T9BRg",
-	"CIweHvvL/7EEcau+wSsuELb2Soh3NMQOoI8swFECaPm7LLe/WqVlH0LCT1YYXuhdyIpY7UsVocvCBXlr",
-	"xcLWuOa9kMhbDy0wyt0+17H6RNjKQpurZTeP4h6CCcY+oVy3XIYFqZGW3ToiXBA5cybgOC4213pm0g8u",
-	"df6JLA8dUbuf6fGAzElvaiYcW8CnDBF/MxDuZiAgP5DJKVq2ELZyhugEZXyeUhPdCxpNMDpdzLJ2IkjL",
-	"RbCJB3ldkWXTM7xLKf6mRDaB3VH2iwC4VHQJYoycAO9g0rQCUFdBxUzcdeqozxG1j8YP9cDJh9aRdhFr",
-	"+6NlN3WoygPDDIpZIIijeLHjz1zmVow51OfXbI5d96EdQY30MJcM3YdQzehFhPoho+4cwpceIgRRji79",
-	"Wp+34cUJLoHnMByYerbxsG1mm2ACdXJI72OiLDKgfN6yKePITe1+IgPlAVnpY3DSDbko0W3+lfKnqwG+",
-	"aXtPwI07QD2K8egU0oSNbKn77Xzx3K87ITOtzarXWKH/MFzV2u7Otcz4MpuvY8IniSqZ9jxBTkbcHTzJ",
-	"JwXtNXbuANvuc+FDVChb+WDY91FuXookU+oifLZiqGMW6ajLojZqGWCIFKdX/FZJFAOgAWJ1U5Z6GW9X",
-	"qpj/EZhUvv7q1ButkTMa7rpNdtg8aLV2nd39veaoydwhmO77+wf7o0Pb3nf3h0OntVcfDll9b9ho7jXd",
-	"xj7L13kfjInlQCusMFmzYBffVMItmNAl+CoTzpM5iOvYkOd+xePts7zEw1fwfRzfrpFuBGfkB7Vdsfcu",
-	"XUGMMV11fBdPLzqKpSCu6HPdgV4rT0YJ8qScMcxD8aLjXA2spX+Nodk5EXxjBy3OxzhoH/SY8pnvP9zp",
-	"6UyDaOXBeWUKj7+dlS3OCq5aoXvGyve/nHOWW4pO4qiFEePWUvj7gT0qkACkMch1cnclj9DfsOhRqPxb",
-	"8Pkf0QVU5MiuH9mN53JkQ97pN+a2BXN7A5K4iLPdxZJYcMzMck0BRK01vAxVgQir51KX1sgg9WkQFy9g",
-	"qV26nF1wdtznlBOmZKBBCHR8RkOoSSc/KA0D34O81oUOZtrno1hu4jTJhEI0T95UWcBqjMeN5lq6iJQw",
-	"bO2SE90ljeeM7z7YedY8JndHvnkrnsJboRGLN4tNLbgjkurSB+Aj630K6N1ODIy7uROI8N0+18ZQrkcB",
-	"PLiQFCrBoWDyUxM/QuW40E7pcyi5uqG+58a1Kz+weYL1bjjStu6EOIX1uRQ45h4cuNRuuq3DOj2sN5p2",
-	"ix4eHuwetuhByz3Ybx46w4P94cH+IW3W63RkM6fZGu7S+sFec384oilV7aH9omqEm3gUTAL1N6fCPZwK",
-	"OWdxBeNIQSsXxrIvdUkfHmZ99ZFiSp6rSxcuzt4gXrQyuloaUNqIdXU0Pd7nCwUzknG3CpgUVQegJGQA",
-	"zER3vI8S1H8aMuKNuYCueqSdIFRLPMl9PhJhKuEbwjmAR+GSWWAAPxA4l0aRUlLQcNOjs0jojSdQrnMb",
-	"Cj6u9XnbYEpD7wfDYwaLuNIDIiPP98mEclcSMYvM2BB9IMVVmHMNiWsFlt+J3oPHSENOcLZLe0N71HRs",
-	"Vj0Y2bTacnZ3q4d0t1ltjOqjvdG+c+g2lPUHW4nF+/QIPuwEfHw8pJLttSzvx5fnl7f2D2/Got1ut896",
-	"7yed9+N2u/1W/V9bnLT/Xf1b3/t7y1d/1Gq1hzRE9FKtTmhNUWrtbgpB43D9DVdCnFI+17xHPswhzzMQ",
-	"8Gw5MZHEx3kWTRaP80LfQ1AAcsX3KfV8APT2+Nhn1ZnMNFK08GyB765pm7NlmWa8psRN56ooKY7IdcfE",
-	"i/rcHD/4eeHgw0vi8dVIW6J8B6hrj8NrqXFhBiG78cRM4qBqfZ7qBuJJ0rBtcjth4ICBDnc61I5jgRAt",
-	"jevxLALNYWmkOFLIbhj1ZYwM0ueXin1Cg7wjCDAAHl+g+I9+Gsah92yDIgOMpmEnuLVQr4X9KboX8Gki",
-	"ZmGfl1uNw1yfz2vYq4ukHezd47sID5QDFbjxwcoO5kmjuk/siW1rYOFjQnGXDUzMrQHzyiegu2skT2SO",
-	"/Em41ikgWcZ9aasptrKGeYFiX8yyet4YEjdw3zKFtjRdapuBIqCmKPb7D1fQQbXPBxnctCPyEopxyR+/",
-	"/T7IBU+tJOXy5g0eoPgpLjCCvI+WXT8iM37NlZljyMdoFEmL3jJgvupWDUmHKTrHbjGVtKNZD8GEQFPT",
-	"82SMgLTAuLCncd0mI+r5ynZHfQdGiR0FcGgQWW3aGJNR38d8C/MPlcJW303Y/mgWApONnwfGVuOQzHjk",
-	"IXLsrcddcQtHRk0XhracSwgb/CiMLt1duCSbSvNVzGxzvgFje+JsFr2jam2adWvl7FIghInL93A5V157",
-	"o5ZwXBEVvKRM2pIpgFfvrTfMp7OCOzUUYYnNv58M3zjeufd99/2v3fqZ15VdfrnrnHT3utfBTz+efH9Y",
-	"Y/PvbfZTW11k/8eH3cmQ/80b/a3mNHw+nL623Z++9x9SHdSbJmf+Shuzh64Cj3/zXP2pRIXaF8XQsXW5",
-	"xkDmLkm1yF8lLxC8uDgFW/PLFDc1MJ2GdVtJSNBE8NYFAIv5Mhh+jPEEn0563Emhc0AUEH1RRZYg+tQN",
-	"lvrzspyHZiUPaQZm1mmde8lEKrKK3D+lnwiSEIEbVhMNas0xi7FVNlLNDM6Ixh5RyllaHePJ92koW3ib",
-	"etEfv/2u1S6dYeZxL/Kon9zmSTIARPoB2SGDtvrr3+qNZmt3b2DagoGnBvy2ny7avd6H88tXGOTS4fo+",
-	"TwzQjOoWv+ROuttWqthMqi2csufSxc4DeW91LKVypfehZJXM7EpHJdirzY+2GddTJxbn6VcHV43Ggn51",
-	"V23oxnl7+piaUBav+U+kA/1zaTQxVJWvz5ZhrGLZ9R6ysScjFhaz1bg83Ggd6ki5ZKD+GcR13BljuAy6",
-	"i5LN2mwdgIgfYA3ZwJzYgYVuaVPfAE548I6tcdRPkZ3Bo3W/wj6/7Lzp9q46l8gk4brEBV/BWFvMSDlj",
-	"rkxwKQ9S4LI6bpiCrOxzn0WKk6rJKu4I0QUdvctUmQPwNPQohKV/IY9iGMKU4SzjU9DnSqmzjwCyivkQ",
-	"NND+R4SkiwccCUFuGb2O85FhgiAeLIJ8A7pUqfn2eRmfhghSFSVfDo8yXiUTlMxkkcW6SX6cEenkHpwa",
-	"OV6pddA4rDdLd9P77mlgm2l8s7H/IW3sBG2IsM8IPZbHnzJn8Mk8qvYGwuFE8JHvIajof3IpZI5aIjjy",
-	"9mKN2p+N1KzQ/ZVinWGYpswvtr+XxcpCnMqIlQEchAGJhIUCayZNzxMwoGdBjXS5jBjVTQ51tMoIudhR",
-	"qwH81KvXxp5zRBq57PQ6V4nxAPp+LGViKZeEumbBMdnVJgPV+WxJNIt40bZSsM/TYpAUSMGUV8N4FhZj",
-	"dEn7EQzwATZjnOxf00Iws39KomqZR4w4ixWHipXaDzV9NJ2WJKGSln3OmYfWir6Bgz0Yy0KdJ4QClUoy",
-	"9m4Yj9+JxFDJyl1PatHb5wtvJAuiN1eUSvYgEbeULOTNW8y0AHGY8PKGUx/uM3t0SA/c1mivOdxldbrv",
-	"HLr2qMFaw71tJGdq1P/IobmrBSrUCOrHIDJiR6H3LRS3qX+VRTpxJ15VfeI0z0vF5tQpgv1fLRUWmOcK",
-	"20WZFzLTVF5xr6nOO9irAg/ThocwHDydeFCPEw9q5Jz7mMgzFTLq85A5jOublRxIOAq4jzUTNylCa1gz",
-	"mAJVMjBWzOAo4TZitJzAgLL1OP1W7DGYp9j3OYlZsUaYPKzp16VFzLqXpmUxKS9adobnHZs3pvirmEUp",
-	"AwMH0bBtuI0L2JAkNyKVeBX7uDBZgtxOhHr0QlAcptJ7//JT++Tk/P3ZVeE8Up5yaaVbBWnDUz07/2qk",
-	"uRvosJRIbHm/DejzQZwbZZYQP5+A5gB4upq7GrdigiNKwhmXRWlhx30+9aRUpnXsRkSQf1MUZyeiKvXO",
-	"ipVCOo2T3LR6cZ8UlfzMFFKYmNJj3E3aT93H6kxmh8YnVBdtn5K2MuyLh10Jd31+t6l5TU30H12wGu1J",
-	"s/6yCBHIfUHVRXfEQi6DRaTnMx75c8URKt8Mt8fNnTHCEXieJqs1wnmhS8FGoRroeaCNNahyMQVBSfIM",
-	"fP39hysryehL21PJW0M2CpmcVL2poqAxi5I0/OPkBTF0vYRRRAC2Hqf0a1jJ9HBeyAQfWkspU5GDDI0r",
-	"pkcmwnex2Ggwg46AA+MWVNeCGRm+kKYloEldNliaCy+8ZvPFlB5cqXvl88QLnISJsR6UQIWoCUDfObXn",
-	"ueNJr9hUPGRASa1XrPFU1WyqSrpDL7FUdAkqIqjvOWxzdhkP9aldkYrclgs5lt2Ou1V7d9nteFcn4fV/",
-	"fKjfdLmd9RDiKnbdpTV8KKEUr/K3zJz/fIIo6YmzGMhSxJIrdxIJUCx8ulLOmCkmiXvMlKks6nsDXLUS",
-	"pwm48bBSYqvPtRcwzuUBAOX4WA2y5o3mhw7lukGvuqN7SiSTUslZo+n0ecp1JnxXD1Y/tkbOfYRxNO63",
-	"pLgsYZ1zfbkRBHGfCxlnqxu5EHu5UpIoyTWC8cUoOCkZAYADGfnCBVHmDwu1H76IWV/ifnWxD9DWaPxt",
-	"KEvD9kGPgqC/aTTmrmwxGPa+P3y+eHw7cwa+lbstpzHFXbwWk5iAiywyEcMikuymmFkUc6+R57OdWaCY",
-	"8AqNORKhdv9PZ37kQT8Mbb+rBwwyOrPiJprujfWErn/ozAN+BRmFDAL5kUbWGfpiSKBlEjxqQuVEKdsA",
-	"dHgbelGkmKTWdNVrscO8x8mUTUU4rxwTnIPHx/o16A8JTScmN/aNlIdzQvlccYoKvjKugsFY+UIbP3DS",
-	"DNSItJdkFvoD8J+cUN9noYRaQKNYlwfQ+Wxg6T5KqaZkcbMyzQMrugmL5nHlQZy1NrD6fFUnLZycuOUJ",
-	"ioF+ZlzV+0Iiir3hmebdgmvXD27Q1TxgwIwl90Yj07goqRfEtSx/eNu++vCGnHZPO3glNEGjkmAnnEkU",
-	"BbVXLGKOaaqvnluxtG0S0bhrWCJ+jqEuEiegb6qqu5RcAxD7Po97O9VMwodn4mxh9EIi4L/6Qft0+Zy4",
-	"XsicSOhObUHAXCtutdTY3e3zVJCprGk3rnoBsjZd+SqwTmo1wf5QrwY/l1rVT6ftnz69/PerTo+UTVOn",
-	"ut062N3fs21cM4vUbZucei8rx4Sa/t8wYHTB1Zt9jv5HpDxPWV1BlI/qoBbhteezBxBRRWZJfK53RiKc",
-	"Vo0ISlh9tg2nmklR10+fHad3CVYZt2/IHDFlUu9mpgv6ENp5rW1wDO9d7kj6NNZL6syUjrBKdOfvARuX",
-	"rJJiDwAj1HBarO7uD5t019ljByOb1ocNp+m22O5oz96vHzQOm7Q13HX23H12MDqk9rDuNNwma4126V6S",
-	"WgFPr/09UA/Hvimtg0a9udh3Sa1HzWU3tc+zXzw+9Th06owZ+73H84D6gCLgLh+JtQihyK7hrJQBPyGM",
-	"eXcQMsn4fdxv3/A3FpUM3anz549frTVgHOrtur9hSqHAI5lVKL6o8/B1ZW2C3mbNLGO3V0YUGKFEIy3e",
-	"STl9aoUTsaiKugRw8T437HSI2QK3FBDouVupkYvZ0PccZE3vL99p2YQB1ozSAsZSvHxQBTFkfe5QZ4JQ",
-	"f3BjeXAC3dDUgEPhH5EAnm+RKf1cpWP212Z9t7ln27ZFvOl0FilzZVAxkbbOFR2DOBv0S/2ZbTcdtWLw",
-	"F+uXBhDZGXRH1TPBWfWURs5koCQdSIoIINUG3w0qKEuadisJc5GhcOcQkzrnqHGREICly4NL9e8Rrvhf",
-	"7WrdbjQHFhng57rdaFWTj9XdesM8v2HvabcnIQOzP/AwNU79eOxsE9EwAhcZWnaMu0bc7elYUeZ+PRjy",
-	"3Q6uAfRdhDVQChYh7bhdn9JtpVp36uMLJYmRU0zmCjjqQC9E3tGw7QpG58xLX3kyENJDPCe1+B73Pc5S",
-	"WTOJSoGJGNpiRmVI0yAa3pKpEWr96PL1Cdlr7O0lwu67AYyZC15t9066XXioRJUPVwJFYqx8YNtBANWO",
-	"Cmpj7qQCqJveKum0AabuK61wQZLeBte/nEcMNnKTi7sjRcxAy5uYy9/tfJdVQDZRFYq4w7ZPyhVMCW0p",
-	"zUX3jVbPw3pqJOmcvvRt/5bOpT5ZoPVkVZW0ADW9+eHanCb4X61Shu0sv22wCR+KW/HSVCP19DuWD0zO",
-	"m/D0HBND83/tl/747fd+Kfnmu7++v3pdPXjxAkqL41OGB+mFhEOx6VhMd/HFYbyEI2jAlAxVvZDICVeu",
-	"dkwIHo/2Wth93puqHbDjlfd4xMYM5abi2jnrkMvCV7851Ry9X/rZrh7S6ujjl73W134pvzn6T1WzDthu",
-	"NcdIx/anxi+Y4oQeJ764ZWHVoZKRCftMyqm+vmrUlewmpEaXHlveyNTYGvben/rwLkhCvUDfDvI/70HO",
-	"aCE5C4JiHU81yH481lX8xqfmixy9ZdNjj69Qx+vjX6r4zw7+k88AvvGeXN7TRFMrJ9kDvEwvlFYfzEk5",
-	"o0tXILUSa2KPCRcxhaV4wVOczmfb069Plj26dxevS6u+V5QmBFncwMbzjI0UaydlcJighl5J+yzqW6QV",
-	"KZN5ncNio+EsUtdGDOi7e/OXfv+7FVzl658o3KpND+1fIMM5mOTgV1vyNeBS5p97vcjkTUdHU1MOCXIr",
-	"Zr5LpNqbslpUi6glsYg6iBYIsYoV29IQl0BretEUvxXhtSQUc0/edK7yDLa37I5O28e02DYxwvJ9ui+k",
-	"WdoijvlNe3pO7ann/ZpRbZXkheV7HM0JneC5DfdzPXd/WlH4D67e/JNqNTlygcoJxltjdpgqeCZlzdMs",
-	"w9Uxlfxtp/0qNkUqaSzN7BvOBNLDhEo0X+B15qH6RpS0C+iycYYjSwZROSYhi8K5znm8VH9X2/C3Tmxf",
-	"2NbUFXnliZgLHwlyS70od/uSI/41ke353dtYaDIw09NbIdrbC/IjkbBKwiOL3yScsBNNZtMhh0T4FYEF",
-	"BAuVDvWxFHAE+LvScxkZ3A7+x38fTAZJnhSVAXMiAmIbArAmy4BxiNm6RzH+aJ/HYNr4NNQPPmPHxCrj",
-	"SncFjhd3hfd+ZZUa6YlZ6DB5RL6/6LyxyMXZG4u86b4mZfQqjxQ1VjAa/IENLzBCEc9VPf7i7E3iKJbw",
-	"OPO10j/UsyDVCkMVJAoplwFVx7+CRaTqzQSAX249yWqkQ50JDA/T4V2G2OJqCGoRIAICQfgE3BPSNtT2",
-	"p3IEIIYDIY2uWiFp4tzRhHKMll+9fX/6EsLlF92fOu96pHzrudGE/I//TibMG08ii5gAesvG/yq68mSE",
-	"aAKwVS3bNmWcEOVnjnAhBSEeiutNGZee4HGTYaQDpLkaQSLU8KdxF7U+B5YOpVJwuToOUiei4ZVROOMO",
-	"1VnKjgjDmVofHdXYrZG2zi6gZMRu8SkS805glEgRanWP40TjeE3VcdSdjqNZiJkZGKaCrYCIEzTpu1/Q",
-	"6bjPVwactFvjFj991j/HPDpRWPTAmavoHmt1MoInFaIykakVoYyr+DjfS0POcoAPQF5aUMPp5CTwPjMf",
-	"WKanLoFISxJpv83wQ02NOvKf1o6aDaUd0c+oHdXtRiulLNXzlKXFsb1liLO9xeAmjzi4h43XpNIhtvb8",
-	"xhjbDxKniVnnM+g+/xmDFWuO/x1VNPRpfqlbra+fkz+LFbd/Dkfen2OtW9skQ8EiDql7YVgDHNKUdpfR",
-	"p5VaJ0boE1OzuaH+LO3Zy3S9hxRSzYITF59JVTR5e4qbLfR9T155e0Ryr8/6+75apQhdWBfAbrNTSLRG",
-	"NQElZ3N1l9XTyXNUxg+tN2zb/nxo27bm98cJl0LVSith/hy7RaIaIUbxpIx2pO9fnN/DeTTbBfbR4HZg",
-	"EaU7i1kE6m+9VgM5A7X0vuJODBN3E7iKzKJioi8MHw0epRrczam8u0kSl5wFgQgj5p4y16Pgr/jzuDvb",
-	"KQUfy/dxrVbnVnnTnbgk3Juq2W2AnJZkEZsEcUwPhnRlUxYCtoGEkpCRx7E40JT1eTGEihf10TryxViR",
-	"Ro20OdZYKK0vLjw0RebH6h2o64B2iENWNhn2VwTYEmjxpBsbxE8AZBtTHZgCTtJ9GQnl7JaUsd3acJbM",
-	"DBiKBlGpWFiDCBA1E3Gb80TMRh1S5zpPTe3CcLvTBIv2Hsm31iaXX3lTJiM6DTa8/kzZFWsSe9cEXLjn",
-	"XGtds+1jF/C4Kk798cm2t4iXxIuFa/fUTd3i169t1WgIAOnpHy6d9KmKxh8eq9f6UhKBTH2iQdAzjdNz",
-	"CmGQpQCy/xKmlzetIvTqKg66A7xpPR+NeZUk5VkgWRhVyCxQzKxu2+blUrtWvIhNCTZn9z3mEsFjpxD4",
-	"Y0KGoklZAgN1sRxYxm8hQhf8fDw6IieXnfZV55VFsPXpK42aIYnPRhHoWteMBehC6HNQTipqpJ3Ly/PL",
-	"GOlG8/EyuDU18B7WvnddnecY3XoOO0rlOiaDr0A/qDXM2CKrmTEp66ng05SajoInrhmfgogArxKcZnSr",
-	"gRMIQS3R627cQRswbPkSdvYfkG3//CWXSS9/24C3JMwTSG1rJg6ehS7eWlca79Tj5mNsYNAwpPMnq8RA",
-	"0oP3ozMarGA9vZ+/pPRwhJAHr4luIPyqQMYV3aUpN+euRroXcenoITsHLmwCkPIqqXbOAd1u5kcAb6NW",
-	"4luRxJ9LSBkZgdAjQ82cNhRWktEQxVRu4EN7jcsI0MRcMqXhtYQuPaKCJY2pQFONvPYgIpQ0SzRjw6pF",
-	"LRsAv1AriFAdQT0uyeCazQEIkZRPJh5nEgMH72ikJBj7HBHqe9fMIg6VrOpxybj0Iu+GHZPB/6prKD8N",
-	"+lyZvYFPPZ5Cfqwsll96ofZxG3GibORjMmCfo5BiGTlYJNhfdcIgHnGuRChEbthn6kTJdEg8GxQ3IOsA",
-	"i4vrMACk8ShrJnZ669laYL9yAyMZWYQpST+c66fXyKusiES7Xok2qEDJh5lSm5oIrMeWVd3pDziZS8Oh",
-	"N7jpgm6W39/zfmWPUwcf3/zzlxK9oREN30MRXMlaab6kQT0+qpVVbNk25XQN2ypFIqJ+x2dTNRcUZuob",
-	"NWP5SOwcD6p6wzonDGYqJ4BxQya1lsQkEu7dGfzj8+o/C/yjOmDxImbYbQGj/YL08xV5rDrRy9wWT7pM",
-	"o8zWSDeSCRBGgi8bN242AMQiYJx8YMOecK6ZRhuifT649pxr5g4wHkzKIaNScKJBBT+96rzrKPUZO86G",
-	"jDi+kMyFKmqf0RtdwjYOxSyQpEzxL/DYQJ04YmZI4d9AF1k1WE3bGrfDWB8QoZSeCwF7T0YinNfIOzEe",
-	"Q2CPp9TyPi+37GYlBZNEg0A7eXBtNN+F1pbaG6OtBoOAEremzJgP6CrUDB8fqKaqVzcGPslaJDALPbR8",
-	"xA91/X8Wd84jeUjW4uRpIfYNjeOBdUBc15Q3Nl/1s4rzWoJQQAoDuIvnCTTEKEGjRpyJWl7A/YHo/jHE",
-	"e1qkb1jXTodOyTJWYBYfZ//KPlzAxwFdsXT05Wu+voDm29qn5LpFH1w/WAsOjVTw7XyuKmRf7iFNNP6h",
-	"Xr5FRWDbM9GdvgdquKARJkcEs1wAaKxURjxb34cRKDNFj+I4CXiYGGb6KCOeTMtuJplblVqfvy70ABJw",
-	"AGaMo5AFPnUWXGjKjAGvXD7aiDoOD8ku7hiZuDNbMMe95ABllHpqGybUK+Wd/+1PKC7Qnza0YcQEpo4C",
-	"6U0wGP/NG/TInAYpgwjOsud8G7NjByHrCh09H3S39wWZvwBKnupLr70TS+cc0OkTqsK3Prr/YYFtPgJk",
-	"Hq6ePo4PL57h+WvDi4BL8U1Gb3xyXolspgJs46pjo9TlHTR2V3fABe8mXmgpixPARMB5kvJjGq8KXKcd",
-	"hWCEx/5NSW6Z76t/wc3Z5xH7HFVq5JWxqY3lrUzzWDRr1PyBxx1/5rL44r8q8hzkSV9oIvnOk9EbnNuf",
-	"1kh9aL/h+uu06zIn57ftS0F8T0aJiyN2hCDWSvx9OxoQyaJKUb7t4k7lp9+OqC9ZHPkaCuEzyktfH935",
-	"WWzwNDOmSmq6JjFNk3bpCP8C+0Xxx+mQhSeg6B0141UA7Fu4ThHoLV8yfJ7bnQrHBI7I5p5UpIhvTPmB",
-	"HRuKWaUCSWPDt9bEtVIMfOeLJs7VPldN08qOQd+mabIWBAC2CWEg9HVGRwQpW3tXyQDuqLEbxqOBRbiA",
-	"BASHchJAN51IEC8Ct8pUhMzC0mN0foJfURlS1IVSDNNcTE1A92nGSgj9jvjsDfr8lg0nQlyDu57VSMtu",
-	"JWU8RmnjgsiZMzFzCjUsZsLJdNVRDEcpGXNfyDiRozxA1zDJXdr4sA8q5m0aKVTjb/Z53ONlwkJGqO/H",
-	"qKcWGTKHziQzzmQX5ZszEZJxMpxjCMz0TIDsVf30Ppdq1TCaqO+WZMoA6FRdjM5gg056zebYjVXtrjTE",
-	"VimUkIYY3mge9c2Tm6+Ixisfk9M3/vfQjl29ssA9jMzM9ewuEGnBbr2QxANzLVYLMhIblJZA2U+xtDai",
-	"fVXpwCpKQptMqS9LDNqEiFbq2IKzaiSq0JDJhJSGLLpljKODq22AkyULX2Kim26KiHC9nuBZ3bzPy+o1",
-	"jAOe80CyXwYVi4TsRlxDMh2U0ICiZjqBYfhIH6xKjZiIehwlkh7E4BAP2vP9mKEfQ0Wwpwv+DGCxr140",
-	"9m7QLMGnK0WiBqWIwMRhZkRXe8PUVir0p2Yp/8wq/XJOEaT6a0nrCH7DQgmTy1JorBnma9WwVPenTyuX",
-	"+uKAZe6QGiuG9PJBhvSfKn3CmVCDX9zrnr151ylZJSywOpVjRbBoLcS3lCbM90VRrOVguRcBc70obXeM",
-	"QjHNGg9WyVOfdZXOVI71eK46P13BhsApj40syX7RpsRy5t2z2iD6QG9ugBjm+E0EP7AIPl2UOtEttj3Y",
-	"1A4xO7PzZapOwdcdJEKsuVsjtPW9KLZJSkGHwMtEQI+UwVSOQQtX1gR3EWGCEpc53pT6xHPRBqCSDNS5",
-	"GGRZmT4qOaIfhntnLqbXDWW/VZD/fglLIVN55Hl2l2Q8QhPKJRNxi7aY76KNUSMvRTQBHi1JGYA1+hwN",
-	"NEuvBCqq+g0VY7XpzzXNEwYEDDgrMc0m4haSHPUFumX28n0LhhjMCXJz4kmZcn+jZBish6SpRZ/PuG7H",
-	"u8aUM68vUgdwSfXq/6NZL2tk0bby51lEjz5ERZLnwWXIOjNOvy5Wgb9JkAeWIHgi0QEUH8tNJEd8uqu+",
-	"GK+K2gniei65hRZcIuUv654SdTYWYxOXzBGhy9wjjUPkUN+PGW/K9dTnwLgMir0UU4YA+GXD2JBkLM1h",
-	"0Q8wQ5NLc0Wdkmfp+ibkoWg3Vayk4EcnsXMXbSp4gvoEaQoUrDjddQdHozXzgIkA0H/U+WB9XqacgEvZ",
-	"+CSQD8PwFIFPxY3hzCggKMDK4Xd/F2rmSNCIpT/AN2toEyinj2g4ZsBlYnguSEXHKvsaXnTDwqGGVEQZ",
-	"ZPxpC8JjYPX5gmdvYBlfHw6xBoOGr00yKC5W+htcT3iaXvYaLvugpi6KRLplp+4IpO8F1YKUrzpn7bOr",
-	"CnaORroToU4TUepAn5fPL3r6dyWSrtmclNsXF596ncsfO5cVU5WtWxXpx77vdS4rKy3Xc/P1O0Xi/zQR",
-	"qUfPZHc0c8gSXMkqaXJQkqphPsaSShHBSqG4EApikQbMyhO9eSIyR9wpqbmvGKI6WN2UCE2OmlLDO71e",
-	"+03n+S2zNMFubp75YkwYj0Lvm4X24PL1Ki3vYjajlnxDOYvW3PpIf/c0VTGRFqm6xcytTp+BwAXkzCSp",
-	"+JiZz8Vtrc+XcwNyaogK0wOIyQ7IqQjq88L0ALx6g+QAzKP5lh2wbXbA4naY7AD8ftPcALz6z5UZsFAW",
-	"tWlmdDxzYzPl5EcLgLc1RlFOFvSfIhkAj8Tm3F4rQd9Y/SPnA5h13pDPG0dNIavvgDlkLJe0K0r4borb",
-	"S2iYL8mUSmUwkx5j2s758P+z927NjSTZffhXyT/iH9FEbxEEeOsmGBMSusmZ4eywmybZM2NtjacSqARR",
-	"ZiELW1kgG9vREetQOEJ22OEXWdKbJYe09pPk8E0vcvi7bGhXu9/CkeeczMoCCkSRzVv34GV3GqxrVubv",
-	"XPJ3fofO1U7/ILmEUCe6ENru50pMnDr0l5cS6Xf81jzpjyh/M4+C9Lyk5kJCf2YDG5C4g69vvF0lgFw+",
-	"laqrfY/e5gZMyVTPgNrTp0+f7vQ3+LxajZK7F5sk0isBV/zt+OdDM8umRMU+DIVoPuipsSidY7ORKzLJ",
-	"YPvxTEDHN0vkNR1Lm/UlPt2ZK3qZr+Dy/fo5+fCzSEH/WA5tBE3iGDLgBdzDOU8deYERzHo8BZzJ8lnw",
-	"RAHQRPLMlwHO+YBFkvXHcWx65GJxO/BrgKRDDBohWZpkoMGSDdJkfDagFA7NxbpH8IeqXZNLOFnESoBw",
-	"1+xsc2bmZnOHdcUkkSG8IdadygS2VmxpvIK0gx4FfTwmZJ4+3UM8nTSePmWfJ+Rrw2Cgrpcad/WAdvVj",
-	"T0ZY80LC0krIUHksS+gkBBFLpPJYAF3yMYUzTmPK4Ez1FtTxaJtNgxuSEExTB18G7/xaFPq1tlFpJDsw",
-	"YVFoBBk9H5ELjnKRC/4EVCf4Ez//AST/PT8HSOfKx5+/ZBsbGzvOZTWg+rX2u1//8lfv32tvP9C/2AwQ",
-	"JYbBSLn39dgUYLpKbQ3MgKOANGSo9FsSPQTbW3iM6JzvsT8h5rFyJR8izuYstt3CJXgYirD9M3QCf/3L",
-	"X31PGbvij4VrExGvQVsncD08VLV/xj3WNYf300jIsAG32GXmIPqjSaO5T1pMrYUw+75E3c82C75b/W78",
-	"8+HqPlD+UBgD5yB1+TAHmNlKxziTwMvbfyeSlhDqsjunW9scsJU3MnrLhlEcR6TS7mwRZZkYjjJoSIp+",
-	"BSlzm+tYxGKfsYF4u/LlYecl9SNYQVTw2PQt2U+YX2v4NfYTlGGvBx4qK3UFwAm8MwhgYDMYPYEa0FSz",
-	"J/RL6v9IhqOxKWW3xDuP6d95ilK1vUSqjGt0i4bC6Ff1x0qfZR5FAXEShb+32DCScNEkxq/SyYcVjKwA",
-	"HQ9It6+/fQurN9LnGXF79toUvBEA6lGPREiCW1t4X8+XWOTEuzqabjWZ8lhL39zDZ/DYRlP/P8yWdTbY",
-	"RaEPIlimyWgkULbDuH9DPmEaoS+EL0nIFNW4uAw9lvJUxBPPeVPtZ7VZKMIxQg20rZmZWGUe5EvXFf00",
-	"lQU/wAOs6r5d0zfDQb9njar79JS3uk3xrNcKn/P1/qbY7u70NsIWf9ZvivXuZm87fM5b/Q2x1X3W2wmb",
-	"fF1s9re7z3utcENsPbsjD/vWHexFzrUUl8y6C7bPAw6R8auWeo8fq5QWLmHGzSe+Zlph7V1UXdmFTtpl",
-	"ToIAuaNgX61R4qnIrcmVxBCz8zdHm+TjMAcPyWc3eZ9IsbNELlUQ7kql5OrlVYHKnge3U2T2jVIeWxTe",
-	"sPVBWWuLKnIMrjbpLkuGUaajCvoVlISgkZPQ/qBosADj7BOwIm0GOzRGW0Gho01BPDPOOgWbkq1A3K7/",
-	"s46gMJsK0DaraKF2fZlM+cAmk1kFYXaZjt/hKI4XclKm+LzmTHP/N8dfz5eD+HE4qrB5c11/5GHkICo6",
-	"Q+TN5YZn6fd8nH4PSUtcw+8ZZ4O1ODmL5BXS1jyORahj1jxv2eW9c0b9Uc+knjom2Yd/74xGJ4RwWCsD",
-	"Hbg4C8VF1BN1HZ6ficyXXLKDQ1SogAROImHbTfviuO8GGUjilhWVoKH4n01EQWRaPwZclWpxSAaJzSpT",
-	"U/eBjTm6dFGGenS+XIFc4hxZ8LpneyPwfFDg3+gDUgsExk0GDN7Ll/Y1uim1woKzu6DYFYWQgjk14h0g",
-	"s82++vYUxijo0AICRGizF4KnIg1YIg1vC0l/YFtAJi9Yu9QP/Adwsc+CXZYKjeV5x4ZAvB1FqVCdLIAR",
-	"H8tzmVxKU6bJelzqZ9XebR+mgS9tFgjTgTiarV39jSMFSEn8NA/GNUn1g5lCTjP45fLcX8N8/HgKoE5J",
-	"w1DP6jg5Y5HczSekNq5SXBap+o7m6Py6o1up1bsT8RSaK27svzNLtIbZVmvXxOSrQfeLXvQ6+urgzS8O",
-	"Wq+iA3Ugj7d6Lw+2D85H333z8qudhph81RTfdfRBo+7JVzuN3nosu8PPm+F3X8W3mR841U+1yCDCo39y",
-	"ZvDBxFYXKl8rNQbRQ2MLrtB06ca8dx5HxlCVx+en/FwoFnTjpHcuwje2XUy/KLJmrzXlLsNitu0fGTZD",
-	"nXJ4JVxcX/qukeqF+xaPILrOR4fFiTwTKaNxXsbZ1TXAcPqQ4uCszuBc/iJ4Rc4shuCMxt/DDdpU9ITM",
-	"4on52ahAl9FTnLl15xSVR60QPo8o3Zoyag7z7UXSndvs4UGZbs5Hrc50M5NlSXe73ko+nORmpEQvtDSi",
-	"OhpnJdZJzjVOncLXyUMXMFiK9A/AK8fjUrcMU/8DN81NScyu/UUNItD9wJbWYzwdk9bQtFnhVWWSDnmM",
-	"pTn1BnthjlLJUEBPJaqCNE/pNGbI+74JmaUoT2O1EaaHIHKRbbdgk1NBJgcrYE21kU1vlUUSLz4qC11d",
-	"/fiW4epOgGeRE2FnN82LJeBUBZwXVzgOjp/sqnBcXRJhEadwisdGkZRGR6XYAUVMORqUPyx3MV4WHuRH",
-	"5WOU1VKFKe9TxXLMrd7LjYqerxTdeKYD8tbWdSqf128kuvFsuhYMFM9x8pishTYPJ/rg7UJ5mHPfsdTH",
-	"kMRga67c+tQ7Pbir5U7u6r5WYaEtoa8y9LmjzeKrtV8LY7z2zsy6K7f1jyFFq2ZUjDB7XfDOwHQBwda2",
-	"0NITuI6sykLPFF+Sm0J6FHbTj0nxNrOOGiSCS+4NfWfZK/J83D/5kjzBTcwVu0AuBZVak0ZGQZSJFhcJ",
-	"ZbBCeVMwvymKO/x3rwF9Sl8MVaCrnPGSAPSDmlAsG6Q8lLizIRX0itPsugt8jSzsu/Lt/RN+Md1rYSyR",
-	"la9XI1DPC+tvxe4m6VCqC4cGcI+A9WLBU734654vwQxTJFa8xHQQIwWbiCzfOhpEimQQcH8MqfwMep9/",
-	"wMIu7yVXcMj2YKwe/1ou3XOBjwCfbXfmC9kvU9x4MS5T2Z5LSGORI8CQv/1ayLNsUGtvNne2LYlEZRqr",
-	"b7y9cn3XYlE0VZhtn3pLhzvEIA0OjDMzE64NPcbrnYM9R5HEDtFyFMkpECoCBrZkhmxPLnzlMQsxUeaA",
-	"CrSuN6gCeGX2b80FUNXFeAu7VknLySPTdkckPbbZ3KiDR+HLu0OeIxyqjxB6dEjDskTHxx6DSEj/C75p",
-	"AWww9ClDmpF59/m7u7dUGr6EmscKNUeRtFBwC06PDj7mU3gOkxmnR58AsYuevKCdizoHyRioLEkI1hT+",
-	"0DZaVDHPoLso6e+RdwIXQZYPhk86YsEgh9OVR5yqvYtXgA6YUFkYAd0F6iMzYkq6rwpOGjwx5n2h0AbG",
-	"jYBRn4BqS8cmjRCYsm8TjPkyyvSTKKGm4iX0vVyIMxGaEjIUqZq+FI6eacmp/2GAj3WugFabuYcy3nKQ",
-	"1tFcCXoe8vTcXab6NT+WGOyGhEvMLt0oFaNHx8ILcS7vQaLQprmeVUpzNe8oEaXffhGM58t/2QHs3juA",
-	"HcK4F01pigt6HvDjft1qang58xL6nxd2+gpMAarnDNlKYAXVP4tkLxlG8izwqFsuKNSACBwUMEv34GSc",
-	"nSX64Pq0alIC9+dxPIFqSAkd0rOxmieLgY9pWUYfCmTFMTDvxD6jcvuksK1o3sL8mYit+OdiuGiuNC9i",
-	"NCNTrvLjni7keAjfNf/JPEft+9nAskRkPZ7kXxUSipGiQd6Fdhz434KqialWYZ5IEUFMVXQ5SXoRj+lz",
-	"neC5H6Gq+VwxvOI+ST9NqANdUfJuwGUYuxsoqdAIWmvXBlHNGjo4ax3PsEh+tP9q7+DVF8CKfPP4GCOF",
-	"5Vh9H6NIK1juZFS3ACB/NDV8VdkjuevKuDpXLDBTKtBI1xWG24FOLl1dO6E0CR3Guy3xR/VU5ctE24l/",
-	"KXpAgd8tHgTeK2cBSTDQlQNHGo984CO7slmW8gsRE1HDlwBDDGHOY1wZBkexW9EUSyR/vxmCyEZO2rSP",
-	"6TDiSukkEF4s4pM4pVEgtXqZQAEnDa1hvHiYnaGBxSZJAlr0ksL8QAyRAaPK2pmgloQNhrAVUtQb7NL3",
-	"YFz60lozbVUjqTLtuSV9y/vBDvmJLO+DdCJkWFjdt2xrLSEUys5oAhp60bVabVhgvP0GIB0df6FKijtT",
-	"plLD0ZwHI5SfkxgGa3M7eeEbCQU8Aut1R3aoSgk/PbVnluCPvnTtLpPjAjI6RatVPWRZe2en2Ps1xLeS",
-	"zhmLHEXXESWu3XwrOW3e2hbLkUbdFb1kmIN60kc9KUgHeQQVBtD1kcqXnZcv949O9/e8qRRRVeOYF8qZ",
-	"oks6kmyeY9CK2SPnaSB7h292FUnSWn5pS3mnrJrjG+RkfrOS5jUpiUIWpOLn0KfElwsblWgsKZephW9y",
-	"i7bpkYPu9Pnb7Y38/OpYbCbgIwNjC8Tm+ZZIfHdI3CHv8HawGP39e8NiCi/aZfjKjve/2n95ur9XEV19",
-	"WRVed92rgYCXOscKX9iTSB8d/JYg5jGM3IMj5l2ih/n+S/S4O/TAaXR99KjIIqeDC8VobrkJta4pE723",
-	"LfEbVySNl3VqWQWHYqbwo+hhjB9rDvK6ycdl0vGaScfhxIzc4gW/ZtRVryJN72v/H8SS8jWeSNa1vfx2",
-	"i3x3bP7ndE2fX3xNRIAissznJ+MMerwmsVJ1dbEwbylfdjMOcd9MhemM+iJFMrKJWUJ6LVenMIvyZLcm",
-	"2uGsRGzQf6XlxUOmfFbTGI0lfa+kYsvIk1xRGn44+QLv/QmY22ofAN63ugHCcV+uzuuUSp+ZKVVppwtl",
-	"PJWlqyaXMheiwrnu5RGf2ROTIQtw8h+EKmBc0VJQsN1iOK0sksXDwBMe4bKIQvRHozOZpCKsN9i3RI0L",
-	"SOQ8cPXoR1HvXPkykdAmvniIlc+nGmmigO3s5kvU9AaANg+53BVyznypr5AX+mBnEzrThMWooS5QxPzl",
-	"8X5Hh1Bz9aRhnt+Cmbwhr4uGp9bG/6JMmf0Uela4jCn8z43a9xZn98QwwRlR3buEd75fZecbNlu6aniI",
-	"OLZRNhReTSZZ1BN4N9LvL2YjR+NuHPVyBcPbct1hcBc5NriEaRSWEoOPj5VmRZPNfJoXHSCIr5nZtLDb",
-	"Hh5o/JSVbJAoaKKbSGFTcVkCXVvr0CtcCWi/YEmxB6EOITIeSeX23IOQAbRZPSIXp2dOc9xAX5B3YxGw",
-	"TMSxsl39HGOR396X0DW2qPZHb2o6W7xf08fYLGp9HrvtCF74ftwnt6Pd0tNaelpYXOCuuMUrWQme9gZz",
-	"VzJO5AULk+XrMm94KUOn0yXjcXQu6owPE9N2pIgMJuef8/IvJf1td/YPuMpLKS/6be5n9R0Maf0dG3di",
-	"uQ6X69ChTOipWHkdWjtzpbbhQBQ7o1NlD5y7a+yqiJUjs7o4avDl3sHJyeuvv9nfcxpDPVE2U9fj0lX8",
-	"wwqC0lwcPdVtRRkPVsFvelst53v1/BuN2Twnco6wYXnNVCGFBfwS11zATKfKLTvPZybjFyJ75POweuy0",
-	"nIeV5yEMKqOm9ouSwAtN/BeIylgEN69tRA7LeqpKBmLrVFKlCoiKDfYwO+AxDNr1SReRirpRHGWTXWox",
-	"4TQBPxcC1keUsgsejwU1P7OprTORVUb6N0d78xJEKCD/wAmiK3Mb34q4lwzF/+ekMyiBc4319jDdGK6R",
-	"JlkW5d17+sP2TqiY/piTFFi8VfMkr8SAlIM5c7o3dT9JoRECogqUU2tMUY1C3UOez1ZMUoFBZrFIumBE",
-	"RcxkPuczlxAt5uQ2YBJ/lUTy1or3PskasvIs7gwHn354MZkh5f/Tn/6P3/3d3//m3/7lb/7130xRQltz",
-	"6fmPkNYxPV+qR5tmkSzLy66f/6HaoAK+oLbVHL984ca4ga6pRl2F6V2yJ27WwW10sqhWDkeZ5BzqZurg",
-	"QNo4ZLysIs68JsCnX4BPKiJgsyVyEyOJU9iHm6amIp6TaAaucyqPs2Vw1yqPc7iq6DTQFiJFSdhQrJhh",
-	"y/i5KE6KXX1tFuBhAUgVHr2ZnwCvL7QbTg0dW+E2RxH60vy5F49DEdanyLBO3Ec7pXn8l9rfYCd1Ghl8",
-	"iZVdkZpvupydTweM7tp2Obc6RmB/0CqFR2OU7s68LIvGHlmpQr6398GudbUKssdnurxbLqUo2ChWZqKc",
-	"6oJCnQVkbrHSwqLrCqUQQE122ojV8zq36VINU+hD8rEWNJBKE1hUCZgSV1e3XRm1LDQ4HktSX05XXRQt",
-	"wg3r3nw5r/CNLax7a11d93a7luhRG5Wps9cLbBfH1rhMlZtYHKcy7lGZnGVp3EOUxrle7u1YnLl1cj9m",
-	"i2MiIQdWd7Gx5FRBX5mV8OWUmZixNjco1ntc1mRuGd9jMAB3jHfLYr57LOa7Kd6R93dl2pqO8WhBuc1g",
-	"MCVN/yBmdhYNBaZF9EOJsMEOaZcKUhIroC88P7lMB/+oy/xw4BZyhZ0qvw51k00TsDSvv321f1ziCbXg",
-	"lT/4blRTiPc63D98UXqzqunn9TtOP+OMqp55pvm+TDhfc8N9aFfube+4l3omHRPCRvIiygS1DGeRJMFH",
-	"MtbEN6YMotkwd8o7GqxD/ZsHPCMx9ZJKDOYWYuwyzmQiV+kJyP8oJ1x5SHYkmS5lU6Beef0GLqeTHzp7",
-	"e+Wb9J0wvD2g/JCN+rKajU344NdenKoThsv9+OV+vBPJheE8QKngzyziNBuPBEnNaLh0YGNsXAmvuZob",
-	"47CP78mRmYLLHwdpeWnS75O7/CELsYqGwLfQ70Qim1MfD7kTzwniV5wgHqkxo5hH0jxYncq1FRZT4q++",
-	"XCmzrD8c7x++/mZ/r76LSYlECiopMLckax4L6BW1Qqd9vf/5qemLgg/V41J7CnAc4kHbbni6+7Io2mnd",
-	"jMtBYss9C0y9Odr/2JbOmfaPEFEw9WQdtoejbeNgLUnb10kh6BGzUxG41jClr1jtphEGLvtVKhIoFjAs",
-	"ZMGZi0yLyYMII+YLp1p67DKlbXM/ikFcmFN/6kSK1SxZTaTtsVhqq69itH2J5z26lXU9s3ur5YIHw0Ns",
-	"AHuNtzvJeJqdRkNR7fB9GeLB99iJ94vj12+Oplvr1nqrW/11Xrvr9rrF+QyZjwhVHjefV+6421q3LXfz",
-	"DYUHJ/pRJ+PruGS4/JdQfc00y8Bi1UJ4tsCs58v7BUle6m3kiJcXNDX0JYIiVrMV+JhNNkhiUoHCDk91",
-	"z5c0d4s5D8R17NZIS63BPic87yXDbiRF260lJToZNudMMZOCMo7gI9Y9FtCqCXD3KFAGgwL263/z18wu",
-	"X/hXIBBygnnW4CSSZ7G4LXNQUiNifdzrSAvBcr+HbcGluflgD3WJg3ePg69nHL4qYLggJfQyTsYhw4NY",
-	"ckH5PguLDhz2uATa7Ao07s2fZVbnDtxTIt8OxFRVY71NuWlMQgHEVS+n9yXW0xcRucGOCXbtg/NUQKzZ",
-	"1x9mfsE8zdtlyfxyeT+S1NMwn5EV1ra8ov/lCTZtsa1WssR0113B5n11p80uW4EQod6AFrcZZI6GY2CB",
-	"xHFyiYR8mA2+TPpQomVdELZyKt5mL/E09utf/oodivRM0A91iK03m00kGZqnoV0gEhOjJJQvpxpgSg0P",
-	"2E4TW2vS8Vk0FKRurWPjwIlrAmxwhsyZVGTjVFJzTfTe6AFMgQRqWk83v6TcWEkDYDo98KXtfWnzW24D",
-	"HryO5w6xI8Y9nQlL+rgvBgyfQqNM84SekYNLWT9JL3kainDt5+Mky1Hvynyang20jB9u76ysf2Qee77z",
-	"a+M09mttvzbIspFqr631o1g0QnHReDv+eSSHkWz0kiGsA/2XNd7t+bX3hRjy4LDzxX7NxoouF7Ji2zdn",
-	"oO5JNK10WNxIHWPrWxmp2wrsgc2HjNT1zdIvUBrGPyv9Mrccji/a3qRaKIMEy21N2NbcXK/A8DpNkkMu",
-	"J7YO9l667wwtbi00ie8ijPjnyhUQAKcCWO7KibP7DDzbS8lO9787NTfdZYFZCtCKTQnoxOxIPdsaAjOf",
-	"8HjbHPkkGQqjTpMngC1twnNNdC6K6Ut4is1mUx/gpBXYZnOnDOD3wyi7FYCvFLXijQqbHze1CcXco8dw",
-	"+K6/6MMou28yRUW8MZ/3kydUfAKCkHoaXR9y1nCBznfGC9CjD1UWbczsuIyyQWTY1foQdhnJMLlkK+ts",
-	"GMlxJhTrTmy34l10amfZ6XnFs70VlxN7G/DeGc/gR+1HN9hBpkxekkXKl71Y8FSEHgsIdwJLbYcU3BQA",
-	"TrnGDXuS7YyJjfB9iS8ETrEqRUXPYZNBTI/NHtNieG8VZmSih+ysfP9Yn/KggPiwoDM1ZstI/Bp7w7D6",
-	"FoJAMlJr2kuNVBb15pPJYdcLdmWRUXk5SGLBRjHP+kk69GyHzpCrQTfhadhg+7w30H6AfqmxjvCg7gK7",
-	"ja7ow/m5kL7UPjnjrMd7A6FXNMjdbzeZEr0EevvF4S4LzoTUC4PqTbDfqpD1BtvT/81TwYDwKULbsBaD",
-	"7CcKSe2/0Mt05bs3/+zwh9ODw/0/ev1qv3Rb+QsBXbJpNO5CW3o0+kakSkfjtfb6pqd/ULV267lX604y",
-	"oU7Ara+1n21sNpsbcKqOfVStvfN83as54zBTn1eiRq2vvLnt1aJhh7r11Npb6xtNG62or7nKnulBrLVb",
-	"rY115y+nScgn+smam14tkXEkxcs8lVBrP3/m1UZjNRDqBEZjvbnZanm1VL4YyxCeeEsHSkJy3MBcv8UY",
-	"6fVI5Z9pEYj0aO42PnUoSEaqXFSElilT7tQ2cJCM1BQe2G82BwyQIo1HTSex8+z3kGe9gVBsxFNLxMZz",
-	"SEqNkUzSkEfSl0TZfqKYWB3yKGY8DFOhlMd6XInVSCohVZRFFyKe7MJeYTZWAcirEVdEgGY0kEHDSMF/",
-	"+5LepcECPhohF4VR36rCA+lliKGLyboj5S2ct914SoN0Xav8gBt1+MgnMHK4c3sP5TE06sCYmFOZPFOv",
-	"IvQEqLVRC/8PjXhKLxlSvqa1bvdX9/GP7CQbh1Hiwsn+q86Lr/f3sGzGPkVrvp7/8zlPEYph8oduRso8",
-	"RUHMv/TWD11Eg1+8+paHWS1LP6syuEJvrsyCwUJUxVArS87OYrFqvul1O3i+Hin8tAtLbUz7E866STgB",
-	"xwsJeu/eB3WP9eNo5CKh5ZDQFIYoae/gBP6BtFtfBu/8GoGtX2uzX//yV++hCJgAVL+U8LAhPhtyHbul",
-	"IksjoZjifdFg3w6iWLumdMtIWbzW9sCaAmVouio6kyySHlgLOilLzgVs1apLkVIKSsL5AOVP2LmYKA9O",
-	"5dk4hfgx9OXBoT0z1eFFf6y0O7rZ3KizROpgL50A7ZfLHrijiewJz55DpUiRUmNwNZEa0/Dlvh4OHedF",
-	"+a4NZGj1STGaP541WAeetzDikYSnluISR67M4JzCdHHxu/YB2Sr6dnk7keuACd7eLnpKVt2+l/xAVsPM",
-	"9dqto/AiN3XedFhm9sVdYzisXuE4jhac5iK6jnzWUnEWKe1GzU2ZHdMROQtFg8TBoamVCMVF1BOILwjM",
-	"+uObuBogTd+JXQgZJqnHVEK1jnm3E3gShf1gOXjcIHiAV26wDl080iiMDwM5+J5gI5FqsGzbP0TyzJcW",
-	"wVYw1ctZKgAR4xh3gp1qDxYnZ2cAe1LDp93LxpvXqZczkb3FWx17yDOWil6ShgjncBX9mviGTokl9vWC",
-	"rW+NqrZbGG6WR2EAYhJ65dCpsNWvxhH2fDZj2Gado1cnTAoRKnbw+mSXffmm8+3+gce+O+i8Pjzw2Ouj",
-	"o9ce++bgm9ce+/L1q9fHaCoO9w/+6A2cxzqv9o5fH+ztss9fHrKzRCgiQ4JgBQk6X0ZKIEOgoG9x9Obk",
-	"S9jw1585Ur60ps6kTPhoVJ77w29yNFaDPRjOh9vyxs95queRRr7+Ru853xLPuq1ws7/Od3rb4nm3Gbb6",
-	"G3yr90zsdNfDzf42f95rilZ3I9zqP+M7vXWx2d0On/ebXL8HfZxau3bw+qTm1fATal/06NVJdWTVg4MD",
-	"hSN3b5vdcyWWiiZpduCePn36lAZB26TN9ZLBoA7oC69uq/Z1hPIDJx2BmaG8LTOWz8TFaVsLNDgC5LoB",
-	"EA0hBbg0a3e+C2QQBHTOcjPjmDRtOqZtWhU+ViIhRRL1adWwLCHXeebLW+3q6EJIrPPXNkn75SIEg6h/",
-	"VLbT/hNVhMxzMWmwNyAPcEmhDF5YgTEyDCMSDuCjkTeVDfZlYCSJQiRgqWg4iidoLZlM6HqkB2uyP1wy",
-	"oUfbGhmKNHAHCcwnvjG95oAr1tWB04DLEAxsmwWo6qfv66ScQhFHF0KHQ/qlOVorXLRPFDvjmbjkGKjp",
-	"NUNHT9jPx2Is6ixLknOPBX0exQIaVSYqj2MoXmG//uWf+pLrmOmCxxFkxMTbkYZEWoMr+CBklFADZizz",
-	"j0esOjKsYOxk4steKkIhs4jHsNfWj87G6ZQlYwF9HvYZM6/PfsLoeWE0A42iwEMYcaXgmaxKAxaGFSbX",
-	"E8V6Y5UlQzbC5YNm2HDdOjJMkyj0JT6sMmQzEHlAQV5svKDYVyevX60KqfE8ROoc/YPRIw35hHXzXYjN",
-	"5s62LyEtr0PEJuuKSSLD+tUmnpVZ+F22ue4oT/HRyJd6ygDNb7vZZJhJd/dPY64y2jNlK0oIdiyydLLa",
-	"0U5ZvcH2aJiTvslUsoNDJ3Y2ExmdwnAenU6D+l3vLHZGo9NoKFTGh6OKx7/S8/jDnJYuD7XRa3m1LpyL",
-	"QjttZqrDriKuZRqes2nbqnEX8F7/ChvY+tAogzKQV+LS3WvL4hPcwKq1n29vat8BrTXgbsFewz+6Sfca",
-	"8hv6o+mP50Th99IXldYz9DG9wgXamnWBFJyDKADZUD3fYXyfPzfCkQTStfb6LTstx0KN4yvj7281DndF",
-	"D3Yl+jMQtHRWHp5dh/G4cXS8QjCPGf4Tk+uby8GDUNr9sPN9ITXurnK7Z3pF9Z3dQXLP8OxmlDZTxiDM",
-	"FHwksVBtdtg5eOWxzt7hwau5tW3jrt3AvdsNp8fShiPffLkoSeVt5Km8ryP2tYhyTbO9/W/2v359BLJm",
-	"N9yQucNa2/xDVt+UcSfWcmdmETKUbM7MW6XO6i/8XKWvvXOCsRi2ySneDKpQQhGQg82wabI2gNrhDWCC",
-	"B6w7cXN57mNAJLaqI4X+ZFVfCWIC+BHOxd/ANx+N05GOA07evPih8/Ll6zevTusg5hopX0JkMB6xgUip",
-	"YES73ZdJGlJSjIMQisrYc9Yb8JT3MhNt5X/SDx+LLKNkXSKFL8PoLMpIddsZDR3aQf8LuEL+bnpurcXJ",
-	"WSQbvtxsNtuMY7c0PUAUqaCKi32+LEnYpeDnEOrBEMMrp4k882xEk0AqMmQrcDFf4qiDk76DGurEJLDb",
-	"N10RJ/IMGo7kWnFV4RinQL6Oax9EG9ZYWdtubrbWn10JetNgZ4YIDz7iSmkwLUPBytA0/WL37Fw+sGG4",
-	"C4iv0tLCWTlLJvUD5tCuMCK2vb7zreabjjIHcgbK5yfYDnkUa/uyvQrwCojnMUzj9JOUtZqGR+3ZvAnB",
-	"G5khF4t5Nxln+riugOyNXmEeG6XJRSTPqFLDNqrT4KiYhvTXMkZBYEiDpKInJD6Jhmp4ll22hTjsS05b",
-	"2gTheqj0Na6Jvr481mfG0TDK2tZW4hYVXQDzbQ41dGVzfadeFbd1CJAvzW/gW7zUn+JDNtLnYNFNsEJf",
-	"6l4hF0vibgv1Fsp7nRrzHSlyg5Z499GH4QWcPATWJgOYMxsD8MWhaLs/1qH5B2AowSetuXn4+XIgeucq",
-	"dxZzj7vsEZ4oiy5md2GsiMYzHtntdsahqFslsQAJCch9p8MCvHVFP0kF4wrKPUzqN4W2CuUOPm18wK0a",
-	"rDPPr4XXMCC72WySo0vRRR38cZPzxa0ZMgRbvoRLmpOrIiVi4xQ03YebWxlsSp/wnv3V+X4oLgDn3reH",
-	"sTyKv3GWV1W8TaOzQbZMYt6Pt6gBqOgs5pz2Hjoc14E9Uww8T4F1D5OLatr3a2sM02CVtzaxPErDlCRa",
-	"o8qSEbtMUixUwz3Ehi8PgMo5sb0s40gRDQcnr+WF5sxLwkI8DQp8GgwfEC7tsF9cLzXXbcctV7bZ3Gxj",
-	"d5f8IOL/RIpFpsjHZlwMzR/3NYc8yhXgrUiFc63KPiON7VSw/zF7YfRGS5XV6y3qPUsLrOS/XDdFn08w",
-	"y+c2WHDRWkslyF+otXd8BALN7wxj6P3au2ESjmNxlUTgEXSIbTCQag4usPgsaKNj04VaLU8vKC4nZmGv",
-	"WL+H7R13Pj8FHOkKlqWRCI2nE2HHBWhAqwYirHtYxAcDpY+4ECneNRlTM0Pa/jh68+Lrg5Mv9/fo9sZh",
-	"wXfx5UqaxDGQ1mXI+Gi0Sg/NUi7PiJ6hlxncE+r8SJ0weKkfYPVlIrM0iTWErMIjBUxFsoePTGW3uyz4",
-	"bhUr1VapIM8WFkY90JbGBCpQFlZZsH/KzyCXG/g1f9xsbvTUgK9vbcN/C78WgOJNcNBffZVIsXrIs94g",
-	"YJIPyZ1cSVIWPA3qWBy80dy0HidS8xtwl+9WSXFo9eTLzvrWts0en3zZWV3f2i7WX+ppAWmAHhod4GuG",
-	"yaXUNg8u+FoK1p1kgoYO7r3e3DbDRfc61n/UL0CHGRp/mgFHA1PoQoZU2Nza3tVYzgpdtpT+3jzGKyg8",
-	"svikbGW92azje5o770VqlKhIT9U241nGe4Mh6DZZuud4pF9GhHAJqhyDb/KKWn3RHHL6e0igkqA225uj",
-	"vc7pvkvPSPr9vEC7DPRp/I6pkLFWocc2EpfOxaQoDcnPf4Dd/d6AZ+XykLCib6wPiTwM1IfM70ps1fIb",
-	"WrLhTe9pigmn76rfcXWQDEX5fQ1O3fi+x/LQXOJ9uUAnToQnihFc7LJkGGWQ8SoFn0SK4udqNZoN2+AP",
-	"Onrnz0/XrFV9XJw7hCyVFDxfTDIBC7FSsX5fowyAzHX3bJNeJrJVlaWCD4sF+/qz8qzWrnUjyVGZEXkx",
-	"SKOaF2XgCsfR1wM6EDykxmTY1BHxRZX0AYovNeIGQLEKGlfODSHHQ21q4dja97PP5tUK6D97N+qV7rEh",
-	"f7vKz8RnG62tje1ms+mxaDgcZ9pwEfBYM+mBtgMLrCVpFGZAyTPMAlvJk+RItwu4pifZZ37t17/8lV9b",
-	"hH0VH+BrIc+ywey9XwCdDRxoKAnAefNEoRG68hPY+RHJbBv0siIZDfVnadrPEclMnAn0rrTJLHn5Ofbz",
-	"6nuPeKadt1q79i/82s+aqzt8tf/9u+3N937t/6+VTYZp617O3jCeBXoRjRuj08xyr01b8hIu7XyTHieX",
-	"Il3tcSXYQLytPDLuuJSNin6u9eb2fYHDlPNB77kEiiVQTAFFwQ8tGQWk4CJqAHcKQWMVf4m5+WGNgCX6",
-	"hcAfqoMK3kIvoO9/sor/t4b/Vw4vS2x7hNi2gWmDkkQoCFE+UayXjCZspRCk1UGkZpymsMhkYue3A0+P",
-	"ATB+xDPu/U2TVfeQhN6+SQJws7U9LwEIu0ZgL8sCcFpPFE5vtba3nq9vgpFVdTdn2LpGzjBNk3RhRVeV",
-	"J5peNJVQ/ekHg7bvP70Cqt8/6IZpMYtImQXG2bHgvYy94ll0YTwiJ52IBYDOjgBmAeMIdzzncpExDYGX",
-	"U9MNP7oT7KgRJbLusQTO43E8oaZMImTdiaPohQE7lsLitGqwzmi0Cvp883jKx1b86a57QNNzGhmbmYQA",
-	"UVgiRS+Sj0tjToTvZChulpFY8MjHIhZciaL8zv039vjAYpy7lQqCiTSVNZtPDFyfqrV1v//vf/Vnv/+r",
-	"//Xb//0nv/1Xf/ebP/nz3/3Vf/3tX/79b/7hP/zuv/3xb//j/9SH02LEXtpGgbpUfNrNwbsPt0aZtjWb",
-	"+/oDsoCf2VRSCHLRQy5DDt0ujJD0kL/tWCk4awUi6f4ICSn9anZqFtNsTuFwnvOz+fhc9prS6Uci7cFY",
-	"t/QXQH9BD3dvg29sbLTETi8Mw+3nO9s7zWdiQ/T7/W3eE81ut9vq9rdbW60mb4W9ra3NcGN9fWNna0M8",
-	"C/tbz2qGSd9qbj7ferbtimkcdz4/xR1x540eQcsrg1PVSfgWPJb7ZrdamQMMfczYP1FlZlEttot6fnd5",
-	"73w+K+jbKBuEKb9UM3tPqrj5lDN+JBM8jSORFjPGKJ8NW06gkuH50hWqyBMcTCaXJqzAfemyBHS9wV5C",
-	"bKJYOpYSlWIv6WmlL+laPNUPeIFEpijTlhoVmEXvnKUJlIgGZhgCjwUWcII6bWAZIaggS76xe4CXdlyu",
-	"2J5rsG8HAngEMyPiS2Ze9zIZx3ochnpQ2GZzh62Yq7ujQi1V9XucJUw/rqGxdsdRnK1Gko7EjSLctCx/",
-	"ZOSDzmwm6reAjvASeKivEvuEmC3hmX5qE6rk20b64zra5c6F6ZgdGgjYFrR01nzgPH1dUvO16r4rHMSv",
-	"JjBveF/g57CO1K6tfKZ9vgCsYMDAOWHWDpcqhND3nr9R9SmU8V7H9tl5Ym3nNSyCGc771l83n29RCDYL",
-	"K58ogfbawXRzZ14wbWcM6DM4CGa9JDOs/SQ1Mj8akDSWGnS6q7j6FUHF1O2g2MmBvBk8ajwu9ts1Db5e",
-	"Zowbc2sMgGNuq0bD+PMa2MCF5JfOMIGCBzHfAdAgrGdBYKAF1UICA0ABMQrIm/YlSVUZVQ/gF4BQA0lg",
-	"HITIzvVQ9yHIpZ/hm4IiiocX9eXPCr4/ZBLzf35P+RfbYy7KPKDXFex2d8KUGHKZRT1j3nwJngfKGdQb",
-	"DOqg3QdpWxYKyWbhjWjKwdiCdoS2xaf2SkSjgKTBSjDg6g18i6CObxpldg8eXhQCODLJAWGXeQC08jA+",
-	"U3+BTQzFOPv24PTLvePOt68KdCEb2bMVc6bx8mRQp05crOSBxYV+xD6Z8SQOReo6T9QdwPGg4Jc6Eahk",
-	"QpeEiw/0F3QGQF8RAjwrT4KZZ6YG5B5pNzH3eOB1wPFhkcxlUJAj4zwB+BvaNU3HIlcRwQchUbYST8ho",
-	"eU6PrH70FfG2F49VdCHq9lnN9aBCg+4N396KiEpSdPNYLuISvPNrdgT8WhsHwGN+HvUWfjUjnf/oS782",
-	"/QmtsGiDdfJGYnqN3pToMyPiA8rzQzFM0onHuHLlWnDml5Z/6j8cS3zb+8pyXdWW1rJecDUUGS0zpJz5",
-	"Oa+7YuUYICjs/rpLIx1LhQHSVASQM3lwykvtoV9yZRluIqzPEniac161uAZubzOs7J0lBrAY05p3WHFg",
-	"8RUfirpn8BUjSZVh/3z78im21ym+YGvuC+aoXjmDiYH2dUhKe2TZPjAbCGfIhFaRdpWtf3A6NTNcA2eZ",
-	"AyDoNC+lOIUkNuVmQcpJwk2n5fJUgtHGXZRyem/0+oqv8QcQx33mpgv9cbO5vm28i8/I28RfzUL8zK5Y",
-	"/L04ayGt2MTFooQInyhGA1q/6aA8yqyp86VwbS78UHeaz5xJX1aYFdcIPPFVwbBcrVEkQHdV/w81JDZg",
-	"mjD9TbCuA+jLN48M7z7Iexx7cVim0weZu5KsI/k5VaIQPfRX1CNaxRBk0uPld00AapVt8xJBvC6oxNNB",
-	"qLGBe76cfXVCF/EldcxKewP95NgUy4oIc6VEpqjBLHacDRPsN8XiJDlnkVRRKID+gIQvK8Xny26cdLHF",
-	"JEyqAYdY+RKE2y/TKMuEbLCOtW1OAtXkxQaOR5XvKkKnD1to4DmptaAQ8QQUNFGQFDkqJUEhUgoa7PMI",
-	"orgLkfoSOvygK/jDYee7H17889P9E7ZCcm2s1Xy28Wyzle+ZQ9uvzRapx5vkXaTYuRhlJl7SIx/4krQJ",
-	"QZdvxNOsmMlrT2fyQMCZSjUxqQf1pNxoXxryPIY5ESh/f7eqr/dTMWFc+fJSxDGA/QS1jaGjSp2+qImw",
-	"WS+5MPrSSLMZjuMsgq4rVFcw48S+GV1NcK/kxX4JO/0PmDi077mmh3rVmLrrZd1wKO5NQW+5xflj2eK8",
-	"/c3KKnIyrpFZ6it8rDlSBKWb0oRc1+EqoZlzxy1J0tk0W55PWnFWnO2iKZPLeq6QYLcjfYn7kZBuQzmZ",
-	"oLg6p2x7oYuxDX5HeCw0uT/Cu1MJ8Uyaa6qRJuuOqQNAfompPbc5NtgacMcQay8nTzua3gduHqrMwNIT",
-	"39jCElfoIKxoLh+DOV5gDUsQujoC4nDQqN686cydbMhxRalkmVwuNRYeCYLSVPkgCKUZe5UYPtW4qgFP",
-	"BSpxoyj3SrPRaDWbdbvpkGPbVK31roVg7GQYQTWtLy9zpoEF3wY75pGRp8HDCxr0tj0VBHYN1mQjPlaA",
-	"8nbTymz3GBoFdh6+X3Q8EZYoekxjvATIGYDcujY+msF83ASGJV4+Qrx8CT5UOVw+UQY+HJeqIoYamFnk",
-	"hzpbQ9YPbc9w3FSWjGgjF1EQ0zY9YtCBI5qOATd5KnxpKXPOJgIy1PTpM44kbN5P3ZP2fQkq3d1oS86b",
-	"8j93p1UzLJ2PZUlivVnW1e8Aa6HLYa/xfkHYvNUn6aMuke6TJw6b+XsjF4/60q3x0agigeg1hrOlNNmp",
-	"Le4SIhFSFOi4l6jK5suriDEvQTocN3Qc1hGrQjra9SXdSrFknGln0DncgXPttarzaDQSIeamJfFh+uM4",
-	"nsBhItSXsK845BNfdoX1a4nOi319+knaEw4TpshWMadcGIrTDG3F3IR4K74sHZNp5kpkGCvpOfbcMc8A",
-	"d7gsoRbBdUC8qCvi5LLs6Z4oNozkyXg0StJMhM6JCNTEFLTD3ONpOmGBk3ENPBao6Bf0EQPMRQZmjnSO",
-	"fspW8A9Zkgp9PD4qKKtfcqKH1XfZweuTmdvk5yQynliRpVJ+DrbrLSfoOINlf3+PTZpuhXTDSjk3vkTS",
-	"DVuRCdOP2eVKIOG53oZ2k2BYyK4yNUgulW1tRZtNtkUv2PwhD0GtCYrV6AiwgiqffuJCyIx1x4plIo5h",
-	"/QyRoh5JtpGLCvOMXSapyuraBtMj4EfzJRI6SGsuSe3rX0ZZb0APSldcNxecSyLqjEaPh0XkQhNNUer5",
-	"KUCCq0BDaVVh2DjayotFAjbWa7BfgCIB663NZ5vPN7Y3ny1SDngkfJV8qBzaY24qFjFWnGU4l6xyb0yU",
-	"2a/4WetGjBNYOnFyVmvX/vH//u1v/vrf/+bv//s//ae/+f2f/+3v//NfeP/4D3/xm3/3Z4XNq1/+l9/9",
-	"8f+59raVMeW0dzU6L+xfrdK7ra43+Oi85i0aa5qkZuNoQ4Rb282e2HwutkPR67a2t3rPupvd5y2+0+3v",
-	"tMKdXvhsvb/xLNwKN3bC1jrvtro7W0Ks9/q9Z81tu3FkSrXtRtFLHDH771e4hpDgdasEE4szN2CY5PZk",
-	"SS25EbUkZwJWY5S4jmnFcm/jHNh6bxfLqfY7i4Rqm79HIf48twrcl4UG1JWrv/ON3Yeo/16WX99N+fWN",
-	"cbxqR5d7x/sorLVb6+BblHn4hlNwO9yDOzAhM+QDEw+YJ6pkYx66BjtHi+pV2AbrltmUOy3DvshRvKqx",
-	"ui4P0mp0XkmEdO9QYES6QTh2MUOWHnqqnaOfetOcRlaB0ogJBchx6PDbDbSzJMFYnO6W/wWqZyCJLROU",
-	"wQGKYhmyEPMBr25pjdBkJ3DWbOBQK8GKW4YFtEi+IcEyp0mya7IkPdZiX0QvgCzpy0psSVaVLAmth/Kg",
-	"mtpTI7EVdNl1nG1bdxVV9ev6OXyJjogeCX2y7RWnr4681yfKoUtazbxi7oLke9lpgcTpyw9lcbIrSJy+",
-	"rMziLB1xU20H3bXVfKJnx60M+fFRPfPXfxxkz6VD9Wk6VHfhGlXnfNIjLUmfHz3p08kZ5KrjVf2wDyZ/",
-	"mgzmQ7A/882XcvqnL3nJdtGd8z+d/b1rEkA/wPL+CBhO64+VAVodf83UWJKaHjMJVH4ImN42DdTuf98T",
-	"DzSnNXXHvXORsXQMOly+RE6AfRXbx7zAfpolkbLb55DeAGFPhJNvXtJIP34a6RJ0PykmaQFzb0IhnQHi",
-	"63BJzRS5DpmUrRjcPhOZs33vyzLOqJ2E3eQC4DVKlcciDWCT+aTRaafVlw/JGr0B7Jr3+kQ92yW2/bi4",
-	"ozfxDPNE2TvTkmVx98VTIv3BUmNT/EEP1mnIApTC5zDnqceJyb/hn5xEFP69wUfnuOvhywL90HhzdkLl",
-	"Wv2ugzflhjotrwtw5Muc4wSbDkJlEGubXpBTDmrHQX5U6ZfaRSXYg7vYT+3LIZ9oyIM+GKHtHfmjabzI",
-	"VlKhxkNonGkuouql7Rh9yeZ2ZLy7doyF3kOmDQ/+kDcccXsyFjm+iwijdpdqUx+/oC1jB7LQV3ZkvOky",
-	"mt+8cSYLXtLh0IxI1eYV/PyHn3VW/4iv/qK5uvPD9+82vO3We3ujn7VWd76Hrhbvmt7Oe9/XNy7tzfKp",
-	"NxbsHP30o28WdqfNwOYtyGWjwIqtjZaN+kob9S0X3ie/8JaN9z4NrHjUje8ecWO7ZWO5ZWO5T6qxnNRW",
-	"uzSPAaenF+UREzcKkfAhREhh6pCfC5aOZVDzamNLJmqvrcVJj8eDRGXt583nyCWmO86AEPL6iLOnPNbj",
-	"o6w34JCPEKtDHsVMT11oy2aUjMfZYE6dGqZ9nigdUiojXB6lJqAsXGU0UiVXOckZhCD9z+mazpkOyVDN",
-	"eQ4bmyrLvXQukJTe+QBqFjOGSzKSZ0jG/PL09Mg5NxqWnXrIIMMbqQxvi+Ulhq8LJEodO0M7BSHDwvUw",
-	"OVxy1aOxGjCZZFGfcMUdvtFYlX0Es/Z4GKZCKWo5jLzaRjEYLjn71Qy1BT9iWd8n52o0i8s/hQ7S83Fg",
-	"YyVS91z959r779//vwAAAP//",
+	"7L1JcxtJti74V9zQt01gVgAMDJyt7F6IgiRkikMRVCrvTegJjggH4MWAOzI8QAqpJ7Pc9KbXz+xte9O5",
+	"7UUv+ge8f5Jmz7p/Rpuf4x4DEIGBpMS8VUorKxFADD4cP/P5zqeSJydTKZiIVOn4U2lKQzphEQvhU2s6",
+	"/YHNXzPqs1B/9pnyQj6NuBSl49L1mBE6nT5T5IbNHTKUIVF8JJhPQvbLjKlIESlIKGcRU+SOR2M5iwgV",
+	"pE+n047fJ7/MWDgn8RurJafE9XPH+D6nJOiElY5LP1Va02nlBzYvOSXljdmE6rH8S8iGpePS/7KbTGAX",
+	"f1W7OO7S58+OmcLf9KvWzICU+/Tmwx+//d7f0UNhH+lkGuj305sPPpvID96YRnaMMPZkiDCjklPSE+ch",
+	"80vHUThj9xvuuRQeWx5ri9zSYMaIYLcsJCGbKebDqnJB9siEC73Ma9YQH50e1oR+fMPEKBqXjvebTmnC",
+	"hf146JSi+VTfq6KQi5Ed3jWfMBXRyXR5iG8F/0gmPAi4Yp4UviJySKIxWyCLNYNMXpAe6JRGEQv1Xf/l",
+	"Z7dy9P5Tzantf/6XUt4onwfSu2H+W8XCjp+/6zPFQhJJMtCXEhmSmYA/szuvr/rguvWCXR9k3nPf3Te3",
+	"w8DnEbuiYpSz/ReCkcE8YiTUvzukrz+ov/ZmrtvwhjxUEfzJKvhNQO0X/RXX9vXMza/mRjUbDvlHEgAV",
+	"mCdkFwUvdys1t94o2kmcRAGh1ff283btBbvlHsvbsBZRER0EjHDfUpQPFzvkbsy9MZkG1GOK8IhwobjP",
+	"9LTkLII/GfXGJGQBo4o9UySUQSBnUbUn3hmOxCOHSBHM7UV4DfP1EzSJ1FyXTFnoMRERGjIih0MWMr/a",
+	"E5llORzWmqy5N/QYo7X9A1pAM76dZcHi1OqHmWNYy10qeScCSf1zeObicr3kASP6dcCST6WImIgqL7ia",
+	"SsX1NXqVIkbjxZSCkRG/ZYLQCL4AGiGzqX5HtWAi8E/hDu+tn4Qe5muqxssT6L5uVep7+3Z4Qx7onQO6",
+	"c0gg71hY8ahiZMw+ZknzaFj3mqzmHwwadM/bZ4dDl9YGda/hN9necN89qB3Wjxq0Odjz9v0Ddjg8ou6g",
+	"5tX9BmsO9+i+neqURuNkpmM9yFWne4E30crw/af9ZgFz6gzPpWBnNPJyZt6+piMFk/YCrgluLANfnRBK",
+	"JvoGUtbn9bv+DhmxSJGG2yzkpZ2h5vasgi8qIja33swd4+R0TKPr+ZQVCM53YxaNWUj6EQ1HLNLSnCtC",
+	"ka2Wu53zV2/aO/oUUjIK5WxKyq+uLt5eLghWvK6AvjwzgnvzVTsFM6O28LVkyeOswZxMmFJ0xBTxQkYj",
+	"5uuTIEMyYEMZMhKNuSIRn7Bj0q+79f2K26zUD67rjeO9o+O9oz4ph/o4caG3ricUC29Z+AxvIb9KwWAt",
+	"rl6ekkajcbTIOXKeWLAmzMxh0yXoTPTlL3kQsdAswyu9HR3/UlN4DqOF3XqmCPezWwXff3DdWv4RGeFT",
+	"771XZlRmjD+w+Z0M/av4UUsSnH0E1qwYDb0xsLny6ZgLpoD1v6ERFw7RPKLChWJCs71btkB9YxYEsmCh",
+	"b3AEK+eTOUfuen7XmZwhkRWtvtZLDB0+UwSJaGkj9JHN3wN+/+WPB2YHqkYrDn/2wACT1sdjPmXZoV63",
+	"f7ouWN8JvmBjQjYDMsPrRjSMtj/MdBhppS//LLvuMfxv/Vl2SEtxutsdUzEaU04Gc+KzIZ0F0aan3L6r",
+	"YHFUPL0HnPNrw5iLSU0CB9ccG857hm1rCZSwgnzuvagcZ6nRCobHUIs7E/xQwLQE6Zwl88gdZAHbmj2a",
+	"5v695OIKzZsrNqHhTR5zFTJCnSy9vPJOsJBQ4RPqT7hQ2fH/v//t//7//q//53/+7//H//zf/s8Ccgnx",
+	"fUWqmGZNy8zIsNhNWGt1LY8s5onLL76YqmsmqFhJmhFc8UwRMZuwkHuL21qr34cDDmU4oZG+TkT7molO",
+	"uOCT2STNr7mI2MgcokuaZ4jpb/W4Bix0iCdnQjOYYSgnxC1aqSldMIYMvygdu05mVA19mCb0oxmVq/9L",
+	"DdPNH2ZAI/0Qc/zzWSJwvam5snCc5veN+Y59dWYcsdRIqLh1/uLqovNi/Wvvdw4zw7hCK67I8KfTKbll",
+	"oeJS6MMXksFM+GBfPAmNmdF2IxrN1PodVHBdtVhwRDO18e5l3g2j6fJfiyhe8V9ZlbTgX0IH8paBYcyN",
+	"ouITqvQXTuyfGoKDqkzVDbC8XokqMqFiri+cyxkYnL3SzgkwQyrUHfDvvn5+nyg6V+RuTCNyR+0bHGCS",
+	"+mqheZQ+VGB0qBvjCCM8KlwZPbHcE1jPPYKrN60rPU4Dw+6LCM04u4CwHEKJzzw+oQFBXrio1BVJqDB+",
+	"yX0Px+JgYQKzQcsD3rWKC6vZoELxsmJW3PgqxwRFRms6XTVe9OQWiQzXrX29kXZZeMs9tuWASVnIiPBI",
+	"6V9+YPOdzWaw3vn8oEmsJBG8JDMLR5/wgCstFwdz8qp9TXbplO/S6VTtfoLBft41N2a1nebX3aMNeC5c",
+	"qNAYMOyXnRAaBORuzASREx5FzH8kfpweVumzHmjI1FQKxSAY85z65hTrTx669fSfdDoNuEf1wHf/rvTo",
+	"U7JXX+nj2joln0a0dPzzp9KQs8AvHZfYhPJALxhaTNoym6mIDBih5JYG3Cesoi8h1PdDplTp8/v0xYY7",
+	"kYH052RMFaGCsDCU4TGBJx+TNY9z7Bodl2qlz5suVFu/oi1uWSDBJvzsLKnacVTJWjMwRK63EgZyQvp6",
+	"MfpAqMq4GVngK20rgmio6vGcSjEMuHfPFT+yKy5mQZBeN6OAnEqfkQZhH2EMNNCG5xykZaIwfZH1Qfmk",
+	"5Cz02MLrYdovZTjgvs/E/ebdKJq3XubOmeUaejt8rugg0Bq0NKY5nU6/GFnMojETkZ6BVicGs0ibZPo4",
+	"yzvma6vHlzAIWISOiFgoaACPvc9C7CVHbnEhuHk2nhZStgeJ+2R/WPPq9IjtDQ78pteo7XxJIjBOpiHl",
+	"AfNRFTODJB4NQ84UoSQ1uEiSX2YyYrBA5zJ6KWfCvx+RNIvWRmvoeluG8OwvNPlzSdQMAkN4Chx0VkOw",
+	"2risgRq5UBEVHiO+ZAqGBUtGyj+9/dvZh2776sfOabu7Y9ejo2c5YdomvB/F1IqPDldmeBwHwpN3kTmL",
+	"viivsO/FnwZaspvDM5jxINLvhyW4pPNAUv9ayjc0HLF7UUZtJfsY8gBGEujna5ZBBam5zcO9g33XxRjR",
+	"l1wJjImB3WgEirxlKGECPuG4CtdSnlExN9Ja3WsV6oXCI5LSGFJRxCbTSJ2QkEXhXGsp+y4xofcvtQhX",
+	"NDJT1QwDX2wdq9YvQuTQDkMP6kpfVGkNTY4HRqpgVVK/5EQBzRMiSe4omnbJHJa0Oj3St4LOorEM+a/s",
+	"nkyp8PhNuFJcjPTGGw2CRPKGiS9Ja/ACYrJqaDQLgfDNSJx4HDIk7ONUa8ZAfG+Fmk2nMoyYf8Z8TsFv",
+	"fq9zuLfJOQQBKgifGB/Xl1oMONkQf9dvlENCIeJAUnxxTIUfaJPic/xqzGJCG7YNum7GLwW+138zn6ue",
+	"nJRSzoBYN07HtbM5Mo0lD6dj32ZD88nL2vgX6UYzn8vsgxdyb2rFz72kSuV7blsRCRhVETkk3piG1ItY",
+	"qBz0jFD7mxSMBCyKjMtZf/T5iEek7I2Zd4MmWxRrBiek6boYKbjjajGCphpeyGBEK2dzWDybKxnkOJzO",
+	"Wp1zTVvgGcILNaOPSMhG2q4MGfqB0DxDtQXGiASS8luQUAbGyBTaHvwZnl1ySq0XZ/Dvi/aP7TcXl+2r",
+	"klP6sdN+174qvS8errHN9Laax7XPW8/ftLWi/qLTxT9z7/cnXECQszDoqq3mKHYKQCyAqyikkQwVUYwZ",
+	"79Y0lFMWRhxtQhPgakUZM9inEatEGEBaGorPlZLBrb1pKa4vkugEON/i60+I5gOQgkAHioloB5R2SgJ+",
+	"a26ops9PehT6Tq3nW9t9aVQ2gJyw9uS3CdNC5VRvwKK1n/XW5fjHrS2e81g4/Lmv/Jx2NvycCm6bnBd7",
+	"Z3ZoTmo3EhqQg78zL8rSgA0s0CC4GII9vtK7TUfsjEW09Nn5tLj9CU/nEZuotYmGCRl+jkdIw5DOlyZt",
+	"H708k/dLc4l598ZzSrj90pxQ5Gw6D1jKxbHDI1YMHOOJRZFEyzrucx7pLY1o+DYMclJ7JtNojm4jdJEr",
+	"Bg9Yosv7nGkWsGjNibbTgjON168+0eaG+59pwb0bkZuhtvFaSBFwwYrzjyKbygnOp7SQe8cGXendsIjI",
+	"qdaiBNEqc2zOCXmXeuFAyoBRod84U5sxhTh0HM/SSe1+ehfjWRQyBaTHp+UK5kw8AltIZvM0fCG1mtsw",
+	"huk0lyHQ6dTmIaK6UYX89S7Tqk8/DklZf/Yz0lfw0w9s3gdthAsy1KcMUkxtVgnGu/SDLy+6Kf/4CdHH",
+	"YX43ZiEjLFBav2VzeM4EA11lzM1swpsDCn8m6l5PgLrX/+67777rkwGL7hgTO5iKssCpMOd8w8x0pxTP",
+	"eXmV9ptkzD5SG+BKRmPn7tjBs48em0Z48P8+UxGZUJ8tpnA2qB69V/drj8YdU6NdxYo039DsEXJhF3KZ",
+	"IOd4IvXsIuOjXHoR9zeL8zik/4n7n5F6+iYk0terlQRK/vjt95zoz1Kko1jfScb+Qo/7FIsXlsZsCTd/",
+	"5EM5C2Padgz5Ehn6LCSdM4dcvu2+dsjLzpu2Q95evmhdtyEWshHX0QQFD15mOk5pNvW32+aFk85T6lp6",
+	"Wo4l/DRFp1Yhy7iTUeTy7un063O46XRLrtYR0xms4sLLVh2KlyHT7O5jdKIFJ66CY6Nd5IaxqUlSnoUh",
+	"ExFJ3Q003Sv1SsQLGNU8IFp/klK2416tnqdKrCTqbQzphbWDBxdsruGPK4ueIMmBqrimyVjP+mxMZ2rs",
+	"oJ9ErwmuoimHWllglEonpzcffm5V/oNWfnUrRx/ef2o4+7W8vHIY79MpENMH2xPTJzIkptN7KApFgrBF",
+	"hiFT42BOQhlh4qm92LGysPokkjhLb+uKItb9Xiz7thVXeVw7h0EXHFD89SmIxoxrW7JBcZdb22VjonJI",
+	"KGidJxlNMqtAGTlstEhwjWlNKtckZQICrJndyRhsKeNnYRObm+oc8UDz+eUNm8O8ptOKCTjGHm2VBH7N",
+	"CpyQtfpklpoPvBrTGuORSwcrNBzrB1+ZK5W6NJc2089y4qVNL0AhqcKNT0OrRsu6D7G+4erLHLAH64hb",
+	"zeYtCN/TMfNuCkR6bJAZn4+V1+AWRxezydqIE0VCRqYhU1oBAuMOjIgxVfgycGCHM5bjtB1TMWKBHOW6",
+	"JX1T25frRDJ5IfA+HFTr8odnitCBksEsYuTt1ZuMw2YW8rwzMZShx3CcK+pjIXnHrIOphBpJiIKJEzKk",
+	"2jxdnjN8n+9bia9LTTz1sxrT+t7+5pM2ZYJ5JYGbV+Q5mBu68Ush/5ULjEdllnoFe4xkyHL3E3Iw9K+Y",
+	"zlqmwR2dI0/sXHRP0rlAJuMsbaLubLLVqVyjdcftx9SlyZ3n+Q70hfOX7G2Wugr4YepAPgVPTPOD7TiJ",
+	"WaNlgwqzMDfW4lYzgft4OVbxjetcTuGQPhZ9D6hiWOsNDojb2i6eerWrzRe1S6c3u3glKmemfNxQpqkc",
+	"TxEa/l6l05u+8THH8A9gEOXQ7Vpv8gLLKlJeNjiOEy66NkT+Y/Z0LMWWCoaVelpcvbBxkYJTms4GAVfj",
+	"FR57jo56cPDFV9u1HEPsPTK+8zuq7u+jN+Xwl1jfvrZiIHv1Cp59vcilC+lgcYgPZ93X+cw6dwSk3Lno",
+	"7uTy8fVbr+Jw8BZlFllxsO0p+Erc3BpiEOFI1eekX599ZJqjZQ9r8YFzkgzpBTp04ooNpK8se0stYdZf",
+	"lz5XBYLHvP8phI4VHfcSOE/p3IkH/lAfT2ouT7gB9/D4mDvfQvZfTsLKLIj4lIaRVtgm2bBOSpjS6XQ3",
+	"AdV4PPUhLmYqZZ2hNawfXBalPChmmyfELkta+3Tiii6jm2ZY5oALCoUP6w0NM1KwEvJshBXCOTvcjlAR",
+	"BZwWw4YUGbBA3mnBmDZcyqkhWMcJGHU7J4RGZCJVRFJsbVEUZEsy61iTmS3LrD2WWrAsjOP1gmrahfzI",
+	"MaLRGCwcZYFpYIYGy4ZI4bFEgVg9udq6YtPNLZkFIupcdB0i4VIapMkqRxHM1C43D7+kDFyegTXx1Vje",
+	"CRJJsIMVYpsZjxOpVWtVKPV9QNhhK9GaK8lmPpenCStfMF7fvuhcnBB/FlKD92PzcZcZj70IyreXNx8z",
+	"etPKVnG1VS7JzJBalrZ1m+WagaSPR5q3ICnMrxzb7LHTcgpybDzNkEJicMHi7JRC9fxLpMw8fgLLmuX+",
+	"6pI8vdVbiPHUbU+mTGWG/iBtamE2T7kJ2+pTz6HiPuVIWUJ7YxMqIu7F7Pis9f3FVfWsc35xVb1sXZ++",
+	"NlnNIhEq05BVrNAr92vVetWtDFhEq7X+jkP0BGjI/J4YzOPHV+zjpyHzmM+Ex06gnsUnExZRPQNS7v8F",
+	"ECHjVHfPY9NoGf1Ni4TaskxIGbNl97/+XKscvUf0Qtc5/LzT61U3/rZc0R8wFlx5/5dyr1fNfLHz3c6/",
+	"5trIpzQICgXFaevNmw8gLSBGDR9/7LxoXyw7rWkQIFvZCqzO2UK+xNb0slzWb39m6m+z0rhz/mPnuv3C",
+	"Ia3T0/Yl/HXV/r59Cn+dts5P22/e6D/b5y/0P2edbrf9YkF6N+rbiSOzFvGQ8xjkKZ1G3pguyyIPfyiC",
+	"DcAiO8WETwbUu0FCT4J92dDX/sAdNjyXVQ6HLq00vb29yhHda1Tqw9pwf3jgHfn13CQqrNYoWGkYHqGK",
+	"UHJ5/orAMTBhheTN+ttjeMzuVIxOBlSx/abDf3x+cXXn/vBqJFutVuu8+3bcfjtqtVqv9f+15Gnr3/W/",
+	"tf2/NwP9R7W64KzPf2xp/YbYNbVzW7ElX51VWlLYgkXG2HWpUoMYLQ/AmHLLDE6l0DyN5mf1XAhmYZJu",
+	"ObvDIhopWCWSFSkAOQ3T/r3UY3LDV9EmwdQEf88p+SEdRgWRJgERNMw2YtlsvFwFJ6AqOrO1SJtuob3h",
+	"8/u84qJAm+eRLX2N3ayo1YWmzkkwLHMs9NIllDblQjA/300dMup32S/FYbdnigAC2YSGN6RM44LcvmK/",
+	"9HdOiGvXJxpzMdJj05dvGIqKYbkeERJsWQUVekRxwcaCr8SCsyVVg4uzdsiYAzAWYR+9YOazTWf30KzB",
+	"FGhZCn4yTXDZySW7Ge+5pfV1yYPpo/r1OVKaT2zDllL3PZkOnR38g5Toxfk86UZsq0an771i6JZ8OKde",
+	"yZ7Qvs0wqOQUo0vyHnxoHf/YNoss/xQnJzX9+HVHUy/sk1IF7OwDqCIFGZMdiMrbZH0HmU21CqrtAS40",
+	"+9VSBjK0MpLoxNQMkQmjAtOBUYzmUsAaDLvlPQDvQ4JTVTgNbwMvIFT+Wh8gs2XAKx3t6ZLhVP7xBveA",
+	"y07rAKlC3Q1ui+t60Q+8PlUtWRp99SKF2OLleBRxNjw83MF1y6V+zOk2D88zz7EOJi4oK08oF/EnGabr",
+	"b3csMJuy1TPLgQ8LRJZJPWxslnjINqvp3iCffKk6Oy9UvikN4JY4pcggXWZTY+ubcUi493zrgS4yQzsE",
+	"J7XSTkwfWaJIvXM9aXx9tpilzG2Y4kxFcpLyglDf5+g4ukwNA7X5BQ/J2+71xRn547f/BgWE33cvzgk+",
+	"Os4U9NmQC0wGW1qyF2wi38gRz/VzQRkEojzYOjL4CpLveERURIWvLAbrg+KFiBChVnqvcSQqklNF7mR4",
+	"w8XoBDJ1iT7fI33KYzx0rI/azKmNQBlF8//+3TU4dPotg90BouuYPGc0ZCH547ff+0Sayih9w+4fv/2e",
+	"qqJY4f/eELo3c1oMpkeyXE7iKMclf79ql7/6mUjoa4vjEN9UKFXTwmtLf59eLlEYYIvp+5myqM1QEJd2",
+	"6UEtDA24t1AamHz/sOBbPMKUeMzb1URtyJ3KfgWRM7QkRQBggM+ifCE/vXlYP6o1lpNS33/az89qit97",
+	"OQunUmWcQFftV53uNcBVXLW77esPl61u993F1YuSU+q+ff6hdXp68fb8Otc7BM/9kYV8aMBflvc9R576",
+	"7HadNL2FZ+YB9bcwn1UzVmAipO66xpN5Qii5C6UY4QLil4o0XTezfPmlCgXaTjyQwu1MT/+rH9blDdji",
+	"0EIA8IsMOXfLhKmzWOPr2nD8ywCNauZ5TCV9wfSdgF+UnmJOQSrm3kOVNApji5FJxlTFqI5cEer7zCdT",
+	"wCLGK3JcmbmHu/3LjAZo0by+vr5MgS7HVJlGVU9nliZuyRRKDs40N3+xIOTRK7m9kpZ65l6H9Eo1/AYA",
+	"AxfKuRZ5S+39v6x3mS8k4Nmh556cDEDTlyO9l3pzcYbQOq7puk4CPhST5EZeIngWQjd+LqTirUtJUk9d",
+	"4p0GUzWPamM0Uocg+lkMIAc3xZijpEyRqKc0wrYmyUVqAXzJ8rwcuJwcIlyLw7qaWnBuq6nkJQ9YYaDx",
+	"ZQdCF7meP+uiWmwgVWi1bdVp6k+QuGJbZelxFK1cRwxlnncjs0ILCWCCD4e2+UBkMdKyuhTG0v4+ZaNc",
+	"ZXm8Sf+t3MZbJ+nWXIaMtq28KVYTMUtS828aRs8Upmrryx3i85B5kQRsUv2o6RTDA2upJz9Z/HlhHc9G",
+	"1LEg1mxxhc1WXlVloedkqir0Nphee7iu+lItxABl9PLt8zed0w9vr95g5EexyOmJhC9GGbR5YIBYcj6W",
+	"KiLlsRRypheB/FR5KcM7GvrMr1yG0jj50t++lioycCGr64qWq3/GJceQu0ndTtOuU1xob4n/q2tj8anb",
+	"hv/LcCRjX12h+XQPH2OuRpu7XrhZxZz24upd6+oFeCwSID/iyak+MQjfwUdc0MD6c20XRbxa+LbyT4uL",
+	"QcAwHyFHe5rEXaM2by/llOzbN7xpaWWSt+auTsiZ8J8uAzC6k2TAPGi+CENRXzX5LyzoPYSA3xCwsU0V",
+	"YXQxtnNSQ25nYYa/WUz+6yQd4uY+WeDR0NbDQo7JHL4+w0uWbxuWB3cVx1+2r1TU+sqq3rzIgwr0FeEH",
+	"68vmbJaeVrNDpueyUDx32T5/0Tl/9YC6uRUHDcf/DBIG2WbnJ0z3ktmqm8umVWiZG5NatEiu2omQeYzf",
+	"arPlbizNqqpkUS24z+ozn25hk9r61LudVA8za4+my7qSXS/mCmZmT3So7PG477l6Yp4WD/8RWFtqRk+7",
+	"Gdsyuhie908B6ZkCxN2ocapT+rvkAnnWKrRMU6IwoXNC1Y3W7fR9pJyA/nKFBUMe2hAJyjdBtNudfHCH",
+	"dSi9WyDzChnl4uRcp1LQ8BoykDT0szx2NaBoAvq7SXjIlJR6y2N5gw2OTEGZWTAYnIJ1w/6J2LMMEEjt",
+	"Sht2qPJWcR3wcFpVMotUjEZsRr5OqQIKwnSLNcS/vjJre6LFIXf8IvxBALvEixQZMMV9Y8QgHW/sDkw2",
+	"dEI/dvCOvZQTNwYezPExbQDOnlBs6r6me7Sfc22aolZXQ+Zh1aWXrHA7vzrjNZjSWzLb/F7/SZKpQ7yx",
+	"VExYVD3AYg3RTMnA1Bf3qk67oxIgveq/Vd5/qjlFfikYXKqj66NovaOiGcdczbQyNIziz63/moE8L0D8",
+	"wqa2MkTc7JT2mB0T4VHRsB6kgRse+59FCZ+tUMEhQg7rp27UCtpYoXQnYmS2lb79fL5W9148KU/DeNJH",
+	"dVselLr3yZTw5Uk8SA/Pm9eTb8y9tPEzEHVr1JKlc6xPyHa8Oe15u1feH4zWZv09KANpnYfMZOrFcyw8",
+	"lbh2T0vTZv8egZyT2TwNJadW835ErFp+jls6o/4+TJGdcGE+1tYs9wYK5NOSzWMQzNORyr2IxDZCsnle",
+	"F+/OIcnL9ik6a589L+hNBPevwnJE5dJkzkTSFGqckEgr1yRgw4jIWQSw3lqn5iG5pUEecOWW1uDXNKVy",
+	"TKclyu5MipPahc1GfKbINJQWnOzBrqD1q3QPU4J9jEK6XRpzqyB3GbHc4yJjvQInpP/pc7/YmZIs6PYB",
+	"q8RIa+XncS5HlrYt6fvC8hfXfps2ATHZfXV2lBD8FuwoGS70Bc4Jbsffr8vKxAtXrwlc83QrYyZ5n/Xp",
+	"TKYyzOclcdM6SThcdYLZrwMaedATAFhxzHkR8xuWi4tRfPejM+QvzTcsnNYh+YE/R+gpJjxp6ndXso+1",
+	"bOARzvRKQsTdfK43qNDds6FfG7spb3hxrBUt1+qHTM2CCFJY9VVEMRHFPVgUnZhGLBv7QBfmqrXFK3jF",
+	"igYsG81iUTszq5U8JF4TO9JNt+LpGEOaHu7PHVJrnKP7x3mai5489G3CptvW3OjAmomAKUX6SBqQ59y+",
+	"urq4KvBn2RdbrfL0qt26hm6V2KxH/wX35yqWWyd1mBeuThONV+iyILJyncRTDKM0PRHwNoeggxNYJEZZ",
+	"AK4NwgKTNTxyO8v/CyoSG6zMk9lgizv0MGssZ1ZPd6pTK3ufQ73KyjJWwxPYWfcQ61dsGlDPhNLuxjJg",
+	"pA+P6RtB/wWFeb5pds0n7CUPcjuBt0ggPRoQrfDHBSO/SsFIGYAIrEiEWNAzBT8BZgkV5OrlKWk0Gkdw",
+	"84JF1nRzirKanyv4Rz3549r+cbz0hwXiev+p5hx93vnX8n/815//Unm/dF0BOldnQkfFWfOds9ar5bT5",
+	"MeOjcVSAp5UG67xf3ns0nk0GgvJgYwK8V6a8U7rjfjReN42chPo83vlGYkVV4VK+uThtXXcuzpcPmymB",
+	"yE4gvw1ZQCMezXxL5DjoozRqauUoD9oskGK0fGPtMHMnfFy6tajmYbVIjgeafnf+uq0qA70XVsK9a0fX",
+	"QRisGL9VdAqgCrI11lZ5WFdhnQYm2AaLIIdBP13x9YPCGivgDLZGMNi8LNxs2gaF4evjoHkF3Y8JiZCi",
+	"v6+u1aRpfwtt5oyFK0TOWfvqVRuKBxS7ZWFSJaDS9QEeFUQxhGLE0hGtlZvAekGVwOYxjky9QBLmqK0J",
+	"cziliEfB9hViiyQDD3HSA8/b+RQE3cNRl7yAMxGdqREerrXJD17R9qHjFbQ1qEY3iD0AEncrbzLK28N8",
+	"0D5ffcf6hi6hnBQAQEHE4qoYQw6w50xrJpscJk2KIxVpQr0D3TuBq+LQJlyGZEqh6iFBNcrFRs/x12xX",
+	"7TJRo01o4cxcBqQI+1TQIqsImctMAtsMD/TEeTTmApB3FuEcN2HdchPDn9uUbpPOvQi5ZSef0CvOIOs9",
+	"txNeccjaPo8KiyPzF0SwO8CUXFD5a/uNwy3hIorN22R8X5v1FxVHrWT7qWqtvKIFYzxxH4FBU8ciBXPs",
+	"1pt5SBY1p+7m59KZ1z6ZMyNeqQc5MVKzeKq93tZpcZZwHuv+u27/dF1yYqsScJ9LTskCPpsa7ZSlhOBH",
+	"Jad0fnHdefnvJad01Tl9/cE8JwGPth/iJ2ENYskp/e3txXUb4tdXr9q5XsZzGvHbVWjgAi6AqIMF7C6n",
+	"2iOQXXL6EiHFu2MZRuZJXXjBzjF0zIskdjJH3qgIZs8AGLgvI7USTfwkBg+3rHUwt3+VJ1wpLkbxg9Gw",
+	"oIq4O05PaE1df1jEM1f2ken3qGVI8VrVXQkpnvgdFrwQn1yn8fneiOHnMuLDeaGGiLSAiFg2DR/7Zdju",
+	"KivhgzVTNkb/5iqZvieP/15MGaKLv7GdcBaDKExE4TzV1xNxh6S9jwRylGf65SMovxtTTLD1pVjAIbfs",
+	"EqVZjKVc9blSMrhd4KPZq/M2gXqRLEwKzSLwmVxpKO2FeUnNxy3KkZOK2c0tkG+S7MDzNUJ4fT7swHX7",
+	"vHV+TejCKBxycdnFQ4RjcEjr8vJDt331Y/uKULBlsSO2bQLs0SBwyNuu/jnOv4B1ivmVflPJKV1cdjW/",
+	"ih9Xckr6tlx+cp/WiSwypvvmHtSX1IsUoQM5M0FRIBmso4Xgja+pBApnFJ2T8jBkDLpD7eS6TzduXrga",
+	"wBmFN/gTxhhKhoxrQcpiNmEh92BcmoBNc2VchEVsESPml012eHkBWYwZueHCDCD98uxBOWt3u61XbYeA",
+	"Eg+4/Rdvz68d8q79/PXFxQ/ZkZir19r52LAuJtrk/Dj2MGdG76RBYs32ryuUSfOaJ1NnMgzvYTrN4ny+",
+	"umKztKBbaDcXU7U5gl0q68ifcPFvtXqjCU0FHwBtlzwTShy+DiLdxVR1IxpxFXEvJ2nA9hKr3HGfoS7C",
+	"QnVCfBawCHmvcuJPnTPLurFizUoqPy5jCxnwL3xQfs86o23lDOZ8SW1TMayLk7Qk0xJJyGhDu1TPIEdH",
+	"nE4Vcl47ZDPHDZ8KADfdSIZ5EHYAEAMmURBghzOfDAI5UKQMzXG1mPtBOWQAKqjacQij3livZsSFp1cP",
+	"DqFdRfDNbDgueP7yiF7YR8PvVuuC4COMb8Onj5jQ5281oIVK6IjcsZCB5jpbXNr1hU8qL7hlCS27dZYM",
+	"N5wGt8HZ/FfEJJ5HH5BNo/dV09WG77Pu0DdURQcv6Dz/tbHTFCCyFRceIxPuCz4a648fiU/nitCRJOVI",
+	"+nQeByfi39Dbv7PlqK71w7YfEYxhw1dJEXDBTqUQDCRr/gK8Y4Ou9G4YHAB7JVbCCnmnVRK97lyoiApv",
+	"407q05kaM9XNtUsuZ2oM9ohFV8xMFap0DX8kKqKhPotlbRxOIT01wULZdMlDgVanyoVR9yJiOKBhDA9n",
+	"fqhv51XK4g8OYVAA7lt2Dh82enguaLQqGYabOWSLtJZ3IuJDb3lYlsc6GcmRXsnMDueRWpZtrZWRT6DT",
+	"pCX0FgpNrCMWAAiOtEadyociAVfRCekb8bIAeal/XJbX09x0M/1m48BwYikFmHLuhj7xvESDgksjGdGg",
+	"HbAJM5S8kTM6ooEepbpPNuIU27YYULLs+zPPziOmy1QXV2uVmtalJafUuejmmqCaE72ApqyPUjmM/V2v",
+	"88OlZ1A0fAKOfqyWb8Lxh87xTeKNaajtsFCrc3ImfNL/7rvvvuvnGv0bG6H3aW77oET+5RNhwaMRNP0W",
+	"sCBYIMVIkUhW81GKhY+4nSuHPFPjH/HKXBszTuvLtG6F67M7tU2JQEIwX51hpWh1G241U+MrNuIqCguQ",
+	"pFcS7XWc8BBB0129fM8U6b74gYzoLUtt6lLG1tH+WjPtPtT5YOLIbv0ycRRte1F2sC2Xz1H/WcBvWWjR",
+	"/PD56hkZ0YgBdHNZhlrB5YCR/MuMzZjaIZGUNxuy83uzKFWE+Y79qTEPEjoqk7He5hAoiIUFjalXZdYX",
+	"LoltU06jXEur4MFa69gwMgYxY329Q+iCG626XWjMohQUvNfEGOSQIM+JLT1z30ZTWxSGOM/0u5PNcxKi",
+	"SyXsr3aKJST8JJxr++wXfVd3FaDdgPpFvTHpdEq4J8UzReCqOAzEL7qxAdcSfii5b88l2p1A7lIsm3PZ",
+	"DuxH+r91+ZkD6c9zyyPXNWI1a7pF7xNom0KmdA5YtkMTPKDTaZIerF+NCMGYdfJ99+K8sipRWGktpOCk",
+	"gYISSW2ozU9I3+Dj9OM3q7mK2OSZWsL7zSsOzU8GWr9OURR0sVn68ihfyzuilYwU5wUorbEMcPfT9icM",
+	"mwoih0Ntxhg+eJKVeWaOWCspJzyK1rXprzdrR/X1rfoN01ipPUGaOgx5/iAkpZq7OjXLKc0E/2XGzM+a",
+	"1vLLJUAlN/lXQOdFPOfHWF7nFY+osZWGePyMNITpZnWLWKm/PO+WnNLL07OSU3r9tvWu3Sk5pZ86rYuz",
+	"DgSgLjFS/qP+5/XF+cUVBLU7//E21wL420xGxTl2EBQ3AdSQTQMzyl/0TSpJvchJuFu26eAmP84c2zgx",
+	"6T5h2PS7nOKg7JUR63+Snm1F4dNnChDFSZliOF5AdJSSiNHJjkNooKTt6CJSoVafK82e4N7qlm7/B3SF",
+	"W9/fzXR0KATavsI8g0t0PuVEy23yA/QcMGFE46pKNVzKbmUog0DOoksWeobUV83qKnt1bimIGaa5dJl4",
+	"HvzGDExS9ucVy9YtaNXx4qr18tp0wUQPn0MAsL37uv0CRWLi7ivL4VCruzsOede5fv3iqvXuHK+549HY",
+	"D+mdIGUhQcSA6odXpxkVvK/klOJ3lJxS/KxcXnTFFMuDLF/Ks2F3xJITZsQwDjmVfTDV+o4+Hn0gvD5o",
+	"O31Ncf3iripf9ng/oL9iVGyVhnqxjG0a91UYAup7JV4c2+NplWKxv46Zrgz0XXFvfM0+RvdqWRfnaBkR",
+	"A/XbvvRmEyYiW8hdTsfkKbkMpWJnPAwlwLb9bcaDQIvNiMZ35icuXBnfbY4Fu12HuntZnalp56QR2y4M",
+	"uYgd+U0Zbmu7oYDWDMr0ZqAwQnMJfmWt+8yXE+nPAtbx8ct/NTHPv+KP5pPp8VBd215hC1/chAqfRjKc",
+	"52cMT+jHVuxsL0yVZSqyeXY2xw7aUMDWknAmtHZvoPqGELQgAZ/waCOkvgkX2SGsIohsOqC+26zrWk4v",
+	"zuyV9/QBxXx6Hbwi+FbjqzMIhjwygCd3VD0AXfxBMs4pqTGt7+2jy3/zdiyF9YI5Hv+N4A6zohMbxW1C",
+	"A8hRYhrITfWZThe9sDGhJO9ZpL3F45A+PVl2kkJGXNiMOJRgFjnLZrJe3zRFvV/BPL+67yTm2lt4Tuw9",
+	"T5b7lAz6QXlP6Xk82cJvm+9k73sLKmZOGGgWRHxKwwhyDLX2fnnRvSYpmYbK6YMbyS7I3BjCuLSQTuW6",
+	"KXTlVNEPDwqMMiNrLPJWzIQGXFA4nstyJS351mEp50jC7cTQfxIhtiw64pWB+rmFTl9jGjJNLdZHb0wO",
+	"42cG9r1gxKx2TtXWO6YeRQjcl/8D/eWz4rPUHi3aRpmEDnwRKSPF7qSSy3MAq0+0SuBLhhj6kHhiyg2I",
+	"Lxcw0bwxjSpjafIA84CrK+/TKNaV959cZ7+RL82vhNYLBtS7yYGe+WrkGMkfH2O787Y5fxcRouN0zLwC",
+	"bGhsNBv3tkOu4+nrT9LfmFQLU6QBiURSBAbTbkwVvodwbG6bYwRjs/J31q5fHoy5wkwZ/EmK0JRjwIzE",
+	"xpxw4vnNFx5kCSXc95ki1LawW9G57k9jJMX7UGT7ZATE4pyx6BZ7nUGAI7X9ptZ+JLkYgekDYiVn9+H7",
+	"/E0JU+cvByLdcFrzQq6IDHxbwZqlDdugTdsesaMo/51fXPN/FO6d7FtWA49XzFk+P2uP+xPocmlms40y",
+	"lyOjV0rl8mBu/u74O3ky+sFCucuEH/vkih33dBp5Y1rcEx06oseBanM5NiE9IXZ1LIpZqjsheBhALELH",
+	"y9PW5fXp69Zf5XC4VL+bV/KD78kT3S9DOSGv2kYTprNovGuufpzx5IIV3s+fmTR738hxapvDF0YGzO95",
+	"50bv9lkR/FwriT9JCD9VF7IMTbbDMdYZsY8R4ZFiwRA8Q9ftn67TTZvR/dgTxu1oIsOA4Waeg8GvoT4T",
+	"d2YTYK76AGhi0qMn5ZQ3lPzx2+8kjWKxs1A6mcZgKHU756+grjU2N0ufeqVZGPRKx73SOIqm6ngXhFnV",
+	"Z7fVj7NfuJhwUfXkJGnTSgder/Q5VdKeYDNhqTzELz+4bh228rHxIIpkVzYpxWzbCWwaN0FqxIkUzGDI",
+	"hCyahUKZigFsrhPXea+j65TBvmVJ/X2AECwGQVFbOj3DuIiRlHGfd2yFY9JFhpSh0myn+rAanU3gDfLP",
+	"WqgZtzafc47aMGRqHMxJKCMaMR/4D/cYuWFzKE4Ymp7nWZLi2bKmpuvWNsogV8wLWZQ7lP0mGbOP1CY0",
+	"JXmjWRNlb7DvHfiH7Gjo0tqg7jX8Jtsb7rsHtcP6UYM2B3vevn/ADodHOb+zxjBX+8A5b0Ie3dSluX7B",
+	"9LPS8129M19ddUgRxRZ6Qze7UDYk2DmDeGD3dVLDj/CeueHAxeY1m6FBmHaxMsw0MVusGl1qubQmAy6v",
+	"H07+ePTpWDWSE7TOTAOhuMka5E0MWG7zoXRU1dxXckqt09P2JSKjXrW/b5/qP3OXcTZIock/OMc7VhmS",
+	"5fTZ7b+ZT1oYFQeJ4lsa9Y24wHIJ4xtO3rBcC2sTlLBkKSxQ2GbhAXOTDQ/kHed8TK6cpkW55zseFyhN",
+	"T9KtOzWGr85jEgrdhsfEdz2Znz898Ad5+rNzecIN2Nbbv3CilvWGF2ed82PCblk4x1r7xUQlYHy+rJIX",
+	"7R/bby4uAWPBJz922u/aV8cIiEWnca9KkCuqJ8ooMRWZQFnJDjGBYAP1gFlAJwTeD7cmj4eOooGSAOtg",
+	"vZ8VKI7uCbyRlDtn2BEuLhxwTCo11keQCRV0BMU5sVs1TtaCGk1U9G3SnmmOEg8CUvT0DHNZNpbJ5SYq",
+	"FOCMXS++v7DKOOalm7Hgh0iIHPCvbIYaq+hLiQE2zcpoaMy3pVip3VestE16STea+Vzmqn4bCQrcuFVy",
+	"wsgHKy5iARFv7TpZga/46izCkOQWrAHveDLebAf8IL6czOGJFnxbfpwhwJTm3T5vPX8DuuKLThf/LGY8",
+	"eHthAt7FhEekbyp4+1DEk4BzD6Q/3wEYq4BP0beG/lHUjJctRPOc5ddE4YyZOmGV4q+OcXCbquGFzu4r",
+	"2yot5KktggWZNLRFX1FZM9DvuxfnaJevdh5cy9EoYMb8KdbjkjnnISc+ipGZtS/tG3M5ik0yXOyec08s",
+	"4JAJdnc/DOBCpF0LsQt1K2mUXTJm1LQW2RZft3Atvv5Zh7FtcczfFtSbZrqD5bYlzgpZ4wu8d//hH1nI",
+	"h/NNzZevkW5b4GOGV+dtuAn85AcKTIXUM2VzDfVlWEQ1mPHAB+yyxHlp8EfImIVs54QENByxEJrSszsk",
+	"0RW1MpCH4rqZAEgtT3v5kftMFrIxADY8If7MoMZxQRTWCC2zXntRAbJ9Au3+z47j7yRLlUdD79hgLOXN",
+	"47hXisRhK8bJIHf4PtPaikeKKBZFXIwUGcwiTXCQBSAkWFz54Vd2a3ENNtKmzBTbt0zkNmHaOAkYzbZ8",
+	"6+D1Weu00n3dqu/tIwTgkPxU+Wn2y6TS5SNBo1nIjgm6f1Nu39j7nEp7MAvfEzK0Dut0qAdtRkKVwRgw",
+	"MR3ma0ap13MJkwDNuUfp+ZeX2PBOswxb/MUZZnNcXnSvc2Gwc6v9seffrUGLsGQUL/g2Rf5ms0/hhpXa",
+	"S5yxlUkPziWzTalLpRZpg3s0y8g/subVKyb41eW8ZRRbSPrMwSuQ9zBTQmO+ACV4s4G+cMAMyIQ1BGwQ",
+	"TWGGcBbe0099g7DpFiCnmrRKy6KFJt8YePMqNhNCwG3OhF8FsJekhUHqUfYb457INUmytJHLN3CntdFh",
+	"ThAU/QZMH2KAPxWShGzKaKQ2Lh5dZHhJCenRtvWj8Rze8C/Ud36bGa21iNcT46rmUstNpUypsP1FRXSu",
+	"OW80ZnPN5oxRlS4Vqjnb2Ev3ZDEoFropcZRNy80xRsN0Lyrkq+BaTIeqtekjBUtHRJeHvD17K2Jhb7eU",
+	"JidkHEVTIkP4d8HlZlMMUk633Y+zXya7hrEs57ktKWApKwKe9q/Hu7s//5deT73/y7/kCjLFvFnIo3lX",
+	"zzv2csbyPqewPaUkpCB6lb2DlBVDnbx12SGpe3ecpAsoGo2qJ36qtKbTyjWfMBXRyZSU3wr+kUx4EHCj",
+	"Nu/AFuN15wDUQWKEBdzyPqT49skvMxbOe2JKQzph2g6QoaPVEbSC0SVNxlQRAUxJf4eP/YHNrRkLagbX",
+	"88QvrMfwuISXJguTnOIpjzPeJ/L7O6DmAbSeeWl36/t31yVnCYpkIg0yUVJEmOTi64dhGlIgRxxseKBN",
+	"IGV4ejIEvdWIcLj56ztn+e/lk9RbT5KVe6bihYY8yAFLPBDo895wiGBs/03vVS4cIA7K5IXBlprsHyd2",
+	"QMSIgVW7WXBdslfW17C0Q3KqNl+hCwNPnb9OsEhyqrbYHnSgbT6A63RPqrzXw6tJORPOkaHWPSrm484G",
+	"A9NsgIuhLKgVqZiQzoB6N4QJRPeYyAEP4BSqYxvzsXm8TgKarlJfIoJj1BOo4XAxIuXX19eXMR5KAgSJ",
+	"oxgwaNhH1Vx4dMqrczoJdjAMlEVvdAiFapCeAFRTJ90IADVtjF5lcvPHMrI/VnuiJ9oAggQVsCFTUykU",
+	"c4iaeR5TSi8qC0PNT7iCDsxGJ+iJ/qceODd6mgO7Ts9EFCBlzO2VnB7I817p+I/ffnd6VruDn83DeyXo",
+	"oS4VM3XShP0yowHyNlggfGS1J9p6DIp4NAznpI9f90mvVOuVHNLXL+pjiWEZ8AkCrqBlNEh+nIAiUpCm",
+	"6yJXpWCoMuExQnvCZzgpxJDQS4X+i74ZdL9KnkOJDbFJ4ijZQnqHuC6wjlrJMtnwdMTUMY6L/JXAQoHX",
+	"pFc6/vmP335/7/QAc69XOoaF47/iKjq9LPher3R8br8DAL5e6fjsc9/pib6+vb8AReiQvn5Un9RdAtmw",
+	"CJsC8zVQNDXXhbFahsa1Gm8DjACPq682kUYTkTTCBhsDaOu43Kc3H/747ff+zgnpf4InfdaP6gk8oNOp",
+	"2jVf7/7x2+/ZByQg6zCQVo4gPSb9BZlD/qpN73JKApsorEPO2tevL16Qv5BeqdcTvRL5C7lsXb9Of9ET",
+	"p63zi/POaevNh7+9bV/9e+bqRUG8/BsI38z3ejDd162KHgjEHXZ2dvS2wJv1XJny6JTFeKlkSqOxQxaH",
+	"kTD6kFlAIFQVlATw1Rs2V6T8Sj5TPTELg+qPNJgxVW3DpTvO0tiXdAhUGYzGaPahNZ2i8qn5mdmzjOyL",
+	"+ZJHgyBJuDO7zwLFQLeokjP0s1NB9siEixmiQA9TWcI94QXSu3EQNiRkgDsm9Ho6ZMQiRZpuDVWPgHtM",
+	"YG6vkWWtKfXGrFKHDh+guMZ64t3dXZXCz1UZjnbNvWr3Tee0fd5twz0JvFHpp9kvk1faVCRdJLXWZSdV",
+	"AnVcqlVdvENOmaBTXjouNaputYHe6TEohzFt6w8jtkko3LF145BGarTAbPpAlfRv2PxOhlq7oJE3ZopA",
+	"jaIJ7UN7ip7wqGIVLhQTimsmHsyrpCXmJJQBg7QCyCjgEa5lLIUg7VbzpRZi1MYaoio0/pJLdjEE6Ky9",
+	"rst/3ei6H3Cipc/voQ82SBpYzbrrLgRa6XQaGCG3+3eFjuJ07jI4zQHhyVqi8c0/w92QwFmiNx+0NvnB",
+	"G9MIQ93W7CodDRv0u++++86r+7WMj+q4VHfr+xW3WakfXLtHxw332HX/4h4eu+6yngJASRMwOSO95SV0",
+	"SNYg29TQMai7pzgCm0YCw4yNS/Rh6RsxTTWVg1o68GpMj/PIpYOF5E2tNcK65z+onn1Qza8P9YP22D5d",
+	"ehCkRhY/qpF9FHUHNbN2jaVHQXpl8aOa2Uc1WBNHRfeXp2dSNDW9pPydK/ZHX4kIvq6NCdTdJUTdWhYv",
+	"t5Zgg2sLEXWTJEPiuAScAc3jDYqAMzF7UDEX3el6hJCoCYjqn51SE+k/78HxOdl9TmNkGriltv6Wt4Ka",
+	"iCXz8abG+pteynDAfZ8JvKO5/o5zGb0ExLrPTmlvk6l0hDbVaQBaXcYYh3ORshZ+fq+3VM0mE6qtJuBl",
+	"yylP0KtkpEzRqyq9/+yUpjIvgwA9y6DJah3ZVJkKdgcm3g9s3k+0Gwcc8lZTMllehdqSTeBC/bIfs5q+",
+	"A18A9rCchXEiGTxJHzuH6BMDFyG9OwD7bk4PtkroCRipfoi8E1ae37C5lu+gmEPBphHwEI2Anl6aK2Hj",
+	"/9SArHjvCTuWZ6Qfn8m+dSAdx13YJwBHXwa/mUkWtrn4AY1YuFPtiSsZaJX3rNU5dzD3LU8U4fK3gE8a",
+	"1ei5gWrcnPmvZ8FLjHeb89sR01mEBzdxThp36qNLrbSk2hvW/UOvRo8GB6zpN9wFgVU7qh80as3hsN6k",
+	"XuOA0vr+YG9v73Bw1GwMqL83dGsHA9/3GK3Vho2Bt3ewNxg2ao26W3fZ3vCwSMgdXtc0B72XkKvfV8jt",
+	"ZaWA36w1hvv7/uBgr1nzBkcH3oHnD+p+kw0P/P2a1zygQ+Y3Dzx6cDis7w9Zc9+jw/3aIfP2Bx6rbScY",
+	"9xdeztyjhkv3mwcHe/s1v3Fw0HQPD+r1YYNRl/lD6tWbw8bQbXh7+zXPrfve0fDg0Ns7qg/coXs42FaY",
+	"HixIwEOvNjyo7fv+sH7oNZjr79HBUW2vOWwcsgbbcw+aDb/erB96XpPVa8Nmfe/A3/MHzB0Ma8Omu60A",
+	"PlxQC2rMZfXG8MAdHBy4tYOjfa92UGt6B77r+kfeAW0MDhuNwwHMndb3jpqHlFK3eUQPhn4dyGo7ob1E",
+	"b48rfleJXtv0FGAIrB4e+8v/sQRxs7bBKy4RtvZayjc0xA6gX1iAowQw8ndZbn92Sss+hISfrDC80LuQ",
+	"FbHGlypDn4UL8taJha11zfOQqDuOFhgVfk+YWH0ibFWhzdV0G8dxD8EEY59QYVouw4JUSdNtHhMhiZp5",
+	"Y3AcF5trXTvpR5c6/0SWh4moPcz0eETmZDY1E44t4FOWiL8ZCPczEJAfqOQULVsIWzlDTIIyPk+rif4l",
+	"jcYYnS5mWbsRpOUi2MSjvK7Isula3qUVf1sim8DuaPtFAlwqugQxRk6AdzBlWwHoq6BiJu46ddwTiNpH",
+	"44dycPKhdWRcxMb+aLoNE6riYJhBMQsEcTQv9oKZz/wdaw71xA2bY9d9aEdQJV3MJUP3IVQz8ojQIGTU",
+	"n0P4kiNCEBXo0q/2RAtenOAScI/hwPSzrYdtM9sEE6iTQ/oQE2WRAeXzlk0ZR25q91cyUB6RlX4JTroh",
+	"FyWmzb9W/kw1wDdt7ytw4zZQj2Y8JoU0YSNb6n67n7j/eTdktrVZ5QYr9B+Hqzrb3bmWGV9l83Vs+CRR",
+	"JdOeJ8jJiLuDJ/mkoL3Gzh1g2z0hA4gKZSsfLPs+zs1LUWRCfYTP1gx1xCITdVnURh0LDJHi9Jrfaoli",
+	"ATRArG7KUq/i7UoV838BJpWvv3q1enPoDQd7foMdNQ6bzT1v72C/MWwwfwCm+8HB4cHwyHUP/IPBwGvu",
+	"1wYDVtsf1Bv7Db9+wPJ13kdjYjnQCitM1izYxTeVcAsmdAW+yoTzZA7iOjbE/c94vAOWl3j4Ar6P49tV",
+	"0ongjPygtyv23qUriDGmq4/v4ulFR7GSxJc9YTrQG+XJKkFcqRnDPBQeneRqYE3zawzNLogUGztocT7W",
+	"Qfuox1TMguDxTk97Mo1WHpwXtvD421nZ4qzgqhW6Z5x8/8uFYLml6CSOWlgx7iyFvx/ZowIJQAaD3CR3",
+	"7+QR+isWfREq/xZ8/kd0ARU5smvHbv2pHNmQd/qNuW3B3F6BJC7ibPexJBYcM7NcUwBRay0vQ1Ugwuq5",
+	"1KVV0k996sfFC1hqly5nl4Kd9AQVhGkZaBECvYDREGrSyQ9aw8D3IK/1oYOZ8flolps4TTKhEMOTN1UW",
+	"sBrjy0ZzHVNEShi2dsmJ7pL6U8Z3H+08Gx6TuyPfvBVfw1thEIs3i00tuCOS6tJH4CPrfQro3U4MjPu5",
+	"E4gM/J4wxlCuRwE8uJAUqsChYPNTEz/CzkmhndITUHJ1SwPux7UrP7B5gvVuOdK27oQ4hfWpFDjmHx76",
+	"1G34zaMaParVG26THh0d7h016WHTPzxoHHmDw4PB4cERbdRqdOgyr9Ec7NHa4X7jYDCkKVXtsf2ieoSb",
+	"eBRsAvU3p8IDnAo5Z3EF40hBKxfGsq9MSR8eZnP1sWZK3DelC5fnrxAvWhtdTQMobcW6Pppc9MRCwYxi",
+	"wq8AJkXFAygJNQVmYjreRwnqPw0Z4SMhoaseaSUI1QpPck8MZZhK+IZwDuBR+GQ2tYAfCJxLo0grKWi4",
+	"mdE5JOSjMZTr3IVSjKo90bKY0tD7wfKY/iKudJ+oiAcBGVPhKyJnkR0bog+kuArzbiBxrcDyOzV78CXS",
+	"kBOc7dL+wB02PJdVDocurTS9vb3KEd1rVOrD2nB/eOAd+XVt/cFWYvE+PYYPu1MxOhlQxfabDv/x+cXV",
+	"nfvDq5FstVqt8+7bcfvtqNVqvdb/15KnrX/X/9b2/94M9B/VavUxDRGzVKsTWlOUWr2fQlA/Wn/DtZRn",
+	"VMwN71GPc8jzDAQ8W15MJPFxnkXjxeO80PcQFIBc8X1GeQCA3lyMAlaZqUwjRQfPFvjuGq49W45txmtL",
+	"3EyuipbiiFx3QnjUE/b4wc8LBx9eEo+vSloK5TtAXXMBr6XWhTkN2S2XM4WDqvZEqhsIV6TuuuRuzMAB",
+	"Ax3uTKgdxwIhWhrX4zkEmsPSSHOkkN0yGqgYGaQnrjT7hAZ5xxBgADy+qeY/5mkYh953LYoMMJq6m+DW",
+	"Qr0W9qfoXMKnsZyFPVFu1o9yfT4vYa8uk3aw94/vIjxQDlTgxgcrO5ivGtX9yp7YlgEWPiEUd9nCxNxZ",
+	"MK98Arq/RvKVzJE/Cdc6AyTLuC9tJcVW1jAvUOyLWVaXjyBxA/ctU2hL06W2GSgCaotiv393DR1Ue6Kf",
+	"wU07Js+hGJf88dvv/Vzw1J2kXN6+gQOKn+YCQ8j7aLq1YzITN0KbOZZ8rEaRtOgtA+aradWQdJiic+wW",
+	"s5N2NJsh2BBoanpcxQhIC4wLexrXXDKkPNC2O+o7MErsKIBDg8hqw8WYjP4+5luYf6gVttpewvaHsxCY",
+	"bPw8MLbqR2QmIo7IsXdc+PIOjoyeLgxtOZcQNviLMLp0d+GSamjNVzOzzfkGjO0rZ7OYHdVr06g5K2eX",
+	"AiFMXL5Hy7nyxhu1hOOKqOAlbdKWbAG8fm+tbj+dF9xpoAhLbP79ePDK4xf8+87bXzu1c95RHXG15512",
+	"9js3059+PP3+qMrm37vsp5a+yP2Pd3vjgfgbH/6t6tUDMZi8dP2fvg8eUx00m6ZmwUobs4uuAi6+ea7+",
+	"VKJC74tm6Ni63GAgC5+kWuSvkhcIXlycgm34ZYqbWphOy7qdJCRoI3jrAoDFfBkMP8ZEgk+nuPBS6BwQ",
+	"BURfVJEliD51i6X+tCznsVnJY5qBmXVa516ykYqsIvdP6SeCJETghpVEg1pzzGJslY1UM4szYrBHtHKW",
+	"VsdE8n0ayhbepl/0x2+/G7XLZJhxwSNOg+Q2rkgfEOn7ZJf0W/qvf6vVG829/b5tCwaeGvDbfrhsdbvv",
+	"Lq5eYJDLhOt7IjFAM6pb/JJ76W5bqWIzpbdwwp5KF7uYqgerYymVK70PJadkZ1c6LsFebX607bi+dmJx",
+	"nn51eF2vL+hX99WGbr3XZ19SE8riNf+JdKB/Lo0mhqoKzNmyjFUuu95DNuIqYmExW43Lw63WoY+UT/r6",
+	"n35cx50xhsugu2jZbMzWPoj4PtaQ9e2J7Tvolrb1DeCEB+/YGkf9BNkZPNr0K+yJq/arTve6fYVMEq5L",
+	"XPA7GGuLGalgzFcJLuVhClzWxA1TkJU9EbBIc1I9Wc0dIbpgoneZKnMAnoYehbD0z9RxDEOYMpxVfAp6",
+	"Qit17jFAVrEAggbG/4iQdPGAIynJHaM3cT4yTBDEg0OQb0CXKj3fnijj0xBBakfLl6PjjFfJBiUzWWSx",
+	"bpIfZ0Q6eQCnRo5Xah7Wj2qN0v30vgca2HYa32zsf0gbO0EbIuwjQo/l8afMGfxqHlV3A+FwKsUw4Agq",
+	"+p9cCtmjlgiOvL1Yo/ZnIzUrdH+tWGcYpi3zi+3vZbGyEKeyYqUPB6FPIumgwJop2/MEDOjZtEo6QkWM",
+	"miaHJlplhVzsqDUAfvrVa2PPOSKNXLW77evEeAB9P5YysZRLQl2z6QnZMyYDNflsSTSL8GhbKdgTaTFI",
+	"CqRgyqthPQuLMbqk/QgG+ACbMU72rxohmNk/LVGNzCNWnMWKw46T2g89fTSdliShlpY9IRhHa8XcIMAe",
+	"jGWhyRNCgUoVGfFbJuJ3IjHsZOUuV0b09sTCG8mC6M0VpYo9SsQtJQtF4w4zLUAcJry87tUGB8wdHtFD",
+	"vzncbwz2WI0eeEe+O6yz5mB/G8mZGvU/cmjueoEKDYL6CYiM2FHIv4XiNvWvssgk7sSrak6c4Xmp2Jw+",
+	"RbD/q6XCAvNcYbto80Jlmspr7jUxeQf7FeBhxvCQloOnEw9qceJBlVyIABN5JlJFPREyjwlzs5YDCUcB",
+	"97Fh4jZFaA1rBlOgQvrWiukfJ9xGDpcTGFC2Vs09aTmx7s60QCXlRfMsxbgqpN99+/xD6/T04u35deFj",
+	"U95n5aTb7xhjridIwdW4j7fQtSiRgggcm7KtBLuF4pYgUHGmRXGE/JiYAKjwF4OhDPxUWEcGY6y7rvGR",
+	"xV+B5yyz15QHRNG5IuBRI7GZKUOSWh5NDghrOsxKF+z8mCrYT4Zq6NAgmIGAEjLC0uxEvegBsOkJvDqj",
+	"DxS8UO+onEVxAkk6waQn+nEylt1u/HwKqgoA+Bp2bv2YCXApCWdCFeWhnfTEhCulbfnYb4ldBWwVnpvI",
+	"xtQ7d5wUtGqcVWf0mU1yYtKHbSk/ppzaMKAw6zTtibEMfISxXlpZKdiOTa3Jz6g5Bm8nLMUVi8J5pTWM",
+	"LGB8Vtp3mfCTNloPsZ6TRUMjGqqktk+tWxm+xnXUSopZtW1qd1MT/UdXEOzZ01oqvWHihNzpc67VR5Rq",
+	"DuFaJGCbXQezzWN2Arzsm/6wVSqPldUgLgx1rNEVFpombBQ5ghYMxnaEohtbn5Tk8sDX37+7dpIEw7R5",
+	"l7w1ZMOQqXGFT7RyMWJRUhVwkrwgRtJXMIoIsN/jCgODcpkezjOVwFWbhEJbIIR8CgWm5m9Y+9SfQYPC",
+	"vvVS6mvBqg2fKduh0GZSW2jPhRfesPlihhGu1IPSi+IFTqLWWJ5KoGDVxsPvnWn01OGtF2wiHzO+pdcr",
+	"1t0qejYVrVdAa7NUsAsKNGjAPbY514uH+rU9o5rclutKlr2gexV3b9kLel+f5c1/vKvddoSbdVjiKnb8",
+	"pTV8LNkSr/K3RKH/fIIoadGzGFfTxJIrdxIJUCx8OkrNmK1tiVvelKkqasMDXHUnzlrw42GlxFZPGKdk",
+	"nFoEeM7xseonmeigeSM/9Kgw/YL1HZ0zophSWs4qHjARBfOeSHnytP6MgzWPrZKLAFElrTcwqXVLWOfc",
+	"XG4FQdx2Q8XJ81YuxE63lCRKUp9gfDEoT0pGAP5BRr4ISQIpRiw0YYEiZn2F+9XBtkRbNwdoQZUcdjP6",
+	"IoD+mwaH7ssWp4Pu90dPlx7QypyBb9V3y1lVcVOxxZwq4CKLTMSyiCTZKmYWxdxryAO2O5tqJrxCY45k",
+	"aKIRk1kQcWjPYax7/YB+RmfW3MTQvTXbMRIBjYLA66CikEFeQWSAfgaBHBDo4ASPGlM11so24C7ehTyK",
+	"NJM0mq5+LTa854JM2ESG850TgnPgYmReg56Y0DaG8mOvTHkw16aa5hQ7+MrYZ4Kh+4WuguAo6usRGR/K",
+	"LAz64F05pUHAQgWliVaxLvehEVvfMW2dUj3S4t5phgfumJ4whseV+3ESXd/piVWNvXBy8k4koArmmXGR",
+	"8TOFoPqWZ9p3S2EcQ7hB1/MpA2asBB8ObR+lpHwR17L87nXr+t0rctY5a+OVYOZSRbAxzziKptUXLGKe",
+	"7fGvn7vjWGcejZuYJeLnBMo0cQLmpoq+S8s1wNTvibjVVNXmn3Ab9gujZwr7D+gfjItZzInPQ+ZF0jSO",
+	"m061aW47P9X39noiFfMqG9qNi3CArG2TwJ3YMQn2h341eMH0qn44a/304fm/X7e7pGx7TNXc5uHewb7r",
+	"4po5pOa65Iw/3zkh1LYjhwFj059aoyc0NVnK49rqmkb5IBN6EV7ygD2CiCoyS+JzvTuU4aRiRVDC6rNd",
+	"QfVMipqQBuwkvUuwyrh9A+bJCVNmNzNN2QfQXWxtv2V473KD1K9jvaTOTOkYi1Z3/z5lo5JT0uwBUI3q",
+	"XpPV/INBg+55++xw6NLaoO41/CbbG+67B7XD+lGDNgd73r5/wA6HR9Qd1Ly632DN4R7dTzI94OnVv0/1",
+	"w7GNS/OwXmsstoHS61H12W314+wXLiZcQOPQmLE/eDyPqA9oAu6IoVwLWIrsGs5KGeAcwph3T0OmGHQ2",
+	"/GYrPZaSYRqH/vz+s7MGG0S/3bRbTCkUeCSzCsUnfR4+ryyVMNtsmGXs9sqIAiuUaGTEOymnT630IhZV",
+	"UJcALt4Tlp0OMHnhjgIgvvB3quRyNgi4h6zp7dUbI5sw3ptRWsBYipcPijIGrCc86o0ReRBuLPdPoTmb",
+	"HnAog2Myhec7ZEI/VuiI/bVR22vsu67rED6ZzCJtrvR3bOCvfU1HIM76vVJv5roNT68Y/MV6pf6JVin6",
+	"nWHlXApWOaORN+5rSQeSIgKEt/53/R2UJQ23GYeBKBlIfw7hvAuBGhcJAee63L/S/x7jiv/VrdTceqPv",
+	"kD5+rrn1ZiX5WNmr1e3z6+6+cXsS0rf7Aw/T4zSPx0Y7EQ0jcJGhZceEb8XdvokkZe43gyHf7eIaQBtI",
+	"WAOtYBHSykS9lF53GuALFYmBXGwiDTjqQC9E3lF3XRPYtC99wdVUKo7wUnrxuQi4YKkknkSlwLwQYzGj",
+	"MmRoEA1vxfQIjX509fKU7Nf39xNh910fxiykqLS6p50OPFShyocrgSIxVj6wCyJgfEcFpTr3UgH0Ta+1",
+	"dNoA4veFUbggZ3CD65/PIwYbucnFnaEmZqDlTczl73a/yyogm6gKRdxh2yflCqaEtrTmYtpY6+dheTeS",
+	"dE6b/FZwR+fKnCzQerKqSlqAMjGbaKYK1+b05P/slDJsZ/lt/U34UNwZmKb6uqffsXxgct6Ep+eEWJr/",
+	"a6/0x2+/90rJN9/99e31y8rhs2dQ6RyfMjxIzxQcik3HYpudLw7jORxBi+1kqeqZQk64crVjQuAi2m9i",
+	"M3w+0TvgxivPRcRGDOWm5to565DLwle/OdWrvVf62a0c0crw/af95udeKb9X+08Vuw7Y/TXHSMdurNYv",
+	"mOKEXJBA3rGw4lHFyJh9JOVUm2E96p3sJqRGlx5b3sj02Oru/p/68C5IQrNA3w7yP+9BzmghOQuCYh1P",
+	"Nch+PNYV/Cag9oscvWXTY4+v0Mfr/V8q+M8u/pPPAL7xnlze00BTK6cCF7xMz7RWP52TckaX3oFMTyzR",
+	"PSFCxhSW4gVf43Q+2Z5+/mrJKPv38bo0a/tF2T6QVA5sPM/YSLF2UgaHCWroO2mfRW2L7CBtMq/NDtpk",
+	"OIvUtRED+u7B/KXX+24FV/n8Jwq3GtPD+BfIYA4mOfjVlnwNuJT5594sMnnVNtHUlEOC3MlZ4BOl96as",
+	"F9Uhekkcog+iA0Jsx4ltaYhLoDW9aIrfyfBGEYq5J6/a13kG22t2T6ftl7TYNjHC8n26z5Rd2iKO+U17",
+	"ekrtqct/zai2WvLC8n0ZzQmd4Ln9/3M9d39aUfgPrt78k2o1OXKBqjHGW2N2mKq/JmXD0xzL1TG5/HW7",
+	"9SI2RXbS0J7ZN5xLpIcxVWi+wOvsQ82NKGkXwG7jDEeWDGLnhIQsCucm5zGVc25T3Re2NXVFXrUkZsdH",
+	"ktxRHuVuX3LEPyeyPb+ZHAttBmZ6eitEe2tBfiQSVkt4ZPGbhBN2o/FsMhCQz74isIDYpcqjAVYmDgEO",
+	"WHGfkf5d/3/89/64n+RJUTVlXkRAbEMA1mYZMAExW/84hkPtiRjbG5+G+sFHbOBYYVC4ARwvblLPf2U7",
+	"VdKVs9Bj6ph8f9l+5ZDL81cOedV5ScroVR5qatzBaPA7NrjECEU8V/34y/NXiaNYwePs11r/0M+CVCsM",
+	"VZAopEJNqT7+O1jTqt9MAIfmjitWJW3qjWF4+jHQGw2gzvUQ9CJABASC8AnWKKRt6O1P5QhADAdCGh29",
+	"QsrGuaMxFRgtv3799uw5hMsvOz+133RJ+Y770Zj8j/9OxoyPxpFDbAC96eJ/O6YuZYjgBrBVTde1VaUQ",
+	"5Wee9CEFIR6KzydMKC5F3PMY6QBprkqQCA0aa9zUrSeApUPlFlyuj4MyiWh4ZRTOhEdNlrInw3Cm18dE",
+	"NfaqpGWyCygZsjt8isK8ExglUoRe3ZM40TheU30cTePlaBZiZgaGqWArIOIEPQMfFnQ66YmVASfj1rjD",
+	"Tx/NzzGPThQWM3Dma7rHSp6M4EmFqGxkakUo4zo+zg/SkLMc4B2QlxHUcDoFmfKPLACWyfUlEGlJIu13",
+	"GX5oqNFE/tPaUaOutSP6EbWjmltvppSlWp6ytDi21wxhv7cY3PgLDu5x4zWpdIitPb8x5PejxGli1vkE",
+	"us9/xmDFmuN/TxUNfZqfak7z88fkz2LF7Z/DkffnWOvmNslQsIgD6l9a1gCHNKXdZfRpqEUdok9Mz+aW",
+	"BrO0Zy/ThB9SSA0LTlx8NlXR5u1pbrbQhj555d0xyb0+6+/77JQidGFdArvNTiHRGvUEtJzN1V1WTyfP",
+	"URk/tFZ3Xffjkeu6ht+fJFwKVSujhAVzbF6JaoQcxpOy2pG5f3F+j+fRbBXYR/27vkO07ixnEai/tWoV",
+	"5AyU9geaOzFM3E3QMzKLiom+MHw0eLRqcD+n8t4mSVxqNp3KMGL+GfM5BX/Fn8fd2Uop+IgmgGu1OreK",
+	"T3bjano+0bPbAMgtySK2CeKYHgzpyrYsBGwDBSUhQy6wONCW9fEY0YVHPbSOAjnSpFElLYE1FlrriwsP",
+	"UTl2j070O1DXAe0Qh6xtMmz3CCgq0HHK9FmInwBAO7Y6MIXjZNpEEirYHSlj97fBLJkZMBSD6bLjYA0i",
+	"IOaM5V3OEzEbdUC9mzw1tQPD7UwSaNwHJN86m1x+zSdMRXQy3fD6c21XrEnsXRNwEdy7MbpmK8Cm5HFV",
+	"nP7jg+tuES+JFwvX7mv3mItfv7ZzpCUApKd/uHTSrwU+9vjQwc6nkpyq1Cc6nXZtH/ecQhhkKdBoYAli",
+	"jE8qiAS7ioPuAm9az0djXqVIeTZVLIx2yGyqmVnNde3LlXGt8IhNCPaKDzjziRSxUwj8MSFD0aQtgb6+",
+	"WPUd67eQoQ9+PhEdk9Orduu6/cIh2In1hcHUUCRgwwh0rRvGpuhC6AlQTnb0SNtXVxdXMfCO4eNlcGsa",
+	"HECsfe/4Js8xuuMeO07lOiaD34H2VGuYsUNWM2NSNlPBp2k1HQVPXDM+AREBXiU4zehWAycQYmyi1926",
+	"gzZg2Oo57Ow/INv++VMuk17+tg5vSZgnkNrWTBw8Cx28taY13gkX9mNsYNAwpPOvVomBpAfvR2c0WMFm",
+	"ej9/SunhiGgPXhPTz/hFgYwrustQbs5d9XRr5NLxYzYyXNgEIOVVUu1CANjeLIgAtUavxLciiT+XkLIy",
+	"AqFHBoY5bSisFKMhiqncwIfxGpcRvon5ZELDGwVNgySCG4WpQFOVvOQQEUp6N9qxYdWikQ0Ap2gURKiO",
+	"oFwo0r9hc8BlJOXTMRdMYeDgDY20BGMfI0IDfsMc4lHFKlwoJhSP+C07If3/1dRQfuj3hDZ7pwHlIgVE",
+	"ubNYfslD4+O24kTbyCekzz5GIcUycrBIsN3rmEE84kKLUIjcsI/Ui5LpkHg2KG5A1gGMmTBhAEjj0dZM",
+	"7PQ2s3XAfhUW1TJyCNOSfjA3T6+SF1kRiXa9Fm1QgZKPFqU3NRFYX1pWdSY/4GSuLIfe4KZLull+f5f/",
+	"yr5MHXx888+fSvSWRjR8C0VwJWel+ZIG9XivV1azZdeW09VdpxTJiAbtgE30XFCY6W/0jNUXYud4UPUb",
+	"1jlhMFM5wdobMGW0JKaQcO/P4L88r/6zoFHqAxYvYobdFjDaT0g/n5HH6hO9zG3xpKs06G2VdCKVAGEk",
+	"cLdxH2mLhyynTJB3bNCV3g0zaEO0J/o33Lthfh/jwaQcMqqkIAZw8MOL9pu2Vp+xAW7IiBdIxXyoog4Y",
+	"vTUlbKNQzqYAhAd/gccG6sQRM0PJ4Baa2urBGto2uB3W+oAIpeI+BOy5imQ4r5I3cjSCwJ5IqeU9UW66",
+	"jZ0UTBKdTo2TB9fG8F3otGm8McZqsAgocafMjPmArkLD8PGBeqpmdWPgk6xFArMwQ8tH/NDX/2dx53wh",
+	"D8lauDsjxL6hcTyyDojrmvLG5qt+TnFeyzSUkMIA7uJ5Ag0xTMCxEWeimhdwfyS6/xLiPS3SN6xrpwOv",
+	"5FgrMIuPc3DtHi3g44CuWDr+9DlfX0Dzbe1Tct2ij64frMWqRir4dj5XFbIvt7QmBv/QLN+iIrDtmehM",
+	"3gI1XNIIkyOms1w8aqxURrTbIIARaDPFjOIkCXjYGGb6KCOeTNNtJJlbO9WeeFnoASTgAMwYRyGbBtRb",
+	"cKFpMwa8cvloI/o4PCa7uGdk4t5swR73kgeUUerqbRhTXso7/9ufUFygP21ow4qJBOkaIQ6+eYO+BGTG",
+	"AkIGwLtLwbLnfBuzYxch6wodPe9SkOhpbKkFrPGkTb7xTiydcwDLT6gK3/rF/Q8LbPMLQObh6pnj+Pji",
+	"GZ6/NrwIuBTfZPTGJ+eFzGYqwDauOjZaXd5FY3d1Q17wbuKFjrY4AUwEnCcpP6b1qsB1xlEIRnjs31Tk",
+	"jgWB/hfcnD0RsY/RTpW8sDa1tby1aR6LZoOp3+fCC2Y+iy/+qybPfp70hZ6Wb7iKXuHc/rRG6mP7Dddf",
+	"Z1yXOTm/rUBJEnAVJS6O2BGCWCvx962oTxSLdorybRd3Kj/9dkgDxeLI10DKgFFR+vzFnZ/FBk8jY6qk",
+	"pmsT0wxpl47xL7BfNH+cDFh4CorecSNeBcC+hes0gd6JJcPnqd2pcEzgiGzuSUWK+MaUH9mxoZlVKpA0",
+	"snxrTVwrxcB3PxniXO1zNTSt7Rj0bdqeb9MpgG1CGAh9ndExQco23lXShzuq7JaJqO8QISEBwaOCTKG5",
+	"TyQJj8CtMpEhc7D0GJ2f4FfUhhT1oRTD9jrTEzBto7ESwrwjPnv9nrhjg7GUN+CuZ1XSdJtJGY9V2oQk",
+	"auaN7ZxCA4uZcDJTdRTDUSrG/GcqTuQo99E1THKXNj7s/R37NoMUavA3sZMNdIAZs5ARGgQx6qlDBsyj",
+	"M8WsM9lH+eaNpWKCDOYYArM9EyB71Ty9J6CJDkYTzd2KTBgAneqL0Rls0Ulv2Bybw+rdVZbYdgolpCWG",
+	"V4ZHffPk5iui8crH5PSN/z22Y9esLHAPKzNzPbsLRFqwW88U4WCuxWpBRmKD0jLV9lMsra1oX1U6sIqS",
+	"0CbT6ssSg7YhopU6thSsEskKtGuyIaUBi+4YE+jgalngZMXC55joZno0IlwvlyKrm/dEWb+GCcBz7iv2",
+	"S3/HISG7lTeQTAclNKCo2Z5mGD4yB2unSmxEPY4SKQ4xOMSD5kEQM/QTqAjmpuDPAhYH+kUjfotmCT5d",
+	"KxJVKEUEJg4zI6baG6a2UqE/s0v5Z1bpl3OKINXfSFpPilsWKphclkJjzTBfq4alejh9OrnUFwcsc4dU",
+	"XzGk548ypP9U6RPemFr84m7n/NWbdskpYYHVmRppgkVrIb6lNGZBIItiLYfLvQiYz6O03TEM5SRrPDgl",
+	"rj+bKp2JGpnxXLd/uoYNgVMeG1mK/WJMieXMuye1QcyB3twAsczxmwh+ZBF8tih1ojtse7CpHWJ3ZvfT",
+	"RJ+Cz7tIhFhzt0Zom3tRbJOUgg6Bl7GEHin9iRqBFq6tCeEjwgQlPvP4hAaE+2gDUEX6+lz0s6zMHJUc",
+	"0Q/DvTcXM+uGst8pyH+/gqVQqTzyPLtLMRGhCeWTsbxDWyzw0caokucyGgOPVqQMwBo9gQaaY1YCFVXz",
+	"hh1rtZnPVcMT+gQMOCcxzcbyDpIczQWmg/fyfQuGGMwJcnPiSdlyf6tkWKyHpKlFT8yE6Q68xpSzry9S",
+	"B3BJzer/o1kva2TRtvLnSUSPOURFkufRZcg6M868LlaBv0mQR5YgeCLRARQfy00kR3y6K4EcrYraSeJz",
+	"H9uGWg8S+Ms6Z0SfjcXYxBXzZOgz/9jgEHk0CGLGm3I99QQwLotir+SEIQB+2TI2JBnHcFj0A8zQ5DJc",
+	"0aTkOaa+CXko2k07TlLwY5LYhY82FTwB2i4rFhIKVpzpuoOjMZr5lMkpoP/o88F6okyF6X9sfBLIh2F4",
+	"msAn8tZyZhQQFGDl8Lu/Sz1zJGjE0u/jmw20CZTTRzQcMeAyMTwXpKJjlX0VL7pl4cBAKqIMsv60BeHR",
+	"d3piwbPXd6yvD4dYhUHD1zYZFBcr/Q2uJzzNLHsVl71f1RdFMt2y03QEMveCakHK1+3z1vn1DjbdRrqT",
+	"oUkT0epAT5QvLrvmdy2SbticlFuXlx+67asf21c7tirbtCoyj33bbV/trLRcL+zXbzSJ/9NEpL54Jrtn",
+	"mEOW4EpOyZCDllR1+zGWVJoIVgrFhVAQiwxgVp7ozROROeJOS80DzRD1weqkRGhy1LQa/v+z927NjSTZ",
+	"ffhXyT/iH9FEbxEEeOsmGBMSusmZ4eywmybZ02NtjacSqARRZiELW1kgG9vREetQOEJ22OEXWdKbJYe0",
+	"9pPk8E0vcvi7bGhXu9/CkeeczMoCCkSRzdv04GV3GqxrVubvXPJ3fmf/5KTzxf7DR2buhK0ensXJGRMy",
+	"S6NlhHbr9vXUtXcWZvSQV7SzGM0t3uk/OHQqJlyTSi1mLok+AxsXwJnJqfjIzJfJZcOXs9yAkhqiufQA",
+	"ZtgBJRVBvpxLD8CjK5ADkEezZAdclx0w/TkMOwB/r8oNwKMfFzNgqiyqKjPavrmJmUr40QnI25qgqIQF",
+	"/SjIALgkqqM9OUFLqL9jPoAZ54o4bxI1c6F+H8IhE7m4qagkDh20V9AwX7EhVzpgZidCUJzzls7VTv8g",
+	"uYRQJ7oQ2u7nSkycOvSXlxLpd3xrnvRHlL+ZR0F6XlJzIaE/s4ENSNzB1zferhJALp9K1dW+Q29zA6Zk",
+	"qmdA7enTp093+ht8Xq1Gyd2LTRLplYAr/m7886GZZVOiYh+HQjQf9NRYlM6x2cgVmWSw/XgmoOObJfKa",
+	"jqXN+hKf7swVvcxXcPl+/Zx8+FmkoH8shzaCJnEMGfAC7uGcp468wAhmPZ4CzmT5LHiiAGgieebLAOd8",
+	"wCLJ+uM4Nj1ysbgd+DVA0iEGjZAsTTLQYMkGaTI+G1AKh+Zi3SP4Q9WuySWcLGIlQLhrdrY5M3OzucO6",
+	"YpLIEN4Q605lAlsrtjReQdpBj4I+HhMyT5/uIZ5OGk+fss8T8rVhMFDXS427ekC7+rEnI6x5IWFpJWSo",
+	"PJYldBKCiCVSeSyALvmYwhmnMWVwpnoL6ni0zabBDUkIpqmDL4P3fi0K/VrbqDSSHZiwKDSCjJ6PyAVH",
+	"ucgFfwKqE/yJn38Pkv+enwOkc+Xjz1+yjY2NHeeyGlD9Wvv9r3/5qw8ftLcf6F9sBogSw2Ck3Pt6bAow",
+	"XaW2BmbAUUAaMlT6LYkegu0tPEZ0zg/YnxDzWLmSDxFncxbbbuESPAxF2P4ZOoG//uWvvqOMXfHHwrWJ",
+	"iNegrRO4Hh6q2j/jHuuaw/tpJGTYgFvsMnMQ/dGk0dwnLabWQph9X6LuZ5sF365+O/75cHUfKH8ojIFz",
+	"kLp8mAPMbKVjnEng5e2/E0lLCHXZndOtbQ7YyhsZvWPDKI4jUml3toiyTAxHGTQkRb+ClLnNdSxisc/Y",
+	"QLxb+fKw85L6EawgKnhs+pbsJ8yvNfwa+wnKsNcDD5WVugLgBN4ZBDCwGYyeQA1oqtkT+iX1fyTD0diU",
+	"slvincf07zxFqdpeIlXGNbpFQ2H0q/pjpc8yj6KAOInC31tsGEm4aBLjV+nkwwpGVoCOB6Tb19+9g9Ub",
+	"6fOMuD17bQreCAD1qEciJMGtLbyv50sscuJdHU23mkx5rKVv7uEzeGyjqf8fZss6G+yi0AcRLNNkNBIo",
+	"22HcvyGfMI3QF8KXJGSKalxchh5LeSriiee8qfaz2iwU4RihBtrWzEysMg/ypeuKfprKgh/hAVZ1367p",
+	"m+Gg37NG1X16ylvdpnjWa4XP+Xp/U2x3d3obYYs/6zfFeneztx0+563+htjqPuvthE2+Ljb7293nvVa4",
+	"Ibae3ZGHfesO9iLnWopLZt0F2+cBh8j4VUu9xx+qlBYuYcbNJ75mWmHtfVRd2YVO2mVOggC5o2BfrVHi",
+	"qcityZXEELPzN0eb5IdhDh6Sz27yPpFiZ4lcqiDclUrJ1curApU9D26nyOwbpTy2KLxh64Oy1hZV5Bhc",
+	"bdJdlgyjTEcV9CsoCUEjJ6H9QdFgAcbZJ2BF2gx2aIy2gkJHm4J4Zpx1CjYlW4G4Xf9nHUFhNhWgbVbR",
+	"Qu36MpnygU0mswrC7DIdv8NRHC/kpEzxec2Z5v5vjr+eLwfx43BUYfPmuv7Iw8hBVHSGyJvLDc/S7/lh",
+	"+j0kLXENv2ecDdbi5CySV0hb8zgWoY5Z87xll/fOGfVHPZN66phkH/69MxqdEMJhrQx04OIsFBdRT9R1",
+	"eH4mMl9yyQ4OUaECEjiJhG037YvjvhtkIIlbVlSChuJ/NhEFkWn9GHBVqsUhGSQ2q0xN3Qc25ujSRRnq",
+	"0flyBXKJc2TB657tjcDzQYF/ow9ILRAYNxkweC9f2tfoptQKC87ugmJXFEIK5tSId4DMNvvq7SmMUdCh",
+	"BQSI0GYvBE9FGrBEGt4Wkv7AtoBMXrB2qR/4D+BinwW7LBUay/OODYF4N4pSoTpZACM+lucyuZSmTJP1",
+	"uNTPqr3bPkwDX9osEKYDcTRbu/obRwqQkvhpHoxrkuoHM4WcZvDL5bm/hvn4wymAOiUNQz2r4+SMRXI3",
+	"n5DauEpxWaTqO5qj8+uObqVW707EU2iuuLH/zizRGmZbrV0Tk68G3S960evoq4M3vzhovYoO1IE83uq9",
+	"PNg+OB99+83Lr3YaYvJVU3zb0QeNuidf7TR667HsDj9vht9+Fd9mfuBUP9UigwiP/smZwQcTW12ofK3U",
+	"GEQPjS24QtOlG/PeeRwZQ1Uen5/yc6FY0I2T3rkI39h2Mf2iyJq91pS7DIvZtn9k2Ax1yuGVcHF96btG",
+	"qhfuWzyC6DofHRYn8kykjMZ5GWdX1wDD6UOKg7M6g3P5i+AVObMYgjMafw83aFPREzKLJ+ZnowJdRk9x",
+	"5tadU1QetUL4PKJ0a8qoOcy3F0l3brOHB2W6OR+1OtPNTJYl3e16K/lwkpuREr3Q0ojqaJyVWCc51zh1",
+	"Cl8nD13AYCnSPwCvHI9L3TJM/Q/cNDclMbv2FzWIQPcDW1qP8XRMWkPTZoVXlUk65DGW5tQb7IU5SiVD",
+	"AT2VqArSPKXTmCHv+yZklqI8jdVGmB6CyEW23YJNTgWZHKyANdVGNr1VFkm8+EFZ6Orqx7cMV3cCPIuc",
+	"CDu7aV4sAacq4Ly4wnFw/GRXhePqkgiLOIVTPDaKpDQ6KsUOKGLK0aD8YbmL8bLwID8qH6OslipMeZ8q",
+	"lmNu9V5uVPR8pejGMx2Qt7auU/m8fiPRjWfTtWCgeI6Tx2QttHk40QdvF8rDnPuOpT6GJAZbc+XWp97p",
+	"wV0td3JX97UKC20JfZWhzx1tFl+t/VoY47X3ZtZdua1/DClaNaNihNnrgncGpgsItraFlp7AdWRVFnqm",
+	"+JLcFNKjsJt+TIp3mXXUIBFccm/oO8tekefj/smX5AluYq7YBXIpqNSaNDIKoky0uEgogxXKm4L5TVHc",
+	"4b97DehT+mKoAl3ljJcEoB/VhGLZIOWhxJ0NqaBXnGbXXeBrZGHfl2/vn/CL6V4LY4msfL0agXpeWH8r",
+	"djdJh1JdODSAewSsFwue6sVf93wJZpgiseIlpoMYKdhEZPnW0SBSJIOA+2NI5WfQ+/wjFnZ5L7mCQ7YH",
+	"Y/X413Lpngt8BPhsuzNfyH6Z4saLcZnK9lxCGoscAYb83ddCnmWDWnuzubNtSSQq01h94+2V67sWi6Kp",
+	"wmz71Fs63CEGaXBgnJmZcG3oMV7vHOw5iiR2iJajSE6BUBEwsCUzZHty4SuPWYiJMgdUoHW9QRXAK7N/",
+	"ay6Aqi7GW9i1SlpOHpm2OyLpsc3mRh08Cl/eHfIc4VD9AKFHhzQsS3R87DGIhPS/4JsWwAZDnzKkGZl3",
+	"n7+7e0ul4UuoeaxQcxRJCwW34PTo4GM+hecwmXF69AkQu+jJC9q5qHOQjIHKkoRgTeEPbaNFFfMMuouS",
+	"/h55J3ARZPlg+KQjFgxyOF15xKnau3gF6IAJlYUR0F2gPjIjpqT7quCkwRNj3hcKbWDcCBj1Cai2dGzS",
+	"CIEp+zbBmC+jTD+JEmoqXkLfy4U4E6EpIUORqulL4eiZlpz6Hwb4WOcKaLWZeyjjLQdpHc2VoOchT8/d",
+	"Zapf84cSg92QcInZpRulYvToWHghzuU9SBTaNNezSmmu5h0lovTbL4LxfPkvO4DdewewQxj3oilNcUHP",
+	"A37cr1tNDS9nXkL/88JOX4EpQPWcIVsJrKD6Z5HsJcNIngUedcsFhRoQgYMCZukenIyzs0QfXJ9WTUrg",
+	"/jyOJ1ANKaFDejZW82Qx8DEty+hjgaw4Buad2GdUbp8UthXNW5g/E7EV/1wMF82V5kWMZmTKVX7c04Uc",
+	"D+G75j+Z56h9NxtYloisx5P8q0JCMVI0yLvQjgP/W1A1MdUqzBMpIoipii4nSS/iMX2uEzz3B6hqPlcM",
+	"r7hP0k8T6kBXlLwbcBnG7gZKKjSC1tq1QVSzhg7OWsczLJIf7b/aO3j1BbAi3zw+xkhhOVbfxyjSCpY7",
+	"GdUtAMgfTQ1fVfZI7royrs4VC8yUCjTSdYXhdqCTS1fXTihNQofxbkv8UT1V+TLRduJfih5Q4HeLB4H3",
+	"yllAEgx05cCRxiMf+MiubJal/ELERNTwJcAQQ5jzGFeGwVHsVjTFEsnfb4YgspGTNu1jOoy4UjoJhBeL",
+	"+CROaRRIrV4mUMBJQ2sYLx5mZ2hgsUmSgBa9pDA/EENkwKiydiaoJWGDIWyFFPUGu/Q9GJe+tNZMW9VI",
+	"qkx7bknf8n6wQ34iy/sgnQgZFlb3LdtaSwiFsjOagIZedK1WGxYYb78BSEfHX6iS4s6UqdRwNOfBCOXn",
+	"JIbB2txOXvhGQgGPwHrdkR2qUsJPT+2ZJfijL127y+S4gIxO0WpVD1nW3tsp9mEN8a2kc8YiR9F1RIlr",
+	"N99KTpu3tsVypFF3RS8Z5qCe9FFPCtJBHkGFAXR9pPJl5+XL/aPT/T1vKkVU1TjmhXKm6JKOJJvnGLRi",
+	"9sh5Gsje4ZtdRZK0ll/aUt4pq+b4BjmZ36ykeU1KopAFqfg59Cnx5cJGJRpLymVq4Zvcom165KA7ff52",
+	"eyM/vzoWmwn4yMDYArF5viUS3x0Sd8g7vB0sRn//3rCYwot2Gb6y4/2v9l+e7u9VRFdfVoXXXfdqIOCl",
+	"zrHCF/Yk0kcHvyWIeQwj9+CIeZfoYb7/Ej3uDj1wGl0fPSqyyOngQjGaW25CrWvKRO9tS/zGFUnjZZ1a",
+	"VsGhmCn8KHoY48eag7xu8nGZdLxm0nE4MSO3eMGvGXXVq0jT+9r/B7GkfI0nknVtL7/dIt8dm/85XdPn",
+	"F18TEaCILPP5yTiDHq9JrFRdXSzMW8qX3YxD3DdTYTqjvkiRjGxilpBey9UpzKI82a2JdjgrERv0X2l5",
+	"8ZApn9U0RmNJ3yup2DLyJFeUhh9OvsB7fwLmttoHgPetboBw3Jer8zql0mdmSlXa6UIZT2XpqsmlzIWo",
+	"cK57ecRn9sRkyAKc/AehChhXtBQUbLcYTiuLZPEw8IRHuCyiEP3R6EwmqQjrDfaWqHEBiZwHrh79KOqd",
+	"K18mEtrEFw+x8vlUI00UsJ3dfIma3gDQ5iGXu0LOmS/1FfJCH+xsQmeasBg11AWKmL883u/oEGqunjTM",
+	"81swkzfkddHw1Nr4X5Qps59CzwqXMYX/uVH7zuLsnhgmOCOqe5fwzver7HzDZktXDQ8RxzbKhsKrySSL",
+	"egLvRvr9xWzkaNyNo16uYHhbrjsM7iLHBpcwjcJSYvDxsdKsaLKZT/OiAwTxNTObFnbbwwONn7KSDRIF",
+	"TXQTKWwqLkuga2sdeoUrAe0XLCn2INQhRMYjqdyeexAygDarR+Ti9MxpjhvoC/JuLAKWiThWtqufYyzy",
+	"2/sSusYW1f7oTU1niw9r+hibRa3PY7cdwQvfj/vkdrRbelpLTwuLC9wVt3glK8HT3mDuSsaJvGBhsnxd",
+	"5g0vZeh0umQ8js5FnfFhYtqOFJHB5PxzXv6lpL/tzv4BV3kp5UW/zf2svoMhrb9j404s1+FyHTqUCT0V",
+	"K69Da2eu1DYciGJndKrsgXN3jV0VsXJkVhdHDb7cOzg5ef31N/t7TmOoJ8pm6npcuop/WEFQmoujp7qt",
+	"KOPBKvhNb6vlfK+ef6Mxm+dEzhE2LK+ZKqSwgF/imguY6VS5Zef5zGT8QmSPfB5Wj52W87DyPIRBZdTU",
+	"flESeKGJ/wJRGYvg5rWNyGFZT1XJQGydSqpUAVGxwR5mBzyGQbs+6SJSUTeKo2yySy0mnCbg50LA+ohS",
+	"dsHjsaDmZza1dSayykj/5mhvXoIIBeQfOEF0ZW7jrYh7yVD8f046gxI411hvD9ON4RppkmVR3r2nP2zv",
+	"hIrpjzlJgcVbNU/ySgxIOZgzp3tT95MUGiEgqkA5tcYU1SjUPeT5bMUkFRhkFoukC0ZUxEzmcz5zCdFi",
+	"Tm4DJvFXSSRvrXjvk6whK8/iznDw6YcXkxlS/j/96f/43d/9/W/+7V/+5l//zRQltDWXnv8IaR3T86V6",
+	"tGkWybK87Pr5H6oNKuALalvN8csXbowb6Jpq1FWY3iV74mYd3EYni2rlcJRJzqFupg4OpI1Dxssq4sxr",
+	"Anz6BfikIgI2WyI3MZI4hX24aWoq4jmJZuA6p/I4WwZ3rfI4h6uKTgNtIVKUhA3Fihm2jJ+L4qTY1ddm",
+	"AR4WgFTh0Zv5CfD6Qrvh1NCxFW5zFKEvzZ978TgUYX2KDOvEfbRTmsd/qf0NdlKnkcGXWNkVqfmmy9n5",
+	"dMDorm2Xc6tjBPYHrVJ4NEbp7szLsmjskZUq5Ht7H+1aV6sge3ymy7vlUoqCjWJlJsqpLijUWUDmFist",
+	"LLquUAoB1GSnjVg9r3ObLtUwhT4kH2tBA6k0gUWVgClxdXXblVHLQoPjsST15XTVRdEi3LDuzZfzCt/Y",
+	"wrq31tV1b7driR61UZk6e73AdnFsjctUuYnFcSrjHpXJWZbGPURpnOvl3o7FmVsn92O2OCYScmB1FxtL",
+	"ThX0lVkJX06ZiRlrc4NivcdlTeaW8T0GA3DHeLcs5rvHYr6b4h15f1emrekYjxaU2wwGU9L0D2JmZ9FQ",
+	"YFpEP5QIG+yQdqkgJbEC+sLzk8t08I+6zA8HbiFX2Kny61A32TQBS/P67av94xJPqAWv/NF3o5pCvNfh",
+	"/uGL0ptVTT+v33H6GWdU9cwzzfdlwvmaG+5Du3Jve8e91DPpmBA2khdRJqhlOIskCT6SsSa+MWUQzYa5",
+	"U97RYB3q3zzgGYmpl1RiMLcQY5dxJhO5Sk9A/kc54cpDsiPJdCmbAvXK6zdwOZ1839nbK9+k74Th7QHl",
+	"x2zUl9VsbMIHv/biVJ0wXO7HL/fjnUguDOcBSgV/ZhGn2XgkSGpGw6UDG2PjSnjN1dwYh318T47MFFz+",
+	"OEjLS5N+n9zlj1mIVTQE3kK/E4lsTn085E48J4hfcYJ4pMaMYh5J82B1KtdWWEyJv/pypcyyfn+8f/j6",
+	"m/29+i4mJRIpqKTA3JKseSygV9QKnfb1/uenpi8KPlSPS+0pwHGIB2274enuy6Jop3UzLgeJLfcsMPXm",
+	"aP9jWzpn2j9CRMHUk3XYHo62jYO1JG1fJ4WgR8xOReBaw5S+YrWbRhi47FepSKBYwLCQBWcuMi0mDyKM",
+	"mC+caumxy5S2zf0oBnFhTv2pEylWs2Q1kbbHYqmtvorR9iWe9+hW1vXM7q2WCx4MD7EB7DXe7iTjaXYa",
+	"DUW1w/dliAffYyfeL45fvzmabq1b661u9dd57a7b6xbnM2Q+IlR53HxeueNua9223M03FB6c6EedjK/j",
+	"kuHyX0L1NdMsA4tVC+HZArOeLx8WJHmpt5EjXl7Q1NCXCIpYzVbgYzbZIIlJBQo7PNU9X9LcLeY8ENex",
+	"WyMttQb7nPC8lwy7kRRtt5aU6GTYnDPFTArKOIKPWPdYQKsmwN2jQBkMCtiv/81fM7t84V+BQMgJ5lmD",
+	"k0iexeK2zEFJjYj1ca8jLQTL/R62BZfm5qM91CUO3j0Ovp5x+KqA4YKU0Ms4GYcMD2LJBeX7LCw6cNjj",
+	"EmizK9C4N3+WWZ07cE+JfDsQU1WN9TblpjEJBRBXvZzel1hPX0TkBjsm2LUPzlMBsWZff5j5BfM0b5cl",
+	"88vl/UhST8N8RlZY2/KK/pcn2LTFtlrJEtNddwWb99WdNrtsBUKEegNa3GaQORqOgQUSx8klEvJhNvgy",
+	"6UOJlnVB2MqpeJe9xNPYr3/5K3Yo0jNBP9Qhtt5sNpFkaJ6GdoFITIySUL6caoApNTxgO01srUnHZ9FQ",
+	"kLq1jo0DJ64JsMEZMmdSkY1TSc010XujBzAFEqhpPd38knJjJQ2A6fTAl7b3pc1vuQ148DqeO8SOGPd0",
+	"Jizp474YMHwKjTLNE3pGDi5l/SS95GkowrWfj5MsR70r82l6NtAyfri9s7L+kXns+d6vjdPYr7X92iDL",
+	"Rqq9ttaPYtEIxUXj3fjnkRxGstFLhrAO9F/WeLfn1z4UYsiDw84X+zUbK7pcyIpt35yBuifRtNJhcSN1",
+	"jK1vZaRuK7AHNh8yUtc3S79AaRj/rPTL3HI4vmh7k2qhDBIstzVhW3NzvQLD6zRJDrmc2DrYe+m+M7S4",
+	"tdAkvo8w4p8rV0AAnApguSsnzu4z8GwvJTvd//bU3HSXBWYpQCs2JaATsyP1bGsIzHzC421z5JNkKIw6",
+	"TZ4AtrQJzzXRuSimL+EpNptNfYCTVmCbzZ0ygN8Po+xWAL5S1Io3Kmx+3NQmFHOPHsPhu/6iD6PsvskU",
+	"FfHGfN5PnlDxCQhC6ml0fchZwwU63xkvQI8+VFm0MbPjMsoGkWFX60PYZSTD5JKtrLNhJMeZUKw7sd2K",
+	"d9GpnWWn5xXP9lZcTuxtwHtnPIMftR/dYAeZMnlJFilf9mLBUxF6LCDcCSy1HVJwUwA45Ro37Em2MyY2",
+	"wvclvhA4xaoUFT2HTQYxPTZ7TIvhvVWYkYkesrPy/WN9yoMC4sOCztSYLSPxa+wNw+pbCALJSK1pLzVS",
+	"WdSbTyaHXS/YlUVG5eUgiQUbxTzrJ+nQsx06Q64G3YSnYYPt895A+wH6pcY6woO6C+w2uqIP5+dC+lL7",
+	"5IyzHu8NhF7RIHe/3WRK9BLo7ReHuyw4E1IvDKo3wX6rQtYbbE//N08FA8KnCG3DWgyynygktf9CL9OV",
+	"b9/8s8PvTw8O9//o9av90m3lLwR0yabRuAtt6dHoG5EqHY3X2uubnv5B1dqt516tO8mEOgG3vtZ+trHZ",
+	"bG7AqTr2UbX2zvN1r+aMw0x9Xokatb7y5rZXi4Yd6tZTa2+tbzRttKK+5ip7pgex1m61Ntadv5wmIZ/o",
+	"J2tuerVExpEUL/NUQq39/JlXG43VQKgTGI315mar5dVS+WIsQ3jiLR0oCclxA3P9FmOk1yOVf6ZFINKj",
+	"udv41KEgGalyURFapky5U9vAQTJSU3hgv9kcMECKNB41ncTOs99DnvUGQrERTy0RG88hKTVGMklDHklf",
+	"EmX7iWJidcijmPEwTIVSHutxJVYjqYRUURZdiHiyC3uF2VgFIK9GXBEBmtFABg0jBf/tS3qXBgv4aIRc",
+	"FEZ9qwoPpJchhi4m646Ut3DeduMpDdJ1rfIDbtThI5/AyOHO7T2Ux9CoA2NiTmXyTL2K0BOg1kYt/D80",
+	"4im9ZEj5mta63V/dxz+yk2wcRokLJ/uvOi++3t/Dshn7FK35ev7P5zxFKIbJH7oZKfMUBTH/0ls/dBEN",
+	"fvHqWx5mtSz9rMrgCr25MgsGC1EVQ60sOTuLxar5ptft4Pl6pPDTLiy1Me1POOsm4QQcLyTovf8Q1D3W",
+	"j6ORi4SWQ0JTGKKkvYMT+AfSbn0ZvPdrBLZ+rc1+/ctffYAiYAJQ/VLCw4b4bMh17JaKLI2EYor3RYO9",
+	"HUSxdk3plpGyeK3tgTUFytB0VXQmWSQ9sBZ0UpacC9iqVZcipRSUhPMByp+wczFRHpzKs3EK8WPoy4ND",
+	"e2aqw4v+WGl3dLO5UWeJ1MFeOgHaL5c9cEcT2ROePYdKkSKlxuBqIjWm4ct9PRw6zovyXRvI0OqTYjR/",
+	"PGuwDjxvYcQjCU8txSWOXJnBOYXp4uJ37SOyVfTt8nYi1wETvL1d9JSsun0v+YGshpnrtVtH4UVu6rzp",
+	"sMzsi7vGcFi9wnEcLTjNRXQd+ayl4ixS2o2amzI7piNyFooGiYNDUysRiouoJxBfEJj1xzdxNUCavhO7",
+	"EDJMUo+phGod824n8CQK+8Fy8LhB8ACv3GAdunikURgfBnLwPcFGItVg2bZ/iOSZLy2CrWCql7NUACLG",
+	"Me4EO9UeLE7OzgD2pIZPu5eNN69TL2cie4t3OvaQZywVvSQNEc7hKvo18Q2dEkvs6wVb3xpVbbcw3CyP",
+	"wgDEJPTKoVNhq1+NI+z5bMawzTpHr06YFCJU7OD1yS778k3n7f6Bx7496Lw+PPDY66Oj1x775uCb1x77",
+	"8vWr18doKg73D/7oDZzHOq/2jl8f7O2yz18esrNEKCJDgmAFCTpfRkogQ6Cgb3H05uRL2PDXnzlSvrSm",
+	"zqRM+GhUnvvDb3I0VoM9GM6H2/LGz3mq55FGvv5G7znfEs+6rXCzv853etviebcZtvobfKv3TOx018PN",
+	"/jZ/3muKVncj3Oo/4zu9dbHZ3Q6f95tcvwd9nFq7dvD6pObV8BNqX/To1Ul1ZNWDgwOFI3dvm91zJZaK",
+	"Jml24J4+ffqUBkHbpM31ksGgDugLr26r9nWE8j0nHYGZobwtM5bPxMVpWws0OALkugEQDSEFuDRrd74L",
+	"ZBAEdM5yM+OYNG06pm1aFT5WIiFFEvVp1bAsIdd55stb7eroQkis89c2SfvlIgSDqH9UttP+E1WEzHMx",
+	"abA3IA9wSaEMXliBMTIMIxIO4KORN5UN9mVgJIlCJGCpaDiKJ2gtmUzoeqQHa7I/XDKhR9saGYo0cAcJ",
+	"zCe+Mb3mgCvW1YHTgMsQDGybBajqp+/rpJxCEUcXQodD+qU5WitctE8UO+OZuOQYqOk1Q0dP2M/HYizq",
+	"LEuSc48FfR7FAhpVJiqPYyheYb/+5Z/6kuuY6YLHEWTExLuRhkRagyv4IGSUUANmLPOPR6w6Mqxg7GTi",
+	"y14qQiGziMew19aPzsbplCVjAX0e9hkzr89+wuh5YTQDjaLAQxhxpeCZrEoDFoYVJtcTxXpjlSVDNsLl",
+	"g2bYcN06MkyTKPQlPqwyZDMQeUBBXmy8oNhXJ69frQqp8TxE6hz9g9EjDfmEdfNdiM3mzrYvIS2vQ8Qm",
+	"64pJIsP61SaelVn4Xba57ihP8dHIl3rKAM1vu9lkmEl3909jrjLaM2UrSgh2LLJ0strRTlm9wfZomJO+",
+	"yVSyg0MndjYTGZ3CcB6dToP6Xe8sdkaj02goVMaHo4rHv9Lz+OOcli4PtdFrebUunItCO21mqsOuIq5l",
+	"Gp6zaduqcRfwXv8KG9j60CiDMpBX4tLda8viE9zAqrWfb29q3wGtNeBuwV7DP7pJ9xryG/qj6Y/nROH3",
+	"0heV1jP0Mb3CBdqadYEUnIMoANlQPd9hfJ8/N8KRBNK19votOy3HQo3jK+PvtxqHu6IHuxL9GQhaOisP",
+	"z67DeNw4Ol4hmMcM/4nJ9c3l4EEo7X7Y+b6QGndXud0zvaL6zu4guWd4djNKmyljEGYKPpJYqDY77By8",
+	"8lhn7/Dg1dzatnHXbuDe7YbTY2nDkW++XJSk8jbyVN7XEftaRLmm2d7+N/tfvz4CWbMbbsjcYa1t/iGr",
+	"b8q4E2u5M7MIGUo2Z+atUmf1F36u0tfeOcFYDNvkFG8GVSihCMjBZtg0WRtA7fAGMMED1p24uTz3MSAS",
+	"W9WRQn+yqq8EMQH8COfib+Cbj8bpSMcBJ29efN95+fL1m1endRBzjZQvITIYj9hApFQwot3uyyQNKSnG",
+	"QQhFZew56w14ynuZibbyP+mHj0WWUbIukcKXYXQWZaS67YyGDu2g/wVcIX83PbfW4uQskg1fbjabbcax",
+	"W5oeIIpUUMXFPl+WJOxS8HMI9WCI4ZXTRJ55NqJJIBUZshW4mC9x1MFJ30ENdWIS2O2brogTeQYNR3Kt",
+	"uKpwjFMgX8e1j6INa6ysbTc3W+vPrgS9abAzQ4QHH3GlNJiWoWBlaJp+sXt2Lh/YMNwFxFdpaeGsnCWT",
+	"+gFzaFcYEdte3/lW801HmQM5A+XzE2yHPIq1fdleBXgFxPMYpnH6ScpaTcOj9mzehOCNzJCLxbybjDN9",
+	"XFdA9kavMI+N0uQikmdUqWEb1WlwVExD+msZoyAwpEFS0RMSn0RDNTzLLttCHPYlpy1tgnA9VBHsdNsH",
+	"Q1rVVeCLjGm7u7PebOrrhm4XPdNvkzS5kCGOo0ObYjgYmKYLE2RWs1RcCB5DZSO0IMqZZg12rJ81joZR",
+	"1rbWGTfF6MExw+eQUfUzrTfhGNqu5ZINknHqyxVI8GiTV8zTVLMqOkDJgeMbmCkv9UT5mG3+OUh5EyTT",
+	"l7pXg4AFe7eFyQvFx6YajQE3eZdd6ll1yZXx2xK7LvRMyUQcq2Vq4LGlBgrYfQhMUgbQazYrAMigkLw/",
+	"zsap+AhcJ0inlTYP018ORO9c5Q5sHgWUPcITZfHH7HiMFVGLxqMc7TgUmqskFiBrAfn4dFiwCF3RT1LB",
+	"uIISFJOOTqHVQ3nQQZsxcKsG68zzteE1DPBvNpvkfFPEUwecNHlo3C4i47TlS7ikObkqPiIiTgHSfbje",
+	"lSGm9Anv2Yee7xvjAnDufXvIyqP4G2d5LWbjoxuRRmeDbIme9+PBagAqOrA5z76HbsZ1YM8UKM9Thd3D",
+	"hKea9kfbGsM0WOXtViy307h7RLVUWTJil0mKxXO4r9nw5QHQSye2v2YcKaIG4eS1XNWcDUpYiKeBYW8w",
+	"fEC4tMPIcT3nXEset4HZZnOzjR1n8oOIkxQpFpnCI5sFMqUHuNc65FHu7FrhDOdalT1FGtupBMQP2fei",
+	"N1oqv15vUe9ZqmIl/+W62wb5BLMcc4MFF621VIIkh1p7z0cgGv3esJg+rL0fJuE4FlfJFh5B19oGA/no",
+	"4AIL4oI2OjZdqB/z9ILicmIW9or1e9jecefzU8CRrmBZGonQeDoRdoGAprhqIMK6h4WFMFD6iAuR4l2T",
+	"MTVYpC2Zozcvvj44+XJ/j25vHBZ8F1+upEkcA5FehoyPRqv00Czl8owoI3qZwT2h9pAUE4OX+gFWXyYy",
+	"S5NYQ8gqPFLAVCR7+MhUCrzLgm9XsXpulYoEbbFj1AO9a0zqAo1ilQX7p/wM8suBX/PHzeZGTw34+tY2",
+	"/LfwawGo8AQH/dVXiRSrhzzrDQIm+ZDcyZUkZcHToI7h90Zz03qcWC7QgLt8u0oqSKsnX3bWt7ZtRvvk",
+	"y87q+tZ2sSZUTwtITfTQ6ACHNEwupbZ5cMHXUrDuJBM0dHDv9ea2GS6617H+o34BOsyUFqQZ8EYw2hcy",
+	"pGLr1vauxnJW6Pyl9PfmMV5B5UmG/EnZynqzWcf3NHfei9QoUZGeqm3Gs4z3BkPQkrIU1PFIv4wI4RJU",
+	"zQbf5BW1H6M55PQckUBvQb24N0d7ndN9lzKS9Pt50XgZ6NP4HVNxZa1C328kU52LSVGukp9/D4yD3oBn",
+	"5ZKVsKJvrFmJ3BDUrMzvSgza8htaAuRN72kKHKfvqt9xdZAMRfl9DU7d+L7H8tBc4kO5aChOhCeKEVzs",
+	"smQYZZCFKwWfRIri52o1mg3bdBC6jOfPT9esVX1cnDuELJVURV9MMgELsZKAQF+jDIDMdfeRk14mslWV",
+	"pYIPiyIC+rPyrNaudSPJUS0SuTpI7ZoXZeAKx9HXAzoQPKRmadhoEvFFlfQmii814gZA+woaV84NIcdD",
+	"bWrh2Np3s8/m1QroP3s36t/usSF/t8rPxGcbra2N7Waz6bFoOBxn2nAR8Fgz6YHeBAusJWkUZkDJM8wC",
+	"W8mT5Ei3C7imJ9lnfu3Xv/yVX1uEfRUf4Gshz7LB7L1fAMUOHGgoU8B580ShEbryE9j5EclsGzS8IhkN",
+	"9Wdp2s8RyUycCfSutMksefk59vPqe494pp23Wrv2L/zaz5qrO3y1/9377c0Pfu3/r5VNhmnrXs4oMZ4F",
+	"ehGNG6PTzHKvTVvyEn7vfJMeJ5ciXe1xJdhAvKs8Mu64lI2Kfq715vZ9gcOU80HvuQSKJVBMAUXBDy0Z",
+	"BaQFI2oAnwtBYxV/ibn5YY2AJfqFwB+qgwreQi+g736yiv+3hv9XDi9LbHuE2LaBaYOSRCiIYz5RrJeM",
+	"JmylEKTVQThnnKawyGRi57cDT48BMH7EM+7DTZNV95CE3r5JAnCztT0vAQi7RmAvywJwWk8UTm+1tree",
+	"r2+CkVV1N2fYukbOME2TdOF+bZUnml40lVD96UeDtu8/vQKqPzzohmkxi0iZBcbZseC9jL3iWXRhPCIn",
+	"nYhFic6OAGYB4wh3POfyozENgZdT001IuhPs8hElsu6xBM7jcTyhRlEiZN2JozKGATuW5+K0arDOaLQK",
+	"moHzuNPHVpDqrvtS03MaaZ2ZhADRaiJFL5KPS2NOhO9kKG6WkVjwyMciFlyJoiTQ/Tcb+cgCobuVL4KJ",
+	"NJU1m09WXJ+q/3W//+9/9We//6v/9dv//Se//Vd/95s/+fPf/dV//e1f/v1v/uE//O6//fFv/+P/1IfT",
+	"YsT+3kYVu1QQ283Buw+3Rpm2NZv7+gOygJ/ZVFIIEtZDLkMOHTiMuPWQv+tYeTprBSLp/ggJKf1qdmoW",
+	"02xOMXOe87P5+FyKm9LpRyLtwVi39BdAf0EPd2+Db2xstMROLwzD7ec72zvNZ2JD9Pv9bd4TzW632+r2",
+	"t1tbrSZvhb2trc1wY319Y2drQzwL+1vPaobd32puPt96tu0KfBx3Pj/FHXHnjR5BGy6DU9ULAyx4LPfN",
+	"brVaCKoGMGP/RJWZRbXYLur53eW98/msoLdRNghTfqlm9p5UcfMpZ/xIJngaRyItZoxR0hu2nEC5w0Py",
+	"pBHPyBMcTCaXJqzAfemyBHS9wV5CbKJYOpYS1Wsv6WmlL+laPNUPeIFEpijTlhpVoUXvnKUJlK0GZhgC",
+	"jwUWcII6bWAZcaogS76xe4CXdlyu2J5rsLcDATyCmRHxJTOve5mMYz0OQz0obLO5w1bM1d1RMZTSLGFn",
+	"CdOPa6i13XEUZ6uRpCNxowg3LcsfGRmjM5uJ+i2gS70EbuyrxD4hZkt4pp/ahCr5tpH+uI6eunNhOmaH",
+	"BgK2BS3HNh84T1+XFIat4vAKB0GuCcwb3hf4OawjtWursWmfLwArGDBwTpi1w6WqJfS9529UfQqlxdex",
+	"fXaeWNt5DYtghvO+NeHN51sUgs3CyidaxHDtYLq5My+YtjMGCOkOglkvyQxrP0mN9JAGJI2lBp3uKq5+",
+	"RVAxdTsowHIgbwaPGo+L/XZNg6+XGePG3BoD4JjbqtEw/rwGNnAh+aUzTKAIQ8x3ADQI61kQGGhBBZPA",
+	"AFBAjALypn1J8llGaQT4BSAeQbIcByGycz3UoghyOWr4pqDS4uFFffmzgu8PmcT8n99R/sX2vYsyD+h1",
+	"BbvdnTAlhlxmUc+YN1+C54ESC/UGg9ps90HaloVCUl54I5pyMLagZ6Ft8am9EtEoIGmwEgy4egPfIqjj",
+	"m0aZ3YOHF4UAjkxyQNhlHgCtPIzP1F9gE0Mxzt4enH65d9x5+6pAF7KRPVsxZxovTwZ16g7GSh5YXOhH",
+	"7JMZT+JQpK7zRB0LHA8KfqkTgUomdEm4+EB/QWcA9BUhwLOSKZh5ZmpA7pF2E3OPB14HHB8WyVyaBTky",
+	"zhOAv6Fd03QscmUTfBASiivxhIy+6PTI6kdfEe968VhFF6Jun9VcTw+tuTd8eytsKkllzmO5sEzw3q/Z",
+	"EfBrbRwAj/l51Fv41Yx0/qMv/dr0J7Rip1DdZKSH9Bq9KdFnRlgI1PCHYpikE49x5UrI4MwvLUnVfziW",
+	"+Lb3leW6qlWuZb3gaigyWmZIOfNzXnfFyjFAUNj9dZdGOpYKA6SpCCBn8uCUl9pDv+TKMtxEWJ8l8DTn",
+	"vGpxDdzeZljZO0sMYDGmNe+w4sDiKz4Udc/gK0aSKsOe/vblU2z5U3zB1twXzFG9cgYTA+3rkJT2yLJ9",
+	"ZDYQzpAJrSLtKlv/4HRqZrgGzjIHQGRqXkpxCklsys2ClJOEm07L5akEo9e7KOX0wWgIFl/jDyCO+8xN",
+	"F/rjZnN923gXn5G3ib+ahfiZXbH4e3HWQlqxiYtFCRE+UYwGtH7TQXmUWVPnS+HaXPih7jSfOZO+rDAr",
+	"rhF44quCYblaN0mAFqz+H2qSbMA0YfqbYF0H0JdvHhnefZD3OPbisEynD9J7JVlH8nOqRCF66K+oR7Qq",
+	"Jsikx8vvmgDUqu3mJYJ4XVCup4NQ9wP3fDn76oQu4kvq4pX2BvrJsVGXFTbmSolMUdNb7IJrK7XjJDln",
+	"kVRRKID+gIQvKw/oy26cdLHtJUyqAYdY+RLE5C/TKMuEbLCOtW1OAtXkxQaOR5XvKkL3EVto4DmptaAQ",
+	"8QQUNFGQFDnKKUEhUgoa7PMIorgLkfoSug6hK/j9Yefb71/889P9E7ZCEnKs1Xy28Wyzle+ZQyuyzRYp",
+	"2pvkXaTYuRhlJl7SIx/4kvQSQStwxNOsmMlrT2fyQFSaSjUxqQf1pNzocRryPIY5EaiRf7uqr/dTMWFc",
+	"+fJSxDGA/QT1lqHLS52+qImwWS+5MJrXSLMZjuMsgk4wVFcw48S+GV1NcK/kxX4JO/0PmDi077mmh3rV",
+	"mLrrZd1wKO5N1W+5xflj2eK8/c3KKhI3rpFZatz8UHOkCEo3pQm5rsNV4jfnjluSpLNptjyftOKsONvZ",
+	"UyaX9aIeDISzvsT9SEi3ocRNUFydU7a90FnZBr8jPBYa7x/h3amEeCbNNdXck3XH1JUgv8TUntscG2wN",
+	"uGOItZeTpx1NPwY3D1VmYOmJb2xhiSt0EFY0l4/BHC+whiUIXR0BcThoVG/eCOdONuS4olSyTC6XGguP",
+	"BEFpqnwUhNKMvUqg3whpDXgqUB0chcJXmo1Gq9ms202HHNumaq13LQRjd8UIqml9eZkzDSz4Ntgxj4w8",
+	"DR5e0MW3LbMgsGuwJhvxsQKUt5tWZrvH0CiwG/L9ouOJsETRYxrjJUDOAOTWtfHRDObjJjAs8fIR4uVL",
+	"8KHK4fKJMvDhuFQVMdTAzCI/1Nkasn5oe4bjprJkRBu5iIKYtukRgw4c0XQMuMlT4UtLmXM2EZChpk+f",
+	"cSRh837qnrTvS1Dp7kZbct6U/7k7rZph6XwsSxLrzbKufgdYC10Oe433C8LmrT5JH3WJdJ88cdjM3xu5",
+	"eNQrb42PRhUJRK8xnC2lyU5tcZcQiZCiQMe9RFU2X15FjHkJcua4oeOwjlgV0tGuL+lWiiXjTDuDzuEO",
+	"nGuvVZ1Ho5EIMTctiQ/TH8fxBA4Tob6EfcUhn/iyK6xfS3Re7DXUT9KecJgwRbaKOeXCUJxmaCvmJsRb",
+	"8WXpmEwzVyLDWEnPsQ+QeQa4w2UJtQiuA+JFXREnl2VP90SxYSRPxqNRkmYidE5EoCamoB3mHk/TCQuc",
+	"jGvgsUBFv6CPGGAuMjBzpHP0U7aCf8iSVOjj8VFB7f2SEz2svssOXp/M3CY/J5HxxIoslfJzsIVwOUHH",
+	"GSz7+wdsHHUrpBtWyrnxJZJu2IpMmH7MLlcCCc/1NrTABMNCdpWpQXKpbLst2myybYPB5g95CGpNUKxG",
+	"R4AVVPn0ExdCZqw7Vqglq38bIkU9kmzDkR3O2GWSqqyubTA9An40XyKhg7TmktS+/mWU9Qb0oHTFdXPB",
+	"uSSizmj0eFhELjTRFKU+pAIkuAo0lFYVho2jqLxYJGBjvQb7BSgSsN7afLb5fGN789ki5YBHwlfJh8qh",
+	"PeamYhFjxVmGc8kq98ZEmf2Kn7VuxDiBpRMnZ7V27R//79/+5q///W/+/r//03/6m9//+d/+/j//hfeP",
+	"//AXv/l3f1bYvPrlf/ndH/+fa29bGVNOe1ej88L+1Sq92+p6g4/Oa96isaZJajaONkS4td3sic3nYjsU",
+	"vW5re6v3rLvZfd7iO93+Tivc6YXP1vsbz8KtcGMnbK3zbqu7syXEeq/fe9bcthtHplTbbhS9xBGz/36F",
+	"awgJXrdKMLE4cwOGSW5PltSSG1FLciZgNUaJ65hWLPc2zoGt93axnGq/s0iotvl7FOLPc6vAfVloil25",
+	"+jvf2H2I+u9l+fXdlF/fGMerdpm5d7yPwlq7tQ6+RZmHbzgFt8M9uAMTMkM+MPGAeaJKNuaha7BztKhe",
+	"hW2wbplNudMy7Iscxasaq+vyIK1G55VESPcOBUakG4RjZzVk6aGn2jn6qTfNaWQVKI2YUIAchw6/3UA7",
+	"SxKMxelu+V+gegaS2DJBGRygKJYhCzEf8OqW1giNfwJnzQYOtRKseN5xZzS6McEyp0mya7IkPdZiX0Qv",
+	"gCzpy0psSVaVLAkdh/KgmlpmI7EVdNl1nG3biRVV9ese9BhCR0SPhD7Z9q/TV0fe6xPl0CWtZl4xd0Hy",
+	"vey0QOL05ceyONkVJE5fVmZxlo64qbaDjt9qPtGz41aG/PionvnrPw6y59Kh+jQdqrtwjapzPumRlqTP",
+	"Hzzp08kZ5KrjVf2wjyZ/mgzmQ7A/882XcvqnL3nJdtGd8z+d/b1rEkA/wvL+CBhO64+VAVodf83UWJKa",
+	"HjMJVH4MmN42DdTuf98TDzSnNXXHvXORsXQMOly+RE6AfRXbW73AfpolkbLb55DeAGFPhJNvXtJIf/g0",
+	"0iXoflJM0gLm3oRCOgPE1+GSmilyHTIpWzG4fSYyZ/vel2WcUTsJu8kFwGuUKo9FGsAm80mj006rLx+S",
+	"NXoD2DXv9Yl6tkts+3FxR2/iGeaJsvemJcvi7ounRPqDpcam+IMerNOQBSiFz2HOU48Tk3/DPzmJKPx7",
+	"g4/OcdfDlwX6ofHm7ITKtfpdB2/KDXVaXhfgyJc5xwk2HYTKINY2vSCnHNSOg/yo0i+1i0qwB3exn9qX",
+	"Qz7RkAd9MELbO/JH03iRraRCjYfQONNcRNVL2zH6ks3tyHh37RgLvYdMGx78IW844vZkLHJ8FxFG7S7V",
+	"pj5+QVvGDmShr+zIeNNlNL9540wWvKTDoRmRqs0r+Pn3P+us/hFf/UVzdef7795veNutD/ZGP2ut7nwH",
+	"XS3eN72dD76vb1zam+VTbyzYOfrpD75Z2J02A5u3IJeNAiu2Nlo26itt1LdceJ/8wls23vs0sOJRN757",
+	"xI3tlo3llo3lPqnGclJb7dI8BpyeXpRHTNwoRMKHECGFqUN+Llg6lkHNq40tmai9thYnPR4PEpW1nzef",
+	"I5eY7jgDQsjrI86e8liPj7LegEM+QqwOeRQzPXWhLZtRMh5ngzl1apj2eaJ0SKmMcHmUmoCycJXRSJVc",
+	"5SRnEIL0P6drOmc6JEM15zlsbKos99K5QFJ65wOoWcwYLslIniEZ88vT0yPn3GhYduohgwxvpDK8LZaX",
+	"GL4ukCh17AztFIQMC9fD5HDJVY/GasBkkkV9whV3+EZjVfYRzNrjYZgKpajlMPJqG8VguOTsVzPUFvyI",
+	"ZX2fnKvRLC7/FDpIz8eBjZVI3XP1n2sfvvvw/wIAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

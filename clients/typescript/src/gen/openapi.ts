@@ -41,18 +41,20 @@ export interface paths {
          * @description Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
          *     recent code of an address and purpose is valid; 5 wrong answers invalidate it.
          *
-         *     - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-         *       account gets 409.
-         *     - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-         *       address without an account gets 200 and no mail, so that the answer does not reveal who
-         *       has an account.
+         *     - `REGISTER`: the code of POST /api/auth/register.
+         *     - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
          *     - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-         *       POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-         *       account gets 409.
+         *       POST /api/sub-accounts/send-verify-code mails.
+         *
+         *     The answer never tells whether the address has an account: known and unknown addresses get
+         *     the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+         *     request for an address that already has an account mails its owner a notice instead of a
+         *     code; a RESET_PASSWORD request for an address without one mails nothing.
          *
          *     `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
          *     missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-         *     Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+         *     Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+         *     hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
          */
         post: operations["sendEmailCode"];
         delete?: never;
@@ -364,8 +366,10 @@ export interface paths {
          * Mail a verification code to a future sub-account
          * @description Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
          *     created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-         *     answers invalidate it. 409: the address already belongs to an account.
-         *     Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+         *     answers invalidate it. An address that already belongs to an account gets the same 200
+         *     and its owner a notice instead of a code, so that the answer does not reveal who has an
+         *     account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+         *     (429 with Retry-After). Roles: MAIN, ADMIN.
          */
         post: operations["sendSubAccountVerifyCode"];
         delete?: never;
@@ -3895,7 +3899,7 @@ export interface components {
         AppKeyQuery: components["schemas"]["AppKey"];
         /** @description Page number, counted from 0. */
         Page: number;
-        /** @description Page size. */
+        /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
         Size: number;
         /** @description Text to search for. */
         Keyword: string;
@@ -4087,7 +4091,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The code is mailed (or, for RESET_PASSWORD to an unknown address, silently not). */
+            /** @description The request is taken; what was mailed, if anything, only the mail tells. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4106,7 +4110,6 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -4311,7 +4314,7 @@ export interface operations {
             query?: {
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -4792,7 +4795,7 @@ export interface operations {
             query?: {
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -4913,7 +4916,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The code is mailed. */
+            /** @description The request is taken; what was mailed only the mail tells. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4934,7 +4937,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -5160,7 +5162,7 @@ export interface operations {
             query?: {
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -5627,7 +5629,7 @@ export interface operations {
                 keyword: components["parameters"]["ImKeywordRequired"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -5852,7 +5854,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -5976,7 +5978,7 @@ export interface operations {
                 keyword: components["parameters"]["ImKeywordRequired"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6087,7 +6089,7 @@ export interface operations {
                 keyword: components["parameters"]["ImKeywordRequired"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6207,7 +6209,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -6267,7 +6269,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -6356,7 +6358,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6564,7 +6566,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6665,7 +6667,7 @@ export interface operations {
                 keyword?: components["parameters"]["Keyword"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6705,7 +6707,7 @@ export interface operations {
                 keyword: components["parameters"]["ImKeywordRequired"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6740,7 +6742,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6976,7 +6978,7 @@ export interface operations {
                 status?: components["schemas"]["SocialRequestStatus"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -7185,7 +7187,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -7326,7 +7328,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -7393,7 +7395,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -7470,7 +7472,7 @@ export interface operations {
                 userB: components["schemas"]["UserId"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: {
@@ -7538,7 +7540,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: {
@@ -8004,7 +8006,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -8867,7 +8869,7 @@ export interface operations {
                 status?: components["parameters"]["ReleaseStatusFilter"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: {
@@ -9421,7 +9423,7 @@ export interface operations {
                 status?: components["parameters"]["ReleaseStatusFilter"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: {
