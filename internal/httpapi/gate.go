@@ -22,6 +22,9 @@ type operation struct {
 	requirement auth.Requirement
 	area        string
 	streamed    bool // multipart body: streamed by the handler, never read whole here
+	// transfer: an upload or a binary download, which may take longer than the server's
+	// read and write timeouts allow an ordinary request.
+	transfer bool
 }
 
 // serviceOfTag is the service whose switch and key hold for the routes of a tag.
@@ -56,10 +59,20 @@ func operations(spec *openapi3.T) map[string]*operation {
 			if op.RequestBody != nil && op.RequestBody.Value != nil && op.RequestBody.Value.Content.Get("multipart/form-data") != nil {
 				o.streamed = true
 			}
+			o.transfer = o.streamed || binaryAnswer(op)
 			ops[method+" "+path] = o
 		}
 	}
 	return ops
+}
+
+// binaryAnswer tells whether an operation's success is raw bytes (a download) rather than JSON.
+func binaryAnswer(op *openapi3.Operation) bool {
+	ok := op.Responses.Value("200")
+	if ok == nil || ok.Value == nil {
+		return false
+	}
+	return ok.Value.Content.Get("application/json") == nil && len(ok.Value.Content) > 0
 }
 
 // gate checks every request of the contract before a handler sees it: the route group is
@@ -75,6 +88,9 @@ type gate struct {
 	// cannot fill the disk before the service's own, tighter limit applies.
 	maxUpload int64
 	public    *addressLimiter // nil: public routes are not limited
+	// transferTimeout replaces the server's read and write timeouts for uploads and
+	// downloads; 0 keeps them.
+	transferTimeout time.Duration
 }
 
 func (g *gate) handler(next http.Handler) http.Handler {
@@ -95,6 +111,13 @@ func (g *gate) handler(next http.Handler) http.Handler {
 		if op == nil { // /healthz, /metrics, /ws/im: outside the contract's operations
 			next.ServeHTTP(w, r)
 			return
+		}
+		if op.transfer && g.transferTimeout > 0 {
+			// Errors mean the connection cannot take deadlines (HTTP/2 in tests); it keeps the
+			// server's.
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Now().Add(g.transferTimeout))
+			_ = rc.SetWriteDeadline(time.Now().Add(g.transferTimeout))
 		}
 		if !g.serves(op.area) {
 			writeError(w, r, fault.NotFoundf("this instance does not serve the %s routes", op.area))
