@@ -95,7 +95,7 @@ func (s *Server) fileDownload(ctx context.Context, hash string, name *string) (d
 		r: requestFrom(ctx), obj: obj, contentType: info.ContentType, etag: `"` + info.Hash + `"`,
 		modTime: info.CreatedAt, ranges: true,
 		header: map[string]string{
-			"Cache-Control":       immutable,
+			"Cache-Control":           immutable,
 			"Content-Disposition":     contentDisposition(kind, disposition),
 			"Content-Security-Policy": "sandbox; default-src 'none'",
 			"X-Content-SHA256":        info.Hash,
