@@ -48,6 +48,9 @@ func operations(spec *openapi3.T) map[string]*operation {
 				security = *op.Security
 			}
 			for _, req := range security {
+				if len(req) == 0 { // {}: callers without credentials are served too
+					o.requirement.Optional = true
+				}
 				for name := range req {
 					o.requirement.Schemes = append(o.requirement.Schemes, auth.Scheme(name))
 				}
@@ -123,7 +126,7 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			writeError(w, r, fault.NotFoundf("this instance does not serve the %s routes", op.area))
 			return
 		}
-		if len(op.requirement.Schemes) == 0 {
+		if len(op.requirement.Schemes) == 0 || op.requirement.Optional {
 			if ok, wait := g.public.allow(clientIP(r.Context()), time.Now()); !ok {
 				writeError(w, r, fault.RateLimitedf(wait, "too many requests from this address; slow down"))
 				return
