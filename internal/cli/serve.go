@@ -41,6 +41,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
+	box, err := secretBox(ctx, q, cfg)
+	if err != nil {
+		return err
+	}
+	// AppSecrets and service keys are sealed at rest and opened once into memory.
+	secrets := auth.NewSecrets(box)
+	authn.UseSecrets(secrets)
 
 	bus, err := openBus(cfg, log)
 	if err != nil {
@@ -57,13 +64,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	imAccounts := account.New(pool, authn)
 	imAccounts.OnDeleted = events.accountDeleted
 	demoService := demo.New(pool, authn.Tokens(), imAccounts, cfg.DemoPassword)
+	demoService.Secrets = secrets
 	// No vendor credentials are configured yet: every delivery fails with that reason.
 	pushService := push.New(pool, nil)
 	sender, err := mail.New(cfg.SMTP, q, log)
 	if err != nil {
 		return err
 	}
-	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled, AppChanged: events.appChanged})
+	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled, AppChanged: events.appChanged, Secrets: secrets})
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return err
