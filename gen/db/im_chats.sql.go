@@ -61,18 +61,19 @@ func (q *Queries) GetChat(ctx context.Context, arg GetChatParams) (GetChatRow, e
 }
 
 const lockChat = `-- name: LockChat :one
-SELECT id, last_seq FROM im_chats WHERE id = $1 FOR UPDATE
+SELECT id, last_seq, event_seq FROM im_chats WHERE id = $1 FOR UPDATE
 `
 
 type LockChatRow struct {
-	ID      int64
-	LastSeq int64
+	ID       int64
+	LastSeq  int64
+	EventSeq int64
 }
 
 // Serialises membership changes and read marks of a group with its sends.
 func (q *Queries) LockChat(ctx context.Context, id int64) (LockChatRow, error) {
 	row := q.db.QueryRow(ctx, lockChat, id)
 	var i LockChatRow
-	err := row.Scan(&i.ID, &i.LastSeq)
+	err := row.Scan(&i.ID, &i.LastSeq, &i.EventSeq)
 	return i, err
 }

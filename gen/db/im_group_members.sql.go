@@ -11,25 +11,28 @@ import (
 )
 
 const addGroupMembers = `-- name: AddGroupMembers :many
-INSERT INTO im_group_members (app_id, group_id, user_id, role)
-SELECT $1::bigint, $2::text, u, $3::text FROM unnest($4::text[]) AS u
+INSERT INTO im_group_members (app_id, group_id, user_id, role, joined_seq)
+SELECT $1::bigint, $2::text, u, $3::text, $4::bigint FROM unnest($5::text[]) AS u
 ON CONFLICT DO NOTHING
 RETURNING user_id
 `
 
 type AddGroupMembersParams struct {
-	AppID   int64
-	GroupID string
-	Role    string
-	UserIds []string
+	AppID     int64
+	GroupID   string
+	Role      string
+	JoinedSeq int64
+	UserIds   []string
 }
 
-// The users who were not members yet, now members with role.
+// The users who were not members yet, now members with role, joined at the group event
+// seq joined_seq (the event that adds them).
 func (q *Queries) AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, addGroupMembers,
 		arg.AppID,
 		arg.GroupID,
 		arg.Role,
+		arg.JoinedSeq,
 		arg.UserIds,
 	)
 	if err != nil {
@@ -87,6 +90,33 @@ func (q *Queries) GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRole
 	var role string
 	err := row.Scan(&role)
 	return role, err
+}
+
+const getGroupMemberSet = `-- name: GetGroupMemberSet :one
+SELECT c.members_seq,
+       coalesce((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM im_group_members m
+                 WHERE m.app_id = c.app_id AND m.group_id = c.chat_key), '{}')::text[] AS user_ids
+FROM im_chats c
+WHERE c.app_id = $1 AND c.chat_type = 'GROUP' AND c.chat_key = $2
+`
+
+type GetGroupMemberSetParams struct {
+	AppID   int64
+	GroupID string
+}
+
+type GetGroupMemberSetRow struct {
+	MembersSeq int64
+	UserIds    []string
+}
+
+// A group's members and the group event seq of their latest change, read together, for the
+// instances' cached member sets.
+func (q *Queries) GetGroupMemberSet(ctx context.Context, arg GetGroupMemberSetParams) (GetGroupMemberSetRow, error) {
+	row := q.db.QueryRow(ctx, getGroupMemberSet, arg.AppID, arg.GroupID)
+	var i GetGroupMemberSetRow
+	err := row.Scan(&i.MembersSeq, &i.UserIds)
+	return i, err
 }
 
 const listGroupMemberIDs = `-- name: ListGroupMemberIDs :many
@@ -170,6 +200,46 @@ func (q *Queries) ListGroupMembers(ctx context.Context, arg ListGroupMembersPara
 			&i.Role,
 			&i.JoinedAt,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUserGroupSeqs = `-- name: ListUserGroupSeqs :many
+SELECT m.group_id, m.joined_seq, c.event_seq
+FROM im_group_members m
+JOIN im_chats c ON c.app_id = m.app_id AND c.chat_type = 'GROUP' AND c.chat_key = m.group_id
+WHERE m.app_id = $1 AND m.user_id = $2
+ORDER BY m.group_id
+`
+
+type ListUserGroupSeqsParams struct {
+	AppID  int64
+	UserID string
+}
+
+type ListUserGroupSeqsRow struct {
+	GroupID   string
+	JoinedSeq int64
+	EventSeq  int64
+}
+
+// Every group of the user: the group event seq he joined at, and the group's latest.
+func (q *Queries) ListUserGroupSeqs(ctx context.Context, arg ListUserGroupSeqsParams) ([]ListUserGroupSeqsRow, error) {
+	rows, err := q.db.Query(ctx, listUserGroupSeqs, arg.AppID, arg.UserID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListUserGroupSeqsRow{}
+	for rows.Next() {
+		var i ListUserGroupSeqsRow
+		if err := rows.Scan(&i.GroupID, &i.JoinedSeq, &i.EventSeq); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -42,6 +42,40 @@ func (q *Queries) CountChatMessages(ctx context.Context, arg CountChatMessagesPa
 	return count, err
 }
 
+const countGroupMessagesChanged = `-- name: CountGroupMessagesChanged :one
+SELECT count(*) FROM im_messages m
+WHERE m.chat_id = $1 AND m.group_seq > $2::bigint
+  AND ($3::text IS NULL OR m.msg_type = $3)
+  AND ($4::timestamptz IS NULL OR m.created_at >= $4)
+  AND ($5::timestamptz IS NULL OR m.created_at <= $5)
+  AND ($6::text IS NULL
+       OR strpos(lower(m.search_text), $6) > 0
+       OR strpos(lower(m.from_id), $6) > 0)
+`
+
+type CountGroupMessagesChangedParams struct {
+	ChatID    int64
+	AfterSeq  int64
+	MsgType   *string
+	StartTime *time.Time
+	EndTime   *time.Time
+	Keyword   *string
+}
+
+func (q *Queries) CountGroupMessagesChanged(ctx context.Context, arg CountGroupMessagesChangedParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countGroupMessagesChanged,
+		arg.ChatID,
+		arg.AfterSeq,
+		arg.MsgType,
+		arg.StartTime,
+		arg.EndTime,
+		arg.Keyword,
+	)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countGroupReaders = `-- name: CountGroupReaders :one
 SELECT count(*)::integer FROM im_user_conversations
 WHERE chat_id = $1 AND read_seq >= $2 AND user_id <> $3::text
@@ -116,7 +150,7 @@ func (q *Queries) EditMessage(ctx context.Context, arg EditMessageParams) (*time
 
 const getMessage = `-- name: GetMessage :one
 SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
-       edited_at, revoked_at, revoked_by
+       edited_at, revoked_at, revoked_by, group_seq
 FROM im_messages WHERE app_id = $1 AND id = $2
 `
 
@@ -139,6 +173,7 @@ type GetMessageRow struct {
 	EditedAt    *time.Time
 	RevokedAt   *time.Time
 	RevokedBy   *string
+	GroupSeq    *int64
 }
 
 func (q *Queries) GetMessage(ctx context.Context, arg GetMessageParams) (GetMessageRow, error) {
@@ -158,13 +193,14 @@ func (q *Queries) GetMessage(ctx context.Context, arg GetMessageParams) (GetMess
 		&i.EditedAt,
 		&i.RevokedAt,
 		&i.RevokedBy,
+		&i.GroupSeq,
 	)
 	return i, err
 }
 
 const getMessageByClientMsgID = `-- name: GetMessageByClientMsgID :one
 SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
-       edited_at, revoked_at, revoked_by
+       edited_at, revoked_at, revoked_by, group_seq
 FROM im_messages WHERE app_id = $1 AND from_id = $2 AND client_msg_id = $3
 `
 
@@ -188,6 +224,7 @@ type GetMessageByClientMsgIDRow struct {
 	EditedAt    *time.Time
 	RevokedAt   *time.Time
 	RevokedBy   *string
+	GroupSeq    *int64
 }
 
 func (q *Queries) GetMessageByClientMsgID(ctx context.Context, arg GetMessageByClientMsgIDParams) (GetMessageByClientMsgIDRow, error) {
@@ -207,13 +244,14 @@ func (q *Queries) GetMessageByClientMsgID(ctx context.Context, arg GetMessageByC
 		&i.EditedAt,
 		&i.RevokedAt,
 		&i.RevokedBy,
+		&i.GroupSeq,
 	)
 	return i, err
 }
 
 const getMessageBySeq = `-- name: GetMessageBySeq :one
 SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
-       edited_at, revoked_at, revoked_by
+       edited_at, revoked_at, revoked_by, group_seq
 FROM im_messages WHERE chat_id = $1 AND seq = $2
 `
 
@@ -236,6 +274,7 @@ type GetMessageBySeqRow struct {
 	EditedAt    *time.Time
 	RevokedAt   *time.Time
 	RevokedBy   *string
+	GroupSeq    *int64
 }
 
 func (q *Queries) GetMessageBySeq(ctx context.Context, arg GetMessageBySeqParams) (GetMessageBySeqRow, error) {
@@ -255,13 +294,14 @@ func (q *Queries) GetMessageBySeq(ctx context.Context, arg GetMessageBySeqParams
 		&i.EditedAt,
 		&i.RevokedAt,
 		&i.RevokedBy,
+		&i.GroupSeq,
 	)
 	return i, err
 }
 
 const getMessageForUpdate = `-- name: GetMessageForUpdate :one
 SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
-       edited_at, revoked_at, revoked_by
+       edited_at, revoked_at, revoked_by, group_seq
 FROM im_messages WHERE app_id = $1 AND id = $2 FOR UPDATE
 `
 
@@ -284,6 +324,7 @@ type GetMessageForUpdateRow struct {
 	EditedAt    *time.Time
 	RevokedAt   *time.Time
 	RevokedBy   *string
+	GroupSeq    *int64
 }
 
 func (q *Queries) GetMessageForUpdate(ctx context.Context, arg GetMessageForUpdateParams) (GetMessageForUpdateRow, error) {
@@ -303,13 +344,14 @@ func (q *Queries) GetMessageForUpdate(ctx context.Context, arg GetMessageForUpda
 		&i.EditedAt,
 		&i.RevokedAt,
 		&i.RevokedBy,
+		&i.GroupSeq,
 	)
 	return i, err
 }
 
 const listChatMessages = `-- name: ListChatMessages :many
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at,
+       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
        (CASE WHEN m.chat_type = 'GROUP' THEN
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
@@ -348,6 +390,7 @@ type ListChatMessagesRow struct {
 	CreatedAt      time.Time
 	EditedAt       *time.Time
 	RevokedAt      *time.Time
+	GroupSeq       *int64
 	GroupReadCount int32
 }
 
@@ -382,6 +425,96 @@ func (q *Queries) ListChatMessages(ctx context.Context, arg ListChatMessagesPara
 			&i.CreatedAt,
 			&i.EditedAt,
 			&i.RevokedAt,
+			&i.GroupSeq,
+			&i.GroupReadCount,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listGroupMessagesChanged = `-- name: ListGroupMessagesChanged :many
+SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
+       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
+       (SELECT count(*) FROM im_user_conversations r
+        WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)::integer AS group_read_count
+FROM im_messages m
+WHERE m.chat_id = $1 AND m.group_seq > $2::bigint
+  AND ($3::text IS NULL OR m.msg_type = $3)
+  AND ($4::timestamptz IS NULL OR m.created_at >= $4)
+  AND ($5::timestamptz IS NULL OR m.created_at <= $5)
+  AND ($6::text IS NULL
+       OR strpos(lower(m.search_text), $6) > 0
+       OR strpos(lower(m.from_id), $6) > 0)
+ORDER BY m.group_seq
+LIMIT $8 OFFSET $7
+`
+
+type ListGroupMessagesChangedParams struct {
+	ChatID    int64
+	AfterSeq  int64
+	MsgType   *string
+	StartTime *time.Time
+	EndTime   *time.Time
+	Keyword   *string
+	SkipRows  int32
+	MaxRows   int32
+}
+
+type ListGroupMessagesChangedRow struct {
+	ID             int64
+	Seq            int64
+	ChatType       string
+	FromID         string
+	ToID           string
+	MsgType        string
+	Content        string
+	ClientMsgID    *string
+	CreatedAt      time.Time
+	EditedAt       *time.Time
+	RevokedAt      *time.Time
+	GroupSeq       *int64
+	GroupReadCount int32
+}
+
+// The gap fill of a group's history: its messages whose latest change (send, edit, revoke)
+// has a group event seq after after_seq, oldest change first, with the history filters.
+func (q *Queries) ListGroupMessagesChanged(ctx context.Context, arg ListGroupMessagesChangedParams) ([]ListGroupMessagesChangedRow, error) {
+	rows, err := q.db.Query(ctx, listGroupMessagesChanged,
+		arg.ChatID,
+		arg.AfterSeq,
+		arg.MsgType,
+		arg.StartTime,
+		arg.EndTime,
+		arg.Keyword,
+		arg.SkipRows,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListGroupMessagesChangedRow{}
+	for rows.Next() {
+		var i ListGroupMessagesChangedRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Seq,
+			&i.ChatType,
+			&i.FromID,
+			&i.ToID,
+			&i.MsgType,
+			&i.Content,
+			&i.ClientMsgID,
+			&i.CreatedAt,
+			&i.EditedAt,
+			&i.RevokedAt,
+			&i.GroupSeq,
 			&i.GroupReadCount,
 		); err != nil {
 			return nil, err
@@ -443,7 +576,7 @@ func (q *Queries) ListSendersBetween(ctx context.Context, arg ListSendersBetween
 
 const listVisibleMessages = `-- name: ListVisibleMessages :many
 SELECT m.id, m.chat_id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at, m.revoked_by
+       m.created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq
 FROM im_messages m
 WHERE m.app_id = $1 AND m.id = ANY($2::bigint[])
   AND EXISTS (SELECT 1 FROM im_user_conversations uc
@@ -470,6 +603,7 @@ type ListVisibleMessagesRow struct {
 	EditedAt    *time.Time
 	RevokedAt   *time.Time
 	RevokedBy   *string
+	GroupSeq    *int64
 }
 
 // The messages among ids that user_id can see: those of his one-to-one conversations and of
@@ -497,6 +631,7 @@ func (q *Queries) ListVisibleMessages(ctx context.Context, arg ListVisibleMessag
 			&i.EditedAt,
 			&i.RevokedAt,
 			&i.RevokedBy,
+			&i.GroupSeq,
 		); err != nil {
 			return nil, err
 		}
@@ -529,7 +664,7 @@ func (q *Queries) RevokeMessage(ctx context.Context, arg RevokeMessageParams) (*
 
 const searchMessages = `-- name: SearchMessages :many
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at,
+       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
        (CASE WHEN m.chat_type = 'GROUP' THEN
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
@@ -565,6 +700,7 @@ type SearchMessagesRow struct {
 	CreatedAt      time.Time
 	EditedAt       *time.Time
 	RevokedAt      *time.Time
+	GroupSeq       *int64
 	GroupReadCount int32
 }
 
@@ -600,6 +736,7 @@ func (q *Queries) SearchMessages(ctx context.Context, arg SearchMessagesParams) 
 			&i.CreatedAt,
 			&i.EditedAt,
 			&i.RevokedAt,
+			&i.GroupSeq,
 			&i.GroupReadCount,
 		); err != nil {
 			return nil, err
@@ -614,35 +751,26 @@ func (q *Queries) SearchMessages(ctx context.Context, arg SearchMessagesParams) 
 
 const sendGroupMessage = `-- name: SendGroupMessage :one
 WITH chat AS (
-    UPDATE im_chats c SET last_seq = c.last_seq + 1, last_at = now()
+    UPDATE im_chats c SET last_seq = c.last_seq + 1, event_seq = c.event_seq + 1, last_at = now()
     WHERE c.app_id = $1::bigint AND c.chat_type = 'GROUP' AND c.chat_key = $2::text
       AND EXISTS (SELECT 1 FROM im_group_members gm
                   WHERE gm.app_id = $1 AND gm.group_id = $2 AND gm.user_id = $3::text)
       AND NOT EXISTS (SELECT 1 FROM im_messages d
                       WHERE d.app_id = $1 AND d.from_id = $3 AND d.client_msg_id = $4::text)
-    RETURNING c.id, c.last_seq, c.last_at
+    RETURNING c.id, c.last_seq, c.event_seq, c.members_seq, c.last_at
 ), msg AS (
     INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
-                             search_text, created_at)
+                             search_text, group_seq, created_at)
     SELECT $1, chat.id, chat.last_seq, 'GROUP', $3, $2, $5::text, $6::text,
-           $4, $7::text, chat.last_at
+           $4, $7::text, chat.event_seq, chat.last_at
     FROM chat
     RETURNING id, seq, created_at
-), states AS (
-    INSERT INTO im_user_states AS s (app_id, user_id, event_seq)
-    SELECT $1, gm.user_id, 1 FROM chat, im_group_members gm
-    WHERE gm.app_id = $1 AND gm.group_id = $2
-    ORDER BY gm.user_id
-    ON CONFLICT (app_id, user_id) DO UPDATE SET event_seq = s.event_seq + 1
-    RETURNING s.user_id, s.event_seq
-), events AS (
-    INSERT INTO im_user_events (app_id, user_id, seq, type, message_id)
-    SELECT $1, states.user_id, states.event_seq, 'message', msg.id FROM states, msg
+), event AS (
+    INSERT INTO im_group_events (app_id, group_id, seq, type, message_id, created_at)
+    SELECT $1, $2, chat.event_seq, 'message', msg.id, chat.last_at FROM chat, msg
 )
-SELECT msg.id, msg.seq, msg.created_at,
-       (SELECT array_agg(states.user_id ORDER BY states.user_id) FROM states)::text[] AS user_ids,
-       (SELECT array_agg(states.event_seq ORDER BY states.user_id) FROM states)::bigint[] AS event_seqs
-FROM msg
+SELECT msg.id, msg.seq, msg.created_at, chat.event_seq AS group_seq, chat.members_seq
+FROM msg, chat
 `
 
 type SendGroupMessageParams struct {
@@ -656,16 +784,17 @@ type SendGroupMessageParams struct {
 }
 
 type SendGroupMessageRow struct {
-	ID        int64
-	Seq       int64
-	CreatedAt time.Time
-	UserIds   []string
-	EventSeqs []int64
+	ID         int64
+	Seq        int64
+	CreatedAt  time.Time
+	GroupSeq   int64
+	MembersSeq int64
 }
 
-// Stores a group message in one statement, as SendSingleMessages does, with a `message` event
-// for every member. No row: the group does not exist, the sender is not a member, or he has
-// used client_msg_id already.
+// Stores a group message in one statement: the group's next message seq and next event
+// seq, the message, and its one `message` event on the group's sequence, whatever the
+// group's size (read-diffused). No row: the group does not exist, the sender is not a
+// member, or he has used client_msg_id already.
 func (q *Queries) SendGroupMessage(ctx context.Context, arg SendGroupMessageParams) (SendGroupMessageRow, error) {
 	row := q.db.QueryRow(ctx, sendGroupMessage,
 		arg.AppID,
@@ -681,8 +810,8 @@ func (q *Queries) SendGroupMessage(ctx context.Context, arg SendGroupMessagePara
 		&i.ID,
 		&i.Seq,
 		&i.CreatedAt,
-		&i.UserIds,
-		&i.EventSeqs,
+		&i.GroupSeq,
+		&i.MembersSeq,
 	)
 	return i, err
 }
@@ -835,4 +964,18 @@ func (q *Queries) SendSingleMessages(ctx context.Context, arg SendSingleMessages
 		return nil, err
 	}
 	return items, nil
+}
+
+const setMessageGroupSeq = `-- name: SetMessageGroupSeq :exec
+UPDATE im_messages SET group_seq = $1 WHERE id = $2
+`
+
+type SetMessageGroupSeqParams struct {
+	GroupSeq *int64
+	ID       int64
+}
+
+func (q *Queries) SetMessageGroupSeq(ctx context.Context, arg SetMessageGroupSeqParams) error {
+	_, err := q.db.Exec(ctx, setMessageGroupSeq, arg.GroupSeq, arg.ID)
+	return err
 }

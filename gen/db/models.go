@@ -110,12 +110,14 @@ type ImAccount struct {
 }
 
 type ImChat struct {
-	ID       int64
-	AppID    int64
-	ChatType string
-	ChatKey  string
-	LastSeq  int64
-	LastAt   time.Time
+	ID         int64
+	AppID      int64
+	ChatType   string
+	ChatKey    string
+	LastSeq    int64
+	LastAt     time.Time
+	EventSeq   int64
+	MembersSeq int64
 }
 
 type ImGroup struct {
@@ -132,12 +134,23 @@ type ImGroup struct {
 	UpdatedAt   time.Time
 }
 
+type ImGroupEvent struct {
+	AppID     int64
+	GroupID   string
+	Seq       int64
+	Type      string
+	MessageID *int64
+	Data      json.RawMessage
+	CreatedAt time.Time
+}
+
 type ImGroupMember struct {
-	AppID    int64
-	GroupID  string
-	UserID   string
-	Role     string
-	JoinedAt time.Time
+	AppID     int64
+	GroupID   string
+	UserID    string
+	Role      string
+	JoinedAt  time.Time
+	JoinedSeq int64
 }
 
 type ImMessage struct {
@@ -156,6 +169,7 @@ type ImMessage struct {
 	EditedAt    *time.Time
 	RevokedAt   *time.Time
 	RevokedBy   *string
+	GroupSeq    *int64
 }
 
 type ImMessageSearch struct {

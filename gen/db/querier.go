@@ -10,7 +10,12 @@ import (
 )
 
 type Querier interface {
-	// The users who were not members yet, now members with role.
+	// Stores an event on the group's own sequence: the group's next event seq, taken on its
+	// chat row (which orders it with the group's sends), and the event under it.
+	// members_changed marks a change of the members, so that cached member sets reload.
+	AddGroupEvent(ctx context.Context, arg AddGroupEventParams) (AddGroupEventRow, error)
+	// The users who were not members yet, now members with role, joined at the group event
+	// seq joined_seq (the event that adds them).
 	AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error)
 	// Gives each user his next event seq and stores the event under it. The users are locked in
 	// sorted order, as every statement that bumps event seqs does, so that none deadlock.
@@ -27,6 +32,7 @@ type Querier interface {
 	CountFileUploads(ctx context.Context, appID int64) (CountFileUploadsRow, error)
 	CountFiles(ctx context.Context) (int64, error)
 	CountGroupMembers(ctx context.Context, arg CountGroupMembersParams) (int64, error)
+	CountGroupMessagesChanged(ctx context.Context, arg CountGroupMessagesChangedParams) (int64, error)
 	// groupReadCount of a message: members other than its sender whose read mark is at or past it.
 	CountGroupReaders(ctx context.Context, arg CountGroupReadersParams) (int32, error)
 	CountImAccountSearch(ctx context.Context, arg CountImAccountSearchParams) (int64, error)
@@ -89,6 +95,9 @@ type Querier interface {
 	GetFile(ctx context.Context, hash string) (File, error)
 	GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow, error)
 	GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRoleParams) (string, error)
+	// A group's members and the group event seq of their latest change, read together, for the
+	// instances' cached member sets.
+	GetGroupMemberSet(ctx context.Context, arg GetGroupMemberSetParams) (GetGroupMemberSetRow, error)
 	GetImAccount(ctx context.Context, arg GetImAccountParams) (ImAccount, error)
 	// Whether the account is deleted, for login.
 	GetImAccountState(ctx context.Context, arg GetImAccountStateParams) (*time.Time, error)
@@ -150,10 +159,16 @@ type Querier interface {
 	// A conversation is listed when it has a message after the user deleted it (or he never
 	// did), or, not deleted, when it is pinned or has a draft.
 	ListConversations(ctx context.Context, arg ListConversationsParams) ([]ListConversationsRow, error)
+	// The group's events after a seq, in order, while user_id is a member, and none from
+	// before he joined; message events with the message as it is now.
+	ListGroupEventsAfter(ctx context.Context, arg ListGroupEventsAfterParams) ([]ListGroupEventsAfterRow, error)
 	ListGroupMemberIDs(ctx context.Context, arg ListGroupMemberIDsParams) ([]string, error)
 	// Owner first, then admins, then by the time they joined; keyword (lower-cased, NULL: all)
 	// filters on the user id and nickname.
 	ListGroupMembers(ctx context.Context, arg ListGroupMembersParams) ([]ListGroupMembersRow, error)
+	// The gap fill of a group's history: its messages whose latest change (send, edit, revoke)
+	// has a group event seq after after_seq, oldest change first, with the history filters.
+	ListGroupMessagesChanged(ctx context.Context, arg ListGroupMessagesChangedParams) ([]ListGroupMessagesChangedRow, error)
 	ListLiveAppsOfTenant(ctx context.Context, tenantID int64) ([]ListLiveAppsOfTenantRow, error)
 	// Which of user_ids are live accounts of the app, for callers that check many at once
 	// (group members, push targets).
@@ -186,6 +201,8 @@ type Querier interface {
 	ListUnsealedServiceKeys(ctx context.Context) ([]ListUnsealedServiceKeysRow, error)
 	// The user's events after a seq, in order; message events with the message as it is now.
 	ListUserEventsAfter(ctx context.Context, arg ListUserEventsAfterParams) ([]ListUserEventsAfterRow, error)
+	// Every group of the user: the group event seq he joined at, and the group's latest.
+	ListUserGroupSeqs(ctx context.Context, arg ListUserGroupSeqsParams) ([]ListUserGroupSeqsRow, error)
 	// The messages among ids that user_id can see: those of his one-to-one conversations and of
 	// the groups he is in.
 	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
@@ -246,9 +263,10 @@ type Querier interface {
 	// im_message_search choose the candidates; each is confirmed against the message's text
 	// now, so that an edit or a revoke the index has not seen yet cannot be found by old text.
 	SearchMessages(ctx context.Context, arg SearchMessagesParams) ([]SearchMessagesRow, error)
-	// Stores a group message in one statement, as SendSingleMessages does, with a `message` event
-	// for every member. No row: the group does not exist, the sender is not a member, or he has
-	// used client_msg_id already.
+	// Stores a group message in one statement: the group's next message seq and next event
+	// seq, the message, and its one `message` event on the group's sequence, whatever the
+	// group's size (read-diffused). No row: the group does not exist, the sender is not a
+	// member, or he has used client_msg_id already.
 	SendGroupMessage(ctx context.Context, arg SendGroupMessageParams) (SendGroupMessageRow, error)
 	// Stores a batch of one-to-one messages in one statement (a single send is a batch of one,
 	// so that the rules of a one-to-one send live here only): each pair's next seqs, the messages, each user's next event seqs with his `message`
@@ -271,6 +289,7 @@ type Querier interface {
 	SetAppVersionRollout(ctx context.Context, arg SetAppVersionRolloutParams) (AppVersion, error)
 	SetConversationDraft(ctx context.Context, arg SetConversationDraftParams) error
 	SetConversationPinned(ctx context.Context, arg SetConversationPinnedParams) error
+	SetMessageGroupSeq(ctx context.Context, arg SetMessageGroupSeqParams) error
 	SetPushCounts(ctx context.Context, arg SetPushCountsParams) error
 	SetReadSeq(ctx context.Context, arg SetReadSeqParams) error
 	SetRnBundleRollout(ctx context.Context, arg SetRnBundleRolloutParams) (RnBundle, error)

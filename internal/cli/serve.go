@@ -81,11 +81,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if err := events.follow(authn, updates); err != nil {
 		return err
 	}
-	imService := im.New(pool, bus, im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log})
+	announcer := realtime.NewAnnouncer(bus, log)
+	imService := im.New(pool, im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log, Announcer: announcer})
 	var hub *realtime.Hub
 	var webSocket http.Handler
 	if cfg.Serves(config.AreaIM) {
-		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins}); err != nil {
+		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins,
+			MaxPerUser: int(cfg.WSMaxPerUser), MaxPerAddr: int(cfg.WSMaxPerAddr)}); err != nil {
 			return err
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)
@@ -164,11 +166,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
+	// No new sends (HTTP or WebSocket); those under way are stored, and their events
+	// announced and queued to this instance's sockets, before the sockets close (1001).
+	imService.StopSends()
 	err = srv.Shutdown(shutdownCtx)
 	stopBackground()
 	if errors.Is(err, context.DeadlineExceeded) {
 		log.Warn("requests still running at the shutdown deadline; closing them")
 		err = srv.Close()
+	}
+	if drainErr := imService.Drain(shutdownCtx); drainErr != nil {
+		log.Warn("IM sends still running at the shutdown deadline", "err", drainErr)
+	}
+	if flushErr := announcer.Flush(); flushErr != nil {
+		log.Warn("flush IM announcements", "err", flushErr)
 	}
 	if hub != nil {
 		hub.Close(shutdownCtx)

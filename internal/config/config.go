@@ -116,6 +116,12 @@ type Config struct {
 	// WebSocket upgrade may come from.
 	WSOrigins []string
 
+	// WSMaxPerUser is how many WebSockets one IM user may hold at once (XUQM_WS_MAX_PER_USER):
+	// one more closes his oldest. WSMaxPerAddr is how many one client address may hold
+	// (XUQM_WS_MAX_PER_ADDR): one more is refused.
+	WSMaxPerUser int64
+	WSMaxPerAddr int64
+
 	// PublicRateLimit is how many requests a second one client address may make to the
 	// public routes (XUQM_PUBLIC_RATE_LIMIT, bursts of twice that); 0 turns the limit off.
 	PublicRateLimit int64
@@ -178,6 +184,8 @@ func Load(getenv func(string) string) (Config, error) {
 		WSOrigins:   r.list("XUQM_WS_ORIGINS", "*"),
 
 		PublicRateLimit: r.count("XUQM_PUBLIC_RATE_LIMIT", 100),
+		WSMaxPerUser:    r.count("XUQM_WS_MAX_PER_USER", 10),
+		WSMaxPerAddr:    r.count("XUQM_WS_MAX_PER_ADDR", 1000),
 
 		MaxBodyBytes:   r.size("XUQM_MAX_BODY_BYTES", 1<<20),
 		FileMaxBytes:   r.size("XUQM_FILE_MAX_BYTES", 100<<20),

@@ -25,7 +25,7 @@ func BenchmarkSendPersisted(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer pool.Close()
-		f.pool, f.svc = pool, im.New(pool, f.bus, im.Options{})
+		f.pool, f.svc = pool, im.New(pool, im.Options{Announcer: f})
 	}
 	users := make([]string, 200)
 	for i := range users {

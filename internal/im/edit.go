@@ -34,19 +34,6 @@ func (s *Service) visibleForUpdate(ctx context.Context, q *db.Queries, u User, i
 	return db.GetMessageRow(r), nil
 }
 
-// participants are the users who get the events of a message of chat: both sides, or the
-// group's members now.
-func participants(ctx context.Context, q *db.Queries, appID int64, r db.GetMessageRow) ([]string, error) {
-	if ChatType(r.ChatType) == Single {
-		return sortedPair(r.FromID, r.ToID), nil
-	}
-	ids, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: appID, GroupID: r.ToID})
-	if err != nil {
-		return nil, fault.Wrap(err, "load members")
-	}
-	return ids, nil
-}
-
 // Edit replaces the text of the caller's own TEXT message.
 func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (Message, error) {
 	if content == "" || utf8.RuneCountInString(content) > MaxContentChars {
@@ -80,7 +67,7 @@ func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (M
 		if m, err = s.stored(ctx, q, r); err != nil {
 			return err
 		}
-		return s.messageEvent(ctx, q, out, u.AppID, EventMessageEdited, r, m)
+		return s.messageEvent(ctx, q, out, u.AppID, EventMessageEdited, r, &m, func(seq int64) any { m.GroupSeq = &seq; return m })
 	})
 	return m, err
 }
@@ -112,7 +99,10 @@ func (s *Service) Revoke(ctx context.Context, u User, id int64) (Message, error)
 		if m, err = s.stored(ctx, q, r); err != nil {
 			return err
 		}
-		return s.messageEvent(ctx, q, out, u.AppID, EventMessageRevoked, r, revokedData(m, *at, u.UserID))
+		return s.messageEvent(ctx, q, out, u.AppID, EventMessageRevoked, r, &m, func(seq int64) any {
+			m.GroupSeq = &seq
+			return revokedData(m, *at, u.UserID)
+		})
 	})
 	return m, err
 }
@@ -136,15 +126,29 @@ func (s *Service) mayRevoke(ctx context.Context, q *db.Queries, u User, r db.Get
 	return nil
 }
 
-// messageEvent stores an event about message r for its participants.
-func (s *Service) messageEvent(ctx context.Context, q *db.Queries, out *outbox, appID int64, typ string, r db.GetMessageRow, data any) error {
-	users, err := participants(ctx, q, appID, r)
+// messageEvent stores an event about message r: for both sides of a one-to-one message, or
+// once on the group's sequence, which becomes the message's groupSeq (set in *m). data
+// makes the event's data, given that seq (0 for a one-to-one message).
+func (s *Service) messageEvent(ctx context.Context, q *db.Queries, out *outbox, appID int64, typ string, r db.GetMessageRow, m *Message, data func(groupSeq int64) any) error {
+	if ChatType(r.ChatType) == Single {
+		b, err := json.Marshal(data(0))
+		if err != nil {
+			return fault.Wrap(err, "encode event")
+		}
+		m.GroupSeq = nil
+		return s.store(ctx, q, out, appID, typ, sortedPair(r.FromID, r.ToID), &r.ID, b)
+	}
+	seq, err := s.storeGroupEvent(ctx, q, out, appID, r.ToID, typ, &r.ID, nil, false, nil)
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(data)
+	if err := q.SetMessageGroupSeq(ctx, db.SetMessageGroupSeqParams{ID: r.ID, GroupSeq: &seq}); err != nil {
+		return fault.Wrap(err, "store message")
+	}
+	b, err := json.Marshal(data(seq))
 	if err != nil {
 		return fault.Wrap(err, "encode event")
 	}
-	return s.store(ctx, q, out, appID, typ, users, &r.ID, b)
+	out.Groups[len(out.Groups)-1].Data = b
+	return nil
 }

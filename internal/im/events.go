@@ -2,17 +2,11 @@ package im
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
-	"strconv"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
-
-// DeliverySubject is the bus subject of stored events, for live delivery.
-const DeliverySubject = "im.deliver"
 
 // Recipient is a user who got an event, and its seq in his log.
 type Recipient struct {
@@ -20,7 +14,7 @@ type Recipient struct {
 	Seq    int64
 }
 
-// Delivery is one event stored for several users (the same data, each user's own seq).
+// Delivery is one user event stored for several users (the same data, each user's own seq).
 type Delivery struct {
 	AppID      int64
 	Type       string
@@ -28,113 +22,47 @@ type Delivery struct {
 	Recipients []Recipient
 }
 
-// Frame is the WebSocket frame of the event for the recipient whose seq is seq.
-func (d *Delivery) Frame(seq int64) []byte {
-	return EventFrame(d.Type, seq, d.Data)
+// GroupDelivery is one event stored on a group's own sequence (read-diffused): whoever is a
+// member when it is delivered gets it, except Skip.
+type GroupDelivery struct {
+	AppID   int64
+	GroupID string
+	Seq     int64 // the group's event seq
+	Type    string
+	Data    []byte // the frame's data, JSON
+	// MembersSeq is the group event seq of the latest change of the members, this event's
+	// own when it changes them: a cached member set older than it must be reloaded first.
+	MembersSeq int64
+	// Skip are members who got this change as a user event of their own (a member who
+	// joins), not to be told twice.
+	Skip []string
 }
 
-// EventFrame is the frame {"type":…,"seq":…,"data":…} of a stored event.
-func EventFrame(typ string, seq int64, data []byte) []byte {
-	b := make([]byte, 0, len(typ)+len(data)+40)
-	b = append(b, `{"type":"`...)
-	b = append(b, typ...)
-	b = append(b, `","seq":`...)
-	b = strconv.AppendInt(b, seq, 10)
-	b = append(b, `,"data":`...)
-	b = append(b, data...)
-	return append(b, '}')
+// Announcement is what one transaction (or one batch of sends) stored, in the order it
+// was stored.
+type Announcement struct {
+	Users  []Delivery
+	Groups []GroupDelivery
 }
 
-// EncodeDeliveries is the bus message of deliveries: compact, so that a group message
-// crosses instances once with its data once.
-func EncodeDeliveries(ds []Delivery) []byte {
-	var b []byte
-	b = binary.AppendUvarint(b, uint64(len(ds)))
-	for _, d := range ds {
-		b = binary.AppendVarint(b, d.AppID)
-		b = appendBytes(b, []byte(d.Type))
-		b = appendBytes(b, d.Data)
-		b = binary.AppendUvarint(b, uint64(len(d.Recipients)))
-		for _, r := range d.Recipients {
-			b = appendBytes(b, []byte(r.UserID))
-			b = binary.AppendVarint(b, r.Seq)
-		}
-	}
-	return b
+func (a Announcement) empty() bool { return len(a.Users) == 0 && len(a.Groups) == 0 }
+
+// Announcer puts stored events on their way to live delivery, once they have committed.
+// The realtime package implements it over the event bus, and owns how they travel and
+// which frames they become. Announce must not block for long: it runs on the send path.
+// A failure only delays the events until the receivers sync, so it is the announcer's
+// to log.
+type Announcer interface {
+	Announce(ctx context.Context, a Announcement)
 }
 
-func appendBytes(b, v []byte) []byte {
-	b = binary.AppendUvarint(b, uint64(len(v)))
-	return append(b, v...)
-}
+type silentAnnouncer struct{}
 
-var errBadDelivery = errors.New("im: malformed delivery")
-
-// DecodeDeliveries reads what EncodeDeliveries wrote. Data slices alias b.
-func DecodeDeliveries(b []byte) ([]Delivery, error) {
-	r := reader{b: b}
-	n := r.uvarint()
-	if n > uint64(len(b)) {
-		return nil, errBadDelivery
-	}
-	ds := make([]Delivery, 0, n)
-	for range n {
-		d := Delivery{AppID: r.varint(), Type: string(r.bytes()), Data: r.bytes()}
-		m := r.uvarint()
-		if m > uint64(len(b)) {
-			return nil, errBadDelivery
-		}
-		d.Recipients = make([]Recipient, m)
-		for i := range d.Recipients {
-			d.Recipients[i] = Recipient{UserID: string(r.bytes()), Seq: r.varint()}
-		}
-		ds = append(ds, d)
-	}
-	if r.err {
-		return nil, errBadDelivery
-	}
-	return ds, nil
-}
-
-type reader struct {
-	b   []byte
-	err bool
-}
-
-func (r *reader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err, r.b = true, nil
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err, r.b = true, nil
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) bytes() []byte {
-	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.err, r.b = true, nil
-		return nil
-	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
-	return v
-}
+func (silentAnnouncer) Announce(context.Context, Announcement) {}
 
 // outbox collects the events a transaction stored, to announce once it has committed.
 type outbox struct {
-	deliveries []Delivery
+	Announcement
 }
 
 // store gives users the event and queues it for announcement. Message events point at
@@ -155,8 +83,35 @@ func (s *Service) store(ctx context.Context, q *db.Queries, out *outbox, appID i
 	for i, r := range rows {
 		d.Recipients[i] = Recipient{UserID: r.UserID, Seq: r.Seq}
 	}
-	out.deliveries = append(out.deliveries, d)
+	out.Users = append(out.Users, d)
 	return nil
+}
+
+// storeGroupEvent is the one way to store an event on a group's own sequence (read-
+// diffused: one row, whatever the group's size), in the transaction of q, and to queue it
+// for announcement once that commits. Every member at the time of delivery gets it live,
+// and every member by sync from the seq he joined at; skip are members told of the change
+// by a user event of their own instead (those who join). membersChanged marks an event that
+// changes who is in the group: it is how every instance knows to reload its cached member
+// set before delivering this event or any later one. messageID makes a message event,
+// whose data sync rebuilds from the message as it is then; other events keep data.
+//
+// It takes the group's chat row lock (the group's sends take it too), so a transaction
+// that also reads or changes the members should take it first (LockChat), for its reads to
+// be in order with the sends. It returns the event's seq.
+func (s *Service) storeGroupEvent(ctx context.Context, q *db.Queries, out *outbox, appID int64, groupID, typ string,
+	messageID *int64, data []byte, membersChanged bool, skip []string) (int64, error) {
+	p := db.AddGroupEventParams{AppID: appID, GroupID: groupID, Type: typ, MessageID: messageID, MembersChanged: membersChanged}
+	if messageID == nil {
+		p.Data = data
+	}
+	row, err := q.AddGroupEvent(ctx, p)
+	if err != nil {
+		return 0, fault.Wrap(err, "store group "+typ+" event")
+	}
+	out.Groups = append(out.Groups, GroupDelivery{AppID: appID, GroupID: groupID, Seq: row.Seq, Type: typ, Data: data,
+		MembersSeq: row.MembersSeq, Skip: skip})
+	return row.Seq, nil
 }
 
 // lockUsers takes the users' event counters, in the order every statement that bumps
@@ -169,15 +124,12 @@ func (s *Service) lockUsers(ctx context.Context, q *db.Queries, appID int64, use
 	return nil
 }
 
-// announce puts stored events on the bus. A failure only delays them until the
-// receivers sync, so it is logged, not returned.
-func (s *Service) announce(ctx context.Context, ds []Delivery) {
-	if len(ds) == 0 {
+// announce hands stored events to the announcer.
+func (s *Service) announce(ctx context.Context, a Announcement) {
+	if a.empty() {
 		return
 	}
-	if err := s.bus.Publish(context.WithoutCancel(ctx), DeliverySubject, EncodeDeliveries(ds)); err != nil {
-		s.opts.Log.Warn("announce IM events", "err", err)
-	}
+	s.opts.Announcer.Announce(context.WithoutCancel(ctx), a)
 }
 
 // LatestEventSeq is the user's latest event seq; 0 when he has none.

@@ -3,6 +3,7 @@ package im
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -133,6 +134,7 @@ func (s *Service) CreateGroup(ctx context.Context, u User, in GroupCreate) (Grou
 		if err != nil {
 			return fault.Wrap(err, "create chat")
 		}
+		// The first members join at the group's start: seq 0.
 		if _, err := q.AddGroupMembers(ctx, db.AddGroupMembersParams{AppID: u.AppID, GroupID: groupID, Role: RoleOwner, UserIds: []string{u.UserID}}); err != nil {
 			return fault.Wrap(err, "add owner")
 		}
@@ -148,21 +150,36 @@ func (s *Service) CreateGroup(ctx context.Context, u User, in GroupCreate) (Grou
 			return err
 		}
 		g = groupInfo(row)
-		return s.groupEvent(ctx, q, out, u, groupID, groupCreated, all, all, &g)
+		return s.memberEvent(ctx, q, out, u, groupID, groupCreated, 0, all, all, &g)
 	})
 	return g, err
 }
 
-// groupEvent stores a group.event for recipients about users.
-func (s *Service) groupEvent(ctx context.Context, q *db.Queries, out *outbox, u User, groupID, event string, recipients, users []string, g *GroupInfo) error {
+// memberEvent stores a group.event about users' own membership (joined, left, removed,
+// dissolved) on the recipients' own event streams; groupSeq is the group event seq of the
+// change (0: the group's start).
+func (s *Service) memberEvent(ctx context.Context, q *db.Queries, out *outbox, u User, groupID, event string, groupSeq int64, recipients, users []string, g *GroupInfo) error {
+	if users == nil {
+		users = []string{}
+	}
+	data, err := json.Marshal(groupEvent{GroupID: groupID, Event: event, OperatorID: u.UserID, UserIDs: users, GroupSeq: groupSeq, Group: g})
+	if err != nil {
+		return fault.Wrap(err, "encode group event")
+	}
+	return s.store(ctx, q, out, u.AppID, EventGroup, sortedCopy(recipients), nil, data)
+}
+
+// groupNotice stores a group.event that the whole group sees (storeGroupEvent) and
+// returns its group event seq; skip are members told by a memberEvent instead.
+func (s *Service) groupNotice(ctx context.Context, q *db.Queries, out *outbox, u User, groupID, event string, users []string, g *GroupInfo, membersChanged bool, skip []string) (int64, error) {
 	if users == nil {
 		users = []string{}
 	}
 	data, err := json.Marshal(groupEvent{GroupID: groupID, Event: event, OperatorID: u.UserID, UserIDs: users, Group: g})
 	if err != nil {
-		return fault.Wrap(err, "encode group event")
+		return 0, fault.Wrap(err, "encode group event")
 	}
-	return s.store(ctx, q, out, u.AppID, EventGroup, sortedCopy(recipients), nil, data)
+	return s.storeGroupEvent(ctx, q, out, u.AppID, groupID, EventGroup, nil, data, membersChanged, skip)
 }
 
 func sortedCopy(ids []string) []string {
@@ -204,11 +221,8 @@ func (s *Service) UpdateGroup(ctx context.Context, u User, groupID string, in Gr
 			return err
 		}
 		g = groupInfo(row)
-		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
-		if err != nil {
-			return fault.Wrap(err, "load members")
-		}
-		return s.groupEvent(ctx, q, out, u, groupID, groupUpdated, members, nil, &g)
+		_, err = s.groupNotice(ctx, q, out, u, groupID, groupUpdated, nil, &g, false, nil)
+		return err
 	})
 	return viewerInfo(g, true), err
 }
@@ -227,7 +241,8 @@ func (s *Service) DissolveGroup(ctx context.Context, u User, groupID string) err
 		if err != nil {
 			return fault.Wrap(err, "load chat")
 		}
-		if _, err := q.LockChat(ctx, chat.ID); err != nil {
+		locked, err := q.LockChat(ctx, chat.ID)
+		if err != nil {
 			return fault.Wrap(err, "lock chat")
 		}
 		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
@@ -243,7 +258,8 @@ func (s *Service) DissolveGroup(ctx context.Context, u User, groupID string) err
 		if err := q.DeleteAllGroupConversations(ctx, db.DeleteAllGroupConversationsParams{AppID: u.AppID, GroupID: groupID}); err != nil {
 			return fault.Wrap(err, "remove conversations")
 		}
-		return s.groupEvent(ctx, q, out, u, groupID, groupDissolved, members, nil, nil)
+		// Every member's own stream: after it, none of them is in the group.
+		return s.memberEvent(ctx, q, out, u, groupID, groupDissolved, locked.EventSeq, members, nil, nil)
 	})
 }
 
@@ -276,7 +292,9 @@ func (s *Service) AddMembers(ctx context.Context, u User, groupID string, ids []
 		if err != nil {
 			return fault.Wrap(err, "lock chat")
 		}
-		added, err := q.AddGroupMembers(ctx, db.AddGroupMembersParams{AppID: u.AppID, GroupID: groupID, Role: RoleMember, UserIds: others})
+		// They join at the group event that adds them, the next one: the chat is locked.
+		joined := locked.EventSeq + 1
+		added, err := q.AddGroupMembers(ctx, db.AddGroupMembersParams{AppID: u.AppID, GroupID: groupID, Role: RoleMember, JoinedSeq: joined, UserIds: others})
 		if err != nil {
 			return fault.Wrap(err, "add members")
 		}
@@ -296,11 +314,14 @@ func (s *Service) AddMembers(ctx context.Context, u User, groupID string, ids []
 		if len(added) == 0 {
 			return nil
 		}
-		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
+		seq, err := s.groupNotice(ctx, q, out, u, groupID, groupMembersAdded, added, &g, true, added)
 		if err != nil {
-			return fault.Wrap(err, "load members")
+			return err
 		}
-		return s.groupEvent(ctx, q, out, u, groupID, groupMembersAdded, members, added, &g)
+		if seq != joined {
+			return fault.Wrap(fmt.Errorf("group event seq %d, want %d", seq, joined), "add members")
+		}
+		return s.memberEvent(ctx, q, out, u, groupID, groupMembersAdded, seq, added, added, &g)
 	})
 	return viewerInfo(g, true), err
 }
@@ -341,10 +362,6 @@ func (s *Service) RemoveMember(ctx context.Context, u User, groupID, userID stri
 		if _, err := q.LockChat(ctx, chat.ID); err != nil {
 			return fault.Wrap(err, "lock chat")
 		}
-		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: u.AppID, GroupID: groupID})
-		if err != nil {
-			return fault.Wrap(err, "load members")
-		}
 		if _, err := q.RemoveGroupMember(ctx, db.RemoveGroupMemberParams{AppID: u.AppID, GroupID: groupID, UserID: userID}); err != nil {
 			return fault.Wrap(err, "remove member")
 		}
@@ -358,7 +375,12 @@ func (s *Service) RemoveMember(ctx context.Context, u User, groupID, userID stri
 			return err
 		}
 		g := groupInfo(row)
-		return s.groupEvent(ctx, q, out, u, groupID, event, members, []string{userID}, &g)
+		// The others see it on the group's stream, and he on his own, the last he gets of it.
+		seq, err := s.groupNotice(ctx, q, out, u, groupID, event, []string{userID}, &g, true, nil)
+		if err != nil {
+			return err
+		}
+		return s.memberEvent(ctx, q, out, u, groupID, event, seq, []string{userID}, []string{userID}, &g)
 	})
 }
 

@@ -45,6 +45,9 @@ func (s *Service) History(ctx context.Context, u User, hq HistoryQuery) (Page[Me
 	if hq.MsgType != "" && !validMsgType(hq.MsgType) {
 		return out, fault.InvalidField("msgType", "must be one of %s", joinTypes())
 	}
+	if hq.AfterSeq != nil && (hq.ChatType != Group || *hq.AfterSeq < 0) {
+		return out, fault.InvalidField("afterSeq", "is a group event seq of at least 0, for groups only")
+	}
 	key := hq.TargetID
 	if hq.ChatType == Single {
 		key = pairKey(u.UserID, hq.TargetID)
@@ -67,6 +70,9 @@ func (s *Service) History(ctx context.Context, u User, hq HistoryQuery) (Page[Me
 		k := strings.ToLower(hq.Keyword)
 		filter.Keyword = &k
 	}
+	if hq.AfterSeq != nil {
+		return s.groupChanges(ctx, chat.ID, *hq.AfterSeq, filter, out)
+	}
 	if out.Total, err = s.q.CountChatMessages(ctx, filter); err != nil {
 		return out, fault.Wrap(err, "count messages")
 	}
@@ -79,6 +85,25 @@ func (s *Service) History(ctx context.Context, u User, hq HistoryQuery) (Page[Me
 	}
 	for _, r := range rows {
 		out.Items = append(out.Items, listedMessage(r))
+	}
+	return out, nil
+}
+
+// groupChanges is the gap fill of a group's history: the messages changed after a group
+// event seq, oldest change first.
+func (s *Service) groupChanges(ctx context.Context, chatID, after int64, f db.CountChatMessagesParams, out Page[Message]) (Page[Message], error) {
+	var err error
+	if out.Total, err = s.q.CountGroupMessagesChanged(ctx, db.CountGroupMessagesChangedParams{ChatID: chatID, AfterSeq: after,
+		MsgType: f.MsgType, StartTime: f.StartTime, EndTime: f.EndTime, Keyword: f.Keyword}); err != nil {
+		return out, fault.Wrap(err, "count messages")
+	}
+	rows, err := s.q.ListGroupMessagesChanged(ctx, db.ListGroupMessagesChangedParams{ChatID: chatID, AfterSeq: after,
+		MsgType: f.MsgType, StartTime: f.StartTime, EndTime: f.EndTime, Keyword: f.Keyword, SkipRows: out.Page * out.Size, MaxRows: out.Size})
+	if err != nil {
+		return out, fault.Wrap(err, "load messages")
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, listedMessage(db.ListChatMessagesRow(r)))
 	}
 	return out, nil
 }
@@ -97,7 +122,7 @@ func listedMessage(r db.ListChatMessagesRow) Message {
 	m := Message{
 		ID: r.ID, ClientMsgID: r.ClientMsgID, FromID: r.FromID, ToID: r.ToID, ChatType: ChatType(r.ChatType),
 		MsgType: MsgType(r.MsgType), Content: r.Content, Seq: r.Seq, CreatedAt: r.CreatedAt, EditedAt: r.EditedAt,
-		Revoked: r.RevokedAt != nil,
+		Revoked: r.RevokedAt != nil, GroupSeq: r.GroupSeq,
 	}
 	if m.ChatType == Group {
 		n := r.GroupReadCount

@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
@@ -22,32 +21,38 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // fixture is a database with one tenant, apps and their IM accounts.
 type fixture struct {
-	t    testing.TB
-	pool *pgxpool.Pool
-	bus  *eventbus.Local
-	svc  *im.Service
-	mu   sync.Mutex
-	seen []im.Delivery // every delivery announced on the bus
+	t          testing.TB
+	pool       *pgxpool.Pool
+	svc        *im.Service
+	mu         sync.Mutex
+	seen       []im.Delivery      // every user event announced
+	seenGroups []im.GroupDelivery // every group event announced
+}
+
+// Announce records what the service announces.
+func (f *fixture) Announce(_ context.Context, a im.Announcement) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen = append(f.seen, a.Users...)
+	f.seenGroups = append(f.seenGroups, a.Groups...)
+}
+
+func (f *fixture) groupDeliveries(typ string) []im.GroupDelivery {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []im.GroupDelivery
+	for _, d := range f.seenGroups {
+		if d.Type == typ {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{t: t, pool: pgtest.NewDB(t), bus: eventbus.NewLocal()}
-	f.svc = im.New(f.pool, f.bus, im.Options{Location: time.FixedZone("CST", 8*3600)})
-	if _, err := f.bus.Subscribe(im.DeliverySubject, func(_ string, data []byte) {
-		ds, err := im.DecodeDeliveries(data)
-		if err != nil {
-			t.Errorf("decode deliveries: %v", err)
-		}
-		f.mu.Lock()
-		for _, d := range ds {
-			d.Data = append([]byte(nil), d.Data...)
-			f.seen = append(f.seen, d)
-		}
-		f.mu.Unlock()
-	}); err != nil {
-		t.Fatal(err)
-	}
+	f := &fixture{t: t, pool: pgtest.NewDB(t)}
+	f.svc = im.New(f.pool, im.Options{Location: time.FixedZone("CST", 8*3600), Announcer: f})
 	return f
 }
 

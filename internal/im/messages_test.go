@@ -121,7 +121,7 @@ func TestEditAndRevoke(t *testing.T) {
 	}
 
 	// Past the window the sender may no longer revoke.
-	late := im.New(f.pool, f.bus, im.Options{RevokeWindow: time.Nanosecond})
+	late := im.New(f.pool, im.Options{Announcer: f, RevokeWindow: time.Nanosecond})
 	_, err = late.Revoke(ctx, alice, img.ID)
 	wantKind(t, err, fault.Forbidden, "")
 }

@@ -1,7 +1,8 @@
 // Package im is the IM core: one-to-one and group messages, groups and their members,
-// conversations with read marks, and every user's event log (DESIGN.md, "IM model").
-// Every change a user must see is stored as an event under his own sequence in the same
-// transaction as the change, then announced on the event bus for live delivery.
+// conversations with read marks, every user's event log and every group's (DESIGN.md,
+// "IM model"). Every change a user must see is stored as an event in the same transaction
+// as the change, under his own sequence or, for what concerns a whole group, once under the
+// group's (read-diffused), then handed to the Announcer for live delivery.
 package im
 
 import (
@@ -63,8 +64,10 @@ type Message struct {
 	CreatedAt   time.Time  `json:"createdAt"`
 	EditedAt    *time.Time `json:"editedAt"`
 	Revoked     bool       `json:"revoked"`
-	// GroupReadCount is set on group messages only.
+	// GroupReadCount and GroupSeq (the group event seq of its latest change) are set on
+	// group messages only.
 	GroupReadCount *int32 `json:"groupReadCount,omitempty"`
+	GroupSeq       *int64 `json:"groupSeq,omitempty"`
 }
 
 // SendInput is a message to send.
@@ -154,6 +157,9 @@ type HistoryQuery struct {
 	MsgType   MsgType // empty: all
 	StartTime string  // empty, a local time read in the server's zone, or RFC 3339
 	EndTime   string
+	// AfterSeq (groups only) asks for the messages changed after this group event seq,
+	// oldest change first, in place of the newest messages.
+	AfterSeq *int64
 }
 
 // PageRequest is a page number (from 0) and size; zero values take the defaults.
@@ -178,7 +184,15 @@ func (p Page[T]) TotalPages() int32 {
 	return int32((p.Total + int64(p.Size) - 1) / int64(p.Size))
 }
 
-// StoredEvent is one event of a user's log, as sync replays it.
+// GroupPosition is one of a user's groups for sync: the group event seq he joined at (what
+// he is given of the group comes after it), and the group's latest.
+type GroupPosition struct {
+	GroupID   string
+	JoinedSeq int64
+	LatestSeq int64
+}
+
+// StoredEvent is one event of a user's log or a group's, as sync replays it.
 type StoredEvent struct {
 	Seq  int64
 	Type string
@@ -217,9 +231,11 @@ type readReceipt struct {
 
 // groupEvent is the data of a group.event event.
 type groupEvent struct {
-	GroupID    string     `json:"groupId"`
-	Event      string     `json:"event"`
-	OperatorID string     `json:"operatorId"`
-	UserIDs    []string   `json:"userIds"`
-	Group      *GroupInfo `json:"group,omitempty"`
+	GroupID    string   `json:"groupId"`
+	Event      string   `json:"event"`
+	OperatorID string   `json:"operatorId"`
+	UserIDs    []string `json:"userIds"`
+	// GroupSeq is the group event seq of the change, on the members' own streams.
+	GroupSeq int64      `json:"groupSeq,omitempty"`
+	Group    *GroupInfo `json:"group,omitempty"`
 }

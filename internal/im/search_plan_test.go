@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
 )
@@ -85,7 +84,7 @@ func TestSearchUsesTheIndex(t *testing.T) {
 			t.Fatalf("%v\n%s", err, stmt)
 		}
 	}
-	svc := im.New(pool, eventbus.NewLocal(), im.Options{})
+	svc := im.New(pool, im.Options{})
 	alice := im.User{AppID: app, UserID: "alice"}
 	for _, kw := range []string{"你好", "好", "MESSAGE 4242"} {
 		log.mu.Lock()

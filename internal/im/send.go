@@ -43,6 +43,10 @@ func checkSend(u User, in SendInput) error {
 // Send stores a message and announces it to the receivers and the sender's own devices.
 // Sending a clientMsgId again returns the first message.
 func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, error) {
+	if err := s.begin(true); err != nil {
+		return Message{}, err
+	}
+	defer s.done()
 	if err := checkSend(u, in); err != nil {
 		return Message{}, err
 	}
@@ -83,18 +87,17 @@ func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, erro
 		if err != nil {
 			return s.sendFailed(ctx, u, in, err)
 		}
-		m.ID, m.Seq, m.CreatedAt, users = row.ID, row.Seq, row.CreatedAt, row.UserIds
+		m.ID, m.Seq, m.CreatedAt = row.ID, row.Seq, row.CreatedAt
 		zero := int32(0)
-		m.GroupReadCount = &zero
+		m.GroupReadCount, m.GroupSeq = &zero, &row.GroupSeq
 		data, err := json.Marshal(m)
 		if err != nil {
 			return Message{}, fault.Wrap(err, "encode message")
 		}
-		d := Delivery{AppID: u.AppID, Type: EventMessage, Data: data, Recipients: make([]Recipient, len(users))}
-		for i := range users {
-			d.Recipients[i] = Recipient{UserID: users[i], Seq: row.EventSeqs[i]}
-		}
-		s.announce(ctx, []Delivery{d})
+		// One event for the group, whatever its size: each instance fans it out to the
+		// members it holds.
+		s.announce(ctx, Announcement{Groups: []GroupDelivery{{AppID: u.AppID, GroupID: in.ToID, Seq: row.GroupSeq,
+			Type: EventMessage, Data: data, MembersSeq: row.MembersSeq}}})
 		s.wakeIndexer()
 	}
 	for _, h := range s.opts.Hooks {
@@ -131,11 +134,11 @@ func (s *Service) sendable(ctx context.Context, u User, in SendInput, obj map[st
 
 // singleSend is what the send statement stores of a one-to-one message.
 type singleSend struct {
-	AppID                int64
+	AppID                 int64
 	ChatKey, FromID, ToID string
-	ClientMsgID          *string
-	MsgType              string
-	Content, SearchText  string
+	ClientMsgID           *string
+	MsgType               string
+	Content, SearchText   string
 }
 
 // singleParams are the statement's parameters of a one-to-one message from u.
@@ -245,7 +248,7 @@ func messageOf(r db.GetMessageRow) Message {
 	return Message{
 		ID: r.ID, ClientMsgID: r.ClientMsgID, FromID: r.FromID, ToID: r.ToID, ChatType: ChatType(r.ChatType),
 		MsgType: MsgType(r.MsgType), Content: r.Content, Seq: r.Seq, CreatedAt: r.CreatedAt, EditedAt: r.EditedAt,
-		Revoked: r.RevokedAt != nil,
+		Revoked: r.RevokedAt != nil, GroupSeq: r.GroupSeq,
 	}
 }
 

@@ -138,7 +138,7 @@ func TestConcurrentSendsKeepEverySequence(t *testing.T) {
 func TestReadsAndSendsDoNotDeadlock(t *testing.T) {
 	var log bytes.Buffer
 	f := newFixture(t)
-	f.svc = im.New(f.pool, f.bus, im.Options{Log: slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))})
+	f.svc = im.New(f.pool, im.Options{Announcer: f, Log: slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))})
 	users := []string{"u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7"}
 	app := f.app("ak_deadlock", users...)
 	ctx := context.Background()
@@ -191,7 +191,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 func TestNewConversationsDoNotDeadlock(t *testing.T) {
 	var log bytes.Buffer
 	f := newFixture(t)
-	f.svc = im.New(f.pool, f.bus, im.Options{Log: slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))})
+	f.svc = im.New(f.pool, im.Options{Announcer: f, Log: slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))})
 	users := make([]string, 16)
 	for i := range users {
 		users[i] = fmt.Sprintf("u%02d", i)

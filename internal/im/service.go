@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
-	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
@@ -24,7 +25,9 @@ type Blocklist interface {
 }
 
 // MessageHook is told of every message once it is stored (webhooks, offline push). It runs
-// on the sender's path: hand slow work to a goroutine.
+// on the sender's path: hand slow work to a goroutine. recipients are both sides of a
+// one-to-one message, and nil for a group's: a group message is stored once for the group
+// (read-diffused), and its members are the group's.
 type MessageHook interface {
 	Accepted(ctx context.Context, appID int64, m Message, recipients []string)
 }
@@ -42,6 +45,9 @@ type Options struct {
 	Blocklist Blocklist // nil: nobody is blocked
 	Hooks     []MessageHook
 	Log       *slog.Logger
+	// Announcer takes the events stored, for live delivery (realtime.NewAnnouncer); nil:
+	// none are announced, and clients get them by sync.
+	Announcer Announcer
 	// SendBatch is the most one-to-one sends stored in one statement (64).
 	SendBatch int
 	// SendFlights is how many statements storing one-to-one sends may run at once (2):
@@ -53,16 +59,22 @@ type Options struct {
 type Service struct {
 	pool *pgxpool.Pool
 	q    *db.Queries
-	bus  eventbus.Bus
 	opts Options
 	now  func() time.Time
 
 	singles   singleQueue
 	indexWake chan struct{}
+
+	// Shutdown: once closing, sends are refused; running counts the sends and changes under
+	// way, whose events Drain waits to see announced.
+	mu      sync.Mutex
+	closing bool
+	running int
+	idle    *sync.Cond
 }
 
-// New returns the service on pool, announcing events on bus.
-func New(pool *pgxpool.Pool, bus eventbus.Bus, opts Options) *Service {
+// New returns the service on pool.
+func New(pool *pgxpool.Pool, opts Options) *Service {
 	if opts.RevokeWindow <= 0 {
 		opts.RevokeWindow = 2 * time.Minute
 	}
@@ -81,14 +93,65 @@ func New(pool *pgxpool.Pool, bus eventbus.Bus, opts Options) *Service {
 	if opts.SendFlights <= 0 {
 		opts.SendFlights = 2
 	}
-	s := &Service{pool: pool, q: db.New(pool), bus: bus, opts: opts, now: time.Now, indexWake: make(chan struct{}, 1)}
+	if opts.Announcer == nil {
+		opts.Announcer = silentAnnouncer{}
+	}
+	s := &Service{pool: pool, q: db.New(pool), opts: opts, now: time.Now, indexWake: make(chan struct{}, 1)}
+	s.idle = sync.NewCond(&s.mu)
 	s.singles.s = s
 	return s
+}
+
+// StopSends refuses every send from now on (429: the client retries, on another instance
+// or once this one is back), the first step of a shutdown.
+func (s *Service) StopSends() {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+}
+
+// Drain waits until the sends and changes under way have been stored and announced, or
+// ctx ends; call it after StopSends.
+func (s *Service) Drain(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		s.idle.Broadcast()
+		s.mu.Unlock()
+	})
+	defer stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.running > 0 && ctx.Err() == nil {
+		s.idle.Wait()
+	}
+	return ctx.Err()
+}
+
+// begin counts a send (refused once closing) or a change under way; done ends it.
+func (s *Service) begin(send bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if send && s.closing {
+		return fault.RateLimitedf(time.Second, "the server is shutting down; send again in a moment")
+	}
+	s.running++
+	return nil
+}
+
+func (s *Service) done() {
+	s.mu.Lock()
+	s.running--
+	if s.running == 0 {
+		s.idle.Broadcast()
+	}
+	s.mu.Unlock()
 }
 
 // inTx runs fn in a transaction and, once it has committed, announces the events fn
 // stored.
 func (s *Service) inTx(ctx context.Context, fn func(q *db.Queries, out *outbox) error) error {
+	_ = s.begin(false)
+	defer s.done()
 	var out outbox
 	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		out = outbox{}
@@ -97,7 +160,7 @@ func (s *Service) inTx(ctx context.Context, fn func(q *db.Queries, out *outbox) 
 	if err != nil {
 		return err
 	}
-	s.announce(ctx, out.deliveries)
+	s.announce(ctx, out.Announcement)
 	return nil
 }
 

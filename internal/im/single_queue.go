@@ -121,7 +121,7 @@ func (q *singleQueue) storeBatch(batch []*pendingSingle) {
 		ds = append(ds, d)
 	}
 	// In batch order, so that each recipient's events come in seq order.
-	q.s.announce(ctx, ds)
+	q.s.announce(ctx, Announcement{Users: ds})
 	q.s.wakeIndexer()
 	for _, p := range live {
 		close(p.done)

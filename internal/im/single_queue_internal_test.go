@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/postgres/pgtest"
 )
 
@@ -43,23 +42,15 @@ func batchFixture(t *testing.T, users ...string) (*Service, int64, *[]Delivery, 
 	if _, err := pool.Exec(ctx, `INSERT INTO im_accounts (app_id, user_id) SELECT $1, unnest($2::text[])`, app, users); err != nil {
 		t.Fatal(err)
 	}
-	bus := eventbus.NewLocal()
-	var seen []Delivery
-	if _, err := bus.Subscribe(DeliverySubject, func(_ string, data []byte) {
-		ds, err := DecodeDeliveries(data)
-		if err != nil {
-			t.Error(err)
-		}
-		for _, d := range ds {
-			d.Data = append([]byte(nil), d.Data...)
-			seen = append(seen, d)
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	rec := &recorder{}
 	var log bytes.Buffer
-	return New(pool, bus, Options{Log: slog.New(slog.NewTextHandler(&log, nil))}), app, &seen, &log
+	return New(pool, Options{Log: slog.New(slog.NewTextHandler(&log, nil)), Announcer: rec}), app, &rec.seen, &log
 }
+
+// recorder keeps the user events announced.
+type recorder struct{ seen []Delivery }
+
+func (r *recorder) Announce(_ context.Context, a Announcement) { r.seen = append(r.seen, a.Users...) }
 
 func TestBatchStoresEachSendAsAlone(t *testing.T) {
 	s, app, seen, log := batchFixture(t, "alice", "bob", "carol")

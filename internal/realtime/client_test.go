@@ -65,6 +65,12 @@ var serverFrameSchema = map[string]string{
 	"ack": "AckFrame", "error": "ErrorFrame",
 }
 
+// groupFrameSchema names the schema of each group event frame (one with groupSeq), by type.
+var groupFrameSchema = map[string]string{
+	"message": "GroupMessageFrame", "message.edited": "GroupMessageEditedFrame", "message.revoked": "GroupMessageRevokedFrame",
+	"group.event": "GroupNoticeFrame",
+}
+
 // checkServerFrame fails the test when a frame from the server is outside asyncapi.yaml.
 func checkServerFrame(t testing.TB, b []byte) {
 	t.Helper()
@@ -79,6 +85,9 @@ func checkServerFrame(t testing.TB, b []byte) {
 	}
 	typ, _ := v["type"].(string)
 	name, ok := serverFrameSchema[typ]
+	if _, group := v["groupSeq"]; group {
+		name, ok = groupFrameSchema[typ]
+	}
 	if !ok {
 		t.Errorf("server frame of unknown type: %s", b)
 		return
@@ -92,6 +101,8 @@ func checkServerFrame(t testing.TB, b []byte) {
 type frame struct {
 	Type     string          `json:"type"`
 	Seq      int64           `json:"seq"`
+	GroupID  string          `json:"groupId"`
+	GroupSeq int64           `json:"groupSeq"`
 	ID       string          `json:"id"`
 	AfterSeq int64           `json:"afterSeq"`
 	Data     json.RawMessage `json:"data"`

@@ -21,18 +21,28 @@ type heldEvent struct {
 	frame []byte
 }
 
+// heldGroupEvent is a live group event that waits for a sync (or the upgrade) to end.
+type heldGroupEvent struct {
+	group string
+	seq   int64
+	frame []byte
+}
+
 // conn is one device's WebSocket. An idle conn holds one goroutine (its reader) and no
 // buffers beyond the socket's small ones: the writer goroutine exists only while frames
 // wait to be written.
 //
-// Events reach the device in seq order, each once: lastSeq is the highest event seq sent;
-// a live event after a gap is held until the gap fills (from the bus, or from the
-// database when the gap outlasts GapWait).
+// User events reach the device in seq order, each once: lastSeq is the highest event seq
+// sent; a live event after a gap is held until the gap fills (from the bus, or from the
+// database when the gap outlasts GapWait). Group events are sent as they come (the client
+// orders them by groupSeq and fills gaps by sync), except during a sync, when they are held
+// and then sent unless the sync replayed them.
 type conn struct {
 	hub     *Hub
 	ws      *websocket.Conn
 	user    im.User
 	expires time.Time
+	addr    string
 
 	lastActive atomic.Int64 // unix nanoseconds of the last frame or pong read
 	lastPing   atomic.Int64
@@ -42,12 +52,16 @@ type conn struct {
 	lastSeq   int64
 	holding   bool // before the first seq is known, and during a sync
 	held      []heldEvent
+	heldGroup []heldGroupEvent
 	gapTimer  *time.Timer
 	queue     [][]byte
 	writing   bool
 	closed    bool
 	closeCode websocket.StatusCode // set: close once the queue is written
 	closeWhy  string
+	done      chan struct{} // closed by finish
+	busy      int           // client frames being handled
+	idle      chan struct{} // closed when busy drops to 0, for a shutdown waiting
 
 	// Read by the reader goroutine only.
 	windowStart int64
@@ -87,8 +101,38 @@ func (c *conn) offer(seq int64, frame []byte) {
 	}
 }
 
+// deliverGroup offers a live group event; see conn.
+func (c *conn) deliverGroup(group string, seq int64, frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	if c.holding {
+		if len(c.held)+len(c.heldGroup) >= c.hub.opts.MaxHeld {
+			c.closeLocked(websocket.StatusTryAgainLater, "too many events waiting; reconnect and sync")
+			return
+		}
+		c.heldGroup = append(c.heldGroup, heldGroupEvent{group, seq, frame})
+		return
+	}
+	c.enqueue(frame)
+}
+
+// releaseGroups sends the group events held during a sync, but those it replayed (at or
+// below replayed[group]). c.mu held.
+func (c *conn) releaseGroups(replayed map[string]int64) {
+	held := c.heldGroup
+	c.heldGroup = nil
+	for _, e := range held {
+		if e.seq > replayed[e.group] {
+			c.enqueue(e.frame)
+		}
+	}
+}
+
 func (c *conn) hold(seq int64, frame []byte) {
-	if len(c.held) >= c.hub.opts.MaxHeld {
+	if len(c.held)+len(c.heldGroup) >= c.hub.opts.MaxHeld {
 		c.closeLocked(websocket.StatusTryAgainLater, "too many events waiting; reconnect and sync")
 		return
 	}
@@ -138,7 +182,7 @@ func (c *conn) fillGap() {
 	defer c.mu.Unlock()
 	for _, e := range events {
 		if e.Seq < until {
-			c.offer(e.Seq, im.EventFrame(e.Type, e.Seq, e.Data))
+			c.offer(e.Seq, eventFrame(e.Type, e.Seq, e.Data))
 		}
 	}
 	if len(c.held) > 0 && c.held[0].seq > c.lastSeq+1 && c.lastSeq < until-1 && len(events) == 0 {
@@ -239,7 +283,7 @@ func (c *conn) closeLocked(code websocket.StatusCode, why string) {
 		return
 	}
 	c.closeCode, c.closeWhy = code, why
-	c.held = nil
+	c.held, c.heldGroup = nil, nil
 	if code == websocket.StatusTryAgainLater {
 		c.queue = nil // the client syncs anyway
 	}
@@ -258,7 +302,8 @@ func (c *conn) finish(code websocket.StatusCode, why string) {
 	}
 	c.closed = true
 	c.closeCode, c.closeWhy = code, why // for an upgrade still under way
-	c.held, c.queue = nil, nil
+	c.held, c.heldGroup, c.queue = nil, nil, nil
+	close(c.done)
 	if c.gapTimer != nil {
 		c.gapTimer.Stop()
 		c.gapTimer = nil
@@ -274,8 +319,51 @@ func (c *conn) finish(code websocket.StatusCode, why string) {
 		_ = ws.CloseNow()
 		return
 	}
-	// Close waits for the client's answer; nobody should wait for that.
-	go func() { _ = ws.Close(code, why) }()
+	// Close waits for the client's answer; nobody should wait for that but a shutdown.
+	c.hub.closers.Add(1)
+	go func() {
+		defer c.hub.closers.Done()
+		_ = ws.Close(code, why)
+	}()
+}
+
+// goAway closes the conn for a shutdown (1001) once what is queued is written, and waits
+// for that until ctx ends.
+func (c *conn) goAway(ctx context.Context) {
+	c.mu.Lock()
+	if c.busy > 0 { // a send under way is answered first
+		idle := make(chan struct{})
+		c.idle = idle
+		c.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+		}
+		c.mu.Lock()
+	}
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if c.ws == nil { // an upgrade under way closes the socket itself
+		c.closed = true
+		c.closeCode, c.closeWhy = websocket.StatusGoingAway, "the server is shutting down"
+		c.space.Broadcast()
+		c.mu.Unlock()
+		c.hub.remove(c)
+		return
+	}
+	c.holding = false // nothing more is coming to wait for
+	c.release()
+	c.releaseGroups(nil)
+	c.closeLocked(websocket.StatusGoingAway, "the server is shutting down")
+	code := c.closeCode
+	c.mu.Unlock()
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		c.finish(code, "the server is shutting down")
+	}
 }
 
 // run reads client frames until the conn closes.
@@ -296,7 +384,16 @@ func (c *conn) run() {
 			c.enqueueWait(errorFrame(nil, 429, "too many frames; at most "+itoa(c.hub.opts.FramesPerSecond)+" a second"))
 			continue
 		}
+		c.mu.Lock()
+		c.busy++
+		c.mu.Unlock()
 		c.handle(ctx, data)
+		c.mu.Lock()
+		if c.busy--; c.busy == 0 && c.idle != nil {
+			close(c.idle)
+			c.idle = nil
+		}
+		c.mu.Unlock()
 	}
 }
 
@@ -320,7 +417,7 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 	case framePing:
 		c.enqueueWait(pongFrame(f.ID))
 	case frameSync:
-		c.sync(ctx, *f.AfterSeq, f.ID)
+		c.sync(ctx, *f.AfterSeq, f.Groups, f.ID)
 	case frameSend:
 		in, err := f.sendInput()
 		if err != nil {
@@ -367,27 +464,34 @@ func (c *conn) replyError(id *string, err error) {
 	c.enqueueWait(errorFrame(id, code, msg))
 }
 
-// sync replays the user's events after after, in order, then says where they end. Live
-// events that come meanwhile are held and sent after it, those replayed dropped.
-func (c *conn) sync(ctx context.Context, after int64, id *string) {
+// syncPage is how many events a sync reads at a time; syncGroupEvents is the most it
+// replays of one group (a group further behind is fetched through group history).
+const (
+	syncPage        = 200
+	syncGroupEvents = 200
+)
+
+// sync replays the user's events after after, in order, then those of each of groups that
+// he is in, then says where they end (synced). Live events that come meanwhile are held and
+// sent after it, those replayed dropped.
+func (c *conn) sync(ctx context.Context, after int64, groups []syncGroup, id *string) {
 	c.mu.Lock()
 	c.holding = true
 	c.mu.Unlock()
 	last, err := after, error(nil)
-	const page = 200
 	for {
 		var events []im.StoredEvent
-		events, err = c.hub.backend.EventsAfter(ctx, c.user, last, page)
+		events, err = c.hub.backend.EventsAfter(ctx, c.user, last, syncPage)
 		if err != nil {
 			break
 		}
 		for _, e := range events {
-			if !c.enqueueWait(im.EventFrame(e.Type, e.Seq, e.Data)) {
+			if !c.enqueueWait(eventFrame(e.Type, e.Seq, e.Data)) {
 				return
 			}
 			last = e.Seq
 		}
-		if len(events) < page {
+		if len(events) < syncPage {
 			break
 		}
 	}
@@ -395,23 +499,58 @@ func (c *conn) sync(ctx context.Context, after int64, id *string) {
 	if err == nil && last == after {
 		latest, err = c.hub.backend.LatestEventSeq(ctx, c.user)
 	}
+	var positions []im.GroupPosition
+	replayed := map[string]int64{}
+	if err == nil {
+		positions, err = c.hub.backend.GroupPositions(ctx, c.user)
+	}
+	if err == nil {
+		var ok bool
+		if ok, err = c.syncGroups(ctx, groups, positions, replayed); !ok {
+			return
+		}
+	}
 	if err != nil {
 		c.mu.Lock()
 		c.holding = false
 		c.release()
+		c.releaseGroups(nil)
 		c.mu.Unlock()
 		c.replyError(id, err)
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.enqueueWaitLocked(syncedFrame(latest))
+	c.enqueueWaitLocked(syncedFrame(id, latest, positions))
 	c.lastSeq = max(c.lastSeq, last)
 	c.holding = false
 	c.release()
+	c.releaseGroups(replayed)
 	if len(c.held) > 0 && c.gapTimer == nil {
 		c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
 	}
+}
+
+// syncGroups replays the events of the groups asked for that the user is in, recording in
+// replayed the last seq sent of each; false: the conn closed meanwhile.
+func (c *conn) syncGroups(ctx context.Context, groups []syncGroup, positions []im.GroupPosition, replayed map[string]int64) (bool, error) {
+	for _, g := range groups {
+		i := slices.IndexFunc(positions, func(p im.GroupPosition) bool { return p.GroupID == g.GroupID })
+		if i < 0 || positions[i].LatestSeq <= g.AfterSeq {
+			continue // not his, or nothing new
+		}
+		events, err := c.hub.backend.GroupEventsAfter(ctx, c.user, g.GroupID, g.AfterSeq, syncGroupEvents)
+		if err != nil {
+			return true, err
+		}
+		for _, e := range events {
+			if !c.enqueueWait(groupFrame(e.Type, g.GroupID, e.Seq, e.Data)) {
+				return false, nil
+			}
+			replayed[g.GroupID] = e.Seq
+		}
+	}
+	return true, nil
 }
 
 func (c *conn) socket() *websocket.Conn {

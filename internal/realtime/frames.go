@@ -23,8 +23,18 @@ type clientFrame struct {
 	Type     string          `json:"type"`
 	ID       *string         `json:"id"`
 	AfterSeq *int64          `json:"afterSeq"`
+	Groups   []syncGroup     `json:"groups"`
 	Data     json.RawMessage `json:"data"`
 }
+
+// syncGroup is a group of a sync frame: replay its events after AfterSeq.
+type syncGroup struct {
+	GroupID  string `json:"groupId"`
+	AfterSeq int64  `json:"afterSeq"`
+}
+
+// maxSyncGroups bounds the groups of one sync frame (asyncapi.yaml).
+const maxSyncGroups = 1000
 
 // sendData is the data of a send frame (the contract's SendMessage).
 type sendData struct {
@@ -83,6 +93,14 @@ func parseFrame(b []byte) (clientFrame, error) {
 	case frameSync:
 		if f.AfterSeq == nil || *f.AfterSeq < 0 {
 			return f, badFrame("sync needs afterSeq, an integer of at least 0")
+		}
+		if len(f.Groups) > maxSyncGroups {
+			return f, badFrame("sync takes at most %d groups", maxSyncGroups)
+		}
+		for i, g := range f.Groups {
+			if g.GroupID == "" || utf8.RuneCountInString(g.GroupID) > 64 || g.AfterSeq < 0 {
+				return f, badFrame("groups[%d] needs a groupId of 1 to 64 characters and an afterSeq of at least 0", i)
+			}
 		}
 	case frameSend:
 		if f.ID == nil {
@@ -163,9 +181,24 @@ func pongFrame(id *string) []byte {
 	return append(b, '}')
 }
 
-func syncedFrame(seq int64) []byte {
-	b := strconv.AppendInt([]byte(`{"type":"synced","seq":`), seq, 10)
-	return append(b, '}')
+// syncedFrame ends a sync: the user's latest event seq, and each of his groups with its
+// latest event seq.
+func syncedFrame(id *string, seq int64, groups []im.GroupPosition) []byte {
+	b := appendID([]byte(`{"type":"synced"`), id)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, `,"groups":[`...)
+	for i, g := range groups {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"groupId":`...)
+		b = strconv.AppendQuote(b, g.GroupID)
+		b = append(b, `,"seq":`...)
+		b = strconv.AppendInt(b, g.LatestSeq, 10)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
 }
 
 func ackFrame(id *string, message []byte) []byte {

@@ -25,12 +25,16 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/im"
 )
 
-// Backend is what the hub asks of the IM core.
+// Backend is what the hub asks of the IM core: the sends and reads of client frames, and
+// the stored events of sync. It never decodes nor builds frames: those are the hub's.
 type Backend interface {
 	Send(ctx context.Context, u im.User, in im.SendInput) (im.Message, error)
 	MarkRead(ctx context.Context, u im.User, t im.ChatType, target string, seq *int64) (im.ReadMark, error)
 	EventsAfter(ctx context.Context, u im.User, after int64, limit int) ([]im.StoredEvent, error)
 	LatestEventSeq(ctx context.Context, u im.User) (int64, error)
+	GroupPositions(ctx context.Context, u im.User) ([]im.GroupPosition, error)
+	GroupEventsAfter(ctx context.Context, u im.User, groupID string, after int64, limit int) ([]im.StoredEvent, error)
+	GroupMembers(ctx context.Context, appID int64, groupID string) (membersSeq int64, users []string, err error)
 }
 
 // Options tune the hub; zero values take the defaults of asyncapi.yaml.
@@ -46,6 +50,11 @@ type Options struct {
 	FramesPerSecond int           // client frames a conn may send per second
 	WriteTimeout    time.Duration
 	GapWait         time.Duration // how long an early event waits before the gap is read from the database
+	// MaxPerUser is how many conns one user may hold (XUQM_WS_MAX_PER_USER, 10): one more
+	// closes his oldest. MaxPerAddr is how many one client address may hold
+	// (XUQM_WS_MAX_PER_ADDR, 1000): one more is refused (429).
+	MaxPerUser int
+	MaxPerAddr int
 	// Offline, when set, is told of each message event whose recipient has no conn on this
 	// instance (offline push). It must not block.
 	Offline func(appID int64, userID string, d *im.Delivery)
@@ -76,6 +85,12 @@ func (o *Options) defaults() {
 	if o.FramesPerSecond <= 0 {
 		o.FramesPerSecond = 50
 	}
+	if o.MaxPerUser <= 0 {
+		o.MaxPerUser = 10
+	}
+	if o.MaxPerAddr <= 0 {
+		o.MaxPerAddr = 1000
+	}
 }
 
 type userKey struct {
@@ -90,8 +105,12 @@ type Hub struct {
 	opts    Options
 	subs    []eventbus.Subscription
 
+	members *memberCache
+	closers sync.WaitGroup // the closing handshakes under way
+
 	mu     sync.RWMutex
 	conns  map[userKey][]*conn
+	addrs  map[string]int // conns per client address
 	closed bool
 	online atomic.Int64
 
@@ -102,8 +121,9 @@ type Hub struct {
 // NewHub starts a hub that delivers the events announced on bus.
 func NewHub(backend Backend, bus eventbus.Bus, opts Options) (*Hub, error) {
 	opts.defaults()
-	h := &Hub{backend: backend, bus: bus, opts: opts, conns: map[userKey][]*conn{}, stop: make(chan struct{}), done: make(chan struct{})}
-	sub, err := bus.Subscribe(im.DeliverySubject, h.onDeliveries)
+	h := &Hub{backend: backend, bus: bus, opts: opts, members: newMemberCache(backend), conns: map[userKey][]*conn{}, addrs: map[string]int{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	sub, err := bus.Subscribe(DeliverySubject, h.onDeliveries)
 	if err != nil {
 		return nil, err
 	}
@@ -123,20 +143,21 @@ func (h *Hub) Online() int64 { return h.online.Load() }
 type Session struct {
 	User      im.User
 	ExpiresAt time.Time // the token's expiry: the conn is kicked then
+	Addr      string    // the client's address, for the limit per address; "": none
 }
 
 // Serve upgrades the request and serves the WebSocket; it returns once the upgrade is
 // done, the connection living on in its own goroutine. Authenticate before calling it. An
 // error means no upgrade happened and nothing was written.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
-	c := &conn{hub: h, user: s.User, expires: s.ExpiresAt, holding: true}
+	c := &conn{hub: h, user: s.User, expires: s.ExpiresAt, addr: s.Addr, holding: true, done: make(chan struct{})}
 	c.space.L = &c.mu
 	c.touch()
 	c.lastPing.Store(time.Now().UnixNano())
 	// Registered before the upgrade, and knowing the user's latest event, so that every
 	// event after the upgrade is delivered live: held until the socket is there.
-	if !h.add(c) {
-		return fault.Unsupportedf("the server is shutting down")
+	if err := h.add(c); err != nil {
+		return err
 	}
 	latest, err := h.backend.LatestEventSeq(r.Context(), s.User)
 	if err != nil {
@@ -179,6 +200,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 		go c.writeLoop()
 	} else {
 		c.release()
+		c.releaseGroups(nil)
 		if len(c.held) > 0 && c.gapTimer == nil {
 			c.gapTimer = time.AfterFunc(c.hub.opts.GapWait, c.fillGap)
 		}
@@ -189,16 +211,35 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
 	return nil
 }
 
-func (h *Hub) add(c *conn) bool {
+// add registers c, within the limits: past MaxPerAddr it is refused; past MaxPerUser the
+// user's oldest conn is kicked, so that a device that reconnects before its old conn has
+// timed out is never locked out by it.
+func (h *Hub) add(c *conn) error {
 	k := userKey{c.user.AppID, c.user.UserID}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.closed {
-		return false
+		h.mu.Unlock()
+		return fault.Unsupportedf("the server is shutting down")
 	}
-	h.conns[k] = append(h.conns[k], c)
+	if c.addr != "" && h.addrs[c.addr] >= h.opts.MaxPerAddr {
+		h.mu.Unlock()
+		return fault.RateLimitedf(time.Minute, "too many WebSockets from this address; at most %d at once", h.opts.MaxPerAddr)
+	}
+	list := h.conns[k]
+	var oldest []*conn
+	if n := len(list) + 1 - h.opts.MaxPerUser; n > 0 {
+		oldest = list[:n]
+	}
+	h.conns[k] = append(slices.Clone(list), c)
+	if c.addr != "" {
+		h.addrs[c.addr]++
+	}
 	h.online.Add(1)
-	return true
+	h.mu.Unlock()
+	for _, o := range oldest {
+		o.kick(KickTooManyConnections, "more than "+itoa(h.opts.MaxPerUser)+" connections of this user; the oldest is closed")
+	}
+	return nil
 }
 
 func (h *Hub) remove(c *conn) {
@@ -215,6 +256,11 @@ func (h *Hub) remove(c *conn) {
 		delete(h.conns, k)
 	} else {
 		h.conns[k] = list
+	}
+	if c.addr != "" {
+		if h.addrs[c.addr]--; h.addrs[c.addr] <= 0 {
+			delete(h.addrs, c.addr)
+		}
 	}
 	h.online.Add(-1)
 }
@@ -237,13 +283,13 @@ func (h *Hub) all() []*conn {
 }
 
 func (h *Hub) onDeliveries(_ string, data []byte) {
-	ds, err := im.DecodeDeliveries(data)
+	a, err := decodeAnnouncement(data)
 	if err != nil {
 		h.opts.Log.Warn("drop IM deliveries", "err", err)
 		return
 	}
-	for i := range ds {
-		d := &ds[i]
+	for i := range a.Users {
+		d := &a.Users[i]
 		for _, r := range d.Recipients {
 			conns := h.lookup(userKey{d.AppID, r.UserID})
 			if len(conns) == 0 {
@@ -252,10 +298,40 @@ func (h *Hub) onDeliveries(_ string, data []byte) {
 				}
 				continue
 			}
-			frame := d.Frame(r.Seq)
+			frame := eventFrame(d.Type, r.Seq, d.Data)
 			for _, c := range conns {
 				c.deliver(r.Seq, frame)
 			}
+		}
+	}
+	for i := range a.Groups {
+		h.fanOut(&a.Groups[i])
+	}
+}
+
+// fanOut delivers a group event to the conns of its members on this instance: one frame,
+// built once, from the cached member set.
+func (h *Hub) fanOut(g *im.GroupDelivery) {
+	users, ok, err := h.members.members(g.AppID, g.GroupID, g.MembersSeq)
+	if !ok {
+		// The members sync it: live delivery is the fast path.
+		h.opts.Log.Warn("load group members; the group event waits for sync", "group", g.GroupID, "err", err)
+		return
+	}
+	var frame []byte
+	for _, u := range users {
+		if slices.Contains(g.Skip, u) {
+			continue
+		}
+		conns := h.lookup(userKey{g.AppID, u})
+		if len(conns) == 0 {
+			continue
+		}
+		if frame == nil {
+			frame = groupFrame(g.Type, g.GroupID, g.Seq, g.Data)
+		}
+		for _, c := range conns {
+			c.deliverGroup(g.GroupID, g.Seq, frame)
 		}
 	}
 }
@@ -270,6 +346,9 @@ const (
 	KickTenantDisabled  = "TENANT_DISABLED"
 	KickAppDeleted      = "APP_DELETED"
 	KickServiceDisabled = "SERVICE_DISABLED"
+	// KickTooManyConnections closes a user's oldest conn when he opens more than allowed;
+	// unlike the others, that device may reconnect.
+	KickTooManyConnections = "TOO_MANY_CONNECTIONS"
 )
 
 // Kick closes WebSockets for good: one user's (UserID set) or a whole app's.
@@ -346,8 +425,9 @@ func (c *conn) ping() {
 	}
 }
 
-// Close closes every WebSocket (1001) and stops the hub; ctx bounds the wait for the
-// clients' answers.
+// Close closes every WebSocket (1001) once what is queued for it is written, and stops the
+// hub; ctx bounds the wait. Drain the IM core first (im.Service.Drain), so that the events
+// of the last sends are queued before.
 func (h *Hub) Close(ctx context.Context) {
 	h.mu.Lock()
 	if h.closed {
@@ -366,21 +446,11 @@ func (h *Hub) Close(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.mu.Lock()
-			c.closed = true
-			// Read by an upgrade still under way, which closes the socket itself.
-			c.closeCode, c.closeWhy = websocket.StatusGoingAway, "the server is shutting down"
-			c.space.Broadcast()
-			ws := c.ws
-			c.mu.Unlock()
-			h.remove(c)
-			if ws != nil {
-				_ = ws.Close(websocket.StatusGoingAway, "the server is shutting down")
-			}
+			c.goAway(ctx)
 		}()
 	}
 	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
+	go func() { wg.Wait(); h.closers.Wait(); close(finished) }()
 	select {
 	case <-finished:
 	case <-ctx.Done():

@@ -25,7 +25,7 @@ import (
 // hubServer is a hub with its own options in front of the real IM core, on a fresh
 // database, for what the whole server cannot show quickly: its timeouts, limits and
 // kicks. Its WebSocket trusts ?app= and ?user= in place of a token; ?ttl= sets how long
-// the session lasts.
+// the session lasts, ?addr= the client address.
 type hubServer struct {
 	t    *testing.T
 	pool *pgxpool.Pool
@@ -47,7 +47,7 @@ func startHub(t *testing.T, opts realtime.Options, extras hubExtras) *hubServer 
 	t.Helper()
 	pool := pgtest.NewDB(t)
 	bus := eventbus.NewLocal()
-	svc := im.New(pool, bus, im.Options{})
+	svc := im.New(pool, im.Options{Announcer: realtime.NewAnnouncer(bus, nil)})
 	var backend realtime.Backend = svc
 	if extras.backend != nil {
 		backend = extras.backend(svc)
@@ -59,7 +59,7 @@ func startHub(t *testing.T, opts realtime.Options, extras hubExtras) *hubServer 
 	h := &hubServer{t: t, pool: pool, hub: hub, bus: bus, im: svc, apps: map[string]int64{}}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		s := realtime.Session{User: im.User{AppID: h.apps[q.Get("app")], UserID: q.Get("user")}}
+		s := realtime.Session{User: im.User{AppID: h.apps[q.Get("app")], UserID: q.Get("user")}, Addr: q.Get("addr")}
 		if ttl, err := time.ParseDuration(q.Get("ttl")); err == nil {
 			s.ExpiresAt = time.Now().Add(ttl)
 		}

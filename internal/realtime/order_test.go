@@ -10,7 +10,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/xuqmgroup/xuqm/internal/eventbus"
 	"github.com/xuqmgroup/xuqm/internal/im"
 	"github.com/xuqmgroup/xuqm/internal/realtime"
 )
@@ -23,9 +22,7 @@ func (h *hubServer) announce(app, user string, seq int64, content string) {
 		Data: []byte(`{"id":"` + strconv.FormatInt(seq, 10) + `","clientMsgId":null,"fromId":"alice","toId":"` + user +
 			`","chatType":"SINGLE","msgType":"TEXT","content":"` + content + `","seq":` + strconv.FormatInt(seq, 10) +
 			`,"createdAt":"2026-01-01T00:00:00Z","editedAt":null,"revoked":false}`)}
-	if err := h.bus.Publish(context.Background(), im.DeliverySubject, im.EncodeDeliveries([]im.Delivery{d})); err != nil {
-		h.t.Fatal(err)
-	}
+	realtime.NewAnnouncer(h.bus, nil).Announce(context.Background(), im.Announcement{Users: []im.Delivery{d}})
 }
 
 func TestEarlyEventsWaitForTheirTurn(t *testing.T) {
@@ -55,7 +52,7 @@ func TestGapsAreFilledFromTheDatabase(t *testing.T) {
 	bob := h.dial("one", "bob")
 	// Sends through a service on another bus are stored but never announced here, as when
 	// an instance's announcement is lost.
-	unheard := im.New(h.pool, eventbus.NewLocal(), im.Options{})
+	unheard := im.New(h.pool, im.Options{})
 	for _, text := range []string{"lost one", "lost two"} {
 		if _, err := unheard.Send(context.Background(), im.User{AppID: h.apps["one"], UserID: "alice"},
 			im.SendInput{ToID: "bob", ChatType: im.Single, MsgType: im.Text, Content: text}); err != nil {

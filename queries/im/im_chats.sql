@@ -13,4 +13,4 @@ SELECT id, last_seq FROM im_chats WHERE app_id = @app_id AND chat_type = @chat_t
 
 -- name: LockChat :one
 -- Serialises membership changes and read marks of a group with its sends.
-SELECT id, last_seq FROM im_chats WHERE id = @id FOR UPDATE;
+SELECT id, last_seq, event_seq FROM im_chats WHERE id = @id FOR UPDATE;

@@ -1,7 +1,8 @@
 -- name: AddGroupMembers :many
--- The users who were not members yet, now members with role.
-INSERT INTO im_group_members (app_id, group_id, user_id, role)
-SELECT @app_id::bigint, @group_id::text, u, @role::text FROM unnest(@user_ids::text[]) AS u
+-- The users who were not members yet, now members with role, joined at the group event
+-- seq joined_seq (the event that adds them).
+INSERT INTO im_group_members (app_id, group_id, user_id, role, joined_seq)
+SELECT @app_id::bigint, @group_id::text, u, @role::text, @joined_seq::bigint FROM unnest(@user_ids::text[]) AS u
 ON CONFLICT DO NOTHING
 RETURNING user_id;
 
@@ -37,3 +38,20 @@ LEFT JOIN im_accounts a ON a.app_id = m.app_id AND a.user_id = m.user_id
 WHERE m.app_id = @app_id AND m.group_id = @group_id
   AND (sqlc.narg(keyword)::text IS NULL
        OR lower(m.user_id || ' ' || coalesce(a.nickname, '')) LIKE '%' || sqlc.narg(keyword) || '%');
+
+-- name: GetGroupMemberSet :one
+-- A group's members and the group event seq of their latest change, read together, for the
+-- instances' cached member sets.
+SELECT c.members_seq,
+       coalesce((SELECT array_agg(m.user_id ORDER BY m.user_id) FROM im_group_members m
+                 WHERE m.app_id = c.app_id AND m.group_id = c.chat_key), '{}')::text[] AS user_ids
+FROM im_chats c
+WHERE c.app_id = @app_id AND c.chat_type = 'GROUP' AND c.chat_key = @group_id;
+
+-- name: ListUserGroupSeqs :many
+-- Every group of the user: the group event seq he joined at, and the group's latest.
+SELECT m.group_id, m.joined_seq, c.event_seq
+FROM im_group_members m
+JOIN im_chats c ON c.app_id = m.app_id AND c.chat_type = 'GROUP' AND c.chat_key = m.group_id
+WHERE m.app_id = @app_id AND m.user_id = @user_id
+ORDER BY m.group_id;

@@ -92,60 +92,55 @@ GROUP BY e.n, e.id, e.seq
 ORDER BY e.n;
 
 -- name: SendGroupMessage :one
--- Stores a group message in one statement, as SendSingleMessages does, with a `message` event
--- for every member. No row: the group does not exist, the sender is not a member, or he has
--- used client_msg_id already.
+-- Stores a group message in one statement: the group's next message seq and next event
+-- seq, the message, and its one `message` event on the group's sequence, whatever the
+-- group's size (read-diffused). No row: the group does not exist, the sender is not a
+-- member, or he has used client_msg_id already.
 WITH chat AS (
-    UPDATE im_chats c SET last_seq = c.last_seq + 1, last_at = now()
+    UPDATE im_chats c SET last_seq = c.last_seq + 1, event_seq = c.event_seq + 1, last_at = now()
     WHERE c.app_id = @app_id::bigint AND c.chat_type = 'GROUP' AND c.chat_key = @to_id::text
       AND EXISTS (SELECT 1 FROM im_group_members gm
                   WHERE gm.app_id = @app_id AND gm.group_id = @to_id AND gm.user_id = @from_id::text)
       AND NOT EXISTS (SELECT 1 FROM im_messages d
                       WHERE d.app_id = @app_id AND d.from_id = @from_id AND d.client_msg_id = sqlc.narg(client_msg_id)::text)
-    RETURNING c.id, c.last_seq, c.last_at
+    RETURNING c.id, c.last_seq, c.event_seq, c.members_seq, c.last_at
 ), msg AS (
     INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
-                             search_text, created_at)
+                             search_text, group_seq, created_at)
     SELECT @app_id, chat.id, chat.last_seq, 'GROUP', @from_id, @to_id, @msg_type::text, @content::text,
-           sqlc.narg(client_msg_id), @search_text::text, chat.last_at
+           sqlc.narg(client_msg_id), @search_text::text, chat.event_seq, chat.last_at
     FROM chat
     RETURNING id, seq, created_at
-), states AS (
-    INSERT INTO im_user_states AS s (app_id, user_id, event_seq)
-    SELECT @app_id, gm.user_id, 1 FROM chat, im_group_members gm
-    WHERE gm.app_id = @app_id AND gm.group_id = @to_id
-    ORDER BY gm.user_id
-    ON CONFLICT (app_id, user_id) DO UPDATE SET event_seq = s.event_seq + 1
-    RETURNING s.user_id, s.event_seq
-), events AS (
-    INSERT INTO im_user_events (app_id, user_id, seq, type, message_id)
-    SELECT @app_id, states.user_id, states.event_seq, 'message', msg.id FROM states, msg
+), event AS (
+    INSERT INTO im_group_events (app_id, group_id, seq, type, message_id, created_at)
+    SELECT @app_id, @to_id, chat.event_seq, 'message', msg.id, chat.last_at FROM chat, msg
 )
-SELECT msg.id, msg.seq, msg.created_at,
-       (SELECT array_agg(states.user_id ORDER BY states.user_id) FROM states)::text[] AS user_ids,
-       (SELECT array_agg(states.event_seq ORDER BY states.user_id) FROM states)::bigint[] AS event_seqs
-FROM msg;
+SELECT msg.id, msg.seq, msg.created_at, chat.event_seq AS group_seq, chat.members_seq
+FROM msg, chat;
+
+-- name: SetMessageGroupSeq :exec
+UPDATE im_messages SET group_seq = @group_seq WHERE id = @id;
 
 -- name: GetMessage :one
 SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
-       edited_at, revoked_at, revoked_by
+       edited_at, revoked_at, revoked_by, group_seq
 FROM im_messages WHERE app_id = @app_id AND id = @id;
 
 -- name: GetMessageForUpdate :one
 SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
-       edited_at, revoked_at, revoked_by
+       edited_at, revoked_at, revoked_by, group_seq
 FROM im_messages WHERE app_id = @app_id AND id = @id FOR UPDATE;
 
 -- name: GetMessageByClientMsgID :one
 SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
-       edited_at, revoked_at, revoked_by
+       edited_at, revoked_at, revoked_by, group_seq
 FROM im_messages WHERE app_id = @app_id AND from_id = @from_id AND client_msg_id = @client_msg_id;
 
 -- name: ListVisibleMessages :many
 -- The messages among ids that user_id can see: those of his one-to-one conversations and of
 -- the groups he is in.
 SELECT m.id, m.chat_id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at, m.revoked_by
+       m.created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq
 FROM im_messages m
 WHERE m.app_id = @app_id AND m.id = ANY(@ids::bigint[])
   AND EXISTS (SELECT 1 FROM im_user_conversations uc
@@ -165,7 +160,7 @@ RETURNING revoked_at;
 -- A page of a chat's messages, newest first, with the history filters; group messages with
 -- their groupReadCount.
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at,
+       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
        (CASE WHEN m.chat_type = 'GROUP' THEN
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
@@ -191,13 +186,41 @@ WHERE m.chat_id = @chat_id
        OR strpos(lower(m.search_text), sqlc.narg(keyword)) > 0
        OR strpos(lower(m.from_id), sqlc.narg(keyword)) > 0);
 
+-- name: ListGroupMessagesChanged :many
+-- The gap fill of a group's history: its messages whose latest change (send, edit, revoke)
+-- has a group event seq after after_seq, oldest change first, with the history filters.
+SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
+       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
+       (SELECT count(*) FROM im_user_conversations r
+        WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)::integer AS group_read_count
+FROM im_messages m
+WHERE m.chat_id = @chat_id AND m.group_seq > @after_seq::bigint
+  AND (sqlc.narg(msg_type)::text IS NULL OR m.msg_type = sqlc.narg(msg_type))
+  AND (sqlc.narg(start_time)::timestamptz IS NULL OR m.created_at >= sqlc.narg(start_time))
+  AND (sqlc.narg(end_time)::timestamptz IS NULL OR m.created_at <= sqlc.narg(end_time))
+  AND (sqlc.narg(keyword)::text IS NULL
+       OR strpos(lower(m.search_text), sqlc.narg(keyword)) > 0
+       OR strpos(lower(m.from_id), sqlc.narg(keyword)) > 0)
+ORDER BY m.group_seq
+LIMIT @max_rows OFFSET @skip_rows;
+
+-- name: CountGroupMessagesChanged :one
+SELECT count(*) FROM im_messages m
+WHERE m.chat_id = @chat_id AND m.group_seq > @after_seq::bigint
+  AND (sqlc.narg(msg_type)::text IS NULL OR m.msg_type = sqlc.narg(msg_type))
+  AND (sqlc.narg(start_time)::timestamptz IS NULL OR m.created_at >= sqlc.narg(start_time))
+  AND (sqlc.narg(end_time)::timestamptz IS NULL OR m.created_at <= sqlc.narg(end_time))
+  AND (sqlc.narg(keyword)::text IS NULL
+       OR strpos(lower(m.search_text), sqlc.narg(keyword)) > 0
+       OR strpos(lower(m.from_id), sqlc.narg(keyword)) > 0);
+
 -- name: SearchMessages :many
 -- Cloud search: the messages of the user's conversations (his groups: those he is in) whose
 -- text contains keyword (lower-cased). grams, the keyword's grams, let the GIN index of
 -- im_message_search choose the candidates; each is confirmed against the message's text
 -- now, so that an edit or a revoke the index has not seen yet cannot be found by old text.
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
-       m.created_at, m.edited_at, m.revoked_at,
+       m.created_at, m.edited_at, m.revoked_at, m.group_seq,
        (CASE WHEN m.chat_type = 'GROUP' THEN
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
@@ -234,5 +257,5 @@ WHERE chat_id = @chat_id AND read_seq >= @seq AND user_id <> @sender_id::text;
 
 -- name: GetMessageBySeq :one
 SELECT id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id, created_at,
-       edited_at, revoked_at, revoked_by
+       edited_at, revoked_at, revoked_by, group_seq
 FROM im_messages WHERE chat_id = @chat_id AND seq = @seq;

@@ -959,8 +959,13 @@ export interface paths {
         };
         /**
          * Group history
-         * @description The group's messages, newest first, each with `groupReadCount`; same filters as the
-         *     one-to-one history. Members only (403).
+         * @description The group's messages, newest first, each with `groupReadCount` and `groupSeq`; same
+         *     filters as the one-to-one history. Members only (403).
+         *
+         *     With `afterSeq` (a group event seq, as the WebSocket's group events and `synced` carry
+         *     it), the page holds instead the messages whose latest change (send, edit or revoke) came
+         *     after it, oldest change first, each as it is now: how a client that fell behind a
+         *     group by more than a sync replays fills the gap, page by page.
          */
         get: operations["listGroupHistory"];
         put?: never;
@@ -2435,6 +2440,12 @@ export interface components {
              * @description GROUP only; members other than the sender whose read mark is at or past this message.
              */
             groupReadCount?: number;
+            /**
+             * Format: int64
+             * @description GROUP only: the group's event seq of the message's latest change (its send, edit or
+             *     revoke), as the WebSocket's group events carry it.
+             */
+            groupSeq?: number;
         };
         MessageEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["Message"];
@@ -6284,6 +6295,11 @@ export interface operations {
                  * @example ak_demo_chat
                  */
                 appId: components["parameters"]["AppKeyQuery"];
+                /**
+                 * @description Only messages changed after this group event seq, oldest change first.
+                 * @example 40
+                 */
+                afterSeq?: number;
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
                 /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */

@@ -1,0 +1,34 @@
+-- name: AddGroupEvent :one
+-- Stores an event on the group's own sequence: the group's next event seq, taken on its
+-- chat row (which orders it with the group's sends), and the event under it.
+-- members_changed marks a change of the members, so that cached member sets reload.
+WITH chat AS (
+    UPDATE im_chats c
+    SET event_seq = c.event_seq + 1,
+        members_seq = CASE WHEN @members_changed::boolean THEN c.event_seq + 1 ELSE c.members_seq END
+    WHERE c.app_id = @app_id::bigint AND c.chat_type = 'GROUP' AND c.chat_key = @group_id::text
+    RETURNING c.event_seq, c.members_seq
+), event AS (
+    INSERT INTO im_group_events (app_id, group_id, seq, type, message_id, data)
+    SELECT @app_id, @group_id, chat.event_seq, @type::text, sqlc.narg(message_id)::bigint, sqlc.narg(data)::jsonb
+    FROM chat
+)
+SELECT chat.event_seq AS seq, chat.members_seq FROM chat;
+
+-- name: ListGroupEventsAfter :many
+-- The group's events after a seq, in order, while user_id is a member, and none from
+-- before he joined; message events with the message as it is now.
+SELECT e.seq, e.type, e.data,
+       m.id AS message_id, m.seq AS message_seq, m.from_id, m.to_id, m.msg_type, m.content,
+       m.client_msg_id, m.created_at AS message_created_at, m.edited_at, m.revoked_at, m.revoked_by, m.group_seq,
+       (CASE WHEN m.id IS NOT NULL THEN
+           (SELECT count(*) FROM im_user_conversations r
+            WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
+        ELSE 0 END)::integer AS group_read_count
+FROM im_group_members gm
+JOIN im_group_events e ON e.app_id = gm.app_id AND e.group_id = gm.group_id
+                      AND e.seq > greatest(@after_seq::bigint, gm.joined_seq)
+LEFT JOIN im_messages m ON m.id = e.message_id
+WHERE gm.app_id = @app_id AND gm.group_id = @group_id AND gm.user_id = @user_id::text
+ORDER BY e.seq
+LIMIT @max_events;
