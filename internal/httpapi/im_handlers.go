@@ -44,7 +44,7 @@ func apiMessage(m im.Message) api.Message {
 	return api.Message{
 		Id: strconv.FormatInt(m.ID, 10), ClientMsgId: m.ClientMsgID, FromId: m.FromID, ToId: m.ToID,
 		ChatType: api.ChatType(m.ChatType), MsgType: api.MsgType(m.MsgType), Content: m.Content, Seq: m.Seq,
-		CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Revoked: m.Revoked, GroupReadCount: m.GroupReadCount,
+		CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, Revoked: m.Revoked, GroupReadCount: m.GroupReadCount, GroupSeq: m.GroupSeq,
 	}
 }
 
@@ -120,7 +120,8 @@ func (s *Server) ListSingleHistory(ctx context.Context, req api.ListSingleHistor
 func (s *Server) ListGroupHistory(ctx context.Context, req api.ListGroupHistoryRequestObject) (api.ListGroupHistoryResponseObject, error) {
 	q := req.Params
 	p, err := s.im.History(ctx, imUser(ctx), im.HistoryQuery{ChatType: im.Group, TargetID: req.GroupId, Page: pageOf(q.Page, q.Size),
-		Keyword: imValue(q.Keyword), MsgType: im.MsgType(imValue(q.MsgType)), StartTime: imValue(q.StartTime), EndTime: imValue(q.EndTime)})
+		Keyword: imValue(q.Keyword), MsgType: im.MsgType(imValue(q.MsgType)), StartTime: imValue(q.StartTime), EndTime: imValue(q.EndTime),
+		AfterSeq: q.AfterSeq})
 	if err != nil {
 		return nil, err
 	}

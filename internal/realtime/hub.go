@@ -55,8 +55,9 @@ type Options struct {
 	// (XUQM_WS_MAX_PER_ADDR, 1000): one more is refused (429).
 	MaxPerUser int
 	MaxPerAddr int
-	// Offline, when set, is told of each message event whose recipient has no conn on this
-	// instance (offline push). It must not block.
+	// Offline, when set, is told of each one-to-one message event whose recipient has no
+	// conn on this instance (offline push); group messages, read-diffused, name no
+	// recipients. It must not block.
 	Offline func(appID int64, userID string, d *im.Delivery)
 }
 

@@ -290,6 +290,11 @@ func TestGroupOfFifty(t *testing.T) {
 	if err != nil || h.JSON200 == nil || *h.JSON200.Data.Content[0].GroupReadCount != 49 {
 		t.Fatalf("group history: %v %s", err, h.Body)
 	}
+	// The gap fill: what changed after a group event seq, with each message's groupSeq.
+	gap, err := s.Client.ListGroupHistoryWithResponse(context.Background(), "fifty", &api.ListGroupHistoryParams{AppId: a.key, AfterSeq: ptr(int64(0))}, testserver.Bearer(a.token(t, users[1])))
+	if err != nil || gap.JSON200 == nil || len(gap.JSON200.Data.Content) != 1 || gap.JSON200.Data.Content[0].GroupSeq == nil || *gap.JSON200.Data.Content[0].GroupSeq != *m.GroupSeq {
+		t.Fatalf("group history after seq 0: %v %s", err, gap.Body)
+	}
 }
 
 func TestSearchAndOtherApps(t *testing.T) {
