@@ -50,15 +50,25 @@ ANALYZE prefill_chats;
 ANALYZE prefill_texts;
 
 INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content,
-                         search_text, search_grams, created_at)
+                         search_text, created_at)
 SELECT :app, c.chat_id, s, 'SINGLE',
        CASE WHEN s % 2 = 1 THEN c.ua ELSE c.ub END,
        CASE WHEN s % 2 = 1 THEN c.ub ELSE c.ua END,
-       'TEXT', t.text, t.text, t.grams,
+       'TEXT', t.text, t.text,
        now() - ((:chats - c.i) * :per_chat - s) * interval '100 milliseconds'
 FROM prefill_chats c
 CROSS JOIN generate_series(1, :per_chat) AS s
 JOIN prefill_texts t ON t.v = (c.i * :per_chat + s) % 1000;
+
+-- Their search entries, as the server's indexer writes them, and its cursor past them, so
+-- that the run measures sends rather than the indexer catching up.
+INSERT INTO im_message_search (message_id, app_id, chat_id, created_at, grams)
+SELECT m.id, m.app_id, m.chat_id, m.created_at, t.grams
+FROM im_messages m
+JOIN prefill_texts t ON t.text = m.search_text
+WHERE m.app_id = :app;
+
+UPDATE im_search_cursor SET indexed_to = greatest(indexed_to, (SELECT max(id) FROM im_messages));
 
 -- Both sides' `message` events. User u is side a of the conversations i = u + j·:users and
 -- side b of those whose a is u - 1 - j (j = 0 … :chats/:users - 1), so his events are
