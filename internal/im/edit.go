@@ -67,7 +67,12 @@ func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (M
 		if m, err = s.stored(ctx, q, r); err != nil {
 			return err
 		}
-		return s.messageEvent(ctx, q, out, u.AppID, EventMessageEdited, r, &m, func(seq int64) any { m.GroupSeq = &seq; return m })
+		return s.messageEvent(ctx, q, out, u.AppID, EventMessageEdited, r, &m, func(seq int64) any {
+			if seq > 0 {
+				m.GroupSeq = &seq
+			}
+			return m
+		})
 	})
 	return m, err
 }
@@ -100,7 +105,9 @@ func (s *Service) Revoke(ctx context.Context, u User, id int64) (Message, error)
 			return err
 		}
 		return s.messageEvent(ctx, q, out, u.AppID, EventMessageRevoked, r, &m, func(seq int64) any {
-			m.GroupSeq = &seq
+			if seq > 0 {
+				m.GroupSeq = &seq
+			}
 			return revokedData(m, *at, u.UserID)
 		})
 	})

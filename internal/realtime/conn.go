@@ -59,7 +59,7 @@ type conn struct {
 	closed    bool
 	closeCode websocket.StatusCode // set: close once the queue is written
 	closeWhy  string
-	done      chan struct{} // closed by finish
+	gone      chan struct{} // closed once finish has closed the socket (or had none)
 	busy      int           // client frames being handled
 	idle      chan struct{} // closed when busy drops to 0, for a shutdown waiting
 
@@ -303,7 +303,6 @@ func (c *conn) finish(code websocket.StatusCode, why string) {
 	c.closed = true
 	c.closeCode, c.closeWhy = code, why // for an upgrade still under way
 	c.held, c.heldGroup, c.queue = nil, nil, nil
-	close(c.done)
 	if c.gapTimer != nil {
 		c.gapTimer.Stop()
 		c.gapTimer = nil
@@ -313,16 +312,17 @@ func (c *conn) finish(code websocket.StatusCode, why string) {
 	c.hub.remove(c)
 	ws := c.socket()
 	if ws == nil {
+		close(c.gone)
 		return
 	}
 	if code == 0 {
 		_ = ws.CloseNow()
+		close(c.gone)
 		return
 	}
 	// Close waits for the client's answer; nobody should wait for that but a shutdown.
-	c.hub.closers.Add(1)
 	go func() {
-		defer c.hub.closers.Done()
+		defer close(c.gone)
 		_ = ws.Close(code, why)
 	}()
 }
@@ -360,7 +360,7 @@ func (c *conn) goAway(ctx context.Context) {
 	code := c.closeCode
 	c.mu.Unlock()
 	select {
-	case <-c.done:
+	case <-c.gone:
 	case <-ctx.Done():
 		c.finish(code, "the server is shutting down")
 	}

@@ -107,7 +107,6 @@ type Hub struct {
 	subs    []eventbus.Subscription
 
 	members *memberCache
-	closers sync.WaitGroup // the closing handshakes under way
 
 	mu     sync.RWMutex
 	conns  map[userKey][]*conn
@@ -151,7 +150,7 @@ type Session struct {
 // done, the connection living on in its own goroutine. Authenticate before calling it. An
 // error means no upgrade happened and nothing was written.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, s Session) error {
-	c := &conn{hub: h, user: s.User, expires: s.ExpiresAt, addr: s.Addr, holding: true, done: make(chan struct{})}
+	c := &conn{hub: h, user: s.User, expires: s.ExpiresAt, addr: s.Addr, holding: true, gone: make(chan struct{})}
 	c.space.L = &c.mu
 	c.touch()
 	c.lastPing.Store(time.Now().UnixNano())
@@ -451,7 +450,7 @@ func (h *Hub) Close(ctx context.Context) {
 		}()
 	}
 	finished := make(chan struct{})
-	go func() { wg.Wait(); h.closers.Wait(); close(finished) }()
+	go func() { wg.Wait(); close(finished) }()
 	select {
 	case <-finished:
 	case <-ctx.Done():
