@@ -3085,7 +3085,7 @@ type ListAppsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3133,10 +3133,10 @@ type HeadFileParams struct {
 
 // GetFileThumbnailParams defines parameters for GetFileThumbnail.
 type GetFileThumbnailParams struct {
-	// W Width of the box in pixels.
+	// W Width of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	W *int32 `form:"w,omitempty" json:"w,omitempty"`
 
-	// H Height of the box in pixels.
+	// H Height of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	H *int32 `form:"h,omitempty" json:"h,omitempty"`
 
 	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
@@ -3181,7 +3181,7 @@ type SearchImAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3223,7 +3223,7 @@ type AdminListGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3265,7 +3265,7 @@ type AdminListMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3295,7 +3295,7 @@ type AdminListOperationLogsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3313,7 +3313,7 @@ type AdminListImUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3409,7 +3409,7 @@ type ListBlockedUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3430,7 +3430,7 @@ type ListConversationsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3490,7 +3490,7 @@ type ListFriendRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3529,7 +3529,7 @@ type ListFriendsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3547,7 +3547,7 @@ type ListMyGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3568,7 +3568,7 @@ type ListPublicGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3583,7 +3583,7 @@ type SearchGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3613,7 +3613,7 @@ type ListGroupJoinRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3646,7 +3646,7 @@ type ListGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3667,7 +3667,7 @@ type SearchGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3685,7 +3685,7 @@ type ListGroupHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3711,7 +3711,7 @@ type ListSingleHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3740,7 +3740,7 @@ type SearchMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3767,7 +3767,7 @@ type ListTenantsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3800,7 +3800,7 @@ type ListSubAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3808,6 +3808,15 @@ type ListSubAccountsParams struct {
 type DownloadRnBundleParams struct {
 	// Version The bundle's version; omitted, the newest PUBLISHED one.
 	Version *BundleVersion `form:"version,omitempty" json:"version,omitempty"`
+
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
@@ -3833,7 +3842,7 @@ type ListRnBundlesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3951,7 +3960,7 @@ type ListAppVersionsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -4011,6 +4020,15 @@ type WithdrawAppVersionParams struct {
 
 // DownloadApkParams defines parameters for DownloadApk.
 type DownloadApkParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
 
@@ -4488,18 +4506,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4511,18 +4531,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4604,8 +4626,14 @@ type ClientInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 	GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4620,8 +4648,13 @@ type ClientInterface interface {
 
 	// GetFileThumbnail A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -4631,7 +4664,8 @@ type ClientInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 	GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5483,8 +5517,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5495,8 +5531,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5539,8 +5577,10 @@ type ClientInterface interface {
 
 	// DownloadRnBundle Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -5818,10 +5858,13 @@ type ClientInterface interface {
 
 	// DownloadApk Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -6366,18 +6409,20 @@ func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONReques
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6399,18 +6444,20 @@ func (c *Client) SendEmailCodeWithBody(ctx context.Context, contentType string, 
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6542,8 +6589,14 @@ func (c *Client) UploadFileWithBody(ctx context.Context, params *UploadFileParam
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 func (c *Client) GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6578,8 +6631,13 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 
 // GetFileThumbnail A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -6589,7 +6647,8 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 func (c *Client) GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8201,8 +8260,10 @@ func (c *Client) CreateSubAccount(ctx context.Context, body CreateSubAccountJSON
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8223,8 +8284,10 @@ func (c *Client) SendSubAccountVerifyCodeWithBody(ctx context.Context, contentTy
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8307,8 +8370,10 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 
 // DownloadRnBundle Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -8776,10 +8841,13 @@ func (c *Client) WithdrawAppVersion(ctx context.Context, id ReleaseId, params *W
 
 // DownloadApk Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -14644,26 +14712,59 @@ func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, 
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -15839,26 +15940,59 @@ func NewDownloadApkRequest(server string, filename string, params *DownloadApkPa
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -16217,18 +16351,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16240,18 +16376,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16335,8 +16473,14 @@ type ClientWithResponsesInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16355,8 +16499,13 @@ type ClientWithResponsesInterface interface {
 
 	// GetFileThumbnailWithResponse A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -16366,7 +16515,8 @@ type ClientWithResponsesInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17310,8 +17460,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17322,8 +17474,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17368,8 +17522,10 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadRnBundleWithResponse Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -17661,10 +17817,13 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadApkWithResponse Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -18980,8 +19139,6 @@ type SendEmailCodeResponse struct {
 	JSON400 *BadRequest
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -19005,11 +19162,6 @@ func (r SendEmailCodeResponse) GetJSON400() *BadRequest {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendEmailCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendEmailCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -19314,23 +19466,27 @@ func (r UploadFileResponse) ContentType() string {
 
 // GetFileResponse200Headers the declared response headers of an HTTP 200 response for GetFile
 type GetFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse206Headers the declared response headers of an HTTP 206 response for GetFile
 type GetFileResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse304Headers the declared response headers of an HTTP 304 response for GetFile
@@ -19430,13 +19586,15 @@ func (r GetFileResponse) ContentType() string {
 
 // HeadFileResponse200Headers the declared response headers of an HTTP 200 response for HeadFile
 type HeadFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // HeadFileResponse304Headers the declared response headers of an HTTP 304 response for HeadFile
@@ -19492,9 +19650,10 @@ func (r HeadFileResponse) ContentType() string {
 
 // GetFileThumbnailResponse200Headers the declared response headers of an HTTP 200 response for GetFileThumbnail
 type GetFileThumbnailResponse200Headers struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 // GetFileThumbnailResponse304Headers the declared response headers of an HTTP 304 response for GetFileThumbnail
@@ -24392,8 +24551,6 @@ type SendSubAccountVerifyCodeResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -24427,11 +24584,6 @@ func (r SendSubAccountVerifyCodeResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendSubAccountVerifyCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendSubAccountVerifyCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -24682,6 +24834,8 @@ type DownloadRnBundleResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -24707,6 +24861,11 @@ type DownloadRnBundleResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadRnBundleResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnBundleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -25877,6 +26036,8 @@ type DownloadApkResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -25902,6 +26063,11 @@ type DownloadApkResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadApkResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadApkResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -26409,18 +26575,20 @@ func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, bod
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26438,18 +26606,20 @@ func (c *ClientWithResponses) SendEmailCodeWithBodyWithResponse(ctx context.Cont
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26563,8 +26733,14 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26595,8 +26771,13 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 
 // GetFileThumbnailWithResponse A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -26606,7 +26787,8 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28006,8 +28188,10 @@ func (c *ClientWithResponses) CreateSubAccountWithResponse(ctx context.Context, 
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28024,8 +28208,10 @@ func (c *ClientWithResponses) SendSubAccountVerifyCodeWithBodyWithResponse(ctx c
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28094,8 +28280,10 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 
 // DownloadRnBundleWithResponse Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -28501,10 +28689,13 @@ func (c *ClientWithResponses) WithdrawAppVersionWithResponse(ctx context.Context
 
 // DownloadApkWithResponse Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -29642,13 +29833,6 @@ func ParseSendEmailCodeResponse(rsp *http.Response) (*SendEmailCodeResponse, err
 		}
 		response.JSON404 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -29990,6 +30174,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -30003,6 +30194,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
@@ -30042,6 +30240,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentRange = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -30055,6 +30260,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -30143,6 +30355,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("Content-Type"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Type", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30163,6 +30382,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -30274,6 +30500,13 @@ func ParseGetFileThumbnailResponse(rsp *http.Response) (*GetFileThumbnailRespons
 				return nil, err
 			}
 			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -34272,13 +34505,6 @@ func ParseSendSubAccountVerifyCodeResponse(rsp *http.Response) (*SendSubAccountV
 		}
 		response.JSON404 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -34470,6 +34696,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -35581,6 +35814,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -41248,6 +41488,63 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 
 	headers := r.Header
 
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
 		var Range ByteRange
@@ -42508,6 +42805,63 @@ func (siw *ServerInterfaceWrapper) DownloadApk(w http.ResponseWriter, r *http.Re
 	var params DownloadApkParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
 
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
@@ -44602,20 +44956,6 @@ func (response SendEmailCode404JSONResponse) VisitSendEmailCodeResponse(w http.R
 	return err
 }
 
-type SendEmailCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendEmailCode409JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SendEmailCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response SendEmailCode413JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
@@ -44993,12 +45333,14 @@ type GetFileResponseObject interface {
 }
 
 type GetFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile200AsteriskResponse struct {
@@ -45022,10 +45364,12 @@ func (response GetFile200AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45055,10 +45399,12 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45069,13 +45415,15 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 }
 
 type GetFile206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile206AsteriskResponse struct {
@@ -45100,10 +45448,12 @@ func (response GetFile206AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45134,10 +45484,12 @@ func (response GetFile206ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45256,13 +45608,15 @@ type HeadFileResponseObject interface {
 }
 
 type HeadFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type HeadFile200Response struct {
@@ -45278,6 +45632,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	if response.Headers.ContentType != nil {
 		w.Header().Set("Content-Type", fmt.Sprint(*response.Headers.ContentType))
 	}
@@ -45285,6 +45640,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 	return nil
 }
@@ -45357,9 +45713,10 @@ type GetFileThumbnailResponseObject interface {
 }
 
 type GetFileThumbnail200ResponseHeaders struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 type GetFileThumbnail200ImagejpegResponse struct {
@@ -45379,6 +45736,7 @@ func (response GetFileThumbnail200ImagejpegResponse) VisitGetFileThumbnailRespon
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45405,6 +45763,7 @@ func (response GetFileThumbnail200ImagepngResponse) VisitGetFileThumbnailRespons
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -51569,20 +51928,6 @@ func (response SendSubAccountVerifyCode404JSONResponse) VisitSendSubAccountVerif
 	return err
 }
 
-type SendSubAccountVerifyCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendSubAccountVerifyCode409JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SendSubAccountVerifyCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response SendSubAccountVerifyCode413JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
@@ -51953,6 +52298,20 @@ func (response DownloadRnBundle400JSONResponse) VisitDownloadRnBundleResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnBundle401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnBundle401JSONResponse) VisitDownloadRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -53512,6 +53871,20 @@ func (response DownloadApk400JSONResponse) VisitDownloadApkResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadApk401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadApk401JSONResponse) VisitDownloadApkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -56850,645 +57223,659 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JjxtJti74Vwzs2xCZ5WQ4h5hRuJcKURIzFUMFQ6m8N6knGt2NpFc4zTzdnBFi6gnITW96/YC37U3n",
-	"the96B/w/kkCD90/o2HnmPlAunOIMW+VEoVSkPTBhmNnPt/5UnLENBCc8UiWjr6UAhrSKYtYCJ/aQfAD",
-	"m79l1GWh+uwy6YReEHmCl45KVxNGaBC8kOSazS0yEiGR3pgzl4TslxmTkSSCk1DMIibJrRdNxCwilJMB",
-	"DYKuOyC/zFg4J/EbayWr5KnnTvB9VonTKSsdlX6qtoOg+gObl6ySdCZsStVY/iVko9JR6X/ZSSawg7/K",
-	"HRx36etXS0/hb+pVa2ZAygN6/emP334fVNRQ2Gc6DXz1fnr9yWVT8cmZ0MiMEcaeDBFmVLJKauJeyNzS",
-	"URTO2N2Geya4w5bH2iY31J8xwtkNC0nIZpK5sKoeJ7tk6nG1zGvWEB+dHtaUfn7H+DialI72WlZp6nHz",
-	"8cAqRfNA3Suj0ONjM7wrb8pkRKfB8hDfc+8zmXq+70nmCO5KIkYkmrAFslgzyOQF6YEGNIpYqO76Lz/b",
-	"1cOPX+pWfe/rv5TyRvnSF841c99LFnbd/F2fSRaSSJChupSIkMw4/JndeXXVJ9tuFOz6MPOeu+6+vh0G",
-	"Po/YJeXjnO0/54wM5xEjofrdIgP1Qf61P7PtpjPyQhnBn6yK3/jUfDFYce1AzVz/qm+Us9HI+0x8oAL9",
-	"hOyi4OV2tW43mkU7iZMoILTG7l7err1iN57D8jasTWREhz4jnmsoyoWLLXI78ZwJCXzqMEm8iHhcei5T",
-	"0xKzCP5k1JmQkPmMSvZCklD4vphFtT7/oDmSF1lEcH9uLsJrmKueoEikbtskYKHDeERoyIgYjVjI3Fqf",
-	"Z5blYFRvsdbuyGGM1vf2aQHNuGaWBYtTbxxkjmE9d6nELfcFdc/gmYvL9drzGVGvA5Z8InjEeFR95clA",
-	"SE9do1YpYjReTMEZGXs3jBMawRdAI2QWqHfUCiYC/xTu8O76SahhvqVysjyB3tt2tbG7Z4Y38ny1c0B3",
-	"FvHFLQurDpWMTNjnLGkejhpOi9Xd/WGT7jp77GBk0/qw4TTdFtsd7dn79YPGYZO2hrvOnrvPDkaH1B7W",
-	"nYbbZK3RLt0zUw1oNElmOlGDXHW6F3gTrY4+ftlrFTCn7uhMcHZKIydn5p0rOpYwacf3FMFNhO/KY0LJ",
-	"VN1Ayuq8fjeokDGLJGnarUJe2h0pbs+q+KIiYrMbrdwxTk8mNLqaB6xAcH6YsGjCQjKIaDhmkZLmniQU",
-	"2Wq51z17865TUaeQknEoZgEpv7k8f3+xIFjxugL6cvQI7sxXzRT0jDrcVZIlj7P6czJlUtIxk8QJGY2Y",
-	"q06CCMmQjUTISDTxJIm8KTsig4bd2KvarWpj/6rRPNo9PNo9HJByqI6Tx9XW9blk4Q0LX+At5FfBGazF",
-	"5esT0mw2Dxc5R84TC9aE6TlsugTdqbr8tedHLNTL8EZtR9e9UBSew2hht15I4rnZrYLvP9l2Pf+IjPGp",
-	"d94rPSo9xh/Y/FaE7mX8qCUJzj4Da5aMhs4E2Fz5ZOJxJoH1v6ORxy2ieETV45JxxfZu2AL1TZjvi4KF",
-	"vsYRrJxP5hzZ6/ldd3qKRFa0+kov0XT4QhIkoqWNUEc2fw+8uy9/PDAzUDlecfizBwaYtDoe84Blh3rV",
-	"+emqYH2n+IKNCVkPSA+vF9Ew2v4w01GklL78s2zbR/C/9WfZIm3p0Z3ehPLxhHpkOCcuG9GZH216ys27",
-	"ChZHxtO7xzm/0oy5mNQEcHDFseG8Z9i2kkAJK8jn3ovKcZYajWB4CLW4O8UPBUyLk+5pMo/cQRawrdmD",
-	"ae7fC49fonlzyaY0vM5jrlxEqJOll1fcchYSyl1C3anHZXb8/+9/+7//v//r//mf//v/8T//t/+zgFxC",
-	"fF+RKqZY0zIz0ix2E9ZaW8sji3ni8ovPA3nFOOUrSTOCK15IwmdTFnrO4rbWG3fhgCMRTmmkruPRnmKi",
-	"U49709k0za89HrGxPkQXNM8QU9+qcQ1ZaBFHzLhiMKNQTIldtFIBXTCGNL8oHdlWZlRNdZim9LMela3+",
-	"Sw3Tzh+mTyP1EH3881kicL1AX1k4Tv37xnzHvDozjlhqJFTcPnt1ed59tf61dzuHmWFcohVXZPjTICA3",
-	"LJSe4OrwhWQ44y7YF89CY3q0vYhGM7l+ByVcVysWHNFMbrx7mXfDaHrer0UUL71fWeF71W259N1YR+Br",
-	"F6gnHI/6mrUWbap2LMEmWoQSlznelPoE+c6iAlUkDcL4JXclxMXBwgRmw7YDfGIVx5OzYZXiZcVsr/kk",
-	"JInsuR0Eq8aLXtMi9mzb9acbaY+FN57DthwwKXMRES+S6pcf2Lyy2QzWO3rvNYmVJIKXZGZhESqJ70kl",
-	"g4Zz8qZzRXZo4O3QIJA7X2CwX3f0jVnNovW0e7QBf4MLJSremtWxY0J9n9xOGCdi6kURcx+I96WHVfqq",
-	"BhoyGQguGQQ+XlJXn2L1yUEXmvqTBoHvOVQNfOfvUo0+JefUlS6urVVyaURLRz9/KY085rvKeJ9Sz1cL",
-	"htaJsoJmMiJDRii5ob7nElZVlxDquiGTsvT1Y/pizZ3IULhzMqGSUE5YGIrwiMCTj8iax1lmjY5K9dLX",
-	"TReqo17R4TfMF2B/fbWW1No4gmMsBxiip7YSBnJMBmoxBkCoUrv0mO9KZZeBoKip8ZwIPvI9544rfmhW",
-	"nM98P71uWtifCJeRJmGfYQzUV0beHJTxRDl5lPVB+STFLHTYwuth2q9FOPRcl/G7zbtZNG+1zN1TwzXU",
-	"driepENfaatCm8E0CB6NLGbRhPFIzYC5FhnOImX+qOMsbpmrLAxXwCBgEbo8YiGnPjz2Lguxmxy5xYXw",
-	"9LPxtCjzHg+S55K9Ud1p0EO2O9x3W06zXnlMItAOnRH1fOYewzHQgyQODUOPSUJJanCRIL/MRMRggc5E",
-	"9FrMuHs3ImkVrY3ShtW2jODZjzT5M0HkDIIweAosdAxDYFi7h4EaPS4jyh1GXMEkDAuWjJR/ev+300+9",
-	"zuWP3ZNOr2LWo6tmOWXK/robxdSLj44n9fA8HIiXvIvMWfSovMK8F38aKsmuD89w5vmRej8swQWd+4K6",
-	"V0K8o+GY3Yky6ivZx8jzYSS+er5iGZSTut062N3fs22MxzzmSmD8CWw0LVDEDUMJ43tTD1fhSohTyuda",
-	"Wss7rUKjUHhEQpAp5XNCo4hNg0gek5BF4VxpKXs20WHux1qESxrpqSqGgS82TkzjgyBiZIahBnWpLqq2",
-	"RzqfAqNCsCqpX3IibvoJkSC31IMIfTKHJa1OjfQ9p7NoIkLvV3ZHplR4/KaelB4fq43XGgSJxDXjj0lr",
-	"8AKiM1hoNAuB8PVIrHgcIiTsc6A0YyC+91zOgkCEEXNPmetR8FHf6RzubnIOQYBy4k21P+mxFgNONsS6",
-	"1RvFiFDw7pMUX5xQ7vrKpPgavxozhtCG7YCum/EBgZ/z3/TnmiOmpZRrINaN0zHkbD5Kc8mbaJm3mTB4",
-	"8rIO/kV60cz1RPbBC3ku9eLnXlAp872k7Yj4jMqIHBBnQkPqRCyUFqTjKKUWfxOcEZ9FkXbvqo+uN/Yi",
-	"UnYmzLlGky2KNYNj0rJt9MrfenIxWiWbTshgRCtnc1A8m0vh5zh3TtvdM0VbahzaAaEYfURCNlZ2ZaiU",
-	"tdgli2oLjBEJJOW3IKHwtZHJlT34Mzy7ZJXar07h31edHzvvzi86lyWr9GO386FzWfpYPFxtm6lt1Y/r",
-	"nLVfvusoRf1Vt4d/5t7vTj0OAcXCAKeymqPYKQB+d09GIY1EKIlkjCALDEIRsDDy0CbUwaR2lDGDXRqx",
-	"aoTBmqWhuJ6Uwr8xNy3F0HkSCSC3FDR0vP6YKD4A4X46lIxHFVDaKfG9G31DLX1+0qNQdyo939juS6My",
-	"wdqEtSe/TZkSKidqAxatffTdrfBFG1s857Fw+HNf+TXtbPg5FUjW+SXmzuzQrNRuJDQghn9nTpSlAePE",
-	"p75/PgJ7fKUnmY7ZKYto6av1ZXH7E57uRWwq1yb1JWT4NR4hDUM6X5q0efTyTD4uzSXm3RvPKeH2S3NC",
-	"kbPpPGApF8cOj1gxcIzdFUXtDOu4y3mkNzSi4fvQz0mjmQbRHN1GmC4pGTxgiS7vcqaZz6I1J9pMC840",
-	"Xr/6ROsb7n6muedc89xssI3XQnDf46w41ycyaZPgfEoLuQ9s2BPONYuICJQWxYlSmWNzjovb1AuHQviM",
-	"cvXGmdyMKcRh2niWVmr307sYz6KQKSA9Pi9X0GfiAdhCMpvn4Qup1dyGMQRBLkOgQWBy/lDdqEGueI8p",
-	"1WcASlSUOMLlCzKQ8NMPbD4AbcTjZKROGaRzmgwOyuUt2kkX572Uf/yYqOMwv52wkBHmS6Xfsjk8Z0ql",
-	"Us/KmAfZgjf7FP5M1L0+B3Vv8N133303IEMW3TLGK5j2scCpML97wyxwqxTPeXmV9lpkwj5TE+BKRmPm",
-	"bpnBs88OCyI8+H+fyYhMqcsW0yWbVI3eabj1B+OOqdGuYkWKbyj2CHmnC3lDkN87FWp2kfZRLr3IczeL",
-	"81hk8MVzvyL1DHRIZKBWKwmU/PHb7znRn6VIR7G+k4z9lRr3CRYKLI3ZEG7+yEdiFsa0bWnyJSJ0WUi6",
-	"pxa5eN97a5HX3Xcdi7y/eNW+6kAsZCOuowgKHrzMdKzSLHC32+aFk+6l1LX0tCxD+GmKTq1ClnEno8jl",
-	"3UHw9BwuCLbkal0ezGAVF1626lC8Dplid5+jYyU4cRUsE+0i14wFOiF4FoaMRyR1N9B0v9QvEcdnVPGA",
-	"aP1JStmOu/VGniqxkqi3MaQX1g4eXLC5mj+uLDCCihcq4/ohbT2rsxHM5MRCP4laE1xFXXq0spgnlbpN",
-	"rz/93K7+B63+alcPP3380rT26nk53DDe51MggnvbE8EzGRJBcAdFoUgQtskoZHLiz0koIkzyNBdbRhbW",
-	"nkUSZ+ltXQHCut+LZd+24iqPa+cw6IIDir8+B9HocW1LNijucuuoTExUjAgFrfM4o0lmFSgth7UWCa4x",
-	"pUnlmqSMQ4A1szsZgy1l/CxsYmtTnSMeaD6/vGZzmFcQVHXAMfZoyyTwq1fgmKzVJ7PUvO/UmdIYD206",
-	"XKHhGD/4ylyp1KW5tJl+lhUvbXoBCkkVbnweWtVa1l2I9Z0nH+eA3VtH3Go270H4nkyYc10g0mODTPt8",
-	"jLwGtzi6mHXWRpwoEjIShEwqBQiMOzAiJlTiy8CBHc5YjtN2QvmY+WKc65Z0dR1drhNJ54XA+3BQ7Ysf",
-	"XkhCh1L4s4iR95fvMg6bWejlnYmRCB2G41xRiwrJO3oddNXRWEAUjB+TEVXm6fKc4ft830p8XWriqZ/l",
-	"hDZ29zaftC7Jyyu/27z6zcJM0Y1fqq5WfAjiUZmlXsEeIxGy3P2EHAz1KwnomJEy9W/pHHli97x3nM4F",
-	"0hlnaRO1sslWp3KN1h23H1OXJnee5TvQF85fsrdZ6irgh6kD+Rw8Mc0PtuMkeo2WDSrMwtxYi1vNBO7i",
-	"5VjFN65yOYVFBlhgPaSSYV01OCBu6jt46uWOMl/kDg2ud/BKVM50qbamTF2lnSI0/L1Gg+uB9jHHUAtg",
-	"EOXQ7Vpv8gLLKlJeNjiOU4/3TIj8x+zpWIotFQwr9bS4UmDjggCrFMyGvicnKzz2HjrqwcEXX23WcgKx",
-	"90j7zm+pvLuPXpeeX2At+drs/OzVK3j21SKXLqSDxSHen3Vf5TPr3BGQcve8V8nl4+u3Xsbh4C1KGrLi",
-	"YNtT8ETc3BhiEOFI1cKkX599ZJqjZQ9r8YGzkgzpBTq04voNpK8se0stYdZflz5XBYJHv/85hI4RHXcS",
-	"OM/p3IkHfl8fT2ouz7gBd/D46DvfQ/ZfTsLKzI+8gIaRUtim2bBOSpjSINhJACweTn2IS5tKWWdoHWv1",
-	"lkWp5xezzWNiliWtfVokZCNwdmrdNMMyhx6nUPiw3tDQIwUrIc9GWCGcs8PtchlRwETRbEiSIfPFrRKM",
-	"acOlnBqCcZyAUVc5JjQiUyEjkmJri6IgWx3WwPpHe12R2N3UgmVhHK8XlKUt5EdOEPlF485IAwIDM9S4",
-	"MURwhyUKxOrJ1dcVdm5uySwQUfe8ZxEBl1I/TVY5imCmTrh18JgycHkGxsSXE3HLSSTADpaII6Y9TqRe",
-	"q9egrPYeYYetRGuuJJu5njhJWPmC8fr+Vff8mLizkGpsHZOPu8x4zEVQKr28+ZjRm1a2iqutcklmhtSy",
-	"tK3bLNcMJH080rwFSeFr5dhmD52WU5Bj4yiGFBKNwRVnpxSq54+RMvPwCSxrlvvJJXl6q7cQ46nbnk2Z",
-	"ygz9XtrUwmyecxO21adeQnV7ypGyhKzGppRHnhOz49P29+eXtdPu2fll7aJ9dfJWZzXzRKgEIasaoVce",
-	"1GuNml0dsojW6oOKRdQEaMjcPh/O48dXzeODkDnMZdxhx1DP4pIpi6iaASkP/gLoi3Gqu+OwIFpGWlMi",
-	"ob4sE1LGbNn+rz/Xq4cfESnQtg6+Vvr92sbflqvqA8aCqx//Uu73a5kvKt9V/jXXRj6hvl8oKE7a7959",
-	"AmkBMWr4+GP3Ved82WlNfR/ZylbAcNYW8iW2ppflsnr7C11/m5XG3bMfu1edVxZpn5x0LuCvy873nRP4",
-	"66R9dtJ590792Tl7pf457fZ6nVcL0rvZ2E4c6bWIh5zHIE9oEDkTuiyLHPyhCDYAi+wk4y4ZUucaCT0J",
-	"9mVDX3tDe9R0bFY9GNm02nJ2d6uHdLdZbYzqo73RvnPoNnKTqLBao2ClYXiESkLJxdkbAsdAhxWSN6tv",
-	"j+AxOwEfHw+pZHsty/vx5fnlrf3Dm7Fot9vts977Sef9uN1uv1X/1xYn7X9X/9b3/t7y1R+12oKzPv+x",
-	"pfUbYtbUzG3Fljw5qzSksAWLjHHiUqUGMTIdAB/llhmcCK54Gs3P6jnnzEAS3XjsFotoBGfVSFQFB5Qy",
-	"TPt3Uo/JDV9FmwRTE6w7q+SGdBQVRJo4RNAw24hls/FyFRyfyujU1CJtuoXmhq8f84qLfGWeR6b0NXaz",
-	"olYX6jonzrDMsdBLl1Ba4HHO3Hw3dcio22O/FIfdXkgCaF9TGl6TMo0LcgeS/TKoHBPbrE808fhYjU1d",
-	"vmEoKobAekD4rWUVlKsRxQUbC74SA4SWVA0uztoiEw9AqAj77Pgzl206u/tmDaYAwlJQj2mCy04u2c14",
-	"zw2tr0seTB/Vp+dIaT6xDVtK3fdsOnR28PdSohfn86wbsa0anb73kqFb8v6ceiV7Qvs2w6CSU4wuyTvw",
-	"oXX8Y9sssvxTnJzU9OPXHU21sM9KFbCz96CKFGRMdiAyb5PVHWQWKBVU2QMeV+xXSRnI0MpIomNdM0Sm",
-	"jHJMB0YxmksBa/DilvcAvA8JTlXhNJwNvIBQ+Wt8gMyUAa90tKdLhlP5xxvcAy47pQOkCnU3uC2u60U/",
-	"8PpUtWRp1NWLFGKKl+NRxNnw8HAL1y2X+jGnWz88zzzHOpi4oKw8pR6PP4kwXX9bQfvFi6SpnlkOfBgg",
-	"skzqYXOzxEO2WU33BvnkS9XZeaHyTWkAt8QqRRpVMpsa29iMQ8K9Z1sPdJEZmiFYqZW2YvrIEkXqnetJ",
-	"4+nZYpYyt2GKMxmJacoLQl3XQ8fRRWoYqM0veEje967OT8kfv/03KCD8vnd+RvDRcaagy0Yex2SwpSV7",
-	"xabinRh7uX4uKINAlAdTRwZfQfKdFxEZUe5Kg3d6r3ghIkTIld5rHImMRCDJrQivPT4+hkxdos73WJ3y",
-	"GHsc66M2c2ojUEbR/L//cAUOnUFbY3eA6DoiLxkNWUj++O33ARG6MkrdsPPHb7+nqihW+L83hMnNnBaN",
-	"6ZEsl5U4ynHJP67a5Sc/Ewl9bXEc4psKpWpaeG3p71PLxQsDbDF9v5AGIRkK4tIuPaiFob7nLJQGJt/f",
-	"L/gWjzAlHvN2NVEbcqeyV0XkDCVJEWwX4LOot5Cf3jpoHNaby0mpH7/s5Wc1xe+9mIWBkBkn0GXnTbd3",
-	"BXAVl51e5+rTRbvX+3B++apklXrvX35qn5ycvz+7yvUOwXN/ZKE30uAvy/ueI09ddrNOmt7AM/NA8duY",
-	"z6oYKzAR0rBt7ck8JpTchoKPcQHxS0latp1ZvvxShQJtJx5I4Xamp//kh3V5A7Y4tBAAfJQh524Z13UW",
-	"a3xdG45/GaBRzhyHyaQHl7oT8IvSU8wpSMXce6iSRmFsMDLJhMoY1dGThLouc0kAfanwihxXZu7h7vwy",
-	"oz5aNG+vri5SAMcxVaYRzNOZpYlbMoWSgzPNzV8sCHn0S3a/pKSevtci/VIdvwHAwIVyrkXeUv/4L+td",
-	"5gsJeGbouScnA9D0eKT3Wm0uzhDatLVs20rAh2KS3MhLBM9C6MavhVS8dSlJ6qlLvFNjquZRbYxGahFE",
-	"P4sB5OCmGHOUlCkSdUAjbCGSXCQXwJcMz8uBy8khwrU4rKupBee2mkpeez4rDDS+7kLoItfzZ1xUi82a",
-	"Cq22rbo6/QkSV0xbKjWOopXr8pHI825kVmghAYx7o5EB+o8MRlpWl8JY2t8DNs5Vlieb9LrKbXJ1nG6D",
-	"pclo28qbYjURsyQV/6Zh9EJiqra63CKuFzInEoBNqh4VBBgeWEs9+cniLwvreDaijgWxZoorTLbyqioL",
-	"NSddVaG2Qfe1w3VVlyohBiijF+9fvuuefHp/+Q4jP5JFVp8nfDHKoM0DA8SS84mQESlPBBcztQjkp+pr",
-	"Ed7S0GVu9SIU2smX/vatkJGGC1ldV7Rc/TMpWZrcdep2mnat4kJ7Q/xPro3Fp24b/i/CsYh9dYXm0x18",
-	"jLkabe564WYVc9rzyw/ty1fgsUiA/IgjAnViEL7DG3uc+safazoW4tXcNZV/SlwMfYb5CDna0zTu0LR5",
-	"KyerZN6+4U1LK5O8NXd1Qo9x9/kyAKNbQYbMgUaHMBT5pMl/YUGfHwT8hoCNaWAIo4uxnZMacjMLPfzN",
-	"YvJPk3SIm/tsgUdNW/cLOSZzeHqGlyzfNiwP7iqOv2xfqaj0lVV9cJEHFegr3PXXl82ZLD2lZodMzWWh",
-	"eO6ic/aqe/bmHnVzKw4ajv8FJAyyzc5PmO4ls1U3l02r0DI3JrVokVi1EyFzmHejzJbbidCrKpNFNeA+",
-	"q898uoVNautT77ZS/cKMPZou60p2vZgr6Jk906Eyx+Ou5+qZeVo8/AdgbakZPe9mbMvoYnjePwWkZwoQ",
-	"d6MmpVbp78LjyLNWoWXqEoUpnRMqr5Vup+4j5QT015NYMOSgDZGgfBNEu63kgzusQ+ndApmXiygXJ+cq",
-	"lYKG15ChoKGb5bGrAUUT0N9NwkO6pNRZHss7bHCkC8r0gsHgJKwb9iq0EGU7YDxeac0OZd4qrgMeTqtK",
-	"epGK0Yj1yNcpVUBBmG6xhvjXV2ZtT7Q45K5bhD8IYJd4kSRDJj1XGzFIxxu7A5MNndLPXbxjN+XEjYEH",
-	"c3xMG4CzJxSbuq9lH+7lXJumqNXVkHlYdeklK9zOJ2e8GlN6S2ab31c/STK1iDMRknGDqgdYrCGaKRmY",
-	"+uK+0Gl3VAKkV/u36scvdavILwWDS3VPfRCtd1w045irEcT40oziz63/6oG8LED8wgayIkTc7JT2mB0T",
-	"8aKiYd1LA9c89j+LEj5boYJDhBzWT17LFbSxQulOxMhsK3375Xyt7r14Up6H8aSP6rY8KHXvsynhy5O4",
-	"lx6eN69n35g7aeOnIOrWqCVL51idkO14c9rzdqe8Pxityfq7VwbSOg+ZztSL51h4KnHtnpem9f49ADkn",
-	"s3keSk6t5t2IWLbdHLd0Rv29nyI79bj+WF+z3BsokM9LNg9BMM9HKnciEtMIyeR5nX84gyQv06fotHP6",
-	"sqA3Edy/CssRlUudORMJXahxTCKlXBOfjSIiZhHAeiud2gvJDfXzgCu3tAaf0pTKMZ2WKLs7LU5q5yYb",
-	"8YUkQSgMONm9XUHrV+kOpgT7HIV0uzTmdkHuMmK5x0XGagWOyeDL10GxMyVZ0O0DVqn2+/l5nMuRpW1L",
-	"+h5Z/uLab9MmICa7J2dHCcFvwY6S4UJf4Jzgdvz9uqxMvHD1msA1z7cyepJ3WZ/uNBBhPi+Jm9YJ4sFV",
-	"x5j9OqSRAz0BgBXHnBcxv2G5PD6O735whvzYfMPAaR2QH7yXCD3FuCN0/e5K9rGWDTzAmV5JiLibL9UG",
-	"Fbp7NvRrYzflDS+OtaLlWv2QyZkfQQqruopIxqO4B4ukU92IZWMf6MJclbZ4Ca9Y0YBlo1ksamd6tZKH",
-	"xGtiRrrpVjwfY0jTw925Q2qNc3T/OE9z0ZOHvk3YdNOaGx1YM+4zKckASQPynDuXl+eXBf4s82KjVZ5c",
-	"dtpX0K0Sm/Wov+D+XMVy66QO/cLVaaLxCl0URFaukniKZpS6JwLeZhF0cAKLxCgLwLVBWGC6hkduZ/k/",
-	"oiKxwco8mw22uEP3s8ZyZvV8pzq1snc51KusLG01PIOddQexfskCnzo6lHY7ET4jA3jMQAv6RxTm+abZ",
-	"lTdlrz0/txN4m/jCoT5RCn9cMPKr4IyUAYjAiESIBb2Q8BNgllBOLl+fkGazeQg3L1hkLTunKKv1tYp/",
-	"NJI/rswfR0t/GCCuj1/q1uHXyr+W/+O//vyX6sel6wrQubpTOi7Omu+ett8sp81PmDeeRAV4Wmmwzrvl",
-	"vUeT2XTIqedvTIB3ypS3SreeG03WTSMnoT6Pd74TWFFVuJTvzk/aV93zs+XDpksgshPIb0Pm08iLZq4h",
-	"chz0YRo1tXqYB23mCz5evrF+kLkTPi7dWlTzsFokxwNNvzt/3VaVgd4JK+HOtaPrIAxWjN8oOgVQBdka",
-	"a6M8rKuwTgMTbINFkMOgn6/4+l5hjRVwBlsjGGxeFq43bYPC8PVx0LyC7oeEREjR35NrNWna30KbOWXh",
-	"CpFz2rl804HiAcluWJhUCch0fYBDOZEMoRixdERp5TqwXlAlsHmMI1MvkIQ56mvCHFYp8iJ/+wqxRZKB",
-	"h1jpgeftfAqC7v6oS47vMR6dyjEerrXJD07R9qHjFbQ1qEbXiD0AEncjrjPK2/180K63+o71DV1CMS0A",
-	"gIKIxWUxhhxgz+nWTCY5TOgUR8rThHoLuncCV+VBm3ARkoBC1UOCapSLjZ7jr9mu2mUqx5vQwqm+DEgR",
-	"9qmgRVYRMpeeBLYZHqqJe9HE44C8swjnuAnrFpsY/p5J6dbp3IuQW2byCb3iDLLeczPhFYes43pRYXFk",
-	"/oJwdguYkgsqf32vebAlXESxeZuM76lZf1Fx1Eq2n6rWyita0MaT5yIwaOpYpGCO7UYrD8mibjXs/Fw6",
-	"/dpnc2bEK3UvJ0ZqFs+119s6LU4TzmPcf1edn65KVmxVAu5zySoZwGddo52ylBD8qGSVzs6vuq//vWSV",
-	"Lrsnbz/p5yTg0eZD/CSsQSxZpb+9P7/qQPz68k0n18t4RiPvZhUaOIcLIOpgALvLqfYIZIecvEZI8d5E",
-	"hJF+Ug9eUDmCjnmRwE7myBslwewZAAN3RSRXookfx+DhhrUO5+av8tST0uPj+MFoWFBJ7IrV50pTVx8W",
-	"8cyleWT6PXIZUrxes1dCiid+hwUvxBfban69M2L4mYi80bxQQ0RaQEQsk4aP/TJMd5WV8MGKKWujf3OV",
-	"TN2Tx3/PA4bo4u9MJ5zFIArjUThP9fVE3CFh7iO+GOeZfvkIyh8mFBNsXcEXcMgNu0RpFmMp11xPSuHf",
-	"LPDR7NV5m0CdSBQmhWYR+HSuNJT2wryE4uMG5chKxezmBsg3SXbw8jVCeH0+7MBV56x9dkXowigscn7R",
-	"w0OEY7BI++LiU69z+WPnklCwZbEjtmkC7FDft8j7nvo5zr+AdYr5lXpTySqdX/QUv4ofV7JK6rZcfnKX",
-	"1oks0qb75h7U19SJJKFDMdNBUSAZrKOF4I2rqAQKZySdk/IoZAy6Q1Vy3acbNy9cDeCMwhv8CRMMJUPG",
-	"NSdlPpuy0HNgXIqAdXNlXIRFbBEt5pdNdnh5AVlMGLn2uB5A+uXZg3La6fXabzoWASUecPvP359dWeRD",
-	"5+Xb8/MfsiPRV6+187FhXUy0yfmxzGHOjN5Kg8Tq7V9XKJPmNc+mzmQY3v10msX5PLlis7SgW2g354Hc",
-	"HMEulXXkTj3+b/VGswVNBe8BbZc8E0ocngaR7jyQvYhGnow8JydpwPQSq956LkNdhIXymLjMZxHyXmnF",
-	"n7qnhnVjxZqRVG5cxhYy4F/4oPyedVrbyhnM2ZLaJmNYFytpSaYkEhfRhnapmkGOjhgEEjmvGbKe44ZP",
-	"BYCbXiTCPAg7AIgBk8j3scOZS4a+GEpShua4Ssz9IC0yBBVUVizCqDNRqxl53FGrB4fQrCL4ZjYcFzx/",
-	"eUSvzKPhd6N1QfARxrfh08eMq/O3GtBCJnREblnIQHOdLS7t+sInmRfcMoSW3TpDhhtOwzPB2fxXxCSe",
-	"Rx+QTaP2VdHVhu8z7tB3VEb7r+g8/7Wx0xQgsqXHHUamnsu98UR9/ExcOpeEjgUpR8Kl8zg4Ef+G3v7K",
-	"lqO6Ug/bfkQwhg1fJbjvcXYiOGcgWfMX4AMb9oRzzeAAmCuxEpaLW6WSqHX3uIwodzbupB7M5ITJXq5d",
-	"cjGTE7BHDLpiZqpQpav5I5ERDdVZLCvjMID01AQLZdMlDzlanTIXRt2JiOaAmjHcn/mhvp1XKYs/WIRB",
-	"Abhr2Dl82OjhuaDRsqQZbuaQLdJa3omID73hYVkea2UkR3olMzucR2pZtrVWRj6DTpOW0FsoNLGOWAAg",
-	"OFYadSofiviejI7JQIuXBchL9eOyvA5y083Um7UDw4qlFGDK2Rv6xPMSDQoujURE/Y7PpkxT8kbO6Ij6",
-	"apTyLtmIAbZt0aBk2fdnnp1HTBepLq7GKtWtS0tWqXveyzVBFSd6BU1ZH6RyGPu7XuWHS0+haPgYHP1Y",
-	"Ld+C4w+d41vEmdBQ2WGhUufEjLtk8N133303yDX6NzZC79Lc9l6J/MsnwoBHI2j6DWBBMF/wsSSRqOWj",
-	"FHMXcTtXDnkmJz/ilbk2ZpzWl2ndCtdnd2qbEoGEYJ6cYaVodRtuNZOTSzb2ZBQWIEmvJNqrOOEhgqa7",
-	"avleSNJ79QMZ0xuW2tSljK3DvbVm2l2o897Ekd36ZeIo2vai7GBTLp+j/jPfu2GhQfPD58sXZEwjBtDN",
-	"ZREqBdcDjORfZmzGZIVEQlxvyM7vzKJkEeY79qfGPEjoqEwmaptDoCAWFjSmXpVZX7gkpk05jXItrYIH",
-	"K61jw8gYxIzV9RahC2602nahMYNSUPBeHWMQI4I8J7b09H0bTW1RGOI80+9ONs9KiC6VsL/aKZaQ8LNw",
-	"ru2zX9RdvVWAdkPqFvXGpEFAPEfwF5LAVXEYyDvvxQZcm7uh8FxzLtHuBHIXfNmcy3ZgP1T/rcvPHAp3",
-	"nlseua4Rq17TLXqfQNsUEtA5YNmOdPCABkGSHqxejQjBmHXyfe/8rLoqUVgqLaTgpIGCEgllqM2PyUDj",
-	"4wziN8u5jNj0hVzC+80rDs1PBlq/TlHk97BZ+vIo34pbopSMFOcFKK2J8HH30/YnDJtyIkYjZcZoPnic",
-	"lXl6jlgrKaZeFK1r099o1Q8b61v1a6axUnuCNHUY8vxeSEp1e3VqllWace+XGdM/K1rLL5cAlVznXwGd",
-	"F/GcH2N5nVc8IidGGuLx09IQppvVLWKl/uKsV7JKr09OS1bp7fv2h063ZJV+6rbPT7sQgLrASPmP6p+3",
-	"52fnlxDU7v7H+1wL4G8zERXn2EFQXAdQQxb4epS/qJtkknqRk3C3bNPBTW6cObZxYtJdwrDpd1nFQdlL",
-	"Ldb/JD3bisKnLyQgipMyxXA8h+goJRGj04pFqC+F6ejCU6FW15OKPcG9tS3d/vfoCre+v5vu6FAItH2J",
-	"eQYX6HzKiZab5AfoOaDDiNpVlWq4lN3KUPi+mEUXLHQ0qa+a1WX26txSED1Mfeky8dz7jRmYpOzPK5at",
-	"V9Cq49Vl+/WV7oKJHj6LAGB7723nFYrExN1XFqORUncrFvnQvXr76rL94QyvufWiiRvSW07KXICIAdUP",
-	"r04zKnhfySrF7yhZpfhZubzokkmWB1m+lGfDbokhJ8yIYR7kVA7AVBtY6ngMgPAGoO0MFMUNiruqPO7x",
-	"vkd/xajYKg3VYmnbNO6rMALU92q8OKbH0yrFYm8dM10Z6Lv0nMkV+xzdqWVdnKOlRQzUb7vCmU0Zj0wh",
-	"dzkdk6fkIhSSnXphKAC27W8zz/eV2IxofGd+4sKl9t3mWLDbdai7k9WZmnZOGrHpwpCL2JHflOGmvhNy",
-	"aM0gdW8GCiPUl+BXxrrPfDkV7sxnXRe//Fcd8/wr/qg/6R4PtbXtFbbwxU0pd2kkwnl+xvCUfm7HzvbC",
-	"VFkmI5NnZ3LsoA0FbC0JZ1xp9xqqbwRBC+J7Uy/aCKlv6vHsEFYRRDYdUN2t13Utp+en5so7+oBiPr0O",
-	"XhF8q/HVGQRDL9KAJ7dU3gNd/F4yzirJCW3s7qHLf/N2LIX1gjke/43gDrOiExvFbUIDyFFiGshN9QmC",
-	"RS9sTCjJexZpb/E4pE9Plp2kkBEXNiMOJehFzrKZrNc3TVEfVzDPJ/edxFx7C8+JuefZcp+SQd8r7yk9",
-	"j2db+G3zncx970HFzAkDzfzIC2gYQY6h0t4vzntXJCXTUDm9dyPZBZkbQxiXFtKpbDuFrpwq+vH8AqNM",
-	"yxqDvBUzoaHHKRzPZbmSlnzrsJRzJOF2Yug/iRBbFh3xykD93EKnrwkNmaIW46PXJof2MwP7XjBiVjun",
-	"6usdUw8iBO7K/4H+8lnxaWqPFm2jTEIHvoiUkWIrqeTyHMDqY6USuIIhhj4knuhyA+KKBUw0Z0Kj6kTo",
-	"PMA84OrqxzSKdfXjF9vaa+ZL80uu9IIhda5zoGeejBwj8eNDbHfeNufvIkJ0nEyYU4ANjY1m4952yHUc",
-	"df1x+hudaqGLNCCRSHBfY9pNqMT3EA+b2+YYwdis/IOx65cHo6/QUwZ/kiQ05RjQIzExJ5x4fvOFe1lC",
-	"Cfd9IQk1LexWdK770xhJ8T4U2T4ZAbE4Zyy6xV5nEOBIbb+utR8Lj4/B9AGxkrP78H3+poSp85cDka45",
-	"rX6hJ4nwXVPBmqUN06BN2R6xoyj/nY+u+T8I9072LauBxytmLZ+ftcf9GXS5NLPZRpnLkdErpXJ5ONd/",
-	"d91Knoy+t1DuMe7GPrlixz0NImdCi3uiQ0f0OFCtL8cmpMfErI5BMUt1JwQPA4hF6Hh50r64Onnb/qsY",
-	"jZbqd/NKfvA9eaL7dSim5E1Ha8J0Fk129NUPM55csMK7+TOTZu8bOU5Nc/jCyID+Pe/cqN0+LYKfayfx",
-	"JwHhp9pClqHOdjjCOiP2OSJeJJk/As/QVeenq3TTZnQ/9rl2O+rIMGC46edg8GukzsSt3gSYqzoAipjU",
-	"6Ek55Q0lf/z2O0mjWFQWSifTGAylXvfsDdS1xuZm6Uu/NAv9fumoX5pEUSCPdkCY1Vx2U/s8+8XjU4/X",
-	"HDFN2rTSodMvfU2VtCfYTFgqD/HLT7bdgK18aDyIItmVTUrR23YMm+bpIDXiRHKmMWRCFs1CLnXFADbX",
-	"ieu819F1ymDfsqT+LkAIBoOgqC2dmmFcxEjKuM8VU+GYdJEhZag0q9TuV6OzCbxB/lkLFeNW5nPOURuF",
-	"TE78OQlFRCPmAv/xHEau2RyKE0a653mWpLxsWVPLtusbZZBL5oQsyh3KXotM2GdqEpqSvNGsibI73HP2",
-	"3QN2OLJpfdhwmm6L7Y727P36QeOwSVvDXWfP3WcHo8Oc31lzlKt94Jw3IY9e6tJcv2D6Wen5rt6ZJ1cd",
-	"UkSxhd7Qyy6UCQl2TyEe2Hub1PAjvGduOHCxec1maBC6XawIM03MFqtGl1ourcmAy+uHkz8edTpWjeQY",
-	"rTPdQChusgZ5E0OW23woHVXV95WsUvvkpHOByKiXne87J+rP3GWcDVNo8vfO8Y5VhmQ5XXbzb/qTEkbF",
-	"QaL4lmZjIy6wXML4ziPvWK6FtQlKWLIUBihss/CAvsmEB/KOcz4mV07TotzzHY8LlKZn6dadGsOT85iE",
-	"QrfhMfFdz+bnTw/8Xp7+7FyecQO29fYvnKhlveHVaffsiLAbFs6x1n4xUQkYnytq5FXnx8678wvAWHDJ",
-	"j93Oh87lEQJi0SDuVQlyRfZ5GSWmJFMoK6kQHQjWUA+YBXRM4P1wa/J46CjqSwGwDsb7WYXi6D7HG0m5",
-	"e4od4eLCAUunUmN9BJlSTsdQnBO7VeNkLajRREXfJO3p5ijxICBFT80wl2VjmVxuokIBztjV4vsLq4xj",
-	"XroZC76PhMgB/8pmqLGqupRoYNOsjIbGfFuKlfpdxUpHp5f0opnriVzVbyNBgRu3Sk5o+WDERSwg4q1d",
-	"JyvwFU/OIjRJbsEa8I5n481mwPfiy8kcnmnBt+XHGQJMad6ds/bLd6Arvur28M9ixoO3FybgnU+9iAx0",
-	"Be8AingScO6hcOcVgLHyvQB9a+gfRc142ULUz1l+TRTOmK4Tlin+amkHt64aXujsvrKt0kKe2iJYkE5D",
-	"W/QVlRUD/b53foZ2+WrnwZUYj32mzZ9iPS6Zcx5y4oMYmVn70rwxl6OYJMPF7jl3xAIOGWe3d8MALkTa",
-	"NRC7ULeSRtklE0Z1a5Ft8XUL1+LpzzqMbYtj/r6g3jTTHSy3LXFWyGpf4J37D//IQm8039R8eYp02wIf",
-	"M7w6b8N14Cc/UKArpF5Ik2uoLsMiquHM813ALkuclxp/hExYyCrHxKfhmIXQlJ7dIomuqJWBPBTbzgRA",
-	"6nnay4+ey0QhGwNgw2PizjRqnMeJxBqhZdZrLipAtk+g3f/ZcfytZKnyaOgDG06EuH4Y90qROGzHOBnk",
-	"Ft+nW1t5kSSSRZHHx5IMZ5EiOMgC4AIsrvzwK7sxuAYbaVN6ip0bxnObMG2cBIxmW7518Pa0fVLtvW03",
-	"dvcQAnBEfqr+NPtlWu15Y06jWciOCLp/U27f2PucSnvQC9/nIjQO63SoB21GQqXGGNAxHeYqRqnWcwmT",
-	"AM25B+n5l5fY8EGxDFP85THM5rg4713lwmDnVvtjz78bjRZhyChe8G2K/PVmn8ANK7WXOGMrkx6cS2ab",
-	"UpdMLdIG9yiWkX9k9atXTPDJ5bxhFFtI+szBK5D3MFNCY74AJXizobpwyDTIhDEETBBNYoZwFt7TTX2D",
-	"sOkGIKeWtErLooUm32h48xo2E0LAbY9xtwZgL0kLg9SjzDfaPZFrkmRpI5dv4E4ro0OfICj69Zk6xAB/",
-	"ygUJWcBoJDcuHl1keEkJ6eG29aPxHN55j9R3fpsZrbWI1xPjquZSy02ldKmw+UVGdK44bzRhc8XmtFGV",
-	"LhWqW9vYS3dkMSgWeilxlE3LzTFGw3QvKuSr4FpMh6qV6SM4S0dEl4e8PXsrYmHvt5Qmx2QSRQERIfy7",
-	"4HIzKQYpp9vO59kv0x3NWJbz3JYUsJQVAU/716OdnZ//S78vP/7lX3IFmWTOLPSieU/NO/ZyxvI+p7A9",
-	"pSSkIHqluYOUJUOdvH3RJal7K1bSBRSNRtnnP1XbQVC98qZMRnQakPJ77n0mU8/3Pa02V2CL8bozAOog",
-	"McICbvkAUnwH5JcZC+d9HtCQTpmyA0RoKXUErWB0SZMJlYQDU1Lf4WN/YHNjxoKa4al54hfGY3hUwkuT",
-	"hUlOceDFGe9T8f0tUPMQWs+8Nrv1/YerkrUERTIVGpkoKSJMcvHVwzANyRdjD2x4oE0gZXh6MgS11Yhw",
-	"uPnru6f57/WmqbceJyv3QsYLDXmQQ5Z4INDnveEQwdj+m9qrXDhAHJTOC4Mt1dk/VuyAiBEDa2az4Lpk",
-	"r4yvYWmHRCA3X6FzDU+dv06wSCKQW2wPOtA2H8BVuidV3uvh1aScCeeIUOkeVf2xssHAFBvw+EgU1IpU",
-	"dUhnSJ1rwjiie0zF0PPhFMojE/MxebxWApouU18igmPU56jheHxMym+vri5iPJQECBJHMWTQsI/KOXdo",
-	"4NXmdOpXMAyURW+0CIVqkD4HVFMr3QgANW2MXmVy8yciMj/W+rzPOwCCBBWwIZOB4JJZRM4ch0mpFpWF",
-	"oeInnoQOzFon6PPBlz44N/qKA9tWX0cUIGXM7pesPsjzfunoj99+t/pGu4Of9cP7JeihLiTTddKE/TKj",
-	"PvI2WCB8ZK3PO2oMkjg0DOdkgF8PSL9U75csMlAvGmCJYRnwCXxPQstokPw4AUkEJy3bRq5KwVBl3GGE",
-	"9rnLcFKIIaGWCv0XAz3oQY28hBIbYpLEUbKF9BZxXWAdlZKls+HpmMkjHBf5K4GFAq9Jv3T08x+//f7R",
-	"6gPmXr90BAvn/YqraPWz4Hv90tGZ+Q4A+Pqlo9OvA6vPB+r2wQIUoUUG6lED0rAJZMMibArMV0PR1G0b",
-	"xmoYmqfUeBNgBHhcdbWONOqIpBY22BhAWcflAb3+9Mdvvw8qx2TwBZ70VT2qz/GABoHc0V/v/PHb79kH",
-	"JCDrMJB2jiA9IoMFmUP+qkzvckoC6yisRU47V2/PX5G/kH6p3+f9EvkLuWhfvU1/0ecn7bPzs+5J+92n",
-	"v73vXP575upFQbz8GwjfzPdqML237aoaCMQdKpWK2hZ4s5orkw4NWIyXSgIaTSyyOIyE0YfMAAKhqiAF",
-	"gK9es7kk5TfihezzWejXfqT+jMlaBy6tWEtjX9IhUGXQGqPeh3YQoPKp+Jnes4zsi/mSQ30/SbjTu898",
-	"yUC3qJFT9LNTTnbJ1OMzRIEepbKE+9zxhXNtIWxIyAB3jKv1tMiYRZK07DqqHr7nMI65vVqWtQPqTFi1",
-	"AR0+QHGN9cTb29sahZ9rIhzv6HvlzrvuSees14F7Enij0k+zX6ZvlKlIekhq7YtuqgTqqFSv2XiHCBin",
-	"gVc6KjVrdq2J3ukJKIcxbasPY7ZJKNwydeOQRqq1wGz6QI0Mrtn8VoRKu6CRM2GSQI2iDu1De4o+d6hk",
-	"VY9LxqWnmLg/r5E2n5NQ+AzSCiCjwItwLWMpBGm3ii+1EaM21hBlofGXXLKDIUBr7XU979eNrvsBJ1r6",
-	"+hH6YIOkgdVs2PZCoJUGga+F3M7fJTqK07nL4DQHhCdjicY3/wx3QwJniV5/UtrkJ2dCIwx1G7OrdDhq",
-	"0u++++47p+HWMz6qo1LDbuxV7Va1sX9lHx417SPb/ot9cGTby3oKACVNweSM1JaX0CFZh2xTTceg7p7g",
-	"CEwaCQwzNi7Rh6VuxDTVVA5qad+pMzXOQ5sOF5I3ldYI657/oEb2QXW3MVIP2mV7dOlBkBpZ/Khm9lHU",
-	"Htb12jWXHgXplcWPamUf1WQtHBXdW56eTtFU9JLyd67YH3UlIvjaJibQsJcQdetZvNx6gg2uLETUTZIM",
-	"iaMScAY0jzcoAs7E7EHFXHSnqxFCoiYgqn+1Si2k/7wHx+dk5yWNkWnglvr6W95zqiOWzMWbmutvei3C",
-	"oee6jOMdrfV3nInoNSDWfbVKu5tMpcuVqU590Ooyxjici5S18PNHtaVyNp1SZTUBL1tOeYJeJWOpi15l",
-	"6eNXqxSIvAwC9CyDJqt0ZF1lytktmHg/sPkg0W4scMgbTUlneRVqSyaBC/XLQcxqBhZ8AdjDYhbGiWTw",
-	"JHXsLKJODFyE9G4B7Ls+Pdgqoc9hpOoh4pYbeX7N5kq+g2IOBZtawEM0Anp6Ka6Ejf9TAzLivc/NWF6Q",
-	"QXwmB8aBdBR3YZ8CHH0Z/GY6Wdjk4vs0YmGl1ueXwlcq72m7e2Zh7lueKMLlbwOf1KrRSw3VuDnzX8+C",
-	"lxjvNue3y4NZhAc3cU5qd+qDS620pNodNdwDp04Ph/us5TbtBYFVP2zsN+ut0ajRok5zn9LG3nB3d/dg",
-	"eNhqDqm7O7Lr+0PXdRit10fNobO7vzscNevNht2w2e7ooEjIHVzVFQe9k5Br3FXI7WalgNuqN0d7e+5w",
-	"f7dVd4aH+86+4w4bbouN9t29utPapyPmtvYdun8wauyNWGvPoaO9+gFz9oYOq28nGPcWXs7sw6ZN91r7",
-	"+7t7dbe5v9+yD/YbjVGTUZu5I+o0WqPmyG46u3t1x264zuFo/8DZPWwM7ZF9MNxWmO4vSMADpz7ar++5",
-	"7qhx4DSZ7e7S4WF9tzVqHrAm27X3W0230WocOE6LNeqjVmN33911h8wejuqjlr2tAD5YUAvqzGaN5mjf",
-	"Hu7v2/X9wz2nvl9vOfuubbuHzj5tDg+azYMhzJ02dg9bB5RSu3VI90duA8hqO6G9RG8PK35XiV7T9BRg",
-	"CIweHvvL/7EEcau+wSsuELb2Soh3NMQOoI8swFECaPm7LLe/WqVlH0LCT1YYXuhdyIpY7UsVocvCBXlr",
-	"xcLWuOa9kMhbDy0wyt0+17H6RNjKQpurZTeP4h6CCcY+oVy3XIYFqZGW3ToiXBA5cybgOC4213pm0g8u",
-	"df6JLA8dUbuf6fGAzElvaiYcW8CnDBF/MxDuZiAgP5DJKVq2ELZyhugEZXyeUhPdCxpNMDpdzLJ2IkjL",
-	"RbCJB3ldkWXTM7xLKf6mRDaB3VH2iwC4VHQJYoycAO9g0rQCUFdBxUzcdeqozxG1j8YP9cDJh9aRdhFr",
-	"+6NlN3WoygPDDIpZIIijeLHjz1zmVow51OfXbI5d96EdQY30MJcM3YdQzehFhPoho+4cwpceIgRRji79",
-	"Wp+34cUJLoHnMByYerbxsG1mm2ACdXJI72OiLDKgfN6yKePITe1+IgPlAVnpY3DSDbko0W3+lfKnqwG+",
-	"aXtPwI07QD2K8egU0oSNbKn77Xzx3K87ITOtzarXWKH/MFzV2u7Otcz4MpuvY8IniSqZ9jxBTkbcHTzJ",
-	"JwXtNXbuANvuc+FDVChb+WDY91FuXookU+oifLZiqGMW6ajLojZqGWCIFKdX/FZJFAOgAWJ1U5Z6GW9X",
-	"qpj/EZhUvv7q1ButkTMa7rpNdtg8aLV2nd39veaoydwhmO77+wf7o0Pb3nf3h0OntVcfDll9b9ho7jXd",
-	"xj7L13kfjInlQCusMFmzYBffVMItmNAl+CoTzpM5iOvYkOd+xePts7zEw1fwfRzfrpFuBGfkB7Vdsfcu",
-	"XUGMMV11fBdPLzqKpSCu6HPdgV4rT0YJ8qScMcxD8aLjXA2spX+Nodk5EXxjBy3OxzhoH/SY8pnvP9zp",
-	"6UyDaOXBeWUKj7+dlS3OCq5aoXvGyve/nHOWW4pO4qiFEePWUvj7gT0qkACkMch1cnclj9DfsOhRqPxb",
-	"8Pkf0QVU5MiuH9mN53JkQ97pN+a2BXN7A5K4iLPdxZJYcMzMck0BRK01vAxVgQir51KX1sgg9WkQFy9g",
-	"qV26nF1wdtznlBOmZKBBCHR8RkOoSSc/KA0D34O81oUOZtrno1hu4jTJhEI0T95UWcBqjMeN5lq6iJQw",
-	"bO2SE90ljeeM7z7YedY8JndHvnkrnsJboRGLN4tNLbgjkurSB+Aj630K6N1ODIy7uROI8N0+18ZQrkcB",
-	"PLiQFCrBoWDyUxM/QuW40E7pcyi5uqG+58a1Kz+weYL1bjjStu6EOIX1uRQ45h4cuNRuuq3DOj2sN5p2",
-	"ix4eHuwetuhByz3Ybx46w4P94cH+IW3W63RkM6fZGu7S+sFec384oilV7aH9omqEm3gUTAL1N6fCPZwK",
-	"OWdxBeNIQSsXxrIvdUkfHmZ99ZFiSp6rSxcuzt4gXrQyuloaUNqIdXU0Pd7nCwUzknG3CpgUVQegJGQA",
-	"zER3vI8S1H8aMuKNuYCueqSdIFRLPMl9PhJhKuEbwjmAR+GSWWAAPxA4l0aRUlLQcNOjs0jojSdQrnMb",
-	"Cj6u9XnbYEpD7wfDYwaLuNIDIiPP98mEclcSMYvM2BB9IMVVmHMNiWsFlt+J3oPHSENOcLZLe0N71HRs",
-	"Vj0Y2bTacnZ3q4d0t1ltjOqjvdG+c+g2lPUHW4nF+/QIPuwEfHw8pJLttSzvx5fnl7f2D2/Got1ut896",
-	"7yed9+N2u/1W/V9bnLT/Xf1b3/t7y1d/1Gq1hzRE9FKtTmhNUWrtbgpB43D9DVdCnFI+17xHPswhzzMQ",
-	"8Gw5MZHEx3kWTRaP80LfQ1AAcsX3KfV8APT2+Nhn1ZnMNFK08GyB765pm7NlmWa8psRN56ooKY7IdcfE",
-	"i/rcHD/4eeHgw0vi8dVIW6J8B6hrj8NrqXFhBiG78cRM4qBqfZ7qBuJJ0rBtcjth4ICBDnc61I5jgRAt",
-	"jevxLALNYWmkOFLIbhj1ZYwM0ueXin1Cg7wjCDAAHl+g+I9+Gsah92yDIgOMpmEnuLVQr4X9KboX8Gki",
-	"ZmGfl1uNw1yfz2vYq4ukHezd47sID5QDFbjxwcoO5kmjuk/siW1rYOFjQnGXDUzMrQHzyiegu2skT2SO",
-	"/Em41ikgWcZ9aasptrKGeYFiX8yyet4YEjdw3zKFtjRdapuBIqCmKPb7D1fQQbXPBxnctCPyEopxyR+/",
-	"/T7IBU+tJOXy5g0eoPgpLjCCvI+WXT8iM37NlZljyMdoFEmL3jJgvupWDUmHKTrHbjGVtKNZD8GEQFPT",
-	"82SMgLTAuLCncd0mI+r5ynZHfQdGiR0FcGgQWW3aGJNR38d8C/MPlcJW303Y/mgWApONnwfGVuOQzHjk",
-	"IXLsrcddcQtHRk0XhracSwgb/CiMLt1duCSbSvNVzGxzvgFje+JsFr2jam2adWvl7FIghInL93A5V157",
-	"o5ZwXBEVvKRM2pIpgFfvrTfMp7OCOzUUYYnNv58M3zjeufd99/2v3fqZ15VdfrnrnHT3utfBTz+efH9Y",
-	"Y/PvbfZTW11k/8eH3cmQ/80b/a3mNHw+nL623Z++9x9SHdSbJmf+Shuzh64Cj3/zXP2pRIXaF8XQsXW5",
-	"xkDmLkm1yF8lLxC8uDgFW/PLFDc1MJ2GdVtJSNBE8NYFAIv5Mhh+jPEEn0563Emhc0AUEH1RRZYg+tQN",
-	"lvrzspyHZiUPaQZm1mmde8lEKrKK3D+lnwiSEIEbVhMNas0xi7FVNlLNDM6Ixh5RyllaHePJ92koW3ib",
-	"etEfv/2u1S6dYeZxL/Kon9zmSTIARPoB2SGDtvrr3+qNZmt3b2DagoGnBvy2ny7avd6H88tXGOTS4fo+",
-	"TwzQjOoWv+ROuttWqthMqi2csufSxc4DeW91LKVypfehZJXM7EpHJdirzY+2GddTJxbn6VcHV43Ggn51",
-	"V23oxnl7+piaUBav+U+kA/1zaTQxVJWvz5ZhrGLZ9R6ysScjFhaz1bg83Ggd6ki5ZKD+GcR13BljuAy6",
-	"i5LN2mwdgIgfYA3ZwJzYgYVuaVPfAE548I6tcdRPkZ3Bo3W/wj6/7Lzp9q46l8gk4brEBV/BWFvMSDlj",
-	"rkxwKQ9S4LI6bpiCrOxzn0WKk6rJKu4I0QUdvctUmQPwNPQohKV/IY9iGMKU4SzjU9DnSqmzjwCyivkQ",
-	"NND+R4SkiwccCUFuGb2O85FhgiAeLIJ8A7pUqfn2eRmfhghSFSVfDo8yXiUTlMxkkcW6SX6cEenkHpwa",
-	"OV6pddA4rDdLd9P77mlgm2l8s7H/IW3sBG2IsM8IPZbHnzJn8Mk8qvYGwuFE8JHvIajof3IpZI5aIjjy",
-	"9mKN2p+N1KzQ/ZVinWGYpswvtr+XxcpCnMqIlQEchAGJhIUCayZNzxMwoGdBjXS5jBjVTQ51tMoIudhR",
-	"qwH81KvXxp5zRBq57PQ6V4nxAPp+LGViKZeEumbBMdnVJgPV+WxJNIt40bZSsM/TYpAUSMGUV8N4FhZj",
-	"dEn7EQzwATZjnOxf00Iws39KomqZR4w4ixWHipXaDzV9NJ2WJKGSln3OmYfWir6Bgz0Yy0KdJ4QClUoy",
-	"9m4Yj9+JxFDJyl1PatHb5wtvJAuiN1eUSvYgEbeULOTNW8y0AHGY8PKGUx/uM3t0SA/c1mivOdxldbrv",
-	"HLr2qMFaw71tJGdq1P/IobmrBSrUCOrHIDJiR6H3LRS3qX+VRTpxJ15VfeI0z0vF5tQpgv1fLRUWmOcK",
-	"20WZFzLTVF5xr6nOO9irAg/ThocwHDydeFCPEw9q5Jz7mMgzFTLq85A5jOublRxIOAq4jzUTNylCa1gz",
-	"mAJVMjBWzOAo4TZitJzAgLL1OP1W7DGYp9j3OYlZsUaYPKzp16VFzLqXpmUxKS9adobnHZs3pvirmEUp",
-	"AwMH0bBtuI0L2JAkNyKVeBX7uDBZgtxOhHr0QlAcptJ7//JT++Tk/P3ZVeE8Up5yaaVbBWnDUz07/2qk",
-	"uRvosJRIbHm/DejzQZwbZZYQP5+A5gB4upq7GrdigiNKwhmXRWlhx30+9aRUpnXsRkSQf1MUZyeiKvXO",
-	"ipVCOo2T3LR6cZ8UlfzMFFKYmNJj3E3aT93H6kxmh8YnVBdtn5K2MuyLh10Jd31+t6l5TU30H12wGu1J",
-	"s/6yCBHIfUHVRXfEQi6DRaTnMx75c8URKt8Mt8fNnTHCEXieJqs1wnmhS8FGoRroeaCNNahyMQVBSfIM",
-	"fP39hysryehL21PJW0M2CpmcVL2poqAxi5I0/OPkBTF0vYRRRAC2Hqf0a1jJ9HBeyAQfWkspU5GDDI0r",
-	"pkcmwnex2Ggwg46AA+MWVNeCGRm+kKYloEldNliaCy+8ZvPFlB5cqXvl88QLnISJsR6UQIWoCUDfObXn",
-	"ueNJr9hUPGRASa1XrPFU1WyqSrpDL7FUdAkqIqjvOWxzdhkP9aldkYrclgs5lt2Ou1V7d9nteFcn4fV/",
-	"fKjfdLmd9RDiKnbdpTV8KKEUr/K3zJz/fIIo6YmzGMhSxJIrdxIJUCx8ulLOmCkmiXvMlKks6nsDXLUS",
-	"pwm48bBSYqvPtRcwzuUBAOX4WA2y5o3mhw7lukGvuqN7SiSTUslZo+n0ecp1JnxXD1Y/tkbOfYRxNO63",
-	"pLgsYZ1zfbkRBHGfCxlnqxu5EHu5UpIoyTWC8cUoOCkZAYADGfnCBVHmDwu1H76IWV/ifnWxD9DWaPxt",
-	"KEvD9kGPgqC/aTTmrmwxGPa+P3y+eHw7cwa+lbstpzHFXbwWk5iAiywyEcMikuymmFkUc6+R57OdWaCY",
-	"8AqNORKhdv9PZ37kQT8Mbb+rBwwyOrPiJprujfWErn/ozAN+BRmFDAL5kUbWGfpiSKBlEjxqQuVEKdsA",
-	"dHgbelGkmKTWdNVrscO8x8mUTUU4rxwTnIPHx/o16A8JTScmN/aNlIdzQvlccYoKvjKugsFY+UIbP3DS",
-	"DNSItJdkFvoD8J+cUN9noYRaQKNYlwfQ+Wxg6T5KqaZkcbMyzQMrugmL5nHlQZy1NrD6fFUnLZycuOUJ",
-	"ioF+ZlzV+0Iiir3hmebdgmvXD27Q1TxgwIwl90Yj07goqRfEtSx/eNu++vCGnHZPO3glNEGjkmAnnEkU",
-	"BbVXLGKOaaqvnluxtG0S0bhrWCJ+jqEuEiegb6qqu5RcAxD7Po97O9VMwodn4mxh9EIi4L/6Qft0+Zy4",
-	"XsicSOhObUHAXCtutdTY3e3zVJCprGk3rnoBsjZd+SqwTmo1wf5QrwY/l1rVT6ftnz69/PerTo+UTVOn",
-	"ut062N3fs21cM4vUbZucei8rx4Sa/t8wYHTB1Zt9jv5HpDxPWV1BlI/qoBbhteezBxBRRWZJfK53RiKc",
-	"Vo0ISlh9tg2nmklR10+fHad3CVYZt2/IHDFlUu9mpgv6ENp5rW1wDO9d7kj6NNZL6syUjrBKdOfvARuX",
-	"rJJiDwAj1HBarO7uD5t019ljByOb1ocNp+m22O5oz96vHzQOm7Q13HX23H12MDqk9rDuNNwma4126V6S",
-	"WgFPr/09UA/Hvimtg0a9udh3Sa1HzWU3tc+zXzw+9Th06owZ+73H84D6gCLgLh+JtQihyK7hrJQBPyGM",
-	"eXcQMsn4fdxv3/A3FpUM3anz549frTVgHOrtur9hSqHAI5lVKL6o8/B1ZW2C3mbNLGO3V0YUGKFEIy3e",
-	"STl9aoUTsaiKugRw8T437HSI2QK3FBDouVupkYvZ0PccZE3vL99p2YQB1ozSAsZSvHxQBTFkfe5QZ4JQ",
-	"f3BjeXAC3dDUgEPhH5EAnm+RKf1cpWP212Z9t7ln27ZFvOl0FilzZVAxkbbOFR2DOBv0S/2ZbTcdtWLw",
-	"F+uXBhDZGXRH1TPBWfWURs5koCQdSIoIINUG3w0qKEuadisJc5GhcOcQkzrnqHGREICly4NL9e8Rrvhf",
-	"7WrdbjQHFhng57rdaFWTj9XdesM8v2HvabcnIQOzP/AwNU79eOxsE9EwAhcZWnaMu0bc7elYUeZ+PRjy",
-	"3Q6uAfRdhDVQChYh7bhdn9JtpVp36uMLJYmRU0zmCjjqQC9E3tGw7QpG58xLX3kyENJDPCe1+B73Pc5S",
-	"WTOJSoGJGNpiRmVI0yAa3pKpEWr96PL1Cdlr7O0lwu67AYyZC15t9066XXioRJUPVwJFYqx8YNtBANWO",
-	"Cmpj7qQCqJveKum0AabuK61wQZLeBte/nEcMNnKTi7sjRcxAy5uYy9/tfJdVQDZRFYq4w7ZPyhVMCW0p",
-	"zUX3jVbPw3pqJOmcvvRt/5bOpT5ZoPVkVZW0ADW9+eHanCb4X61Shu0sv22wCR+KW/HSVCP19DuWD0zO",
-	"m/D0HBND83/tl/747fd+Kfnmu7++v3pdPXjxAkqL41OGB+mFhEOx6VhMd/HFYbyEI2jAlAxVvZDICVeu",
-	"dkwIHo/2Wth93puqHbDjlfd4xMYM5abi2jnrkMvCV7851Ry9X/rZrh7S6ujjl73W134pvzn6T1WzDthu",
-	"NcdIx/anxi+Y4oQeJ764ZWHVoZKRCftMyqm+vmrUlewmpEaXHlveyNTYGvben/rwLkhCvUDfDvI/70HO",
-	"aCE5C4JiHU81yH481lX8xqfmixy9ZdNjj69Qx+vjX6r4zw7+k88AvvGeXN7TRFMrJ9kDvEwvlFYfzEk5",
-	"o0tXILUSa2KPCRcxhaV4wVOczmfb069Plj26dxevS6u+V5QmBFncwMbzjI0UaydlcJighl5J+yzqW6QV",
-	"KZN5ncNio+EsUtdGDOi7e/OXfv+7FVzl658o3KpND+1fIMM5mOTgV1vyNeBS5p97vcjkTUdHU1MOCXIr",
-	"Zr5LpNqbslpUi6glsYg6iBYIsYoV29IQl0BretEUvxXhtSQUc0/edK7yDLa37I5O28e02DYxwvJ9ui+k",
-	"WdoijvlNe3pO7ann/ZpRbZXkheV7HM0JneC5DfdzPXd/WlH4D67e/JNqNTlygcoJxltjdpgqeCZlzdMs",
-	"w9Uxlfxtp/0qNkUqaSzN7BvOBNLDhEo0X+B15qH6RpS0C+iycYYjSwZROSYhi8K5znm8VH9X2/C3Tmxf",
-	"2NbUFXnliZgLHwlyS70od/uSI/41ke353dtYaDIw09NbIdrbC/IjkbBKwiOL3yScsBNNZtMhh0T4FYEF",
-	"BAuVDvWxFHAE+LvScxkZ3A7+x38fTAZJnhSVAXMiAmIbArAmy4BxiNm6RzH+aJ/HYNr4NNQPPmPHxCrj",
-	"SncFjhd3hfd+ZZUa6YlZ6DB5RL6/6LyxyMXZG4u86b4mZfQqjxQ1VjAa/IENLzBCEc9VPf7i7E3iKJbw",
-	"OPO10j/UsyDVCkMVJAoplwFVx7+CRaTqzQSAX249yWqkQ50JDA/T4V2G2OJqCGoRIAICQfgE3BPSNtT2",
-	"p3IEIIYDIY2uWiFp4tzRhHKMll+9fX/6EsLlF92fOu96pHzrudGE/I//TibMG08ii5gAesvG/yq68mSE",
-	"aAKwVS3bNmWcEOVnjnAhBSEeiutNGZee4HGTYaQDpLkaQSLU8KdxF7U+B5YOpVJwuToOUiei4ZVROOMO",
-	"1VnKjgjDmVofHdXYrZG2zi6gZMRu8SkS805glEgRanWP40TjeE3VcdSdjqNZiJkZGKaCrYCIEzTpu1/Q",
-	"6bjPVwactFvjFj991j/HPDpRWPTAmavoHmt1MoInFaIykakVoYyr+DjfS0POcoAPQF5aUMPp5CTwPjMf",
-	"WKanLoFISxJpv83wQ02NOvKf1o6aDaUd0c+oHdXtRiulLNXzlKXFsb1liLO9xeAmjzi4h43XpNIhtvb8",
-	"xhjbDxKniVnnM+g+/xmDFWuO/x1VNPRpfqlbra+fkz+LFbd/Dkfen2OtW9skQ8EiDql7YVgDHNKUdpfR",
-	"p5VaJ0boE1OzuaH+LO3Zy3S9hxRSzYITF59JVTR5e4qbLfR9T155e0Ryr8/6+75apQhdWBfAbrNTSLRG",
-	"NQElZ3N1l9XTyXNUxg+tN2zb/nxo27bm98cJl0LVSith/hy7RaIaIUbxpIx2pO9fnN/DeTTbBfbR4HZg",
-	"EaU7i1kE6m+9VgM5A7X0vuJODBN3E7iKzKJioi8MHw0epRrczam8u0kSl5wFgQgj5p4y16Pgr/jzuDvb",
-	"KQUfy/dxrVbnVnnTnbgk3Juq2W2AnJZkEZsEcUwPhnRlUxYCtoGEkpCRx7E40JT1eTGEihf10TryxViR",
-	"Ro20OdZYKK0vLjw0RebH6h2o64B2iENWNhn2VwTYEmjxpBsbxE8AZBtTHZgCTtJ9GQnl7JaUsd3acJbM",
-	"DBiKBlGpWFiDCBA1E3Gb80TMRh1S5zpPTe3CcLvTBIv2Hsm31iaXX3lTJiM6DTa8/kzZFWsSe9cEXLjn",
-	"XGtds+1jF/C4Kk798cm2t4iXxIuFa/fUTd3i169t1WgIAOnpHy6d9KmKxh8eq9f6UhKBTH2iQdAzjdNz",
-	"CmGQpQCy/xKmlzetIvTqKg66A7xpPR+NeZUk5VkgWRhVyCxQzKxu2+blUrtWvIhNCTZn9z3mEsFjpxD4",
-	"Y0KGoklZAgN1sRxYxm8hQhf8fDw6IieXnfZV55VFsPXpK42aIYnPRhHoWteMBehC6HNQTipqpJ3Ly/PL",
-	"GOlG8/EyuDU18B7WvnddnecY3XoOO0rlOiaDr0A/qDXM2CKrmTEp66ng05SajoInrhmfgogArxKcZnSr",
-	"gRMIQS3R627cQRswbPkSdvYfkG3//CWXSS9/24C3JMwTSG1rJg6ehS7eWlca79Tj5mNsYNAwpPMnq8RA",
-	"0oP3ozMarGA9vZ+/pPRwhJAHr4luIPyqQMYV3aUpN+euRroXcenoITsHLmwCkPIqqXbOAd1u5kcAb6NW",
-	"4luRxJ9LSBkZgdAjQ82cNhRWktEQxVRu4EN7jcsI0MRcMqXhtYQuPaKCJY2pQFONvPYgIpQ0SzRjw6pF",
-	"LRsAv1AriFAdQT0uyeCazQEIkZRPJh5nEgMH72ikJBj7HBHqe9fMIg6VrOpxybj0Iu+GHZPB/6prKD8N",
-	"+lyZvYFPPZ5Cfqwsll96ofZxG3GibORjMmCfo5BiGTlYJNhfdcIgHnGuRChEbthn6kTJdEg8GxQ3IOsA",
-	"i4vrMACk8ShrJnZ669laYL9yAyMZWYQpST+c66fXyKusiES7Xok2qEDJh5lSm5oIrMeWVd3pDziZS8Oh",
-	"N7jpgm6W39/zfmWPUwcf3/zzlxK9oREN30MRXMlaab6kQT0+qpVVbNk25XQN2ypFIqJ+x2dTNRcUZuob",
-	"NWP5SOwcD6p6wzonDGYqJ4BxQya1lsQkEu7dGfzj8+o/C/yjOmDxImbYbQGj/YL08xV5rDrRy9wWT7pM",
-	"o8zWSDeSCRBGgi8bN242AMQiYJx8YMOecK6ZRhuifT649pxr5g4wHkzKIaNScKJBBT+96rzrKPUZO86G",
-	"jDi+kMyFKmqf0RtdwjYOxSyQpEzxL/DYQJ04YmZI4d9AF1k1WE3bGrfDWB8QoZSeCwF7T0YinNfIOzEe",
-	"Q2CPp9TyPi+37GYlBZNEg0A7eXBtNN+F1pbaG6OtBoOAEremzJgP6CrUDB8fqKaqVzcGPslaJDALPbR8",
-	"xA91/X8Wd84jeUjW4uRpIfYNjeOBdUBc15Q3Nl/1s4rzWoJQQAoDuIvnCTTEKEGjRpyJWl7A/YHo/jHE",
-	"e1qkb1jXTodOyTJWYBYfZ//KPlzAxwFdsXT05Wu+voDm29qn5LpFH1w/WAsOjVTw7XyuKmRf7iFNNP6h",
-	"Xr5FRWDbM9GdvgdquKARJkcEs1wAaKxURjxb34cRKDNFj+I4CXiYGGb6KCOeTMtuJplblVqfvy70ABJw",
-	"AGaMo5AFPnUWXGjKjAGvXD7aiDoOD8ku7hiZuDNbMMe95ABllHpqGybUK+Wd/+1PKC7Qnza0YcQEpo4C",
-	"6U0wGP/NG/TInAYpgwjOsud8G7NjByHrCh09H3S39wWZvwBKnupLr70TS+cc0OkTqsK3Prr/YYFtPgJk",
-	"Hq6ePo4PL57h+WvDi4BL8U1Gb3xyXolspgJs46pjo9TlHTR2V3fABe8mXmgpixPARMB5kvJjGq8KXKcd",
-	"hWCEx/5NSW6Z76t/wc3Z5xH7HFVq5JWxqY3lrUzzWDRr1PyBxx1/5rL44r8q8hzkSV9oIvnOk9EbnNuf",
-	"1kh9aL/h+uu06zIn57ftS0F8T0aJiyN2hCDWSvx9OxoQyaJKUb7t4k7lp9+OqC9ZHPkaCuEzyktfH935",
-	"WWzwNDOmSmq6JjFNk3bpCP8C+0Xxx+mQhSeg6B0141UA7Fu4ThHoLV8yfJ7bnQrHBI7I5p5UpIhvTPmB",
-	"HRuKWaUCSWPDt9bEtVIMfOeLJs7VPldN08qOQd+mabIWBAC2CWEg9HVGRwQpW3tXyQDuqLEbxqOBRbiA",
-	"BASHchJAN51IEC8Ct8pUhMzC0mN0foJfURlS1IVSDNNcTE1A92nGSgj9jvjsDfr8lg0nQlyDu57VSMtu",
-	"JWU8RmnjgsiZMzFzCjUsZsLJdNVRDEcpGXNfyDiRozxA1zDJXdr4sA8q5m0aKVTjb/Z53ONlwkJGqO/H",
-	"qKcWGTKHziQzzmQX5ZszEZJxMpxjCMz0TIDsVf30Ppdq1TCaqO+WZMoA6FRdjM5gg056zebYjVXtrjTE",
-	"VimUkIYY3mge9c2Tm6+Ixisfk9M3/vfQjl29ssA9jMzM9ewuEGnBbr2QxANzLVYLMhIblJZA2U+xtDai",
-	"fVXpwCpKQptMqS9LDNqEiFbq2IKzaiSq0JDJhJSGLLpljKODq22AkyULX2Kim26KiHC9nuBZ3bzPy+o1",
-	"jAOe80CyXwYVi4TsRlxDMh2U0ICiZjqBYfhIH6xKjZiIehwlkh7E4BAP2vP9mKEfQ0Wwpwv+DGCxr140",
-	"9m7QLMGnK0WiBqWIwMRhZkRXe8PUVir0p2Yp/8wq/XJOEaT6a0nrCH7DQgmTy1JorBnma9WwVPenTyuX",
-	"+uKAZe6QGiuG9PJBhvSfKn3CmVCDX9zrnr151ylZJSywOpVjRbBoLcS3lCbM90VRrOVguRcBc70obXeM",
-	"QjHNGg9WyVOfdZXOVI71eK46P13BhsApj40syX7RpsRy5t2z2iD6QG9ugBjm+E0EP7AIPl2UOtEttj3Y",
-	"1A4xO7PzZapOwdcdJEKsuVsjtPW9KLZJSkGHwMtEQI+UwVSOQQtX1gR3EWGCEpc53pT6xHPRBqCSDNS5",
-	"GGRZmT4qOaIfhntnLqbXDWW/VZD/fglLIVN55Hl2l2Q8QhPKJRNxi7aY76KNUSMvRTQBHi1JGYA1+hwN",
-	"NEuvBCqq+g0VY7XpzzXNEwYEDDgrMc0m4haSHPUFumX28n0LhhjMCXJz4kmZcn+jZBish6SpRZ/PuG7H",
-	"u8aUM68vUgdwSfXq/6NZL2tk0bby51lEjz5ERZLnwWXIOjNOvy5Wgb9JkAeWIHgi0QEUH8tNJEd8uqu+",
-	"GK+K2gniei65hRZcIuUv654SdTYWYxOXzBGhy9wjjUPkUN+PGW/K9dTnwLgMir0UU4YA+GXD2JBkLM1h",
-	"0Q8wQ5NLc0Wdkmfp+ibkoWg3Vayk4EcnsXMXbSp4gvoEaQoUrDjddQdHozXzgIkA0H/U+WB9XqacgEvZ",
-	"+CSQD8PwFIFPxY3hzCggKMDK4Xd/F2rmSNCIpT/AN2toEyinj2g4ZsBlYnguSEXHKvsaXnTDwqGGVEQZ",
-	"ZPxpC8JjYPX5gmdvYBlfHw6xBoOGr00yKC5W+htcT3iaXvYaLvugpi6KRLplp+4IpO8F1YKUrzpn7bOr",
-	"CnaORroToU4TUepAn5fPL3r6dyWSrtmclNsXF596ncsfO5cVU5WtWxXpx77vdS4rKy3Xc/P1O0Xi/zQR",
-	"qUfPZHc0c8gSXMkqaXJQkqphPsaSShHBSqG4EApikQbMyhO9eSIyR9wpqbmvGKI6WN2UCE2OmlLDO71e",
-	"+03n+S2zNMFubp75YkwYj0Lvm4X24PL1Ki3vYjajlnxDOYvW3PpIf/c0VTGRFqm6xcytTp+BwAXkzCSp",
-	"+JiZz8Vtrc+XcwNyaogK0wOIyQ7IqQjq88L0ALx6g+QAzKP5lh2wbXbA4naY7AD8ftPcALz6z5UZsFAW",
-	"tWlmdDxzYzPl5EcLgLc1RlFOFvSfIhkAj8Tm3F4rQd9Y/SPnA5h13pDPG0dNIavvgDlkLJe0K0r4borb",
-	"S2iYL8mUSmUwkx5j2s758P+z927NjSTZffhXyT/iH9FEbxEEeOsmGBMSusmZ4eywmybZM2NtjacSqARR",
-	"ZiELW1kgG9vREetQOEJ22OEXWdKbJYe09pPk8E0vcvi7bGhXu9/CkeeczMoCCkSRzVv34GV3GqxrVubv",
-	"XPJ3fofO1U7/ILmEUCe6ENru50pMnDr0l5cS6Xf81jzpjyh/M4+C9Lyk5kJCf2YDG5C4g69vvF0lgFw+",
-	"laqrfY/e5gZMyVTPgNrTp0+f7vQ3+LxajZK7F5sk0isBV/zt+OdDM8umRMU+DIVoPuipsSidY7ORKzLJ",
-	"YPvxTEDHN0vkNR1Lm/UlPt2ZK3qZr+Dy/fo5+fCzSEH/WA5tBE3iGDLgBdzDOU8deYERzHo8BZzJ8lnw",
-	"RAHQRPLMlwHO+YBFkvXHcWx65GJxO/BrgKRDDBohWZpkoMGSDdJkfDagFA7NxbpH8IeqXZNLOFnESoBw",
-	"1+xsc2bmZnOHdcUkkSG8IdadygS2VmxpvIK0gx4FfTwmZJ4+3UM8nTSePmWfJ+Rrw2Cgrpcad/WAdvVj",
-	"T0ZY80LC0krIUHksS+gkBBFLpPJYAF3yMYUzTmPK4Ez1FtTxaJtNgxuSEExTB18G7/xaFPq1tlFpJDsw",
-	"YVFoBBk9H5ELjnKRC/4EVCf4Ez//AST/PT8HSOfKx5+/ZBsbGzvOZTWg+rX2u1//8lfv32tvP9C/2AwQ",
-	"JYbBSLn39dgUYLpKbQ3MgKOANGSo9FsSPQTbW3iM6JzvsT8h5rFyJR8izuYstt3CJXgYirD9M3QCf/3L",
-	"X31PGbvij4VrExGvQVsncD08VLV/xj3WNYf300jIsAG32GXmIPqjSaO5T1pMrYUw+75E3c82C75b/W78",
-	"8+HqPlD+UBgD5yB1+TAHmNlKxziTwMvbfyeSlhDqsjunW9scsJU3MnrLhlEcR6TS7mwRZZkYjjJoSIp+",
-	"BSlzm+tYxGKfsYF4u/LlYecl9SNYQVTw2PQt2U+YX2v4NfYTlGGvBx4qK3UFwAm8MwhgYDMYPYEa0FSz",
-	"J/RL6v9IhqOxKWW3xDuP6d95ilK1vUSqjGt0i4bC6Ff1x0qfZR5FAXEShb+32DCScNEkxq/SyYcVjKwA",
-	"HQ9It6+/fQurN9LnGXF79toUvBEA6lGPREiCW1t4X8+XWOTEuzqabjWZ8lhL39zDZ/DYRlP/P8yWdTbY",
-	"RaEPIlimyWgkULbDuH9DPmEaoS+EL0nIFNW4uAw9lvJUxBPPeVPtZ7VZKMIxQg20rZmZWGUe5EvXFf00",
-	"lQU/wAOs6r5d0zfDQb9njar79JS3uk3xrNcKn/P1/qbY7u70NsIWf9ZvivXuZm87fM5b/Q2x1X3W2wmb",
-	"fF1s9re7z3utcENsPbsjD/vWHexFzrUUl8y6C7bPAw6R8auWeo8fq5QWLmHGzSe+Zlph7V1UXdmFTtpl",
-	"ToIAuaNgX61R4qnIrcmVxBCz8zdHm+TjMAcPyWc3eZ9IsbNELlUQ7kql5OrlVYHKnge3U2T2jVIeWxTe",
-	"sPVBWWuLKnIMrjbpLkuGUaajCvoVlISgkZPQ/qBosADj7BOwIm0GOzRGW0Gho01BPDPOOgWbkq1A3K7/",
-	"s46gMJsK0DaraKF2fZlM+cAmk1kFYXaZjt/hKI4XclKm+LzmTHP/N8dfz5eD+HE4qrB5c11/5GHkICo6",
-	"Q+TN5YZn6fd8nH4PSUtcw+8ZZ4O1ODmL5BXS1jyORahj1jxv2eW9c0b9Uc+knjom2Yd/74xGJ4RwWCsD",
-	"Hbg4C8VF1BN1HZ6ficyXXLKDQ1SogAROImHbTfviuO8GGUjilhWVoKH4n01EQWRaPwZclWpxSAaJzSpT",
-	"U/eBjTm6dFGGenS+XIFc4hxZ8LpneyPwfFDg3+gDUgsExk0GDN7Ll/Y1uim1woKzu6DYFYWQgjk14h0g",
-	"s82++vYUxijo0AICRGizF4KnIg1YIg1vC0l/YFtAJi9Yu9QP/Adwsc+CXZYKjeV5x4ZAvB1FqVCdLIAR",
-	"H8tzmVxKU6bJelzqZ9XebR+mgS9tFgjTgTiarV39jSMFSEn8NA/GNUn1g5lCTjP45fLcX8N8/HgKoE5J",
-	"w1DP6jg5Y5HczSekNq5SXBap+o7m6Py6o1up1bsT8RSaK27svzNLtIbZVmvXxOSrQfeLXvQ6+urgzS8O",
-	"Wq+iA3Ugj7d6Lw+2D85H333z8qudhph81RTfdfRBo+7JVzuN3nosu8PPm+F3X8W3mR841U+1yCDCo39y",
-	"ZvDBxFYXKl8rNQbRQ2MLrtB06ca8dx5HxlCVx+en/FwoFnTjpHcuwje2XUy/KLJmrzXlLsNitu0fGTZD",
-	"nXJ4JVxcX/qukeqF+xaPILrOR4fFiTwTKaNxXsbZ1TXAcPqQ4uCszuBc/iJ4Rc4shuCMxt/DDdpU9ITM",
-	"4on52ahAl9FTnLl15xSVR60QPo8o3Zoyag7z7UXSndvs4UGZbs5Hrc50M5NlSXe73ko+nORmpEQvtDSi",
-	"OhpnJdZJzjVOncLXyUMXMFiK9A/AK8fjUrcMU/8DN81NScyu/UUNItD9wJbWYzwdk9bQtFnhVWWSDnmM",
-	"pTn1BnthjlLJUEBPJaqCNE/pNGbI+74JmaUoT2O1EaaHIHKRbbdgk1NBJgcrYE21kU1vlUUSLz4qC11d",
-	"/fiW4epOgGeRE2FnN82LJeBUBZwXVzgOjp/sqnBcXRJhEadwisdGkZRGR6XYAUVMORqUPyx3MV4WHuRH",
-	"5WOU1VKFKe9TxXLMrd7LjYqerxTdeKYD8tbWdSqf128kuvFsuhYMFM9x8pishTYPJ/rg7UJ5mHPfsdTH",
-	"kMRga67c+tQ7Pbir5U7u6r5WYaEtoa8y9LmjzeKrtV8LY7z2zsy6K7f1jyFFq2ZUjDB7XfDOwHQBwda2",
-	"0NITuI6sykLPFF+Sm0J6FHbTj0nxNrOOGiSCS+4NfWfZK/J83D/5kjzBTcwVu0AuBZVak0ZGQZSJFhcJ",
-	"ZbBCeVMwvymKO/x3rwF9Sl8MVaCrnPGSAPSDmlAsG6Q8lLizIRX0itPsugt8jSzsu/Lt/RN+Md1rYSyR",
-	"la9XI1DPC+tvxe4m6VCqC4cGcI+A9WLBU734654vwQxTJFa8xHQQIwWbiCzfOhpEimQQcH8MqfwMep9/",
-	"wMIu7yVXcMj2YKwe/1ou3XOBjwCfbXfmC9kvU9x4MS5T2Z5LSGORI8CQv/1ayLNsUGtvNne2LYlEZRqr",
-	"b7y9cn3XYlE0VZhtn3pLhzvEIA0OjDMzE64NPcbrnYM9R5HEDtFyFMkpECoCBrZkhmxPLnzlMQsxUeaA",
-	"CrSuN6gCeGX2b80FUNXFeAu7VknLySPTdkckPbbZ3KiDR+HLu0OeIxyqjxB6dEjDskTHxx6DSEj/C75p",
-	"AWww9ClDmpF59/m7u7dUGr6EmscKNUeRtFBwC06PDj7mU3gOkxmnR58AsYuevKCdizoHyRioLEkI1hT+",
-	"0DZaVDHPoLso6e+RdwIXQZYPhk86YsEgh9OVR5yqvYtXgA6YUFkYAd0F6iMzYkq6rwpOGjwx5n2h0AbG",
-	"jYBRn4BqS8cmjRCYsm8TjPkyyvSTKKGm4iX0vVyIMxGaEjIUqZq+FI6eacmp/2GAj3WugFabuYcy3nKQ",
-	"1tFcCXoe8vTcXab6NT+WGOyGhEvMLt0oFaNHx8ILcS7vQaLQprmeVUpzNe8oEaXffhGM58t/2QHs3juA",
-	"HcK4F01pigt6HvDjft1qang58xL6nxd2+gpMAarnDNlKYAXVP4tkLxlG8izwqFsuKNSACBwUMEv34GSc",
-	"nSX64Pq0alIC9+dxPIFqSAkd0rOxmieLgY9pWUYfCmTFMTDvxD6jcvuksK1o3sL8mYit+OdiuGiuNC9i",
-	"NCNTrvLjni7keAjfNf/JPEft+9nAskRkPZ7kXxUSipGiQd6Fdhz434KqialWYZ5IEUFMVXQ5SXoRj+lz",
-	"neC5H6Gq+VwxvOI+ST9NqANdUfJuwGUYuxsoqdAIWmvXBlHNGjo4ax3PsEh+tP9q7+DVF8CKfPP4GCOF",
-	"5Vh9H6NIK1juZFS3ACB/NDV8VdkjuevKuDpXLDBTKtBI1xWG24FOLl1dO6E0CR3Guy3xR/VU5ctE24l/",
-	"KXpAgd8tHgTeK2cBSTDQlQNHGo984CO7slmW8gsRE1HDlwBDDGHOY1wZBkexW9EUSyR/vxmCyEZO2rSP",
-	"6TDiSukkEF4s4pM4pVEgtXqZQAEnDa1hvHiYnaGBxSZJAlr0ksL8QAyRAaPK2pmgloQNhrAVUtQb7NL3",
-	"YFz60lozbVUjqTLtuSV9y/vBDvmJLO+DdCJkWFjdt2xrLSEUys5oAhp60bVabVhgvP0GIB0df6FKijtT",
-	"plLD0ZwHI5SfkxgGa3M7eeEbCQU8Aut1R3aoSgk/PbVnluCPvnTtLpPjAjI6RatVPWRZe2en2Ps1xLeS",
-	"zhmLHEXXESWu3XwrOW3e2hbLkUbdFb1kmIN60kc9KUgHeQQVBtD1kcqXnZcv949O9/e8qRRRVeOYF8qZ",
-	"oks6kmyeY9CK2SPnaSB7h292FUnSWn5pS3mnrJrjG+RkfrOS5jUpiUIWpOLn0KfElwsblWgsKZephW9y",
-	"i7bpkYPu9Pnb7Y38/OpYbCbgIwNjC8Tm+ZZIfHdI3CHv8HawGP39e8NiCi/aZfjKjve/2n95ur9XEV19",
-	"WRVed92rgYCXOscKX9iTSB8d/JYg5jGM3IMj5l2ih/n+S/S4O/TAaXR99KjIIqeDC8VobrkJta4pE723",
-	"LfEbVySNl3VqWQWHYqbwo+hhjB9rDvK6ycdl0vGaScfhxIzc4gW/ZtRVryJN72v/H8SS8jWeSNa1vfx2",
-	"i3x3bP7ndE2fX3xNRIAissznJ+MMerwmsVJ1dbEwbylfdjMOcd9MhemM+iJFMrKJWUJ6LVenMIvyZLcm",
-	"2uGsRGzQf6XlxUOmfFbTGI0lfa+kYsvIk1xRGn44+QLv/QmY22ofAN63ugHCcV+uzuuUSp+ZKVVppwtl",
-	"PJWlqyaXMheiwrnu5RGf2ROTIQtw8h+EKmBc0VJQsN1iOK0sksXDwBMe4bKIQvRHozOZpCKsN9i3RI0L",
-	"SOQ8cPXoR1HvXPkykdAmvniIlc+nGmmigO3s5kvU9AaANg+53BVyznypr5AX+mBnEzrThMWooS5QxPzl",
-	"8X5Hh1Bz9aRhnt+Cmbwhr4uGp9bG/6JMmf0Uela4jCn8z43a9xZn98QwwRlR3buEd75fZecbNlu6aniI",
-	"OLZRNhReTSZZ1BN4N9LvL2YjR+NuHPVyBcPbct1hcBc5NriEaRSWEoOPj5VmRZPNfJoXHSCIr5nZtLDb",
-	"Hh5o/JSVbJAoaKKbSGFTcVkCXVvr0CtcCWi/YEmxB6EOITIeSeX23IOQAbRZPSIXp2dOc9xAX5B3YxGw",
-	"TMSxsl39HGOR396X0DW2qPZHb2o6W7xf08fYLGp9HrvtCF74ftwnt6Pd0tNaelpYXOCuuMUrWQme9gZz",
-	"VzJO5AULk+XrMm94KUOn0yXjcXQu6owPE9N2pIgMJuef8/IvJf1td/YPuMpLKS/6be5n9R0Maf0dG3di",
-	"uQ6X69ChTOipWHkdWjtzpbbhQBQ7o1NlD5y7a+yqiJUjs7o4avDl3sHJyeuvv9nfcxpDPVE2U9fj0lX8",
-	"wwqC0lwcPdVtRRkPVsFvelst53v1/BuN2Twnco6wYXnNVCGFBfwS11zATKfKLTvPZybjFyJ75POweuy0",
-	"nIeV5yEMKqOm9ouSwAtN/BeIylgEN69tRA7LeqpKBmLrVFKlCoiKDfYwO+AxDNr1SReRirpRHGWTXWox",
-	"4TQBPxcC1keUsgsejwU1P7OprTORVUb6N0d78xJEKCD/wAmiK3Mb34q4lwzF/+ekMyiBc4319jDdGK6R",
-	"JlkW5d17+sP2TqiY/piTFFi8VfMkr8SAlIM5c7o3dT9JoRECogqUU2tMUY1C3UOez1ZMUoFBZrFIumBE",
-	"RcxkPuczlxAt5uQ2YBJ/lUTy1or3PskasvIs7gwHn354MZkh5f/Tn/6P3/3d3//m3/7lb/7130xRQltz",
-	"6fmPkNYxPV+qR5tmkSzLy66f/6HaoAK+oLbVHL984ca4ga6pRl2F6V2yJ27WwW10sqhWDkeZ5BzqZurg",
-	"QNo4ZLysIs68JsCnX4BPKiJgsyVyEyOJU9iHm6amIp6TaAaucyqPs2Vw1yqPc7iq6DTQFiJFSdhQrJhh",
-	"y/i5KE6KXX1tFuBhAUgVHr2ZnwCvL7QbTg0dW+E2RxH60vy5F49DEdanyLBO3Ec7pXn8l9rfYCd1Ghl8",
-	"iZVdkZpvupydTweM7tp2Obc6RmB/0CqFR2OU7s68LIvGHlmpQr6398GudbUKssdnurxbLqUo2ChWZqKc",
-	"6oJCnQVkbrHSwqLrCqUQQE122ojV8zq36VINU+hD8rEWNJBKE1hUCZgSV1e3XRm1LDQ4HktSX05XXRQt",
-	"wg3r3nw5r/CNLax7a11d93a7luhRG5Wps9cLbBfH1rhMlZtYHKcy7lGZnGVp3EOUxrle7u1YnLl1cj9m",
-	"i2MiIQdWd7Gx5FRBX5mV8OWUmZixNjco1ntc1mRuGd9jMAB3jHfLYr57LOa7Kd6R93dl2pqO8WhBuc1g",
-	"MCVN/yBmdhYNBaZF9EOJsMEOaZcKUhIroC88P7lMB/+oy/xw4BZyhZ0qvw51k00TsDSvv321f1ziCbXg",
-	"lT/4blRTiPc63D98UXqzqunn9TtOP+OMqp55pvm+TDhfc8N9aFfube+4l3omHRPCRvIiygS1DGeRJMFH",
-	"MtbEN6YMotkwd8o7GqxD/ZsHPCMx9ZJKDOYWYuwyzmQiV+kJyP8oJ1x5SHYkmS5lU6Beef0GLqeTHzp7",
-	"e+Wb9J0wvD2g/JCN+rKajU344NdenKoThsv9+OV+vBPJheE8QKngzyziNBuPBEnNaLh0YGNsXAmvuZob",
-	"47CP78mRmYLLHwdpeWnS75O7/CELsYqGwLfQ70Qim1MfD7kTzwniV5wgHqkxo5hH0jxYncq1FRZT4q++",
-	"XCmzrD8c7x++/mZ/r76LSYlECiopMLckax4L6BW1Qqd9vf/5qemLgg/V41J7CnAc4kHbbni6+7Io2mnd",
-	"jMtBYss9C0y9Odr/2JbOmfaPEFEw9WQdtoejbeNgLUnb10kh6BGzUxG41jClr1jtphEGLvtVKhIoFjAs",
-	"ZMGZi0yLyYMII+YLp1p67DKlbXM/ikFcmFN/6kSK1SxZTaTtsVhqq69itH2J5z26lXU9s3ur5YIHw0Ns",
-	"AHuNtzvJeJqdRkNR7fB9GeLB99iJ94vj12+Oplvr1nqrW/11Xrvr9rrF+QyZjwhVHjefV+6421q3LXfz",
-	"DYUHJ/pRJ+PruGS4/JdQfc00y8Bi1UJ4tsCs58v7BUle6m3kiJcXNDX0JYIiVrMV+JhNNkhiUoHCDk91",
-	"z5c0d4s5D8R17NZIS63BPic87yXDbiRF260lJToZNudMMZOCMo7gI9Y9FtCqCXD3KFAGgwL263/z18wu",
-	"X/hXIBBygnnW4CSSZ7G4LXNQUiNifdzrSAvBcr+HbcGluflgD3WJg3ePg69nHL4qYLggJfQyTsYhw4NY",
-	"ckH5PguLDhz2uATa7Ao07s2fZVbnDtxTIt8OxFRVY71NuWlMQgHEVS+n9yXW0xcRucGOCXbtg/NUQKzZ",
-	"1x9mfsE8zdtlyfxyeT+S1NMwn5EV1ra8ov/lCTZtsa1WssR0113B5n11p80uW4EQod6AFrcZZI6GY2CB",
-	"xHFyiYR8mA2+TPpQomVdELZyKt5mL/E09utf/oodivRM0A91iK03m00kGZqnoV0gEhOjJJQvpxpgSg0P",
-	"2E4TW2vS8Vk0FKRurWPjwIlrAmxwhsyZVGTjVFJzTfTe6AFMgQRqWk83v6TcWEkDYDo98KXtfWnzW24D",
-	"HryO5w6xI8Y9nQlL+rgvBgyfQqNM84SekYNLWT9JL3kainDt5+Mky1Hvynyang20jB9u76ysf2Qee77z",
-	"a+M09mttvzbIspFqr631o1g0QnHReDv+eSSHkWz0kiGsA/2XNd7t+bX3hRjy4LDzxX7NxoouF7Ji2zdn",
-	"oO5JNK10WNxIHWPrWxmp2wrsgc2HjNT1zdIvUBrGPyv9Mrccji/a3qRaKIMEy21N2NbcXK/A8DpNkkMu",
-	"J7YO9l667wwtbi00ie8ijPjnyhUQAKcCWO7KibP7DDzbS8lO9787NTfdZYFZCtCKTQnoxOxIPdsaAjOf",
-	"8HjbHPkkGQqjTpMngC1twnNNdC6K6Ut4is1mUx/gpBXYZnOnDOD3wyi7FYCvFLXijQqbHze1CcXco8dw",
-	"+K6/6MMou28yRUW8MZ/3kydUfAKCkHoaXR9y1nCBznfGC9CjD1UWbczsuIyyQWTY1foQdhnJMLlkK+ts",
-	"GMlxJhTrTmy34l10amfZ6XnFs70VlxN7G/DeGc/gR+1HN9hBpkxekkXKl71Y8FSEHgsIdwJLbYcU3BQA",
-	"TrnGDXuS7YyJjfB9iS8ETrEqRUXPYZNBTI/NHtNieG8VZmSih+ysfP9Yn/KggPiwoDM1ZstI/Bp7w7D6",
-	"FoJAMlJr2kuNVBb15pPJYdcLdmWRUXk5SGLBRjHP+kk69GyHzpCrQTfhadhg+7w30H6AfqmxjvCg7gK7",
-	"ja7ow/m5kL7UPjnjrMd7A6FXNMjdbzeZEr0EevvF4S4LzoTUC4PqTbDfqpD1BtvT/81TwYDwKULbsBaD",
-	"7CcKSe2/0Mt05bs3/+zwh9ODw/0/ev1qv3Rb+QsBXbJpNO5CW3o0+kakSkfjtfb6pqd/ULV267lX604y",
-	"oU7Ara+1n21sNpsbcKqOfVStvfN83as54zBTn1eiRq2vvLnt1aJhh7r11Npb6xtNG62or7nKnulBrLVb",
-	"rY115y+nScgn+smam14tkXEkxcs8lVBrP3/m1UZjNRDqBEZjvbnZanm1VL4YyxCeeEsHSkJy3MBcv8UY",
-	"6fVI5Z9pEYj0aO42PnUoSEaqXFSElilT7tQ2cJCM1BQe2G82BwyQIo1HTSex8+z3kGe9gVBsxFNLxMZz",
-	"SEqNkUzSkEfSl0TZfqKYWB3yKGY8DFOhlMd6XInVSCohVZRFFyKe7MJeYTZWAcirEVdEgGY0kEHDSMF/",
-	"+5LepcECPhohF4VR36rCA+lliKGLyboj5S2ct914SoN0Xav8gBt1+MgnMHK4c3sP5TE06sCYmFOZPFOv",
-	"IvQEqLVRC/8PjXhKLxlSvqa1bvdX9/GP7CQbh1Hiwsn+q86Lr/f3sGzGPkVrvp7/8zlPEYph8oduRso8",
-	"RUHMv/TWD11Eg1+8+paHWS1LP6syuEJvrsyCwUJUxVArS87OYrFqvul1O3i+Hin8tAtLbUz7E866STgB",
-	"xwsJeu/eB3WP9eNo5CKh5ZDQFIYoae/gBP6BtFtfBu/8GoGtX2uzX//yV++hCJgAVL+U8LAhPhtyHbul",
-	"IksjoZjifdFg3w6iWLumdMtIWbzW9sCaAmVouio6kyySHlgLOilLzgVs1apLkVIKSsL5AOVP2LmYKA9O",
-	"5dk4hfgx9OXBoT0z1eFFf6y0O7rZ3KizROpgL50A7ZfLHrijiewJz55DpUiRUmNwNZEa0/Dlvh4OHedF",
-	"+a4NZGj1STGaP541WAeetzDikYSnluISR67M4JzCdHHxu/YB2Sr6dnk7keuACd7eLnpKVt2+l/xAVsPM",
-	"9dqto/AiN3XedFhm9sVdYzisXuE4jhac5iK6jnzWUnEWKe1GzU2ZHdMROQtFg8TBoamVCMVF1BOILwjM",
-	"+uObuBogTd+JXQgZJqnHVEK1jnm3E3gShf1gOXjcIHiAV26wDl080iiMDwM5+J5gI5FqsGzbP0TyzJcW",
-	"wVYw1ctZKgAR4xh3gp1qDxYnZ2cAe1LDp93LxpvXqZczkb3FWx17yDOWil6ShgjncBX9mviGTokl9vWC",
-	"rW+NqrZbGG6WR2EAYhJ65dCpsNWvxhH2fDZj2Gado1cnTAoRKnbw+mSXffmm8+3+gce+O+i8Pjzw2Ouj",
-	"o9ce++bgm9ce+/L1q9fHaCoO9w/+6A2cxzqv9o5fH+ztss9fHrKzRCgiQ4JgBQk6X0ZKIEOgoG9x9Obk",
-	"S9jw1585Ur60ps6kTPhoVJ77w29yNFaDPRjOh9vyxs95queRRr7+Ru853xLPuq1ws7/Od3rb4nm3Gbb6",
-	"G3yr90zsdNfDzf42f95rilZ3I9zqP+M7vXWx2d0On/ebXL8HfZxau3bw+qTm1fATal/06NVJdWTVg4MD",
-	"hSN3b5vdcyWWiiZpduCePn36lAZB26TN9ZLBoA7oC69uq/Z1hPIDJx2BmaG8LTOWz8TFaVsLNDgC5LoB",
-	"EA0hBbg0a3e+C2QQBHTOcjPjmDRtOqZtWhU+ViIhRRL1adWwLCHXeebLW+3q6EJIrPPXNkn75SIEg6h/",
-	"VLbT/hNVhMxzMWmwNyAPcEmhDF5YgTEyDCMSDuCjkTeVDfZlYCSJQiRgqWg4iidoLZlM6HqkB2uyP1wy",
-	"oUfbGhmKNHAHCcwnvjG95oAr1tWB04DLEAxsmwWo6qfv66ScQhFHF0KHQ/qlOVorXLRPFDvjmbjkGKjp",
-	"NUNHT9jPx2Is6ixLknOPBX0exQIaVSYqj2MoXmG//uWf+pLrmOmCxxFkxMTbkYZEWoMr+CBklFADZizz",
-	"j0esOjKsYOxk4steKkIhs4jHsNfWj87G6ZQlYwF9HvYZM6/PfsLoeWE0A42iwEMYcaXgmaxKAxaGFSbX",
-	"E8V6Y5UlQzbC5YNm2HDdOjJMkyj0JT6sMmQzEHlAQV5svKDYVyevX60KqfE8ROoc/YPRIw35hHXzXYjN",
-	"5s62LyEtr0PEJuuKSSLD+tUmnpVZ+F22ue4oT/HRyJd6ygDNb7vZZJhJd/dPY64y2jNlK0oIdiyydLLa",
-	"0U5ZvcH2aJiTvslUsoNDJ3Y2ExmdwnAenU6D+l3vLHZGo9NoKFTGh6OKx7/S8/jDnJYuD7XRa3m1LpyL",
-	"QjttZqrDriKuZRqes2nbqnEX8F7/ChvY+tAogzKQV+LS3WvL4hPcwKq1n29vat8BrTXgbsFewz+6Sfca",
-	"8hv6o+mP50Th99IXldYz9DG9wgXamnWBFJyDKADZUD3fYXyfPzfCkQTStfb6LTstx0KN4yvj7281DndF",
-	"D3Yl+jMQtHRWHp5dh/G4cXS8QjCPGf4Tk+uby8GDUNr9sPN9ITXurnK7Z3pF9Z3dQXLP8OxmlDZTxiDM",
-	"FHwksVBtdtg5eOWxzt7hwau5tW3jrt3AvdsNp8fShiPffLkoSeVt5Km8ryP2tYhyTbO9/W/2v359BLJm",
-	"N9yQucNa2/xDVt+UcSfWcmdmETKUbM7MW6XO6i/8XKWvvXOCsRi2ySneDKpQQhGQg82wabI2gNrhDWCC",
-	"B6w7cXN57mNAJLaqI4X+ZFVfCWIC+BHOxd/ANx+N05GOA07evPih8/Ll6zevTusg5hopX0JkMB6xgUip",
-	"YES73ZdJGlJSjIMQisrYc9Yb8JT3MhNt5X/SDx+LLKNkXSKFL8PoLMpIddsZDR3aQf8LuEL+bnpurcXJ",
-	"WSQbvtxsNtuMY7c0PUAUqaCKi32+LEnYpeDnEOrBEMMrp4k882xEk0AqMmQrcDFf4qiDk76DGurEJLDb",
-	"N10RJ/IMGo7kWnFV4RinQL6Oax9EG9ZYWdtubrbWn10JetNgZ4YIDz7iSmkwLUPBytA0/WL37Fw+sGG4",
-	"C4iv0tLCWTlLJvUD5tCuMCK2vb7zreabjjIHcgbK5yfYDnkUa/uyvQrwCojnMUzj9JOUtZqGR+3ZvAnB",
-	"G5khF4t5Nxln+riugOyNXmEeG6XJRSTPqFLDNqrT4KiYhvTXMkZBYEiDpKInJD6Jhmp4ll22hTjsS05b",
-	"2gTheqj0Na6Jvr481mfG0TDK2tZW4hYVXQDzbQ41dGVzfadeFbd1CJAvzW/gW7zUn+JDNtLnYNFNsEJf",
-	"6l4hF0vibgv1Fsp7nRrzHSlyg5Z499GH4QWcPATWJgOYMxsD8MWhaLs/1qH5B2AowSetuXn4+XIgeucq",
-	"dxZzj7vsEZ4oiy5md2GsiMYzHtntdsahqFslsQAJCch9p8MCvHVFP0kF4wrKPUzqN4W2CuUOPm18wK0a",
-	"rDPPr4XXMCC72WySo0vRRR38cZPzxa0ZMgRbvoRLmpOrIiVi4xQ03YebWxlsSp/wnv3V+X4oLgDn3reH",
-	"sTyKv3GWV1W8TaOzQbZMYt6Pt6gBqOgs5pz2Hjoc14E9Uww8T4F1D5OLatr3a2sM02CVtzaxPErDlCRa",
-	"o8qSEbtMUixUwz3Ehi8PgMo5sb0s40gRDQcnr+WF5sxLwkI8DQp8GgwfEC7tsF9cLzXXbcctV7bZ3Gxj",
-	"d5f8IOL/RIpFpsjHZlwMzR/3NYc8yhXgrUiFc63KPiON7VSw/zF7YfRGS5XV6y3qPUsLrOS/XDdFn08w",
-	"y+c2WHDRWkslyF+otXd8BALN7wxj6P3au2ESjmNxlUTgEXSIbTCQag4usPgsaKNj04VaLU8vKC4nZmGv",
-	"WL+H7R13Pj8FHOkKlqWRCI2nE2HHBWhAqwYirHtYxAcDpY+4ECneNRlTM0Pa/jh68+Lrg5Mv9/fo9sZh",
-	"wXfx5UqaxDGQ1mXI+Gi0Sg/NUi7PiJ6hlxncE+r8SJ0weKkfYPVlIrM0iTWErMIjBUxFsoePTGW3uyz4",
-	"bhUr1VapIM8WFkY90JbGBCpQFlZZsH/KzyCXG/g1f9xsbvTUgK9vbcN/C78WgOJNcNBffZVIsXrIs94g",
-	"YJIPyZ1cSVIWPA3qWBy80dy0HidS8xtwl+9WSXFo9eTLzvrWts0en3zZWV3f2i7WX+ppAWmAHhod4GuG",
-	"yaXUNg8u+FoK1p1kgoYO7r3e3DbDRfc61n/UL0CHGRp/mgFHA1PoQoZU2Nza3tVYzgpdtpT+3jzGKyg8",
-	"svikbGW92azje5o770VqlKhIT9U241nGe4Mh6DZZuud4pF9GhHAJqhyDb/KKWn3RHHL6e0igkqA225uj",
-	"vc7pvkvPSPr9vEC7DPRp/I6pkLFWocc2EpfOxaQoDcnPf4Dd/d6AZ+XykLCib6wPiTwM1IfM70ps1fIb",
-	"WrLhTe9pigmn76rfcXWQDEX5fQ1O3fi+x/LQXOJ9uUAnToQnihFc7LJkGGWQ8SoFn0SK4udqNZoN2+AP",
-	"Onrnz0/XrFV9XJw7hCyVFDxfTDIBC7FSsX5fowyAzHX3bJNeJrJVlaWCD4sF+/qz8qzWrnUjyVGZEXkx",
-	"SKOaF2XgCsfR1wM6EDykxmTY1BHxRZX0AYovNeIGQLEKGlfODSHHQ21q4dja97PP5tUK6D97N+qV7rEh",
-	"f7vKz8RnG62tje1ms+mxaDgcZ9pwEfBYM+mBtgMLrCVpFGZAyTPMAlvJk+RItwu4pifZZ37t17/8lV9b",
-	"hH0VH+BrIc+ywey9XwCdDRxoKAnAefNEoRG68hPY+RHJbBv0siIZDfVnadrPEclMnAn0rrTJLHn5Ofbz",
-	"6nuPeKadt1q79i/82s+aqzt8tf/9u+3N937t/6+VTYZp617O3jCeBXoRjRuj08xyr01b8hIu7XyTHieX",
-	"Il3tcSXYQLytPDLuuJSNin6u9eb2fYHDlPNB77kEiiVQTAFFwQ8tGQWk4CJqAHcKQWMVf4m5+WGNgCX6",
-	"hcAfqoMK3kIvoO9/sor/t4b/Vw4vS2x7hNi2gWmDkkQoCFE+UayXjCZspRCk1UGkZpymsMhkYue3A0+P",
-	"ATB+xDPu/U2TVfeQhN6+SQJws7U9LwEIu0ZgL8sCcFpPFE5vtba3nq9vgpFVdTdn2LpGzjBNk3RhRVeV",
-	"J5peNJVQ/ekHg7bvP70Cqt8/6IZpMYtImQXG2bHgvYy94ll0YTwiJ52IBYDOjgBmAeMIdzzncpExDYGX",
-	"U9MNP7oT7KgRJbLusQTO43E8oaZMImTdiaPohQE7lsLitGqwzmi0Cvp883jKx1b86a57QNNzGhmbmYQA",
-	"UVgiRS+Sj0tjToTvZChulpFY8MjHIhZciaL8zv039vjAYpy7lQqCiTSVNZtPDFyfqrV1v//vf/Vnv/+r",
-	"//Xb//0nv/1Xf/ebP/nz3/3Vf/3tX/79b/7hP/zuv/3xb//j/9SH02LEXtpGgbpUfNrNwbsPt0aZtjWb",
-	"+/oDsoCf2VRSCHLRQy5DDt0ujJD0kL/tWCk4awUi6f4ICSn9anZqFtNsTuFwnvOz+fhc9prS6Uci7cFY",
-	"t/QXQH9BD3dvg29sbLTETi8Mw+3nO9s7zWdiQ/T7/W3eE81ut9vq9rdbW60mb4W9ra3NcGN9fWNna0M8",
-	"C/tbz2qGSd9qbj7ferbtimkcdz4/xR1x540eQcsrg1PVSfgWPJb7ZrdamQMMfczYP1FlZlEttot6fnd5",
-	"73w+K+jbKBuEKb9UM3tPqrj5lDN+JBM8jSORFjPGKJ8NW06gkuH50hWqyBMcTCaXJqzAfemyBHS9wV5C",
-	"bKJYOpYSlWIv6WmlL+laPNUPeIFEpijTlhoVmEXvnKUJlIgGZhgCjwUWcII6bWAZIaggS76xe4CXdlyu",
-	"2J5rsG8HAngEMyPiS2Ze9zIZx3ochnpQ2GZzh62Yq7ujQi1V9XucJUw/rqGxdsdRnK1Gko7EjSLctCx/",
-	"ZOSDzmwm6reAjvASeKivEvuEmC3hmX5qE6rk20b64zra5c6F6ZgdGgjYFrR01nzgPH1dUvO16r4rHMSv",
-	"JjBveF/g57CO1K6tfKZ9vgCsYMDAOWHWDpcqhND3nr9R9SmU8V7H9tl5Ym3nNSyCGc771l83n29RCDYL",
-	"K58ogfbawXRzZ14wbWcM6DM4CGa9JDOs/SQ1Mj8akDSWGnS6q7j6FUHF1O2g2MmBvBk8ajwu9ts1Db5e",
-	"Zowbc2sMgGNuq0bD+PMa2MCF5JfOMIGCBzHfAdAgrGdBYKAF1UICA0ABMQrIm/YlSVUZVQ/gF4BQA0lg",
-	"HITIzvVQ9yHIpZ/hm4IiiocX9eXPCr4/ZBLzf35P+RfbYy7KPKDXFex2d8KUGHKZRT1j3nwJngfKGdQb",
-	"DOqg3QdpWxYKyWbhjWjKwdiCdoS2xaf2SkSjgKTBSjDg6g18i6CObxpldg8eXhQCODLJAWGXeQC08jA+",
-	"U3+BTQzFOPv24PTLvePOt68KdCEb2bMVc6bx8mRQp05crOSBxYV+xD6Z8SQOReo6T9QdwPGg4Jc6Eahk",
-	"QpeEiw/0F3QGQF8RAjwrT4KZZ6YG5B5pNzH3eOB1wPFhkcxlUJAj4zwB+BvaNU3HIlcRwQchUbYST8ho",
-	"eU6PrH70FfG2F49VdCHq9lnN9aBCg+4N396KiEpSdPNYLuISvPNrdgT8WhsHwGN+HvUWfjUjnf/oS782",
-	"/QmtsGiDdfJGYnqN3pToMyPiA8rzQzFM0onHuHLlWnDml5Z/6j8cS3zb+8pyXdWW1rJecDUUGS0zpJz5",
-	"Oa+7YuUYICjs/rpLIx1LhQHSVASQM3lwykvtoV9yZRluIqzPEniac161uAZubzOs7J0lBrAY05p3WHFg",
-	"8RUfirpn8BUjSZVh/3z78im21ym+YGvuC+aoXjmDiYH2dUhKe2TZPjAbCGfIhFaRdpWtf3A6NTNcA2eZ",
-	"AyDoNC+lOIUkNuVmQcpJwk2n5fJUgtHGXZRyem/0+oqv8QcQx33mpgv9cbO5vm28i8/I28RfzUL8zK5Y",
-	"/L04ayGt2MTFooQInyhGA1q/6aA8yqyp86VwbS78UHeaz5xJX1aYFdcIPPFVwbBcrVEkQHdV/w81JDZg",
-	"mjD9TbCuA+jLN48M7z7Iexx7cVim0weZu5KsI/k5VaIQPfRX1CNaxRBk0uPld00AapVt8xJBvC6oxNNB",
-	"qLGBe76cfXVCF/EldcxKewP95NgUy4oIc6VEpqjBLHacDRPsN8XiJDlnkVRRKID+gIQvK8Xny26cdLHF",
-	"JEyqAYdY+RKE2y/TKMuEbLCOtW1OAtXkxQaOR5XvKkKnD1to4DmptaAQ8QQUNFGQFDkqJUEhUgoa7PMI",
-	"orgLkfoSOvygK/jDYee7H17889P9E7ZCcm2s1Xy28Wyzle+ZQ9uvzRapx5vkXaTYuRhlJl7SIx/4krQJ",
-	"QZdvxNOsmMlrT2fyQMCZSjUxqQf1pNxoXxryPIY5ESh/f7eqr/dTMWFc+fJSxDGA/QS1jaGjSp2+qImw",
-	"WS+5MPrSSLMZjuMsgq4rVFcw48S+GV1NcK/kxX4JO/0PmDi077mmh3rVmLrrZd1wKO5NQW+5xflj2eK8",
-	"/c3KKnIyrpFZ6it8rDlSBKWb0oRc1+EqoZlzxy1J0tk0W55PWnFWnO2iKZPLeq6QYLcjfYn7kZBuQzmZ",
-	"oLg6p2x7oYuxDX5HeCw0uT/Cu1MJ8Uyaa6qRJuuOqQNAfompPbc5NtgacMcQay8nTzua3gduHqrMwNIT",
-	"39jCElfoIKxoLh+DOV5gDUsQujoC4nDQqN686cydbMhxRalkmVwuNRYeCYLSVPkgCKUZe5UYPtW4qgFP",
-	"BSpxoyj3SrPRaDWbdbvpkGPbVK31roVg7GQYQTWtLy9zpoEF3wY75pGRp8HDCxr0tj0VBHYN1mQjPlaA",
-	"8nbTymz3GBoFdh6+X3Q8EZYoekxjvATIGYDcujY+msF83ASGJV4+Qrx8CT5UOVw+UQY+HJeqIoYamFnk",
-	"hzpbQ9YPbc9w3FSWjGgjF1EQ0zY9YtCBI5qOATd5KnxpKXPOJgIy1PTpM44kbN5P3ZP2fQkq3d1oS86b",
-	"8j93p1UzLJ2PZUlivVnW1e8Aa6HLYa/xfkHYvNUn6aMuke6TJw6b+XsjF4/60q3x0agigeg1hrOlNNmp",
-	"Le4SIhFSFOi4l6jK5suriDEvQTocN3Qc1hGrQjra9SXdSrFknGln0DncgXPttarzaDQSIeamJfFh+uM4",
-	"nsBhItSXsK845BNfdoX1a4nOi319+knaEw4TpshWMadcGIrTDG3F3IR4K74sHZNp5kpkGCvpOfbcMc8A",
-	"d7gsoRbBdUC8qCvi5LLs6Z4oNozkyXg0StJMhM6JCNTEFLTD3ONpOmGBk3ENPBao6Bf0EQPMRQZmjnSO",
-	"fspW8A9Zkgp9PD4qKKtfcqKH1XfZweuTmdvk5yQynliRpVJ+DrbrLSfoOINlf3+PTZpuhXTDSjk3vkTS",
-	"DVuRCdOP2eVKIOG53oZ2k2BYyK4yNUgulW1tRZtNtkUv2PwhD0GtCYrV6AiwgiqffuJCyIx1x4plIo5h",
-	"/QyRoh5JtpGLCvOMXSapyuraBtMj4EfzJRI6SGsuSe3rX0ZZb0APSldcNxecSyLqjEaPh0XkQhNNUer5",
-	"KUCCq0BDaVVh2DjayotFAjbWa7BfgCIB663NZ5vPN7Y3ny1SDngkfJV8qBzaY24qFjFWnGU4l6xyb0yU",
-	"2a/4WetGjBNYOnFyVmvX/vH//u1v/vrf/+bv//s//ae/+f2f/+3v//NfeP/4D3/xm3/3Z4XNq1/+l9/9",
-	"8f+59raVMeW0dzU6L+xfrdK7ra43+Oi85i0aa5qkZuNoQ4Rb282e2HwutkPR67a2t3rPupvd5y2+0+3v",
-	"tMKdXvhsvb/xLNwKN3bC1jrvtro7W0Ks9/q9Z81tu3FkSrXtRtFLHDH771e4hpDgdasEE4szN2CY5PZk",
-	"SS25EbUkZwJWY5S4jmnFcm/jHNh6bxfLqfY7i4Rqm79HIf48twrcl4UG1JWrv/ON3Yeo/16WX99N+fWN",
-	"cbxqR5d7x/sorLVb6+BblHn4hlNwO9yDOzAhM+QDEw+YJ6pkYx66BjtHi+pV2AbrltmUOy3DvshRvKqx",
-	"ui4P0mp0XkmEdO9QYES6QTh2MUOWHnqqnaOfetOcRlaB0ogJBchx6PDbDbSzJMFYnO6W/wWqZyCJLROU",
-	"wQGKYhmyEPMBr25pjdBkJ3DWbOBQK8GKW4YFtEi+IcEyp0mya7IkPdZiX0QvgCzpy0psSVaVLAmth/Kg",
-	"mtpTI7EVdNl1nG1bdxVV9ev6OXyJjogeCX2y7RWnr4681yfKoUtazbxi7oLke9lpgcTpyw9lcbIrSJy+",
-	"rMziLB1xU20H3bXVfKJnx60M+fFRPfPXfxxkz6VD9Wk6VHfhGlXnfNIjLUmfHz3p08kZ5KrjVf2wDyZ/",
-	"mgzmQ7A/882XcvqnL3nJdtGd8z+d/b1rEkA/wPL+CBhO64+VAVodf83UWJKaHjMJVH4ImN42DdTuf98T",
-	"DzSnNXXHvXORsXQMOly+RE6AfRXbx7zAfpolkbLb55DeAGFPhJNvXtJIP34a6RJ0PykmaQFzb0IhnQHi",
-	"63BJzRS5DpmUrRjcPhOZs33vyzLOqJ2E3eQC4DVKlcciDWCT+aTRaafVlw/JGr0B7Jr3+kQ92yW2/bi4",
-	"ozfxDPNE2TvTkmVx98VTIv3BUmNT/EEP1mnIApTC5zDnqceJyb/hn5xEFP69wUfnuOvhywL90HhzdkLl",
-	"Wv2ugzflhjotrwtw5Muc4wSbDkJlEGubXpBTDmrHQX5U6ZfaRSXYg7vYT+3LIZ9oyIM+GKHtHfmjabzI",
-	"VlKhxkNonGkuouql7Rh9yeZ2ZLy7doyF3kOmDQ/+kDcccXsyFjm+iwijdpdqUx+/oC1jB7LQV3ZkvOky",
-	"mt+8cSYLXtLh0IxI1eYV/PyHn3VW/4iv/qK5uvPD9+82vO3We3ujn7VWd76Hrhbvmt7Oe9/XNy7tzfKp",
-	"NxbsHP30o28WdqfNwOYtyGWjwIqtjZaN+kob9S0X3ie/8JaN9z4NrHjUje8ecWO7ZWO5ZWO5T6qxnNRW",
-	"uzSPAaenF+UREzcKkfAhREhh6pCfC5aOZVDzamNLJmqvrcVJj8eDRGXt583nyCWmO86AEPL6iLOnPNbj",
-	"o6w34JCPEKtDHsVMT11oy2aUjMfZYE6dGqZ9nigdUiojXB6lJqAsXGU0UiVXOckZhCD9z+mazpkOyVDN",
-	"eQ4bmyrLvXQukJTe+QBqFjOGSzKSZ0jG/PL09Mg5NxqWnXrIIMMbqQxvi+Ulhq8LJEodO0M7BSHDwvUw",
-	"OVxy1aOxGjCZZFGfcMUdvtFYlX0Es/Z4GKZCKWo5jLzaRjEYLjn71Qy1BT9iWd8n52o0i8s/hQ7S83Fg",
-	"YyVS91z959r779//vwAAAP//",
+	"7L3JchtJtjb4Km7o2yYwKwAGBs5Wdi9EQRIyxaEIKpX3JvQLjggH4MWAOzI8QAqlX2a56U2vf7O77U3n",
+	"the96Ae4b5Jmv3U/Rpuf4x4DEIGBpMSsKqWVlQggBh+On/l851PJk5OpFExEqnT8qTSlIZ2wiIXwqTWd",
+	"/sDmrxn1Wag/+0x5IZ9GXIrScel6zAidTp8pcsPmDhnKkCg+EswnIftlxlSkiBQklLOIKXLHo7GcRYQK",
+	"0qfTacfvk19mLJyT+I3VklPi+rljfJ9TEnTCSselnyqt6bTyA5uXnJLyxmxC9Vj+JWTD0nHpf9lNJrCL",
+	"v6pdHHfp82fHTOEv+lVrZkDKfXrz4fdff+vv6KGwj3QyDfT76c0Hn03kB29MIztGGHsyRJhRySnpifOQ",
+	"+aXjKJyx+w33XAqPLY+1RW5pMGNEsFsWkpDNFPNhVbkge2TChV7mNWuIj04Pa0I/vmFiFI1Lx/tNpzTh",
+	"wn48dErRfKrvVVHIxcgO75pPmIroZLo8xLeCfyQTHgRcMU8KXxE5JNGYLZDFmkEmL0gPdEqjiIX6rv/2",
+	"s1s5ev+p5tT2P/9LKW+UzwPp3TD/rWJhx8/f9ZliIYkkGehLiQzJTMCf2Z3XV31w3XrBrg8y77nv7pvb",
+	"YeDziF1RMcrZ/gvByGAeMRLq3x3S1x/Un3sz1214Qx6qCP5kFfwmoPaL/opr+3rm5ldzo5oNh/wjCYAK",
+	"zBOyi4KXu5WaW28U7SROooDQ6nv7ebv2gt1yj+VtWIuoiA4CRrhvKcqHix1yN+bemEwD6jFFeES4UNxn",
+	"elpyFsGfjHpjErKAUcWeKRLKIJCzqNoT7wxH4pFDpAjm9iK8hvn6CZpEaq5Lpiz0mIgIDRmRwyELmV/t",
+	"icyyHA5rTdbcG3qM0dr+AS2gGd/OsmBxavXDzDGs5S6VvBOBpP45PHNxuV7ygBH9OmDJp1JETESVF1xN",
+	"peL6Gr1KEaPxYkrByIjfMkFoBF8AjZDZVL+jWjAR+Kdwh/fWT0IP8zVV4+UJdF+3KvW9fTu8IQ/0zgHd",
+	"OSSQdyyseFQxMmYfs6R5NKx7TVbzDwYNuufts8OhS2uDutfwm2xvuO8e1A7rRw3aHOx5+/4BOxweUXdQ",
+	"8+p+gzWHe3TfTnVKo3Ey07Ee5KrTvcCbaGX4/tN+s4A5dYbnUrAzGnk5M29f05GCSXsB1wQ3loGvTggl",
+	"E30DKevz+l1/h4xYpEjDbRby0s5Qc3tWwRcVEZtbb+aOcXI6ptH1fMoKBOe7MYvGLCT9iIYjFmlpzhWh",
+	"yFbL3c75qzftHX0KKRmFcjYl5VdXF28vFwQrXldAX54Zwb35qp2CmVFb+Fqy5HHWYE4mTCk6Yop4IaMR",
+	"8/VJkCEZsKEMGYnGXJGIT9gx6dfd+n7FbVbqB9f1xvHe0fHeUZ+UQ32cuNBb1xOKhbcsfIa3kL9JwWAt",
+	"rl6ekkajcbTIOXKeWLAmzMxh0yXoTPTlL3kQsdAswyu9HR3/UlN4DqOF3XqmCPezWwXff3DdWv4RGeFT",
+	"771XZlRmjD+w+Z0M/av4UUsSnH0E1qwYDb0xsLny6ZgLpoD1v6ERFw7RPKLChWJCs71btkB9YxYEsmCh",
+	"b3AEK+eTOUfuen7XmZwhkRWtvtZLDB0+UwSJaGkj9JHN3wN+/+WPB2YHqkYrDn/2wACT1sdjPmXZoV63",
+	"f7ouWN8JvmBjQjYDMsPrRjSMtj/MdBhppS//LLvuMfxv/Vl2SEtxutsdUzEaU04Gc+KzIZ0F0aan3L6r",
+	"YHFUPL0HnPNrw5iLSU0CB9ccG857hm1rCZSwgnzuvagcZ6nRCobHUIs7E/xQwLQE6Zwl88gdZAHbmj2a",
+	"5v695OIKzZsrNqHhTR5zFTJCnSy9vPJOsJBQ4RPqT7hQ2fH/v//j//7//q//53/+7//H//zf/s8Ccgnx",
+	"fUWqmGZNy8zIsNhNWGt1LY8s5onLL76YqmsmqFhJmhFc8UwRMZuwkHuL21qr34cDDmU4oZG+TkT7molO",
+	"uOCT2STNr7mI2MgcokuaZ4jpb/W4Bix0iCdnQjOYYSgnxC1aqSldMIYMvygdu05mVA19mCb0oxmVq/9L",
+	"DdPNH2ZAI/0Qc/zzWSJwvam5snCc5veN+Y59dWYcsdRIqLh1/uLqovNi/Wvvdw4zw7hCK67I8KfTKbll",
+	"oeJS6MMXksFM+GBfPAmNmdF2IxrN1PodVHBdtVhwRDO18e5l3g2j6fK/FVG84n9jVdKCfwkdyFsGhjE3",
+	"iopPqNJfOLF/aggOqjJVN8DyeiWqyISKub5wLmdgcPZKOyfADKlQd8C/+/r5faLoXJG7MY3IHbVvcIBJ",
+	"6quF5lH6UIHRoW6MI4zwqHBl9MRyT2A99wiu3rSu9DgNDLsvIjTj7ALCcgglPvP4hAYEeeGiUlckocL4",
+	"Jfc9HIuDhQnMBi0PeNcqLqxmgwrFy4pZceOrHBMUGa3pdNV40ZNbJDJct/b1Rtpl4S332JYDJmUhI8Ij",
+	"pX/5gc13NpvBeufzgyaxkkTwkswsHH3CA660XBzMyav2NdmlU75Lp1O1+wkG+3nX3JjVdppfd4824Llw",
+	"oUJjwLBfdkJoEJC7MRNETngUMf+R+HF6WKXPeqAhU1MpFINgzHPqm1OsP3no1tN/0uk04B7VA9/9q9Kj",
+	"T8lefaWPa+uUfBrR0vHPn0pDzgK/dFxiE8oDvWBoMWnLbKYiMmCEklsacJ+wir6EUN8PmVKlz+/TFxvu",
+	"RAbSn5MxVYQKwsJQhscEnnxM1jzOsWt0XKqVPm+6UG39ira4ZYEEm/Czs6Rqx1Ela83AELneShjICenr",
+	"xegDoSrjZmSBr7StCKKhqsdzKsUw4N49V/zIrriYBUF63YwCcip9RhqEfYQx0EAbnnOQlonC9EXWB+WT",
+	"krPQYwuvh2m/lOGA+z4T95t3o2jeepk7Z5Zr6O3wuaKDQGvQ0pjmdDr9YmQxi8ZMRHoGWp0YzCJtkunj",
+	"LO+Yr60eX8IgYBE6ImKhoAE89j4LsZccucWF4ObZeFpI2R4k7pP9Yc2r0yO2Nzjwm16jtvMlicA4mYaU",
+	"B8xHVcwMkng0DDlThJLU4CJJfpnJiMECncvopZwJ/35E0ixaG62h620ZwrO/0OTPJVEzCAzhKXDQWQ3B",
+	"auOyBmrkQkVUeIz4kikYFiwZKf/09i9nH7rtqx87p+3ujl2Pjp7lhGmb8H4UUys+OlyZ4XEcCE/eReYs",
+	"+qK8wr4XfxpoyW4Oz2DGg0i/H5bgks4DSf1rKd/QcMTuRRm1lexjyAMYSaCfr1kGFaTmNg/3DvZdF2NE",
+	"X3IlMCYGdqMRKPKWoYQJ+ITjKlxLeUbF3Ehrda9VqBcKj0hKY0hFEZtMI3VCQhaFc62l7LvEhN6/1CJc",
+	"0chMVTMMfLF1rFq/CJFDOww9qCt9UaU1NDkeGKmCVUn9khMFNE+IJLmjaNolc1jS6vRI3wo6i8Yy5H9j",
+	"92RKhcdvwpXiYqQ33mgQJJI3THxJWoMXEJNVQ6NZCIRvRuLE45AhYR+nWjMG4nsr1Gw6lWHE/DPmcwp+",
+	"83udw71NziEIUEH4xPi4vtRiwMmG+Lt+oxwSChEHkuKLYyr8QJsUn+NXYxYT2rBt0HUzfinwvf6b+Vz1",
+	"5KSUcgbEunE6rp3NkWkseTgd+zYbmk9e1sa/SDea+VxmH7yQe1Mrfu4lVSrfc9uKSMCoisgh8cY0pF7E",
+	"QuWgZ4Ta36RgJGBRZFzO+qPPRzwiZW/MvBs02aJYMzghTdfFSMEdV4sRNNXwQgYjWjmbw+LZXMkgx+F0",
+	"1uqca9oCzxBeqBl9REI20nZlyNAPhOYZqi0wRiSQlN+ChDIwRqbQ9uDP8OySU2q9OIN/X7R/bL+5uGxf",
+	"lZzSj532u/ZV6X3xcI1tprfVPK593nr+pq0V9RedLv6Ze78/4QKCnIVBV201R7FTAGIBXEUhjWSoiGLM",
+	"eLemoZyyMOJoE5oAVyvKmME+jVglwgDS0lB8rpQMbu1NS3F9kUQnwPkWX39CNB+AFAQ6UExEO6C0UxLw",
+	"W3NDNX1+0qPQd2o939ruS6OyAeSEtSe/TZgWKqd6Axat/ay3Lsc/bm3xnMfC4c995ee0s+HnVHDb5LzY",
+	"O7NDc1K7kdCAHPyVeVGWBmxggQbBxRDs8ZXebTpiZyyipc/Op8XtT3g6j9hErU00TMjwczxCGoZ0vjRp",
+	"++jlmbxfmkvMuzeeU8Ltl+aEImfTecBSLo4dHrFi4BhPLIokWtZxn/NIb2lEw7dhkJPaM5lGc3QboYtc",
+	"MXjAEl3e50yzgEVrTrSdFpxpvH71iTY33P9MC+7diNwMtY3XQoqAC1acfxTZVE5wPqWF3Ds26ErvhkVE",
+	"TrUWJYhWmWNzTsi71AsHUgaMCv3GmdqMKcSh43iWTmr307sYz6KQKSA9Pi1XMGfiEdhCMpun4Qup1dyG",
+	"MUynuQyBTqc2DxHVjSrkr3eZVn36cUjK+rOfkb6Cn35g8z5oI1yQoT5lkGJqs0ow3qUffHnRTfnHT4g+",
+	"DvO7MQsZYYHS+i2bw3MmGOgqY25mE94cUPgzUfd6AtS9/nffffddnwxYdMeY2MFUlAVOhTnnG2amO6V4",
+	"zsurtN8kY/aR2gBXMho7d8cOnn302DTCg//XmYrIhPpsMYWzQfXovbpfezTumBrtKlak+YZmj5ALu5DL",
+	"BDnHE6lnFxkf5dKLuL9ZnMch/U/c/4zU0zchkb5erSRQ8vuvv+VEf5YiHcX6TjL2F3rcp1i8sDRmS7j5",
+	"Ix/KWRjTtmPIl8jQZyHpnDnk8m33tUNedt60HfL28kXrug2xkI24jiYoePAy03FKs6m/3TYvnHSeUtfS",
+	"03Is4acpOrUKWcadjCKXd0+nX5/DTadbcrWOmM5gFRdetupQvAyZZncfoxMtOHEVHBvtIjeMTU2S8iwM",
+	"mYhI6m6g6V6pVyJewKjmAdH6k5SyHfdq9TxVYiVRb2NIL6wdPLhgcw1/XFn0BEkOVMU1TcZ61mdjOlNj",
+	"B/0kek1wFU051MoCo1Q6Ob358HOr8h+08je3cvTh/aeGs1/LyyuH8T6dAjF9sD0xfSJDYjq9h6JQJAhb",
+	"ZBgyNQ7mJJQRJp7aix0rC6tPIomz9LauKGLd78Wyb1txlce1cxh0wQHFX5+CaMy4tiUbFHe5tV02JiqH",
+	"hILWeZLRJLMKlJHDRosE15jWpHJNUiYgwJrZnYzBljJ+FjaxuanOEQ80n1/esDnMazqtmIBj7NFWSeDX",
+	"rMAJWatPZqn5wKsxrTEeuXSwQsOxfvCVuVKpS3NpM/0sJ17a9AIUkirc+DS0arSs+xDrG66+zAF7sI64",
+	"1WzegvA9HTPvpkCkxwaZ8flYeQ1ucXQxm6yNOFEkZGQaMqUVIDDuwIgYU4UvAwd2OGM5TtsxFSMWyFGu",
+	"W9I3tX25TiSTFwLvw0G1Ln94pggdKBnMIkbeXr3JOGxmIc87E0MZegzHuaI+FpJ3zDqYSqiRhCiYOCFD",
+	"qs3T5TnD9/m+lfi61MRTP6sxre/tbz5pUyaYVxK4eUWeg7mhG78U8l+5wHhUZqlXsMdIhix3PyEHQ/+K",
+	"6axlGtzROfLEzkX3JJ0LZDLO0ibqziZbnco1Wnfcfkxdmtx5nu9AXzh/yd5mqauAH6YO5FPwxDQ/2I6T",
+	"mDVaNqgwC3NjLW41E7iPl2MV37jO5RQO6WPR94AqhrXe4IC4re3iqVe72nxRu3R6s4tXonJmyscNZZrK",
+	"8RSh4e9VOr3pGx9zDP8ABlEO3a71Ji+wrCLlZYPjOOGia0PkP2ZPx1JsqWBYqafF1QsbFyk4pelsEHA1",
+	"XuGx5+ioBwdffLVdyzHE3iPjO7+j6v4+elMOf4n17WsrBrJXr+DZ14tcupAOFof4cNZ9nc+sc0dAyp2L",
+	"7k4uH1+/9SoOB29RZpEVB9uegq/Eza0hBhGOVH1O+vXZR6Y5WvawFh84J8mQXqBDJ67YQPrKsrfUEmb9",
+	"delzVSB4zPufQuhY0XEvgfOUzp144A/18aTm8oQbcA+Pj7nzLWT/5SSszIKIT2kYaYVtkg3rpIQpnU53",
+	"E1CNx1Mf4mKmUtYZWsP6wWVRyoNitnlC7LKktU8nrugyummGZQ64oFD4sN7QMCMFKyHPRlghnLPD7QgV",
+	"UcBpMWxIkQEL5J0WjGnDpZwagnWcgFG3c0JoRCZSRSTF1hZFQbYks441mdmyzNpjqQXLwjheL6imXciP",
+	"HCMajcHCURaYBmZosGyIFB5LFIjVk6utKzbd3JJZIKLORdchEi6lQZqschTBTO1y8/BLysDlGVgTX43l",
+	"nSCRBDtYIbaZ8TiRWrVWhVLfB4QdthKtuZJs5nN5mrDyBeP17YvOxQnxZyE1eD82H3eZ8diLoHx7efMx",
+	"ozetbBVXW+WSzAypZWlbt1muGUj6eKR5C5LC/MqxzR47Lacgx8bTDCkkBhcszk4pVM+/RMrM4yewrFnu",
+	"ry7J01u9hRhP3fZkylRm6A/SphZm85SbsK0+9Rwq7lOOlCW0NzahIuJezI7PWt9fXFXPOucXV9XL1vXp",
+	"a5PVLBKhMg1ZxQq9cr9WrVfdyoBFtFrr7zhET4CGzO+JwTx+fMU+fhoyj/lMeOwE6ll8MmER1TMg5f6f",
+	"ABEyTnX3PDaNltHftEioLcuElDFbdv/7z7XK0XtEL3Sdw887vV5142/LFf0BY8GV938q93rVzBc73+38",
+	"a66NfEqDoFBQnLbevPkA0gJi1PDxx86L9sWy05oGAbKVrcDqnC3kS2xNL8tl/fZnpv42K4075z92rtsv",
+	"HNI6PW1fwl9X7e/bp/DXaev8tP3mjf6zff5C/3PW6XbbLxakd6O+nTgyaxEPOY9BntJp5I3psizy8Ici",
+	"2AAsslNM+GRAvRsk9CTYlw197Q/cYcNzWeVw6NJK09vbqxzRvUalPqwN94cH3pFfz02iwmqNgpWG4RGq",
+	"CCWX568IHAMTVkjerL89hsfsTsXoZEAV2286/MfnF1d37g+vRrLVarXOu2/H7bejVqv1Wv9fS562/l3/",
+	"W9v/azPQf1SrC876/MeW1m+IXVM7txVb8tVZpSWFLVhkjF2XKjWI0fIAjCm3zOBUCs3TaH5Wz4VgFibp",
+	"lrM7LKKRglUiWZECkNMw7d9LPSY3fBVtEkxN8Peckh/SYVQQaRIQQcNsI5bNxstVcAKqojNbi7TpFtob",
+	"Pr/PKy4KtHke2dLX2M2KWl1o6pwEwzLHQi9dQmlTLgTz893UIaN+l/1SHHZ7pgggkE1oeEPKNC7I7Sv2",
+	"S3/nhLh2faIxFyM9Nn35hqGoGJbrESHBllVQoUcUF2ws+EosOFtSNbg4a4eMOQBjEfbRC2Y+23R2D80a",
+	"TIGWpeAn0wSXnVyym/GeW1pflzyYPqpfnyOl+cQ2bCl135Pp0NnBP0iJXpzPk27Etmp0+t4rhm7Jh3Pq",
+	"lewJ7dsMg0pOMbok78GH1vGPbbPI8k9xclLTj193NPXCPilVwM4+gCpSkDHZgai8TdZ3kNlUq6DaHuBC",
+	"s18tZSBDKyOJTkzNEJkwKjAdGMVoLgWswbBb3gPwPiQ4VYXT8DbwAkLlr/UBMlsGvNLRni4ZTuUfb3AP",
+	"uOy0DpAq1N3gtriuF/3A61PVkqXRVy9SiC1ejkcRZ8PDwx1ct1zqx5xu8/A88xzrYOKCsvKEchF/kmG6",
+	"/nbHArMpWz2zHPiwQGSZ1MPGZomHbLOa7g3yyZeqs/NC5ZvSAG6JU4oM0mU2Nba+GYeEe8+3HugiM7RD",
+	"cFIr7cT0kSWK1DvXk8bXZ4tZytyGKc5UJCcpLwj1fY6Oo8vUMFCbX/CQvO1eX5yR33/9H1BA+H334pzg",
+	"o+NMQZ8NucBksKUle8Em8o0c8Vw/F5RBIMqDrSODryD5jkdERVT4ymKwPiheiAgRaqX3GkeiIjlV5E6G",
+	"N1yMTiBTl+jzPdKnPMZDx/qozZzaCJRRNP/v312DQ6ffMtgdILqOyXNGQxaS33/9rU+kqYzSN+z+/utv",
+	"qSqKFf7vDaF7M6fFYHoky+UkjnJc8verdvmrn4mEvrY4DvFNhVI1Lby29Pfp5RKFAbaYvp8pi9oMBXFp",
+	"lx7UwtCAewulgcn3Dwu+xSNMice8XU3Uhtyp7FcQOUNLUgQABvgsyhfy05uH9aNaYzkp9f2n/fyspvi9",
+	"l7NwKlXGCXTVftXpXgNcxVW7277+cNnqdt9dXL0oOaXu2+cfWqenF2/Pr3O9Q/DcH1nIhwb8ZXnfc+Sp",
+	"z27XSdNbeGYeUH8L81k1YwUmQuquazyZJ4SSu1CKES4gfqlI03Uzy5dfqlCg7cQDKdzO9PS/+mFd3oAt",
+	"Di0EAL/IkHO3TJg6izW+rg3HvwzQqGaex1TSF0zfCfhF6SnmFKRi7j1USaMwthiZZExVjOrIFaG+z3wy",
+	"BSxivCLHlZl7uNu/zGiAFs3r6+vLFOhyTJVpVPV0Zmnilkyh5OBMc/MXC0IevZLbK2mpZ+51SK9Uw28A",
+	"MHChnGuRt9Te/8t6l/lCAp4deu7JyQA0fTnSe6k3F2cIreOarusk4EMxSW7kJYJnIXTj50Iq3rqUJPXU",
+	"Jd5pMFXzqDZGI3UIop/FAHJwU4w5SsoUiXpKI2xrklykFsCXLM/LgcvJIcK1OKyrqQXntppKXvKAFQYa",
+	"X3YgdJHr+bMuqsUGUoVW21adpv4AiSu2VZYeR9HKdcRQ5nk3Miu0kAAm+HBomw9EFiMtq0thLO2vUzbK",
+	"VZbHm/Tfym28dZJuzWXIaNvKm2I1EbMkNf+mYfRMYaq2vtwhPg+ZF0nAJtWPmk4xPLCWevKTxZ8X1vFs",
+	"RB0LYs0WV9hs5VVVFnpOpqpCb4PptYfrqi/VQgxQRi/fPn/TOf3w9uoNRn4Ui5yeSPhilEGbBwaIJedj",
+	"qSJSHkshZ3oRyE+VlzK8o6HP/MplKI2TL/3ta6kiAxeyuq5oufpnXHIMuZvU7TTtOsWF9pb4v7o2Fp+6",
+	"bfi/DEcy9tUVmk/38DHmarS564WbVcxpL67eta5egMciAfIjnpzqE4PwHXzEBQ2sP9d2UcSrhW8r/7S4",
+	"GAQM8xFytKdJ3DVq8/ZSTsm+fcObllYmeWvu6oScCf/pMgCjO0kGzIPmizAU9VWT/8KC3kMI+A0BG9tU",
+	"EUYXYzsnNeR2Fmb4m8Xkv07SIW7ukwUeDW09LOSYzOHrM7xk+bZheXBXcfxl+0pFra+s6s2LPKhAXxF+",
+	"sL5szmbpaTU7ZHouC8Vzl+3zF53zVw+om1tx0HD8zyBhkG12fsJ0L5mturlsWoWWuTGpRYvkqp0Imcf4",
+	"rTZb7sbSrKpKFtWC+6w+8+kWNqmtT73bSfUws/Zouqwr2fVirmBm9kSHyh6P+56rJ+Zp8fAfgbWlZvS0",
+	"m7Eto4vhef8QkJ4pQNyNGqc6pb9KLpBnrULLNCUKEzonVN1o3U7fR8oJ6C9XWDDkoQ2RoHwTRLvdyQd3",
+	"WIfSuwUyr5BRLk7OdSoFDa8hA0lDP8tjVwOKJqC/m4SHTEmptzyWN9jgyBSUmQWDwSlYN+yfiD3LAIHU",
+	"rrRhhypvFdcBD6dVJbNIxWjEZuTrlCqgIEy3WEP86yuztidaHHLHL8IfBLBLvEiRAVPcN0YM0vHG7sBk",
+	"Qyf0Ywfv2Es5cWPgwRwf0wbg7AnFpu5rukf7OdemKWp1NWQeVl16yQq386szXoMpvSWzze/1nySZOsQb",
+	"S8WERdUDLNYQzZQMTH1xr+q0OyoB0qv+W+X9p5pT5JeCwaU6uj6K1jsqmnHM1UwrQ8Mo/tj6rxnI8wLE",
+	"L2xqK0PEzU5pj9kxER4VDetBGrjhsX8vSvhshQoOEXJYP3WjVtDGCqU7ESOzrfTt5/O1uvfiSXkaxpM+",
+	"qtvyoNS9T6aEL0/iQXp43ryefGPupY2fgahbo5YsnWN9QrbjzWnP273y/mC0NuvvQRlI6zxkJlMvnmPh",
+	"qcS1e1qaNvv3COSczOZpKDm1mvcjYtXyc9zSGfX3YYrshAvzsbZmuTdQIJ+WbB6DYJ6OVO5FJLYRks3z",
+	"unh3Dkletk/RWfvseUFvIrh/FZYjKpcmcyaSplDjhERauSYBG0ZEziKA9dY6NQ/JLQ3ygCu3tAa/pimV",
+	"YzotUXZnUpzULmw24jNFpqG04GQPdgWtX6V7mBLsYxTS7dKYWwW5y4jlHhcZ6xU4If1Pn/vFzpRkQbcP",
+	"WCVGWis/j3M5srRtSd8Xlr+49tu0CYjJ7quzo4Tgt2BHyXChL3BOcDv+fl1WJl64ek3gmqdbGTPJ+6xP",
+	"ZzKVYT4viZvWScLhqhPMfh3QyIOeAMCKY86LmN+wXFyM4rsfnSF/ab5h4bQOyQ/8OUJPMeFJU7+7kn2s",
+	"ZQOPcKZXEiLu5nO9QYXung392thNecOLY61ouVY/ZGoWRJDCqq8iioko7sGi6MQ0YtnYB7owV60tXsEr",
+	"VjRg2WgWi9qZWa3kIfGa2JFuuhVPxxjS9HB/7pBa4xzdP87TXPTkoW8TNt225kYH1kwETCnSR9KAPOf2",
+	"1dXFVYE/y77YapWnV+3WNXSrxGY9+i+4P1ex3Dqpw7xwdZpovEKXBZGV6ySeYhil6YmAtzkEHZzAIjHK",
+	"AnBtEBaYrOGR21n+X1CR2GBlnswGW9yhh1ljObN6ulOdWtn7HOpVVpaxGp7AzrqHWL9i04B6JpR2N5YB",
+	"I314TN8I+i8ozPNNs2s+YS95kNsJvEUC6dGAaIU/Lhj5mxSMlAGIwIpEiAU9U/ATYJZQQa5enpJGo3EE",
+	"Ny9YZE03pyir+bmCf9STP67tH8dLf1ggrvefas7R551/Lf/Hf//5T5X3S9cVoHN1JnRUnDXfOWu9Wk6b",
+	"HzM+GkcFeFppsM775b1H49lkICgPNibAe2XKO6U77kfjddPISajP451vJFZUFS7lm4vT1nXn4nz5sJkS",
+	"iOwE8tuQBTTi0cy3RI6DPkqjplaO8qDNAilGyzfWDjN3wselW4tqHlaL5Hig6Xfnr9uqMtB7YSXcu3Z0",
+	"HYTBivFbRacAqiBbY22Vh3UV1mlggm2wCHIY9NMVXz8orLECzmBrBIPNy8LNpm1QGL4+DppX0P2YkAgp",
+	"+vvqWk2a9rfQZs5YuELknLWvXrWheECxWxYmVQIqXR/gUUEUQyhGLB3RWrkJrBdUCWwe48jUCyRhjtqa",
+	"MIdTingUbF8htkgy8BAnPfC8nU9B0D0cdckLOBPRmRrh4Vqb/OAVbR86XkFbg2p0g9gDIHG38iajvD3M",
+	"B+3z1Xesb+gSykkBABRELK6KMeQAe860ZrLJYdKkOFKRJtQ70L0TuCoObcJlSKYUqh4SVKNcbPQcf812",
+	"1S4TNdqEFs7MZUCKsE8FLbKKkLnMJLDN8EBPnEdjLgB5ZxHOcRPWLTcx/LlN6Tbp3IuQW3byCb3iDLLe",
+	"czvhFYes7fOosDgyf0EEuwNMyQWVv7bfONwSLqLYvE3G97VZf1Fx1Eq2n6rWyitaMMYT9xEYNHUsUjDH",
+	"br2Zh2RRc+pufi6dee2TOTPilXqQEyM1i6fa622dFmcJ57Huv+v2T9clJ7YqAfe55JQs4LOp0U5ZSgh+",
+	"VHJK5xfXnZf/XnJKV53T1x/McxLwaPshfhLWIJac0l/eXly3IX599aqd62U8pxG/XYUGLuACiDpYwO5y",
+	"qj0C2SWnLxFSvDuWYWSe1IUX7BxDx7xIYidz5I2KYPYMgIH7MlIr0cRPYvBwy1oHc/tXecKV4mIUPxgN",
+	"C6qIu+P0hNbU9YdFPHNlH5l+j1qGFK9V3ZWQ4onfYcEL8cl1Gp/vjRh+LiM+nBdqiEgLiIhl0/CxX4bt",
+	"rrISPlgzZWP0b66S6Xvy+O/FlCG6+BvbCWcxiMJEFM5TfT0Rd0ja+0ggR3mmXz6C8rsxxQRbX4oFHHLL",
+	"LlGaxVjKVZ8rJYPbBT6avTpvE6gXycKk0CwCn8mVhtJemJfUfNyiHDmpmN3cAvkmyQ48XyOE1+fDDly3",
+	"z1vn14QujMIhF5ddPEQ4Boe0Li8/dNtXP7avCAVbFjti2ybAHg0Ch7zt6p/j/AtYp5hf6TeVnNLFZVfz",
+	"q/hxJaekb8vlJ/dpncgiY7pv7kF9Sb1IETqQMxMUBZLBOloI3viaSqBwRtE5KQ9DxqA71E6u+3Tj5oWr",
+	"AZxReIM/YYyhZMi4FqQsZhMWcg/GpQnYNFfGRVjEFjFiftlkh5cXkMWYkRsuzADSL88elLN2t9t61XYI",
+	"KPGA23/x9vzaIe/az19fXPyQHYm5eq2djw3rYqJNzo9jD3Nm9E4aJNZs/7pCmTSveTJ1JsPwHqbTLM7n",
+	"qys2Swu6hXZzMVWbI9ilso78CRf/Vqs3mtBU8AHQdskzocTh6yDSXUxVN6IRVxH3cpIGbC+xyh33Geoi",
+	"LFQnxGcBi5D3Kif+1DmzrBsr1qyk8uMytpAB/8IH5fesM9pWzmDOl9Q2FcO6OElLMi2RhIw2tEv1DHJ0",
+	"xOlUIee1QzZz3PCpAHDTjWSYB2EHADFgEgUBdjjzySCQA0XK0BxXi7kflEMGoIKqHYcw6o31akZceHr1",
+	"4BDaVQTfzIbjgucvj+iFfTT8brUuCD7C+DZ8+ogJff5WA1qohI7IHQsZaK6zxaVdX/ik8oJbltCyW2fJ",
+	"cMNpcBuczX9FTOJ59AHZNHpfNV1t+D7rDn1DVXTwgs7zXxs7TQEiW3HhMTLhvuCjsf74kfh0rggdSVKO",
+	"pE/ncXAi/g29/TtbjupaP2z7EcEYNnyVFAEX7FQKwUCy5i/AOzboSu+GwQGwV2IlrJB3WiXR686Fiqjw",
+	"Nu6kPp2pMVPdXLvkcqbGYI9YdMXMVKFK1/BHoiIa6rNY1sbhFNJTEyyUTZc8FGh1qlwYdS8ihgMaxvBw",
+	"5of6dl6lLP7gEAYF4L5l5/Bho4fngkarkmG4mUO2SGt5JyI+9JaHZXmsk5Ec6ZXM7HAeqWXZ1loZ+QQ6",
+	"TVpCb6HQxDpiAYDgSGvUqXwoEnAVnZC+ES8LkJf6x2V5Pc1NN9NvNg4MJ5ZSgCnnbugTz0s0KLg0khEN",
+	"2gGbMEPJGzmjIxroUar7ZCNOsW2LASXLvj/z7Dxiukx1cbVWqWldWnJKnYturgmqOdELaMr6KJXD2N/1",
+	"Oj9cegZFwyfg6Mdq+SYcf+gc3yTemIbaDgu1Oidnwif977777rt+rtG/sRF6n+a2D0rkXz4RFjwaQdNv",
+	"AQuCBVKMFIlkNR+lWPiI27lyyDM1/hGvzLUx47S+TOtWuD67U9uUCCQE89UZVopWt+FWMzW+YiOuorAA",
+	"SXol0V7HCQ8RNN3Vy/dMke6LH8iI3rLUpi5lbB3trzXT7kOdDyaO7NYvE0fRthdlB9ty+Rz1nwX8loUW",
+	"zQ+fr56REY0YQDeXZagVXA4Yyb/M2IypHRJJebMhO783i1JFmO/YnxrzIKGjMhnrbQ6BglhY0Jh6VWZ9",
+	"4ZLYNuU0yrW0Ch6stY4NI2MQM9bXO4QuuNGq24XGLEpBwXtNjEEOCfKc2NIz9200tUVhiPNMvzvZPCch",
+	"ulTC/mqnWELCT8K5ts9+0Xd1VwHaDahf1BuTTqeEe1I8UwSuisNA/KIbG3At4YeS+/Zcot0J5C7FsjmX",
+	"7cB+pP9bl585kP48tzxyXSNWs6Zb9D6BtilkSueAZTs0wQM6nSbpwfrViBCMWSffdy/OK6sShZXWQgpO",
+	"GigokdSG2vyE9A0+Tj9+s5qriE2eqSW837zi0PxkoPXrFEVBF5ulL4/ytbwjWslIcV6A0hrLAHc/bX/C",
+	"sKkgcjjUZozhgydZmWfmiLWScsKjaF2b/nqzdlRf36rfMI2V2hOkqcOQ5w9CUqq5q1OznNJM8F9mzPys",
+	"aS2/XAJUcpN/BXRexHN+jOV1XvGIGltpiMfPSEOYbla3iJX6y/NuySm9PD0rOaXXb1vv2p2SU/qp07o4",
+	"60AA6hIj5T/qf15fnF9cQVC78x9vcy2Av8xkVJxjB0FxE0AN2TQwo/xF36SS1IuchLtlmw5u8uPMsY0T",
+	"k+4Thk2/yykOyl4Zsf4H6dlWFD59pgBRnJQphuMFREcpiRid7DiEBkraji4iFWr1udLsCe6tbun2f0BX",
+	"uPX93UxHh0Kg7SvMM7hE51NOtNwmP0DPARNGNK6qVMOl7FaGMgjkLLpkoWdIfdWsrrJX55aCmGGaS5eJ",
+	"58FvzMAkZX9esWzdglYdL65aL69NF0z08DkEANu7r9svUCQm7r6yHA61urvjkHed69cvrlrvzvGaOx6N",
+	"/ZDeCVIWEkQMqH54dZpRwftKTil+R8kpxc/K5UVXTLE8yPKlPBt2Ryw5YUYM45BT2QdTre/o49EHwuuD",
+	"ttPXFNcv7qryZY/3A/orRsVWaagXy9imcV+FIaC+V+LFsT2eVikW++uY6cpA3xX3xtfsY3SvlnVxjpYR",
+	"MVC/7UtvNmEisoXc5XRMnpLLUCp2xsNQAmzbX2Y8CLTYjGh8Z37iwpXx3eZYsNt1qLuX1Zmadk4ase3C",
+	"kIvYkd+U4ba2GwpozaBMbwYKIzSX4FfWus98OZH+LGAdH7/8VxPz/DP+aD6ZHg/Vte0VtvDFTajwaSTD",
+	"eX7G8IR+bMXO9sJUWaYim2dnc+ygDQVsLQlnQmv3BqpvCEELEvAJjzZC6ptwkR3CKoLIpgPqu826ruX0",
+	"4sxeeU8fUMyn18Ergm81vjqDYMgjA3hyR9UD0MUfJOOckhrT+t4+uvw3b8dSWC+Y4/HfCO4wKzqxUdwm",
+	"NIAcJaaB3FSf6XTRCxsTSvKeRdpbPA7p05NlJylkxIXNiEMJZpGzbCbr9U1T1PsVzPOr+05irr2F58Te",
+	"82S5T8mgH5T3lJ7Hky38tvlO9r63oGLmhIFmQcSnNIwgx1Br75cX3WuSkmmonD64keyCzI0hjEsL6VSu",
+	"m0JXThX98KDAKDOyxiJvxUxowAWF47ksV9KSbx2Wco4k3E4M/Z0IsWXREa8M1M8tdPoa05BparE+emNy",
+	"GD8zsO8FI2a1c6q23jH1KELgvvwf6C+fFZ+l9mjRNsokdOCLSBkpdieVXJ4DWH2iVQJfMsTQh8QTU25A",
+	"fLmAieaNaVQZS5MHmAdcXXmfRrGuvP/kOvuNfGl+JbReMKDeTQ70zFcjx0j++BjbnbfN+buIEB2nY+YV",
+	"YENjo9m4tx1yHU9ff5L+xqRamCINSCSSIjCYdmOq8D2EY3PbHCMYm5W/s3b98mDMFWbK4E9ShKYcA2Yk",
+	"NuaEE89vvvAgSyjhvs8UobaF3YrOdX8YIynehyLbJyMgFueMRbfY6wwCHKntN7X2I8nFCEwfECs5uw/f",
+	"529KmDp/ORDphtOaF3JFZODbCtYsbdgGbdr2iB1F+e/84pr/o3DvZN+yGni8Ys7y+Vl73J9Al0szm22U",
+	"uRwZvVIqlwdz83fH38mT0Q8Wyl0m/NgnV+y4p9PIG9PinujQET0OVJvLsQnpCbGrY1HMUt0JwcMAYhE6",
+	"Xp62Lq9PX7f+LIfDpfrdvJIffE+e6H4Zygl51TaaMJ1F411z9eOMJxes8H7+zKTZ+0aOU9scvjAyYH7P",
+	"Ozd6t8+K4OdaSfxJQvipupBlaLIdjrHOiH2MCI8UC4bgGbpu/3SdbtqM7seeMG5HExkGDDfzHAx+DfWZ",
+	"uDObAHPVB0ATkx49Kae8oeT3X38jaRSLnYXSyTQGQ6nbOX8Fda2xuVn61CvNwqBXOu6VxlE0Vce7IMyq",
+	"Prutfpz9wsWEi6onJ0mbVjrweqXPqZL2BJsJS+UhfvnBdeuwlY+NB1Eku7JJKWbbTmDTuAlSI06kYAZD",
+	"JmTRLBTKVAxgc524znsdXacM9i1L6u8DhGAxCIra0ukZxkWMpIz7vGMrHJMuMqQMlWY71YfV6GwCb5B/",
+	"1kLNuLX5nHPUhiFT42BOQhnRiPnAf7jHyA2bQ3HC0PQ8z5IUz5Y1NV23tlEGuWJeyKLcoew3yZh9pDah",
+	"KckbzZooe4N978A/ZEdDl9YGda/hN9necN89qB3Wjxq0Odjz9v0Ddjg8yvmdNYa52gfOeRPy6KYuzfUL",
+	"pp+Vnu/qnfnqqkOKKLbQG7rZhbIhwc4ZxAO7r5MafoT3zA0HLjav2QwNwrSLlWGmidli1ehSy6U1GXB5",
+	"/XDyx6NPx6qRnKB1ZhoIxU3WIG9iwHKbD6Wjqua+klNqnZ62LxEZ9ar9fftU/5m7jLNBCk3+wTnescqQ",
+	"LKfPbv/NfNLCqDhIFN/SqG/EBZZLGN9w8oblWliboIQlS2GBwjYLD5ibbHgg7zjnY3LlNC3KPd/xuEBp",
+	"epJu3akxfHUek1DoNjwmvuvJ/PzpgT/I05+dyxNuwLbe/oUTtaw3vDjrnB8TdsvCOdbaLyYqAePzZZW8",
+	"aP/YfnNxCRgLPvmx037XvjpGQCw6jXtVglxRPVFGianIBMpKdogJBBuoB8wCOiHwfrg1eTx0FA2UBFgH",
+	"6/2sQHF0T+CNpNw5w45wceGAY1KpsT6CTKigIyjOid2qcbIW1Giiom+T9kxzlHgQkKKnZ5jLsrFMLjdR",
+	"oQBn7Hrx/YVVxjEv3YwFP0RC5IB/ZTPUWEVfSgywaVZGQ2O+LcVK7b5ipW3SS7rRzOcyV/XbSFDgxq2S",
+	"E0Y+WHERC4h4a9fJCnzFV2cRhiS3YA14x5PxZjvgB/HlZA5PtODb8uMMAaY07/Z56/kb0BVfdLr4ZzHj",
+	"wdsLE/AuJjwifVPB24cingSceyD9+Q7AWAV8ir419I+iZrxsIZrnLL8mCmfM1AmrFH91jIPbVA0vdHZf",
+	"2VZpIU9tESzIpKEt+orKmoF+3704R7t8tfPgWo5GATPmT7Eel8w5DznxUYzMrH1p35jLUWyS4WL3nHti",
+	"AYdMsLv7YQAXIu1aiF2oW0mj7JIxo6a1yLb4uoVr8fXPOoxti2P+tqDeNNMdLLctcVbIGl/gvfsP/8hC",
+	"Ppxvar58jXTbAh8zvDpvw03gJz9QYCqknimba6gvwyKqwYwHPmCXJc5Lgz9CxixkOyckoOGIhdCUnt0h",
+	"ia6olYE8FNfNBEBqedrLj9xnspCNAbDhCfFnBjWOC6KwRmiZ9dqLCpDtE2j3f3YcfydZqjwaescGYylv",
+	"Hse9UiQOWzFOBrnD95nWVjxSRLEo4mKkyGAWaYKDLAAhweLKD7+yW4trsJE2ZabYvmUitwnTxknAaLbl",
+	"Wwevz1qnle7rVn1vHyEAh+Snyk+zXyaVLh8JGs1CdkzQ/Zty+8be51Tag1n4npChdVinQz1oMxKqDMaA",
+	"iekwXzNKvZ5LmARozj1Kz7+8xIZ3mmXY4i/OMJvj8qJ7nQuDnVvtjz3/bg1ahCWjeMG3KfI3m30KN6zU",
+	"XuKMrUx6cC6ZbUpdKrVIG9yjWUb+kTWvXjHBry7nLaPYQtJnDl6BvIeZEhrzBSjBmw30hQNmQCasIWCD",
+	"aAozhLPwnn7qG4RNtwA51aRVWhYtNPnGwJtXsZkQAm5zJvwqgL0kLQxSj7LfGPdErkmSpY1cvoE7rY0O",
+	"c4Kg6Ddg+hAD/KmQJGRTRiO1cfHoIsNLSkiPtq0fjefwhn+hvvPbzGitRbyeGFc1l1puKmVKhe0vKqJz",
+	"zXmjMZtrNmeMqnSpUM3Zxl66J4tBsdBNiaNsWm6OMRqme1EhXwXXYjpUrU0fKVg6Iro85O3ZWxELe7ul",
+	"NDkh4yiaEhnCvwsuN5tikHK67X6c/TLZNYxlOc9tSQFLWRHwtH893t39+b/1eur9n/4lV5Ap5s1CHs27",
+	"et6xlzOW9zmF7SklIQXRq+wdpKwY6uStyw5J3bvjJF1A0WhUPfFTpTWdVq75hKmITqak/Fbwj2TCg4Ab",
+	"tXkHthivOwegDhIjLOCW9yHFt09+mbFw3hNTGtIJ03aADB2tjqAVjC5pMqaKCGBK+jt87A9sbs1YUDO4",
+	"nid+YT2GxyW8NFmY5BRPeZzxPpHf3wE1D6D1zEu7W9+/uy45S1AkE2mQiZIiwiQXXz8M05ACOeJgwwNt",
+	"AinD05Mh6K1GhMPNX985y38vn6TeepKs3DMVLzTkQQ5Y4oFAn/eGQwRj+y96r3LhAHFQJi8MttRk/zix",
+	"AyJGDKzazYLrkr2yvoalHZJTtfkKXRh46vx1gkWSU7XF9qADbfMBXKd7UuW9Hl5Nyplwjgy17lExH3c2",
+	"GJhmA1wMZUGtSMWEdAbUuyFMILrHRA54AKdQHduYj83jdRLQdJX6EhEco55ADYeLESm/vr6+jPFQEiBI",
+	"HMWAQcM+qubCo1NendNJsINhoCx6o0MoVIP0BKCaOulGAKhpY/Qqk5s/lpH9sdoTPdEGECSogA2Zmkqh",
+	"mEPUzPOYUnpRWRhqfsIVdGA2OkFP9D/1wLnR0xzYdXomogApY26v5PRAnvdKx7//+pvTs9od/Gwe3itB",
+	"D3WpmKmTJuyXGQ2Qt8EC4SOrPdHWY1DEo2E4J338uk96pVqv5JC+flEfSwzLgE8QcAUto0Hy4wQUkYI0",
+	"XRe5KgVDlQmPEdoTPsNJIYaEXir0X/TNoPtV8hxKbIhNEkfJFtI7xHWBddRKlsmGpyOmjnFc5M8EFgq8",
+	"Jr3S8c+///rbe6cHmHu90jEsHP8brqLTy4Lv9UrH5/Y7AODrlY7PPvednujr2/sLUIQO6etH9UndJZAN",
+	"i7ApMF8DRVNzXRirZWhcq/E2wAjwuPpqE2k0EUkjbLAxgLaOy3168+H3X3/r75yQ/id40mf9qJ7AAzqd",
+	"ql3z9e7vv/6WfUACsg4DaeUI0mPSX5A55M/a9C6nJLCJwjrkrH39+uIF+RPplXo90SuRP5HL1vXr9Bc9",
+	"cdo6vzjvnLbefPjL2/bVv2euXhTEy7+B8M18rwfTfd2q6IFA3GFnZ0dvC7xZz5Upj05ZjJdKpjQaO2Rx",
+	"GAmjD5kFBEJVQUkAX71hc0XKr+Qz1ROzMKj+SIMZU9U2XLrjLI19SYdAlcFojGYfWtMpKp+an5k9y8i+",
+	"mC95NAiShDuz+yxQDHSLKjlDPzsVZI9MuJghCvQwlSXcE14gvRsHYUNCBrhjQq+nQ0YsUqTp1lD1CLjH",
+	"BOb2GlnWmlJvzCp16PABimusJ97d3VUp/FyV4WjX3Kt233RO2+fdNtyTwBuVfpr9MnmlTUXSRVJrXXZS",
+	"JVDHpVrVxTvklAk65aXjUqPqVhvonR6DchjTtv4wYpuEwh1bNw5ppEYLzKYPVEn/hs3vZKi1Cxp5Y6YI",
+	"1Cia0D60p+gJjypW4UIxobhm4sG8SlpiTkIZMEgrgIwCHuFaxlII0m41X2ohRm2sIapC4y+5ZBdDgM7a",
+	"67r8bxtd9wNOtPT5PfTBBkkDq1l33YVAK51OAyPkdv+q0FGczl0GpzkgPFlLNL75Z7gbEjhL9OaD1iY/",
+	"eGMaYajbml2lo2GDfvfdd995db+W8VEdl+pufb/iNiv1g2v36LjhHrvun9zDY9dd1lMAKGkCJmekt7yE",
+	"DskaZJsaOgZ19xRHYNNIYJixcYk+LH0jpqmmclBLB16N6XEeuXSwkLyptUZY9/wH1bMPqvn1oX7QHtun",
+	"Sw+C1MjiRzWyj6LuoGbWrrH0KEivLH5UM/uoBmviqOj+8vRMiqaml5S/c8X+6CsRwde1MYG6u4SoW8vi",
+	"5dYSbHBtIaJukmRIHJeAM6B5vEERcCZmDyrmojtdjxASNQFR/bNTaiL95z04Pie7z2mMTAO31Nbf8lZQ",
+	"E7FkPt7UWH/TSxkOuO8zgXc0199xLqOXgFj32SntbTKVjtCmOg1Aq8sY43AuUtbCz+/1lqrZZEK11QS8",
+	"bDnlCXqVjJQpelWl95+d0lTmZRCgZxk0Wa0jmypTwe7AxPuBzfuJduOAQ95qSibLq1BbsglcqF/2Y1bT",
+	"d+ALwB6WszBOJIMn6WPnEH1i4CKkdwdg383pwVYJPQEj1Q+Rd8LK8xs21/IdFHMo2DQCHqIR0NNLcyVs",
+	"/J8akBXvPWHH8oz04zPZtw6k47gL+wTg6MvgNzPJwjYXP6ARC3eqPXElA63ynrU65w7mvuWJIlz+FvBJ",
+	"oxo9N1CNmzP/9Sx4ifFuc347YjqL8OAmzknjTn10qZWWVHvDun/o1ejR4IA1/Ya7ILBqR/WDRq05HNab",
+	"1GscUFrfH+zt7R0OjpqNAfX3hm7tYOD7HqO12rAx8PYO9gbDRq1Rd+su2xseFgm5w+ua5qD3EnL1+wq5",
+	"vawU8Ju1xnB/3x8c7DVr3uDowDvw/EHdb7Lhgb9f85oHdMj85oFHDw6H9f0ha+57dLhfO2Te/sBjte0E",
+	"4/7Cy5l71HDpfvPgYG+/5jcODpru4UG9Pmww6jJ/SL16c9gYug1vb7/muXXfOxoeHHp7R/WBO3QPB9sK",
+	"04MFCXjo1YYHtX3fH9YPvQZz/T06OKrtNYeNQ9Zge+5Bs+HXm/VDz2uyem3YrO8d+Hv+gLmDYW3YdLcV",
+	"wIcLakGNuazeGB64g4MDt3ZwtO/VDmpN78B3Xf/IO6CNwWGjcTiAudP63lHzkFLqNo/owdCvA1ltJ7SX",
+	"6O1xxe8q0WubngIMgdXDY3/5P5YgbtY2eMUlwtZeS/mGhtgB9AsLcJQARv4uy+3PTmnZh5DwkxWGF3oX",
+	"siLW+FJl6LNwQd46sbC1rnkeEnXH0QKjwu8JE6tPhK0qtLmabuM47iGYYOwTKkzLZViQKmm6zWMiJFEz",
+	"bwyO42JzrWsn/ehS55/I8jARtYeZHo/InMymZsKxBXzKEvE3A+F+BgLyA5WcomULYStniElQxudpNdG/",
+	"pNEYo9PFLGs3grRcBJt4lNcVWTZdy7u04m9LZBPYHW2/SIBLRZcgxsgJ8A6mbCsAfRVUzMRdp457AlH7",
+	"aPxQDk4+tI6Mi9jYH023YUJVHAwzKGaBII7mxV4w85m/Y82hnrhhc+y6D+0IqqSLuWToPoRqRh4RGoSM",
+	"+nMIX3JECKICXfrVnmjBixNcAu4xHJh+tvWwbWabYAJ1ckgfYqIsMqB83rIp48hN7f5KBsojstIvwUk3",
+	"5KLEtPnXyp+pBvim7X0FbtwG6tGMx6SQJmxkS91v9xP3P++GzLY2q9xghf7jcFVnuzvXMuOrbL6ODZ8k",
+	"qmTa8wQ5GXF38CSfFLTX2LkDbLsnZABRoWzlg2Xfx7l5KYpMqI/w2Zqhjlhkoi6L2qhjgSFSnF7zWy1R",
+	"LIAGiNVNWepVvF2pYv4vwKTy9VevVm8OveFgz2+wo8Zhs7nn7R3sN4YN5g/AdD84ODwYHrnugX8wGHjN",
+	"/dpgwGr7g3pjv+HXD1i+zvtoTCwHWmGFyZoFu/imEm7BhK7AV5lwnsxBXMeGuP8Zj3fA8hIPX8D3cXy7",
+	"SjoRnJEf9HbF3rt0BTHGdPXxXTy96ChWkviyJ0wHeqM8WSWIKzVjmIfCo5NcDaxpfo2h2QWRYmMHLc7H",
+	"Omgf9ZiKWRA83ulpT6bRyoPzwhYefzsrW5wVXLVC94yT73+5ECy3FJ3EUQsrxp2l8Pcje1QgAchgkJvk",
+	"7p08Qn/Foi9C5d+Cz/+ILqAiR3bt2K0/lSMb8k6/MbctmNsrkMRFnO0+lsSCY2aWawogaq3lZagKRFg9",
+	"l7q0SvqpT/24eAFL7dLl7FKwk56ggjAtAy1CoBcwGkJNOvlBaxj4HuS1PnQwMz4fzXITp0kmFGJ48qbK",
+	"AlZjfNlormOKSAnD1i450V1Sf8r47qOdZ8Njcnfkm7fia3grDGLxZrGpBXdEUl36CHxkvU8BvduJgXE/",
+	"dwKRgd8TxhjK9SiABxeSQhU4FGx+auJH2DkptFN6AkqubmnA/bh25Qc2T7DeLUfa1p0Qp7A+lQLH/MND",
+	"n7oNv3lUo0e1esNt0qOjw72jJj1s+ocHjSNvcHgwODw4oo1ajQ5d5jWagz1aO9xvHAyGNKWqPbZfVI9w",
+	"E4+CTaD+5lR4gFMh5yyuYBwpaOXCWPaVKenDw2yuPtZMifumdOHy/BXiRWujq2kApa1Y10eTi55YKJhR",
+	"TPgVwKSoeAAloabATEzH+yhB/achI3wkJHTVI60EoVrhSe6JoQxTCd8QzgE8Cp/MphbwA4FzaRRpJQUN",
+	"NzM6h4R8NIZynbtQilG1J1oWUxp6P1ge01/Ele4TFfEgIGMqfEXkLLJjQ/SBFFdh3g0krhVYfqdmD75E",
+	"GnKCs13aH7jDhueyyuHQpZWmt7dXOaJ7jUp9WBvuDw+8I7+urT/YSizep8fwYXcqRicDqth+0+E/Pr+4",
+	"unN/eDWSrVardd59O26/HbVardf6/1rytPXv+t/a/l+bgf6jWq0+piFilmp1QmuKUqv3UwjqR+tvuJby",
+	"jIq54T3qcQ55noGAZ8uLiSQ+zrNovHicF/oeggKQK77PKA8A0JuLUcAqM5VppOjg2QLfXcO1Z8uxzXht",
+	"iZvJVdFSHJHrTgiPesIeP/h54eDDS+LxVUlLoXwHqGsu4LXUujCnIbvlcqZwUNWeSHUD4YrUXZfcjRk4",
+	"YKDDnQm141ggREvjejyHQHNYGmmOFLJbRgMVI4P0xJVmn9Ag7xgCDIDHN9X8xzwN49D7rkWRAUZTdxPc",
+	"WqjXwv4UnUv4NJazsCfKzfpRrs/nJezVZdIO9v7xXYQHyoEK3PhgZQfzVaO6X9kT2zLAwieE4i5bmJg7",
+	"C+aVT0D310i+kjnyB+FaZ4BkGfelraTYyhrmBYp9Mcvq8hEkbuC+ZQptabrUNgNFQG1R7PfvrqGDak/0",
+	"M7hpx+Q5FOOS33/9rZ8LnrqTlMvbN3BA8dNcYAh5H023dkxm4kZoM8eSj9Uokha9ZcB8Na0akg5TdI7d",
+	"YnbSjmYzBBsCTU2PqxgBaYFxYU/jmkuGlAfadkd9B0aJHQVwaBBZbbgYk9Hfx3wL8w+1wlbbS9j+cBYC",
+	"k42fB8ZW/YjMRMQROfaOC1/ewZHR04WhLecSwgZ/EUaX7i5cUg2t+WpmtjnfgLF95WwWs6N6bRo1Z+Xs",
+	"UiCEicv3aDlX3nijlnBcERW8pE3aki2A1++t1e2n84I7DRRhic2/Hw9eefyCf995+7dO7Zx3VEdc7Xmn",
+	"nf3OzfSnH0+/P6qy+fcu+6mlL3L/493eeCD+wod/qXr1QAwmL13/p++Dx1QHzaapWbDSxuyiq4CLb56r",
+	"P5So0PuiGTq2LjcYyMInqRb5q+QFghcXp2Abfpnipham07JuJwkJ2gjeugBgMV8Gw48xkeDTKS68FDoH",
+	"RAHRF1VkCaJP3WKpPy3LeWxW8phmYGad1rmXbKQiq8j9U/qJIAkRuGEl0aDWHLMYW2Uj1czijBjsEa2c",
+	"pdUxkXyfhrKFt+kX/f7rb0btMhlmXPCI0yC5jSvSB0T6Ptkl/Zb+699q9UZzb79v24KBpwb8th8uW93u",
+	"u4urFxjkMuH6nkgM0IzqFr/kXrrbVqrYTOktnLCn0sUupurB6lhK5UrvQ8kp2dmVjkuwV5sfbTuur51Y",
+	"nKdfHV7X6wv61X21oVvv9dmX1ISyeM1/IB3on0ujiaGqAnO2LGOVy673kI24ilhYzFbj8nCrdegj5ZO+",
+	"/qcf13FnjOEy6C5aNhuztQ8ivo81ZH17YvsOuqVtfQM44cE7tsZRP0F2Bo82/Qp74qr9qtO9bl8hk4Tr",
+	"Ehf8DsbaYkYqGPNVgkt5mAKXNXHDFGRlTwQs0pxUT1ZzR4gumOhdpsocgKehRyEs/TN1HMMQpgxnFZ+C",
+	"ntBKnXsMkFUsgKCB8T8iJF084EhKcsfoTZyPDBME8eAQ5BvQpUrPtyfK+DREkNrR8uXoOONVskHJTBZZ",
+	"rJvkxxmRTh7AqZHjlZqH9aNao3Q/ve+BBradxjcb+x/Sxk7Qhgj7iNBjefwpcwa/mkfV3UA4nEoxDDiC",
+	"iv6dSyF71BLBkbcXa9T+bKRmhe6vFesMw7RlfrH9vSxWFuJUVqz04SD0SSQdFFgzZXuegAE9m1ZJR6iI",
+	"UdPk0ESrrJCLHbUGwE+/em3sOUekkat2t32dGA+g78dSJpZySahrNj0he8ZkoCafLYlmER5tKwV7Ii0G",
+	"SYEUTHk1rGdhMUaXtB/BAB9gM8bJ/lUjBDP7pyWqkXnEirNYcdhxUvuhp4+m05Ik1NKyJwTjaK2YGwTY",
+	"g7EsNHlCKFCpIiN+y0T8TiSGnazc5cqI3p5YeCNZEL25olSxR4m4pWShaNxhpgWIw4SX173a4IC5wyN6",
+	"6DeH+43BHqvRA+/Id4d11hzsbyM5U6P+Rw7NXS9QoUFQPwGRETsK+bdQ3Kb+VRaZxJ14Vc2JMzwvFZvT",
+	"pwj2f7VUWGCeK2wXbV6oTFN5zb0mJu9gvwI8zBge0nLwdOJBLU48qJILEWAiz0SqqCdC5jFhbtZyIOEo",
+	"4D42TNymCK1hzWAKVEjfWjH944TbyOFyAgPK1qq5Jy0n1t2ZFqikvGiepRhXhfS7b59/aJ2eXrw9vy58",
+	"bMr7rJx0+x1jzPUEKbga9/EWuhYlUhCBY1O2lWC3UNwSBCrOtCiOkB8TEwAV/mIwlIGfCuvIYIx11zU+",
+	"svgr8Jxl9prygCg6VwQ8aiQ2M2VIUsujyQFhTYdZ6YKdH1MF+8lQDR0aBDMQUEJGWJqdqBc9ADY9gVdn",
+	"9IGCF+odlbMoTiBJJ5j0RD9OxrLbjZ9PQVUBAF/Dzq0fMwEuJeFMqKI8tJOemHCltC0f+y2xq4CtwnMT",
+	"2Zh6546TglaNs+qMPrNJTkz6sC3lx5RTGwYUZp2mPTGWgY8w1ksrKwXbsak1+Rk1x+DthKW4YlE4r7SG",
+	"kQWMz0r7LhN+0kbrIdZzsmhoREOV1PapdSvD17iOWkkxq7ZN7W5qov/oCoI9e1pLpTdMnJA7fc61+ohS",
+	"zSFciwRss+tgtnnMToCXfdMftkrlsbIaxIWhjjW6wkLThI0iR9CCwdiOUHRj65OSXB74+vt3106SYJg2",
+	"75K3hmwYMjWu8IlWLkYsSqoCTpIXxEj6CkYRAfZ7XGFgUC7Tw3mmErhqk1BoC4SQT6HA1PwNa5/6M2hQ",
+	"2LdeSn0tWLXhM2U7FNpMagvtufDCGzZfzDDClXpQelG8wEnUGstTCRSs2nj4vTONnjq89YJN5GPGt/R6",
+	"xbpbRc+movUKaG2WCnZBgQYNuMc253rxUL+2Z1ST23JdybIXdK/i7i17Qe/rs7z5j3e1245wsw5LXMWO",
+	"v7SGjyVb4lX+lij09yeIkhY9i3E1TSy5cieRAMXCp6PUjNnalrjlTZmqojY8wFV34qwFPx5WSmz1hHFK",
+	"xqlFgOccH6t+kokOmjfyQ48K0y9Y39E5I4oppeWs4gETUTDviZQnT+vPOFjz2Cq5CBBV0noDk1q3hHXO",
+	"zeVWEMRtN1ScPG/lQux0S0miJPUJxheD8qRkBOAfZOSLkCSQYsRCExYoYtZXuF8dbEu0dXOAFlTJYTej",
+	"LwLov2lw6L5scTrofn/0dOkBrcwZ+FZ9t5xVFTcVW8ypAi6yyEQsi0iSrWJmUcy9hjxgu7OpZsIrNOZI",
+	"hiYaMZkFEYf2HMa61w/oZ3RmzU0M3VuzHSMR0CgIvA4qChnkFUQG6GcQyAGBDk7wqDFVY61sA+7iXcij",
+	"SDNJo+nq12LDey7IhE1kON85ITgHLkbmNeiJCW1jKD/2ypQHc22qaU6xg6+MfSYYul/oKgiOor4ekfGh",
+	"zMKgD96VUxoELFRQmmgV63IfGrH1HdPWKdUjLe6dZnjgjukJY3hcuR8n0fWdnljV2AsnJ+9EAqpgnhkX",
+	"GT9TCKpveaZ9txTGMYQbdD2fMmDGSvDh0PZRSsoXcS3L7163rt+9ImedszZeCWYuVQQb84yjaFp9wSLm",
+	"2R7/+rk7jnXm0biJWSJ+TqBMEydgbqrou7RcA0z9nohbTVVt/gm3Yb8weqaw/4D+wbiYxZz4PGReJE3j",
+	"uOlUm+a281N9b68nUjGvsqHduAgHyNo2CdyJHZNgf+hXgxdMr+qHs9ZPH57/+3W7S8q2x1TNbR7uHey7",
+	"Lq6ZQ2quS874850TQm07chgwNv2pNXpCU5OlPK6trmmUDzKhF+ElD9gjiKgisyQ+17tDGU4qVgQlrD7b",
+	"FVTPpKgJacBO0rsEq4zbN2CenDBldjPTlH0A3cXW9luG9y43SP061kvqzJSOsWh1969TNio5Jc0eANWo",
+	"7jVZzT8YNOiet88Ohy6tDepew2+yveG+e1A7rB81aHOw5+37B+xweETdQc2r+w3WHO7R/STTA55e/etU",
+	"PxzbuDQP67XGYhsovR5Vn91WP85+4WLCBTQOjRn7g8fziPqAJuCOGMq1gKXIruGslAHOIYx59zRkikFn",
+	"w2+20mMpGaZx6M/vPztrsEH02027xZRCgUcyq1B80ufh88pSCbPNhlnGbq+MKLBCiUZGvJNy+tRKL2JR",
+	"BXUJ4OI9YdnpAJMX7igA4gt/p0ouZ4OAe8ia3l69MbIJ470ZpQWMpXj5oChjwHrCo94YkQfhxnL/FJqz",
+	"6QGHMjgmU3i+Qyb0Y4WO2J8btb3Gvuu6DuGTySzS5kp/xwb+2td0BOKs3yv1Zq7b8PSKwV+sV+qfaJWi",
+	"3xlWzqVglTMaeeO+lnQgKSJAeOt/199BWdJwm3EYiJKB9OcQzrsQqHGREHCuy/0r/e8xrvif3UrNrTf6",
+	"Dunj55pbb1aSj5W9Wt0+v+7uG7cnIX27P/AwPU7zeGy0E9EwAhcZWnZM+Fbc7ZtIUuZ+Mxjy3S6uAbSB",
+	"hDXQChYhrUzUS+l1pwG+UJEYyMUm0oCjDvRC5B111zWBTfvSF1xNpeIIL+XREBo0R0ZooSaB6SDGUEYd",
+	"yJAe2tvKqLF6eOWrl6dkv76/n8i47/owVCFFpdU97XTgoQo1PaPDxOoG9j0EVO+oSjpaxYAl5iLggvUx",
+	"igBK/XwKLoNBKO+0jon9jOyWhzMhTE7thJRBbihiIALHVJDuj68c/Vw687l0yC33mXTI5YuXDpkGWsmM",
+	"2Mdo58RE08yN8ylzyOvrszcO3E9+OnsDyu/39JZ24STrR1pEc9satU+jiHrjCROoANMI9T/AdoJF1AcS",
+	"MophY7DvKiy+PW+wHv2fKmk+ULkAxqGOiZDAEkxqcYocu4ajVS5lwL35MVFU+AP58cT2AK2o0CPPtGL3",
+	"LOUNwVFZNmRYQjgTsF4KSopHMbBj67LzTBEZ8hHk8uYVU91LSdM3vdb6wwYgzC+MSgxZnRtc/3weMThq",
+	"m1zcGWp2A9xmE4fGd7vfZVXETZS5Iv697ZNyVYfk9Gvd0jQa18/DAnxkOmpZHrWCOzpXhveBXppVJtMq",
+	"DhOziRZ7cG1KFU3NMSMYlt/W30RSxL2baarzfvodyywt502WlVi2MJhFeJ5XMwPgVqmzTMrAHFC0skBp",
+	"065/QizT+3Ov9Puvv/VKyTff/fnt9cvK4bNnUOEec2c8bs+QBWRnmGpeX8ZR//dkADupd+VSlV0N2xB/",
+	"cSGew/G2+F+Wrp8plJYr9zsmRS6i/WbJKU244BNNA248Ei4iNmJhZigLHKmY6FZxqtVDW14HrVbkkEGu",
+	"jrH62an96JV+ditHtDJ8/2m/+blX+pfcLUhYNrYnzvEiYbtgy05TopoLEsg7FlY8qiUA+0jKqT7YetQ7",
+	"hdSSHtu6kaWFSfGGWCGzGR8wV+dxAv3yurv/h2abC1qi2ZtvLPQbC316FoqKy/KWoLKGLA1UdORpFfwm",
+	"oPaLHKtiU56Hr9C85f2fKvjPLv7zLytX7xvX/8b1PzulBjqAcnABwPf9TBFPTueknLHwdyD/HIEDToiQ",
+	"8clKceGvwRefjJw+f7UUuf37+IKbtf2iHEQodQEBmucCSQlVUgY3LtqbO2lPam2LnMUwlOHanMVNhrNI",
+	"XRsx3u8ezFd7ve9WcNPPf6AkEGNuG68nGczBUQje/iUPKC5l/rk3i0xetU2OR8pNSu7kLPCJ0ntT1ovq",
+	"GP+LPogOCPodJ3b3QLQUfXyLDsI7Gd4oQjEj7lX7Os9J8ZrdM5T0Jb0Umzge8iNNz5Rd2iKO+U1v/efW",
+	"W7v8bxmzRqsdsIH/QGZ/WtPJPytRbjjlD6sJfFMsv5Ri+U+qT+ZIZKrGmH8TC6IUHgcpG2niWHmK4ZHX",
+	"7daL2PjdSUM9Z99wLpEUx1ShwQyvsw81N6KOswB+Hme8s2QQOyckZFE4NznwqRokW/q0sK2pK/Kq57Fa",
+	"KpLkjvIod/sS1vY50arym4uy0Gbkp6e3QqlqLUjuRLfRuhUK103Cy7vReDYZCKhvWhFoRixr5dEAK9WH",
+	"AA+vuM8gWvpRM5D+Xf+//rM/7icJtFRNmRcR0JwgM8ekn/UEE5DN4x8nQNlx0wd8LKpoH7Gzb4VBRR9w",
+	"XVP7R7SSZ/OLzBT0wZ0wrEoZ8o/QdT3SQ9MP0k9VSdSKJrRlc5salg9OyFje4UAnVMzhVZhzh73chzI8",
+	"1tPFVLYxFgEy6o0JwOAjgr2p5xfsIwxhv+mQWv3QIXV98Ot7+05P7NXq8IiaW2+SMs0Eamuu+1//2XBd",
+	"hDkObxkW/NXqh//1n/q+gfy4UyVdvSMWJGAWRMQHODSBCYEmR9lUO7KP1ItgLlXSlbPQY+qYfH/ZfuWQ",
+	"y/NXDnnVeUnKGK0d6sO8g8lV79jgEgP+ManoMV2ev0qisAoeZ7/WirN+FmQuY+SfRCEVako199zBwKN+",
+	"M0ZK77hiVdLW66dHpx8DrUahc4gegiYd2DnIaUuguyELEtcmToyDlAggiw7qbCZtDMK4kHx2/frt2XPI",
+	"Prvs/NR+0yXlO+5HY/Jf/0nGjI/GkWPVCdJ08b8dU+Y5RKwgIPCm61qQBkiaY570IaMvHorPJ0woLdjQ",
+	"5WePER7ZKsEzbMDN4x6pPQFECIXQcDlErk1eN14ZhTPhUVP048kwnOn1MUkCe1XSMgRNyZDdEaO7Qhon",
+	"jBLPkV7dk7huJ15Tzc30WHlIolmIiY6Y9QFbAQkc0IL3YTkcJz2xMn/D+CHv8NNH83Ms4hKdGI420ABW",
+	"xWaEdirdw2Z5VHviDb9BJQeKrxPeQcNwvj5sviJqHTOihxmGWfb7DojTKGjAEQWZ8o8sUM5W7Ibs1eoO",
+	"sBotrLh+NCRPJOlydxkhZs6ASd9Lq/KNulbl6UdU5fUTU5p9LU+zX5zTa4a9O77CpMZfcFKPmwqQyoXc",
+	"OrQV9/t4lBSA+FA8gaL7BwqhbKxzr2FW99THMWTyqeY0P39M/lxv631z1X8h0+rptzlljG3meIdFHFD/",
+	"0nIl4A8pKyJjtwEGxhC93no2tzSYpX33SR73z59KULpipEbixLclElan1owUmF9ySfLKu2OSe33Wo//Z",
+	"KUXopL4ECZGdQmKd6AlohSRXyVs9nbxQRPzQWt113Y9HrusaEXWS1hq0Ymi0VZNpaLMHh/GkrBpp7l+c",
+	"3+PFLFoFdnj/ru+AoSJnEVhXtWoVRBxACgWaMTIsGEpQuzKLivYEDB8Na60F3S9stLdJ8riaTacyjJh/",
+	"xnxOwSX3xwlotFKWEKIY4Vqtzunmk90YxYdP9Ow2AJBNqpdsYRqWJUGZlDVlwYhSUIo65AJBCSycAI+R",
+	"5HjUw9TMQI40aVRJS2Btp9aQY8ADtCLcoxP9DlTPQJPGIWuNDNtMA3obdLo0/Z3iJwDAn0UlSOFHmvbU",
+	"hAp2R8rYdXYwS2YGDMVgye04iH0ASH1jeZfzRKyCGVDvJk8j78BwO5MEkv8BRT/OJpdf8wlTEZ1MN7z+",
+	"XBtgawqK1oRUBfdujJrbgrr7VDW+/uOD624REY0XC9fua/e2jV+/tmO1JQCkp3+4MpavBXr6+C0LnE8l",
+	"OVWpT3Q67fKRoNEsZDkFuMhSoMHRErQpn1QQgX4VB90F3rSej8a8SpHybKpYGO0Y87LmuvblyvigeMQm",
+	"kIuvSZn5RIrY5wiOq5ChaNJGSF9frPqOdfDI0Ad/soiOyelVu3XdfuEQ7AD/wmB5KRKwYQS61g1jU/S1",
+	"9AQoJxA5bF9dXVzFgH+Gj5fBfW7whxFzp+ObQovojnvsOFVskQx+B9pirmHGDlnNjEnZTAWfptV0FDwx",
+	"Vs0ERAS43+A0o9cWvGVYAoCBJes324Bhq+ews/+AbPvnT7lMevnbOrwlYZ5AalszcXBqdPDWmtZ4J1zY",
+	"j7GBQcOQzr9aBSiSHrwfgx5ggJvp/fwppYdjJx1w2JTMKSqQcUV3GcrNuQuX17RLLx0/ZgPlhU0AUl4l",
+	"1S5E7L+fQnNbNvlWnPnHElJWRmBwaWCY04bCSjEaopjKDbAZ93oZYSOZTyY0vFHQrFAiqGKYCmhWyUsO",
+	"kcekZ7QdG6IlGNkAMM5GQYSqTMqFIv0bNgc8aFI+HXPBFEZY3tDIJK8QGvAb5hCPKlbhQjGheMRv2Qnp",
+	"/68m4PWh3xPa7MWMlwQMYGcR9oGHJhhgxYm2kU9In32MQorwNWCRYJv5MYPAzYUWocdJwCqeDolng+IG",
+	"ZB3ApwoTL4FEPW3NxNEBM1sH7FdhA2WRg9G6wdw8vUpeZEUk2vVatEHlaz5Kpd7URGB9aVnVmfyAk7my",
+	"HHqDmy7pZlVrXf439mXwd+Kbf/5Uorc0ouFbKL4vOSvNlzSY2Hu9spotu7aMv+46pUhGNGgHbKLngsJM",
+	"f6NnrL4QO8eDqt+wzgmDVSAJxu+AKaMlMYWEe38G/+V59R8FBVsfsHgRM+y2gNF+Qvr5jDxWn+hlbosn",
+	"XaXB9qukE6kEgCuB2bdx0rgPg5wyQd6xQVd6N8ygHNKe6N9w74b5fQyck3LIqJKCGKDjDy/ab9pafcbG",
+	"+yEjXiAV8wG9JWD01pTOj0I5mwIAL/wFHhvAp0GsLiWDW2imrwdraNvghVnrA0K5ivuQGMJVJMN5lbyR",
+	"oxEEQUVKLe+JctNt7KTgGel0apw8uDaG70KHb+ONMVaDRV6LO3RnzAd0FRqGjw/UUzWrGwOuZS0SmIUZ",
+	"Wj7SmL7+78Wd84U8JGthdo0Q+4YC9sg6IK5ryhubr/o5xflT01BCrge4i+cJJNUwacqB+FbVvNyCR6L7",
+	"LyHe0yJ9QzwdOvBKjrUCs7h8B9fu0QIuH+iKpeNPn/P1BTTf1j4l1y366PrB2h4ZSAXfzucqAJ3MyXsF",
+	"nTAM7rJZvkVFYNsz0Zm8BWq4pBHmZUxnuX0wECEFUfaDAEagzRQzipMk4GFjmOmjjDh2TbeRpLjtVHvi",
+	"ZaEHkIADMGMchWwaUG/BhabNGPDK5aOc6ePwmOzinpGJe7MFe9xLHlBGqau3YUx5Ke/8b39CcYH+sKEN",
+	"KyaSDhsIrfTNG/QloLoWkLmgrYwULHvOtzE7dhEqt9DR8y7ViiWNabnQ48R4L7CnR9jxl3UCaNKTUBW+",
+	"9Yv7HxbY5heA6sXVM8fx8cUzPH9teBHwsL7J6I1PzguZzVSAbVx1bLS6vIvG7sqiA/Ru4oWOtjghNx6c",
+	"Jyk/pvWqwHXGUQhGeOzfVOSOBYH+F9ycPQFFelXywtrU1vLWpnksmk0vn77B54ov/rMmz9wsYOil/Yar",
+	"6BXO7Q9rpD6233D9dcZ1mZPe3AqUJAFXUeLiiB0hiHYXf9+K+kSxaKco1Xdxp/Izf4c0UCyOfA2kDBgV",
+	"pc9f3PlZbPA0MqZKaro2Mc2QdukY/wL7RfPHyYCFp6DoHTfiVQDMfbhOE+idWDJ8ntqdCscEjsjmnlSk",
+	"iG9M+ZEdG5pZpQJJI8u31sS1Ugx895MhztU+V0PT2o5B36btNTudAsg3hIHQ1xkdE6Rs410lfbijym4R",
+	"EVFISEDwqCBTaCoYScIjcKtMZMgcBBdA5yf4FbUhRX2oWbE9VvUESCixdQ3EtPAd8dnr98QdG4ylvAF3",
+	"PauSpttM6p2s0iYkUTNvbOcUGjjuhJOZorYYBlsx5j9TcSJHuY+uYZK7tPFh7+/YtxmEcoP7jR30oPPc",
+	"mIWM0CCI0dYdMmAenSlmnck+yjdvLBUTZDDHEJjt1QTZq+bpPQHN+zCaaO5WZMIAYF1fjM5gi4p+w+bY",
+	"lF7vrrLEtlMoIS0xvDI86psnN18RjVc+Jqdv/O+xHbtmZYF7WJmZ69ldINKC3XqmCAdzLVYLMhIblJap",
+	"tp9iaW1F+6rSgVWUhDaZVl+WGLQNEa3UsaVglUhWoE2kDSkNWHTHmEAHV8s2bFAsfI6JbqY3NLYJ4FJk",
+	"dfOeKOvXMAF9JPqK/dLfcUjIbuUNJNNB9Q5C3hoND8NH5mDtVImNqMdRIsUhBod9KHgQxAz9BCrPuamM",
+	"tI0SAv2iEb9FswSfrhWJKtRsAhOHmREDaABTW6nQn9ml/COr9Ms5RZDqbyStJ8UtCxVMLkuhsWaYr1XD",
+	"Uj2cPp1c6osDlrlDqq8Y0vNHGdLfVfqEN6a2b0K3c/7qTbvklLDA6kyNNMGitRDfUhqzIJBFsZbD5R5I",
+	"zOdR2u4YhnKSNR6cEtefTZXORI3MeK7bP13DhsApj40sxX4xpsRy5t2T2iDmQG9ugFjm+E0EP7IIPluU",
+	"OtEdtlva1A6xO7P7aaJPweddJEKsuVsjtM29KLZJSkGHwMtYQm+2/kSNQAvX1oTwEcmEEp95fEL/f/be",
+	"7beRJLsT/lfiIz6gxJoURepWJQoNm1Wl7lZPq6RPUnX358neziAzKKaVjORkJKXiFAqYhbGAd7GLffHa",
+	"flt7Yc/uk73Ym1+82P9l4BnP/BeLOOdEZCSZFFMq3aqaL92lZF4iIyN+5/Y758QsCtEG4IoFel8ERSij",
+	"rVIi+mG4N0YxmjeU/d4c/vsxTIVyeORldpcSMkMTKjSFL6BTHdgYDfYiyQZYPYPqWPkSDTSPZgIVVXpC",
+	"3Vht9HeDMCFgYMB5uWkGBfijzKgGHrLrZ6+bMsTgnYCbY1/K1EUwSoYpJZI30/LlWGIoJVxgypnHz1MH",
+	"cEpp9j8162WBLLqu/HkQ0UObaJ7kuXUZssiMo8dZFXgpQW5ZguCORAeQ3ZZVJIfd3atxcnZV1C5hYRRi",
+	"u3LjQQJ/2f4B03tjOjZxLHpJGoqwTfWuejyOLfA6ridfAnCZ7jkqGQosEbhigA2XjEcIi36AMZpchIpE",
+	"yfMovwkxFO2mupcn/BCJXYZoU8Ed9F9AU+BgxVG3PxwNaeYjkYygypTeH8KXK1wycCkbnwTiMAxPL/Bh",
+	"cmGQGQUEh8KReOyPE/3muKCxcFOAT6YaMJBOn/H0TADK2Ap0QEXHLPsGnnQh0i4VTUUZZPxpU8Ij8Hw5",
+	"5dkLPOPrwyE2YNBw2JBBcbLcIzifcDea9gZOe9DQJ2WJ2yqcOhHStaBasJXTvded16d1D2masO6SlGgi",
+	"Wh3w5crh0Qn9rkXSuZiwlc7R0Q8ne8ff7B3XTVY2tUik27452TuuX2m5HprDX+sl/qOJSN05k71H4FBc",
+	"cDWvRstBS6p186eVVHoRXCkUp0JBIqPCbGWit0xElog7LTWfaUDUG2vfEaH5VtNq+N7JSeeLvYe3zNwF",
+	"W908i5MzJmSWRksL7dbl66kr7yzM6CmvKGfRmlsc6d8/cDImXJFKre0uiT4DgQvgzORUfGTmy+Sy4ctZ",
+	"bkBJDtFcegAz7ICSjCBfzqUH4NkVyAHIo1myA67LDpj+HIYdgMercgPw7MfFDJhKi6rKjLZvbmymEn50",
+	"AqWgjVFUwoJ+FGQA3BLV0Z6UoCXU3zEfwMxzRZw3jpq5UI+tCo3l4rqikjh00F6JXioyxYZQbrXBToQg",
+	"O+dbulYr/YPkEkyd6EJAD0pbiUkbNti/vQyI9Tt+a0b6I/LfzKMgPS/JuZC8G+e+FHDcwdc32q4SQC6f",
+	"ctXVvkdtcwOWZKpXQO3p06dPd/obfF6uRsnTi82Z6ZWAK/52/POhWWVTRcU+DIVoPeilscidY72RKzLJ",
+	"qLkldJq1RF7TKb1ZX+LTnamil/kOLo/Xz/GHn0UK+tZzaF9sHMfgAS/gHq55jAkgI7jQ65Ye/0QB0ETy",
+	"zJcBrvmARZL1x3FsevNjcjvwa4CkQwwaIVmaZFCDJRukyfhsQC4cWot1j+APq3ZNLuFiESsBhbtmV5uz",
+	"MjebO6wrJokM4Q0x71QmEFqxqfEK3A56FvT56JB5+vQV4umk8fQp+zwhXRsmA+t6qXFXT2hXD3sywpwX",
+	"KmCuhAyVx7KELkIQsUQqjwVHhyen1HJsnMbkwZnqaazt0TabBjckIZi2Lb4M3vm1KPRrbVOlkeTAhEWh",
+	"Kcjo+YhccJaLXPATUJ3gJ37+A7Tf8PwcIJ07H3/+km1sbOw4t9WA6tfa7379y1+9f6+1/UAfsR4gcgyD",
+	"kHKf67EpwHQrtTXQA46VtsFDpd+S6CHYwMZjROd8jw2S0Y+VV/Ih4mzOYtst3IKHoQjbP0Ml8Ne//NX3",
+	"5LErHizcm4h4DQqdwP3wVNX+GfdY15zeTyMhwwY8YpeZk+hH40ZzR1p0rYWw+r7Eup9tFny3+t3458PV",
+	"vQvsngJNl2ANUh8fc4JZrXSOswg8u8ahGjo6YqH+v3O5lc0BW3kjo7dsGMVxRN0AnBBRlonhKIO+y6hX",
+	"UAlzcx+LWOwzNhBvV7486LyklhsriAoem34k+wnzaw2/xn6C5f7rgYeVlboC4ATeGQpgYLsnvYAa0My7",
+	"JyLosCw0/I5NKrsl3nlMH+cpVsntJVJlXKNbNBSmflV/rPRVZigKiJNYIX2LDSMJN01i/CqdfFpByAqo",
+	"4wHu9vW3b2H3Rvo600SBHZqENwJAPeuRree8hc/1fIlJTryrrelWkymPtfTDPRyDxzaa+v+wWtbZYBcL",
+	"fRDBMk1GI4FlO4z6N+QTphH6QviSCpliNS4uQ4+lPBXxxHPeVOtZbRaKcIxQA42pZhZWmQb50lVFP83K",
+	"gh+gAVZV366pm+Gk33ONqvvUlLe6TfGs1wqf8/X+ptju7vQ2whZ/1m+K9e5mbzt8zlv9DbHVfdbbCZt8",
+	"XWz2t7vPe61wQ2w9uyMN+9YV7EXKtRSXzKoLto0ITpHRq5b1Hj/WUlq4hRk3n/iaboW1d1H1yi500S5z",
+	"HATIHQX5aoUST0UuTa4khpjI35zaJB+HOHhIPrvx+0SKnSVyWQXhrqqUXL29KlDZc+N2isy+Ucpji8Ib",
+	"dl0o66pRpRyDW5t0lyXDKNNWBR2FSkLQMExofVA0WIB29glIkTaDCI2praBQ0SYjnhllnYxNyVbAbtf/",
+	"rCMozLoCtMwqSqhdXyZTOrDxZFZBmF2m7Xc4i+ONHJcpjtdcaZ7/5vjr+eUgfhyKKgRvrquPPEw5iIrK",
+	"EGlzueBZ6j0fp95DpSWuofeMs8FanJxF8orS1jyORaht1txv2eW9c0YdkM+kXjrG2Ye/d0ajE0I4zJWB",
+	"VmWcheIi6om6Ns/PROZLLtn+AVaoAAdOIiHspnVxjLuBB5K4ZcVK0JD8zyaiUGRaDwPuSrk4VAaJzVam",
+	"pu4DG3Pq0kUZ1qPz5Qr4EueUBa+7bf7spMDfqANSCwTGjQcM3suX9jW6KbUNg6u7ULErCsEFc2qKd0CZ",
+	"bfbVt6cwR0GHNhAgQpu9EDwVacASaXhbSPoD2QJl8oK1Sz3gP4CbfRbsslRoLM87NgTi7ShKhepkAcz4",
+	"WJ7L5FKaNE3W41KPVWu3fVgGvrReIHQH4my2dvU3jhQgJfHTPJjXJNUDM4mcZvLLy3N/Devx40mAOqUa",
+	"hnpVx8kZi+RuviC1cJXiskjVd2qOzs87upVcvTspnkJrxbX9d2aJ1rDaau2amHw16H7Riw6jr/bf/GK/",
+	"9TraV/vyeKv3cn97/3z03Tcvv9ppiMlXTfFdR5806p58tdPorceyO/y8GX73VXyb/oFTPapFAhGG/smJ",
+	"wQcrtrqw8rVSYyh6aGTBFTVdujHvnceREVTl9vkpPxeKBd046Z2L8I1tF9MvFlmz95pSl2Ez2z6ZDJvu",
+	"Tim8Em6ub33XSPXCfYtHYF3ns8PiRJ6JlNE8L+3s6jXAcPlQxcHZOoNz+YugFTmrGIwzmn8PA7Sp6AmZ",
+	"xRNz2FSBLqOnOGvrzikqj7pC+DyidGtKqDnMtxdJd26zhwdlujkftTrTzSyWJd3tejv5YJKLkZJ6oaUW",
+	"1dE4K5FOcq5w6hS+Tm66gMBSVP8AtHI8L3XTMPUfGDQ3KTG79ogaRFD3Azumj/FydFpDd2uFd5VJOuQx",
+	"pubUG+yFOUslQwE9lSgL0ozSacyQ930TMkuxPI2tjTA9BZGLbLsFmZwKEjmYAWuyjax7q8ySePFRSejq",
+	"1Y9vGa7uBHgWKRF2ddO6WAJOVcB5cYXi4OjJbhWOq1MiLOIULvHYKJLS1FEpdkARU4oG+Q/LVYyXhYH8",
+	"qHSMslyqMOV9yliOua33cqOk5yuLbjzTBnlr6zqZz+s3KrrxbDoXDCqe4+IxXgstHk70yduF9DDnuWOp",
+	"z6ESg6255dan3unBVS13cVfXtQobbQl9laHPnW0WX137tTDHa+/MqrsyrH8MLlo1U8UIvdcF7QxEFxBs",
+	"bQstvYDryKos9EzxJakpVI/CBv2YFG8zq6iBI7jk2dB3lr0mzcf9yZekCW6ir9gFciko1ZpqZBSKMtHm",
+	"okIZrJDeFMxviuJO/93XgD6lL4ZVoKtc8ZIA9IOaUCwbpDxUcWdDKugVl9l1N/gaSdh35eH9E34x3Wth",
+	"LJGVr3cjUM8L+2/FRpO0KdWFUwN4RsB6seCp3vx1z5cghskSK95i2oiRgk1EloeOBpGiMggYH0MqP4Pe",
+	"5x+wsct7yRUUslcwV49/L5fGXOAjwGfbnflC9ssUAy9GZSqLuYQ0FzkCDPnbr4U8ywa19mZzZ9uSSFSm",
+	"sfrG4ZXrqxaLrKnCavvUWzrcIQZpcGCcmZVwbegxWu8c7DmKJHaIlqNIToFQETCwJTN4e/LCVx6zEBNl",
+	"DqhA63qDKoBXJn5rboBVXYy2sGsraTl+ZAp3RNJjm82NOmgUvrw75DnCqfoIoUebNCxLtH3sMbCE9F/w",
+	"TQtgg6ZPGdKMzLvPj+7eUmr4EmoeK9QcRdJCwS0oPdr4mE/hOUhmlB59AdguevFC7Vysc5CMgcqShCBN",
+	"4Ye2qUUV8wy6i1L9PdJO4CbI8kHzSVssaORwuvOIU7Z38Q7QARMyCyOgu0B+ZEZMSfdVQUmDEaPfFxJt",
+	"YN4IGPUFWG3p2LgRApP2bYwxX0aZHokSaspeQt3LhThjoSkhQ5Gq6Vvh7JmWnPoPA3yscwW0Ws89pPGW",
+	"g7S25krQ84Cn5+421a/5sdhgNyRconfpRq4YPTsWXohzeQ8lCq2b61klN1fzjhxR+u0XwXi+/ZcdwO69",
+	"A9gBzHtRlKa4oecBP8brVlPDy5nn0P+8EOkrMAUonzNkK4EtqP5ZJHvJMJJngUfdcqFCDRSBgwRm6Z6c",
+	"jLOzRJ9cn66alMDzeRxPIBtSQof0bKzmlcXAYVqW0YcCWXEOzDuxzyjdPimEFc1bmJ+J2Io/F81Fc6d5",
+	"FqOZmfIqP+7lQo6H8F3zQ2Ycte9nDcuSIuvxJP+q4FCMFE3yLrTjwH8LyiamXIV5RYoIYqqiy0nSi3hM",
+	"n+sEr/0Iq5rPLYZXjJP004Q60BVL3g24DGM3gJIKjaC1dm0Q1aygg6vW8QqL5Ed7r1/tv/4CWJFvHh9j",
+	"pLAdq8cxirSCZSSjugSA8kdT01eVPZKrroyrc8UCs6QCjXRdYbgdqOTS3bUSSovQYbzbFH+snqp8mWg5",
+	"8ceiBxT43eJJoL1yFlAJBrpz4JTGIx34yO5slqX8QsRE1PAlwBBDmPMYV4bBUexWNMUSyd9vhiCykZM2",
+	"7TAdRlwpnQTMi0V8Eic1CkqtXiaQwElTaxgvHnpnaGKxSZKAFr1UYX4ghsiAUWXtTLCWhDWGsBVS1Bvs",
+	"0vdgXPrSSjMtVSOpMq25JX3L+8EO+Yks74N0ImRY2N23LGstIRTSzmgBGnrRtVptWGC8/QYgHW1/YZUU",
+	"d6VMuYajOQMjlJ/jGAZpczt+4RsVCngE0uuO5FCVFH4atWe24I8+de0uneMCPDpFqVXdZFl7Z5fY+zXE",
+	"t5LOGYsURVcRJa7dfCk5Ld7aFsuRRt0VvWSYg3rSx3pS4A7yCCoMoOszlS87L1/uHZ3uvfKmXERVhWOe",
+	"KGeSLulMknmOQCt6j5zRgPcO3+wqkqSV/NKm8k5JNUc3yMn8ZifNa1IShSxIxc+hT4kvFzYq0VhSXqYW",
+	"vsktyqZHDrrT12+3N/Lrq2OxWYCPDIwtEJvxLZH47pC4Q9rh7WAx6vv3hsVkXrTL8JUd73219/J071VF",
+	"dPVlVXjdde8GBbzUOWb4QkwifXTwW4KYxzBzD46Yd4ke5vsv0ePu0AOX0fXRoyKLnE4uJKO56SbUuqas",
+	"6L1tid+4wmm8zFPLKigUM4kfRQ1j/Fh9kNd1Pi6djtd0Og4nZuYWb/g1U131KtL0ntb/oVhSvscTybq2",
+	"l99uke+Ozf+crunzk6+JCFBElvn8ZFxBj1ckVsquLibmLcuX3YxD3DdLYdqjvqgiGcnELKF6LVe7MIvl",
+	"yW6taIezE7FB/5WSF0+Z0llNYzSW9L2SjC1TnuSK1PCDyRf47E9A3Fb7APC+1QUQzvtyd14nVfrMLKlK",
+	"kS4s46ksXTW5lHkhKlzrXm7xmZiYDFmAi38/VAHjiraCgnCL4bSySBZPA014hNsiClEfjc5kkoqw3mDf",
+	"EjUuoCLngVuPfhT1zpUvEwlt4oun2PL5lCNNFLCd3XyLmt4A0OYhL3eFnDNf6jvkiT7Y2YSuNGYx1lAX",
+	"WMT85fFeR5tQc+tJwzq/BTF5Q14XTU+tjf8iT5n9FHpVuIwp/OdG7XuLs6/EMMEVUV27hHe+38rON2y2",
+	"dNX0EHFso2wqvJpMsqgn8GlUv7/ojRyNu3HUyysY3pbqDpO7SLHBLUyzsCwx+PhYabZosllP86wDBPE1",
+	"s5oWdtvDE42espINEgVNdBMprCsuS6Brax16hSsB7RcsKXY/1CZExiOp3J57YDJAbVaPyMXpmdMcN9A3",
+	"5N1YBCwTcaxsVz9HWOSP9yV0jS1W+6M3NZ0t3q/pc6wXtT6P3XYEL3w/6pPb0W6paS01LUwucHfc4p2s",
+	"BE97g7k7GRfygo3J8n2ZN7yUodPpkvE4Ohd1xoeJaTtSRAbj8895+ZeSftud/QF3eSnlRb/N/ey+/SHt",
+	"v2OjTiz34XIfOpQJvRQr70MrZ66sbTgQxc7olNkD1+4auSpi5ZRZXWw1+PLV/snJ4dff7L1yGkM9UdZT",
+	"1+PSrfiHGQSlvjga1W1ZGQ+WwW96Wy3Xe3X/G83ZPCVyTmHD8pypggsL+CWuuICVTplbdp3PLMYvRPbI",
+	"12F122m5DiuvQ5hURk3tFzmBF4r4LxCVMQluXtuIHJb1UpUMiq1TSpUqICo22EPvgMfQaNcXXUQq6kZx",
+	"lE12qcWE0wT8XAjYH1HKLng8FtT8zLq2zkRWGenfHL2a5yDCAvIP7CC60rfxrYh7yVD8P447gxw419hv",
+	"D9ON4RpukmVS3r27P2zvhIrujzlOgcWhmid5Jga4HMyV072p+0kKjRAQVSCdWmOKahTyHnJ/tmKSEgwy",
+	"i0XSBSNKYibxOZ+5hGgxx7cBi/irJJK3lrz3SeaQlXtxZzj4dODFZIaU/89/9t9/9/f/8Jt/81e/+Vd/",
+	"O0UJbc2l5z9CWsf0eqlubZpNskwvu77/h3KDCviCta3m6OULA+MGuqYadRWWd0lM3OyD2+hkUS0djjzJ",
+	"OdTN5MFBaeOQ8bKMOPOaAJ9+AT4piYDNpshNTEmcQhxumpqKeE5FM3CfU3qcTYO7Vnqcw1VFpYFCiGQl",
+	"YUOxooct4+eiuCh29b1ZgKcFUKrw6M18B3h9odxwcujYCrc+itCX5udePA5FWJ8iwzp2H0VKc/svtccg",
+	"kjqNDL7EzK5IzRddTuTTAaO7ll3Oo44R2B80S+HRCKW7Ey/LpLFHlqqQx/Y+WLWulkH2+ESXd8upFAUZ",
+	"xcpElJNdUMizAM8tZlpYdF0hFwJUk50WYvU8z206VcMk+lD5WAsaSKUJLKoETImrs9uutFoWChyPJakv",
+	"p7MuihLhhnlvvpyX+MYW5r21rs57u11J9KiFytTV6wW2iyNrXKbKTSSOkxn3qETOMjXuIVLjXC33diTO",
+	"3Dy5H7PEMZaQA6u72FhyKqGvTEr4ckpMzEibGyTrPS5pMjeN7zEIgDvGu2Uy3z0m890U70j7u9JtTed4",
+	"tKHcZjDokqY/iJmdRUOBbhE9KBE22AFFqcAlsQL1hec7l+nkH3WaH07cQq6wk+XXoW6yaQKS5vDb13vH",
+	"JZpQC175g59GOYX4rIO9gxelD6vqfl6/Y/czrqjqnmda70uH8zUD7kO7c2874l6qmXSMCRvJiygT1DKc",
+	"RZIKPpKwJr4xeRBNwNxJ72iwDvVvHvCMiqmXZGIwNxFjl3EmE7lKIyD9o5xw5SHZkcp0KesC9crzN3A7",
+	"nfzQefWqPEjfCcPbA8oPCdSX5Wxswge/9uZUnTBcxuOX8XjHkgvDeYBSQZ9ZxGk2GgmSmlFwacPGyLgS",
+	"XnM1NcZhH9+TIjMFlz8O0vJSpN8nd/lDNmKVGgLfQr8TiWxOfT74TjzHiF9xjHikxoxiHkkzsDqlaytM",
+	"psSjvlwpk6w/HO8dHH6z96q+i06JRApKKTCPJGkeC+gVtUKXfb33+anpi4KD6nGpNQU4D/GgbQOeblwW",
+	"i3ZaNeNykNh0zwJTb07tf2xL5yz7R4go6HqyCtvD0bZxspak7eu4EPSM2aUIXGtY0lfsdtMIA7f9KiUJ",
+	"FBMYFrLgzE2mi8lDEUb0F0619NhlSsvmfhRDcWFO/akTKVazZDWRtsdiqay+itH2JV736HbW9cTuraYL",
+	"7g8PsAHsNd7uJONpdhoNRbXT92SIJ99jJ94vjg/fHE231q31Vrf667x21+11i+sZPB8RVnncfF65425r",
+	"3bbczQMKD070o07G11HJcPsvofqabpaBxaqF8GyBWa+X9wucvNTbyCleXqipoW8RFLGarcDHbLJBElMV",
+	"KOzwVPd8SWu36PNAXMdujbTVGuxzwvNeMuxGUrTdXFKik2FzzhQ9KVjGEXTEuscC2jUBRo8CZTAoYL/+",
+	"13/D7PaFvwKBkBPMkwYnkTyLxW2Jg5IcEavjXqe0EGz3ewgLLsXNB2uoSxy8exw8nFH4qoDhApfQyzgZ",
+	"hwxPYskF+fssLDpw2OMSaLMr0Lg3H8tsnTtQT4l8OxBTWY31Nvmm0QkFEFc9nd6XmE9fROQGOybYtQPn",
+	"qQBbs68/zPyEeVq3y5T55fZ+JK6nYb4iK+xteUX/yxNs2mJbrWSJ6a67gs376k6bXbYCJkK9AS1uM/Ac",
+	"DcfAAonj5BIJ+bAafJn0IUXLqiBs5VS8zV7iZezXv/wVOxDpmaADdbCtN5tNJBma0VAUiIqJkRPKl1MN",
+	"MKWGB2ynia016fwsGgqqbq1t48CxawJscIbMmVRk41RSc03U3mgAJkECa1pPN78k31hJA2C6PPCl7X1p",
+	"/VtuAx68j+dOsVOMe9oTlvQxLgYMn0KjTDNCz5SDS1k/SS95Gopw7efjJMtR70p/ml4NtI0fLnZW1j8y",
+	"tz3f+bVxGvu1tl8bZNlItdfW+lEsGqG4aLwd/zySw0g2eskQ9oH+ZY13e37tfcGG3D/ofLFXs7aiy4Ws",
+	"2PbNmah7KppWOi2upY629a3M1G0Z9sDmQ0bq+mbpFyg145+VfplbNscXhTcpF8ogwTKsCWHNzfUKDK/T",
+	"JDngcmLzYO+l+87Q4tZCkfguQot/brkCAuBUAMtdOXZ2n4FmeynZ6d53p+ahuywwWwFasSkBnZidUs82",
+	"h8CsJzzfNkc+SYbCVKfJHcCWNuG5IjoviulLGMVms6lPcNwKbLO5Uwbwe2GU3QrAV7Ja8UGF4MdNZULR",
+	"9+gxnL7rb/owyu6bTFERb8zn/eQJFZ9AQUi9jK4POWu4Qecr4wXo0acqizZmdVxG2SAy7Gp9CruMZJhc",
+	"spV1NozkOBOKdSe2W/EuKrWz7PQ849k+isuJfQxo74xncFDr0Q22nynjl2SR8mUvFjwVoccCwp3AUtvB",
+	"BTcFgFOqccNeZDtjYiN8X+ILgVKsSlHRc9hkYNNjs8e0aN7bCjMy0VN2Vh4/1pc8KCA+LOhMzdnSEr9G",
+	"bBh230IQSEZqTWupkcqi3nwyOUS9ICqLjMrLQRILNop51k/SoWc7dIZcDboJT8MG2+O9gdYD9EuNtYUH",
+	"eRfYbXRFn87PhfSl1skZZz3eGwi9o6Hc/XaTKdFLoLdfHO6y4ExIvTEo3wT7rQpZb7BX+t88FQwInyK0",
+	"DWvRyH6ikNT+C71NV7578/8d/HC6f7D3R4ev90rDyl8I6JJNs3EXtaVHo29EqrQ1Xmuvb3r6gKq1W8+9",
+	"WneSCXUCan2t/Wxjs9ncgEu17aNq7Z3n617NmYeZ/LySatT6zpvbXi0adqhbT629tb7RtNaK+pqr7Jme",
+	"xFq71dpYd345TUI+0SNrbnq1RMaRFC9zV0Kt/fyZVxuN1UCoE5iN9eZmq+XVUvliLEMY8ZY2lITkGMBc",
+	"v0Ub6XCk8s+0CER6tHYbnzoUJCNVXlSEtilT7tI2cJCM1BQe2G82BwyQIo1nTTuxc+/3kGe9gVBsxFNL",
+	"xMZrqJQaozJJQx5JXxJl+4liYnXIo5jxMEyFUh7rcSVWI6mEVFEWXYh4sguxwmysAiivRlwRATWjgQwa",
+	"Rgr+7Ut6lwYL+GiEXBRGfasKA9LbEE0X43VHyls4L9x4SpN0Xan8gIE6HPIJzBxGbu8hPYZmHRgTczKT",
+	"Z/JVhF4AtTbWwv9DUzyllwzJX9Nat/HVPfyRnWTjMEpcONl73Xnx9d4rTJuxo2jNr+f/fM4oQjFM/tD1",
+	"SJlRFIr5lz76oZNo8ItXD3mY3bLUsyqDK/TmyiwYLERVNLWy5OwsFqvmm163g+fhSOGnXZhqY9qfcNZN",
+	"wgkoXkjQe/c+qHusH0cjFwkth4SWMFhJr/ZP4A+k3foyeOfXCGz9Wpv9+pe/eg9JwASg+qWEhw3x2ZBr",
+	"2y0VWRoJxRTviwb7dhDFWjWlR0bK4rWWB1YUKEPTVdGZZJH0QFrQRVlyLiBUqy5FSi4oCdcDlD9h52Ki",
+	"PLiUZ+MU7MfQl/sH9spUmxf9sdLq6GZzo84SqY29dAK0Xy57oI4msic8ew2lIkVKjUHVRGpMw5d7ejq0",
+	"nRflURvw0OqLYhR/PGuwDoy3MOORhFFLcYkzVyZwTmG5uPhd+wBvFX27vJ3IdcAEH283PTmrbl9LfiCp",
+	"YdZ67dZReJGaOm85LD374q4xHHavcBRHC05zEV1bPmupOIuUVqPmusyO6YychaJBYv/A5EqE4iLqCcQX",
+	"BGb98Y1dDZCmn8QuhAyT1GMqoVzHvNsJjERhP1gOGjcUPMA7N1iHbh5pFMbBgA++J9hIpBos2/aHSJ75",
+	"0iLYCrp6OUsFIGIcYyTYyfZgcXJ2BrAnNXzaWDY+vE69nInsLd5q20OesVT0kjREOIe76NfEN3RSLLGv",
+	"F4S+NarabmEYLI/CAIpJ6J1Dl0KoX40j7Pls5rDNOkevT5gUIlRs//Bkl335pvPt3r7HvtvvHB7se+zw",
+	"6OjQY9/sf3PosS8PXx8eo6g42Nv/ozdwHeu8fnV8uP9ql33+8oCdJUIRGRIKVlBB58tICWQIFOpbHL05",
+	"+RIC/vozR8qXVtQZlwkfjcp9f/hNjsZq8Aqm8+FC3vg5T/U60sjX3+g951viWbcVbvbX+U5vWzzvNsNW",
+	"f4Nv9Z6Jne56uNnf5s97TdHqboRb/Wd8p7cuNrvb4fN+k+v3oI9Ta9f2D09qXg0/odZFj16fVEdWPTk4",
+	"UThz9xbsnltiqSiSZifu6dOnT2kStEzaXC+ZDOqAvvDuNmtfWyg/cKojMDOVtyXG8pW42G1rgQZngFQ3",
+	"AKIhuACXYu3Oo0AGQaDOWS5mHJGmRce0TKvCx0okuEiiPu0aliWkOs98eVu7OroQEvP8tUzSerkIQSDq",
+	"g8p22n+iipB5LiYN9gbKA1ySKYM3ViCMDMOICgfw0cib8gb7MjAliUIkYKloOIonKC2ZTOh+VA/WeH+4",
+	"ZELPthUyZGlgBAnEJ74xveaAK9bVhtOAyxAEbJsFWNVPP9dxOYUiji6ENof0S3OUVrhpnyh2xjNxydFQ",
+	"03uGzp6wn4/FWNRZliTnHgv6PIoFNKpMVG7HkL3Cfv3LP/Ml1zbTBY8j8IiJtyMNibQHV3AgJJSwBsxY",
+	"5h+PWHUkWEHYycSXvVSEQmYRjyHW1o/OxumUJGMBfR72GTOvz37CaLwwm4FGUeAhjLhSMCZbpQETwwqL",
+	"64livbHKkiEb4fZBMWy4bh0ZpkkU+hIHqwzZDIo8YEFebLyg2Fcnh69XhdR4HiJ1jv5gNKQhn7BuHoXY",
+	"bO5s+xLc8tpEbLKumCQyrF8t4lmZhN9lm+tO5Sk+GvlSLxmg+W03mww96W78NOYqo5gpW1FCsGORpZPV",
+	"jlbK6g32iqY56RtPJds/cGxns5BRKQzn0ek0qN91ZLEzGp1GQ6EyPhxVPP+1XscfprR0eaiFXsurdeFa",
+	"LLTTZiY77CriWqbhOZuWrRp3Ae/1UQhg61OjDNJAXotLN9aWxScYwKq1n29vat0BpTXgbkFewx/dpHuN",
+	"8hv6o+mP51jh99IXlfYz9DG9QgXamlWBFFyDKADeUL3eYX6fPzeFIwmka+31W1ZajoUax1fa399qHO6K",
+	"HkQl+jMQtFRWHp5dh/a4UXS8gjGPHv4T4+uby8EDU9r9sPN1ITXurnIbM70i+85GkNwrPBuM0mLKCISZ",
+	"hI8kFqrNDjr7rz3WeXWw/3pubtu4awO4dxtweixtOPLgy0WJK28jd+V9HbGvRZTXNHu1983e14dHUNbs",
+	"hgGZO8y1zT9k9aCMu7CWkZlFyFASnJm3S53dXzhcpa+9c4GRGLbJKT4MslBCEZCCzbBpshaAWuENYIEH",
+	"rDtxfXnuMMASW9WWQn+yqu8ENgEchGvxGOjmo3E60nbAyZsXP3Revjx88/q0DsVcI+VLsAzGIzYQKSWM",
+	"aLX7MklDcopxKISiMvac9QY85b3MWFv5T3rwscgyctYlUvgyjM6ijKpuO7OhTTvofwF3yN9Nr621ODmL",
+	"ZMOXm81mm3HslqYniCwVrOJix5clCbsU/BxMPZhieOU0kWeetWgScEWGbAVu5kucdVDSd7CGOjEJbPim",
+	"K+JEnkHDkbxWXFU4xiWQ7+PaB9GGNVbWtpubrfVnV4LeNNiZKcKTj7hSGkzLULAyNE2/2D0rlw8sGO4C",
+	"4qu0tHB2zpJJ/YA+tCuEiG2v73yr+aKjTIGcgfL5DrYDHsVavmyvArwC4nkM3Tj9JGWtpuFRe9ZvQvBG",
+	"YsjFYt5Nxpk+ryvAe6N3mMdGaXIRyTPK1LCN6jQ4KqYh/VDGWBAY3CCp6AmJI9FQDWPZZVuIw77kFNIm",
+	"CNdTFUGk2w4MaVVXgS8ypm10Z73Z1PcN3S56pt8m1eRChjjODgXFcDLQTRcmyKxmqbgQPIbMRmhBlDPN",
+	"GuxYjzWOhlHWttIZg2I0cPTwOWRUPab1JpxD4Vou2SAZp75cAQePFnlFP001qaINlBw4voGV8lIvlA8J",
+	"889Bypsgmb7VvQoETNi7LUxeWHxsqtEYcJN32aVeVZdcGb0tsftCr5RMxLFaugYem2uggN0HwCRlAL0m",
+	"WAFABonk/XE2TsUH4DpBOu20eZj+ciB65ypXYHMroGwIT5TFHxPxGCuiFo1HOdpxSDRXSSygrAX449Nh",
+	"QSJ0RT9JBeMKUlCMOzqFVg/lRgcFY+BRDdaZp2vDaxjg32w2Sfkmi6cOOGn80BguIuG05Uu4pbm4Kj4i",
+	"Ik4B0n2o3pUhpnSE96xDz9eNcQM4z749ZOVR/I2zvRaz8VGNSKOzQbZEz/vRYDUAFRXYnGffQzXjOrBn",
+	"EpTnVYV9hQ5PNa2PtjWGabDK261YbqdR94hqqbJkxC6TFJPnMK7Z8OU+0Esntr9mHCmiBuHitVzVnA1K",
+	"WIiXgWBvMBwg3Nph5Liac15LHsPAbLO52caOM/lJxEmKFItM4pH1ApnUA4y1DnmUK7u2cIZzr8qaIs3t",
+	"lAPiY9a96I2WlV+vt6lfWapiJf3lumGDfIFZjrnBgovWWiqhJIdae8dHUDT6nWExvV97N0zCcSyuKlsI",
+	"ZaODC0yEC9qo0HQhb8zDVEB4Na29XIh01zTDBXJDlOVkCziuBtqovURSuS9fHXc+P2Vhcik1ylJuEHoz",
+	"R6NVTC92iQwrHLsBdo5+qtp54eonRao5lDDkEvel1oOsO6mIqhrIGO5YrW7pS633ko9GzKYlWmY6keq/",
+	"W+2MRqs/FZN6ruIRWnYFy9JIhEafA8eu++6AdVA1B83qiUlKbjDi/+OLUfjp6M2Lr/dPvtx7RVNulDP8",
+	"br5cSZM4hqQBGcKk0YdiKZdnRI/RkCJCPVb9QlQdMnipP93qy0RmaRJruFyFjxkwFeGn8yWlPe+y4LtV",
+	"zBRcpYRIm9gZ9aC2N74nUEZWWbB3ys/Alx74NX/cbG701ICvb23Dv4VfC6DiULDfX32dSLF6wLPeIGCS",
+	"D0l1XklSFjwN6uhq2GhuWu0aUyMa8JTvVqni0+rJl531rW3rvT/5srO6vrVdzH/VWwDcMD0UsMCXNSsP",
+	"bngoBetOMkFTB89eb26b6aJnHesf9QvQaSaNIs2AI4OeDSFDSixvbe/qhc4KXc6U3ik8xjuo3KGSj5St",
+	"rDebdXxP8+RXkRolKtLbss14lvHeYAh1syzddjzSLyNCuAVl7sE3eU2t1mgNOf1VJKx0rI335uhV53TP",
+	"pcck/X6eIF8m4Gj+jimR9IbslC8FD0V6t/SU0jqhSGI7F5NimVB+/gMwPXoDnpWXCgUkvXGtUHxrrBWa",
+	"P5WYy+UPtMTTmz7TJJZOP1W/4+ogGYry5xr5cOPnHssDc4v35R8BF+UTxQi6dlkyjDLwfpYCYSJF8XO1",
+	"Gs2GbfYI3d3z8dM9a1WHi+uYUK5SNdcXk0wAKFQq3NDXiAeAd934fdLLRLaqslTwYbF4g/6sPKu1a91I",
+	"cqzSiRwppNTNs+4QbXD29YQOYBfCSLDBJ2KdKukJFV9q9A+Abhc0rlwbQo6HWsWBc2vfz47NqxUk0ezT",
+	"qG++x4b87So/E59ttLY2tpvNpsei4XCcafWDQNCqKR6IVBZYqdYorICSMcyCbMlIctTdBYzVi+wzv/br",
+	"X/7Kry3C4YoD+FrIs2ww++wXQG0EwwXSQ3DdPFEoEK/8BHZ9RDLbhtppkYyG+rM07eeIZCbOBGq1WnyX",
+	"vPwcWX71s0c800pzrV37F37tZ83VHb7a//7d9uZ7v/b/1soWw7SmUc7kMVoOajSNG6PTzHavTWsVJbzq",
+	"+epFnFyKdLXHlWAD8bbyzLjzUjYrelzrze37AocpRYjecwkUS6CYAoqCTlwyC0jHRtQAHh2Cxioeibk5",
+	"sEbAEv1C4IHqoIKP0Bvo+5+s4v/W8H/l8LLEtkeIbRvorilxQENR0ieK9ZLRhK0UDMY6FCwapylsMpnY",
+	"9e3A02MAjB/xinv/qUUMtm/ird1sbc/z1kKID4RsmQeBNiH5A7Za21vP1zdBMqu66+BtXcPBm6ZJujC4",
+	"XmVE0zutkih4+sFI7/tPr8D39w8b3dYG4Adx340/hXF2LHgvY695Fl0Y3ctxGGPaqRPzQT9vHGFMey4D",
+	"Hh0eeDs13WamO8E+LlEi6x5L4DoexxNqBSZC1p04deTQNYAJ2LgWG6xj3Lbz2PHHtuTYXXcep3Ga4kkz",
+	"rgciTkWKXiSfl8YcX4LjC7mZ72PBkI9FLLgSxaJP999O5gNTwO62QBUspCn/3Hw66vpUhrf7/X//qz//",
+	"/V//z9/+rz/97b/8+9/86V/87q//y2//6h9+84///nf/9U9++x/+hz6dNiN2cDd1z0tLnrtRFndwa+TT",
+	"W7Netj8gWfuZdVqFUKR8yGXIoceKKV8+5G87tgChFR2RdA+C60u/ml2aRYeek66eexdtMCIvtk5BhCOR",
+	"9mCuW/oLoGaip7u3wTc2NlpipxeG4fbzne2d5jOxIfr9/jbviWa32211+9utrVaTt8Le1tZmuLG+vrGz",
+	"tSGehf2tZzWTv9Fqbj7ferbtlnA57nx+ipwH540eQaM1g1PVUz8seCwjo7eaDwZ5IRineKLKxKJaLBf1",
+	"+u7y3vl83te3UTYIU36pZiJuqhhyyzldkgmexpFIi75pLNoOgTaozeIhPdaUR8ldKUwml8aAQeZBmau7",
+	"3mAvwQpSLB1LifWJL2m00pd0L57qAV4gVS3KtKTGut+id87SBBKTAzMNgccCCzhBncJ2pvxYkCXf2Gjv",
+	"pZ2XK4KSDfbtQABTZGZGfMnM614m41jPw1BPCtts7rAVc3d3VgxpOEvYWcL0cA15ujuO4mw1knQmhscw",
+	"PF0+ZOQEz4RQ9Vuk+iNKYD+/TuwI0S/DMz1qYxTlwTL9cZ2K+c6N6ZwdmggM+hoWdT5xnr4v1ZC2NaVX",
+	"OJRcm8C64X2Bn8MqUrs2HE3RzQCkYMBAOWFWDpfWpaHv/YHhuUeePH4d2WfXiZWd15AIZjrvu+q/+XyL",
+	"7LZZWPlE01SubYE3d+ZZ4HbFAFHFQTCrJZlpBd4JLiQNSBpLDTrdlTH+mqBi6nFAUnEgbwaPGo+L33hN",
+	"ga+3GeNG3BoB4IjbqtYwHl4DGTjXKj4CF2CDdYYJpNmI+QqABmG9CgIDLVijJjAAFBCPgrRpX1KBNFNL",
+	"BlgVUB6ECq/sh8i/9rDaSJAXHIdvCnV4PLypL39W0P3BZ5n/+T05bWxnwyjzgEBZkNvdCVNiyGUW9Yx4",
+	"8yVoHlhEo95gkH3vDqRtuTdUrA0fREsO5hYqlmhZfGrvROQRcBqsBAOu3sC3COr4plFmo/3womDAkUgO",
+	"CLvMAFDKw/xM/QLhEsU4+3b/9MtXx51vXxdIUtayZyvmSqPlyaBO/d9YyYDFhR5in8R4EocidZUn6knh",
+	"aFBwpI4ELo0heEu4+UB/QWcC9B3BwLNFcdDHzdSA1COtJuYaD7wOKD4sknnxHWQGOSMAfUOrpulY5LVr",
+	"cCBUCrBEEzIVZKdnVg99RbztxWMVXYi6Hau5n55a82z49rZ0raQ6gh7LSwcF7/yanQG/1sYJ8JifW72F",
+	"o2am84O+9GvTn9CWs4X8NVNcSu/Rm9KbZkpHQb+DoRgm6cRjRD00QAArvzTpWP9wLPFt78vLdVUzZMuv",
+	"wd1Q5M7M0H/m+7zuiv9jgKAQZ3a3RjqWCg2kKQsg5wzhkpdaQ7/kyvL6RFifpQo157xqcQ/cXtit7J0l",
+	"GrBo05p3WHFg8TUfirpn8BUtSZUxqINmXz7Fpk7FF2zNfcEc1St7MNHQvg4d6hVJtg/0BsIVMqFdpFVl",
+	"qx+cTq0MV8BZjgKUEZvnUpxCEutysyDlOOGm3XK5K8FUZF7kcnpvqkQWX+MPwI77zHUX+uNmc33baBef",
+	"kbaJR81G/MzuWDxeXLXgVmziZlFChE8Uowmt33RSHqXX1PlSuDcXfqg79WfOuC8rrIprGJ74qiBYrq6M",
+	"JaDar/4PtcE2YJow/U2QfQ6k7Ztbhndv5D1YAK8kEasPxRVLvI6k51SxQvTUX5FxauvUYDYE3n7XGKC2",
+	"nnKeBIr3hd4EdBJWdsFAMWdfndBNfEl92tLeQI8cW7HZ0tVcKZEpamuMfY5tLn6cJOcskioKBRAtkFpm",
+	"C0D6shsnXWxsCotqwMFWxsyOyzTKMiEbrGNlm+NANX6xgaNR5VFF6C8jJ5Qj5jmutaBg8QRkNJGRFDm1",
+	"cYKCpRQ02OcRWHEXIvUl9JVCVfCHg853P7z4/0/3TtgKFQlkreazjWebrTzQDs3mNlvUs8A47yLFzsUo",
+	"M/aSnvnAl1QRE6pBjniaFT157WlPHpQNp2RcdOpBOgk3FVdNygCaORHUm7epJ4wrX16KOAawn2BFbejj",
+	"U6cvapNWesmFqWqOhJ7hOM4i6PVD2RQzSuyb0UdC67/ScWjfc01P9aoRddfzuuFU3FvdxmWI88cS4rz9",
+	"YGWVIkaukFlWMfpYfaQISjelCbmqw1Xljc4dtSRJZ91suT9pxdlxtnerTC7rxYo/YM76EuOR4G7DIkZB",
+	"cXdOyfZC72xr/I7wXH4mGuwIn05J4jNurqn2raw7pr4T+S2mYm5zZLAV4I4g1lpO7nY0HTdcP1SZgKUR",
+	"31jCEldoP6woLh+DOF4gDUsQujoC4nTQrN681dGdBOS4IleyTC6XVTQeCYLSUvkgCKUVe1ULBlMqbcBT",
+	"gfXfsRT8SrPRaDWbdRt0yLFN20AsN4F2LQRj/8wIcoh9eZkzDSz4Ntgxj0wBIjy90PnANkUDw67BmmzE",
+	"xwpQ3gatTLjH0Ciw3/X9ouOJsETRY5rjJUDOAOTWtfHRTObjJjAs8fIR4uVL0KHK4fKJMvDhqFQVMdTA",
+	"zCI91AkNWT20PcNxU1kyokAuoiC6bXrEoANFNB0DbvJU+NJS5pwgAjLU9OUziiQE76eeSXFfgko3Gm3J",
+	"eVP6Z47oVDHE0vlYliRWm2Vd/Q6wF7ocYo33C8LmrT5JHXWJdJ88cdis3xupeNQNcY2PRhUJRIdozpbS",
+	"ZKdC3CVEIqQo0Hkvse6eL68ixryEgvUY0HFYR6wK6WjXl/QoxZJxppVB53QHzrXWqs6j0UiE6JuWxIfp",
+	"j+N4AqeJUN/CvuKQT3zZFVavJTovdpPqJ2lPOEyYIlvFXHJhKE4ztBXzEOKt+LJ0TqaZK5FhrKTn2OnJ",
+	"jAGecFlCLYL7+DJSUAL5smx0TxQbRvJkPBolaSZC50IEamIK2mnu8TSdsMDxuAYeC1T0C/qIAfoiA7NG",
+	"Okc/ZSv4Q5akQp+PQ4V6/pec6GH1XbZ/eDLzmPyaRMYTW1qqlJ+DTaLLCTrOZNnj77E12K2Qblgp58aX",
+	"SLphKzJhephdrgQSnuttaHIKgoXkKlOD5FLZhmoUbLKNoUHmD3kINaogWY3OACmo8uUnLoTMWHessFqw",
+	"PjZEinok2YZTWDpjl0mqsrqWwTQE/Gi+REIHFSNLUvv6l1HWG9BA6Y7r5oZzSUSd0ejxsIhcaKIlSp1m",
+	"BRQeK9BQWlUYNk7N7MXlCDbWaxAvwHIE663NZ5vPN7Y3ny2qUfBI+Cr5VDm0x1xULGKsONtwLlnl3pgo",
+	"s1/xs9aNGCewdeLkrNau/dP/+bvf/M2/+80//Ld//o9/+/u/+Lvf/6e/9P7pH//yN//2zwvBq1/+59/9",
+	"yf++dtjKiHKKXY3OC/GrVXq31fUGH53XvEVzTYvUBI42RLi13eyJzediOxS9bmt7q/esu9l93uI73f5O",
+	"K9zphc/W+xvPwq1wYydsrfNuq7uzJcR6r9971ty2gSOT320DRS9xxuzfr3EPIcHrVgkmFmduwDDJ5cmS",
+	"WnIjaknOBKzGKHEV04rp3kY5sPneLpZT7ncWCdU2v0chHp6bBe7LQtvzytnfeWD3IfK/l+nXd5N+fWMc",
+	"r9pH6N7xPgpr7dY66BZlGr7hFNwO9+AORMgM+cDYA2ZElWTMQ+dg52hRPQvbYN3Sm3KnadgXOYpXFVbX",
+	"5UHaaqBXEiHdJxQYka4Rjr3zkKWHmmrn6KfeNKeRVaA0okMBfBza/HYN7SxJ0Banp+W/QPYMOLFlgrVz",
+	"gKJYhizEfMC7W1ojtHYKnD0bONRKkOJ5T6XR6MYEy5wmya7JkvRYi30RvQCypC8rsSVZVbJkaYXvFSS2",
+	"LqrwXfegi9T1a3zD70XfBRUKZqcFEqcvP5TFya4gcfqyMouzdMZNth30dFfziZ4dNzPkx0f1zF//cZA9",
+	"lwrVp6lQ3YVqVJ3zSUNakj4/etKn4zPI65tX1cM+mPxpPJgPwf7Mgy/l9E9f8pJw0Z3zP5343jUJoB8g",
+	"eX8EDKf1x8oArY6/ZmksSU2PmQQqPwRMb5sGauPf98QDzWlN3XHvXGQsHUMdLl8iJ8C+iu2eX2A/zZJI",
+	"2e1zSG+AsCfC8TcvaaQfP410CbqfFJO0gLk3oZDOAPF1uKRmiVyHTMpWDG6ficwJ3/uyjDNqF2E3uQB4",
+	"jVLlsUgD2GQ+aXRaafXlQ7JGbwC75r0+Uc12iW0/Lu7oTTTD3FH2zjR/eX9lnL5z9FPcYmyKN+jB/gxZ",
+	"gHXzOax16qJi/G74k+OAwt8bfHSO0Q5fFmiHRouzCykv7F9U7JDZSjyFvJADz5t6+jIvk7jilK113AV1",
+	"DSPX7vMJo57T25N9eGtPX1bw+5+LCczN1d0+c2YXaOOZUBm4GErbf+5O9fzUv9uSG+JtpDK2stncrDvQ",
+	"+0RhiMWXUqvwJBZgJHYrsCGf6LFAQ5LQtGL98XTjZCupUOMh9KG1i6xe2qPTl2xum86769FZaAJl+iHh",
+	"gbzzi9uos0iBXsSntUG8TX3+gl6dHXDSfzRtOm+KfPM7es4ELEraXpqvU7U5CT//4Wed1T/iq79oru78",
+	"8P27DW+79d4+6Get1Z3voWvJu6a389739YNLG/Z86t0mO0c//eg7yN1ph7h54LDsHlmx39Wye2Np98bl",
+	"xvvkN96yG+OngRWPuhviI+52uOw2uOw2uOw2eKNug1LrB6XOLXhmemHsxOI8c1M2FL6eCMk4H/JzwdKx",
+	"DGpebWwZZu21tTjp8XiQqKz9vPkcCeb0xBm4Q5cP+XOUx3p8lPUGHBwyYnXIo5jp9Q69+kx563E2mJO8",
+	"iNP0RGlDWplq9lFqzOjCXUYjVXKXk9y7BP0gON3TudJxQKk547AWubKEXOcGSemT9yGRNWO4jyN5hgzd",
+	"L09Pj5xro2HZpQcMfGuRyvCx6MszJG7wr7EkxR4bQoaF+6FbruSuR2M1YDLJoj6BkTt9o7Eq+whmw/Iw",
+	"TIVS1PEaydaNotldcvXrGb4TfsSyZmDO3WgVl3+KUAyTfB7YWInUvVb/XHv//fv/GwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -41,18 +41,20 @@ export interface paths {
          * @description Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
          *     recent code of an address and purpose is valid; 5 wrong answers invalidate it.
          *
-         *     - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-         *       account gets 409.
-         *     - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-         *       address without an account gets 200 and no mail, so that the answer does not reveal who
-         *       has an account.
+         *     - `REGISTER`: the code of POST /api/auth/register.
+         *     - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
          *     - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-         *       POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-         *       account gets 409.
+         *       POST /api/sub-accounts/send-verify-code mails.
+         *
+         *     The answer never tells whether the address has an account: known and unknown addresses get
+         *     the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+         *     request for an address that already has an account mails its owner a notice instead of a
+         *     code; a RESET_PASSWORD request for an address without one mails nothing.
          *
          *     `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
          *     missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-         *     Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+         *     Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+         *     hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
          */
         post: operations["sendEmailCode"];
         delete?: never;
@@ -364,8 +366,10 @@ export interface paths {
          * Mail a verification code to a future sub-account
          * @description Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
          *     created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-         *     answers invalidate it. 409: the address already belongs to an account.
-         *     Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+         *     answers invalidate it. An address that already belongs to an account gets the same 200
+         *     and its owner a notice instead of a code, so that the answer does not reveal who has an
+         *     account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+         *     (429 with Retry-After). Roles: MAIN, ADMIN.
          */
         post: operations["sendSubAccountVerifyCode"];
         delete?: never;
@@ -1830,8 +1834,14 @@ export interface paths {
          *     - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
          *       `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes *\/<size>`.
          *       A request for several ranges is answered with the whole file (200).
-         *     - `Content-Disposition` is `inline` with the file name given at the first upload of these
-         *       bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+         *     - `Content-Disposition` carries the file name given at the first upload of these bytes
+         *       (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+         *       `inline` only for types a browser shows without running them (images other than SVG,
+         *       audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+         *       included, is an `attachment`, whatever the upload was named.
+         *     - Every file response has `X-Content-Type-Options: nosniff` and
+         *       `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+         *       as a page of the API's origin.
          */
         get: operations["getFile"];
         put?: never;
@@ -1856,8 +1866,13 @@ export interface paths {
         };
         /**
          * A thumbnail of an image file
-         * @description The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-         *     already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+         * @description The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+         *     enlarged: an image already inside the box is re-encoded at its own size).
+         *
+         *     Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+         *     many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+         *     512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+         *     the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
          *     and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
          *     JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
          *
@@ -1867,7 +1882,8 @@ export interface paths {
          *     decoded at once; further requests wait their turn.
          *
          *     Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-         *     `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+         *     `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+         *     Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
          */
         get: operations["getFileThumbnail"];
         put?: never;
@@ -1999,10 +2015,13 @@ export interface paths {
         };
         /**
          * Download an APK
-         * @description Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-         *     `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-         *     installed for testing before it is published. A version's bytes never change, so responses
-         *     may be cached forever.
+         * @description The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+         *     `downloadUrl` of the version and of the check route). Public for a version that has been
+         *     published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+         *     owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+         *     server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+         *     testing before it is published; to anyone else it does not exist (404). A version's bytes
+         *     never change, so responses may be cached forever.
          *
          *     - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
          *     - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -2116,8 +2135,10 @@ export interface paths {
         };
         /**
          * Download a React Native bundle
-         * @description Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-         *     is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+         * @description With `version`: that bundle, cacheable forever; public once it has been published, while a
+         *     DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+         *     an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+         *     X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
          *     (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
          *     changes; `X-Bundle-Version` says which one it is.
          *
@@ -3895,7 +3916,7 @@ export interface components {
         AppKeyQuery: components["schemas"]["AppKey"];
         /** @description Page number, counted from 0. */
         Page: number;
-        /** @description Page size. */
+        /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
         Size: number;
         /** @description Text to search for. */
         Keyword: string;
@@ -4087,7 +4108,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The code is mailed (or, for RESET_PASSWORD to an unknown address, silently not). */
+            /** @description The request is taken; what was mailed, if anything, only the mail tells. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4106,7 +4127,6 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -4311,7 +4331,7 @@ export interface operations {
             query?: {
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -4792,7 +4812,7 @@ export interface operations {
             query?: {
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -4913,7 +4933,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The code is mailed. */
+            /** @description The request is taken; what was mailed only the mail tells. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4934,7 +4954,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -5160,7 +5179,7 @@ export interface operations {
             query?: {
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -5627,7 +5646,7 @@ export interface operations {
                 keyword: components["parameters"]["ImKeywordRequired"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -5852,7 +5871,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -5976,7 +5995,7 @@ export interface operations {
                 keyword: components["parameters"]["ImKeywordRequired"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6087,7 +6106,7 @@ export interface operations {
                 keyword: components["parameters"]["ImKeywordRequired"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6207,7 +6226,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -6267,7 +6286,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -6356,7 +6375,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6564,7 +6583,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6665,7 +6684,7 @@ export interface operations {
                 keyword?: components["parameters"]["Keyword"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6705,7 +6724,7 @@ export interface operations {
                 keyword: components["parameters"]["ImKeywordRequired"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6740,7 +6759,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -6976,7 +6995,7 @@ export interface operations {
                 status?: components["schemas"]["SocialRequestStatus"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -7185,7 +7204,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -7326,7 +7345,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -7393,7 +7412,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
                 /** @description Text to search for. */
                 keyword?: components["parameters"]["Keyword"];
@@ -7470,7 +7489,7 @@ export interface operations {
                 userB: components["schemas"]["UserId"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: {
@@ -7538,7 +7557,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: {
@@ -8004,7 +8023,7 @@ export interface operations {
                 appId: components["parameters"]["AppKeyQuery"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: never;
@@ -8474,8 +8493,12 @@ export interface operations {
                     "Accept-Ranges": "bytes";
                     /** @description `public, max-age=31536000, immutable`. */
                     "Cache-Control"?: string;
-                    /** @description `inline; filename="…"; filename*=UTF-8''…` with the upload's name. */
+                    /** @description `inline` (images but SVG, audio, video, PDF, plain text) or `attachment` (everything else), `; filename="…"; filename*=UTF-8''…` with the upload's name. */
                     "Content-Disposition"?: string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description Always `sandbox; default-src 'none'`. */
+                    "Content-Security-Policy": string;
                     /** @description SHA-256 of the whole file in lower-case hex (equals the hash). */
                     "X-Content-SHA256"?: string;
                     [name: string]: unknown;
@@ -8498,10 +8521,14 @@ export interface operations {
                     "Accept-Ranges": "bytes";
                     /** @description `public, max-age=31536000, immutable`. */
                     "Cache-Control"?: string;
-                    /** @description `inline; filename="…"; filename*=UTF-8''…` with the upload's name. */
+                    /** @description `inline` (images but SVG, audio, video, PDF, plain text) or `attachment` (everything else), `; filename="…"; filename*=UTF-8''…` with the upload's name. */
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file in lower-case hex (equals the hash). */
                     "X-Content-SHA256"?: string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description Always `sandbox; default-src 'none'`. */
+                    "Content-Security-Policy": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8579,10 +8606,14 @@ export interface operations {
                     "Accept-Ranges": "bytes";
                     /** @description `public, max-age=31536000, immutable`. */
                     "Cache-Control"?: string;
-                    /** @description `inline; filename="…"; filename*=UTF-8''…` with the upload's name. */
+                    /** @description `inline` (images but SVG, audio, video, PDF, plain text) or `attachment` (everything else), `; filename="…"; filename*=UTF-8''…` with the upload's name. */
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file in lower-case hex (equals the hash). */
                     "X-Content-SHA256"?: string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description Always `sandbox; default-src 'none'`. */
+                    "Content-Security-Policy": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8633,9 +8664,9 @@ export interface operations {
     getFileThumbnail: {
         parameters: {
             query?: {
-                /** @description Width of the box in pixels. */
+                /** @description Width of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024. */
                 w?: number;
-                /** @description Height of the box in pixels. */
+                /** @description Height of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024. */
                 h?: number;
             };
             header?: {
@@ -8662,6 +8693,8 @@ export interface operations {
                     "Content-Length": number;
                     /** @description `public, max-age=31536000, immutable`. */
                     "Cache-Control"?: string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -8867,7 +8900,7 @@ export interface operations {
                 status?: components["parameters"]["ReleaseStatusFilter"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: {
@@ -8934,6 +8967,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
                 /**
                  * @description One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
                  * @example bytes=0-1023
@@ -9009,6 +9048,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             /** @description The range starts past the end of the file. */
@@ -9209,6 +9249,12 @@ export interface operations {
                 version?: components["schemas"]["BundleVersion"];
             };
             header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
                 /**
                  * @description One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
                  * @example bytes=0-1023
@@ -9294,6 +9340,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             /** @description The range starts past the end of the file. */
@@ -9421,7 +9468,7 @@ export interface operations {
                 status?: components["parameters"]["ReleaseStatusFilter"];
                 /** @description Page number, counted from 0. */
                 page?: components["parameters"]["Page"];
-                /** @description Page size. */
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
                 size?: components["parameters"]["Size"];
             };
             header?: {
