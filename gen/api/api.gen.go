@@ -3133,10 +3133,10 @@ type HeadFileParams struct {
 
 // GetFileThumbnailParams defines parameters for GetFileThumbnail.
 type GetFileThumbnailParams struct {
-	// W Width of the box in pixels.
+	// W Width of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	W *int32 `form:"w,omitempty" json:"w,omitempty"`
 
-	// H Height of the box in pixels.
+	// H Height of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	H *int32 `form:"h,omitempty" json:"h,omitempty"`
 
 	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
@@ -3809,6 +3809,15 @@ type DownloadRnBundleParams struct {
 	// Version The bundle's version; omitted, the newest PUBLISHED one.
 	Version *BundleVersion `form:"version,omitempty" json:"version,omitempty"`
 
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
 
@@ -4011,6 +4020,15 @@ type WithdrawAppVersionParams struct {
 
 // DownloadApkParams defines parameters for DownloadApk.
 type DownloadApkParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
 
@@ -4608,8 +4626,14 @@ type ClientInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 	GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4624,8 +4648,13 @@ type ClientInterface interface {
 
 	// GetFileThumbnail A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -4635,7 +4664,8 @@ type ClientInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 	GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5547,8 +5577,10 @@ type ClientInterface interface {
 
 	// DownloadRnBundle Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -5826,10 +5858,13 @@ type ClientInterface interface {
 
 	// DownloadApk Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -6554,8 +6589,14 @@ func (c *Client) UploadFileWithBody(ctx context.Context, params *UploadFileParam
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 func (c *Client) GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6590,8 +6631,13 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 
 // GetFileThumbnail A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -6601,7 +6647,8 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 func (c *Client) GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8323,8 +8370,10 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 
 // DownloadRnBundle Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -8792,10 +8841,13 @@ func (c *Client) WithdrawAppVersion(ctx context.Context, id ReleaseId, params *W
 
 // DownloadApk Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -14660,26 +14712,59 @@ func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, 
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -15855,26 +15940,59 @@ func NewDownloadApkRequest(server string, filename string, params *DownloadApkPa
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -16355,8 +16473,14 @@ type ClientWithResponsesInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16375,8 +16499,13 @@ type ClientWithResponsesInterface interface {
 
 	// GetFileThumbnailWithResponse A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -16386,7 +16515,8 @@ type ClientWithResponsesInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17392,8 +17522,10 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadRnBundleWithResponse Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -17685,10 +17817,13 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadApkWithResponse Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -19331,23 +19466,27 @@ func (r UploadFileResponse) ContentType() string {
 
 // GetFileResponse200Headers the declared response headers of an HTTP 200 response for GetFile
 type GetFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse206Headers the declared response headers of an HTTP 206 response for GetFile
 type GetFileResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse304Headers the declared response headers of an HTTP 304 response for GetFile
@@ -19447,13 +19586,15 @@ func (r GetFileResponse) ContentType() string {
 
 // HeadFileResponse200Headers the declared response headers of an HTTP 200 response for HeadFile
 type HeadFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // HeadFileResponse304Headers the declared response headers of an HTTP 304 response for HeadFile
@@ -19509,9 +19650,10 @@ func (r HeadFileResponse) ContentType() string {
 
 // GetFileThumbnailResponse200Headers the declared response headers of an HTTP 200 response for GetFileThumbnail
 type GetFileThumbnailResponse200Headers struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 // GetFileThumbnailResponse304Headers the declared response headers of an HTTP 304 response for GetFileThumbnail
@@ -24692,6 +24834,8 @@ type DownloadRnBundleResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -24717,6 +24861,11 @@ type DownloadRnBundleResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadRnBundleResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnBundleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -25887,6 +26036,8 @@ type DownloadApkResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -25912,6 +26063,11 @@ type DownloadApkResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadApkResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadApkResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -26577,8 +26733,14 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26609,8 +26771,13 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 
 // GetFileThumbnailWithResponse A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -26620,7 +26787,8 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28112,8 +28280,10 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 
 // DownloadRnBundleWithResponse Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -28519,10 +28689,13 @@ func (c *ClientWithResponses) WithdrawAppVersionWithResponse(ctx context.Context
 
 // DownloadApkWithResponse Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -30001,6 +30174,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -30014,6 +30194,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
@@ -30053,6 +30240,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentRange = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -30066,6 +30260,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -30154,6 +30355,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("Content-Type"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Type", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -30174,6 +30382,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -30285,6 +30500,13 @@ func ParseGetFileThumbnailResponse(rsp *http.Response) (*GetFileThumbnailRespons
 				return nil, err
 			}
 			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -34475,6 +34697,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -35585,6 +35814,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -41252,6 +41488,63 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 
 	headers := r.Header
 
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
 		var Range ByteRange
@@ -42512,6 +42805,63 @@ func (siw *ServerInterfaceWrapper) DownloadApk(w http.ResponseWriter, r *http.Re
 	var params DownloadApkParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
 
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
@@ -44983,12 +45333,14 @@ type GetFileResponseObject interface {
 }
 
 type GetFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile200AsteriskResponse struct {
@@ -45012,10 +45364,12 @@ func (response GetFile200AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45045,10 +45399,12 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45059,13 +45415,15 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 }
 
 type GetFile206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile206AsteriskResponse struct {
@@ -45090,10 +45448,12 @@ func (response GetFile206AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45124,10 +45484,12 @@ func (response GetFile206ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45246,13 +45608,15 @@ type HeadFileResponseObject interface {
 }
 
 type HeadFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type HeadFile200Response struct {
@@ -45268,6 +45632,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	if response.Headers.ContentType != nil {
 		w.Header().Set("Content-Type", fmt.Sprint(*response.Headers.ContentType))
 	}
@@ -45275,6 +45640,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 	return nil
 }
@@ -45347,9 +45713,10 @@ type GetFileThumbnailResponseObject interface {
 }
 
 type GetFileThumbnail200ResponseHeaders struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 type GetFileThumbnail200ImagejpegResponse struct {
@@ -45369,6 +45736,7 @@ func (response GetFileThumbnail200ImagejpegResponse) VisitGetFileThumbnailRespon
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -45395,6 +45763,7 @@ func (response GetFileThumbnail200ImagepngResponse) VisitGetFileThumbnailRespons
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -51933,6 +52302,20 @@ func (response DownloadRnBundle400JSONResponse) VisitDownloadRnBundleResponse(w 
 	return err
 }
 
+type DownloadRnBundle401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnBundle401JSONResponse) VisitDownloadRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadRnBundle403JSONResponse struct{ ForbiddenJSONResponse }
 
 func (response DownloadRnBundle403JSONResponse) VisitDownloadRnBundleResponse(w http.ResponseWriter) error {
@@ -53488,6 +53871,20 @@ func (response DownloadApk400JSONResponse) VisitDownloadApkResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadApk401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadApk401JSONResponse) VisitDownloadApkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -56826,649 +57223,659 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JcxtJti74V9zQt01gVgAMDJyt7F6IgiRkikMRVCrvTegJjggH4MWAOzI8QAqpJ7Pc9KbXz+xte9O5",
-	"7UUv+ge8f5Jmz7p/Rpuf4x4DEIGBpMS8VUorKxFADD4cP/P5zqeSJydTKZiIVOn4U2lKQzphEQvhU2s6",
-	"/YHNXzPqs1B/9pnyQj6NuBSl49L1mBE6nT5T5IbNHTKUIVF8JJhPQvbLjKlIESlIKGcRU+SOR2M5iwgV",
-	"pE+n047fJ7/MWDgn8RurJafE9XPH+D6nJOiElY5LP1Va02nlBzYvOSXljdmE6rH8S8iGpePS/7KbTGAX",
-	"f1W7OO7S58+OmcLf9KvWzICU+/Tmwx+//d7f0UNhH+lkGuj305sPPpvID96YRnaMMPZkiDCjklPSE+ch",
-	"80vHUThj9xvuuRQeWx5ri9zSYMaIYLcsJCGbKebDqnJB9siEC73Ma9YQH50e1oR+fMPEKBqXjvebTmnC",
-	"hf146JSi+VTfq6KQi5Ed3jWfMBXRyXR5iG8F/0gmPAi4Yp4UviJySKIxWyCLNYNMXpAe6JRGEQv1Xf/l",
-	"Z7dy9P5Tzantf/6XUt4onwfSu2H+W8XCjp+/6zPFQhJJMtCXEhmSmYA/szuvr/rguvWCXR9k3nPf3Te3",
-	"w8DnEbuiYpSz/ReCkcE8YiTUvzukrz+ov/ZmrtvwhjxUEfzJKvhNQO0X/RXX9vXMza/mRjUbDvlHEgAV",
-	"mCdkFwUvdys1t94o2kmcRAGh1ff283btBbvlHsvbsBZRER0EjHDfUpQPFzvkbsy9MZkG1GOK8IhwobjP",
-	"9LTkLII/GfXGJGQBo4o9UySUQSBnUbUn3hmOxCOHSBHM7UV4DfP1EzSJ1FyXTFnoMRERGjIih0MWMr/a",
-	"E5llORzWmqy5N/QYo7X9A1pAM76dZcHi1OqHmWNYy10qeScCSf1zeObicr3kASP6dcCST6WImIgqL7ia",
-	"SsX1NXqVIkbjxZSCkRG/ZYLQCL4AGiGzqX5HtWAi8E/hDu+tn4Qe5muqxssT6L5uVep7+3Z4Qx7onQO6",
-	"c0gg71hY8ahiZMw+ZknzaFj3mqzmHwwadM/bZ4dDl9YGda/hN9necN89qB3Wjxq0Odjz9v0Ddjg8ou6g",
-	"5tX9BmsO9+i+neqURuNkpmM9yFWne4E30crw/af9ZgFz6gzPpWBnNPJyZt6+piMFk/YCrgluLANfnRBK",
-	"JvoGUtbn9bv+DhmxSJGG2yzkpZ2h5vasgi8qIja33swd4+R0TKPr+ZQVCM53YxaNWUj6EQ1HLNLSnCtC",
-	"ka2Wu53zV2/aO/oUUjIK5WxKyq+uLt5eLghWvK6AvjwzgnvzVTsFM6O28LVkyeOswZxMmFJ0xBTxQkYj",
-	"5uuTIEMyYEMZMhKNuSIRn7Bj0q+79f2K26zUD67rjeO9o+O9oz4ph/o4caG3ricUC29Z+AxvIb9KwWAt",
+	"7L3JchtJtjb4Km7o2yYwKwAGBs5Wdi9EQRIyxaEIKpX3JvQLjggH4MWAOzI8QAqlX2a56U2vf7O77U3n",
+	"the96Ae4b5Jmv3U/Rpuf4x4DEIGBpMSsKqWVlQggBh+On/l851PJk5OpFExEqnT8qTSlIZ2wiIXwqTWd",
+	"/sDmrxn1Wag/+0x5IZ9GXIrScel6zAidTp8pcsPmDhnKkCg+EswnIftlxlSkiBQklLOIKXLHo7GcRYQK",
+	"0qfTacfvk19mLJyT+I3VklPi+rljfJ9TEnTCSselnyqt6bTyA5uXnJLyxmxC9Vj+JWTD0nHpf9lNJrCL",
+	"v6pdHHfp82fHTOEv+lVrZkDKfXrz4fdff+vv6KGwj3QyDfT76c0Hn03kB29MIztGGHsyRJhRySnpifOQ",
+	"+aXjKJyx+w33XAqPLY+1RW5pMGNEsFsWkpDNFPNhVbkge2TChV7mNWuIj04Pa0I/vmFiFI1Lx/tNpzTh",
+	"wn48dErRfKrvVVHIxcgO75pPmIroZLo8xLeCfyQTHgRcMU8KXxE5JNGYLZDFmkEmL0gPdEqjiIX6rv/2",
+	"s1s5ev+p5tT2P/9LKW+UzwPp3TD/rWJhx8/f9ZliIYkkGehLiQzJTMCf2Z3XV31w3XrBrg8y77nv7pvb",
+	"YeDziF1RMcrZ/gvByGAeMRLq3x3S1x/Un3sz1214Qx6qCP5kFfwmoPaL/opr+3rm5ldzo5oNh/wjCYAK",
+	"zBOyi4KXu5WaW28U7SROooDQ6nv7ebv2gt1yj+VtWIuoiA4CRrhvKcqHix1yN+bemEwD6jFFeES4UNxn",
+	"elpyFsGfjHpjErKAUcWeKRLKIJCzqNoT7wxH4pFDpAjm9iK8hvn6CZpEaq5Lpiz0mIgIDRmRwyELmV/t",
+	"icyyHA5rTdbcG3qM0dr+AS2gGd/OsmBxavXDzDGs5S6VvBOBpP45PHNxuV7ygBH9OmDJp1JETESVF1xN",
+	"peL6Gr1KEaPxYkrByIjfMkFoBF8AjZDZVL+jWjAR+Kdwh/fWT0IP8zVV4+UJdF+3KvW9fTu8IQ/0zgHd",
+	"OSSQdyyseFQxMmYfs6R5NKx7TVbzDwYNuufts8OhS2uDutfwm2xvuO8e1A7rRw3aHOx5+/4BOxweUXdQ",
+	"8+p+gzWHe3TfTnVKo3Ey07Ee5KrTvcCbaGX4/tN+s4A5dYbnUrAzGnk5M29f05GCSXsB1wQ3loGvTggl",
+	"E30DKevz+l1/h4xYpEjDbRby0s5Qc3tWwRcVEZtbb+aOcXI6ptH1fMoKBOe7MYvGLCT9iIYjFmlpzhWh",
+	"yFbL3c75qzftHX0KKRmFcjYl5VdXF28vFwQrXldAX54Zwb35qp2CmVFb+Fqy5HHWYE4mTCk6Yop4IaMR",
+	"8/VJkCEZsKEMGYnGXJGIT9gx6dfd+n7FbVbqB9f1xvHe0fHeUZ+UQ32cuNBb1xOKhbcsfIa3kL9JwWAt",
 	"rl6ekkajcbTIOXKeWLAmzMxh0yXoTPTlL3kQsdAswyu9HR3/UlN4DqOF3XqmCPezWwXff3DdWv4RGeFT",
 	"771XZlRmjD+w+Z0M/av4UUsSnH0E1qwYDb0xsLny6ZgLpoD1v6ERFw7RPKLChWJCs71btkB9YxYEsmCh",
 	"b3AEK+eTOUfuen7XmZwhkRWtvtZLDB0+UwSJaGkj9JHN3wN+/+WPB2YHqkYrDn/2wACT1sdjPmXZoV63",
 	"f7ouWN8JvmBjQjYDMsPrRjSMtj/MdBhppS//LLvuMfxv/Vl2SEtxutsdUzEaU04Gc+KzIZ0F0aan3L6r",
 	"YHFUPL0HnPNrw5iLSU0CB9ccG857hm1rCZSwgnzuvagcZ6nRCobHUIs7E/xQwLQE6Zwl88gdZAHbmj2a",
-	"5v695OIKzZsrNqHhTR5zFTJCnSy9vPJOsJBQ4RPqT7hQ2fH/v//t//7//q//53/+7//H//zf/s8Ccgnx",
+	"5v695OIKzZsrNqHhTR5zFTJCnSy9vPJOsJBQ4RPqT7hQ2fH/v//j//7//q//53/+7//H//zf/s8Ccgnx",
 	"fUWqmGZNy8zIsNhNWGt1LY8s5onLL76YqmsmqFhJmhFc8UwRMZuwkHuL21qr34cDDmU4oZG+TkT7molO",
 	"uOCT2STNr7mI2MgcokuaZ4jpb/W4Bix0iCdnQjOYYSgnxC1aqSldMIYMvygdu05mVA19mCb0oxmVq/9L",
 	"DdPNH2ZAI/0Qc/zzWSJwvam5snCc5veN+Y59dWYcsdRIqLh1/uLqovNi/Wvvdw4zw7hCK67I8KfTKbll",
-	"oeJS6MMXksFM+GBfPAmNmdF2IxrN1PodVHBdtVhwRDO18e5l3g2j6fJfiyhe8V9ZlbTgX0IH8paBYcyN",
-	"ouITqvQXTuyfGoKDqkzVDbC8XokqMqFiri+cyxkYnL3SzgkwQyrUHfDvvn5+nyg6V+RuTCNyR+0bHGCS",
-	"+mqheZQ+VGB0qBvjCCM8KlwZPbHcE1jPPYKrN60rPU4Dw+6LCM04u4CwHEKJzzw+oQFBXrio1BVJqDB+",
-	"yX0Px+JgYQKzQcsD3rWKC6vZoELxsmJW3PgqxwRFRms6XTVe9OQWiQzXrX29kXZZeMs9tuWASVnIiPBI",
-	"6V9+YPOdzWaw3vn8oEmsJBG8JDMLR5/wgCstFwdz8qp9TXbplO/S6VTtfoLBft41N2a1nebX3aMNeC5c",
-	"qNAYMOyXnRAaBORuzASREx5FzH8kfpweVumzHmjI1FQKxSAY85z65hTrTx669fSfdDoNuEf1wHf/rvTo",
-	"U7JXX+nj2joln0a0dPzzp9KQs8AvHZfYhPJALxhaTNoym6mIDBih5JYG3Cesoi8h1PdDplTp8/v0xYY7",
-	"kYH052RMFaGCsDCU4TGBJx+TNY9z7Bodl2qlz5suVFu/oi1uWSDBJvzsLKnacVTJWjMwRK63EgZyQvp6",
-	"MfpAqMq4GVngK20rgmio6vGcSjEMuHfPFT+yKy5mQZBeN6OAnEqfkQZhH2EMNNCG5xykZaIwfZH1Qfmk",
-	"5Cz02MLrYdovZTjgvs/E/ebdKJq3XubOmeUaejt8rugg0Bq0NKY5nU6/GFnMojETkZ6BVicGs0ibZPo4",
-	"yzvma6vHlzAIWISOiFgoaACPvc9C7CVHbnEhuHk2nhZStgeJ+2R/WPPq9IjtDQ78pteo7XxJIjBOpiHl",
-	"AfNRFTODJB4NQ84UoSQ1uEiSX2YyYrBA5zJ6KWfCvx+RNIvWRmvoeluG8OwvNPlzSdQMAkN4Chx0VkOw",
-	"2risgRq5UBEVHiO+ZAqGBUtGyj+9/dvZh2776sfOabu7Y9ejo2c5YdomvB/F1IqPDldmeBwHwpN3kTmL",
-	"viivsO/FnwZaspvDM5jxINLvhyW4pPNAUv9ayjc0HLF7UUZtJfsY8gBGEujna5ZBBam5zcO9g33XxRjR",
-	"l1wJjImB3WgEirxlKGECPuG4CtdSnlExN9Ja3WsV6oXCI5LSGFJRxCbTSJ2QkEXhXGsp+y4xofcvtQhX",
-	"NDJT1QwDX2wdq9YvQuTQDkMP6kpfVGkNTY4HRqpgVVK/5EQBzRMiSe4omnbJHJa0Oj3St4LOorEM+a/s",
-	"nkyp8PhNuFJcjPTGGw2CRPKGiS9Ja/ACYrJqaDQLgfDNSJx4HDIk7ONUa8ZAfG+Fmk2nMoyYf8Z8TsFv",
-	"fq9zuLfJOQQBKgifGB/Xl1oMONkQf9dvlENCIeJAUnxxTIUfaJPic/xqzGJCG7YNum7GLwW+138zn6ue",
-	"nJRSzoBYN07HtbM5Mo0lD6dj32ZD88nL2vgX6UYzn8vsgxdyb2rFz72kSuV7blsRCRhVETkk3piG1ItY",
-	"qBz0jFD7mxSMBCyKjMtZf/T5iEek7I2Zd4MmWxRrBiek6boYKbjjajGCphpeyGBEK2dzWDybKxnkOJzO",
-	"Wp1zTVvgGcILNaOPSMhG2q4MGfqB0DxDtQXGiASS8luQUAbGyBTaHvwZnl1ySq0XZ/Dvi/aP7TcXl+2r",
-	"klP6sdN+174qvS8errHN9Laax7XPW8/ftLWi/qLTxT9z7/cnXECQszDoqq3mKHYKQCyAqyikkQwVUYwZ",
-	"79Y0lFMWRhxtQhPgakUZM9inEatEGEBaGorPlZLBrb1pKa4vkugEON/i60+I5gOQgkAHioloB5R2SgJ+",
-	"a26ops9PehT6Tq3nW9t9aVQ2gJyw9uS3CdNC5VRvwKK1n/XW5fjHrS2e81g4/Lmv/Jx2NvycCm6bnBd7",
-	"Z3ZoTmo3EhqQg78zL8rSgA0s0CC4GII9vtK7TUfsjEW09Nn5tLj9CU/nEZuotYmGCRl+jkdIw5DOlyZt",
-	"H708k/dLc4l598ZzSrj90pxQ5Gw6D1jKxbHDI1YMHOOJRZFEyzrucx7pLY1o+DYMclJ7JtNojm4jdJEr",
-	"Bg9Yosv7nGkWsGjNibbTgjON168+0eaG+59pwb0bkZuhtvFaSBFwwYrzjyKbygnOp7SQe8cGXendsIjI",
-	"qdaiBNEqc2zOCXmXeuFAyoBRod84U5sxhTh0HM/SSe1+ehfjWRQyBaTHp+UK5kw8AltIZvM0fCG1mtsw",
-	"huk0lyHQ6dTmIaK6UYX89S7Tqk8/DklZf/Yz0lfw0w9s3gdthAsy1KcMUkxtVgnGu/SDLy+6Kf/4CdHH",
-	"YX43ZiEjLFBav2VzeM4EA11lzM1swpsDCn8m6l5PgLrX/+67777rkwGL7hgTO5iKssCpMOd8w8x0pxTP",
-	"eXmV9ptkzD5SG+BKRmPn7tjBs48em0Z48P8+UxGZUJ8tpnA2qB69V/drj8YdU6NdxYo039DsEXJhF3KZ",
-	"IOd4IvXsIuOjXHoR9zeL8zik/4n7n5F6+iYk0terlQRK/vjt95zoz1Kko1jfScb+Qo/7FIsXlsZsCTd/",
-	"5EM5C2Padgz5Ehn6LCSdM4dcvu2+dsjLzpu2Q95evmhdtyEWshHX0QQFD15mOk5pNvW32+aFk85T6lp6",
-	"Wo4l/DRFp1Yhy7iTUeTy7un063O46XRLrtYR0xms4sLLVh2KlyHT7O5jdKIFJ66CY6Nd5IaxqUlSnoUh",
-	"ExFJ3Q003Sv1SsQLGNU8IFp/klK2416tnqdKrCTqbQzphbWDBxdsruGPK4ueIMmBqrimyVjP+mxMZ2rs",
-	"oJ9ErwmuoimHWllglEonpzcffm5V/oNWfnUrRx/ef2o4+7W8vHIY79MpENMH2xPTJzIkptN7KApFgrBF",
-	"hiFT42BOQhlh4qm92LGysPokkjhLb+uKItb9Xiz7thVXeVw7h0EXHFD89SmIxoxrW7JBcZdb22VjonJI",
-	"KGidJxlNMqtAGTlstEhwjWlNKtckZQICrJndyRhsKeNnYRObm+oc8UDz+eUNm8O8ptOKCTjGHm2VBH7N",
-	"CpyQtfpklpoPvBrTGuORSwcrNBzrB1+ZK5W6NJc2089y4qVNL0AhqcKNT0OrRsu6D7G+4erLHLAH64hb",
-	"zeYtCN/TMfNuCkR6bJAZn4+V1+AWRxezydqIE0VCRqYhU1oBAuMOjIgxVfgycGCHM5bjtB1TMWKBHOW6",
-	"JX1T25frRDJ5IfA+HFTr8odnitCBksEsYuTt1ZuMw2YW8rwzMZShx3CcK+pjIXnHrIOphBpJiIKJEzKk",
-	"2jxdnjN8n+9bia9LTTz1sxrT+t7+5pM2ZYJ5JYGbV+Q5mBu68Ush/5ULjEdllnoFe4xkyHL3E3Iw9K+Y",
-	"zlqmwR2dI0/sXHRP0rlAJuMsbaLubLLVqVyjdcftx9SlyZ3n+Q70hfOX7G2Wugr4YepAPgVPTPOD7TiJ",
-	"WaNlgwqzMDfW4lYzgft4OVbxjetcTuGQPhZ9D6hiWOsNDojb2i6eerWrzRe1S6c3u3glKmemfNxQpqkc",
-	"TxEa/l6l05u+8THH8A9gEOXQ7Vpv8gLLKlJeNjiOEy66NkT+Y/Z0LMWWCoaVelpcvbBxkYJTms4GAVfj",
-	"FR57jo56cPDFV9u1HEPsPTK+8zuq7u+jN+Xwl1jfvrZiIHv1Cp59vcilC+lgcYgPZ93X+cw6dwSk3Lno",
-	"7uTy8fVbr+Jw8BZlFllxsO0p+Erc3BpiEOFI1eekX599ZJqjZQ9r8YFzkgzpBTp04ooNpK8se0stYdZf",
-	"lz5XBYLHvP8phI4VHfcSOE/p3IkH/lAfT2ouT7gB9/D4mDvfQvZfTsLKLIj4lIaRVtgm2bBOSpjS6XQ3",
-	"AdV4PPUhLmYqZZ2hNawfXBalPChmmyfELkta+3Tiii6jm2ZY5oALCoUP6w0NM1KwEvJshBXCOTvcjlAR",
-	"BZwWw4YUGbBA3mnBmDZcyqkhWMcJGHU7J4RGZCJVRFJsbVEUZEsy61iTmS3LrD2WWrAsjOP1gmrahfzI",
-	"MaLRGCwcZYFpYIYGy4ZI4bFEgVg9udq6YtPNLZkFIupcdB0i4VIapMkqRxHM1C43D7+kDFyegTXx1Vje",
-	"CRJJsIMVYpsZjxOpVWtVKPV9QNhhK9GaK8lmPpenCStfMF7fvuhcnBB/FlKD92PzcZcZj70IyreXNx8z",
-	"etPKVnG1VS7JzJBalrZ1m+WagaSPR5q3ICnMrxzb7LHTcgpybDzNkEJicMHi7JRC9fxLpMw8fgLLmuX+",
-	"6pI8vdVbiPHUbU+mTGWG/iBtamE2T7kJ2+pTz6HiPuVIWUJ7YxMqIu7F7Pis9f3FVfWsc35xVb1sXZ++",
-	"NlnNIhEq05BVrNAr92vVetWtDFhEq7X+jkP0BGjI/J4YzOPHV+zjpyHzmM+Ex06gnsUnExZRPQNS7v8F",
-	"ECHjVHfPY9NoGf1Ni4TaskxIGbNl97/+XKscvUf0Qtc5/LzT61U3/rZc0R8wFlx5/5dyr1fNfLHz3c6/",
-	"5trIpzQICgXFaevNmw8gLSBGDR9/7LxoXyw7rWkQIFvZCqzO2UK+xNb0slzWb39m6m+z0rhz/mPnuv3C",
-	"Ia3T0/Yl/HXV/r59Cn+dts5P22/e6D/b5y/0P2edbrf9YkF6N+rbiSOzFvGQ8xjkKZ1G3pguyyIPfyiC",
-	"DcAiO8WETwbUu0FCT4J92dDX/sAdNjyXVQ6HLq00vb29yhHda1Tqw9pwf3jgHfn13CQqrNYoWGkYHqGK",
-	"UHJ5/orAMTBhheTN+ttjeMzuVIxOBlSx/abDf3x+cXXn/vBqJFutVuu8+3bcfjtqtVqv9f+15Gnr3/W/",
-	"tf2/NwP9R7W64KzPf2xp/YbYNbVzW7ElX51VWlLYgkXG2HWpUoMYLQ/AmHLLDE6l0DyN5mf1XAhmYZJu",
-	"ObvDIhopWCWSFSkAOQ3T/r3UY3LDV9EmwdQEf88p+SEdRgWRJgERNMw2YtlsvFwFJ6AqOrO1SJtuob3h",
-	"8/u84qJAm+eRLX2N3ayo1YWmzkkwLHMs9NIllDblQjA/300dMup32S/FYbdnigAC2YSGN6RM44LcvmK/",
-	"9HdOiGvXJxpzMdJj05dvGIqKYbkeERJsWQUVekRxwcaCr8SCsyVVg4uzdsiYAzAWYR+9YOazTWf30KzB",
-	"FGhZCn4yTXDZySW7Ge+5pfV1yYPpo/r1OVKaT2zDllL3PZkOnR38g5Toxfk86UZsq0an771i6JZ8OKde",
-	"yZ7Qvs0wqOQUo0vyHnxoHf/YNoss/xQnJzX9+HVHUy/sk1IF7OwDqCIFGZMdiMrbZH0HmU21CqrtAS40",
-	"+9VSBjK0MpLoxNQMkQmjAtOBUYzmUsAaDLvlPQDvQ4JTVTgNbwMvIFT+Wh8gs2XAKx3t6ZLhVP7xBveA",
-	"y07rAKlC3Q1ui+t60Q+8PlUtWRp99SKF2OLleBRxNjw83MF1y6V+zOk2D88zz7EOJi4oK08oF/EnGabr",
-	"b3csMJuy1TPLgQ8LRJZJPWxslnjINqvp3iCffKk6Oy9UvikN4JY4pcggXWZTY+ubcUi493zrgS4yQzsE",
-	"J7XSTkwfWaJIvXM9aXx9tpilzG2Y4kxFcpLyglDf5+g4ukwNA7X5BQ/J2+71xRn547f/BgWE33cvzgk+",
-	"Os4U9NmQC0wGW1qyF2wi38gRz/VzQRkEojzYOjL4CpLveERURIWvLAbrg+KFiBChVnqvcSQqklNF7mR4",
-	"w8XoBDJ1iT7fI33KYzx0rI/azKmNQBlF8//+3TU4dPotg90BouuYPGc0ZCH547ff+0Sayih9w+4fv/2e",
-	"qqJY4f/eELo3c1oMpkeyXE7iKMclf79ql7/6mUjoa4vjEN9UKFXTwmtLf59eLlEYYIvp+5myqM1QEJd2",
-	"6UEtDA24t1AamHz/sOBbPMKUeMzb1URtyJ3KfgWRM7QkRQBggM+ifCE/vXlYP6o1lpNS33/az89qit97",
-	"OQunUmWcQFftV53uNcBVXLW77esPl61u993F1YuSU+q+ff6hdXp68fb8Otc7BM/9kYV8aMBflvc9R576",
-	"7HadNL2FZ+YB9bcwn1UzVmAipO66xpN5Qii5C6UY4QLil4o0XTezfPmlCgXaTjyQwu1MT/+rH9blDdji",
-	"0EIA8IsMOXfLhKmzWOPr2nD8ywCNauZ5TCV9wfSdgF+UnmJOQSrm3kOVNApji5FJxlTFqI5cEer7zCdT",
-	"wCLGK3JcmbmHu/3LjAZo0by+vr5MgS7HVJlGVU9nliZuyRRKDs40N3+xIOTRK7m9kpZ65l6H9Eo1/AYA",
-	"AxfKuRZ5S+39v6x3mS8k4Nmh556cDEDTlyO9l3pzcYbQOq7puk4CPhST5EZeIngWQjd+LqTirUtJUk9d",
-	"4p0GUzWPamM0Uocg+lkMIAc3xZijpEyRqKc0wrYmyUVqAXzJ8rwcuJwcIlyLw7qaWnBuq6nkJQ9YYaDx",
-	"ZQdCF7meP+uiWmwgVWi1bdVp6k+QuGJbZelxFK1cRwxlnncjs0ILCWCCD4e2+UBkMdKyuhTG0v4+ZaNc",
-	"ZXm8Sf+t3MZbJ+nWXIaMtq28KVYTMUtS828aRs8Upmrryx3i85B5kQRsUv2o6RTDA2upJz9Z/HlhHc9G",
-	"1LEg1mxxhc1WXlVloedkqir0Nphee7iu+lItxABl9PLt8zed0w9vr95g5EexyOmJhC9GGbR5YIBYcj6W",
-	"KiLlsRRypheB/FR5KcM7GvrMr1yG0jj50t++lioycCGr64qWq3/GJceQu0ndTtOuU1xob4n/q2tj8anb",
-	"hv/LcCRjX12h+XQPH2OuRpu7XrhZxZz24upd6+oFeCwSID/iyak+MQjfwUdc0MD6c20XRbxa+LbyT4uL",
-	"QcAwHyFHe5rEXaM2by/llOzbN7xpaWWSt+auTsiZ8J8uAzC6k2TAPGi+CENRXzX5LyzoPYSA3xCwsU0V",
-	"YXQxtnNSQ25nYYa/WUz+6yQd4uY+WeDR0NbDQo7JHL4+w0uWbxuWB3cVx1+2r1TU+sqq3rzIgwr0FeEH",
-	"68vmbJaeVrNDpueyUDx32T5/0Tl/9YC6uRUHDcf/DBIG2WbnJ0z3ktmqm8umVWiZG5NatEiu2omQeYzf",
-	"arPlbizNqqpkUS24z+ozn25hk9r61LudVA8za4+my7qSXS/mCmZmT3So7PG477l6Yp4WD/8RWFtqRk+7",
-	"Gdsyuhie908B6ZkCxN2ocapT+rvkAnnWKrRMU6IwoXNC1Y3W7fR9pJyA/nKFBUMe2hAJyjdBtNudfHCH",
-	"dSi9WyDzChnl4uRcp1LQ8BoykDT0szx2NaBoAvq7SXjIlJR6y2N5gw2OTEGZWTAYnIJ1w/6J2LMMEEjt",
-	"Sht2qPJWcR3wcFpVMotUjEZsRr5OqQIKwnSLNcS/vjJre6LFIXf8IvxBALvEixQZMMV9Y8QgHW/sDkw2",
-	"dEI/dvCOvZQTNwYezPExbQDOnlBs6r6me7Sfc22aolZXQ+Zh1aWXrHA7vzrjNZjSWzLb/F7/SZKpQ7yx",
-	"VExYVD3AYg3RTMnA1Bf3qk67oxIgveq/Vd5/qjlFfikYXKqj66NovaOiGcdczbQyNIziz63/moE8L0D8",
-	"wqa2MkTc7JT2mB0T4VHRsB6kgRse+59FCZ+tUMEhQg7rp27UCtpYoXQnYmS2lb79fL5W9148KU/DeNJH",
-	"dVselLr3yZTw5Uk8SA/Pm9eTb8y9tPEzEHVr1JKlc6xPyHa8Oe15u1feH4zWZv09KANpnYfMZOrFcyw8",
-	"lbh2T0vTZv8egZyT2TwNJadW835ErFp+jls6o/4+TJGdcGE+1tYs9wYK5NOSzWMQzNORyr2IxDZCsnle",
-	"F+/OIcnL9ik6a589L+hNBPevwnJE5dJkzkTSFGqckEgr1yRgw4jIWQSw3lqn5iG5pUEecOWW1uDXNKVy",
-	"TKclyu5MipPahc1GfKbINJQWnOzBrqD1q3QPU4J9jEK6XRpzqyB3GbHc4yJjvQInpP/pc7/YmZIs6PYB",
-	"q8RIa+XncS5HlrYt6fvC8hfXfps2ATHZfXV2lBD8FuwoGS70Bc4Jbsffr8vKxAtXrwlc83QrYyZ5n/Xp",
-	"TKYyzOclcdM6SThcdYLZrwMaedATAFhxzHkR8xuWi4tRfPejM+QvzTcsnNYh+YE/R+gpJjxp6ndXso+1",
-	"bOARzvRKQsTdfK43qNDds6FfG7spb3hxrBUt1+qHTM2CCFJY9VVEMRHFPVgUnZhGLBv7QBfmqrXFK3jF",
-	"igYsG81iUTszq5U8JF4TO9JNt+LpGEOaHu7PHVJrnKP7x3mai5489G3CptvW3OjAmomAKUX6SBqQ59y+",
-	"urq4KvBn2RdbrfL0qt26hm6V2KxH/wX35yqWWyd1mBeuThONV+iyILJyncRTDKM0PRHwNoeggxNYJEZZ",
-	"AK4NwgKTNTxyO8v/CyoSG6zMk9lgizv0MGssZ1ZPd6pTK3ufQ73KyjJWwxPYWfcQ61dsGlDPhNLuxjJg",
-	"pA+P6RtB/wWFeb5pds0n7CUPcjuBt0ggPRoQrfDHBSO/SsFIGYAIrEiEWNAzBT8BZgkV5OrlKWk0Gkdw",
-	"84JF1nRzirKanyv4Rz3549r+cbz0hwXiev+p5hx93vnX8n/815//Unm/dF0BOldnQkfFWfOds9ar5bT5",
-	"MeOjcVSAp5UG67xf3ns0nk0GgvJgYwK8V6a8U7rjfjReN42chPo83vlGYkVV4VK+uThtXXcuzpcPmymB",
-	"yE4gvw1ZQCMezXxL5DjoozRqauUoD9oskGK0fGPtMHMnfFy6tajmYbVIjgeafnf+uq0qA70XVsK9a0fX",
-	"QRisGL9VdAqgCrI11lZ5WFdhnQYm2AaLIIdBP13x9YPCGivgDLZGMNi8LNxs2gaF4evjoHkF3Y8JiZCi",
-	"v6+u1aRpfwtt5oyFK0TOWfvqVRuKBxS7ZWFSJaDS9QEeFUQxhGLE0hGtlZvAekGVwOYxjky9QBLmqK0J",
-	"cziliEfB9hViiyQDD3HSA8/b+RQE3cNRl7yAMxGdqREerrXJD17R9qHjFbQ1qEY3iD0AEncrbzLK28N8",
-	"0D5ffcf6hi6hnBQAQEHE4qoYQw6w50xrJpscJk2KIxVpQr0D3TuBq+LQJlyGZEqh6iFBNcrFRs/x12xX",
-	"7TJRo01o4cxcBqQI+1TQIqsImctMAtsMD/TEeTTmApB3FuEcN2HdchPDn9uUbpPOvQi5ZSef0CvOIOs9",
-	"txNeccjaPo8KiyPzF0SwO8CUXFD5a/uNwy3hIorN22R8X5v1FxVHrWT7qWqtvKIFYzxxH4FBU8ciBXPs",
-	"1pt5SBY1p+7m59KZ1z6ZMyNeqQc5MVKzeKq93tZpcZZwHuv+u27/dF1yYqsScJ9LTskCPpsa7ZSlhOBH",
-	"Jad0fnHdefnvJad01Tl9/cE8JwGPth/iJ2ENYskp/e3txXUb4tdXr9q5XsZzGvHbVWjgAi6AqIMF7C6n",
-	"2iOQXXL6EiHFu2MZRuZJXXjBzjF0zIskdjJH3qgIZs8AGLgvI7USTfwkBg+3rHUwt3+VJ1wpLkbxg9Gw",
-	"oIq4O05PaE1df1jEM1f2ken3qGVI8VrVXQkpnvgdFrwQn1yn8fneiOHnMuLDeaGGiLSAiFg2DR/7Zdju",
-	"KivhgzVTNkb/5iqZvieP/15MGaKLv7GdcBaDKExE4TzV1xNxh6S9jwRylGf65SMovxtTTLD1pVjAIbfs",
-	"EqVZjKVc9blSMrhd4KPZq/M2gXqRLEwKzSLwmVxpKO2FeUnNxy3KkZOK2c0tkG+S7MDzNUJ4fT7swHX7",
-	"vHV+TejCKBxycdnFQ4RjcEjr8vJDt331Y/uKULBlsSO2bQLs0SBwyNuu/jnOv4B1ivmVflPJKV1cdjW/",
-	"ih9Xckr6tlx+cp/WiSwypvvmHtSX1IsUoQM5M0FRIBmso4Xgja+pBApnFJ2T8jBkDLpD7eS6TzduXrga",
-	"wBmFN/gTxhhKhoxrQcpiNmEh92BcmoBNc2VchEVsESPml012eHkBWYwZueHCDCD98uxBOWt3u61XbYeA",
-	"Eg+4/Rdvz68d8q79/PXFxQ/ZkZir19r52LAuJtrk/Dj2MGdG76RBYs32ryuUSfOaJ1NnMgzvYTrN4ny+",
-	"umKztKBbaDcXU7U5gl0q68ifcPFvtXqjCU0FHwBtlzwTShy+DiLdxVR1IxpxFXEvJ2nA9hKr3HGfoS7C",
-	"QnVCfBawCHmvcuJPnTPLurFizUoqPy5jCxnwL3xQfs86o23lDOZ8SW1TMayLk7Qk0xJJyGhDu1TPIEdH",
-	"nE4Vcl47ZDPHDZ8KADfdSIZ5EHYAEAMmURBghzOfDAI5UKQMzXG1mPtBOWQAKqjacQij3livZsSFp1cP",
-	"DqFdRfDNbDgueP7yiF7YR8PvVuuC4COMb8Onj5jQ5281oIVK6IjcsZCB5jpbXNr1hU8qL7hlCS27dZYM",
-	"N5wGt8HZ/FfEJJ5HH5BNo/dV09WG77Pu0DdURQcv6Dz/tbHTFCCyFRceIxPuCz4a648fiU/nitCRJOVI",
-	"+nQeByfi39Dbv7PlqK71w7YfEYxhw1dJEXDBTqUQDCRr/gK8Y4Ou9G4YHAB7JVbCCnmnVRK97lyoiApv",
-	"407q05kaM9XNtUsuZ2oM9ohFV8xMFap0DX8kKqKhPotlbRxOIT01wULZdMlDgVanyoVR9yJiOKBhDA9n",
-	"fqhv51XK4g8OYVAA7lt2Dh82enguaLQqGYabOWSLtJZ3IuJDb3lYlsc6GcmRXsnMDueRWpZtrZWRT6DT",
-	"pCX0FgpNrCMWAAiOtEadyociAVfRCekb8bIAeal/XJbX09x0M/1m48BwYikFmHLuhj7xvESDgksjGdGg",
-	"HbAJM5S8kTM6ooEepbpPNuIU27YYULLs+zPPziOmy1QXV2uVmtalJafUuejmmqCaE72ApqyPUjmM/V2v",
-	"88OlZ1A0fAKOfqyWb8Lxh87xTeKNaajtsFCrc3ImfNL/7rvvvuvnGv0bG6H3aW77oET+5RNhwaMRNP0W",
-	"sCBYIMVIkUhW81GKhY+4nSuHPFPjH/HKXBszTuvLtG6F67M7tU2JQEIwX51hpWh1G241U+MrNuIqCguQ",
-	"pFcS7XWc8BBB0129fM8U6b74gYzoLUtt6lLG1tH+WjPtPtT5YOLIbv0ycRRte1F2sC2Xz1H/WcBvWWjR",
-	"/PD56hkZ0YgBdHNZhlrB5YCR/MuMzZjaIZGUNxuy83uzKFWE+Y79qTEPEjoqk7He5hAoiIUFjalXZdYX",
-	"LoltU06jXEur4MFa69gwMgYxY329Q+iCG626XWjMohQUvNfEGOSQIM+JLT1z30ZTWxSGOM/0u5PNcxKi",
-	"SyXsr3aKJST8JJxr++wXfVd3FaDdgPpFvTHpdEq4J8UzReCqOAzEL7qxAdcSfii5b88l2p1A7lIsm3PZ",
-	"DuxH+r91+ZkD6c9zyyPXNWI1a7pF7xNom0KmdA5YtkMTPKDTaZIerF+NCMGYdfJ99+K8sipRWGktpOCk",
-	"gYISSW2ozU9I3+Dj9OM3q7mK2OSZWsL7zSsOzU8GWr9OURR0sVn68ihfyzuilYwU5wUorbEMcPfT9icM",
-	"mwoih0Ntxhg+eJKVeWaOWCspJzyK1rXprzdrR/X1rfoN01ipPUGaOgx5/iAkpZq7OjXLKc0E/2XGzM+a",
-	"1vLLJUAlN/lXQOdFPOfHWF7nFY+osZWGePyMNITpZnWLWKm/PO+WnNLL07OSU3r9tvWu3Sk5pZ86rYuz",
-	"DgSgLjFS/qP+5/XF+cUVBLU7//E21wL420xGxTl2EBQ3AdSQTQMzyl/0TSpJvchJuFu26eAmP84c2zgx",
-	"6T5h2PS7nOKg7JUR63+Snm1F4dNnChDFSZliOF5AdJSSiNHJjkNooKTt6CJSoVafK82e4N7qlm7/B3SF",
-	"W9/fzXR0KATavsI8g0t0PuVEy23yA/QcMGFE46pKNVzKbmUog0DOoksWeobUV83qKnt1bimIGaa5dJl4",
-	"HvzGDExS9ucVy9YtaNXx4qr18tp0wUQPn0MAsL37uv0CRWLi7ivL4VCruzsOede5fv3iqvXuHK+549HY",
-	"D+mdIGUhQcSA6odXpxkVvK/klOJ3lJxS/KxcXnTFFMuDLF/Ks2F3xJITZsQwDjmVfTDV+o4+Hn0gvD5o",
-	"O31Ncf3iripf9ng/oL9iVGyVhnqxjG0a91UYAup7JV4c2+NplWKxv46Zrgz0XXFvfM0+RvdqWRfnaBkR",
-	"A/XbvvRmEyYiW8hdTsfkKbkMpWJnPAwlwLb9bcaDQIvNiMZ35icuXBnfbY4Fu12HuntZnalp56QR2y4M",
-	"uYgd+U0Zbmu7oYDWDMr0ZqAwQnMJfmWt+8yXE+nPAtbx8ct/NTHPv+KP5pPp8VBd215hC1/chAqfRjKc",
-	"52cMT+jHVuxsL0yVZSqyeXY2xw7aUMDWknAmtHZvoPqGELQgAZ/waCOkvgkX2SGsIohsOqC+26zrWk4v",
-	"zuyV9/QBxXx6Hbwi+FbjqzMIhjwygCd3VD0AXfxBMs4pqTGt7+2jy3/zdiyF9YI5Hv+N4A6zohMbxW1C",
-	"A8hRYhrITfWZThe9sDGhJO9ZpL3F45A+PVl2kkJGXNiMOJRgFjnLZrJe3zRFvV/BPL+67yTm2lt4Tuw9",
-	"T5b7lAz6QXlP6Xk82cJvm+9k73sLKmZOGGgWRHxKwwhyDLX2fnnRvSYpmYbK6YMbyS7I3BjCuLSQTuW6",
-	"KXTlVNEPDwqMMiNrLPJWzIQGXFA4nstyJS351mEp50jC7cTQfxIhtiw64pWB+rmFTl9jGjJNLdZHb0wO",
-	"42cG9r1gxKx2TtXWO6YeRQjcl/8D/eWz4rPUHi3aRpmEDnwRKSPF7qSSy3MAq0+0SuBLhhj6kHhiyg2I",
-	"Lxcw0bwxjSpjafIA84CrK+/TKNaV959cZ7+RL82vhNYLBtS7yYGe+WrkGMkfH2O787Y5fxcRouN0zLwC",
-	"bGhsNBv3tkOu4+nrT9LfmFQLU6QBiURSBAbTbkwVvodwbG6bYwRjs/J31q5fHoy5wkwZ/EmK0JRjwIzE",
-	"xpxw4vnNFx5kCSXc95ki1LawW9G57k9jJMX7UGT7ZATE4pyx6BZ7nUGAI7X9ptZ+JLkYgekDYiVn9+H7",
-	"/E0JU+cvByLdcFrzQq6IDHxbwZqlDdugTdsesaMo/51fXPN/FO6d7FtWA49XzFk+P2uP+xPocmlms40y",
-	"lyOjV0rl8mBu/u74O3ky+sFCucuEH/vkih33dBp5Y1rcEx06oseBanM5NiE9IXZ1LIpZqjsheBhALELH",
-	"y9PW5fXp69Zf5XC4VL+bV/KD78kT3S9DOSGv2kYTprNovGuufpzx5IIV3s+fmTR738hxapvDF0YGzO95",
-	"50bv9lkR/FwriT9JCD9VF7IMTbbDMdYZsY8R4ZFiwRA8Q9ftn67TTZvR/dgTxu1oIsOA4Waeg8GvoT4T",
-	"d2YTYK76AGhi0qMn5ZQ3lPzx2+8kjWKxs1A6mcZgKHU756+grjU2N0ufeqVZGPRKx73SOIqm6ngXhFnV",
-	"Z7fVj7NfuJhwUfXkJGnTSgder/Q5VdKeYDNhqTzELz+4bh228rHxIIpkVzYpxWzbCWwaN0FqxIkUzGDI",
-	"hCyahUKZigFsrhPXea+j65TBvmVJ/X2AECwGQVFbOj3DuIiRlHGfd2yFY9JFhpSh0myn+rAanU3gDfLP",
-	"WqgZtzafc47aMGRqHMxJKCMaMR/4D/cYuWFzKE4Ymp7nWZLi2bKmpuvWNsogV8wLWZQ7lP0mGbOP1CY0",
-	"JXmjWRNlb7DvHfiH7Gjo0tqg7jX8Jtsb7rsHtcP6UYM2B3vevn/ADodHOb+zxjBX+8A5b0Ie3dSluX7B",
-	"9LPS8129M19ddUgRxRZ6Qze7UDYk2DmDeGD3dVLDj/CeueHAxeY1m6FBmHaxMsw0MVusGl1qubQmAy6v",
-	"H07+ePTpWDWSE7TOTAOhuMka5E0MWG7zoXRU1dxXckqt09P2JSKjXrW/b5/qP3OXcTZIock/OMc7VhmS",
-	"5fTZ7b+ZT1oYFQeJ4lsa9Y24wHIJ4xtO3rBcC2sTlLBkKSxQ2GbhAXOTDQ/kHed8TK6cpkW55zseFyhN",
-	"T9KtOzWGr85jEgrdhsfEdz2Znz898Ad5+rNzecIN2Nbbv3CilvWGF2ed82PCblk4x1r7xUQlYHy+rJIX",
-	"7R/bby4uAWPBJz922u/aV8cIiEWnca9KkCuqJ8ooMRWZQFnJDjGBYAP1gFlAJwTeD7cmj4eOooGSAOtg",
-	"vZ8VKI7uCbyRlDtn2BEuLhxwTCo11keQCRV0BMU5sVs1TtaCGk1U9G3SnmmOEg8CUvT0DHNZNpbJ5SYq",
-	"FOCMXS++v7DKOOalm7Hgh0iIHPCvbIYaq+hLiQE2zcpoaMy3pVip3VestE16STea+Vzmqn4bCQrcuFVy",
-	"wsgHKy5iARFv7TpZga/46izCkOQWrAHveDLebAf8IL6czOGJFnxbfpwhwJTm3T5vPX8DuuKLThf/LGY8",
-	"eHthAt7FhEekbyp4+1DEk4BzD6Q/3wEYq4BP0beG/lHUjJctRPOc5ddE4YyZOmGV4q+OcXCbquGFzu4r",
-	"2yot5KktggWZNLRFX1FZM9DvuxfnaJevdh5cy9EoYMb8KdbjkjnnISc+ipGZtS/tG3M5ik0yXOyec08s",
-	"4JAJdnc/DOBCpF0LsQt1K2mUXTJm1LQW2RZft3Atvv5Zh7FtcczfFtSbZrqD5bYlzgpZ4wu8d//hH1nI",
-	"h/NNzZevkW5b4GOGV+dtuAn85AcKTIXUM2VzDfVlWEQ1mPHAB+yyxHlp8EfImIVs54QENByxEJrSszsk",
-	"0RW1MpCH4rqZAEgtT3v5kftMFrIxADY8If7MoMZxQRTWCC2zXntRAbJ9Au3+z47j7yRLlUdD79hgLOXN",
-	"47hXisRhK8bJIHf4PtPaikeKKBZFXIwUGcwiTXCQBSAkWFz54Vd2a3ENNtKmzBTbt0zkNmHaOAkYzbZ8",
-	"6+D1Weu00n3dqu/tIwTgkPxU+Wn2y6TS5SNBo1nIjgm6f1Nu39j7nEp7MAvfEzK0Dut0qAdtRkKVwRgw",
-	"MR3ma0ap13MJkwDNuUfp+ZeX2PBOswxb/MUZZnNcXnSvc2Gwc6v9seffrUGLsGQUL/g2Rf5ms0/hhpXa",
-	"S5yxlUkPziWzTalLpRZpg3s0y8g/subVKyb41eW8ZRRbSPrMwSuQ9zBTQmO+ACV4s4G+cMAMyIQ1BGwQ",
-	"TWGGcBbe0099g7DpFiCnmrRKy6KFJt8YePMqNhNCwG3OhF8FsJekhUHqUfYb457INUmytJHLN3CntdFh",
-	"ThAU/QZMH2KAPxWShGzKaKQ2Lh5dZHhJCenRtvWj8Rze8C/Ud36bGa21iNcT46rmUstNpUypsP1FRXSu",
-	"OW80ZnPN5oxRlS4Vqjnb2Ev3ZDEoFropcZRNy80xRsN0Lyrkq+BaTIeqtekjBUtHRJeHvD17K2Jhb7eU",
-	"JidkHEVTIkP4d8HlZlMMUk633Y+zXya7hrEs57ktKWApKwKe9q/Hu7s//5deT73/y7/kCjLFvFnIo3lX",
-	"zzv2csbyPqewPaUkpCB6lb2DlBVDnbx12SGpe3ecpAsoGo2qJ36qtKbTyjWfMBXRyZSU3wr+kUx4EHCj",
-	"Nu/AFuN15wDUQWKEBdzyPqT49skvMxbOe2JKQzph2g6QoaPVEbSC0SVNxlQRAUxJf4eP/YHNrRkLagbX",
-	"88QvrMfwuISXJguTnOIpjzPeJ/L7O6DmAbSeeWl36/t31yVnCYpkIg0yUVJEmOTi64dhGlIgRxxseKBN",
-	"IGV4ejIEvdWIcLj56ztn+e/lk9RbT5KVe6bihYY8yAFLPBDo895wiGBs/03vVS4cIA7K5IXBlprsHyd2",
-	"QMSIgVW7WXBdslfW17C0Q3KqNl+hCwNPnb9OsEhyqrbYHnSgbT6A63RPqrzXw6tJORPOkaHWPSrm484G",
-	"A9NsgIuhLKgVqZiQzoB6N4QJRPeYyAEP4BSqYxvzsXm8TgKarlJfIoJj1BOo4XAxIuXX19eXMR5KAgSJ",
-	"oxgwaNhH1Vx4dMqrczoJdjAMlEVvdAiFapCeAFRTJ90IADVtjF5lcvPHMrI/VnuiJ9oAggQVsCFTUykU",
-	"c4iaeR5TSi8qC0PNT7iCDsxGJ+iJ/qceODd6mgO7Ts9EFCBlzO2VnB7I817p+I/ffnd6VruDn83DeyXo",
-	"oS4VM3XShP0yowHyNlggfGS1J9p6DIp4NAznpI9f90mvVOuVHNLXL+pjiWEZ8AkCrqBlNEh+nIAiUpCm",
-	"6yJXpWCoMuExQnvCZzgpxJDQS4X+i74ZdL9KnkOJDbFJ4ijZQnqHuC6wjlrJMtnwdMTUMY6L/JXAQoHX",
-	"pFc6/vmP335/7/QAc69XOoaF47/iKjq9LPher3R8br8DAL5e6fjsc9/pib6+vb8AReiQvn5Un9RdAtmw",
-	"CJsC8zVQNDXXhbFahsa1Gm8DjACPq682kUYTkTTCBhsDaOu43Kc3H/747ff+zgnpf4InfdaP6gk8oNOp",
-	"2jVf7/7x2+/ZByQg6zCQVo4gPSb9BZlD/qpN73JKApsorEPO2tevL16Qv5BeqdcTvRL5C7lsXb9Of9ET",
-	"p63zi/POaevNh7+9bV/9e+bqRUG8/BsI38z3ejDd162KHgjEHXZ2dvS2wJv1XJny6JTFeKlkSqOxQxaH",
-	"kTD6kFlAIFQVlATw1Rs2V6T8Sj5TPTELg+qPNJgxVW3DpTvO0tiXdAhUGYzGaPahNZ2i8qn5mdmzjOyL",
-	"+ZJHgyBJuDO7zwLFQLeokjP0s1NB9siEixmiQA9TWcI94QXSu3EQNiRkgDsm9Ho6ZMQiRZpuDVWPgHtM",
-	"YG6vkWWtKfXGrFKHDh+guMZ64t3dXZXCz1UZjnbNvWr3Tee0fd5twz0JvFHpp9kvk1faVCRdJLXWZSdV",
-	"AnVcqlVdvENOmaBTXjouNaputYHe6TEohzFt6w8jtkko3LF145BGarTAbPpAlfRv2PxOhlq7oJE3ZopA",
-	"jaIJ7UN7ip7wqGIVLhQTimsmHsyrpCXmJJQBg7QCyCjgEa5lLIUg7VbzpRZi1MYaoio0/pJLdjEE6Ky9",
-	"rst/3ei6H3Cipc/voQ82SBpYzbrrLgRa6XQaGCG3+3eFjuJ07jI4zQHhyVqi8c0/w92QwFmiNx+0NvnB",
-	"G9MIQ93W7CodDRv0u++++86r+7WMj+q4VHfr+xW3WakfXLtHxw332HX/4h4eu+6yngJASRMwOSO95SV0",
-	"SNYg29TQMai7pzgCm0YCw4yNS/Rh6RsxTTWVg1o68GpMj/PIpYOF5E2tNcK65z+onn1Qza8P9YP22D5d",
-	"ehCkRhY/qpF9FHUHNbN2jaVHQXpl8aOa2Uc1WBNHRfeXp2dSNDW9pPydK/ZHX4kIvq6NCdTdJUTdWhYv",
-	"t5Zgg2sLEXWTJEPiuAScAc3jDYqAMzF7UDEX3el6hJCoCYjqn51SE+k/78HxOdl9TmNkGriltv6Wt4Ka",
-	"iCXz8abG+pteynDAfZ8JvKO5/o5zGb0ExLrPTmlvk6l0hDbVaQBaXcYYh3ORshZ+fq+3VM0mE6qtJuBl",
-	"yylP0KtkpEzRqyq9/+yUpjIvgwA9y6DJah3ZVJkKdgcm3g9s3k+0Gwcc8lZTMllehdqSTeBC/bIfs5q+",
-	"A18A9rCchXEiGTxJHzuH6BMDFyG9OwD7bk4PtkroCRipfoi8E1ae37C5lu+gmEPBphHwEI2Anl6aK2Hj",
-	"/9SArHjvCTuWZ6Qfn8m+dSAdx13YJwBHXwa/mUkWtrn4AY1YuFPtiSsZaJX3rNU5dzD3LU8U4fK3gE8a",
-	"1ei5gWrcnPmvZ8FLjHeb89sR01mEBzdxThp36qNLrbSk2hvW/UOvRo8GB6zpN9wFgVU7qh80as3hsN6k",
-	"XuOA0vr+YG9v73Bw1GwMqL83dGsHA9/3GK3Vho2Bt3ewNxg2ao26W3fZ3vCwSMgdXtc0B72XkKvfV8jt",
-	"ZaWA36w1hvv7/uBgr1nzBkcH3oHnD+p+kw0P/P2a1zygQ+Y3Dzx6cDis7w9Zc9+jw/3aIfP2Bx6rbScY",
-	"9xdeztyjhkv3mwcHe/s1v3Fw0HQPD+r1YYNRl/lD6tWbw8bQbXh7+zXPrfve0fDg0Ns7qg/coXs42FaY",
-	"HixIwEOvNjyo7fv+sH7oNZjr79HBUW2vOWwcsgbbcw+aDb/erB96XpPVa8Nmfe/A3/MHzB0Ma8Omu60A",
-	"PlxQC2rMZfXG8MAdHBy4tYOjfa92UGt6B77r+kfeAW0MDhuNwwHMndb3jpqHlFK3eUQPhn4dyGo7ob1E",
-	"b48rfleJXtv0FGAIrB4e+8v/sQRxs7bBKy4RtvZayjc0xA6gX1iAowQw8ndZbn92Sss+hISfrDC80LuQ",
-	"FbHGlypDn4UL8taJha11zfOQqDuOFhgVfk+YWH0ibFWhzdV0G8dxD8EEY59QYVouw4JUSdNtHhMhiZp5",
-	"Y3AcF5trXTvpR5c6/0SWh4moPcz0eETmZDY1E44t4FOWiL8ZCPczEJAfqOQULVsIWzlDTIIyPk+rif4l",
-	"jcYYnS5mWbsRpOUi2MSjvK7Isula3qUVf1sim8DuaPtFAlwqugQxRk6AdzBlWwHoq6BiJu46ddwTiNpH",
-	"44dycPKhdWRcxMb+aLoNE6riYJhBMQsEcTQv9oKZz/wdaw71xA2bY9d9aEdQJV3MJUP3IVQz8ojQIGTU",
-	"n0P4kiNCEBXo0q/2RAtenOAScI/hwPSzrYdtM9sEE6iTQ/oQE2WRAeXzlk0ZR25q91cyUB6RlX4JTroh",
-	"FyWmzb9W/kw1wDdt7ytw4zZQj2Y8JoU0YSNb6n67n7j/eTdktrVZ5QYr9B+Hqzrb3bmWGV9l83Vs+CRR",
-	"JdOeJ8jJiLuDJ/mkoL3Gzh1g2z0hA4gKZSsfLPs+zs1LUWRCfYTP1gx1xCITdVnURh0LDJHi9Jrfaoli",
-	"ATRArG7KUq/i7UoV838BJpWvv3q1enPoDQd7foMdNQ6bzT1v72C/MWwwfwCm+8HB4cHwyHUP/IPBwGvu",
-	"1wYDVtsf1Bv7Db9+wPJ13kdjYjnQCitM1izYxTeVcAsmdAW+yoTzZA7iOjbE/c94vAOWl3j4Ar6P49tV",
-	"0ongjPygtyv23qUriDGmq4/v4ulFR7GSxJc9YTrQG+XJKkFcqRnDPBQeneRqYE3zawzNLogUGztocT7W",
-	"Qfuox1TMguDxTk97Mo1WHpwXtvD421nZ4qzgqhW6Z5x8/8uFYLml6CSOWlgx7iyFvx/ZowIJQAaD3CR3",
-	"7+QR+isWfREq/xZ8/kd0ARU5smvHbv2pHNmQd/qNuW3B3F6BJC7ibPexJBYcM7NcUwBRay0vQ1Ugwuq5",
-	"1KVV0k996sfFC1hqly5nl4Kd9AQVhGkZaBECvYDREGrSyQ9aw8D3IK/1oYOZ8flolps4TTKhEMOTN1UW",
-	"sBrjy0ZzHVNEShi2dsmJ7pL6U8Z3H+08Gx6TuyPfvBVfw1thEIs3i00tuCOS6tJH4CPrfQro3U4MjPu5",
-	"E4gM/J4wxlCuRwE8uJAUqsChYPNTEz/CzkmhndITUHJ1SwPux7UrP7B5gvVuOdK27oQ4hfWpFDjmHx76",
-	"1G34zaMaParVG26THh0d7h016WHTPzxoHHmDw4PB4cERbdRqdOgyr9Ec7NHa4X7jYDCkKVXtsf2ieoSb",
-	"eBRsAvU3p8IDnAo5Z3EF40hBKxfGsq9MSR8eZnP1sWZK3DelC5fnrxAvWhtdTQMobcW6Pppc9MRCwYxi",
-	"wq8AJkXFAygJNQVmYjreRwnqPw0Z4SMhoaseaSUI1QpPck8MZZhK+IZwDuBR+GQ2tYAfCJxLo0grKWi4",
-	"mdE5JOSjMZTr3IVSjKo90bKY0tD7wfKY/iKudJ+oiAcBGVPhKyJnkR0bog+kuArzbiBxrcDyOzV78CXS",
-	"kBOc7dL+wB02PJdVDocurTS9vb3KEd1rVOrD2nB/eOAd+XVt/cFWYvE+PYYPu1MxOhlQxfabDv/x+cXV",
-	"nfvDq5FstVqt8+7bcfvtqNVqvdb/15KnrX/X/9b2/94M9B/VavUxDRGzVKsTWlOUWr2fQlA/Wn/DtZRn",
-	"VMwN71GPc8jzDAQ8W15MJPFxnkXjxeO80PcQFIBc8X1GeQCA3lyMAlaZqUwjRQfPFvjuGq49W45txmtL",
-	"3EyuipbiiFx3QnjUE/b4wc8LBx9eEo+vSloK5TtAXXMBr6XWhTkN2S2XM4WDqvZEqhsIV6TuuuRuzMAB",
-	"Ax3uTKgdxwIhWhrX4zkEmsPSSHOkkN0yGqgYGaQnrjT7hAZ5xxBgADy+qeY/5mkYh953LYoMMJq6m+DW",
-	"Qr0W9qfoXMKnsZyFPVFu1o9yfT4vYa8uk3aw94/vIjxQDlTgxgcrO5ivGtX9yp7YlgEWPiEUd9nCxNxZ",
-	"MK98Arq/RvKVzJE/Cdc6AyTLuC9tJcVW1jAvUOyLWVaXjyBxA/ctU2hL06W2GSgCaotiv393DR1Ue6Kf",
-	"wU07Js+hGJf88dvv/Vzw1J2kXN6+gQOKn+YCQ8j7aLq1YzITN0KbOZZ8rEaRtOgtA+aradWQdJiic+wW",
-	"s5N2NJsh2BBoanpcxQhIC4wLexrXXDKkPNC2O+o7MErsKIBDg8hqw8WYjP4+5luYf6gVttpewvaHsxCY",
-	"bPw8MLbqR2QmIo7IsXdc+PIOjoyeLgxtOZcQNviLMLp0d+GSamjNVzOzzfkGjO0rZ7OYHdVr06g5K2eX",
-	"AiFMXL5Hy7nyxhu1hOOKqOAlbdKWbAG8fm+tbj+dF9xpoAhLbP79ePDK4xf8+87bXzu1c95RHXG15512",
-	"9js3059+PP3+qMrm37vsp5a+yP2Pd3vjgfgbH/6t6tUDMZi8dP2fvg8eUx00m6ZmwUobs4uuAi6+ea7+",
-	"VKJC74tm6Ni63GAgC5+kWuSvkhcIXlycgm34ZYqbWphOy7qdJCRoI3jrAoDFfBkMP8ZEgk+nuPBS6BwQ",
-	"BURfVJEliD51i6X+tCznsVnJY5qBmXVa516ykYqsIvdP6SeCJETghpVEg1pzzGJslY1UM4szYrBHtHKW",
-	"VsdE8n0ayhbepl/0x2+/G7XLZJhxwSNOg+Q2rkgfEOn7ZJf0W/qvf6vVG829/b5tCwaeGvDbfrhsdbvv",
-	"Lq5eYJDLhOt7IjFAM6pb/JJ76W5bqWIzpbdwwp5KF7uYqgerYymVK70PJadkZ1c6LsFebX607bi+dmJx",
-	"nn51eF2vL+hX99WGbr3XZ19SE8riNf+JdKB/Lo0mhqoKzNmyjFUuu95DNuIqYmExW43Lw63WoY+UT/r6",
-	"n35cx50xhsugu2jZbMzWPoj4PtaQ9e2J7Tvolrb1DeCEB+/YGkf9BNkZPNr0K+yJq/arTve6fYVMEq5L",
-	"XPA7GGuLGalgzFcJLuVhClzWxA1TkJU9EbBIc1I9Wc0dIbpgoneZKnMAnoYehbD0z9RxDEOYMpxVfAp6",
-	"Qit17jFAVrEAggbG/4iQdPGAIynJHaM3cT4yTBDEg0OQb0CXKj3fnijj0xBBakfLl6PjjFfJBiUzWWSx",
-	"bpIfZ0Q6eQCnRo5Xah7Wj2qN0v30vgca2HYa32zsf0gbO0EbIuwjQo/l8afMGfxqHlV3A+FwKsUw4Agq",
-	"+p9cCtmjlgiOvL1Yo/ZnIzUrdH+tWGcYpi3zi+3vZbGyEKeyYqUPB6FPIumgwJop2/MEDOjZtEo6QkWM",
-	"miaHJlplhVzsqDUAfvrVa2PPOSKNXLW77evEeAB9P5YysZRLQl2z6QnZMyYDNflsSTSL8GhbKdgTaTFI",
-	"CqRgyqthPQuLMbqk/QgG+ACbMU72rxohmNk/LVGNzCNWnMWKw46T2g89fTSdliShlpY9IRhHa8XcIMAe",
-	"jGWhyRNCgUoVGfFbJuJ3IjHsZOUuV0b09sTCG8mC6M0VpYo9SsQtJQtF4w4zLUAcJry87tUGB8wdHtFD",
-	"vzncbwz2WI0eeEe+O6yz5mB/G8mZGvU/cmjueoEKDYL6CYiM2FHIv4XiNvWvssgk7sSrak6c4Xmp2Jw+",
-	"RbD/q6XCAvNcYbto80Jlmspr7jUxeQf7FeBhxvCQloOnEw9qceJBlVyIABN5JlJFPREyjwlzs5YDCUcB",
-	"97Fh4jZFaA1rBlOgQvrWiukfJ9xGDpcTGFC2Vs09aTmx7s60QCXlRfMsxbgqpN99+/xD6/T04u35deFj",
-	"U95n5aTb7xhjridIwdW4j7fQtSiRgggcm7KtBLuF4pYgUHGmRXGE/JiYAKjwF4OhDPxUWEcGY6y7rvGR",
-	"xV+B5yyz15QHRNG5IuBRI7GZKUOSWh5NDghrOsxKF+z8mCrYT4Zq6NAgmIGAEjLC0uxEvegBsOkJvDqj",
-	"DxS8UO+onEVxAkk6waQn+nEylt1u/HwKqgoA+Bp2bv2YCXApCWdCFeWhnfTEhCulbfnYb4ldBWwVnpvI",
-	"xtQ7d5wUtGqcVWf0mU1yYtKHbSk/ppzaMKAw6zTtibEMfISxXlpZKdiOTa3Jz6g5Bm8nLMUVi8J5pTWM",
-	"LGB8Vtp3mfCTNloPsZ6TRUMjGqqktk+tWxm+xnXUSopZtW1qd1MT/UdXEOzZ01oqvWHihNzpc67VR5Rq",
-	"DuFaJGCbXQezzWN2Arzsm/6wVSqPldUgLgx1rNEVFpombBQ5ghYMxnaEohtbn5Tk8sDX37+7dpIEw7R5",
-	"l7w1ZMOQqXGFT7RyMWJRUhVwkrwgRtJXMIoIsN/jCgODcpkezjOVwFWbhEJbIIR8CgWm5m9Y+9SfQYPC",
-	"vvVS6mvBqg2fKduh0GZSW2jPhRfesPlihhGu1IPSi+IFTqLWWJ5KoGDVxsPvnWn01OGtF2wiHzO+pdcr",
-	"1t0qejYVrVdAa7NUsAsKNGjAPbY514uH+rU9o5rclutKlr2gexV3b9kLel+f5c1/vKvddoSbdVjiKnb8",
-	"pTV8LNkSr/K3RKH/fIIoadGzGFfTxJIrdxIJUCx8OkrNmK1tiVvelKkqasMDXHUnzlrw42GlxFZPGKdk",
-	"nFoEeM7xseonmeigeSM/9Kgw/YL1HZ0zophSWs4qHjARBfOeSHnytP6MgzWPrZKLAFElrTcwqXVLWOfc",
-	"XG4FQdx2Q8XJ81YuxE63lCRKUp9gfDEoT0pGAP5BRr4ISQIpRiw0YYEiZn2F+9XBtkRbNwdoQZUcdjP6",
-	"IoD+mwaH7ssWp4Pu90dPlx7QypyBb9V3y1lVcVOxxZwq4CKLTMSyiCTZKmYWxdxryAO2O5tqJrxCY45k",
-	"aKIRk1kQcWjPYax7/YB+RmfW3MTQvTXbMRIBjYLA66CikEFeQWSAfgaBHBDo4ASPGlM11so24C7ehTyK",
-	"NJM0mq5+LTa854JM2ESG850TgnPgYmReg56Y0DaG8mOvTHkw16aa5hQ7+MrYZ4Kh+4WuguAo6usRGR/K",
-	"LAz64F05pUHAQgWliVaxLvehEVvfMW2dUj3S4t5phgfumJ4whseV+3ESXd/piVWNvXBy8k4koArmmXGR",
-	"8TOFoPqWZ9p3S2EcQ7hB1/MpA2asBB8ObR+lpHwR17L87nXr+t0rctY5a+OVYOZSRbAxzziKptUXLGKe",
-	"7fGvn7vjWGcejZuYJeLnBMo0cQLmpoq+S8s1wNTvibjVVNXmn3Ab9gujZwr7D+gfjItZzInPQ+ZF0jSO",
-	"m061aW47P9X39noiFfMqG9qNi3CArG2TwJ3YMQn2h341eMH0qn44a/304fm/X7e7pGx7TNXc5uHewb7r",
-	"4po5pOa65Iw/3zkh1LYjhwFj059aoyc0NVnK49rqmkb5IBN6EV7ygD2CiCoyS+JzvTuU4aRiRVDC6rNd",
-	"QfVMipqQBuwkvUuwyrh9A+bJCVNmNzNN2QfQXWxtv2V473KD1K9jvaTOTOkYi1Z3/z5lo5JT0uwBUI3q",
-	"XpPV/INBg+55++xw6NLaoO41/CbbG+67B7XD+lGDNgd73r5/wA6HR9Qd1Ly632DN4R7dTzI94OnVv0/1",
-	"w7GNS/OwXmsstoHS61H12W314+wXLiZcQOPQmLE/eDyPqA9oAu6IoVwLWIrsGs5KGeAcwph3T0OmGHQ2",
-	"/GYrPZaSYRqH/vz+s7MGG0S/3bRbTCkUeCSzCsUnfR4+ryyVMNtsmGXs9sqIAiuUaGTEOymnT630IhZV",
-	"UJcALt4Tlp0OMHnhjgIgvvB3quRyNgi4h6zp7dUbI5sw3ptRWsBYipcPijIGrCc86o0ReRBuLPdPoTmb",
-	"HnAog2Myhec7ZEI/VuiI/bVR22vsu67rED6ZzCJtrvR3bOCvfU1HIM76vVJv5roNT68Y/MV6pf6JVin6",
-	"nWHlXApWOaORN+5rSQeSIgKEt/53/R2UJQ23GYeBKBlIfw7hvAuBGhcJAee63L/S/x7jiv/VrdTceqPv",
-	"kD5+rrn1ZiX5WNmr1e3z6+6+cXsS0rf7Aw/T4zSPx0Y7EQ0jcJGhZceEb8XdvokkZe43gyHf7eIaQBtI",
-	"WAOtYBHSykS9lF53GuALFYmBXGwiDTjqQC9E3lF3XRPYtC99wdVUKo7wUnrxuQi4YKkknkSlwLwQYzGj",
-	"MmRoEA1vxfQIjX509fKU7Nf39xNh910fxiykqLS6p50OPFShyocrgSIxVj6wCyJgfEcFpTr3UgH0Ta+1",
-	"dNoA4veFUbggZ3CD65/PIwYbucnFnaEmZqDlTczl73a/yyogm6gKRdxh2yflCqaEtrTmYtpY6+dheTeS",
-	"dE6b/FZwR+fKnCzQerKqSlqAMjGbaKYK1+b05P/slDJsZ/lt/U34UNwZmKb6uqffsXxgct6Ep+eEWJr/",
-	"a6/0x2+/90rJN9/99e31y8rhs2dQ6RyfMjxIzxQcik3HYpudLw7jORxBi+1kqeqZQk64crVjQuAi2m9i",
-	"M3w+0TvgxivPRcRGDOWm5to565DLwle/OdWrvVf62a0c0crw/af95udeKb9X+08Vuw7Y/TXHSMdurNYv",
-	"mOKEXJBA3rGw4lHFyJh9JOVUm2E96p3sJqRGlx5b3sj02Oru/p/68C5IQrNA3w7yP+9BzmghOQuCYh1P",
-	"Nch+PNYV/Cag9oscvWXTY4+v0Mfr/V8q+M8u/pPPAL7xnlze00BTK6cCF7xMz7RWP52TckaX3oFMTyzR",
-	"PSFCxhSW4gVf43Q+2Z5+/mrJKPv38bo0a/tF2T6QVA5sPM/YSLF2UgaHCWroO2mfRW2L7CBtMq/NDtpk",
-	"OIvUtRED+u7B/KXX+24FV/n8Jwq3GtPD+BfIYA4mOfjVlnwNuJT5594sMnnVNtHUlEOC3MlZ4BOl96as",
-	"F9Uhekkcog+iA0Jsx4ltaYhLoDW9aIrfyfBGEYq5J6/a13kG22t2T6ftl7TYNjHC8n26z5Rd2iKO+U17",
-	"ekrtqct/zai2WvLC8n0ZzQmd4Ln9/3M9d39aUfgPrt78k2o1OXKBqjHGW2N2mKq/JmXD0xzL1TG5/HW7",
-	"9SI2RXbS0J7ZN5xLpIcxVWi+wOvsQ82NKGkXwG7jDEeWDGLnhIQsCucm5zGVc25T3Re2NXVFXrUkZsdH",
-	"ktxRHuVuX3LEPyeyPb+ZHAttBmZ6eitEe2tBfiQSVkt4ZPGbhBN2o/FsMhCQz74isIDYpcqjAVYmDgEO",
-	"WHGfkf5d/3/89/64n+RJUTVlXkRAbEMA1mYZMAExW/84hkPtiRjbG5+G+sFHbOBYYVC4ARwvblLPf2U7",
-	"VdKVs9Bj6ph8f9l+5ZDL81cOedV5ScroVR5qatzBaPA7NrjECEU8V/34y/NXiaNYwePs11r/0M+CVCsM",
-	"VZAopEJNqT7+O1jTqt9MAIfmjitWJW3qjWF4+jHQGw2gzvUQ9CJABASC8AnWKKRt6O1P5QhADAdCGh29",
-	"QsrGuaMxFRgtv3799uw5hMsvOz+133RJ+Y770Zj8j/9OxoyPxpFDbAC96eJ/O6YuZYjgBrBVTde1VaUQ",
-	"5Wee9CEFIR6KzydMKC5F3PMY6QBprkqQCA0aa9zUrSeApUPlFlyuj4MyiWh4ZRTOhEdNlrInw3Cm18dE",
-	"NfaqpGWyCygZsjt8isK8ExglUoRe3ZM40TheU30cTePlaBZiZgaGqWArIOIEPQMfFnQ66YmVASfj1rjD",
-	"Tx/NzzGPThQWM3Dma7rHSp6M4EmFqGxkakUo4zo+zg/SkLMc4B2QlxHUcDoFmfKPLACWyfUlEGlJIu13",
-	"GX5oqNFE/tPaUaOutSP6EbWjmltvppSlWp6ytDi21wxhv7cY3PgLDu5x4zWpdIitPb8x5PejxGli1vkE",
-	"us9/xmDFmuN/TxUNfZqfak7z88fkz2LF7Z/DkffnWOvmNslQsIgD6l9a1gCHNKXdZfRpqEUdok9Mz+aW",
-	"BrO0Zy/ThB9SSA0LTlx8NlXR5u1pbrbQhj555d0xyb0+6+/77JQidGFdArvNTiHRGvUEtJzN1V1WTyfP",
-	"URk/tFZ3Xffjkeu6ht+fJFwKVSujhAVzbF6JaoQcxpOy2pG5f3F+j+fRbBXYR/27vkO07ixnEai/tWoV",
-	"5AyU9geaOzFM3E3QMzKLiom+MHw0eLRqcD+n8t4mSVxqNp3KMGL+GfM5BX/Fn8fd2Uop+IgmgGu1OreK",
-	"T3bjano+0bPbAMgtySK2CeKYHgzpyrYsBGwDBSUhQy6wONCW9fEY0YVHPbSOAjnSpFElLYE1FlrriwsP",
-	"UTl2j070O1DXAe0Qh6xtMmz3CCgq0HHK9FmInwBAO7Y6MIXjZNpEEirYHSlj97fBLJkZMBSD6bLjYA0i",
-	"IOaM5V3OEzEbdUC9mzw1tQPD7UwSaNwHJN86m1x+zSdMRXQy3fD6c21XrEnsXRNwEdy7MbpmK8Cm5HFV",
-	"nP7jg+tuES+JFwvX7mv3mItfv7ZzpCUApKd/uHTSrwU+9vjQwc6nkpyq1Cc6nXZtH/ecQhhkKdBoYAli",
-	"jE8qiAS7ioPuAm9az0djXqVIeTZVLIx2yGyqmVnNde3LlXGt8IhNCPaKDzjziRSxUwj8MSFD0aQtgb6+",
-	"WPUd67eQoQ9+PhEdk9Orduu6/cIh2In1hcHUUCRgwwh0rRvGpuhC6AlQTnb0SNtXVxdXMfCO4eNlcGsa",
-	"HECsfe/4Js8xuuMeO07lOiaD34H2VGuYsUNWM2NSNlPBp2k1HQVPXDM+AREBXiU4zehWAycQYmyi1926",
-	"gzZg2Oo57Ow/INv++VMuk17+tg5vSZgnkNrWTBw8Cx28taY13gkX9mNsYNAwpPOvVomBpAfvR2c0WMFm",
-	"ej9/SunhiGgPXhPTz/hFgYwrustQbs5d9XRr5NLxYzYyXNgEIOVVUu1CANjeLIgAtUavxLciiT+XkLIy",
-	"AqFHBoY5bSisFKMhiqncwIfxGpcRvon5ZELDGwVNgySCG4WpQFOVvOQQEUp6N9qxYdWikQ0Ap2gURKiO",
-	"oFwo0r9hc8BlJOXTMRdMYeDgDY20BGMfI0IDfsMc4lHFKlwoJhSP+C07If3/1dRQfuj3hDZ7pwHlIgVE",
-	"ubNYfslD4+O24kTbyCekzz5GIcUycrBIsN3rmEE84kKLUIjcsI/Ui5LpkHg2KG5A1gGMmTBhAEjj0dZM",
-	"7PQ2s3XAfhUW1TJyCNOSfjA3T6+SF1kRiXa9Fm1QgZKPFqU3NRFYX1pWdSY/4GSuLIfe4KZLull+f5f/",
-	"yr5MHXx888+fSvSWRjR8C0VwJWel+ZIG9XivV1azZdeW09VdpxTJiAbtgE30XFCY6W/0jNUXYud4UPUb",
-	"1jlhMFM5wdobMGW0JKaQcO/P4L88r/6zoFHqAxYvYobdFjDaT0g/n5HH6hO9zG3xpKs06G2VdCKVAGEk",
-	"cLdxH2mLhyynTJB3bNCV3g0zaEO0J/o33Lthfh/jwaQcMqqkIAZw8MOL9pu2Vp+xAW7IiBdIxXyoog4Y",
-	"vTUlbKNQzqYAhAd/gccG6sQRM0PJ4Baa2urBGto2uB3W+oAIpeI+BOy5imQ4r5I3cjSCwJ5IqeU9UW66",
-	"jZ0UTBKdTo2TB9fG8F3otGm8McZqsAgocafMjPmArkLD8PGBeqpmdWPgk6xFArMwQ8tH/NDX/2dx53wh",
-	"D8lauDsjxL6hcTyyDojrmvLG5qt+TnFeyzSUkMIA7uJ5Ag0xTMCxEWeimhdwfyS6/xLiPS3SN6xrpwOv",
-	"5FgrMIuPc3DtHi3g44CuWDr+9DlfX0Dzbe1Tct2ij64frMWqRir4dj5XFbIvt7QmBv/QLN+iIrDtmehM",
-	"3gI1XNIIkyOms1w8aqxURrTbIIARaDPFjOIkCXjYGGb6KCOeTNNtJJlbO9WeeFnoASTgAMwYRyGbBtRb",
-	"cKFpMwa8cvloI/o4PCa7uGdk4t5swR73kgeUUerqbRhTXso7/9ufUFygP21ow4qJBOkaIQ6+eYO+BGTG",
-	"AkIGwLtLwbLnfBuzYxch6wodPe9SkOhpbKkFrPGkTb7xTiydcwDLT6gK3/rF/Q8LbPMLQObh6pnj+Pji",
-	"GZ6/NrwIuBTfZPTGJ+eFzGYqwDauOjZaXd5FY3d1Q17wbuKFjrY4AUwEnCcpP6b1qsB1xlEIRnjs31Tk",
-	"jgWB/hfcnD0RsY/RTpW8sDa1tby1aR6LZoOp3+fCC2Y+iy/+qybPfp70hZ6Wb7iKXuHc/rRG6mP7Dddf",
-	"Z1yXOTm/rUBJEnAVJS6O2BGCWCvx962oTxSLdorybRd3Kj/9dkgDxeLI10DKgFFR+vzFnZ/FBk8jY6qk",
-	"pmsT0wxpl47xL7BfNH+cDFh4CorecSNeBcC+hes0gd6JJcPnqd2pcEzgiGzuSUWK+MaUH9mxoZlVKpA0",
-	"snxrTVwrxcB3PxniXO1zNTSt7Rj0bdqeb9MpgG1CGAh9ndExQco23lXShzuq7JaJqO8QISEBwaOCTKG5",
-	"TyQJj8CtMpEhc7D0GJ2f4FfUhhT1oRTD9jrTEzBto7ESwrwjPnv9nrhjg7GUN+CuZ1XSdJtJGY9V2oQk",
-	"auaN7ZxCA4uZcDJTdRTDUSrG/GcqTuQo99E1THKXNj7s/R37NoMUavA3sZMNdIAZs5ARGgQx6qlDBsyj",
-	"M8WsM9lH+eaNpWKCDOYYArM9EyB71Ty9J6CJDkYTzd2KTBgAneqL0Rls0Ulv2Bybw+rdVZbYdgolpCWG",
-	"V4ZHffPk5iui8crH5PSN/z22Y9esLHAPKzNzPbsLRFqwW88U4WCuxWpBRmKD0jLV9lMsra1oX1U6sIqS",
-	"0CbT6ssSg7YhopU6thSsEskKtGuyIaUBi+4YE+jgalngZMXC55joZno0IlwvlyKrm/dEWb+GCcBz7iv2",
-	"S3/HISG7lTeQTAclNKCo2Z5mGD4yB2unSmxEPY4SKQ4xOMSD5kEQM/QTqAjmpuDPAhYH+kUjfotmCT5d",
-	"KxJVKEUEJg4zI6baG6a2UqE/s0v5Z1bpl3OKINXfSFpPilsWKphclkJjzTBfq4alejh9OrnUFwcsc4dU",
-	"XzGk548ypP9U6RPemFr84m7n/NWbdskpYYHVmRppgkVrIb6lNGZBIItiLYfLvQiYz6O03TEM5SRrPDgl",
-	"rj+bKp2JGpnxXLd/uoYNgVMeG1mK/WJMieXMuye1QcyB3twAsczxmwh+ZBF8tih1ojtse7CpHWJ3ZvfT",
-	"RJ+Cz7tIhFhzt0Zom3tRbJOUgg6Bl7GEHin9iRqBFq6tCeEjwgQlPvP4hAaE+2gDUEX6+lz0s6zMHJUc",
-	"0Q/DvTcXM+uGst8pyH+/gqVQqTzyPLtLMRGhCeWTsbxDWyzw0caokucyGgOPVqQMwBo9gQaaY1YCFVXz",
-	"hh1rtZnPVcMT+gQMOCcxzcbyDpIczQWmg/fyfQuGGMwJcnPiSdlyf6tkWKyHpKlFT8yE6Q68xpSzry9S",
-	"B3BJzer/o1kva2TRtvLnSUSPOURFkufRZcg6M868LlaBv0mQR5YgeCLRARQfy00kR3y6K4EcrYraSeJz",
-	"H9uGWg8S+Ms6Z0SfjcXYxBXzZOgz/9jgEHk0CGLGm3I99QQwLotir+SEIQB+2TI2JBnHcFj0A8zQ5DJc",
-	"0aTkOaa+CXko2k07TlLwY5LYhY82FTwB2i4rFhIKVpzpuoOjMZr5lMkpoP/o88F6okyF6X9sfBLIh2F4",
-	"msAn8tZyZhQQFGDl8Lu/Sz1zJGjE0u/jmw20CZTTRzQcMeAyMTwXpKJjlX0VL7pl4cBAKqIMsv60BeHR",
-	"d3piwbPXd6yvD4dYhUHD1zYZFBcr/Q2uJzzNLHsVl71f1RdFMt2y03QEMveCakHK1+3z1vn1DjbdRrqT",
-	"oUkT0epAT5QvLrvmdy2SbticlFuXlx+67asf21c7tirbtCoyj33bbV/trLRcL+zXbzSJ/9NEpL54Jrtn",
-	"mEOW4EpOyZCDllR1+zGWVJoIVgrFhVAQiwxgVp7ozROROeJOS80DzRD1weqkRGhy1LQa/v+z927NjSTZ",
-	"ffhXyT/iH9FEbxEEeOsmGBMSusmZ4eywmybZ02NtjacSqARRZiELW1kgG9vREetQOEJ22OEXWdKbJYe0",
-	"9pPk8E0vcvi7bGhXu9/CkeeczMoCCkSRzdv04GV3GqxrVubvXPJ3fmf/5KTzxf7DR2buhK0ensXJGRMy",
-	"S6NlhHbr9vXUtXcWZvSQV7SzGM0t3uk/OHQqJlyTSi1mLok+AxsXwJnJqfjIzJfJZcOXs9yAkhqiufQA",
-	"ZtgBJRVBvpxLD8CjK5ADkEezZAdclx0w/TkMOwB/r8oNwKMfFzNgqiyqKjPavrmJmUr40QnI25qgqIQF",
-	"/SjIALgkqqM9OUFLqL9jPoAZ54o4bxI1c6F+H8IhE7m4qagkDh20V9AwX7EhVzpgZidCUJzzls7VTv8g",
-	"uYRQJ7oQ2u7nSkycOvSXlxLpd3xrnvRHlL+ZR0F6XlJzIaE/s4ENSNzB1zferhJALp9K1dW+Q29zA6Zk",
-	"qmdA7enTp093+ht8Xq1Gyd2LTRLplYAr/m7886GZZVOiYh+HQjQf9NRYlM6x2cgVmWSw/XgmoOObJfKa",
-	"jqXN+hKf7swVvcxXcPl+/Zx8+FmkoH8shzaCJnEMGfAC7uGcp468wAhmPZ4CzmT5LHiiAGgieebLAOd8",
-	"wCLJ+uM4Nj1ysbgd+DVA0iEGjZAsTTLQYMkGaTI+G1AKh+Zi3SP4Q9WuySWcLGIlQLhrdrY5M3OzucO6",
-	"YpLIEN4Q605lAlsrtjReQdpBj4I+HhMyT5/uIZ5OGk+fss8T8rVhMFDXS427ekC7+rEnI6x5IWFpJWSo",
-	"PJYldBKCiCVSeSyALvmYwhmnMWVwpnoL6ni0zabBDUkIpqmDL4P3fi0K/VrbqDSSHZiwKDSCjJ6PyAVH",
-	"ucgFfwKqE/yJn38Pkv+enwOkc+Xjz1+yjY2NHeeyGlD9Wvv9r3/5qw8ftLcf6F9sBogSw2Ck3Pt6bAow",
-	"XaW2BmbAUUAaMlT6LYkegu0tPEZ0zg/YnxDzWLmSDxFncxbbbuESPAxF2P4ZOoG//uWvvqOMXfHHwrWJ",
-	"iNegrRO4Hh6q2j/jHuuaw/tpJGTYgFvsMnMQ/dGk0dwnLabWQph9X6LuZ5sF365+O/75cHUfKH8ojIFz",
-	"kLp8mAPMbKVjnEng5e2/E0lLCHXZndOtbQ7YyhsZvWPDKI4jUml3toiyTAxHGTQkRb+ClLnNdSxisc/Y",
-	"QLxb+fKw85L6EawgKnhs+pbsJ8yvNfwa+wnKsNcDD5WVugLgBN4ZBDCwGYyeQA1oqtkT+iX1fyTD0diU",
-	"slvincf07zxFqdpeIlXGNbpFQ2H0q/pjpc8yj6KAOInC31tsGEm4aBLjV+nkwwpGVoCOB6Tb19+9g9Ub",
-	"6fOMuD17bQreCAD1qEciJMGtLbyv50sscuJdHU23mkx5rKVv7uEzeGyjqf8fZss6G+yi0AcRLNNkNBIo",
-	"22HcvyGfMI3QF8KXJGSKalxchh5LeSriiee8qfaz2iwU4RihBtrWzEysMg/ypeuKfprKgh/hAVZ1367p",
-	"m+Gg37NG1X16ylvdpnjWa4XP+Xp/U2x3d3obYYs/6zfFeneztx0+563+htjqPuvthE2+Ljb7293nvVa4",
-	"Ibae3ZGHfesO9iLnWopLZt0F2+cBh8j4VUu9xx+qlBYuYcbNJ75mWmHtfVRd2YVO2mVOggC5o2BfrVHi",
-	"qcityZXEELPzN0eb5IdhDh6Sz27yPpFiZ4lcqiDclUrJ1curApU9D26nyOwbpTy2KLxh64Oy1hZV5Bhc",
-	"bdJdlgyjTEcV9CsoCUEjJ6H9QdFgAcbZJ2BF2gx2aIy2gkJHm4J4Zpx1CjYlW4G4Xf9nHUFhNhWgbVbR",
-	"Qu36MpnygU0mswrC7DIdv8NRHC/kpEzxec2Z5v5vjr+eLwfx43BUYfPmuv7Iw8hBVHSGyJvLDc/S7/lh",
-	"+j0kLXENv2ecDdbi5CySV0hb8zgWoY5Z87xll/fOGfVHPZN66phkH/69MxqdEMJhrQx04OIsFBdRT9R1",
-	"eH4mMl9yyQ4OUaECEjiJhG037YvjvhtkIIlbVlSChuJ/NhEFkWn9GHBVqsUhGSQ2q0xN3Qc25ujSRRnq",
-	"0flyBXKJc2TB657tjcDzQYF/ow9ILRAYNxkweC9f2tfoptQKC87ugmJXFEIK5tSId4DMNvvq7SmMUdCh",
-	"BQSI0GYvBE9FGrBEGt4Wkv7AtoBMXrB2qR/4D+BinwW7LBUay/OODYF4N4pSoTpZACM+lucyuZSmTJP1",
-	"uNTPqr3bPkwDX9osEKYDcTRbu/obRwqQkvhpHoxrkuoHM4WcZvDL5bm/hvn4wymAOiUNQz2r4+SMRXI3",
-	"n5DauEpxWaTqO5qj8+uObqVW707EU2iuuLH/zizRGmZbrV0Tk68G3S960evoq4M3vzhovYoO1IE83uq9",
-	"PNg+OB99+83Lr3YaYvJVU3zb0QeNuidf7TR667HsDj9vht9+Fd9mfuBUP9UigwiP/smZwQcTW12ofK3U",
-	"GEQPjS24QtOlG/PeeRwZQ1Uen5/yc6FY0I2T3rkI39h2Mf2iyJq91pS7DIvZtn9k2Ax1yuGVcHF96btG",
-	"qhfuWzyC6DofHRYn8kykjMZ5GWdX1wDD6UOKg7M6g3P5i+AVObMYgjMafw83aFPREzKLJ+ZnowJdRk9x",
-	"5tadU1QetUL4PKJ0a8qoOcy3F0l3brOHB2W6OR+1OtPNTJYl3e16K/lwkpuREr3Q0ojqaJyVWCc51zh1",
-	"Cl8nD13AYCnSPwCvHI9L3TJM/Q/cNDclMbv2FzWIQPcDW1qP8XRMWkPTZoVXlUk65DGW5tQb7IU5SiVD",
-	"AT2VqArSPKXTmCHv+yZklqI8jdVGmB6CyEW23YJNTgWZHKyANdVGNr1VFkm8+EFZ6Orqx7cMV3cCPIuc",
-	"CDu7aV4sAacq4Ly4wnFw/GRXhePqkgiLOIVTPDaKpDQ6KsUOKGLK0aD8YbmL8bLwID8qH6OslipMeZ8q",
-	"lmNu9V5uVPR8pejGMx2Qt7auU/m8fiPRjWfTtWCgeI6Tx2QttHk40QdvF8rDnPuOpT6GJAZbc+XWp97p",
-	"wV0td3JX97UKC20JfZWhzx1tFl+t/VoY47X3ZtZdua1/DClaNaNihNnrgncGpgsItraFlp7AdWRVFnqm",
-	"+JLcFNKjsJt+TIp3mXXUIBFccm/oO8tekefj/smX5AluYq7YBXIpqNSaNDIKoky0uEgogxXKm4L5TVHc",
-	"4b97DehT+mKoAl3ljJcEoB/VhGLZIOWhxJ0NqaBXnGbXXeBrZGHfl2/vn/CL6V4LY4msfL0agXpeWH8r",
-	"djdJh1JdODSAewSsFwue6sVf93wJZpgiseIlpoMYKdhEZPnW0SBSJIOA+2NI5WfQ+/wjFnZ5L7mCQ7YH",
-	"Y/X413Lpngt8BPhsuzNfyH6Z4saLcZnK9lxCGoscAYb83ddCnmWDWnuzubNtSSQq01h94+2V67sWi6Kp",
-	"wmz71Fs63CEGaXBgnJmZcG3oMV7vHOw5iiR2iJajSE6BUBEwsCUzZHty4SuPWYiJMgdUoHW9QRXAK7N/",
-	"ay6Aqi7GW9i1SlpOHpm2OyLpsc3mRh08Cl/eHfIc4VD9AKFHhzQsS3R87DGIhPS/4JsWwAZDnzKkGZl3",
-	"n7+7e0ul4UuoeaxQcxRJCwW34PTo4GM+hecwmXF69AkQu+jJC9q5qHOQjIHKkoRgTeEPbaNFFfMMuouS",
-	"/h55J3ARZPlg+KQjFgxyOF15xKnau3gF6IAJlYUR0F2gPjIjpqT7quCkwRNj3hcKbWDcCBj1Cai2dGzS",
-	"CIEp+zbBmC+jTD+JEmoqXkLfy4U4E6EpIUORqulL4eiZlpz6Hwb4WOcKaLWZeyjjLQdpHc2VoOchT8/d",
-	"Zapf84cSg92QcInZpRulYvToWHghzuU9SBTaNNezSmmu5h0lovTbL4LxfPkvO4DdewewQxj3oilNcUHP",
-	"A37cr1tNDS9nXkL/88JOX4EpQPWcIVsJrKD6Z5HsJcNIngUedcsFhRoQgYMCZukenIyzs0QfXJ9WTUrg",
-	"/jyOJ1ANKaFDejZW82Qx8DEty+hjgaw4Buad2GdUbp8UthXNW5g/E7EV/1wMF82V5kWMZmTKVX7c04Uc",
-	"D+G75j+Z56h9NxtYloisx5P8q0JCMVI0yLvQjgP/W1A1MdUqzBMpIoipii4nSS/iMX2uEzz3B6hqPlcM",
-	"r7hP0k8T6kBXlLwbcBnG7gZKKjSC1tq1QVSzhg7OWsczLJIf7b/aO3j1BbAi3zw+xkhhOVbfxyjSCpY7",
-	"GdUtAMgfTQ1fVfZI7royrs4VC8yUCjTSdYXhdqCTS1fXTihNQofxbkv8UT1V+TLRduJfih5Q4HeLB4H3",
-	"yllAEgx05cCRxiMf+MiubJal/ELERNTwJcAQQ5jzGFeGwVHsVjTFEsnfb4YgspGTNu1jOoy4UjoJhBeL",
-	"+CROaRRIrV4mUMBJQ2sYLx5mZ2hgsUmSgBa9pDA/EENkwKiydiaoJWGDIWyFFPUGu/Q9GJe+tNZMW9VI",
-	"qkx7bknf8n6wQ34iy/sgnQgZFlb3LdtaSwiFsjOagIZedK1WGxYYb78BSEfHX6iS4s6UqdRwNOfBCOXn",
-	"JIbB2txOXvhGQgGPwHrdkR2qUsJPT+2ZJfijL127y+S4gIxO0WpVD1nW3tsp9mEN8a2kc8YiR9F1RIlr",
-	"N99KTpu3tsVypFF3RS8Z5qCe9FFPCtJBHkGFAXR9pPJl5+XL/aPT/T1vKkVU1TjmhXKm6JKOJJvnGLRi",
-	"9sh5Gsje4ZtdRZK0ll/aUt4pq+b4BjmZ36ykeU1KopAFqfg59Cnx5cJGJRpLymVq4Zvcom165KA7ff52",
-	"eyM/vzoWmwn4yMDYArF5viUS3x0Sd8g7vB0sRn//3rCYwot2Gb6y4/2v9l+e7u9VRFdfVoXXXfdqIOCl",
-	"zrHCF/Yk0kcHvyWIeQwj9+CIeZfoYb7/Ej3uDj1wGl0fPSqyyOngQjGaW25CrWvKRO9tS/zGFUnjZZ1a",
-	"VsGhmCn8KHoY48eag7xu8nGZdLxm0nE4MSO3eMGvGXXVq0jT+9r/B7GkfI0nknVtL7/dIt8dm/85XdPn",
-	"F18TEaCILPP5yTiDHq9JrFRdXSzMW8qX3YxD3DdTYTqjvkiRjGxilpBey9UpzKI82a2JdjgrERv0X2l5",
-	"8ZApn9U0RmNJ3yup2DLyJFeUhh9OvsB7fwLmttoHgPetboBw3Jer8zql0mdmSlXa6UIZT2XpqsmlzIWo",
-	"cK57ecRn9sRkyAKc/AehChhXtBQUbLcYTiuLZPEw8IRHuCyiEP3R6EwmqQjrDfaWqHEBiZwHrh79KOqd",
-	"K18mEtrEFw+x8vlUI00UsJ3dfIma3gDQ5iGXu0LOmS/1FfJCH+xsQmeasBg11AWKmL883u/oEGqunjTM",
-	"81swkzfkddHw1Nr4X5Qps59CzwqXMYX/uVH7zuLsnhgmOCOqe5fwzver7HzDZktXDQ8RxzbKhsKrySSL",
-	"egLvRvr9xWzkaNyNo16uYHhbrjsM7iLHBpcwjcJSYvDxsdKsaLKZT/OiAwTxNTObFnbbwwONn7KSDRIF",
-	"TXQTKWwqLkuga2sdeoUrAe0XLCn2INQhRMYjqdyeexAygDarR+Ti9MxpjhvoC/JuLAKWiThWtqufYyzy",
-	"2/sSusYW1f7oTU1niw9r+hibRa3PY7cdwQvfj/vkdrRbelpLTwuLC9wVt3glK8HT3mDuSsaJvGBhsnxd",
-	"5g0vZeh0umQ8js5FnfFhYtqOFJHB5PxzXv6lpL/tzv4BV3kp5UW/zf2svoMhrb9j404s1+FyHTqUCT0V",
-	"K69Da2eu1DYciGJndKrsgXN3jV0VsXJkVhdHDb7cOzg5ef31N/t7TmOoJ8pm6npcuop/WEFQmoujp7qt",
-	"KOPBKvhNb6vlfK+ef6Mxm+dEzhE2LK+ZKqSwgF/imguY6VS5Zef5zGT8QmSPfB5Wj52W87DyPIRBZdTU",
-	"flESeKGJ/wJRGYvg5rWNyGFZT1XJQGydSqpUAVGxwR5mBzyGQbs+6SJSUTeKo2yySy0mnCbg50LA+ohS",
-	"dsHjsaDmZza1dSayykj/5mhvXoIIBeQfOEF0ZW7jrYh7yVD8f046gxI411hvD9ON4RppkmVR3r2nP2zv",
-	"hIrpjzlJgcVbNU/ySgxIOZgzp3tT95MUGiEgqkA5tcYU1SjUPeT5bMUkFRhkFoukC0ZUxEzmcz5zCdFi",
-	"Tm4DJvFXSSRvrXjvk6whK8/iznDw6YcXkxlS/j/96f/43d/9/W/+7V/+5l//zRQltDWXnv8IaR3T86V6",
-	"tGkWybK87Pr5H6oNKuALalvN8csXbowb6Jpq1FWY3iV74mYd3EYni2rlcJRJzqFupg4OpI1Dxssq4sxr",
-	"Anz6BfikIgI2WyI3MZI4hX24aWoq4jmJZuA6p/I4WwZ3rfI4h6uKTgNtIVKUhA3Fihm2jJ+L4qTY1ddm",
-	"AR4WgFTh0Zv5CfD6Qrvh1NCxFW5zFKEvzZ978TgUYX2KDOvEfbRTmsd/qf0NdlKnkcGXWNkVqfmmy9n5",
-	"dMDorm2Xc6tjBPYHrVJ4NEbp7szLsmjskZUq5Ht7H+1aV6sge3ymy7vlUoqCjWJlJsqpLijUWUDmFist",
-	"LLquUAoB1GSnjVg9r3ObLtUwhT4kH2tBA6k0gUWVgClxdXXblVHLQoPjsST15XTVRdEi3LDuzZfzCt/Y",
-	"wrq31tV1b7driR61UZk6e73AdnFsjctUuYnFcSrjHpXJWZbGPURpnOvl3o7FmVsn92O2OCYScmB1FxtL",
-	"ThX0lVkJX06ZiRlrc4NivcdlTeaW8T0GA3DHeLcs5rvHYr6b4h15f1emrekYjxaU2wwGU9L0D2JmZ9FQ",
-	"YFpEP5QIG+yQdqkgJbEC+sLzk8t08I+6zA8HbiFX2Kny61A32TQBS/P67av94xJPqAWv/NF3o5pCvNfh",
-	"/uGL0ptVTT+v33H6GWdU9cwzzfdlwvmaG+5Du3Jve8e91DPpmBA2khdRJqhlOIskCT6SsSa+MWUQzYa5",
-	"U97RYB3q3zzgGYmpl1RiMLcQY5dxJhO5Sk9A/kc54cpDsiPJdCmbAvXK6zdwOZ1839nbK9+k74Th7QHl",
-	"x2zUl9VsbMIHv/biVJ0wXO7HL/fjnUguDOcBSgV/ZhGn2XgkSGpGw6UDG2PjSnjN1dwYh318T47MFFz+",
-	"OEjLS5N+n9zlj1mIVTQE3kK/E4lsTn085E48J4hfcYJ4pMaMYh5J82B1KtdWWEyJv/pypcyyfn+8f/j6",
-	"m/29+i4mJRIpqKTA3JKseSygV9QKnfb1/uenpi8KPlSPS+0pwHGIB2274enuy6Jop3UzLgeJLfcsMPXm",
-	"aP9jWzpn2j9CRMHUk3XYHo62jYO1JG1fJ4WgR8xOReBaw5S+YrWbRhi47FepSKBYwLCQBWcuMi0mDyKM",
-	"mC+caumxy5S2zf0oBnFhTv2pEylWs2Q1kbbHYqmtvorR9iWe9+hW1vXM7q2WCx4MD7EB7DXe7iTjaXYa",
-	"DUW1w/dliAffYyfeL45fvzmabq1b661u9dd57a7b6xbnM2Q+IlR53HxeueNua9223M03FB6c6EedjK/j",
-	"kuHyX0L1NdMsA4tVC+HZArOeLx8WJHmpt5EjXl7Q1NCXCIpYzVbgYzbZIIlJBQo7PNU9X9LcLeY8ENex",
-	"WyMttQb7nPC8lwy7kRRtt5aU6GTYnDPFTArKOIKPWPdYQKsmwN2jQBkMCtiv/81fM7t84V+BQMgJ5lmD",
-	"k0iexeK2zEFJjYj1ca8jLQTL/R62BZfm5qM91CUO3j0Ovp5x+KqA4YKU0Ms4GYcMD2LJBeX7LCw6cNjj",
-	"EmizK9C4N3+WWZ07cE+JfDsQU1WN9TblpjEJBRBXvZzel1hPX0TkBjsm2LUPzlMBsWZff5j5BfM0b5cl",
-	"88vl/UhST8N8RlZY2/KK/pcn2LTFtlrJEtNddwWb99WdNrtsBUKEegNa3GaQORqOgQUSx8klEvJhNvgy",
-	"6UOJlnVB2MqpeJe9xNPYr3/5K3Yo0jNBP9Qhtt5sNpFkaJ6GdoFITIySUL6caoApNTxgO01srUnHZ9FQ",
-	"kLq1jo0DJ64JsMEZMmdSkY1TSc010XujBzAFEqhpPd38knJjJQ2A6fTAl7b3pc1vuQ148DqeO8SOGPd0",
-	"Jizp474YMHwKjTLNE3pGDi5l/SS95GkowrWfj5MsR70r82l6NtAyfri9s7L+kXns+d6vjdPYr7X92iDL",
-	"Rqq9ttaPYtEIxUXj3fjnkRxGstFLhrAO9F/WeLfn1z4UYsiDw84X+zUbK7pcyIpt35yBuifRtNJhcSN1",
-	"jK1vZaRuK7AHNh8yUtc3S79AaRj/rPTL3HI4vmh7k2qhDBIstzVhW3NzvQLD6zRJDrmc2DrYe+m+M7S4",
-	"tdAkvo8w4p8rV0AAnApguSsnzu4z8GwvJTvd//bU3HSXBWYpQCs2JaATsyP1bGsIzHzC421z5JNkKIw6",
-	"TZ4AtrQJzzXRuSimL+EpNptNfYCTVmCbzZ0ygN8Po+xWAL5S1Io3Kmx+3NQmFHOPHsPhu/6iD6PsvskU",
-	"FfHGfN5PnlDxCQhC6ml0fchZwwU63xkvQI8+VFm0MbPjMsoGkWFX60PYZSTD5JKtrLNhJMeZUKw7sd2K",
-	"d9GpnWWn5xXP9lZcTuxtwHtnPIMftR/dYAeZMnlJFilf9mLBUxF6LCDcCSy1HVJwUwA45Ro37Em2MyY2",
-	"wvclvhA4xaoUFT2HTQYxPTZ7TIvhvVWYkYkesrPy/WN9yoMC4sOCztSYLSPxa+wNw+pbCALJSK1pLzVS",
-	"WdSbTyaHXS/YlUVG5eUgiQUbxTzrJ+nQsx06Q64G3YSnYYPt895A+wH6pcY6woO6C+w2uqIP5+dC+lL7",
-	"5IyzHu8NhF7RIHe/3WRK9BLo7ReHuyw4E1IvDKo3wX6rQtYbbE//N08FA8KnCG3DWgyynygktf9CL9OV",
-	"b9/8s8PvTw8O9//o9av90m3lLwR0yabRuAtt6dHoG5EqHY3X2uubnv5B1dqt516tO8mEOgG3vtZ+trHZ",
-	"bG7AqTr2UbX2zvN1r+aMw0x9Xokatb7y5rZXi4Yd6tZTa2+tbzRttKK+5ip7pgex1m61Ntadv5wmIZ/o",
-	"J2tuerVExpEUL/NUQq39/JlXG43VQKgTGI315mar5dVS+WIsQ3jiLR0oCclxA3P9FmOk1yOVf6ZFINKj",
-	"udv41KEgGalyURFapky5U9vAQTJSU3hgv9kcMECKNB41ncTOs99DnvUGQrERTy0RG88hKTVGMklDHklf",
-	"EmX7iWJidcijmPEwTIVSHutxJVYjqYRUURZdiHiyC3uF2VgFIK9GXBEBmtFABg0jBf/tS3qXBgv4aIRc",
-	"FEZ9qwoPpJchhi4m646Ut3DeduMpDdJ1rfIDbtThI5/AyOHO7T2Ux9CoA2NiTmXyTL2K0BOg1kYt/D80",
-	"4im9ZEj5mta63V/dxz+yk2wcRokLJ/uvOi++3t/Dshn7FK35ev7P5zxFKIbJH7oZKfMUBTH/0ls/dBEN",
-	"fvHqWx5mtSz9rMrgCr25MgsGC1EVQ60sOTuLxar5ptft4Pl6pPDTLiy1Me1POOsm4QQcLyTovf8Q1D3W",
-	"j6ORi4SWQ0JTGKKkvYMT+AfSbn0ZvPdrBLZ+rc1+/ctffYAiYAJQ/VLCw4b4bMh17JaKLI2EYor3RYO9",
-	"HUSxdk3plpGyeK3tgTUFytB0VXQmWSQ9sBZ0UpacC9iqVZcipRSUhPMByp+wczFRHpzKs3EK8WPoy4ND",
-	"e2aqw4v+WGl3dLO5UWeJ1MFeOgHaL5c9cEcT2ROePYdKkSKlxuBqIjWm4ct9PRw6zovyXRvI0OqTYjR/",
-	"PGuwDjxvYcQjCU8txSWOXJnBOYXp4uJ37SOyVfTt8nYi1wETvL1d9JSsun0v+YGshpnrtVtH4UVu6rzp",
-	"sMzsi7vGcFi9wnEcLTjNRXQd+ayl4ixS2o2amzI7piNyFooGiYNDUysRiouoJxBfEJj1xzdxNUCavhO7",
-	"EDJMUo+phGod824n8CQK+8Fy8LhB8ACv3GAdunikURgfBnLwPcFGItVg2bZ/iOSZLy2CrWCql7NUACLG",
-	"Me4EO9UeLE7OzgD2pIZPu5eNN69TL2cie4t3OvaQZywVvSQNEc7hKvo18Q2dEkvs6wVb3xpVbbcw3CyP",
-	"wgDEJPTKoVNhq1+NI+z5bMawzTpHr06YFCJU7OD1yS778k3n7f6Bx7496Lw+PPDY66Oj1x775uCb1x77",
-	"8vWr18doKg73D/7oDZzHOq/2jl8f7O2yz18esrNEKCJDgmAFCTpfRkogQ6Cgb3H05uRL2PDXnzlSvrSm",
-	"zqRM+GhUnvvDb3I0VoM9GM6H2/LGz3mq55FGvv5G7znfEs+6rXCzv853etviebcZtvobfKv3TOx018PN",
-	"/jZ/3muKVncj3Oo/4zu9dbHZ3Q6f95tcvwd9nFq7dvD6pObV8BNqX/To1Ul1ZNWDgwOFI3dvm91zJZaK",
-	"Jml24J4+ffqUBkHbpM31ksGgDugLr26r9nWE8j0nHYGZobwtM5bPxMVpWws0OALkugEQDSEFuDRrd74L",
-	"ZBAEdM5yM+OYNG06pm1aFT5WIiFFEvVp1bAsIdd55stb7eroQkis89c2SfvlIgSDqH9UttP+E1WEzHMx",
-	"abA3IA9wSaEMXliBMTIMIxIO4KORN5UN9mVgJIlCJGCpaDiKJ2gtmUzoeqQHa7I/XDKhR9saGYo0cAcJ",
-	"zCe+Mb3mgCvW1YHTgMsQDGybBajqp+/rpJxCEUcXQodD+qU5WitctE8UO+OZuOQYqOk1Q0dP2M/HYizq",
-	"LEuSc48FfR7FAhpVJiqPYyheYb/+5Z/6kuuY6YLHEWTExLuRhkRagyv4IGSUUANmLPOPR6w6Mqxg7GTi",
-	"y14qQiGziMew19aPzsbplCVjAX0e9hkzr89+wuh5YTQDjaLAQxhxpeCZrEoDFoYVJtcTxXpjlSVDNsLl",
-	"g2bYcN06MkyTKPQlPqwyZDMQeUBBXmy8oNhXJ69frQqp8TxE6hz9g9EjDfmEdfNdiM3mzrYvIS2vQ8Qm",
-	"64pJIsP61SaelVn4Xba57ihP8dHIl3rKAM1vu9lkmEl3909jrjLaM2UrSgh2LLJ0strRTlm9wfZomJO+",
-	"yVSyg0MndjYTGZ3CcB6dToP6Xe8sdkaj02goVMaHo4rHv9Lz+OOcli4PtdFrebUunItCO21mqsOuIq5l",
-	"Gp6zaduqcRfwXv8KG9j60CiDMpBX4tLda8viE9zAqrWfb29q3wGtNeBuwV7DP7pJ9xryG/qj6Y/nROH3",
-	"0heV1jP0Mb3CBdqadYEUnIMoANlQPd9hfJ8/N8KRBNK19votOy3HQo3jK+PvtxqHu6IHuxL9GQhaOisP",
-	"z67DeNw4Ol4hmMcM/4nJ9c3l4EEo7X7Y+b6QGndXud0zvaL6zu4guWd4djNKmyljEGYKPpJYqDY77By8",
-	"8lhn7/Dg1dzatnHXbuDe7YbTY2nDkW++XJSk8jbyVN7XEftaRLmm2d7+N/tfvz4CWbMbbsjcYa1t/iGr",
-	"b8q4E2u5M7MIGUo2Z+atUmf1F36u0tfeOcFYDNvkFG8GVSihCMjBZtg0WRtA7fAGMMED1p24uTz3MSAS",
-	"W9WRQn+yqq8EMQH8COfib+Cbj8bpSMcBJ29efN95+fL1m1endRBzjZQvITIYj9hApFQwot3uyyQNKSnG",
-	"QQhFZew56w14ynuZibbyP+mHj0WWUbIukcKXYXQWZaS67YyGDu2g/wVcIX83PbfW4uQskg1fbjabbcax",
-	"W5oeIIpUUMXFPl+WJOxS8HMI9WCI4ZXTRJ55NqJJIBUZshW4mC9x1MFJ30ENdWIS2O2brogTeQYNR3Kt",
-	"uKpwjFMgX8e1j6INa6ysbTc3W+vPrgS9abAzQ4QHH3GlNJiWoWBlaJp+sXt2Lh/YMNwFxFdpaeGsnCWT",
-	"+gFzaFcYEdte3/lW801HmQM5A+XzE2yHPIq1fdleBXgFxPMYpnH6ScpaTcOj9mzehOCNzJCLxbybjDN9",
-	"XFdA9kavMI+N0uQikmdUqWEb1WlwVExD+msZoyAwpEFS0RMSn0RDNTzLLttCHPYlpy1tgnA9VBHsdNsH",
-	"Q1rVVeCLjGm7u7PebOrrhm4XPdNvkzS5kCGOo0ObYjgYmKYLE2RWs1RcCB5DZSO0IMqZZg12rJ81joZR",
-	"1rbWGTfF6MExw+eQUfUzrTfhGNqu5ZINknHqyxVI8GiTV8zTVLMqOkDJgeMbmCkv9UT5mG3+OUh5EyTT",
-	"l7pXg4AFe7eFyQvFx6YajQE3eZdd6ll1yZXx2xK7LvRMyUQcq2Vq4LGlBgrYfQhMUgbQazYrAMigkLw/",
-	"zsap+AhcJ0inlTYP018ORO9c5Q5sHgWUPcITZfHH7HiMFVGLxqMc7TgUmqskFiBrAfn4dFiwCF3RT1LB",
-	"uIISFJOOTqHVQ3nQQZsxcKsG68zzteE1DPBvNpvkfFPEUwecNHlo3C4i47TlS7ikObkqPiIiTgHSfbje",
-	"lSGm9Anv2Yee7xvjAnDufXvIyqP4G2d5LWbjoxuRRmeDbIme9+PBagAqOrA5z76HbsZ1YM8UKM9Thd3D",
-	"hKea9kfbGsM0WOXtViy307h7RLVUWTJil0mKxXO4r9nw5QHQSye2v2YcKaIG4eS1XNWcDUpYiKeBYW8w",
-	"fEC4tMPIcT3nXEset4HZZnOzjR1n8oOIkxQpFpnCI5sFMqUHuNc65FHu7FrhDOdalT1FGtupBMQP2fei",
-	"N1oqv15vUe9ZqmIl/+W62wb5BLMcc4MFF621VIIkh1p7z0cgGv3esJg+rL0fJuE4FlfJFh5B19oGA/no",
-	"4AIL4oI2OjZdqB/z9ILicmIW9or1e9jecefzU8CRrmBZGonQeDoRdoGAprhqIMK6h4WFMFD6iAuR4l2T",
-	"MTVYpC2Zozcvvj44+XJ/j25vHBZ8F1+upEkcA5FehoyPRqv00Czl8owoI3qZwT2h9pAUE4OX+gFWXyYy",
-	"S5NYQ8gqPFLAVCR7+MhUCrzLgm9XsXpulYoEbbFj1AO9a0zqAo1ilQX7p/wM8suBX/PHzeZGTw34+tY2",
-	"/LfwawGo8AQH/dVXiRSrhzzrDQIm+ZDcyZUkZcHToI7h90Zz03qcWC7QgLt8u0oqSKsnX3bWt7ZtRvvk",
-	"y87q+tZ2sSZUTwtITfTQ6ACHNEwupbZ5cMHXUrDuJBM0dHDv9ea2GS6617H+o34BOsyUFqQZ8EYw2hcy",
-	"pGLr1vauxnJW6Pyl9PfmMV5B5UmG/EnZynqzWcf3NHfei9QoUZGeqm3Gs4z3BkPQkrIU1PFIv4wI4RJU",
-	"zQbf5BW1H6M55PQckUBvQb24N0d7ndN9lzKS9Pt50XgZ6NP4HVNxZa1C328kU52LSVGukp9/D4yD3oBn",
-	"5ZKVsKJvrFmJ3BDUrMzvSgza8htaAuRN72kKHKfvqt9xdZAMRfl9DU7d+L7H8tBc4kO5aChOhCeKEVzs",
-	"smQYZZCFKwWfRIri52o1mg3bdBC6jOfPT9esVX1cnDuELJVURV9MMgELsZKAQF+jDIDMdfeRk14mslWV",
-	"pYIPiyIC+rPyrNaudSPJUS0SuTpI7ZoXZeAKx9HXAzoQPKRmadhoEvFFlfQmii814gZA+woaV84NIcdD",
-	"bWrh2Np3s8/m1QroP3s36t/usSF/t8rPxGcbra2N7Waz6bFoOBxn2nAR8Fgz6YHeBAusJWkUZkDJM8wC",
-	"W8mT5Ei3C7imJ9lnfu3Xv/yVX1uEfRUf4Gshz7LB7L1fAMUOHGgoU8B580ShEbryE9j5EclsGzS8IhkN",
-	"9Wdp2s8RyUycCfSutMksefk59vPqe494pp23Wrv2L/zaz5qrO3y1/9377c0Pfu3/r5VNhmnrXs4oMZ4F",
-	"ehGNG6PTzHKvTVvyEn7vfJMeJ5ciXe1xJdhAvKs8Mu64lI2Kfq715vZ9gcOU80HvuQSKJVBMAUXBDy0Z",
-	"BaQFI2oAnwtBYxV/ibn5YY2AJfqFwB+qgwreQi+g736yiv+3hv9XDi9LbHuE2LaBaYOSRCiIYz5RrJeM",
-	"JmylEKTVQThnnKawyGRi57cDT48BMH7EM+7DTZNV95CE3r5JAnCztT0vAQi7RmAvywJwWk8UTm+1tree",
-	"r2+CkVV1N2fYukbOME2TdOF+bZUnml40lVD96UeDtu8/vQKqPzzohmkxi0iZBcbZseC9jL3iWXRhPCIn",
-	"nYhFic6OAGYB4wh3POfyozENgZdT001IuhPs8hElsu6xBM7jcTyhRlEiZN2JozKGATuW5+K0arDOaLQK",
-	"moHzuNPHVpDqrvtS03MaaZ2ZhADRaiJFL5KPS2NOhO9kKG6WkVjwyMciFlyJoiTQ/Tcb+cgCobuVL4KJ",
-	"NJU1m09WXJ+q/3W//+9/9We//6v/9dv//Se//Vd/95s/+fPf/dV//e1f/v1v/uE//O6//fFv/+P/1IfT",
-	"YsT+3kYVu1QQ283Buw+3Rpm2NZv7+gOygJ/ZVFIIEtZDLkMOHTiMuPWQv+tYeTprBSLp/ggJKf1qdmoW",
-	"02xOMXOe87P5+FyKm9LpRyLtwVi39BdAf0EPd2+Db2xstMROLwzD7ec72zvNZ2JD9Pv9bd4TzW632+r2",
-	"t1tbrSZvhb2trc1wY319Y2drQzwL+1vPaobd32puPt96tu0KfBx3Pj/FHXHnjR5BGy6DU9ULAyx4LPfN",
-	"brVaCKoGMGP/RJWZRbXYLur53eW98/msoLdRNghTfqlm9p5UcfMpZ/xIJngaRyItZoxR0hu2nEC5w0Py",
-	"pBHPyBMcTCaXJqzAfemyBHS9wV5CbKJYOpYS1Wsv6WmlL+laPNUPeIFEpijTlhpVoUXvnKUJlK0GZhgC",
-	"jwUWcII6bWAZcaogS76xe4CXdlyu2J5rsLcDATyCmRHxJTOve5mMYz0OQz0obLO5w1bM1d1RMZTSLGFn",
-	"CdOPa6i13XEUZ6uRpCNxowg3LcsfGRmjM5uJ+i2gS70EbuyrxD4hZkt4pp/ahCr5tpH+uI6eunNhOmaH",
-	"BgK2BS3HNh84T1+XFIat4vAKB0GuCcwb3hf4OawjtWursWmfLwArGDBwTpi1w6WqJfS9529UfQqlxdex",
-	"fXaeWNt5DYtghvO+NeHN51sUgs3CyidaxHDtYLq5My+YtjMGCOkOglkvyQxrP0mN9JAGJI2lBp3uKq5+",
-	"RVAxdTsowHIgbwaPGo+L/XZNg6+XGePG3BoD4JjbqtEw/rwGNnAh+aUzTKAIQ8x3ADQI61kQGGhBBZPA",
-	"AFBAjALypn1J8llGaQT4BSAeQbIcByGycz3UoghyOWr4pqDS4uFFffmzgu8PmcT8n99R/sX2vYsyD+h1",
-	"BbvdnTAlhlxmUc+YN1+C54ESC/UGg9ps90HaloVCUl54I5pyMLagZ6Ft8am9EtEoIGmwEgy4egPfIqjj",
-	"m0aZ3YOHF4UAjkxyQNhlHgCtPIzP1F9gE0Mxzt4enH65d9x5+6pAF7KRPVsxZxovTwZ16g7GSh5YXOhH",
-	"7JMZT+JQpK7zRB0LHA8KfqkTgUomdEm4+EB/QWcA9BUhwLOSKZh5ZmpA7pF2E3OPB14HHB8WyVyaBTky",
-	"zhOAv6Fd03QscmUTfBASiivxhIy+6PTI6kdfEe968VhFF6Jun9VcTw+tuTd8eytsKkllzmO5sEzw3q/Z",
-	"EfBrbRwAj/l51Fv41Yx0/qMv/dr0J7Rip1DdZKSH9Bq9KdFnRlgI1PCHYpikE49x5UrI4MwvLUnVfziW",
-	"+Lb3leW6qlWuZb3gaigyWmZIOfNzXnfFyjFAUNj9dZdGOpYKA6SpCCBn8uCUl9pDv+TKMtxEWJ8l8DTn",
-	"vGpxDdzeZljZO0sMYDGmNe+w4sDiKz4Udc/gK0aSKsOe/vblU2z5U3zB1twXzFG9cgYTA+3rkJT2yLJ9",
-	"ZDYQzpAJrSLtKlv/4HRqZrgGzjIHQGRqXkpxCklsys2ClJOEm07L5akEo9e7KOX0wWgIFl/jDyCO+8xN",
-	"F/rjZnN923gXn5G3ib+ahfiZXbH4e3HWQlqxiYtFCRE+UYwGtH7TQXmUWVPnS+HaXPih7jSfOZO+rDAr",
-	"rhF44quCYblaN0mAFqz+H2qSbMA0YfqbYF0H0JdvHhnefZD3OPbisEynD9J7JVlH8nOqRCF66K+oR7Qq",
-	"Jsikx8vvmgDUqu3mJYJ4XVCup4NQ9wP3fDn76oQu4kvq4pX2BvrJsVGXFTbmSolMUdNb7IJrK7XjJDln",
-	"kVRRKID+gIQvKw/oy26cdLHtJUyqAYdY+RLE5C/TKMuEbLCOtW1OAtXkxQaOR5XvKkL3EVto4DmptaAQ",
-	"8QQUNFGQFDnKKUEhUgoa7PMIorgLkfoSug6hK/j9Yefb71/889P9E7ZCEnKs1Xy28Wyzle+ZQyuyzRYp",
-	"2pvkXaTYuRhlJl7SIx/4kvQSQStwxNOsmMlrT2fyQFSaSjUxqQf1pNzocRryPIY5EaiRf7uqr/dTMWFc",
-	"+fJSxDGA/QT1lqHLS52+qImwWS+5MJrXSLMZjuMsgk4wVFcw48S+GV1NcK/kxX4JO/0PmDi077mmh3rV",
-	"mLrrZd1wKO5N1W+5xflj2eK8/c3KKhI3rpFZatz8UHOkCEo3pQm5rsNV4jfnjluSpLNptjyftOKsONvZ",
-	"UyaX9aIeDISzvsT9SEi3ocRNUFydU7a90FnZBr8jPBYa7x/h3amEeCbNNdXck3XH1JUgv8TUntscG2wN",
-	"uGOItZeTpx1NPwY3D1VmYOmJb2xhiSt0EFY0l4/BHC+whiUIXR0BcThoVG/eCOdONuS4olSyTC6XGguP",
-	"BEFpqnwUhNKMvUqg3whpDXgqUB0chcJXmo1Gq9ms202HHNumaq13LQRjd8UIqml9eZkzDSz4Ntgxj4w8",
-	"DR5e0MW3LbMgsGuwJhvxsQKUt5tWZrvH0CiwG/L9ouOJsETRYxrjJUDOAOTWtfHRDObjJjAs8fIR4uVL",
-	"8KHK4fKJMvDhuFQVMdTAzCI/1Nkasn5oe4bjprJkRBu5iIKYtukRgw4c0XQMuMlT4UtLmXM2EZChpk+f",
-	"cSRh837qnrTvS1Dp7kZbct6U/7k7rZph6XwsSxLrzbKufgdYC10Oe433C8LmrT5JH3WJdJ88cdjM3xu5",
-	"eNQrb42PRhUJRK8xnC2lyU5tcZcQiZCiQMe9RFU2X15FjHkJcua4oeOwjlgV0tGuL+lWiiXjTDuDzuEO",
-	"nGuvVZ1Ho5EIMTctiQ/TH8fxBA4Tob6EfcUhn/iyK6xfS3Re7DXUT9KecJgwRbaKOeXCUJxmaCvmJsRb",
-	"8WXpmEwzVyLDWEnPsQ+QeQa4w2UJtQiuA+JFXREnl2VP90SxYSRPxqNRkmYidE5EoCamoB3mHk/TCQuc",
-	"jGvgsUBFv6CPGGAuMjBzpHP0U7aCf8iSVOjj8VFB7f2SEz2svssOXp/M3CY/J5HxxIoslfJzsIVwOUHH",
-	"GSz7+wdsHHUrpBtWyrnxJZJu2IpMmH7MLlcCCc/1NrTABMNCdpWpQXKpbLst2myybYPB5g95CGpNUKxG",
-	"R4AVVPn0ExdCZqw7Vqglq38bIkU9kmzDkR3O2GWSqqyubTA9An40XyKhg7TmktS+/mWU9Qb0oHTFdXPB",
-	"uSSizmj0eFhELjTRFKU+pAIkuAo0lFYVho2jqLxYJGBjvQb7BSgSsN7afLb5fGN789ki5YBHwlfJh8qh",
-	"PeamYhFjxVmGc8kq98ZEmf2Kn7VuxDiBpRMnZ7V27R//79/+5q///W/+/r//03/6m9//+d/+/j//hfeP",
-	"//AXv/l3f1bYvPrlf/ndH/+fa29bGVNOe1ej88L+1Sq92+p6g4/Oa96isaZJajaONkS4td3sic3nYjsU",
-	"vW5re6v3rLvZfd7iO93+Tivc6YXP1vsbz8KtcGMnbK3zbqu7syXEeq/fe9bcthtHplTbbhS9xBGz/36F",
-	"awgJXrdKMLE4cwOGSW5PltSSG1FLciZgNUaJ65hWLPc2zoGt93axnGq/s0iotvl7FOLPc6vAfVloil25",
-	"+jvf2H2I+u9l+fXdlF/fGMerdpm5d7yPwlq7tQ6+RZmHbzgFt8M9uAMTMkM+MPGAeaJKNuaha7BztKhe",
-	"hW2wbplNudMy7Iscxasaq+vyIK1G55VESPcOBUakG4RjZzVk6aGn2jn6qTfNaWQVKI2YUIAchw6/3UA7",
-	"SxKMxelu+V+gegaS2DJBGRygKJYhCzEf8OqW1giNfwJnzQYOtRKseN5xZzS6McEyp0mya7IkPdZiX0Qv",
-	"gCzpy0psSVaVLAkdh/KgmlpmI7EVdNl1nG3biRVV9ese9BhCR0SPhD7Z9q/TV0fe6xPl0CWtZl4xd0Hy",
-	"vey0QOL05ceyONkVJE5fVmZxlo64qbaDjt9qPtGz41aG/PionvnrPw6y59Kh+jQdqrtwjapzPumRlqTP",
-	"Hzzp08kZ5KrjVf2wjyZ/mgzmQ7A/882XcvqnL3nJdtGd8z+d/b1rEkA/wvL+CBhO64+VAVodf83UWJKa",
-	"HjMJVH4MmN42DdTuf98TDzSnNXXHvXORsXQMOly+RE6AfRXbW73AfpolkbLb55DeAGFPhJNvXtJIf/g0",
-	"0iXoflJM0gLm3oRCOgPE1+GSmilyHTIpWzG4fSYyZ/vel2WcUTsJu8kFwGuUKo9FGsAm80mj006rLx+S",
-	"NXoD2DXv9Yl6tkts+3FxR2/iGeaJsvemJcvi7ounRPqDpcam+IMerNOQBSiFz2HOU48Tk3/DPzmJKPx7",
-	"g4/OcdfDlwX6ofHm7ITKtfpdB2/KDXVaXhfgyJc5xwk2HYTKINY2vSCnHNSOg/yo0i+1i0qwB3exn9qX",
-	"Qz7RkAd9MELbO/JH03iRraRCjYfQONNcRNVL2zH6ks3tyHh37RgLvYdMGx78IW844vZkLHJ8FxFG7S7V",
-	"pj5+QVvGDmShr+zIeNNlNL9540wWvKTDoRmRqs0r+Pn3P+us/hFf/UVzdef7795veNutD/ZGP2ut7nwH",
-	"XS3eN72dD76vb1zam+VTbyzYOfrpD75Z2J02A5u3IJeNAiu2Nlo26itt1LdceJ/8wls23vs0sOJRN757",
-	"xI3tlo3llo3lPqnGclJb7dI8BpyeXpRHTNwoRMKHECGFqUN+Llg6lkHNq40tmai9thYnPR4PEpW1nzef",
-	"I5eY7jgDQsjrI86e8liPj7LegEM+QqwOeRQzPXWhLZtRMh5ngzl1apj2eaJ0SKmMcHmUmoCycJXRSJVc",
-	"5SRnEIL0P6drOmc6JEM15zlsbKos99K5QFJ65wOoWcwYLslIniEZ88vT0yPn3GhYduohgwxvpDK8LZaX",
-	"GL4ukCh17AztFIQMC9fD5HDJVY/GasBkkkV9whV3+EZjVfYRzNrjYZgKpajlMPJqG8VguOTsVzPUFvyI",
-	"ZX2fnKvRLC7/FDpIz8eBjZVI3XP1n2sfvvvw/wIAAP//",
+	"oeJS6MMXksFM+GBfPAmNmdF2IxrN1PodVHBdtVhwRDO18e5l3g2j6fK/FVG84n9jVdKCfwkdyFsGhjE3",
+	"iopPqNJfOLF/aggOqjJVN8DyeiWqyISKub5wLmdgcPZKOyfADKlQd8C/+/r5faLoXJG7MY3IHbVvcIBJ",
+	"6quF5lH6UIHRoW6MI4zwqHBl9MRyT2A99wiu3rSu9DgNDLsvIjTj7ALCcgglPvP4hAYEeeGiUlckocL4",
+	"Jfc9HIuDhQnMBi0PeNcqLqxmgwrFy4pZceOrHBMUGa3pdNV40ZNbJDJct/b1Rtpl4S332JYDJmUhI8Ij",
+	"pX/5gc13NpvBeufzgyaxkkTwkswsHH3CA660XBzMyav2NdmlU75Lp1O1+wkG+3nX3JjVdppfd4824Llw",
+	"oUJjwLBfdkJoEJC7MRNETngUMf+R+HF6WKXPeqAhU1MpFINgzHPqm1OsP3no1tN/0uk04B7VA9/9q9Kj",
+	"T8lefaWPa+uUfBrR0vHPn0pDzgK/dFxiE8oDvWBoMWnLbKYiMmCEklsacJ+wir6EUN8PmVKlz+/TFxvu",
+	"RAbSn5MxVYQKwsJQhscEnnxM1jzOsWt0XKqVPm+6UG39ira4ZYEEm/Czs6Rqx1Ela83AELneShjICenr",
+	"xegDoSrjZmSBr7StCKKhqsdzKsUw4N49V/zIrriYBUF63YwCcip9RhqEfYQx0EAbnnOQlonC9EXWB+WT",
+	"krPQYwuvh2m/lOGA+z4T95t3o2jeepk7Z5Zr6O3wuaKDQGvQ0pjmdDr9YmQxi8ZMRHoGWp0YzCJtkunj",
+	"LO+Yr60eX8IgYBE6ImKhoAE89j4LsZccucWF4ObZeFpI2R4k7pP9Yc2r0yO2Nzjwm16jtvMlicA4mYaU",
+	"B8xHVcwMkng0DDlThJLU4CJJfpnJiMECncvopZwJ/35E0ixaG62h620ZwrO/0OTPJVEzCAzhKXDQWQ3B",
+	"auOyBmrkQkVUeIz4kikYFiwZKf/09i9nH7rtqx87p+3ujl2Pjp7lhGmb8H4UUys+OlyZ4XEcCE/eReYs",
+	"+qK8wr4XfxpoyW4Oz2DGg0i/H5bgks4DSf1rKd/QcMTuRRm1lexjyAMYSaCfr1kGFaTmNg/3DvZdF2NE",
+	"X3IlMCYGdqMRKPKWoYQJ+ITjKlxLeUbF3Ehrda9VqBcKj0hKY0hFEZtMI3VCQhaFc62l7LvEhN6/1CJc",
+	"0chMVTMMfLF1rFq/CJFDOww9qCt9UaU1NDkeGKmCVUn9khMFNE+IJLmjaNolc1jS6vRI3wo6i8Yy5H9j",
+	"92RKhcdvwpXiYqQ33mgQJJI3THxJWoMXEJNVQ6NZCIRvRuLE45AhYR+nWjMG4nsr1Gw6lWHE/DPmcwp+",
+	"83udw71NziEIUEH4xPi4vtRiwMmG+Lt+oxwSChEHkuKLYyr8QJsUn+NXYxYT2rBt0HUzfinwvf6b+Vz1",
+	"5KSUcgbEunE6rp3NkWkseTgd+zYbmk9e1sa/SDea+VxmH7yQe1Mrfu4lVSrfc9uKSMCoisgh8cY0pF7E",
+	"QuWgZ4Ta36RgJGBRZFzO+qPPRzwiZW/MvBs02aJYMzghTdfFSMEdV4sRNNXwQgYjWjmbw+LZXMkgx+F0",
+	"1uqca9oCzxBeqBl9REI20nZlyNAPhOYZqi0wRiSQlN+ChDIwRqbQ9uDP8OySU2q9OIN/X7R/bL+5uGxf",
+	"lZzSj532u/ZV6X3xcI1tprfVPK593nr+pq0V9RedLv6Ze78/4QKCnIVBV201R7FTAGIBXEUhjWSoiGLM",
+	"eLemoZyyMOJoE5oAVyvKmME+jVglwgDS0lB8rpQMbu1NS3F9kUQnwPkWX39CNB+AFAQ6UExEO6C0UxLw",
+	"W3NDNX1+0qPQd2o939ruS6OyAeSEtSe/TZgWKqd6Axat/ay3Lsc/bm3xnMfC4c995ee0s+HnVHDb5LzY",
+	"O7NDc1K7kdCAHPyVeVGWBmxggQbBxRDs8ZXebTpiZyyipc/Op8XtT3g6j9hErU00TMjwczxCGoZ0vjRp",
+	"++jlmbxfmkvMuzeeU8Ltl+aEImfTecBSLo4dHrFi4BhPLIokWtZxn/NIb2lEw7dhkJPaM5lGc3QboYtc",
+	"MXjAEl3e50yzgEVrTrSdFpxpvH71iTY33P9MC+7diNwMtY3XQoqAC1acfxTZVE5wPqWF3Ds26ErvhkVE",
+	"TrUWJYhWmWNzTsi71AsHUgaMCv3GmdqMKcSh43iWTmr307sYz6KQKSA9Pi1XMGfiEdhCMpun4Qup1dyG",
+	"MUynuQyBTqc2DxHVjSrkr3eZVn36cUjK+rOfkb6Cn35g8z5oI1yQoT5lkGJqs0ow3qUffHnRTfnHT4g+",
+	"DvO7MQsZYYHS+i2bw3MmGOgqY25mE94cUPgzUfd6AtS9/nffffddnwxYdMeY2MFUlAVOhTnnG2amO6V4",
+	"zsurtN8kY/aR2gBXMho7d8cOnn302DTCg//XmYrIhPpsMYWzQfXovbpfezTumBrtKlak+YZmj5ALu5DL",
+	"BDnHE6lnFxkf5dKLuL9ZnMch/U/c/4zU0zchkb5erSRQ8vuvv+VEf5YiHcX6TjL2F3rcp1i8sDRmS7j5",
+	"Ix/KWRjTtmPIl8jQZyHpnDnk8m33tUNedt60HfL28kXrug2xkI24jiYoePAy03FKs6m/3TYvnHSeUtfS",
+	"03Is4acpOrUKWcadjCKXd0+nX5/DTadbcrWOmM5gFRdetupQvAyZZncfoxMtOHEVHBvtIjeMTU2S8iwM",
+	"mYhI6m6g6V6pVyJewKjmAdH6k5SyHfdq9TxVYiVRb2NIL6wdPLhgcw1/XFn0BEkOVMU1TcZ61mdjOlNj",
+	"B/0kek1wFU051MoCo1Q6Ob358HOr8h+08je3cvTh/aeGs1/LyyuH8T6dAjF9sD0xfSJDYjq9h6JQJAhb",
+	"ZBgyNQ7mJJQRJp7aix0rC6tPIomz9LauKGLd78Wyb1txlce1cxh0wQHFX5+CaMy4tiUbFHe5tV02JiqH",
+	"hILWeZLRJLMKlJHDRosE15jWpHJNUiYgwJrZnYzBljJ+FjaxuanOEQ80n1/esDnMazqtmIBj7NFWSeDX",
+	"rMAJWatPZqn5wKsxrTEeuXSwQsOxfvCVuVKpS3NpM/0sJ17a9AIUkirc+DS0arSs+xDrG66+zAF7sI64",
+	"1WzegvA9HTPvpkCkxwaZ8flYeQ1ucXQxm6yNOFEkZGQaMqUVIDDuwIgYU4UvAwd2OGM5TtsxFSMWyFGu",
+	"W9I3tX25TiSTFwLvw0G1Ln94pggdKBnMIkbeXr3JOGxmIc87E0MZegzHuaI+FpJ3zDqYSqiRhCiYOCFD",
+	"qs3T5TnD9/m+lfi61MRTP6sxre/tbz5pUyaYVxK4eUWeg7mhG78U8l+5wHhUZqlXsMdIhix3PyEHQ/+K",
+	"6axlGtzROfLEzkX3JJ0LZDLO0ibqziZbnco1Wnfcfkxdmtx5nu9AXzh/yd5mqauAH6YO5FPwxDQ/2I6T",
+	"mDVaNqgwC3NjLW41E7iPl2MV37jO5RQO6WPR94AqhrXe4IC4re3iqVe72nxRu3R6s4tXonJmyscNZZrK",
+	"8RSh4e9VOr3pGx9zDP8ABlEO3a71Ji+wrCLlZYPjOOGia0PkP2ZPx1JsqWBYqafF1QsbFyk4pelsEHA1",
+	"XuGx5+ioBwdffLVdyzHE3iPjO7+j6v4+elMOf4n17WsrBrJXr+DZ14tcupAOFof4cNZ9nc+sc0dAyp2L",
+	"7k4uH1+/9SoOB29RZpEVB9uegq/Eza0hBhGOVH1O+vXZR6Y5WvawFh84J8mQXqBDJ67YQPrKsrfUEmb9",
+	"delzVSB4zPufQuhY0XEvgfOUzp144A/18aTm8oQbcA+Pj7nzLWT/5SSszIKIT2kYaYVtkg3rpIQpnU53",
+	"E1CNx1Mf4mKmUtYZWsP6wWVRyoNitnlC7LKktU8nrugyummGZQ64oFD4sN7QMCMFKyHPRlghnLPD7QgV",
+	"UcBpMWxIkQEL5J0WjGnDpZwagnWcgFG3c0JoRCZSRSTF1hZFQbYks441mdmyzNpjqQXLwjheL6imXciP",
+	"HCMajcHCURaYBmZosGyIFB5LFIjVk6utKzbd3JJZIKLORdchEi6lQZqschTBTO1y8/BLysDlGVgTX43l",
+	"nSCRBDtYIbaZ8TiRWrVWhVLfB4QdthKtuZJs5nN5mrDyBeP17YvOxQnxZyE1eD82H3eZ8diLoHx7efMx",
+	"ozetbBVXW+WSzAypZWlbt1muGUj6eKR5C5LC/MqxzR47Lacgx8bTDCkkBhcszk4pVM+/RMrM4yewrFnu",
+	"ry7J01u9hRhP3fZkylRm6A/SphZm85SbsK0+9Rwq7lOOlCW0NzahIuJezI7PWt9fXFXPOucXV9XL1vXp",
+	"a5PVLBKhMg1ZxQq9cr9WrVfdyoBFtFrr7zhET4CGzO+JwTx+fMU+fhoyj/lMeOwE6ll8MmER1TMg5f6f",
+	"ABEyTnX3PDaNltHftEioLcuElDFbdv/7z7XK0XtEL3Sdw887vV5142/LFf0BY8GV938q93rVzBc73+38",
+	"a66NfEqDoFBQnLbevPkA0gJi1PDxx86L9sWy05oGAbKVrcDqnC3kS2xNL8tl/fZnpv42K4075z92rtsv",
+	"HNI6PW1fwl9X7e/bp/DXaev8tP3mjf6zff5C/3PW6XbbLxakd6O+nTgyaxEPOY9BntJp5I3psizy8Ici",
+	"2AAsslNM+GRAvRsk9CTYlw197Q/cYcNzWeVw6NJK09vbqxzRvUalPqwN94cH3pFfz02iwmqNgpWG4RGq",
+	"CCWX568IHAMTVkjerL89hsfsTsXoZEAV2286/MfnF1d37g+vRrLVarXOu2/H7bejVqv1Wv9fS562/l3/",
+	"W9v/azPQf1SrC876/MeW1m+IXVM7txVb8tVZpSWFLVhkjF2XKjWI0fIAjCm3zOBUCs3TaH5Wz4VgFibp",
+	"lrM7LKKRglUiWZECkNMw7d9LPSY3fBVtEkxN8Peckh/SYVQQaRIQQcNsI5bNxstVcAKqojNbi7TpFtob",
+	"Pr/PKy4KtHke2dLX2M2KWl1o6pwEwzLHQi9dQmlTLgTz893UIaN+l/1SHHZ7pgggkE1oeEPKNC7I7Sv2",
+	"S3/nhLh2faIxFyM9Nn35hqGoGJbrESHBllVQoUcUF2ws+EosOFtSNbg4a4eMOQBjEfbRC2Y+23R2D80a",
+	"TIGWpeAn0wSXnVyym/GeW1pflzyYPqpfnyOl+cQ2bCl135Pp0NnBP0iJXpzPk27Etmp0+t4rhm7Jh3Pq",
+	"lewJ7dsMg0pOMbok78GH1vGPbbPI8k9xclLTj193NPXCPilVwM4+gCpSkDHZgai8TdZ3kNlUq6DaHuBC",
+	"s18tZSBDKyOJTkzNEJkwKjAdGMVoLgWswbBb3gPwPiQ4VYXT8DbwAkLlr/UBMlsGvNLRni4ZTuUfb3AP",
+	"uOy0DpAq1N3gtriuF/3A61PVkqXRVy9SiC1ejkcRZ8PDwx1ct1zqx5xu8/A88xzrYOKCsvKEchF/kmG6",
+	"/nbHArMpWz2zHPiwQGSZ1MPGZomHbLOa7g3yyZeqs/NC5ZvSAG6JU4oM0mU2Nba+GYeEe8+3HugiM7RD",
+	"cFIr7cT0kSWK1DvXk8bXZ4tZytyGKc5UJCcpLwj1fY6Oo8vUMFCbX/CQvO1eX5yR33/9H1BA+H334pzg",
+	"o+NMQZ8NucBksKUle8Em8o0c8Vw/F5RBIMqDrSODryD5jkdERVT4ymKwPiheiAgRaqX3GkeiIjlV5E6G",
+	"N1yMTiBTl+jzPdKnPMZDx/qozZzaCJRRNP/v312DQ6ffMtgdILqOyXNGQxaS33/9rU+kqYzSN+z+/utv",
+	"qSqKFf7vDaF7M6fFYHoky+UkjnJc8verdvmrn4mEvrY4DvFNhVI1Lby29Pfp5RKFAbaYvp8pi9oMBXFp",
+	"lx7UwtCAewulgcn3Dwu+xSNMice8XU3Uhtyp7FcQOUNLUgQABvgsyhfy05uH9aNaYzkp9f2n/fyspvi9",
+	"l7NwKlXGCXTVftXpXgNcxVW7277+cNnqdt9dXL0oOaXu2+cfWqenF2/Pr3O9Q/DcH1nIhwb8ZXnfc+Sp",
+	"z27XSdNbeGYeUH8L81k1YwUmQuquazyZJ4SSu1CKES4gfqlI03Uzy5dfqlCg7cQDKdzO9PS/+mFd3oAt",
+	"Di0EAL/IkHO3TJg6izW+rg3HvwzQqGaex1TSF0zfCfhF6SnmFKRi7j1USaMwthiZZExVjOrIFaG+z3wy",
+	"BSxivCLHlZl7uNu/zGiAFs3r6+vLFOhyTJVpVPV0Zmnilkyh5OBMc/MXC0IevZLbK2mpZ+51SK9Uw28A",
+	"MHChnGuRt9Te/8t6l/lCAp4deu7JyQA0fTnSe6k3F2cIreOarusk4EMxSW7kJYJnIXTj50Iq3rqUJPXU",
+	"Jd5pMFXzqDZGI3UIop/FAHJwU4w5SsoUiXpKI2xrklykFsCXLM/LgcvJIcK1OKyrqQXntppKXvKAFQYa",
+	"X3YgdJHr+bMuqsUGUoVW21adpv4AiSu2VZYeR9HKdcRQ5nk3Miu0kAAm+HBomw9EFiMtq0thLO2vUzbK",
+	"VZbHm/Tfym28dZJuzWXIaNvKm2I1EbMkNf+mYfRMYaq2vtwhPg+ZF0nAJtWPmk4xPLCWevKTxZ8X1vFs",
+	"RB0LYs0WV9hs5VVVFnpOpqpCb4PptYfrqi/VQgxQRi/fPn/TOf3w9uoNRn4Ui5yeSPhilEGbBwaIJedj",
+	"qSJSHkshZ3oRyE+VlzK8o6HP/MplKI2TL/3ta6kiAxeyuq5oufpnXHIMuZvU7TTtOsWF9pb4v7o2Fp+6",
+	"bfi/DEcy9tUVmk/38DHmarS564WbVcxpL67eta5egMciAfIjnpzqE4PwHXzEBQ2sP9d2UcSrhW8r/7S4",
+	"GAQM8xFytKdJ3DVq8/ZSTsm+fcObllYmeWvu6oScCf/pMgCjO0kGzIPmizAU9VWT/8KC3kMI+A0BG9tU",
+	"EUYXYzsnNeR2Fmb4m8Xkv07SIW7ukwUeDW09LOSYzOHrM7xk+bZheXBXcfxl+0pFra+s6s2LPKhAXxF+",
+	"sL5szmbpaTU7ZHouC8Vzl+3zF53zVw+om1tx0HD8zyBhkG12fsJ0L5mturlsWoWWuTGpRYvkqp0Imcf4",
+	"rTZb7sbSrKpKFtWC+6w+8+kWNqmtT73bSfUws/Zouqwr2fVirmBm9kSHyh6P+56rJ+Zp8fAfgbWlZvS0",
+	"m7Eto4vhef8QkJ4pQNyNGqc6pb9KLpBnrULLNCUKEzonVN1o3U7fR8oJ6C9XWDDkoQ2RoHwTRLvdyQd3",
+	"WIfSuwUyr5BRLk7OdSoFDa8hA0lDP8tjVwOKJqC/m4SHTEmptzyWN9jgyBSUmQWDwSlYN+yfiD3LAIHU",
+	"rrRhhypvFdcBD6dVJbNIxWjEZuTrlCqgIEy3WEP86yuztidaHHLHL8IfBLBLvEiRAVPcN0YM0vHG7sBk",
+	"Qyf0Ywfv2Es5cWPgwRwf0wbg7AnFpu5rukf7OdemKWp1NWQeVl16yQq386szXoMpvSWzze/1nySZOsQb",
+	"S8WERdUDLNYQzZQMTH1xr+q0OyoB0qv+W+X9p5pT5JeCwaU6uj6K1jsqmnHM1UwrQ8Mo/tj6rxnI8wLE",
+	"L2xqK0PEzU5pj9kxER4VDetBGrjhsX8vSvhshQoOEXJYP3WjVtDGCqU7ESOzrfTt5/O1uvfiSXkaxpM+",
+	"qtvyoNS9T6aEL0/iQXp43ryefGPupY2fgahbo5YsnWN9QrbjzWnP273y/mC0NuvvQRlI6zxkJlMvnmPh",
+	"qcS1e1qaNvv3COSczOZpKDm1mvcjYtXyc9zSGfX3YYrshAvzsbZmuTdQIJ+WbB6DYJ6OVO5FJLYRks3z",
+	"unh3Dkletk/RWfvseUFvIrh/FZYjKpcmcyaSplDjhERauSYBG0ZEziKA9dY6NQ/JLQ3ygCu3tAa/pimV",
+	"YzotUXZnUpzULmw24jNFpqG04GQPdgWtX6V7mBLsYxTS7dKYWwW5y4jlHhcZ6xU4If1Pn/vFzpRkQbcP",
+	"WCVGWis/j3M5srRtSd8Xlr+49tu0CYjJ7quzo4Tgt2BHyXChL3BOcDv+fl1WJl64ek3gmqdbGTPJ+6xP",
+	"ZzKVYT4viZvWScLhqhPMfh3QyIOeAMCKY86LmN+wXFyM4rsfnSF/ab5h4bQOyQ/8OUJPMeFJU7+7kn2s",
+	"ZQOPcKZXEiLu5nO9QYXung392thNecOLY61ouVY/ZGoWRJDCqq8iioko7sGi6MQ0YtnYB7owV60tXsEr",
+	"VjRg2WgWi9qZWa3kIfGa2JFuuhVPxxjS9HB/7pBa4xzdP87TXPTkoW8TNt225kYH1kwETCnSR9KAPOf2",
+	"1dXFVYE/y77YapWnV+3WNXSrxGY9+i+4P1ex3Dqpw7xwdZpovEKXBZGV6ySeYhil6YmAtzkEHZzAIjHK",
+	"AnBtEBaYrOGR21n+X1CR2GBlnswGW9yhh1ljObN6ulOdWtn7HOpVVpaxGp7AzrqHWL9i04B6JpR2N5YB",
+	"I314TN8I+i8ozPNNs2s+YS95kNsJvEUC6dGAaIU/Lhj5mxSMlAGIwIpEiAU9U/ATYJZQQa5enpJGo3EE",
+	"Ny9YZE03pyir+bmCf9STP67tH8dLf1ggrvefas7R551/Lf/Hf//5T5X3S9cVoHN1JnRUnDXfOWu9Wk6b",
+	"HzM+GkcFeFppsM775b1H49lkICgPNibAe2XKO6U77kfjddPISajP451vJFZUFS7lm4vT1nXn4nz5sJkS",
+	"iOwE8tuQBTTi0cy3RI6DPkqjplaO8qDNAilGyzfWDjN3wselW4tqHlaL5Hig6Xfnr9uqMtB7YSXcu3Z0",
+	"HYTBivFbRacAqiBbY22Vh3UV1mlggm2wCHIY9NMVXz8orLECzmBrBIPNy8LNpm1QGL4+DppX0P2YkAgp",
+	"+vvqWk2a9rfQZs5YuELknLWvXrWheECxWxYmVQIqXR/gUUEUQyhGLB3RWrkJrBdUCWwe48jUCyRhjtqa",
+	"MIdTingUbF8htkgy8BAnPfC8nU9B0D0cdckLOBPRmRrh4Vqb/OAVbR86XkFbg2p0g9gDIHG38iajvD3M",
+	"B+3z1Xesb+gSykkBABRELK6KMeQAe860ZrLJYdKkOFKRJtQ70L0TuCoObcJlSKYUqh4SVKNcbPQcf812",
+	"1S4TNdqEFs7MZUCKsE8FLbKKkLnMJLDN8EBPnEdjLgB5ZxHOcRPWLTcx/LlN6Tbp3IuQW3byCb3iDLLe",
+	"czvhFYes7fOosDgyf0EEuwNMyQWVv7bfONwSLqLYvE3G97VZf1Fx1Eq2n6rWyitaMMYT9xEYNHUsUjDH",
+	"br2Zh2RRc+pufi6dee2TOTPilXqQEyM1i6fa622dFmcJ57Huv+v2T9clJ7YqAfe55JQs4LOp0U5ZSgh+",
+	"VHJK5xfXnZf/XnJKV53T1x/McxLwaPshfhLWIJac0l/eXly3IX599aqd62U8pxG/XYUGLuACiDpYwO5y",
+	"qj0C2SWnLxFSvDuWYWSe1IUX7BxDx7xIYidz5I2KYPYMgIH7MlIr0cRPYvBwy1oHc/tXecKV4mIUPxgN",
+	"C6qIu+P0hNbU9YdFPHNlH5l+j1qGFK9V3ZWQ4onfYcEL8cl1Gp/vjRh+LiM+nBdqiEgLiIhl0/CxX4bt",
+	"rrISPlgzZWP0b66S6Xvy+O/FlCG6+BvbCWcxiMJEFM5TfT0Rd0ja+0ggR3mmXz6C8rsxxQRbX4oFHHLL",
+	"LlGaxVjKVZ8rJYPbBT6avTpvE6gXycKk0CwCn8mVhtJemJfUfNyiHDmpmN3cAvkmyQ48XyOE1+fDDly3",
+	"z1vn14QujMIhF5ddPEQ4Boe0Li8/dNtXP7avCAVbFjti2ybAHg0Ch7zt6p/j/AtYp5hf6TeVnNLFZVfz",
+	"q/hxJaekb8vlJ/dpncgiY7pv7kF9Sb1IETqQMxMUBZLBOloI3viaSqBwRtE5KQ9DxqA71E6u+3Tj5oWr",
+	"AZxReIM/YYyhZMi4FqQsZhMWcg/GpQnYNFfGRVjEFjFiftlkh5cXkMWYkRsuzADSL88elLN2t9t61XYI",
+	"KPGA23/x9vzaIe/az19fXPyQHYm5eq2djw3rYqJNzo9jD3Nm9E4aJNZs/7pCmTSveTJ1JsPwHqbTLM7n",
+	"qys2Swu6hXZzMVWbI9ilso78CRf/Vqs3mtBU8AHQdskzocTh6yDSXUxVN6IRVxH3cpIGbC+xyh33Geoi",
+	"LFQnxGcBi5D3Kif+1DmzrBsr1qyk8uMytpAB/8IH5fesM9pWzmDOl9Q2FcO6OElLMi2RhIw2tEv1DHJ0",
+	"xOlUIee1QzZz3PCpAHDTjWSYB2EHADFgEgUBdjjzySCQA0XK0BxXi7kflEMGoIKqHYcw6o31akZceHr1",
+	"4BDaVQTfzIbjgucvj+iFfTT8brUuCD7C+DZ8+ogJff5WA1qohI7IHQsZaK6zxaVdX/ik8oJbltCyW2fJ",
+	"cMNpcBuczX9FTOJ59AHZNHpfNV1t+D7rDn1DVXTwgs7zXxs7TQEiW3HhMTLhvuCjsf74kfh0rggdSVKO",
+	"pE/ncXAi/g29/TtbjupaP2z7EcEYNnyVFAEX7FQKwUCy5i/AOzboSu+GwQGwV2IlrJB3WiXR686Fiqjw",
+	"Nu6kPp2pMVPdXLvkcqbGYI9YdMXMVKFK1/BHoiIa6rNY1sbhFNJTEyyUTZc8FGh1qlwYdS8ihgMaxvBw",
+	"5of6dl6lLP7gEAYF4L5l5/Bho4fngkarkmG4mUO2SGt5JyI+9JaHZXmsk5Ec6ZXM7HAeqWXZ1loZ+QQ6",
+	"TVpCb6HQxDpiAYDgSGvUqXwoEnAVnZC+ES8LkJf6x2V5Pc1NN9NvNg4MJ5ZSgCnnbugTz0s0KLg0khEN",
+	"2gGbMEPJGzmjIxroUar7ZCNOsW2LASXLvj/z7Dxiukx1cbVWqWldWnJKnYturgmqOdELaMr6KJXD2N/1",
+	"Oj9cegZFwyfg6Mdq+SYcf+gc3yTemIbaDgu1Oidnwif977777rt+rtG/sRF6n+a2D0rkXz4RFjwaQdNv",
+	"AQuCBVKMFIlkNR+lWPiI27lyyDM1/hGvzLUx47S+TOtWuD67U9uUCCQE89UZVopWt+FWMzW+YiOuorAA",
+	"SXol0V7HCQ8RNN3Vy/dMke6LH8iI3rLUpi5lbB3trzXT7kOdDyaO7NYvE0fRthdlB9ty+Rz1nwX8loUW",
+	"zQ+fr56REY0YQDeXZagVXA4Yyb/M2IypHRJJebMhO783i1JFmO/YnxrzIKGjMhnrbQ6BglhY0Jh6VWZ9",
+	"4ZLYNuU0yrW0Ch6stY4NI2MQM9bXO4QuuNGq24XGLEpBwXtNjEEOCfKc2NIz9200tUVhiPNMvzvZPCch",
+	"ulTC/mqnWELCT8K5ts9+0Xd1VwHaDahf1BuTTqeEe1I8UwSuisNA/KIbG3At4YeS+/Zcot0J5C7FsjmX",
+	"7cB+pP9bl585kP48tzxyXSNWs6Zb9D6BtilkSueAZTs0wQM6nSbpwfrViBCMWSffdy/OK6sShZXWQgpO",
+	"GigokdSG2vyE9A0+Tj9+s5qriE2eqSW837zi0PxkoPXrFEVBF5ulL4/ytbwjWslIcV6A0hrLAHc/bX/C",
+	"sKkgcjjUZozhgydZmWfmiLWScsKjaF2b/nqzdlRf36rfMI2V2hOkqcOQ5w9CUqq5q1OznNJM8F9mzPys",
+	"aS2/XAJUcpN/BXRexHN+jOV1XvGIGltpiMfPSEOYbla3iJX6y/NuySm9PD0rOaXXb1vv2p2SU/qp07o4",
+	"60AA6hIj5T/qf15fnF9cQVC78x9vcy2Av8xkVJxjB0FxE0AN2TQwo/xF36SS1IuchLtlmw5u8uPMsY0T",
+	"k+4Thk2/yykOyl4Zsf4H6dlWFD59pgBRnJQphuMFREcpiRid7DiEBkraji4iFWr1udLsCe6tbun2f0BX",
+	"uPX93UxHh0Kg7SvMM7hE51NOtNwmP0DPARNGNK6qVMOl7FaGMgjkLLpkoWdIfdWsrrJX55aCmGGaS5eJ",
+	"58FvzMAkZX9esWzdglYdL65aL69NF0z08DkEANu7r9svUCQm7r6yHA61urvjkHed69cvrlrvzvGaOx6N",
+	"/ZDeCVIWEkQMqH54dZpRwftKTil+R8kpxc/K5UVXTLE8yPKlPBt2Ryw5YUYM45BT2QdTre/o49EHwuuD",
+	"ttPXFNcv7qryZY/3A/orRsVWaagXy9imcV+FIaC+V+LFsT2eVikW++uY6cpA3xX3xtfsY3SvlnVxjpYR",
+	"MVC/7UtvNmEisoXc5XRMnpLLUCp2xsNQAmzbX2Y8CLTYjGh8Z37iwpXx3eZYsNt1qLuX1Zmadk4ase3C",
+	"kIvYkd+U4ba2GwpozaBMbwYKIzSX4FfWus98OZH+LGAdH7/8VxPz/DP+aD6ZHg/Vte0VtvDFTajwaSTD",
+	"eX7G8IR+bMXO9sJUWaYim2dnc+ygDQVsLQlnQmv3BqpvCEELEvAJjzZC6ptwkR3CKoLIpgPqu826ruX0",
+	"4sxeeU8fUMyn18Ergm81vjqDYMgjA3hyR9UD0MUfJOOckhrT+t4+uvw3b8dSWC+Y4/HfCO4wKzqxUdwm",
+	"NIAcJaaB3FSf6XTRCxsTSvKeRdpbPA7p05NlJylkxIXNiEMJZpGzbCbr9U1T1PsVzPOr+05irr2F58Te",
+	"82S5T8mgH5T3lJ7Hky38tvlO9r63oGLmhIFmQcSnNIwgx1Br75cX3WuSkmmonD64keyCzI0hjEsL6VSu",
+	"m0JXThX98KDAKDOyxiJvxUxowAWF47ksV9KSbx2Wco4k3E4M/Z0IsWXREa8M1M8tdPoa05BparE+emNy",
+	"GD8zsO8FI2a1c6q23jH1KELgvvwf6C+fFZ+l9mjRNsokdOCLSBkpdieVXJ4DWH2iVQJfMsTQh8QTU25A",
+	"fLmAieaNaVQZS5MHmAdcXXmfRrGuvP/kOvuNfGl+JbReMKDeTQ70zFcjx0j++BjbnbfN+buIEB2nY+YV",
+	"YENjo9m4tx1yHU9ff5L+xqRamCINSCSSIjCYdmOq8D2EY3PbHCMYm5W/s3b98mDMFWbK4E9ShKYcA2Yk",
+	"NuaEE89vvvAgSyjhvs8UobaF3YrOdX8YIynehyLbJyMgFueMRbfY6wwCHKntN7X2I8nFCEwfECs5uw/f",
+	"529KmDp/ORDphtOaF3JFZODbCtYsbdgGbdr2iB1F+e/84pr/o3DvZN+yGni8Ys7y+Vl73J9Al0szm22U",
+	"uRwZvVIqlwdz83fH38mT0Q8Wyl0m/NgnV+y4p9PIG9PinujQET0OVJvLsQnpCbGrY1HMUt0JwcMAYhE6",
+	"Xp62Lq9PX7f+LIfDpfrdvJIffE+e6H4Zygl51TaaMJ1F411z9eOMJxes8H7+zKTZ+0aOU9scvjAyYH7P",
+	"Ozd6t8+K4OdaSfxJQvipupBlaLIdjrHOiH2MCI8UC4bgGbpu/3SdbtqM7seeMG5HExkGDDfzHAx+DfWZ",
+	"uDObAHPVB0ATkx49Kae8oeT3X38jaRSLnYXSyTQGQ6nbOX8Fda2xuVn61CvNwqBXOu6VxlE0Vce7IMyq",
+	"Prutfpz9wsWEi6onJ0mbVjrweqXPqZL2BJsJS+UhfvnBdeuwlY+NB1Eku7JJKWbbTmDTuAlSI06kYAZD",
+	"JmTRLBTKVAxgc524znsdXacM9i1L6u8DhGAxCIra0ukZxkWMpIz7vGMrHJMuMqQMlWY71YfV6GwCb5B/",
+	"1kLNuLX5nHPUhiFT42BOQhnRiPnAf7jHyA2bQ3HC0PQ8z5IUz5Y1NV23tlEGuWJeyKLcoew3yZh9pDah",
+	"KckbzZooe4N978A/ZEdDl9YGda/hN9necN89qB3Wjxq0Odjz9v0Ddjg8yvmdNYa52gfOeRPy6KYuzfUL",
+	"pp+Vnu/qnfnqqkOKKLbQG7rZhbIhwc4ZxAO7r5MafoT3zA0HLjav2QwNwrSLlWGmidli1ehSy6U1GXB5",
+	"/XDyx6NPx6qRnKB1ZhoIxU3WIG9iwHKbD6Wjqua+klNqnZ62LxEZ9ar9fftU/5m7jLNBCk3+wTnescqQ",
+	"LKfPbv/NfNLCqDhIFN/SqG/EBZZLGN9w8oblWliboIQlS2GBwjYLD5ibbHgg7zjnY3LlNC3KPd/xuEBp",
+	"epJu3akxfHUek1DoNjwmvuvJ/PzpgT/I05+dyxNuwLbe/oUTtaw3vDjrnB8TdsvCOdbaLyYqAePzZZW8",
+	"aP/YfnNxCRgLPvmx037XvjpGQCw6jXtVglxRPVFGianIBMpKdogJBBuoB8wCOiHwfrg1eTx0FA2UBFgH",
+	"6/2sQHF0T+CNpNw5w45wceGAY1KpsT6CTKigIyjOid2qcbIW1Giiom+T9kxzlHgQkKKnZ5jLsrFMLjdR",
+	"oQBn7Hrx/YVVxjEv3YwFP0RC5IB/ZTPUWEVfSgywaVZGQ2O+LcVK7b5ipW3SS7rRzOcyV/XbSFDgxq2S",
+	"E0Y+WHERC4h4a9fJCnzFV2cRhiS3YA14x5PxZjvgB/HlZA5PtODb8uMMAaY07/Z56/kb0BVfdLr4ZzHj",
+	"wdsLE/AuJjwifVPB24cingSceyD9+Q7AWAV8ir419I+iZrxsIZrnLL8mCmfM1AmrFH91jIPbVA0vdHZf",
+	"2VZpIU9tESzIpKEt+orKmoF+3704R7t8tfPgWo5GATPmT7Eel8w5DznxUYzMrH1p35jLUWyS4WL3nHti",
+	"AYdMsLv7YQAXIu1aiF2oW0mj7JIxo6a1yLb4uoVr8fXPOoxti2P+tqDeNNMdLLctcVbIGl/gvfsP/8hC",
+	"Ppxvar58jXTbAh8zvDpvw03gJz9QYCqknimba6gvwyKqwYwHPmCXJc5Lgz9CxixkOyckoOGIhdCUnt0h",
+	"ia6olYE8FNfNBEBqedrLj9xnspCNAbDhCfFnBjWOC6KwRmiZ9dqLCpDtE2j3f3YcfydZqjwaescGYylv",
+	"Hse9UiQOWzFOBrnD95nWVjxSRLEo4mKkyGAWaYKDLAAhweLKD7+yW4trsJE2ZabYvmUitwnTxknAaLbl",
+	"Wwevz1qnle7rVn1vHyEAh+Snyk+zXyaVLh8JGs1CdkzQ/Zty+8be51Tag1n4npChdVinQz1oMxKqDMaA",
+	"iekwXzNKvZ5LmARozj1Kz7+8xIZ3mmXY4i/OMJvj8qJ7nQuDnVvtjz3/bg1ahCWjeMG3KfI3m30KN6zU",
+	"XuKMrUx6cC6ZbUpdKrVIG9yjWUb+kTWvXjHBry7nLaPYQtJnDl6BvIeZEhrzBSjBmw30hQNmQCasIWCD",
+	"aAozhLPwnn7qG4RNtwA51aRVWhYtNPnGwJtXsZkQAm5zJvwqgL0kLQxSj7LfGPdErkmSpY1cvoE7rY0O",
+	"c4Kg6Ddg+hAD/KmQJGRTRiO1cfHoIsNLSkiPtq0fjefwhn+hvvPbzGitRbyeGFc1l1puKmVKhe0vKqJz",
+	"zXmjMZtrNmeMqnSpUM3Zxl66J4tBsdBNiaNsWm6OMRqme1EhXwXXYjpUrU0fKVg6Iro85O3ZWxELe7ul",
+	"NDkh4yiaEhnCvwsuN5tikHK67X6c/TLZNYxlOc9tSQFLWRHwtH893t39+b/1eur9n/4lV5Ap5s1CHs27",
+	"et6xlzOW9zmF7SklIQXRq+wdpKwY6uStyw5J3bvjJF1A0WhUPfFTpTWdVq75hKmITqak/Fbwj2TCg4Ab",
+	"tXkHthivOwegDhIjLOCW9yHFt09+mbFw3hNTGtIJ03aADB2tjqAVjC5pMqaKCGBK+jt87A9sbs1YUDO4",
+	"nid+YT2GxyW8NFmY5BRPeZzxPpHf3wE1D6D1zEu7W9+/uy45S1AkE2mQiZIiwiQXXz8M05ACOeJgwwNt",
+	"AinD05Mh6K1GhMPNX985y38vn6TeepKs3DMVLzTkQQ5Y4oFAn/eGQwRj+y96r3LhAHFQJi8MttRk/zix",
+	"AyJGDKzazYLrkr2yvoalHZJTtfkKXRh46vx1gkWSU7XF9qADbfMBXKd7UuW9Hl5Nyplwjgy17lExH3c2",
+	"GJhmA1wMZUGtSMWEdAbUuyFMILrHRA54AKdQHduYj83jdRLQdJX6EhEco55ADYeLESm/vr6+jPFQEiBI",
+	"HMWAQcM+qubCo1NendNJsINhoCx6o0MoVIP0BKCaOulGAKhpY/Qqk5s/lpH9sdoTPdEGECSogA2Zmkqh",
+	"mEPUzPOYUnpRWRhqfsIVdGA2OkFP9D/1wLnR0xzYdXomogApY26v5PRAnvdKx7//+pvTs9od/Gwe3itB",
+	"D3WpmKmTJuyXGQ2Qt8EC4SOrPdHWY1DEo2E4J338uk96pVqv5JC+flEfSwzLgE8QcAUto0Hy4wQUkYI0",
+	"XRe5KgVDlQmPEdoTPsNJIYaEXir0X/TNoPtV8hxKbIhNEkfJFtI7xHWBddRKlsmGpyOmjnFc5M8EFgq8",
+	"Jr3S8c+///rbe6cHmHu90jEsHP8brqLTy4Lv9UrH5/Y7AODrlY7PPvednujr2/sLUIQO6etH9UndJZAN",
+	"i7ApMF8DRVNzXRirZWhcq/E2wAjwuPpqE2k0EUkjbLAxgLaOy3168+H3X3/r75yQ/id40mf9qJ7AAzqd",
+	"ql3z9e7vv/6WfUACsg4DaeUI0mPSX5A55M/a9C6nJLCJwjrkrH39+uIF+RPplXo90SuRP5HL1vXr9Bc9",
+	"cdo6vzjvnLbefPjL2/bVv2euXhTEy7+B8M18rwfTfd2q6IFA3GFnZ0dvC7xZz5Upj05ZjJdKpjQaO2Rx",
+	"GAmjD5kFBEJVQUkAX71hc0XKr+Qz1ROzMKj+SIMZU9U2XLrjLI19SYdAlcFojGYfWtMpKp+an5k9y8i+",
+	"mC95NAiShDuz+yxQDHSLKjlDPzsVZI9MuJghCvQwlSXcE14gvRsHYUNCBrhjQq+nQ0YsUqTp1lD1CLjH",
+	"BOb2GlnWmlJvzCp16PABimusJ97d3VUp/FyV4WjX3Kt233RO2+fdNtyTwBuVfpr9MnmlTUXSRVJrXXZS",
+	"JVDHpVrVxTvklAk65aXjUqPqVhvonR6DchjTtv4wYpuEwh1bNw5ppEYLzKYPVEn/hs3vZKi1Cxp5Y6YI",
+	"1Cia0D60p+gJjypW4UIxobhm4sG8SlpiTkIZMEgrgIwCHuFaxlII0m41X2ohRm2sIapC4y+5ZBdDgM7a",
+	"67r8bxtd9wNOtPT5PfTBBkkDq1l33YVAK51OAyPkdv+q0FGczl0GpzkgPFlLNL75Z7gbEjhL9OaD1iY/",
+	"eGMaYajbml2lo2GDfvfdd995db+W8VEdl+pufb/iNiv1g2v36LjhHrvun9zDY9dd1lMAKGkCJmekt7yE",
+	"DskaZJsaOgZ19xRHYNNIYJixcYk+LH0jpqmmclBLB16N6XEeuXSwkLyptUZY9/wH1bMPqvn1oX7QHtun",
+	"Sw+C1MjiRzWyj6LuoGbWrrH0KEivLH5UM/uoBmviqOj+8vRMiqaml5S/c8X+6CsRwde1MYG6u4SoW8vi",
+	"5dYSbHBtIaJukmRIHJeAM6B5vEERcCZmDyrmojtdjxASNQFR/bNTaiL95z04Pie7z2mMTAO31Nbf8lZQ",
+	"E7FkPt7UWH/TSxkOuO8zgXc0199xLqOXgFj32SntbTKVjtCmOg1Aq8sY43AuUtbCz+/1lqrZZEK11QS8",
+	"bDnlCXqVjJQpelWl95+d0lTmZRCgZxk0Wa0jmypTwe7AxPuBzfuJduOAQ95qSibLq1BbsglcqF/2Y1bT",
+	"d+ALwB6WszBOJIMn6WPnEH1i4CKkdwdg383pwVYJPQEj1Q+Rd8LK8xs21/IdFHMo2DQCHqIR0NNLcyVs",
+	"/J8akBXvPWHH8oz04zPZtw6k47gL+wTg6MvgNzPJwjYXP6ARC3eqPXElA63ynrU65w7mvuWJIlz+FvBJ",
+	"oxo9N1CNmzP/9Sx4ifFuc347YjqL8OAmzknjTn10qZWWVHvDun/o1ejR4IA1/Ya7ILBqR/WDRq05HNab",
+	"1GscUFrfH+zt7R0OjpqNAfX3hm7tYOD7HqO12rAx8PYO9gbDRq1Rd+su2xseFgm5w+ua5qD3EnL1+wq5",
+	"vawU8Ju1xnB/3x8c7DVr3uDowDvw/EHdb7Lhgb9f85oHdMj85oFHDw6H9f0ha+57dLhfO2Te/sBjte0E",
+	"4/7Cy5l71HDpfvPgYG+/5jcODpru4UG9Pmww6jJ/SL16c9gYug1vb7/muXXfOxoeHHp7R/WBO3QPB9sK",
+	"04MFCXjo1YYHtX3fH9YPvQZz/T06OKrtNYeNQ9Zge+5Bs+HXm/VDz2uyem3YrO8d+Hv+gLmDYW3YdLcV",
+	"wIcLakGNuazeGB64g4MDt3ZwtO/VDmpN78B3Xf/IO6CNwWGjcTiAudP63lHzkFLqNo/owdCvA1ltJ7SX",
+	"6O1xxe8q0WubngIMgdXDY3/5P5YgbtY2eMUlwtZeS/mGhtgB9AsLcJQARv4uy+3PTmnZh5DwkxWGF3oX",
+	"siLW+FJl6LNwQd46sbC1rnkeEnXH0QKjwu8JE6tPhK0qtLmabuM47iGYYOwTKkzLZViQKmm6zWMiJFEz",
+	"bwyO42JzrWsn/ehS55/I8jARtYeZHo/InMymZsKxBXzKEvE3A+F+BgLyA5WcomULYStniElQxudpNdG/",
+	"pNEYo9PFLGs3grRcBJt4lNcVWTZdy7u04m9LZBPYHW2/SIBLRZcgxsgJ8A6mbCsAfRVUzMRdp457AlH7",
+	"aPxQDk4+tI6Mi9jYH023YUJVHAwzKGaBII7mxV4w85m/Y82hnrhhc+y6D+0IqqSLuWToPoRqRh4RGoSM",
+	"+nMIX3JECKICXfrVnmjBixNcAu4xHJh+tvWwbWabYAJ1ckgfYqIsMqB83rIp48hN7f5KBsojstIvwUk3",
+	"5KLEtPnXyp+pBvim7X0FbtwG6tGMx6SQJmxkS91v9xP3P++GzLY2q9xghf7jcFVnuzvXMuOrbL6ODZ8k",
+	"qmTa8wQ5GXF38CSfFLTX2LkDbLsnZABRoWzlg2Xfx7l5KYpMqI/w2Zqhjlhkoi6L2qhjgSFSnF7zWy1R",
+	"LIAGiNVNWepVvF2pYv4vwKTy9VevVm8OveFgz2+wo8Zhs7nn7R3sN4YN5g/AdD84ODwYHrnugX8wGHjN",
+	"/dpgwGr7g3pjv+HXD1i+zvtoTCwHWmGFyZoFu/imEm7BhK7AV5lwnsxBXMeGuP8Zj3fA8hIPX8D3cXy7",
+	"SjoRnJEf9HbF3rt0BTHGdPXxXTy96ChWkviyJ0wHeqM8WSWIKzVjmIfCo5NcDaxpfo2h2QWRYmMHLc7H",
+	"Omgf9ZiKWRA83ulpT6bRyoPzwhYefzsrW5wVXLVC94yT73+5ECy3FJ3EUQsrxp2l8Pcje1QgAchgkJvk",
+	"7p08Qn/Foi9C5d+Cz/+ILqAiR3bt2K0/lSMb8k6/MbctmNsrkMRFnO0+lsSCY2aWawogaq3lZagKRFg9",
+	"l7q0SvqpT/24eAFL7dLl7FKwk56ggjAtAy1CoBcwGkJNOvlBaxj4HuS1PnQwMz4fzXITp0kmFGJ48qbK",
+	"AlZjfNlormOKSAnD1i450V1Sf8r47qOdZ8Njcnfkm7fia3grDGLxZrGpBXdEUl36CHxkvU8BvduJgXE/",
+	"dwKRgd8TxhjK9SiABxeSQhU4FGx+auJH2DkptFN6AkqubmnA/bh25Qc2T7DeLUfa1p0Qp7A+lQLH/MND",
+	"n7oNv3lUo0e1esNt0qOjw72jJj1s+ocHjSNvcHgwODw4oo1ajQ5d5jWagz1aO9xvHAyGNKWqPbZfVI9w",
+	"E4+CTaD+5lR4gFMh5yyuYBwpaOXCWPaVKenDw2yuPtZMifumdOHy/BXiRWujq2kApa1Y10eTi55YKJhR",
+	"TPgVwKSoeAAloabATEzH+yhB/achI3wkJHTVI60EoVrhSe6JoQxTCd8QzgE8Cp/MphbwA4FzaRRpJQUN",
+	"NzM6h4R8NIZynbtQilG1J1oWUxp6P1ge01/Ele4TFfEgIGMqfEXkLLJjQ/SBFFdh3g0krhVYfqdmD75E",
+	"GnKCs13aH7jDhueyyuHQpZWmt7dXOaJ7jUp9WBvuDw+8I7+urT/YSizep8fwYXcqRicDqth+0+E/Pr+4",
+	"unN/eDWSrVardd59O26/HbVardf6/1rytPXv+t/a/l+bgf6jWq0+piFilmp1QmuKUqv3UwjqR+tvuJby",
+	"jIq54T3qcQ55noGAZ8uLiSQ+zrNovHicF/oeggKQK77PKA8A0JuLUcAqM5VppOjg2QLfXcO1Z8uxzXht",
+	"iZvJVdFSHJHrTgiPesIeP/h54eDDS+LxVUlLoXwHqGsu4LXUujCnIbvlcqZwUNWeSHUD4YrUXZfcjRk4",
+	"YKDDnQm141ggREvjejyHQHNYGmmOFLJbRgMVI4P0xJVmn9Ag7xgCDIDHN9X8xzwN49D7rkWRAUZTdxPc",
+	"WqjXwv4UnUv4NJazsCfKzfpRrs/nJezVZdIO9v7xXYQHyoEK3PhgZQfzVaO6X9kT2zLAwieE4i5bmJg7",
+	"C+aVT0D310i+kjnyB+FaZ4BkGfelraTYyhrmBYp9Mcvq8hEkbuC+ZQptabrUNgNFQG1R7PfvrqGDak/0",
+	"M7hpx+Q5FOOS33/9rZ8LnrqTlMvbN3BA8dNcYAh5H023dkxm4kZoM8eSj9Uokha9ZcB8Na0akg5TdI7d",
+	"YnbSjmYzBBsCTU2PqxgBaYFxYU/jmkuGlAfadkd9B0aJHQVwaBBZbbgYk9Hfx3wL8w+1wlbbS9j+cBYC",
+	"k42fB8ZW/YjMRMQROfaOC1/ewZHR04WhLecSwgZ/EUaX7i5cUg2t+WpmtjnfgLF95WwWs6N6bRo1Z+Xs",
+	"UiCEicv3aDlX3nijlnBcERW8pE3aki2A1++t1e2n84I7DRRhic2/Hw9eefyCf995+7dO7Zx3VEdc7Xmn",
+	"nf3OzfSnH0+/P6qy+fcu+6mlL3L/493eeCD+wod/qXr1QAwmL13/p++Dx1QHzaapWbDSxuyiq4CLb56r",
+	"P5So0PuiGTq2LjcYyMInqRb5q+QFghcXp2Abfpnipham07JuJwkJ2gjeugBgMV8Gw48xkeDTKS68FDoH",
+	"RAHRF1VkCaJP3WKpPy3LeWxW8phmYGad1rmXbKQiq8j9U/qJIAkRuGEl0aDWHLMYW2Uj1czijBjsEa2c",
+	"pdUxkXyfhrKFt+kX/f7rb0btMhlmXPCI0yC5jSvSB0T6Ptkl/Zb+699q9UZzb79v24KBpwb8th8uW93u",
+	"u4urFxjkMuH6nkgM0IzqFr/kXrrbVqrYTOktnLCn0sUupurB6lhK5UrvQ8kp2dmVjkuwV5sfbTuur51Y",
+	"nKdfHV7X6wv61X21oVvv9dmX1ISyeM1/IB3on0ujiaGqAnO2LGOVy673kI24ilhYzFbj8nCrdegj5ZO+",
+	"/qcf13FnjOEy6C5aNhuztQ8ivo81ZH17YvsOuqVtfQM44cE7tsZRP0F2Bo82/Qp74qr9qtO9bl8hk4Tr",
+	"Ehf8DsbaYkYqGPNVgkt5mAKXNXHDFGRlTwQs0pxUT1ZzR4gumOhdpsocgKehRyEs/TN1HMMQpgxnFZ+C",
+	"ntBKnXsMkFUsgKCB8T8iJF084EhKcsfoTZyPDBME8eAQ5BvQpUrPtyfK+DREkNrR8uXoOONVskHJTBZZ",
+	"rJvkxxmRTh7AqZHjlZqH9aNao3Q/ve+BBradxjcb+x/Sxk7Qhgj7iNBjefwpcwa/mkfV3UA4nEoxDDiC",
+	"iv6dSyF71BLBkbcXa9T+bKRmhe6vFesMw7RlfrH9vSxWFuJUVqz04SD0SSQdFFgzZXuegAE9m1ZJR6iI",
+	"UdPk0ESrrJCLHbUGwE+/em3sOUekkat2t32dGA+g78dSJpZySahrNj0he8ZkoCafLYlmER5tKwV7Ii0G",
+	"SYEUTHk1rGdhMUaXtB/BAB9gM8bJ/lUjBDP7pyWqkXnEirNYcdhxUvuhp4+m05Ik1NKyJwTjaK2YGwTY",
+	"g7EsNHlCKFCpIiN+y0T8TiSGnazc5cqI3p5YeCNZEL25olSxR4m4pWShaNxhpgWIw4SX173a4IC5wyN6",
+	"6DeH+43BHqvRA+/Id4d11hzsbyM5U6P+Rw7NXS9QoUFQPwGRETsK+bdQ3Kb+VRaZxJ14Vc2JMzwvFZvT",
+	"pwj2f7VUWGCeK2wXbV6oTFN5zb0mJu9gvwI8zBge0nLwdOJBLU48qJILEWAiz0SqqCdC5jFhbtZyIOEo",
+	"4D42TNymCK1hzWAKVEjfWjH944TbyOFyAgPK1qq5Jy0n1t2ZFqikvGiepRhXhfS7b59/aJ2eXrw9vy58",
+	"bMr7rJx0+x1jzPUEKbga9/EWuhYlUhCBY1O2lWC3UNwSBCrOtCiOkB8TEwAV/mIwlIGfCuvIYIx11zU+",
+	"svgr8Jxl9prygCg6VwQ8aiQ2M2VIUsujyQFhTYdZ6YKdH1MF+8lQDR0aBDMQUEJGWJqdqBc9ADY9gVdn",
+	"9IGCF+odlbMoTiBJJ5j0RD9OxrLbjZ9PQVUBAF/Dzq0fMwEuJeFMqKI8tJOemHCltC0f+y2xq4CtwnMT",
+	"2Zh6546TglaNs+qMPrNJTkz6sC3lx5RTGwYUZp2mPTGWgY8w1ksrKwXbsak1+Rk1x+DthKW4YlE4r7SG",
+	"kQWMz0r7LhN+0kbrIdZzsmhoREOV1PapdSvD17iOWkkxq7ZN7W5qov/oCoI9e1pLpTdMnJA7fc61+ohS",
+	"zSFciwRss+tgtnnMToCXfdMftkrlsbIaxIWhjjW6wkLThI0iR9CCwdiOUHRj65OSXB74+vt3106SYJg2",
+	"75K3hmwYMjWu8IlWLkYsSqoCTpIXxEj6CkYRAfZ7XGFgUC7Tw3mmErhqk1BoC4SQT6HA1PwNa5/6M2hQ",
+	"2LdeSn0tWLXhM2U7FNpMagvtufDCGzZfzDDClXpQelG8wEnUGstTCRSs2nj4vTONnjq89YJN5GPGt/R6",
+	"xbpbRc+movUKaG2WCnZBgQYNuMc253rxUL+2Z1ST23JdybIXdK/i7i17Qe/rs7z5j3e1245wsw5LXMWO",
+	"v7SGjyVb4lX+lij09yeIkhY9i3E1TSy5cieRAMXCp6PUjNnalrjlTZmqojY8wFV34qwFPx5WSmz1hHFK",
+	"xqlFgOccH6t+kokOmjfyQ48K0y9Y39E5I4oppeWs4gETUTDviZQnT+vPOFjz2Cq5CBBV0noDk1q3hHXO",
+	"zeVWEMRtN1ScPG/lQux0S0miJPUJxheD8qRkBOAfZOSLkCSQYsRCExYoYtZXuF8dbEu0dXOAFlTJYTej",
+	"LwLov2lw6L5scTrofn/0dOkBrcwZ+FZ9t5xVFTcVW8ypAi6yyEQsi0iSrWJmUcy9hjxgu7OpZsIrNOZI",
+	"hiYaMZkFEYf2HMa61w/oZ3RmzU0M3VuzHSMR0CgIvA4qChnkFUQG6GcQyAGBDk7wqDFVY61sA+7iXcij",
+	"SDNJo+nq12LDey7IhE1kON85ITgHLkbmNeiJCW1jKD/2ypQHc22qaU6xg6+MfSYYul/oKgiOor4ekfGh",
+	"zMKgD96VUxoELFRQmmgV63IfGrH1HdPWKdUjLe6dZnjgjukJY3hcuR8n0fWdnljV2AsnJ+9EAqpgnhkX",
+	"GT9TCKpveaZ9txTGMYQbdD2fMmDGSvDh0PZRSsoXcS3L7163rt+9ImedszZeCWYuVQQb84yjaFp9wSLm",
+	"2R7/+rk7jnXm0biJWSJ+TqBMEydgbqrou7RcA0z9nohbTVVt/gm3Yb8weqaw/4D+wbiYxZz4PGReJE3j",
+	"uOlUm+a281N9b68nUjGvsqHduAgHyNo2CdyJHZNgf+hXgxdMr+qHs9ZPH57/+3W7S8q2x1TNbR7uHey7",
+	"Lq6ZQ2quS874850TQm07chgwNv2pNXpCU5OlPK6trmmUDzKhF+ElD9gjiKgisyQ+17tDGU4qVgQlrD7b",
+	"FVTPpKgJacBO0rsEq4zbN2CenDBldjPTlH0A3cXW9luG9y43SP061kvqzJSOsWh1969TNio5Jc0eANWo",
+	"7jVZzT8YNOiet88Ohy6tDepew2+yveG+e1A7rB81aHOw5+37B+xweETdQc2r+w3WHO7R/STTA55e/etU",
+	"PxzbuDQP67XGYhsovR5Vn91WP85+4WLCBTQOjRn7g8fziPqAJuCOGMq1gKXIruGslAHOIYx59zRkikFn",
+	"w2+20mMpGaZx6M/vPztrsEH02027xZRCgUcyq1B80ufh88pSCbPNhlnGbq+MKLBCiUZGvJNy+tRKL2JR",
+	"BXUJ4OI9YdnpAJMX7igA4gt/p0ouZ4OAe8ia3l69MbIJ470ZpQWMpXj5oChjwHrCo94YkQfhxnL/FJqz",
+	"6QGHMjgmU3i+Qyb0Y4WO2J8btb3Gvuu6DuGTySzS5kp/xwb+2td0BOKs3yv1Zq7b8PSKwV+sV+qfaJWi",
+	"3xlWzqVglTMaeeO+lnQgKSJAeOt/199BWdJwm3EYiJKB9OcQzrsQqHGREHCuy/0r/e8xrvif3UrNrTf6",
+	"Dunj55pbb1aSj5W9Wt0+v+7uG7cnIX27P/AwPU7zeGy0E9EwAhcZWnZM+Fbc7ZtIUuZ+Mxjy3S6uAbSB",
+	"hDXQChYhrUzUS+l1pwG+UJEYyMUm0oCjDvRC5B111zWBTfvSF1xNpeIIL+XREBo0R0ZooSaB6SDGUEYd",
+	"yJAe2tvKqLF6eOWrl6dkv76/n8i47/owVCFFpdU97XTgoQo1PaPDxOoG9j0EVO+oSjpaxYAl5iLggvUx",
+	"igBK/XwKLoNBKO+0jon9jOyWhzMhTE7thJRBbihiIALHVJDuj68c/Vw687l0yC33mXTI5YuXDpkGWsmM",
+	"2Mdo58RE08yN8ylzyOvrszcO3E9+OnsDyu/39JZ24STrR1pEc9satU+jiHrjCROoANMI9T/AdoJF1AcS",
+	"MophY7DvKiy+PW+wHv2fKmk+ULkAxqGOiZDAEkxqcYocu4ajVS5lwL35MVFU+AP58cT2AK2o0CPPtGL3",
+	"LOUNwVFZNmRYQjgTsF4KSopHMbBj67LzTBEZ8hHk8uYVU91LSdM3vdb6wwYgzC+MSgxZnRtc/3weMThq",
+	"m1zcGWp2A9xmE4fGd7vfZVXETZS5Iv697ZNyVYfk9Gvd0jQa18/DAnxkOmpZHrWCOzpXhveBXppVJtMq",
+	"DhOziRZ7cG1KFU3NMSMYlt/W30RSxL2baarzfvodyywt502WlVi2MJhFeJ5XMwPgVqmzTMrAHFC0skBp",
+	"065/QizT+3Ov9Puvv/VKyTff/fnt9cvK4bNnUOEec2c8bs+QBWRnmGpeX8ZR//dkADupd+VSlV0N2xB/",
+	"cSGew/G2+F+Wrp8plJYr9zsmRS6i/WbJKU244BNNA248Ei4iNmJhZigLHKmY6FZxqtVDW14HrVbkkEGu",
+	"jrH62an96JV+ditHtDJ8/2m/+blX+pfcLUhYNrYnzvEiYbtgy05TopoLEsg7FlY8qiUA+0jKqT7YetQ7",
+	"hdSSHtu6kaWFSfGGWCGzGR8wV+dxAv3yurv/h2abC1qi2ZtvLPQbC316FoqKy/KWoLKGLA1UdORpFfwm",
+	"oPaLHKtiU56Hr9C85f2fKvjPLv7zLytX7xvX/8b1PzulBjqAcnABwPf9TBFPTueknLHwdyD/HIEDToiQ",
+	"8clKceGvwRefjJw+f7UUuf37+IKbtf2iHEQodQEBmucCSQlVUgY3LtqbO2lPam2LnMUwlOHanMVNhrNI",
+	"XRsx3u8ezFd7ve9WcNPPf6AkEGNuG68nGczBUQje/iUPKC5l/rk3i0xetU2OR8pNSu7kLPCJ0ntT1ovq",
+	"GP+LPogOCPodJ3b3QLQUfXyLDsI7Gd4oQjEj7lX7Os9J8ZrdM5T0Jb0Umzge8iNNz5Rd2iKO+U1v/efW",
+	"W7v8bxmzRqsdsIH/QGZ/WtPJPytRbjjlD6sJfFMsv5Ri+U+qT+ZIZKrGmH8TC6IUHgcpG2niWHmK4ZHX",
+	"7daL2PjdSUM9Z99wLpEUx1ShwQyvsw81N6KOswB+Hme8s2QQOyckZFE4NznwqRokW/q0sK2pK/Kq57Fa",
+	"KpLkjvIod/sS1vY50arym4uy0Gbkp6e3QqlqLUjuRLfRuhUK103Cy7vReDYZCKhvWhFoRixr5dEAK9WH",
+	"AA+vuM8gWvpRM5D+Xf+//rM/7icJtFRNmRcR0JwgM8ekn/UEE5DN4x8nQNlx0wd8LKpoH7Gzb4VBRR9w",
+	"XVP7R7SSZ/OLzBT0wZ0wrEoZ8o/QdT3SQ9MP0k9VSdSKJrRlc5salg9OyFje4UAnVMzhVZhzh73chzI8",
+	"1tPFVLYxFgEy6o0JwOAjgr2p5xfsIwxhv+mQWv3QIXV98Ot7+05P7NXq8IiaW2+SMs0Eamuu+1//2XBd",
+	"hDkObxkW/NXqh//1n/q+gfy4UyVdvSMWJGAWRMQHODSBCYEmR9lUO7KP1ItgLlXSlbPQY+qYfH/ZfuWQ",
+	"y/NXDnnVeUnKGK0d6sO8g8lV79jgEgP+ManoMV2ev0qisAoeZ7/WirN+FmQuY+SfRCEVako199zBwKN+",
+	"M0ZK77hiVdLW66dHpx8DrUahc4gegiYd2DnIaUuguyELEtcmToyDlAggiw7qbCZtDMK4kHx2/frt2XPI",
+	"Prvs/NR+0yXlO+5HY/Jf/0nGjI/GkWPVCdJ08b8dU+Y5RKwgIPCm61qQBkiaY570IaMvHorPJ0woLdjQ",
+	"5WePER7ZKsEzbMDN4x6pPQFECIXQcDlErk1eN14ZhTPhUVP048kwnOn1MUkCe1XSMgRNyZDdEaO7Qhon",
+	"jBLPkV7dk7huJ15Tzc30WHlIolmIiY6Y9QFbAQkc0IL3YTkcJz2xMn/D+CHv8NNH83Ms4hKdGI420ABW",
+	"xWaEdirdw2Z5VHviDb9BJQeKrxPeQcNwvj5sviJqHTOihxmGWfb7DojTKGjAEQWZ8o8sUM5W7Ibs1eoO",
+	"sBotrLh+NCRPJOlydxkhZs6ASd9Lq/KNulbl6UdU5fUTU5p9LU+zX5zTa4a9O77CpMZfcFKPmwqQyoXc",
+	"OrQV9/t4lBSA+FA8gaL7BwqhbKxzr2FW99THMWTyqeY0P39M/lxv631z1X8h0+rptzlljG3meIdFHFD/",
+	"0nIl4A8pKyJjtwEGxhC93no2tzSYpX33SR73z59KULpipEbixLclElan1owUmF9ySfLKu2OSe33Wo//Z",
+	"KUXopL4ECZGdQmKd6AlohSRXyVs9nbxQRPzQWt113Y9HrusaEXWS1hq0Ymi0VZNpaLMHh/GkrBpp7l+c",
+	"3+PFLFoFdnj/ru+AoSJnEVhXtWoVRBxACgWaMTIsGEpQuzKLivYEDB8Na60F3S9stLdJ8riaTacyjJh/",
+	"xnxOwSX3xwlotFKWEKIY4Vqtzunmk90YxYdP9Ow2AJBNqpdsYRqWJUGZlDVlwYhSUIo65AJBCSycAI+R",
+	"5HjUw9TMQI40aVRJS2Btp9aQY8ADtCLcoxP9DlTPQJPGIWuNDNtMA3obdLo0/Z3iJwDAn0UlSOFHmvbU",
+	"hAp2R8rYdXYwS2YGDMVgye04iH0ASH1jeZfzRKyCGVDvJk8j78BwO5MEkv8BRT/OJpdf8wlTEZ1MN7z+",
+	"XBtgawqK1oRUBfdujJrbgrr7VDW+/uOD624REY0XC9fua/e2jV+/tmO1JQCkp3+4MpavBXr6+C0LnE8l",
+	"OVWpT3Q67fKRoNEsZDkFuMhSoMHRErQpn1QQgX4VB90F3rSej8a8SpHybKpYGO0Y87LmuvblyvigeMQm",
+	"kIuvSZn5RIrY5wiOq5ChaNJGSF9frPqOdfDI0Ad/soiOyelVu3XdfuEQ7AD/wmB5KRKwYQS61g1jU/S1",
+	"9AQoJxA5bF9dXVzFgH+Gj5fBfW7whxFzp+ObQovojnvsOFVskQx+B9pirmHGDlnNjEnZTAWfptV0FDwx",
+	"Vs0ERAS43+A0o9cWvGVYAoCBJes324Bhq+ews/+AbPvnT7lMevnbOrwlYZ5AalszcXBqdPDWmtZ4J1zY",
+	"j7GBQcOQzr9aBSiSHrwfgx5ggJvp/fwppYdjJx1w2JTMKSqQcUV3GcrNuQuX17RLLx0/ZgPlhU0AUl4l",
+	"1S5E7L+fQnNbNvlWnPnHElJWRmBwaWCY04bCSjEaopjKDbAZ93oZYSOZTyY0vFHQrFAiqGKYCmhWyUsO",
+	"kcekZ7QdG6IlGNkAMM5GQYSqTMqFIv0bNgc8aFI+HXPBFEZY3tDIJK8QGvAb5hCPKlbhQjGheMRv2Qnp",
+	"/68m4PWh3xPa7MWMlwQMYGcR9oGHJhhgxYm2kU9In32MQorwNWCRYJv5MYPAzYUWocdJwCqeDolng+IG",
+	"ZB3ApwoTL4FEPW3NxNEBM1sH7FdhA2WRg9G6wdw8vUpeZEUk2vVatEHlaz5Kpd7URGB9aVnVmfyAk7my",
+	"HHqDmy7pZlVrXf439mXwd+Kbf/5Uorc0ouFbKL4vOSvNlzSY2Hu9spotu7aMv+46pUhGNGgHbKLngsJM",
+	"f6NnrL4QO8eDqt+wzgmDVSAJxu+AKaMlMYWEe38G/+V59R8FBVsfsHgRM+y2gNF+Qvr5jDxWn+hlbosn",
+	"XaXB9qukE6kEgCuB2bdx0rgPg5wyQd6xQVd6N8ygHNKe6N9w74b5fQyck3LIqJKCGKDjDy/ab9pafcbG",
+	"+yEjXiAV8wG9JWD01pTOj0I5mwIAL/wFHhvAp0GsLiWDW2imrwdraNvghVnrA0K5ivuQGMJVJMN5lbyR",
+	"oxEEQUVKLe+JctNt7KTgGel0apw8uDaG70KHb+ONMVaDRV6LO3RnzAd0FRqGjw/UUzWrGwOuZS0SmIUZ",
+	"Wj7SmL7+78Wd84U8JGthdo0Q+4YC9sg6IK5ryhubr/o5xflT01BCrge4i+cJJNUwacqB+FbVvNyCR6L7",
+	"LyHe0yJ9QzwdOvBKjrUCs7h8B9fu0QIuH+iKpeNPn/P1BTTf1j4l1y366PrB2h4ZSAXfzucqAJ3MyXsF",
+	"nTAM7rJZvkVFYNsz0Zm8BWq4pBHmZUxnuX0wECEFUfaDAEagzRQzipMk4GFjmOmjjDh2TbeRpLjtVHvi",
+	"ZaEHkIADMGMchWwaUG/BhabNGPDK5aOc6ePwmOzinpGJe7MFe9xLHlBGqau3YUx5Ke/8b39CcYH+sKEN",
+	"KyaSDhsIrfTNG/QloLoWkLmgrYwULHvOtzE7dhEqt9DR8y7ViiWNabnQ48R4L7CnR9jxl3UCaNKTUBW+",
+	"9Yv7HxbY5heA6sXVM8fx8cUzPH9teBHwsL7J6I1PzguZzVSAbVx1bLS6vIvG7sqiA/Ru4oWOtjghNx6c",
+	"Jyk/pvWqwHXGUQhGeOzfVOSOBYH+F9ycPQFFelXywtrU1vLWpnksmk0vn77B54ov/rMmz9wsYOil/Yar",
+	"6BXO7Q9rpD6233D9dcZ1mZPe3AqUJAFXUeLiiB0hiHYXf9+K+kSxaKco1Xdxp/Izf4c0UCyOfA2kDBgV",
+	"pc9f3PlZbPA0MqZKaro2Mc2QdukY/wL7RfPHyYCFp6DoHTfiVQDMfbhOE+idWDJ8ntqdCscEjsjmnlSk",
+	"iG9M+ZEdG5pZpQJJI8u31sS1Ugx895MhztU+V0PT2o5B36btNTudAsg3hIHQ1xkdE6Rs410lfbijym4R",
+	"EVFISEDwqCBTaCoYScIjcKtMZMgcBBdA5yf4FbUhRX2oWbE9VvUESCixdQ3EtPAd8dnr98QdG4ylvAF3",
+	"PauSpttM6p2s0iYkUTNvbOcUGjjuhJOZorYYBlsx5j9TcSJHuY+uYZK7tPFh7+/YtxmEcoP7jR30oPPc",
+	"mIWM0CCI0dYdMmAenSlmnck+yjdvLBUTZDDHEJjt1QTZq+bpPQHN+zCaaO5WZMIAYF1fjM5gi4p+w+bY",
+	"lF7vrrLEtlMoIS0xvDI86psnN18RjVc+Jqdv/O+xHbtmZYF7WJmZ69ldINKC3XqmCAdzLVYLMhIblJap",
+	"tp9iaW1F+6rSgVWUhDaZVl+WGLQNEa3UsaVglUhWoE2kDSkNWHTHmEAHV8s2bFAsfI6JbqY3NLYJ4FJk",
+	"dfOeKOvXMAF9JPqK/dLfcUjIbuUNJNNB9Q5C3hoND8NH5mDtVImNqMdRIsUhBod9KHgQxAz9BCrPuamM",
+	"tI0SAv2iEb9FswSfrhWJKtRsAhOHmREDaABTW6nQn9ml/COr9Ms5RZDqbyStJ8UtCxVMLkuhsWaYr1XD",
+	"Uj2cPp1c6osDlrlDqq8Y0vNHGdLfVfqEN6a2b0K3c/7qTbvklLDA6kyNNMGitRDfUhqzIJBFsZbD5R5I",
+	"zOdR2u4YhnKSNR6cEtefTZXORI3MeK7bP13DhsApj40sxX4xpsRy5t2T2iDmQG9ugFjm+E0EP7IIPluU",
+	"OtEdtlva1A6xO7P7aaJPweddJEKsuVsjtM29KLZJSkGHwMtYQm+2/kSNQAvX1oTwEcmEEp95fEL/f/be",
+	"7beRJLsT/lfiIz6gxJoURepWJQoNm1Wl7lZPq6RPUnX358neziAzKKaVjORkJKXiFAqYhbGAd7GLffHa",
+	"flt7Yc/uk73Ym1+82P9l4BnP/BeLOOdEZCSZFFMq3aqaL92lZF4iIyN+5/Y758QsCtEG4IoFel8ERSij",
+	"rVIi+mG4N0YxmjeU/d4c/vsxTIVyeORldpcSMkMTKjSFL6BTHdgYDfYiyQZYPYPqWPkSDTSPZgIVVXpC",
+	"3Vht9HeDMCFgYMB5uWkGBfijzKgGHrLrZ6+bMsTgnYCbY1/K1EUwSoYpJZI30/LlWGIoJVxgypnHz1MH",
+	"cEpp9j8162WBLLqu/HkQ0UObaJ7kuXUZssiMo8dZFXgpQW5ZguCORAeQ3ZZVJIfd3atxcnZV1C5hYRRi",
+	"u3LjQQJ/2f4B03tjOjZxLHpJGoqwTfWuejyOLfA6ridfAnCZ7jkqGQosEbhigA2XjEcIi36AMZpchIpE",
+	"yfMovwkxFO2mupcn/BCJXYZoU8Ed9F9AU+BgxVG3PxwNaeYjkYygypTeH8KXK1wycCkbnwTiMAxPL/Bh",
+	"cmGQGQUEh8KReOyPE/3muKCxcFOAT6YaMJBOn/H0TADK2Ap0QEXHLPsGnnQh0i4VTUUZZPxpU8Ij8Hw5",
+	"5dkLPOPrwyE2YNBw2JBBcbLcIzifcDea9gZOe9DQJ2WJ2yqcOhHStaBasJXTvded16d1D2masO6SlGgi",
+	"Wh3w5crh0Qn9rkXSuZiwlc7R0Q8ne8ff7B3XTVY2tUik27452TuuX2m5HprDX+sl/qOJSN05k71H4FBc",
+	"cDWvRstBS6p186eVVHoRXCkUp0JBIqPCbGWit0xElog7LTWfaUDUG2vfEaH5VtNq+N7JSeeLvYe3zNwF",
+	"W908i5MzJmSWRksL7dbl66kr7yzM6CmvKGfRmlsc6d8/cDImXJFKre0uiT4DgQvgzORUfGTmy+Sy4ctZ",
+	"bkBJDtFcegAz7ICSjCBfzqUH4NkVyAHIo1myA67LDpj+HIYdgMercgPw7MfFDJhKi6rKjLZvbmymEn50",
+	"AqWgjVFUwoJ+FGQA3BLV0Z6UoCXU3zEfwMxzRZw3jpq5UI+tCo3l4rqikjh00F6JXioyxYZQbrXBToQg",
+	"O+dbulYr/YPkEkyd6EJAD0pbiUkbNti/vQyI9Tt+a0b6I/LfzKMgPS/JuZC8G+e+FHDcwdc32q4SQC6f",
+	"ctXVvkdtcwOWZKpXQO3p06dPd/obfF6uRsnTi82Z6ZWAK/52/POhWWVTRcU+DIVoPeilscidY72RKzLJ",
+	"qLkldJq1RF7TKb1ZX+LTnamil/kOLo/Xz/GHn0UK+tZzaF9sHMfgAS/gHq55jAkgI7jQ65Ye/0QB0ETy",
+	"zJcBrvmARZL1x3FsevNjcjvwa4CkQwwaIVmaZFCDJRukyfhsQC4cWot1j+APq3ZNLuFiESsBhbtmV5uz",
+	"MjebO6wrJokM4Q0x71QmEFqxqfEK3A56FvT56JB5+vQV4umk8fQp+zwhXRsmA+t6qXFXT2hXD3sywpwX",
+	"KmCuhAyVx7KELkIQsUQqjwVHhyen1HJsnMbkwZnqaazt0TabBjckIZi2Lb4M3vm1KPRrbVOlkeTAhEWh",
+	"Kcjo+YhccJaLXPATUJ3gJ37+A7Tf8PwcIJ07H3/+km1sbOw4t9WA6tfa7379y1+9f6+1/UAfsR4gcgyD",
+	"kHKf67EpwHQrtTXQA46VtsFDpd+S6CHYwMZjROd8jw2S0Y+VV/Ih4mzOYtst3IKHoQjbP0Ml8Ne//NX3",
+	"5LErHizcm4h4DQqdwP3wVNX+GfdY15zeTyMhwwY8YpeZk+hH40ZzR1p0rYWw+r7Eup9tFny3+t3458PV",
+	"vQvsngJNl2ANUh8fc4JZrXSOswg8u8ahGjo6YqH+v3O5lc0BW3kjo7dsGMVxRN0AnBBRlonhKIO+y6hX",
+	"UAlzcx+LWOwzNhBvV7486LyklhsriAoem34k+wnzaw2/xn6C5f7rgYeVlboC4ATeGQpgYLsnvYAa0My7",
+	"JyLosCw0/I5NKrsl3nlMH+cpVsntJVJlXKNbNBSmflV/rPRVZigKiJNYIX2LDSMJN01i/CqdfFpByAqo",
+	"4wHu9vW3b2H3Rvo600SBHZqENwJAPeuRree8hc/1fIlJTryrrelWkymPtfTDPRyDxzaa+v+wWtbZYBcL",
+	"fRDBMk1GI4FlO4z6N+QTphH6QviSCpliNS4uQ4+lPBXxxHPeVOtZbRaKcIxQA42pZhZWmQb50lVFP83K",
+	"gh+gAVZV366pm+Gk33ONqvvUlLe6TfGs1wqf8/X+ptju7vQ2whZ/1m+K9e5mbzt8zlv9DbHVfdbbCZt8",
+	"XWz2t7vPe61wQ2w9uyMN+9YV7EXKtRSXzKoLto0ITpHRq5b1Hj/WUlq4hRk3n/iaboW1d1H1yi500S5z",
+	"HATIHQX5aoUST0UuTa4khpjI35zaJB+HOHhIPrvx+0SKnSVyWQXhrqqUXL29KlDZc+N2isy+Ucpji8Ib",
+	"dl0o66pRpRyDW5t0lyXDKNNWBR2FSkLQMExofVA0WIB29glIkTaDCI2praBQ0SYjnhllnYxNyVbAbtf/",
+	"rCMozLoCtMwqSqhdXyZTOrDxZFZBmF2m7Xc4i+ONHJcpjtdcaZ7/5vjr+eUgfhyKKgRvrquPPEw5iIrK",
+	"EGlzueBZ6j0fp95DpSWuofeMs8FanJxF8orS1jyORaht1txv2eW9c0YdkM+kXjrG2Ye/d0ajE0I4zJWB",
+	"VmWcheIi6om6Ns/PROZLLtn+AVaoAAdOIiHspnVxjLuBB5K4ZcVK0JD8zyaiUGRaDwPuSrk4VAaJzVam",
+	"pu4DG3Pq0kUZ1qPz5Qr4EueUBa+7bf7spMDfqANSCwTGjQcM3suX9jW6KbUNg6u7ULErCsEFc2qKd0CZ",
+	"bfbVt6cwR0GHNhAgQpu9EDwVacASaXhbSPoD2QJl8oK1Sz3gP4CbfRbsslRoLM87NgTi7ShKhepkAcz4",
+	"WJ7L5FKaNE3W41KPVWu3fVgGvrReIHQH4my2dvU3jhQgJfHTPJjXJNUDM4mcZvLLy3N/Devx40mAOqUa",
+	"hnpVx8kZi+RuviC1cJXiskjVd2qOzs87upVcvTspnkJrxbX9d2aJ1rDaau2amHw16H7Riw6jr/bf/GK/",
+	"9TraV/vyeKv3cn97/3z03Tcvv9ppiMlXTfFdR5806p58tdPorceyO/y8GX73VXyb/oFTPapFAhGG/smJ",
+	"wQcrtrqw8rVSYyh6aGTBFTVdujHvnceREVTl9vkpPxeKBd046Z2L8I1tF9MvFlmz95pSl2Ez2z6ZDJvu",
+	"Tim8Em6ub33XSPXCfYtHYF3ns8PiRJ6JlNE8L+3s6jXAcPlQxcHZOoNz+YugFTmrGIwzmn8PA7Sp6AmZ",
+	"xRNz2FSBLqOnOGvrzikqj7pC+DyidGtKqDnMtxdJd26zhwdlujkftTrTzSyWJd3tejv5YJKLkZJ6oaUW",
+	"1dE4K5FOcq5w6hS+Tm66gMBSVP8AtHI8L3XTMPUfGDQ3KTG79ogaRFD3Azumj/FydFpDd2uFd5VJOuQx",
+	"pubUG+yFOUslQwE9lSgL0ozSacyQ930TMkuxPI2tjTA9BZGLbLsFmZwKEjmYAWuyjax7q8ySePFRSejq",
+	"1Y9vGa7uBHgWKRF2ddO6WAJOVcB5cYXi4OjJbhWOq1MiLOIULvHYKJLS1FEpdkARU4oG+Q/LVYyXhYH8",
+	"qHSMslyqMOV9yliOua33cqOk5yuLbjzTBnlr6zqZz+s3KrrxbDoXDCqe4+IxXgstHk70yduF9DDnuWOp",
+	"z6ESg6255dan3unBVS13cVfXtQobbQl9laHPnW0WX137tTDHa+/MqrsyrH8MLlo1U8UIvdcF7QxEFxBs",
+	"bQstvYDryKos9EzxJakpVI/CBv2YFG8zq6iBI7jk2dB3lr0mzcf9yZekCW6ir9gFciko1ZpqZBSKMtHm",
+	"okIZrJDeFMxviuJO/93XgD6lL4ZVoKtc8ZIA9IOaUCwbpDxUcWdDKugVl9l1N/gaSdh35eH9E34x3Wth",
+	"LJGVr3cjUM8L+2/FRpO0KdWFUwN4RsB6seCp3vx1z5cghskSK95i2oiRgk1EloeOBpGiMggYH0MqP4Pe",
+	"5x+wsct7yRUUslcwV49/L5fGXOAjwGfbnflC9ssUAy9GZSqLuYQ0FzkCDPnbr4U8ywa19mZzZ9uSSFSm",
+	"sfrG4ZXrqxaLrKnCavvUWzrcIQZpcGCcmZVwbegxWu8c7DmKJHaIlqNIToFQETCwJTN4e/LCVx6zEBNl",
+	"DqhA63qDKoBXJn5rboBVXYy2sGsraTl+ZAp3RNJjm82NOmgUvrw75DnCqfoIoUebNCxLtH3sMbCE9F/w",
+	"TQtgg6ZPGdKMzLvPj+7eUmr4EmoeK9QcRdJCwS0oPdr4mE/hOUhmlB59AdguevFC7Vysc5CMgcqShCBN",
+	"4Ye2qUUV8wy6i1L9PdJO4CbI8kHzSVssaORwuvOIU7Z38Q7QARMyCyOgu0B+ZEZMSfdVQUmDEaPfFxJt",
+	"YN4IGPUFWG3p2LgRApP2bYwxX0aZHokSaspeQt3LhThjoSkhQ5Gq6Vvh7JmWnPoPA3yscwW0Ws89pPGW",
+	"g7S25krQ84Cn5+421a/5sdhgNyRconfpRq4YPTsWXohzeQ8lCq2b61klN1fzjhxR+u0XwXi+/ZcdwO69",
+	"A9gBzHtRlKa4oecBP8brVlPDy5nn0P+8EOkrMAUonzNkK4EtqP5ZJHvJMJJngUfdcqFCDRSBgwRm6Z6c",
+	"jLOzRJ9cn66alMDzeRxPIBtSQof0bKzmlcXAYVqW0YcCWXEOzDuxzyjdPimEFc1bmJ+J2Io/F81Fc6d5",
+	"FqOZmfIqP+7lQo6H8F3zQ2Ycte9nDcuSIuvxJP+q4FCMFE3yLrTjwH8LyiamXIV5RYoIYqqiy0nSi3hM",
+	"n+sEr/0Iq5rPLYZXjJP004Q60BVL3g24DGM3gJIKjaC1dm0Q1aygg6vW8QqL5Ed7r1/tv/4CWJFvHh9j",
+	"pLAdq8cxirSCZSSjugSA8kdT01eVPZKrroyrc8UCs6QCjXRdYbgdqOTS3bUSSovQYbzbFH+snqp8mWg5",
+	"8ceiBxT43eJJoL1yFlAJBrpz4JTGIx34yO5slqX8QsRE1PAlwBBDmPMYV4bBUexWNMUSyd9vhiCykZM2",
+	"7TAdRlwpnQTMi0V8Eic1CkqtXiaQwElTaxgvHnpnaGKxSZKAFr1UYX4ghsiAUWXtTLCWhDWGsBVS1Bvs",
+	"0vdgXPrSSjMtVSOpMq25JX3L+8EO+Yks74N0ImRY2N23LGstIRTSzmgBGnrRtVptWGC8/QYgHW1/YZUU",
+	"d6VMuYajOQMjlJ/jGAZpczt+4RsVCngE0uuO5FCVFH4atWe24I8+de0uneMCPDpFqVXdZFl7Z5fY+zXE",
+	"t5LOGYsURVcRJa7dfCk5Ld7aFsuRRt0VvWSYg3rSx3pS4A7yCCoMoOszlS87L1/uHZ3uvfKmXERVhWOe",
+	"KGeSLulMknmOQCt6j5zRgPcO3+wqkqSV/NKm8k5JNUc3yMn8ZifNa1IShSxIxc+hT4kvFzYq0VhSXqYW",
+	"vsktyqZHDrrT12+3N/Lrq2OxWYCPDIwtEJvxLZH47pC4Q9rh7WAx6vv3hsVkXrTL8JUd73219/J071VF",
+	"dPVlVXjdde8GBbzUOWb4QkwifXTwW4KYxzBzD46Yd4ke5vsv0ePu0AOX0fXRoyKLnE4uJKO56SbUuqas",
+	"6L1tid+4wmm8zFPLKigUM4kfRQ1j/Fh9kNd1Pi6djtd0Og4nZuYWb/g1U131KtL0ntb/oVhSvscTybq2",
+	"l99uke+Ozf+crunzk6+JCFBElvn8ZFxBj1ckVsquLibmLcuX3YxD3DdLYdqjvqgiGcnELKF6LVe7MIvl",
+	"yW6taIezE7FB/5WSF0+Z0llNYzSW9L2SjC1TnuSK1PCDyRf47E9A3Fb7APC+1QUQzvtyd14nVfrMLKlK",
+	"kS4s46ksXTW5lHkhKlzrXm7xmZiYDFmAi38/VAHjiraCgnCL4bSySBZPA014hNsiClEfjc5kkoqw3mDf",
+	"EjUuoCLngVuPfhT1zpUvEwlt4oun2PL5lCNNFLCd3XyLmt4A0OYhL3eFnDNf6jvkiT7Y2YSuNGYx1lAX",
+	"WMT85fFeR5tQc+tJwzq/BTF5Q14XTU+tjf8iT5n9FHpVuIwp/OdG7XuLs6/EMMEVUV27hHe+38rON2y2",
+	"dNX0EHFso2wqvJpMsqgn8GlUv7/ojRyNu3HUyysY3pbqDpO7SLHBLUyzsCwx+PhYabZosllP86wDBPE1",
+	"s5oWdtvDE42espINEgVNdBMprCsuS6Brax16hSsB7RcsKXY/1CZExiOp3J57YDJAbVaPyMXpmdMcN9A3",
+	"5N1YBCwTcaxsVz9HWOSP9yV0jS1W+6M3NZ0t3q/pc6wXtT6P3XYEL3w/6pPb0W6paS01LUwucHfc4p2s",
+	"BE97g7k7GRfygo3J8n2ZN7yUodPpkvE4Ohd1xoeJaTtSRAbj8895+ZeSftud/QF3eSnlRb/N/ey+/SHt",
+	"v2OjTiz34XIfOpQJvRQr70MrZ66sbTgQxc7olNkD1+4auSpi5ZRZXWw1+PLV/snJ4dff7L1yGkM9UdZT",
+	"1+PSrfiHGQSlvjga1W1ZGQ+WwW96Wy3Xe3X/G83ZPCVyTmHD8pypggsL+CWuuICVTplbdp3PLMYvRPbI",
+	"12F122m5DiuvQ5hURk3tFzmBF4r4LxCVMQluXtuIHJb1UpUMiq1TSpUqICo22EPvgMfQaNcXXUQq6kZx",
+	"lE12qcWE0wT8XAjYH1HKLng8FtT8zLq2zkRWGenfHL2a5yDCAvIP7CC60rfxrYh7yVD8P447gxw419hv",
+	"D9ON4RpukmVS3r27P2zvhIrujzlOgcWhmid5Jga4HMyV072p+0kKjRAQVSCdWmOKahTyHnJ/tmKSEgwy",
+	"i0XSBSNKYibxOZ+5hGgxx7cBi/irJJK3lrz3SeaQlXtxZzj4dODFZIaU/89/9t9/9/f/8Jt/81e/+Vd/",
+	"O0UJbc2l5z9CWsf0eqlubZpNskwvu77/h3KDCviCta3m6OULA+MGuqYadRWWd0lM3OyD2+hkUS0djjzJ",
+	"OdTN5MFBaeOQ8bKMOPOaAJ9+AT4piYDNpshNTEmcQhxumpqKeE5FM3CfU3qcTYO7Vnqcw1VFpYFCiGQl",
+	"YUOxooct4+eiuCh29b1ZgKcFUKrw6M18B3h9odxwcujYCrc+itCX5udePA5FWJ8iwzp2H0VKc/svtccg",
+	"kjqNDL7EzK5IzRddTuTTAaO7ll3Oo44R2B80S+HRCKW7Ey/LpLFHlqqQx/Y+WLWulkH2+ESXd8upFAUZ",
+	"xcpElJNdUMizAM8tZlpYdF0hFwJUk50WYvU8z206VcMk+lD5WAsaSKUJLKoETImrs9uutFoWChyPJakv",
+	"p7MuihLhhnlvvpyX+MYW5r21rs57u11J9KiFytTV6wW2iyNrXKbKTSSOkxn3qETOMjXuIVLjXC33diTO",
+	"3Dy5H7PEMZaQA6u72FhyKqGvTEr4ckpMzEibGyTrPS5pMjeN7zEIgDvGu2Uy3z0m890U70j7u9JtTed4",
+	"tKHcZjDokqY/iJmdRUOBbhE9KBE22AFFqcAlsQL1hec7l+nkH3WaH07cQq6wk+XXoW6yaQKS5vDb13vH",
+	"JZpQC175g59GOYX4rIO9gxelD6vqfl6/Y/czrqjqnmda70uH8zUD7kO7c2874l6qmXSMCRvJiygT1DKc",
+	"RZIKPpKwJr4xeRBNwNxJ72iwDvVvHvCMiqmXZGIwNxFjl3EmE7lKIyD9o5xw5SHZkcp0KesC9crzN3A7",
+	"nfzQefWqPEjfCcPbA8oPCdSX5Wxswge/9uZUnTBcxuOX8XjHkgvDeYBSQZ9ZxGk2GgmSmlFwacPGyLgS",
+	"XnM1NcZhH9+TIjMFlz8O0vJSpN8nd/lDNmKVGgLfQr8TiWxOfT74TjzHiF9xjHikxoxiHkkzsDqlaytM",
+	"psSjvlwpk6w/HO8dHH6z96q+i06JRApKKTCPJGkeC+gVtUKXfb33+anpi4KD6nGpNQU4D/GgbQOeblwW",
+	"i3ZaNeNykNh0zwJTb07tf2xL5yz7R4go6HqyCtvD0bZxspak7eu4EPSM2aUIXGtY0lfsdtMIA7f9KiUJ",
+	"FBMYFrLgzE2mi8lDEUb0F0619NhlSsvmfhRDcWFO/akTKVazZDWRtsdiqay+itH2JV736HbW9cTuraYL",
+	"7g8PsAHsNd7uJONpdhoNRbXT92SIJ99jJ94vjg/fHE231q31Vrf667x21+11i+sZPB8RVnncfF65425r",
+	"3bbczQMKD070o07G11HJcPsvofqabpaBxaqF8GyBWa+X9wucvNTbyCleXqipoW8RFLGarcDHbLJBElMV",
+	"KOzwVPd8SWu36PNAXMdujbTVGuxzwvNeMuxGUrTdXFKik2FzzhQ9KVjGEXTEuscC2jUBRo8CZTAoYL/+",
+	"13/D7PaFvwKBkBPMkwYnkTyLxW2Jg5IcEavjXqe0EGz3ewgLLsXNB2uoSxy8exw8nFH4qoDhApfQyzgZ",
+	"hwxPYskF+fssLDpw2OMSaLMr0Lg3H8tsnTtQT4l8OxBTWY31Nvmm0QkFEFc9nd6XmE9fROQGOybYtQPn",
+	"qQBbs68/zPyEeVq3y5T55fZ+JK6nYb4iK+xteUX/yxNs2mJbrWSJ6a67gs376k6bXbYCJkK9AS1uM/Ac",
+	"DcfAAonj5BIJ+bAafJn0IUXLqiBs5VS8zV7iZezXv/wVOxDpmaADdbCtN5tNJBma0VAUiIqJkRPKl1MN",
+	"MKWGB2ynia016fwsGgqqbq1t48CxawJscIbMmVRk41RSc03U3mgAJkECa1pPN78k31hJA2C6PPCl7X1p",
+	"/VtuAx68j+dOsVOMe9oTlvQxLgYMn0KjTDNCz5SDS1k/SS95Gopw7efjJMtR70p/ml4NtI0fLnZW1j8y",
+	"tz3f+bVxGvu1tl8bZNlItdfW+lEsGqG4aLwd/zySw0g2eskQ9oH+ZY13e37tfcGG3D/ofLFXs7aiy4Ws",
+	"2PbNmah7KppWOi2upY629a3M1G0Z9sDmQ0bq+mbpFyg145+VfplbNscXhTcpF8ogwTKsCWHNzfUKDK/T",
+	"JDngcmLzYO+l+87Q4tZCkfguQot/brkCAuBUAMtdOXZ2n4FmeynZ6d53p+ahuywwWwFasSkBnZidUs82",
+	"h8CsJzzfNkc+SYbCVKfJHcCWNuG5IjoviulLGMVms6lPcNwKbLO5Uwbwe2GU3QrAV7Ja8UGF4MdNZULR",
+	"9+gxnL7rb/owyu6bTFERb8zn/eQJFZ9AQUi9jK4POWu4Qecr4wXo0acqizZmdVxG2SAy7Gp9CruMZJhc",
+	"spV1NozkOBOKdSe2W/EuKrWz7PQ849k+isuJfQxo74xncFDr0Q22nynjl2SR8mUvFjwVoccCwp3AUtvB",
+	"BTcFgFOqccNeZDtjYiN8X+ILgVKsSlHRc9hkYNNjs8e0aN7bCjMy0VN2Vh4/1pc8KCA+LOhMzdnSEr9G",
+	"bBh230IQSEZqTWupkcqi3nwyOUS9ICqLjMrLQRILNop51k/SoWc7dIZcDboJT8MG2+O9gdYD9EuNtYUH",
+	"eRfYbXRFn87PhfSl1skZZz3eGwi9o6Hc/XaTKdFLoLdfHO6y4ExIvTEo3wT7rQpZb7BX+t88FQwInyK0",
+	"DWvRyH6ikNT+C71NV7578/8d/HC6f7D3R4ev90rDyl8I6JJNs3EXtaVHo29EqrQ1Xmuvb3r6gKq1W8+9",
+	"WneSCXUCan2t/Wxjs9ncgEu17aNq7Z3n617NmYeZ/LySatT6zpvbXi0adqhbT629tb7RtNaK+pqr7Jme",
+	"xFq71dpYd345TUI+0SNrbnq1RMaRFC9zV0Kt/fyZVxuN1UCoE5iN9eZmq+XVUvliLEMY8ZY2lITkGMBc",
+	"v0Ub6XCk8s+0CER6tHYbnzoUJCNVXlSEtilT7tI2cJCM1BQe2G82BwyQIo1nTTuxc+/3kGe9gVBsxFNL",
+	"xMZrqJQaozJJQx5JXxJl+4liYnXIo5jxMEyFUh7rcSVWI6mEVFEWXYh4sguxwmysAiivRlwRATWjgQwa",
+	"Rgr+7Ut6lwYL+GiEXBRGfasKA9LbEE0X43VHyls4L9x4SpN0Xan8gIE6HPIJzBxGbu8hPYZmHRgTczKT",
+	"Z/JVhF4AtTbWwv9DUzyllwzJX9Nat/HVPfyRnWTjMEpcONl73Xnx9d4rTJuxo2jNr+f/fM4oQjFM/tD1",
+	"SJlRFIr5lz76oZNo8ItXD3mY3bLUsyqDK/TmyiwYLERVNLWy5OwsFqvmm163g+fhSOGnXZhqY9qfcNZN",
+	"wgkoXkjQe/c+qHusH0cjFwkth4SWMFhJr/ZP4A+k3foyeOfXCGz9Wpv9+pe/eg9JwASg+qWEhw3x2ZBr",
+	"2y0VWRoJxRTviwb7dhDFWjWlR0bK4rWWB1YUKEPTVdGZZJH0QFrQRVlyLiBUqy5FSi4oCdcDlD9h52Ki",
+	"PLiUZ+MU7MfQl/sH9spUmxf9sdLq6GZzo84SqY29dAK0Xy57oI4msic8ew2lIkVKjUHVRGpMw5d7ejq0",
+	"nRflURvw0OqLYhR/PGuwDoy3MOORhFFLcYkzVyZwTmG5uPhd+wBvFX27vJ3IdcAEH283PTmrbl9LfiCp",
+	"YdZ67dZReJGaOm85LD374q4xHHavcBRHC05zEV1bPmupOIuUVqPmusyO6YychaJBYv/A5EqE4iLqCcQX",
+	"BGb98Y1dDZCmn8QuhAyT1GMqoVzHvNsJjERhP1gOGjcUPMA7N1iHbh5pFMbBgA++J9hIpBos2/aHSJ75",
+	"0iLYCrp6OUsFIGIcYyTYyfZgcXJ2BrAnNXzaWDY+vE69nInsLd5q20OesVT0kjREOIe76NfEN3RSLLGv",
+	"F4S+NarabmEYLI/CAIpJ6J1Dl0KoX40j7Pls5rDNOkevT5gUIlRs//Bkl335pvPt3r7HvtvvHB7se+zw",
+	"6OjQY9/sf3PosS8PXx8eo6g42Nv/ozdwHeu8fnV8uP9ql33+8oCdJUIRGRIKVlBB58tICWQIFOpbHL05",
+	"+RIC/vozR8qXVtQZlwkfjcp9f/hNjsZq8Aqm8+FC3vg5T/U60sjX3+g951viWbcVbvbX+U5vWzzvNsNW",
+	"f4Nv9Z6Jne56uNnf5s97TdHqboRb/Wd8p7cuNrvb4fN+k+v3oI9Ta9f2D09qXg0/odZFj16fVEdWPTk4",
+	"UThz9xbsnltiqSiSZifu6dOnT2kStEzaXC+ZDOqAvvDuNmtfWyg/cKojMDOVtyXG8pW42G1rgQZngFQ3",
+	"AKIhuACXYu3Oo0AGQaDOWS5mHJGmRce0TKvCx0okuEiiPu0aliWkOs98eVu7OroQEvP8tUzSerkIQSDq",
+	"g8p22n+iipB5LiYN9gbKA1ySKYM3ViCMDMOICgfw0cib8gb7MjAliUIkYKloOIonKC2ZTOh+VA/WeH+4",
+	"ZELPthUyZGlgBAnEJ74xveaAK9bVhtOAyxAEbJsFWNVPP9dxOYUiji6ENof0S3OUVrhpnyh2xjNxydFQ",
+	"03uGzp6wn4/FWNRZliTnHgv6PIoFNKpMVG7HkL3Cfv3LP/Ml1zbTBY8j8IiJtyMNibQHV3AgJJSwBsxY",
+	"5h+PWHUkWEHYycSXvVSEQmYRjyHW1o/OxumUJGMBfR72GTOvz37CaLwwm4FGUeAhjLhSMCZbpQETwwqL",
+	"64livbHKkiEb4fZBMWy4bh0ZpkkU+hIHqwzZDIo8YEFebLyg2Fcnh69XhdR4HiJ1jv5gNKQhn7BuHoXY",
+	"bO5s+xLc8tpEbLKumCQyrF8t4lmZhN9lm+tO5Sk+GvlSLxmg+W03mww96W78NOYqo5gpW1FCsGORpZPV",
+	"jlbK6g32iqY56RtPJds/cGxns5BRKQzn0ek0qN91ZLEzGp1GQ6EyPhxVPP+1XscfprR0eaiFXsurdeFa",
+	"LLTTZiY77CriWqbhOZuWrRp3Ae/1UQhg61OjDNJAXotLN9aWxScYwKq1n29vat0BpTXgbkFewx/dpHuN",
+	"8hv6o+mP51jh99IXlfYz9DG9QgXamlWBFFyDKADeUL3eYX6fPzeFIwmka+31W1ZajoUax1fa399qHO6K",
+	"HkQl+jMQtFRWHp5dh/a4UXS8gjGPHv4T4+uby8EDU9r9sPN1ITXurnIbM70i+85GkNwrPBuM0mLKCISZ",
+	"hI8kFqrNDjr7rz3WeXWw/3pubtu4awO4dxtweixtOPLgy0WJK28jd+V9HbGvRZTXNHu1983e14dHUNbs",
+	"hgGZO8y1zT9k9aCMu7CWkZlFyFASnJm3S53dXzhcpa+9c4GRGLbJKT4MslBCEZCCzbBpshaAWuENYIEH",
+	"rDtxfXnuMMASW9WWQn+yqu8ENgEchGvxGOjmo3E60nbAyZsXP3Revjx88/q0DsVcI+VLsAzGIzYQKSWM",
+	"aLX7MklDcopxKISiMvac9QY85b3MWFv5T3rwscgyctYlUvgyjM6ijKpuO7OhTTvofwF3yN9Nr621ODmL",
+	"ZMOXm81mm3HslqYniCwVrOJix5clCbsU/BxMPZhieOU0kWeetWgScEWGbAVu5kucdVDSd7CGOjEJbPim",
+	"K+JEnkHDkbxWXFU4xiWQ7+PaB9GGNVbWtpubrfVnV4LeNNiZKcKTj7hSGkzLULAyNE2/2D0rlw8sGO4C",
+	"4qu0tHB2zpJJ/YA+tCuEiG2v73yr+aKjTIGcgfL5DrYDHsVavmyvArwC4nkM3Tj9JGWtpuFRe9ZvQvBG",
+	"YsjFYt5Nxpk+ryvAe6N3mMdGaXIRyTPK1LCN6jQ4KqYh/VDGWBAY3CCp6AmJI9FQDWPZZVuIw77kFNIm",
+	"CNdTFUGk2w4MaVVXgS8ypm10Z73Z1PcN3S56pt8m1eRChjjODgXFcDLQTRcmyKxmqbgQPIbMRmhBlDPN",
+	"GuxYjzWOhlHWttIZg2I0cPTwOWRUPab1JpxD4Vou2SAZp75cAQePFnlFP001qaINlBw4voGV8lIvlA8J",
+	"889Bypsgmb7VvQoETNi7LUxeWHxsqtEYcJN32aVeVZdcGb0tsftCr5RMxLFaugYem2uggN0HwCRlAL0m",
+	"WAFABonk/XE2TsUH4DpBOu20eZj+ciB65ypXYHMroGwIT5TFHxPxGCuiFo1HOdpxSDRXSSygrAX449Nh",
+	"QSJ0RT9JBeMKUlCMOzqFVg/lRgcFY+BRDdaZp2vDaxjg32w2Sfkmi6cOOGn80BguIuG05Uu4pbm4Kj4i",
+	"Ik4B0n2o3pUhpnSE96xDz9eNcQM4z749ZOVR/I2zvRaz8VGNSKOzQbZEz/vRYDUAFRXYnGffQzXjOrBn",
+	"EpTnVYV9hQ5PNa2PtjWGabDK261YbqdR94hqqbJkxC6TFJPnMK7Z8OU+0Esntr9mHCmiBuHitVzVnA1K",
+	"WIiXgWBvMBwg3Nph5Liac15LHsPAbLO52caOM/lJxEmKFItM4pH1ApnUA4y1DnmUK7u2cIZzr8qaIs3t",
+	"lAPiY9a96I2WlV+vt6lfWapiJf3lumGDfIFZjrnBgovWWiqhJIdae8dHUDT6nWExvV97N0zCcSyuKlsI",
+	"ZaODC0yEC9qo0HQhb8zDVEB4Na29XIh01zTDBXJDlOVkCziuBtqovURSuS9fHXc+P2Vhcik1ylJuEHoz",
+	"R6NVTC92iQwrHLsBdo5+qtp54eonRao5lDDkEvel1oOsO6mIqhrIGO5YrW7pS633ko9GzKYlWmY6keq/",
+	"W+2MRqs/FZN6ruIRWnYFy9JIhEafA8eu++6AdVA1B83qiUlKbjDi/+OLUfjp6M2Lr/dPvtx7RVNulDP8",
+	"br5cSZM4hqQBGcKk0YdiKZdnRI/RkCJCPVb9QlQdMnipP93qy0RmaRJruFyFjxkwFeGn8yWlPe+y4LtV",
+	"zBRcpYRIm9gZ9aC2N74nUEZWWbB3ys/Alx74NX/cbG701ICvb23Dv4VfC6DiULDfX32dSLF6wLPeIGCS",
+	"D0l1XklSFjwN6uhq2GhuWu0aUyMa8JTvVqni0+rJl531rW3rvT/5srO6vrVdzH/VWwDcMD0UsMCXNSsP",
+	"bngoBetOMkFTB89eb26b6aJnHesf9QvQaSaNIs2AI4OeDSFDSixvbe/qhc4KXc6U3ik8xjuo3KGSj5St",
+	"rDebdXxP8+RXkRolKtLbss14lvHeYAh1syzddjzSLyNCuAVl7sE3eU2t1mgNOf1VJKx0rI335uhV53TP",
+	"pcck/X6eIF8m4Gj+jimR9IbslC8FD0V6t/SU0jqhSGI7F5NimVB+/gMwPXoDnpWXCgUkvXGtUHxrrBWa",
+	"P5WYy+UPtMTTmz7TJJZOP1W/4+ogGYry5xr5cOPnHssDc4v35R8BF+UTxQi6dlkyjDLwfpYCYSJF8XO1",
+	"Gs2GbfYI3d3z8dM9a1WHi+uYUK5SNdcXk0wAKFQq3NDXiAeAd934fdLLRLaqslTwYbF4g/6sPKu1a91I",
+	"cqzSiRwppNTNs+4QbXD29YQOYBfCSLDBJ2KdKukJFV9q9A+Abhc0rlwbQo6HWsWBc2vfz47NqxUk0ezT",
+	"qG++x4b87So/E59ttLY2tpvNpsei4XCcafWDQNCqKR6IVBZYqdYorICSMcyCbMlIctTdBYzVi+wzv/br",
+	"X/7Kry3C4YoD+FrIs2ww++wXQG0EwwXSQ3DdPFEoEK/8BHZ9RDLbhtppkYyG+rM07eeIZCbOBGq1WnyX",
+	"vPwcWX71s0c800pzrV37F37tZ83VHb7a//7d9uZ7v/b/1soWw7SmUc7kMVoOajSNG6PTzHavTWsVJbzq",
+	"+epFnFyKdLXHlWAD8bbyzLjzUjYrelzrze37AocpRYjecwkUS6CYAoqCTlwyC0jHRtQAHh2Cxioeibk5",
+	"sEbAEv1C4IHqoIKP0Bvo+5+s4v/W8H/l8LLEtkeIbRvorilxQENR0ieK9ZLRhK0UDMY6FCwapylsMpnY",
+	"9e3A02MAjB/xinv/qUUMtm/ird1sbc/z1kKID4RsmQeBNiH5A7Za21vP1zdBMqu66+BtXcPBm6ZJujC4",
+	"XmVE0zutkih4+sFI7/tPr8D39w8b3dYG4Adx340/hXF2LHgvY695Fl0Y3ctxGGPaqRPzQT9vHGFMey4D",
+	"Hh0eeDs13WamO8E+LlEi6x5L4DoexxNqBSZC1p04deTQNYAJ2LgWG6xj3Lbz2PHHtuTYXXcep3Ga4kkz",
+	"rgciTkWKXiSfl8YcX4LjC7mZ72PBkI9FLLgSxaJP999O5gNTwO62QBUspCn/3Hw66vpUhrf7/X//qz//",
+	"/V//z9/+rz/97b/8+9/86V/87q//y2//6h9+84///nf/9U9++x/+hz6dNiN2cDd1z0tLnrtRFndwa+TT",
+	"W7Netj8gWfuZdVqFUKR8yGXIoceKKV8+5G87tgChFR2RdA+C60u/ml2aRYeek66eexdtMCIvtk5BhCOR",
+	"9mCuW/oLoGaip7u3wTc2NlpipxeG4fbzne2d5jOxIfr9/jbviWa32211+9utrVaTt8Le1tZmuLG+vrGz",
+	"tSGehf2tZzWTv9Fqbj7ferbtlnA57nx+ipwH540eQaM1g1PVUz8seCwjo7eaDwZ5IRineKLKxKJaLBf1",
+	"+u7y3vl83te3UTYIU36pZiJuqhhyyzldkgmexpFIi75pLNoOgTaozeIhPdaUR8ldKUwml8aAQeZBmau7",
+	"3mAvwQpSLB1LifWJL2m00pd0L57qAV4gVS3KtKTGut+id87SBBKTAzMNgccCCzhBncJ2pvxYkCXf2Gjv",
+	"pZ2XK4KSDfbtQABTZGZGfMnM614m41jPw1BPCtts7rAVc3d3VgxpOEvYWcL0cA15ujuO4mw1knQmhscw",
+	"PF0+ZOQEz4RQ9Vuk+iNKYD+/TuwI0S/DMz1qYxTlwTL9cZ2K+c6N6ZwdmggM+hoWdT5xnr4v1ZC2NaVX",
+	"OJRcm8C64X2Bn8MqUrs2HE3RzQCkYMBAOWFWDpfWpaHv/YHhuUeePH4d2WfXiZWd15AIZjrvu+q/+XyL",
+	"7LZZWPlE01SubYE3d+ZZ4HbFAFHFQTCrJZlpBd4JLiQNSBpLDTrdlTH+mqBi6nFAUnEgbwaPGo+L33hN",
+	"ga+3GeNG3BoB4IjbqtYwHl4DGTjXKj4CF2CDdYYJpNmI+QqABmG9CgIDLVijJjAAFBCPgrRpX1KBNFNL",
+	"BlgVUB6ECq/sh8i/9rDaSJAXHIdvCnV4PLypL39W0P3BZ5n/+T05bWxnwyjzgEBZkNvdCVNiyGUW9Yx4",
+	"8yVoHlhEo95gkH3vDqRtuTdUrA0fREsO5hYqlmhZfGrvROQRcBqsBAOu3sC3COr4plFmo/3womDAkUgO",
+	"CLvMAFDKw/xM/QLhEsU4+3b/9MtXx51vXxdIUtayZyvmSqPlyaBO/d9YyYDFhR5in8R4EocidZUn6knh",
+	"aFBwpI4ELo0heEu4+UB/QWcC9B3BwLNFcdDHzdSA1COtJuYaD7wOKD4sknnxHWQGOSMAfUOrpulY5LVr",
+	"cCBUCrBEEzIVZKdnVg99RbztxWMVXYi6Hau5n55a82z49rZ0raQ6gh7LSwcF7/yanQG/1sYJ8JifW72F",
+	"o2am84O+9GvTn9CWs4X8NVNcSu/Rm9KbZkpHQb+DoRgm6cRjRD00QAArvzTpWP9wLPFt78vLdVUzZMuv",
+	"wd1Q5M7M0H/m+7zuiv9jgKAQZ3a3RjqWCg2kKQsg5wzhkpdaQ7/kyvL6RFifpQo157xqcQ/cXtit7J0l",
+	"GrBo05p3WHFg8TUfirpn8BUtSZUxqINmXz7Fpk7FF2zNfcEc1St7MNHQvg4d6hVJtg/0BsIVMqFdpFVl",
+	"qx+cTq0MV8BZjgKUEZvnUpxCEutysyDlOOGm3XK5K8FUZF7kcnpvqkQWX+MPwI77zHUX+uNmc33baBef",
+	"kbaJR81G/MzuWDxeXLXgVmziZlFChE8Uowmt33RSHqXX1PlSuDcXfqg79WfOuC8rrIprGJ74qiBYrq6M",
+	"JaDar/4PtcE2YJow/U2QfQ6k7Ztbhndv5D1YAK8kEasPxRVLvI6k51SxQvTUX5FxauvUYDYE3n7XGKC2",
+	"nnKeBIr3hd4EdBJWdsFAMWdfndBNfEl92tLeQI8cW7HZ0tVcKZEpamuMfY5tLn6cJOcskioKBRAtkFpm",
+	"C0D6shsnXWxsCotqwMFWxsyOyzTKMiEbrGNlm+NANX6xgaNR5VFF6C8jJ5Qj5jmutaBg8QRkNJGRFDm1",
+	"cYKCpRQ02OcRWHEXIvUl9JVCVfCHg853P7z4/0/3TtgKFQlkreazjWebrTzQDs3mNlvUs8A47yLFzsUo",
+	"M/aSnvnAl1QRE6pBjniaFT157WlPHpQNp2RcdOpBOgk3FVdNygCaORHUm7epJ4wrX16KOAawn2BFbejj",
+	"U6cvapNWesmFqWqOhJ7hOM4i6PVD2RQzSuyb0UdC67/ScWjfc01P9aoRddfzuuFU3FvdxmWI88cS4rz9",
+	"YGWVIkaukFlWMfpYfaQISjelCbmqw1Xljc4dtSRJZ91suT9pxdlxtnerTC7rxYo/YM76EuOR4G7DIkZB",
+	"cXdOyfZC72xr/I7wXH4mGuwIn05J4jNurqn2raw7pr4T+S2mYm5zZLAV4I4g1lpO7nY0HTdcP1SZgKUR",
+	"31jCEldoP6woLh+DOF4gDUsQujoC4nTQrN681dGdBOS4IleyTC6XVTQeCYLSUvkgCKUVe1ULBlMqbcBT",
+	"gfXfsRT8SrPRaDWbdRt0yLFN20AsN4F2LQRj/8wIcoh9eZkzDSz4Ntgxj0wBIjy90PnANkUDw67BmmzE",
+	"xwpQ3gatTLjH0Ciw3/X9ouOJsETRY5rjJUDOAOTWtfHRTObjJjAs8fIR4uVL0KHK4fKJMvDhqFQVMdTA",
+	"zCI91AkNWT20PcNxU1kyokAuoiC6bXrEoANFNB0DbvJU+NJS5pwgAjLU9OUziiQE76eeSXFfgko3Gm3J",
+	"eVP6Z47oVDHE0vlYliRWm2Vd/Q6wF7ocYo33C8LmrT5JHXWJdJ88cdis3xupeNQNcY2PRhUJRIdozpbS",
+	"ZKdC3CVEIqQo0Hkvse6eL68ixryEgvUY0HFYR6wK6WjXl/QoxZJxppVB53QHzrXWqs6j0UiE6JuWxIfp",
+	"j+N4AqeJUN/CvuKQT3zZFVavJTovdpPqJ2lPOEyYIlvFXHJhKE4ztBXzEOKt+LJ0TqaZK5FhrKTn2OnJ",
+	"jAGecFlCLYL7+DJSUAL5smx0TxQbRvJkPBolaSZC50IEamIK2mnu8TSdsMDxuAYeC1T0C/qIAfoiA7NG",
+	"Okc/ZSv4Q5akQp+PQ4V6/pec6GH1XbZ/eDLzmPyaRMYTW1qqlJ+DTaLLCTrOZNnj77E12K2Qblgp58aX",
+	"SLphKzJhephdrgQSnuttaHIKgoXkKlOD5FLZhmoUbLKNoUHmD3kINaogWY3OACmo8uUnLoTMWHessFqw",
+	"PjZEinok2YZTWDpjl0mqsrqWwTQE/Gi+REIHFSNLUvv6l1HWG9BA6Y7r5oZzSUSd0ejxsIhcaKIlSp1m",
+	"BRQeK9BQWlUYNk7N7MXlCDbWaxAvwHIE663NZ5vPN7Y3ny2qUfBI+Cr5VDm0x1xULGKsONtwLlnl3pgo",
+	"s1/xs9aNGCewdeLkrNau/dP/+bvf/M2/+80//Ld//o9/+/u/+Lvf/6e/9P7pH//yN//2zwvBq1/+59/9",
+	"yf++dtjKiHKKXY3OC/GrVXq31fUGH53XvEVzTYvUBI42RLi13eyJzediOxS9bmt7q/esu9l93uI73f5O",
+	"K9zphc/W+xvPwq1wYydsrfNuq7uzJcR6r9971ty2gSOT320DRS9xxuzfr3EPIcHrVgkmFmduwDDJ5cmS",
+	"WnIjaknOBKzGKHEV04rp3kY5sPneLpZT7ncWCdU2v0chHp6bBe7LQtvzytnfeWD3IfK/l+nXd5N+fWMc",
+	"r9pH6N7xPgpr7dY66BZlGr7hFNwO9+AORMgM+cDYA2ZElWTMQ+dg52hRPQvbYN3Sm3KnadgXOYpXFVbX",
+	"5UHaaqBXEiHdJxQYka4Rjr3zkKWHmmrn6KfeNKeRVaA0okMBfBza/HYN7SxJ0Banp+W/QPYMOLFlgrVz",
+	"gKJYhizEfMC7W1ojtHYKnD0bONRKkOJ5T6XR6MYEy5wmya7JkvRYi30RvQCypC8rsSVZVbJkaYXvFSS2",
+	"LqrwXfegi9T1a3zD70XfBRUKZqcFEqcvP5TFya4gcfqyMouzdMZNth30dFfziZ4dNzPkx0f1zF//cZA9",
+	"lwrVp6lQ3YVqVJ3zSUNakj4/etKn4zPI65tX1cM+mPxpPJgPwf7Mgy/l9E9f8pJw0Z3zP5343jUJoB8g",
+	"eX8EDKf1x8oArY6/ZmksSU2PmQQqPwRMb5sGauPf98QDzWlN3XHvXGQsHUMdLl8iJ8C+iu2eX2A/zZJI",
+	"2e1zSG+AsCfC8TcvaaQfP410CbqfFJO0gLk3oZDOAPF1uKRmiVyHTMpWDG6ficwJ3/uyjDNqF2E3uQB4",
+	"jVLlsUgD2GQ+aXRaafXlQ7JGbwC75r0+Uc12iW0/Lu7oTTTD3FH2zjR/eX9lnL5z9FPcYmyKN+jB/gxZ",
+	"gHXzOax16qJi/G74k+OAwt8bfHSO0Q5fFmiHRouzCykv7F9U7JDZSjyFvJADz5t6+jIvk7jilK113AV1",
+	"DSPX7vMJo57T25N9eGtPX1bw+5+LCczN1d0+c2YXaOOZUBm4GErbf+5O9fzUv9uSG+JtpDK2stncrDvQ",
+	"+0RhiMWXUqvwJBZgJHYrsCGf6LFAQ5LQtGL98XTjZCupUOMh9KG1i6xe2qPTl2xum86769FZaAJl+iHh",
+	"gbzzi9uos0iBXsSntUG8TX3+gl6dHXDSfzRtOm+KfPM7es4ELEraXpqvU7U5CT//4Wed1T/iq79oru78",
+	"8P27DW+79d4+6Get1Z3voWvJu6a389739YNLG/Z86t0mO0c//eg7yN1ph7h54LDsHlmx39Wye2Np98bl",
+	"xvvkN96yG+OngRWPuhviI+52uOw2uOw2uOw2eKNug1LrB6XOLXhmemHsxOI8c1M2FL6eCMk4H/JzwdKx",
+	"DGpebWwZZu21tTjp8XiQqKz9vPkcCeb0xBm4Q5cP+XOUx3p8lPUGHBwyYnXIo5jp9Q69+kx563E2mJO8",
+	"iNP0RGlDWplq9lFqzOjCXUYjVXKXk9y7BP0gON3TudJxQKk547AWubKEXOcGSemT9yGRNWO4jyN5hgzd",
+	"L09Pj5xro2HZpQcMfGuRyvCx6MszJG7wr7EkxR4bQoaF+6FbruSuR2M1YDLJoj6BkTt9o7Eq+whmw/Iw",
+	"TIVS1PEaydaNotldcvXrGb4TfsSyZmDO3WgVl3+KUAyTfB7YWInUvVb/XHv//fv/GwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -108,6 +108,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		Registry:        reg,
 		Ready:           func(r *http.Request) error { return pool.Ping(r.Context()) },
 		WebSocket:       webSocket,
+		TransferTimeout: cfg.TransferTimeout,
+		MetricsToken:    cfg.MetricsToken,
 	}, httpapi.NewServer(httpapi.Services{Auth: authn, IM: imService, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations,
 		Files: files, Updates: updates, PublicURL: cfg.PublicURL}))
 	if err != nil {
@@ -118,12 +120,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if err != nil {
 		return err
 	}
+	// A slow client cannot hold a connection: the router lengthens the deadlines of uploads
+	// and downloads (XUQM_TRANSFER_TIMEOUT) and clears them for the WebSocket.
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: min(10*time.Second, cfg.ReadTimeout),
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopMetrics := serveMetrics(cfg, reg, log, env)
+	defer stopMetrics(context.WithoutCancel(ctx))
 	log.Info("listening", "addr", ln.Addr().String(), "version", Version, "config", cfg)
 	if env.Listening != nil {
 		env.Listening(ln.Addr())
@@ -138,6 +146,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	})
 	go every(bg, log, 5*time.Minute, "purge tenant data", tenants.Purge)
+	if cfg.Serves(config.AreaIM) {
+		go imService.RunSearchIndexer(bg)
+	}
 	// Not bg: stopping the background loops must not cancel running jobs; Stop below ends them.
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
