@@ -424,6 +424,24 @@ func (e WebhookEvent) Valid() bool {
 	}
 }
 
+// Defines values for WebhookTimeoutAction.
+const (
+	PASS   WebhookTimeoutAction = "PASS"
+	REJECT WebhookTimeoutAction = "REJECT"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTimeoutAction enum.
+func (e WebhookTimeoutAction) Valid() bool {
+	switch e {
+	case PASS:
+		return true
+	case REJECT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListFriendRequestsParamsDirection.
 const (
 	Incoming ListFriendRequestsParamsDirection = "incoming"
@@ -1873,6 +1891,34 @@ type ImAccountUpdate struct {
 	Nickname *string                 `json:"nickname,omitempty"`
 }
 
+// ImSettings defines model for ImSettings.
+type ImSettings struct {
+	// FriendsOnly One-to-one messages need the two users to be friends.
+	FriendsOnly bool `json:"friendsOnly"`
+}
+
+// ImSettingsEnvelope defines model for ImSettingsEnvelope.
+type ImSettingsEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int        `json:"code"`
+	Data ImSettings `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// ImSettingsUpdate defines model for ImSettingsUpdate.
+type ImSettingsUpdate struct {
+	FriendsOnly *bool `json:"friendsOnly,omitempty"`
+}
+
 // ImTimeFilter A local time without zone (read in the server's zone) or an RFC 3339 time.
 type ImTimeFilter = string
 
@@ -2847,12 +2893,20 @@ type VideoContent struct {
 
 // Webhook defines model for Webhook.
 type Webhook struct {
-	CreatedAt time.Time `json:"createdAt"`
+	// BeforeSend Whether the webhook is asked before every message is stored (see createWebhook).
+	BeforeSend bool `json:"beforeSend"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for.
+	BeforeSendTimeoutMs int32     `json:"beforeSendTimeoutMs"`
+	CreatedAt           time.Time `json:"createdAt"`
 
 	// Enabled A disabled webhook keeps its settings but is sent nothing.
 	Enabled bool           `json:"enabled"`
 	Events  []WebhookEvent `json:"events"`
 	Id      int64          `json:"id"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout WebhookTimeoutAction `json:"onTimeout"`
 
 	// Secret The HMAC-SHA256 key of X-Xuqm-Signature: 64 hex characters, in full only when created
 	// or rotated, otherwise masked as `****` followed by its last 4 characters.
@@ -2865,15 +2919,72 @@ type Webhook struct {
 
 // WebhookCreate defines model for WebhookCreate.
 type WebhookCreate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events WebhookEvents `json:"events"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// Url Where deliveries are POSTed; http or https.
 	//
 	// Example: https://example.com/xuqm/webhook
 	Url WebhookUrl `json:"url"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempt   int32     `json:"attempt"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeliveryId X-Xuqm-Delivery of the attempt; the same on every retry of one event.
+	DeliveryId string `json:"deliveryId"`
+	DurationMs int64  `json:"durationMs"`
+
+	// Error Why the attempt failed; empty on success.
+	Error string `json:"error"`
+
+	// Event An IM event a webhook can subscribe to.
+	Event WebhookEvent `json:"event"`
+
+	// HttpStatus The receiver's HTTP status; null when it could not be reached.
+	HttpStatus *int32 `json:"httpStatus"`
+	Id         int64  `json:"id"`
+	Success    bool   `json:"success"`
+}
+
+// WebhookDeliveryPage defines model for WebhookDeliveryPage.
+type WebhookDeliveryPage struct {
+	Content []WebhookDelivery `json:"content"`
+
+	// Page Page number, counted from 0.
+	Page          int32 `json:"page"`
+	Size          int32 `json:"size"`
+	TotalElements int64 `json:"totalElements"`
+	TotalPages    int32 `json:"totalPages"`
+}
+
+// WebhookDeliveryPageEnvelope defines model for WebhookDeliveryPageEnvelope.
+type WebhookDeliveryPageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int                 `json:"code"`
+	Data WebhookDeliveryPage `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // WebhookEnvelope defines model for WebhookEnvelope.
@@ -2916,12 +3027,26 @@ type WebhookListEnvelope struct {
 	Status string `json:"status"`
 }
 
+// WebhookTimeoutAction What a before-send webhook that does not answer in time (or fails) means for the message.
+type WebhookTimeoutAction string
+
+// WebhookTimeoutMs How long a before-send answer is waited for, in milliseconds.
+type WebhookTimeoutMs = int32
+
 // WebhookUpdate The fields to change; omitted fields stay as they are.
 type WebhookUpdate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events *WebhookEvents `json:"events,omitempty"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// RotateSecret true replaces the secret and returns the new one in full.
 	RotateSecret *bool `json:"rotateSecret,omitempty"`
@@ -3305,6 +3430,30 @@ type AdminListOperationLogsParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// GetImSettingsParams defines parameters for GetImSettings.
+type GetImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateImSettingsParams defines parameters for UpdateImSettings.
+type UpdateImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // AdminListImUsersParams defines parameters for AdminListImUsers.
 type AdminListImUsersParams struct {
 	// AppId The app's key (`ak_…`).
@@ -3369,6 +3518,24 @@ type DeleteWebhookParams struct {
 type UpdateWebhookParams struct {
 	// AppId The app's key (`ak_…`).
 	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -4059,6 +4226,9 @@ type ImportImAccountsBatchJSONRequestBody = ImportImAccountsBatchJSONBody
 
 // UpdateImAccountJSONRequestBody defines body for UpdateImAccount for application/json ContentType.
 type UpdateImAccountJSONRequestBody = ImAccountUpdate
+
+// UpdateImSettingsJSONRequestBody defines body for UpdateImSettings for application/json ContentType.
+type UpdateImSettingsJSONRequestBody = ImSettingsUpdate
 
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = WebhookCreate
@@ -4797,6 +4967,32 @@ type ClientInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogs(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetImSettings The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettingsWithBody Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettings Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminListImUsers List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -4838,6 +5034,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4868,6 +5079,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4904,6 +5130,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImLogin Issue an IM token
 	//
@@ -6915,6 +7150,62 @@ func (c *Client) AdminListOperationLogs(ctx context.Context, params *AdminListOp
 	return c.Client.Do(req)
 }
 
+// GetImSettings The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *Client) GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImSettingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettingsWithBody Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettings Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AdminListImUsers List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -6976,6 +7267,21 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7016,6 +7322,21 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7083,6 +7404,25 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, id int64, params *Up
 // Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 func (c *Client) UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWebhookRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10911,6 +11251,171 @@ func NewAdminListOperationLogsRequest(server string, params *AdminListOperationL
 	return req, nil
 }
 
+// NewGetImSettingsRequest constructs an http.Request for the GetImSettings method
+func NewGetImSettingsRequest(server string, params *GetImSettingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateImSettingsRequest calls the generic UpdateImSettings builder with application/json body
+func NewUpdateImSettingsRequest(server string, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateImSettingsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateImSettingsRequestWithBody constructs an http.Request for the UpdateImSettings method, with any body, and a specified content type
+func NewUpdateImSettingsRequestWithBody(server string, params *UpdateImSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewAdminListImUsersRequest constructs an http.Request for the AdminListImUsers method
 func NewAdminListImUsersRequest(server string, params *AdminListImUsersParams) (*http.Request, error) {
 	var err error
@@ -11349,6 +11854,113 @@ func NewUpdateWebhookRequestWithBody(server string, id int64, params *UpdateWebh
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, id int64, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/webhooks/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -16552,6 +17164,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogsWithResponse(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*AdminListOperationLogsResponse, error)
 
+	// GetImSettingsWithResponse The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error)
+
+	// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
+	// UpdateImSettingsWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
 	// AdminListImUsersWithResponse List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -16597,6 +17237,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16627,6 +17282,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16665,6 +17335,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhookWithResponse(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookResponse, error)
+
+	// ListWebhookDeliveriesWithResponse A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
 
 	// ImLoginWithResponse Issue an IM token
 	//
@@ -20530,6 +21211,165 @@ func (r AdminListOperationLogsResponse) ContentType() string {
 	return ""
 }
 
+type GetImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AdminListImUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -20932,6 +21772,82 @@ func (r UpdateWebhookResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryPageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *WebhookDeliveryPageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26888,6 +27804,52 @@ func (c *ClientWithResponses) AdminListOperationLogsWithResponse(ctx context.Con
 	return ParseAdminListOperationLogsResponse(rsp)
 }
 
+// GetImSettingsWithResponse The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *ClientWithResponses) GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error) {
+	rsp, err := c.GetImSettings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettingsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettings(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
 // AdminListImUsersWithResponse List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -26945,6 +27907,21 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -26981,6 +27958,21 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27042,6 +28034,23 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseUpdateWebhookResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
 }
 
 // ImLoginWithResponse Issue an IM token
@@ -31081,6 +32090,135 @@ func ParseAdminListOperationLogsResponse(rsp *http.Response) (*AdminListOperatio
 	return response, nil
 }
 
+// ParseGetImSettingsResponse parses an HTTP response from a GetImSettingsWithResponse call
+func ParseGetImSettingsResponse(rsp *http.Response) (*GetImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateImSettingsResponse parses an HTTP response from a UpdateImSettingsWithResponse call
+func ParseUpdateImSettingsResponse(rsp *http.Response) (*UpdateImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAdminListImUsersResponse parses an HTTP response from a AdminListImUsersWithResponse call
 func ParseAdminListImUsersResponse(rsp *http.Response) (*AdminListImUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -31401,6 +32539,67 @@ func ParseUpdateWebhookResponse(rsp *http.Response) (*UpdateWebhookResponse, err
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryPageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -35866,6 +37065,12 @@ type ServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(w http.ResponseWriter, r *http.Request, params AdminListOperationLogsParams)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams)
@@ -35881,6 +37086,9 @@ type ServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(w http.ResponseWriter, r *http.Request, params ImLoginParams)
@@ -36280,6 +37488,18 @@ func (_ Unimplemented) AdminListOperationLogs(w http.ResponseWriter, r *http.Req
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetImSettings The app's IM settings
+// (GET /api/im/admin/settings)
+func (_ Unimplemented) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateImSettings Change the app's IM settings
+// (PUT /api/im/admin/settings)
+func (_ Unimplemented) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminListImUsers List the app's IM users
 // (GET /api/im/admin/users)
 func (_ Unimplemented) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
@@ -36307,6 +37527,12 @@ func (_ Unimplemented) DeleteWebhook(w http.ResponseWriter, r *http.Request, id 
 // UpdateWebhook Update a webhook
 // (PUT /api/im/admin/webhooks/{id})
 func (_ Unimplemented) UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+// (GET /api/im/admin/webhooks/{id}/deliveries)
+func (_ Unimplemented) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -38301,6 +39527,152 @@ func (siw *ServerInterfaceWrapper) AdminListOperationLogs(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// GetImSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateImSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminListImUsers operation middleware
 func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *http.Request) {
 
@@ -38727,6 +40099,114 @@ func (siw *ServerInterfaceWrapper) UpdateWebhook(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdateWebhook(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhookDeliveries(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -42912,6 +44392,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Put(options.BaseURL+"/api/im/admin/webhooks/{id}", wrapper.UpdateWebhook)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/webhooks/{id}/deliveries", wrapper.ListWebhookDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/settings", wrapper.GetImSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/admin/settings", wrapper.UpdateImSettings)
+	})
+	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/push/register", wrapper.RegisterPushDevice)
 	})
 	r.Group(func(r chi.Router) {
@@ -46679,6 +48168,205 @@ func (response AdminListOperationLogs500JSONResponse) VisitAdminListOperationLog
 	return err
 }
 
+type GetImSettingsRequestObject struct {
+	Params GetImSettingsParams
+}
+
+type GetImSettingsResponseObject interface {
+	VisitGetImSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetImSettings200JSONResponse ImSettingsEnvelope
+
+func (response GetImSettings200JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetImSettings400JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetImSettings401JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetImSettings403JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetImSettings404JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetImSettings500JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettingsRequestObject struct {
+	Params UpdateImSettingsParams
+	Body   *UpdateImSettingsJSONRequestBody
+}
+
+type UpdateImSettingsResponseObject interface {
+	VisitUpdateImSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateImSettings200JSONResponse ImSettingsEnvelope
+
+func (response UpdateImSettings200JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateImSettings400JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateImSettings401JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateImSettings403JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateImSettings404JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateImSettings413JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateImSettings500JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminListImUsersRequestObject struct {
 	Params AdminListImUsersParams
 }
@@ -47188,6 +48876,99 @@ func (response UpdateWebhook413JSONResponse) VisitUpdateWebhookResponse(w http.R
 type UpdateWebhook500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdateWebhook500JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	Id     int64 `json:"id"`
+	Params ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryPageEnvelope
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhookDeliveries400JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListWebhookDeliveries404JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -53704,6 +55485,12 @@ type StrictServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(ctx context.Context, request AdminListOperationLogsRequestObject) (AdminListOperationLogsResponseObject, error)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(ctx context.Context, request GetImSettingsRequestObject) (GetImSettingsResponseObject, error)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(ctx context.Context, request UpdateImSettingsRequestObject) (UpdateImSettingsResponseObject, error)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(ctx context.Context, request AdminListImUsersRequestObject) (AdminListImUsersResponseObject, error)
@@ -53719,6 +55506,9 @@ type StrictServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(ctx context.Context, request UpdateWebhookRequestObject) (UpdateWebhookResponseObject, error)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(ctx context.Context, request ImLoginRequestObject) (ImLoginResponseObject, error)
@@ -54941,6 +56731,65 @@ func (sh *strictHandler) AdminListOperationLogs(w http.ResponseWriter, r *http.R
 	}
 }
 
+// GetImSettings operation middleware
+func (sh *strictHandler) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	var request GetImSettingsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImSettings(ctx, request.(GetImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImSettingsResponseObject); ok {
+		if err := validResponse.VisitGetImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateImSettings operation middleware
+func (sh *strictHandler) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	var request UpdateImSettingsRequestObject
+
+	request.Params = params
+
+	var body UpdateImSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateImSettings(ctx, request.(UpdateImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateImSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminListImUsers operation middleware
 func (sh *strictHandler) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
 	var request AdminListImUsersRequestObject
@@ -55080,6 +56929,33 @@ func (sh *strictHandler) UpdateWebhook(w http.ResponseWriter, r *http.Request, i
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdateWebhookResponseObject); ok {
 		if err := validResponse.VisitUpdateWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx, request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListWebhookDeliveriesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -56850,645 +58726,667 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JjxtJti74Vwzs2xCZ5WQ4h5hRuJcKURIzFUMFQ6m8N6knGt2NpFc4zTzdnBFi6gnITW96/YC37U3n",
-	"the96B/w/kkCD90/o2HnmPlAunOIMW+VEoVSkPTBhmNnPt/5UnLENBCc8UiWjr6UAhrSKYtYCJ/aQfAD",
-	"m79l1GWh+uwy6YReEHmCl45KVxNGaBC8kOSazS0yEiGR3pgzl4TslxmTkSSCk1DMIibJrRdNxCwilJMB",
-	"DYKuOyC/zFg4J/EbayWr5KnnTvB9VonTKSsdlX6qtoOg+gObl6ySdCZsStVY/iVko9JR6X/ZSSawg7/K",
-	"HRx36etXS0/hb+pVa2ZAygN6/emP334fVNRQ2Gc6DXz1fnr9yWVT8cmZ0MiMEcaeDBFmVLJKauJeyNzS",
-	"URTO2N2Geya4w5bH2iY31J8xwtkNC0nIZpK5sKoeJ7tk6nG1zGvWEB+dHtaUfn7H+DialI72WlZp6nHz",
-	"8cAqRfNA3Suj0ONjM7wrb8pkRKfB8hDfc+8zmXq+70nmCO5KIkYkmrAFslgzyOQF6YEGNIpYqO76Lz/b",
-	"1cOPX+pWfe/rv5TyRvnSF841c99LFnbd/F2fSRaSSJChupSIkMw4/JndeXXVJ9tuFOz6MPOeu+6+vh0G",
-	"Po/YJeXjnO0/54wM5xEjofrdIgP1Qf61P7PtpjPyQhnBn6yK3/jUfDFYce1AzVz/qm+Us9HI+0x8oAL9",
-	"hOyi4OV2tW43mkU7iZMoILTG7l7err1iN57D8jasTWREhz4jnmsoyoWLLXI78ZwJCXzqMEm8iHhcei5T",
-	"0xKzCP5k1JmQkPmMSvZCklD4vphFtT7/oDmSF1lEcH9uLsJrmKueoEikbtskYKHDeERoyIgYjVjI3Fqf",
-	"Z5blYFRvsdbuyGGM1vf2aQHNuGaWBYtTbxxkjmE9d6nELfcFdc/gmYvL9drzGVGvA5Z8InjEeFR95clA",
-	"SE9do1YpYjReTMEZGXs3jBMawRdAI2QWqHfUCiYC/xTu8O76SahhvqVysjyB3tt2tbG7Z4Y38ny1c0B3",
-	"FvHFLQurDpWMTNjnLGkejhpOi9Xd/WGT7jp77GBk0/qw4TTdFtsd7dn79YPGYZO2hrvOnrvPDkaH1B7W",
-	"nYbbZK3RLt0zUw1oNElmOlGDXHW6F3gTrY4+ftlrFTCn7uhMcHZKIydn5p0rOpYwacf3FMFNhO/KY0LJ",
-	"VN1Ayuq8fjeokDGLJGnarUJe2h0pbs+q+KIiYrMbrdwxTk8mNLqaB6xAcH6YsGjCQjKIaDhmkZLmniQU",
-	"2Wq51z17865TUaeQknEoZgEpv7k8f3+xIFjxugL6cvQI7sxXzRT0jDrcVZIlj7P6czJlUtIxk8QJGY2Y",
-	"q06CCMmQjUTISDTxJIm8KTsig4bd2KvarWpj/6rRPNo9PNo9HJByqI6Tx9XW9blk4Q0LX+At5FfBGazF",
-	"5esT0mw2Dxc5R84TC9aE6TlsugTdqbr8tedHLNTL8EZtR9e9UBSew2hht15I4rnZrYLvP9l2Pf+IjPGp",
-	"d94rPSo9xh/Y/FaE7mX8qCUJzj4Da5aMhs4E2Fz5ZOJxJoH1v6ORxy2ieETV45JxxfZu2AL1TZjvi4KF",
-	"vsYRrJxP5hzZ6/ldd3qKRFa0+kov0XT4QhIkoqWNUEc2fw+8uy9/PDAzUDlecfizBwaYtDoe84Blh3rV",
-	"+emqYH2n+IKNCVkPSA+vF9Ew2v4w01GklL78s2zbR/C/9WfZIm3p0Z3ehPLxhHpkOCcuG9GZH216ys27",
-	"ChZHxtO7xzm/0oy5mNQEcHDFseG8Z9i2kkAJK8jn3ovKcZYajWB4CLW4O8UPBUyLk+5pMo/cQRawrdmD",
-	"ae7fC49fonlzyaY0vM5jrlxEqJOll1fcchYSyl1C3anHZXb8/+9/+7//v//r//mf//v/8T//t/+zgFxC",
-	"fF+RKqZY0zIz0ix2E9ZaW8sji3ni8ovPA3nFOOUrSTOCK15IwmdTFnrO4rbWG3fhgCMRTmmkruPRnmKi",
-	"U49709k0za89HrGxPkQXNM8QU9+qcQ1ZaBFHzLhiMKNQTIldtFIBXTCGNL8oHdlWZlRNdZim9LMela3+",
-	"Sw3Tzh+mTyP1EH3881kicL1AX1k4Tv37xnzHvDozjlhqJFTcPnt1ed59tf61dzuHmWFcohVXZPjTICA3",
-	"LJSe4OrwhWQ44y7YF89CY3q0vYhGM7l+ByVcVysWHNFMbrx7mXfDaHrer0UUL71fWeF71W259N1YR+Br",
-	"F6gnHI/6mrUWbap2LMEmWoQSlznelPoE+c6iAlUkDcL4JXclxMXBwgRmw7YDfGIVx5OzYZXiZcVsr/kk",
-	"JInsuR0Eq8aLXtMi9mzb9acbaY+FN57DthwwKXMRES+S6pcf2Lyy2QzWO3rvNYmVJIKXZGZhESqJ70kl",
-	"g4Zz8qZzRXZo4O3QIJA7X2CwX3f0jVnNovW0e7QBf4MLJSremtWxY0J9n9xOGCdi6kURcx+I96WHVfqq",
-	"BhoyGQguGQQ+XlJXn2L1yUEXmvqTBoHvOVQNfOfvUo0+JefUlS6urVVyaURLRz9/KY085rvKeJ9Sz1cL",
-	"htaJsoJmMiJDRii5ob7nElZVlxDquiGTsvT1Y/pizZ3IULhzMqGSUE5YGIrwiMCTj8iax1lmjY5K9dLX",
-	"TReqo17R4TfMF2B/fbWW1No4gmMsBxiip7YSBnJMBmoxBkCoUrv0mO9KZZeBoKip8ZwIPvI9544rfmhW",
-	"nM98P71uWtifCJeRJmGfYQzUV0beHJTxRDl5lPVB+STFLHTYwuth2q9FOPRcl/G7zbtZNG+1zN1TwzXU",
-	"driepENfaatCm8E0CB6NLGbRhPFIzYC5FhnOImX+qOMsbpmrLAxXwCBgEbo8YiGnPjz2Lguxmxy5xYXw",
-	"9LPxtCjzHg+S55K9Ud1p0EO2O9x3W06zXnlMItAOnRH1fOYewzHQgyQODUOPSUJJanCRIL/MRMRggc5E",
-	"9FrMuHs3ImkVrY3ShtW2jODZjzT5M0HkDIIweAosdAxDYFi7h4EaPS4jyh1GXMEkDAuWjJR/ev+300+9",
-	"zuWP3ZNOr2LWo6tmOWXK/robxdSLj44n9fA8HIiXvIvMWfSovMK8F38aKsmuD89w5vmRej8swQWd+4K6",
-	"V0K8o+GY3Yky6ivZx8jzYSS+er5iGZSTut062N3fs22MxzzmSmD8CWw0LVDEDUMJ43tTD1fhSohTyuda",
-	"Wss7rUKjUHhEQpAp5XNCo4hNg0gek5BF4VxpKXs20WHux1qESxrpqSqGgS82TkzjgyBiZIahBnWpLqq2",
-	"RzqfAqNCsCqpX3IibvoJkSC31IMIfTKHJa1OjfQ9p7NoIkLvV3ZHplR4/KaelB4fq43XGgSJxDXjj0lr",
-	"8AKiM1hoNAuB8PVIrHgcIiTsc6A0YyC+91zOgkCEEXNPmetR8FHf6RzubnIOQYBy4k21P+mxFgNONsS6",
-	"1RvFiFDw7pMUX5xQ7vrKpPgavxozhtCG7YCum/EBgZ/z3/TnmiOmpZRrINaN0zHkbD5Kc8mbaJm3mTB4",
-	"8rIO/kV60cz1RPbBC3ku9eLnXlAp872k7Yj4jMqIHBBnQkPqRCyUFqTjKKUWfxOcEZ9FkXbvqo+uN/Yi",
-	"UnYmzLlGky2KNYNj0rJt9MrfenIxWiWbTshgRCtnc1A8m0vh5zh3TtvdM0VbahzaAaEYfURCNlZ2ZaiU",
-	"tdgli2oLjBEJJOW3IKHwtZHJlT34Mzy7ZJXar07h31edHzvvzi86lyWr9GO386FzWfpYPFxtm6lt1Y/r",
-	"nLVfvusoRf1Vt4d/5t7vTj0OAcXCAKeymqPYKQB+d09GIY1EKIlkjCALDEIRsDDy0CbUwaR2lDGDXRqx",
-	"aoTBmqWhuJ6Uwr8xNy3F0HkSCSC3FDR0vP6YKD4A4X46lIxHFVDaKfG9G31DLX1+0qNQdyo939juS6My",
-	"wdqEtSe/TZkSKidqAxatffTdrfBFG1s857Fw+HNf+TXtbPg5FUjW+SXmzuzQrNRuJDQghn9nTpSlAePE",
-	"p75/PgJ7fKUnmY7ZKYto6av1ZXH7E57uRWwq1yb1JWT4NR4hDUM6X5q0efTyTD4uzSXm3RvPKeH2S3NC",
-	"kbPpPGApF8cOj1gxcIzdFUXtDOu4y3mkNzSi4fvQz0mjmQbRHN1GmC4pGTxgiS7vcqaZz6I1J9pMC840",
-	"Xr/6ROsb7n6muedc89xssI3XQnDf46w41ycyaZPgfEoLuQ9s2BPONYuICJQWxYlSmWNzjovb1AuHQviM",
-	"cvXGmdyMKcRh2niWVmr307sYz6KQKSA9Pi9X0GfiAdhCMpvn4Qup1dyGMQRBLkOgQWBy/lDdqEGueI8p",
-	"1WcASlSUOMLlCzKQ8NMPbD4AbcTjZKROGaRzmgwOyuUt2kkX572Uf/yYqOMwv52wkBHmS6Xfsjk8Z0ql",
-	"Us/KmAfZgjf7FP5M1L0+B3Vv8N133303IEMW3TLGK5j2scCpML97wyxwqxTPeXmV9lpkwj5TE+BKRmPm",
-	"bpnBs88OCyI8+H+fyYhMqcsW0yWbVI3eabj1B+OOqdGuYkWKbyj2CHmnC3lDkN87FWp2kfZRLr3IczeL",
-	"81hk8MVzvyL1DHRIZKBWKwmU/PHb7znRn6VIR7G+k4z9lRr3CRYKLI3ZEG7+yEdiFsa0bWnyJSJ0WUi6",
-	"pxa5eN97a5HX3Xcdi7y/eNW+6kAsZCOuowgKHrzMdKzSLHC32+aFk+6l1LX0tCxD+GmKTq1ClnEno8jl",
-	"3UHw9BwuCLbkal0ezGAVF1626lC8Dplid5+jYyU4cRUsE+0i14wFOiF4FoaMRyR1N9B0v9QvEcdnVPGA",
-	"aP1JStmOu/VGniqxkqi3MaQX1g4eXLC5mj+uLDCCihcq4/ohbT2rsxHM5MRCP4laE1xFXXq0spgnlbpN",
-	"rz/93K7+B63+alcPP3380rT26nk53DDe51MggnvbE8EzGRJBcAdFoUgQtskoZHLiz0koIkzyNBdbRhbW",
-	"nkUSZ+ltXQHCut+LZd+24iqPa+cw6IIDir8+B9HocW1LNijucuuoTExUjAgFrfM4o0lmFSgth7UWCa4x",
-	"pUnlmqSMQ4A1szsZgy1l/CxsYmtTnSMeaD6/vGZzmFcQVHXAMfZoyyTwq1fgmKzVJ7PUvO/UmdIYD206",
-	"XKHhGD/4ylyp1KW5tJl+lhUvbXoBCkkVbnweWtVa1l2I9Z0nH+eA3VtH3Go270H4nkyYc10g0mODTPt8",
-	"jLwGtzi6mHXWRpwoEjIShEwqBQiMOzAiJlTiy8CBHc5YjtN2QvmY+WKc65Z0dR1drhNJ54XA+3BQ7Ysf",
-	"XkhCh1L4s4iR95fvMg6bWejlnYmRCB2G41xRiwrJO3oddNXRWEAUjB+TEVXm6fKc4ft830p8XWriqZ/l",
-	"hDZ29zaftC7Jyyu/27z6zcJM0Y1fqq5WfAjiUZmlXsEeIxGy3P2EHAz1KwnomJEy9W/pHHli97x3nM4F",
-	"0hlnaRO1sslWp3KN1h23H1OXJnee5TvQF85fsrdZ6irgh6kD+Rw8Mc0PtuMkeo2WDSrMwtxYi1vNBO7i",
-	"5VjFN65yOYVFBlhgPaSSYV01OCBu6jt46uWOMl/kDg2ud/BKVM50qbamTF2lnSI0/L1Gg+uB9jHHUAtg",
-	"EOXQ7Vpv8gLLKlJeNjiOU4/3TIj8x+zpWIotFQwr9bS4UmDjggCrFMyGvicnKzz2HjrqwcEXX23WcgKx",
-	"90j7zm+pvLuPXpeeX2At+drs/OzVK3j21SKXLqSDxSHen3Vf5TPr3BGQcve8V8nl4+u3Xsbh4C1KGrLi",
-	"YNtT8ETc3BhiEOFI1cKkX599ZJqjZQ9r8YGzkgzpBTq04voNpK8se0stYdZflz5XBYJHv/85hI4RHXcS",
-	"OM/p3IkHfl8fT2ouz7gBd/D46DvfQ/ZfTsLKzI+8gIaRUtim2bBOSpjSINhJACweTn2IS5tKWWdoHWv1",
-	"lkWp5xezzWNiliWtfVokZCNwdmrdNMMyhx6nUPiw3tDQIwUrIc9GWCGcs8PtchlRwETRbEiSIfPFrRKM",
-	"acOlnBqCcZyAUVc5JjQiUyEjkmJri6IgWx3WwPpHe12R2N3UgmVhHK8XlKUt5EdOEPlF485IAwIDM9S4",
-	"MURwhyUKxOrJ1dcVdm5uySwQUfe8ZxEBl1I/TVY5imCmTrh18JgycHkGxsSXE3HLSSTADpaII6Y9TqRe",
-	"q9egrPYeYYetRGuuJJu5njhJWPmC8fr+Vff8mLizkGpsHZOPu8x4zEVQKr28+ZjRm1a2iqutcklmhtSy",
-	"tK3bLNcMJH080rwFSeFr5dhmD52WU5Bj4yiGFBKNwRVnpxSq54+RMvPwCSxrlvvJJXl6q7cQ46nbnk2Z",
-	"ygz9XtrUwmyecxO21adeQnV7ypGyhKzGppRHnhOz49P29+eXtdPu2fll7aJ9dfJWZzXzRKgEIasaoVce",
-	"1GuNml0dsojW6oOKRdQEaMjcPh/O48dXzeODkDnMZdxhx1DP4pIpi6iaASkP/gLoi3Gqu+OwIFpGWlMi",
-	"ob4sE1LGbNn+rz/Xq4cfESnQtg6+Vvr92sbflqvqA8aCqx//Uu73a5kvKt9V/jXXRj6hvl8oKE7a7959",
-	"AmkBMWr4+GP3Ved82WlNfR/ZylbAcNYW8iW2ppflsnr7C11/m5XG3bMfu1edVxZpn5x0LuCvy873nRP4",
-	"66R9dtJ590792Tl7pf457fZ6nVcL0rvZ2E4c6bWIh5zHIE9oEDkTuiyLHPyhCDYAi+wk4y4ZUucaCT0J",
-	"9mVDX3tDe9R0bFY9GNm02nJ2d6uHdLdZbYzqo73RvnPoNnKTqLBao2ClYXiESkLJxdkbAsdAhxWSN6tv",
-	"j+AxOwEfHw+pZHsty/vx5fnlrf3Dm7Fot9vts977Sef9uN1uv1X/1xYn7X9X/9b3/t7y1R+12oKzPv+x",
-	"pfUbYtbUzG3Fljw5qzSksAWLjHHiUqUGMTIdAB/llhmcCK54Gs3P6jnnzEAS3XjsFotoBGfVSFQFB5Qy",
-	"TPt3Uo/JDV9FmwRTE6w7q+SGdBQVRJo4RNAw24hls/FyFRyfyujU1CJtuoXmhq8f84qLfGWeR6b0NXaz",
-	"olYX6jonzrDMsdBLl1Ba4HHO3Hw3dcio22O/FIfdXkgCaF9TGl6TMo0LcgeS/TKoHBPbrE808fhYjU1d",
-	"vmEoKobAekD4rWUVlKsRxQUbC74SA4SWVA0uztoiEw9AqAj77Pgzl206u/tmDaYAwlJQj2mCy04u2c14",
-	"zw2tr0seTB/Vp+dIaT6xDVtK3fdsOnR28PdSohfn86wbsa0anb73kqFb8v6ceiV7Qvs2w6CSU4wuyTvw",
-	"oXX8Y9sssvxTnJzU9OPXHU21sM9KFbCz96CKFGRMdiAyb5PVHWQWKBVU2QMeV+xXSRnI0MpIomNdM0Sm",
-	"jHJMB0YxmksBa/DilvcAvA8JTlXhNJwNvIBQ+Wt8gMyUAa90tKdLhlP5xxvcAy47pQOkCnU3uC2u60U/",
-	"8PpUtWRp1NWLFGKKl+NRxNnw8HAL1y2X+jGnWz88zzzHOpi4oKw8pR6PP4kwXX9bQfvFi6SpnlkOfBgg",
-	"skzqYXOzxEO2WU33BvnkS9XZeaHyTWkAt8QqRRpVMpsa29iMQ8K9Z1sPdJEZmiFYqZW2YvrIEkXqnetJ",
-	"4+nZYpYyt2GKMxmJacoLQl3XQ8fRRWoYqM0veEje967OT8kfv/03KCD8vnd+RvDRcaagy0Yex2SwpSV7",
-	"xabinRh7uX4uKINAlAdTRwZfQfKdFxEZUe5Kg3d6r3ghIkTIld5rHImMRCDJrQivPT4+hkxdos73WJ3y",
-	"GHsc66M2c2ojUEbR/L//cAUOnUFbY3eA6DoiLxkNWUj++O33ARG6MkrdsPPHb7+nqihW+L83hMnNnBaN",
-	"6ZEsl5U4ynHJP67a5Sc/Ewl9bXEc4psKpWpaeG3p71PLxQsDbDF9v5AGIRkK4tIuPaiFob7nLJQGJt/f",
-	"L/gWjzAlHvN2NVEbcqeyV0XkDCVJEWwX4LOot5Cf3jpoHNaby0mpH7/s5Wc1xe+9mIWBkBkn0GXnTbd3",
-	"BXAVl51e5+rTRbvX+3B++apklXrvX35qn5ycvz+7yvUOwXN/ZKE30uAvy/ueI09ddrNOmt7AM/NA8duY",
-	"z6oYKzAR0rBt7ck8JpTchoKPcQHxS0latp1ZvvxShQJtJx5I4Xamp//kh3V5A7Y4tBAAfJQh524Z13UW",
-	"a3xdG45/GaBRzhyHyaQHl7oT8IvSU8wpSMXce6iSRmFsMDLJhMoY1dGThLouc0kAfanwihxXZu7h7vwy",
-	"oz5aNG+vri5SAMcxVaYRzNOZpYlbMoWSgzPNzV8sCHn0S3a/pKSevtci/VIdvwHAwIVyrkXeUv/4L+td",
-	"5gsJeGbouScnA9D0eKT3Wm0uzhDatLVs20rAh2KS3MhLBM9C6MavhVS8dSlJ6qlLvFNjquZRbYxGahFE",
-	"P4sB5OCmGHOUlCkSdUAjbCGSXCQXwJcMz8uBy8khwrU4rKupBee2mkpeez4rDDS+7kLoItfzZ1xUi82a",
-	"Cq22rbo6/QkSV0xbKjWOopXr8pHI825kVmghAYx7o5EB+o8MRlpWl8JY2t8DNs5Vlieb9LrKbXJ1nG6D",
-	"pclo28qbYjURsyQV/6Zh9EJiqra63CKuFzInEoBNqh4VBBgeWEs9+cniLwvreDaijgWxZoorTLbyqioL",
-	"NSddVaG2Qfe1w3VVlyohBiijF+9fvuuefHp/+Q4jP5JFVp8nfDHKoM0DA8SS84mQESlPBBcztQjkp+pr",
-	"Ed7S0GVu9SIU2smX/vatkJGGC1ldV7Rc/TMpWZrcdep2mnat4kJ7Q/xPro3Fp24b/i/CsYh9dYXm0x18",
-	"jLkabe564WYVc9rzyw/ty1fgsUiA/IgjAnViEL7DG3uc+safazoW4tXcNZV/SlwMfYb5CDna0zTu0LR5",
-	"KyerZN6+4U1LK5O8NXd1Qo9x9/kyAKNbQYbMgUaHMBT5pMl/YUGfHwT8hoCNaWAIo4uxnZMacjMLPfzN",
-	"YvJPk3SIm/tsgUdNW/cLOSZzeHqGlyzfNiwP7iqOv2xfqaj0lVV9cJEHFegr3PXXl82ZLD2lZodMzWWh",
-	"eO6ic/aqe/bmHnVzKw4ajv8FJAyyzc5PmO4ls1U3l02r0DI3JrVokVi1EyFzmHejzJbbidCrKpNFNeA+",
-	"q898uoVNautT77ZS/cKMPZou60p2vZgr6Jk906Eyx+Ou5+qZeVo8/AdgbakZPe9mbMvoYnjePwWkZwoQ",
-	"d6MmpVbp78LjyLNWoWXqEoUpnRMqr5Vup+4j5QT015NYMOSgDZGgfBNEu63kgzusQ+ndApmXiygXJ+cq",
-	"lYKG15ChoKGb5bGrAUUT0N9NwkO6pNRZHss7bHCkC8r0gsHgJKwb9iq0EGU7YDxeac0OZd4qrgMeTqtK",
-	"epGK0Yj1yNcpVUBBmG6xhvjXV2ZtT7Q45K5bhD8IYJd4kSRDJj1XGzFIxxu7A5MNndLPXbxjN+XEjYEH",
-	"c3xMG4CzJxSbuq9lH+7lXJumqNXVkHlYdeklK9zOJ2e8GlN6S2ab31c/STK1iDMRknGDqgdYrCGaKRmY",
-	"+uK+0Gl3VAKkV/u36scvdavILwWDS3VPfRCtd1w045irEcT40oziz63/6oG8LED8wgayIkTc7JT2mB0T",
-	"8aKiYd1LA9c89j+LEj5boYJDhBzWT17LFbSxQulOxMhsK3375Xyt7r14Up6H8aSP6rY8KHXvsynhy5O4",
-	"lx6eN69n35g7aeOnIOrWqCVL51idkO14c9rzdqe8Pxityfq7VwbSOg+ZztSL51h4KnHtnpem9f49ADkn",
-	"s3keSk6t5t2IWLbdHLd0Rv29nyI79bj+WF+z3BsokM9LNg9BMM9HKnciEtMIyeR5nX84gyQv06fotHP6",
-	"sqA3Edy/CssRlUudORMJXahxTCKlXBOfjSIiZhHAeiud2gvJDfXzgCu3tAaf0pTKMZ2WKLs7LU5q5yYb",
-	"8YUkQSgMONm9XUHrV+kOpgT7HIV0uzTmdkHuMmK5x0XGagWOyeDL10GxMyVZ0O0DVqn2+/l5nMuRpW1L",
-	"+h5Z/uLab9MmICa7J2dHCcFvwY6S4UJf4Jzgdvz9uqxMvHD1msA1z7cyepJ3WZ/uNBBhPi+Jm9YJ4sFV",
-	"x5j9OqSRAz0BgBXHnBcxv2G5PD6O735whvzYfMPAaR2QH7yXCD3FuCN0/e5K9rGWDTzAmV5JiLibL9UG",
-	"Fbp7NvRrYzflDS+OtaLlWv2QyZkfQQqruopIxqO4B4ukU92IZWMf6MJclbZ4Ca9Y0YBlo1ksamd6tZKH",
-	"xGtiRrrpVjwfY0jTw925Q2qNc3T/OE9z0ZOHvk3YdNOaGx1YM+4zKckASQPynDuXl+eXBf4s82KjVZ5c",
-	"dtpX0K0Sm/Wov+D+XMVy66QO/cLVaaLxCl0URFaukniKZpS6JwLeZhF0cAKLxCgLwLVBWGC6hkduZ/k/",
-	"oiKxwco8mw22uEP3s8ZyZvV8pzq1snc51KusLG01PIOddQexfskCnzo6lHY7ET4jA3jMQAv6RxTm+abZ",
-	"lTdlrz0/txN4m/jCoT5RCn9cMPKr4IyUAYjAiESIBb2Q8BNgllBOLl+fkGazeQg3L1hkLTunKKv1tYp/",
-	"NJI/rswfR0t/GCCuj1/q1uHXyr+W/+O//vyX6sel6wrQubpTOi7Omu+ett8sp81PmDeeRAV4Wmmwzrvl",
-	"vUeT2XTIqedvTIB3ypS3SreeG03WTSMnoT6Pd74TWFFVuJTvzk/aV93zs+XDpksgshPIb0Pm08iLZq4h",
-	"chz0YRo1tXqYB23mCz5evrF+kLkTPi7dWlTzsFokxwNNvzt/3VaVgd4JK+HOtaPrIAxWjN8oOgVQBdka",
-	"a6M8rKuwTgMTbINFkMOgn6/4+l5hjRVwBlsjGGxeFq43bYPC8PVx0LyC7oeEREjR35NrNWna30KbOWXh",
-	"CpFz2rl804HiAcluWJhUCch0fYBDOZEMoRixdERp5TqwXlAlsHmMI1MvkIQ56mvCHFYp8iJ/+wqxRZKB",
-	"h1jpgeftfAqC7v6oS47vMR6dyjEerrXJD07R9qHjFbQ1qEbXiD0AEncjrjPK2/180K63+o71DV1CMS0A",
-	"gIKIxWUxhhxgz+nWTCY5TOgUR8rThHoLuncCV+VBm3ARkoBC1UOCapSLjZ7jr9mu2mUqx5vQwqm+DEgR",
-	"9qmgRVYRMpeeBLYZHqqJe9HE44C8swjnuAnrFpsY/p5J6dbp3IuQW2byCb3iDLLeczPhFYes43pRYXFk",
-	"/oJwdguYkgsqf32vebAlXESxeZuM76lZf1Fx1Eq2n6rWyita0MaT5yIwaOpYpGCO7UYrD8mibjXs/Fw6",
-	"/dpnc2bEK3UvJ0ZqFs+119s6LU4TzmPcf1edn65KVmxVAu5zySoZwGddo52ylBD8qGSVzs6vuq//vWSV",
-	"Lrsnbz/p5yTg0eZD/CSsQSxZpb+9P7/qQPz68k0n18t4RiPvZhUaOIcLIOpgALvLqfYIZIecvEZI8d5E",
-	"hJF+Ug9eUDmCjnmRwE7myBslwewZAAN3RSRXookfx+DhhrUO5+av8tST0uPj+MFoWFBJ7IrV50pTVx8W",
-	"8cyleWT6PXIZUrxes1dCiid+hwUvxBfban69M2L4mYi80bxQQ0RaQEQsk4aP/TJMd5WV8MGKKWujf3OV",
-	"TN2Tx3/PA4bo4u9MJ5zFIArjUThP9fVE3CFh7iO+GOeZfvkIyh8mFBNsXcEXcMgNu0RpFmMp11xPSuHf",
-	"LPDR7NV5m0CdSBQmhWYR+HSuNJT2wryE4uMG5chKxezmBsg3SXbw8jVCeH0+7MBV56x9dkXowigscn7R",
-	"w0OEY7BI++LiU69z+WPnklCwZbEjtmkC7FDft8j7nvo5zr+AdYr5lXpTySqdX/QUv4ofV7JK6rZcfnKX",
-	"1oks0qb75h7U19SJJKFDMdNBUSAZrKOF4I2rqAQKZySdk/IoZAy6Q1Vy3acbNy9cDeCMwhv8CRMMJUPG",
-	"NSdlPpuy0HNgXIqAdXNlXIRFbBEt5pdNdnh5AVlMGLn2uB5A+uXZg3La6fXabzoWASUecPvP359dWeRD",
-	"5+Xb8/MfsiPRV6+187FhXUy0yfmxzGHOjN5Kg8Tq7V9XKJPmNc+mzmQY3v10msX5PLlis7SgW2g354Hc",
-	"HMEulXXkTj3+b/VGswVNBe8BbZc8E0ocngaR7jyQvYhGnow8JydpwPQSq956LkNdhIXymLjMZxHyXmnF",
-	"n7qnhnVjxZqRVG5cxhYy4F/4oPyedVrbyhnM2ZLaJmNYFytpSaYkEhfRhnapmkGOjhgEEjmvGbKe44ZP",
-	"BYCbXiTCPAg7AIgBk8j3scOZS4a+GEpShua4Ssz9IC0yBBVUVizCqDNRqxl53FGrB4fQrCL4ZjYcFzx/",
-	"eUSvzKPhd6N1QfARxrfh08eMq/O3GtBCJnREblnIQHOdLS7t+sInmRfcMoSW3TpDhhtOwzPB2fxXxCSe",
-	"Rx+QTaP2VdHVhu8z7tB3VEb7r+g8/7Wx0xQgsqXHHUamnsu98UR9/ExcOpeEjgUpR8Kl8zg4Ef+G3v7K",
-	"lqO6Ug/bfkQwhg1fJbjvcXYiOGcgWfMX4AMb9oRzzeAAmCuxEpaLW6WSqHX3uIwodzbupB7M5ITJXq5d",
-	"cjGTE7BHDLpiZqpQpav5I5ERDdVZLCvjMID01AQLZdMlDzlanTIXRt2JiOaAmjHcn/mhvp1XKYs/WIRB",
-	"Abhr2Dl82OjhuaDRsqQZbuaQLdJa3omID73hYVkea2UkR3olMzucR2pZtrVWRj6DTpOW0FsoNLGOWAAg",
-	"OFYadSofiviejI7JQIuXBchL9eOyvA5y083Um7UDw4qlFGDK2Rv6xPMSDQoujURE/Y7PpkxT8kbO6Ij6",
-	"apTyLtmIAbZt0aBk2fdnnp1HTBepLq7GKtWtS0tWqXveyzVBFSd6BU1ZH6RyGPu7XuWHS0+haPgYHP1Y",
-	"Ld+C4w+d41vEmdBQ2WGhUufEjLtk8N133303yDX6NzZC79Lc9l6J/MsnwoBHI2j6DWBBMF/wsSSRqOWj",
-	"FHMXcTtXDnkmJz/ilbk2ZpzWl2ndCtdnd2qbEoGEYJ6cYaVodRtuNZOTSzb2ZBQWIEmvJNqrOOEhgqa7",
-	"avleSNJ79QMZ0xuW2tSljK3DvbVm2l2o897Ekd36ZeIo2vai7GBTLp+j/jPfu2GhQfPD58sXZEwjBtDN",
-	"ZREqBdcDjORfZmzGZIVEQlxvyM7vzKJkEeY79qfGPEjoqEwmaptDoCAWFjSmXpVZX7gkpk05jXItrYIH",
-	"K61jw8gYxIzV9RahC2602nahMYNSUPBeHWMQI4I8J7b09H0bTW1RGOI80+9ONs9KiC6VsL/aKZaQ8LNw",
-	"ru2zX9RdvVWAdkPqFvXGpEFAPEfwF5LAVXEYyDvvxQZcm7uh8FxzLtHuBHIXfNmcy3ZgP1T/rcvPHAp3",
-	"nlseua4Rq17TLXqfQNsUEtA5YNmOdPCABkGSHqxejQjBmHXyfe/8rLoqUVgqLaTgpIGCEgllqM2PyUDj",
-	"4wziN8u5jNj0hVzC+80rDs1PBlq/TlHk97BZ+vIo34pbopSMFOcFKK2J8HH30/YnDJtyIkYjZcZoPnic",
-	"lXl6jlgrKaZeFK1r099o1Q8b61v1a6axUnuCNHUY8vxeSEp1e3VqllWace+XGdM/K1rLL5cAlVznXwGd",
-	"F/GcH2N5nVc8IidGGuLx09IQppvVLWKl/uKsV7JKr09OS1bp7fv2h063ZJV+6rbPT7sQgLrASPmP6p+3",
-	"52fnlxDU7v7H+1wL4G8zERXn2EFQXAdQQxb4epS/qJtkknqRk3C3bNPBTW6cObZxYtJdwrDpd1nFQdlL",
-	"Ldb/JD3bisKnLyQgipMyxXA8h+goJRGj04pFqC+F6ejCU6FW15OKPcG9tS3d/vfoCre+v5vu6FAItH2J",
-	"eQYX6HzKiZab5AfoOaDDiNpVlWq4lN3KUPi+mEUXLHQ0qa+a1WX26txSED1Mfeky8dz7jRmYpOzPK5at",
-	"V9Cq49Vl+/WV7oKJHj6LAGB7723nFYrExN1XFqORUncrFvnQvXr76rL94QyvufWiiRvSW07KXICIAdUP",
-	"r04zKnhfySrF7yhZpfhZubzokkmWB1m+lGfDbokhJ8yIYR7kVA7AVBtY6ngMgPAGoO0MFMUNiruqPO7x",
-	"vkd/xajYKg3VYmnbNO6rMALU92q8OKbH0yrFYm8dM10Z6Lv0nMkV+xzdqWVdnKOlRQzUb7vCmU0Zj0wh",
-	"dzkdk6fkIhSSnXphKAC27W8zz/eV2IxofGd+4sKl9t3mWLDbdai7k9WZmnZOGrHpwpCL2JHflOGmvhNy",
-	"aM0gdW8GCiPUl+BXxrrPfDkV7sxnXRe//Fcd8/wr/qg/6R4PtbXtFbbwxU0pd2kkwnl+xvCUfm7HzvbC",
-	"VFkmI5NnZ3LsoA0FbC0JZ1xp9xqqbwRBC+J7Uy/aCKlv6vHsEFYRRDYdUN2t13Utp+en5so7+oBiPr0O",
-	"XhF8q/HVGQRDL9KAJ7dU3gNd/F4yzirJCW3s7qHLf/N2LIX1gjke/43gDrOiExvFbUIDyFFiGshN9QmC",
-	"RS9sTCjJexZpb/E4pE9Plp2kkBEXNiMOJehFzrKZrNc3TVEfVzDPJ/edxFx7C8+JuefZcp+SQd8r7yk9",
-	"j2db+G3zncx970HFzAkDzfzIC2gYQY6h0t4vzntXJCXTUDm9dyPZBZkbQxiXFtKpbDuFrpwq+vH8AqNM",
-	"yxqDvBUzoaHHKRzPZbmSlnzrsJRzJOF2Yug/iRBbFh3xykD93EKnrwkNmaIW46PXJof2MwP7XjBiVjun",
-	"6usdUw8iBO7K/4H+8lnxaWqPFm2jTEIHvoiUkWIrqeTyHMDqY6USuIIhhj4knuhyA+KKBUw0Z0Kj6kTo",
-	"PMA84OrqxzSKdfXjF9vaa+ZL80uu9IIhda5zoGeejBwj8eNDbHfeNufvIkJ0nEyYU4ANjY1m4952yHUc",
-	"df1x+hudaqGLNCCRSHBfY9pNqMT3EA+b2+YYwdis/IOx65cHo6/QUwZ/kiQ05RjQIzExJ5x4fvOFe1lC",
-	"Cfd9IQk1LexWdK770xhJ8T4U2T4ZAbE4Zyy6xV5nEOBIbb+utR8Lj4/B9AGxkrP78H3+poSp85cDka45",
-	"rX6hJ4nwXVPBmqUN06BN2R6xoyj/nY+u+T8I9072LauBxytmLZ+ftcf9GXS5NLPZRpnLkdErpXJ5ONd/",
-	"d91Knoy+t1DuMe7GPrlixz0NImdCi3uiQ0f0OFCtL8cmpMfErI5BMUt1JwQPA4hF6Hh50r64Onnb/qsY",
-	"jZbqd/NKfvA9eaL7dSim5E1Ha8J0Fk129NUPM55csMK7+TOTZu8bOU5Nc/jCyID+Pe/cqN0+LYKfayfx",
-	"JwHhp9pClqHOdjjCOiP2OSJeJJk/As/QVeenq3TTZnQ/9rl2O+rIMGC46edg8GukzsSt3gSYqzoAipjU",
-	"6Ek55Q0lf/z2O0mjWFQWSifTGAylXvfsDdS1xuZm6Uu/NAv9fumoX5pEUSCPdkCY1Vx2U/s8+8XjU4/X",
-	"HDFN2rTSodMvfU2VtCfYTFgqD/HLT7bdgK18aDyIItmVTUrR23YMm+bpIDXiRHKmMWRCFs1CLnXFADbX",
-	"ieu819F1ymDfsqT+LkAIBoOgqC2dmmFcxEjKuM8VU+GYdJEhZag0q9TuV6OzCbxB/lkLFeNW5nPOURuF",
-	"TE78OQlFRCPmAv/xHEau2RyKE0a653mWpLxsWVPLtusbZZBL5oQsyh3KXotM2GdqEpqSvNGsibI73HP2",
-	"3QN2OLJpfdhwmm6L7Y727P36QeOwSVvDXWfP3WcHo8Oc31lzlKt94Jw3IY9e6tJcv2D6Wen5rt6ZJ1cd",
-	"UkSxhd7Qyy6UCQl2TyEe2Hub1PAjvGduOHCxec1maBC6XawIM03MFqtGl1ourcmAy+uHkz8edTpWjeQY",
-	"rTPdQChusgZ5E0OW23woHVXV95WsUvvkpHOByKiXne87J+rP3GWcDVNo8vfO8Y5VhmQ5XXbzb/qTEkbF",
-	"QaL4lmZjIy6wXML4ziPvWK6FtQlKWLIUBihss/CAvsmEB/KOcz4mV07TotzzHY8LlKZn6dadGsOT85iE",
-	"QrfhMfFdz+bnTw/8Xp7+7FyecQO29fYvnKhlveHVaffsiLAbFs6x1n4xUQkYnytq5FXnx8678wvAWHDJ",
-	"j93Oh87lEQJi0SDuVQlyRfZ5GSWmJFMoK6kQHQjWUA+YBXRM4P1wa/J46CjqSwGwDsb7WYXi6D7HG0m5",
-	"e4od4eLCAUunUmN9BJlSTsdQnBO7VeNkLajRREXfJO3p5ijxICBFT80wl2VjmVxuokIBztjV4vsLq4xj",
-	"XroZC76PhMgB/8pmqLGqupRoYNOsjIbGfFuKlfpdxUpHp5f0opnriVzVbyNBgRu3Sk5o+WDERSwg4q1d",
-	"JyvwFU/OIjRJbsEa8I5n481mwPfiy8kcnmnBt+XHGQJMad6ds/bLd6Arvur28M9ixoO3FybgnU+9iAx0",
-	"Be8AingScO6hcOcVgLHyvQB9a+gfRc142ULUz1l+TRTOmK4Tlin+amkHt64aXujsvrKt0kKe2iJYkE5D",
-	"W/QVlRUD/b53foZ2+WrnwZUYj32mzZ9iPS6Zcx5y4oMYmVn70rwxl6OYJMPF7jl3xAIOGWe3d8MALkTa",
-	"NRC7ULeSRtklE0Z1a5Ft8XUL1+LpzzqMbYtj/r6g3jTTHSy3LXFWyGpf4J37D//IQm8039R8eYp02wIf",
-	"M7w6b8N14Cc/UKArpF5Ik2uoLsMiquHM813ALkuclxp/hExYyCrHxKfhmIXQlJ7dIomuqJWBPBTbzgRA",
-	"6nnay4+ey0QhGwNgw2PizjRqnMeJxBqhZdZrLipAtk+g3f/ZcfytZKnyaOgDG06EuH4Y90qROGzHOBnk",
-	"Ft+nW1t5kSSSRZHHx5IMZ5EiOMgC4AIsrvzwK7sxuAYbaVN6ip0bxnObMG2cBIxmW7518Pa0fVLtvW03",
-	"dvcQAnBEfqr+NPtlWu15Y06jWciOCLp/U27f2PucSnvQC9/nIjQO63SoB21GQqXGGNAxHeYqRqnWcwmT",
-	"AM25B+n5l5fY8EGxDFP85THM5rg4713lwmDnVvtjz78bjRZhyChe8G2K/PVmn8ANK7WXOGMrkx6cS2ab",
-	"UpdMLdIG9yiWkX9k9atXTPDJ5bxhFFtI+szBK5D3MFNCY74AJXizobpwyDTIhDEETBBNYoZwFt7TTX2D",
-	"sOkGIKeWtErLooUm32h48xo2E0LAbY9xtwZgL0kLg9SjzDfaPZFrkmRpI5dv4E4ro0OfICj69Zk6xAB/",
-	"ygUJWcBoJDcuHl1keEkJ6eG29aPxHN55j9R3fpsZrbWI1xPjquZSy02ldKmw+UVGdK44bzRhc8XmtFGV",
-	"LhWqW9vYS3dkMSgWeilxlE3LzTFGw3QvKuSr4FpMh6qV6SM4S0dEl4e8PXsrYmHvt5Qmx2QSRQERIfy7",
-	"4HIzKQYpp9vO59kv0x3NWJbz3JYUsJQVAU/716OdnZ//S78vP/7lX3IFmWTOLPSieU/NO/ZyxvI+p7A9",
-	"pSSkIHqluYOUJUOdvH3RJal7K1bSBRSNRtnnP1XbQVC98qZMRnQakPJ77n0mU8/3Pa02V2CL8bozAOog",
-	"McICbvkAUnwH5JcZC+d9HtCQTpmyA0RoKXUErWB0SZMJlYQDU1Lf4WN/YHNjxoKa4al54hfGY3hUwkuT",
-	"hUlOceDFGe9T8f0tUPMQWs+8Nrv1/YerkrUERTIVGpkoKSJMcvHVwzANyRdjD2x4oE0gZXh6MgS11Yhw",
-	"uPnru6f57/WmqbceJyv3QsYLDXmQQ5Z4INDnveEQwdj+m9qrXDhAHJTOC4Mt1dk/VuyAiBEDa2az4Lpk",
-	"r4yvYWmHRCA3X6FzDU+dv06wSCKQW2wPOtA2H8BVuidV3uvh1aScCeeIUOkeVf2xssHAFBvw+EgU1IpU",
-	"dUhnSJ1rwjiie0zF0PPhFMojE/MxebxWApouU18igmPU56jheHxMym+vri5iPJQECBJHMWTQsI/KOXdo",
-	"4NXmdOpXMAyURW+0CIVqkD4HVFMr3QgANW2MXmVy8yciMj/W+rzPOwCCBBWwIZOB4JJZRM4ch0mpFpWF",
-	"oeInnoQOzFon6PPBlz44N/qKA9tWX0cUIGXM7pesPsjzfunoj99+t/pGu4Of9cP7JeihLiTTddKE/TKj",
-	"PvI2WCB8ZK3PO2oMkjg0DOdkgF8PSL9U75csMlAvGmCJYRnwCXxPQstokPw4AUkEJy3bRq5KwVBl3GGE",
-	"9rnLcFKIIaGWCv0XAz3oQY28hBIbYpLEUbKF9BZxXWAdlZKls+HpmMkjHBf5K4GFAq9Jv3T08x+//f7R",
-	"6gPmXr90BAvn/YqraPWz4Hv90tGZ+Q4A+Pqlo9OvA6vPB+r2wQIUoUUG6lED0rAJZMMibArMV0PR1G0b",
-	"xmoYmqfUeBNgBHhcdbWONOqIpBY22BhAWcflAb3+9Mdvvw8qx2TwBZ70VT2qz/GABoHc0V/v/PHb79kH",
-	"JCDrMJB2jiA9IoMFmUP+qkzvckoC6yisRU47V2/PX5G/kH6p3+f9EvkLuWhfvU1/0ecn7bPzs+5J+92n",
-	"v73vXP575upFQbz8GwjfzPdqML237aoaCMQdKpWK2hZ4s5orkw4NWIyXSgIaTSyyOIyE0YfMAAKhqiAF",
-	"gK9es7kk5TfihezzWejXfqT+jMlaBy6tWEtjX9IhUGXQGqPeh3YQoPKp+Jnes4zsi/mSQ30/SbjTu898",
-	"yUC3qJFT9LNTTnbJ1OMzRIEepbKE+9zxhXNtIWxIyAB3jKv1tMiYRZK07DqqHr7nMI65vVqWtQPqTFi1",
-	"AR0+QHGN9cTb29sahZ9rIhzv6HvlzrvuSees14F7Enij0k+zX6ZvlKlIekhq7YtuqgTqqFSv2XiHCBin",
-	"gVc6KjVrdq2J3ukJKIcxbasPY7ZJKNwydeOQRqq1wGz6QI0Mrtn8VoRKu6CRM2GSQI2iDu1De4o+d6hk",
-	"VY9LxqWnmLg/r5E2n5NQ+AzSCiCjwItwLWMpBGm3ii+1EaM21hBlofGXXLKDIUBr7XU979eNrvsBJ1r6",
-	"+hH6YIOkgdVs2PZCoJUGga+F3M7fJTqK07nL4DQHhCdjicY3/wx3QwJniV5/UtrkJ2dCIwx1G7OrdDhq",
-	"0u++++47p+HWMz6qo1LDbuxV7Va1sX9lHx417SPb/ot9cGTby3oKACVNweSM1JaX0CFZh2xTTceg7p7g",
-	"CEwaCQwzNi7Rh6VuxDTVVA5qad+pMzXOQ5sOF5I3ldYI657/oEb2QXW3MVIP2mV7dOlBkBpZ/Khm9lHU",
-	"Htb12jWXHgXplcWPamUf1WQtHBXdW56eTtFU9JLyd67YH3UlIvjaJibQsJcQdetZvNx6gg2uLETUTZIM",
-	"iaMScAY0jzcoAs7E7EHFXHSnqxFCoiYgqn+1Si2k/7wHx+dk5yWNkWnglvr6W95zqiOWzMWbmutvei3C",
-	"oee6jOMdrfV3nInoNSDWfbVKu5tMpcuVqU590Ooyxjici5S18PNHtaVyNp1SZTUBL1tOeYJeJWOpi15l",
-	"6eNXqxSIvAwC9CyDJqt0ZF1lytktmHg/sPkg0W4scMgbTUlneRVqSyaBC/XLQcxqBhZ8AdjDYhbGiWTw",
-	"JHXsLKJODFyE9G4B7Ls+Pdgqoc9hpOoh4pYbeX7N5kq+g2IOBZtawEM0Anp6Ka6Ejf9TAzLivc/NWF6Q",
-	"QXwmB8aBdBR3YZ8CHH0Z/GY6Wdjk4vs0YmGl1ueXwlcq72m7e2Zh7lueKMLlbwOf1KrRSw3VuDnzX8+C",
-	"lxjvNue3y4NZhAc3cU5qd+qDS620pNodNdwDp04Ph/us5TbtBYFVP2zsN+ut0ajRok5zn9LG3nB3d/dg",
-	"eNhqDqm7O7Lr+0PXdRit10fNobO7vzscNevNht2w2e7ooEjIHVzVFQe9k5Br3FXI7WalgNuqN0d7e+5w",
-	"f7dVd4aH+86+4w4bbouN9t29utPapyPmtvYdun8wauyNWGvPoaO9+gFz9oYOq28nGPcWXs7sw6ZN91r7",
-	"+7t7dbe5v9+yD/YbjVGTUZu5I+o0WqPmyG46u3t1x264zuFo/8DZPWwM7ZF9MNxWmO4vSMADpz7ar++5",
-	"7qhx4DSZ7e7S4WF9tzVqHrAm27X3W0230WocOE6LNeqjVmN33911h8wejuqjlr2tAD5YUAvqzGaN5mjf",
-	"Hu7v2/X9wz2nvl9vOfuubbuHzj5tDg+azYMhzJ02dg9bB5RSu3VI90duA8hqO6G9RG8PK35XiV7T9BRg",
-	"CIweHvvL/7EEcau+wSsuELb2Soh3NMQOoI8swFECaPm7LLe/WqVlH0LCT1YYXuhdyIpY7UsVocvCBXlr",
-	"xcLWuOa9kMhbDy0wyt0+17H6RNjKQpurZTeP4h6CCcY+oVy3XIYFqZGW3ToiXBA5cybgOC4213pm0g8u",
-	"df6JLA8dUbuf6fGAzElvaiYcW8CnDBF/MxDuZiAgP5DJKVq2ELZyhugEZXyeUhPdCxpNMDpdzLJ2IkjL",
-	"RbCJB3ldkWXTM7xLKf6mRDaB3VH2iwC4VHQJYoycAO9g0rQCUFdBxUzcdeqozxG1j8YP9cDJh9aRdhFr",
-	"+6NlN3WoygPDDIpZIIijeLHjz1zmVow51OfXbI5d96EdQY30MJcM3YdQzehFhPoho+4cwpceIgRRji79",
-	"Wp+34cUJLoHnMByYerbxsG1mm2ACdXJI72OiLDKgfN6yKePITe1+IgPlAVnpY3DSDbko0W3+lfKnqwG+",
-	"aXtPwI07QD2K8egU0oSNbKn77Xzx3K87ITOtzarXWKH/MFzV2u7Otcz4MpuvY8IniSqZ9jxBTkbcHTzJ",
-	"JwXtNXbuANvuc+FDVChb+WDY91FuXookU+oifLZiqGMW6ajLojZqGWCIFKdX/FZJFAOgAWJ1U5Z6GW9X",
-	"qpj/EZhUvv7q1ButkTMa7rpNdtg8aLV2nd39veaoydwhmO77+wf7o0Pb3nf3h0OntVcfDll9b9ho7jXd",
-	"xj7L13kfjInlQCusMFmzYBffVMItmNAl+CoTzpM5iOvYkOd+xePts7zEw1fwfRzfrpFuBGfkB7Vdsfcu",
-	"XUGMMV11fBdPLzqKpSCu6HPdgV4rT0YJ8qScMcxD8aLjXA2spX+Nodk5EXxjBy3OxzhoH/SY8pnvP9zp",
-	"6UyDaOXBeWUKj7+dlS3OCq5aoXvGyve/nHOWW4pO4qiFEePWUvj7gT0qkACkMch1cnclj9DfsOhRqPxb",
-	"8Pkf0QVU5MiuH9mN53JkQ97pN+a2BXN7A5K4iLPdxZJYcMzMck0BRK01vAxVgQir51KX1sgg9WkQFy9g",
-	"qV26nF1wdtznlBOmZKBBCHR8RkOoSSc/KA0D34O81oUOZtrno1hu4jTJhEI0T95UWcBqjMeN5lq6iJQw",
-	"bO2SE90ljeeM7z7YedY8JndHvnkrnsJboRGLN4tNLbgjkurSB+Aj630K6N1ODIy7uROI8N0+18ZQrkcB",
-	"PLiQFCrBoWDyUxM/QuW40E7pcyi5uqG+58a1Kz+weYL1bjjStu6EOIX1uRQ45h4cuNRuuq3DOj2sN5p2",
-	"ix4eHuwetuhByz3Ybx46w4P94cH+IW3W63RkM6fZGu7S+sFec384oilV7aH9omqEm3gUTAL1N6fCPZwK",
-	"OWdxBeNIQSsXxrIvdUkfHmZ99ZFiSp6rSxcuzt4gXrQyuloaUNqIdXU0Pd7nCwUzknG3CpgUVQegJGQA",
-	"zER3vI8S1H8aMuKNuYCueqSdIFRLPMl9PhJhKuEbwjmAR+GSWWAAPxA4l0aRUlLQcNOjs0jojSdQrnMb",
-	"Cj6u9XnbYEpD7wfDYwaLuNIDIiPP98mEclcSMYvM2BB9IMVVmHMNiWsFlt+J3oPHSENOcLZLe0N71HRs",
-	"Vj0Y2bTacnZ3q4d0t1ltjOqjvdG+c+g2lPUHW4nF+/QIPuwEfHw8pJLttSzvx5fnl7f2D2/Got1ut896",
-	"7yed9+N2u/1W/V9bnLT/Xf1b3/t7y1d/1Gq1hzRE9FKtTmhNUWrtbgpB43D9DVdCnFI+17xHPswhzzMQ",
-	"8Gw5MZHEx3kWTRaP80LfQ1AAcsX3KfV8APT2+Nhn1ZnMNFK08GyB765pm7NlmWa8psRN56ooKY7IdcfE",
-	"i/rcHD/4eeHgw0vi8dVIW6J8B6hrj8NrqXFhBiG78cRM4qBqfZ7qBuJJ0rBtcjth4ICBDnc61I5jgRAt",
-	"jevxLALNYWmkOFLIbhj1ZYwM0ueXin1Cg7wjCDAAHl+g+I9+Gsah92yDIgOMpmEnuLVQr4X9KboX8Gki",
-	"ZmGfl1uNw1yfz2vYq4ukHezd47sID5QDFbjxwcoO5kmjuk/siW1rYOFjQnGXDUzMrQHzyiegu2skT2SO",
-	"/Em41ikgWcZ9aasptrKGeYFiX8yyet4YEjdw3zKFtjRdapuBIqCmKPb7D1fQQbXPBxnctCPyEopxyR+/",
-	"/T7IBU+tJOXy5g0eoPgpLjCCvI+WXT8iM37NlZljyMdoFEmL3jJgvupWDUmHKTrHbjGVtKNZD8GEQFPT",
-	"82SMgLTAuLCncd0mI+r5ynZHfQdGiR0FcGgQWW3aGJNR38d8C/MPlcJW303Y/mgWApONnwfGVuOQzHjk",
-	"IXLsrcddcQtHRk0XhracSwgb/CiMLt1duCSbSvNVzGxzvgFje+JsFr2jam2adWvl7FIghInL93A5V157",
-	"o5ZwXBEVvKRM2pIpgFfvrTfMp7OCOzUUYYnNv58M3zjeufd99/2v3fqZ15VdfrnrnHT3utfBTz+efH9Y",
-	"Y/PvbfZTW11k/8eH3cmQ/80b/a3mNHw+nL623Z++9x9SHdSbJmf+Shuzh64Cj3/zXP2pRIXaF8XQsXW5",
-	"xkDmLkm1yF8lLxC8uDgFW/PLFDc1MJ2GdVtJSNBE8NYFAIv5Mhh+jPEEn0563Emhc0AUEH1RRZYg+tQN",
-	"lvrzspyHZiUPaQZm1mmde8lEKrKK3D+lnwiSEIEbVhMNas0xi7FVNlLNDM6Ixh5RyllaHePJ92koW3ib",
-	"etEfv/2u1S6dYeZxL/Kon9zmSTIARPoB2SGDtvrr3+qNZmt3b2DagoGnBvy2ny7avd6H88tXGOTS4fo+",
-	"TwzQjOoWv+ROuttWqthMqi2csufSxc4DeW91LKVypfehZJXM7EpHJdirzY+2GddTJxbn6VcHV43Ggn51",
-	"V23oxnl7+piaUBav+U+kA/1zaTQxVJWvz5ZhrGLZ9R6ysScjFhaz1bg83Ggd6ki5ZKD+GcR13BljuAy6",
-	"i5LN2mwdgIgfYA3ZwJzYgYVuaVPfAE548I6tcdRPkZ3Bo3W/wj6/7Lzp9q46l8gk4brEBV/BWFvMSDlj",
-	"rkxwKQ9S4LI6bpiCrOxzn0WKk6rJKu4I0QUdvctUmQPwNPQohKV/IY9iGMKU4SzjU9DnSqmzjwCyivkQ",
-	"NND+R4SkiwccCUFuGb2O85FhgiAeLIJ8A7pUqfn2eRmfhghSFSVfDo8yXiUTlMxkkcW6SX6cEenkHpwa",
-	"OV6pddA4rDdLd9P77mlgm2l8s7H/IW3sBG2IsM8IPZbHnzJn8Mk8qvYGwuFE8JHvIajof3IpZI5aIjjy",
-	"9mKN2p+N1KzQ/ZVinWGYpswvtr+XxcpCnMqIlQEchAGJhIUCayZNzxMwoGdBjXS5jBjVTQ51tMoIudhR",
-	"qwH81KvXxp5zRBq57PQ6V4nxAPp+LGViKZeEumbBMdnVJgPV+WxJNIt40bZSsM/TYpAUSMGUV8N4FhZj",
-	"dEn7EQzwATZjnOxf00Iws39KomqZR4w4ixWHipXaDzV9NJ2WJKGSln3OmYfWir6Bgz0Yy0KdJ4QClUoy",
-	"9m4Yj9+JxFDJyl1PatHb5wtvJAuiN1eUSvYgEbeULOTNW8y0AHGY8PKGUx/uM3t0SA/c1mivOdxldbrv",
-	"HLr2qMFaw71tJGdq1P/IobmrBSrUCOrHIDJiR6H3LRS3qX+VRTpxJ15VfeI0z0vF5tQpgv1fLRUWmOcK",
-	"20WZFzLTVF5xr6nOO9irAg/ThocwHDydeFCPEw9q5Jz7mMgzFTLq85A5jOublRxIOAq4jzUTNylCa1gz",
-	"mAJVMjBWzOAo4TZitJzAgLL1OP1W7DGYp9j3OYlZsUaYPKzp16VFzLqXpmUxKS9adobnHZs3pvirmEUp",
-	"AwMH0bBtuI0L2JAkNyKVeBX7uDBZgtxOhHr0QlAcptJ7//JT++Tk/P3ZVeE8Up5yaaVbBWnDUz07/2qk",
-	"uRvosJRIbHm/DejzQZwbZZYQP5+A5gB4upq7GrdigiNKwhmXRWlhx30+9aRUpnXsRkSQf1MUZyeiKvXO",
-	"ipVCOo2T3LR6cZ8UlfzMFFKYmNJj3E3aT93H6kxmh8YnVBdtn5K2MuyLh10Jd31+t6l5TU30H12wGu1J",
-	"s/6yCBHIfUHVRXfEQi6DRaTnMx75c8URKt8Mt8fNnTHCEXieJqs1wnmhS8FGoRroeaCNNahyMQVBSfIM",
-	"fP39hysryehL21PJW0M2CpmcVL2poqAxi5I0/OPkBTF0vYRRRAC2Hqf0a1jJ9HBeyAQfWkspU5GDDI0r",
-	"pkcmwnex2Ggwg46AA+MWVNeCGRm+kKYloEldNliaCy+8ZvPFlB5cqXvl88QLnISJsR6UQIWoCUDfObXn",
-	"ueNJr9hUPGRASa1XrPFU1WyqSrpDL7FUdAkqIqjvOWxzdhkP9aldkYrclgs5lt2Ou1V7d9nteFcn4fV/",
-	"fKjfdLmd9RDiKnbdpTV8KKEUr/K3zJz/fIIo6YmzGMhSxJIrdxIJUCx8ulLOmCkmiXvMlKks6nsDXLUS",
-	"pwm48bBSYqvPtRcwzuUBAOX4WA2y5o3mhw7lukGvuqN7SiSTUslZo+n0ecp1JnxXD1Y/tkbOfYRxNO63",
-	"pLgsYZ1zfbkRBHGfCxlnqxu5EHu5UpIoyTWC8cUoOCkZAYADGfnCBVHmDwu1H76IWV/ifnWxD9DWaPxt",
-	"KEvD9kGPgqC/aTTmrmwxGPa+P3y+eHw7cwa+lbstpzHFXbwWk5iAiywyEcMikuymmFkUc6+R57OdWaCY",
-	"8AqNORKhdv9PZ37kQT8Mbb+rBwwyOrPiJprujfWErn/ozAN+BRmFDAL5kUbWGfpiSKBlEjxqQuVEKdsA",
-	"dHgbelGkmKTWdNVrscO8x8mUTUU4rxwTnIPHx/o16A8JTScmN/aNlIdzQvlccYoKvjKugsFY+UIbP3DS",
-	"DNSItJdkFvoD8J+cUN9noYRaQKNYlwfQ+Wxg6T5KqaZkcbMyzQMrugmL5nHlQZy1NrD6fFUnLZycuOUJ",
-	"ioF+ZlzV+0Iiir3hmebdgmvXD27Q1TxgwIwl90Yj07goqRfEtSx/eNu++vCGnHZPO3glNEGjkmAnnEkU",
-	"BbVXLGKOaaqvnluxtG0S0bhrWCJ+jqEuEiegb6qqu5RcAxD7Po97O9VMwodn4mxh9EIi4L/6Qft0+Zy4",
-	"XsicSOhObUHAXCtutdTY3e3zVJCprGk3rnoBsjZd+SqwTmo1wf5QrwY/l1rVT6ftnz69/PerTo+UTVOn",
-	"ut062N3fs21cM4vUbZucei8rx4Sa/t8wYHTB1Zt9jv5HpDxPWV1BlI/qoBbhteezBxBRRWZJfK53RiKc",
-	"Vo0ISlh9tg2nmklR10+fHad3CVYZt2/IHDFlUu9mpgv6ENp5rW1wDO9d7kj6NNZL6syUjrBKdOfvARuX",
-	"rJJiDwAj1HBarO7uD5t019ljByOb1ocNp+m22O5oz96vHzQOm7Q13HX23H12MDqk9rDuNNwma4126V6S",
-	"WgFPr/09UA/Hvimtg0a9udh3Sa1HzWU3tc+zXzw+9Th06owZ+73H84D6gCLgLh+JtQihyK7hrJQBPyGM",
-	"eXcQMsn4fdxv3/A3FpUM3anz549frTVgHOrtur9hSqHAI5lVKL6o8/B1ZW2C3mbNLGO3V0YUGKFEIy3e",
-	"STl9aoUTsaiKugRw8T437HSI2QK3FBDouVupkYvZ0PccZE3vL99p2YQB1ozSAsZSvHxQBTFkfe5QZ4JQ",
-	"f3BjeXAC3dDUgEPhH5EAnm+RKf1cpWP212Z9t7ln27ZFvOl0FilzZVAxkbbOFR2DOBv0S/2ZbTcdtWLw",
-	"F+uXBhDZGXRH1TPBWfWURs5koCQdSIoIINUG3w0qKEuadisJc5GhcOcQkzrnqHGREICly4NL9e8Rrvhf",
-	"7WrdbjQHFhng57rdaFWTj9XdesM8v2HvabcnIQOzP/AwNU79eOxsE9EwAhcZWnaMu0bc7elYUeZ+PRjy",
-	"3Q6uAfRdhDVQChYh7bhdn9JtpVp36uMLJYmRU0zmCjjqQC9E3tGw7QpG58xLX3kyENJDPCe1+B73Pc5S",
-	"WTOJSoGJGNpiRmVI0yAa3pKpEWr96PL1Cdlr7O0lwu67AYyZC15t9066XXioRJUPVwJFYqx8YNtBANWO",
-	"Cmpj7qQCqJveKum0AabuK61wQZLeBte/nEcMNnKTi7sjRcxAy5uYy9/tfJdVQDZRFYq4w7ZPyhVMCW0p",
-	"zUX3jVbPw3pqJOmcvvRt/5bOpT5ZoPVkVZW0ADW9+eHanCb4X61Shu0sv22wCR+KW/HSVCP19DuWD0zO",
-	"m/D0HBND83/tl/747fd+Kfnmu7++v3pdPXjxAkqL41OGB+mFhEOx6VhMd/HFYbyEI2jAlAxVvZDICVeu",
-	"dkwIHo/2Wth93puqHbDjlfd4xMYM5abi2jnrkMvCV7851Ry9X/rZrh7S6ujjl73W134pvzn6T1WzDthu",
-	"NcdIx/anxi+Y4oQeJ764ZWHVoZKRCftMyqm+vmrUlewmpEaXHlveyNTYGvben/rwLkhCvUDfDvI/70HO",
-	"aCE5C4JiHU81yH481lX8xqfmixy9ZdNjj69Qx+vjX6r4zw7+k88AvvGeXN7TRFMrJ9kDvEwvlFYfzEk5",
-	"o0tXILUSa2KPCRcxhaV4wVOczmfb069Plj26dxevS6u+V5QmBFncwMbzjI0UaydlcJighl5J+yzqW6QV",
-	"KZN5ncNio+EsUtdGDOi7e/OXfv+7FVzl658o3KpND+1fIMM5mOTgV1vyNeBS5p97vcjkTUdHU1MOCXIr",
-	"Zr5LpNqbslpUi6glsYg6iBYIsYoV29IQl0BretEUvxXhtSQUc0/edK7yDLa37I5O28e02DYxwvJ9ui+k",
-	"WdoijvlNe3pO7ann/ZpRbZXkheV7HM0JneC5DfdzPXd/WlH4D67e/JNqNTlygcoJxltjdpgqeCZlzdMs",
-	"w9Uxlfxtp/0qNkUqaSzN7BvOBNLDhEo0X+B15qH6RpS0C+iycYYjSwZROSYhi8K5znm8VH9X2/C3Tmxf",
-	"2NbUFXnliZgLHwlyS70od/uSI/41ke353dtYaDIw09NbIdrbC/IjkbBKwiOL3yScsBNNZtMhh0T4FYEF",
-	"BAuVDvWxFHAE+LvScxkZ3A7+x38fTAZJnhSVAXMiAmIbArAmy4BxiNm6RzH+aJ/HYNr4NNQPPmPHxCrj",
-	"SncFjhd3hfd+ZZUa6YlZ6DB5RL6/6LyxyMXZG4u86b4mZfQqjxQ1VjAa/IENLzBCEc9VPf7i7E3iKJbw",
-	"OPO10j/UsyDVCkMVJAoplwFVx7+CRaTqzQSAX249yWqkQ50JDA/T4V2G2OJqCGoRIAICQfgE3BPSNtT2",
-	"p3IEIIYDIY2uWiFp4tzRhHKMll+9fX/6EsLlF92fOu96pHzrudGE/I//TibMG08ii5gAesvG/yq68mSE",
-	"aAKwVS3bNmWcEOVnjnAhBSEeiutNGZee4HGTYaQDpLkaQSLU8KdxF7U+B5YOpVJwuToOUiei4ZVROOMO",
-	"1VnKjgjDmVofHdXYrZG2zi6gZMRu8SkS805glEgRanWP40TjeE3VcdSdjqNZiJkZGKaCrYCIEzTpu1/Q",
-	"6bjPVwactFvjFj991j/HPDpRWPTAmavoHmt1MoInFaIykakVoYyr+DjfS0POcoAPQF5aUMPp5CTwPjMf",
-	"WKanLoFISxJpv83wQ02NOvKf1o6aDaUd0c+oHdXtRiulLNXzlKXFsb1liLO9xeAmjzi4h43XpNIhtvb8",
-	"xhjbDxKniVnnM+g+/xmDFWuO/x1VNPRpfqlbra+fkz+LFbd/Dkfen2OtW9skQ8EiDql7YVgDHNKUdpfR",
-	"p5VaJ0boE1OzuaH+LO3Zy3S9hxRSzYITF59JVTR5e4qbLfR9T155e0Ryr8/6+75apQhdWBfAbrNTSLRG",
-	"NQElZ3N1l9XTyXNUxg+tN2zb/nxo27bm98cJl0LVSith/hy7RaIaIUbxpIx2pO9fnN/DeTTbBfbR4HZg",
-	"EaU7i1kE6m+9VgM5A7X0vuJODBN3E7iKzKJioi8MHw0epRrczam8u0kSl5wFgQgj5p4y16Pgr/jzuDvb",
-	"KQUfy/dxrVbnVnnTnbgk3Juq2W2AnJZkEZsEcUwPhnRlUxYCtoGEkpCRx7E40JT1eTGEihf10TryxViR",
-	"Ro20OdZYKK0vLjw0RebH6h2o64B2iENWNhn2VwTYEmjxpBsbxE8AZBtTHZgCTtJ9GQnl7JaUsd3acJbM",
-	"DBiKBlGpWFiDCBA1E3Gb80TMRh1S5zpPTe3CcLvTBIv2Hsm31iaXX3lTJiM6DTa8/kzZFWsSe9cEXLjn",
-	"XGtds+1jF/C4Kk798cm2t4iXxIuFa/fUTd3i169t1WgIAOnpHy6d9KmKxh8eq9f6UhKBTH2iQdAzjdNz",
-	"CmGQpQCy/xKmlzetIvTqKg66A7xpPR+NeZUk5VkgWRhVyCxQzKxu2+blUrtWvIhNCTZn9z3mEsFjpxD4",
-	"Y0KGoklZAgN1sRxYxm8hQhf8fDw6IieXnfZV55VFsPXpK42aIYnPRhHoWteMBehC6HNQTipqpJ3Ly/PL",
-	"GOlG8/EyuDU18B7WvnddnecY3XoOO0rlOiaDr0A/qDXM2CKrmTEp66ng05SajoInrhmfgogArxKcZnSr",
-	"gRMIQS3R627cQRswbPkSdvYfkG3//CWXSS9/24C3JMwTSG1rJg6ehS7eWlca79Tj5mNsYNAwpPMnq8RA",
-	"0oP3ozMarGA9vZ+/pPRwhJAHr4luIPyqQMYV3aUpN+euRroXcenoITsHLmwCkPIqqXbOAd1u5kcAb6NW",
-	"4luRxJ9LSBkZgdAjQ82cNhRWktEQxVRu4EN7jcsI0MRcMqXhtYQuPaKCJY2pQFONvPYgIpQ0SzRjw6pF",
-	"LRsAv1AriFAdQT0uyeCazQEIkZRPJh5nEgMH72ikJBj7HBHqe9fMIg6VrOpxybj0Iu+GHZPB/6prKD8N",
-	"+lyZvYFPPZ5Cfqwsll96ofZxG3GibORjMmCfo5BiGTlYJNhfdcIgHnGuRChEbthn6kTJdEg8GxQ3IOsA",
-	"i4vrMACk8ShrJnZ669laYL9yAyMZWYQpST+c66fXyKusiES7Xok2qEDJh5lSm5oIrMeWVd3pDziZS8Oh",
-	"N7jpgm6W39/zfmWPUwcf3/zzlxK9oREN30MRXMlaab6kQT0+qpVVbNk25XQN2ypFIqJ+x2dTNRcUZuob",
-	"NWP5SOwcD6p6wzonDGYqJ4BxQya1lsQkEu7dGfzj8+o/C/yjOmDxImbYbQGj/YL08xV5rDrRy9wWT7pM",
-	"o8zWSDeSCRBGgi8bN242AMQiYJx8YMOecK6ZRhuifT649pxr5g4wHkzKIaNScKJBBT+96rzrKPUZO86G",
-	"jDi+kMyFKmqf0RtdwjYOxSyQpEzxL/DYQJ04YmZI4d9AF1k1WE3bGrfDWB8QoZSeCwF7T0YinNfIOzEe",
-	"Q2CPp9TyPi+37GYlBZNEg0A7eXBtNN+F1pbaG6OtBoOAEremzJgP6CrUDB8fqKaqVzcGPslaJDALPbR8",
-	"xA91/X8Wd84jeUjW4uRpIfYNjeOBdUBc15Q3Nl/1s4rzWoJQQAoDuIvnCTTEKEGjRpyJWl7A/YHo/jHE",
-	"e1qkb1jXTodOyTJWYBYfZ//KPlzAxwFdsXT05Wu+voDm29qn5LpFH1w/WAsOjVTw7XyuKmRf7iFNNP6h",
-	"Xr5FRWDbM9GdvgdquKARJkcEs1wAaKxURjxb34cRKDNFj+I4CXiYGGb6KCOeTMtuJplblVqfvy70ABJw",
-	"AGaMo5AFPnUWXGjKjAGvXD7aiDoOD8ku7hiZuDNbMMe95ABllHpqGybUK+Wd/+1PKC7Qnza0YcQEpo4C",
-	"6U0wGP/NG/TInAYpgwjOsud8G7NjByHrCh09H3S39wWZvwBKnupLr70TS+cc0OkTqsK3Prr/YYFtPgJk",
-	"Hq6ePo4PL57h+WvDi4BL8U1Gb3xyXolspgJs46pjo9TlHTR2V3fABe8mXmgpixPARMB5kvJjGq8KXKcd",
-	"hWCEx/5NSW6Z76t/wc3Z5xH7HFVq5JWxqY3lrUzzWDRr1PyBxx1/5rL44r8q8hzkSV9oIvnOk9EbnNuf",
-	"1kh9aL/h+uu06zIn57ftS0F8T0aJiyN2hCDWSvx9OxoQyaJKUb7t4k7lp9+OqC9ZHPkaCuEzyktfH935",
-	"WWzwNDOmSmq6JjFNk3bpCP8C+0Xxx+mQhSeg6B0141UA7Fu4ThHoLV8yfJ7bnQrHBI7I5p5UpIhvTPmB",
-	"HRuKWaUCSWPDt9bEtVIMfOeLJs7VPldN08qOQd+mabIWBAC2CWEg9HVGRwQpW3tXyQDuqLEbxqOBRbiA",
-	"BASHchJAN51IEC8Ct8pUhMzC0mN0foJfURlS1IVSDNNcTE1A92nGSgj9jvjsDfr8lg0nQlyDu57VSMtu",
-	"JWU8RmnjgsiZMzFzCjUsZsLJdNVRDEcpGXNfyDiRozxA1zDJXdr4sA8q5m0aKVTjb/Z53ONlwkJGqO/H",
-	"qKcWGTKHziQzzmQX5ZszEZJxMpxjCMz0TIDsVf30Ppdq1TCaqO+WZMoA6FRdjM5gg056zebYjVXtrjTE",
-	"VimUkIYY3mge9c2Tm6+Ixisfk9M3/vfQjl29ssA9jMzM9ewuEGnBbr2QxANzLVYLMhIblJZA2U+xtDai",
-	"fVXpwCpKQptMqS9LDNqEiFbq2IKzaiSq0JDJhJSGLLpljKODq22AkyULX2Kim26KiHC9nuBZ3bzPy+o1",
-	"jAOe80CyXwYVi4TsRlxDMh2U0ICiZjqBYfhIH6xKjZiIehwlkh7E4BAP2vP9mKEfQ0Wwpwv+DGCxr140",
-	"9m7QLMGnK0WiBqWIwMRhZkRXe8PUVir0p2Yp/8wq/XJOEaT6a0nrCH7DQgmTy1JorBnma9WwVPenTyuX",
-	"+uKAZe6QGiuG9PJBhvSfKn3CmVCDX9zrnr151ylZJSywOpVjRbBoLcS3lCbM90VRrOVguRcBc70obXeM",
-	"QjHNGg9WyVOfdZXOVI71eK46P13BhsApj40syX7RpsRy5t2z2iD6QG9ugBjm+E0EP7AIPl2UOtEttj3Y",
-	"1A4xO7PzZapOwdcdJEKsuVsjtPW9KLZJSkGHwMtEQI+UwVSOQQtX1gR3EWGCEpc53pT6xHPRBqCSDNS5",
-	"GGRZmT4qOaIfhntnLqbXDWW/VZD/fglLIVN55Hl2l2Q8QhPKJRNxi7aY76KNUSMvRTQBHi1JGYA1+hwN",
-	"NEuvBCqq+g0VY7XpzzXNEwYEDDgrMc0m4haSHPUFumX28n0LhhjMCXJz4kmZcn+jZBish6SpRZ/PuG7H",
-	"u8aUM68vUgdwSfXq/6NZL2tk0bby51lEjz5ERZLnwWXIOjNOvy5Wgb9JkAeWIHgi0QEUH8tNJEd8uqu+",
-	"GK+K2gniei65hRZcIuUv654SdTYWYxOXzBGhy9wjjUPkUN+PGW/K9dTnwLgMir0UU4YA+GXD2JBkLM1h",
-	"0Q8wQ5NLc0Wdkmfp+ibkoWg3Vayk4EcnsXMXbSp4gvoEaQoUrDjddQdHozXzgIkA0H/U+WB9XqacgEvZ",
-	"+CSQD8PwFIFPxY3hzCggKMDK4Xd/F2rmSNCIpT/AN2toEyinj2g4ZsBlYnguSEXHKvsaXnTDwqGGVEQZ",
-	"ZPxpC8JjYPX5gmdvYBlfHw6xBoOGr00yKC5W+htcT3iaXvYaLvugpi6KRLplp+4IpO8F1YKUrzpn7bOr",
-	"CnaORroToU4TUepAn5fPL3r6dyWSrtmclNsXF596ncsfO5cVU5WtWxXpx77vdS4rKy3Xc/P1O0Xi/zQR",
-	"qUfPZHc0c8gSXMkqaXJQkqphPsaSShHBSqG4EApikQbMyhO9eSIyR9wpqbmvGKI6WN2UCE2OmlLDO71e",
-	"+03n+S2zNMFubp75YkwYj0Lvm4X24PL1Ki3vYjajlnxDOYvW3PpIf/c0VTGRFqm6xcytTp+BwAXkzCSp",
-	"+JiZz8Vtrc+XcwNyaogK0wOIyQ7IqQjq88L0ALx6g+QAzKP5lh2wbXbA4naY7AD8ftPcALz6z5UZsFAW",
-	"tWlmdDxzYzPl5EcLgLc1RlFOFvSfIhkAj8Tm3F4rQd9Y/SPnA5h13pDPG0dNIavvgDlkLJe0K0r4borb",
-	"S2iYL8mUSmUwkx5j2s758P+z927NjSTZffhXyT/iH9FEbxEEeOsmGBMSusmZ4eywmybZM2NtjacSqARR",
-	"ZiELW1kgG9vREetQOEJ22OEXWdKbJYe09pPk8E0vcvi7bGhXu9/CkeeczMoCCkSRzVv34GV3GqxrVubv",
-	"XPJ3fofO1U7/ILmEUCe6ENru50pMnDr0l5cS6Xf81jzpjyh/M4+C9Lyk5kJCf2YDG5C4g69vvF0lgFw+",
-	"laqrfY/e5gZMyVTPgNrTp0+f7vQ3+LxajZK7F5sk0isBV/zt+OdDM8umRMU+DIVoPuipsSidY7ORKzLJ",
-	"YPvxTEDHN0vkNR1Lm/UlPt2ZK3qZr+Dy/fo5+fCzSEH/WA5tBE3iGDLgBdzDOU8deYERzHo8BZzJ8lnw",
-	"RAHQRPLMlwHO+YBFkvXHcWx65GJxO/BrgKRDDBohWZpkoMGSDdJkfDagFA7NxbpH8IeqXZNLOFnESoBw",
-	"1+xsc2bmZnOHdcUkkSG8IdadygS2VmxpvIK0gx4FfTwmZJ4+3UM8nTSePmWfJ+Rrw2Cgrpcad/WAdvVj",
-	"T0ZY80LC0krIUHksS+gkBBFLpPJYAF3yMYUzTmPK4Ez1FtTxaJtNgxuSEExTB18G7/xaFPq1tlFpJDsw",
-	"YVFoBBk9H5ELjnKRC/4EVCf4Ez//AST/PT8HSOfKx5+/ZBsbGzvOZTWg+rX2u1//8lfv32tvP9C/2AwQ",
-	"JYbBSLn39dgUYLpKbQ3MgKOANGSo9FsSPQTbW3iM6JzvsT8h5rFyJR8izuYstt3CJXgYirD9M3QCf/3L",
-	"X31PGbvij4VrExGvQVsncD08VLV/xj3WNYf300jIsAG32GXmIPqjSaO5T1pMrYUw+75E3c82C75b/W78",
-	"8+HqPlD+UBgD5yB1+TAHmNlKxziTwMvbfyeSlhDqsjunW9scsJU3MnrLhlEcR6TS7mwRZZkYjjJoSIp+",
-	"BSlzm+tYxGKfsYF4u/LlYecl9SNYQVTw2PQt2U+YX2v4NfYTlGGvBx4qK3UFwAm8MwhgYDMYPYEa0FSz",
-	"J/RL6v9IhqOxKWW3xDuP6d95ilK1vUSqjGt0i4bC6Ff1x0qfZR5FAXEShb+32DCScNEkxq/SyYcVjKwA",
-	"HQ9It6+/fQurN9LnGXF79toUvBEA6lGPREiCW1t4X8+XWOTEuzqabjWZ8lhL39zDZ/DYRlP/P8yWdTbY",
-	"RaEPIlimyWgkULbDuH9DPmEaoS+EL0nIFNW4uAw9lvJUxBPPeVPtZ7VZKMIxQg20rZmZWGUe5EvXFf00",
-	"lQU/wAOs6r5d0zfDQb9njar79JS3uk3xrNcKn/P1/qbY7u70NsIWf9ZvivXuZm87fM5b/Q2x1X3W2wmb",
-	"fF1s9re7z3utcENsPbsjD/vWHexFzrUUl8y6C7bPAw6R8auWeo8fq5QWLmHGzSe+Zlph7V1UXdmFTtpl",
-	"ToIAuaNgX61R4qnIrcmVxBCz8zdHm+TjMAcPyWc3eZ9IsbNELlUQ7kql5OrlVYHKnge3U2T2jVIeWxTe",
-	"sPVBWWuLKnIMrjbpLkuGUaajCvoVlISgkZPQ/qBosADj7BOwIm0GOzRGW0Gho01BPDPOOgWbkq1A3K7/",
-	"s46gMJsK0DaraKF2fZlM+cAmk1kFYXaZjt/hKI4XclKm+LzmTHP/N8dfz5eD+HE4qrB5c11/5GHkICo6",
-	"Q+TN5YZn6fd8nH4PSUtcw+8ZZ4O1ODmL5BXS1jyORahj1jxv2eW9c0b9Uc+knjom2Yd/74xGJ4RwWCsD",
-	"Hbg4C8VF1BN1HZ6ficyXXLKDQ1SogAROImHbTfviuO8GGUjilhWVoKH4n01EQWRaPwZclWpxSAaJzSpT",
-	"U/eBjTm6dFGGenS+XIFc4hxZ8LpneyPwfFDg3+gDUgsExk0GDN7Ll/Y1uim1woKzu6DYFYWQgjk14h0g",
-	"s82++vYUxijo0AICRGizF4KnIg1YIg1vC0l/YFtAJi9Yu9QP/Adwsc+CXZYKjeV5x4ZAvB1FqVCdLIAR",
-	"H8tzmVxKU6bJelzqZ9XebR+mgS9tFgjTgTiarV39jSMFSEn8NA/GNUn1g5lCTjP45fLcX8N8/HgKoE5J",
-	"w1DP6jg5Y5HczSekNq5SXBap+o7m6Py6o1up1bsT8RSaK27svzNLtIbZVmvXxOSrQfeLXvQ6+urgzS8O",
-	"Wq+iA3Ugj7d6Lw+2D85H333z8qudhph81RTfdfRBo+7JVzuN3nosu8PPm+F3X8W3mR841U+1yCDCo39y",
-	"ZvDBxFYXKl8rNQbRQ2MLrtB06ca8dx5HxlCVx+en/FwoFnTjpHcuwje2XUy/KLJmrzXlLsNitu0fGTZD",
-	"nXJ4JVxcX/qukeqF+xaPILrOR4fFiTwTKaNxXsbZ1TXAcPqQ4uCszuBc/iJ4Rc4shuCMxt/DDdpU9ITM",
-	"4on52ahAl9FTnLl15xSVR60QPo8o3Zoyag7z7UXSndvs4UGZbs5Hrc50M5NlSXe73ko+nORmpEQvtDSi",
-	"OhpnJdZJzjVOncLXyUMXMFiK9A/AK8fjUrcMU/8DN81NScyu/UUNItD9wJbWYzwdk9bQtFnhVWWSDnmM",
-	"pTn1BnthjlLJUEBPJaqCNE/pNGbI+74JmaUoT2O1EaaHIHKRbbdgk1NBJgcrYE21kU1vlUUSLz4qC11d",
-	"/fiW4epOgGeRE2FnN82LJeBUBZwXVzgOjp/sqnBcXRJhEadwisdGkZRGR6XYAUVMORqUPyx3MV4WHuRH",
-	"5WOU1VKFKe9TxXLMrd7LjYqerxTdeKYD8tbWdSqf128kuvFsuhYMFM9x8pishTYPJ/rg7UJ5mHPfsdTH",
-	"kMRga67c+tQ7Pbir5U7u6r5WYaEtoa8y9LmjzeKrtV8LY7z2zsy6K7f1jyFFq2ZUjDB7XfDOwHQBwda2",
-	"0NITuI6sykLPFF+Sm0J6FHbTj0nxNrOOGiSCS+4NfWfZK/J83D/5kjzBTcwVu0AuBZVak0ZGQZSJFhcJ",
-	"ZbBCeVMwvymKO/x3rwF9Sl8MVaCrnPGSAPSDmlAsG6Q8lLizIRX0itPsugt8jSzsu/Lt/RN+Md1rYSyR",
-	"la9XI1DPC+tvxe4m6VCqC4cGcI+A9WLBU734654vwQxTJFa8xHQQIwWbiCzfOhpEimQQcH8MqfwMep9/",
-	"wMIu7yVXcMj2YKwe/1ou3XOBjwCfbXfmC9kvU9x4MS5T2Z5LSGORI8CQv/1ayLNsUGtvNne2LYlEZRqr",
-	"b7y9cn3XYlE0VZhtn3pLhzvEIA0OjDMzE64NPcbrnYM9R5HEDtFyFMkpECoCBrZkhmxPLnzlMQsxUeaA",
-	"CrSuN6gCeGX2b80FUNXFeAu7VknLySPTdkckPbbZ3KiDR+HLu0OeIxyqjxB6dEjDskTHxx6DSEj/C75p",
-	"AWww9ClDmpF59/m7u7dUGr6EmscKNUeRtFBwC06PDj7mU3gOkxmnR58AsYuevKCdizoHyRioLEkI1hT+",
-	"0DZaVDHPoLso6e+RdwIXQZYPhk86YsEgh9OVR5yqvYtXgA6YUFkYAd0F6iMzYkq6rwpOGjwx5n2h0AbG",
-	"jYBRn4BqS8cmjRCYsm8TjPkyyvSTKKGm4iX0vVyIMxGaEjIUqZq+FI6eacmp/2GAj3WugFabuYcy3nKQ",
-	"1tFcCXoe8vTcXab6NT+WGOyGhEvMLt0oFaNHx8ILcS7vQaLQprmeVUpzNe8oEaXffhGM58t/2QHs3juA",
-	"HcK4F01pigt6HvDjft1qang58xL6nxd2+gpMAarnDNlKYAXVP4tkLxlG8izwqFsuKNSACBwUMEv34GSc",
-	"nSX64Pq0alIC9+dxPIFqSAkd0rOxmieLgY9pWUYfCmTFMTDvxD6jcvuksK1o3sL8mYit+OdiuGiuNC9i",
-	"NCNTrvLjni7keAjfNf/JPEft+9nAskRkPZ7kXxUSipGiQd6Fdhz434KqialWYZ5IEUFMVXQ5SXoRj+lz",
-	"neC5H6Gq+VwxvOI+ST9NqANdUfJuwGUYuxsoqdAIWmvXBlHNGjo4ax3PsEh+tP9q7+DVF8CKfPP4GCOF",
-	"5Vh9H6NIK1juZFS3ACB/NDV8VdkjuevKuDpXLDBTKtBI1xWG24FOLl1dO6E0CR3Guy3xR/VU5ctE24l/",
-	"KXpAgd8tHgTeK2cBSTDQlQNHGo984CO7slmW8gsRE1HDlwBDDGHOY1wZBkexW9EUSyR/vxmCyEZO2rSP",
-	"6TDiSukkEF4s4pM4pVEgtXqZQAEnDa1hvHiYnaGBxSZJAlr0ksL8QAyRAaPK2pmgloQNhrAVUtQb7NL3",
-	"YFz60lozbVUjqTLtuSV9y/vBDvmJLO+DdCJkWFjdt2xrLSEUys5oAhp60bVabVhgvP0GIB0df6FKijtT",
-	"plLD0ZwHI5SfkxgGa3M7eeEbCQU8Aut1R3aoSgk/PbVnluCPvnTtLpPjAjI6RatVPWRZe2en2Ps1xLeS",
-	"zhmLHEXXESWu3XwrOW3e2hbLkUbdFb1kmIN60kc9KUgHeQQVBtD1kcqXnZcv949O9/e8qRRRVeOYF8qZ",
-	"oks6kmyeY9CK2SPnaSB7h292FUnSWn5pS3mnrJrjG+RkfrOS5jUpiUIWpOLn0KfElwsblWgsKZephW9y",
-	"i7bpkYPu9Pnb7Y38/OpYbCbgIwNjC8Tm+ZZIfHdI3CHv8HawGP39e8NiCi/aZfjKjve/2n95ur9XEV19",
-	"WRVed92rgYCXOscKX9iTSB8d/JYg5jGM3IMj5l2ih/n+S/S4O/TAaXR99KjIIqeDC8VobrkJta4pE723",
-	"LfEbVySNl3VqWQWHYqbwo+hhjB9rDvK6ycdl0vGaScfhxIzc4gW/ZtRVryJN72v/H8SS8jWeSNa1vfx2",
-	"i3x3bP7ndE2fX3xNRIAissznJ+MMerwmsVJ1dbEwbylfdjMOcd9MhemM+iJFMrKJWUJ6LVenMIvyZLcm",
-	"2uGsRGzQf6XlxUOmfFbTGI0lfa+kYsvIk1xRGn44+QLv/QmY22ofAN63ugHCcV+uzuuUSp+ZKVVppwtl",
-	"PJWlqyaXMheiwrnu5RGf2ROTIQtw8h+EKmBc0VJQsN1iOK0sksXDwBMe4bKIQvRHozOZpCKsN9i3RI0L",
-	"SOQ8cPXoR1HvXPkykdAmvniIlc+nGmmigO3s5kvU9AaANg+53BVyznypr5AX+mBnEzrThMWooS5QxPzl",
-	"8X5Hh1Bz9aRhnt+Cmbwhr4uGp9bG/6JMmf0Uela4jCn8z43a9xZn98QwwRlR3buEd75fZecbNlu6aniI",
-	"OLZRNhReTSZZ1BN4N9LvL2YjR+NuHPVyBcPbct1hcBc5NriEaRSWEoOPj5VmRZPNfJoXHSCIr5nZtLDb",
-	"Hh5o/JSVbJAoaKKbSGFTcVkCXVvr0CtcCWi/YEmxB6EOITIeSeX23IOQAbRZPSIXp2dOc9xAX5B3YxGw",
-	"TMSxsl39HGOR396X0DW2qPZHb2o6W7xf08fYLGp9HrvtCF74ftwnt6Pd0tNaelpYXOCuuMUrWQme9gZz",
-	"VzJO5AULk+XrMm94KUOn0yXjcXQu6owPE9N2pIgMJuef8/IvJf1td/YPuMpLKS/6be5n9R0Maf0dG3di",
-	"uQ6X69ChTOipWHkdWjtzpbbhQBQ7o1NlD5y7a+yqiJUjs7o4avDl3sHJyeuvv9nfcxpDPVE2U9fj0lX8",
-	"wwqC0lwcPdVtRRkPVsFvelst53v1/BuN2Twnco6wYXnNVCGFBfwS11zATKfKLTvPZybjFyJ75POweuy0",
-	"nIeV5yEMKqOm9ouSwAtN/BeIylgEN69tRA7LeqpKBmLrVFKlCoiKDfYwO+AxDNr1SReRirpRHGWTXWox",
-	"4TQBPxcC1keUsgsejwU1P7OprTORVUb6N0d78xJEKCD/wAmiK3Mb34q4lwzF/+ekMyiBc4319jDdGK6R",
-	"JlkW5d17+sP2TqiY/piTFFi8VfMkr8SAlIM5c7o3dT9JoRECogqUU2tMUY1C3UOez1ZMUoFBZrFIumBE",
-	"RcxkPuczlxAt5uQ2YBJ/lUTy1or3PskasvIs7gwHn354MZkh5f/Tn/6P3/3d3//m3/7lb/7130xRQltz",
-	"6fmPkNYxPV+qR5tmkSzLy66f/6HaoAK+oLbVHL984ca4ga6pRl2F6V2yJ27WwW10sqhWDkeZ5BzqZurg",
-	"QNo4ZLysIs68JsCnX4BPKiJgsyVyEyOJU9iHm6amIp6TaAaucyqPs2Vw1yqPc7iq6DTQFiJFSdhQrJhh",
-	"y/i5KE6KXX1tFuBhAUgVHr2ZnwCvL7QbTg0dW+E2RxH60vy5F49DEdanyLBO3Ec7pXn8l9rfYCd1Ghl8",
-	"iZVdkZpvupydTweM7tp2Obc6RmB/0CqFR2OU7s68LIvGHlmpQr6398GudbUKssdnurxbLqUo2ChWZqKc",
-	"6oJCnQVkbrHSwqLrCqUQQE122ojV8zq36VINU+hD8rEWNJBKE1hUCZgSV1e3XRm1LDQ4HktSX05XXRQt",
-	"wg3r3nw5r/CNLax7a11d93a7luhRG5Wps9cLbBfH1rhMlZtYHKcy7lGZnGVp3EOUxrle7u1YnLl1cj9m",
-	"i2MiIQdWd7Gx5FRBX5mV8OWUmZixNjco1ntc1mRuGd9jMAB3jHfLYr57LOa7Kd6R93dl2pqO8WhBuc1g",
-	"MCVN/yBmdhYNBaZF9EOJsMEOaZcKUhIroC88P7lMB/+oy/xw4BZyhZ0qvw51k00TsDSvv321f1ziCbXg",
-	"lT/4blRTiPc63D98UXqzqunn9TtOP+OMqp55pvm+TDhfc8N9aFfube+4l3omHRPCRvIiygS1DGeRJMFH",
-	"MtbEN6YMotkwd8o7GqxD/ZsHPCMx9ZJKDOYWYuwyzmQiV+kJyP8oJ1x5SHYkmS5lU6Beef0GLqeTHzp7",
-	"e+Wb9J0wvD2g/JCN+rKajU344NdenKoThsv9+OV+vBPJheE8QKngzyziNBuPBEnNaLh0YGNsXAmvuZob",
-	"47CP78mRmYLLHwdpeWnS75O7/CELsYqGwLfQ70Qim1MfD7kTzwniV5wgHqkxo5hH0jxYncq1FRZT4q++",
-	"XCmzrD8c7x++/mZ/r76LSYlECiopMLckax4L6BW1Qqd9vf/5qemLgg/V41J7CnAc4kHbbni6+7Io2mnd",
-	"jMtBYss9C0y9Odr/2JbOmfaPEFEw9WQdtoejbeNgLUnb10kh6BGzUxG41jClr1jtphEGLvtVKhIoFjAs",
-	"ZMGZi0yLyYMII+YLp1p67DKlbXM/ikFcmFN/6kSK1SxZTaTtsVhqq69itH2J5z26lXU9s3ur5YIHw0Ns",
-	"AHuNtzvJeJqdRkNR7fB9GeLB99iJ94vj12+Oplvr1nqrW/11Xrvr9rrF+QyZjwhVHjefV+6421q3LXfz",
-	"DYUHJ/pRJ+PruGS4/JdQfc00y8Bi1UJ4tsCs58v7BUle6m3kiJcXNDX0JYIiVrMV+JhNNkhiUoHCDk91",
-	"z5c0d4s5D8R17NZIS63BPic87yXDbiRF260lJToZNudMMZOCMo7gI9Y9FtCqCXD3KFAGgwL263/z18wu",
-	"X/hXIBBygnnW4CSSZ7G4LXNQUiNifdzrSAvBcr+HbcGluflgD3WJg3ePg69nHL4qYLggJfQyTsYhw4NY",
-	"ckH5PguLDhz2uATa7Ao07s2fZVbnDtxTIt8OxFRVY71NuWlMQgHEVS+n9yXW0xcRucGOCXbtg/NUQKzZ",
-	"1x9mfsE8zdtlyfxyeT+S1NMwn5EV1ra8ov/lCTZtsa1WssR0113B5n11p80uW4EQod6AFrcZZI6GY2CB",
-	"xHFyiYR8mA2+TPpQomVdELZyKt5mL/E09utf/oodivRM0A91iK03m00kGZqnoV0gEhOjJJQvpxpgSg0P",
-	"2E4TW2vS8Vk0FKRurWPjwIlrAmxwhsyZVGTjVFJzTfTe6AFMgQRqWk83v6TcWEkDYDo98KXtfWnzW24D",
-	"HryO5w6xI8Y9nQlL+rgvBgyfQqNM84SekYNLWT9JL3kainDt5+Mky1Hvynyang20jB9u76ysf2Qee77z",
-	"a+M09mttvzbIspFqr631o1g0QnHReDv+eSSHkWz0kiGsA/2XNd7t+bX3hRjy4LDzxX7NxoouF7Ji2zdn",
-	"oO5JNK10WNxIHWPrWxmp2wrsgc2HjNT1zdIvUBrGPyv9Mrccji/a3qRaKIMEy21N2NbcXK/A8DpNkkMu",
-	"J7YO9l667wwtbi00ie8ijPjnyhUQAKcCWO7KibP7DDzbS8lO9787NTfdZYFZCtCKTQnoxOxIPdsaAjOf",
-	"8HjbHPkkGQqjTpMngC1twnNNdC6K6Ut4is1mUx/gpBXYZnOnDOD3wyi7FYCvFLXijQqbHze1CcXco8dw",
-	"+K6/6MMou28yRUW8MZ/3kydUfAKCkHoaXR9y1nCBznfGC9CjD1UWbczsuIyyQWTY1foQdhnJMLlkK+ts",
-	"GMlxJhTrTmy34l10amfZ6XnFs70VlxN7G/DeGc/gR+1HN9hBpkxekkXKl71Y8FSEHgsIdwJLbYcU3BQA",
-	"TrnGDXuS7YyJjfB9iS8ETrEqRUXPYZNBTI/NHtNieG8VZmSih+ysfP9Yn/KggPiwoDM1ZstI/Bp7w7D6",
-	"FoJAMlJr2kuNVBb15pPJYdcLdmWRUXk5SGLBRjHP+kk69GyHzpCrQTfhadhg+7w30H6AfqmxjvCg7gK7",
-	"ja7ow/m5kL7UPjnjrMd7A6FXNMjdbzeZEr0EevvF4S4LzoTUC4PqTbDfqpD1BtvT/81TwYDwKULbsBaD",
-	"7CcKSe2/0Mt05bs3/+zwh9ODw/0/ev1qv3Rb+QsBXbJpNO5CW3o0+kakSkfjtfb6pqd/ULV267lX604y",
-	"oU7Ara+1n21sNpsbcKqOfVStvfN83as54zBTn1eiRq2vvLnt1aJhh7r11Npb6xtNG62or7nKnulBrLVb",
-	"rY115y+nScgn+smam14tkXEkxcs8lVBrP3/m1UZjNRDqBEZjvbnZanm1VL4YyxCeeEsHSkJy3MBcv8UY",
-	"6fVI5Z9pEYj0aO42PnUoSEaqXFSElilT7tQ2cJCM1BQe2G82BwyQIo1HTSex8+z3kGe9gVBsxFNLxMZz",
-	"SEqNkUzSkEfSl0TZfqKYWB3yKGY8DFOhlMd6XInVSCohVZRFFyKe7MJeYTZWAcirEVdEgGY0kEHDSMF/",
-	"+5LepcECPhohF4VR36rCA+lliKGLyboj5S2ct914SoN0Xav8gBt1+MgnMHK4c3sP5TE06sCYmFOZPFOv",
-	"IvQEqLVRC/8PjXhKLxlSvqa1bvdX9/GP7CQbh1Hiwsn+q86Lr/f3sGzGPkVrvp7/8zlPEYph8oduRso8",
-	"RUHMv/TWD11Eg1+8+paHWS1LP6syuEJvrsyCwUJUxVArS87OYrFqvul1O3i+Hin8tAtLbUz7E866STgB",
-	"xwsJeu/eB3WP9eNo5CKh5ZDQFIYoae/gBP6BtFtfBu/8GoGtX2uzX//yV++hCJgAVL+U8LAhPhtyHbul",
-	"IksjoZjifdFg3w6iWLumdMtIWbzW9sCaAmVouio6kyySHlgLOilLzgVs1apLkVIKSsL5AOVP2LmYKA9O",
-	"5dk4hfgx9OXBoT0z1eFFf6y0O7rZ3KizROpgL50A7ZfLHrijiewJz55DpUiRUmNwNZEa0/Dlvh4OHedF",
-	"+a4NZGj1STGaP541WAeetzDikYSnluISR67M4JzCdHHxu/YB2Sr6dnk7keuACd7eLnpKVt2+l/xAVsPM",
-	"9dqto/AiN3XedFhm9sVdYzisXuE4jhac5iK6jnzWUnEWKe1GzU2ZHdMROQtFg8TBoamVCMVF1BOILwjM",
-	"+uObuBogTd+JXQgZJqnHVEK1jnm3E3gShf1gOXjcIHiAV26wDl080iiMDwM5+J5gI5FqsGzbP0TyzJcW",
-	"wVYw1ctZKgAR4xh3gp1qDxYnZ2cAe1LDp93LxpvXqZczkb3FWx17yDOWil6ShgjncBX9mviGTokl9vWC",
-	"rW+NqrZbGG6WR2EAYhJ65dCpsNWvxhH2fDZj2Gado1cnTAoRKnbw+mSXffmm8+3+gce+O+i8Pjzw2Ouj",
-	"o9ce++bgm9ce+/L1q9fHaCoO9w/+6A2cxzqv9o5fH+ztss9fHrKzRCgiQ4JgBQk6X0ZKIEOgoG9x9Obk",
-	"S9jw1585Ur60ps6kTPhoVJ77w29yNFaDPRjOh9vyxs95queRRr7+Ru853xLPuq1ws7/Od3rb4nm3Gbb6",
-	"G3yr90zsdNfDzf42f95rilZ3I9zqP+M7vXWx2d0On/ebXL8HfZxau3bw+qTm1fATal/06NVJdWTVg4MD",
-	"hSN3b5vdcyWWiiZpduCePn36lAZB26TN9ZLBoA7oC69uq/Z1hPIDJx2BmaG8LTOWz8TFaVsLNDgC5LoB",
-	"EA0hBbg0a3e+C2QQBHTOcjPjmDRtOqZtWhU+ViIhRRL1adWwLCHXeebLW+3q6EJIrPPXNkn75SIEg6h/",
-	"VLbT/hNVhMxzMWmwNyAPcEmhDF5YgTEyDCMSDuCjkTeVDfZlYCSJQiRgqWg4iidoLZlM6HqkB2uyP1wy",
-	"oUfbGhmKNHAHCcwnvjG95oAr1tWB04DLEAxsmwWo6qfv66ScQhFHF0KHQ/qlOVorXLRPFDvjmbjkGKjp",
-	"NUNHT9jPx2Is6ixLknOPBX0exQIaVSYqj2MoXmG//uWf+pLrmOmCxxFkxMTbkYZEWoMr+CBklFADZizz",
-	"j0esOjKsYOxk4steKkIhs4jHsNfWj87G6ZQlYwF9HvYZM6/PfsLoeWE0A42iwEMYcaXgmaxKAxaGFSbX",
-	"E8V6Y5UlQzbC5YNm2HDdOjJMkyj0JT6sMmQzEHlAQV5svKDYVyevX60KqfE8ROoc/YPRIw35hHXzXYjN",
-	"5s62LyEtr0PEJuuKSSLD+tUmnpVZ+F22ue4oT/HRyJd6ygDNb7vZZJhJd/dPY64y2jNlK0oIdiyydLLa",
-	"0U5ZvcH2aJiTvslUsoNDJ3Y2ExmdwnAenU6D+l3vLHZGo9NoKFTGh6OKx7/S8/jDnJYuD7XRa3m1LpyL",
-	"QjttZqrDriKuZRqes2nbqnEX8F7/ChvY+tAogzKQV+LS3WvL4hPcwKq1n29vat8BrTXgbsFewz+6Sfca",
-	"8hv6o+mP50Th99IXldYz9DG9wgXamnWBFJyDKADZUD3fYXyfPzfCkQTStfb6LTstx0KN4yvj7281DndF",
-	"D3Yl+jMQtHRWHp5dh/G4cXS8QjCPGf4Tk+uby8GDUNr9sPN9ITXurnK7Z3pF9Z3dQXLP8OxmlDZTxiDM",
-	"FHwksVBtdtg5eOWxzt7hwau5tW3jrt3AvdsNp8fShiPffLkoSeVt5Km8ryP2tYhyTbO9/W/2v359BLJm",
-	"N9yQucNa2/xDVt+UcSfWcmdmETKUbM7MW6XO6i/8XKWvvXOCsRi2ySneDKpQQhGQg82wabI2gNrhDWCC",
-	"B6w7cXN57mNAJLaqI4X+ZFVfCWIC+BHOxd/ANx+N05GOA07evPih8/Ll6zevTusg5hopX0JkMB6xgUip",
-	"YES73ZdJGlJSjIMQisrYc9Yb8JT3MhNt5X/SDx+LLKNkXSKFL8PoLMpIddsZDR3aQf8LuEL+bnpurcXJ",
-	"WSQbvtxsNtuMY7c0PUAUqaCKi32+LEnYpeDnEOrBEMMrp4k882xEk0AqMmQrcDFf4qiDk76DGurEJLDb",
-	"N10RJ/IMGo7kWnFV4RinQL6Oax9EG9ZYWdtubrbWn10JetNgZ4YIDz7iSmkwLUPBytA0/WL37Fw+sGG4",
-	"C4iv0tLCWTlLJvUD5tCuMCK2vb7zreabjjIHcgbK5yfYDnkUa/uyvQrwCojnMUzj9JOUtZqGR+3ZvAnB",
-	"G5khF4t5Nxln+riugOyNXmEeG6XJRSTPqFLDNqrT4KiYhvTXMkZBYEiDpKInJD6Jhmp4ll22hTjsS05b",
-	"2gTheqj0Na6Jvr481mfG0TDK2tZW4hYVXQDzbQ41dGVzfadeFbd1CJAvzW/gW7zUn+JDNtLnYNFNsEJf",
-	"6l4hF0vibgv1Fsp7nRrzHSlyg5Z499GH4QWcPATWJgOYMxsD8MWhaLs/1qH5B2AowSetuXn4+XIgeucq",
-	"dxZzj7vsEZ4oiy5md2GsiMYzHtntdsahqFslsQAJCch9p8MCvHVFP0kF4wrKPUzqN4W2CuUOPm18wK0a",
-	"rDPPr4XXMCC72WySo0vRRR38cZPzxa0ZMgRbvoRLmpOrIiVi4xQ03YebWxlsSp/wnv3V+X4oLgDn3reH",
-	"sTyKv3GWV1W8TaOzQbZMYt6Pt6gBqOgs5pz2Hjoc14E9Uww8T4F1D5OLatr3a2sM02CVtzaxPErDlCRa",
-	"o8qSEbtMUixUwz3Ehi8PgMo5sb0s40gRDQcnr+WF5sxLwkI8DQp8GgwfEC7tsF9cLzXXbcctV7bZ3Gxj",
-	"d5f8IOL/RIpFpsjHZlwMzR/3NYc8yhXgrUiFc63KPiON7VSw/zF7YfRGS5XV6y3qPUsLrOS/XDdFn08w",
-	"y+c2WHDRWkslyF+otXd8BALN7wxj6P3au2ESjmNxlUTgEXSIbTCQag4usPgsaKNj04VaLU8vKC4nZmGv",
-	"WL+H7R13Pj8FHOkKlqWRCI2nE2HHBWhAqwYirHtYxAcDpY+4ECneNRlTM0Pa/jh68+Lrg5Mv9/fo9sZh",
-	"wXfx5UqaxDGQ1mXI+Gi0Sg/NUi7PiJ6hlxncE+r8SJ0weKkfYPVlIrM0iTWErMIjBUxFsoePTGW3uyz4",
-	"bhUr1VapIM8WFkY90JbGBCpQFlZZsH/KzyCXG/g1f9xsbvTUgK9vbcN/C78WgOJNcNBffZVIsXrIs94g",
-	"YJIPyZ1cSVIWPA3qWBy80dy0HidS8xtwl+9WSXFo9eTLzvrWts0en3zZWV3f2i7WX+ppAWmAHhod4GuG",
-	"yaXUNg8u+FoK1p1kgoYO7r3e3DbDRfc61n/UL0CHGRp/mgFHA1PoQoZU2Nza3tVYzgpdtpT+3jzGKyg8",
-	"svikbGW92azje5o770VqlKhIT9U241nGe4Mh6DZZuud4pF9GhHAJqhyDb/KKWn3RHHL6e0igkqA225uj",
-	"vc7pvkvPSPr9vEC7DPRp/I6pkLFWocc2EpfOxaQoDcnPf4Dd/d6AZ+XykLCib6wPiTwM1IfM70ps1fIb",
-	"WrLhTe9pigmn76rfcXWQDEX5fQ1O3fi+x/LQXOJ9uUAnToQnihFc7LJkGGWQ8SoFn0SK4udqNZoN2+AP",
-	"Onrnz0/XrFV9XJw7hCyVFDxfTDIBC7FSsX5fowyAzHX3bJNeJrJVlaWCD4sF+/qz8qzWrnUjyVGZEXkx",
-	"SKOaF2XgCsfR1wM6EDykxmTY1BHxRZX0AYovNeIGQLEKGlfODSHHQ21q4dja97PP5tUK6D97N+qV7rEh",
-	"f7vKz8RnG62tje1ms+mxaDgcZ9pwEfBYM+mBtgMLrCVpFGZAyTPMAlvJk+RItwu4pifZZ37t17/8lV9b",
-	"hH0VH+BrIc+ywey9XwCdDRxoKAnAefNEoRG68hPY+RHJbBv0siIZDfVnadrPEclMnAn0rrTJLHn5Ofbz",
-	"6nuPeKadt1q79i/82s+aqzt8tf/9u+3N937t/6+VTYZp617O3jCeBXoRjRuj08xyr01b8hIu7XyTHieX",
-	"Il3tcSXYQLytPDLuuJSNin6u9eb2fYHDlPNB77kEiiVQTAFFwQ8tGQWk4CJqAHcKQWMVf4m5+WGNgCX6",
-	"hcAfqoMK3kIvoO9/sor/t4b/Vw4vS2x7hNi2gWmDkkQoCFE+UayXjCZspRCk1UGkZpymsMhkYue3A0+P",
-	"ATB+xDPu/U2TVfeQhN6+SQJws7U9LwEIu0ZgL8sCcFpPFE5vtba3nq9vgpFVdTdn2LpGzjBNk3RhRVeV",
-	"J5peNJVQ/ekHg7bvP70Cqt8/6IZpMYtImQXG2bHgvYy94ll0YTwiJ52IBYDOjgBmAeMIdzzncpExDYGX",
-	"U9MNP7oT7KgRJbLusQTO43E8oaZMImTdiaPohQE7lsLitGqwzmi0Cvp883jKx1b86a57QNNzGhmbmYQA",
-	"UVgiRS+Sj0tjToTvZChulpFY8MjHIhZciaL8zv039vjAYpy7lQqCiTSVNZtPDFyfqrV1v//vf/Vnv/+r",
-	"//Xb//0nv/1Xf/ebP/nz3/3Vf/3tX/79b/7hP/zuv/3xb//j/9SH02LEXtpGgbpUfNrNwbsPt0aZtjWb",
-	"+/oDsoCf2VRSCHLRQy5DDt0ujJD0kL/tWCk4awUi6f4ICSn9anZqFtNsTuFwnvOz+fhc9prS6Uci7cFY",
-	"t/QXQH9BD3dvg29sbLTETi8Mw+3nO9s7zWdiQ/T7/W3eE81ut9vq9rdbW60mb4W9ra3NcGN9fWNna0M8",
-	"C/tbz2qGSd9qbj7ferbtimkcdz4/xR1x540eQcsrg1PVSfgWPJb7ZrdamQMMfczYP1FlZlEttot6fnd5",
-	"73w+K+jbKBuEKb9UM3tPqrj5lDN+JBM8jSORFjPGKJ8NW06gkuH50hWqyBMcTCaXJqzAfemyBHS9wV5C",
-	"bKJYOpYSlWIv6WmlL+laPNUPeIFEpijTlhoVmEXvnKUJlIgGZhgCjwUWcII6bWAZIaggS76xe4CXdlyu",
-	"2J5rsG8HAngEMyPiS2Ze9zIZx3ochnpQ2GZzh62Yq7ujQi1V9XucJUw/rqGxdsdRnK1Gko7EjSLctCx/",
-	"ZOSDzmwm6reAjvASeKivEvuEmC3hmX5qE6rk20b64zra5c6F6ZgdGgjYFrR01nzgPH1dUvO16r4rHMSv",
-	"JjBveF/g57CO1K6tfKZ9vgCsYMDAOWHWDpcqhND3nr9R9SmU8V7H9tl5Ym3nNSyCGc771l83n29RCDYL",
-	"K58ogfbawXRzZ14wbWcM6DM4CGa9JDOs/SQ1Mj8akDSWGnS6q7j6FUHF1O2g2MmBvBk8ajwu9ts1Db5e",
-	"Zowbc2sMgGNuq0bD+PMa2MCF5JfOMIGCBzHfAdAgrGdBYKAF1UICA0ABMQrIm/YlSVUZVQ/gF4BQA0lg",
-	"HITIzvVQ9yHIpZ/hm4IiiocX9eXPCr4/ZBLzf35P+RfbYy7KPKDXFex2d8KUGHKZRT1j3nwJngfKGdQb",
-	"DOqg3QdpWxYKyWbhjWjKwdiCdoS2xaf2SkSjgKTBSjDg6g18i6CObxpldg8eXhQCODLJAWGXeQC08jA+",
-	"U3+BTQzFOPv24PTLvePOt68KdCEb2bMVc6bx8mRQp05crOSBxYV+xD6Z8SQOReo6T9QdwPGg4Jc6Eahk",
-	"QpeEiw/0F3QGQF8RAjwrT4KZZ6YG5B5pNzH3eOB1wPFhkcxlUJAj4zwB+BvaNU3HIlcRwQchUbYST8ho",
-	"eU6PrH70FfG2F49VdCHq9lnN9aBCg+4N396KiEpSdPNYLuISvPNrdgT8WhsHwGN+HvUWfjUjnf/oS782",
-	"/QmtsGiDdfJGYnqN3pToMyPiA8rzQzFM0onHuHLlWnDml5Z/6j8cS3zb+8pyXdWW1rJecDUUGS0zpJz5",
-	"Oa+7YuUYICjs/rpLIx1LhQHSVASQM3lwykvtoV9yZRluIqzPEniac161uAZubzOs7J0lBrAY05p3WHFg",
-	"8RUfirpn8BUjSZVh/3z78im21ym+YGvuC+aoXjmDiYH2dUhKe2TZPjAbCGfIhFaRdpWtf3A6NTNcA2eZ",
-	"AyDoNC+lOIUkNuVmQcpJwk2n5fJUgtHGXZRyem/0+oqv8QcQx33mpgv9cbO5vm28i8/I28RfzUL8zK5Y",
-	"/L04ayGt2MTFooQInyhGA1q/6aA8yqyp86VwbS78UHeaz5xJX1aYFdcIPPFVwbBcrVEkQHdV/w81JDZg",
-	"mjD9TbCuA+jLN48M7z7Iexx7cVim0weZu5KsI/k5VaIQPfRX1CNaxRBk0uPld00AapVt8xJBvC6oxNNB",
-	"qLGBe76cfXVCF/EldcxKewP95NgUy4oIc6VEpqjBLHacDRPsN8XiJDlnkVRRKID+gIQvK8Xny26cdLHF",
-	"JEyqAYdY+RKE2y/TKMuEbLCOtW1OAtXkxQaOR5XvKkKnD1to4DmptaAQ8QQUNFGQFDkqJUEhUgoa7PMI",
-	"orgLkfoSOvygK/jDYee7H17889P9E7ZCcm2s1Xy28Wyzle+ZQ9uvzRapx5vkXaTYuRhlJl7SIx/4krQJ",
-	"QZdvxNOsmMlrT2fyQMCZSjUxqQf1pNxoXxryPIY5ESh/f7eqr/dTMWFc+fJSxDGA/QS1jaGjSp2+qImw",
-	"WS+5MPrSSLMZjuMsgq4rVFcw48S+GV1NcK/kxX4JO/0PmDi077mmh3rVmLrrZd1wKO5NQW+5xflj2eK8",
-	"/c3KKnIyrpFZ6it8rDlSBKWb0oRc1+EqoZlzxy1J0tk0W55PWnFWnO2iKZPLeq6QYLcjfYn7kZBuQzmZ",
-	"oLg6p2x7oYuxDX5HeCw0uT/Cu1MJ8Uyaa6qRJuuOqQNAfompPbc5NtgacMcQay8nTzua3gduHqrMwNIT",
-	"39jCElfoIKxoLh+DOV5gDUsQujoC4nDQqN686cydbMhxRalkmVwuNRYeCYLSVPkgCKUZe5UYPtW4qgFP",
-	"BSpxoyj3SrPRaDWbdbvpkGPbVK31roVg7GQYQTWtLy9zpoEF3wY75pGRp8HDCxr0tj0VBHYN1mQjPlaA",
-	"8nbTymz3GBoFdh6+X3Q8EZYoekxjvATIGYDcujY+msF83ASGJV4+Qrx8CT5UOVw+UQY+HJeqIoYamFnk",
-	"hzpbQ9YPbc9w3FSWjGgjF1EQ0zY9YtCBI5qOATd5KnxpKXPOJgIy1PTpM44kbN5P3ZP2fQkq3d1oS86b",
-	"8j93p1UzLJ2PZUlivVnW1e8Aa6HLYa/xfkHYvNUn6aMuke6TJw6b+XsjF4/60q3x0agigeg1hrOlNNmp",
-	"Le4SIhFSFOi4l6jK5suriDEvQTocN3Qc1hGrQjra9SXdSrFknGln0DncgXPttarzaDQSIeamJfFh+uM4",
-	"nsBhItSXsK845BNfdoX1a4nOi319+knaEw4TpshWMadcGIrTDG3F3IR4K74sHZNp5kpkGCvpOfbcMc8A",
-	"d7gsoRbBdUC8qCvi5LLs6Z4oNozkyXg0StJMhM6JCNTEFLTD3ONpOmGBk3ENPBao6Bf0EQPMRQZmjnSO",
-	"fspW8A9Zkgp9PD4qKKtfcqKH1XfZweuTmdvk5yQynliRpVJ+DrbrLSfoOINlf3+PTZpuhXTDSjk3vkTS",
-	"DVuRCdOP2eVKIOG53oZ2k2BYyK4yNUgulW1tRZtNtkUv2PwhD0GtCYrV6AiwgiqffuJCyIx1x4plIo5h",
-	"/QyRoh5JtpGLCvOMXSapyuraBtMj4EfzJRI6SGsuSe3rX0ZZb0APSldcNxecSyLqjEaPh0XkQhNNUer5",
-	"KUCCq0BDaVVh2DjayotFAjbWa7BfgCIB663NZ5vPN7Y3ny1SDngkfJV8qBzaY24qFjFWnGU4l6xyb0yU",
-	"2a/4WetGjBNYOnFyVmvX/vH//u1v/vrf/+bv//s//ae/+f2f/+3v//NfeP/4D3/xm3/3Z4XNq1/+l9/9",
-	"8f+59raVMeW0dzU6L+xfrdK7ra43+Oi85i0aa5qkZuNoQ4Rb282e2HwutkPR67a2t3rPupvd5y2+0+3v",
-	"tMKdXvhsvb/xLNwKN3bC1jrvtro7W0Ks9/q9Z81tu3FkSrXtRtFLHDH771e4hpDgdasEE4szN2CY5PZk",
-	"SS25EbUkZwJWY5S4jmnFcm/jHNh6bxfLqfY7i4Rqm79HIf48twrcl4UG1JWrv/ON3Yeo/16WX99N+fWN",
-	"cbxqR5d7x/sorLVb6+BblHn4hlNwO9yDOzAhM+QDEw+YJ6pkYx66BjtHi+pV2AbrltmUOy3DvshRvKqx",
-	"ui4P0mp0XkmEdO9QYES6QTh2MUOWHnqqnaOfetOcRlaB0ogJBchx6PDbDbSzJMFYnO6W/wWqZyCJLROU",
-	"wQGKYhmyEPMBr25pjdBkJ3DWbOBQK8GKW4YFtEi+IcEyp0mya7IkPdZiX0QvgCzpy0psSVaVLAmth/Kg",
-	"mtpTI7EVdNl1nG1bdxVV9ev6OXyJjogeCX2y7RWnr4681yfKoUtazbxi7oLke9lpgcTpyw9lcbIrSJy+",
-	"rMziLB1xU20H3bXVfKJnx60M+fFRPfPXfxxkz6VD9Wk6VHfhGlXnfNIjLUmfHz3p08kZ5KrjVf2wDyZ/",
-	"mgzmQ7A/882XcvqnL3nJdtGd8z+d/b1rEkA/wPL+CBhO64+VAVodf83UWJKaHjMJVH4ImN42DdTuf98T",
-	"DzSnNXXHvXORsXQMOly+RE6AfRXbx7zAfpolkbLb55DeAGFPhJNvXtJIP34a6RJ0PykmaQFzb0IhnQHi",
-	"63BJzRS5DpmUrRjcPhOZs33vyzLOqJ2E3eQC4DVKlcciDWCT+aTRaafVlw/JGr0B7Jr3+kQ92yW2/bi4",
-	"ozfxDPNE2TvTkmVx98VTIv3BUmNT/EEP1mnIApTC5zDnqceJyb/hn5xEFP69wUfnuOvhywL90HhzdkLl",
-	"Wv2ugzflhjotrwtw5Muc4wSbDkJlEGubXpBTDmrHQX5U6ZfaRSXYg7vYT+3LIZ9oyIM+GKHtHfmjabzI",
-	"VlKhxkNonGkuouql7Rh9yeZ2ZLy7doyF3kOmDQ/+kDcccXsyFjm+iwijdpdqUx+/oC1jB7LQV3ZkvOky",
-	"mt+8cSYLXtLh0IxI1eYV/PyHn3VW/4iv/qK5uvPD9+82vO3We3ujn7VWd76Hrhbvmt7Oe9/XNy7tzfKp",
-	"NxbsHP30o28WdqfNwOYtyGWjwIqtjZaN+kob9S0X3ie/8JaN9z4NrHjUje8ecWO7ZWO5ZWO5T6qxnNRW",
-	"uzSPAaenF+UREzcKkfAhREhh6pCfC5aOZVDzamNLJmqvrcVJj8eDRGXt583nyCWmO86AEPL6iLOnPNbj",
-	"o6w34JCPEKtDHsVMT11oy2aUjMfZYE6dGqZ9nigdUiojXB6lJqAsXGU0UiVXOckZhCD9z+mazpkOyVDN",
-	"eQ4bmyrLvXQukJTe+QBqFjOGSzKSZ0jG/PL09Mg5NxqWnXrIIMMbqQxvi+Ulhq8LJEodO0M7BSHDwvUw",
-	"OVxy1aOxGjCZZFGfcMUdvtFYlX0Es/Z4GKZCKWo5jLzaRjEYLjn71Qy1BT9iWd8n52o0i8s/hQ7S83Fg",
-	"YyVS91z959r779//vwAAAP//",
+	"7L1JcxtJti74V9zQt01kVgAMDJyt7F6IgiRkikMRVCrvTegJjggHEcWAe2S4gxRST2a56U2vn9nb9qZz",
+	"24te9A94/yTNnnX/jDY/xz0GIAIDSYl5q5RWViKAGHw4fubznU8VT0wiwRlXsnL0qRLRmE6YYjF8akfR",
+	"D2z2mlGfxfqzz6QXB5EKBK8cVa7GjNAoeibJDZs5ZCRiIoNrznwSs1+mTCpJBCexmComyV2gxmKqCOVk",
+	"QKOo6w/IL1MWz0jyxlrFqQT6uWN8n1PhdMIqR5Wfqu0oqv7AZhWnIr0xm1A9ln+J2ahyVPlfdtIJ7OCv",
+	"cgfHXfn82TFT+Jt+1YoZkK0Bvfnwx2+/D7b1UNhHOolC/X5688FnE/HBG1NlxwhjT4cIM6o4FT3xIGZ+",
+	"5UjFU3a/4Z4J7rHFsbbJLQ2njHB2y2ISs6lkPqxqwMkumQRcL/OKNcRHZ4c1oR/fMH6txpWjvZZTmQTc",
+	"fjxwKmoW6XuligN+bYd3FUyYVHQSLQ7xLQ8+kkkQhoFknuC+JGJE1JjNkcWKQaYvyA40okqxWN/1X352",
+	"q4fvP9Wd+t7nf6kUjfJ5KLwb5r+VLO76xbs+lSwmSpChvpSImEw5/JnfeX3VB9dtlOz6MPee++6+uR0G",
+	"PlPskvLrgu0/54wMZ4qRWP/ukIH+IP/an7pu0xsFsVTwJ6viNyG1XwyWXDvQMze/mhvldDQKPpIQqMA8",
+	"Ib8oeLlbrbuNZtlO4iRKCK2xu1e0ay/YbeCxog1rE6noMGQk8C1F+XCxQ+7GgTcmUUg9JkmgSMBl4DM9",
+	"LTFV8Cej3pjELGRUsmeSxCIMxVTV+vyd4UiBcojg4cxehNcwXz9Bk0jddUnEYo9xRWjMiBiNWMz8Wp/n",
+	"luVgVG+x1u7IY4zW9/ZpCc34dpYli1NvHOSOYb1wqcQdDwX1z+CZ88v1MggZ0a8DlnwiuGJcVV8EMhIy",
+	"0NfoVVKMJospOCPXwS3jhCr4AmiETCP9jlrJROCf0h3eXT0JPczXVI4XJ9B73a42dvfs8EZBqHcO6M4h",
+	"obhjcdWjkpEx+5gnzcNRw2uxur8/bNJdb48djFxaHza8pt9iu6M9d79+0Dhs0tZw19vz99nB6JC6w7rX",
+	"8JusNdqle3aqEVXjdKZjPchlp3uON9Hq6P2nvVYJc+qOzgRnp1R5BTPvXNFrCZP2wkAT3FiEvjwmlEz0",
+	"DWRLn9fvBtvkmilJmm6rlJd2R5rbsyq+qIzY3EarcIyTkzFVV7OIlQjOd2OmxiwmA0Xja6a0NA8kochW",
+	"t3rds1dvOtv6FFJyHYtpRLZeXZ6/vZgTrHhdCX15ZgT35qt2CmZGHe5ryVLEWcMZmTAp6TWTxIsZVczX",
+	"J0HEZMhGImZEjQNJVDBhR2TQcBt7VbdVbexfNZpHu4dHu4cDshXr4xRwvXV9Lll8y+JneAv5VXAGa3H5",
+	"8oQ0m83Dec5R8MSSNWFmDusuQXeiL38ZhIrFZhle6e3o+heawgsYLezWM0kCP79V8P0H160XH5FrfOq9",
+	"98qMyozxBza7E7F/mTxqQYKzj8CaJaOxNwY2t3UyDjiTwPrfUBVwh2geUQ24ZFyzvVs2R31jFoaiZKFv",
+	"cARL55M7R+5qftednCKRla2+1ksMHT6TBIloYSP0kS3eg+D+y58MzA5UXi85/PkDA0xaH49ZxPJDver8",
+	"dFWyvhN8wdqEbAZkhtdTNFabH2Y6UlrpKz7LrnsE/1t9lh3SlgHd6Y0pvx7TgAxnxGcjOg3Vuqfcvqtk",
+	"cWQyvQec8yvDmMtJTQAH1xwbznuObWsJlLKCYu49rxznqdEKhsdQi7sT/FDCtDjpnqbzKBxkCduaPprm",
+	"/r0I+CWaN5dsQuObIubKhUKdLLu84o6zmFDuE+pPAi7z4/9//9v//f/9X//P//zf/4//+b/9nyXkEuP7",
+	"ylQxzZoWmZFhseuw1tpKHlnOExdffB7JK8YpX0qaCq54JgmfTlgcePPbWm/chwOORDyhSl/H1Z5mopOA",
+	"B5PpJMuvA67YtTlEF7TIENPf6nENWewQT0y5ZjCjWEyIW7ZSEZ0zhgy/qBy5Tm5UTX2YJvSjGZWr/8sM",
+	"0y0eZkiVfog5/sUsEbheZK4sHaf5fW2+Y1+dG0ciNVIqbp+9uDzvvlj92vudw9wwLtGKKzP8aRSRWxbL",
+	"QHB9+GIynHIf7IsnoTEz2p6iaipX76CE62rlgkNN5dq7l3s3jKYX/FpG8TL4lZW+V99WSN+NVQS+coF6",
+	"wgtoaFhr2aYaxxJsokMo8ZkXTGhIkO/MK1Bl0iBOXnJfQpwfLExgOmx7wCeWcTw5HVYpXlbO9ppfhSSR",
+	"PbejaNl40Wtaxp5dt/71Rtpj8W3gsQ0HTLa4UCRQUv/yA5ttrzeD1Y7eB01iKYngJblZOIRKEgZSy6Dh",
+	"jLzqXJEdGgU7NIrkzicY7Ocdc2Nes2h93T1ag7/BhRIVb8Pq2DGhYUjuxowTMQmUYv4j8b7ssCqf9UBj",
+	"JiPBJYPAx3Pqm1OsP3noQtN/0igKA4/qge/8XerRZ+ScvtLHtXUqPlW0cvTzp8ooYKGvjfcJDUK9YGid",
+	"aCtoKhUZMkLJLQ0Dn7CqvoRQ34+ZlJXP77MXG+5EhsKfkTGVhHLC4ljERwSefERWPM6xa3RUqVc+r7tQ",
+	"Hf2KDr9loQD767OzoNYmERxrOcAQA72VMJBjMtCLMQBClcalx0JfarsMBEVNj+dE8FEYePdc8UO74nwa",
+	"htl1M8L+RPiMNAn7CGOgoTbyZqCMp8rJF1kflE9STGOPzb0epv1SxMPA9xm/37ybZfPWy9w9tVxDb4cf",
+	"SDoMtbYqjBlMo+iLkcVUjRlXegbMd8hwqrT5o4+zuGO+tjB8AYOARehyxWJOQ3jsfRZiNz1y8wsRmGfj",
+	"adHmPR6kwCd7o7rXoIdsd7jvt7xmfftLEoFx6IxoEDL/GI6BGSTxaBwHTBJKMoNTgvwyFYrBAp0J9VJM",
+	"uX8/ImmVrY3WhvW2jODZX2jyZ4LIKQRh8BQ46BiGwLBxDwM1Blwqyj1GfMEkDAuWjGz99PZvpx96ncsf",
+	"uyed3rZdj66e5YRp++t+FFMvPzqBNMMLcCBB+i4yY+qL8gr7XvxpqCW7OTzDaRAq/X5Yggs6CwX1r4R4",
+	"Q+Nrdi/KqC9lH6MghJGE+vmaZVBO6m7rYHd/z3UxHvMlVwLjT2CjGYEibhlKmDCYBLgKV0KcUj4z0lre",
+	"axUapcJDCUEmlM8IVYpNIiWPScxUPNNayp5LTJj7Sy3CJVVmqpph4IutE9P6IIgY2WHoQV3qi6rtkcmn",
+	"wKgQrErml4KIm3mCEuSOBhChT+ewoNXpkb7ldKrGIg5+ZfdkSqXHbxJIGfBrvfFGgyBK3DD+JWkNXkBM",
+	"BgtV0xgI34zEScYhYsI+RlozBuJ7y+U0ikSsmH/K/ICCj/pe53B3nXMIApSTYGL8SV9qMeBkQ6xbv1GM",
+	"CAXvPsnwxTHlfqhNis/JqzFjCG3YDui6OR8Q+Dn/zXyueWJSybgGEt04G0PO56M0F7yJjn2bDYOnL+vg",
+	"X6Snpn4g8g+ey3Oplz/3gkpZ7CVtKxIyKhU5IN6YxtRTLJYOpONopRZ/E5yRkCll3Lv6ox9cB4pseWPm",
+	"3aDJphLN4Ji0XBe98neBnI9WyaYXMxjR0tkclM/mUoQFzp3TdvdM05Yeh3FAaEavSMyutV0Za2Utccmi",
+	"2gJjRALJ+C1ILEJjZHJtD/4Mz644lfaLU/j3RefHzpvzi85lxan82O2861xW3pcP19hmelvN4zpn7edv",
+	"OlpRf9Ht4Z+F9/uTgENAsTTAqa1mlTgFwO8eSBVTJWJJJGMEWWAUi4jFKkCb0AST2ipnBvtUsarCYM3C",
+	"UPxAShHe2psWYug8jQSQOwoaOl5/TDQfgHA/HUrG1TYo7ZSEwa25oZY9P9lR6Du1nm9t94VR2WBtytrT",
+	"3yZMC5UTvQHz1j767pb4oq0tXvBYOPyFr/ycdTb8nAkkm/wSe2d+aE5mN1IaEMO/M0/lacA68WkYno/A",
+	"Hl/qSabX7JQpWvnsfJrf/pSnB4pN5MqkvpQMPycjpHFMZwuTto9enMn7hbkkvHvtOaXcfmFOKHLWnQcs",
+	"5fzY4RFLBo6xu7KonWUd9zmP9JYqGr+Nw4I0mkmkZug2wnRJyeABC3R5nzPNQqZWnGg7LTjTeP3yE21u",
+	"uP+Z5oF3wwuzwdZeC8HDgLPyXB9l0ybB+ZQVcu/YsCe8G6aIiLQWxYlWmRNzjou7zAuHQoSMcv3GqVyP",
+	"KSRh2mSWTmb3s7uYzKKUKSA9Pi1XMGfiEdhCOpun4QuZ1dyEMURRIUOgUWRz/lDdqEGueI9p1WcASpRK",
+	"HeHyGRlI+OkHNhuANhJwMtKnDNI5bQYH5fIO7aSL817GP35M9HGY3Y1ZzAgLpdZv2QyeM6FSq2dbmAfZ",
+	"gjeHFP5M1b0+B3Vv8N133303IEOm7hjj25j2McepML97zSxwp5LMeXGV9lpkzD5SG+BKR2Pn7tjBs48e",
+	"ixQe/L9PpSIT6rP5dMkm1aP3Gn790bhjZrTLWJHmG5o9Qt7pXN4Q5PdOhJ6dMj7KhRcF/npxHocMPgX+",
+	"Z6SegQmJDPRqpYGSP377vSD6sxDpKNd30rG/0OM+wUKBhTFbwi0e+UhM44S2HUO+RMQ+i0n31CEXb3uv",
+	"HfKy+6bjkLcXL9pXHYiFrMV1NEHBgxeZjlOZRv5m2zx30oOMupadlmMJP0vRmVXIM+50FIW8O4q+PoeL",
+	"og25WpdHU1jFuZctOxQvY6bZ3Ud1rAUnroJjo13khrHIJARP45hxRTJ3A033K/0K8UJGNQ9Qq09Sxnbc",
+	"rTeKVImlRL2JIT23dvDgks01/HFpgRFUvFCZ1A8Z61mfjWgqxw76SfSa4Cqa0qOlxTyZ1G168+HndvU/",
+	"aPVXt3r44f2nprNXL8rhhvE+nQIRPdieiJ7IkIiieygKZYKwTUYxk+NwRmKhMMnTXuxYWVh7Ekmcp7dV",
+	"BQirfi+XfZuKqyKuXcCgSw4o/voURGPGtSnZoLgrrKOyMVExIhS0zuOcJplXoIwcNlokuMa0JlVokjIO",
+	"Adbc7uQMtozxM7eJrXV1jmSgxfzyhs1gXlFUNQHHxKMt08CvWYFjslKfzFPzvldnWmM8dOlwiYZj/eBL",
+	"c6UylxbSZvZZTrK02QUoJVW48Wlo1WhZ9yHWN4H8MgfswTriRrN5C8L3ZMy8mxKRnhhkxudj5TW4xdHF",
+	"bLI2kkSRmJEoZlIrQGDcgRExphJfBg7seMoKnLZjyq9ZKK4L3ZK+qaMrdCKZvBB4Hw6qffHDM0noUIpw",
+	"qhh5e/km57CZxkHRmRiJ2GM4ziW1qJC8Y9bBVB1dC4iC8WMyoto8XZwzfF/sW0muy0w887Mc08bu3vqT",
+	"NiV5ReV361e/OZgpuvZL9dWaD0E8KrfUS9ijEjEr3E/IwdC/koheM7JFwzs6Q57YPe8dZ3OBTMZZ1kTd",
+	"XmerM7lGq47bj5lL0zvPih3oc+cv3ds8dZXww8yBfAqemOUHm3ESs0aLBhVmYa6txS1nAvfxcizjG1eF",
+	"nMIhAyywHlLJsK4aHBC39R089XJHmy9yh0Y3O3glKmemVNtQpqnSzhAa/l6j0c3A+JgTqAUwiArodqU3",
+	"eY5llSkvaxzHScB7NkT+Y/50LMSWSoaVeVpSKbB2QYBTiabDMJDjJR77AB314OBLrrZrOYbYuzK+8zsq",
+	"7++jN6XnF1hLvjI7P3/1Ep59Nc+lS+lgfogPZ91Xxcy6cARkq3ve2y7k46u3Xibh4A1KGvLiYNNT8JW4",
+	"uTXEIMKRqYXJvj7/yCxHyx/W8gPnpBnSc3ToJPUbSF959pZZwry/LnuuSgSPef9TCB0rOu4lcJ7SuZMM",
+	"/KE+nsxcnnAD7uHxMXe+hey/goSVaaiCiMZKK2yTfFgnI0xpFO2kABaPpz4kpU2VvDO0jrV6i6I0CMvZ",
+	"5jGxy5LVPh0SsxE4O41ummOZw4BTKHxYbWiYkYKVUGQjLBHO+eF2uVQUMFEMG5JkyEJxpwVj1nDZygzB",
+	"Ok7AqNs+JlSRiZCKZNjavCjIV4c1sP7RXVUkdj+1YFEYJ+sFZWlz+ZFjRH4xuDPSgsDADA1uDBHcY6kC",
+	"sXxy9VWFnetbMnNE1D3vOUTApTTMklWBIpirE24dfEkZuDgDa+LLsbjjRAmwgyXiiBmPE6nX6jUoq31A",
+	"2GEj0VooyaZ+IE5SVj5nvL590T0/Jv40pgZbx+bjLjIeexGUSi9uPmb0ZpWt8mqrQpKZIrUsbOsmyzUF",
+	"SZ+MtGhBMvhaBbbZY6fllOTYeJohxcRgcCXZKaXq+ZdImXn8BJYVy/3VJXl2qzcQ45nbnkyZyg39QdrU",
+	"3GyechM21aeeQ3V7xpGygKzGJpSrwEvY8Wn7+/PL2mn37PyydtG+Onltspp5KlSimFWt0Nsa1GuNmlsd",
+	"MkVr9cG2Q/QEaMz8Ph/OksdX7eOjmHnMZ9xjx1DP4pMJU1TPgGwN/gLoi0mqu+exSC0irWmRUF+UCRlj",
+	"dsv9rz/Xq4fvESnQdQ4+b/f7tbW/3arqDxgLrr7/y1a/X8t9sf3d9r8W2sgnNAxLBcVJ+82bDyAtIEYN",
+	"H3/svuicLzqtaRgiW9kIGM7ZQL4k1vSiXNZvf2bqb/PSuHv2Y/eq88Ih7ZOTzgX8ddn5vnMCf520z046",
+	"b97oPztnL/Q/p91er/NiTno3G5uJI7MWyZCLGOQJjZQ3pouyyMMfymADsMhOMu6TIfVukNDTYF8+9LU3",
+	"dEdNz2XVg5FLqy1vd7d6SHeb1caoPtob7XuHfqMwiQqrNUpWGoZHqCSUXJy9InAMTFghfbP+9ggesxPx",
+	"6+MhlWyv5QQ/Pj+/vHN/eHUt2u12+6z3dtx5e91ut1/r/2uLk/a/63/re39vhfqPWm3OWV/82MrqDbFr",
+	"aue2ZEu+Oqu0pLABi0xw4jKlBgkyHQAfFZYZnAiueRotzuo558xCEt0G7A6LaARnVSWqggNKGab9e5nH",
+	"FIav1DrB1BTrzqn4MR2pkkgThwgaZhuxfDZeoYITUqlObS3Sultob/j8vqi4KNTmubKlr4mbFbW62NQ5",
+	"cYZljqVeupTSooBz5he7qWNG/R77pTzs9kwSQPua0PiGbNGkIHcg2S+D7WPi2vVR44Bf67Hpy9cMRSUQ",
+	"WI8Iv7WognI9oqRgY85XYoHQ0qrB+Vk7ZBwACBVhH71w6rN1Z/fQrMEMQFgG6jFLcPnJpbuZ7Lml9VXJ",
+	"g9mj+vU5UpZPbMKWMvc9mQ6dH/yDlOj5+TzpRmyqRmfvvWTolnw4p17KntC+zTGo9BSjS/IefGgV/9g0",
+	"i6z4FKcnNfv4VUdTL+yTUgXs7AOoIgMZkx+ILNpkfQeZRloF1fZAwDX71VIGMrRykujY1AyRCaMc04FR",
+	"jBZSwAq8uMU9AO9DilNVOg1vDS8gVP5aHyCzZcBLHe3ZkuFM/vEa94DLTusAmULdNW5L6nrRD7w6VS1d",
+	"Gn31PIXY4uVkFEk2PDzcwXUrpH7M6TYPLzLPsQ4mKSjbmtCAJ59EnK2/3Ub7JVDSVs8sBj4sEFku9bC5",
+	"XuIhW6+me4188oXq7KJQ+bo0gFviVJRBlcynxjbW45Bw79nGA51nhnYITmalnYQ+8kSReedq0vj6bDFP",
+	"mZswxalUYpLxglDfD9BxdJEZBmrzcx6St72r81Pyx2//DQoIv++dnxF8dJIp6LNRwDEZbGHJXrCJeCOu",
+	"g0I/F5RBIMqDrSODryD5LlBEKsp9afFOHxQvRIQIudR7jSORSkSS3In4JuDXx5CpS/T5vtanPMEex/qo",
+	"9ZzaCJRRNv/v312BQ2fQNtgdILqOyHNGYxaTP377fUCEqYzSN+z88dvvmSqKJf7vNWFyc6fFYHqky+Wk",
+	"jnJc8vfLdvmrn4mUvjY4DslNpVI1K7w29Pfp5eKlAbaEvp9Ji5AMBXFZlx7UwtAw8OZKA9PvHxZ8S0aY",
+	"EY9Fu5qqDYVT2asicoaWpAi2C/BZNJjLT28dNA7rzcWk1Pef9oqzmpL3XkzjSMicE+iy86rbuwK4istO",
+	"r3P14aLd6707v3xRcSq9t88/tE9Ozt+eXRV6h+C5P7I4GBnwl8V9L5CnPrtdJU1v4ZlFoPhtzGfVjBWY",
+	"CGm4rvFkHhNK7mLBr3EB8UtJWq6bW77iUoUSbScZSOl2Zqf/1Q/r4gZscGghAPhFhly4ZdzUWazwda05",
+	"/kWARjn1PCbTHlz6TsAvyk6xoCAVc++hShqFscXIJGMqE1THQBLq+8wnEfSlwisKXJmFh7vzy5SGaNG8",
+	"vrq6yAAcJ1SZRTDPZpambskMSg7OtDB/sSTk0a+4/YqWeuZeh/QrdfwGAAPnyrnmeUv9/b+sdpnPJeDZ",
+	"oReenBxA05cjvZd6c3GG0Kat5bpOCj6UkORaXiJ4FkI3fi6l4o1LSTJPXeCdBlO1iGoTNFKHIPpZAiAH",
+	"NyWYo2SLIlFHVGELkfQiOQe+ZHleAVxOARGuxGFdTi04t+VU8jIIWWmg8WUXQheFnj/roppv1lRqtW3U",
+	"1elPkLhi21LpcZStXJePRJF3I7dCcwlgPBiNLNC/shhpeV0KY2l/j9h1obI8XqfXVWGTq+NsGyxDRptW",
+	"3pSriZglqfk3jdUziana+nKH+EHMPCUAm1Q/KoowPLCSeoqTxZ+X1vGsRR1zYs0WV9hs5WVVFnpOpqpC",
+	"b4Ppa4frqi/VQgxQRi/ePn/TPfnw9vINRn4kU06fp3xR5dDmgQFiyflYSEW2xoKLqV4E8lP1pYjvaOwz",
+	"v3oRC+Pky377Wkhl4EKW1xUtVv+MK44hd5O6naVdp7zQ3hL/V9fGklO3Cf8X8bVIfHWl5tM9fIyFGm3h",
+	"euFmlXPa88t37csX4LFIgfyIJyJ9YhC+I7gOOA2tP9d2LMSruW8r/7S4GIYM8xEKtKdJ0qFp/VZOTsW+",
+	"fc2bFlYmfWvh6sQB4/7TZQCqO0GGzINGhzAU+VWT/+KSPj8I+A0BG9vAEEaXYDunNeR2Fmb468Xkv07S",
+	"IW7ukwUeDW09LOSYzuHrM7x0+TZheXBXefxl80pFra8s64OLPKhEX+F+uLpszmbpaTU7Znouc8VzF52z",
+	"F92zVw+om1ty0HD8zyBhkK13fuJsL5mNurmsW4WWuzGtRVNi2U7EzGPBrTZb7sbCrKpMF9WC+yw/89kW",
+	"Npmtz7zbyfQLs/Zotqwr3fVyrmBm9kSHyh6P+56rJ+ZpyfAfgbVlZvS0m7Epo0vgef8UkJ4ZQNy1mpQ6",
+	"lb+LgCPPWoaWaUoUJnRGqLzRup2+j2yloL+BxIIhD22IFOWbINrtdjG4wyqU3g2QeblQhTg5V5kUNLyG",
+	"DAWN/TyPXQ4omoL+rhMeMiWl3uJY3mCDI1NQZhYMBidh3bBXoYMo2xHjyUobdiiLVnEV8HBWVTKLVI5G",
+	"bEa+SqkCCsJ0ixXEv7oya3OixSF3/TL8QQC7xIskGTIZ+MaIQTpe2x2YbuiEfuziHbsZJ24CPFjgY1oD",
+	"nD2l2Mx9Lfdwr+DaLEUtr4YswqrLLlnpdn51xmswpTdktsV99dMkU4d4YyEZt6h6gMUao5mSg6kv7wud",
+	"dUelQHq1f6u+/1R3yvxSMLhM99RH0Xqvy2accDWCGF+GUfy59V8zkOcliF/YQFbEiJud0R7zYyKBKhvW",
+	"gzRww2P/syjh0yUqOETIYf3kjVxCG0uU7lSMTDfSt5/PVure8yflaRhP9qhuyoMy9z6ZEr44iQfp4UXz",
+	"evKNuZc2fgqiboVasnCO9QnZjDdnPW/3yvuD0dqsvwdlIK3ykJlMvWSOpacS1+5padrs3yOQczqbp6Hk",
+	"zGrej4hl2y9wS+fU34cpspOAm4/1Fcu9hgL5tGTzGATzdKRyLyKxjZBsntf5uzNI8rJ9ik47p89LehPB",
+	"/cuwHFG5NJkzSphCjWOitHJNQjZSREwVwHprnTqIyS0Ni4ArN7QGv6YpVWA6LVB2d1Ke1M5tNuIzSaJY",
+	"WHCyB7uCVq/SPUwJ9lHFdLM05nZJ7jJiuSdFxnoFjsng0+dBuTMlXdDNA1aZ9vvFeZyLkaVNS/q+sPzF",
+	"td+kTUBCdl+dHaUEvwE7SocLfYELgtvJ96uyMvHC5WsC1zzdyphJ3md9upNIxMW8JGlaJ0gAVx1j9uuQ",
+	"Kg96AgArTjgvYn7DcgX8Orn70Rnyl+YbFk7rgPwQPEfoKcY9Yep3l7KPlWzgEc70UkLE3XyuN6jU3bOm",
+	"Xxu7Ka95caIVLdbqx0xOQwUprPoqIhlXSQ8WSSemEcvaPtC5uWpt8RJesaQBy1qzmNfOzGqlD0nWxI50",
+	"3a14OsaQpYf7c4fMGhfo/kme5rwnD32bsOm2NTc6sKY8ZFKSAZIG5Dl3Li/PL0v8WfbFVqs8uey0r6Bb",
+	"JTbr0X/B/YWK5cZJHeaFy9NEkxW6KImsXKXxFMMoTU8EvM0h6OAEFolRFoBrg7DAZAWP3Mzy/4KKxBor",
+	"82Q22PwOPcwaK5jV053qzMre51Avs7KM1fAEdtY9xPoli0LqmVDa3ViEjAzgMQMj6L+gMC82zXpMaeWn",
+	"QN80iWjnPJwVykkLXzOxwCKc2f7AdwbAUe/GMJeRt0J1zb7z/dLxPgEtJ0u1EQnbu1IangQ8Syd1Z/nC",
+	"r2diXwUT9jIICzu6t0koPBoSbbglhT+/6r3bAkAJq9pATO+ZhJ8Ae4ZycvnyhDSbzUO4ec6ybrkFxXWt",
+	"z1X8o5H+cWX/OFr4wwKqvf9Udw4/b//r1n/815//Un2/cF0Jylp3Qq/Lqx+6p+1Xi+UPYxZcj1UJLloW",
+	"dPV+9QtqPJ0MOQ3CtRnJvSoenMpd4KvxqmkUFEYUHaw3AivjSpfyzflJ+6p7frbINE0pS34Cxe3kQqoC",
+	"NfUts8JBH2bRb6uHRRB1oeDXizfWD3J3wseFW8tqV5arVslAs+8uXrdl5bz3wry4dw3wKiiKJeO3CmsJ",
+	"5ES+Vt4qgasq5bMAE5tgShQI2qcron9QeGoJLMXGSBTrl/ebTVujwH91PLuoMP8xoS0y9PfVJXqW9jcQ",
+	"6acsXiJyTjuXrzpQBCLZLYvTag+ZrfPwKCeSIaQmlgBp68okSJRUe6wfq8rVfaThqvqKcJVTUYEKN6/0",
+	"mycZeIiTHXjRzmegBB+OnuWFAePqVF7j4VqZxOKVbR860EHrBlQBg7wEYH+34ianhD8sluAHy+9Y3Zgn",
+	"FpMSIC+IPF2WYwEChqBpsWWT/IRJVaU8S6h3YEOlsGMBtHsXMYkoVK+k6FSFGPcFfrfNqpYm8nodWjg1",
+	"lwEpwj6VtDorQ1gzk8B20UM98UCNAw4ISvOwnOuwbrGOAyewqfkmLX8eOs1OPqVXnEE+CmInvOSQdfxA",
+	"lRa5Fi8IZ3eADTqn8tf3mgcbwn6UuynS8X1t1l9W5LaU7Weq7oqKT4zxFPgI8Jo5Fhm4arfRKkIkqTsN",
+	"tzgn0rz2yZxSyUo9yBmVmcVT7fWmzqfTlPNYN+5V56eripNYlYDfXXEqFrjb1NpnLCUEsao4lbPzq+7L",
+	"f684lcvuyesP5jkpCLj9kDwJa0krTuVvb8+vOpCHcPmqU+gtPqMquF2G6s7hAogeWeD1rUybC7JDTl4i",
+	"NHxvLGJlntSDF2wfQedDJbAjPfJGSTALCkDdfaHkUlT44wQE3rLW4cz+tTUJpAz4dfJgNCyoJO620+da",
+	"U9cf5nHppX1k9j1yERq+XnOXQsOnfoc5L8Qn12l+vjfy+5lQwWhWqiEiLSCymS2nwL4ntkvOUhhozZSN",
+	"0b++SqbvKeK/5xFDlPg3tqPRfDCMcRXPMv1ZET9K2PtIKK6LTL9iJOx3Y4qJ0r7gc3jyll2iNEswsWt+",
+	"IKUIb+f4aP7qok2gnhKlyb15JEWT8w4l2jAvofm4RatyMrHXmQVkTpNWgmKNEF5fDB9x1Tlrn10ROjcK",
+	"h5xf9PAQ4Rgc0r64+NDrXP7YuSQUbFnsbG6bOXs0DB3ytqd/TvJoYJ0SfqXfVHEq5xc9za+Sx1Wcir6t",
+	"kJ/cpwUmU8Z0X98T/pJ6ShI6FFMT3AaSwXpoCML5mkqgAErSGdkaxYxBl6/tQjf42k0olwNxo/AGf8IY",
+	"UwIgc56TLT6dsDjwYFyagE2TbFyEeYwYI+YXTXZ4eQlZjBm5CbgZQPbl+YNy2un12q86DgElHvovnL89",
+	"u3LIu87z1+fnP+RHYq5eaedj48GEaNPz49jDnBu9kwX7Ndu/quApy2ueTJ3JMbyH6TTz8/nqis3Cgm6g",
+	"3ZxHcn0kwkz2mD8J+L/VG80WNId8AERh+kwoVfk6yILnkewpqgKpAq8g+cP2hKveBT5DXYTF8pj4LGQK",
+	"ea90kk/dU8u6sfLQSio/KUeMGfAvfFBx70GjbRUM5mxBbZMJPI+TtpbTEokLtaZdqmdQoCNGkUTOa4ds",
+	"5rjmUwGoqKdEXARFCEA/YBKFIXaq88kwFENJtqDJsRZzP0iHDEEFldsOYdQb69VUAff06sEhtKsIvpk1",
+	"xwXPXxzRC/to+N1qXRBEhvGt+fRrxvX5Ww5MIlM6IncsZqC5TueXdnUBmywKbllCy2+dJcM1pxHYIHvx",
+	"KxISL6IPyIrS+6rpas33WXfoGyrV/gs6K35t4jQFqHMZcI+RSeDz4HqsP34kPp1JQq8F2VLCp7MkOJH8",
+	"ht7+7Q1HdaUftvmIYAxrvkrwMODsRHDOQLIWL8A7NuwJ74bBAbBXYkUzF3daJdHrHnCpKPfW7ogfTeWY",
+	"yV6hXXIxlWOwRyxKZm6qUG1t+CORisb6LG5p4zCCNOMU02bdJY85Wp2yEA7fU8RwQMMYHs78UN8uqnjG",
+	"HxzCoJDft+wcPqz18ELwb1kxDDd3yOZprehEJIfe8rA8j3VykiO7krkdLiK1PNtaKSOfQKfJSugNFJpE",
+	"RywBgrzWGnUmr42EgVTHZGDEyxx0qf5xUV5HhWmD+s3GgeEkUgqwAd01feJFiQYllyqhaNgJ2YQZSl7L",
+	"Ga1oqEcp75NVGmH7HQMul39/7tlFxHSR6cZrrVLTgrbiVLrnvUITVHOiF9Bc91EqwLFP71VxuPQUir+P",
+	"wdGPqActOP4hhT+9MY21HRZrdU5MuU8G33333XeDQqN/bSP0Pk2KH1SQsXgiLAg4gt/fAqYHCwW/lkSJ",
+	"WjHaNPcRf3XpkKdy/CNeWWhjJumZuRa8cH1+pzYp9UgJ5qszrAytbsKtpnJ8ya4DqeISRPClRHuVJDwo",
+	"aJ6sl++ZJL0XP5Bressym7qQsXW4t9JMuw91Ppg48lu/SBxl216W5W1hDwrUfxYGtyy2qIz4fPmMXFPF",
+	"AIJ7S8RawQ0A6/qXKZsyuU2UEDdrsvN7syhZht2PfcYxnxUTK8d6m2OgIBaXNBhfViFRuiS23TxVhZZW",
+	"yYO11rFmZAxixvp6h9A5N1pts9CYRZsoea+JMYgRQZ6TWHrmvrWmNi8McZ7Zd6eb56RElym8WO4US0n4",
+	"STjX5tkv+q7eMmDCIfXLepzSKCKBJ/gzSeCqJAwUnPcSA67N/VgEvj2XaHcCuQu+aM7lO+kf6v9W5WcO",
+	"hT8rLHNd1VDXrOkGPWyg/Q2J6AwwiUcmeECjKE3z1q9GpGfMOvm+d35WXZbwLbUWUnLSQEFRQhtqs2My",
+	"MDhHg+TNciYVmzyTC7jNRUW+xclAq9dJqbCHTe8XR/la3BGtZGQ4L0CijUWIu5+1P2HYlBMxGmkzxvDB",
+	"47zMM3PEmlcxCZQq4YYJkTRa9cOG664EmpZL8LGM9gQJ7jDk2YMQseru8tQspzLlwS9TZn7WtFZc9gIq",
+	"ucm/Ajov4zk/JvK6qAhIjq00xONnpCFMN69bJEr9xVmv4lRenpxWnMrrt+13nW7FqfzUbZ+fdiEAdYGR",
+	"8h/1P6/Pz84vIajd/Y+3hRbA36ZClefYQVDcBFBjFoVmlL/om2SaelGQcLdo08FNfpI5tnZi0n3CsNl3",
+	"OeVB2Usj1v8kvffKwqfPJCDDky2K4XgO0VFKFKOTbYfQUArbmYdnQq1+IDV7gntrG7r9H9Ddb3WfPtOZ",
+	"oxQw/RLzDC7Q+VQQLbfJD9A7woQRjasq0zgrv5WxCEMxVRcs9gypL5vVZf7qwlIQM0xz6SLxPPiNObir",
+	"/M9Llq1X0nLlxWX75ZXpZooePocA8H7vdecFisTU3bclRiOt7m475F336vWLy/a7M7zmLlBjP6Z3nGxx",
+	"ASIGVD+8Osuo4H0Vp5K8o+JUkmcV8qJLJlkR9PxCng27I5acMCOGBZBTOQBTbeDo4zEAwhuAtjPQFDco",
+	"747zZY/3A/pkqnKrNNaLZWzTpD/GCND7q8ni2F5dyxSLvVXMdGmg7zLwxlfso7pX68EkR8uIGKjD94U3",
+	"nTCubEH+VjYmT8lFLCQ7DeJYAPze36ZBGGqxqWhyZ3HiwqXx3RZYsJt1GryX1ZmZdkEase2mUYi8Utxc",
+	"47a+E3NosSFNjw0KIzSX4FfWus99ORH+NGRdH7/8VxPz/Cv+aD6ZXh21lW0yNvDFTSj3qRLxrDhjeEI/",
+	"thNne2mqLJPK5tnZHDtoJwJbS+Ip19q9gVwcQdCChMEkUGshLk4Cnh/CMoLIpwPqu826ruT0/NReeU8f",
+	"UMKnV8Fkgm81uTqHRBkoA1xzR+UDUOIfJOOcihzTxu4euvzXb6tTWi9Y4PFfC7YyLzqx4d86NIAcJaGB",
+	"wlSfKJr3wiaEkr5nnvbmj0P29OTZSQbhcm4zklCCWeQ8m8l7fbMU9X4J8/zqvpOEa2/gObH3PFnuUzro",
+	"B+U9ZefxZAu/ab6Tve8tqJgFYaBpqIKIxgpyDLX2fnHeuyIZmYbK6YMbAs/J3ASKujKXTuW6GZTsTNFP",
+	"EJYYZUbWWAS1hAkNA07heC7KlazkW4WJXSAJNxND/0mE2KLoSFYG6ufmOraNacw0tVgfvTE5jJ8Z2Pec",
+	"EbPcOVVf7Zh6FCFwX/4P9FfMik8zezRvG+USOvBFZAspdjuTXF4APH6sVQJfMOyFAIknptyA+GIO284b",
+	"U1UdC5MHWARAXn2fRSOvvv/kOnvNYml+ybVeMKTeTQGE0FcjRyV+fIztLtrm4l1EmIqTMfNKML6xYXDS",
+	"oxC5jqevP85+Y1ItTJEGJBIJHhpswjE1cBgkwCbFBUYwNp1/Z+36xcGYK8yUwZ8kCc04BsxIbMwJJ17c",
+	"RONBllDKfZ9JQm0rwiUdCP80RlKyD2W2T05AzM8Zi26xZx0EODLbb2rtr0XAr8H0AbFSsPvwffGmxJnz",
+	"VwB1bziteWEgiQh9W8Gapw3baE/bHomjqPidX1zzfxTune5bXgNPVsxZPD8rj/sT6HJZZrOJMlcgo5dK",
+	"5a3hzPzd9beLZPSDhXKPcT/xyZU77mmkvDEt720Pne2TQLW5HJvJHhO7OhaNLtNlEjwMIBahc+lJ++Lq",
+	"5HX7r2I0WqjfLSr5wfcUie6XsZiQVx2jCdOpGu+Yqx9nPIWgk/fzZ6ZN+9dynNom/6WRAfN70bnRu31a",
+	"BiPYTuNPAsJPtbksQ5PtcIR1RuyjIoGSLByBZ+iq89NVtvk2uh/73LgdTWQYsPjMczD4NdJn4s5sAsxV",
+	"HwBNTHr0ZCvjDSV//PY7yaJYbM+VTmYxGCq97tkrqGtNzM3Kp35lGof9ylG/MlYqkkc7IMxqPrutfZz+",
+	"EvBJwGuemKTtdunQ61c+Z0raU2wmLJWH+OUH123AVj42HkSZ7MonpZhtO4ZNC0yQGvE+OTMYMjFT05hL",
+	"UzGATZKSOu9VdJ0x2Dcsqb8PEILFIChrL6hnmBQxki3c521b4Zh2AyJbUGm2XXtYjc468AbFZy3WjFub",
+	"zwVHbRQzOQ5nJBaKKuYD/wk8Rm7YDIoTRqZ3fZ6kgnxZU8t162tlkEvmxUwVDmWvRcbsI7UJTWneaN5E",
+	"2R3uefv+ATscubQ+bHhNv8V2R3vufv2gcdikreGut+fvs4PRYcHvrDkq1D5wzuuQRy9zaaFfMPus7HyX",
+	"78xXVx0yRLGB3tDLL5QNCXZPIR7Ye53W8CNMa2E4cL4J0XpoEKbtr4hzzejmq0YXWmetyIAr6mtUPB59",
+	"OpaN5BitM9MIKmmWB3kTQ1bYRCobVTX3VZxK++Skc4EIt5ed7zsn+s/CZZwOM10BHpzjnagM6XL67Pbf",
+	"zCctjMqDRMktzcZaXGCxhPFNQN6wQgtrHZSwdCksUNh64QFzkw0PFB3nYkyuguZThec7GRcoTU/SdT0z",
+	"hq/OY1IK3YTHJHc9mZ8/O/AHefrzc3nCDdjU2z93ohb1hhen3bMjwm5ZPMNa+/lEJWB8vqiRF50fO2/O",
+	"LwBjwSc/djvvOpdHCIhFo6TnKMgV2edbKDElmUBZyTYxgWAD9YBZQMcE3g+3po+HzrChFADrYL2fVSiO",
+	"7nO8kWx1T7GzX1I44JhUaqyPIBPK6TUU5yRu1SRZC2o0UdG3SXumyU0yCEjR0zMsZNlYJleYqFCCM3Y1",
+	"//7SKuOEl67Hgh8iIQrAv/IZaqyqLyUG2DQvo6HB4oZipX5fsdIx6SU9NfUDUaj6rSUocOOWyQkjH6y4",
+	"SAREsrWrZAW+4quzCEOSG7AGvOPJeLMd8IP4cjqHJ1rwTflxjgAzmnfnrP38DeiKL7o9/LOc8eDtpQl4",
+	"55NAkYGp4B1AEU8Ksj4U/mwbYKzCIELfGvpHUTNetBDNcxZfo+IpM3XCMsNfHePgNlXDcx36l2J3z+Wp",
+	"zYMFmTS0eV/Rlmag3/fOz9AuX+48uBLX1yEz5k+5HpfOuQg58VGMzLx9ad9YyFFskuF8F6R7YgHHjLO7",
+	"+2EAlyLtWohdqFvJouySMaOmRcym+Lqla/H1zzqMbYNj/rak3jTX5a2wvXReyBpf4L37SP/I4mA0W9d8",
+	"+RrptiU+Znh10YabwE9xoMBUSD2TNtdQX4ZFVMNpEPqAXZY6Lw3+CBmzmG0fk5DG1ywmgYS8xXhFrQzk",
+	"obhuLgBSL9Jefgx8JkrZGAAbHhN/alDjAk4k1ggtsl57UQmyfQrt/s+O4++kS1VEQ+/YcCxEQfYC8sAe",
+	"KyojezdmBgeYkTt8AMQsoEO6YZ5gNmWhkQ2qz5ZkjKCaaN69XRxkTQdwFUyYmKrTZaVi1Ly3CiAjJv0g",
+	"kOSOBoC0IOIvV5dbqga0E3yQZJmwNVugJJGm5QcZThWsj1Y0uABLs3hF2K3Fc1hLizTL27llvLCJ2NrJ",
+	"z4KbHVjzjebqNkLCJR7xYrPq9Wn7pNp73W7s7iF24oj8VP1p+suk2guuOVXTmB0R9Jtn/OWJ2z6TL2J2",
+	"rs9FbD392RgZGtuESgPOYIJhmmJnsCELYA5oBz9K08uijJB3mtfaqrmAYRrMxXnvqhA/vBAmAZte3hqY",
+	"DUuH2bNTKT5I2U1N9mcTMAWz1Sdww2rukU8bnDsl8ibHSZYzkI2YxfrEeioXTrIZcy57vPA0rnsI5aMc",
+	"JkNLa9yqRVKxSDBjX7Kxpth/VuDIUYpNIlWIErNc+t+r+ASHUaQwGjZhR5pkCOL4jrOBWUNMMTMwtYID",
+	"fXFViGFiBebputg5LI6LymRtq0AzorlugYITOfU84zxaFCq3axQlzLP4sVLRsggPxnRBw359dXVB0IWT",
+	"1FZg8YUnpqEPrrchgPp7ZfmoJRUWCzj+68RMcSXW6FsbIJhCQhZ2pZyEMNOn5RbEblNuf1d5rOZOw5N5",
+	"hOZP5cNcQwWz+up2Y9HKbmBFWsp/omHfZ6i3rLy5OdAwoYkMhEr06VBfOGQGa8n6w2wuiUSyz6Nc+5lv",
+	"sHuIxYmrpZ1f86DZ6Temy0cNeyNi34mAcb8GmGdpJ5/Mo+w3xktf6JnLy8BCxoQCiShh9SHAvgiZVskA",
+	"BZwLErOIUSXXxlCYZ44pksLhpjAKyRzeBPLL+K83mdHK07+aGPNaRa7E5KLd61WcIkz2vI1lSRWxH2zu",
+	"vbW8OPYR3BIxiD25TSaMcpk4wrKNL2x6AL4YEwKWEdKcPWgG3nAXKy82MA/BopgEYRhkfA5Lsz3z7g63",
+	"0D1gNbElrUkXW5IagBL7i1R0ps0WNWYzbSMYV+7S7pDLrPc/p77951Gw0XbsZWzWZdYLuPrjbMdWtKYg",
+	"cJtNBOTsDvTOTL7Z4pw3V+7LVJa3G5qcx0TrSkTE8O9cQNMmcGZCmjsfp79MdgwNLVYRLLi3Mj5aeNq/",
+	"Hu3s/Pxf+n35/i//UmjtSuZN40DNenreSQw5cQoU+IIynoRMAwRp70DXE3jhL7okc++2k/bKR5e87POf",
+	"qu0oqmrikIpOIrL1lgcfcwxiG7YYrzsDGDSS4Ffhlg+ggGpAfpmyeNbnEY3phCkWE81u7mAvIL1cTBUj",
+	"Y6o5KDetJPCxP7CZDRKALyLQ88QvbDxW20H60nRhUuEQBUk94UR8f6eQM9CYxS/tbn3/7mqB2b9gE2Fw",
+	"H1OIhrTSUT8Mk7xDcR1AhARoE0gZnp4OQW814kev//ruafF7g0nmrcfpyj2TyUJDlcmQpfEdzChYc4gQ",
+	"yvjblMXF2M44KJN1D1tqcqudRKoleMw1u1lwXbpXNpKzsEMikuuv0Llp/lG8TrBIIpIbbA+GJ9cfwFW2",
+	"42fR6+HVZCuXLCNirdJWzcftNQam2UDAR6KkErdqEmaG1LshWq7rbZiIYRDCKZRHNqPGVkk5aUsamfkS",
+	"8bFVn6PwC/g12QLz2KLNpTDbOIohg3bIVM64R6OgNqOTcBuTbPLY2A6hUGvb5yBMnWybJfSvYW5QrvJx",
+	"LJT9sdbnfd4BwQz4IjGTkeCSOdZ1oBcVzFoHHPCcMKNq9vngUx9CR31QjZy+ydeAhHy3X3H6oCb2K0d/",
+	"/Pa707dGA/xsHt6vfB6Y3n6IQkPYL1MaIm/L+A9qfd7RY5DEo3E8IwP8ekD6lXq/4pCBftEAnQxbgP4U",
+	"BlqvH6GGgxOQRHDScl3kqhTc4Yx7jNA+9xlOChG69FJhdGhgBj2okedQwExsCR5KtpjeIWoerKPW3U2t",
+	"Ib1m8gjHRf5KYKHAXu5Xjn7+47ff3zt9QDTuV45g4YJfcRWdfh7auF85OrPfAbxxv3J0+nng9PlA3z6Y",
+	"A3p2yEA/akAaLoFaIwSlg/kaoL+668JYLUMLtHVo07eg+YC+2uRxmXwvI2yw7dINm5GtAb358Mdvvw+2",
+	"j8ngEzzps35Un+MBjSK5Y77e+eO33/MPSFvYwEDaBYL0iAzmZA75Kxmzj1sZCWxy3Bxy2rl6ff6C/IX0",
+	"K/0+71fIX8hF++p19os+P2mfnZ91T9pvPvztbefy33NXzwvixd9A+Oa+14PpvW5X9UAgq2N7e1tvC7xZ",
+	"z5VJj0YsQaMnEVVjh8wPI2X0MbNwi6gqSAHQ9jdsJsnWK/FM9vk0Dms/0nDKZK0Dl247C2Nf0CFQZTAa",
+	"o9mHdhSh8qn5mdmznOxL+JJHwzAtZzC7z0LJQLeokVPMYqCc7JJJwKfYY2OUqcHqcy8U3o2DoGwxA1RX",
+	"rtfTIddMSdJy66h6hIHHOFZOGVnWjqg3ZtUG9E8DxTXRE+/u7moUfq6J+HrH3Ct33nRPOme9DtyTgkdW",
+	"fpr+MnkVi2lEekhq7YtupsD8qFKvuXiHiBinUVA5qjRrbq2Jsf8xKIcJbesP12ydREPHovJAkY7RAvPJ",
+	"mTUyuGGzOxFr7YIqb8wkAQQI422G5l997lHJqgGXjMtAM/FwViNtPiOxCBkkbUK+ZqBwLRMpBEVNmi+1",
+	"sQNAoiHKUp9CeskO+sycldf1gl/Xuu4HnGjl83unYiUNrGbDdeecljSKQiPkdv4u0YWQrQyDlATAz7QO",
+	"juTmn+FuKI+p0JsPWpv84I2pwkRCa3ZVDkdN+t13333nNfx6zk17VGm4jb2q26o29q/cw6Ome+S6f3EP",
+	"jlx3UU8BGMoJmNZKb3kFfdJ1qOUxdAzq7gmOwCbpwjAT6xTd2/pGLALKVPhU9r060+M8dOlwrjRGa42w",
+	"7sUPauQfVPcbI/2gXbZHFx4EhSflj2rmH0XdYd2sXXPhUVC8Uv6oVv5RTdbCUdG9xemZAhhNL5mg6JL9",
+	"0VdifwTXZlw03IV+BfV8N4J62nlFW4iJb9+mtVaAM6B5vAbESs7bDSrmfNBejxDKYKBfzWen0kL6L3pw",
+	"ck52ntME9w9uqa++5S2nJh+M+XhTc/VNL0U8DHyfcbyjtfqOM6FeAh7wZ6eyu85Uulyb6jQErS5njMO5",
+	"yFgLP7/XWyqnkwnVVhPwssWEcugEdy0NpIisvP/sVCJRlJ+J8WTQZLWObDA8OLsDE+8HNhuk2o0DUXur",
+	"KZkc+lJtyabHo345SFjNwIEvoLODmMZJmj48SR87h+gTAxchvTvQVMecHmxE1ecwUv0QccetPL9hMy3f",
+	"QTG3DkfoH8nDGXZM1VxJjsWdzA7Iivc+t2N5RgbJmRxYB9IR5JLoCyfQ7GcL/IOmFMtWOoZUsXi71ueX",
+	"ItQq72m7e+ZgZUGRKMLlbwOfNKrRcwOEvT7zX82CFxjvJue3y6OpwoOb+ryNl/7RpVZWUu2OGv6BV6eH",
+	"w33W8pvunMCqHzb2m/XWaNRoUa+5T2ljb7i7u3swPGw1h9TfHbn1/aHve4zW66Pm0Nvd3x2OmvVmw224",
+	"bHd0UCbkDq7qmoPeS8g17ivkdvNSwG/Vm6O9PX+4v9uqe8PDfW/f84cNv8VG+/5e3Wvt0xHzW/se3T8Y",
+	"NfZGrLXn0dFe/YB5e0OP1TcTjHtzL2fuYdOle639/d29ut/c32+5B/uNxqjJqMv8EfUarVFz5Da93b26",
+	"5zZ873C0f+DtHjaG7sg9GG4qTPfnJOCBVx/t1/d8f9Q48JrM9Xfp8LC+2xo1D1iT7br7rabfaDUOPK/F",
+	"GvVRq7G77+/6Q+YOR/VRy91UAB/MqQV15rJGc7TvDvf33fr+4Z5X36+3vH3fdf1Db582hwfN5sEQ5k4b",
+	"u4etA0qp2zqk+yO/AWS1mdBeoLfHFb/LRK9tKQ8gT1YPT/zl/1iCuFVf4xUX2BTgSog3NMb+6l9YgKME",
+	"MPJ3UW5/diqLPoSUnywxvNC7kBexxpcqYp/Fc/LWSYStdc0HMZF3AVpglPt9bhL6UmErS22ults8Sjo0",
+	"px2MCOUCE1lhQWqk5baOCBdETr0xOI7LzbWenfSjS51/IsvDRNQeZno8InMym5qL8pfwKUvE3wyE+xkI",
+	"yA9keooWLYSNnCGm/Aufp9VE/4KqMSY9lLOsHQVFTwjl9SivK7NsepZ3acXfApCkoIbafhEARo8uQcwF",
+	"IMA7NMPDRktpKqPt6XnU54iJTJOHBuDkQ+vIuIiN/dFymyZUFYBhBqXCEMTRvNgLpz7zt6051Oc3bKYf",
+	"Zpo91UgPM9bRfQhYEYEiNIwZ9WcQvgxsDgi69Gt93oYXp6hPgcdwYPrZ1sO2nm2C5WnpIX2IiTLPgIp5",
+	"y7qMo7Bw7isZKI/ISr8EJ12Ti2pNQFOFVv5MreU3be8rcOMOUI9mPKZQJWUjG+p+O58C//NOzGzj2OoN",
+	"4h89Dld1NrtzJTO+zOfr2PBJqkpmPU+QkyHH4o7ni05Ae02cO8C2+1yEEBXK15Va9n1UmJciyYT62JxE",
+	"M9RrpkzUZV4bdSzsVobTa36rJYqFJwOxui5LvUy2KwOV9AWYVLH+6tUbrZE3Gu76TXbYPGi1dr3d/b3m",
+	"qMn8IZju+/sH+6ND193394dDr7VXHw5ZfW/YaO41/cY+K9Z5H42JFQBXLTFZ81Bi31TCDZjQJfgqU86T",
+	"O4ir2FDgf8bjHbKiBMsX8H0S366RroIz8oPersR7l8VnwZiuPr7zpxcdxVIQX/Q5+pqt8mSVoEDKKaaT",
+	"kkAdF2pgLfNr0viGE8HXdtDifKyD9lGPKZ+G4eOdns4kUksPzgsL6/LtrGxwVnDVSt0zTrH/5ZyzQqAf",
+	"kkQtrBh3FsLfj+xRgQQg0+HF1AxsFxH6K6a+CJV/Cz7/I7qAyhzZ9SO38VSObMg7/cbcNmBur0ASl3G2",
+	"+1gSc46ZaaEpgD0BLC9DVUBhjX7m0hoZZD4NkiINLOjPggUJzo77nHJT52nwl72Q0RgQf8gPWsPA9yCv",
+	"9aE/rPH5aJabOk1yoRDDk9dVFrDq5MtGcx0D0UEYNs4riO6SxlPGdx/tPBseU7gj37wVX8NbYfpBrBeb",
+	"mnNHpBAUj8BHVvsU0LudGhj3cycQEfp9boyhQo8CeHAhKVSCQ8Hmp6Z+hO3jUjulz6G07JaGgZ/UrvzA",
+	"Zmk1n+VIm7oTkhTWp1LgmH9w4FO36bcO6/Sw3mi6LXp4eLB72KIHLf9gv3noDQ/2hwf7h7RZr9ORy7xm",
+	"a7hL6wd7zf3hiGZUtcf2i+oRruNRsAnU35wKD3AqFJzFJYwj07iiNJZ9aUr68DCbq480Uwp8U7pwcfYK",
+	"u3Foo6tl2nVYsa6PZsD7fK5gRjLuVwHxq+oBUJeMgJnQGNv1pz2VaMxIcM0F9Cwm7bT/h8ST3OcjEWcS",
+	"viGcA2hfPplGFk4N2xJYZAow3MzoHBIH12Mo17mLBb+u9XnbduyAzlqWxwzmu3YMiFRBGJIx5b4kYqrs",
+	"2BDjKMNVmAclqJMSy+/E7MGXSENOu5hU9obuqOm5rHowcmm15e3uVg/pbrPaGNVHe6N979BvaOsPthKB",
+	"SugRfNiJ+PXxkEq213KCH5+fX965P7y6Fu12u33WezvuvL1ut9uv9f+1xUn73/W/9b2/t0L9R61We0xD",
+	"xCzV8oTWDKXW7qcQNA5X33AlxCnlM8N75OMc8iIDAc+WlxBJcpynajx/nOe6SoMCUCi+T2kQQruUgF+H",
+	"rDqVuTbVDp4t8N01XXu2HH1w4GiaEjeTq6KlOOICH5NA9bk9fvDz3MGHlyTjq5G2RPkOjUQCDq+l1oUZ",
+	"xew2EFOJg6r1eabXWiBJw3XJncFmg/7BJtSOY4EQLU3q8RwCrfep0hwpZreMhjLBH+vzS80+of3wEQQY",
+	"AO040vzHPA3j0HuuxegDRtNw064AUK+F3b+6F/BpLKZxn2+1GoeFPp+XsFcXabP9+8d3EXyxAIh57YOV",
+	"H8xXjep+ZU9s27RtOCYUd9mC0d1ZqNRiArq/RvKVzJE/Cdc6BZzwpOt/NcNWVjAvUOzLWVYvuIbEDdy3",
+	"XKEtzZba5qAIqC2K/f7dFfSn7/NBDpX2iDyHYlzyx2+/Dwqh6bfTcnn7hgAwkjUXGEHeR8utH5Epv+Ha",
+	"zLHkYzWKZCkgZz2BnEj7d9IZ9uLbzjqazRBsCDQzvUAmOItzjIuOFItJ3TXQW1bfQRgS6NeEQ4PIatPF",
+	"mIz+PuFbmH+oFbb6bsr2R9MYmGzyPDC2GodkylWAuPx3AffFHRwZPV0Y2mIuIWzwF2F0TiWVeRXZ1Jqv",
+	"Zmbr8w0Y21fOZjE7qtemWXeWzi4D8Zy6fA8Xc+WNN2oBJR97rlS0SVuxBfD6vfWG/XRWcqcBeq6w2ffj",
+	"4SsvOA++7779tVs/C7qyyy93vZPuXvcm+unHk+8Pa2z2vct+auuL3P94tzse8r8Fo7/VvEbIh5OXrv/T",
+	"9+FjqoNm0+Q0XGpj9tBVEPBvnqs/lajQ+6IZOvBX22GC+wnDXCEvsDVEeQq24ZcZbmpB0C3rdtKQoI3g",
+	"rQoAlvNlMPwY4ykKrgy4l0HngCgg+qLKLEH0qdtONU/Lch6blTymGZhbp1XuJRupyCty/5R+IkhCBG5Y",
+	"TTWoFccswVZZSzWzOCMGe0QrZ1l1jKffZxsFwNv0i/747XejdpkMs4AHKqBhelsgyQD6/QzIDhm09V//",
+	"Vm80W7t7A9t0FTw14Lf9cNHu9d6dX77AIJcJ1/d5aoDmVLfkJffS3TZSxaZSb+GEPZUudh7JB6tjGZUr",
+	"uw8Vp2JnVzmqwF6tf7TtuL52YnGRfnVw1WjM6Vf31YZuvdenX1ITynfD+BPpQP9cGk0CVRWas2UZq1h0",
+	"vcfsOpCKxeVsNSkPt1qHPlI+Geh/Bkkdd84Y3gLdRctmY7YOQMQPsIZsYE/swEG3tK1vACc8eMdWOOon",
+	"yM7g0aYbdJ9fdl51e1edS2SScF3qgt/GWFvCSDljvkzhTg8yCPQmbphBQu3zkCnNSfVkNXeE6IKJ3uWq",
+	"zAH6GjpAw9I/k0cJDGHGcJbJKehzrdS5RwBZxUIIGhj/I0LSJQNWQpA7Rm+SfGSYIIgHhyDfgB6ger59",
+	"voVPQwSpbS1fDo9yXiUblMxlkSW6SXGcEenkAZwaOV6lddA4rDcr99P7Hmhg22l8s7H/IW3sFG2IsI8I",
+	"PVbEn3Jn8Kt5VN01hMOJ4KMwQFDR/+RSyB61VHAU7cUKtT8fqVmi+2vFOscwbZlfYn8vipW5OJUVKwM4",
+	"CAOihIMCayptRzkwoKdRjXS5VIyaFtImWmWFXOKoNQB++tUrY88FIo1cdnqdq9R4AH0/kTKJlEtDXdPo",
+	"mOwak4GafLY0mkUCtakU7POsGCQlUjDj1bCehfkYXdrcDQN8gM2YJPvXjBDM7Z+WqEbmESvOEsVh28ns",
+	"h54+mk4LklBLyz7nLEBrxdzAwR5MZKHJE0KBSiW5Dm4ZT96JxLCdl7uBNKK3z+feSOZEb6EolexRIm4Z",
+	"Wcibd5hpAeIw5eUNrz7cZ+7okB74rdFec7jL6nTfO/TdUYO1hnubSM7MqP+RQ3NXc1RogPmPQWQkjsLg",
+	"WyhuXf8qUyZxJ1lVc+IMz8vE5vQpgv1fLhXmmOcS20WbFyZT2KTsaO41MXkHe1XgYcbwEJaDZxMP6kni",
+	"QY2c8xATeSZCqj6Pmce4uVnLgZSjgPvYMHGbIrSCNYMpUCUDa8UMjlJuI0aLCQwoW4+zb8UOzkWKfZ+T",
+	"hBUbhMnDmnldVsSsemlWFpOtecvO8rxj+8YMfxVTlTEwcBAN14XbuIANSXMjMolXiY8LkyXI3VjoR88F",
+	"xWEqvbfPP7RPTs7fnl2VziPjKZdOthGjMTz1s4uvRpq7hf6VqcSWD9uAPh8kuVF2CfHzCWgOgKdruKt1",
+	"K6Y4oiSeclmWFnbc55NASm1aJ25EbGZgi+LcVFRl3rntZJBOkyQ3o148JEWlODOFlCam9Bj30+aeD7E6",
+	"09mh8QnVRZunpC0N++Jh18LdnN9Nal4zE/1HF6xWezKsf0vECOQ+p+qiO2Iul8EhMggZV+FMc4Ttb4bb",
+	"l82dscIReJ4hqxXCea5LwVqhGuh5YIw1qHKxBUFp8gx8/f27KyfN6MvaU+lbYzaKmRxXg4mmoGum0jT8",
+	"4/QFCXS9hFEoAFtPUvoNrGR2OM9kig9tpJStyEGGxjXTI2MR+lhsNJhCv+WBdQvqa8GMjJ9J23DZpi5b",
+	"LM25F96w2XxKD67Ug/J5kgVOw8RYD0qgQtQGoO+d2vPU8aQXbCIeM6Ck1yvReKp6NlUt3aFvYia6BBUR",
+	"NAw8tj67TIb6tV2RmtwWCzkW3Y67VXd30e14XyfhzX+8q992uZv3EOIqdv2FNXwsoZSs8rfMnP98gijt",
+	"iTMfyNLEUih3UglQLny6Uk6ZLSZJesxsUVnW9wa46naSJuAnw8qIrT43XsAklwcAlJNjNcibN4YfepST",
+	"mOkr9R3dUyKZlFrOWk2nzzOuMxH6ZrDmsTVyHiKMo3W/pcVlKeucmcutIEj6XMgkW93KhcTLlZFEaa4R",
+	"jC9BwcnICAAcyMkXLqAHHIuNH76MWV/ifnWxD9DGaPxtKEvD9kFfBEF/3WjMfdliNOx9f/h08fh27gx8",
+	"K3dbTGNKunjNJzEBF5lnIpZFpNlNCbMo516jIGQ700gz4SUasxKxcf9PpqEKoB+Gsd/1AwY5nVlzE0P3",
+	"1npC1z905gG/glQxg0C+Msg6w1AMsf8gPGpM5Vgr2wB0eBcHSmkmaTRd/dq7sQgBRG7CJiKebR8TnEPA",
+	"r81r0B8S205MfuIb2RrOCOUzzSm28ZVJFQzGyufa+IGTZqBHZLwk0zgcgP/khIYhiyXUAlrFemsAnc8G",
+	"jumjlGlKljQrMzxw2zRhMTxua5BkrQ2cPl/WSQsnJ+54imJgnplU9T6TiGJveaZ9t+DG9YMbdDWLGDBj",
+	"yYPRyDYuSusFcS233r1uX717RU67px28EpqgUUmwE85Yqaj2ginmqZP0uduOsU0UTbqGpeLnGOoicQLm",
+	"pqq+S8s1ALHv86S3U80mfAQ2zharZxIB//UPxqfLZ8QPYuYpYTq1RRHznaTVUmN3t88zQaYtQ7tJ1QuQ",
+	"te3Ktw3rpFcT7A/9avBz6VX9cNr+6cPzf7/q9MiWbepUd1sHu/t7rotr5pC665LT4Pn2MaEk1MpNjANG",
+	"F1y92efof0TKC7TVFaliVAe9CC+DkD2CiCozS5JzvTMS8aRqRVDK6vPtRvVMyrqbhuw4u0uwyrh9Q+aJ",
+	"CZNmN3P9VofQzquwL2S20S28d7HR7dexXjJnpnKEVaI7f4/YdcWpaPYAMEINr8Xq/v6wSXe9PXYwcml9",
+	"2PCafovtjvbc/fpB47BJW8Ndb8/fZwejQ+oO617Db7LWaJfupakV8PTa3yP9cOyb0jpo1JvzfZf0etR8",
+	"dlv7OP0l4JOAQ6fOhLE/eDyPqA9oAu7ykViJEIrsGs7KFuAnxAnvjmImGX+I++0b/sa8kmE6df78/rOz",
+	"AoxDv930N8woFHgk8wrFJ30ePi+tTTDbbJhl4vbKiQIrlKgy4p1sZU+t8BRTVdQlgIv3uWWnQ8wWuKOA",
+	"QM/97Rq5mA7DwEPW9PbyjZFNGGDNKS1gLCXLB1UQQ9bnHvXGCPUHN24NTqAbmh5wLMIjEsHzHTKhH6v0",
+	"mv21Wd9t7rmu65BgMpkqba4Mtm2krXNFr0GcDfqV/tR1m55eMfiL9SsDiOwMuqPqmeCsekqVNx5oSQeS",
+	"QgGk2uC7wTbKkqbbSsNcZCj8GcSkzjlqXCQGYOmtwaX+9whX/K9ute42mgOHDPBz3W20qunH6m69YZ/f",
+	"cPeM25OQgd0feJgep3k8drZRNFbgIkPLjnHfirs9EyvK3W8GQ77bwTWAvouwBlrBIqSdtOvTuq3U605D",
+	"fKEkCXKKzVwBRx3ohcg7Gq67jdE5+9IXgYyEDBDPSS9+wMOAs0zWTKpSYCKGsZhRGTI0iIa3ZHqERj+6",
+	"fHlC9hp7e6mw+24AY+aCV9u9k24XHipR5cOVQJGYKB/YdhBAtVVJbcy9VAB902stndbA1H1hFC5I0lvj",
+	"+uczxWAj17m4O9LEDLS8jrn83c53eQVkHVWhjDts+qRCwZTSltZcTN9o/Tysp0aSlgXt18M7OpPmZIHW",
+	"k1dVsgLUtsaHawta4n92Kjm2s/i2wTp8KGnFSzOd2LPvWDwwBW/C03NMLM3/tV/547ff+5X0m+/++vbq",
+	"ZfXg2TMoLU5OGR6kZxIOxbpjsd3F54fxHI6gBVOyVPVMIidcutrZbv97rUqmu39Bb//PTkVz7YJ1KGTh",
+	"y9+caY7er/zsVg9pdfT+017rc79S3Bz9p6pdB2y3WmCkY/tT6xfMcMKAk1DcsbjqUcnImH0kW5m+vnrU",
+	"2/lNyIwuO7aikemxNdy9P/XhnZOEZoG+HeR/3oOc00IKFgTFOp5qkP14rKv4TUjtFwV6y7rHHl+hj9f7",
+	"v1Txnx38p5gBfOM9hbyniaZWQbIHeJmeaa0+mpGtnC69DamVWBN7TLhIKCzDC77G6XyyPf381bJH9+7j",
+	"dWnV98rShCCLG9h4kbGRYe1kCxwmqKFvZ30W9Q3SirTJvMphsdZw5qlrLQb03YP5S7//3RKu8vlPFG41",
+	"pofxL5DhDExy8Kst+BpwKYvPvVlk8qpjoqkZhwS5E9PQJ1LvzZZeVIfoJXGIPogOCLFtJ7GlIS6B1vS8",
+	"KX4n4htJKOaevOpcFRlsr9k9nbZf0mJbxwgr9uk+k3ZpyzjmN+3pKbWnXvBrTrXVkheW78toTugEL2y4",
+	"X+i5+9OKwn9w9eafVKspkAtUjjHemrDDTMEz2TI8zbFcHVPJX3faLxJTZDuLpZl/w5lAehhTieYLvM4+",
+	"1NyIknYOXTbJcGTpILaPScxUPDM5j5f672ob/jaJ7XPbmrmiqDwRc+GVIHc0UIXblx7xz6lsL+7exmKb",
+	"gZmd3hLR3p6TH6mE1RIeWfw64YQdNZ5OhhwS4ZcEFhAsVHo0xFLAEeDvysBnZHA3+B//fTAepHlSVEbM",
+	"UwTENgRgbZYB4xCz9Y8S/NE+T8C08WmoH3zEjolVxrXuChwv6Qof/Mq2a6QnprHH5BH5/qLzyiEXZ68c",
+	"8qr7kmyhV3mkqXEbo8Hv2PACIxTJXPXjL85epY5iCY+zX2v9Qz8LUq0wVEFUTLmMqD7+21hEqt9MAPjl",
+	"LpCsRjrUG8PwMB3eZ4gtroegFwEiIBCET8E9IW1Db38mRwBiOBDS6OoVkjbOrcaUY7T86vXb0+cQLr/o",
+	"/tR50yNbd4GvxuR//HcyZsH1WDnEBtBbLv63bSpPRogmAFvVcl1bxglRfuYJH1IQkqH4wYRxGQieNBlG",
+	"OkCaqxEkQgN/mnRR63Ng6VAqBZfr4yBNIhpeqeIp96jJUvZEHE/1+pioxm6NtE12ASUjdodPkZh3AqNE",
+	"itCre5wkGidrqo+j6XSspjFmZmCYCrYCIk7QpO9hQafjPl8acDJujTv89NH8nPDoVGExA2e+pnus1ckJ",
+	"nkyIykamloQyrpLj/CANOc8B3gF5GUENp5OTKPjIQmCZgb4EIi1ppP0uxw8NNZrIf1Y7aja0dkQ/onZU",
+	"dxutjLJUL1KW5sf2miHO9gaDG3/BwT1uvCaTDrGx5zfB2H6UOE3COp9A9/nPGKxYcfzvqaKhT/NT3Wl9",
+	"/pj+Wa64/XM48v4ca93aJBkKFnFI/QvLGuCQZrS7nD6t1ToxQp+Yns0tDadZz16u6z2kkBoWnLr4bKqi",
+	"zdvT3Gyu73v6yrsjUnh93t/32akodGFdALvNTyHVGvUEtJwt1F2WT6fIUZk8tN5wXffjoeu6ht8fp1wK",
+	"VSujhIUz7BaJaoQYJZOy2pG5f35+j+fRbJfYR4O7gUO07iymCtTfeq0GcgZq6UPNnRgm7qZwFblFxURf",
+	"GD4aPFo1uJ9TeXedJC45jSIRK+afMj+g4K/487g72xkFH8v3ca2W51YFk52kJDyY6NmtgZyWZhHbBHFM",
+	"D4Z0ZVsWAraBhJKQUcCxONCW9QUJhEqg+mgdheJak0aNtDnWWGitLyk8tEXmx/odqOuAdohD1jYZ9lcE",
+	"2BJo8WQaGyRPAGQbWx2YAU4yfRkJ5eyObGG7teE0nRkwFAOisu1gDSJA1IzFXcETMRt1SL2bIjW1C8Pt",
+	"TlIs2gck3zrrXH4VTJhUdBKtef2ZtitWJPauCLjwwLsxumY7xC7gSVWc/uOD624QL0kWC9fuazd1S16/",
+	"slWjJQCkp3+4dNKvVTT++Fi9zqeKiGTmE42inm2cXlAIgywFkP0XML2CSRWhV5dx0B3gTav5aMKrJNma",
+	"RpLFaptMI83M6q5rXy6NayVQbEKwOXsYMJ8InjiFwB8TMxRN2hIY6IvlwLF+CxH74Ofj6oicXHbaV50X",
+	"DsHWpy8MaoYkIRsp0LVuGIvQhdDnoJxs65F2Li/PLxOkG8PHt8CtaYD3sPa965s8R3UXeOwok+uYDn4b",
+	"+kGtYMYOWc6MyZaZCj5Nq+koeJKa8QmICPAqwWlGtxo4gRDUEr3u1h20BsOWz2Fn/wHZ9s+fCpn04rcN",
+	"eEvKPIHUNmbi4Fno4q11rfFOAm4/JgYGjWM6+2qVGEh68H50RoMVbKb386eMHo4Q8uA1MQ2EX5TIuLK7",
+	"DOUW3NXI9iKuHD1m58C5TQBSXibVzjmg201DBfA2eiW+FUn8uYSUlREIPTI0zGlNYSUZjVFMFQY+jNd4",
+	"CwGamE8mNL6R0KVHbGNJYybQVCMvA4gIpc0S7diwatHIBsAvNAoiVEfQgEsyuGEzAEIkWyfjgDOJgYM3",
+	"VGkJxj4qQsPghjnEo5JVAy4Zl4EKbtkxGfyvpobyw6DPtdkbhTTgGeTH7fnyyyA2Pm4rTrSNfEwG7KOK",
+	"KZaRg0WC/VXHDOIR51qEQuSGfaSeSqdDktmguAFZB1hc3IQBII1HWzOJ09vM1gH7lVsYSeUQpiX9cGae",
+	"XiMv8iIS7Xot2qACpRhmSm9qKrC+tKzqTn7AyVxaDr3GTRd0vfz+XvAr+zJ18MnNP3+q0FuqaPwWiuAq",
+	"zlLzJQvq8V6vrGbLri2na7hORQlFw07IJnouKMz0N3rG8guxczyo+g2rnDCYqZwCxg2ZNFoSk0i492fw",
+	"X55X/1ngH/UBSxYxx25LGO0npJ/PyGP1iV7ktnjSZRZltka6SqZAGCm+bNK42QIQi4hx8o4Ne8K7YQZt",
+	"iPb54Cbwbpg/wHgw2YoZlYITAyr44UXnTUerz9hxNmbEC4VkPlRRh4zemhK261hMI0m2KP4FHhuoE0fM",
+	"DCnCW+giqwdraNvgdljrAyKUMvAhYB9IJeJZjbwR19cQ2OMZtbzPt1puczsDk0SjyDh5cG0M34XWlsYb",
+	"Y6wGi4CStKbMmQ/oKjQMHx+op2pWNwE+yVskMAsztGLED339fxZ3zhfykKzEyTNC7BsaxyPrgLiuGW9s",
+	"sernlOe1RLGAFAZwF89SaIhRikaNOBO1ooD7I9H9lxDvWZG+Zl07HXoVx1qBeXyc/Sv3cA4fB3TFytGn",
+	"z8X6AppvK59S6BZ9dP1gJTg0UsG387mskH2xhzQx+Idm+eYVgU3PRHfyFqjhgipMjoimhQDQWKmMeLZh",
+	"CCPQZooZxXEa8LAxzOxRRjyZlttMM7e2a33+stQDSMABmDOOYhaF1JtzoWkzBrxyxWgj+jg8Jru4Z2Ti",
+	"3mzBHveKB5RR6eltGNOgUnT+Nz+huEB/2tCGFROYOgqkN8Zg/Ddv0BfmNEgZRHCWP+ebmB07CFlX6uh5",
+	"Z7q9z8n8OVDyTF96451YOOeATp9SFb71i/sf5tjmF4DMw9Uzx/HxxTM8f2V4EXApvsnotU/OC5HPVIBt",
+	"XHZstLq8g8bu8g644N3ECx1tcQKYCDhPMn5M61WB64yjEIzwxL8pyR0LQ/0vuDn7XLGPartGXlib2lre",
+	"2jRPRLNBzR8E3AunPksu/qsmz0GR9IUmkm8CqV7h3P60Rupj+w1XX2dclwU5v+1QChIGUqUujsQRglgr",
+	"yfdtNSCSqe2yfNv5nSpOvx3RULIk8jUUImSUVz5/cednucHTzJkqmenaxDRD2pUj/AvsF80fJ0MWn4Ci",
+	"d9RMVgGwb+E6TaB3fMHweWp3KhwTOCLre1KRIr4x5Ud2bGhmlQkkXVu+tSKulWHgO58McS73uRqa1nYM",
+	"+jZtk7UoArBNCAOhr1MdEaRs410lA7ijxm4ZVwOHcAEJCB7lJIJuOkqQQIFbZSJi5mDpMTo/wa+oDSnq",
+	"QymGbS6mJ2D6NGMlhHlHcvYGfX7HhmMhbsBdz2qk5bbSMh6rtHFB5NQb2znFBhYz5WSm6iiBo5SM+c9k",
+	"ksixNUDXMClc2uSwD7bt2wxSqMHf7POkx8uYxYzQMExQTx0yZB6dSmadyT7KN28sJONkOMMQmO2ZANmr",
+	"5ul9LvWqYTTR3C3JhAHQqb4YncEWnfSGzbAbq95daYltu1RCWmJ4ZXjUN09usSKarHxCTt/432M7ds3K",
+	"AvewMrPQsztHpCW79UySAMy1RC3ISWxQWiJtPyXS2or2ZaUDyygJbTKtviwwaBsiWqpjC86qSlShIZMN",
+	"KQ2ZumOMo4OrbYGTJYufY6KbaYqIcL2B4HndvM+39GsYBzzngWS/DLYdErNbcQPJdFBCA4qa7QSG4SNz",
+	"sLZrxEbUkyiRDCAGh3jQQRgmDP0YKoIDU/BnAYtD/aLr4BbNEny6ViRqUIoITBxmRky1N0xtqUJ/apfy",
+	"z6zSL+YUQaq/kbSe4LcsljC5PIUmmmGxVg1L9XD6dAqpLwlYFg6psWRIzx9lSP+p0ie8MbX4xb3u2as3",
+	"nYpTwQKrU3mtCRatheSWypiFoSiLtRws9iJgfqCydscoFpO88eBUAv3ZVOlM5LUZz1XnpyvYEDjliZEl",
+	"2S/GlFjMvHtSG8Qc6PUNEMscv4ngRxbBp/NSR91h24N17RC7MzufJvoUfN5BIsSauxVC29yLYptkFHQI",
+	"vIwF9EgZTOQ1aOHamuA+IkxQ4jMvmNCQBD7aAFSSgT4XgzwrM0elQPTDcO/Nxcy6oex3SvLfL2EpZCaP",
+	"vMjukowrNKF8MhZ3aIuFPtoYNfJcqDHwaEm2AFijz9FAc8xKoKJq3rBtrTbzuWZ4woCAAeekptlY3EGS",
+	"o7nAtMxevG/OEIM5QW5OMilb7m+VDIv1kDa16PMpN+14V5hy9vVl6gAuqVn9fzTrZYUs2lT+PInoMYeo",
+	"TPI8ugxZZcaZ1yUq8DcJ8sgSBE8kOoCSY7mO5EhOdzUU18uidoL4gU/uoAWXyPjLuqdEn4352MQl80Ts",
+	"M//I4BB5NAwTxptxPfU5MC6LYi/FhCEA/pZlbEgyjuGw6AeYoslluKJJyXNMfRPyULSbtp204McksXMf",
+	"bSp4gv4EaQoUrDjTdQdHYzTziIkI0H/0+WB9vkU5AZey9UkgH4bhaQKfiFvLmVFAUICV+//Ze9ffRpLs",
+	"TvRfiUtcoMSaFEXqVSUKDZtVUnerp/SwpOrq68m+lUFmUEwrGcnJSErFKRQwF8YFvItd7Bev7W9rL+zZ",
+	"/WQv9uUvXuz/MvCMZ/6LRZxzIjKSTIqUSq+q4pfuUjIfkZERv/P6nXPw2J8k+s1xQWMt/QCfTKVNIJ0+",
+	"4+mZAJSx5bmAio5Z9jU86UKkbSqpiDLI+NPGhEfg+XLMsxd4xteHQ6zBoOGwIYPiZLlHcD7hbjTtNZz2",
+	"oKZPyhK3ZSd1BKJrQbVgS6e7B62D0yp2jsZ1l6REE9HqgC+XDo9O6Hctks7FiC21jo7enuwef797XDVZ",
+	"2dSqiG77+mT3uHql5XpoDr/SS/yLiUjdOZO9Q+BQXHAVr0LLQUuqVfOnlVR6EVwpFMdCQSKjglllordM",
+	"RJaIOy01n2lA1BtrzxGh+VbTavjuyUnrm92Ht8zcBTu/eRYnZ0zILI0WFtqty9dTV95ZmNFTPqecVSLT",
+	"ImCeYP/ePkuHsVA1FnTTSMhQHcp4FOSdusCxUG2S/q5VPcZLnJhMChEqpKIrIbUZZ5rTp6IjInAUJqwt",
+	"GD1mjKvnYSmRb09Pj+yFlvaPKVLVKdWx9von5n2/KOvA+V7k/7lVDo+Z1JkdqOi8BQzcJQyofImXh0tm",
+	"UWrd/PJth+mIZWscNYmghi0F9suiqhtUa1P5r5/IDrwhubaw04gsd91t9FBE2Otu4wUV9rEmRuNuLlrD",
+	"V8PChGKAbt65tII8ldK1tan33CXxaoHRAGRaR1hDyp5MLmu+nCQNliQXT+UNMkMbLEkV9uVU3iCePQdr",
+	"EAm2C9rgdWmD45/D0Abx+LykQTz7cVEGx/Kl502Zsm9unKkliVMJ1L033tKS9KhHwRLELTG/GUjekYXy",
+	"d8dEQTPPc+K8ieBMhfpd8JMal6Ybo0ri0EF7JTqpyBTrc3Uuwho7EYIcoG/o2m6Ssl5yCT5QbeVFwinR",
+	"qC05bLBeBsT6Hd+YkX5Bpts0bvLzkmRMydtxHmSBiB58feMGUwKyzsZieJUf0Q21Bksy1Sug8vTp06db",
+	"3TU+LYmz5OnF7sn0SpBE9m74875ZZWPVRj8OhWg96KUxS2O1YcolmWTASzoT0ArWZviYVub16gKf7sw4",
+	"vcx3cLllOiVQfhYpaCzPob+wiShDaLyAe7jmqVU/pAqxDk8BZ7J8FTxRADSRPPNlgGs+0HZtdxjHpnk+",
+	"Vr0B4i2wd4laKyRLkwyKs2W9NBme9Si2Q2ux6hH8YTnP0SVcLGIloKLn5GpzVuZ6fYu1xSgBjxbHBgNM",
+	"JsC5sDVzFMQj9Czo8zFS8/TpDuLpqPb0Kfs6IV0bJgMLfqphW09oWw97NEC7gDpOKG2teixL6CIEEcuw",
+	"9lhwdHhySh37hmlMoZ2xpsOno4FosnFwC6x7rp2EI18G7/1KFPqVpinfTHJgxKLQVGr2fEQuOMtFLvgJ",
+	"ONDwEz9/C72APD8HSOfOx1+/ZGtra1vObTWg+pXm+1//8lcfPmhtP9BHbGiIIsYgpNznemwMMN0SrjUM",
+	"jaOTBEJX+i2JN4p9rzxGeR4fsHExBrjyEn+UUZPT27cLt+BhKMLmz1AJ/PUvf/UjhfKKBwv3JoZ+jTgV",
+	"cD88VTV/xj3WNqejr6IGj9hm5iT60cTX3JEWY24hrL5vsSB4kwU/LP8w/Hl/eRdyAbBiFq5Bav9lTjCr",
+	"lc5xFoFn1zhLJG0hbNjiXG5lc8CWXsvoHetHcRxR+xaHO5Jloj/IoFM56hXUssPcxyIW+4r1xLulb/db",
+	"L6lR0RKigsfGH8l+wvxKza+wn2B/lmrgYcnFtgA4gXeGyljYJU4voBp02ya/dio0/A5NjRvLyPeYPs5T",
+	"rGHfSaTKuEa3qC9MYcvuUOmrzFAUZFRgR5AN1o8k3DSJ8au08mkFISugwBfE4VffvYPdG+nrTNcbdmi8",
+	"6wSAetYjEVIlzg18rudLdPnwtramG3WmPNbQD/dwDB5bq+v/w2pZZb1trABGmRdpMhgIrOdl1L8+HzGN",
+	"0BfCl1ThHMt0chl6LOWpiEee86Zaz2qyUIRDhBroZzexsGq+3CmqmD8fiiFWBT1KVHaWipM/egXNWDjU",
+	"HOOprfdBuBgnCupnSrFNTAFaUFD1mLyguUCxsw3u0DjXVvNxGLB+gSWfNfBqvG5Z1RohFStCnwgZNiGG",
+	"AgDFtUUNgsVjaiQ7vTSRyVDpuYFPYfaKibDYstIgy7IkFWFzGpLj5oA6Bu3kggqBIgbnhC+84Vs9aOKc",
+	"I3hmOYlG3wFE8lKA0c/AY0GW4P9NjBTi9MQPguMoQOCfOVspqOpNoxcqSXFMd/nu5PAAt1ukUJrwOE4u",
+	"/UoTQ08e8ytY3UkfomZxHwKoGqUKQ11yYk9UVHvN7cai71Hd9qXeL8i20IOJ9ZnQWAZEf40dJHaAuKGc",
+	"r6cxIxlm+yrwGId29c77JKm+NxvKVEtdSH/SMl1vEtGJQhHCsk4k3SRosqPWyQkOwH0PGonHjne/2315",
+	"Sm8KFeD1UmuFYSqUEgoXmn4EzmQvgUq0UE8+FZT+lSV6pHGSDNq8c+6xOJLny3HS4TFb6sTJUEu9jIMY",
+	"lSZLoOqxQRpdUM1xG6KD96XyghwH4ZadNbVmkecC+UmCqln5EhAclJFOIiVmMdhuSkuwZcEXCGqg6aVk",
+	"X4H4ntJ9rEwyH2caBkxOQGezp0OpcFDQn+DN7otvDw9/+rb16tXhm7dHx3vft053wUlYZpq+dG3czzOo",
+	"8RGm5bx24TWNPpz0e66Ke58m+Ea7Lp51GuFzvtpdF5vtrc5a2ODPunWx2l7vbIbPeaO7JjbazzpbYZ2v",
+	"ivXuZvt5pxGuiY1nd2S637rlPstql+KSWTvEdpbDKTIG26LC/Ccbo8JWFdx84mv6K1feR/PXkqSLtpnj",
+	"ecRsNVDcrbarVUWrpl5JRTdcwynVED8NcfCQGbRG640UO0vkou7aXdVFvHp7zZE8mxs5Y+mza6WZM1F4",
+	"w2ZrZc30frw2WyXpR1kmQnMUapdC61ihDU1RYwE68E5AihgTi6q5GVIaegeZ8QKQF0uyJXAI6n9WERQm",
+	"fYxaZhUl1LYvkzHj2oRI5kGYbbZe38KzON7IicXgeM2V5vmvj19NL0D3ZSiqhuN2LX3kYXg3cypDpM3l",
+	"gmeh93yaeg8Vs/sovWcl12NmxG2NGzRLjO4Deffgl6V8Gatiu+ydJhvzzZLPpMQ3C047Sc5ekyZBj5VD",
+	"zDXRx4Cwi+ZCkeyLMAp9r4dxTB6AKGOdZBiHUOi/DU4ZsN9tTEHobzOnlnZ1RDn30S2SMG6NHoMLoNJc",
+	"nZFn2Gi43BhYbfB9nnXXOnW+sbq82t4Sy+vhent5q/1cLK93Gt262Oyu8kZDXzPEb7qvKs21Da8CqwIp",
+	"ObAenTQQMr61oXtCRisMX5vejVXP2rSI+A/NsSmuzdE1GhvgzC94NrcN3K0p/v5PU7N2Bcww663EyVkk",
+	"r+jWxuMY3dJ5xL3NO+dMyJAtUQzBetDx99ZgcEIqNJZ/gabynIXiIuqIqpY/ZyIDT/jePhZdhdCjFiZJ",
+	"F5w9yBiD2DmlSxabm0E9SzYShb5pehhwVyovQ5W92WSzNev7L2+1EGXGKb0EsZMpne6qnm33yfNJgb/R",
+	"yUBdPSHYBLFbeC9f2tdop9TdHa5uQxH6KITg4ampRwtxIPbdm1OYo6BF+w/Qr8leCJ6KNGCJNKmImMcK",
+	"4hI6PwQrl3rAfwA3+yrYZqnQxkLehDQQ7wZRKlQrC2DGh/JcJpfSVB5jHS71WLWk7MIy8KWNX2IgG2ez",
+	"sa2/caRAFaeUSw/mNUmRiIy1yczkl3ecewXr8dOp6XNKbTn0qo6TMxbJ7XxBav1Eisti9Qmnjc70Ujq3",
+	"Un7qTuoB01pxZfrWZO0AWG2VZkWMvuu1v+lEh9F3e69/sdc4iPbUnjze6Lzc29w7H/zw/cvvtmpi9F1d",
+	"/NDSJw3aJ99t1TqrsWz3v66HP3wX36YD+lSPapbFBUP/7OysB+sfNLOZm1JD6ONhZMEVZYrbMe+cx5ER",
+	"VOUO4FN+LhQL2nHSORfha9sBuVvsG2DvNWZLwGbG6CG2GS1JaZJwc33ru0aqF+5bPAL3bT47LE7kmUgZ",
+	"zfNC7Zy/rD0uH2qiMdk6Y2rmDWhFzioGm5fm30NqoTauZRaPzGHT2KzMDHbW1p1bwI+66d00Q7UxJtSc",
+	"nI0XSXtq/9IHtR+djzq/7WgWyyJR43o7eX+Ui5GSFjilFtXRMCuRTnKqcGoVvo5DW9ICS1FJT9DK8bzU",
+	"rSym/0C6p6nysm2PqF4EpWzPxSBjS0O8HKOiQB1TeFep7csYq81Ua+yFOUslfQFtwqmwlxml02sUzTR9",
+	"spBZihWXbbnP8SmIXGTbLsjkVJDIQZKPKaBjfX9llsSLT0pCz9/Q65bh6k6AZ5YSYVc3rYsF4MwLOC+u",
+	"UBwcPdktLHt1Mq9FnMIlHhtEUprSwMWmvmJM0aAAVbmK8bIwkC9KxygrDxSmvEtF+GJuSxjfqI7flXVk",
+	"n2mDvLFxnWJ+qzeqI/tsvLwRNPHDxWO8Flo8nOiTNwsVj5znAh82pK4ZjakdBMfe6cFVLXdxz69rFTba",
+	"Avrmhj53tll8dTujwhyvvDer7kre2DG4aNVEYW70Xhe0MxBdkBpmu8LrBVzddknaSELxJakpVGLVskqY",
+	"FO+ynLifQmGNiWe3eecc+Oag+bg/+ZI0wXX0FbtATuxp26yjUGecNhfVfmWFxPxgep9fd/rvvq3ZKX0x",
+	"bGw2zxUvCUA/qq/qoufvQ/UrM6y1TnGZXXeDr5CEfV/OHzvhF+PtQ4cS80n1boSkycL+W7LRJG1KteHU",
+	"AJ4RsE4seKo3f9XzJYhhssSKtxg3YqRgI5HloaNepCjXBONjmISKyRwfsbHLdvKJKChkOzBXj38vl8Zc",
+	"4CPAZ9ue+EL2yxQDL0ZlKou5hDQXOQL0+btXQp5lvUpzvb61aWOpKtNYfePwyvVVi1nWVGG1fe6lme4Q",
+	"gzQ4MM7MSrg29Bitdwr2HEVS6TU6lINIjoFQETC0REYTj+W13D1mISbKHFCBvESDKoBXJn5rboCFio22",
+	"sG2Lwzt+ZAp3RNJj6/W1KmgUvrw75DnCqfoEoUebNCxLtH3sYfah/gu+aQFs0PQpQ5qBeffp0d1bKmq0",
+	"gJrHCjVHkbRQcAtKjzY+plN49pMJpUdfALaLXrzQDgordCVDoLIkIUhT+KFp6KIxz4SyFkuVtBO4CbJ8",
+	"0HzCHFKoGkB3HnCqU1S8AyWt8kzLaXbag8oeGVHx3VcFJQ1GjH5fSBGHeSNg1BdgAfFj40YITFq3McZ8",
+	"GWV6JEqoMXsJdS8X4oyFhonCavxWOHuAg74M9B8G+FjrCmi1nnsoQFMO0tqaK0HPfZ6eu9tUv+anYoPd",
+	"kNGP3qUbuWL07Fh4IVL/PXTdsG6uZ3O5uep35IjSbz8LxvPtv6jkee9N7fdh3ouiNMUNPQ34MV63nBpe",
+	"zjSH/teFSF+BKUCk+5AtBbZH4FeR7CT9SJ4FHrH+obYi9DWA0jvSPTkZZmeJPrk6Xu8zgefzOLYpAbiI",
+	"p9HvcZiWZfSxQFacA/NO7CsqFJUUwormLczPRGzFn4vmornTNIvRzEx5fUr3ciGHffiu+SEzjsqPk4Zl",
+	"Sd/AeJR/VXAoRoomeRs6zOK/BdXBoWS4aeU1CWLmRZeTpBPxmD4XMeg/wUZ9U5MRinGSbpr0X0+U3vQq",
+	"PS7D2A2gpEIjaKVZ6UUVK+jgqlW8wiL50e7Bzt7BN8CKfP34GCOF7Th/HKNIK1hEMuaXAFC4c2z65mWP",
+	"5Kor4+pcscAsqaDYOwGVXLq7VkJpETqM9zwPCxoCKV9CVZg/ER2gwG8XTwLtlZsWEDW6c+AUdSYd+Mju",
+	"bJal/ELERNTwJcAQQ5jzGLfllIoNuMdYIvn7TRBE1nLSph2mw4grpZOAeTGLT+Lk3kL3oMsEKgSYthTE",
+	"ePHQO0MTi32/9WTbpok90UcGjCrr0IuJddYYwu7eUae3Td+DcQn1dlCaaakaSZVpzS3pWt4Ph8TfRJZ3",
+	"vjgRMizs7luWtZYQCnnNtAANveha3WMtMN5+T9uWtr+wvp+7UsZcw9GUgRHKT3EMg7S5Hb/wjSrRPALp",
+	"dUdyaJ4aMTRqz2zBLz43+i6d4wI8OkWpNb/JsvLeLrEPK4hvJc1gZymKriJKXLvpUnJcvDUtliONui06",
+	"ST8H9aSLxcfAHeQRVBhA12cqX7Zevtw9Ot3d8cZcRPMKxzxRzmT105kk8xyBVvQeOaMB7x2+2VUkSSv5",
+	"pa0VMSbVHN0gJ/ObnTSt724UsiAVP4fWu76c2XtXY0l5gwX4Jrcomx456I5fv9lcy6+fH4vNAnxkYGyB",
+	"2IxvgcR3h8Qt0g5vB4tR3783LCbzolmGr1TMcndnTnT15bzwuu3eDUrPqnPM8MVCko8OfksQ8xhm7sER",
+	"8y7Rw3z/BXrcHXrgMro+eszJIqeTC8lobroJdWMua9fETLem2hVO40WeWjaHQjGR+FHUMIaP1Qd5Xefj",
+	"wul4Tadjf2RmbvaGXzF9Aa4iTe9q/R+q8eV7PJGsnWQ9pqJQqO0i3x1EO1GhgR89PfmaiABFZJnOT8YV",
+	"9HhF4lzZ1cXEvEV9zJtxiLtmKYx71GcV5iGZmCVUr+VqF2axSs+tFe1wdiKQQq6WvHjKmM5qev2zpOuV",
+	"ZGyZ8iRXpIbvj77BZ38G4na+DwDvO78Awnlf7M7rpEqfmSU1V6QL60QrS1dNLmVeiArXupdbfCYmJkMW",
+	"4OLfC1XAuKKtoCDcYjitLJLF00ATHuC2iELUR6MzmaQirNbYG6LGBdSeJ3CbCAyizrnysWMIHzvFNn6i",
+	"HGmigG1t51vUdLWCBmV5uSvknPlS3yFP9Nmlbh9wpTGLsfuPwPY7L493W9qEmtqwANb5LYjJG/K6aHoq",
+	"TfwXecrsp9CrwmVM4T/XKj9anN0R/QRXxPzaJbzz/bYOuGGb0Kumh4hja2VT4VVkkkUdgU+jzlNFbyS2",
+	"5bj9NvAwubMUG9zCNAuLGraPj5Vmq/Kb9TTNOkAQXzGraWafaOoGQ3rKUgZ9aLgcJVJYV1yWsD9JIln1",
+	"qE0N9HkxpNi9UJsQGY+kcrtFg8kAxb89IhenZ5aTVmOBviFvxyJgmYhjZftRO8Iif7wv9emsWO2P3tT0",
+	"ZPuwos+xXtTqNHbbEbzw/ahPbi/mhaa10LQwucDdcbN3shI87fSm7mRcyDM2Jsv3Zd6qXYZOj3bG4+hc",
+	"VBnvJ6ZhXhEZjM8/5+VfSvpte/IH3OWllBf9Nvez+/b6tP+OjTqx2IeLfehQJvRSnHsfWjlzZW3DnsC+",
+	"osz0DVV5D9JtI1dFrJwyq7OtBl/u7J2cHL76fnfHaWn6RFlPXYdLt+IfZhCU+uJoVLdlZTxYBr/pyrpY",
+	"7/P732jOpimRUwobludMFVxYwC9xxQWsdMrcsut8YjF+I7JHvg7nt50W63DudQiTykKR8Sie6QSeKeK/",
+	"QVTGJLhpfYlyWE5SbELZjySlVKkComJraPQOeAyNdn3RRaSidhRH2Wibehj50gRE2bkQsD+ilF3weCio",
+	"ba91bZ2JbG6kf320M81BhB1KHthBdKVv442IO0lf/F+OO4McONfYbw/T7ucabpJFUt69uz9sc5453R9T",
+	"nAKzQzVP8kwMcDmYKz2WxKGTU9dNUmiEgKgC6dQaU1StkPeQ+7MVk5RgkFkski4YURIzic/pzCVEiym+",
+	"DVjE3yWRvLXkvc8yh6zcizvBwacDL0YTpPx/+fP/9rt/+Mff/Ou//s3//3djlNDGVHr+I6R1jK+X+a1N",
+	"s0kW6WXX9/9QblABX7C21RS9fGZg3EDXWL+awvIuiYmbfXAbnSzmS4cjT3IOdRN5cNgVn/GyjDjzmgCf",
+	"fgE+KYmATabIjUxJnEIcbpyainhORTNwn1N6nE2Du1Z6nMNVRaWBQohkJWHHyqKHLePnorgotvW9WYCn",
+	"BVCq8Oj1dAd4dabccHLo2BK3PorQl+Znah8/RoZ17D6KlOb2X2qPQSR1HBl8iZldkZouupzIpwNGdy27",
+	"nEcdI7A/aJbCoxFKdydeFkljjyxVIY/tfbRqPV8G2eMTXd4tp1IUZBQrE1FOdkEhzwI8t5hpYdF1iVwI",
+	"UE12XIhV8zy38VQNk+hD5WMtaCCVJrCoEjAlrs5uu9JqmSlwPJakvhzPuihKhBvmvflyWuIbm5n31rg6",
+	"7+12JdGjFipjV68W2C6OrHGZKjeROE5m3KMSOYvUuIdIjXO13NuROFPz5L5kiWMsIQdWt7Gx5FhCX5mU",
+	"8OWYmJiQNjdI1ntc0mRqGt9jEAB3jHeLZL57TOa7Kd6R9nel25rO8WhDuc1g0CVNfxAzO4v6At0ielAi",
+	"rLF9ilKBS2IJ6gtPdy7TyV90mh9O3EyusJPl16JusmkCkubwzcHucYkm1IBX/uinUU4hPmt/d/9F6cPm",
+	"dT+v3rH7GVfU/J5nWu8Lh/M1A+59u3NvO+Jeqpm0jAkbyYsoE9QynEWSCj6SsCa+MXkQTcDcSe+osRb1",
+	"b+7xjIqpl2RiMDcRY5txJhO5TCMg/aOccOUh2ZHKdCnrAvXK8zdwO528be3slAfpW2F4e0D5MYH6spyN",
+	"dfjg196cqhWGi3j8Ih7vWHJhOA1Q5tBnZnGajUaCpGYUXNqwMTKuhNc8nxrjsI/vSZEZg8svg7S8EOn3",
+	"yV3+mI04Tw2BN9DvRCKbU58PvhPPMeKXHCMeqTGDmEfSDKxK6doKkynxqC+XyiTr2+Pd/cPvd3eq2+iU",
+	"SKSglALzSJLmsYBeUUt02avdr09NXxQcVIdLrSnAeYgHTRvwdOOyWLTTqhmXvcSmexaYelNq/2NbOmfZ",
+	"P0JEQdeTVdgejraNk7UgbV/HhaBnzC5F4FrDkr5it5tGGLjtlylJoJjAMJMFZ24yXkweijCiv3Cspcc2",
+	"U1o2d6MYigtz6k+dSLGcJcuJtD0WS2X1VYy2b/G6R7ezrid2bzVdcK+/jw1gr/F2JxlPs9OoL+Y7fVeG",
+	"ePI9duL95vjw9dF4a91KZ3mju8ord91et7iewfMRYZXH9edzd9xtrNqWu3lA4cGJftTJ+DoqGW7/BVRf",
+	"083Ss1g1E54tMOv18mGGk5d6GznFyws1NfQtgiJWsyX4mHXWS2KqAoUdnqqeL2ntFn0eiOvYrZG2Wo19",
+	"TXjeSfrtSIqmm0tKdDJszpmiJwXLOIKOWPVYQLsmwOhRoAwGBezX/+pvmd2+8FcgEHKCadLgJJJnsbgt",
+	"cVCSI2J13OuUFoLtfg9hwYW4+WgNdYGDd4+DhxMK3zxgOMMl9DJOhiHDk1hyQf4+C4sOHHa4BNrsEjTu",
+	"zccyWecO1FMi3/bEWFZjtUm+aXRCAcTNn07vS8ynLyJyjR0T7NqB81SArdnVH2Z6wjyt20XK/GJ7PxLX",
+	"Uz9fkXPsbXlF/8sTbNpiW61kiemuu4TN+6pOm122BCZCtQYtbjPwHPWHwAKJ4+QSCfmwGnyZdCFFy6og",
+	"bOlUvMte4mXs17/8FdsX6ZmgA1WwrdfrdSQZmtFQFIiKiZETypdjDTClhgdsp4mtNen8LOoLqm6tbePA",
+	"sWsCbHCGzJlUZMNUUnNN1N5oACZBAmtajze/JN9YSQNgujzwpe19af1bbgMevI/nTrFTjHvcE5Z0MS4G",
+	"DJ9Co0wzQs+Ug0tZN0kveRqKcOXnwyTLUe9Kf5peDbSNHy52VtY/Mrc93/uVYRr7laZf6WXZQDVXVrpR",
+	"LGqhuKi9G/48kv1I1jpJH/aB/mWFtzt+5UPBhtzbb32zW7G2osuFnLPtmzNR91Q0rXRaXEsdbetbmanb",
+	"MuyBzYeM1NX10i9QasY/K/0yt2yOzwpvUi6UQYJFWBPCmuurczC8TpNkn8uRzYO9l+47fYtbM0Xi+wgt",
+	"/qnlCgiAUwEsd+XY2V0Gmu2lZKe7P5yah26zwGwFaMWmBHRidko92xwCs57wfNsc+STpC1OdJncAW9qE",
+	"54rovCimL2EU6/W6PsFxK7D1+lYZwO+GUXYrAD+X1YoPKgQ/bioTir5Hj+H0XX/Th1F232SKOfHGfN7P",
+	"nlDxGRSE1Mvo+pCzght0ujJegB59qrJoY1bHZZT1IsOu1qewy0iGySVbWmX9SA4zoVh7ZLsVb6NSO8lO",
+	"zzOe7aO4HNnHgPbOeAYHtR5dY3uZMn5JFilfdmLBUxF6LCDcCSy1HVxwYwA4phrX7EW2MyY2wvclvhAo",
+	"xaoUFT2HTQY2PTZ7TIvmva0wIxM9ZWfl8WN9yYMC4sOCzticLSzxa8SGYffNBIFkoFa0lhqpLOpMJ5ND",
+	"1AuissiovOwlsWCDmGfdJO17tkNnyFWvnfA0rLFd3ulpPUC/1FBbeJB3gd1Gl/Tp/FxIX2qdnHHW4Z2e",
+	"0Dsayt1v1pkSnQR6+8XhNgvOhNQbg/JNsN+qkNUa29H/5qlgQPgUoW1Yi0b2E4Wk9l/obbr0w+s/2n97",
+	"ure/+8eHB7ulYeVvBHTJptm4i9rSg8H3IlXaGq80V9c9fUBVmo3nXqU9yoQ6AbW+0ny2tl6vr8Gl2vZR",
+	"lebW81Wv4szDRH5eSTVqfef1Ta8S9VvUrafS3Fhdq1trRb3iKnumJ7HSbDTWVp1fTpOQj/TI6uteJZFx",
+	"JMXL3JVQaT5/5lUGQ9UT6gRmY7W+3mh4lVS+GMoQRryhDSUhOQYwV2/RRjocqPwzzQKRDq3d2ucOBclA",
+	"lRcVoW3KlLu0DRwkAzWGB/abTQEDpEjjWeNO7Nz73edZpycUG/DUErHxGiqlxqhMUp9H0pdE2X6imFju",
+	"8yhmPAxToZTHOlyJ5UgqIVWURRciHm1DrDAbqgDKqxFXREDNaCCDhpGCf/uS3qXGAj4YIBeFUd+qwoD0",
+	"NkTTxXjdkfIWTgs3ntIkXVcqP2CgDod8AjOHkdt7SI+hWQfGxJTM5Il8FaEXQKWJtfD/0BRP6SR98tc0",
+	"Vm18dRd/ZCfZMIwSF052D1ovXu3uYNqMHUVjej3/51NGEYp+8oeuR8qMolDMv/TRD51Eg198/pCH2S0L",
+	"PWtucIXeXJkFg5moiqZWlpydxWLZfNPrdvA8HCj8tDNTbUz7E87aSTgCxQsJeu8/BFWPdeNo4CKh5ZDQ",
+	"EgYraWfvBP5A2q0vg/d+hcDWrzTZr3/5qw+QBEwAql9KeNgQn/W5tt1SkaWRUEzxrqixN70o1qopPTJS",
+	"Fq+1PLCiQBmarorOJIukB9KCLsqScwGhWnUpUnJBSbgeoPwJOxcj5cGlPBumYD+Gvtzbt1em2rzoDpVW",
+	"R9fra1WWSG3spSOg/XLZAXU0kR3h2WsoFSlSagiqJlJjar7c1dOh7bwoj9qAh1ZfFKP441mNtWC8hRmP",
+	"JIxaikucuTKBcwrLxcXvykd4q+jb5e1ErgMm+Hi76clZdfta8gNJDbPWK7eOwrPU1GnLYeHZF3eN4bB7",
+	"haM4WnCaiuja8llJxVmktBo11WV2TGfkLBQNEnv7JlciFBdRRyC+IDDrj2/saoA0/SR2IWSYpB5TCeU6",
+	"5t1OYCQK+8Fy0Lih4AHeucZadPNIozAOBnzwHcEGItVg2bQ/RPLMlxbBltDVy1kqABHjGCPBTrYHi5Oz",
+	"M4A9qeHTxrLx4VXq5Uxkb/FO2x7yjKWik6QhwjncRb8mvqGTYol9vSD0rVHVdgvDYHkUBlBMQu8cuhRC",
+	"/WoYYc9nM4dN1jo6OGFSiFCxvcOTbfbt69ab3T2P/bDXOtzf89jh0dGhx77f+/7QY98eHhweo6jY3937",
+	"49dwHWsd7Bwf7u1ss69f7rOzRCgiQ0LBCirofBkpgQyBQn2Lo9cn30LAX3/mSPnSijrjMuGDQbnvD7/J",
+	"0VD1dmA6Hy7kjZ/zVK8jjXzdtc5zviGetRvheneVb3U2xfN2PWx01/hG55nYaq+G691N/rxTF432WrjR",
+	"fca3Oqtivb0ZPu/WuX4P+jiVZmXv8KTiVfATal306OBkfmTVk4MThTN3b8HuqSWWiiJpcuKePn36lCZB",
+	"y6T11ZLJoA7oM+9us/a1hfKWUx2Biam8LTGWr8TZblsLNDgDpLoBEPXBBbgQa3ceBTIIAnXOcjHjiDQt",
+	"OsZl2jx8rESCiyTq0q5hWUKq88SXt7WrowshMc9fyyStl4sQBKI+qGyn/SeqCJnnYlRjr6E8wCWZMnhj",
+	"BcLIMIyocAAfDLwxb7AvA1OSKEQClor6g3iE0pLJhO5H9WCN94dLJvRsWyFDlgZGkEB84hvTa/a4Ym1t",
+	"OPW4DEHANlmAVf30cx2XUyji6EJoc0i/NEdphZv2iWJnPBOXHA01vWfo7BH7+VAMRZVlSXLusaDLo1hA",
+	"o8pE5XYM2Svs17/8c19ybTNd8DgCj5h4N9CQSHtwCQdCQglrwAxl/vGIVUeCFYSdTHzZSUUoZBbxGGJt",
+	"3ehsmI5JMhbQ52FfMfP67CeMxguzGWgUBR7CgCsFY7JVGjAxrLC4nijWGaos6bMBbh8Uw4br1pJhmkSh",
+	"L3GwypDNoMgDFuTFxguKfXdyeLAspMbzEKlz9AejIfX5iLXzKMR6fWvTl+CW1yZinbXFKJFh9WoRz8ok",
+	"/DZbX3UqT/HBwJd6yQDNb7NeZ+hJd+OnMVcZxUzZkhKCHYssHS23tFJWrbEdmuakazyVbG/fsZ3NQkal",
+	"MJxGp9OgfteRxdZgcBr1hcp4fzDn+Qd6HX+c0tLmoRZ6Da/Shmux0E6Tmeywq4hrmYbnbFy2atwFvNdH",
+	"IYCtT40ySAM5EJdurC2LTzCAVWk+31zXugNKa8DdgryGP9pJ+xrlN/RH0x/PscLvpS8q7WfoY3qFCrQx",
+	"qQIpuAZRALyher3D/D5/bgpHEkhXmqu3rLQcCzWMr7S/32gcbosORCW6ExC0UFYenl2H9rhRdLyCMY8e",
+	"/hPj65vKwQNT2v2w03UhNWwvcxszvSL7zkaQ3Cs8G4zSYsoIhImEjyQWqsn2W3sHHmvt7O8dTM1tG7Zt",
+	"APduA06PpQ1HHny5KHHlreWuvFcReyWivKbZzu73u68Oj6Cs2Q0DMneYa5t/yPmDMu7CWkRmZiFDSXBm",
+	"2i51dn/h8Dx97Z0LjMSwTU7xYZCFEoqAFGyGTZO1ANQKbwALPGDtkevLc4cBltiythS6o2V9J7AJ4CBc",
+	"i8dANx8M04G2A05ev3jbevny8PXBaRWKuUbKl2AZDAesJ1JKGNFq92WShuQU41AIRWXsOev0eMo7mbG2",
+	"8p/04GORZeSsS6TwZRidRRlV3XZmQ5t20P8C7pC/m15bK3FyFsmaL9fr9Sbj2C1NTxBZKljFxY4vSxJ2",
+	"Kfg5mHowxfDKaSLPPGvRJOCKDNkS3MyXOOugpG9hDXViEtjwTVvEiTyDhiN5rbh54RiXQL6PKx9FG9ZY",
+	"WdmsrzdWn10JeuNgZ6YITz7iSmkwLUPBuaFp/MXuWbl8YMFwFxA/T0sLZ+csmNQP6EO7QojY9vrOt5ou",
+	"OsoUyAkon+5g2+dRrOXL5jLAKyCex9CN001S1qgbHrVn/SYEbySGXCzm7WSY6fPaArw3eod5bJAmF5E8",
+	"o0wN26hOg6NiGtIPZYwFgcENkoqOkDgSDdUwlm22gTjsS04hbYJwPVX6HtdEX18e6yvjqB9lTSsrMURF",
+	"N0B/m0MNXVpf3arOi9vaBMi35vfwLV7qT/ExgfQpWHQTrNC3ulfIxZS420K9meW9To34jhSpQQu8++TN",
+	"8AJO7gNrkwHMmcAAfHFI2u4OtWn+ERhK8El7bhp+vuyJzrnKlcVc4y4bwhNl0cVEF4aKaDzDgQ23Mw5J",
+	"3SqJBZSQAN932i/AW1t0k1QwriDdw7h+U2irUK7gU+ADHlVjrWl6LbyGAdn1ep0UXbIuqqCPG58vhmZI",
+	"EGz4Em5pLp4XKREbx6DpPtTcucGmdIT3rK9O10NxAzjPvj2M5VH8vbO95sXbNDrrZQsn5v1oixqAispi",
+	"zmnvoMJxHdgzycDTKrDuoHNRjet+TY1hGqzy1iaWR2mYkkRrVFkyYJdJiolqGEOs+XIPqJwj28syjhTR",
+	"cHDxWl5ozrwkLMTLIMGnxnCAcGuH/eJqqXnddgy5svX6ehO7u+QnEf8nUiwyST7W42Jo/hjX7PMorwBv",
+	"i1Q495pbZ6S5HTP2P2UtjN5oUWX1ept6x9IC59JfruuizxeY5XMbLLhorKQSyl+olfd8AAWa3xvG0IeV",
+	"9/0kHMbiqhKBR9AhtsagVHNwgclnQRMVmzbkanl6Q3E5Mht7yeo9bOe49fUp4EhbsCyNRGg0nQg7LkAD",
+	"WtUTYdXDJD6YKH3GhUjxqcmQmhlS+OPo9YtXeyff7u7Q443Cgu/iy6U0iWMgrcuQ8cFgmQbNUi7PiJ6h",
+	"txk8E/L8qDph8FIPYPllIrM0iTWELMOQAqYi2cEhU9rtNgt+WMZMtWVKyLOJhVEHakujAxUoC8ss2D3l",
+	"Z+DLDfyKP6zX1zqqx1c3NuHfwq8EUPEm2OsuHyRSLO/zrNMLmOR9UieXkpQFT4MqJgev1detxonU/Bo8",
+	"5Ydlqji0fPJta3Vj03qPT75tLa9ubBbzL/WyADdAB4UO8DXD5FJqmQc3PJSCtUeZoKmDZ6/WN8100bOO",
+	"9Y/6Beg0Q+NPM+BooAtdyJASmxub2xrLWaHLltLfm8d4B4VnFkfKllbr9Sq+p3nyTqQGiYr0Um0ynmW8",
+	"0+tD3SZL9xwO9MuIEG5BmWPwTQ6o1RetIae/hwQqCdZme3200zrddekZSbebJ2iXgT7N3zElMlbm6LGN",
+	"xKVzMSqWhuTnbyG63+nxrLw8JOzoG9eHRB4G1ofMn0ps1fIHWrLhTZ9pkgnHn6rfcbmX9EX5cw1O3fi5",
+	"x3Lf3OJDeYFOXAhPFCO42GZJP8rA41UKPokUxc/VqNVrtsEfdPTOx0/3rMw7XFw7hCxzVfB8McoEbMS5",
+	"kvW7GmUAZK4bs006mciWVZYK3i8m7OvPyrNKs9KOJMfKjMiLQRrVNCsDdzjOvp7QnuAhNSbDpo6IL6qk",
+	"D1B8qRE3AIpVULtybQg57GtRC+dWfpwcm1cpoP/k06hXusf6/N0yPxNfrTU21jbr9brHon5/mGnBRcBj",
+	"xaQHtR1YYCVJrbACSsYwCWwlI8mRbhtwTS+yr/zKr3/5K78yC/vmHMArIc+y3uSzXwCdDRRoSAnAdfNE",
+	"oRC68hPY9RHJbBPqZUUy6uvPUrefI5KZOBOoXWmRWfLyU+Tn1c8e8Ewrb5Vm5f/1Kz+rL2/x5e6P7zfX",
+	"P/iV/7tSthjGpXs5e8NoFqhF1G6MThPbvTIuyUu4tNNFepxcinS5w5VgPfFu7plx56VsVvS4Vuub9wUO",
+	"Y8oHvecCKBZAMQYUBT20ZBaQgouoAdwpBI1lPBJzc2CFgCX6hcAD84MKPkJvoB9/soz/W8H/lcPLAtse",
+	"IbatodugxBEKhSifKNZJBiO2VDDSqlCkZpimsMlkYte3A0+PATC+4BX34abOqntwQm/exAG43tic5gCE",
+	"qBHIyzIDnPYTmdMbjc2N56vrIGRV1fUZNq7hM0zTJJ2Z0TXPiMY3zVyo/vSjQdv3n14B1R8eNGBa9CKS",
+	"Z4Fxdix4J2MHPIsujEbkuBMxAdCJCKAXMI4w4jmVi4xuCLydGm/40R5hR40okVWPJXAdj+MRNWUSIWuP",
+	"nIpeaLBjKiwuqxprDQbLUJ9vGk/52BZ/uuse0DROU8ZmwiFAFJZI0Yvk81KbYuE7HoqbeSRmDPlYxIIr",
+	"USy/c/+NPT4yGeduSwXBQhrzmk0nBq6O5dq63//3v/qL3//N//jt//yz3/5///CbP/vL3/3Nf/7tX//j",
+	"b/7p3/3uv/zpb//9f9en02bEXtqmAnVp8WnXB+8OboU8bSvW9/UHJAG/sq6kEMpF97kMOXS7MIWk+/xd",
+	"y5aCs1Igku5BcEjpV7NLs+hmcxKHc5+f9cfnZa/JnX4k0g7MdUN/AdQX9HR31vja2lpDbHXCMNx8vrW5",
+	"VX8m1kS3293kHVFvt9uNdnezsdGo80bY2dhYD9dWV9e2NtbEs7C78aximPSN+vrzjWebbjGN49bXpxgR",
+	"d97oEbS8Mjg1PwnfgscibnarmTnA0EeP/RNVJhbVbLmo13ebd86ns4LeRFkvTPmlmog9qWLwKWf8SCZ4",
+	"GkciLXqMsXw2hJygSobnS7dQRe7gYDK5NGYFxqXLHNDVGnsJtoli6VBKrBR7SaOVvqR78VQP8AKJTFGm",
+	"JTVWYBadc5YmkCIamGkIPBZYwAmqFMAyhaCCLPnexgAv7bxcEZ6rsTc9ATyCiRnxJTOve5kMYz0PfT0p",
+	"bL2+xZbM3d1ZoZaq+j3OEqaHa2is7WEUZ8uRpDMxUIRBy/IhIx90Ipio3wI6wkvgoR4kdoToLeGZHrUx",
+	"VfKwkf64Tu1y58Z0zhZNBIQFLZ01nzhP35eq+drqvkscil+NYN3wrsDPYRWpbZv5THG+AKRgwEA5YVYO",
+	"l1YIoe89PVD1OaTxXkf22XViZec1JIKZzvuuv24+3ywTbBJWPlMC7bWN6frWNGParhioz+AgmNWSzLR2",
+	"k9SU+dGApLHUoNNd2dUHBBVjj4NkJwfyJvCo9rjYb9cU+HqbMW7ErREAjrid1xrGwysgA2eSX1r9BBIe",
+	"xHQFQIOwXgWBgRasFhIYAAqIUUDatC+pVJWp6gH8AijUQCUw9kJk53pY9yHISz/DN4WKKB7e1Jc/K+j+",
+	"4EnM//yR/C+2x1yUeUCvK8jt9ogp0ecyizpGvPkSNA8sZ1CtMciDdgfStCwUKpuFD6IlB3MLtSO0LD61",
+	"dyIaBTgNloIeV6/hWwRVfNMoszF4eFEw4EgkB4RdZgAo5WF+xn6BIIZinL3ZO/1257j15qBAF7KWPVsy",
+	"VxotTwZV6sTFSgYsLvQQuyTGkzgUqas8UXcAR4OCI1UiUMmEbgk37+kv6EyAviMYeLY8CXqemeqReqTV",
+	"xFzjgdcBxYdFMi+DghwZZwSgb2jVNB2KvIoIDoSKspVoQqaW5/jM6qEviXedeKiiC1G1YzX3gwwNejZ8",
+	"e1tEVFJFN4/lRVyC937FzoBfaeIEeMzPrd7CUTPT+UFf+pXxT2gLi9ZYK28kpvfoTYk+E0V8oPJ8X/ST",
+	"dOQxrtxyLbjyS9M/9Q/HEt/2vrxcV7WltawX3A1FRssEKWe6z+uuWDkGCArRX3drpEOp0EAaswByJg8u",
+	"eak19EuuLMNNhNVJAk99yqsW98DtBcPK3lmiAYs2rXmHJQcWD3hfVD2Dr2hJqgz759uXT7G9TvEFG1Nf",
+	"MEf1uT2YaGhfh6S0Q5LtI72BcIVMaBdpVdnqB6djK8MVcJY5AAWdprkUx5DEutwsSDlOuHG3XO5KMLVx",
+	"Z7mcPph6fcXX+AOw475y3YX+sF5f3TTaxVekbeJRsxG/sjsWjxdXLbgV67hZlBDhE8VoQqs3nZRH6TV1",
+	"vhTuzZkf6k79mRPuyzlWxTUMT3xVECxX1ygSUHdV/4caEhswTZj+JpjXAfTlm1uGd2/kPY5YHKbpdKHM",
+	"XYnXkfSceawQPfVX5CPaiiHIpMfbbxsD1Fa2zVME8b5QJZ5OwhobGPPl7LsTuokvqWNW2unpkWNTLFtE",
+	"mCslMkUNZrHjbJhgvykWJ8k5i6SKQgH0ByR82VJ8vmzHSRtbTMKi6nGwlS+hcPtlGmWZkDXWsrLNcaAa",
+	"v1jP0ajyqCJ0+rCJBp7jWgsKFk9ARhMZSZFTpSQoWEpBjX0dgRV3IVJfQocfVAXf7rd+ePvi/zndPWFL",
+	"VK6NNerP1p6tN/KYObT9Wm9Q9XjjvIsUOxeDzNhLeuYDX1JtQqjLN+BpVvTkNcc9eVDAmVI10akH+aTc",
+	"1L405Hk0cyKo/P3Dsr7fT8WIceXLSxHHAPYjrG0MHVWq9EWNhc06yYWpL400m/4wziLoukJ5BRNK7OvB",
+	"1QT3ubTYbyHS/4COQ/ueK3qql42ou57XDafi3iroLUKcX0qI8/aDlfOUk3GFzKK+wqfqI0VQuilNyFUd",
+	"rio0c+6oJUk66WbL/UlLzo6zXTRlclnNKyTYcKQvMR4J7jYsJxMUd+eYbC90MbbG7wDPhSb3R/h0SiGe",
+	"cHONNdJk7SF1AMhvMRZzmyKDrQB3BLHWcnK3o+l94PqhygQsjfjGEpa4QnvhnOLyMYjjGdKwBKHnR0Cc",
+	"DprVmzeduZOAHFfkSpbJ5aLGwiNBUFoqHwWhtGKvKoZPOa6qx1OBlbixKPdSvVZr1OtVG3TIsW0s13rb",
+	"QjB2Mowgm9aXlznTwIJvjR3zyJSnwdMLNehteyow7GqszgZ8qADlbdDKhHsMjQI7D98vOp4ISxQ9pjle",
+	"AOQEQG5cGx/NZD5uAsMCLx8hXr4EHaocLp8oAx+OSjUnhhqYmaWHOqEhq4c2JzhuKksGFMhFFES3TYcY",
+	"dKCIpkPATZ4KX1rKnBNEQIaavnxCkYTg/dgzKe5LUOlGoy05b0z/3B6vmmHpfCxLEqvNsrZ+B9gLbQ6x",
+	"xvsFYfNWn6WOukC6z544bNbvjVQ86ku3wgeDOQlEh2jOltJkx0LcJUQipCjQeS+xKpsvryLGvITS4RjQ",
+	"cVhHbB7S0bYv6VGKJcNMK4PO6Q6ca61VnUeDgQjRNy2JD9MdxvEIThOhvoV9xT4f+bItrF5LdF7s69NN",
+	"0o5wmDBFtoq55MJQnCZoK+YhxFvxZemcjDNXIsNYSc+x544ZAzzhsoRaBPeB4kVtESeXZaN7olg/kifD",
+	"wSBJMxE6FyJQE1PQTnOHp+mIBY7HNfBYoKJf0EcM0BcZmDXSOvopW8IfsiQV+nwcKlRWv+RED6tus73D",
+	"k4nH5NckMh7ZIkul/Bxs11tO0HEmyx7/gE2aboV0w0o5N75E0g1bkgnTw2xzJZDwXG1Cu0kQLCRXmeol",
+	"l8q2tqJgk23RCzK/z0Oo1gTJanQGSEGVLz9xIWTG2kPFMhHHsH/6SFGPJFvLiwrzjF0mqcqqWgbTEPCj",
+	"+RIJHVRrLknt619GWadHA6U7rpobTiURtQaDx8MicqGJlij1/BRQgqtAQ2nMw7BxaivPLhKwtlqBeAEW",
+	"CVhtrD9bf762uf5sVuWAR8JXyafKoT3momIWY8XZhlPJKvfGRJn8il81bsQ4ga0TJ2eVZuWf//ff/+Zv",
+	"/+1v/vG//st/+Lvf/+Xf//4//pX3z//0V7/5N39RCF798j/97k//17XDVkaUU+xqcF6IXy3Tuy2v1vjg",
+	"vOLNmmtapCZwtCbCjc16R6w/F5uh6LQbmxudZ+319vMG32p3txrhVid8ttpdexZuhGtbYWOVtxvtrQ0h",
+	"VjvdzrP6pg0cmVRtGyh6iTNm/z7APYQEr1slmFicuQHDJJcnC2rJjaglORNwPkaJq5jOme5tlAOb7+1i",
+	"OeV+Z5FQTfN7FOLhqVngviw0oJ47+zsP7D5E/vci/fpu0q9vjOPzdnS5d7yPwkqzsQq6RZmGbzgFt8M9",
+	"uAMRMkE+MPaAGdFcMuahc7BztJg/C9tg3cKbcqdp2Bc5is8rrK7Lg7Q1Oq8kQrpPKDAiXSMcu5ghSw81",
+	"1dbRT71xTiObg9KIDgXwcWjz2zW0syRBW5yelv8C2TPgxJYJlsEBimIZshDzAe9uaY3QZCdw9mzgUCtB",
+	"iluGBbRIviHBMqdJsmuyJD3WYN9EL4As6cu52JJsXrIktB7KjWpqT43EVqjLru1s27qrWFW/qsfhS1RE",
+	"9Ezoi22vOH135L0+UQ5d0tbMK/ouqHwvOy2QOH35sSxOdgWJ05dzszhLZ9xk20F3bTWd6NlyM0O+PKpn",
+	"/vqPg+y5UKg+T4XqLlSj+TmfNKQF6fOTJ306PoO86vi8ethHkz+NB/Mh2J958KWc/ulLXhIuunP+pxPf",
+	"uyYB9CMk7xfAcFp9rAzQ+fHXLI0Fqekxk0Dlx4DpbdNAbfz7nnigOa2pPeyci4ylQ6jD5UvkBNhXsX3M",
+	"C+ynSRIpu30O6Q0Q9kQ4/uYFjfTTp5EuQPezYpIWMPcmFNIJIL4Ol9QskeuQSdmSwe0zkTnhe1+WcUbt",
+	"ImwnFwCvUao8FmkAG00njY4rrb58SNboDWDXvNdnqtkusO3L4o7eRDPMHWXvTUuW2d0XT4n0B1uNjfEH",
+	"PdinIQuwFD6HNU89Toz/DX9yHFH4e40PzjHq4csC/dBoc3ZB5bX6XQVvTA11Wl4X4MiXOccJgg5CZWBr",
+	"m16QYwpqy0F+rNIvtYpKsAdPsZ/al30+0pAHfTBC2zvyi2m8yJZSoYZ9aJxpbqKqpe0YfcmmdmS8u3aM",
+	"hd5Dpg0PHsgbjrg9GYsc31mEURulWtfnz2jL2AIv9JUdGW+6jaY3b5zwgpd0ODQzMm/zCn7+9met5T/m",
+	"y7+oL2+9/fH9mrfZ+GAf9LPG8taP0NXifd3b+uD7+sGlvVk+98aCraOffvLNwu60Gdi0DbloFDhna6NF",
+	"o77SRn2LjffZb7xF473PAysedeO7R9zYbtFYbtFY7rNqLCe11C71Y8Dl6UW5xcRNhUj4ECIkM7XPzwVL",
+	"hzKoeJWhJRM1V1bipMPjXqKy5vP6c+QS0xMnQAh5fcTZUx7r8EHW6XHwR4jlPo9ippcutGUzlYyHWW9K",
+	"nhq6fZ4obVIqU7g8So1BWbjLYKBK7nKSMwih9D+nezpXOiRDNWUc1jZVlnvp3CApffIe5CxmDLdkJM+Q",
+	"jPnt6emRc23UL7t0n4GHN1IZPhbTSwxfF0iU2naGdgpChoX7oXO45K5HQ9VjMsmiLuGKO32DoSr7CGbv",
+	"8TBMhVLUchh5tbWiMVxy9cEEtQU/YlnfJ+dutIrLP4U20vN5YEMlUvda/XPlw48f/k8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
