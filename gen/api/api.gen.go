@@ -3210,7 +3210,7 @@ type ListAppsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3306,7 +3306,7 @@ type SearchImAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3348,7 +3348,7 @@ type AdminListGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3390,7 +3390,7 @@ type AdminListMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3420,7 +3420,7 @@ type AdminListOperationLogsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3462,7 +3462,7 @@ type AdminListImUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3534,7 +3534,7 @@ type ListWebhookDeliveriesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3576,7 +3576,7 @@ type ListBlockedUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3597,7 +3597,7 @@ type ListConversationsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3657,7 +3657,7 @@ type ListFriendRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3696,7 +3696,7 @@ type ListFriendsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3714,7 +3714,7 @@ type ListMyGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3735,7 +3735,7 @@ type ListPublicGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3750,7 +3750,7 @@ type SearchGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3780,7 +3780,7 @@ type ListGroupJoinRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3813,7 +3813,7 @@ type ListGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3834,7 +3834,7 @@ type SearchGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3852,7 +3852,7 @@ type ListGroupHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3878,7 +3878,7 @@ type ListSingleHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3907,7 +3907,7 @@ type SearchMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3934,7 +3934,7 @@ type ListTenantsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3967,7 +3967,7 @@ type ListSubAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -4000,7 +4000,7 @@ type ListRnBundlesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -4118,7 +4118,7 @@ type ListAppVersionsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -4658,18 +4658,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4681,18 +4683,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5718,8 +5722,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5730,8 +5736,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6601,18 +6609,20 @@ func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONReques
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6634,18 +6644,20 @@ func (c *Client) SendEmailCodeWithBody(ctx context.Context, contentType string, 
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8541,8 +8553,10 @@ func (c *Client) CreateSubAccount(ctx context.Context, body CreateSubAccountJSON
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8563,8 +8577,10 @@ func (c *Client) SendSubAccountVerifyCodeWithBody(ctx context.Context, contentTy
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -16829,18 +16845,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16852,18 +16870,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17991,8 +18011,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18003,8 +18025,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19661,8 +19685,6 @@ type SendEmailCodeResponse struct {
 	JSON400 *BadRequest
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -19686,11 +19708,6 @@ func (r SendEmailCodeResponse) GetJSON400() *BadRequest {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendEmailCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendEmailCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -25308,8 +25325,6 @@ type SendSubAccountVerifyCodeResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -25343,11 +25358,6 @@ func (r SendSubAccountVerifyCodeResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendSubAccountVerifyCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendSubAccountVerifyCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -27325,18 +27335,20 @@ func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, bod
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27354,18 +27366,20 @@ func (c *ClientWithResponses) SendEmailCodeWithBodyWithResponse(ctx context.Cont
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29015,8 +29029,10 @@ func (c *ClientWithResponses) CreateSubAccountWithResponse(ctx context.Context, 
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29033,8 +29049,10 @@ func (c *ClientWithResponses) SendSubAccountVerifyCodeWithBodyWithResponse(ctx c
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30650,13 +30668,6 @@ func ParseSendEmailCodeResponse(rsp *http.Response) (*SendEmailCodeResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -35470,13 +35481,6 @@ func ParseSendSubAccountVerifyCodeResponse(rsp *http.Response) (*SendSubAccountV
 			return nil, err
 		}
 		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -46091,20 +46095,6 @@ func (response SendEmailCode404JSONResponse) VisitSendEmailCodeResponse(w http.R
 	return err
 }
 
-type SendEmailCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendEmailCode409JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SendEmailCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response SendEmailCode413JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
@@ -53350,20 +53340,6 @@ func (response SendSubAccountVerifyCode404JSONResponse) VisitSendSubAccountVerif
 	return err
 }
 
-type SendSubAccountVerifyCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendSubAccountVerifyCode409JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SendSubAccountVerifyCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response SendSubAccountVerifyCode413JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
@@ -58726,667 +58702,672 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JcxtJti74V9zQt01kVgAMDJyt7F6IgiRkikMRVCrvTegJjggHEcWAe2S4gxRST2a56U2vn9nb9qZz",
-	"24te9A94/yTNnnX/jDY/xz0GIAIDSYl5q5RWViKAGHw4fubznU8VT0wiwRlXsnL0qRLRmE6YYjF8akfR",
-	"D2z2mlGfxfqzz6QXB5EKBK8cVa7GjNAoeibJDZs5ZCRiIoNrznwSs1+mTCpJBCexmComyV2gxmKqCOVk",
-	"QKOo6w/IL1MWz0jyxlrFqQT6uWN8n1PhdMIqR5Wfqu0oqv7AZhWnIr0xm1A9ln+J2ahyVPlfdtIJ7OCv",
-	"cgfHXfn82TFT+Jt+1YoZkK0Bvfnwx2+/D7b1UNhHOolC/X5688FnE/HBG1NlxwhjT4cIM6o4FT3xIGZ+",
-	"5UjFU3a/4Z4J7rHFsbbJLQ2njHB2y2ISs6lkPqxqwMkumQRcL/OKNcRHZ4c1oR/fMH6txpWjvZZTmQTc",
-	"fjxwKmoW6XuligN+bYd3FUyYVHQSLQ7xLQ8+kkkQhoFknuC+JGJE1JjNkcWKQaYvyA40okqxWN/1X352",
-	"q4fvP9Wd+t7nf6kUjfJ5KLwb5r+VLO76xbs+lSwmSpChvpSImEw5/JnfeX3VB9dtlOz6MPee++6+uR0G",
-	"PlPskvLrgu0/54wMZ4qRWP/ukIH+IP/an7pu0xsFsVTwJ6viNyG1XwyWXDvQMze/mhvldDQKPpIQqMA8",
-	"Ib8oeLlbrbuNZtlO4iRKCK2xu1e0ay/YbeCxog1rE6noMGQk8C1F+XCxQ+7GgTcmUUg9JkmgSMBl4DM9",
-	"LTFV8Cej3pjELGRUsmeSxCIMxVTV+vyd4UiBcojg4cxehNcwXz9Bk0jddUnEYo9xRWjMiBiNWMz8Wp/n",
-	"luVgVG+x1u7IY4zW9/ZpCc34dpYli1NvHOSOYb1wqcQdDwX1z+CZ88v1MggZ0a8DlnwiuGJcVV8EMhIy",
-	"0NfoVVKMJospOCPXwS3jhCr4AmiETCP9jlrJROCf0h3eXT0JPczXVI4XJ9B73a42dvfs8EZBqHcO6M4h",
-	"obhjcdWjkpEx+5gnzcNRw2uxur8/bNJdb48djFxaHza8pt9iu6M9d79+0Dhs0tZw19vz99nB6JC6w7rX",
-	"8JusNdqle3aqEVXjdKZjPchlp3uON9Hq6P2nvVYJc+qOzgRnp1R5BTPvXNFrCZP2wkAT3FiEvjwmlEz0",
-	"DWRLn9fvBtvkmilJmm6rlJd2R5rbsyq+qIzY3EarcIyTkzFVV7OIlQjOd2OmxiwmA0Xja6a0NA8kochW",
-	"t3rds1dvOtv6FFJyHYtpRLZeXZ6/vZgTrHhdCX15ZgT35qt2CmZGHe5ryVLEWcMZmTAp6TWTxIsZVczX",
-	"J0HEZMhGImZEjQNJVDBhR2TQcBt7VbdVbexfNZpHu4dHu4cDshXr4xRwvXV9Lll8y+JneAv5VXAGa3H5",
-	"8oQ0m83Dec5R8MSSNWFmDusuQXeiL38ZhIrFZhle6e3o+heawgsYLezWM0kCP79V8P0H160XH5FrfOq9",
-	"98qMyozxBza7E7F/mTxqQYKzj8CaJaOxNwY2t3UyDjiTwPrfUBVwh2geUQ24ZFyzvVs2R31jFoaiZKFv",
-	"cARL55M7R+5qftednCKRla2+1ksMHT6TBIloYSP0kS3eg+D+y58MzA5UXi85/PkDA0xaH49ZxPJDver8",
-	"dFWyvhN8wdqEbAZkhtdTNFabH2Y6UlrpKz7LrnsE/1t9lh3SlgHd6Y0pvx7TgAxnxGcjOg3Vuqfcvqtk",
-	"cWQyvQec8yvDmMtJTQAH1xwbznuObWsJlLKCYu49rxznqdEKhsdQi7sT/FDCtDjpnqbzKBxkCduaPprm",
-	"/r0I+CWaN5dsQuObIubKhUKdLLu84o6zmFDuE+pPAi7z4/9//9v//f/9X//P//zf/4//+b/9nyXkEuP7",
-	"ylQxzZoWmZFhseuw1tpKHlnOExdffB7JK8YpX0qaCq54JgmfTlgcePPbWm/chwOORDyhSl/H1Z5mopOA",
-	"B5PpJMuvA67YtTlEF7TIENPf6nENWewQT0y5ZjCjWEyIW7ZSEZ0zhgy/qBy5Tm5UTX2YJvSjGZWr/8sM",
-	"0y0eZkiVfog5/sUsEbheZK4sHaf5fW2+Y1+dG0ciNVIqbp+9uDzvvlj92vudw9wwLtGKKzP8aRSRWxbL",
-	"QHB9+GIynHIf7IsnoTEz2p6iaipX76CE62rlgkNN5dq7l3s3jKYX/FpG8TL4lZW+V99WSN+NVQS+coF6",
-	"wgtoaFhr2aYaxxJsokMo8ZkXTGhIkO/MK1Bl0iBOXnJfQpwfLExgOmx7wCeWcTw5HVYpXlbO9ppfhSSR",
-	"PbejaNl40Wtaxp5dt/71Rtpj8W3gsQ0HTLa4UCRQUv/yA5ttrzeD1Y7eB01iKYngJblZOIRKEgZSy6Dh",
-	"jLzqXJEdGgU7NIrkzicY7Ocdc2Nes2h93T1ag7/BhRIVb8Pq2DGhYUjuxowTMQmUYv4j8b7ssCqf9UBj",
-	"JiPBJYPAx3Pqm1OsP3noQtN/0igKA4/qge/8XerRZ+ScvtLHtXUqPlW0cvTzp8ooYKGvjfcJDUK9YGid",
-	"aCtoKhUZMkLJLQ0Dn7CqvoRQ34+ZlJXP77MXG+5EhsKfkTGVhHLC4ljERwSefERWPM6xa3RUqVc+r7tQ",
-	"Hf2KDr9loQD767OzoNYmERxrOcAQA72VMJBjMtCLMQBClcalx0JfarsMBEVNj+dE8FEYePdc8UO74nwa",
-	"htl1M8L+RPiMNAn7CGOgoTbyZqCMp8rJF1kflE9STGOPzb0epv1SxMPA9xm/37ybZfPWy9w9tVxDb4cf",
-	"SDoMtbYqjBlMo+iLkcVUjRlXegbMd8hwqrT5o4+zuGO+tjB8AYOARehyxWJOQ3jsfRZiNz1y8wsRmGfj",
-	"adHmPR6kwCd7o7rXoIdsd7jvt7xmfftLEoFx6IxoEDL/GI6BGSTxaBwHTBJKMoNTgvwyFYrBAp0J9VJM",
-	"uX8/ImmVrY3WhvW2jODZX2jyZ4LIKQRh8BQ46BiGwLBxDwM1Blwqyj1GfMEkDAuWjGz99PZvpx96ncsf",
-	"uyed3rZdj66e5YRp++t+FFMvPzqBNMMLcCBB+i4yY+qL8gr7XvxpqCW7OTzDaRAq/X5Yggs6CwX1r4R4",
-	"Q+Nrdi/KqC9lH6MghJGE+vmaZVBO6m7rYHd/z3UxHvMlVwLjT2CjGYEibhlKmDCYBLgKV0KcUj4z0lre",
-	"axUapcJDCUEmlM8IVYpNIiWPScxUPNNayp5LTJj7Sy3CJVVmqpph4IutE9P6IIgY2WHoQV3qi6rtkcmn",
-	"wKgQrErml4KIm3mCEuSOBhChT+ewoNXpkb7ldKrGIg5+ZfdkSqXHbxJIGfBrvfFGgyBK3DD+JWkNXkBM",
-	"BgtV0xgI34zEScYhYsI+RlozBuJ7y+U0ikSsmH/K/ICCj/pe53B3nXMIApSTYGL8SV9qMeBkQ6xbv1GM",
-	"CAXvPsnwxTHlfqhNis/JqzFjCG3YDui6OR8Q+Dn/zXyueWJSybgGEt04G0PO56M0F7yJjn2bDYOnL+vg",
-	"X6Snpn4g8g+ey3Oplz/3gkpZ7CVtKxIyKhU5IN6YxtRTLJYOpONopRZ/E5yRkCll3Lv6ox9cB4pseWPm",
-	"3aDJphLN4Ji0XBe98neBnI9WyaYXMxjR0tkclM/mUoQFzp3TdvdM05Yeh3FAaEavSMyutV0Za2Utccmi",
-	"2gJjRALJ+C1ILEJjZHJtD/4Mz644lfaLU/j3RefHzpvzi85lxan82O2861xW3pcP19hmelvN4zpn7edv",
-	"OlpRf9Ht4Z+F9/uTgENAsTTAqa1mlTgFwO8eSBVTJWJJJGMEWWAUi4jFKkCb0AST2ipnBvtUsarCYM3C",
-	"UPxAShHe2psWYug8jQSQOwoaOl5/TDQfgHA/HUrG1TYo7ZSEwa25oZY9P9lR6Du1nm9t94VR2WBtytrT",
-	"3yZMC5UTvQHz1j767pb4oq0tXvBYOPyFr/ycdTb8nAkkm/wSe2d+aE5mN1IaEMO/M0/lacA68WkYno/A",
-	"Hl/qSabX7JQpWvnsfJrf/pSnB4pN5MqkvpQMPycjpHFMZwuTto9enMn7hbkkvHvtOaXcfmFOKHLWnQcs",
-	"5fzY4RFLBo6xu7KonWUd9zmP9JYqGr+Nw4I0mkmkZug2wnRJyeABC3R5nzPNQqZWnGg7LTjTeP3yE21u",
-	"uP+Z5oF3wwuzwdZeC8HDgLPyXB9l0ybB+ZQVcu/YsCe8G6aIiLQWxYlWmRNzjou7zAuHQoSMcv3GqVyP",
-	"KSRh2mSWTmb3s7uYzKKUKSA9Pi1XMGfiEdhCOpun4QuZ1dyEMURRIUOgUWRz/lDdqEGueI9p1WcASpRK",
-	"HeHyGRlI+OkHNhuANhJwMtKnDNI5bQYH5fIO7aSL817GP35M9HGY3Y1ZzAgLpdZv2QyeM6FSq2dbmAfZ",
-	"gjeHFP5M1b0+B3Vv8N133303IEOm7hjj25j2McepML97zSxwp5LMeXGV9lpkzD5SG+BKR2Pn7tjBs48e",
-	"ixQe/L9PpSIT6rP5dMkm1aP3Gn790bhjZrTLWJHmG5o9Qt7pXN4Q5PdOhJ6dMj7KhRcF/npxHocMPgX+",
-	"Z6SegQmJDPRqpYGSP377vSD6sxDpKNd30rG/0OM+wUKBhTFbwi0e+UhM44S2HUO+RMQ+i0n31CEXb3uv",
-	"HfKy+6bjkLcXL9pXHYiFrMV1NEHBgxeZjlOZRv5m2zx30oOMupadlmMJP0vRmVXIM+50FIW8O4q+PoeL",
-	"og25WpdHU1jFuZctOxQvY6bZ3Ud1rAUnroJjo13khrHIJARP45hxRTJ3A033K/0K8UJGNQ9Qq09Sxnbc",
-	"rTeKVImlRL2JIT23dvDgks01/HFpgRFUvFCZ1A8Z61mfjWgqxw76SfSa4Cqa0qOlxTyZ1G168+HndvU/",
-	"aPVXt3r44f2nprNXL8rhhvE+nQIRPdieiJ7IkIiieygKZYKwTUYxk+NwRmKhMMnTXuxYWVh7Ekmcp7dV",
-	"BQirfi+XfZuKqyKuXcCgSw4o/voURGPGtSnZoLgrrKOyMVExIhS0zuOcJplXoIwcNlokuMa0JlVokjIO",
-	"Adbc7uQMtozxM7eJrXV1jmSgxfzyhs1gXlFUNQHHxKMt08CvWYFjslKfzFPzvldnWmM8dOlwiYZj/eBL",
-	"c6UylxbSZvZZTrK02QUoJVW48Wlo1WhZ9yHWN4H8MgfswTriRrN5C8L3ZMy8mxKRnhhkxudj5TW4xdHF",
-	"bLI2kkSRmJEoZlIrQGDcgRExphJfBg7seMoKnLZjyq9ZKK4L3ZK+qaMrdCKZvBB4Hw6qffHDM0noUIpw",
-	"qhh5e/km57CZxkHRmRiJ2GM4ziW1qJC8Y9bBVB1dC4iC8WMyoto8XZwzfF/sW0muy0w887Mc08bu3vqT",
-	"NiV5ReV361e/OZgpuvZL9dWaD0E8KrfUS9ijEjEr3E/IwdC/koheM7JFwzs6Q57YPe8dZ3OBTMZZ1kTd",
-	"XmerM7lGq47bj5lL0zvPih3oc+cv3ds8dZXww8yBfAqemOUHm3ESs0aLBhVmYa6txS1nAvfxcizjG1eF",
-	"nMIhAyywHlLJsK4aHBC39R089XJHmy9yh0Y3O3glKmemVNtQpqnSzhAa/l6j0c3A+JgTqAUwiArodqU3",
-	"eY5llSkvaxzHScB7NkT+Y/50LMSWSoaVeVpSKbB2QYBTiabDMJDjJR77AB314OBLrrZrOYbYuzK+8zsq",
-	"7++jN6XnF1hLvjI7P3/1Ep59Nc+lS+lgfogPZ91Xxcy6cARkq3ve2y7k46u3Xibh4A1KGvLiYNNT8JW4",
-	"uTXEIMKRqYXJvj7/yCxHyx/W8gPnpBnSc3ToJPUbSF959pZZwry/LnuuSgSPef9TCB0rOu4lcJ7SuZMM",
-	"/KE+nsxcnnAD7uHxMXe+hey/goSVaaiCiMZKK2yTfFgnI0xpFO2kABaPpz4kpU2VvDO0jrV6i6I0CMvZ",
-	"5jGxy5LVPh0SsxE4O41ummOZw4BTKHxYbWiYkYKVUGQjLBHO+eF2uVQUMFEMG5JkyEJxpwVj1nDZygzB",
-	"Ok7AqNs+JlSRiZCKZNjavCjIV4c1sP7RXVUkdj+1YFEYJ+sFZWlz+ZFjRH4xuDPSgsDADA1uDBHcY6kC",
-	"sXxy9VWFnetbMnNE1D3vOUTApTTMklWBIpirE24dfEkZuDgDa+LLsbjjRAmwgyXiiBmPE6nX6jUoq31A",
-	"2GEj0VooyaZ+IE5SVj5nvL590T0/Jv40pgZbx+bjLjIeexGUSi9uPmb0ZpWt8mqrQpKZIrUsbOsmyzUF",
-	"SZ+MtGhBMvhaBbbZY6fllOTYeJohxcRgcCXZKaXq+ZdImXn8BJYVy/3VJXl2qzcQ45nbnkyZyg39QdrU",
-	"3GyechM21aeeQ3V7xpGygKzGJpSrwEvY8Wn7+/PL2mn37PyydtG+Onltspp5KlSimFWt0Nsa1GuNmlsd",
-	"MkVr9cG2Q/QEaMz8Ph/OksdX7eOjmHnMZ9xjx1DP4pMJU1TPgGwN/gLoi0mqu+exSC0irWmRUF+UCRlj",
-	"dsv9rz/Xq4fvESnQdQ4+b/f7tbW/3arqDxgLrr7/y1a/X8t9sf3d9r8W2sgnNAxLBcVJ+82bDyAtIEYN",
-	"H3/svuicLzqtaRgiW9kIGM7ZQL4k1vSiXNZvf2bqb/PSuHv2Y/eq88Ih7ZOTzgX8ddn5vnMCf520z046",
-	"b97oPztnL/Q/p91er/NiTno3G5uJI7MWyZCLGOQJjZQ3pouyyMMfymADsMhOMu6TIfVukNDTYF8+9LU3",
-	"dEdNz2XVg5FLqy1vd7d6SHeb1caoPtob7XuHfqMwiQqrNUpWGoZHqCSUXJy9InAMTFghfbP+9ggesxPx",
-	"6+MhlWyv5QQ/Pj+/vHN/eHUt2u12+6z3dtx5e91ut1/r/2uLk/a/63/re39vhfqPWm3OWV/82MrqDbFr",
-	"aue2ZEu+Oqu0pLABi0xw4jKlBgkyHQAfFZYZnAiueRotzuo558xCEt0G7A6LaARnVSWqggNKGab9e5nH",
-	"FIav1DrB1BTrzqn4MR2pkkgThwgaZhuxfDZeoYITUqlObS3Sultob/j8vqi4KNTmubKlr4mbFbW62NQ5",
-	"cYZljqVeupTSooBz5he7qWNG/R77pTzs9kwSQPua0PiGbNGkIHcg2S+D7WPi2vVR44Bf67Hpy9cMRSUQ",
-	"WI8Iv7WognI9oqRgY85XYoHQ0qrB+Vk7ZBwACBVhH71w6rN1Z/fQrMEMQFgG6jFLcPnJpbuZ7Lml9VXJ",
-	"g9mj+vU5UpZPbMKWMvc9mQ6dH/yDlOj5+TzpRmyqRmfvvWTolnw4p17KntC+zTGo9BSjS/IefGgV/9g0",
-	"i6z4FKcnNfv4VUdTL+yTUgXs7AOoIgMZkx+ILNpkfQeZRloF1fZAwDX71VIGMrRykujY1AyRCaMc04FR",
-	"jBZSwAq8uMU9AO9DilNVOg1vDS8gVP5aHyCzZcBLHe3ZkuFM/vEa94DLTusAmULdNW5L6nrRD7w6VS1d",
-	"Gn31PIXY4uVkFEk2PDzcwXUrpH7M6TYPLzLPsQ4mKSjbmtCAJ59EnK2/3Ub7JVDSVs8sBj4sEFku9bC5",
-	"XuIhW6+me4188oXq7KJQ+bo0gFviVJRBlcynxjbW45Bw79nGA51nhnYITmalnYQ+8kSReedq0vj6bDFP",
-	"mZswxalUYpLxglDfD9BxdJEZBmrzcx6St72r81Pyx2//DQoIv++dnxF8dJIp6LNRwDEZbGHJXrCJeCOu",
-	"g0I/F5RBIMqDrSODryD5LlBEKsp9afFOHxQvRIQIudR7jSORSkSS3In4JuDXx5CpS/T5vtanPMEex/qo",
-	"9ZzaCJRRNv/v312BQ2fQNtgdILqOyHNGYxaTP377fUCEqYzSN+z88dvvmSqKJf7vNWFyc6fFYHqky+Wk",
-	"jnJc8vfLdvmrn4mUvjY4DslNpVI1K7w29Pfp5eKlAbaEvp9Ji5AMBXFZlx7UwtAw8OZKA9PvHxZ8S0aY",
-	"EY9Fu5qqDYVT2asicoaWpAi2C/BZNJjLT28dNA7rzcWk1Pef9oqzmpL3XkzjSMicE+iy86rbuwK4istO",
-	"r3P14aLd6707v3xRcSq9t88/tE9Ozt+eXRV6h+C5P7I4GBnwl8V9L5CnPrtdJU1v4ZlFoPhtzGfVjBWY",
-	"CGm4rvFkHhNK7mLBr3EB8UtJWq6bW77iUoUSbScZSOl2Zqf/1Q/r4gZscGghAPhFhly4ZdzUWazwda05",
-	"/kWARjn1PCbTHlz6TsAvyk6xoCAVc++hShqFscXIJGMqE1THQBLq+8wnEfSlwisKXJmFh7vzy5SGaNG8",
-	"vrq6yAAcJ1SZRTDPZpambskMSg7OtDB/sSTk0a+4/YqWeuZeh/QrdfwGAAPnyrnmeUv9/b+sdpnPJeDZ",
-	"oReenBxA05cjvZd6c3GG0Kat5bpOCj6UkORaXiJ4FkI3fi6l4o1LSTJPXeCdBlO1iGoTNFKHIPpZAiAH",
-	"NyWYo2SLIlFHVGELkfQiOQe+ZHleAVxOARGuxGFdTi04t+VU8jIIWWmg8WUXQheFnj/roppv1lRqtW3U",
-	"1elPkLhi21LpcZStXJePRJF3I7dCcwlgPBiNLNC/shhpeV0KY2l/j9h1obI8XqfXVWGTq+NsGyxDRptW",
-	"3pSriZglqfk3jdUziana+nKH+EHMPCUAm1Q/KoowPLCSeoqTxZ+X1vGsRR1zYs0WV9hs5WVVFnpOpqpC",
-	"b4Ppa4frqi/VQgxQRi/ePn/TPfnw9vINRn4kU06fp3xR5dDmgQFiyflYSEW2xoKLqV4E8lP1pYjvaOwz",
-	"v3oRC+Pky377Wkhl4EKW1xUtVv+MK44hd5O6naVdp7zQ3hL/V9fGklO3Cf8X8bVIfHWl5tM9fIyFGm3h",
-	"euFmlXPa88t37csX4LFIgfyIJyJ9YhC+I7gOOA2tP9d2LMSruW8r/7S4GIYM8xEKtKdJ0qFp/VZOTsW+",
-	"fc2bFlYmfWvh6sQB4/7TZQCqO0GGzINGhzAU+VWT/+KSPj8I+A0BG9vAEEaXYDunNeR2Fmb468Xkv07S",
-	"IW7ukwUeDW09LOSYzuHrM7x0+TZheXBXefxl80pFra8s64OLPKhEX+F+uLpszmbpaTU7Znouc8VzF52z",
-	"F92zVw+om1ty0HD8zyBhkK13fuJsL5mNurmsW4WWuzGtRVNi2U7EzGPBrTZb7sbCrKpMF9WC+yw/89kW",
-	"Npmtz7zbyfQLs/Zotqwr3fVyrmBm9kSHyh6P+56rJ+ZpyfAfgbVlZvS0m7Epo0vgef8UkJ4ZQNy1mpQ6",
-	"lb+LgCPPWoaWaUoUJnRGqLzRup2+j2yloL+BxIIhD22IFOWbINrtdjG4wyqU3g2QeblQhTg5V5kUNLyG",
-	"DAWN/TyPXQ4omoL+rhMeMiWl3uJY3mCDI1NQZhYMBidh3bBXoYMo2xHjyUobdiiLVnEV8HBWVTKLVI5G",
-	"bEa+SqkCCsJ0ixXEv7oya3OixSF3/TL8QQC7xIskGTIZ+MaIQTpe2x2YbuiEfuziHbsZJ24CPFjgY1oD",
-	"nD2l2Mx9Lfdwr+DaLEUtr4YswqrLLlnpdn51xmswpTdktsV99dMkU4d4YyEZt6h6gMUao5mSg6kv7wud",
-	"dUelQHq1f6u+/1R3yvxSMLhM99RH0Xqvy2accDWCGF+GUfy59V8zkOcliF/YQFbEiJud0R7zYyKBKhvW",
-	"gzRww2P/syjh0yUqOETIYf3kjVxCG0uU7lSMTDfSt5/PVure8yflaRhP9qhuyoMy9z6ZEr44iQfp4UXz",
-	"evKNuZc2fgqiboVasnCO9QnZjDdnPW/3yvuD0dqsvwdlIK3ykJlMvWSOpacS1+5padrs3yOQczqbp6Hk",
-	"zGrej4hl2y9wS+fU34cpspOAm4/1Fcu9hgL5tGTzGATzdKRyLyKxjZBsntf5uzNI8rJ9ik47p89LehPB",
-	"/cuwHFG5NJkzSphCjWOitHJNQjZSREwVwHprnTqIyS0Ni4ArN7QGv6YpVWA6LVB2d1Ke1M5tNuIzSaJY",
-	"WHCyB7uCVq/SPUwJ9lHFdLM05nZJ7jJiuSdFxnoFjsng0+dBuTMlXdDNA1aZ9vvFeZyLkaVNS/q+sPzF",
-	"td+kTUBCdl+dHaUEvwE7SocLfYELgtvJ96uyMvHC5WsC1zzdyphJ3md9upNIxMW8JGlaJ0gAVx1j9uuQ",
-	"Kg96AgArTjgvYn7DcgX8Orn70Rnyl+YbFk7rgPwQPEfoKcY9Yep3l7KPlWzgEc70UkLE3XyuN6jU3bOm",
-	"Xxu7Ka95caIVLdbqx0xOQwUprPoqIhlXSQ8WSSemEcvaPtC5uWpt8RJesaQBy1qzmNfOzGqlD0nWxI50",
-	"3a14OsaQpYf7c4fMGhfo/kme5rwnD32bsOm2NTc6sKY8ZFKSAZIG5Dl3Li/PL0v8WfbFVqs8uey0r6Bb",
-	"JTbr0X/B/YWK5cZJHeaFy9NEkxW6KImsXKXxFMMoTU8EvM0h6OAEFolRFoBrg7DAZAWP3Mzy/4KKxBor",
-	"82Q22PwOPcwaK5jV053qzMre51Avs7KM1fAEdtY9xPoli0LqmVDa3ViEjAzgMQMj6L+gMC82zXpMaeWn",
-	"QN80iWjnPJwVykkLXzOxwCKc2f7AdwbAUe/GMJeRt0J1zb7z/dLxPgEtJ0u1EQnbu1IangQ8Syd1Z/nC",
-	"r2diXwUT9jIICzu6t0koPBoSbbglhT+/6r3bAkAJq9pATO+ZhJ8Ae4ZycvnyhDSbzUO4ec6ybrkFxXWt",
-	"z1X8o5H+cWX/OFr4wwKqvf9Udw4/b//r1n/815//Un2/cF0Jylp3Qq/Lqx+6p+1Xi+UPYxZcj1UJLloW",
-	"dPV+9QtqPJ0MOQ3CtRnJvSoenMpd4KvxqmkUFEYUHaw3AivjSpfyzflJ+6p7frbINE0pS34Cxe3kQqoC",
-	"NfUts8JBH2bRb6uHRRB1oeDXizfWD3J3wseFW8tqV5arVslAs+8uXrdl5bz3wry4dw3wKiiKJeO3CmsJ",
-	"5ES+Vt4qgasq5bMAE5tgShQI2qcron9QeGoJLMXGSBTrl/ebTVujwH91PLuoMP8xoS0y9PfVJXqW9jcQ",
-	"6acsXiJyTjuXrzpQBCLZLYvTag+ZrfPwKCeSIaQmlgBp68okSJRUe6wfq8rVfaThqvqKcJVTUYEKN6/0",
-	"mycZeIiTHXjRzmegBB+OnuWFAePqVF7j4VqZxOKVbR860EHrBlQBg7wEYH+34ianhD8sluAHy+9Y3Zgn",
-	"FpMSIC+IPF2WYwEChqBpsWWT/IRJVaU8S6h3YEOlsGMBtHsXMYkoVK+k6FSFGPcFfrfNqpYm8nodWjg1",
-	"lwEpwj6VtDorQ1gzk8B20UM98UCNAw4ISvOwnOuwbrGOAyewqfkmLX8eOs1OPqVXnEE+CmInvOSQdfxA",
-	"lRa5Fi8IZ3eADTqn8tf3mgcbwn6UuynS8X1t1l9W5LaU7Weq7oqKT4zxFPgI8Jo5Fhm4arfRKkIkqTsN",
-	"tzgn0rz2yZxSyUo9yBmVmcVT7fWmzqfTlPNYN+5V56eripNYlYDfXXEqFrjb1NpnLCUEsao4lbPzq+7L",
-	"f684lcvuyesP5jkpCLj9kDwJa0krTuVvb8+vOpCHcPmqU+gtPqMquF2G6s7hAogeWeD1rUybC7JDTl4i",
-	"NHxvLGJlntSDF2wfQedDJbAjPfJGSTALCkDdfaHkUlT44wQE3rLW4cz+tTUJpAz4dfJgNCyoJO620+da",
-	"U9cf5nHppX1k9j1yERq+XnOXQsOnfoc5L8Qn12l+vjfy+5lQwWhWqiEiLSCymS2nwL4ntkvOUhhozZSN",
-	"0b++SqbvKeK/5xFDlPg3tqPRfDCMcRXPMv1ZET9K2PtIKK6LTL9iJOx3Y4qJ0r7gc3jyll2iNEswsWt+",
-	"IKUIb+f4aP7qok2gnhKlyb15JEWT8w4l2jAvofm4RatyMrHXmQVkTpNWgmKNEF5fDB9x1Tlrn10ROjcK",
-	"h5xf9PAQ4Rgc0r64+NDrXP7YuSQUbFnsbG6bOXs0DB3ytqd/TvJoYJ0SfqXfVHEq5xc9za+Sx1Wcir6t",
-	"kJ/cpwUmU8Z0X98T/pJ6ShI6FFMT3AaSwXpoCML5mkqgAErSGdkaxYxBl6/tQjf42k0olwNxo/AGf8IY",
-	"UwIgc56TLT6dsDjwYFyagE2TbFyEeYwYI+YXTXZ4eQlZjBm5CbgZQPbl+YNy2un12q86DgElHvovnL89",
-	"u3LIu87z1+fnP+RHYq5eaedj48GEaNPz49jDnBu9kwX7Ndu/quApy2ueTJ3JMbyH6TTz8/nqis3Cgm6g",
-	"3ZxHcn0kwkz2mD8J+L/VG80WNId8AERh+kwoVfk6yILnkewpqgKpAq8g+cP2hKveBT5DXYTF8pj4LGQK",
-	"ea90kk/dU8u6sfLQSio/KUeMGfAvfFBx70GjbRUM5mxBbZMJPI+TtpbTEokLtaZdqmdQoCNGkUTOa4ds",
-	"5rjmUwGoqKdEXARFCEA/YBKFIXaq88kwFENJtqDJsRZzP0iHDEEFldsOYdQb69VUAff06sEhtKsIvpk1",
-	"xwXPXxzRC/to+N1qXRBEhvGt+fRrxvX5Ww5MIlM6IncsZqC5TueXdnUBmywKbllCy2+dJcM1pxHYIHvx",
-	"KxISL6IPyIrS+6rpas33WXfoGyrV/gs6K35t4jQFqHMZcI+RSeDz4HqsP34kPp1JQq8F2VLCp7MkOJH8",
-	"ht7+7Q1HdaUftvmIYAxrvkrwMODsRHDOQLIWL8A7NuwJ74bBAbBXYkUzF3daJdHrHnCpKPfW7ogfTeWY",
-	"yV6hXXIxlWOwRyxKZm6qUG1t+CORisb6LG5p4zCCNOMU02bdJY85Wp2yEA7fU8RwQMMYHs78UN8uqnjG",
-	"HxzCoJDft+wcPqz18ELwb1kxDDd3yOZprehEJIfe8rA8j3VykiO7krkdLiK1PNtaKSOfQKfJSugNFJpE",
-	"RywBgrzWGnUmr42EgVTHZGDEyxx0qf5xUV5HhWmD+s3GgeEkUgqwAd01feJFiQYllyqhaNgJ2YQZSl7L",
-	"Ga1oqEcp75NVGmH7HQMul39/7tlFxHSR6cZrrVLTgrbiVLrnvUITVHOiF9Bc91EqwLFP71VxuPQUir+P",
-	"wdGPqActOP4hhT+9MY21HRZrdU5MuU8G33333XeDQqN/bSP0Pk2KH1SQsXgiLAg4gt/fAqYHCwW/lkSJ",
-	"WjHaNPcRf3XpkKdy/CNeWWhjJumZuRa8cH1+pzYp9UgJ5qszrAytbsKtpnJ8ya4DqeISRPClRHuVJDwo",
-	"aJ6sl++ZJL0XP5Bressym7qQsXW4t9JMuw91Ppg48lu/SBxl216W5W1hDwrUfxYGtyy2qIz4fPmMXFPF",
-	"AIJ7S8RawQ0A6/qXKZsyuU2UEDdrsvN7syhZht2PfcYxnxUTK8d6m2OgIBaXNBhfViFRuiS23TxVhZZW",
-	"yYO11rFmZAxixvp6h9A5N1pts9CYRZsoea+JMYgRQZ6TWHrmvrWmNi8McZ7Zd6eb56RElym8WO4US0n4",
-	"STjX5tkv+q7eMmDCIfXLepzSKCKBJ/gzSeCqJAwUnPcSA67N/VgEvj2XaHcCuQu+aM7lO+kf6v9W5WcO",
-	"hT8rLHNd1VDXrOkGPWyg/Q2J6AwwiUcmeECjKE3z1q9GpGfMOvm+d35WXZbwLbUWUnLSQEFRQhtqs2My",
-	"MDhHg+TNciYVmzyTC7jNRUW+xclAq9dJqbCHTe8XR/la3BGtZGQ4L0CijUWIu5+1P2HYlBMxGmkzxvDB",
-	"47zMM3PEmlcxCZQq4YYJkTRa9cOG664EmpZL8LGM9gQJ7jDk2YMQseru8tQspzLlwS9TZn7WtFZc9gIq",
-	"ucm/Ajov4zk/JvK6qAhIjq00xONnpCFMN69bJEr9xVmv4lRenpxWnMrrt+13nW7FqfzUbZ+fdiEAdYGR",
-	"8h/1P6/Pz84vIajd/Y+3hRbA36ZClefYQVDcBFBjFoVmlL/om2SaelGQcLdo08FNfpI5tnZi0n3CsNl3",
-	"OeVB2Usj1v8kvffKwqfPJCDDky2K4XgO0VFKFKOTbYfQUArbmYdnQq1+IDV7gntrG7r9H9Ddb3WfPtOZ",
-	"oxQw/RLzDC7Q+VQQLbfJD9A7woQRjasq0zgrv5WxCEMxVRcs9gypL5vVZf7qwlIQM0xz6SLxPPiNObir",
-	"/M9Llq1X0nLlxWX75ZXpZooePocA8H7vdecFisTU3bclRiOt7m475F336vWLy/a7M7zmLlBjP6Z3nGxx",
-	"ASIGVD+8Osuo4H0Vp5K8o+JUkmcV8qJLJlkR9PxCng27I5acMCOGBZBTOQBTbeDo4zEAwhuAtjPQFDco",
-	"747zZY/3A/pkqnKrNNaLZWzTpD/GCND7q8ni2F5dyxSLvVXMdGmg7zLwxlfso7pX68EkR8uIGKjD94U3",
-	"nTCubEH+VjYmT8lFLCQ7DeJYAPze36ZBGGqxqWhyZ3HiwqXx3RZYsJt1GryX1ZmZdkEase2mUYi8Utxc",
-	"47a+E3NosSFNjw0KIzSX4FfWus99ORH+NGRdH7/8VxPz/Cv+aD6ZXh21lW0yNvDFTSj3qRLxrDhjeEI/",
-	"thNne2mqLJPK5tnZHDtoJwJbS+Ip19q9gVwcQdCChMEkUGshLk4Cnh/CMoLIpwPqu826ruT0/NReeU8f",
-	"UMKnV8Fkgm81uTqHRBkoA1xzR+UDUOIfJOOcihzTxu4euvzXb6tTWi9Y4PFfC7YyLzqx4d86NIAcJaGB",
-	"wlSfKJr3wiaEkr5nnvbmj0P29OTZSQbhcm4zklCCWeQ8m8l7fbMU9X4J8/zqvpOEa2/gObH3PFnuUzro",
-	"B+U9ZefxZAu/ab6Tve8tqJgFYaBpqIKIxgpyDLX2fnHeuyIZmYbK6YMbAs/J3ASKujKXTuW6GZTsTNFP",
-	"EJYYZUbWWAS1hAkNA07heC7KlazkW4WJXSAJNxND/0mE2KLoSFYG6ufmOraNacw0tVgfvTE5jJ8Z2Pec",
-	"EbPcOVVf7Zh6FCFwX/4P9FfMik8zezRvG+USOvBFZAspdjuTXF4APH6sVQJfMOyFAIknptyA+GIO284b",
-	"U1UdC5MHWARAXn2fRSOvvv/kOnvNYml+ybVeMKTeTQGE0FcjRyV+fIztLtrm4l1EmIqTMfNKML6xYXDS",
-	"oxC5jqevP85+Y1ItTJEGJBIJHhpswjE1cBgkwCbFBUYwNp1/Z+36xcGYK8yUwZ8kCc04BsxIbMwJJ17c",
-	"RONBllDKfZ9JQm0rwiUdCP80RlKyD2W2T05AzM8Zi26xZx0EODLbb2rtr0XAr8H0AbFSsPvwffGmxJnz",
-	"VwB1bziteWEgiQh9W8Gapw3baE/bHomjqPidX1zzfxTune5bXgNPVsxZPD8rj/sT6HJZZrOJMlcgo5dK",
-	"5a3hzPzd9beLZPSDhXKPcT/xyZU77mmkvDEt720Pne2TQLW5HJvJHhO7OhaNLtNlEjwMIBahc+lJ++Lq",
-	"5HX7r2I0WqjfLSr5wfcUie6XsZiQVx2jCdOpGu+Yqx9nPIWgk/fzZ6ZN+9dynNom/6WRAfN70bnRu31a",
-	"BiPYTuNPAsJPtbksQ5PtcIR1RuyjIoGSLByBZ+iq89NVtvk2uh/73LgdTWQYsPjMczD4NdJn4s5sAsxV",
-	"HwBNTHr0ZCvjDSV//PY7yaJYbM+VTmYxGCq97tkrqGtNzM3Kp35lGof9ylG/MlYqkkc7IMxqPrutfZz+",
-	"EvBJwGuemKTtdunQ61c+Z0raU2wmLJWH+OUH123AVj42HkSZ7MonpZhtO4ZNC0yQGvE+OTMYMjFT05hL",
-	"UzGATZKSOu9VdJ0x2Dcsqb8PEILFIChrL6hnmBQxki3c521b4Zh2AyJbUGm2XXtYjc468AbFZy3WjFub",
-	"zwVHbRQzOQ5nJBaKKuYD/wk8Rm7YDIoTRqZ3fZ6kgnxZU8t162tlkEvmxUwVDmWvRcbsI7UJTWneaN5E",
-	"2R3uefv+ATscubQ+bHhNv8V2R3vufv2gcdikreGut+fvs4PRYcHvrDkq1D5wzuuQRy9zaaFfMPus7HyX",
-	"78xXVx0yRLGB3tDLL5QNCXZPIR7Ye53W8CNMa2E4cL4J0XpoEKbtr4hzzejmq0YXWmetyIAr6mtUPB59",
-	"OpaN5BitM9MIKmmWB3kTQ1bYRCobVTX3VZxK++Skc4EIt5ed7zsn+s/CZZwOM10BHpzjnagM6XL67Pbf",
-	"zCctjMqDRMktzcZaXGCxhPFNQN6wQgtrHZSwdCksUNh64QFzkw0PFB3nYkyuguZThec7GRcoTU/SdT0z",
-	"hq/OY1IK3YTHJHc9mZ8/O/AHefrzc3nCDdjU2z93ohb1hhen3bMjwm5ZPMNa+/lEJWB8vqiRF50fO2/O",
-	"LwBjwSc/djvvOpdHCIhFo6TnKMgV2edbKDElmUBZyTYxgWAD9YBZQMcE3g+3po+HzrChFADrYL2fVSiO",
-	"7nO8kWx1T7GzX1I44JhUaqyPIBPK6TUU5yRu1SRZC2o0UdG3SXumyU0yCEjR0zMsZNlYJleYqFCCM3Y1",
-	"//7SKuOEl67Hgh8iIQrAv/IZaqyqLyUG2DQvo6HB4oZipX5fsdIx6SU9NfUDUaj6rSUocOOWyQkjH6y4",
-	"SAREsrWrZAW+4quzCEOSG7AGvOPJeLMd8IP4cjqHJ1rwTflxjgAzmnfnrP38DeiKL7o9/LOc8eDtpQl4",
-	"55NAkYGp4B1AEU8Ksj4U/mwbYKzCIELfGvpHUTNetBDNcxZfo+IpM3XCMsNfHePgNlXDcx36l2J3z+Wp",
-	"zYMFmTS0eV/Rlmag3/fOz9AuX+48uBLX1yEz5k+5HpfOuQg58VGMzLx9ad9YyFFskuF8F6R7YgHHjLO7",
-	"+2EAlyLtWohdqFvJouySMaOmRcym+Lqla/H1zzqMbYNj/rak3jTX5a2wvXReyBpf4L37SP/I4mA0W9d8",
-	"+RrptiU+Znh10YabwE9xoMBUSD2TNtdQX4ZFVMNpEPqAXZY6Lw3+CBmzmG0fk5DG1ywmgYS8xXhFrQzk",
-	"obhuLgBSL9Jefgx8JkrZGAAbHhN/alDjAk4k1ggtsl57UQmyfQrt/s+O4++kS1VEQ+/YcCxEQfYC8sAe",
-	"KyojezdmBgeYkTt8AMQsoEO6YZ5gNmWhkQ2qz5ZkjKCaaN69XRxkTQdwFUyYmKrTZaVi1Ly3CiAjJv0g",
-	"kOSOBoC0IOIvV5dbqga0E3yQZJmwNVugJJGm5QcZThWsj1Y0uABLs3hF2K3Fc1hLizTL27llvLCJ2NrJ",
-	"z4KbHVjzjebqNkLCJR7xYrPq9Wn7pNp73W7s7iF24oj8VP1p+suk2guuOVXTmB0R9Jtn/OWJ2z6TL2J2",
-	"rs9FbD392RgZGtuESgPOYIJhmmJnsCELYA5oBz9K08uijJB3mtfaqrmAYRrMxXnvqhA/vBAmAZte3hqY",
-	"DUuH2bNTKT5I2U1N9mcTMAWz1Sdww2rukU8bnDsl8ibHSZYzkI2YxfrEeioXTrIZcy57vPA0rnsI5aMc",
-	"JkNLa9yqRVKxSDBjX7Kxpth/VuDIUYpNIlWIErNc+t+r+ASHUaQwGjZhR5pkCOL4jrOBWUNMMTMwtYID",
-	"fXFViGFiBebputg5LI6LymRtq0AzorlugYITOfU84zxaFCq3axQlzLP4sVLRsggPxnRBw359dXVB0IWT",
-	"1FZg8YUnpqEPrrchgPp7ZfmoJRUWCzj+68RMcSXW6FsbIJhCQhZ2pZyEMNOn5RbEblNuf1d5rOZOw5N5",
-	"hOZP5cNcQwWz+up2Y9HKbmBFWsp/omHfZ6i3rLy5OdAwoYkMhEr06VBfOGQGa8n6w2wuiUSyz6Nc+5lv",
-	"sHuIxYmrpZ1f86DZ6Temy0cNeyNi34mAcb8GmGdpJ5/Mo+w3xktf6JnLy8BCxoQCiShh9SHAvgiZVskA",
-	"BZwLErOIUSXXxlCYZ44pksLhpjAKyRzeBPLL+K83mdHK07+aGPNaRa7E5KLd61WcIkz2vI1lSRWxH2zu",
-	"vbW8OPYR3BIxiD25TSaMcpk4wrKNL2x6AL4YEwKWEdKcPWgG3nAXKy82MA/BopgEYRhkfA5Lsz3z7g63",
-	"0D1gNbElrUkXW5IagBL7i1R0ps0WNWYzbSMYV+7S7pDLrPc/p77951Gw0XbsZWzWZdYLuPrjbMdWtKYg",
-	"cJtNBOTsDvTOTL7Z4pw3V+7LVJa3G5qcx0TrSkTE8O9cQNMmcGZCmjsfp79MdgwNLVYRLLi3Mj5aeNq/",
-	"Hu3s/Pxf+n35/i//UmjtSuZN40DNenreSQw5cQoU+IIynoRMAwRp70DXE3jhL7okc++2k/bKR5e87POf",
-	"qu0oqmrikIpOIrL1lgcfcwxiG7YYrzsDGDSS4Ffhlg+ggGpAfpmyeNbnEY3phCkWE81u7mAvIL1cTBUj",
-	"Y6o5KDetJPCxP7CZDRKALyLQ88QvbDxW20H60nRhUuEQBUk94UR8f6eQM9CYxS/tbn3/7mqB2b9gE2Fw",
-	"H1OIhrTSUT8Mk7xDcR1AhARoE0gZnp4OQW814kev//ruafF7g0nmrcfpyj2TyUJDlcmQpfEdzChYc4gQ",
-	"yvjblMXF2M44KJN1D1tqcqudRKoleMw1u1lwXbpXNpKzsEMikuuv0Llp/lG8TrBIIpIbbA+GJ9cfwFW2",
-	"42fR6+HVZCuXLCNirdJWzcftNQam2UDAR6KkErdqEmaG1LshWq7rbZiIYRDCKZRHNqPGVkk5aUsamfkS",
-	"8bFVn6PwC/g12QLz2KLNpTDbOIohg3bIVM64R6OgNqOTcBuTbPLY2A6hUGvb5yBMnWybJfSvYW5QrvJx",
-	"LJT9sdbnfd4BwQz4IjGTkeCSOdZ1oBcVzFoHHPCcMKNq9vngUx9CR31QjZy+ydeAhHy3X3H6oCb2K0d/",
-	"/Pa707dGA/xsHt6vfB6Y3n6IQkPYL1MaIm/L+A9qfd7RY5DEo3E8IwP8ekD6lXq/4pCBftEAnQxbgP4U",
-	"BlqvH6GGgxOQRHDScl3kqhTc4Yx7jNA+9xlOChG69FJhdGhgBj2okedQwExsCR5KtpjeIWoerKPW3U2t",
-	"Ib1m8gjHRf5KYKHAXu5Xjn7+47ff3zt9QDTuV45g4YJfcRWdfh7auF85OrPfAbxxv3J0+nng9PlA3z6Y",
-	"A3p2yEA/akAaLoFaIwSlg/kaoL+668JYLUMLtHVo07eg+YC+2uRxmXwvI2yw7dINm5GtAb358Mdvvw+2",
-	"j8ngEzzps35Un+MBjSK5Y77e+eO33/MPSFvYwEDaBYL0iAzmZA75Kxmzj1sZCWxy3Bxy2rl6ff6C/IX0",
-	"K/0+71fIX8hF++p19os+P2mfnZ91T9pvPvztbefy33NXzwvixd9A+Oa+14PpvW5X9UAgq2N7e1tvC7xZ",
-	"z5VJj0YsQaMnEVVjh8wPI2X0MbNwi6gqSAHQ9jdsJsnWK/FM9vk0Dms/0nDKZK0Dl247C2Nf0CFQZTAa",
-	"o9mHdhSh8qn5mdmznOxL+JJHwzAtZzC7z0LJQLeokVPMYqCc7JJJwKfYY2OUqcHqcy8U3o2DoGwxA1RX",
-	"rtfTIddMSdJy66h6hIHHOFZOGVnWjqg3ZtUG9E8DxTXRE+/u7moUfq6J+HrH3Ct33nRPOme9DtyTgkdW",
-	"fpr+MnkVi2lEekhq7YtupsD8qFKvuXiHiBinUVA5qjRrbq2Jsf8xKIcJbesP12ydREPHovJAkY7RAvPJ",
-	"mTUyuGGzOxFr7YIqb8wkAQQI422G5l997lHJqgGXjMtAM/FwViNtPiOxCBkkbUK+ZqBwLRMpBEVNmi+1",
-	"sQNAoiHKUp9CeskO+sycldf1gl/Xuu4HnGjl83unYiUNrGbDdeecljSKQiPkdv4u0YWQrQyDlATAz7QO",
-	"juTmn+FuKI+p0JsPWpv84I2pwkRCa3ZVDkdN+t13333nNfx6zk17VGm4jb2q26o29q/cw6Ome+S6f3EP",
-	"jlx3UU8BGMoJmNZKb3kFfdJ1qOUxdAzq7gmOwCbpwjAT6xTd2/pGLALKVPhU9r060+M8dOlwrjRGa42w",
-	"7sUPauQfVPcbI/2gXbZHFx4EhSflj2rmH0XdYd2sXXPhUVC8Uv6oVv5RTdbCUdG9xemZAhhNL5mg6JL9",
-	"0VdifwTXZlw03IV+BfV8N4J62nlFW4iJb9+mtVaAM6B5vAbESs7bDSrmfNBejxDKYKBfzWen0kL6L3pw",
-	"ck52ntME9w9uqa++5S2nJh+M+XhTc/VNL0U8DHyfcbyjtfqOM6FeAh7wZ6eyu85Uulyb6jQErS5njMO5",
-	"yFgLP7/XWyqnkwnVVhPwssWEcugEdy0NpIisvP/sVCJRlJ+J8WTQZLWObDA8OLsDE+8HNhuk2o0DUXur",
-	"KZkc+lJtyabHo345SFjNwIEvoLODmMZJmj48SR87h+gTAxchvTvQVMecHmxE1ecwUv0QccetPL9hMy3f",
-	"QTG3DkfoH8nDGXZM1VxJjsWdzA7Iivc+t2N5RgbJmRxYB9IR5JLoCyfQ7GcL/IOmFMtWOoZUsXi71ueX",
-	"ItQq72m7e+ZgZUGRKMLlbwOfNKrRcwOEvT7zX82CFxjvJue3y6OpwoOb+ryNl/7RpVZWUu2OGv6BV6eH",
-	"w33W8pvunMCqHzb2m/XWaNRoUa+5T2ljb7i7u3swPGw1h9TfHbn1/aHve4zW66Pm0Nvd3x2OmvVmw224",
-	"bHd0UCbkDq7qmoPeS8g17ivkdvNSwG/Vm6O9PX+4v9uqe8PDfW/f84cNv8VG+/5e3Wvt0xHzW/se3T8Y",
-	"NfZGrLXn0dFe/YB5e0OP1TcTjHtzL2fuYdOle639/d29ut/c32+5B/uNxqjJqMv8EfUarVFz5Da93b26",
-	"5zZ873C0f+DtHjaG7sg9GG4qTPfnJOCBVx/t1/d8f9Q48JrM9Xfp8LC+2xo1D1iT7br7rabfaDUOPK/F",
-	"GvVRq7G77+/6Q+YOR/VRy91UAB/MqQV15rJGc7TvDvf33fr+4Z5X36+3vH3fdf1Db582hwfN5sEQ5k4b",
-	"u4etA0qp2zqk+yO/AWS1mdBeoLfHFb/LRK9tKQ8gT1YPT/zl/1iCuFVf4xUX2BTgSog3NMb+6l9YgKME",
-	"MPJ3UW5/diqLPoSUnywxvNC7kBexxpcqYp/Fc/LWSYStdc0HMZF3AVpglPt9bhL6UmErS22ults8Sjo0",
-	"px2MCOUCE1lhQWqk5baOCBdETr0xOI7LzbWenfSjS51/IsvDRNQeZno8InMym5qL8pfwKUvE3wyE+xkI",
-	"yA9keooWLYSNnCGm/Aufp9VE/4KqMSY9lLOsHQVFTwjl9SivK7NsepZ3acXfApCkoIbafhEARo8uQcwF",
-	"IMA7NMPDRktpKqPt6XnU54iJTJOHBuDkQ+vIuIiN/dFymyZUFYBhBqXCEMTRvNgLpz7zt6051Oc3bKYf",
-	"Zpo91UgPM9bRfQhYEYEiNIwZ9WcQvgxsDgi69Gt93oYXp6hPgcdwYPrZ1sO2nm2C5WnpIX2IiTLPgIp5",
-	"y7qMo7Bw7isZKI/ISr8EJ12Ti2pNQFOFVv5MreU3be8rcOMOUI9mPKZQJWUjG+p+O58C//NOzGzj2OoN",
-	"4h89Dld1NrtzJTO+zOfr2PBJqkpmPU+QkyHH4o7ni05Ae02cO8C2+1yEEBXK15Va9n1UmJciyYT62JxE",
-	"M9RrpkzUZV4bdSzsVobTa36rJYqFJwOxui5LvUy2KwOV9AWYVLH+6tUbrZE3Gu76TXbYPGi1dr3d/b3m",
-	"qMn8IZju+/sH+6ND193394dDr7VXHw5ZfW/YaO41/cY+K9Z5H42JFQBXLTFZ81Bi31TCDZjQJfgqU86T",
-	"O4ir2FDgf8bjHbKiBMsX8H0S366RroIz8oPersR7l8VnwZiuPr7zpxcdxVIQX/Q5+pqt8mSVoEDKKaaT",
-	"kkAdF2pgLfNr0viGE8HXdtDifKyD9lGPKZ+G4eOdns4kUksPzgsL6/LtrGxwVnDVSt0zTrH/5ZyzQqAf",
-	"kkQtrBh3FsLfj+xRgQQg0+HF1AxsFxH6K6a+CJV/Cz7/I7qAyhzZ9SO38VSObMg7/cbcNmBur0ASl3G2",
-	"+1gSc46ZaaEpgD0BLC9DVUBhjX7m0hoZZD4NkiINLOjPggUJzo77nHJT52nwl72Q0RgQf8gPWsPA9yCv",
-	"9aE/rPH5aJabOk1yoRDDk9dVFrDq5MtGcx0D0UEYNs4riO6SxlPGdx/tPBseU7gj37wVX8NbYfpBrBeb",
-	"mnNHpBAUj8BHVvsU0LudGhj3cycQEfp9boyhQo8CeHAhKVSCQ8Hmp6Z+hO3jUjulz6G07JaGgZ/UrvzA",
-	"Zmk1n+VIm7oTkhTWp1LgmH9w4FO36bcO6/Sw3mi6LXp4eLB72KIHLf9gv3noDQ/2hwf7h7RZr9ORy7xm",
-	"a7hL6wd7zf3hiGZUtcf2i+oRruNRsAnU35wKD3AqFJzFJYwj07iiNJZ9aUr68DCbq480Uwp8U7pwcfYK",
-	"u3Foo6tl2nVYsa6PZsD7fK5gRjLuVwHxq+oBUJeMgJnQGNv1pz2VaMxIcM0F9Cwm7bT/h8ST3OcjEWcS",
-	"viGcA2hfPplGFk4N2xJYZAow3MzoHBIH12Mo17mLBb+u9XnbduyAzlqWxwzmu3YMiFRBGJIx5b4kYqrs",
-	"2BDjKMNVmAclqJMSy+/E7MGXSENOu5hU9obuqOm5rHowcmm15e3uVg/pbrPaGNVHe6N979BvaOsPthKB",
-	"SugRfNiJ+PXxkEq213KCH5+fX965P7y6Fu12u33WezvuvL1ut9uv9f+1xUn73/W/9b2/t0L9R61We0xD",
-	"xCzV8oTWDKXW7qcQNA5X33AlxCnlM8N75OMc8iIDAc+WlxBJcpynajx/nOe6SoMCUCi+T2kQQruUgF+H",
-	"rDqVuTbVDp4t8N01XXu2HH1w4GiaEjeTq6KlOOICH5NA9bk9fvDz3MGHlyTjq5G2RPkOjUQCDq+l1oUZ",
-	"xew2EFOJg6r1eabXWiBJw3XJncFmg/7BJtSOY4EQLU3q8RwCrfep0hwpZreMhjLBH+vzS80+of3wEQQY",
-	"AO040vzHPA3j0HuuxegDRtNw064AUK+F3b+6F/BpLKZxn2+1GoeFPp+XsFcXabP9+8d3EXyxAIh57YOV",
-	"H8xXjep+ZU9s27RtOCYUd9mC0d1ZqNRiArq/RvKVzJE/Cdc6BZzwpOt/NcNWVjAvUOzLWVYvuIbEDdy3",
-	"XKEtzZba5qAIqC2K/f7dFfSn7/NBDpX2iDyHYlzyx2+/Dwqh6bfTcnn7hgAwkjUXGEHeR8utH5Epv+Ha",
-	"zLHkYzWKZCkgZz2BnEj7d9IZ9uLbzjqazRBsCDQzvUAmOItzjIuOFItJ3TXQW1bfQRgS6NeEQ4PIatPF",
-	"mIz+PuFbmH+oFbb6bsr2R9MYmGzyPDC2GodkylWAuPx3AffFHRwZPV0Y2mIuIWzwF2F0TiWVeRXZ1Jqv",
-	"Zmbr8w0Y21fOZjE7qtemWXeWzi4D8Zy6fA8Xc+WNN2oBJR97rlS0SVuxBfD6vfWG/XRWcqcBeq6w2ffj",
-	"4SsvOA++7779tVs/C7qyyy93vZPuXvcm+unHk+8Pa2z2vct+auuL3P94tzse8r8Fo7/VvEbIh5OXrv/T",
-	"9+FjqoNm0+Q0XGpj9tBVEPBvnqs/lajQ+6IZOvBX22GC+wnDXCEvsDVEeQq24ZcZbmpB0C3rdtKQoI3g",
-	"rQoAlvNlMPwY4ykKrgy4l0HngCgg+qLKLEH0qdtONU/Lch6blTymGZhbp1XuJRupyCty/5R+IkhCBG5Y",
-	"TTWoFccswVZZSzWzOCMGe0QrZ1l1jKffZxsFwNv0i/747XejdpkMs4AHKqBhelsgyQD6/QzIDhm09V//",
-	"Vm80W7t7A9t0FTw14Lf9cNHu9d6dX77AIJcJ1/d5aoDmVLfkJffS3TZSxaZSb+GEPZUudh7JB6tjGZUr",
-	"uw8Vp2JnVzmqwF6tf7TtuL52YnGRfnVw1WjM6Vf31YZuvdenX1ITynfD+BPpQP9cGk0CVRWas2UZq1h0",
-	"vcfsOpCKxeVsNSkPt1qHPlI+Geh/Bkkdd84Y3gLdRctmY7YOQMQPsIZsYE/swEG3tK1vACc8eMdWOOon",
-	"yM7g0aYbdJ9fdl51e1edS2SScF3qgt/GWFvCSDljvkzhTg8yCPQmbphBQu3zkCnNSfVkNXeE6IKJ3uWq",
-	"zAH6GjpAw9I/k0cJDGHGcJbJKehzrdS5RwBZxUIIGhj/I0LSJQNWQpA7Rm+SfGSYIIgHhyDfgB6ger59",
-	"voVPQwSpbS1fDo9yXiUblMxlkSW6SXGcEenkAZwaOV6lddA4rDcr99P7Hmhg22l8s7H/IW3sFG2IsI8I",
-	"PVbEn3Jn8Kt5VN01hMOJ4KMwQFDR/+RSyB61VHAU7cUKtT8fqVmi+2vFOscwbZlfYn8vipW5OJUVKwM4",
-	"CAOihIMCayptRzkwoKdRjXS5VIyaFtImWmWFXOKoNQB++tUrY88FIo1cdnqdq9R4AH0/kTKJlEtDXdPo",
-	"mOwak4GafLY0mkUCtakU7POsGCQlUjDj1bCehfkYXdrcDQN8gM2YJPvXjBDM7Z+WqEbmESvOEsVh28ns",
-	"h54+mk4LklBLyz7nLEBrxdzAwR5MZKHJE0KBSiW5Dm4ZT96JxLCdl7uBNKK3z+feSOZEb6EolexRIm4Z",
-	"Wcibd5hpAeIw5eUNrz7cZ+7okB74rdFec7jL6nTfO/TdUYO1hnubSM7MqP+RQ3NXc1RogPmPQWQkjsLg",
-	"WyhuXf8qUyZxJ1lVc+IMz8vE5vQpgv1fLhXmmOcS20WbFyZT2KTsaO41MXkHe1XgYcbwEJaDZxMP6kni",
-	"QY2c8xATeSZCqj6Pmce4uVnLgZSjgPvYMHGbIrSCNYMpUCUDa8UMjlJuI0aLCQwoW4+zb8UOzkWKfZ+T",
-	"hBUbhMnDmnldVsSsemlWFpOtecvO8rxj+8YMfxVTlTEwcBAN14XbuIANSXMjMolXiY8LkyXI3VjoR88F",
-	"xWEqvbfPP7RPTs7fnl2VziPjKZdOthGjMTz1s4uvRpq7hf6VqcSWD9uAPh8kuVF2CfHzCWgOgKdruKt1",
-	"K6Y4oiSeclmWFnbc55NASm1aJ25EbGZgi+LcVFRl3rntZJBOkyQ3o148JEWlODOFlCam9Bj30+aeD7E6",
-	"09mh8QnVRZunpC0N++Jh18LdnN9Nal4zE/1HF6xWezKsf0vECOQ+p+qiO2Iul8EhMggZV+FMc4Ttb4bb",
-	"l82dscIReJ4hqxXCea5LwVqhGuh5YIw1qHKxBUFp8gx8/f27KyfN6MvaU+lbYzaKmRxXg4mmoGum0jT8",
-	"4/QFCXS9hFEoAFtPUvoNrGR2OM9kig9tpJStyEGGxjXTI2MR+lhsNJhCv+WBdQvqa8GMjJ9J23DZpi5b",
-	"LM25F96w2XxKD67Ug/J5kgVOw8RYD0qgQtQGoO+d2vPU8aQXbCIeM6Ck1yvReKp6NlUt3aFvYia6BBUR",
-	"NAw8tj67TIb6tV2RmtwWCzkW3Y67VXd30e14XyfhzX+8q992uZv3EOIqdv2FNXwsoZSs8rfMnP98gijt",
-	"iTMfyNLEUih3UglQLny6Uk6ZLSZJesxsUVnW9wa46naSJuAnw8qIrT43XsAklwcAlJNjNcibN4YfepST",
-	"mOkr9R3dUyKZlFrOWk2nzzOuMxH6ZrDmsTVyHiKMo3W/pcVlKeucmcutIEj6XMgkW93KhcTLlZFEaa4R",
-	"jC9BwcnICAAcyMkXLqAHHIuNH76MWV/ifnWxD9DGaPxtKEvD9kFfBEF/3WjMfdliNOx9f/h08fh27gx8",
-	"K3dbTGNKunjNJzEBF5lnIpZFpNlNCbMo516jIGQ700gz4SUasxKxcf9PpqEKoB+Gsd/1AwY5nVlzE0P3",
-	"1npC1z905gG/glQxg0C+Msg6w1AMsf8gPGpM5Vgr2wB0eBcHSmkmaTRd/dq7sQgBRG7CJiKebR8TnEPA",
-	"r81r0B8S205MfuIb2RrOCOUzzSm28ZVJFQzGyufa+IGTZqBHZLwk0zgcgP/khIYhiyXUAlrFemsAnc8G",
-	"jumjlGlKljQrMzxw2zRhMTxua5BkrQ2cPl/WSQsnJ+54imJgnplU9T6TiGJveaZ9t+DG9YMbdDWLGDBj",
-	"yYPRyDYuSusFcS233r1uX717RU67px28EpqgUUmwE85Yqaj2ginmqZP0uduOsU0UTbqGpeLnGOoicQLm",
-	"pqq+S8s1ALHv86S3U80mfAQ2zharZxIB//UPxqfLZ8QPYuYpYTq1RRHznaTVUmN3t88zQaYtQ7tJ1QuQ",
-	"te3Ktw3rpFcT7A/9avBz6VX9cNr+6cPzf7/q9MiWbepUd1sHu/t7rotr5pC665LT4Pn2MaEk1MpNjANG",
-	"F1y92efof0TKC7TVFaliVAe9CC+DkD2CiCozS5JzvTMS8aRqRVDK6vPtRvVMyrqbhuw4u0uwyrh9Q+aJ",
-	"CZNmN3P9VofQzquwL2S20S28d7HR7dexXjJnpnKEVaI7f4/YdcWpaPYAMEINr8Xq/v6wSXe9PXYwcml9",
-	"2PCafovtjvbc/fpB47BJW8Ndb8/fZwejQ+oO617Db7LWaJfupakV8PTa3yP9cOyb0jpo1JvzfZf0etR8",
-	"dlv7OP0l4JOAQ6fOhLE/eDyPqA9oAu7ykViJEIrsGs7KFuAnxAnvjmImGX+I++0b/sa8kmE6df78/rOz",
-	"AoxDv930N8woFHgk8wrFJ30ePi+tTTDbbJhl4vbKiQIrlKgy4p1sZU+t8BRTVdQlgIv3uWWnQ8wWuKOA",
-	"QM/97Rq5mA7DwEPW9PbyjZFNGGDNKS1gLCXLB1UQQ9bnHvXGCPUHN24NTqAbmh5wLMIjEsHzHTKhH6v0",
-	"mv21Wd9t7rmu65BgMpkqba4Mtm2krXNFr0GcDfqV/tR1m55eMfiL9SsDiOwMuqPqmeCsekqVNx5oSQeS",
-	"QgGk2uC7wTbKkqbbSsNcZCj8GcSkzjlqXCQGYOmtwaX+9whX/K9ute42mgOHDPBz3W20qunH6m69YZ/f",
-	"cPeM25OQgd0feJgep3k8drZRNFbgIkPLjnHfirs9EyvK3W8GQ77bwTWAvouwBlrBIqSdtOvTuq3U605D",
-	"fKEkCXKKzVwBRx3ohcg7Gq67jdE5+9IXgYyEDBDPSS9+wMOAs0zWTKpSYCKGsZhRGTI0iIa3ZHqERj+6",
-	"fHlC9hp7e6mw+24AY+aCV9u9k24XHipR5cOVQJGYKB/YdhBAtVVJbcy9VAB902stndbA1H1hFC5I0lvj",
-	"+uczxWAj17m4O9LEDLS8jrn83c53eQVkHVWhjDts+qRCwZTSltZcTN9o/Tysp0aSlgXt18M7OpPmZIHW",
-	"k1dVsgLUtsaHawta4n92Kjm2s/i2wTp8KGnFSzOd2LPvWDwwBW/C03NMLM3/tV/547ff+5X0m+/++vbq",
-	"ZfXg2TMoLU5OGR6kZxIOxbpjsd3F54fxHI6gBVOyVPVMIidcutrZbv97rUqmu39Bb//PTkVz7YJ1KGTh",
-	"y9+caY7er/zsVg9pdfT+017rc79S3Bz9p6pdB2y3WmCkY/tT6xfMcMKAk1DcsbjqUcnImH0kW5m+vnrU",
-	"2/lNyIwuO7aikemxNdy9P/XhnZOEZoG+HeR/3oOc00IKFgTFOp5qkP14rKv4TUjtFwV6y7rHHl+hj9f7",
-	"v1Txnx38p5gBfOM9hbyniaZWQbIHeJmeaa0+mpGtnC69DamVWBN7TLhIKCzDC77G6XyyPf381bJH9+7j",
-	"dWnV98rShCCLG9h4kbGRYe1kCxwmqKFvZ30W9Q3SirTJvMphsdZw5qlrLQb03YP5S7//3RKu8vlPFG41",
-	"pofxL5DhDExy8Kst+BpwKYvPvVlk8qpjoqkZhwS5E9PQJ1LvzZZeVIfoJXGIPogOCLFtJ7GlIS6B1vS8",
-	"KX4n4htJKOaevOpcFRlsr9k9nbZf0mJbxwgr9uk+k3ZpyzjmN+3pKbWnXvBrTrXVkheW78toTugEL2y4",
-	"X+i5+9OKwn9w9eafVKspkAtUjjHemrDDTMEz2TI8zbFcHVPJX3faLxJTZDuLpZl/w5lAehhTieYLvM4+",
-	"1NyIknYOXTbJcGTpILaPScxUPDM5j5f672ob/jaJ7XPbmrmiqDwRc+GVIHc0UIXblx7xz6lsL+7exmKb",
-	"gZmd3hLR3p6TH6mE1RIeWfw64YQdNZ5OhhwS4ZcEFhAsVHo0xFLAEeDvysBnZHA3+B//fTAepHlSVEbM",
-	"UwTENgRgbZYB4xCz9Y8S/NE+T8C08WmoH3zEjolVxrXuChwv6Qof/Mq2a6QnprHH5BH5/qLzyiEXZ68c",
-	"8qr7kmyhV3mkqXEbo8Hv2PACIxTJXPXjL85epY5iCY+zX2v9Qz8LUq0wVEFUTLmMqD7+21hEqt9MAPjl",
-	"LpCsRjrUG8PwMB3eZ4gtroegFwEiIBCET8E9IW1Db38mRwBiOBDS6OoVkjbOrcaUY7T86vXb0+cQLr/o",
-	"/tR50yNbd4GvxuR//HcyZsH1WDnEBtBbLv63bSpPRogmAFvVcl1bxglRfuYJH1IQkqH4wYRxGQieNBlG",
-	"OkCaqxEkQgN/mnRR63Ng6VAqBZfr4yBNIhpeqeIp96jJUvZEHE/1+pioxm6NtE12ASUjdodPkZh3AqNE",
-	"itCre5wkGidrqo+j6XSspjFmZmCYCrYCIk7QpO9hQafjPl8acDJujTv89NH8nPDoVGExA2e+pnus1ckJ",
-	"nkyIykamloQyrpLj/CANOc8B3gF5GUENp5OTKPjIQmCZgb4EIi1ppP0uxw8NNZrIf1Y7aja0dkQ/onZU",
-	"dxutjLJUL1KW5sf2miHO9gaDG3/BwT1uvCaTDrGx5zfB2H6UOE3COp9A9/nPGKxYcfzvqaKhT/NT3Wl9",
-	"/pj+Wa64/XM48v4ca93aJBkKFnFI/QvLGuCQZrS7nD6t1ToxQp+Yns0tDadZz16u6z2kkBoWnLr4bKqi",
-	"zdvT3Gyu73v6yrsjUnh93t/32akodGFdALvNTyHVGvUEtJwt1F2WT6fIUZk8tN5wXffjoeu6ht8fp1wK",
-	"VSujhIUz7BaJaoQYJZOy2pG5f35+j+fRbJfYR4O7gUO07iymCtTfeq0GcgZq6UPNnRgm7qZwFblFxURf",
-	"GD4aPFo1uJ9TeXedJC45jSIRK+afMj+g4K/487g72xkFH8v3ca2W51YFk52kJDyY6NmtgZyWZhHbBHFM",
-	"D4Z0ZVsWAraBhJKQUcCxONCW9QUJhEqg+mgdheJak0aNtDnWWGitLyk8tEXmx/odqOuAdohD1jYZ9lcE",
-	"2BJo8WQaGyRPAGQbWx2YAU4yfRkJ5eyObGG7teE0nRkwFAOisu1gDSJA1IzFXcETMRt1SL2bIjW1C8Pt",
-	"TlIs2gck3zrrXH4VTJhUdBKtef2ZtitWJPauCLjwwLsxumY7xC7gSVWc/uOD624QL0kWC9fuazd1S16/",
-	"slWjJQCkp3+4dNKvVTT++Fi9zqeKiGTmE42inm2cXlAIgywFkP0XML2CSRWhV5dx0B3gTav5aMKrJNma",
-	"RpLFaptMI83M6q5rXy6NayVQbEKwOXsYMJ8InjiFwB8TMxRN2hIY6IvlwLF+CxH74Ofj6oicXHbaV50X",
-	"DsHWpy8MaoYkIRsp0LVuGIvQhdDnoJxs65F2Li/PLxOkG8PHt8CtaYD3sPa965s8R3UXeOwok+uYDn4b",
-	"+kGtYMYOWc6MyZaZCj5Nq+koeJKa8QmICPAqwWlGtxo4gRDUEr3u1h20BsOWz2Fn/wHZ9s+fCpn04rcN",
-	"eEvKPIHUNmbi4Fno4q11rfFOAm4/JgYGjWM6+2qVGEh68H50RoMVbKb386eMHo4Q8uA1MQ2EX5TIuLK7",
-	"DOUW3NXI9iKuHD1m58C5TQBSXibVzjmg201DBfA2eiW+FUn8uYSUlREIPTI0zGlNYSUZjVFMFQY+jNd4",
-	"CwGamE8mNL6R0KVHbGNJYybQVCMvA4gIpc0S7diwatHIBsAvNAoiVEfQgEsyuGEzAEIkWyfjgDOJgYM3",
-	"VGkJxj4qQsPghjnEo5JVAy4Zl4EKbtkxGfyvpobyw6DPtdkbhTTgGeTH7fnyyyA2Pm4rTrSNfEwG7KOK",
-	"KZaRg0WC/VXHDOIR51qEQuSGfaSeSqdDktmguAFZB1hc3IQBII1HWzOJ09vM1gH7lVsYSeUQpiX9cGae",
-	"XiMv8iIS7Xot2qACpRhmSm9qKrC+tKzqTn7AyVxaDr3GTRd0vfz+XvAr+zJ18MnNP3+q0FuqaPwWiuAq",
-	"zlLzJQvq8V6vrGbLri2na7hORQlFw07IJnouKMz0N3rG8guxczyo+g2rnDCYqZwCxg2ZNFoSk0i492fw",
-	"X55X/1ngH/UBSxYxx25LGO0npJ/PyGP1iV7ktnjSZRZltka6SqZAGCm+bNK42QIQi4hx8o4Ne8K7YQZt",
-	"iPb54Cbwbpg/wHgw2YoZlYITAyr44UXnTUerz9hxNmbEC4VkPlRRh4zemhK261hMI0m2KP4FHhuoE0fM",
-	"DCnCW+giqwdraNvgdljrAyKUMvAhYB9IJeJZjbwR19cQ2OMZtbzPt1puczsDk0SjyDh5cG0M34XWlsYb",
-	"Y6wGi4CStKbMmQ/oKjQMHx+op2pWNwE+yVskMAsztGLED339fxZ3zhfykKzEyTNC7BsaxyPrgLiuGW9s",
-	"sernlOe1RLGAFAZwF89SaIhRikaNOBO1ooD7I9H9lxDvWZG+Zl07HXoVx1qBeXyc/Sv3cA4fB3TFytGn",
-	"z8X6AppvK59S6BZ9dP1gJTg0UsG387mskH2xhzQx+Idm+eYVgU3PRHfyFqjhgipMjoimhQDQWKmMeLZh",
-	"CCPQZooZxXEa8LAxzOxRRjyZlttMM7e2a33+stQDSMABmDOOYhaF1JtzoWkzBrxyxWgj+jg8Jru4Z2Ti",
-	"3mzBHveKB5RR6eltGNOgUnT+Nz+huEB/2tCGFROYOgqkN8Zg/Ddv0BfmNEgZRHCWP+ebmB07CFlX6uh5",
-	"Z7q9z8n8OVDyTF96451YOOeATp9SFb71i/sf5tjmF4DMw9Uzx/HxxTM8f2V4EXApvsnotU/OC5HPVIBt",
-	"XHZstLq8g8bu8g644N3ECx1tcQKYCDhPMn5M61WB64yjEIzwxL8pyR0LQ/0vuDn7XLGPartGXlib2lre",
-	"2jRPRLNBzR8E3AunPksu/qsmz0GR9IUmkm8CqV7h3P60Rupj+w1XX2dclwU5v+1QChIGUqUujsQRglgr",
-	"yfdtNSCSqe2yfNv5nSpOvx3RULIk8jUUImSUVz5/cednucHTzJkqmenaxDRD2pUj/AvsF80fJ0MWn4Ci",
-	"d9RMVgGwb+E6TaB3fMHweWp3KhwTOCLre1KRIr4x5Ud2bGhmlQkkXVu+tSKulWHgO58McS73uRqa1nYM",
-	"+jZtk7UoArBNCAOhr1MdEaRs410lA7ijxm4ZVwOHcAEJCB7lJIJuOkqQQIFbZSJi5mDpMTo/wa+oDSnq",
-	"QymGbS6mJ2D6NGMlhHlHcvYGfX7HhmMhbsBdz2qk5bbSMh6rtHFB5NQb2znFBhYz5WSm6iiBo5SM+c9k",
-	"ksixNUDXMClc2uSwD7bt2wxSqMHf7POkx8uYxYzQMExQTx0yZB6dSmadyT7KN28sJONkOMMQmO2ZANmr",
-	"5ul9LvWqYTTR3C3JhAHQqb4YncEWnfSGzbAbq95daYltu1RCWmJ4ZXjUN09usSKarHxCTt/432M7ds3K",
-	"AvewMrPQsztHpCW79UySAMy1RC3ISWxQWiJtPyXS2or2ZaUDyygJbTKtviwwaBsiWqpjC86qSlShIZMN",
-	"KQ2ZumOMo4OrbYGTJYufY6KbaYqIcL2B4HndvM+39GsYBzzngWS/DLYdErNbcQPJdFBCA4qa7QSG4SNz",
-	"sLZrxEbUkyiRDCAGh3jQQRgmDP0YKoIDU/BnAYtD/aLr4BbNEny6ViRqUIoITBxmRky1N0xtqUJ/apfy",
-	"z6zSL+YUQaq/kbSe4LcsljC5PIUmmmGxVg1L9XD6dAqpLwlYFg6psWRIzx9lSP+p0ie8MbX4xb3u2as3",
-	"nYpTwQKrU3mtCRatheSWypiFoSiLtRws9iJgfqCydscoFpO88eBUAv3ZVOlM5LUZz1XnpyvYEDjliZEl",
-	"2S/GlFjMvHtSG8Qc6PUNEMscv4ngRxbBp/NSR91h24N17RC7MzufJvoUfN5BIsSauxVC29yLYptkFHQI",
-	"vIwF9EgZTOQ1aOHamuA+IkxQ4jMvmNCQBD7aAFSSgT4XgzwrM0elQPTDcO/Nxcy6oex3SvLfL2EpZCaP",
-	"vMjukowrNKF8MhZ3aIuFPtoYNfJcqDHwaEm2AFijz9FAc8xKoKJq3rBtrTbzuWZ4woCAAeekptlY3EGS",
-	"o7nAtMxevG/OEIM5QW5OMilb7m+VDIv1kDa16PMpN+14V5hy9vVl6gAuqVn9fzTrZYUs2lT+PInoMYeo",
-	"TPI8ugxZZcaZ1yUq8DcJ8sgSBE8kOoCSY7mO5EhOdzUU18uidoL4gU/uoAWXyPjLuqdEn4352MQl80Ts",
-	"M//I4BB5NAwTxptxPfU5MC6LYi/FhCEA/pZlbEgyjuGw6AeYoslluKJJyXNMfRPyULSbtp204McksXMf",
-	"bSp4gv4EaQoUrDjTdQdHYzTziIkI0H/0+WB9vkU5AZey9UkgH4bhaQKfiFvLmVFAUICV+//Ze9ffRpLs",
-	"TvRfiUtcoMSaFEXqVSUKDZtVUnerp/SwpOrq68m+lUFmUEwrGcnJSErFKRQwF8YFvItd7Bev7W9rL+zZ",
-	"/WQv9uUvXuz/MvCMZ/6LRZxzIjKSTIqUSq+q4pfuUjIfkZERv/P6nXPw2J8k+s1xQWMt/QCfTKVNIJ0+",
-	"4+mZAJSx5bmAio5Z9jU86UKkbSqpiDLI+NPGhEfg+XLMsxd4xteHQ6zBoOGwIYPiZLlHcD7hbjTtNZz2",
-	"oKZPyhK3ZSd1BKJrQbVgS6e7B62D0yp2jsZ1l6REE9HqgC+XDo9O6Hctks7FiC21jo7enuwef797XDVZ",
-	"2dSqiG77+mT3uHql5XpoDr/SS/yLiUjdOZO9Q+BQXHAVr0LLQUuqVfOnlVR6EVwpFMdCQSKjglllordM",
-	"RJaIOy01n2lA1BtrzxGh+VbTavjuyUnrm92Ht8zcBTu/eRYnZ0zILI0WFtqty9dTV95ZmNFTPqecVSLT",
-	"ImCeYP/ePkuHsVA1FnTTSMhQHcp4FOSdusCxUG2S/q5VPcZLnJhMChEqpKIrIbUZZ5rTp6IjInAUJqwt",
-	"GD1mjKvnYSmRb09Pj+yFlvaPKVLVKdWx9von5n2/KOvA+V7k/7lVDo+Z1JkdqOi8BQzcJQyofImXh0tm",
-	"UWrd/PJth+mIZWscNYmghi0F9suiqhtUa1P5r5/IDrwhubaw04gsd91t9FBE2Otu4wUV9rEmRuNuLlrD",
-	"V8PChGKAbt65tII8ldK1tan33CXxaoHRAGRaR1hDyp5MLmu+nCQNliQXT+UNMkMbLEkV9uVU3iCePQdr",
-	"EAm2C9rgdWmD45/D0Abx+LykQTz7cVEGx/Kl502Zsm9unKkliVMJ1L033tKS9KhHwRLELTG/GUjekYXy",
-	"d8dEQTPPc+K8ieBMhfpd8JMal6Ybo0ri0EF7JTqpyBTrc3Uuwho7EYIcoG/o2m6Ssl5yCT5QbeVFwinR",
-	"qC05bLBeBsT6Hd+YkX5Bpts0bvLzkmRMydtxHmSBiB58feMGUwKyzsZieJUf0Q21Bksy1Sug8vTp06db",
-	"3TU+LYmz5OnF7sn0SpBE9m74875ZZWPVRj8OhWg96KUxS2O1YcolmWTASzoT0ArWZviYVub16gKf7sw4",
-	"vcx3cLllOiVQfhYpaCzPob+wiShDaLyAe7jmqVU/pAqxDk8BZ7J8FTxRADSRPPNlgGs+0HZtdxjHpnk+",
-	"Vr0B4i2wd4laKyRLkwyKs2W9NBme9Si2Q2ux6hH8YTnP0SVcLGIloKLn5GpzVuZ6fYu1xSgBjxbHBgNM",
-	"JsC5sDVzFMQj9Czo8zFS8/TpDuLpqPb0Kfs6IV0bJgMLfqphW09oWw97NEC7gDpOKG2teixL6CIEEcuw",
-	"9lhwdHhySh37hmlMoZ2xpsOno4FosnFwC6x7rp2EI18G7/1KFPqVpinfTHJgxKLQVGr2fEQuOMtFLvgJ",
-	"ONDwEz9/C72APD8HSOfOx1+/ZGtra1vObTWg+pXm+1//8lcfPmhtP9BHbGiIIsYgpNznemwMMN0SrjUM",
-	"jaOTBEJX+i2JN4p9rzxGeR4fsHExBrjyEn+UUZPT27cLt+BhKMLmz1AJ/PUvf/UjhfKKBwv3JoZ+jTgV",
-	"cD88VTV/xj3WNqejr6IGj9hm5iT60cTX3JEWY24hrL5vsSB4kwU/LP8w/Hl/eRdyAbBiFq5Bav9lTjCr",
-	"lc5xFoFn1zhLJG0hbNjiXG5lc8CWXsvoHetHcRxR+xaHO5Jloj/IoFM56hXUssPcxyIW+4r1xLulb/db",
-	"L6lR0RKigsfGH8l+wvxKza+wn2B/lmrgYcnFtgA4gXeGyljYJU4voBp02ya/dio0/A5NjRvLyPeYPs5T",
-	"rGHfSaTKuEa3qC9MYcvuUOmrzFAUZFRgR5AN1o8k3DSJ8au08mkFISugwBfE4VffvYPdG+nrTNcbdmi8",
-	"6wSAetYjEVIlzg18rudLdPnwtramG3WmPNbQD/dwDB5bq+v/w2pZZb1trABGmRdpMhgIrOdl1L8+HzGN",
-	"0BfCl1ThHMt0chl6LOWpiEee86Zaz2qyUIRDhBroZzexsGq+3CmqmD8fiiFWBT1KVHaWipM/egXNWDjU",
-	"HOOprfdBuBgnCupnSrFNTAFaUFD1mLyguUCxsw3u0DjXVvNxGLB+gSWfNfBqvG5Z1RohFStCnwgZNiGG",
-	"AgDFtUUNgsVjaiQ7vTSRyVDpuYFPYfaKibDYstIgy7IkFWFzGpLj5oA6Bu3kggqBIgbnhC+84Vs9aOKc",
-	"I3hmOYlG3wFE8lKA0c/AY0GW4P9NjBTi9MQPguMoQOCfOVspqOpNoxcqSXFMd/nu5PAAt1ukUJrwOE4u",
-	"/UoTQ08e8ytY3UkfomZxHwKoGqUKQ11yYk9UVHvN7cai71Hd9qXeL8i20IOJ9ZnQWAZEf40dJHaAuKGc",
-	"r6cxIxlm+yrwGId29c77JKm+NxvKVEtdSH/SMl1vEtGJQhHCsk4k3SRosqPWyQkOwH0PGonHjne/2315",
-	"Sm8KFeD1UmuFYSqUEgoXmn4EzmQvgUq0UE8+FZT+lSV6pHGSDNq8c+6xOJLny3HS4TFb6sTJUEu9jIMY",
-	"lSZLoOqxQRpdUM1xG6KD96XyghwH4ZadNbVmkecC+UmCqln5EhAclJFOIiVmMdhuSkuwZcEXCGqg6aVk",
-	"X4H4ntJ9rEwyH2caBkxOQGezp0OpcFDQn+DN7otvDw9/+rb16tXhm7dHx3vft053wUlYZpq+dG3czzOo",
-	"8RGm5bx24TWNPpz0e66Ke58m+Ea7Lp51GuFzvtpdF5vtrc5a2ODPunWx2l7vbIbPeaO7JjbazzpbYZ2v",
-	"ivXuZvt5pxGuiY1nd2S637rlPstql+KSWTvEdpbDKTIG26LC/Ccbo8JWFdx84mv6K1feR/PXkqSLtpnj",
-	"ecRsNVDcrbarVUWrpl5JRTdcwynVED8NcfCQGbRG640UO0vkou7aXdVFvHp7zZE8mxs5Y+mza6WZM1F4",
-	"w2ZrZc30frw2WyXpR1kmQnMUapdC61ihDU1RYwE68E5AihgTi6q5GVIaegeZ8QKQF0uyJXAI6n9WERQm",
-	"fYxaZhUl1LYvkzHj2oRI5kGYbbZe38KzON7IicXgeM2V5vmvj19NL0D3ZSiqhuN2LX3kYXg3cypDpM3l",
-	"gmeh93yaeg8Vs/sovWcl12NmxG2NGzRLjO4Deffgl6V8Gatiu+ydJhvzzZLPpMQ3C047Sc5ekyZBj5VD",
-	"zDXRx4Cwi+ZCkeyLMAp9r4dxTB6AKGOdZBiHUOi/DU4ZsN9tTEHobzOnlnZ1RDn30S2SMG6NHoMLoNJc",
-	"nZFn2Gi43BhYbfB9nnXXOnW+sbq82t4Sy+vhent5q/1cLK93Gt262Oyu8kZDXzPEb7qvKs21Da8CqwIp",
-	"ObAenTQQMr61oXtCRisMX5vejVXP2rSI+A/NsSmuzdE1GhvgzC94NrcN3K0p/v5PU7N2Bcww663EyVkk",
-	"r+jWxuMY3dJ5xL3NO+dMyJAtUQzBetDx99ZgcEIqNJZ/gabynIXiIuqIqpY/ZyIDT/jePhZdhdCjFiZJ",
-	"F5w9yBiD2DmlSxabm0E9SzYShb5pehhwVyovQ5W92WSzNev7L2+1EGXGKb0EsZMpne6qnm33yfNJgb/R",
-	"yUBdPSHYBLFbeC9f2tdop9TdHa5uQxH6KITg4ampRwtxIPbdm1OYo6BF+w/Qr8leCJ6KNGCJNKmImMcK",
-	"4hI6PwQrl3rAfwA3+yrYZqnQxkLehDQQ7wZRKlQrC2DGh/JcJpfSVB5jHS71WLWk7MIy8KWNX2IgG2ez",
-	"sa2/caRAFaeUSw/mNUmRiIy1yczkl3ecewXr8dOp6XNKbTn0qo6TMxbJ7XxBav1Eisti9Qmnjc70Ujq3",
-	"Un7qTuoB01pxZfrWZO0AWG2VZkWMvuu1v+lEh9F3e69/sdc4iPbUnjze6Lzc29w7H/zw/cvvtmpi9F1d",
-	"/NDSJw3aJ99t1TqrsWz3v66HP3wX36YD+lSPapbFBUP/7OysB+sfNLOZm1JD6ONhZMEVZYrbMe+cx5ER",
-	"VOUO4FN+LhQL2nHSORfha9sBuVvsG2DvNWZLwGbG6CG2GS1JaZJwc33ru0aqF+5bPAL3bT47LE7kmUgZ",
-	"zfNC7Zy/rD0uH2qiMdk6Y2rmDWhFzioGm5fm30NqoTauZRaPzGHT2KzMDHbW1p1bwI+66d00Q7UxJtSc",
-	"nI0XSXtq/9IHtR+djzq/7WgWyyJR43o7eX+Ui5GSFjilFtXRMCuRTnKqcGoVvo5DW9ICS1FJT9DK8bzU",
-	"rSym/0C6p6nysm2PqF4EpWzPxSBjS0O8HKOiQB1TeFep7csYq81Ua+yFOUslfQFtwqmwlxml02sUzTR9",
-	"spBZihWXbbnP8SmIXGTbLsjkVJDIQZKPKaBjfX9llsSLT0pCz9/Q65bh6k6AZ5YSYVc3rYsF4MwLOC+u",
-	"UBwcPdktLHt1Mq9FnMIlHhtEUprSwMWmvmJM0aAAVbmK8bIwkC9KxygrDxSmvEtF+GJuSxjfqI7flXVk",
-	"n2mDvLFxnWJ+qzeqI/tsvLwRNPHDxWO8Flo8nOiTNwsVj5znAh82pK4ZjakdBMfe6cFVLXdxz69rFTba",
-	"Avrmhj53tll8dTujwhyvvDer7kre2DG4aNVEYW70Xhe0MxBdkBpmu8LrBVzddknaSELxJakpVGLVskqY",
-	"FO+ynLifQmGNiWe3eecc+Oag+bg/+ZI0wXX0FbtATuxp26yjUGecNhfVfmWFxPxgep9fd/rvvq3ZKX0x",
-	"bGw2zxUvCUA/qq/qoufvQ/UrM6y1TnGZXXeDr5CEfV/OHzvhF+PtQ4cS80n1boSkycL+W7LRJG1KteHU",
-	"AJ4RsE4seKo3f9XzJYhhssSKtxg3YqRgI5HloaNepCjXBONjmISKyRwfsbHLdvKJKChkOzBXj38vl8Zc",
-	"4CPAZ9ue+EL2yxQDL0ZlKou5hDQXOQL0+btXQp5lvUpzvb61aWOpKtNYfePwyvVVi1nWVGG1fe6lme4Q",
-	"gzQ4MM7MSrg29Bitdwr2HEVS6TU6lINIjoFQETC0REYTj+W13D1mISbKHFCBvESDKoBXJn5rboCFio22",
-	"sG2Lwzt+ZAp3RNJj6/W1KmgUvrw75DnCqfoEoUebNCxLtH3sYfah/gu+aQFs0PQpQ5qBeffp0d1bKmq0",
-	"gJrHCjVHkbRQcAtKjzY+plN49pMJpUdfALaLXrzQDgordCVDoLIkIUhT+KFp6KIxz4SyFkuVtBO4CbJ8",
-	"0HzCHFKoGkB3HnCqU1S8AyWt8kzLaXbag8oeGVHx3VcFJQ1GjH5fSBGHeSNg1BdgAfFj40YITFq3McZ8",
-	"GWV6JEqoMXsJdS8X4oyFhonCavxWOHuAg74M9B8G+FjrCmi1nnsoQFMO0tqaK0HPfZ6eu9tUv+anYoPd",
-	"kNGP3qUbuWL07Fh4IVL/PXTdsG6uZ3O5uep35IjSbz8LxvPtv6jkee9N7fdh3ouiNMUNPQ34MV63nBpe",
-	"zjSH/teFSF+BKUCk+5AtBbZH4FeR7CT9SJ4FHrH+obYi9DWA0jvSPTkZZmeJPrk6Xu8zgefzOLYpAbiI",
-	"p9HvcZiWZfSxQFacA/NO7CsqFJUUwormLczPRGzFn4vmornTNIvRzEx5fUr3ciGHffiu+SEzjsqPk4Zl",
-	"Sd/AeJR/VXAoRoomeRs6zOK/BdXBoWS4aeU1CWLmRZeTpBPxmD4XMeg/wUZ9U5MRinGSbpr0X0+U3vQq",
-	"PS7D2A2gpEIjaKVZ6UUVK+jgqlW8wiL50e7Bzt7BN8CKfP34GCOF7Th/HKNIK1hEMuaXAFC4c2z65mWP",
-	"5Kor4+pcscAsqaDYOwGVXLq7VkJpETqM9zwPCxoCKV9CVZg/ER2gwG8XTwLtlZsWEDW6c+AUdSYd+Mju",
-	"bJal/ELERNTwJcAQQ5jzGLfllIoNuMdYIvn7TRBE1nLSph2mw4grpZOAeTGLT+Lk3kL3oMsEKgSYthTE",
-	"ePHQO0MTi32/9WTbpok90UcGjCrr0IuJddYYwu7eUae3Td+DcQn1dlCaaakaSZVpzS3pWt4Ph8TfRJZ3",
-	"vjgRMizs7luWtZYQCnnNtAANveha3WMtMN5+T9uWtr+wvp+7UsZcw9GUgRHKT3EMg7S5Hb/wjSrRPALp",
-	"dUdyaJ4aMTRqz2zBLz43+i6d4wI8OkWpNb/JsvLeLrEPK4hvJc1gZymKriJKXLvpUnJcvDUtliONui06",
-	"ST8H9aSLxcfAHeQRVBhA12cqX7Zevtw9Ot3d8cZcRPMKxzxRzmT105kk8xyBVvQeOaMB7x2+2VUkSSv5",
-	"pa0VMSbVHN0gJ/ObnTSt724UsiAVP4fWu76c2XtXY0l5gwX4Jrcomx456I5fv9lcy6+fH4vNAnxkYGyB",
-	"2IxvgcR3h8Qt0g5vB4tR3783LCbzolmGr1TMcndnTnT15bzwuu3eDUrPqnPM8MVCko8OfksQ8xhm7sER",
-	"8y7Rw3z/BXrcHXrgMro+eszJIqeTC8lobroJdWMua9fETLem2hVO40WeWjaHQjGR+FHUMIaP1Qd5Xefj",
-	"wul4Tadjf2RmbvaGXzF9Aa4iTe9q/R+q8eV7PJGsnWQ9pqJQqO0i3x1EO1GhgR89PfmaiABFZJnOT8YV",
-	"9HhF4lzZ1cXEvEV9zJtxiLtmKYx71GcV5iGZmCVUr+VqF2axSs+tFe1wdiKQQq6WvHjKmM5qev2zpOuV",
-	"ZGyZ8iRXpIbvj77BZ38G4na+DwDvO78Awnlf7M7rpEqfmSU1V6QL60QrS1dNLmVeiArXupdbfCYmJkMW",
-	"4OLfC1XAuKKtoCDcYjitLJLF00ATHuC2iELUR6MzmaQirNbYG6LGBdSeJ3CbCAyizrnysWMIHzvFNn6i",
-	"HGmigG1t51vUdLWCBmV5uSvknPlS3yFP9Nmlbh9wpTGLsfuPwPY7L493W9qEmtqwANb5LYjJG/K6aHoq",
-	"TfwXecrsp9CrwmVM4T/XKj9anN0R/QRXxPzaJbzz/bYOuGGb0Kumh4hja2VT4VVkkkUdgU+jzlNFbyS2",
-	"5bj9NvAwubMUG9zCNAuLGraPj5Vmq/Kb9TTNOkAQXzGraWafaOoGQ3rKUgZ9aLgcJVJYV1yWsD9JIln1",
-	"qE0N9HkxpNi9UJsQGY+kcrtFg8kAxb89IhenZ5aTVmOBviFvxyJgmYhjZftRO8Iif7wv9emsWO2P3tT0",
-	"ZPuwos+xXtTqNHbbEbzw/ahPbi/mhaa10LQwucDdcbN3shI87fSm7mRcyDM2Jsv3Zd6qXYZOj3bG4+hc",
-	"VBnvJ6ZhXhEZjM8/5+VfSvpte/IH3OWllBf9Nvez+/b6tP+OjTqx2IeLfehQJvRSnHsfWjlzZW3DnsC+",
-	"osz0DVV5D9JtI1dFrJwyq7OtBl/u7J2cHL76fnfHaWn6RFlPXYdLt+IfZhCU+uJoVLdlZTxYBr/pyrpY",
-	"7/P732jOpimRUwobludMFVxYwC9xxQWsdMrcsut8YjF+I7JHvg7nt50W63DudQiTykKR8Sie6QSeKeK/",
-	"QVTGJLhpfYlyWE5SbELZjySlVKkComJraPQOeAyNdn3RRaSidhRH2Wibehj50gRE2bkQsD+ilF3weCio",
-	"ba91bZ2JbG6kf320M81BhB1KHthBdKVv442IO0lf/F+OO4McONfYbw/T7ucabpJFUt69uz9sc5453R9T",
-	"nAKzQzVP8kwMcDmYKz2WxKGTU9dNUmiEgKgC6dQaU1StkPeQ+7MVk5RgkFkski4YURIzic/pzCVEiym+",
-	"DVjE3yWRvLXkvc8yh6zcizvBwacDL0YTpPx/+fP/9rt/+Mff/Ou//s3//3djlNDGVHr+I6R1jK+X+a1N",
-	"s0kW6WXX9/9QblABX7C21RS9fGZg3EDXWL+awvIuiYmbfXAbnSzmS4cjT3IOdRN5cNgVn/GyjDjzmgCf",
-	"fgE+KYmATabIjUxJnEIcbpyainhORTNwn1N6nE2Du1Z6nMNVRaWBQohkJWHHyqKHLePnorgotvW9WYCn",
-	"BVCq8Oj1dAd4dabccHLo2BK3PorQl+Znah8/RoZ17D6KlOb2X2qPQSR1HBl8iZldkZouupzIpwNGdy27",
-	"nEcdI7A/aJbCoxFKdydeFkljjyxVIY/tfbRqPV8G2eMTXd4tp1IUZBQrE1FOdkEhzwI8t5hpYdF1iVwI",
-	"UE12XIhV8zy38VQNk+hD5WMtaCCVJrCoEjAlrs5uu9JqmSlwPJakvhzPuihKhBvmvflyWuIbm5n31rg6",
-	"7+12JdGjFipjV68W2C6OrHGZKjeROE5m3KMSOYvUuIdIjXO13NuROFPz5L5kiWMsIQdWt7Gx5FhCX5mU",
-	"8OWYmJiQNjdI1ntc0mRqGt9jEAB3jHeLZL57TOa7Kd6R9nel25rO8WhDuc1g0CVNfxAzO4v6At0ielAi",
-	"rLF9ilKBS2IJ6gtPdy7TyV90mh9O3EyusJPl16JusmkCkubwzcHucYkm1IBX/uinUU4hPmt/d/9F6cPm",
-	"dT+v3rH7GVfU/J5nWu8Lh/M1A+59u3NvO+Jeqpm0jAkbyYsoE9QynEWSCj6SsCa+MXkQTcDcSe+osRb1",
-	"b+7xjIqpl2RiMDcRY5txJhO5TCMg/aOccOUh2ZHKdCnrAvXK8zdwO528be3slAfpW2F4e0D5MYH6spyN",
-	"dfjg196cqhWGi3j8Ih7vWHJhOA1Q5tBnZnGajUaCpGYUXNqwMTKuhNc8nxrjsI/vSZEZg8svg7S8EOn3",
-	"yV3+mI04Tw2BN9DvRCKbU58PvhPPMeKXHCMeqTGDmEfSDKxK6doKkynxqC+XyiTr2+Pd/cPvd3eq2+iU",
-	"SKSglALzSJLmsYBeUUt02avdr09NXxQcVIdLrSnAeYgHTRvwdOOyWLTTqhmXvcSmexaYelNq/2NbOmfZ",
-	"P0JEQdeTVdgejraNk7UgbV/HhaBnzC5F4FrDkr5it5tGGLjtlylJoJjAMJMFZ24yXkweijCiv3Cspcc2",
-	"U1o2d6MYigtz6k+dSLGcJcuJtD0WS2X1VYy2b/G6R7ezrid2bzVdcK+/jw1gr/F2JxlPs9OoL+Y7fVeG",
-	"ePI9duL95vjw9dF4a91KZ3mju8ord91et7iewfMRYZXH9edzd9xtrNqWu3lA4cGJftTJ+DoqGW7/BVRf",
-	"083Ss1g1E54tMOv18mGGk5d6GznFyws1NfQtgiJWsyX4mHXWS2KqAoUdnqqeL2ntFn0eiOvYrZG2Wo19",
-	"TXjeSfrtSIqmm0tKdDJszpmiJwXLOIKOWPVYQLsmwOhRoAwGBezX/+pvmd2+8FcgEHKCadLgJJJnsbgt",
-	"cVCSI2J13OuUFoLtfg9hwYW4+WgNdYGDd4+DhxMK3zxgOMMl9DJOhiHDk1hyQf4+C4sOHHa4BNrsEjTu",
-	"zccyWecO1FMi3/bEWFZjtUm+aXRCAcTNn07vS8ynLyJyjR0T7NqB81SArdnVH2Z6wjyt20XK/GJ7PxLX",
-	"Uz9fkXPsbXlF/8sTbNpiW61kiemuu4TN+6pOm122BCZCtQYtbjPwHPWHwAKJ4+QSCfmwGnyZdCFFy6og",
-	"bOlUvMte4mXs17/8FdsX6ZmgA1WwrdfrdSQZmtFQFIiKiZETypdjDTClhgdsp4mtNen8LOoLqm6tbePA",
-	"sWsCbHCGzJlUZMNUUnNN1N5oACZBAmtajze/JN9YSQNgujzwpe19af1bbgMevI/nTrFTjHvcE5Z0MS4G",
-	"DJ9Co0wzQs+Ug0tZN0kveRqKcOXnwyTLUe9Kf5peDbSNHy52VtY/Mrc93/uVYRr7laZf6WXZQDVXVrpR",
-	"LGqhuKi9G/48kv1I1jpJH/aB/mWFtzt+5UPBhtzbb32zW7G2osuFnLPtmzNR91Q0rXRaXEsdbetbmanb",
-	"MuyBzYeM1NX10i9QasY/K/0yt2yOzwpvUi6UQYJFWBPCmuurczC8TpNkn8uRzYO9l+47fYtbM0Xi+wgt",
-	"/qnlCgiAUwEsd+XY2V0Gmu2lZKe7P5yah26zwGwFaMWmBHRidko92xwCs57wfNsc+STpC1OdJncAW9qE",
-	"54rovCimL2EU6/W6PsFxK7D1+lYZwO+GUXYrAD+X1YoPKgQ/bioTir5Hj+H0XX/Th1F232SKOfHGfN7P",
-	"nlDxGRSE1Mvo+pCzght0ujJegB59qrJoY1bHZZT1IsOu1qewy0iGySVbWmX9SA4zoVh7ZLsVb6NSO8lO",
-	"zzOe7aO4HNnHgPbOeAYHtR5dY3uZMn5JFilfdmLBUxF6LCDcCSy1HVxwYwA4phrX7EW2MyY2wvclvhAo",
-	"xaoUFT2HTQY2PTZ7TIvmva0wIxM9ZWfl8WN9yYMC4sOCzticLSzxa8SGYffNBIFkoFa0lhqpLOpMJ5ND",
-	"1AuissiovOwlsWCDmGfdJO17tkNnyFWvnfA0rLFd3ulpPUC/1FBbeJB3gd1Gl/Tp/FxIX2qdnHHW4Z2e",
-	"0Dsayt1v1pkSnQR6+8XhNgvOhNQbg/JNsN+qkNUa29H/5qlgQPgUoW1Yi0b2E4Wk9l/obbr0w+s/2n97",
-	"ure/+8eHB7ulYeVvBHTJptm4i9rSg8H3IlXaGq80V9c9fUBVmo3nXqU9yoQ6AbW+0ny2tl6vr8Gl2vZR",
-	"lebW81Wv4szDRH5eSTVqfef1Ta8S9VvUrafS3Fhdq1trRb3iKnumJ7HSbDTWVp1fTpOQj/TI6uteJZFx",
-	"JMXL3JVQaT5/5lUGQ9UT6gRmY7W+3mh4lVS+GMoQRryhDSUhOQYwV2/RRjocqPwzzQKRDq3d2ucOBclA",
-	"lRcVoW3KlLu0DRwkAzWGB/abTQEDpEjjWeNO7Nz73edZpycUG/DUErHxGiqlxqhMUp9H0pdE2X6imFju",
-	"8yhmPAxToZTHOlyJ5UgqIVWURRciHm1DrDAbqgDKqxFXREDNaCCDhpGCf/uS3qXGAj4YIBeFUd+qwoD0",
-	"NkTTxXjdkfIWTgs3ntIkXVcqP2CgDod8AjOHkdt7SI+hWQfGxJTM5Il8FaEXQKWJtfD/0BRP6SR98tc0",
-	"Vm18dRd/ZCfZMIwSF052D1ovXu3uYNqMHUVjej3/51NGEYp+8oeuR8qMolDMv/TRD51Eg198/pCH2S0L",
-	"PWtucIXeXJkFg5moiqZWlpydxWLZfNPrdvA8HCj8tDNTbUz7E87aSTgCxQsJeu8/BFWPdeNo4CKh5ZDQ",
-	"EgYraWfvBP5A2q0vg/d+hcDWrzTZr3/5qw+QBEwAql9KeNgQn/W5tt1SkaWRUEzxrqixN70o1qopPTJS",
-	"Fq+1PLCiQBmarorOJIukB9KCLsqScwGhWnUpUnJBSbgeoPwJOxcj5cGlPBumYD+Gvtzbt1em2rzoDpVW",
-	"R9fra1WWSG3spSOg/XLZAXU0kR3h2WsoFSlSagiqJlJjar7c1dOh7bwoj9qAh1ZfFKP441mNtWC8hRmP",
-	"JIxaikucuTKBcwrLxcXvykd4q+jb5e1ErgMm+Hi76clZdfta8gNJDbPWK7eOwrPU1GnLYeHZF3eN4bB7",
-	"haM4WnCaiuja8llJxVmktBo11WV2TGfkLBQNEnv7JlciFBdRRyC+IDDrj2/saoA0/SR2IWSYpB5TCeU6",
-	"5t1OYCQK+8Fy0Lih4AHeucZadPNIozAOBnzwHcEGItVg2bQ/RPLMlxbBltDVy1kqABHjGCPBTrYHi5Oz",
-	"M4A9qeHTxrLx4VXq5Uxkb/FO2x7yjKWik6QhwjncRb8mvqGTYol9vSD0rVHVdgvDYHkUBlBMQu8cuhRC",
-	"/WoYYc9nM4dN1jo6OGFSiFCxvcOTbfbt69ab3T2P/bDXOtzf89jh0dGhx77f+/7QY98eHhweo6jY3937",
-	"49dwHWsd7Bwf7u1ss69f7rOzRCgiQ0LBCirofBkpgQyBQn2Lo9cn30LAX3/mSPnSijrjMuGDQbnvD7/J",
-	"0VD1dmA6Hy7kjZ/zVK8jjXzdtc5zviGetRvheneVb3U2xfN2PWx01/hG55nYaq+G691N/rxTF432WrjR",
-	"fca3Oqtivb0ZPu/WuX4P+jiVZmXv8KTiVfATal306OBkfmTVk4MThTN3b8HuqSWWiiJpcuKePn36lCZB",
-	"y6T11ZLJoA7oM+9us/a1hfKWUx2Biam8LTGWr8TZblsLNDgDpLoBEPXBBbgQa3ceBTIIAnXOcjHjiDQt",
-	"OsZl2jx8rESCiyTq0q5hWUKq88SXt7WrowshMc9fyyStl4sQBKI+qGyn/SeqCJnnYlRjr6E8wCWZMnhj",
-	"BcLIMIyocAAfDLwxb7AvA1OSKEQClor6g3iE0pLJhO5H9WCN94dLJvRsWyFDlgZGkEB84hvTa/a4Ym1t",
-	"OPW4DEHANlmAVf30cx2XUyji6EJoc0i/NEdphZv2iWJnPBOXHA01vWfo7BH7+VAMRZVlSXLusaDLo1hA",
-	"o8pE5XYM2Svs17/8c19ybTNd8DgCj5h4N9CQSHtwCQdCQglrwAxl/vGIVUeCFYSdTHzZSUUoZBbxGGJt",
-	"3ehsmI5JMhbQ52FfMfP67CeMxguzGWgUBR7CgCsFY7JVGjAxrLC4nijWGaos6bMBbh8Uw4br1pJhmkSh",
-	"L3GwypDNoMgDFuTFxguKfXdyeLAspMbzEKlz9AejIfX5iLXzKMR6fWvTl+CW1yZinbXFKJFh9WoRz8ok",
-	"/DZbX3UqT/HBwJd6yQDNb7NeZ+hJd+OnMVcZxUzZkhKCHYssHS23tFJWrbEdmuakazyVbG/fsZ3NQkal",
-	"MJxGp9OgfteRxdZgcBr1hcp4fzDn+Qd6HX+c0tLmoRZ6Da/Shmux0E6Tmeywq4hrmYbnbFy2atwFvNdH",
-	"IYCtT40ySAM5EJdurC2LTzCAVWk+31zXugNKa8DdgryGP9pJ+xrlN/RH0x/PscLvpS8q7WfoY3qFCrQx",
-	"qQIpuAZRALyher3D/D5/bgpHEkhXmqu3rLQcCzWMr7S/32gcbosORCW6ExC0UFYenl2H9rhRdLyCMY8e",
-	"/hPj65vKwQNT2v2w03UhNWwvcxszvSL7zkaQ3Cs8G4zSYsoIhImEjyQWqsn2W3sHHmvt7O8dTM1tG7Zt",
-	"APduA06PpQ1HHny5KHHlreWuvFcReyWivKbZzu73u68Oj6Cs2Q0DMneYa5t/yPmDMu7CWkRmZiFDSXBm",
-	"2i51dn/h8Dx97Z0LjMSwTU7xYZCFEoqAFGyGTZO1ANQKbwALPGDtkevLc4cBltiythS6o2V9J7AJ4CBc",
-	"i8dANx8M04G2A05ev3jbevny8PXBaRWKuUbKl2AZDAesJ1JKGNFq92WShuQU41AIRWXsOev0eMo7mbG2",
-	"8p/04GORZeSsS6TwZRidRRlV3XZmQ5t20P8C7pC/m15bK3FyFsmaL9fr9Sbj2C1NTxBZKljFxY4vSxJ2",
-	"Kfg5mHowxfDKaSLPPGvRJOCKDNkS3MyXOOugpG9hDXViEtjwTVvEiTyDhiN5rbh54RiXQL6PKx9FG9ZY",
-	"WdmsrzdWn10JeuNgZ6YITz7iSmkwLUPBuaFp/MXuWbl8YMFwFxA/T0sLZ+csmNQP6EO7QojY9vrOt5ou",
-	"OsoUyAkon+5g2+dRrOXL5jLAKyCex9CN001S1qgbHrVn/SYEbySGXCzm7WSY6fPaArw3eod5bJAmF5E8",
-	"o0wN26hOg6NiGtIPZYwFgcENkoqOkDgSDdUwlm22gTjsS04hbYJwPVX6HtdEX18e6yvjqB9lTSsrMURF",
-	"N0B/m0MNXVpf3arOi9vaBMi35vfwLV7qT/ExgfQpWHQTrNC3ulfIxZS420K9meW9To34jhSpQQu8++TN",
-	"8AJO7gNrkwHMmcAAfHFI2u4OtWn+ERhK8El7bhp+vuyJzrnKlcVc4y4bwhNl0cVEF4aKaDzDgQ23Mw5J",
-	"3SqJBZSQAN932i/AW1t0k1QwriDdw7h+U2irUK7gU+ADHlVjrWl6LbyGAdn1ep0UXbIuqqCPG58vhmZI",
-	"EGz4Em5pLp4XKREbx6DpPtTcucGmdIT3rK9O10NxAzjPvj2M5VH8vbO95sXbNDrrZQsn5v1oixqAispi",
-	"zmnvoMJxHdgzycDTKrDuoHNRjet+TY1hGqzy1iaWR2mYkkRrVFkyYJdJiolqGEOs+XIPqJwj28syjhTR",
-	"cHDxWl5ozrwkLMTLIMGnxnCAcGuH/eJqqXnddgy5svX6ehO7u+QnEf8nUiwyST7W42Jo/hjX7PMorwBv",
-	"i1Q495pbZ6S5HTP2P2UtjN5oUWX1ept6x9IC59JfruuizxeY5XMbLLhorKQSyl+olfd8AAWa3xvG0IeV",
-	"9/0kHMbiqhKBR9AhtsagVHNwgclnQRMVmzbkanl6Q3E5Mht7yeo9bOe49fUp4EhbsCyNRGg0nQg7LkAD",
-	"WtUTYdXDJD6YKH3GhUjxqcmQmhlS+OPo9YtXeyff7u7Q443Cgu/iy6U0iWMgrcuQ8cFgmQbNUi7PiJ6h",
-	"txk8E/L8qDph8FIPYPllIrM0iTWELMOQAqYi2cEhU9rtNgt+WMZMtWVKyLOJhVEHakujAxUoC8ss2D3l",
-	"Z+DLDfyKP6zX1zqqx1c3NuHfwq8EUPEm2OsuHyRSLO/zrNMLmOR9UieXkpQFT4MqJgev1detxonU/Bo8",
-	"5Ydlqji0fPJta3Vj03qPT75tLa9ubBbzL/WyADdAB4UO8DXD5FJqmQc3PJSCtUeZoKmDZ6/WN8100bOO",
-	"9Y/6Beg0Q+NPM+BooAtdyJASmxub2xrLWaHLltLfm8d4B4VnFkfKllbr9Sq+p3nyTqQGiYr0Um0ynmW8",
-	"0+tD3SZL9xwO9MuIEG5BmWPwTQ6o1RetIae/hwQqCdZme3200zrddekZSbebJ2iXgT7N3zElMlbm6LGN",
-	"xKVzMSqWhuTnbyG63+nxrLw8JOzoG9eHRB4G1ofMn0ps1fIHWrLhTZ9pkgnHn6rfcbmX9EX5cw1O3fi5",
-	"x3Lf3OJDeYFOXAhPFCO42GZJP8rA41UKPokUxc/VqNVrtsEfdPTOx0/3rMw7XFw7hCxzVfB8McoEbMS5",
-	"kvW7GmUAZK4bs006mciWVZYK3i8m7OvPyrNKs9KOJMfKjMiLQRrVNCsDdzjOvp7QnuAhNSbDpo6IL6qk",
-	"D1B8qRE3AIpVULtybQg57GtRC+dWfpwcm1cpoP/k06hXusf6/N0yPxNfrTU21jbr9brHon5/mGnBRcBj",
-	"xaQHtR1YYCVJrbACSsYwCWwlI8mRbhtwTS+yr/zKr3/5K78yC/vmHMArIc+y3uSzXwCdDRRoSAnAdfNE",
-	"oRC68hPY9RHJbBPqZUUy6uvPUrefI5KZOBOoXWmRWfLyU+Tn1c8e8Ewrb5Vm5f/1Kz+rL2/x5e6P7zfX",
-	"P/iV/7tSthjGpXs5e8NoFqhF1G6MThPbvTIuyUu4tNNFepxcinS5w5VgPfFu7plx56VsVvS4Vuub9wUO",
-	"Y8oHvecCKBZAMQYUBT20ZBaQgouoAdwpBI1lPBJzc2CFgCX6hcAD84MKPkJvoB9/soz/W8H/lcPLAtse",
-	"IbatodugxBEKhSifKNZJBiO2VDDSqlCkZpimsMlkYte3A0+PATC+4BX34abOqntwQm/exAG43tic5gCE",
-	"qBHIyzIDnPYTmdMbjc2N56vrIGRV1fUZNq7hM0zTJJ2Z0TXPiMY3zVyo/vSjQdv3n14B1R8eNGBa9CKS",
-	"Z4Fxdix4J2MHPIsujEbkuBMxAdCJCKAXMI4w4jmVi4xuCLydGm/40R5hR40okVWPJXAdj+MRNWUSIWuP",
-	"nIpeaLBjKiwuqxprDQbLUJ9vGk/52BZ/uuse0DROU8ZmwiFAFJZI0Yvk81KbYuE7HoqbeSRmDPlYxIIr",
-	"USy/c/+NPT4yGeduSwXBQhrzmk0nBq6O5dq63//3v/qL3//N//jt//yz3/5///CbP/vL3/3Nf/7tX//j",
-	"b/7p3/3uv/zpb//9f9en02bEXtqmAnVp8WnXB+8OboU8bSvW9/UHJAG/sq6kEMpF97kMOXS7MIWk+/xd",
-	"y5aCs1Igku5BcEjpV7NLs+hmcxKHc5+f9cfnZa/JnX4k0g7MdUN/AdQX9HR31vja2lpDbHXCMNx8vrW5",
-	"VX8m1kS3293kHVFvt9uNdnezsdGo80bY2dhYD9dWV9e2NtbEs7C78aximPSN+vrzjWebbjGN49bXpxgR",
-	"d97oEbS8Mjg1PwnfgscibnarmTnA0EeP/RNVJhbVbLmo13ebd86ns4LeRFkvTPmlmog9qWLwKWf8SCZ4",
-	"GkciLXqMsXw2hJygSobnS7dQRe7gYDK5NGYFxqXLHNDVGnsJtoli6VBKrBR7SaOVvqR78VQP8AKJTFGm",
-	"JTVWYBadc5YmkCIamGkIPBZYwAmqFMAyhaCCLPnexgAv7bxcEZ6rsTc9ATyCiRnxJTOve5kMYz0PfT0p",
-	"bL2+xZbM3d1ZoZaq+j3OEqaHa2is7WEUZ8uRpDMxUIRBy/IhIx90Ipio3wI6wkvgoR4kdoToLeGZHrUx",
-	"VfKwkf64Tu1y58Z0zhZNBIQFLZ01nzhP35eq+drqvkscil+NYN3wrsDPYRWpbZv5THG+AKRgwEA5YVYO",
-	"l1YIoe89PVD1OaTxXkf22XViZec1JIKZzvuuv24+3ywTbBJWPlMC7bWN6frWNGParhioz+AgmNWSzLR2",
-	"k9SU+dGApLHUoNNd2dUHBBVjj4NkJwfyJvCo9rjYb9cU+HqbMW7ErREAjrid1xrGwysgA2eSX1r9BBIe",
-	"xHQFQIOwXgWBgRasFhIYAAqIUUDatC+pVJWp6gH8AijUQCUw9kJk53pY9yHISz/DN4WKKB7e1Jc/K+j+",
-	"4EnM//yR/C+2x1yUeUCvK8jt9ogp0ecyizpGvPkSNA8sZ1CtMciDdgfStCwUKpuFD6IlB3MLtSO0LD61",
-	"dyIaBTgNloIeV6/hWwRVfNMoszF4eFEw4EgkB4RdZgAo5WF+xn6BIIZinL3ZO/1257j15qBAF7KWPVsy",
-	"VxotTwZV6sTFSgYsLvQQuyTGkzgUqas8UXcAR4OCI1UiUMmEbgk37+kv6EyAviMYeLY8CXqemeqReqTV",
-	"xFzjgdcBxYdFMi+DghwZZwSgb2jVNB2KvIoIDoSKspVoQqaW5/jM6qEviXedeKiiC1G1YzX3gwwNejZ8",
-	"e1tEVFJFN4/lRVyC937FzoBfaeIEeMzPrd7CUTPT+UFf+pXxT2gLi9ZYK28kpvfoTYk+E0V8oPJ8X/ST",
-	"dOQxrtxyLbjyS9M/9Q/HEt/2vrxcV7WltawX3A1FRssEKWe6z+uuWDkGCArRX3drpEOp0EAaswByJg8u",
-	"eak19EuuLMNNhNVJAk99yqsW98DtBcPK3lmiAYs2rXmHJQcWD3hfVD2Dr2hJqgz759uXT7G9TvEFG1Nf",
-	"MEf1uT2YaGhfh6S0Q5LtI72BcIVMaBdpVdnqB6djK8MVcJY5AAWdprkUx5DEutwsSDlOuHG3XO5KMLVx",
-	"Z7mcPph6fcXX+AOw475y3YX+sF5f3TTaxVekbeJRsxG/sjsWjxdXLbgV67hZlBDhE8VoQqs3nZRH6TV1",
-	"vhTuzZkf6k79mRPuyzlWxTUMT3xVECxX1ygSUHdV/4caEhswTZj+JpjXAfTlm1uGd2/kPY5YHKbpdKHM",
-	"XYnXkfSceawQPfVX5CPaiiHIpMfbbxsD1Fa2zVME8b5QJZ5OwhobGPPl7LsTuokvqWNW2unpkWNTLFtE",
-	"mCslMkUNZrHjbJhgvykWJ8k5i6SKQgH0ByR82VJ8vmzHSRtbTMKi6nGwlS+hcPtlGmWZkDXWsrLNcaAa",
-	"v1jP0ajyqCJ0+rCJBp7jWgsKFk9ARhMZSZFTpSQoWEpBjX0dgRV3IVJfQocfVAXf7rd+ePvi/zndPWFL",
-	"VK6NNerP1p6tN/KYObT9Wm9Q9XjjvIsUOxeDzNhLeuYDX1JtQqjLN+BpVvTkNcc9eVDAmVI10akH+aTc",
-	"1L405Hk0cyKo/P3Dsr7fT8WIceXLSxHHAPYjrG0MHVWq9EWNhc06yYWpL400m/4wziLoukJ5BRNK7OvB",
-	"1QT3ubTYbyHS/4COQ/ueK3qql42ou57XDafi3iroLUKcX0qI8/aDlfOUk3GFzKK+wqfqI0VQuilNyFUd",
-	"rio0c+6oJUk66WbL/UlLzo6zXTRlclnNKyTYcKQvMR4J7jYsJxMUd+eYbC90MbbG7wDPhSb3R/h0SiGe",
-	"cHONNdJk7SF1AMhvMRZzmyKDrQB3BLHWcnK3o+l94PqhygQsjfjGEpa4QnvhnOLyMYjjGdKwBKHnR0Cc",
-	"DprVmzeduZOAHFfkSpbJ5aLGwiNBUFoqHwWhtGKvKoZPOa6qx1OBlbixKPdSvVZr1OtVG3TIsW0s13rb",
-	"QjB2Mowgm9aXlznTwIJvjR3zyJSnwdMLNehteyow7GqszgZ8qADlbdDKhHsMjQI7D98vOp4ISxQ9pjle",
-	"AOQEQG5cGx/NZD5uAsMCLx8hXr4EHaocLp8oAx+OSjUnhhqYmaWHOqEhq4c2JzhuKksGFMhFFES3TYcY",
-	"dKCIpkPATZ4KX1rKnBNEQIaavnxCkYTg/dgzKe5LUOlGoy05b0z/3B6vmmHpfCxLEqvNsrZ+B9gLbQ6x",
-	"xvsFYfNWn6WOukC6z544bNbvjVQ86ku3wgeDOQlEh2jOltJkx0LcJUQipCjQeS+xKpsvryLGvITS4RjQ",
-	"cVhHbB7S0bYv6VGKJcNMK4PO6Q6ca61VnUeDgQjRNy2JD9MdxvEIThOhvoV9xT4f+bItrF5LdF7s69NN",
-	"0o5wmDBFtoq55MJQnCZoK+YhxFvxZemcjDNXIsNYSc+x544ZAzzhsoRaBPeB4kVtESeXZaN7olg/kifD",
-	"wSBJMxE6FyJQE1PQTnOHp+mIBY7HNfBYoKJf0EcM0BcZmDXSOvopW8IfsiQV+nwcKlRWv+RED6tus73D",
-	"k4nH5NckMh7ZIkul/Bxs11tO0HEmyx7/gE2aboV0w0o5N75E0g1bkgnTw2xzJZDwXG1Cu0kQLCRXmeol",
-	"l8q2tqJgk23RCzK/z0Oo1gTJanQGSEGVLz9xIWTG2kPFMhHHsH/6SFGPJFvLiwrzjF0mqcqqWgbTEPCj",
-	"+RIJHVRrLknt619GWadHA6U7rpobTiURtQaDx8MicqGJlij1/BRQgqtAQ2nMw7BxaivPLhKwtlqBeAEW",
-	"CVhtrD9bf762uf5sVuWAR8JXyafKoT3momIWY8XZhlPJKvfGRJn8il81bsQ4ga0TJ2eVZuWf//ff/+Zv",
-	"/+1v/vG//st/+Lvf/+Xf//4//pX3z//0V7/5N39RCF798j/97k//17XDVkaUU+xqcF6IXy3Tuy2v1vjg",
-	"vOLNmmtapCZwtCbCjc16R6w/F5uh6LQbmxudZ+319vMG32p3txrhVid8ttpdexZuhGtbYWOVtxvtrQ0h",
-	"VjvdzrP6pg0cmVRtGyh6iTNm/z7APYQEr1slmFicuQHDJJcnC2rJjaglORNwPkaJq5jOme5tlAOb7+1i",
-	"OeV+Z5FQTfN7FOLhqVngviw0oJ47+zsP7D5E/vci/fpu0q9vjOPzdnS5d7yPwkqzsQq6RZmGbzgFt8M9",
-	"uAMRMkE+MPaAGdFcMuahc7BztJg/C9tg3cKbcqdp2Bc5is8rrK7Lg7Q1Oq8kQrpPKDAiXSMcu5ghSw81",
-	"1dbRT71xTiObg9KIDgXwcWjz2zW0syRBW5yelv8C2TPgxJYJlsEBimIZshDzAe9uaY3QZCdw9mzgUCtB",
-	"iluGBbRIviHBMqdJsmuyJD3WYN9EL4As6cu52JJsXrIktB7KjWpqT43EVqjLru1s27qrWFW/qsfhS1RE",
-	"9Ezoi22vOH135L0+UQ5d0tbMK/ouqHwvOy2QOH35sSxOdgWJ05dzszhLZ9xk20F3bTWd6NlyM0O+PKpn",
-	"/vqPg+y5UKg+T4XqLlSj+TmfNKQF6fOTJ306PoO86vi8ethHkz+NB/Mh2J958KWc/ulLXhIuunP+pxPf",
-	"uyYB9CMk7xfAcFp9rAzQ+fHXLI0Fqekxk0Dlx4DpbdNAbfz7nnigOa2pPeyci4ylQ6jD5UvkBNhXsX3M",
-	"C+ynSRIpu30O6Q0Q9kQ4/uYFjfTTp5EuQPezYpIWMPcmFNIJIL4Ol9QskeuQSdmSwe0zkTnhe1+WcUbt",
-	"ImwnFwCvUao8FmkAG00njY4rrb58SNboDWDXvNdnqtkusO3L4o7eRDPMHWXvTUuW2d0XT4n0B1uNjfEH",
-	"PdinIQuwFD6HNU89Toz/DX9yHFH4e40PzjHq4csC/dBoc3ZB5bX6XQVvTA11Wl4X4MiXOccJgg5CZWBr",
-	"m16QYwpqy0F+rNIvtYpKsAdPsZ/al30+0pAHfTBC2zvyi2m8yJZSoYZ9aJxpbqKqpe0YfcmmdmS8u3aM",
-	"hd5Dpg0PHsgbjrg9GYsc31mEURulWtfnz2jL2AIv9JUdGW+6jaY3b5zwgpd0ODQzMm/zCn7+9met5T/m",
-	"y7+oL2+9/fH9mrfZ+GAf9LPG8taP0NXifd3b+uD7+sGlvVk+98aCraOffvLNwu60Gdi0DbloFDhna6NF",
-	"o77SRn2LjffZb7xF473PAysedeO7R9zYbtFYbtFY7rNqLCe11C71Y8Dl6UW5xcRNhUj4ECIkM7XPzwVL",
-	"hzKoeJWhJRM1V1bipMPjXqKy5vP6c+QS0xMnQAh5fcTZUx7r8EHW6XHwR4jlPo9ippcutGUzlYyHWW9K",
-	"nhq6fZ4obVIqU7g8So1BWbjLYKBK7nKSMwih9D+nezpXOiRDNWUc1jZVlnvp3CApffIe5CxmDLdkJM+Q",
-	"jPnt6emRc23UL7t0n4GHN1IZPhbTSwxfF0iU2naGdgpChoX7oXO45K5HQ9VjMsmiLuGKO32DoSr7CGbv",
-	"8TBMhVLUchh5tbWiMVxy9cEEtQU/YlnfJ+dutIrLP4U20vN5YEMlUvda/XPlw48f/k8AAAD//w==",
+	"7L1JcxtJti74V9zQt01kVgAMDJyt7F6IgiRkikMRVCrvTegJjggH4cWAR2S4gxRST2a56U2vn9nb9qZz",
+	"24te9A94/yTNnnX/jDY/xz0GIAIDSYl5q5RWViKAGHw4fubznU8VL5xEoWBCycrRp0pEYzphisXwqR1F",
+	"P7DZa0Z9FuvPPpNezCPFQ1E5qlyNGaFR9EySGzZzyCiMieTXgvkkZr9MmVSShILE4VQxSe64GodTRagg",
+	"AxpFXX9AfpmyeEaSN9YqToXr547xfU5F0AmrHFV+qrajqPoDm1WcivTGbEL1WP4lZqPKUeV/2UknsIO/",
+	"yh0cd+XzZ8dM4W/6VStmQLYG9ObDH7/9PtjWQ2Ef6SQK9PvpzQefTcIP3pgqO0YYezpEmFHFqeiJ85j5",
+	"lSMVT9n9hnsWCo8tjrVNbmkwZUSwWxaTmE0l82FVuSC7ZMKFXuYVa4iPzg5rQj++YeJajStHey2nMuHC",
+	"fjxwKmoW6Xulirm4tsO74hMmFZ1Ei0N8K/hHMuFBwCXzQuFLEo6IGrM5slgxyPQF2YFGVCkW67v+y89u",
+	"9fD9p7pT3/v8L5WiUT4PQu+G+W8li7t+8a5PJYuJCslQX0rCmEwF/JnfeX3VB9dtlOz6MPee++6+uR0G",
+	"PlPskorrgu0/F4wMZ4qRWP/ukIH+IP/an7pu0xvxWCr4k1Xxm4DaLwZLrh3omZtfzY1yOhrxjyQAKjBP",
+	"yC8KXu5W626jWbaTOIkSQmvs7hXt2gt2yz1WtGFtIhUdBoxw31KUDxc75G7MvTGJAuoxSbgiXEjuMz2t",
+	"cKrgT0a9MYlZwKhkzySJwyAIp6rWF+8MR+LKIaEIZvYivIb5+gmaROquSyIWe0woQmNGwtGIxcyv9UVu",
+	"WQ5G9RZr7Y48xmh9b5+W0IxvZ1myOPXGQe4Y1guXKrwTQUj9M3jm/HK95AEj+nXAkk9CoZhQ1RdcRqHk",
+	"+hq9SorRZDFDwcg1v2WCUAVfAI2QaaTfUSuZCPxTusO7qyehh/mayvHiBHqv29XG7p4d3ogHeueA7hwS",
+	"hHcsrnpUMjJmH/OkeThqeC1W9/eHTbrr7bGDkUvrw4bX9Ftsd7Tn7tcPGodN2hruenv+PjsYHVJ3WPca",
+	"fpO1Rrt0z041omqcznSsB7nsdM/xJlodvf+01yphTt3RWSjYKVVewcw7V/RawqS9gGuCG4eBL48JJRN9",
+	"A9nS5/W7wTa5ZkqSptsq5aXdkeb2rIovKiM2t9EqHOPkZEzV1SxiJYLz3ZipMYvJQNH4miktzbkkFNnq",
+	"Vq979upNZ1ufQkqu43Aaka1Xl+dvL+YEK15XQl+eGcG9+aqdgplRR/hashRx1mBGJkxKes0k8WJGFfP1",
+	"SQhjMmSjMGZEjbkkik/YERk03MZe1W1VG/tXjebR7uHR7uGAbMX6OHGht64vJItvWfwMbyG/hoLBWly+",
+	"PCHNZvNwnnMUPLFkTZiZw7pL0J3oy1/yQLHYLMMrvR1d/0JTeAGjhd16Jgn381sF339w3XrxEbnGp957",
+	"r8yozBh/YLO7MPYvk0ctSHD2EVizZDT2xsDmtk7GXDAJrP8NVVw4RPOIKheSCc32btkc9Y1ZEIQlC32D",
+	"I1g6n9w5clfzu+7kFImsbPW1XmLo8JkkSEQLG6GPbPEe8PsvfzIwO1B5veTw5w8MMGl9PGYRyw/1qvPT",
+	"Vcn6TvAFaxOyGZAZXk/RWG1+mOlIaaWv+Cy77hH8b/VZdkhbcrrTG1NxPaacDGfEZyM6DdS6p9y+q2Rx",
+	"ZDK9B5zzK8OYy0ktBA6uOTac9xzb1hIoZQXF3HteOc5ToxUMj6EWdyf4oYRpCdI9TedROMgStjV9NM39",
+	"+5CLSzRvLtmExjdFzFWECnWy7PKGd4LFhAqfUH/ChcyP///9b//3//d//T//83//P/7n//Z/lpBLjO8r",
+	"U8U0a1pkRobFrsNaayt5ZDlPXHzxeSSvmKBiKWkquOKZJGI6YTH35re13rgPBxyF8YQqfZ1Qe5qJTrjg",
+	"k+kky6+5UOzaHKILWmSI6W/1uIYsdogXToVmMKM4nBC3bKUiOmcMGX5ROXKd3Kia+jBN6EczKlf/lxmm",
+	"WzzMgCr9EHP8i1kicL3IXFk6TvP72nzHvjo3jkRqpFTcPntxed59sfq19zuHuWFcohVXZvjTKCK3LJY8",
+	"FPrwxWQ4FT7YF09CY2a0PUXVVK7eQQnX1coFh5rKtXcv924YTY//Wkbxkv/KaqQN/xI6DG8ZGMbcKCo+",
+	"oVJ/4ST+qRE4qLaovAGW169QSSZUzPSFs3AKBme/sn0MzJAKeQf8e6CfPyCSziS5G1NF7qh9gwNMUl8t",
+	"NI/ShwqMDnljHGGEq9KV0RMrPIGNwiO4fNN6ocdpYNh9GaEZZxcQlkMo8ZnHJzQgyAvnlboyCRUnL7nv",
+	"4ZgfLExgOmx7wLuWcWE5HVYpXlbOiptf5ZigyGhH0bLxoie3TGS4bv3rjbTH4lvusQ0HTLZEqAhXUv/y",
+	"A5ttrzeD1c7nB01iKYngJblZOPqEB1xquTickVedK7JDI75Do0jufILBft4xN+a1ndbX3aM1eC5cKNEY",
+	"MOyXHRMaBORuzAQJJ1wp5j8SP84Oq/JZDzRmMgqFZBCMeU59c4r1Jw/devpPGkUB96ge+M7fpR59Rvbq",
+	"K31cW6fiU0UrRz9/qow4C/zKUYVNKA/0gqHFpC2zqVRkyAgltzTgPmFVfQmhvh8zKSuf32cvNtyJDEN/",
+	"RsZUEioIi+MwPiLw5COy4nGOXaOjSr3yed2F6uhXdMQtC0KwCT87C6p2ElWy1gwMkeuthIEck4FejAEQ",
+	"qjRuRhb4UtuKIBpqejwnoRgF3Lvnih/aFRfTIMium1FATkKfkSZhH2EMNNCG5wykZaowfZH1Qfkkw2ns",
+	"sbnXw7RfhvGQ+z4T95t3s2zeepm7p5Zr6O3wuaTDQGvQoTHNaRR9MbKYqjETSs9AqxPDqdImmT7O4R3z",
+	"tdXjhzAIWISuUCwWNIDH3mchdtMjN78Q3DwbTwvZsgeJ+2RvVPca9JDtDvf9ltesb39JIjBOphHlAfNR",
+	"FTODJB6NY84koSQzOBWSX6ahYrBAZ6F6GU6Ffz8iaZWtjdbQ9baM4NlfaPJnIZFTCAzhKXDQWQ3BauOy",
+	"BmrkQioqPEb8kEkYFiwZ2frp7d9OP/Q6lz92Tzq9bbseXT3LCdM24f0opl5+dLg0w+M4EJ6+i8yY+qK8",
+	"wr4XfxpqyW4Oz3DKA6XfD0twQWdBSP2rMHxD42t2L8qoL2UfIx7ASAL9fM0yqCB1t3Wwu7/nuhgj+pIr",
+	"gTExsBuNQAlvGUqYgE84rsJVGJ5SMTPSWt5rFRqlwkOFoTGklGKTSMljEjMVz7SWsucSE3r/UotwSZWZ",
+	"qmYY+GLrWLV+ERKO7DD0oC71RdX2yOR4YKQKViXzS0EU0DxBheSOommXzmFBq9MjfSvoVI3DmP/K7smU",
+	"So/fhEvJxbXeeKNBEBXeMPElaQ1eQExWDVXTGAjfjMRJxhHGhH2MtGYMxPdWyGkUhbFi/inzOQW/+b3O",
+	"4e465xAEqCB8YnxcX2ox4GRD/F2/MRwRChEHkuGLYyr8QJsUn5NXYxYT2rAd0HVzfinwvf6b+Vzzwkkl",
+	"4wxIdONsXDufI9Nc8HA69m02NJ++rIN/kZ6a+jzMP3gu96Ze/twLKmWx57atSMCoVOSAeGMaU0+xWDro",
+	"GaH2t1AwEjCljMtZf/T5NVdkyxsz7wZNNpVoBsek5boYKbjjcj6CJptezGBES2dzUD6byzAocDidtrtn",
+	"mrbAM4QXakavSMyutV0ZM/QDoXmGaguMEQkk47cgcRgYI1Noe/BneHbFqbRfnMK/Lzo/dt6cX3QuK07l",
+	"x27nXeey8r58uMY209tqHtc5az9/09GK+otuD/8svN+fcAFBztKgq7aaVeIUgFgAlyqmKowlkYwZ71YU",
+	"hxGLFUeb0AS42ipnBvtUsarCANLCUHwuZRjc2psW4voijU6A8y25/phoPgApCHQomVDboLRTEvBbc0Mt",
+	"e36yo9B3aj3f2u4Lo7IB5JS1p79NmBYqJ3oD5q39vLeuwD9ubfGCx8LhL3zl56yz4edMcNvkvNg780Nz",
+	"MruR0kA4/DvzVJ4GbGCBBsH5COzxpd5tes1OmaKVz86n+e1PeTpXbCJXJhqmZPg5GSGNYzpbmLR99OJM",
+	"3i/MJeHda88p5fYLc0KRs+48YCnnxw6PWDJwjCeWRRIt67jPeaS3VNH4bRwUpPZMIjVDtxG6yCWDByzQ",
+	"5X3ONAuYWnGi7bTgTOP1y0+0ueH+Z1pw70YUZqitvRahCLhg5flHyqZygvMpK+TesWEv9G6YImGktShB",
+	"tMqcmHMivMu8cBiGAaNCv3Eq12MKSeg4maWT2f3sLiazKGUKSI9PyxXMmXgEtpDO5mn4QmY1N2EMUVTI",
+	"EGgU2TxEVDdqkL/eY1r1GSQhKevPfkYGEn76gc0GoI1wQUb6lEGKqc0qwXiXfvDFeS/jHz8m+jjM7sYs",
+	"ZoQFUuu3bAbPmWCgawtzM1vw5oDCn6m61xeg7g2+++677wZkyNQdY2IbU1HmOBXmnK+Zme5UkjkvrtJe",
+	"i4zZR2oDXOlo7NwdO3j20WORwoP/96lUZEJ9Np/C2aR69F7Drz8ad8yMdhkr0nxDs0fIhZ3LZYKc40mo",
+	"Z6eMj3LhRdxfL87jkMEn7n9G6hmYkMhAr1YaKPnjt98Loj8LkY5yfScd+ws97hMsXlgYsyXc4pGPwmmc",
+	"0LZjyJeEsc9i0j11yMXb3muHvOy+6Tjk7cWL9lUHYiFrcR1NUPDgRabjVKaRv9k2z510nlHXstNyLOFn",
+	"KTqzCnnGnY6ikHdH0dfncFG0IVfrimgKqzj3smWH4mXMNLv7qI614MRVcGy0i9wwFpkk5WkcM6FI5m6g",
+	"6X6lXyFewKjmAWr1ScrYjrv1RpEqsZSoNzGk59YOHlyyuYY/Li16giQHKpOaJmM967MRTeXYQT+JXhNc",
+	"RVMOtbTAKJNOTm8+/Nyu/get/upWDz+8/9R09upFeeUw3qdTIKIH2xPRExkSUXQPRaFMELbJKGZyHMxI",
+	"HCpMPLUXO1YW1p5EEufpbVVRxKrfy2XfpuKqiGsXMOiSA4q/PgXRmHFtSjYo7gpru2xMNBwRClrncU6T",
+	"zCtQRg4bLRJcY1qTKjRJmYAAa253cgZbxviZ28TWujpHMtBifnnDZjCvKKqagGPi0ZZp4NeswDFZqU/m",
+	"qXnfqzOtMR66dLhEw7F+8KW5UplLC2kz+ywnWdrsApSSKtz4NLRqtKz7EOsbLr/MAXuwjrjRbN6C8D0Z",
+	"M++mRKQnBpnx+Vh5DW5xdDGbrI0kUSRmJIqZ1AoQGHdgRIypxJeBAzuesgKn7ZiKaxaE14VuSd/U9hU6",
+	"kUxeCLwPB9W++OGZJHQow2CqGHl7+SbnsJnGvOhMjMLYYzjOJfWxkLxj1sFUQl2HEAUTx2REtXm6OGf4",
+	"vti3klyXmXjmZzmmjd299SdtygSLSgLXr8hzMDd07ZdC/isXGI/KLfUS9qjCmBXuJ+Rg6F8xnXWLBnd0",
+	"hjyxe947zuYCmYyzrIm6vc5WZ3KNVh23HzOXpneeFTvQ585furd56irhh5kD+RQ8McsPNuMkZo0WDSrM",
+	"wlxbi1vOBO7j5VjGN64KOYVDBlj0PaSSYa03OCBu6zt46uWONl/kDo1udvBKVM5M+bihTFM5niE0/L1G",
+	"o5uB8TEn8A9gEBXQ7Upv8hzLKlNe1jiOEy56NkT+Y/50LMSWSoaVeVpSvbB2kYJTiabDgMvxEo89R0c9",
+	"OPiSq+1ajiH2rozv/I7K+/voTTn8Bda3r6wYyF+9hGdfzXPpUjqYH+LDWfdVMbMuHAHZ6p73tgv5+Oqt",
+	"l0k4eIMyi7w42PQUfCVubg0xiHBk6nOyr88/MsvR8oe1/MA5aYb0HB06ScUG0leevWWWMO+vy56rEsFj",
+	"3v8UQseKjnsJnKd07iQDf6iPJzOXJ9yAe3h8zJ1vIfuvIGFlGige0VhphW2SD+tkhCmNop0UVOPx1Iek",
+	"mKmSd4bWsX5wUZTyoJxtHhO7LFnt00kquoxummOZQy4oFD6sNjTMSMFKKLIRlgjn/HC7QioKOC2GDUky",
+	"ZEF4pwVj1nDZygzBOk7AqNs+JlSRSSgVybC1eVGQL8lsYE1mviyz/lhqwaIwTtYLqmnn8iPHiEZjsHCk",
+	"BaaBGRosGxIKj6UKxPLJ1VcVm65vycwRUfe855AQLqVBlqwKFMFc7XLr4EvKwMUZWBNfjsM7QVQIdrBE",
+	"bDPjcSL1Wr0Gpb4PCDtsJFoLJdnU5+FJysrnjNe3L7rnx8SfxtTg/dh83EXGYy+C8u3FzceM3qyyVV5t",
+	"VUgyU6SWhW3dZLmmIOmTkRYtSAbzq8A2e+y0nJIcG08zpJgYXLAkO6VUPf8SKTOPn8CyYrm/uiTPbvUG",
+	"Yjxz25MpU7mhP0ibmpvNU27CpvrUc6i4zzhSFtDe2IQKxb2EHZ+2vz+/rJ12z84vaxftq5PXJqtZpEIl",
+	"ilnVCr2tQb3WqLnVIVO0Vh9sO0RPgMbM74vhLHl81T4+ipnHfCY8dgz1LD6ZMEX1DMjW4C+ACJmkunse",
+	"i9Qi+psWCfVFmZAxZrfc//pzvXr4HtELXefg83a/X1v7262q/oCx4Or7v2z1+7XcF9vfbf9roY18QoOg",
+	"VFCctN+8+QDSAmLU8PHH7ovO+aLTmgYBspWNwOqcDeRLYk0vymX99mem/jYvjbtnP3avOi8c0j456VzA",
+	"X5ed7zsn8NdJ++yk8+aN/rNz9kL/c9rt9Tov5qR3s7GZODJrkQy5iEGe0Eh5Y7ooizz8oQw2AIvsJBM+",
+	"GVLvBgk9DfblQ197Q3fU9FxWPRi5tNrydnerh3S3WW2M6qO90b536DcKk6iwWqNkpWF4hEpCycXZKwLH",
+	"wIQV0jfrb4/gMTuRuD4eUsn2Wg7/8fn55Z37w6vrsN1ut896b8edt9ftdvu1/r92eNL+d/1vfe/vrUD/",
+	"UavNOeuLH1tZvSF2Te3clmzJV2eVlhQ2YJEJdl2m1CBBywMwpsIyg5NQaJ5Gi7N6zgWzMEm3nN1hEU0o",
+	"WFWF1VAAchqm/XuZxxSGr9Q6wdQUf8+p+DEdqZJIk4AIGmYbsXw2XqGCE1CpTm0t0rpbaG/4/L6ouCjQ",
+	"5rmypa+JmxW1utjUOQmGZY6lXrqU0iIuBPOL3dQxo36P/VIednsmCSCQTWh8Q7ZoUpA7kOyXwfYxce36",
+	"qDEX13ps+vI1Q1EJLNcjQoItqqBCjygp2JjzlVhwtrRqcH7WDhlzAMYi7KMXTH227uwemjWYAS3LwE9m",
+	"CS4/uXQ3kz23tL4qeTB7VL8+R8ryiU3YUua+J9Oh84N/kBI9P58n3YhN1ejsvZcM3ZIP59RL2RPatzkG",
+	"lZ5idEnegw+t4h+bZpEVn+L0pGYfv+po6oV9UqqAnX0AVWQgY/IDkUWbrO8g00iroNoe4EKzXy1lIEMr",
+	"J4mOTc0QmTAqMB0YxWghBazAsFvcA/A+pDhVpdPw1vACQuWv9QEyWwa81NGeLRnO5B+vcQ+47LQOkCnU",
+	"XeO2pK4X/cCrU9XSpdFXz1OILV5ORpFkw8PDHVy3QurHnG7z8CLzHOtgkoKyrQnlIvkUxtn6220LzCZt",
+	"9cxi4MMCkeVSD5vrJR6y9Wq618gnX6jOLgqVr0sDuCVORRmky3xqbGM9Dgn3nm080HlmaIfgZFbaSegj",
+	"TxSZd64mja/PFvOUuQlTnEoVTjJeEOr7HB1HF5lhoDY/5yF527s6PyV//PbfoIDw+975GcFHJ5mCPhtx",
+	"gclgC0v2gk3CN+E1L/RzQRkEojzYOjL4CpLvuCJSUeFLi8H6oHghIkTIpd5rHIlUYSTJXRjfcHF9DJm6",
+	"RJ/va33KEzx0rI9az6mNQBll8//+3RU4dAZtg90BouuIPGc0ZjH547ffByQ0lVH6hp0/fvs9U0WxxP+9",
+	"JnRv7rQYTI90uZzUUY5L/n7ZLn/1M5HS1wbHIbmpVKpmhdeG/j69XKI0wJbQ9zNpUZuhIC7r0oNaGBpw",
+	"b640MP3+YcG3ZIQZ8Vi0q6naUDiVvSoiZ2hJigDAAJ9F+Vx+euugcVhvLialvv+0V5zVlLz3YhpHocw5",
+	"gS47r7q9K4CruOz0OlcfLtq93rvzyxcVp9J7+/xD++Tk/O3ZVaF3CJ77I4v5yIC/LO57gTz12e0qaXoL",
+	"zywC6m9jPqtmrMBESMN1jSfzmFByF4fiGhcQv5Sk5bq55SsuVSjRdpKBlG5ndvpf/bAubsAGhxYCgF9k",
+	"yIVbJkydxQpf15rjXwRolFPPYzLtC6bvBPyi7BQLClIx9x6qpFEYW4xMMqYyQXXkklDfZz6JAIsYryhw",
+	"ZRYe7s4vUxqgRfP66uoiA7qcUGUWVT2bWZq6JTMoOTjTwvzFkpBHv+L2K1rqmXsd0q/U8RsADJwr55rn",
+	"LfX3/7LaZT6XgGeHXnhycgBNX470XurNxRlC67iW6zop+FBCkmt5ieBZCN34uZSKNy4lyTx1gXcaTNUi",
+	"qk3QSB2C6GcJgBzclGCOki2KRB1RhW1N0ovkHPiS5XkFcDkFRLgSh3U5teDcllPJSx6w0kDjyy6ELgo9",
+	"f9ZFNd9AqtRq26jT1J8gccW2ytLjKFu5rhiFRd6N3ArNJYAJPhrZ5gPKYqTldSmMpf09YteFyvJ4nf5b",
+	"hY23jrOtuQwZbVp5U64mYpak5t80Vs8kpmrryx3i85h5KgRsUv2oKMLwwErqKU4Wf15ax7MWdcyJNVtc",
+	"YbOVl1VZ6DmZqgq9DabXHq6rvlQLMUAZvXj7/E335MPbyzcY+ZFMOX2R8kWVQ5sHBogl5+NQKrI1DkU4",
+	"1YtAfqq+DOM7GvvMr17EoXHyZb99HUpl4EKW1xUtVv+MK44hd5O6naVdp7zQ3hL/V9fGklO3Cf8P4+sw",
+	"8dWVmk/38DEWarSF64WbVc5pzy/ftS9fgMciBfIjXhjpE4PwHfyaCxpYf67toohXC99W/mlxMQwY5iMU",
+	"aE+TpGvU+u2lnIp9+5o3LaxM+tbC1Yk5E/7TZQCqu5AMmQfNF2Eo8qsm/8UlvYcQ8BsCNrapIowuwXZO",
+	"a8jtLMzw14vJf52kQ9zcJws8Gtp6WMgxncPXZ3jp8m3C8uCu8vjL5pWKWl9Z1psXeVCJviL8YHXZnM3S",
+	"02p2zPRc5ornLjpnL7pnrx5QN7fkoOH4n0HCIFvv/MTZXjIbdXNZtwotd2Nai6bCZTsRM4/xW2223I1D",
+	"s6oyXVQL7rP8zGdb2GS2PvNuJ9PDzNqj2bKudNfLuYKZ2RMdKns87nuunpinJcN/BNaWmdHTbsamjC6B",
+	"5/1TQHpmAHHXapzqVP4ecoE8axlapilRmNAZofJG63b6PrKVgv5yiQVDHtoQKco3QbTb7WJwh1UovRsg",
+	"84pQFeLkXGVS0PAaMgxp7Od57HJA0RT0d53wkCkp9RbH8gYbHJmCMrNgMDgJ64b9E7FnGSCQ2pU27FAW",
+	"reIq4OGsqmQWqRyN2Ix8lVIFFITpFiuIf3Vl1uZEi0Pu+mX4gwB2iRdJMmSS+8aIQTpe2x2YbuiEfuzi",
+	"HbsZJ24CPFjgY1oDnD2l2Mx9Lfdwr+DaLEUtr4YswqrLLlnpdn51xmswpTdktsW9/tMkU4d441AyYVH1",
+	"AIs1RjMlB1Nf3qs6645KgfRq/1Z9/6nulPmlYHCZjq6PovVel8044WqmlaFhFH9u/dcM5HkJ4hc2tQ1j",
+	"xM3OaI/5MRGuyob1IA3c8Nj/LEr4dIkKDhFyWD95I5fQxhKlOxUj04307eezlbr3/El5GsaTPaqb8qDM",
+	"vU+mhC9O4kF6eNG8nnxj7qWNn4KoW6GWLJxjfUI2481Zz9u98v5gtDbr70EZSKs8ZCZTL5lj6anEtXta",
+	"mjb79wjknM7maSg5s5r3I2LZ9gvc0jn192GK7IQL87G+YrnXUCCflmweg2CejlTuRSS2EZLN8zp/dwZJ",
+	"XrZP0Wnn9HlJbyK4fxmWIyqXJnNGhaZQ45gorVyTgI0UCacKYL21Ts1jckuDIuDKDa3Br2lKFZhOC5Td",
+	"nZQntQubjfhMkigOLTjZg11Bq1fpHqYE+6hiulkac7skdxmx3JMiY70Cx2Tw6fOg3JmSLujmAavUSGsX",
+	"53EuRpY2Len7wvIX136TNgEJ2X11dpQS/AbsKB0u9AUuCG4n36/KysQLl68JXPN0K2MmeZ/16U6iMC7m",
+	"JUnTupBwuOoYs1+HVHnQEwBYccJ5EfMblouL6+TuR2fIX5pvWDitA/IDf47QU0x4oanfXco+VrKBRzjT",
+	"SwkRd/O53qBSd8+afm3sprzmxYlWtFirHzM5DRSksOqriGRCJT1YJJ2YRixr+0Dn5qq1xUt4xZIGLGvN",
+	"Yl47M6uVPiRZEzvSdbfi6RhDlh7uzx0ya1yg+yd5mvOePPRtwqbb1tzowJqKgElJBkgakOfcubw8vyzx",
+	"Z9kXW63y5LLTvoJuldisR/8F9xcqlhsndZgXLk8TTVbooiSycpXGUwyjND0R8DaHoIMTWCRGWQCuDcIC",
+	"kxU8cjPL/wsqEmuszJPZYPM79DBrrGBWT3eqMyt7n0O9zMoyVsMT2Fn3EOuXLAqoZ0Jpd+MwYGQAjxkY",
+	"Qf8FhXmxadZjSis/BfqmSUQ7F8GsUE5a+JqJBRYRzPYHvjMAjno3hrmMvBWqa/ad75eO9wloOVmqjUjY",
+	"3pXS8ISLLJ3UneULv56JfcUn7CUPCju6t0kQejQg2nBLCn9+1Xu3BYASVrWBmN4zCT8B9gwV5PLlCWk2",
+	"m4dw85xl3XILiutan6v4RyP948r+cbTwhwVUe/+p7hx+3v7Xrf/4rz//pfp+4boSlLXuhF6XVz90T9uv",
+	"Fssfxoxfj1UJLloWdPV+9QtqPJ0MBeXB2ozkXhUPTuWO+2q8ahoFhRFFB+tNiJVxpUv55vykfdU9P1tk",
+	"mqaUJT+B4nZyAVVcTX3LrHDQh1n02+phEURdEIrrxRvrB7k74ePCrWW1K8tVq2Sg2XcXr9uyct57YV7c",
+	"uwZ4FRTFkvFbhbUEciJfK2+VwFWV8lmAiU0wJQoE7dMV0T8oPLUElmJjJIr1y/vNpq1R4L86nl1UmP+Y",
+	"0BYZ+vvqEj1L+xuI9FMWLxE5p53LVx0oApHslsVptYfM1nl4VBDJEFITS4C0dWUSJEqqPdaPVeXqPtJw",
+	"VX1FuMqpKK6CzSv95kkGHuJkB1608xkowYejZ3kBZ0Kdyms8XCuTWLyy7UMHOmjdgCpgkJcA7O82vMkp",
+	"4Q+LJfh8+R2rG/PE4aQEyAsiT5flWICAIWhabNkkv9CkqlKRJdQ7sKFS2DEO7d7DmEQUqldSdKpCjPsC",
+	"v9tmVUsTeb0OLZyay4AUYZ9KWp2VIayZSWC76KGeOFdjLgBBaR6Wcx3WHa7jwOE2Nd+k5c9Dp9nJp/SK",
+	"M8hHQeyElxyyjs9VaZFr8YIIdgfYoHMqf32vebAh7Ee5myId39dm/WVFbkvZfqbqrqj4xBhP3EeA18yx",
+	"yMBVu41WESJJ3Wm4xTmR5rVP5pRKVupBzqjMLJ5qrzd1Pp2mnMe6ca86P11VnMSqBPzuilOxwN2m1j5j",
+	"KSGIVcWpnJ1fdV/+e8WpXHZPXn8wz0lBwO2H5ElYS1pxKn97e37VgTyEy1edQm/xGVX8dhmqu4ALIHpk",
+	"gde3Mm0uyA45eYnQ8L1xGCvzpB68YPsIOh+qEDvSI2+UBLOgANTdD5Vcigp/nIDAW9Y6nNm/tiZcSi6u",
+	"kwejYUElcbedvtCauv4wj0sv7SOz75GL0PD1mrsUGj71O8x5IT65TvPzvZHfz0LFR7NSDRFpAZHNbDkF",
+	"9j2xXXKWwkBrpmyM/vVVMn1PEf89jxiixL+xHY3mg2FMqHiW6c+K+FGhvY8E4XWR6VeMhP1uTDFR2g/F",
+	"HJ68ZZcozRJM7JrPpQyD2zk+mr+6aBOop8LS5N48kqLJeYcSbZhXqPm4RatyMrHXmQVkTpNWeLFGCK8v",
+	"ho+46py1z64InRuFQ84veniIcAwOaV9cfOh1Ln/sXBIKtix2NrfNnD0aBA5529M/J3k0sE4Jv9JvqjiV",
+	"84ue5lfJ4ypORd9WyE/u0wKTKWO6r+8Jf0k9JQkdhlMT3AaSwXpoCML5mkqgAErSGdkaxYxBl6/tQjf4",
+	"2k0olwNxo/AGf8IYUwIgc16QLTGdsJh7MC5NwKZJNi7CPEaMEfOLJju8vIQsxozccGEGkH15/qCcdnq9",
+	"9quOQ0CJh/4L52/PrhzyrvP89fn5D/mRmKtX2vnYeDAh2vT8OPYw50bvZMF+zfavKnjK8ponU2dyDO9h",
+	"Os38fL66YrOwoBtoN+eRXB+JMJM95k+4+Ld6o9mC5pAPgChMnwmlKl8HWfA8kj1FFZeKewXJH7YnXPWO",
+	"+wx1ERbLY+KzgCnkvdJJPnVPLevGykMrqfykHDFmwL/wQcW9B422VTCYswW1TSbwPE7aWk5LJBGqNe1S",
+	"PYMCHTGKJHJeO2QzxzWfCkBFPRXGRVCEAPQDJlEQYKc6nwyDcCjJFjQ51mLuB+mQIaigctshjHpjvZqK",
+	"C0+vHhxCu4rgm1lzXPD8xRG9sI+G363WBUFkGN+aT79mQp+/5cAkMqUjcsdiBprrdH5pVxewyaLgliW0",
+	"/NZZMlxzGtwG2YtfkZB4EX1AVpTeV01Xa77PukPfUKn2X9BZ8WsTpylAnUsuPEYm3Bf8eqw/fiQ+nUlC",
+	"r0OypUKfzpLgRPIbevu3NxzVlX7Y5iOCMaz5qlAEXLCTUAgGkrV4Ad6xYS/0bhgcAHslVjSL8E6rJHrd",
+	"uZCKCm/tjvjRVI6Z7BXaJRdTOQZ7xKJk5qYK1daGPxKpaKzP4pY2DiNIM04xbdZd8lig1SkL4fA9RQwH",
+	"NIzh4cwP9e2iimf8wSEMCvl9y87hw1oPLwT/lhXDcHOHbJ7Wik5EcugtD8vzWCcnObIrmdvhIlLLs62V",
+	"MvIJdJqshN5AoUl0xBIgyGutUWfy2kjApTomAyNe5qBL9Y+L8joqTBvUbzYODCeRUoAN6K7pEy9KNCi5",
+	"VIWKBp2ATZih5LWc0YoGepTyPlmlEbbfMeBy+ffnnl1ETBeZbrzWKjUtaCtOpXveKzRBNSd6Ac11H6UC",
+	"HPv0XhWHS0+h+PsYHP2IetCC4x9Q+NMb01jbYbFW58Kp8Mngu++++25QaPSvbYTep0nxgwoyFk+EBQFH",
+	"8PtbwPRgQSiuJVFhrRhtWviIv7p0yFM5/hGvLLQxk/TMXAteuD6/U5uUeqQE89UZVoZWN+FWUzm+ZNdc",
+	"qrgEEXwp0V4lCQ8Kmifr5XsmSe/FD+Sa3rLMpi5kbB3urTTT7kOdDyaO/NYvEkfZtpdleVvYgwL1nwX8",
+	"lsUWlRGfL5+Ra6oYQHBvhbFWcDlgXf8yZVMmt4kKw5s12fm9WZQsw+7HPuOYz4qJlWO9zTFQEItLGowv",
+	"q5AoXRLbbp6qQkur5MFa61gzMgYxY329Q+icG622WWjMok2UvNfEGMIRQZ6TWHrmvrWmNi8McZ7Zd6eb",
+	"56RElym8WO4US0n4STjX5tkv+q7eMmDCIfXLepzSKCLcC8UzSeCqJAzEz3uJAdcWfhxy355LtDuB3EOx",
+	"aM7lO+kf6v9W5WcOQ39WWOa6qqGuWdMNethA+xsS0RlgEo9M8IBGUZrmrV+NSM+YdfJ97/ysuizhW2ot",
+	"pOSkgYKiQm2ozY7JwOAcDZI3y5lUbPJMLuA2FxX5FicDrV4npYIeNr1fHOXr8I5oJSPDeQESbRwGuPtZ",
+	"+xOGTQUJRyNtxhg+eJyXeWaOWPMaTrhSJdwwIZJGq37YcN2VQNNyCT6W0Z4gwR2GPHsQIlbdXZ6a5VSm",
+	"gv8yZeZnTWvFZS+gkpv8K6DzMp7zYyKvi4qA5NhKQzx+RhrCdPO6RaLUX5z1Kk7l5clpxam8ftt+1+lW",
+	"nMpP3fb5aRcCUBcYKf9R//P6/Oz8EoLa3f94W2gB/G0aqvIcOwiKmwBqzKLAjPIXfZNMUy8KEu4WbTq4",
+	"yU8yx9ZOTLpPGDb7Lqc8KHtpxPqfpPdeWfj0mQRkeLJFMRwvIDpKiWJ0su0QGsjQduYRmVCrz6VmT3Bv",
+	"bUO3/wO6+63u02c6c5QCpl9insEFOp8KouU2+QF6R5gwonFVZRpn5bcyDoMgnKoLFnuG1JfN6jJ/dWEp",
+	"iBmmuXSReB78xhzcVf7nJcvWK2m58uKy/fLKdDNFD59DAHi/97rzAkVi6u7bCkcjre5uO+Rd9+r1i8v2",
+	"uzO85o6rsR/TO0G2RAgiBlQ/vDrLqOB9FaeSvKPiVJJnFfKiSyZZEfT8Qp4NuyOWnDAjhnHIqRyAqTZw",
+	"9PEYAOENQNsZaIoblHfH+bLH+wF9MlW5VRrrxTK2adIfYwTo/dVkcWyvrmWKxd4qZro00HfJvfEV+6ju",
+	"1XowydEyIgbq8P3Qm06YULYgfysbk6fkIg4lO+VxHAL83t+mPAi02FQ0ubM4ceHS+G4LLNjNOg3ey+rM",
+	"TLsgjdh20yhEXilurnFb34kFtNiQpscGhRGaS/Ara93nvpyE/jRgXR+//FcT8/wr/mg+mV4dtZVtMjbw",
+	"xU2o8KkK41lxxvCEfmwnzvbSVFkmlc2zszl20E4EtpbEU6G1ewO5OIKgBQn4hKu1EBcnXOSHsIwg8umA",
+	"+m6zris5vTi1V97TB5Tw6VUwmeBbTa7OIVFyZYBr7qh8AEr8g2ScU5Fj2tjdQ5f/+m11SusFCzz+a8FW",
+	"5kUnNvxbhwaQoyQ0UJjqE0XzXtiEUNL3zNPe/HHInp48O8kgXM5tRhJKMIucZzN5r2+Wot4vYZ5f3XeS",
+	"cO0NPCf2nifLfUoH/aC8p+w8nmzhN813sve9BRWzIAw0DRSPaKwgx1Br7xfnvSuSkWmonD64IfCczE2g",
+	"qCtz6VSum0HJzhT98KDEKDOyxiKoJUxoyAWF47koV7KSbxUmdoEk3EwM/ScRYouiI1kZqJ+b69g2pjHT",
+	"1GJ99MbkMH5mYN9zRsxy51R9tWPqUYTAffk/0F8xKz7N7NG8bZRL6MAXkS2k2O1McnkB8PixVgn8kGEv",
+	"BEg8MeUGxA/nsO28MVXVcWjyAIsAyKvvs2jk1fefXGevWSzNL4XWC4bUuymAEPpq5KjCHx9ju4u2uXgX",
+	"EabiZMy8EoxvbBic9ChEruPp64+z35hUC1OkAYlEoQgMNuGYGjgMwrFJcYERjE3n31m7fnEw5gozZfAn",
+	"SUIzjgEzEhtzwokXN9F4kCWUct9nklDbinBJB8I/jZGU7EOZ7ZMTEPNzxqJb7FkHAY7M9pta++uQi2sw",
+	"fUCsFOw+fF+8KXHm/BVA3RtOa17IJQkD31aw5mnDNtrTtkfiKCp+5xfX/B+Fe6f7ltfAkxVzFs/PyuP+",
+	"BLpcltlsoswVyOilUnlrODN/d/3tIhn9YKHcY8JPfHLljnsaKW9My3vbQ2f7JFBtLsdmssfEro5Fo8t0",
+	"mQQPA4hF6Fx60r64Onnd/ms4Gi3U7xaV/OB7ikT3yzickFcdownTqRrvmKsfZzyFoJP382emTfvXcpza",
+	"Jv+lkQHze9G50bt9WgYj2E7jTyGEn2pzWYYm2+EI64zYR0W4kiwYgWfoqvPTVbb5Nrof+8K4HU1kGLD4",
+	"zHMw+DXSZ+LObALMVR8ATUx69GQr4w0lf/z2O8miWGzPlU5mMRgqve7ZK6hrTczNyqd+ZRoH/cpRvzJW",
+	"KpJHOyDMaj67rX2c/sLFhIuaF07Sdrt06PUrnzMl7Sk2E5bKQ/zyg+s2YCsfGw+iTHblk1LMth3DpnET",
+	"pEa8T8EMhkzM1DQW0lQMYJOkpM57FV1nDPYNS+rvA4RgMQjK2gvqGSZFjGQL93nbVjim3YDIFlSabdce",
+	"VqOzDrxB8VmLNePW5nPBURvFTI6DGYlDRRXzgf9wj5EbNoPihJHpXZ8nKZ4va2q5bn2tDHLJvJipwqHs",
+	"tciYfaQ2oSnNG82bKLvDPW/fP2CHI5fWhw2v6bfY7mjP3a8fNA6btDXc9fb8fXYwOiz4nTVHhdoHznkd",
+	"8uhlLi30C2aflZ3v8p356qpDhig20Bt6+YWyIcHuKcQDe6/TGn6EaS0MB843IVoPDcK0/Q3jXDO6+arR",
+	"hdZZKzLgivoaFY9Hn45lIzlG68w0gkqa5UHexJAVNpHKRlXNfRWn0j456Vwgwu1l5/vOif6zcBmnw0xX",
+	"gAfneCcqQ7qcPrv9N/NJC6PyIFFyS7OxFhdYLGF8w8kbVmhhrYMSli6FBQpbLzxgbrLhgaLjXIzJVdB8",
+	"qvB8J+MCpelJuq5nxvDVeUxKoZvwmOSuJ/PzZwf+IE9/fi5PuAGbevvnTtSi3vDitHt2RNgti2dYaz+f",
+	"qASMzw9r5EXnx86b8wvAWPDJj93Ou87lEQJi0SjpOQpyRfbFFkpMSSZQVrJNTCDYQD1gFtAxgffDrenj",
+	"oTNsIEOAdbDezyoUR/cF3ki2uqfY2S8pHHBMKjXWR5AJFfQainMSt2qSrAU1mqjo26Q90+QmGQSk6OkZ",
+	"FrJsLJMrTFQowRm7mn9/aZVxwkvXY8EPkRAF4F/5DDVW1ZcSA2yal9HQYHFDsVK/r1jpmPSSnpr6PCxU",
+	"/dYSFLhxy+SEkQ9WXCQCItnaVbICX/HVWYQhyQ1YA97xZLzZDvhBfDmdwxMt+Kb8OEeAGc27c9Z+/gZ0",
+	"xRfdHv5Zznjw9tIEvPMJV2RgKngHUMSTgqwPQ3+2DTBWAY/Qt4b+UdSMFy1E85zF16h4ykydsMzwV8c4",
+	"uE3V8FyH/qXY3XN5avNgQSYNbd5XtKUZ6Pe98zO0y5c7D67C6+uAGfOnXI9L51yEnPgoRmbevrRvLOQo",
+	"NslwvgvSPbGAYybY3f0wgEuRdi3ELtStZFF2yZhR0yJmU3zd0rX4+mcdxrbBMX9bUm+a6/JW2F46L2SN",
+	"L/DefaR/ZDEfzdY1X75Gum2JjxleXbThJvBTHCgwFVLPpM011JdhEdVwygMfsMtS56XBHyFjFrPtYxLQ",
+	"+JrFhEvIW4xX1MpAHorr5gIg9SLt5Ufus7CUjQGw4THxpwY1jgsisUZokfXai0qQ7VNo9392HH8nXaoi",
+	"GnrHhuMwLMheQB7YY0VlZO/GzOAAM3KHD4CYBXRIN8wTzKYsNLJB9dmSjBFUE827t4uDrOkArviEhVN1",
+	"uqxUjJr3VgFkxKQfcEnuKAekhTD+cnW5pWpAO8EHSZYJW7NxJYk0LT/IcKpgfbSiIUKwNItXhN1aPIe1",
+	"tEizvJ1bJgqbiK2d/BwKswNrvtFc3UZIuMQjXmxWvT5tn1R7r9uN3T3EThyRn6o/TX+ZVHv8WlA1jdkR",
+	"Qb95xl+euO0z+SJm5/oijK2nPxsjQ2ObUGnAGUwwTFPsDDZkAcwB7eBHaXpZlBHyTvNaWzXHGabBXJz3",
+	"rgrxwwthErDp5a2B2bB0mD07leKDlN3UZH82AVMwW30CN6zmHvm0wblTIm9ynGQ5A9mIWaxPrKdy4SSb",
+	"MeeyxwtP47qHUD7KYTK0tMatWiQViwQz9iUba4r9ZwWOHKXYJFKFKDHLpf+9ik9wGEUKo2ETdqRJhiCO",
+	"7zgbmDXEFDMDUxsKoC+hCjFMrMA8XRc7h8VxUZmsbRVoRjTXLTAURE49zziPFoXK7RpFCfMsfqxUtCzC",
+	"gzFd0LBfX11dEHThJLUVWHzhhdPAB9fbEED9vbJ81JIKiwUc/3ViprgSa/St5QimkJCFXSknIcz0abkF",
+	"sduU299VHqu50/BkHqH5U/kw11DBrL663Vi0shtYkZbyn2jY9xnqLStvbg40TGgiA6ESfTrUFw6ZwVqy",
+	"/jCbSyKR7PMo137mG+weYnHiamnn1zxodvqN6fJRw96I2HeCM+HXAPMs7eSTeZT9xnjpCz1zeRlYyJhQ",
+	"IBEVWn0IsC8CplUyQAEXIYlZxKiSa2MozDPHFEnhcFMYhWQOb7j8Mv7rTWa08vSvJsa8VpErMblo93oV",
+	"pwiTPW9jWVJF7Aebe28tL4F9BLfCGMSe3CYTRoVMHGHZxhc2PQBfjAkBywhpzh40A2+4i5UXG5iHYFFM",
+	"eBDwjM9habZn3t3hFroHrCa2pDXpYktSA1Bif5GKzrTZosZspm0E48pd2h1ymfX+59S3/zwKNtqOvYzN",
+	"usx6AVd/nO3YitYUBG6ziYCC3YHemck3W5zz5sp9mcrydkOT85hoXYmEMfw7F9C0CZyZkObOx+kvkx1D",
+	"Q4tVBAvurYyPFp72r0c7Oz//l35fvv/LvxRau5J505irWU/PO4khJ06BAl9QxpOQaYAg7R3oegIv/EWX",
+	"ZO7ddtJe+eiSl33xU7UdRVVNHFLRSUS23gr+MccgtmGL8bozgEEjCX4VbvkACqgG5Jcpi2d9EdGYTphi",
+	"MdHs5g72AtLLw6liZEw1BxWmlQQ+9gc2s0EC8EVwPU/8wsZjtR2kL00XJhUOEU/qCSfh93cKOQONWfzS",
+	"7tb3764WmP0LNgkN7mMK0ZBWOuqHYZJ3EF5ziJAAbQIpw9PTIeitRvzo9V/fPS1+L59k3nqcrtwzmSw0",
+	"VJkMWRrfwYyCNYcIoYy/TVlcjO2MgzJZ97ClJrfaSaRagsdcs5sF16V7ZSM5CzsURnL9FTo3zT+K1wkW",
+	"KYzkBtuD4cn1B3CV7fhZ9Hp4NdnKJcuEsVZpq+bj9hoD02yAi1FYUolbNQkzQ+rdEC3X9TZMwiEP4BTK",
+	"I5tRY6uknLQljcx8ifjYqi9Q+HFxTbbAPLZocynMNo5iyKAdMpUz4dGI12Z0Emxjkk0eG9shFGpt+wKE",
+	"qZNts4T+NcwNylU+jkNlf6z1RV90QDADvkjMZBQKyRzrOtCLCmatAw54QZhRNfti8KkPoaM+qEZO3+Rr",
+	"QEK+2684fVAT+5WjP3773elbowF+Ng/vVz4PTG8/RKEh7JcpDZC3ZfwHtb7o6DFI4tE4npEBfj0g/Uq9",
+	"X3HIQL9ogE6GLUB/CrjW60eo4eAEJAkFabkuclUK7nAmPEZoX/gMJ4UIXXqpMDo0MIMe1MhzKGAmtgQP",
+	"JVtM7xA1D9ZR6+6m1pBeM3mE4yJ/JbBQYC/3K0c///Hb7++dPiAa9ytHsHD8V1xFp5+HNu5Xjs7sdwBv",
+	"3K8cnX4eOH0x0LcP5oCeHTLQjxqQhkug1ghB6WC+Buiv7rowVsvQuLYObfoWNB/QV5s8LpPvZYQNtl26",
+	"YTOyNaA3H/747ffB9jEZfIInfdaP6gs8oFEkd8zXO3/89nv+AWkLGxhIu0CQHpHBnMwhfyVj9nErI4FN",
+	"jptDTjtXr89fkL+QfqXfF/0K+Qu5aF+9zn7RFyfts/Oz7kn7zYe/ve1c/nvu6nlBvPgbCN/c93owvdft",
+	"qh4IZHVsb2/rbYE367ky6dGIJWj0JKJq7JD5YaSMPmYWbhFVBRkCtP0Nm0my9Sp8JvtiGge1H2kwZbLW",
+	"gUu3nYWxL+gQqDIYjdHsQzuKUPnU/MzsWU72JXzJo0GQljOY3WeBZKBb1MgpZjFQQXbJhIsp9tgYZWqw",
+	"+sILQu/GQVC2mAGqq9Dr6ZBrpiRpuXVUPQLuMYGVU0aWtSPqjVm1Af3TQHFN9MS7u7sahZ9rYXy9Y+6V",
+	"O2+6J52zXgfuScEjKz9Nf5m8isNpRHpIau2LbqbA/KhSr7l4RxgxQSNeOao0a26tibH/MSiHCW3rD9ds",
+	"nURDx6LyQJGO0QLzyZk1Mrhhs7sw1toFVd6YSQIIEMbbDM2/+sKjklW5kExIrpl4MKuRtpiROAwYJG1C",
+	"viZXuJaJFIKiJs2X2tgBINEQZalPIb1kB31mzsrrevzXta77ASda+fzeqVhJA6vZcN05pyWNosAIuZ2/",
+	"S3QhZCvDICUB8DOtgyO5+We4G8pjKvTmg9YmP3hjqjCR0JpdlcNRk3733XffeQ2/nnPTHlUabmOv6raq",
+	"jf0r9/Co6R657l/cgyPXXdRTAIZyAqa10lteQZ90HWp5DB2DunuCI7BJujDMxDpF97a+EYuAMhU+lX2v",
+	"zvQ4D106nCuN0VojrHvxgxr5B9X9xkg/aJft0YUHQeFJ+aOa+UdRd1g3a9dceBQUr5Q/qpV/VJO1cFR0",
+	"b3F6pgBG00smKLpkf/SV2B/BtRkXDXehX0E9342gnnZe0RZi4tu3aa0V4AxoHq8BsZLzdoOKOR+01yOE",
+	"MhjoV/PZqbSQ/osenJyTnec0wf2DW+qrb3krqMkHYz7e1Fx908swHnLfZwLvaK2+4yxULwEP+LNT2V1n",
+	"Kl2hTXUagFaXM8bhXGSshZ/f6y2V08mEaqsJeNliQjl0gruWBlJEVt5/dipRWJSfifFk0GS1jmwwPAS7",
+	"AxPvBzYbpNqNA1F7qymZHPpSbcmmx6N+OUhYzcCBL6CzQziNkzR9eJI+dg7RJwYuQnp3oKmOOT3YiKov",
+	"YKT6IeGdsPL8hs20fAfF3DocoX+kCGbYMVVzJTkO72R2QFa894UdyzMySM7kwDqQjiCXRF84gWY/W+Af",
+	"NKVYttIxoIrF27W+uAwDrfKetrtnDlYWFIkiXP428EmjGj03QNjrM//VLHiB8W5yfrsimio8uKnP23jp",
+	"H11qZSXV7qjhH3h1ejjcZy2/6c4JrPphY79Zb41GjRb1mvuUNvaGu7u7B8PDVnNI/d2RW98f+r7HaL0+",
+	"ag693f3d4ahZbzbchst2RwdlQu7gqq456L2EXOO+Qm43LwX8Vr052tvzh/u7rbo3PNz39j1/2PBbbLTv",
+	"79W91j4dMb+179H9g1Fjb8Raex4d7dUPmLc39Fh9M8G4N/dy5h42XbrX2t/f3av7zf39lnuw32iMmoy6",
+	"zB9Rr9EaNUdu09vdq3tuw/cOR/sH3u5hY+iO3IPhpsJ0f04CHnj10X59z/dHjQOvyVx/lw4P67utUfOA",
+	"Ndmuu99q+o1W48DzWqxRH7Uau/v+rj9k7nBUH7XcTQXwwZxaUGcuazRH++5wf9+t7x/uefX9esvb913X",
+	"P/T2aXN40GweDGHutLF72DqglLqtQ7o/8htAVpsJ7QV6e1zxu0z02pbyAPJk9fDEX/6PJYhb9TVecYFN",
+	"Aa7C8A2Nsb/6FxbgKAGM/F2U25+dyqIPIeUnSwwv9C7kRazxpYaxz+I5eeskwta65nlM5B1HC4wKvy9M",
+	"Ql8qbGWpzdVym0dJh+a0gxGhIsREVliQGmm5rSMiQiKn3hgcx+XmWs9O+tGlzj+R5WEiag8zPR6ROZlN",
+	"zUX5S/iUJeJvBsL9DATkBzI9RYsWwkbOEFP+hc/TaqJ/QdUYkx7KWdaOgqInhPJ6lNeVWTY9y7u04m8B",
+	"SFJQQ22/hABGjy5BzAUgwDs0w8NGS2kqo+3pedQXiIlMk4dycPKhdWRcxMb+aLlNE6riYJhBqTAEcTQv",
+	"9oKpz/xtaw71xQ2b6YeZZk810sOMdXQfAlYEV4QGMaP+DMKX3OaAoEu/1hdteHGK+sQ9hgPTz7YetvVs",
+	"EyxPSw/pQ0yUeQZUzFvWZRyFhXNfyUB5RFb6JTjpmlxUawKaKrTyZ2otv2l7X4Ebd4B6NOMxhSopG9lQ",
+	"99v5xP3POzGzjWOrN4h/9Dhc1dnszpXM+DKfr2PDJ6kqmfU8QU6GHId3Il90Atpr4twBtt0XYQBRoXxd",
+	"qWXfR4V5KZJMqI/NSTRDvWbKRF3mtVHHwm5lOL3mt1qiWHgyEKvrstTLZLsyUElfgEkV669evdEaeaPh",
+	"rt9kh82DVmvX293fa46azB+C6b6/f7A/OnTdfX9/OPRae/XhkNX3ho3mXtNv7LNinffRmFgBcNUSkzUP",
+	"JfZNJdyACV2CrzLlPLmDuIoNcf8zHu+AFSVYvoDvk/h2jXQVnJEf9HYl3rssPgvGdPXxnT+96CiWIfHD",
+	"vkBfs1WerBLEpZxiOinh6rhQA2uZX5PGN4KEYm0HLc7HOmgf9ZiKaRA83unpTCK19OC8sLAu387KBmcF",
+	"V63UPeMU+1/OBSsE+iFJ1MKKcWch/P3IHhVIADIdXkzNwHYRob9i6otQ+bfg8z+iC6jMkV0/chtP5ciG",
+	"vNNvzG0D5vYKJHEZZ7uPJTHnmJkWmgLYE8DyMlQFFNboZy6tkUHm0yAp0sCC/ixYUCjYcV9QYeo8Df6y",
+	"FzAaA+IP+UFrGPge5LU+9Ic1Ph/NclOnSS4UYnjyusoCVp182WiuYyA6CMPGeQXRXdJ4yvjuo51nw2MK",
+	"d+Sbt+JreCtMP4j1YlNz7ogUguIR+MhqnwJ6t1MD437uBBIGfl8YY6jQowAeXEgKleBQsPmpqR9h+7jU",
+	"TukLKC27pQH3k9qVH9gsreazHGlTd0KSwvpUChzzDw586jb91mGdHtYbTbdFDw8Pdg9b9KDlH+w3D73h",
+	"wf7wYP+QNut1OnKZ12wNd2n9YK+5PxzRjKr22H5RPcJ1PAo2gfqbU+EBToWCs7iEcWQaV5TGsi9NSR8e",
+	"ZnP1kWZK3DelCxdnr7Abhza6WqZdhxXr+mhy0RdzBTOSCb8KiF9VD4C6ZATMhMbYrj/tqURjRvi1CKFn",
+	"MWmn/T8knuS+GIVxJuEbwjmA9uWTaWTh1LAtgUWmAMPNjM4hMb8eQ7nOXRyK61pftG3HDuisZXnMYL5r",
+	"x4BIxYOAjKnwJQmnyo4NMY4yXIV5UII6KbH8TswefIk05LSLSWVv6I6ansuqByOXVlve7m71kO42q41R",
+	"fbQ32vcO/Ya2/mArEaiEHsGHnUhcHw+pZHsth//4/Pzyzv3h1XXYbrfbZ723487b63a7/Vr/Xzs8af+7",
+	"/re+9/dWoP+o1WqPaYiYpVqe0Jqh1Nr9FILG4eobrsLwlIqZ4T3ycQ55kYGAZ8tLiCQ5zlM1nj/Oc12l",
+	"QQEoFN+nlAfQLoWL64BVpzLXptrBswW+u6Zrz5ajDw4cTVPiZnJVtBRHXOBjwlVf2OMHP88dfHhJMr4a",
+	"aUuU79BIhAt4LbUuzChmtzycShxUrS8yvda4JA3XJXcGmw36B5tQO44FQrQ0qcdzCLTep0pzpJjdMhrI",
+	"BH+sLy41+4T2w0cQYAC040jzH/M0jEPvuRajDxhNw027AkC9Fnb/6l7Ap3E4jftiq9U4LPT5vIS9ukib",
+	"7d8/vovgiwVAzGsfrPxgvmpU9yt7YtumbcMxobjLFozuzkKlFhPQ/TWSr2SO/Em41inghCdd/6sZtrKC",
+	"eYFiX86yevwaEjdw33KFtjRbapuDIqC2KPb7d1fQn74vBjlU2iPyHIpxyR+//T4ohKbfTsvl7Rs4YCRr",
+	"LjCCvI+WWz8iU3EjtJljycdqFMlSQM56AjmR9u+kM+zFt511NJsh2BBoZnpcJjiLc4yLjhSLSd010FtW",
+	"30EYEujXhEODyGrTxZiM/j7hW5h/qBW2+m7K9kfTGJhs8jwwthqHZCoUR1z+Oy788A6OjJ4uDG0xlxA2",
+	"+IswOqeSyryKbGrNVzOz9fkGjO0rZ7OYHdVr06w7S2eXgXhOXb6Hi7nyxhu1gJKPPVcq2qSt2AJ4/d56",
+	"w346K7nTAD1X2Oz78fCVx8/59923v3brZ7wru+Jy1zvp7nVvop9+PPn+sMZm37vsp7a+yP2Pd7vjofgb",
+	"H/2t5jUCMZy8dP2fvg8eUx00myanwVIbs4euAi6+ea7+VKJC74tm6MBfbYcJ4ScMc4W8wNYQ5SnYhl9m",
+	"uKkFQbes20lDgjaCtyoAWM6XwfBjTKQouJILL4POAVFA9EWVWYLoU7edap6W5Tw2K3lMMzC3TqvcSzZS",
+	"kVfk/in9RJCECNywmmpQK45Zgq2ylmpmcUYM9ohWzrLqmEi/zzYKgLfpF/3x2+9G7TIZZlxwxWmQ3sYl",
+	"GUC/nwHZIYO2/uvf6o1ma3dvYJuugqcG/LYfLtq93rvzyxcY5DLh+r5IDdCc6pa85F6620aq2FTqLZyw",
+	"p9LFziP5YHUso3Jl96HiVOzsKkcV2Kv1j7Yd19dOLC7Srw6uGo05/eq+2tCt9/r0S2pC+W4YfyId6J9L",
+	"o0mgqgJztixjDRdd7zG75lKxuJytJuXhVuvQR8onA/3PIKnjzhnDW6C7aNlszNYBiPgB1pAN7IkdOOiW",
+	"tvUN4IQH79gKR/0E2Rk82nSD7ovLzqtu76pziUwSrktd8NsYa0sYqWDMlync6UEGgd7EDTNIqH0RMKU5",
+	"qZ6s5o4QXTDRu1yVOUBfQwdoWPpn8iiBIcwYzjI5BX2hlTr3CCCrWABBA+N/REi6ZMAqDMkdozdJPjJM",
+	"EMSDQ5BvQA9QPd++2MKnIYLUtpYvh0c5r5INSuayyBLdpDjOiHTyAE6NHK/SOmgc1puV++l9DzSw7TS+",
+	"2dj/kDZ2ijZE2EeEHiviT7kz+NU8qu4awuEkFKOAI6jof3IpZI9aKjiK9mKF2p+P1CzR/bVinWOYtswv",
+	"sb8XxcpcnMqKlQEchAFRoYMCayptRzkwoKdRjXSFVIyaFtImWmWFXOKoNQB++tUrY88FIo1cdnqdq9R4",
+	"AH0/kTKJlEtDXdPomOwak4GafLY0mkW42lQK9kVWDJISKZjxaljPwnyMLm3uhgE+wGZMkv1rRgjm9k9L",
+	"VCPziBVnieKw7WT2Q08fTacFSailZV8IxtFaMTcIsAcTWWjyhFCgUkmu+S0TyTuRGLbzcpdLI3r7Yu6N",
+	"ZE70FopSyR4l4paRhaJ5h5kWIA5TXt7w6sN95o4O6YHfGu01h7usTve9Q98dNVhruLeJ5MyM+h85NHc1",
+	"R4UGmP8YREbiKOTfQnHr+leZMok7yaqaE2d4XiY2p08R7P9yqTDHPJfYLtq8MJnCJmVHc6+JyTvYqwIP",
+	"M4ZHaDl4NvGgniQe1Mi5CDCRZxJK1Rcx85gwN2s5kHIUcB8bJm5ThFawZjAFqmRgrZjBUcptwtFiAgPK",
+	"1pq5JysnVt2ZFahka948yzCuKhn03j7/0D45OX97dlX62Iz3WTrZ5obGmOsLUnI17uMt9IRMpSACx2Zs",
+	"K8FuobglCGSSaVEeIT8iJgAq/PlgKAM/FdaRwRgbrmt8ZMlX4DnL7TXlAZF0Jgl41EhiZoYxySyPJgeE",
+	"NR3lpQv21c4U7KdDNXRoEMxAQIlQYWl2ql70Adj0GF6d0wdKXqh3NJyqJIEkm2DSF4MkGctuN34+AVUF",
+	"AHwNO7d+zBS4lMRTIcvy0I77YsKl1LZ84rfE7gm2Cs9NZWPmndtOBlo1yaoz+sw6OTHZw7aQH7OV2TCg",
+	"MOs07YtxGPgIY72wsqFg2za1pjij5gi8nbAUl0zFs2p7pCxgfF7a95jw0yalD7Ge00VDIxqqpDZPrVsa",
+	"vsZ11EqKWbVNanczE/1HVxDs2dNaKr1h4pjc6XOu1UeUag7hWiTM4OQ5mG2esBPgZd/0h41SeaysBnFh",
+	"qGOFrjDXNGGtyBG0YDC2IxTd2PqkNJcHvv7+3ZWTJhhmzbv0rTEbxUyOq3yilYtrptKqgOP0BQmSvoRR",
+	"KMB+TyoMDMpldjjPZApXbRIKbYEQ8ikUmJq/Ye3TYArtnwfWS6mvBas2fiZt/2ebSW2hPedeeMNm8xlG",
+	"uFIPSi9KFjiNWmN5KoGCVRsPv3em0VOHt16wSfiY8S29XonuVtWzqWq9Ato4ZoJdUKBBA+6x9bleMtSv",
+	"7RnV5LZYV7LoBd2turuLXtD7+ixv/uNd/bYr3LzDElex6y+s4WPJlmSVvyUK/ecTRGmLnvm4miaWQrmT",
+	"SoBy4dOVcspsbUvS8maLyrI2PMBVt5OsBT8ZVkZs9YVxSiapRYDnnByrQZqJDpo38kOPChIzfaW+o3tK",
+	"JJNSy1nJAyZUMOuLjCdP6884WPPYGjkPEFXSegPTWreUdc7M5VYQJG03ZJI8b+VC4nTLSKI09QnGl4Dy",
+	"ZGQE4B/k5IsIoSUdi01YoIxZX+J+dbEt0cbNAdpQJYfdjL4IoP+6waH7ssVo2Pv+8OnSA9q5M/Ct+m4x",
+	"qyppKjafUwVcZJ6JWBaRJlslzKKce414wHamkWbCSzRmFcYmGjGZBopDew5j3esHDHI6s+Ymhu6t2Y6R",
+	"CGgUBF4HqWIGeQXKAP0Mg3CI7RDhUWMqx1rZBtzFu5grpZmk0XT1a+/GYQCYdhM2CePZ9jHBOXBxbV6D",
+	"npjYNobyE6/M1nCmTTXNKbbxlYnPBEP3c10FwVE00CMyPpRpHAzAu3JCg4DFEkoTrWK9NYBGbAPHtHXK",
+	"9EhLeqcZHrhtesIYHrc1SJLoBk5fLGvshZML70QKqmCemRQZP5MIqm95pn13KIxjCDfoahYxYMZS8NHI",
+	"9lFKyxdxLbfevW5fvXtFTrunHbwSzFwqCTbmGSsV1V4wxTx1kj5327HOPJo0MUvFzzGUaeIEzE1VfZeW",
+	"a4Cp3xdJq6mazT/hNuwXq2cS+w/oH4yLWcyIz2PmqdA0josibZrbzk+N3d2+yMS8tgztJkU4QNa2SeB2",
+	"4pgE+0O/GrxgelU/nLZ/+vD83686PbJle0zV3dbB7v6e6+KaOaTuuuSUP98+JpQEWrmJccDY9Kfe7AtN",
+	"TZbyuLa6IlUMMqEX4SUP2COIqDKzJDnXO6MwnlStCEpZfb77qZ5JWbPVgB1ndwlWGbdvyLxwwqTZzVz7",
+	"1yF0FytsU5ntuwvvXey7+3Wsl8yZqRxh0erO3yN2XXEqmj0AqlHDa7G6vz9s0l1vjx2MXFofNrym32K7",
+	"oz13v37QOGzS1nDX2/P32cHokLrDutfwm6w12qV7aaYHPL3290g/HNu4tA4a9eZ8Gyi9HjWf3dY+Tn/h",
+	"YsIFNA5NGPuDx/OI+oAm4K4YhSsBS5Fdw1nZAjiHOOHdUcwkg86G32ylx1IyTOPQn99/dlZgg+i3m3aL",
+	"GYUCj2Reofikz8PnpaUSZpsNs0zcXjlRYIUSVUa8k63sqQ09xVQVdQng4n1h2ekQkxfuKADiC3+7Ri6m",
+	"w4B7yJreXr4xsgnjvTmlBYylZPmgKGPI+sKj3hiRB+HGrcEJNGfTA47D4IhE8HyHTOjHKr1mf23Wd5t7",
+	"rus6hE8mU6XNlcG2Dfx1rug1iLNBv9Kfum7T0ysGf7F+ZXCsVYpBd1Q9CwWrnlLljQda0oGkUIDwNvhu",
+	"sI2ypOm2kjAQJcPQn0E471ygxkViwLneGlzqf49wxf/qVutuozlwyAA/191Gq5p+rO7WG/b5DXfPuD0J",
+	"Gdj9gYfpcZrHY6MdRWMFLjK07JjwrbjbM5Gk3P1mMOS7HVwDaAMJa6AVLELauaiX1OtOA3yhJAmQi02k",
+	"AUcd6IXIOxquawKb9qUvuIxCyRFeSi8+FwEXLJPEk6oUmBdiLGZUhgwNouEtmR6h0Y8uX56QvcbeXirs",
+	"vhvAmEUoqu3eSbcLD5Wo8uFKoEhMlA/sgggY36qkVOdeKoC+6bWWTmtA/L4wChfkDK5x/fOZYrCR61zc",
+	"HWliBlpex1z+bue7vAKyjqpQxh02fVKhYEppS2supo21fh6WdyNJy4Ju8MEdnUlzskDryasqWQFqO/XD",
+	"tQUd+j87lRzbWXzbYB0+lHQGppnG8Nl3LB6Ygjfh6Tkmlub/2q/88dvv/Ur6zXd/fXv1snrw7BlUOien",
+	"DA/SMwmHYt2x2Gbn88N4DkfQYjtZqnomkRMuXe2EELhQey1s+s8negfcZOW5UOyaodzUXLtgHQpZ+PI3",
+	"Z3q19ys/u9VDWh29/7TX+tyvFPdq/6lq1wG7vxYY6diN1foFM5yQCxKEdyyuelQyMmYfyVamzbAe9XZ+",
+	"EzKjy46taGR6bA137099eOckoVmgbwf5n/cg57SQggVBsY6nGmQ/HusqfhNQ+0WB3rLuscdX6OP1/i9V",
+	"/GcH/ylmAN94TyHvaaKpVVCBC16mZ1qrj2ZkK6dLb0OmJ5boHhMRJhSW4QVf43Q+2Z5+/mrJKHv38bq0",
+	"6ntl2T6QVA5svMjYyLB2sgUOE9TQt7M+i/oG2UHaZF6ZHbTOcOapay0G9N2D+Uu//90SrvL5TxRuNaaH",
+	"8S+Q4QxMcvCrLfgacCmLz71ZZPKqY6KpGYcEuQungU+k3pstvagO0UviEH0QHRBi205iS0NcAq3peVP8",
+	"LoxvJKGYe/Kqc1VksL1m93TafkmLbR0jrNin+0zapS3jmN+0p6fUnnr815xqqyUvLN+X0ZzQCV7Y/7/Q",
+	"c/enFYX/4OrNP6lWUyAXqBxjvDVhh5n6a7JleJpjuToml7/utF8kpsh2Ftoz/4azEOlhTCWaL/A6+1Bz",
+	"I0raObDbJMORpYPYPiYxU/HM5Dxmcs5tqvvctmauKKqWxOx4FZI7ylXh9qVH/HMq24ubybHYZmBmp7dE",
+	"tLfn5EcqYbWERxa/TjhhR42nk6GAfPYlgQXELpUeDbAycQRwwJL7jAzuBv/jvw/GgzRPisqIeYqA2IYA",
+	"rM0yYAJitv5RAofaFwm2Nz4N9YOP2MCxyqBwAzhe0qSe/8q2a6QXTmOPySPy/UXnlUMuzl455FX3JdlC",
+	"r/JIU+M2RoPfseEFRiiSuerHX5y9Sh3FEh5nv9b6h34WpFphqIKomAoZUX38t7GmVb+ZAA7NHZesRjrU",
+	"G8Pw9GOgNxpAnesh6EWACAgE4VOsUUjb0NufyRGAGA6ENLp6haSNc6sxFRgtv3r99vQ5hMsvuj913vTI",
+	"1h331Zj8j/9Oxoxfj5VDbAC95eJ/26YuZYTgBrBVLde1VaUQ5Wde6EMKQjIUn0+YkDwUSc9jpAOkuRpB",
+	"IjRorElTt74Alg6VW3C5Pg7SJKLhlSqeCo+aLGUvjOOpXh8T1ditkbbJLqBkxO7wKRLzTmCUSBF6dY+T",
+	"RONkTfVxNI2X1TTGzAwMU8FWQMQJegY+LOh03BdLA07GrXGHnz6anxMenSosZuDM13SPlTw5wZMJUdnI",
+	"1JJQxlVynB+kIec5wDsgLyOo4XQKEvGPLACWyfUlEGlJI+13OX5oqNFE/rPaUbOhtSP6EbWjuttoZZSl",
+	"epGyND+21wxhvzcY3PgLDu5x4zWZdIiNPb8J5PejxGkS1vkEus9/xmDFiuN/TxUNfZqf6k7r88f0z3LF",
+	"7Z/DkffnWOvWJslQsIhD6l9Y1gCHNKPd5fRpqEUdoU9Mz+aWBtOsZy/XhB9SSA0LTl18NlXR5u1pbjbX",
+	"hj595d0RKbw+7+/77FQUurAugN3mp5BqjXoCWs4W6i7Lp1PkqEweWm+4rvvx0HVdw++PUy6FqpVRwoIZ",
+	"Nq9ENSIcJZOy2pG5f35+j+fRbJfYR4O7gUO07hxOFai/9VoN5AyU9geaOzFM3E3RM3KLiom+MHw0eLRq",
+	"cD+n8u46SVxyGkVhrJh/ynxOwV/x53F3tjMKPqIJ4Fotz63ik52kmp5P9OzWAHJLs4htgjimB0O6si0L",
+	"AdtAQknIiAssDrRlfTxBdOGqj9ZREF5r0qiRtsAaC631JYWHqBy7h8f6HajrgHaIQ9Y2GbZ7BBQV6Dhl",
+	"+iwkTwCgHVsdmMFxMm0iCRXsjmxh97fhNJ0ZMBSD6bLtYA0iIOaMw7uCJ2I26pB6N0VqaheG252k0LgP",
+	"SL511rn8ik+YVHQSrXn9mbYrViT2rgi4CO7dGF2zHWBT8qQqTv/xwXU3iJcki4Vr97V7zCWvX9k50hIA",
+	"0tM/XDrp1wIfe3zoYOdTJYxk5hONop7t415QCIMsBRoNLECM8UkVkWCXcdAd4E2r+WjCqyTZmkaSxWqb",
+	"TCPNzOqua18ujWuFKzYh2Cs+4MwnoUicQuCPiRmKJm0JDPTFcuBYv0UY++DnE+qInFx22ledFw7BTqwv",
+	"DKaGJAEbKdC1bhiL0IXQF6CcbOuRdi4vzy8T4B3Dx7fArWlwALH2veubPEd1xz12lMl1TAe/De2pVjBj",
+	"hyxnxmTLTAWfptV0FDxJzfgERAR4leA0o1sNnECIsYled+sOWoNhy+ews/+AbPvnT4VMevHbBrwlZZ5A",
+	"ahszcfAsdPHWutZ4J1zYj4mBQeOYzr5aJQaSHrwfndFgBZvp/fwpo4cjoj14TUw/4xclMq7sLkO5BXc1",
+	"sq2RK0eP2chwbhOAlJdJtXMBYHvTQAFqjV6Jb0USfy4hZWUEQo8MDXNaU1hJRmMUU4WBD+M13kL4JuaT",
+	"CY1vJDQNChHcKM4EmmrkJYeIUNq70Y4NqxaNbAA4RaMgQnUE5UKSwQ2bAS4j2ToZc8EkBg7eUKUlGPuo",
+	"CA34DXOIRyWrciGZkFzxW3ZMBv+rqaH8MOgLbfZGAeUiA0S5PV9+yWPj47biRNvIx2TAPqqYYhk5WCTY",
+	"7nXMIB5xrkUoRG7YR+qpdDokmQ2KG5B1AGMmTBgA0ni0NZM4vc1sHbBfhUW1VA5hWtIPZ+bpNfIiLyLR",
+	"rteiDSpQitGi9KamAutLy6ru5AeczKXl0GvcdEHXy+/v8V/Zl6mDT27++VOF3lJF47dQBFdxlpovWVCP",
+	"93plNVt2bTldw3UqKlQ06ARsoueCwkx/o2csvxA7x4Oq37DKCYOZyinW3pBJoyUxiYR7fwb/5Xn1nwWN",
+	"Uh+wZBFz7LaE0X5C+vmMPFaf6EVuiyddZkFva6SrZAqEkcLdJn2kLR5yGDFB3rFhL/RumEEbon0xuOHe",
+	"DfMHGA8mWzGjMhTEAA5+eNF509HqMzbAjRnxglAyH6qoA0ZvTQnbdRxOIwDCg7/AYwN14oiZIcPgFpra",
+	"6sEa2ja4Hdb6gAil5D4E7LlUYTyrkTfh9TUE9kRGLe+LrZbb3M7AJNEoMk4eXBvDd6HTpvHGGKvBIqAk",
+	"nTJz5gO6Cg3DxwfqqZrVTYBP8hYJzMIMrRjxQ1//n8Wd84U8JCvh7owQ+4bG8cg6IK5rxhtbrPo55Xkt",
+	"URxCCgO4i2cpNMQoBcdGnIlaUcD9kej+S4j3rEhfs66dDr2KY63APD7O/pV7OIePA7pi5ejT52J9Ac23",
+	"lU8pdIs+un6wEqsaqeDb+VxWyL7Y0poY/EOzfPOKwKZnojt5C9RwQRUmR0TTQjxqrFRGtNsggBFoM8WM",
+	"4jgNeNgYZvYoI55My22mmVvbtb54WeoBJOAAzBlHMYsC6s250LQZA165YrQRfRwek13cMzJxb7Zgj3vF",
+	"A8qo9PQ2jCmvFJ3/zU8oLtCfNrRhxUSKdI0QB9+8QV8CMmMOIQPg3UPB8ud8E7NjByHrSh097zKQ6Fls",
+	"qTms8bRNvvFOLJxzAMtPqQrf+sX9D3Ns8wtA5uHqmeP4+OIZnr8yvAi4FN9k9Non50WYz1SAbVx2bLS6",
+	"vIPG7vKGvODdxAsdbXECmAg4TzJ+TOtVgeuMoxCM8MS/KckdCwL9L7g5+0Kxj2q7Rl5Ym9pa3to0T0Sz",
+	"wdQfcOEFU58lF/9Vk+egSPpCT8s3XKpXOLc/rZH62H7D1dcZ12VBzm87kCEJuFSpiyNxhCDWSvJ9Ww2I",
+	"ZGq7LN92fqeK029HNJAsiXwNwzBgVFQ+f3HnZ7nB08yZKpnp2sQ0Q9qVI/wL7BfNHydDFp+AonfUTFYB",
+	"sG/hOk2gd2LB8HlqdyocEzgi63tSkSK+MeVHdmxoZpUJJF1bvrUirpVh4DufDHEu97kamtZ2DPo2bc+3",
+	"KAKwTQgDoa9THRGkbONdJQO4o8ZumVADh4gQEhA8KkgEzX1USLgCt8okjJmDpcfo/AS/ojakqA+lGLbX",
+	"mZ6AaRuNlRDmHcnZG/TFHRuOw/AG3PWsRlpuKy3jsUqbCImcemM7p9jAYqaczFQdJXCUkjH/mUwSObYG",
+	"6BomhUubHPbBtn2bQQo1+JvYyQY6wIxZzAgNggT11CFD5tGpZNaZ7KN888ahZIIMZxgCsz0TIHvVPL0v",
+	"oIkORhPN3ZJMGACd6ovRGWzRSW/YDJvD6t2Vlti2SyWkJYZXhkd98+QWK6LJyifk9I3/PbZj16wscA8r",
+	"Mws9u3NEWrJbzyThYK4lakFOYoPSEmn7KZHWVrQvKx1YRklok2n1ZYFB2xDRUh07FKyqwiq0a7IhpSFT",
+	"d4wJdHC1LXCyZPFzTHQzPRoRrpeHIq+b98WWfg0TgOc8kOyXwbZDYnYb3kAyHZTQgKJme5ph+MgcrO0a",
+	"sRH1JEokOcTgEA+aB0HC0I+hIpibgj8LWBzoF13zWzRL8OlakahBKSIwcZgZMdXeMLWlCv2pXco/s0q/",
+	"mFMEqf5G0nqhuGWxhMnlKTTRDIu1aliqh9OnU0h9ScCycEiNJUN6/ihD+k+VPuGNqcUv7nXPXr3pVJwK",
+	"FlidymtNsGgtJLdUxiwIwrJYy8FiLwLmc5W1O0ZxOMkbD06F68+mSmcir814rjo/XcGGwClPjCzJfjGm",
+	"xGLm3ZPaIOZAr2+AWOb4TQQ/sgg+nZc66g7bHqxrh9id2fk00afg8w4SIdbcrRDa5l4U2ySjoEPgZRxC",
+	"j5TBRF6DFq6tCeEjwgQlPvP4hAaE+2gDUEkG+lwM8qzMHJUC0Q/DvTcXM+uGst8pyX+/hKWQmTzyIrtL",
+	"MqHQhPLJOLxDWyzw0caokeehGgOPlmQLgDX6Ag00x6wEKqrmDdvWajOfa4YnDAgYcE5qmo3DO0hyNBeY",
+	"Dt6L980ZYjAnyM1JJmXL/a2SYbEe0qYWfTEVpjvwClPOvr5MHcAlNav/j2a9rJBFm8qfJxE95hCVSZ5H",
+	"lyH/P3vv+ttIkt2J/itxiQuUWJOiSL2qRKFhs0rqbvWUHpZUXX092bcyyAyKaSUjORlJqTiFAubCuIB3",
+	"sYv94rX9be2FPbuf7MW+/MWL/V8GnvHMf7GIc05ERpJJkVLpVVX80l1K5iMyMuJ3Xr9zziwzjh5nVeCF",
+	"BLllCYI7Eh1AdlvOIzns7l6Ok7OronYJC6MQ24YaDxL4y/b2md4b47GJY9FJ0lCETapD1OFxbIHXcT35",
+	"EoDLVLFXSV9gAfwlA2y4ZDxCWPQDDNHkIlQkSp5H+U2IoWg3Vb084YdI7DJEmwruAG2XlUgZByuOuu7g",
+	"aEgzH4hkANV/9P4Qvlzikvofk08CcRiGpxd4P7kwyIwCgkNZOTz2J4l+c1zQWEs/wCdTaRNIp894eiYA",
+	"ZWx5LqCiY5Z9DU+6EGmbSiqiDDL+tDHhEXi+HPPsBZ7x9eEQazBoOGzIoDhZ7hGcT7gbTXsNpz2o6ZOy",
+	"xG3ZSR2B6FpQLdjS6e5B6+C0ik23cd0lKdFEtDrgy6XDoxP6XYukczFiS62jo7cnu8ff7x5XTVY2tSqi",
+	"274+2T2uXmm5HprDr/QS/2IiUnfOZO8QOBQXXMWr0HLQkmrV/GkllV4EVwrFsVCQyKhgVpnoLRORJeJO",
+	"S81nGhD1xtpzRGi+1bQavnty0vpm9+EtM3fBzm+exckZEzJLo4WFduvy9dSVdxZm9JTPKWeVyLQImCfY",
+	"v7fP0mEsVI0F3TQSMlSHMh4FeacucCxUm6S/a1WP8RInJpNChAqp6EpIbcaZ1vWp6IgIHIUJawtGjxnj",
+	"6nlYSuTb09Mje6Gl/WOKVHVKday9/ol53y/KOnC+F/l/bpXDYyZ1ZgcqOm8BA3cJAypf4uXhklmUWje/",
+	"fNthOmLZGkdNIqhhS4H9sqjqBtXaVP7rJ7IDb0iuLew0Istddxs9FBH2utt4QYV9rInRuJuL1vDVsDCh",
+	"GKCbdy6tIE+ldG1t6j13SbxaYDQAmdYR1pCyJ5PLmi8nSYMlycVTeYPM0AZLUoV9OZU3iGfPwRpEgu2C",
+	"Nnhd2uD45zC0QTw+L2kQz35clMGxfOl5U6bsmxtnakniVAJ17423tCQ96lGwBHFLzG8GkndkofzdMVHQ",
+	"zPOcOG8iOFOhfhf8pMal6caokjh00F6JTioyxfpcnYuwxk6EIAfoG7q2m6Ssl1yCD1RbeZFwSjRqSw4b",
+	"rJcBsX7HN2akX5DpNo2b/LwkGVPydpwHWSCiB1/fuMGUgKyzsRhe5Ud0Q63Bkkz1Cqg8ffr06VZ3jU9L",
+	"4ix5erF7Mr0SJJG9G/68b1bZWLXRj0MhWg96aczSWG2YckkmGfCSzgS0grUZPqaVeb26wKc7M04v8x1c",
+	"bplOCZSfRQoay3PoL2wiyhAaL+Aernlq1Q+pQqzDU8CZLF8FTxQATSTPfBngmg+0XdsdxrFpno9Vb4B4",
+	"C+xdotYKydIkg+JsWS9Nhmc9iu3QWqx6BH9YznN0CReLWAmo6Dm52pyVuV7fYm0xSsCjxbHBAJMJcC5s",
+	"zRwF8Qg9C/p8jNQ8fbqDeDqqPX3Kvk5I14bJwIKfatjWE9rWwx4N0C6gjhNKW6seyxK6CEHEMqw9Fhwd",
+	"npxSx75hGlNoZ6zp8OloIJpsHNwC655rJ+HIl8F7vxKFfqVpyjeTHBixKDSVmj0fkQvOcpELfgIONPzE",
+	"z99CLyDPzwHSufPx1y/Z2tralnNbDah+pfn+17/81YcPWtsP9BEbGqKIMQgp97keGwNMt4RrDUPj6CSB",
+	"0JV+S+KNYt8rj1GexwdsXIwBrrzEH2XU5PT27cIteBiKsPkzVAJ//ctf/UihvOLBwr2JoV8jTgXcD09V",
+	"zZ9xj7XN6eirqMEjtpk5iX408TV3pMWYWwir71ssCN5kwQ/LPwx/3l/ehVwArJiFa5Daf5kTzGqlc5xF",
+	"4Nk1zhJJWwgbtjiXW9kcsKXXMnrH+lEcR9S+xeGOZJnoDzLoVI56BbXsMPexiMW+Yj3xbunb/dZLalS0",
+	"hKjgsfFHsp8wv1LzK+wn2J+lGnhYcrEtAE7gnaEyFnaJ0wuoBt22ya+dCg2/Q1PjxjLyPaaP8xRr2HcS",
+	"qTKu0S3qC1PYsjtU+iozFAUZFdgRZIP1Iwk3TWL8Kq18WkHICijwBXH41XfvYPdG+jrT9YYdGu86AaCe",
+	"9UiEVIlzA5/r+RJdPrytrelGnSmPNfTDPRyDx9bq+v+wWlZZbxsrgFHmRZoMBgLreRn1r89HTCP0hfAl",
+	"VTjHMp1chh5LeSrikee8qdazmiwU4RChBvrZTSysmi93iirmz4diiFVBjxKVnaXi5I9eQTMWDjXHeGrr",
+	"fRAuxomC+plSbBNTgBYUVD0mL2guUOxsgzs0zrXVfBwGrF9gyWcNvBqvW1a1RkjFitAnQoZNiKEAQHFt",
+	"UYNg8ZgayU4vTWQyVHpu4FOYvWIiLLasNMiyLElF2JyG5Lg5oI5BO7mgQqCIwTnhC2/4Vg+aOOcInllO",
+	"otF3AJG8FGD0M/BYkCX4fxMjhTg98YPgOAoQ+GfOVgqqetPohUpSHNNdvjs5PMDtFimUJjyOk0u/0sTQ",
+	"k8f8ClZ30oeoWdyHAKpGqcJQl5zYExXVXnO7seh7VLd9qfcLsi30YGJ9JjSWAdFfYweJHSBuKOfracxI",
+	"htm+CjzGoV298z5Jqu/NhjLVUhfSn7RM15tEdKJQhLCsE0k3CZrsqHVyggNw34NG4rHj3e92X57Sm0IF",
+	"eL3UWmGYCqWEwoWmH4Ez2UugEi3Uk08FpX9liR5pnCSDNu+ceyyO5PlynHR4zJY6cTLUUi/jIEalyRKo",
+	"emyQRhdUc9yG6OB9qbwgx0G4ZWdNrVnkuUB+kqBqVr4EBAdlpJNIiVkMtpvSEmxZ8AWCGmh6KdlXIL6n",
+	"dB8rk8zHmYYBkxPQ2ezpUCocFPQneLP74tvDw5++bb16dfjm7dHx3vet011wEpaZpi9dG/fzDGp8hGk5",
+	"r114TaMPJ/2eq+Lepwm+0a6LZ51G+JyvdtfFZnursxY2+LNuXay21zub4XPe6K6JjfazzlZY56tivbvZ",
+	"ft5phGti49kdme63brnPstqluGTWDrGd5XCKjMG2qDD/ycaosFUFN5/4mv7KlffR/LUk6aJt5ngeMVsN",
+	"FHer7WpV0aqpV1LRDddwSjXET0McPGQGrdF6I8XOErmou3ZXdRGv3l5zJM/mRs5Y+uxaaeZMFN6w2VpZ",
+	"M70fr81WSfpRlonQHIXapdA6VmhDU9RYgA68E5AixsSiam6GlIbeQWa8AOTFkmwJHIL6n1UEhUkfo5ZZ",
+	"RQm17ctkzLg2IZJ5EGabrde38CyON3JiMThec6V5/uvjV9ML0H0ZiqrhuF1LH3kY3s2cyhBpc7ngWeg9",
+	"n6beQ8XsPkrvWcn1mBlxW+MGzRKj+0DePfhlKV/Gqtgue6fJxnyz5DMp8c2C006Ss9ekSdBj5RBzTfQx",
+	"IOyiuVAk+yKMQt/rYRyTByDKWCcZxiEU+m+DUwbsdxtTEPrbzKmlXR1Rzn10iySMW6PH4AKoNFdn5Bk2",
+	"Gi43BlYbfJ9n3bVOnW+sLq+2t8TyerjeXt5qPxfL651Gty42u6u80dDXDPGb7qtKc23Dq8CqQEoOrEcn",
+	"DYSMb23onpDRCsPXpndj1bM2LSL+Q3NsimtzdI3GBjjzC57NbQN3a4q//9PUrF0BM8x6K3FyFskrurXx",
+	"OEa3dB5xb/POORMyZEsUQ7AedPy9NRickAqN5V+gqTxnobiIOqKq5c+ZyMATvrePRVch9KiFSdIFZw8y",
+	"xiB2TumSxeZmUM+SjUShb5oeBtyVystQZW822WzN+v7LWy1EmXFKL0HsZEqnu6pn233yfFLgb3QyUFdP",
+	"CDZB7Bbey5f2NdopdXeHq9tQhD4KIXh4aurRQhyIfffmFOYoaNH+A/RrsheCpyINWCJNKiLmsYK4hM4P",
+	"wcqlHvAfwM2+CrZZKrSxkDchDcS7QZQK1coCmPGhPJfJpTSVx1iHSz1WLSm7sAx8aeOXGMjG2Wxs628c",
+	"KVDFKeXSg3lNUiQiY20yM/nlHedewXr8dGr6nFJbDr2q4+SMRXI7X5BaP5Hislh9wmmjM72Uzq2Un7qT",
+	"esC0VlyZvjVZOwBWW6VZEaPveu1vOtFh9N3e61/sNQ6iPbUnjzc6L/c2984HP3z/8rutmhh9Vxc/tPRJ",
+	"g/bJd1u1zmos2/2v6+EP38W36YA+1aOaZXHB0D87O+vB+gfNbOam1BD6eBhZcEWZ4nbMO+dxZARVuQP4",
+	"lJ8LxYJ2nHTORfjadkDuFvsG2HuN2RKwmTF6iG1GS1KaJNxc3/qukeqF+xaPwH2bzw6LE3kmUkbzvFA7",
+	"5y9rj8uHmmhMts6YmnkDWpGzisHmpfn3kFqojWuZxSNz2DQ2KzODnbV15xbwo256N81QbYwJNSdn40XS",
+	"ntq/9EHtR+ejzm87msWySNS43k7eH+VipKQFTqlFdTTMSqSTnCqcWoWv49CWtMBSVNITtHI8L3Uri+k/",
+	"kO5pqrxs2yOqF0Ep23MxyNjSEC/HqChQxxTeVWr7MsZqM9Uae2HOUklfQJtwKuxlRun0GkUzTZ8sZJZi",
+	"xWVb7nN8CiIX2bYLMjkVJHKQ5GMK6FjfX5kl8eKTktDzN/S6Zbi6E+CZpUTY1U3rYgE48wLOiysUB0dP",
+	"dgvLXp3MaxGncInHBpGUpjRwsamvGFM0KEBVrmK8LAzki9IxysoDhSnvUhG+mNsSxjeq43dlHdln2iBv",
+	"bFynmN/qjerIPhsvbwRN/HDxGK+FFg8n+uTNQsUj57nAhw2pa0ZjagfBsXd6cFXLXdzz61qFjbaAvrmh",
+	"z51tFl/dzqgwxyvvzaq7kjd2DC5aNVGYG73XBe0MRBekhtmu8HoBV7ddkjaSUHxJagqVWLWsEibFuywn",
+	"7qdQWGPi2W3eOQe+OWg+7k++JE1wHX3FLpATe9o26yjUGafNRbVfWSExP5je59ed/rtva3ZKXwwbm81z",
+	"xUsC0I/qq7ro+ftQ/coMa61TXGbX3eArJGHfl/PHTvjFePvQocR8Ur0bIWmysP+WbDRJm1JtODWAZwSs",
+	"Ewue6s1f9XwJYpgsseItxo0YKdhIZHnoqBcpyjXB+BgmoWIyx0ds7LKdfCIKCtkOzNXj38ulMRf4CPDZ",
+	"tie+kP0yxcCLUZnKYi4hzUWOAH3+7pWQZ1mv0lyvb23aWKrKNFbfOLxyfdViljVVWG2fe2mmO8QgDQ6M",
+	"M7MSrg09Ruudgj1HkVR6jQ7lIJJjIFQEDC2R0cRjeS13j1mIiTIHVCAv0aAK4JWJ35obYKFioy1s2+Lw",
+	"jh+Zwh2R9Nh6fa0KGoUv7w55jnCqPkHo0SYNyxJtH3uYfaj/gm9aABs0fcqQZmDefXp095aKGi2g5rFC",
+	"zVEkLRTcgtKjjY/pFJ79ZELp0ReA7aIXL7SDwgpdyRCoLEkI0hR+aBq6aMwzoazFUiXtBG6CLB80nzCH",
+	"FKoG0J0HnOoUFe9ASas803KanfagskdGVHz3VUFJgxGj3xdSxGHeCBj1BVhA/Ni4EQKT1m2MMV9GmR6J",
+	"EmrMXkLdy4U4Y6FhorAavxXOHuCgLwP9hwE+1roCWq3nHgrQlIO0tuZK0HOfp+fuNtWv+anYYDdk9KN3",
+	"6UauGD07Fl6I1H8PXTesm+vZXG6u+h05ovTbz4LxfPsvKnnee1P7fZj3oihNcUNPA36M1y2nhpczzaH/",
+	"dSHSV2AKEOk+ZEuB7RH4VSQ7ST+SZ4FHrH+orQh9DaD0jnRPTobZWaJPro7X+0zg+TyObUoALuJp9Hsc",
+	"pmUZfSyQFefAvBP7igpFJYWwonkL8zMRW/Hnorlo7jTNYjQzU16f0r1cyGEfvmt+yIyj8uOkYVnSNzAe",
+	"5V8VHIqRoknehg6z+G9BdXAoGW5aeU2CmHnR5STpRDymz0UM+k+wUd/UZIRinKSbJv3XE6U3vUqPyzB2",
+	"Ayip0AhaaVZ6UcUKOrhqFa+wSH60e7Czd/ANsCJfPz7GSGE7zh/HKNIKFpGM+SUAFO4cm7552SO56sq4",
+	"OlcsMEsqKPZOQCWX7q6VUFqEDuM9z8OChkDKl1AV5k9EByjw28WTQHvlpgVEje4cOEWdSQc+sjubZSm/",
+	"EDERNXwJMMQQ5jzGbTmlYgPuMZZI/n4TBJG1nLRph+kw4krpJGBezOKTOLm30D3oMoEKAaYtBTFePPTO",
+	"0MRi32892bZpYk/0kQGjyjr0YmKdNYawu3fU6W3T92BcQr0dlGZaqkZSZVpzS7qW98Mh8TeR5Z0vToQM",
+	"C7v7lmWtJYRCXjMtQEMvulb3WAuMt9/TtqXtL6zv566UMddwNGVghPJTHMMgbW7HL3yjSjSPQHrdkRya",
+	"p0YMjdozW/CLz42+S+e4AI9OUWrNb7KsvLdL7MMK4ltJM9hZiqKriBLXbrqUHBdvTYvlSKNui07Sz0E9",
+	"6WLxMXAHeQQVBtD1mcqXrZcvd49Od3e8MRfRvMIxT5QzWf10Jsk8R6AVvUfOaMB7h292FUnSSn5pa0WM",
+	"STVHN8jJ/GYnTeu7G4UsSMXPofWuL2f23tVYUt5gAb7JLcqmRw6649dvNtfy6+fHYrMAHxkYWyA241sg",
+	"8d0hcYu0w9vBYtT37w2LybxoluErFbPc3ZkTXX05L7xuu3eD0rPqHDN8sZDko4PfEsQ8hpl7cMS8S/Qw",
+	"33+BHneHHriMro8ec7LI6eRCMpqbbkLdmMvaNTHTral2hdN4kaeWzaFQTCR+FDWM4WP1QV7X+bhwOl7T",
+	"6dgfmZmbveFXTF+Aq0jTu1r/h2p8+R5PJGsnWY+pKBRqu8h3B9FOVGjgR09PviYiQBFZpvOTcQU9XpE4",
+	"V3Z1MTFvUR/zZhzirlkK4x71WYV5SCZmCdVrudqFWazSc2tFO5ydCKSQqyUvnjKms5pe/yzpeiUZW6Y8",
+	"yRWp4fujb/DZn4G4ne8DwPvOL4Bw3he78zqp0mdmSc0V6cI60crSVZNLmReiwrXu5RafiYnJkAW4+PdC",
+	"FTCuaCsoCLcYTiuLZPE00IQHuC2iEPXR6EwmqQirNfaGqHEBtecJ3CYCg6hzrnzsGMLHTrGNnyhHmihg",
+	"W9v5FjVdraBBWV7uCjlnvtR3yBN9dqnbB1xpzGLs/iOw/c7L492WNqGmNiyAdX4LYvKGvC6ankoT/0We",
+	"Mvsp9KpwGVP4z7XKjxZnd0Q/wRUxv3YJ73y/rQNu2Cb0qukh4tha2VR4FZlkUUfg06jzVNEbiW05br8N",
+	"PEzuLMUGtzDNwqKG7eNjpdmq/GY9TbMOEMRXzGqa2SeausGQnrKUQR8aLkeJFNYVlyXsT5JIVj1qUwN9",
+	"Xgwpdi/UJkTGI6ncbtFgMkDxb4/IxemZ5aTVWKBvyNuxCFgm4ljZftSOsMgf70t9OitW+6M3NT3ZPqzo",
+	"c6wXtTqN3XYEL3w/6pPbi3mhaS00LUwucHfc7J2sBE87vak7GRfyjI3J8n2Zt2qXodOjnfE4OhdVxvuJ",
+	"aZhXRAbj8895+ZeSftue/AF3eSnlRb/N/ey+vT7tv2OjTiz24WIfOpQJvRTn3odWzlxZ27AnsK8oM31D",
+	"Vd6DdNvIVRErp8zqbKvBlzt7JyeHr77f3XFamj5R1lPX4dKt+IcZBKW+OBrVbVkZD5bBb7qyLtb7/P43",
+	"mrNpSuSUwoblOVMFFxbwS1xxASudMrfsOp9YjN+I7JGvw/ltp8U6nHsdwqSyUGQ8imc6gWeK+G8QlTEJ",
+	"blpfohyWkxSbUPYjSSlVqoCo2BoavQMeQ6NdX3QRqagdxVE22qYeRr40AVF2LgTsjyhlFzweCmrba11b",
+	"ZyKbG+lfH+1McxBhh5IHdhBd6dt4I+JO0hf/l+POIAfONfbbw7T7uYabZJGUd+/uD9ucZ073xxSnwOxQ",
+	"zZM8EwNcDuZKjyVx6OTUdZMUGiEgqkA6tcYUVSvkPeT+bMUkJRhkFoukC0aUxEziczpzCdFiim8DFvF3",
+	"SSRvLXnvs8whK/fiTnDw6cCL0QQp/1/+/L/97h/+8Tf/+q9/8///3RgltDGVnv8IaR3j62V+a9NskkV6",
+	"2fX9P5QbVMAXrG01RS+fGRg30DXWr6awvEti4mYf3EYni/nS4ciTnEPdRB4cdsVnvCwjzrwmwKdfgE9K",
+	"ImCTKXIjUxKnEIcbp6YinlPRDNznlB5n0+CulR7ncFVRaaAQIllJ2LGy6GHL+LkoLoptfW8W4GkBlCo8",
+	"ej3dAV6dKTecHDq2xK2PIvSl+Znax4+RYR27jyKluf2X2mMQSR1HBl9iZlekposuJ/LpgNFdyy7nUccI",
+	"7A+apfBohNLdiZdF0tgjS1XIY3sfrVrPl0H2+ESXd8upFAUZxcpElJNdUMizAM8tZlpYdF0iFwJUkx0X",
+	"YtU8z208VcMk+lD5WAsaSKUJLKoETImrs9uutFpmChyPJakvx7MuihLhhnlvvpyW+MZm5r01rs57u11J",
+	"9KiFytjVqwW2iyNrXKbKTSSOkxn3qETOIjXuIVLjXC33diTO1Dy5L1niGEvIgdVtbCw5ltBXJiV8OSYm",
+	"JqTNDZL1Hpc0mZrG9xgEwB3j3SKZ7x6T+W6Kd6T9Xem2pnM82lBuMxh0SdMfxMzOor5At4gelAhrbJ+i",
+	"VOCSWIL6wtOdy3TyF53mhxM3kyvsZPm1qJtsmoCkOXxzsHtcogk14JU/+mmUU4jP2t/df1H6sHndz6t3",
+	"7H7GFTW/55nW+8LhfM2Ae9/u3NuOuJdqJi1jwkbyIsoEtQxnkaSCjySsiW9MHkQTMHfSO2qsRf2bezyj",
+	"YuolmRjMTcTYZpzJRC7TCEj/KCdceUh2pDJdyrpAvfL8DdxOJ29bOzvlQfpWGN4eUH5MoL4sZ2MdPvi1",
+	"N6dqheEiHr+IxzuWXBhOA5Q59JlZnGajkSCpGQWXNmyMjCvhNc+nxjjs43tSZMbg8ssgLS9E+n1ylz9m",
+	"I85TQ+AN9DuRyObU54PvxHOM+CXHiEdqzCDmkTQDq1K6tsJkSjzqy6Uyyfr2eHf/8Pvdneo2OiUSKSil",
+	"wDySpHksoFfUEl32avfrU9MXBQfV4VJrCnAe4kHTBjzduCwW7bRqxmUvsemeBabelNr/2JbOWfaPEFHQ",
+	"9WQVtoejbeNkLUjb13Eh6BmzSxG41rCkr9jtphEGbvtlShIoJjDMZMGZm4wXk4cijOgvHGvpsc2Uls3d",
+	"KIbiwpz6UydSLGfJciJtj8VSWX0Vo+1bvO7R7azrid1bTRfc6+9jA9hrvN1JxtPsNOqL+U7flSGefI+d",
+	"eL85Pnx9NN5at9JZ3uiu8spdt9ctrmfwfERY5XH9+dwddxurtuVuHlB4cKIfdTK+jkqG238B1dd0s/Qs",
+	"Vs2EZwvMer18mOHkpd5GTvHyQk0NfYugiNVsCT5mnfWSmKpAYYenqudLWrtFnwfiOnZrpK1WY18TnneS",
+	"fjuSounmkhKdDJtzpuhJwTKOoCNWPRbQrgkwehQog0EB+/W/+ltmty/8FQiEnGCaNDiJ5FksbksclOSI",
+	"WB33OqWFYLvfQ1hwIW4+WkNd4ODd4+DhhMI3DxjOcAm9jJNhyPAkllyQv8/CogOHHS6BNrsEjXvzsUzW",
+	"uQP1lMi3PTGW1Vhtkm8anVAAcfOn0/sS8+mLiFxjxwS7duA8FWBrdvWHmZ4wT+t2kTK/2N6PxPXUz1fk",
+	"HHtbXtH/8gSbtthWK1liuusuYfO+qtNmly2BiVCtQYvbDDxH/SGwQOI4uURCPqwGXyZdSNGyKghbOhXv",
+	"spd4Gfv1L3/F9kV6JuhAFWzr9XodSYZmNBQFomJi5ITy5VgDTKnhAdtpYmtNOj+L+oKqW2vbOHDsmgAb",
+	"nCFzJhXZMJXUXBO1NxqASZDAmtbjzS/JN1bSAJguD3xpe19a/5bbgAfv47lT7BTjHveEJV2MiwHDp9Ao",
+	"04zQM+XgUtZN0kuehiJc+fkwyXLUu9KfplcDbeOHi52V9Y/Mbc/3fmWYxn6l6Vd6WTZQzZWVbhSLWigu",
+	"au+GP49kP5K1TtKHfaB/WeHtjl/5ULAh9/Zb3+xWrK3ociHnbPvmTNQ9FU0rnRbXUkfb+lZm6rYMe2Dz",
+	"ISN1db30C5Sa8c9Kv8wtm+OzwpuUC2WQYBHWhLDm+uocDK/TJNnncmTzYO+l+07f4tZMkfg+Qot/arkC",
+	"AuBUAMtdOXZ2l4FmeynZ6e4Pp+ah2ywwWwFasSkBnZidUs82h8CsJzzfNkc+SfrCVKfJHcCWNuG5Ijov",
+	"iulLGMV6va5PcNwKbL2+VQbwu2GU3QrAz2W14oMKwY+byoSi79FjOH3X3/RhlN03mWJOvDGf97MnVHwG",
+	"BSH1Mro+5KzgBp2ujBegR5+qLNqY1XEZZb3IsKv1KewykmFyyZZWWT+Sw0wo1h7ZbsXbqNROstPzjGf7",
+	"KC5H9jGgvTOewUGtR9fYXqaMX5JFypedWPBUhB4LCHcCS20HF9wYAI6pxjV7ke2MiY3wfYkvBEqxKkVF",
+	"z2GTgU2PzR7TonlvK8zIRE/ZWXn8WF/yoID4sKAzNmcLS/wasWHYfTNBIBmoFa2lRiqLOtPJ5BD1gqgs",
+	"Miove0ks2CDmWTdJ+57t0Bly1WsnPA1rbJd3eloP0C811BYe5F1gt9ElfTo/F9KXWidnnHV4pyf0joZy",
+	"95t1pkQngd5+cbjNgjMh9cagfBPstypktcZ29L95KhgQPkVoG9aikf1EIan9F3qbLv3w+o/2357u7e/+",
+	"8eHBbmlY+RsBXbJpNu6itvRg8L1IlbbGK83VdU8fUJVm47lXaY8yoU5Ara80n62t1+trcKm2fVSlufV8",
+	"1as48zCRn1dSjVrfeX3Tq0T9FnXrqTQ3Vtfq1lpRr7jKnulJrDQbjbVV55fTJOQjPbL6uldJZBxJ8TJ3",
+	"JVSaz595lcFQ9YQ6gdlYra83Gl4llS+GMoQRb2hDSUiOAczVW7SRDgcq/0yzQKRDa7f2uUNBMlDlRUVo",
+	"mzLlLm0DB8lAjeGB/WZTwAAp0njWuBM79373edbpCcUGPLVEbLyGSqkxKpPU55H0JVG2nygmlvs8ihkP",
+	"w1Qo5bEOV2I5kkpIFWXRhYhH2xArzIYqgPJqxBURUDMayKBhpODfvqR3qbGADwbIRWHUt6owIL0N0XQx",
+	"XnekvIXTwo2nNEnXlcoPGKjDIZ/AzGHk9h7SY2jWgTExJTN5Il9F6AVQaWIt/D80xVM6SZ/8NY1VG1/d",
+	"xR/ZSTYMo8SFk92D1otXuzuYNmNH0Zhez//5lFGEop/8oeuRMqMoFPMvffRDJ9HgF58/5GF2y0LPmhtc",
+	"oTdXZsFgJqqiqZUlZ2exWDbf9LodPA8HCj/tzFQb0/6Es3YSjkDxQoLe+w9B1WPdOBq4SGg5JLSEwUra",
+	"2TuBP5B268vgvV8hsPUrTfbrX/7qAyQBE4DqlxIeNsRnfa5tt1RkaSQUU7wrauxNL4q1akqPjJTFay0P",
+	"rChQhqarojPJIumBtKCLsuRcQKhWXYqUXFASrgcof8LOxUh5cCnPhinYj6Ev9/btlak2L7pDpdXR9fpa",
+	"lSVSG3vpCGi/XHZAHU1kR3j2GkpFipQagqqJ1JiaL3f1dGg7L8qjNuCh1RfFKP54VmMtGG9hxiMJo5bi",
+	"EmeuTOCcwnJx8bvyEd4q+nZ5O5HrgAk+3m56clbdvpb8QFLDrPXKraPwLDV12nJYePbFXWM47F7hKI4W",
+	"nKYiurZ8VlJxFimtRk11mR3TGTkLRYPE3r7JlQjFRdQRiC8IzPrjG7saIE0/iV0IGSapx1RCuY55txMY",
+	"icJ+sBw0bih4gHeusRbdPNIojIMBH3xHsIFINVg27Q+RPPOlRbAldPVylgpAxDjGSLCT7cHi5OwMYE9q",
+	"+LSxbHx4lXo5E9lbvNO2hzxjqegkaYhwDnfRr4lv6KRYYl8vCH1rVLXdwjBYHoUBFJPQO4cuhVC/GkbY",
+	"89nMYZO1jg5OmBQiVGzv8GSbffu69WZ3z2M/7LUO9/c8dnh0dOix7/e+P/TYt4cHh8coKvZ39/74NVzH",
+	"Wgc7x4d7O9vs65f77CwRisiQULCCCjpfRkogQ6BQ3+Lo9cm3EPDXnzlSvrSizrhM+GBQ7vvDb3I0VL0d",
+	"mM6HC3nj5zzV60gjX3et85xviGftRrjeXeVbnU3xvF0PG901vtF5Jrbaq+F6d5M/79RFo70WbnSf8a3O",
+	"qlhvb4bPu3Wu34M+TqVZ2Ts8qXgV/IRaFz06OJkfWfXk4EThzN1bsHtqiaWiSJqcuKdPnz6lSdAyaX21",
+	"ZDKoA/rMu9usfW2hvOVUR2BiKm9LjOUrcbbb1gINzgCpbgBEfXABLsTanUeBDIJAnbNczDgiTYuOcZk2",
+	"Dx8rkeAiibq0a1iWkOo88eVt7eroQkjM89cySevlIgSBqA8q22n/iSpC5rkY1dhrKA9wSaYM3liBMDIM",
+	"IyocwAcDb8wb7MvAlCQKkYClov4gHqG0ZDKh+1E9WOP94ZIJPdtWyJClgREkEJ/4xvSaPa5YWxtOPS5D",
+	"ELBNFmBVP/1cx+UUiji6ENoc0i/NUVrhpn2i2BnPxCVHQ03vGTp7xH4+FENRZVmSnHss6PIoFtCoMlG5",
+	"HUP2Cvv1L//cl1zbTBc8jsAjJt4NNCTSHlzCgZBQwhowQ5l/PGLVkWAFYScTX3ZSEQqZRTyGWFs3Ohum",
+	"Y5KMBfR52FfMvD77CaPxwmwGGkWBhzDgSsGYbJUGTAwrLK4ninWGKkv6bIDbB8Ww4bq1ZJgmUehLHKwy",
+	"ZDMo8oAFebHxgmLfnRweLAup8TxE6hz9wWhIfT5i7TwKsV7f2vQluOW1iVhnbTFKZFi9WsSzMgm/zdZX",
+	"ncpTfDDwpV4yQPPbrNcZetLd+GnMVUYxU7akhGDHIktHyy2tlFVrbIemOekaTyXb23dsZ7OQUSkMp9Hp",
+	"NKjfdWSxNRicRn2hMt4fzHn+gV7HH6e0tHmohV7Dq7ThWiy002QmO+wq4lqm4Tkbl60adwHv9VEIYOtT",
+	"owzSQA7EpRtry+ITDGBVms8317XugNIacLcgr+GPdtK+RvkN/dH0x3Os8Hvpi0r7GfqYXqECbUyqQAqu",
+	"QRQAb6he7zC/z5+bwpEE0pXm6i0rLcdCDeMr7e83GofbogNRie4EBC2UlYdn16E9bhQdr2DMo4f/xPj6",
+	"pnLwwJR2P+x0XUgN28vcxkyvyL6zEST3Cs8Go7SYMgJhIuEjiYVqsv3W3oHHWjv7ewdTc9uGbRvAvduA",
+	"02Npw5EHXy5KXHlruSvvVcReiSivabaz+/3uq8MjKGt2w4DMHeba5h9y/qCMu7AWkZlZyFASnJm2S53d",
+	"Xzg8T1975wIjMWyTU3wYZKGEIiAFm2HTZC0AtcIbwAIPWHvk+vLcYYAltqwthe5oWd8JbAI4CNfiMdDN",
+	"B8N0oO2Ak9cv3rZevjx8fXBahWKukfIlWAbDAeuJlBJGtNp9maQhOcU4FEJRGXvOOj2e8k5mrK38Jz34",
+	"WGQZOesSKXwZRmdRRlW3ndnQph30v4A75O+m19ZKnJxFsubL9Xq9yTh2S9MTRJYKVnGx48uShF0Kfg6m",
+	"HkwxvHKayDPPWjQJuCJDtgQ38yXOOijpW1hDnZgENnzTFnEiz6DhSF4rbl44xiWQ7+PKR9GGNVZWNuvr",
+	"jdVnV4LeONiZKcKTj7hSGkzLUHBuaBp/sXtWLh9YMNwFxM/T0sLZOQsm9QP60K4QIra9vvOtpouOMgVy",
+	"AsqnO9j2eRRr+bK5DPAKiOcxdON0k5Q16oZH7Vm/CcEbiSEXi3k7GWb6vLYA743eYR4bpMlFJM8oU8M2",
+	"qtPgqJiG9EMZY0FgcIOkoiMkjkRDNYxlm20gDvuSU0ibIFxPVQSRbjswpFVdBb7ImLbRndV6Xd83dLvo",
+	"mX6bVJMLGeI4OxQUw8lAN12YILOapeJC8BgyG6EFUc40q7FjPdY46kdZ00pnDIrRwNHD55BR9ZhW63AO",
+	"hWu5ZL1kmPpyCRw8WuQV/TTzSRVtoOTA8T2slJd6oXxMmH8KUt4EyfSt7lUgYMLebWHyzOJjY43GgJu8",
+	"zS71qrrkyuhtid0XeqVkIo7VwjXw2FwDBezeByYpA+g1wQoAMkgk7w6zYSo+AtcJ0mmnTcP0lz3ROVe5",
+	"AptbAWVDeKIs/piIx1ARtWg4yNGOQ6K5SmIBZS3AH5/2CxKhLbpJKhhXkIJi3NEptHooNzooGAOPqrHW",
+	"NF0bXsMA/3q9Tso3WTxVwEnjh8ZwEQmnDV/CLc3F8+IjIuIYIN2H6j03xJSO8J516Om6MW4A59m3h6w8",
+	"ir93ttdsNj6qEWl01ssW6Hk/GqwGoKICm/PsO6hmXAf2TILytKqwO+jwVOP6aFNjmAarvN2K5XYadY+o",
+	"lipLBuwySTF5DuOaNV/uAb10ZPtrxpEiahAuXstVzdmghIV4GQj2GsMBwq0dRo6rOee15DEMzNbr603s",
+	"OJOfRJykSLHIJB5ZL5BJPcBYa59HubJrC2c495pbU6S5HXNAfMq6F73RovLr9Tb1jqUqzqW/XDdskC8w",
+	"yzE3WHDRWEkllORQK+/5AIpGvzcspg8r7/tJOIzFVWULj6BrbY1B+ejgAhPigiYqNm3IH/P0huJyZDb2",
+	"ktV72M5x6+tTwJG2YFkaidBoOhF2gYCmuKonwqqHiYUwUfqMC5HiU5MhNVikkMzR6xev9k6+3d2hxxuF",
+	"Bd/Fl0tpEsdApJch44PBMg2apVyeEWVEbzN4JuQeUsXE4KUewPLLRGZpEmsIWYYhBUxFsoNDplTgbRb8",
+	"sIzZc8uUJGiTHaMO1LtGpy7QKJZZsHvKz8C/HPgVf1ivr3VUj69ubMK/hV8JoApPsNddPkikWN7nWacX",
+	"MMn7pE4uJSkLngZVNL/X6utW48R0gRo85YdlqoK0fPJta3Vj03q0T75tLa9ubBZzQvWyANdEB4UOcEjD",
+	"5FJqmQc3PJSCtUeZoKmDZ6/WN8100bOO9Y/6Beg0k1qQZsAbQWtfyJCSrRub2xrLWaHzl9Lfm8d4B5U7",
+	"GfKRsqXVer2K72mevBOpQaIivVSbjGcZ7/T6UEvKUlCHA/0yIoRbUDYbfJMDaj9Ga8jpOSKB3oL14l4f",
+	"7bROd13KSNLt5knjZaBP83dMyZWVOfp+I5nqXIyK5Sr5+VtgHHR6PCsvWQk7+sY1K5EbgjUr86cSg7b8",
+	"gZYAedNnmgTH8afqd1zuJX1R/lyDUzd+7rHcN7f4UF40FBfCE8UILrZZ0o8y8MKVgk8iRfFzNWr1mm06",
+	"CF3G8/HTPSvzDhfXDiHLXFVFX4wyARtxrgICXY0yADLXjSMnnUxkyypLBe8Xiwjoz8qzSrPSjiTHapHI",
+	"1UFq1zQrA3c4zr6e0J7gITVLw0aTiC+qpDdRfKkRNwDaV1C7cm0IOexrUQvnVn6cHJtXKaD/5NOof7vH",
+	"+vzdMj8TX601NtY26/W6x6J+f5hpwUXAY8WkB/UmWGAlSa2wAkrGMAlsJSPJkW4bcE0vsq/8yq9/+Su/",
+	"Mgv75hzAKyHPst7ks18AxQ4UaEhTwHXzRKEQuvIT2PURyWwTanhFMurrz1K3nyOSmTgTqF1pkVny8lPk",
+	"59XPHvBMK2+VZuX/9Ss/qy9v8eXuj+831z/4lf+7UrYYxqV7OaPEaBaoRdRujE4T270yLslL+L3TRXqc",
+	"XIp0ucOVYD3xbu6ZceelbFb0uFbrm/cFDmPKB73nAigWQDEGFAU9tGQWkBaMqAF8LgSNZTwSc3NghYAl",
+	"+oXAA/ODCj5Cb6Aff7KM/1vB/5XDywLbHiG2raHboMQRCsUxnyjWSQYjtlQw0qpQOGeYprDJZGLXtwNP",
+	"jwEwvuAV9+Gmzqp7cEJv3sQBuN7YnOYAhKgRyMsyA5z2E5nTG43Njeer6yBkVdX1GTau4TNM0ySdGa+d",
+	"Z0Tjm2YuVH/60aDt+0+vgOoPDxowLXoRybPAODsWvJOxA55FF0YjctyJmJToRATQCxhHGPGcyo9GNwTe",
+	"To03IWmPsMtHlMiqxxK4jsfxiBpFiZC1R06VMTTYMT0Xl1WNtQaDZagZOI07fWwLUt11X2oapymtM+EQ",
+	"IFpNpOhF8nmpTbHwHQ/FzTwSM4Z8LGLBlSiWBLr/ZiMfmSB0t+WLYCGNec2mkxVXx/J/3e//+1/9xe//",
+	"5n/89n/+2W//v3/4zZ/95e/+5j//9q//8Tf/9O9+91/+9Lf//r/r02kzYn9vUxW7tCC264N3B7dCnrYV",
+	"6/v6A5KAX1lXUgglrPtchhw6cJji1n3+rmXL01kpEEn3IDik9KvZpVl0sznJzLnPz/rj81Lc5E4/EmkH",
+	"5rqhvwDqC3q6O2t8bW2tIbY6YRhuPt/a3Ko/E2ui2+1u8o6ot9vtRru72dho1Hkj7GxsrIdrq6trWxtr",
+	"4lnY3XhWMez+Rn39+cazTbfAx3Hr61OMiDtv9AjacBmcmj8xwILHIm52q9lCkDWAHvsnqkwsqtlyUa/v",
+	"Nu+cT2cFvYmyXpjySzURe1LF4FPO+JFM8DSORFr0GGNJbwg5QeUOD8mTpnhG7uBgMrk0ZgXGpcsc0NUa",
+	"ewm2iWLpUEqsXntJo5W+pHvxVA/wAolMUaYlNVaFFp1zliaQthqYaQg8FljACaoUwDLFqYIs+d7GAC/t",
+	"vFwRnquxNz0BPIKJGfElM697mQxjPQ99PSlsvb7Flszd3VkxlNIsYWcJ08M11Nr2MIqz5UjSmRgowqBl",
+	"+ZCRMToRTNRvAV3qJXBjDxI7QvSW8EyP2pgqedhIf1ynnrpzYzpniyYCwoKWY5tPnKfvSxWGbcXhJQ4F",
+	"uUawbnhX4OewitS2zcamOF8AUjBgoJwwK4dLq5bQ954eqPocUouvI/vsOrGy8xoSwUznfdeEN59vlgk2",
+	"CSufaRLDtY3p+tY0Y9quGCCkOwhmtSQzrd0kNaWHNCBpLDXodFd29QFBxdjjIAHLgbwJPKo9LvbbNQW+",
+	"3maMG3FrBIAjbue1hvHwCsjAmeSXVj+BJAwxXQHQIKxXQWCgBSuYBAaAAmIUkDbtSyqfZSqNAL8AikdQ",
+	"WY69ENm5HtaiCPJy1PBNoUqLhzf15c8Kuj94EvM/fyT/i+17F2Ue0OsKcrs9Ykr0ucyijhFvvgTNA0ss",
+	"VGsMcrPdgTQtC4VKeeGDaMnB3EI9Cy2LT+2diEYBToOloMfVa/gWQRXfNMpsDB5eFAw4EskBYZcZAEp5",
+	"mJ+xXyCIoRhnb/ZOv905br05KNCFrGXPlsyVRsuTQZW6g7GSAYsLPcQuifEkDkXqKk/UscDRoOBIlQhU",
+	"MqFbws17+gs6E6DvCAaeLZmCnmemeqQeaTUx13jgdUDxYZHMS7MgR8YZAegbWjVNhyKvbIIDoUJxJZqQ",
+	"qS86PrN66EviXScequhCVO1Yzf301Jpnw7e3hU0lVZnzWF5YJnjvV+wM+JUmToDH/NzqLRw1M50f9KVf",
+	"Gf+EttgpZDeZ0kN6j96U6DNRWAiq4fdFP0lHHuPKLSGDK780JVX/cCzxbe/Ly3VVq1zLesHdUGS0TJBy",
+	"pvu87oqVY4CgEP11t0Y6lAoNpDELIGfy4JKXWkO/5Moy3ERYnSTw1Ke8anEP3F4wrOydJRqwaNOad1hy",
+	"YPGA90XVM/iKlqTKsKe/ffkUW/4UX7Ax9QVzVJ/bg4mG9nVISjsk2T7SGwhXyIR2kVaVrX5wOrYyXAFn",
+	"mQNQZGqaS3EMSazLzYKU44Qbd8vlrgRTr3eWy+mDqSFYfI0/ADvuK9dd6A/r9dVNo118RdomHjUb8Su7",
+	"Y/F4cdWCW7GOm0UJET5RjCa0etNJeZReU+dL4d6c+aHu1J854b6cY1Vcw/DEVwXBcnXdJAG1YPV/qEmy",
+	"AdOE6W+CeR1AX765ZXj3Rt7jiMVhmk4XSu+VeB1Jz5nHCtFTf0U+oq1igkx6vP22MUBttd08RRDvC5Xr",
+	"6SSs+4ExX86+O6Gb+JK6eKWdnh45NuqyhY25UiJT1PQWu+DaTO04Sc5ZJFUUCqA/IOHLlgf0ZTtO2tj2",
+	"EhZVj4OtfAnF5C/TKMuErLGWlW2OA9X4xXqORpVHFaH7iE008BzXWlCweAIymshIipzKKUHBUgpq7OsI",
+	"rLgLkfoSug6hKvh2v/XD2xf/z+nuCVuiEnKsUX+29my9kcfMoRXZeoMq2hvnXaTYuRhkxl7SMx/4kuol",
+	"Qq3AAU+zoievOe7Jg6LSlKqJTj3IJ+WmHqchz6OZE0E18h+W9f1+KkaMK19eijgGsB9hvWXo8lKlL2os",
+	"bNZJLkzNa6TZ9IdxFkEnGMormFBiXw+uJrjPpcV+C5H+B3Qc2vdc0VO9bETd9bxuOBX3VtVvEeL8UkKc",
+	"tx+snKfEjStkFjVuPlUfKYLSTWlCrupwVfGbc0ctSdJJN1vuT1pydpzt7CmTy2qxHgyYs77EeCS427DE",
+	"TVDcnWOyvdBZ2Rq/AzwXGu8f4dMphXjCzTXW3JO1h9SVIL/FWMxtigy2AtwRxFrLyd2Oph+D64cqE7A0",
+	"4htLWOIK7YVzisvHII5nSMMShJ4fAXE6aFZv3gjnTgJyXJErWSaXixoLjwRBaal8FITSir2qQL8ppNXj",
+	"qcDq4FgofKleqzXq9aoNOuTYNpZrvW0hGLsrRpBN68vLnGlgwbfGjnlkytPg6YW6+LZlFhh2NVZnAz5U",
+	"gPI2aGXCPYZGgd2Q7xcdT4Qlih7THC8AcgIgN66Nj2YyHzeBYYGXjxAvX4IOVQ6XT5SBD0elmhNDDczM",
+	"0kOd0JDVQ5sTHDeVJQMK5CIKotumQww6UETTIeAmT4UvLWXOCSIgQ01fPqFIQvB+7JkU9yWodKPRlpw3",
+	"pn9uj1fNsHQ+liWJ1WZZW78D7IU2h1jj/YKweavPUkddIN1nTxw26/dGKh71ylvhg8GcBKJDNGdLabJj",
+	"Ie4SIhFSFOi8l1iVzZdXEWNeQjlzDOg4rCM2D+lo25f0KMWSYaaVQed0B8611qrOo8FAhOiblsSH6Q7j",
+	"eASniVDfwr5in4982RZWryU6L/Ya6iZpRzhMmCJbxVxyYShOE7QV8xDirfiydE7GmSuRYayk59gHyIwB",
+	"nnBZQi2C+0DxoraIk8uy0T1RrB/Jk+FgkKSZCJ0LEaiJKWinucPTdMQCx+MaeCxQ0S/oIwboiwzMGmkd",
+	"/ZQt4Q9Zkgp9Pg4Vqr1fcqKHVbfZ3uHJxGPyaxIZj2yRpVJ+DrYQLifoOJNlj3/AxlG3QrphpZwbXyLp",
+	"hi3JhOlhtrkSSHiuNqEFJggWkqtM9ZJLZdttUbDJtg0Gmd/nIVRrgmQ1OgOkoMqXn7gQMmPtocJasvpY",
+	"HynqkWRrTtnhjF0mqcqqWgbTEPCj+RIJHVRrLknt619GWadHA6U7rpobTiURtQaDx8MicqGJlij1IRVQ",
+	"gqtAQ2nMw7BxKirPLhKwtlqBeAEWCVhtrD9bf762uf5sVuWAR8JXyafKoT3momIWY8XZhlPJKvfGRJn8",
+	"il81bsQ4ga0TJ2eVZuWf//ff/+Zv/+1v/vG//st/+Lvf/+Xf//4//pX3z//0V7/5N39RCF798j/97k//",
+	"17XDVkaUU+xqcF6IXy3Tuy2v1vjgvOLNmmtapCZwtCbCjc16R6w/F5uh6LQbmxudZ+319vMG32p3txrh",
+	"Vid8ttpdexZuhGtbYWOVtxvtrQ0hVjvdzrP6pg0cmVRtGyh6iTNm/z7APYQEr1slmFicuQHDJJcnC2rJ",
+	"jaglORNwPkaJq5jOme5tlAOb7+1iOeV+Z5FQTfN7FOLhqVngviw0xZ47+zsP7D5E/vci/fpu0q9vjOPz",
+	"dpm5d7yPwkqzsQq6RZmGbzgFt8M9uAMRMkE+MPaAGdFcMuahc7BztJg/C9tg3cKbcqdp2Bc5is8rrK7L",
+	"g7Q1Oq8kQrpPKDAiXSMcO6shSw811dbRT71xTiObg9KIDgXwcWjz2zW0syRBW5yelv8C2TPgxJYJlsEB",
+	"imIZshDzAe9uaY3Q+Cdw9mzgUCtBiucddwaDGxMsc5okuyZL0mMN9k30AsiSvpyLLcnmJUtCx6HcqKaW",
+	"2Uhshbrs2s627cSKVfWrHvQYQkVEz4S+2Pav03dH3usT5dAlbc28ou+Cyvey0wKJ05cfy+JkV5A4fTk3",
+	"i7N0xk22HXT8VtOJni03M+TLo3rmr/84yJ4LherzVKjuQjWan/NJQ1qQPj950qfjM8irjs+rh300+dN4",
+	"MB+C/ZkHX8rpn77kJeGiO+d/OvG9axJAP0LyfgEMp9XHygCdH3/N0liQmh4zCVR+DJjeNg3Uxr/viQea",
+	"05raw865yFg6hDpcvkROgH0V21u9wH6aJJGy2+eQ3gBhT4Tjb17QSD99GukCdD8rJmkBc29CIZ0A4utw",
+	"Sc0SuQ6ZlC0Z3D4TmRO+92UZZ9QuwnZyAfAapcpjkQaw0XTS6LjS6suHZI3eAHbNe32mmu0C274s7uhN",
+	"NMPcUfbetGSZ3X3xlEh/sNXYGH/Qg30asgBL4XNY89TjxPjf8CfHEYW/1/jgHKMevizQD402ZxdUXqvf",
+	"VfDG1FCn5XUBjnyZc5wg6CBUBra26QU5pqC2HOTHKv1Sq6gEe/AU+6l92ecjDXnQByO0vSO/mMaLbCkV",
+	"atiHxpnmJqpa2o7Rl2xqR8a7a8dY6D1k2vDggbzhiNuTscjxnUUYtVGqdX3+jLaMLfBCX9mR8abbaHrz",
+	"xgkveEmHQzMj8zav4Odvf9Za/mO+/Iv68tbbH9+veZuND/ZBP2ssb/0IXS3e172tD76vH1zam+VzbyzY",
+	"OvrpJ98s7E6bgU3bkItGgXO2Nlo06itt1LfYeJ/9xls03vs8sOJRN757xI3tFo3lFo3lPqvGclJL7VI/",
+	"BlyeXpRbTNxUiIQPIUIyU/v8XLB0KIOKVxlaMlFzZSVOOjzuJSprPq8/Ry4xPXEChJDXR5w95bEOH2Sd",
+	"Hgd/hFju8yhmeulCWzZTyXiY9abkqaHb54nSJqUyhcuj1BiUhbsMBqrkLic5gxBK/3O6p3OlQzJUU8Zh",
+	"bVNluZfODZLSJ+9BzmLGcEtG8gzJmN+enh4510b9skv3GXh4I5XhYzG9xPB1gUSpbWdopyBkWLgfOodL",
+	"7no0VD0mkyzqEq640zcYqrKPYPYeD8NUKEUth5FXWysawyVXH0xQW/AjlvV9cu5Gq7j8U2gjPZ8HNlQi",
+	"da/VP1c+/Pjh/wQAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
