@@ -3258,10 +3258,10 @@ type HeadFileParams struct {
 
 // GetFileThumbnailParams defines parameters for GetFileThumbnail.
 type GetFileThumbnailParams struct {
-	// W Width of the box in pixels.
+	// W Width of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	W *int32 `form:"w,omitempty" json:"w,omitempty"`
 
-	// H Height of the box in pixels.
+	// H Height of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	H *int32 `form:"h,omitempty" json:"h,omitempty"`
 
 	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
@@ -3976,6 +3976,15 @@ type DownloadRnBundleParams struct {
 	// Version The bundle's version; omitted, the newest PUBLISHED one.
 	Version *BundleVersion `form:"version,omitempty" json:"version,omitempty"`
 
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
 
@@ -4178,6 +4187,15 @@ type WithdrawAppVersionParams struct {
 
 // DownloadApkParams defines parameters for DownloadApk.
 type DownloadApkParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
 
@@ -4778,8 +4796,14 @@ type ClientInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 	GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4794,8 +4818,13 @@ type ClientInterface interface {
 
 	// GetFileThumbnail A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -4805,7 +4834,8 @@ type ClientInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 	GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5782,8 +5812,10 @@ type ClientInterface interface {
 
 	// DownloadRnBundle Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -6061,10 +6093,13 @@ type ClientInterface interface {
 
 	// DownloadApk Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -6789,8 +6824,14 @@ func (c *Client) UploadFileWithBody(ctx context.Context, params *UploadFileParam
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 func (c *Client) GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6825,8 +6866,13 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 
 // GetFileThumbnail A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -6836,7 +6882,8 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 func (c *Client) GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8663,8 +8710,10 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 
 // DownloadRnBundle Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -9132,10 +9181,13 @@ func (c *Client) WithdrawAppVersion(ctx context.Context, id ReleaseId, params *W
 
 // DownloadApk Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -15272,26 +15324,59 @@ func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, 
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -16467,26 +16552,59 @@ func NewDownloadApkRequest(server string, filename string, params *DownloadApkPa
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -16967,8 +17085,14 @@ type ClientWithResponsesInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16987,8 +17111,13 @@ type ClientWithResponsesInterface interface {
 
 	// GetFileThumbnailWithResponse A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -16998,7 +17127,8 @@ type ClientWithResponsesInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18073,8 +18203,10 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadRnBundleWithResponse Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -18366,10 +18498,13 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadApkWithResponse Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -20012,23 +20147,27 @@ func (r UploadFileResponse) ContentType() string {
 
 // GetFileResponse200Headers the declared response headers of an HTTP 200 response for GetFile
 type GetFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse206Headers the declared response headers of an HTTP 206 response for GetFile
 type GetFileResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse304Headers the declared response headers of an HTTP 304 response for GetFile
@@ -20128,13 +20267,15 @@ func (r GetFileResponse) ContentType() string {
 
 // HeadFileResponse200Headers the declared response headers of an HTTP 200 response for HeadFile
 type HeadFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // HeadFileResponse304Headers the declared response headers of an HTTP 304 response for HeadFile
@@ -20190,9 +20331,10 @@ func (r HeadFileResponse) ContentType() string {
 
 // GetFileThumbnailResponse200Headers the declared response headers of an HTTP 200 response for GetFileThumbnail
 type GetFileThumbnailResponse200Headers struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 // GetFileThumbnailResponse304Headers the declared response headers of an HTTP 304 response for GetFileThumbnail
@@ -25608,6 +25750,8 @@ type DownloadRnBundleResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -25633,6 +25777,11 @@ type DownloadRnBundleResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadRnBundleResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnBundleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -26803,6 +26952,8 @@ type DownloadApkResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -26828,6 +26979,11 @@ type DownloadApkResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadApkResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadApkResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -27493,8 +27649,14 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -27525,8 +27687,13 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 
 // GetFileThumbnailWithResponse A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -27536,7 +27703,8 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -29121,8 +29289,10 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 
 // DownloadRnBundleWithResponse Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -29528,10 +29698,13 @@ func (c *ClientWithResponses) WithdrawAppVersionWithResponse(ctx context.Context
 
 // DownloadApkWithResponse Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -31010,6 +31183,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -31023,6 +31203,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
@@ -31062,6 +31249,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentRange = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -31075,6 +31269,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -31163,6 +31364,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("Content-Type"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Type", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -31183,6 +31391,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -31294,6 +31509,13 @@ func ParseGetFileThumbnailResponse(rsp *http.Response) (*GetFileThumbnailRespons
 				return nil, err
 			}
 			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -35674,6 +35896,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -36784,6 +37013,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -42732,6 +42968,63 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 
 	headers := r.Header
 
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
 		var Range ByteRange
@@ -43992,6 +44285,63 @@ func (siw *ServerInterfaceWrapper) DownloadApk(w http.ResponseWriter, r *http.Re
 	var params DownloadApkParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
 
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
@@ -46472,12 +46822,14 @@ type GetFileResponseObject interface {
 }
 
 type GetFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile200AsteriskResponse struct {
@@ -46501,10 +46853,12 @@ func (response GetFile200AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -46534,10 +46888,12 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -46548,13 +46904,15 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 }
 
 type GetFile206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile206AsteriskResponse struct {
@@ -46579,10 +46937,12 @@ func (response GetFile206AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -46613,10 +46973,12 @@ func (response GetFile206ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -46735,13 +47097,15 @@ type HeadFileResponseObject interface {
 }
 
 type HeadFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type HeadFile200Response struct {
@@ -46757,6 +47121,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	if response.Headers.ContentType != nil {
 		w.Header().Set("Content-Type", fmt.Sprint(*response.Headers.ContentType))
 	}
@@ -46764,6 +47129,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 	return nil
 }
@@ -46836,9 +47202,10 @@ type GetFileThumbnailResponseObject interface {
 }
 
 type GetFileThumbnail200ResponseHeaders struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 type GetFileThumbnail200ImagejpegResponse struct {
@@ -46858,6 +47225,7 @@ func (response GetFileThumbnail200ImagejpegResponse) VisitGetFileThumbnailRespon
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -46884,6 +47252,7 @@ func (response GetFileThumbnail200ImagepngResponse) VisitGetFileThumbnailRespons
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -53714,6 +54083,20 @@ func (response DownloadRnBundle400JSONResponse) VisitDownloadRnBundleResponse(w 
 	return err
 }
 
+type DownloadRnBundle401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnBundle401JSONResponse) VisitDownloadRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadRnBundle403JSONResponse struct{ ForbiddenJSONResponse }
 
 func (response DownloadRnBundle403JSONResponse) VisitDownloadRnBundleResponse(w http.ResponseWriter) error {
@@ -55269,6 +55652,20 @@ func (response DownloadApk400JSONResponse) VisitDownloadApkResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadApk401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadApk401JSONResponse) VisitDownloadApkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -58702,672 +59099,682 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JcxtJti74V9zQt01kVgAMDJyt7F6IgiRkikMRVCrvTegJjggH4cWAR2S4gxRST2a56U2vn9nb9qZz",
-	"24te9A94/yTNnnX/jDY/xz0GIAIDSYl5q5RWViKAGHw4fubznU8VL5xEoWBCycrRp0pEYzphisXwqR1F",
-	"P7DZa0Z9FuvPPpNezCPFQ1E5qlyNGaFR9EySGzZzyCiMieTXgvkkZr9MmVSShILE4VQxSe64GodTRagg",
-	"AxpFXX9AfpmyeEaSN9YqToXr547xfU5F0AmrHFV+qrajqPoDm1WcivTGbEL1WP4lZqPKUeV/2UknsIO/",
-	"yh0cd+XzZ8dM4W/6VStmQLYG9ObDH7/9PtjWQ2Ef6SQK9PvpzQefTcIP3pgqO0YYezpEmFHFqeiJ85j5",
-	"lSMVT9n9hnsWCo8tjrVNbmkwZUSwWxaTmE0l82FVuSC7ZMKFXuYVa4iPzg5rQj++YeJajStHey2nMuHC",
-	"fjxwKmoW6Xulirm4tsO74hMmFZ1Ei0N8K/hHMuFBwCXzQuFLEo6IGrM5slgxyPQF2YFGVCkW67v+y89u",
-	"9fD9p7pT3/v8L5WiUT4PQu+G+W8li7t+8a5PJYuJCslQX0rCmEwF/JnfeX3VB9dtlOz6MPee++6+uR0G",
-	"PlPskorrgu0/F4wMZ4qRWP/ukIH+IP/an7pu0xvxWCr4k1Xxm4DaLwZLrh3omZtfzY1yOhrxjyQAKjBP",
-	"yC8KXu5W626jWbaTOIkSQmvs7hXt2gt2yz1WtGFtIhUdBoxw31KUDxc75G7MvTGJAuoxSbgiXEjuMz2t",
-	"cKrgT0a9MYlZwKhkzySJwyAIp6rWF+8MR+LKIaEIZvYivIb5+gmaROquSyIWe0woQmNGwtGIxcyv9UVu",
-	"WQ5G9RZr7Y48xmh9b5+W0IxvZ1myOPXGQe4Y1guXKrwTQUj9M3jm/HK95AEj+nXAkk9CoZhQ1RdcRqHk",
-	"+hq9SorRZDFDwcg1v2WCUAVfAI2QaaTfUSuZCPxTusO7qyehh/mayvHiBHqv29XG7p4d3ogHeueA7hwS",
-	"hHcsrnpUMjJmH/OkeThqeC1W9/eHTbrr7bGDkUvrw4bX9Ftsd7Tn7tcPGodN2hruenv+PjsYHVJ3WPca",
-	"fpO1Rrt0z041omqcznSsB7nsdM/xJlodvf+01yphTt3RWSjYKVVewcw7V/RawqS9gGuCG4eBL48JJRN9",
-	"A9nS5/W7wTa5ZkqSptsq5aXdkeb2rIovKiM2t9EqHOPkZEzV1SxiJYLz3ZipMYvJQNH4miktzbkkFNnq",
-	"Vq979upNZ1ufQkqu43Aaka1Xl+dvL+YEK15XQl+eGcG9+aqdgplRR/hashRx1mBGJkxKes0k8WJGFfP1",
-	"SQhjMmSjMGZEjbkkik/YERk03MZe1W1VG/tXjebR7uHR7uGAbMX6OHGht64vJItvWfwMbyG/hoLBWly+",
-	"PCHNZvNwnnMUPLFkTZiZw7pL0J3oy1/yQLHYLMMrvR1d/0JTeAGjhd16Jgn381sF339w3XrxEbnGp957",
-	"r8yozBh/YLO7MPYvk0ctSHD2EVizZDT2xsDmtk7GXDAJrP8NVVw4RPOIKheSCc32btkc9Y1ZEIQlC32D",
-	"I1g6n9w5clfzu+7kFImsbPW1XmLo8JkkSEQLG6GPbPEe8PsvfzIwO1B5veTw5w8MMGl9PGYRyw/1qvPT",
-	"Vcn6TvAFaxOyGZAZXk/RWG1+mOlIaaWv+Cy77hH8b/VZdkhbcrrTG1NxPaacDGfEZyM6DdS6p9y+q2Rx",
-	"ZDK9B5zzK8OYy0ktBA6uOTac9xzb1hIoZQXF3HteOc5ToxUMj6EWdyf4oYRpCdI9TedROMgStjV9NM39",
-	"+5CLSzRvLtmExjdFzFWECnWy7PKGd4LFhAqfUH/ChcyP///9b//3//d//T//83//P/7n//Z/lpBLjO8r",
-	"U8U0a1pkRobFrsNaayt5ZDlPXHzxeSSvmKBiKWkquOKZJGI6YTH35re13rgPBxyF8YQqfZ1Qe5qJTrjg",
-	"k+kky6+5UOzaHKILWmSI6W/1uIYsdogXToVmMKM4nBC3bKUiOmcMGX5ROXKd3Kia+jBN6EczKlf/lxmm",
-	"WzzMgCr9EHP8i1kicL3IXFk6TvP72nzHvjo3jkRqpFTcPntxed59sfq19zuHuWFcohVXZvjTKCK3LJY8",
-	"FPrwxWQ4FT7YF09CY2a0PUXVVK7eQQnX1coFh5rKtXcv924YTY//Wkbxkv/KaqQN/xI6DG8ZGMbcKCo+",
-	"oVJ/4ST+qRE4qLaovAGW169QSSZUzPSFs3AKBme/sn0MzJAKeQf8e6CfPyCSziS5G1NF7qh9gwNMUl8t",
-	"NI/ShwqMDnljHGGEq9KV0RMrPIGNwiO4fNN6ocdpYNh9GaEZZxcQlkMo8ZnHJzQgyAvnlboyCRUnL7nv",
-	"4ZgfLExgOmx7wLuWcWE5HVYpXlbOiptf5ZigyGhH0bLxoie3TGS4bv3rjbTH4lvusQ0HTLZEqAhXUv/y",
-	"A5ttrzeD1c7nB01iKYngJblZOPqEB1xquTickVedK7JDI75Do0jufILBft4xN+a1ndbX3aM1eC5cKNEY",
-	"MOyXHRMaBORuzAQJJ1wp5j8SP84Oq/JZDzRmMgqFZBCMeU59c4r1Jw/devpPGkUB96ge+M7fpR59Rvbq",
-	"K31cW6fiU0UrRz9/qow4C/zKUYVNKA/0gqHFpC2zqVRkyAgltzTgPmFVfQmhvh8zKSuf32cvNtyJDEN/",
-	"RsZUEioIi+MwPiLw5COy4nGOXaOjSr3yed2F6uhXdMQtC0KwCT87C6p2ElWy1gwMkeuthIEck4FejAEQ",
-	"qjRuRhb4UtuKIBpqejwnoRgF3Lvnih/aFRfTIMium1FATkKfkSZhH2EMNNCG5wykZaowfZH1Qfkkw2ns",
-	"sbnXw7RfhvGQ+z4T95t3s2zeepm7p5Zr6O3wuaTDQGvQoTHNaRR9MbKYqjETSs9AqxPDqdImmT7O4R3z",
-	"tdXjhzAIWISuUCwWNIDH3mchdtMjN78Q3DwbTwvZsgeJ+2RvVPca9JDtDvf9ltesb39JIjBOphHlAfNR",
-	"FTODJB6NY84koSQzOBWSX6ahYrBAZ6F6GU6Ffz8iaZWtjdbQ9baM4NlfaPJnIZFTCAzhKXDQWQ3BauOy",
-	"BmrkQioqPEb8kEkYFiwZ2frp7d9OP/Q6lz92Tzq9bbseXT3LCdM24f0opl5+dLg0w+M4EJ6+i8yY+qK8",
-	"wr4XfxpqyW4Oz3DKA6XfD0twQWdBSP2rMHxD42t2L8qoL2UfIx7ASAL9fM0yqCB1t3Wwu7/nuhgj+pIr",
-	"gTExsBuNQAlvGUqYgE84rsJVGJ5SMTPSWt5rFRqlwkOFoTGklGKTSMljEjMVz7SWsucSE3r/UotwSZWZ",
-	"qmYY+GLrWLV+ERKO7DD0oC71RdX2yOR4YKQKViXzS0EU0DxBheSOommXzmFBq9MjfSvoVI3DmP/K7smU",
-	"So/fhEvJxbXeeKNBEBXeMPElaQ1eQExWDVXTGAjfjMRJxhHGhH2MtGYMxPdWyGkUhbFi/inzOQW/+b3O",
-	"4e465xAEqCB8YnxcX2ox4GRD/F2/MRwRChEHkuGLYyr8QJsUn5NXYxYT2rAd0HVzfinwvf6b+Vzzwkkl",
-	"4wxIdONsXDufI9Nc8HA69m02NJ++rIN/kZ6a+jzMP3gu96Ze/twLKmWx57atSMCoVOSAeGMaU0+xWDro",
-	"GaH2t1AwEjCljMtZf/T5NVdkyxsz7wZNNpVoBsek5boYKbjjcj6CJptezGBES2dzUD6byzAocDidtrtn",
-	"mrbAM4QXakavSMyutV0ZM/QDoXmGaguMEQkk47cgcRgYI1Noe/BneHbFqbRfnMK/Lzo/dt6cX3QuK07l",
-	"x27nXeey8r58uMY209tqHtc5az9/09GK+otuD/8svN+fcAFBztKgq7aaVeIUgFgAlyqmKowlkYwZ71YU",
-	"hxGLFUeb0AS42ipnBvtUsarCANLCUHwuZRjc2psW4voijU6A8y25/phoPgApCHQomVDboLRTEvBbc0Mt",
-	"e36yo9B3aj3f2u4Lo7IB5JS1p79NmBYqJ3oD5q39vLeuwD9ubfGCx8LhL3zl56yz4edMcNvkvNg780Nz",
-	"MruR0kA4/DvzVJ4GbGCBBsH5COzxpd5tes1OmaKVz86n+e1PeTpXbCJXJhqmZPg5GSGNYzpbmLR99OJM",
-	"3i/MJeHda88p5fYLc0KRs+48YCnnxw6PWDJwjCeWRRIt67jPeaS3VNH4bRwUpPZMIjVDtxG6yCWDByzQ",
-	"5X3ONAuYWnGi7bTgTOP1y0+0ueH+Z1pw70YUZqitvRahCLhg5flHyqZygvMpK+TesWEv9G6YImGktShB",
-	"tMqcmHMivMu8cBiGAaNCv3Eq12MKSeg4maWT2f3sLiazKGUKSI9PyxXMmXgEtpDO5mn4QmY1N2EMUVTI",
-	"EGgU2TxEVDdqkL/eY1r1GSQhKevPfkYGEn76gc0GoI1wQUb6lEGKqc0qwXiXfvDFeS/jHz8m+jjM7sYs",
-	"ZoQFUuu3bAbPmWCgawtzM1vw5oDCn6m61xeg7g2+++677wZkyNQdY2IbU1HmOBXmnK+Zme5UkjkvrtJe",
-	"i4zZR2oDXOlo7NwdO3j20WORwoP/96lUZEJ9Np/C2aR69F7Drz8ad8yMdhkr0nxDs0fIhZ3LZYKc40mo",
-	"Z6eMj3LhRdxfL87jkMEn7n9G6hmYkMhAr1YaKPnjt98Loj8LkY5yfScd+ws97hMsXlgYsyXc4pGPwmmc",
-	"0LZjyJeEsc9i0j11yMXb3muHvOy+6Tjk7cWL9lUHYiFrcR1NUPDgRabjVKaRv9k2z510nlHXstNyLOFn",
-	"KTqzCnnGnY6ikHdH0dfncFG0IVfrimgKqzj3smWH4mXMNLv7qI614MRVcGy0i9wwFpkk5WkcM6FI5m6g",
-	"6X6lXyFewKjmAWr1ScrYjrv1RpEqsZSoNzGk59YOHlyyuYY/Li16giQHKpOaJmM967MRTeXYQT+JXhNc",
-	"RVMOtbTAKJNOTm8+/Nyu/get/upWDz+8/9R09upFeeUw3qdTIKIH2xPRExkSUXQPRaFMELbJKGZyHMxI",
-	"HCpMPLUXO1YW1p5EEufpbVVRxKrfy2XfpuKqiGsXMOiSA4q/PgXRmHFtSjYo7gpru2xMNBwRClrncU6T",
-	"zCtQRg4bLRJcY1qTKjRJmYAAa253cgZbxviZ28TWujpHMtBifnnDZjCvKKqagGPi0ZZp4NeswDFZqU/m",
-	"qXnfqzOtMR66dLhEw7F+8KW5UplLC2kz+ywnWdrsApSSKtz4NLRqtKz7EOsbLr/MAXuwjrjRbN6C8D0Z",
-	"M++mRKQnBpnx+Vh5DW5xdDGbrI0kUSRmJIqZ1AoQGHdgRIypxJeBAzuesgKn7ZiKaxaE14VuSd/U9hU6",
-	"kUxeCLwPB9W++OGZJHQow2CqGHl7+SbnsJnGvOhMjMLYYzjOJfWxkLxj1sFUQl2HEAUTx2REtXm6OGf4",
-	"vti3klyXmXjmZzmmjd299SdtygSLSgLXr8hzMDd07ZdC/isXGI/KLfUS9qjCmBXuJ+Rg6F8xnXWLBnd0",
-	"hjyxe947zuYCmYyzrIm6vc5WZ3KNVh23HzOXpneeFTvQ585furd56irhh5kD+RQ8McsPNuMkZo0WDSrM",
-	"wlxbi1vOBO7j5VjGN64KOYVDBlj0PaSSYa03OCBu6zt46uWONl/kDo1udvBKVM5M+bihTFM5niE0/L1G",
-	"o5uB8TEn8A9gEBXQ7Upv8hzLKlNe1jiOEy56NkT+Y/50LMSWSoaVeVpSvbB2kYJTiabDgMvxEo89R0c9",
-	"OPiSq+1ajiH2rozv/I7K+/voTTn8Bda3r6wYyF+9hGdfzXPpUjqYH+LDWfdVMbMuHAHZ6p73tgv5+Oqt",
-	"l0k4eIMyi7w42PQUfCVubg0xiHBk6nOyr88/MsvR8oe1/MA5aYb0HB06ScUG0leevWWWMO+vy56rEsFj",
-	"3v8UQseKjnsJnKd07iQDf6iPJzOXJ9yAe3h8zJ1vIfuvIGFlGige0VhphW2SD+tkhCmNop0UVOPx1Iek",
-	"mKmSd4bWsX5wUZTyoJxtHhO7LFnt00kquoxummOZQy4oFD6sNjTMSMFKKLIRlgjn/HC7QioKOC2GDUky",
-	"ZEF4pwVj1nDZygzBOk7AqNs+JlSRSSgVybC1eVGQL8lsYE1mviyz/lhqwaIwTtYLqmnn8iPHiEZjsHCk",
-	"BaaBGRosGxIKj6UKxPLJ1VcVm65vycwRUfe855AQLqVBlqwKFMFc7XLr4EvKwMUZWBNfjsM7QVQIdrBE",
-	"bDPjcSL1Wr0Gpb4PCDtsJFoLJdnU5+FJysrnjNe3L7rnx8SfxtTg/dh83EXGYy+C8u3FzceM3qyyVV5t",
-	"VUgyU6SWhW3dZLmmIOmTkRYtSAbzq8A2e+y0nJIcG08zpJgYXLAkO6VUPf8SKTOPn8CyYrm/uiTPbvUG",
-	"Yjxz25MpU7mhP0ibmpvNU27CpvrUc6i4zzhSFtDe2IQKxb2EHZ+2vz+/rJ12z84vaxftq5PXJqtZpEIl",
-	"ilnVCr2tQb3WqLnVIVO0Vh9sO0RPgMbM74vhLHl81T4+ipnHfCY8dgz1LD6ZMEX1DMjW4C+ACJmkunse",
-	"i9Qi+psWCfVFmZAxZrfc//pzvXr4HtELXefg83a/X1v7262q/oCx4Or7v2z1+7XcF9vfbf9roY18QoOg",
-	"VFCctN+8+QDSAmLU8PHH7ovO+aLTmgYBspWNwOqcDeRLYk0vymX99mem/jYvjbtnP3avOi8c0j456VzA",
-	"X5ed7zsn8NdJ++yk8+aN/rNz9kL/c9rt9Tov5qR3s7GZODJrkQy5iEGe0Eh5Y7ooizz8oQw2AIvsJBM+",
-	"GVLvBgk9DfblQ197Q3fU9FxWPRi5tNrydnerh3S3WW2M6qO90b536DcKk6iwWqNkpWF4hEpCycXZKwLH",
-	"wIQV0jfrb4/gMTuRuD4eUsn2Wg7/8fn55Z37w6vrsN1ut896b8edt9ftdvu1/r92eNL+d/1vfe/vrUD/",
-	"UavNOeuLH1tZvSF2Te3clmzJV2eVlhQ2YJEJdl2m1CBBywMwpsIyg5NQaJ5Gi7N6zgWzMEm3nN1hEU0o",
-	"WFWF1VAAchqm/XuZxxSGr9Q6wdQUf8+p+DEdqZJIk4AIGmYbsXw2XqGCE1CpTm0t0rpbaG/4/L6ouCjQ",
-	"5rmypa+JmxW1utjUOQmGZY6lXrqU0iIuBPOL3dQxo36P/VIednsmCSCQTWh8Q7ZoUpA7kOyXwfYxce36",
-	"qDEX13ps+vI1Q1EJLNcjQoItqqBCjygp2JjzlVhwtrRqcH7WDhlzAMYi7KMXTH227uwemjWYAS3LwE9m",
-	"CS4/uXQ3kz23tL4qeTB7VL8+R8ryiU3YUua+J9Oh84N/kBI9P58n3YhN1ejsvZcM3ZIP59RL2RPatzkG",
-	"lZ5idEnegw+t4h+bZpEVn+L0pGYfv+po6oV9UqqAnX0AVWQgY/IDkUWbrO8g00iroNoe4EKzXy1lIEMr",
-	"J4mOTc0QmTAqMB0YxWghBazAsFvcA/A+pDhVpdPw1vACQuWv9QEyWwa81NGeLRnO5B+vcQ+47LQOkCnU",
-	"XeO2pK4X/cCrU9XSpdFXz1OILV5ORpFkw8PDHVy3QurHnG7z8CLzHOtgkoKyrQnlIvkUxtn6220LzCZt",
-	"9cxi4MMCkeVSD5vrJR6y9Wq618gnX6jOLgqVr0sDuCVORRmky3xqbGM9Dgn3nm080HlmaIfgZFbaSegj",
-	"TxSZd64mja/PFvOUuQlTnEoVTjJeEOr7HB1HF5lhoDY/5yF527s6PyV//PbfoIDw+975GcFHJ5mCPhtx",
-	"gclgC0v2gk3CN+E1L/RzQRkEojzYOjL4CpLvuCJSUeFLi8H6oHghIkTIpd5rHIlUYSTJXRjfcHF9DJm6",
-	"RJ/va33KEzx0rI9az6mNQBll8//+3RU4dAZtg90BouuIPGc0ZjH547ffByQ0lVH6hp0/fvs9U0WxxP+9",
-	"JnRv7rQYTI90uZzUUY5L/n7ZLn/1M5HS1wbHIbmpVKpmhdeG/j69XKI0wJbQ9zNpUZuhIC7r0oNaGBpw",
-	"b640MP3+YcG3ZIQZ8Vi0q6naUDiVvSoiZ2hJigDAAJ9F+Vx+euugcVhvLialvv+0V5zVlLz3YhpHocw5",
-	"gS47r7q9K4CruOz0OlcfLtq93rvzyxcVp9J7+/xD++Tk/O3ZVaF3CJ77I4v5yIC/LO57gTz12e0qaXoL",
-	"zywC6m9jPqtmrMBESMN1jSfzmFByF4fiGhcQv5Sk5bq55SsuVSjRdpKBlG5ndvpf/bAubsAGhxYCgF9k",
-	"yIVbJkydxQpf15rjXwRolFPPYzLtC6bvBPyi7BQLClIx9x6qpFEYW4xMMqYyQXXkklDfZz6JAIsYryhw",
-	"ZRYe7s4vUxqgRfP66uoiA7qcUGUWVT2bWZq6JTMoOTjTwvzFkpBHv+L2K1rqmXsd0q/U8RsADJwr55rn",
-	"LfX3/7LaZT6XgGeHXnhycgBNX470XurNxRlC67iW6zop+FBCkmt5ieBZCN34uZSKNy4lyTx1gXcaTNUi",
-	"qk3QSB2C6GcJgBzclGCOki2KRB1RhW1N0ovkHPiS5XkFcDkFRLgSh3U5teDcllPJSx6w0kDjyy6ELgo9",
-	"f9ZFNd9AqtRq26jT1J8gccW2ytLjKFu5rhiFRd6N3ArNJYAJPhrZ5gPKYqTldSmMpf09YteFyvJ4nf5b",
-	"hY23jrOtuQwZbVp5U64mYpak5t80Vs8kpmrryx3i85h5KgRsUv2oKMLwwErqKU4Wf15ax7MWdcyJNVtc",
-	"YbOVl1VZ6DmZqgq9DabXHq6rvlQLMUAZvXj7/E335MPbyzcY+ZFMOX2R8kWVQ5sHBogl5+NQKrI1DkU4",
-	"1YtAfqq+DOM7GvvMr17EoXHyZb99HUpl4EKW1xUtVv+MK44hd5O6naVdp7zQ3hL/V9fGklO3Cf8P4+sw",
-	"8dWVmk/38DEWarSF64WbVc5pzy/ftS9fgMciBfIjXhjpE4PwHfyaCxpYf67toohXC99W/mlxMQwY5iMU",
-	"aE+TpGvU+u2lnIp9+5o3LaxM+tbC1Yk5E/7TZQCqu5AMmQfNF2Eo8qsm/8UlvYcQ8BsCNrapIowuwXZO",
-	"a8jtLMzw14vJf52kQ9zcJws8Gtp6WMgxncPXZ3jp8m3C8uCu8vjL5pWKWl9Z1psXeVCJviL8YHXZnM3S",
-	"02p2zPRc5ornLjpnL7pnrx5QN7fkoOH4n0HCIFvv/MTZXjIbdXNZtwotd2Nai6bCZTsRM4/xW2223I1D",
-	"s6oyXVQL7rP8zGdb2GS2PvNuJ9PDzNqj2bKudNfLuYKZ2RMdKns87nuunpinJcN/BNaWmdHTbsamjC6B",
-	"5/1TQHpmAHHXapzqVP4ecoE8axlapilRmNAZofJG63b6PrKVgv5yiQVDHtoQKco3QbTb7WJwh1UovRsg",
-	"84pQFeLkXGVS0PAaMgxp7Od57HJA0RT0d53wkCkp9RbH8gYbHJmCMrNgMDgJ64b9E7FnGSCQ2pU27FAW",
-	"reIq4OGsqmQWqRyN2Ix8lVIFFITpFiuIf3Vl1uZEi0Pu+mX4gwB2iRdJMmSS+8aIQTpe2x2YbuiEfuzi",
-	"HbsZJ24CPFjgY1oDnD2l2Mx9Lfdwr+DaLEUtr4YswqrLLlnpdn51xmswpTdktsW9/tMkU4d441AyYVH1",
-	"AIs1RjMlB1Nf3qs6645KgfRq/1Z9/6nulPmlYHCZjq6PovVel8044WqmlaFhFH9u/dcM5HkJ4hc2tQ1j",
-	"xM3OaI/5MRGuyob1IA3c8Nj/LEr4dIkKDhFyWD95I5fQxhKlOxUj04307eezlbr3/El5GsaTPaqb8qDM",
-	"vU+mhC9O4kF6eNG8nnxj7qWNn4KoW6GWLJxjfUI2481Zz9u98v5gtDbr70EZSKs8ZCZTL5lj6anEtXta",
-	"mjb79wjknM7maSg5s5r3I2LZ9gvc0jn192GK7IQL87G+YrnXUCCflmweg2CejlTuRSS2EZLN8zp/dwZJ",
-	"XrZP0Wnn9HlJbyK4fxmWIyqXJnNGhaZQ45gorVyTgI0UCacKYL21Ts1jckuDIuDKDa3Br2lKFZhOC5Td",
-	"nZQntQubjfhMkigOLTjZg11Bq1fpHqYE+6hiulkac7skdxmx3JMiY70Cx2Tw6fOg3JmSLujmAavUSGsX",
-	"53EuRpY2Len7wvIX136TNgEJ2X11dpQS/AbsKB0u9AUuCG4n36/KysQLl68JXPN0K2MmeZ/16U6iMC7m",
-	"JUnTupBwuOoYs1+HVHnQEwBYccJ5EfMblouL6+TuR2fIX5pvWDitA/IDf47QU0x4oanfXco+VrKBRzjT",
-	"SwkRd/O53qBSd8+afm3sprzmxYlWtFirHzM5DRSksOqriGRCJT1YJJ2YRixr+0Dn5qq1xUt4xZIGLGvN",
-	"Yl47M6uVPiRZEzvSdbfi6RhDlh7uzx0ya1yg+yd5mvOePPRtwqbb1tzowJqKgElJBkgakOfcubw8vyzx",
-	"Z9kXW63y5LLTvoJuldisR/8F9xcqlhsndZgXLk8TTVbooiSycpXGUwyjND0R8DaHoIMTWCRGWQCuDcIC",
-	"kxU8cjPL/wsqEmuszJPZYPM79DBrrGBWT3eqMyt7n0O9zMoyVsMT2Fn3EOuXLAqoZ0Jpd+MwYGQAjxkY",
-	"Qf8FhXmxadZjSis/BfqmSUQ7F8GsUE5a+JqJBRYRzPYHvjMAjno3hrmMvBWqa/ad75eO9wloOVmqjUjY",
-	"3pXS8ISLLJ3UneULv56JfcUn7CUPCju6t0kQejQg2nBLCn9+1Xu3BYASVrWBmN4zCT8B9gwV5PLlCWk2",
-	"m4dw85xl3XILiutan6v4RyP948r+cbTwhwVUe/+p7hx+3v7Xrf/4rz//pfp+4boSlLXuhF6XVz90T9uv",
-	"Fssfxoxfj1UJLloWdPV+9QtqPJ0MBeXB2ozkXhUPTuWO+2q8ahoFhRFFB+tNiJVxpUv55vykfdU9P1tk",
-	"mqaUJT+B4nZyAVVcTX3LrHDQh1n02+phEURdEIrrxRvrB7k74ePCrWW1K8tVq2Sg2XcXr9uyct57YV7c",
-	"uwZ4FRTFkvFbhbUEciJfK2+VwFWV8lmAiU0wJQoE7dMV0T8oPLUElmJjJIr1y/vNpq1R4L86nl1UmP+Y",
-	"0BYZ+vvqEj1L+xuI9FMWLxE5p53LVx0oApHslsVptYfM1nl4VBDJEFITS4C0dWUSJEqqPdaPVeXqPtJw",
-	"VX1FuMqpKK6CzSv95kkGHuJkB1608xkowYejZ3kBZ0Kdyms8XCuTWLyy7UMHOmjdgCpgkJcA7O82vMkp",
-	"4Q+LJfh8+R2rG/PE4aQEyAsiT5flWICAIWhabNkkv9CkqlKRJdQ7sKFS2DEO7d7DmEQUqldSdKpCjPsC",
-	"v9tmVUsTeb0OLZyay4AUYZ9KWp2VIayZSWC76KGeOFdjLgBBaR6Wcx3WHa7jwOE2Nd+k5c9Dp9nJp/SK",
-	"M8hHQeyElxyyjs9VaZFr8YIIdgfYoHMqf32vebAh7Ee5myId39dm/WVFbkvZfqbqrqj4xBhP3EeA18yx",
-	"yMBVu41WESJJ3Wm4xTmR5rVP5pRKVupBzqjMLJ5qrzd1Pp2mnMe6ca86P11VnMSqBPzuilOxwN2m1j5j",
-	"KSGIVcWpnJ1fdV/+e8WpXHZPXn8wz0lBwO2H5ElYS1pxKn97e37VgTyEy1edQm/xGVX8dhmqu4ALIHpk",
-	"gde3Mm0uyA45eYnQ8L1xGCvzpB68YPsIOh+qEDvSI2+UBLOgANTdD5Vcigp/nIDAW9Y6nNm/tiZcSi6u",
-	"kwejYUElcbedvtCauv4wj0sv7SOz75GL0PD1mrsUGj71O8x5IT65TvPzvZHfz0LFR7NSDRFpAZHNbDkF",
-	"9j2xXXKWwkBrpmyM/vVVMn1PEf89jxiixL+xHY3mg2FMqHiW6c+K+FGhvY8E4XWR6VeMhP1uTDFR2g/F",
-	"HJ68ZZcozRJM7JrPpQyD2zk+mr+6aBOop8LS5N48kqLJeYcSbZhXqPm4RatyMrHXmQVkTpNWeLFGCK8v",
-	"ho+46py1z64InRuFQ84veniIcAwOaV9cfOh1Ln/sXBIKtix2NrfNnD0aBA5529M/J3k0sE4Jv9JvqjiV",
-	"84ue5lfJ4ypORd9WyE/u0wKTKWO6r+8Jf0k9JQkdhlMT3AaSwXpoCML5mkqgAErSGdkaxYxBl6/tQjf4",
-	"2k0olwNxo/AGf8IYUwIgc16QLTGdsJh7MC5NwKZJNi7CPEaMEfOLJju8vIQsxozccGEGkH15/qCcdnq9",
-	"9quOQ0CJh/4L52/PrhzyrvP89fn5D/mRmKtX2vnYeDAh2vT8OPYw50bvZMF+zfavKnjK8ponU2dyDO9h",
-	"Os38fL66YrOwoBtoN+eRXB+JMJM95k+4+Ld6o9mC5pAPgChMnwmlKl8HWfA8kj1FFZeKewXJH7YnXPWO",
-	"+wx1ERbLY+KzgCnkvdJJPnVPLevGykMrqfykHDFmwL/wQcW9B422VTCYswW1TSbwPE7aWk5LJBGqNe1S",
-	"PYMCHTGKJHJeO2QzxzWfCkBFPRXGRVCEAPQDJlEQYKc6nwyDcCjJFjQ51mLuB+mQIaigctshjHpjvZqK",
-	"C0+vHhxCu4rgm1lzXPD8xRG9sI+G363WBUFkGN+aT79mQp+/5cAkMqUjcsdiBprrdH5pVxewyaLgliW0",
-	"/NZZMlxzGtwG2YtfkZB4EX1AVpTeV01Xa77PukPfUKn2X9BZ8WsTpylAnUsuPEYm3Bf8eqw/fiQ+nUlC",
-	"r0OypUKfzpLgRPIbevu3NxzVlX7Y5iOCMaz5qlAEXLCTUAgGkrV4Ad6xYS/0bhgcAHslVjSL8E6rJHrd",
-	"uZCKCm/tjvjRVI6Z7BXaJRdTOQZ7xKJk5qYK1daGPxKpaKzP4pY2DiNIM04xbdZd8lig1SkL4fA9RQwH",
-	"NIzh4cwP9e2iimf8wSEMCvl9y87hw1oPLwT/lhXDcHOHbJ7Wik5EcugtD8vzWCcnObIrmdvhIlLLs62V",
-	"MvIJdJqshN5AoUl0xBIgyGutUWfy2kjApTomAyNe5qBL9Y+L8joqTBvUbzYODCeRUoAN6K7pEy9KNCi5",
-	"VIWKBp2ATZih5LWc0YoGepTyPlmlEbbfMeBy+ffnnl1ETBeZbrzWKjUtaCtOpXveKzRBNSd6Ac11H6UC",
-	"HPv0XhWHS0+h+PsYHP2IetCC4x9Q+NMb01jbYbFW58Kp8Mngu++++25QaPSvbYTep0nxgwoyFk+EBQFH",
-	"8PtbwPRgQSiuJVFhrRhtWviIv7p0yFM5/hGvLLQxk/TMXAteuD6/U5uUeqQE89UZVoZWN+FWUzm+ZNdc",
-	"qrgEEXwp0V4lCQ8Kmifr5XsmSe/FD+Sa3rLMpi5kbB3urTTT7kOdDyaO/NYvEkfZtpdleVvYgwL1nwX8",
-	"lsUWlRGfL5+Ra6oYQHBvhbFWcDlgXf8yZVMmt4kKw5s12fm9WZQsw+7HPuOYz4qJlWO9zTFQEItLGowv",
-	"q5AoXRLbbp6qQkur5MFa61gzMgYxY329Q+icG622WWjMok2UvNfEGMIRQZ6TWHrmvrWmNi8McZ7Zd6eb",
-	"56RElym8WO4US0n4STjX5tkv+q7eMmDCIfXLepzSKCLcC8UzSeCqJAzEz3uJAdcWfhxy355LtDuB3EOx",
-	"aM7lO+kf6v9W5WcOQ39WWOa6qqGuWdMNethA+xsS0RlgEo9M8IBGUZrmrV+NSM+YdfJ97/ysuizhW2ot",
-	"pOSkgYKiQm2ozY7JwOAcDZI3y5lUbPJMLuA2FxX5FicDrV4npYIeNr1fHOXr8I5oJSPDeQESbRwGuPtZ",
-	"+xOGTQUJRyNtxhg+eJyXeWaOWPMaTrhSJdwwIZJGq37YcN2VQNNyCT6W0Z4gwR2GPHsQIlbdXZ6a5VSm",
-	"gv8yZeZnTWvFZS+gkpv8K6DzMp7zYyKvi4qA5NhKQzx+RhrCdPO6RaLUX5z1Kk7l5clpxam8ftt+1+lW",
-	"nMpP3fb5aRcCUBcYKf9R//P6/Oz8EoLa3f94W2gB/G0aqvIcOwiKmwBqzKLAjPIXfZNMUy8KEu4WbTq4",
-	"yU8yx9ZOTLpPGDb7Lqc8KHtpxPqfpPdeWfj0mQRkeLJFMRwvIDpKiWJ0su0QGsjQduYRmVCrz6VmT3Bv",
-	"bUO3/wO6+63u02c6c5QCpl9insEFOp8KouU2+QF6R5gwonFVZRpn5bcyDoMgnKoLFnuG1JfN6jJ/dWEp",
-	"iBmmuXSReB78xhzcVf7nJcvWK2m58uKy/fLKdDNFD59DAHi/97rzAkVi6u7bCkcjre5uO+Rd9+r1i8v2",
-	"uzO85o6rsR/TO0G2RAgiBlQ/vDrLqOB9FaeSvKPiVJJnFfKiSyZZEfT8Qp4NuyOWnDAjhnHIqRyAqTZw",
-	"9PEYAOENQNsZaIoblHfH+bLH+wF9MlW5VRrrxTK2adIfYwTo/dVkcWyvrmWKxd4qZro00HfJvfEV+6ju",
-	"1XowydEyIgbq8P3Qm06YULYgfysbk6fkIg4lO+VxHAL83t+mPAi02FQ0ubM4ceHS+G4LLNjNOg3ey+rM",
-	"TLsgjdh20yhEXilurnFb34kFtNiQpscGhRGaS/Ara93nvpyE/jRgXR+//FcT8/wr/mg+mV4dtZVtMjbw",
-	"xU2o8KkK41lxxvCEfmwnzvbSVFkmlc2zszl20E4EtpbEU6G1ewO5OIKgBQn4hKu1EBcnXOSHsIwg8umA",
-	"+m6zris5vTi1V97TB5Tw6VUwmeBbTa7OIVFyZYBr7qh8AEr8g2ScU5Fj2tjdQ5f/+m11SusFCzz+a8FW",
-	"5kUnNvxbhwaQoyQ0UJjqE0XzXtiEUNL3zNPe/HHInp48O8kgXM5tRhJKMIucZzN5r2+Wot4vYZ5f3XeS",
-	"cO0NPCf2nifLfUoH/aC8p+w8nmzhN813sve9BRWzIAw0DRSPaKwgx1Br7xfnvSuSkWmonD64IfCczE2g",
-	"qCtz6VSum0HJzhT98KDEKDOyxiKoJUxoyAWF47koV7KSbxUmdoEk3EwM/ScRYouiI1kZqJ+b69g2pjHT",
-	"1GJ99MbkMH5mYN9zRsxy51R9tWPqUYTAffk/0F8xKz7N7NG8bZRL6MAXkS2k2O1McnkB8PixVgn8kGEv",
-	"BEg8MeUGxA/nsO28MVXVcWjyAIsAyKvvs2jk1fefXGevWSzNL4XWC4bUuymAEPpq5KjCHx9ju4u2uXgX",
-	"EabiZMy8EoxvbBic9ChEruPp64+z35hUC1OkAYlEoQgMNuGYGjgMwrFJcYERjE3n31m7fnEw5gozZfAn",
-	"SUIzjgEzEhtzwokXN9F4kCWUct9nklDbinBJB8I/jZGU7EOZ7ZMTEPNzxqJb7FkHAY7M9pta++uQi2sw",
-	"fUCsFOw+fF+8KXHm/BVA3RtOa17IJQkD31aw5mnDNtrTtkfiKCp+5xfX/B+Fe6f7ltfAkxVzFs/PyuP+",
-	"BLpcltlsoswVyOilUnlrODN/d/3tIhn9YKHcY8JPfHLljnsaKW9My3vbQ2f7JFBtLsdmssfEro5Fo8t0",
-	"mQQPA4hF6Fx60r64Onnd/ms4Gi3U7xaV/OB7ikT3yzickFcdownTqRrvmKsfZzyFoJP382emTfvXcpza",
-	"Jv+lkQHze9G50bt9WgYj2E7jTyGEn2pzWYYm2+EI64zYR0W4kiwYgWfoqvPTVbb5Nrof+8K4HU1kGLD4",
-	"zHMw+DXSZ+LObALMVR8ATUx69GQr4w0lf/z2O8miWGzPlU5mMRgqve7ZK6hrTczNyqd+ZRoH/cpRvzJW",
-	"KpJHOyDMaj67rX2c/sLFhIuaF07Sdrt06PUrnzMl7Sk2E5bKQ/zyg+s2YCsfGw+iTHblk1LMth3DpnET",
-	"pEa8T8EMhkzM1DQW0lQMYJOkpM57FV1nDPYNS+rvA4RgMQjK2gvqGSZFjGQL93nbVjim3YDIFlSabdce",
-	"VqOzDrxB8VmLNePW5nPBURvFTI6DGYlDRRXzgf9wj5EbNoPihJHpXZ8nKZ4va2q5bn2tDHLJvJipwqHs",
-	"tciYfaQ2oSnNG82bKLvDPW/fP2CHI5fWhw2v6bfY7mjP3a8fNA6btDXc9fb8fXYwOiz4nTVHhdoHznkd",
-	"8uhlLi30C2aflZ3v8p356qpDhig20Bt6+YWyIcHuKcQDe6/TGn6EaS0MB843IVoPDcK0/Q3jXDO6+arR",
-	"hdZZKzLgivoaFY9Hn45lIzlG68w0gkqa5UHexJAVNpHKRlXNfRWn0j456Vwgwu1l5/vOif6zcBmnw0xX",
-	"gAfneCcqQ7qcPrv9N/NJC6PyIFFyS7OxFhdYLGF8w8kbVmhhrYMSli6FBQpbLzxgbrLhgaLjXIzJVdB8",
-	"qvB8J+MCpelJuq5nxvDVeUxKoZvwmOSuJ/PzZwf+IE9/fi5PuAGbevvnTtSi3vDitHt2RNgti2dYaz+f",
-	"qASMzw9r5EXnx86b8wvAWPDJj93Ou87lEQJi0SjpOQpyRfbFFkpMSSZQVrJNTCDYQD1gFtAxgffDrenj",
-	"oTNsIEOAdbDezyoUR/cF3ki2uqfY2S8pHHBMKjXWR5AJFfQainMSt2qSrAU1mqjo26Q90+QmGQSk6OkZ",
-	"FrJsLJMrTFQowRm7mn9/aZVxwkvXY8EPkRAF4F/5DDVW1ZcSA2yal9HQYHFDsVK/r1jpmPSSnpr6PCxU",
-	"/dYSFLhxy+SEkQ9WXCQCItnaVbICX/HVWYQhyQ1YA97xZLzZDvhBfDmdwxMt+Kb8OEeAGc27c9Z+/gZ0",
-	"xRfdHv5Zznjw9tIEvPMJV2RgKngHUMSTgqwPQ3+2DTBWAY/Qt4b+UdSMFy1E85zF16h4ykydsMzwV8c4",
-	"uE3V8FyH/qXY3XN5avNgQSYNbd5XtKUZ6Pe98zO0y5c7D67C6+uAGfOnXI9L51yEnPgoRmbevrRvLOQo",
-	"NslwvgvSPbGAYybY3f0wgEuRdi3ELtStZFF2yZhR0yJmU3zd0rX4+mcdxrbBMX9bUm+a6/JW2F46L2SN",
-	"L/DefaR/ZDEfzdY1X75Gum2JjxleXbThJvBTHCgwFVLPpM011JdhEdVwygMfsMtS56XBHyFjFrPtYxLQ",
-	"+JrFhEvIW4xX1MpAHorr5gIg9SLt5Ufus7CUjQGw4THxpwY1jgsisUZokfXai0qQ7VNo9392HH8nXaoi",
-	"GnrHhuMwLMheQB7YY0VlZO/GzOAAM3KHD4CYBXRIN8wTzKYsNLJB9dmSjBFUE827t4uDrOkArviEhVN1",
-	"uqxUjJr3VgFkxKQfcEnuKAekhTD+cnW5pWpAO8EHSZYJW7NxJYk0LT/IcKpgfbSiIUKwNItXhN1aPIe1",
-	"tEizvJ1bJgqbiK2d/BwKswNrvtFc3UZIuMQjXmxWvT5tn1R7r9uN3T3EThyRn6o/TX+ZVHv8WlA1jdkR",
-	"Qb95xl+euO0z+SJm5/oijK2nPxsjQ2ObUGnAGUwwTFPsDDZkAcwB7eBHaXpZlBHyTvNaWzXHGabBXJz3",
-	"rgrxwwthErDp5a2B2bB0mD07leKDlN3UZH82AVMwW30CN6zmHvm0wblTIm9ynGQ5A9mIWaxPrKdy4SSb",
-	"MeeyxwtP47qHUD7KYTK0tMatWiQViwQz9iUba4r9ZwWOHKXYJFKFKDHLpf+9ik9wGEUKo2ETdqRJhiCO",
-	"7zgbmDXEFDMDUxsKoC+hCjFMrMA8XRc7h8VxUZmsbRVoRjTXLTAURE49zziPFoXK7RpFCfMsfqxUtCzC",
-	"gzFd0LBfX11dEHThJLUVWHzhhdPAB9fbEED9vbJ81JIKiwUc/3ViprgSa/St5QimkJCFXSknIcz0abkF",
-	"sduU299VHqu50/BkHqH5U/kw11DBrL663Vi0shtYkZbyn2jY9xnqLStvbg40TGgiA6ESfTrUFw6ZwVqy",
-	"/jCbSyKR7PMo137mG+weYnHiamnn1zxodvqN6fJRw96I2HeCM+HXAPMs7eSTeZT9xnjpCz1zeRlYyJhQ",
-	"IBEVWn0IsC8CplUyQAEXIYlZxKiSa2MozDPHFEnhcFMYhWQOb7j8Mv7rTWa08vSvJsa8VpErMblo93oV",
-	"pwiTPW9jWVJF7Aebe28tL4F9BLfCGMSe3CYTRoVMHGHZxhc2PQBfjAkBywhpzh40A2+4i5UXG5iHYFFM",
-	"eBDwjM9habZn3t3hFroHrCa2pDXpYktSA1Bif5GKzrTZosZspm0E48pd2h1ymfX+59S3/zwKNtqOvYzN",
-	"usx6AVd/nO3YitYUBG6ziYCC3YHemck3W5zz5sp9mcrydkOT85hoXYmEMfw7F9C0CZyZkObOx+kvkx1D",
-	"Q4tVBAvurYyPFp72r0c7Oz//l35fvv/LvxRau5J505irWU/PO4khJ06BAl9QxpOQaYAg7R3oegIv/EWX",
-	"ZO7ddtJe+eiSl33xU7UdRVVNHFLRSUS23gr+MccgtmGL8bozgEEjCX4VbvkACqgG5Jcpi2d9EdGYTphi",
-	"MdHs5g72AtLLw6liZEw1BxWmlQQ+9gc2s0EC8EVwPU/8wsZjtR2kL00XJhUOEU/qCSfh93cKOQONWfzS",
-	"7tb3764WmP0LNgkN7mMK0ZBWOuqHYZJ3EF5ziJAAbQIpw9PTIeitRvzo9V/fPS1+L59k3nqcrtwzmSw0",
-	"VJkMWRrfwYyCNYcIoYy/TVlcjO2MgzJZ97ClJrfaSaRagsdcs5sF16V7ZSM5CzsURnL9FTo3zT+K1wkW",
-	"KYzkBtuD4cn1B3CV7fhZ9Hp4NdnKJcuEsVZpq+bj9hoD02yAi1FYUolbNQkzQ+rdEC3X9TZMwiEP4BTK",
-	"I5tRY6uknLQljcx8ifjYqi9Q+HFxTbbAPLZocynMNo5iyKAdMpUz4dGI12Z0Emxjkk0eG9shFGpt+wKE",
-	"qZNts4T+NcwNylU+jkNlf6z1RV90QDADvkjMZBQKyRzrOtCLCmatAw54QZhRNfti8KkPoaM+qEZO3+Rr",
-	"QEK+2684fVAT+5WjP3773elbowF+Ng/vVz4PTG8/RKEh7JcpDZC3ZfwHtb7o6DFI4tE4npEBfj0g/Uq9",
-	"X3HIQL9ogE6GLUB/CrjW60eo4eAEJAkFabkuclUK7nAmPEZoX/gMJ4UIXXqpMDo0MIMe1MhzKGAmtgQP",
-	"JVtM7xA1D9ZR6+6m1pBeM3mE4yJ/JbBQYC/3K0c///Hb7++dPiAa9ytHsHD8V1xFp5+HNu5Xjs7sdwBv",
-	"3K8cnX4eOH0x0LcP5oCeHTLQjxqQhkug1ghB6WC+Buiv7rowVsvQuLYObfoWNB/QV5s8LpPvZYQNtl26",
-	"YTOyNaA3H/747ffB9jEZfIInfdaP6gs8oFEkd8zXO3/89nv+AWkLGxhIu0CQHpHBnMwhfyVj9nErI4FN",
-	"jptDTjtXr89fkL+QfqXfF/0K+Qu5aF+9zn7RFyfts/Oz7kn7zYe/ve1c/nvu6nlBvPgbCN/c93owvdft",
-	"qh4IZHVsb2/rbYE367ky6dGIJWj0JKJq7JD5YaSMPmYWbhFVBRkCtP0Nm0my9Sp8JvtiGge1H2kwZbLW",
-	"gUu3nYWxL+gQqDIYjdHsQzuKUPnU/MzsWU72JXzJo0GQljOY3WeBZKBb1MgpZjFQQXbJhIsp9tgYZWqw",
-	"+sILQu/GQVC2mAGqq9Dr6ZBrpiRpuXVUPQLuMYGVU0aWtSPqjVm1Af3TQHFN9MS7u7sahZ9rYXy9Y+6V",
-	"O2+6J52zXgfuScEjKz9Nf5m8isNpRHpIau2LbqbA/KhSr7l4RxgxQSNeOao0a26tibH/MSiHCW3rD9ds",
-	"nURDx6LyQJGO0QLzyZk1Mrhhs7sw1toFVd6YSQIIEMbbDM2/+sKjklW5kExIrpl4MKuRtpiROAwYJG1C",
-	"viZXuJaJFIKiJs2X2tgBINEQZalPIb1kB31mzsrrevzXta77ASda+fzeqVhJA6vZcN05pyWNosAIuZ2/",
-	"S3QhZCvDICUB8DOtgyO5+We4G8pjKvTmg9YmP3hjqjCR0JpdlcNRk3733XffeQ2/nnPTHlUabmOv6raq",
-	"jf0r9/Co6R657l/cgyPXXdRTAIZyAqa10lteQZ90HWp5DB2DunuCI7BJujDMxDpF97a+EYuAMhU+lX2v",
-	"zvQ4D106nCuN0VojrHvxgxr5B9X9xkg/aJft0YUHQeFJ+aOa+UdRd1g3a9dceBQUr5Q/qpV/VJO1cFR0",
-	"b3F6pgBG00smKLpkf/SV2B/BtRkXDXehX0E9342gnnZe0RZi4tu3aa0V4AxoHq8BsZLzdoOKOR+01yOE",
-	"MhjoV/PZqbSQ/osenJyTnec0wf2DW+qrb3krqMkHYz7e1Fx908swHnLfZwLvaK2+4yxULwEP+LNT2V1n",
-	"Kl2hTXUagFaXM8bhXGSshZ/f6y2V08mEaqsJeNliQjl0gruWBlJEVt5/dipRWJSfifFk0GS1jmwwPAS7",
-	"AxPvBzYbpNqNA1F7qymZHPpSbcmmx6N+OUhYzcCBL6CzQziNkzR9eJI+dg7RJwYuQnp3oKmOOT3YiKov",
-	"YKT6IeGdsPL8hs20fAfF3DocoX+kCGbYMVVzJTkO72R2QFa894UdyzMySM7kwDqQjiCXRF84gWY/W+Af",
-	"NKVYttIxoIrF27W+uAwDrfKetrtnDlYWFIkiXP428EmjGj03QNjrM//VLHiB8W5yfrsimio8uKnP23jp",
-	"H11qZSXV7qjhH3h1ejjcZy2/6c4JrPphY79Zb41GjRb1mvuUNvaGu7u7B8PDVnNI/d2RW98f+r7HaL0+",
-	"ag693f3d4ahZbzbchst2RwdlQu7gqq456L2EXOO+Qm43LwX8Vr052tvzh/u7rbo3PNz39j1/2PBbbLTv",
-	"79W91j4dMb+179H9g1Fjb8Raex4d7dUPmLc39Fh9M8G4N/dy5h42XbrX2t/f3av7zf39lnuw32iMmoy6",
-	"zB9Rr9EaNUdu09vdq3tuw/cOR/sH3u5hY+iO3IPhpsJ0f04CHnj10X59z/dHjQOvyVx/lw4P67utUfOA",
-	"Ndmuu99q+o1W48DzWqxRH7Uau/v+rj9k7nBUH7XcTQXwwZxaUGcuazRH++5wf9+t7x/uefX9esvb913X",
-	"P/T2aXN40GweDGHutLF72DqglLqtQ7o/8htAVpsJ7QV6e1zxu0z02pbyAPJk9fDEX/6PJYhb9TVecYFN",
-	"Aa7C8A2Nsb/6FxbgKAGM/F2U25+dyqIPIeUnSwwv9C7kRazxpYaxz+I5eeskwta65nlM5B1HC4wKvy9M",
-	"Ql8qbGWpzdVym0dJh+a0gxGhIsREVliQGmm5rSMiQiKn3hgcx+XmWs9O+tGlzj+R5WEiag8zPR6ROZlN",
-	"zUX5S/iUJeJvBsL9DATkBzI9RYsWwkbOEFP+hc/TaqJ/QdUYkx7KWdaOgqInhPJ6lNeVWTY9y7u04m8B",
-	"SFJQQ22/hABGjy5BzAUgwDs0w8NGS2kqo+3pedQXiIlMk4dycPKhdWRcxMb+aLlNE6riYJhBqTAEcTQv",
-	"9oKpz/xtaw71xQ2b6YeZZk810sOMdXQfAlYEV4QGMaP+DMKX3OaAoEu/1hdteHGK+sQ9hgPTz7YetvVs",
-	"EyxPSw/pQ0yUeQZUzFvWZRyFhXNfyUB5RFb6JTjpmlxUawKaKrTyZ2otv2l7X4Ebd4B6NOMxhSopG9lQ",
-	"99v5xP3POzGzjWOrN4h/9Dhc1dnszpXM+DKfr2PDJ6kqmfU8QU6GHId3Il90Atpr4twBtt0XYQBRoXxd",
-	"qWXfR4V5KZJMqI/NSTRDvWbKRF3mtVHHwm5lOL3mt1qiWHgyEKvrstTLZLsyUElfgEkV669evdEaeaPh",
-	"rt9kh82DVmvX293fa46azB+C6b6/f7A/OnTdfX9/OPRae/XhkNX3ho3mXtNv7LNinffRmFgBcNUSkzUP",
-	"JfZNJdyACV2CrzLlPLmDuIoNcf8zHu+AFSVYvoDvk/h2jXQVnJEf9HYl3rssPgvGdPXxnT+96CiWIfHD",
-	"vkBfs1WerBLEpZxiOinh6rhQA2uZX5PGN4KEYm0HLc7HOmgf9ZiKaRA83unpTCK19OC8sLAu387KBmcF",
-	"V63UPeMU+1/OBSsE+iFJ1MKKcWch/P3IHhVIADIdXkzNwHYRob9i6otQ+bfg8z+iC6jMkV0/chtP5ciG",
-	"vNNvzG0D5vYKJHEZZ7uPJTHnmJkWmgLYE8DyMlQFFNboZy6tkUHm0yAp0sCC/ixYUCjYcV9QYeo8Df6y",
-	"FzAaA+IP+UFrGPge5LU+9Ic1Ph/NclOnSS4UYnjyusoCVp182WiuYyA6CMPGeQXRXdJ4yvjuo51nw2MK",
-	"d+Sbt+JreCtMP4j1YlNz7ogUguIR+MhqnwJ6t1MD437uBBIGfl8YY6jQowAeXEgKleBQsPmpqR9h+7jU",
-	"TukLKC27pQH3k9qVH9gsreazHGlTd0KSwvpUChzzDw586jb91mGdHtYbTbdFDw8Pdg9b9KDlH+w3D73h",
-	"wf7wYP+QNut1OnKZ12wNd2n9YK+5PxzRjKr22H5RPcJ1PAo2gfqbU+EBToWCs7iEcWQaV5TGsi9NSR8e",
-	"ZnP1kWZK3DelCxdnr7Abhza6WqZdhxXr+mhy0RdzBTOSCb8KiF9VD4C6ZATMhMbYrj/tqURjRvi1CKFn",
-	"MWmn/T8knuS+GIVxJuEbwjmA9uWTaWTh1LAtgUWmAMPNjM4hMb8eQ7nOXRyK61pftG3HDuisZXnMYL5r",
-	"x4BIxYOAjKnwJQmnyo4NMY4yXIV5UII6KbH8TswefIk05LSLSWVv6I6ansuqByOXVlve7m71kO42q41R",
-	"fbQ32vcO/Ya2/mArEaiEHsGHnUhcHw+pZHsth//4/Pzyzv3h1XXYbrfbZ723487b63a7/Vr/Xzs8af+7",
-	"/re+9/dWoP+o1WqPaYiYpVqe0Jqh1Nr9FILG4eobrsLwlIqZ4T3ycQ55kYGAZ8tLiCQ5zlM1nj/Oc12l",
-	"QQEoFN+nlAfQLoWL64BVpzLXptrBswW+u6Zrz5ajDw4cTVPiZnJVtBRHXOBjwlVf2OMHP88dfHhJMr4a",
-	"aUuU79BIhAt4LbUuzChmtzycShxUrS8yvda4JA3XJXcGmw36B5tQO44FQrQ0qcdzCLTep0pzpJjdMhrI",
-	"BH+sLy41+4T2w0cQYAC040jzH/M0jEPvuRajDxhNw027AkC9Fnb/6l7Ap3E4jftiq9U4LPT5vIS9ukib",
-	"7d8/vovgiwVAzGsfrPxgvmpU9yt7YtumbcMxobjLFozuzkKlFhPQ/TWSr2SO/Em41inghCdd/6sZtrKC",
-	"eYFiX86yevwaEjdw33KFtjRbapuDIqC2KPb7d1fQn74vBjlU2iPyHIpxyR+//T4ohKbfTsvl7Rs4YCRr",
-	"LjCCvI+WWz8iU3EjtJljycdqFMlSQM56AjmR9u+kM+zFt511NJsh2BBoZnpcJjiLc4yLjhSLSd010FtW",
-	"30EYEujXhEODyGrTxZiM/j7hW5h/qBW2+m7K9kfTGJhs8jwwthqHZCoUR1z+Oy788A6OjJ4uDG0xlxA2",
-	"+IswOqeSyryKbGrNVzOz9fkGjO0rZ7OYHdVr06w7S2eXgXhOXb6Hi7nyxhu1gJKPPVcq2qSt2AJ4/d56",
-	"w346K7nTAD1X2Oz78fCVx8/59923v3brZ7wru+Jy1zvp7nVvop9+PPn+sMZm37vsp7a+yP2Pd7vjofgb",
-	"H/2t5jUCMZy8dP2fvg8eUx00myanwVIbs4euAi6+ea7+VKJC74tm6MBfbYcJ4ScMc4W8wNYQ5SnYhl9m",
-	"uKkFQbes20lDgjaCtyoAWM6XwfBjTKQouJILL4POAVFA9EWVWYLoU7edap6W5Tw2K3lMMzC3TqvcSzZS",
-	"kVfk/in9RJCECNywmmpQK45Zgq2ylmpmcUYM9ohWzrLqmEi/zzYKgLfpF/3x2+9G7TIZZlxwxWmQ3sYl",
-	"GUC/nwHZIYO2/uvf6o1ma3dvYJuugqcG/LYfLtq93rvzyxcY5DLh+r5IDdCc6pa85F6620aq2FTqLZyw",
-	"p9LFziP5YHUso3Jl96HiVOzsKkcV2Kv1j7Yd19dOLC7Srw6uGo05/eq+2tCt9/r0S2pC+W4YfyId6J9L",
-	"o0mgqgJztixjDRdd7zG75lKxuJytJuXhVuvQR8onA/3PIKnjzhnDW6C7aNlszNYBiPgB1pAN7IkdOOiW",
-	"tvUN4IQH79gKR/0E2Rk82nSD7ovLzqtu76pziUwSrktd8NsYa0sYqWDMlync6UEGgd7EDTNIqH0RMKU5",
-	"qZ6s5o4QXTDRu1yVOUBfQwdoWPpn8iiBIcwYzjI5BX2hlTr3CCCrWABBA+N/REi6ZMAqDMkdozdJPjJM",
-	"EMSDQ5BvQA9QPd++2MKnIYLUtpYvh0c5r5INSuayyBLdpDjOiHTyAE6NHK/SOmgc1puV++l9DzSw7TS+",
-	"2dj/kDZ2ijZE2EeEHiviT7kz+NU8qu4awuEkFKOAI6jof3IpZI9aKjiK9mKF2p+P1CzR/bVinWOYtswv",
-	"sb8XxcpcnMqKlQEchAFRoYMCayptRzkwoKdRjXSFVIyaFtImWmWFXOKoNQB++tUrY88FIo1cdnqdq9R4",
-	"AH0/kTKJlEtDXdPomOwak4GafLY0mkW42lQK9kVWDJISKZjxaljPwnyMLm3uhgE+wGZMkv1rRgjm9k9L",
-	"VCPziBVnieKw7WT2Q08fTacFSailZV8IxtFaMTcIsAcTWWjyhFCgUkmu+S0TyTuRGLbzcpdLI3r7Yu6N",
-	"ZE70FopSyR4l4paRhaJ5h5kWIA5TXt7w6sN95o4O6YHfGu01h7usTve9Q98dNVhruLeJ5MyM+h85NHc1",
-	"R4UGmP8YREbiKOTfQnHr+leZMok7yaqaE2d4XiY2p08R7P9yqTDHPJfYLtq8MJnCJmVHc6+JyTvYqwIP",
-	"M4ZHaDl4NvGgniQe1Mi5CDCRZxJK1Rcx85gwN2s5kHIUcB8bJm5ThFawZjAFqmRgrZjBUcptwtFiAgPK",
-	"1pq5JysnVt2ZFahka948yzCuKhn03j7/0D45OX97dlX62Iz3WTrZ5obGmOsLUnI17uMt9IRMpSACx2Zs",
-	"K8FuobglCGSSaVEeIT8iJgAq/PlgKAM/FdaRwRgbrmt8ZMlX4DnL7TXlAZF0Jgl41EhiZoYxySyPJgeE",
-	"NR3lpQv21c4U7KdDNXRoEMxAQIlQYWl2ql70Adj0GF6d0wdKXqh3NJyqJIEkm2DSF4MkGctuN34+AVUF",
-	"AHwNO7d+zBS4lMRTIcvy0I77YsKl1LZ84rfE7gm2Cs9NZWPmndtOBlo1yaoz+sw6OTHZw7aQH7OV2TCg",
-	"MOs07YtxGPgIY72wsqFg2za1pjij5gi8nbAUl0zFs2p7pCxgfF7a95jw0yalD7Ge00VDIxqqpDZPrVsa",
-	"vsZ11EqKWbVNanczE/1HVxDs2dNaKr1h4pjc6XOu1UeUag7hWiTM4OQ5mG2esBPgZd/0h41SeaysBnFh",
-	"qGOFrjDXNGGtyBG0YDC2IxTd2PqkNJcHvv7+3ZWTJhhmzbv0rTEbxUyOq3yilYtrptKqgOP0BQmSvoRR",
-	"KMB+TyoMDMpldjjPZApXbRIKbYEQ8ikUmJq/Ye3TYArtnwfWS6mvBas2fiZt/2ebSW2hPedeeMNm8xlG",
-	"uFIPSi9KFjiNWmN5KoGCVRsPv3em0VOHt16wSfiY8S29XonuVtWzqWq9Ato4ZoJdUKBBA+6x9bleMtSv",
-	"7RnV5LZYV7LoBd2turuLXtD7+ixv/uNd/bYr3LzDElex6y+s4WPJlmSVvyUK/ecTRGmLnvm4miaWQrmT",
-	"SoBy4dOVcspsbUvS8maLyrI2PMBVt5OsBT8ZVkZs9YVxSiapRYDnnByrQZqJDpo38kOPChIzfaW+o3tK",
-	"JJNSy1nJAyZUMOuLjCdP6884WPPYGjkPEFXSegPTWreUdc7M5VYQJG03ZJI8b+VC4nTLSKI09QnGl4Dy",
-	"ZGQE4B/k5IsIoSUdi01YoIxZX+J+dbEt0cbNAdpQJYfdjL4IoP+6waH7ssVo2Pv+8OnSA9q5M/Ct+m4x",
-	"qyppKjafUwVcZJ6JWBaRJlslzKKce414wHamkWbCSzRmFcYmGjGZBopDew5j3esHDHI6s+Ymhu6t2Y6R",
-	"CGgUBF4HqWIGeQXKAP0Mg3CI7RDhUWMqx1rZBtzFu5grpZmk0XT1a+/GYQCYdhM2CePZ9jHBOXBxbV6D",
-	"npjYNobyE6/M1nCmTTXNKbbxlYnPBEP3c10FwVE00CMyPpRpHAzAu3JCg4DFEkoTrWK9NYBGbAPHtHXK",
-	"9EhLeqcZHrhtesIYHrc1SJLoBk5fLGvshZML70QKqmCemRQZP5MIqm95pn13KIxjCDfoahYxYMZS8NHI",
-	"9lFKyxdxLbfevW5fvXtFTrunHbwSzFwqCTbmGSsV1V4wxTx1kj5327HOPJo0MUvFzzGUaeIEzE1VfZeW",
-	"a4Cp3xdJq6mazT/hNuwXq2cS+w/oH4yLWcyIz2PmqdA0josibZrbzk+N3d2+yMS8tgztJkU4QNa2SeB2",
-	"4pgE+0O/GrxgelU/nLZ/+vD83686PbJle0zV3dbB7v6e6+KaOaTuuuSUP98+JpQEWrmJccDY9Kfe7AtN",
-	"TZbyuLa6IlUMMqEX4SUP2COIqDKzJDnXO6MwnlStCEpZfb77qZ5JWbPVgB1ndwlWGbdvyLxwwqTZzVz7",
-	"1yF0FytsU5ntuwvvXey7+3Wsl8yZqRxh0erO3yN2XXEqmj0AqlHDa7G6vz9s0l1vjx2MXFofNrym32K7",
-	"oz13v37QOGzS1nDX2/P32cHokLrDutfwm6w12qV7aaYHPL3290g/HNu4tA4a9eZ8Gyi9HjWf3dY+Tn/h",
-	"YsIFNA5NGPuDx/OI+oAm4K4YhSsBS5Fdw1nZAjiHOOHdUcwkg86G32ylx1IyTOPQn99/dlZgg+i3m3aL",
-	"GYUCj2Reofikz8PnpaUSZpsNs0zcXjlRYIUSVUa8k63sqQ09xVQVdQng4n1h2ekQkxfuKADiC3+7Ri6m",
-	"w4B7yJreXr4xsgnjvTmlBYylZPmgKGPI+sKj3hiRB+HGrcEJNGfTA47D4IhE8HyHTOjHKr1mf23Wd5t7",
-	"rus6hE8mU6XNlcG2Dfx1rug1iLNBv9Kfum7T0ysGf7F+ZXCsVYpBd1Q9CwWrnlLljQda0oGkUIDwNvhu",
-	"sI2ypOm2kjAQJcPQn0E471ygxkViwLneGlzqf49wxf/qVutuozlwyAA/191Gq5p+rO7WG/b5DXfPuD0J",
-	"Gdj9gYfpcZrHY6MdRWMFLjK07JjwrbjbM5Gk3P1mMOS7HVwDaAMJa6AVLELauaiX1OtOA3yhJAmQi02k",
-	"AUcd6IXIOxquawKb9qUvuIxCyRFeSi8+FwEXLJPEk6oUmBdiLGZUhgwNouEtmR6h0Y8uX56QvcbeXirs",
-	"vhvAmEUoqu3eSbcLD5Wo8uFKoEhMlA/sgggY36qkVOdeKoC+6bWWTmtA/L4wChfkDK5x/fOZYrCR61zc",
-	"HWliBlpex1z+bue7vAKyjqpQxh02fVKhYEppS2supo21fh6WdyNJy4Ju8MEdnUlzskDryasqWQFqO/XD",
-	"tQUd+j87lRzbWXzbYB0+lHQGppnG8Nl3LB6Ygjfh6Tkmlub/2q/88dvv/Ur6zXd/fXv1snrw7BlUOien",
-	"DA/SMwmHYt2x2Gbn88N4DkfQYjtZqnomkRMuXe2EELhQey1s+s8negfcZOW5UOyaodzUXLtgHQpZ+PI3",
-	"Z3q19ys/u9VDWh29/7TX+tyvFPdq/6lq1wG7vxYY6diN1foFM5yQCxKEdyyuelQyMmYfyVamzbAe9XZ+",
-	"EzKjy46taGR6bA137099eOckoVmgbwf5n/cg57SQggVBsY6nGmQ/HusqfhNQ+0WB3rLuscdX6OP1/i9V",
-	"/GcH/ylmAN94TyHvaaKpVVCBC16mZ1qrj2ZkK6dLb0OmJ5boHhMRJhSW4QVf43Q+2Z5+/mrJKHv38bq0",
-	"6ntl2T6QVA5svMjYyLB2sgUOE9TQt7M+i/oG2UHaZF6ZHbTOcOapay0G9N2D+Uu//90SrvL5TxRuNaaH",
-	"8S+Q4QxMcvCrLfgacCmLz71ZZPKqY6KpGYcEuQungU+k3pstvagO0UviEH0QHRBi205iS0NcAq3peVP8",
-	"LoxvJKGYe/Kqc1VksL1m93TafkmLbR0jrNin+0zapS3jmN+0p6fUnnr815xqqyUvLN+X0ZzQCV7Y/7/Q",
-	"c/enFYX/4OrNP6lWUyAXqBxjvDVhh5n6a7JleJpjuToml7/utF8kpsh2Ftoz/4azEOlhTCWaL/A6+1Bz",
-	"I0raObDbJMORpYPYPiYxU/HM5Dxmcs5tqvvctmauKKqWxOx4FZI7ylXh9qVH/HMq24ubybHYZmBmp7dE",
-	"tLfn5EcqYbWERxa/TjhhR42nk6GAfPYlgQXELpUeDbAycQRwwJL7jAzuBv/jvw/GgzRPisqIeYqA2IYA",
-	"rM0yYAJitv5RAofaFwm2Nz4N9YOP2MCxyqBwAzhe0qSe/8q2a6QXTmOPySPy/UXnlUMuzl455FX3JdlC",
-	"r/JIU+M2RoPfseEFRiiSuerHX5y9Sh3FEh5nv9b6h34WpFphqIKomAoZUX38t7GmVb+ZAA7NHZesRjrU",
-	"G8Pw9GOgNxpAnesh6EWACAgE4VOsUUjb0NufyRGAGA6ENLp6haSNc6sxFRgtv3r99vQ5hMsvuj913vTI",
-	"1h331Zj8j/9Oxoxfj5VDbAC95eJ/26YuZYTgBrBVLde1VaUQ5Wde6EMKQjIUn0+YkDwUSc9jpAOkuRpB",
-	"IjRorElTt74Alg6VW3C5Pg7SJKLhlSqeCo+aLGUvjOOpXh8T1ditkbbJLqBkxO7wKRLzTmCUSBF6dY+T",
-	"RONkTfVxNI2X1TTGzAwMU8FWQMQJegY+LOh03BdLA07GrXGHnz6anxMenSosZuDM13SPlTw5wZMJUdnI",
-	"1JJQxlVynB+kIec5wDsgLyOo4XQKEvGPLACWyfUlEGlJI+13OX5oqNFE/rPaUbOhtSP6EbWjuttoZZSl",
-	"epGyND+21wxhvzcY3PgLDu5x4zWZdIiNPb8J5PejxGkS1vkEus9/xmDFiuN/TxUNfZqf6k7r88f0z3LF",
-	"7Z/DkffnWOvWJslQsIhD6l9Y1gCHNKPd5fRpqEUdoU9Mz+aWBtOsZy/XhB9SSA0LTl18NlXR5u1pbjbX",
-	"hj595d0RKbw+7+/77FQUurAugN3mp5BqjXoCWs4W6i7Lp1PkqEweWm+4rvvx0HVdw++PUy6FqpVRwoIZ",
-	"Nq9ENSIcJZOy2pG5f35+j+fRbJfYR4O7gUO07hxOFai/9VoN5AyU9geaOzFM3E3RM3KLiom+MHw0eLRq",
-	"cD+n8u46SVxyGkVhrJh/ynxOwV/x53F3tjMKPqIJ4Fotz63ik52kmp5P9OzWAHJLs4htgjimB0O6si0L",
-	"AdtAQknIiAssDrRlfTxBdOGqj9ZREF5r0qiRtsAaC631JYWHqBy7h8f6HajrgHaIQ9Y2GbZ7BBQV6Dhl",
-	"+iwkTwCgHVsdmMFxMm0iCRXsjmxh97fhNJ0ZMBSD6bLtYA0iIOaMw7uCJ2I26pB6N0VqaheG252k0LgP",
-	"SL511rn8ik+YVHQSrXn9mbYrViT2rgi4CO7dGF2zHWBT8qQqTv/xwXU3iJcki4Vr97V7zCWvX9k50hIA",
-	"0tM/XDrp1wIfe3zoYOdTJYxk5hONop7t415QCIMsBRoNLECM8UkVkWCXcdAd4E2r+WjCqyTZmkaSxWqb",
-	"TCPNzOqua18ujWuFKzYh2Cs+4MwnoUicQuCPiRmKJm0JDPTFcuBYv0UY++DnE+qInFx22ledFw7BTqwv",
-	"DKaGJAEbKdC1bhiL0IXQF6CcbOuRdi4vzy8T4B3Dx7fArWlwALH2veubPEd1xz12lMl1TAe/De2pVjBj",
-	"hyxnxmTLTAWfptV0FDxJzfgERAR4leA0o1sNnECIsYled+sOWoNhy+ews/+AbPvnT4VMevHbBrwlZZ5A",
-	"ahszcfAsdPHWutZ4J1zYj4mBQeOYzr5aJQaSHrwfndFgBZvp/fwpo4cjoj14TUw/4xclMq7sLkO5BXc1",
-	"sq2RK0eP2chwbhOAlJdJtXMBYHvTQAFqjV6Jb0USfy4hZWUEQo8MDXNaU1hJRmMUU4WBD+M13kL4JuaT",
-	"CY1vJDQNChHcKM4EmmrkJYeIUNq70Y4NqxaNbAA4RaMgQnUE5UKSwQ2bAS4j2ToZc8EkBg7eUKUlGPuo",
-	"CA34DXOIRyWrciGZkFzxW3ZMBv+rqaH8MOgLbfZGAeUiA0S5PV9+yWPj47biRNvIx2TAPqqYYhk5WCTY",
-	"7nXMIB5xrkUoRG7YR+qpdDokmQ2KG5B1AGMmTBgA0ni0NZM4vc1sHbBfhUW1VA5hWtIPZ+bpNfIiLyLR",
-	"rteiDSpQitGi9KamAutLy6ru5AeczKXl0GvcdEHXy+/v8V/Zl6mDT27++VOF3lJF47dQBFdxlpovWVCP",
-	"93plNVt2bTldw3UqKlQ06ARsoueCwkx/o2csvxA7x4Oq37DKCYOZyinW3pBJoyUxiYR7fwb/5Xn1nwWN",
-	"Uh+wZBFz7LaE0X5C+vmMPFaf6EVuiyddZkFva6SrZAqEkcLdJn2kLR5yGDFB3rFhL/RumEEbon0xuOHe",
-	"DfMHGA8mWzGjMhTEAA5+eNF509HqMzbAjRnxglAyH6qoA0ZvTQnbdRxOIwDCg7/AYwN14oiZIcPgFpra",
-	"6sEa2ja4Hdb6gAil5D4E7LlUYTyrkTfh9TUE9kRGLe+LrZbb3M7AJNEoMk4eXBvDd6HTpvHGGKvBIqAk",
-	"nTJz5gO6Cg3DxwfqqZrVTYBP8hYJzMIMrRjxQ1//n8Wd84U8JCvh7owQ+4bG8cg6IK5rxhtbrPo55Xkt",
-	"URxCCgO4i2cpNMQoBcdGnIlaUcD9kej+S4j3rEhfs66dDr2KY63APD7O/pV7OIePA7pi5ejT52J9Ac23",
-	"lU8pdIs+un6wEqsaqeDb+VxWyL7Y0poY/EOzfPOKwKZnojt5C9RwQRUmR0TTQjxqrFRGtNsggBFoM8WM",
-	"4jgNeNgYZvYoI55My22mmVvbtb54WeoBJOAAzBlHMYsC6s250LQZA165YrQRfRwek13cMzJxb7Zgj3vF",
-	"A8qo9PQ2jCmvFJ3/zU8oLtCfNrRhxUSKdI0QB9+8QV8CMmMOIQPg3UPB8ud8E7NjByHrSh097zKQ6Fls",
-	"qTms8bRNvvFOLJxzAMtPqQrf+sX9D3Ns8wtA5uHqmeP4+OIZnr8yvAi4FN9k9Non50WYz1SAbVx2bLS6",
-	"vIPG7vKGvODdxAsdbXECmAg4TzJ+TOtVgeuMoxCM8MS/KckdCwL9L7g5+0Kxj2q7Rl5Ym9pa3to0T0Sz",
-	"wdQfcOEFU58lF/9Vk+egSPpCT8s3XKpXOLc/rZH62H7D1dcZ12VBzm87kCEJuFSpiyNxhCDWSvJ9Ww2I",
-	"ZGq7LN92fqeK029HNJAsiXwNwzBgVFQ+f3HnZ7nB08yZKpnp2sQ0Q9qVI/wL7BfNHydDFp+AonfUTFYB",
-	"sG/hOk2gd2LB8HlqdyocEzgi63tSkSK+MeVHdmxoZpUJJF1bvrUirpVh4DufDHEu97kamtZ2DPo2bc+3",
-	"KAKwTQgDoa9THRGkbONdJQO4o8ZumVADh4gQEhA8KkgEzX1USLgCt8okjJmDpcfo/AS/ojakqA+lGLbX",
-	"mZ6AaRuNlRDmHcnZG/TFHRuOw/AG3PWsRlpuKy3jsUqbCImcemM7p9jAYqaczFQdJXCUkjH/mUwSObYG",
-	"6BomhUubHPbBtn2bQQo1+JvYyQY6wIxZzAgNggT11CFD5tGpZNaZ7KN888ahZIIMZxgCsz0TIHvVPL0v",
-	"oIkORhPN3ZJMGACd6ovRGWzRSW/YDJvD6t2Vlti2SyWkJYZXhkd98+QWK6LJyifk9I3/PbZj16wscA8r",
-	"Mws9u3NEWrJbzyThYK4lakFOYoPSEmn7KZHWVrQvKx1YRklok2n1ZYFB2xDRUh07FKyqwiq0a7IhpSFT",
-	"d4wJdHC1LXCyZPFzTHQzPRoRrpeHIq+b98WWfg0TgOc8kOyXwbZDYnYb3kAyHZTQgKJme5ph+MgcrO0a",
-	"sRH1JEokOcTgEA+aB0HC0I+hIpibgj8LWBzoF13zWzRL8OlakahBKSIwcZgZMdXeMLWlCv2pXco/s0q/",
-	"mFMEqf5G0nqhuGWxhMnlKTTRDIu1aliqh9OnU0h9ScCycEiNJUN6/ihD+k+VPuGNqcUv7nXPXr3pVJwK",
-	"FlidymtNsGgtJLdUxiwIwrJYy8FiLwLmc5W1O0ZxOMkbD06F68+mSmcir814rjo/XcGGwClPjCzJfjGm",
-	"xGLm3ZPaIOZAr2+AWOb4TQQ/sgg+nZc66g7bHqxrh9id2fk00afg8w4SIdbcrRDa5l4U2ySjoEPgZRxC",
-	"j5TBRF6DFq6tCeEjwgQlPvP4hAaE+2gDUEkG+lwM8qzMHJUC0Q/DvTcXM+uGst8pyX+/hKWQmTzyIrtL",
-	"MqHQhPLJOLxDWyzw0caokeehGgOPlmQLgDX6Ag00x6wEKqrmDdvWajOfa4YnDAgYcE5qmo3DO0hyNBeY",
-	"Dt6L980ZYjAnyM1JJmXL/a2SYbEe0qYWfTEVpjvwClPOvr5MHcAlNav/j2a9rJBFm8qfJxE95hCVSZ5H",
-	"lyH/P3vv+ttIkt2J/itxiQuUWJOiSL2qRKFhs0rqbvWUHpZUXX092bcyyAyKaSUjORlJqTiFAubCuIB3",
-	"sYv94rX9be2FPbuf7MW+/MWL/V8GnvHMf7GIc05ERpJJkVLpVVX80l1K5iMyMuJ3Xr9zziwzjh5nVeCF",
-	"BLllCYI7Eh1AdlvOIzns7l6Ok7OronYJC6MQ24YaDxL4y/b2md4b47GJY9FJ0lCETapD1OFxbIHXcT35",
-	"EoDLVLFXSV9gAfwlA2y4ZDxCWPQDDNHkIlQkSp5H+U2IoWg3Vb084YdI7DJEmwruAG2XlUgZByuOuu7g",
-	"aEgzH4hkANV/9P4Qvlzikvofk08CcRiGpxd4P7kwyIwCgkNZOTz2J4l+c1zQWEs/wCdTaRNIp894eiYA",
-	"ZWx5LqCiY5Z9DU+6EGmbSiqiDDL+tDHhEXi+HPPsBZ7x9eEQazBoOGzIoDhZ7hGcT7gbTXsNpz2o6ZOy",
-	"xG3ZSR2B6FpQLdjS6e5B6+C0ik23cd0lKdFEtDrgy6XDoxP6XYukczFiS62jo7cnu8ff7x5XTVY2tSqi",
-	"274+2T2uXmm5HprDr/QS/2IiUnfOZO8QOBQXXMWr0HLQkmrV/GkllV4EVwrFsVCQyKhgVpnoLRORJeJO",
-	"S81nGhD1xtpzRGi+1bQavnty0vpm9+EtM3fBzm+exckZEzJLo4WFduvy9dSVdxZm9JTPKWeVyLQImCfY",
-	"v7fP0mEsVI0F3TQSMlSHMh4FeacucCxUm6S/a1WP8RInJpNChAqp6EpIbcaZ1vWp6IgIHIUJawtGjxnj",
-	"6nlYSuTb09Mje6Gl/WOKVHVKday9/ol53y/KOnC+F/l/bpXDYyZ1ZgcqOm8BA3cJAypf4uXhklmUWje/",
-	"fNthOmLZGkdNIqhhS4H9sqjqBtXaVP7rJ7IDb0iuLew0Istddxs9FBH2utt4QYV9rInRuJuL1vDVsDCh",
-	"GKCbdy6tIE+ldG1t6j13SbxaYDQAmdYR1pCyJ5PLmi8nSYMlycVTeYPM0AZLUoV9OZU3iGfPwRpEgu2C",
-	"Nnhd2uD45zC0QTw+L2kQz35clMGxfOl5U6bsmxtnakniVAJ17423tCQ96lGwBHFLzG8GkndkofzdMVHQ",
-	"zPOcOG8iOFOhfhf8pMal6caokjh00F6JTioyxfpcnYuwxk6EIAfoG7q2m6Ssl1yCD1RbeZFwSjRqSw4b",
-	"rJcBsX7HN2akX5DpNo2b/LwkGVPydpwHWSCiB1/fuMGUgKyzsRhe5Ud0Q63Bkkz1Cqg8ffr06VZ3jU9L",
-	"4ix5erF7Mr0SJJG9G/68b1bZWLXRj0MhWg96aczSWG2YckkmGfCSzgS0grUZPqaVeb26wKc7M04v8x1c",
-	"bplOCZSfRQoay3PoL2wiyhAaL+Aernlq1Q+pQqzDU8CZLF8FTxQATSTPfBngmg+0XdsdxrFpno9Vb4B4",
-	"C+xdotYKydIkg+JsWS9Nhmc9iu3QWqx6BH9YznN0CReLWAmo6Dm52pyVuV7fYm0xSsCjxbHBAJMJcC5s",
-	"zRwF8Qg9C/p8jNQ8fbqDeDqqPX3Kvk5I14bJwIKfatjWE9rWwx4N0C6gjhNKW6seyxK6CEHEMqw9Fhwd",
-	"npxSx75hGlNoZ6zp8OloIJpsHNwC655rJ+HIl8F7vxKFfqVpyjeTHBixKDSVmj0fkQvOcpELfgIONPzE",
-	"z99CLyDPzwHSufPx1y/Z2tralnNbDah+pfn+17/81YcPWtsP9BEbGqKIMQgp97keGwNMt4RrDUPj6CSB",
-	"0JV+S+KNYt8rj1GexwdsXIwBrrzEH2XU5PT27cIteBiKsPkzVAJ//ctf/UihvOLBwr2JoV8jTgXcD09V",
-	"zZ9xj7XN6eirqMEjtpk5iX408TV3pMWYWwir71ssCN5kwQ/LPwx/3l/ehVwArJiFa5Daf5kTzGqlc5xF",
-	"4Nk1zhJJWwgbtjiXW9kcsKXXMnrH+lEcR9S+xeGOZJnoDzLoVI56BbXsMPexiMW+Yj3xbunb/dZLalS0",
-	"hKjgsfFHsp8wv1LzK+wn2J+lGnhYcrEtAE7gnaEyFnaJ0wuoBt22ya+dCg2/Q1PjxjLyPaaP8xRr2HcS",
-	"qTKu0S3qC1PYsjtU+iozFAUZFdgRZIP1Iwk3TWL8Kq18WkHICijwBXH41XfvYPdG+jrT9YYdGu86AaCe",
-	"9UiEVIlzA5/r+RJdPrytrelGnSmPNfTDPRyDx9bq+v+wWlZZbxsrgFHmRZoMBgLreRn1r89HTCP0hfAl",
-	"VTjHMp1chh5LeSrikee8qdazmiwU4RChBvrZTSysmi93iirmz4diiFVBjxKVnaXi5I9eQTMWDjXHeGrr",
-	"fRAuxomC+plSbBNTgBYUVD0mL2guUOxsgzs0zrXVfBwGrF9gyWcNvBqvW1a1RkjFitAnQoZNiKEAQHFt",
-	"UYNg8ZgayU4vTWQyVHpu4FOYvWIiLLasNMiyLElF2JyG5Lg5oI5BO7mgQqCIwTnhC2/4Vg+aOOcInllO",
-	"otF3AJG8FGD0M/BYkCX4fxMjhTg98YPgOAoQ+GfOVgqqetPohUpSHNNdvjs5PMDtFimUJjyOk0u/0sTQ",
-	"k8f8ClZ30oeoWdyHAKpGqcJQl5zYExXVXnO7seh7VLd9qfcLsi30YGJ9JjSWAdFfYweJHSBuKOfracxI",
-	"htm+CjzGoV298z5Jqu/NhjLVUhfSn7RM15tEdKJQhLCsE0k3CZrsqHVyggNw34NG4rHj3e92X57Sm0IF",
-	"eL3UWmGYCqWEwoWmH4Ez2UugEi3Uk08FpX9liR5pnCSDNu+ceyyO5PlynHR4zJY6cTLUUi/jIEalyRKo",
-	"emyQRhdUc9yG6OB9qbwgx0G4ZWdNrVnkuUB+kqBqVr4EBAdlpJNIiVkMtpvSEmxZ8AWCGmh6KdlXIL6n",
-	"dB8rk8zHmYYBkxPQ2ezpUCocFPQneLP74tvDw5++bb16dfjm7dHx3vet011wEpaZpi9dG/fzDGp8hGk5",
-	"r114TaMPJ/2eq+Lepwm+0a6LZ51G+JyvdtfFZnursxY2+LNuXay21zub4XPe6K6JjfazzlZY56tivbvZ",
-	"ft5phGti49kdme63brnPstqluGTWDrGd5XCKjMG2qDD/ycaosFUFN5/4mv7KlffR/LUk6aJt5ngeMVsN",
-	"FHer7WpV0aqpV1LRDddwSjXET0McPGQGrdF6I8XOErmou3ZXdRGv3l5zJM/mRs5Y+uxaaeZMFN6w2VpZ",
-	"M70fr81WSfpRlonQHIXapdA6VmhDU9RYgA68E5AixsSiam6GlIbeQWa8AOTFkmwJHIL6n1UEhUkfo5ZZ",
-	"RQm17ctkzLg2IZJ5EGabrde38CyON3JiMThec6V5/uvjV9ML0H0ZiqrhuF1LH3kY3s2cyhBpc7ngWeg9",
-	"n6beQ8XsPkrvWcn1mBlxW+MGzRKj+0DePfhlKV/Gqtgue6fJxnyz5DMp8c2C006Ss9ekSdBj5RBzTfQx",
-	"IOyiuVAk+yKMQt/rYRyTByDKWCcZxiEU+m+DUwbsdxtTEPrbzKmlXR1Rzn10iySMW6PH4AKoNFdn5Bk2",
-	"Gi43BlYbfJ9n3bVOnW+sLq+2t8TyerjeXt5qPxfL651Gty42u6u80dDXDPGb7qtKc23Dq8CqQEoOrEcn",
-	"DYSMb23onpDRCsPXpndj1bM2LSL+Q3NsimtzdI3GBjjzC57NbQN3a4q//9PUrF0BM8x6K3FyFskrurXx",
-	"OEa3dB5xb/POORMyZEsUQ7AedPy9NRickAqN5V+gqTxnobiIOqKq5c+ZyMATvrePRVch9KiFSdIFZw8y",
-	"xiB2TumSxeZmUM+SjUShb5oeBtyVystQZW822WzN+v7LWy1EmXFKL0HsZEqnu6pn233yfFLgb3QyUFdP",
-	"CDZB7Bbey5f2NdopdXeHq9tQhD4KIXh4aurRQhyIfffmFOYoaNH+A/RrsheCpyINWCJNKiLmsYK4hM4P",
-	"wcqlHvAfwM2+CrZZKrSxkDchDcS7QZQK1coCmPGhPJfJpTSVx1iHSz1WLSm7sAx8aeOXGMjG2Wxs628c",
-	"KVDFKeXSg3lNUiQiY20yM/nlHedewXr8dGr6nFJbDr2q4+SMRXI7X5BaP5Hislh9wmmjM72Uzq2Un7qT",
-	"esC0VlyZvjVZOwBWW6VZEaPveu1vOtFh9N3e61/sNQ6iPbUnjzc6L/c2984HP3z/8rutmhh9Vxc/tPRJ",
-	"g/bJd1u1zmos2/2v6+EP38W36YA+1aOaZXHB0D87O+vB+gfNbOam1BD6eBhZcEWZ4nbMO+dxZARVuQP4",
-	"lJ8LxYJ2nHTORfjadkDuFvsG2HuN2RKwmTF6iG1GS1KaJNxc3/qukeqF+xaPwH2bzw6LE3kmUkbzvFA7",
-	"5y9rj8uHmmhMts6YmnkDWpGzisHmpfn3kFqojWuZxSNz2DQ2KzODnbV15xbwo256N81QbYwJNSdn40XS",
-	"ntq/9EHtR+ejzm87msWySNS43k7eH+VipKQFTqlFdTTMSqSTnCqcWoWv49CWtMBSVNITtHI8L3Uri+k/",
-	"kO5pqrxs2yOqF0Ep23MxyNjSEC/HqChQxxTeVWr7MsZqM9Uae2HOUklfQJtwKuxlRun0GkUzTZ8sZJZi",
-	"xWVb7nN8CiIX2bYLMjkVJHKQ5GMK6FjfX5kl8eKTktDzN/S6Zbi6E+CZpUTY1U3rYgE48wLOiysUB0dP",
-	"dgvLXp3MaxGncInHBpGUpjRwsamvGFM0KEBVrmK8LAzki9IxysoDhSnvUhG+mNsSxjeq43dlHdln2iBv",
-	"bFynmN/qjerIPhsvbwRN/HDxGK+FFg8n+uTNQsUj57nAhw2pa0ZjagfBsXd6cFXLXdzz61qFjbaAvrmh",
-	"z51tFl/dzqgwxyvvzaq7kjd2DC5aNVGYG73XBe0MRBekhtmu8HoBV7ddkjaSUHxJagqVWLWsEibFuywn",
-	"7qdQWGPi2W3eOQe+OWg+7k++JE1wHX3FLpATe9o26yjUGafNRbVfWSExP5je59ed/rtva3ZKXwwbm81z",
-	"xUsC0I/qq7ro+ftQ/coMa61TXGbX3eArJGHfl/PHTvjFePvQocR8Ur0bIWmysP+WbDRJm1JtODWAZwSs",
-	"Ewue6s1f9XwJYpgsseItxo0YKdhIZHnoqBcpyjXB+BgmoWIyx0ds7LKdfCIKCtkOzNXj38ulMRf4CPDZ",
-	"tie+kP0yxcCLUZnKYi4hzUWOAH3+7pWQZ1mv0lyvb23aWKrKNFbfOLxyfdViljVVWG2fe2mmO8QgDQ6M",
-	"M7MSrg09Ruudgj1HkVR6jQ7lIJJjIFQEDC2R0cRjeS13j1mIiTIHVCAv0aAK4JWJ35obYKFioy1s2+Lw",
-	"jh+Zwh2R9Nh6fa0KGoUv7w55jnCqPkHo0SYNyxJtH3uYfaj/gm9aABs0fcqQZmDefXp095aKGi2g5rFC",
-	"zVEkLRTcgtKjjY/pFJ79ZELp0ReA7aIXL7SDwgpdyRCoLEkI0hR+aBq6aMwzoazFUiXtBG6CLB80nzCH",
-	"FKoG0J0HnOoUFe9ASas803KanfagskdGVHz3VUFJgxGj3xdSxGHeCBj1BVhA/Ni4EQKT1m2MMV9GmR6J",
-	"EmrMXkLdy4U4Y6FhorAavxXOHuCgLwP9hwE+1roCWq3nHgrQlIO0tuZK0HOfp+fuNtWv+anYYDdk9KN3",
-	"6UauGD07Fl6I1H8PXTesm+vZXG6u+h05ovTbz4LxfPsvKnnee1P7fZj3oihNcUNPA36M1y2nhpczzaH/",
-	"dSHSV2AKEOk+ZEuB7RH4VSQ7ST+SZ4FHrH+orQh9DaD0jnRPTobZWaJPro7X+0zg+TyObUoALuJp9Hsc",
-	"pmUZfSyQFefAvBP7igpFJYWwonkL8zMRW/Hnorlo7jTNYjQzU16f0r1cyGEfvmt+yIyj8uOkYVnSNzAe",
-	"5V8VHIqRoknehg6z+G9BdXAoGW5aeU2CmHnR5STpRDymz0UM+k+wUd/UZIRinKSbJv3XE6U3vUqPyzB2",
-	"Ayip0AhaaVZ6UcUKOrhqFa+wSH60e7Czd/ANsCJfPz7GSGE7zh/HKNIKFpGM+SUAFO4cm7552SO56sq4",
-	"OlcsMEsqKPZOQCWX7q6VUFqEDuM9z8OChkDKl1AV5k9EByjw28WTQHvlpgVEje4cOEWdSQc+sjubZSm/",
-	"EDERNXwJMMQQ5jzGbTmlYgPuMZZI/n4TBJG1nLRph+kw4krpJGBezOKTOLm30D3oMoEKAaYtBTFePPTO",
-	"0MRi32892bZpYk/0kQGjyjr0YmKdNYawu3fU6W3T92BcQr0dlGZaqkZSZVpzS7qW98Mh8TeR5Z0vToQM",
-	"C7v7lmWtJYRCXjMtQEMvulb3WAuMt9/TtqXtL6zv566UMddwNGVghPJTHMMgbW7HL3yjSjSPQHrdkRya",
-	"p0YMjdozW/CLz42+S+e4AI9OUWrNb7KsvLdL7MMK4ltJM9hZiqKriBLXbrqUHBdvTYvlSKNui07Sz0E9",
-	"6WLxMXAHeQQVBtD1mcqXrZcvd49Od3e8MRfRvMIxT5QzWf10Jsk8R6AVvUfOaMB7h292FUnSSn5pa0WM",
-	"STVHN8jJ/GYnTeu7G4UsSMXPofWuL2f23tVYUt5gAb7JLcqmRw6649dvNtfy6+fHYrMAHxkYWyA241sg",
-	"8d0hcYu0w9vBYtT37w2LybxoluErFbPc3ZkTXX05L7xuu3eD0rPqHDN8sZDko4PfEsQ8hpl7cMS8S/Qw",
-	"33+BHneHHriMro8ec7LI6eRCMpqbbkLdmMvaNTHTral2hdN4kaeWzaFQTCR+FDWM4WP1QV7X+bhwOl7T",
-	"6dgfmZmbveFXTF+Aq0jTu1r/h2p8+R5PJGsnWY+pKBRqu8h3B9FOVGjgR09PviYiQBFZpvOTcQU9XpE4",
-	"V3Z1MTFvUR/zZhzirlkK4x71WYV5SCZmCdVrudqFWazSc2tFO5ydCKSQqyUvnjKms5pe/yzpeiUZW6Y8",
-	"yRWp4fujb/DZn4G4ne8DwPvOL4Bw3he78zqp0mdmSc0V6cI60crSVZNLmReiwrXu5RafiYnJkAW4+PdC",
-	"FTCuaCsoCLcYTiuLZPE00IQHuC2iEPXR6EwmqQirNfaGqHEBtecJ3CYCg6hzrnzsGMLHTrGNnyhHmihg",
-	"W9v5FjVdraBBWV7uCjlnvtR3yBN9dqnbB1xpzGLs/iOw/c7L492WNqGmNiyAdX4LYvKGvC6ankoT/0We",
-	"Mvsp9KpwGVP4z7XKjxZnd0Q/wRUxv3YJ73y/rQNu2Cb0qukh4tha2VR4FZlkUUfg06jzVNEbiW05br8N",
-	"PEzuLMUGtzDNwqKG7eNjpdmq/GY9TbMOEMRXzGqa2SeausGQnrKUQR8aLkeJFNYVlyXsT5JIVj1qUwN9",
-	"Xgwpdi/UJkTGI6ncbtFgMkDxb4/IxemZ5aTVWKBvyNuxCFgm4ljZftSOsMgf70t9OitW+6M3NT3ZPqzo",
-	"c6wXtTqN3XYEL3w/6pPbi3mhaS00LUwucHfc7J2sBE87vak7GRfyjI3J8n2Zt2qXodOjnfE4OhdVxvuJ",
-	"aZhXRAbj8895+ZeSftue/AF3eSnlRb/N/ey+vT7tv2OjTiz24WIfOpQJvRTn3odWzlxZ27AnsK8oM31D",
-	"Vd6DdNvIVRErp8zqbKvBlzt7JyeHr77f3XFamj5R1lPX4dKt+IcZBKW+OBrVbVkZD5bBb7qyLtb7/P43",
-	"mrNpSuSUwoblOVMFFxbwS1xxASudMrfsOp9YjN+I7JGvw/ltp8U6nHsdwqSyUGQ8imc6gWeK+G8QlTEJ",
-	"blpfohyWkxSbUPYjSSlVqoCo2BoavQMeQ6NdX3QRqagdxVE22qYeRr40AVF2LgTsjyhlFzweCmrba11b",
-	"ZyKbG+lfH+1McxBhh5IHdhBd6dt4I+JO0hf/l+POIAfONfbbw7T7uYabZJGUd+/uD9ucZ073xxSnwOxQ",
-	"zZM8EwNcDuZKjyVx6OTUdZMUGiEgqkA6tcYUVSvkPeT+bMUkJRhkFoukC0aUxEziczpzCdFiim8DFvF3",
-	"SSRvLXnvs8whK/fiTnDw6cCL0QQp/1/+/L/97h/+8Tf/+q9/8///3RgltDGVnv8IaR3j62V+a9NskkV6",
-	"2fX9P5QbVMAXrG01RS+fGRg30DXWr6awvEti4mYf3EYni/nS4ciTnEPdRB4cdsVnvCwjzrwmwKdfgE9K",
-	"ImCTKXIjUxKnEIcbp6YinlPRDNznlB5n0+CulR7ncFVRaaAQIllJ2LGy6GHL+LkoLoptfW8W4GkBlCo8",
-	"ej3dAV6dKTecHDq2xK2PIvSl+Znax4+RYR27jyKluf2X2mMQSR1HBl9iZlekposuJ/LpgNFdyy7nUccI",
-	"7A+apfBohNLdiZdF0tgjS1XIY3sfrVrPl0H2+ESXd8upFAUZxcpElJNdUMizAM8tZlpYdF0iFwJUkx0X",
-	"YtU8z208VcMk+lD5WAsaSKUJLKoETImrs9uutFpmChyPJakvx7MuihLhhnlvvpyW+MZm5r01rs57u11J",
-	"9KiFytjVqwW2iyNrXKbKTSSOkxn3qETOIjXuIVLjXC33diTO1Dy5L1niGEvIgdVtbCw5ltBXJiV8OSYm",
-	"JqTNDZL1Hpc0mZrG9xgEwB3j3SKZ7x6T+W6Kd6T9Xem2pnM82lBuMxh0SdMfxMzOor5At4gelAhrbJ+i",
-	"VOCSWIL6wtOdy3TyF53mhxM3kyvsZPm1qJtsmoCkOXxzsHtcogk14JU/+mmUU4jP2t/df1H6sHndz6t3",
-	"7H7GFTW/55nW+8LhfM2Ae9/u3NuOuJdqJi1jwkbyIsoEtQxnkaSCjySsiW9MHkQTMHfSO2qsRf2bezyj",
-	"YuolmRjMTcTYZpzJRC7TCEj/KCdceUh2pDJdyrpAvfL8DdxOJ29bOzvlQfpWGN4eUH5MoL4sZ2MdPvi1",
-	"N6dqheEiHr+IxzuWXBhOA5Q59JlZnGajkSCpGQWXNmyMjCvhNc+nxjjs43tSZMbg8ssgLS9E+n1ylz9m",
-	"I85TQ+AN9DuRyObU54PvxHOM+CXHiEdqzCDmkTQDq1K6tsJkSjzqy6Uyyfr2eHf/8Pvdneo2OiUSKSil",
-	"wDySpHksoFfUEl32avfrU9MXBQfV4VJrCnAe4kHTBjzduCwW7bRqxmUvsemeBabelNr/2JbOWfaPEFHQ",
-	"9WQVtoejbeNkLUjb13Eh6BmzSxG41rCkr9jtphEGbvtlShIoJjDMZMGZm4wXk4cijOgvHGvpsc2Uls3d",
-	"KIbiwpz6UydSLGfJciJtj8VSWX0Vo+1bvO7R7azrid1bTRfc6+9jA9hrvN1JxtPsNOqL+U7flSGefI+d",
-	"eL85Pnx9NN5at9JZ3uiu8spdt9ctrmfwfERY5XH9+dwddxurtuVuHlB4cKIfdTK+jkqG238B1dd0s/Qs",
-	"Vs2EZwvMer18mOHkpd5GTvHyQk0NfYugiNVsCT5mnfWSmKpAYYenqudLWrtFnwfiOnZrpK1WY18TnneS",
-	"fjuSounmkhKdDJtzpuhJwTKOoCNWPRbQrgkwehQog0EB+/W/+ltmty/8FQiEnGCaNDiJ5FksbksclOSI",
-	"WB33OqWFYLvfQ1hwIW4+WkNd4ODd4+DhhMI3DxjOcAm9jJNhyPAkllyQv8/CogOHHS6BNrsEjXvzsUzW",
-	"uQP1lMi3PTGW1Vhtkm8anVAAcfOn0/sS8+mLiFxjxwS7duA8FWBrdvWHmZ4wT+t2kTK/2N6PxPXUz1fk",
-	"HHtbXtH/8gSbtthWK1liuusuYfO+qtNmly2BiVCtQYvbDDxH/SGwQOI4uURCPqwGXyZdSNGyKghbOhXv",
-	"spd4Gfv1L3/F9kV6JuhAFWzr9XodSYZmNBQFomJi5ITy5VgDTKnhAdtpYmtNOj+L+oKqW2vbOHDsmgAb",
-	"nCFzJhXZMJXUXBO1NxqASZDAmtbjzS/JN1bSAJguD3xpe19a/5bbgAfv47lT7BTjHveEJV2MiwHDp9Ao",
-	"04zQM+XgUtZN0kuehiJc+fkwyXLUu9KfplcDbeOHi52V9Y/Mbc/3fmWYxn6l6Vd6WTZQzZWVbhSLWigu",
-	"au+GP49kP5K1TtKHfaB/WeHtjl/5ULAh9/Zb3+xWrK3ociHnbPvmTNQ9FU0rnRbXUkfb+lZm6rYMe2Dz",
-	"ISN1db30C5Sa8c9Kv8wtm+OzwpuUC2WQYBHWhLDm+uocDK/TJNnncmTzYO+l+07f4tZMkfg+Qot/arkC",
-	"AuBUAMtdOXZ2l4FmeynZ6e4Pp+ah2ywwWwFasSkBnZidUs82h8CsJzzfNkc+SfrCVKfJHcCWNuG5Ijov",
-	"iulLGMV6va5PcNwKbL2+VQbwu2GU3QrAz2W14oMKwY+byoSi79FjOH3X3/RhlN03mWJOvDGf97MnVHwG",
-	"BSH1Mro+5KzgBp2ujBegR5+qLNqY1XEZZb3IsKv1KewykmFyyZZWWT+Sw0wo1h7ZbsXbqNROstPzjGf7",
-	"KC5H9jGgvTOewUGtR9fYXqaMX5JFypedWPBUhB4LCHcCS20HF9wYAI6pxjV7ke2MiY3wfYkvBEqxKkVF",
-	"z2GTgU2PzR7TonlvK8zIRE/ZWXn8WF/yoID4sKAzNmcLS/wasWHYfTNBIBmoFa2lRiqLOtPJ5BD1gqgs",
-	"Miove0ks2CDmWTdJ+57t0Bly1WsnPA1rbJd3eloP0C811BYe5F1gt9ElfTo/F9KXWidnnHV4pyf0joZy",
-	"95t1pkQngd5+cbjNgjMh9cagfBPstypktcZ29L95KhgQPkVoG9aikf1EIan9F3qbLv3w+o/2357u7e/+",
-	"8eHBbmlY+RsBXbJpNu6itvRg8L1IlbbGK83VdU8fUJVm47lXaY8yoU5Ara80n62t1+trcKm2fVSlufV8",
-	"1as48zCRn1dSjVrfeX3Tq0T9FnXrqTQ3Vtfq1lpRr7jKnulJrDQbjbVV55fTJOQjPbL6uldJZBxJ8TJ3",
-	"JVSaz595lcFQ9YQ6gdlYra83Gl4llS+GMoQRb2hDSUiOAczVW7SRDgcq/0yzQKRDa7f2uUNBMlDlRUVo",
-	"mzLlLm0DB8lAjeGB/WZTwAAp0njWuBM79373edbpCcUGPLVEbLyGSqkxKpPU55H0JVG2nygmlvs8ihkP",
-	"w1Qo5bEOV2I5kkpIFWXRhYhH2xArzIYqgPJqxBURUDMayKBhpODfvqR3qbGADwbIRWHUt6owIL0N0XQx",
-	"XnekvIXTwo2nNEnXlcoPGKjDIZ/AzGHk9h7SY2jWgTExJTN5Il9F6AVQaWIt/D80xVM6SZ/8NY1VG1/d",
-	"xR/ZSTYMo8SFk92D1otXuzuYNmNH0Zhez//5lFGEop/8oeuRMqMoFPMvffRDJ9HgF58/5GF2y0LPmhtc",
-	"oTdXZsFgJqqiqZUlZ2exWDbf9LodPA8HCj/tzFQb0/6Es3YSjkDxQoLe+w9B1WPdOBq4SGg5JLSEwUra",
-	"2TuBP5B268vgvV8hsPUrTfbrX/7qAyQBE4DqlxIeNsRnfa5tt1RkaSQUU7wrauxNL4q1akqPjJTFay0P",
-	"rChQhqarojPJIumBtKCLsuRcQKhWXYqUXFASrgcof8LOxUh5cCnPhinYj6Ev9/btlak2L7pDpdXR9fpa",
-	"lSVSG3vpCGi/XHZAHU1kR3j2GkpFipQagqqJ1JiaL3f1dGg7L8qjNuCh1RfFKP54VmMtGG9hxiMJo5bi",
-	"EmeuTOCcwnJx8bvyEd4q+nZ5O5HrgAk+3m56clbdvpb8QFLDrPXKraPwLDV12nJYePbFXWM47F7hKI4W",
-	"nKYiurZ8VlJxFimtRk11mR3TGTkLRYPE3r7JlQjFRdQRiC8IzPrjG7saIE0/iV0IGSapx1RCuY55txMY",
-	"icJ+sBw0bih4gHeusRbdPNIojIMBH3xHsIFINVg27Q+RPPOlRbAldPVylgpAxDjGSLCT7cHi5OwMYE9q",
-	"+LSxbHx4lXo5E9lbvNO2hzxjqegkaYhwDnfRr4lv6KRYYl8vCH1rVLXdwjBYHoUBFJPQO4cuhVC/GkbY",
-	"89nMYZO1jg5OmBQiVGzv8GSbffu69WZ3z2M/7LUO9/c8dnh0dOix7/e+P/TYt4cHh8coKvZ39/74NVzH",
-	"Wgc7x4d7O9vs65f77CwRisiQULCCCjpfRkogQ6BQ3+Lo9cm3EPDXnzlSvrSizrhM+GBQ7vvDb3I0VL0d",
-	"mM6HC3nj5zzV60gjX3et85xviGftRrjeXeVbnU3xvF0PG901vtF5Jrbaq+F6d5M/79RFo70WbnSf8a3O",
-	"qlhvb4bPu3Wu34M+TqVZ2Ts8qXgV/IRaFz06OJkfWfXk4EThzN1bsHtqiaWiSJqcuKdPnz6lSdAyaX21",
-	"ZDKoA/rMu9usfW2hvOVUR2BiKm9LjOUrcbbb1gINzgCpbgBEfXABLsTanUeBDIJAnbNczDgiTYuOcZk2",
-	"Dx8rkeAiibq0a1iWkOo88eVt7eroQkjM89cySevlIgSBqA8q22n/iSpC5rkY1dhrKA9wSaYM3liBMDIM",
-	"IyocwAcDb8wb7MvAlCQKkYClov4gHqG0ZDKh+1E9WOP94ZIJPdtWyJClgREkEJ/4xvSaPa5YWxtOPS5D",
-	"ELBNFmBVP/1cx+UUiji6ENoc0i/NUVrhpn2i2BnPxCVHQ03vGTp7xH4+FENRZVmSnHss6PIoFtCoMlG5",
-	"HUP2Cvv1L//cl1zbTBc8jsAjJt4NNCTSHlzCgZBQwhowQ5l/PGLVkWAFYScTX3ZSEQqZRTyGWFs3Ohum",
-	"Y5KMBfR52FfMvD77CaPxwmwGGkWBhzDgSsGYbJUGTAwrLK4ninWGKkv6bIDbB8Ww4bq1ZJgmUehLHKwy",
-	"ZDMo8oAFebHxgmLfnRweLAup8TxE6hz9wWhIfT5i7TwKsV7f2vQluOW1iVhnbTFKZFi9WsSzMgm/zdZX",
-	"ncpTfDDwpV4yQPPbrNcZetLd+GnMVUYxU7akhGDHIktHyy2tlFVrbIemOekaTyXb23dsZ7OQUSkMp9Hp",
-	"NKjfdWSxNRicRn2hMt4fzHn+gV7HH6e0tHmohV7Dq7ThWiy002QmO+wq4lqm4Tkbl60adwHv9VEIYOtT",
-	"owzSQA7EpRtry+ITDGBVms8317XugNIacLcgr+GPdtK+RvkN/dH0x3Os8Hvpi0r7GfqYXqECbUyqQAqu",
-	"QRQAb6he7zC/z5+bwpEE0pXm6i0rLcdCDeMr7e83GofbogNRie4EBC2UlYdn16E9bhQdr2DMo4f/xPj6",
-	"pnLwwJR2P+x0XUgN28vcxkyvyL6zEST3Cs8Go7SYMgJhIuEjiYVqsv3W3oHHWjv7ewdTc9uGbRvAvduA",
-	"02Npw5EHXy5KXHlruSvvVcReiSivabaz+/3uq8MjKGt2w4DMHeba5h9y/qCMu7AWkZlZyFASnJm2S53d",
-	"Xzg8T1975wIjMWyTU3wYZKGEIiAFm2HTZC0AtcIbwAIPWHvk+vLcYYAltqwthe5oWd8JbAI4CNfiMdDN",
-	"B8N0oO2Ak9cv3rZevjx8fXBahWKukfIlWAbDAeuJlBJGtNp9maQhOcU4FEJRGXvOOj2e8k5mrK38Jz34",
-	"WGQZOesSKXwZRmdRRlW3ndnQph30v4A75O+m19ZKnJxFsubL9Xq9yTh2S9MTRJYKVnGx48uShF0Kfg6m",
-	"HkwxvHKayDPPWjQJuCJDtgQ38yXOOijpW1hDnZgENnzTFnEiz6DhSF4rbl44xiWQ7+PKR9GGNVZWNuvr",
-	"jdVnV4LeONiZKcKTj7hSGkzLUHBuaBp/sXtWLh9YMNwFxM/T0sLZOQsm9QP60K4QIra9vvOtpouOMgVy",
-	"AsqnO9j2eRRr+bK5DPAKiOcxdON0k5Q16oZH7Vm/CcEbiSEXi3k7GWb6vLYA743eYR4bpMlFJM8oU8M2",
-	"qtPgqJiG9EMZY0FgcIOkoiMkjkRDNYxlm20gDvuSU0ibIFxPVQSRbjswpFVdBb7ImLbRndV6Xd83dLvo",
-	"mX6bVJMLGeI4OxQUw8lAN12YILOapeJC8BgyG6EFUc40q7FjPdY46kdZ00pnDIrRwNHD55BR9ZhW63AO",
-	"hWu5ZL1kmPpyCRw8WuQV/TTzSRVtoOTA8T2slJd6oXxMmH8KUt4EyfSt7lUgYMLebWHyzOJjY43GgJu8",
-	"zS71qrrkyuhtid0XeqVkIo7VwjXw2FwDBezeByYpA+g1wQoAMkgk7w6zYSo+AtcJ0mmnTcP0lz3ROVe5",
-	"AptbAWVDeKIs/piIx1ARtWg4yNGOQ6K5SmIBZS3AH5/2CxKhLbpJKhhXkIJi3NEptHooNzooGAOPqrHW",
-	"NF0bXsMA/3q9Tso3WTxVwEnjh8ZwEQmnDV/CLc3F8+IjIuIYIN2H6j03xJSO8J516Om6MW4A59m3h6w8",
-	"ir93ttdsNj6qEWl01ssW6Hk/GqwGoKICm/PsO6hmXAf2TILytKqwO+jwVOP6aFNjmAarvN2K5XYadY+o",
-	"lipLBuwySTF5DuOaNV/uAb10ZPtrxpEiahAuXstVzdmghIV4GQj2GsMBwq0dRo6rOee15DEMzNbr603s",
-	"OJOfRJykSLHIJB5ZL5BJPcBYa59HubJrC2c495pbU6S5HXNAfMq6F73RovLr9Tb1jqUqzqW/XDdskC8w",
-	"yzE3WHDRWEkllORQK+/5AIpGvzcspg8r7/tJOIzFVWULj6BrbY1B+ejgAhPigiYqNm3IH/P0huJyZDb2",
-	"ktV72M5x6+tTwJG2YFkaidBoOhF2gYCmuKonwqqHiYUwUfqMC5HiU5MhNVikkMzR6xev9k6+3d2hxxuF",
-	"Bd/Fl0tpEsdApJch44PBMg2apVyeEWVEbzN4JuQeUsXE4KUewPLLRGZpEmsIWYYhBUxFsoNDplTgbRb8",
-	"sIzZc8uUJGiTHaMO1LtGpy7QKJZZsHvKz8C/HPgVf1ivr3VUj69ubMK/hV8JoApPsNddPkikWN7nWacX",
-	"MMn7pE4uJSkLngZVNL/X6utW48R0gRo85YdlqoK0fPJta3Vj03q0T75tLa9ubBZzQvWyANdEB4UOcEjD",
-	"5FJqmQc3PJSCtUeZoKmDZ6/WN8100bOO9Y/6Beg0k1qQZsAbQWtfyJCSrRub2xrLWaHzl9Lfm8d4B5U7",
-	"GfKRsqXVer2K72mevBOpQaIivVSbjGcZ7/T6UEvKUlCHA/0yIoRbUDYbfJMDaj9Ga8jpOSKB3oL14l4f",
-	"7bROd13KSNLt5knjZaBP83dMyZWVOfp+I5nqXIyK5Sr5+VtgHHR6PCsvWQk7+sY1K5EbgjUr86cSg7b8",
-	"gZYAedNnmgTH8afqd1zuJX1R/lyDUzd+7rHcN7f4UF40FBfCE8UILrZZ0o8y8MKVgk8iRfFzNWr1mm06",
-	"CF3G8/HTPSvzDhfXDiHLXFVFX4wyARtxrgICXY0yADLXjSMnnUxkyypLBe8Xiwjoz8qzSrPSjiTHapHI",
-	"1UFq1zQrA3c4zr6e0J7gITVLw0aTiC+qpDdRfKkRNwDaV1C7cm0IOexrUQvnVn6cHJtXKaD/5NOof7vH",
-	"+vzdMj8TX601NtY26/W6x6J+f5hpwUXAY8WkB/UmWGAlSa2wAkrGMAlsJSPJkW4bcE0vsq/8yq9/+Su/",
-	"Mgv75hzAKyHPst7ks18AxQ4UaEhTwHXzRKEQuvIT2PURyWwTanhFMurrz1K3nyOSmTgTqF1pkVny8lPk",
-	"59XPHvBMK2+VZuX/9Ss/qy9v8eXuj+831z/4lf+7UrYYxqV7OaPEaBaoRdRujE4T270yLslL+L3TRXqc",
-	"XIp0ucOVYD3xbu6ZceelbFb0uFbrm/cFDmPKB73nAigWQDEGFAU9tGQWkBaMqAF8LgSNZTwSc3NghYAl",
-	"+oXAA/ODCj5Cb6Aff7KM/1vB/5XDywLbHiG2raHboMQRCsUxnyjWSQYjtlQw0qpQOGeYprDJZGLXtwNP",
-	"jwEwvuAV9+Gmzqp7cEJv3sQBuN7YnOYAhKgRyMsyA5z2E5nTG43Njeer6yBkVdX1GTau4TNM0ySdGa+d",
-	"Z0Tjm2YuVH/60aDt+0+vgOoPDxowLXoRybPAODsWvJOxA55FF0YjctyJmJToRATQCxhHGPGcyo9GNwTe",
-	"To03IWmPsMtHlMiqxxK4jsfxiBpFiZC1R06VMTTYMT0Xl1WNtQaDZagZOI07fWwLUt11X2oapymtM+EQ",
-	"IFpNpOhF8nmpTbHwHQ/FzTwSM4Z8LGLBlSiWBLr/ZiMfmSB0t+WLYCGNec2mkxVXx/J/3e//+1/9xe//",
-	"5n/89n/+2W//v3/4zZ/95e/+5j//9q//8Tf/9O9+91/+9Lf//r/r02kzYn9vUxW7tCC264N3B7dCnrYV",
-	"6/v6A5KAX1lXUgglrPtchhw6cJji1n3+rmXL01kpEEn3IDik9KvZpVl0sznJzLnPz/rj81Lc5E4/EmkH",
-	"5rqhvwDqC3q6O2t8bW2tIbY6YRhuPt/a3Ko/E2ui2+1u8o6ot9vtRru72dho1Hkj7GxsrIdrq6trWxtr",
-	"4lnY3XhWMez+Rn39+cazTbfAx3Hr61OMiDtv9AjacBmcmj8xwILHIm52q9lCkDWAHvsnqkwsqtlyUa/v",
-	"Nu+cT2cFvYmyXpjySzURe1LF4FPO+JFM8DSORFr0GGNJbwg5QeUOD8mTpnhG7uBgMrk0ZgXGpcsc0NUa",
-	"ewm2iWLpUEqsXntJo5W+pHvxVA/wAolMUaYlNVaFFp1zliaQthqYaQg8FljACaoUwDLFqYIs+d7GAC/t",
-	"vFwRnquxNz0BPIKJGfElM697mQxjPQ99PSlsvb7Flszd3VkxlNIsYWcJ08M11Nr2MIqz5UjSmRgowqBl",
-	"+ZCRMToRTNRvAV3qJXBjDxI7QvSW8EyP2pgqedhIf1ynnrpzYzpniyYCwoKWY5tPnKfvSxWGbcXhJQ4F",
-	"uUawbnhX4OewitS2zcamOF8AUjBgoJwwK4dLq5bQ954eqPocUouvI/vsOrGy8xoSwUznfdeEN59vlgk2",
-	"CSufaRLDtY3p+tY0Y9quGCCkOwhmtSQzrd0kNaWHNCBpLDXodFd29QFBxdjjIAHLgbwJPKo9LvbbNQW+",
-	"3maMG3FrBIAjbue1hvHwCsjAmeSXVj+BJAwxXQHQIKxXQWCgBSuYBAaAAmIUkDbtSyqfZSqNAL8AikdQ",
-	"WY69ENm5HtaiCPJy1PBNoUqLhzf15c8Kuj94EvM/fyT/i+17F2Ue0OsKcrs9Ykr0ucyijhFvvgTNA0ss",
-	"VGsMcrPdgTQtC4VKeeGDaMnB3EI9Cy2LT+2diEYBToOloMfVa/gWQRXfNMpsDB5eFAw4EskBYZcZAEp5",
-	"mJ+xXyCIoRhnb/ZOv905br05KNCFrGXPlsyVRsuTQZW6g7GSAYsLPcQuifEkDkXqKk/UscDRoOBIlQhU",
-	"MqFbws17+gs6E6DvCAaeLZmCnmemeqQeaTUx13jgdUDxYZHMS7MgR8YZAegbWjVNhyKvbIIDoUJxJZqQ",
-	"qS86PrN66EviXScequhCVO1Yzf301Jpnw7e3hU0lVZnzWF5YJnjvV+wM+JUmToDH/NzqLRw1M50f9KVf",
-	"Gf+EttgpZDeZ0kN6j96U6DNRWAiq4fdFP0lHHuPKLSGDK780JVX/cCzxbe/Ly3VVq1zLesHdUGS0TJBy",
-	"pvu87oqVY4CgEP11t0Y6lAoNpDELIGfy4JKXWkO/5Moy3ERYnSTw1Ke8anEP3F4wrOydJRqwaNOad1hy",
-	"YPGA90XVM/iKlqTKsKe/ffkUW/4UX7Ax9QVzVJ/bg4mG9nVISjsk2T7SGwhXyIR2kVaVrX5wOrYyXAFn",
-	"mQNQZGqaS3EMSazLzYKU44Qbd8vlrgRTr3eWy+mDqSFYfI0/ADvuK9dd6A/r9dVNo118RdomHjUb8Su7",
-	"Y/F4cdWCW7GOm0UJET5RjCa0etNJeZReU+dL4d6c+aHu1J854b6cY1Vcw/DEVwXBcnXdJAG1YPV/qEmy",
-	"AdOE6W+CeR1AX765ZXj3Rt7jiMVhmk4XSu+VeB1Jz5nHCtFTf0U+oq1igkx6vP22MUBttd08RRDvC5Xr",
-	"6SSs+4ExX86+O6Gb+JK6eKWdnh45NuqyhY25UiJT1PQWu+DaTO04Sc5ZJFUUCqA/IOHLlgf0ZTtO2tj2",
-	"EhZVj4OtfAnF5C/TKMuErLGWlW2OA9X4xXqORpVHFaH7iE008BzXWlCweAIymshIipzKKUHBUgpq7OsI",
-	"rLgLkfoSug6hKvh2v/XD2xf/z+nuCVuiEnKsUX+29my9kcfMoRXZeoMq2hvnXaTYuRhkxl7SMx/4kuol",
-	"Qq3AAU+zoievOe7Jg6LSlKqJTj3IJ+WmHqchz6OZE0E18h+W9f1+KkaMK19eijgGsB9hvWXo8lKlL2os",
-	"bNZJLkzNa6TZ9IdxFkEnGMormFBiXw+uJrjPpcV+C5H+B3Qc2vdc0VO9bETd9bxuOBX3VtVvEeL8UkKc",
-	"tx+snKfEjStkFjVuPlUfKYLSTWlCrupwVfGbc0ctSdJJN1vuT1pydpzt7CmTy2qxHgyYs77EeCS427DE",
-	"TVDcnWOyvdBZ2Rq/AzwXGu8f4dMphXjCzTXW3JO1h9SVIL/FWMxtigy2AtwRxFrLyd2Oph+D64cqE7A0",
-	"4htLWOIK7YVzisvHII5nSMMShJ4fAXE6aFZv3gjnTgJyXJErWSaXixoLjwRBaal8FITSir2qQL8ppNXj",
-	"qcDq4FgofKleqzXq9aoNOuTYNpZrvW0hGLsrRpBN68vLnGlgwbfGjnlkytPg6YW6+LZlFhh2NVZnAz5U",
-	"gPI2aGXCPYZGgd2Q7xcdT4Qlih7THC8AcgIgN66Nj2YyHzeBYYGXjxAvX4IOVQ6XT5SBD0elmhNDDczM",
-	"0kOd0JDVQ5sTHDeVJQMK5CIKotumQww6UETTIeAmT4UvLWXOCSIgQ01fPqFIQvB+7JkU9yWodKPRlpw3",
-	"pn9uj1fNsHQ+liWJ1WZZW78D7IU2h1jj/YKweavPUkddIN1nTxw26/dGKh71ylvhg8GcBKJDNGdLabJj",
-	"Ie4SIhFSFOi8l1iVzZdXEWNeQjlzDOg4rCM2D+lo25f0KMWSYaaVQed0B8611qrOo8FAhOiblsSH6Q7j",
-	"eASniVDfwr5in4982RZWryU6L/Ya6iZpRzhMmCJbxVxyYShOE7QV8xDirfiydE7GmSuRYayk59gHyIwB",
-	"nnBZQi2C+0DxoraIk8uy0T1RrB/Jk+FgkKSZCJ0LEaiJKWinucPTdMQCx+MaeCxQ0S/oIwboiwzMGmkd",
-	"/ZQt4Q9Zkgp9Pg4Vqr1fcqKHVbfZ3uHJxGPyaxIZj2yRpVJ+DrYQLifoOJNlj3/AxlG3QrphpZwbXyLp",
-	"hi3JhOlhtrkSSHiuNqEFJggWkqtM9ZJLZdttUbDJtg0Gmd/nIVRrgmQ1OgOkoMqXn7gQMmPtocJasvpY",
-	"HynqkWRrTtnhjF0mqcqqWgbTEPCj+RIJHVRrLknt619GWadHA6U7rpobTiURtQaDx8MicqGJlij1IRVQ",
-	"gqtAQ2nMw7BxKirPLhKwtlqBeAEWCVhtrD9bf762uf5sVuWAR8JXyafKoT3momIWY8XZhlPJKvfGRJn8",
-	"il81bsQ4ga0TJ2eVZuWf//ff/+Zv/+1v/vG//st/+Lvf/+Xf//4//pX3z//0V7/5N39RCF798j/97k//",
-	"17XDVkaUU+xqcF6IXy3Tuy2v1vjgvOLNmmtapCZwtCbCjc16R6w/F5uh6LQbmxudZ+319vMG32p3txrh",
-	"Vid8ttpdexZuhGtbYWOVtxvtrQ0hVjvdzrP6pg0cmVRtGyh6iTNm/z7APYQEr1slmFicuQHDJJcnC2rJ",
-	"jaglORNwPkaJq5jOme5tlAOb7+1iOeV+Z5FQTfN7FOLhqVngviw0xZ47+zsP7D5E/vci/fpu0q9vjOPz",
-	"dpm5d7yPwkqzsQq6RZmGbzgFt8M9uAMRMkE+MPaAGdFcMuahc7BztJg/C9tg3cKbcqdp2Bc5is8rrK7L",
-	"g7Q1Oq8kQrpPKDAiXSMcO6shSw811dbRT71xTiObg9KIDgXwcWjz2zW0syRBW5yelv8C2TPgxJYJlsEB",
-	"imIZshDzAe9uaY3Q+Cdw9mzgUCtBiucddwaDGxMsc5okuyZL0mMN9k30AsiSvpyLLcnmJUtCx6HcqKaW",
-	"2Uhshbrs2s627cSKVfWrHvQYQkVEz4S+2Pav03dH3usT5dAlbc28ou+Cyvey0wKJ05cfy+JkV5A4fTk3",
-	"i7N0xk22HXT8VtOJni03M+TLo3rmr/84yJ4LherzVKjuQjWan/NJQ1qQPj950qfjM8irjs+rh300+dN4",
-	"MB+C/ZkHX8rpn77kJeGiO+d/OvG9axJAP0LyfgEMp9XHygCdH3/N0liQmh4zCVR+DJjeNg3Uxr/viQea",
-	"05raw865yFg6hDpcvkROgH0V21u9wH6aJJGy2+eQ3gBhT4Tjb17QSD99GukCdD8rJmkBc29CIZ0A4utw",
-	"Sc0SuQ6ZlC0Z3D4TmRO+92UZZ9QuwnZyAfAapcpjkQaw0XTS6LjS6suHZI3eAHbNe32mmu0C274s7uhN",
-	"NMPcUfbetGSZ3X3xlEh/sNXYGH/Qg30asgBL4XNY89TjxPjf8CfHEYW/1/jgHKMevizQD402ZxdUXqvf",
-	"VfDG1FCn5XUBjnyZc5wg6CBUBra26QU5pqC2HOTHKv1Sq6gEe/AU+6l92ecjDXnQByO0vSO/mMaLbCkV",
-	"atiHxpnmJqpa2o7Rl2xqR8a7a8dY6D1k2vDggbzhiNuTscjxnUUYtVGqdX3+jLaMLfBCX9mR8abbaHrz",
-	"xgkveEmHQzMj8zav4Odvf9Za/mO+/Iv68tbbH9+veZuND/ZBP2ssb/0IXS3e172tD76vH1zam+VzbyzY",
-	"OvrpJ98s7E6bgU3bkItGgXO2Nlo06itt1LfYeJ/9xls03vs8sOJRN757xI3tFo3lFo3lPqvGclJL7VI/",
-	"BlyeXpRbTNxUiIQPIUIyU/v8XLB0KIOKVxlaMlFzZSVOOjzuJSprPq8/Ry4xPXEChJDXR5w95bEOH2Sd",
-	"Hgd/hFju8yhmeulCWzZTyXiY9abkqaHb54nSJqUyhcuj1BiUhbsMBqrkLic5gxBK/3O6p3OlQzJUU8Zh",
-	"bVNluZfODZLSJ+9BzmLGcEtG8gzJmN+enh4510b9skv3GXh4I5XhYzG9xPB1gUSpbWdopyBkWLgfOodL",
-	"7no0VD0mkyzqEq640zcYqrKPYPYeD8NUKEUth5FXWysawyVXH0xQW/AjlvV9cu5Gq7j8U2gjPZ8HNlQi",
-	"da/VP1c+/Pjh/wQAAP//",
+	"7L3JchtJtjb4Km7oahOYFYACA2cruxeiKAmZ4lAElcp7E/oFR4SDiGLAPTLcQQqlX2a56U2vf7O77U3n",
+	"the96Ae4b5Jmv3U/Rpuf4x4DEIGBpMi8VUorKxFADD4cP/P5zueKJyaR4IwrWTn4XIloTCdMsRg+daLo",
+	"BzZ7w6jPYv3ZZ9KLg0gFglcOKpdjRmgUPZPkms0cMhIxkcEVZz6J2S9TJpUkgpNYTBWT5DZQYzFVhHIy",
+	"oFHU9QfklymLZyR5Y73iVAL93DG+z6lwOmGVg8pPtU4U1X5gs4pTkd6YTagey59iNqocVP6X5+kEnuOv",
+	"8jmOu/Lli2Om8Ff9qhUzINUBvf74+6+/Dbb0UNgnOolC/X56/dFnE/HRG1NlxwhjT4cIM6o4FT3xIGZ+",
+	"5UDFU3a34Z4K7rHFsXbIDQ2njHB2w2ISs6lkPqxqwMk2mQRcL/OKNcRHZ4c1oZ/eMn6lxpWDnbZTmQTc",
+	"ftxzKmoW6XuligN+ZYd3GUyYVHQSLQ7xHQ8+kUkQhoFknuC+JGJE1JjNkcWKQaYvyA40okqxWN/13352",
+	"a/sfPjecxs6XP1WKRvkiFN41899JFnf94l2fShYTJchQX0pETKYc/szvvL7qo+s2S3Z9mHvPXXff3A4D",
+	"nyl2QflVwfafcUaGM8VIrH93yEB/kH/pT1235Y2CWCr4k9Xwm5DaLwZLrh3omZtfzY1yOhoFn0gIVGCe",
+	"kF8UvNytNdxmq2wncRIlhNbc3inatZfsJvBY0YZ1iFR0GDIS+JaifLjYIbfjwBuTKKQekyRQJOAy8Jme",
+	"lpgq+JNRb0xiFjIq2TNJYhGGYqrqff7ecKRAOUTwcGYvwmuYr5+gSaThuiRisce4IjRmRIxGLGZ+vc9z",
+	"y7I3arRZe3vkMUYbO7u0hGZ8O8uSxWk093LHsFG4VOKWh4L6p/DM+eV6FYSM6NcBSz4SXDGuai8DGQkZ",
+	"6Gv0KilGk8UUnJGr4IZxQhV8ATRCppF+R71kIvBP6Q5vr56EHuYbKseLE+i96dSa2zt2eKMg1DsHdOeQ",
+	"UNyyuOZRyciYfcqT5v6o6bVZw98dtui2t8P2Ri5tDJtey2+z7dGOu9vYa+63aHu47e34u2xvtE/dYcNr",
+	"+i3WHm3THTvViKpxOtOxHuSy0z3Hm2ht9OHzTruEOXVHp4KzE6q8gpkfX9IrCZP2wkAT3FiEvjwklEz0",
+	"DaSqz+t3gy1yxZQkLbddyku7I83tWQ1fVEZsbrNdOMbJ0Ziqy1nESgTn+zFTYxaTgaLxFVNamgeSUGSr",
+	"1V739PXb4y19Cim5isU0ItXXF2fvzucEK15XQl+eGcGd+aqdgpnRMfe1ZCnirOGMTJiU9IpJ4sWMKubr",
+	"kyBiMmQjETOixoEkKpiwAzJous2dmtuuNXcvm62D7f2D7f0Bqcb6OAVcb12fSxbfsPgZ3kL+LjiDtbh4",
+	"dURardb+POcoeGLJmjAzh3WXoDvRl78KQsViswyv9XZ0/XNN4QWMFnbrmSSBn98q+P6j6zaKj8gVPvXO",
+	"e2VGZcb4A5vditi/SB61IMHZJ2DNktHYGwObqx6NA84ksP63VAXcIZpH1AIuGdds74bNUd+YhaEoWehr",
+	"HMHS+eTOkbua33UnJ0hkZauv9RJDh88kQSJa2Ah9ZIv3ILj78icDswOVV0sOf/7AAJPWx2MWsfxQL49/",
+	"uixZ3wm+YG1CNgMyw+spGqvNDzMdKa30FZ9l1z2A/60+yw7pyIA+740pvxrTgAxnxGcjOg3Vuqfcvqtk",
+	"cWQyvXuc80vDmMtJTQAH1xwbznuObWsJlLKCYu49rxznqdEKhodQi7sT/FDCtDjpnqTzKBxkCduaPpjm",
+	"/r0I+AWaNxdsQuPrIubKhUKdLLu84pazmFDuE+pPAi7z4/9//8f//f/9X//P//zf/4//+b/9nyXkEuP7",
+	"ylQxzZoWmZFhseuw1vpKHlnOExdffBbJS8YpX0qaCq54JgmfTlgcePPb2mjehQOORDyhSl/H1Y5mopOA",
+	"B5PpJMuvA67YlTlE57TIENPf6nENWewQT0y5ZjCjWEyIW7ZSEZ0zhgy/qBy4Tm5ULX2YJvSTGZWr/8sM",
+	"0y0eZkiVfog5/sUsEbheZK4sHaf5fW2+Y1+dG0ciNVIq7py+vDjrvlz92rudw9wwLtCKKzP8aRSRGxbL",
+	"QHB9+GIynHIf7IsnoTEz2p6iaipX76CE6+rlgkNN5dq7l3s3jKYX/L2M4mXwd1YnHfiX0KG4YWAYB0ZR",
+	"8QmV+gsn8U+NwEFVpfIaWF6/QiWZUD7TF87EFAzOfmXrEJgh5fIW+PdAP39AJJ1JcjumitxS+wYHmKS+",
+	"mmsepQ8VGB3y2jjCSKBKV0ZPrPAENguP4PJN6wkvoKFh92WEZpxdQFgOocRnXjChIUFeOK/UlUmoOHnJ",
+	"XQ/H/GBhAtNhxwPetYwLy+mwRvGyclbcepRjgiKjE0XLxoue3DKR4bqNxxtpj8U3gcc2HDCpcqFIoKT+",
+	"5Qc221pvBqudz/eaxFISwUtys3D0CQ8DqeXicEZeH1+S5zQKntMoks8/w2C/PDc35rWd9uPu0Ro8Fy6U",
+	"aAwY9ssOCQ1DcjtmnIhJoBTzH4gfZ4dV+aIHGjMZCS4ZBGNeUN+cYv3JQ7ee/pNGURh4VA/8+d+kHn1G",
+	"9uorfVxbp+JTRSsHP3+ujAIW+pWDCpvQINQLhhaTtsymUpEhI5Tc0DDwCavpSwj1/ZhJWfnyIXux4U5k",
+	"KPwZGVNJKCcsjkV8QODJB2TF4xy7RgeVRuXLugt1rF9xzG9YKMAm/OIsqNpJVMlaMzDEQG8lDOSQDPRi",
+	"DIBQpXEzstCX2lYE0VDX4zkSfBQG3h1XfN+uOJ+GYXbdjAJyJHxGWoR9gjHQUBueM5CWqcL0VdYH5ZMU",
+	"09hjc6+Hab8S8TDwfcbvNu9W2bz1MndPLNfQ2+EHkg5DrUELY5rTKPpqZDFVY8aVnoFWJ4ZTpU0yfZzF",
+	"LfO11eMLGAQsQpcrFnMawmPvshDb6ZGbX4jAPBtPC6nagxT4ZGfU8Jp0n20Pd/2212psfU0iME6mEQ1C",
+	"5qMqZgZJPBrHAZOEkszglCC/TIVisECnQr0SU+7fjUjaZWujNXS9LSN49lea/KkgcgqBITwFDjqrIVht",
+	"XNZAjQGXinKPEV8wCcOCJSPVn9799eRj7/jix+7RcW/LrkdXz3LCtE14N4pplB+dQJrhBTiQIH0XmTH1",
+	"VXmFfS/+NNSS3Rye4TQIlX4/LME5nYWC+pdCvKXxFbsTZTSWso9REMJIQv18zTIoJw23vbe9u+O6GCP6",
+	"miuBMTGwG41AETcMJUwYTAJchUshTiifGWkt77QKzVLhoYQwhpRSbBIpeUhipuKZ1lJ2XGJC719rES6o",
+	"MlPVDANfbB2r1i9CxMgOQw/qQl9U64xMjgdGqmBVMr8URAHNE5QgtxRNu3QOC1qdHuk7TqdqLOLg7+yO",
+	"TKn0+E0CKQN+pTfeaBBEiWvGvyatwQuIyaqhahoD4ZuROMk4REzYp0hrxkB877icRpGIFfNPmB9Q8Jvf",
+	"6Rxur3MOQYByEkyMj+trLQacbIi/6zeKEaEQcSAZvjim3A+1SfEleTVmMaENewy6bs4vBb7XfzWf656Y",
+	"VDLOgEQ3zsa18zkyrQUPp2PfZkPz6cuO8S/SU1M/EPkHz+XeNMqfe06lLPbcdhQJGZWK7BFvTGPqKRZL",
+	"Bz0j1P4mOCMhU8q4nPVHP7gKFKl6Y+Zdo8mmEs3gkLRdFyMFt4Gcj6DJlhczGNHS2eyVz+ZChAUOp5NO",
+	"91TTFniG8ELN6BWJ2ZW2K2OGfiA0z1BtgTEigWT8FiQWoTEyubYHf4ZnV5xK5+UJ/Pvy+Mfjt2fnxxcV",
+	"p/Jj9/j98UXlQ/lwjW2mt9U87vi08+LtsVbUX3Z7+Gfh/f4k4BDkLA26aqtZJU4BiAUEUsVUiVgSyZjx",
+	"bkWxiFisArQJTYCro3JmsE8VqykMIC0MxQ+kFOGNvWkhrs/T6AQ435LrD4nmA5CCQIeScbUFSjslYXBj",
+	"bqhnz092FPpOredb231hVDaAnLL29LcJ00LlSG/AvLWf99YV+MetLV7wWDj8ha/8knU2/JwJbpucF3tn",
+	"fmhOZjdSGhDDvzFP5WnABhZoGJ6NwB5f6t2mV+yEKVr54nye3/6UpweKTeTKRMOUDL8kI6RxTGcLk7aP",
+	"XpzJh4W5JLx77Tml3H5hTihy1p0HLOX82OERSwaO8cSySKJlHXc5j/SGKhq/i8OC1J5JpGboNkIXuWTw",
+	"gAW6vMuZZiFTK060nRacabx++Yk2N9z9TPPAu+aFGWprr4XgYcBZef6Rsqmc4HzKCrn3bNgT3jVTRERa",
+	"i+JEq8yJOcfFbeaFQyFCRrl+41SuxxSS0HEySyez+9ldTGZRyhSQHp+WK5gz8QBsIZ3N0/CFzGpuwhii",
+	"qJAh0CiyeYiobtQhf73HtOozSEJS1p/9jAwk/PQDmw1AGwk4GelTBimmNqsE4136wednvYx//JDo4zC7",
+	"HbOYERZKrd+yGTxngoGuKuZmtuHNIYU/U3Wvz0HdG3z33XffDciQqVvG+BamosxxKsw5XzMz3akkc15c",
+	"pZ02GbNP1Aa40tHYuTt28OyTxyKFB/9vU6nIhPpsPoWzRfXovabfeDDumBntMlak+YZmj5ALO5fLBDnH",
+	"E6Fnp4yPcuFFgb9enMchg8+B/wWpZ2BCIgO9Wmmg5PdffyuI/ixEOsr1nXTsL/W4j7B4YWHMlnCLRz4S",
+	"0zihbceQLxGxz2LSPXHI+bveG4e86r49dsi785edy2OIhazFdTRBwYMXmY5TmUb+Zts8d9KDjLqWnZZj",
+	"CT9L0ZlVyDPudBSFvDuKHp/DRdGGXK3Loyms4tzLlh2KVzHT7O6TOtSCE1fBsdEucs1YZJKUp3HMuCKZ",
+	"u4Gm+5V+hXgho5oHqNUnKWM7bjeaRarEUqLexJCeWzt4cMnmGv64tOgJkhyoTGqajPWsz0Y0lWMH/SR6",
+	"TXAVTTnU0gKjTDo5vf74c6f277T2d7e2//HD55az0yjKK4fxPp0CEd3bnoieyJCIojsoCmWCsENGMZPj",
+	"cEZioTDx1F7sWFlYfxJJnKe3VUURq34vl32biqsirl3AoEsOKP76FERjxrUp2aC4K6ztsjFRMSIUtM7D",
+	"nCaZV6CMHDZaJLjGtCZVaJIyDgHW3O7kDLaM8TO3ie11dY5koMX88prNYF5RVDMBx8SjLdPAr1mBQ7JS",
+	"n8xT867XYFpj3HfpcImGY/3gS3OlMpcW0mb2WU6ytNkFKCVVuPFpaNVoWXch1reB/DoH7N464kazeQfC",
+	"92jMvOsSkZ4YZMbnY+U1uMXRxWyyNpJEkZiRKGZSK0Bg3IERMaYSXwYO7HjKCpy2Y8qvWCiuCt2Svqnt",
+	"K3QimbwQeB8OqnP+wzNJ6FCKcKoYeXfxNuewmcZB0ZkYidhjOM4l9bGQvGPWwVRCXQmIgvFDMqLaPF2c",
+	"M3xf7FtJrstMPPOzHNPm9s76kzZlgkUlgetX5DmYG7r2SyH/NeAYj8ot9RL2qETMCvcTcjD0r5jOWqXh",
+	"LZ0hT+ye9Q6zuUAm4yxrom6ts9WZXKNVx+3HzKXpnafFDvS585fubZ66Svhh5kA+BU/M8oPNOIlZo0WD",
+	"CrMw19biljOBu3g5lvGNy0JO4ZABFn0PqWRY6w0OiJvGczz18rk2X+RzGl0/xytROTPl44YyTeV4htDw",
+	"9zqNrgfGx5zAP4BBVEC3K73JcyyrTHlZ4zhOAt6zIfIf86djIbZUMqzM05LqhbWLFJxKNB2GgRwv8dgH",
+	"6KgHB19ytV3LMcTelfGd31J5dx+9KYc/x/r2lRUD+auX8OzLeS5dSgfzQ7w/674sZtaFIyDV7llvq5CP",
+	"r956mYSDNyizyIuDTU/BI3Fza4hBhCNTn5N9ff6RWY6WP6zlB85JM6Tn6NBJKjaQvvLsLbOEeX9d9lyV",
+	"CB7z/qcQOlZ03EngPKVzJxn4fX08mbk84QbcweNj7nwH2X8FCSvTUAURjZVW2Cb5sE5GmNIoep6Cajyc",
+	"+pAUM1XyztAG1g8uitIgLGebh8QuS1b7dJKKLqOb5ljmMOAUCh9WGxpmpGAlFNkIS4RzfrhdLhUFnBbD",
+	"hiQZslDcasGYNVyqmSFYxwkYdVuHhCoyEVKRDFubFwX5kswm1mTmyzIbD6UWLArjZL2gmnYuP3KMaDQG",
+	"C0daYBqYocGyIYJ7LFUglk+usarYdH1LZo6Iumc9hwi4lIZZsipQBHO1y+29rykDF2dgTXw5FrecKAF2",
+	"sERsM+NxIo16ow6lvvcIO2wkWgsl2dQPxFHKyueM13cvu2eHxJ/G1OD92HzcRcZjL4Ly7cXNx4zerLJV",
+	"Xm1VSDJTpJaFbd1kuaYg6ZORFi1IBvOrwDZ76LSckhwbTzOkmBhcsCQ7pVQ9/xopMw+fwLJiuR9dkme3",
+	"egMxnrntyZSp3NDvpU3NzeYpN2FTfeoFVNxnHCkLaG9sQrkKvIQdn3S+P7uon3RPzy7q553Lozcmq5mn",
+	"QiWKWc0KveqgUW/W3dqQKVpvDLYcoidAY+b3+XCWPL5mHx/FzGM+4x47hHoWn0yYonoGpDr4MyBCJqnu",
+	"nscitYj+pkVCY1EmZIzZqvvff27U9j8geqHr7H3Z6vfra39brekPGAuuffhztd+v577Y+m7rXwpt5CMa",
+	"hqWC4qjz9u1HkBYQo4aPP3ZfHp8tOq1pGCJb2QisztlAviTW9KJc1m9/Zupv89K4e/pj9/L4pUM6R0fH",
+	"5/DXxfH3x0fw11Hn9Oj47Vv95/HpS/3PSbfXO345J71bzc3EkVmLZMhFDPKIRsob00VZ5OEPZbABWGQn",
+	"GffJkHrXSOhpsC8f+toZuqOW57La3siltba3vV3bp9utWnPUGO2Mdr19v1mYRIXVGiUrDcMjVBJKzk9f",
+	"EzgGJqyQvll/ewCPeR7xq8MhlWyn7QQ/vji7uHV/eH0lOp1O57T3bnz87qrT6bzR/9cRR51/0/82dv7W",
+	"DvUf9fqcs774sZXVG2LX1M5tyZY8Oqu0pLABi0yw6zKlBglaHoAxFZYZHAmueRotzuo548zCJN0E7BaL",
+	"aARnNSVqggNyGqb9e5nHFIav1DrB1BR/z6n4MR2pkkgThwgaZhuxfDZeoYITUqlObC3Sultob/jyoai4",
+	"KNTmubKlr4mbFbW62NQ5cYZljqVeupTSooBz5he7qWNG/R77pTzs9kwSQCCb0PiaVGlSkDuQ7JfB1iFx",
+	"7fqoccCv9Nj05WuGohJYrgeEBFtUQbkeUVKwMecrseBsadXg/KwdMg4AGIuwT1449dm6s7tv1mAGtCwD",
+	"P5kluPzk0t1M9tzS+qrkwexRfXyOlOUTm7ClzH1PpkPnB38vJXp+Pk+6EZuq0dl7Lxi6Je/PqZeyJ7Rv",
+	"cwwqPcXokrwDH1rFPzbNIis+xelJzT5+1dHUC/ukVAE7ew+qyEDG5AciizZZ30GmkVZBtT0QcM1+tZSB",
+	"DK2cJDo0NUNkwijHdGAUo4UUsALDbnEPwPuQ4lSVTsNbwwsIlb/WB8hsGfBSR3u2ZDiTf7zGPeCy0zpA",
+	"plB3jduSul70A69OVUuXRl89TyG2eDkZRZINDw93cN0KqR9zus3Di8xzrINJCsqqExrw5JOIs/W3WxaY",
+	"TdrqmcXAhwUiy6UettZLPGTr1XSvkU++UJ1dFCpflwZwS5yKMkiX+dTY5nocEu493Xig88zQDsHJrLST",
+	"0EeeKDLvXE0aj88W85S5CVOcSiUmGS8I9f0AHUfnmWGgNj/nIXnXuzw7Ib//+j+ggPD73tkpwUcnmYI+",
+	"GwUck8EWluwlm4i34ioo9HNBGQSiPNg6MvgKku8CRaSi3JcWg/Ve8UJEiJBLvdc4EqlEJMmtiK8DfnUI",
+	"mbpEn+8rfcoTPHSsj1rPqY1AGWXz//79JTh0Bh2D3QGi64C8YDRmMfn9198GRJjKKH3D899//S1TRbHE",
+	"/70mdG/utBhMj3S5nNRRjkv+YdkuP/qZSOlrg+OQ3FQqVbPCa0N/n14uXhpgS+j7mbSozVAQl3XpQS0M",
+	"DQNvrjQw/f5+wbdkhBnxWLSrqdpQOJWdGiJnaEmKAMAAn0WDufz09l5zv9FaTEr98HmnOKspee/5NI6E",
+	"zDmBLo5fd3uXAFdxcdw7vvx43un13p9dvKw4ld67Fx87R0dn704vC71D8NwfWRyMDPjL4r4XyFOf3ayS",
+	"pjfwzCKg/g7ms2rGCkyENF3XeDIPCSW3seBXuID4pSRt180tX3GpQom2kwykdDuz03/0w7q4ARscWggA",
+	"fpUhF24ZN3UWK3xda45/EaBRTj2PybQvmL4T8IuyUywoSMXce6iSRmFsMTLJmMoE1TGQhPo+80kEWMR4",
+	"RYErs/BwH/8ypSFaNG8uL88zoMsJVWZR1bOZpalbMoOSgzMtzF8sCXn0K26/oqWeudch/UoDvwHAwLly",
+	"rnne0vjwp9Uu87kEPDv0wpOTA2j6eqT3Sm8uzhBax7Vd10nBhxKSXMtLBM9C6MYvpVS8cSlJ5qkLvNNg",
+	"qhZRbYJG6hBEP0sA5OCmBHOUVCkSdUQVtjVJL5Jz4EuW5xXA5RQQ4Uoc1uXUgnNbTiWvgpCVBhpfdSF0",
+	"Uej5sy6q+QZSpVbbRp2m/gCJK7ZVlh5H2cp1+UgUeTdyKzSXAMaD0cg2H1AWIy2vS2Es7W8RuypUlsfr",
+	"9N8qbLx1mG3NZcho08qbcjURsyQ1/6axeiYxVVtf7hA/iJmnBGCT6kdFEYYHVlJPcbL4i9I6nrWoY06s",
+	"2eIKm628rMpCz8lUVehtML32cF31pVqIAcro+bsXb7tHH99dvMXIj2TK6fOUL6oc2jwwQCw5HwupSHUs",
+	"uJjqRSA/1V6J+JbGPvNr57EwTr7st2+EVAYuZHld0WL1z7jiGHI3qdtZ2nXKC+0t8T+6Npacuk34v4iv",
+	"ROKrKzWf7uBjLNRoC9cLN6uc055dvO9cvASPRQrkRzwR6ROD8B3BVcBpaP25tosiXs19W/mnxcUwZJiP",
+	"UKA9TZKuUeu3l3Iq9u1r3rSwMulbC1cnDhj3ny4DUN0KMmQeNF+EochHTf6LS3oPIeA3BGxsU0UYXYLt",
+	"nNaQ21mY4a8Xk3+cpEPc3CcLPBraul/IMZ3D4zO8dPk2YXlwV3n8ZfNKRa2vLOvNizyoRF/hfri6bM5m",
+	"6Wk1O2Z6LnPFc+fHpy+7p6/vUTe35KDh+J9BwiBb7/zE2V4yG3VzWbcKLXdjWoumxLKdiJnHghttttyO",
+	"hVlVmS6qBfdZfuazLWwyW595t5PpYWbt0WxZV7rr5VzBzOyJDpU9Hnc9V0/M05LhPwBry8zoaTdjU0aX",
+	"wPP+ISA9M4C4azVOdSp/EwFHnrUMLdOUKEzojFB5rXU7fR+ppqC/gcSCIQ9tiBTlmyDa7VYxuMMqlN4N",
+	"kHm5UIU4OZeZFDS8hgwFjf08j10OKJqC/q4THjIlpd7iWN5igyNTUGYWDAYnYd2wfyL2LAMEUrvShh3K",
+	"olVcBTycVZXMIpWjEZuRr1KqgIIw3WIF8a+uzNqcaHHIXb8MfxDALvEiSYZMBr4xYpCO13YHphs6oZ+6",
+	"eMd2xombAA8W+JjWAGdPKTZzX9vd3ym4NktRy6shi7DqsktWup2PzngNpvSGzLa413+aZOoQbywk4xZV",
+	"D7BYYzRTcjD15b2qs+6oFEiv/q+1D58bTplfCgaX6ej6IFrvVdmME65mWhkaRvHH1n/NQF6UIH5hU1sR",
+	"I252RnvMj4kEqmxY99LADY/9r6KET5eo4BAhh/WT13IJbSxRulMxMt1I334xW6l7z5+Up2E82aO6KQ/K",
+	"3PtkSvjiJO6lhxfN68k35k7a+AmIuhVqycI51idkM96c9bzdKe8PRmuz/u6VgbTKQ2Yy9ZI5lp5KXLun",
+	"pWmzfw9AzulsnoaSM6t5NyKWHb/ALZ1Tf++nyE4Cbj42Viz3Ggrk05LNQxDM05HKnYjENkKyeV5n708h",
+	"ycv2KTo5PnlR0psI7l+G5YjKpcmcUcIUahwSpZVrErKRImKqANZb69RBTG5oWARcuaE1+JimVIHptEDZ",
+	"3Ul5Uju32YjPJIliYcHJ7u0KWr1KdzAl2CcV083SmDslucuI5Z4UGesVOCSDz18G5c6UdEE3D1ilRlqn",
+	"OI9zMbK0aUnfV5a/uPabtAlIyO7R2VFK8Buwo3S40Be4ILidfL8qKxMvXL4mcM3TrYyZ5F3WpzuJRFzM",
+	"S5KmdYIEcNUhZr8OqfKgJwCw4oTzIuY3LFfAr5K7H5whf22+YeG09sgPwQuEnmLcE6Z+dyn7WMkGHuBM",
+	"LyVE3M0XeoNK3T1r+rWxm/KaFyda0WKtfszkNFSQwqqvIpJxlfRgkXRiGrGs7QOdm6vWFi/gFUsasKw1",
+	"i3ntzKxW+pBkTexI192Kp2MMWXq4O3fIrHGB7p/kac578tC3CZtuW3OjA2vKQyYlGSBpQJ7z8cXF2UWJ",
+	"P8u+2GqVRxfHnUvoVonNevRfcH+hYrlxUod54fI00WSFzksiK5dpPMUwStMTAW9zCDo4gUVilAXg2iAs",
+	"MFnBIzez/L+iIrHGyjyZDTa/Q/ezxgpm9XSnOrOydznUy6wsYzU8gZ11B7F+waKQeiaUdjsWISMDeMzA",
+	"CPqvKMyLTbMeU1r5KdA3TSLaGQ9nhXLSwtdMLLAIZ7Y/8K0BcNS7Mcxl5K1QXbPv/LB0vE9Ay8lSbUTC",
+	"9q6UhicBz9JJw1m+8OuZ2JfBhL0KwsKO7h0SCo+GRBtuSeHP3/XeVQFQwqo2ENN7JuEnwJ6hnFy8OiKt",
+	"Vmsfbp6zrNtuQXFd+0sN/2imf1zaPw4W/rCAah8+N5z9L1v/Uv33//7zn2sfFq4rQVnrTuhVefVD96Tz",
+	"erH8YcyCq7EqwUXLgq7erX5BjaeTIadBuDYjuVPFg1O5DXw1XjWNgsKIooP1VmBlXOlSvj076lx2z04X",
+	"maYpZclPoLidXEhVoKa+ZVY46P0s+m1tvwiiLhT8avHGxl7uTvi4cGtZ7cpy1SoZaPbdxeu2rJz3TpgX",
+	"d64BXgVFsWT8VmEtgZzI18pbJXBVpXwWYGITTIkCQft0RfT3Ck8tgaXYGIli/fJ+s2lrFPivjmcXFeY/",
+	"JLRFhv4eXaJnaX8DkX7C4iUi5+T44vUxFIFIdsPitNpDZus8PMqJZAipiSVA2royCRIl1R7rx6pydR9p",
+	"uKqxIlzlVFSgws0r/eZJBh7iZAdetPMZKMH7o2d5YcC4OpFXeLhWJrF4ZduHDnTQugFVwCAvAdjfjbjO",
+	"KeH3iyX4wfI7VjfmicWkBMgLIk8X5ViAgCFoWmzZJD9hUlUpzxLqLdhQKexYAO3eRUwiCtUrKTpVIcZ9",
+	"gd9ts6qlibxahxZOzGVAirBPJa3OyhDWzCSwXfRQTzxQ44ADgtI8LOc6rFus48AJbGq+Scufh06zk0/p",
+	"FWeQj4LYCS85ZMd+oEqLXIsXhLNbwAadU/kbO629DWE/yt0U6fgem/WXFbktZfuZqrui4hNjPAU+Arxm",
+	"jkUGrtpttosQSRpO0y3OiTSvfTKnVLJS93JGZWbxVHu9qfPpJOU81o17efzTZcVJrErA7644FQvcbWrt",
+	"M5YSglhVnMrp2WX31b9VnMpF9+jNR/OcFATcfkiehLWkFafy13dnl8eQh3Dx+rjQW3xKVXCzDNWdwwUQ",
+	"PbLA69VMmwvynBy9Qmj43ljEyjypBy/YOoDOh0pgR3rkjZJgFhSAuvtCyaWo8IcJCLxlrcOZ/as6CaQM",
+	"+FXyYDQsqCTultPnWlPXH+Zx6aV9ZPY9chEavlF3l0LDp36HOS/EZ9dpfbkz8vupUMFoVqohIi0gspkt",
+	"p8C+J7ZLzlIYaM2UjdG/vkqm7yniv2cRQ5T4t7aj0XwwjHEVzzL9WRE/Stj7SCiuiky/YiTs92OKidK+",
+	"4HN48pZdojRLMLHrfiClCG/m+Gj+6qJNoJ4Spcm9eSRFk/MOJdowL6H5uEWrcjKx15kFZE6TVoJijRBe",
+	"XwwfcXl82jm9JHRuFA45O+/hIcIxOKRzfv6xd3zx4/EFoWDLYmdz28zZo2HokHc9/XOSRwPrlPAr/aaK",
+	"Uzk772l+lTyu4lT0bYX85C4tMJkypvv6nvBX1FOS0KGYmuA2kAzWQ0MQztdUAgVQks5IdRQzBl2+tgrd",
+	"4Gs3oVwOxI3CG/wJY0wJgMx5Tqp8OmFx4MG4NAGbJtm4CPMYMUbML5rs8PISshgzch1wM4Dsy/MH5eS4",
+	"1+u8PnYIKPHQf+Hs3emlQ94fv3hzdvZDfiTm6pV2PjYeTIg2PT+OPcy50TtZsF+z/asKnrK85snUmRzD",
+	"u59OMz+fR1dsFhZ0A+3mLJLrIxFmssf8ScD/tdFstaE55D0gCtNnQqnK4yALnkWyp6gKpAq8guQP2xOu",
+	"dhv4DHURFstD4rOQKeS90kk+dU8s68bKQyup/KQcMWbAv/BBxb0HjbZVMJjTBbVNJvA8TtpaTkskLtSa",
+	"dqmeQYGOGEUSOa8dspnjmk8FoKKeEnERFCEA/YBJFIbYqc4nw1AMJalCk2Mt5n6QDhmCCiq3HMKoN9ar",
+	"qQLu6dWDQ2hXEXwza44Lnr84opf20fC71bogiAzjW/PpV4zr87ccmESmdERuWcxAc53OL+3qAjZZFNyy",
+	"hJbfOkuGa04jsEH24lckJF5EH5AVpfdV09Wa77Pu0LdUqt2XdFb82sRpClDnMuAeI5PA58HVWH/8RHw6",
+	"k4ReCVJVwqezJDiR/Ibe/q0NR3WpH7b5iGAMa75K8DDg7EhwzkCyFi/AezbsCe+awQGwV2JFMxe3WiXR",
+	"6x5wqSj31u6IH03lmMleoV1yPpVjsEcsSmZuqlBtbfgjkYrG+ixWtXEYQZpximmz7pLHHK1OWQiH7yli",
+	"OKBhDPdnfqhvF1U84w8OYVDI71t2Dh/Wengh+LesGIabO2TztFZ0IpJDb3lYnsc6OcmRXcncDheRWp5t",
+	"rZSRT6DTZCX0BgpNoiOWAEFeaY06k9dGwkCqQzIw4mUOulT/uCivo8K0Qf1m48BwEikF2IDumj7xokSD",
+	"kkuVUDQ8DtmEGUpeyxmtaKhHKe+SVRph+x0DLpd/f+7ZRcR0nunGa61S04K24lS6Z71CE1RzopfQXPdB",
+	"KsCxT+9lcbj0BIq/D8HRj6gHbTj+IYU/vTGNtR0Wa3VOTLlPBt999913g0Kjf20j9C5Niu9VkLF4IiwI",
+	"OILf3wCmBwsFv5JEiXox2jT3EX916ZCncvwjXlloYybpmbkWvHB9fqc2KfVICebRGVaGVjfhVlM5vmBX",
+	"gVRxCSL4UqK9TBIeFDRP1sv3TJLeyx/IFb1hmU1dyNja31lppt2FOu9NHPmtXySOsm0vy/K2sAcF6j8L",
+	"gxsWW1RGfL58Rq6oYgDBXRWxVnADwLr+ZcqmTG4RJcT1muz8zixKlmH3Y59xzGfFxMqx3uYYKIjFJQ3G",
+	"l1VIlC6JbTdPVaGlVfJgrXWsGRmDmLG+3iF0zo1W3yw0ZtEmSt5rYgxiRJDnJJaeuW+tqc0LQ5xn9t3p",
+	"5jkp0WUKL5Y7xVISfhLOtXn2i76rtwyYcEj9sh6nNIpI4An+TBK4KgkDBWe9xIDrcD8WgW/PJdqdQO6C",
+	"L5pz+U76+/q/VfmZQ+HPCstcVzXUNWu6QQ8baH9DIjoDTOKRCR7QKErTvPWrEekZs06+752d1pYlfEut",
+	"hZScNFBQlNCG2uyQDAzO0SB5s5xJxSbP5AJuc1GRb3Ey0Op1UirsYdP7xVG+EbdEKxkZzguQaGMR4u5n",
+	"7U8YNuVEjEbajDF88DAv88wcseZVTAKlSrhhQiTNdmO/6borgablEnwsoz1BgjsMeXYvRKyGuzw1y6lM",
+	"efDLlJmfNa0Vl72ASm7yr4DOy3jOj4m8LioCkmMrDfH4GWkI083rFolSf37aqziVV0cnFafy5l3n/XG3",
+	"4lR+6nbOTroQgDrHSPmP+p83Z6dnFxDU7v77u0IL4K9Tocpz7CAobgKoMYtCM8pf9E0yTb0oSLhbtOng",
+	"Jj/JHFs7MekuYdjsu5zyoOyFEet/kN57ZeHTZxKQ4UmVYjieQ3SUEsXoZMshNJTCdubhmVCrH0jNnuDe",
+	"+oZu/3t091vdp8905igFTL/APINzdD4VRMtt8gP0jjBhROOqyjTOym9lLMJQTNU5iz1D6stmdZG/urAU",
+	"xAzTXLpIPPd+Yw7uKv/zkmXrlbRceXnReXVpupmih88hALzfe3P8EkVi6u6ritFIq7tbDnnfvXzz8qLz",
+	"/hSvuQ3U2I/pLSdVLkDEgOqHV2cZFbyv4lSSd1ScSvKsQl50wSQrgp5fyLNht8SSE2bEsAByKgdgqg0c",
+	"fTwGQHgD0HYGmuIG5d1xvu7xvkefTFVulcZ6sYxtmvTHGAF6fy1ZHNura5lisbOKmS4N9F0E3viSfVJ3",
+	"aj2Y5GgZEQN1+L7wphPGlS3Ir2Zj8pScx0KykyCOBcDv/XUahKEWm4omdxYnLlwY322BBbtZp8E7WZ2Z",
+	"aRekEdtuGoXIK8XNNW4az2MOLTak6bFBYYTmEvzKWve5LyfCn4as6+OX/2Jinn/BH80n06ujvrJNxga+",
+	"uAnlPlUinhVnDE/op07ibC9NlWVS2Tw7m2MH7URga0k85Vq7N5CLIwhakDCYBGotxMVJwPNDWEYQ+XRA",
+	"fbdZ15Wcnp/YK+/oA0r49CqYTPCtJlfnkCgDZYBrbqm8B0r8vWScU5Fj2tzeQZf/+m11SusFCzz+a8FW",
+	"5kUnNvxbhwaQoyQ0UJjqE0XzXtiEUNL3zNPe/HHInp48O8kgXM5tRhJKMIucZzN5r2+Woj4sYZ6P7jtJ",
+	"uPYGnhN7z5PlPqWDvlfeU3YeT7bwm+Y72fvegYpZEAaahiqIaKwgx1Br7+dnvUuSkWmonN67IfCczE2g",
+	"qCtz6VSum0HJzhT9BGGJUWZkjUVQS5jQMOAUjueiXMlKvlWY2AWScDMx9F9EiC2KjmRloH5urmPbmMZM",
+	"U4v10RuTw/iZgX3PGTHLnVON1Y6pBxECd+X/QH/FrPgks0fztlEuoQNfRKpIsVuZ5PIC4PFDrRL4gmEv",
+	"BEg8MeUGxBdz2HbemKraWJg8wCIA8tqHLBp57cNn19lpFUvzC671giH1rgsghB6NHJX48SG2u2ibi3cR",
+	"YSqOxswrwfjGhsFJj0LkOp6+/jD7jUm1MEUakEgkeGiwCcfUwGGQAJsUFxjB2HT+vbXrFwdjrjBTBn+S",
+	"JDTjGDAjsTEnnHhxE417WUIp930mCbWtCJd0IPzDGEnJPpTZPjkBMT9nLLrFnnUQ4Mhsv6m1vxIBvwLT",
+	"B8RKwe7D98WbEmfOXwHUveG05oWBJCL0bQVrnjZsoz1teySOouJ3fnXN/0G4d7pveQ08WTFn8fysPO5P",
+	"oMtlmc0mylyBjF4qlavDmfm7628Vyeh7C+Ue437ikyt33NNIeWNa3tseOtsngWpzOTaTPSR2dSwaXabL",
+	"JHgYQCxC59Kjzvnl0ZvOX8RotFC/W1Tyg+8pEt2vYjEhr4+NJkynavzcXP0w4ykEnbybPzNt2r+W49Q2",
+	"+S+NDJjfi86N3u2TMhjBThp/EhB+qs9lGZpshwOsM2KfFAmUZOEIPEOXxz9dZptvo/uxz43b0USGAYvP",
+	"PAeDXyN9Jm7NJsBc9QHQxKRHT6oZbyj5/dffSBbFYmuudDKLwVDpdU9fQ11rYm5WPvcr0zjsVw76lbFS",
+	"kTx4DsKs7rOb+qfpLwGfBLzuiUnabpcOvX7lS6akPcVmwlJ5iF9+dN0mbOVD40GUya58UorZtkPYtMAE",
+	"qRHvkzODIRMzNY25NBUD2CQpqfNeRdcZg33Dkvq7ACFYDIKy9oJ6hkkRI6niPm/ZCse0GxCpQqXZVv1+",
+	"NTrrwBsUn7VYM25tPhcctVHM5DickVgoqpgP/CfwGLlmMyhOGJne9XmSCvJlTW3XbayVQS6ZFzNVOJSd",
+	"NhmzT9QmNKV5o3kTZXu44+36e2x/5NLGsOm1/DbbHu24u4295n6Ltofb3o6/y/ZG+wW/s9aoUPvAOa9D",
+	"Hr3MpYV+weyzsvNdvjOPrjpkiGIDvaGXXygbEuyeQDyw9yat4UeY1sJw4HwTovXQIEzbXxHnmtHNV40u",
+	"tM5akQFX1NeoeDz6dCwbySFaZ6YRVNIsD/ImhqywiVQ2qmruqziVztHR8Tki3F4cf398pP8sXMbpMNMV",
+	"4N453onKkC6nz27+1XzSwqg8SJTc0mquxQUWSxjfBuQtK7Sw1kEJS5fCAoWtFx4wN9nwQNFxLsbkKmg+",
+	"VXi+k3GB0vQkXdczY3h0HpNS6CY8Jrnryfz82YHfy9Ofn8sTbsCm3v65E7WoN7w86Z4eEHbD4hnW2s8n",
+	"KgHj80WdvDz+8fjt2TlgLPjkx+7x++OLAwTEolHScxTkiuzzKkpMSSZQVrJFTCDYQD1gFtAhgffDrenj",
+	"oTNsKAXAOljvZw2Ko/scbyTV7gl29ksKBxyTSo31EWRCOb2C4pzErZoka0GNJir6NmnPNLlJBgEpenqG",
+	"hSwby+QKExVKcMYu599fWmWc8NL1WPB9JEQB+Fc+Q43V9KXEAJvmZTQ0WNxQrDTuKlaOTXpJT039QBSq",
+	"fmsJCty4ZXLCyAcrLhIBkWztKlmBr3h0FmFIcgPWgHc8GW+2A74XX07n8EQLvik/zhFgRvM+Pu28eAu6",
+	"4stuD/8sZzx4e2kC3tkkUGRgKngHUMSTgqwPhT/bAhirMIjQt4b+UdSMFy1E85zF16h4ykydsMzwV8c4",
+	"uE3V8FyH/qXY3XN5avNgQSYNbd5XVNUM9Pve2Sna5cudB5fi6ipkxvwp1+PSORchJz6IkZm3L+0bCzmK",
+	"TTKc74J0RyzgmHF2ezcM4FKkXQuxC3UrWZRdMmbUtIjZFF+3dC0e/6zD2DY45u9K6k1zXd4K20vnhazx",
+	"Bd65j/SPLA5Gs3XNl8dIty3xMcOrizbcBH6KAwWmQuqZtLmG+jIsohpOg9AH7LLUeWnwR8iYxWzrkIQ0",
+	"vmIxCSTkLcYramUgD8V1cwGQRpH28mPgM1HKxgDY8JD4U4MaF3AisUZokfXai0qQ7VNo9392HH8nXaoi",
+	"GnrPhmMhCrIXkAf2WFEZ2fsxMzjAjNziAyBmAR3SDfMEsykLjWxQfaqSMYJqonn3VnGQNR3AZTBhYqpO",
+	"lpWKUfPeGoCMmPSDQJJbGgDSgoi/Xl1uqRrQSfBBkmXC1myBkkSalh9kOFWwPlrR4AIszeIVYTcWz2Et",
+	"LdIs7/EN44VNxNZOfhbc7MCabzRXdxASLvGIF5tVb046R7Xem05zewexE0fkp9pP018mtV5wxamaxuyA",
+	"oN884y9P3PaZfBGzc30uYuvpz8bI0NgmVBpwBhMM0xQ7gw1ZAHNAO/hBml4WZYS817zWVs0FDNNgzs96",
+	"l4X44YUwCdj08sbAbFg6zJ6dSvFBym5qsj+bgCmYrT6CG1Zzj3za4Nwpkdc5TrKcgWzELNYn1hO5cJLN",
+	"mHPZ44Wncd1DKB/kMBlaWuNWLZKKRYIZ+5KNNcX+swJHjlJsEqlClJjl0v9OxSc4jCKF0bAJO9IkQxDH",
+	"d5gNzBpiipmBqRUc6IurQgwTKzBP1sXOYXFcVCZrWwWaEc11CxScyKnnGefRolC5WaMoYZ7Fj5WKlkV4",
+	"MKYLGvaby8tzgi6cpLYCiy88MQ19cL0NAdTfK8tHLamwWMDxXydmiiuxRt/aAMEUErKwK+UkhJk+Lbcg",
+	"dpty+7vKYzV3Gp7MIzR/Ku/nGiqY1aPbjUUru4EVaSn/iYZ9l6HesPLm5kDDhCYyECrRp0N94ZAZrCXr",
+	"D7O5JBLJPo9y7We+we4hFieunnZ+zYNmp9+YLh917I2IfScCxv06YJ6lnXwyj7LfGC99oWcuLwMLGRMK",
+	"JKKE1YcA+yJkWiUDFHAuSMwiRpVcG0NhnjmmSAr7m8IoJHN4G8iv47/eZEYrT/9qYsxrFbkSk/NOr1dx",
+	"ijDZ8zaWJVXEfrC599by4thHsCpiEHtyi0wY5TJxhGUbX9j0AHwxJgQsI6Q5e9AMvOkuVl5sYB6CRTEJ",
+	"wjDI+ByWZnvm3R1uoXvAamJLWpMutiQ1ACX2F6noTJstasxm2kYwrtyl3SGXWe9/TH37j6Ngo+3Yy9is",
+	"y6wXcPXH2Y6taE1B4DabCMjZLeidmXyzxTlvrtyXqSzvNjQ5D4nWlYiI4d+5gKZN4MyENJ9/mv4yeW5o",
+	"aLGKYMG9lfHRwtP+5eD585//W78vP/z5T4XWrmTeNA7UrKfnncSQE6dAgS8o40nINECQ9g50PYEX/rxL",
+	"MvduOWmvfHTJyz7/qdaJopomDqnoJCLVdzz4lGMQW7DFeN0pwKCRBL8Kt3wABVQD8suUxbM+j2hMJ0yx",
+	"mGh2cwt7AenlYqoYGVPNQblpJYGP/YHNbJAAfBGBnid+YeOx2g7Sl6YLkwqHKEjqCSfi+1uFnIHGLH5l",
+	"d+v795cLzP4lmwiD+5hCNKSVjvphmOQdiqsAIiRAm0DK8PR0CHqrET96/dd3T4rfG0wybz1MV+6ZTBYa",
+	"qkyGLI3vYEbBmkOEUMZfpywuxnbGQZmse9hSk1vtJFItwWOu282C69K9spGchR0SkVx/hc5M84/idYJF",
+	"EpHcYHswPLn+AC6zHT+LXg+vJtVcsoyItUpbMx+31hiYZgMBH4mSStyaSZgZUu+aaLmut2EihkEIp1Ae",
+	"2IwaWyXlpC1pZOZLxMdWfY7CL+BXpArmsUWbS2G2cRRDBu2QqZxxj0ZBfUYn4RYm2eSxsR1Coda2z0GY",
+	"Otk2S+hfw9ygXOXjWCj7Y73P+/wYBDPgi8RMRoJL5ljXgV5UMGsdcMBzwoyq2eeDz30IHfVBNXL6Jl8D",
+	"EvLdfsXpg5rYrxz8/utvTt8aDfCzeXi/8mVgevshCg1hv0xpiLwt4z+o9/mxHoMkHo3jGRng1wPSrzT6",
+	"FYcM9IsG6GSoAvpTGGi9foQaDk5AEsFJ23WRq1JwhzPuMUL73Gc4KUTo0kuF0aGBGfSgTl5AATOxJXgo",
+	"2WJ6i6h5sI5adze1hvSKyQMcF/kLgYUCe7lfOfj5919/++D0AdG4XzmAhQv+jqvo9PPQxv3Kwan9DuCN",
+	"+5WDky8Dp88H+vbBHNCzQwb6UQPSdAnUGiEoHczXAP01XBfGahlaoK1Dm74FzQf01SaPy+R7GWGDbZeu",
+	"2YxUB/T64++//jbYOiSDz/CkL/pRfY4HNIrkc/P1899//S3/gLSFDQykUyBID8hgTuaQv5Ax+1TNSGCT",
+	"4+aQk+PLN2cvyZ9Jv9Lv836F/Jmcdy7fZL/o86PO6dlp96jz9uNf3x1f/Fvu6nlBvPgbCN/c93owvTed",
+	"mh4IZHVsbW3pbYE367ky6dGIJWj0JKJq7JD5YaSMPmYWbhFVBSkA2v6azSSpvhbPZJ9P47D+Iw2nTNaP",
+	"4dItZ2HsCzoEqgxGYzT70IkiVD41PzN7lpN9CV/yaBim5Qxm91koGegWdXKCWQyUk20yCfgUe2yMMjVY",
+	"fe6Fwrt2EJQtZoDqyvV6OuSKKUnabgNVjzDwGMfKKSPLOhH1xqzWhP5poLgmeuLt7W2dws91EV89N/fK",
+	"52+7R8envWO4JwWPrPw0/WXyOhbTiPSQ1Drn3UyB+UGlUXfxDhExTqOgclBp1d16C2P/Y1AOE9rWH67Y",
+	"OomGjkXlgSIdowXmkzPrZHDNZrci1toFVd6YSQIIEMbbDM2/+tyjktUCLhmXgWbi4axOOnxGYhEySNqE",
+	"fM1A4VomUgiKmjRf6mAHgERDlKU+hfSS5+gzc1Ze1wv+vtZ1P+BEK18+OBUraWA1m64757SkURQaIff8",
+	"bxJdCNnKMEhJAPxM6+BIbv4Z7obymAq9/qi1yY/emCpMJLRmV2V/1KLffffdd17Tb+TctAeVptvcqbnt",
+	"WnP30t0/aLkHrvtnd+/AdRf1FIChnIBprfSWV9An3YBaHkPHoO4e4Qhski4MM7FO0b2tb8QioEyFT2XX",
+	"azA9zn2XDudKY7TWCOte/KBm/kENvznSD9pmO3ThQVB4Uv6oVv5R1B02zNq1Fh4FxSvlj2rnH9VibRwV",
+	"3VmcnimA0fSSCYou2R99JfZHcG3GRdNd6FfQyHcjaKSdV7SFmPj2bVprBTgDmsdrQKzkvN2gYs4H7fUI",
+	"oQwG+tV8cSptpP+iByfn5PkLmuD+wS2N1be849TkgzEfb2qtvumViIeB7zOOd7RX33Eq1CvAA/7iVLbX",
+	"mUqXa1OdhqDV5YxxOBcZa+HnD3pL5XQyodpqAl62mFAOneCupIEUkZUPX5xKJIryMzGeDJqs1pENhgdn",
+	"t2Di/cBmg1S7cSBqbzUlk0Nfqi3Z9HjULwcJqxk48AV0dhDTOEnThyfpY+cQfWLgIqR3B5rqmNODjaj6",
+	"HEaqHyJuuZXn12ym5Tso5tbhCP0jeTjDjqmaK8mxuJXZAVnx3ud2LM/IIDmTA+tAOoBcEn3hBJr9VME/",
+	"aEqxbKVjSBWLt+p9fiFCrfKedLqnDlYWFIkiXP4O8EmjGr0wQNjrM//VLHiB8W5yfrs8mio8uKnP23jp",
+	"H1xqZSXV9qjp73kNuj/cZW2/5c4JrMZ+c7fVaI9GzTb1WruUNneG29vbe8P9dmtI/e2R29gd+r7HaKMx",
+	"ag297d3t4ajVaDXdpsu2R3tlQm7vsqE56J2EXPOuQm47LwX8dqM12tnxh7vb7YY33N/1dj1/2PTbbLTr",
+	"7zS89i4dMb+969HdvVFzZ8TaOx4d7TT2mLcz9FhjM8G4M/dy5u63XLrT3t3d3mn4rd3dtru322yOWoy6",
+	"zB9Rr9ketUZuy9veaXhu0/f2R7t73vZ+c+iO3L3hpsJ0d04C7nmN0W5jx/dHzT2vxVx/mw73G9vtUWuP",
+	"tdi2u9tu+c12c8/z2qzZGLWb27v+tj9k7nDUGLXdTQXw3pxa0GAua7ZGu+5wd9dt7O7veI3dRtvb9V3X",
+	"3/d2aWu412rtDWHutLm9396jlLrtfbo78ptAVpsJ7QV6e1jxu0z02pbyAPJk9fDEX/6PJYjbjTVecY5N",
+	"AS6FeEtj7K/+lQU4SgAjfxfl9hensuhDSPnJEsMLvQt5EWt8qSL2WTwnb51E2FrXfBATeRugBUa53+cm",
+	"oS8VtrLU5mq7rYOkQ3PawYhQLjCRFRakTtpu+4BwQeTUG4PjuNxc69lJP7jU+SeyPExE7X6mxwMyJ7Op",
+	"uSh/CZ+yRPzNQLibgYD8QKanaNFC2MgZYsq/8HlaTfTPqRpj0kM5y3quoOgJobwe5HVllk3P8i6t+FsA",
+	"khTUUNsvAsDo0SWIuQAEeIdmeNhoKU1ltD09D/ocMZFp8tAAnHxoHRkXsbE/2m7LhKoCMMygVBiCOJoX",
+	"e+HUZ/6WNYf6/JrN9MNMs6c66WHGOroPASsiUISGMaP+DMKXgc0BQZd+vc878OIU9SnwGA5MP9t62Naz",
+	"TbA8LT2k9zFR5hlQMW9Zl3EUFs49koHygKz0a3DSNbmo1gQ0VWjlz9RaftP2HoEbHwP1aMZjClVSNrKh",
+	"7vf8c+B/eR4z2zi2do34Rw/DVZ3N7lzJjC/y+To2fJKqklnPE+RkyLG45fmiE9BeE+cOsO0+FyFEhfJ1",
+	"pZZ9HxTmpUgyoT42J9EM9YopE3WZ10YdC7uV4fSa32qJYuHJQKyuy1Ivku3KQCV9BSZVrL96jWZ75I2G",
+	"236L7bf22u1tb3t3pzVqMX8Ipvvu7t7uaN91d/3d4dBr7zSGQ9bYGTZbOy2/ucuKdd4HY2IFwFVLTNY8",
+	"lNg3lXADJnQBvsqU8+QO4io2FPhf8HiHrCjB8iV8n8S366Sr4Iz8oLcr8d5l8VkwpquP7/zpRUexFMQX",
+	"fY6+Zqs8WSUokHKK6aQkUIeFGljb/Jo0vuFE8LUdtDgf66B90GPKp2H4cKfneBKppQfnpYV1+XZWNjgr",
+	"uGql7hmn2P9yxlkh0A9JohZWjDsL4e8H9qhAApDp8GJqBraKCP01U1+Fyr8Fn/8RXUBljuzGgdt8Kkc2",
+	"5J1+Y24bMLfXIInLONtdLIk5x8y00BTAngCWl6EqoLBGP3NpnQwynwZJkQYW9GfBggRnh31OuanzNPjL",
+	"XshoDIg/5AetYeB7kNf60B/W+Hw0y02dJrlQiOHJ6yoLWHXydaO5joHoIAwb5xVEd0nzKeO7D3aeDY8p",
+	"3JFv3orH8FaYfhDrxabm3BEpBMUD8JHVPgX0bqcGxt3cCUSEfp8bY6jQowAeXEgKleBQsPmpqR9h67DU",
+	"TulzKC27oWHgJ7UrP7BZWs1nOdKm7oQkhfWpFDjm7+351G357f0G3W80W26b7u/vbe+36V7b39tt7XvD",
+	"vd3h3u4+bTUadOQyr9UebtPG3k5rdziiGVXtof2ieoTreBRsAvU3p8I9nAoFZ3EJ48g0riiNZV+Ykj48",
+	"zObqA82UAt+ULpyfvsZuHNroapt2HVas66MZ8D6fK5iRjPs1QPyqeQDUJSNgJjTGdv1pTyUaMxJccQE9",
+	"i0kn7f8h8ST3+UjEmYRvCOcA2pdPppGFU8O2BBaZAgw3MzqHxMHVGMp1bmPBr+p93rEdO6CzluUxg/mu",
+	"HQMiVRCGZEy5L4mYKjs2xDjKcBXmQQnqpMTyOzJ78DXSkNMuJpWdoTtqeS6r7Y1cWmt729u1fbrdqjVH",
+	"jdHOaNfb95va+oOtRKASegAfnkf86nBIJdtpO8GPL84ubt0fXl+JTqfTOe29Gx+/u+p0Om/0/3XEUeff",
+	"9L+Nnb+1Q/1HvV5/SEPELNXyhNYMpdbvphA091ffcCnECeUzw3vkwxzyIgMBz5aXEElynKdqPH+c57pK",
+	"gwJQKL5PaBBCu5SAX4WsNpW5NtUOni3w3bVce7YcfXDgaJoSN5OroqU44gIfkkD1uT1+8PPcwYeXJOOr",
+	"k45E+Q6NRAIOr6XWhRnF7CYQU4mDqvd5ptdaIEnTdcmtwWaD/sEm1I5jgRAtTerxHAKt96nSHClmN4yG",
+	"MsEf6/MLzT6h/fABBBgA7TjS/Mc8DePQO67F6ANG03TTrgBQr4Xdv7rn8GkspnGfV9vN/UKfzyvYq/O0",
+	"2f7d47sIvlgAxLz2wcoP5lGjuo/sie2Ytg2HhOIuWzC6WwuVWkxAd9dIHskc+YNwrRPACU+6/tcybGUF",
+	"8wLFvpxl9YIrSNzAfcsV2tJsqW0OioDaotjv319Cf/o+H+RQaQ/ICyjGJb//+tugEJp+Ky2Xt28IACNZ",
+	"c4ER5H203cYBmfJrrs0cSz5Wo0iWAnLWE8iJtH8nnWEvvq2so9kMwYZAM9MLZIKzOMe46EixmDRcA71l",
+	"9R2EIYF+TTg0iKy2XIzJ6O8TvoX5h1pha2ynbH80jYHJJs8DY6u5T6ZcBYjLfxtwX9zCkdHThaEt5hLC",
+	"Bn8VRudUUplXkS2t+Wpmtj7fgLE9cjaL2VG9Nq2Gs3R2GYjn1OW7v5grb7xRCyj52HOlok3aii2A1+9t",
+	"NO2n05I7DdBzhc2+Hw9fe8FZ8H333d+7jdOgK7v8Yts76u50r6Offjz6fr/OZt+77KeOvsj99/fb4yH/",
+	"azD6a91rhnw4eeX6P30fPqQ6aDZNTsOlNmYPXQUB/+a5+kOJCr0vmqEDf7UdJrifMMwV8gJbQ5SnYBt+",
+	"meGmFgTdsm4nDQnaCN6qAGA5XwbDjzGeouDKgHsZdA6IAqIvqswSRJ+67VTztCznoVnJQ5qBuXVa5V6y",
+	"kYq8IvdP6SeCJETghrVUg1pxzBJslbVUM4szYrBHtHKWVcd4+n22UQC8Tb/o919/M2qXyTALeKACGqa3",
+	"BZIMoN/PgDwng47+618bzVZ7e2dgm66Cpwb8th/PO73e+7OLlxjkMuH6Pk8N0JzqlrzkTrrbRqrYVOot",
+	"nLCn0sXOInlvdSyjcmX3oeJU7OwqBxXYq/WPth3XYycWF+lXe5fN5px+dVdt6MZ7c/I1NaF8N4w/kA70",
+	"z6XRJFBVoTlblrGKRdd7zK4CqVhczlaT8nCrdegj5ZOB/meQ1HHnjOEq6C5aNhuzdQAifoA1ZAN7YgcO",
+	"uqVtfQM44cE7tsJRP0F2Bo823aD7/OL4dbd3eXyBTBKuS13wWxhrSxgpZ8yXKdzpXgaB3sQNM0iofR4y",
+	"pTmpnqzmjhBdMNG7XJU5QF9DB2hY+mfyIIEhzBjOMjkFfa6VOvcAIKtYCEED439ESLpkwEoIcsvodZKP",
+	"DBME8eAQ5BvQA1TPt8+r+DREkNrS8mX/IOdVskHJXBZZopsUxxmRTu7BqZHjVdp7zf1Gq3I3ve+eBrad",
+	"xjcb+x/Sxk7Rhgj7hNBjRfwpdwYfzaPqriEcjgQfhQGCiv4Xl0L2qKWCo2gvVqj9+UjNEt1fK9Y5hmnL",
+	"/BL7e1GszMWprFgZwEEYECUcFFhTaTvKgQE9jeqky6Vi1LSQNtEqK+QSR60B8NOvXhl7LhBp5OK4d3yZ",
+	"Gg+g7ydSJpFyaahrGh2SbWMyUJPPlkazSKA2lYJ9nhWDpEQKZrwa1rMwH6NLm7thgA+wGZNk/7oRgrn9",
+	"0xLVyDxixVmiOGw5mf3Q00fTaUESamnZ55wFaK2YGzjYg4ksNHlCKFCpJFfBDePJO5EYtvJyN5BG9Pb5",
+	"3BvJnOgtFKWSPUjELSMLeesWMy1AHKa8vOk1hrvMHe3TPb892mkNt1mD7nr7vjtqsvZwZxPJmRn1P3Jo",
+	"7nKOCg0w/yGIjMRRGHwLxa3rX2XKJO4kq2pOnOF5mdicPkWw/8ulwhzzXGK7aPPCZAqblB3NvSYm72Cn",
+	"BjzMGB7CcvBs4kEjSTyokzMeYiLPREjV5zHzGDc3azmQchRwHxsmblOEVrBmMAVqZGCtmMFBym3EaDGB",
+	"AWVr3dyTlROr7swKVFKdN88yjKtGBr13Lz52jo7O3p1elj42432WTra5oTHm+pyUXI37eAM9IVMpiMCx",
+	"GduKsxsobglDmWRalEfID4gJgHJ/PhjKwE+FdWQwxqbrGh9Z8hV4znJ7TYOQSDqTBDxqJDEzRUwyy6PJ",
+	"AWFNR3npgn21MwX76VANHRoEMxBQXCgszU7Viz4Amx7Cq3P6QMkL9Y6KqUoSSLIJJn0+SJKx7Hbj5yNQ",
+	"VQDA17Bz68dMgUtJPOWyLA/tsM8ngZTalk/8ltg9wVbhualszLxzy8lAqyZZdUafWScnJnvYFvJjqpkN",
+	"AwqzTtM+H4vQRxjrhZUVnG3Z1JrijJoD8HbCUlwwFc9qnZGygPF5ad9j3E+blN7Hek4XDY1oqJLaPLVu",
+	"afga11ErKWbVNqndzUz0H11BsGdPa6n0mvFDcqvPuVYfUao5JNAiYQYnz8Fs84SdAC/7pj9slMpjZTWI",
+	"C0MdK3SFuaYJa0WOoAWDsR2h6MbWJ6W5PPD19+8vnTTBMGvepW+N2ShmclwLJlq5uGIqrQo4TF+QIOlL",
+	"GIUC7PekwsCgXGaH80ymcNUmodAWCCGfQoGp+RvWPg2m0P55YL2U+lqwauNn0vZ/tpnUFtpz7oXXbDaf",
+	"YYQrda/0omSB06g1lqcSKFi18fA7Zxo9dXjrJZuIh4xv6fVKdLeank1N6xXQxjET7IICDRoGHluf6yVD",
+	"fWzPqCa3xbqSRS/ods3dXvSC3tVnef3v7xs3Xe7mHZa4il1/YQ0fSrYkq/wtUei/niBKW/TMx9U0sRTK",
+	"nVQClAufrpRTZmtbkpY3VSrL2vAAV91Kshb8ZFgZsdXnximZpBYBnnNyrAZpJjpo3sgPPcpJzPSV+o7u",
+	"CZFMSi1nZRAyrsJZn2c8eVp/xsGax9bJWYioktYbmNa6paxzZi63giBpuyGT5HkrFxKnW0YSpalPML4E",
+	"lCcjIwD/ICdfuICWdCw2YYEyZn2B+9XFtkQbNwfoQJUcdjP6KoD+6waH7soWo2Hv+/2nSw/o5M7At+q7",
+	"xayqpKnYfE4VcJF5JmJZRJpslTCLcu41CkL2fBppJrxEY1YiNtGIyTRUAbTnMNa9fsAgpzNrbmLo3prt",
+	"GImARkHgdZAqZpBXoAzQzzAUQ2yHCI8aUznWyjbgLt7GgVKaSRpNV7/2dixCwLSbsImIZ1uHBOcQ8Cvz",
+	"GvTExLYxlJ94ZarDmTbVNKfYwlcmPhMM3c91FQRH0UCPyPhQpnE4AO/KEQ1DFksoTbSKdXUAjdgGjmnr",
+	"lOmRlvROMzxwy/SEMTyuOkiS6AZOny9r7IWTE7c8BVUwz0yKjJ9JBNW3PNO+W3DjGMINupxFDJix5MFo",
+	"ZPsopeWLuJbV9286l+9fk5PuyTFeCWYulQQb84yViuovmWKeOkqfu+VYZx5Nmpil4ucQyjRxAuammr5L",
+	"yzXA1O/zpNVU3eafBDbsF6tnEvsP6B+Mi5nPiB/EzFPCNI6LIm2a285Pze3tPs/EvKqGdpMiHCBr2yRw",
+	"K3FMgv2hXw1eML2qH086P3188W+Xxz1StT2mGm57b3t3x3VxzRzScF1yErzYOiSUhFq5iXHA2PSn0epz",
+	"TU2W8gJtdUWqGGRCL8KrIGQPIKLKzJLkXD8fiXhSsyIoZfX57qd6JmXNVkN2mN0lWGXcviHzxIRJs5u5",
+	"9q9D6C5W2KYy23cX3rvYd/dxrJfMmakcYNHq879F7KriVDR7AFSjptdmDX932KLb3g7bG7m0MWx6Lb/N",
+	"tkc77m5jr7nfou3htrfj77K90T51hw2v6bdYe7RNd9JMD3h6/W+Rfji2cWnvNRut+TZQej3qPrupf5r+",
+	"EvBJwKFxaMLY7z2eB9QHNAF3+UisBCxFdg1npQpwDnHCu6OYSQadDb/ZSg+lZJjGoT9/+OKswAbRbzft",
+	"FjMKBR7JvELxWZ+HL0tLJcw2G2aZuL1yosAKJaqMeCfV7KkVnmKqhroEcPE+t+x0iMkLtxQA8bm/VSfn",
+	"02EYeMia3l28NbIJ4705pQWMpWT5oChjyPrco94YkQfhxurgCJqz6QHHIjwgETzfIRP6qUav2F9aje3W",
+	"juu6Dgkmk6nS5spgywb+ji/pFYizQb/Sn7puy9MrBn+xfmVwqFWKQXdUOxWc1U6o8sYDLelAUihAeBt8",
+	"N9hCWdJy20kYiJKh8GcQzjvjqHGRGHCuq4ML/e8Brvhf3FrDbbYGDhng54bbbNfSj7XtRtM+v+nuGLcn",
+	"IQO7P/AwPU7zeGy0o2iswEWGlh3jvhV3OyaSlLvfDIZ89xzXANpAwhpoBYuQTi7qJfW60xBfKEkC5GIT",
+	"acBRB3oh8o6m65rApn3py0BGQgYIL+XRGBo0KyO0UJPAdBBjKKMOZEgP7W1p1Fg9vOrFqyOy09zZSWXc",
+	"dwMYKhe81ukddbvwUImantFhEnUD+x4Cqreqk65WMWCJAx4GnA0wigBK/SwCl8EwFrdax8R+RnbL4ynn",
+	"Jqd2QqogNyQxEIFjyknvx9eOfi6d+oFwyE3gM+GQ85evHBKFWslU7JPaOjTRNHPjLGIOeXN58taB+8lP",
+	"J29B+f2e3tAenGT9SItoblujDqhS1BtPGEcFmCrU/wDbCRZRH0jIKIaNwb6rsPj2vMF6DH6qZflA7QwY",
+	"hzwgXABLMKnFGXLsGY5WOxdh4M0OiKTcH4pPh7YHaE3GHnmmFbtnGW8IjsqyIcMS4imH9ZJQUnyVADt2",
+	"zrvPJBFxcAW5vEXFVHdS0vRNb7T+sAYI80ujEkNW5xrXv5gpBkdtnYu7I81ugNus49D47vl3eRVxHWWu",
+	"jH9v+qRC1SE9/Vq3NI3G9fOwAB+Zjizo1x/e0pk0vA/00rwymVVxGJ9OtNiDazOqaGaOOcGw+LbBOpIi",
+	"6d1MM637s+9YZGkFb7KsxLKF4VTheV7ODIBbZc4yqQJzQNHKQqlNu8EhsUzvL/3K77/+1q+k33z3l3eX",
+	"r2p7z55BhXvCnfG4PUMWkJ9hpnl9FUf939MBbGXeVUhVdjVsQ/z5hXgBx9vif1m6fiZRWi7d74QUA652",
+	"2hWnMgl4MNE04CYjCbhiVyzODWWOI5UT3TJOtXxoi+ug1YoCMijUMZY/O7Mf/crPbm2f1kYfPu+0v/Qr",
+	"fyrcgpRlY3viAi8Stgu27DQjqgNOQnHL4ppHtQRgn0g10wdbj3qrlFqyY1s1sqwwKd8QK2TW4wPm6iJO",
+	"oF/edHf+0GxzTks0e/ONhX5joU/PQlFxWdwSVNaQpYGKjjytht+E1H5RYFWsy/PwFZq3fPhzDf95jv/8",
+	"aenqfeP637j+F6fSQgdQAS4A+L6fSeKJaEaqOQt/C/LPETjgkHCRnKwMF34Mvvhk5PTl0VLkdu7iC243",
+	"dspyEKHUBQRokQskI1RJFdy4aG9uZT2pjQ1yFuNYxCtzFtcZzjx1rcV4v7s3X+33v1vCTb/8gZJAjLlt",
+	"vJ5kOANHIXj7FzyguJTF594sMnl9bHI8Mm5SciumoU+k3puqXlTH+F/0QXRA0G85ibsHoqXo45t3EN6K",
+	"+FoSihlxr48vi5wUb9gdQ0lf00uxjuOhONL0TNqlLeOY3/TWf269tRf8PWfWaLUDNvAfyOzPajrFZ0UV",
+	"hlP+sJrAN8XyaymW/6T6ZIFEpnKM+TeJIMrgcZCqkSaOlacYHnlz3HmZGL9bWajn/BtOBZLimEo0mOF1",
+	"9qHmRtRx5sDPk4x3lg5i65DETMUzkwOfqUGypU9z25q5oqh6HqullCC3NFCF25eyti+pVlXcXJTFNiM/",
+	"O70lSlVnTnKnuo3WrVC4rhNefq7G08mQQ33TkkAzYllLj4ZYqT4CeHgZ+AyipZ80AxncDv7zPwbjQZpA",
+	"S2XEPEVAc4LMHJN+1ueMQzaPf5ACZSdNH/CxqKJ9ws6+NQYVfcB1Te0f0UqezS8yU9AHd8KwKmUUfIKu",
+	"60oPTT9IP1WmUSua0pbNbWpZPjghY3GLA51QPoNXYc4d9nIfifhATxdT2cZYBMioNyYAg48I9qaen7NP",
+	"MISdtkMazT2HNPXBb27vOH2+3WjCIxpus02qNBeobbjuf/5Hy3UR5ji+YVjw12ju/ed/6PuG4tNWnfT0",
+	"jliQgGmoiA9waBwTAk2Osql2ZJ+op2AuddIT09hj8oB8f3782iHnp68d8rr7ilQxWjvSh3kLk6ves+E5",
+	"BvwTUtFjOj99nUZhJTzOfq0VZ/0syFzGyD9RMeUyopp7bmHgUb8ZI6W3gWR1cqzXT49OPwZajULnED0E",
+	"TTqwc5DTlkJ3QxYkrk2SGAcpEUAWXdTZTNoYhHEh+ezyzbuTF5B9dt796fhtj1RvA1+NyX/+Bxmz4Gqs",
+	"HKtOkLaL/22ZMs8RYgUBgbdd14I0QNIc84QPGX3JUPxgwrjUgg1dfvYY4ZGtEzzDBtw86ZHa50CEUAgN",
+	"l0Pk2uR145UqnnKPmqIfT8TxVK+PSRLYrpOOIWhKRuyWGN0V0jhhlHiO9OoeJnU7yZpqbqbHGsRETWNM",
+	"dMSsD9gKSOCAFrz3y+E47POl+RvGD3mLnz6ZnxMRl+rEcLSBBrAqNie0M+keNsuj3udvg2tUcqD4OuUd",
+	"NI5nq8PmS6LWCSO6n2GYZ7/vgTiNggYckZMo+MRC6WzEbsh2o+kAq9HCKtCPhuSJNF3uNifEzBkw6XtZ",
+	"Vb7V1Ko8/YSqvH5iRrNvFGn283N6w7B3xyNMavwVJ/WwqQCZXMiNQ1tJv48HSQFIDsUTKLp/oBDK2jr3",
+	"CmZ1R30cQyafG077y6f0z9W23jdX/VcyrZ5+mzPG2HqOd1jEIfXPLVcC/pCxInJ2G2BgjNDrrWdzQ8Np",
+	"1nef5nH//LkCpStGaqROfFsiYXVqzUiB+aWXpK+8PSCF1+c9+l+cikIn9TlIiPwUUutET0ArJIVK3vLp",
+	"FIUikoc2mq7rftp3XdeIqMOs1qAVQ6OtmkxDmz04SiZl1Uhz//z8Hi5m0Smxwwe3AwcMFTFVYF016nUQ",
+	"cQApFGrGyLBgKEXtyi0q2hMwfDSstRZ0t7DR9jrJ43IaRSJWzD9hfkDBJffHCWh0MpYQohjhWi3P6Q4m",
+	"zxMUn2CiZ7cGgGxavWQL07AsCcqkrCkLRpSEUtRRwBGUwMIJBAmSXKD6mJoZiitNGnXS4VjbqTXkBPAA",
+	"rQh3/1C/A9Uz0KRxyFojwzbTgN4GnS5Nf6fkCQDwZ1EJMviRpj01oZzdkip2nR1O05kBQzFYclsOYh8A",
+	"Ut9Y3BY8EatghtS7LtLIuzDc7iSF5L9H0Y+zzuWXwYRJRSfRmtefagNsRUHRipAqD7xro+Z2oO4+U42v",
+	"//jouhtERJPFwrV77N62yetXdqy2BID09A9XxvJYoKcP37LA+VwRkcx8olHUC644VdOYFRTgIkuBBkcL",
+	"0KbBpIYI9Ms46HPgTav5aMKrJKlOI8litWXMy4br2pdL44MKFJtALr4mZeYTwROfIziuYoaiSRshA32x",
+	"HDjWwSNiH/zJXB2Qo4vjzuXxS4dgB/iXBstLkpCNFOha14xF6Gvpc1BOIHJ4fHFxdpEA/hk+XgX3ucEf",
+	"Rsydrm8KLdRt4LGDTLFFOvgtaIu5ghk7ZDkzJlUzFXyaVtNR8CRYNRMQEeB+g9OMXlvwlmEJAAaWrN9s",
+	"DYYtX8DO/gOy7Z8/FzLpxW+b8JaUeQKpbczEwanRxVsbWuOdBNx+TAwMGsd09mgVoEh68H4MeoABbqb3",
+	"8+eMHo6ddMBhUzGnqETGld1lKLfgLlxe0y69cvCQDZTnNgFIeZlUO+OJ/z6C5rZs8q04848lpKyMwODS",
+	"0DCnNYWVZDRGMVUYYDPu9SrCRjKfTGh8LaFZoUBQxTgT0KyTVwFEHtOe0XZsiJZgZAPAOBsFEaoyacAl",
+	"GVyzGeBBk+rROOBMYoTlLVUmeYXQMLhmDvGoZLWAS8ZloIIbdkgG/6sJeH0c9Lk2ezHjJQUD2JqHfQhi",
+	"Ewyw4kTbyIdkwD6pmCJ8DVgk2GZ+zCBwc6ZF6EEasEqmQ5LZoLgBWQfwqdzESyBRT1szSXTAzNYB+5Xb",
+	"QJlyMFo3nJmn18nLvIhEu16LNqh8LUap1JuaCqyvLau6kx9wMheWQ69x0zldr2qtF/ydfR38neTmnz9X",
+	"6A1VNH4HxfcVZ6n5kgUT+6BXVrNl15bxN12nooSi4XHIJnouKMz0N3rG8iuxczyo+g2rnDBYBZJi/A6Z",
+	"NFoSk0i4d2fwX59X/1FQsPUBSxYxx25LGO1npJ8vyGP1iV7ktnjSZRZsv066SqYAXCnMvo2TJn0YRMQ4",
+	"ec+GPeFdM4NySPt8cB1418wfYOCcVGNGpeDEAB1/fHn89lirz9h4P2bEC4VkPqC3hIzemNL5q1hMIwDg",
+	"hb/AYwP4NIjVJUV4A8309WANbRu8MGt9QChXBj4khgRSiXhWJ2/F1RUEQXlGLe/zatttbWXgGWkUGScP",
+	"ro3hu9Dh23hjjNVgkdeSDt058wFdhYbh4wP1VM3qJoBreYsEZmGGVow0pq//r+LO+UoekpUwu0aIfUMB",
+	"e2AdENc1440tVv2c8vypKBaQ6wHu4lkKSTVKm3IgvlW9KLfggej+a4j3rEhfE0+HDr2KY63APC7f7qW7",
+	"P4fLB7pi5eDzl2J9Ac23lU8pdIs+uH6wskcGUsG387kMQCd38l5DJwyDu2yWb14R2PRMdCfvgBrOqcK8",
+	"jGha2AcDEVIQZT8MYQTaTDGjOEwDHjaGmT3KiGPXdltpittWvc9flXoACTgAc8ZRzKKQenMuNG3GgFeu",
+	"GOVMH4eHZBd3jEzcmS3Y417xgDIqPb0NYxpUis7/5icUF+gPG9qwYiLtsIHQSt+8QV8DqmsOmQvaygjO",
+	"8ud8E7PjOULlljp63mdasWQxLed6nBjvBfb0iLv+ok4ATXpSqsK3fnX/wxzb/ApQvbh65jg+vHiG568M",
+	"LwIe1jcZvfbJeSnymQqwjcuOjVaXn6Oxu7ToAL2beKGjLU7IjQfnScaPab0qcJ1xFIIRnvg3JbllYaj/",
+	"BTdnn0ORXp28tDa1tby1aZ6IZtPLZ2DwuZKL/6LJszALGHppvw2keo1z+8MaqQ/tN1x9nXFdFqQ3d0Ip",
+	"SBhIlbo4EkcIot0l33fUgEimtspSfed3qjjzd0RDyZLI11CIkFFe+fLVnZ/lBk8rZ6pkpmsT0wxpVw7w",
+	"L7BfNH+cDFl8BIreQStZBcDch+s0gd7yBcPnqd2pcEzgiKzvSUWK+MaUH9ixoZlVJpB0ZfnWirhWhoE/",
+	"/2yIc7nP1dC0tmPQt2l7zUYRgHxDGAh9neqAIGUb7yoZwB11doOIiFxAAoJHOYmgqaASJFDgVpmImDkI",
+	"LoDOT/ArakOK+lCzYnus6gmQWGDrGohp4TuSszfo81s2HAtxDe56Vidtt53WO1mljQsip97Yzik2cNwp",
+	"JzNFbQkMtmTMfyaTRI7qAF3DpHBpk8M+2LJvMwjlBvcbO+hB57kxixmhYZigrTtkyDw6lcw6k32Ub95Y",
+	"SMbJcIYhMNurCbJXzdP7HJr3YTTR3C3JhAHAur4YncEWFf2azbApvd5daYltq1RCWmJ4bXjUN09usSKa",
+	"rHxCTv8/e+/220iS5Y39K2HCQJE9KYrUrUoUGvuxqtTd6imV9EmqrvZOtjuDzKCYq2QkOyMpFadQwBgf",
+	"DKwNG35Z7+6bd43dsZ92Dd/2ZQ3/L4Od2Zn/4kOccyIykkxepNKtqvnSXUrmJTIy4nduv3POCv9u27FL",
+	"MwvoYWRmqWd3YpHO+FpPFIvAXLNqQUFig9Iy1PaTldZGtM9LHZi3ktAm0+rLFECbENFcHTuRYi1L1qBN",
+	"pAkpdUR2JYREB1fbNGxQIn2ORDfqDY1tAqJEFnVzX1b1Y4SEPhKBEj8FNY+l4jK5ADIdZO9gyVvS8DB8",
+	"RBurVmcmom6jRCqCGBz2oYji2AL6HmSeR5QZaRolxPpB59ElmiV4d61I1CFnE0Ac3oxRQQN4tbkK/aGZ",
+	"yses0k9zioDqT5K2m8hLkSp4ueIKtZphuVYNU/Xx69MrXX02YFk6pI05Q3p+K0P6pOgT3T43fRNOD15/",
+	"/Wq/4lUwwepQnesFi9aCvaTSF3GczIq1PJvugSTCKHPtjl6aDIrGg1eJ9N+UpTNQ5zSes/3vz+CDwC63",
+	"RpYSP5EpMc28e1AbhDb08gaIAceVCL5lEXw4KXWyK2y3tKwdYr7M+vuB3gUf1nERYs7dAqFN16LYZo6C",
+	"DoGXfgK92YKBOgctXFsTMsRKJpyFohsNeMyiEG0Arlig90VQhDLaKiWiH4Z7YxSjeUPZ783gv5/AVCiH",
+	"R15mdykhMzShQlP4AjrVgY1RZ8+TrI/VM6iOlS/RQPNoJlBRpSfUjNVGf9cJEwIGBpyXm2ZQgD/KjGrg",
+	"Ibt++roJQwzeCbg59qVMXQSjZJhSInkzLV+OJIZSwgWmnHn8LHUAp5Rm/3OzXhbIouvKnwcRPbSJZkme",
+	"W5chi8w4epxVgVcS5JYlCO5IdADZbbmM5LC7ey1OzudF7RIWRiG2KzceJPCXHRwyvTcmYxMnopukoQhb",
+	"VO+qy+PYAq/jevIlAJfpnqOSgcASgVUDbLhkPEJY9AOM0OQiVCRKnkf5TYihaDfVvDzhh0jsMkSbCu6g",
+	"/wKaAgcrjrr94WhIMx+KZAhVpvT+EL6scsnApWx8EojDMDy9wAfJpUFmFBAcCkfisb9I9JvjgsbCTQE+",
+	"mWrAQDp9xtNzAShjK9ABFR2z7Ot40qVIO1Q0FWWQ8adNCI/A8+WEZy/wjK8Ph1iHQcNhQwbFyXKP4HzC",
+	"3Wja6zjtQV2flCVuq3DqREjXgmrBqmf7r9uvz2oe0jRh3SUp0US0OuDL6tHxKf2uRdKFGLNq+/j4x9P9",
+	"k+/2T2omK5taJNJt35zun9TmWq5H5vArvcR/NhGpO2eydwkciguu4lVoOWhJtWH+tJJKL4K5QnEiFCQy",
+	"KsxWJnrLRGSJuNNS86kGRL2xDhwRmm81rYbvn562v95/eMvMXbDLm2dxcs6EzNJoZaHdunw9c+WdhRk9",
+	"5UvKWSUyLQKWCfYfHLJ0FAtVZ0EvjYQM1ZGMx0HeIRQcC7UW6e9a1WO8xInJpBChQiq6ElKbcVrcYf5P",
+	"V0TgKExYRzB6zARXz8NSIt+cnR3bCy3tH1OkajMKgR0MTs37/qysA+d7kf/nVjk8ZlIXdr6k81YwcJcw",
+	"oPIlXh4uWUSpdfPL9xymI5atcdQkghpWDeyXRVU3qNVn8l8/kR14Q3JtYacRWe662+ihiLDX3cYrKuxj",
+	"TYzG3Vy0hufDwpRigG7epbSCPJXStbWp5+0V8WqB0QBkWkdYQ8qeTK7qvpwmDZYkF8/kDTJDGyxJFfbl",
+	"TN4gnr0EaxAJtiva4HVpg5Ofw9AG8fiypEE8+3FRBifypZdNmbJvbpypJYlTCfSIMN7SkvSoR8ESxC2x",
+	"vBlI3pGV8nfHREEzz0vivIngzIR67GFsXJpujCqJQwftleimIlNsAHXY6+xUCHKAvqVre0nK+skV+EC1",
+	"lRcJp0SjtuRUdC7Lc4z1O741I/0ZmW6zuMnPSpIxJe/EeZAFInrw9Y0bTAnIOpuI4VV+QDfUJizJVK+A",
+	"yhdffPHFbm+Tz0riLHn6qJBORq8ESWTvRj8NzCqbqDb6cShE60EvjUUaqw1TVmWSUddraEFvM3yoGuhG",
+	"o7bCpzszTq/yHVxumc4IlJ9HSu80xtmbk1c2ogyh8QLu4ZpHsgCmChWa4NPjnygAmkie+zLANR9ou7Y3",
+	"imMi71LVGyDeAnuXqLVCsjTJoDhb1k+T0XmfYju0FmsewR+W8xxfwcUiVgIqek6vNmdlbjV2WUeME/Bo",
+	"cezEwGQCnAtbM0dBPELPgj4fIzVffPES8XRc/+IL9lVCujZMBhb8VKOOntCOHvZ4iHYBdTZR2lr1WJbQ",
+	"RQgilmHtseD46PSMepGO0phCOziiwC1r3WKT4BZY91wnCce+DN77lSj0Ky1TvpnkwJhFoanU7PmIXHCW",
+	"i1zwE3Cg4Sd+8SP05fL8HCCdO5989YJtbm7uOrfVgOpXWu9/95vffvigtf1AH7GhIYoYg5Byn+uxCcB0",
+	"S7jWMTSOThIIXem3JN4odrbzGOV5fAjg3hjgykv8UUZNTm/fK9yCh6EIW79CJfB3v/ntDxTKKx4s3JsY",
+	"+nXiVMD98FTV+hX3WMecjr6KOjxij5mT6EcTX3NHWoy5hbD6vsGC4C0WfL/2/einwdr+JbZVg26MsAap",
+	"wZ85waxWOsdZBJ5d49AmBSO00BjIudzK5oBV38joHRtEcRxRmyCHO5JlYjDM2BVXpFdQbxNzH4tY7EvW",
+	"F++q3xy2X1AvriqigscmH8l+wfxK3a+wX2AfoFrgYcnFjgA4gXeGyljYB1IvoDpr537tVGj4HZkaN5aR",
+	"7zF9nKdYPr+bSJVxjW7RQJjClr2R0leZoSjIqMDWKdtsEEm4aRLjV2nn0wpCVkCBL4jDb7x7B7s30teZ",
+	"7krsyHjXCQD1rEe20cM2PtfzJbp8eEdb080GUx5r6od7OAaPbTb0/2G1bLD+HlYAo8yLNBkOBdbzMurf",
+	"gI+ZRuhL4UuqcI5lOrkMPZbyVMRjz3lTrWe1WCjCEUINdKycWlh1X74sqpg/jcQIq4IeJyo7T8Xpf3wF",
+	"XWs41Bzjqa33QbgYJwrqZ0qxR0wBWlBQ9Zi8oLlAsbMN7tA411bzcRiwfo4lnzXwarxuW9UaIRUrQp8K",
+	"GbYghgIAxbVFDYLFY2osu/00kclI6bmBT2H2iomw2LLSIMuyJBVhaxaS4+aAOgad5JIKgSIG54QvvOGP",
+	"etDEOUfwzHISjb4DiORqgNHPwGNBluD/TYwU4vTED4LjKEDgnzlbKajpTaMXKklxTHf59vToNW63SKE0",
+	"4XGcXPmVFoaePOZXsLqTPkSNGz8EUDVKFYZadWJPVFR7MxeyeI/ani/1fkG2hR5MrM+EDjwg+uvsdWIH",
+	"iBvK+XoaM5JRdqgCj3G9kNac90lSfW82kqmWupD+pGW63iSiG4UihGWdSLpJ0GLH7dNTHID7HjQSj53s",
+	"f7v/4ozeFCrA66XWDsNUKCUULjT9CJzJfgKVaKGefCoo/StL9EjjJBl2ePfCY3EkL9bipMtjVu3GyUhL",
+	"vYyDGJUmS6DmsWEaXVLNcRuig/el8oIcB+GWnTW1ZpHnAvlJgqpZ+RIQHJSRbiIlZjHYtlNV2LLgCwQ1",
+	"0DSdsq9AfE/pPlYmmY8zDQMmJ6Cz2dORVDgo6E/wdv/5N0dHv/yx/erV0dsfj08Ovmuf7YOTsMw0feHa",
+	"uJ9nUOMjTMtl7cJrGn046fdcFfc+TfDtTkM87TbDZ3yjtyV2OrvdzbDJn/YaYqOz1d0Jn/Fmb1Nsd552",
+	"d8MG3xBbvZ3Os24z3BTbT+/IdL91y32R1S7FFbN2iG1ciFNkDLZVhflPNkaFrSq4+cTX9Feuv4+WryVJ",
+	"F+0xx/OI2WqguFttV6uKVk2dS0U3XMMZ1RA/DXHwkBm0RuuNFDtP5Kru2l3VRZy/vZZIns2NnIn02c3S",
+	"zJkovGGft7I+fj9cm62SDKIsE6E5CrVLoUWx0IamqLMAHXinIEWMiUXV3AwpDb2DzHgByIslWRUcgvqf",
+	"NQSFaR+jlllFCbXny2TCuDYhkmUQZo9tNXbxLI43cmIxOF5zpXn+m5NXswvQ/TwUVcNxu5Y+8jC8myWV",
+	"IdLmcsGz0ns+Tb2Hitl9lN6znusxC+K2xg2aJUb3gbx78MtSvoxVsV32TotN+GbJZ1LimwWnnSRnr0mT",
+	"oMfKEeaa6GNA2EVzoUj2RRiF/uqjOCYPQJSxbjKKQyj03wGnDNjvNqYg9LdZUkubH1HOfXSrJIxbo8fg",
+	"Aqi0NhbkGTabLjcGVht8n6e9zW6Db2+sbXR2xdpWuNVZ2+08E2tb3WavIXZ6G7zZ1NeM8Jseqkprc9ur",
+	"wKpASg6sRycNhIxvbeiektEKw9emd3PDszYtIv5Dc2yKa3N8jcYGOPMrns1tA3d7hr//09SsXQEzyvrr",
+	"cXIeyTnd2ngco1s6j7h3ePeCCRmyKsUQrAcdf28Ph6ekQmP5F+i+z1koLqOuqGn5cy4y8IQfHGLRVQg9",
+	"amGS9MDZg4wxiJ1TumSxuRnUs2RjUeibpocBd6XyMlTZm003W7O+//JWC1FmnNJViJ3M6HRX82y7T55P",
+	"CvyNTgbq6gnBJojdwnv50r5GJ6VO+HB1B4rQRyEED89MPVqIA7Fv357BHAVt2n+Afi32XPBUpAFLpElF",
+	"xDxWEJfQ+SFYv9ID/jO42ZfBHkuFNhbyJqSBeDeMUqHaWQAzPpIXMrmSpvIY63Kpx6olZQ+WgS9t/BID",
+	"2TibzT39jSMFqjilXHowr0mKRGSsTWYmv7zj3CtYj59OTZ8zasuhV3WcnLNI7uULUusnUlwVq084bXRm",
+	"l9K5lfJTd1IPmNaKK9N3p2sHwGqrtCpi/G2/83U3Ooq+PXjz64Pm6+hAHciT7e6Lg52Di+H33734drcu",
+	"xt82xPdtfdKwc/rtbr27EcvO4KtG+P238W06oM/0qBZZXDD0z87OerD+QQubuSk1gj4eRhbMKVPciXn3",
+	"Io6MoCp3AJ/xC6FY0ImT7oUI39gOyL1i3wB7rwlbAjYzRg+xzWhJSpOEm+tb3zVSPXff4hG4b/PZYXEi",
+	"z0XKaJ5XaufyZe1x+VATjenWGTMzb0ArclYx2Lw0/x5SC7VxLbN4bA6bxmZlZrCztu7cAn7UTe9mGarN",
+	"CaHm5Gw8Tzoz+5c+qP3ofNTlbUezWFaJGtfbyYfjXIyUtMAptaiOR1mJdJIzhVO78HUc2pIWWIpKeoJW",
+	"juelbmUx/QfSPU2Vlz17RPUjKGV7IYYZq47wcoyKAnVM4V2lti9jrDZTq7Pn5iyVDAS0CafCXmaUTq9R",
+	"NNP0yUJmKVZctuU+J6cgcpFtryCTU0EiB0k+poCO9f2VWRLPPykJvXxDr1uGqzsBnkVKhF3dtC5WgLMs",
+	"4Dyfozg4erJbWHZ+Mq9FnMIlHhtGUprSwMWmvmJC0aAAVbmK8aIwkJ+VjlFWHihMeY+K8MXcljC+UR2/",
+	"uXVkn2qDvLl9nWJ+GzeqI/t0srwRNPHDxWO8Flo8nOqTdwoVj5znAh82pK4ZzZkdBCfe6cFVLXdxL69r",
+	"FTbaCvqWhj53tlk8v51RYY7X35tVN5c3dgIuWjVVmBu91wXtDEQXpIbZrvB6Adf2XJI2klB8SWoKlVi1",
+	"rBImxbssJ+6nUFhj6tkd3r0AvjloPu5PviRNcAt9xS6QE3vaNuso1BmnzUW1X1khMT+Y3efXnf67b2t2",
+	"Rl8MG5stc8ULAtCP6qu66vn7UP3KDGutW1xm193g6yRh35fzx0755WT70JHEfFK9GyFpsrD/qjaapE2p",
+	"DpwawDMC1o0FT/Xmr3m+BDFMlljxFpNGjBRsLLI8dNSPFOWaYHwMk1AxmeMjNnbZTj4VBYXsJczV49/L",
+	"pTEX+Ajw2famvpD9MsXAi1GZymIuIc1FjgAD/u6VkOdZv9Laauzu2FiqyjRW3zi8cn3VYpE1VVhtn3tp",
+	"pjvEIA0OjDOzEq4NPUbrnYE9x5FUeo2O5DCSEyBUBAwtkdHEY3ktd49ZiIkyB1QgL9GgCuCVid+aG2Ch",
+	"YqMt7Nni8I4fmcIdkfTYVmOzBhqFL+8OeY5xqj5B6NEmDcsSbR97mH2o/4JvWgAbNH3KkGZo3n12dPeW",
+	"ihqtoOaxQs1xJC0U3ILSo42P2RSew2RK6dEXgO2iFy+0g8IKXckIqCxJCNIUfmgZumjMM6GsxVIj7QRu",
+	"giwfNJ8whxSqBtCdh5zqFBXvQEmrPNNymp31obJHRlR891VBSYMRo98XUsRh3ggY9QVYQPzEuBECk9Zt",
+	"jDFfRpkeiRJqwl5C3cuFOGOhYaKwmrwVzh7goC8D/YcBPtaeA63Wcw8FaMpBWltzJeh5yNMLd5vq1/xU",
+	"bLAbMvrRu3QjV4yeHQsvROq/h64b1s31dCk3V+OOHFH67RfBeL79V5U8772p/SHMe1GUprihZwE/xuvW",
+	"UsPLmeXQ/6oQ6SswBYh0H7JqYHsEfhnJbjKI5HngEesfaitCXwMovSPdk5NRdp7ok2uT9T4TeD6PY5sS",
+	"gIt4Fv0eh2lZRh8LZMU5MO/EvqRCUUkhrGjewvxMxFb8uWgumjvNshjNzJTXp3QvF3I0gO+aHzLjqPww",
+	"bViW9A2Mx/lXBYdipGiS96DDLP5bUB0cSoabVV6TIGZZdDlNuhGP6XMRg/4TbNQ3MxmhGCfppcngzVTp",
+	"Ta/S5zKM3QBKKjSCVlqVflSxgg6u2sArLJIf779+efD6a2BFvnl8jJHCdlw+jlGkFawiGctLACjcOTF9",
+	"y7JHctWVcXWhWGCWVFDsnYBKLt1dK6G0CB3Ge56HBQ2BlC+hKsxfiC5Q4PeKJ4H2yk0LiDrdOXCKOpMO",
+	"fGx3NstSfiliImr4EmCIIcx5jNtySsUG3BMskfz9pggimzlp0w7TYcSV0knAvFjEJ3Fyb6F70FUCFQJM",
+	"WwpivHjonaGJxb7ferJt08S+GCADRpV16MXEOmsMYXfvqNvfo+/BuIR6OyjNtFSNpMq05pb0LO+HQ+Jv",
+	"Iss7X5wKGRZ29y3LWksIhbxmWoCGXnSt7rEWGG+/p21b219Y389dKROu4WjGwAjlZziGQdrcjl/4RpVo",
+	"HoH0uiM5tEyNGBq1Z7bgzz43+i6d4wI8OkWptbzJsv7eLrEP64hvJc1gFymKriJKXLvZUnJSvLUsliON",
+	"uiO6ySAH9aSHxcfAHeQRVBhA12cqX7ZfvNg/Ptt/6U24iJYVjnminMnqpzNJ5jkCreg9ckYD3jt8s3kk",
+	"SSv5pa0VMSHVHN0gJ/ObnTSr724UsiAVP0HrXV8u7L2rsaS8wQJ8k1uUTY8cdCev32lt5tcvj8VmAT4y",
+	"MLZAbMa3QuK7Q+I2aYe3g8Wo798bFpN50SrDVypmuf9ySXT15bLwuufeDUrPqgvM8MVCko8OfksQ8wRm",
+	"7sER8y7Rw3z/FXrcHXrgMro+eizJIqeTC8lobroJdWMua9fETLem+hyn8SpPLVtCoZhK/ChqGKPH6oO8",
+	"rvNx5XS8ptNxMDYzt3jDr5u+APNI0/ta/4dqfPkeTyTrJFmfqSgUaq/IdwfRTlRo4EfPTr4mIkARWWbz",
+	"k3EFPV6RuFR2dTExb1Uf82Yc4p5ZCpMe9UWFeUgmZgnVa5nvwixW6bm1oh3OTgRSyHzJi6dM6Kym1z9L",
+	"el5JxpYpTzInNfxw/DU++zMQt8t9AHjf5QUQzvtqd14nVfrcLKmlIl1YJ1pZumpyJfNCVLjWvdziMzEx",
+	"GbIAF/9BqALGFW0FBeEWw2llkSyeBprwELdFFKI+Gp3LJBVhrc7eEjUuoPY8gdtEYBh1L5SPHUP4xCm2",
+	"8RPlSBMFbHcv36KmqxU0KMvLXSHnzJf6Dnmizz51+4ArjVmM3X8Ett95cbLf1ibUzIYFsM5vQUzekNdF",
+	"01Np4b/IU2Y/hV4VLmMK/7lZ+cHi7EsxSHBFLK9dwjvfb+uAG7YJnTc9RBzbLJsKryKTLOoKfBp1nip6",
+	"I7Etx+23gYfJXaTY4BamWVjVsH18rDRbld+sp1nWAYL4ullNC/tEUzcY0lOqGfSh4XKcSGFdcVnC/iKJ",
+	"ZM2jNjXQ58WQYg9CbUJkPJLK7RYNJgMU//aIXJyeW05anQX6hrwTi4BlIo6V7UftCIv88b7Up7NitT96",
+	"U9OT7cO6Psd6UWuz2G3H8ML3oz65vZhXmtZK08LkAnfHLd7JSvC025+5k3EhL9iYLN+Xeat2GTo92hmP",
+	"owtRY3yQmIZ5RWQwPv+cl38l6be96R9wl5dSXvTb3M/uOxjQ/jsx6sRqH672oUOZ0Etx6X1o5czc2oZ9",
+	"gX1FmekbqvIepHtGropYOWVWF1sNvnx5cHp69Oq7/ZdOS9Mnynrquly6Ff8wg6DUF0ejui0r48Ey+E1X",
+	"1tV6X97/RnM2S4mcUdiwPGeq4MICfokrLmClU+aWXedTi/FrkT3ydbi87bRah0uvQ5hUFoqMR/FCJ/BC",
+	"Ef81ojImwc3qS5TDcpJiE8pBJCmlShUQFVtDo3fAY2i064suIxV1ojjKxnvUw8iXJiDKLoSA/RGl7JLH",
+	"I0Fte61r61xkSyP9m+OXsxxE2KHkgR1Ec30bb0XcTQbiv3DcGeTAucZ+e5h2P9dwk6yS8u7d/WGb8yzp",
+	"/pjhFFgcqnmSZ2KAy8Fc6bEkDp2cul6SQiMERBVIp9aYouqFvIfcn62YpASDzGKRdMGIkphJfM5mLiFa",
+	"zPBtwCL+NonkrSXvfZY5ZOVe3CkOPh14Pp4i5f/7X/1ff/znf/n9f/93v/9v/3GCEtqcSc9/hLSOyfWy",
+	"vLVpNskqvez6/h/KDSrgC9a2mqGXLwyMG+ia6FdTWN4lMXGzD26jk8Vy6XDkSc6hbioPDrviM16WEWde",
+	"E+DTL8AnJRGw6RS5sSmJU4jDTVJTEc+paAbuc0qPs2lw10qPc7iqqDRQCJGsJOxYWfSwZfxCFBfFnr43",
+	"C/C0AEoVHr+Z7QCvLZQbTg4dq3Lrowh9aX6m9vETZFjH7qNIaW7/pfYYRFInkcGXmNkVqdmiy4l8OmB0",
+	"17LLedQJAvuDZik8GqF0d+JllTT2yFIV8tjeR6vWy2WQPT7R5d1yKkVBRrEyEeVkFxTyLMBzi5kWFl2r",
+	"5EKAarKTQqyW57lNpmqYRB8qH2tBA6k0gUWVgCkxP7ttrtWyUOB4LEl9OZl1UZQIN8x78+WsxDe2MO+t",
+	"OT/v7XYl0aMWKhNXbxTYLo6scZkqN5E4TmbcoxI5q9S4h0iNc7Xc25E4M/Pkfs4Sx1hCDqzuYWPJiYS+",
+	"MinhywkxMSVtbpCs97ikycw0vscgAO4Y71bJfPeYzHdTvCPtb67bms7xaEO5zWDQJU1/EDM7iwYC3SJ6",
+	"UCKss0OKUoFLogr1hWc7l+nkn3WaH07cQq6wk+XXpm6yaQKS5ujt6/2TEk2oCa/80U+jnEJ81uH+4fPS",
+	"hy3rft64Y/czrqjlPc+03lcO52sG3Ad25952xL1UM2kbEzaSl1EmqGU4iyQVfCRhTXxj8iCagLmT3lFn",
+	"berf3OcZFVMvycRgbiLGHuNMJnKNRkD6RznhykOyI5XpUtYF6pXnb+B2Ov2x/fJleZC+HYa3B5QfE6gv",
+	"y9nYgg9+7c2p2mG4isev4vGOJReGswBlCX1mEafZaCRIakbBpQ0bI+NKeM3LqTEO+/ieFJkJuPx5kJZX",
+	"Iv0+ucsfsxGXqSHwFvqdSGRz6vPBd+I5RnzVMeKRGjOMeSTNwGqUrq0wmRKP+rJaJll/PNk/PPpu/2Vt",
+	"D50SiRSUUmAeSdI8FtArqkqXvdr/6sz0RcFBdbnUmgKch3jQsgFPNy6LRTutmnHVT2y6Z4GpN6P2P7al",
+	"c5b9I0QUdD1Zhe3haNs4WSvS9nVcCHrG7FIErjUs6Tm73TTCwG2/RkkCxQSGhSw4c5PJYvJQhBH9hRMt",
+	"PfaY0rK5F8VQXJhTf+pEirUsWUuk7bFYKqvnMdq+wese3c66nti91XTBg8EhNoC9xtudZjzNzqKBWO70",
+	"fRniyffYiffrk6M3x5OtdSvdte3eBq/cdXvd4noGz0eEVR63ni3dcbe5YVvu5gGFByf6USfj66hkuP1X",
+	"UH1NN0vfYtVCeLbArNfLhwVOXupt5BQvL9TU0LcIiljNqvAxG6yfxFQFCjs81Txf0tot+jwQ17FbI221",
+	"OvuK8LybDDqRFC03l5ToZNicM0VPCpZxBB2x5rGAdk2A0aNAGQwK2O/+u39gdvvCX4FAyAlmSYPTSJ7H",
+	"4rbEQUmOiNVxr1NaCLb7PYQFV+LmozXUFQ7ePQ4eTSl8y4DhApfQizgZhQxPYskl+fssLDpw2OUSaLNV",
+	"aNybj2W6zh2op0S+7YuJrMZai3zT6IQCiFs+nd6XmE9fROQ6OyHYtQPnqQBbs6c/zOyEeVq3q5T51fZ+",
+	"JK6nQb4il9jbck7/y1Ns2mJbrWSJ6a5bxeZ9NafNLquCiVCrQ4vbDDxHgxGwQOI4uUJCPqwGXyY9SNGy",
+	"Kgirnol32Qu8jP3uN79lhyI9F3SgBrb1VqOBJEMzGooCUTExckL5cqIBptTwgO00sbUmnZ9FA0HVrbVt",
+	"HDh2TYANzpA5k4pslEpqronaGw3AJEhgTevJ5pfkGytpAEyXB760vS+tf8ttwIP38dwpdopxT3rCkh7G",
+	"xYDhU2iUaUbomXJwKesl6RVPQxGu/zRKshz15vrT9GqgbfxwsbOy/pG57fner4zS2K+0/Eo/y4aqtb7e",
+	"i2JRD8Vl/d3op0gOIlnvJgPYB/qXdd7p+pUPBRvy4LD99X7F2oouF3LJtm/ORN1T0bTSaXEtdbStb2Wm",
+	"bsuwBzYfMlI3tkq/QKkZ/7T0y9yyOb4ovEm5UAYJVmFNCGtubSzB8DpLkkMuxzYP9l667wwsbi0Uie8j",
+	"tPhnlisgAE4FsNyVY2f3GGi2V5Kd7X9/Zh66xwKzFaAVmxLQidkp9WxzCMx6wvNtc+TTZCBMdZrcAWxp",
+	"E54rovOimL6EUWw1GvoEx63Athq7ZQC/H0bZrQD8UlYrPqgQ/LipTCj6Hj2G03f9TR9G2X2TKZbEG/N5",
+	"P3tCxWdQEFIvo+tDzjpu0NnKeAF69KnKoo1ZHVdR1o8Mu1qfwq4iGSZXrLrBBpEcZUKxzth2K95DpXaa",
+	"nZ5nPNtHcTm2jwHtnfEMDmo9us4OMmX8kixSvuzGgqci9FhAuBNYaju44CYAcEI1rtuLbGdMbITvS3wh",
+	"UIpVKSp6DpsMbHps9pgWzXtbYUYmesrOy+PH+pIHBcSHBZ2JOVtZ4teIDcPuWwgCyVCtay01UlnUnU0m",
+	"h6gXRGWRUXnVT2LBhjHPekk68GyHzpCrfifhaVhn+7zb13qAfqmRtvAg7wK7jVb16fxCSF9qnZxx1uXd",
+	"vtA7Gsrd7zSYEt0EevvF4R4LzoXUG4PyTbDfqpC1Onup/81TwYDwKULbsBaN7CcKSe2/1tu0+v2b/3j4",
+	"49nB4f6fH73eLw0rfy2gSzbNxl3Ulh4OvxOp0tZ4pbWx5ekDqtJqPvMqnXEm1Cmo9ZXW082tRmMTLtW2",
+	"j6q0dp9teBVnHqby80qqUes7b+14lWjQpm49ldb2xmbDWivqFVfZUz2JlVazubnh/HKWhHysR9bY8iqJ",
+	"jCMpXuSuhErr2VOvMhypvlCnMBsbja1m06uk8vlIhjDibW0oCckxgLlxizbS0VDln2kRiHRp7dY/dyhI",
+	"hqq8qAhtU6bcpW3gIBmqCTyw32wGGCBFGs+adGLn3u8Bz7p9odiQp5aIjddQKTVGZZIGPJK+JMr2E8XE",
+	"2oBHMeNhmAqlPNblSqxFUgmpoiy6FPF4D2KF2UgFUF6NuCICakYDGTSMFPzbl/QudRbw4RC5KIz6VhUG",
+	"pLchmi7G646Ut3BWuPGMJum6UvkBA3U45FOYOYzc3kN6DM06MCZmZCZP5asIvQAqLayF/x9M8ZRuMiB/",
+	"TXPDxlf38Ud2mo3CKHHhZP91+/mr/ZeYNmNH0Zxdz//ZjFGEYpD8B9cjZUZRKOZf+uiHTqLBL758yMPs",
+	"lpWetTS4Qm+uzILBQlRFUytLzs9jsWa+6XU7eB4NFX7ahak2pv0JZ50kHIPihQS99x+Cmsd6cTR0kdBy",
+	"SGgJg5X08uAU/kDarS+D936FwNavtNjvfvPbD5AETACqX0p42BCfDbi23VKRpZFQTPGeqLO3/SjWqik9",
+	"MlIWr7U8sKJAGZquis4li6QH0oIuypILAaFadSVSckFJuB6g/Am7EGPlwaU8G6VgP4a+PDi0V6bavOiN",
+	"lFZHtxqbNZZIbeylY6D9ctkFdTSRXeHZaygVKVJqBKomUmPqvtzX06HtvCiP2oCHVl8Uo/jjWZ21YbyF",
+	"GY8kjFqKK5y5MoFzBsvFxe/KR3ir6Nvl7USuAyb4eLvpyVl1+1ryA0kNs9Yrt47Ci9TUWcth5dkXd43h",
+	"sHuFozhacJqJ6NryWU/FeaS0GjXTZXZCZ+QsFA0SB4cmVyIUl1FXIL4gMOuPb+xqgDT9JHYpZJikHlMJ",
+	"5Trm3U5gJAr7wXLQuKHgAd65ztp080ijMA4GfPBdwYYi1WDZsj9E8tyXFsGq6OrlLBWAiHGMkWAn24PF",
+	"yfk5wJ7U8Glj2fjwGvVyJrK3eKdtD3nOUtFN0hDhHO6iXxPf0EmxxL5eEPrWqGq7hWGwPAoDKCahdw5d",
+	"CqF+NYqw57OZwxZrH78+ZVKIULGDo9M99s2b9tv9A499f9A+Ojzw2NHx8ZHHvjv47shj3xy9PjpBUXG4",
+	"f/Dnb+A61n798uTo4OUe++rFITtPhCIyJBSsoILOV5ESyBAo1Lc4fnP6DQT89WeOlC+tqDMuEz4clvv+",
+	"8Jscj1T/JUznw4W88XOe6XWkka+32X3Gt8XTTjPc6m3w3e6OeNZphM3eJt/uPhW7nY1wq7fDn3UbotnZ",
+	"DLd7T/lud0NsdXbCZ70G1+9BH6fSqhwcnVa8Cn5CrYsevz5dHln15OBE4czdW7B7Zomlokianrgvvvji",
+	"C5oELZO2NkomgzqgL7y7zdrXFsqPnOoITE3lbYmxfCUudttaoMEZINUNgGgALsCVWLvzKJBBEKhzlosZ",
+	"R6Rp0TEp05bhYyUSXCRRj3YNyxJSnae+vK1dHV0KiXn+WiZpvVyEIBD1QWU77T9RRci8EOM6ewPlAa7I",
+	"lMEbKxBGhmFEhQP4cOhNeIN9GZiSRCESsFQ0GMZjlJZMJnQ/qgdrvD9cMqFn2woZsjQwggTiE9+YXrPP",
+	"Fetow6nPZQgCtsUCrOqnn+u4nEIRR5dCm0P6pTlKK9y0TxQ755m44mio6T1DZ4/ZTyMxEjWWJcmFx4Ie",
+	"j2IBjSoTldsxZK+w3/3mr3zJtc10yeMIPGLi3VBDIu3BKg6EhBLWgBnJ/OMRq44EKwg7mfiym4pQyCzi",
+	"McTaetH5KJ2QZCygz8O+ZOb12S8YjRdmM9AoCjyEIVcKxmSrNGBiWGFxPVGsO1JZMmBD3D4ohg3XrS3D",
+	"NIlCX+JglSGbQZEHLMiLjRcU+/b06PWakBrPQ6TO0R+MhjTgY9bJoxBbjd0dX4JbXpuIDdYR40SGtfki",
+	"npVJ+D22teFUnuLDoS/1kgGa306jwdCT7sZPY64yipmyqhKCnYgsHa+1tVJWq7OXNM1Jz3gq2cGhYzub",
+	"hYxKYTiLTqdB/a4ji+3h8CwaCJXxwXDJ81/rdfxxSkuHh1roNb1KB67FQjstZrLD5hHXMg3P2aRs1bgL",
+	"eK+PQgBbnxplkAbyWly5sbYsPsUAVqX1bGdL6w4orQF3C/Ia/ugknWuU39AfTX88xwq/l76otJ+hj+kc",
+	"FWh7WgVScA2iAHhD9XqH+X32zBSOJJCutDZuWWk5EWoUz7W/32oc7oguRCV6UxC0UlYenl2H9rhRdLyC",
+	"MY8e/lPj65vJwQNT2v2ws3UhNeqscRsznZN9ZyNI7hWeDUZpMWUEwlTCRxIL1WKH7YPXHmu/PDx4PTO3",
+	"bdSxAdy7DTg9ljYcefDlssSVt5m78l5F7JWI8ppmL/e/2391dAxlzW4YkLnDXNv8Qy4flHEX1ioyswgZ",
+	"SoIzs3aps/sLh5fpa+9cYCSGbXKKD4MslFAEpGAzbJqsBaBWeANY4AHrjF1fnjsMsMTWtKXQG6/pO4FN",
+	"AAfhWjwGuvlwlA61HXD65vmP7Rcvjt68PqtBMddI+RIsg9GQ9UVKCSNa7b5K0pCcYhwKoaiMPWPdPk95",
+	"NzPWVv6THnwssoycdYkUvgyj8yijqtvObGjTDvpfwB3yd9Nraz1OziNZ9+VWo9FiHLul6QkiSwWruNjx",
+	"ZUnCrgS/AFMPphheOU3kuWctmgRckSGrws18ibMOSvou1lAnJoEN33REnMhzaDiS14pbFo5xCeT7uPJR",
+	"tGGNlZWdxlZz4+lc0JsEOzNFePIxV0qDaRkKLg1Nky92z8rlAwuGu4D4ZVpaODtnxaR+QB/aHCFi2+s7",
+	"32q26ChTIKegfLaD7ZBHsZYvO2sAr4B4HkM3Ti9JWbNheNSe9ZsQvJEYcrGYd5JRps/rCPDe6B3msWGa",
+	"XEbynDI1bKM6DY6KaUg/kjEWBAY3SCq6QuJINFTDWPbYNuKwLzmFtAnC9VRFEOm2A0Na1TzwRca0je5s",
+	"NBr6vqHbRc/026SaXMgQx9mhoBhOBrrpwgSZ1SwVl4LHkNkILYhyplmdneixxtEgylpWOmNQjAaOHj6H",
+	"jKrHtNGAcyhcyyXrJ6PUl1Vw8GiRV/TTLCdVtIGSA8d3sFJe6IXyMWH+GUh5EyTTt7pXgYAJe7eFyQuL",
+	"j000GgNu8h670qvqiiujtyV2X+iVkok4VivXwGNzDRSw+xCYpAyg1wQrAMggkbw3ykap+AhcJ0innTYL",
+	"01/0RfdC5QpsbgWUDeGJsvhjIh4jRdSi0TBHOw6J5iqJBZS1AH98OihIhI7oJalgXEEKinFHp9Dqodzo",
+	"oGAMPKrO2rN0bXgNA/xbjQYp32Tx1AAnjR8aw0UknLZ9Cbc0Fy+Lj4iIE4B0H6r30hBTOsJ71qFn68a4",
+	"AZxn3x6y8ij+ztlei9n4qEak0Xk/W6Hn/WiwGoCKCmzOs++imnEd2DMJyrOqwr5Eh6ea1EdbGsM0WOXt",
+	"Viy306h7RLVUWTJkV0mKyXMY16z78gDopWPbXzOOFFGDcPFarmrOBiUsxMtAsNcZDhBu7TByXM05ryWP",
+	"YWC21dhqYceZ/CTiJEWKRSbxyHqBTOoBxloHPMqVXVs4w7nX0poize2EA+JT1r3ojVaVX6+3qV9aquJS",
+	"+st1wwb5ArMcc4MFl831VEJJDrX+ng+haPR7w2L6sP5+kISjWMwrWwhlo4NLTIQLWqjQdCBvzMNUQHg1",
+	"rb1cinTPNMMFckOU5WQLOK762qi9QlK5L1+etL86Y2FyJTXKUm4QejOHwzVML3aJDFWO3QDbx79Urbxw",
+	"9ZMi1RxKGHKJ+1LrQdadVERVDWQMd6xWt/Sl1nvJh0Nm0xItM51I9d+vtYfDtV+KcS1X8QgtO4JlaSRC",
+	"o8+BY9d9d8A6qJqDZvXYJCXXGfH/8cUo/HT85vmrg9Nv9l/SlBvlDL+bL6tpEseQNCBDmDT6UCzl8pzo",
+	"MRpSRKjHql+IqkMGL/SnW3uRyCxNYg2Xa/AxA6Yi/HS+pLTnPRZ8v4aZgmuUEGkTO6Mu1PbG9wTKyBoL",
+	"9s/4OfjSA7/ijxqNza7q843tHfi38CsBVBwKDnprrxMp1g551u0HTPIBqc7VJGXBF0ENXQ2bjS2rXWNq",
+	"RB2e8v0aVXxaO/2mvbG9Y733p9+01za2d4r5r3oLgBumiwIW+LJm5cENj6RgnXEmaOrg2RuNHTNd9KwT",
+	"/aN+ATrNpFGkGXBk0LMhZEiJ5c2dPb3QWaHLmdI7hcd4B5U7VPKRsupGo1HD9zRPfhmpYaIivS1bjGcZ",
+	"7/YHUDfL0m1HQ/0yIoRbUOYefJPX1GqN1pDTX0XCSsfaeG+OX7bP9l16TNLr5QnyZQKO5u+EEklvyE75",
+	"RvBQpHdLTymtE4oktgsxLpYJ5Rc/AtOj2+dZealQQNIb1wrFt8ZaoflTiblc/kBLPL3pM01i6eRT9Tuu",
+	"9ZOBKH+ukQ83fu6JPDS3+FD+EXBRPlGMoGuPJYMoA+9nKRAmUhQ/V7PeqNtmj9DdPR8/3bOy7HBxHRPK",
+	"LVXN9fk4EwAKSxVu6GnEA8C7bvw+6WYiW1NZKvigWLxBf1aeVVqVTiQ5VulEjhRS6mZZd4g2OPt6Qvuw",
+	"C2Ek2OATsU6V9ISKrzT6B0C3C+pz14aQo4FWceDcyg/TY/MqBUk0/TTqm++xAX+3xs/Fl5vN7c2dRqPh",
+	"sWgwGGVa/SAQtGqKByKVBVaq1QsroGQM0yBbMpIcdfcAY/Ui+9Kv/O43v/Uri3B4yQG8EvI8608/+zlQ",
+	"G8FwgfQQXDdPFArEuZ/Aro9IZjtQOy2S0UB/lob9HJHMxLlArVaL75KXnyHL5z97yDOtNFdalf/ar/yq",
+	"sbbL13o/vN/Z+uBX/stK2WKY1DTKmTxGy0GNpn5jdJra7pVJraKEVz1bvYiTK5GudbkSrC/eLT0z7ryU",
+	"zYoe10Zj577AYUIRovdcAcUKKCaAoqATl8wC0rERNYBHh6Cxhkdibg6sE7BEvxZ4YHlQwUfoDfTDL9bw",
+	"f+v4v3J4WWHbI8S2TXTXlDigoSjpE8W6yXDMqgWDsQYFi0ZpCptMJnZ9O/D0GADjZ7ziPnxuEYOdm3hr",
+	"t5o7s7y1EOIDIVvmQaBNSP6A7ebO9rONLZDMquY6eJvXcPCmaZIuDK4vM6LJnbaUKPjio5He97+Yg+8f",
+	"Hja6rQ3Aj+K+G38K4+xE8G7GXvMsujS6l+MwxrRTJ+aDft44wpj2TAY8OjzwdmqyzUxnjH1cokTWPJbA",
+	"dTyOx9QKTISsM3bqyKFrABOwcS3WWdu4bWex409sybG77jxO4zTFk6ZcD0ScihS9SD4v9Rm+BMcXcjPf",
+	"x4Ihn4hYcCWKRZ/uv53MR6aA3W2BKlhIE/652XTUjYkMb/f7/+m3f/2nv/9//vD//uUf/pt//v1f/s0f",
+	"//5//8Pf/cvv//V/+uP/8Z/+8D//3/p02ozYwd3UPS8tee5GWdzBrZNPb9162f6MZO2X1mkVQpHyAZch",
+	"hx4rpnz5gL9r2wKEVnRE0j0Iri/9anZpFh16Trp67l20wYi82DoFEY5F2oW5buovgJqJnu7uJt/c3GyK",
+	"3W4YhjvPdnd2G0/Fpuj1eju8KxqdTqfZ6e00t5sN3gy729tb4ebGxubu9qZ4Gva2n1ZM/kazsfVs++mO",
+	"W8LlpP3VGXIenDd6BI3WDE4tn/phwWMVGb3VfDDIC8E4xRNVJhbVYrmo13eHdy9m877eRlk/TPmVmoq4",
+	"qWLILed0SSZ4GkciLfqmsWg7BNqgNouH9FhTHiV3pTCZXBkDBpkHZa7uWp29ACtIsXQkJdYnvqLRSl/S",
+	"vXiqB3iJVLUo05Ia636L7gVLE0hMDsw0BB4LLOAENQrbmfJjQZZ8Z6O9V3Ze5gQl6+xtXwBTZGpGfMnM",
+	"614lo1jPw0BPCttq7LKqubs7K4Y0nCXsPGF6uIY83RlFcbYWSToTw2MYni4fMnKCp0Ko+i1S/RElsJ9f",
+	"J3aE6JfhmR61MYryYJn+uE7FfOfGdM4uTQQGfQ2LOp84T9+XakjbmtJVDiXXxrBueE/g57CK1J4NR1N0",
+	"MwApGDBQTpiVw6V1aeh7f2R47pEnj19H9tl1YmXnNSSCmc77rvpvPt8iu20aVj7TNJVrW+CN3VkWuF0x",
+	"QFRxEMxqSWZagXeCC0kDksZSg053ZYy/JqiYeByQVBzIm8Kj+uPiN15T4OttxrgRt0YAOOJ2WWsYD6+D",
+	"DJxpFR+DC7DO2oME0mzEbAVAg7BeBYGBFqxRExgACohHQdq0L6lAmqklA6wKKA9ChVcOQuRfe1htJMgL",
+	"jsM3hTo8Ht7Ul78q6P7gs8z//IGcNrazYZR5QKAsyO3OmCkx4DKLuka8+RI0DyyiUaszyL53B9Ky3Bsq",
+	"1oYPoiUHcwsVS7QsPrN3IvIIOA2qQZ+rN/Atghq+aZTZaD+8KBhwJJIDwi4zAJTyMD8Tv0C4RDHO3h6c",
+	"ffPypP32dYEkZS17VjVXGi1PBjXq/8ZKBiwu9RB7JMaTOBSpqzxRTwpHg4IjNSRwaQzBW8LN+/oLOhOg",
+	"7wgGni2Kgz5upvqkHmk1Mdd44HVA8WGRzIvvIDPIGQHoG1o1TUcir12DA6FSgCWakKkgOzmzeuhV8a4b",
+	"j1R0KWp2rOZ+emrNs+Hb29K1kuoIeiwvHRS89yt2BvxKCyfAY35u9RaOmpnOD/rSr0x+QlvOFvLXTHEp",
+	"vUdvSm+aKh0F/Q4GYpCkY48R9dAAAaz80qRj/cOJxLe9Ly/XvGbIll+Du6HInZmi/8z2ed0V/8cAQSHO",
+	"7G6NdCQVGkgTFkDOGcIlL7WGfsWV5fWJsDZNFWrMeNXiHri9sFvZO0s0YNGmNe9QdWDxNR+ImmfwFS1J",
+	"lTGog2ZfPsWmTsUXbM58wRzVl/ZgoqF9HTrUS5JsH+kNhCtkQrtIq8pWPzibWBmugLMcBSgjNsulOIEk",
+	"1uVmQcpxwk265XJXgqnIvMjl9MFUiSy+xp+BHfel6y70R43Gxo7RLr4kbROPmo34pd2xeLy4asGt2MDN",
+	"ooQInyhGE1q76aQ8Sq+p86Vwby78UHfqz5xyXy6xKq5heOKrgmCZXxlLQLVf/R9qg23ANGH6myD7HEjb",
+	"N7cM797Ie7AAXkkiVg+KK5Z4HUnPWcYK0VM/J+PU1qnBbAi8/Z4xQG095TwJFO8LvQnoJKzsgoFizr49",
+	"pZv4kvq0pd2+Hjm2YrOlq7lSIlPU1hj7HNtc/DhJLlgkVRQKIFogtcwWgPRlJ0462NgUFlWfg62MmR1X",
+	"aZRlQtZZ28o2x4Fq/GJ9R6PKo4rQX0aOKUfMc1xrQcHiCchoIiMpcmrjBAVLKaizryKw4i5F6kvoK4Wq",
+	"4I+H7e9/fP5fne2fsioVCWTNxtPNp1vNPNAOzea2mtSzwDjvIsUuxDAz9pKe+cCXVBETqkEOeZoVPXmt",
+	"SU8elA2nZFx06kE6CTcVV03KAJo5EdSbt6knjCtfXok4BrAfY0Vt6ONToy9qk1a6yaWpao6EnsEoziLo",
+	"9UPZFFNK7JvhJ0Lrn+s4tO+5rqd6zYi663ndcCrurW7jKsT5cwlx3n6wcpkiRq6QWVUx+lR9pAhKN6UJ",
+	"uarDvPJGF45akqTTbrbcn1R1dpzt3SqTq1qx4g+Ys77EeCS427CIUVDcnROyvdA72xq/QzyXn4s6O8an",
+	"U5L4lJtron0r64yo70R+i4mY2wwZbAW4I4i1lpO7HU3HDdcPVSZgacQ3lrDEFToIlxSXj0EcL5CGJQi9",
+	"PALidNCs3rzV0Z0E5LgiV7JMrlZVNB4JgtJS+SgIpRU7rwWDKZXW56nA+u9YCr7aqNebjUbNBh1ybNM2",
+	"EMtNoD0Lwdg/M4IcYl9e5UwDC751dsIjU4AITy90PrBN0cCwq7MGG/KRApS3QSsT7jE0Cux3fb/oeCos",
+	"UfSE5ngFkFMAuX1tfDST+bgJDCu8fIR4+QJ0qHK4fKIMfDgq1ZIYamBmkR7qhIasHtqa4ripLBlSIBdR",
+	"EN02XWLQgSKajgA3eSp8aSlzThABGWr68ilFEoL3E8+kuC9BpRuNtuS8Cf0zR3SqGGLpfCxLEqvNso5+",
+	"B9gLHQ6xxvsFYfNWn6WOukK6z544bNbvjVQ86oa4zofDJQlER2jOltJkJ0LcJUQipCjQeS+w7p4v5xFj",
+	"XkDBegzoOKwjtgzpaM+X9CjFklGmlUHndAfOtdaqLqLhUITom5bEh+mN4ngMp4lQ38K+4oCPfdkRVq8l",
+	"Oi92k+olaVc4TJgiW8VccmkoTlO0FfMQ4q34snROJpkrkWGspBfY6cmMAZ5wVUItgvv4MlJQAvmqbHRP",
+	"FBtE8nQ0HCZpJkLnQgRqYgraae7yNB2zwPG4Bh4LVPRr+ogB+iIDs0bax79kVfwhS1Khz8ehQj3/K070",
+	"sNoeOzg6nXpMfk0i47EtLVXKz8Em0eUEHWey7PEP2BrsVkg3rJRz40sk3bCqTJgeZocrgYTnWguanIJg",
+	"IbnKVD+5UrahGgWbbGNokPkDHkKNKkhWozNACqp8+YlLITPWGSmsFqyPDZCiHkm26RSWzthVkqqspmUw",
+	"DQE/mi+R0EHFyJLUvv5VlHX7NFC644a54UwSUXs4fDwsIheaaIlSp1kBhccKNJTmMgwbp2b24nIEmxsV",
+	"iBdgOYKN5tbTrWebO1tPF9UoeCR8lXyqHNpjLioWMVacbTiTrHJvTJTpr/hl80aME9g6cXJeaVX+7f//",
+	"p9//w//4+3/5P//9f/nHP/3NP/3pf/1b79/+9W9//z/8dSF49Zv/7Y//6f+7dtjKiHKKXQ0vCvGrNXq3",
+	"tY06H15UvEVzTYvUBI42Rbi90+iKrWdiJxTdTnNnu/u0s9V51uS7nd5uM9zthk83eptPw+1wczdsbvBO",
+	"s7O7LcRGt9d92tixgSOT320DRS9wxuzfr3EPIcHrVgkmFmduwDDJ5cmKWnIjaknOBFyOUeIqpkumexvl",
+	"wOZ7u1hOud9ZJFTL/B6FeHhmFrgvC23Pl87+zgO7D5H/vUq/vpv06xvj+LJ9hO4d76Ow0mpugG5RpuEb",
+	"TsHtcA/uQIRMkQ+MPWBGtJSMeegc7Bwtls/CNli38qbcaRr2ZY7iywqr6/IgbTXQuURI9wkFRqRrhGPv",
+	"PGTpoabaPv6lN8lpZEtQGtGhAD4ObX67hnaWJGiL09PyXyB7BpzYMsHaOUBRLEMWYj7g3S2tEVo7Bc6e",
+	"DRxqJUjxvKfScHhjgmVOk2TXZEl6rMm+jp4DWdKXS7El2bJkydIK31Ukti6q8F3zoIvU9Wt8w+9F3wUV",
+	"CmZnBRKnLz+WxcnmkDh9uTSLs3TGTbYd9HRXs4mebTcz5OdH9cxf/3GQPVcK1eepUN2FarQ855OGtCJ9",
+	"fvKkT8dnkNc3X1YP+2jyp/FgPgT7Mw++lNM/fclLwkV3zv904nvXJIB+hOT9GTCcNh4rA3R5/DVLY0Vq",
+	"eswkUPkxYHrbNFAb/74nHmhOa+qMuhciY+kI6nD5EjkB9lVs9/wC+2maRMpun0N6A4Q9FY6/eUUj/fRp",
+	"pCvQ/ayYpAXMvQmFdAqIr8MlNUvkOmRSVjW4fS4yJ3zvyzLOqF2EneQS4DVKlcciDWDj2aTRSaXVlw/J",
+	"Gr0B7Jr3+kw12xW2/by4ozfRDHNH2XvT/OXD3Dh9+/iXuMXYBG/Qg/0ZsgDr5nNY69RFxfjd8CfHAYW/",
+	"1/nwAqMdvizQDo0WZxdSXti/qNghs5V4CnkhB5439fRlXiax6pStddwFNQ0j1+7zCaOe0duTfXxrT18u",
+	"4fe/EGOYm/ndPnNmF2jjmVAZuBhK23/uTfT81L/bkhviXaQyVt1qbNUc6H2iMMTiS6lVeBILMBK7FdiA",
+	"j/VYoCFJaFqx/ny6cbJqKtRoAH1o7SKrlfbo9CWb2abz7np0FppAmX5IeCDv/OI26ixSoBfxaW0Qb0uf",
+	"v6BXZxuc9J9Mm86bIt/sjp5TAYuStpfm6yzbnIRf/Pir9tqf87VfN9Z2f/zh/aa30/xgH/Sr5truD9C1",
+	"5H3D2/3g+/rBpQ17Pvduk+3jX37yHeTutEPcLHBYdY9cst/VqntjaffG1cb77Dfeqhvj54EVj7ob4iPu",
+	"drjqNrjqNrjqNnijboNS6welzi14Znpp7MTiPHNTNhS+ngjJOB/wC8HSkQwqXmVkGWat9fU46fK4n6is",
+	"9azxDAnm9MQpuEOXD/lzlMe6fJh1+xwcMmJtwKOY6fUOvfpMeetR1p+RvIjT9ERpQ1qZavZRaszowl2G",
+	"Q1Vyl9PcuwT9IDjd07nScUCpGeOwFrmyhFznBknpkw8gkTVjuI8jeY4M3W/Ozo6da6NB2aWHDHxrkcrw",
+	"sejLMyRu8K+xJMUeG0KGhfuhW67krscj1WcyyaIegZE7fcORKvsIZsPyMEyFUtTxGsnW9aLZXXL16ym+",
+	"E37EsmZgzt1oFZd/ilAMknwe2EiJ1L1W/1z58MOH/xwAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
