@@ -78,7 +78,7 @@ func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, erro
 	} else {
 		row, err := s.q.SendGroupMessage(ctx, db.SendGroupMessageParams{
 			AppID: u.AppID, ToID: in.ToID, FromID: u.UserID, ClientMsgID: clientMsgID,
-			MsgType: string(in.MsgType), Content: content, SearchText: text, SearchGrams: textGrams(text),
+			MsgType: string(in.MsgType), Content: content, SearchText: text,
 		})
 		if err != nil {
 			return s.sendFailed(ctx, u, in, err)
@@ -95,6 +95,7 @@ func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, erro
 			d.Recipients[i] = Recipient{UserID: users[i], Seq: row.EventSeqs[i]}
 		}
 		s.announce(ctx, []Delivery{d})
+		s.wakeIndexer()
 	}
 	for _, h := range s.opts.Hooks {
 		h.Accepted(ctx, u.AppID, m, users)
@@ -135,11 +136,20 @@ func (s *Service) sendable(ctx context.Context, u User, in SendInput, obj map[st
 	return content, text, nil
 }
 
+// singleSend is what the send statement stores of a one-to-one message.
+type singleSend struct {
+	AppID                int64
+	ChatKey, FromID, ToID string
+	ClientMsgID          *string
+	MsgType              string
+	Content, SearchText  string
+}
+
 // singleParams are the statement's parameters of a one-to-one message from u.
-func singleParams(u User, to string, clientMsgID *string, t MsgType, content, text string) db.SendSingleMessageParams {
-	return db.SendSingleMessageParams{
+func singleParams(u User, to string, clientMsgID *string, t MsgType, content, text string) singleSend {
+	return singleSend{
 		AppID: u.AppID, ChatKey: pairKey(u.UserID, to), ToID: to, FromID: u.UserID, ClientMsgID: clientMsgID,
-		MsgType: string(t), Content: content, SearchText: text, SearchGrams: textGrams(text), UserIds: sortedPair(u.UserID, to),
+		MsgType: string(t), Content: content, SearchText: text,
 	}
 }
 

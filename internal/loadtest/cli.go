@@ -28,6 +28,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	raiseOpenFiles() // a thousand receivers and the senders' connections, and more with larger runs
 	var err error
 	switch args[0] {
 	case "bench":

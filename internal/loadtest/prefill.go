@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -63,7 +64,17 @@ func (p Prefill) Run(ctx context.Context, log io.Writer) error {
 	if !regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,40}$`).MatchString(p.Prefix) {
 		return fmt.Errorf("prefill: prefix %q is not the start of a user id", p.Prefix)
 	}
-	conn, err := pgx.Connect(ctx, p.DatabaseURL)
+	cfg, err := pgx.ParseConfig(p.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("prefill: %w", err)
+	}
+	// Like the load, the prefill only ever touches this machine: a Unix socket or loopback.
+	if !strings.HasPrefix(cfg.Host, "/") {
+		if err := requireLoopback(cfg.Host); err != nil {
+			return fmt.Errorf("prefill: database %w", err)
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("prefill: %w", err)
 	}
