@@ -424,6 +424,24 @@ func (e WebhookEvent) Valid() bool {
 	}
 }
 
+// Defines values for WebhookTimeoutAction.
+const (
+	PASS   WebhookTimeoutAction = "PASS"
+	REJECT WebhookTimeoutAction = "REJECT"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTimeoutAction enum.
+func (e WebhookTimeoutAction) Valid() bool {
+	switch e {
+	case PASS:
+		return true
+	case REJECT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListFriendRequestsParamsDirection.
 const (
 	Incoming ListFriendRequestsParamsDirection = "incoming"
@@ -1364,13 +1382,35 @@ type ForgotPasswordRequest struct {
 	Email AccountEmail `json:"email"`
 }
 
-// ForwardContent FORWARD — the server copies the original message, which the sender must be able to see.
+// ForwardContent FORWARD — the sender gives `messageId`, a message he can see; the server adds `original`, a bounded copy of it. The stored content, copy included, never exceeds 16384 characters: the copy's content is cut to fit (`truncated`), and the copy of a FORWARD carries that forward's own reference without its nested copy, so chains of forwards do not grow.
 type ForwardContent struct {
 	// MessageId The server's id of a message.
 	//
 	// Example: 1024
 	MessageId MessageId `json:"messageId"`
-	Original  *Message  `json:"original,omitempty"`
+
+	// Original The copy of a forwarded message inside FORWARD content.
+	Original *ForwardedMessage `json:"original,omitempty"`
+}
+
+// ForwardedMessage The copy of a forwarded message inside FORWARD content.
+type ForwardedMessage struct {
+	ChatType ChatType `json:"chatType"`
+
+	// Content The original's content (for a FORWARD, its content without its own `original`), cut to fit when `truncated`; fetch the original by `id` for all of it.
+	Content   string    `json:"content"`
+	CreatedAt time.Time `json:"createdAt"`
+	FromId    string    `json:"fromId"`
+
+	// Id The server's id of a message.
+	//
+	// Example: 1024
+	Id      MessageId `json:"id"`
+	MsgType MsgType   `json:"msgType"`
+	ToId    string    `json:"toId"`
+
+	// Truncated Whether `content` is only the start of the original's.
+	Truncated bool `json:"truncated"`
 }
 
 // Friend defines model for Friend.
@@ -1871,6 +1911,34 @@ type ImAccountUpdate struct {
 	// Extra Replaces the whole `extra` object; at most 8 KiB once encoded.
 	Extra    *map[string]interface{} `json:"extra,omitempty"`
 	Nickname *string                 `json:"nickname,omitempty"`
+}
+
+// ImSettings defines model for ImSettings.
+type ImSettings struct {
+	// FriendsOnly One-to-one messages need the two users to be friends.
+	FriendsOnly bool `json:"friendsOnly"`
+}
+
+// ImSettingsEnvelope defines model for ImSettingsEnvelope.
+type ImSettingsEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int        `json:"code"`
+	Data ImSettings `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// ImSettingsUpdate defines model for ImSettingsUpdate.
+type ImSettingsUpdate struct {
+	FriendsOnly *bool `json:"friendsOnly,omitempty"`
 }
 
 // ImTimeFilter A local time without zone (read in the server's zone) or an RFC 3339 time.
@@ -2851,12 +2919,20 @@ type VideoContent struct {
 
 // Webhook defines model for Webhook.
 type Webhook struct {
-	CreatedAt time.Time `json:"createdAt"`
+	// BeforeSend Whether the webhook is asked before every message is stored (see createWebhook).
+	BeforeSend bool `json:"beforeSend"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for.
+	BeforeSendTimeoutMs int32     `json:"beforeSendTimeoutMs"`
+	CreatedAt           time.Time `json:"createdAt"`
 
 	// Enabled A disabled webhook keeps its settings but is sent nothing.
 	Enabled bool           `json:"enabled"`
 	Events  []WebhookEvent `json:"events"`
 	Id      int64          `json:"id"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout WebhookTimeoutAction `json:"onTimeout"`
 
 	// Secret The HMAC-SHA256 key of X-Xuqm-Signature: 64 hex characters, in full only when created
 	// or rotated, otherwise masked as `****` followed by its last 4 characters.
@@ -2869,15 +2945,72 @@ type Webhook struct {
 
 // WebhookCreate defines model for WebhookCreate.
 type WebhookCreate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events WebhookEvents `json:"events"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// Url Where deliveries are POSTed; http or https.
 	//
 	// Example: https://example.com/xuqm/webhook
 	Url WebhookUrl `json:"url"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempt   int32     `json:"attempt"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeliveryId X-Xuqm-Delivery of the attempt; the same on every retry of one event.
+	DeliveryId string `json:"deliveryId"`
+	DurationMs int64  `json:"durationMs"`
+
+	// Error Why the attempt failed; empty on success.
+	Error string `json:"error"`
+
+	// Event An IM event a webhook can subscribe to.
+	Event WebhookEvent `json:"event"`
+
+	// HttpStatus The receiver's HTTP status; null when it could not be reached.
+	HttpStatus *int32 `json:"httpStatus"`
+	Id         int64  `json:"id"`
+	Success    bool   `json:"success"`
+}
+
+// WebhookDeliveryPage defines model for WebhookDeliveryPage.
+type WebhookDeliveryPage struct {
+	Content []WebhookDelivery `json:"content"`
+
+	// Page Page number, counted from 0.
+	Page          int32 `json:"page"`
+	Size          int32 `json:"size"`
+	TotalElements int64 `json:"totalElements"`
+	TotalPages    int32 `json:"totalPages"`
+}
+
+// WebhookDeliveryPageEnvelope defines model for WebhookDeliveryPageEnvelope.
+type WebhookDeliveryPageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int                 `json:"code"`
+	Data WebhookDeliveryPage `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // WebhookEnvelope defines model for WebhookEnvelope.
@@ -2920,12 +3053,26 @@ type WebhookListEnvelope struct {
 	Status string `json:"status"`
 }
 
+// WebhookTimeoutAction What a before-send webhook that does not answer in time (or fails) means for the message.
+type WebhookTimeoutAction string
+
+// WebhookTimeoutMs How long a before-send answer is waited for, in milliseconds.
+type WebhookTimeoutMs = int32
+
 // WebhookUpdate The fields to change; omitted fields stay as they are.
 type WebhookUpdate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events *WebhookEvents `json:"events,omitempty"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// RotateSecret true replaces the secret and returns the new one in full.
 	RotateSecret *bool `json:"rotateSecret,omitempty"`
@@ -3309,6 +3456,30 @@ type AdminListOperationLogsParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// GetImSettingsParams defines parameters for GetImSettings.
+type GetImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateImSettingsParams defines parameters for UpdateImSettings.
+type UpdateImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // AdminListImUsersParams defines parameters for AdminListImUsers.
 type AdminListImUsersParams struct {
 	// AppId The app's key (`ak_…`).
@@ -3373,6 +3544,24 @@ type DeleteWebhookParams struct {
 type UpdateWebhookParams struct {
 	// AppId The app's key (`ak_…`).
 	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -4084,6 +4273,9 @@ type ImportImAccountsBatchJSONRequestBody = ImportImAccountsBatchJSONBody
 
 // UpdateImAccountJSONRequestBody defines body for UpdateImAccount for application/json ContentType.
 type UpdateImAccountJSONRequestBody = ImAccountUpdate
+
+// UpdateImSettingsJSONRequestBody defines body for UpdateImSettings for application/json ContentType.
+type UpdateImSettingsJSONRequestBody = ImSettingsUpdate
 
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = WebhookCreate
@@ -4838,6 +5030,32 @@ type ClientInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogs(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetImSettings The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettingsWithBody Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettings Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminListImUsers List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -4879,6 +5097,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4909,6 +5142,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4945,6 +5193,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImLogin Issue an IM token
 	//
@@ -5282,7 +5539,7 @@ type ClientInterface interface {
 	// ListGroupHistory Group history
 	//
 	// The group's messages, newest first, each with `groupReadCount` and `groupSeq`; same
-	// filters as the one-to-one history. Members only (403).
+	// filters and the same byte budget per page as the one-to-one history. Members only (403).
 	//
 	// With `afterSeq` (a group event seq, as the WebSocket's group events and `synced` carry
 	// it), the page holds instead the messages whose latest change (send, edit or revoke) came
@@ -5297,6 +5554,10 @@ type ClientInterface interface {
 	// The messages between the caller and `toId`, newest first (page 0 holds the latest),
 	// revoked ones included with empty content. Filters combine: `keyword` (in the text or
 	// the sender's id), `msgType`, and `startTime` ≤ createdAt ≤ `endTime`.
+	//
+	// A page carries at most about 1 MiB of message content: a page whose messages would carry
+	// more is served smaller (at least one message). The answer's `page` and `size` then name
+	// the slice served (`size` divides the offset asked for); ask for the next page with them.
 	//
 	// Corresponds with GET /api/im/messages/history/{toId} (the `ListSingleHistory` operationId).
 	ListSingleHistory(ctx context.Context, toId UserId, params *ListSingleHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6986,6 +7247,62 @@ func (c *Client) AdminListOperationLogs(ctx context.Context, params *AdminListOp
 	return c.Client.Do(req)
 }
 
+// GetImSettings The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *Client) GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImSettingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettingsWithBody Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettings Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AdminListImUsers List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -7047,6 +7364,21 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7087,6 +7419,21 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7154,6 +7501,25 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, id int64, params *Up
 // Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 func (c *Client) UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWebhookRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7840,7 +8206,7 @@ func (c *Client) RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, u
 // ListGroupHistory Group history
 //
 // The group's messages, newest first, each with `groupReadCount` and `groupSeq`; same
-// filters as the one-to-one history. Members only (403).
+// filters and the same byte budget per page as the one-to-one history. Members only (403).
 //
 // With `afterSeq` (a group event seq, as the WebSocket's group events and `synced` carry
 // it), the page holds instead the messages whose latest change (send, edit or revoke) came
@@ -7865,6 +8231,10 @@ func (c *Client) ListGroupHistory(ctx context.Context, groupId ImGroupIdPath, pa
 // The messages between the caller and `toId`, newest first (page 0 holds the latest),
 // revoked ones included with empty content. Filters combine: `keyword` (in the text or
 // the sender's id), `msgType`, and `startTime` ≤ createdAt ≤ `endTime`.
+//
+// A page carries at most about 1 MiB of message content: a page whose messages would carry
+// more is served smaller (at least one message). The answer's `page` and `size` then name
+// the slice served (`size` divides the offset asked for); ask for the next page with them.
 //
 // Corresponds with GET /api/im/messages/history/{toId} (the `ListSingleHistory` operationId).
 func (c *Client) ListSingleHistory(ctx context.Context, toId UserId, params *ListSingleHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10996,6 +11366,171 @@ func NewAdminListOperationLogsRequest(server string, params *AdminListOperationL
 	return req, nil
 }
 
+// NewGetImSettingsRequest constructs an http.Request for the GetImSettings method
+func NewGetImSettingsRequest(server string, params *GetImSettingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateImSettingsRequest calls the generic UpdateImSettings builder with application/json body
+func NewUpdateImSettingsRequest(server string, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateImSettingsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateImSettingsRequestWithBody constructs an http.Request for the UpdateImSettings method, with any body, and a specified content type
+func NewUpdateImSettingsRequestWithBody(server string, params *UpdateImSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewAdminListImUsersRequest constructs an http.Request for the AdminListImUsers method
 func NewAdminListImUsersRequest(server string, params *AdminListImUsersParams) (*http.Request, error) {
 	var err error
@@ -11434,6 +11969,113 @@ func NewUpdateWebhookRequestWithBody(server string, id int64, params *UpdateWebh
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, id int64, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/webhooks/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -16731,6 +17373,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogsWithResponse(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*AdminListOperationLogsResponse, error)
 
+	// GetImSettingsWithResponse The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error)
+
+	// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
+	// UpdateImSettingsWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
 	// AdminListImUsersWithResponse List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -16776,6 +17446,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16806,6 +17491,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16844,6 +17544,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhookWithResponse(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookResponse, error)
+
+	// ListWebhookDeliveriesWithResponse A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
 
 	// ImLoginWithResponse Issue an IM token
 	//
@@ -17233,7 +17944,7 @@ type ClientWithResponsesInterface interface {
 	// ListGroupHistoryWithResponse Group history
 	//
 	// The group's messages, newest first, each with `groupReadCount` and `groupSeq`; same
-	// filters as the one-to-one history. Members only (403).
+	// filters and the same byte budget per page as the one-to-one history. Members only (403).
 	//
 	// With `afterSeq` (a group event seq, as the WebSocket's group events and `synced` carry
 	// it), the page holds instead the messages whose latest change (send, edit or revoke) came
@@ -17250,6 +17961,10 @@ type ClientWithResponsesInterface interface {
 	// The messages between the caller and `toId`, newest first (page 0 holds the latest),
 	// revoked ones included with empty content. Filters combine: `keyword` (in the text or
 	// the sender's id), `msgType`, and `startTime` ≤ createdAt ≤ `endTime`.
+	//
+	// A page carries at most about 1 MiB of message content: a page whose messages would carry
+	// more is served smaller (at least one message). The answer's `page` and `size` then name
+	// the slice served (`size` divides the offset asked for); ask for the next page with them.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -20723,6 +21438,165 @@ func (r AdminListOperationLogsResponse) ContentType() string {
 	return ""
 }
 
+type GetImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AdminListImUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21125,6 +21999,82 @@ func (r UpdateWebhookResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryPageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *WebhookDeliveryPageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -27104,6 +28054,52 @@ func (c *ClientWithResponses) AdminListOperationLogsWithResponse(ctx context.Con
 	return ParseAdminListOperationLogsResponse(rsp)
 }
 
+// GetImSettingsWithResponse The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *ClientWithResponses) GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error) {
+	rsp, err := c.GetImSettings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettingsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettings(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
 // AdminListImUsersWithResponse List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -27161,6 +28157,21 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27197,6 +28208,21 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27258,6 +28284,23 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseUpdateWebhookResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
 }
 
 // ImLoginWithResponse Issue an IM token
@@ -27852,7 +28895,7 @@ func (c *ClientWithResponses) RemoveGroupMemberWithResponse(ctx context.Context,
 // ListGroupHistoryWithResponse Group history
 //
 // The group's messages, newest first, each with `groupReadCount` and `groupSeq`; same
-// filters as the one-to-one history. Members only (403).
+// filters and the same byte budget per page as the one-to-one history. Members only (403).
 //
 // With `afterSeq` (a group event seq, as the WebSocket's group events and `synced` carry
 // it), the page holds instead the messages whose latest change (send, edit or revoke) came
@@ -27875,6 +28918,10 @@ func (c *ClientWithResponses) ListGroupHistoryWithResponse(ctx context.Context, 
 // The messages between the caller and `toId`, newest first (page 0 holds the latest),
 // revoked ones included with empty content. Filters combine: `keyword` (in the text or
 // the sender's id), `msgType`, and `startTime` ≤ createdAt ≤ `endTime`.
+//
+// A page carries at most about 1 MiB of message content: a page whose messages would carry
+// more is served smaller (at least one message). The answer's `page` and `size` then name
+// the slice served (`size` divides the offset asked for); ask for the next page with them.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -31353,6 +32400,135 @@ func ParseAdminListOperationLogsResponse(rsp *http.Response) (*AdminListOperatio
 	return response, nil
 }
 
+// ParseGetImSettingsResponse parses an HTTP response from a GetImSettingsWithResponse call
+func ParseGetImSettingsResponse(rsp *http.Response) (*GetImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateImSettingsResponse parses an HTTP response from a UpdateImSettingsWithResponse call
+func ParseUpdateImSettingsResponse(rsp *http.Response) (*UpdateImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAdminListImUsersResponse parses an HTTP response from a AdminListImUsersWithResponse call
 func ParseAdminListImUsersResponse(rsp *http.Response) (*AdminListImUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -31673,6 +32849,67 @@ func ParseUpdateWebhookResponse(rsp *http.Response) (*UpdateWebhookResponse, err
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryPageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -36145,6 +37382,12 @@ type ServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(w http.ResponseWriter, r *http.Request, params AdminListOperationLogsParams)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams)
@@ -36160,6 +37403,9 @@ type ServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(w http.ResponseWriter, r *http.Request, params ImLoginParams)
@@ -36559,6 +37805,18 @@ func (_ Unimplemented) AdminListOperationLogs(w http.ResponseWriter, r *http.Req
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetImSettings The app's IM settings
+// (GET /api/im/admin/settings)
+func (_ Unimplemented) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateImSettings Change the app's IM settings
+// (PUT /api/im/admin/settings)
+func (_ Unimplemented) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminListImUsers List the app's IM users
 // (GET /api/im/admin/users)
 func (_ Unimplemented) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
@@ -36586,6 +37844,12 @@ func (_ Unimplemented) DeleteWebhook(w http.ResponseWriter, r *http.Request, id 
 // UpdateWebhook Update a webhook
 // (PUT /api/im/admin/webhooks/{id})
 func (_ Unimplemented) UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+// (GET /api/im/admin/webhooks/{id}/deliveries)
+func (_ Unimplemented) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -38580,6 +39844,152 @@ func (siw *ServerInterfaceWrapper) AdminListOperationLogs(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// GetImSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateImSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminListImUsers operation middleware
 func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *http.Request) {
 
@@ -39006,6 +40416,114 @@ func (siw *ServerInterfaceWrapper) UpdateWebhook(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdateWebhook(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhookDeliveries(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -43318,6 +44836,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Put(options.BaseURL+"/api/im/admin/webhooks/{id}", wrapper.UpdateWebhook)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/webhooks/{id}/deliveries", wrapper.ListWebhookDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/settings", wrapper.GetImSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/admin/settings", wrapper.UpdateImSettings)
+	})
+	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/push/register", wrapper.RegisterPushDevice)
 	})
 	r.Group(func(r chi.Router) {
@@ -47090,6 +48617,205 @@ func (response AdminListOperationLogs500JSONResponse) VisitAdminListOperationLog
 	return err
 }
 
+type GetImSettingsRequestObject struct {
+	Params GetImSettingsParams
+}
+
+type GetImSettingsResponseObject interface {
+	VisitGetImSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetImSettings200JSONResponse ImSettingsEnvelope
+
+func (response GetImSettings200JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetImSettings400JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetImSettings401JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetImSettings403JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetImSettings404JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetImSettings500JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettingsRequestObject struct {
+	Params UpdateImSettingsParams
+	Body   *UpdateImSettingsJSONRequestBody
+}
+
+type UpdateImSettingsResponseObject interface {
+	VisitUpdateImSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateImSettings200JSONResponse ImSettingsEnvelope
+
+func (response UpdateImSettings200JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateImSettings400JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateImSettings401JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateImSettings403JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateImSettings404JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateImSettings413JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateImSettings500JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminListImUsersRequestObject struct {
 	Params AdminListImUsersParams
 }
@@ -47599,6 +49325,99 @@ func (response UpdateWebhook413JSONResponse) VisitUpdateWebhookResponse(w http.R
 type UpdateWebhook500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdateWebhook500JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	Id     int64 `json:"id"`
+	Params ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryPageEnvelope
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhookDeliveries400JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListWebhookDeliveries404JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -54129,6 +55948,12 @@ type StrictServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(ctx context.Context, request AdminListOperationLogsRequestObject) (AdminListOperationLogsResponseObject, error)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(ctx context.Context, request GetImSettingsRequestObject) (GetImSettingsResponseObject, error)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(ctx context.Context, request UpdateImSettingsRequestObject) (UpdateImSettingsResponseObject, error)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(ctx context.Context, request AdminListImUsersRequestObject) (AdminListImUsersResponseObject, error)
@@ -54144,6 +55969,9 @@ type StrictServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(ctx context.Context, request UpdateWebhookRequestObject) (UpdateWebhookResponseObject, error)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(ctx context.Context, request ImLoginRequestObject) (ImLoginResponseObject, error)
@@ -55366,6 +57194,65 @@ func (sh *strictHandler) AdminListOperationLogs(w http.ResponseWriter, r *http.R
 	}
 }
 
+// GetImSettings operation middleware
+func (sh *strictHandler) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	var request GetImSettingsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImSettings(ctx, request.(GetImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImSettingsResponseObject); ok {
+		if err := validResponse.VisitGetImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateImSettings operation middleware
+func (sh *strictHandler) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	var request UpdateImSettingsRequestObject
+
+	request.Params = params
+
+	var body UpdateImSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateImSettings(ctx, request.(UpdateImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateImSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminListImUsers operation middleware
 func (sh *strictHandler) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
 	var request AdminListImUsersRequestObject
@@ -55505,6 +57392,33 @@ func (sh *strictHandler) UpdateWebhook(w http.ResponseWriter, r *http.Request, i
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdateWebhookResponseObject); ok {
 		if err := validResponse.VisitUpdateWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx, request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListWebhookDeliveriesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -57275,664 +59189,693 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3JchtJtjb4Km7o2yYwKwAGBs5Wdi9EQRIyxaEIKpX3JvQLjggH4MWAOzI8QAqlX2a56U2vf7O77U3n",
-	"the96Ae4b5Jmv3U/Rpuf4x4DEIGBpMSsKqWVlQggwmc/8/nOp5InJ1MpmIhU6fhTaUpDOmERC+FTazr9",
-	"gc1fM+qzUH/2mfJCPo24FKXj0vWYETqdPlPkhs0dMpQhUXwkmE9C9suMqUgRKUgoZxFT5I5HYzmLCBWk",
-	"T6fTjt8nv8xYOCdxj9WSU+K63TH255QEnbDScemnSms6rfzA5iWnpLwxm1A9ln8J2bB0XPpfdpMJ7OKv",
-	"ahfHXfr82TFT+Ivuas0MSLlPbz78/utv/R09FPaRTqaB7p/efPDZRH7wxjSyY4SxJ0OEGZWckp44D5lf",
-	"Oo7CGbvfcM+l8NjyWFvklgYzRgS7ZSEJ2UwxH1aVC7JHJlzoZV6zhth0elgT+vENE6NoXDrebzqlCRf2",
-	"46FTiuZT/a6KQi5GdnjXfMJURCfT5SG+FfwjmfAg4Ip5UviKyCGJxmzhWKwZZNJBeqBTGkUs1G/9t5/d",
-	"ytH7TzWntv/5X0p5o3weSO+G+W8VCzt+/q7PFAtJJMlAP0pkSGYC/szuvH7qg+vWC3Z9kOnnvrtvXoeB",
-	"zyN2RcUoZ/svBCODecRIqH93SF9/UH/uzVy34Q15qCL4k1Xwm4DaL/ornu3rmZtfzYtqNhzyjySAU2Ba",
-	"yC4KPu5Wam69UbSTOImCg1bf28/btRfslnssb8NaREV0EDDCfXuifHjYIXdj7o3JNKAeU4RHhAvFfaan",
-	"JWcR/MmoNyYhCxhV7JkioQwCOYuqPfHOUCQeOUSKYG4fwmeYr1vQR6TmumTKQo+JiNCQETkcspD51Z7I",
-	"LMvhsNZkzb2hxxit7R/QgjPj21kWLE6tfpi5hrXcpZJ3IpDUP4c2F5frJQ8Y0d0BST6VImIiqrzgaioV",
-	"18/oVYoYjRdTCkZG/JYJQiP4As4ImU11H9WCicA/hTu8t34SepivqRovT6D7ulWp7+3b4Q15oHcOzp1D",
-	"AnnHwopHFSNj9jF7NI+Gda/Jav7BoEH3vH12OHRpbVD3Gn6T7Q333YPaYf2oQZuDPW/fP2CHwyPqDmpe",
-	"3W+w5nCP7tupTmk0TmY61oNcdbsXaBOtDN9/2m8WEKfO8FwKdkYjL2fm7Ws6UjBpL+D6wI1l4KsTQslE",
-	"v0DK+r5+198hIxYp0nCbhbS0M9TUnlWwo6LD5tabuWOcnI5pdD2fsgLG+W7MojELST+i4YhFmptzRSiS",
-	"1XK3c/7qTXtH30JKRqGcTUn51dXF28sFxorPFZwvz4zg3nTVTsHMqC18zVnyKGswJxOmFB0xRbyQ0Yj5",
-	"+ibIkAzYUIaMRGOuSMQn7Jj06259v+I2K/WD63rjeO/oeO+oT8qhvk5c6K3rCcXCWxY+w1fI36RgsBZX",
-	"L09Jo9E4WqQcOS0WrAkzc9h0CToT/fhLHkQsNMvwSm9Hx7/UJzyH0MJuPVOE+9mtgu8/uG4t/4qMsNV7",
-	"75UZlRnjD2x+J0P/Km5qiYOzj0CaFaOhNwYyVz4dc8EUkP43NOLCIZpGVLhQTGiyd8sWTt+YBYEsWOgb",
-	"HMHK+WTukbue3nUmZ3jIilZfyyXmHD5TBA/R0kboK5u/B/z+yx8PzA5UjVZc/uyFASKtr8d8yrJDvW7/",
-	"dF2wvhPsYOODbAZkhteNaBhtf5npMNJCX/5ddt1j+N/6u+yQluJ0tzumYjSmnAzmxGdDOguiTW+57atg",
-	"cVQ8vQfc82tDmIuPmgQKrik23PcM2dYcKCEF+dR7UTjOnkbLGB5DLO5M8EMB0RKkc5bMI3eQBWRr9miS",
-	"+/eSiytUb67YhIY3ecRVyAhlsvTyyjvBQkKFT6g/4UJlx////o//+//7v/6f//m//x//83/7PwuOS4j9",
-	"FYlimjQtEyNDYjchrdW1NLKYJi53fDFV10xQsfJoRvDEM0XEbMJC7i1ua61+Hwo4lOGERvo5Ee1rIjrh",
-	"gk9mkzS95iJiI3OJLmmeIqa/1eMasNAhnpwJTWCGoZwQt2ilpnRBGTL0onTsOplRNfRlmtCPZlSu/i81",
-	"TDd/mAGNdCPm+ueTRKB6U/Nk4TjN7xvTHdt1Zhwx10hOcev8xdVF58X6bu93DzPDuEItrkjxp9MpuWWh",
-	"4lLoyxeSwUz4oF88yRkzo+1GNJqp9Tuo4LlqMeOIZmrj3cv0DaPp8r8VnXjF/8aqpAX/EjqQtwwUY24E",
-	"FZ9Qpb9wYvvUEAxUZapugOT1SlSRCRVz/eBczkDh7JV2ToAYUqHugH73dft9ouhckbsxjcgdtT04QCT1",
-	"00LTKH2pQOlQN8YQRnhUuDJ6Yrk3sJ57BVdvWld6nAaG3BcdNGPsgoPlEEp85vEJDQjSwkWhrohDhXEn",
-	"970ci4OFCcwGLQ9o1yoqrGaDCsXHiklx46tcE2QZrel01XjRklvEMly39vVG2mXhLffYlgMmZSEjwiOl",
-	"f/mBzXc2m8F64/ODJrHyiOAjmVk4+oYHXGm+OJiTV+1rskunfJdOp2r3Ewz28655MSvtNL/uHm1Ac+FB",
-	"hcqAIb/shNAgIHdjJoic8Chi/iPR4/SwSp/1QEOmplIoBs6Y59Q3t1h/8tCsp/+k02nAPaoHvvtXpUef",
-	"4r36SR/X1in5NKKl458/lYacBX7puMQmlAd6wVBj0prZTEVkwAgltzTgPmEV/Qihvh8ypUqf36cfNtSJ",
-	"DKQ/J2OqCBWEhaEMjwm0fEzWNOfYNTou1UqfN12otu6iLW5ZIEEn/OwsidqxV8lqMzBErrcSBnJC+nox",
-	"+nBQlTEzssBXWlcE1lDV4zmVYhhw754rfmRXXMyCIL1uRgA5lT4jDcI+whhooBXPOXDLRGD6IuuD/EnJ",
-	"Weixhe5h2i9lOOC+z8T95t0omrde5s6ZpRp6O3yu6CDQErQ0qjmdTr/YsZhFYyYiPQMtTgxmkVbJ9HWW",
-	"d8zXWo8vYRCwCB0RsVDQAJq9z0LsJVducSG4aRtvCynbi8R9sj+seXV6xPYGB37Ta9R2vuQhMEamIeUB",
-	"81EUM4MkHg1DzhShJDW4SJJfZjJisEDnMnopZ8K/3yFpFq2NltD1tgyh7S80+XNJ1AwcQ3gLHDRWg7Pa",
-	"mKzhNHKhIio8RnzJFAwLloyUf3r7l7MP3fbVj53TdnfHrkdHz3LCtE54vxNTK746XJnhcRwIT/oicxZ9",
-	"UVph+8WfBpqzm8szmPEg0v3DElzSeSCpfy3lGxqO2L1ORm0l+RjyAEYS6PY1yaCC1Nzm4d7Bvuuij+hL",
-	"rgT6xEBvNAxF3jLkMAGfcFyFaynPqJgbbq3utQr1QuYRSWkUqShik2mkTkjIonCupZR9lxjX+5dahCsa",
-	"malqgoEdW8OqtYsQObTD0IO60g9VWkMT44GeKliV1C85XkDTQiTJHUXVLpnDklSnR/pW0Fk0liH/G7sn",
-	"USq8fhOuFBcjvfFGgiCRvGHiS5416ICYqBoazUI4+GYkTjwOGRL2caolYzh8b4WaTacyjJh/xnxOwW5+",
-	"r3u4t8k9BAYqCJ8YG9eXWgy42eB/1z3KIaHgcSApujimwg+0SvE57hqjmFCHbYOsm7FLge3138znqicn",
-	"pZQxIJaN037tbIxMY8nC6djerGs+6ayNf5FuNPO5zDa8EHtTK273kiqVb7ltRSRgVEXkkHhjGlIvYqFy",
-	"0DJC7W9SMBKwKDImZ/3R5yMekbI3Zt4NqmxRLBmckKbroqfgjqtFD5pqeCGDEa2czWHxbK5kkGNwOmt1",
-	"zvXZAssQPqgJfURCNtJ6ZcjQDoTqGYotMEY8ICm7BQllYJRMofXBn6HtklNqvTiDf1+0f2y/ubhsX5Wc",
-	"0o+d9rv2Vel98XCNbqa31TTXPm89f9PWgvqLThf/zH3fn3ABTs5Cp6vWmqPYKAC+AK6ikEYyVEQxZqxb",
-	"01BOWRhx1AmNg6sVZdRgn0asEqEDaWkoPldKBrf2pSW/vki8E2B8i58/IZoOQAgCHSgmoh0Q2ikJ+K15",
-	"oZq+P+lR6De1nG9196VRWQdyQtqT3yZMM5VTvQGL2n7WWpdjH7e6eE6zcPlzu/ycNjb8nHJum5gX+2Z2",
-	"aE5qN5IzIAd/ZV6UPQPWsUCD4GII+vhK6zYdsTMW0dJn59Pi9ic0nUdsotYGGibH8HM8QhqGdL40adv0",
-	"8kzeL80lpt0bzymh9ktzQpaz6TxgKRfHDk2sGDj6E4s8iZZ03Oc+0lsa0fBtGOSE9kym0RzNRmgiVwwa",
-	"WDqX97nTLGDRmhttpwV3Gp9ffaPNC/e/04J7NyI3Qm3jtZAi4IIVxx9FNpQTjE9pJveODbrSu2ERkVMt",
-	"RQmiReZYnRPyLtXhQMqAUaF7nKnNiELsOo5n6aR2P72L8SwKiQKex6elCuZOPAJZSGbzNHQhtZrbEIbp",
-	"NJcg0OnUxiGiuFGF+PUu06JPP3ZJWXv2M9JX8NMPbN4HaYQLMtS3DEJMbVQJ+rt0w5cX3ZR9/ITo6zC/",
-	"G7OQERYoLd+yObQzQUdXGWMzm9BzQOHPRNzrCRD3+t999913fTJg0R1jYgdDURYoFcacbxiZ7pTiOS+v",
-	"0n6TjNlHah1cyWjs3B07ePbRY9MIL/5fZyoiE+qzxRDOBtWj9+p+7dGoY2q0q0iRphuaPEIs7EIsE8Qc",
-	"T6SeXWRslEsdcX8zP49D+p+4/xlPT9+4RPp6tRJHye+//pbj/VnydBTLO8nYX+hxn2LywtKY7cHNH/lQ",
-	"zsL4bDvm+BIZ+iwknTOHXL7tvnbIy86btkPeXr5oXbfBF7IR1dEHChpeJjpOaTb1t9vmhZvOU+JaelqO",
-	"PfjpE51ahSzhTkaRS7un069P4abTLalaR0xnsIoLna26FC9Dpsndx+hEM05cBcd6u8gNY1MTpDwLQyYi",
-	"knobznSv1CsRL2BU04Bo/U1K6Y57tXqeKLHyUG+jSC+sHTRcsLmGPq5MeoIgB6rinCajPeu7MZ2psYN2",
-	"Er0muIomHWplglEqnJzefPi5VfkPWvmbWzn68P5Tw9mv5cWVw3ifToCYPlifmD6RIjGd3kNQKGKELTIM",
-	"mRoHcxLKCANP7cOO5YXVJ+HE2fO2Lili3e/FvG9bdpVHtXMIdMEFxV+f4tCYcW17bJDd5eZ2WZ+oHBIK",
-	"UudJRpLMClCGDxspEkxjWpLKVUmZAAdrZncyCltK+VnYxOamMkc80Hx6ecPmMK/ptGIcjrFFWyWOX7MC",
-	"J2StPJk9zQdejWmJ8cilgxUSjrWDr4yVSj2aezbTbTnx0qYXoPCowotPc1aNlHWfw/qGqy9zwR4sI241",
-	"m7fAfE/HzLspYOmxQmZsPpZfg1kcTcwmaiMOFAkZmYZMaQEIlDtQIsZUYWdgwA5nLMdoO6ZixAI5yjVL",
-	"+ia3L9eIZOJCoD8cVOvyh2eK0IGSwSxi5O3Vm4zBZhbyvDsxlKHHcJwr8mMheMesg8mEGknwgokTMqRa",
-	"PV2eM3yfb1uJn0tNPPWzGtP63v7mkzZpgnkpgZtn5DkYG7pxpxD/ygX6ozJLvYI8RjJkufsJMRj6Vwxn",
-	"LdPgjs6RJnYuuifpWCATcZZWUXc22epUrNG66/Zj6tHkzfN8A/rC/Uv2Nnu6Cuhh6kI+BU1M04PtKIlZ",
-	"o2WFCqMwN5biVhOB+1g5VtGN61xK4ZA+Jn0PqGKY6w0GiNvaLt56tavVF7VLpze7+CQKZyZ93JxMkzme",
-	"Omj4e5VOb/rGxhzDP4BClHNu11qTF0hWkfCywXWccNG1LvIfs7djybdUMKxUa3H2wsZJCk5pOhsEXI1X",
-	"WOw5GurBwBc/bddyDL73yNjO76i6v43epMNfYn772oyB7NMraPb1IpUuPAeLQ3w46b7OJ9a5IyDlzkV3",
-	"J5eOr996FbuDt0izyLKDbW/BV6LmVhEDD0cqPyfdfbbJNEXLXtbiC+ckEdIL59CJMzbwfGXJW2oJs/a6",
-	"9L0qYDym/6dgOpZ13IvhPKVxJx74Q208qbk84Qbcw+Jj3nwL0X85ASuzIOJTGkZaYJtk3TopZkqn090E",
-	"VOPxxIc4mamUNYbWMH9wmZXyoJhsnhC7LGnp04kzuoxsmiGZAy4oJD6sVzTMSEFLyNMRVjDn7HA7QkUU",
-	"cFoMGVJkwAJ5pxljWnEpp4ZgDSeg1O2cEBqRiVQRSZG1RVaQTcmsY05mNi2z9lhiwTIzjtcLsmkX4iPH",
-	"iEZjsHCUBaaBGRosGyKFxxIBYvXkauuSTTfXZBYOUeei6xAJj9IgfaxyBMFM7nLz8EvywOUZWBVfjeWd",
-	"IJEEPVghtpmxOJFatVaFVN8HuB22Yq25nGzmc3makPIF5fXti87FCfFnITV4PzYed5nw2IcgfXt58zGi",
-	"Ny1sFWdb5R6ZGZ6WpW3dZrlmwOnjkeYtSArzK0c3e+ywnIIYG08TpJAYXLA4OqVQPP8SITOPH8CyZrm/",
-	"OidPb/UWbDz12pMJU5mhP0iaWpjNU27CtvLUc8i4TxlSltDe2ISKiHsxOT5rfX9xVT3rnF9cVS9b16ev",
-	"TVSzSJjKNGQVy/TK/Vq1XnUrAxbRaq2/4xA9ARoyvycG87j5im1+GjKP+Ux47ATyWXwyYRHVMyDl/p8A",
-	"ETIOdfc8No2W0d80S6gt84SUMlt2//vPtcrRe0QvdJ3Dzzu9XnXjb8sV/QF9wZX3fyr3etXMFzvf7fxr",
-	"ro58SoOgkFGctt68+QDcAnzU8PHHzov2xbLRmgYBkpWtwOqcLfhLrE0v82Xd+zOTf5vlxp3zHzvX7RcO",
-	"aZ2eti/hr6v29+1T+Ou0dX7afvNG/9k+f6H/Oet0u+0XC9y7Ud+OHZm1iIecRyBP6TTyxnSZF3n4QxFs",
-	"ACbZKSZ8MqDeDR70xNmXdX3tD9xhw3NZ5XDo0krT29urHNG9RqU+rA33hwfekV/PDaLCbI2ClYbhEaoI",
-	"JZfnrwhcA+NWSHrW3x5DM7tTMToZUMX2mw7/8fnF1Z37w6uRbLVarfPu23H77ajVar3W/9eSp61/1//W",
-	"9v/aDPQf1eqCsT6/2dL6DbFraue2Yku+Oqm0R2ELEhlj16VSDWK0PABjyk0zOJVC0zSaH9VzIZiFSbrl",
-	"7A6TaKRglUhWpADkNAz791LN5Lqvok2cqQn+nlPyQzqMCjxNAjxoGG3EstF4uQJOQFV0ZnORNt1C+8Ln",
-	"93nJRYFWzyOb+hqbWVGqC02ek2CY5lhopUtO2pQLwfx8M3XIqN9lvxS73Z4pAghkExrekDKNE3L7iv3S",
-	"3zkhrl2faMzFSI9NP76hKyqG5XpESLBlEVToEcUJGwu2EgvOlmQNLs7aIWMOwFiEffSCmc82nd1DowZT",
-	"oGUp+Mn0gctOLtnNeM/tWV8XPJi+ql+fIqXpxDZkKfXek8nQ2cE/SIhenM+TbsS2YnT63SuGZsmHU+qV",
-	"5An12wyBSm4xmiTvQYfW0Y9to8jyb3FyU9PNr7uaemGf9FTAzj7gVKQgY7IDUXmbrN8gs6kWQbU+wIUm",
-	"v5rLQIRWhhOdmJwhMmFUYDgwstHcE7AGw255D8D6kOBUFU7D28AKCJm/1gbIbBrwSkN7OmU4FX+8wTtg",
-	"stMyQCpRd4PX4rxetAOvD1VLlkY/vXhCbPJyPIo4Gh4ad3Ddck8/xnSbxvPUc8yDiRPKyhPKRfxJhun8",
-	"2x0LzKZs9syy48MCkWVCDxubBR6yzXK6N4gnX8rOznOVb3oGcEucUmSQLrOhsfXNKCS8e771QBeJoR2C",
-	"k1ppJz4f2UOR6nP90fj6ZDF7MrchijMVyUnKCkJ9n6Ph6DI1DJTmFywkb7vXF2fk91//ByQQft+9OCfY",
-	"dBwp6LMhFxgMtrRkL9hEvpEjnmvngjQIRHmweWTwFQTf8YioiApfWQzWB/kLESFCrbRe40hUJKeK3Mnw",
-	"hovRCUTqEn2/R/qWx3jomB+1mVEbgTKK5v/9u2sw6PRbBrsDWNcxec5oyELy+6+/9Yk0mVH6hd3ff/0t",
-	"lUWxwv69IXRv5rYYTI9kuZzEUI5L/n7VLn/1O5Gcry2uQ/xSIVdNM68t7X16uUShgy0+38+URW2GhLi0",
-	"SQ9yYWjAvYXUwOT7hznf4hGm2GPeriZiQ+5U9iuInKE5KQIAA3wW5Qvx6c3D+lGtsRyU+v7Tfn5UU9zv",
-	"5SycSpUxAl21X3W61wBXcdXutq8/XLa63XcXVy9KTqn79vmH1unpxdvz61zrELT7Iwv50IC/LO97Dj/1",
-	"2e06bnoLbeYB9bcwnlUTViAipO66xpJ5Qii5C6UY4QLil4o0XTezfPmpCgXSTjyQwu1MT/+rX9blDdji",
-	"0oID8IsMOXfLhMmzWGPr2nD8ywCNauZ5TCV1wfSbgF+UnmJOQirG3kOWNDJji5FJxlTFqI5cEer7zCdT",
-	"wCLGJ3JMmbmXu/3LjAao0by+vr5MgS7HpzKNqp6OLE3MkimUHJxpbvxigcujV3J7Jc31zLsO6ZVq+A0A",
-	"Bi6kcy3Sltr7f1lvMl8IwLNDz705GYCmL3f0XurNxRlC6bim6zoJ+FB8JDeyEkFbCN34ufAUb51Kkmp1",
-	"iXYaTNW8UxujkToE0c9iADl4KcYcJWWKh3pKIyxrkjykFsCXLM3LgcvJOYRrcVhXnxac2+pT8pIHrNDR",
-	"+LIDrotcy581US0WkCrU2raqNPUHCFyxpbL0OIpWriOGMs+6kVmhhQAwwYdDW3wgshhpWVkKfWl/nbJR",
-	"rrA83qT+Vm7hrZN0aS5zjLbNvCkWEzFKUtNvGkbPFIZq68cd4vOQeZEEbFLd1HSK7oG1pyc/WPx5YR7P",
-	"Rqdjga3Z5Aobrbwqy0LPyWRV6G0wtfZwXfWjmokByujl2+dvOqcf3l69Qc+PYpHTEwldjDJo80AAMeV8",
-	"LFVEymMp5EwvAvmp8lKGdzT0mV+5DKUx8qW/fS1VZOBCVucVLWf/jEuOOe4mdDt9dp3iRHt7+L+6NBbf",
-	"um3ovwxHMrbVFapP97Ax5kq0ueuFm1VMaS+u3rWuXoDFIgHyI56c6huD8B18xAUNrD3XVlHEp4VvM/80",
-	"uxgEDOMRcqSnSVw1avPyUk7J9r7hS0srk/SauzohZ8J/ugjA6E6SAfOg+CIMRX3V4L+woPYQAn6Dw8YW",
-	"VYTRxdjOSQ65nYUZ/mY++a8TdIib+2SOR3O2HuZyTObw9QlesnzbkDx4q9j/sn2mopZXVtXmRRpUIK8I",
-	"P1ifNmej9LSYHTI9l4Xkucv2+YvO+asH5M2tuGg4/mcQMMg2uz9hupbMVtVcNs1Cy7yY5KJFctVOhMxj",
-	"/FarLXdjaVZVJYtqwX1W3/l0CZvU1qf6dlI1zKw+mk7rSna9mCqYmT3RpbLX47736olpWjz8RyBtqRk9",
-	"7WZsS+hieN4/BKRnChB3o8KpTumvkgukWavQMk2KwoTOCVU3WrbT75FyAvrLFSYMeahDJCjfBNFud/LB",
-	"Hdah9G6BzCtklIuTc50KQcNnyEDS0M/S2NWAogno7ybuIZNS6i2P5Q0WODIJZWbBYHAK1g3rJ2LNMkAg",
-	"tSttyKHKW8V1wMNpUcksUjEasRn5OqEKThCGW6w5/Oszs7Y/tDjkjl+EPwhgl/iQIgOmuG+UGDzHG5sD",
-	"kw2d0I8dfGMvZcSNgQdzbEwbgLMnJzb1XtM92s95Nn2iVmdD5mHVpZescDu/OuE1mNJbEtv8Wv9JkKlD",
-	"vLFUTFhUPcBiDVFNycDUF9eqTpujEiC96r9V3n+qOUV2KRhcqqLro0i9o6IZx1TNlDI0hOKPLf+agTwv",
-	"QPzCorYyRNzslPSYHRPhUdGwHiSBGxr79yKEz1aI4OAhh/VTN2rF2VghdCdsZLaVvP18vlb2XrwpT0N4",
-	"0ld1WxqUevfJhPDlSTxIDs+b15NvzL2k8TNgdWvEkqV7rG/IdrQ5bXm7V9wfjNZG/T0oAmmdhcxE6sVz",
-	"LLyVuHZPe6bN/j3CcU5m8zQnObWa9zvEquXnmKUz4u/DBNkJF+Zjbc1ybyBAPu2xeYwD83RH5V6HxBZC",
-	"snFeF+/OIcjL1ik6a589L6hNBO+vwnJE4dJEzkTSJGqckEgL1yRgw4jIWQSw3lqm5iG5pUEecOWW2uDX",
-	"VKVyVKelk92ZFAe1CxuN+EyRaSgtONmDTUHrV+keqgT7GIV0uzDmVkHsMmK5x0nGegVOSP/T536xMSVZ",
-	"0O0dVomS1sqP41z2LG2b0veF+S+u/TZlAuJj99XJUXLgtyBHyXChLnCOczv+fl1UJj64ek3gmadbGTPJ",
-	"+6xPZzKVYT4tiYvWScLhqROMfh3QyIOaAECKY8qLmN+wXFyM4rcfnSB/abph4bQOyQ/8OUJPMeFJk7+7",
-	"knysJQOPcKdXHkTczed6gwrNPRvatbGa8oYPx1LRcq5+yNQsiCCEVT9FFBNRXINF0YkpxLKxDXRhrlpa",
-	"vIIuVhRg2WgWi9KZWa2kkXhN7Eg33YqnIwzp83B/6pBa4xzZP47TXLTkoW0TNt2W5kYD1kwETCnSx6MB",
-	"cc7tq6uLqwJ7lu3YSpWnV+3WNVSrxGI9+i94P1ew3Dqow3S4Okw0XqHLAs/KdeJPMYTS1ETA1xyCBk4g",
-	"kehlAbg2cAtM1tDI7TT/LyhIbLAyT6aDLe7Qw7SxnFk93a1Orex9LvUqLctoDU+gZ92DrV+xaUA940q7",
-	"G8uAkT400zeM/gsy83zV7JpP2Ese5FYCb5FAejQgWuCPE0b+JgUjZQAisCwRfEHPFPwEmCVUkKuXp6TR",
-	"aBzBywsaWdPNScpqfq7gH/Xkj2v7x/HSHxaI6/2nmnP0eedfy//x33/+U+X90nMF6FydCR0VR813zlqv",
-	"lsPmx4yPxlEBnlYarPN+ce/ReDYZCMqDjQ/gvSLlndId96PxumnkBNTn0c43EjOqCpfyzcVp67pzcb58",
-	"2UwKRHYC+WXIAhrxaObbQ46DPkqjplaO8qDNAilGyy/WDjNvwselV4tyHlaz5Hig6b7z121VGui9sBLu",
-	"nTu6DsJgxfitoFMAVZDNsbbCw7oM6zQwwTZYBDkE+umSrx/k1lgBZ7A1gsHmaeFm0zZIDF/vB81L6H5M",
-	"SITU+fvqUk367G8hzZyxcAXLOWtfvWpD8oBityxMsgRUOj/Ao4IohlCMmDqipXLjWC/IEtjcx5HJF0jc",
-	"HLU1bg6nFPEo2D5DbPHIQCNOeuB5O5+CoHs46pIXcCaiMzXCy7U2+MEr2j40vIK0BtnoBrEHQOJu5U1G",
-	"eHuYDdrnq99YX9AllJMCACjwWFwVY8gB9pwpzWSDw6QJcaQifVDvQPZO4Ko4lAmXIZlSyHpIUI1ysdGX",
-	"iRoMLRcgKxnUcQYsj90y0FR/sakXpsNnyuIOoqJAyjxSMG6H6NUlMuwJ3LUdx1ajj8uaP1PGrwPNK+LR",
-	"MJwTHi0kby2JfLlg9Xy7FJ6JGm1ywM/MY3C/4PAV1P0qghtLFgrlIZD9uQA4oUWMyk34kdzEmsFtnLqJ",
-	"UV/EEbOTTy4hziDrErATXkE52j6PCjM+8xdEsDsAylzQY2r7jcMtMTCKdfZkfF+bnxVlfK3kZakUtLxM",
-	"DKMRch/RTlN3PYXd7NabefAcNafu5gcImm6fzEITr9SDLDOpWTzVXm9riTlLKI+1aV63f7ouObGqDGDW",
-	"JadkUaxN4nlK/UNEp5JTOr+47rz895JTuuqcvv5g2kkQse2HuCVMrCw5pb+8vbhug1P+6lU713R6TiN+",
-	"uwriXMAD4EqxKOTlVM0HsktOXyJOencsw8i01IUOdo6hDGAksTw70kZFMCQIEM59GamVEOknMSK6Ja2D",
-	"uf2rPOFKcTGKG0ZtiSri7jg9odUP/WERpF3ZJtP9qGWc9FrVXYmTnhhTFkwrn1yn8fneMOjnMuLDeaHY",
-	"i2cBYb5sbgEWAbElY1ZiImuibCwZm8uZ+p08+nsxZQiZ/saW91n0DDERhfNUsVIEU5L2PRLIUZ4+mw8L",
-	"/W5MMWrYl2IBXN2SS+RmMUB01edKyeB2gY5mn87bBOpFsjDSNQsraALAIV8Z5iU1HbfQTU7KETm36MRJ",
-	"BAfPF3Oh+3wshev2eev8mtCFUTjk4rKLlwjH4JDW5eWHbvvqx/YVoaCgY5lvW9nYo0HgkLdd/XMcVALr",
-	"FNMr3VPJKV1cdjW9ipsrOSX9Wi49uU89SBYZe8TmZuGX1IsUoQM5M55eODKYHAweKV+fEsgGUnROysOQ",
-	"MSh5tZNrE964IuNqVGpk3mAkGaN/HMLIBSmL2YSF3INx6QNsKkbjIiwCphg2v2yHgM4LjsWYkRsuzADS",
-	"nWcvylm72229ajsElAAoRnDx9vzaIe/az19fXPyQHYl5eq3xAqvwxYc2uT+OvcyZ0Ttp5Fuz/euyf9K0",
-	"5snEmQzBe5hMszifry7YLC3oFtLNxVRtDsuXCqXyJ1z8W63eaEKlxAfg9SVtQt7G14HZu5iqbkQjriLu",
-	"5URC2AJplTvuM5RFWKhOiM8CFiHtVU78qXNmSTem4VlO5ce5eSED+oUN5RfiM9JWzmDOl8Q2FWPVOEmd",
-	"Nc2RhIw21Ev1DHJkxOlUIeW1QzZz3LBVQO3pRjLMw+UD1BtQiYIAy7b5ZBDIgSJlqPir2dwPyiEDEEHV",
-	"jkMY9cZ6NSMuPL16cAntKoLBacNxQfvLI3phm4bfrdQFHlUY34atj5jQ9281SodKzhG5YyEDyXW2uLTr",
-	"s7lUnsfOHrTs1tljuOE0uPU453cRH/G88wEhQnpf9bnasD9r431DVXTwgs7zu40twYD7rbjwGJlwX/DR",
-	"WH/8SHw6V4SOJClH0qfz2OMS/4YujJ0tR3WtG9t+RDCGDbuSIuCCnUohGHDW/AWIrW/6AtgnMb1XyDst",
-	"kuh150JFVHgbl4efztSYqW6uXnI5U2PQRyxkZGaqkHps6CNREQ31XSxr5XAKMbcJwMumSx4K1DpVLja8",
-	"FxFDAQ1heDjxQ3k7L/0Xf3AIg6x235Jz+LBR47lI2KpkCG7mki2etbwbEV96S8OyNNbJcI70SmZ2OO+o",
-	"ZcnWWh75BDJNmkNvIdDEMmIBKuJIS9SpIC8ScBWdkL5hLws4nvrHZX49zY2h0z0bA4YTcykAynM3NPTn",
-	"RU8UPBrJiAbtgE2YOckbGaMjGuhRqvuEWE6xFo1BWsv2n2k77zBdpkrTWq3U1GMtOaXORTdXBdWU6AVU",
-	"mn2UdGgsWnud7wM+g0zoEzD0IwRAE64/lMNvEm9MQ62HhVqckzPhk/533333XT9X6d9YCb1Pxd4HZScs",
-	"3wiLiI1I8LcAcMECKUaKRLKaD70sfAQjXTnkmRr/iE/m6phxrGKmHi08n92pbfIekgPz1QlW6qxuQ61m",
-	"anzFRlxFYQE89spDex1HcURQSVgv3zNFui9+ICN6y1KbuhSGdrS/Vk27z+l88OHIbv3y4Sja9qKQZ4sB",
-	"kCP+s4DfstBCFGL76hkZ0YgBHnVZhlrA5QD8/MuMzZjaIZGUNxuS83uTKFUEZI9FtzG4E8pEk7He5hBO",
-	"EAsLqm2vShcoXBJbe51GuZpWQcNa6tjQMwaOcP28Q+iCGa26nWvMQi8U9Gt8DHJIkObEmp55b6OpLTJD",
-	"nGe672TznOTQpbIQVhvFkiP8JJRr+5Ae/VZ3FUrfgPpFBT/pdEq4J8UzReCp2A3EL7qxAtcSfii5b+8l",
-	"6p1w3KVYVueyZeWP9H/rgk4H0p/n5nyuqy5r1nSLgi5QC4ZM6RwAeofGeUCn0yTmWXeNsMcYSvN99+K8",
-	"sir6WWkppOCmgYASSa2ozU9I34D+9OOe1VxFbPJMLYEY52W85kc4rV+nKAq6WAF+eZSv5R3RQkaK8gI+",
-	"2FgGuPtp/ROGTQWRw6FWYwwdPMnyPDNHTACVEx5FBdQwPiT1Zu2o7rprUZfVCrAoIz1B7D0Mef4geKia",
-	"uzrezCnNBP9lxszP+qzl54CASG6CyuCcF9GcH2N+nZcRo8aWG+L1M9wQppuVLWKh/vK8W3JKL0/PSk7p",
-	"9dvWu3an5JR+6rQuzjrggLpET/mP+p/XF+cXV+DU7vzH21wN4C8zGRUHDoJT3DhQQzYNzCh/0S+pJPQi",
-	"J4pwWaeDl/w4HG7jwKT7uGHTfTnFTtkrw9b/IIXoitynzxTApJMyRXe8AO8oJRGjkx2H0EBJW6ZGpFyt",
-	"PleaPMG71S3N/g8odbe+aJ0pU1GIHn6FcQaXaHzK8Zbb4AcopGDciMZUlaoild3KUAaBnEWXLPTMUV81",
-	"q6vs07n5LWaY5tHlw/PgHjPYT9mfVyxbt6D+yIur1strU9oTLXwOART67uv2C2SJibmvLIdDLe7uOORd",
-	"5/r1i6vWu3N85o5HYz+kd4KUhQQWA6IfPp0mVNBfySnFfZScUtxWLi26Yorl4bAvxdmwO2KPE0bEMA6B",
-	"on1Q1fqOvh59OHh9kHb6+sT1i0vFfNnr/YCikVGxVhrqxTK6aVwsYghQ9pV4cWzhqlWCxf46YrrS0XfF",
-	"vfE1+xjdqw5fHKNlWAwkpfvSm02YiGx2ejntk6fkMpSKnfEwlIBF95cZDwLNNiMav5kfuHBlbLc5Gux2",
-	"ZffupXWmpp0TG21LS+TCkORXmrit7YYC6k0oU3CCwgjNI/iV1e4zX06kPwtYx8cv/9X4PP+MP5pPpnBF",
-	"dW3NiC1scRMqfBrJcJ4fMTyhH1uxsb0wVJapyMbZ2Rg7qK0BW0vCmdDSvcEfHILTggR8wqON4AcnXGSH",
-	"sOpAZMMB9dtmXddSenFmn7ynDSim0+swI8G2Gj+dgWXkkUFxuaPqAZDpD+JxTkmNaX1vH03+m9eYKUyC",
-	"zLH4b4ThmGWdWP1ukzOAFCU+A7mhPtPpohU2PihJP4tnb/E6pG9Plpyk4B4XNiN2JZhFzpKZrNU3faLe",
-	"ryCeX912ElPtLSwn9p0ni31KBv2guKf0PJ5s4beNd7LvvQURM8cNNAsiPqVhBDGGWnq/vOhekxRPQ+H0",
-	"wdVxF3hujMtcWginct0UZHQqk4kHBUqZ4TUWTiwmQgMuKFzPZb6S5nzrAKJzOOF2bOjvhIkts454ZSAp",
-	"cKF82ZiGTJ8Wa6M3KoexMwP5XlBiVhunausNU4/CBO5L/+H85ZPis9QeLepGmYAO7IiU8cTupILLc1C4",
-	"T7RI4EuGhQEg8MSkGxBfLgC9eWMaVcbSxAHmoXFX3qehuSvvP7nOfiOfm18JLRcMqHeTg6fz1Y5jJH98",
-	"jO3O2+b8XUTckdMx8woAr7F6blywD6mOp58/SX9jQi1MkgYEEkkRGKC+MVXYD+FYsTdHCcYK7O+sXr88",
-	"GPOEmTLYkxShKcOAGYn1OeHE8ytKPEgTSqjvM0Worcu3ohzfH0ZJivehSPfJMIjFOWMmMRZwAwdHavsN",
-	"gMBIcjEC1QfYSs7uw/f5mxKm7l8O7ruhtKZDrogMfJuWmz0btuqc1j1iQ1F+n19c8n8U6p3sW1YCj1fM",
-	"Wb4/a6/7E8hyaWKzjTCXw6NXcuXyYG7+7vg7eTz6wUy5y4Qf2+SKDfd0GnljWlzoHcq8x45q8zhWVj0h",
-	"dnUsNFuq5CJYGIAtQhnP09bl9enr1p/lcLiUv5uX8oP95LHul6GckFdtIwnTWTTeNU8/znhyERjvZ89M",
-	"KthvZDi1Fe8LPQPm97x7o3f7rAhTr5X4nyS4n6oLUYYm2gFT9yP2MSI8UiwYgmXouv3TdboSNZofe8KY",
-	"HY1nGIDpTDvo/BrqO3FnNgHmqi+APkx69KScsoaS33/9jaShOXYWUifTwBKlbuf8FeS1xupm6VOvNAuD",
-	"Xum4VxpH0VQd7wIzq/rstvpx9gsXEy6qnpwktWfpwOuVPqdS2hPAKUyVB//lB9etw1Y+NshFEe/KBqWY",
-	"bTuBTePGSY3gl4IZYJyQRbNQKJMxgBWD4jzvdec6pbBvmVJ/HyAEi0FQVGtPzzBOYiRl3Ocdm+GYlMYh",
-	"Zcg026k+LEdnE3iD/LsWasKt1eecqzYMmRoHcxLKiEbMB/rDPUZu2BySE4amkHv2SPFsWlPTdWsbRZAr",
-	"5oUsyh3KfpOM2UdqA5qSuNGsirI32PcO/EN2NHRpbVD3Gn6T7Q333YPaYf2oQZuDPW/fP2CHw6Oc31lj",
-	"mCt94Jw3OR7d1KO5dsF0W+n5rt6Zry46pA7FFnJDN7tQ1iXYOQN/YPd1ksOPmKW57sDFijyboUGYGrgy",
-	"zFRmW8waXaojtSYCLq/IT/549O1YNZIT1M5MVaS4chzETQxYbkWltFfVvFdySq3T0/Ylwr1etb9vn+o/",
-	"c5dxNkhB5D84xjsWGZLl9Nntv5lPmhkVO4niVxr1jajAcgrjG07esFwNaxPos2QpLPrZZu4B85J1D+Rd",
-	"53ygsZxKTLn3Ox4XCE1PUoI8NYavTmOSE7oNjYnfejI7f3rgD7L0Z+fyhBuwrbV/4UYtyw0vzjrnx4Td",
-	"snCOufaLgUpA+HxZJS/aP7bfXFwCxoJPfuy037WvjhHli07jApzAV1RPlJFjKjKBtJIdYhzBBuoBo4BO",
-	"CPQPrybNQ5nUQEmAdbDWzwokR/cEvkjKnTMscxcnDjgmlBrzI8iECjqC5JzYrBoHa0GOJgr6NmjPVHyJ",
-	"BwEhenqGuSQb0+RyAxUKwNOuF/svzDKOaelmJPghHCIH/CsbocYq+lFi0FqzPBqqDW7JVmr3ZSttE17S",
-	"jWY+l7mi30aMAjduFZ8w/MGyi5hBxFu7jldgF1+dRJgjuQVpwDeejDbbAT+ILidzeKIF35YeZw5gSvJu",
-	"n7eevwFZ8UWni38WEx58vTAA72LCI9I3Gbx9SOJJEMcH0p/vAIxVwKdoW0P7KErGyxqiaWe5myicMZMn",
-	"rFL01TEGbpM1vFCufmWtqIU4tUWwIBOGtmgrKmsC+n334hz18tXGg2s5GgXMqD/Fclwy5zzkxEdRMrP6",
-	"pe0xl6LYIMPFkkD3BDgOmWB39wM2LoQPtrjBkLeShg4mY0ZNvZRtQYML1+Lr33UY2xbX/G1Bvmmm5Flu",
-	"reUskzW2wHsXVf6RhXw431R9+RrhtgU2Zug6b8ON4yffUWAypJ4pG2uoH8MkqsGMBz5glyXGS4M/QsYs",
-	"ZDsnJKDhiIVQaZ/d4RFdkSsDcSium3GA5OK6/sh9JgvJGAAbnhB/ZlDjuCAKc4SWSa99qACuP8Gr/2cv",
-	"TuAkS5V3ht6xwVjKm8cxrxSxw1aMk0HusD9TrwsBhqOIi5Eig1mkDxxEAQgJGle++xURhjeWpswU27dM",
-	"5FaW2jgIGNW2fO3g9VnrtNJ93arv7SME4JD8VPlp9suk0uUjQaNZyI4Jmn9TZt/Y+pwKezAL3xMytAbr",
-	"tKsHdUZClcEYMD4d5mtCqddzCZMA1blHKWSYF9jwTpMMm/zFGUZzXF50r3OxvXOz/bGQ4a1Bi7DHKF7w",
-	"bZL8zWafwgsrpZc4YisTHpx7zDY9XSq1SBu8o0lG/pU1Xa+Y4Ffn85ZQbMHpMxevgN8jGDmN6QKk4M0G",
-	"+sEBMyATVhGwTjSFEcJZeE8/9Q1iwVuAnGpS/y2LFpp8YzDbqwh8joDbnAm/CmAvSV2GVFP2G2OeyFVJ",
-	"smcjl24YtPRI2hsESb8B05cY4E+FJCGbMhqpjZNHFwlekkJ6tG3+aDyHN/wLFdPfZkZrNeL1h3FVxazl",
-	"SlkmVdj+oiI6N8D3c03mjFKVThWqOdvoS/ckMcgWuil2lA3LzVFGw3SBLaSrYFpMu6q16iMFS3tEl4e8",
-	"PXkrImFvt+QmJ2QcRVMiQ/h3weRmQwxSRrfdj7NfJruGsCzHuS0JYCktAlr71+Pd3Z//W6+n3v/pX3IZ",
-	"mWLeLOTRvKvnHVs5Y36fk9ieEhJSEL3KvkHKiqFM3rrskNS7O05S2hSVRtUTP1Va02nlmk+YiuhkSspv",
-	"Bf9IJjwIuBGbd2CL8blzAOogMcICbnkfQnz75JcZC+c9MaUhnTCtB8jQ0eIIasFokiZjqogAoqS/w2Z/",
-	"YHOrxoKYwfU88QtrMTwu4aPJwiS3eMrjiPeJ/P4OTvMA6um8tLv1/bvrkrMERTKRBpkoSSJMYvF1YxiG",
-	"FMgRBx0eziYcZWg9GYLeakQ43Lz7zll+v3yS6vUkWblnKl5oiIMcsMQCgTbvDYcIyvZf9F7lwgHioExc",
-	"GGypif5xYgNEjBhYtZsFzyV7ZW0NSzskp2rzFbow8NT56wSLJKdqi+1BA9rmA7hOF9rK6x66JuWMO0eG",
-	"WvaomI87GwxMkwEuhrIgV6RiXDoD6t0QJhDdYyIHPIBbqI6tz8fG8ToJaLpKfYkIjlFPoITDxYiUX19f",
-	"X8Z4KAkQJI5iwKAKIVVz4dEpr87pJNhBN1AWvdEhFLJBegJQTZ10IQCUtNF7lYnNH8vI/ljtiZ5oAwgS",
-	"ZMCGTE2lUMwhauZ5TCm9qCwMNT3hCspKG5mgJ/qfemDc6GkK7Do941GAkDG3V3J6wM97pePff/3N6Vnp",
-	"Dn42jfdKUBheKmbypAn7ZUYDpG2wQNhktSfaegy2LE0fv+6TXqnWKzmkrzvqY4phGfAJAq6gDjZwfpyA",
-	"IlKQpusiVaWgqDLhMUJ7wmc4KcSQ0EuF9ou+GXS/Sp5Dig2xQeLI2UJ6h7gusI5ayDLR8HTE1DGOi/yZ",
-	"wEKB1aRXOv75919/e+/0AHOvVzqGheN/w1V0elnwvV7p+Nx+BwB8vdLx2ee+0xN9/Xp/AYrQIX3dVJ/U",
-	"XQLRsAibAvM1UDQ114WxWoLGtRhvHYwAj6ufNp5G45E0zAYLA2jtuNynNx9+//W3/s4J6X+Clj7rpnoC",
-	"L+h0qnbN17u///pbtoEEZB0G0sphpMekv8BzyJ+16l1OcWDjhXXIWfv69cUL8ifSK/V6olcifyKXrevX",
-	"6S964rR1fnHeOW29+fCXt+2rf888vciIl38D5pv5Xg+m+7pV0QMBv8POzo7eFuhZz5Upj05ZjJdKpjQa",
-	"O2RxGAmhD5kFBEJRQUkAX71hc0XKr+Qz1ROzMKj+SIMZU9U2PLrjLI19SYZAkcFIjGYfWtMpCp+anpk9",
-	"y/C+mC55NAiSgDuz+yxQDGSLKjlDOzsVZI9MuJghCvQwFSXcE14gvRsHYUNCBrhjQq+nQ0YsUqTp1lD0",
-	"CLjHBMb2Gl7WmlJvzCp1qPABgmssJ97d3VUp/FyV4WjXvKt233RO2+fdNryTwBuVfpr9MnkF5a26eNRa",
-	"l51UCtRxqVZ18Q05ZYJOeem41Ki61QZap8cgHMZnW38YsU1c4Y7NG4cwUiMFZsMHqqR/w+Z3MtTSBY28",
-	"MVMEchSNax/KU/SERxWrcKGYUFwT8WBeJS0xJ6EMGIQVQESBrdcVcyEIu9V0qYUYtbGEqAqVv+SRXXQB",
-	"Omuf6/K/bfTcDzjR0uf3UNwbOA2sZt11FxytdDoNDJPb/atCQ3E6dhmM5oDwZDXR+OWf4W0I4CzRmw9a",
-	"mvzgjWmErm6rdpWOhg363XfffefV/VrGRnVcqrv1/YrbrNQPrt2j44Z77Lp/cg+PXXdZTgGgpAmonJHe",
-	"8hIaJGsQbWrOMYi7pzgCG0YCw4yVS7Rh6RcxTDUVg1o68GpMj/PIpYOF4E0tNcK65zdUzzZU8+tD3dAe",
-	"26dLDUFoZHFTjWxT1B3UzNo1lpqC8MripprZphqsiaOi+8vTMyGa+ryk7J0r9kc/iQi+rvUJ1N0lRN1a",
-	"Fi+3lmCDaw0RZZMkQuK4BJQB1eMNkoAzPnsQMRfN6XqEEKgJiOqfnVITz39ew/E92X1OY2QaeKW2/pW3",
-	"ghqPJfPxpcb6l17KcMB9nwl8o7n+jXMZvQTEus9OaW+TqXSEVtVpAFJdRhmHe5HSFn5+r7dUzSYTqrUm",
-	"oGXLIU9Qq2SkTNKrKr3/7JSmMi+CAC3LIMlqGdlkmQp2ByreD2zeT6QbBwzyVlIyUV6F0pIN4EL5sh+T",
-	"mr4DXwD2sJyFcSAZtKSvnUP0jYGH8Lw7APtubg+WSugJGKluRN4Jy89v2FzzdxDMIWHTMHjwRkBNL02V",
-	"1FjeqfSALHvvCTuWZ6Qf38m+NSAdx6XlJwBHXwa7mQkWtrH4AY1YuFPtiSsZaJH3rNU5dzD2LY8V4fK3",
-	"gE4a0ei5gWrcnPivJ8FLhHeb+9sR01mEFzcxThpz6qNzrTSn2hvW/UOvRo8GB6zpN9wFhlU7qh80as3h",
-	"sN6kXuOA0vr+YG9v73Bw1GwMqL83dGsHA9/3GK3Vho2Bt3ewNxg2ao26W3fZ3vCwiMkdXtc0Bb0Xk6vf",
-	"l8ntZbmA36w1hvv7/uBgr1nzBkcH3oHnD+p+kw0P/P2a1zygQ+Y3Dzx6cDis7w9Zc9+jw/3aIfP2Bx6r",
-	"bccY9xc6Z+5Rw6X7zYODvf2a3zg4aLqHB/X6sMGoy/wh9erNYWPoNry9/Zrn1n3vaHhw6O0d1Qfu0D0c",
-	"bMtMDxY44KFXGx7U9n1/WD/0Gsz19+jgqLbXHDYOWYPtuQfNhl9v1g89r8nqtWGzvnfg7/kD5g6GtWHT",
-	"3ZYBHy6IBTXmsnpjeOAODg7c2sHRvlc7qDW9A991/SPvgDYGh43G4QDmTut7R81DSqnbPKIHQ78Ox2o7",
-	"pr103h6X/a5ivbboKcAQWDk8tpf/YzHiZm2DLi4RtvZayjc0xAqgX5iBIwcw/HeZb392Sss2hISerFC8",
-	"0LqQZbHGlipDn4UL/NaJma01zfOQqDuOGhgVfk8YX33CbFWhztV0G8dxDcEEY59QYepIw4JUSdNtHhMh",
-	"iZp5YzAcF6trXTvpR+c6/0Sah/GoPUz1eETiZDY1444toFP2EH9TEO6nICA9UMktWtYQtjKGmABlbE+L",
-	"if4ljcbonS4mWbsRhOUi2MSjdFek2XQt7dKCv02RTWB3tP4iAS4VTYKmSDzQDqZsKQD9FGTMxFWnjnsC",
-	"Ufto3CgHIx9qR8ZEbPSPptswrioOihkks4ATR9NiL5j5zN+x6lBP3LC5bsyUI6iSLsaSofkQshl5RGgQ",
-	"MurPwX3JESGICjTpV3uiBR0nuATcYzgw3ba1sG2mm2AAdXJJH6KiLBKgfNqyKeHIDe3+SgrKI5LSL0FJ",
-	"N6SixJT518KfyQb4Ju19BWrchtOjCY8JIU3IyJay3+4n7n/eDZktbVa5wQz9x6GqznZvriXGV9l4Hes+",
-	"SUTJtOUJYjLi6uBJPClIr7FxB8h2T8gAvELZzAdLvo9z41IUmVAf4bM1QR2xyHhdFqVRxwJDpCi9prea",
-	"o1gADWCrm5LUq3i7Usn8X4BI5cuvXq3eHHrDwZ7fYEeNw2Zzz9s72G8MG8wfgOp+cHB4MDxy3QP/YDDw",
-	"mvu1wYDV9gf1xn7Drx+wfJn30YhYDrTCCpU1C3bxTSTcgghdga0yoTyZi7iODHH/M17vgOUFHr6A72P/",
-	"dpV0IrgjP+jtiq136Qxi9Onq67t4e9FQrCTxZU+YCvRGeLJCEFdqxjAOhUcnuRJY0/waQ7MLIsXGBlqc",
-	"jzXQPuo1FbMgeLzb055Mo5UX54VNPP52V7a4K7hqheYZJ9/+ciFYbio6ib0Wlo07S+7vR7aoQACQwSA3",
-	"wd07eQf9FYu+yCn/5nz+RzQBFRmya8du/akM2RB3+o24bUHcXgEnLqJs99EkFgwzs1xVAFFrLS1DUSDC",
-	"7LnUo1XST33qx8kLmGqXTmeXgp30BBWEaR5oEQK9gNEQctLJD1rCwH6Q1vpQwczYfDTJTYwmGVeIocmb",
-	"CguYjfFlvbmOSSIlDEu75Hh3Sf0p/buPdp8NjcndkW/Wiq9hrTCIxZv5phbMEUl26SPQkfU2BbRuJwrG",
-	"/cwJRAZ+TxhlKNeiABZcCApVYFCw8amJHWHnpFBP6QlIubqlAffj3JUf2DzBercUaVtzQhzC+lQCHPMP",
-	"D33qNvzmUY0e1eoNt0mPjg73jpr0sOkfHjSOvMHhweDw4Ig2ajU6dJnXaA72aO1wv3EwGNKUqPbYdlE9",
-	"wk0sCjaA+ptR4QFGhZy7uIJwpKCVC33ZVyalDy+zefpYEyXum9SFy/NXiBetla6mAZS2bF1fTS56YiFh",
-	"RjHhVwCTouIBlISaAjExFe+jBPWfhozwkZBQVY+0EoRqhTe5J4YyTAV8gzsH8Ch8MptawA8EzqVRpIUU",
-	"VNzM6BwS8tEY0nXuQilG1Z5oWUxpqP1gaUx/EVe6T1TEg4CMqfAVkbPIjg3RB1JUhXk3ELhWoPmdmj34",
-	"EmHICc52aX/gDhueyyqHQ5dWmt7eXuWI7jUq9WFtuD888I78utb+YCsxeZ8ew4fdqRidDKhi+02H//j8",
-	"4urO/eHVSLZardZ59+24/XbUarVe6/9rydPWv+t/a/t/bQb6j2q1+piKiFmq1QGtqZNavZ9AUD9a/8K1",
-	"lGdUzA3tUY9zyfMUBLxbXnxI4us8i8aL13mh7iEIALns+4zyAAC9uRgFrDJTmUKKDt4tsN01XHu3HFuM",
-	"16a4mVgVzcURue6E8Kgn7PWDnxcuPnQSj69KWgr5O0BdcwHdUmvCnIbslsuZwkFVeyJVDYQrUnddcjdm",
-	"YICBCnfG1Y5jARctjfPxHALFYWmkKVLIbhkNVIwM0hNXmnxCgbxjcDAAHt9U0x/TGvqh912LIgOEpu4m",
-	"uLWQr4X1KTqX8GksZ2FPlJv1o1ybz0vYq8ukHOz9/bsID5QDFbjxxcoO5qt6db+yJbZlgIVPCMVdtjAx",
-	"dxbMK/8A3V8i+UrqyB+Eap0BkmVcl7aSIitriBcI9sUkq8tHELiB+5ZJtKXpVNsMFAG1SbHfv7uGCqo9",
-	"0c/gph2T55CMS37/9bd+LnjqTpIub3vggOKnqcAQ4j6abu2YzMSN0GqOPT5WokhK9JYB89WUakgqTNE5",
-	"VovZSRuazRCsCzQ1Pa5iBKQFwoU1jWsuGVIeaN0d5R0YJVYUwKGBZ7Xhok9Gfx/TLYw/1AJbbS8h+8NZ",
-	"CEQ2bg+UrfoRmYmII3LsHRe+vIMro6cLQ1uOJYQN/iKELl1duKQaWvLVxGxzugFj+8rRLGZH9do0as7K",
-	"2aVACBOT79FyrLyxRi3huCIqeEmrtCWbAK/7rdXtp/OCNw0UYYnNvx8PXnn8gn/fefu3Tu2cd1RHXO15",
-	"p539zs30px9Pvz+qsvn3LvuppR9y/+Pd3ngg/sKHf6l69UAMJi9d/6fvg8cUB82mqVmwUsfsoqmAi2+W",
-	"qz8Uq9D7ogk6li43GMjCJ6kS+av4BYIXF4dgG3qZoqYWptOSbidxCVoP3joHYDFdBsWPMZHg0ykuvBQ6",
-	"B3gB0RZVpAmiTd1iqT8tyXlsUvKYamBmndaZl6ynIivI/VPaiSAIEahhJZGg1lyzGFtlI9HM4owY7BEt",
-	"nKXFMZF8n4ayhd50R7//+psRu0yEGRc84jRIXuOK9AGRvk92Sb+l//q3Wr3R3Nvv27JgYKkBu+2Hy1a3",
-	"++7i6gU6uYy7vicSBTQjusWd3Et220oUmym9hRP2VLLYxVQ9WBxLiVzpfSg5JTu70nEJ9mrzq23H9bUD",
-	"i/Pkq8Pren1BvrqvNHTrvT77kpJQFq/5DyQD/XNJNDFUVWDuliWsctn0HrIRVxELi8lqnB5upQ59pXzS",
-	"1//04zzujDJcBtlF82ajtvaBxfcxh6xvb2zfQbO0zW8AIzxYx9YY6idIzqBpU6+wJ67arzrd6/YVEkl4",
-	"LjHB76CvLSakgjFfJbiUhylwWeM3TEFW9kTAIk1J9WQ1dQTvgvHeZbLMAXgaahTC0j9TxzEMYUpxVvEt",
-	"6Akt1LnHAFnFAnAaGPsjQtLFA46kJHeM3sTxyDBBYA8OQboBVar0fHuijK0hgtSO5i9HxxmrknVKZqLI",
-	"Ytkk38+I5+QBlBopXql5WD+qNUr3k/seqGDbaXzTsf8hdewEbYiwjwg9lkefMnfwq1lU3Q2Yw6kUw4Aj",
-	"qOjfOReyVy1hHHl7sUbsz3pqVsj+WrDOEEyb5hfr38tsZcFPZdlKHy5Cn0TSQYY1U7bmCSjQs2mVdISK",
-	"GDVFDo23yjK52FBrAPx012t9zzksjVy1u+3rRHkAeT/mMjGXS1xds+kJ2TMqAzXxbIk3i/BoWy7YE2k2",
-	"SAq4YMqqYS0Liz66pPwIOvgAmzEO9q8aJpjZP81RDc8jlp3FgsOOk9oPPX1UnZY4oeaWPSEYR23FvCBA",
-	"H4x5oYkTQoZKFRnxWybiPvEw7GT5LleG9fbEQo9kgfXmslLFHsXjluKFonGHkRbADhNaXvdqgwPmDo/o",
-	"od8c7jcGe6xGD7wj3x3WWXOwvw3nTI36H9k1d71wCg2C+gmwjNhQyL+54ja1r7LIBO7Eq2punKF5Kd+c",
-	"vkWw/6u5wgLxXKG7aPVCZYrKa+o1MXEH+xWgYUbxkJaCpwMPanHgQZVciAADeSZSRT0RMo8J87LmAwlF",
-	"AfOxIeI2RGgNaQZVoEL6VovpHyfURg6XAxiQt1bNO2k+se7NNEMl5UX1LEW4KqTfffv8Q+v09OLt+XVh",
-	"synrs3LS5XeMMtcTpOBp3MdbqFqUcEEEjk3pVoLdQnJLEKg40qLYQ35MjANU+IvOUAZ2KswjgzHWXdfY",
-	"yOKvwHKW2WvKA6LoXBGwqJFYzZQhSS2PPg4IazrMches/JhK2E+Gas6hQTADBiVkhKnZiXjRA2DTE+g6",
-	"Iw8UdKh3VM6iOIAkHWDSE/04GMtuN34+BVEFAHwNObd2zAS4lIQzoYri0E56YsKV0rp8bLfEqgI2C89N",
-	"eGOqzx0nBa0aR9UZeWaTmJj0ZVuKjymnNgxOmDWa9sRYBj7CWC+trBRsx4bW5EfUHIO1E5biikXhvNIa",
-	"RhYwPsvtu0z4SRmth2jPyaKhEg1ZUtuH1q10X+M6aiHFrNo2ubupif6jCwj27mkpld4wcULu9D3X4iNy",
-	"NYdwzRKwzK6D0eYxOQFa9k1+2CqUx/JqYBfmdKyRFRaKJmzkOYISDEZ3hKQbm5+UxPLA19+/u3aSAMO0",
-	"epf0GrJhyNS4widauBixKMkKOEk6iJH0FYwiAuz3OMPAoFymh/NMJXDVJqDQJgghnUKGqekb5j71Z1Cg",
-	"sG+tlPpZ0GrDZ8pWKLSR1Bbac6HDGzZfjDDClXpQeFG8wInXGtNTCSSsWn/4vSONntq99YJN5GP6t/R6",
-	"xbJbRc+mouUKKG2WcnZBggYNuMc2p3rxUL+2ZVQft+W8kmUr6F7F3Vu2gt7XZnnzH+9qtx3hZg2WuIod",
-	"f2kNH4u3xKv8LVDo748RJSV6Fv1q+rDk8p2EAxQzn45SM2ZzW+KSN2WqisrwAFXdiaMW/HhYKbbVE8Yo",
-	"GYcWAZ5zfK36SSQ6SN5IDz0qTL1g/UbnjCimlOazigdMRMG8J1KWPC0/42BNs1VyESCqpLUGJrluCemc",
-	"m8ctI4jLbqg4eN7yhdjoluJESegTjC8G5UnxCMA/yPAXIUkgxYiFxi1QRKyvcL86WJZo6+IALciSw2pG",
-	"XwTQf1Pn0H3J4nTQ/f7o6cIDWpk78C37bjmqKi4qthhTBVRkkYhYEpEEW8XEoph6DXnAdmdTTYRXSMyR",
-	"DI03YjILIg7lOYx2rxvoZ2RmTU3MubdqO3oioFAQWB1UFDKIK4gM0M8gkAMCFZygqTFVYy1sA+7iXcij",
-	"SBNJI+nqbrHgPRdkwiYynO+cEJwDFyPTDVpiQlsYyo+tMuXBXKtqmlLsYJexzQRd9wtVBcFQ1NcjMjaU",
-	"WRj0wbpySoOAhQpSE61gXe5DIba+Y8o6pWqkxbXTDA3cMTVhDI0r9+Mgur7TE6sKe+Hk5J1IQBVMm3GS",
-	"8TOFoPqWZtq+pTCGIdyg6/mUATFWgg+Hto5Skr6Ia1l+97p1/e4VOeuctfFJUHOpIliYZxxF0+oLFjHP",
-	"1vjX7e441phH4yJmCfs5gTRNnIB5qaLf0nwNMPV7Ii41VbXxJ9y6/cLomcL6A/oHY2IWc+LzkHmRNIXj",
-	"plOtmtvKT/W9vZ5I+bzK5uzGSThwrG2RwJ3YMAn6h+4arGB6VT+ctX768Pzfr9tdUrY1pmpu83DvYN91",
-	"cc0cUnNdcsaf75wQasuRw4Cx6E+t0RP6NNmTx7XWNY3yQSb0IrzkAXsEFlWklsT3encow0nFsqCE1Ger",
-	"guqZFBUhDdhJepdglXH7BsyTE6bMbmaKsg+gutjaesvQ73KB1K+jvaTuTOkYk1Z3/zplo5JT0uQBUI3q",
-	"XpPV/INBg+55++xw6NLaoO41/CbbG+67B7XD+lGDNgd73r5/wA6HR9Qd1Ly632DN4R7dTyI9oPXqX6e6",
-	"cSzj0jys1xqLZaD0elR9dlv9OPuFiwkXUDg0JuwPHs8jygP6AHfEUK4FLEVyDXelDHAOYUy7pyFTDCob",
-	"ftOVHkvIMIVDf37/2VmDDaJ7N+UWUwIFXsmsQPFJ34fPK1MlzDYbYhmbvTKswDIlGhn2TsrpWyu9iEUV",
-	"lCWAiveEJacDDF64owCIL/ydKrmcDQLuIWl6e/XG8Cb092aEFlCW4uWDpIwB6wmPemNEHoQXy/1TKM6m",
-	"BxzK4JhMoX2HTOjHCh2xPzdqe41913UdwieTWaTVlf6Odfy1r+kI2Fm/V+rNXLfh6RWDv1iv1D/RIkW/",
-	"M6ycS8EqZzTyxn3N6YBTRIDw1v+uv4O8pOE2YzcQJQPpz8GddyFQ4iIh4FyX+1f632Nc8T+7lZpbb/Qd",
-	"0sfPNbferCQfK3u1um2/7u4bsychfbs/0Jgep2keC+1ENIzARIaaHRO+ZXf7xpOUed8Mhny3i2sAZSBh",
-	"DbSARUgr4/VSet1pgB0qEgO52EAaMNSBXIi0o+66xrFpO33B1VQqjvBSHg2hQHNkmBZKEhgOYhRllIHM",
-	"0UN9WxkxVg+vfPXylOzX9/cTHvddH4YqpKi0uqedDjSqUNIzMkwsbmDdQ0D1jqqko0UMWGIuAi5YH70I",
-	"INTPp2AyGITyTsuYWM/Ibnk4E8LE1E5IGfiGIgYicEwF6f74ytHt0pnPpUNuuc+kQy5fvHTINNBCZsQ+",
-	"RjsnxptmXpxPmUNeX5+9ceB98tPZGxB+v6e3tAs3WTdpEc1tadQ+jSLqjSdMoABMI5T/ANsJFlFfSIgo",
-	"ho3Buquw+Pa+wXr0f6qk6UDlAgiHOiZCAkkwocWp49g1FK1yKQPuzY+JosIfyI8ntgZoRYUeeaYFu2cp",
-	"awiOypIhQxLCmYD1UpBSPIqBHVuXnWeKyJCPIJY3L5nqXkKafum1lh82AGF+YURiiOrc4Pnn84jBVdvk",
-	"4c5QkxugNpsYNL7b/S4rIm4izBXR721byhUdktuvZUtTaFy3hwn4SHTUMj9qBXd0rgztA7k0K0ymRRwm",
-	"ZhPN9uDZlCiammOGMSz31t+EU8S1m2mq8n66j2WSltOTJSWWLAxmEd7n1cQAqFXqLpMyEAdkrSxQWrXr",
-	"nxBL9P7cK/3+62+9UvLNd39+e/2ycvjsGWS4x9QZr9szJAHZGaaK15dx1P89GcBOqq/cU2VXwxbEX1yI",
-	"53C9Lf6XPdfPFHLLlfsdH0Uuov1mySlNuOATfQbceCRcRGzEwsxQFihS8aFbRalWD215HbRYkXMMcmWM",
-	"1W2n9qNX+tmtHNHK8P2n/ebnXulfcrcgIdlYnjjHioTlgi05TbFqLkgg71hY8ajmAOwjKafqYOtR7xSe",
-	"lvTY1o0szUyKN8Qymc3ogHk6jxLozuvu/h+abC5IiWZvvpHQbyT06UkoCi7LW4LCGpI0ENGRplXwm4Da",
-	"L3K0ik1pHnahacv7P1Xwn138519Wrt43qv+N6n92Sg00AOXgAoDt+5kinpzOSTmj4e9A/DkCB5wQIeOb",
-	"laLCX4MuPtlx+vzVQuT272MLbtb2i2IQIdUFGGieCSTFVEkZzLiob+6kLam1LWIWw1CGa2MWNxnO4una",
-	"iPB+92C62ut9t4Kafv4DBYEYddtYPclgDoZCsPYvWUBxKfPvvVlk8qptYjxSZlJyJ2eBT5Tem7JeVMfY",
-	"X/RFdIDR7zixuQe8pWjjWzQQ3snwRhGKEXGv2td5RorX7J6upC9ppdjE8JDvaXqm7NIWUcxvcus/t9za",
-	"5X/LqDVa7IAN/AdS+9OSTv5diXLdKX9YSeCbYPmlBMt/UnkyhyNTNcb4m5gRpfA4SNlwE8fyU3SPvG63",
-	"XsTK704a6jnbw7nEozimChVm6M42al5EGWcB/DyOeGfJIHZOSMiicG5i4FM5SDb1aWFbU0/kZc9jtlQk",
-	"yR3lUe72JaTtcyJV5RcXZaGNyE9Pb4VQ1Vrg3Ilso2UrZK6buJd3o/FsMhCQ37TC0YxY1sqjAWaqDwEe",
-	"XnGfgbf0oyYg/bv+f/1nf9xPAmipmjIvIiA5QWSOCT/rCSYgmsc/ToCy46IP2CyKaB+xsm+FQUYfUF2T",
-	"+0e0kGfji8wU9MWdMMxKGfKPUHU90kPTDelWVeK1osnZsrFNDUsHJ2Qs73CgEyrm0BXG3GEt96EMj/V0",
-	"MZRtjEmAjHpjAjD4iGBv8vkF+whD2G86pFY/dEhdX/z63r7TE3u1OjRRc+tNUqYZR23Ndf/rPxuuizDH",
-	"4S3DhL9a/fC//lO/N5Afd6qkq3fEggTMgoj4AIcmMCDQxCibbEf2kXoRzKVKunIWekwdk+8v268ccnn+",
-	"yiGvOi9JGb21Q32ZdzC46h0bXKLDPz4qekyX568SL6yC5uzXWnDWbUHkMnr+SRRSoaZUU88ddDzqntFT",
-	"escVq5K2Xj89Ot0MlBqFyiF6CProwM5BTFsC3Q1RkLg2cWAchETAseigzGbCxsCNC8Fn16/fnj2H6LPL",
-	"zk/tN11SvuN+NCb/9Z9kzPhoHDlWnCBNF//bMWmeQ8QKggPedF0L0gBBc8yTPkT0xUPx+YQJpRkbmvzs",
-	"NcIrWyV4hw24eVwjtSfgEEIiNDwOnmsT141PRuFMeNQk/XgyDGd6fUyQwF6VtMyBpmTI7oiRXSGME0aJ",
-	"90iv7kmctxOvqaZmeqw8JNEsxEBHjPqArYAADijB+7AYjpOeWBm/YeyQd/jpo/k5ZnGJTAxXG84AZsVm",
-	"mHYq3MNGeVR74g2/QSEHkq8T2kHDcL7ebb7Cax0Toocphlny+w4OpxHQgCIKMuUfWaCcrcgN2avVHSA1",
-	"mllx3TQETyThcncZJmbugAnfS4vyjboW5elHFOV1iynJvpYn2S/O6TXD2h1fYVLjLzipxw0FSMVCbu3a",
-	"iut9PEoIQHwpnkDQ/QO5UDaWudcQq3vK4+gy+VRzmp8/Jn+u1/W+meq/kGr19NucUsY2M7zDIg6of2mp",
-	"EtCHlBaR0dsAA2OIVm89m1sazNK2+ySO++dPJUhdMVwjMeLbFAkrU2tCCsQveSTp8u6Y5D6fteh/dkoR",
-	"GqkvgUNkp5BoJ3oCWiDJFfJWTyfPFRE3Wqu7rvvxyHVdw6JO0lKDFgyNtGoiDW304DCelBUjzfuL83s8",
-	"n0WrQA/v3/UdUFTkLALtqlatAosDSKFAE0aGCUMJaldmUVGfgOGjYq2loPu5jfY2CR5Xs+lUhhHzz5jP",
-	"KZjk/jgOjVZKE0IUI1yr1THdfLIbo/jwiZ7dBgCySfaSTUzDtCRIk7KqLChRClJRh1wgKIGFE+AxkhyP",
-	"ehiaGciRPhpV0hKY26kl5BjwALUI9+hE94HiGUjSOGQtkWGZaUBvg0qXpr5T3AIA/FlUghR+pClPTahg",
-	"d6SMVWcHs2RmQFAMltyOg9gHgNQ3lnc5LWIWzIB6N3kSeQeG25kkkPwPSPpxNnn8mk+YiuhkuuHz51oB",
-	"W5NQtMalKrh3Y8TcFuTdp7Lx9R8fXHcLj2i8WLh2X7u2bdz92orV9gDgefqHS2P5WqCnj1+ywPlUklOV",
-	"+kSn0y4fCRrNQpaTgIskBQocLUGb8kkFEehXUdBdoE3r6WhMqxQpz6aKhdGOUS9rrms7V8YGxSM2gVh8",
-	"fZSZT6SIbY5guAoZsiathPT1w6rvWAOPDH2wJ4vomJxetVvX7RcOwQrwLwyWlyIBG0Yga90wNkVbS0+A",
-	"cAKew/bV1cVVDPhn6HgZzOcGfxgxdzq+SbSI7rjHjlPJFsngd6As5hpi7JDVxJiUzVSwNS2mI+OJsWom",
-	"wCLA/Aa3Ga22YC3DFAB0LFm72QYEWz2Hnf0HJNs/f8ol0svf1qGXhHjCUduaiINRo4Ov1rTEO+HCfowV",
-	"DBqGdP7VMkDx6EH/6PQABdxM7+dPKTkcK+mAwaZkblEBjyt6y5zcnLdweU259NLxYxZQXtgEOMqruNqF",
-	"iO33UyhuyybfkjP/WEzK8gh0Lg0McdqQWSlGQ2RTuQ42Y14vI2wk88mEhjcKihVKBFUMUw7NKnnJwfOY",
-	"1Iy2Y0O0BMMbAMbZCIiQlUm5UKR/w+aAB03Kp2MumEIPyxsameAVQgN+wxziUcUqXCgmFI/4LTsh/f/V",
-	"OLw+9HtCq70Y8ZKAAewswj7w0DgDLDvROvIJ6bOPUUgRvgY0EiwzP2bguLnQLPQ4cVjF0yHxbJDdAK8D",
-	"+FRh/CUQqKe1mdg7YGbrgP4qrKMsctBbN5ib1qvkRZZFol6vWRtkvuajVOpNTRjWl+ZVnckPOJkrS6E3",
-	"eOmSbpa11uV/Y18Gfyd++edPJXpLIxq+heT7krNSfUmDib3XK6vJsmvT+OuuU4pkRIN2wCZ6LsjM9Dd6",
-	"xuoLkXO8qLqHdUYYzAJJMH4HTBkpiSk8uPcn8F+eVv9RULD1BYsXMUNuCwjtJzw/n5HG6hu9TG3xpqs0",
-	"2H6VdCKVAHAlMPvWTxrXYZBTJsg7NuhK74YZlEPaE/0b7t0wv4+Oc1IOGVVSEAN0/OFF+01bi89YeD9k",
-	"xAukYj6gtwSM3prU+VEoZ1MA4IW/wGID+DSI1aVkcAvF9PVgzdk2eGFW+wBXruI+BIZwFclwXiVv5GgE",
-	"TlCREst7otx0GzspeEY6nRojD66NobtQ4dtYY4zWYJHX4grdGfUBTYWG4GODeqpmdWPAtaxGArMwQ8tH",
-	"GtPP/72Yc76QhWQtzK5hYt9QwB5ZBsR1TVlj80U/pzh+ahpKiPUAc/E8gaQaJkU5EN+qmhdb8Ejn/kuw",
-	"9zRL3xBPhw68kmO1wCwu38G1e7SAyweyYun40+d8eQHVt7Wt5JpFH10+WFsjA0/Bt/u5CkAnc/NeQSUM",
-	"g7tslm9RENj2TnQmb+E0XNII4zKms9w6GIiQgij7QQAj0GqKGcVJ4vCwPsz0VUYcu6bbSELcdqo98bLQ",
-	"AkjAAJhRjkI2Dai3YELTagxY5fJRzvR1eExycU/PxL3Jgr3uJQ9ORqmrt2FMeSnv/m9/Q3GB/rCuDcsm",
-	"kgobCK30zRr0JaC6FpC5oKyMFCx7z7dRO3YRKrfQ0PMuVYoljWm5UOPEWC+wpkfY8ZdlAijSk5wq7PWL",
-	"2x8WyOYXgOrF1TPX8fHZM7S/1r0IeFjfePTGN+eFzEYqwDauujZaXN5FZXdl0gFaN/FBR2ucEBsPxpOU",
-	"HdNaVeA5YygEJTy2bypyx4JA/wtmzp6AJL0qeWF1aqt5a9U8Zs2mlk/f4HPFD/9ZH8/cKGCopf2Gq+gV",
-	"zu0Pq6Q+tt1w/XPGdJkT3twKlCQBV1Fi4ogNIYh2F3/fivpEsWinKNR3cafyI3+HNFAs9nwNpAwYFaXP",
-	"X9z4WazwNDKqSmq6NjDNHO3SMf4F+oumj5MBC09B0DtuxKsAmPvwnD6gd2JJ8XlqcypcE7gim1tS8UR8",
-	"I8qPbNjQxCrlSBpZurXGr5Ui4LufzOFcbXM1Z1rrMWjbtLVmp1MA+QY3ENo6o2OCJ9tYV0kf3qiyW0RE",
-	"FBICEDwqyBSKCkaS8AjMKhMZMgfBBdD4CXZFrUhRH3JWbI1VPQESSixdAz4t7CO+e/2euGODsZQ3YK5n",
-	"VdJ0m0m+kxXahCRq5o3tnEIDx51QMpPUFsNgK8b8ZyoO5Cj30TRMcpc2vuz9HdubQSg3uN9YQQ8qz41Z",
-	"yAgNghht3SED5tGZYtaY7CN/88ZSMUEGc3SB2VpNEL1qWu8JKN6H3kTztiITBgDr+mE0BltU9Bs2x6L0",
-	"eneVPWw7hRzSHoZXhkZ9s+TmC6LxysfH6Rv9e2zDrllZoB6WZ+ZadhcOacFuPVOEg7oWiwUZjg1Cy1Tr",
-	"TzG3tqx9VerAqpOEOpkWX5YItHURrZSxpWCVSFagTKR1KQ1YdMeYQANXyxZsUCx8joFupjY0lgngUmRl",
-	"854o626YgDoSfcV+6e84JGS38gaC6SB7ByFvjYSH7iNzsXaqxHrUYy+R4uCDwzoUPAhign4CmefcZEba",
-	"QgmB7mjEb1Etwda1IFGFnE0g4jAzYgANYGorBfozu5R/ZJF+OaYIQv0Np/WkuGWhgsllT2gsGeZL1bBU",
-	"Dz+fTu7pix2WuUOqrxjS80cZ0t9V+IQ3prZuQrdz/upNu+SUMMHqTI30gUVtIX6lNGZBIIt8LYfLNZCY",
-	"z6O03jEM5SSrPDglrj+bLJ2JGpnxXLd/uoYNgVseK1mK/WJUieXIuyfVQcyF3lwBscTxGwt+ZBZ8tsh1",
-	"ojsst7SpHmJ3ZvfTRN+Cz7v/P3vv1txIkp0J/hVf2JolkR0EAd4yCVqZhEyyqlhdzOSSzKpaddRWOBAO",
-	"IsSAByo8QCY6Lc16TbZm2rVd2xeNpLeRxqSeeZLG5qYXjc1/aVO3uv/FmJ9z3MMDCBBBJm+ZhZeqZCAu",
-	"Hh7u37l95xxchJhzt0Bo07UotpmjoEPgZZBAb7ZgqM5AC9fWhAyxkglnoehFQx6zKEQbgCsW6H0RFKGM",
-	"tkqJ6Ifh3hjFaN5Q9ntz+O/HMBXK4ZGX2V1KyAxNqNAUvoBOdWBjNNiLJBtg9QyqY+VLNNA8mglUVOkJ",
-	"dWO10d8NwoSAgQHn5aYZFOCPMqMaeMiun71uyhCDdwJujn0pUxfBKBmmlEjeTMuXY4mhlHCBKWceP08d",
-	"wCml2f/UrJcFsui68udBRA9tonmS59ZlyCIzjh5nVeClBLllCYI7Eh1AdltWkRx2d6/GydlVUbuEhVGI",
-	"7cqNBwn8ZQeHTO+N6djEseglaSjCNtW76vE4tsDruJ58CcBluueoZCiwROCKATZcMh4hLPoBxmhyESoS",
-	"Jc+j/CbEULSb6l6e8EMkdhmiTQV30H8BTYGDFUfd/nA0pJmPRDKCKlN6fwhfrnDJwKVsfBKIwzA8vcCH",
-	"yYVBZhQQHApH4rE/TfSb44LGwk0BPplqwEA6fcbTMwEoYyvQARUds+wbeNKFSLtUNBVlkPGnTQmPwPPl",
-	"lGcv8IyvD4fYgEHDYUMGxclyj+B8wt1o2hs47UFDn5Qlbqtw6kRI14JqwVZO9191Xp3WPaRpwrpLUqKJ",
-	"aHXAlyuvj07ody2SzsWErXSOjn442T/+Zv+4brKyqUUi3fbNyf5x/UrL9bU5/LVe4j+ZiNSdM9l7BA7F",
-	"BVfzarQctKRaN39aSaUXwZVCcSoUJDIqzFYmestEZIm401LzmQZEvbEOHBGabzWthu+fnHS+2H94y8xd",
-	"sNXNszg5Y0JmabS00G5dvp668s7CjJ7yinIWrbnFkf6DQydjwhWp1NrukugzELgAzkxOxUdmvkwuG76c",
-	"5QaU5BDNpQcwww4oyQjy5Vx6AJ5dgRyAPJolO+C67IDpz2HYAXi8KjcAz35czICptKiqzGj75sZmKuFH",
-	"J1AK2hhFJSzoR0EGwC1RHe1JCVpC/R3zAcw8V8R546iZC/XYqtBYLq4rKolDB+2V6KUiU2wI5VYb7EQI",
-	"snO+pWu10j9ILsHUiS4E9KC0lZi0YYP928uAWL/jt2akPyH/zTwK0vOSnAvJu3HuSwHHHXx9o+0qAeTy",
-	"KVdd7XvUNjdgSaZ6BdSePn36dKe/weflapQ8vdicmV4JuOJvxz8OzSqbKir2YShE60EvjUXuHOuNXJFJ",
-	"Rs0todOsJfKaTunN+hKf7kwVvcx3cHm8fo4//CxS0LeeQ/ti4zgGD3gB93DNY0wAGcGFXrf0+CcKgCaS",
-	"Z74McM0HLJKsP45j05sfk9uBXwMkHWLQCMnSJIMaLNkgTcZnA3Lh0FqsewR/WLVrcgkXi1gJKNw1u9qc",
-	"lbnZ3GFdMUlkCG+IeacygdCKTY1X4HbQs6DPR4fM06d7iKeTxtOn7POEdG2YDKzrpcZdPaFdPezJCHNe",
-	"qIC5EjJUHssSughBxBKpPBYcvT45pZZj4zQmD85UT2Ntj7bZNLghCcG0bfFl8M6vRaFfa5sqjSQHJiwK",
-	"TUFGz0fkgrNc5IKfgOoEP/HzH6D9hufnAOnc+fjzl2xjY2PHua0GVL/WfvebX/36/Xut7Qf6iPUAkWMY",
-	"hJT7XI9NAaZbqa2BHnCstA0eKv2WRA/BBjYeIzrne2yQjH6svJIPEWdzFttu4RY8DEXY/gUqgb/51a+/",
-	"J49d8WDh3kTEa1DoBO6Hp6r2L7jHuub0fhoJGTbgEbvMnEQ/GjeaO9Kiay2E1fcl1v1ss+C71e/GPw5X",
-	"9y+wewo0XYI1SH18zAlmtdI5ziLw7BqHaujoiIX6/87lVjYHbOWNjN6yYRTHEXUDcEJEWSaGowz6LqNe",
-	"QSXMzX0sYrHP2EC8XfnysPOSWm6sICp4bPqR7GfMrzX8GvsZlvuvBx5WVuoKgBN4ZyiAge2e9AJqQDPv",
-	"noigw7LQ8Ds2qeyWeOcxfZynWCW3l0iVcY1u0VCY+lX9sdJXmaEoIE5ihfQtNowk3DSJ8at08mkFISug",
-	"jge429ffvoXdG+nrTBMF9tokvBEA6lmPbD3nLXyu50tMcuJdbU23mkx5rKUf7uEYPLbR1P+H1bLOBrtY",
-	"6IMIlmkyGgks22HUvyGfMI3QF8KXVMgUq3FxGXos5amIJ57zplrParNQhGOEGmhMNbOwyjTIl64q+mlW",
-	"FvwADbCq+nZN3Qwn/Z5rVN2nprzVbYpnvVb4nK/3N8V2d6e3Ebb4s35TrHc3e9vhc97qb4it7rPeTtjk",
-	"62Kzv9193muFG2Lr2R1p2LeuYC9SrqW4ZFZdsG1EcIqMXrWs9/ixltLCLcy4+cTXdCusvYuqV3ahi3aZ",
-	"4yBA7ijIVyuUeCpyaXIlMcRE/ubUJvk4xMFD8tmN3ydS7CyRyyoId1Wl5OrtVYHKnhu3U2T2jVIeWxTe",
-	"sOtCWVeNKuUY3NqkuywZRpm2KugoVBKChmFC64OiwQK0s09AirQZRGhMbQWFijYZ8cwo62RsSrYCdrv+",
-	"Zx1BYdYVoGVWUULt+jKZ0oGNJ7MKwuwybb/DWRxv5LhMcbzmSvP8N8dfzy8H8dNQVCF4c1195GHKQVRU",
-	"hkibywXPUu/5OPUeKi1xDb1nnA3W4uQskleUtuZxLEJts+Z+yy7vnTPqgHwm9dIxzj78vTManRDCYa4M",
-	"tCrjLBQXUU/UtXl+JjJfcskODrFCBThwEglhN62LY9wNPJDELStWgobkfzYRhSLTehhwV8rFoTJIbLYy",
-	"NXUf2JhTly7KsB6dL1fAlzinLHjdbfNnJwX+Rh2QWiAwbjxg8F6+tK/RTaltGFzdhYpdUQgumFNTvAPK",
-	"bLOvvj2FOQo6tIEAEdrsheCpSAOWSMPbQtIfyBYokxesXeoB/xHc7LNgl6VCY3nesSEQb0dRKlQnC2DG",
-	"x/JcJpfSpGmyHpd6rFq77cMy8KX1AqE7EGeztau/caQAKYmf5sG8JqkemEnkNJNfXp77a1iPH08C1CnV",
-	"MNSrOk7OWCR38wWphasUl0WqvlNzdH7e0a3k6t1J8RRaK67tvzNLtIbVVmvXxOSrQfeLXvQ6+urgzS8P",
-	"Wq+iA3Ugj7d6Lw+2D85H333z8qudhph81RTfdfRJo+7JVzuN3nosu8PPm+F3X8W36R841aNaJBBh6J+c",
-	"GHywYqsLK18rNYaih0YWXFHTpRvz3nkcGUFVbp+f8nOhWNCNk965CN/YdjH9YpE1e68pdRk2s+2TybDp",
-	"7pTCK+Hm+tZ3jVQv3Ld4BNZ1PjssTuSZSBnN89LOrl4DDJcPVRycrTM4l78IWpGzisE4o/n3MECbip6Q",
-	"WTwxh00V6DJ6irO27pyi8qgrhM8jSremhJrDfHuRdOc2e3hQppvzUasz3cxiWdLdrreTDye5GCmpF1pq",
-	"UR2NsxLpJOcKp07h6+SmCwgsRfUPQCvH81I3DVP/gUFzkxKza4+oQQR1P7Bj+hgvR6c1dLdWeFeZpEMe",
-	"Y2pOvcFemLNUMhTQU4myIM0oncYMed83IbMUy9PY2gjTUxC5yLZbkMmpIJGDGbAm28i6t8osiRcflYSu",
-	"Xv34luHqToBnkRJhVzetiyXgVAWcF1coDo6e7FbhuDolwiJO4RKPjSIpTR2VYgcUMaVokP+wXMV4WRjI",
-	"T0rHKMulClPep4zlmNt6LzdKer6y6MYzbZC3tq6T+bx+o6Ibz6ZzwaDiOS4e47XQ4uFEn7xdSA9znjuW",
-	"+hwqMdiaW2596p0eXNVyF3d1Xauw0ZbQVxn63Nlm8dW1XwtzvPbOrLorw/rH4KJVM1WM0Htd0M5AdAHB",
-	"1rbQ0gu4jqzKQs8UX5KaQvUobNCPSfE2s4oaOIJLng19Z9kr0nzcn3xJmuAm+opdIJeCUq2pRkahKBNt",
-	"LiqUwQrpTcH8piju9N99DehT+mJYBbrKFS8JQD+oCcWyQcpDFXc2pIJecZldd4OvkYR9Vx7eP+EX070W",
-	"xhJZ+Xo3AvW8sP9WbDRJm1JdODWAZwSsFwue6s1f93wJYpgsseItpo0YKdhEZHnoaBApKoOA8TGk8jPo",
-	"ff4BG7u8l1xBIduDuXr8e7k05gIfAT7b7swXsl+mGHgxKlNZzCWkucgRYMjffi3kWTaotTebO9uWRKIy",
-	"jdU3Dq9cX7VYZE0VVtun3tLhDjFIgwPjzKyEa0OP0XrnYM9RJLFDtBxFcgqEioCBLZnB25MXvvKYhZgo",
-	"c0AFWtcbVAG8MvFbcwOs6mK0hV1bScvxI1O4I5Ie22xu1EGj8OXdIc8RTtVHCD3apGFZou1jj4ElpP+C",
-	"b1oAGzR9ypBmZN59fnT3llLDl1DzWKHmKJIWCm5B6dHGx3wKz2Eyo/ToC8B20YsXaudinYNkDFSWJARp",
-	"Cj+0TS2qmGfQXZTq75F2AjdBlg+aT9piQSOH051HnLK9i3eADpiQWRgB3QXyIzNiSrqvCkoajBj9vpBo",
-	"A/NGwKgvwGpLx8aNEJi0b2OM+TLK9EiUUFP2EupeLsQZC00JGYpUTd8KZ8+05NR/GOBjnSug1XruIY23",
-	"HKS1NVeCnoc8PXe3qX7Nj8UGuyHhEr1LN3LF6Nmx8EKcy3soUWjdXM8qubmad+SI0m+/CMbz7b/sAHbv",
-	"HcAOYd6LojTFDT0P+DFet5oaXs48h/7nhUhfgSlA+ZwhWwlsQfXPItlLhpE8CzzqlgsVaqAIHCQwS/fk",
-	"ZJydJfrk+nTVpASez+N4AtmQEjqkZ2M1rywGDtOyjD4UyIpzYN6JfUbp9kkhrGjewvxMxFb8uWgumjvN",
-	"sxjNzJRX+XEvF3I8hO+aHzLjqH0/a1iWFFmPJ/lXBYdipGiSd6EdB/5bUDYx5SrMK1JEEFMVXU6SXsRj",
-	"+lwneO1HWNV8bjG8YpyknybUga5Y8m7AZRi7AZRUaASttWuDqGYFHVy1jldYJD/af7V38OoLYEW+eXyM",
-	"kcJ2rB7HKNIKlpGM6hIAyh9NTV9V9kiuujKuzhULzJIKNNJ1heF2oJJLd9dKKC1Ch/FuU/yxeqryZaLl",
-	"xJ+KHlDgd4sngfbKWUAlGOjOgVMaj3TgI7uzWZbyCxETUcOXAEMMYc5jXBkGR7Fb0RRLJH+/GYLIRk7a",
-	"tMN0GHGldBIwLxbxSZzUKCi1eplAAidNrWG8eOidoYnFJkkCWvRShfmBGCIDRpW1M8FaEtYYwlZIUW+w",
-	"S9+DcelLK820VI2kyrTmlvQt7wc75CeyvA/SiZBhYXffsqy1hFBIO6MFaOhF12q1YYHx9huAdLT9hVVS",
-	"3JUy5RqO5gyMUH6OYxikze34hW9UKOARSK87kkNVUvhp1J7Zgj/51LW7dI4L8OgUpVZ1k2XtnV1i79cQ",
-	"30o6ZyxSFF1FlLh286XktHhrWyxHGnVX9JJhDupJH+tJgTvII6gwgK7PVL7svHy5f3S6v+dNuYiqCsc8",
-	"Uc4kXdKZJPMcgVb0HjmjAe8dvtlVJEkr+aVN5Z2Sao5ukJP5zU6a16QkClmQih+hT4kvFzYq0VhSXqYW",
-	"vsktyqZHDrrT12+3N/Lrq2OxWYCPDIwtEJvxLZH47pC4Q9rh7WAx6vv3hsVkXrTL8JUd73+1//J0f68i",
-	"uvqyKrzuuneDAl7qHDN8ISaRPjr4LUHMY5i5B0fMu0QP8/2X6HF36IHL6ProUZFFTicXktHcdBNqXVNW",
-	"9N62xG9c4TRe5qllFRSKmcSPooYxfqw+yOs6H5dOx2s6HYcTM3OLN/yaqa56FWl6X+v/UCwp3+OJZF3b",
-	"y2+3yHfH5n9O1/T5yddEBCgiy3x+Mq6gxysSK2VXFxPzluXLbsYh7pulMO1RX1SRjGRillC9lqtdmMXy",
-	"ZLdWtMPZidig/0rJi6dM6aymMRpL+l5JxpYpT3JFavjh5At89icgbqt9AHjf6gII5325O6+TKn1mllSl",
-	"SBeW8VSWrppcyrwQFa51L7f4TExMhizAxX8QqoBxRVtBQbjFcFpZJIungSY8wm0RhaiPRmcySUVYb7Bv",
-	"iRoXUJHzwK1HP4p658qXiYQ28cVTbPl8ypEmCtjObr5FTW8AaPOQl7tCzpkv9R3yRB/sbEJXGrMYa6gL",
-	"LGL+8ni/o02oufWkYZ3fgpi8Ia+LpqfWxn+Rp8x+Cr0qXMYU/nOj9r3F2T0xTHBFVNcu4Z3vt7LzDZst",
-	"XTU9RBzbKJsKryaTLOoJfBrV7y96I0fjbhz18gqGt6W6w+QuUmxwC9MsLEsMPj5Wmi2abNbTPOsAQXzN",
-	"rKaF3fbwRKOnrGSDREET3UQK64rLEujaWode4UpA+wVLij0ItQmR8Ugqt+cemAxQm9UjcnF65jTHDfQN",
-	"eTcWActEHCvb1c8RFvnjfQldY4vV/uhNTWeL92v6HOtFrc9jtx3BC9+P+uR2tFtqWktNC5ML3B23eCcr",
-	"wdPeYO5OxoW8YGOyfF/mDS9l6HS6ZDyOzkWd8WFi2o4UkcH4/HNe/qWk33Znf8BdXkp50W9zP7vvYEj7",
-	"79ioE8t9uNyHDmVCL8XK+9DKmStrGw5EsTM6ZfbAtbtGropYOWVWF1sNvtw7ODl5/fU3+3tOY6gnynrq",
-	"ely6Ff8wg6DUF0ejui0r48Ey+E1vq+V6r+5/ozmbp0TOKWxYnjNVcGEBv8QVF7DSKXPLrvOZxfiFyB75",
-	"OqxuOy3XYeV1CJPKqKn9IifwQhH/BaIyJsHNaxuRw7JeqpJBsXVKqVIFRMUGe+gd8Bga7fqii0hF3SiO",
-	"sskutZhwmoCfCwH7I0rZBY/HgpqfWdfWmcgqI/2bo715DiIsIP/ADqIrfRvfiriXDMX/4rgzyIFzjf32",
-	"MN0YruEmWSbl3bv7w/ZOqOj+mOMUWByqeZJnYoDLwVw53Zu6n6TQCAFRBdKpNaaoRiHvIfdnKyYpwSCz",
-	"WCRdMKIkZhKf85lLiBZzfBuwiL9KInlryXufZA5ZuRd3hoNPB15MZkj5//oX//n3//hPv/1//ua3/9ff",
-	"T1FCW3Pp+Y+Q1jG9Xqpbm2aTLNPLru//odygAr5gbas5evnCwLiBrqlGXYXlXRITN/vgNjpZVEuHI09y",
-	"DnUzeXBQ2jhkvCwjzrwmwKdfgE9KImCzKXITUxKnEIebpqYinlPRDNznlB5n0+CulR7ncFVRaaAQIllJ",
-	"2FCs6GHL+LkoLopdfW8W4GkBlCo8ejPfAV5fKDecHDq2wq2PIvSl+bkXj0MR1qfIsI7dR5HS3P5L7TGI",
-	"pE4jgy8xsytS80WXE/l0wOiuZZfzqGME9gfNUng0QunuxMsyaeyRpSrksb0PVq2rZZA9PtHl3XIqRUFG",
-	"sTIR5WQXFPIswHOLmRYWXVfIhQDVZKeFWD3Pc5tO1TCJPlQ+1oIGUmkCiyoBU+Lq7LYrrZaFAsdjSerL",
-	"6ayLokS4Yd6bL+clvrGFeW+tq/PeblcSPWqhMnX1eoHt4sgal6lyE4njZMY9KpGzTI17iNQ4V8u9HYkz",
-	"N0/upyxxjCXkwOouNpacSugrkxK+nBITM9LmBsl6j0uazE3jewwC4I7xbpnMd4/JfDfFO9L+rnRb0zke",
-	"bSi3GQy6pOkPYmZn0VCgW0QPSoQNdkhRKnBJrEB94fnOZTr5J53mhxO3kCvsZPl1qJtsmoCkef3tq/3j",
-	"Ek2oBa/8wU+jnEJ81uH+4YvSh1V1P6/fsfsZV1R1zzOt96XD+ZoB96HdubcdcS/VTDrGhI3kRZQJahnO",
-	"IkkFH0lYE9+YPIgmYO6kdzRYh/o3D3hGxdRLMjGYm4ixyziTiVylEZD+UU648pDsSGW6lHWBeuX5G7id",
-	"Tn7o7O2VB+k7YXh7QPkhgfqynI1N+ODX3pyqE4bLePwyHu9YcmE4D1Aq6DOLOM1GI0FSMwoubdgYGVfC",
-	"a66mxjjs43tSZKbg8qdBWl6K9PvkLn/IRqxSQ+Bb6Hcikc2pzwffiecY8SuOEY/UmFHMI2kGVqd0bYXJ",
-	"lHjUlytlkvWH4/3D19/s79V30SmRSEEpBeaRJM1jAb2iVuiyr/c/PzV9UXBQPS61pgDnIR60bcDTjcti",
-	"0U6rZlwOEpvuWWDqzan9j23pnGX/CBEFXU9WYXs42jZO1pK0fR0Xgp4xuxSBaw1L+ordbhph4LZfpSSB",
-	"YgLDQhacucl0MXkowoj+wumWHhBagoMn4sdglyk+FL7sRzEUG+boh0ykWM2S1UTaloulotuXvgTgCUC7",
-	"O4EWKCbVHCkbSvzombtaOscT5Z6DaUuBmsieCAPW42k68WWU1RFKQP4MkjhUtnZvoZEI6h/UFgV1S7ai",
-	"hAw9JsIoQ7LJRXIu6qwH74qaaJRZtiBd5M4dh36UADGXbTZILhln2EkW4bEv4ph1xSCSIeOGmNGdsGGS",
-	"atzSOMv0C7FUjGI+UawfxTGRmPnIw5fqTuD/V/IEv8Tpv3+8Kimeb6ccJyy0On2kZr95ydwWPPmbzfJa",
-	"wWYlFaoF95N0yLEfQLYNjXUjGQ3HQ3CKUOngSGbiTKR3UFX/VlNID4aH2BT4Gt/mJONpdhoNRbXT92WI",
-	"J99jd+Yvjl+/OZput1zrrW7113ntrlsuFzEOvGERVv7cfF65C3Nr3bZhzoNMD07+pO7W11HTcZMuxfc1",
-	"XW8Di7QLRbYV1nq9vF/g+CfMdAraF+qs6FsERfnNVuBjNknq5V2/6p4vae0W/WAo67GDJ221BvucZHov",
-	"GXYjKdpufjFRDLFha4reNSztCXZD3WMB7ZrAI/FsMChgv/m//47Z7Qt/BQIhJ5gny04ieRaL2xJmJXlD",
-	"1u65Trkp2O73ECpeipsPtlqWOHj3OPh6RuuvAoYL3IQv42QcMjyJJRfkA7aw6MBhj0ugUq9AM+d8LLO1",
-	"DyFphwjZAzGV6VpvU7wCDQOAuOolFnyJNRaKiNxgxwS7duA8FeB/6OsPM7+IAq3bZRmF5fZ+JO7IYb4i",
-	"K+xteUVP1BNs5GPb72SJ6bi8gg0d607rZbYCJkK9AW2PM/AmDsfADIrj5BKTNGA1+DLpQ9qeVUHYyql4",
-	"m73Ey9hvfvVrdijSM0EH6uBv2Ww2kXhqRkORQSowR45JX041RZUaHrDFKrZbpfOzaCio4jkfChY4dk2A",
-	"Te+QTZWKbJxKariK2hsNwCTNYJ3z6Yao5C8taQpNlwe+tP1Qrc/TbcqE9/HcKXYKtE97R5M+xkqB9VVo",
-	"nmpG6JkSgSnrJ+klT0MRrv04TrIc9a70serVQNv44eKpZT1Fc9vznV8bp7Ffa/u1QZaNVHttrR/FohGK",
-	"i8bb8Y+RHEay0UuGsA/0L2u82/Nr7ws25MFh54v9mrUVXX5sxVaAzkTdUyG90mlxLXW0rW9lpm7LsAeG",
-	"J7KU1zdLv0CpGf+s9Mvcsjm+KORN+XEGCZahbgh1b65XYP2dJskhlxObG30vHZmGFrcWisR3EVr8c0tY",
-	"EACD47dHGi7a2X0Gmu2lZKf7352ah+6ywGwFaM+nBHTndsp/27wSs57wfNsw+yQZClOxKA8KWCqN54ro",
-	"vFCqL2EUm82mPsFxK7DN5k4ZwO+HUXYrAF/JasUHFQJiN5UJRd8jhgVws1xv04dRdt8Em4p4Yz7vJ0+y",
-	"+QSKhOpldH3IWcMNOl8ZL0CPPlVZtDGr4zLKBpFh3OtT2GUkw+SSrayzYSTHmVCsO7EdrHdRqZ3NWMiz",
-	"4O2juLThIQbaO+MZHNR6dIMdZMr4JVmkfNmLBU9F6LGAcCew6Q7ggpsCwCnVuGEvst1SVYbaPb4QKMWq",
-	"FBU9h2EINj02AE2L5r2tOiQTPWVn5ZwCfcmDAuLDgs7UnC0t8WvwBWD3LQSBZKTWtJYaqSzqzU8wgKgX",
-	"hOaRZXs5SGLBRjHP+kk69GzX1pCrQTfhadhg+7w30HqAfqmxtvAgFwc70K7o0/m5kL7UOjnjrMd7A6F3",
-	"NLRA2G4yJXoJ9HuMw10WnAmpNwblIGEPXiHrDban/81TwYAELELbxBiN7CcKEx1+qbfpyndv/rfDH04P",
-	"Dvf/5PWr/dLCwF8I6JxOs3EX9cZHo29EqrQ1Xmuvb3r6gKq1W8+9WneSCXUCan2t/Wxjs9ncgEu17aNq",
-	"7Z3n617NmYeZnM2SCuX6zpvbXi0adqiDU629tb7RtNaK+pqr7JmexFq71dpYd345TUI+0SNrbnq1RMaR",
-	"FC9zV0Kt/fyZVxuN1UCoE5iN9eZmq+XVUvliLEMY8ZY2lITkGMBcv0Ub6fVI5Z9pEYj0aO02PnUoSEaq",
-	"vNAMbVOm3KVt4CAZqSk8sN9sDhggbR7PmnZi597vIc96A6HYiKeWnI/XUHk9RqWzhjySviQa/xPFxOqQ",
-	"RzHjYZgKpTzW40qsRlIJqaIsuhDxZBdihdlYBVByjwhDAuqIA0E4jBT825f0Lg0W8NGI+EnUy6wwIL0N",
-	"0XQxXnekQYbzwo2nNEnXlcoPGKjDIZ/AzGHk9h5SpmjWgTExJ1t9JodJ6AVQa2N/hD82BXV6yZD8Na11",
-	"G1/dxx/ZSTYOo8SFk/1XnRdf7+9hKpUdRWt+j4fnc0YRimHyx65Hyoyi0OCh9NEPnViFX7x6yMPslqWe",
-	"VRlcoV9bZsFgIaqiqZUlZ2exWDXf9LpdXV+PFH7ahelXpiUOZ90knIDihaTNd++Dusf6cTRykdBySGgJ",
-	"g5W0d3ACfyAV25fBO79GYOvX2uw3v/r1e0gMJwDVLyU8djmIegM25Np2S0WWRkIxxfuiwb4dRLFWTemR",
-	"kbJ4reWBFQXKULdVdCZZJD2QFnRRlpwLCNWqS5GSC0rC9QDlT9i5mCgPLuXZOAX7MfTlwaG9MtXmRX+s",
-	"tDq62dyos0RqYy+dAAeUyx6oo4nsCc9eQ+lpkVJjUDWRGtPw5b6eDm3nRXnUBjy0+qIYxR/PGqwD4y3M",
-	"eCRh1FJc4syVCZxTWC4uftc+wFtF3y5vMXMdMMHH201Pzqrb15IfSGqYtV67dRRepKbOWw5Lz764awyH",
-	"3SscxdGC01xE15bPWirOIqXVqLkus2M6I2ehaJA4ODT5M6G4iHoC8QWBWX98Y1cDpOknsQshwyT1mEoo",
-	"/zXvgAMjUdgjmIPGDWxpvHODdejmkUZhHAz44HuCjUSqwbJtf4jkmS8tgq2gq5ezVAAixjFGgp0MIBYn",
-	"Z2cAe1LDp41l48Pr1N9boUUu3mrbQ56xVPSSNEQ4h7vo18Q3dNJusdcbhL41qtoOchgsj8IAcgP0zqFL",
-	"IdSvxhH2ATdz2Gado1cnTAoRKnbw+mSXffmm8+3+gce+O+i8Pjzw2Oujo9ce++bgm9ce+/L1q9fHKCoO",
-	"9w/+5A1cxzqv9o5fH+ztss9fHrKzRCgiQ0IREyryfRkpgQyBQs2TozcnX0LAX3/mSPnSijrjMuGjUbnv",
-	"D7/J0VgN9mA6Hy7kjZ/zVK8jjXz9jd5zviWedVvhZn+d7/S2xfNuM2z1N/hW75nY6a6Hm/1t/rzXFK3u",
-	"RrjVf8Z3eutis7sdPu83uX4P+ji1du3g9UnNq+En1Lro0auT6siqJwcnCmfu3oLdc8tuFUXS7MQ9ffr0",
-	"KU2Clkmb6yWTQV3xF97dVnLQFsoPnGpLzEzlbYmxfCUudttaoMEZINUNgGgILsClWLvzKJBBEKh9l4sZ",
-	"R6Rp0TEt06rwsRIJLpKoT7uGZQmpzjNf3tYzjy6ExNoPWiZpvVyEIBD1QSI3YSe6AmSei0mDvYGSEZdk",
-	"yuCNFQgjwzCiYhJ8NPKmvMG+DEyZqhAJWCoajuIJSksmE7of1Qg23h8umdCzbYUMWRoYQQLxiW9Mrzng",
-	"inW14TTgMgQB22YBVnqEjLPc5RSKOLoQ2hzSL81RWuGmfaLYGc/EJUdDTe8ZOnvCfhyLsaizLEnOPRb0",
-	"eRQLaF6aqNyOIXuF/eZXf+FLrm2mCx5H4BETb0caEmkPruBASChhXaCxzD8esepIsIKwk4kve6kIhcwi",
-	"HkOsrR+djdMpScYC+jzsM2Zen/2M0XhhNgONosBDGHGlYEy2cgel8bmL64livbHKkiEb4fZBMWy4bh0Z",
-	"pkkU+hIHqwzZDAp/YJFmbMah2Fcnr1+tCqnxPETqHP3BaEhDPmHdPAqx2dzZ9iW45bWJ2GRdMUlkWL9a",
-	"xLMyCb/LNtedamR8NPKlXjJA89tuNhl60t34acxVRjFTtqKEYMciSyerHa2U1Rtsj6Y56RtPJTs4dGxn",
-	"s5BRKQzn0ek0qN91ZLEzGp1GQ6EyPhxVPP+VXscfprR0eaiFXsurdeFaLL7UZiY77CriWqbhOZuWrRp3",
-	"Ae/1UQhg61OjDNJAXolLN9aWxScYwKq1n29vat0BpTXgbkFewx/dpHuNkiz6o+mP51jh99Irl/Yz9La9",
-	"QgXamlWBFFyDKADeUL3eYX6fPzfFRAmka+31W1ZajoUax1fa399qHO6KHkQl+jMQtFRWHp5dh/a4UXS8",
-	"gjGPHv4T4+uby8EDU9r9sPN1ITXurnIbM70i+85GkNwrPBuM0mLKCISZhI8kFqrNDjsHrzzW2Ts8eDU3",
-	"t23ctQHcuw04PZbWLHnw5aLElbeRu/K+jtjXIsrr3O3tf7P/9esjKHV3w4DMHeba5h+yelDGXVjLyMwi",
-	"ZCgJzszbpc7uLxyGYnil5g82qICcj/wCIzFs41t8GGShhCIgBZthI20tALXCG8ACD1h34vry3GGAJbaq",
-	"LYX+ZFXfCWwCOAjX4jHQzUfjdKTtgJM3L37ovHz5+s2r0/ouVpfwJVgG4xEbiJQSRrTafZmkITnFOBTH",
-	"URl7znoDnvJeZqyt/Cc9+FhkGTnrEil8GUZnUUaV2J3Z0KYd9ESBO+TvptfWWpycRbLhy81ms804dtDT",
-	"E0SWiinHQePLkoRdCn4Oph5MMbxymsgzz1o0CbgiQ7YCN/Mlzjoo6TtYV5+YBDZ80xVxIs+gCU1eP7Aq",
-	"HOMSyPdx7YNowxora9vNzdb6sytBbxrszBThyUdcKQ2mZShYGZqmX+yelcsHFgx3AfFV2pw4O2fJpH5A",
-	"H9oVQgQ3RhHz54uOMgVyBsrnO9gOeRRr+bK9CvAKiOcxdOP0k5S1moZH7Vm/CcEbiSEXi3k3GWf6vK4A",
-	"743eYR4bpclFJM8oU8M2L9TgqJiGdCjFAznUicrAoSJxJBqqYSy7bAtx2JecQtoE4XqqIoh024Ehreoq",
-	"8EXGtI3urDeb+r6h21nR9GA1BZqAIY6zQ0ExnAx004UJMqtZKi4EjyGzEdpS5UyzBjvWY42jYZS1rXTG",
-	"oBgNHD18DhlVj2m9CedQuJZLNkjGqS9XwMGjRV7RT1NNqmgDJQeOb2ClvNQL5UPC/HOQ8iZIpm91rwIB",
-	"E/ZuC5MXFqSbaj4H3ORddqlX1SVXRm9L7L7QKyUTcayWroHH5hooYPchMEkZQK8JVgCQQSJ5f5yNU/EB",
-	"uE6QTjttHqa/HIjeucoV2NwKKBvCE2Xxx0Q8xoqoReNRjnYcEs1VEgsoawH++HRYkAhd0U9SwbiCFBTj",
-	"jk6h/Ue50UHBGHhUg3Xm6drwGgb4N5tNUr7J4qkDTho/NIaLSDht+RJuaS6uio+IiFOAdB+qd2WIKR3h",
-	"PevQ83Vj3ADOs28PWXkUf+Nsr8VsfFQj0uhskC3R8340WA1ARQU259n3UM24DuyZBOV5lYL30OGppvXR",
-	"tsYwDVZ5Cx7L7TTqHlEtVZaM2GWSYvIcxjUbvjwAeunE9lyNI0XUIFy8lquas0EJC/EyEOwNhgOEWzuM",
-	"HFdzzvsLYBiYbTY329iFKD+JOEmRYpFJPLJeIJN6gLHWIY9yZdcWznDuVVlTpLmdckB8zLoXvdGyGvD1",
-	"NvWepSpW0l+uGzbIF5jlmBssuGitpRJKcqi1d3wEhcTfGRbT+7V3wyQcx+KqsoVY0fcCE+GCNio0Xcgb",
-	"8zAVEF5Nay8XIt01DZKB3BBlOdkCjquBNmovkVTuy73jzuenLEwupUZZyg1Cb+ZotIrpxS6RYYVjh8jO",
-	"0c9VOy9m/qRINYcShlzivtR6kHUnFVFVAxnDHavVLX2p9V7y0YjZtETLTCdS/XerndFo9ediUs9VPELL",
-	"rmBZGonQ6HNYNth5d8A6qJqDZvXEJCU3GPH/8cUo/HT05sXXBydf7u/RlBvlDL+bL1fSJI4haUCGMGn0",
-	"oVgKhXYBuzSkiFCPVb8QVYcMXupPt/oykVmaxBouV+FjBkxF+Ol8SWnPuyz4bhUzBVcpIdImdkY9qPeO",
-	"7wmUkVUW7J/yM/ClB37NHzebGz014Otb2/Bv4dcCqDgUHPRXXyVSrB7yrDcImORDUp1XkpQFT4M6uho2",
-	"mptWu8bUiAY85btVqvi0evJlZ31r23rvT77srK5vbRfzX/UWADdMDwUs8GXNyoMbvpaCdSeZoKmDZ683",
-	"t8100bOO9Y/6Beg0k0aRZsCRQc+GkCEllre2d/VCZ4XOd0rvFB7jHVTuUMlHylbWm806vqd58l6kRomK",
-	"9LZsM55lvDcYQt0sS7cdj/TLiBBuQZl78E1eUfs9WkNOzx0JKx1r47052uuc7rv0mKTfzxPkywQczd8x",
-	"JZLekJ3ypeChSO+WnlJaJxRJbOdiUiwTys9/AKZHb8Cz8lKhgKQ3rhWKb421QvOnEnO5/IGWeHrTZ5rE",
-	"0umn6ndcHSRDUf5cIx9u/NxjeWhu8b78I+CifKIYQdcuS4ZRBt7PUiBMpCh+rlaj2bANQKfqh9M9a1WH",
-	"i+uYUK5SNdcXk0wAKFQq3NDXiAeAd934fdLLRLaqslTwYbF4gy2H3o0kxyqdyJFCSt086w7RBmdfT+gA",
-	"diGMBJu+Itapkj5h8aVG/wDodkHjyrUh5HioVRw4t/b97Ni8WkESzT4tQI3CY0P+dpWfic82Wlsb281m",
-	"02PRcDjOtPpBIGjVFA9EKgusVGsUVkDJGGZBtmQkOeruAsbqRfaZX/vNr37t1xbhcMUBfC3kWTaYffYL",
-	"oDaC4QLpIbhunigUiFd+gmuWy69p8V3y8nNk+dXPHvFMK821du3/8Gu/aK7u8NX+9++2N9/7tf+1VrYY",
-	"pjWNciaP0XJQo2ncGJ1mtnttWqso4VXPVy/i5FKkqz2uBBuIt5Vnxp2XslnR41pvbt8XOEwpQvSeS6BY",
-	"AsUUUBR04pJZQDo2ogbw6BA0VvFIzM2BNQKW6JcCD1QHFXyE3kDf/2wV/7eG/yuHlyW2PUJs20B3TYkD",
-	"GoqSPlGsl4wmbKVgMNahYNE4TWGTycSubweeHgNg/IRX3PtPLWKwfRNv7WZre563FkJ8IGTLPAi0Cckf",
-	"sNXa3nq+vgmSWdVdB2/rGg7eNE3ShcH1KiOa3mmVRMHTD0Z63396Bb6/f9jotjYAP4j7bvwpjLNjwXsZ",
-	"e8Wz6MLoXo7DGNNOnZgP+nnjCGPacxnw6PDA26npNjPdCfZxiRJZ91gC1/E4njBsBydCaFFm68ihawAT",
-	"sHEtNljHuG3nseOPbcmxu+5GT+M0xZPKe5iBjoQvks9LY44vwfGF3Mz3sWDIxyIWXIli0af7byfzgSlg",
-	"d1ugChbSlH9uPh11fSrD2/3+f/j1X/7hb//r7/7bn//u//zH3/75X/3+b//D7/7mn377z///7//jn/3u",
-	"3/wXfTptRuzqb+qel5Y8d6Ms7uDWyKe3Zr1sf0Sy9jPrtAqhSPmQy5BDjxVTvnzI33ZsAUIrOiLpHgTX",
-	"l341uzSLDj0nXT33LtpgRF5snYIIRyLtwVy39BdAzURPd2+Db2xstMROLwzD7ec72zvNZ2JD9Pv9bd4T",
-	"zW632+r2t1tbrSZvhb2trc1wY319Y2drQzwL+1vPaiZ/o9XcfL71bNst4XLc+fwUOQ/OGz2CRmsGp6qn",
-	"fljwWEZGbzUfDPJCME7xRJWJRbVYLur13eW98/m8r2+jbBCm/FLNRNxUMeSWc7okEzyNI5EWfdNYtB0C",
-	"bVCbxUN6rCmPkrtSmEwujQGDzIMyV3e9wV6CFaRYOpYS6xNf0milL+lePNUDvECqWpRpSY11v0XvnKUJ",
-	"JCYHZhoCjwUWcII6he1M+bEgS76x0d5LOy9XBCUb7NuBAKbIzIz4kpnXvUzGsZ6HoZ4UttncYSvm7u6s",
-	"2K6uCTtLmB6uIU93x1GcrUaSzsTwGIany4eMnOCZEKp+ixTbskZZg71K7AjRL8MzPWpjFOXBMv1xnYr5",
-	"zo3pnB2aCAz6GhZ1PnGevi/VkLY1pVc4lFybwLrhfYGfwypSuzYcTdHNAKRgwEA5YVYOl9aloe/9geG5",
-	"R548fh3ZZ9eJlZ3XkAhmOu+76r/5fIvstllY+UTTVK5tgTd35lngdsUAUcVBMKslmWkF3gkuJA1IGksN",
-	"Ot2VMf6KoGLqcUBScSBvBo8aj4vfeE2Br7cZ40bcGgHgiNuq1jAeXgMZONcqPgIXYIN1hgmk2Yj5CoAG",
-	"Yb0KAgMt1D7dAFBAPArSpn1JBdJMLRlgVUB5ECq8chAi/9rDaiNBXnAcvinU4fHwpr78RUH3B59l/uf3",
-	"5LSxnQ2jzAMCZUFudydMiSGXWdQz4s2XoHlgEY16g0H2vTuQtuXeULE2fBAtOZhbqFiiZfGpvRORR8Bp",
-	"sBIMuHoD3yKo45tGmY32w4uCAUciOSDsMgNAKQ/zM/ULhEsU4+zbg9Mv9447374qkKSsZc9WzJVGy5NB",
-	"nfq/sZIBiws9xD6J8SQOReoqT9STwtGg4EgdCVwaQ/CWcPOB/oLOBOg7goFni+JQH3k1IPVIq4m5xgOv",
-	"A4oPi2RefAeZQc4IQN/Qqmk6FnntGhwIlQIs0YRMBdnpmdVDXxFve/FYRReibsdq7qen1jzbtv1HFhrV",
-	"EfRYXjooeOfX7Az4tTZOgMf83OotHDUznR/0pV+b/oS2nC3kr5niUnqP3pTeNFM6CvodDMUwSSceI+qh",
-	"AQJY+aVJx/qHY4lve19erquaIVt+De6GIndmhv4z3+d1V/wfAwSFOLO7NdKxVGggTVkAOWcIl7zUGvol",
-	"V5bXJ8L6LFWoOedVi3vg9sJuZe8s0YBFm9a8w4oDi6/4UNQ9g69oSaqMQR00+/IpNnUqvmBr7gvmqF7Z",
-	"g4mG9nXoUHsk2T7QGwhXyIR2kVaVrX5wOrUyXAFnOQpQRmyeS3EKSazLzYKU44SbdsvlrgRTkXmRy+m9",
-	"qRJZfI0/AjvuM9dd6I+bzfVto118RtomHjUb8TO7Y/F4cdWCW7GJm0UJET5RjCa0ftNJeZReU+dL4d5c",
-	"+KHu1J85476ssCquYXjiq4JguboyloBqv/o/1AbbgGnC9DdB9jmQtm9uGd69kfdgAbySRKw+FFcs8TqS",
-	"nlPFCtFTf0XGqa1Tg9kQePtdY4Daesp5EijeF3oT0ElY2QUDxZx9dUI38SX1aUt7Az1ybMVmS1dzpUSm",
-	"qK0x9jm2ufhxkpyzSKooFEC0QGqZLQDpy26cdLGxKSyqAQdbGTM7LtMoy4RssI6VbY4D1fjFBo5GlUcV",
-	"ob+MnFCOmOe41oKCxROQ0URGUuTUxgkKllLQYJ9HYMVdiNSX0FcKVcEfDjvf/fDifz/dP2ErVCSQtZrP",
-	"Np5ttvJAOzSb22xRzwLjvIsUOxejzNhLeuYDX1JFTKgGOeJpVvTktac9eVA2nJJx0akH6STcVFw1KQNo",
-	"5kRQb96mnjCufHkp4hjAfoIVtaGPT52+qE1a6SUXpqo5EnqG4ziLoNcPZVPMKLFvRh8Jrf9Kx6F9zzU9",
-	"1atG1F3P64ZTcW91G5chzp9KiPP2g5VVihi5QmZZxehj9ZEiKN2UJuSqDleVNzp31JIknXWz5f6kFWfH",
-	"2d6tMrmsFyv+gDnrS4xHgrsNixgFxd05JdsLvbOt8TvCc/mZaLAjfDolic+4uabat7LumPpO5LeYirnN",
-	"kcFWgDuCWGs5udvRdNxw/VBlApZGfGMJS1yhg7CiuHwM4niBNCxB6OoIiNNBs3rzVkd3EpDjilzJMrlc",
-	"VtF4JAhKS+WDIJRW7FUtGEyptAFPBdZ/x1LwK81Go9Vs1m3QIcc2bQOx3ATatRCM/TMjyCH25WXONLDg",
-	"22DHPDIFiPD0QucD2xQNDLsGa7IRHytAeRu0MuEeQ6PAftf3i44nwhJFj2mOlwA5A5Bb18ZHM5mPm8Cw",
-	"xMtHiJcvQYcqh8snysCHo1JVxFADM4v0UCc0ZPXQ9gzHTWXJiAK5iILotukRgw4U0XQMuMlT4UtLmXOC",
-	"CMhQ05fPKJIQvJ96JsV9CSrdaLQl503pnzmiU8UQS+djWZJYbZZ19TvAXuhyiDXeLwibt/okddQl0n3y",
-	"xGGzfm+k4lE3xDU+GlUkEL1Gc7aUJjsV4i4hEiFFgc57iXX3fHkVMeYlFKzHgI7DOmJVSEe7vqRHKZaM",
-	"M60MOqc7cK61VnUejUYiRN+0JD5MfxzHEzhNhPoW9hWHfOLLrrB6LdF5sZtUP0l7wmHCFNkq5pILQ3Ga",
-	"oa2YhxBvxZelczLNXIkMYyU9x05PZgzwhMsSahHcx5eRghLIl2Wje6LYMJIn49EoSTMROhciUBNT0E5z",
-	"j6fphAWOxzXwWKCiX9JHDNAXGZg10jn6OVvBH7IkFfp8HCrU87/kRA+r77KD1yczj8mvSWQ8saWlSvk5",
-	"2CS6nKDjTJY9/h5bg90K6YaVcm58iaQbtiITpofZ5Uog4bnehianIFhIrjI1SC6VbahGwSbbGBpk/pCH",
-	"UKMKktXoDJCCKl9+4kLIjHXHCqsF62NDpKhHkm04haUzdpmkKqtrGUxDwI/mSyR0UDGyJLWvfxllvQEN",
-	"lO64bm44l0TUGY0eD4vIhSZaotRpVkDhsQINpVWFYePUzF5cjmBjvQbxAixHsN7afLb5fGN789miGgWP",
-	"hK+ST5VDe8xFxSLGirMN55JV7o2JMvsVP2vdiHECWydOzmrt2r/8j3/47d/9f7/9p//0r//27//wV//w",
-	"h3/3196//PNf//b//ctC8OpX//73f/bfrx22MqKcYlej80L8apXebXW9wUfnNW/RXNMiNYGjDRFubTd7",
-	"YvO52A5Fr9va3uo96252n7f4Tre/0wp3euGz9f7Gs3Ar3NgJW+u82+rubAmx3uv3njW3beDI5HfbQNFL",
-	"nDH79yvcQ0jwulWCicWZGzBMcnmypJbciFqSMwGrMUpcxbRiurdRDmy+t4vllPudRUK1ze9RiIfnZoH7",
-	"stD2vHL2dx7YfYj872X69d2kX98Yx6v2Ebp3vI/CWru1DrpFmYZvOAW3wz24AxEyQz4w9oAZUSUZ89A5",
-	"2DlaVM/CNli39KbcaRr2RY7iVYXVdXmQthrolURI9wkFRqRrhGPvPGTpoabaOfq5N81pZBUojehQAB+H",
-	"Nr9dQztLErTF6Wn5L5A9A05smWDtHKAoliELMR/w7pbWCK2dAmfPBg61EqR43lNpNLoxwTKnSbJrsiQ9",
-	"1mJfRC+ALOnLSmxJVpUsWVrhewWJrYsqfNc96CJ1/Rrf8HvRd0GFgtlpgcTpyw9lcbIrSJy+rMziLJ1x",
-	"k20HPd3VfKJnx80M+elRPfPXfxxkz6VC9WkqVHehGlXnfNKQlqTPj5706fgM8vrmVfWwDyZ/Gg/mQ7A/",
-	"8+BLOf3Tl7wkXHTn/E8nvndNAugHSN6fAMNp/bEyQKvjr1kaS1LTYyaByg8B09umgdr49z3xQHNaU3fc",
-	"OxcZS8dQh8uXyAmwr2K75xfYT7MkUnb7HNIbIOyJcPzNSxrpx08jXYLuJ8UkLWDuTSikM0B8HS6pWSLX",
-	"IZOyFYPbZyJzwve+LOOM2kXYTS4AXqNUeSzSADaZTxqdVlp9+ZCs0RvArnmvT1SzXWLbT4s7ehPNMHeU",
-	"vTPNX95fGafvHP0ctxib4g16sD9DFmDdfA5rnbqoGL8b/uQ4oPD3Bh+dY7TDlwXaodHi7ELKC/sXFTtk",
-	"thJPIS/kwPOmnr7MyySuOGVrHXdBXcPItft8wqjn9PZkH97a05cV/P7nYgJzc3W3z5zZBdp4JlQGLobS",
-	"9p+7Uz0/9e+25IZ4G6mMrWw2N+sO9D5RGGLxpdQqPIkFGIndCmzIJ3os0JAkNK1YfzrdONlKKtR4CH1o",
-	"7SKrl/bo9CWb26bz7np0FppAmX5IeCDv/OI26ixSoBfxaW0Qb1Ofv6BXZwec9B9Nm86bIt/8jp4zAYuS",
-	"tpfm61RtTsLPf/hFZ/VP+Oovm6s7P3z/bsPbbr23D/pFa3Xne+ha8q7p7bz3ff3g0oY9n3q3yc7Rzz/6",
-	"DnJ32iFuHjgsu0dW7He17N5Y2r1xufE++Y237Mb4aWDFo+6G+Ii7HS67DS67DS67Dd6o26DU+kGpcwue",
-	"mV4YO7E4z9yUDYWvJ0Iyzof8XLB0LIOaVxtbhll7bS1OejweJCprP28+R4I5PXEG7tDlQ/4c5bEeH2W9",
-	"AQeHjFgd8ihmer1Drz5T3nqcDeYkL+I0PVHakFammn2UGjO6cJfRSJXc5ST3LkE/CE73dK50HFBqzjis",
-	"Ra4sIde5QVL65ANIZM0Y7uNIniFD98vT0yPn2mhYdukhA99apDJ8LPryDIkb/GssSbHHhpBh4X7oliu5",
-	"69FYDZhMsqhPYORO32isyj6C2bA8DFOhFHW8RrJ1o2h2l1z9aobvhB+xrBmYczdaxeWfIhTDJJ8HNlYi",
-	"da/VP9fef//+fwYAAP//",
+	"7L3JchtJtjb4Km7oahOYFYACA2cruxeiKAmZ4lAElcp7E/oFR4SD8GLAIzLcQQqlX2a56U2vf7O77U3n",
+	"the96Ae4b5Jmv3U/Rpuf4x4DEIGBpMi8VUorKxFADD4cP/P5zueKF06iUDChZOXgcyWiMZ0wxWL41Imi",
+	"H9jsDaM+i/Vnn0kv5pHioagcVC7HjNAoeibJNZs5ZBTGRPIrwXwSs1+mTCpJQkHicKqYJLdcjcOpIlSQ",
+	"AY2irj8gv0xZPCPJG+sVp8L1c8f4Pqci6IRVDio/1TpRVPuBzSpORXpjNqF6LH+K2ahyUPlfnqcTeI6/",
+	"yuc47sqXL46Zwl/1q1bMgFQH9Prj77/+NtjSQ2Gf6CQK9Pvp9UefTcKP3pgqO0YYezpEmFHFqeiJ85j5",
+	"lQMVT9ndhnsaCo8tjrVDbmgwZUSwGxaTmE0l82FVuSDbZMKFXuYVa4iPzg5rQj+9ZeJKjSsHO22nMuHC",
+	"ftxzKmoW6Xulirm4ssO75BMmFZ1Ei0N8J/gnMuFBwCXzQuFLEo6IGrM5slgxyPQF2YFGVCkW67v+289u",
+	"bf/D54bT2Pnyp0rRKF8EoXfN/HeSxV2/eNenksVEhWSoLyVhTKYC/szvvL7qo+s2S3Z9mHvPXXff3A4D",
+	"nyl2QcVVwfafCUaGM8VIrH93yEB/kH/pT1235Y14LBX8yWr4TUDtF4Ml1w70zM2v5kY5HY34JxIAFZgn",
+	"5BcFL3drDbfZKttJnEQJoTW3d4p27SW74R4r2rAOkYoOA0a4bynKh4sdcjvm3phEAfWYJFwRLiT3mZ5W",
+	"OFXwJ6PemMQsYFSyZ5LEYRCEU1Xvi/eGI3HlkFAEM3sRXsN8/QRNIg3XJRGLPSYUoTEj4WjEYubX+yK3",
+	"LHujRpu1t0ceY7Sxs0tLaMa3syxZnEZzL3cMG4VLFd6KIKT+KTxzfrle8YAR/TpgyUehUEyo2ksuo1By",
+	"fY1eJcVospihYOSK3zBBqIIvgEbINNLvqJdMBP4p3eHt1ZPQw3xD5XhxAr03nVpze8cOb8QDvXNAdw4J",
+	"wlsW1zwqGRmzT3nS3B81vTZr+LvDFt32dtjeyKWNYdNr+W22Pdpxdxt7zf0WbQ+3vR1/l+2N9qk7bHhN",
+	"v8Xao226Y6caUTVOZzrWg1x2uud4E62NPnzeaZcwp+7oNBTshCqvYObHl/RKwqS9gGuCG4eBLw8JJRN9",
+	"A6nq8/rdYItcMSVJy22X8tLuSHN7VsMXlRGb22wXjnFyNKbqchaxEsH5fszUmMVkoGh8xZSW5lwSimy1",
+	"2uuevn57vKVPISVXcTiNSPX1xdm78znBiteV0JdnRnBnvmqnYGZ0LHwtWYo4azAjEyYlvWKSeDGjivn6",
+	"JIQxGbJRGDOixlwSxSfsgAyabnOn5rZrzd3LZutge/9ge39AqrE+TlzoresLyeIbFj/DW8jfQ8FgLS5e",
+	"HZFWq7U/zzkKnliyJszMYd0l6E705a94oFhsluG13o6uf64pvIDRwm49k4T7+a2C7z+6bqP4iFzhU++8",
+	"V2ZUZow/sNltGPsXyaMWJDj7BKxZMhp7Y2Bz1aMxF0wC639LFRcO0TyixoVkQrO9GzZHfWMWBGHJQl/j",
+	"CJbOJ3eO3NX8rjs5QSIrW32tlxg6fCYJEtHCRugjW7wH/O7LnwzMDlReLTn8+QMDTFofj1nE8kO9PP7p",
+	"smR9J/iCtQnZDMgMr6dorDY/zHSktNJXfJZd9wD+t/osO6QjOX3eG1NxNaacDGfEZyM6DdS6p9y+q2Rx",
+	"ZDK9e5zzS8OYy0ktBA6uOTac9xzb1hIoZQXF3HteOc5ToxUMD6EWdyf4oYRpCdI9SedROMgStjV9MM39",
+	"+5CLCzRvLtiExtdFzFWECnWy7PKGt4LFhAqfUH/ChcyP///9H//3//d//T//83//P/7n//Z/lpBLjO8r",
+	"U8U0a1pkRobFrsNa6yt5ZDlPXHzxWSQvmaBiKWkquOKZJGI6YTH35re10bwLBxyF8YQqfZ1QO5qJTrjg",
+	"k+kky6+5UOzKHKJzWmSI6W/1uIYsdogXToVmMKM4nBC3bKUiOmcMGX5ROXCd3Kha+jBN6CczKlf/lxmm",
+	"WzzMgCr9EHP8i1kicL3IXFk6TvP72nzHvjo3jkRqpFTcOX15cdZ9ufq1dzuHuWFcoBVXZvjTKCI3LJY8",
+	"FPrwxWQ4FT7YF09CY2a0PUXVVK7eQQnX1csFh5rKtXcv924YTY//vYziJf87q5MO/EvoMLxhYBhzo6j4",
+	"hEr9hZP4p0bgoKpSeQ0sr1+hkkyomOkLZ+EUDM5+ZesQmCEV8hb490A/f0AknUlyO6aK3FL7BgeYpL5a",
+	"aB6lDxUYHfLaOMIIV6UroydWeAKbhUdw+ab1Qo/TwLD7MkIzzi4gLIdQ4jOPT2hAkBfOK3VlEipOXnLX",
+	"wzE/WJjAdNjxgHct48JyOqxRvKycFbce5ZigyOhE0bLxoie3TGS4buPxRtpj8Q332IYDJlURKsKV1L/8",
+	"wGZb681gtfP5XpNYSiJ4SW4Wjj7hAZdaLg5n5PXxJXlOI/6cRpF8/hkG++W5uTGv7bQfd4/W4LlwoURj",
+	"wLBfdkhoEJDbMRMknHClmP9A/Dg7rMoXPdCYySgUkkEw5gX1zSnWnzx06+k/aRQF3KN64M//JvXoM7JX",
+	"X+nj2joVnypaOfj5c2XEWeBXDipsQnmgFwwtJm2ZTaUiQ0YouaEB9wmr6UsI9f2YSVn58iF7seFOZBj6",
+	"MzKmklBBWByH8QGBJx+QFY9z7BodVBqVL+su1LF+xbG4YUEINuEXZ0HVTqJK1pqBIXK9lTCQQzLQizEA",
+	"QpXGzcgCX2pbEURDXY/nKBSjgHt3XPF9u+JiGgTZdTMKyFHoM9Ii7BOMgQba8JyBtEwVpq+yPiifZDiN",
+	"PTb3epj2qzAect9n4m7zbpXNWy9z98RyDb0dPpd0GGgNOjSmOY2ir0YWUzVmQukZaHViOFXaJNPHObxl",
+	"vrZ6/BAGAYvQFYrFggbw2LssxHZ65OYXgptn42khVXuQuE92Rg2vSffZ9nDXb3utxtbXJALjZBpRHjAf",
+	"VTEzSOLROOZMEkoyg1Mh+WUaKgYLdBqqV+FU+HcjknbZ2mgNXW/LCJ79lSZ/GhI5hcAQngIHndUQrDYu",
+	"a6BGLqSiwmPED5mEYcGSkepP7/568rF3fPFj9+i4t2XXo6tnOWHaJrwbxTTKjw6XZngcB8LTd5EZU1+V",
+	"V9j34k9DLdnN4RlOeaD0+2EJzuksCKl/GYZvaXzF7kQZjaXsY8QDGEmgn69ZBhWk4bb3tnd3XBdjRF9z",
+	"JTAmBnajESjhDUMJE/AJx1W4DMMTKmZGWss7rUKzVHioMDSGlFJsEil5SGKm4pnWUnZcYkLvX2sRLqgy",
+	"U9UMA19sHavWL0LCkR2GHtSFvqjWGZkcD4xUwapkfimIAponqJDcUjTt0jksaHV6pO8EnapxGPO/szsy",
+	"pdLjN+FScnGlN95oEESF10x8TVqDFxCTVUPVNAbCNyNxknGEMWGfIq0ZA/G9E3IaRWGsmH/CfE7Bb36n",
+	"c7i9zjkEASoInxgf19daDDjZEH/XbwxHhELEgWT44pgKP9AmxZfk1ZjFhDbsMei6Ob8U+F7/1Xyue+Gk",
+	"knEGJLpxNq6dz5FpLXg4Hfs2G5pPX3aMf5Gemvo8zD94LvemUf7ccyplsee2o0jAqFRkj3hjGlNPsVg6",
+	"6Bmh9rdQMBIwpYzLWX/0+RVXpOqNmXeNJptKNIND0nZdjBTccjkfQZMtL2YwoqWz2SufzUUYFDicTjrd",
+	"U01b4BnCCzWjVyRmV9qujBn6gdA8Q7UFxogEkvFbkDgMjJEptD34Mzy74lQ6L0/g35fHPx6/PTs/vqg4",
+	"lR+7x++PLyofyodrbDO9reZxx6edF2+PtaL+stvDPwvv9ydcQJCzNOiqrWaVOAUgFsCliqkKY0kkY8a7",
+	"FcVhxGLF0SY0Aa6OypnBPlWspjCAtDAUn0sZBjf2poW4vkijE+B8S64/JJoPQAoCHUom1BYo7ZQE/Mbc",
+	"UM+en+wo9J1az7e2+8KobAA5Ze3pbxOmhcqR3oB5az/vrSvwj1tbvOCxcPgLX/kl62z4ORPcNjkv9s78",
+	"0JzMbqQ0EA7/xjyVpwEbWKBBcDYCe3ypd5tesROmaOWL83l++1OezhWbyJWJhikZfklGSOOYzhYmbR+9",
+	"OJMPC3NJePfac0q5/cKcUOSsOw9YyvmxwyOWDBzjiWWRRMs67nIe6Q1VNH4XBwWpPZNIzdBthC5yyeAB",
+	"C3R5lzPNAqZWnGg7LTjTeP3yE21uuPuZFty7FoUZamuvRSgCLlh5/pGyqZzgfMoKufds2Au9a6ZIGGkt",
+	"ShCtMifmnAhvMy8chmHAqNBvnMr1mEISOk5m6WR2P7uLySxKmQLS49NyBXMmHoAtpLN5Gr6QWc1NGEMU",
+	"FTIEGkU2DxHVjTrkr/eYVn0GSUjK+rOfkYGEn35gswFoI1yQkT5lkGJqs0ow3qUffH7Wy/jHD4k+DrPb",
+	"MYsZYYHU+i2bwXMmGOiqYm5mG94cUPgzVff6AtS9wXfffffdgAyZumVMbGEqyhynwpzzNTPTnUoy58VV",
+	"2mmTMftEbYArHY2du2MHzz55LFJ48P82lYpMqM/mUzhbVI/ea/qNB+OOmdEuY0Wab2j2CLmwc7lMkHM8",
+	"CfXslPFRLryI++vFeRwy+Mz9L0g9AxMSGejVSgMlv//6W0H0ZyHSUa7vpGN/qcd9hMULC2O2hFs88lE4",
+	"jRPadgz5kjD2WUy6Jw45f9d745BX3bfHDnl3/rJzeQyxkLW4jiYoePAi03Eq08jfbJvnTjrPqGvZaTmW",
+	"8LMUnVmFPONOR1HIu6Po8TlcFG3I1boimsIqzr1s2aF4FTPN7j6pQy04cRUcG+0i14xFJkl5GsdMKJK5",
+	"G2i6X+lXiBcwqnmAWn2SMrbjdqNZpEosJepNDOm5tYMHl2yu4Y9Li54gyYHKpKbJWM/6bERTOXbQT6LX",
+	"BFfRlEMtLTDKpJPT648/d2r/Tmt/d2v7Hz98bjk7jaK8chjv0ykQ0b3tieiJDIkouoOiUCYIO2QUMzkO",
+	"ZiQOFSae2osdKwvrTyKJ8/S2qihi1e/lsm9TcVXEtQsYdMkBxV+fgmjMuDYlGxR3hbVdNiYajggFrfMw",
+	"p0nmFSgjh40WCa4xrUkVmqRMQIA1tzs5gy1j/MxtYntdnSMZaDG/vGYzmFcU1UzAMfFoyzTwa1bgkKzU",
+	"J/PUvOs1mNYY9106XKLhWD/40lypzKWFtJl9lpMsbXYBSkkVbnwaWjVa1l2I9S2XX+eA3VtH3Gg270D4",
+	"Ho2Zd10i0hODzPh8rLwGtzi6mE3WRpIoEjMSxUxqBQiMOzAixlTiy8CBHU9ZgdN2TMUVC8KrQrekb2r7",
+	"Cp1IJi8E3oeD6pz/8EwSOpRhMFWMvLt4m3PYTGNedCZGYewxHOeS+lhI3jHrYCqhrkKIgolDMqLaPF2c",
+	"M3xf7FtJrstMPPOzHNPm9s76kzZlgkUlgetX5DmYG7r2SyH/lQuMR+WWegl7VGHMCvcTcjD0r5jOWqXB",
+	"LZ0hT+ye9Q6zuUAm4yxrom6ts9WZXKNVx+3HzKXpnafFDvS585fubZ66Svhh5kA+BU/M8oPNOIlZo0WD",
+	"CrMw19biljOBu3g5lvGNy0JO4ZABFn0PqWRY6w0OiJvGczz18rk2X+RzGl0/xytROTPl44YyTeV4htDw",
+	"9zqNrgfGx5zAP4BBVEC3K73JcyyrTHlZ4zhOuOjZEPmP+dOxEFsqGVbmaUn1wtpFCk4lmg4DLsdLPPYc",
+	"HfXg4Euutms5hti7Mr7zWyrv7qM35fDnWN++smIgf/USnn05z6VL6WB+iPdn3ZfFzLpwBKTaPettFfLx",
+	"1Vsvk3DwBmUWeXGw6Sl4JG5uDTGIcGTqc7Kvzz8yy9Hyh7X8wDlphvQcHTpJxQbSV569ZZYw76/LnqsS",
+	"wWPe/xRCx4qOOwmcp3TuJAO/r48nM5cn3IA7eHzMne8g+68gYWUaKB7RWGmFbZIP62SEKY2i5ymoxsOp",
+	"D0kxUyXvDG1g/eCiKOVBOds8JHZZstqnk1R0Gd00xzKHXFAofFhtaJiRgpVQZCMsEc754XaFVBRwWgwb",
+	"kmTIgvBWC8as4VLNDME6TsCo2zokVJFJKBXJsLV5UZAvyWxiTWa+LLPxUGrBojBO1guqaefyI8eIRmOw",
+	"cKQFpoEZGiwbEgqPpQrE8sk1VhWbrm/JzBFR96znkBAupUGWrAoUwVztcnvva8rAxRlYE1+Ow1tBVAh2",
+	"sERsM+NxIo16ow6lvvcIO2wkWgsl2dTn4VHKyueM13cvu2eHxJ/G1OD92HzcRcZjL4Ly7cXNx4zerLJV",
+	"Xm1VSDJTpJaFbd1kuaYg6ZORFi1IBvOrwDZ76LSckhwbTzOkmBhcsCQ7pVQ9/xopMw+fwLJiuR9dkme3",
+	"egMxnrntyZSp3NDvpU3NzeYpN2FTfeoFVNxnHCkLaG9sQoXiXsKOTzrfn13UT7qnZxf1887l0RuT1SxS",
+	"oRLFrGaFXnXQqDfrbm3IFK03BlsO0ROgMfP7YjhLHl+zj49i5jGfCY8dQj2LTyZMUT0DUh38GRAhk1R3",
+	"z2ORWkR/0yKhsSgTMsZs1f3vPzdq+x8QvdB19r5s9fv1tb+t1vQHjAXXPvy52u/Xc19sfbf1L4U28hEN",
+	"glJBcdR5+/YjSAuIUcPHH7svj88WndY0CJCtbARW52wgXxJrelEu67c/M/W3eWncPf2xe3n80iGdo6Pj",
+	"c/jr4vj74yP466hzenT89q3+8/j0pf7npNvrHb+ck96t5mbiyKxFMuQiBnlEI+WN6aIs8vCHMtgALLKT",
+	"TPhkSL1rJPQ02JcPfe0M3VHLc1ltb+TSWtvb3q7t0+1WrTlqjHZGu96+3yxMosJqjZKVhuERKgkl56ev",
+	"CRwDE1ZI36y/PYDHPI/E1eGQSrbTdviPL84ubt0fXl+FnU6nc9p7Nz5+d9XpdN7o/+uER51/0/82dv7W",
+	"DvQf9fqcs774sZXVG2LX1M5tyZY8Oqu0pLABi0yw6zKlBglaHoAxFZYZHIVC8zRanNVzJpiFSbrh7BaL",
+	"aELBaiqshQKQ0zDt38s8pjB8pdYJpqb4e07Fj+lIlUSaBETQMNuI5bPxChWcgEp1YmuR1t1Ce8OXD0XF",
+	"RYE2z5UtfU3crKjVxabOSTAscyz10qWUFnEhmF/spo4Z9Xvsl/Kw2zNJAIFsQuNrUqVJQe5Asl8GW4fE",
+	"teujxlxc6bHpy9cMRSWwXA8ICbaoggo9oqRgY85XYsHZ0qrB+Vk7ZMwBGIuwT14w9dm6s7tv1mAGtCwD",
+	"P5kluPzk0t1M9tzS+qrkwexRfXyOlOUTm7ClzH1PpkPnB38vJXp+Pk+6EZuq0dl7Lxi6Je/PqZeyJ7Rv",
+	"cwwqPcXokrwDH1rFPzbNIis+xelJzT5+1dHUC/ukVAE7ew+qyEDG5AciizZZ30GmkVZBtT3AhWa/WspA",
+	"hlZOEh2amiEyYVRgOjCK0UIKWIFht7gH4H1IcapKp+Gt4QWEyl/rA2S2DHipoz1bMpzJP17jHnDZaR0g",
+	"U6i7xm1JXS/6gVenqqVLo6+epxBbvJyMIsmGh4c7uG6F1I853ebhReY51sEkBWXVCeUi+RTG2frbLQvM",
+	"Jm31zGLgwwKR5VIPW+slHrL1arrXyCdfqM4uCpWvSwO4JU5FGaTLfGpscz0OCfeebjzQeWZoh+BkVtpJ",
+	"6CNPFJl3riaNx2eLecrchClOpQonGS8I9X2OjqPzzDBQm5/zkLzrXZ6dkN9//R9QQPh97+yU4KOTTEGf",
+	"jbjAZLCFJXvJJuHb8IoX+rmgDAJRHmwdGXwFyXdcEamo8KXFYL1XvBARIuRS7zWORKowkuQ2jK+5uDqE",
+	"TF2iz/eVPuUJHjrWR63n1EagjLL5f//+Ehw6g47B7gDRdUBeMBqzmPz+628DEprKKH3D899//S1TRbHE",
+	"/70mdG/utBhMj3S5nNRRjkv+YdkuP/qZSOlrg+OQ3FQqVbPCa0N/n14uURpgS+j7mbSozVAQl3XpQS0M",
+	"Dbg3VxqYfn+/4Fsywox4LNrVVG0onMpODZEztCRFAGCAz6J8Lj+9vdfcb7QWk1I/fN4pzmpK3ns+jaNQ",
+	"5pxAF8evu71LgKu4OO4dX3487/R6788uXlacSu/di4+do6Ozd6eXhd4heO6PLOYjA/6yuO8F8tRnN6uk",
+	"6Q08swiov4P5rJqxAhMhTdc1nsxDQsltHIorXED8UpK26+aWr7hUoUTbSQZSup3Z6T/6YV3cgA0OLQQA",
+	"v8qQC7dMmDqLFb6uNce/CNAop57HZNoXTN8J+EXZKRYUpGLuPVRJozC2GJlkTGWC6sglob7PfBIBFjFe",
+	"UeDKLDzcx79MaYAWzZvLy/MM6HJClVlU9WxmaeqWzKDk4EwL8xdLQh79ituvaKln7nVIv9LAbwAwcK6c",
+	"a563ND78abXLfC4Bzw698OTkAJq+Hum90puLM4TWcW3XdVLwoYQk1/ISwbMQuvFLKRVvXEqSeeoC7zSY",
+	"qkVUm6CROgTRzxIAObgpwRwlVYpEHVGFbU3Si+Qc+JLleQVwOQVEuBKHdTm14NyWU8krHrDSQOOrLoQu",
+	"Cj1/1kU130Cq1GrbqNPUHyBxxbbK0uMoW7muGIVF3o3cCs0lgAk+GtnmA8pipOV1KYyl/S1iV4XK8nid",
+	"/luFjbcOs625DBltWnlTriZilqTm3zRWzySmauvLHeLzmHkqBGxS/agowvDASuopThZ/UVrHsxZ1zIk1",
+	"W1xhs5WXVVnoOZmqCr0Nptcerqu+VAsxQBk9f/fibffo47uLtxj5kUw5fZHyRZVDmwcGiCXn41AqUh2H",
+	"IpzqRSA/1V6F8S2NfebXzuPQOPmy374JpTJwIcvriharf8YVx5C7Sd3O0q5TXmhvif/RtbHk1G3C/8P4",
+	"Kkx8daXm0x18jIUabeF64WaVc9qzi/edi5fgsUBkGqEFzhW/YZIMJrbT08AhaWgRXPuasNhhBvxPH2tJ",
+	"BmHMr7igAdwxDKdCn0svjKCml6s6SVI/9dcwKgd/R/cx821TCPbJY8yXpLHT2sui1hxg/CCMZs+kfYSm",
+	"fg8bMI64ItWBiqcCgJsHW2knCDsMSuy0LWwxFEWPcK2wyw6J2YjFTHgsUTq5kkQwQKrXT3KIBFgKLqCt",
+	"lblbEj+E3J+rGEGj8nudrOgGTbacil3UlURqj2YSwJ4jlPT1S4glvb04rJOs4shen5CGaaiZLC/uzsNk",
+	"BXhlNAyxaLNCGZKoIjqZGYsD22d/y26p3uyUbLecLCEBB80Q0yEZMeWNDa4N3kKGMzLg/gDR0ILAEPoD",
+	"wRFpcV0S+OKbEZHtorZu8zSnosKSNycLsqTXo1lqsK5CbEmjDz6NVdJINNmzogLgohojsxhmZLmAXdoj",
+	"ztJJvtgnHXIh5cecCf/pUoHVbUiGzIMurDAU+ahZwHFJEzJE/ofIre2uCqNLQN5TMAk7CzP89ZJzHif7",
+	"GDf3yTIQDG3dL/cgncPjaz7p8m2i+8Bd5YHYu3HCZU26UXUpMVyEH6yun7Xputrejpmey1wV7fnx6cvu",
+	"6et7FNAuOWg4/meQOczWOz9xtqnURm2d1i1Hzd2YFqWqcNlOxMxj/IbFDrkdh2ZVZbqoslg8ztFWtpdV",
+	"Zusz73YyzQytYyrL8tNdL+cKZmZPdKjs8bjruXpinpYM/wFYW2ZGT7sZmzK6BKf7D4Htm0HGXquDslP5",
+	"W8gF8qxlsLmmVmlCZ4TKa60e6/tINUX/5hIrBz10JqRw/wRhr7eKUV5WwXVvANEtQlUImHWZyUXFa8gw",
+	"pLGf57HLkYVT9O914sSmttxbHMtb7HRmKkvNgsHgJKwbNlJFkxWgiO1KG3a4jqq8gECeVZXMIpXDkpuR",
+	"r1KqgIIw72oF8a8u0dycaHHIXb8MiBRQb/EiSYZMG6UyQ8drxwXSDZ3QT128YzsTzUkQSAuczWt0aUgp",
+	"NnNf293fKbg2S1HLy6KLQCuzS1a6nY/OeA24/IbMtkjtyPaid4g3DiUTFl4TQJljNFNy/SrKm9Zn/dIp",
+	"omb9X2sfPjecMgc1DC7T2vlBtN6rshknXM30NDWM4o+t/5qBvCiB/sPu1mGMAPoZ7TE/JsJV2bDupYEb",
+	"HvtfRQmfLlHBIVUG1k9eyyW0sUTpTsXIdCN9+8Vspe49f1KehvFkj+qmPChz75Mp4YuTuJceXjSvJ9+Y",
+	"O2njJyDqVqglC+dYn5DNeHPW83anBGAYrU3/vVcq4ioPmUnZTeZYeipx7Z6Wps3+PQA5p7N5GkrOrObd",
+	"iFh2/AK3dE79vZ8iO+HCfGysWO41FMinJZuHIJinI5U7EYntiGYTPs/en0K2p21YdnJ88qKkSRncvwzU",
+	"FZVLk0KnQlOxdUiUVq5JwEaKhFMF+P5ap+YxuaFBEYLthtbgY5pSBabTAmV3J+XVLcKmJT+TJIpDi1J4",
+	"b1fQ6lW6gynBPqmYblbP0CkpYsCmDgnagF6BQzL4/GVQ7kxJF3TzgFVqpHWKE7oXI0ub1vZ+ZfmLa79J",
+	"v5CE7B6dHaUEvwE7SocLDcILslyS71elZ+OFy9cErnm6lTGTvMv6dCdRGBfzkqR7ZUg4XHWIafBDqjxo",
+	"DgKsOOG8CP4Py8XFVXL3gzPkr803LK7eHvmBv0AMOia80BTyL2UfK9nAA5zppYSIu/lCb1Cpu2dNvza2",
+	"VV/z4kQrWgTtiJmcBgpy2fVVREKKlfE4SzoxHZnW9oHOzVVrixfwiiWdmNaaxbx2ZlYrfUiyJnak627F",
+	"0zGGLD3cnTtk1rhA9y/JzXo/Rt8mbLrt0Y8OrKkImJRkgKQBKTnHFxdnFyX+LPtiq1UeXRx3LqFtLXbt",
+	"0n/B/YWK5cZJHeaFy/PFkxU6L4msXKbxFMMoTXMUvM0h6OAEFolRFsBthLDAZAWP3Mzy/4qKxBor82Q2",
+	"2PwO3c8aK5jV053qzMre5VAvs7KM1fAEdtYdxPoFiwLqmVDa7TgMGBnAYwZG0H9FYV5smvWY0spPgb5p",
+	"EtHORDArlJMWx2piEYYEs43Cbw2Sq96NYS4jb4Xqmn3nh6XjfQJaTpZqIxK2d6U0POEiSycNZ/nCr2di",
+	"X/IJe8UDVdhomQShRwOiDbckc/fveu+qgCxjVRuI6T2T8BOAUFFBLl4dkVartQ83z1nWbbegyrb9pYZ/",
+	"NNM/Lu0fBwt/WGTFD58bzv6XrX+p/vt///nPtQ8L15XALXYn9Kq8DKp70nm9WAc1ZvxqrEoAErPoy3cr",
+	"ZFLj6WQoKA/WZiR3Kn1yKrfcV+NV0yiokCo6WG9DLJEtXcq3Z0edy+7Z6SLTNDVt+QkU95UMqOJq6ltm",
+	"hYPez8Jg1/aLsCqDUFwt3tjYy90JHxduLStiW65aJQPNvrt43ZbV9d8J/ObOYACrMGmWjN8qrCXYM3nQ",
+	"DKsEroLMyCLNbAIuUyBonw5N417hqSX4NBtD0qyP82E2bQ2kj9Xx7CKEjofEuMnQ36NL9CztbyDST1i8",
+	"ROScHF+8PoZqMMluWEyDVD/KlIeZ8i8nUwFEJTEJEiUFT+vHqvJVK0m4qrEiXOVUFFfB5iW/8yQDD3Gy",
+	"Ay/a+UyJ1AOUNgWcCXUir/BwrUxiKS2FQgc6aN0AL2LLsiSJ2U14nVPC7xdL8PnyO1Z36CovbILI00U5",
+	"KCiAiZpeezbJLzSpqlRkCfUWbKgUf5BLbaCEMYkoVK+kMHWFzS4WmRoMrRDxMB3UQQ79lN0w8Dj8Ykto",
+	"zAufSQskiwYfqXIlYdwO0atLwrgvcNe2wHmh733Phr3Qu2bqmTTxOXi8hELGGeFqrhp3QeUr7D7y1QvJ",
+	"DPGVNHIsw49MFwr1IdD9ubCFfDnQ4XXkUbiOV+oudWYSgCKzoR074SWc49jnqrSEv3hBBLsF5OM5OwYK",
+	"ZDfEJC/1vaTje2x5VlazulSWZappiypqjEXIfSxYzZz1DBi/22wX4S01nKZbnOhpXvtknrZkpe7lYcvM",
+	"4qn2elOP2knKeaxv+vL4p8uKk5jK0J2g4lRsWwKDJJIx/xCir+JUTs8uu6/+reJULrpHbz6a56QtDuyH",
+	"5ElYR1xxKn99d3Z5DMkVF6+PC13gp1Txm2U9KwRcACEx21aimmniQ56To1fY+KI3DmNlntSDF2wdQF9X",
+	"FZJROI0Nb5QEU7ugZYUfKrm058Vh0uLCstbhzP5VnXApubhKHozWEpXE3XL6Qpsf+sN81w1pH5l9j1xs",
+	"fNGou0sbX6TOlDnXymfXaX25c1+L01Dx0axU7UVaQNxGWyOCXZ1sD7ClIPeaKRtPxvp6pr6niP+eRQx7",
+	"YLy1/drmI3xMqHiW6T6N6HihvY8E4VWRPVuM8/9+TDH72w/FXLcMyy5RmiWI/3WfSxkGN3N8NH910SZQ",
+	"T4WlGct5nFiTyA9l4jCvUPNxi8XnZALKMws3n2bi8GI1F15fDI5zeXzaOb0kdG4UDjk77+EhwjE4pHN+",
+	"/rF3fPHj8QWhYKBr2ydtVe/RIHDIu57+OUkOgnVK+JV+U8WpnJ33NL9KHldxKvq2Qn5ylwa/TBl/xPru",
+	"/VfUU5LQYTg1EXsgGSzyhshiim4h6YxURzFj0MNwq9C3v3aL3eVtBlB4g5NkjHkOUA4gSFVMJyzmHoxL",
+	"EzDz+IQGBBdhHgHLiPlFPwS8vIQsxoxcc2EGkH15/qCcHPd6ndfHDgEjALrLnL07vXTI++MXb87OfsiP",
+	"xFy90nmBbVUTok3Pj2MPc270ThbK3Gz/qiquLK95MnUmx/Dup9PMz+fRFZuFBd1AuzmL5Po4q5mUOH/C",
+	"xb82mq02tL69BwBr+kyov3kc3NSzSPYUVVwq7hVktNiOl7Vb7jPURVgsD4nPAqaQ90on+dQ9sawbyymt",
+	"pPKTGsuYAf/CBxV3VjXaVsFgThfUNpmAjzlp40wtkUSo1rRL9QwKdMQoMrBEdshmjms+FWDYeoCzVAJj",
+	"BiZREFgwpmEQDiWpQgt3LeZ+kA4ZggoqtxzCqDfWq6m48FQCo2NWERxOa44Lnr84opf20fC71bogMg7j",
+	"W/PpV0zo87ccbUWmdERuWcxAc53OL+3qqjxZFLGzhJbfOkuGa06D28yB4lckJF5EH5DqpfdV09Wa77M+",
+	"3rdUqt2XdFb82sQTDI0cJBceIxPuC3411h8/EZ/OJKFXIamq0KezJOKS/IYhjK0NR3WpH7b5iGAMa74q",
+	"FAEX7CgUgoFkLV6AxPumD4C9Esu0RXirVRK97lxIRYXH1l38aCrHTPYK7ZLzqRyDPWIxgHNThRJywx8R",
+	"Won5pKqNwwhyp1OgnnWXPBZodcrCZh+eIoYDGsZwf+aH+nZRGTf+4BAG6AS+ZefwYa2HF7Y2kBXDcHOH",
+	"bJ7Wik5EcugtD8vzWCcnObIrmdvhIlLLs62VMvIJdJqshN5AoUl0xBKY2yutUWeS9UjApTrMQ4elwMz6",
+	"x0V5HRXmQuo3GweGk0gpQD5113T0F2VPlFyqQkWD44BNmKHktZzRigZ6lPIuqbIRNhcz0Jn59+eeXURM",
+	"55le49YqNQ22K06le9YrNEE1J3oJrcMfpKwdu5BfFseAT6Ci/RAc/Qjl0IbjH1D4M4WCJDQOp8Ing+++",
+	"++67QaHRv7YRepcW7PeqMlk8EbbFAbb2uAGgEhaE4koSFdaLsfSFj+jSS4c8leMf8cpCGzPJOc01GIfr",
+	"8zu1Sf1KSjCPzrAytLoJt5rK8QW74lLFJf0OlhLtZZLFoaA1vF6+Z5L0Xv5ArugNy2zqQhra/s5KM+0u",
+	"1Hlv4shv/SJxlG17Weq6xXIoUP9ZwG+YgWK1qyefkSuqGDQYqIaxVnA5IPn/MmVTJreICsPrNdn5nVmU",
+	"LOtMAj+aJF3MFh3rbY6Bgli8qKSsLPsoXZKYjaaSAfB7kaVV8mCtdawZGYNAuL7eIXTOjVbfLDRmITRK",
+	"3mtiDOGIIM9JLD1z31pTmxeGOM/su9PNc1Kiy1STLHeKpST8JJxr85QefVdvGdrikPplaL40igj3QvFM",
+	"ErgqCQPxs15iwHWEH4fct+cS7U4g91AsmnOwaWl+pP5vVdLpMPRnhbW7q9qFmzXdoEMXNPciEZ0B4vrI",
+	"BA9oFKW56/rViGOPqTTf985Oa8uy2KXWQkpOGigoKtSG2uyQDAx40yB5s5xJxSaIgZvLWyqqXC7OcFq9",
+	"TkoFPeaFoggw6014S7SSkeG8gPM2DgPc/az9iSDHgoSjkTZjDB88zMs8M0cs5A0nXKkSbpgQSbPd2G+6",
+	"7koYfbkE9MtoT5C1D0Oe3Qvmq+EuzzdzKlPBf5ky87OmteJaHlDJTVIZ0HkZz/kxkddFlU1ybKUhHj8j",
+	"DWG6ed0iUerPT3sVp/Lq6KTiVN6867w/7lacyk/dztlJFwJQ5xgp/1H/8+bs9OwCgtrdf39XaAH8dRqq",
+	"8sRBCIqbAGrMosCM8hd9k8yAxy9mES7adHCTn6TDrZ2YdJcwbPZdTnlQ9sKI9T9IZ9Gy8OkzCX0vSJVi",
+	"OF5AdJQSxehkyyE0kKHtOyYyoVafS82e4N76hm7/e/QuXd2F1PQdKm0HcYF5BufofCqIltvkB+iMY8KI",
+	"xlWVaQuY38o4DIJwqs5Z7BlSXzari/zVhfUtZpjm0kXiufcbcxhe+Z+XLFuvpKHUy4vOq0vTqxk9fA6B",
+	"tiK9N8cvUSSm7r5qOBppdXfLIe+7l29eXnTen+I1t1yN/ZjeClIVIYgYUP3w6iyjgvdVnEryjopTSZ5V",
+	"yIsumGRFjTUW8mzYLbHkhBkxjCM8PZhqA0cfjwEQ3gC0nYGmuEF576+ve7zv0QVYlVulsV4sY5sm3X9G",
+	"0JukliyO7US4TLHYWcVMlwb6Lrg3vmSf1J0aqyY5WkbEALiAH3rTCRPKogxUszF5Ss7jULITHschYAr+",
+	"dcqDQItNRZM7ixMXLozvtsCC3ayP6p2szsy0C3Kjba+gQjiZ4tZBN43nsYAGQtJ0EKIwQnMJfmWt+9yX",
+	"k9CfBqzr45f/YmKef8EfzSfTiai+sgnQBr64CRU+VWE8K84YntBPncTZXpoqy6SyeXY2xw6aJcHWkngq",
+	"tHZvcCRHELQgAZ8gNPnK7PUJF/khLCOIfDqgvtus60pOL07slXf0ASV8ehX2J/hWk6tz8JpcGTSeWyrv",
+	"AX1/LxnnVOSYNrd30OW/ftOw0iLIAo//WlicedGJ7UzXoQHkKAkNFKb6RNG8FzYhlPQ987Q3fxyypyfP",
+	"TjKwnXObkYQSzCLn2Uze65ulqA9LmOej+04Srr2B58Te82S5T+mg75X3lJ3Hky38pvlO9r53oGIWhIGm",
+	"geIRjaEz10Rr7+dnvUuSkWmonN673fmczE3wtStz6VSum4H+zlQy8aDEKDOyxsLCJUxoyAWF47koV7KS",
+	"bxXQd4Ek3EwM/RcRYouiI1kZKAqc60c5pjHT1GJ99MbkMH5mYN9zRsxy51RjtWPqQYTAXfk/0F8xKz7J",
+	"7NG8bZRL6MAXkSpS7FYmubwATf1QqwR+yLDBA/b0wnID4odzgH3emKraODR5gEWo6rUPWYj12ofPrrPT",
+	"KpbmF0LrBUPqXRfgIj0aOarwx4fY7qJtLt5FxN44GjOvBLgc26EnHViR63j6+sPsNybVwhRpQCIRdGYD",
+	"P+2YGowPwrEFe4ERPI1jJtR7a9cvDsZcYaYM/iRJaMYxYEZiY0448eLOIPeyhFLu+0wSahutLumv+ocx",
+	"kpJ9KLN9cgJioTkjVBITaOAMAY7M9hsAgauQiyswfUCsFOw+fF+8KXHm/BXg9xtOa17IJQkD35bl5mnD",
+	"0caFNwbbI3EUFb/zq2v+D8K9033La+DJijmL52flcX8CXS7LbDZR5gpk9FKpXB3OzN9df6tIRt9bKPeY",
+	"8BOfXLnjnkbKG9Ojwub+EOrnV1wlgWpzObbKPiR2dSzEXqYfLngYQCxCX+ajzvnl0ZvOX8LRaKF+t6jk",
+	"B99TJLpfxeGEvD42mjCdqvFzc/XDjKcQSfNu/sxpHIVyfcfpubm+NDJgfi86N3q3S/vWdtL4Uwjhp/pc",
+	"lqHJdsDSfcU+QWtYFkBbX3J5/NOlQ9IW2uh+7AvjdjSRYQAYNM+xDYWDwCAMYqNtir1hJdGjJ9WMN5T8",
+	"/utvJAvNsTVXOpkFlqj0uqevoa41MTcrn/uVaRz0Kwf9ylipSB48B2FW99lN/dP0Fy4mXNS9cJI2E6dD",
+	"r1/5kilpTwGnsFQe4pcfXbcJW/nQIBdlsiuflGK27RA2jZsgNYKYCmaAcWKmprGQpmIAOz8ldd6r6Dpj",
+	"sG9YUn+fjrplPRP1DJMiRlLFfd6yFY5piyNShUqzrfr9anTWgTcoPmuxZtzafC44aqOYyXEwI3GoqGI+",
+	"8B/uMXLNZlCcMJoGwaJyyfNlTW3XbayVQS6ZFzNVOJSdNhmzT9QmNKV5o3kTZXu44+36e2x/5NLGsOm1",
+	"/DbbHu24u4295n6Ltofb3o6/y/ZG+wW/s9aoUPvAOa9DHr3MpYV+weyzsvNdvjOPrjpkiGIDvaGXXygb",
+	"EuyeQDyw9yat4Ufs2cJw4HxnpfXQIEwv4zDOddibrxpd6Ae2IgOuqFlT8Xj06Vg2kkO0zkx3q6QDIORN",
+	"DFlhZ6xsVNXcV3EqnaOj43OE7b04/v74SP9ZuIzTYabVwb1zvBOVIV1On938q/mkhVF5kCi5pdVciwss",
+	"ljC+5eQtK7Sw1oE+S5fCop+tFx4wN9nwQNFxLgYaK+ioVXi+k3GB0vSQ0H2FOteKMTw6j0kpdBMek9z1",
+	"ZH7+7MDv5enPz+UJN2BTb//ciVrUG16edE8PCLth8Qxr7ecTlYDx+WGdvDz+8fjt2TlgLPjkx+7x++OL",
+	"A0T5olHSSBXkiuyLKkpMSSZQVrJFTCDYQD1gFtAhgffDrenjod1tIEOAdbDezxoUR/cF3kiq3RNsV5gU",
+	"DjgmlRrrI8iECnoFxTmJWzVJ1oIaTVT0bdKe6dyTDAJS9PQMC1k2lskVJiqUgKddzr+/tMo44aXrseD7",
+	"SIgC8K98hhqr6UuJQWvNy2joGrmhWGncVawcm/SSnpr6PCxU/dYSFLhxy+SEkQ9WXCQCItnaVbICX/Ho",
+	"LMKQ5AasAe94Mt5sB3wvvpzO4YkWfFN+nCPAjOZ9fNp58RZ0xZfdHv5Zznjw9tIEvLMJV2RgKngHUMST",
+	"IscPQ3+2BTBWAY/Qt4b+UdSMFy1E85zF16h4ykydsMzwV8c4uE3VsCRclWC4FxydXJ7aPFiQSUOb9xVV",
+	"NQP9vnd2inb5cufBZXh1FTBj/pTrcemci5ATH8TIzNuX9o2FHMUmGc63drojwHHMBLu9G7BxKXywxQ2G",
+	"upUsdDAZM2r63mwKGly6Fo9/1mFsGxzzdyX1prnWdYU9s/NC1vgC79wc+0cW89FsXfPlMdJtS3zM8Oqi",
+	"DTeBn+JAgamQeiZtrqG+DIuohlMe+IBdljovDf4IGbOYbR2SgMZXLCZcQt5ivKJWBvJQXDcXACnEdf2R",
+	"+ywsZWMAbHhI/KlBjeOCSKwRWmS99qISuP4Ur/6fvTmBky5VEQ29Z8NxGBZkLyAP7LGiMrL3Y2bAjRm5",
+	"xQdAzALavhvmCWZTFu/ZoPpUJWME1UTz7q3iIGs6gEs+YeFUnSwrFaPmvTUAGTHpB1ySW8oBaSGMv15d",
+	"bqka0EnwQZJlwn5zCKyMfUzIcKpgfbSiIUKwNItXBJGV19YizfIe3zBR2Blt7eTnUJgdWPON5uoOQsIl",
+	"HvFis+rNSeeo1nvTaW7vIHbiiPxU+2n6y6TW41eCqmnMDgj6zTP+8sRtn8kXMTvXF2FsPf3ZGBka24RK",
+	"A85ggmGaYmewIQtgDmgHP0gnz6KMkPea19qqOc4wDeb8rHdZCIpeCJOAnTxvDMyGpcPs2akUH6Tspib7",
+	"swmYgtnqI7hhNffIpw3OnRJ5neMkyxnIRsxifWI9kQsn2Yw5lz1eeBrXPYTyQQ6ToaU1btUiqVgkmLEv",
+	"2VhT7D8rcOQoxSaRKkSJWS7971R8gsMoUhgNm7AjTTIEcXyH2cCsIaaYGZjaUDDEqS/EMLEC82Rd7BwW",
+	"x0Vlsrb/oRnRXAvEUBA59TzjPFoUKjdrFCXMs/ixUtGyCA/GdEHDfnN5eU7QhZPUVmDxhRdOAx9cb0Po",
+	"VOCV5aOWVFgs4PivEzPFlVijGS9HMIWELOxKOQlhpk/LLYjdptz+rvJYzZ2GJ/MIzZ/K+7mGCmb16HZj",
+	"0cpuYEVayn+iYd9lqDesvGM79uSgiQyESvTpUF84ZAZryfrDbC6JRLLPo1z7mW+wJYrFiaun7WzzoNnp",
+	"N6Z1SR37f2DfCc6EXwfMs7Q9UeZR9hvjpS/0zOVlYCFjMk1DVGj1IcC+CJhWyQAFXIQkZhGjSq6NoTDP",
+	"HFMkhf1NYRSSObzl8uv4rzeZ0crTv5oY81pFrsTkvNPrVZwiTPa8jWVJFbEfbO69tbwENkeshjGIPblF",
+	"JowKmTjCso0vbHoAvhgTApYR0pw9aAbedBcrLzYwD8GimPAg4Bmfw9Jsz7y7wy10D1hNbEm/1cU+qwag",
+	"xP4iFZ2ZdjszbSMYV+7SlpfLrPc/pr79x1Gw0XbsZWzWZdYLuPrjbBtatKYgcJtNBBTsFvTOTL7Z4pw3",
+	"V+7LVJZ3G5qch0TrSiSM4d+5gKZN4MyENJ9/mv4yeW5oaLGKYMG9lfHRwtP+5eD585//W78vP/z5T4XW",
+	"rmTeNOZq1tPzTmLIiVOgwBeU8SRkGiBIewe6nsALf94lmXu3HMxC1j+hS172xU+1ThTVNHFIRScRqb4T",
+	"/FOOQWzBFuN1pwCDRhL8KtzyARRQDcgvUxbP+iKiMZ0wxWKi2c0t7AWkl4dTxciYag4qTCsJfOwPbGaD",
+	"BOCL4Hqe+IWNx2o7SF+aLkwqHCKe1BNOwu9vFXIGGrP4ld2t799fLjD7l2wSGtzHFKIhrXTUD8Mk7yC8",
+	"4hAhAdoEUoanp0PQW4340eu/vntS/F4+ybz1MF25ZzJZaKgyGbI0voMZBWsOEUIZf52yuBjbGQdlsu5h",
+	"S01utZNItQSPuW43C65L98pGchZ2KIzk+it0Zpp/FK8TLFIYyQ22B8OT6w/gMtvGtOj18GpSzSXLhLFW",
+	"aWvm49YaA9NsgItRWFKJWzMJM0PqXRMt1/U2TMIhD+AUygObUWOrpJy0JY3MfIn42KovUPhxcUWqYB5b",
+	"tLkUZhtHMWTQ45nKmfBoxOszOgm2MMkmj43tEAq1tn0BwtTJtllC/xrmBuUqH8ehsj/W+6IvjkEwA75I",
+	"zGQUCskc6zrQiwpmrQMOeEGYUTX7YvC5D6GjPqhGTt/ka0BCvtuvOH1QE/uVg99//c3pW6MBfjYP71e+",
+	"DEzDQkShIeyXKQ2Qt2X8B/W+ONZjsE3/Bvj1gPQrjX7FIQP9ogE6GaqA/hRwrdePUMPBCUgSCtJ2XeSq",
+	"FNzhTHiM0L7wGU4KEbr0UmF0aGAGPaiTF1DATGwJHkq2mN4iah6so9bdTa0hvWLyAMdF/kJgocBe7lcO",
+	"fv79198+OH1ANO5XDmDh+N9xFZ1+Htq4Xzk4td8BvHG/cnDyZeD0xUDfPpgDenbIQD9qQJougVojBKWD",
+	"+Rqgv4brwlgtQ+PaOrTpW9B8QF9t8rhMvpcRNth26ZrNSHVArz/+/utvg61DMvgMT/qiH9UXeECjSD43",
+	"Xz///dff8g9IW9jAQDoFgvSADOZkDvkLGbNP1YwENjluDjk5vnxz9pL8mfQr/b7oV8ifyXnn8k32i744",
+	"6pyenXaPOm8//vXd8cW/5a6eF8SLv4HwzX2vB9N706npgUBWx9bWlt4WeLOeK5MejViCRk8iqsYOmR9G",
+	"yuhjZuEWUVWQIUDbX7OZJNXX4TPZF9M4qP9IgymT9WO4dMtZGPuCDoEqg9EYzT50ogiVT83PzJ7lZF/C",
+	"lzwaBGk5g9l9FkgGukWdnGAWAxVkm0y4mGKPjVGmBqsvvCD0rh0EZYsZoLoKvZ4OuWJKkrbbQNUj4B4T",
+	"WDllZFknot6Y1ZrQPw0U10RPvL29rVP4uR7GV8/NvfL52+7R8WnvGO5JwSMrP01/mbyG5qE9JLXOeTdT",
+	"YH5QadRdvCOMmKARrxxUWnW33sLY/xiUw4S29Ycrtk6ioWNReaBIx2iB+eTMOhlcs9ltGGvtgipvzCQB",
+	"BAjjbYbmX33hUclqXEgmJNdMPJjVSUfMSBwGDJI2IV/TdkNNpBAUNWm+1MEOAImGKEt9Cuklz9Fn5qy8",
+	"rsf/vtZ1P+BEK18+OBUraWA1m64757SkURQYIff8bxJdCNnKMEhJAPxM6+BIbv4Z7obymAq9/qi1yY/e",
+	"mCpMJLRmV2V/1KLffffdd17Tb+TctAeVptvcqbntWnP30t0/aLkHrvtnd+/AdRf1FIChnIBprfSWV9An",
+	"3YBaHkPHoO4e4Qhski4MM7FO0b2tb8QioEyFT2XXazA9zn2XDudKY7TWCOte/KBm/kENvznSD9pmO3Th",
+	"QVB4Uv6oVv5R1B02zNq1Fh4FxSvlj2rnH9VibRwV3VmcnimA0fSSCYou2R99JfZHcG3GRdNd6FfQyHcj",
+	"aKSdV7SFmPj2bVprBTgDmsdrQKzkvN2gYs4H7fUIoQwG+tV8cSptpP+iByfn5PkLmuD+wS2N1be8E9Tk",
+	"gzEfb2qtvulVGA+57zOBd7RX33EaqleAB/zFqWyvM5Wu0KY6DUCryxnjcC4y1sLPH/SWyulkQrXVBLxs",
+	"MaEcOsFdSQMpIisfvjiVKCzKz8R4MmiyWkc2GB6C3YKJ9wObDVLtxoGovdWUTA59qbZk0+NRvxwkrGbg",
+	"wBfQ2SGcxkmaPjxJHzuH6BMDFyG9O9BUx5webETVFzBS/ZDwVlh5fs1mWr6DYm4djtA/UgQz7JiquZIc",
+	"h7cyOyAr3vvCjuUZGSRncmAdSAeQS6IvnECznyr4B00plq10DKhi8Va9Ly7CQKu8J53uqYOVBUWiCJe/",
+	"A3zSqEYvDBD2+sx/NQteYLybnN+uiKYKD27q8zZe+geXWllJtT1q+nteg+4Pd1nbb7lzAqux39xtNdqj",
+	"UbNNvdYupc2d4fb29t5wv90aUn975DZ2h77vMdpojFpDb3t3ezhqNVpNt+my7dFemZDbu2xoDnonIde8",
+	"q5DbzksBv91ojXZ2/OHudrvhDfd3vV3PHzb9Nhvt+jsNr71LR8xv73p0d2/U3Bmx9o5HRzuNPebtDD3W",
+	"2Eww7sy9nLn7LZfutHd3t3cafmt3t+3u7TaboxajLvNH1Gu2R62R2/K2dxqe2/S9/dHunre93xy6I3dv",
+	"uKkw3Z2TgHteY7Tb2PH9UXPPazHX36bD/cZ2e9TaYy227e62W36z3dzzvDZrNkbt5vauv+0PmTscNUZt",
+	"d1MBvDenFjSYy5qt0a473N11G7v7O15jt9H2dn3X9fe9Xdoa7rVae0OYO21u77f3KKVue5/ujvwmkNVm",
+	"QnuB3h5W/C4TvbalPIA8WT088Zf/YwnidmONV5xjU4DLMHxLY+yv/pUFOEoAI38X5fYXp7LoQ0j5yRLD",
+	"C70LeRFrfKlh7LN4Tt46ibC1rnkeE3nL0QKjwu8Lk9CXCltZanO13dZB0qE57WBEqAgxkRUWpE7abvuA",
+	"iJDIqTcGx3G5udazk35wqfNPZHmYiNr9TI8HZE5mU3NR/hI+ZYn4m4FwNwMB+YFMT9GihbCRM8SUf+Hz",
+	"tJron1M1xqSHcpb1XEHRE0J5PcjryiybnuVdWvG3ACQpqKG2X0IAo0eXIOYCEOAdmuFho6U0ldH29Dzo",
+	"C8REpslDOTj50DoyLmJjf7TdlglVcTDMoFQYgjiaF3vB1Gf+ljWH+uKazfTDTLOnOulhxjq6DwErgitC",
+	"g5hRfwbhS25zQNClX++LDrw4RX3iHsOB6WdbD9t6tgmWp6WH9D4myjwDKuYt6zKOwsK5RzJQHpCVfg1O",
+	"uiYX1ZqApgqt/Jlay2/a3iNw42OgHs14TKFKykY21P2ef+b+l+cxs41ja9eIf/QwXNXZ7M6VzPgin69j",
+	"wyepKpn1PEFOhhyHtyJfdALaa+LcAbbdF2EAUaF8Xall3weFeSmSTKiPzUk0Q71iykRd5rVRx8JuZTi9",
+	"5rdaolh4MhCr67LUi2S7MlBJX4FJFeuvXqPZHnmj4bbfYvutvXZ729ve3WmNWswfgum+u7u3O9p33V1/",
+	"dzj02juN4ZA1dobN1k7Lb+6yYp33wZhYAXDVEpM1DyX2TSXcgAldgK8y5Ty5g7iKDXH/Cx7vgBUlWL6E",
+	"75P4dp10FZyRH/R2Jd67LD4LxnT18Z0/vegoliHxw75AX7NVnqwSxKWcYjop4eqwUANrm1+TxjeChGJt",
+	"By3OxzpoH/SYimkQPNzpOZ5EaunBeWlhXb6dlQ3OCq5aqXvGKfa/nAlWCPRDkqiFFePOQvj7gT0qkABk",
+	"OryYmoGtIkJ/zdRXofJvwed/RBdQmSO7ceA2n8qRDXmn35jbBsztNUjiMs52F0tizjEzLTQFsCeA5WWo",
+	"Ciis0c9cWieDzKdBUqSBBf1ZsKBQsMO+oMLUeRr8ZS9gNAbEH/KD1jDwPchrfegPa3w+muWmTpNcKMTw",
+	"5HWVBaw6+brRXMdAdBCGjfMKoruk+ZTx3Qc7z4bHFO7IN2/FY3grTD+I9WJTc+6IFILiAfjIap8CerdT",
+	"A+Nu7gQSBn5fGGOo0KMAHlxICpXgULD5qakfYeuw1E7pCygtu6EB95PalR/YLK3msxxpU3dCksL6VAoc",
+	"8/f2fOq2/PZ+g+43mi23Tff397b323Sv7e/ttva94d7ucG93n7YaDTpymddqD7dpY2+ntTsc0Yyq9tB+",
+	"UT3CdTwKNoH6m1PhHk6FgrO4hHFkGleUxrIvTEkfHmZz9YFmStw3pQvnp6+xG4c2utqmXYcV6/poctEX",
+	"cwUzkgm/BohfNQ+AumQEzITG2K4/7alEY0b4lQihZzHppP0/JJ7kvhiFcSbhG8I5gPblk2lk4dSwLYFF",
+	"pgDDzYzOITG/GkO5zm0ciqt6X3Rsxw7orGV5zGC+a8eASMWDgIyp8CUJp8qODTGOMlyFeVCCOimx/I7M",
+	"HnyNNOS0i0llZ+iOWp7Lansjl9ba3vZ2bZ9ut2rNUWO0M9r19v2mtv5gKxGohB7Ah+eRuDocUsl22g7/",
+	"8cXZxa37w+ursNPpdE5778bH7646nc4b/X+d8Kjzb/rfxs7f2oH+o16vP6QhYpZqeUJrhlLrd1MImvur",
+	"b7gMwxMqZob3yIc55EUGAp4tLyGS5DhP1Xj+OM91lQYFoFB8n1AeQLsULq4CVpvKXJtqB88W+O5arj1b",
+	"jj44cDRNiZvJVdFSHHGBDwlXfWGPH/w8d/DhJcn46qQjUb5DIxEu4LXUujCjmN3wcCpxUPW+yPRa45I0",
+	"XZfcGmw26B9sQu04FgjR0qQezyHQep8qzZFidsNoIBP8sb640OwT2g8fQIAB0I4jzX/M0zAOveNajD5g",
+	"NE037QoA9VrY/at7Dp/G4TTui2q7uV/o83kFe3WeNtu/e3wXwRcLgJjXPlj5wTxqVPeRPbEd07bhkFDc",
+	"ZQtGd2uhUosJ6O4aySOZI38QrnUCOOFJ1/9ahq2sYF6g2JezrB6/gsQN3LdcoS3NltrmoAioLYr9/v0l",
+	"9Kfvi0EOlfaAvIBiXPL7r78NCqHpt9JyefsGDhjJmguMIO+j7TYOyFRcC23mWPKxGkWyFJCznkBOpP07",
+	"6Qx78W1lHc1mCDYEmpkelwnO4hzjoiPFYtJwDfSW1XcQhgT6NeHQILLacjEmo79P+BbmH2qFrbGdsv3R",
+	"NAYmmzwPjK3mPpkKxRGX/5YLP7yFI6OnC0NbzCWEDf4qjM6ppDKvIlta89XMbH2+AWN75GwWs6N6bVoN",
+	"Z+nsMhDPqct3fzFX3nijFlDysedKRZu0FVsAr9/baNpPpyV3GqDnCpt9Px6+9vgZ/7777u/dxinvyq64",
+	"2PaOujvd6+inH4++36+z2fcu+6mjL3L//f32eCj+ykd/rXvNQAwnr1z/p++Dh1QHzabJabDUxuyhq4CL",
+	"b56rP5So0PuiGTrwV9thQvgJw1whL7A1RHkKtuGXGW5qQdAt63bSkKCN4K0KAJbzZTD8GBMpCq7kwsug",
+	"c0AUEH1RZZYg+tRtp5qnZTkPzUoe0gzMrdMq95KNVOQVuX9KPxEkIQI3rKUa1IpjlmCrrKWaWZwRgz2i",
+	"lbOsOibS77ONAuBt+kW///qbUbtMhhkXXHEapLdxSQbQ72dAnpNBR//1r41mq729M7BNV8FTA37bj+ed",
+	"Xu/92cVLDHKZcH1fpAZoTnVLXnIn3W0jVWwq9RZO2FPpYmeRvLc6llG5svtQcSp2dpWDCuzV+kfbjuux",
+	"E4uL9Ku9y2ZzTr+6qzZ04705+ZqaUL4bxh9IB/rn0mgSqKrAnC3LWMNF13vMrrhULC5nq0l5uNU69JHy",
+	"yUD/M0jquHPGcBV0Fy2bjdk6ABE/wBqygT2xAwfd0ra+AZzw4B1b4aifIDuDR5tu0H1xcfy627s8vkAm",
+	"CdelLvgtjLUljFQw5ssU7nQvg0Bv4oYZJNS+CJjSnFRPVnNHiC6Y6F2uyhygr6EDNCz9M3mQwBBmDGeZ",
+	"nIK+0EqdewCQVSyAoIHxPyIkXTJgFYbkltHrJB8ZJgjiwSHIN6AHqJ5vX1TxaYggtaXly/5Bzqtkg5K5",
+	"LLJENymOMyKd3INTI8ertPea+41W5W563z0NbDuNbzb2P6SNnaINEfYJoceK+FPuDD6aR9VdQzgchWIU",
+	"cAQV/S8uhexRSwVH0V6sUPvzkZolur9WrHMM05b5Jfb3oliZi1NZsTKAgzAgKnRQYE2l7SgHBvQ0qpOu",
+	"kIpR00LaRKuskEsctQbAT796Zey5QKSRi+Pe8WVqPIC+n0iZRMqloa5pdEi2jclATT5bGs0iXG0qBfsi",
+	"KwZJiRTMeDWsZ2E+Rpc2d8MAH2AzJsn+dSMEc/unJaqRecSKs0Rx2HIy+6Gnj6bTgiTU0rIvBONorZgb",
+	"BNiDiSw0eUIoUKkkV/yGieSdSAxbebnLpRG9fTH3RjInegtFqWQPEnHLyELRusVMCxCHKS9veo3hLnNH",
+	"+3TPb492WsNt1qC73r7vjpqsPdzZRHJmRv2PHJq7nKNCA8x/CCIjcRTyb6G4df2rTJnEnWRVzYkzPC8T",
+	"m9OnCPZ/uVSYY55LbBdtXphMYZOyo7nXxOQd7NSAhxnDI7QcPJt40EgSD+rkTASYyDMJpeqLmHlMmJu1",
+	"HEg5CriPDRO3KUIrWDOYAjUysFbM4CDlNuFoMYEBZWvd3JOVE6vuzApUUp03zzKMq0YGvXcvPnaOjs7e",
+	"nV6WPjbjfZZOtrmhMeb6gpRcjft4Az0hUymIwLEZ20qwGyhuCQKZZFqUR8gPiAmACn8+GMrAT4V1ZDDG",
+	"pusaH1nyFXjOcntNeUAknUkCHjWSmJlhTDLLo8kBYU1HeemCfbUzBfvpUA0dGgQzEFAiVFianaoXfQA2",
+	"PYRX5/SBkhfqHQ2nKkkgySaY9MUgScay242fj0BVAQBfw86tHzMFLiXxVMiyPLTDvphwKbUtn/gtsXuC",
+	"rcJzU9mYeeeWk4FWTbLqjD6zTk5M9rAt5MdUMxsGFGadpn0xDgMfYawXVjYUbMum1hRn1ByAtxOW4oKp",
+	"eFbrjJQFjM9L+x4Tftqk9D7Wc7poaERDldTmqXVLw9e4jlpJMau2Se1uZqL/6AqCPXtaS6XXTBySW33O",
+	"tfqIUs0hXIuEGZw8B7PNE3YCvOyb/rBRKo+V1SAuDHWs0BXmmiasFTmCFgzGdoSiG1uflObywNffv790",
+	"0gTDrHmXvjVmo5jJcY1PtHJxxVRaFXCYviBB0pcwCgXY70mFgUG5zA7nmUzhqk1CoS0QQj6FAlPzN6x9",
+	"Gkyh/fPAein1tWDVxs+k7f9sM6kttOfcC6/ZbD7DCFfqXulFyQKnUWssTyVQsGrj4XfONHrq8NZLNgkf",
+	"Mr6l1yvR3Wp6NjWtV0Abx0ywCwo0aMA9tj7XS4b62J5RTW6LdSWLXtDtmru96AW9q8/y+t/fN266ws07",
+	"LHEVu/7CGj6UbElW+Vui0H89QZS26JmPq2liKZQ7qQQoFz5dKafM1rYkLW+qVJa14QGuupVkLfjJsDJi",
+	"qy+MUzJJLQI85+RYDdJMdNC8kR96VJCY6Sv1Hd0TIpmUWs5KHjChgllfZDx5Wn/GwZrH1slZgKiS1huY",
+	"1rqlrHNmLreCIGm7IZPkeSsXEqdbRhKlqU8wvgSUJyMjAP8gJ19ECC3pWGzCAmXM+gL3q4ttiTZuDtCB",
+	"KjnsZvRVAP3XDQ7dlS1Gw973+0+XHtDJnYFv1XeLWVVJU7H5nCrgIvNMxLKINNkqYRbl3GvEA/Z8Gmkm",
+	"vERjVmFsohGTaaA4tOcw1r1+wCCnM2tuYujemu0YiYBGQeB1kCpmkFegDNDPMAiH2A4RHjWmcqyVbcBd",
+	"vI25UppJGk1Xv/Z2HAaAaTdhkzCebR0SnAMXV+Y16ImJbWMoP/HKVIczbappTrGFr0x8Jhi6n+sqCI6i",
+	"gR6R8aFM42AA3pUjGgQsllCaaBXr6gAasQ0c09Yp0yMt6Z1meOCW6QljeFx1kCTRDZy+WNbYCycX3ooU",
+	"VME8MykyfiYRVN/yTPvuUBjHEG7Q5SxiwIyl4KOR7aOUli/iWlbfv+lcvn9NTronx3glmLlUEmzMM1Yq",
+	"qr9kinnqKH3ulmOdeTRpYpaKn0Mo08QJmJtq+i4t1wBTvy+SVlN1m3/CbdgvVs8k9h/QPxgXs5gRn8fM",
+	"U6FpHBdF2jS3nZ+a29t9kYl5VQ3tJkU4QNa2SeBW4pgE+0O/GrxgelU/nnR++vji3y6Pe6Rqe0w13Pbe",
+	"9u6O6+KaOaThuuSEv9g6JJQEWrmJccDY9KfR6gtNTZbyuLa6IlUMMqEX4RUP2AOIqDKzJDnXz0dhPKlZ",
+	"EZSy+nz3Uz2TsmarATvM7hKsMm7fkHnhhEmzm7n2r0PoLlbYpjLbdxfeu9h393Gsl8yZqRxg0erzv0Xs",
+	"quJUNHsAVKOm12YNf3fYotveDtsbubQxbHotv822RzvubmOvud+i7eG2t+Pvsr3RPnWHDa/pt1h7tE13",
+	"0kwPeHr9b5F+OLZxae81G635NlB6Peo+u6l/mv7CxYQLaByaMPZ7j+cB9QFNwF0xClcCliK7hrNSBTiH",
+	"OOHdUcwkg86G32ylh1IyTOPQnz98cVZgg+i3m3aLGYUCj2Reofisz8OXpaUSZpsNs0zcXjlRYIUSVUa8",
+	"k2r21IaeYqqGugRw8b6w7HSIyQu3FADxhb9VJ+fTYcA9ZE3vLt4a2YTx3pzSAsZSsnxQlDFkfeFRb4zI",
+	"g3BjdXAEzdn0gOMwOCARPN8hE/qpRq/YX1qN7daO67oO4ZPJVGlzZbBlA3/Hl/QKxNmgX+lPXbfl6RWD",
+	"v1i/MjjUKsWgO6qdhoLVTqjyxgMt6UBSKEB4G3w32EJZ0nLbSRiIkmHozyCcdyZQ4yIx4FxXBxf63wNc",
+	"8b+4tYbbbA0cMsDPDbfZrqUfa9uNpn1+090xbk9CBnZ/4GF6nObx2GhH0ViBiwwtOyZ8K+52TCQpd78Z",
+	"DPnuOa4BtIGENdAKFiGdXNRL6nWnAb5QkgTIxSbSgKMO9ELkHU3XNYFN+9KXXEah5Agv5dEYGjQrI7RQ",
+	"k8B0EGMoow5kSA/tbWnUWD286sWrI7LT3NlJZdx3AxiqCEWt0zvqduGhEjU9o8Mk6gb2PQRUb1UnXa1i",
+	"wBJzEXDBBhhFAKV+FoHLYBiHt1rHxH5GdsvjqRAmp3ZCqiA3JDEQgWMqSO/H145+Lp36PHTIDfdZ6JDz",
+	"l68cEgVayVTsk9o6NNE0c+MsYg55c3ny1oH7yU8nb0H5/Z7e0B6cZP1Ii2huW6MOqFLUG0+YQAWYKtT/",
+	"ANsJFlEfSMgoho3Bvquw+Pa8wXoMfqpl+UDtDBiHPCAiBJZgUosz5NgzHK12Hgbcmx0QSYU/DD8d2h6g",
+	"NRl75JlW7J5lvCE4KsuGDEuIpwLWS0JJ8VUC7Ng57z6TJIz5FeTyFhVT3UlJ0ze90frDGiDML41KDFmd",
+	"a1z/YqYYHLV1Lu6ONLsBbrOOQ+O759/lVcR1lLky/r3pkwpVh/T0a93SNBrXz8MCfGQ6sqBff3BLZ9Lw",
+	"PtBL88pkVsVhYjrRYg+uzaiimTnmBMPi2wbrSIqkdzPNtO7PvmORpRW8ybISyxaGU4XneTkzAG6VOcuk",
+	"CswBRSsLpDbtBofEMr2/9Cu///pbv5J+891f3l2+qu09ewYV7gl3xuP2DFlAfoaZ5vVVHPV/TwewlXlX",
+	"IVXZ1bAN8ecX4gUcb4v/Zen6mURpuXS/E1LkQu20K05lwgWfaBpwk5FwodgVi3NDmeNI5US3jFMtH9ri",
+	"Omi1ooAMCnWM5c/O7Ee/8rNb26e10YfPO+0v/cqfCrcgZdnYnrjAi4Ttgi07zYhqLkgQ3rK45lEtAdgn",
+	"Us30wdaj3iqlluzYVo0sK0zKN8QKmfX4gLm6iBPolzfdnT8025zTEs3efGOh31jo07NQVFwWtwSVNWRp",
+	"oKIjT6vhNwG1XxRYFevyPHyF5i0f/lzDf57jP39aunrfuP43rv/FqbTQAVSACwC+72eSeGE0I9Wchb8F",
+	"+ecIHHBIRJicrAwXfgy++GTk9OXRUuR27uILbjd2ynIQodQFBGiRCyQjVEkV3Lhob25lPamNDXIW4ziM",
+	"V+YsrjOceepai/F+d2++2u9/t4SbfvkDJYEYc9t4PclwBo5C8PYveEBxKYvPvVlk8vrY5Hhk3KTkNpwG",
+	"PpF6b6p6UR3jf9EH0QFBv+Uk7h6IlqKPb95BeBvG15JQzIh7fXxZ5KR4w+4YSvqaXop1HA/FkaZn0i5t",
+	"Gcf8prf+c+utPf73nFmj1Q7YwH8gsz+r6RSfFVUYTvnDagLfFMuvpVj+k+qTBRKZyjHm3ySCKIPHQapG",
+	"mjhWnmJ45M1x52Vi/G5loZ7zbzgNkRTHVKLBDK+zDzU3oo4zB36eZLyzdBBbhyRmKp6ZHPhMDZItfZrb",
+	"1swVRdXzWC2lQnJLuSrcvpS1fUm1quLmoiy2GfnZ6S1RqjpzkjvVbbRuhcJ1nfDyczWeToYC6puWBJoR",
+	"y1p6NMBK9RHAw0vuM4iWftIMZHA7+M//GIwHaQItlRHzFAHNCTJzTPpZXzAB2Tz+QQqUnTR9wMeiivYJ",
+	"O/vWGFT0Adc1tX9EK3k2v8hMQR/cCcOqlBH/BF3XlR6afpB+qkyjVjSlLZvb1LJ8cELG4S0OdELFDF6F",
+	"OXfYy30Uxgd6upjKNsYiQEa9MQEYfESwN/X8gn2CIey0HdJo7jmkqQ9+c3vH6YvtRhMe0XCbbVKluUBt",
+	"w3X/8z9aroswx/ENw4K/RnPvP/9D3zcMP23VSU/viAUJmAaK+ACHJjAh0OQom2pH9ol6CuZSJ71wGntM",
+	"HpDvz49fO+T89LVDXndfkSpGa0f6MG9hctV7NjzHgH9CKnpM56ev0yishMfZr7XirJ8FmcsY+ScqpkJG",
+	"VHPPLQw86jdjpPSWS1Ynx3r99Oj0Y6DVKHQO0UPQpAM7BzltKXQ3ZEHi2iSJcZASAWTRRZ3NpI1BGBeS",
+	"zy7fvDt5Adln592fjt/2SPWW+2pM/vM/yJjxq7FyrDpB2i7+t2XKPEeIFQQE3nZdC9IASXPMC33I6EuG",
+	"4vMJE1ILNnT52WOER7ZO8AwbcPOkR2pfABFCITRcDpFrk9eNV6p4Kjxqin68MI6nen1MksB2nXQMQVMy",
+	"YrfE6K6QxgmjxHOkV/cwqdtJ1lRzMz1WHhM1jTHREbM+YCsggQNa8N4vh+OwL5bmbxg/5C1++mR+TkRc",
+	"qhPD0QYawKrYnNDOpHvYLI96X7zl16jkQPF1yjtoHM9Wh82XRK0TRnQ/wzDPft8DcRoFDTiiIBH/xALp",
+	"bMRuyHaj6QCr0cKK60dD8kSaLnebE2LmDJj0vawq32pqVZ5+QlVePzGj2TeKNPv5Ob1h2LvjESY1/oqT",
+	"ethUgEwu5MahraTfx4OkACSH4gkU3T9QCGVtnXsFs7qjPo4hk88Np/3lU/rnalvvm6v+K5lWT7/NGWNs",
+	"Pcc7LOKQ+ueWKwF/yFgRObsNMDBG6PXWs7mhwTTru0/zuH/+XIHSFSM1Uie+LZGwOrVmpMD80kvSV94e",
+	"kMLr8x79L05FoZP6HCREfgqpdaInoBWSQiVv+XSKQhHJQxtN13U/7buua0TUYVZr0Iqh0VZNpqHNHhwl",
+	"k7JqpLl/fn4PF7PolNjhg9uBA4ZKOFVgXTXqdRBxACkUaMbIsGAoRe3KLSraEzB8NKy1FnS3sNH2Osnj",
+	"chpFYayYf8J8TsEl98cJaHQylhCiGOFaLc/p5pPnCYoPn+jZrQEgm1Yv2cI0LEuCMilryoIRJaEUdcQF",
+	"ghJYOAGeIMlx1cfUzCC80qRRJx2BtZ1aQ04AD9CKcPcP9TtQPQNNGoesNTJsMw3obdDp0vR3Sp4AAH8W",
+	"lSCDH2naUxMq2C2pYtfZ4TSdGTAUgyW35SD2ASD1jcPbgidiFcyQetdFGnkXhtudpJD89yj6cda5/JJP",
+	"mFR0Eq15/ak2wFYUFK0IqQruXRs1twN195lqfP3HR9fdICKaLBau3WP3tk1ev7JjtSUApKd/uDKWxwI9",
+	"ffiWBc7nShjJzCcaRT1+JaiaxqygABdZCjQ4WoA25ZMaItAv46DPgTet5qMJr5KkOo0ki9WWMS8brmtf",
+	"Lo0Piis2gVx8TcrMJ6FIfI7guIoZiiZthAz0xXLgWAdPGPvgTxbqgBxdHHcuj186BDvAvzRYXpIEbKRA",
+	"17pmLEJfS1+AcgKRw+OLi7OLBPDP8PEquM8N/jBi7nR9U2ihbrnHDjLFFungt6At5gpm7JDlzJhUzVTw",
+	"aVpNR8GTYNVMQESA+w1OM3ptwVuGJQAYWLJ+szUYtnwBO/sPyLZ//lzIpBe/bcJbUuYJpLYxEwenRhdv",
+	"bWiNd8KF/ZgYGDSO6ezRKkCR9OD9GPQAA9xM7+fPGT0cO+mAw6ZiTlGJjCu7y1BuwV24vKZdeuXgIRso",
+	"z20CkPIyqXYmEv99BM1t2eRbceYfS0hZGYHBpaFhTmsKK8lojGKqMMBm3OtVhI1kPpnQ+FpCs8IQQRXj",
+	"TECzTl5xiDymPaPt2BAtwcgGgHE2CiJUZVIuJBlcsxngQZPq0ZgLJjHC8pYqk7xCaMCvmUM8KlmNC8mE",
+	"5IrfsEMy+F9NwOvjoC+02YsZLykYwNY87AOPTTDAihNtIx+SAfukYorwNWCRYJv5MYPAzZkWoQdpwCqZ",
+	"Dklmg+IGZB3ApwoTL4FEPW3NJNEBM1sH7FdhA2XKwWjdcGaeXicv8yIS7Xot2qDytRilUm9qKrC+tqzq",
+	"Tn7AyVxYDr3GTed0vaq1Hv87+zr4O8nNP3+u0BuqaPwOiu8rzlLzJQsm9kGvrGbLri3jb7pORYWKBscB",
+	"m+i5oDDT3+gZy6/EzvGg6jescsJgFUiK8Ttk0mhJTCLh3p3Bf31e/UdBwdYHLFnEHLstYbSfkX6+II/V",
+	"J3qR2+JJl1mw/TrpKpkCcKUw+zZOmvRhCCMmyHs27IXeNTMoh7QvBtfcu2b+AAPnpBozKkNBDNDxx5fH",
+	"b4+1+oyN92NGvCCUzAf0loDRG1M6fxWH0wgAeOEv8NgAPg1idckwuIFm+nqwhrYNXpi1PiCUK7kPiSFc",
+	"qjCe1cnb8OoKgqAio5b3RbXttrYy8Iw0ioyTB9fG8F3o8G28McZqsMhrSYfunPmArkLD8PGBeqpmdRPA",
+	"tbxFArMwQytGGtPX/1dx53wlD8lKmF0jxL6hgD2wDojrmvHGFqt+Tnn+VBSHkOsB7uJZCkk1SptyIL5V",
+	"vSi34IHo/muI96xIXxNPhw69imOtwDwu3+6luz+Hywe6YuXg85difQHNt5VPKXSLPrh+sLJHBlLBt/O5",
+	"DEAnd/JeQycMg7tslm9eEdj0THQn74AazqnCvIxoWtgHAxFSEGU/CGAE2kwxozhMAx42hpk9yohj13Zb",
+	"aYrbVr0vXpV6AAk4AHPGUcyigHpzLjRtxoBXrhjlTB+Hh2QXd4xM3Jkt2ONe8YAyKj29DWPKK0Xnf/MT",
+	"igv0hw1tWDGRdthAaKVv3qCvAdU1h8wFbWVCwfLnfBOz4zlC5ZY6et5nWrFkMS3nepwY7wX29Ii7/qJO",
+	"AE16UqrCt351/8Mc2/wKUL24euY4Prx4huevDC8CHtY3Gb32yXkZ5jMVYBuXHRutLj9HY3dp0QF6N/FC",
+	"R1uckBsPzpOMH9N6VeA64ygEIzzxb0pyy4JA/wtuzr6AIr06eWltamt5a9M8Ec2ml8/A4HMlF/9Fk2dh",
+	"FjD00n7LpXqNc/vDGqkP7TdcfZ1xXRakN3cCGZKAS5W6OBJHCKLdJd931IBIprbKUn3nd6o483dEA8mS",
+	"yNcwDAP2/7P3br+NJFne2L8SJgwU2ZOiSN2qRKGxH6tK3a2eUkmfpOpq72S7M8gMirlKRrIzklJxCgWM",
+	"8cHA2rDhl/XuvnnX2B37adfwbV/W8P8y2Jmd+S8+xDknIiPJ5EUq3aqaL92lZF4iIyN+5/Y753BZ+XDn",
+	"zs/ZBs9mwVRxXtcQ02hpV1r4L7BfND4OOiJ9AYpea9POAtTch/P0Ar2SU4bPQ7tTYZvAFlnek4orYgXK",
+	"t+zY0GDlBJLODW4tiGs5AL7+nhbnfJ8rrWltx6Bv0/SaHQ6hyDeEgdDXmbUYrmzyrrIArqiLS6yIKBMg",
+	"IHS5ZENoKpglLMrArTJIUuFhcQF0foJfURtSPIScFdNjVb8ASxNsXQMxLXyG3XuBL69Ep58kF+CuF3W2",
+	"1djK852M0iYTpkbdvnmnlMpx50hGSW22DLYSInyiLJGjGqBrmJVOrd3sQc08jSqUU91v7KAHnef6IhWM",
+	"x7Gttu6xjujykRLGmRyifOv2EyUk64wxBGZ6NQF7le7uS2jeh9FEulqxgYAC6/pkdAabqugXYoxN6fXX",
+	"VWax1WZKSLMYviaMWnlyyxVRO/N2Oa3w77YduzSzgB5GZpZ6dicW6Yyv9USxCMw1qxYUJDYoLUNtP1lp",
+	"bUT7vNSBeSsJbTKtvkwBtAkRzdWxEynWsmQN2kSakFJHZFdCSHRwtU3DBiXS50h0o97Q2CYgSmRRN/dl",
+	"VT9GSOgjESjxU1DzWCoukwsg00H2Dpa8JQ0Pw0e0sWp1ZiLqNkqkIojBYR+KKI4toO9B5nlEmZGmUUKs",
+	"H3QeXaJZgnfXikQdcjYBxOHNGBU0gFebq9Afmql8zCr9NKcIqP4kabuJvBSpgpcrrlCrGZZr1TBVH78+",
+	"vdLVZwOWpUPamDOk57cypE+KPtHtc9M34fTg9dev9iteBROsDtW5XrBoLdhLKn0Rx8msWMuz6R5IIowy",
+	"1+7opcmgaDx4lUj/TVk6A3VO4znb//4MPgjscmtkKfETmRLTzLsHtUFoQy9vgBhwXIngWxbBh5NSJ7vC",
+	"dkvL2iHmy6y/H+hd8GEdFyHm3C0Q2nQtim3mKOgQeOkn0JstGKhz0MK1NSFDrGTCWSi60YDHLArRBuCK",
+	"BXpfBEUoo61SIvphuDdGMZo3lP3eDP77CUyFcnjkZXaXEjJDEyo0hS+gUx3YGHX2PMn6WD2D6lj5Eg00",
+	"j2YCFVV6Qs1YbfR3nTAhYGDAeblpBgX4o8yoBh6y66evmzDE4J2Am2NfytRFMEqGKSWSN9Py5UhiKCVc",
+	"YMqZx89SB3BKafY/N+tlgSy6rvx5ENFDm2iW5Ll1GbLIjKPHWRV4JUFuWYLgjkQHkN2Wy0gOu7vX4uR8",
+	"XtQuYWEUYrty40ECf9nBIdN7YzI2cSK6SRqKsEX1rro8ji3wOq4nXwJwme45KhkILBFYNcCGS8YjhEU/",
+	"wAhNLkJFouR5lN+EGIp2U83LE36IxC5DtKngDvovoClwsOKo2x+OhjTzoUiGUGVK7w/hyyqXDFzKxieB",
+	"OAzD0wt8kFwaZEYBwaFwJB77i0S/OS5oLNwU4JOpBgyk02c8PReAMrYCHVDRMcu+jiddirRDRVNRBhl/",
+	"2oTwCDxfTnj2As/4+nCIdRg0HDZkUJws9wjOJ9yNpr2O0x7U9UlZ4rYKp06EdC2oFqx6tv+6/fqs5iFN",
+	"E9ZdkhJNRKsDvqweHZ/S71okXYgxq7aPj3883T/5bv+kZrKyqUUi3fbN6f5Jba7lemQOv9JL/GcTkbpz",
+	"JnuXwKG44CpehZaDllQb5k8rqfQimCsUJ0JBIqPCbGWit0xElog7LTWfakDUG+vAEaH5VtNq+P7pafvr",
+	"/Ye3zNwFu7x5FifnTMgsjVYW2q3L1zNX3lmY0VO+pJxVItMiYJlg/8EhS0exUHUW9NJIyFAdyXgc5B1C",
+	"wbFQa5H+rlU9xkucmEwKESqkoishtRmnxR3m/3RFBI7ChHUEo8dMcPU8LCXyzdnZsb3Q0v4xRao2oxDY",
+	"weDUvO/Pyjpwvhf5f26Vw2MmdWHnSzpvBQN3CQMqX+Ll4ZJFlFo3v3zPYTpi2RpHTSKoYdXAfllUdYNa",
+	"fSb/9RPZgTck1xZ2GpHlrruNHooIe91tvKLCPtbEaNzNRWt4PixMKQbo5l1KK8hTKV1bm3reXhGvFhgN",
+	"QKZ1hDWk7Mnkqu7LadJgSXLxTN4gM7TBklRhX87kDeLZS7AGkWC7og1elzY4+TkMbRCPL0saxLMfF2Vw",
+	"Il962ZQp++bGmVqSOJVAjwjjLS1Jj3oULEHcEsubgeQdWSl/d0wUNPO8JM6bCM5MqMcexsal6caokjh0",
+	"0F6JbioyxQZQh73OToUgB+hburaXpKyfXIEPVFt5kXBKNGpLTkXnsjzHWL/jWzPSn5HpNoub/KwkGVPy",
+	"TpwHWSCiB1/fuMGUgKyziRhe5Qd0Q23Ckkz1Cqh88cUXX+z2NvmsJM6Sp48K6WT0SpBE9m7008Cssolq",
+	"ox+HQrQe9NJYpLHaMGVVJhl1vYYW9DbDh6qBbjRqK3y6M+P0Kt/B5ZbpjED5eaT0TmOcvTl5ZSPKEBov",
+	"4B6ueSQLYKpQoQk+Pf6JAqCJ5LkvA1zzgbZre6M4JvIuVb0B4i2wd4laKyRLkwyKs2X9NBmd9ym2Q2ux",
+	"5hH8YTnP8RVcLGIloKLn9GpzVuZWY5d1xDgBjxbHTgxMJsC5sDVzFMQj9Czo8zFS88UXLxFPx/UvvmBf",
+	"JaRrw2RgwU816ugJ7ehhj4doF1BnE6WtVY9lCV2EIGIZ1h4Ljo9Oz6gX6SiNKbSDIwrcstYtNglugXXP",
+	"dZJw7MvgvV+JQr/SMuWbSQ6MWRSaSs2ej8gFZ7nIBT8BBxp+4hc/Ql8uz88B0rnzyVcv2Obm5q5zWw2o",
+	"fqX1/ne/+e2HD1rbD/QRGxqiiDEIKfe5HpsATLeEax1D4+gkgdCVfkvijWJnO49RnseHAO6NAa68xB9l",
+	"1OT09r3CLXgYirD1K1QCf/eb3/5AobziwcK9iaFfJ04F3A9PVa1fcY91zOnoq6jDI/aYOYl+NPE1d6TF",
+	"mFsIq+8bLAjeYsH3a9+Pfhqs7V9iWzXoxghrkBr8mRPMaqVznEXg2TUObVIwQguNgZzLrWwOWPWNjN6x",
+	"QRTHEbUJcrgjWSYGw4xdcUV6BfU2MfexiMW+ZH3xrvrNYfsF9eKqIip4bPKR7BfMr9T9CvsF9gGqBR6W",
+	"XOwIgBN4Z6iMhX0g9QKqs3bu106Fht+RqXFjGfke08d5iuXzu4lUGdfoFg2EKWzZGyl9lRmKgowKbJ2y",
+	"zQaRhJsmMX6Vdj6tIGQFFPiCOPzGu3eweyN9nemuxI6Md50AUM96ZBs9bONzPV+iy4d3tDXdbDDlsaZ+",
+	"uIdj8NhmQ/8fVssG6+9hBTDKvEiT4VBgPS+j/g34mGmEvhS+pArnWKaTy9BjKU9FPPacN9V6VouFIhwh",
+	"1EDHyqmFVffly6KK+dNIjLAq6HGisvNUnP7HV9C1hkPNMZ7aeh+Ei3GioH6mFHvEFKAFBVWPyQuaCxQ7",
+	"2+AOjXNtNR+HAevnWPJZA6/G67ZVrRFSsSL0qZBhC2IoAFBcW9QgWDymxrLbTxOZjJSeG/gUZq+YCIst",
+	"Kw2yLEtSEbZmITluDqhj0EkuqRAoYnBO+MIb/qgHTZxzBM8sJ9HoO4BIrgYY/Qw8FmQJ/t/ESCFOT/wg",
+	"OI4CBP6Zs5WCmt40eqGSFMd0l29Pj17jdosUShMex8mVX2lh6MljfgWrO+lD1LjxQwBVo1RhqFUn9kRF",
+	"tTdzIYv3qO35Uu8XZFvowcT6TOjAA6K/zl4ndoC4oZyvpzEjGWWHKvAY1wtpzXmfJNX3ZiOZaqkL6U9a",
+	"putNIrpRKEJY1omkmwQtdtw+PcUBuO9BI/HYyf63+y/O6E2hArxeau0wTIVSQuFC04/AmewnUIkW6smn",
+	"gtK/skSPNE6SYYd3LzwWR/JiLU66PGbVbpyMtNTLOIhRabIEah4bptEl1Ry3ITp4XyovyHEQbtlZU2sW",
+	"eS6QnySompUvAcFBGekmUmIWg207VYUtC75AUANN0yn7CsT3lO5jZZL5ONMwYHICOps9HUmFg4L+BG/3",
+	"n39zdPTLH9uvXh29/fH45OC79tk+OAnLTNMXro37eQY1PsK0XNYuvKbRh5N+z1Vx79ME3+40xNNuM3zG",
+	"N3pbYqez290Mm/xpryE2OlvdnfAZb/Y2xXbnaXc3bPANsdXb6TzrNsNNsf30jkz3W7fcF1ntUlwxa4fY",
+	"xoU4RcZgW1WY/2RjVNiqgptPfE1/5fr7aPlaknTRHnM8j5itBoq71Xa1qmjV1LlUdMM1nFEN8dMQBw+Z",
+	"QWu03kix80Su6q7dVV3E+dtrieTZ3MiZSJ/dLM2cicIb9nkr6+P3w7XZKskgyjIRmqNQuxRaFAttaIo6",
+	"C9CBdwpSxJhYVM3NkNLQO8iMF4C8WJJVwSGo/1lDUJj2MWqZVZRQe75MJoxrEyJZBmH22FZjF8/ieCMn",
+	"FoPjNVea5785eTW7AN3PQ1E1HLdr6SMPw7tZUhkibS4XPCu959PUe6iY3UfpPeu5HrMgbmvcoFlidB/I",
+	"uwe/LOXLWBXbZe+02IRvlnwmJb5ZcNpJcvaaNAl6rBxhrok+BoRdNBeKZF+EUeivPopj8gBEGesmoziE",
+	"Qv8dcMqA/W5jCkJ/myW1tPkR5dxHt0rCuDV6DC6ASmtjQZ5hs+lyY2C1wfd52tvsNvj2xtpGZ1esbYVb",
+	"nbXdzjOxttVt9hpip7fBm019zQi/6aGqtDa3vQqsCqTkwHp00kDI+NaG7ikZrTB8bXo3Nzxr0yLiPzTH",
+	"prg2x9dobIAzv+LZ3DZwt2f4+z9NzdoVMKOsvx4n55Gc062NxzG6pfOIe4d3L5iQIatSDMF60PH39nB4",
+	"Sio0ln+B7vucheIy6oqalj/nIgNP+MEhFl2F0KMWJkkPnD3IGIPYOaVLFpubQT1LNhaFvml6GHBXKi9D",
+	"lb3ZdLM16/svb7UQZcYpXYXYyYxOdzXPtvvk+aTA3+hkoK6eEGyC2C28ly/ta3RS6oQPV3egCH0UQvDw",
+	"zNSjhTgQ+/btGcxR0Kb9B+jXYs8FT0UasESaVETMYwVxCZ0fgvUrPeA/g5t9GeyxVGhjIW9CGoh3wygV",
+	"qp0FMOMjeSGTK2kqj7Eul3qsWlL2YBn40sYvMZCNs9nc0984UqCKU8qlB/OapEhExtpkZvLLO869gvX4",
+	"6dT0OaO2HHpVx8k5i+ReviC1fiLFVbH6hNNGZ3YpnVspP3Un9YBprbgyfXe6dgCstkqrIsbf9jtfd6Oj",
+	"6NuDN78+aL6ODtSBPNnuvjjYObgYfv/di29362L8bUN839YnDTun3+7Wuxux7Ay+aoTffxvfpgP6TI9q",
+	"kcUFQ//s7KwH6x+0sJmbUiPo42FkwZwyxZ2Ydy/iyAiqcgfwGb8QigWdOOleiPCN7YDcK/YNsPeasCVg",
+	"M2P0ENuMlqQ0Sbi5vvVdI9Vz9y0egfs2nx0WJ/JcpIzmeaV2Ll/WHpcPNdGYbp0xM/MGtCJnFYPNS/Pv",
+	"IbVQG9cyi8fmsGlsVmYGO2vrzi3gR930bpah2pwQak7OxvOkM7N/6YPaj85HXd52NItllahxvZ18OM7F",
+	"SEkLnFKL6niUlUgnOVM4tQtfx6EtaYGlqKQnaOV4XupWFtN/IN3TVHnZs0dUP4JSthdimLHqCC/HqChQ",
+	"xxTeVWr7MsZqM7U6e27OUslAQJtwKuxlRun0GkUzTZ8sZJZixWVb7nNyCiIX2fYKMjkVJHKQ5GMK6Fjf",
+	"X5kl8fyTktDLN/S6Zbi6E+BZpETY1U3rYgU4ywLO8zmKg6Mnu4Vl5yfzWsQpXOKxYSSlKQ1cbOorJhQN",
+	"ClCVqxgvCgP5WekYZeWBwpT3qAhfzG0J4xvV8ZtbR/apNsib29cp5rdxozqyTyfLG0ETP1w8xmuhxcOp",
+	"PnmnUPHIeS7wYUPqmtGc2UFw4p0eXNVyF/fyulZho62gb2noc2ebxfPbGRXmeP29WXVzeWMn4KJVU4W5",
+	"0Xtd0M5AdEFqmO0Krxdwbc8laSMJxZekplCJVcsqYVK8y3LifgqFNaae3eHdC+Cbg+bj/uRL0gS30Ffs",
+	"Ajmxp22zjkKdcdpcVPuVFRLzg9l9ft3pv/u2Zmf0xbCx2TJXvCAA/ai+qquevw/Vr8yw1rrFZXbdDb5O",
+	"EvZ9OX/slF9Otg8dScwn1bsRkiYL+69qo0nalOrAqQE8I2DdWPBUb/6a50sQw2SJFW8xacRIwcYiy0NH",
+	"/UhRrgnGxzAJFZM5PmJjl+3kU1FQyF7CXD3+vVwac4GPAJ9tb+oL2S9TDLwYlaks5hLSXOQIMODvXgl5",
+	"nvUrra3G7o6NpapMY/WNwyvXVy0WWVOF1fa5l2a6QwzS4MA4Myvh2tBjtN4Z2HMcSaXX6EgOIzkBQkXA",
+	"0BIZTTyW13L3mIWYKHNABfISDaoAXpn4rbkBFio22sKeLQ7v+JEp3BFJj201NmugUfjy7pDnGKfqE4Qe",
+	"bdKwLNH2sYfZh/ov+KYFsEHTpwxphubdZ0d3b6mo0QpqHivUHEfSQsEtKD3a+JhN4TlMppQefQHYLnrx",
+	"QjsorNCVjIDKkoQgTeGHlqGLxjwTylosNdJO4CbI8kHzCXNIoWoA3XnIqU5R8Q6UtMozLafZWR8qe2RE",
+	"xXdfFZQ0GDH6fSFFHOaNgFFfgAXET4wbITBp3cYY82WU6ZEooSbsJdS9XIgzFhomCqvJW+HsAQ76MtB/",
+	"GOBj7TnQaj33UICmHKS1NVeCnoc8vXC3qX7NT8UGuyGjH71LN3LF6Nmx8EKk/nvoumHdXE+XcnM17sgR",
+	"pd9+EYzn239VyfPem9ofwrwXRWmKG3oW8GO8bi01vJxZDv2vCpG+AlOASPchqwa2R+CXkewmg0ieBx6x",
+	"/qG2IvQ1gNI70j05GWXniT65NlnvM4Hn8zi2KQG4iGfR73GYlmX0sUBWnAPzTuxLKhSVFMKK5i3Mz0Rs",
+	"xZ+L5qK50yyL0cxMeX1K93IhRwP4rvkhM47KD9OGZUnfwHicf1VwKEaKJnkPOszivwXVwaFkuFnlNQli",
+	"lkWX06Qb8Zg+FzHoP8FGfTOTEYpxkl6aDN5Mld70Kn0uw9gNoKRCI2ilVelHFSvo4KoNvMIi+fH+65cH",
+	"r78GVuSbx8cYKWzH5eMYRVrBKpKxvASAwp0T07cseyRXXRlXF4oFZkkFxd4JqOTS3bUSSovQYbzneVjQ",
+	"EEj5EqrC/IXoAgV+r3gSaK/ctICo050Dp6gz6cDHdmezLOWXIiaihi8BhhjCnMe4LadUbMA9wRLJ32+K",
+	"ILKZkzbtMB1GXCmdBMyLRXwSJ/cWugddJVAhwLSlIMaLh94Zmljs+60n2zZN7IsBMmBUWYdeTKyzxhB2",
+	"9466/T36HoxLqLeD0kxL1UiqTGtuSc/yfjgk/iayvPPFqZBhYXffsqy1hFDIa6YFaOhF1+oea4Hx9nva",
+	"trX9hfX93JUy4RqOZgyMUH6GYxikze34hW9UieYRSK87kkPL1IihUXtmC/7sc6Pv0jkuwKNTlFrLmyzr",
+	"7+0S+7CO+FbSDHaRougqosS1my0lJ8Vby2I50qg7opsMclBPelh8DNxBHkGFAXR9pvJl+8WL/eOz/Zfe",
+	"hItoWeGYJ8qZrH46k2SeI9CK3iNnNOC9wzebR5K0kl/aWhETUs3RDXIyv9lJs/ruRiELUvETtN715cLe",
+	"uxpLyhsswDe5Rdn0yEF38vqd1mZ+/fJYbBbgIwNjC8RmfCskvjskbpN2eDtYjPr+vWExmRetMnylYpb7",
+	"L5dEV18uC6977t2g9Ky6wAxfLCT56OC3BDFPYOYeHDHvEj3M91+hx92hBy6j66PHkixyOrmQjOamm1A3",
+	"5rJ2Tcx0a6rPcRqv8tSyJRSKqcSPooYxeqw+yOs6H1dOx2s6HQdjM3OLN/y66QswjzS9r/V/qMaX7/FE",
+	"sk6S9ZmKQqH2inx3EO1EhQZ+9OzkayICFJFlNj8ZV9DjFYlLZVcXE/NW9TFvxiHumaUw6VFfVJiHZGKW",
+	"UL2W+S7MYpWeWyva4exEIIXMl7x4yoTOanr9s6TnlWRsmfIkc1LDD8df47M/A3G73AeA911eAOG8r3bn",
+	"dVKlz82SWirShXWilaWrJlcyL0SFa93LLT4TE5MhC3DxH4QqYFzRVlAQbjGcVhbJ4mmgCQ9xW0Qh6qPR",
+	"uUxSEdbq7C1R4wJqzxO4TQSGUfdC+dgxhE+cYhs/UY40UcB29/ItarpaQYOyvNwVcs58qe+QJ/rsU7cP",
+	"uNKYxdj9R2D7nRcn+21tQs1sWADr/BbE5A15XTQ9lRb+izxl9lPoVeEypvCfm5UfLM6+FIMEV8Ty2iW8",
+	"8/22Drhhm9B500PEsc2yqfAqMsmirsCnUeepojcS23Lcfht4mNxFig1uYZqFVQ3bx8dKs1X5zXqaZR0g",
+	"iK+b1bSwTzR1gyE9pZpBHxoux4kU1hWXJewvkkjWPGpTA31eDCn2INQmRMYjqdxu0WAyQPFvj8jF6bnl",
+	"pNVZoG/IO7EIWCbiWNl+1I6wyB/vS306K1b7ozc1Pdk+rOtzrBe1NovddgwvfD/qk9uLeaVprTQtTC5w",
+	"d9zinawET7v9mTsZF/KCjcnyfZm3apeh06Od8Ti6EDXGB4lpmFdEBuPzz3n5V5J+25v+AXd5KeVFv839",
+	"7L6DAe2/E6NOrPbhah86lAm9FJfeh1bOzK1t2BfYV5SZvqEq70G6Z+SqiJVTZnWx1eDLlwenp0evvtt/",
+	"6bQ0faKsp67LpVvxDzMISn1xNKrbsjIeLIPfdGVdrffl/W80Z7OUyBmFDctzpgouLOCXuOICVjplbtl1",
+	"PrUYvxbZI1+Hy9tOq3W49DqESWWhyHgUL3QCLxTxXyMqYxLcrL5EOSwnKTahHESSUqpUAVGxNTR6BzyG",
+	"Rru+6DJSUSeKo2y8Rz2MfGkCouxCCNgfUcoueTwS1LbXurbORbY00r85fjnLQYQdSh7YQTTXt/FWxN1k",
+	"IP4Lx51BDpxr7LeHafdzDTfJKinv3t0ftjnPku6PGU6BxaGaJ3kmBrgczJUeS+LQyanrJSk0QkBUgXRq",
+	"jSmqXsh7yP3ZiklKMMgsFkkXjCiJmcTnbOYSosUM3wYs4m+TSN5a8t5nmUNW7sWd4uDTgefjKVL+v//V",
+	"//XHf/6X3//3f/f7//YfJyihzZn0/EdI65hcL8tbm2aTrNLLru//odygAr5gbasZevnCwLiBrol+NYXl",
+	"XRITN/vgNjpZLJcOR57kHOqm8uCwKz7jZRlx5jUBPv0CfFISAZtOkRubkjiFONwkNRXxnIpm4D6n9Dib",
+	"Bnet9DiHq4pKA4UQyUrCjpVFD1vGL0RxUezpe7MATwugVOHxm9kO8NpCueHk0LEqtz6K0JfmZ2ofP0GG",
+	"dew+ipTm9l9qj0EkdRIZfImZXZGaLbqcyKcDRnctu5xHnSCwP2iWwqMRSncnXlZJY48sVSGP7X20ar1c",
+	"BtnjE13eLadSFGQUKxNRTnZBIc8CPLeYaWHRtUouBKgmOynEanme22Sqhkn0ofKxFjSQShNYVAmYEvOz",
+	"2+ZaLQsFjseS1JeTWRdFiXDDvDdfzkp8Ywvz3prz895uVxI9aqEycfVGge3iyBqXqXITieNkxj0qkbNK",
+	"jXuI1DhXy70diTMzT+7nLHGMJeTA6h42lpxI6CuTEr6cEBNT0uYGyXqPS5rMTON7DALgjvFulcx3j8l8",
+	"N8U70v7muq3pHI82lNsMBl3S9Acxs7NoINAtogclwjo7pCgVuCSqUF94tnOZTv5Zp/nhxC3kCjtZfm3q",
+	"JpsmIGmO3r7ePynRhJrwyh/9NMopxGcd7h8+L33Ysu7njTt2P+OKWt7zTOt95XC+ZsB9YHfubUfcSzWT",
+	"tjFhI3kZZYJahrNIUsFHEtbENyYPogmYO+kdddam/s19nlEx9ZJMDOYmYuwxzmQi12gEpH+UE648JDtS",
+	"mS5lXaBeef4GbqfTH9svX5YH6dtheHtA+TGB+rKcjS344NfenKodhqt4/Coe71hyYTgLUJbQZxZxmo1G",
+	"gqRmFFzasDEyroTXvJwa47CP70mRmYDLnwdpeSXS75O7/DEbcZkaAm+h34lENqc+H3wnnmPEVx0jHqkx",
+	"w5hH0gysRunaCpMp8agvq2WS9ceT/cOj7/Zf1vbQKZFIQSkF5pEkzWMBvaKqdNmr/a/OTF8UHFSXS60p",
+	"wHmIBy0b8HTjsli006oZV/3EpnsWmHozav9jWzpn2T9CREHXk1XYHo62jZO1Im1fx4WgZ8wuReBaw5Ke",
+	"s9tNIwzc9muUJFBMYFjIgjM3mSwmD0UY0V842dIDQktw8FT8FOwxxQfCl70ohmLDtmiYFuCdcSZYZxSe",
+	"i4wNRYqSgKOnMpFiLUvWEmmbMpYKd1/6EqApAP3vFJqkmGR0JHUo8ZNn7moJH0+Uew6OK1Bj2RVhwLo8",
+	"Tce+jLIagg2Mq5/EobLVfQutRlBDocYpqH2yqhIy9JgIowzpKJfJhaixLswG6qpRZvmEdJE7uxw6VgII",
+	"XbVYP7linGGvWQTQnohj1hH9SIaMG+pGZ8wGSaqRTSMx0y/EUjGM+VixXhTHRHPmQw9fqjOG/89lEn6D",
+	"03//iFZSXt9OOU5YaLX+SE1/85K5Lfj6txrl1YTNSirUE+4l6YBjx4BsB1rvRjIajAbgNqHiwpHMxLlI",
+	"76Du/q0mmR4MDrFt8DW+zWnG0+wsGojlTt+XIZ58j/2bvz45enM82ZC50l3b7m3wyl03ZS6iIPjLIqwN",
+	"uvVs6T7NzQ3bqDkPQz04PZT6X19HkcdNuhLw13TO9S3SLhTqVpzr9fJhQWiAMNMpeV+oxKJvERQlPKvC",
+	"x2yQ1Mv7gtU8X9LaLXrKUBvAHp+01ersK5L63WTQiaRouRnIRELElq4p+t+w+CdYFjWPBbRrAo/Es8Gg",
+	"gP3uv/sHZrcv/BUIhJwAVAJajFqQRwLal0FxJd5JRhlrssPoubNQzXhbjONlKM9z8Z6M4tAoBSBeoQta",
+	"eilCpgY4kVUORobKoAeAbb8GTBUu1RW8VaDvThqS3skBxmQk6ATw/nHUFebWVTonjC6jkBKUkl5PiYwq",
+	"+feStLYHgVdTNh+6VeMrUMmdwSzRfhrJ81jclmwvSbSyhuJ16nMB+t1DbH0lfT/azFuJhbsXC0dTRtAy",
+	"smGBX/VFnIxChiex5JKc5hbtHOnQ5RK451Xofp2PZbpYJGQ5EYO9LyZSg2stCvAgrgLiL1+TwpdYlKIo",
+	"oOrshKSQHThPBThsevrDzK46Qet2VXditb0fif92kK/IJfa2nNNE9hQ7H1nFJktMi+oqdsCsOb2qWRUs",
+	"plod+kRn4H4djIBKFcfJFbppYDX4MulBnqPVyFj1TLzLXuBl7He/+S07FOm5oAM1cFBtNRqo/5jRUCiV",
+	"KvKRJ9eXE11kQYfBnrTYn5bOz6KB2Mt9R4Fj5gXYJRDpZ6nIRqmkDrWozNIATJYRFoaf7CBLDuaSLtp0",
+	"eeBL20DWOondLlZ4H8+dYqei/aQ7OelhcBlocoVus2aEnqmpmGoF74qnoQjXfxolWY56c53SejXQNn64",
+	"AHRZE9bcFH/vV0Zp7FdafqWfZUPVWl/vRbGoh+Ky/m70UyQHkax3kwHsA/3LOu90/cqHgkl9cNj+er9i",
+	"TWeXULxk70Rnou6p8mDptLiOC3Q13MpM3ZafAyixSOve2Cr9AqVejaelX+aWvROLOAKUUGiQYMUNAG7A",
+	"1sYSNMmzJDnkcmyTye+lhdXA4tZCkfg+QgfIzJofBMDgB++Shotuhx4DzfZKsrP978/MQ/dYYLZCgKY+",
+	"tDN36qXbRByznvB822H8NBkIU+Ipj6JY7pHniui8sqwvYRRbjYY+wfGysK3GbhnA74dRdisAv5TVig8q",
+	"RBBvKhOKrliMkuBmud6mD6PsvhlJS+KN+byfPSvpM6iqqpfR9SFnHTfobGW8AD36VGXRxqyOqyjrRyZF",
+	"QZ/CriIZJlesusEGkRxlQrHO2Lb83kOldjrFIy8bYB/FpY2WMdDeGc/goNaj6+wgU8btySLly24seCpC",
+	"jwWEO4HNDwEX3AQATqjGdXuRbS+rMtTu8YVAKValqOg5lEyw6bFjalo0722ZJpnoKTsvJ2HoSx4UEB8W",
+	"dCbmbGWJX4NgAbtvIQgkQ7WutdRIZVF3dkYGBAGBqYC05Kt+Egs2jHnWS9KBZ/31IVf9TsLTsM72ebev",
+	"9QD9UiNt4UHyEjr6q/p0fiGkL7VOzjjr8m5f2LDGToMp0U2gQWYc7rHgXEi9MShpC5sWC1mrs5f63zwV",
+	"DFjTIrRdn9HIfqIwM+TXeptWv3/zHw9/PDs43P/zo9f7pZWUvxbQap5m4y4KtA+H34lUaWu80trY8vQB",
+	"VWk1n3mVzjgT6hTU+krr6eZWo7EJl2rbR1Vau882vIozD1NJriUl3fWdt3a8SjRoU8urSmt7Y7NhrRX1",
+	"iqvsqZ7ESqvZ3NxwfjlLQj7WI2tseZVExpEUL3JXQqX17KlXGY5UX6hTmI2Nxlaz6VVS+XwkQxjxtjaU",
+	"hOQYz924RRvpaKjyz7QIRLq0duufOxQkQ1VemYe2KVPu0jZwkAzVBB7YbzYDDDDPAM+adGLn3u8Bz7p9",
+	"odiQpzabAa+heoSMao0NeCR9SXkPTxQTawMexYyHYSqU8liXK7EWSSWkirLoUsTjPQidZiMVQI1C4k8J",
+	"KLwOjOowUvBvX9K71FnAh0MidFHzt8KA9DZE08V43ZE3Gs4KN57RJF1XKj9goA6HfAozh4Hse8gxo1kH",
+	"AsmM9P6ppC+hF0ClhQ0l/oOpQNRNBuSvaW7Y+Oo+/shOs1EYJS6c7L9uP3+1/xJzz+womrObYjybMYpQ",
+	"DJL/4HqkzCgKHTFKH/3QmWj4xZcPeZjdstKzlgZXaHCXWTBYiKpoamXJ+Xks1sw3vW4b3KOhwk+7MF/N",
+	"9BDirJOEY1C8kOX6/kNQ81gvjoYuElpKDS1hsJJeHpzCH8hd92Xw3q8Q2PqVFvvdb377ATLpCUD1SwmP",
+	"XfWjbp8NuLbdUpEBbUXxnqizt/0o1qopPTJSFq+1PLCiQBmuu4rOJYukB9KCLsqSCwGhWnUlUnJBSbge",
+	"oPwJuxBj5cGlPBulYD+Gvjw4tFem2rzojZRWR7camzWWSG3spWOgxHLZBXU0kV3h2Wsony9SagSqJjKF",
+	"6r7c19Oh7bwoj9qAh1ZfFKP441mdtWG8hRmPJIxaiiucuTKBcwbLxcXvykd4q+jb5T15rgMm+Hi76clZ",
+	"dfta8gNJDbPWK7eOwovU1FnLYeXZF3eN4bB7haM4WnCaieja8llPxXmktBo102V2QmfkLBQNEgeHJuEo",
+	"FJdRVyC+IDDrj2/saoA0/SR2KWSYpB5TCSUM5y2DYCQKmypz0LiBPI53rrM23TzSKIyDAR98V0CGAh8O",
+	"W/aHSJ770iJYFV29nKUCEDGOMRLspEyxODk/B9iTGj5tLBsfXqOG6AotcvFO2x7ynKWim6QhwjncRb8m",
+	"vqGTp4zN8SD0rVHVttzDYHkUIi9S7xy6FEL9ahRh43Qzhy3WPn59yqQQoWIHR6d77Js37bf7Bx77/qB9",
+	"dHjgsaPj4yOPfXfw3ZHHvjl6fXSCouJw/+DP38B1rP365cnRwcs99tWLQ3aeCEXcUKj6QlXRryIlkCFQ",
+	"KBJz/Ob0Gwj4688cKV9aUWdcJnw4LPf94Tc5Hqn+S5jOhwt54+c80+tII19vs/uMb4unnWa41dvgu90d",
+	"8azTCJu9Tb7dfSp2OxvhVm+HP+s2RLOzGW73nvLd7obY6uyEz3oNrt+DPk6lVTk4Oq14FfyEWhc9fn26",
+	"PLLqycGJwpm7t2D3zDplRZE0PXFffPHFFzQJWiZtbZRMBu6axXe3pS+0hfIjp2IcU1N5W2IsX4mL3bYW",
+	"aHAGSHUDIBqAC3Al1u48CmQQBIoF5mLGEWladEzKtGX4WIkEF0nUo13DsoRU56kvbwvAR5dCYrEMLZO0",
+	"Xi5CEIj6IJGbsHVfATIvxLjO3kCNjSsyZfDGCoSRYRhR9Q0+HHoT3mBfBqauV4gELBUNhvEYpSWTCd2P",
+	"iiob7w+XTOjZtkKGLA2MIIH4xDem1+xzxTracOpzGYKAbbEAS2NCAl7ucgpFHF0KbQ7pl+YorXDTPlHs",
+	"nGfiiqOhpvcMnT1mP43ESNRYliQXHgt6PIoFdHtNVG7HkL3Cfvebv/Il1zbTJY8j8IiJd0MNibQHqzgQ",
+	"EkpI2h/J/OMRq44EKwg7mfiym4pQyCziMcTaetH5KJ2QZCygz8O+ZOb12S8YjRdmM9AoCjyEIVcKxmRL",
+	"nVBWo7u4nijWHaksGbAhbh8Uw4br1pZhmkShL3GwypDNoFIKVrXG7iWKfXt69HpNSI3nIVLn6A9GQxrw",
+	"MevkUYitxu6OL8Etr03EBuuIcSLD2nwRz8ok/B7b2nDKt/Hh0Jd6yQDNb6fRYOhJd+OnMVcZxUxZVQnB",
+	"TkSWjtfaWimr1dlLmuakZzyV7ODQsZ3NQkalMJxFp9OgfteRxfZweBYNhMr4YLjk+a/1Ov44paXDQy30",
+	"ml6lA9ditaoWM8ly84hrmYbnbFK2atwFvNdHIYCtT40ySAN5La7cWFsWn2IAq9J6trOldQeU1oC7BXkN",
+	"f3SSzjVq2OiPpj+eY4XfS3Nh2s/QDHiOCrQ9rQIpuAZRALyher3D/D57ZqqvEkhXWhu3rLScCDWK59rf",
+	"bzUOd0QXohK9KQhaKSsPz65De9woOl7BmEcP/6nx9c3k4IEp7X7Y2bqQGnXWuI2ZzklGtBEk9wrPBqO0",
+	"mDICYSrhI4mFarHD9sFrj7VfHh68npnbNurYAO7dBpweSy+bPPhyWeLK28xdea8i9kpEeWHAl/vf7b86",
+	"OobagDcMyNxh6nH+IZcPyrgLaxWZWYQMJcGZWbvU2f2Fw1A9sNT8wY4ekPORX2Akhu0UjA+DLJRQBKRg",
+	"YxotCECt8AawwAPWGbu+PHcYYImtaUuhN17TdwKbAA7CtXgMdPPhKB1qO+D0zfMf2y9eHL15fVbbw2Ib",
+	"vgTLYDRkfZFSwohWu6+SNCSnmE30fca6fZ7ybmasLVbIAY5FlpGzLpHCl2F0HmVUut6ZDW3aQRMZuEP+",
+	"bnptrcfJeSTrvtxqNFqMY8tBPUFkqZjqJDS+LEnYleAXYOrBFMMrp4k896xFk4ArMmRVuJkvcdZBSd/F",
+	"RgTEJLDhm46IE3kOXXvygovLwjEugXwfVz6KNqyxsrLT2GpuPJ0LepNgZ6YITz7mSmkwLUPBpaFp8sXu",
+	"Wbl8YMFwFxC/TF8YZ+esmNQP6EObI0RwYxQxf7boKFMgp6B8toPtkEexli87awCvgHgeQzdOL0lZs2F4",
+	"1J71mxC8kRhysRjLQ2QJ6wjw3ugd5rFhmlxG8pwyNWy3Rw2OimlIh8pEkEOdqAwcKhJHoqEaxrLHthGH",
+	"fckppE0Qrqcqgki3HRjSquaBLzKmbXRno9HQ9w3dVpSmaa2pVwUMcZwdCorhZKCbLkyQWc1ScSl4DJmN",
+	"0McrZ5rV2YkeaxwNoqxlpTMGxWjg6OFzyKh6TBsNOIfCtVyyfjJKfVkFB48WeUU/zXJSRRsoOXB8Byvl",
+	"hV4oHxPmn4GUN0Eyfat7FQiYsHdbmLywgt9Etz7gJu+xK72qrrgyelti94VeKZmIY7VyDTw210ABuw+B",
+	"ScoAek2wAoAMEsl7o2yUio/AdYJ02mmzMP1FX3QvVK7A5lZA2RCeKIs/JuIxUkQtGg1ztOOQaK6SWEBZ",
+	"C/DHp4OCROiIXpIKxhWkoBh3dAr9UsqNDgrGwKPqrD1L14bXMMC/1WiQ8k0WTw1w0vihMVxEwmnbl3BL",
+	"c/Gy+IiIOAFI96F6Lw0xpSO8Zx16tm6MG8B59u0hK4/i75zttZiNj2pEGp33sxV63o8GqwGoqMDmPPsu",
+	"qhnXgT2ToDyrtPJLdHiqSX20pTFMg1Xes8hyO426R1RLlSVDdpWkmDyHcc26Lw+AXjq2TWrjSBE1CBev",
+	"5armbFDCQrwMBHud4QDh1g4jx9Wc84YMGAZmW42tFrZtyk8iTlKkWGQSj6wXyKQeYKx1wKNc2bWFM5x7",
+	"La0p0txOOCA+Zd2L3mhVPvl6m/qlpSoupb9cN2yQLzDLMTdYcNlcTyWU5FDr7/kQKq+/NyymD+vvB0k4",
+	"isW8Ko5Y4PgSE+GCFio0Hcgb8zAVEF5Nay+XIt0zHaWB3BBlOdkCjqu+NmqvkFTuy5cn7a/OWJhcSY2y",
+	"lBuE3szhcA3Ti10iQ5VjS8328S9VK6/+/qRINYeKjlzivtR6kHUnFVFVAxnDHavVLX2p9V7y4ZDZtETL",
+	"TCdS/fdr7eFw7ZdiXMtVPELLjmBZGonQ6HNYRdl5d8A6qJqDZvXYJCXXGfH/W1RNEcJPx2+evzo4/Wb/",
+	"JU25Uc7wu/mymiZxDEkDMoRJow/FUqg7DNilIUWEeqxY2xGTCl7oT7f2IpFZmsQaLtfgYwZMRfjpfElp",
+	"z3ss+H4NMwXXKCHSJnZGXSiQj+8JlJE1Fuyf8XPwpQd+xR81Gptd1ecb2zvwb+FXAqg4FBz01l4nUqwd",
+	"8qzbD5jkA1Kdq0nKgi+CGroaNhtbVrvG1Ig6POX7Nar4tHb6TXtje8d670+/aa9tbO8U81/1FgA3TBcF",
+	"LPBlzcqDGx5JKgqOUwfP3mjsmOmiZ53oH/UL0GkmjSLNgCODng0hQ0osb+7s6YXOCq0Cld4pPMY7qNyh",
+	"ko+UVTcajRq+p3nyy0gNExXpbdliPMt4tz+AulmWbjsa6pcRIdyCMvfgm7ymfoW0hpwmRRJWOtbGe3P8",
+	"sn2279Jjkl4vT5AvE3A0fyeUSHpDdso3gocivVt6SmmdUCSxXYhxsUwov/gRmB7dPs/KS4UCkt64Vii+",
+	"NdYKzZ9KzOXyB1ri6U2faRJLJ5+q33GtnwxE+XONfLjxc0/kobnFh/KPgIvyiWIEXXssGUQZeD9LgTCR",
+	"ovi5mvVG3XZMnSinTvesLDtcXMeEcktVc30+zgSAwlKFG3oa8QDwrhu/T7qZyNZUlgo+KBZvsNXhO5Hk",
+	"WKUTOVJIqZtl3SHa4OzrCe3DLoSRYJdcxDpV0lgtvtLoHwDdLqjPXRtCjgZaxYFzKz9Mj82rFCTR9NMC",
+	"1Cg8NuDv1vi5+HKzub2502g0PBYNBqNMqx8EglZN8UCkssBKtXphBZSMYRpkS0aSo+4eYKxeZF/6ld/9",
+	"5rd+ZREOLzmAV0KeZ/3pZz8HaiMYLpAeguvmiUKBOPcTXLN7QEWL75KXnyHL5z97yDOtNFdalf/ar/yq",
+	"sbbL13o/vN/Z+uBX/stK2WKY1DTKmTxGy0GNpn5jdJra7pVJraKEVz1bvYiTK5GudbkSrC/eLT0z7ryU",
+	"zYoe10Zj577AYUIRovdcAcUKKCaAoqATl8wC0rERNYBHh6Cxhkdibg6sE7BEvxZ4YHlQwUfoDfTDL9bw",
+	"f+v4v3J4WWHbI8S2TXTXlDigoSjpE8W6yXDMqgWDsQYFi0ZpCptMJnZ9O/D0GADjZ7ziPnxuEYOdm3hr",
+	"t5o7s7y1EOIDIVvmQaBNSP6A7ebO9rONLZDMquY6eJvXcPCmaZIuDK4vM6LJnbaUKPjio5He97+Yg+8f",
+	"Hja6rQ3Aj+K+G38K4+xE8G7GXvMsujS6l+MwxrRTJ+aDft44wpj2TAY8Ojzwdmqy605njG1tokTWPJbA",
+	"dTyOxwz754kQOrbZOnLoGsAEbFyLddY2bttZ7PgTW3Lsrtv30zhN8aTylm6gI+GL5PNSn+FLcHwhN/N9",
+	"LBjyiYgFV6JY9On+28l8ZArY3RaogoU04Z+bTUfdmMjwdr//n37713/6+//nD//vX/7hv/nn3//l3/zx",
+	"7//3P/zdv/z+X/+nP/4f/+kP//P/rU+nzfgmjSstW/e8tOS5G2VxB7dOPr1162X7M5K1X1qnVQhFygdc",
+	"hhx6rJjy5QP+rm0LEFrREUn3ILi+9KvZpVl06Dnp6rl30QYj8mLrFEQ4FmkX5rqpvwBqJnq6u5t8c3Oz",
+	"KXa7YRjuPNvd2W08FZui1+vt8K5odDqdZqe309xuNngz7G5vb4WbGxubu9ub4mnY235aMfkbzcbWs+2n",
+	"O24Jl5P2V2fIeXDe6BH0nTM4tXzqhwWPVWT0VvPBIC8E4xRPVJlYVIvlol7fHd69mM37ehtl/TDlV2oq",
+	"4qaKIbec0yWZ4GkcibTom3b6s0FtFg/psaY8Su5KYTK5MgYMMg/KXN21OnsBVpBi6UhKrE98RaOVvqR7",
+	"8VQP8BKpalGmJTXW/RbdC5YmkJgcmGkIPBZYwAlqFLYz5ceCLPnORnuv7LzMCUrW2VtoJZdMz4gvmXld",
+	"7GSXioGeFLbV2GVVc3d3VmyT24SdJ0wP15CnO6MoztYiSWdieAzD0+VDRk7wVAhVv0WKXWqjrM5eJ3aE",
+	"6JfhmR61MYryYJn+uE7FfOfGdM4uTQQGfQ2LOp84T9+XakjbmtJVDiXXxrBueE/g57CK1J4NR1N0MwAp",
+	"GDBQTpiVw6V1aeh7f2R47pEnj19H9tl1YmXnNSSCmc77rvpvPt8iu20aVj7TNJVrW+CN3VkWuF0xQFRx",
+	"EMxqSWZagXeCC0kDksZSg053ZYy/JqiYeByQVBzIm8Kj+uPiN15T4OttxrgRt0YAOOJ2WWsYD6+DDJxp",
+	"FR+DC7DO2oME0mzEbAVAg7BeBYGBFuqmagAoIB4FadO+pAJpppYMsCqgPAgVXjkIkX/tYbWRIC84Dt8U",
+	"6vB4eFNf/qqg+4PPMv/zB3La2M6GUeYBgbIgtztjpsSAyyzqGvHmS9A8sIhGrc4g+94dSMtyb6hYGz6I",
+	"lhzMLVQs0bL4zN6JyCPgNKgGfa7ewLcIavimUWaj/fCiYMCRSA4Iu8wAUMrD/Ez8AuESxTh7e3D2zcuT",
+	"9tvXBZKUtexZ1VxptDwZ1Kj/GysZsLjUQ+yRGE/iUKSu8kQ9KRwNCo7UkMClMQRvCTfv6y/oTIC+Ixh4",
+	"tigOtdVXfVKPtJqYazzwOqD4sEjmxXeQGeSMAPQNrZqmI5HXrsGBUCnAEk3IVJCdnFk99Kp4141HKroU",
+	"NTtWcz89tebZ8O1t6VpJdQQ9lpcOCt77FTsDfqWFE+AxP7d6C0fNTOcHfelXJj+hLWcL+WumuJTeozel",
+	"N02VjoJ+BwMxSNKxx4h6aIAAVn5p0rH+4UTi296Xl2teM2TLr8HdUOTOTNF/Zvu87or/Y4CgEGd2t0Y6",
+	"kgoNpAkLIOcM4ZKXWkO/4sry+kRYm6YKNWa8anEP3F7YreydJRqwaNOad6g6sPiaD0TNM/iKlqTKGNRB",
+	"sy+fYlOn4gs2Z75gjupLezDR0L4OHeolSbaP9AbCFTKhXaRVZasfnE2sDFfAWY4ClBGb5VKcQBLrcrMg",
+	"5TjhJt1yuSvBVGRe5HL6YKpEFl/jz8CO+9J1F/qjRmNjx2gXX5K2iUfNRvzS7lg8Xly14FZs4GZRQoRP",
+	"FKMJrd10Uh6l19T5Urg3F36oO/VnTrkvl1gV1zA88VVBsMyvjCWg2q/+D7XBNmCaMP1NkH0OpO2bW4Z3",
+	"b+Q9WACvJBGrB8UVS7yOpOcsY4XoqZ+TcWrr1GA2BN5+zxigtp5yngSK94XeBHQSVnbBQDFn357STXxJ",
+	"fdrSbl+PHFux2dLVXCmRKWprjH2ObS5+nCQXLJIqCgUQLZBaZgtA+rITJx1sbAqLqs/BVsbMjqs0yjIh",
+	"66xtZZvjQDV+sb6jUeVRRegvI8eUI+Y5rrWgYPEEZDSRkRQ5tXGCgqUU1NlXEVhxlyL1JfSVQlXwx8P2",
+	"9z8+/6/O9k9ZlYoEsmbj6ebTrWYeaIdmc1tN6llgnHeRYhdimBl7Sc984EuqiAnVIIc8zYqevNakJw/K",
+	"hlMyLjr1IJ2Em4qrJmUAzZwI6s3b1BPGlS+vRBwD2I+xojb08anRF7VJK93k0lQ1R0LPYBRnEfT6oWyK",
+	"KSX2zfATofXPdRza91zXU71mRN31vG44FfdWt3EV4vy5hDhvP1i5TBEjV8isqhh9qj5SBKWb0oRc1WFe",
+	"eaMLRy1J0mk3W+5Pqjo7zvZulclVrVjxB8xZX2I8EtxtWMQoKO7OCdle6J1tjd8hnsvPRZ0d49MpSXzK",
+	"zTXRvpV1RtR3Ir/FRMxthgy2AtwRxFrLyd2OpuOG64cqE7A04htLWOIKHYRLisvHII4XSMMShF4eAXE6",
+	"aFZv3uroTgJyXJErWSZXqyoajwRBaal8FITSip3XgsGUSuvzVGD9dywFX23U681Go2aDDjm2aRuI5SbQ",
+	"noVg7J8ZQQ6xL69ypoEF3zo74ZEpQISnFzof2KZoYNjVWYMN+UgBytuglQn3GBoF9ru+X3Q8FZYoekJz",
+	"vALIKYDcvjY+msl83ASGFV4+Qrx8ATpUOVw+UQY+HJVqSQw1MLNID3VCQ1YPbU1x3FSWDCmQiyiIbpsu",
+	"MehAEU1HgJs8Fb60lDkniIAMNX35lCIJwfuJZ1Lcl6DSjUZbct6E/pkjOlUMsXQ+liWJ1WZZR78D7IUO",
+	"h1jj/YKweavPUkddId1nTxw26/dGKh51Q1znw+GSBKIjNGdLabITIe4SIhFSFOi8F1h3z5fziDEvoGA9",
+	"BnQc1hFbhnS050t6lGLJKNPKoHO6A+daa1UX0XAoQvRNS+LD9EZxPIbTRKhvYV9xwMe+7Air1xKdF7tJ",
+	"9ZK0KxwmTJGtYi65NBSnKdqKeQjxVnxZOieTzJXIMFbSC+z0ZMYAT7gqoRbBfXwZKSiBfFU2uieKDSJ5",
+	"OhoOkzQToXMhAjUxBe00d3majlngeFwDjwUq+jV9xAB9kYFZI+3jX7Iq/pAlqdDn41Chnv8VJ3pYbY8d",
+	"HJ1OPSa/JpHx2JaWKuXnYJPocoKOM1n2+AdsDXYrpBtWyrnxJZJuWFUmTA+zw5VAwnOtBU1OQbCQXGWq",
+	"n1wp21CNgk22MTTI/AEPoUYVJKvRGSAFVb78xKWQGeuMFFYL1scGSFGPJNt0Cktn7CpJVVbTMpiGgB/N",
+	"l0jooGJkSWpf/yrKun0aKN1xw9xwJomoPRw+HhaRC020RKnTrIDCYwUaSnMZho1TM3txOYLNjQrEC7Ac",
+	"wUZz6+nWs82draeLahQ8Er5KPlUO7TEXFYsYK842nElWuTcmyvRX/LJ5I8YJbJ04Oa+0Kv/2///T7//h",
+	"f/z9v/yf//6//OOf/uaf/vS//q33b//6t7//H/66ELz6zf/2x//0/107bGVEOcWuhheF+NUavdvaRp0P",
+	"LyreormmRWoCR5si3N5pdMXWM7ETim6nubPdfdrZ6jxr8t1Ob7cZ7nbDpxu9zafhdri5GzY3eKfZ2d0W",
+	"YqPb6z5t7NjAkcnvtoGiFzhj9u/XuIeQ4HWrBBOLMzdgmOTyZEUtuRG1JGcCLscocRXTJdO9jXJg871d",
+	"LKfc7ywSqmV+j0I8PDML3JeFtudLZ3/ngd2HyP9epV/fTfr1jXF82T5C9473UVhpNTdAtyjT8A2n4Ha4",
+	"B3cgQqbIB8YeMCNaSsY8dA52jhbLZ2EbrFt5U+40DfsyR/FlhdV1eZC2GuhcIqT7hAIj0jXCsXcesvRQ",
+	"U20f/9Kb5DSyJSiN6FAAH4c2v11DO0sStMXpafkvkD0DTmyZYO0coCiWIQsxH/DultYIrZ0CZ88GDrUS",
+	"pHjeU2k4vDHBMqdJsmuyJD3WZF9Hz4Es6cul2JJsWbJkaYXvKhJbF1X4rnnQRer6Nb7h96LvggoFs7MC",
+	"idOXH8viZHNInL5cmsVZOuMm2w56uqvZRM+2mxny86N65q//OMieK4Xq81So7kI1Wp7zSUNakT4/edKn",
+	"4zPI65svq4d9NPnTeDAfgv2ZB1/K6Z++5CXhojvnfzrxvWsSQD9C8v4MGE4bj5UBujz+mqWxIjU9ZhKo",
+	"/BgwvW0aqI1/3xMPNKc1dUbdC5GxdAR1uHyJnAD7KrZ7foH9NE0iZbfPIb0Bwp4Kx9+8opF++jTSFeh+",
+	"VkzSAubehEI6BcTX4ZKaJXIdMimrGtw+F5kTvvdlGWfULsJOcgnwGqXKY5EGsPFs0uik0urLh2SN3gB2",
+	"zXt9pprtCtt+XtzRm2iGuaPsvWn+8mFunL59/EvcYmyCN+jB/gxZgHXzOax16qJi/G74k+OAwt/rfHiB",
+	"0Q5fFmiHRouzCykv7F9U7JDZSjyFvJADz5t6+jIvk1h1ytY67oKahpFr9/mEUc/o7ck+vrWnL5fw+1+I",
+	"MczN/G6fObMLtPFMqAxcDKXtP/cmen7q323JDfEuUhmrbjW2ag70PlEYYvGl1Co8iQUYid0KbMDHeizQ",
+	"kCQ0rVh/Pt04WTUVajSAPrR2kdVKe3T6ks1s03l3PToLTaBMPyQ8kHd+cRt1FinQi/i0Noi3pc9f0Kuz",
+	"DU76T6ZN502Rb3ZHz6mARUnbS/N1lm1Owi9+/FV77c/52q8ba7s//vB+09tpfrAP+lVzbfcH6FryvuHt",
+	"fvB9/eDShj2fe7fJ9vEvP/kOcnfaIW4WOKy6Ry7Z72rVvbG0e+Nq4332G2/VjfHzwIpH3Q3xEXc7XHUb",
+	"XHUbXHUbvFG3Qan1g1LnFjwzvTR2YnGeuSkbCl9PhGScD/iFYOlIBhWvMrIMs9b6epx0edxPVNZ61niG",
+	"BHN64hTcocuH/DnKY10+zLp9Dg4ZsTbgUcz0eodefaa89Sjrz0hexGl6orQhrUw1+yg1ZnThLsOhKrnL",
+	"ae5dgn4QnO7pXOk4oNSMcViLXFlCrnODpPTJB5DImjHcx5E8R4buN2dnx8610aDs0kMGvrVIZfhY9OUZ",
+	"Ejf411iSYo8NIcPC/dAtV3LX45HqM5lkUY/AyJ2+4UiVfQSzYXkYpkIp6niNZOt60ewuufr1FN8JP2JZ",
+	"MzDnbrSKyz9FKAZJPg9spETqXqt/rnz44cN/DgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

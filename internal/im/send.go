@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -126,8 +125,15 @@ func (s *Service) sendable(ctx context.Context, u User, in SendInput, obj map[st
 			return "", "", err
 		}
 	}
-	if in.ChatType == Single && s.opts.Blocklist.Blocked(ctx, u.AppID, u.UserID, in.ToID) {
-		return "", "", fault.Forbiddenf("%s has blocked you", in.ToID)
+	if in.ChatType == Single {
+		if err := s.checkReceiver(ctx, u, in.ToID); err != nil {
+			return "", "", err
+		}
+	} else if err := s.checkSpeaker(ctx, u, in.ToID); err != nil {
+		return "", "", err
+	}
+	if err := s.beforeSend(ctx, u, in, content); err != nil {
+		return "", "", err
 	}
 	return content, text, nil
 }
@@ -213,7 +219,8 @@ func (s *Service) checkVisible(ctx context.Context, u User, field string, ids ..
 	return nil
 }
 
-// forwardContent copies the forwarded message into the content, as the contract says.
+// forwardContent copies the forwarded message into the content, bounded (see the package
+// function forwardContent), and returns it with the search text of the original.
 func (s *Service) forwardContent(ctx context.Context, u User, obj map[string]json.RawMessage) (content, text string, err error) {
 	id, _ := parseMessageID(stringField(obj, "messageId"))
 	rows, err := s.q.ListVisibleMessages(ctx, db.ListVisibleMessagesParams{AppID: u.AppID, UserID: u.UserID, Ids: []int64{id}})
@@ -227,20 +234,12 @@ func (s *Service) forwardContent(ctx context.Context, u User, obj map[string]jso
 	if orig.Revoked {
 		return "", "", fault.Conflictf("message %d was revoked and cannot be forwarded", id)
 	}
-	orig.GroupReadCount = nil
-	origJSON, err := json.Marshal(orig)
-	if err != nil {
-		return "", "", fault.Wrap(err, "encode message")
-	}
-	obj["messageId"] = json.RawMessage(strconv.Quote(strconv.FormatInt(id, 10)))
-	obj["original"] = origJSON
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return "", "", fault.Wrap(err, "encode content")
+	if content, err = forwardContent(obj, orig); err != nil {
+		return "", "", err
 	}
 	var origObj map[string]json.RawMessage
 	_ = json.Unmarshal([]byte(orig.Content), &origObj)
-	return string(b), searchText(orig.MsgType, orig.Content, origObj), nil
+	return content, searchText(orig.MsgType, orig.Content, origObj), nil
 }
 
 // messageOf is a stored message without its groupReadCount.

@@ -17,13 +17,6 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
-// Blocklist tells whether a user blocked another. The relationships area provides the
-// real one; until then nobody is blocked.
-type Blocklist interface {
-	// Blocked reports whether to has blocked from, so that from may not message him.
-	Blocked(ctx context.Context, appID int64, from, to string) bool
-}
-
 // MessageHook is told of every message once it is stored (webhooks, offline push). It runs
 // on the sender's path: hand slow work to a goroutine. recipients are both sides of a
 // one-to-one message, and nil for a group's: a group message is stored once for the group
@@ -32,19 +25,18 @@ type MessageHook interface {
 	Accepted(ctx context.Context, appID int64, m Message, recipients []string)
 }
 
-type nobodyBlocked struct{}
-
-func (nobodyBlocked) Blocked(context.Context, int64, string, string) bool { return false }
-
 // Options configure the service.
 type Options struct {
 	// RevokeWindow is how long a sender may revoke his message (XUQM_IM_REVOKE_WINDOW).
 	RevokeWindow time.Duration
 	// Location is the zone of zone-less time filters (XUQM_TIMEZONE).
-	Location  *time.Location
-	Blocklist Blocklist // nil: nobody is blocked
-	Hooks     []MessageHook
-	Log       *slog.Logger
+	Location *time.Location
+	Hooks    []MessageHook
+	// Notifier is told of committed events (webhooks); BeforeSend may stop a message before
+	// it is stored (before-send webhooks). Either may be nil.
+	Notifier   Notifier
+	BeforeSend BeforeSend
+	Log        *slog.Logger
 	// Announcer takes the events stored, for live delivery (realtime.NewAnnouncer); nil:
 	// none are announced, and clients get them by sync.
 	Announcer Announcer
@@ -61,6 +53,8 @@ type Service struct {
 	q    *db.Queries
 	opts Options
 	now  func() time.Time
+	// presence tells the admin's user list who is online; nil: nobody.
+	presence Presence
 
 	singles   singleQueue
 	indexWake chan struct{}
@@ -80,9 +74,6 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
-	}
-	if opts.Blocklist == nil {
-		opts.Blocklist = nobodyBlocked{}
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
