@@ -196,8 +196,8 @@ type ImGroupMember struct {
 	UserID     string
 	Role       string
 	JoinedAt   time.Time
-	JoinedSeq  int64
 	MutedUntil *time.Time
+	JoinedSeq  int64
 }
 
 type ImMessage struct {
