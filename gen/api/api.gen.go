@@ -85,6 +85,42 @@ func (e ChatType) Valid() bool {
 	}
 }
 
+// Defines values for CodePushDeployReportStatus.
+const (
+	CodePushDeployReportStatusDeploymentFailed    CodePushDeployReportStatus = "DeploymentFailed"
+	CodePushDeployReportStatusDeploymentSucceeded CodePushDeployReportStatus = "DeploymentSucceeded"
+)
+
+// Valid indicates whether the value is a known member of the CodePushDeployReportStatus enum.
+func (e CodePushDeployReportStatus) Valid() bool {
+	switch e {
+	case CodePushDeployReportStatusDeploymentFailed:
+		return true
+	case CodePushDeployReportStatusDeploymentSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CodePushLegacyDeployReportStatus.
+const (
+	CodePushLegacyDeployReportStatusDeploymentFailed    CodePushLegacyDeployReportStatus = "DeploymentFailed"
+	CodePushLegacyDeployReportStatusDeploymentSucceeded CodePushLegacyDeployReportStatus = "DeploymentSucceeded"
+)
+
+// Valid indicates whether the value is a known member of the CodePushLegacyDeployReportStatus enum.
+func (e CodePushLegacyDeployReportStatus) Valid() bool {
+	switch e {
+	case CodePushLegacyDeployReportStatusDeploymentFailed:
+		return true
+	case CodePushLegacyDeployReportStatusDeploymentSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmailCodePurpose.
 const (
 	REGISTER      EmailCodePurpose = "REGISTER"
@@ -996,6 +1032,115 @@ type CaptchaEnvelope struct {
 // ChatType defines model for ChatType.
 type ChatType string
 
+// ClientAppVersion A binary's version; invalid ones get 400.
+type ClientAppVersion = string
+
+// ClientText defines model for ClientText.
+type ClientText = string
+
+// CodePushDeployReport defines model for CodePushDeployReport.
+type CodePushDeployReport struct {
+	AppVersion     *ClientText `json:"app_version,omitempty"`
+	ClientUniqueId *ClientText `json:"client_unique_id,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey             DeploymentKey               `json:"deployment_key"`
+	Label                     *ClientText                 `json:"label,omitempty"`
+	PreviousDeploymentKey     *ClientText                 `json:"previous_deployment_key,omitempty"`
+	PreviousLabelOrAppVersion *ClientText                 `json:"previous_label_or_app_version,omitempty"`
+	Status                    *CodePushDeployReportStatus `json:"status,omitempty"`
+}
+
+// CodePushDeployReportStatus defines model for CodePushDeployReport.Status.
+type CodePushDeployReportStatus string
+
+// CodePushDownloadReport defines model for CodePushDownloadReport.
+type CodePushDownloadReport struct {
+	ClientUniqueId *ClientText `json:"client_unique_id,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey DeploymentKey `json:"deployment_key"`
+	Label         ClientText    `json:"label"`
+}
+
+// CodePushLegacyDeployReport defines model for CodePushLegacyDeployReport.
+type CodePushLegacyDeployReport struct {
+	AppVersion     *ClientText `json:"appVersion,omitempty"`
+	ClientUniqueId *ClientText `json:"clientUniqueId,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey             DeploymentKey                     `json:"deploymentKey"`
+	Label                     *ClientText                       `json:"label,omitempty"`
+	PreviousDeploymentKey     *ClientText                       `json:"previousDeploymentKey,omitempty"`
+	PreviousLabelOrAppVersion *ClientText                       `json:"previousLabelOrAppVersion,omitempty"`
+	Status                    *CodePushLegacyDeployReportStatus `json:"status,omitempty"`
+}
+
+// CodePushLegacyDeployReportStatus defines model for CodePushLegacyDeployReport.Status.
+type CodePushLegacyDeployReportStatus string
+
+// CodePushLegacyDownloadReport defines model for CodePushLegacyDownloadReport.
+type CodePushLegacyDownloadReport struct {
+	ClientUniqueId *ClientText `json:"clientUniqueId,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey DeploymentKey `json:"deploymentKey"`
+	Label         ClientText    `json:"label"`
+}
+
+// CodePushLegacyUpdateCheck defines model for CodePushLegacyUpdateCheck.
+type CodePushLegacyUpdateCheck struct {
+	UpdateInfo CodePushLegacyUpdateInfo `json:"updateInfo"`
+}
+
+// CodePushLegacyUpdateInfo defines model for CodePushLegacyUpdateInfo.
+type CodePushLegacyUpdateInfo struct {
+	// AppVersion The release's range, or on updateAppVersion the newest enabled release's.
+	AppVersion             string `json:"appVersion"`
+	Description            string `json:"description"`
+	DownloadURL            string `json:"downloadURL"`
+	IsAvailable            bool   `json:"isAvailable"`
+	IsMandatory            bool   `json:"isMandatory"`
+	Label                  string `json:"label"`
+	PackageHash            string `json:"packageHash"`
+	PackageSize            int64  `json:"packageSize"`
+	ShouldRunBinaryVersion bool   `json:"shouldRunBinaryVersion"`
+	UpdateAppVersion       bool   `json:"updateAppVersion"`
+}
+
+// CodePushUpdateCheck defines model for CodePushUpdateCheck.
+type CodePushUpdateCheck struct {
+	UpdateInfo CodePushUpdateInfo `json:"update_info"`
+}
+
+// CodePushUpdateInfo defines model for CodePushUpdateInfo.
+type CodePushUpdateInfo struct {
+	AppVersion  string `json:"app_version"`
+	Description string `json:"description"`
+	DownloadUrl string `json:"download_url"`
+	IsAvailable bool   `json:"is_available"`
+	IsDisabled  bool   `json:"is_disabled"`
+	IsMandatory bool   `json:"is_mandatory"`
+	Label       string `json:"label"`
+	PackageHash string `json:"package_hash"`
+	PackageSize int64  `json:"package_size"`
+
+	// ShouldRunBinaryVersion No enabled release runs on this binary; run its own bundle.
+	ShouldRunBinaryVersion bool   `json:"should_run_binary_version"`
+	TargetBinaryRange      string `json:"target_binary_range"`
+
+	// UpdateAppVersion The binary is too old for every enabled release; target_binary_range is the newest one's.
+	UpdateAppVersion bool `json:"update_app_version"`
+}
+
 // Conversation One user's view of a one-to-one or group conversation.
 type Conversation struct {
 	ChatType ChatType `json:"chatType"`
@@ -1212,6 +1357,14 @@ type DemoLoginRequest struct {
 	// Example: demo_alice
 	Username string `json:"username"`
 }
+
+// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+//
+// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+type DeploymentKey = string
+
+// DeploymentName Example: Staging
+type DeploymentName = string
 
 // EmailCode The 6-digit code from the mail.
 //
@@ -2379,10 +2532,19 @@ type RnBundle struct {
 	//
 	// Example: chat-home
 	ModuleId RnModuleId `json:"moduleId"`
-	Platform Platform   `json:"platform"`
+
+	// PackageHash The CodePush package hash: for a zip, SHA-256 (hex) of the JSON array of the sorted
+	// `"<path>:<sha256 of the file>"` strings of its files (`__MACOSX/`, `.DS_Store` and
+	// `.codepushrelease` left out), which the client computes again after unzipping; else
+	// the file's SHA-256.
+	PackageHash *string  `json:"packageHash,omitempty"`
+	Platform    Platform `json:"platform"`
 
 	// PublishedAt When it was last published; null while it never was.
 	PublishedAt *time.Time `json:"publishedAt"`
+
+	// Release The release that the upload made when it named a `deployment`.
+	Release *RnRelease `json:"release,omitempty"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
 	RolloutPercent RolloutPercent `json:"rolloutPercent"`
@@ -2450,10 +2612,25 @@ type RnBundleUpload struct {
 	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
 	//
 	// Example: ak_demo_chat
-	AppId       AppKey  `json:"appId"`
+	AppId AppKey `json:"appId"`
+
+	// Deployment The name of a deployment of the module (POST /api/v1/rn/deployments) to release the
+	// bundle into at once, for CodePush and Expo Updates clients: the release gets the
+	// deployment's next label (v1, v2, …), `targetBinaryRange`, `mandatory`, `description`,
+	// `rolloutPercent` (a release at 0 is offered to no one) and `disabled`. The bundle
+	// itself stays a DRAFT for the check route of /api/v1/rn/update/check.
+	//
+	//
+	// Example: Staging
+	Deployment  *string `json:"deployment,omitempty"`
 	Description *string `json:"description,omitempty"`
 
-	// File The bundle file.
+	// Disabled With `deployment`, a release that no client is offered until enabled.
+	Disabled *bool `json:"disabled,omitempty"`
+
+	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
+	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
+	// hash the server computes; any other file is served as it is.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -2465,13 +2642,8 @@ type RnBundleUpload struct {
 	// Example: 1.1.0
 	MaxAppVersion *NativeVersion `json:"maxAppVersion,omitempty"`
 
-	// MinAppVersion A native app version (versionName / CFBundleShortVersionString): one to four numbers joined
-	// by dots with an optional pre-release; compared number by number (missing numbers count as 0),
-	// then as semantic versions compare pre-releases.
-	//
-	//
-	// Example: 1.1.0
-	MinAppVersion NativeVersion `json:"minAppVersion"`
+	// MinAppVersion Required, unless `deployment` and `targetBinaryRange` are given (then 0).
+	MinAppVersion *NativeVersion `json:"minAppVersion,omitempty"`
 
 	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
 	//
@@ -2482,6 +2654,15 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
+	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
+	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
+	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	//
+	//
+	// Example: ^1.0.0
+	TargetBinaryRange *string `json:"targetBinaryRange,omitempty"`
+
 	// Version A semantic version MAJOR.MINOR.PATCH with an optional pre-release (`1.2.0-beta.1`), compared
 	// by semantic-version precedence; build metadata (`+…`) is not accepted.
 	//
@@ -2490,10 +2671,216 @@ type RnBundleUpload struct {
 	Version BundleVersion `json:"version"`
 }
 
+// RnDeployment defines model for RnDeployment.
+type RnDeployment struct {
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId     AppKey    `json:"appId"`
+	CreatedAt time.Time `json:"createdAt"`
+	Id        int64     `json:"id"`
+
+	// Key The deployment key in full; only in the answers of create and rotate-key.
+	Key *string `json:"key,omitempty"`
+
+	// KeyHint The key's last four characters.
+	KeyHint      string    `json:"keyHint"`
+	KeyRotatedAt time.Time `json:"keyRotatedAt"`
+
+	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
+	//
+	// Example: chat-home
+	ModuleId RnModuleId `json:"moduleId"`
+
+	// Name Example: Staging
+	Name     DeploymentName `json:"name"`
+	Platform Platform       `json:"platform"`
+}
+
+// RnDeploymentCreate defines model for RnDeploymentCreate.
+type RnDeploymentCreate struct {
+	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
+	//
+	// Example: chat-home
+	ModuleId RnModuleId `json:"moduleId"`
+
+	// Name Omitted, Staging and Production (those missing).
+	Name     *DeploymentName `json:"name,omitempty"`
+	Platform Platform        `json:"platform"`
+}
+
+// RnDeploymentEnvelope defines model for RnDeploymentEnvelope.
+type RnDeploymentEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnDeploymentListEnvelope defines model for RnDeploymentListEnvelope.
+type RnDeploymentListEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int            `json:"code"`
+	Data []RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnHaltPolicy defines model for RnHaltPolicy.
+type RnHaltPolicy struct {
+	Enabled           bool  `json:"enabled"`
+	MaxFailurePercent int32 `json:"maxFailurePercent"`
+	MinReports        int32 `json:"minReports"`
+}
+
+// RnHaltPolicyEnvelope defines model for RnHaltPolicyEnvelope.
+type RnHaltPolicyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnHaltPolicy `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // RnModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
 //
 // Example: chat-home
 type RnModuleId = string
+
+// RnPromote defines model for RnPromote.
+type RnPromote struct {
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+
+	// Label The release to copy; default the newest.
+	Label     *string `json:"label,omitempty"`
+	Mandatory *bool   `json:"mandatory,omitempty"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    *RolloutPercent `json:"rolloutPercent,omitempty"`
+	TargetBinaryRange *string         `json:"targetBinaryRange,omitempty"`
+
+	// ToDeployment Example: Staging
+	ToDeployment DeploymentName `json:"toDeployment"`
+}
+
+// RnRelease defines model for RnRelease.
+type RnRelease struct {
+	BundleId  int64     `json:"bundleId"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Deployment Example: Staging
+	Deployment   DeploymentName `json:"deployment"`
+	DeploymentId int64          `json:"deploymentId"`
+	Description  string         `json:"description"`
+	Disabled     bool           `json:"disabled"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
+	HaltedAt *time.Time `json:"haltedAt"`
+	Id       int64      `json:"id"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs int64 `json:"installs"`
+
+	// Label Example: v3
+	Label       string `json:"label"`
+	Mandatory   bool   `json:"mandatory"`
+	PackageHash string `json:"packageHash"`
+
+	// PromotedFrom The release it was promoted from.
+	PromotedFrom *int64 `json:"promotedFrom"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
+	Size              int64          `json:"size"`
+	Successes         int64          `json:"successes"`
+	TargetBinaryRange string         `json:"targetBinaryRange"`
+}
+
+// RnReleaseChange defines model for RnReleaseChange.
+type RnReleaseChange struct {
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+	Mandatory   *bool   `json:"mandatory,omitempty"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    *RolloutPercent `json:"rolloutPercent,omitempty"`
+	TargetBinaryRange *string         `json:"targetBinaryRange,omitempty"`
+}
+
+// RnReleaseEnvelope defines model for RnReleaseEnvelope.
+type RnReleaseEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int       `json:"code"`
+	Data RnRelease `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnReleasePage defines model for RnReleasePage.
+type RnReleasePage struct {
+	Content []RnRelease `json:"content"`
+
+	// Page Page number, counted from 0.
+	Page          int32 `json:"page"`
+	Size          int32 `json:"size"`
+	TotalElements int64 `json:"totalElements"`
+	TotalPages    int32 `json:"totalPages"`
+}
+
+// RnReleasePageEnvelope defines model for RnReleasePageEnvelope.
+type RnReleasePageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int           `json:"code"`
+	Data RnReleasePage `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
 
 // RnRollback defines model for RnRollback.
 type RnRollback struct {
@@ -2960,6 +3347,9 @@ type BlockedUserId = UserId
 
 // ByteRange defines model for ByteRange.
 type ByteRange = string
+
+// DeploymentId defines model for DeploymentId.
+type DeploymentId = int64
 
 // DeviceId defines model for DeviceId.
 type DeviceId = string
@@ -3804,6 +4194,78 @@ type ListSubAccountsParams struct {
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
+// ListRnDeploymentsParams defines parameters for ListRnDeployments.
+type ListRnDeploymentsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Platform Only this platform.
+	Platform *PlatformFilter `form:"platform,omitempty" json:"platform,omitempty"`
+
+	// ModuleId Only this module's deployments.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnDeploymentsParams defines parameters for CreateRnDeployments.
+type CreateRnDeploymentsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// PromoteRnReleaseParams defines parameters for PromoteRnRelease.
+type PromoteRnReleaseParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListRnReleasesParams defines parameters for ListRnReleases.
+type ListRnReleasesParams struct {
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// RotateRnDeploymentKeyParams defines parameters for RotateRnDeploymentKey.
+type RotateRnDeploymentKeyParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // DownloadRnBundleParams defines parameters for DownloadRnBundle.
 type DownloadRnBundleParams struct {
 	// Version The bundle's version; omitted, the newest PUBLISHED one.
@@ -3814,6 +4276,30 @@ type DownloadRnBundleParams struct {
 
 	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetRnHaltPolicyParams defines parameters for GetRnHaltPolicy.
+type GetRnHaltPolicyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// SetRnHaltPolicyParams defines parameters for SetRnHaltPolicy.
+type SetRnHaltPolicyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
 // ListRnBundlesParams defines parameters for ListRnBundles.
@@ -3835,6 +4321,18 @@ type ListRnBundlesParams struct {
 
 	// Size Page size.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnReleaseParams defines parameters for UpdateRnRelease.
+type UpdateRnReleaseParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -4018,6 +4516,36 @@ type DownloadApkParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// CodePushLegacyUpdateCheckParams defines parameters for CodePushLegacyUpdateCheck.
+type CodePushLegacyUpdateCheckParams struct {
+	DeploymentKey  DeploymentKey    `form:"deploymentKey" json:"deploymentKey"`
+	AppVersion     ClientAppVersion `form:"appVersion" json:"appVersion"`
+	PackageHash    *ClientText      `form:"packageHash,omitempty" json:"packageHash,omitempty"`
+	Label          *ClientText      `form:"label,omitempty" json:"label,omitempty"`
+	ClientUniqueId *ClientText      `form:"clientUniqueId,omitempty" json:"clientUniqueId,omitempty"`
+	IsCompanion    *bool            `form:"isCompanion,omitempty" json:"isCompanion,omitempty"`
+}
+
+// CodePushUpdateCheckParams defines parameters for CodePushUpdateCheck.
+type CodePushUpdateCheckParams struct {
+	DeploymentKey DeploymentKey `form:"deployment_key" json:"deployment_key"`
+
+	// AppVersion The binary's version (a semantic version; 1.0 counts as 1.0.0).
+	AppVersion ClientAppVersion `form:"app_version" json:"app_version"`
+
+	// PackageHash The package hash of the release the client runs; absent on the binary's own bundle.
+	PackageHash *ClientText `form:"package_hash,omitempty" json:"package_hash,omitempty"`
+
+	// Label The label of the release the client runs.
+	Label *ClientText `form:"label,omitempty" json:"label,omitempty"`
+
+	// ClientUniqueId The device's id, which places it in or out of a rollout.
+	ClientUniqueId *ClientText `form:"client_unique_id,omitempty" json:"client_unique_id,omitempty"`
+
+	// IsCompanion Ignore the app version (companion apps).
+	IsCompanion *bool `form:"is_companion,omitempty" json:"is_companion,omitempty"`
+}
+
 // CreateAppJSONRequestBody defines body for CreateApp for application/json ContentType.
 type CreateAppJSONRequestBody = AppInput
 
@@ -4102,6 +4630,18 @@ type SendSubAccountVerifyCodeJSONRequestBody = SubAccountEmailRequest
 // VerifySubAccountEmailJSONRequestBody defines body for VerifySubAccountEmail for application/json ContentType.
 type VerifySubAccountEmailJSONRequestBody = VerifySubAccountEmailRequest
 
+// CreateRnDeploymentsJSONRequestBody defines body for CreateRnDeployments for application/json ContentType.
+type CreateRnDeploymentsJSONRequestBody = RnDeploymentCreate
+
+// PromoteRnReleaseJSONRequestBody defines body for PromoteRnRelease for application/json ContentType.
+type PromoteRnReleaseJSONRequestBody = RnPromote
+
+// SetRnHaltPolicyJSONRequestBody defines body for SetRnHaltPolicy for application/json ContentType.
+type SetRnHaltPolicyJSONRequestBody = RnHaltPolicy
+
+// UpdateRnReleaseJSONRequestBody defines body for UpdateRnRelease for application/json ContentType.
+type UpdateRnReleaseJSONRequestBody = RnReleaseChange
+
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
 
@@ -4122,6 +4662,18 @@ type PublishAppVersionJSONRequestBody = ReleasePublish
 
 // SetAppVersionRolloutJSONRequestBody defines body for SetAppVersionRollout for application/json ContentType.
 type SetAppVersionRolloutJSONRequestBody = ReleaseRollout
+
+// CodePushLegacyReportDeployJSONRequestBody defines body for CodePushLegacyReportDeploy for application/json ContentType.
+type CodePushLegacyReportDeployJSONRequestBody = CodePushLegacyDeployReport
+
+// CodePushLegacyReportDownloadJSONRequestBody defines body for CodePushLegacyReportDownload for application/json ContentType.
+type CodePushLegacyReportDownloadJSONRequestBody = CodePushLegacyDownloadReport
+
+// CodePushReportDeployJSONRequestBody defines body for CodePushReportDeploy for application/json ContentType.
+type CodePushReportDeployJSONRequestBody = CodePushDeployReport
+
+// CodePushReportDownloadJSONRequestBody defines body for CodePushReportDownload for application/json ContentType.
+type CodePushReportDownloadJSONRequestBody = CodePushDownloadReport
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -5537,6 +6089,79 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListRnDeployments List an app's deployments
+	//
+	// The app's deployments (optionally of one platform and module), ordered by platform, module
+	// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+	ListRnDeployments(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnDeploymentsWithBody Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithBody(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnDeployments Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PromoteRnReleaseWithBody Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithBody(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PromoteRnRelease Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnRelease(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRnReleases List a deployment's releases
+	//
+	// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+	// signed request names the app in X-App-Key. A deployment of another app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+	ListRnReleases(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateRnDeploymentKey Give a deployment a new key
+	//
+	// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+	// shows the new one in full, the only time. App-admin; a signed request names the app in
+	// X-App-Key. A deployment of another app gets 404.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+	RotateRnDeploymentKey(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DownloadRnBundle Download a React Native bundle
 	//
 	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
@@ -5555,6 +6180,35 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/rn/files/{appId}/{platform}/{moduleId} (the `DownloadRnBundle` operationId).
 	DownloadRnBundle(ctx context.Context, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	//
+	// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+	// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+	// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+	// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+	// reports, 20 percent). App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+	GetRnHaltPolicy(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetRnHaltPolicyWithBody Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithBody(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicy(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRnBundles List an app's React Native bundles
 	//
 	// The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -5562,6 +6216,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnReleaseWithBody Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithBody(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnRelease Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnRelease(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RollbackRnBundleWithBody Roll a module back to an earlier bundle
 	//
@@ -5833,6 +6511,106 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 	DownloadApk(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDeployWithBody CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeploy(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDownloadWithBody CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownload(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	//
+	// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+	// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+	//
+	// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+	CodePushLegacyUpdateCheck(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDeployWithBody CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeploy(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDownloadWithBody CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDownload CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownload(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	//
+	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+	// Selection as described at the top of this file. `download_url` is the bundle's absolute
+	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+	// service 403.
+	//
+	// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+	CodePushUpdateCheck(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListApps List the tenant's apps
@@ -8305,6 +9083,149 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 	return c.Client.Do(req)
 }
 
+// ListRnDeployments List an app's deployments
+//
+// The app's deployments (optionally of one platform and module), ordered by platform, module
+// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+//
+// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+func (c *Client) ListRnDeployments(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRnDeploymentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnDeploymentsWithBody Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *Client) CreateRnDeploymentsWithBody(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnDeploymentsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnDeployments Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *Client) CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnDeploymentsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PromoteRnReleaseWithBody Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *Client) PromoteRnReleaseWithBody(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPromoteRnReleaseRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PromoteRnRelease Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *Client) PromoteRnRelease(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPromoteRnReleaseRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRnReleases List a deployment's releases
+//
+// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+// signed request names the app in X-App-Key. A deployment of another app gets 404.
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+func (c *Client) ListRnReleases(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRnReleasesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateRnDeploymentKey Give a deployment a new key
+//
+// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+// shows the new one in full, the only time. App-admin; a signed request names the app in
+// X-App-Key. A deployment of another app gets 404.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+func (c *Client) RotateRnDeploymentKey(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateRnDeploymentKeyRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DownloadRnBundle Download a React Native bundle
 //
 // Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
@@ -8333,6 +9254,65 @@ func (c *Client) DownloadRnBundle(ctx context.Context, appId AppKey, platform Pl
 	return c.Client.Do(req)
 }
 
+// GetRnHaltPolicy Show the app's crash-aware rollout policy
+//
+// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+// reports, 20 percent). App-admin.
+//
+// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+func (c *Client) GetRnHaltPolicy(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnHaltPolicyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetRnHaltPolicyWithBody Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *Client) SetRnHaltPolicyWithBody(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRnHaltPolicyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetRnHaltPolicy Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *Client) SetRnHaltPolicy(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRnHaltPolicyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRnBundles List an app's React Native bundles
 //
 // The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -8341,6 +9321,50 @@ func (c *Client) DownloadRnBundle(ctx context.Context, appId AppKey, platform Pl
 // Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 func (c *Client) ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRnBundlesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnReleaseWithBody Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *Client) UpdateRnReleaseWithBody(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnReleaseRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnRelease Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *Client) UpdateRnRelease(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnReleaseRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8792,6 +9816,206 @@ func (c *Client) WithdrawAppVersion(ctx context.Context, id ReleaseId, params *W
 // Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 func (c *Client) DownloadApk(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDownloadApkRequest(c.Server, filename, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDeployWithBody CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *Client) CodePushLegacyReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDeployRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *Client) CodePushLegacyReportDeploy(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDeployRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDownloadWithBody CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *Client) CodePushLegacyReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDownloadRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *Client) CodePushLegacyReportDownload(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDownloadRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+//
+// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+//
+// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+func (c *Client) CodePushLegacyUpdateCheck(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyUpdateCheckRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDeployWithBody CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *Client) CodePushReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDeployRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDeploy CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *Client) CodePushReportDeploy(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDeployRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDownloadWithBody CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *Client) CodePushReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDownloadRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDownload CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *Client) CodePushReportDownload(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDownloadRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushUpdateCheck CodePush update check (snake_case)
+//
+// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+// Selection as described at the top of this file. `download_url` is the bundle's absolute
+// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+// service 403.
+//
+// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+func (c *Client) CodePushUpdateCheck(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushUpdateCheckRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -14570,6 +15794,460 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
+func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Platform != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "platform", *params.Platform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnDeploymentsRequest calls the generic CreateRnDeployments builder with application/json body
+func NewCreateRnDeploymentsRequest(server string, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnDeploymentsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnDeploymentsRequestWithBody constructs an http.Request for the CreateRnDeployments method, with any body, and a specified content type
+func NewCreateRnDeploymentsRequestWithBody(server string, params *CreateRnDeploymentsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPromoteRnReleaseRequest calls the generic PromoteRnRelease builder with application/json body
+func NewPromoteRnReleaseRequest(server string, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPromoteRnReleaseRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewPromoteRnReleaseRequestWithBody constructs an http.Request for the PromoteRnRelease method, with any body, and a specified content type
+func NewPromoteRnReleaseRequestWithBody(server string, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/promote", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListRnReleasesRequest constructs an http.Request for the ListRnReleases method
+func NewListRnReleasesRequest(server string, id DeploymentId, params *ListRnReleasesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/releases", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRotateRnDeploymentKeyRequest constructs an http.Request for the RotateRnDeploymentKey method
+func NewRotateRnDeploymentKeyRequest(server string, id DeploymentId, params *RotateRnDeploymentKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/rotate-key", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDownloadRnBundleRequest constructs an http.Request for the DownloadRnBundle method
 func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams) (*http.Request, error) {
 	var err error
@@ -14664,6 +16342,171 @@ func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, 
 			}
 
 			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnHaltPolicyRequest constructs an http.Request for the GetRnHaltPolicy method
+func NewGetRnHaltPolicyRequest(server string, params *GetRnHaltPolicyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/halt-policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSetRnHaltPolicyRequest calls the generic SetRnHaltPolicy builder with application/json body
+func NewSetRnHaltPolicyRequest(server string, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetRnHaltPolicyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSetRnHaltPolicyRequestWithBody constructs an http.Request for the SetRnHaltPolicy method, with any body, and a specified content type
+func NewSetRnHaltPolicyRequestWithBody(server string, params *SetRnHaltPolicyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/halt-policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
 		}
 
 	}
@@ -14800,6 +16643,90 @@ func NewListRnBundlesRequest(server string, params *ListRnBundlesParams) (*http.
 			}
 
 			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnReleaseRequest calls the generic UpdateRnRelease builder with application/json body
+func NewUpdateRnReleaseRequest(server string, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnReleaseRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnReleaseRequestWithBody constructs an http.Request for the UpdateRnRelease method, with any body, and a specified content type
+func NewUpdateRnReleaseRequestWithBody(server string, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/releases/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
 		}
 
 	}
@@ -15861,6 +17788,378 @@ func NewDownloadApkRequest(server string, filename string, params *DownloadApkPa
 			req.Header.Set("If-None-Match", headerParam1)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewCodePushLegacyReportDeployRequest calls the generic CodePushLegacyReportDeploy builder with application/json body
+func NewCodePushLegacyReportDeployRequest(server string, body CodePushLegacyReportDeployJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushLegacyReportDeployRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushLegacyReportDeployRequestWithBody constructs an http.Request for the CodePushLegacyReportDeploy method, with any body, and a specified content type
+func NewCodePushLegacyReportDeployRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reportStatus/deploy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushLegacyReportDownloadRequest calls the generic CodePushLegacyReportDownload builder with application/json body
+func NewCodePushLegacyReportDownloadRequest(server string, body CodePushLegacyReportDownloadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushLegacyReportDownloadRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushLegacyReportDownloadRequestWithBody constructs an http.Request for the CodePushLegacyReportDownload method, with any body, and a specified content type
+func NewCodePushLegacyReportDownloadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reportStatus/download")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushLegacyUpdateCheckRequest constructs an http.Request for the CodePushLegacyUpdateCheck method
+func NewCodePushLegacyUpdateCheckRequest(server string, params *CodePushLegacyUpdateCheckParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/updateCheck")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deploymentKey", params.DeploymentKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appVersion", params.AppVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PackageHash != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "packageHash", *params.PackageHash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Label != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "label", *params.Label, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientUniqueId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientUniqueId", *params.ClientUniqueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IsCompanion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "isCompanion", *params.IsCompanion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCodePushReportDeployRequest calls the generic CodePushReportDeploy builder with application/json body
+func NewCodePushReportDeployRequest(server string, body CodePushReportDeployJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushReportDeployRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushReportDeployRequestWithBody constructs an http.Request for the CodePushReportDeploy method, with any body, and a specified content type
+func NewCodePushReportDeployRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/report_status/deploy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushReportDownloadRequest calls the generic CodePushReportDownload builder with application/json body
+func NewCodePushReportDownloadRequest(server string, body CodePushReportDownloadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushReportDownloadRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushReportDownloadRequestWithBody constructs an http.Request for the CodePushReportDownload method, with any body, and a specified content type
+func NewCodePushReportDownloadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/report_status/download")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushUpdateCheckRequest constructs an http.Request for the CodePushUpdateCheck method
+func NewCodePushUpdateCheckRequest(server string, params *CodePushUpdateCheckParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/update_check")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deployment_key", params.DeploymentKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "app_version", params.AppVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PackageHash != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "package_hash", *params.PackageHash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Label != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "label", *params.Label, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientUniqueId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "client_unique_id", *params.ClientUniqueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IsCompanion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "is_companion", *params.IsCompanion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -17366,6 +19665,85 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
 
+	// ListRnDeploymentsWithResponse List an app's deployments
+	//
+	// The app's deployments (optionally of one platform and module), ordered by platform, module
+	// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+	ListRnDeploymentsWithResponse(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*ListRnDeploymentsResponse, error)
+
+	// CreateRnDeploymentsWithBodyWithResponse Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithBodyWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// CreateRnDeploymentsWithResponse Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithBodyWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error)
+
+	// PromoteRnReleaseWithResponse Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error)
+
+	// ListRnReleasesWithResponse List a deployment's releases
+	//
+	// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+	// signed request names the app in X-App-Key. A deployment of another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+	ListRnReleasesWithResponse(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*ListRnReleasesResponse, error)
+
+	// RotateRnDeploymentKeyWithResponse Give a deployment a new key
+	//
+	// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+	// shows the new one in full, the only time. App-admin; a signed request names the app in
+	// X-App-Key. A deployment of another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+	RotateRnDeploymentKeyWithResponse(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*RotateRnDeploymentKeyResponse, error)
+
 	// DownloadRnBundleWithResponse Download a React Native bundle
 	//
 	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
@@ -17386,6 +19764,37 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/rn/files/{appId}/{platform}/{moduleId} (the `DownloadRnBundle` operationId).
 	DownloadRnBundleWithResponse(ctx context.Context, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams, reqEditors ...RequestEditorFn) (*DownloadRnBundleResponse, error)
 
+	// GetRnHaltPolicyWithResponse Show the app's crash-aware rollout policy
+	//
+	// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+	// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+	// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+	// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+	// reports, 20 percent). App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+	GetRnHaltPolicyWithResponse(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*GetRnHaltPolicyResponse, error)
+
+	// SetRnHaltPolicyWithBodyWithResponse Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithBodyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error)
+
+	// SetRnHaltPolicyWithResponse Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error)
+
 	// ListRnBundlesWithResponse List an app's React Native bundles
 	//
 	// The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -17395,6 +19804,30 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundlesWithResponse(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*ListRnBundlesResponse, error)
+
+	// UpdateRnReleaseWithBodyWithResponse Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithBodyWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error)
+
+	// UpdateRnReleaseWithResponse Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error)
 
 	// RollbackRnBundleWithBodyWithResponse Roll a module back to an earlier bundle
 	//
@@ -17678,6 +20111,110 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 	DownloadApkWithResponse(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*DownloadApkResponse, error)
+
+	// CodePushLegacyReportDeployWithBodyWithResponse CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error)
+
+	// CodePushLegacyReportDeployWithResponse CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithResponse(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error)
+
+	// CodePushLegacyReportDownloadWithBodyWithResponse CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error)
+
+	// CodePushLegacyReportDownloadWithResponse CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithResponse(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error)
+
+	// CodePushLegacyUpdateCheckWithResponse CodePush update check (camelCase, older clients)
+	//
+	// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+	// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+	CodePushLegacyUpdateCheckWithResponse(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushLegacyUpdateCheckResponse, error)
+
+	// CodePushReportDeployWithBodyWithResponse CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error)
+
+	// CodePushReportDeployWithResponse CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithResponse(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error)
+
+	// CodePushReportDownloadWithBodyWithResponse CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error)
+
+	// CodePushReportDownloadWithResponse CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithResponse(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error)
+
+	// CodePushUpdateCheckWithResponse CodePush update check (snake_case)
+	//
+	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+	// Selection as described at the top of this file. `download_url` is the bundle's absolute
+	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+	// service 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+	CodePushUpdateCheckWithResponse(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushUpdateCheckResponse, error)
 }
 
 type ListAppsResponse struct {
@@ -24637,6 +27174,407 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+type ListRnDeploymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON200() *RnDeploymentListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRnDeploymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRnDeploymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRnDeploymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnDeploymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON200() *RnDeploymentListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnDeploymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnDeploymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnDeploymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PromoteRnReleaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleaseEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON200() *RnReleaseEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PromoteRnReleaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PromoteRnReleaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PromoteRnReleaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PromoteRnReleaseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRnReleasesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleasePageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRnReleasesResponse) GetJSON200() *RnReleasePageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRnReleasesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRnReleasesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRnReleasesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRnReleasesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRnReleasesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRnReleasesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRnReleasesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRnReleasesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRnReleasesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RotateRnDeploymentKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON200() *RnDeploymentEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateRnDeploymentKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateRnDeploymentKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateRnDeploymentKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateRnDeploymentKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DownloadRnBundleResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnBundle
 type DownloadRnBundleResponse200Headers struct {
 	AcceptRanges       string
@@ -24763,6 +27701,165 @@ func (r DownloadRnBundleResponse) ContentType() string {
 	return ""
 }
 
+type GetRnHaltPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnHaltPolicyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON200() *RnHaltPolicyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnHaltPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnHaltPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnHaltPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnHaltPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetRnHaltPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnHaltPolicyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON200() *RnHaltPolicyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetRnHaltPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetRnHaltPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetRnHaltPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetRnHaltPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnBundlesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24833,6 +27930,89 @@ func (r ListRnBundlesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListRnBundlesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnReleaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleaseEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON200() *RnReleaseEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnReleaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnReleaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnReleaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnReleaseResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25952,6 +29132,504 @@ func (r DownloadApkResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DownloadApkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyReportDeployResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyReportDeploy
+type CodePushLegacyReportDeployResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyReportDeployResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyReportDeployResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyReportDeployResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyReportDeployResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyReportDeployResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyReportDeployResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyReportDownloadResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyReportDownload
+type CodePushLegacyReportDownloadResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyReportDownloadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyReportDownloadResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyReportDownloadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyReportDownloadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyReportDownloadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyReportDownloadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyUpdateCheckResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyUpdateCheck
+type CodePushLegacyUpdateCheckResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyUpdateCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CodePushLegacyUpdateCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyUpdateCheckResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON200() *CodePushLegacyUpdateCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyUpdateCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyUpdateCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyUpdateCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyUpdateCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushReportDeployResponse429Headers the declared response headers of an HTTP 429 response for CodePushReportDeploy
+type CodePushReportDeployResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushReportDeployResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushReportDeployResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushReportDeployResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushReportDeployResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushReportDeployResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushReportDeployResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushReportDownloadResponse429Headers the declared response headers of an HTTP 429 response for CodePushReportDownload
+type CodePushReportDownloadResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushReportDownloadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushReportDownloadResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushReportDownloadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushReportDownloadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushReportDownloadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushReportDownloadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushUpdateCheckResponse429Headers the declared response headers of an HTTP 429 response for CodePushUpdateCheck
+type CodePushUpdateCheckResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushUpdateCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CodePushUpdateCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushUpdateCheckResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON200() *CodePushUpdateCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushUpdateCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushUpdateCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushUpdateCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushUpdateCheckResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -28092,6 +31770,127 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 	return ParseDisableSubAccountResponse(rsp)
 }
 
+// ListRnDeploymentsWithResponse List an app's deployments
+//
+// The app's deployments (optionally of one platform and module), ordered by platform, module
+// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+func (c *ClientWithResponses) ListRnDeploymentsWithResponse(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*ListRnDeploymentsResponse, error) {
+	rsp, err := c.ListRnDeployments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRnDeploymentsResponse(rsp)
+}
+
+// CreateRnDeploymentsWithBodyWithResponse Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *ClientWithResponses) CreateRnDeploymentsWithBodyWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error) {
+	rsp, err := c.CreateRnDeploymentsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// CreateRnDeploymentsWithResponse Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *ClientWithResponses) CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error) {
+	rsp, err := c.CreateRnDeployments(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *ClientWithResponses) PromoteRnReleaseWithBodyWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error) {
+	rsp, err := c.PromoteRnReleaseWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePromoteRnReleaseResponse(rsp)
+}
+
+// PromoteRnReleaseWithResponse Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *ClientWithResponses) PromoteRnReleaseWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error) {
+	rsp, err := c.PromoteRnRelease(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePromoteRnReleaseResponse(rsp)
+}
+
+// ListRnReleasesWithResponse List a deployment's releases
+//
+// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+// signed request names the app in X-App-Key. A deployment of another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+func (c *ClientWithResponses) ListRnReleasesWithResponse(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*ListRnReleasesResponse, error) {
+	rsp, err := c.ListRnReleases(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRnReleasesResponse(rsp)
+}
+
+// RotateRnDeploymentKeyWithResponse Give a deployment a new key
+//
+// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+// shows the new one in full, the only time. App-admin; a signed request names the app in
+// X-App-Key. A deployment of another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+func (c *ClientWithResponses) RotateRnDeploymentKeyWithResponse(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*RotateRnDeploymentKeyResponse, error) {
+	rsp, err := c.RotateRnDeploymentKey(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateRnDeploymentKeyResponse(rsp)
+}
+
 // DownloadRnBundleWithResponse Download a React Native bundle
 //
 // Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
@@ -28118,6 +31917,55 @@ func (c *ClientWithResponses) DownloadRnBundleWithResponse(ctx context.Context, 
 	return ParseDownloadRnBundleResponse(rsp)
 }
 
+// GetRnHaltPolicyWithResponse Show the app's crash-aware rollout policy
+//
+// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+// reports, 20 percent). App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) GetRnHaltPolicyWithResponse(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*GetRnHaltPolicyResponse, error) {
+	rsp, err := c.GetRnHaltPolicy(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnHaltPolicyResponse(rsp)
+}
+
+// SetRnHaltPolicyWithBodyWithResponse Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) SetRnHaltPolicyWithBodyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error) {
+	rsp, err := c.SetRnHaltPolicyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRnHaltPolicyResponse(rsp)
+}
+
+// SetRnHaltPolicyWithResponse Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) SetRnHaltPolicyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error) {
+	rsp, err := c.SetRnHaltPolicy(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRnHaltPolicyResponse(rsp)
+}
+
 // ListRnBundlesWithResponse List an app's React Native bundles
 //
 // The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -28132,6 +31980,42 @@ func (c *ClientWithResponses) ListRnBundlesWithResponse(ctx context.Context, par
 		return nil, err
 	}
 	return ParseListRnBundlesResponse(rsp)
+}
+
+// UpdateRnReleaseWithBodyWithResponse Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *ClientWithResponses) UpdateRnReleaseWithBodyWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error) {
+	rsp, err := c.UpdateRnReleaseWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnReleaseResponse(rsp)
+}
+
+// UpdateRnReleaseWithResponse Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *ClientWithResponses) UpdateRnReleaseWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error) {
+	rsp, err := c.UpdateRnRelease(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnReleaseResponse(rsp)
 }
 
 // RollbackRnBundleWithBodyWithResponse Roll a module back to an earlier bundle
@@ -28523,6 +32407,170 @@ func (c *ClientWithResponses) DownloadApkWithResponse(ctx context.Context, filen
 		return nil, err
 	}
 	return ParseDownloadApkResponse(rsp)
+}
+
+// CodePushLegacyReportDeployWithBodyWithResponse CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error) {
+	rsp, err := c.CodePushLegacyReportDeployWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDeployResponse(rsp)
+}
+
+// CodePushLegacyReportDeployWithResponse CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDeployWithResponse(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error) {
+	rsp, err := c.CodePushLegacyReportDeploy(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDeployResponse(rsp)
+}
+
+// CodePushLegacyReportDownloadWithBodyWithResponse CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error) {
+	rsp, err := c.CodePushLegacyReportDownloadWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDownloadResponse(rsp)
+}
+
+// CodePushLegacyReportDownloadWithResponse CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDownloadWithResponse(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error) {
+	rsp, err := c.CodePushLegacyReportDownload(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDownloadResponse(rsp)
+}
+
+// CodePushLegacyUpdateCheckWithResponse CodePush update check (camelCase, older clients)
+//
+// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+func (c *ClientWithResponses) CodePushLegacyUpdateCheckWithResponse(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushLegacyUpdateCheckResponse, error) {
+	rsp, err := c.CodePushLegacyUpdateCheck(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyUpdateCheckResponse(rsp)
+}
+
+// CodePushReportDeployWithBodyWithResponse CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error) {
+	rsp, err := c.CodePushReportDeployWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDeployResponse(rsp)
+}
+
+// CodePushReportDeployWithResponse CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushReportDeployWithResponse(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error) {
+	rsp, err := c.CodePushReportDeploy(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDeployResponse(rsp)
+}
+
+// CodePushReportDownloadWithBodyWithResponse CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *ClientWithResponses) CodePushReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error) {
+	rsp, err := c.CodePushReportDownloadWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDownloadResponse(rsp)
+}
+
+// CodePushReportDownloadWithResponse CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *ClientWithResponses) CodePushReportDownloadWithResponse(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error) {
+	rsp, err := c.CodePushReportDownload(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDownloadResponse(rsp)
+}
+
+// CodePushUpdateCheckWithResponse CodePush update check (snake_case)
+//
+// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+// Selection as described at the top of this file. `download_url` is the bundle's absolute
+// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+// service 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+func (c *ClientWithResponses) CodePushUpdateCheckWithResponse(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushUpdateCheckResponse, error) {
+	rsp, err := c.CodePushUpdateCheck(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushUpdateCheckResponse(rsp)
 }
 
 // ParseListAppsResponse parses an HTTP response from a ListAppsWithResponse call
@@ -34447,6 +38495,332 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
+func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRnDeploymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnDeploymentsResponse parses an HTTP response from a CreateRnDeploymentsWithResponse call
+func ParseCreateRnDeploymentsResponse(rsp *http.Response) (*CreateRnDeploymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnDeploymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePromoteRnReleaseResponse parses an HTTP response from a PromoteRnReleaseWithResponse call
+func ParsePromoteRnReleaseResponse(rsp *http.Response) (*PromoteRnReleaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PromoteRnReleaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleaseEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRnReleasesResponse parses an HTTP response from a ListRnReleasesWithResponse call
+func ParseListRnReleasesResponse(rsp *http.Response) (*ListRnReleasesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRnReleasesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleasePageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRotateRnDeploymentKeyResponse parses an HTTP response from a RotateRnDeploymentKeyWithResponse call
+func ParseRotateRnDeploymentKeyResponse(rsp *http.Response) (*RotateRnDeploymentKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateRnDeploymentKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDownloadRnBundleResponse parses an HTTP response from a DownloadRnBundleWithResponse call
 func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34669,6 +39043,135 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 	return response, nil
 }
 
+// ParseGetRnHaltPolicyResponse parses an HTTP response from a GetRnHaltPolicyWithResponse call
+func ParseGetRnHaltPolicyResponse(rsp *http.Response) (*GetRnHaltPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnHaltPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnHaltPolicyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetRnHaltPolicyResponse parses an HTTP response from a SetRnHaltPolicyWithResponse call
+func ParseSetRnHaltPolicyResponse(rsp *http.Response) (*SetRnHaltPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetRnHaltPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnHaltPolicyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListRnBundlesResponse parses an HTTP response from a ListRnBundlesWithResponse call
 func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34717,6 +39220,74 @@ func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnReleaseResponse parses an HTTP response from a UpdateRnReleaseWithResponse call
+func ParseUpdateRnReleaseResponse(rsp *http.Response) (*UpdateRnReleaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnReleaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleaseEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -35759,6 +40330,450 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 	return response, nil
 }
 
+// ParseCodePushLegacyReportDeployResponse parses an HTTP response from a CodePushLegacyReportDeployWithResponse call
+func ParseCodePushLegacyReportDeployResponse(rsp *http.Response) (*CodePushLegacyReportDeployResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyReportDeployResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyReportDeployResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushLegacyReportDownloadResponse parses an HTTP response from a CodePushLegacyReportDownloadWithResponse call
+func ParseCodePushLegacyReportDownloadResponse(rsp *http.Response) (*CodePushLegacyReportDownloadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyReportDownloadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyReportDownloadResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushLegacyUpdateCheckResponse parses an HTTP response from a CodePushLegacyUpdateCheckWithResponse call
+func ParseCodePushLegacyUpdateCheckResponse(rsp *http.Response) (*CodePushLegacyUpdateCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyUpdateCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CodePushLegacyUpdateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyUpdateCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushReportDeployResponse parses an HTTP response from a CodePushReportDeployWithResponse call
+func ParseCodePushReportDeployResponse(rsp *http.Response) (*CodePushReportDeployResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushReportDeployResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushReportDeployResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushReportDownloadResponse parses an HTTP response from a CodePushReportDownloadWithResponse call
+func ParseCodePushReportDownloadResponse(rsp *http.Response) (*CodePushReportDownloadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushReportDownloadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushReportDownloadResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushUpdateCheckResponse parses an HTTP response from a CodePushUpdateCheckWithResponse call
+func ParseCodePushUpdateCheckResponse(rsp *http.Response) (*CodePushUpdateCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushUpdateCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CodePushUpdateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushUpdateCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListApps List the tenant's apps
@@ -36019,12 +41034,36 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// ListRnDeployments List an app's deployments
+	// (GET /api/v1/rn/deployments)
+	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
+	// CreateRnDeployments Create deployments of a module
+	// (POST /api/v1/rn/deployments)
+	CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams)
+	// PromoteRnRelease Promote a release to another deployment
+	// (POST /api/v1/rn/deployments/{id}/promote)
+	PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams)
+	// ListRnReleases List a deployment's releases
+	// (GET /api/v1/rn/deployments/{id}/releases)
+	ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams)
+	// RotateRnDeploymentKey Give a deployment a new key
+	// (POST /api/v1/rn/deployments/{id}/rotate-key)
+	RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams)
 	// DownloadRnBundle Download a React Native bundle
 	// (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 	DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams)
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	// (GET /api/v1/rn/halt-policy)
+	GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams)
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	// (PUT /api/v1/rn/halt-policy)
+	SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams)
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams)
+	// UpdateRnRelease Change a release
+	// (PATCH /api/v1/rn/releases/{id})
+	UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
@@ -36064,6 +41103,24 @@ type ServerInterface interface {
 	// DownloadApk Download an APK
 	// (GET /api/v1/updates/files/apk/{filename})
 	DownloadApk(w http.ResponseWriter, r *http.Request, filename string, params DownloadApkParams)
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	// (POST /reportStatus/deploy)
+	CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request)
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	// (POST /reportStatus/download)
+	CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request)
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	// (GET /updateCheck)
+	CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams)
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/deploy)
+	CodePushReportDeploy(w http.ResponseWriter, r *http.Request)
+	// CodePushReportDownload CodePush download report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/download)
+	CodePushReportDownload(w http.ResponseWriter, r *http.Request)
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	// (GET /v0.1/public/codepush/update_check)
+	CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -36586,15 +41643,63 @@ func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListRnDeployments List an app's deployments
+// (GET /api/v1/rn/deployments)
+func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnDeployments Create deployments of a module
+// (POST /api/v1/rn/deployments)
+func (_ Unimplemented) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PromoteRnRelease Promote a release to another deployment
+// (POST /api/v1/rn/deployments/{id}/promote)
+func (_ Unimplemented) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListRnReleases List a deployment's releases
+// (GET /api/v1/rn/deployments/{id}/releases)
+func (_ Unimplemented) ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RotateRnDeploymentKey Give a deployment a new key
+// (POST /api/v1/rn/deployments/{id}/rotate-key)
+func (_ Unimplemented) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // DownloadRnBundle Download a React Native bundle
 // (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 func (_ Unimplemented) DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetRnHaltPolicy Show the app's crash-aware rollout policy
+// (GET /api/v1/rn/halt-policy)
+func (_ Unimplemented) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetRnHaltPolicy Set the app's crash-aware rollout policy
+// (PUT /api/v1/rn/halt-policy)
+func (_ Unimplemented) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListRnBundles List an app's React Native bundles
 // (GET /api/v1/rn/list)
 func (_ Unimplemented) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnRelease Change a release
+// (PATCH /api/v1/rn/releases/{id})
+func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -36673,6 +41778,42 @@ func (_ Unimplemented) WithdrawAppVersion(w http.ResponseWriter, r *http.Request
 // DownloadApk Download an APK
 // (GET /api/v1/updates/files/apk/{filename})
 func (_ Unimplemented) DownloadApk(w http.ResponseWriter, r *http.Request, filename string, params DownloadApkParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+// (POST /reportStatus/deploy)
+func (_ Unimplemented) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+// (POST /reportStatus/download)
+func (_ Unimplemented) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+// (GET /updateCheck)
+func (_ Unimplemented) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushReportDeploy CodePush deploy report (snake_case)
+// (POST /v0.1/public/codepush/report_status/deploy)
+func (_ Unimplemented) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushReportDownload CodePush download report (snake_case)
+// (POST /v0.1/public/codepush/report_status/download)
+func (_ Unimplemented) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushUpdateCheck CodePush update check (snake_case)
+// (GET /v0.1/public/codepush/update_check)
+func (_ Unimplemented) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -41197,6 +46338,468 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// ListRnDeployments operation middleware
+func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRnDeploymentsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "platform" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", r.URL.Query(), &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "platform"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "platform", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnDeployments operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnDeployments(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnDeploymentsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PromoteRnRelease operation middleware
+func (siw *ServerInterfaceWrapper) PromoteRnRelease(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PromoteRnReleaseParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PromoteRnRelease(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRnReleases operation middleware
+func (siw *ServerInterfaceWrapper) ListRnReleases(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRnReleasesParams
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRnReleases(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RotateRnDeploymentKey operation middleware
+func (siw *ServerInterfaceWrapper) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateRnDeploymentKeyParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RotateRnDeploymentKey(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // DownloadRnBundle operation middleware
 func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *http.Request) {
 
@@ -41288,6 +46891,152 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DownloadRnBundle(w, r, appId, platform, moduleId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRnHaltPolicy operation middleware
+func (siw *ServerInterfaceWrapper) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnHaltPolicyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnHaltPolicy(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetRnHaltPolicy operation middleware
+func (siw *ServerInterfaceWrapper) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetRnHaltPolicyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetRnHaltPolicy(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -41426,6 +47175,94 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListRnBundles(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnRelease operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnRelease(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnReleaseParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnRelease(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -42558,6 +48395,258 @@ func (siw *ServerInterfaceWrapper) DownloadApk(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// CodePushLegacyReportDeploy operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyReportDeploy(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushLegacyReportDownload operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyReportDownload(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushLegacyUpdateCheck operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CodePushLegacyUpdateCheckParams
+
+	// ------------- Required query parameter "deploymentKey" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deploymentKey", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "deploymentKey"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deploymentKey", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "appVersion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appVersion", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appVersion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appVersion", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "packageHash" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "packageHash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "packageHash"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "packageHash", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "label" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "label"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "label", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientUniqueId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientUniqueId", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientUniqueId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientUniqueId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "isCompanion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "isCompanion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "isCompanion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "isCompanion", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyUpdateCheck(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushReportDeploy operation middleware
+func (siw *ServerInterfaceWrapper) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushReportDeploy(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushReportDownload operation middleware
+func (siw *ServerInterfaceWrapper) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushReportDownload(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushUpdateCheck operation middleware
+func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CodePushUpdateCheckParams
+
+	// ------------- Required query parameter "deployment_key" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deployment_key", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "deployment_key"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deployment_key", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "app_version" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "app_version", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "app_version"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "app_version", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "package_hash" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "package_hash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "package_hash"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "package_hash", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "label" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "label"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "label", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "client_unique_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "client_unique_id", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "client_unique_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "client_unique_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "is_companion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "is_companion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "is_companion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "is_companion", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushUpdateCheck(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -42973,6 +49062,48 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/v1/rn/rollback", wrapper.RollbackRnBundle)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments", wrapper.ListRnDeployments)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments", wrapper.CreateRnDeployments)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/rotate-key", wrapper.RotateRnDeploymentKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/releases", wrapper.ListRnReleases)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/promote", wrapper.PromoteRnRelease)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/releases/{id}", wrapper.UpdateRnRelease)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.GetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.SetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v0.1/public/codepush/update_check", wrapper.CodePushUpdateCheck)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v0.1/public/codepush/report_status/deploy", wrapper.CodePushReportDeploy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v0.1/public/codepush/report_status/download", wrapper.CodePushReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/updateCheck", wrapper.CodePushLegacyUpdateCheck)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/reportStatus/deploy", wrapper.CodePushLegacyReportDeploy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
 	})
 
 	return r
@@ -51826,6 +57957,513 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type ListRnDeploymentsRequestObject struct {
+	Params ListRnDeploymentsParams
+}
+
+type ListRnDeploymentsResponseObject interface {
+	VisitListRnDeploymentsResponse(w http.ResponseWriter) error
+}
+
+type ListRnDeployments200JSONResponse RnDeploymentListEnvelope
+
+func (response ListRnDeployments200JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListRnDeployments400JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListRnDeployments401JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListRnDeployments403JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListRnDeployments404JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListRnDeployments500JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeploymentsRequestObject struct {
+	Params CreateRnDeploymentsParams
+	Body   *CreateRnDeploymentsJSONRequestBody
+}
+
+type CreateRnDeploymentsResponseObject interface {
+	VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error
+}
+
+type CreateRnDeployments200JSONResponse RnDeploymentListEnvelope
+
+func (response CreateRnDeployments200JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnDeployments400JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnDeployments401JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnDeployments403JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnDeployments404JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateRnDeployments409JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnDeployments413JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnDeployments500JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnReleaseRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params PromoteRnReleaseParams
+	Body   *PromoteRnReleaseJSONRequestBody
+}
+
+type PromoteRnReleaseResponseObject interface {
+	VisitPromoteRnReleaseResponse(w http.ResponseWriter) error
+}
+
+type PromoteRnRelease200JSONResponse RnReleaseEnvelope
+
+func (response PromoteRnRelease200JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PromoteRnRelease400JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PromoteRnRelease401JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PromoteRnRelease403JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response PromoteRnRelease404JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PromoteRnRelease413JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PromoteRnRelease500JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleasesRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params ListRnReleasesParams
+}
+
+type ListRnReleasesResponseObject interface {
+	VisitListRnReleasesResponse(w http.ResponseWriter) error
+}
+
+type ListRnReleases200JSONResponse RnReleasePageEnvelope
+
+func (response ListRnReleases200JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListRnReleases400JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListRnReleases401JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListRnReleases403JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListRnReleases404JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListRnReleases500JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKeyRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params RotateRnDeploymentKeyParams
+}
+
+type RotateRnDeploymentKeyResponseObject interface {
+	VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error
+}
+
+type RotateRnDeploymentKey200JSONResponse RnDeploymentEnvelope
+
+func (response RotateRnDeploymentKey200JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RotateRnDeploymentKey400JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RotateRnDeploymentKey401JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RotateRnDeploymentKey403JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RotateRnDeploymentKey404JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RotateRnDeploymentKey500JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadRnBundleRequestObject struct {
 	AppId    AppKey     `json:"appId"`
 	Platform Platform   `json:"platform"`
@@ -52038,6 +58676,205 @@ func (response DownloadRnBundle500JSONResponse) VisitDownloadRnBundleResponse(w 
 	return err
 }
 
+type GetRnHaltPolicyRequestObject struct {
+	Params GetRnHaltPolicyParams
+}
+
+type GetRnHaltPolicyResponseObject interface {
+	VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error
+}
+
+type GetRnHaltPolicy200JSONResponse RnHaltPolicyEnvelope
+
+func (response GetRnHaltPolicy200JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnHaltPolicy400JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnHaltPolicy401JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnHaltPolicy403JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnHaltPolicy404JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnHaltPolicy500JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicyRequestObject struct {
+	Params SetRnHaltPolicyParams
+	Body   *SetRnHaltPolicyJSONRequestBody
+}
+
+type SetRnHaltPolicyResponseObject interface {
+	VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error
+}
+
+type SetRnHaltPolicy200JSONResponse RnHaltPolicyEnvelope
+
+func (response SetRnHaltPolicy200JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetRnHaltPolicy400JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetRnHaltPolicy401JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetRnHaltPolicy403JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetRnHaltPolicy404JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetRnHaltPolicy413JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetRnHaltPolicy500JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnBundlesRequestObject struct {
 	Params ListRnBundlesParams
 }
@@ -52119,6 +58956,114 @@ func (response ListRnBundles404JSONResponse) VisitListRnBundlesResponse(w http.R
 type ListRnBundles500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListRnBundles500JSONResponse) VisitListRnBundlesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnReleaseRequestObject struct {
+	Id     int64 `json:"id"`
+	Params UpdateRnReleaseParams
+	Body   *UpdateRnReleaseJSONRequestBody
+}
+
+type UpdateRnReleaseResponseObject interface {
+	VisitUpdateRnReleaseResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnRelease200JSONResponse RnReleaseEnvelope
+
+func (response UpdateRnRelease200JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnRelease400JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnRelease401JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnRelease403JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnRelease404JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnRelease413JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnRelease500JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -53597,6 +60542,620 @@ func (response DownloadApk500JSONResponse) VisitDownloadApkResponse(w http.Respo
 	return err
 }
 
+type CodePushLegacyReportDeployRequestObject struct {
+	Body *CodePushLegacyReportDeployJSONRequestBody
+}
+
+type CodePushLegacyReportDeployResponseObject interface {
+	VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyReportDeploy200TextResponse string
+
+func (response CodePushLegacyReportDeploy200TextResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushLegacyReportDeploy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyReportDeploy400JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyReportDeploy403JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyReportDeploy404JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushLegacyReportDeploy413JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyReportDeploy429JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyReportDeploy500JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownloadRequestObject struct {
+	Body *CodePushLegacyReportDownloadJSONRequestBody
+}
+
+type CodePushLegacyReportDownloadResponseObject interface {
+	VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyReportDownload200TextResponse string
+
+func (response CodePushLegacyReportDownload200TextResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushLegacyReportDownload400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyReportDownload400JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyReportDownload403JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyReportDownload404JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushLegacyReportDownload413JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyReportDownload429JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyReportDownload500JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheckRequestObject struct {
+	Params CodePushLegacyUpdateCheckParams
+}
+
+type CodePushLegacyUpdateCheckResponseObject interface {
+	VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyUpdateCheck200JSONResponse CodePushLegacyUpdateCheck
+
+func (response CodePushLegacyUpdateCheck200JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyUpdateCheck400JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyUpdateCheck403JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyUpdateCheck404JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyUpdateCheck429JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyUpdateCheck500JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeployRequestObject struct {
+	Body *CodePushReportDeployJSONRequestBody
+}
+
+type CodePushReportDeployResponseObject interface {
+	VisitCodePushReportDeployResponse(w http.ResponseWriter) error
+}
+
+type CodePushReportDeploy200TextResponse string
+
+func (response CodePushReportDeploy200TextResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushReportDeploy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushReportDeploy400JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushReportDeploy403JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushReportDeploy404JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushReportDeploy413JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushReportDeploy429JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushReportDeploy500JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownloadRequestObject struct {
+	Body *CodePushReportDownloadJSONRequestBody
+}
+
+type CodePushReportDownloadResponseObject interface {
+	VisitCodePushReportDownloadResponse(w http.ResponseWriter) error
+}
+
+type CodePushReportDownload200TextResponse string
+
+func (response CodePushReportDownload200TextResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushReportDownload400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushReportDownload400JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushReportDownload403JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushReportDownload404JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushReportDownload413JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushReportDownload429JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushReportDownload500JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheckRequestObject struct {
+	Params CodePushUpdateCheckParams
+}
+
+type CodePushUpdateCheckResponseObject interface {
+	VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error
+}
+
+type CodePushUpdateCheck200JSONResponse CodePushUpdateCheck
+
+func (response CodePushUpdateCheck200JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushUpdateCheck400JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushUpdateCheck403JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushUpdateCheck404JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushUpdateCheck429JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushUpdateCheck500JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListApps List the tenant's apps
@@ -53857,12 +61416,36 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// ListRnDeployments List an app's deployments
+	// (GET /api/v1/rn/deployments)
+	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
+	// CreateRnDeployments Create deployments of a module
+	// (POST /api/v1/rn/deployments)
+	CreateRnDeployments(ctx context.Context, request CreateRnDeploymentsRequestObject) (CreateRnDeploymentsResponseObject, error)
+	// PromoteRnRelease Promote a release to another deployment
+	// (POST /api/v1/rn/deployments/{id}/promote)
+	PromoteRnRelease(ctx context.Context, request PromoteRnReleaseRequestObject) (PromoteRnReleaseResponseObject, error)
+	// ListRnReleases List a deployment's releases
+	// (GET /api/v1/rn/deployments/{id}/releases)
+	ListRnReleases(ctx context.Context, request ListRnReleasesRequestObject) (ListRnReleasesResponseObject, error)
+	// RotateRnDeploymentKey Give a deployment a new key
+	// (POST /api/v1/rn/deployments/{id}/rotate-key)
+	RotateRnDeploymentKey(ctx context.Context, request RotateRnDeploymentKeyRequestObject) (RotateRnDeploymentKeyResponseObject, error)
 	// DownloadRnBundle Download a React Native bundle
 	// (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 	DownloadRnBundle(ctx context.Context, request DownloadRnBundleRequestObject) (DownloadRnBundleResponseObject, error)
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	// (GET /api/v1/rn/halt-policy)
+	GetRnHaltPolicy(ctx context.Context, request GetRnHaltPolicyRequestObject) (GetRnHaltPolicyResponseObject, error)
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	// (PUT /api/v1/rn/halt-policy)
+	SetRnHaltPolicy(ctx context.Context, request SetRnHaltPolicyRequestObject) (SetRnHaltPolicyResponseObject, error)
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(ctx context.Context, request ListRnBundlesRequestObject) (ListRnBundlesResponseObject, error)
+	// UpdateRnRelease Change a release
+	// (PATCH /api/v1/rn/releases/{id})
+	UpdateRnRelease(ctx context.Context, request UpdateRnReleaseRequestObject) (UpdateRnReleaseResponseObject, error)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
@@ -53902,6 +61485,24 @@ type StrictServerInterface interface {
 	// DownloadApk Download an APK
 	// (GET /api/v1/updates/files/apk/{filename})
 	DownloadApk(ctx context.Context, request DownloadApkRequestObject) (DownloadApkResponseObject, error)
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	// (POST /reportStatus/deploy)
+	CodePushLegacyReportDeploy(ctx context.Context, request CodePushLegacyReportDeployRequestObject) (CodePushLegacyReportDeployResponseObject, error)
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	// (POST /reportStatus/download)
+	CodePushLegacyReportDownload(ctx context.Context, request CodePushLegacyReportDownloadRequestObject) (CodePushLegacyReportDownloadResponseObject, error)
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	// (GET /updateCheck)
+	CodePushLegacyUpdateCheck(ctx context.Context, request CodePushLegacyUpdateCheckRequestObject) (CodePushLegacyUpdateCheckResponseObject, error)
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/deploy)
+	CodePushReportDeploy(ctx context.Context, request CodePushReportDeployRequestObject) (CodePushReportDeployResponseObject, error)
+	// CodePushReportDownload CodePush download report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/download)
+	CodePushReportDownload(ctx context.Context, request CodePushReportDownloadRequestObject) (CodePushReportDownloadResponseObject, error)
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	// (GET /v0.1/public/codepush/update_check)
+	CodePushUpdateCheck(ctx context.Context, request CodePushUpdateCheckRequestObject) (CodePushUpdateCheckResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -56390,6 +63991,153 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// ListRnDeployments operation middleware
+func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
+	var request ListRnDeploymentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRnDeployments(ctx, request.(ListRnDeploymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRnDeployments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRnDeploymentsResponseObject); ok {
+		if err := validResponse.VisitListRnDeploymentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnDeployments operation middleware
+func (sh *strictHandler) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	var request CreateRnDeploymentsRequestObject
+
+	request.Params = params
+
+	var body CreateRnDeploymentsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnDeployments(ctx, request.(CreateRnDeploymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnDeployments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnDeploymentsResponseObject); ok {
+		if err := validResponse.VisitCreateRnDeploymentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PromoteRnRelease operation middleware
+func (sh *strictHandler) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
+	var request PromoteRnReleaseRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body PromoteRnReleaseJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PromoteRnRelease(ctx, request.(PromoteRnReleaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PromoteRnRelease")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PromoteRnReleaseResponseObject); ok {
+		if err := validResponse.VisitPromoteRnReleaseResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRnReleases operation middleware
+func (sh *strictHandler) ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams) {
+	var request ListRnReleasesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRnReleases(ctx, request.(ListRnReleasesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRnReleases")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRnReleasesResponseObject); ok {
+		if err := validResponse.VisitListRnReleasesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RotateRnDeploymentKey operation middleware
+func (sh *strictHandler) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams) {
+	var request RotateRnDeploymentKeyRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateRnDeploymentKey(ctx, request.(RotateRnDeploymentKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateRnDeploymentKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RotateRnDeploymentKeyResponseObject); ok {
+		if err := validResponse.VisitRotateRnDeploymentKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DownloadRnBundle operation middleware
 func (sh *strictHandler) DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams) {
 	var request DownloadRnBundleRequestObject
@@ -56419,6 +64167,65 @@ func (sh *strictHandler) DownloadRnBundle(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// GetRnHaltPolicy operation middleware
+func (sh *strictHandler) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams) {
+	var request GetRnHaltPolicyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnHaltPolicy(ctx, request.(GetRnHaltPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnHaltPolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnHaltPolicyResponseObject); ok {
+		if err := validResponse.VisitGetRnHaltPolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetRnHaltPolicy operation middleware
+func (sh *strictHandler) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams) {
+	var request SetRnHaltPolicyRequestObject
+
+	request.Params = params
+
+	var body SetRnHaltPolicyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetRnHaltPolicy(ctx, request.(SetRnHaltPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetRnHaltPolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetRnHaltPolicyResponseObject); ok {
+		if err := validResponse.VisitSetRnHaltPolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnBundles operation middleware
 func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
 	var request ListRnBundlesRequestObject
@@ -56438,6 +64245,40 @@ func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, p
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListRnBundlesResponseObject); ok {
 		if err := validResponse.VisitListRnBundlesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnRelease operation middleware
+func (sh *strictHandler) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
+	var request UpdateRnReleaseRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateRnReleaseJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnRelease(ctx, request.(UpdateRnReleaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnRelease")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnReleaseResponseObject); ok {
+		if err := validResponse.VisitUpdateRnReleaseResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -56845,650 +64686,902 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 	}
 }
 
+// CodePushLegacyReportDeploy operation middleware
+func (sh *strictHandler) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+	var request CodePushLegacyReportDeployRequestObject
+
+	var body CodePushLegacyReportDeployJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyReportDeploy(ctx, request.(CodePushLegacyReportDeployRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyReportDeploy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyReportDeployResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyReportDeployResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushLegacyReportDownload operation middleware
+func (sh *strictHandler) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+	var request CodePushLegacyReportDownloadRequestObject
+
+	var body CodePushLegacyReportDownloadJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyReportDownload(ctx, request.(CodePushLegacyReportDownloadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyReportDownload")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyReportDownloadResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyReportDownloadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushLegacyUpdateCheck operation middleware
+func (sh *strictHandler) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams) {
+	var request CodePushLegacyUpdateCheckRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyUpdateCheck(ctx, request.(CodePushLegacyUpdateCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyUpdateCheck")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyUpdateCheckResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyUpdateCheckResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushReportDeploy operation middleware
+func (sh *strictHandler) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+	var request CodePushReportDeployRequestObject
+
+	var body CodePushReportDeployJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushReportDeploy(ctx, request.(CodePushReportDeployRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushReportDeploy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushReportDeployResponseObject); ok {
+		if err := validResponse.VisitCodePushReportDeployResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushReportDownload operation middleware
+func (sh *strictHandler) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+	var request CodePushReportDownloadRequestObject
+
+	var body CodePushReportDownloadJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushReportDownload(ctx, request.(CodePushReportDownloadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushReportDownload")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushReportDownloadResponseObject); ok {
+		if err := validResponse.VisitCodePushReportDownloadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushUpdateCheck operation middleware
+func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams) {
+	var request CodePushUpdateCheckRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushUpdateCheck(ctx, request.(CodePushUpdateCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushUpdateCheck")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushUpdateCheckResponseObject); ok {
+		if err := validResponse.VisitCodePushUpdateCheckResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JjxtJti74Vwzs2xCZ5WQ4h5hRuJcKURIzFUMFQ6m8N6knGt2NpFc4zTzdnBFi6gnITW96/YC37U3n",
-	"the96B/w/kkCD90/o2HnmPlAunOIMW+VEoVSkPTBhmNnPt/5UnLENBCc8UiWjr6UAhrSKYtYCJ/aQfAD",
-	"m79l1GWh+uwy6YReEHmCl45KVxNGaBC8kOSazS0yEiGR3pgzl4TslxmTkSSCk1DMIibJrRdNxCwilJMB",
-	"DYKuOyC/zFg4J/EbayWr5KnnTvB9VonTKSsdlX6qtoOg+gObl6ySdCZsStVY/iVko9JR6X/ZSSawg7/K",
-	"HRx36etXS0/hb+pVa2ZAygN6/emP334fVNRQ2Gc6DXz1fnr9yWVT8cmZ0MiMEcaeDBFmVLJKauJeyNzS",
-	"URTO2N2Geya4w5bH2iY31J8xwtkNC0nIZpK5sKoeJ7tk6nG1zGvWEB+dHtaUfn7H+DialI72WlZp6nHz",
-	"8cAqRfNA3Suj0ONjM7wrb8pkRKfB8hDfc+8zmXq+70nmCO5KIkYkmrAFslgzyOQF6YEGNIpYqO76Lz/b",
-	"1cOPX+pWfe/rv5TyRvnSF841c99LFnbd/F2fSRaSSJChupSIkMw4/JndeXXVJ9tuFOz6MPOeu+6+vh0G",
-	"Po/YJeXjnO0/54wM5xEjofrdIgP1Qf61P7PtpjPyQhnBn6yK3/jUfDFYce1AzVz/qm+Us9HI+0x8oAL9",
-	"hOyi4OV2tW43mkU7iZMoILTG7l7err1iN57D8jasTWREhz4jnmsoyoWLLXI78ZwJCXzqMEm8iHhcei5T",
-	"0xKzCP5k1JmQkPmMSvZCklD4vphFtT7/oDmSF1lEcH9uLsJrmKueoEikbtskYKHDeERoyIgYjVjI3Fqf",
-	"Z5blYFRvsdbuyGGM1vf2aQHNuGaWBYtTbxxkjmE9d6nELfcFdc/gmYvL9drzGVGvA5Z8InjEeFR95clA",
-	"SE9do1YpYjReTMEZGXs3jBMawRdAI2QWqHfUCiYC/xTu8O76SahhvqVysjyB3tt2tbG7Z4Y38ny1c0B3",
-	"FvHFLQurDpWMTNjnLGkejhpOi9Xd/WGT7jp77GBk0/qw4TTdFtsd7dn79YPGYZO2hrvOnrvPDkaH1B7W",
-	"nYbbZK3RLt0zUw1oNElmOlGDXHW6F3gTrY4+ftlrFTCn7uhMcHZKIydn5p0rOpYwacf3FMFNhO/KY0LJ",
-	"VN1Ayuq8fjeokDGLJGnarUJe2h0pbs+q+KIiYrMbrdwxTk8mNLqaB6xAcH6YsGjCQjKIaDhmkZLmniQU",
-	"2Wq51z17865TUaeQknEoZgEpv7k8f3+xIFjxugL6cvQI7sxXzRT0jDrcVZIlj7P6czJlUtIxk8QJGY2Y",
-	"q06CCMmQjUTISDTxJIm8KTsig4bd2KvarWpj/6rRPNo9PNo9HJByqI6Tx9XW9blk4Q0LX+At5FfBGazF",
-	"5esT0mw2Dxc5R84TC9aE6TlsugTdqbr8tedHLNTL8EZtR9e9UBSew2hht15I4rnZrYLvP9l2Pf+IjPGp",
-	"d94rPSo9xh/Y/FaE7mX8qCUJzj4Da5aMhs4E2Fz5ZOJxJoH1v6ORxy2ieETV45JxxfZu2AL1TZjvi4KF",
-	"vsYRrJxP5hzZ6/ldd3qKRFa0+kov0XT4QhIkoqWNUEc2fw+8uy9/PDAzUDlecfizBwaYtDoe84Blh3rV",
-	"+emqYH2n+IKNCVkPSA+vF9Ew2v4w01GklL78s2zbR/C/9WfZIm3p0Z3ehPLxhHpkOCcuG9GZH216ys27",
-	"ChZHxtO7xzm/0oy5mNQEcHDFseG8Z9i2kkAJK8jn3ovKcZYajWB4CLW4O8UPBUyLk+5pMo/cQRawrdmD",
-	"ae7fC49fonlzyaY0vM5jrlxEqJOll1fcchYSyl1C3anHZXb8/+9/+7//v//r//mf//v/8T//t/+zgFxC",
-	"fF+RKqZY0zIz0ix2E9ZaW8sji3ni8ovPA3nFOOUrSTOCK15IwmdTFnrO4rbWG3fhgCMRTmmkruPRnmKi",
-	"U49709k0za89HrGxPkQXNM8QU9+qcQ1ZaBFHzLhiMKNQTIldtFIBXTCGNL8oHdlWZlRNdZim9LMela3+",
-	"Sw3Tzh+mTyP1EH3881kicL1AX1k4Tv37xnzHvDozjlhqJFTcPnt1ed59tf61dzuHmWFcohVXZPjTICA3",
-	"LJSe4OrwhWQ44y7YF89CY3q0vYhGM7l+ByVcVysWHNFMbrx7mXfDaHrer0UUL71fWeF71W259N1YR+Br",
-	"F6gnHI/6mrUWbap2LMEmWoQSlznelPoE+c6iAlUkDcL4JXclxMXBwgRmw7YDfGIVx5OzYZXiZcVsr/kk",
-	"JInsuR0Eq8aLXtMi9mzb9acbaY+FN57DthwwKXMRES+S6pcf2Lyy2QzWO3rvNYmVJIKXZGZhESqJ70kl",
-	"g4Zz8qZzRXZo4O3QIJA7X2CwX3f0jVnNovW0e7QBf4MLJSremtWxY0J9n9xOGCdi6kURcx+I96WHVfqq",
-	"BhoyGQguGQQ+XlJXn2L1yUEXmvqTBoHvOVQNfOfvUo0+JefUlS6urVVyaURLRz9/KY085rvKeJ9Sz1cL",
-	"htaJsoJmMiJDRii5ob7nElZVlxDquiGTsvT1Y/pizZ3IULhzMqGSUE5YGIrwiMCTj8iax1lmjY5K9dLX",
-	"TReqo17R4TfMF2B/fbWW1No4gmMsBxiip7YSBnJMBmoxBkCoUrv0mO9KZZeBoKip8ZwIPvI9544rfmhW",
-	"nM98P71uWtifCJeRJmGfYQzUV0beHJTxRDl5lPVB+STFLHTYwuth2q9FOPRcl/G7zbtZNG+1zN1TwzXU",
-	"driepENfaatCm8E0CB6NLGbRhPFIzYC5FhnOImX+qOMsbpmrLAxXwCBgEbo8YiGnPjz2Lguxmxy5xYXw",
-	"9LPxtCjzHg+S55K9Ud1p0EO2O9x3W06zXnlMItAOnRH1fOYewzHQgyQODUOPSUJJanCRIL/MRMRggc5E",
-	"9FrMuHs3ImkVrY3ShtW2jODZjzT5M0HkDIIweAosdAxDYFi7h4EaPS4jyh1GXMEkDAuWjJR/ev+300+9",
-	"zuWP3ZNOr2LWo6tmOWXK/robxdSLj44n9fA8HIiXvIvMWfSovMK8F38aKsmuD89w5vmRej8swQWd+4K6",
-	"V0K8o+GY3Yky6ivZx8jzYSS+er5iGZSTut062N3fs22MxzzmSmD8CWw0LVDEDUMJ43tTD1fhSohTyuda",
-	"Wss7rUKjUHhEQpAp5XNCo4hNg0gek5BF4VxpKXs20WHux1qESxrpqSqGgS82TkzjgyBiZIahBnWpLqq2",
-	"RzqfAqNCsCqpX3IibvoJkSC31IMIfTKHJa1OjfQ9p7NoIkLvV3ZHplR4/KaelB4fq43XGgSJxDXjj0lr",
-	"8AKiM1hoNAuB8PVIrHgcIiTsc6A0YyC+91zOgkCEEXNPmetR8FHf6RzubnIOQYBy4k21P+mxFgNONsS6",
-	"1RvFiFDw7pMUX5xQ7vrKpPgavxozhtCG7YCum/EBgZ/z3/TnmiOmpZRrINaN0zHkbD5Kc8mbaJm3mTB4",
-	"8rIO/kV60cz1RPbBC3ku9eLnXlAp872k7Yj4jMqIHBBnQkPqRCyUFqTjKKUWfxOcEZ9FkXbvqo+uN/Yi",
-	"UnYmzLlGky2KNYNj0rJt9MrfenIxWiWbTshgRCtnc1A8m0vh5zh3TtvdM0VbahzaAaEYfURCNlZ2ZaiU",
-	"tdgli2oLjBEJJOW3IKHwtZHJlT34Mzy7ZJXar07h31edHzvvzi86lyWr9GO386FzWfpYPFxtm6lt1Y/r",
-	"nLVfvusoRf1Vt4d/5t7vTj0OAcXCAKeymqPYKQB+d09GIY1EKIlkjCALDEIRsDDy0CbUwaR2lDGDXRqx",
-	"aoTBmqWhuJ6Uwr8xNy3F0HkSCSC3FDR0vP6YKD4A4X46lIxHFVDaKfG9G31DLX1+0qNQdyo939juS6My",
-	"wdqEtSe/TZkSKidqAxatffTdrfBFG1s857Fw+HNf+TXtbPg5FUjW+SXmzuzQrNRuJDQghn9nTpSlAePE",
-	"p75/PgJ7fKUnmY7ZKYto6av1ZXH7E57uRWwq1yb1JWT4NR4hDUM6X5q0efTyTD4uzSXm3RvPKeH2S3NC",
-	"kbPpPGApF8cOj1gxcIzdFUXtDOu4y3mkNzSi4fvQz0mjmQbRHN1GmC4pGTxgiS7vcqaZz6I1J9pMC840",
-	"Xr/6ROsb7n6muedc89xssI3XQnDf46w41ycyaZPgfEoLuQ9s2BPONYuICJQWxYlSmWNzjovb1AuHQviM",
-	"cvXGmdyMKcRh2niWVmr307sYz6KQKSA9Pi9X0GfiAdhCMpvn4Qup1dyGMQRBLkOgQWBy/lDdqEGueI8p",
-	"1WcASlSUOMLlCzKQ8NMPbD4AbcTjZKROGaRzmgwOyuUt2kkX572Uf/yYqOMwv52wkBHmS6Xfsjk8Z0ql",
-	"Us/KmAfZgjf7FP5M1L0+B3Vv8N133303IEMW3TLGK5j2scCpML97wyxwqxTPeXmV9lpkwj5TE+BKRmPm",
-	"bpnBs88OCyI8+H+fyYhMqcsW0yWbVI3eabj1B+OOqdGuYkWKbyj2CHmnC3lDkN87FWp2kfZRLr3IczeL",
-	"81hk8MVzvyL1DHRIZKBWKwmU/PHb7znRn6VIR7G+k4z9lRr3CRYKLI3ZEG7+yEdiFsa0bWnyJSJ0WUi6",
-	"pxa5eN97a5HX3Xcdi7y/eNW+6kAsZCOuowgKHrzMdKzSLHC32+aFk+6l1LX0tCxD+GmKTq1ClnEno8jl",
-	"3UHw9BwuCLbkal0ezGAVF1626lC8Dplid5+jYyU4cRUsE+0i14wFOiF4FoaMRyR1N9B0v9QvEcdnVPGA",
-	"aP1JStmOu/VGniqxkqi3MaQX1g4eXLC5mj+uLDCCihcq4/ohbT2rsxHM5MRCP4laE1xFXXq0spgnlbpN",
-	"rz/93K7+B63+alcPP3380rT26nk53DDe51MggnvbE8EzGRJBcAdFoUgQtskoZHLiz0koIkzyNBdbRhbW",
-	"nkUSZ+ltXQHCut+LZd+24iqPa+cw6IIDir8+B9HocW1LNijucuuoTExUjAgFrfM4o0lmFSgth7UWCa4x",
-	"pUnlmqSMQ4A1szsZgy1l/CxsYmtTnSMeaD6/vGZzmFcQVHXAMfZoyyTwq1fgmKzVJ7PUvO/UmdIYD206",
-	"XKHhGD/4ylyp1KW5tJl+lhUvbXoBCkkVbnweWtVa1l2I9Z0nH+eA3VtH3Go270H4nkyYc10g0mODTPt8",
-	"jLwGtzi6mHXWRpwoEjIShEwqBQiMOzAiJlTiy8CBHc5YjtN2QvmY+WKc65Z0dR1drhNJ54XA+3BQ7Ysf",
-	"XkhCh1L4s4iR95fvMg6bWejlnYmRCB2G41xRiwrJO3oddNXRWEAUjB+TEVXm6fKc4ft830p8XWriqZ/l",
-	"hDZ29zaftC7Jyyu/27z6zcJM0Y1fqq5WfAjiUZmlXsEeIxGy3P2EHAz1KwnomJEy9W/pHHli97x3nM4F",
-	"0hlnaRO1sslWp3KN1h23H1OXJnee5TvQF85fsrdZ6irgh6kD+Rw8Mc0PtuMkeo2WDSrMwtxYi1vNBO7i",
-	"5VjFN65yOYVFBlhgPaSSYV01OCBu6jt46uWOMl/kDg2ud/BKVM50qbamTF2lnSI0/L1Gg+uB9jHHUAtg",
-	"EOXQ7Vpv8gLLKlJeNjiOU4/3TIj8x+zpWIotFQwr9bS4UmDjggCrFMyGvicnKzz2HjrqwcEXX23WcgKx",
-	"90j7zm+pvLuPXpeeX2At+drs/OzVK3j21SKXLqSDxSHen3Vf5TPr3BGQcve8V8nl4+u3Xsbh4C1KGrLi",
-	"YNtT8ETc3BhiEOFI1cKkX599ZJqjZQ9r8YGzkgzpBTq04voNpK8se0stYdZflz5XBYJHv/85hI4RHXcS",
-	"OM/p3IkHfl8fT2ouz7gBd/D46DvfQ/ZfTsLKzI+8gIaRUtim2bBOSpjSINhJACweTn2IS5tKWWdoHWv1",
-	"lkWp5xezzWNiliWtfVokZCNwdmrdNMMyhx6nUPiw3tDQIwUrIc9GWCGcs8PtchlRwETRbEiSIfPFrRKM",
-	"acOlnBqCcZyAUVc5JjQiUyEjkmJri6IgWx3WwPpHe12R2N3UgmVhHK8XlKUt5EdOEPlF485IAwIDM9S4",
-	"MURwhyUKxOrJ1dcVdm5uySwQUfe8ZxEBl1I/TVY5imCmTrh18JgycHkGxsSXE3HLSSTADpaII6Y9TqRe",
-	"q9egrPYeYYetRGuuJJu5njhJWPmC8fr+Vff8mLizkGpsHZOPu8x4zEVQKr28+ZjRm1a2iqutcklmhtSy",
-	"tK3bLNcMJH080rwFSeFr5dhmD52WU5Bj4yiGFBKNwRVnpxSq54+RMvPwCSxrlvvJJXl6q7cQ46nbnk2Z",
-	"ygz9XtrUwmyecxO21adeQnV7ypGyhKzGppRHnhOz49P29+eXtdPu2fll7aJ9dfJWZzXzRKgEIasaoVce",
-	"1GuNml0dsojW6oOKRdQEaMjcPh/O48dXzeODkDnMZdxhx1DP4pIpi6iaASkP/gLoi3Gqu+OwIFpGWlMi",
-	"ob4sE1LGbNn+rz/Xq4cfESnQtg6+Vvr92sbflqvqA8aCqx//Uu73a5kvKt9V/jXXRj6hvl8oKE7a7959",
-	"AmkBMWr4+GP3Ved82WlNfR/ZylbAcNYW8iW2ppflsnr7C11/m5XG3bMfu1edVxZpn5x0LuCvy873nRP4",
-	"66R9dtJ590792Tl7pf457fZ6nVcL0rvZ2E4c6bWIh5zHIE9oEDkTuiyLHPyhCDYAi+wk4y4ZUucaCT0J",
-	"9mVDX3tDe9R0bFY9GNm02nJ2d6uHdLdZbYzqo73RvnPoNnKTqLBao2ClYXiESkLJxdkbAsdAhxWSN6tv",
-	"j+AxOwEfHw+pZHsty/vx5fnlrf3Dm7Fot9vts977Sef9uN1uv1X/1xYn7X9X/9b3/t7y1R+12oKzPv+x",
-	"pfUbYtbUzG3Fljw5qzSksAWLjHHiUqUGMTIdAB/llhmcCK54Gs3P6jnnzEAS3XjsFotoBGfVSFQFB5Qy",
-	"TPt3Uo/JDV9FmwRTE6w7q+SGdBQVRJo4RNAw24hls/FyFRyfyujU1CJtuoXmhq8f84qLfGWeR6b0NXaz",
-	"olYX6jonzrDMsdBLl1Ba4HHO3Hw3dcio22O/FIfdXkgCaF9TGl6TMo0LcgeS/TKoHBPbrE808fhYjU1d",
-	"vmEoKobAekD4rWUVlKsRxQUbC74SA4SWVA0uztoiEw9AqAj77Pgzl206u/tmDaYAwlJQj2mCy04u2c14",
-	"zw2tr0seTB/Vp+dIaT6xDVtK3fdsOnR28PdSohfn86wbsa0anb73kqFb8v6ceiV7Qvs2w6CSU4wuyTvw",
-	"oXX8Y9sssvxTnJzU9OPXHU21sM9KFbCz96CKFGRMdiAyb5PVHWQWKBVU2QMeV+xXSRnI0MpIomNdM0Sm",
-	"jHJMB0YxmksBa/DilvcAvA8JTlXhNJwNvIBQ+Wt8gMyUAa90tKdLhlP5xxvcAy47pQOkCnU3uC2u60U/",
-	"8PpUtWRp1NWLFGKKl+NRxNnw8HAL1y2X+jGnWz88zzzHOpi4oKw8pR6PP4kwXX9bQfvFi6SpnlkOfBgg",
-	"skzqYXOzxEO2WU33BvnkS9XZeaHyTWkAt8QqRRpVMpsa29iMQ8K9Z1sPdJEZmiFYqZW2YvrIEkXqnetJ",
-	"4+nZYpYyt2GKMxmJacoLQl3XQ8fRRWoYqM0veEje967OT8kfv/03KCD8vnd+RvDRcaagy0Yex2SwpSV7",
-	"xabinRh7uX4uKINAlAdTRwZfQfKdFxEZUe5Kg3d6r3ghIkTIld5rHImMRCDJrQivPT4+hkxdos73WJ3y",
-	"GHsc66M2c2ojUEbR/L//cAUOnUFbY3eA6DoiLxkNWUj++O33ARG6MkrdsPPHb7+nqihW+L83hMnNnBaN",
-	"6ZEsl5U4ynHJP67a5Sc/Ewl9bXEc4psKpWpaeG3p71PLxQsDbDF9v5AGIRkK4tIuPaiFob7nLJQGJt/f",
-	"L/gWjzAlHvN2NVEbcqeyV0XkDCVJEWwX4LOot5Cf3jpoHNaby0mpH7/s5Wc1xe+9mIWBkBkn0GXnTbd3",
-	"BXAVl51e5+rTRbvX+3B++apklXrvX35qn5ycvz+7yvUOwXN/ZKE30uAvy/ueI09ddrNOmt7AM/NA8duY",
-	"z6oYKzAR0rBt7ck8JpTchoKPcQHxS0latp1ZvvxShQJtJx5I4Xamp//kh3V5A7Y4tBAAfJQh524Z13UW",
-	"a3xdG45/GaBRzhyHyaQHl7oT8IvSU8wpSMXce6iSRmFsMDLJhMoY1dGThLouc0kAfanwihxXZu7h7vwy",
-	"oz5aNG+vri5SAMcxVaYRzNOZpYlbMoWSgzPNzV8sCHn0S3a/pKSevtci/VIdvwHAwIVyrkXeUv/4L+td",
-	"5gsJeGbouScnA9D0eKT3Wm0uzhDatLVs20rAh2KS3MhLBM9C6MavhVS8dSlJ6qlLvFNjquZRbYxGahFE",
-	"P4sB5OCmGHOUlCkSdUAjbCGSXCQXwJcMz8uBy8khwrU4rKupBee2mkpeez4rDDS+7kLoItfzZ1xUi82a",
-	"Cq22rbo6/QkSV0xbKjWOopXr8pHI825kVmghAYx7o5EB+o8MRlpWl8JY2t8DNs5Vlieb9LrKbXJ1nG6D",
-	"pclo28qbYjURsyQV/6Zh9EJiqra63CKuFzInEoBNqh4VBBgeWEs9+cniLwvreDaijgWxZoorTLbyqioL",
-	"NSddVaG2Qfe1w3VVlyohBiijF+9fvuuefHp/+Q4jP5JFVp8nfDHKoM0DA8SS84mQESlPBBcztQjkp+pr",
-	"Ed7S0GVu9SIU2smX/vatkJGGC1ldV7Rc/TMpWZrcdep2mnat4kJ7Q/xPro3Fp24b/i/CsYh9dYXm0x18",
-	"jLkabe564WYVc9rzyw/ty1fgsUiA/IgjAnViEL7DG3uc+safazoW4tXcNZV/SlwMfYb5CDna0zTu0LR5",
-	"KyerZN6+4U1LK5O8NXd1Qo9x9/kyAKNbQYbMgUaHMBT5pMl/YUGfHwT8hoCNaWAIo4uxnZMacjMLPfzN",
-	"YvJPk3SIm/tsgUdNW/cLOSZzeHqGlyzfNiwP7iqOv2xfqaj0lVV9cJEHFegr3PXXl82ZLD2lZodMzWWh",
-	"eO6ic/aqe/bmHnVzKw4ajv8FJAyyzc5PmO4ls1U3l02r0DI3JrVokVi1EyFzmHejzJbbidCrKpNFNeA+",
-	"q898uoVNautT77ZS/cKMPZou60p2vZgr6Jk906Eyx+Ou5+qZeVo8/AdgbakZPe9mbMvoYnjePwWkZwoQ",
-	"d6MmpVbp78LjyLNWoWXqEoUpnRMqr5Vup+4j5QT015NYMOSgDZGgfBNEu63kgzusQ+ndApmXiygXJ+cq",
-	"lYKG15ChoKGb5bGrAUUT0N9NwkO6pNRZHss7bHCkC8r0gsHgJKwb9iq0EGU7YDxeac0OZd4qrgMeTqtK",
-	"epGK0Yj1yNcpVUBBmG6xhvjXV2ZtT7Q45K5bhD8IYJd4kSRDJj1XGzFIxxu7A5MNndLPXbxjN+XEjYEH",
-	"c3xMG4CzJxSbuq9lH+7lXJumqNXVkHlYdeklK9zOJ2e8GlN6S2ab31c/STK1iDMRknGDqgdYrCGaKRmY",
-	"+uK+0Gl3VAKkV/u36scvdavILwWDS3VPfRCtd1w045irEcT40oziz63/6oG8LED8wgayIkTc7JT2mB0T",
-	"8aKiYd1LA9c89j+LEj5boYJDhBzWT17LFbSxQulOxMhsK3375Xyt7r14Up6H8aSP6rY8KHXvsynhy5O4",
-	"lx6eN69n35g7aeOnIOrWqCVL51idkO14c9rzdqe8Pxityfq7VwbSOg+ZztSL51h4KnHtnpem9f49ADkn",
-	"s3keSk6t5t2IWLbdHLd0Rv29nyI79bj+WF+z3BsokM9LNg9BMM9HKnciEtMIyeR5nX84gyQv06fotHP6",
-	"sqA3Edy/CssRlUudORMJXahxTCKlXBOfjSIiZhHAeiud2gvJDfXzgCu3tAaf0pTKMZ2WKLs7LU5q5yYb",
-	"8YUkQSgMONm9XUHrV+kOpgT7HIV0uzTmdkHuMmK5x0XGagWOyeDL10GxMyVZ0O0DVqn2+/l5nMuRpW1L",
-	"+h5Z/uLab9MmICa7J2dHCcFvwY6S4UJf4Jzgdvz9uqxMvHD1msA1z7cyepJ3WZ/uNBBhPi+Jm9YJ4sFV",
-	"x5j9OqSRAz0BgBXHnBcxv2G5PD6O735whvzYfMPAaR2QH7yXCD3FuCN0/e5K9rGWDTzAmV5JiLibL9UG",
-	"Fbp7NvRrYzflDS+OtaLlWv2QyZkfQQqruopIxqO4B4ukU92IZWMf6MJclbZ4Ca9Y0YBlo1ksamd6tZKH",
-	"xGtiRrrpVjwfY0jTw925Q2qNc3T/OE9z0ZOHvk3YdNOaGx1YM+4zKckASQPynDuXl+eXBf4s82KjVZ5c",
-	"dtpX0K0Sm/Wov+D+XMVy66QO/cLVaaLxCl0URFaukniKZpS6JwLeZhF0cAKLxCgLwLVBWGC6hkduZ/k/",
-	"oiKxwco8mw22uEP3s8ZyZvV8pzq1snc51KusLG01PIOddQexfskCnzo6lHY7ET4jA3jMQAv6RxTm+abZ",
-	"lTdlrz0/txN4m/jCoT5RCn9cMPKr4IyUAYjAiESIBb2Q8BNgllBOLl+fkGazeQg3L1hkLTunKKv1tYp/",
-	"NJI/rswfR0t/GCCuj1/q1uHXyr+W/+O//vyX6sel6wrQubpTOi7Omu+ett8sp81PmDeeRAV4Wmmwzrvl",
-	"vUeT2XTIqedvTIB3ypS3SreeG03WTSMnoT6Pd74TWFFVuJTvzk/aV93zs+XDpksgshPIb0Pm08iLZq4h",
-	"chz0YRo1tXqYB23mCz5evrF+kLkTPi7dWlTzsFokxwNNvzt/3VaVgd4JK+HOtaPrIAxWjN8oOgVQBdka",
-	"a6M8rKuwTgMTbINFkMOgn6/4+l5hjRVwBlsjGGxeFq43bYPC8PVx0LyC7oeEREjR35NrNWna30KbOWXh",
-	"CpFz2rl804HiAcluWJhUCch0fYBDOZEMoRixdERp5TqwXlAlsHmMI1MvkIQ56mvCHFYp8iJ/+wqxRZKB",
-	"h1jpgeftfAqC7v6oS47vMR6dyjEerrXJD07R9qHjFbQ1qEbXiD0AEncjrjPK2/180K63+o71DV1CMS0A",
-	"gIKIxWUxhhxgz+nWTCY5TOgUR8rThHoLuncCV+VBm3ARkoBC1UOCapSLjZ7jr9mu2mUqx5vQwqm+DEgR",
-	"9qmgRVYRMpeeBLYZHqqJe9HE44C8swjnuAnrFpsY/p5J6dbp3IuQW2byCb3iDLLeczPhFYes43pRYXFk",
-	"/oJwdguYkgsqf32vebAlXESxeZuM76lZf1Fx1Eq2n6rWyita0MaT5yIwaOpYpGCO7UYrD8mibjXs/Fw6",
-	"/dpnc2bEK3UvJ0ZqFs+119s6LU4TzmPcf1edn65KVmxVAu5zySoZwGddo52ylBD8qGSVzs6vuq//vWSV",
-	"Lrsnbz/p5yTg0eZD/CSsQSxZpb+9P7/qQPz68k0n18t4RiPvZhUaOIcLIOpgALvLqfYIZIecvEZI8d5E",
-	"hJF+Ug9eUDmCjnmRwE7myBslwewZAAN3RSRXookfx+DhhrUO5+av8tST0uPj+MFoWFBJ7IrV50pTVx8W",
-	"8cyleWT6PXIZUrxes1dCiid+hwUvxBfban69M2L4mYi80bxQQ0RaQEQsk4aP/TJMd5WV8MGKKWujf3OV",
-	"TN2Tx3/PA4bo4u9MJ5zFIArjUThP9fVE3CFh7iO+GOeZfvkIyh8mFBNsXcEXcMgNu0RpFmMp11xPSuHf",
-	"LPDR7NV5m0CdSBQmhWYR+HSuNJT2wryE4uMG5chKxezmBsg3SXbw8jVCeH0+7MBV56x9dkXowigscn7R",
-	"w0OEY7BI++LiU69z+WPnklCwZbEjtmkC7FDft8j7nvo5zr+AdYr5lXpTySqdX/QUv4ofV7JK6rZcfnKX",
-	"1oks0qb75h7U19SJJKFDMdNBUSAZrKOF4I2rqAQKZySdk/IoZAy6Q1Vy3acbNy9cDeCMwhv8CRMMJUPG",
-	"NSdlPpuy0HNgXIqAdXNlXIRFbBEt5pdNdnh5AVlMGLn2uB5A+uXZg3La6fXabzoWASUecPvP359dWeRD",
-	"5+Xb8/MfsiPRV6+187FhXUy0yfmxzGHOjN5Kg8Tq7V9XKJPmNc+mzmQY3v10msX5PLlis7SgW2g354Hc",
-	"HMEulXXkTj3+b/VGswVNBe8BbZc8E0ocngaR7jyQvYhGnow8JydpwPQSq956LkNdhIXymLjMZxHyXmnF",
-	"n7qnhnVjxZqRVG5cxhYy4F/4oPyedVrbyhnM2ZLaJmNYFytpSaYkEhfRhnapmkGOjhgEEjmvGbKe44ZP",
-	"BYCbXiTCPAg7AIgBk8j3scOZS4a+GEpShua4Ssz9IC0yBBVUVizCqDNRqxl53FGrB4fQrCL4ZjYcFzx/",
-	"eUSvzKPhd6N1QfARxrfh08eMq/O3GtBCJnREblnIQHOdLS7t+sInmRfcMoSW3TpDhhtOwzPB2fxXxCSe",
-	"Rx+QTaP2VdHVhu8z7tB3VEb7r+g8/7Wx0xQgsqXHHUamnsu98UR9/ExcOpeEjgUpR8Kl8zg4Ef+G3v7K",
-	"lqO6Ug/bfkQwhg1fJbjvcXYiOGcgWfMX4AMb9oRzzeAAmCuxEpaLW6WSqHX3uIwodzbupB7M5ITJXq5d",
-	"cjGTE7BHDLpiZqpQpav5I5ERDdVZLCvjMID01AQLZdMlDzlanTIXRt2JiOaAmjHcn/mhvp1XKYs/WIRB",
-	"Abhr2Dl82OjhuaDRsqQZbuaQLdJa3omID73hYVkea2UkR3olMzucR2pZtrVWRj6DTpOW0FsoNLGOWAAg",
-	"OFYadSofiviejI7JQIuXBchL9eOyvA5y083Um7UDw4qlFGDK2Rv6xPMSDQoujURE/Y7PpkxT8kbO6Ij6",
-	"apTyLtmIAbZt0aBk2fdnnp1HTBepLq7GKtWtS0tWqXveyzVBFSd6BU1ZH6RyGPu7XuWHS0+haPgYHP1Y",
-	"Ld+C4w+d41vEmdBQ2WGhUufEjLtk8N133303yDX6NzZC79Lc9l6J/MsnwoBHI2j6DWBBMF/wsSSRqOWj",
-	"FHMXcTtXDnkmJz/ilbk2ZpzWl2ndCtdnd2qbEoGEYJ6cYaVodRtuNZOTSzb2ZBQWIEmvJNqrOOEhgqa7",
-	"avleSNJ79QMZ0xuW2tSljK3DvbVm2l2o897Ekd36ZeIo2vai7GBTLp+j/jPfu2GhQfPD58sXZEwjBtDN",
-	"ZREqBdcDjORfZmzGZIVEQlxvyM7vzKJkEeY79qfGPEjoqEwmaptDoCAWFjSmXpVZX7gkpk05jXItrYIH",
-	"K61jw8gYxIzV9RahC2602nahMYNSUPBeHWMQI4I8J7b09H0bTW1RGOI80+9ONs9KiC6VsL/aKZaQ8LNw",
-	"ru2zX9RdvVWAdkPqFvXGpEFAPEfwF5LAVXEYyDvvxQZcm7uh8FxzLtHuBHIXfNmcy3ZgP1T/rcvPHAp3",
-	"nlseua4Rq17TLXqfQNsUEtA5YNmOdPCABkGSHqxejQjBmHXyfe/8rLoqUVgqLaTgpIGCEgllqM2PyUDj",
-	"4wziN8u5jNj0hVzC+80rDs1PBlq/TlHk97BZ+vIo34pbopSMFOcFKK2J8HH30/YnDJtyIkYjZcZoPnic",
-	"lXl6jlgrKaZeFK1r099o1Q8b61v1a6axUnuCNHUY8vxeSEp1e3VqllWace+XGdM/K1rLL5cAlVznXwGd",
-	"F/GcH2N5nVc8IidGGuLx09IQppvVLWKl/uKsV7JKr09OS1bp7fv2h063ZJV+6rbPT7sQgLrASPmP6p+3",
-	"52fnlxDU7v7H+1wL4G8zERXn2EFQXAdQQxb4epS/qJtkknqRk3C3bNPBTW6cObZxYtJdwrDpd1nFQdlL",
-	"Ldb/JD3bisKnLyQgipMyxXA8h+goJRGj04pFqC+F6ejCU6FW15OKPcG9tS3d/vfoCre+v5vu6FAItH2J",
-	"eQYX6HzKiZab5AfoOaDDiNpVlWq4lN3KUPi+mEUXLHQ0qa+a1WX26txSED1Mfeky8dz7jRmYpOzPK5at",
-	"V9Cq49Vl+/WV7oKJHj6LAGB7723nFYrExN1XFqORUncrFvnQvXr76rL94QyvufWiiRvSW07KXICIAdUP",
-	"r04zKnhfySrF7yhZpfhZubzokkmWB1m+lGfDbokhJ8yIYR7kVA7AVBtY6ngMgPAGoO0MFMUNiruqPO7x",
-	"vkd/xajYKg3VYmnbNO6rMALU92q8OKbH0yrFYm8dM10Z6Lv0nMkV+xzdqWVdnKOlRQzUb7vCmU0Zj0wh",
-	"dzkdk6fkIhSSnXphKAC27W8zz/eV2IxofGd+4sKl9t3mWLDbdai7k9WZmnZOGrHpwpCL2JHflOGmvhNy",
-	"aM0gdW8GCiPUl+BXxrrPfDkV7sxnXRe//Fcd8/wr/qg/6R4PtbXtFbbwxU0pd2kkwnl+xvCUfm7HzvbC",
-	"VFkmI5NnZ3LsoA0FbC0JZ1xp9xqqbwRBC+J7Uy/aCKlv6vHsEFYRRDYdUN2t13Utp+en5so7+oBiPr0O",
-	"XhF8q/HVGQRDL9KAJ7dU3gNd/F4yzirJCW3s7qHLf/N2LIX1gjke/43gDrOiExvFbUIDyFFiGshN9QmC",
-	"RS9sTCjJexZpb/E4pE9Plp2kkBEXNiMOJehFzrKZrNc3TVEfVzDPJ/edxFx7C8+JuefZcp+SQd8r7yk9",
-	"j2db+G3zncx970HFzAkDzfzIC2gYQY6h0t4vzntXJCXTUDm9dyPZBZkbQxiXFtKpbDuFrpwq+vH8AqNM",
-	"yxqDvBUzoaHHKRzPZbmSlnzrsJRzJOF2Yug/iRBbFh3xykD93EKnrwkNmaIW46PXJof2MwP7XjBiVjun",
-	"6usdUw8iBO7K/4H+8lnxaWqPFm2jTEIHvoiUkWIrqeTyHMDqY6USuIIhhj4knuhyA+KKBUw0Z0Kj6kTo",
-	"PMA84OrqxzSKdfXjF9vaa+ZL80uu9IIhda5zoGeejBwj8eNDbHfeNufvIkJ0nEyYU4ANjY1m4952yHUc",
-	"df1x+hudaqGLNCCRSHBfY9pNqMT3EA+b2+YYwdis/IOx65cHo6/QUwZ/kiQ05RjQIzExJ5x4fvOFe1lC",
-	"Cfd9IQk1LexWdK770xhJ8T4U2T4ZAbE4Zyy6xV5nEOBIbb+utR8Lj4/B9AGxkrP78H3+poSp85cDka45",
-	"rX6hJ4nwXVPBmqUN06BN2R6xoyj/nY+u+T8I9072LauBxytmLZ+ftcf9GXS5NLPZRpnLkdErpXJ5ONd/",
-	"d91Knoy+t1DuMe7GPrlixz0NImdCi3uiQ0f0OFCtL8cmpMfErI5BMUt1JwQPA4hF6Hh50r64Onnb/qsY",
-	"jZbqd/NKfvA9eaL7dSim5E1Ha8J0Fk129NUPM55csMK7+TOTZu8bOU5Nc/jCyID+Pe/cqN0+LYKfayfx",
-	"JwHhp9pClqHOdjjCOiP2OSJeJJk/As/QVeenq3TTZnQ/9rl2O+rIMGC46edg8GukzsSt3gSYqzoAipjU",
-	"6Ek55Q0lf/z2O0mjWFQWSifTGAylXvfsDdS1xuZm6Uu/NAv9fumoX5pEUSCPdkCY1Vx2U/s8+8XjU4/X",
-	"HDFN2rTSodMvfU2VtCfYTFgqD/HLT7bdgK18aDyIItmVTUrR23YMm+bpIDXiRHKmMWRCFs1CLnXFADbX",
-	"ieu819F1ymDfsqT+LkAIBoOgqC2dmmFcxEjKuM8VU+GYdJEhZag0q9TuV6OzCbxB/lkLFeNW5nPOURuF",
-	"TE78OQlFRCPmAv/xHEau2RyKE0a653mWpLxsWVPLtusbZZBL5oQsyh3KXotM2GdqEpqSvNGsibI73HP2",
-	"3QN2OLJpfdhwmm6L7Y727P36QeOwSVvDXWfP3WcHo8Oc31lzlKt94Jw3IY9e6tJcv2D6Wen5rt6ZJ1cd",
-	"UkSxhd7Qyy6UCQl2TyEe2Hub1PAjvGduOHCxec1maBC6XawIM03MFqtGl1ourcmAy+uHkz8edTpWjeQY",
-	"rTPdQChusgZ5E0OW23woHVXV95WsUvvkpHOByKiXne87J+rP3GWcDVNo8vfO8Y5VhmQ5XXbzb/qTEkbF",
-	"QaL4lmZjIy6wXML4ziPvWK6FtQlKWLIUBihss/CAvsmEB/KOcz4mV07TotzzHY8LlKZn6dadGsOT85iE",
-	"QrfhMfFdz+bnTw/8Xp7+7FyecQO29fYvnKhlveHVaffsiLAbFs6x1n4xUQkYnytq5FXnx8678wvAWHDJ",
-	"j93Oh87lEQJi0SDuVQlyRfZ5GSWmJFMoK6kQHQjWUA+YBXRM4P1wa/J46CjqSwGwDsb7WYXi6D7HG0m5",
-	"e4od4eLCAUunUmN9BJlSTsdQnBO7VeNkLajRREXfJO3p5ijxICBFT80wl2VjmVxuokIBztjV4vsLq4xj",
-	"XroZC76PhMgB/8pmqLGqupRoYNOsjIbGfFuKlfpdxUpHp5f0opnriVzVbyNBgRu3Sk5o+WDERSwg4q1d",
-	"JyvwFU/OIjRJbsEa8I5n481mwPfiy8kcnmnBt+XHGQJMad6ds/bLd6Arvur28M9ixoO3FybgnU+9iAx0",
-	"Be8AingScO6hcOcVgLHyvQB9a+gfRc142ULUz1l+TRTOmK4Tlin+amkHt64aXujsvrKt0kKe2iJYkE5D",
-	"W/QVlRUD/b53foZ2+WrnwZUYj32mzZ9iPS6Zcx5y4oMYmVn70rwxl6OYJMPF7jl3xAIOGWe3d8MALkTa",
-	"NRC7ULeSRtklE0Z1a5Ft8XUL1+LpzzqMbYtj/r6g3jTTHSy3LXFWyGpf4J37D//IQm8039R8eYp02wIf",
-	"M7w6b8N14Cc/UKArpF5Ik2uoLsMiquHM813ALkuclxp/hExYyCrHxKfhmIXQlJ7dIomuqJWBPBTbzgRA",
-	"6nnay4+ey0QhGwNgw2PizjRqnMeJxBqhZdZrLipAtk+g3f/ZcfytZKnyaOgDG06EuH4Y90qROGzHOBnk",
-	"Ft+nW1t5kSSSRZHHx5IMZ5EiOMgC4AIsrvzwK7sxuAYbaVN6ip0bxnObMG2cBIxmW7518Pa0fVLtvW03",
-	"dvcQAnBEfqr+NPtlWu15Y06jWciOCLp/U27f2PucSnvQC9/nIjQO63SoB21GQqXGGNAxHeYqRqnWcwmT",
-	"AM25B+n5l5fY8EGxDFP85THM5rg4713lwmDnVvtjz78bjRZhyChe8G2K/PVmn8ANK7WXOGMrkx6cS2ab",
-	"UpdMLdIG9yiWkX9k9atXTPDJ5bxhFFtI+szBK5D3MFNCY74AJXizobpwyDTIhDEETBBNYoZwFt7TTX2D",
-	"sOkGIKeWtErLooUm32h48xo2E0LAbY9xtwZgL0kLg9SjzDfaPZFrkmRpI5dv4E4ro0OfICj69Zk6xAB/",
-	"ygUJWcBoJDcuHl1keEkJ6eG29aPxHN55j9R3fpsZrbWI1xPjquZSy02ldKmw+UVGdK44bzRhc8XmtFGV",
-	"LhWqW9vYS3dkMSgWeilxlE3LzTFGw3QvKuSr4FpMh6qV6SM4S0dEl4e8PXsrYmHvt5Qmx2QSRQERIfy7",
-	"4HIzKQYpp9vO59kv0x3NWJbz3JYUsJQVAU/716OdnZ//S78vP/7lX3IFmWTOLPSieU/NO/ZyxvI+p7A9",
-	"pSSkIHqluYOUJUOdvH3RJal7K1bSBRSNRtnnP1XbQVC98qZMRnQakPJ77n0mU8/3Pa02V2CL8bozAOog",
-	"McICbvkAUnwH5JcZC+d9HtCQTpmyA0RoKXUErWB0SZMJlYQDU1Lf4WN/YHNjxoKa4al54hfGY3hUwkuT",
-	"hUlOceDFGe9T8f0tUPMQWs+8Nrv1/YerkrUERTIVGpkoKSJMcvHVwzANyRdjD2x4oE0gZXh6MgS11Yhw",
-	"uPnru6f57/WmqbceJyv3QsYLDXmQQ5Z4INDnveEQwdj+m9qrXDhAHJTOC4Mt1dk/VuyAiBEDa2az4Lpk",
-	"r4yvYWmHRCA3X6FzDU+dv06wSCKQW2wPOtA2H8BVuidV3uvh1aScCeeIUOkeVf2xssHAFBvw+EgU1IpU",
-	"dUhnSJ1rwjiie0zF0PPhFMojE/MxebxWApouU18igmPU56jheHxMym+vri5iPJQECBJHMWTQsI/KOXdo",
-	"4NXmdOpXMAyURW+0CIVqkD4HVFMr3QgANW2MXmVy8yciMj/W+rzPOwCCBBWwIZOB4JJZRM4ch0mpFpWF",
-	"oeInnoQOzFon6PPBlz44N/qKA9tWX0cUIGXM7pesPsjzfunoj99+t/pGu4Of9cP7JeihLiTTddKE/TKj",
-	"PvI2WCB8ZK3PO2oMkjg0DOdkgF8PSL9U75csMlAvGmCJYRnwCXxPQstokPw4AUkEJy3bRq5KwVBl3GGE",
-	"9rnLcFKIIaGWCv0XAz3oQY28hBIbYpLEUbKF9BZxXWAdlZKls+HpmMkjHBf5K4GFAq9Jv3T08x+//f7R",
-	"6gPmXr90BAvn/YqraPWz4Hv90tGZ+Q4A+Pqlo9OvA6vPB+r2wQIUoUUG6lED0rAJZMMibArMV0PR1G0b",
-	"xmoYmqfUeBNgBHhcdbWONOqIpBY22BhAWcflAb3+9Mdvvw8qx2TwBZ70VT2qz/GABoHc0V/v/PHb79kH",
-	"JCDrMJB2jiA9IoMFmUP+qkzvckoC6yisRU47V2/PX5G/kH6p3+f9EvkLuWhfvU1/0ecn7bPzs+5J+92n",
-	"v73vXP575upFQbz8GwjfzPdqML237aoaCMQdKpWK2hZ4s5orkw4NWIyXSgIaTSyyOIyE0YfMAAKhqiAF",
-	"gK9es7kk5TfihezzWejXfqT+jMlaBy6tWEtjX9IhUGXQGqPeh3YQoPKp+Jnes4zsi/mSQ30/SbjTu898",
-	"yUC3qJFT9LNTTnbJ1OMzRIEepbKE+9zxhXNtIWxIyAB3jKv1tMiYRZK07DqqHr7nMI65vVqWtQPqTFi1",
-	"AR0+QHGN9cTb29sahZ9rIhzv6HvlzrvuSees14F7Enij0k+zX6ZvlKlIekhq7YtuqgTqqFSv2XiHCBin",
-	"gVc6KjVrdq2J3ukJKIcxbasPY7ZJKNwydeOQRqq1wGz6QI0Mrtn8VoRKu6CRM2GSQI2iDu1De4o+d6hk",
-	"VY9LxqWnmLg/r5E2n5NQ+AzSCiCjwItwLWMpBGm3ii+1EaM21hBlofGXXLKDIUBr7XU979eNrvsBJ1r6",
-	"+hH6YIOkgdVs2PZCoJUGga+F3M7fJTqK07nL4DQHhCdjicY3/wx3QwJniV5/UtrkJ2dCIwx1G7OrdDhq",
-	"0u++++47p+HWMz6qo1LDbuxV7Va1sX9lHx417SPb/ot9cGTby3oKACVNweSM1JaX0CFZh2xTTceg7p7g",
-	"CEwaCQwzNi7Rh6VuxDTVVA5qad+pMzXOQ5sOF5I3ldYI657/oEb2QXW3MVIP2mV7dOlBkBpZ/Khm9lHU",
-	"Htb12jWXHgXplcWPamUf1WQtHBXdW56eTtFU9JLyd67YH3UlIvjaJibQsJcQdetZvNx6gg2uLETUTZIM",
-	"iaMScAY0jzcoAs7E7EHFXHSnqxFCoiYgqn+1Si2k/7wHx+dk5yWNkWnglvr6W95zqiOWzMWbmutvei3C",
-	"oee6jOMdrfV3nInoNSDWfbVKu5tMpcuVqU590Ooyxjici5S18PNHtaVyNp1SZTUBL1tOeYJeJWOpi15l",
-	"6eNXqxSIvAwC9CyDJqt0ZF1lytktmHg/sPkg0W4scMgbTUlneRVqSyaBC/XLQcxqBhZ8AdjDYhbGiWTw",
-	"JHXsLKJODFyE9G4B7Ls+Pdgqoc9hpOoh4pYbeX7N5kq+g2IOBZtawEM0Anp6Ka6Ejf9TAzLivc/NWF6Q",
-	"QXwmB8aBdBR3YZ8CHH0Z/GY6Wdjk4vs0YmGl1ueXwlcq72m7e2Zh7lueKMLlbwOf1KrRSw3VuDnzX8+C",
-	"lxjvNue3y4NZhAc3cU5qd+qDS620pNodNdwDp04Ph/us5TbtBYFVP2zsN+ut0ajRok5zn9LG3nB3d/dg",
-	"eNhqDqm7O7Lr+0PXdRit10fNobO7vzscNevNht2w2e7ooEjIHVzVFQe9k5Br3FXI7WalgNuqN0d7e+5w",
-	"f7dVd4aH+86+4w4bbouN9t29utPapyPmtvYdun8wauyNWGvPoaO9+gFz9oYOq28nGPcWXs7sw6ZN91r7",
-	"+7t7dbe5v9+yD/YbjVGTUZu5I+o0WqPmyG46u3t1x264zuFo/8DZPWwM7ZF9MNxWmO4vSMADpz7ar++5",
-	"7qhx4DSZ7e7S4WF9tzVqHrAm27X3W0230WocOE6LNeqjVmN33911h8wejuqjlr2tAD5YUAvqzGaN5mjf",
-	"Hu7v2/X9wz2nvl9vOfuubbuHzj5tDg+azYMhzJ02dg9bB5RSu3VI90duA8hqO6G9RG8PK35XiV7T9BRg",
-	"CIweHvvL/7EEcau+wSsuELb2Soh3NMQOoI8swFECaPm7LLe/WqVlH0LCT1YYXuhdyIpY7UsVocvCBXlr",
-	"xcLWuOa9kMhbDy0wyt0+17H6RNjKQpurZTeP4h6CCcY+oVy3XIYFqZGW3ToiXBA5cybgOC4213pm0g8u",
-	"df6JLA8dUbuf6fGAzElvaiYcW8CnDBF/MxDuZiAgP5DJKVq2ELZyhugEZXyeUhPdCxpNMDpdzLJ2IkjL",
-	"RbCJB3ldkWXTM7xLKf6mRDaB3VH2iwC4VHQJYoycAO9g0rQCUFdBxUzcdeqozxG1j8YP9cDJh9aRdhFr",
-	"+6NlN3WoygPDDIpZIIijeLHjz1zmVow51OfXbI5d96EdQY30MJcM3YdQzehFhPoho+4cwpceIgRRji79",
-	"Wp+34cUJLoHnMByYerbxsG1mm2ACdXJI72OiLDKgfN6yKePITe1+IgPlAVnpY3DSDbko0W3+lfKnqwG+",
-	"aXtPwI07QD2K8egU0oSNbKn77Xzx3K87ITOtzarXWKH/MFzV2u7Otcz4MpuvY8IniSqZ9jxBTkbcHTzJ",
-	"JwXtNXbuANvuc+FDVChb+WDY91FuXookU+oifLZiqGMW6ajLojZqGWCIFKdX/FZJFAOgAWJ1U5Z6GW9X",
-	"qpj/EZhUvv7q1ButkTMa7rpNdtg8aLV2nd39veaoydwhmO77+wf7o0Pb3nf3h0OntVcfDll9b9ho7jXd",
-	"xj7L13kfjInlQCusMFmzYBffVMItmNAl+CoTzpM5iOvYkOd+xePts7zEw1fwfRzfrpFuBGfkB7Vdsfcu",
-	"XUGMMV11fBdPLzqKpSCu6HPdgV4rT0YJ8qScMcxD8aLjXA2spX+Nodk5EXxjBy3OxzhoH/SY8pnvP9zp",
-	"6UyDaOXBeWUKj7+dlS3OCq5aoXvGyve/nHOWW4pO4qiFEePWUvj7gT0qkACkMch1cnclj9DfsOhRqPxb",
-	"8Pkf0QVU5MiuH9mN53JkQ97pN+a2BXN7A5K4iLPdxZJYcMzMck0BRK01vAxVgQir51KX1sgg9WkQFy9g",
-	"qV26nF1wdtznlBOmZKBBCHR8RkOoSSc/KA0D34O81oUOZtrno1hu4jTJhEI0T95UWcBqjMeN5lq6iJQw",
-	"bO2SE90ljeeM7z7YedY8JndHvnkrnsJboRGLN4tNLbgjkurSB+Aj630K6N1ODIy7uROI8N0+18ZQrkcB",
-	"PLiQFCrBoWDyUxM/QuW40E7pcyi5uqG+58a1Kz+weYL1bjjStu6EOIX1uRQ45h4cuNRuuq3DOj2sN5p2",
-	"ix4eHuwetuhByz3Ybx46w4P94cH+IW3W63RkM6fZGu7S+sFec384oilV7aH9omqEm3gUTAL1N6fCPZwK",
-	"OWdxBeNIQSsXxrIvdUkfHmZ99ZFiSp6rSxcuzt4gXrQyuloaUNqIdXU0Pd7nCwUzknG3CpgUVQegJGQA",
-	"zER3vI8S1H8aMuKNuYCueqSdIFRLPMl9PhJhKuEbwjmAR+GSWWAAPxA4l0aRUlLQcNOjs0jojSdQrnMb",
-	"Cj6u9XnbYEpD7wfDYwaLuNIDIiPP98mEclcSMYvM2BB9IMVVmHMNiWsFlt+J3oPHSENOcLZLe0N71HRs",
-	"Vj0Y2bTacnZ3q4d0t1ltjOqjvdG+c+g2lPUHW4nF+/QIPuwEfHw8pJLttSzvx5fnl7f2D2/Got1ut896",
-	"7yed9+N2u/1W/V9bnLT/Xf1b3/t7y1d/1Gq1hzRE9FKtTmhNUWrtbgpB43D9DVdCnFI+17xHPswhzzMQ",
-	"8Gw5MZHEx3kWTRaP80LfQ1AAcsX3KfV8APT2+Nhn1ZnMNFK08GyB765pm7NlmWa8psRN56ooKY7IdcfE",
-	"i/rcHD/4eeHgw0vi8dVIW6J8B6hrj8NrqXFhBiG78cRM4qBqfZ7qBuJJ0rBtcjth4ICBDnc61I5jgRAt",
-	"jevxLALNYWmkOFLIbhj1ZYwM0ueXin1Cg7wjCDAAHl+g+I9+Gsah92yDIgOMpmEnuLVQr4X9KboX8Gki",
-	"ZmGfl1uNw1yfz2vYq4ukHezd47sID5QDFbjxwcoO5kmjuk/siW1rYOFjQnGXDUzMrQHzyiegu2skT2SO",
-	"/Em41ikgWcZ9aasptrKGeYFiX8yyet4YEjdw3zKFtjRdapuBIqCmKPb7D1fQQbXPBxnctCPyEopxyR+/",
-	"/T7IBU+tJOXy5g0eoPgpLjCCvI+WXT8iM37NlZljyMdoFEmL3jJgvupWDUmHKTrHbjGVtKNZD8GEQFPT",
-	"82SMgLTAuLCncd0mI+r5ynZHfQdGiR0FcGgQWW3aGJNR38d8C/MPlcJW303Y/mgWApONnwfGVuOQzHjk",
-	"IXLsrcddcQtHRk0XhracSwgb/CiMLt1duCSbSvNVzGxzvgFje+JsFr2jam2adWvl7FIghInL93A5V157",
-	"o5ZwXBEVvKRM2pIpgFfvrTfMp7OCOzUUYYnNv58M3zjeufd99/2v3fqZ15VdfrnrnHT3utfBTz+efH9Y",
-	"Y/PvbfZTW11k/8eH3cmQ/80b/a3mNHw+nL623Z++9x9SHdSbJmf+Shuzh64Cj3/zXP2pRIXaF8XQsXW5",
-	"xkDmLkm1yF8lLxC8uDgFW/PLFDc1MJ2GdVtJSNBE8NYFAIv5Mhh+jPEEn0563Emhc0AUEH1RRZYg+tQN",
-	"lvrzspyHZiUPaQZm1mmde8lEKrKK3D+lnwiSEIEbVhMNas0xi7FVNlLNDM6Ixh5RyllaHePJ92koW3ib",
-	"etEfv/2u1S6dYeZxL/Kon9zmSTIARPoB2SGDtvrr3+qNZmt3b2DagoGnBvy2ny7avd6H88tXGOTS4fo+",
-	"TwzQjOoWv+ROuttWqthMqi2csufSxc4DeW91LKVypfehZJXM7EpHJdirzY+2GddTJxbn6VcHV43Ggn51",
-	"V23oxnl7+piaUBav+U+kA/1zaTQxVJWvz5ZhrGLZ9R6ysScjFhaz1bg83Ggd6ki5ZKD+GcR13BljuAy6",
-	"i5LN2mwdgIgfYA3ZwJzYgYVuaVPfAE548I6tcdRPkZ3Bo3W/wj6/7Lzp9q46l8gk4brEBV/BWFvMSDlj",
-	"rkxwKQ9S4LI6bpiCrOxzn0WKk6rJKu4I0QUdvctUmQPwNPQohKV/IY9iGMKU4SzjU9DnSqmzjwCyivkQ",
-	"NND+R4SkiwccCUFuGb2O85FhgiAeLIJ8A7pUqfn2eRmfhghSFSVfDo8yXiUTlMxkkcW6SX6cEenkHpwa",
-	"OV6pddA4rDdLd9P77mlgm2l8s7H/IW3sBG2IsM8IPZbHnzJn8Mk8qvYGwuFE8JHvIajof3IpZI5aIjjy",
-	"9mKN2p+N1KzQ/ZVinWGYpswvtr+XxcpCnMqIlQEchAGJhIUCayZNzxMwoGdBjXS5jBjVTQ51tMoIudhR",
-	"qwH81KvXxp5zRBq57PQ6V4nxAPp+LGViKZeEumbBMdnVJgPV+WxJNIt40bZSsM/TYpAUSMGUV8N4FhZj",
-	"dEn7EQzwATZjnOxf00Iws39KomqZR4w4ixWHipXaDzV9NJ2WJKGSln3OmYfWir6Bgz0Yy0KdJ4QClUoy",
-	"9m4Yj9+JxFDJyl1PatHb5wtvJAuiN1eUSvYgEbeULOTNW8y0AHGY8PKGUx/uM3t0SA/c1mivOdxldbrv",
-	"HLr2qMFaw71tJGdq1P/IobmrBSrUCOrHIDJiR6H3LRS3qX+VRTpxJ15VfeI0z0vF5tQpgv1fLRUWmOcK",
-	"20WZFzLTVF5xr6nOO9irAg/ThocwHDydeFCPEw9q5Jz7mMgzFTLq85A5jOublRxIOAq4jzUTNylCa1gz",
-	"mAJVMjBWzOAo4TZitJzAgLL1OP1W7DGYp9j3OYlZsUaYPKzp16VFzLqXpmUxKS9adobnHZs3pvirmEUp",
-	"AwMH0bBtuI0L2JAkNyKVeBX7uDBZgtxOhHr0QlAcptJ7//JT++Tk/P3ZVeE8Up5yaaVbBWnDUz07/2qk",
-	"uRvosJRIbHm/DejzQZwbZZYQP5+A5gB4upq7GrdigiNKwhmXRWlhx30+9aRUpnXsRkSQf1MUZyeiKvXO",
-	"ipVCOo2T3LR6cZ8UlfzMFFKYmNJj3E3aT93H6kxmh8YnVBdtn5K2MuyLh10Jd31+t6l5TU30H12wGu1J",
-	"s/6yCBHIfUHVRXfEQi6DRaTnMx75c8URKt8Mt8fNnTHCEXieJqs1wnmhS8FGoRroeaCNNahyMQVBSfIM",
-	"fP39hysryehL21PJW0M2CpmcVL2poqAxi5I0/OPkBTF0vYRRRAC2Hqf0a1jJ9HBeyAQfWkspU5GDDI0r",
-	"pkcmwnex2Ggwg46AA+MWVNeCGRm+kKYloEldNliaCy+8ZvPFlB5cqXvl88QLnISJsR6UQIWoCUDfObXn",
-	"ueNJr9hUPGRASa1XrPFU1WyqSrpDL7FUdAkqIqjvOWxzdhkP9aldkYrclgs5lt2Ou1V7d9nteFcn4fV/",
-	"fKjfdLmd9RDiKnbdpTV8KKEUr/K3zJz/fIIo6YmzGMhSxJIrdxIJUCx8ulLOmCkmiXvMlKks6nsDXLUS",
-	"pwm48bBSYqvPtRcwzuUBAOX4WA2y5o3mhw7lukGvuqN7SiSTUslZo+n0ecp1JnxXD1Y/tkbOfYRxNO63",
-	"pLgsYZ1zfbkRBHGfCxlnqxu5EHu5UpIoyTWC8cUoOCkZAYADGfnCBVHmDwu1H76IWV/ifnWxD9DWaPxt",
-	"KEvD9kGPgqC/aTTmrmwxGPa+P3y+eHw7cwa+lbstpzHFXbwWk5iAiywyEcMikuymmFkUc6+R57OdWaCY",
-	"8AqNORKhdv9PZ37kQT8Mbb+rBwwyOrPiJprujfWErn/ozAN+BRmFDAL5kUbWGfpiSKBlEjxqQuVEKdsA",
-	"dHgbelGkmKTWdNVrscO8x8mUTUU4rxwTnIPHx/o16A8JTScmN/aNlIdzQvlccYoKvjKugsFY+UIbP3DS",
-	"DNSItJdkFvoD8J+cUN9noYRaQKNYlwfQ+Wxg6T5KqaZkcbMyzQMrugmL5nHlQZy1NrD6fFUnLZycuOUJ",
-	"ioF+ZlzV+0Iiir3hmebdgmvXD27Q1TxgwIwl90Yj07goqRfEtSx/eNu++vCGnHZPO3glNEGjkmAnnEkU",
-	"BbVXLGKOaaqvnluxtG0S0bhrWCJ+jqEuEiegb6qqu5RcAxD7Po97O9VMwodn4mxh9EIi4L/6Qft0+Zy4",
-	"XsicSOhObUHAXCtutdTY3e3zVJCprGk3rnoBsjZd+SqwTmo1wf5QrwY/l1rVT6ftnz69/PerTo+UTVOn",
-	"ut062N3fs21cM4vUbZucei8rx4Sa/t8wYHTB1Zt9jv5HpDxPWV1BlI/qoBbhteezBxBRRWZJfK53RiKc",
-	"Vo0ISlh9tg2nmklR10+fHad3CVYZt2/IHDFlUu9mpgv6ENp5rW1wDO9d7kj6NNZL6syUjrBKdOfvARuX",
-	"rJJiDwAj1HBarO7uD5t019ljByOb1ocNp+m22O5oz96vHzQOm7Q13HX23H12MDqk9rDuNNwma4126V6S",
-	"WgFPr/09UA/Hvimtg0a9udh3Sa1HzWU3tc+zXzw+9Th06owZ+73H84D6gCLgLh+JtQihyK7hrJQBPyGM",
-	"eXcQMsn4fdxv3/A3FpUM3anz549frTVgHOrtur9hSqHAI5lVKL6o8/B1ZW2C3mbNLGO3V0YUGKFEIy3e",
-	"STl9aoUTsaiKugRw8T437HSI2QK3FBDouVupkYvZ0PccZE3vL99p2YQB1ozSAsZSvHxQBTFkfe5QZ4JQ",
-	"f3BjeXAC3dDUgEPhH5EAnm+RKf1cpWP212Z9t7ln27ZFvOl0FilzZVAxkbbOFR2DOBv0S/2ZbTcdtWLw",
-	"F+uXBhDZGXRH1TPBWfWURs5koCQdSIoIINUG3w0qKEuadisJc5GhcOcQkzrnqHGREICly4NL9e8Rrvhf",
-	"7WrdbjQHFhng57rdaFWTj9XdesM8v2HvabcnIQOzP/AwNU79eOxsE9EwAhcZWnaMu0bc7elYUeZ+PRjy",
-	"3Q6uAfRdhDVQChYh7bhdn9JtpVp36uMLJYmRU0zmCjjqQC9E3tGw7QpG58xLX3kyENJDPCe1+B73Pc5S",
-	"WTOJSoGJGNpiRmVI0yAa3pKpEWr96PL1Cdlr7O0lwu67AYyZC15t9066XXioRJUPVwJFYqx8YNtBANWO",
-	"Cmpj7qQCqJveKum0AabuK61wQZLeBte/nEcMNnKTi7sjRcxAy5uYy9/tfJdVQDZRFYq4w7ZPyhVMCW0p",
-	"zUX3jVbPw3pqJOmcvvRt/5bOpT5ZoPVkVZW0ADW9+eHanCb4X61Shu0sv22wCR+KW/HSVCP19DuWD0zO",
-	"m/D0HBND83/tl/747fd+Kfnmu7++v3pdPXjxAkqL41OGB+mFhEOx6VhMd/HFYbyEI2jAlAxVvZDICVeu",
-	"dkwIHo/2Wth93puqHbDjlfd4xMYM5abi2jnrkMvCV7851Ry9X/rZrh7S6ujjl73W134pvzn6T1WzDthu",
-	"NcdIx/anxi+Y4oQeJ764ZWHVoZKRCftMyqm+vmrUlewmpEaXHlveyNTYGvben/rwLkhCvUDfDvI/70HO",
-	"aCE5C4JiHU81yH481lX8xqfmixy9ZdNjj69Qx+vjX6r4zw7+k88AvvGeXN7TRFMrJ9kDvEwvlFYfzEk5",
-	"o0tXILUSa2KPCRcxhaV4wVOczmfb069Plj26dxevS6u+V5QmBFncwMbzjI0UaydlcJighl5J+yzqW6QV",
-	"KZN5ncNio+EsUtdGDOi7e/OXfv+7FVzl658o3KpND+1fIMM5mOTgV1vyNeBS5p97vcjkTUdHU1MOCXIr",
-	"Zr5LpNqbslpUi6glsYg6iBYIsYoV29IQl0BretEUvxXhtSQUc0/edK7yDLa37I5O28e02DYxwvJ9ui+k",
-	"WdoijvlNe3pO7ann/ZpRbZXkheV7HM0JneC5DfdzPXd/WlH4D67e/JNqNTlygcoJxltjdpgqeCZlzdMs",
-	"w9Uxlfxtp/0qNkUqaSzN7BvOBNLDhEo0X+B15qH6RpS0C+iycYYjSwZROSYhi8K5znm8VH9X2/C3Tmxf",
-	"2NbUFXnliZgLHwlyS70od/uSI/41ke353dtYaDIw09NbIdrbC/IjkbBKwiOL3yScsBNNZtMhh0T4FYEF",
-	"BAuVDvWxFHAE+LvScxkZ3A7+x38fTAZJnhSVAXMiAmIbArAmy4BxiNm6RzH+aJ/HYNr4NNQPPmPHxCrj",
-	"SncFjhd3hfd+ZZUa6YlZ6DB5RL6/6LyxyMXZG4u86b4mZfQqjxQ1VjAa/IENLzBCEc9VPf7i7E3iKJbw",
-	"OPO10j/UsyDVCkMVJAoplwFVx7+CRaTqzQSAX249yWqkQ50JDA/T4V2G2OJqCGoRIAICQfgE3BPSNtT2",
-	"p3IEIIYDIY2uWiFp4tzRhHKMll+9fX/6EsLlF92fOu96pHzrudGE/I//TibMG08ii5gAesvG/yq68mSE",
-	"aAKwVS3bNmWcEOVnjnAhBSEeiutNGZee4HGTYaQDpLkaQSLU8KdxF7U+B5YOpVJwuToOUiei4ZVROOMO",
-	"1VnKjgjDmVofHdXYrZG2zi6gZMRu8SkS805glEgRanWP40TjeE3VcdSdjqNZiJkZGKaCrYCIEzTpu1/Q",
-	"6bjPVwactFvjFj991j/HPDpRWPTAmavoHmt1MoInFaIykakVoYyr+DjfS0POcoAPQF5aUMPp5CTwPjMf",
-	"WKanLoFISxJpv83wQ02NOvKf1o6aDaUd0c+oHdXtRiulLNXzlKXFsb1liLO9xeAmjzi4h43XpNIhtvb8",
-	"xhjbDxKniVnnM+g+/xmDFWuO/x1VNPRpfqlbra+fkz+LFbd/Dkfen2OtW9skQ8EiDql7YVgDHNKUdpfR",
-	"p5VaJ0boE1OzuaH+LO3Zy3S9hxRSzYITF59JVTR5e4qbLfR9T155e0Ryr8/6+75apQhdWBfAbrNTSLRG",
-	"NQElZ3N1l9XTyXNUxg+tN2zb/nxo27bm98cJl0LVSith/hy7RaIaIUbxpIx2pO9fnN/DeTTbBfbR4HZg",
-	"EaU7i1kE6m+9VgM5A7X0vuJODBN3E7iKzKJioi8MHw0epRrczam8u0kSl5wFgQgj5p4y16Pgr/jzuDvb",
-	"KQUfy/dxrVbnVnnTnbgk3Juq2W2AnJZkEZsEcUwPhnRlUxYCtoGEkpCRx7E40JT1eTGEihf10TryxViR",
-	"Ro20OdZYKK0vLjw0RebH6h2o64B2iENWNhn2VwTYEmjxpBsbxE8AZBtTHZgCTtJ9GQnl7JaUsd3acJbM",
-	"DBiKBlGpWFiDCBA1E3Gb80TMRh1S5zpPTe3CcLvTBIv2Hsm31iaXX3lTJiM6DTa8/kzZFWsSe9cEXLjn",
-	"XGtds+1jF/C4Kk798cm2t4iXxIuFa/fUTd3i169t1WgIAOnpHy6d9KmKxh8eq9f6UhKBTH2iQdAzjdNz",
-	"CmGQpQCy/xKmlzetIvTqKg66A7xpPR+NeZUk5VkgWRhVyCxQzKxu2+blUrtWvIhNCTZn9z3mEsFjpxD4",
-	"Y0KGoklZAgN1sRxYxm8hQhf8fDw6IieXnfZV55VFsPXpK42aIYnPRhHoWteMBehC6HNQTipqpJ3Ly/PL",
-	"GOlG8/EyuDU18B7WvnddnecY3XoOO0rlOiaDr0A/qDXM2CKrmTEp66ng05SajoInrhmfgogArxKcZnSr",
-	"gRMIQS3R627cQRswbPkSdvYfkG3//CWXSS9/24C3JMwTSG1rJg6ehS7eWlca79Tj5mNsYNAwpPMnq8RA",
-	"0oP3ozMarGA9vZ+/pPRwhJAHr4luIPyqQMYV3aUpN+euRroXcenoITsHLmwCkPIqqXbOAd1u5kcAb6NW",
-	"4luRxJ9LSBkZgdAjQ82cNhRWktEQxVRu4EN7jcsI0MRcMqXhtYQuPaKCJY2pQFONvPYgIpQ0SzRjw6pF",
-	"LRsAv1AriFAdQT0uyeCazQEIkZRPJh5nEgMH72ikJBj7HBHqe9fMIg6VrOpxybj0Iu+GHZPB/6prKD8N",
-	"+lyZvYFPPZ5Cfqwsll96ofZxG3GibORjMmCfo5BiGTlYJNhfdcIgHnGuRChEbthn6kTJdEg8GxQ3IOsA",
-	"i4vrMACk8ShrJnZ669laYL9yAyMZWYQpST+c66fXyKusiES7Xok2qEDJh5lSm5oIrMeWVd3pDziZS8Oh",
-	"N7jpgm6W39/zfmWPUwcf3/zzlxK9oREN30MRXMlaab6kQT0+qpVVbNk25XQN2ypFIqJ+x2dTNRcUZuob",
-	"NWP5SOwcD6p6wzonDGYqJ4BxQya1lsQkEu7dGfzj8+o/C/yjOmDxImbYbQGj/YL08xV5rDrRy9wWT7pM",
-	"o8zWSDeSCRBGgi8bN242AMQiYJx8YMOecK6ZRhuifT649pxr5g4wHkzKIaNScKJBBT+96rzrKPUZO86G",
-	"jDi+kMyFKmqf0RtdwjYOxSyQpEzxL/DYQJ04YmZI4d9AF1k1WE3bGrfDWB8QoZSeCwF7T0YinNfIOzEe",
-	"Q2CPp9TyPi+37GYlBZNEg0A7eXBtNN+F1pbaG6OtBoOAEremzJgP6CrUDB8fqKaqVzcGPslaJDALPbR8",
-	"xA91/X8Wd84jeUjW4uRpIfYNjeOBdUBc15Q3Nl/1s4rzWoJQQAoDuIvnCTTEKEGjRpyJWl7A/YHo/jHE",
-	"e1qkb1jXTodOyTJWYBYfZ//KPlzAxwFdsXT05Wu+voDm29qn5LpFH1w/WAsOjVTw7XyuKmRf7iFNNP6h",
-	"Xr5FRWDbM9GdvgdquKARJkcEs1wAaKxURjxb34cRKDNFj+I4CXiYGGb6KCOeTMtuJplblVqfvy70ABJw",
-	"AGaMo5AFPnUWXGjKjAGvXD7aiDoOD8ku7hiZuDNbMMe95ABllHpqGybUK+Wd/+1PKC7Qnza0YcQEpo4C",
-	"6U0wGP/NG/TInAYpgwjOsud8G7NjByHrCh09H3S39wWZvwBKnupLr70TS+cc0OkTqsK3Prr/YYFtPgJk",
-	"Hq6ePo4PL57h+WvDi4BL8U1Gb3xyXolspgJs46pjo9TlHTR2V3fABe8mXmgpixPARMB5kvJjGq8KXKcd",
-	"hWCEx/5NSW6Z76t/wc3Z5xH7HFVq5JWxqY3lrUzzWDRr1PyBxx1/5rL44r8q8hzkSV9oIvnOk9EbnNuf",
-	"1kh9aL/h+uu06zIn57ftS0F8T0aJiyN2hCDWSvx9OxoQyaJKUb7t4k7lp9+OqC9ZHPkaCuEzyktfH935",
-	"WWzwNDOmSmq6JjFNk3bpCP8C+0Xxx+mQhSeg6B0141UA7Fu4ThHoLV8yfJ7bnQrHBI7I5p5UpIhvTPmB",
-	"HRuKWaUCSWPDt9bEtVIMfOeLJs7VPldN08qOQd+mabIWBAC2CWEg9HVGRwQpW3tXyQDuqLEbxqOBRbiA",
-	"BASHchJAN51IEC8Ct8pUhMzC0mN0foJfURlS1IVSDNNcTE1A92nGSgj9jvjsDfr8lg0nQlyDu57VSMtu",
-	"JWU8RmnjgsiZMzFzCjUsZsLJdNVRDEcpGXNfyDiRozxA1zDJXdr4sA8q5m0aKVTjb/Z53ONlwkJGqO/H",
-	"qKcWGTKHziQzzmQX5ZszEZJxMpxjCMz0TIDsVf30Ppdq1TCaqO+WZMoA6FRdjM5gg056zebYjVXtrjTE",
-	"VimUkIYY3mge9c2Tm6+Ixisfk9M3/vfQjl29ssA9jMzM9ewuEGnBbr2QxANzLVYLMhIblJZA2U+xtDai",
-	"fVXpwCpKQptMqS9LDNqEiFbq2IKzaiSq0JDJhJSGLLpljKODq22AkyULX2Kim26KiHC9nuBZ3bzPy+o1",
-	"jAOe80CyXwYVi4TsRlxDMh2U0ICiZjqBYfhIH6xKjZiIehwlkh7E4BAP2vP9mKEfQ0Wwpwv+DGCxr140",
-	"9m7QLMGnK0WiBqWIwMRhZkRXe8PUVir0p2Yp/8wq/XJOEaT6a0nrCH7DQgmTy1JorBnma9WwVPenTyuX",
-	"+uKAZe6QGiuG9PJBhvSfKn3CmVCDX9zrnr151ylZJSywOpVjRbBoLcS3lCbM90VRrOVguRcBc70obXeM",
-	"QjHNGg9WyVOfdZXOVI71eK46P13BhsApj40syX7RpsRy5t2z2iD6QG9ugBjm+E0EP7AIPl2UOtEttj3Y",
-	"1A4xO7PzZapOwdcdJEKsuVsjtPW9KLZJSkGHwMtEQI+UwVSOQQtX1gR3EWGCEpc53pT6xHPRBqCSDNS5",
-	"GGRZmT4qOaIfhntnLqbXDWW/VZD/fglLIVN55Hl2l2Q8QhPKJRNxi7aY76KNUSMvRTQBHi1JGYA1+hwN",
-	"NEuvBCqq+g0VY7XpzzXNEwYEDDgrMc0m4haSHPUFumX28n0LhhjMCXJz4kmZcn+jZBish6SpRZ/PuG7H",
-	"u8aUM68vUgdwSfXq/6NZL2tk0bby51lEjz5ERZLnwWXIOjNOvy5Wgb9JkAeWIHgi0QEUH8tNJEd8uqu+",
-	"GK+K2gniei65hRZcIuUv654SdTYWYxOXzBGhy9wjjUPkUN+PGW/K9dTnwLgMir0UU4YA+GXD2JBkLM1h",
-	"0Q8wQ5NLc0Wdkmfp+ibkoWg3Vayk4EcnsXMXbSp4gvoEaQoUrDjddQdHozXzgIkA0H/U+WB9XqacgEvZ",
-	"+CSQD8PwFIFPxY3hzCggKMDK4Xd/F2rmSNCIpT/AN2toEyinj2g4ZsBlYnguSEXHKvsaXnTDwqGGVEQZ",
-	"ZPxpC8JjYPX5gmdvYBlfHw6xBoOGr00yKC5W+htcT3iaXvYaLvugpi6KRLplp+4IpO8F1YKUrzpn7bOr",
-	"CnaORroToU4TUepAn5fPL3r6dyWSrtmclNsXF596ncsfO5cVU5WtWxXpx77vdS4rKy3Xc/P1O0Xi/zQR",
-	"qUfPZHc0c8gSXMkqaXJQkqphPsaSShHBSqG4EApikQbMyhO9eSIyR9wpqbmvGKI6WN2UCE2OmlLDO71e",
-	"+03n+S2zNMFubp75YkwYj0Lvm4X24PL1Ki3vYjajlnxDOYvW3PpIf/c0VTGRFqm6xcytTp+BwAXkzCSp",
-	"+JiZz8Vtrc+XcwNyaogK0wOIyQ7IqQjq88L0ALx6g+QAzKP5lh2wbXbA4naY7AD8ftPcALz6z5UZsFAW",
-	"tWlmdDxzYzPl5EcLgLc1RlFOFvSfIhkAj8Tm3F4rQd9Y/SPnA5h13pDPG0dNIavvgDlkLJe0K0r4borb",
-	"S2iYL8mUSmUwkx5j2s758P+z927NjSTZffhXyT/iH9FEbxEEeOsmGBMSusmZ4eywmybZM2NtjacSqARR",
-	"ZiELW1kgG9vREetQOEJ22OEXWdKbJYe09pPk8E0vcvi7bGhXu9/CkeeczMoCCkSRzVv34GV3GqxrVubv",
-	"XPJ3fofO1U7/ILmEUCe6ENru50pMnDr0l5cS6Xf81jzpjyh/M4+C9Lyk5kJCf2YDG5C4g69vvF0lgFw+",
-	"laqrfY/e5gZMyVTPgNrTp0+f7vQ3+LxajZK7F5sk0isBV/zt+OdDM8umRMU+DIVoPuipsSidY7ORKzLJ",
-	"YPvxTEDHN0vkNR1Lm/UlPt2ZK3qZr+Dy/fo5+fCzSEH/WA5tBE3iGDLgBdzDOU8deYERzHo8BZzJ8lnw",
-	"RAHQRPLMlwHO+YBFkvXHcWx65GJxO/BrgKRDDBohWZpkoMGSDdJkfDagFA7NxbpH8IeqXZNLOFnESoBw",
-	"1+xsc2bmZnOHdcUkkSG8IdadygS2VmxpvIK0gx4FfTwmZJ4+3UM8nTSePmWfJ+Rrw2Cgrpcad/WAdvVj",
-	"T0ZY80LC0krIUHksS+gkBBFLpPJYAF3yMYUzTmPK4Ez1FtTxaJtNgxuSEExTB18G7/xaFPq1tlFpJDsw",
-	"YVFoBBk9H5ELjnKRC/4EVCf4Ez//AST/PT8HSOfKx5+/ZBsbGzvOZTWg+rX2u1//8lfv32tvP9C/2AwQ",
-	"JYbBSLn39dgUYLpKbQ3MgKOANGSo9FsSPQTbW3iM6JzvsT8h5rFyJR8izuYstt3CJXgYirD9M3QCf/3L",
-	"X31PGbvij4VrExGvQVsncD08VLV/xj3WNYf300jIsAG32GXmIPqjSaO5T1pMrYUw+75E3c82C75b/W78",
-	"8+HqPlD+UBgD5yB1+TAHmNlKxziTwMvbfyeSlhDqsjunW9scsJU3MnrLhlEcR6TS7mwRZZkYjjJoSIp+",
-	"BSlzm+tYxGKfsYF4u/LlYecl9SNYQVTw2PQt2U+YX2v4NfYTlGGvBx4qK3UFwAm8MwhgYDMYPYEa0FSz",
-	"J/RL6v9IhqOxKWW3xDuP6d95ilK1vUSqjGt0i4bC6Ff1x0qfZR5FAXEShb+32DCScNEkxq/SyYcVjKwA",
-	"HQ9It6+/fQurN9LnGXF79toUvBEA6lGPREiCW1t4X8+XWOTEuzqabjWZ8lhL39zDZ/DYRlP/P8yWdTbY",
-	"RaEPIlimyWgkULbDuH9DPmEaoS+EL0nIFNW4uAw9lvJUxBPPeVPtZ7VZKMIxQg20rZmZWGUe5EvXFf00",
-	"lQU/wAOs6r5d0zfDQb9njar79JS3uk3xrNcKn/P1/qbY7u70NsIWf9ZvivXuZm87fM5b/Q2x1X3W2wmb",
-	"fF1s9re7z3utcENsPbsjD/vWHexFzrUUl8y6C7bPAw6R8auWeo8fq5QWLmHGzSe+Zlph7V1UXdmFTtpl",
-	"ToIAuaNgX61R4qnIrcmVxBCz8zdHm+TjMAcPyWc3eZ9IsbNELlUQ7kql5OrlVYHKnge3U2T2jVIeWxTe",
-	"sPVBWWuLKnIMrjbpLkuGUaajCvoVlISgkZPQ/qBosADj7BOwIm0GOzRGW0Gho01BPDPOOgWbkq1A3K7/",
-	"s46gMJsK0DaraKF2fZlM+cAmk1kFYXaZjt/hKI4XclKm+LzmTHP/N8dfz5eD+HE4qrB5c11/5GHkICo6",
-	"Q+TN5YZn6fd8nH4PSUtcw+8ZZ4O1ODmL5BXS1jyORahj1jxv2eW9c0b9Uc+knjom2Yd/74xGJ4RwWCsD",
-	"Hbg4C8VF1BN1HZ6ficyXXLKDQ1SogAROImHbTfviuO8GGUjilhWVoKH4n01EQWRaPwZclWpxSAaJzSpT",
-	"U/eBjTm6dFGGenS+XIFc4hxZ8LpneyPwfFDg3+gDUgsExk0GDN7Ll/Y1uim1woKzu6DYFYWQgjk14h0g",
-	"s82++vYUxijo0AICRGizF4KnIg1YIg1vC0l/YFtAJi9Yu9QP/Adwsc+CXZYKjeV5x4ZAvB1FqVCdLIAR",
-	"H8tzmVxKU6bJelzqZ9XebR+mgS9tFgjTgTiarV39jSMFSEn8NA/GNUn1g5lCTjP45fLcX8N8/HgKoE5J",
-	"w1DP6jg5Y5HczSekNq5SXBap+o7m6Py6o1up1bsT8RSaK27svzNLtIbZVmvXxOSrQfeLXvQ6+urgzS8O",
-	"Wq+iA3Ugj7d6Lw+2D85H333z8qudhph81RTfdfRBo+7JVzuN3nosu8PPm+F3X8W3mR841U+1yCDCo39y",
-	"ZvDBxFYXKl8rNQbRQ2MLrtB06ca8dx5HxlCVx+en/FwoFnTjpHcuwje2XUy/KLJmrzXlLsNitu0fGTZD",
-	"nXJ4JVxcX/qukeqF+xaPILrOR4fFiTwTKaNxXsbZ1TXAcPqQ4uCszuBc/iJ4Rc4shuCMxt/DDdpU9ITM",
-	"4on52ahAl9FTnLl15xSVR60QPo8o3Zoyag7z7UXSndvs4UGZbs5Hrc50M5NlSXe73ko+nORmpEQvtDSi",
-	"OhpnJdZJzjVOncLXyUMXMFiK9A/AK8fjUrcMU/8DN81NScyu/UUNItD9wJbWYzwdk9bQtFnhVWWSDnmM",
-	"pTn1BnthjlLJUEBPJaqCNE/pNGbI+74JmaUoT2O1EaaHIHKRbbdgk1NBJgcrYE21kU1vlUUSLz4qC11d",
-	"/fiW4epOgGeRE2FnN82LJeBUBZwXVzgOjp/sqnBcXRJhEadwisdGkZRGR6XYAUVMORqUPyx3MV4WHuRH",
-	"5WOU1VKFKe9TxXLMrd7LjYqerxTdeKYD8tbWdSqf128kuvFsuhYMFM9x8pishTYPJ/rg7UJ5mHPfsdTH",
-	"kMRga67c+tQ7Pbir5U7u6r5WYaEtoa8y9LmjzeKrtV8LY7z2zsy6K7f1jyFFq2ZUjDB7XfDOwHQBwda2",
-	"0NITuI6sykLPFF+Sm0J6FHbTj0nxNrOOGiSCS+4NfWfZK/J83D/5kjzBTcwVu0AuBZVak0ZGQZSJFhcJ",
-	"ZbBCeVMwvymKO/x3rwF9Sl8MVaCrnPGSAPSDmlAsG6Q8lLizIRX0itPsugt8jSzsu/Lt/RN+Md1rYSyR",
-	"la9XI1DPC+tvxe4m6VCqC4cGcI+A9WLBU734654vwQxTJFa8xHQQIwWbiCzfOhpEimQQcH8MqfwMep9/",
-	"wMIu7yVXcMj2YKwe/1ou3XOBjwCfbXfmC9kvU9x4MS5T2Z5LSGORI8CQv/1ayLNsUGtvNne2LYlEZRqr",
-	"b7y9cn3XYlE0VZhtn3pLhzvEIA0OjDMzE64NPcbrnYM9R5HEDtFyFMkpECoCBrZkhmxPLnzlMQsxUeaA",
-	"CrSuN6gCeGX2b80FUNXFeAu7VknLySPTdkckPbbZ3KiDR+HLu0OeIxyqjxB6dEjDskTHxx6DSEj/C75p",
-	"AWww9ClDmpF59/m7u7dUGr6EmscKNUeRtFBwC06PDj7mU3gOkxmnR58AsYuevKCdizoHyRioLEkI1hT+",
-	"0DZaVDHPoLso6e+RdwIXQZYPhk86YsEgh9OVR5yqvYtXgA6YUFkYAd0F6iMzYkq6rwpOGjwx5n2h0AbG",
-	"jYBRn4BqS8cmjRCYsm8TjPkyyvSTKKGm4iX0vVyIMxGaEjIUqZq+FI6eacmp/2GAj3WugFabuYcy3nKQ",
-	"1tFcCXoe8vTcXab6NT+WGOyGhEvMLt0oFaNHx8ILcS7vQaLQprmeVUpzNe8oEaXffhGM58t/2QHs3juA",
-	"HcK4F01pigt6HvDjft1qang58xL6nxd2+gpMAarnDNlKYAXVP4tkLxlG8izwqFsuKNSACBwUMEv34GSc",
-	"nSX64Pq0alIC9+dxPIFqSAkd0rOxmieLgY9pWUYfCmTFMTDvxD6jcvuksK1o3sL8mYit+OdiuGiuNC9i",
-	"NCNTrvLjni7keAjfNf/JPEft+9nAskRkPZ7kXxUSipGiQd6Fdhz434KqialWYZ5IEUFMVXQ5SXoRj+lz",
-	"neC5H6Gq+VwxvOI+ST9NqANdUfJuwGUYuxsoqdAIWmvXBlHNGjo4ax3PsEh+tP9q7+DVF8CKfPP4GCOF",
-	"5Vh9H6NIK1juZFS3ACB/NDV8VdkjuevKuDpXLDBTKtBI1xWG24FOLl1dO6E0CR3Guy3xR/VU5ctE24l/",
-	"KXpAgd8tHgTeK2cBSTDQlQNHGo984CO7slmW8gsRE1HDlwBDDGHOY1wZBkexW9EUSyR/vxmCyEZO2rSP",
-	"6TDiSukkEF4s4pM4pVEgtXqZQAEnDa1hvHiYnaGBxSZJAlr0ksL8QAyRAaPK2pmgloQNhrAVUtQb7NL3",
-	"YFz60lozbVUjqTLtuSV9y/vBDvmJLO+DdCJkWFjdt2xrLSEUys5oAhp60bVabVhgvP0GIB0df6FKijtT",
-	"plLD0ZwHI5SfkxgGa3M7eeEbCQU8Aut1R3aoSgk/PbVnluCPvnTtLpPjAjI6RatVPWRZe2en2Ps1xLeS",
-	"zhmLHEXXESWu3XwrOW3e2hbLkUbdFb1kmIN60kc9KUgHeQQVBtD1kcqXnZcv949O9/e8qRRRVeOYF8qZ",
-	"oks6kmyeY9CK2SPnaSB7h292FUnSWn5pS3mnrJrjG+RkfrOS5jUpiUIWpOLn0KfElwsblWgsKZephW9y",
-	"i7bpkYPu9Pnb7Y38/OpYbCbgIwNjC8Tm+ZZIfHdI3CHv8HawGP39e8NiCi/aZfjKjve/2n95ur9XEV19",
-	"WRVed92rgYCXOscKX9iTSB8d/JYg5jGM3IMj5l2ih/n+S/S4O/TAaXR99KjIIqeDC8VobrkJta4pE723",
-	"LfEbVySNl3VqWQWHYqbwo+hhjB9rDvK6ycdl0vGaScfhxIzc4gW/ZtRVryJN72v/H8SS8jWeSNa1vfx2",
-	"i3x3bP7ndE2fX3xNRIAissznJ+MMerwmsVJ1dbEwbylfdjMOcd9MhemM+iJFMrKJWUJ6LVenMIvyZLcm",
-	"2uGsRGzQf6XlxUOmfFbTGI0lfa+kYsvIk1xRGn44+QLv/QmY22ofAN63ugHCcV+uzuuUSp+ZKVVppwtl",
-	"PJWlqyaXMheiwrnu5RGf2ROTIQtw8h+EKmBc0VJQsN1iOK0sksXDwBMe4bKIQvRHozOZpCKsN9i3RI0L",
-	"SOQ8cPXoR1HvXPkykdAmvniIlc+nGmmigO3s5kvU9AaANg+53BVyznypr5AX+mBnEzrThMWooS5QxPzl",
-	"8X5Hh1Bz9aRhnt+Cmbwhr4uGp9bG/6JMmf0Uela4jCn8z43a9xZn98QwwRlR3buEd75fZecbNlu6aniI",
-	"OLZRNhReTSZZ1BN4N9LvL2YjR+NuHPVyBcPbct1hcBc5NriEaRSWEoOPj5VmRZPNfJoXHSCIr5nZtLDb",
-	"Hh5o/JSVbJAoaKKbSGFTcVkCXVvr0CtcCWi/YEmxB6EOITIeSeX23IOQAbRZPSIXp2dOc9xAX5B3YxGw",
-	"TMSxsl39HGOR396X0DW2qPZHb2o6W7xf08fYLGp9HrvtCF74ftwnt6Pd0tNaelpYXOCuuMUrWQme9gZz",
-	"VzJO5AULk+XrMm94KUOn0yXjcXQu6owPE9N2pIgMJuef8/IvJf1td/YPuMpLKS/6be5n9R0Maf0dG3di",
-	"uQ6X69ChTOipWHkdWjtzpbbhQBQ7o1NlD5y7a+yqiJUjs7o4avDl3sHJyeuvv9nfcxpDPVE2U9fj0lX8",
-	"wwqC0lwcPdVtRRkPVsFvelst53v1/BuN2Twnco6wYXnNVCGFBfwS11zATKfKLTvPZybjFyJ75POweuy0",
-	"nIeV5yEMKqOm9ouSwAtN/BeIylgEN69tRA7LeqpKBmLrVFKlCoiKDfYwO+AxDNr1SReRirpRHGWTXWox",
-	"4TQBPxcC1keUsgsejwU1P7OprTORVUb6N0d78xJEKCD/wAmiK3Mb34q4lwzF/+ekMyiBc4319jDdGK6R",
-	"JlkW5d17+sP2TqiY/piTFFi8VfMkr8SAlIM5c7o3dT9JoRECogqUU2tMUY1C3UOez1ZMUoFBZrFIumBE",
-	"RcxkPuczlxAt5uQ2YBJ/lUTy1or3PskasvIs7gwHn354MZkh5f/Tn/6P3/3d3//m3/7lb/7130xRQltz",
-	"6fmPkNYxPV+qR5tmkSzLy66f/6HaoAK+oLbVHL984ca4ga6pRl2F6V2yJ27WwW10sqhWDkeZ5BzqZurg",
-	"QNo4ZLysIs68JsCnX4BPKiJgsyVyEyOJU9iHm6amIp6TaAaucyqPs2Vw1yqPc7iq6DTQFiJFSdhQrJhh",
-	"y/i5KE6KXX1tFuBhAUgVHr2ZnwCvL7QbTg0dW+E2RxH60vy5F49DEdanyLBO3Ec7pXn8l9rfYCd1Ghl8",
-	"iZVdkZpvupydTweM7tp2Obc6RmB/0CqFR2OU7s68LIvGHlmpQr6398GudbUKssdnurxbLqUo2ChWZqKc",
-	"6oJCnQVkbrHSwqLrCqUQQE122ojV8zq36VINU+hD8rEWNJBKE1hUCZgSV1e3XRm1LDQ4HktSX05XXRQt",
-	"wg3r3nw5r/CNLax7a11d93a7luhRG5Wps9cLbBfH1rhMlZtYHKcy7lGZnGVp3EOUxrle7u1YnLl1cj9m",
-	"i2MiIQdWd7Gx5FRBX5mV8OWUmZixNjco1ntc1mRuGd9jMAB3jHfLYr57LOa7Kd6R93dl2pqO8WhBuc1g",
-	"MCVN/yBmdhYNBaZF9EOJsMEOaZcKUhIroC88P7lMB/+oy/xw4BZyhZ0qvw51k00TsDSvv321f1ziCbXg",
-	"lT/4blRTiPc63D98UXqzqunn9TtOP+OMqp55pvm+TDhfc8N9aFfube+4l3omHRPCRvIiygS1DGeRJMFH",
-	"MtbEN6YMotkwd8o7GqxD/ZsHPCMx9ZJKDOYWYuwyzmQiV+kJyP8oJ1x5SHYkmS5lU6Beef0GLqeTHzp7",
-	"e+Wb9J0wvD2g/JCN+rKajU344NdenKoThsv9+OV+vBPJheE8QKngzyziNBuPBEnNaLh0YGNsXAmvuZob",
-	"47CP78mRmYLLHwdpeWnS75O7/CELsYqGwLfQ70Qim1MfD7kTzwniV5wgHqkxo5hH0jxYncq1FRZT4q++",
-	"XCmzrD8c7x++/mZ/r76LSYlECiopMLckax4L6BW1Qqd9vf/5qemLgg/V41J7CnAc4kHbbni6+7Io2mnd",
-	"jMtBYss9C0y9Odr/2JbOmfaPEFEw9WQdtoejbeNgLUnb10kh6BGzUxG41jClr1jtphEGLvtVKhIoFjAs",
-	"ZMGZi0yLyYMII+YLp1p67DKlbXM/ikFcmFN/6kSK1SxZTaTtsVhqq69itH2J5z26lXU9s3ur5YIHw0Ns",
-	"AHuNtzvJeJqdRkNR7fB9GeLB99iJ94vj12+Oplvr1nqrW/11Xrvr9rrF+QyZjwhVHjefV+6421q3LXfz",
-	"DYUHJ/pRJ+PruGS4/JdQfc00y8Bi1UJ4tsCs58v7BUle6m3kiJcXNDX0JYIiVrMV+JhNNkhiUoHCDk91",
-	"z5c0d4s5D8R17NZIS63BPic87yXDbiRF260lJToZNudMMZOCMo7gI9Y9FtCqCXD3KFAGgwL263/z18wu",
-	"X/hXIBBygnnW4CSSZ7G4LXNQUiNifdzrSAvBcr+HbcGluflgD3WJg3ePg69nHL4qYLggJfQyTsYhw4NY",
-	"ckH5PguLDhz2uATa7Ao07s2fZVbnDtxTIt8OxFRVY71NuWlMQgHEVS+n9yXW0xcRucGOCXbtg/NUQKzZ",
-	"1x9mfsE8zdtlyfxyeT+S1NMwn5EV1ra8ov/lCTZtsa1WssR0113B5n11p80uW4EQod6AFrcZZI6GY2CB",
-	"xHFyiYR8mA2+TPpQomVdELZyKt5mL/E09utf/oodivRM0A91iK03m00kGZqnoV0gEhOjJJQvpxpgSg0P",
-	"2E4TW2vS8Vk0FKRurWPjwIlrAmxwhsyZVGTjVFJzTfTe6AFMgQRqWk83v6TcWEkDYDo98KXtfWnzW24D",
-	"HryO5w6xI8Y9nQlL+rgvBgyfQqNM84SekYNLWT9JL3kainDt5+Mky1Hvynyang20jB9u76ysf2Qee77z",
-	"a+M09mttvzbIspFqr631o1g0QnHReDv+eSSHkWz0kiGsA/2XNd7t+bX3hRjy4LDzxX7NxoouF7Ji2zdn",
-	"oO5JNK10WNxIHWPrWxmp2wrsgc2HjNT1zdIvUBrGPyv9Mrccji/a3qRaKIMEy21N2NbcXK/A8DpNkkMu",
-	"J7YO9l667wwtbi00ie8ijPjnyhUQAKcCWO7KibP7DDzbS8lO9787NTfdZYFZCtCKTQnoxOxIPdsaAjOf",
-	"8HjbHPkkGQqjTpMngC1twnNNdC6K6Ut4is1mUx/gpBXYZnOnDOD3wyi7FYCvFLXijQqbHze1CcXco8dw",
-	"+K6/6MMou28yRUW8MZ/3kydUfAKCkHoaXR9y1nCBznfGC9CjD1UWbczsuIyyQWTY1foQdhnJMLlkK+ts",
-	"GMlxJhTrTmy34l10amfZ6XnFs70VlxN7G/DeGc/gR+1HN9hBpkxekkXKl71Y8FSEHgsIdwJLbYcU3BQA",
-	"TrnGDXuS7YyJjfB9iS8ETrEqRUXPYZNBTI/NHtNieG8VZmSih+ysfP9Yn/KggPiwoDM1ZstI/Bp7w7D6",
-	"FoJAMlJr2kuNVBb15pPJYdcLdmWRUXk5SGLBRjHP+kk69GyHzpCrQTfhadhg+7w30H6AfqmxjvCg7gK7",
-	"ja7ow/m5kL7UPjnjrMd7A6FXNMjdbzeZEr0EevvF4S4LzoTUC4PqTbDfqpD1BtvT/81TwYDwKULbsBaD",
-	"7CcKSe2/0Mt05bs3/+zwh9ODw/0/ev1qv3Rb+QsBXbJpNO5CW3o0+kakSkfjtfb6pqd/ULV267lX604y",
-	"oU7Ara+1n21sNpsbcKqOfVStvfN83as54zBTn1eiRq2vvLnt1aJhh7r11Npb6xtNG62or7nKnulBrLVb",
-	"rY115y+nScgn+smam14tkXEkxcs8lVBrP3/m1UZjNRDqBEZjvbnZanm1VL4YyxCeeEsHSkJy3MBcv8UY",
-	"6fVI5Z9pEYj0aO42PnUoSEaqXFSElilT7tQ2cJCM1BQe2G82BwyQIo1HTSex8+z3kGe9gVBsxFNLxMZz",
-	"SEqNkUzSkEfSl0TZfqKYWB3yKGY8DFOhlMd6XInVSCohVZRFFyKe7MJeYTZWAcirEVdEgGY0kEHDSMF/",
-	"+5LepcECPhohF4VR36rCA+lliKGLyboj5S2ct914SoN0Xav8gBt1+MgnMHK4c3sP5TE06sCYmFOZPFOv",
-	"IvQEqLVRC/8PjXhKLxlSvqa1bvdX9/GP7CQbh1Hiwsn+q86Lr/f3sGzGPkVrvp7/8zlPEYph8oduRso8",
-	"RUHMv/TWD11Eg1+8+paHWS1LP6syuEJvrsyCwUJUxVArS87OYrFqvul1O3i+Hin8tAtLbUz7E866STgB",
-	"xwsJeu/eB3WP9eNo5CKh5ZDQFIYoae/gBP6BtFtfBu/8GoGtX2uzX//yV++hCJgAVL+U8LAhPhtyHbul",
-	"IksjoZjifdFg3w6iWLumdMtIWbzW9sCaAmVouio6kyySHlgLOilLzgVs1apLkVIKSsL5AOVP2LmYKA9O",
-	"5dk4hfgx9OXBoT0z1eFFf6y0O7rZ3KizROpgL50A7ZfLHrijiewJz55DpUiRUmNwNZEa0/Dlvh4OHedF",
-	"+a4NZGj1STGaP541WAeetzDikYSnluISR67M4JzCdHHxu/YB2Sr6dnk7keuACd7eLnpKVt2+l/xAVsPM",
-	"9dqto/AiN3XedFhm9sVdYzisXuE4jhac5iK6jnzWUnEWKe1GzU2ZHdMROQtFg8TBoamVCMVF1BOILwjM",
-	"+uObuBogTd+JXQgZJqnHVEK1jnm3E3gShf1gOXjcIHiAV26wDl080iiMDwM5+J5gI5FqsGzbP0TyzJcW",
-	"wVYw1ctZKgAR4xh3gp1qDxYnZ2cAe1LDp93LxpvXqZczkb3FWx17yDOWil6ShgjncBX9mviGTokl9vWC",
-	"rW+NqrZbGG6WR2EAYhJ65dCpsNWvxhH2fDZj2Gado1cnTAoRKnbw+mSXffmm8+3+gce+O+i8Pjzw2Ouj",
-	"o9ce++bgm9ce+/L1q9fHaCoO9w/+6A2cxzqv9o5fH+ztss9fHrKzRCgiQ4JgBQk6X0ZKIEOgoG9x9Obk",
-	"S9jw1585Ur60ps6kTPhoVJ77w29yNFaDPRjOh9vyxs95queRRr7+Ru853xLPuq1ws7/Od3rb4nm3Gbb6",
-	"G3yr90zsdNfDzf42f95rilZ3I9zqP+M7vXWx2d0On/ebXL8HfZxau3bw+qTm1fATal/06NVJdWTVg4MD",
-	"hSN3b5vdcyWWiiZpduCePn36lAZB26TN9ZLBoA7oC69uq/Z1hPIDJx2BmaG8LTOWz8TFaVsLNDgC5LoB",
-	"EA0hBbg0a3e+C2QQBHTOcjPjmDRtOqZtWhU+ViIhRRL1adWwLCHXeebLW+3q6EJIrPPXNkn75SIEg6h/",
-	"VLbT/hNVhMxzMWmwNyAPcEmhDF5YgTEyDCMSDuCjkTeVDfZlYCSJQiRgqWg4iidoLZlM6HqkB2uyP1wy",
-	"oUfbGhmKNHAHCcwnvjG95oAr1tWB04DLEAxsmwWo6qfv66ScQhFHF0KHQ/qlOVorXLRPFDvjmbjkGKjp",
-	"NUNHT9jPx2Is6ixLknOPBX0exQIaVSYqj2MoXmG//uWf+pLrmOmCxxFkxMTbkYZEWoMr+CBklFADZizz",
-	"j0esOjKsYOxk4steKkIhs4jHsNfWj87G6ZQlYwF9HvYZM6/PfsLoeWE0A42iwEMYcaXgmaxKAxaGFSbX",
-	"E8V6Y5UlQzbC5YNm2HDdOjJMkyj0JT6sMmQzEHlAQV5svKDYVyevX60KqfE8ROoc/YPRIw35hHXzXYjN",
-	"5s62LyEtr0PEJuuKSSLD+tUmnpVZ+F22ue4oT/HRyJd6ygDNb7vZZJhJd/dPY64y2jNlK0oIdiyydLLa",
-	"0U5ZvcH2aJiTvslUsoNDJ3Y2ExmdwnAenU6D+l3vLHZGo9NoKFTGh6OKx7/S8/jDnJYuD7XRa3m1LpyL",
-	"QjttZqrDriKuZRqes2nbqnEX8F7/ChvY+tAogzKQV+LS3WvL4hPcwKq1n29vat8BrTXgbsFewz+6Sfca",
-	"8hv6o+mP50Th99IXldYz9DG9wgXamnWBFJyDKADZUD3fYXyfPzfCkQTStfb6LTstx0KN4yvj7281DndF",
-	"D3Yl+jMQtHRWHp5dh/G4cXS8QjCPGf4Tk+uby8GDUNr9sPN9ITXurnK7Z3pF9Z3dQXLP8OxmlDZTxiDM",
-	"FHwksVBtdtg5eOWxzt7hwau5tW3jrt3AvdsNp8fShiPffLkoSeVt5Km8ryP2tYhyTbO9/W/2v359BLJm",
-	"N9yQucNa2/xDVt+UcSfWcmdmETKUbM7MW6XO6i/8XKWvvXOCsRi2ySneDKpQQhGQg82wabI2gNrhDWCC",
-	"B6w7cXN57mNAJLaqI4X+ZFVfCWIC+BHOxd/ANx+N05GOA07evPih8/Ll6zevTusg5hopX0JkMB6xgUip",
-	"YES73ZdJGlJSjIMQisrYc9Yb8JT3MhNt5X/SDx+LLKNkXSKFL8PoLMpIddsZDR3aQf8LuEL+bnpurcXJ",
-	"WSQbvtxsNtuMY7c0PUAUqaCKi32+LEnYpeDnEOrBEMMrp4k882xEk0AqMmQrcDFf4qiDk76DGurEJLDb",
-	"N10RJ/IMGo7kWnFV4RinQL6Oax9EG9ZYWdtubrbWn10JetNgZ4YIDz7iSmkwLUPBytA0/WL37Fw+sGG4",
-	"C4iv0tLCWTlLJvUD5tCuMCK2vb7zreabjjIHcgbK5yfYDnkUa/uyvQrwCojnMUzj9JOUtZqGR+3ZvAnB",
-	"G5khF4t5Nxln+riugOyNXmEeG6XJRSTPqFLDNqrT4KiYhvTXMkZBYEiDpKInJD6Jhmp4ll22hTjsS05b",
-	"2gTheqj0Na6Jvr481mfG0TDK2tZW4hYVXQDzbQ41dGVzfadeFbd1CJAvzW/gW7zUn+JDNtLnYNFNsEJf",
-	"6l4hF0vibgv1Fsp7nRrzHSlyg5Z499GH4QWcPATWJgOYMxsD8MWhaLs/1qH5B2AowSetuXn4+XIgeucq",
-	"dxZzj7vsEZ4oiy5md2GsiMYzHtntdsahqFslsQAJCch9p8MCvHVFP0kF4wrKPUzqN4W2CuUOPm18wK0a",
-	"rDPPr4XXMCC72WySo0vRRR38cZPzxa0ZMgRbvoRLmpOrIiVi4xQ03YebWxlsSp/wnv3V+X4oLgDn3reH",
-	"sTyKv3GWV1W8TaOzQbZMYt6Pt6gBqOgs5pz2Hjoc14E9Uww8T4F1D5OLatr3a2sM02CVtzaxPErDlCRa",
-	"o8qSEbtMUixUwz3Ehi8PgMo5sb0s40gRDQcnr+WF5sxLwkI8DQp8GgwfEC7tsF9cLzXXbcctV7bZ3Gxj",
-	"d5f8IOL/RIpFpsjHZlwMzR/3NYc8yhXgrUiFc63KPiON7VSw/zF7YfRGS5XV6y3qPUsLrOS/XDdFn08w",
-	"y+c2WHDRWkslyF+otXd8BALN7wxj6P3au2ESjmNxlUTgEXSIbTCQag4usPgsaKNj04VaLU8vKC4nZmGv",
-	"WL+H7R13Pj8FHOkKlqWRCI2nE2HHBWhAqwYirHtYxAcDpY+4ECneNRlTM0Pa/jh68+Lrg5Mv9/fo9sZh",
-	"wXfx5UqaxDGQ1mXI+Gi0Sg/NUi7PiJ6hlxncE+r8SJ0weKkfYPVlIrM0iTWErMIjBUxFsoePTGW3uyz4",
-	"bhUr1VapIM8WFkY90JbGBCpQFlZZsH/KzyCXG/g1f9xsbvTUgK9vbcN/C78WgOJNcNBffZVIsXrIs94g",
-	"YJIPyZ1cSVIWPA3qWBy80dy0HidS8xtwl+9WSXFo9eTLzvrWts0en3zZWV3f2i7WX+ppAWmAHhod4GuG",
-	"yaXUNg8u+FoK1p1kgoYO7r3e3DbDRfc61n/UL0CHGRp/mgFHA1PoQoZU2Nza3tVYzgpdtpT+3jzGKyg8",
-	"svikbGW92azje5o770VqlKhIT9U241nGe4Mh6DZZuud4pF9GhHAJqhyDb/KKWn3RHHL6e0igkqA225uj",
-	"vc7pvkvPSPr9vEC7DPRp/I6pkLFWocc2EpfOxaQoDcnPf4Dd/d6AZ+XykLCib6wPiTwM1IfM70ps1fIb",
-	"WrLhTe9pigmn76rfcXWQDEX5fQ1O3fi+x/LQXOJ9uUAnToQnihFc7LJkGGWQ8SoFn0SK4udqNZoN2+AP",
-	"Onrnz0/XrFV9XJw7hCyVFDxfTDIBC7FSsX5fowyAzHX3bJNeJrJVlaWCD4sF+/qz8qzWrnUjyVGZEXkx",
-	"SKOaF2XgCsfR1wM6EDykxmTY1BHxRZX0AYovNeIGQLEKGlfODSHHQ21q4dja97PP5tUK6D97N+qV7rEh",
-	"f7vKz8RnG62tje1ms+mxaDgcZ9pwEfBYM+mBtgMLrCVpFGZAyTPMAlvJk+RItwu4pifZZ37t17/8lV9b",
-	"hH0VH+BrIc+ywey9XwCdDRxoKAnAefNEoRG68hPY+RHJbBv0siIZDfVnadrPEclMnAn0rrTJLHn5Ofbz",
-	"6nuPeKadt1q79i/82s+aqzt8tf/9u+3N937t/6+VTYZp617O3jCeBXoRjRuj08xyr01b8hIu7XyTHieX",
-	"Il3tcSXYQLytPDLuuJSNin6u9eb2fYHDlPNB77kEiiVQTAFFwQ8tGQWk4CJqAHcKQWMVf4m5+WGNgCX6",
-	"hcAfqoMK3kIvoO9/sor/t4b/Vw4vS2x7hNi2gWmDkkQoCFE+UayXjCZspRCk1UGkZpymsMhkYue3A0+P",
-	"ATB+xDPu/U2TVfeQhN6+SQJws7U9LwEIu0ZgL8sCcFpPFE5vtba3nq9vgpFVdTdn2LpGzjBNk3RhRVeV",
-	"J5peNJVQ/ekHg7bvP70Cqt8/6IZpMYtImQXG2bHgvYy94ll0YTwiJ52IBYDOjgBmAeMIdzzncpExDYGX",
-	"U9MNP7oT7KgRJbLusQTO43E8oaZMImTdiaPohQE7lsLitGqwzmi0Cvp883jKx1b86a57QNNzGhmbmYQA",
-	"UVgiRS+Sj0tjToTvZChulpFY8MjHIhZciaL8zv039vjAYpy7lQqCiTSVNZtPDFyfqrV1v//vf/Vnv/+r",
-	"//Xb//0nv/1Xf/ebP/nz3/3Vf/3tX/79b/7hP/zuv/3xb//j/9SH02LEXtpGgbpUfNrNwbsPt0aZtjWb",
-	"+/oDsoCf2VRSCHLRQy5DDt0ujJD0kL/tWCk4awUi6f4ICSn9anZqFtNsTuFwnvOz+fhc9prS6Uci7cFY",
-	"t/QXQH9BD3dvg29sbLTETi8Mw+3nO9s7zWdiQ/T7/W3eE81ut9vq9rdbW60mb4W9ra3NcGN9fWNna0M8",
-	"C/tbz2qGSd9qbj7ferbtimkcdz4/xR1x540eQcsrg1PVSfgWPJb7ZrdamQMMfczYP1FlZlEttot6fnd5",
-	"73w+K+jbKBuEKb9UM3tPqrj5lDN+JBM8jSORFjPGKJ8NW06gkuH50hWqyBMcTCaXJqzAfemyBHS9wV5C",
-	"bKJYOpYSlWIv6WmlL+laPNUPeIFEpijTlhoVmEXvnKUJlIgGZhgCjwUWcII6bWAZIaggS76xe4CXdlyu",
-	"2J5rsG8HAngEMyPiS2Ze9zIZx3ochnpQ2GZzh62Yq7ujQi1V9XucJUw/rqGxdsdRnK1Gko7EjSLctCx/",
-	"ZOSDzmwm6reAjvASeKivEvuEmC3hmX5qE6rk20b64zra5c6F6ZgdGgjYFrR01nzgPH1dUvO16r4rHMSv",
-	"JjBveF/g57CO1K6tfKZ9vgCsYMDAOWHWDpcqhND3nr9R9SmU8V7H9tl5Ym3nNSyCGc771l83n29RCDYL",
-	"K58ogfbawXRzZ14wbWcM6DM4CGa9JDOs/SQ1Mj8akDSWGnS6q7j6FUHF1O2g2MmBvBk8ajwu9ts1Db5e",
-	"Zowbc2sMgGNuq0bD+PMa2MCF5JfOMIGCBzHfAdAgrGdBYKAF1UICA0ABMQrIm/YlSVUZVQ/gF4BQA0lg",
-	"HITIzvVQ9yHIpZ/hm4IiiocX9eXPCr4/ZBLzf35P+RfbYy7KPKDXFex2d8KUGHKZRT1j3nwJngfKGdQb",
-	"DOqg3QdpWxYKyWbhjWjKwdiCdoS2xaf2SkSjgKTBSjDg6g18i6CObxpldg8eXhQCODLJAWGXeQC08jA+",
-	"U3+BTQzFOPv24PTLvePOt68KdCEb2bMVc6bx8mRQp05crOSBxYV+xD6Z8SQOReo6T9QdwPGg4Jc6Eahk",
-	"QpeEiw/0F3QGQF8RAjwrT4KZZ6YG5B5pNzH3eOB1wPFhkcxlUJAj4zwB+BvaNU3HIlcRwQchUbYST8ho",
-	"eU6PrH70FfG2F49VdCHq9lnN9aBCg+4N396KiEpSdPNYLuISvPNrdgT8WhsHwGN+HvUWfjUjnf/oS782",
-	"/QmtsGiDdfJGYnqN3pToMyPiA8rzQzFM0onHuHLlWnDml5Z/6j8cS3zb+8pyXdWW1rJecDUUGS0zpJz5",
-	"Oa+7YuUYICjs/rpLIx1LhQHSVASQM3lwykvtoV9yZRluIqzPEniac161uAZubzOs7J0lBrAY05p3WHFg",
-	"8RUfirpn8BUjSZVh/3z78im21ym+YGvuC+aoXjmDiYH2dUhKe2TZPjAbCGfIhFaRdpWtf3A6NTNcA2eZ",
-	"AyDoNC+lOIUkNuVmQcpJwk2n5fJUgtHGXZRyem/0+oqv8QcQx33mpgv9cbO5vm28i8/I28RfzUL8zK5Y",
-	"/L04ayGt2MTFooQInyhGA1q/6aA8yqyp86VwbS78UHeaz5xJX1aYFdcIPPFVwbBcrVEkQHdV/w81JDZg",
-	"mjD9TbCuA+jLN48M7z7Iexx7cVim0weZu5KsI/k5VaIQPfRX1CNaxRBk0uPld00AapVt8xJBvC6oxNNB",
-	"qLGBe76cfXVCF/EldcxKewP95NgUy4oIc6VEpqjBLHacDRPsN8XiJDlnkVRRKID+gIQvK8Xny26cdLHF",
-	"JEyqAYdY+RKE2y/TKMuEbLCOtW1OAtXkxQaOR5XvKkKnD1to4DmptaAQ8QQUNFGQFDkqJUEhUgoa7PMI",
-	"orgLkfoSOvygK/jDYee7H17889P9E7ZCcm2s1Xy28Wyzle+ZQ9uvzRapx5vkXaTYuRhlJl7SIx/4krQJ",
-	"QZdvxNOsmMlrT2fyQMCZSjUxqQf1pNxoXxryPIY5ESh/f7eqr/dTMWFc+fJSxDGA/QS1jaGjSp2+qImw",
-	"WS+5MPrSSLMZjuMsgq4rVFcw48S+GV1NcK/kxX4JO/0PmDi077mmh3rVmLrrZd1wKO5NQW+5xflj2eK8",
-	"/c3KKnIyrpFZ6it8rDlSBKWb0oRc1+EqoZlzxy1J0tk0W55PWnFWnO2iKZPLeq6QYLcjfYn7kZBuQzmZ",
-	"oLg6p2x7oYuxDX5HeCw0uT/Cu1MJ8Uyaa6qRJuuOqQNAfompPbc5NtgacMcQay8nTzua3gduHqrMwNIT",
-	"39jCElfoIKxoLh+DOV5gDUsQujoC4nDQqN686cydbMhxRalkmVwuNRYeCYLSVPkgCKUZe5UYPtW4qgFP",
-	"BSpxoyj3SrPRaDWbdbvpkGPbVK31roVg7GQYQTWtLy9zpoEF3wY75pGRp8HDCxr0tj0VBHYN1mQjPlaA",
-	"8nbTymz3GBoFdh6+X3Q8EZYoekxjvATIGYDcujY+msF83ASGJV4+Qrx8CT5UOVw+UQY+HJeqIoYamFnk",
-	"hzpbQ9YPbc9w3FSWjGgjF1EQ0zY9YtCBI5qOATd5KnxpKXPOJgIy1PTpM44kbN5P3ZP2fQkq3d1oS86b",
-	"8j93p1UzLJ2PZUlivVnW1e8Aa6HLYa/xfkHYvNUn6aMuke6TJw6b+XsjF4/60q3x0agigeg1hrOlNNmp",
-	"Le4SIhFSFOi4l6jK5suriDEvQTocN3Qc1hGrQjra9SXdSrFknGln0DncgXPttarzaDQSIeamJfFh+uM4",
-	"nsBhItSXsK845BNfdoX1a4nOi319+knaEw4TpshWMadcGIrTDG3F3IR4K74sHZNp5kpkGCvpOfbcMc8A",
-	"d7gsoRbBdUC8qCvi5LLs6Z4oNozkyXg0StJMhM6JCNTEFLTD3ONpOmGBk3ENPBao6Bf0EQPMRQZmjnSO",
-	"fspW8A9Zkgp9PD4qKKtfcqKH1XfZweuTmdvk5yQynliRpVJ+DrbrLSfoOINlf3+PTZpuhXTDSjk3vkTS",
-	"DVuRCdOP2eVKIOG53oZ2k2BYyK4yNUgulW1tRZtNtkUv2PwhD0GtCYrV6AiwgiqffuJCyIx1x4plIo5h",
-	"/QyRoh5JtpGLCvOMXSapyuraBtMj4EfzJRI6SGsuSe3rX0ZZb0APSldcNxecSyLqjEaPh0XkQhNNUer5",
-	"KUCCq0BDaVVh2DjayotFAjbWa7BfgCIB663NZ5vPN7Y3ny1SDngkfJV8qBzaY24qFjFWnGU4l6xyb0yU",
-	"2a/4WetGjBNYOnFyVmvX/vH//u1v/vrf/+bv//s//ae/+f2f/+3v//NfeP/4D3/xm3/3Z4XNq1/+l9/9",
-	"8f+59raVMeW0dzU6L+xfrdK7ra43+Oi85i0aa5qkZuNoQ4Rb282e2HwutkPR67a2t3rPupvd5y2+0+3v",
-	"tMKdXvhsvb/xLNwKN3bC1jrvtro7W0Ks9/q9Z81tu3FkSrXtRtFLHDH771e4hpDgdasEE4szN2CY5PZk",
-	"SS25EbUkZwJWY5S4jmnFcm/jHNh6bxfLqfY7i4Rqm79HIf48twrcl4UG1JWrv/ON3Yeo/16WX99N+fWN",
-	"cbxqR5d7x/sorLVb6+BblHn4hlNwO9yDOzAhM+QDEw+YJ6pkYx66BjtHi+pV2AbrltmUOy3DvshRvKqx",
-	"ui4P0mp0XkmEdO9QYES6QTh2MUOWHnqqnaOfetOcRlaB0ogJBchx6PDbDbSzJMFYnO6W/wWqZyCJLROU",
-	"wQGKYhmyEPMBr25pjdBkJ3DWbOBQK8GKW4YFtEi+IcEyp0mya7IkPdZiX0QvgCzpy0psSVaVLAmth/Kg",
-	"mtpTI7EVdNl1nG1bdxVV9ev6OXyJjogeCX2y7RWnr4681yfKoUtazbxi7oLke9lpgcTpyw9lcbIrSJy+",
-	"rMziLB1xU20H3bXVfKJnx60M+fFRPfPXfxxkz6VD9Wk6VHfhGlXnfNIjLUmfHz3p08kZ5KrjVf2wDyZ/",
-	"mgzmQ7A/882XcvqnL3nJdtGd8z+d/b1rEkA/wPL+CBhO64+VAVodf83UWJKaHjMJVH4ImN42DdTuf98T",
-	"DzSnNXXHvXORsXQMOly+RE6AfRXbx7zAfpolkbLb55DeAGFPhJNvXtJIP34a6RJ0PykmaQFzb0IhnQHi",
-	"63BJzRS5DpmUrRjcPhOZs33vyzLOqJ2E3eQC4DVKlcciDWCT+aTRaafVlw/JGr0B7Jr3+kQ92yW2/bi4",
-	"ozfxDPNE2TvTkmVx98VTIv3BUmNT/EEP1mnIApTC5zDnqceJyb/hn5xEFP69wUfnuOvhywL90HhzdkLl",
-	"Wv2ugzflhjotrwtw5Muc4wSbDkJlEGubXpBTDmrHQX5U6ZfaRSXYg7vYT+3LIZ9oyIM+GKHtHfmjabzI",
-	"VlKhxkNonGkuouql7Rh9yeZ2ZLy7doyF3kOmDQ/+kDcccXsyFjm+iwijdpdqUx+/oC1jB7LQV3ZkvOky",
-	"mt+8cSYLXtLh0IxI1eYV/PyHn3VW/4iv/qK5uvPD9+82vO3We3ujn7VWd76Hrhbvmt7Oe9/XNy7tzfKp",
-	"NxbsHP30o28WdqfNwOYtyGWjwIqtjZaN+kob9S0X3ie/8JaN9z4NrHjUje8ecWO7ZWO5ZWO5T6qxnNRW",
-	"uzSPAaenF+UREzcKkfAhREhh6pCfC5aOZVDzamNLJmqvrcVJj8eDRGXt583nyCWmO86AEPL6iLOnPNbj",
-	"o6w34JCPEKtDHsVMT11oy2aUjMfZYE6dGqZ9nigdUiojXB6lJqAsXGU0UiVXOckZhCD9z+mazpkOyVDN",
-	"eQ4bmyrLvXQukJTe+QBqFjOGSzKSZ0jG/PL09Mg5NxqWnXrIIMMbqQxvi+Ulhq8LJEodO0M7BSHDwvUw",
-	"OVxy1aOxGjCZZFGfcMUdvtFYlX0Es/Z4GKZCKWo5jLzaRjEYLjn71Qy1BT9iWd8n52o0i8s/hQ7S83Fg",
-	"YyVS91z959r779//vwAAAP//",
+	"7P3JchtJuigIv4ob/vObQFUADAycrewciIQkZIpDEZSUVQkdwhHhALwYcI8Md5BC6qgtN73p9TW72950",
+	"bnvRi36A+yZpdq37Mdr8c/cYgAgMJEVmVWVZWYoAInz4/PNvHr6UPD4JOSNMitLhl1KIIzwhkkTwqRWG",
+	"35PZW4J9EqnPPhFeRENJOSsdlq7GBOEwfCHQDZk5aMgjJOiIER9F5KcpEVIgzlDEp5IIdEflmE8lwgz1",
+	"cRh2/D76aUqiGYpnrJacElXjjvV8TonhCSkdln6otMKw8j2ZlZyS8MZkgtVa/i0iw9Jh6f+3nWxgW/8q",
+	"tvW6S1+/OmYLf1FTrdgBKvfxzfVvv/za31JLIZ/xJAzU/Pjm2icTfu2NsbRrhLUnS4QdlZyS2jiNiF86",
+	"lNGU3G+5Z5x5ZHGtLXSLgylBjNySCEVkKogPUKUM7aAJZQrMK2Coh04va4I/vyNsJMelw92mU5pQZj/u",
+	"OyU5C9W7QkaUjezyruiECIkn4eIS3zP6GU1oEFBBPM58gfgQyTGZQ4sVi0wmSC80xFKSSL31nz+6lYNP",
+	"X2pObffrv5XyVvkq4N4N8d8LEnX8/FOfChIhydFAPYp4hKYM/syevHrq2nXrBac+yMxz39M3r8PCZ5Jc",
+	"YjbKOf5zRtBgJgmK1O8O6qsP4s+9qes2vCGNhIQ/SUV/E2D7RX/Js321c/OreVFMh0P6GQWABWaELFD0",
+	"426l5tYbRSepN1GAaPWd3bxTOyFhwGcTwmTRofnxEy8Eon5mWQ2zkhDLcbIOuvxYhjyaYKmeY3K3WQL8",
+	"p5PppHRYi1dImSQjEpkl3lKP5C2vhYTEg4Ag6luk9+FhB92NqTdGYYA9IhCViDJBfaIgz6cS/iTYG6OI",
+	"BAQL8kKgiAcBn8pqj300RJNKB3EWzOxD+hniqxEUFtdcF4Uk8giTCEcE8eGQRMSv9ljm5PaHtSZp7gw9",
+	"QnBtdw8XoLVvd1lwfrX6foZS1HJPk9+xgGP/DMacB9drGhCkpgOuccyZJExWTqgIuaDqGQUlSXAMTM4I",
+	"GtFbwhCW8AWgMZqGao5qwUbgn0Ik3Fm9CbXMt1iMFzfQfduq1Hd27fKGNFAnB1fDQQG/I1HFw4KgMfmc",
+	"vT0Hw7rXJDV/b9DAO94u2R+6uDaoew2/SXaGu+5ebb9+0MDNwY636++R/eEBdgc1r+43SHO4g3dLuXg+",
+	"Votchulz5BNXhp++7DYL6GdneMYZOcXSy9l5+wqPBGzaC6hCuDEPfHGEMJqoF1BZkZSX/S00IlKghtss",
+	"JPedoWJIpKInKkI2t97MXePkeIzl1SwkBbz945jIMYlQX+JoRKQSOKhAWFP+crdz9uZde0vdQoxGEZ+G",
+	"qPzm8vz9xRzv188V4JdnVnBv0m+3YHbUZr5ifnnEP5ihCRECj4hAXkSwJL66CTxCAzLkEUFyTAWSdEIO",
+	"Ub/u1ncrbrNS37uqNw53Dg53DvqoHKnrRJk6uh4TJLol0Qv9CvqZMwKwuHx9jBqNxsE85cgZsQAmxOxh",
+	"XRB0Jurx1zSQhsZ2Jm/UcXT8C4XhOYQWTmuRAZTg+2vXreVfkZEe9d5nZVZl1vg9md3xyL+Mh1rgV+Qz",
+	"kGZBcOSNgcyVj8eUEQGk/x2WlDlI0YgKZYIwRfZuyRz2jUkQ8AJA3+gVLN1P5h65q+ldZ3KqkawI+ooL",
+	"Gzx8IZBGooWDUFe2dB92vAz88cLsQsVoyeXPXhgg0up6zEKSXepV+4erAvhO9ARrI7JZkFleV+JIbn6Z",
+	"8VAquTT/LrvuIfx/9V12UEtQvN0dYzYaY4oGM+STIZ4Gct1bbucqAI6It/eAe35lCHMxqnGg4Ipiw33P",
+	"kG3FgRJSkE+95+X3LDZaxvAYkntnoj8UEC2GOqfJPnIXWUC2po+mXHzHKbvUGtglmeDoJo+4Mi61TJYG",
+	"L79jJEKY+Qj7E8pEdv3/z3/7v/7f//P//p//2//+P//X/6MAXSI9X5EopkjTIjEyJHYd0lpdSSOLaeLi",
+	"xOehuCIMs6WoKeGJFwKx6YRE1Js/1lr9KRSSC5ynK6pv1boGJHKQx6dMEZhhxCfILYJUiOf0NUMvSoeu",
+	"k1lVQ12mCf5sVuWq/6WW6eYvM8BSDWKufz5JBKoXmicL12l+X5vu2Kkz64i5RoLFrbOTy/POyepp73cP",
+	"M8u41FpckZqLwxDdkkhQztTli9BgynzQL54Fx8xquxLLqVh9ggKeqxYzDjkVa59eZm5YTZf+XITxgv5M",
+	"CudVr+Xid30Vgq8EUJd7FAeGtBYdqrF9wSE6CCOfeHSCA6TpzrwAVcQNoniS+yLi/GJhA9NBywM6sYzi",
+	"iemggvVjxWSv8SQoqclzKwyXrVcbdovIs+vWnm6lXRLdUo9suGBUZlwiKoX65Xsy21pvB6tt0Q/axFIU",
+	"0Y9kduEgLFBAheJBgxl6075C2zik2zgMxfYXWOzXbfNiVrJoPu0ZrUHf4EGhBW9D6sgRwkGA7saEIT6h",
+	"UhL/kWhfelmlr2qhEREhZ4KAb+YV9s0tVp88bUJTf+IwDKiH1cK3/y7U6lN8Tj3pa9g6JR9LXDr88Utp",
+	"SEngK+V9gmmgAKa1E6UFTYVEA4IwusUB9RGpqEcQ9v2ICFH6+in9sKFOaMD9GRpjgTBDJIp4dIhg5EO0",
+	"YjjHwuiwVCt9XRdQbTVFm92SgIP+9dVZEGtjJ5PVHGCJVB0lLOQI9RUw+oCowpj0SOALpZcBo6iq9Rxz",
+	"Ngyod0+IH1iIs2kQpOFmmP0x9wlqIPIZ1oADpeTNQBhPhJNvAh/NnwSfRh6Zmx62/ZpHA+r7hN1v342i",
+	"fSswd04t1VDH4VOBB4GSVrlRg3EYfjO0mMoxYVLtgPgOGkylUn/UdeZ3xFcahs9hEQCEDpMkYjiAYe8D",
+	"iJ3kys0Dgpqx9W1R6r2+SNRHu8OaV8cHZGew5ze9Rm3rWyKBMegMMQ2IfwTXwCwSeTiKKBEIo9TiJEc/",
+	"TbkkAKAzLl/zKfPvhyTNItgoaVgdyxDG/kabP+NITMEJo2+Bow3D4Ls25mHARsqExMwjyOdEwLIAZKj8",
+	"w/u/nF5325cfOsft7paFR0ftckKU/nU/jKkVXx0qzPKoXghN5kIzIr8prbDz6p8GirObyzOY0kCq+QEE",
+	"F3gWcOxfcf4ORyNyL8yoLSUfQxrASgI1viIZmKGa29zf2dt1Xe2P+ZaQ0P4n0NEMQ+G3RHOYgE6ohsIV",
+	"56eYzQy3FveCQr2QeUjO0QSzGcJSkkkoxRGKiIxmSkrZdZHxxH8rIFxiabaqCIae2BoxrQ0C8aFdhlrU",
+	"pXqo0hqakA/tFQKopH7J8biZESRHd5hCEEGyhwWpTq30PcNTOeYR/ZnckygVXr8JFYKykTp4I0EgyW8I",
+	"+5a4BhMgE2SD5TQCxDcrceJ18AiRz6GSjAH53jMxDUMeSeKfEp9isFHf6x7urHMPgYEyRCfGnvStgAE3",
+	"G3zdakY+RBis+yhFF8eY+YFSKb7GU+ugJq3DtkHWzdiAwM75H+Zz1eOTUso0EMvGaR9yNmSmsWBNdOxs",
+	"1g2eTNbWf6GunPqUZweeC8WpFY97gYXIt5K2JAoIFhLtI2+MI+xJEgkHIoaUUKt/44yggEhpzLvqo09H",
+	"VKKyNybejVbZZCwZHKGm62qr/B0V894q0fAiAitaupv94t1c8iDHuHPa6pwp3FLrMAYIReglishI6ZWR",
+	"EtZik6wWW2CNGkFSdgsU8cAomUzpgz/C2CWn1Do5hX9P2h/a784v2pclp/Sh0/7Yvix9Kl6u0c3UsZrh",
+	"2metV+/aSlA/6XT1n7nv+xPKwKFY6OBUWrOMjQJgd6dCRljySCBBCNIkMIx4SCJJtU5onEktmVGDfSxJ",
+	"RWpnzcJSfCoED27tSws+dJZ4AtAdBgldP3+EFB0Adz8eCMLkFgjtGAX01rxQTd+f9CrUm0rOt7r7wqqs",
+	"szYh7clvE6KYyrE6gHltX9vultiirS6eMyxc/twpv6aNDT+mHMkmvsS+mV2akzqNBAf44O/Ek1kcsEZ8",
+	"HATnQ9DHl1qS8YicEolLX50v88ef0HQqyUSsjDtM0PBrvEIcRXi2sGk79OJOPi3sJabda+8pofYLe9Is",
+	"Z919ACjn1w5DLFm49t0Vee0s6bjPfcS3WOLofRTkhNFMQjnTZiMd0SkIDLCAl/e50yQgcsWNttuCO62f",
+	"X36jzQv3v9OMejcsNxpsbVhwFlBGimN9pI3sBONTmsl9JIMu926IRDxUUhRDSmSO1TnG71ITDjgPCGZq",
+	"xqlYjyjEbtp4l07q9NOnGO+ikChofHxeqmDuxCOQhWQ3z0MXUtDchDCEYS5BwGFoY/60uFGFcPYuUaJP",
+	"H4QomRjCxQvUF/DT92TWB2mEMjRUtwzCOW0EB2biTutJF+fdlH38CKnrMLsbk4ggEggl35IZjDPBQoln",
+	"ZR0H2YSZAwx/JuJej4G413/58uXLPhoQeUcI29JhH3OUSoegrxmo7pTiPS9CabeJxuQztg6uZDV2745d",
+	"PPnskVDqi//3qZBogn0yHy7ZwGr1Xt2vPRp1TK12GSlSdEORR4g7nYsbgvjeCVe7k8ZGuTAR9dfz8zio",
+	"/4X6XzX29I1LpK+glThKfvvl1xzvz4Kno1jeSdZ+otZ9rHMZFtZsETd/5UM+jWLcdgz6Ih75JEKdUwdd",
+	"vO++ddDrzru2g95fnLSu2uALWYvqKISCgReJjlOahv5mxzx302lKXEtvy7GIn8boFBSyhDtZRS7tDsOn",
+	"p3BhuCFV67BwClCcm2zZpXgdEUXuPssjxTg1FBzr7UI3hIQmIHgaRYRJlHobcLpX6pWQFxCsaIBcfZNS",
+	"uuNOrZ4nSixF6k0U6TnYwcAFh2vo49IcKEjKwSJOcTLas7ob4VSMHW0nUTDRUDTZUUvzjVKh2/jm+sdW",
+	"5W+48rNbObj+9KXh7NbyYrhhvc8nQIQP1ifCZ1IkwvAegkIRI2yhYUTEOJihiEsd5GkfdiwvrD4LJ87i",
+	"26oEhFW/F/O+TdlVHtXOIdAFF1T/+hxIY9a1Kdpodpeb6mV9onyIMEidRxlJMitAGT5spEgwjSlJKlcl",
+	"JQwcrJnTyShsKeVn7hCb68oc8ULz6eUNmcG+wrBiHI6xRVskjl8DgSO0Up7MYvOeVyNKYjxw8WCJhGPt",
+	"4EtjpVKP5uJmeiwnBm0aAIWoCi8+D64aKes+yPqOim9zwR4sI260m/fAfI/HxLspYOmxQmZsPpZfg1lc",
+	"m5hN1EYcKBIRFEZEKAEIlDtQIsZY6MnAgB1NSY7RdozZiAR8lGuW9E0eXa4RycSFwHx6Ua2L718IhAeC",
+	"B1NJ0PvLdxmDzTSieXdiyCOP6HUuSZeF4B0DB5N1NOLgBWNHaIiVerq4Z/g+37YSP5faeOpnMcb1nd31",
+	"N21S8vLS79bPfnN0pOjak6qnFR0Cf1QG1EvIo+QRyT1PiMFQv6IQjwgq4+AOzzRN7Jx3j9KxQCbiLK2i",
+	"bq1z1KlYo1XX7UPq0eTNs3wD+tz9S842i10F9DB1IZ+DJqbpwWaUxMBoUaHSUZhrS3HLicB9rBzL6MZV",
+	"LqVwUF/ngA+wIDr1GwwQt7VtfevFtlJfxDYOb7b1k1o4M9nkBjNNInkK0fTvVRze9I2NOa4GAQpRDt6u",
+	"tCbPkawi4WWN6zihrGtd5B+yt2PBt1SwrNRocabA2gkBTimcDgIqxkss9lQb6sHAFz9tYTkG37s0tvM7",
+	"LO5vozep5xc6l3xldH726SU0+2qeShfiwfwSH066r/KJde4KULlz3t3KpeOrj17E7uANUhqy7GDTW/BE",
+	"1NwqYuDhSOXCpKfPDpmmaNnLWnzhnCRCeg4PnTh/Q+NXlrylQJi116XvVQHjMfM/B9OxrONeDOc5jTvx",
+	"wh9q40nt5RkP4B4WH/Pme4j+ywlYmQaShjiSSmCbZN06KWaKw3A7KWDxeOJDnNpUyhpDazpXb5GV0qCY",
+	"bB4hC5a09OmgiAzB2Glk0wzJHFCGIfFhtaJhVgpaQp6OsIQ5Z5fbYUJiqIliyJBAAxLwO8UY04pLObUE",
+	"azgBpW7rCGGJJlxIlCJr86wgmx1W1/mP7qoksfuJBYvMOIYXpKXNxUeOdeUXU3dG2CIwsENTNwZx5pFE",
+	"gFi+udqqxM71NZk5JOqcdx3E4VEcpNEqRxDM5Ak3978lD1zcgVXxxZjfMSQ56MFClzozFidUq9aqkFb7",
+	"ALfDRqw1l5NNfcqPE1I+p7y+P+mcHyF/GmFTW8fG4y4SHvsQpEovHr6O6E0LW8XZVrkoM9XYsnCsm4Br",
+	"Cpw+XmkeQFIlwHJ0s8cOyymIsfEUQYqQKRMWR6cUiuffImTm8QNYVoD7yTl5+qg3YOOp155NmMos/UHS",
+	"1NxunvMQNpWnXkF2e8qQslBZjUwwk9SLyfFp67vzy+pp5+z8snrRujp+a6KaWcJUwohULNMr92vVetWt",
+	"DIjE1Vp/y0FqAzgifo8NZvHwFTt8GBGP+IR55AjyWXw0IRKrHaBy/09QIDIOdfc8EsrFSmuKJdQWeUJK",
+	"mS27//VjrXLwSRczdJ39r1u9XnXtb8sV9UH7giuf/lTu9aqZL7Zebv17ro58jIOgkFEct969uwZuAT5q",
+	"+Pihc9I+XzRa4yDQZGWjwnDOBvwl1qYX+bKa/YXJv81y487Zh85V+8RBrePj9gX8ddn+rn0Mfx23zo7b",
+	"796pP9tnJ+qf00632z6Z496N+mbsyMAiXnIegTzGofTGeJEXefqHorIBOslOEOajAfZuNKInzr6s62t3",
+	"4A4bnksq+0MXV5rezk7lAO80KvVhbbg73PMO/HpuEJXO1iiANCwPYYEwujh7g+AaGLdCMrP69hCG2Q7Z",
+	"6GiABdltOvTDq/PLO/f7NyPearVaZ9334/b7UavVeqv+0+LHrb+qf2u7f28G6o9qdc5Ynz9safWBWJja",
+	"vS05kicnlRYVNiCRcZ24VKpBXJkOCh/lphkcQ4G+rJV6nrhqXe2FsMT1KEkkYkSgEZGo6W4s39q5r8hn",
+	"uUb1T6ek5NyLqRjrIqCXRGl8uUb169tkL0uhnMyvpDX4dD1l9Kcpuab+Zm8ndUevb1aHZiR1TI1yHuAB",
+	"CTabMYzILeVTcb3Z1AWDwAKueXR9b/iJhUyXZJfdqecR4oPjO/n2NeQQ56DlPNZnN5h7US1uGJtfEXb8",
+	"Yx3ycjjYAZfB4x0ZYW+28sZ8uP+FeQ+g7Nwbkt8/7W052WTi/CHeqdnPo9Y9wfYU9+T7FdfEoMVal+Uf",
+	"4oCXQmL9izIX9JEFh7YOdtiQr1xZzqDw3oJGnfy07uLs/MvucF7pjrhytK4NzqMkTjfBZJ2RTe6IkMiE",
+	"KiWvVteIlC/2MV++y/2ditYtpsaDleujFaeY+VhyXY1t8YEYVxbGDrF3g0dxdeai37tFVqocY+aYTwP/",
+	"cspegUiUAnlOWtAcbPOemvehpYCR3XnOcIWryQI9C4bspi3wcgLe7WDL0HKN23JNN7guKy+KHm31kgrv",
+	"SFqyuTcqXxv7ZA4uX+NVyHxty9cUPjB5ILpfj1fg+7XYFOGvoym71lpAGoIL9VHmSAaKpgz6e0Cwpn7/",
+	"SH0JBcv4HTNVC/NDv3TpVTttZFseLFovNWrMnW5OOQAYCGLsOEc80H4GSJ6aX/gRypncppcb8shZliQW",
+	"3+kUUswdcO7ilwE9i0FzKDmHAXPnXXTX88DsZO5K/n1j6mecnwxyzoitZHtLyZ2uvcAZqUhe4QyKW+ts",
+	"cS81TG7Uo1wnBjcpke6U/AgPZUGAIoPAS52kQrJJXLm8LcBCntoSFutq/vaFr5/yalIEWCrkMYUx4ugc",
+	"7QyITHkMRnR1nMLgjuQcQspYES2JCPa75KfiaE0lDRDsowmOblAZx3Wc+oL81N86Qq6FjxxTNlJrU4+v",
+	"GcEYV05+xKrNi3efqRXFef5zLnZbPzspNjO/awcpyqQoEfnsBVOfrLu7hyabpepKpzoEpBEuu7nkNOMz",
+	"t7i+KucsfVWf3pCVphObWLNS7z2b6yW7+Af5Xub386wHsan3Jf3uJdHRLA+n1EvJk3aLZghUcot1JMs9",
+	"6NAq+rFp8lH+LU5uanr4VVdTAfZZsQJO9gFYkao0ml2IyDtk9QaahkhycCNRpsiv4jIgK2Y40ZEpNYEm",
+	"BDMtg2k2mosBK8qML54BOK2T8saF2/DWCB6BglE2dITY6lFL47PSlaZSaatrvAORHiDWJ/Wd1ngtLgel",
+	"w4dWZzgloFFPz2OIrXkVryJOoobBHQ23XOzXqcBm8DzHgy6fENchKU8wZfEnHqXLNm1pt5dSLEzRhcV4",
+	"OVu/OpOx1lgvX42sVwpsjTTkhaJeeRHW6+KAPhKnJE0zgmxGZX09Cgnvnm280HliaJfgpCDtxPiRRYrU",
+	"nKtR4+nJYhYzNyGKUyH5JOU8x75PdbzBRWoZWpqfc6y/716dn6LffvlvUHfmu+75GdJDxwlmPhlSRtJa",
+	"ZwKyEzLh7/iI5nrwIHteFwe05UfgK8jZohIJiZkvbJuMB4WZ6sKCYmnQk16JkDwU6I5HN5SNjiDBE6n7",
+	"PVK3PG5ZpctqrBcLpesrFu3/u49XoPL3W6bkI7CuQ/SK4IhE6Ldffu0jbgpqqBe2f/vl11Ty/ZKwqTW7",
+	"q2RuiykFmYDLSeKrNMg/LTvlJ78TCX5tcB3ilwq5app5bRgmosDFCuMyY/x+IWxjHaijko4EgRIKOKDe",
+	"XEWZ5PuHxWzGK0yxx/xTnXOWLOJvqqslVJHAwkScWuNB6hnIA4Lsbh4BR7whcX2BuY3eXP/wU8Nzh69r",
+	"07/c7Hw3qeODD/JiT7yLXjXZX+/a++O/7Y5O5mLE1zibZEeLfKUr8Ug9tgK06ayeuKDFp1Rti2rl08vc",
+	"+KVECsvFjN2Krl+pBBPd8gaKWGM6lyXe3K8f1BqLqaGfvux+XT7vxTQKuciEYly233S6V1A08rLdbV9d",
+	"X7S63Y/nlwq23fevrlvHx+fvz65yYzRg3A8kokNTgnXxGuWIJz65XSWc3MKYea3pWjqrVPEpoMmo7rom",
+	"nugIYXQXcTbSANRfChsBsqJgQIHwGC8k73YsbP/Jad/iAWxAAyEM95ssOffImKl2sMJ0uOb6F9skiKnn",
+	"EZE061ZvQhXh9BZzykLpDHhtbgfZxnaqQGMs4t4KVCDs+8RHITSw1k/kWIZzL3f7pykOtIL49urqItVm",
+	"KMbKdB+xdH5nYuVN1arVO83NIiwIPOyV3F5JCRHmXQf1SjX9DZTtnyuqMk9bap/+bXXg2lwanF167s3J",
+	"lEn+dqj3Wh2u3iH4e5qu6yQlgGOUXMvoBmPpBgpfC7F444IOqVEXaKfpbJKHtXFPEAfpGuRxGXd4Ke78",
+	"gcpYI3WIpW7kmTwk5kogW5qXU7Q2BwlXdkNZji16b8ux5DUNSGG47+sOBBDmGlKtxW++ZXKhErxRb+Xf",
+	"QfqIbQ6t1lEEuXxf8xyE5tKwGB0Obbs9aSuVZ0VTHdH695CMcnWP8Todp3NbTR+lm1EbNNq0/kWx1K1z",
+	"FRX9xpGSVYe2ibeDfBoRT3LoEKKGCkMtja7EnvyU7VeF1TTWwo45tmZLHFiH6rJaB2pPpraBOgbTAF/D",
+	"VT2qmBj0+rh4/+pd5/j6/eU7LaULIp0eS+iizPR8AwKoC7+NuZCoPOaMTxUQ0A+V1zy6w5FP/MpFxI3N",
+	"NP3tWy6kKdq5vLrHYg2Occkx6G78xGncdYrL3Vnkf3JpLL51m9B/Ho14bPos1EbvYbLNlWhz4aUPq5jS",
+	"nl9+bF2egAEoKaePPB6qG6OLaNIRZTiw5nEH3Y2pNzZPM9/W31HsYhAQnRWQIz1N4j7J6zdUdkp29jVf",
+	"WoBMMmsudCJKmP98eXjyjqMB8fBEqYRqKeJJU/Cigm67OnYP/F+GqOvVxR2Wkkpudhdm+euFODxN6p8+",
+	"3Gfz4xrcepgHN9nD0xO8BHybkDx4q9idtXm9ICWvvI8RJq81mKJBBfIK84PVxWtsrpwSsyOi9jJXwuai",
+	"fXbSOXvzgOo1Sy6aXv8LSNsj692fKN3RdaOequvWgsm8mFSEkXzZSUTEI/RWqS13Y26gKhKg2hK7y+98",
+	"upFs6uhTczuprt1WH00XV0lOvZgqmJ0906Wy1+O+9+qZaVq8/EcgbakdPe9hbEro4iY5v4vGGqm2NMt2",
+	"/MY89tUp/Z1TZkOGi3tWmEIBEzxDWNwo2U69h8pJ6x0qdNkOT+sQSa8tpHvObOXH2a7qlbNBfxzGZW61",
+	"2qtURJ9+Bg04jvwsjV3e1iNpvbOOt80UdvIW1/JOtxk2ZV0MwGBxAuAmCI68saN7XYWExZA25HCdmN+F",
+	"9j9pUckAqbgnkFn5KqEKMEhHr6xA/tX1UTZHWr3kjl/UBQBaTuiHBBoQQX2jxGg8XtscmBzoBH/u6Dd2",
+	"UkbcuPx/jo1pjRTUBGNT7zXdg7z80zRGLa9JlFcxPg2ywuN8csJrOjttSGzzxI5WKmbXQd6YC8JsbXvo",
+	"iBJpNSXTLC5rGYUBrnVj+1zv33X1PyqfvtScIrsULO47vsTd/DCCXkDVkK60bQjF71v+NQt5VVB3G2gS",
+	"NLb1J5SlpMfsmhCVRct6kARuaOw/ihA+XSKCQ8ABwE/ciCW4sUToTtjIdCN5+9Vspew9f1Oeh/Ckr+qm",
+	"NCj17rMJ4YubeJAcnrevZz+Ye0njp8DqVoglC/dY3ZDNaHPa8navMEpYrQ2ifFBA1yoLmQl8jPdYeCs1",
+	"7J4Xp835PQI6J7t5HkxOQfN+SCxafo5ZOiP+PkyQnVBmPtZWgHsNAfJ50eYxEOb5UOVeSGLbEds4r/OP",
+	"ZxDkZbsFn7ZPXxV0CIb3l3VU0MKliZyR3OS9HCGphGsUkKFEfCqhuZaSqWmEbnGQ1z5iQ23wKVWpHNVp",
+	"AbM7k+IcAWaDO18IFEbclgh/sCloNZTuoUqQzzLCm0WFtwpCwXVHtbjUl4LAEep/+dovNqYkAN3cYZUo",
+	"aa38sNiCtOyNwPNN+a+G/SbN+mK0e3JylCD8BuQoWe5nKqTIcW7H36+KytQPLocJPPN8kDGbvA98OhNb",
+	"7maxdattHc8RhaeOdPTrAEsPOvMBKY4pr+68BeCibBS//egE+VvTDVvUeh99T1/pAtCEedykQy8lHyvJ",
+	"wCPc6aWIqE/zlTqgQnPPmnbtoa6ztN7DsVS0WPogImIaSAhhVU8hQZiMO6EKPDHtUNe2gc7tVUmLlzDF",
+	"kjaoa+1iXjoz0EoGiWFiV7ruUTwfYUjjw/2pQwrGObJ/HKc5b8nTtk04dA04a8CasoAIgfoaNSDOuX15",
+	"eX5ZYM+yE1up8viy3bpqn5Sckm6Zq/6C93MFy42DOsyEy8NEYwhdFHhWrhJ/iiGUpjOhfg1yViyJ1F4W",
+	"SGEBt8BkBY3cTPP/hoLEGpB5Nh1s/oQepo3l7Or5bnUKsve51Mu0LKM1PIOedQ+2fknCAHvGlXY35gFB",
+	"fRimbxj9N2Tm+arZFZ2Q1zSQ2tw37xMKuIcDpAT+OGHkZ84IKkNdB8sSwRf0QsBPUAIGM3T5+hg1Go0D",
+	"eHlOI2u6OUlZza8V/Uc9+ePK/nG48Icth/3pS805+Lr17+W//dePf6p8WniuoEZ2Z4JHxVHzndPWm8Ww",
+	"+TGho7EsqGqdLrp1v7h3OZ5OBgzTYG0EvFekvFO6o74cr9pGTkB9Hu18x3VGVSEo350ft64652eLl82k",
+	"QGQ3kN8MPMCSyqlvkVwv+iDdu6RykFdgPOBstPhibT/zJnxceLUo52E5S44Xmp47H27LsmrvVXri3qm4",
+	"qypCLFm/FXQKKj9kU9at8LAqYT1d52GT0g45BPr5ctkf5NZYUh1i44IQ62fZm0NbI89+tR80Lz/+MStM",
+	"pPDvyaWaNO5vIM2ckmgJyzltX75pQ/KAILckSrIERDo/wMMMCaIbIujUESWVG8d6QZbA+j6OTL5A4uao",
+	"rXBzOCVJZbB5htg8ysAgTnrheSefquj38CJWukTyqRjpy7Uy+MErOj5teAVpDbLRTQEkqLl3y28ywtvD",
+	"bNA+Xf7G6raqEZ8U1NMCj8VlcUk+KOVnGiTb4DBuQhwxSyPqHcjeSfUvKpRgyyMUYsh6SIpE5XYoy7HX",
+	"bJbtMhGjdXDh1DwGqAjnVNCouqjQmdnEC4G06ABiMtUVUuerY65Duvk6ij+1Id0mnHu+gpndfIKvegdZ",
+	"67nd8JJL1vapLEyOzAcII3dQonNO5K/tNvY3rL5RrN4m63tq0l+UHLWU7KeytfKSFozyRH1dZzV1LVLN",
+	"htx6M6+SRc2pu/mxdGbaZzNmxJB6kBEjtYvnOutNjRanCeWx5r+r9g9XJSfWKqH7Uskp2bZLJkc7pSnp",
+	"WlIlp3R2ftV5/deSU7rsHL+9NuMkLZzsh3gknYNYckp/eX9+1Qb/9eWbdq6V8QxLerusJxeDB8DrYNtm",
+	"lVNNCtE2On6tG3t1xzySZqQuTLB1CH3rJUdDPo0MbRRIR89ASy6fS7G0p9dR3MLLktbBzP5VnlAhKBvF",
+	"A2vFAgvkbjk9piR1qLAz11VM2CHT84jFxl61qru0sVdid5izQnxxncbXe/ftOuOSDmeFEqLGBV1gzIbh",
+	"6xpCtsfp0mrM0vbp2UQkU+/k0d/zkOgeX+9sP9p5JwphMprZpEcchrqME7fvoYCP8lS//ILUH8dYB9j6",
+	"nM11A7PkUnOzuDR11adC8OB2jo5mn847BOxJXhgUmi1oaGKlIbUX9sUVHbdFo5yUz25m6yInwQ40XyKE",
+	"6fPLDly1z1pnVwjPrcJB5xddfYn0GhzUuri47rYvP7QvEQZdVqkJYVixKck4CBz0vqt+juMvAE4xvVIz",
+	"lZzS+UVX0at4uJJTUq/l0pN7yLI+kUZ1X9+C+hp7UiA84FPjFAWU0Xm04LzxFZZA4ozAM1QeRoRAj+at",
+	"XPMpXVupXloPWzNvsCeMtSsZIq4ZKrPphETUg3UpBCYeneAAaSDM1xYxbH5RZYfJC9BiTNANZWYB6cmz",
+	"F+W03e223rQdBEI8dM87f3925aCP7Vdvz8+/z67EPL1Sz9dt42OkTe6PYy9zZvVOuuauOf5ViTJpWvNs",
+	"4kyG4D1Mppnfz5MLNgsA3UC6OQ/F+gUBU1FH/oSy/6jVG01o7f+ASoHJmJDi8DQF/s5D0ZVYUiGplxM0",
+	"YDt6V+6oT7QsQiJxhHwSEKlpr3DiT51TS7p1xprlVH6cxhYRoF96oPzO8UbaylnM2YLYJuKyLk7SGFxx",
+	"JMblmnqp2kGOjBiGQlNeu2SzxzVHhQI3XcmjvBJ2UCAGVKIg0H3GfTQI+ECg8pAGRCg2971wTA8SseUg",
+	"gr2xgqakzFPQg0tooQi2mTXXBeMvrujEDg2/W6kLnI+wvjVHHxGm7t/yghYiwSN0RyICkut0HrSrE59E",
+	"nnPLIlr26CwarrkNap2z+VPEKJ6HHxBNo85V4dWa81lz6Dss5N4JnuVPGxtNoeK4oMwjaEJ9Rkdj9fEz",
+	"8vFMIDziqCy5j2excyL+TVv7tzZc1ZUabPMVwRrWnIqzgDJyzBkjwFnzAfCRDLrcuyFwAeyTOhOW8Tsl",
+	"kii4UyYkZh5ZF/jhVIyJ6ObqJRdTMQZ9xFZXzGwVsnQNfURC4kjdxbJSDkMIT01qoawL8ohprVPkVqX3",
+	"JDIU0BCGhxM/LW/nZcrqH5y4/5Ah5/BhrcFza3CLkiG4mUs2j2t5NyK+9JaGZWmsk+EcaUhmTjgP1bJk",
+	"ayWPfAaZJs2hNxBoYhmxoIDgSEnUqXgoFFAhj1DfsJe5kpfqx0V+HeaGm6mZjQHDibkU1JRz17SJ5wUa",
+	"FDwqucRBOyATYjB5LWO0xIFapbhPNGKou+CYomTZ+TNj5yGTlajSVrTW2cnleeek5JQ6591cFVR3F741",
+	"aQwPzhz2YairfHfpKSQNH4GhX2fLN+H6Bxj+9MY4UnpYpMQ5PmU+6r98+fJlP1fpX1sJDVNgWar42Oce",
+	"Gsi/eCNsLW5dsvoWakGQgLORQJJX86sUM1/X7Vy65KkYf9BP5uqYcVhfDIN45OxJbZIikCDMkxOsFK5u",
+	"Qq2mYnxJRlTIqKCS9FKkvYoDHtTxafC9EKh78j0a4VuSOtSFiK2D3ZVq2n2w88HIkT36ReQoOvai6GCb",
+	"Lp8j/pOA3pLIVvPT44sXaIQlgdLNZR4pAZdCjeSfpmRKxBaSnN+sSc7vTaJEUQl9+NHEQaoLJNBYHXME",
+	"GESiRSFlZWR9IUgiMpwKAiV18zStgoGV1LGmZwx8xup5B+E5M1p1M9eYrVJQMK/xMfAh0jQn1vTMe2tt",
+	"bZ4Z6n2m504Oz0mQLhWwv9wolqDws1CuzaNf1FvdZQXtBtgfFZg3cRgi6nH2QiB4KnYD0fNurMC1mB9x",
+	"6tt7qfVOQHfOFtU5OLQklFD9b1V85oD7s9z0yBVk0cJ0g1Yy0IUGhXgGtWyHxnmAwzAJD1ZT6wrBOurk",
+	"u+75WWVZoLBQUkjBTQMBRXKlqM2OUN/Ux+nHM4uZkGSi+6VmQnzykkPzg4FWw0nKoEs8zvJqEr3ld0gJ",
+	"GSnKC6W0xjzQp5/WP2HZmCE+HCo1xtDBoyzPM3vUuZJ8QqUsoIYxktSbtYO6664sUCyW1FUy0hOEqcOS",
+	"Zw+qpFRzl4dmOaWp7v6uf1a4lp8uASK5ib8CPC+iOR9ifp2XPCLGlhvq62e4IWw3K1vEQv3FWbfklF4f",
+	"n5ac0tv3rY/tTskp/dBpnZ92wAF1oT3lH9Q/b8/Pzi/Bqd352/tcDeAvUy6LY+zAKW4cqBEJA7PKn9RL",
+	"Igm9yAm4W9Tp4CU/jhxbOzDpPm7Y9FxOsVP20rD130kLvCL36QsBFcVRGWt3PAPvKEaS4MmWg3AguO3o",
+	"wlKuVp8KRZ7g3eqGZv8HNNlb3S7PdHQoLLR9qeMMLrTxKcdbboMfoOeAcSMaU1Wqf1X2KCMeBHwqL0jk",
+	"GVRftqvL7NO5qSBmmebRReR58IyZMknZn5eArVvQquPksvX6yjQV1RY+B0HB9u7b9olmiYm5r8yHQyXu",
+	"bjnoY+fq7cll6+OZfuaOyrEf4TuGyowDiwHRTz+dJlQwX8kpxXOUnFI8Vi4tuiSC5JUsX4izIXfIopOO",
+	"iCEUYir7oKr1HXU9+oB4fZB2+grj+sVdVb7t9X5Au0pZrJVGClhGN437Kgyh6nslBo7t8bRMsNhdRUyX",
+	"OvouqTe+Ip/lvToAxjFahsVA/rbPvSk09TKJ3OW0Tx6ji4gLckqjiEPZtr9MaRAotilx/GZ+4MKlsd3m",
+	"aLCbNfy7l9aZ2nZOGLHtwpBbsSO/KcNtbTti0JpBmN4MGFZoHtFfWe0+8+WE+9OAdHz95b8bn+ef9Y/m",
+	"k+nxUF3ZXmEDW9wEMx9LHs3yI4Yn+HMrNrYXhsoSIW2cnY2xgzYUcLQomjIl3ZtSfUNwWqCATqhcq1Lf",
+	"hLLsEpYhRDYcUL1t4LqS0rNT+yRQB+8Gj8jb3P4matO6v5oYI/MkGmMxPtQiO/qZhg6yXVDKY/J5y/JD",
+	"uEsg1NpvBI8k8Xus3ysZ7MDSNPM41F+IMU51U1G4pX/ulfo2/kb9qC24ARGo3L++Pm0dn3d/2O47qF89",
+	"6V6D5wTIbo/1q4rCKinXhA724+TSrXQvB51UYD22wmQRGVbFfqZhCElGJBAEYhVtNxezcR2POH+6m/R3",
+	"uY8hLmaWq2pcgoE7fjpTRpJKU3XmDouHlHgH4K5vz7hkRlbIaXimeQv8msSIaXlB1zO9M1tT4puPsFJ+",
+	"bevDftXkaz1A7nFKGgu1G2j9IyzMIc3xAq1VAjMrTunmgevQBc1lYrqQG/4VhvOW+Zh4JPPM06N5Epmm",
+	"qNlTTFXLnDuM2L1kgJxlPVlPQBrBPy1hqE9uT4s5+QbWNPvOs8XDJYt+UCxceh/PBvhNY+Dse++BjOS4",
+	"BqeBpCGOJMSdKhZzcd69Qik5RxOgB/dqTkhVgYABtWqGYC+Pm8sadqhvKCrPLy15EpwXKeJJeszIJZRJ",
+	"bg39Osg05upKP2l/DjnSJRuEYYbi0FjQ9WAjAoFBpMcynXEZ+SxRgAckQOXbmoNu6w767ZdftxzU12Gj",
+	"ryjD0ewSsxFRDDomGOpDavt9p8f6WVLRR2UcT48lchEVVs/TxjgwE2v9yoZw9KvoKpbGeoxKQYIhEhJC",
+	"iJDWQK2J1BsT70ar6wrEmcNWkNiGB+ZzDdbspbtKAo8LmpfmgitdN1VrPfW62WBeMfQ5zq/00TRPdBDO",
+	"MlTGrcCTguiUSRrYsJj8vgVK6MlHW4Nl6oHDLHYZZNKSYtwmzzzOA59EqIyFVpArSlDrsVhUm+AbIhCV",
+	"DiLVURX17aDblPnkcxVr90FVj9bXirgSDbEQRAoQ8LggVmztMSW3Zht9aXHvCNq/66xIiA2kQj8CqbpU",
+	"gWmu0dsAsDq3pWRax1hVtT5H59hM4J9XF9YjwnPjfFoseaKJqhMXUUphk75vi5cbAgZH9JboDhkMuVvV",
+	"Bygl95CHF8W+GP6QDz3XuXGsFsyHsc81Ji0pqpc1Si13NtRWOxoWoJYjt8/fXk2GNcIl4cHpRRqdU11z",
+	"mz5VsapppGZBWPRYfCOluVWo3K9V69WGosT/qf5y1V//S61aV/+qLz73bUNG8uda1a26SGtpdfW3+u2l",
+	"+g9G//VfaNDfOuoxYCP2xpt8YkVXJomuTHTHYHWpeYQEllQMqbnlIwKVJiTnVXSij04pi3oBGVxXvEGh",
+	"oV7PnzO3yNTjBFTcmqfe/wn72Dye/VFE73WlbqCz+QLvSUZ+eGor0tqWlhsyKwpwiKWaGzJDlKHhNAiO",
+	"IEHdOu1tf3M+RHqNQHJ0N/3KDZnlhizdkNlbWiRV3ZDZC6MGQ3JjEupVNNal7t2/CXDuR+is62XZG3Ot",
+	"/e9FHjfXAk2WhQVsVjXLgGgVqha1zHkYxNbjdfOwW2B259qR7CAj2AGyXUTcn+o0tbKOxTHpq5qnPRj8",
+	"eRBfBcVnULZS1GYjZSt57x39Rp0u1lR50zu4fy/zS/YWB/KCB9Sb5ZR+YrFknivgvcY0mEYkJZesK0TU",
+	"cq3YlF2SkEdSrBzKdVcNN+8rNVvJzJK3iXxkTaD0DMiaOqKNjvY0RYXmHX2Z7ASrf2t9YyuVKZ3TfelI",
+	"STI+J7ohHGRRmNx55PO5At/eGMvKmJuktrwuTJVP6ZZMlU9fXGe3kW+GvGQXEZ/wPHo7p4JuqHUu4jbo",
+	"/UXOQaNvcuTxcHYUB+/I2Isy5xZs1FcKYSv8Nw81++ZK5xvKiZJnJbRNWNNCPa7UUPn37TKxu89F5gGK",
+	"rl1+7F4OxftuM/3u2itc6b9ciqjWxJwXlGDbz0ea2q2bb6jJ4bp5GWMcrGqH7UVYjCv4TmmlBpPjxKSk",
+	"+Vfcyv7+zpq1hXjIOAuCPKDBAVqQobKYeh4RgggUBlOBLHDWTQ+L6UhCEm8bpc0JwJwncyP/m6aZ/uuI",
+	"T5ZTNONTsy9A6EPuPgsOIp0W91A/1QYeJ3tCG9VOmKOFa9QVyFztDJVwEqJkTzxvmmU+pQVXUnzrUzds",
+	"7iyzWBF7nxKKkMLzNJhSV3xVYHdMh4/HFlLflu/+7vng12VQegbRMHY2byIX2iDA5/PXxct+oMMutZPn",
+	"A/7mLjuFmQPs3TyW4eA+NmXJPzyG5W99fV874Y7HxCto2KmtY3OeFPBUHWV8Kzr/1VTOguxusLGBbXSM",
+	"hZ4HUYEUd8qJTJxGEWHyow22XFyMecJsGTyXAuFUtKZZiU0E0hvP9yw9KDwtcUC9EAgPBA+mkqD3l++s",
+	"9fp3G7kWn8MadH5xz8aHN5kKiUCETR2/KYA84pSNIB4NPFA5pw/f5x9KlLp/OX1rjbvEOpgF0t48KCua",
+	"xQ0baaXkpjh6N3/Obx568yiG/OTcsuJKDDFn8f6svO7PQJrTxGYT0pzjaFvqWisPZubvjr+V52h7sGet",
+	"S5gfB0oXZ1PgUHpjfGyirnPcE3REZZw9aB5HdIJH5AhZ6FivaMqTDC44MO/88P4vp9fHrYur47etP/Ph",
+	"cKGoal4dNj1PnglKybDoTdvEe+CpHG+bpx9nPbkdpO4XZD6NQi7Wj2a/MM8XpmuY3/PujTrt06KeQK0k",
+	"KYhDTlB1rvSDiSTVjlVJPktkwkSGPEJX7R+unETNNjHhPWZiwU26HjTWMePomIqhuhN35hBgrzZQVa0e",
+	"lVMh6ui3X35F6dLi817KdGHsUrdz9gaKjcbyY+lLrzSNgl7psFcaSxmKw21gZlWf3FY/T3+ibEJZ1eMT",
+	"wBn1yzYeeL3S11Sd4aRhhq5fDEll165bN8rw4xbpLuJd2Uxhc2xHcGjUZA7q5l2MmJDciMhpZPzfuoZD",
+	"qvjuKrxOSeAb1jm+T3VqWxg6z5TgEXqrdhhXlkRlfc5btuxk0toflaH831b1YYXT1qk5nX/XIkW4v8/z",
+	"6LbQMCJiHMyMd9YH+kM98Lg61ru7KFzSbK25puvW1jIUCeJFROYuZbeJxuQztlnmWQ9vYlfaGex6e/4+",
+	"ORi6uDaoew2/SXaGu+5ebb9+0MDNwY636++R/eFBzu+kMcyVPvSe10GPburRXPtJeqz0fpefzJOLDimk",
+	"2EBu6GYBZfO0OqeQpNV9mxRW1j3XcnO0utyjOLiMm/avV6J7GFHCoIjU3zmQkbguQLqUp1vbrCxBZi1F",
+	"aW+wHnU7lq3EREBctM9OOmdv7LcCklkH0IcFqg2o1yKiIKqjkSwIzXslp9Q6Pm5f6HZ1l+3v2sfqz1ww",
+	"TgepFr8PLrwTiwwJOH1y+x/mk2JGxfEk8SuN+lpUYLGu5DuK3pFcDWud1i0JKGz3lvXi881LNj4/7zrn",
+	"N0qJY+OX2xWTdYHQ9Jith3JlrhVreHIak2DoJjQmfuvZDHfphT/IcpfdyzMewKa2u7kbtSg3nJx2zg4R",
+	"uSXRTBdAns8eB8Ln8yo6aX9ovzu/gMLXPvrQaX9sXx7qLiU4DHU5VsM0RY+VNccUaAK1vraQyc4z9bd1",
+	"avYRgvnh1WT4CZ7pRHYPB4H14legYm2P6RdRuXOK4Ju4mpNj6tvoiHE0wQyPoGJaHB4QZ9BD4Uwt6NtK",
+	"CqZjfbwIqJugdphLsnXtwty4v4LmL1fz8xeWfo1p6Xok+CEcIqcjS7ZsAKmoR5HpNpfl0fyOkWhDtlK7",
+	"L1tpm5zfrpz6lOeKfmsxCn1wy/iE4Q+WXcQMIj7aVbxCT/HkJMKg5AakQb/xbLTZLvhBdDnZwzMBfFN6",
+	"nEHAlOTdPmu9egey4kmnq/8sJjz69cKqCOcTKlHfBJD1obJa0jF1wP0Z5CYNAxpq25q2j2rJeFFDTMXU",
+	"ZaeR0ZSYLBWRoq+OMXAbx6lAOuE6p+1+ztXJFA+Y7+BgagPM24rKioB+1z0/03r5cuPBFR+NAmLUn2I5",
+	"blkc4SMpmVn90s6YS1Fs5Ye5Rd63QWNEGLm7X2PGwvaHtu8hFBNLtz5EY4JNv/dNmx4WwuLp7zqsbYNr",
+	"/r6gCGiLZbqY5EQrZpmssQXWCsMRq/9RUWpxkTvmA4nocLau+vIUNVAKbMwwdd6BG8dPvqPAlK17IWxS",
+	"i3pMV7YbTGngQ0OZxHhpisKjMYnI1hEKcDQiEaICwiCjFQXMTBDv6qjgD9QnvJCMQbepI+RPTSsfypDQ",
+	"hdsWSa99qKDdcNJv91+9ubKTgCoPhz6SwZjzm8cxrxSxw1YSI3in54Om6QI8D4JICSUzBlOpcxqZVIL/",
+	"2BTgXOQy5NYWm15LmjJbbN/mxtdvEGqo1bZ87eDtaeu40n3bqu/s6r5MQ/RD5YfpT5NKl44YltOIHCJt",
+	"/k2ZfWPrcyrswQC+x3hkDdZpV4/WGREWpvCz8ekQXxFKBc+FQtFanVvEw3vUb84LbPioSIatyEeJjua4",
+	"OO9e5fYmzS3BDGhqTtVJhfcbgG9SedkcdlEyTwZFTdplJvAxF83WxS6RAtIa7yiSkX9lzdRLNvjkfN4S",
+	"ig04febiFfB72CnCMV2AuojTgXpwQEzlb6sIWCea0HGV2Z5rfuob3cvWdi2oGuyJP8cdSeJvTM/Zqgex",
+	"kboLKiXMr0IF/qSvdGoo+40xT+SqJFncyKUb+qSV0mFuEFRiDYi6xNCTjnEUkZBgHfR9L4KX1PU82LSo",
+	"Z7yH502RipHv/tlR9s7FkUyLZ2Gi0SRHGg+ObP1W+4uQeKYorxyTmSJzRqlK12+rOZvoS/ckMZotdFPs",
+	"aFmpBVBGIxIG2Iubfqs3dcJqylWtVB/OSNojurjkzclbEQl7vyE3OUJjKUPEI/h3zuRmQwxSRrftz9Of",
+	"JtuGsCzGuS0IYCktAkb798Pt7R//s9cTn/70b7mMTBBvGlE566p9x1bOmN/nVBtOCQmpvonCvoHKgmiZ",
+	"vHXRQal3txwdJ6N+0kqj6LEfKq0wrFzRCREST0JUfs/oZzShQUCN2KzLjujnzqB6OorLXusj70N2bR/9",
+	"NCXRrMdCHOEJUXoAjxwljmgt2JQfGWOBGBAl9Z0e9nsys2osiBlU7VN/YS2GhyX9aAKY5BaHNC45M+Hf",
+	"3QE2DwiOSPTantZ3H69KzkJqx4SbdhFJZcek4owaTIchBXxEQYcH3ARUhtGTJaij1m2n1p++c5o/L52k",
+	"Zj1KIPdCxICGOMgBSSwQ2ua95hJB2f6LOqvcHk16USYuDI7URP84sQEibuNUtYcFzyVnZW0NCyfEQ7E+",
+	"hM5Nz9B8OAGQeCg2OB5tQFt/AdoauGR6mBqVM+4cHinZo2I+bq2xsK+QgTTkBcWaKsalM8DeDSJMl1yf",
+	"8AEN4BaKQ+vzsXG8TtLJVqS+1G21ZI9pCYeyESq/vbq6iIvUJ9259CoGxIdWaGLGPBzS6gxPgi3tBsq2",
+	"1HIQ1hUMGbSac9Ldmaem1JKaJJNjOubS/ljtsR5rQ2cKKKUYERFyJoiDTJaKAiqJIkVPqBoKESMT9Fj/",
+	"Sw+MGz1FgV2nZzwKEDLm9kpOD/h5r3T42y+/Oj0r3cHPZvBe6WvflPDQxWtt5Q4FEwCQHrLaY221BoE8",
+	"HEUz1Ndf91GvVOuVHNRXE/V18loZKkYGVEBJK+D8egMCcYaarqupKgZFlTCPINxjPtGb0oW9Fai0/aJv",
+	"Ft2vIp2qguKcHuBsEb7TxfYBjkrIMtHweETEoV4X+jMCQIHVpFc6/PG3X3795PSgEVKvdAiAoz9rKDq9",
+	"bEekXunwzH4HXZF6pcPTr1DHSr3en+sP5aC+GqqP6i6CaFidDgv7Nf0Baq4La7UEjSox3joYoS6Retp4",
+	"Go1H0jAb3a1ZacflPr65/u2XX/tbR6j/BUb6qobqMX1Bw1Bsm6+3f/vl1+wASedbWEgrh5Eeov4cz0F/",
+	"Vqp3OcWBjRfWQaftq7fnJ+hPqFfq9VivhP6ELlpXb9Nf9Nhx6+z8rHPcenf9l/fty79mnp5nxIu/AfPN",
+	"fK8WY+pylsHvsLW1pY4FZlZ7JcLDIYmb2KEQy7GD5peREPqI2C4NWlTQZUwVtAUqv+EvRI9No6D6AQdT",
+	"IqpteHTLWVj7ggyhRQYjMZpzaIWhFj4VPTNnluF9MV3ycBAkAXfm9EkgCMgWVXSq7eyYoR00oWyqW3MO",
+	"U1HCPeYF3LtxdC33iEAzGKYrxEG5t6Zb06JHQD3CdGyv4WWtEHtjUqlDLR0QXGM58e7urorh5yqPRtvm",
+	"XbH9rnPcPuu24Z2k50Tph+lPkzdKVURdjWqti06qGs5hSVfsATZJGA5p6bDUqLrVhrZOj0E4jHFbfRiR",
+	"dVzhji3mC2GkRgrMhg9UUf+GzO54pKQLLL0xEQiKBBrXPvQM7zEPC1KhTBAmqCLiwayKWmyGIh4QCCuA",
+	"iAIqNSxjLgRht4outXTjwFhCFIXKX/LItnYBOiuf69Kf13rue71RKJBiOQ1As+66c45WHIaBYXLbfxfa",
+	"UJyOXQajObTdsJpo/PKP8DYEcJbwzbWSJq+9MZba1W3VrtLBsIFfvnz50qv7tYyN6rBUd+u7FbdZqe9d",
+	"uQeHDffQdf/k7h+6bsnJLTc0AZVTqiMvaYNkDaJNDR6DuHusV2DDSGCZsXKpbVjqRR2mmopBLe15NaLW",
+	"eeDiwVzwppIaAe75A9WzA9X8+lANtEN28cJAEBpZPFQjOxR2BzUDu8bCUBBeWTxUMztUgzT1qvDu4vZM",
+	"iKbCl5S9c8n5qCd1W0XX+gTq7kKbw1q2iWEtadiqNEQtmyQREocloAxaPV6j9FXGZw8i5rw5Xa0QAjWh",
+	"ze1Xp9TU+J83cHxPtl/huF0AvFJb/cp7ho3Hkvj6pcbql17zaEB9nzD9RnP1G2dcvoY2Ql+d0s46W+kw",
+	"parjAKS6jDIO9yKlLfz4SR2pmE4mWGlNQMsWQ54gy3skTP0zUfr01SmFPC+CQFuWQZJVMrKplsLIHah4",
+	"35NZP5FuHDDIW0nJRHkVSks2gMsUC41JTd+BL6CcOJ9GcSAZjKSunYPUjYGHNL470IvX3B7dv7rH4sKT",
+	"/I5Zfn5DZoq/g2AOCZuGwYM3gjNTiVOM+Z1IL8iy9x6za3mB+vGd7FsD0iF4edSDE+gRXAa7mQkWtrH4",
+	"AZYk2qr22CUPlMh72uqcOTr2LY8VafC3gE4a0eiV6Z+1PvFfTYIXCO8m97fDwqnUFzcxThpz6qNzrTSn",
+	"2hnW/X2vhg8Ge6TpN9w5hlU7qO81as3hsN7EXmMP4/ruYGdnZ39w0GwMsL8zdGt7A9/3CK7Vho2Bt7O3",
+	"Mxg2ao26W3fJznC/iMntX9UUBb0Xk6vfl8ntZLmA36w1hru7/mBvp1nzBgd73p7nD+p+kwz3/N2a19zD",
+	"Q+I39zy8tz+s7w5Jc9fDw93aPvF2Bx6pbcYYd+cmJ+5Bw8W7zb29nd2a39jba7r7e/X6sEGwS/wh9urN",
+	"YWPoNryd3Zrn1n3vYLi37+0c1Afu0N0fbMpM9+Y44L5XG+7Vdn1/WN/3GsT1d/DgoLbTHDb2SYPsuHvN",
+	"hl9v1vc9r0nqtWGzvrPn7/gD4g6GtWHT3ZQB78+JBTXiknpjuOcO9vbc2t7BrlfbqzW9Pd91/QNvDzcG",
+	"+43G/gD2jus7B819jLHbPMB7Q78OaLUZ017At8dlv8tYr2mvoctpWTk8tpf/czHiZm2NKS50L8Erzt/h",
+	"CIT9b83Aj221TUNI5vj2V6e0aENI6MkSxUtbF7Is1thSeeSTaI7fOjGztaZ5GiFxR7UGBo09jK8+Ybai",
+	"UOdquo1Da+NINT5GmOmKzxogVdR0m4eIcSSm3hgMx8XqWtdu+tG5zr+Q5mE8ag9TPR6ROJlDzbhjC+iU",
+	"ReI/FIT7KQiaHojkFi1qCBsZQ0yAsh5PiYn+BZZj7Z0uJlnbEsJydbGJR5muSLPpWtqlBH+bIpuUj1T6",
+	"C4cedtokqH3kCGiHIni6bYN6CjJmjM/CI4c9prv44HhQXdBfa0fGRGz0j6bbMK4qCooZJLOAE0fRYi+Y",
+	"+sTfsupQj0F15rhHdBV1dSyZNh9CNiOVCAcRwf4M3JdUV7rETJv0qz3WMnWcZXJj9MLU2NbCtp5uogOo",
+	"k0v6EBVlngDl05Z1CUduaPcTKSiPSEq/BSVdk4oqSUBhhRL+TDbAH9LeE1DjNmCPIjwmhDQhIxvKfttf",
+	"qP91OyIjwtSlhSLtj0dVnc3eXEmML7PxOtZ9koiSacsTxGSIMb9j2XhSkF5j4w6Q7R7jAXiFspkPlnwf",
+	"5salCNPSTFuQoAOC9rrMS6OOLQyRovSK3iqOYgtoAFtdl6RexseVSub/BkQqX371avXm0BsOdvwGOWjs",
+	"N5s73s7ebmPYIP4AVPe9vf294YHr7vl7g4HX3K0NBqS2O6g3dht+fY/ky7yPRsRySissUVmzxS7+EAk3",
+	"IEK6iUBCeTIXcRUZov5Xfb0Dkhd4eALfx/7tKupIuCPfq+OKrXfpDGLt01XXd/72akOx4MjnugFkIjxZ",
+	"IYgKMSU6DoXKo1wJrGl+jfvlMsTZ2gZavR9roH3Ua8qmQfB4t6c9CeXSi3NiE4//uCsb3BUNtULzjJNv",
+	"fzlnJDcVPWmXZdm4s+D+fmSLCgQAmfrJJrh7Kw/R3xD5TbD8D+fzP6MJqMiQXTt0689lyIa40z+I2wbE",
+	"7Q1w4iLKdh9NYs4wM81VBXTVWkvLtCggdfZc6tFqtldlnLygU+3S6eyckaMewwwRxQNthUAvIDiCnHT0",
+	"vZIw9Dya1voc5Hht81EkNzGaZFwhhiavKyzobIxv6811TBIpIrrffo53F9Wf07/7aPfZ0JjcE/nDWvEU",
+	"1gpTsXg939ScOSLJLn0EOrLapqCt24mCcT9zAuKB32NGGcq1KIAFF4JCBRgUbHxqYkfYOirUU3oMUq5u",
+	"cUD9OHflezJLehZZirSpOSEOYX0uAY74+/s+dht+86CGD2r1htvEBwf7OwdNvN/09/caB95gf2+wv3eA",
+	"G7UaHrrEazQHO7i2v9vYGwxxSlR7bLuoWuE6FgUbQP2HUeEBRoWcu7iEcKRKKxf6si9NSp++zObpQ0WU",
+	"qG9SFy7O3uh60UrpapqC0patQy9h1mNzCTOCML8CNSkqHpSSECEQExwpgKV6YkICAx0xHinNCbWSCtVC",
+	"3+QeG/IoFfAN7hyoR+GjaWgLfujCuVhKJaRoxc2szkERHY0hXecu4mxU7bGWrSkNPcwsjenP15XuIyFp",
+	"EKAxZr5AfCrt2nT1gRRVId4NBK4VaH7H5gy+RRhyUme7tDtwhw3PJZX9oYsrTW9np3KAdxqV+rA23B3u",
+	"eQd+XWl/cJQ6eR8fwoftkI2OBliQ3aZDP7w6v7xzv38z4q1Wq3XWfT9uvx+1Wq236j8tftz6q/q3tvv3",
+	"ZqD+qFarj6mIGFAtD2hNYWr1fgJB/WD1C1ecn2I2M7RHPM4lz1MQ9N3yYiSJr/NUjuev85BHIy4rIRYC",
+	"YtuVAJDLvk8xDaCgN2WjgFSmgqCICGKS3Bx9t8B213Dt3XLUxYGraVLcTKyK4uK6ct0RorLH7PWDn+cu",
+	"PkwSr6+KWkLzdyh1TRlMi60JM4zILeVToRdV7bFUNxAqUN110d2YgAGGR3DXYHV6LeCixXE+noME1xGo",
+	"VKKI3BIciLgySI9dKvIZ0AmVh+BggHp8oaI/ZjTth951bRUZIDR1N6lbC/lauj9F5wI+jfk06rFys36Q",
+	"a/N5DWd1YY/qIf5dXR4op1Tg2hcru5gn9eo+sSW2ZQoLHyGsT9mWibmzxbzyEej+EskTqSO/E6p1CpUs",
+	"kb3ilRRZWUG8QLAvJlldOoLADX1umURbnE61zZQiwDYp9ruPV6gMGWb9TN20Q/QKknHRb7/82s8tnrqV",
+	"pMvbGShU8VNUYAhxH023doim7IYpNceij5UoYlBAzHrcqiHplIpnulvMVtrQbJZgXaCp7VERV0CaI1x4",
+	"KEmEai60I1S6u5Z3YJW6o4BeGnhWG672yajvY7ql4w+VwFbbScj+cBoBkY3HA2WrfoCmTFJdOfaOMp/f",
+	"wZVR24WlLcYSwgF/E0LnlBKeVxINJfkqYrY+3YC1PXE0izlRBZtGzVm6u1QRwsTke7AYK2+sUQt1XHVV",
+	"8JJSaUs2AV7NW6vbT2cFb5pShCUy+248eOPRc/pd5/3PndoZ7YgOu9zxjju7nZvwhw/H3x1Uyew7l/zQ",
+	"Ug+5f/u4Mx6wv9DhX6pePWCDyWvX/+G74DHFQXNoYhos1TG72lRA2R+Wq98Vq1Dnogg60FdbA5n5McFc",
+	"wS908eLiEGxDL1PU1JbptKTbSVyC1oO3ygFYTJdB8SOEJfXpBGVeqjoHeAG1LapIE9Q2dVtL/XlJzmOT",
+	"ksdUAzNwWmVesp6KrCD3L2kngiBEoIaVRIJacc3i2ipriWa2zoipPaKEs7Q4xpLv06VsYTY10W+//GrE",
+	"LhNhRhmVFAfJa1SgPlSk76Nt1G+pv/6jVm80d3b7ti0YWGrAbnt90ep2P55fnmgnl3HX91iigGZEt3iS",
+	"e8luG4liU6GOcEKeSxY7D8WDxbGUyJU+h5JTsrsrHZbgrNa/2nZdTx1YnCdf7V/V63Py1X2loVvv7em3",
+	"lISy9Zp/RzLQv5ZEE5eqCszdsoSVL5reIzKiQpKomKzG6eFW6lBXykd99U8/zuPOKMNlkF0UbzZqax9Y",
+	"fF/nkPXtje072ixt8xvACA/WsRWG+okmZzC06VfYY5ftN53uVftSE0l4LjHBb2lfW0xIGSG+SOpS7qeK",
+	"yxq/YapkZY8FRCpKqjarqCN4F4z3LpNlDoWnoUchgP6FOIzLEKYUZxHfgh5TQp17CCWrSABOA2N/1CXp",
+	"4gVLztEdwTdxPDJsENiDgzTdgC5Var89Vtaj6QpSW4q/HBxmrErWKZmJIotlk3w/o8aTB1BqTfFKzf36",
+	"Qa1Rup/c90AF227jDx37n1LHTqoNIfJZlx7Lo0+ZO/hkFlV3DeZwzNkwoLqo6D84F7JXLWEceWexQuzP",
+	"emqWyP5KsM4QTJvmF+vfi2xlzk9l2UofLkIfSe5ohjUVtucJKNDTsIo6TEiCTZND462yTC421JoCfmrq",
+	"lb7nHJaGLtvd9lWiPIC8H3OZmMslrq5peIR2jMqATTxb4s1CVG7KBXsszQZRARdMWTWsZWHeR5e0H9EO",
+	"PqjNGAf7Vw0TzJyf4qiG5yHLzmLBYctJnYfavladFjih4pY9xgjV2op5gYE+GPNCEyekGSoWaERvCYvn",
+	"1MiwleW7VBjW22NzM6I51pvLSgV5FI9biheyxp2OtAB2mNDyulcb7BF3eID3/eZwtzHYITW85x347rBO",
+	"moPdTThnatX/zK65qzksNBXUj4BlxIZC+ocrbl37KpEmcCeGqrlxhualfHPqFsH5L+cKc8Rzie6i1AuR",
+	"aSqvqNfExB3sVoCGGcWDWwqeDjyoxYEHVXTOAh3IM+FC9lhEPMLMy4oPJBQFzMeGiNsQoRWkGVSBCupb",
+	"LaZ/mFAbPlwMYNC89Sg9q+4xmCfY9xiKSbGpMHlQNdOlWcyqSdO8GJXnNTtL847sjCn6yqcypWDoRdRd",
+	"F15jHA4kiY1IBV7FNi4dLIHuxlwNPecUh61037+6bh0fn78/uyrcR8pSLpx0qyCjeKqx85/WOHcLHZYS",
+	"ji0edgA91o9joywI9edjkBygnq6hrtasmNQRRdGUiaKwsKMem1AhlGodmxF1kX+bFOcmrCo155aTqnQa",
+	"B7kZ8eIhISr5kSmoMDClS5iftJ96iNaZ7E4rn5BdtHlI2lK3r77sirmb+7tJzmtqo//sjNVKT4b0l3mk",
+	"C7nPibraHDEXy+AgQQPCZDBTFGHrD8Xt28bOWOYINM+g1QrmPNelYC1XDfQ8MMoaZLnYhKAkeAa+/u7j",
+	"lZNE9KX1qWTWiAwjIsYVOlEYNCIyCcM/SiaIS9cLWIWEYutxSL8pK5lezguR1Ic2XMpm5GiCxhTRQ2Me",
+	"+DrZqD+FjoB9axZUz4IaGb0QtiWgDV22tTTnJrwhs/mQHg2pB8XzxABO3MQ6HxRBhqh1QN87tOe5/Ukn",
+	"ZMIf06Gk4BVLPBW1m4ri7tBLLOVdgowIHFCPrE8u46U+tSlSodtiIsei2XGn4u4smh3vayS8+dvH2m2H",
+	"uVkLoYZix1+A4WMxpRjKf0Tm/OMxoqQnzrwjSyFLLt9JOEAx8+kIMSU2mSTuMVPGoqjvDVDVrThMwI+X",
+	"lWJbPWasgHEsDxRQjq9VP6veGHroYWYa9Ko3OqdIECEUn7WSTo+lTGc88M1izbBVdB7oMo7W/JYklyWk",
+	"c2Yet4wg7nMh4mh1yxdiK1eKEyWxRrC+uApOikdAwYEMf2EcKfWHRMYOX0SsL/V5dXQfoI2r8bcgLU23",
+	"D/omFfTX9cbclyyGg+53B8/nj29l7sAf6W6LYUxxF6/5ICagIvNExJKIJLopJhbF1GtIA7I9DRURXiIx",
+	"Sx4Z8/9kGkgK/TCM/q4G6GdkZkVNDN5b7Umb/qEzD9gVhIwIOPKlqawzCPgAQcskGGqMxVgJ21Do8C6i",
+	"UioiaSRdNa3uME8ZmpAJj2ZbR0jvgbKRmUbbQyLbicmPbSPlwQxhNlOUYktPGWfBaF/5XBs/MNL01YqM",
+	"lWQaBX2wnxzjICCRgFxAK1iX+9D5rO+YPkqppmRxszJDA7dMExZD48r9OGqt7/TYsk5aenP8jiVVDMyY",
+	"cVbvC6Gr2FuaaefmzJh+9AFdzUICxFgwOhzaxkVJvqCGZfnj29bVxzfotHPa1k9CEzQskO6EM5YyrJ4Q",
+	"STzbVF+Nu+UY3UTiuGtYwn6OIC9Sb8C8VFFvKb4GRex7LO7tVLUBH9T62SL5QuiC/+oHY9NlM+TTiHiS",
+	"m05tYUh8J261VN/Z6bGUk6lscDfOegG0tl35tgBOCpqgf6ipwc6loHp92vrh+tVfr9pdVLZNnWpuc39n",
+	"b9d1NcwcVHNddEpfbR0hbPt/w4K1Ca7W6DFtf9SYR5XWFcr8qg4KCK9pQB6BRRWpJfG93h7yaFKxLCgh",
+	"9dk2nGonRV0/A3KUPiWAsj6+AfH4hAhzmpku6ANo57WywTHMu9iR9Gm0l9SdKR3qLNHtv4dkVHJKijxA",
+	"GaG61yQ1f2/QwDveLtkfurg2qHsNv0l2hrvuXm2/ftDAzcGOt+vvkf3hAXYHNa/uN0hzuIN3k9AKGL36",
+	"91ANrvumNPfrtcZ83yUFj6pPbqufpz9RNqEMOnXGhP3B63lEeUAhcIcN+coKoZpcw10pQ/2EKKbdYUQE",
+	"YQ8xv/1Rf2NeyDCdOn/89NVZUYxDzW76G6YECn0lswLFF3Ufvi7NTTDHbIhlbPbKsALLlLA07B2V07eW",
+	"e5LIipYlgIr3mCWnAx0tcIehAj3zt6roYjoIqKdJ0/vLd4Y3aQdrRmgBZSkGH2RBDEiPedgb61J/8GK5",
+	"fwzd0NSCIx4cohDGd9AEf67gEflzo7bT2HVd10F0MplKpa70t6ynrX2FR8DO+r1Sb+q6DU9BDP4ivVIf",
+	"PDv9zrByxhmpnGLpjfuK0wGnkFBSrf+yv6V5ScNtJm4uNOD+DHxS50xLXCiCwtLl/qX691BD/M9upebW",
+	"G30H9fXnmltvVpKPlZ1a3Y5fd3eN2ROhvj0fGEyt0wyvO9tIHEkwkWnNjjDfsrtd4yvKvG8Wg15uaxhA",
+	"30WAgRKwEGrF7fqUbCsU3HGgJxQorpxiI1fAUAdyoaYdddfd0t45O+kJFSEXVNdzUsCnLKCMpKJmEpFC",
+	"B2IYjVkLQwYHteItiFqhkY8uXx+j3frubsLsXvZhzYyzSqt73OnAoEKLfBoSmiXGwoduOwhFtWVBbsy9",
+	"RAD10lvFndaoqXtiBC4I0lvj+VczSeAg13m4M1TIDLi8jrr8cvtlVgBZR1Qoog6bjpTLmBLcUpKL6Rut",
+	"xtP51Bqlc/rSt4I7PBPmZoHUkxVV0gzU9uaHZ3Oa4H91Shmyszhbfx06FLfixalG6uk5Fi9Mzkz69hwh",
+	"i/N/7pV+++XXXin55uWf31+9ruy/eAGpxfEt0xfphYBLse5abHfx+WW8gitoiylZrHohNCVcCu0YESiT",
+	"u03dfZ5O1Am4MeQpk2RENN9UVDsHDrkkfPnMqebovdKPbuUAV4afvuw2v/ZK+c3Rf6hYOOh2qzlKum5/",
+	"au2CKUpIGQr4HYkqHhYEjclnVE719VWr3soeQmp16bXlrUytre7u/q4v7xwnNAD64yL/617kjBSSAxDN",
+	"1vWtBt6vr3VFfxNg+0WO3LLutddTqOv16U8V/c+2/iefAPxBe3JpT0OrWjnBHmBleqGk+nCGyhlZegtC",
+	"K3VO7BFiPMawFC14itv5bGf69cmiR3fvY3Vp1naLwoQgihvIeJ6ykSLtqAwGEy2hb6VtFrUNwoqUyrzK",
+	"YLHWcuaxay0C9PLB9KXXe7mEqnz9Hblbjeph7AtoMAOVHOxqC7YGDcr8e2+AjN60jTc1ZZBAd3wa+Eio",
+	"sykroDpIgcRB6iI6wMS2nFiXBr+E1qbnVfE7Ht0IhHXsyZv2VZ7C9pbc02j7LTW2dZSwfJvuC2FBW0Qx",
+	"/5CenlN66tKfM6Kt4rwAvm8jOWkjeG7D/VzL3e+WFf6Tizf/olJNDl/AYqz9rTE5TCU8o7KhaY6l6jqU",
+	"/G27dRKrIlvpWprZGc64xocxFlp9gensoOZFzWnnqsvGEY4kWcTWEYqIjGYm5vFS/V1pwd8msH3uWFNP",
+	"5KUn6lh4ydEdpjL3+JIr/jXh7fnd20hkIzDT21vC2ltz/CPhsIrDaxK/jjthW46nkwGDQPgljgVdLFR4",
+	"ONCpgEOovyuoT1D/rv8//nt/3E/ipLAIiScRsG1wwNooA8LAZ+sfxvVHeywupq1H0/LBZ90xsUKYkl2B",
+	"4sVd4enPZKuKunwaeUQcou8u2m8cdHH2xkFvOq9RWVuVhwobt7Q3+CMZXGgPRbxXNfzF2ZvEUCxgOPu1",
+	"kj/UWBBqpV0VSEaYiRCr67+lk0jVzAgKv9xRQaqojb0xLE+Hw/tE1xZXS1BAAA8IOOGT4p4QtqGOPxUj",
+	"AD4ccGl0FISE9XPLMWbaW3719v3pK3CXX3R+aL/rovId9eUY/Y//jsaEjsbSQdaB3nT1/7ZM5slQVxOA",
+	"o2q6rk3jBC8/8bgPIQjxUnw6IUxQzuImwxoPNM5VkUZCU/407qLWY0DSIVUKHlfXQZhANP2kjKbMwyZK",
+	"2eNRNFXwMV6NnSpqmegCjIbkTo8idNwJrFJjhILuURxoHMNUXUfT6VhOIx2Zod1UcBTgcYImfQ9zOh31",
+	"2FKHkzFr3OlPn83PMY1OBBazcOIrvNe5OhnGk3JRWc/UElfGVXydHyQhZynAR0Avw6jhdjIU0s8kAJJJ",
+	"1SPgaUk87XcZemiw0Xj+09JRo66kI/xZS0c1t95MCUu1PGFpfm1via6zvcHixt9wcY/rr0mFQ2xs+Y1r",
+	"bD+KnyYmnc8g+/wjOitWXP97imjapvml5jS/fk7+LBbc/jUMeb8PWDc3CYYCIA6wf2FJA1zSlHSXkaeV",
+	"WMeH2iamdnOLg2naspfpeg8hpIYEJyY+G6po4/YUNZvr+55MeXeIcp/P2vu+OiWpTVgXQG6zW0ikRrUB",
+	"xWdzZZfl28kzVMaD1uqu634+cF3X0PujhEpp0coIYcFMd4vUYgQfxpuy0pF5f35/j2fRbBXoR/27voOU",
+	"7MynEsTfWrUKfAZy6QNFnYgO3E3KVWSAqgN9Yfla4VGiwf2MyjvrBHGJaRjySBL/lPgUg73i92PubKUE",
+	"fJ2+r2G1PLaKTrbjlHA6Ubtbo3JaEkVsA8R1eDCEK9u0ENANBKSEDCnTyYE2rY/GJVSo7GntKOAjhRpV",
+	"1GI6x0JJfXHioU0yP1JzaFkHpEO9ZKWT6f6KULYEWjyZxgbxCFDZxmYHpgonmb6MCDNyh8q63dpgmuwM",
+	"CIoporLl6BxEKFEz5nc5I+po1AH2bvLE1A4stzNJatE+IPjWWefxKzohQuJJuObzZ0qvWBHYu8Lhwqh3",
+	"Y2TNVqC7gMdZceqPa9fdwF8SA0vD7qmbusXTr2zVaBFA49M/XTjpUyWNP36tXudLiYci9QmHYdc2Ts9J",
+	"hNEkBSr7L9T0opOKLr26jIJuA21aTUdjWiVQeRoKEsktNA0VMau5rp1cGNMKlWSCdHP2gBIfcRYbhcAe",
+	"ExHNmpQm0FcPi75j7RY88sHOx+QhOr5st67aJw7SrU9PTNUMgQIylCBr3RASahNCj4FwsqVW2r68PL+M",
+	"K90YOl4Gs6YpvKdz3zu+iXOUd9Qjh6lYx2TxW9APagUxdtByYozKZit6NCWma8YT54xPgEWAVQluszar",
+	"gRFIF7XUVndrDlqDYItXcLL/hGT7xy+5RHrx2zrMkhBPQLWNiThYFjr61ZqSeCeU2Y+xgoGjCM+eLBND",
+	"ox7Mr43RoAWb7f34JSWH6xLyYDUxDYRPCnhc0VsGc3Peqqd7EZcOH7Nz4NwhACov42rnDKrbTQMJ5W0U",
+	"JP5Ikvh9MSnLI3TpkYEhTmsyK0FwpNlUruPDWI3LukAT8dEERzcCuvTwLZ3SmHI0VdFrCh6hpFmiXZvO",
+	"WjS8AeoXGgERsiMwZQL1b8gMCiGi8vGYMiK04+AdloqDkc8S4YDeEAd5WJAKZYIwQSW9JUeo//83OZTX",
+	"/R5Tam8YYMpSlR+35tMvaWRs3JadKB35CPXJZxlhnUYOGonurzom4I84VywUPDfkM/Zksh0U70azG+B1",
+	"UIuLGTcAhPEobSY2epvdOqC/MltGUjqIKE4/mJnRq+gkyyK1Xq9YG2Sg5JeZUoeaMKxvzas6k+/1Zi4t",
+	"hV7jpQu8Xnx/l/5Mvk0efPzyj19K+BZLHL2HJLiSs1R9SRf1+KQgq8iya9Pp6q5TklzioB2QidqLZmbq",
+	"G7Vj8Y3Iub6oaoZVRhgdqZwUjBsQYaQkIjTi3p/Af3ta/Xsp/6guWAzEDLktILRfNP581TRW3ehFaqtv",
+	"ukhXma2ijhRJIYykvmzcuNkWIP7/2Hu730aSLT/wX4klFiiyJ0VRn1Wi0BirSupudZeqNJKqu2dutiuD",
+	"zKCYVjKCnZGUirdQwF0YC3gXu9gXr+23tRf23X2yF/s1L17s/3LhO575L4w450RkJJkUKZWkUlXzpbuU",
+	"zI/IyIjf+fqdc9RQSPaT6Jyq7oWgakM8lNFF0r0QcYTxYFbPBNdKMioq+Hb/4OWBUZ+x42wmWDdVWsSQ",
+	"RZ0KfkkpbOeZGg01q3P8F3hsIE8ca2ZolV5CF1kzWFrbVLfDWh8QodRJDAH7ROcqGzfZS3V+DoE96anl",
+	"oaxvtjYaXpkkPhySkwfnhnAXWluSN4asBlsBxbWmLJkP6CokwMcbmlel2XWFT8oWCbwFDa264oc5/3Nx",
+	"59yTh2RunTwSYstqHHesA+K8et7YatUvmM1rGWYKKAzgLh4XpSF6RTVqrDPRrAq439G6vw/x7ov0BfPa",
+	"eadbC6wVWK6P8/SstTNRHwd0xVr7/YdqfQHNt7l3qXSL3rl+MLc4NK6C5f68LpF9uoc0o/qHNH2TisBN",
+	"98Th4A2shmOeIzliOKosAI2ZyljPNk1hBMZMoVHsFgEPG8P0tzLWk9lsbRTMrUYzlN/M9AAycACWjKNM",
+	"DFPenXChGTMGvHLV1UbMdrhLuLhlZOLWsGC3e60LK6N2aj5Dnye1qv1/8x2KE/RoQxtWTCB1FJZeH4Px",
+	"S2/QPSMNrgympCjv85uYHatYsm6mo+cn6vY+IfMnipJ7fenJOzG1z6E6fbGq8Kn37n+YgM17KJmHs0fb",
+	"8e7FM9x/bngR6lIsZfTCO2dflZkK8Bmv2zZGXV5FY/f6Drjg3cQTA2NxQjERcJ54fkzrVYHzyFEIRrjz",
+	"b2p2JdLU/B/cnKHMxbu80WT71qa2lrcxzZ1opqr5USK76SgW7uSvzfKMqqQvNJF8mej8W3y3R2uk3rXf",
+	"cP555Lqs4PzupVqxNNF54eJwjhCsteKO7+UR0yJvzOLbTn6pavptj6dauMhXR6lUcFn7cO/Oz9kGz0bJ",
+	"VPFe1xLTaGnX2vgvsF8MPg46InsBil57w80C1L6F88wCvZJThs+ndqfCNoEtsrgnFVfEEpTv2LFhwMoL",
+	"JJ1b3JoT1/IAfPU9Lc7rfa60po0dg75N22RtOIRimxAGQl9n3ma4ssm7yiK4oikuhcyjgEkFBIQul2wI",
+	"3XRyxZIc3CoDlYkAU4/R+Ql+RWNI8RhSMWxzMfMC1KcZMyHoGW7vRaG8Ep2+UhfgrhdNttnaLNJ4rNIm",
+	"FdOjbt++U0ZlMQsko6wjV45SCxE/0Y7IUY/QNcwqp9Zt9qhhn0aVQqn+Zihdj5e+yATjaeqqngasI7p8",
+	"pIV1Jsco37p9pYVknTGGwGzPBGCv0t1Dqc2sYTSRrtZsIKDQqTkZncG2OumFGGM3VvN1tV1sjZkS0i6G",
+	"bwmjlp7cakXUzbxbTkv8u2vHLs0soIeVmZWe3YlFOuNrPdEsAXPNqQUliQ1Ky9DYT05aW9F+XerAdSsJ",
+	"bTKjvkwBtA0RXatjKylWcrUCDZlsSKkj8ishJDq49mzhZC2y50h0o6aIWK43UbKsm4eybh4jJNRzjrT4",
+	"NWoELBOX6gLIdJBCA4qa7QSG4SPaWI0msxF1FyXSCcTgsB50kqYO0HchIzihhD9bsDg1DzpPLtEswbsb",
+	"RaIJqYgA4vBmjLK94dWuVeiP7FQ+ZpV+mlMEVH+StF0lL0Wm4eXKK9RphtVaNUzVx6/PoHL1uYBl5ZDW",
+	"rxnS8zsZ0mdFn+j2ua1ffHr46tuXB7WghglWR/rcLFi0Ftwltb5IUzUr1vJsuheBiJPctzt6mRqUjYeg",
+	"lpi/KUtnoM9pPGcHP5/BB4Fd7owsLX4lU2KaefdJbRDa0IsbIBYclyL4jkXw0aTUya+w7cGidoj9Mqvv",
+	"B2YXfFjFRYg5d3OENl2LYpt5CjoEXvoKeqREA30OWrixJmSMFSY4i0U3GfCUJTHaAFyzyOyLqAxltFUq",
+	"RD8M99YoRvOGsj+YwX8/ganQHo+8yu7SQuZoQsWsr67QFktjtDGa7LnK+4DRmtWhsEYo0UALaCZQUaUn",
+	"NKzVRn83CRMiBgZcUJhmfXUFJEc6gVpmT183YYjBOwE3x72UTfe3Soat9VA0tQjlSFI73jmmnH38LHUA",
+	"p5Rm/0uzXubIopvKn08iemgTzZI8dy5D5plx9DinAi8lyB1LENyR6ABy23IRyeF290qqzq+L2ikWJzG7",
+	"ghZcyvOXHR4xszcmYxMnoquyWMRtqkPU5WnqgNdzPYUSgMtWsddqILAAft0CGy6ZgBAW/QAjNLkIFYmS",
+	"F1B+E2Io2k2NoEj4IRK7jNGmgjuYv4CmwMGKo647OBrSzIdCDaH6j9kfIpR1Lhm4lK1PAnEYhmcW+EBd",
+	"WmRGAcGhrBwe+yfKvDkuaKylH+GTqbQJpNPnPDsXgDKuPBdQ0THLvoknXYqsQyUVUQZZf9qE8IiCUE54",
+	"9qLA+vpwiE0YNBy2ZFCcLP8Izifcjaa9idMeNc1JufJbdlJHILoWVAtWPzt4tffqrIGdo3HdqYxoIkYd",
+	"CGX99fEp/W5E0oUYs/re8fHb04OTHw9OGjYrm1oV0W3fnB6cNK61XF/bwy/NEv/NRKTuncneJXAoL7ha",
+	"UKPlYCTVuv3TSSqzCK4VihOhIJFTwawq0VslIivEnZGaTw0gmo116InQYqsZNfzg9HTv24NPb5n5C3Zx",
+	"8yxV50zIPEuWFtqdy9czX945mDFTvqCcRWtufqT/8MjLmPBFKrWYuSL6DAQugDNTUPGRmS/VVTOU09yA",
+	"ihyimfQAZtkBFRlBoZxJD8CzFyAHII9myQ64KTtg8nNYdgAeX5QbgGc/LmbARFrUosxo9+bWZqrgRyso",
+	"b2uNogoW9KMgA+CWWBztSQlaQv098wHsPC+I89ZRMxPqD8AcspaL74pSaeyhvYaG+ZoNuDYGMzsVguyc",
+	"n+hao/T31RWYOsmlMHK/qMTEqUN/dSqRecef7Eh/Q/6bWRSkZxU5FxL6M1vYAMcdfH2r7WoB5PIJV13t",
+	"F9Q2N2BJZmYF1L766quvdnobfFauRsXTy00S6ZWAK/5u9OvArrKJomIfh0K0HszSmOfOcd7IulQ5hB/P",
+	"BXR8c0Re27G01Vji072polfFDq6O18/wh58nGvrHcmgjaB3H4AEv4R6ueerIC4xg1uUZ4ExerIInGoAm",
+	"keehjHDNRyyRrDdKU9sjF5PbgV8DJB1i0AjJMpVDDZa8n6nReZ9cOLQWGwHBH1btGl/BxSLVAgp3Ta82",
+	"b2VutnZYR4yVjOENMe9UKgituNR4DW4HMwvmfHTIfPXVPuLpuPnVV+wbRbo2TAbW9dKjjpnQjhn2eIg5",
+	"L1RYWgsZ64Dlii5CEHFEqoBF0CUfXTijLCUPzkRvQWOPttkkuCEJwTZ1CGX0PqwlcVhr2yqNJAfGLIlt",
+	"QcYgROSCs3zkgp+A6gQ/8Yu3UPI/CAuA9O588s0LtrGxsePd1gBqWGu//9Mf/vjhg9H2I3PEeYDIMQxC",
+	"yn9uwCYA06/U1kQPOBaQBg+VeUuih2B7i4ARnfMD9idEP1ZRyYeIswWLbbd0Cx7HIm7/DpXAP/3hj7+Q",
+	"x658sHRvIuI1KXQC98NTdft3PGAde3ovS4SMm/CIXWZPoh+tG80fadm1FsPq+w7rfrZZ9PPKz6NfBysH",
+	"QPnDwhi4BqnLhz3BrlY6x1sEQdH+W0naQliX3bvcyeaI1d/I5B0bJGmaUJV2L0SU52IwzKEhKeoVVJnb",
+	"3schFvua9cW7+ndHey+oH0EdUSFgk49kf8HCWjOssb/AMuyNKMDKSh0BcALvDAUwsBmMWUBNaKrZFeYl",
+	"zT/UYDiyqeyOeBcwc5xnWKq2q6TOuUG3ZCBs/areSJur7FA0ECex8PcWGyQSbqpS/Cp7xbSCkBVQxwPc",
+	"7evv3sHuTcx1trg9e20T3ggAzawnIqaCW1v43CCUmOTEO8aaXmsxHbA18/AAxxCwjZb5P6yWddbfxUIf",
+	"RLDM1HAosGyHVf8GfMwMQl+KUFIhU6zGxWUcsIxnIh0H3psaPavNYhGPEGqgbc3UwqrSIF/4quiXWVnw",
+	"IzTARdW3G+pmOOkPXKPqITXlrU5LPO2uxc/4em9TbHd2uhvxGn/aa4n1zmZ3O37G13obYqvztLsTt/i6",
+	"2Oxtd5511+INsfX0njTsO1ew5ynXUlwxpy64Pg84RVavWtZ7/FxLaeEWZtx+4hu6FVbfJ4tXdqGLdpnn",
+	"IEDuKMhXJ5R4Jgppci0xxEb+ZtQm+TzEwafks1u/T6LZuZLLKgj3VaXk+u21AJW9MG4nyOwblTy2JL5l",
+	"64Oq1haLlGPwa5PuMjVIcmNV0FGoJASNnITRB0WTRWhnn4IUaTOI0NjaChoVbTLimVXWydiUrA52u/ln",
+	"A0Fh2hVgZFZZQu2GUk3owNaTuQjC7DJjv8NZHG/kuUxxvPZK+/w3Jy9nl4P4bSiqELy5qT7yacpBLKgM",
+	"kTZXCJ6l3vN56j1UWuIGes8o76+m6jyR15S25mkqYmOzFn7LDu9eMOqPei7N0rHOPvx9bzg8JYTDXBno",
+	"wMVZLC6TrmgY8/xc5KHkkh0eYYUKcOAoCWE3o4tj3A08kMQtK1eChuR/NhalItNmGHBXysWhMkhsujI1",
+	"dR/YmFGXLsmxHl0o6+BLnFEWvBG43gi8mBT4G3VAaoHAuPWAwXuF0r1GJ6NWWHB1Byp2JTG4YM5s8Q4o",
+	"s82+/+kM5ijaow0EiNBmzwXPRBYxJS1vC0l/IFugTF60emUG/Jdws6+jXZYJg+VFx4ZIvBsmmdB7eQQz",
+	"PpIXUl1Jm6bJulyasRrttgfLIJTOC4TuQJzNtV3zjRMNSEn8tADmVWVmYDaR005+dXnul7AeP58EqDOq",
+	"YWhWdarOWSJ3iwVphKsUV2WqvldzdHbe0Z3k6t1L8RRaK77tvzNNtIbVVmvXxPj7fufbbvI6+f7wze8P",
+	"114lh/pQnmx1XxxuH14Mf/7xxfc7TTH+viV+3jMnDTun3+80u+up7Ay+acU/f5/epX/gzIxqnkCEoX9x",
+	"YvCTFVudW/la6xEUPbSy4JqaLp2Udy/SxAqqavv8jF8IzaJOqroXIn7j2sX0ykXW3L0m1GXYzK79I8Nm",
+	"qBMKr4Sbm1vfN1I999/iEVjXxeywVMlzkTGa56WdvXgNMFw+VHFwus7gTP4iaEXeKgbjjOY/wABtJrpC",
+	"5unYHrZVoKvoKd7auneKyqOuED6LKL02IdQ85ttz1ZnZ7OGTMt28j7o4080uliXd7WY7+WhciJGKeqGV",
+	"FtXxKK+QTnKmcNorfZ3CdAGBpan+AWjleF7mp2GaPzBoblNidt0R3U+g7ge2tB7h5ei0hqbNGu8qVTbg",
+	"KabmNJrsuT1Lq4GAnkqUBWlH6TVmKPq+CZlnWJ7G1UaYnILER7bdkkzOBIkczIC12UbOvVVlSTz/rCT0",
+	"4tWP7xiu7gV45ikRbnXTulgCzqKA8/waxcHTk/0qHNenRDjEKV0SsGEipa2jUu6AIiYUDfIfVqsYL0oD",
+	"+U3pGFW5VHHGe5SxnHJX7+VWSc/XFt14agzyta2bZD6v36roxtPJXDCoeI6Lx3otjHg4NSdvl9LDvOeO",
+	"pDmHSgyuzSy3PvFOn1zV8hf34rpWaaMtoW9h6PNnm6XX134tzfHqe7vqrg3rn4CLVk9VMULvdUk7A9EF",
+	"BFvXQsss4AayKks9U0JJagrVo3BBPybFu9wpauAIrng29J1lr0jz8X8KJWmCm+gr9oFcCkq1phoZpaJM",
+	"tLmoUAYrpTdFs5ui+NN//zWgz+iLYRXoRa54QQD6UU0olg1SPlVxZ0sq6JaX2U03+CpJ2PfV4f1TfjnZ",
+	"a2EkkZVvdiNQz0v7r+6iScaU6sCpETwjYt1U8Mxs/kYQShDDZImVbzFpxEjBxiIvQkf9RFMZBIyPIZWf",
+	"Qe/zj9jY1b3kSgrZPszV49/LlTEX+Ajw2XanvpD7MuXAi1WZqmIuMc1FgQAD/u6lkOd5v9bebO1sOxKJ",
+	"zg1W3zq8cnPVYp41VVptX3pLh3vEIAMOjDO7Em4MPVbrnYE9x4nEDtFymMgJECoDBrZkBm9PUfgqYA5i",
+	"ktwDFWhdb1EF8MrGb+0NsKqL1RZ2XSUtz49M4Y5EBmyztdEAjSKU94c8xzhVnyH0GJOG5crYxwEDS8j8",
+	"Bd+0BDZo+lQhzdC+++zo7h2lhi+h5rFCzXEiHRTcgdJjjI/ZFJ4jNaX0mAvAdjGLF2rnYp0DNQIqi4pB",
+	"msIPbVuLKuU5dBel+nukncBNkOWD5pOxWNDI4XTnIads7/IdoAMmZBYmQHeB/MicmJL+q4KSBiNGvy8k",
+	"2sC8ETCaC7Da0ol1I0Q27dsaY6FMcjMSLfSEvYS6lw9x1kLTQsYi05O3wtmzLTnNHxb42N410Oo895DG",
+	"Ww3SxpqrQM8jnl3429S85udig92ScInepVu5YszsOHghzuUDlCh0bq6nC7m5WvfkiDJvPw/Gi+2/7AD2",
+	"4B3AjmDey6I0ww09C/gxXreSWV7OLIf+N6VIX4kpQPmcMatHrqD614nsqkEiz6OAuuVChRooAgcJzNI/",
+	"WY3yc2VObkxWTVLwfJ6mY8iGlNAhPR/pWWUxcJiOZfSxQFaeA/tO7GtKt1elsKJ9C/szEVvx57K5aO80",
+	"y2K0M1Nd5ce/XMjRAL5rcciOo/bLtGFZUWQ9HRdfFRyKiaZJ3oV2HPhvQdnElKswq0gRQcyi6HKquglP",
+	"6XOd4rWfYVXzmcXwynGSXqaoA1255F2fyzj1AyiZMAhaa9f6Sc0JOrhqHa9wSH588Gr/8NW3wIp88/gY",
+	"I6XtuHgco0wrWEYyFpcAUP5oYvoWZY8Uqivj+kKzyC6pyCBdR1huByq5dHejhNIi9BjvLsUfq6fqUCoj",
+	"J/6J6AIFfrd8EmivnEVUgoHuHHml8UgHPnY7m+UZvxQpETVCCTDEEOYCxrVlcJS7FU2wRIr3myKIbBSk",
+	"TTdMjxFXSScB82Ien8RLjYJSq1cKEjhpai3jJUDvDE0sNkkS0KKXKsz3xQAZMLqqnQnWknDGELZCSrr9",
+	"XfoejMtQOmlmpGoidW40N9VzvB/skK9kdR+kUyHj0u6+Y1nrCKGQdkYL0NKLbtRqwwHj3TcA2TP2F1ZJ",
+	"8VfKhGs4mTEwQvkZjmGQNnfjF75VoYBHIL3uSQ4tksJPow7sFvzNp67dp3NcgEenLLUWN1lW37sl9mEV",
+	"8a2ic8Y8RdFXRIlrN1tKToq3tsNypFF3RFcNClBXPawnBe6ggKDCAro5U4dy78WLg+Ozg/1gwkW0qHAs",
+	"EuVs0iWdSTLPE2hl75E3GvDe4ZtdR5J0kl+6VN4JqebpBgWZ3+6kWU1KkphFmfgV+pSEcm6jEoMl1WVq",
+	"4ZvcoWx65KA7ef12e6O4fnEstgvwkYGxA2I7viUS3x8S75F2eDdYjPr+g2ExmRftKnxlJwffH7w4O9hf",
+	"EF1DuSi87vp3gwJe+gIzfCEmkT06+K1AzBOYuU+OmPeJHvb7L9Hj/tADl9HN0WNBFjmdXEpG89NNqHVN",
+	"VdF71xK/eY3TeJmnli+gUEwlfpQ1jNFj9UHe1Pm4dDre0Ok4GNuZm7/hV2111etI0wdG/4diScUeV5J1",
+	"XC+/3TLfHZv/eV3TZydfExGgjCyz+cm4gh6vSFwou7qcmLcsX3Y7DnHPLoVJj/q8imQkE3NF9Vqud2GW",
+	"y5PdWdEObydig/5rJS+eMqGz2sZoTPWCiowtW57kmtTwo/G3+OwvQNwu9gHgfRcXQDjvy915k1Tpc7uk",
+	"Fop0YRlP7eiq6koWhahwrQeFxWdjYjJmES7+w1hHjGvaChrCLZbTyhJZPg004SFuiyRGfTQ5lyoTcaPJ",
+	"fiJqXERFziO/Hv0w6V7oUCoJbeLLp7jy+ZQjTRSwnd1ii9reANDmoSh3hZyzUJo7FIk+2NmErrRmMdZQ",
+	"F1jE/MXJwZ4xoWbWk4Z1fgdi8pa8LpqeWhv/RZ4y9ynMqvAZU/jPjdovDmf3xUDhilhcu4R3ftjKzrds",
+	"tnTd9BBxbKNqKoKaVHnSFfg0qt9f9kYOR5006RYVDO9KdYfJnafY4BamWViWGHx8rDRXNNmup1nWAYL4",
+	"ql1Nc7vt4YlWT6nnfaWhia6SwrnicgVdWxvQK1wLaL/gSLGHsTEhcp5I7ffcA5MBarMGRC7Ozr3muJG5",
+	"Ie+kImK5SFPtuvp5wqJ4fCiha2y52h+9qe1s8WHVnOO8qI1Z7LZjeOGHUZ/8jnZLTWupaWFygb/j5u9k",
+	"LXjW7c/cybiQ52xMVuzLouGljL1Ol4ynyYVoMD5Qtu1IGRmsz7/g5V9J+m13+gfc5ZWUF/M2D7P7Dge0",
+	"/06sOrHch8t96FEmzFJceB86OXNtbcO+KHdGp8weuHbXylWRaq/M6nyrIZT7h6enr1/+eLDvNYZ6op2n",
+	"rsulX/EPMwgqfXE0qruyMj5ZBr/tbbVc74v732jOZimRMwobVudMlVxYwC/xxQWsdMrccut8ajF+K/JH",
+	"vg4Xt52W63DhdQiTyqip/Twn8FwR/y2iMibBzWobUcCyWaqSQbF1SqnSJUTFBnvoHQgYGu3mostEJ50k",
+	"TfLxLrWY8JqAXwgB+yPJ2CVPR4KanznX1rnIF0b6N8f7sxxEWED+EzuIrvVt/CTSrhqI/8pzZ5AD5wb7",
+	"7dN0Y7iBm2SZlPfg7g/XO2FB98cMp8D8UM2TIhMDXA72ysne1D2VQSMERBVIpzaYopulvIfCn62ZpASD",
+	"3GGR9MGIkphJfM5mLiFazPBtwCL+XiXyzpL3vsgcsmov7hQHnw48H0+R8v/zP/+//v4//O2f//t//ef/",
+	"9t9NUELXZtLzHyGtY3K9LG5t2k2yTC+7uf+HcoNK+IK1rWbo5XMD4xa6Jhp1lZZ3RUzc7oO76GSxWDoc",
+	"eZILqJvKg4PSxjHjVRlx9jUBPsMSfFISAZtOkRvbkjilONwkNRXxnIpm4D6n9DiXBnej9DiPq4pKA4UQ",
+	"yUrChmJlD1vOL0R5Ueyae7MIT4ugVOHxm9kO8MZcueHl0LE6dz6KOJT25246ikXcmCDDenYfRUoL+y9z",
+	"xyCSOokMocTMrkTPFl1e5NMDo/uWXd6jThDYP2mWwqMRSvcnXpZJY48sVaGI7X20ar1YBtnjE13BHadS",
+	"lGQUqxJRXnZBKc8CPLeYaeHQtU4uBKgmOynEGkWe22Sqhk30ofKxDjSQShM5VImYFtdnt11rtcwVOAFT",
+	"WSgnsy7KEuGWeW+hnJX4xubmva1dn/d2t5LoUQuViavXS2wXT9b4TJXbSBwvM+5RiZxlatynSI3ztdy7",
+	"kTgz8+R+yxLHWkIerO5iY8mJhL4qKRHKCTExJW1ukaz3uKTJzDS+xyAA7hnvlsl8D5jMd1u8I+3vWrc1",
+	"nRPQhvKbwaBLmv4gZnaeDAS6RcygRNxkRxSlApdEHeoLz3Yu08m/6TQ/nLi5XGEvy2+PuslmCiTN659e",
+	"HZxUaEJr8Mof/TTKKcRnHR0cPa982KLu5/V7dj/jilrc80zrfelwvmHAfeB27l1H3Cs1kz1rwibyMskF",
+	"tQxniaSCjySsiW9MHkQbMPfSO5psj/o393lOxdQrMjGYn4ixyziTSq7QCEj/qCZcBUh2pDJd2rlAg+r8",
+	"DdxOp2/39verg/R7cXx3QPkxgfqqnI1N+OA33px6L46X8fhlPN6z5OJ4FqAsoM/M4zRbjQRJzSi4jGFj",
+	"ZVwFr3kxNcZjHz+QIjMBl78N0vJSpD8kd/ljNuIiNQR+gn4nEtmc5nzwnQSeEV/3jHikxgxTnkg7sAal",
+	"a2tMpsSjoaxXSda3JwdHr3882G/solNCSUEpBfaRJM1TAb2i6nTZy4NvzmxfFBxUl0ujKcB5iAdtF/D0",
+	"47JYtNOpGVd95dI9S0y9GbX/sS2dt+wfIaKg68kpbJ+Oto2TtSRt38SFYGbMLUXgWsOSvma320YYuO1X",
+	"KEmgnMAwlwVnbzJZTB6KMKK/cKKlxy7TRjb3khSKC3PqT62kWMnVipKux2KlrL6O0fYdXvfodtbNxO6d",
+	"pgseDo6wAewN3u4051l+lgzEYqcfyBhPfsBOvN+evH5zPNlat9Zd2eqt89p9t9ctr2fwfCRY5XHz2cId",
+	"d9fWXcvdIqDwyYl+1Mn4JioZbv8lVN/QzdJ3WDUXnh0wm/XyYY6Tl3obecXLSzU1zC2iMlazOnzMFuur",
+	"lKpAYYenRhBKWrtlnwfiOnZrpK3WZN8QnnfVoJNI0fZzSYlOhs05M/SkYBlH0BEbAYto10QYPYq0xaCI",
+	"/em/+7fMbV/4KxIIOdEsaXCayPNU3JU4qMgRcTruTUoLwXZ/gLDgUtx8tIa6xMH7x8HXUwrfImA4xyX0",
+	"IlWjmOFJTF2Sv8/BogeHXS6BNluHxr3FWKbr3IF6SuTbvpjIamy0yTeNTiiAuMXT6UOJ+fRlRG6yE4Jd",
+	"N3CeCbA1e+bDzE6Yp3W7TJlfbu9H4noaFCtygb0tr+l/eYpNW1yrlVzZ7rp1bN7X8NrssjqYCI0mtLjN",
+	"wXM0GAELJE3VFRLyYTWEUvUgRcupIKx+Jt7lL/Ay9qc//JEdiexc0IEG2NabrRaSDO1oKApExcTICRXK",
+	"iQaY0sADttPE1pp0fp4MBFW3NrZx5Nk1ETY4Q+ZMJvJRJqm5JmpvNACbIIE1rSebX5JvrKIBMF0ehdL1",
+	"vnT+Lb8BD94n8KfYK8Y96QlTPYyLAcOn1CjTjjCw5eAy1lPZFc9iEa/+OlJ5gXrX+tPMaqBt/OliZ1X9",
+	"Iwvb831YG2VpWGuHtX6eD3V7dbWXpKIZi8vmu9GviRwkstlVA9gH5pdV3umGtQ8lG/LwaO/bg5qzFX0u",
+	"5IJt37yJeqCiaZXT4lvqaFvfyUzdlWEPbD5kpK5vVn6BSjP+aeWXuWNzfF54k3KhLBIsw5oQ1txcX4Dh",
+	"dabUEZdjlwf7IN13Bg635orE9wla/DPLFRAAZwJY7tqzs3sMNNsryc4Ofj6zD91lkd0K0IpNC+jE7JV6",
+	"djkEdj3h+a458qkaCFudpnAAO9pE4IvooihmKGEUm62WOcFzK7DN1k4VwB/ESX4nAL+Q1YoPKgU/bisT",
+	"yr7HgOH03XzTx0n+0GSKBfHGft4vnlDxBRSENMvo5pCziht0tjJegh5zqnZoY1fHVZL3E8uuNqewq0TG",
+	"6orV19kgkaNcaNYZu27Fu6jUTrPTi4xn9ygux+4xoL0znsNBo0c32WGurV+SJTqU3VTwTMQBiwh3Ikdt",
+	"BxfcBABOqMZNd5HrjImN8EOJLwRKsa5ExcBjk4FNj80es7J57yrMSGWm7Lw6fmwu+aSA+GlBZ2LOlpb4",
+	"DWLDsPvmgoAa6lWjpSY6T7qzyeQQ9YKoLDIqr/oqFWyY8rynskHgOnTGXPc7imdxkx3wbt/oAealRsbC",
+	"g7wL7DZaN6fzCyFDaXRyxlmXd/vC7Ggod7/dYlp0FfT2S+NdFp0LaTYG5Ztgv1UhG022b/7NM8GA8Cli",
+	"17AWjewnGkntvzfbtP7zm786ent2eHTwN69fHVSGlb8V0CWbZuM+aksPhz+KTBtrvNZe3wzMAV1rrz0L",
+	"ap1xLvQpqPW19tONzVZrAy41to+utXeerQc1bx6m8vMqqlGbO29uB7VksEfdemrtrfWNlrNW9Euu86dm",
+	"EmvttbWNde+XMxXzsRlZazOoKZkmUrwoXAm19rOnQW040n2hT2E21luba2tBLZPPRzKGEW8ZQ0lIjgHM",
+	"9Tu0kV4PdfGZ5oFIl9Zu80uHAjXU1UVFaJsy7S9tCwdqqCfwwH2zGWCAFGk8a9KJXXi/Bzzv9oVmQ545",
+	"IjZeQ6XUGJVJGvBEhpIo2080EysDnqSMx3EmtA5Yl2uxkkgtpE7y5FKk412IFeYjHUF5NeKKCKgZDWTQ",
+	"ONHw71DSuzRZxIdD5KIw6ltVGpDZhmi6WK87Ut7iWeHGM5qkm0rlTxiowyGfwsxh5PYB0mNo1oExMSMz",
+	"eSpfRZgFUGtjLfx/ZIundNWA/DVr6y6+eoA/stN8FCfKh5ODV3vPXx7sY9qMG8Xa7Hr+z2aMIhYD9Y98",
+	"j5QdRamYf+WjP3USDX7xxUMedrcs9ayFwRV6c+UODOaiKppauTo/T8WK/aY37eD5eqjx085NtbHtTzjr",
+	"qHgMihcS9N5/iBoB66XJ0EdCxyGhJQxW0v7hKfyBtNtQRu/DGoFtWGuzP/3hjx8gCZgA1LyUCLAhPhtw",
+	"Y7tlIs8SoZnmPdFkP/WT1Kim9MhEO7w28sCJAm1pujo5lyyRAUgLuihXFwJCtfpKZOSCknA9QPkTdiHG",
+	"OoBLeT7KwH6MQ3l45K7MjHnRG2mjjm62NhpMSWPsZWOg/XLZBXVUya4I3DWUipRoPQJVE6kxzVAemOkw",
+	"dl5SRG3AQ2suSlH88bzJ9mC8pRlPJIxaiiucuSqBcwbLxcfv2kd4q+jbFe1EbgIm+Hi36clZdfda8ieS",
+	"Gnat1+4cheepqbOWw9KzL+4bw2H3Ck9xdOA0E9GN5bOaifNEGzVqpsvshM4oWCgGJA6PbK5ELC6TrkB8",
+	"QWA2H9/a1QBp5knsUshYZQHTinIdi24nMBKN/WA5aNxQ8ADv3GR7dPPEoDAOBnzwXcGGIjNg2XY/JPI8",
+	"lA7B6ujq5SwTgIhpipFgL9uDper8HGBPGvh0sWx8eIN6ORPZW7wztoc8Z5noqixGOIe7mNfEN/RSLLGv",
+	"F4S+Daq6bmEYLE/iCIpJmJ1Dl0KoX48S7Pls57DN9o5fnTIpRKzZ4evTXfbdm72fDg4D9vPh3uujw4C9",
+	"Pj5+HbAfD398HbDvXr96fYKi4ujg8G/ewHVs79X+yevD/V32zYsjdq6EJjIkFKyggs5XiRbIECjVtzh+",
+	"c/odBPzNZ050KJ2osy4TPhxW+/7wmxyPdH8fpvPThbzxc56ZdWSQr7fRfca3xNPOWrzZW+c73W3xrNOK",
+	"13obfKv7VOx01uPN3jZ/1m2Jtc5GvNV7yne662Kzsx0/67W4eQ/6OLV27fD1aS2o4Sc0uujxq9PFkdVM",
+	"Dk4UztyDBbtnllgqi6Tpifvqq6++okkwMmlzvWIyqAP63Lu7rH1jobzlVEdgairvSowVK3G+29YBDc4A",
+	"qW4ARANwAS7F2r1HgSyCQJ2zQsx4Is2IjkmZtggfS0lwkSQ92jUsV6Q6T315V7s6uRQS8/yNTDJ6uYhB",
+	"IJqD2nXaf6LLkHkhxk32BsoDXJEpgzfWIIwsw4gKB/DhMJjwBocysiWJYiRg6WQwTMcoLZlUdD+qB2u9",
+	"P1wyYWbbCRmyNDCCBOIT35hes8816xjDqc9lDAK2zSKs6mee67mcYpEml8KYQ+alOUor3LRPNDvnubji",
+	"aKiZPUNnj9mvIzESDZYrdRGwqMeTVECjSqULO4bsFfanP/zzUHJjM13yNAGPmHg3NJBIe7COAyGhhDVg",
+	"RrL4eMSqI8EKwk6qUHYzEQuZJzyFWFsvOR9lE5KMRfR52NfMvj77C0bjhdmMDIoCD2HItYYxuSoNmBhW",
+	"WlxPNOuOdK4GbIjbB8Ww5brtyThTSRxKHKy2ZDMo8oAFebHxgmbfn75+tSKkwfMYqXP0B6MhDfiYdYoo",
+	"xGZrZzuU4JY3JmKLdcRYybhxvYhnVRJ+l22ue5Wn+HAYSrNkgOa33Wox9KT78dOU65xipqyuhWAnIs/G",
+	"K3tGKWs02T5Ns+pZTyU7PPJsZ7uQUSmMZ9HpDKjfd2Rxbzg8SwZC53wwXPD8V2Ydf5zS0uGxEXprQa0D",
+	"12KhnTaz2WHXEddyA8/5pGw1uAt4b45CANucmuSQBvJKXPmxtjw9xQBWrf1se9PoDiitAXdL8hr+6KjO",
+	"DcpvmI9mPp5nhT9IX1Taz9DH9BoVaGtaBdJwDaIAeEPNeof5ffbMFo4kkK611+9YaTkRepRea3//ZHC4",
+	"I7oQlehNQdBSWfn07Dq0x62iE5SMefTwn1pf30wOHpjS/oedrQvpUWeFu5jpNdl3LoLkXxG4YJQRU1Yg",
+	"TCV8qFToNjvaO3wVsL39o8NXM3PbRh0XwL3fgNNjacNRBF8uK1x5G4Ur72XCXoqkqGm2f/DjwcvXx1DW",
+	"7JYBmXvMtS0+5OJBGX9hLSMz85ChIjgza5d6u790eJG+9t4FVmK4Jqf4MMhCiUVECjbDpslGABqFN4IF",
+	"HrHO2Pfl+cMAS2zFWAq98Yq5E9gEcBCuxWOgmw9H2dDYAadvnr/de/Hi9ZtXZw0o5proUIJlMBqyvsgo",
+	"YcSo3Vcqi8kpxqEQis7ZM9bt84x3c2ttFT+Zwaciz8lZp6QIZZycJzlV3fZmw5h20P8C7lC8m1lbq6k6",
+	"T2QzlJutVptx7JZmJogsFazi4saXK8WuBL8AUw+mGF45U/I8cBaNAldkzOpws1DirIOSvoM11IlJ4MI3",
+	"HZEqeQ4NR4pacYvCMS6BYh/XPoo2bLCytt3aXFt/ei3oTYKdnSI8+ZhrbcC0CgUXhqbJF3tg5fITC4b7",
+	"gPhFWlp4O2fJpP6EPrRrhIhrr+99q9mio0qBnILy2Q62I56kRr5srwC8AuIFDN04PZWxtZblUQfOb0Lw",
+	"RmLIx2LeUaPcnNcR4L0xOyxgw0xdJvKcMjVcozoDjpoZSH8tUywIDG6QTHSFxJEYqIax7LItxOFQcgpp",
+	"E4SbqTL3uCH6hvLEXJkmgyRvO1mJISq6AfrbPGpofXN9p7EobhsToNiaP8K3eGE+xccE0mdg0W2wwtzq",
+	"QSEXU+LuCvXmlvc6s+I70aQGLfHuszfDSzh5BKxNBjBnAwPwxSFpuzcypvlHYCjBJ+25Wfj5oi+6F7pQ",
+	"FguNu2oIT7RDFxtdGGmi8YyGLtzOOCR1a5UKKCEBvu9sUIK3juipTDCuId3Dun4zaKtQreBT4AMe1WR7",
+	"s/RaeA0LsputFim6ZF00QB+3Pl8MzZAg2Aol3NJevChSIjZOQNNDqLkLg03lCB9YX52th+IG8J59dxjL",
+	"k/RHb3stirdZct7Pl07Mh9EWDQCVlcWC095FheMmsGeTgWdVYN1H56Ke1P3aBsMMWBWtTRyP0jIlidao",
+	"czVkVyrDRDWMITZDeQhUzrHrZZkmmmg4uHgdL7RgXhIW4mWQ4NNkOEC4tcd+8bXUom47hlzZZmuzjd1d",
+	"ipOI/5NoltgkH+dxsTR/jGsOeFJUgHdFKrx7Lawz0txOGPufsxZGb7SssnqzTb3vaIEL6S83ddEXC8zx",
+	"uS0WXK6tZnI1FsNUjck9fU0wAgkU3tmsruB3nqZjoxcY9aDELhyoeJQKqG8TA22jM/bS+vBXY+PFWI4v",
+	"UbLJfhDjIr6s++pKBpiBk/dFkmHguqdGme9OrEcXYvxdIvOo0WR7w+EK5PnOinecyH3vje+7nwy9rk2J",
+	"mar+R+awMVxgPspT3LSF/6AHcOGrw3Oh+t9im/dEHtlLPtx/VP2eEnv9L2e+5DwVpTSRS0y606gnRD+4",
+	"nEYFD7mQa7hAyCMvfSwWmVUeWVMD1zq46a0dRSfgZUCWgHqiATvN+XmCjqOYHWcqHkFGacAcGQrvxmKF",
+	"2fGszy8FGwuKNRARy2gjk6PSbMBjEYSyKERt1JILMTYaQ2+Upm0KxaRYNgBjJIhhrJ6pnOdixZyOaSvc",
+	"tn4xmAU5i8hTowFCT2vyalHK/84ccMPZfFB4+zTsG4d+bSDYrPTVQJSJv0SqXly58WcN5/FhbD3MYoRX",
+	"4Rdvga5jXql2HQem3Cs1QcrMhTC7Mr54+/OvG91W75u10V9dbH0/WOc7P+bHT/XL7Pmm/Ourg2f9v9k+",
+	"36/B+UZiGtPZ/n0CS3T+E2dMP4km2oIzvscvd6ePfoQ0wK3saP9JBhldS5/ho7F6byiMKIrif2Eo8oIr",
+	"tUoizVSBMYVymKmByq8JpbxQwwRAPBOp4Jr8YokvCVk9SnlHpFHghBQ1/BI6bxQNyYorQhnlqljUTgJC",
+	"VooVgyOokQPyrLjSVoKEB2Ldxw5USoAoPZVzA9ObfZOINNbEmaYqX+TSHCZUmLvJXrlep/R6mf9mXh1F",
+	"J5F2jQGDzGvb+9Qggnb020Syn1fM6T+IcZX4OsY5P5En+Mwby65i5g7jBYXRD2L8neAxaeaPUtjBJ621",
+	"a5cbGG5O1Sg/FlmX6mIENX/J4DSS1nMTKKXJf+j6YO5jz8/6wHXINalVUl0tnY6PBH5p8XhoCPFXTOUr",
+	"YOMWOEz3u94xUYJBe8Vk+xiQ9VcGNbFwqDlzqLLcIF4Pmst42vUu46FcHMzYng+ORvLQu/u9IWe7I07s",
+	"S9434N11eZAHBtD7xqDFWZN2kS29CvfiVaje0beBD2d0X5dF7RU6LT3Y2Oo266luUcOlCqs0hjPORQ7t",
+	"46HWGCQ7KdnALF9j+mvmdXm1noKg7CkoI888LSqUd4A8aOv5JtQPYvylaVwP4IZc3OgsXEZmMVyI8RI8",
+	"7hg8vk2gYZ035dzO9XzsgEJ4q+/BGfNh9b31XXxYfW/dHbMbJR2POmnSbTJoWBldYgm+qI1GGtphgdn6",
+	"XI5teLPu2B9s/2TvmzOIpnYEyzNjgxHfI8G+00Nze90XcSPAUoYQLjJnXIoMn6pGeduzLtnxm+cvD0+/",
+	"O9i3ZmDJlxrKOhkS2DRgOFyhQbOMy3NKUjX7A54J1Q6pR1P0wgxg5YWSeabSNpNqBYYUMZ0YnDRDpuKj",
+	"uyz6eQXr9a1QWUJXXjHp9hEPjS4PiZsrLDo44+fAaI/CWjhqtTa6us/Xt7bh3yKsRVD3PzrsrbxSUqwc",
+	"8bzbjww8EqmmrjIWfRU1EPg2WpvOX4wFiprwlJ9XqO/Cyul3e+tb245Df/rd3sr61na5CqVZFkCG7GLo",
+	"HapWxOpKGiUcbvhaCtYZ54KmDp693tq200XPOjE/mheg02wxoyyHTFV0DQgZE2ivbYMKypwQ6AE9/1Jk",
+	"PMU7aDyzPFJWX2+1Gvie9sn7iR4qnZil2mY8z3m3j84FJ8lGQ/MyIoZbUP08+CbWCUBryOtyDn5/6lDz",
+	"5nh/7+zAT1JVvV5RprYq9E3zd0LlHKflzqzoI8Cm3yBrwmla0SQL3au37ZKFEgtjZsVTrTuz8oHO7Xnb",
+	"Z9qY4eRTfWdrxXO9mODtnjsZI5z+CLgQnmhGcLHL1CDJgfdbCT5KivLnWmu2mmszYpp0z4VDmrh2CFkW",
+	"imo+H+cCNuJCJYt7BmUAZG6qTqhuLvIVnWeCD8pqhfmsPK+1a51EcuxPhdnBmEw+S4vAHY6zbya0DxoU",
+	"jGQP8mYRX/S0aNpLrwziRpBoHjWvXRtCjgZGQsK5tV+mxxbUSug//bQIRFU3YAP+boWfi6831rY2tlut",
+	"VsCSwWCUG8FFwOPEZAAVrlnkJEmztAIqxjANbBUjKZBuF3DNLLKvw9qf/vDHsDYP+xYcwEshz/P+9LOf",
+	"Q1I/0IigMBKumycahdC1n8Ctj0Tm29A1JJHJwHyWlvsciczFuUDlyYjMipefIT+vf/aQ50Y3q7Vr/zis",
+	"/a61ssNXer+83978ENb+61rVYpiU7tXeGatZoBbRvDU6TW332qQkr6goMlukp+pKZCtdrgXri3cLz4w/",
+	"L1WzYsa13tp+KHCYUD7oPZdAsQSKCaAo6aEVs4CFSBA1wGOKoLGCR1JuD6wSsCS/F3hgcVDBR5gN9Mtf",
+	"rOD/VvF/1fCyxLZHiG0b6BWooIODf+yJZl01HLN6yUhrQKn+UZbBJpPKrW8Pnh4DYPyGV9yH2/qiHiAq",
+	"tn0bjs3m2vYsGjTkzoC8rDLAaT+ROb21tr31bH0ThKxu+EyVtRswp7NMZXMjnIuMaHLTLITqX300aIfh",
+	"V9dA9YdPmjZW5lKTZ4FxdiJ4N2eveJ5cWo1ovhewz9N8ZajSpDue6e37CVqNuFAnEPVsKYNokMgTiCvq",
+	"iByRFGfUrP5CxeJ4pPt05C0uJYpaBKE8eDdUVMxsBcfH6Fs3iE6dgeNIsmjA333Dk3SUCaICRGyI/6DV",
+	"MmA8E6Hs4Uk6oIQxHLJfR8wFOCLz7tADpRG4Amh8FCc5S9U5Ou60CmWdA7mARZls0g2b5lLgXqNfCJxb",
+	"UlyKDLrBJXnhqyImjGZ1KmITsK1WKGmOArbesi8yj8r9rchP5Hc8zY/xcz1upuO9hSKKGZgHMLisl1GH",
+	"uy7/1Kfuv+ih7GZc91f4FZSAJyf70K7QKmL0aF5MEu+L98Bifd8enJV2R0U++ue0Nz620jyKrylIRHZU",
+	"Aci19lbrBowob/oenBT1W9/Uny0T6lTkt8aCsiaSJkhWmJOOhYrNBNuJ1Ttjl1LVCJiXptWDPKTqVCwi",
+	"LYBWslAelW3G9QhzqGhePlX+FDGKyu2QPglB60GVlhu1bvqYpIfy9/+HP/6Lf/g3/8/f/b//7O/+m//w",
+	"53/2L//+3/zvf/ev//bP//F/+vv/45/+3f/8f5vTySx4k6W1tusIXtkM3GcD+INbpZjfqovC/SXZ4l+7",
+	"oFYM7bsHXMY8VwYPqLH3gL/bc635nD2aSP8ghMauya6oSKYwygMxA4o25JMM4TXzBdBzYaa7u8E3NjbW",
+	"xE43juPtZzvbO62nYkP0er1t3hWtTqez1ultr22ttfha3N3a2ow31tc3drY2xNO4t/W0ZisbrrU2n209",
+	"3fabm5zsfXOGFQq8N1r79GURLU4tTu9z4LFUle8xZ7DCQF+A42fZgEUjc4jQVtRqQZYEek6KlIc2i6zt",
+	"G7E6LwxhzzhG01X1ekZS7mK5Vaox4AjONp+wSsajJc2gS7BmJcM6cugQBaGMvDFHAYvKm9ccwWLRzyEg",
+	"hBySBcmCoayiKXvZKosyBd/Ad7gmK2MmWf+JZklciv/vVBIXkviWoY61qlDHF5L2YdelMzduSGbG9b/M",
+	"51haMbdIp4O1U/g4F0BllaYd3r2YTbP+Kcn7ccav9BQ3UZfJiUVdLMkEz9JEZGVGESRVIyURekkFmO1t",
+	"2zl5uW9SXdmwE1ZvqSIoNZrshc0IGUmJ/dSvaLQylHQvg+8DdYnlvpLc2E8A/0ALzBQ0UojsNEQloG8Q",
+	"wdG2S4xy9aPjiF65ebmGvtlk4HSWanpGQsns616pUWrmYWAmhW22dljd3r2UESh1Lji8x7liZri22GNn",
+	"lKT5SiLpTCQSIqm1eshYNXGKbGreIkNPdZJDLqEdIUbTeW5GbUNZBa3QfFysG4m5+cWNiwx4mAiEDJse",
+	"X0xcYO5LPe9dD/w6hxaRY1g3vCfwc3hC1FHr8RtEYJtEDExG5oC9mkWP33s2kfG3lW5vlPhJi+Ymosui",
+	"yINLLfx884TWNKx8oSnjNw62tnZmBVvdioFAmYdgzna109pTmW2GZwDJYKlFp/uKu74iqJh4HNQa8SBv",
+	"Co+an7V4N9vMJcc7AeCJ20WjpXh4FWTg3OSIvYGCssBitgJgQNisgshCC/bUiiwARcQ4JzMplNTQ0YYW",
+	"gX8OERJqFHUYYw3LALsjGWT3vykYhAHeNJS/K3lkgGlS/PkLxefNzuAJdI0MoAhdSW53xkyLAZd50rXi",
+	"LZSgeaAd12gy6BbiD6TtshSouSQ+iJYczC10WDKy+MzdiWj24MqtR32u0UyLGvimSe442vCi4FYjkRwR",
+	"dtkBoJSH+Zn4haxJzn46PPtu/2Tvp1eldBLnb2V1e6XV8qSxdcEKZRUDFpdmiD0S4yqNReYrTwwsQF+D",
+	"giMNSrCRim4JN++bL+hNgLkjuN1cDBuZSUz3ST0yamKh8cDrgOJTVGTArpkrpRGAvmFU02wkil5bOBBq",
+	"XVqhCdmO15Mza4ZeF++66Ugnl6LhxmrvB3WM6dnw7V2rbUl9TwNWtDqL3oc1NwNhrY0TELCw8EWWjtqZ",
+	"Lg6GMqxNfkLXfhvi+rYZnu8uuGkiyFSrO8iZHIiBysaBMQW9pma48ivLHJkfTiS+7UPFHooLrsmKwN1Q",
+	"zniYStqYHYm4r6wNCwQldrC/NbKR1GggTVgARaYHLnlpNPQrrl0GlIgb0wkerRmvWt4Dd0eWrHpniW5F",
+	"9DTad6h7sPiKD0QjsPiKlqTOoRBA8fIAxZMvuDbzBQtUXziuhO7PmySx7JNk+8gYDVwhFe0ioyo7/eBs",
+	"YmX4As4xy6Ht4axAzwSSuECIAykvNDIZLClcCbaD/LxAwAfb1bb8Gn8JdtzXfhAnHLVa69tWu/iatE08",
+	"ajfi127H4vHyqoVgTws3ixYifqIZTWjjtpPyKGNZ3pey9Io5H+peo0xTQaUFVsUNDE98VRAs13fyE+Ay",
+	"N/8B+cYdmCpmvgkS5yC99faW4f0beY+Dq4nFrHvQDLYiFkR6ziJWiJn6a0p1ub5amGmNt9+1Bqjr/14U",
+	"0sf7YiEwPAmrQyInmLPvT+kmoQTFj/Gs2zcjVz13NyhZrbXINTqYwGOZFXUnU6UuWCJ1Egugx2NCkGtY",
+	"G8pOqjoMKnfBoupzsJWv+mYMV1mS50I22Z6TbZ4D1frF+p5GVXA9EhnKIhE98FxrUcniichoIiMpmWC5",
+	"eic22TcJWHGXIgvlz2/+6ugtqoJvj/Z+fvv8r88OTlndlkBbaz3deLq5VnCqsYDG2gbuHeu8SzS7EMPc",
+	"2ktm5qNQUgdfKAI85Fle9uS1Jz15UIiYGhqgUw+6LswImhlrxAuXMa5DeSXSFMB+zAYjnbMBpDPQF7UW",
+	"NuuaN/dzsQejNE/MAG3eeUVU7foE6M8jhuXec9VM9YoVdTfzuuFUPFif2SXx5LdCPLl7CskiTdd8IbOs",
+	"KPq5+kgRlG6bRuKrDte1Y7vw1BKVTbvZCn9S3dtxrCPQfSLVVaPoI+TCkaHEeCS427Dp2jSzxJftmU83",
+	"d8Yv5WHwc9Fkx/h0IsFMublsqM1K784Ih+PdYiLmdpNaoWzPczsuSluhEd9awhKP4UuqJFqB0IsjIJXI",
+	"ozX9gaT14wjILUkkj7EoKJlXHwOhtGJnQ+ipzSvTfZ4BPmDgR7N6q9lca7UaLuhQYNtELa5dB8EXQgxh",
+	"KfVUFsqrgmngwLfJTnhim7jh6ciBoOCTNb3QsGuyFhvykcZC0TZoZcM9lkaRyPMHR0dIEMI9dkJzvATI",
+	"KYDcujE+2sl83ASGJV4+ZtJdBVw+0UX+kFOpFsRQCzPz9FAvNOT00PYUx03nakiBXERBdNvY6qigiGYj",
+	"wE1IQHaUOS+IgAw1c/mUIgnB+4lnUtyXoNKPRjty3oT+uTtZVdHR+ViulNNmWce8A+yFDodY48OCsH2r",
+	"L1JHXSLdF5/OYdfvrVQ8PKZX+XC4IIHoNZqzlTTZiRB3BZEIKQp03gvsXRrK64gx5qSIAjoe64gtQjra",
+	"DSU9SjM1yo0y6J3uwbnRWvVFMhyKGH3TkvgwvVGajuE0EZtbuFcc8HEoO8LptUTnBfSKeirrCo8JU2ar",
+	"2EsuLcVpirZiH0K8lVBWzskkcyWxjJXsQkAneTsGbNpVQS2C+0Bx245IKX9+YnRPNBsk8nQ0xCr93oUI",
+	"1MQUdNPc5Vk2ZpHncY0CFunk9/QRI/RFuqYqe8c/sDr+kKtMmPNxqEqKUF5xooc1dtnh69OpxxTXKJmO",
+	"XRHeSn5OKGcTdLzJcsc/RPiGd0G6YZWcm1Ai6YbVpWJmmB2uBRKeG22vtgnKVYZ1zG2lEAo2mXXHZZcY",
+	"2wMeQzVfSCGmM0AK6mL5iUshc9YZaZaLNNVYpgQo6olkG0XrfZ6zK5XpvGFkMA0BPxokNT0x10NHVpW5",
+	"179K8m6fBkp3XLc3nEki2hsOHw+LyIcmWqIwxQAAfDgs0VDWFmHYvMCGwItlVm2s1yBegJlV62ubTzef",
+	"bWxvPp1XWe6R8FWKqfJoj4WomMdY8bbhTLLKgzFRpr/i12u3YpzA1knVea1d+0///7//87/9H//8t//n",
+	"f/5f/t0//Mt//w//678K/tN//Fd//h/+RSl49Yf/7e//6f9347CVFeUUuxpelOJXK/RuK+tNPryoBfPm",
+	"mhapDRxtiHhru9UVm8/Ediy6nbXtre7Tzmbn2Rrf6fR21uKdbvx0vbfxNN6KN3bitXXeWevsbAmx3u11",
+	"n7a2XeDIlvJygaIXOGPu71e4h5DgdacEE4czt2CYFPJkSS25FbWkYAIuxijxFdMFi3BY5cBV4fCxnCpy",
+	"5InQbft7EuPhmbU5QllqpLxwTY4isPspqnIsi2LcT1GMW+P4bFbD2laJ1fDQeJ/EtfbaOugWVRq+5RTc",
+	"DffgHkTIFPnA2gN2RAvJmE9dGaNAi8VrY1isW3pT7rU4xmWB4osKq5vyIF0Ph2uJkP4TSoxI3wiXQsSa",
+	"WHqoqe4d/xBMchrZApRGqnTJx6E05rdvaOdKoS1OTyt+gewZcGJLhWVSgaJYhSzEfMC7O1rjQOnc1Q2G",
+	"0zxqJUhxx7AwesRtCZYFTZLdkCUZsDX2bfIcyJKhXIgtyRYlS6orKbLCqM7VhZDQS4dLtrd/dPjK2Nn7",
+	"Bz8evHx9fHDC9KizwrtdNZL5Ew2lQkOJioiZCXMxeH3s3ZH3+kR7dElXU73su6D2LuysROIM5ceyONk1",
+	"JE7s8rgQi7Nyxm22HZRt1bOJnnt+Zshvj+pZvP7jIHsuFaovU6G6D9Vocc4nDWlJ+vzsSZ+ez6DoSrWo",
+	"HvbR5E/rwfwU7M8i+FJN/wwlrwgX3Tv/04vv3ZAA+hGS9zfAcFp/rAzQxfHXLo0lqekxk0Dlx4DpXdNA",
+	"Xfz7gXigBa2pM+peiJxlI6jDFUrkBLhXsYG/MvtpmkTK7p5DeguEPRWev3lJI/38aaRL0P2imKQlzL0N",
+	"hXQKiG/CJbVL5CZkUla3uH1OhfQxYBbKKs6oW4QddQnwmmQ6YIkBsPFs0uik0hrKT8kavQXs2vf6QjXb",
+	"Jbb9trijt9EMC0fZe9uyc353/jMi/cFWYxP8wQD2acwibJXGYc1TD0zrf8OfPEcU/t7kwwuMeoSyRD+0",
+	"2pxbUEUvN1/Bm1BDC5O+DEehLDhOEHQQOgdbW/RUJqYV1D0P+bGLG5Y1R9iDp7hPHcoBHxvIgz6JcH9z",
+	"7m+nMT+rZ0KPBryTCncT3ahs1x9KNrNj//216y/1prVtWvFA0ZDS79lf5vjOI4y6KNWmOX9O2/498EJf",
+	"WwX+tttodnP/KS94RSF5OyOLNjfkF29/t7fyN3zl962Vnbe/vN8Ittc+uAf9bm1l5xfoevi+Fex8CEPz",
+	"4MrenV964/m94x8++2bS99osetaGXDaSX7D17bKRe2Uj9+XG++I33rIx+5eBFY+6Mfojbny+bDy+bDz+",
+	"RTUel0Zqz/JjYJ/rU7/x92xfKjoudhnXbPWy1VxDUkF31ayz4Uj3V6v6iKN52+UDkb4wOIe9z6ZbBNtm",
+	"5C/FOe+OsUXuPg7opqGPxdZi+YH4KHzs7cIcuXiXrw5TnkyMwao1r3+o0mmmdsALNZK5iB9zTs0t4xCP",
+	"JRfHdr0vtcNndbdEA8p4phoSDW/v2JVeuXtox93d/rFb+GN2kB3Ug+whethyF/2WdpFdpR+xj0ZFMuIc",
+	"rzlVuuUD67Luqaz8GFY3N18xd2en+z+wdXBzUyeZRjCxmUJZOLrgREpNr0c4pkPZU1HgZfGfvDR/Jnrv",
+	"kicp6LJBuY2L06kalWnepQ3jJWFOOzCr8qkRsozV+YMY37phwX7pLuAvXKxhQqmfwO2eja3tvFAhPL7q",
+	"YUPeveDn4juu+7Wb3f1MvMtn3zflHZHe6R1x5b2Rya+jm7TwXuTWiX6hBkMuJ1s4EAB2lEoFN5N4n6HK",
+	"2Yt2hgaPe4clsqeWucELIynNGuLabWB0YZ18noqCsUlquWFrY/Acc1lcCQhXlaMe4d0jViDL6ajbFSIW",
+	"cYOpLJRUN4Y4CqxenPgNT1IRN3ZdCC6CDRqZc3HsVAoMXJdPNFNX0tVNhPRzKNsCvalI6DOS/mwosmKQ",
+	"NHIdMGLiCx1AmswoExhaoz/YgI+hZTIm5LgbaCHYtwelkvzmrJWhSpPuuNFkewyGToV17AsWJfb7/BKr",
+	"/HBwmpo5xAyeYuR7IH40i17/EF0nPz7KPvJcBHw4fHs5VXkbv/zbESDa28Q8+FlvbVNsbvW6QvC17acc",
+	"So/bV3x7IcxKji/e/vzrRrfV+2Zt9FcXW98P1vnOj/nxU/0ye74p//rq4Fn/b7bP92sBYXC7drlu5F4m",
+	"LhM10m/h6FuVvS2P6nLN9zZULLHF/Q92+pbW3m/d2tOSX4i3Xa7FRwLqglZfCVKLblWoLhLCEPLtWjjw",
+	"8WsCGuYBw23NPt97+IAgcPMNvDQ1l6bmR2xi1LXedhcyOa9sPlPkTMuI8e6vowTDg2Bn1jPBu/kKZmqt",
+	"FDboUxDyKc9F1mBdo4A0Q3kqUtHNidSHD+0YdQAfk6uha2hJ2eP21d+OstTxkFwtVt7RKh3lIpRvTl7u",
+	"sohMp7d9bkZqTnVzSD9Brrvfcg9mQhNtaSR/nwyHiTzfDWWELSDfov71NkN6kgdbti0dq6ssYMrWB/KF",
+	"eOAXSRTSmM2xU6zs9Y1SW0dPf7oQY7/YHIsTDXdgfDgMpkqvhdIyiWawhuxUfITxDVB3h9Z3RblQq+26",
+	"VoF8qpPrLltrtlBWaLOOQHu7QftDX8u6W3N++n1Ky47COFbsTTR+3DXL2fxBVfsqFP/mjDfy1/2tzfDp",
+	"waNWf/2oZw3p47wN02NxBTuTmMwfRtmSWGhAZVCcU/WK5JxZQ5sS8HczysNzqTLhCOZuAXetI8Mc1o1Z",
+	"o0r02+59ujw8DYeAKpE9NdsWumWDJQPU99lhSb/l1gNpd2yi31poLNLw9dvpLkxl68vfM+3aM97ifEts",
+	"8O3Odm+984xv81Z3rbPe3Yg3xVZvu/V07dn6zgbf7Gx1t+On4llvp8W93707TvZHgn7Hb7ORtLLETTaN",
+	"q0LS1Nq1f2y/xLRcsYUQb6w+Ln1YD+LDmq+fwT2zy2rSLrdNCoELICgQFg34hTCYG5k14XZZe3U1VV2e",
+	"9pXO289az7CcFT1zCklRaaCyMTpgXT7Mu32OsYKVAU9SZoYJsG7F5SjvzyiVijqIUcSGQ217ZyeZ5TSX",
+	"7jIc6oq7nBZFbDSCN97Tu9Krc6NnjMMpOtqV//FuoCqffAhlc3OGrJBEnmM9oO/Ozo69a5NB1aVHDJKM",
+	"Ep3jY7HCoS0ZBXV8jEACl5+Qcel+mJ9UcVdYR1LlSY+g258+WDfT11j6B4/jTGgtYmStQM2OZpmPXXH1",
+	"q6nqCvgRK4qI+2MhIkX1p3A7wrcT9o4PqSNBta1gQ1jGTAhcnW4jK6istWaCyDPeONx+mqUxDFTxRdhI",
+	"i8x/C/Nz7cMvH/5LAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
