@@ -3475,7 +3475,7 @@ type ListAppsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3571,7 +3571,7 @@ type SearchImAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3613,7 +3613,7 @@ type AdminListGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3655,7 +3655,7 @@ type AdminListMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3685,7 +3685,7 @@ type AdminListOperationLogsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3703,7 +3703,7 @@ type AdminListImUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3799,7 +3799,7 @@ type ListBlockedUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3820,7 +3820,7 @@ type ListConversationsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3880,7 +3880,7 @@ type ListFriendRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3919,7 +3919,7 @@ type ListFriendsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3937,7 +3937,7 @@ type ListMyGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3958,7 +3958,7 @@ type ListPublicGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3973,7 +3973,7 @@ type SearchGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -4003,7 +4003,7 @@ type ListGroupJoinRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -4036,7 +4036,7 @@ type ListGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -4057,7 +4057,7 @@ type SearchGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -4075,7 +4075,7 @@ type ListGroupHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -4101,7 +4101,7 @@ type ListSingleHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -4130,7 +4130,7 @@ type SearchMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -4157,7 +4157,7 @@ type ListTenantsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -4190,7 +4190,7 @@ type ListSubAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -4241,7 +4241,7 @@ type ListRnReleasesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
@@ -4319,7 +4319,7 @@ type ListRnBundlesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -4449,7 +4449,7 @@ type ListAppVersionsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -5040,18 +5040,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5063,18 +5065,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6035,8 +6039,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6047,8 +6053,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -7144,18 +7152,20 @@ func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONReques
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7177,18 +7187,20 @@ func (c *Client) SendEmailCodeWithBody(ctx context.Context, contentType string, 
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8979,8 +8991,10 @@ func (c *Client) CreateSubAccount(ctx context.Context, body CreateSubAccountJSON
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9001,8 +9015,10 @@ func (c *Client) SendSubAccountVerifyCodeWithBody(ctx context.Context, contentTy
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -18516,18 +18532,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18539,18 +18557,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19609,8 +19629,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19621,8 +19643,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21517,8 +21541,6 @@ type SendEmailCodeResponse struct {
 	JSON400 *BadRequest
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -21542,11 +21564,6 @@ func (r SendEmailCodeResponse) GetJSON400() *BadRequest {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendEmailCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendEmailCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -26929,8 +26946,6 @@ type SendSubAccountVerifyCodeResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -26964,11 +26979,6 @@ func (r SendSubAccountVerifyCodeResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendSubAccountVerifyCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendSubAccountVerifyCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -30087,18 +30097,20 @@ func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, bod
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30116,18 +30128,20 @@ func (c *ClientWithResponses) SendEmailCodeWithBodyWithResponse(ctx context.Cont
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -31684,8 +31698,10 @@ func (c *ClientWithResponses) CreateSubAccountWithResponse(ctx context.Context, 
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -31702,8 +31718,10 @@ func (c *ClientWithResponses) SendSubAccountVerifyCodeWithBodyWithResponse(ctx c
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -33689,13 +33707,6 @@ func ParseSendEmailCodeResponse(rsp *http.Response) (*SendEmailCodeResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -38319,13 +38330,6 @@ func ParseSendSubAccountVerifyCodeResponse(rsp *http.Response) (*SendSubAccountV
 			return nil, err
 		}
 		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -50733,20 +50737,6 @@ func (response SendEmailCode404JSONResponse) VisitSendEmailCodeResponse(w http.R
 	return err
 }
 
-type SendEmailCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendEmailCode409JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SendEmailCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response SendEmailCode413JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
@@ -57696,20 +57686,6 @@ func (response SendSubAccountVerifyCode404JSONResponse) VisitSendSubAccountVerif
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type SendSubAccountVerifyCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendSubAccountVerifyCode409JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -64895,693 +64871,697 @@ var swaggerSpec = []string{
 	"xOehuCIMs6WoKeGJFwKx6YRE1Js/1lr9KRSSC5ynK6pv1boGJHKQx6dMEZhhxCfILYJUiOf0NUMvSoeu",
 	"k1lVQ12mCf5sVuWq/6WW6eYvM8BSDWKufz5JBKoXmicL12l+X5vu2Kkz64i5RoLFrbOTy/POyepp73cP",
 	"M8u41FpckZqLwxDdkkhQztTli9BgynzQL54Fx8xquxLLqVh9ggKeqxYzDjkVa59eZm5YTZf+XITxgv5M",
-	"CudVr+Xid30Vgq8EUJd7FAeGtBYdqrF9wSE6CCOfeHSCA6TpzrwAVcQNoniS+yLi/GJhA9NBywM6sYzi",
-	"iemggvVjxWSv8SQoqclzKwyXrVcbdovIs+vWnm6lXRLdUo9suGBUZlwiKoX65Xsy21pvB6tt0Q/axFIU",
-	"0Y9kduEgLFBAheJBgxl6075C2zik2zgMxfYXWOzXbfNiVrJoPu0ZrUHf4EGhBW9D6sgRwkGA7saEIT6h",
-	"UhL/kWhfelmlr2qhEREhZ4KAb+YV9s0tVp88bUJTf+IwDKiH1cK3/y7U6lN8Tj3pa9g6JR9LXDr88Utp",
-	"SEngK+V9gmmgAKa1E6UFTYVEA4IwusUB9RGpqEcQ9v2ICFH6+in9sKFOaMD9GRpjgTBDJIp4dIhg5EO0",
-	"YjjHwuiwVCt9XRdQbTVFm92SgIP+9dVZEGtjJ5PVHGCJVB0lLOQI9RUw+oCowpj0SOALpZcBo6iq9Rxz",
-	"Ngyod0+IH1iIs2kQpOFmmP0x9wlqIPIZ1oADpeTNQBhPhJNvAh/NnwSfRh6Zmx62/ZpHA+r7hN1v342i",
-	"fSswd04t1VDH4VOBB4GSVrlRg3EYfjO0mMoxYVLtgPgOGkylUn/UdeZ3xFcahs9hEQCEDpMkYjiAYe8D",
-	"iJ3kys0Dgpqx9W1R6r2+SNRHu8OaV8cHZGew5ze9Rm3rWyKBMegMMQ2IfwTXwCwSeTiKKBEIo9TiJEc/",
-	"TbkkAKAzLl/zKfPvhyTNItgoaVgdyxDG/kabP+NITMEJo2+Bow3D4Ls25mHARsqExMwjyOdEwLIAZKj8",
-	"w/u/nF5325cfOsft7paFR0ftckKU/nU/jKkVXx0qzPKoXghN5kIzIr8prbDz6p8GirObyzOY0kCq+QEE",
-	"F3gWcOxfcf4ORyNyL8yoLSUfQxrASgI1viIZmKGa29zf2dt1Xe2P+ZaQ0P4n0NEMQ+G3RHOYgE6ohsIV",
-	"56eYzQy3FveCQr2QeUjO0QSzGcJSkkkoxRGKiIxmSkrZdZHxxH8rIFxiabaqCIae2BoxrQ0C8aFdhlrU",
-	"pXqo0hqakA/tFQKopH7J8biZESRHd5hCEEGyhwWpTq30PcNTOeYR/ZnckygVXr8JFYKykTp4I0EgyW8I",
-	"+5a4BhMgE2SD5TQCxDcrceJ18AiRz6GSjAH53jMxDUMeSeKfEp9isFHf6x7urHMPgYEyRCfGnvStgAE3",
-	"G3zdakY+RBis+yhFF8eY+YFSKb7GU+ugJq3DtkHWzdiAwM75H+Zz1eOTUso0EMvGaR9yNmSmsWBNdOxs",
-	"1g2eTNbWf6GunPqUZweeC8WpFY97gYXIt5K2JAoIFhLtI2+MI+xJEgkHIoaUUKt/44yggEhpzLvqo09H",
-	"VKKyNybejVbZZCwZHKGm62qr/B0V894q0fAiAitaupv94t1c8iDHuHPa6pwp3FLrMAYIReglishI6ZWR",
-	"EtZik6wWW2CNGkFSdgsU8cAomUzpgz/C2CWn1Do5hX9P2h/a784v2pclp/Sh0/7Yvix9Kl6u0c3UsZrh",
-	"2metV+/aSlA/6XT1n7nv+xPKwKFY6OBUWrOMjQJgd6dCRljySCBBCNIkMIx4SCJJtU5onEktmVGDfSxJ",
-	"RWpnzcJSfCoED27tSws+dJZ4AtAdBgldP3+EFB0Adz8eCMLkFgjtGAX01rxQTd+f9CrUm0rOt7r7wqqs",
-	"szYh7clvE6KYyrE6gHltX9vultiirS6eMyxc/twpv6aNDT+mHMkmvsS+mV2akzqNBAf44O/Ek1kcsEZ8",
-	"HATnQ9DHl1qS8YicEolLX50v88ef0HQqyUSsjDtM0PBrvEIcRXi2sGk79OJOPi3sJabda+8pofYLe9Is",
-	"Z919ACjn1w5DLFm49t0Vee0s6bjPfcS3WOLofRTkhNFMQjnTZiMd0SkIDLCAl/e50yQgcsWNttuCO62f",
-	"X36jzQv3v9OMejcsNxpsbVhwFlBGimN9pI3sBONTmsl9JIMu926IRDxUUhRDSmSO1TnG71ITDjgPCGZq",
-	"xqlYjyjEbtp4l07q9NOnGO+ikChofHxeqmDuxCOQhWQ3z0MXUtDchDCEYS5BwGFoY/60uFGFcPYuUaJP",
-	"H4QomRjCxQvUF/DT92TWB2mEMjRUtwzCOW0EB2biTutJF+fdlH38CKnrMLsbk4ggEggl35IZjDPBQoln",
-	"ZR0H2YSZAwx/JuJej4G413/58uXLPhoQeUcI29JhH3OUSoegrxmo7pTiPS9CabeJxuQztg6uZDV2745d",
-	"PPnskVDqi//3qZBogn0yHy7ZwGr1Xt2vPRp1TK12GSlSdEORR4g7nYsbgvjeCVe7k8ZGuTAR9dfz8zio",
-	"/4X6XzX29I1LpK+glThKfvvl1xzvz4Kno1jeSdZ+otZ9rHMZFtZsETd/5UM+jWLcdgz6Ih75JEKdUwdd",
-	"vO++ddDrzru2g95fnLSu2uALWYvqKISCgReJjlOahv5mxzx302lKXEtvy7GIn8boFBSyhDtZRS7tDsOn",
-	"p3BhuCFV67BwClCcm2zZpXgdEUXuPssjxTg1FBzr7UI3hIQmIHgaRYRJlHobcLpX6pWQFxCsaIBcfZNS",
-	"uuNOrZ4nSixF6k0U6TnYwcAFh2vo49IcKEjKwSJOcTLas7ob4VSMHW0nUTDRUDTZUUvzjVKh2/jm+sdW",
-	"5W+48rNbObj+9KXh7NbyYrhhvc8nQIQP1ifCZ1IkwvAegkIRI2yhYUTEOJihiEsd5GkfdiwvrD4LJ87i",
-	"26oEhFW/F/O+TdlVHtXOIdAFF1T/+hxIY9a1Kdpodpeb6mV9onyIMEidRxlJMitAGT5spEgwjSlJKlcl",
-	"JQwcrJnTyShsKeVn7hCb68oc8ULz6eUNmcG+wrBiHI6xRVskjl8DgSO0Up7MYvOeVyNKYjxw8WCJhGPt",
-	"4EtjpVKP5uJmeiwnBm0aAIWoCi8+D64aKes+yPqOim9zwR4sI260m/fAfI/HxLspYOmxQmZsPpZfg1lc",
-	"m5hN1EYcKBIRFEZEKAEIlDtQIsZY6MnAgB1NSY7RdozZiAR8lGuW9E0eXa4RycSFwHx6Ua2L718IhAeC",
-	"B1NJ0PvLdxmDzTSieXdiyCOP6HUuSZeF4B0DB5N1NOLgBWNHaIiVerq4Z/g+37YSP5faeOpnMcb1nd31",
-	"N21S8vLS79bPfnN0pOjak6qnFR0Cf1QG1EvIo+QRyT1PiMFQv6IQjwgq4+AOzzRN7Jx3j9KxQCbiLK2i",
-	"bq1z1KlYo1XX7UPq0eTNs3wD+tz9S842i10F9DB1IZ+DJqbpwWaUxMBoUaHSUZhrS3HLicB9rBzL6MZV",
-	"LqVwUF/ngA+wIDr1GwwQt7VtfevFtlJfxDYOb7b1k1o4M9nkBjNNInkK0fTvVRze9I2NOa4GAQpRDt6u",
-	"tCbPkawi4WWN6zihrGtd5B+yt2PBt1SwrNRocabA2gkBTimcDgIqxkss9lQb6sHAFz9tYTkG37s0tvM7",
-	"LO5vozep5xc6l3xldH726SU0+2qeShfiwfwSH066r/KJde4KULlz3t3KpeOrj17E7uANUhqy7GDTW/BE",
-	"1NwqYuDhSOXCpKfPDpmmaNnLWnzhnCRCeg4PnTh/Q+NXlrylQJi116XvVQHjMfM/B9OxrONeDOc5jTvx",
-	"wh9q40nt5RkP4B4WH/Pme4j+ywlYmQaShjiSSmCbZN06KWaKw3A7KWDxeOJDnNpUyhpDazpXb5GV0qCY",
-	"bB4hC5a09OmgiAzB2Glk0wzJHFCGIfFhtaJhVgpaQp6OsIQ5Z5fbYUJiqIliyJBAAxLwO8UY04pLObUE",
-	"azgBpW7rCGGJJlxIlCJr86wgmx1W1/mP7qoksfuJBYvMOIYXpKXNxUeOdeUXU3dG2CIwsENTNwZx5pFE",
-	"gFi+udqqxM71NZk5JOqcdx3E4VEcpNEqRxDM5Ak3978lD1zcgVXxxZjfMSQ56MFClzozFidUq9aqkFb7",
-	"ALfDRqw1l5NNfcqPE1I+p7y+P+mcHyF/GmFTW8fG4y4SHvsQpEovHr6O6E0LW8XZVrkoM9XYsnCsm4Br",
-	"Cpw+XmkeQFIlwHJ0s8cOyymIsfEUQYqQKRMWR6cUiuffImTm8QNYVoD7yTl5+qg3YOOp155NmMos/UHS",
-	"1NxunvMQNpWnXkF2e8qQslBZjUwwk9SLyfFp67vzy+pp5+z8snrRujp+a6KaWcJUwohULNMr92vVetWt",
-	"DIjE1Vp/y0FqAzgifo8NZvHwFTt8GBGP+IR55AjyWXw0IRKrHaBy/09QIDIOdfc8EsrFSmuKJdQWeUJK",
-	"mS27//VjrXLwSRczdJ39r1u9XnXtb8sV9UH7giuf/lTu9aqZL7Zebv17ro58jIOgkFEct969uwZuAT5q",
-	"+Pihc9I+XzRa4yDQZGWjwnDOBvwl1qYX+bKa/YXJv81y487Zh85V+8RBrePj9gX8ddn+rn0Mfx23zo7b",
-	"796pP9tnJ+qf00632z6Z496N+mbsyMAiXnIegTzGofTGeJEXefqHorIBOslOEOajAfZuNKInzr6s62t3",
-	"4A4bnksq+0MXV5rezk7lAO80KvVhbbg73PMO/HpuEJXO1iiANCwPYYEwujh7g+AaGLdCMrP69hCG2Q7Z",
-	"6GiABdltOvTDq/PLO/f7NyPearVaZ9334/b7UavVeqv+0+LHrb+qf2u7f28G6o9qdc5Ynz9safWBWJja",
-	"vS05kicnlRYVNiCRcZ24VKpBXJkOCh/lphkcQ4G+rJV6nrhqXe2FsMT1KEkkYkSgEZGo6W4s39q5r8hn",
-	"uUb1T6ek5NyLqRjrIqCXRGl8uUb169tkL0uhnMyvpDX4dD1l9Kcpuab+Zm8ndUevb1aHZiR1TI1yHuAB",
-	"CTabMYzILeVTcb3Z1AWDwAKueXR9b/iJhUyXZJfdqecR4oPjO/n2NeQQ56DlPNZnN5h7US1uGJtfEXb8",
-	"Yx3ycjjYAZfB4x0ZYW+28sZ8uP+FeQ+g7Nwbkt8/7W052WTi/CHeqdnPo9Y9wfYU9+T7FdfEoMVal+Uf",
-	"4oCXQmL9izIX9JEFh7YOdtiQr1xZzqDw3oJGnfy07uLs/MvucF7pjrhytK4NzqMkTjfBZJ2RTe6IkMiE",
-	"KiWvVteIlC/2MV++y/2ditYtpsaDleujFaeY+VhyXY1t8YEYVxbGDrF3g0dxdeai37tFVqocY+aYTwP/",
-	"cspegUiUAnlOWtAcbPOemvehpYCR3XnOcIWryQI9C4bspi3wcgLe7WDL0HKN23JNN7guKy+KHm31kgrv",
-	"SFqyuTcqXxv7ZA4uX+NVyHxty9cUPjB5ILpfj1fg+7XYFOGvoym71lpAGoIL9VHmSAaKpgz6e0Cwpn7/",
-	"SH0JBcv4HTNVC/NDv3TpVTttZFseLFovNWrMnW5OOQAYCGLsOEc80H4GSJ6aX/gRypncppcb8shZliQW",
-	"3+kUUswdcO7ilwE9i0FzKDmHAXPnXXTX88DsZO5K/n1j6mecnwxyzoitZHtLyZ2uvcAZqUhe4QyKW+ts",
-	"cS81TG7Uo1wnBjcpke6U/AgPZUGAIoPAS52kQrJJXLm8LcBCntoSFutq/vaFr5/yalIEWCrkMYUx4ugc",
-	"7QyITHkMRnR1nMLgjuQcQspYES2JCPa75KfiaE0lDRDsowmOblAZx3Wc+oL81N86Qq6FjxxTNlJrU4+v",
-	"GcEYV05+xKrNi3efqRXFef5zLnZbPzspNjO/awcpyqQoEfnsBVOfrLu7hyabpepKpzoEpBEuu7nkNOMz",
-	"t7i+KucsfVWf3pCVphObWLNS7z2b6yW7+Af5Xub386wHsan3Jf3uJdHRLA+n1EvJk3aLZghUcot1JMs9",
-	"6NAq+rFp8lH+LU5uanr4VVdTAfZZsQJO9gFYkao0ml2IyDtk9QaahkhycCNRpsiv4jIgK2Y40ZEpNYEm",
-	"BDMtg2k2mosBK8qML54BOK2T8saF2/DWCB6BglE2dITY6lFL47PSlaZSaatrvAORHiDWJ/Wd1ngtLgel",
-	"w4dWZzgloFFPz2OIrXkVryJOoobBHQ23XOzXqcBm8DzHgy6fENchKU8wZfEnHqXLNm1pt5dSLEzRhcV4",
-	"OVu/OpOx1lgvX42sVwpsjTTkhaJeeRHW6+KAPhKnJE0zgmxGZX09Cgnvnm280HliaJfgpCDtxPiRRYrU",
-	"nKtR4+nJYhYzNyGKUyH5JOU8x75PdbzBRWoZWpqfc6y/716dn6LffvlvUHfmu+75GdJDxwlmPhlSRtJa",
-	"ZwKyEzLh7/iI5nrwIHteFwe05UfgK8jZohIJiZkvbJuMB4WZ6sKCYmnQk16JkDwU6I5HN5SNjiDBE6n7",
-	"PVK3PG5ZpctqrBcLpesrFu3/u49XoPL3W6bkI7CuQ/SK4IhE6Ldffu0jbgpqqBe2f/vl11Ty/ZKwqTW7",
-	"q2RuiykFmYDLSeKrNMg/LTvlJ78TCX5tcB3ilwq5app5bRgmosDFCuMyY/x+IWxjHaijko4EgRIKOKDe",
-	"XEWZ5PuHxWzGK0yxx/xTnXOWLOJvqqslVJHAwkScWuNB6hnIA4Lsbh4BR7whcX2BuY3eXP/wU8Nzh69r",
-	"07/c7Hw3qeODD/JiT7yLXjXZX+/a++O/7Y5O5mLE1zibZEeLfKUr8Ug9tgK06ayeuKDFp1Rti2rl08vc",
-	"+KVECsvFjN2Krl+pBBPd8gaKWGM6lyXe3K8f1BqLqaGfvux+XT7vxTQKuciEYly233S6V1A08rLdbV9d",
-	"X7S63Y/nlwq23fevrlvHx+fvz65yYzRg3A8kokNTgnXxGuWIJz65XSWc3MKYea3pWjqrVPEpoMmo7rom",
-	"nugIYXQXcTbSANRfChsBsqJgQIHwGC8k73YsbP/Jad/iAWxAAyEM95ssOffImKl2sMJ0uOb6F9skiKnn",
-	"EZE061ZvQhXh9BZzykLpDHhtbgfZxnaqQGMs4t4KVCDs+8RHITSw1k/kWIZzL3f7pykOtIL49urqItVm",
-	"KMbKdB+xdH5nYuVN1arVO83NIiwIPOyV3F5JCRHmXQf1SjX9DZTtnyuqMk9bap/+bXXg2lwanF167s3J",
-	"lEn+dqj3Wh2u3iH4e5qu6yQlgGOUXMvoBmPpBgpfC7F444IOqVEXaKfpbJKHtXFPEAfpGuRxGXd4Ke78",
-	"gcpYI3WIpW7kmTwk5kogW5qXU7Q2BwlXdkNZji16b8ux5DUNSGG47+sOBBDmGlKtxW++ZXKhErxRb+Xf",
-	"QfqIbQ6t1lEEuXxf8xyE5tKwGB0Obbs9aSuVZ0VTHdH695CMcnWP8Todp3NbTR+lm1EbNNq0/kWx1K1z",
-	"FRX9xpGSVYe2ibeDfBoRT3LoEKKGCkMtja7EnvyU7VeF1TTWwo45tmZLHFiH6rJaB2pPpraBOgbTAF/D",
-	"VT2qmBj0+rh4/+pd5/j6/eU7LaULIp0eS+iizPR8AwKoC7+NuZCoPOaMTxUQ0A+V1zy6w5FP/MpFxI3N",
-	"NP3tWy6kKdq5vLrHYg2Occkx6G78xGncdYrL3Vnkf3JpLL51m9B/Ho14bPos1EbvYbLNlWhz4aUPq5jS",
-	"nl9+bF2egAEoKaePPB6qG6OLaNIRZTiw5nEH3Y2pNzZPM9/W31HsYhAQnRWQIz1N4j7J6zdUdkp29jVf",
-	"WoBMMmsudCJKmP98eXjyjqMB8fBEqYRqKeJJU/Cigm67OnYP/F+GqOvVxR2Wkkpudhdm+euFODxN6p8+",
-	"3Gfz4xrcepgHN9nD0xO8BHybkDx4q9idtXm9ICWvvI8RJq81mKJBBfIK84PVxWtsrpwSsyOi9jJXwuai",
-	"fXbSOXvzgOo1Sy6aXv8LSNsj692fKN3RdaOequvWgsm8mFSEkXzZSUTEI/RWqS13Y26gKhKg2hK7y+98",
-	"upFs6uhTczuprt1WH00XV0lOvZgqmJ0906Wy1+O+9+qZaVq8/EcgbakdPe9hbEro4iY5v4vGGqm2NMt2",
-	"/MY89tUp/Z1TZkOGi3tWmEIBEzxDWNwo2U69h8pJ6x0qdNkOT+sQSa8tpHvObOXH2a7qlbNBfxzGZW61",
-	"2qtURJ9+Bg04jvwsjV3e1iNpvbOOt80UdvIW1/JOtxk2ZV0MwGBxAuAmCI68saN7XYWExZA25HCdmN+F",
-	"9j9pUckAqbgnkFn5KqEKMEhHr6xA/tX1UTZHWr3kjl/UBQBaTuiHBBoQQX2jxGg8XtscmBzoBH/u6Dd2",
-	"UkbcuPx/jo1pjRTUBGNT7zXdg7z80zRGLa9JlFcxPg2ywuN8csJrOjttSGzzxI5WKmbXQd6YC8JsbXvo",
-	"iBJpNSXTLC5rGYUBrnVj+1zv33X1PyqfvtScIrsULO47vsTd/DCCXkDVkK60bQjF71v+NQt5VVB3G2gS",
-	"NLb1J5SlpMfsmhCVRct6kARuaOw/ihA+XSKCQ8ABwE/ciCW4sUToTtjIdCN5+9Vspew9f1Oeh/Ckr+qm",
-	"NCj17rMJ4YubeJAcnrevZz+Ye0njp8DqVoglC/dY3ZDNaHPa8navMEpYrQ2ifFBA1yoLmQl8jPdYeCs1",
-	"7J4Xp835PQI6J7t5HkxOQfN+SCxafo5ZOiP+PkyQnVBmPtZWgHsNAfJ50eYxEOb5UOVeSGLbEds4r/OP",
-	"ZxDkZbsFn7ZPXxV0CIb3l3VU0MKliZyR3OS9HCGphGsUkKFEfCqhuZaSqWmEbnGQ1z5iQ23wKVWpHNVp",
-	"AbM7k+IcAWaDO18IFEbclgh/sCloNZTuoUqQzzLCm0WFtwpCwXVHtbjUl4LAEep/+dovNqYkAN3cYZUo",
-	"aa38sNiCtOyNwPNN+a+G/SbN+mK0e3JylCD8BuQoWe5nKqTIcW7H36+KytQPLocJPPN8kDGbvA98OhNb",
-	"7maxdattHc8RhaeOdPTrAEsPOvMBKY4pr+68BeCibBS//egE+VvTDVvUeh99T1/pAtCEedykQy8lHyvJ",
-	"wCPc6aWIqE/zlTqgQnPPmnbtoa6ztN7DsVS0WPogImIaSAhhVU8hQZiMO6EKPDHtUNe2gc7tVUmLlzDF",
-	"kjaoa+1iXjoz0EoGiWFiV7ruUTwfYUjjw/2pQwrGObJ/HKc5b8nTtk04dA04a8CasoAIgfoaNSDOuX15",
-	"eX5ZYM+yE1up8viy3bpqn5Sckm6Zq/6C93MFy42DOsyEy8NEYwhdFHhWrhJ/iiGUpjOhfg1yViyJ1F4W",
-	"SGEBt8BkBY3cTPP/hoLEGpB5Nh1s/oQepo3l7Or5bnUKsve51Mu0LKM1PIOedQ+2fknCAHvGlXY35gFB",
-	"fRimbxj9N2Tm+arZFZ2Q1zSQ2tw37xMKuIcDpAT+OGHkZ84IKkNdB8sSwRf0QsBPUAIGM3T5+hg1Go0D",
-	"eHlOI2u6OUlZza8V/Uc9+ePK/nG48Icth/3pS805+Lr17+W//dePf6p8WniuoEZ2Z4JHxVHzndPWm8Ww",
-	"+TGho7EsqGqdLrp1v7h3OZ5OBgzTYG0EvFekvFO6o74cr9pGTkB9Hu18x3VGVSEo350ft64652eLl82k",
-	"QGQ3kN8MPMCSyqlvkVwv+iDdu6RykFdgPOBstPhibT/zJnxceLUo52E5S44Xmp47H27LsmrvVXri3qm4",
-	"qypCLFm/FXQKKj9kU9at8LAqYT1d52GT0g45BPr5ctkf5NZYUh1i44IQ62fZm0NbI89+tR80Lz/+MStM",
-	"pPDvyaWaNO5vIM2ckmgJyzltX75pQ/KAILckSrIERDo/wMMMCaIbIujUESWVG8d6QZbA+j6OTL5A4uao",
-	"rXBzOCVJZbB5htg8ysAgTnrheSefquj38CJWukTyqRjpy7Uy+MErOj5teAVpDbLRTQEkqLl3y28ywtvD",
-	"bNA+Xf7G6raqEZ8U1NMCj8VlcUk+KOVnGiTb4DBuQhwxSyPqHcjeSfUvKpRgyyMUYsh6SIpE5XYoy7HX",
-	"bJbtMhGjdXDh1DwGqAjnVNCouqjQmdnEC4G06ABiMtUVUuerY65Duvk6ij+1Id0mnHu+gpndfIKvegdZ",
-	"67nd8JJL1vapLEyOzAcII3dQonNO5K/tNvY3rL5RrN4m63tq0l+UHLWU7KeytfKSFozyRH1dZzV1LVLN",
-	"htx6M6+SRc2pu/mxdGbaZzNmxJB6kBEjtYvnOutNjRanCeWx5r+r9g9XJSfWKqH7Uskp2bZLJkc7pSnp",
-	"WlIlp3R2ftV5/deSU7rsHL+9NuMkLZzsh3gknYNYckp/eX9+1Qb/9eWbdq6V8QxLerusJxeDB8DrYNtm",
-	"lVNNCtE2On6tG3t1xzySZqQuTLB1CH3rJUdDPo0MbRRIR89ASy6fS7G0p9dR3MLLktbBzP5VnlAhKBvF",
-	"A2vFAgvkbjk9piR1qLAz11VM2CHT84jFxl61qru0sVdid5izQnxxncbXe/ftOuOSDmeFEqLGBV1gzIbh",
-	"6xpCtsfp0mrM0vbp2UQkU+/k0d/zkOgeX+9sP9p5JwphMprZpEcchrqME7fvoYCP8lS//ILUH8dYB9j6",
-	"nM11A7PkUnOzuDR11adC8OB2jo5mn847BOxJXhgUmi1oaGKlIbUX9sUVHbdFo5yUz25m6yInwQ40XyKE",
-	"6fPLDly1z1pnVwjPrcJB5xddfYn0GhzUuri47rYvP7QvEQZdVqkJYVixKck4CBz0vqt+juMvAE4xvVIz",
-	"lZzS+UVX0at4uJJTUq/l0pN7yLI+kUZ1X9+C+hp7UiA84FPjFAWU0Xm04LzxFZZA4ozAM1QeRoRAj+at",
-	"XPMpXVupXloPWzNvsCeMtSsZIq4ZKrPphETUg3UpBCYeneAAaSDM1xYxbH5RZYfJC9BiTNANZWYB6cmz",
-	"F+W03e223rQdBEI8dM87f3925aCP7Vdvz8+/z67EPL1Sz9dt42OkTe6PYy9zZvVOuuauOf5ViTJpWvNs",
-	"4kyG4D1Mppnfz5MLNgsA3UC6OQ/F+gUBU1FH/oSy/6jVG01o7f+ASoHJmJDi8DQF/s5D0ZVYUiGplxM0",
-	"YDt6V+6oT7QsQiJxhHwSEKlpr3DiT51TS7p1xprlVH6cxhYRoF96oPzO8UbaylnM2YLYJuKyLk7SGFxx",
-	"JMblmnqp2kGOjBiGQlNeu2SzxzVHhQI3XcmjvBJ2UCAGVKIg0H3GfTQI+ECg8pAGRCg2971wTA8SseUg",
-	"gr2xgqakzFPQg0tooQi2mTXXBeMvrujEDg2/W6kLnI+wvjVHHxGm7t/yghYiwSN0RyICkut0HrSrE59E",
-	"nnPLIlr26CwarrkNap2z+VPEKJ6HHxBNo85V4dWa81lz6Dss5N4JnuVPGxtNoeK4oMwjaEJ9Rkdj9fEz",
-	"8vFMIDziqCy5j2excyL+TVv7tzZc1ZUabPMVwRrWnIqzgDJyzBkjwFnzAfCRDLrcuyFwAeyTOhOW8Tsl",
-	"kii4UyYkZh5ZF/jhVIyJ6ObqJRdTMQZ9xFZXzGwVsnQNfURC4kjdxbJSDkMIT01qoawL8ohprVPkVqX3",
-	"JDIU0BCGhxM/LW/nZcrqH5y4/5Ah5/BhrcFza3CLkiG4mUs2j2t5NyK+9JaGZWmsk+EcaUhmTjgP1bJk",
-	"ayWPfAaZJs2hNxBoYhmxoIDgSEnUqXgoFFAhj1DfsJe5kpfqx0V+HeaGm6mZjQHDibkU1JRz17SJ5wUa",
-	"FDwqucRBOyATYjB5LWO0xIFapbhPNGKou+CYomTZ+TNj5yGTlajSVrTW2cnleeek5JQ6591cFVR3F741",
-	"aQwPzhz2YairfHfpKSQNH4GhX2fLN+H6Bxj+9MY4UnpYpMQ5PmU+6r98+fJlP1fpX1sJDVNgWar42Oce",
-	"Gsi/eCNsLW5dsvoWakGQgLORQJJX86sUM1/X7Vy65KkYf9BP5uqYcVhfDIN45OxJbZIikCDMkxOsFK5u",
-	"Qq2mYnxJRlTIqKCS9FKkvYoDHtTxafC9EKh78j0a4VuSOtSFiK2D3ZVq2n2w88HIkT36ReQoOvai6GCb",
-	"Lp8j/pOA3pLIVvPT44sXaIQlgdLNZR4pAZdCjeSfpmRKxBaSnN+sSc7vTaJEUQl9+NHEQaoLJNBYHXME",
-	"GESiRSFlZWR9IUgiMpwKAiV18zStgoGV1LGmZwx8xup5B+E5M1p1M9eYrVJQMK/xMfAh0jQn1vTMe2tt",
-	"bZ4Z6n2m504Oz0mQLhWwv9wolqDws1CuzaNf1FvdZQXtBtgfFZg3cRgi6nH2QiB4KnYD0fNurMC1mB9x",
-	"6tt7qfVOQHfOFtU5OLQklFD9b1V85oD7s9z0yBVk0cJ0g1Yy0IUGhXgGtWyHxnmAwzAJD1ZT6wrBOurk",
-	"u+75WWVZoLBQUkjBTQMBRXKlqM2OUN/Ux+nHM4uZkGSi+6VmQnzykkPzg4FWw0nKoEs8zvJqEr3ld0gJ",
-	"GSnKC6W0xjzQp5/WP2HZmCE+HCo1xtDBoyzPM3vUuZJ8QqUsoIYxktSbtYO6664sUCyW1FUy0hOEqcOS",
-	"Zw+qpFRzl4dmOaWp7v6uf1a4lp8uASK5ib8CPC+iOR9ifp2XPCLGlhvq62e4IWw3K1vEQv3FWbfklF4f",
-	"n5ac0tv3rY/tTskp/dBpnZ92wAF1oT3lH9Q/b8/Pzi/Bqd352/tcDeAvUy6LY+zAKW4cqBEJA7PKn9RL",
-	"Igm9yAm4W9Tp4CU/jhxbOzDpPm7Y9FxOsVP20rD130kLvCL36QsBFcVRGWt3PAPvKEaS4MmWg3AguO3o",
-	"wlKuVp8KRZ7g3eqGZv8HNNlb3S7PdHQoLLR9qeMMLrTxKcdbboMfoOeAcSMaU1Wqf1X2KCMeBHwqL0jk",
-	"GVRftqvL7NO5qSBmmebRReR58IyZMknZn5eArVvQquPksvX6yjQV1RY+B0HB9u7b9olmiYm5r8yHQyXu",
-	"bjnoY+fq7cll6+OZfuaOyrEf4TuGyowDiwHRTz+dJlQwX8kpxXOUnFI8Vi4tuiSC5JUsX4izIXfIopOO",
-	"iCEUYir7oKr1HXU9+oB4fZB2+grj+sVdVb7t9X5Au0pZrJVGClhGN437Kgyh6nslBo7t8bRMsNhdRUyX",
-	"OvouqTe+Ip/lvToAxjFahsVA/rbPvSk09TKJ3OW0Tx6ji4gLckqjiEPZtr9MaRAotilx/GZ+4MKlsd3m",
-	"aLCbNfy7l9aZ2nZOGLHtwpBbsSO/KcNtbTti0JpBmN4MGFZoHtFfWe0+8+WE+9OAdHz95b8bn+ef9Y/m",
-	"k+nxUF3ZXmEDW9wEMx9LHs3yI4Yn+HMrNrYXhsoSIW2cnY2xgzYUcLQomjIl3ZtSfUNwWqCATqhcq1Lf",
-	"hLLsEpYhRDYcUL1t4LqS0rNT+yRQB+8Gj8jb3P4matO6v5oYI/MkGmMxPtQiO/qZhg6yXVDKY/J5y/JD",
-	"uEsg1NpvBI8k8Xus3ysZ7MDSNPM41F+IMU51U1G4pX/ulfo2/kb9qC24ARGo3L++Pm0dn3d/2O47qF89",
-	"6V6D5wTIbo/1q4rCKinXhA724+TSrXQvB51UYD22wmQRGVbFfqZhCElGJBAEYhVtNxezcR2POH+6m/R3",
-	"uY8hLmaWq2pcgoE7fjpTRpJKU3XmDouHlHgH4K5vz7hkRlbIaXimeQv8msSIaXlB1zO9M1tT4puPsFJ+",
-	"bevDftXkaz1A7nFKGgu1G2j9IyzMIc3xAq1VAjMrTunmgevQBc1lYrqQG/4VhvOW+Zh4JPPM06N5Epmm",
-	"qNlTTFXLnDuM2L1kgJxlPVlPQBrBPy1hqE9uT4s5+QbWNPvOs8XDJYt+UCxceh/PBvhNY+Dse++BjOS4",
-	"BqeBpCGOJMSdKhZzcd69Qik5RxOgB/dqTkhVgYABtWqGYC+Pm8sadqhvKCrPLy15EpwXKeJJeszIJZRJ",
-	"bg39Osg05upKP2l/DjnSJRuEYYbi0FjQ9WAjAoFBpMcynXEZ+SxRgAckQOXbmoNu6w767ZdftxzU12Gj",
-	"ryjD0ewSsxFRDDomGOpDavt9p8f6WVLRR2UcT48lchEVVs/TxjgwE2v9yoZw9KvoKpbGeoxKQYIhEhJC",
-	"iJDWQK2J1BsT70ar6wrEmcNWkNiGB+ZzDdbspbtKAo8LmpfmgitdN1VrPfW62WBeMfQ5zq/00TRPdBDO",
-	"MlTGrcCTguiUSRrYsJj8vgVK6MlHW4Nl6oHDLHYZZNKSYtwmzzzOA59EqIyFVpArSlDrsVhUm+AbIhCV",
-	"DiLVURX17aDblPnkcxVr90FVj9bXirgSDbEQRAoQ8LggVmztMSW3Zht9aXHvCNq/66xIiA2kQj8CqbpU",
-	"gWmu0dsAsDq3pWRax1hVtT5H59hM4J9XF9YjwnPjfFoseaKJqhMXUUphk75vi5cbAgZH9JboDhkMuVvV",
-	"Bygl95CHF8W+GP6QDz3XuXGsFsyHsc81Ji0pqpc1Si13NtRWOxoWoJYjt8/fXk2GNcIl4cHpRRqdU11z",
-	"mz5VsapppGZBWPRYfCOluVWo3K9V69WGosT/qf5y1V//S61aV/+qLz73bUNG8uda1a26SGtpdfW3+u2l",
-	"+g9G//VfaNDfOuoxYCP2xpt8YkVXJomuTHTHYHWpeYQEllQMqbnlIwKVJiTnVXSij04pi3oBGVxXvEGh",
-	"oV7PnzO3yNTjBFTcmqfe/wn72Dye/VFE73WlbqCz+QLvSUZ+eGor0tqWlhsyKwpwiKWaGzJDlKHhNAiO",
-	"IEHdOu1tf3M+RHqNQHJ0N/3KDZnlhizdkNlbWiRV3ZDZC6MGQ3JjEupVNNal7t2/CXDuR+is62XZG3Ot",
-	"/e9FHjfXAk2WhQVsVjXLgGgVqha1zHkYxNbjdfOwW2B259qR7CAj2AGyXUTcn+o0tbKOxTHpq5qnPRj8",
-	"eRBfBcVnULZS1GYjZSt57x39Rp0u1lR50zu4fy/zS/YWB/KCB9Sb5ZR+YrFknivgvcY0mEYkJZesK0TU",
-	"cq3YlF2SkEdSrBzKdVcNN+8rNVvJzJK3iXxkTaD0DMiaOqKNjvY0RYXmHX2Z7ASrf2t9YyuVKZ3TfelI",
-	"STI+J7ohHGRRmNx55PO5At/eGMvKmJuktrwuTJVP6ZZMlU9fXGe3kW+GvGQXEZ/wPHo7p4JuqHUu4jbo",
-	"/UXOQaNvcuTxcHYUB+/I2Isy5xZs1FcKYSv8Nw81++ZK5xvKiZJnJbRNWNNCPa7UUPn37TKxu89F5gGK",
-	"rl1+7F4OxftuM/3u2itc6b9ciqjWxJwXlGDbz0ea2q2bb6jJ4bp5GWMcrGqH7UVYjCv4TmmlBpPjxKSk",
-	"+Vfcyv7+zpq1hXjIOAuCPKDBAVqQobKYeh4RgggUBlOBLHDWTQ+L6UhCEm8bpc0JwJwncyP/m6aZ/uuI",
-	"T5ZTNONTsy9A6EPuPgsOIp0W91A/1QYeJ3tCG9VOmKOFa9QVyFztDJVwEqJkTzxvmmU+pQVXUnzrUzds",
-	"7iyzWBF7nxKKkMLzNJhSV3xVYHdMh4/HFlLflu/+7vng12VQegbRMHY2byIX2iDA5/PXxct+oMMutZPn",
-	"A/7mLjuFmQPs3TyW4eA+NmXJPzyG5W99fV874Y7HxCto2KmtY3OeFPBUHWV8Kzr/1VTOguxusLGBbXSM",
-	"hZ4HUYEUd8qJTJxGEWHyow22XFyMecJsGTyXAuFUtKZZiU0E0hvP9yw9KDwtcUC9EAgPBA+mkqD3l++s",
-	"9fp3G7kWn8MadH5xz8aHN5kKiUCETR2/KYA84pSNIB4NPFA5pw/f5x9KlLp/OX1rjbvEOpgF0t48KCua",
-	"xQ0baaXkpjh6N3/Obx568yiG/OTcsuJKDDFn8f6svO7PQJrTxGYT0pzjaFvqWisPZubvjr+V52h7sGet",
-	"S5gfB0oXZ1PgUHpjfGyirnPcE3REZZw9aB5HdIJH5AhZ6FivaMqTDC44MO/88P4vp9fHrYur47etP/Ph",
-	"cKGoal4dNj1PnglKybDoTdvEe+CpHG+bpx9nPbkdpO4XZD6NQi7Wj2a/MM8XpmuY3/PujTrt06KeQK0k",
-	"KYhDTlB1rvSDiSTVjlVJPktkwkSGPEJX7R+unETNNjHhPWZiwU26HjTWMePomIqhuhN35hBgrzZQVa0e",
-	"lVMh6ui3X35F6dLi817KdGHsUrdz9gaKjcbyY+lLrzSNgl7psFcaSxmKw21gZlWf3FY/T3+ibEJZ1eMT",
-	"wBn1yzYeeL3S11Sd4aRhhq5fDEll165bN8rw4xbpLuJd2Uxhc2xHcGjUZA7q5l2MmJDciMhpZPzfuoZD",
-	"qvjuKrxOSeAb1jm+T3VqWxg6z5TgEXqrdhhXlkRlfc5btuxk0toflaH831b1YYXT1qk5nX/XIkW4v8/z",
-	"6LbQMCJiHMyMd9YH+kM98Lg61ru7KFzSbK25puvW1jIUCeJFROYuZbeJxuQztlnmWQ9vYlfaGex6e/4+",
-	"ORi6uDaoew2/SXaGu+5ebb9+0MDNwY636++R/eFBzu+kMcyVPvSe10GPburRXPtJeqz0fpefzJOLDimk",
-	"2EBu6GYBZfO0OqeQpNV9mxRW1j3XcnO0utyjOLiMm/avV6J7GFHCoIjU3zmQkbguQLqUp1vbrCxBZi1F",
-	"aW+wHnU7lq3EREBctM9OOmdv7LcCklkH0IcFqg2o1yKiIKqjkSwIzXslp9Q6Pm5f6HZ1l+3v2sfqz1ww",
-	"TgepFr8PLrwTiwwJOH1y+x/mk2JGxfEk8SuN+lpUYLGu5DuK3pFcDWud1i0JKGz3lvXi881LNj4/7zrn",
-	"N0qJY+OX2xWTdYHQ9Jith3JlrhVreHIak2DoJjQmfuvZDHfphT/IcpfdyzMewKa2u7kbtSg3nJx2zg4R",
-	"uSXRTBdAns8eB8Ln8yo6aX9ovzu/gMLXPvrQaX9sXx7qLiU4DHU5VsM0RY+VNccUaAK1vraQyc4z9bd1",
-	"avYRgvnh1WT4CZ7pRHYPB4H14legYm2P6RdRuXOK4Ju4mpNj6tvoiHE0wQyPoGJaHB4QZ9BD4Uwt6NtK",
-	"CqZjfbwIqJugdphLsnXtwty4v4LmL1fz8xeWfo1p6Xok+CEcIqcjS7ZsAKmoR5HpNpfl0fyOkWhDtlK7",
-	"L1tpm5zfrpz6lOeKfmsxCn1wy/iE4Q+WXcQMIj7aVbxCT/HkJMKg5AakQb/xbLTZLvhBdDnZwzMBfFN6",
-	"nEHAlOTdPmu9egey4kmnq/8sJjz69cKqCOcTKlHfBJD1obJa0jF1wP0Z5CYNAxpq25q2j2rJeFFDTMXU",
-	"ZaeR0ZSYLBWRoq+OMXAbx6lAOuE6p+1+ztXJFA+Y7+BgagPM24rKioB+1z0/03r5cuPBFR+NAmLUn2I5",
-	"blkc4SMpmVn90s6YS1Fs5Ye5Rd63QWNEGLm7X2PGwvaHtu8hFBNLtz5EY4JNv/dNmx4WwuLp7zqsbYNr",
-	"/r6gCGiLZbqY5EQrZpmssQXWCsMRq/9RUWpxkTvmA4nocLau+vIUNVAKbMwwdd6BG8dPvqPAlK17IWxS",
-	"i3pMV7YbTGngQ0OZxHhpisKjMYnI1hEKcDQiEaICwiCjFQXMTBDv6qjgD9QnvJCMQbepI+RPTSsfypDQ",
-	"hdsWSa99qKDdcNJv91+9ubKTgCoPhz6SwZjzm8cxrxSxw1YSI3in54Om6QI8D4JICSUzBlOpcxqZVIL/",
-	"2BTgXOQy5NYWm15LmjJbbN/mxtdvEGqo1bZ87eDtaeu40n3bqu/s6r5MQ/RD5YfpT5NKl44YltOIHCJt",
-	"/k2ZfWPrcyrswQC+x3hkDdZpV4/WGREWpvCz8ekQXxFKBc+FQtFanVvEw3vUb84LbPioSIatyEeJjua4",
-	"OO9e5fYmzS3BDGhqTtVJhfcbgG9SedkcdlEyTwZFTdplJvAxF83WxS6RAtIa7yiSkX9lzdRLNvjkfN4S",
-	"ig04febiFfB72CnCMV2AuojTgXpwQEzlb6sIWCea0HGV2Z5rfuob3cvWdi2oGuyJP8cdSeJvTM/Zqgex",
-	"kboLKiXMr0IF/qSvdGoo+40xT+SqJFncyKUb+qSV0mFuEFRiDYi6xNCTjnEUkZBgHfR9L4KX1PU82LSo",
-	"Z7yH502RipHv/tlR9s7FkUyLZ2Gi0SRHGg+ObP1W+4uQeKYorxyTmSJzRqlK12+rOZvoS/ckMZotdFPs",
-	"aFmpBVBGIxIG2Iubfqs3dcJqylWtVB/OSNojurjkzclbEQl7vyE3OUJjKUPEI/h3zuRmQwxSRrftz9Of",
-	"JtuGsCzGuS0IYCktAkb798Pt7R//s9cTn/70b7mMTBBvGlE566p9x1bOmN/nVBtOCQmpvonCvoHKgmiZ",
-	"vHXRQal3txwdJ6N+0kqj6LEfKq0wrFzRCREST0JUfs/oZzShQUCN2KzLjujnzqB6OorLXusj70N2bR/9",
-	"NCXRrMdCHOEJUXoAjxwljmgt2JQfGWOBGBAl9Z0e9nsys2osiBlU7VN/YS2GhyX9aAKY5BaHNC45M+Hf",
-	"3QE2DwiOSPTantZ3H69KzkJqx4SbdhFJZcek4owaTIchBXxEQYcH3ARUhtGTJaij1m2n1p++c5o/L52k",
-	"Zj1KIPdCxICGOMgBSSwQ2ua95hJB2f6LOqvcHk16USYuDI7URP84sQEibuNUtYcFzyVnZW0NCyfEQ7E+",
-	"hM5Nz9B8OAGQeCg2OB5tQFt/AdoauGR6mBqVM+4cHinZo2I+bq2xsK+QgTTkBcWaKsalM8DeDSJMl1yf",
-	"8AEN4BaKQ+vzsXG8TtLJVqS+1G21ZI9pCYeyESq/vbq6iIvUJ9259CoGxIdWaGLGPBzS6gxPgi3tBsq2",
-	"1HIQ1hUMGbSac9Ldmaem1JKaJJNjOubS/ljtsR5rQ2cKKKUYERFyJoiDTJaKAiqJIkVPqBoKESMT9Fj/",
-	"Sw+MGz1FgV2nZzwKEDLm9kpOD/h5r3T42y+/Oj0r3cHPZvBe6WvflPDQxWtt5Q4FEwCQHrLaY221BoE8",
-	"HEUz1Ndf91GvVOuVHNRXE/V18loZKkYGVEBJK+D8egMCcYaarqupKgZFlTCPINxjPtGb0oW9Fai0/aJv",
-	"Ft2vIp2qguKcHuBsEb7TxfYBjkrIMtHweETEoV4X+jMCQIHVpFc6/PG3X3795PSgEVKvdAiAoz9rKDq9",
-	"bEekXunwzH4HXZF6pcPTr1DHSr3en+sP5aC+GqqP6i6CaFidDgv7Nf0Baq4La7UEjSox3joYoS6Retp4",
-	"Go1H0jAb3a1ZacflPr65/u2XX/tbR6j/BUb6qobqMX1Bw1Bsm6+3f/vl1+wASedbWEgrh5Eeov4cz0F/",
-	"Vqp3OcWBjRfWQaftq7fnJ+hPqFfq9VivhP6ELlpXb9Nf9Nhx6+z8rHPcenf9l/fty79mnp5nxIu/AfPN",
-	"fK8WY+pylsHvsLW1pY4FZlZ7JcLDIYmb2KEQy7GD5peREPqI2C4NWlTQZUwVtAUqv+EvRI9No6D6AQdT",
-	"IqpteHTLWVj7ggyhRQYjMZpzaIWhFj4VPTNnluF9MV3ycBAkAXfm9EkgCMgWVXSq7eyYoR00oWyqW3MO",
-	"U1HCPeYF3LtxdC33iEAzGKYrxEG5t6Zb06JHQD3CdGyv4WWtEHtjUqlDLR0QXGM58e7urorh5yqPRtvm",
-	"XbH9rnPcPuu24Z2k50Tph+lPkzdKVURdjWqti06qGs5hSVfsATZJGA5p6bDUqLrVhrZOj0E4jHFbfRiR",
-	"dVzhji3mC2GkRgrMhg9UUf+GzO54pKQLLL0xEQiKBBrXPvQM7zEPC1KhTBAmqCLiwayKWmyGIh4QCCuA",
-	"iAIqNSxjLgRht4outXTjwFhCFIXKX/LItnYBOiuf69Kf13rue71RKJBiOQ1As+66c45WHIaBYXLbfxfa",
-	"UJyOXQajObTdsJpo/PKP8DYEcJbwzbWSJq+9MZba1W3VrtLBsIFfvnz50qv7tYyN6rBUd+u7FbdZqe9d",
-	"uQeHDffQdf/k7h+6bsnJLTc0AZVTqiMvaYNkDaJNDR6DuHusV2DDSGCZsXKpbVjqRR2mmopBLe15NaLW",
-	"eeDiwVzwppIaAe75A9WzA9X8+lANtEN28cJAEBpZPFQjOxR2BzUDu8bCUBBeWTxUMztUgzT1qvDu4vZM",
-	"iKbCl5S9c8n5qCd1W0XX+gTq7kKbw1q2iWEtadiqNEQtmyQREocloAxaPV6j9FXGZw8i5rw5Xa0QAjWh",
-	"ze1Xp9TU+J83cHxPtl/huF0AvFJb/cp7ho3Hkvj6pcbql17zaEB9nzD9RnP1G2dcvoY2Ql+d0s46W+kw",
-	"parjAKS6jDIO9yKlLfz4SR2pmE4mWGlNQMsWQ54gy3skTP0zUfr01SmFPC+CQFuWQZJVMrKplsLIHah4",
-	"35NZP5FuHDDIW0nJRHkVSks2gMsUC41JTd+BL6CcOJ9GcSAZjKSunYPUjYGHNL470IvX3B7dv7rH4sKT",
-	"/I5Zfn5DZoq/g2AOCZuGwYM3gjNTiVOM+Z1IL8iy9x6za3mB+vGd7FsD0iF4edSDE+gRXAa7mQkWtrH4",
-	"AZYk2qr22CUPlMh72uqcOTr2LY8VafC3gE4a0eiV6Z+1PvFfTYIXCO8m97fDwqnUFzcxThpz6qNzrTSn",
-	"2hnW/X2vhg8Ge6TpN9w5hlU7qO81as3hsN7EXmMP4/ruYGdnZ39w0GwMsL8zdGt7A9/3CK7Vho2Bt7O3",
-	"Mxg2ao26W3fJznC/iMntX9UUBb0Xk6vfl8ntZLmA36w1hru7/mBvp1nzBgd73p7nD+p+kwz3/N2a19zD",
-	"Q+I39zy8tz+s7w5Jc9fDw93aPvF2Bx6pbcYYd+cmJ+5Bw8W7zb29nd2a39jba7r7e/X6sEGwS/wh9urN",
-	"YWPoNryd3Zrn1n3vYLi37+0c1Afu0N0fbMpM9+Y44L5XG+7Vdn1/WN/3GsT1d/DgoLbTHDb2SYPsuHvN",
-	"hl9v1vc9r0nqtWGzvrPn7/gD4g6GtWHT3ZQB78+JBTXiknpjuOcO9vbc2t7BrlfbqzW9Pd91/QNvDzcG",
-	"+43G/gD2jus7B819jLHbPMB7Q78OaLUZ017At8dlv8tYr2mvoctpWTk8tpf/czHiZm2NKS50L8Erzt/h",
-	"CIT9b83Aj221TUNI5vj2V6e0aENI6MkSxUtbF7Is1thSeeSTaI7fOjGztaZ5GiFxR7UGBo09jK8+Ybai",
-	"UOdquo1Da+NINT5GmOmKzxogVdR0m4eIcSSm3hgMx8XqWtdu+tG5zr+Q5mE8ag9TPR6ROJlDzbhjC+iU",
-	"ReI/FIT7KQiaHojkFi1qCBsZQ0yAsh5PiYn+BZZj7Z0uJlnbEsJydbGJR5muSLPpWtqlBH+bIpuUj1T6",
-	"C4cedtokqH3kCGiHIni6bYN6CjJmjM/CI4c9prv44HhQXdBfa0fGRGz0j6bbMK4qCooZJLOAE0fRYi+Y",
-	"+sTfsupQj0F15rhHdBV1dSyZNh9CNiOVCAcRwf4M3JdUV7rETJv0qz3WMnWcZXJj9MLU2NbCtp5uogOo",
-	"k0v6EBVlngDl05Z1CUduaPcTKSiPSEq/BSVdk4oqSUBhhRL+TDbAH9LeE1DjNmCPIjwmhDQhIxvKfttf",
-	"qP91OyIjwtSlhSLtj0dVnc3eXEmML7PxOtZ9koiSacsTxGSIMb9j2XhSkF5j4w6Q7R7jAXiFspkPlnwf",
-	"5salCNPSTFuQoAOC9rrMS6OOLQyRovSK3iqOYgtoAFtdl6RexseVSub/BkQqX371avXm0BsOdvwGOWjs",
-	"N5s73s7ebmPYIP4AVPe9vf294YHr7vl7g4HX3K0NBqS2O6g3dht+fY/ky7yPRsRySissUVmzxS7+EAk3",
-	"IEK6iUBCeTIXcRUZov5Xfb0Dkhd4eALfx/7tKupIuCPfq+OKrXfpDGLt01XXd/72akOx4MjnugFkIjxZ",
-	"IYgKMSU6DoXKo1wJrGl+jfvlMsTZ2gZavR9roH3Ua8qmQfB4t6c9CeXSi3NiE4//uCsb3BUNtULzjJNv",
-	"fzlnJDcVPWmXZdm4s+D+fmSLCgQAmfrJJrh7Kw/R3xD5TbD8D+fzP6MJqMiQXTt0689lyIa40z+I2wbE",
-	"7Q1w4iLKdh9NYs4wM81VBXTVWkvLtCggdfZc6tFqtldlnLygU+3S6eyckaMewwwRxQNthUAvIDiCnHT0",
-	"vZIw9Dya1voc5Hht81EkNzGaZFwhhiavKyzobIxv6811TBIpIrrffo53F9Wf07/7aPfZ0JjcE/nDWvEU",
-	"1gpTsXg939ScOSLJLn0EOrLapqCt24mCcT9zAuKB32NGGcq1KIAFF4JCBRgUbHxqYkfYOirUU3oMUq5u",
-	"cUD9OHflezJLehZZirSpOSEOYX0uAY74+/s+dht+86CGD2r1htvEBwf7OwdNvN/09/caB95gf2+wv3eA",
-	"G7UaHrrEazQHO7i2v9vYGwxxSlR7bLuoWuE6FgUbQP2HUeEBRoWcu7iEcKRKKxf6si9NSp++zObpQ0WU",
-	"qG9SFy7O3uh60UrpapqC0patQy9h1mNzCTOCML8CNSkqHpSSECEQExwpgKV6YkICAx0xHinNCbWSCtVC",
-	"3+QeG/IoFfAN7hyoR+GjaWgLfujCuVhKJaRoxc2szkERHY0hXecu4mxU7bGWrSkNPcwsjenP15XuIyFp",
-	"EKAxZr5AfCrt2nT1gRRVId4NBK4VaH7H5gy+RRhyUme7tDtwhw3PJZX9oYsrTW9np3KAdxqV+rA23B3u",
-	"eQd+XWl/cJQ6eR8fwoftkI2OBliQ3aZDP7w6v7xzv38z4q1Wq3XWfT9uvx+1Wq236j8tftz6q/q3tvv3",
-	"ZqD+qFarj6mIGFAtD2hNYWr1fgJB/WD1C1ecn2I2M7RHPM4lz1MQ9N3yYiSJr/NUjuev85BHIy4rIRYC",
-	"YtuVAJDLvk8xDaCgN2WjgFSmgqCICGKS3Bx9t8B213Dt3XLUxYGraVLcTKyK4uK6ct0RorLH7PWDn+cu",
-	"PkwSr6+KWkLzdyh1TRlMi60JM4zILeVToRdV7bFUNxAqUN110d2YgAGGR3DXYHV6LeCixXE+noME1xGo",
-	"VKKI3BIciLgySI9dKvIZ0AmVh+BggHp8oaI/ZjTth951bRUZIDR1N6lbC/lauj9F5wI+jfk06rFys36Q",
-	"a/N5DWd1YY/qIf5dXR4op1Tg2hcru5gn9eo+sSW2ZQoLHyGsT9mWibmzxbzyEej+EskTqSO/E6p1CpUs",
-	"kb3ilRRZWUG8QLAvJlldOoLADX1umURbnE61zZQiwDYp9ruPV6gMGWb9TN20Q/QKknHRb7/82s8tnrqV",
-	"pMvbGShU8VNUYAhxH023doim7IYpNceij5UoYlBAzHrcqiHplIpnulvMVtrQbJZgXaCp7VERV0CaI1x4",
-	"KEmEai60I1S6u5Z3YJW6o4BeGnhWG672yajvY7ql4w+VwFbbScj+cBoBkY3HA2WrfoCmTFJdOfaOMp/f",
-	"wZVR24WlLcYSwgF/E0LnlBKeVxINJfkqYrY+3YC1PXE0izlRBZtGzVm6u1QRwsTke7AYK2+sUQt1XHVV",
-	"8JJSaUs2AV7NW6vbT2cFb5pShCUy+248eOPRc/pd5/3PndoZ7YgOu9zxjju7nZvwhw/H3x1Uyew7l/zQ",
-	"Ug+5f/u4Mx6wv9DhX6pePWCDyWvX/+G74DHFQXNoYhos1TG72lRA2R+Wq98Vq1Dnogg60FdbA5n5McFc",
-	"wS908eLiEGxDL1PU1JbptKTbSVyC1oO3ygFYTJdB8SOEJfXpBGVeqjoHeAG1LapIE9Q2dVtL/XlJzmOT",
-	"ksdUAzNwWmVesp6KrCD3L2kngiBEoIaVRIJacc3i2ipriWa2zoipPaKEs7Q4xpLv06VsYTY10W+//GrE",
-	"LhNhRhmVFAfJa1SgPlSk76Nt1G+pv/6jVm80d3b7ti0YWGrAbnt90ep2P55fnmgnl3HX91iigGZEt3iS",
-	"e8luG4liU6GOcEKeSxY7D8WDxbGUyJU+h5JTsrsrHZbgrNa/2nZdTx1YnCdf7V/V63Py1X2loVvv7em3",
-	"lISy9Zp/RzLQv5ZEE5eqCszdsoSVL5reIzKiQpKomKzG6eFW6lBXykd99U8/zuPOKMNlkF0UbzZqax9Y",
-	"fF/nkPXtje072ixt8xvACA/WsRWG+okmZzC06VfYY5ftN53uVftSE0l4LjHBb2lfW0xIGSG+SOpS7qeK",
-	"yxq/YapkZY8FRCpKqjarqCN4F4z3LpNlDoWnoUchgP6FOIzLEKYUZxHfgh5TQp17CCWrSABOA2N/1CXp",
-	"4gVLztEdwTdxPDJsENiDgzTdgC5Var89Vtaj6QpSW4q/HBxmrErWKZmJIotlk3w/o8aTB1BqTfFKzf36",
-	"Qa1Rup/c90AF227jDx37n1LHTqoNIfJZlx7Lo0+ZO/hkFlV3DeZwzNkwoLqo6D84F7JXLWEceWexQuzP",
-	"emqWyP5KsM4QTJvmF+vfi2xlzk9l2UofLkIfSe5ohjUVtucJKNDTsIo6TEiCTZND462yTC421JoCfmrq",
-	"lb7nHJaGLtvd9lWiPIC8H3OZmMslrq5peIR2jMqATTxb4s1CVG7KBXsszQZRARdMWTWsZWHeR5e0H9EO",
-	"PqjNGAf7Vw0TzJyf4qiG5yHLzmLBYctJnYfavladFjih4pY9xgjV2op5gYE+GPNCEyekGSoWaERvCYvn",
-	"1MiwleW7VBjW22NzM6I51pvLSgV5FI9biheyxp2OtAB2mNDyulcb7BF3eID3/eZwtzHYITW85x347rBO",
-	"moPdTThnatX/zK65qzksNBXUj4BlxIZC+ocrbl37KpEmcCeGqrlxhualfHPqFsH5L+cKc8Rzie6i1AuR",
-	"aSqvqNfExB3sVoCGGcWDWwqeDjyoxYEHVXTOAh3IM+FC9lhEPMLMy4oPJBQFzMeGiNsQoRWkGVSBCupb",
-	"LaZ/mFAbPlwMYNC89Sg9q+4xmCfY9xiKSbGpMHlQNdOlWcyqSdO8GJXnNTtL847sjCn6yqcypWDoRdRd",
-	"F15jHA4kiY1IBV7FNi4dLIHuxlwNPecUh61037+6bh0fn78/uyrcR8pSLpx0qyCjeKqx85/WOHcLHZYS",
-	"ji0edgA91o9joywI9edjkBygnq6hrtasmNQRRdGUiaKwsKMem1AhlGodmxF1kX+bFOcmrCo155aTqnQa",
-	"B7kZ8eIhISr5kSmoMDClS5iftJ96iNaZ7E4rn5BdtHlI2lK3r77sirmb+7tJzmtqo//sjNVKT4b0l3mk",
-	"C7nPibraHDEXy+AgQQPCZDBTFGHrD8Xt28bOWOYINM+g1QrmPNelYC1XDfQ8MMoaZLnYhKAkeAa+/u7j",
-	"lZNE9KX1qWTWiAwjIsYVOlEYNCIyCcM/SiaIS9cLWIWEYutxSL8pK5lezguR1Ic2XMpm5GiCxhTRQ2Me",
-	"+DrZqD+FjoB9axZUz4IaGb0QtiWgDV22tTTnJrwhs/mQHg2pB8XzxABO3MQ6HxRBhqh1QN87tOe5/Ukn",
-	"ZMIf06Gk4BVLPBW1m4ri7tBLLOVdgowIHFCPrE8u46U+tSlSodtiIsei2XGn4u4smh3vayS8+dvH2m2H",
-	"uVkLoYZix1+A4WMxpRjKf0Tm/OMxoqQnzrwjSyFLLt9JOEAx8+kIMSU2mSTuMVPGoqjvDVDVrThMwI+X",
-	"lWJbPWasgHEsDxRQjq9VP6veGHroYWYa9Ko3OqdIECEUn7WSTo+lTGc88M1izbBVdB7oMo7W/JYklyWk",
-	"c2Yet4wg7nMh4mh1yxdiK1eKEyWxRrC+uApOikdAwYEMf2EcKfWHRMYOX0SsL/V5dXQfoI2r8bcgLU23",
-	"D/omFfTX9cbclyyGg+53B8/nj29l7sAf6W6LYUxxF6/5ICagIvNExJKIJLopJhbF1GtIA7I9DRURXiIx",
-	"Sx4Z8/9kGkgK/TCM/q4G6GdkZkVNDN5b7Umb/qEzD9gVhIwIOPKlqawzCPgAQcskGGqMxVgJ21Do8C6i",
-	"UioiaSRdNa3uME8ZmpAJj2ZbR0jvgbKRmUbbQyLbicmPbSPlwQxhNlOUYktPGWfBaF/5XBs/MNL01YqM",
-	"lWQaBX2wnxzjICCRgFxAK1iX+9D5rO+YPkqppmRxszJDA7dMExZD48r9OGqt7/TYsk5aenP8jiVVDMyY",
-	"cVbvC6Gr2FuaaefmzJh+9AFdzUICxFgwOhzaxkVJvqCGZfnj29bVxzfotHPa1k9CEzQskO6EM5YyrJ4Q",
-	"STzbVF+Nu+UY3UTiuGtYwn6OIC9Sb8C8VFFvKb4GRex7LO7tVLUBH9T62SL5QuiC/+oHY9NlM+TTiHiS",
-	"m05tYUh8J261VN/Z6bGUk6lscDfOegG0tl35tgBOCpqgf6ipwc6loHp92vrh+tVfr9pdVLZNnWpuc39n",
-	"b9d1NcwcVHNddEpfbR0hbPt/w4K1Ca7W6DFtf9SYR5XWFcr8qg4KCK9pQB6BRRWpJfG93h7yaFKxLCgh",
-	"9dk2nGonRV0/A3KUPiWAsj6+AfH4hAhzmpku6ANo57WywTHMu9iR9Gm0l9SdKR3qLNHtv4dkVHJKijxA",
-	"GaG61yQ1f2/QwDveLtkfurg2qHsNv0l2hrvuXm2/ftDAzcGOt+vvkf3hAXYHNa/uN0hzuIN3k9AKGL36",
-	"91ANrvumNPfrtcZ83yUFj6pPbqufpz9RNqEMOnXGhP3B63lEeUAhcIcN+coKoZpcw10pQ/2EKKbdYUQE",
-	"YQ8xv/1Rf2NeyDCdOn/89NVZUYxDzW76G6YECn0lswLFF3Ufvi7NTTDHbIhlbPbKsALLlLA07B2V07eW",
-	"e5LIipYlgIr3mCWnAx0tcIehAj3zt6roYjoIqKdJ0/vLd4Y3aQdrRmgBZSkGH2RBDEiPedgb61J/8GK5",
-	"fwzd0NSCIx4cohDGd9AEf67gEflzo7bT2HVd10F0MplKpa70t6ynrX2FR8DO+r1Sb+q6DU9BDP4ivVIf",
-	"PDv9zrByxhmpnGLpjfuK0wGnkFBSrf+yv6V5ScNtJm4uNOD+DHxS50xLXCiCwtLl/qX691BD/M9upebW",
-	"G30H9fXnmltvVpKPlZ1a3Y5fd3eN2ROhvj0fGEyt0wyvO9tIHEkwkWnNjjDfsrtd4yvKvG8Wg15uaxhA",
-	"30WAgRKwEGrF7fqUbCsU3HGgJxQorpxiI1fAUAdyoaYdddfd0t45O+kJFSEXVNdzUsCnLKCMpKJmEpFC",
-	"B2IYjVkLQwYHteItiFqhkY8uXx+j3frubsLsXvZhzYyzSqt73OnAoEKLfBoSmiXGwoduOwhFtWVBbsy9",
-	"RAD10lvFndaoqXtiBC4I0lvj+VczSeAg13m4M1TIDLi8jrr8cvtlVgBZR1Qoog6bjpTLmBLcUpKL6Rut",
-	"xtP51Bqlc/rSt4I7PBPmZoHUkxVV0gzU9uaHZ3Oa4H91Shmyszhbfx06FLfixalG6uk5Fi9Mzkz69hwh",
-	"i/N/7pV+++XXXin55uWf31+9ruy/eAGpxfEt0xfphYBLse5abHfx+WW8gitoiylZrHohNCVcCu0YESiT",
-	"u03dfZ5O1Am4MeQpk2RENN9UVDsHDrkkfPnMqebovdKPbuUAV4afvuw2v/ZK+c3Rf6hYOOh2qzlKum5/",
-	"au2CKUpIGQr4HYkqHhYEjclnVE719VWr3soeQmp16bXlrUytre7u/q4v7xwnNAD64yL/617kjBSSAxDN",
-	"1vWtBt6vr3VFfxNg+0WO3LLutddTqOv16U8V/c+2/iefAPxBe3JpT0OrWjnBHmBleqGk+nCGyhlZegtC",
-	"K3VO7BFiPMawFC14itv5bGf69cmiR3fvY3Vp1naLwoQgihvIeJ6ykSLtqAwGEy2hb6VtFrUNwoqUyrzK",
-	"YLHWcuaxay0C9PLB9KXXe7mEqnz9Hblbjeph7AtoMAOVHOxqC7YGDcr8e2+AjN60jTc1ZZBAd3wa+Eio",
-	"sykroDpIgcRB6iI6wMS2nFiXBr+E1qbnVfE7Ht0IhHXsyZv2VZ7C9pbc02j7LTW2dZSwfJvuC2FBW0Qx",
-	"/5CenlN66tKfM6Kt4rwAvm8jOWkjeG7D/VzL3e+WFf6Tizf/olJNDl/AYqz9rTE5TCU8o7KhaY6l6jqU",
-	"/G27dRKrIlvpWprZGc64xocxFlp9gensoOZFzWnnqsvGEY4kWcTWEYqIjGYm5vFS/V1pwd8msH3uWFNP",
-	"5KUn6lh4ydEdpjL3+JIr/jXh7fnd20hkIzDT21vC2ltz/CPhsIrDaxK/jjthW46nkwGDQPgljgVdLFR4",
-	"ONCpgEOovyuoT1D/rv8//nt/3E/ipLAIiScRsG1wwNooA8LAZ+sfxvVHeywupq1H0/LBZ90xsUKYkl2B",
-	"4sVd4enPZKuKunwaeUQcou8u2m8cdHH2xkFvOq9RWVuVhwobt7Q3+CMZXGgPRbxXNfzF2ZvEUCxgOPu1",
-	"kj/UWBBqpV0VSEaYiRCr67+lk0jVzAgKv9xRQaqojb0xLE+Hw/tE1xZXS1BAAA8IOOGT4p4QtqGOPxUj",
-	"AD4ccGl0FISE9XPLMWbaW3719v3pK3CXX3R+aL/rovId9eUY/Y//jsaEjsbSQdaB3nT1/7ZM5slQVxOA",
-	"o2q6rk3jBC8/8bgPIQjxUnw6IUxQzuImwxoPNM5VkUZCU/407qLWY0DSIVUKHlfXQZhANP2kjKbMwyZK",
-	"2eNRNFXwMV6NnSpqmegCjIbkTo8idNwJrFJjhILuURxoHMNUXUfT6VhOIx2Zod1UcBTgcYImfQ9zOh31",
-	"2FKHkzFr3OlPn83PMY1OBBazcOIrvNe5OhnGk3JRWc/UElfGVXydHyQhZynAR0Avw6jhdjIU0s8kAJJJ",
-	"1SPgaUk87XcZemiw0Xj+09JRo66kI/xZS0c1t95MCUu1PGFpfm1via6zvcHixt9wcY/rr0mFQ2xs+Y1r",
-	"bD+KnyYmnc8g+/wjOitWXP97imjapvml5jS/fk7+LBbc/jUMeb8PWDc3CYYCIA6wf2FJA1zSlHSXkaeV",
-	"WMeH2iamdnOLg2naspfpeg8hpIYEJyY+G6po4/YUNZvr+55MeXeIcp/P2vu+OiWpTVgXQG6zW0ikRrUB",
-	"xWdzZZfl28kzVMaD1uqu634+cF3X0PujhEpp0coIYcFMd4vUYgQfxpuy0pF5f35/j2fRbBXoR/27voOU",
-	"7MynEsTfWrUKfAZy6QNFnYgO3E3KVWSAqgN9Yfla4VGiwf2MyjvrBHGJaRjySBL/lPgUg73i92PubKUE",
-	"fJ2+r2G1PLaKTrbjlHA6Ubtbo3JaEkVsA8R1eDCEK9u0ENANBKSEDCnTyYE2rY/GJVSo7GntKOAjhRpV",
-	"1GI6x0JJfXHioU0yP1JzaFkHpEO9ZKWT6f6KULYEWjyZxgbxCFDZxmYHpgonmb6MCDNyh8q63dpgmuwM",
-	"CIoporLl6BxEKFEz5nc5I+po1AH2bvLE1A4stzNJatE+IPjWWefxKzohQuJJuObzZ0qvWBHYu8Lhwqh3",
-	"Y2TNVqC7gMdZceqPa9fdwF8SA0vD7qmbusXTr2zVaBFA49M/XTjpUyWNP36tXudLiYci9QmHYdc2Ts9J",
-	"hNEkBSr7L9T0opOKLr26jIJuA21aTUdjWiVQeRoKEsktNA0VMau5rp1cGNMKlWSCdHP2gBIfcRYbhcAe",
-	"ExHNmpQm0FcPi75j7RY88sHOx+QhOr5st67aJw7SrU9PTNUMgQIylCBr3RASahNCj4FwsqVW2r68PL+M",
-	"K90YOl4Gs6YpvKdz3zu+iXOUd9Qjh6lYx2TxW9APagUxdtByYozKZit6NCWma8YT54xPgEWAVQluszar",
-	"gRFIF7XUVndrDlqDYItXcLL/hGT7xy+5RHrx2zrMkhBPQLWNiThYFjr61ZqSeCeU2Y+xgoGjCM+eLBND",
-	"ox7Mr43RoAWb7f34JSWH6xLyYDUxDYRPCnhc0VsGc3Peqqd7EZcOH7Nz4NwhACov42rnDKrbTQMJ5W0U",
-	"JP5Ikvh9MSnLI3TpkYEhTmsyK0FwpNlUruPDWI3LukAT8dEERzcCuvTwLZ3SmHI0VdFrCh6hpFmiXZvO",
-	"WjS8AeoXGgERsiMwZQL1b8gMCiGi8vGYMiK04+AdloqDkc8S4YDeEAd5WJAKZYIwQSW9JUeo//83OZTX",
-	"/R5Tam8YYMpSlR+35tMvaWRs3JadKB35CPXJZxlhnUYOGonurzom4I84VywUPDfkM/Zksh0U70azG+B1",
-	"UIuLGTcAhPEobSY2epvdOqC/MltGUjqIKE4/mJnRq+gkyyK1Xq9YG2Sg5JeZUoeaMKxvzas6k+/1Zi4t",
-	"hV7jpQu8Xnx/l/5Mvk0efPzyj19K+BZLHL2HJLiSs1R9SRf1+KQgq8iya9Pp6q5TklzioB2QidqLZmbq",
-	"G7Vj8Y3Iub6oaoZVRhgdqZwUjBsQYaQkIjTi3p/Af3ta/Xsp/6guWAzEDLktILRfNP581TRW3ehFaqtv",
-	"ukhXma2ijhRJIYykvmzcuNkWIP7/2Hu730aSLT/wX4klFiiyJ0VRn1Wi0BirSupudZeqNJKqu2dutiuD",
-	"zKCYVjKCnZGUirdQwF0YC3gXu9gXr+23tRf23X2yF/s1L17s/3LhO575L4w450RkJJkUKZWkUlXzpbuU",
-	"zI/IyIjf+fqdc9RQSPaT6Jyq7oWgakM8lNFF0r0QcYTxYFbPBNdKMioq+Hb/4OWBUZ+x42wmWDdVWsSQ",
-	"RZ0KfkkpbOeZGg01q3P8F3hsIE8ca2ZolV5CF1kzWFrbVLfDWh8QodRJDAH7ROcqGzfZS3V+DoE96anl",
-	"oaxvtjYaXpkkPhySkwfnhnAXWluSN4asBlsBxbWmLJkP6CokwMcbmlel2XWFT8oWCbwFDa264oc5/3Nx",
-	"59yTh2RunTwSYstqHHesA+K8et7YatUvmM1rGWYKKAzgLh4XpSF6RTVqrDPRrAq439G6vw/x7ov0BfPa",
-	"eadbC6wVWK6P8/SstTNRHwd0xVr7/YdqfQHNt7l3qXSL3rl+MLc4NK6C5f68LpF9uoc0o/qHNH2TisBN",
-	"98Th4A2shmOeIzliOKosAI2ZyljPNk1hBMZMoVHsFgEPG8P0tzLWk9lsbRTMrUYzlN/M9AAycACWjKNM",
-	"DFPenXChGTMGvHLV1UbMdrhLuLhlZOLWsGC3e60LK6N2aj5Dnye1qv1/8x2KE/RoQxtWTCB1FJZeH4Px",
-	"S2/QPSMNrgympCjv85uYHatYsm6mo+cn6vY+IfMnipJ7fenJOzG1z6E6fbGq8Kn37n+YgM17KJmHs0fb",
-	"8e7FM9x/bngR6lIsZfTCO2dflZkK8Bmv2zZGXV5FY/f6Drjg3cQTA2NxQjERcJ54fkzrVYHzyFEIRrjz",
-	"b2p2JdLU/B/cnKHMxbu80WT71qa2lrcxzZ1opqr5USK76SgW7uSvzfKMqqQvNJF8mej8W3y3R2uk3rXf",
-	"cP555Lqs4PzupVqxNNF54eJwjhCsteKO7+UR0yJvzOLbTn6pavptj6dauMhXR6lUcFn7cO/Oz9kGz0bJ",
-	"VPFe1xLTaGnX2vgvsF8MPg46InsBil57w80C1L6F88wCvZJThs+ndqfCNoEtsrgnFVfEEpTv2LFhwMoL",
-	"JJ1b3JoT1/IAfPU9Lc7rfa60po0dg75N22RtOIRimxAGQl9n3ma4ssm7yiK4oikuhcyjgEkFBIQul2wI",
-	"3XRyxZIc3CoDlYkAU4/R+Ql+RWNI8RhSMWxzMfMC1KcZMyHoGW7vRaG8Ep2+UhfgrhdNttnaLNJ4rNIm",
-	"FdOjbt++U0ZlMQsko6wjV45SCxE/0Y7IUY/QNcwqp9Zt9qhhn0aVQqn+Zihdj5e+yATjaeqqngasI7p8",
-	"pIV1Jsco37p9pYVknTGGwGzPBGCv0t1Dqc2sYTSRrtZsIKDQqTkZncG2OumFGGM3VvN1tV1sjZkS0i6G",
-	"bwmjlp7cakXUzbxbTkv8u2vHLs0soIeVmZWe3YlFOuNrPdEsAXPNqQUliQ1Ky9DYT05aW9F+XerAdSsJ",
-	"bTKjvkwBtA0RXatjKylWcrUCDZlsSKkj8ishJDq49mzhZC2y50h0o6aIWK43UbKsm4eybh4jJNRzjrT4",
-	"NWoELBOX6gLIdJBCA4qa7QSG4SPaWI0msxF1FyXSCcTgsB50kqYO0HchIzihhD9bsDg1DzpPLtEswbsb",
-	"RaIJqYgA4vBmjLK94dWuVeiP7FQ+ZpV+mlMEVH+StF0lL0Wm4eXKK9RphtVaNUzVx6/PoHL1uYBl5ZDW",
-	"rxnS8zsZ0mdFn+j2ua1ffHr46tuXB7WghglWR/rcLFi0Ftwltb5IUzUr1vJsuheBiJPctzt6mRqUjYeg",
-	"lpi/KUtnoM9pPGcHP5/BB4Fd7owsLX4lU2KaefdJbRDa0IsbIBYclyL4jkXw0aTUya+w7cGidoj9Mqvv",
-	"B2YXfFjFRYg5d3OENl2LYpt5CjoEXvoKeqREA30OWrixJmSMFSY4i0U3GfCUJTHaAFyzyOyLqAxltFUq",
-	"RD8M99YoRvOGsj+YwX8/ganQHo+8yu7SQuZoQsWsr67QFktjtDGa7LnK+4DRmtWhsEYo0UALaCZQUaUn",
-	"NKzVRn83CRMiBgZcUJhmfXUFJEc6gVpmT183YYjBOwE3x72UTfe3Soat9VA0tQjlSFI73jmmnH38LHUA",
-	"p5Rm/0uzXubIopvKn08iemgTzZI8dy5D5plx9DinAi8lyB1LENyR6ABy23IRyeF290qqzq+L2ikWJzG7",
-	"ghZcyvOXHR4xszcmYxMnoquyWMRtqkPU5WnqgNdzPYUSgMtWsddqILAAft0CGy6ZgBAW/QAjNLkIFYmS",
-	"F1B+E2Io2k2NoEj4IRK7jNGmgjuYv4CmwMGKo647OBrSzIdCDaH6j9kfIpR1Lhm4lK1PAnEYhmcW+EBd",
-	"WmRGAcGhrBwe+yfKvDkuaKylH+GTqbQJpNPnPDsXgDKuPBdQ0THLvoknXYqsQyUVUQZZf9qE8IiCUE54",
-	"9qLA+vpwiE0YNBy2ZFCcLP8Izifcjaa9idMeNc1JufJbdlJHILoWVAtWPzt4tffqrIGdo3HdqYxoIkYd",
-	"CGX99fEp/W5E0oUYs/re8fHb04OTHw9OGjYrm1oV0W3fnB6cNK61XF/bwy/NEv/NRKTuncneJXAoL7ha",
-	"UKPlYCTVuv3TSSqzCK4VihOhIJFTwawq0VslIivEnZGaTw0gmo116InQYqsZNfzg9HTv24NPb5n5C3Zx",
-	"8yxV50zIPEuWFtqdy9czX945mDFTvqCcRWtufqT/8MjLmPBFKrWYuSL6DAQugDNTUPGRmS/VVTOU09yA",
-	"ihyimfQAZtkBFRlBoZxJD8CzFyAHII9myQ64KTtg8nNYdgAeX5QbgGc/LmbARFrUosxo9+bWZqrgRyso",
-	"b2uNogoW9KMgA+CWWBztSQlaQv098wHsPC+I89ZRMxPqD8AcspaL74pSaeyhvYaG+ZoNuDYGMzsVguyc",
-	"n+hao/T31RWYOsmlMHK/qMTEqUN/dSqRecef7Eh/Q/6bWRSkZxU5FxL6M1vYAMcdfH2r7WoB5PIJV13t",
-	"F9Q2N2BJZmYF1L766quvdnobfFauRsXTy00S6ZWAK/5u9OvArrKJomIfh0K0HszSmOfOcd7IulQ5hB/P",
-	"BXR8c0Re27G01Vji072polfFDq6O18/wh58nGvrHcmgjaB3H4AEv4R6ueerIC4xg1uUZ4ExerIInGoAm",
-	"keehjHDNRyyRrDdKU9sjF5PbgV8DJB1i0AjJMpVDDZa8n6nReZ9cOLQWGwHBH1btGl/BxSLVAgp3Ta82",
-	"b2VutnZYR4yVjOENMe9UKgituNR4DW4HMwvmfHTIfPXVPuLpuPnVV+wbRbo2TAbW9dKjjpnQjhn2eIg5",
-	"L1RYWgsZ64Dlii5CEHFEqoBF0CUfXTijLCUPzkRvQWOPttkkuCEJwTZ1CGX0PqwlcVhr2yqNJAfGLIlt",
-	"QcYgROSCs3zkgp+A6gQ/8Yu3UPI/CAuA9O588s0LtrGxsePd1gBqWGu//9Mf/vjhg9H2I3PEeYDIMQxC",
-	"yn9uwCYA06/U1kQPOBaQBg+VeUuih2B7i4ARnfMD9idEP1ZRyYeIswWLbbd0Cx7HIm7/DpXAP/3hj7+Q",
-	"x658sHRvIuI1KXQC98NTdft3PGAde3ovS4SMm/CIXWZPoh+tG80fadm1FsPq+w7rfrZZ9PPKz6NfBysH",
-	"QPnDwhi4BqnLhz3BrlY6x1sEQdH+W0naQliX3bvcyeaI1d/I5B0bJGmaUJV2L0SU52IwzKEhKeoVVJnb",
-	"3schFvua9cW7+ndHey+oH0EdUSFgk49kf8HCWjOssb/AMuyNKMDKSh0BcALvDAUwsBmMWUBNaKrZFeYl",
-	"zT/UYDiyqeyOeBcwc5xnWKq2q6TOuUG3ZCBs/areSJur7FA0ECex8PcWGyQSbqpS/Cp7xbSCkBVQxwPc",
-	"7evv3sHuTcx1trg9e20T3ggAzawnIqaCW1v43CCUmOTEO8aaXmsxHbA18/AAxxCwjZb5P6yWddbfxUIf",
-	"RLDM1HAosGyHVf8GfMwMQl+KUFIhU6zGxWUcsIxnIh0H3psaPavNYhGPEGqgbc3UwqrSIF/4quiXWVnw",
-	"IzTARdW3G+pmOOkPXKPqITXlrU5LPO2uxc/4em9TbHd2uhvxGn/aa4n1zmZ3O37G13obYqvztLsTt/i6",
-	"2Oxtd5511+INsfX0njTsO1ew5ynXUlwxpy64Pg84RVavWtZ7/FxLaeEWZtx+4hu6FVbfJ4tXdqGLdpnn",
-	"IEDuKMhXJ5R4Jgppci0xxEb+ZtQm+TzEwafks1u/T6LZuZLLKgj3VaXk+u21AJW9MG4nyOwblTy2JL5l",
-	"64Oq1haLlGPwa5PuMjVIcmNV0FGoJASNnITRB0WTRWhnn4IUaTOI0NjaChoVbTLimVXWydiUrA52u/ln",
-	"A0Fh2hVgZFZZQu2GUk3owNaTuQjC7DJjv8NZHG/kuUxxvPZK+/w3Jy9nl4P4bSiqELy5qT7yacpBLKgM",
-	"kTZXCJ6l3vN56j1UWuIGes8o76+m6jyR15S25mkqYmOzFn7LDu9eMOqPei7N0rHOPvx9bzg8JYTDXBno",
-	"wMVZLC6TrmgY8/xc5KHkkh0eYYUKcOAoCWE3o4tj3A08kMQtK1eChuR/NhalItNmGHBXysWhMkhsujI1",
-	"dR/YmFGXLsmxHl0o6+BLnFEWvBG43gi8mBT4G3VAaoHAuPWAwXuF0r1GJ6NWWHB1Byp2JTG4YM5s8Q4o",
-	"s82+/+kM5ijaow0EiNBmzwXPRBYxJS1vC0l/IFugTF60emUG/Jdws6+jXZYJg+VFx4ZIvBsmmdB7eQQz",
-	"PpIXUl1Jm6bJulyasRrttgfLIJTOC4TuQJzNtV3zjRMNSEn8tADmVWVmYDaR005+dXnul7AeP58EqDOq",
-	"YWhWdarOWSJ3iwVphKsUV2WqvldzdHbe0Z3k6t1L8RRaK77tvzNNtIbVVmvXxPj7fufbbvI6+f7wze8P",
-	"114lh/pQnmx1XxxuH14Mf/7xxfc7TTH+viV+3jMnDTun3+80u+up7Ay+acU/f5/epX/gzIxqnkCEoX9x",
-	"YvCTFVudW/la6xEUPbSy4JqaLp2Udy/SxAqqavv8jF8IzaJOqroXIn7j2sX0ykXW3L0m1GXYzK79I8Nm",
-	"qBMKr4Sbm1vfN1I999/iEVjXxeywVMlzkTGa56WdvXgNMFw+VHFwus7gTP4iaEXeKgbjjOY/wABtJrpC",
-	"5unYHrZVoKvoKd7auneKyqOuED6LKL02IdQ85ttz1ZnZ7OGTMt28j7o4080uliXd7WY7+WhciJGKeqGV",
-	"FtXxKK+QTnKmcNorfZ3CdAGBpan+AWjleF7mp2GaPzBoblNidt0R3U+g7ge2tB7h5ei0hqbNGu8qVTbg",
-	"KabmNJrsuT1Lq4GAnkqUBWlH6TVmKPq+CZlnWJ7G1UaYnILER7bdkkzOBIkczIC12UbOvVVlSTz/rCT0",
-	"4tWP7xiu7gV45ikRbnXTulgCzqKA8/waxcHTk/0qHNenRDjEKV0SsGEipa2jUu6AIiYUDfIfVqsYL0oD",
-	"+U3pGFW5VHHGe5SxnHJX7+VWSc/XFt14agzyta2bZD6v36roxtPJXDCoeI6Lx3otjHg4NSdvl9LDvOeO",
-	"pDmHSgyuzSy3PvFOn1zV8hf34rpWaaMtoW9h6PNnm6XX134tzfHqe7vqrg3rn4CLVk9VMULvdUk7A9EF",
-	"BFvXQsss4AayKks9U0JJagrVo3BBPybFu9wpauAIrng29J1lr0jz8X8KJWmCm+gr9oFcCkq1phoZpaJM",
-	"tLmoUAYrpTdFs5ui+NN//zWgz+iLYRXoRa54QQD6UU0olg1SPlVxZ0sq6JaX2U03+CpJ2PfV4f1TfjnZ",
-	"a2EkkZVvdiNQz0v7r+6iScaU6sCpETwjYt1U8Mxs/kYQShDDZImVbzFpxEjBxiIvQkf9RFMZBIyPIZWf",
-	"Qe/zj9jY1b3kSgrZPszV49/LlTEX+Ajw2XanvpD7MuXAi1WZqmIuMc1FgQAD/u6lkOd5v9bebO1sOxKJ",
-	"zg1W3zq8cnPVYp41VVptX3pLh3vEIAMOjDO7Em4MPVbrnYE9x4nEDtFymMgJECoDBrZkBm9PUfgqYA5i",
-	"ktwDFWhdb1EF8MrGb+0NsKqL1RZ2XSUtz49M4Y5EBmyztdEAjSKU94c8xzhVnyH0GJOG5crYxwEDS8j8",
-	"Bd+0BDZo+lQhzdC+++zo7h2lhi+h5rFCzXEiHRTcgdJjjI/ZFJ4jNaX0mAvAdjGLF2rnYp0DNQIqi4pB",
-	"msIPbVuLKuU5dBel+nukncBNkOWD5pOxWNDI4XTnIads7/IdoAMmZBYmQHeB/MicmJL+q4KSBiNGvy8k",
-	"2sC8ETCaC7Da0ol1I0Q27dsaY6FMcjMSLfSEvYS6lw9x1kLTQsYi05O3wtmzLTnNHxb42N410Oo895DG",
-	"Ww3SxpqrQM8jnl3429S85udig92ScInepVu5YszsOHghzuUDlCh0bq6nC7m5WvfkiDJvPw/Gi+2/7AD2",
-	"4B3AjmDey6I0ww09C/gxXreSWV7OLIf+N6VIX4kpQPmcMatHrqD614nsqkEiz6OAuuVChRooAgcJzNI/",
-	"WY3yc2VObkxWTVLwfJ6mY8iGlNAhPR/pWWUxcJiOZfSxQFaeA/tO7GtKt1elsKJ9C/szEVvx57K5aO80",
-	"y2K0M1Nd5ce/XMjRAL5rcciOo/bLtGFZUWQ9HRdfFRyKiaZJ3oV2HPhvQdnElKswq0gRQcyi6HKquglP",
-	"6XOd4rWfYVXzmcXwynGSXqaoA1255F2fyzj1AyiZMAhaa9f6Sc0JOrhqHa9wSH588Gr/8NW3wIp88/gY",
-	"I6XtuHgco0wrWEYyFpcAUP5oYvoWZY8Uqivj+kKzyC6pyCBdR1huByq5dHejhNIi9BjvLsUfq6fqUCoj",
-	"J/6J6AIFfrd8EmivnEVUgoHuHHml8UgHPnY7m+UZvxQpETVCCTDEEOYCxrVlcJS7FU2wRIr3myKIbBSk",
-	"TTdMjxFXSScB82Ien8RLjYJSq1cKEjhpai3jJUDvDE0sNkkS0KKXKsz3xQAZMLqqnQnWknDGELZCSrr9",
-	"XfoejMtQOmlmpGoidW40N9VzvB/skK9kdR+kUyHj0u6+Y1nrCKGQdkYL0NKLbtRqwwHj3TcA2TP2F1ZJ",
-	"8VfKhGs4mTEwQvkZjmGQNnfjF75VoYBHIL3uSQ4tksJPow7sFvzNp67dp3NcgEenLLUWN1lW37sl9mEV",
-	"8a2ic8Y8RdFXRIlrN1tKToq3tsNypFF3RFcNClBXPawnBe6ggKDCAro5U4dy78WLg+Ozg/1gwkW0qHAs",
-	"EuVs0iWdSTLPE2hl75E3GvDe4ZtdR5J0kl+6VN4JqebpBgWZ3+6kWU1KkphFmfgV+pSEcm6jEoMl1WVq",
-	"4ZvcoWx65KA7ef12e6O4fnEstgvwkYGxA2I7viUS3x8S75F2eDdYjPr+g2ExmRftKnxlJwffH7w4O9hf",
-	"EF1DuSi87vp3gwJe+gIzfCEmkT06+K1AzBOYuU+OmPeJHvb7L9Hj/tADl9HN0WNBFjmdXEpG89NNqHVN",
-	"VdF71xK/eY3TeJmnli+gUEwlfpQ1jNFj9UHe1Pm4dDre0Ok4GNuZm7/hV2111etI0wdG/4diScUeV5J1",
-	"XC+/3TLfHZv/eV3TZydfExGgjCyz+cm4gh6vSFwou7qcmLcsX3Y7DnHPLoVJj/q8imQkE3NF9Vqud2GW",
-	"y5PdWdEObydig/5rJS+eMqGz2sZoTPWCiowtW57kmtTwo/G3+OwvQNwu9gHgfRcXQDjvy915k1Tpc7uk",
-	"Fop0YRlP7eiq6koWhahwrQeFxWdjYjJmES7+w1hHjGvaChrCLZbTyhJZPg004SFuiyRGfTQ5lyoTcaPJ",
-	"fiJqXERFziO/Hv0w6V7oUCoJbeLLp7jy+ZQjTRSwnd1ii9reANDmoSh3hZyzUJo7FIk+2NmErrRmMdZQ",
-	"F1jE/MXJwZ4xoWbWk4Z1fgdi8pa8LpqeWhv/RZ4y9ynMqvAZU/jPjdovDmf3xUDhilhcu4R3ftjKzrds",
-	"tnTd9BBxbKNqKoKaVHnSFfg0qt9f9kYOR5006RYVDO9KdYfJnafY4BamWViWGHx8rDRXNNmup1nWAYL4",
-	"ql1Nc7vt4YlWT6nnfaWhia6SwrnicgVdWxvQK1wLaL/gSLGHsTEhcp5I7ffcA5MBarMGRC7Ozr3muJG5",
-	"Ie+kImK5SFPtuvp5wqJ4fCiha2y52h+9qe1s8WHVnOO8qI1Z7LZjeOGHUZ/8jnZLTWupaWFygb/j5u9k",
-	"LXjW7c/cybiQ52xMVuzLouGljL1Ol4ynyYVoMD5Qtu1IGRmsz7/g5V9J+m13+gfc5ZWUF/M2D7P7Dge0",
-	"/06sOrHch8t96FEmzFJceB86OXNtbcO+KHdGp8weuHbXylWRaq/M6nyrIZT7h6enr1/+eLDvNYZ6op2n",
-	"rsulX/EPMwgqfXE0qruyMj5ZBr/tbbVc74v732jOZimRMwobVudMlVxYwC/xxQWsdMrccut8ajF+K/JH",
-	"vg4Xt52W63DhdQiTyqip/Twn8FwR/y2iMibBzWobUcCyWaqSQbF1SqnSJUTFBnvoHQgYGu3mostEJ50k",
-	"TfLxLrWY8JqAXwgB+yPJ2CVPR4KanznX1rnIF0b6N8f7sxxEWED+EzuIrvVt/CTSrhqI/8pzZ5AD5wb7",
-	"7dN0Y7iBm2SZlPfg7g/XO2FB98cMp8D8UM2TIhMDXA72ysne1D2VQSMERBVIpzaYopulvIfCn62ZpASD",
-	"3GGR9MGIkphJfM5mLiFazPBtwCL+XiXyzpL3vsgcsmov7hQHnw48H0+R8v/zP/+//v4//O2f//t//ef/",
-	"9t9NUELXZtLzHyGtY3K9LG5t2k2yTC+7uf+HcoNK+IK1rWbo5XMD4xa6Jhp1lZZ3RUzc7oO76GSxWDoc",
-	"eZILqJvKg4PSxjHjVRlx9jUBPsMSfFISAZtOkRvbkjilONwkNRXxnIpm4D6n9DiXBnej9DiPq4pKA4UQ",
-	"yUrChmJlD1vOL0R5Ueyae7MIT4ugVOHxm9kO8MZcueHl0LE6dz6KOJT25246ikXcmCDDenYfRUoL+y9z",
-	"xyCSOokMocTMrkTPFl1e5NMDo/uWXd6jThDYP2mWwqMRSvcnXpZJY48sVaGI7X20ar1YBtnjE13BHadS",
-	"lGQUqxJRXnZBKc8CPLeYaeHQtU4uBKgmOynEGkWe22Sqhk30ofKxDjSQShM5VImYFtdnt11rtcwVOAFT",
-	"WSgnsy7KEuGWeW+hnJX4xubmva1dn/d2t5LoUQuViavXS2wXT9b4TJXbSBwvM+5RiZxlatynSI3ztdy7",
-	"kTgz8+R+yxLHWkIerO5iY8mJhL4qKRHKCTExJW1ukaz3uKTJzDS+xyAA7hnvlsl8D5jMd1u8I+3vWrc1",
-	"nRPQhvKbwaBLmv4gZnaeDAS6RcygRNxkRxSlApdEHeoLz3Yu08m/6TQ/nLi5XGEvy2+PuslmCiTN659e",
-	"HZxUaEJr8Mof/TTKKcRnHR0cPa982KLu5/V7dj/jilrc80zrfelwvmHAfeB27l1H3Cs1kz1rwibyMskF",
-	"tQxniaSCjySsiW9MHkQbMPfSO5psj/o393lOxdQrMjGYn4ixyziTSq7QCEj/qCZcBUh2pDJd2rlAg+r8",
-	"DdxOp2/39verg/R7cXx3QPkxgfqqnI1N+OA33px6L46X8fhlPN6z5OJ4FqAsoM/M4zRbjQRJzSi4jGFj",
-	"ZVwFr3kxNcZjHz+QIjMBl78N0vJSpD8kd/ljNuIiNQR+gn4nEtmc5nzwnQSeEV/3jHikxgxTnkg7sAal",
-	"a2tMpsSjoaxXSda3JwdHr3882G/solNCSUEpBfaRJM1TAb2i6nTZy4NvzmxfFBxUl0ujKcB5iAdtF/D0",
-	"47JYtNOpGVd95dI9S0y9GbX/sS2dt+wfIaKg68kpbJ+Oto2TtSRt38SFYGbMLUXgWsOSvma320YYuO1X",
-	"KEmgnMAwlwVnbzJZTB6KMKK/cKKlxy7TRjb3khSKC3PqT62kWMnVipKux2KlrL6O0fYdXvfodtbNxO6d",
-	"pgseDo6wAewN3u4051l+lgzEYqcfyBhPfsBOvN+evH5zPNlat9Zd2eqt89p9t9ctr2fwfCRY5XHz2cId",
-	"d9fWXcvdIqDwyYl+1Mn4JioZbv8lVN/QzdJ3WDUXnh0wm/XyYY6Tl3obecXLSzU1zC2iMlazOnzMFuur",
-	"lKpAYYenRhBKWrtlnwfiOnZrpK3WZN8QnnfVoJNI0fZzSYlOhs05M/SkYBlH0BEbAYto10QYPYq0xaCI",
-	"/em/+7fMbV/4KxIIOdEsaXCayPNU3JU4qMgRcTruTUoLwXZ/gLDgUtx8tIa6xMH7x8HXUwrfImA4xyX0",
-	"IlWjmOFJTF2Sv8/BogeHXS6BNluHxr3FWKbr3IF6SuTbvpjIamy0yTeNTiiAuMXT6UOJ+fRlRG6yE4Jd",
-	"N3CeCbA1e+bDzE6Yp3W7TJlfbu9H4noaFCtygb0tr+l/eYpNW1yrlVzZ7rp1bN7X8NrssjqYCI0mtLjN",
-	"wXM0GAELJE3VFRLyYTWEUvUgRcupIKx+Jt7lL/Ay9qc//JEdiexc0IEG2NabrRaSDO1oKApExcTICRXK",
-	"iQaY0sADttPE1pp0fp4MBFW3NrZx5Nk1ETY4Q+ZMJvJRJqm5JmpvNACbIIE1rSebX5JvrKIBMF0ehdL1",
-	"vnT+Lb8BD94n8KfYK8Y96QlTPYyLAcOn1CjTjjCw5eAy1lPZFc9iEa/+OlJ5gXrX+tPMaqBt/OliZ1X9",
-	"Iwvb831YG2VpWGuHtX6eD3V7dbWXpKIZi8vmu9GviRwkstlVA9gH5pdV3umGtQ8lG/LwaO/bg5qzFX0u",
-	"5IJt37yJeqCiaZXT4lvqaFvfyUzdlWEPbD5kpK5vVn6BSjP+aeWXuWNzfF54k3KhLBIsw5oQ1txcX4Dh",
-	"dabUEZdjlwf7IN13Bg635orE9wla/DPLFRAAZwJY7tqzs3sMNNsryc4Ofj6zD91lkd0K0IpNC+jE7JV6",
-	"djkEdj3h+a458qkaCFudpnAAO9pE4IvooihmKGEUm62WOcFzK7DN1k4VwB/ESX4nAL+Q1YoPKgU/bisT",
-	"yr7HgOH03XzTx0n+0GSKBfHGft4vnlDxBRSENMvo5pCziht0tjJegh5zqnZoY1fHVZL3E8uuNqewq0TG",
-	"6orV19kgkaNcaNYZu27Fu6jUTrPTi4xn9ygux+4xoL0znsNBo0c32WGurV+SJTqU3VTwTMQBiwh3Ikdt",
-	"BxfcBABOqMZNd5HrjImN8EOJLwRKsa5ExcBjk4FNj80es7J57yrMSGWm7Lw6fmwu+aSA+GlBZ2LOlpb4",
-	"DWLDsPvmgoAa6lWjpSY6T7qzyeQQ9YKoLDIqr/oqFWyY8rynskHgOnTGXPc7imdxkx3wbt/oAealRsbC",
-	"g7wL7DZaN6fzCyFDaXRyxlmXd/vC7Ggod7/dYlp0FfT2S+NdFp0LaTYG5Ztgv1UhG022b/7NM8GA8Cli",
-	"17AWjewnGkntvzfbtP7zm786ent2eHTwN69fHVSGlb8V0CWbZuM+aksPhz+KTBtrvNZe3wzMAV1rrz0L",
-	"ap1xLvQpqPW19tONzVZrAy41to+utXeerQc1bx6m8vMqqlGbO29uB7VksEfdemrtrfWNlrNW9Euu86dm",
-	"EmvttbWNde+XMxXzsRlZazOoKZkmUrwoXAm19rOnQW040n2hT2E21luba2tBLZPPRzKGEW8ZQ0lIjgHM",
-	"9Tu0kV4PdfGZ5oFIl9Zu80uHAjXU1UVFaJsy7S9tCwdqqCfwwH2zGWCAFGk8a9KJXXi/Bzzv9oVmQ545",
-	"IjZeQ6XUGJVJGvBEhpIo2080EysDnqSMx3EmtA5Yl2uxkkgtpE7y5FKk412IFeYjHUF5NeKKCKgZDWTQ",
-	"ONHw71DSuzRZxIdD5KIw6ltVGpDZhmi6WK87Ut7iWeHGM5qkm0rlTxiowyGfwsxh5PYB0mNo1oExMSMz",
-	"eSpfRZgFUGtjLfx/ZIundNWA/DVr6y6+eoA/stN8FCfKh5ODV3vPXx7sY9qMG8Xa7Hr+z2aMIhYD9Y98",
-	"j5QdRamYf+WjP3USDX7xxUMedrcs9ayFwRV6c+UODOaiKppauTo/T8WK/aY37eD5eqjx085NtbHtTzjr",
-	"qHgMihcS9N5/iBoB66XJ0EdCxyGhJQxW0v7hKfyBtNtQRu/DGoFtWGuzP/3hjx8gCZgA1LyUCLAhPhtw",
-	"Y7tlIs8SoZnmPdFkP/WT1Kim9MhEO7w28sCJAm1pujo5lyyRAUgLuihXFwJCtfpKZOSCknA9QPkTdiHG",
-	"OoBLeT7KwH6MQ3l45K7MjHnRG2mjjm62NhpMSWPsZWOg/XLZBXVUya4I3DWUipRoPQJVE6kxzVAemOkw",
-	"dl5SRG3AQ2suSlH88bzJ9mC8pRlPJIxaiiucuSqBcwbLxcfv2kd4q+jbFe1EbgIm+Hi36clZdfda8ieS",
-	"Gnat1+4cheepqbOWw9KzL+4bw2H3Ck9xdOA0E9GN5bOaifNEGzVqpsvshM4oWCgGJA6PbK5ELC6TrkB8",
-	"QWA2H9/a1QBp5knsUshYZQHTinIdi24nMBKN/WA5aNxQ8ADv3GR7dPPEoDAOBnzwXcGGIjNg2XY/JPI8",
-	"lA7B6ujq5SwTgIhpipFgL9uDper8HGBPGvh0sWx8eIN6ORPZW7wztoc8Z5noqixGOIe7mNfEN/RSLLGv",
-	"F4S+Daq6bmEYLE/iCIpJmJ1Dl0KoX48S7Pls57DN9o5fnTIpRKzZ4evTXfbdm72fDg4D9vPh3uujw4C9",
-	"Pj5+HbAfD398HbDvXr96fYKi4ujg8G/ewHVs79X+yevD/V32zYsjdq6EJjIkFKyggs5XiRbIECjVtzh+",
-	"c/odBPzNZ050KJ2osy4TPhxW+/7wmxyPdH8fpvPThbzxc56ZdWSQr7fRfca3xNPOWrzZW+c73W3xrNOK",
-	"13obfKv7VOx01uPN3jZ/1m2Jtc5GvNV7yne662Kzsx0/67W4eQ/6OLV27fD1aS2o4Sc0uujxq9PFkdVM",
-	"Dk4UztyDBbtnllgqi6Tpifvqq6++okkwMmlzvWIyqAP63Lu7rH1jobzlVEdgairvSowVK3G+29YBDc4A",
-	"qW4ARANwAS7F2r1HgSyCQJ2zQsx4Is2IjkmZtggfS0lwkSQ92jUsV6Q6T315V7s6uRQS8/yNTDJ6uYhB",
-	"IJqD2nXaf6LLkHkhxk32BsoDXJEpgzfWIIwsw4gKB/DhMJjwBocysiWJYiRg6WQwTMcoLZlUdD+qB2u9",
-	"P1wyYWbbCRmyNDCCBOIT35hes8816xjDqc9lDAK2zSKs6mee67mcYpEml8KYQ+alOUor3LRPNDvnubji",
-	"aKiZPUNnj9mvIzESDZYrdRGwqMeTVECjSqULO4bsFfanP/zzUHJjM13yNAGPmHg3NJBIe7COAyGhhDVg",
-	"RrL4eMSqI8EKwk6qUHYzEQuZJzyFWFsvOR9lE5KMRfR52NfMvj77C0bjhdmMDIoCD2HItYYxuSoNmBhW",
-	"WlxPNOuOdK4GbIjbB8Ww5brtyThTSRxKHKy2ZDMo8oAFebHxgmbfn75+tSKkwfMYqXP0B6MhDfiYdYoo",
-	"xGZrZzuU4JY3JmKLdcRYybhxvYhnVRJ+l22ue5Wn+HAYSrNkgOa33Wox9KT78dOU65xipqyuhWAnIs/G",
-	"K3tGKWs02T5Ns+pZTyU7PPJsZ7uQUSmMZ9HpDKjfd2Rxbzg8SwZC53wwXPD8V2Ydf5zS0uGxEXprQa0D",
-	"12KhnTaz2WHXEddyA8/5pGw1uAt4b45CANucmuSQBvJKXPmxtjw9xQBWrf1se9PoDiitAXdL8hr+6KjO",
-	"DcpvmI9mPp5nhT9IX1Taz9DH9BoVaGtaBdJwDaIAeEPNeof5ffbMFo4kkK611+9YaTkRepRea3//ZHC4",
-	"I7oQlehNQdBSWfn07Dq0x62iE5SMefTwn1pf30wOHpjS/oedrQvpUWeFu5jpNdl3LoLkXxG4YJQRU1Yg",
-	"TCV8qFToNjvaO3wVsL39o8NXM3PbRh0XwL3fgNNjacNRBF8uK1x5G4Ur72XCXoqkqGm2f/DjwcvXx1DW",
-	"7JYBmXvMtS0+5OJBGX9hLSMz85ChIjgza5d6u790eJG+9t4FVmK4Jqf4MMhCiUVECjbDpslGABqFN4IF",
-	"HrHO2Pfl+cMAS2zFWAq98Yq5E9gEcBCuxWOgmw9H2dDYAadvnr/de/Hi9ZtXZw0o5proUIJlMBqyvsgo",
-	"YcSo3Vcqi8kpxqEQis7ZM9bt84x3c2ttFT+Zwaciz8lZp6QIZZycJzlV3fZmw5h20P8C7lC8m1lbq6k6",
-	"T2QzlJutVptx7JZmJogsFazi4saXK8WuBL8AUw+mGF45U/I8cBaNAldkzOpws1DirIOSvoM11IlJ4MI3",
-	"HZEqeQ4NR4pacYvCMS6BYh/XPoo2bLCytt3aXFt/ei3oTYKdnSI8+ZhrbcC0CgUXhqbJF3tg5fITC4b7",
-	"gPhFWlp4O2fJpP6EPrRrhIhrr+99q9mio0qBnILy2Q62I56kRr5srwC8AuIFDN04PZWxtZblUQfOb0Lw",
-	"RmLIx2LeUaPcnNcR4L0xOyxgw0xdJvKcMjVcozoDjpoZSH8tUywIDG6QTHSFxJEYqIax7LItxOFQcgpp",
-	"E4SbqTL3uCH6hvLEXJkmgyRvO1mJISq6AfrbPGpofXN9p7EobhsToNiaP8K3eGE+xccE0mdg0W2wwtzq",
-	"QSEXU+LuCvXmlvc6s+I70aQGLfHuszfDSzh5BKxNBjBnAwPwxSFpuzcypvlHYCjBJ+25Wfj5oi+6F7pQ",
-	"FguNu2oIT7RDFxtdGGmi8YyGLtzOOCR1a5UKKCEBvu9sUIK3juipTDCuId3Dun4zaKtQreBT4AMe1WR7",
-	"s/RaeA0LsputFim6ZF00QB+3Pl8MzZAg2Aol3NJevChSIjZOQNNDqLkLg03lCB9YX52th+IG8J59dxjL",
-	"k/RHb3stirdZct7Pl07Mh9EWDQCVlcWC095FheMmsGeTgWdVYN1H56Ke1P3aBsMMWBWtTRyP0jIlidao",
-	"czVkVyrDRDWMITZDeQhUzrHrZZkmmmg4uHgdL7RgXhIW4mWQ4NNkOEC4tcd+8bXUom47hlzZZmuzjd1d",
-	"ipOI/5NoltgkH+dxsTR/jGsOeFJUgHdFKrx7Lawz0txOGPufsxZGb7SssnqzTb3vaIEL6S83ddEXC8zx",
-	"uS0WXK6tZnI1FsNUjck9fU0wAgkU3tmsruB3nqZjoxcY9aDELhyoeJQKqG8TA22jM/bS+vBXY+PFWI4v",
-	"UbLJfhDjIr6s++pKBpiBk/dFkmHguqdGme9OrEcXYvxdIvOo0WR7w+EK5PnOinecyH3vje+7nwy9rk2J",
-	"mar+R+awMVxgPspT3LSF/6AHcOGrw3Oh+t9im/dEHtlLPtx/VP2eEnv9L2e+5DwVpTSRS0y606gnRD+4",
-	"nEYFD7mQa7hAyCMvfSwWmVUeWVMD1zq46a0dRSfgZUCWgHqiATvN+XmCjqOYHWcqHkFGacAcGQrvxmKF",
-	"2fGszy8FGwuKNRARy2gjk6PSbMBjEYSyKERt1JILMTYaQ2+Upm0KxaRYNgBjJIhhrJ6pnOdixZyOaSvc",
-	"tn4xmAU5i8hTowFCT2vyalHK/84ccMPZfFB4+zTsG4d+bSDYrPTVQJSJv0SqXly58WcN5/FhbD3MYoRX",
-	"4Rdvga5jXql2HQem3Cs1QcrMhTC7Mr54+/OvG91W75u10V9dbH0/WOc7P+bHT/XL7Pmm/Ourg2f9v9k+",
-	"36/B+UZiGtPZ/n0CS3T+E2dMP4km2oIzvscvd6ePfoQ0wK3saP9JBhldS5/ho7F6byiMKIrif2Eo8oIr",
-	"tUoizVSBMYVymKmByq8JpbxQwwRAPBOp4Jr8YokvCVk9SnlHpFHghBQ1/BI6bxQNyYorQhnlqljUTgJC",
-	"VooVgyOokQPyrLjSVoKEB2Ldxw5USoAoPZVzA9ObfZOINNbEmaYqX+TSHCZUmLvJXrlep/R6mf9mXh1F",
-	"J5F2jQGDzGvb+9Qggnb020Syn1fM6T+IcZX4OsY5P5En+Mwby65i5g7jBYXRD2L8neAxaeaPUtjBJ621",
-	"a5cbGG5O1Sg/FlmX6mIENX/J4DSS1nMTKKXJf+j6YO5jz8/6wHXINalVUl0tnY6PBH5p8XhoCPFXTOUr",
-	"YOMWOEz3u94xUYJBe8Vk+xiQ9VcGNbFwqDlzqLLcIF4Pmst42vUu46FcHMzYng+ORvLQu/u9IWe7I07s",
-	"S9434N11eZAHBtD7xqDFWZN2kS29CvfiVaje0beBD2d0X5dF7RU6LT3Y2Oo266luUcOlCqs0hjPORQ7t",
-	"46HWGCQ7KdnALF9j+mvmdXm1noKg7CkoI888LSqUd4A8aOv5JtQPYvylaVwP4IZc3OgsXEZmMVyI8RI8",
-	"7hg8vk2gYZ035dzO9XzsgEJ4q+/BGfNh9b31XXxYfW/dHbMbJR2POmnSbTJoWBldYgm+qI1GGtphgdn6",
-	"XI5teLPu2B9s/2TvmzOIpnYEyzNjgxHfI8G+00Nze90XcSPAUoYQLjJnXIoMn6pGeduzLtnxm+cvD0+/",
-	"O9i3ZmDJlxrKOhkS2DRgOFyhQbOMy3NKUjX7A54J1Q6pR1P0wgxg5YWSeabSNpNqBYYUMZ0YnDRDpuKj",
-	"uyz6eQXr9a1QWUJXXjHp9hEPjS4PiZsrLDo44+fAaI/CWjhqtTa6us/Xt7bh3yKsRVD3PzrsrbxSUqwc",
-	"8bzbjww8EqmmrjIWfRU1EPg2WpvOX4wFiprwlJ9XqO/Cyul3e+tb245Df/rd3sr61na5CqVZFkCG7GLo",
-	"HapWxOpKGiUcbvhaCtYZ54KmDp693tq200XPOjE/mheg02wxoyyHTFV0DQgZE2ivbYMKypwQ6AE9/1Jk",
-	"PMU7aDyzPFJWX2+1Gvie9sn7iR4qnZil2mY8z3m3j84FJ8lGQ/MyIoZbUP08+CbWCUBryOtyDn5/6lDz",
-	"5nh/7+zAT1JVvV5RprYq9E3zd0LlHKflzqzoI8Cm3yBrwmla0SQL3au37ZKFEgtjZsVTrTuz8oHO7Xnb",
-	"Z9qY4eRTfWdrxXO9mODtnjsZI5z+CLgQnmhGcLHL1CDJgfdbCT5KivLnWmu2mmszYpp0z4VDmrh2CFkW",
-	"imo+H+cCNuJCJYt7BmUAZG6qTqhuLvIVnWeCD8pqhfmsPK+1a51EcuxPhdnBmEw+S4vAHY6zbya0DxoU",
-	"jGQP8mYRX/S0aNpLrwziRpBoHjWvXRtCjgZGQsK5tV+mxxbUSug//bQIRFU3YAP+boWfi6831rY2tlut",
-	"VsCSwWCUG8FFwOPEZAAVrlnkJEmztAIqxjANbBUjKZBuF3DNLLKvw9qf/vDHsDYP+xYcwEshz/P+9LOf",
-	"Q1I/0IigMBKumycahdC1n8Ctj0Tm29A1JJHJwHyWlvsciczFuUDlyYjMipefIT+vf/aQ50Y3q7Vr/zis",
-	"/a61ssNXer+83978ENb+61rVYpiU7tXeGatZoBbRvDU6TW332qQkr6goMlukp+pKZCtdrgXri3cLz4w/",
-	"L1WzYsa13tp+KHCYUD7oPZdAsQSKCaAo6aEVs4CFSBA1wGOKoLGCR1JuD6wSsCS/F3hgcVDBR5gN9Mtf",
-	"rOD/VvF/1fCyxLZHiG0b6BWooIODf+yJZl01HLN6yUhrQKn+UZbBJpPKrW8Pnh4DYPyGV9yH2/qiHiAq",
-	"tn0bjs3m2vYsGjTkzoC8rDLAaT+ROb21tr31bH0ThKxu+EyVtRswp7NMZXMjnIuMaHLTLITqX300aIfh",
-	"V9dA9YdPmjZW5lKTZ4FxdiJ4N2eveJ5cWo1ovhewz9N8ZajSpDue6e37CVqNuFAnEPVsKYNokMgTiCvq",
-	"iByRFGfUrP5CxeJ4pPt05C0uJYpaBKE8eDdUVMxsBcfH6Fs3iE6dgeNIsmjA333Dk3SUCaICRGyI/6DV",
-	"MmA8E6Hs4Uk6oIQxHLJfR8wFOCLz7tADpRG4Amh8FCc5S9U5Ou60CmWdA7mARZls0g2b5lLgXqNfCJxb",
-	"UlyKDLrBJXnhqyImjGZ1KmITsK1WKGmOArbesi8yj8r9rchP5Hc8zY/xcz1upuO9hSKKGZgHMLisl1GH",
-	"uy7/1Kfuv+ih7GZc91f4FZSAJyf70K7QKmL0aF5MEu+L98Bifd8enJV2R0U++ue0Nz620jyKrylIRHZU",
-	"Aci19lbrBowob/oenBT1W9/Uny0T6lTkt8aCsiaSJkhWmJOOhYrNBNuJ1Ttjl1LVCJiXptWDPKTqVCwi",
-	"LYBWslAelW3G9QhzqGhePlX+FDGKyu2QPglB60GVlhu1bvqYpIfy9/+HP/6Lf/g3/8/f/b//7O/+m//w",
-	"53/2L//+3/zvf/ev//bP//F/+vv/45/+3f/8f5vTySx4k6W1tusIXtkM3GcD+INbpZjfqovC/SXZ4l+7",
-	"oFYM7bsHXMY8VwYPqLH3gL/bc635nD2aSP8ghMauya6oSKYwygMxA4o25JMM4TXzBdBzYaa7u8E3NjbW",
-	"xE43juPtZzvbO62nYkP0er1t3hWtTqez1ultr22ttfha3N3a2ow31tc3drY2xNO4t/W0ZisbrrU2n209",
-	"3fabm5zsfXOGFQq8N1r79GURLU4tTu9z4LFUle8xZ7DCQF+A42fZgEUjc4jQVtRqQZYEek6KlIc2i6zt",
-	"G7E6LwxhzzhG01X1ekZS7mK5Vaox4AjONp+wSsajJc2gS7BmJcM6cugQBaGMvDFHAYvKm9ccwWLRzyEg",
-	"hBySBcmCoayiKXvZKosyBd/Ad7gmK2MmWf+JZklciv/vVBIXkviWoY61qlDHF5L2YdelMzduSGbG9b/M",
-	"51haMbdIp4O1U/g4F0BllaYd3r2YTbP+Kcn7ccav9BQ3UZfJiUVdLMkEz9JEZGVGESRVIyURekkFmO1t",
-	"2zl5uW9SXdmwE1ZvqSIoNZrshc0IGUmJ/dSvaLQylHQvg+8DdYnlvpLc2E8A/0ALzBQ0UojsNEQloG8Q",
-	"wdG2S4xy9aPjiF65ebmGvtlk4HSWanpGQsns616pUWrmYWAmhW22dljd3r2UESh1Lji8x7liZri22GNn",
-	"lKT5SiLpTCQSIqm1eshYNXGKbGreIkNPdZJDLqEdIUbTeW5GbUNZBa3QfFysG4m5+cWNiwx4mAiEDJse",
-	"X0xcYO5LPe9dD/w6hxaRY1g3vCfwc3hC1FHr8RtEYJtEDExG5oC9mkWP33s2kfG3lW5vlPhJi+Ymosui",
-	"yINLLfx884TWNKx8oSnjNw62tnZmBVvdioFAmYdgzna109pTmW2GZwDJYKlFp/uKu74iqJh4HNQa8SBv",
-	"Co+an7V4N9vMJcc7AeCJ20WjpXh4FWTg3OSIvYGCssBitgJgQNisgshCC/bUiiwARcQ4JzMplNTQ0YYW",
-	"gX8OERJqFHUYYw3LALsjGWT3vykYhAHeNJS/K3lkgGlS/PkLxefNzuAJdI0MoAhdSW53xkyLAZd50rXi",
-	"LZSgeaAd12gy6BbiD6TtshSouSQ+iJYczC10WDKy+MzdiWj24MqtR32u0UyLGvimSe442vCi4FYjkRwR",
-	"dtkBoJSH+Zn4haxJzn46PPtu/2Tvp1eldBLnb2V1e6XV8qSxdcEKZRUDFpdmiD0S4yqNReYrTwwsQF+D",
-	"giMNSrCRim4JN++bL+hNgLkjuN1cDBuZSUz3ST0yamKh8cDrgOJTVGTArpkrpRGAvmFU02wkil5bOBBq",
-	"XVqhCdmO15Mza4ZeF++66Ugnl6LhxmrvB3WM6dnw7V2rbUl9TwNWtDqL3oc1NwNhrY0TELCw8EWWjtqZ",
-	"Lg6GMqxNfkLXfhvi+rYZnu8uuGkiyFSrO8iZHIiBysaBMQW9pma48ivLHJkfTiS+7UPFHooLrsmKwN1Q",
-	"zniYStqYHYm4r6wNCwQldrC/NbKR1GggTVgARaYHLnlpNPQrrl0GlIgb0wkerRmvWt4Dd0eWrHpniW5F",
-	"9DTad6h7sPiKD0QjsPiKlqTOoRBA8fIAxZMvuDbzBQtUXziuhO7PmySx7JNk+8gYDVwhFe0ioyo7/eBs",
-	"YmX4As4xy6Ht4axAzwSSuECIAykvNDIZLClcCbaD/LxAwAfb1bb8Gn8JdtzXfhAnHLVa69tWu/iatE08",
-	"ajfi127H4vHyqoVgTws3ixYifqIZTWjjtpPyKGNZ3pey9Io5H+peo0xTQaUFVsUNDE98VRAs13fyE+Ay",
-	"N/8B+cYdmCpmvgkS5yC99faW4f0beY+Dq4nFrHvQDLYiFkR6ziJWiJn6a0p1ub5amGmNt9+1Bqjr/14U",
-	"0sf7YiEwPAmrQyInmLPvT+kmoQTFj/Gs2zcjVz13NyhZrbXINTqYwGOZFXUnU6UuWCJ1Egugx2NCkGtY",
-	"G8pOqjoMKnfBoupzsJWv+mYMV1mS50I22Z6TbZ4D1frF+p5GVXA9EhnKIhE98FxrUcniichoIiMpmWC5",
-	"eic22TcJWHGXIgvlz2/+6ugtqoJvj/Z+fvv8r88OTlndlkBbaz3deLq5VnCqsYDG2gbuHeu8SzS7EMPc",
-	"2ktm5qNQUgdfKAI85Fle9uS1Jz15UIiYGhqgUw+6LswImhlrxAuXMa5DeSXSFMB+zAYjnbMBpDPQF7UW",
-	"NuuaN/dzsQejNE/MAG3eeUVU7foE6M8jhuXec9VM9YoVdTfzuuFUPFif2SXx5LdCPLl7CskiTdd8IbOs",
-	"KPq5+kgRlG6bRuKrDte1Y7vw1BKVTbvZCn9S3dtxrCPQfSLVVaPoI+TCkaHEeCS427Dp2jSzxJftmU83",
-	"d8Yv5WHwc9Fkx/h0IsFMublsqM1K784Ih+PdYiLmdpNaoWzPczsuSluhEd9awhKP4UuqJFqB0IsjIJXI",
-	"ozX9gaT14wjILUkkj7EoKJlXHwOhtGJnQ+ipzSvTfZ4BPmDgR7N6q9lca7UaLuhQYNtELa5dB8EXQgxh",
-	"KfVUFsqrgmngwLfJTnhim7jh6ciBoOCTNb3QsGuyFhvykcZC0TZoZcM9lkaRyPMHR0dIEMI9dkJzvATI",
-	"KYDcujE+2sl83ASGJV4+ZtJdBVw+0UX+kFOpFsRQCzPz9FAvNOT00PYUx03nakiBXERBdNvY6qigiGYj",
-	"wE1IQHaUOS+IgAw1c/mUIgnB+4lnUtyXoNKPRjty3oT+uTtZVdHR+ViulNNmWce8A+yFDodY48OCsH2r",
-	"L1JHXSLdF5/OYdfvrVQ8PKZX+XC4IIHoNZqzlTTZiRB3BZEIKQp03gvsXRrK64gx5qSIAjoe64gtQjra",
-	"DSU9SjM1yo0y6J3uwbnRWvVFMhyKGH3TkvgwvVGajuE0EZtbuFcc8HEoO8LptUTnBfSKeirrCo8JU2ar",
-	"2EsuLcVpirZiH0K8lVBWzskkcyWxjJXsQkAneTsGbNpVQS2C+0Bx245IKX9+YnRPNBsk8nQ0xCr93oUI",
-	"1MQUdNPc5Vk2ZpHncY0CFunk9/QRI/RFuqYqe8c/sDr+kKtMmPNxqEqKUF5xooc1dtnh69OpxxTXKJmO",
-	"XRHeSn5OKGcTdLzJcsc/RPiGd0G6YZWcm1Ai6YbVpWJmmB2uBRKeG22vtgnKVYZ1zG2lEAo2mXXHZZcY",
-	"2wMeQzVfSCGmM0AK6mL5iUshc9YZaZaLNNVYpgQo6olkG0XrfZ6zK5XpvGFkMA0BPxokNT0x10NHVpW5",
-	"179K8m6fBkp3XLc3nEki2hsOHw+LyIcmWqIwxQAAfDgs0VDWFmHYvMCGwItlVm2s1yBegJlV62ubTzef",
-	"bWxvPp1XWe6R8FWKqfJoj4WomMdY8bbhTLLKgzFRpr/i12u3YpzA1knVea1d+0///7//87/9H//8t//n",
-	"f/5f/t0//Mt//w//678K/tN//Fd//h/+RSl49Yf/7e//6f9347CVFeUUuxpelOJXK/RuK+tNPryoBfPm",
-	"mhapDRxtiHhru9UVm8/Ediy6nbXtre7Tzmbn2Rrf6fR21uKdbvx0vbfxNN6KN3bitXXeWevsbAmx3u11",
-	"n7a2XeDIlvJygaIXOGPu71e4h5DgdacEE4czt2CYFPJkSS25FbWkYAIuxijxFdMFi3BY5cBV4fCxnCpy",
-	"5InQbft7EuPhmbU5QllqpLxwTY4isPspqnIsi2LcT1GMW+P4bFbD2laJ1fDQeJ/EtfbaOugWVRq+5RTc",
-	"DffgHkTIFPnA2gN2RAvJmE9dGaNAi8VrY1isW3pT7rU4xmWB4osKq5vyIF0Ph2uJkP4TSoxI3wiXQsSa",
-	"WHqoqe4d/xBMchrZApRGqnTJx6E05rdvaOdKoS1OTyt+gewZcGJLhWVSgaJYhSzEfMC7O1rjQOnc1Q2G",
-	"0zxqJUhxx7AwesRtCZYFTZLdkCUZsDX2bfIcyJKhXIgtyRYlS6orKbLCqM7VhZDQS4dLtrd/dPjK2Nn7",
-	"Bz8evHx9fHDC9KizwrtdNZL5Ew2lQkOJioiZCXMxeH3s3ZH3+kR7dElXU73su6D2LuysROIM5ceyONk1",
-	"JE7s8rgQi7Nyxm22HZRt1bOJnnt+Zshvj+pZvP7jIHsuFaovU6G6D9Vocc4nDWlJ+vzsSZ+ez6DoSrWo",
-	"HvbR5E/rwfwU7M8i+FJN/wwlrwgX3Tv/04vv3ZAA+hGS9zfAcFp/rAzQxfHXLo0lqekxk0Dlx4DpXdNA",
-	"Xfz7gXigBa2pM+peiJxlI6jDFUrkBLhXsYG/MvtpmkTK7p5DeguEPRWev3lJI/38aaRL0P2imKQlzL0N",
-	"hXQKiG/CJbVL5CZkUla3uH1OhfQxYBbKKs6oW4QddQnwmmQ6YIkBsPFs0uik0hrKT8kavQXs2vf6QjXb",
-	"Jbb9trijt9EMC0fZe9uyc353/jMi/cFWYxP8wQD2acwibJXGYc1TD0zrf8OfPEcU/t7kwwuMeoSyRD+0",
-	"2pxbUEUvN1/Bm1BDC5O+DEehLDhOEHQQOgdbW/RUJqYV1D0P+bGLG5Y1R9iDp7hPHcoBHxvIgz6JcH9z",
-	"7m+nMT+rZ0KPBryTCncT3ahs1x9KNrNj//216y/1prVtWvFA0ZDS79lf5vjOI4y6KNWmOX9O2/498EJf",
-	"WwX+tttodnP/KS94RSF5OyOLNjfkF29/t7fyN3zl962Vnbe/vN8Ittc+uAf9bm1l5xfoevi+Fex8CEPz",
-	"4MrenV964/m94x8++2bS99osetaGXDaSX7D17bKRe2Uj9+XG++I33rIx+5eBFY+6Mfojbny+bDy+bDz+",
-	"RTUel0Zqz/JjYJ/rU7/x92xfKjoudhnXbPWy1VxDUkF31ayz4Uj3V6v6iKN52+UDkb4wOIe9z6ZbBNtm",
-	"5C/FOe+OsUXuPg7opqGPxdZi+YH4KHzs7cIcuXiXrw5TnkyMwao1r3+o0mmmdsALNZK5iB9zTs0t4xCP",
-	"JRfHdr0vtcNndbdEA8p4phoSDW/v2JVeuXtox93d/rFb+GN2kB3Ug+whethyF/2WdpFdpR+xj0ZFMuIc",
-	"rzlVuuUD67Luqaz8GFY3N18xd2en+z+wdXBzUyeZRjCxmUJZOLrgREpNr0c4pkPZU1HgZfGfvDR/Jnrv",
-	"kicp6LJBuY2L06kalWnepQ3jJWFOOzCr8qkRsozV+YMY37phwX7pLuAvXKxhQqmfwO2eja3tvFAhPL7q",
-	"YUPeveDn4juu+7Wb3f1MvMtn3zflHZHe6R1x5b2Rya+jm7TwXuTWiX6hBkMuJ1s4EAB2lEoFN5N4n6HK",
-	"2Yt2hgaPe4clsqeWucELIynNGuLabWB0YZ18noqCsUlquWFrY/Acc1lcCQhXlaMe4d0jViDL6ajbFSIW",
-	"cYOpLJRUN4Y4CqxenPgNT1IRN3ZdCC6CDRqZc3HsVAoMXJdPNFNX0tVNhPRzKNsCvalI6DOS/mwosmKQ",
-	"NHIdMGLiCx1AmswoExhaoz/YgI+hZTIm5LgbaCHYtwelkvzmrJWhSpPuuNFkewyGToV17AsWJfb7/BKr",
-	"/HBwmpo5xAyeYuR7IH40i17/EF0nPz7KPvJcBHw4fHs5VXkbv/zbESDa28Q8+FlvbVNsbvW6QvC17acc",
-	"So/bV3x7IcxKji/e/vzrRrfV+2Zt9FcXW98P1vnOj/nxU/0ye74p//rq4Fn/b7bP92sBYXC7drlu5F4m",
-	"LhM10m/h6FuVvS2P6nLN9zZULLHF/Q92+pbW3m/d2tOSX4i3Xa7FRwLqglZfCVKLblWoLhLCEPLtWjjw",
-	"8WsCGuYBw23NPt97+IAgcPMNvDQ1l6bmR2xi1LXedhcyOa9sPlPkTMuI8e6vowTDg2Bn1jPBu/kKZmqt",
-	"FDboUxDyKc9F1mBdo4A0Q3kqUtHNidSHD+0YdQAfk6uha2hJ2eP21d+OstTxkFwtVt7RKh3lIpRvTl7u",
-	"sohMp7d9bkZqTnVzSD9Brrvfcg9mQhNtaSR/nwyHiTzfDWWELSDfov71NkN6kgdbti0dq6ssYMrWB/KF",
-	"eOAXSRTSmM2xU6zs9Y1SW0dPf7oQY7/YHIsTDXdgfDgMpkqvhdIyiWawhuxUfITxDVB3h9Z3RblQq+26",
-	"VoF8qpPrLltrtlBWaLOOQHu7QftDX8u6W3N++n1Ky47COFbsTTR+3DXL2fxBVfsqFP/mjDfy1/2tzfDp",
-	"waNWf/2oZw3p47wN02NxBTuTmMwfRtmSWGhAZVCcU/WK5JxZQ5sS8HczysNzqTLhCOZuAXetI8Mc1o1Z",
-	"o0r02+59ujw8DYeAKpE9NdsWumWDJQPU99lhSb/l1gNpd2yi31poLNLw9dvpLkxl68vfM+3aM97ifEts",
-	"8O3Odm+984xv81Z3rbPe3Yg3xVZvu/V07dn6zgbf7Gx1t+On4llvp8W93707TvZHgn7Hb7ORtLLETTaN",
-	"q0LS1Nq1f2y/xLRcsYUQb6w+Ln1YD+LDmq+fwT2zy2rSLrdNCoELICgQFg34hTCYG5k14XZZe3U1VV2e",
-	"9pXO289az7CcFT1zCklRaaCyMTpgXT7Mu32OsYKVAU9SZoYJsG7F5SjvzyiVijqIUcSGQ217ZyeZ5TSX",
-	"7jIc6oq7nBZFbDSCN97Tu9Krc6NnjMMpOtqV//FuoCqffAhlc3OGrJBEnmM9oO/Ozo69a5NB1aVHDJKM",
-	"Ep3jY7HCoS0ZBXV8jEACl5+Qcel+mJ9UcVdYR1LlSY+g258+WDfT11j6B4/jTGgtYmStQM2OZpmPXXH1",
-	"q6nqCvgRK4qI+2MhIkX1p3A7wrcT9o4PqSNBta1gQ1jGTAhcnW4jK6istWaCyDPeONx+mqUxDFTxRdhI",
-	"i8x/C/Nz7cMvH/5LAAAA//8=",
+	"qqgF/yI84LcEFGNqBBUfYaG+cGIT2hBsaGUsboDk9UpYoAlmM/XgjE9B4eyVto6AGGIm7oB+99X4fSTw",
+	"TKC7MZboDtsZHCCS6mmmaJS6VKB0iBtjq0NUFkJGbSz3BtZzr+DyQ+tyj+LAkPsiRDP2OEAsB2HkE49O",
+	"cIA0LZwX6oo4VBRPct/LMb9Y2MB00PKAdi2jwmI6qGD9WDEpbjzJNdEsoxWGy9arjc1FLMN1a0+30i6J",
+	"bqlHNlwwKjMuEZVC/fI9mW2tt4PV9vEHbWIpiuhHMrtw1A0PqFB8cTBDb9pXaBuHdBuHodj+Aov9um1e",
+	"zEo7zac9ozVoLjwotDJgyC85QjgI0N2YMMQnVEriPxI9Ti+r9FUtNCIi5EwQ8Be9wr65xeqTp8166k8c",
+	"hgH1sFr49t+FWn2K96onfQ1bp+RjiUuHP34pDSkJ/NJhiUwwDRTAtMakNLOpkGhAEEa3OKA+IhX1CMK+",
+	"HxEhSl8/pR821AkNuD9DYywQZohEEY8OEYx8iFYM51gYHZZqpa/rAqqtpmizWxJw0Am/Oguiduz4stoM",
+	"LJGqo4SFHKG+AkYfEFUYMyMJfKF0RWANVbWeY86GAfXuCfEDC3E2DYI03IwAcsx9ghqIfIY14EApnjPg",
+	"lonA9E3go/mT4NPII3PTw7Zf82hAfZ+w++27UbRvBebOqaUa6jh8KvAgUBI0N6o5DsNvhhZTOSZMqh0o",
+	"cWIwlUolU9eZ3xFfaT0+h0UAEDpMkojhAIa9DyB2kis3Dwhqxta3BZXtRaI+2h3WvDo+IDuDPb/pNWpb",
+	"3xIJjJFpiGlAfC2KmUUiD0cRJQJhlFqc5OinKZcEAHTG5Ws+Zf79kKRZBBsloatjGcLY32jzZxyJKTiG",
+	"9C1wtLEa/OnGZA3YSJmQmHkE+ZwIWBaADJV/eP+X0+tu+/JD57jd3bLw6KhdTojSCe+HMbXiq0OFWR7V",
+	"C6HJXGhG5DelFXZe/dNAcXZzeQZTGkg1P4DgAs8Cjv0rzt/haETuhRm1peRjSANYSaDGVyQDM1Rzm/s7",
+	"e7uuq31E3xIS2icGeqNhKPyWaA4T0AnVULji/BSzmeHW4l5QqBcyD8m5UaSkJJNQiiMUERnNlJSy6yIT",
+	"HfCtgHCJpdmqIhh6YmtYtXYRxId2GWpRl+qhSmtowlC0pwqgkvolxwtoRpAc3WGt2iV7WJDq1ErfMzyV",
+	"Yx7Rn8k9iVLh9ZtQISgbqYM3EgSS/Iawb4lrMAEygT9YTiNAfLMSJ14HjxD5HCrJGJDvPRPTMOSRJP4p",
+	"8SkGu/m97uHOOvcQGChDdGJsXN8KGHCzwf+uZuRDhMHjgFJ0cYyZHyiV4ms8tQ600jpsG2TdjF0KbK//",
+	"YT5XPT4ppYwBsWyc9mtnw3gaCxZOx85mXfPJZG39F+rKqU95duC58KBa8bgXWIh8y21LooBgIdE+8sY4",
+	"wp4kkXC0ZQTb3zgjKCBSGpOz+ujTEZWo7I2Jd6NVNhlLBkeo6braU3BHxbwHTTS8iMCKlu5mv3g3lzzI",
+	"MTidtjpnCrfAMqQfVIReooiMlF4ZEW0H0uqZFltgjRpBUnYLFPHAKJlM6YM/wtglp9Q6OYV/T9of2u/O",
+	"L9qXJaf0odP+2L4sfSpertHN1LGa4dpnrVfv2kpQP+l09Z+57/sTysDJWeh0VVqzjI0C4AugQkZY8kgg",
+	"QYixboURD0kkqdYJjYOrJTNqsI8lqUjtQFpYik+F4MGtfWnBr88S7wQY3+Lnj5CiAxCCgAeCMLkFQjtG",
+	"Ab01L1TT9ye9CvWmkvOt7r6wKutATkh78tuEKKZyrA5gXtvPWuty7ONWF88ZFi5/7pRf08aGH1PObRPz",
+	"Yt/MLs1JnUaCA3zwd+LJLA5YxwIOgvMh6ONLrdt4RE6JxKWvzpf5409oOpVkIlbGQiZo+DVeIY4iPFvY",
+	"tB16cSefFvYS0+6195RQ+4U9aZaz7j4AlPNrhyGWLFz7E4s8iZZ03Oc+4lsscfQ+CnJCeyahnGmzkTaR",
+	"CwIDLODlfe40CYhccaPttuBO6+eX32jzwv3vNKPeDcuNUFsbFpwFlJHi+CNpo03B+JRmch/JoMu9GyIR",
+	"D5UUxZASmWN1jvG71IQDzgOCmZpxKtYjCrHrON6lkzr99CnGuygkChofn5cqmDvxCGQh2c3z0IUUNDch",
+	"DGGYSxBwGNo4RC1uVCHEvkuU6NOPXVLWnv0C9QX89D2Z9UEaoQwN1S2DEFMbVaL9XWrgi/Nuyj5+hNR1",
+	"mN2NSUQQCYSSb8kMxploR1dZx2Y2YeYAw5+JuNdjIO71X758+bKPBkTeEcK2dCjKHKXSYfFrBs87pXjP",
+	"i1DabaIx+YytgytZjd27YxdPPnsklPri/30qJJpgn8yHcDawWr1X92uPRh1Tq11GihTdUOQRYmHnYpkg",
+	"5njC1e6ksVEuTET99fw8Dup/of5XjT194xLpK2gljpLffvk1x/uz4OkolneStZ+odR/r/IqFNVvEzV/5",
+	"kE+jGLcdg76IRz6JUOfUQRfvu28d9Lrzru2g9xcnras2+ELWojoKoWDgRaLjlKahv9kxz910mhLX0tty",
+	"LOKnMToFhSzhTlaRS7vD8OkpXBhuSNU6LJwCFOcmW3YpXkdEkbvP8kgxTg0Fx3q70A0hoQlSnkYRYRKl",
+	"3gac7pV6JeQFBCsaIFffpJTuuFOr54kSS5F6E0V6DnYwcMHhGvq4NC8LghywiNOujPas7kY4FWNH20kU",
+	"TDQUTcbW0hyoVDg5vrn+sVX5G6787FYOrj99aTi7tby4cljv8wkQ4YP1ifCZFIkwvIegUMQIW2gYETEO",
+	"ZijiUgee2ocdywurz8KJs/i2Kili1e/FvG9TdpVHtXMIdMEF1b8+B9KYdW2KNprd5aafWZ8oHyIMUudR",
+	"RpLMClCGDxspEkxjSpLKVUkJAwdr5nQyCltK+Zk7xOa6Mke80Hx6eUNmsK8wrBiHY2zRFonj10DgCK2U",
+	"J7PYvOfViJIYD1w8WCLhWDv40lip1KO5uJkey4lBmwZAIarCi8+Dq0bKug+yvqPi21ywB8uIG+3mPTDf",
+	"4zHxbgpYeqyQGZuP5ddgFtcmZhO1EQeKRASFERFKAALlDpSIMRZ6MjBgR1OSY7QdYzYiAR/lmiV9k9uX",
+	"a0QycSEwn15U6+L7FwLhgeDBVBL0/vJdxmAzjWjenRjyyCN6nUtSeCF4x8DBZEKNOHjB2BEaYqWeLu4Z",
+	"vs+3rcTPpTae+lmMcX1nd/1NmzTBvJTA9TPyHB0buvakEP9KmfZHZUC9hDxKHpHc84QYDPWrDmct4+AO",
+	"zzRN7Jx3j9KxQCbiLK2ibq1z1KlYo1XX7UPq0eTNs3wD+tz9S842i10F9DB1IZ+DJqbpwWaUxMBoUaHS",
+	"UZhrS3HLicB9rBzL6MZVLqVwUF/npQ+wIDodHQwQt7VtfevFtlJfxDYOb7b1k1o4MxnuBjNNcnsK0fTv",
+	"VRze9I2NOa5QAQpRDt6utCbPkawi4WWN6zihrGtd5B+yt2PBt1SwrNRocfbC2kkKTimcDgIqxkss9lQb",
+	"6sHAFz9tYTkG37s0tvM7LO5vozfp8Bc6v31lxkD26SU0+2qeShfiwfwSH066r/KJde4KULlz3t3KpeOr",
+	"j17E7uAN0iyy7GDTW/BE1NwqYuDhSOXnpKfPDpmmaNnLWnzhnCRCeg4PnThjQ+NXlrylQJi116XvVQHj",
+	"MfM/B9OxrONeDOc5jTvxwh9q40nt5RkP4B4WH/Pme4j+ywlYmQaShjiSSmCbZN06KWaKw3A7KarxeOJD",
+	"nMxUyhpDazp/cJGV0qCYbB4hC5a09OnEGV1GNs2QzAFlGBIfVisaZqWgJeTpCEuYc3a5HSYkhjothgwJ",
+	"NCABv1OMMa24lFNLsIYTUOq2jhCWaMKFRCmyNs8KsimZdZ2TmU3LrD2WWLDIjGN4QTbtXHzkWFejMbVw",
+	"hC1MAzs0tWwQZx5JBIjlm6utSjZdX5OZQ6LOeddBHB7FQRqtcgTBTO5yc/9b8sDFHVgVX4z5HUOSgx4s",
+	"dPk1Y3FCtWqtCqm+D3A7bMRacznZ1Kf8OCHlc8rr+5PO+RHypxE29X5sPO4i4bEPQfr24uHriN60sFWc",
+	"bZWLMlONLQvHugm4psDp45XmASRVlixHN3vssJyCGBtPEaQImdJlcXRKoXj+LUJmHj+AZQW4n5yTp496",
+	"Azaeeu3ZhKnM0h8kTc3t5jkPYVN56hVk3KcMKQvV3sgEM0m9mByftr47v6yeds7OL6sXravjtyaqmSVM",
+	"JYxIxTK9cr9WrVfdyoBIXK31txykNoAj4vfYYBYPX7HDhxHxiE+YR44gn8VHEyKx2gEq9/8ERSvjUHfP",
+	"I6FcrP6mWEJtkSeklNmy+18/1ioHn3SBRdfZ/7rV61XX/rZcUR+0L7jy6U/lXq+a+WLr5da/5+rIxzgI",
+	"ChnFcevdu2vgFuCjho8fOift80WjNQ4CTVY2KlbnbMBfYm16kS+r2V+Y/NssN+6cfehctU8c1Do+bl/A",
+	"X5ft79rH8Ndx6+y4/e6d+rN9dqL+Oe10u+2TOe7dqG/Gjgws4iXnEchjHEpvjBd5kad/KCoboJPsBGE+",
+	"GmDvRiN64uzLur52B+6w4bmksj90caXp7exUDvBOo1If1oa7wz3vwK/nBlHpbI0CSMPyEBYIo4uzNwiu",
+	"gXErJDOrbw9hmO2QjY4GWJDdpkM/vDq/vHO/fzPirVarddZ9P26/H7VarbfqPy1+3Pqr+re2+/dmoP6o",
+	"VueM9fnDllYfiIWp3duSI3lyUmlRYQMSGdeuS6UaxNXyoBhTbprBMRQNzFqp54mr1tVeCEtcj5JEIkYE",
+	"GhGJmu7G8q2d+4p8lmtUJHVKSs69mIqxLkx6SZTGl2tUv75N9rIUysn8SlqDT9dTRn+akmvqb/Z2Ugv1",
+	"+mZ1aEZSW9Uo5wEekGCzGcOI3FI+FdebTV0wCCzgmkfX94afWMh0SXbZnXoeIT44vpNvX0MOcQ5azmN9",
+	"doO5F9XihrH5FWHHP9YhL4eDHXAZPN6REfZmK2/Mh/tfmPcAys69Ifn9096Wk00mzh/inZr9PGrdE2xP",
+	"cU++X3FNDFqsdVn+IQ54KSTWvyhzQR9ZcGjrYIcN+cqV5QwK7y1o1MlP6y7Ozr/sDueV7oirWet65TxK",
+	"4nQTTDa1su6IkMiEKiWvVteIlC/2MV++y/2ditYtpsaDleujFaeY+VhyXSFu8YEYVxbGDrF3g0dxxeii",
+	"37tFVqocY+aYTwP/cspegUiUAnlOWtAcbPOemvehpYCR3XnOcIWryQI9C4bspi3wcgLe7WDL0HKN23JN",
+	"N7guKy+KHm31kgrvSFqyuTcqXxv7ZA4uX+NVyHxty9cUPjB5ILpfj1fg+7XYFOGvoym71lpAGoIL9VHm",
+	"SAaKpgx6jkCwpn7/SH0JBcv4HTOVFPNDv3Q5WDttZNswLFovNWrMnW5OOQAYCGLsOEc80H4GSJ6aX/gR",
+	"ypncppcb8shZliQW3+kUUswdcO7ilwE9i0FzKDmHAXPnXXTX88DsZO5K/n1j6mecnwxyzoitrntLyZ2u",
+	"vcAZqUhe4QwKbutscS81TG7Uo1wnBjcp2+6U/AgPZUGAIoPAS52kQrJJXLm8LcBCntoSFutq/vaFr5/y",
+	"alIEWCrkMYUx4ugc7QyITHkMRnR1nMLgjuQcQspYES2JCPa75KfiaE0lDRDsowmOblAZx3Wc+oL81N86",
+	"Qq6FjxxTNlJrU4+vGcEYV3N+xErSi3efqRXFef5zLnZb0zspNjO/awcpyqQoEfnsBVOfrLu7hyabpWpd",
+	"p7oWpBEuu7nkNOMzt7i+KucsfVWf3pCVphObWLNS7z2b6yW7+Af5Xub386wHsan3Jf3uJdHRLA+n1EvJ",
+	"k3aLZghUcot1JMs96NAq+rFp8lH+LU5uanr4VVdTAfZZsQJO9gFYkao0ml2IyDtk9QaahkhycCNRpsiv",
+	"4jIgK2Y40ZEpNYEmBDMtg2k2mosBK0qfL54BOK2T8saF2/DWCB6BglE2dITY6lFL47PSlaZSaatrvAOR",
+	"HiDWJ/Wd1ngtLgelw4dWZzgloFFPz2OIrXkVryJOoobBHQ23XOzXqcBm8DzHgy6fENchKU8wZfEnHqXL",
+	"Nm3Zet7CFl1YjJez9aszGWuN9fLVyHqlwNZIQ14o6pUXYb0uDugjcUrSNEjIZlTW16OQ8O7ZxgudJ4Z2",
+	"CU4K0k6MH1mkSM25GjWenixmMXMTojgVkk9SznPs+1THG1yklqGl+TnH+vvu1fkp+u2X/wZ1Z77rnp8h",
+	"PXScYOaTIWUkrXUmIDshE/6Oj2iuBw+y53VxQFt+BL6CnC0qkZCY+cK27nhQmKkuLCiWBj3plQjJQ4Hu",
+	"eHRD2egIEjyRut8jdcvjNlq6rMZ6sVC6vmLR/r/7eAUqf79lSj4C6zpErwiOSIR+++XXPuKmoIZ6Yfu3",
+	"X35NJd8vCZtas+NL5raYUpAJuJwkvkqD/NOyU37yO5Hg1wbXIX6pkKummdeGYSIKXKwwLjPG7xfCNvuB",
+	"OirpSBAooYAD6s1VlEm+f1jMZrzCFHvMP9U5Z8ki/qY6bUIVCSxMxKk1HqSegTwgyO7mEXDEGxLXF5jb",
+	"6M31Dz81PHf4ujb9y83Od5M6PvggL/bEu+hVk/31rr0//tvu6GQuRnyNs0l2tMhXuhKP1GMrQJvO6okL",
+	"WnxK1baoVj69zI1fSqSwXMzYrej6lUow0W14oIg1pnNZ4s39+kGtsZga+unL7tfl815Mo5CLTCjGZftN",
+	"p3sFRSMv29321fVFq9v9eH6pYNt9/+q6dXx8/v7sKjdGA8b9QCI6NCVYF69Rjnjik9tVwsktjJnXLq+l",
+	"s0oVnwKajOqua+KJjhBGdxFnIw1A/aWwESArCgYUCI/xQvJux8L2n5z2LR7ABjQQwnC/yZJzj4yZagcr",
+	"TIdrrn+xTYKYeh4RSQNx9SZUEU5vMacslM6A1+Z2kG1spwo0xiLurUAFwr5PfBRCRyD9RI5lOPdyt3+a",
+	"4kAriG+vri5SrY9irEz3NkvndyZW3lStWr3T3CzCgsDDXsntlZQQYd51UK9U099A2f65oirztKX26d9W",
+	"B67NpcHZpefenEyZ5G+Heq/V4eodgr+n6bpOUgI4Rsm1jG4wlm6g8LUQizcu6JAadYF2ms4meVgb9wRx",
+	"kK5BHpdxh5fizh+ojDVSh1jq5qLJQ2KuBLKleTlFa3OQcGU3lOXYove2HEte04AUhvu+7kAAYa4h1Vr8",
+	"5ts4FyrBG/V7/h2kj9iG1WodRZDL9zXPQWguDYvR4dC2AJS2UnlWNNURrX8PyShX9xiv0wU7t/31UbpB",
+	"tkGjTetfFEvdOldR0W8cKVl1aBuLO8inEfEkhw4haqgw1NLoSuzJT9l+VVhNYy3smGNrtsSBdaguq3Wg",
+	"9mRqG6hjME35NVzVo4qJQa+Pi/ev3nWOr99fvtNSuiDS6bGELspMzzcggLrw25gLicpjzvhUAQH9UHnN",
+	"ozsc+cSvXETc2EzT377lQpqincureyzW4BiXHIPuxk+cxl2nuNydRf4nl8biW7cJ/efRiMemz0Jt9B4m",
+	"21yJNhde+rCKKe355cfW5QkYgJJy+sjjoboxuogmHVGGA2sed9DdmHpj8zTzbf0dxS4GAdFZATnS0yTu",
+	"3bx+k2enZGdf86UFyCSz5kInooT5z5eHJ+84GhAPT5RKqJYinjQFLyroAKxj98D/ZYi6Xl3cYSmp5GZ3",
+	"YZa/XojD06T+6cN9Nj+uwa2HeXCTPTw9wUvAtwnJg7eK3Vmb1wtS8sr7GGHyWoMpGlQgrzA/WF28xubK",
+	"KTE7ImovcyVsLtpnJ52zNw+oXrPkoun1v4C0PbLe/YnSHV036qm6bi2YzItJRRjJl51ERDxCb5Xacjfm",
+	"BqoiAaotsbv8zqcbyaaOPjW3k+okbvXRdHGV5NSLqYLZ2TNdKns97nuvnpmmxct/BNKW2tHzHsamhC5u",
+	"kvO7aKyRakuzbMdvzGNfndLfOWU2ZLi4Z4UpFDDBM4TFjZLt1HuonLTeoUKX7fC0DpH02kK658xWfpzt",
+	"ql45G/THYVzmVqu9SkX06WfQgOPIz9LY5W09ktY763jbTGEnb3Et73SbYVPWxQAMFicAboLgyBvrzuHQ",
+	"B8RC2pDDdWJ+F9r/pEUlA6TinkBm5auEKsAgHb2yAvlX10fZHGn1kjt+URcAaDmhHxJoQAT1jRKj8Xht",
+	"c2ByoBP8uaPf2EkZcePy/zk2pjVSUBOMTb3XdA/y8k/TGLW8JlFexfg0yAqP88kJr+nstCGxzRM7WqmY",
+	"XQd5Yy4Is7XtoSNKpNWUTLO4rGUUBrjWje1zvX/X1f+ofPpSc4rsUrC47/gSd/PDCHoBVUO60rYhFL9v",
+	"+dcs5FVB3W2gSdDY1p9QlpIes2tCVBYt60ESuKGx/yhC+HSJCA4BBwA/cSOW4MYSoTthI9ON5O1Xs5Wy",
+	"9/xNeR7Ck76qm9Kg1LvPJoQvbuJBcnjevp79YO4ljZ8Cq1shlizcY3VDNqPNacvbvcIoYbU2iPJBAV2r",
+	"LGQm8DHeY+Gt1LB7Xpw25/cI6Jzs5nkwOQXN+yGxaPk5ZumM+PswQXZCmflYWwHuNQTI50Wbx0CY50OV",
+	"eyGJbUds47zOP55BkJftFnzaPn1V0CEY3l/WUUELlyZyRnKT93KEpBKuUUCGEvGphOZaSqamEbrFQV77",
+	"iA21wadUpXJUpwXM7kyKcwSYDe58IVAYcVsi/MGmoNVQuocqQT7LCG8WFd4qCAXXHdXiUl8KAkeo/+Vr",
+	"v9iYkgB0c4dVoqS18sNiC9KyNwLPN+W/GvabNOuL0e7JyVGC8BuQo2S5n6mQIse5HX+/KipTP7gcJvDM",
+	"80HGbPI+8OlMbLmbxdattnU8RxSeOtLRrwMsPejMB6Q4pry68xaAi7JR/PajE+RvTTdsUet99D19pQtA",
+	"E+Zxkw69lHysJAOPcKeXIqI+zVfqgArNPWvatYe6ztJ6D8dS0WLpg4iIaSAhhFU9hQRhMu6EKvDEtENd",
+	"2wY6t1clLV7CFEvaoK61i3npzEArGSSGiV3pukfxfIQhjQ/3pw4pGOfI/nGc5rwlT9s24dA14KwBa8oC",
+	"IgTqa9SAOOf25eX5ZYE9y05spcrjy3brqn1Sckq6Za76C97PFSw3DuowEy4PE40hdFHgWblK/CmGUJrO",
+	"hPo1yFmxJFJ7WSCFBdwCkxU0cjPN/xsKEmtA5tl0sPkTepg2lrOr57vVKcje51Iv07KM1vAMetY92Pol",
+	"CQPsGVfa3ZgHBPVhmL5h9N+QmeerZld0Ql7TQGpz37xPKOAeDpAS+OOEkZ85I6gMdR0sSwRf0AsBP0EJ",
+	"GMzQ5etj1Gg0DuDlOY2s6eYkZTW/VvQf9eSPK/vH4cIfthz2py815+Dr1r+X//ZfP/6p8mnhuYIa2Z0J",
+	"HhVHzXdOW28Ww+bHhI7GsqCqdbro1v3i3uV4OhkwTIO1EfBekfJO6Y76crxqGzkB9Xm08x3XGVWFoHx3",
+	"fty66pyfLV42kwKR3UB+M/AASyqnvkVyveiDdO+SykFegfGAs9Hii7X9zJvwceHVopyH5Sw5Xmh67ny4",
+	"LcuqvVfpiXun4q6qCLFk/VbQKaj8kE1Zt8LDqoT1dJ2HTUo75BDo58tlf5BbY0l1iI0LQqyfZW8ObY08",
+	"+9V+0Lz8+MesMJHCvyeXatK4v4E0c0qiJSzntH35pg3JA4LckijJEhDp/AAPMySIboigU0eUVG4c6wVZ",
+	"Auv7ODL5Aombo7bCzeGUJJXB5hli8ygDgzjpheedfKqi38OLWOkSyadipC/XyuAHr+j4tOEVpDXIRjcF",
+	"kKDm3i2/yQhvD7NB+3T5G6vbqkZ8UlBPCzwWl8Ul+aCUn2mQbIPDuAlxxCyNqHcgeyfVv6hQgi2PUIgh",
+	"6yEpEpXboSzHXrNZtstEjNbBhVPzGKAinFNBo+qiQmdmEy8E0qIDiMlUV0idr465Dunm6yj+1IZ0m3Du",
+	"+QpmdvMJvuodZK3ndsNLLlnbp7IwOTIfIIzcQYnOOZG/ttvY37D6RrF6m6zvqUl/UXLUUrKfytbKS1ow",
+	"yhP1dZ3V1LVINRty6828ShY1p+7mx9KZaZ/NmBFD6kFGjNQunuusNzVanCaUx5r/rto/XJWcWKuE7ksl",
+	"p2TbLpkc7ZSmpGtJlZzS2flV5/VfS07psnP89tqMk7Rwsh/ikXQOYskp/eX9+VUb/NeXb9q5VsYzLOnt",
+	"sp5cDB4Ar4Ntm1VONSlE2+j4tW7s1R3zSJqRujDB1iH0rZccDfk0MrRRIB09Ay25fC7F0p5eR3ELL0ta",
+	"BzP7V3lChaBsFA+sFQsskLvl9JiS1KHCzlxXMWGHTM8jFht71aru0sZeid1hzgrxxXUaX+/dt+uMSzqc",
+	"FUqIGhd0gTEbhq9rCNkep0urMUvbp2cTkUy9k0d/z0Oie3y9s/1o550ohMloZpMecRjqMk7cvocCPspT",
+	"/fILUn8cYx1g63M21w3MkkvNzeLS1FWfCsGD2zk6mn067xCwJ3lhUGi2oKGJlYbUXtgXV3TcFo1yUj67",
+	"ma2LnAQ70HyJEKbPLztw1T5rnV0hPLcKB51fdPUl0mtwUOvi4rrbvvzQvkQYdFmlJoRhxaYk4yBw0Puu",
+	"+jmOvwA4xfRKzVRySucXXUWv4uFKTkm9lktP7iHL+kQa1X19C+pr7EmB8IBPjVMUUEbn0YLzxldYAokz",
+	"As9QeRgRAj2at3LNp3RtpXppPWzNvMGeMNauZIi4ZqjMphMSUQ/WpRCYeHSCA6SBMF9bxLD5RZUdJi9A",
+	"izFBN5SZBaQnz16U03a323rTdhAI8dA97/z92ZWDPrZfvT0//z67EvP0Sj1ft42PkTa5P469zJnVO+ma",
+	"u+b4VyXKpGnNs4kzGYL3MJlmfj9PLtgsAHQD6eY8FOsXBExFHfkTyv6jVm80obX/AyoFJmNCisPTFPg7",
+	"D0VXYkmFpF5O0IDt6F25oz7RsgiJxBHySUCkpr3CiT91Ti3p1hlrllP5cRpbRIB+6YHyO8cbaStnMWcL",
+	"YpuIy7o4SWNwxZEYl2vqpWoHOTJiGApNee2SzR7XHBUK3HQlj/JK2EGBGFCJgkD3GffRIOADgcpDGhCh",
+	"2Nz3wjE9SMSWgwj2xgqakjJPQQ8uoYUi2GbWXBeMv7iiEzs0/G6lLnA+wvrWHH1EmLp/ywtaiASP0B2J",
+	"CEiu03nQrk58EnnOLYto2aOzaLjmNqh1zuZPEaN4Hn5ANI06V4VXa85nzaHvsJB7J3iWP21sNIWK44Iy",
+	"j6AJ9RkdjdXHz8jHM4HwiKOy5D6exc6J+Ddt7d/acFVXarDNVwRrWHMqzgLKyDFnjABnzQfARzLocu+G",
+	"wAWwT+pMWMbvlEii4E6ZkJh5ZF3gh1MxJqKbq5dcTMUY9BFbXTGzVcjSNfQRCYkjdRfLSjkMITw1qYWy",
+	"LsgjprVOkVuV3pPIUEBDGB5O/LS8nZcpq39w4v5DhpzDh7UGz63BLUqG4GYu2Tyu5d2I+NJbGpalsU6G",
+	"c6QhmTnhPFTLkq2VPPIZZJo0h95AoIllxIICgiMlUafioVBAhTxCfcNe5kpeqh8X+XWYG26mZjYGDCfm",
+	"UlBTzl3TJp4XaFDwqOQSB+2ATIjB5LWM0RIHapXiPtGIoe6CY4qSZefPjJ2HTFaiSlvRWmcnl+edk5JT",
+	"6px3c1VQ3V341qQxPDhz2IehrvLdpaeQNHwEhn6dLd+E6x9g+NMb40jpYZES5/iU+aj/8uXLl/1cpX9t",
+	"JTRMgWWp4mOfe2gg/+KNsLW4dcnqW6gFQQLORgJJXs2vUsx8Xbdz6ZKnYvxBP5mrY8ZhfTEM4pGzJ7VJ",
+	"ikCCME9OsFK4ugm1morxJRlRIaOCStJLkfYqDnhQx6fB90Kg7sn3aIRvSepQFyK2DnZXqmn3wc4HI0f2",
+	"6BeRo+jYi6KDbbp8jvhPAnpLIlvNT48vXqARlgRKN5d5pARcCjWSf5qSKRFbSHJ+syY5vzeJEkUl9OFH",
+	"EwepLpBAY3XMEWAQiRaFlJWR9YUgichwKgiU1M3TtAoGVlLHmp4x8Bmr5x2E58xo1c1cY7ZKQcG8xsfA",
+	"h0jTnFjTM++ttbV5Zqj3mZ47OTwnQbpUwP5yo1iCws9CuTaPflFvdZcVtBtgf1Rg3sRhiKjH2QuB4KnY",
+	"DUTPu7EC12J+xKlv76XWOwHdOVtU5+DQklBC9b9V8ZkD7s9y0yNXkEUL0w1ayUAXGhTiGdSyHRrnAQ7D",
+	"JDxYTa0rBOuok++652eVZYHCQkkhBTcNBBTJlaI2O0J9Ux+nH88sZkKSie6XmgnxyUsOzQ8GWg0nKYMu",
+	"8TjLq0n0lt8hJWSkKC+U0hrzQJ9+Wv+EZWOG+HCo1BhDB4+yPM/sUedK8gmVsoAaxkhSb9YO6q67skCx",
+	"WFJXyUhPEKYOS549qJJSzV0emuWUprr7u/5Z4Vp+ugSI5Cb+CvC8iOZ8iPl1XvKIGFtuqK+f4Yaw3axs",
+	"EQv1F2fdklN6fXxackpv37c+tjslp/RDp3V+2gEH1IX2lH9Q/7w9Pzu/BKd252/vczWAv0y5LI6xA6e4",
+	"caBGJAzMKn9SL4kk9CIn4G5Rp4OX/DhybO3ApPu4YdNzOcVO2UvD1n8nLfCK3KcvBFQUR2Ws3fEMvKMY",
+	"SYInWw7CgeC2owtLuVp9KhR5gnerG5r9H9Bkb3W7PNPRobDQ9qWOM7jQxqccb7kNfoCeA8aNaExVqf5V",
+	"2aOMeBDwqbwgkWdQfdmuLrNP56aCmGWaRxeR58EzZsokZX9eArZuQauOk8vW6yvTVFRb+BwEBdu7b9sn",
+	"miUm5r4yHw6VuLvloI+dq7cnl62PZ/qZOyrHfoTvGCozDiwGRD/9dJpQwXwlpxTPUXJK8Vi5tOiSCJJX",
+	"snwhzobcIYtOOiKGUIip7IOq1nfU9egD4vVB2ukrjOsXd1X5ttf7Ae0qZbFWGilgGd007qswhKrvlRg4",
+	"tsfTMsFidxUxXerou6Te+Ip8lvfqABjHaBkWA/nbPvem0NTLJHKX0z55jC4iLsgpjSIOZdv+MqVBoNim",
+	"xPGb+YELl8Z2m6PBbtbw715aZ2rbOWHEtgtDbsWO/KYMt7XtiEFrBmF6M2BYoXlEf2W1+8yXE+5PA9Lx",
+	"9Zf/bnyef9Y/mk+mx0N1ZXuFDWxxE8x8LHk0y48YnuDPrdjYXhgqS4S0cXY2xg7aUMDRomjKlHRvSvUN",
+	"wWmBAjqhcq1KfRPKsktYhhDZcED1toHrSkrPTu2TQB28Gzwib3P7m6hN6/5qYozMk2iMxfhQi+zoZxo6",
+	"yHZBKY/J5y3LD+EugVBrvxE8ksTvsX6vZLADS9PM41B/IcY41U1F4Zb+uVfq2/gb9aO24AZEoHL/+vq0",
+	"dXze/WG776B+9aR7DZ4TILs91q8qCqukXBM62I+TS7fSvRx0UoH12AqTRWRYFfuZhiEkGZFAEIhVtN1c",
+	"zMZ1POL86W7S3+U+hriYWa6qcQkG7vjpTBlJKk3VmTssHlLiHYC7vj3jkhlZIafhmeYt8GsSI6blBV3P",
+	"9M5sTYlvPsJK+bWtD/tVk6/1ALnHKWks1G6g9Y+wMIc0xwu0VgnMrDilmweuQxc0l4npQm74VxjOW+Zj",
+	"4pHMM0+P5klkmqJmTzFVLXPuMGL3kgFylvVkPQFpBP+0hKE+uT0t5uQbWNPsO88WD5cs+kGxcOl9PBvg",
+	"N42Bs++9BzKS4xqcBpKGOJIQd6pYzMV59wql5BxNgB7cqzkhVQUCBtSqGYK9PG4ua9ihvqGoPL+05Elw",
+	"XqSIJ+kxI5dQJrk19Osg05irK/2k/TnkSJdsEIYZikNjQdeDjQgEBpEey3TGZeSzRAEekACVb2sOuq07",
+	"6Ldfft1yUF+Hjb6iDEezS8xGRDHomGCoD6nt950e62dJRR+VcTw9lshFVFg9TxvjwEys9SsbwtGvoqtY",
+	"GusxKgUJhkhICCFCWgO1JlJvTLwbra4rEGcOW0FiGx6YzzVYs5fuKgk8LmhemguudN1UrfXU62aDecXQ",
+	"5zi/0kfTPNFBOMtQGbcCTwqiUyZpYMNi8vsWKKEnH20NlqkHDrPYZZBJS4pxmzzzOA98EqEyFlpBrihB",
+	"rcdiUW2Cb4hAVDqIVEdV1LeDblPmk89VrN0HVT1aXyviSjTEQhApQMDjglixtceU3Jpt9KXFvSNo/66z",
+	"IiE2kAr9CKTqUgWmuUZvA8Dq3JaSaR1jVdX6HJ1jM4F/Xl1YjwjPjfNpseSJJqpOXEQphU36vi1ebggY",
+	"HNFbojtkMORuVR+glNxDHl4U+2L4Qz70XOfGsVowH8Y+15i0pKhe1ii13NlQW+1oWIBajtw+f3s1GdYI",
+	"l4QHpxdpdE51zW36VMWqppGaBWHRY/GNlOZWoXK/Vq1XG4oS/6f6y1V//S+1al39q7743LcNGcmfa1W3",
+	"6iKtpdXV3+q3l+o/GP3Xf6FBf+uox4CN2Btv8okVXZkkujLRHYPVpeYRElhSMaTmlo8IVJqQnFfRiT46",
+	"pSzqBWRwXfEGhYZ6PX/O3CJTjxNQcWueev8n7GPzePZHEb3XlbqBzuYLvCcZ+eGprUhrW1puyKwowCGW",
+	"am7IDFGGhtMgOIIEdeu0t/3N+RDpNQLJ0d30KzdklhuydENmb2mRVHVDZi+MGgzJjUmoV9FYl7p3/ybA",
+	"uR+hs66XZW/Mtfa/F3ncXAs0WRYWsFnVLAOiVaha1DLnYRBbj9fNw26B2Z1rR7KDjGAHyHYRcX+q09TK",
+	"OhbHpK9qnvZg8OdBfBUUn0HZSlGbjZSt5L139Bt1ulhT5U3v4P69zC/ZWxzICx5Qb5ZT+onFknmugPca",
+	"02AakZRcsq4QUcu1YlN2SUIeSbFyKNddNdy8r9RsJTNL3ibykTWB0jMga+qINjra0xQVmnf0ZbITrP6t",
+	"9Y2tVKZ0TvelIyXJ+JzohnCQRWFy55HP5wp8e2MsK2NuktryujBVPqVbMlU+fXGd3Ua+GfKSXUR8wvPo",
+	"7ZwKuqHWuYjboPcXOQeNvsmRx8PZURy8I2MvypxbsFFfKYSt8N881OybK51vKCdKnpXQNmFNC/W4UkPl",
+	"37fLxO4+F5kHKLp2+bF7ORTvu830u2uvcKX/cimiWhNzXlCCbT8faWq3br6hJofr5mWMcbCqHbYXYTGu",
+	"4DullRpMjhOTkuZfcSv7+ztr1hbiIeMsCPKABgdoQYbKYup5RAgiUBhMBbLAWTc9LKYjCUm8bZQ2JwBz",
+	"nsyN/G+aZvqvIz5ZTtGMT82+AKEPufssOIh0WtxD/VQbeJzsCW1UO2GOFq5RVyBztTNUwkmIkj3xvGmW",
+	"+ZQWXEnxrU/dsLmzzGJF7H1KKEIKz9NgSl3xVYHdMR0+HltIfVu++7vng1+XQekZRMPY2byJXGiDAJ/P",
+	"Xxcv+4EOu9ROng/4m7vsFGYOsHfzWIaD+9iUJf/wGJa/9fV97YQ7HhOvoGGnto7NeVLAU3WU8a3o/FdT",
+	"OQuyu8HGBrbRMRZ6HkQFUtwpJzJxGkWEyY822HJxMeYJs2XwXAqEU9GaZiU2EUhvPN+z9KDwtMQB9UIg",
+	"PBA8mEqC3l++s9br323kWnwOa9D5xT0bH95kKiQCETZ1/KYA8ohTNoJ4NPBA5Zw+fJ9/KFHq/uX0rTXu",
+	"EutgFkh786CsaBY3bKSVkpvi6N38Ob956M2jGPKTc8uKKzHEnMX7s/K6PwNpThObTUhzjqNtqWutPJiZ",
+	"vzv+Vp6j7cGetS5hfhwoXZxNgUPpjfGxibrOcU/QEZVx9qB5HNEJHpEjZKFjvaIpTzK44MC888P7v5xe",
+	"H7curo7ftv7Mh8OFoqp5ddj0PHkmKCXDojdtE++Bp3K8bZ5+nPXkdpC6X5D5NAq5WD+a/cI8X5iuYX7P",
+	"uzfqtE+LegK1kqQgDjlB1bnSDyaSVDtWJfkskQkTGfIIXbV/uHISNdvEhPeYiQU36XrQWMeMo2MqhupO",
+	"3JlDgL3aQFW1elROhaij3375FaVLi897KdOFsUvdztkbKDYay4+lL73SNAp6pcNeaSxlKA63gZlVfXJb",
+	"/Tz9ibIJZVWPTwBn1C/beOD1Sl9TdYaThhm6fjEklV27bt0ow49bpLuId2Uzhc2xHcGhUZM5qJt3MWJC",
+	"ciMip5Hxf+saDqniu6vwOiWBb1jn+D7VqW1h6DxTgkfordphXFkSlfU5b9myk0lrf1SG8n9b1YcVTlun",
+	"5nT+XYsU4f4+z6PbQsOIiHEwM95ZH+gP9cDj6ljv7qJwSbO15pquW1vLUCSIFxGZu5TdJhqTz9hmmWc9",
+	"vIldaWew6+35++Rg6OLaoO41/CbZGe66e7X9+kEDNwc73q6/R/aHBzm/k8YwV/rQe14HPbqpR3PtJ+mx",
+	"0vtdfjJPLjqkkGIDuaGbBZTN0+qcQpJW921SWFn3XMvN0epyj+LgMm7av16J7mFECYMiUn/nQEbiugDp",
+	"Up5ubbOyBJm1FKW9wXrU7Vi2EhMBcdE+O+mcvbHfCkhmHUAfFqg2oF6LiIKojkayIDTvlZxS6/i4faHb",
+	"1V22v2sfqz9zwTgdpFr8PrjwTiwyJOD0ye1/mE+KGRXHk8SvNOprUYHFupLvKHpHcjWsdVq3JKCw3VvW",
+	"i883L9n4/LzrnN8oJY6NX25XTNYFQtNjth7KlblWrOHJaUyCoZvQmPitZzPcpRf+IMtddi/PeACb2u7m",
+	"btSi3HBy2jk7ROSWRDNdAHk+exwIn8+r6KT9of3u/AIKX/voQ6f9sX15qLuU4DDU5VgN0xQ9VtYcU6AJ",
+	"1PraQiY7z9Tf1qnZRwjmh1eT4Sd4phPZPRwE1otfgYq1PaZfROXOKYJv4mpOjqlvoyPG0QQzPIKKaXF4",
+	"QJxBD4UztaBvKymYjvXxIqBugtphLsnWtQtz4/4Kmr9czc9fWPo1pqXrkeCHcIicjizZsgGkoh5Fpttc",
+	"lkfzO0aiDdlK7b5spW1yfrty6lOeK/qtxSj0wS3jE4Y/WHYRM4j4aFfxCj3Fk5MIg5IbkAb9xrPRZrvg",
+	"B9HlZA/PBPBN6XEGAVOSd/us9eodyIonna7+s5jw6NcLqyKcT6hEfRNA1ofKaknH1AH3Z5CbNAxoqG1r",
+	"2j6qJeNFDTEVU5edRkZTYrJURIq+OsbAbRynAumE65y2+zlXJ1M8YL6Dg6kNMG8rKisC+l33/Ezr5cuN",
+	"B1d8NAqIUX+K5bhlcYSPpGRm9Us7Yy5FsZUf5hZ53waNEWHk7n6NGQvbH9q+h1BMLN36EI0JNv3eN216",
+	"WAiLp7/rsLYNrvn7giKgLZbpYpITrZhlssYWWCsMR6z+R0WpxUXumA8kosPZuurLU9RAKbAxw9R5B24c",
+	"P/mOAlO27oWwSS3qMV3ZbjClgQ8NZRLjpSkKj8YkIltHKMDRiESICgiDjFYUMDNBvKujgj9Qn/BCMgbd",
+	"po6QPzWtfChDQhduWyS99qGCdsNJv91/9ebKTgKqPBz6SAZjzm8ex7xSxA5bSYzgnZ4PmqYL8DwIIiWU",
+	"zBhMpc5pZFIJ/mNTgHORy5BbW2x6LWnKbLF9mxtfv0GooVbb8rWDt6et40r3bau+s6v7Mg3RD5Ufpj9N",
+	"Kl06YlhOI3KItPk3ZfaNrc+psAcD+B7jkTVYp109WmdEWJjCz8anQ3xFKBU8FwpFa3VuEQ/vUb85L7Dh",
+	"oyIZtiIfJTqa4+K8e5XbmzS3BDOgqTlVJxXebwC+SeVlc9hFyTwZFDVpl5nAx1w0Wxe7RApIa7yjSEb+",
+	"lTVTL9ngk/N5Syg24PSZi1fA72GnCMd0AeoiTgfqwQExlb+tImCdaELHVWZ7rvmpb3QvW9u1oGqwJ/4c",
+	"dySJvzE9Z6sexEbqLqiUML8KFfiTvtKpoew3xjyRq5JkcSOXbuiTVkqHuUFQiTUg6hJDTzrGUURCgnXQ",
+	"970IXlLX82DTop7xHp43RSpGvvtnR9k7F0cyLZ6FiUaTHGk8OLL1W+0vQuKZorxyTGaKzBmlKl2/reZs",
+	"oi/dk8RottBNsaNlpRZAGY1IGGAvbvqt3tQJqylXtVJ9OCNpj+jikjcnb0Uk7P2G3OQIjaUMEY/g3zmT",
+	"mw0xSBndtj9Pf5psG8KyGOe2IICltAgY7d8Pt7d//M9eT3z607/lMjJBvGlE5ayr9h1bOWN+n1NtOCUk",
+	"pPomCvsGKguiZfLWRQel3t1ydJyM+kkrjaLHfqi0wrByRSdESDwJUfk9o5/RhAYBNWKzLjuinzuD6uko",
+	"Lnutj7wP2bV99NOURLMeC3GEJ0TpATxylDiitWBTfmSMBWJAlNR3etjvycyqsSBmULVP/YW1GB6W9KMJ",
+	"YJJbHNK45MyEf3cH2DwgOCLRa3ta3328KjkLqR0TbtpFJJUdk4ozajAdhhTwEQUdHnATUBlGT5agjlq3",
+	"nVp/+s5p/rx0kpr1KIHcCxEDGuIgBySxQGib95pLBGX7L+qscns06UWZuDA4UhP948QGiLiNU9UeFjyX",
+	"nJW1NSycEA/F+hA6Nz1D8+EEQOKh2OB4tAFt/QVoa+CS6WFqVM64c3ikZI+K+bi1xsK+QgbSkBcUa6oY",
+	"l84AezeIMF1yfcIHNIBbKA6tz8fG8TpJJ1uR+lK31ZI9piUcykao/Pbq6iIuUp9059KrGBAfWqGJGfNw",
+	"SKszPAm2tBso21LLQVhXMGTQas5Jd2eemlJLapJMjumYS/tjtcd6rA2dKaCUYkREyJkgDjJZKgqoJIoU",
+	"PaFqKESMTNBj/S89MG70FAV2nZ7xKEDImNsrOT3g573S4W+//Or0rHQHP5vBe6WvfVPCQxevtZU7FEwA",
+	"QHrIao+11RoE8nAUzVBff91HvVKtV3JQX03U18lrZagYGVABJa2A8+sNCMQZarqupqoYFFXCPIJwj/lE",
+	"b0oX9lag0vaLvll0v4p0qgqKc3qAs0X4ThfbBzgqIctEw+MREYd6XejPCAAFVpNe6fDH33759ZPTg0ZI",
+	"vdIhAI7+rKHo9LIdkXqlwzP7HXRF6pUOT79CHSv1en+uP5SD+mqoPqq7CKJhdTos7Nf0B6i5LqzVEjSq",
+	"xHjrYIS6ROpp42k0HknDbHS3ZqUdl/v45vq3X37tbx2h/hcY6asaqsf0BQ1DsW2+3v7tl1+zAySdb2Eh",
+	"rRxGeoj6czwH/Vmp3uUUBzZeWAedtq/enp+gP6FeqddjvRL6E7poXb1Nf9Fjx62z87POcevd9V/ety//",
+	"mnl6nhEv/gbMN/O9Woypy1kGv8PW1pY6FphZ7ZUID4ckbmKHQizHDppfRkLoI2K7NGhRQZcxVdAWqPyG",
+	"vxA9No2C6gccTImotuHRLWdh7QsyhBYZjMRozqEVhlr4VPTMnFmG98V0ycNBkATcmdMngSAgW1TRqbaz",
+	"Y4Z20ISyqW7NOUxFCfeYF3DvxtG13CMCzWCYrhAH5d6abk2LHgH1CNOxvYaXtULsjUmlDrV0QHCN5cS7",
+	"u7sqhp+rPBptm3fF9rvOcfus24Z3kp4TpR+mP03eKFURdTWqtS46qWo4hyVdsQfYJGE4pKXDUqPqVhva",
+	"Oj0G4TDGbfVhRNZxhTu2mC+EkRopMBs+UEX9GzK745GSLrD0xkQgKBJoXPvQM7zHPCxIhTJBmKCKiAez",
+	"KmqxGYp4QCCsACIKqNSwjLkQhN0qutTSjQNjCVEUKn/JI9vaBeisfK5Lf17rue/1RqFAiuU0AM266845",
+	"WnEYBobJbf9daENxOnYZjObQdsNqovHLP8LbEMBZwjfXSpq89sZYale3VbtKB8MGfvny5Uuv7tcyNqrD",
+	"Ut2t71bcZqW+d+UeHDbcQ9f9k7t/6LolJ7fc0ARUTqmOvKQNkjWINjV4DOLusV6BDSOBZcbKpbZhqRd1",
+	"mGoqBrW059WIWueBiwdzwZtKagS45w9Uzw5U8+tDNdAO2cULA0FoZPFQjexQ2B3UDOwaC0NBeGXxUM3s",
+	"UA3S1KvCu4vbMyGaCl9S9s4l56Oe1G0VXesTqLsLbQ5r2SaGtaRhq9IQtWySREgcloAyaPV4jdJXGZ89",
+	"iJjz5nS1QgjUhDa3X51SU+N/3sDxPdl+heN2AfBKbfUr7xk2Hkvi65caq196zaMB9X3C9BvN1W+ccfka",
+	"2gh9dUo762ylw5SqjgOQ6jLKONyLlLbw4yd1pGI6mWClNQEtWwx5gizvkTD1z0Tp01enFPK8CAJtWQZJ",
+	"VsnIploKI3eg4n1PZv1EunHAIG8lJRPlVSgt2QAuUyw0JjV9B76AcuJ8GsWBZDCSunYOUjcGHtL47kAv",
+	"XnN7dP/qHosLT/I7Zvn5DZkp/g6COSRsGgYP3gjOTCVOMeZ3Ir0gy957zK7lBerHd7JvDUiH4OVRD06g",
+	"R3AZ7GYmWNjG4gdYkmir2mOXPFAi72mrc+bo2Lc8VqTB3wI6aUSjV6Z/1vrEfzUJXiC8m9zfDgunUl/c",
+	"xDhpzKmPzrXSnGpnWPf3vRo+GOyRpt9w5xhW7aC+16g1h8N6E3uNPYzru4OdnZ39wUGzMcD+ztCt7Q18",
+	"3yO4Vhs2Bt7O3s5g2Kg16m7dJTvD/SImt39VUxT0Xkyufl8mt5PlAn6z1hju7vqDvZ1mzRsc7Hl7nj+o",
+	"+00y3PN3a15zDw+J39zz8N7+sL47JM1dDw93a/vE2x14pLYZY9ydm5y4Bw0X7zb39nZ2a35jb6/p7u/V",
+	"68MGwS7xh9irN4eNodvwdnZrnlv3vYPh3r63c1AfuEN3f7ApM92b44D7Xm24V9v1/WF932sQ19/Bg4Pa",
+	"TnPY2CcNsuPuNRt+vVnf97wmqdeGzfrOnr/jD4g7GNaGTXdTBrw/JxbUiEvqjeGeO9jbc2t7B7teba/W",
+	"9PZ81/UPvD3cGOw3GvsD2Duu7xw09zHGbvMA7w39OqDVZkx7Ad8el/0uY72mvYYup2Xl8Nhe/s/FiJu1",
+	"Naa40L0Erzh/hyMQ9r81Az+21TYNIZnj21+d0qINIaEnSxQvbV3IslhjS+WRT6I5fuvEzNaa5mmExB3V",
+	"Ghg09jC++oTZikKdq+k2Dq2NI9X4GGGmKz5rgFRR020eIsaRmHpjMBwXq2tdu+lH5zr/QpqH8ag9TPV4",
+	"ROJkDjXjji2gUxaJ/1AQ7qcgaHogklu0qCFsZAwxAcp6PCUm+hdYjrV3uphkbUsIy9XFJh5luiLNpmtp",
+	"lxL8bYpsUj5S6S8cethpk6D2kSOgHYrg6bYN6inImDE+C48c9pju4oPjQXVBf60dGROx0T+absO4qigo",
+	"ZpDMAk4cRYu9YOoTf8uqQz0G1ZnjHtFV1NWxZNp8CNmMVCIcRAT7M3BfUl3pEjNt0q/2WMvUcZbJjdEL",
+	"U2NbC9t6uokOoE4u6UNUlHkClE9b1iUcuaHdT6SgPCIp/RaUdE0qqiQBhRVK+DPZAH9Ie09AjduAPYrw",
+	"mBDShIxsKPttf6H+1+2IjAhTlxaKtD8eVXU2e3MlMb7MxutY90kiSqYtTxCTIcb8jmXjSUF6jY07QLZ7",
+	"jAfgFcpmPljyfZgblyJMSzNtQYIOCNrrMi+NOrYwRIrSK3qrOIotoAFsdV2SehkfVyqZ/xsQqXz51avV",
+	"m0NvONjxG+Sgsd9s7ng7e7uNYYP4A1Dd9/b294YHrrvn7w0GXnO3NhiQ2u6g3tht+PU9ki/zPhoRyymt",
+	"sERlzRa7+EMk3IAI6SYCCeXJXMRVZIj6X/X1Dkhe4OEJfB/7t6uoI+GOfK+OK7bepTOItU9XXd/526sN",
+	"xYIjn+sGkInwZIUgKsSU6DgUKo9yJbCm+TXul8sQZ2sbaPV+rIH2Ua8pmwbB492e9iSUSy/OiU08/uOu",
+	"bHBXNNQKzTNOvv3lnJHcVPSkXZZl486C+/uRLSoQAGTqJ5vg7q08RH9D5DfB8j+cz/+MJqAiQ3bt0K0/",
+	"lyEb4k7/IG4bELc3wImLKNt9NIk5w8w0VxXQVWstLdOigNTZc6lHq9lelXHygk61S6ezc0aOegwzRBQP",
+	"tBUCvYDgCHLS0fdKwtDzaFrrc5Djtc1HkdzEaJJxhRiavK6woLMxvq031zFJpIjofvs53l1Uf07/7qPd",
+	"Z0Njck/kD2vFU1grTMXi9XxTc+aIJLv0EejIapuCtm4nCsb9zAmIB36PGWUo16IAFlwIChVgULDxqYkd",
+	"YeuoUE/pMUi5usUB9ePcle/JLOlZZCnSpuaEOIT1uQQ44u/v+9ht+M2DGj6o1RtuEx8c7O8cNPF+09/f",
+	"axx4g/29wf7eAW7UanjoEq/RHOzg2v5uY28wxClR7bHtomqF61gUbAD1H0aFBxgVcu7iEsKRKq1c6Mu+",
+	"NCl9+jKbpw8VUaK+SV24OHuj60UrpatpCkpbtg69hFmPzSXMCML8CtSkqHhQSkKEQExwpACW6okJCQx0",
+	"xHikNCfUSipUC32Te2zIo1TAN7hzoB6Fj6ahLfihC+diKZWQohU3szoHRXQ0hnSdu4izUbXHWramNPQw",
+	"szSmP19Xuo+EpEGAxpj5AvGptGvT1QdSVIV4NxC4VqD5HZsz+BZhyEmd7dLuwB02PJdU9ocurjS9nZ3K",
+	"Ad5pVOrD2nB3uOcd+HWl/cFR6uR9fAgftkM2OhpgQXabDv3w6vzyzv3+zYi3Wq3WWff9uP1+1Gq13qr/",
+	"tPhx66/q39ru35uB+qNarT6mImJAtTygNYWp1fsJBPWD1S9ccX6K2czQHvE4lzxPQdB3y4uRJL7OUzme",
+	"v85DHo24rIRYCIhtVwJALvs+xTSAgt6UjQJSmQqCIiKISXJz9N0C213DtXfLURcHrqZJcTOxKoqL68p1",
+	"R4jKHrPXD36eu/gwSby+KmoJzd+h1DVlMC22JswwIreUT4VeVLXHUt1AqEB110V3YwIGGB7BXYPV6bWA",
+	"ixbH+XgOElxHoFKJInJLcCDiyiA9dqnIZ0AnVB6CgwHq8YWK/pjRtB9617VVZIDQ1N2kbi3ka+n+FJ0L",
+	"+DTm06jHys36Qa7N5zWc1YU9qof4d3V5oJxSgWtfrOxintSr+8SW2JYpLHyEsD5lWybmzhbzykeg+0sk",
+	"T6SO/E6o1ilUskT2ildSZGUF8QLBvphkdekIAjf0uWUSbXE61TZTigDbpNjvPl6hMmSY9TN10w7RK0jG",
+	"Rb/98ms/t3jqVpIub2egUMVPUYEhxH003dohmrIbptQciz5WoohBATHrcauGpFMqnuluMVtpQ7NZgnWB",
+	"prZHRVwBaY5w4aEkEaq50I5Q6e5a3oFV6o4CemngWW242iejvo/plo4/VAJbbSch+8NpBEQ2Hg+UrfoB",
+	"mjJJdeXYO8p8fgdXRm0XlrYYSwgH/E0InVNKeF5JNJTkq4jZ+nQD1vbE0SzmRBVsGjVn6e5SRQgTk+/B",
+	"Yqy8sUYt1HHVVcFLSqUt2QR4NW+tbj+dFbxpShGWyOy78eCNR8/pd533P3dqZ7QjOuxyxzvu7HZuwh8+",
+	"HH93UCWz71zyQ0s95P7t4854wP5Ch3+pevWADSavXf+H74LHFAfNoYlpsFTH7GpTAWV/WK5+V6xCnYsi",
+	"6EBfbQ1k5scEcwW/0MWLi0OwDb1MUVNbptOSbidxCVoP3ioHYDFdBsWPEJbUpxOUeanqHOAF1LaoIk1Q",
+	"29RtLfXnJTmPTUoeUw3MwGmVecl6KrKC3L+knQiCEIEaVhIJasU1i2urrCWa2TojpvaIEs7S4hhLvk+X",
+	"soXZ1ES//fKrEbtMhBllVFIcJK9RgfpQkb6PtlG/pf76j1q90dzZ7du2YGCpAbvt9UWr2/14fnminVzG",
+	"Xd9jiQKaEd3iSe4lu20kik2FOsIJeS5Z7DwUDxbHUiJX+hxKTsnurnRYgrNa/2rbdT11YHGefLV/Va/P",
+	"yVf3lYZuvben31ISytZr/h3JQP9aEk1cqiowd8sSVr5oeo/IiApJomKyGqeHW6lDXSkf9dU//TiPO6MM",
+	"l0F2UbzZqK19YPF9nUPWtze272iztM1vACM8WMdWGOonmpzB0KZfYY9dtt90ulftS00k4bnEBL+lfW0x",
+	"IWWE+CKpS7mfKi5r/IapkpU9FhCpKKnarKKO4F0w3rtMljkUnoYehQD6F+IwLkOYUpxFfAt6TAl17iGU",
+	"rCIBOA2M/VGXpIsXLDlHdwTfxPHIsEFgDw7SdAO6VKn99lhZj6YrSG0p/nJwmLEqWadkJooslk3y/Ywa",
+	"Tx5AqTXFKzX36we1Rul+ct8DFWy7jT907H9KHTupNoTIZ116LI8+Ze7gk1lU3TWYwzFnw4DqoqL/4FzI",
+	"XrWEceSdxQqxP+upWSL7K8E6QzBtml+sfy+ylTk/lWUrfbgIfSS5oxnWVNieJ6BAT8Mq6jAhCTZNDo23",
+	"yjK52FBrCvipqVf6nnNYGrpsd9tXifIA8n7MZWIul7i6puER2jEqAzbxbIk3C1G5KRfssTQbRAVcMGXV",
+	"sJaFeR9d0n5EO/igNmMc7F81TDBzfoqjGp6HLDuLBYctJ3UeavtadVrghIpb9hgjVGsr5gUG+mDMC02c",
+	"kGaoWKARvSUsnlMjw1aW71JhWG+Pzc2I5lhvLisV5FE8bileyBp3OtIC2GFCy+tebbBH3OEB3vebw93G",
+	"YIfU8J534LvDOmkOdjfhnKlV/zO75q7msNBUUD8ClhEbCukfrrh17atEmsCdGKrmxhmal/LNqVsE57+c",
+	"K8wRzyW6i1IvRKapvKJeExN3sFsBGmYUD24peDrwoBYHHlTROQt0IM+EC9ljEfEIMy8rPpBQFDAfGyJu",
+	"Q4RWkGZQBSqob7WY/mFCbfhwMYBB89aqeSfNJ1a9mWaoqDyvnqUIVwX1u+9fXbeOj8/fn10VDpuyPgsn",
+	"3X7HKHM9hgqe1ud4C12LEi6oC8emdCtGbiG5JQhEHGlR7CE/RMYByvx5ZygBO5XOI4M11l3X2Mjir8By",
+	"ljlrTAMk8EwgsKihWM3kEUqBR6GDLms6zHIX3fkxlbCfLNXgoalgBgyKcalTsxPxogeFTY9g6ow8UDCh",
+	"OlE+lXEASTrApMf6cTCWPW79+RhEFSjga8i5tWMmhUtRNGWiKA7tqMcmVAily8d2S91VwGbhuQlvTM25",
+	"5aRKq8ZRdUaeWScmJn3ZFuJjyqkDAwyzRtMeG/PA12WsFyDLGdmyoTX5ETWHYO0EUFwSGc0qraG0BeOz",
+	"3L5LmJ+00XqI9pwATSvRkCW1eWjdUve1hqMSUgzUNsndTW30n11AsHdPSan4hrAjdKfuuRIfNVdzEFUs",
+	"QbfZdXS0eUxOgJb9IT9sFMpjeTWwC4MdK2SFuaYJa3mOoAWD0R0h6cbmJyWxPPD1dx+vnCTAMK3eJbNG",
+	"ZBgRMa7QiRIuRkQmWQFHyQRxJX0Bq5BQ+z3OMDBVLtPLeSGSctUmoNAmCGk6pRmmom8696k/hQaFfWul",
+	"VM+CVhu9ELZDoY2ktqU95ya8IbP5CCMNqQeFF8UATrzWOj0VQcKq9YffO9Loud1bJ2TCH9O/peAVy24V",
+	"tZuKkiugtVnK2QUJGjigHlmf6sVLfWrLqEK3xbySRSvoTsXdWbSC3tdmefO3j7XbDnOzBksNxY6/AMPH",
+	"4i0xlP8IFPrHY0RJi555v5pClly+k3CAYubTEWJKbG5L3PKmjEVRGx6gqltx1IIfLyvFtnrMGCXj0CKo",
+	"5xxfq34SiQ6St6aHHmamX7B6o3OKBBFC8VlBA8JkMOuxlCVPyc96sWbYKjoPdFVJaw1Mct0S0jkzj1tG",
+	"ELfdEHHwvOULsdEtxYmS0CdYX1yUJ8UjoP5Bhr8wjgLORiQyboEiYn2pz6uj2xJt3BygBVlyupvRNyno",
+	"v65z6L5kMRx0vzt4vvCAVuYO/JF9txhVFTcVm4+pAioyT0QsiUiCrWJiUUy9hjQg29NQEeElErPkkfFG",
+	"TKaBpNCew2j3aoB+RmZW1MTgvVXbtScCGgWB1UHIiEBcgTSFfgYBHyDo4ARDjbEYK2Eb6i7eRVRKRSSN",
+	"pKum1Q3vKUMTMuHRbOsI6T1QNjLTaEtMZBtD+bFVpjyYKVVNUYotPWVsM9Gu+7mugmAo6qsVGRvKNAr6",
+	"YF05xkFAIgGpiVawLvehEVvfMW2dUj3S4t5phgZumZ4whsaV+3EQXd/psWWNvfTm+B1LiiqYMeMk4xdC",
+	"F9W3NNPOzZkxDOkDupqFBIixYHQ4tH2UkvRFDcvyx7etq49v0GnntK2fBDUXC6Qb84ylDKsnRBLP9vhX",
+	"42451piH4yZmCfs5gjRNvQHzUkW9pfga1NTvsbjVVNXGn1Dr9ovkC6H7D6gfjImZzZBPI+JJbhrHhaFS",
+	"zW3np/rOTo+lfF5lg7txEg6gtW0SuBUbJkH/UFODFUxB9fq09cP1q79etbuobHtM1dzm/s7erutqmDmo",
+	"5rrolL7aOkLYtiOHBeumP7VGjylssphHldYVyvwiEwoIr2lAHoFFFakl8b3eHvJoUrEsKCH12a6gaidF",
+	"TUgDcpQ+JYCyPr4B8fiECHOamabsA+gutrLfMsy72CD1abSX1J0pHeqk1e2/h2RUckqKPEBVo7rXJDV/",
+	"b9DAO94u2R+6uDaoew2/SXaGu+5ebb9+0MDNwY636++R/eEBdgc1r+43SHO4g3eTSA8Yvfr3UA2u27g0",
+	"9+u1xnwbKAWPqk9uq5+nP1E2oQwah8aE/cHreUR5QCFwhw35yoKlmlzDXSlDOYcopt1hRASBzoZ/6EqP",
+	"JWSYxqE/fvrqrKgNomY37RZTAoW+klmB4ou6D1+XpkqYYzbEMjZ7ZViBZUpYGvaOyulbyz1JZEXLEkDF",
+	"e8yS04EOXrjDUBCf+VtVdDEdBNTTpOn95TvDm7S/NyO0gLIUgw+SMgakxzzsjXXlQXix3D+G5mxqwREP",
+	"DlEI4ztogj9X8Ij8uVHbaey6rusgOplMpVJX+lvW8de+wiNgZ/1eqTd13YanIAZ/kV6pf6REin5nWDnj",
+	"jFROsfTGfcXpgFNIqPDWf9nf0ryk4TZjNxBGA+7PwJ13zrTEhSKoc13uX6p/DzXE/+xWam690XdQX3+u",
+	"ufVmJflY2anV7fh1d9eYPRHq2/OBwdQ6zfC60Y7EkQQTmdbsCPMtu9s1nqTM+2Yx6OW2hgG0gQQYKAEL",
+	"oVbG6yUU3HGgJxQoLuRiA2nAUAdyoaYdddc1jk076QkVIRdUl5dSwKcsoIykgngSkULHhRiNWQtDBge1",
+	"4i2IWqGRjy5fH6Pd+u5uwuxe9mHNjLNKq3vc6cCgQot8GhKaJcbCh+6CCDW+ZUGqzr1EAPXSW8Wd1ijx",
+	"e2IELogZXOP5VzNJ4CDXebgzVMgMuLyOuvxy+2VWAFlHVCiiDpuOlMuYEtxSkotpY63G0+ndGqVz2uS3",
+	"gjs8E+ZmgdSTFVXSDJSw6UQRVXg2pyf/V6eUITuLs/XXoUNxZ2Cc6uuenmPxwuTMpG/PEbI4/+de6bdf",
+	"fu2Vkm9e/vn91evK/osXkOkc3zJ9kV4IuBTrrsU2O59fxiu4gra2k8WqF0JTwqXQjhGBMrnb1M3w6USd",
+	"gBtDnjJJRkTzTUW1c+CQS8KXz5zq1d4r/ehWDnBl+OnLbvNrr5Tfq/2HioWD7v6ao6TrbqzWLpiihJSh",
+	"gN+RqOJhQdCYfEblVJthteqt7CGkVpdeW97K1Nrq7u7v+vLOcUIDoD8u8r/uRc5IITkA0Wxd32rg/fpa",
+	"V/Q3AbZf5Mgt6157PYW6Xp/+VNH/bOt/8gnAH7Qnl/Y0tKqVk4ELVqYXSqoPZ6ickaW3INJTp+geIcZj",
+	"DEvRgqe4nc92pl+fLBhl9z5Wl2ZttyjaB4LKgYznKRsp0o7KYDDREvpW2mZR2yA6SKnMK6OD1lnOPHat",
+	"RYBePpi+9Hovl1CVr78jd6tRPYx9AQ1moJKDXW3B1qBBmX/vDZDRm7bxpqYMEuiOTwMfCXU2ZQVUBymQ",
+	"OEhdRAeY2JYT69Lgl9Da9LwqfsejG4Gwjj15077KU9jeknsabb+lxraOEpZv030hLGiLKOYf0tNzSk9d",
+	"+nNGtFWcF8D3bSQnbQTP7f+fa7n73bLCf3Lx5l9UqsnhC1iMtb81Joep/GtUNjTNsVRdB5e/bbdOYlVk",
+	"K13aMzvDGdf4MMZCqy8wnR3UvKg57Vyx2zjCkSSL2DpCEZHRzMQ8pmLObaj73LGmnsjLltTR8ZKjO0xl",
+	"7vElV/xrwtvzm8mRyEZgpre3hLW35vhHwmEVh9ckfh13wrYcTycDBvHsSxwLunap8HCgMxOHUA5YUJ+g",
+	"/l3/f/z3/rifxElhERJPImDb4IC1UQaEgc/WP4zLofZYXNtbj6blg8+6gWOFQOIGULy4ST39mWxVUZdP",
+	"I4+IQ/TdRfuNgy7O3jjoTec1Kmur8lBh45b2Bn8kgwvtoYj3qoa/OHuTGIoFDGe/VvKHGgtCrbSrAskI",
+	"MxFidf23dE6rmhlBHZo7KkgVtbE3huWpYaA3GpQ6V0tQQAAPCDjhk1qjELahjj8VIwA+HHBpdBSEhPVz",
+	"yzFm2lt+9fb96Stwl190fmi/66LyHfXlGP2P/47GhI7G0kHWgd509f+2TF7KUBc3gKNquq7NKgUvP/G4",
+	"DyEI8VJ8OiFMUM7inscaDzTOVZFGQlONNW7q1mNA0iFzCx5X10GYQDT9pIymzMMmStnjUTRV8DFejZ0q",
+	"apnoAoyG5E6PInTcCaxSY4SC7lEcaBzDVF1H03hZTiMdmaHdVHAU4HGCnoEPczod9dhSh5Mxa9zpT5/N",
+	"zzGNTgQWs3DiK7zXmTwZxpNyUVnP1BJXxlV8nR8kIWcpwEdAL8Oo4XYyFNLPJACSSdUj4GlJPO13GXpo",
+	"sNF4/tPSUaOupCP8WUtHNbfeTAlLtTxhaX5tb4ku+73B4sbfcHGP669JhUNsbPmNS34/ip8mJp3PIPv8",
+	"IzorVlz/e4po2qb5peY0v35O/iwW3P41DHm/D1g3NwmGAiAOsH9hSQNc0pR0l5GnIRd1qG1iaje3OJim",
+	"LXuZJvwQQmpIcGLis6GKNm5PUbO5NvTJlHeHKPf5rL3vq1OS2oR1AeQ2u4VEalQbUHw2V3ZZvp08Q2U8",
+	"aK3uuu7nA9d1Db0/SqiUFq2MEBbMdPNKLUbwYbwpKx2Z9+f393gWzVaBftS/6ztIyc58KkH8rVWrwGcg",
+	"tT9Q1InowN2kekYGqDrQF5avFR4lGtzPqLyzThCXmIYhjyTxT4lPMdgrfj/mzlZKwNfVBDSslsdW0cl2",
+	"nE1PJ2p3axRyS6KIbYC4Dg+GcGWbFgK6gYCUkCFlOjnQpvXRuKILlT2tHQV8pFCjilpM51goqS9OPNTC",
+	"sXtwpObQsg5Ih3rJSifT7R6higp0nDJ9FuIRoNCOzQ5M1XEybSIRZuQOlXX3t8E02RkQFFPTZcvROYhQ",
+	"MWfM73JG1NGoA+zd5ImpHVhuZ5KUxn1A8K2zzuNXdEKExJNwzefPlF6xIrB3hcOFUe/GyJqtQDclj7Pi",
+	"1B/XrruBvyQGlobdU/eYi6df2TnSIoDGp3+6cNKnKj72+KWDnS8lHorUJxyGXdvHPScRRpMUaDSwUGKM",
+	"Tiq6EuwyCroNtGk1HY1plUDlaShIJLfQNFTErOa6dnJhTCtUkgnSveIDSnzEWWwUAntMRDRrUppAXz0s",
+	"+o61W/DIBzsfk4fo+LLdumqfOEh3Yj0xNTUECshQgqx1Q0ioTQg9BsLJllpp+/Ly/DIuvGPoeBnMmqYO",
+	"oM597/gmzlHeUY8cpmIdk8VvQXuqFcTYQcuJMSqbrejRlJiuGU+cMz4BFgFWJbjN2qwGRiBdY1Nb3a05",
+	"aA2CLV7Byf4Tku0fv+QS6cVv6zBLQjwB1TYm4mBZ6OhXa0rinVBmP8YKBo4iPHuyTAyNejC/NkaDFmy2",
+	"9+OXlByuK9qD1cT0Mz4p4HFFbxnMzXmrnm6NXDp8zEaGc4cAqLyMq50zKLY3DSRUrVGQ+CNJ4vfFpCyP",
+	"0KVHBoY4rcmsBMGRZlO5jg9jNS7r8k3ERxMc3QhoGsR1caMo5WiqotcUPEJJ70a7Np21aHgDlFM0AiJk",
+	"R2DKBOrfkBnUZUTl4zFlRGjHwTssFQcjnyXCAb0hDvKwIBXKBGGCSnpLjlD//29yKK/7PabU3jDAlKUK",
+	"UW7Np1/SyNi4LTtROvIR6pPPMsI6jRw0Et3udUzAH3GuWCh4bshn7MlkOyjejWY3wOugjBkzbgAI41Ha",
+	"TGz0Nrt1QH/9/9h7u99Gki0/8F+JJRYosidFUZ9VotAYq0rqbnWXqjSSqrtnbrYrg8ygmFYygp2RlIq3",
+	"UMBdGAt4F7vYF6/tt7UX9t19shf7NS9e7P9y4Tue+S+MOOdEZCSZFCmVpFJV86W7lMyPyMiI3/n6nXOk",
+	"rWqZB0wYSd8Z092bbL8sItGuN6INMlCqq0WZj1oIrPuWVYeDH/BlTixCL3DRMV+M33+a/F7cTx68u/h3",
+	"72v8kuc8ewNJcLXgWvPFL+rxi5lZA8stm0633gpqucp5epCKgXkXFGbmiHljfU9wjhvVPGGeEwaZykWt",
+	"vY7QpCUJjQv39gB//1j9WKpRmg3mJrEEtzOA9j2unw+IsWZHT6Mt7nTtF71tssNcF4UwinK3ro+0rYes",
+	"hkKyn0TnVHUvBFUb4qGMLpLuhYgjjAezeia4VpJRwcG3+wcvD4z6jA1wM8G6qdIihizqVPBLSmE7z9Ro",
+	"CIXw4F/gsYE8cayZoVV6CU1tzWBpbVPdDmt9QIRSJzEE7BOdq2zcZC/V+TkE9qSnloeyvtnaaHhlkvhw",
+	"SE4enBvCXei0Sd4YshpsBRTXKbNkPqCrkAAfb2helWbXFT4pWyTwFjS06oof5vzPxZ1zTx6SueXuSIgt",
+	"q3HcsQ6I8+p5Y6tVv2A2r2WYKaAwgLt4XJSG6BXFsbHORLMq4H5H6/4+xLsv0hfMa+edbi2wVmC5Ps7T",
+	"s9bORH0c0BVr7fcfqvUFNN/m3qXSLXrn+sHcWtW4Cpb787pE9umW1ozqH9L0TSoCN90Th4M3sBqOeY7k",
+	"iOGosh41Zipjtds0hREYM4VGsVsEPGwM09/KWE9ms7VRMLcazVB+M9MDyMABWDKOMjFMeXfChWbMGPDK",
+	"VVcbMdvhLuHilpGJW8OC3e61LqyM2qn5DH2e1Kr2/813KE7Qow1tWDFRVLrGEgdLb9B9lMyYqJAB5d2V",
+	"FOV9fhOzYxVL1s109PzklUT3a0tN1Bov2uSTd2Jqn0Ox/GJV4VPv3f8wAZv3UDIPZ4+2492LZ7j/3PAi",
+	"1KVYyuiFd86+KjMV4DNet22MuryKxu71DXnBu4knBsbihGIi4Dzx/JjWqwLnkaMQjHDn39TsSqSp+T+4",
+	"OUOZi3d5o8n2rU1tLW9jmjvRTDX1o0R201Es3Mlfm+UZVUlf6Gn5MtH5t/huj9ZIvWu/4fzzyHVZwfnd",
+	"S7ViaaLzwsXhHCFYa8Ud38sjpkXemMW3nfxS1fTbHk+1cJGvjlKp4LL24d6dn7MNno2SqeK9riWm0dKu",
+	"tfFfYL8YfBx0RPYCFL32hpsFqH0L55kFeiWnDJ9P7U6FbQJbZHFPKq6IJSjfsWPDgJUXSDq3uDUnruUB",
+	"+Op7WpzX+1xpTRs7Bn2btufbcAjFNiEMhL7OvM1wZZN3lUVwRVNcCplHAZMKCAhdLtkQmvvkiiU5uFUG",
+	"KhMBph6j8xP8isaQ4jGkYtheZ+YFqG00ZkLQM9zei0J5JTp9pS7AXS+abLO1WaTxWKVNKqZH3b59p4zK",
+	"YhZIRllHrhylFiJ+oh2Rox6ha5hVTq3b7FHDPo0qhVL9TexkAx1g+iITjKepq3oasI7o8pEW1pkco3zr",
+	"9pUWknXGGAKzPROAvUp3DyU00cFoIl2t2UBAoVNzMjqDbXXSCzHG5rDm62q72BozJaRdDN8SRi09udWK",
+	"qJt5t5yW+HfXjl2aWUAPKzMrPbsTi3TG13qiWQLmmlMLShIblJahsZ+ctLai/brUgetWEtpkRn2ZAmgb",
+	"IrpWx1ZSrORqBdo12ZBSR+RXQkh0cO3ZwslaZM+R6EY9GrFcb6JkWTcPZd08Rkio5xxp8WvUCFgmLtUF",
+	"kOkghQYUNdvTDMNHtLEaTWYj6i5KpBOIwWE96CRNHaDvQkZwQgl/tmBxah50nlyiWYJ3N4pEE1IRAcTh",
+	"zRhle8OrXavQH9mpfMwq/TSnCKj+JGm7Sl6KTMPLlVeo0wyrtWqYqo9fn0Hl6nMBy8ohrV8zpOd3MqTP",
+	"ij7R7XNbv/j08NW3Lw9qQQ0TrI70uVmwaC24S2p9kaZqVqzl2XQvAhEnuW939DI1KBsPQS0xf1OWzkCf",
+	"03jODn4+gw8Cu9wZWVr8SqbENPPuk9ogtKEXN0AsOC5F8B2L4KNJqZNfYduDRe0Q+2VW3w/MLviwiosQ",
+	"c+7mCG26FsU28xR0CLz0FfRIiQb6HLRwY03IGCtMcBaLbjLgKUtitAG4ZpHZF1EZymirVIh+GO6tUYzm",
+	"DWV/MIP/fgJToT0eeZXdpYXM0YSKWV9doS2WxmhjNNlzlfcBozWrQ2GNUKKBFtBMoKJKT2hYq43+bhIm",
+	"RAwMuKAwzfrqCkiOdAJ18J6+bsIQg3cCbo57KZvub5UMW+uhaGoRypGk7sBzTDn7+FnqAE4pzf6XZr3M",
+	"kUU3lT+fRPTQJpolee5chswz4+hxTgVeSpA7liC4I9EB5LblIpLD7e6VVJ1fF7VTLE5ibBtqPUjgLzs8",
+	"YmZvTMYmTkRXZbGI21SHqMvT1AGv53oKJQCXrWKv1UBgAfy6BTZcMgEhLPoBRmhyESoSJS+g/CbEULSb",
+	"GkGR8EMkdhmjTQV3gLbLWmSMgxVHXXdwNKSZD4UaQvUfsz9EKOtcUv9j8kkgDsPwzAIfqEuLzCggOJSV",
+	"w2P/RJk3xwWNtfQjfDKVNoF0+pxn5wJQxpXnAio6Ztk38aRLkXWopCLKIOtPmxAeURDKCc9eFFhfHw6x",
+	"CYOGw5YMipPlH8H5hLvRtDdx2qOmOSlXfstO6ghE14JqwepnB6/2Xp01sOk2rjuVEU3EqAOhrL8+PqXf",
+	"jUi6EGNW3zs+fnt6cPLjwUnDZmVTqyK67ZvTg5PGtZbra3v4pVniv5mI1L0z2bsEDuUFVwtqtByMpFq3",
+	"fzpJZRbBtUJxIhQkciqYVSV6q0RkhbgzUvOpAUSzsQ49EVpsNaOGH5ye7n178OktM3/BLm6epeqcCZln",
+	"ydJCu3P5eubLOwczZsoXlLNozc2P9B8eeRkTvkilFjNXRJ+BwAVwZgoqPjLzpbpqhnKaG1CRQzSTHsAs",
+	"O6AiIyiUM+kBePYC5ADk0SzZATdlB0x+DssOwOOLcgPw7MfFDJhIi1qUGe3e3NpMFfxoBeVtrVFUwYJ+",
+	"FGQA3BKLoz0pQUuov2c+gJ3nBXHeOmpmQv0BmEPWcvFdUSqNPbTX0DBfswHXxmBmp0KQnfMTXWuU/r66",
+	"AlMnuRRG7heVmDh16K9OJTLv+JMd6W/IfzOLgvSsIudCQn9mCxvguIOvb7VdLYBcPuGqq/2C2uYGLMnM",
+	"rIDaV1999dVOb4PPytWoeHq5SSK9EnDF341+HdhVNlFU7ONQiNaDWRrz3DnOG1mXKofw47mAjm+OyGs7",
+	"lrYaS3y6N1X0qtjB1fH6Gf7w80RD/1gObQSt4xg84CXcwzVPHXmBEcy6PAOcyYtV8EQD0CTyPJQRrvmI",
+	"JZL1Rmlqe+Ricjvwa4CkQwwaIVmmcqjBkvczNTrvkwuH1mIjIPjDql3jK7hYpFpA4a7p1eatzM3WDuuI",
+	"sZIxvCHmnUoFoRWXGq/B7WBmwZyPDpmvvtpHPB03v/qKfaNI14bJwLpeetQxE9oxwx4PMeeFCktrIWMd",
+	"sFzRRQgijkgVsAi65KMLZ5Sl5MGZ6C1o7NE2mwQ3JCHYpg6hjN6HtSQOa21bpZHkwJglsS3IGISIXHCW",
+	"j1zwE1Cd4Cd+8RZK/gdhAZDenU++ecE2NjZ2vNsaQA1r7fd/+sMfP3ww2n5kjjgPEDmGQUj5zw3YBGD6",
+	"ldqa6AHHAtLgoTJvSfQQbG8RMKJzfsD+hOjHKir5EHG2YLHtlm7B41jE7d+hEvinP/zxF/LYlQ+W7k1E",
+	"vCaFTuB+eKpu/44HrGNP72WJkHETHrHL7En0o3Wj+SMtu9ZiWH3fYd3PNot+Xvl59Otg5QAof1gYA9cg",
+	"dfmwJ9jVSud4iyAo2n8rSVsI67J7lzvZHLH6G5m8Y4MkTROq0u6FiPJcDIY5NCRFvYIqc9v7OMRiX7O+",
+	"eFf/7mjvBfUjqCMqBGzykewvWFhrhjX2F1iGvREFWFmpIwBO4J2hAAY2gzELqAlNNbvCvKT5hxoMRzaV",
+	"3RHvAmaO8wxL1XaV1Dk36JYMhK1f1Rtpc5UdigbiJBb+3mKDRMJNVYpfZa+YVhCyAup4gLt9/d072L2J",
+	"uc4Wt2evbcIbAaCZ9UTEVHBrC58bhBKTnHjHWNNrLaYDtmYeHuAYArbRMv+H1bLO+rtY6IMIlpkaDgWW",
+	"7bDq34CPmUHoSxFKKmSK1bi4jAOW8Uyk48B7U6NntVks4hFCDbStmVpYVRrkC18V/TIrC36EBrio+nZD",
+	"3Qwn/YFrVD2kprzVaYmn3bX4GV/vbYrtzk53I17jT3stsd7Z7G7Hz/hab0NsdZ52d+IWXxebve3Os+5a",
+	"vCG2nt6Thn3nCvY85VqKK+bUBdfnAafI6lXLeo+faykt3MKM2098Q7fC6vtk8coudNEu8xwEyB0F+eqE",
+	"Es9EIU2uJYbYyN+M2iSfhzj4lHx26/dJNDtXclkF4b6qlFy/vRagshfG7QSZfaOSx5bEt2x9UNXaYpFy",
+	"DH5t0l2mBklurAo6CpWEoJGTMPqgaLII7exTkCJtBhEaW1tBo6JNRjyzyjoZm5LVwW43/2wgKEy7AozM",
+	"Kkuo3VCqCR3YejIXQZhdZux3OIvjjTyXKY7XXmmf/+bk5exyEL8NRRWCNzfVRz5NOYgFlSHS5grBs9R7",
+	"Pk+9h0pL3EDvGeX91VSdJ/Ka0tY8TUVsbNbCb9nh3QtG/VHPpVk61tmHv+8Nh6eEcJgrAx24OIvFZdIV",
+	"DWOen4s8lFyywyOsUAEOHCUh7GZ0cYy7gQeSuGXlStCQ/M/GolRk2gwD7kq5OFQGiU1XpqbuAxsz6tIl",
+	"OdajC2UdfIkzyoI3AtcbgReTAn+jDkgtEBi3HjB4r1C61+hk1AoLru5Axa4kBhfMmS3eAWW22fc/ncEc",
+	"RXu0gQAR2uy54JnIIqak5W0h6Q9kC5TJi1avzID/Em72dbTLMmGwvOjYEIl3wyQTei+PYMZH8kKqK2nT",
+	"NFmXSzNWo932YBmE0nmB0B2Is7m2a75xogEpiZ8WwLyqzAzMJnLaya8uz/0S1uPnkwB1RjUMzapO1TlL",
+	"5G6xII1wleKqTNX3ao7Ozju6k1y9eymeQmvFt/13ponWsNpq7ZoYf9/vfNtNXiffH775/eHaq+RQH8qT",
+	"re6Lw+3Di+HPP774fqcpxt+3xM975qRh5/T7nWZ3PZWdwTet+Ofv07v0D5yZUc0TiDD0L04MfrJiq3Mr",
+	"X2s9gqKHVhZcU9Olk/LuRZpYQVVtn5/xC6FZ1ElV90LEb1y7mF65yJq714S6DJvZtX9k2Ax1QuGVcHNz",
+	"6/tGquf+WzwC67qYHZYqeS4yRvO8tLMXrwGGy4cqDk7XGZzJXwStyFvFYJzR/AcYoM1EV8g8HdvDtgp0",
+	"FT3FW1v3TlF51BXCZxGl1yaEmsd8e646M5s9fFKmm/dRF2e62cWypLvdbCcfjQsxUlEvtNKiOh7lFdJJ",
+	"zhROe6WvU5guILA01T8ArRzPy/w0TPMHBs1tSsyuO6L7CdT9wJbWI7wcndbQtFnjXaXKBjzF1JxGkz23",
+	"Z2k1ENBTibIg7Si9xgxF3zch8wzL07jaCJNTkPjItluSyZkgkYMZsDbbyLm3qiyJ55+VhF68+vEdw9W9",
+	"AM88JcKtbloXS8BZFHCeX6M4eHqyX4Xj+pQIhzilSwI2TKS0dVTKHVDEhKJB/sNqFeNFaSC/KR2jKpcq",
+	"zniPMpZT7uq93Crp+dqiG0+NQb62dZPM5/VbFd14OpkLBhXPcfFYr4URD6fm5O1Sepj33JE051CJwbWZ",
+	"5dYn3umTq1r+4l5c1ypttCX0LQx9/myz9Prar6U5Xn1vV921Yf0TcNHqqSpG6L0uaWcguoBg61pomQXc",
+	"QFZlqWdKKElNoXoULujHpHiXO0UNHMEVz4a+s+wVaT7+T6EkTXATfcU+kEtBqdZUI6NUlIk2FxXKYKX0",
+	"pmh2UxR/+u+/BvQZfTGsAr3IFS8IQD+qCcWyQcqnKu5sSQXd8jK76QZfJQn7vjq8f8ovJ3stjCSy8s1u",
+	"BOp5af/VXTTJmFIdODWCZ0Ssmwqemc3fCEIJYpgssfItJo0YKdhY5EXoqJ9oKoOA8TGk8jPoff4RG7u6",
+	"l1xJIduHuXr8e7ky5gIfAT7b7tQXcl+mHHixKlNVzCWmuSgQYMDfvRTyPO/X2putnW1HItG5wepbh1du",
+	"rlrMs6ZKq+1Lb+lwjxhkwIFxZlfCjaHHar0zsOc4kdghWg4TOQFCZcDAlszg7SkKXwXMQUySe6ACrest",
+	"qgBe2fitvQFWdbHawq6rpOX5kSnckciAbbY2GqBRhPL+kOcYp+ozhB5j0rBcGfs4YGAJmb/gm5bABk2f",
+	"KqQZ2nefHd29o9TwJdQ8Vqg5TqSDgjtQeozxMZvCc6SmlB5zAdguZvFC7Vysc6BGQGVRMUhT+KFta1Gl",
+	"PIfuolR/j7QTuAmyfNB8MhYLGjmc7jzklO1dvgN0wITMwgToLpAfmRNT0n9VUNJgxOj3hUQbmDcCRnMB",
+	"Vls6sW6EyKZ9W2MslEluRqKFnrCXUPfyIc5aaFrIWGR68lY4e7Ylp/nDAh/buwZanece0nirQdpYcxXo",
+	"ecSzC3+bmtf8XGywWxIu0bt0K1eMmR0HL8S5fIAShc7N9XQhN1frnhxR5u3nwXix/ZcdwB68A9gRzHtZ",
+	"lGa4oWcBP8brVjLLy5nl0P+mFOkrMQUonzNm9cgVVP86kV01SOR5FFC3XKhQA0XgIIFZ+ierUX6uzMmN",
+	"yapJCp7P03QM2ZASOqTnIz2rLAYO07GMPhbIynNg34l9Ten2qhRWtG9hfyZiK/5cNhftnWZZjHZmqqv8",
+	"+JcLORrAdy0O2XHUfpk2LCuKrKfj4quCQzHRNMm70I4D/y0om5hyFWYVKSKIWRRdTlU34Sl9rlO89jOs",
+	"aj6zGF45TtLLFHWgK5e863MZp34AJRMGQWvtWj+pOUEHV63jFQ7Jjw9e7R+++hZYkW8eH2OktB0Xj2OU",
+	"aQXLSMbiEgDKH01M36LskUJ1ZVxfaBbZJRUZpOsIy+1AJZfubpRQWoQe492l+GP1VB1KZeTEPxFdoMDv",
+	"lk8C7ZWziEow0J0jrzQe6cDHbmezPOOXIiWiRigBhhjCXMC4tgyOcreiCZZI8X5TBJGNgrTphukx4irp",
+	"JGBezOOTeKlRUGr1SkECJ02tZbwE6J2hicUmSQJa9FKF+b4YIANGV7UzwVoSzhjCVkhJt79L34NxGUon",
+	"zYxUTaTOjeameo73gx3ylazug3QqZFza3Xcsax0hFNLOaAFaetGNWm04YLz7BiB7xv7CKin+SplwDScz",
+	"BkYoP8MxDNLmbvzCtyoU8Aik1z3JoUVS+GnUgd2Cv/nUtft0jgvw6JSl1uImy+p7t8Q+rCK+VXTOmKco",
+	"+oooce1mS8lJ8dZ2WI406o7oqkEB6qqH9aTAHRQQVFhAN2fqUO69eHFwfHawH0y4iBYVjkWinE26pDNJ",
+	"5nkCrew98kYD3jt8s+tIkk7yS5fKOyHVPN2gIPPbnTSrSUkSsygTv0KfklDObVRisKS6TC18kzuUTY8c",
+	"dCev325vFNcvjsV2AT4yMHZAbMe3ROL7Q+I90g7vBotR338wLCbzol2Fr+zk4PuDF2cH+wuiaygXhddd",
+	"/25QwEtfYIYvxCSyRwe/FYh5AjP3yRHzPtHDfv8letwfeuAyujl6LMgip5NLyWh+ugm1rqkqeu9a4jev",
+	"cRov89TyBRSKqcSPsoYxeqw+yJs6H5dOxxs6HQdjO3PzN/yqra56HWn6wOj/UCyp2ONKso7r5bdb5rtj",
+	"8z+va/rs5GsiApSRZTY/GVfQ4xWJC2VXlxPzluXLbsch7tmlMOlRn1eRjGRirqhey/UuzHJ5sjsr2uHt",
+	"RGzQf63kxVMmdFbbGI2pXlCRsWXLk1yTGn40/haf/QWI28U+ALzv4gII5325O2+SKn1ul9RCkS4s46kd",
+	"XVVdyaIQFa71oLD4bExMxizCxX8Y64hxTVtBQ7jFclpZIsungSY8xG2RxKiPJudSZSJuNNlPRI2LqMh5",
+	"5NejHybdCx1KJaFNfPkUVz6fcqSJArazW2xR2xsA2jwU5a6QcxZKc4ci0Qc7m9CV1izGGuoCi5i/ODnY",
+	"MybUzHrSsM7vQEzektdF01Nr47/IU+Y+hVkVPmMK/7lR+8Xh7L4YKFwRi2uX8M4PW9n5ls2WrpseIo5t",
+	"VE1FUJMqT7oCn0b1+8veyOGokybdooLhXanuMLnzFBvcwjQLyxKDj4+V5oom2/U0yzpAEF+1q2lutz08",
+	"0eop9byvNDTRVVI4V1yuoGtrA3qFawHtFxwp9jA2JkTOE6n9nntgMkBt1oDIxdm51xw3MjfknVRELBdp",
+	"ql1XP09YFI8PJXSNLVf7oze1nS0+rJpznBe1MYvddgwv/DDqk9/RbqlpLTUtTC7wd9z8nawFz7r9mTsZ",
+	"F/KcjcmKfVk0vJSx1+mS8TS5EA3GB8q2HSkjg/X5F7z8K0m/7U7/gLu8kvJi3uZhdt/hgPbfiVUnlvtw",
+	"uQ89yoRZigvvQydnrq1t2BflzuiU2QPX7lq5KlLtlVmdbzWEcv/w9PT1yx8P9r3GUE+089R1ufQr/mEG",
+	"QaUvjkZ1V1bGJ8vgt72tlut9cf8bzdksJXJGYcPqnKmSCwv4Jb64gJVOmVtunU8txm9F/sjX4eK203Id",
+	"LrwOYVIZNbWf5wSeK+K/RVTGJLhZbSMKWDZLVTIotk4pVbqEqNhgD70DAUOj3Vx0meikk6RJPt6lFhNe",
+	"E/ALIWB/JBm75OlIUPMz59o6F/nCSP/meH+WgwgLyH9iB9G1vo2fRNpVA/Ffee4McuDcYL99mm4MN3CT",
+	"LJPyHtz94XonLOj+mOEUmB+qeVJkYoDLwV452Zu6pzJohICoAunUBlN0s5T3UPizNZOUYJA7LJI+GFES",
+	"M4nP2cwlRIsZvg1YxN+rRN5Z8t4XmUNW7cWd4uDTgefjKVL+f/7n/9ff/4e//fN//6///N/+uwlK6NpM",
+	"ev4jpHVMrpfFrU27SZbpZTf3/1BuUAlfsLbVDL18bmDcQtdEo67S8q6Iidt9cBedLBZLhyNPcgF1U3lw",
+	"UNo4ZrwqI86+JsBnWIJPSiJg0ylyY1sSpxSHm6SmIp5T0Qzc55Qe59LgbpQe53FVUWmgECJZSdhQrOxh",
+	"y/mFKC+KXXNvFuFpEZQqPH4z2wHemCs3vBw6VufORxGH0v7cTUexiBsTZFjP7qNIaWH/Ze4YRFInkSGU",
+	"mNmV6Nmiy4t8emB037LLe9QJAvsnzVJ4NELp/sTLMmnskaUqFLG9j1atF8sge3yiK7jjVIqSjGJVIsrL",
+	"LijlWYDnFjMtHLrWyYUA1WQnhVijyHObTNWwiT5UPtaBBlJpIocqEdPi+uy2a62WuQInYCoL5WTWRVki",
+	"3DLvLZSzEt/Y3Ly3tevz3u5WEj1qoTJx9XqJ7eLJGp+pchuJ42XGPSqRs0yN+xSpcb6WezcSZ2ae3G9Z",
+	"4lhLyIPVXWwsOZHQVyUlQjkhJqakzS2S9R6XNJmZxvcYBMA9490yme8Bk/lui3ek/V3rtqZzAtpQfjMY",
+	"dEnTH8TMzpOBQLeIGZSIm+yIolTgkqhDfeHZzmU6+Ted5ocTN5cr7GX57VE32UyBpHn906uDkwpNaA1e",
+	"+aOfRjmF+Kyjg6PnlQ9b1P28fs/uZ1xRi3ueab0vHc43DLgP3M6964h7pWayZ03YRF4muaCW4SyRVPCR",
+	"hDXxjcmDaAPmXnpHk+1R/+Y+z6mYekUmBvMTMXYZZ1LJFRoB6R/VhKsAyY5Upks7F2hQnb+B2+n07d7+",
+	"fnWQfi+O7w4oPyZQX5WzsQkf/MabU+/F8TIev4zHe5ZcHM8ClAX0mXmcZquRIKkZBZcxbKyMq+A1L6bG",
+	"eOzjB1JkJuDyt0FaXor0h+Quf8xGXKSGwE/Q70Qim9OcD76TwDPi654Rj9SYYcoTaQfWoHRtjcmUeDSU",
+	"9SrJ+vbk4Oj1jwf7jV10SigpKKXAPpKkeSqgV1SdLnt58M2Z7YuCg+pyaTQFOA/xoO0Cnn5cFot2OjXj",
+	"qq9cumeJqTej9j+2pfOW/SNEFHQ9OYXt09G2cbKWpO2buBDMjLmlCFxrWNLX7HbbCAO3/QolCZQTGOay",
+	"4OxNJovJQxFG9BdOtPTYZdrI5l6SQnFhTv2plRQruVpR0vVYrJTV1zHavsPrHt3OupnYvdN0wcPBETaA",
+	"vcHbneY8y8+SgVjs9AMZ48kP2In325PXb44nW+vWuitbvXVeu+/2uuX1DJ6PBKs8bj5buOPu2rpruVsE",
+	"FD450Y86Gd9EJcPtv4TqG7pZ+g6r5sKzA2azXj7McfJSbyOveHmppoa5RVTGalaHj9lifZVSFSjs8NQI",
+	"Qklrt+zzQFzHbo201ZrsG8Lzrhp0Einafi4p0cmwOWeGnhQs4wg6YiNgEe2aCKNHkbYYFLE//Xf/lrnt",
+	"C39FAiEnmiUNThN5noq7EgcVOSJOx71JaSHY7g8QFlyKm4/WUJc4eP84+HpK4VsEDOe4hF6kahQzPImp",
+	"S/L3OVj04LDLJdBm69C4txjLdJ07UE+JfNsXE1mNjTb5ptEJBRC3eDp9KDGfvozITXZCsOsGzjMBtmbP",
+	"fJjZCfO0bpcp88vt/UhcT4NiRS6wt+U1/S9PsWmLa7WSK9tdt47N+xpem11WBxOh0YQWtzl4jgYjYIGk",
+	"qbpCQj6shlCqHqRoORWE1c/Eu/wFXsb+9Ic/siORnQs60ADberPVQpKhHQ1FgaiYGDmhQjnRAFMaeMB2",
+	"mthak87Pk4Gg6tbGNo48uybCBmfInMlEPsokNddE7Y0GYBMksKb1ZPNL8o1VNACmy6NQut6Xzr/lN+DB",
+	"+wT+FHvFuCc9YaqHcTFg+JQaZdoRBrYcXMZ6KrviWSzi1V9HKi9Q71p/mlkNtI0/Xeysqn9kYXu+D2uj",
+	"LA1r7bDWz/Ohbq+u9pJUNGNx2Xw3+jWRg0Q2u2oA+8D8sso73bD2oWRDHh7tfXtQc7aiz4VcsO2bN1EP",
+	"VDStclp8Sx1t6zuZqbsy7IHNh4zU9c3KL1Bpxj+t/DJ3bI7PC29SLpRFgmVYE8Kam+sLMLzOlDricuzy",
+	"YB+k+87A4dZckfg+QYt/ZrkCAuBMAMtde3Z2j4FmeyXZ2cHPZ/ahuyyyWwFasWkBnZi9Us8uh8CuJzzf",
+	"NUc+VQNhq9MUDmBHmwh8EV0UxQwljGKz1TIneG4FttnaqQL4gzjJ7wTgF7Ja8UGl4MdtZULZ9xgwnL6b",
+	"b/o4yR+aTLEg3tjP+8UTKr6AgpBmGd0cclZxg85WxkvQY07VDm3s6rhK8n5i2dXmFHaVyFhdsfo6GyRy",
+	"lAvNOmPXrXgXldppdnqR8ewexeXYPQa0d8ZzOGj06CY7zLX1S7JEh7KbCp6JOGAR4U7kqO3ggpsAwAnV",
+	"uOkucp0xsRF+KPGFQCnWlagYeGwysOmx2WNWNu9dhRmpzJSdV8ePzSWfFBA/LehMzNnSEr9BbBh231wQ",
+	"UEO9arTUROdJdzaZHKJeEJVFRuVVX6WCDVOe91Q2CFyHzpjrfkfxLG6yA97tGz3AvNTIWHiQd4HdRuvm",
+	"dH4hZCiNTs446/JuX5gdDeXut1tMi66C3n5pvMuicyHNxqB8E+y3KmSjyfbNv3kmGBA+Rewa1qKR/UQj",
+	"qf33ZpvWf37zV0dvzw6PDv7m9auDyrDytwK6ZNNs3Edt6eHwR5FpY43X2uubgTmga+21Z0GtM86FPgW1",
+	"vtZ+urHZam3Apcb20bX2zrP1oObNw1R+XkU1anPnze2glgz2qFtPrb21vtFy1op+yXX+1Exirb22trHu",
+	"/XKmYj42I2ttBjUl00SKF4UrodZ+9jSoDUe6L/QpzMZ6a3NtLahl8vlIxjDiLWMoCckxgLl+hzbS66Eu",
+	"PtM8EOnS2m1+6VCghrq6qAhtU6b9pW3hQA31BB64bzYDDJAijWdNOrEL7/eA592+0GzIM0fExmuolBqj",
+	"MkkDnshQEmX7iWZiZcCTlPE4zoTWAetyLVYSqYXUSZ5cinS8C7HCfKQjKK9GXBEBNaOBDBonGv4dSnqX",
+	"Jov4cIhcFEZ9q0oDMtsQTRfrdUfKWzwr3HhGk3RTqfwJA3U45FOYOYzcPkB6DM06MCZmZCZP5asIswBq",
+	"bayF/49s8ZSuGpC/Zm3dxVcP8Ed2mo/iRPlwcvBq7/nLg31Mm3GjWJtdz//ZjFHEYqD+ke+RsqMoFfOv",
+	"fPSnTqLBL754yMPulqWetTC4Qm+u3IHBXFRFUytX5+epWLHf9KYdPF8PNX7auak2tv0JZx0Vj0HxQoLe",
+	"+w9RI2C9NBn6SOg4JLSEwUraPzyFP5B2G8rofVgjsA1rbfanP/zxAyQBE4CalxIBNsRnA25st0zkWSI0",
+	"07wnmuynfpIa1ZQemWiH10YeOFGgLU1XJ+eSJTIAaUEX5epCQKhWX4mMXFASrgcof8IuxFgHcCnPRxnY",
+	"j3EoD4/clZkxL3ojbdTRzdZGgylpjL1sDLRfLrugjirZFYG7hlKREq1HoGoiNaYZygMzHcbOS4qoDXho",
+	"zUUpij+eN9kejLc044mEUUtxhTNXJXDOYLn4+F37CG8VfbuinchNwAQf7zY9OavuXkv+RFLDrvXanaPw",
+	"PDV11nJYevbFfWM47F7hKY4OnGYiurF8VjNxnmijRs10mZ3QGQULxYDE4ZHNlYjFZdIViC8IzObjW7sa",
+	"IM08iV0KGassYFpRrmPR7QRGorEfLAeNGwoe4J2bbI9unhgUxsGAD74r2FBkBizb7odEnofSIVgdXb2c",
+	"ZQIQMU0xEuxle7BUnZ8D7EkDny6WjQ9vUC9nInuLd8b2kOcsE12VxQjncBfzmviGXool9vWC0LdBVdct",
+	"DIPlSRxBMQmzc+hSCPXrUYI9n+0cttne8atTJoWINTt8fbrLvnuz99PBYcB+Ptx7fXQYsNfHx68D9uPh",
+	"j68D9t3rV69PUFQcHRz+zRu4ju292j95fbi/y755ccTOldBEhoSCFVTQ+SrRAhkCpfoWx29Ov4OAv/nM",
+	"iQ6lE3XWZcKHw2rfH36T45Hu78N0frqQN37OM7OODPL1NrrP+JZ42lmLN3vrfKe7LZ51WvFab4NvdZ+K",
+	"nc56vNnb5s+6LbHW2Yi3ek/5TnddbHa242e9FjfvQR+n1q4dvj6tBTX8hEYXPX51ujiymsnBicKZe7Bg",
+	"98wSS2WRND1xX3311Vc0CUYmba5XTAZ1QJ97d5e1byyUt5zqCExN5V2JsWIlznfbOqDBGSDVDYBoAC7A",
+	"pVi79yiQRRCoc1aIGU+kGdExKdMW4WMpCS6SpEe7huWKVOepL+9qVyeXQmKev5FJRi8XMQhEc1C7TvtP",
+	"dBkyL8S4yd5AeYArMmXwxhqEkWUYUeEAPhwGE97gUEa2JFGMBCydDIbpGKUlk4ruR/VgrfeHSybMbDsh",
+	"Q5YGRpBAfOIb02v2uWYdYzj1uYxBwLZZhFX9zHM9l1Ms0uRSGHPIvDRHaYWb9olm5zwXVxwNNbNn6Owx",
+	"+3UkRqLBcqUuAhb1eJIKaFSpdGHHkL3C/vSHfx5KbmymS54m4BET74YGEmkP1nEgJJSwBsxIFh+PWHUk",
+	"WEHYSRXKbiZiIfOEpxBr6yXno2xCkrGIPg/7mtnXZ3/BaLwwm5FBUeAhDLnWMCZXpQETw0qL64lm3ZHO",
+	"1YANcfugGLZctz0ZZyqJQ4mD1ZZsBkUesCAvNl7Q7PvT169WhDR4HiN1jv5gNKQBH7NOEYXYbO1shxLc",
+	"8sZEbLGOGCsZN64X8axKwu+yzXWv8hQfDkNplgzQ/LZbLYaedD9+mnKdU8yU1bUQ7ETk2XhlzyhljSbb",
+	"p2lWPeupZIdHnu1sFzIqhfEsOp0B9fuOLO4Nh2fJQOicD4YLnv/KrOOPU1o6PDZCby2odeBaLLTTZjY7",
+	"7DriWm7gOZ+UrQZ3Ae/NUQhgm1OTHNJAXokrP9aWp6cYwKq1n21vGt0BpTXgbklewx8d1blB+Q3z0czH",
+	"86zwB+mLSvsZ+pheowJtTatAGq5BFABvqFnvML/PntnCkQTStfb6HSstJ0KP0mvt758MDndEF6ISvSkI",
+	"Wiorn55dh/a4VXSCkjGPHv5T6+ubycEDU9r/sLN1IT3qrHAXM70m+85FkPwrAheMMmLKCoSphA+VCt1m",
+	"R3uHrwK2t390+Gpmbtuo4wK49xtweixtOIrgy2WFK2+jcOW9TNhLkRQ1zfYPfjx4+foYyprdMiBzj7m2",
+	"xYdcPCjjL6xlZGYeMlQEZ2btUm/3lw4v0tfeu8BKDNfkFB8GWSixiEjBZtg02QhAo/BGsMAj1hn7vjx/",
+	"GGCJrRhLoTdeMXcCmwAOwrV4DHTz4SgbGjvg9M3zt3svXrx+8+qsAcVcEx1KsAxGQ9YXGSWMGLX7SmUx",
+	"OcU4FELROXvGun2e8W5ura3iJzP4VOQ5OeuUFKGMk/Mkp6rb3mwY0w76X8Adincza2s1VeeJbIZys9Vq",
+	"M47d0swEkaWCVVzc+HKl2JXgF2DqwRTDK2dKngfOolHgioxZHW4WSpx1UNJ3sIY6MQlc+KYjUiXPoeFI",
+	"UStuUTjGJVDs49pH0YYNVta2W5tr60+vBb1JsLNThCcfc60NmFah4MLQNPliD6xcfmLBcB8Qv0hLC2/n",
+	"LJnUn9CHdo0Qce31vW81W3RUKZBTUD7bwXbEk9TIl+0VgFdAvIChG6enMrbWsjzqwPlNCN5IDPlYzDtq",
+	"lJvzOgK8N2aHBWyYqctEnlOmhmtUZ8BRMwPpr2WKBYHBDZKJrpA4EgPVMJZdtoU4HEpOIW2CcDNVCUS6",
+	"3cCQVnUd+CJj2kV31lstc9/Y76Jn+21STS5kiOPsUFAMJwPddLFCZjXLxKXgKWQ2QguigmnWZCdmrGky",
+	"SPK2k84YFKOBo4fPI6OaMa234BwK13LJ+mqUhbIODh4j8sp+msWkijFQCuD4EVbKC7NQPibMPwMpb4Nk",
+	"5lYPKhAwYe+uMHlu8bGJRmPATd5lV2ZVXXFt9Tbl9oVZKblIU710DTw210AJu4+AScoAem2wAoAMEsl7",
+	"o3yUiY/AdYJ02mmzMP1FX3QvdKHAFlZA1RCeaIc/NuIx0kQtGg0LtOOQaK5VKqCsBfjjs0FJInRET2WC",
+	"cQ0pKNYdnUGrh2qjg4Ix8Kgm25ula8NrWODfbLVI+SaLpwE4af3QGC4i4bQVSrilvXhRfEREnACkh1C9",
+	"F4aYyhE+sA49WzfGDeA9++6QlSfpj972ms/GRzUiS877+RI9H0aDNQBUVmALnn0X1YybwJ5NUJ5VFXYf",
+	"HZ56Uh9tGwwzYFW0W3HcTqvuEdVS52rIrlSGyXMY12yG8hDopWPXXzNNNFGDcPE6rmrBBiUsxMtAsDcZ",
+	"DhBu7TFyfM25qCWPYWC22dpsY8eZ4iTiJCWaJTbxyHmBbOoBxloHPCmUXVc4w7vXwpoize2EA+Jz1r3o",
+	"jZaVX2+2qfcdVXEh/eWmYYNigTmOucWCy7XVTK7GYpiqMbnMrwmQIKnDO5vVFfzO03Rs9AKjHpQYjwMV",
+	"j1IBNXdioJJ0xl6qIf6K9iGYtImSTfaDGBcxb91XVzJw6nqSYTC9p0aZ7+KsRxdi/F0i86jRZHvD4Qrk",
+	"Hs+KwZzIfe+N77vHDb2uTdOZqkhIJnqiaT7KU9y0xQihL3HhP8RzoSLhYpv3RB7ZSz7cf6T/npKN/S9n",
+	"vuQ8FaU0kUtMutNILERkuJxGBQ+5kP+4QBgmL30sFplVHllTA9c6hA6sHUUn4GVA4IAapwE7zfl5gs6s",
+	"mB1nKh5BlmtQ+JXwboVfqc8vBRsLin+Q18loI5Oj0mzAYxGEsiiObdSSCzE2GkNvlKZtCg+lWMoA4zaI",
+	"YayeqZznYsWcjqk03LajMZgFeZTInaMBgpOLXG1UhmBnDrjhbD4ovH0aRpBDvzaQflb6aiDKZGQiei+u",
+	"3PizhvP4MLYeZlbCq/CLt0AhMq9Uu46XU+7fmiCN50KYXRlfvP35141uq/fN2uivLra+H6zznR/z46f6",
+	"ZfZ8U/711cGz/t9sn+/X4HwjMY3pbP8+gSU6/4kzpp9EE23BGd/jl7vTRz9CGuBWdqkISQZZZsu4zaOx",
+	"em8ojCiy439hCCvgSq2SSDNVYEzrHGZqoPJrwjsv1DABEM9EKrgmv1jiS0JWj1LeEWkUOCFFTciEzhtF",
+	"k7TiilBGuSoWtZOAEEuxYnAEdXtAnhVX2uqU8ECsRdmB6g3AHKASc2B6s28SkcaaeNxUeYxcmsOEioU3",
+	"2SvXf5VeL/PfzKvt6CTSrjFgkA1uHfAGEbSjBCeS/bxiTv9BjKvE1zHO+Yk8wWfeWHYVM3cYLyiMfhDj",
+	"7wSPSTN/lMIOPmmtXbvcwBB4qkb5sci6VKsjqPlLBqeRtJ6bQClN/kPXLHMfe35MB9ch16RWSXW1dDo+",
+	"EvilxeOhIQSFMb2wgI1b4DDd73rHRAkG7RWTLW1A1kMcEIuZmjOHKssFRKCNTu9p17uMh3JxMGN7Pjga",
+	"yUPv7vernO2OOLEved+Ad9clSx4YQO8bgxZnctpFtvQq3ItXoXpH3wY+nNF9XWa3V3y19GBjq9tMrLpF",
+	"DZe+rNIYzjgXObS0h/pnkIClZAMzj43pr5nXedZ6CoKyp6CMPPO0qFDeAfKgreebUD+I8ZemcT2AG3Jx",
+	"o7NwGZnFcCHGS/C4Y/D4NoEmet6UczvX87EDivOtvgdnzIfV99Z38WH1vXV3zG7edDzqpEm3yaCJZnSJ",
+	"ZQGjNhppaIcFZutzObbhzbpjf7D9k71vziCa2hEsz4wNRnyPBHthD83tdV/EjQDLK0K4yJxxKTJ8qhrl",
+	"bc+6ZMdvnr88PP3uYN+agSVfaijrZEhgI4PhcIUGzTIuzylx1uwPeCZUYKS+UdELM4CVF0rmmUrbTKoV",
+	"GFLEdGJw0gyZCqLusujnFawhuEKlEl3Jx6TbRzw0ujwkk66w6OCMnwPLPgpr4ajV2ujqPl/f2oZ/i7AW",
+	"QS+C6LC38kpJsXLE824/MvBIpJq6ylj0VdRA4NtobTp/MRZNasJTfl6hXhArp9/trW9tO17/6Xd7K+tb",
+	"2+XKmGZZAEGzi6F3qKQRqytplHC44WspWGecC5o6ePZ6a9tOFz3rxPxoXoBOswWWshyyZ9E1IGRMoL22",
+	"DSooc0KgBykDlyLjKd5BF1TLYqSsvt5qNfA97ZP3Ez1UOjFLtc14nvNuH50LTpKNhuZlRAy3oJp+8E2s",
+	"E4DWkNd5Hfz+1DXnzfH+3tmBnzirer2idG5V6Jvm74RKTE7LnVnRR4BNv2nXhNO0onEXuldv27kLJRbG",
+	"zIqnWndm5QOd2/O2z7Qxw8mn+s7Wiud6McHbPXcyRjj9EXAhPNGM4GKXqUGSAxe5EnyUFOXPtdZsNddm",
+	"xDTpnguHNHHtELIsFNV8Ps4FbMSFyij3DMoAyNxUnVDdXOQrOs8EH5TVCvNZeV5r1zqJ5NgzCzOWMcF9",
+	"lhaBOxxn30xoHzQoGMke5PIivuhp0bSXXhnEjSD5PWpeuzaEHA2MhIRza79Mjy2oldB/+mkRiKpuwAb8",
+	"3Qo/F19vrG1tbLdarYAlg8EoN4KLgMeJyQCqbrPISZJmaQVUjGEa2CpGUiDdLuCaWWRfh7U//eGPYW0e",
+	"9i04gJdCnuf96Wc/h0IDQCOCYk24bp5oFELXfgK3PhKZb0Mnk0QmA/NZWu5zJDIX5wKVJyMyK15+hvy8",
+	"/tlDnhvdrNau/eOw9rvWyg5f6f3yfnvzQ1j7r2tVi2FSuld7Z6xmgVpE89boNLXda5OSvKLKyWyRnqor",
+	"ka10uRasL94tPDP+vFTNihnXemv7ocBhQvmg91wCxRIoJoCipIdWzAIWR0HUAI8pgsYKHkm5PbBKwJL8",
+	"XuCBxUEFH2E20C9/sYL/W8X/VcPLEtseIbZtoFeggg4O/rEnmnXVcMzqJSOtAe0DRlkGm0wqt749eHoM",
+	"gPEbXnEfbuuLeoCo2PZtODaba9uzaNCQOwPyssoAp/1E5vTW2vbWs/VNELK64TNV1m7AnM4ylc2NcC4y",
+	"oslNsxCqf/XRoB2GX10D1R8+adpYmUtNngXG2Yng3Zy94nlyaTWi+V7APk/zlaFKk+54prfvJ2h/4kKd",
+	"QNSz5RWiQSJPIK6oI3JEUpxRs/oLFYvjke7Tkbe4lChqEYTy4N1QUYG1FRwfo2/dIDp1Bo4jyaIBf/cN",
+	"T9JRJogKELEh/oNWy4DxTISyhyfpgBLGcMh+bTMX4IjMu0NflkbgirLxUZzkLFXn6LjTKpR1DuQCFmWy",
+	"STdsmkuBe41+IXBuSXEpMuhQl3hpwcSE0axOhXUCttUKJc1RQEm55kXmUbm/FfmJ/I6n+TF+rsfNdLy3",
+	"UEQxA/MABpf1Mupw1yWp+tSRGD2U3Yzr/gq/grL05GQf2hVaRYwezYtJ4n3xHlhA8NuDs9LuqMhC/5z2",
+	"xsdWv0fxNQWJyI4qALnW3mrdgBHlTd+Dk6J+65v6s2VCnYr81lhQ1kTSBMkKc9KxULGZYDuxemfsUqoa",
+	"AfPStHqQh1SdikWkBdBKFsqjsg3CHmEOFc3Lp8qfIkZRuUXTJyFoPajScqN2Uh+T9FD+/v/wx3/xD//m",
+	"//m7//ef/d1/8x/+/M/+5d//m//97/713/75P/5Pf/9//NO/+5//b3M6mQVvsrTWdl3KKxuU+2wAf3Cr",
+	"FPNbdVG4vyRb/GsX1IqhpfiAy5jnyuABNRsf8Hd7rl2gs0cT6R+E0Ng12RUVyRRGeSBmQNEafZIhvGa+",
+	"AHouzHR3N/jGxsaa2OnGcbz9bGd7p/VUbIher7fNu6LV6XTWOr3tta21Fl+Lu1tbm/HG+vrGztaGeBr3",
+	"tp7WbLXFtdbms62n237DlZO9b86wQoH3RmufvlSjxanF6X0OPJaq8j3mDFYY6Atw/CwbsGiuDhHailot",
+	"yJJAz0mR8tBmkbV9I1bnhSHsGcdouqpez0jKXSwBSzUGHMHZ5hNWyXi0pBl0LtasZFhHDh2iIJSRN+Yo",
+	"YFF585ojWMD6OQSEkEOyIFkwlFU0ZS9bZVGm4Bv4DtdkZcwk6z/RLIlL8f+dSuJCEt8y1LFWFer4QtI+",
+	"7Lp05sYNycy4/pf5HEsr5hbpdLB2Ch/nAqis0rTDuxezadY/JXk/zviVnuIm6jI5saiLJZngWZqIrMwo",
+	"gqRqpCRCf6sAs71tiykv902qKxt2wuotVQSlRpO9sBkhIymxx/sVjVaGku5l8H2gLrHcV5Ib+wngH2iB",
+	"mYLmDpGdhqgE9A0iONoWjlGufnQc0Ss3L9fQN5sMnM5STc9IKJl93Ss1Ss08DMyksM3WDqvbu5cyAqnw",
+	"Yq7YuWJmuLYAZWeUpPlKIulMJBIiqbV6yFhXcYpsat4iQ091kkMuoR0hRtN5bkZtQ1kFrdB8XKxlibn5",
+	"xY2LDHiYCIQMmx5fTFxg7kt9+F1f/jqHtpVjWDe8J/BzeELUUevxG0Rgm0QMTEbmgL2aRY/fezaR8beV",
+	"bm+U+EmL5iaiy6LIg0st/HzzhNY0rHyhKeM3Dra2dmYFW92KgUCZh2DOdrXT2lOZbdBnAMlgqUWn+4q7",
+	"viKomHgc1BrxIG8Kj5qftXg328wlxzsB4InbRaOleHgVZODc5Ii9gYJSxWK2AmBA2KyCyEIL9vmKLABF",
+	"xDgnMymU1GTShhaBfw4REmpedRhjDcsAOzYZZPe/KRiEAd40lL8reWSAaVL8+QvF583O4Al0sgygCF1J",
+	"bnfGTIsBl3nSteItlKB5oB3XaDLoYOIPpO2yFKjhJT6IlhzMLXR9MrL4zN2JaPbgyq1Hfa7RTIsa+KZJ",
+	"7jja8KLgViORHBF22QGglIf5mfiFrEnOfjo8+27/ZO+nV6V0EudvZXV7pdXypLF1wQplFQMWl2aIPRLj",
+	"Ko1F5itPDCxAX4OCIw1KsJGKbgk375sv6E2AuSO43VwMG5lJTPdJPTJqYqHxwOuA4lNUZMBOniulEYC+",
+	"YVTTbCSK/l84EGqnWqEJ2S7ckzNrhl4X77rpSCeXouHGau9nptY+G769a/8tqRdrwIr2a9H7sOZmIKy1",
+	"cQICFha+yNJRO9PFwVCGtclP6FqCQ1zfNujz3QU3TQSZar8HOZMDMVDZODCmoNdoDVd+ZZkj88OJxLd9",
+	"qNhDccE1WRG4G8oZD1NJG7MjEfeVtWGBoMQO9rdGNpIaDaQJC6DI9MAlL42GfsW1y4AScWM6waM141XL",
+	"e+DuyJJV7yzRrYieRvsOdQ8WX/GBaAQWX9GS1DkUAiheHqB48gXXZr5ggeoLx5XQ/XmTJJZ9kmwfGaOB",
+	"K6SiXWRUZacfnE2sDF/AOWY5tGKcFeiZQBIXCHEg5YVGJoMlhSvBdrWfFwj4YDvtll/jL8GO+9oP4oSj",
+	"Vmt922oXX5O2iUftRvza7Vg8Xl61EOxp4WbRQsRPNKMJbdx2Uh5lLMv7UpZeMedD3WuUaSqotMCquIHh",
+	"ia8KguX67oICXObmPyDfuANTxcw3QeIcpLfe3jK8fyPvcXA1sZh1DxrUVsSCSM9ZxAoxU39NqS7X6wsz",
+	"rfH2u9YAdT3pi0L6eF8sBIYnYXVI5ARz9v0p3SSUoPgxnnX7ZuSq5+4GJau1FrlGBxN4LL1+JqlSFyyR",
+	"OokF0OMxIcg10Q1lJ1UdBpW7YFH1OdjKV30zhqssyXMhm2zPyTbPgWr9Yn1Poyq4HokMZZGIHniutahk",
+	"8URkNJGRlEywXL0Tm+ybBKy4S5GF8uc3f3X0FlXBt0d7P799/tdnB6esbkugrbWebjzdXCs41VhAY20D",
+	"94513iWaXYhhbu0lM/NRKKmrMBQBHvIsL3vy2pOePChETA0N0KkHXRdmBM2MNeKFyxjXobwSaQpgP2aD",
+	"kc7ZANIZ6ItaC5t1zZv7udiDUZonZoA277wiqnZ9AvTnEcNy77lqpnrFirqbed1wKh6s9+2SePJbIZ7c",
+	"PYVkkUZwvpBZVhT9XH2kCEq3TSPxVYfrWsRdeGqJyqbdbIU/qe7tONYR6D6R6qpR7poG5mwoMR4J7jZs",
+	"BDfNLPFle+bTzZ3xS3kY/Fw02TE+nUgwU24uG2qz0rszwuF4t5iIud2kVijb89yOi9JWaMS3lrDEY/iS",
+	"KolWIPTiCEgl8mhNfyBp/TgCcksSyWMsCkrm1cdAKK3Y2RB66tpN9nkG+ICBH83qrWZzrdVquKBDgW0T",
+	"tbh2HQRfCDGEpdRTWSivCqaBA98mO+GJbeKGpyMHgoJP1vRCw67JWmzIRxoLRduglQ33WBpFIs8fHB0h",
+	"QQj32AnN8RIgpwBy68b4aCfzcRMYlnj5mEl3FXD5RBf5Q06lWhBDLczM00O90JDTQ9tTHDedqyEFchEF",
+	"0W1jq6OCIpqNADchAdlR5rwgAjLUzOVTiiQE7yeeSXFfgko/Gu3IeRP65+5kVUVH52O5Uk6bZR3zDrAX",
+	"OhxijQ8LwvatvkgddYl0X3w6h12/t1Lx8Jhe5cPhggSi12jOVtJkJ0LcFUQipCjQeS+wd2koryPGmJMi",
+	"Cuh4rCO2COloN5T0KM3UKDfKoHe6B+dGa9UXyXAoYvRNS+LD9EZpOobTRGxu4V5xwMeh7Ain1xKdF9Ar",
+	"6qmsKzwmTJmtYi+5tBSnKdqKfQjxVkJZOSeTzJXEMlayCwHd7e0YsGlXBbUI7gPFbTsipfz5idE90WyQ",
+	"yNPREKv0exciUBNT0E1zl2fZmEWexzUKWKST39NHjNAX6Zqq7B3/wOr4Q64yYc7HoSopQnnFiR7W2GWH",
+	"r0+nHlNco2Q6dkV4K/k5oZxN0PEmyx3/EOEb3gXphlVybkKJpBtWl4qZYXa4Fkh4brS92iYoVxnWMbeV",
+	"QijYZNYdl11ibA94DNV8IYWYzgApqIvlJy6FzFlnpLHjOpYpAYp6ItmG15w/Z1cq03nDyGAaAn40SGp6",
+	"om3PfpW5179K8m6fBkp3XLc3nEki2hsOHw+LyIcmWqIwxQAAfDgs0VDWFmHYvMCGwItlVm2s1yBegJlV",
+	"62ubTzefbWxvPp1XWe6R8FWKqfJoj4WomMdY8bbhTLLKgzFRpr/i12u3YpzA1knVea1d+0///7//87/9",
+	"H//8t//nf/5f/t0//Mt//w//678K/tN//Fd//h/+RSl49Yf/7e//6f9347CVFeUUuxpelOJXK/RuK+tN",
+	"PryoBfPmmhapDRxtiHhru9UVm8/Ediy6nbXtre7Tzmbn2Rrf6fR21uKdbvx0vbfxNN6KN3bitXXeWevs",
+	"bAmx3u11n7a2XeDIlvJygaIXOGPu71e4h5DgdacEE4czt2CYFPJkSS25FbWkYAIuxijxFdMFi3BY5cBV",
+	"4fCxnCpy5InQbft7EuPhmbU5QllqpLxwTY4isPspqnIsi2LcT1GMW+P4bFbD2laJ1fDQeJ/EtfbaOugW",
+	"VRq+5RTcDffgHkTIFPnA2gN2RAvJmE9dGaNAi8VrY1isW3pT7rU4xmWB4osKq5vyIF0Ph2uJkP4TSoxI",
+	"3wiXQsSaWHqoqe4d/xBMchrZApRGqnTJx6E05rdvaOdKoS1OTyt+gewZcGJLhWVSgaJYhSzEfMC7O1rj",
+	"QOnc1Q2G0zxqJUhxx7AwesRtCZYFTZLdkCUZsDX2bfIcyJKhXIgtyRYlS6orKbLCqM7VhZDQS4dLtrd/",
+	"dPjK2Nn7Bz8evHx9fHDC9KizwrtdNZL5Ew2lQkOJioiZCXMxeH3s3ZH3+kR7dElXU73su6D2LuysROIM",
+	"5ceyONk1JE7s8rgQi7Nyxm22HZRt1bOJnnt+Zshvj+pZvP7jIHsuFaovU6G6D9Vocc4nDWlJ+vzsSZ+e",
+	"z6DoSrWoHvbR5E/rwfwU7M8i+FJN/wwlrwgX3Tv/04vv3ZAA+hGS9zfAcFp/rAzQxfHXLo0lqekxk0Dl",
+	"x4DpXdNAXfz7gXigBa2pM+peiJxlI6jDFUrkBLhXsYG/MvtpmkTK7p5DeguEPRWev3lJI/38aaRL0P2i",
+	"mKQlzL0NhXQKiG/CJbVL5CZkUla3uH1OhfQxYBbKKs6oW4QddQnwmmQ6YIkBsPFs0uik0hrKT8kavQXs",
+	"2vf6QjXbJbb9trijt9EMC0fZe9uyc353/jMi/cFWYxP8wQD2acwibJXGYc1TD0zrf8OfPEcU/t7kwwuM",
+	"eoSyRD+02pxbUEUvN1/Bm1BDC5O+DEehLDhOEHQQOgdbW/RUJqYV1D0P+bGLG5Y1R9iDp7hPHcoBHxvI",
+	"gz6JcH9z7m+nMT+rZ0KPBryTCncT3ahs1x9KNrNj//216y/1prVtWvFA0ZDS79lf5vjOI4y6KNWmOX9O",
+	"2/498EJfWwX+tttodnP/KS94RSF5OyOLNjfkF29/t7fyN3zl962Vnbe/vN8Ittc+uAf9bm1l5xfoevi+",
+	"Fex8CEPz4MrenV964/m94x8++2bS99osetaGXDaSX7D17bKRe2Uj9+XG++I33rIx+5eBFY+6Mfojbny+",
+	"bDy+bDz+RTUel0Zqz/JjYJ/rU7/x92xfKjoudhnXbPWy1VxDUkF31ayz4Uj3V6v6iKN52+UDkb4wOIe9",
+	"z6ZbBNtm5C/FOe+OsUXuPg7opqGPxdZi+YH4KHzs7cIcuXiXrw5TnkyMwao1r3+o0mmmdsALNZK5iB9z",
+	"Ts0t4xCPJRfHdr0vtcNndbdEA8p4phoSDW/v2JVeuXtox93d/rFb+GN2kB3Ug+whethyF/2WdpFdpR+x",
+	"j0ZFMuIcrzlVuuUD67Luqaz8GFY3N18xd2en+z+wdXBzUyeZRjCxmUJZOLrgREpNr0c4pkPZU1HgZfGf",
+	"vDR/Jnrvkicp6LJBuY2L06kalWnepQ3jJWFOOzCr8qkRsozV+YMY37phwX7pLuAvXKxhQqmfwO2eja3t",
+	"vFAhPL7qYUPeveDn4juu+7Wb3f1MvMtn3zflHZHe6R1x5b2Rya+jm7TwXuTWiX6hBkMuJ1s4EAB2lEoF",
+	"N5N4n6HK2Yt2hgaPe4clsqeWucELIynNGuLabWB0YZ18noqCsUlquWFrY/Acc1lcCQhXlaMe4d0jViDL",
+	"6ajbFSIWcYOpLJRUN4Y4CqxenPgNT1IRN3ZdCC6CDRqZc3HsVAoMXJdPNFNX0tVNhPRzKNsCvalI6DOS",
+	"/mwosmKQNHIdMGLiCx1AmswoExhaoz/YgI+hZTIm5LgbaCHYtwelkvzmrJWhSpPuuNFkewyGToV17AsW",
+	"Jfb7/BKr/HBwmpo5xAyeYuR7IH40i17/EF0nPz7KPvJcBHw4fHs5VXkbv/zbESDa28Q8+FlvbVNsbvW6",
+	"QvC17accSo/bV3x7IcxKji/e/vzrRrfV+2Zt9FcXW98P1vnOj/nxU/0ye74p//rq4Fn/b7bP92sBYXC7",
+	"drlu5F4mLhM10m/h6FuVvS2P6nLN9zZULLHF/Q92+pbW3m/d2tOSX4i3Xa7FRwLqglZfCVKLblWoLhLC",
+	"EPLtWjjw8WsCGuYBw23NPt97+IAgcPMNvDQ1l6bmR2xi1LXedhcyOa9sPlPkTMuI8e6vowTDg2Bn1jPB",
+	"u/kKZmqtFDboUxDyKc9F1mBdo4A0Q3kqUtHNidSHD+0YdQAfk6uha2hJ2eP21d+OstTxkFwtVt7RKh3l",
+	"IpRvTl7usohMp7d9bkZqTnVzSD9Brrvfcg9mQhNtaSR/nwyHiTzfDWWELSDfov71NkN6kgdbti0dq6ss",
+	"YMrWB/KFeOAXSRTSmM2xU6zs9Y1SW0dPf7oQY7/YHIsTDXdgfDgMpkqvhdIyiWawhuxUfITxDVB3h9Z3",
+	"RblQq+26VoF8qpPrLltrtlBWaLOOQHu7QftDX8u6W3N++n1Ky47COFbsTTR+3DXL2fxBVfsqFP/mjDfy",
+	"1/2tzfDpwaNWf/2oZw3p47wN02NxBTuTmMwfRtmSWGhAZVCcU/WK5JxZQ5sS8HczysNzqTLhCOZuAXet",
+	"I8Mc1o1Zo0r02+59ujw8DYeAKpE9NdsWumWDJQPU99lhSb/l1gNpd2yi31poLNLw9dvpLkxl68vfM+3a",
+	"M97ifEts8O3Odm+984xv81Z3rbPe3Yg3xVZvu/V07dn6zgbf7Gx1t+On4llvp8W93707TvZHgn7Hb7OR",
+	"tLLETTaNq0LS1Nq1f2y/xLRcsYUQb6w+Ln1YD+LDmq+fwT2zy2rSLrdNCoELICgQFg34hTCYG5k14XZZ",
+	"e3U1VV2e9pXO289az7CcFT1zCklRaaCyMTpgXT7Mu32OsYKVAU9SZoYJsG7F5SjvzyiVijqIUcSGQ217",
+	"ZyeZ5TSX7jIc6oq7nBZFbDSCN97Tu9Krc6NnjMMpOtqV//FuoCqffAhlc3OGrJBEnmM9oO/Ozo69a5NB",
+	"1aVHDJKMEp3jY7HCoS0ZBXV8jEACl5+Qcel+mJ9UcVdYR1LlSY+g258+WDfT11j6B4/jTGgtYmStQM2O",
+	"ZpmPXXH1q6nqCvgRK4qI+2MhIkX1p3A7wrcT9o4PqSNBta1gQ1jGTAhcnW4jK6istWaCyDPeONx+mqUx",
+	"DFTxRdhIi8x/C/Nz7cMvH/5LAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -16,8 +16,6 @@ type Querier interface {
 	// sorted order, as every statement that bumps event seqs does, so that none deadlock.
 	AddUserEvents(ctx context.Context, arg AddUserEventsParams) ([]AddUserEventsRow, error)
 	AppVersionExists(ctx context.Context, arg AppVersionExistsParams) (bool, error)
-	// Whether the code is the address's valid one, without using it up.
-	CheckEmailCode(ctx context.Context, arg CheckEmailCodeParams) (bool, error)
 	CountAllAppVersions(ctx context.Context) (int64, error)
 	CountAllRnBundles(ctx context.Context) (int64, error)
 	CountAppVersions(ctx context.Context, arg CountAppVersionsParams) (int64, error)
@@ -25,8 +23,6 @@ type Querier interface {
 	CountBytesStored(ctx context.Context) (int64, error)
 	CountChatMessages(ctx context.Context, arg CountChatMessagesParams) (int64, error)
 	CountConversations(ctx context.Context, arg CountConversationsParams) (int64, error)
-	// A wrong answer; the fifth one makes the code useless.
-	CountEmailCodeMiss(ctx context.Context, arg CountEmailCodeMissParams) error
 	// An app's uploads and their bytes, for statistics and quotas.
 	CountFileUploads(ctx context.Context, appID int64) (CountFileUploadsRow, error)
 	CountFiles(ctx context.Context) (int64, error)
@@ -42,7 +38,7 @@ type Querier interface {
 	CountPublicGroups(ctx context.Context, arg CountPublicGroupsParams) (int64, error)
 	// Push send requests, whatever became of their deliveries.
 	CountPushesSent(ctx context.Context) (int64, error)
-	// The events of a bucket inside the window, and the oldest of them.
+	// The events of a bucket inside the window, and the oldest and newest of them.
 	CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error)
 	CountRnBundles(ctx context.Context, arg CountRnBundlesParams) (int64, error)
 	// One deploy report of a release; the row's lock orders the reports, so that the halt check
@@ -59,11 +55,8 @@ type Querier interface {
 	DeleteAllGroupConversations(ctx context.Context, arg DeleteAllGroupConversationsParams) error
 	// Hides a listed conversation until its next message, and marks it read.
 	DeleteConversation(ctx context.Context, arg DeleteConversationParams) (int64, error)
-	DeleteDemoLoginFailuresBefore(ctx context.Context, before time.Time) error
-	// A successful login forgives the username's earlier failures (not the address's).
-	DeleteDemoLoginFailuresOfUsername(ctx context.Context, username string) error
 	DeleteExpiredCaptchas(ctx context.Context, expiresAt time.Time) (int64, error)
-	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
+	DeleteExpiredRequestNonces(ctx context.Context, before time.Time) (int64, error)
 	DeleteGroupConversations(ctx context.Context, arg DeleteGroupConversationsParams) error
 	// Marks a live account deleted; its tokens issued before valid_after stop at once.
 	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
@@ -139,7 +132,6 @@ type Querier interface {
 	InsertConversations(ctx context.Context, arg InsertConversationsParams) error
 	// The demo users; an account that exists (or was deleted) is left alone.
 	InsertDemoIMAccount(ctx context.Context, arg InsertDemoIMAccountParams) error
-	InsertDemoLoginFailure(ctx context.Context, arg InsertDemoLoginFailureParams) error
 	// Records new content; the same bytes uploaded at once by several callers keep the first row.
 	InsertFileIfAbsent(ctx context.Context, arg InsertFileIfAbsentParams) error
 	InsertFileUpload(ctx context.Context, arg InsertFileUploadParams) error
@@ -208,6 +200,8 @@ type Querier interface {
 	// The messages among ids that user_id can see: those of his one-to-one conversations and of
 	// the groups he is in.
 	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
+	// Whether a token is live, without using it: a cheap look-up before any password is hashed.
+	LivePasswordReset(ctx context.Context, arg LivePasswordResetParams) (bool, error)
 	// Instances starting together create the demo app once: they take turns here.
 	LockAppBootstrap(ctx context.Context) error
 	// Serialises membership changes and read marks of a group with its sends.
@@ -227,10 +221,6 @@ type Querier interface {
 	// The ids among user_ids that are live accounts of the app.
 	LookupLiveAccounts(ctx context.Context, arg LookupLiveAccountsParams) ([]string, error)
 	MarkAppDeleted(ctx context.Context, id int64) error
-	NthLatestDemoLoginFailureByClient(ctx context.Context, arg NthLatestDemoLoginFailureByClientParams) (time.Time, error)
-	// The n-th latest failure of username since since (n counted from 1); no row when there are
-	// fewer. With n the limit, the caller is blocked until this failure leaves the window.
-	NthLatestDemoLoginFailureByUsername(ctx context.Context, arg NthLatestDemoLoginFailureByUsernameParams) (time.Time, error)
 	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 	// sent fewer. With n the limit, the app may send again once this push leaves the window.
 	NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error)
@@ -301,6 +291,10 @@ type Querier interface {
 	// The deployment's next label number; the caller holds the row's lock.
 	TakeRnDeploymentLabel(ctx context.Context, id int64) (int32, error)
 	TenantAccountExists(ctx context.Context, email string) (bool, error)
+	// One answer to the address's live code of purpose, counted as it is judged: a wrong answer adds
+	// an attempt and the fifth makes the code useless. The row lock makes concurrent answers count
+	// one after another, each against the attempts before it. No row: no live code.
+	TryEmailCode(ctx context.Context, arg TryEmailCodeParams) (bool, error)
 	// A NULL description keeps the current one.
 	UpdateAppDetails(ctx context.Context, arg UpdateAppDetailsParams) (App, error)
 	UpdateGroup(ctx context.Context, arg UpdateGroupParams) error
@@ -313,7 +307,8 @@ type Querier interface {
 	UpsertRnHaltPolicy(ctx context.Context, arg UpsertRnHaltPolicyParams) (RnHaltPolicy, error)
 	UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error)
 	UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error)
-	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
+	// One row per (app, nonce) until its request's timestamp plus the window: 0 rows affected
+	// means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
 	WithdrawAppVersion(ctx context.Context, id int64) (AppVersion, error)
 	WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error)
