@@ -3523,10 +3523,10 @@ type HeadFileParams struct {
 
 // GetFileThumbnailParams defines parameters for GetFileThumbnail.
 type GetFileThumbnailParams struct {
-	// W Width of the box in pixels.
+	// W Width of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	W *int32 `form:"w,omitempty" json:"w,omitempty"`
 
-	// H Height of the box in pixels.
+	// H Height of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	H *int32 `form:"h,omitempty" json:"h,omitempty"`
 
 	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
@@ -4271,6 +4271,15 @@ type DownloadRnBundleParams struct {
 	// Version The bundle's version; omitted, the newest PUBLISHED one.
 	Version *BundleVersion `form:"version,omitempty" json:"version,omitempty"`
 
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
 
@@ -4509,6 +4518,15 @@ type WithdrawAppVersionParams struct {
 
 // DownloadApkParams defines parameters for DownloadApk.
 type DownloadApkParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
 
@@ -5160,8 +5178,14 @@ type ClientInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 	GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5176,8 +5200,13 @@ type ClientInterface interface {
 
 	// GetFileThumbnail A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -5187,7 +5216,8 @@ type ClientInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 	GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6172,8 +6202,10 @@ type ClientInterface interface {
 
 	// DownloadRnBundle Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -6504,10 +6536,13 @@ type ClientInterface interface {
 
 	// DownloadApk Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -7332,8 +7367,14 @@ func (c *Client) UploadFileWithBody(ctx context.Context, params *UploadFileParam
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 func (c *Client) GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7368,8 +7409,13 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 
 // GetFileThumbnail A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -7379,7 +7425,8 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 func (c *Client) GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9244,8 +9291,10 @@ func (c *Client) RotateRnDeploymentKey(ctx context.Context, id DeploymentId, par
 
 // DownloadRnBundle Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -9816,10 +9865,13 @@ func (c *Client) WithdrawAppVersion(ctx context.Context, id ReleaseId, params *W
 
 // DownloadApk Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -16338,26 +16390,59 @@ func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, 
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -17782,26 +17867,59 @@ func NewDownloadApkRequest(server string, filename string, params *DownloadApkPa
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -18654,8 +18772,14 @@ type ClientWithResponsesInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18674,8 +18798,13 @@ type ClientWithResponsesInterface interface {
 
 	// GetFileThumbnailWithResponse A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -18685,7 +18814,8 @@ type ClientWithResponsesInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19770,8 +19900,10 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadRnBundleWithResponse Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -20118,10 +20250,13 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadApkWithResponse Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -21868,23 +22003,27 @@ func (r UploadFileResponse) ContentType() string {
 
 // GetFileResponse200Headers the declared response headers of an HTTP 200 response for GetFile
 type GetFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse206Headers the declared response headers of an HTTP 206 response for GetFile
 type GetFileResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse304Headers the declared response headers of an HTTP 304 response for GetFile
@@ -21984,13 +22123,15 @@ func (r GetFileResponse) ContentType() string {
 
 // HeadFileResponse200Headers the declared response headers of an HTTP 200 response for HeadFile
 type HeadFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // HeadFileResponse304Headers the declared response headers of an HTTP 304 response for HeadFile
@@ -22046,9 +22187,10 @@ func (r HeadFileResponse) ContentType() string {
 
 // GetFileThumbnailResponse200Headers the declared response headers of an HTTP 200 response for GetFileThumbnail
 type GetFileThumbnailResponse200Headers struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 // GetFileThumbnailResponse304Headers the declared response headers of an HTTP 304 response for GetFileThumbnail
@@ -27630,6 +27772,8 @@ type DownloadRnBundleResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -27655,6 +27799,11 @@ type DownloadRnBundleResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadRnBundleResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnBundleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -29067,6 +29216,8 @@ type DownloadApkResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -29092,6 +29243,11 @@ type DownloadApkResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadApkResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadApkResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -30255,8 +30411,14 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -30287,8 +30449,13 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 
 // GetFileThumbnailWithResponse A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -30298,7 +30465,8 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -31911,8 +32079,10 @@ func (c *ClientWithResponses) RotateRnDeploymentKeyWithResponse(ctx context.Cont
 
 // DownloadRnBundleWithResponse Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -32403,10 +32573,13 @@ func (c *ClientWithResponses) WithdrawAppVersionWithResponse(ctx context.Context
 
 // DownloadApkWithResponse Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -34049,6 +34222,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -34062,6 +34242,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
@@ -34101,6 +34288,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentRange = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -34114,6 +34308,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -34202,6 +34403,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("Content-Type"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Type", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -34222,6 +34430,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -34333,6 +34548,13 @@ func ParseGetFileThumbnailResponse(rsp *http.Response) (*GetFileThumbnailRespons
 				return nil, err
 			}
 			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -38849,6 +39071,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -40156,6 +40385,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -46855,6 +47091,63 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 
 	headers := r.Header
 
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
 		var Range ByteRange
@@ -48349,6 +48642,63 @@ func (siw *ServerInterfaceWrapper) DownloadApk(w http.ResponseWriter, r *http.Re
 	var params DownloadApkParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
 
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
@@ -51114,12 +51464,14 @@ type GetFileResponseObject interface {
 }
 
 type GetFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile200AsteriskResponse struct {
@@ -51143,10 +51495,12 @@ func (response GetFile200AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -51176,10 +51530,12 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -51190,13 +51546,15 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 }
 
 type GetFile206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile206AsteriskResponse struct {
@@ -51221,10 +51579,12 @@ func (response GetFile206AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -51255,10 +51615,12 @@ func (response GetFile206ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -51377,13 +51739,15 @@ type HeadFileResponseObject interface {
 }
 
 type HeadFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type HeadFile200Response struct {
@@ -51399,6 +51763,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	if response.Headers.ContentType != nil {
 		w.Header().Set("Content-Type", fmt.Sprint(*response.Headers.ContentType))
 	}
@@ -51406,6 +51771,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 	return nil
 }
@@ -51478,9 +51844,10 @@ type GetFileThumbnailResponseObject interface {
 }
 
 type GetFileThumbnail200ResponseHeaders struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 type GetFileThumbnail200ImagejpegResponse struct {
@@ -51500,6 +51867,7 @@ func (response GetFileThumbnail200ImagejpegResponse) VisitGetFileThumbnailRespon
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -51526,6 +51894,7 @@ func (response GetFileThumbnail200ImagepngResponse) VisitGetFileThumbnailRespons
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -58571,6 +58940,20 @@ func (response DownloadRnBundle400JSONResponse) VisitDownloadRnBundleResponse(w 
 	return err
 }
 
+type DownloadRnBundle401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnBundle401JSONResponse) VisitDownloadRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadRnBundle403JSONResponse struct{ ForbiddenJSONResponse }
 
 func (response DownloadRnBundle403JSONResponse) VisitDownloadRnBundleResponse(w http.ResponseWriter) error {
@@ -60433,6 +60816,20 @@ func (response DownloadApk400JSONResponse) VisitDownloadApkResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadApk401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadApk401JSONResponse) VisitDownloadApkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -64843,725 +65240,738 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P3JchtJuigIv4ob/vObQFUADAycrewciIQkZIpDEZSUVQkdwhHhALwYcI8Md5BC6qgtN73p9TW72950",
-	"bnvRi36A+yZpdq37Mdr8c/cYgAgMJEVmVWVZWYoAInz4/PNvHr6UPD4JOSNMitLhl1KIIzwhkkTwqRWG",
-	"35PZW4J9EqnPPhFeRENJOSsdlq7GBOEwfCHQDZk5aMgjJOiIER9F5KcpEVIgzlDEp5IIdEflmE8lwgz1",
-	"cRh2/D76aUqiGYpnrJacElXjjvV8TonhCSkdln6otMKw8j2ZlZyS8MZkgtVa/i0iw9Jh6f+3nWxgW/8q",
-	"tvW6S1+/OmYLf1FTrdgBKvfxzfVvv/za31JLIZ/xJAzU/Pjm2icTfu2NsbRrhLUnS4QdlZyS2jiNiF86",
-	"lNGU3G+5Z5x5ZHGtLXSLgylBjNySCEVkKogPUKUM7aAJZQrMK2Coh04va4I/vyNsJMelw92mU5pQZj/u",
-	"OyU5C9W7QkaUjezyruiECIkn4eIS3zP6GU1oEFBBPM58gfgQyTGZQ4sVi0wmSC80xFKSSL31nz+6lYNP",
-	"X2pObffrv5XyVvkq4N4N8d8LEnX8/FOfChIhydFAPYp4hKYM/syevHrq2nXrBac+yMxz39M3r8PCZ5Jc",
-	"YjbKOf5zRtBgJgmK1O8O6qsP4s+9qes2vCGNhIQ/SUV/E2D7RX/Js321c/OreVFMh0P6GQWABWaELFD0",
-	"426l5tYbRSepN1GAaPWd3bxTOyFhwGcTwmTRofnxEy8Eon5mWQ2zkhDLcbIOuvxYhjyaYKmeY3K3WQL8",
-	"p5PppHRYi1dImSQjEpkl3lKP5C2vhYTEg4Ag6luk9+FhB92NqTdGYYA9IhCViDJBfaIgz6cS/iTYG6OI",
-	"BAQL8kKgiAcBn8pqj300RJNKB3EWzOxD+hniqxEUFtdcF4Uk8giTCEcE8eGQRMSv9ljm5PaHtSZp7gw9",
-	"QnBtdw8XoLVvd1lwfrX6foZS1HJPk9+xgGP/DMacB9drGhCkpgOuccyZJExWTqgIuaDqGQUlSXAMTM4I",
-	"GtFbwhCW8AWgMZqGao5qwUbgn0Ik3Fm9CbXMt1iMFzfQfduq1Hd27fKGNFAnB1fDQQG/I1HFw4KgMfmc",
-	"vT0Hw7rXJDV/b9DAO94u2R+6uDaoew2/SXaGu+5ebb9+0MDNwY636++R/eEBdgc1r+43SHO4g3dLuXg+",
-	"Votchulz5BNXhp++7DYL6GdneMYZOcXSy9l5+wqPBGzaC6hCuDEPfHGEMJqoF1BZkZSX/S00IlKghtss",
-	"JPedoWJIpKInKkI2t97MXePkeIzl1SwkBbz945jIMYlQX+JoRKQSOKhAWFP+crdz9uZde0vdQoxGEZ+G",
-	"qPzm8vz9xRzv188V4JdnVnBv0m+3YHbUZr5ifnnEP5ihCRECj4hAXkSwJL66CTxCAzLkEUFyTAWSdEIO",
-	"Ub/u1ncrbrNS37uqNw53Dg53DvqoHKnrRJk6uh4TJLol0Qv9CvqZMwKwuHx9jBqNxsE85cgZsQAmxOxh",
-	"XRB0Jurx1zSQhsZ2Jm/UcXT8C4XhOYQWTmuRAZTg+2vXreVfkZEe9d5nZVZl1vg9md3xyL+Mh1rgV+Qz",
-	"kGZBcOSNgcyVj8eUEQGk/x2WlDlI0YgKZYIwRfZuyRz2jUkQ8AJA3+gVLN1P5h65q+ldZ3KqkawI+ooL",
-	"Gzx8IZBGooWDUFe2dB92vAz88cLsQsVoyeXPXhgg0up6zEKSXepV+4erAvhO9ARrI7JZkFleV+JIbn6Z",
-	"8VAquTT/LrvuIfx/9V12UEtQvN0dYzYaY4oGM+STIZ4Gct1bbucqAI6It/eAe35lCHMxqnGg4Ipiw33P",
-	"kG3FgRJSkE+95+X3LDZaxvAYkntnoj8UEC2GOqfJPnIXWUC2po+mXHzHKbvUGtglmeDoJo+4Mi61TJYG",
-	"L79jJEKY+Qj7E8pEdv3/z3/7v/7f//P//p//2//+P//X/6MAXSI9X5EopkjTIjEyJHYd0lpdSSOLaeLi",
-	"xOehuCIMs6WoKeGJFwKx6YRE1Js/1lr9KRSSC5ynK6pv1boGJHKQx6dMEZhhxCfILYJUiOf0NUMvSoeu",
-	"k1lVQ12mCf5sVuWq/6WW6eYvM8BSDWKufz5JBKoXmicL12l+X5vu2Kkz64i5RoLFrbOTy/POyepp73cP",
-	"M8u41FpckZqLwxDdkkhQztTli9BgynzQL54Fx8xquxLLqVh9ggKeqxYzDjkVa59eZm5YTZf+XITxgv5M",
-	"qqgF/yI84LcEFGNqBBUfYaG+cGIT2hBsaGUsboDk9UpYoAlmM/XgjE9B4eyVto6AGGIm7oB+99X4fSTw",
-	"TKC7MZboDtsZHCCS6mmmaJS6VKB0iBtjq0NUFkJGbSz3BtZzr+DyQ+tyj+LAkPsiRDP2OEAsB2HkE49O",
-	"cIA0LZwX6oo4VBRPct/LMb9Y2MB00PKAdi2jwmI6qGD9WDEpbjzJNdEsoxWGy9arjc1FLMN1a0+30i6J",
-	"bqlHNlwwKjMuEZVC/fI9mW2tt4PV9vEHbWIpiuhHMrtw1A0PqFB8cTBDb9pXaBuHdBuHodj+Aov9um1e",
-	"zEo7zac9ozVoLjwotDJgyC85QjgI0N2YMMQnVEriPxI9Ti+r9FUtNCIi5EwQ8Be9wr65xeqTp8166k8c",
-	"hgH1sFr49t+FWn2K96onfQ1bp+RjiUuHP34pDSkJ/NJhiUwwDRTAtMakNLOpkGhAEEa3OKA+IhX1CMK+",
-	"HxEhSl8/pR821AkNuD9DYywQZohEEY8OEYx8iFYM51gYHZZqpa/rAqqtpmizWxJw0Am/Oguiduz4stoM",
-	"LJGqo4SFHKG+AkYfEFUYMyMJfKF0RWANVbWeY86GAfXuCfEDC3E2DYI03IwAcsx9ghqIfIY14EApnjPg",
-	"lonA9E3go/mT4NPII3PTw7Zf82hAfZ+w++27UbRvBebOqaUa6jh8KvAgUBI0N6o5DsNvhhZTOSZMqh0o",
-	"cWIwlUolU9eZ3xFfaT0+h0UAEDpMkojhAIa9DyB2kis3Dwhqxta3BZXtRaI+2h3WvDo+IDuDPb/pNWpb",
-	"3xIJjJFpiGlAfC2KmUUiD0cRJQJhlFqc5OinKZcEAHTG5Ws+Zf79kKRZBBsloatjGcLY32jzZxyJKTiG",
-	"9C1wtLEa/OnGZA3YSJmQmHkE+ZwIWBaADJV/eP+X0+tu+/JD57jd3bLw6KhdTojSCe+HMbXiq0OFWR7V",
-	"C6HJXGhG5DelFXZe/dNAcXZzeQZTGkg1P4DgAs8Cjv0rzt/haETuhRm1peRjSANYSaDGVyQDM1Rzm/s7",
-	"e7uuq31E3xIS2icGeqNhKPyWaA4T0AnVULji/BSzmeHW4l5QqBcyD8m5UaSkJJNQiiMUERnNlJSy6yIT",
-	"HfCtgHCJpdmqIhh6YmtYtXYRxId2GWpRl+qhSmtowlC0pwqgkvolxwtoRpAc3WGt2iV7WJDq1ErfMzyV",
-	"Yx7Rn8k9iVLh9ZtQISgbqYM3EgSS/Iawb4lrMAEygT9YTiNAfLMSJ14HjxD5HCrJGJDvPRPTMOSRJP4p",
-	"8SkGu/m97uHOOvcQGChDdGJsXN8KGHCzwf+uZuRDhMHjgFJ0cYyZHyiV4ms8tQ600jpsG2TdjF0KbK//",
-	"YT5XPT4ppYwBsWyc9mtnw3gaCxZOx85mXfPJZG39F+rKqU95duC58KBa8bgXWIh8y21LooBgIdE+8sY4",
-	"wp4kkXC0ZQTb3zgjKCBSGpOz+ujTEZWo7I2Jd6NVNhlLBkeo6braU3BHxbwHTTS8iMCKlu5mv3g3lzzI",
-	"MTidtjpnCrfAMqQfVIReooiMlF4ZEW0H0uqZFltgjRpBUnYLFPHAKJlM6YM/wtglp9Q6OYV/T9of2u/O",
-	"L9qXJaf0odP+2L4sfSpertHN1LGa4dpnrVfv2kpQP+l09Z+57/sTysDJWeh0VVqzjI0C4AugQkZY8kgg",
-	"QYixboURD0kkqdYJjYOrJTNqsI8lqUjtQFpYik+F4MGtfWnBr88S7wQY3+Lnj5CiAxCCgAeCMLkFQjtG",
-	"Ab01L1TT9ye9CvWmkvOt7r6wKutATkh78tuEKKZyrA5gXtvPWuty7ONWF88ZFi5/7pRf08aGH1PObRPz",
-	"Yt/MLs1JnUaCA3zwd+LJLA5YxwIOgvMh6ONLrdt4RE6JxKWvzpf5409oOpVkIlbGQiZo+DVeIY4iPFvY",
-	"tB16cSefFvYS0+6195RQ+4U9aZaz7j4AlPNrhyGWLFz7E4s8iZZ03Oc+4lsscfQ+CnJCeyahnGmzkTaR",
-	"CwIDLODlfe40CYhccaPttuBO6+eX32jzwv3vNKPeDcuNUFsbFpwFlJHi+CNpo03B+JRmch/JoMu9GyIR",
-	"D5UUxZASmWN1jvG71IQDzgOCmZpxKtYjCrHrON6lkzr99CnGuygkChofn5cqmDvxCGQh2c3z0IUUNDch",
-	"DGGYSxBwGNo4RC1uVCHEvkuU6NOPXVLWnv0C9QX89D2Z9UEaoQwN1S2DEFMbVaL9XWrgi/Nuyj5+hNR1",
-	"mN2NSUQQCYSSb8kMxploR1dZx2Y2YeYAw5+JuNdjIO71X758+bKPBkTeEcK2dCjKHKXSYfFrBs87pXjP",
-	"i1DabaIx+YytgytZjd27YxdPPnsklPri/30qJJpgn8yHcDawWr1X92uPRh1Tq11GihTdUOQRYmHnYpkg",
-	"5njC1e6ksVEuTET99fw8Dup/of5XjT194xLpK2gljpLffvk1x/uz4OkolneStZ+odR/r/IqFNVvEzV/5",
-	"kE+jGLcdg76IRz6JUOfUQRfvu28d9Lrzru2g9xcnras2+ELWojoKoWDgRaLjlKahv9kxz910mhLX0tty",
-	"LOKnMToFhSzhTlaRS7vD8OkpXBhuSNU6LJwCFOcmW3YpXkdEkbvP8kgxTg0Fx3q70A0hoQlSnkYRYRKl",
-	"3gac7pV6JeQFBCsaIFffpJTuuFOr54kSS5F6E0V6DnYwcMHhGvq4NC8LghywiNOujPas7kY4FWNH20kU",
-	"TDQUTcbW0hyoVDg5vrn+sVX5G6787FYOrj99aTi7tby4cljv8wkQ4YP1ifCZFIkwvIegUMQIW2gYETEO",
-	"ZijiUgee2ocdywurz8KJs/i2Kili1e/FvG9TdpVHtXMIdMEF1b8+B9KYdW2KNprd5aafWZ8oHyIMUudR",
-	"RpLMClCGDxspEkxjSpLKVUkJAwdr5nQyCltK+Zk7xOa6Mke80Hx6eUNmsK8wrBiHY2zRFonj10DgCK2U",
-	"J7PYvOfViJIYD1w8WCLhWDv40lip1KO5uJkey4lBmwZAIarCi8+Dq0bKug+yvqPi21ywB8uIG+3mPTDf",
-	"4zHxbgpYeqyQGZuP5ddgFtcmZhO1EQeKRASFERFKAALlDpSIMRZ6MjBgR1OSY7QdYzYiAR/lmiV9k9uX",
-	"a0QycSEwn15U6+L7FwLhgeDBVBL0/vJdxmAzjWjenRjyyCN6nUtSeCF4x8DBZEKNOHjB2BEaYqWeLu4Z",
-	"vs+3rcTPpTae+lmMcX1nd/1NmzTBvJTA9TPyHB0buvakEP9KmfZHZUC9hDxKHpHc84QYDPWrDmct4+AO",
-	"zzRN7Jx3j9KxQCbiLK2ibq1z1KlYo1XX7UPq0eTNs3wD+tz9S842i10F9DB1IZ+DJqbpwWaUxMBoUaHS",
-	"UZhrS3HLicB9rBzL6MZVLqVwUF/npQ+wIDodHQwQt7VtfevFtlJfxDYOb7b1k1o4MxnuBjNNcnsK0fTv",
-	"VRze9I2NOa5QAQpRDt6utCbPkawi4WWN6zihrGtd5B+yt2PBt1SwrNRocfbC2kkKTimcDgIqxkss9lQb",
-	"6sHAFz9tYTkG37s0tvM7LO5vozfp8Bc6v31lxkD26SU0+2qeShfiwfwSH066r/KJde4KULlz3t3KpeOr",
-	"j17E7uAN0iyy7GDTW/BE1NwqYuDhSOXnpKfPDpmmaNnLWnzhnCRCeg4PnThjQ+NXlrylQJi116XvVQHj",
-	"MfM/B9OxrONeDOc5jTvxwh9q40nt5RkP4B4WH/Pme4j+ywlYmQaShjiSSmCbZN06KWaKw3A7KarxeOJD",
-	"nMxUyhpDazp/cJGV0qCYbB4hC5a09OnEGV1GNs2QzAFlGBIfVisaZqWgJeTpCEuYc3a5HSYkhjothgwJ",
-	"NCABv1OMMa24lFNLsIYTUOq2jhCWaMKFRCmyNs8KsimZdZ2TmU3LrD2WWLDIjGN4QTbtXHzkWFejMbVw",
-	"hC1MAzs0tWwQZx5JBIjlm6utSjZdX5OZQ6LOeddBHB7FQRqtcgTBTO5yc/9b8sDFHVgVX4z5HUOSgx4s",
-	"dPk1Y3FCtWqtCqm+D3A7bMRacznZ1Kf8OCHlc8rr+5PO+RHypxE29X5sPO4i4bEPQfr24uHriN60sFWc",
-	"bZWLMlONLQvHugm4psDp45XmASRVlixHN3vssJyCGBtPEaQImdJlcXRKoXj+LUJmHj+AZQW4n5yTp496",
-	"Azaeeu3ZhKnM0h8kTc3t5jkPYVN56hVk3KcMKQvV3sgEM0m9mByftr47v6yeds7OL6sXravjtyaqmSVM",
-	"JYxIxTK9cr9WrVfdyoBIXK31txykNoAj4vfYYBYPX7HDhxHxiE+YR44gn8VHEyKx2gEq9/8ERSvjUHfP",
-	"I6FcrP6mWEJtkSeklNmy+18/1ioHn3SBRdfZ/7rV61XX/rZcUR+0L7jy6U/lXq+a+WLr5da/5+rIxzgI",
-	"ChnFcevdu2vgFuCjho8fOift80WjNQ4CTVY2KlbnbMBfYm16kS+r2V+Y/NssN+6cfehctU8c1Do+bl/A",
-	"X5ft79rH8Ndx6+y4/e6d+rN9dqL+Oe10u+2TOe7dqG/Gjgws4iXnEchjHEpvjBd5kad/KCoboJPsBGE+",
-	"GmDvRiN64uzLur52B+6w4bmksj90caXp7exUDvBOo1If1oa7wz3vwK/nBlHpbI0CSMPyEBYIo4uzNwiu",
-	"gXErJDOrbw9hmO2QjY4GWJDdpkM/vDq/vHO/fzPirVarddZ9P26/H7VarbfqPy1+3Pqr+re2+/dmoP6o",
-	"VueM9fnDllYfiIWp3duSI3lyUmlRYQMSGdeuS6UaxNXyoBhTbprBMRQNzFqp54mr1tVeCEtcj5JEIkYE",
-	"GhGJmu7G8q2d+4p8lmtUJHVKSs69mIqxLkx6SZTGl2tUv75N9rIUysn8SlqDT9dTRn+akmvqb/Z2Ugv1",
-	"+mZ1aEZSW9Uo5wEekGCzGcOI3FI+FdebTV0wCCzgmkfX94afWMh0SXbZnXoeIT44vpNvX0MOcQ5azmN9",
-	"doO5F9XihrH5FWHHP9YhL4eDHXAZPN6REfZmK2/Mh/tfmPcAys69Ifn9096Wk00mzh/inZr9PGrdE2xP",
-	"cU++X3FNDFqsdVn+IQ54KSTWvyhzQR9ZcGjrYIcN+cqV5QwK7y1o1MlP6y7Ozr/sDueV7oirWet65TxK",
-	"4nQTTDa1su6IkMiEKiWvVteIlC/2MV++y/2ditYtpsaDleujFaeY+VhyXSFu8YEYVxbGDrF3g0dxxeii",
-	"37tFVqocY+aYTwP/cspegUiUAnlOWtAcbPOemvehpYCR3XnOcIWryQI9C4bspi3wcgLe7WDL0HKN23JN",
-	"N7guKy+KHm31kgrvSFqyuTcqXxv7ZA4uX+NVyHxty9cUPjB5ILpfj1fg+7XYFOGvoym71lpAGoIL9VHm",
-	"SAaKpgx6jkCwpn7/SH0JBcv4HTOVFPNDv3Q5WDttZNswLFovNWrMnW5OOQAYCGLsOEc80H4GSJ6aX/gR",
-	"ypncppcb8shZliQW3+kUUswdcO7ilwE9i0FzKDmHAXPnXXTX88DsZO5K/n1j6mecnwxyzoitrntLyZ2u",
-	"vcAZqUhe4QwKbutscS81TG7Uo1wnBjcp2+6U/AgPZUGAIoPAS52kQrJJXLm8LcBCntoSFutq/vaFr5/y",
-	"alIEWCrkMYUx4ugc7QyITHkMRnR1nMLgjuQcQspYES2JCPa75KfiaE0lDRDsowmOblAZx3Wc+oL81N86",
-	"Qq6FjxxTNlJrU4+vGcEYV3N+xErSi3efqRXFef5zLnZb0zspNjO/awcpyqQoEfnsBVOfrLu7hyabpWpd",
-	"p7oWpBEuu7nkNOMzt7i+KucsfVWf3pCVphObWLNS7z2b6yW7+Af5Xub386wHsan3Jf3uJdHRLA+n1EvJ",
-	"k3aLZghUcot1JMs96NAq+rFp8lH+LU5uanr4VVdTAfZZsQJO9gFYkao0ml2IyDtk9QaahkhycCNRpsiv",
-	"4jIgK2Y40ZEpNYEmBDMtg2k2mosBK0qfL54BOK2T8saF2/DWCB6BglE2dITY6lFL47PSlaZSaatrvAOR",
-	"HiDWJ/Wd1ngtLgelw4dWZzgloFFPz2OIrXkVryJOoobBHQ23XOzXqcBm8DzHgy6fENchKU8wZfEnHqXL",
-	"Nm3Zet7CFl1YjJez9aszGWuN9fLVyHqlwNZIQ14o6pUXYb0uDugjcUrSNEjIZlTW16OQ8O7ZxgudJ4Z2",
-	"CU4K0k6MH1mkSM25GjWenixmMXMTojgVkk9SznPs+1THG1yklqGl+TnH+vvu1fkp+u2X/wZ1Z77rnp8h",
-	"PXScYOaTIWUkrXUmIDshE/6Oj2iuBw+y53VxQFt+BL6CnC0qkZCY+cK27nhQmKkuLCiWBj3plQjJQ4Hu",
-	"eHRD2egIEjyRut8jdcvjNlq6rMZ6sVC6vmLR/r/7eAUqf79lSj4C6zpErwiOSIR+++XXPuKmoIZ6Yfu3",
-	"X35NJd8vCZtas+NL5raYUpAJuJwkvkqD/NOyU37yO5Hg1wbXIX6pkKummdeGYSIKXKwwLjPG7xfCNvuB",
-	"OirpSBAooYAD6s1VlEm+f1jMZrzCFHvMP9U5Z8ki/qY6bUIVCSxMxKk1HqSegTwgyO7mEXDEGxLXF5jb",
-	"6M31Dz81PHf4ujb9y83Od5M6PvggL/bEu+hVk/31rr0//tvu6GQuRnyNs0l2tMhXuhKP1GMrQJvO6okL",
-	"WnxK1baoVj69zI1fSqSwXMzYrej6lUow0W14oIg1pnNZ4s39+kGtsZga+unL7tfl815Mo5CLTCjGZftN",
-	"p3sFRSMv29321fVFq9v9eH6pYNt9/+q6dXx8/v7sKjdGA8b9QCI6NCVYF69Rjnjik9tVwsktjJnXLq+l",
-	"s0oVnwKajOqua+KJjhBGdxFnIw1A/aWwESArCgYUCI/xQvJux8L2n5z2LR7ABjQQwnC/yZJzj4yZagcr",
-	"TIdrrn+xTYKYeh4RSQNx9SZUEU5vMacslM6A1+Z2kG1spwo0xiLurUAFwr5PfBRCRyD9RI5lOPdyt3+a",
-	"4kAriG+vri5SrY9irEz3NkvndyZW3lStWr3T3CzCgsDDXsntlZQQYd51UK9U099A2f65oirztKX26d9W",
-	"B67NpcHZpefenEyZ5G+Heq/V4eodgr+n6bpOUgI4Rsm1jG4wlm6g8LUQizcu6JAadYF2ms4meVgb9wRx",
-	"kK5BHpdxh5fizh+ojDVSh1jq5qLJQ2KuBLKleTlFa3OQcGU3lOXYove2HEte04AUhvu+7kAAYa4h1Vr8",
-	"5ts4FyrBG/V7/h2kj9iG1WodRZDL9zXPQWguDYvR4dC2AJS2UnlWNNURrX8PyShX9xiv0wU7t/31UbpB",
-	"tkGjTetfFEvdOldR0W8cKVl1aBuLO8inEfEkhw4haqgw1NLoSuzJT9l+VVhNYy3smGNrtsSBdaguq3Wg",
-	"9mRqG6hjME35NVzVo4qJQa+Pi/ev3nWOr99fvtNSuiDS6bGELspMzzcggLrw25gLicpjzvhUAQH9UHnN",
-	"ozsc+cSvXETc2EzT377lQpqincureyzW4BiXHIPuxk+cxl2nuNydRf4nl8biW7cJ/efRiMemz0Jt9B4m",
-	"21yJNhde+rCKKe355cfW5QkYgJJy+sjjoboxuogmHVGGA2sed9DdmHpj8zTzbf0dxS4GAdFZATnS0yTu",
-	"3bx+k2enZGdf86UFyCSz5kInooT5z5eHJ+84GhAPT5RKqJYinjQFLyroAKxj98D/ZYi6Xl3cYSmp5GZ3",
-	"YZa/XojD06T+6cN9Nj+uwa2HeXCTPTw9wUvAtwnJg7eK3Vmb1wtS8sr7GGHyWoMpGlQgrzA/WF28xubK",
-	"KTE7ImovcyVsLtpnJ52zNw+oXrPkoun1v4C0PbLe/YnSHV036qm6bi2YzItJRRjJl51ERDxCb5Xacjfm",
-	"BqoiAaotsbv8zqcbyaaOPjW3k+okbvXRdHGV5NSLqYLZ2TNdKns97nuvnpmmxct/BNKW2tHzHsamhC5u",
-	"kvO7aKyRakuzbMdvzGNfndLfOWU2ZLi4Z4UpFDDBM4TFjZLt1HuonLTeoUKX7fC0DpH02kK658xWfpzt",
-	"ql45G/THYVzmVqu9SkX06WfQgOPIz9LY5W09ktY763jbTGEnb3Et73SbYVPWxQAMFicAboLgyBvrzuHQ",
-	"B8RC2pDDdWJ+F9r/pEUlA6TinkBm5auEKsAgHb2yAvlX10fZHGn1kjt+URcAaDmhHxJoQAT1jRKj8Xht",
-	"c2ByoBP8uaPf2EkZcePy/zk2pjVSUBOMTb3XdA/y8k/TGLW8JlFexfg0yAqP88kJr+nstCGxzRM7WqmY",
-	"XQd5Yy4Is7XtoSNKpNWUTLO4rGUUBrjWje1zvX/X1f+ofPpSc4rsUrC47/gSd/PDCHoBVUO60rYhFL9v",
-	"+dcs5FVB3W2gSdDY1p9QlpIes2tCVBYt60ESuKGx/yhC+HSJCA4BBwA/cSOW4MYSoTthI9ON5O1Xs5Wy",
-	"9/xNeR7Ck76qm9Kg1LvPJoQvbuJBcnjevp79YO4ljZ8Cq1shlizcY3VDNqPNacvbvcIoYbU2iPJBAV2r",
-	"LGQm8DHeY+Gt1LB7Xpw25/cI6Jzs5nkwOQXN+yGxaPk5ZumM+PswQXZCmflYWwHuNQTI50Wbx0CY50OV",
-	"eyGJbUds47zOP55BkJftFnzaPn1V0CEY3l/WUUELlyZyRnKT93KEpBKuUUCGEvGphOZaSqamEbrFQV77",
-	"iA21wadUpXJUpwXM7kyKcwSYDe58IVAYcVsi/MGmoNVQuocqQT7LCG8WFd4qCAXXHdXiUl8KAkeo/+Vr",
-	"v9iYkgB0c4dVoqS18sNiC9KyNwLPN+W/GvabNOuL0e7JyVGC8BuQo2S5n6mQIse5HX+/KipTP7gcJvDM",
-	"80HGbPI+8OlMbLmbxdattnU8RxSeOtLRrwMsPejMB6Q4pry68xaAi7JR/PajE+RvTTdsUet99D19pQtA",
-	"E+Zxkw69lHysJAOPcKeXIqI+zVfqgArNPWvatYe6ztJ6D8dS0WLpg4iIaSAhhFU9hQRhMu6EKvDEtENd",
-	"2wY6t1clLV7CFEvaoK61i3npzEArGSSGiV3pukfxfIQhjQ/3pw4pGOfI/nGc5rwlT9s24dA14KwBa8oC",
-	"IgTqa9SAOOf25eX5ZYE9y05spcrjy3brqn1Sckq6Za76C97PFSw3DuowEy4PE40hdFHgWblK/CmGUJrO",
-	"hPo1yFmxJFJ7WSCFBdwCkxU0cjPN/xsKEmtA5tl0sPkTepg2lrOr57vVKcje51Iv07KM1vAMetY92Pol",
-	"CQPsGVfa3ZgHBPVhmL5h9N+QmeerZld0Ql7TQGpz37xPKOAeDpAS+OOEkZ85I6gMdR0sSwRf0AsBP0EJ",
-	"GMzQ5etj1Gg0DuDlOY2s6eYkZTW/VvQf9eSPK/vH4cIfthz2py815+Dr1r+X//ZfP/6p8mnhuYIa2Z0J",
-	"HhVHzXdOW28Ww+bHhI7GsqCqdbro1v3i3uV4OhkwTIO1EfBekfJO6Y76crxqGzkB9Xm08x3XGVWFoHx3",
-	"fty66pyfLV42kwKR3UB+M/AASyqnvkVyveiDdO+SykFegfGAs9Hii7X9zJvwceHVopyH5Sw5Xmh67ny4",
-	"LcuqvVfpiXun4q6qCLFk/VbQKaj8kE1Zt8LDqoT1dJ2HTUo75BDo58tlf5BbY0l1iI0LQqyfZW8ObY08",
-	"+9V+0Lz8+MesMJHCvyeXatK4v4E0c0qiJSzntH35pg3JA4LckijJEhDp/AAPMySIboigU0eUVG4c6wVZ",
-	"Auv7ODL5Aombo7bCzeGUJJXB5hli8ygDgzjpheedfKqi38OLWOkSyadipC/XyuAHr+j4tOEVpDXIRjcF",
-	"kKDm3i2/yQhvD7NB+3T5G6vbqkZ8UlBPCzwWl8Ul+aCUn2mQbIPDuAlxxCyNqHcgeyfVv6hQgi2PUIgh",
-	"6yEpEpXboSzHXrNZtstEjNbBhVPzGKAinFNBo+qiQmdmEy8E0qIDiMlUV0idr465Dunm6yj+1IZ0m3Du",
-	"+QpmdvMJvuodZK3ndsNLLlnbp7IwOTIfIIzcQYnOOZG/ttvY37D6RrF6m6zvqUl/UXLUUrKfytbKS1ow",
-	"yhP1dZ3V1LVINRty6828ShY1p+7mx9KZaZ/NmBFD6kFGjNQunuusNzVanCaUx5r/rto/XJWcWKuE7ksl",
-	"p2TbLpkc7ZSmpGtJlZzS2flV5/VfS07psnP89tqMk7Rwsh/ikXQOYskp/eX9+VUb/NeXb9q5VsYzLOnt",
-	"sp5cDB4Ar4Ntm1VONSlE2+j4tW7s1R3zSJqRujDB1iH0rZccDfk0MrRRIB09Ay25fC7F0p5eR3ELL0ta",
-	"BzP7V3lChaBsFA+sFQsskLvl9JiS1KHCzlxXMWGHTM8jFht71aru0sZeid1hzgrxxXUaX+/dt+uMSzqc",
-	"FUqIGhd0gTEbhq9rCNkep0urMUvbp2cTkUy9k0d/z0Oie3y9s/1o550ohMloZpMecRjqMk7cvocCPspT",
-	"/fILUn8cYx1g63M21w3MkkvNzeLS1FWfCsGD2zk6mn067xCwJ3lhUGi2oKGJlYbUXtgXV3TcFo1yUj67",
-	"ma2LnAQ70HyJEKbPLztw1T5rnV0hPLcKB51fdPUl0mtwUOvi4rrbvvzQvkQYdFmlJoRhxaYk4yBw0Puu",
-	"+jmOvwA4xfRKzVRySucXXUWv4uFKTkm9lktP7iHL+kQa1X19C+pr7EmB8IBPjVMUUEbn0YLzxldYAokz",
-	"As9QeRgRAj2at3LNp3RtpXppPWzNvMGeMNauZIi4ZqjMphMSUQ/WpRCYeHSCA6SBMF9bxLD5RZUdJi9A",
-	"izFBN5SZBaQnz16U03a323rTdhAI8dA97/z92ZWDPrZfvT0//z67EvP0Sj1ft42PkTa5P469zJnVO+ma",
-	"u+b4VyXKpGnNs4kzGYL3MJlmfj9PLtgsAHQD6eY8FOsXBExFHfkTyv6jVm80obX/AyoFJmNCisPTFPg7",
-	"D0VXYkmFpF5O0IDt6F25oz7RsgiJxBHySUCkpr3CiT91Ti3p1hlrllP5cRpbRIB+6YHyO8cbaStnMWcL",
-	"YpuIy7o4SWNwxZEYl2vqpWoHOTJiGApNee2SzR7XHBUK3HQlj/JK2EGBGFCJgkD3GffRIOADgcpDGhCh",
-	"2Nz3wjE9SMSWgwj2xgqakjJPQQ8uoYUi2GbWXBeMv7iiEzs0/G6lLnA+wvrWHH1EmLp/ywtaiASP0B2J",
-	"CEiu03nQrk58EnnOLYto2aOzaLjmNqh1zuZPEaN4Hn5ANI06V4VXa85nzaHvsJB7J3iWP21sNIWK44Iy",
-	"j6AJ9RkdjdXHz8jHM4HwiKOy5D6exc6J+Ddt7d/acFVXarDNVwRrWHMqzgLKyDFnjABnzQfARzLocu+G",
-	"wAWwT+pMWMbvlEii4E6ZkJh5ZF3gh1MxJqKbq5dcTMUY9BFbXTGzVcjSNfQRCYkjdRfLSjkMITw1qYWy",
-	"LsgjprVOkVuV3pPIUEBDGB5O/LS8nZcpq39w4v5DhpzDh7UGz63BLUqG4GYu2Tyu5d2I+NJbGpalsU6G",
-	"c6QhmTnhPFTLkq2VPPIZZJo0h95AoIllxIICgiMlUafioVBAhTxCfcNe5kpeqh8X+XWYG26mZjYGDCfm",
-	"UlBTzl3TJp4XaFDwqOQSB+2ATIjB5LWM0RIHapXiPtGIoe6CY4qSZefPjJ2HTFaiSlvRWmcnl+edk5JT",
-	"6px3c1VQ3V341qQxPDhz2IehrvLdpaeQNHwEhn6dLd+E6x9g+NMb40jpYZES5/iU+aj/8uXLl/1cpX9t",
-	"JTRMgWWp4mOfe2gg/+KNsLW4dcnqW6gFQQLORgJJXs2vUsx8Xbdz6ZKnYvxBP5mrY8ZhfTEM4pGzJ7VJ",
-	"ikCCME9OsFK4ugm1morxJRlRIaOCStJLkfYqDnhQx6fB90Kg7sn3aIRvSepQFyK2DnZXqmn3wc4HI0f2",
-	"6BeRo+jYi6KDbbp8jvhPAnpLIlvNT48vXqARlgRKN5d5pARcCjWSf5qSKRFbSHJ+syY5vzeJEkUl9OFH",
-	"EwepLpBAY3XMEWAQiRaFlJWR9YUgichwKgiU1M3TtAoGVlLHmp4x8Bmr5x2E58xo1c1cY7ZKQcG8xsfA",
-	"h0jTnFjTM++ttbV5Zqj3mZ47OTwnQbpUwP5yo1iCws9CuTaPflFvdZcVtBtgf1Rg3sRhiKjH2QuB4KnY",
-	"DUTPu7EC12J+xKlv76XWOwHdOVtU5+DQklBC9b9V8ZkD7s9y0yNXkEUL0w1ayUAXGhTiGdSyHRrnAQ7D",
-	"JDxYTa0rBOuok++652eVZYHCQkkhBTcNBBTJlaI2O0J9Ux+nH88sZkKSie6XmgnxyUsOzQ8GWg0nKYMu",
-	"8TjLq0n0lt8hJWSkKC+U0hrzQJ9+Wv+EZWOG+HCo1BhDB4+yPM/sUedK8gmVsoAaxkhSb9YO6q67skCx",
-	"WFJXyUhPEKYOS549qJJSzV0emuWUprr7u/5Z4Vp+ugSI5Cb+CvC8iOZ8iPl1XvKIGFtuqK+f4Yaw3axs",
-	"EQv1F2fdklN6fXxackpv37c+tjslp/RDp3V+2gEH1IX2lH9Q/7w9Pzu/BKd252/vczWAv0y5LI6xA6e4",
-	"caBGJAzMKn9SL4kk9CIn4G5Rp4OX/DhybO3ApPu4YdNzOcVO2UvD1n8nLfCK3KcvBFQUR2Ws3fEMvKMY",
-	"SYInWw7CgeC2owtLuVp9KhR5gnerG5r9H9Bkb3W7PNPRobDQ9qWOM7jQxqccb7kNfoCeA8aNaExVqf5V",
-	"2aOMeBDwqbwgkWdQfdmuLrNP56aCmGWaRxeR58EzZsokZX9eArZuQauOk8vW6yvTVFRb+BwEBdu7b9sn",
-	"miUm5r4yHw6VuLvloI+dq7cnl62PZ/qZOyrHfoTvGCozDiwGRD/9dJpQwXwlpxTPUXJK8Vi5tOiSCJJX",
-	"snwhzobcIYtOOiKGUIip7IOq1nfU9egD4vVB2ukrjOsXd1X5ttf7Ae0qZbFWGilgGd007qswhKrvlRg4",
-	"tsfTMsFidxUxXerou6Te+Ip8lvfqABjHaBkWA/nbPvem0NTLJHKX0z55jC4iLsgpjSIOZdv+MqVBoNim",
-	"xPGb+YELl8Z2m6PBbtbw715aZ2rbOWHEtgtDbsWO/KYMt7XtiEFrBmF6M2BYoXlEf2W1+8yXE+5PA9Lx",
-	"9Zf/bnyef9Y/mk+mx0N1ZXuFDWxxE8x8LHk0y48YnuDPrdjYXhgqS4S0cXY2xg7aUMDRomjKlHRvSvUN",
-	"wWmBAjqhcq1KfRPKsktYhhDZcED1toHrSkrPTu2TQB28Gzwib3P7m6hN6/5qYozMk2iMxfhQi+zoZxo6",
-	"yHZBKY/J5y3LD+EugVBrvxE8ksTvsX6vZLADS9PM41B/IcY41U1F4Zb+uVfq2/gb9aO24AZEoHL/+vq0",
-	"dXze/WG776B+9aR7DZ4TILs91q8qCqukXBM62I+TS7fSvRx0UoH12AqTRWRYFfuZhiEkGZFAEIhVtN1c",
-	"zMZ1POL86W7S3+U+hriYWa6qcQkG7vjpTBlJKk3VmTssHlLiHYC7vj3jkhlZIafhmeYt8GsSI6blBV3P",
-	"9M5sTYlvPsJK+bWtD/tVk6/1ALnHKWks1G6g9Y+wMIc0xwu0VgnMrDilmweuQxc0l4npQm74VxjOW+Zj",
-	"4pHMM0+P5klkmqJmTzFVLXPuMGL3kgFylvVkPQFpBP+0hKE+uT0t5uQbWNPsO88WD5cs+kGxcOl9PBvg",
-	"N42Bs++9BzKS4xqcBpKGOJIQd6pYzMV59wql5BxNgB7cqzkhVQUCBtSqGYK9PG4ua9ihvqGoPL+05Elw",
-	"XqSIJ+kxI5dQJrk19Osg05irK/2k/TnkSJdsEIYZikNjQdeDjQgEBpEey3TGZeSzRAEekACVb2sOuq07",
-	"6Ldfft1yUF+Hjb6iDEezS8xGRDHomGCoD6nt950e62dJRR+VcTw9lshFVFg9TxvjwEys9SsbwtGvoqtY",
-	"GusxKgUJhkhICCFCWgO1JlJvTLwbra4rEGcOW0FiGx6YzzVYs5fuKgk8LmhemguudN1UrfXU62aDecXQ",
-	"5zi/0kfTPNFBOMtQGbcCTwqiUyZpYMNi8vsWKKEnH20NlqkHDrPYZZBJS4pxmzzzOA98EqEyFlpBrihB",
-	"rcdiUW2Cb4hAVDqIVEdV1LeDblPmk89VrN0HVT1aXyviSjTEQhApQMDjglixtceU3Jpt9KXFvSNo/66z",
-	"IiE2kAr9CKTqUgWmuUZvA8Dq3JaSaR1jVdX6HJ1jM4F/Xl1YjwjPjfNpseSJJqpOXEQphU36vi1ebggY",
-	"HNFbojtkMORuVR+glNxDHl4U+2L4Qz70XOfGsVowH8Y+15i0pKhe1ii13NlQW+1oWIBajtw+f3s1GdYI",
-	"l4QHpxdpdE51zW36VMWqppGaBWHRY/GNlOZWoXK/Vq1XG4oS/6f6y1V//S+1al39q7743LcNGcmfa1W3",
-	"6iKtpdXV3+q3l+o/GP3Xf6FBf+uox4CN2Btv8okVXZkkujLRHYPVpeYRElhSMaTmlo8IVJqQnFfRiT46",
-	"pSzqBWRwXfEGhYZ6PX/O3CJTjxNQcWueev8n7GPzePZHEb3XlbqBzuYLvCcZ+eGprUhrW1puyKwowCGW",
-	"am7IDFGGhtMgOIIEdeu0t/3N+RDpNQLJ0d30KzdklhuydENmb2mRVHVDZi+MGgzJjUmoV9FYl7p3/ybA",
-	"uR+hs66XZW/Mtfa/F3ncXAs0WRYWsFnVLAOiVaha1DLnYRBbj9fNw26B2Z1rR7KDjGAHyHYRcX+q09TK",
-	"OhbHpK9qnvZg8OdBfBUUn0HZSlGbjZSt5L139Bt1ulhT5U3v4P69zC/ZWxzICx5Qb5ZT+onFknmugPca",
-	"02AakZRcsq4QUcu1YlN2SUIeSbFyKNddNdy8r9RsJTNL3ibykTWB0jMga+qINjra0xQVmnf0ZbITrP6t",
-	"9Y2tVKZ0TvelIyXJ+JzohnCQRWFy55HP5wp8e2MsK2NuktryujBVPqVbMlU+fXGd3Ua+GfKSXUR8wvPo",
-	"7ZwKuqHWuYjboPcXOQeNvsmRx8PZURy8I2MvypxbsFFfKYSt8N881OybK51vKCdKnpXQNmFNC/W4UkPl",
-	"37fLxO4+F5kHKLp2+bF7ORTvu830u2uvcKX/cimiWhNzXlCCbT8faWq3br6hJofr5mWMcbCqHbYXYTGu",
-	"4DullRpMjhOTkuZfcSv7+ztr1hbiIeMsCPKABgdoQYbKYup5RAgiUBhMBbLAWTc9LKYjCUm8bZQ2JwBz",
-	"nsyN/G+aZvqvIz5ZTtGMT82+AKEPufssOIh0WtxD/VQbeJzsCW1UO2GOFq5RVyBztTNUwkmIkj3xvGmW",
-	"+ZQWXEnxrU/dsLmzzGJF7H1KKEIKz9NgSl3xVYHdMR0+HltIfVu++7vng1+XQekZRMPY2byJXGiDAJ/P",
-	"Xxcv+4EOu9ROng/4m7vsFGYOsHfzWIaD+9iUJf/wGJa/9fV97YQ7HhOvoGGnto7NeVLAU3WU8a3o/FdT",
-	"OQuyu8HGBrbRMRZ6HkQFUtwpJzJxGkWEyY822HJxMeYJs2XwXAqEU9GaZiU2EUhvPN+z9KDwtMQB9UIg",
-	"PBA8mEqC3l++s9br323kWnwOa9D5xT0bH95kKiQCETZ1/KYA8ohTNoJ4NPBA5Zw+fJ9/KFHq/uX0rTXu",
-	"EutgFkh786CsaBY3bKSVkpvi6N38Ob956M2jGPKTc8uKKzHEnMX7s/K6PwNpThObTUhzjqNtqWutPJiZ",
-	"vzv+Vp6j7cGetS5hfhwoXZxNgUPpjfGxibrOcU/QEZVx9qB5HNEJHpEjZKFjvaIpTzK44MC888P7v5xe",
-	"H7curo7ftv7Mh8OFoqp5ddj0PHkmKCXDojdtE++Bp3K8bZ5+nPXkdpC6X5D5NAq5WD+a/cI8X5iuYX7P",
-	"uzfqtE+LegK1kqQgDjlB1bnSDyaSVDtWJfkskQkTGfIIXbV/uHISNdvEhPeYiQU36XrQWMeMo2MqhupO",
-	"3JlDgL3aQFW1elROhaij3375FaVLi897KdOFsUvdztkbKDYay4+lL73SNAp6pcNeaSxlKA63gZlVfXJb",
-	"/Tz9ibIJZVWPTwBn1C/beOD1Sl9TdYaThhm6fjEklV27bt0ow49bpLuId2Uzhc2xHcGhUZM5qJt3MWJC",
-	"ciMip5Hxf+saDqniu6vwOiWBb1jn+D7VqW1h6DxTgkfordphXFkSlfU5b9myk0lrf1SG8n9b1YcVTlun",
-	"5nT+XYsU4f4+z6PbQsOIiHEwM95ZH+gP9cDj6ljv7qJwSbO15pquW1vLUCSIFxGZu5TdJhqTz9hmmWc9",
-	"vIldaWew6+35++Rg6OLaoO41/CbZGe66e7X9+kEDNwc73q6/R/aHBzm/k8YwV/rQe14HPbqpR3PtJ+mx",
-	"0vtdfjJPLjqkkGIDuaGbBZTN0+qcQpJW921SWFn3XMvN0epyj+LgMm7av16J7mFECYMiUn/nQEbiugDp",
-	"Up5ubbOyBJm1FKW9wXrU7Vi2EhMBcdE+O+mcvbHfCkhmHUAfFqg2oF6LiIKojkayIDTvlZxS6/i4faHb",
-	"1V22v2sfqz9zwTgdpFr8PrjwTiwyJOD0ye1/mE+KGRXHk8SvNOprUYHFupLvKHpHcjWsdVq3JKCw3VvW",
-	"i883L9n4/LzrnN8oJY6NX25XTNYFQtNjth7KlblWrOHJaUyCoZvQmPitZzPcpRf+IMtddi/PeACb2u7m",
-	"btSi3HBy2jk7ROSWRDNdAHk+exwIn8+r6KT9of3u/AIKX/voQ6f9sX15qLuU4DDU5VgN0xQ9VtYcU6AJ",
-	"1PraQiY7z9Tf1qnZRwjmh1eT4Sd4phPZPRwE1otfgYq1PaZfROXOKYJv4mpOjqlvoyPG0QQzPIKKaXF4",
-	"QJxBD4UztaBvKymYjvXxIqBugtphLsnWtQtz4/4Kmr9czc9fWPo1pqXrkeCHcIicjizZsgGkoh5Fpttc",
-	"lkfzO0aiDdlK7b5spW1yfrty6lOeK/qtxSj0wS3jE4Y/WHYRM4j4aFfxCj3Fk5MIg5IbkAb9xrPRZrvg",
-	"B9HlZA/PBPBN6XEGAVOSd/us9eodyIonna7+s5jw6NcLqyKcT6hEfRNA1ofKaknH1AH3Z5CbNAxoqG1r",
-	"2j6qJeNFDTEVU5edRkZTYrJURIq+OsbAbRynAumE65y2+zlXJ1M8YL6Dg6kNMG8rKisC+l33/Ezr5cuN",
-	"B1d8NAqIUX+K5bhlcYSPpGRm9Us7Yy5FsZUf5hZ53waNEWHk7n6NGQvbH9q+h1BMLN36EI0JNv3eN216",
-	"WAiLp7/rsLYNrvn7giKgLZbpYpITrZhlssYWWCsMR6z+R0WpxUXumA8kosPZuurLU9RAKbAxw9R5B24c",
-	"P/mOAlO27oWwSS3qMV3ZbjClgQ8NZRLjpSkKj8YkIltHKMDRiESICgiDjFYUMDNBvKujgj9Qn/BCMgbd",
-	"po6QPzWtfChDQhduWyS99qGCdsNJv91/9ebKTgKqPBz6SAZjzm8ex7xSxA5bSYzgnZ4PmqYL8DwIIiWU",
-	"zBhMpc5pZFIJ/mNTgHORy5BbW2x6LWnKbLF9mxtfv0GooVbb8rWDt6et40r3bau+s6v7Mg3RD5Ufpj9N",
-	"Kl06YlhOI3KItPk3ZfaNrc+psAcD+B7jkTVYp109WmdEWJjCz8anQ3xFKBU8FwpFa3VuEQ/vUb85L7Dh",
-	"oyIZtiIfJTqa4+K8e5XbmzS3BDOgqTlVJxXebwC+SeVlc9hFyTwZFDVpl5nAx1w0Wxe7RApIa7yjSEb+",
-	"lTVTL9ngk/N5Syg24PSZi1fA72GnCMd0AeoiTgfqwQExlb+tImCdaELHVWZ7rvmpb3QvW9u1oGqwJ/4c",
-	"dySJvzE9Z6sexEbqLqiUML8KFfiTvtKpoew3xjyRq5JkcSOXbuiTVkqHuUFQiTUg6hJDTzrGUURCgnXQ",
-	"970IXlLX82DTop7xHp43RSpGvvtnR9k7F0cyLZ6FiUaTHGk8OLL1W+0vQuKZorxyTGaKzBmlKl2/reZs",
-	"oi/dk8RottBNsaNlpRZAGY1IGGAvbvqt3tQJqylXtVJ9OCNpj+jikjcnb0Uk7P2G3OQIjaUMEY/g3zmT",
-	"mw0xSBndtj9Pf5psG8KyGOe2IICltAgY7d8Pt7d//M9eT3z607/lMjJBvGlE5ayr9h1bOWN+n1NtOCUk",
-	"pPomCvsGKguiZfLWRQel3t1ydJyM+kkrjaLHfqi0wrByRSdESDwJUfk9o5/RhAYBNWKzLjuinzuD6uko",
-	"Lnutj7wP2bV99NOURLMeC3GEJ0TpATxylDiitWBTfmSMBWJAlNR3etjvycyqsSBmULVP/YW1GB6W9KMJ",
-	"YJJbHNK45MyEf3cH2DwgOCLRa3ta3328KjkLqR0TbtpFJJUdk4ozajAdhhTwEQUdHnATUBlGT5agjlq3",
-	"nVp/+s5p/rx0kpr1KIHcCxEDGuIgBySxQGib95pLBGX7L+qscns06UWZuDA4UhP948QGiLiNU9UeFjyX",
-	"nJW1NSycEA/F+hA6Nz1D8+EEQOKh2OB4tAFt/QVoa+CS6WFqVM64c3ikZI+K+bi1xsK+QgbSkBcUa6oY",
-	"l84AezeIMF1yfcIHNIBbKA6tz8fG8TpJJ1uR+lK31ZI9piUcykao/Pbq6iIuUp9059KrGBAfWqGJGfNw",
-	"SKszPAm2tBso21LLQVhXMGTQas5Jd2eemlJLapJMjumYS/tjtcd6rA2dKaCUYkREyJkgDjJZKgqoJIoU",
-	"PaFqKESMTNBj/S89MG70FAV2nZ7xKEDImNsrOT3g573S4W+//Or0rHQHP5vBe6WvfVPCQxevtZU7FEwA",
-	"QHrIao+11RoE8nAUzVBff91HvVKtV3JQX03U18lrZagYGVABJa2A8+sNCMQZarqupqoYFFXCPIJwj/lE",
-	"b0oX9lag0vaLvll0v4p0qgqKc3qAs0X4ThfbBzgqIctEw+MREYd6XejPCAAFVpNe6fDH33759ZPTg0ZI",
-	"vdIhAI7+rKHo9LIdkXqlwzP7HXRF6pUOT79CHSv1en+uP5SD+mqoPqq7CKJhdTos7Nf0B6i5LqzVEjSq",
-	"xHjrYIS6ROpp42k0HknDbHS3ZqUdl/v45vq3X37tbx2h/hcY6asaqsf0BQ1DsW2+3v7tl1+zAySdb2Eh",
-	"rRxGeoj6czwH/Vmp3uUUBzZeWAedtq/enp+gP6FeqddjvRL6E7poXb1Nf9Fjx62z87POcevd9V/ety//",
-	"mnl6nhEv/gbMN/O9Woypy1kGv8PW1pY6FphZ7ZUID4ckbmKHQizHDppfRkLoI2K7NGhRQZcxVdAWqPyG",
-	"vxA9No2C6gccTImotuHRLWdh7QsyhBYZjMRozqEVhlr4VPTMnFmG98V0ycNBkATcmdMngSAgW1TRqbaz",
-	"Y4Z20ISyqW7NOUxFCfeYF3DvxtG13CMCzWCYrhAH5d6abk2LHgH1CNOxvYaXtULsjUmlDrV0QHCN5cS7",
-	"u7sqhp+rPBptm3fF9rvOcfus24Z3kp4TpR+mP03eKFURdTWqtS46qWo4hyVdsQfYJGE4pKXDUqPqVhva",
-	"Oj0G4TDGbfVhRNZxhTu2mC+EkRopMBs+UEX9GzK745GSLrD0xkQgKBJoXPvQM7zHPCxIhTJBmKCKiAez",
-	"KmqxGYp4QCCsACIKqNSwjLkQhN0qutTSjQNjCVEUKn/JI9vaBeisfK5Lf17rue/1RqFAiuU0AM266845",
-	"WnEYBobJbf9daENxOnYZjObQdsNqovHLP8LbEMBZwjfXSpq89sZYale3VbtKB8MGfvny5Uuv7tcyNqrD",
-	"Ut2t71bcZqW+d+UeHDbcQ9f9k7t/6LolJ7fc0ARUTqmOvKQNkjWINjV4DOLusV6BDSOBZcbKpbZhqRd1",
-	"mGoqBrW059WIWueBiwdzwZtKagS45w9Uzw5U8+tDNdAO2cULA0FoZPFQjexQ2B3UDOwaC0NBeGXxUM3s",
-	"UA3S1KvCu4vbMyGaCl9S9s4l56Oe1G0VXesTqLsLbQ5r2SaGtaRhq9IQtWySREgcloAyaPV4jdJXGZ89",
-	"iJjz5nS1QgjUhDa3X51SU+N/3sDxPdl+heN2AfBKbfUr7xk2Hkvi65caq196zaMB9X3C9BvN1W+ccfka",
-	"2gh9dUo762ylw5SqjgOQ6jLKONyLlLbw4yd1pGI6mWClNQEtWwx5gizvkTD1z0Tp01enFPK8CAJtWQZJ",
-	"VsnIploKI3eg4n1PZv1EunHAIG8lJRPlVSgt2QAuUyw0JjV9B76AcuJ8GsWBZDCSunYOUjcGHtL47kAv",
-	"XnN7dP/qHosLT/I7Zvn5DZkp/g6COSRsGgYP3gjOTCVOMeZ3Ir0gy957zK7lBerHd7JvDUiH4OVRD06g",
-	"R3AZ7GYmWNjG4gdYkmir2mOXPFAi72mrc+bo2Lc8VqTB3wI6aUSjV6Z/1vrEfzUJXiC8m9zfDgunUl/c",
-	"xDhpzKmPzrXSnGpnWPf3vRo+GOyRpt9w5xhW7aC+16g1h8N6E3uNPYzru4OdnZ39wUGzMcD+ztCt7Q18",
-	"3yO4Vhs2Bt7O3s5g2Kg16m7dJTvD/SImt39VUxT0Xkyufl8mt5PlAn6z1hju7vqDvZ1mzRsc7Hl7nj+o",
-	"+00y3PN3a15zDw+J39zz8N7+sL47JM1dDw93a/vE2x14pLYZY9ydm5y4Bw0X7zb39nZ2a35jb6/p7u/V",
-	"68MGwS7xh9irN4eNodvwdnZrnlv3vYPh3r63c1AfuEN3f7ApM92b44D7Xm24V9v1/WF932sQ19/Bg4Pa",
-	"TnPY2CcNsuPuNRt+vVnf97wmqdeGzfrOnr/jD4g7GNaGTXdTBrw/JxbUiEvqjeGeO9jbc2t7B7teba/W",
-	"9PZ81/UPvD3cGOw3GvsD2Duu7xw09zHGbvMA7w39OqDVZkx7Ad8el/0uY72mvYYup2Xl8Nhe/s/FiJu1",
-	"Naa40L0Erzh/hyMQ9r81Az+21TYNIZnj21+d0qINIaEnSxQvbV3IslhjS+WRT6I5fuvEzNaa5mmExB3V",
-	"Ghg09jC++oTZikKdq+k2Dq2NI9X4GGGmKz5rgFRR020eIsaRmHpjMBwXq2tdu+lH5zr/QpqH8ag9TPV4",
-	"ROJkDjXjji2gUxaJ/1AQ7qcgaHogklu0qCFsZAwxAcp6PCUm+hdYjrV3uphkbUsIy9XFJh5luiLNpmtp",
-	"lxL8bYpsUj5S6S8cethpk6D2kSOgHYrg6bYN6inImDE+C48c9pju4oPjQXVBf60dGROx0T+absO4qigo",
-	"ZpDMAk4cRYu9YOoTf8uqQz0G1ZnjHtFV1NWxZNp8CNmMVCIcRAT7M3BfUl3pEjNt0q/2WMvUcZbJjdEL",
-	"U2NbC9t6uokOoE4u6UNUlHkClE9b1iUcuaHdT6SgPCIp/RaUdE0qqiQBhRVK+DPZAH9Ie09AjduAPYrw",
-	"mBDShIxsKPttf6H+1+2IjAhTlxaKtD8eVXU2e3MlMb7MxutY90kiSqYtTxCTIcb8jmXjSUF6jY07QLZ7",
-	"jAfgFcpmPljyfZgblyJMSzNtQYIOCNrrMi+NOrYwRIrSK3qrOIotoAFsdV2SehkfVyqZ/xsQqXz51avV",
-	"m0NvONjxG+Sgsd9s7ng7e7uNYYP4A1Dd9/b294YHrrvn7w0GXnO3NhiQ2u6g3tht+PU9ki/zPhoRyymt",
-	"sERlzRa7+EMk3IAI6SYCCeXJXMRVZIj6X/X1Dkhe4OEJfB/7t6uoI+GOfK+OK7bepTOItU9XXd/526sN",
-	"xYIjn+sGkInwZIUgKsSU6DgUKo9yJbCm+TXul8sQZ2sbaPV+rIH2Ua8pmwbB492e9iSUSy/OiU08/uOu",
-	"bHBXNNQKzTNOvv3lnJHcVPSkXZZl486C+/uRLSoQAGTqJ5vg7q08RH9D5DfB8j+cz/+MJqAiQ3bt0K0/",
-	"lyEb4k7/IG4bELc3wImLKNt9NIk5w8w0VxXQVWstLdOigNTZc6lHq9lelXHygk61S6ezc0aOegwzRBQP",
-	"tBUCvYDgCHLS0fdKwtDzaFrrc5Djtc1HkdzEaJJxhRiavK6woLMxvq031zFJpIjofvs53l1Uf07/7qPd",
-	"Z0Njck/kD2vFU1grTMXi9XxTc+aIJLv0EejIapuCtm4nCsb9zAmIB36PGWUo16IAFlwIChVgULDxqYkd",
-	"YeuoUE/pMUi5usUB9ePcle/JLOlZZCnSpuaEOIT1uQQ44u/v+9ht+M2DGj6o1RtuEx8c7O8cNPF+09/f",
-	"axx4g/29wf7eAW7UanjoEq/RHOzg2v5uY28wxClR7bHtomqF61gUbAD1H0aFBxgVcu7iEsKRKq1c6Mu+",
-	"NCl9+jKbpw8VUaK+SV24OHuj60UrpatpCkpbtg69hFmPzSXMCML8CtSkqHhQSkKEQExwpACW6okJCQx0",
-	"xHikNCfUSipUC32Te2zIo1TAN7hzoB6Fj6ahLfihC+diKZWQohU3szoHRXQ0hnSdu4izUbXHWramNPQw",
-	"szSmP19Xuo+EpEGAxpj5AvGptGvT1QdSVIV4NxC4VqD5HZsz+BZhyEmd7dLuwB02PJdU9ocurjS9nZ3K",
-	"Ad5pVOrD2nB3uOcd+HWl/cFR6uR9fAgftkM2OhpgQXabDv3w6vzyzv3+zYi3Wq3WWff9uP1+1Gq13qr/",
-	"tPhx66/q39ru35uB+qNarT6mImJAtTygNYWp1fsJBPWD1S9ccX6K2czQHvE4lzxPQdB3y4uRJL7OUzme",
-	"v85DHo24rIRYCIhtVwJALvs+xTSAgt6UjQJSmQqCIiKISXJz9N0C213DtXfLURcHrqZJcTOxKoqL68p1",
-	"R4jKHrPXD36eu/gwSby+KmoJzd+h1DVlMC22JswwIreUT4VeVLXHUt1AqEB110V3YwIGGB7BXYPV6bWA",
-	"ixbH+XgOElxHoFKJInJLcCDiyiA9dqnIZ0AnVB6CgwHq8YWK/pjRtB9617VVZIDQ1N2kbi3ka+n+FJ0L",
-	"+DTm06jHys36Qa7N5zWc1YU9qof4d3V5oJxSgWtfrOxintSr+8SW2JYpLHyEsD5lWybmzhbzykeg+0sk",
-	"T6SO/E6o1ilUskT2ildSZGUF8QLBvphkdekIAjf0uWUSbXE61TZTigDbpNjvPl6hMmSY9TN10w7RK0jG",
-	"Rb/98ms/t3jqVpIub2egUMVPUYEhxH003dohmrIbptQciz5WoohBATHrcauGpFMqnuluMVtpQ7NZgnWB",
-	"prZHRVwBaY5w4aEkEaq50I5Q6e5a3oFV6o4CemngWW242iejvo/plo4/VAJbbSch+8NpBEQ2Hg+UrfoB",
-	"mjJJdeXYO8p8fgdXRm0XlrYYSwgH/E0InVNKeF5JNJTkq4jZ+nQD1vbE0SzmRBVsGjVn6e5SRQgTk+/B",
-	"Yqy8sUYt1HHVVcFLSqUt2QR4NW+tbj+dFbxpShGWyOy78eCNR8/pd533P3dqZ7QjOuxyxzvu7HZuwh8+",
-	"HH93UCWz71zyQ0s95P7t4854wP5Ch3+pevWADSavXf+H74LHFAfNoYlpsFTH7GpTAWV/WK5+V6xCnYsi",
-	"6EBfbQ1k5scEcwW/0MWLi0OwDb1MUVNbptOSbidxCVoP3ioHYDFdBsWPEJbUpxOUeanqHOAF1LaoIk1Q",
-	"29RtLfXnJTmPTUoeUw3MwGmVecl6KrKC3L+knQiCEIEaVhIJasU1i2urrCWa2TojpvaIEs7S4hhLvk+X",
-	"soXZ1ES//fKrEbtMhBllVFIcJK9RgfpQkb6PtlG/pf76j1q90dzZ7du2YGCpAbvt9UWr2/14fnminVzG",
-	"Xd9jiQKaEd3iSe4lu20kik2FOsIJeS5Z7DwUDxbHUiJX+hxKTsnurnRYgrNa/2rbdT11YHGefLV/Va/P",
-	"yVf3lYZuvben31ISytZr/h3JQP9aEk1cqiowd8sSVr5oeo/IiApJomKyGqeHW6lDXSkf9dU//TiPO6MM",
-	"l0F2UbzZqK19YPF9nUPWtze272iztM1vACM8WMdWGOonmpzB0KZfYY9dtt90ulftS00k4bnEBL+lfW0x",
-	"IWWE+CKpS7mfKi5r/IapkpU9FhCpKKnarKKO4F0w3rtMljkUnoYehQD6F+IwLkOYUpxFfAt6TAl17iGU",
-	"rCIBOA2M/VGXpIsXLDlHdwTfxPHIsEFgDw7SdAO6VKn99lhZj6YrSG0p/nJwmLEqWadkJooslk3y/Ywa",
-	"Tx5AqTXFKzX36we1Rul+ct8DFWy7jT907H9KHTupNoTIZ116LI8+Ze7gk1lU3TWYwzFnw4DqoqL/4FzI",
-	"XrWEceSdxQqxP+upWSL7K8E6QzBtml+sfy+ylTk/lWUrfbgIfSS5oxnWVNieJ6BAT8Mq6jAhCTZNDo23",
-	"yjK52FBrCvipqVf6nnNYGrpsd9tXifIA8n7MZWIul7i6puER2jEqAzbxbIk3C1G5KRfssTQbRAVcMGXV",
-	"sJaFeR9d0n5EO/igNmMc7F81TDBzfoqjGp6HLDuLBYctJ3UeavtadVrghIpb9hgjVGsr5gUG+mDMC02c",
-	"kGaoWKARvSUsnlMjw1aW71JhWG+Pzc2I5lhvLisV5FE8bileyBp3OtIC2GFCy+tebbBH3OEB3vebw93G",
-	"YIfU8J534LvDOmkOdjfhnKlV/zO75q7msNBUUD8ClhEbCukfrrh17atEmsCdGKrmxhmal/LNqVsE57+c",
-	"K8wRzyW6i1IvRKapvKJeExN3sFsBGmYUD24peDrwoBYHHlTROQt0IM+EC9ljEfEIMy8rPpBQFDAfGyJu",
-	"Q4RWkGZQBSqob7WY/mFCbfhwMYBB89aqeSfNJ1a9mWaoqDyvnqUIVwX1u+9fXbeOj8/fn10VDpuyPgsn",
-	"3X7HKHM9hgqe1ud4C12LEi6oC8emdCtGbiG5JQhEHGlR7CE/RMYByvx5ZygBO5XOI4M11l3X2Mjir8By",
-	"ljlrTAMk8EwgsKihWM3kEUqBR6GDLms6zHIX3fkxlbCfLNXgoalgBgyKcalTsxPxogeFTY9g6ow8UDCh",
-	"OlE+lXEASTrApMf6cTCWPW79+RhEFSjga8i5tWMmhUtRNGWiKA7tqMcmVAily8d2S91VwGbhuQlvTM25",
-	"5aRKq8ZRdUaeWScmJn3ZFuJjyqkDAwyzRtMeG/PA12WsFyDLGdmyoTX5ETWHYO0EUFwSGc0qraG0BeOz",
-	"3L5LmJ+00XqI9pwATSvRkCW1eWjdUve1hqMSUgzUNsndTW30n11AsHdPSan4hrAjdKfuuRIfNVdzEFUs",
-	"QbfZdXS0eUxOgJb9IT9sFMpjeTWwC4MdK2SFuaYJa3mOoAWD0R0h6cbmJyWxPPD1dx+vnCTAMK3eJbNG",
-	"ZBgRMa7QiRIuRkQmWQFHyQRxJX0Bq5BQ+z3OMDBVLtPLeSGSctUmoNAmCGk6pRmmom8696k/hQaFfWul",
-	"VM+CVhu9ELZDoY2ktqU95ya8IbP5CCMNqQeFF8UATrzWOj0VQcKq9YffO9Loud1bJ2TCH9O/peAVy24V",
-	"tZuKkiugtVnK2QUJGjigHlmf6sVLfWrLqEK3xbySRSvoTsXdWbSC3tdmefO3j7XbDnOzBksNxY6/AMPH",
-	"4i0xlP8IFPrHY0RJi555v5pClly+k3CAYubTEWJKbG5L3PKmjEVRGx6gqltx1IIfLyvFtnrMGCXj0CKo",
-	"5xxfq34SiQ6St6aHHmamX7B6o3OKBBFC8VlBA8JkMOuxlCVPyc96sWbYKjoPdFVJaw1Mct0S0jkzj1tG",
-	"ELfdEHHwvOULsdEtxYmS0CdYX1yUJ8UjoP5Bhr8wjgLORiQyboEiYn2pz6uj2xJt3BygBVlyupvRNyno",
-	"v65z6L5kMRx0vzt4vvCAVuYO/JF9txhVFTcVm4+pAioyT0QsiUiCrWJiUUy9hjQg29NQEeElErPkkfFG",
-	"TKaBpNCew2j3aoB+RmZW1MTgvVXbtScCGgWB1UHIiEBcgTSFfgYBHyDo4ARDjbEYK2Eb6i7eRVRKRSSN",
-	"pKum1Q3vKUMTMuHRbOsI6T1QNjLTaEtMZBtD+bFVpjyYKVVNUYotPWVsM9Gu+7mugmAo6qsVGRvKNAr6",
-	"YF05xkFAIgGpiVawLvehEVvfMW2dUj3S4t5phgZumZ4whsaV+3EQXd/psWWNvfTm+B1LiiqYMeMk4xdC",
-	"F9W3NNPOzZkxDOkDupqFBIixYHQ4tH2UkvRFDcvyx7etq49v0GnntK2fBDUXC6Qb84ylDKsnRBLP9vhX",
-	"42451piH4yZmCfs5gjRNvQHzUkW9pfga1NTvsbjVVNXGn1Dr9ovkC6H7D6gfjImZzZBPI+JJbhrHhaFS",
-	"zW3np/rOTo+lfF5lg7txEg6gtW0SuBUbJkH/UFODFUxB9fq09cP1q79etbuobHtM1dzm/s7erutqmDmo",
-	"5rrolL7aOkLYtiOHBeumP7VGjylssphHldYVyvwiEwoIr2lAHoFFFakl8b3eHvJoUrEsKCH12a6gaidF",
-	"TUgDcpQ+JYCyPr4B8fiECHOamabsA+gutrLfMsy72CD1abSX1J0pHeqk1e2/h2RUckqKPEBVo7rXJDV/",
-	"b9DAO94u2R+6uDaoew2/SXaGu+5ebb9+0MDNwY636++R/eEBdgc1r+43SHO4g3eTSA8Yvfr3UA2u27g0",
-	"9+u1xnwbKAWPqk9uq5+nP1E2oQwah8aE/cHreUR5QCFwhw35yoKlmlzDXSlDOYcopt1hRASBzoZ/6EqP",
-	"JWSYxqE/fvrqrKgNomY37RZTAoW+klmB4ou6D1+XpkqYYzbEMjZ7ZViBZUpYGvaOyulbyz1JZEXLEkDF",
-	"e8yS04EOXrjDUBCf+VtVdDEdBNTTpOn95TvDm7S/NyO0gLIUgw+SMgakxzzsjXXlQXix3D+G5mxqwREP",
-	"DlEI4ztogj9X8Ij8uVHbaey6rusgOplMpVJX+lvW8de+wiNgZ/1eqTd13YanIAZ/kV6pf6REin5nWDnj",
-	"jFROsfTGfcXpgFNIqPDWf9nf0ryk4TZjNxBGA+7PwJ13zrTEhSKoc13uX6p/DzXE/+xWam690XdQX3+u",
-	"ufVmJflY2anV7fh1d9eYPRHq2/OBwdQ6zfC60Y7EkQQTmdbsCPMtu9s1nqTM+2Yx6OW2hgG0gQQYKAEL",
-	"oVbG6yUU3HGgJxQoLuRiA2nAUAdyoaYdddc1jk076QkVIRdUl5dSwKcsoIykgngSkULHhRiNWQtDBge1",
-	"4i2IWqGRjy5fH6Pd+u5uwuxe9mHNjLNKq3vc6cCgQot8GhKaJcbCh+6CCDW+ZUGqzr1EAPXSW8Wd1ijx",
-	"e2IELogZXOP5VzNJ4CDXebgzVMgMuLyOuvxy+2VWAFlHVCiiDpuOlMuYEtxSkotpY63G0+ndGqVz2uS3",
-	"gjs8E+ZmgdSTFVXSDJSw6UQRVXg2pyf/V6eUITuLs/XXoUNxZ2Cc6uuenmPxwuTMpG/PEbI4/+de6bdf",
-	"fu2Vkm9e/vn91evK/osXkOkc3zJ9kV4IuBTrrsU2O59fxiu4gra2k8WqF0JTwqXQjhGBMrnb1M3w6USd",
-	"gBtDnjJJRkTzTUW1c+CQS8KXz5zq1d4r/ehWDnBl+OnLbvNrr5Tfq/2HioWD7v6ao6TrbqzWLpiihJSh",
-	"gN+RqOJhQdCYfEblVJthteqt7CGkVpdeW97K1Nrq7u7v+vLOcUIDoD8u8r/uRc5IITkA0Wxd32rg/fpa",
-	"V/Q3AbZf5Mgt6157PYW6Xp/+VNH/bOt/8gnAH7Qnl/Y0tKqVk4ELVqYXSqoPZ6ickaW3INJTp+geIcZj",
-	"DEvRgqe4nc92pl+fLBhl9z5Wl2ZttyjaB4LKgYznKRsp0o7KYDDREvpW2mZR2yA6SKnMK6OD1lnOPHat",
-	"RYBePpi+9Hovl1CVr78jd6tRPYx9AQ1moJKDXW3B1qBBmX/vDZDRm7bxpqYMEuiOTwMfCXU2ZQVUBymQ",
-	"OEhdRAeY2JYT69Lgl9Da9LwqfsejG4Gwjj15077KU9jeknsabb+lxraOEpZv030hLGiLKOYf0tNzSk9d",
-	"+nNGtFWcF8D3bSQnbQTP7f+fa7n73bLCf3Lx5l9UqsnhC1iMtb81Joep/GtUNjTNsVRdB5e/bbdOYlVk",
-	"K13aMzvDGdf4MMZCqy8wnR3UvKg57Vyx2zjCkSSL2DpCEZHRzMQ8pmLObaj73LGmnsjLltTR8ZKjO0xl",
-	"7vElV/xrwtvzm8mRyEZgpre3hLW35vhHwmEVh9ckfh13wrYcTycDBvHsSxwLunap8HCgMxOHUA5YUJ+g",
-	"/l3/f/z3/rifxElhERJPImDb4IC1UQaEgc/WP4zLofZYXNtbj6blg8+6gWOFQOIGULy4ST39mWxVUZdP",
-	"I4+IQ/TdRfuNgy7O3jjoTec1Kmur8lBh45b2Bn8kgwvtoYj3qoa/OHuTGIoFDGe/VvKHGgtCrbSrAskI",
-	"MxFidf23dE6rmhlBHZo7KkgVtbE3huWpYaA3GpQ6V0tQQAAPCDjhk1qjELahjj8VIwA+HHBpdBSEhPVz",
-	"yzFm2lt+9fb96Stwl190fmi/66LyHfXlGP2P/47GhI7G0kHWgd509f+2TF7KUBc3gKNquq7NKgUvP/G4",
-	"DyEI8VJ8OiFMUM7inscaDzTOVZFGQlONNW7q1mNA0iFzCx5X10GYQDT9pIymzMMmStnjUTRV8DFejZ0q",
-	"apnoAoyG5E6PInTcCaxSY4SC7lEcaBzDVF1H03hZTiMdmaHdVHAU4HGCnoEPczod9dhSh5Mxa9zpT5/N",
-	"zzGNTgQWs3DiK7zXmTwZxpNyUVnP1BJXxlV8nR8kIWcpwEdAL8Oo4XYyFNLPJACSSdUj4GlJPO13GXpo",
-	"sNF4/tPSUaOupCP8WUtHNbfeTAlLtTxhaX5tb4ku+73B4sbfcHGP669JhUNsbPmNS34/ip8mJp3PIPv8",
-	"IzorVlz/e4po2qb5peY0v35O/iwW3P41DHm/D1g3NwmGAiAOsH9hSQNc0pR0l5GnIRd1qG1iaje3OJim",
-	"LXuZJvwQQmpIcGLis6GKNm5PUbO5NvTJlHeHKPf5rL3vq1OS2oR1AeQ2u4VEalQbUHw2V3ZZvp08Q2U8",
-	"aK3uuu7nA9d1Db0/SqiUFq2MEBbMdPNKLUbwYbwpKx2Z9+f393gWzVaBftS/6ztIyc58KkH8rVWrwGcg",
-	"tT9Q1InowN2kekYGqDrQF5avFR4lGtzPqLyzThCXmIYhjyTxT4lPMdgrfj/mzlZKwNfVBDSslsdW0cl2",
-	"nE1PJ2p3axRyS6KIbYC4Dg+GcGWbFgK6gYCUkCFlOjnQpvXRuKILlT2tHQV8pFCjilpM51goqS9OPNTC",
-	"sXtwpObQsg5Ih3rJSifT7R6higp0nDJ9FuIRoNCOzQ5M1XEybSIRZuQOlXX3t8E02RkQFFPTZcvROYhQ",
-	"MWfM73JG1NGoA+zd5ImpHVhuZ5KUxn1A8K2zzuNXdEKExJNwzefPlF6xIrB3hcOFUe/GyJqtQDclj7Pi",
-	"1B/XrruBvyQGlobdU/eYi6df2TnSIoDGp3+6cNKnKj72+KWDnS8lHorUJxyGXdvHPScRRpMUaDSwUGKM",
-	"Tiq6EuwyCroNtGk1HY1plUDlaShIJLfQNFTErOa6dnJhTCtUkgnSveIDSnzEWWwUAntMRDRrUppAXz0s",
-	"+o61W/DIBzsfk4fo+LLdumqfOEh3Yj0xNTUECshQgqx1Q0ioTQg9BsLJllpp+/Ly/DIuvGPoeBnMmqYO",
-	"oM597/gmzlHeUY8cpmIdk8VvQXuqFcTYQcuJMSqbrejRlJiuGU+cMz4BFgFWJbjN2qwGRiBdY1Nb3a05",
-	"aA2CLV7Byf4Tku0fv+QS6cVv6zBLQjwB1TYm4mBZ6OhXa0rinVBmP8YKBo4iPHuyTAyNejC/NkaDFmy2",
-	"9+OXlByuK9qD1cT0Mz4p4HFFbxnMzXmrnm6NXDp8zEaGc4cAqLyMq50zKLY3DSRUrVGQ+CNJ4vfFpCyP",
-	"0KVHBoY4rcmsBMGRZlO5jg9jNS7r8k3ERxMc3QhoGsR1caMo5WiqotcUPEJJ70a7Np21aHgDlFM0AiJk",
-	"R2DKBOrfkBnUZUTl4zFlRGjHwTssFQcjnyXCAb0hDvKwIBXKBGGCSnpLjlD//29yKK/7PabU3jDAlKUK",
-	"UW7Np1/SyNi4LTtROvIR6pPPMsI6jRw0Et3udUzAH3GuWCh4bshn7MlkOyjejWY3wOugjBkzbgAI41Ha",
-	"TGz0Nrt1QH/9/9h7u99Gki0/8F+JJRYosidFUZ9VotAYq0rqbnWXqjSSqrtnbrYrg8ygmFYygp2RlIq3",
-	"UMBdGAt4F7vYF6/tt7UX9t19shf7NS9e7P9y4Tue+S+MOOdEZCSZFCmVpFJV86W7lMyPyMiI3/n6nXOk",
-	"rWqZB0wYSd8Z092bbL8sItGuN6INMlCqq0WZj1oIrPuWVYeDH/BlTixCL3DRMV+M33+a/F7cTx68u/h3",
-	"72v8kuc8ewNJcLXgWvPFL+rxi5lZA8stm0633gpqucp5epCKgXkXFGbmiHljfU9wjhvVPGGeEwaZykWt",
-	"vY7QpCUJjQv39gB//1j9WKpRmg3mJrEEtzOA9j2unw+IsWZHT6Mt7nTtF71tssNcF4UwinK3ro+0rYes",
-	"hkKyn0TnVHUvBFUb4qGMLpLuhYgjjAezeia4VpJRwcG3+wcvD4z6jA1wM8G6qdIihizqVPBLSmE7z9Ro",
-	"CIXw4F/gsYE8cayZoVV6CU1tzWBpbVPdDmt9QIRSJzEE7BOdq2zcZC/V+TkE9qSnloeyvtnaaHhlkvhw",
-	"SE4enBvCXei0Sd4YshpsBRTXKbNkPqCrkAAfb2helWbXFT4pWyTwFjS06oof5vzPxZ1zTx6SueXuSIgt",
-	"q3HcsQ6I8+p5Y6tVv2A2r2WYKaAwgLt4XJSG6BXFsbHORLMq4H5H6/4+xLsv0hfMa+edbi2wVmC5Ps7T",
-	"s9bORH0c0BVr7fcfqvUFNN/m3qXSLXrn+sHcWtW4Cpb787pE9umW1ozqH9L0TSoCN90Th4M3sBqOeY7k",
-	"iOGosh41Zipjtds0hREYM4VGsVsEPGwM09/KWE9ms7VRMLcazVB+M9MDyMABWDKOMjFMeXfChWbMGPDK",
-	"VVcbMdvhLuHilpGJW8OC3e61LqyM2qn5DH2e1Kr2/813KE7Qow1tWDFRVLrGEgdLb9B9lMyYqJAB5d2V",
-	"FOV9fhOzYxVL1s109PzklUT3a0tN1Bov2uSTd2Jqn0Ox/GJV4VPv3f8wAZv3UDIPZ4+2492LZ7j/3PAi",
-	"1KVYyuiFd86+KjMV4DNet22MuryKxu71DXnBu4knBsbihGIi4Dzx/JjWqwLnkaMQjHDn39TsSqSp+T+4",
-	"OUOZi3d5o8n2rU1tLW9jmjvRTDX1o0R201Es3Mlfm+UZVUlf6Gn5MtH5t/huj9ZIvWu/4fzzyHVZwfnd",
-	"S7ViaaLzwsXhHCFYa8Ud38sjpkXemMW3nfxS1fTbHk+1cJGvjlKp4LL24d6dn7MNno2SqeK9riWm0dKu",
-	"tfFfYL8YfBx0RPYCFL32hpsFqH0L55kFeiWnDJ9P7U6FbQJbZHFPKq6IJSjfsWPDgJUXSDq3uDUnruUB",
-	"+Op7WpzX+1xpTRs7Bn2btufbcAjFNiEMhL7OvM1wZZN3lUVwRVNcCplHAZMKCAhdLtkQmvvkiiU5uFUG",
-	"KhMBph6j8xP8isaQ4jGkYtheZ+YFqG00ZkLQM9zei0J5JTp9pS7AXS+abLO1WaTxWKVNKqZH3b59p4zK",
-	"YhZIRllHrhylFiJ+oh2Rox6ha5hVTq3b7FHDPo0qhVL9TexkAx1g+iITjKepq3oasI7o8pEW1pkco3zr",
-	"9pUWknXGGAKzPROAvUp3DyU00cFoIl2t2UBAoVNzMjqDbXXSCzHG5rDm62q72BozJaRdDN8SRi09udWK",
-	"qJt5t5yW+HfXjl2aWUAPKzMrPbsTi3TG13qiWQLmmlMLShIblJahsZ+ctLai/brUgetWEtpkRn2ZAmgb",
-	"IrpWx1ZSrORqBdo12ZBSR+RXQkh0cO3ZwslaZM+R6EY9GrFcb6JkWTcPZd08Rkio5xxp8WvUCFgmLtUF",
-	"kOkghQYUNdvTDMNHtLEaTWYj6i5KpBOIwWE96CRNHaDvQkZwQgl/tmBxah50nlyiWYJ3N4pEE1IRAcTh",
-	"zRhle8OrXavQH9mpfMwq/TSnCKj+JGm7Sl6KTMPLlVeo0wyrtWqYqo9fn0Hl6nMBy8ohrV8zpOd3MqTP",
-	"ij7R7XNbv/j08NW3Lw9qQQ0TrI70uVmwaC24S2p9kaZqVqzl2XQvAhEnuW939DI1KBsPQS0xf1OWzkCf",
-	"03jODn4+gw8Cu9wZWVr8SqbENPPuk9ogtKEXN0AsOC5F8B2L4KNJqZNfYduDRe0Q+2VW3w/MLviwiosQ",
-	"c+7mCG26FsU28xR0CLz0FfRIiQb6HLRwY03IGCtMcBaLbjLgKUtitAG4ZpHZF1EZymirVIh+GO6tUYzm",
-	"DWV/MIP/fgJToT0eeZXdpYXM0YSKWV9doS2WxmhjNNlzlfcBozWrQ2GNUKKBFtBMoKJKT2hYq43+bhIm",
-	"RAwMuKAwzfrqCkiOdAJ18J6+bsIQg3cCbo57KZvub5UMW+uhaGoRypGk7sBzTDn7+FnqAE4pzf6XZr3M",
-	"kUU3lT+fRPTQJpolee5chswz4+hxTgVeSpA7liC4I9EB5LblIpLD7e6VVJ1fF7VTLE5ibBtqPUjgLzs8",
-	"YmZvTMYmTkRXZbGI21SHqMvT1AGv53oKJQCXrWKv1UBgAfy6BTZcMgEhLPoBRmhyESoSJS+g/CbEULSb",
-	"GkGR8EMkdhmjTQV3gLbLWmSMgxVHXXdwNKSZD4UaQvUfsz9EKOtcUv9j8kkgDsPwzAIfqEuLzCggOJSV",
-	"w2P/RJk3xwWNtfQjfDKVNoF0+pxn5wJQxpXnAio6Ztk38aRLkXWopCLKIOtPmxAeURDKCc9eFFhfHw6x",
-	"CYOGw5YMipPlH8H5hLvRtDdx2qOmOSlXfstO6ghE14JqwepnB6/2Xp01sOk2rjuVEU3EqAOhrL8+PqXf",
-	"jUi6EGNW3zs+fnt6cPLjwUnDZmVTqyK67ZvTg5PGtZbra3v4pVniv5mI1L0z2bsEDuUFVwtqtByMpFq3",
-	"fzpJZRbBtUJxIhQkciqYVSV6q0RkhbgzUvOpAUSzsQ49EVpsNaOGH5ye7n178OktM3/BLm6epeqcCZln",
-	"ydJCu3P5eubLOwczZsoXlLNozc2P9B8eeRkTvkilFjNXRJ+BwAVwZgoqPjLzpbpqhnKaG1CRQzSTHsAs",
-	"O6AiIyiUM+kBePYC5ADk0SzZATdlB0x+DssOwOOLcgPw7MfFDJhIi1qUGe3e3NpMFfxoBeVtrVFUwYJ+",
-	"FGQA3BKLoz0pQUuov2c+gJ3nBXHeOmpmQv0BmEPWcvFdUSqNPbTX0DBfswHXxmBmp0KQnfMTXWuU/r66",
-	"AlMnuRRG7heVmDh16K9OJTLv+JMd6W/IfzOLgvSsIudCQn9mCxvguIOvb7VdLYBcPuGqq/2C2uYGLMnM",
-	"rIDaV1999dVOb4PPytWoeHq5SSK9EnDF341+HdhVNlFU7ONQiNaDWRrz3DnOG1mXKofw47mAjm+OyGs7",
-	"lrYaS3y6N1X0qtjB1fH6Gf7w80RD/1gObQSt4xg84CXcwzVPHXmBEcy6PAOcyYtV8EQD0CTyPJQRrvmI",
-	"JZL1Rmlqe+Ricjvwa4CkQwwaIVmmcqjBkvczNTrvkwuH1mIjIPjDql3jK7hYpFpA4a7p1eatzM3WDuuI",
-	"sZIxvCHmnUoFoRWXGq/B7WBmwZyPDpmvvtpHPB03v/qKfaNI14bJwLpeetQxE9oxwx4PMeeFCktrIWMd",
-	"sFzRRQgijkgVsAi65KMLZ5Sl5MGZ6C1o7NE2mwQ3JCHYpg6hjN6HtSQOa21bpZHkwJglsS3IGISIXHCW",
-	"j1zwE1Cd4Cd+8RZK/gdhAZDenU++ecE2NjZ2vNsaQA1r7fd/+sMfP3ww2n5kjjgPEDmGQUj5zw3YBGD6",
-	"ldqa6AHHAtLgoTJvSfQQbG8RMKJzfsD+hOjHKir5EHG2YLHtlm7B41jE7d+hEvinP/zxF/LYlQ+W7k1E",
-	"vCaFTuB+eKpu/44HrGNP72WJkHETHrHL7En0o3Wj+SMtu9ZiWH3fYd3PNot+Xvl59Otg5QAof1gYA9cg",
-	"dfmwJ9jVSud4iyAo2n8rSVsI67J7lzvZHLH6G5m8Y4MkTROq0u6FiPJcDIY5NCRFvYIqc9v7OMRiX7O+",
-	"eFf/7mjvBfUjqCMqBGzykewvWFhrhjX2F1iGvREFWFmpIwBO4J2hAAY2gzELqAlNNbvCvKT5hxoMRzaV",
-	"3RHvAmaO8wxL1XaV1Dk36JYMhK1f1Rtpc5UdigbiJBb+3mKDRMJNVYpfZa+YVhCyAup4gLt9/d072L2J",
-	"uc4Wt2evbcIbAaCZ9UTEVHBrC58bhBKTnHjHWNNrLaYDtmYeHuAYArbRMv+H1bLO+rtY6IMIlpkaDgWW",
-	"7bDq34CPmUHoSxFKKmSK1bi4jAOW8Uyk48B7U6NntVks4hFCDbStmVpYVRrkC18V/TIrC36EBrio+nZD",
-	"3Qwn/YFrVD2kprzVaYmn3bX4GV/vbYrtzk53I17jT3stsd7Z7G7Hz/hab0NsdZ52d+IWXxebve3Os+5a",
-	"vCG2nt6Thn3nCvY85VqKK+bUBdfnAafI6lXLeo+faykt3MKM2098Q7fC6vtk8coudNEu8xwEyB0F+eqE",
-	"Es9EIU2uJYbYyN+M2iSfhzj4lHx26/dJNDtXclkF4b6qlFy/vRagshfG7QSZfaOSx5bEt2x9UNXaYpFy",
-	"DH5t0l2mBklurAo6CpWEoJGTMPqgaLII7exTkCJtBhEaW1tBo6JNRjyzyjoZm5LVwW43/2wgKEy7AozM",
-	"Kkuo3VCqCR3YejIXQZhdZux3OIvjjTyXKY7XXmmf/+bk5exyEL8NRRWCNzfVRz5NOYgFlSHS5grBs9R7",
-	"Pk+9h0pL3EDvGeX91VSdJ/Ka0tY8TUVsbNbCb9nh3QtG/VHPpVk61tmHv+8Nh6eEcJgrAx24OIvFZdIV",
-	"DWOen4s8lFyywyOsUAEOHCUh7GZ0cYy7gQeSuGXlStCQ/M/GolRk2gwD7kq5OFQGiU1XpqbuAxsz6tIl",
-	"OdajC2UdfIkzyoI3AtcbgReTAn+jDkgtEBi3HjB4r1C61+hk1AoLru5Axa4kBhfMmS3eAWW22fc/ncEc",
-	"RXu0gQAR2uy54JnIIqak5W0h6Q9kC5TJi1avzID/Em72dbTLMmGwvOjYEIl3wyQTei+PYMZH8kKqK2nT",
-	"NFmXSzNWo932YBmE0nmB0B2Is7m2a75xogEpiZ8WwLyqzAzMJnLaya8uz/0S1uPnkwB1RjUMzapO1TlL",
-	"5G6xII1wleKqTNX3ao7Ozju6k1y9eymeQmvFt/13ponWsNpq7ZoYf9/vfNtNXiffH775/eHaq+RQH8qT",
-	"re6Lw+3Di+HPP774fqcpxt+3xM975qRh5/T7nWZ3PZWdwTet+Ofv07v0D5yZUc0TiDD0L04MfrJiq3Mr",
-	"X2s9gqKHVhZcU9Olk/LuRZpYQVVtn5/xC6FZ1ElV90LEb1y7mF65yJq714S6DJvZtX9k2Ax1QuGVcHNz",
-	"6/tGquf+WzwC67qYHZYqeS4yRvO8tLMXrwGGy4cqDk7XGZzJXwStyFvFYJzR/AcYoM1EV8g8HdvDtgp0",
-	"FT3FW1v3TlF51BXCZxGl1yaEmsd8e646M5s9fFKmm/dRF2e62cWypLvdbCcfjQsxUlEvtNKiOh7lFdJJ",
-	"zhROe6WvU5guILA01T8ArRzPy/w0TPMHBs1tSsyuO6L7CdT9wJbWI7wcndbQtFnjXaXKBjzF1JxGkz23",
-	"Z2k1ENBTibIg7Si9xgxF3zch8wzL07jaCJNTkPjItluSyZkgkYMZsDbbyLm3qiyJ55+VhF68+vEdw9W9",
-	"AM88JcKtbloXS8BZFHCeX6M4eHqyX4Xj+pQIhzilSwI2TKS0dVTKHVDEhKJB/sNqFeNFaSC/KR2jKpcq",
-	"zniPMpZT7uq93Crp+dqiG0+NQb62dZPM5/VbFd14OpkLBhXPcfFYr4URD6fm5O1Sepj33JE051CJwbWZ",
-	"5dYn3umTq1r+4l5c1ypttCX0LQx9/myz9Prar6U5Xn1vV921Yf0TcNHqqSpG6L0uaWcguoBg61pomQXc",
-	"QFZlqWdKKElNoXoULujHpHiXO0UNHMEVz4a+s+wVaT7+T6EkTXATfcU+kEtBqdZUI6NUlIk2FxXKYKX0",
-	"pmh2UxR/+u+/BvQZfTGsAr3IFS8IQD+qCcWyQcqnKu5sSQXd8jK76QZfJQn7vjq8f8ovJ3stjCSy8s1u",
-	"BOp5af/VXTTJmFIdODWCZ0Ssmwqemc3fCEIJYpgssfItJo0YKdhY5EXoqJ9oKoOA8TGk8jPoff4RG7u6",
-	"l1xJIduHuXr8e7ky5gIfAT7b7tQXcl+mHHixKlNVzCWmuSgQYMDfvRTyPO/X2putnW1HItG5wepbh1du",
-	"rlrMs6ZKq+1Lb+lwjxhkwIFxZlfCjaHHar0zsOc4kdghWg4TOQFCZcDAlszg7SkKXwXMQUySe6ACrest",
-	"qgBe2fitvQFWdbHawq6rpOX5kSnckciAbbY2GqBRhPL+kOcYp+ozhB5j0rBcGfs4YGAJmb/gm5bABk2f",
-	"KqQZ2nefHd29o9TwJdQ8Vqg5TqSDgjtQeozxMZvCc6SmlB5zAdguZvFC7Vysc6BGQGVRMUhT+KFta1Gl",
-	"PIfuolR/j7QTuAmyfNB8MhYLGjmc7jzklO1dvgN0wITMwgToLpAfmRNT0n9VUNJgxOj3hUQbmDcCRnMB",
-	"Vls6sW6EyKZ9W2MslEluRqKFnrCXUPfyIc5aaFrIWGR68lY4e7Ylp/nDAh/buwZanece0nirQdpYcxXo",
-	"ecSzC3+bmtf8XGywWxIu0bt0K1eMmR0HL8S5fIAShc7N9XQhN1frnhxR5u3nwXix/ZcdwB68A9gRzHtZ",
-	"lGa4oWcBP8brVjLLy5nl0P+mFOkrMQUonzNm9cgVVP86kV01SOR5FFC3XKhQA0XgIIFZ+ierUX6uzMmN",
-	"yapJCp7P03QM2ZASOqTnIz2rLAYO07GMPhbIynNg34l9Ten2qhRWtG9hfyZiK/5cNhftnWZZjHZmqqv8",
-	"+JcLORrAdy0O2XHUfpk2LCuKrKfj4quCQzHRNMm70I4D/y0om5hyFWYVKSKIWRRdTlU34Sl9rlO89jOs",
-	"aj6zGF45TtLLFHWgK5e863MZp34AJRMGQWvtWj+pOUEHV63jFQ7Jjw9e7R+++hZYkW8eH2OktB0Xj2OU",
-	"aQXLSMbiEgDKH01M36LskUJ1ZVxfaBbZJRUZpOsIy+1AJZfubpRQWoQe492l+GP1VB1KZeTEPxFdoMDv",
-	"lk8C7ZWziEow0J0jrzQe6cDHbmezPOOXIiWiRigBhhjCXMC4tgyOcreiCZZI8X5TBJGNgrTphukx4irp",
-	"JGBezOOTeKlRUGr1SkECJ02tZbwE6J2hicUmSQJa9FKF+b4YIANGV7UzwVoSzhjCVkhJt79L34NxGUon",
-	"zYxUTaTOjeameo73gx3ylazug3QqZFza3Xcsax0hFNLOaAFaetGNWm04YLz7BiB7xv7CKin+SplwDScz",
-	"BkYoP8MxDNLmbvzCtyoU8Aik1z3JoUVS+GnUgd2Cv/nUtft0jgvw6JSl1uImy+p7t8Q+rCK+VXTOmKco",
-	"+oooce1mS8lJ8dZ2WI406o7oqkEB6qqH9aTAHRQQVFhAN2fqUO69eHFwfHawH0y4iBYVjkWinE26pDNJ",
-	"5nkCrew98kYD3jt8s+tIkk7yS5fKOyHVPN2gIPPbnTSrSUkSsygTv0KfklDObVRisKS6TC18kzuUTY8c",
-	"dCev325vFNcvjsV2AT4yMHZAbMe3ROL7Q+I90g7vBotR338wLCbzol2Fr+zk4PuDF2cH+wuiaygXhddd",
-	"/25QwEtfYIYvxCSyRwe/FYh5AjP3yRHzPtHDfv8letwfeuAyujl6LMgip5NLyWh+ugm1rqkqeu9a4jev",
-	"cRov89TyBRSKqcSPsoYxeqw+yJs6H5dOxxs6HQdjO3PzN/yqra56HWn6wOj/UCyp2ONKso7r5bdb5rtj",
-	"8z+va/rs5GsiApSRZTY/GVfQ4xWJC2VXlxPzluXLbsch7tmlMOlRn1eRjGRirqhey/UuzHJ5sjsr2uHt",
-	"RGzQf63kxVMmdFbbGI2pXlCRsWXLk1yTGn40/haf/QWI28U+ALzv4gII5325O2+SKn1ul9RCkS4s46kd",
-	"XVVdyaIQFa71oLD4bExMxizCxX8Y64hxTVtBQ7jFclpZIsungSY8xG2RxKiPJudSZSJuNNlPRI2LqMh5",
-	"5NejHybdCx1KJaFNfPkUVz6fcqSJArazW2xR2xsA2jwU5a6QcxZKc4ci0Qc7m9CV1izGGuoCi5i/ODnY",
-	"MybUzHrSsM7vQEzektdF01Nr47/IU+Y+hVkVPmMK/7lR+8Xh7L4YKFwRi2uX8M4PW9n5ls2WrpseIo5t",
-	"VE1FUJMqT7oCn0b1+8veyOGokybdooLhXanuMLnzFBvcwjQLyxKDj4+V5oom2/U0yzpAEF+1q2lutz08",
-	"0eop9byvNDTRVVI4V1yuoGtrA3qFawHtFxwp9jA2JkTOE6n9nntgMkBt1oDIxdm51xw3MjfknVRELBdp",
-	"ql1XP09YFI8PJXSNLVf7oze1nS0+rJpznBe1MYvddgwv/DDqk9/RbqlpLTUtTC7wd9z8nawFz7r9mTsZ",
-	"F/KcjcmKfVk0vJSx1+mS8TS5EA3GB8q2HSkjg/X5F7z8K0m/7U7/gLu8kvJi3uZhdt/hgPbfiVUnlvtw",
-	"uQ89yoRZigvvQydnrq1t2BflzuiU2QPX7lq5KlLtlVmdbzWEcv/w9PT1yx8P9r3GUE+089R1ufQr/mEG",
-	"QaUvjkZ1V1bGJ8vgt72tlut9cf8bzdksJXJGYcPqnKmSCwv4Jb64gJVOmVtunU8txm9F/sjX4eK203Id",
-	"LrwOYVIZNbWf5wSeK+K/RVTGJLhZbSMKWDZLVTIotk4pVbqEqNhgD70DAUOj3Vx0meikk6RJPt6lFhNe",
-	"E/ALIWB/JBm75OlIUPMz59o6F/nCSP/meH+WgwgLyH9iB9G1vo2fRNpVA/Ffee4McuDcYL99mm4MN3CT",
-	"LJPyHtz94XonLOj+mOEUmB+qeVJkYoDLwV452Zu6pzJohICoAunUBlN0s5T3UPizNZOUYJA7LJI+GFES",
-	"M4nP2cwlRIsZvg1YxN+rRN5Z8t4XmUNW7cWd4uDTgefjKVL+f/7n/9ff/4e//fN//6///N/+uwlK6NpM",
-	"ev4jpHVMrpfFrU27SZbpZTf3/1BuUAlfsLbVDL18bmDcQtdEo67S8q6Iidt9cBedLBZLhyNPcgF1U3lw",
-	"UNo4ZrwqI86+JsBnWIJPSiJg0ylyY1sSpxSHm6SmIp5T0Qzc55Qe59LgbpQe53FVUWmgECJZSdhQrOxh",
-	"y/mFKC+KXXNvFuFpEZQqPH4z2wHemCs3vBw6VufORxGH0v7cTUexiBsTZFjP7qNIaWH/Ze4YRFInkSGU",
-	"mNmV6Nmiy4t8emB037LLe9QJAvsnzVJ4NELp/sTLMmnskaUqFLG9j1atF8sge3yiK7jjVIqSjGJVIsrL",
-	"LijlWYDnFjMtHLrWyYUA1WQnhVijyHObTNWwiT5UPtaBBlJpIocqEdPi+uy2a62WuQInYCoL5WTWRVki",
-	"3DLvLZSzEt/Y3Ly3tevz3u5WEj1qoTJx9XqJ7eLJGp+pchuJ42XGPSqRs0yN+xSpcb6WezcSZ2ae3G9Z",
-	"4lhLyIPVXWwsOZHQVyUlQjkhJqakzS2S9R6XNJmZxvcYBMA9490yme8Bk/lui3ek/V3rtqZzAtpQfjMY",
-	"dEnTH8TMzpOBQLeIGZSIm+yIolTgkqhDfeHZzmU6+Ted5ocTN5cr7GX57VE32UyBpHn906uDkwpNaA1e",
-	"+aOfRjmF+Kyjg6PnlQ9b1P28fs/uZ1xRi3ueab0vHc43DLgP3M6964h7pWayZ03YRF4muaCW4SyRVPCR",
-	"hDXxjcmDaAPmXnpHk+1R/+Y+z6mYekUmBvMTMXYZZ1LJFRoB6R/VhKsAyY5Upks7F2hQnb+B2+n07d7+",
-	"fnWQfi+O7w4oPyZQX5WzsQkf/MabU+/F8TIev4zHe5ZcHM8ClAX0mXmcZquRIKkZBZcxbKyMq+A1L6bG",
-	"eOzjB1JkJuDyt0FaXor0h+Quf8xGXKSGwE/Q70Qim9OcD76TwDPi654Rj9SYYcoTaQfWoHRtjcmUeDSU",
-	"9SrJ+vbk4Oj1jwf7jV10SigpKKXAPpKkeSqgV1SdLnt58M2Z7YuCg+pyaTQFOA/xoO0Cnn5cFot2OjXj",
-	"qq9cumeJqTej9j+2pfOW/SNEFHQ9OYXt09G2cbKWpO2buBDMjLmlCFxrWNLX7HbbCAO3/QolCZQTGOay",
-	"4OxNJovJQxFG9BdOtPTYZdrI5l6SQnFhTv2plRQruVpR0vVYrJTV1zHavsPrHt3OupnYvdN0wcPBETaA",
-	"vcHbneY8y8+SgVjs9AMZ48kP2In325PXb44nW+vWuitbvXVeu+/2uuX1DJ6PBKs8bj5buOPu2rpruVsE",
-	"FD450Y86Gd9EJcPtv4TqG7pZ+g6r5sKzA2azXj7McfJSbyOveHmppoa5RVTGalaHj9lifZVSFSjs8NQI",
-	"Qklrt+zzQFzHbo201ZrsG8Lzrhp0Einafi4p0cmwOWeGnhQs4wg6YiNgEe2aCKNHkbYYFLE//Xf/lrnt",
-	"C39FAiEnmiUNThN5noq7EgcVOSJOx71JaSHY7g8QFlyKm4/WUJc4eP84+HpK4VsEDOe4hF6kahQzPImp",
-	"S/L3OVj04LDLJdBm69C4txjLdJ07UE+JfNsXE1mNjTb5ptEJBRC3eDp9KDGfvozITXZCsOsGzjMBtmbP",
-	"fJjZCfO0bpcp88vt/UhcT4NiRS6wt+U1/S9PsWmLa7WSK9tdt47N+xpem11WBxOh0YQWtzl4jgYjYIGk",
-	"qbpCQj6shlCqHqRoORWE1c/Eu/wFXsb+9Ic/siORnQs60ADberPVQpKhHQ1FgaiYGDmhQjnRAFMaeMB2",
-	"mthak87Pk4Gg6tbGNo48uybCBmfInMlEPsokNddE7Y0GYBMksKb1ZPNL8o1VNACmy6NQut6Xzr/lN+DB",
-	"+wT+FHvFuCc9YaqHcTFg+JQaZdoRBrYcXMZ6KrviWSzi1V9HKi9Q71p/mlkNtI0/Xeysqn9kYXu+D2uj",
-	"LA1r7bDWz/Ohbq+u9pJUNGNx2Xw3+jWRg0Q2u2oA+8D8sso73bD2oWRDHh7tfXtQc7aiz4VcsO2bN1EP",
-	"VDStclp8Sx1t6zuZqbsy7IHNh4zU9c3KL1Bpxj+t/DJ3bI7PC29SLpRFgmVYE8Kam+sLMLzOlDricuzy",
-	"YB+k+87A4dZckfg+QYt/ZrkCAuBMAMtde3Z2j4FmeyXZ2cHPZ/ahuyyyWwFasWkBnZi9Us8uh8CuJzzf",
-	"NUc+VQNhq9MUDmBHmwh8EV0UxQwljGKz1TIneG4FttnaqQL4gzjJ7wTgF7Ja8UGl4MdtZULZ9xgwnL6b",
-	"b/o4yR+aTLEg3tjP+8UTKr6AgpBmGd0cclZxg85WxkvQY07VDm3s6rhK8n5i2dXmFHaVyFhdsfo6GyRy",
-	"lAvNOmPXrXgXldppdnqR8ewexeXYPQa0d8ZzOGj06CY7zLX1S7JEh7KbCp6JOGAR4U7kqO3ggpsAwAnV",
-	"uOkucp0xsRF+KPGFQCnWlagYeGwysOmx2WNWNu9dhRmpzJSdV8ePzSWfFBA/LehMzNnSEr9BbBh231wQ",
-	"UEO9arTUROdJdzaZHKJeEJVFRuVVX6WCDVOe91Q2CFyHzpjrfkfxLG6yA97tGz3AvNTIWHiQd4HdRuvm",
-	"dH4hZCiNTs446/JuX5gdDeXut1tMi66C3n5pvMuicyHNxqB8E+y3KmSjyfbNv3kmGBA+Rewa1qKR/UQj",
-	"qf33ZpvWf37zV0dvzw6PDv7m9auDyrDytwK6ZNNs3Edt6eHwR5FpY43X2uubgTmga+21Z0GtM86FPgW1",
-	"vtZ+urHZam3Apcb20bX2zrP1oObNw1R+XkU1anPnze2glgz2qFtPrb21vtFy1op+yXX+1Exirb22trHu",
-	"/XKmYj42I2ttBjUl00SKF4UrodZ+9jSoDUe6L/QpzMZ6a3NtLahl8vlIxjDiLWMoCckxgLl+hzbS66Eu",
-	"PtM8EOnS2m1+6VCghrq6qAhtU6b9pW3hQA31BB64bzYDDJAijWdNOrEL7/eA592+0GzIM0fExmuolBqj",
-	"MkkDnshQEmX7iWZiZcCTlPE4zoTWAetyLVYSqYXUSZ5cinS8C7HCfKQjKK9GXBEBNaOBDBonGv4dSnqX",
-	"Jov4cIhcFEZ9q0oDMtsQTRfrdUfKWzwr3HhGk3RTqfwJA3U45FOYOYzcPkB6DM06MCZmZCZP5asIswBq",
-	"bayF/49s8ZSuGpC/Zm3dxVcP8Ed2mo/iRPlwcvBq7/nLg31Mm3GjWJtdz//ZjFHEYqD+ke+RsqMoFfOv",
-	"fPSnTqLBL754yMPulqWetTC4Qm+u3IHBXFRFUytX5+epWLHf9KYdPF8PNX7auak2tv0JZx0Vj0HxQoLe",
-	"+w9RI2C9NBn6SOg4JLSEwUraPzyFP5B2G8rofVgjsA1rbfanP/zxAyQBE4CalxIBNsRnA25st0zkWSI0",
-	"07wnmuynfpIa1ZQemWiH10YeOFGgLU1XJ+eSJTIAaUEX5epCQKhWX4mMXFASrgcof8IuxFgHcCnPRxnY",
-	"j3EoD4/clZkxL3ojbdTRzdZGgylpjL1sDLRfLrugjirZFYG7hlKREq1HoGoiNaYZygMzHcbOS4qoDXho",
-	"zUUpij+eN9kejLc044mEUUtxhTNXJXDOYLn4+F37CG8VfbuinchNwAQf7zY9OavuXkv+RFLDrvXanaPw",
-	"PDV11nJYevbFfWM47F7hKY4OnGYiurF8VjNxnmijRs10mZ3QGQULxYDE4ZHNlYjFZdIViC8IzObjW7sa",
-	"IM08iV0KGassYFpRrmPR7QRGorEfLAeNGwoe4J2bbI9unhgUxsGAD74r2FBkBizb7odEnofSIVgdXb2c",
-	"ZQIQMU0xEuxle7BUnZ8D7EkDny6WjQ9vUC9nInuLd8b2kOcsE12VxQjncBfzmviGXool9vWC0LdBVdct",
-	"DIPlSRxBMQmzc+hSCPXrUYI9n+0cttne8atTJoWINTt8fbrLvnuz99PBYcB+Ptx7fXQYsNfHx68D9uPh",
-	"j68D9t3rV69PUFQcHRz+zRu4ju292j95fbi/y755ccTOldBEhoSCFVTQ+SrRAhkCpfoWx29Ov4OAv/nM",
-	"iQ6lE3XWZcKHw2rfH36T45Hu78N0frqQN37OM7OODPL1NrrP+JZ42lmLN3vrfKe7LZ51WvFab4NvdZ+K",
-	"nc56vNnb5s+6LbHW2Yi3ek/5TnddbHa242e9FjfvQR+n1q4dvj6tBTX8hEYXPX51ujiymsnBicKZe7Bg",
-	"98wSS2WRND1xX3311Vc0CUYmba5XTAZ1QJ97d5e1byyUt5zqCExN5V2JsWIlznfbOqDBGSDVDYBoAC7A",
-	"pVi79yiQRRCoc1aIGU+kGdExKdMW4WMpCS6SpEe7huWKVOepL+9qVyeXQmKev5FJRi8XMQhEc1C7TvtP",
-	"dBkyL8S4yd5AeYArMmXwxhqEkWUYUeEAPhwGE97gUEa2JFGMBCydDIbpGKUlk4ruR/VgrfeHSybMbDsh",
-	"Q5YGRpBAfOIb02v2uWYdYzj1uYxBwLZZhFX9zHM9l1Ms0uRSGHPIvDRHaYWb9olm5zwXVxwNNbNn6Owx",
-	"+3UkRqLBcqUuAhb1eJIKaFSpdGHHkL3C/vSHfx5KbmymS54m4BET74YGEmkP1nEgJJSwBsxIFh+PWHUk",
-	"WEHYSRXKbiZiIfOEpxBr6yXno2xCkrGIPg/7mtnXZ3/BaLwwm5FBUeAhDLnWMCZXpQETw0qL64lm3ZHO",
-	"1YANcfugGLZctz0ZZyqJQ4mD1ZZsBkUesCAvNl7Q7PvT169WhDR4HiN1jv5gNKQBH7NOEYXYbO1shxLc",
-	"8sZEbLGOGCsZN64X8axKwu+yzXWv8hQfDkNplgzQ/LZbLYaedD9+mnKdU8yU1bUQ7ETk2XhlzyhljSbb",
-	"p2lWPeupZIdHnu1sFzIqhfEsOp0B9fuOLO4Nh2fJQOicD4YLnv/KrOOPU1o6PDZCby2odeBaLLTTZjY7",
-	"7DriWm7gOZ+UrQZ3Ae/NUQhgm1OTHNJAXokrP9aWp6cYwKq1n21vGt0BpTXgbklewx8d1blB+Q3z0czH",
-	"86zwB+mLSvsZ+pheowJtTatAGq5BFABvqFnvML/PntnCkQTStfb6HSstJ0KP0mvt758MDndEF6ISvSkI",
-	"Wiorn55dh/a4VXSCkjGPHv5T6+ubycEDU9r/sLN1IT3qrHAXM70m+85FkPwrAheMMmLKCoSphA+VCt1m",
-	"R3uHrwK2t390+Gpmbtuo4wK49xtweixtOIrgy2WFK2+jcOW9TNhLkRQ1zfYPfjx4+foYyprdMiBzj7m2",
-	"xYdcPCjjL6xlZGYeMlQEZ2btUm/3lw4v0tfeu8BKDNfkFB8GWSixiEjBZtg02QhAo/BGsMAj1hn7vjx/",
-	"GGCJrRhLoTdeMXcCmwAOwrV4DHTz4SgbGjvg9M3zt3svXrx+8+qsAcVcEx1KsAxGQ9YXGSWMGLX7SmUx",
-	"OcU4FELROXvGun2e8W5ura3iJzP4VOQ5OeuUFKGMk/Mkp6rb3mwY0w76X8Adincza2s1VeeJbIZys9Vq",
-	"M47d0swEkaWCVVzc+HKl2JXgF2DqwRTDK2dKngfOolHgioxZHW4WSpx1UNJ3sIY6MQlc+KYjUiXPoeFI",
-	"UStuUTjGJVDs49pH0YYNVta2W5tr60+vBb1JsLNThCcfc60NmFah4MLQNPliD6xcfmLBcB8Qv0hLC2/n",
-	"LJnUn9CHdo0Qce31vW81W3RUKZBTUD7bwXbEk9TIl+0VgFdAvIChG6enMrbWsjzqwPlNCN5IDPlYzDtq",
-	"lJvzOgK8N2aHBWyYqctEnlOmhmtUZ8BRMwPpr2WKBYHBDZKJrpA4EgPVMJZdtoU4HEpOIW2CcDNVCUS6",
-	"3cCQVnUd+CJj2kV31lstc9/Y76Jn+21STS5kiOPsUFAMJwPddLFCZjXLxKXgKWQ2QguigmnWZCdmrGky",
-	"SPK2k84YFKOBo4fPI6OaMa234BwK13LJ+mqUhbIODh4j8sp+msWkijFQCuD4EVbKC7NQPibMPwMpb4Nk",
-	"5lYPKhAwYe+uMHlu8bGJRmPATd5lV2ZVXXFt9Tbl9oVZKblIU710DTw210AJu4+AScoAem2wAoAMEsl7",
-	"o3yUiY/AdYJ02mmzMP1FX3QvdKHAFlZA1RCeaIc/NuIx0kQtGg0LtOOQaK5VKqCsBfjjs0FJInRET2WC",
-	"cQ0pKNYdnUGrh2qjg4Ix8Kgm25ula8NrWODfbLVI+SaLpwE4af3QGC4i4bQVSrilvXhRfEREnACkh1C9",
-	"F4aYyhE+sA49WzfGDeA9++6QlSfpj972ms/GRzUiS877+RI9H0aDNQBUVmALnn0X1YybwJ5NUJ5VFXYf",
-	"HZ56Uh9tGwwzYFW0W3HcTqvuEdVS52rIrlSGyXMY12yG8hDopWPXXzNNNFGDcPE6rmrBBiUsxMtAsDcZ",
-	"DhBu7TFyfM25qCWPYWC22dpsY8eZ4iTiJCWaJTbxyHmBbOoBxloHPCmUXVc4w7vXwpoize2EA+Jz1r3o",
-	"jZaVX2+2qfcdVXEh/eWmYYNigTmOucWCy7XVTK7GYpiqMbnMrwmQIKnDO5vVFfzO03Rs9AKjHpQYjwMV",
-	"j1IBNXdioJJ0xl6qIf6K9iGYtImSTfaDGBcxb91XVzJw6nqSYTC9p0aZ7+KsRxdi/F0i86jRZHvD4Qrk",
-	"Hs+KwZzIfe+N77vHDb2uTdOZqkhIJnqiaT7KU9y0xQihL3HhP8RzoSLhYpv3RB7ZSz7cf6T/npKN/S9n",
-	"vuQ8FaU0kUtMutNILERkuJxGBQ+5kP+4QBgmL30sFplVHllTA9c6hA6sHUUn4GVA4IAapwE7zfl5gs6s",
-	"mB1nKh5BlmtQ+JXwboVfqc8vBRsLin+Q18loI5Oj0mzAYxGEsiiObdSSCzE2GkNvlKZtCg+lWMoA4zaI",
-	"YayeqZznYsWcjqk03LajMZgFeZTInaMBgpOLXG1UhmBnDrjhbD4ovH0aRpBDvzaQflb6aiDKZGQiei+u",
-	"3PizhvP4MLYeZlbCq/CLt0AhMq9Uu46XU+7fmiCN50KYXRlfvP35141uq/fN2uivLra+H6zznR/z46f6",
-	"ZfZ8U/711cGz/t9sn+/X4HwjMY3pbP8+gSU6/4kzpp9EE23BGd/jl7vTRz9CGuBWdqkISQZZZsu4zaOx",
-	"em8ojCiy439hCCvgSq2SSDNVYEzrHGZqoPJrwjsv1DABEM9EKrgmv1jiS0JWj1LeEWkUOCFFTciEzhtF",
-	"k7TiilBGuSoWtZOAEEuxYnAEdXtAnhVX2uqU8ECsRdmB6g3AHKASc2B6s28SkcaaeNxUeYxcmsOEioU3",
-	"2SvXf5VeL/PfzKvt6CTSrjFgkA1uHfAGEbSjBCeS/bxiTv9BjKvE1zHO+Yk8wWfeWHYVM3cYLyiMfhDj",
-	"7wSPSTN/lMIOPmmtXbvcwBB4qkb5sci6VKsjqPlLBqeRtJ6bQClN/kPXLHMfe35MB9ch16RWSXW1dDo+",
-	"EvilxeOhIQSFMb2wgI1b4DDd73rHRAkG7RWTLW1A1kMcEIuZmjOHKssFRKCNTu9p17uMh3JxMGN7Pjga",
-	"yUPv7vernO2OOLEved+Ad9clSx4YQO8bgxZnctpFtvQq3ItXoXpH3wY+nNF9XWa3V3y19GBjq9tMrLpF",
-	"DZe+rNIYzjgXObS0h/pnkIClZAMzj43pr5nXedZ6CoKyp6CMPPO0qFDeAfKgreebUD+I8ZemcT2AG3Jx",
-	"o7NwGZnFcCHGS/C4Y/D4NoEmet6UczvX87EDivOtvgdnzIfV99Z38WH1vXV3zG7edDzqpEm3yaCJZnSJ",
-	"ZQGjNhppaIcFZutzObbhzbpjf7D9k71vziCa2hEsz4wNRnyPBHthD83tdV/EjQDLK0K4yJxxKTJ8qhrl",
-	"bc+6ZMdvnr88PP3uYN+agSVfaijrZEhgI4PhcIUGzTIuzylx1uwPeCZUYKS+UdELM4CVF0rmmUrbTKoV",
-	"GFLEdGJw0gyZCqLusujnFawhuEKlEl3Jx6TbRzw0ujwkk66w6OCMnwPLPgpr4ajV2ujqPl/f2oZ/i7AW",
-	"QS+C6LC38kpJsXLE824/MvBIpJq6ylj0VdRA4NtobTp/MRZNasJTfl6hXhArp9/trW9tO17/6Xd7K+tb",
-	"2+XKmGZZAEGzi6F3qKQRqytplHC44WspWGecC5o6ePZ6a9tOFz3rxPxoXoBOswWWshyyZ9E1IGRMoL22",
-	"DSooc0KgBykDlyLjKd5BF1TLYqSsvt5qNfA97ZP3Ez1UOjFLtc14nvNuH50LTpKNhuZlRAy3oJp+8E2s",
-	"E4DWkNd5Hfz+1DXnzfH+3tmBnzirer2idG5V6Jvm74RKTE7LnVnRR4BNv2nXhNO0onEXuldv27kLJRbG",
-	"zIqnWndm5QOd2/O2z7Qxw8mn+s7Wiud6McHbPXcyRjj9EXAhPNGM4GKXqUGSAxe5EnyUFOXPtdZsNddm",
-	"xDTpnguHNHHtELIsFNV8Ps4FbMSFyij3DMoAyNxUnVDdXOQrOs8EH5TVCvNZeV5r1zqJ5NgzCzOWMcF9",
-	"lhaBOxxn30xoHzQoGMke5PIivuhp0bSXXhnEjSD5PWpeuzaEHA2MhIRza79Mjy2oldB/+mkRiKpuwAb8",
-	"3Qo/F19vrG1tbLdarYAlg8EoN4KLgMeJyQCqbrPISZJmaQVUjGEa2CpGUiDdLuCaWWRfh7U//eGPYW0e",
-	"9i04gJdCnuf96Wc/h0IDQCOCYk24bp5oFELXfgK3PhKZb0Mnk0QmA/NZWu5zJDIX5wKVJyMyK15+hvy8",
-	"/tlDnhvdrNau/eOw9rvWyg5f6f3yfnvzQ1j7r2tVi2FSuld7Z6xmgVpE89boNLXda5OSvKLKyWyRnqor",
-	"ka10uRasL94tPDP+vFTNihnXemv7ocBhQvmg91wCxRIoJoCipIdWzAIWR0HUAI8pgsYKHkm5PbBKwJL8",
-	"XuCBxUEFH2E20C9/sYL/W8X/VcPLEtseIbZtoFeggg4O/rEnmnXVcMzqJSOtAe0DRlkGm0wqt749eHoM",
-	"gPEbXnEfbuuLeoCo2PZtODaba9uzaNCQOwPyssoAp/1E5vTW2vbWs/VNELK64TNV1m7AnM4ylc2NcC4y",
-	"oslNsxCqf/XRoB2GX10D1R8+adpYmUtNngXG2Yng3Zy94nlyaTWi+V7APk/zlaFKk+54prfvJ2h/4kKd",
-	"QNSz5RWiQSJPIK6oI3JEUpxRs/oLFYvjke7Tkbe4lChqEYTy4N1QUYG1FRwfo2/dIDp1Bo4jyaIBf/cN",
-	"T9JRJogKELEh/oNWy4DxTISyhyfpgBLGcMh+bTMX4IjMu0NflkbgirLxUZzkLFXn6LjTKpR1DuQCFmWy",
-	"STdsmkuBe41+IXBuSXEpMuhQl3hpwcSE0axOhXUCttUKJc1RQEm55kXmUbm/FfmJ/I6n+TF+rsfNdLy3",
-	"UEQxA/MABpf1Mupw1yWp+tSRGD2U3Yzr/gq/grL05GQf2hVaRYwezYtJ4n3xHlhA8NuDs9LuqMhC/5z2",
-	"xsdWv0fxNQWJyI4qALnW3mrdgBHlTd+Dk6J+65v6s2VCnYr81lhQ1kTSBMkKc9KxULGZYDuxemfsUqoa",
-	"AfPStHqQh1SdikWkBdBKFsqjsg3CHmEOFc3Lp8qfIkZRuUXTJyFoPajScqN2Uh+T9FD+/v/wx3/xD//m",
-	"//m7//ef/d1/8x/+/M/+5d//m//97/713/75P/5Pf/9//NO/+5//b3M6mQVvsrTWdl3KKxuU+2wAf3Cr",
-	"FPNbdVG4vyRb/GsX1IqhpfiAy5jnyuABNRsf8Hd7rl2gs0cT6R+E0Ng12RUVyRRGeSBmQNEafZIhvGa+",
-	"AHouzHR3N/jGxsaa2OnGcbz9bGd7p/VUbIher7fNu6LV6XTWOr3tta21Fl+Lu1tbm/HG+vrGztaGeBr3",
-	"tp7WbLXFtdbms62n237DlZO9b86wQoH3RmufvlSjxanF6X0OPJaq8j3mDFYY6Atw/CwbsGiuDhHailot",
-	"yJJAz0mR8tBmkbV9I1bnhSHsGcdouqpez0jKXSwBSzUGHMHZ5hNWyXi0pBl0LtasZFhHDh2iIJSRN+Yo",
-	"YFF585ojWMD6OQSEkEOyIFkwlFU0ZS9bZVGm4Bv4DtdkZcwk6z/RLIlL8f+dSuJCEt8y1LFWFer4QtI+",
-	"7Lp05sYNycy4/pf5HEsr5hbpdLB2Ch/nAqis0rTDuxezadY/JXk/zviVnuIm6jI5saiLJZngWZqIrMwo",
-	"gqRqpCRCf6sAs71tiykv902qKxt2wuotVQSlRpO9sBkhIymxx/sVjVaGku5l8H2gLrHcV5Ib+wngH2iB",
-	"mYLmDpGdhqgE9A0iONoWjlGufnQc0Ss3L9fQN5sMnM5STc9IKJl93Ss1Ss08DMyksM3WDqvbu5cyAqnw",
-	"Yq7YuWJmuLYAZWeUpPlKIulMJBIiqbV6yFhXcYpsat4iQ091kkMuoR0hRtN5bkZtQ1kFrdB8XKxlibn5",
-	"xY2LDHiYCIQMmx5fTFxg7kt9+F1f/jqHtpVjWDe8J/BzeELUUevxG0Rgm0QMTEbmgL2aRY/fezaR8beV",
-	"bm+U+EmL5iaiy6LIg0st/HzzhNY0rHyhKeM3Dra2dmYFW92KgUCZh2DOdrXT2lOZbdBnAMlgqUWn+4q7",
-	"viKomHgc1BrxIG8Kj5qftXg328wlxzsB4InbRaOleHgVZODc5Ii9gYJSxWK2AmBA2KyCyEIL9vmKLABF",
-	"xDgnMymU1GTShhaBfw4REmpedRhjDcsAOzYZZPe/KRiEAd40lL8reWSAaVL8+QvF583O4Al0sgygCF1J",
-	"bnfGTIsBl3nSteItlKB5oB3XaDLoYOIPpO2yFKjhJT6IlhzMLXR9MrL4zN2JaPbgyq1Hfa7RTIsa+KZJ",
-	"7jja8KLgViORHBF22QGglIf5mfiFrEnOfjo8+27/ZO+nV6V0EudvZXV7pdXypLF1wQplFQMWl2aIPRLj",
-	"Ko1F5itPDCxAX4OCIw1KsJGKbgk375sv6E2AuSO43VwMG5lJTPdJPTJqYqHxwOuA4lNUZMBOniulEYC+",
-	"YVTTbCSK/l84EGqnWqEJ2S7ckzNrhl4X77rpSCeXouHGau9nptY+G769a/8tqRdrwIr2a9H7sOZmIKy1",
-	"cQICFha+yNJRO9PFwVCGtclP6FqCQ1zfNujz3QU3TQSZar8HOZMDMVDZODCmoNdoDVd+ZZkj88OJxLd9",
-	"qNhDccE1WRG4G8oZD1NJG7MjEfeVtWGBoMQO9rdGNpIaDaQJC6DI9MAlL42GfsW1y4AScWM6waM141XL",
-	"e+DuyJJV7yzRrYieRvsOdQ8WX/GBaAQWX9GS1DkUAiheHqB48gXXZr5ggeoLx5XQ/XmTJJZ9kmwfGaOB",
-	"K6SiXWRUZacfnE2sDF/AOWY5tGKcFeiZQBIXCHEg5YVGJoMlhSvBdrWfFwj4YDvtll/jL8GO+9oP4oSj",
-	"Vmt922oXX5O2iUftRvza7Vg8Xl61EOxp4WbRQsRPNKMJbdx2Uh5lLMv7UpZeMedD3WuUaSqotMCquIHh",
-	"ia8KguX67oICXObmPyDfuANTxcw3QeIcpLfe3jK8fyPvcXA1sZh1DxrUVsSCSM9ZxAoxU39NqS7X6wsz",
-	"rfH2u9YAdT3pi0L6eF8sBIYnYXVI5ARz9v0p3SSUoPgxnnX7ZuSq5+4GJau1FrlGBxN4LL1+JqlSFyyR",
-	"OokF0OMxIcg10Q1lJ1UdBpW7YFH1OdjKV30zhqssyXMhm2zPyTbPgWr9Yn1Poyq4HokMZZGIHniutahk",
-	"8URkNJGRlEywXL0Tm+ybBKy4S5GF8uc3f3X0FlXBt0d7P799/tdnB6esbkugrbWebjzdXCs41VhAY20D",
-	"94513iWaXYhhbu0lM/NRKKmrMBQBHvIsL3vy2pOePChETA0N0KkHXRdmBM2MNeKFyxjXobwSaQpgP2aD",
-	"kc7ZANIZ6ItaC5t1zZv7udiDUZonZoA277wiqnZ9AvTnEcNy77lqpnrFirqbed1wKh6s9+2SePJbIZ7c",
-	"PYVkkUZwvpBZVhT9XH2kCEq3TSPxVYfrWsRdeGqJyqbdbIU/qe7tONYR6D6R6qpR7poG5mwoMR4J7jZs",
-	"BDfNLPFle+bTzZ3xS3kY/Fw02TE+nUgwU24uG2qz0rszwuF4t5iIud2kVijb89yOi9JWaMS3lrDEY/iS",
-	"KolWIPTiCEgl8mhNfyBp/TgCcksSyWMsCkrm1cdAKK3Y2RB66tpN9nkG+ICBH83qrWZzrdVquKBDgW0T",
-	"tbh2HQRfCDGEpdRTWSivCqaBA98mO+GJbeKGpyMHgoJP1vRCw67JWmzIRxoLRduglQ33WBpFIs8fHB0h",
-	"QQj32AnN8RIgpwBy68b4aCfzcRMYlnj5mEl3FXD5RBf5Q06lWhBDLczM00O90JDTQ9tTHDedqyEFchEF",
-	"0W1jq6OCIpqNADchAdlR5rwgAjLUzOVTiiQE7yeeSXFfgko/Gu3IeRP65+5kVUVH52O5Uk6bZR3zDrAX",
-	"OhxijQ8LwvatvkgddYl0X3w6h12/t1Lx8Jhe5cPhggSi12jOVtJkJ0LcFUQipCjQeS+wd2koryPGmJMi",
-	"Cuh4rCO2COloN5T0KM3UKDfKoHe6B+dGa9UXyXAoYvRNS+LD9EZpOobTRGxu4V5xwMeh7Ain1xKdF9Ar",
-	"6qmsKzwmTJmtYi+5tBSnKdqKfQjxVkJZOSeTzJXEMlayCwHd7e0YsGlXBbUI7gPFbTsipfz5idE90WyQ",
-	"yNPREKv0exciUBNT0E1zl2fZmEWexzUKWKST39NHjNAX6Zqq7B3/wOr4Q64yYc7HoSopQnnFiR7W2GWH",
-	"r0+nHlNco2Q6dkV4K/k5oZxN0PEmyx3/EOEb3gXphlVybkKJpBtWl4qZYXa4Fkh4brS92iYoVxnWMbeV",
-	"QijYZNYdl11ibA94DNV8IYWYzgApqIvlJy6FzFlnpLHjOpYpAYp6ItmG15w/Z1cq03nDyGAaAn40SGp6",
-	"om3PfpW5179K8m6fBkp3XLc3nEki2hsOHw+LyIcmWqIwxQAAfDgs0VDWFmHYvMCGwItlVm2s1yBegJlV",
-	"62ubTzefbWxvPp1XWe6R8FWKqfJoj4WomMdY8bbhTLLKgzFRpr/i12u3YpzA1knVea1d+0///7//87/9",
-	"H//8t//nf/5f/t0//Mt//w//678K/tN//Fd//h/+RSl49Yf/7e//6f9347CVFeUUuxpelOJXK/RuK+tN",
-	"PryoBfPmmhapDRxtiHhru9UVm8/Ediy6nbXtre7Tzmbn2Rrf6fR21uKdbvx0vbfxNN6KN3bitXXeWevs",
-	"bAmx3u11n7a2XeDIlvJygaIXOGPu71e4h5DgdacEE4czt2CYFPJkSS25FbWkYAIuxijxFdMFi3BY5cBV",
-	"4fCxnCpy5InQbft7EuPhmbU5QllqpLxwTY4isPspqnIsi2LcT1GMW+P4bFbD2laJ1fDQeJ/EtfbaOugW",
-	"VRq+5RTcDffgHkTIFPnA2gN2RAvJmE9dGaNAi8VrY1isW3pT7rU4xmWB4osKq5vyIF0Ph2uJkP4TSoxI",
-	"3wiXQsSaWHqoqe4d/xBMchrZApRGqnTJx6E05rdvaOdKoS1OTyt+gewZcGJLhWVSgaJYhSzEfMC7O1rj",
-	"QOnc1Q2G0zxqJUhxx7AwesRtCZYFTZLdkCUZsDX2bfIcyJKhXIgtyRYlS6orKbLCqM7VhZDQS4dLtrd/",
-	"dPjK2Nn7Bz8evHx9fHDC9KizwrtdNZL5Ew2lQkOJioiZCXMxeH3s3ZH3+kR7dElXU73su6D2LuysROIM",
-	"5ceyONk1JE7s8rgQi7Nyxm22HZRt1bOJnnt+Zshvj+pZvP7jIHsuFaovU6G6D9Vocc4nDWlJ+vzsSZ+e",
-	"z6DoSrWoHvbR5E/rwfwU7M8i+FJN/wwlrwgX3Tv/04vv3ZAA+hGS9zfAcFp/rAzQxfHXLo0lqekxk0Dl",
-	"x4DpXdNAXfz7gXigBa2pM+peiJxlI6jDFUrkBLhXsYG/MvtpmkTK7p5DeguEPRWev3lJI/38aaRL0P2i",
-	"mKQlzL0NhXQKiG/CJbVL5CZkUla3uH1OhfQxYBbKKs6oW4QddQnwmmQ6YIkBsPFs0uik0hrKT8kavQXs",
-	"2vf6QjXbJbb9trijt9EMC0fZe9uyc353/jMi/cFWYxP8wQD2acwibJXGYc1TD0zrf8OfPEcU/t7kwwuM",
-	"eoSyRD+02pxbUEUvN1/Bm1BDC5O+DEehLDhOEHQQOgdbW/RUJqYV1D0P+bGLG5Y1R9iDp7hPHcoBHxvI",
-	"gz6JcH9z7m+nMT+rZ0KPBryTCncT3ahs1x9KNrNj//216y/1prVtWvFA0ZDS79lf5vjOI4y6KNWmOX9O",
-	"2/498EJfWwX+tttodnP/KS94RSF5OyOLNjfkF29/t7fyN3zl962Vnbe/vN8Ittc+uAf9bm1l5xfoevi+",
-	"Fex8CEPz4MrenV964/m94x8++2bS99osetaGXDaSX7D17bKRe2Uj9+XG++I33rIx+5eBFY+6Mfojbny+",
-	"bDy+bDz+RTUel0Zqz/JjYJ/rU7/x92xfKjoudhnXbPWy1VxDUkF31ayz4Uj3V6v6iKN52+UDkb4wOIe9",
-	"z6ZbBNtm5C/FOe+OsUXuPg7opqGPxdZi+YH4KHzs7cIcuXiXrw5TnkyMwao1r3+o0mmmdsALNZK5iB9z",
-	"Ts0t4xCPJRfHdr0vtcNndbdEA8p4phoSDW/v2JVeuXtox93d/rFb+GN2kB3Ug+whethyF/2WdpFdpR+x",
-	"j0ZFMuIcrzlVuuUD67Luqaz8GFY3N18xd2en+z+wdXBzUyeZRjCxmUJZOLrgREpNr0c4pkPZU1HgZfGf",
-	"vDR/Jnrvkicp6LJBuY2L06kalWnepQ3jJWFOOzCr8qkRsozV+YMY37phwX7pLuAvXKxhQqmfwO2eja3t",
-	"vFAhPL7qYUPeveDn4juu+7Wb3f1MvMtn3zflHZHe6R1x5b2Rya+jm7TwXuTWiX6hBkMuJ1s4EAB2lEoF",
-	"N5N4n6HK2Yt2hgaPe4clsqeWucELIynNGuLabWB0YZ18noqCsUlquWFrY/Acc1lcCQhXlaMe4d0jViDL",
-	"6ajbFSIWcYOpLJRUN4Y4CqxenPgNT1IRN3ZdCC6CDRqZc3HsVAoMXJdPNFNX0tVNhPRzKNsCvalI6DOS",
-	"/mwosmKQNHIdMGLiCx1AmswoExhaoz/YgI+hZTIm5LgbaCHYtwelkvzmrJWhSpPuuNFkewyGToV17AsW",
-	"Jfb7/BKr/HBwmpo5xAyeYuR7IH40i17/EF0nPz7KPvJcBHw4fHs5VXkbv/zbESDa28Q8+FlvbVNsbvW6",
-	"QvC17accSo/bV3x7IcxKji/e/vzrRrfV+2Zt9FcXW98P1vnOj/nxU/0ye74p//rq4Fn/b7bP92sBYXC7",
-	"drlu5F4mLhM10m/h6FuVvS2P6nLN9zZULLHF/Q92+pbW3m/d2tOSX4i3Xa7FRwLqglZfCVKLblWoLhLC",
-	"EPLtWjjw8WsCGuYBw23NPt97+IAgcPMNvDQ1l6bmR2xi1LXedhcyOa9sPlPkTMuI8e6vowTDg2Bn1jPB",
-	"u/kKZmqtFDboUxDyKc9F1mBdo4A0Q3kqUtHNidSHD+0YdQAfk6uha2hJ2eP21d+OstTxkFwtVt7RKh3l",
-	"IpRvTl7usohMp7d9bkZqTnVzSD9Brrvfcg9mQhNtaSR/nwyHiTzfDWWELSDfov71NkN6kgdbti0dq6ss",
-	"YMrWB/KFeOAXSRTSmM2xU6zs9Y1SW0dPf7oQY7/YHIsTDXdgfDgMpkqvhdIyiWawhuxUfITxDVB3h9Z3",
-	"RblQq+26VoF8qpPrLltrtlBWaLOOQHu7QftDX8u6W3N++n1Ky47COFbsTTR+3DXL2fxBVfsqFP/mjDfy",
-	"1/2tzfDpwaNWf/2oZw3p47wN02NxBTuTmMwfRtmSWGhAZVCcU/WK5JxZQ5sS8HczysNzqTLhCOZuAXet",
-	"I8Mc1o1Zo0r02+59ujw8DYeAKpE9NdsWumWDJQPU99lhSb/l1gNpd2yi31poLNLw9dvpLkxl68vfM+3a",
-	"M97ifEts8O3Odm+984xv81Z3rbPe3Yg3xVZvu/V07dn6zgbf7Gx1t+On4llvp8W93707TvZHgn7Hb7OR",
-	"tLLETTaNq0LS1Nq1f2y/xLRcsYUQb6w+Ln1YD+LDmq+fwT2zy2rSLrdNCoELICgQFg34hTCYG5k14XZZ",
-	"e3U1VV2e9pXO289az7CcFT1zCklRaaCyMTpgXT7Mu32OsYKVAU9SZoYJsG7F5SjvzyiVijqIUcSGQ217",
-	"ZyeZ5TSX7jIc6oq7nBZFbDSCN97Tu9Krc6NnjMMpOtqV//FuoCqffAhlc3OGrJBEnmM9oO/Ozo69a5NB",
-	"1aVHDJKMEp3jY7HCoS0ZBXV8jEACl5+Qcel+mJ9UcVdYR1LlSY+g258+WDfT11j6B4/jTGgtYmStQM2O",
-	"ZpmPXXH1q6nqCvgRK4qI+2MhIkX1p3A7wrcT9o4PqSNBta1gQ1jGTAhcnW4jK6istWaCyDPeONx+mqUx",
-	"DFTxRdhIi8x/C/Nz7cMvH/5LAAAA//8=",
+	"7L3JchtJmjD4Km6YNhOoCoCBhbuVdUMUJCFTXIqgpKxKqAlHhAPwYsA9MtxBEqnWWF7mMuffrK9zmbzO",
+	"YQ7zAP0mafbbzGOM+efusQARWEiKzK7KsrIUAUT48vnn3758KXl8EnJGmBSlwy+lEEd4QiSJ4FMrDL8n",
+	"s3cE+yRSn30ivIiGknJWOixdjgnCYfhCoGsyc9CQR0jQESM+ishPUyKkQJyhiE8lEeiWyjGfSoQZ6uMw",
+	"7Ph99NOURDMUz1gtOSWqxh3r+ZwSwxNSOiz9UGmFYeV7Mis5JeGNyQSrtfxLRIalw9L/sp1sYFv/Krb1",
+	"uktfvzpmC39RU63YASr38fXVb7/82t9SSyF3eBIGan58feWTCb/yxljaNcLakyXCjkpOSW2cRsQvHcpo",
+	"Su633FPOPLK41ha6wcGUIEZuSIQiMhXEB6hShnbQhDIF5hUw1EOnlzXBd+8JG8lx6XC36ZQmlNmP+05J",
+	"zkL1rpARZSO7vEs6IULiSbi4xA+M3qEJDQIqiMeZLxAfIjkmc2ixYpHJBOmFhlhKEqm3/v1Ht3Lw+UvN",
+	"qe1+/ZdS3ipfBdy7Jv4HQaKOn3/qU0EiJDkaqEcRj9CUwZ/Zk1dPXbluveDUB5l57nv65nVY+EySC8xG",
+	"Ocd/xggazCRBkfrdQX31Qfy5N3XdhjekkZDwJ6nobwJsv+gvebavdm5+NS+K6XBI71AAWGBGyAJFP+5W",
+	"am69UXSSehMFiFbf2c07tdckDPhsQpgsOjQ/fuKFQNTPLKthVhJiOU7WQZcfy5BHEyzVc0zuNkuA/3Qy",
+	"nZQOa/EKKZNkRCKzxBvqkbzltZCQeBAQRH2L9D487KDbMfXGKAywRwSiElEmqE8U5PlUwp8Ee2MUkYBg",
+	"QV4IFPEg4FNZ7bFPhmhS6SDOgpl9SD9DfDWCwuKa66KQRB5hEuGIID4ckoj41R7LnNz+sNYkzZ2hRwiu",
+	"7e7hArT27S4Lzq9W389QilruafJbFnDsn8KY8+B6QwOC1HTANY45k4TJymsqQi6oekZBSRIcA5Mzgkb0",
+	"hjCEJXwBaIymoZqjWrAR+KcQCXdWb0It8x0W48UNdN+1KvWdXbu8IQ3UycHVcFDAb0lU8bAgaEzusrfn",
+	"YFj3mqTm7w0aeMfbJftDF9cGda/hN8nOcNfdq+3XDxq4Odjxdv09sj88wO6g5tX9BmkOd/BuKRfPx2qR",
+	"yzB9jnziyvDzl91mAf3sDE85IydYejk7b1/ikYBNewFVCDfmgS+OEEYT9QIqK5Lysr+FRkQK1HCbheS+",
+	"M1QMiVT0REXI5tabuWucHI+xvJyFpIC3fxoTOSYR6kscjYhUAgcVCGvKX+52Tt++b2+pW4jRKOLTEJXf",
+	"Xpx9OJ/j/fq5AvzyzAruTfrtFsyO2sxXzC+P+AczNCFC4BERyIsIlsRXN4FHaECGPCJIjqlAkk7IIerX",
+	"3fpuxW1W6nuX9cbhzsHhzkEflSN1nShTR9djgkQ3JHqhX0E/c0YAFhdvjlGj0TiYpxw5IxbAhJg9rAuC",
+	"zkQ9/oYG0tDYzuStOo6Of64wPIfQwmktMoASfH/lurX8KzLSo977rMyqzBq/J7NbHvkX8VAL/IrcAWkW",
+	"BEfeGMhc+XhMGRFA+t9jSZmDFI2oUCYIU2Tvhsxh35gEAS8A9LVewdL9ZO6Ru5redSYnGsmKoK+4sMHD",
+	"FwJpJFo4CHVlS/dhx8vAHy/MLlSMllz+7IUBIq2uxywk2aVetn+4LIDvRE+wNiKbBZnldSWO5OaXGQ+l",
+	"kkvz77LrHsL/V99lB7UExdvdMWajMaZoMEM+GeJpINe95XauAuCIeHsPuOeXhjAXoxoHCq4oNtz3DNlW",
+	"HCghBfnUe15+z2KjZQyPIbl3JvpDAdFiqHOS7CN3kQVka/poysV3nLILrYFdkAmOrvOIK+NSy2Rp8PJb",
+	"RiKEmY+wP6FMZNf///6P//v/+7/+n//5v/8f//N/+z8L0CXS8xWJYoo0LRIjQ2LXIa3VlTSymCYuTnwW",
+	"ikvCMFuKmhKeeCEQm05IRL35Y63Vn0IhOcd5uqL6Vq1rQCIHeXzKFIEZRnyC3CJIhXhOXzP0onToOplV",
+	"NdRlmuA7sypX/S+1TDd/mQGWahBz/fNJIlC90DxZuE7z+9p0x06dWUfMNRIsbp2+vjjrvF497f3uYWYZ",
+	"F1qLK1JzcRiiGxIJypm6fBEaTJkP+sWz4JhZbVdiORWrT1DAc9VixiGnYu3Ty8wNq+nSn4swXtCfSRW1",
+	"4F+EB/yGgGJMjaDiIyzUF05sQhuCDa2MxTWQvF4JCzTBbKYenPEpKJy90tYREEPMxC3Q774av48Engl0",
+	"O8YS3WI7gwNEUj3NFI1SlwqUDnFtbHWIykLIqI3l3sB67hVcfmhd7lEcGHJfhGjGHgeI5SCMfOLRCQ6Q",
+	"poXzQl0Rh4riSe57OeYXCxuYDloe0K5lVFhMBxWsHysmxY0nuSaaZbTCcNl6tbG5iGW4bu3pVtol0Q31",
+	"yIYLRmXGJaJSqF++J7Ot9Xaw2j7+oE0sRRH9SGYXjrrhARWKLw5m6G37Em3jkG7jMBTbX2CxX7fNi1lp",
+	"p/m0Z7QGzYUHhVYGDPklRwgHAbodE4b4hEpJ/Eeix+lllb6qhUZEhJwJAv6iV9g3t1h98rRZT/2JwzCg",
+	"HlYL3/67UKtP8V71pK9h65R8LHHp8McvpSElgV86LJEJpoECmNaYlGY2FRINCMLoBgfUR6SiHkHY9yMi",
+	"ROnr5/TDhjqhAfdnaIwFwgyRKOLRIYKRD9GK4RwLo8NSrfR1XUC11RRtdkMCDjrhV2dB1I4dX1abgSVS",
+	"dZSwkCPUV8DoA6IKY2YkgS+UrgisoarWc8zZMKDePSF+YCHOpkGQhpsRQI65T1ADkTtYAw6U4jkDbpkI",
+	"TN8EPpo/CT6NPDI3PWz7DY8G1PcJu9++G0X7VmDunFiqoY7DpwIPAiVBc6Oa4zD8ZmgxlWPCpNqBEicG",
+	"U6lUMnWd+S3xldbjc1gEAKHDJIkYDmDY+wBiJ7ly84CgZmx9W1DZXiTqo91hzavjA7Iz2PObXqO29S2R",
+	"wBiZhpgGxNeimFkk8nAUUSIQRqnFSY5+mnJJAECnXL7hU+bfD0maRbBREro6liGM/Y02f8qRmIJjSN8C",
+	"RxurwZ9uTNaAjZQJiZlHkM+JgGUByFD5hw9/Obnqti8+do7b3S0Lj47a5YQonfB+GFMrvjpUmOVRvRCa",
+	"zIVmRH5TWmHn1T8NFGc3l2cwpYFU8wMIzvEs4Ni/5Pw9jkbkXphRW0o+hjSAlQRqfEUyMEM1t7m/s7fr",
+	"utpH9C0hoX1ioDcahsJviOYwAZ1QDYVLzk8wmxluLe4FhXoh85CcG0VKSjIJpThCEZHRTEkpuy4y0QHf",
+	"CggXWJqtKoKhJ7aGVWsXQXxol6EWdaEeqrSGJgxFe6oAKqlfcryAZgTJ0S3Wql2yhwWpTq30A8NTOeYR",
+	"/ZnckygVXr8JFYKykTp4I0Egya8J+5a4BhMgE/iD5TQCxDcrceJ18AiRu1BJxoB8H5iYhiGPJPFPiE8x",
+	"2M3vdQ931rmHwEAZohNj4/pWwICbDf53NSMfIgweB5Sii2PM/ECpFF/jqXWgldZh2yDrZuxSYHv9N/O5",
+	"6vFJKWUMiGXjtF87G8bTWLBwOnY265pPJmvrv1BXTn3KswPPhQfVisc9x0LkW25bEgUEC4n2kTfGEfYk",
+	"iYSjLSPY/sYZQQGR0pic1UefjqhEZW9MvGutsslYMjhCTdfVnoJbKuY9aKLhRQRWtHQ3+8W7ueBBjsHp",
+	"pNU5VbgFliH9oCL0EkVkpPTKiGg7kFbPtNgCa9QIkrJboIgHRslkSh/8EcYuOaXW6xP493X7Y/v92Xn7",
+	"ouSUPnban9oXpc/FyzW6mTpWM1z7tPXqfVsJ6q87Xf1n7vv+hDJwchY6XZXWLGOjAPgCqJARljwSSBBi",
+	"rFthxEMSSap1QuPgasmMGuxjSSpSO5AWluJTIXhwY19a8OuzxDsBxrf4+SOk6ACEIOCBIExugdCOUUBv",
+	"zAvV9P1Jr0K9qeR8q7svrMo6kBPSnvw2IYqpHKsDmNf2s9a6HPu41cVzhoXLnzvl17Sx4ceUc9vEvNg3",
+	"s0tzUqeR4AAf/J14MosD1rGAg+BsCPr4Uus2HpETInHpq/Nl/vgTmk4lmYiVsZAJGn6NV4ijCM8WNm2H",
+	"XtzJ54W9xLR77T0l1H5hT5rlrLsPAOX82mGIJQvX/sQiT6IlHfe5j/gGSxx9iIKc0J5JKGfabKRN5ILA",
+	"AAt4eZ87TQIiV9xouy240/r55TfavHD/O82od81yI9TWhgVnAWWkOP5I2mhTMD6lmdwnMuhy75pIxEMl",
+	"RTGkROZYnWP8NjXhgPOAYKZmnIr1iELsOo536aROP32K8S4KiYLGx+elCuZOPAJZSHbzPHQhBc1NCEMY",
+	"5hIEHIY2DlGLG1UIse8SJfr0Y5eUtWe/QH0BP31PZn2QRihDQ3XLIMTURpVof5ca+Pysm7KPHyF1HWa3",
+	"YxIRRAKh5Fsyg3Em2tFV1rGZTZg5wPBnIu71GIh7/ZcvX77sowGRt4SwLR2KMkepdFj8msHzTine8yKU",
+	"dptoTO6wdXAlq7F7d+ziyZ1HQqkv/t+nQqIJ9sl8CGcDq9V7db/2aNQxtdplpEjRDUUeIRZ2LpYJYo4n",
+	"XO1OGhvlwkTUX8/P46D+F+p/1djTNy6RvoJW4ij57Zdfc7w/C56OYnknWftrte5jnV+xsGaLuPkrH/Jp",
+	"FOO2Y9AX8cgnEeqcOOj8Q/edg9503rcd9OH8deuyDb6QtaiOQigYeJHoOKVp6G92zHM3nabEtfS2HIv4",
+	"aYxOQSFLuJNV5NLuMHx6CheGG1K1DgunAMW5yZZdijcRUeTuTh4pxqmh4FhvF7omJDRBytMoIkyi1NuA",
+	"071Sr4S8gGBFA+Tqm5TSHXdq9TxRYilSb6JIz8EOBi44XEMfl+ZlQZADFnHaldGe1d0Ip2LsaDuJgomG",
+	"osnYWpoDlQonx9dXP7Yqf8OVn93KwdXnLw1nt5YXVw7rfT4BInywPhE+kyIRhvcQFIoYYQsNIyLGwQxF",
+	"XOrAU/uwY3lh9Vk4cRbfViVFrPq9mPdtyq7yqHYOgS64oPrX50Aas65N0Uazu9z0M+sT5UOEQeo8ykiS",
+	"WQHK8GEjRYJpTElSuSopYeBgzZxORmFLKT9zh9hcV+aIF5pPL6/JDPYVhhXjcIwt2iJx/BoIHKGV8mQW",
+	"m/e8GlES44GLB0skHGsHXxorlXo0FzfTYzkxaNMAKERVePF5cNVIWfdB1vdUfJsL9mAZcaPdfADmezwm",
+	"3nUBS48VMmPzsfwazOLaxGyiNuJAkYigMCJCCUCg3IESMcZCTwYG7GhKcoy2Y8xGJOCjXLOkb3L7co1I",
+	"Ji4E5tOLap1//0IgPBA8mEqCPly8zxhsphHNuxNDHnlEr3NJCi8E7xg4mEyoEQcvGDtCQ6zU08U9w/f5",
+	"tpX4udTGUz+LMa7v7K6/aZMmmJcSuH5GnqNjQ9eeFOJfKdP+qAyol5BHySOSe54Qg6F+1eGsZRzc4pmm",
+	"iZ2z7lE6FshEnKVV1K11jjoVa7Tqun1MPZq8eZpvQJ+7f8nZZrGrgB6mLuRz0MQ0PdiMkhgYLSpUOgpz",
+	"bSluORG4j5VjGd24zKUUDurrvPQBFkSno4MB4qa2rW+92Fbqi9jG4fW2flILZybD3WCmSW5PIZr+vYrD",
+	"676xMccVKkAhysHbldbkOZJVJLyscR0nlHWti/xj9nYs+JYKlpUaLc5eWDtJwSmF00FAxXiJxZ5qQz0Y",
+	"+OKnLSzH4HuXxnZ+i8X9bfQmHf5c57evzBjIPr2EZl/OU+lCPJhf4sNJ92U+sc5dASp3zrpbuXR89dGL",
+	"2B28QZpFlh1segueiJpbRQw8HKn8nPT02SHTFC17WYsvnJNESM/hoRNnbGj8ypK3FAiz9rr0vSpgPGb+",
+	"52A6lnXci+E8p3EnXvhDbTypvTzjAdzD4mPe/ADRfzkBK9NA0hBHUglsk6xbJ8VMcRhuJ0U1Hk98iJOZ",
+	"SlljaE3nDy6yUhoUk80jZMGSlj6dOKPLyKYZkjmgDEPiw2pFw6wUtIQ8HWEJc84ut8OExFCnxZAhgQYk",
+	"4LeKMaYVl3JqCdZwAkrd1hHCEk24kChF1uZZQTYls65zMrNpmbXHEgsWmXEML8imnYuPHOtqNKYWjrCF",
+	"aWCHppYN4swjiQCxfHO1Vcmm62syc0jUOes6iMOjOEijVY4gmMldbu5/Sx64uAOr4osxv2VIctCDhS6/",
+	"ZixOqFatVSHV9wFuh41Yay4nm/qUHyekfE55/fC6c3aE/GmETb0fG4+7SHjsQ5C+vXj4OqI3LWwVZ1vl",
+	"osxUY8vCsW4Crilw+nileQBJlSXL0c0eOyynIMbGUwQpQqZ0WRydUiief4uQmccPYFkB7ifn5Omj3oCN",
+	"p157NmEqs/QHSVNzu3nOQ9hUnnoFGfcpQ8pCtTcywUxSLybHJ63vzi6qJ53Ts4vqeevy+J2JamYJUwkj",
+	"UrFMr9yvVetVtzIgEldr/S0HqQ3giPg9NpjFw1fs8GFEPOIT5pEjyGfx0YRIrHaAyv0/QdHKONTd80go",
+	"F6u/KZZQW+QJKWW27P7Hj7XKwWddYNF19r9u9XrVtb8tV9QH7QuufP5TuderZr7Yern1r7k68jEOgkJG",
+	"cdx6//4KuAX4qOHjx87r9tmi0RoHgSYrGxWrczbgL7E2vciX1ewvTP5tlht3Tj92LtuvHdQ6Pm6fw18X",
+	"7e/ax/DXcev0uP3+vfqzffpa/XPS6Xbbr+e4d6O+GTsysIiXnEcgj3EovTFe5EWe/qGobIBOshOE+WiA",
+	"vWuN6ImzL+v62h24w4bnksr+0MWVprezUznAO41KfVgb7g73vAO/nhtEpbM1CiANy0NYIIzOT98iuAbG",
+	"rZDMrL49hGG2QzY6GmBBdpsO/fjq7OLW/f7tiLdardZp98O4/WHUarXeqf+0+HHrr+rf2u7fm4H6o1qd",
+	"M9bnD1tafSAWpnZvS47kyUmlRYUNSGRcuy6VahBXy4NiTLlpBsdQNDBrpZ4nrlpXeyEscT1KEokYEWhE",
+	"JGq6G8u3du5LcifXqEjqlJScez4VY12Y9IIojS/XqH51k+xlKZST+ZW0Bp+upoz+NCVX1N/s7aQW6tX1",
+	"6tCMpLaqUc4DPCDBZjOGEbmhfCquNpu6YBBYwBWPru4NP7GQ6ZLssjv1PEJ8cHwn376BHOIctJzH+uwG",
+	"cy+qxQ1j8yvCjv9eh7wcDnbAZfB4T0bYm628MR/vf2E+ACg794bk9097W15vMnH+EO/V7GdR655ge4p7",
+	"8v2Ka2LQYq3L8t/igJdCYv2LMhf0kQWHtg522JCvXFnOoPDegkad/LTu4uz8y+5wXumOuJq1rlfOoyRO",
+	"N8FkUyvrlgiJTKhS8mp1jUj5Yh/zxfvc36lo3WBqPFi5PlpxgpmPJdcV4hYfiHFlYewQe9d4FFeMLvq9",
+	"W2SlyjFmjvk08C+m7BWIRCmQ56QFzcE276l5H1oKGNmd5wxXuJos0LNgyG7aAi8n4N0Otgwt17gtV3SD",
+	"67LyoujRVi+p8I6kJZt7o/KVsU/m4PIVXoXMV7Z8TeEDkwei+9V4Bb5fiU0R/iqasiutBaQhuFAfZY5k",
+	"oGjKoOcIBGvq94/Ul1CwjN8yU0kxP/RLl4O100a2DcOi9VKjxtzp5pQDgIEgxo5zxAPtZ4DkqfmFH6Gc",
+	"yW16uSGPnGVJYvGdTiHF3AHnLn4Z0LMYNIeScxgwd95Fdz0PzE7mruTfN6Z+xvnJIGeM2Oq6N5Tc6toL",
+	"nJGK5BXOoOC2zhb3UsPkRj3KdWJwk7LtTsmP8FAWBCgyCLzUSSokm8SVy9sCLOSJLWGxruZvX/j6Oa8m",
+	"RYClQh5TGCOOztHOgMiUx2BEV8cpDO5IziGkjBXRkohgv0t+Ko7WVNIAwT6a4OgalXFcx6kvyE/9rSPk",
+	"WvjIMWUjtTb1+JoRjHE150esJL1495laUZznP+ditzW9k2Iz87t2kKJMihKROy+Y+mTd3T002SxV6zrV",
+	"tSCNcNnNJacZn7nF9VU5Z+mr+vSGrDSd2MSalXrv2Vwv2cU/yPcyv59nPYhNvS/pdy+IjmZ5OKVeSp60",
+	"WzRDoJJbrCNZ7kGHVtGPTZOP8m9xclPTw6+6mgqwz4oVcLIPwIpUpdHsQkTeIas30DREkoMbiTJFfhWX",
+	"AVkxw4mOTKkJNCGYaRlMs9FcDFhR+nzxDMBpnZQ3LtyGt0bwCBSMsqEjxFaPWhqfla40lUpbXeMdiPQA",
+	"sT6p77TGa3E5KB0+tDrDKQGNenoeQ2zNq3gVcRI1DO5ouOViv04FNoPnOR50+YS4Dkl5gimLP/EoXbZp",
+	"y9bzFrbowmK8nK1fnclYa6yXr0bWKwW2RhryQlGvvAjrdXFAH4lTkqZBQjajsr4ehYR3Tzde6DwxtEtw",
+	"UpB2YvzIIkVqztWo8fRkMYuZmxDFqZB8knKeY9+nOt7gPLUMLc3POdY/dC/PTtBvv/wPqDvzXffsFOmh",
+	"4wQznwwpI2mtMwHZazLh7/mI5nrwIHteFwe05UfgK8jZohIJiZkvbOuOB4WZ6sKCYmnQk16JkDwU6JZH",
+	"15SNjiDBE6n7PVK3PG6jpctqrBcLpesrFu3/u0+XoPL3W6bkI7CuQ/SK4IhE6Ldffu0jbgpqqBe2f/vl",
+	"11Ty/ZKwqTU7vmRuiykFmYDLSeKrNMg/LzvlJ78TCX5tcB3ilwq5app5bRgmosDFCuMyY/x+IWyzH6ij",
+	"ko4EgRIKOKDeXEWZ5PuHxWzGK0yxx/xTnXOWLOJvqtMmVJHAwkScWuNB6hnIA4Lsbh4BR7wmcX2BuY1e",
+	"X/3wU8Nzh29q079c73w3qeODj/J8T7yPXjXZX2/b++O/7Y5ez8WIr3E2yY4W+UpX4pF6bAVo01k9cUGL",
+	"z6naFtXK55e58UuJFJaLGbsVXb9SCSa6DQ8UscZ0Lku8uV8/qDUWU0M/f9n9unze82kUcpEJxbhov+10",
+	"L6Fo5EW72768Om91u5/OLhRsux9eXbWOj88+nF7mxmjAuB9JRIemBOviNcoRT3xys0o4uYEx89rltXRW",
+	"qeJTQJNR3XVNPNERwug24mykAai/FDYCZEXBgALhMV5I3u1Y2P6T077FA9iABkIY7jdZcu6RMVPtYIXp",
+	"cM31L7ZJEFPPIyJpIK7ehCrC6S3mlIXSGfDa3A6yje1UgcZYxL0VqEDY94mPQugIpJ/IsQznXu72T1Mc",
+	"aAXx3eXlear1UYyV6d5m6fzOxMqbqlWrd5qbRVgQeNgrub2SEiLMuw7qlWr6GyjbP1dUZZ621D7/y+rA",
+	"tbk0OLv03JuTKZP87VDvjTpcvUPw9zRd10lKAMcouZbRDcbSDRS+FmLxxgUdUqMu0E7T2SQPa+OeIA7S",
+	"NcjjMu7wUtz5A5WxRuoQS91cNHlIzJVAtjQvp2htDhKu7IayHFv03pZjyRsakMJw3zcdCCDMNaRai998",
+	"G+dCJXijfs+/g/QR27BaraMIcvm+5jkIzaVhMToc2haA0lYqz4qmOqL17yEZ5eoe43W6YOe2vz5KN8g2",
+	"aLRp/YtiqVvnKir6jSMlqw5tY3EH+TQinuTQIUQNFYZaGl2JPfkp268Kq2mshR1zbM2WOLAO1WW1DtSe",
+	"TG0DdQymKb+Gq3pUMTHo9XH+4dX7zvHVh4v3WkoXRDo9ltBFmen5BgRQF34bcyFRecwZnyogoB8qb3h0",
+	"iyOf+JXziBubafrbd1xIU7RzeXWPxRoc45Jj0N34idO46xSXu7PI/+TSWHzrNqH/PBrx2PRZqI3ew2Sb",
+	"K9HmwksfVjGlPbv41Lp4DQagpJw+8niobowuoklHlOHAmscddDum3tg8zXxbf0exi0FAdFZAjvQ0iXs3",
+	"r9/k2SnZ2dd8aQEyyay50IkoYf7z5eHJW44GxMMTpRKqpYgnTcGLCjoA69g98H8Zoq5XF3dYSiq52V2Y",
+	"5a8X4vA0qX/6cJ/Nj2tw62Ee3GQPT0/wEvBtQvLgrWJ31ub1gpS88iFGmLzWYIoGFcgrzA9WF6+xuXJK",
+	"zI6I2stcCZvz9unrzunbB1SvWXLR9PpfQNoeWe/+ROmOrhv1VF23FkzmxaQijOTLTiIiHqE3Sm25HXMD",
+	"VZEA1ZbYXX7n041kU0efmttJdRK3+mi6uEpy6sVUwezsmS6VvR73vVfPTNPi5T8CaUvt6HkPY1NCFzfJ",
+	"+V001ki1pVm247fmsa9O6e+cMhsyXNyzwhQKmOAZwuJayXbqPVROWu9Qoct2eFqHSHptId1zZis/znZV",
+	"r5wN+uMwLnOr1V6mIvr0M2jAceRnaezyth5J6511vG2msJO3uJb3us2wKetiAAaLEwA3QXDkjXXncOgD",
+	"YiFtyOE6Mb8L7X/SopIBUnFPILPyVUIVYJCOXlmB/Kvro2yOtHrJHb+oCwC0nNAPCTQggvpGidF4vLY5",
+	"MDnQCb7r6Dd2UkbcuPx/jo1pjRTUBGNT7zXdg7z80zRGLa9JlFcxPg2ywuN8csJrOjttSGzzxI5WKmbX",
+	"Qd6YC8JsbXvoiBJpNSXTLC5rGYUBrnRj+1zv31X13yqfv9ScIrsULO47vsTd/DCCXkDVkK60bQjF71v+",
+	"NQt5VVB3G2gSNLb1J5SlpMfsmhCVRct6kARuaOx/FyF8ukQEh4ADgJ+4FktwY4nQnbCR6Uby9qvZStl7",
+	"/qY8D+FJX9VNaVDq3WcTwhc38SA5PG9fz34w95LGT4DVrRBLFu6xuiGb0ea05e1eYZSwWhtE+aCArlUW",
+	"MhP4GO+x8FZq2D0vTpvzewR0TnbzPJicgub9kFi0/ByzdEb8fZggO6HMfKytAPcaAuTzos1jIMzzocq9",
+	"kMS2I7ZxXmefTiHIy3YLPmmfvCroEAzvL+uooIVLEzkjucl7OUJSCdcoIEOJ+FRCcy0lU9MI3eAgr33E",
+	"htrgU6pSOarTAmZ3JsU5AswGd74QKIy4LRH+YFPQaijdQ5UgdzLCm0WFtwpCwXVHtbjUl4LAEep/+dov",
+	"NqYkAN3cYZUoaa38sNiCtOyNwPNN+a+G/SbN+mK0e3JylCD8BuQoWe4dFVLkOLfj71dFZeoHl8MEnnk+",
+	"yJhN3gc+nYktd7PYutW2jueIwlNHOvp1gKUHnfmAFMeUV3feAnBRNorffnSC/K3phi1qvY++p690AWjC",
+	"PG7SoZeSj5Vk4BHu9FJE1Kf5Sh1QoblnTbv2UNdZWu/hWCpaLH0QETENJISwqqeQIEzGnVAFnph2qGvb",
+	"QOf2qqTFC5hiSRvUtXYxL50ZaCWDxDCxK133KJ6PMKTx4f7UIQXjHNk/jtOct+Rp2yYcugacNWBNWUCE",
+	"QH2NGhDn3L64OLsosGfZia1UeXzRbl22X5eckm6Zq/6C93MFy42DOsyEy8NEYwidF3hWLhN/iiGUpjOh",
+	"fg1yViyJ1F4WSGEBt8BkBY3cTPP/hoLEGpB5Nh1s/oQepo3l7Or5bnUKsve51Mu0LKM1PIOedQ+2fkHC",
+	"AHvGlXY75gFBfRimbxj9N2Tm+arZJZ2QNzSQ2tw37xMKuIcDpAT+OGHkZ84IKkNdB8sSwRf0QsBPUAIG",
+	"M3Tx5hg1Go0DeHlOI2u6OUlZza8V/Uc9+ePS/nG48Icth/35S805+Lr1r+W//cePf6p8XniuoEZ2Z4JH",
+	"xVHznZPW28Ww+TGho7EsqGqdLrp1v7h3OZ5OBgzTYG0EvFekvFO6pb4cr9pGTkB9Hu18z3VGVSEo358d",
+	"ty47Z6eLl82kQGQ3kN8MPMCSyqlvkVwv+iDdu6RykFdgPOBstPhibT/zJnxceLUo52E5S44Xmp47H27L",
+	"smrvVXri3qm4qypCLFm/FXQKKj9kU9at8LAqYT1d52GT0g45BPr5ctkf5NZYUh1i44IQ62fZm0NbI89+",
+	"tR80Lz/+MStMpPDvyaWaNO5vIM2ckGgJyzlpX7xtQ/KAIDckSrIERDo/wMMMCaIbIujUESWVG8d6QZbA",
+	"+j6OTL5A4uaorXBzOCVJZbB5htg8ysAgTnrheSefquj38CJWukTyiRjpy7Uy+MErOj5teAVpDbLRTQEk",
+	"qLl3w68zwtvDbNA+Xf7G6raqEZ8U1NMCj8VFcUk+KOVnGiTb4DBuQhwxSyPqLcjeSfUvKpRgyyMUYsh6",
+	"SIpE5XYoy7HXbJbtMhGjdXDhxDwGqAjnVNCouqjQmdnEC4G06ABiMtUVUuerY65Duvk6ij+1Id0mnHu+",
+	"gpndfIKvegdZ67nd8JJL1vapLEyOzAcII7dQonNO5K/tNvY3rL5RrN4m63tq0l+UHLWU7KeytfKSFozy",
+	"RH1dZzV1LVLNhtx6M6+SRc2pu/mxdGbaZzNmxJB6kBEjtYvnOutNjRYnCeWx5r/L9g+XJSfWKqH7Uskp",
+	"2bZLJkc7pSnpWlIlp3R6dtl589eSU7roHL+7MuMkLZzsh3gknYNYckp/+XB22Qb/9cXbdq6V8RRLerOs",
+	"JxeDB8DrYNtmlVNNCtE2On6jG3t1xzySZqQuTLB1CH3rJUdDPo0MbRRIR89ASy6fS7G0p9dR3MLLktbB",
+	"zP5VnlAhKBvFA2vFAgvkbjk9piR1qLAz11VM2CHT84jFxl61qru0sVdid5izQnxxncbXe/ftOuWSDmeF",
+	"EqLGBV1gzIbh6xpCtsfp0mrM0vbp2UQkU+/k0d+zkOgeX+9tP9p5JwphMprZpEcchrqME7fvoYCP8lS/",
+	"/ILUn8ZYB9j6nM11A7PkUnOzuDR11adC8OBmjo5mn847BOxJXhgUmi1oaGKlIbUX9sUVHbdFo5yUz25m",
+	"6yInwQ40XyKE6fPLDly2T1unlwjPrcJBZ+ddfYn0GhzUOj+/6rYvPrYvEAZdVqkJYVixKck4CBz0oat+",
+	"juMvAE4xvVIzlZzS2XlX0at4uJJTUq/l0pN7yLI+kUZ1X9+C+gZ7UiA84FPjFAWU0Xm04LzxFZZA4ozA",
+	"M1QeRoRAj+atXPMpXVupXloPWzNvsCeMtSsZIq4ZKrPphETUg3UpBCYeneAAaSDM1xYxbH5RZYfJC9Bi",
+	"TNA1ZWYB6cmzF+Wk3e223rYdBEI8dM87+3B66aBP7Vfvzs6+z67EPL1Sz9dt42OkTe6PYy9zZvVOuuau",
+	"Of5ViTJpWvNs4kyG4D1Mppnfz5MLNgsA3UC6OQvF+gUBU1FH/oSyf6vVG01o7f+ASoHJmJDi8DQF/s5C",
+	"0ZVYUiGplxM0YDt6V26pT7QsQiJxhHwSEKlpr3DiT50TS7p1xprlVH6cxhYRoF96oPzO8UbaylnM6YLY",
+	"JuKyLk7SGFxxJMblmnqp2kGOjBiGQlNeu2SzxzVHhQI3XcmjvBJ2UCAGVKIg0H3GfTQI+ECg8pAGRCg2",
+	"971wTA8SseUggr2xgqakzFPQg0tooQi2mTXXBeMvrui1HRp+t1IXOB9hfWuOPiJM3b/lBS1EgkfolkQE",
+	"JNfpPGhXJz6JPOeWRbTs0Vk0XHMb1Dpn86eIUTwPPyCaRp2rwqs157Pm0PdYyL3XeJY/bWw0hYrjgjKP",
+	"oAn1GR2N1cc75OOZQHjEUVlyH89i50T8m7b2b224qks12OYrgjWsORVnAWXkmDNGgLPmA+ATGXS5d03g",
+	"AtgndSYs47dKJFFwp0xIzDyyLvDDqRgT0c3VS86nYgz6iK2umNkqZOka+oiExJG6i2WlHIYQnprUQlkX",
+	"5BHTWqfIrUrvSWQooCEMDyd+Wt7Oy5TVPzhx/yFDzuHDWoPn1uAWJUNwM5dsHtfybkR86S0Ny9JYJ8M5",
+	"0pDMnHAeqmXJ1koe+QwyTZpDbyDQxDJiQQHBkZKoU/FQKKBCHqG+YS9zJS/Vj4v8OswNN1MzGwOGE3Mp",
+	"qCnnrmkTzws0KHhUcomDdkAmxGDyWsZoiQO1SnGfaMRQd8ExRcmy82fGzkMmK1GlrWit09cXZ53XJafU",
+	"OevmqqC6u/CNSWN4cOawD0Nd5rtLTyBp+AgM/TpbvgnXP8DwpzfGkdLDIiXO8SnzUf/ly5cv+7lK/9pK",
+	"aJgCy1LFxz730ED+xRtha3HrktU3UAuCBJyNBJK8ml+lmPm6bufSJU/F+KN+MlfHjMP6YhjEI2dPapMU",
+	"gQRhnpxgpXB1E2o1FeMLMqJCRgWVpJci7WUc8KCOT4PvhUDd19+jEb4hqUNdiNg62F2ppt0HOx+MHNmj",
+	"X0SOomMvig626fI54j8J6A2JbDU/Pb54gUZYEijdXOaREnAp1Ej+aUqmRGwhyfn1muT83iRKFJXQhx9N",
+	"HKS6QAKN1TFHgEEkWhRSVkbWF4IkIsOpIFBSN0/TKhhYSR1resbAZ6yedxCeM6NVN3ON2SoFBfMaHwMf",
+	"Ik1zYk3PvLfW1uaZod5neu7k8JwE6VIB+8uNYgkKPwvl2jz6Rb3VXVbQboD9UYF5E4choh5nLwSCp2I3",
+	"ED3rxgpci/kRp769l1rvBHTnbFGdg0NLQgnV/1bFZw64P8tNj1xBFi1MN2glA11oUIhnUMt2aJwHOAyT",
+	"8GA1ta4QrKNOvuuenVaWBQoLJYUU3DQQUCRXitrsCPVNfZx+PLOYCUkmul9qJsQnLzk0PxhoNZykDLrE",
+	"4yyvJtE7fouUkJGivFBKa8wDffpp/ROWjRniw6FSYwwdPMryPLNHnSvJJ1TKAmoYI0m9WTuou+7KAsVi",
+	"SV0lIz1BmDosefagSko1d3lollOa6u7v+meFa/npEiCSm/grwPMimvMx5td5ySNibLmhvn6GG8J2s7JF",
+	"LNSfn3ZLTunN8UnJKb370PrU7pSc0g+d1tlJBxxQ59pT/lH98+7s9OwCnNqdv33I1QD+MuWyOMYOnOLG",
+	"gRqRMDCr/Em9JJLQi5yAu0WdDl7y48ixtQOT7uOGTc/lFDtlLwxb/520wCtyn74QUFEclbF2xzPwjmIk",
+	"CZ5sOQgHgtuOLizlavWpUOQJ3q1uaPZ/QJO91e3yTEeHwkLbFzrO4Fwbn3K85Tb4AXoOGDeiMVWl+ldl",
+	"jzLiQcCn8pxEnkH1Zbu6yD6dmwpilmkeXUSeB8+YKZOU/XkJ2LoFrTpeX7TeXJqmotrC5yAo2N59136t",
+	"WWJi7ivz4VCJu1sO+tS5fPf6ovXpVD9zS+XYj/AtQ2XGgcWA6KefThMqmK/klOI5Sk4pHiuXFl0QQfJK",
+	"li/E2ZBbZNFJR8QQCjGVfVDV+o66Hn1AvD5IO32Fcf3irirf9no/oF2lLNZKIwUso5vGfRWGUPW9EgPH",
+	"9nhaJljsriKmSx19F9QbX5I7ea8OgHGMlmExkL/tc28KTb1MInc57ZPH6DzigpzQKOJQtu0vUxoEim1K",
+	"HL+ZH7hwYWy3ORrsZg3/7qV1pradE0ZsuzDkVuzIb8pwU9uOGLRmEKY3A4YVmkf0V1a7z3w54f40IB1f",
+	"f/mvxuf5Z/2j+WR6PFRXtlfYwBY3wczHkkez/IjhCb5rxcb2wlBZIqSNs7MxdtCGAo4WRVOmpHtTqm8I",
+	"TgsU0AmVa1Xqm1CWXcIyhMiGA6q3DVxXUnp2Yp8E6uBd4xF5l9vfRG1a91cTY2SeRGMsxodaZEc/09BB",
+	"tgtKeUzutiw/hLsEQq39RvBIEr/H+r2SwQ4sTTOPQ/2FGONUNxWFW/rnXqlv42/Uj9qCGxCByv2rq5PW",
+	"8Vn3h+2+g/rV190r8JwA2e2xflVRWCXlmtDBfpxcupXu5aCTCqzHVpgsIsOq2M80DCHJiASCQKyi7eZi",
+	"Nq7jEedPd5P+LvcxxMXMclWNSzBwx09nykhSaarO3GLxkBLvANz17RkXzMgKOQ3PNG+BX5MYMS0v6Hqm",
+	"t2ZrSnzzEVbKr2192K+afK0HyD1OSWOhdgOtf4SFOaQ5XqC1SmBmxSndPHAduqC5TEwXcsO/wnDeMh8T",
+	"j2SeeXo0TyLTFDV7iqlqmXOHEbuXDJCzrCfrCUgj+OclDPXJ7WkxJ9/AmmbfebZ4uGTRD4qFS+/j2QC/",
+	"aQycfe8DkJEc1+A0kDTEkYS4U8Vizs+6lygl52gC9OBezQmpKhAwoFbNEOzlcXNZww71DUXl+aUlT4Lz",
+	"IkU8SY8ZuYQyya2hXweZxlxd6Sftu5AjXbJBGGYoDo0FXQ82IhAYRHos0xmXkTuJAjwgASrf1Bx0U3fQ",
+	"b7/8uuWgvg4bfUUZjmYXmI2IYtAxwVAfUtvvOz3Wz5KKPirjeHoskYuosHqeNsaBmVjrVzaEo19Fl7E0",
+	"1mNUChIMkZAQQoS0BmpNpN6YeNdaXVcgzhy2gsQ2PDCfa7BmL91VEnhc0Lw0F1zpuqla66nXzQbziqHP",
+	"cX6lj6Z5ooNwlqEybgWeFESnTNLAhsXk9y1QQk8+2hosUw8cZrHLIJOWFOM2eeZxHvgkQmUstIJcUYJa",
+	"j8Wi2gRfE4GodBCpjqqobwfdpswnd1Ws3QdVPVpfK+JKNMRCEClAwOOCWLG1x5Tcmm30pcW9I2j/rrMi",
+	"ITaQCv0IpOpSBaa5Rm8DwOrclpJpHWNV1focnWMzgX9eXViPCM+N83mx5Ikmqk5cRCmFTfq+LV5uCBgc",
+	"0RuiO2Qw5G5VH6CU3EMeXhT7YvhDPvRc58axWjAfxj7XmLSkqF7WKLXc2VBb7WhYgFqO3D5/ezUZ1giX",
+	"hAenF2l0TnXNbfpUxaqmkZoFYdFj8Y2U5lahcr9WrVcbihL/u/rLVX/9r7VqXf2rvrjr24aM5M+1qlt1",
+	"kdbS6upv9dtL9R+M/uM/0KC/ddRjwEbsjTf5xIquTBJdmeiOwepS8wgJLKkYUnPLRwQqTUjOq+i1Pjql",
+	"LOoFZHBd8QaFhno9f87cIlOPE1Bxa556/zvsY/N49kcRvdeVuoHO5gu8rzPyw1Nbkda2tFyTWVGAQyzV",
+	"XJMZogwNp0FwBAnq1mlv+5vzIdJrBJKju+lXrsksN2Tpmsze0SKp6prMXhg1GJIbk1CvorEudO/+TYBz",
+	"P0JnXS/L3phr7X8v8ri5FmiyLCxgs6pZBkSrULWoZc7DILYer5uH3QKzO9OOZAcZwQ6Q7Tzi/lSnqZV1",
+	"LI5JX9U87cHgz4P4Kig+g7KVojYbKVvJe+/pN+p0sabKm97B/XuZX7B3OJDnPKDeLKf0E4sl81wB7w2m",
+	"wTQiKblkXSGilmvFpuyChDySYuVQrrtquHlfqdlKZpa8TeQjawKlZ0DW1BFtdLQnKSo07+jLZCdY/Vvr",
+	"G1upTOmc7ktHSpLxOdEN4SCLwuTOI5/PFfj2xlhWxtwkteV1Yap8Trdkqnz+4jq7jXwz5AU7j/iE59Hb",
+	"ORV0Q61zEbdB7y9yDhp9kyOPh7OjOHhHxl6UObdgo75SCFvhv3mo2TdXOt9QTpQ8K6FtwpoW6nGlhsq/",
+	"bxeJ3X0uMg9QdO3yY/dyKN53m+l3117hSv/lUkS1Jua8oATbfj7S1G7dfENNDtfNyxjjYFU7bC/CYlzB",
+	"t0orNZgcJyYlzb/iVvb3d9asLcRDxlkQ5AENDtCCDJXF1POIEESgMJgKZIGzbnpYTEcSknjTKG1OAOY8",
+	"mRv53zTN9N9EfLKcohmfmn0BQh9y91lwEOm0uIf6qTbwONkT2qh2whwtXKOuQOZqZ6iEkxAle+J50yzz",
+	"KS24kuJbn7phc2eZxYrY+5RQhBSep8GUuuKrArtjOnw8tpD6tnz3d88Hvy6D0jOIhrGzeRO50AYBPp+/",
+	"Ll72Ax12qZ08H/A3d9kpzBxg7/qxDAf3sSlL/vExLH/r6/vaCXc8Jl5Bw05tHZvzpICn6ijjW9H5r6Zy",
+	"FmR3g40NbKNjLPQ8iAqkuFNOZOI0igiTn2yw5eJizBNmy+C5FAinojXNSmwikN54vmfpQeFpiQPqhUB4",
+	"IHgwlQR9uHhvrde/28i1+BzWoPOLezY+vMlUSAQibOr4TQHkEadsBPFo4IHKOX34Pv9QotT9y+lba9wl",
+	"1sEskPbmQVnRLG7YSCslN8XRu/lzfvPQm0cx5CfnlhVXYog5i/dn5XV/BtKcJjabkOYcR9tS11p5MDN/",
+	"d/ytPEfbgz1rXcL8OFC6OJsCh9Ib42MTdZ3jnqAjKuPsQfM4ohM8IkfIQsd6RVOeZHDBgXnnhw9/Obk6",
+	"bp1fHr9r/ZkPhwtFVfPqsOl58kxQSoZFb9sm3gNP5XjbPP0468ntIHW/IPNpFHKxfjT7uXm+MF3D/J53",
+	"b9RpnxT1BGolSUEccoKqc6UfTCSpdqxKcieRCRMZ8ghdtn+4dBI128SE95iJBTfpetBYx4yjYyqG6k7c",
+	"mkOAvdpAVbV6VE6FqKPffvkVpUuLz3sp04WxS93O6VsoNhrLj6UvvdI0Cnqlw15pLGUoDreBmVV9clO9",
+	"m/5E2YSyqscngDPql2088Hqlr6k6w0nDDF2/GJLKrly3bpThxy3SXcS7spnC5tiO4NCoyRzUzbsYMSG5",
+	"EZHTyPi/dQ2HVPHdVXidksA3rHN8n+rUtjB0ninBI/RG7TCuLInK+py3bNnJpLU/KkP5v63qwwqnrVNz",
+	"Ov+uRYpwf5/n0W2hYUTEOJgZ76wP9Id64HF1rHd3Ubik2VpzTdetrWUoEsSLiMxdym4TjckdtlnmWQ9v",
+	"YlfaGex6e/4+ORi6uDaoew2/SXaGu+5ebb9+0MDNwY636++R/eFBzu+kMcyVPvSe10GPburRXPtJeqz0",
+	"fpefzJOLDimk2EBu6GYBZfO0OieQpNV9lxRW1j3XcnO0utyjOLiIm/avV6J7GFHCoIjU3zmQkbguQLqU",
+	"p1vbrCxBZi1FaW+wHnU7lq3ERECct09fd07f2m8FJLMOoA8LVBtQr0VEQVRHI1kQmvdKTql1fNw+1+3q",
+	"LtrftY/Vn7lgnA5SLX4fXHgnFhkScPrk5t/MJ8WMiuNJ4lca9bWowGJdyfcUvSe5GtY6rVsSUNjuLevF",
+	"55uXbHx+3nXOb5QSx8Yvtysm6wKh6TFbD+XKXCvW8OQ0JsHQTWhM/NazGe7SC3+Q5S67l2c8gE1td3M3",
+	"alFueH3SOT1E5IZEM10AeT57HAifz6vodftj+/3ZORS+9tHHTvtT++JQdynBYajLsRqmKXqsrDmmQBOo",
+	"9bWFTHaeqb+tU7OPEMwPrybDT/BMJ7J7OAisF78CFWt7TL+Iyp0TBN/E1ZwcU99GR4yjCWZ4BBXT4vCA",
+	"OIMeCmdqQd9WUjAd6+NFQN0EtcNckq1rF+bG/RU0f7mcn7+w9GtMS9cjwQ/hEDkdWbJlA0hFPYpMt7ks",
+	"j+a3jEQbspXafdlK2+T8duXUpzxX9FuLUeiDW8YnDH+w7CJmEPHRruIVeoonJxEGJTcgDfqNZ6PNdsEP",
+	"osvJHp4J4JvS4wwCpiTv9mnr1XuQFV93uvrPYsKjXy+sinA2oRL1TQBZHyqrJR1TB9yfQW7SMKChtq1p",
+	"+6iWjBc1xFRMXXYaGU2JyVIRKfrqGAO3cZwKpBOuc9ru51ydTPGA+Q4OpjbAvK2orAjod92zU62XLzce",
+	"XPLRKCBG/SmW45bFET6SkpnVL+2MuRTFVn6YW+R9GzRGhJHb+zVmLGx/aPseQjGxdOtDNCbY9HvftOlh",
+	"ISye/q7D2ja45h8KioC2WKaLSU60YpbJGltgrTAcsfpvFaUWF7ljPpKIDmfrqi9PUQOlwMYMU+cduHH8",
+	"5DsKTNm6F8ImtajHdGW7wZQGPjSUSYyXpig8GpOIbB2hAEcjEiEqIAwyWlHAzATxro4K/kh9wgvJGHSb",
+	"OkL+1LTyoQwJXbhtkfTahwraDSf9dv/Zmys7CajycOgTGYw5v34c80oRO2wlMYK3ej5omi7A8yCIlFAy",
+	"YzCVOqeRSSX4j00BzkUuQ25ssem1pCmzxfZNbnz9BqGGWm3L1w7enbSOK913rfrOru7LNEQ/VH6Y/jSp",
+	"dOmIYTmNyCHS5t+U2Te2PqfCHgzge4xH1mCddvVonRFhYQo/G58O8RWhVPBcKBSt1blFPLxH/ea8wIZP",
+	"imTYinyU6GiO87PuZW5v0twSzICm5lSdVHi/AfgmlZfNYRcl82RQ1KRdZgIfc9FsXewSKSCt8Y4iGflX",
+	"1ky9ZINPzuctodiA02cuXgG/h50iHNMFqIs4HagHB8RU/raKgHWiCR1Xme255qe+0b1sbdeCqsGe+HPc",
+	"kST+xvScrXoQG6m7oFLC/CpU4E/6SqeGst8Y80SuSpLFjVy6oU9aKR3mBkEl1oCoSww96RhHEQkJ1kHf",
+	"9yJ4SV3Pg02LesZ7eN4UqRj57p8dZe9cHMm0eBYmGk1ypPHgyNZvtb8IiWeK8soxmSkyZ5SqdP22mrOJ",
+	"vnRPEqPZQjfFjpaVWgBlNCJhgL246bd6UyesplzVSvXhjKQ9ootL3py8FZGwDxtykyM0ljJEPIJ/50xu",
+	"NsQgZXTbvpv+NNk2hGUxzm1BAEtpETDavx5ub//4772e+Pynf8llZIJ404jKWVftO7Zyxvw+p9pwSkhI",
+	"9U0U9g1UFkTL5K3zDkq9u+XoOBn1k1YaRY/9UGmFYeWSToiQeBKi8gdG79CEBgE1YrMuO6KfO4Xq6Sgu",
+	"e62PvA/ZtX3005REsx4LcYQnROkBPHKUOKK1YFN+ZIwFYkCU1Hd62O/JzKqxIGZQtU/9hbUYHpb0owlg",
+	"klsc0rjkzIR/dwvYPCA4ItEbe1rffbosOQupHRNu2kUklR2TijNqMB2GFPARBR0ecBNQGUZPlqCOWred",
+	"Wn/6zkn+vHSSmvUogdwLEQMa4iAHJLFAaJv3mksEZfsv6qxyezTpRZm4MDhSE/3jxAaIuI1T1R4WPJec",
+	"lbU1LJwQD8X6EDozPUPz4QRA4qHY4Hi0AW39BWhr4JLpYWpUzrhzeKRkj4r5uLXGwr5CBtKQFxRrqhiX",
+	"zgB714gwXXJ9wgc0gFsoDq3Px8bxOkknW5H6UrfVkj2mJRzKRqj87vLyPC5Sn3Tn0qsYEB9aoYkZ83BI",
+	"qzM8Cba0GyjbUstBWFcwZNBqzkl3Z56aUktqkkyO6ZhL+2O1x3qsDZ0poJRiRETImSAOMlkqCqgkihQ9",
+	"oWooRIxM0GP9Lz0wbvQUBXadnvEoQMiY2ys5PeDnvdLhb7/86vSsdAc/m8F7pa99U8JDF6+1lTsUTABA",
+	"eshqj7XVGgTycBTNUF9/3Ue9Uq1XclBfTdTXyWtlqBgZUAElrYDz6w0IxBlquq6mqhgUVcI8gnCP+URv",
+	"Shf2VqDS9ou+WXS/inSqCopzeoCzRfhWF9sHOCohy0TD4xERh3pd6M8IAAVWk17p8Mfffvn1s9ODRki9",
+	"0iEAjv6soej0sh2ReqXDU/sddEXqlQ5PvkIdK/V6f64/lIP6aqg+qrsIomF1Oizs1/QHqLkurNUSNKrE",
+	"eOtghLpE6mnjaTQeScNsdLdmpR2X+/j66rdffu1vHaH+Fxjpqxqqx/QFDUOxbb7e/u2XX7MDJJ1vYSGt",
+	"HEZ6iPpzPAf9Wane5RQHNl5YB520L9+dvUZ/Qr1Sr8d6JfQndN66fJf+oseOW6dnp53j1vurv3xoX/w1",
+	"8/Q8I178DZhv5nu1GFOXswx+h62tLXUsMLPaKxEeDkncxA6FWI4dNL+MhNBHxHZp0KKCLmOqoC1Q+S1/",
+	"IXpsGgXVjziYElFtw6NbzsLaF2QILTIYidGcQysMtfCp6Jk5swzvi+mSh4MgCbgzp08CQUC2qKITbWfH",
+	"DO2gCWVT3ZpzmIoS7jEv4N61o2u5RwSawTBdIQ7KvTXdmhY9AuoRpmN7DS9rhdgbk0odaumA4BrLibe3",
+	"t1UMP1d5NNo274rt953j9mm3De8kPSdKP0x/mrxVqiLqalRrnXdS1XAOS7piD7BJwnBIS4elRtWtNrR1",
+	"egzCYYzb6sOIrOMKd2wxXwgjNVJgNnygivrXZHbLIyVdYOmNiUBQJNC49qFneI95WJAKZYIwQRURD2ZV",
+	"1GIzFPGAQFgBRBRQqWEZcyEIu1V0qaUbB8YSoihU/pJHtrUL0Fn5XJf+vNZz3+uNQoEUy2kAmnXXnXO0",
+	"4jAMDJPb/rvQhuJ07DIYzaHthtVE45d/hLchgLOEr6+UNHnljbHUrm6rdpUOhg388uXLl17dr2VsVIel",
+	"ulvfrbjNSn3v0j04bLiHrvsnd//QdUtObrmhCaicUh15SRskaxBtavAYxN1jvQIbRgLLjJVLbcNSL+ow",
+	"1VQMamnPqxG1zgMXD+aCN5XUCHDPH6ieHajm14dqoB2yixcGgtDI4qEa2aGwO6gZ2DUWhoLwyuKhmtmh",
+	"GqSpV4V3F7dnQjQVvqTsnUvORz2p2yq61idQdxfaHNayTQxrScNWpSFq2SSJkDgsAWXQ6vEapa8yPnsQ",
+	"MefN6WqFEKgJbW6/OqWmxv+8geN7sv0Kx+0C4JXa6lc+MGw8lsTXLzVWv/SGRwPq+4TpN5qr3zjl8g20",
+	"EfrqlHbW2UqHKVUdByDVZZRxuBcpbeHHz+pIxXQywUprAlq2GPIEWd4jYeqfidLnr04p5HkRBNqyDJKs",
+	"kpFNtRRGbkHF+57M+ol044BB3kpKJsqrUFqyAVymWGhMavoOfAHlxPk0igPJYCR17Rykbgw8pPHdgV68",
+	"5vbo/tU9Fhee5LfM8vNrMlP8HQRzSNg0DB68EZyZSpxizG9FekGWvfeYXcsL1I/vZN8akA7By6MenECP",
+	"4DLYzUywsI3FD7Ak0Va1xy54oETek1bn1NGxb3msSIO/BXTSiEavTP+s9Yn/ahK8QHg3ub8dFk6lvriJ",
+	"cdKYUx+da6U51c6w7u97NXww2CNNv+HOMazaQX2vUWsOh/Um9hp7GNd3Bzs7O/uDg2ZjgP2doVvbG/i+",
+	"R3CtNmwMvJ29ncGwUWvU3bpLdob7RUxu/7KmKOi9mFz9vkxuJ8sF/GatMdzd9Qd7O82aNzjY8/Y8f1D3",
+	"m2S45+/WvOYeHhK/uefhvf1hfXdImrseHu7W9om3O/BIbTPGuDs3OXEPGi7ebe7t7ezW/MbeXtPd36vX",
+	"hw2CXeIPsVdvDhtDt+Ht7NY8t+57B8O9fW/noD5wh+7+YFNmujfHAfe92nCvtuv7w/q+1yCuv4MHB7Wd",
+	"5rCxTxpkx91rNvx6s77veU1Srw2b9Z09f8cfEHcwrA2b7qYMeH9OLKgRl9Qbwz13sLfn1vYOdr3aXq3p",
+	"7fmu6x94e7gx2G809gewd1zfOWjuY4zd5gHeG/p1QKvNmPYCvj0u+13Gek17DV1Oy8rhsb38H4sRN2tr",
+	"THGuewlecv4eRyDsf2sGfmyrbRpCMse3vzqlRRtCQk+WKF7aupBlscaWyiOfRHP81omZrTXN0wiJW6o1",
+	"MGjsYXz1CbMVhTpX020cWhtHqvExwkxXfNYAqaKm2zxEjCMx9cZgOC5W17p204/Odf6JNA/jUXuY6vGI",
+	"xMkcasYdW0CnLBL/oSDcT0HQ9EAkt2hRQ9jIGGIClPV4Skz0z7Eca+90McnalhCWq4tNPMp0RZpN19Iu",
+	"JfjbFNmkfKTSXzj0sNMmQe0jR0A7FMHTbRvUU5AxY3wWHjnsMd3FB8eD6oL+WjsyJmKjfzTdhnFVUVDM",
+	"IJkFnDiKFnvB1Cf+llWHegyqM8c9oquoq2PJtPkQshmpRDiICPZn4L6kutIlZtqkX+2xlqnjLJMboxem",
+	"xrYWtvV0Ex1AnVzSh6go8wQon7asSzhyQ7ufSEF5RFL6LSjpmlRUSQIKK5TwZ7IB/pD2noAatwF7FOEx",
+	"IaQJGdlQ9tv+Qv2v2xEZEaYuLRRpfzyq6mz25kpifJGN17Huk0SUTFueICZDjPkty8aTgvQaG3eAbPcY",
+	"D8ArlM18sOT7MDcuRZiWZtqCBB0QtNdlXhp1bGGIFKVX9FZxFFtAA9jquiT1Ij6uVDL/NyBS+fKrV6s3",
+	"h95wsOM3yEFjv9nc8Xb2dhvDBvEHoLrv7e3vDQ9cd8/fGwy85m5tMCC13UG9sdvw63skX+Z9NCKWU1ph",
+	"icqaLXbxh0i4ARHSTQQSypO5iKvIEPW/6usdkLzAw9fwfezfrqKOhDvyvTqu2HqXziDWPl11fedvrzYU",
+	"C458rhtAJsKTFYKoEFOi41CoPMqVwJrm17hfLkOcrW2g1fuxBtpHvaZsGgSPd3vak1AuvTivbeLxH3dl",
+	"g7uioVZonnHy7S9njOSmoiftsiwbdxbc349sUYEAIFM/2QR3b+Uh+lsivwmW/+F8/kc0ARUZsmuHbv25",
+	"DNkQd/oHcduAuL0FTlxE2e6jScwZZqa5qoCuWmtpmRYFpM6eSz1azfaqjJMXdKpdOp2dM3LUY5ghonig",
+	"rRDoBQRHkJOOvlcShp5H01qfgxyvbT6K5CZGk4wrxNDkdYUFnY3xbb25jkkiRUT328/x7qL6c/p3H+0+",
+	"GxqTeyJ/WCuewlphKhav55uaM0ck2aWPQEdW2xS0dTtRMO5nTkA88HvMKEO5FgWw4EJQqACDgo1PTewI",
+	"W0eFekqPQcrVDQ6oH+eufE9mSc8iS5E2NSfEIazPJcARf3/fx27Dbx7U8EGt3nCb+OBgf+egifeb/v5e",
+	"48Ab7O8N9vcOcKNWw0OXeI3mYAfX9ncbe4MhTolqj20XVStcx6JgA6j/MCo8wKiQcxeXEI5UaeVCX/aF",
+	"SenTl9k8faiIEvVN6sL56VtdL1opXU1TUNqydeglzHpsLmFGEOZXoCZFxYNSEiIEYoIjBbBUT0xIYKAj",
+	"xiOlOaFWUqFa6JvcY0MepQK+wZ0D9Sh8NA1twQ9dOBdLqYQUrbiZ1TkooqMxpOvcRpyNqj3WsjWloYeZ",
+	"pTH9+brSfSQkDQI0xswXiE+lXZuuPpCiKsS7hsC1As3v2JzBtwhDTupsl3YH7rDhuaSyP3Rxpent7FQO",
+	"8E6jUh/WhrvDPe/AryvtD45SJ+/jQ/iwHbLR0QALstt06MdXZxe37vdvR7zVarVOux/G7Q+jVqv1Tv2n",
+	"xY9bf1X/1nb/3gzUH9Vq9TEVEQOq5QGtKUyt3k8gqB+sfuGS8xPMZob2iMe55HkKgr5bXowk8XWeyvH8",
+	"dR7yaMRlJcRCQGy7EgBy2fcJpgEU9KZsFJDKVBAUEUFMkpuj7xbY7hquvVuOujhwNU2Km4lVUVxcV647",
+	"QlT2mL1+8PPcxYdJ4vVVUUto/g6lrimDabE1YYYRuaF8KvSiqj2W6gZCBaq7LrodEzDA8AjuGqxOrwVc",
+	"tDjOx3OQ4DoClUoUkRuCAxFXBumxC0U+Azqh8hAcDFCPL1T0x4ym/dC7rq0iA4Sm7iZ1ayFfS/en6JzD",
+	"pzGfRj1WbtYPcm0+b+Cszu1RPcS/q8sD5ZQKXPtiZRfzpF7dJ7bEtkxh4SOE9SnbMjG3tphXPgLdXyJ5",
+	"InXkd0K1TqCSJbJXvJIiKyuIFwj2xSSrS0cQuKHPLZNoi9OptplSBNgmxX736RKVIcOsn6mbdoheQTIu",
+	"+u2XX/u5xVO3knR5OwOFKn6KCgwh7qPp1g7RlF0zpeZY9LESRQwKiFmPWzUknVLxTHeL2Uobms0SrAs0",
+	"tT0q4gpIc4QLDyWJUM2FdoRKd9fyDqxSdxTQSwPPasPVPhn1fUy3dPyhEthqOwnZH04jILLxeKBs1Q/Q",
+	"lEmqK8feUubzW7gyaruwtMVYQjjgb0LonFLC80qioSRfRczWpxuwtieOZjEnqmDTqDlLd5cqQpiYfA8W",
+	"Y+WNNWqhjquuCl5SKm3JJsCreWt1++m04E1TirBEZt+NB289eka/63z4uVM7pR3RYRc73nFnt3Md/vDx",
+	"+LuDKpl955IfWuoh92+fdsYD9hc6/EvVqwdsMHnj+j98FzymOGgOTUyDpTpmV5sKKPvDcvW7YhXqXBRB",
+	"B/pqayAzPyaYK/iFLl5cHIJt6GWKmtoynZZ0O4lL0HrwVjkAi+kyKH6EsKQ+naDMS1XnAC+gtkUVaYLa",
+	"pm5rqT8vyXlsUvKYamAGTqvMS9ZTkRXk/intRBCECNSwkkhQK65ZXFtlLdHM1hkxtUeUcJYWx1jyfbqU",
+	"LcymJvrtl1+N2GUizCijkuIgeY0K1IeK9H20jfot9de/1eqN5s5u37YFA0sN2G2vzlvd7qezi9fayWXc",
+	"9T2WKKAZ0S2e5F6y20ai2FSoI5yQ55LFzkLxYHEsJXKlz6HklOzuSoclOKv1r7Zd11MHFufJV/uX9fqc",
+	"fHVfaejGe3fyLSWhbL3m35EM9M8l0cSlqgJztyxh5Yum94iMqJAkKiarcXq4lTrUlfJRX/3Tj/O4M8pw",
+	"GWQXxZuN2toHFt/XOWR9e2P7jjZL2/wGMMKDdWyFoX6iyRkMbfoV9thF+22ne9m+0EQSnktM8Fva1xYT",
+	"UkaIL5K6lPup4rLGb5gqWdljAZGKkqrNKuoI3gXjvctkmUPhaehRCKB/IQ7jMoQpxVnEt6DHlFDnHkLJ",
+	"KhKA08DYH3VJunjBknN0S/B1HI8MGwT24CBNN6BLldpvj5X1aLqC1JbiLweHGauSdUpmoshi2STfz6jx",
+	"5AGUWlO8UnO/flBrlO4n9z1Qwbbb+EPH/ofUsZNqQ4jc6dJjefQpcwefzKLqrsEcjjkbBlQXFf1vzoXs",
+	"VUsYR95ZrBD7s56aJbK/EqwzBNOm+cX69yJbmfNTWbbSh4vQR5I7mmFNhe15Agr0NKyiDhOSYNPk0Hir",
+	"LJOLDbWmgJ+aeqXvOYeloYt2t32ZKA8g78dcJuZyiatrGh6hHaMyYBPPlnizEJWbcsEeS7NBVMAFU1YN",
+	"a1mY99El7Ue0gw9qM8bB/lXDBDPnpziq4XnIsrNYcNhyUuehtq9VpwVOqLhljzFCtbZiXmCgD8a80MQJ",
+	"aYaKBRrRG8LiOTUybGX5LhWG9fbY3IxojvXmslJBHsXjluKFrHGrIy2AHSa0vO7VBnvEHR7gfb853G0M",
+	"dkgN73kHvjusk+ZgdxPOmVr1P7Jr7nIOC00F9SNgGbGhkP7hilvXvkqkCdyJoWpunKF5Kd+cukVw/su5",
+	"whzxXKK7KPVCZJrKK+o1MXEHuxWgYUbx4JaCpwMPanHgQRWdsUAH8ky4kD0WEY8w87LiAwlFAfOxIeI2",
+	"RGgFaQZVoIL6VovpHybUhg8XAxg0b62ad9J8YtWbaYaKyvPqWYpwVVC/++HVVev4+OzD6WXhsCnrs3DS",
+	"7XeMMtdjqOBpfY430LUo4YK6cGxKt2LkBpJbgkDEkRbFHvJDZBygzJ93hhKwU+k8Mlhj3XWNjSz+Cixn",
+	"mbPGNEACzwQCixqK1UweoRR4FDrosqbDLHfRnR9TCfvJUg0emgpmwKAYlzo1OxEvelDY9AimzsgDBROq",
+	"E+VTGQeQpANMeqwfB2PZ49afj0FUgQK+hpxbO2ZSuBRFUyaK4tCOemxChVC6fGy31F0FbBaem/DG1Jxb",
+	"Tqq0ahxVZ+SZdWJi0pdtIT6mnDowwDBrNO2xMQ98XcZ6AbKckS0bWpMfUXMI1k4AxQWR0azSGkpbMD7L",
+	"7buE+UkbrYdozwnQtBINWVKbh9YtdV9rOCohxUBtk9zd1Eb/0QUEe/eUlIqvCTtCt+qeK/FRczUHUcUS",
+	"dJtdR0ebx+QEaNkf8sNGoTyWVwO7MNixQlaYa5qwlucIWjAY3RGSbmx+UhLLA19/9+nSSQIM0+pdMmtE",
+	"hhER4wqdKOFiRGSSFXCUTBBX0hewCgm13+MMA1PlMr2cFyIpV20CCm2CkKZTmmEq+qZzn/pTaFDYt1ZK",
+	"9SxotdELYTsU2khqW9pzbsJrMpuPMNKQelB4UQzgxGut01MRJKxaf/i9I42e2731mkz4Y/q3FLxi2a2i",
+	"dlNRcgW0Nks5uyBBAwfUI+tTvXipT20ZVei2mFeyaAXdqbg7i1bQ+9osr//2qXbTYW7WYKmh2PEXYPhY",
+	"vCWG8h+BQv/9GFHSomfer6aQJZfvJBygmPl0hJgSm9sSt7wpY1HUhgeo6lYcteDHy0qxrR4zRsk4tAjq",
+	"OcfXqp9EooPkremhh5npF6ze6JwgQYRQfFbQgDAZzHosZclT8rNerBm2is4CXVXSWgOTXLeEdM7M45YR",
+	"xG03RBw8b/lCbHRLcaIk9AnWFxflSfEIqH+Q4S+Mo4CzEYmMW6CIWF/o8+rotkQbNwdoQZac7mb0TQr6",
+	"r+scui9ZDAfd7w6eLzyglbkDf2TfLUZVxU3F5mOqgIrMExFLIpJgq5hYFFOvIQ3I9jRURHiJxCx5ZLwR",
+	"k2kgKbTnMNq9GqCfkZkVNTF4b9V27YmARkFgdRAyIhBXIE2hn0HABwg6OMFQYyzGStiGuou3EZVSEUkj",
+	"6appdcN7ytCETHg02zpCeg+Ujcw02hIT2cZQfmyVKQ9mSlVTlGJLTxnbTLTrfq6rIBiK+mpFxoYyjYI+",
+	"WFeOcRCQSEBqohWsy31oxNZ3TFunVI+0uHeaoYFbpieMoXHlfhxE13d6bFljL705fsuSogpmzDjJ+IXQ",
+	"RfUtzbRzc2YMQ/qALmchAWIsGB0ObR+lJH1Rw7L86V3r8tNbdNI5aesnQc3FAunGPGMpw+prIolne/yr",
+	"cbcca8zDcROzhP0cQZqm3oB5qaLeUnwNaur3WNxqqmrjT6h1+0XyhdD9B9QPxsTMZsinEfEkN43jwlCp",
+	"5rbzU31np8dSPq+ywd04CQfQ2jYJ3IoNk6B/qKnBCqagenXS+uHq1V8v211Utj2mam5zf2dv13U1zBxU",
+	"c110Ql9tHSFs25HDgnXTn1qjxxQ2WcyjSusKZX6RCQWENzQgj8CiitSS+F5vD3k0qVgWlJD6bFdQtZOi",
+	"JqQBOUqfEkBZH9+AeHxChDnNTFP2AXQXW9lvGeZdbJD6NNpL6s6UDnXS6vbfQzIqOSVFHqCqUd1rkpq/",
+	"N2jgHW+X7A9dXBvUvYbfJDvDXXevtl8/aODmYMfb9ffI/vAAu4OaV/cbpDncwbtJpAeMXv17qAbXbVya",
+	"+/VaY74NlIJH1Sc31bvpT5RNKIPGoTFhf/B6HlEeUAjcYUO+smCpJtdwV8pQziGKaXcYEUGgs+EfutJj",
+	"CRmmceiPn786K2qDqNlNu8WUQKGvZFag+KLuw9elqRLmmA2xjM1eGVZgmRKWhr2jcvrWck8SWdGyBFDx",
+	"HrPkdKCDF24xFMRn/lYVnU8HAfU0afpw8d7wJu3vzQgtoCzF4IOkjAHpMQ97Y115EF4s94+hOZtacMSD",
+	"QxTC+A6a4LsKHpE/N2o7jV3XdR1EJ5OpVOpKf8s6/tqXeATsrN8r9aau2/AUxOAv0iv1j5RI0e8MK6ec",
+	"kcoJlt64rzgdcAoJFd76L/tbmpc03GbsBsJowP0ZuPPOmJa4UAR1rsv9C/XvoYb4n91Kza03+g7q6881",
+	"t96sJB8rO7W6Hb/u7hqzJ0J9ez4wmFqnGV432pE4kmAi05odYb5ld7vGk5R53ywGvdzWMIA2kAADJWAh",
+	"1Mp4vYSCOw70hALFhVxsIA0Y6kAu1LSj7rrGsWknfU1FyAXV5aU8HEGDZmmYlpYkdDiIUZS1DGRQT+vb",
+	"woixannlizfHaLe+u5vwuJd9WCrjrNLqHnc6MKjQkp6RYWJxQ/c9hKresoo6SsQAEFMWUEb62osAQv0s",
+	"BJPBIOK3SsbU/YzskUdTxkxM7QSVgW8IZEoEjjFD3Y9vHTUunvqUO+iG+oQ76Pz1GweFgRIyJbmTW0fG",
+	"m2ZenIXEQe8uT9478D764eQ9CL/f4RvchZushrQVzW1r1D6WEnvjCWFaAMZSy39Q2wmAqC4kRBTDwei+",
+	"qwB8e98AHv0fKmk6UDkDwiEOEeNAEkxocQodu4aiVc55QL3ZIRKY+QN+d2R7gFZE5KEXSrB7kbKG6FVZ",
+	"MmRIQjRlAC8BKcWjuLBj67zzQiAe0RHE8uYlU91LSFMvvVPywxpFmF8bkRiiOtd4/tVMErhq6zzcGSpy",
+	"A9RmHYPGy+2XWRFxHWGuiH5vOlKu6JDcfiVbmkbjajydgK+JjljkR63gFs+EoX0gl2aFybSIQ9h0otge",
+	"PJsSRVN7zDCGxdn663CKuHczTnXeT8+xSNJyZrKkxJKFwVTq+7ycGAC1St1lVAbioFkrCYRS7fpHyBK9",
+	"P/dKv/3ya6+UfPPyzx8u31T2X7yADPeYOuvr9kKTgOwOU83ry3rV/5EsYCs1Vy5WWWjYhvjzgHgF19vW",
+	"/7J4/UJobrn0vGNUpEzuNktOaUIZnSgccOOVUCbJiESZpcxRpGKkW0apli9tEQ5KrMhBg1wZY/nYqfPo",
+	"lX50Kwe4Mvz8Zbf5tVf6l9wjSEi2bk+cY0XS7YItOU2xaspQwG9JVPGw4gDkDpVTfbDVqrcKsSW9tlUr",
+	"SzOT4gOxTGY9OmCezqMEavK6u/u7JptzUqI5mz9I6B8k9PlJqBZcFo9EC2uapIGIrmlaRX8TYPtFjlax",
+	"Ls3TUyja8vlPFf3Ptv7nX5ZC7w+q/wfV/+qUGtoAlFMXAGzfLwTyeDhD5YyGvwXx57pwwBFiPL5ZKSr8",
+	"FHTx2dDp65OFyO3exxbcrO0WxSBCqgsw0DwTSIqpojKYcbW+uZW2pNY2iFmMIh6tjFlcZznz2LUW4X35",
+	"YLra671cQk2//o6CQIy6bayeaDADQyFY+xcsoBqU+ffeABm9bZsYj5SZFN3yaeAjoc6mrIDqGPuLuogO",
+	"MPotJzb3gLdU2/jmDYS3PLoWCOuIuLftyzwjxTtyT1fSt7RSrGN4yPc0vRAWtEUU8w+59Z9bbu3SnzNq",
+	"jRI74AD/gdT+tKSTf1dkrjvldysJ/CFYfivB8p9UnszhyFiMdfxNzIhS9ThQ2XATx/JT7R551269jpXf",
+	"rXSp5+wMp1yj4hgLrTDDdHZQ86KWceaKn8cR7yRZxNYRioiMZiYGPpWDZFOf5o419URe9rzOlpIc3WIq",
+	"c48vIW1fE6kqv7koiWxEfnp7S4Sq1hznTmQbJVtp5rqOe3lbjqeTAYP8piWOZl3LWng40JnqQygPL6hP",
+	"wFt6pwhI/7b/X//ZH/eTAFosQuJJBJITROaY8LMeIwyiefzDpFB23PRBD6tFtDvd2bdCIKMPqK7J/UNK",
+	"yLPxRWYL6uJOiM5KGdI76Lou1dLUQGpUkXitcIJbNrapYengBI35rV7oBLMZTKVj7nQv9yGPDtV2dSjb",
+	"WCcBEuyNEZTB1xXsTT4/I3ewhN2mg2r1fQfV1cWv7+w6PbZTq8MQNbfeRGWccdTWXPe//rPhurrMcXRD",
+	"dMJfrb7/X/+p3hvwu60q6qoTsUUCpoFEPpRDYzog0MQom2xHcoc9CXupoi6fRh4Rh+i78/ZbB52fvnXQ",
+	"284bVNbe2qG6zFs6uOoTGZxrh3+MKmpN56dvEy+sgOHs10pwVmNB5LL2/CMZYSZCrKjnlnY8qpm1p/SW",
+	"ClJFbQU/tTo1DLQahc4hagkKdeDkIKYtKd0NUZAaNnFgHIREAFp0tMxmwsbAjQvBZ5fvPpy8guiz884P",
+	"7fddVL6lvhyj//pPNCZ0NJaOFSdQ09X/2zJpnkNdKwgQvOm6tkgDBM0Rj/sQ0RcvxacTwoRibNrkZ6+R",
+	"vrJVpO+wKW4e90jtMUBCSISGx8FzbeK69ZMymjIPm6Qfj0fRVMHHBAnsVFHLIDRGQ3KLjOwKYZywSn2P",
+	"FHSP4rydGKaKmqm10gjJaaQDHXXUBxwFBHBAC96HxXAc9djS+A1jh7zVn+7MzzGLS2RiuNqAAzorNsO0",
+	"U+EeNsqj2mPv6bUWciD5OqEdOIpmq93mS7zWMSF6mGKYJb+fADmNgAYUkaGQ3pFAOBuRG7RTqztAahSz",
+	"ompoCJ5IwuVuM0zM3AETvpcW5Rt1JcrjOy3KqxFTkn0tT7Kf39M7ont3PMGmxt9wU48bCpCKhdzYtRX3",
+	"+3iUEID4UjyDoPs7cqGsLXOvIFb3lMe1y+RLzWl+vUv+XK3r/WGq/0aq1fMfc0oZW8/wDkAcYP/cUiWg",
+	"DyktIqO3QQ2MobZ6q93c4GCatt0ncdw/filB6orhGokR36ZIWJlaEVIgfskjyZS3hyj3+axF/6tTktpI",
+	"fQ4cIruFRDtRG1ACSa6Qt3w7ea6IeNBa3XXduwPXdQ2LOkpLDUowNNKqiTS00YPDeFNWjDTvz+/v8XwW",
+	"rQI9vH/bd0BR4VMJ2lWtWgUWByWFAkUYiU4YSqp2ZYCq9QlYvlaslRR0P7fRzjrB42IahjySxD8hPsVg",
+	"kvv9ODRaKU1IVzHSsFoe000n23EVHzpRu1ujgGySvWQT03RaEqRJWVUWlCgBqahDynRRAltOgMaV5Kjs",
+	"6dDMgI8UalRRi+ncTiUhxwUPtBbhHhypObR4BpK0XrKSyHSbaajeBp0uTX+neAQo8GerEqTqR5r21Agz",
+	"covKuuvsYJrsDAiKqSW35ejaB1Cpb8xvc0bUWTAD7F3nSeQdWG5nkpTkf0DSj7PO45d0QoTEk3DN50+V",
+	"ArYioWiFS5VR79qIuS3Iu09l46s/rlx3A49oDCwNu6fubfv/s/duzY0k23rYX0kj7GhgThEEeOsmGBNH",
+	"7CZnhjN94SHZM3POrlFXApUgSixkYSoLZGN3dMR2KBwhO+zwiyzpzZJD2vaT5PDtvMjh/7JD++icf+HI",
+	"tVZmZQEFoMjmrXvwsvc0WJfMrMx1/da37OuXdqw2GwD30xdXxnJfpKe337LA+1BLRsr5Fx+NTqNzybNx",
+	"KkoKcFGkQIOjGWrTaLiGDPSLJOg6yKblctTKKsXq45ESadYg97LdapmXK4pBRZkYAhZfb2URskTamCME",
+	"rlKBqkk7IYG+WAWeCfAkaQjxZJl12IuTw/2zwwOPYQf4A+LyUiwW/QxsrQshRhhr8SUYJ5A5PDw5eXNi",
+	"Cf9IjtchfE78w8i5cxRSoUV2FfVExym2yAffgLaYS4SxxxYLY1anqeDTtJmOisdy1QxBRUD4DU4zRm0h",
+	"WoYlAJhYMnGzCgJbPYcv+wWK7d99KBXSs79uwFty4Qlb7dpCHIIaR3hrW1u8w0iaf1oHg6cpn9xbBShu",
+	"PXg/Jj3AAafp/e6DY4djJx0I2NToFM3RcfPuop1bchcuL7VLr3Vus4Hy1EeArbxIq72RNn4/gua2Yrgq",
+	"znxcSsroCEwudUk4VVRWSvAU1VRpgo3C63WkjRQhG/L0QkGzwgRJFVMnodlk30SQecx7RpuxIVsC6Qag",
+	"cSYDEaoyeSQVCy7EBPigWf3FIJJCYYblJc8IvMJ4HF0Ij/W4EmuRVEKqKIsuxR4L/itKeL0LfKndXkS8",
+	"5GQAjWnahyilZIBRJ9pH3mOBeJ+lHOlrwCPBNvMDAYmbN1qFdvKElZ0Os7NBdQO6DuhTJeVLAKinvRmb",
+	"HaDZeuC/SpMoyzzM1nUn9PQmOyiqSPTrtWqDytdylkr9UXOFdde66mj4A07mxEjoCjcd82pVa6fR78Xd",
+	"8O/Ym3/3ocYvecbTt1B8X/MWui8umdgvemW1WG6ZMv6NllfLkozHh7EY6rmgMtO/6BmrOxLneFD1G5YF",
+	"YbAKJOf47QpFVpJQuHFvLuDvXlY/FhZsfcDsIhbE7RxB+wH3z0eUsfpEz0pbPOnKJdtvsqNM5QRcOc2+",
+	"yZPaPgzJSEj2k+ieJr0LQSyH3JfBRdS7EGGAiXNWTwVXiWREdPzu4PDloTafsfF+KlgvTpQIgb0lFvyS",
+	"SufP02Q8AgJe+C+I2AA/DXJ1qSS+hGb6erC0t4kvzHgfkMpVUQjAkEhlSTppspfJ+TkkQaVjlvuyvtXa",
+	"bDj0jHw0oiAPrg3JXejwTdEY8hoM85rt0F1wHzBUSAIfH6inSqtrCdeKHgnMgoZWzjSmr/9cwjl3FCFZ",
+	"SrNLSmzFAnbLNiCuqxONLTf9vPn4qVGaANYDwsWTnJKqnzflQH6rZhm24Jb2/V2od1elV+TT4d1ezTNe",
+	"YJGX7+lZa3eKlw9sxVrnw8dyewHdt6VPKQ2L3rp9sLRHBu6C1flcRKBTOHnfQicM4l2m5Zs2BK57Jo6G",
+	"b2E3HPMMcRmjcWkfDGRIQZb9OIYRaDeFRrGXJzxMDtM9yshjt9XazCFujaYvv5kbAWQQACw4R6kYxbw3",
+	"FULTbgxE5cpZzvRxuE1xccPMxI3FgjnutR7sjNqp/gwDHtXKzv/1Tygu0KNNbRg1kXfYQGqlVTToLqi6",
+	"ppi5oK1MIkXxnF/H7VhHqty5gZ6fnFYsLqflVI8Til5gT4/0KJy1CaBJT76r8K13Hn+YEpt3QNWLq0fH",
+	"8fbVMzx/aXoR+LBWOrryyTlIikgF+IyLjo02l9fR2V1YdIDRTbzQ0x4nYOMheOLEMU1UBa6jQCE44Ta+",
+	"qdiViGP9/xDm9CUU6TXZgfGpjeetXXOrmqmXT0D8XPbir/X2LEUBQy/tl5HKvsW5PVon9bbjhsuvo9Bl",
+	"Cbx5P1YJiyOV5SEOGwhBtjv7+34WMCWyxjyo7/SXKkf+9nmshM18dZMkFlzWPt558HO+w7NZcFWc6Rpg",
+	"Gm3tWgf/C/wXLR+HXZG+AEOvs2lXATj34Tq9Qa/kjOPz0OFUOCZwRKpHUnFHrITyLQc2tLByEknnRm4t",
+	"yWs5Anz9A23OxTFX2tPaj8HYpuk1OxoByTekgTDWmXUY7myKrrIA7miKS2RElAkAEHpcshE0FcwSFmUQ",
+	"VhkmqfCQXACDnxBX1I4UD6FmxfRY1RNgaYKtayCnhe+wZy/w5ZXoDpLkAsL1osm2Wlt5vZMx2mTC1Lg3",
+	"MHNKiY47l2RU1GZpsJUQ4RNlgRz1AEPDrHRp7WEPGuZtxFBOvN/YQQ86zw1EKhiPY8u27rGu6PGxEiaY",
+	"HKJ+6w0SJSTrTjAFZno1AXqVnu5LaN6H2US6W7GhAIJ1fTEGgw0r+oWYYFN6/XWV2WyNuRrSbIZvSUat",
+	"IrnlhqhdebudVvLvtgO7tLIgPYzOLI3sTm3SOV/riWIRuGvWLChobDBaRtp/straqPZFpQOLdhL6ZNp8",
+	"mRHQJkW00MZOpFjLkjVoE2lSSl2RXQkhMcC1bxo2KJE+R6Ab9YbGNgFRIou2uS/r+jVCQh+JQIlfg4bH",
+	"UnGZXACYDqp3kPKWLDxMH9HBajSZyajbLJGKIAeHfSiiOLYCfQ8qzyOqjDSNEmL9ovPoEt0SfLo2JJpQ",
+	"swlCHGbGiNAAprbQoH9llvIxm/SzmCKA+pOm7SXyUqQKJlfcodYyLLeqYak+fX96pbvPJixLh7SxYEjP",
+	"b2VInxV8ojfgpm/C6dHrb18e1rwaFli9Uud6w6K3YG+pDUQcJ/NyLc9meyCJMMpcv6OfJsOi8+DVIv1v",
+	"qtIZqnMaz9nhz2fwQeCUWydLiV/JlZhF3j2oD0IHuroDYoTjSgXfsgp+Na11sitst1TVDzFfZv3DUJ+C",
+	"j+u4CbHmbonSpntRbTPHQIfEyyCB3mzBUJ2DFa69CRkikwlnoehFQx6zKEQfgCsW6HMRFEUZHZUS1Q/D",
+	"vbEUo3VD3e/Nwb+fwFIoB0de5ncpITN0oUJDfAGd6sDHaLLnSTZA9gzisfIlOmgerQQaqvSGhvHa6N9N",
+	"kgkBAwfOy10zIOCPMmMaeIiun71vyhGDOQE2x07K8CIYI8NQieTNtHw5lphKCZe4cub188wBXFJa/S/N",
+	"e1mii66rfx5E9dAhmqd5bl2HLHPj6HXWBF5pkFvWIHgiMQBkj2UVzWFP91qcnC/K2iUsjEJsV24iSBAv",
+	"O3rF9NmYzk2ciF6ShiLsEN9Vj8exFbxO6MmXILhM9xyVDAVSBNaNYMMt45GExTjAGF0ukooEyfOovgll",
+	"KPpNDS8v+CEQuwzRp4In6H8BTIGDF0fd/nA0ZJmPRDIClil9PoQv61wyCCmbmATKYRie3uDD5NJIZlQQ",
+	"HIgj8bd/kuiZ44ZG4qYA30wcMFBOn/H0XICUsQx0AEXHKvsmXnQp0i6RpqIOMvG0KeUReL6ciuwFnon1",
+	"4RCbMGj42YBBcbHcX3A94Wm07E1c9qCpL8oSt1U4dSKke8G0YPWzw9f7r88aHsI0Yd8lKcFEtDngy/qb",
+	"41P6u1ZJF2LC6vvHx+9OD09+PDxpmKpsapFIj317enjSWOi5vjE/v9Rb/DeTkbpzJHuPhENxw9W8Gm0H",
+	"rak2zD+tptKbYKFSnEoFiYyI2cpUb5mKLFF3Wms+1QJRH6wjR4XmR02b4Yenp/vfHj68Z+Zu2OruWZyc",
+	"MyGzNFp5aLeuX89cfWfFjF7yinoWvbnlmf6jV07FhKtSqbXdFcFnIHEBmJkcio/IfJlcNX05iw0oqSGa",
+	"Cw9gBh1QUhHky7nwALy6AjgAcTQrdMB10QHTn8OgA/D3qtgAvPpxIQOmyqKqIqPtzI3PVIKPToAK2jhF",
+	"JSjoRwEGwCNRXdqTEbQS9XeMBzDrXFHOm0DNXFGPrQqN5+KGopI4dKS9Er1UZIoNgW61yU6FID/nJ7pX",
+	"G/2D5ApcnehSQA9Ky8SkHRvs314miPUcfzIj/Q3Fb+ZBkJ6V1FxI3o3zWAoE7uDrG2tXCQCXT4Xqar+g",
+	"tbkJWzLVO6D21VdffbXb3+TzajVK3l5szkxTAqz4+/GvQ7PLpkjFPk0K0X7QW2NZOMdGI+syyai5JXSa",
+	"tUBe0ym91VjJpzszRa/yE1yer58TDz+PFPSt59C+2ASOIQJekHu45zEngIjgQq9bev0TBYImkue+DHDP",
+	"ByySrD+OY9ObH4vbAV8DIB1C0AjJ0iQDDpZskCbj8wGFcGgvNjwSf8jaNbmCm0WsBBB3ze42Z2dutXZZ",
+	"V0wSGcIMse5UJpBasaXxCsIOehX09RiQ+eqrA5Snk+ZXX7FvErK1YTGQ10uNu3pBu3rYkxHWvBCBuRIy",
+	"VB7LEroJhYgFUnksOH5zekYtx8ZpTBGcqZ7G2h/tsGnhhiAE07bFl8EHvxaFfq1jWBpJD0xYFBpCRs9H",
+	"yQVXuZIL/gRQJ/gTv3gH7Tc8PxeQzpNPvnnBNjc3d53HaoHq1zof/vSHP378qK39QP9iI0AUGAYl5b7X",
+	"Y1MC02Vqa2IEHJm2IUKlZ0nwEGxg4zGCc37EBskYx8qZfAg4m6PY9gqP4GEows7v0Aj80x/++AtF7Io/",
+	"Fp5NQLwmpU7geXip6vyOe6xrLu+nkZBhE16xx8xF9EcTRnNHWgythbD7vkPezw4Lfl77efzrcO3wErun",
+	"QNMl2IPUx8dcYHYrXeNsAs/ucWBDx0As8P87t1vdHLD6Wxm9Z8MojiPqBuCkiLJMDEcZ9F1Gu4IozM1z",
+	"rMRiX7OBeF//7tX+C2q5UUep4LHpV7K/YH6t6dfYXyDdfyPwkFmpK0CcwJyBAAPbPekN1IRm3j0RQYdl",
+	"ocXv2JSyW+Cdx/TvPEWW3F4iVca1dIuGwvBX9cdK32WGogA4iQzp22wYSXhoEuNX2c+XFZSsAB4PCLdv",
+	"vH8PpzfS95kmCuyNKXgjAahXPbJ8ztv4Xs+XWOTEu9qbbreY8lhbv9zDMXhss6X/H3bLBhvsIdEHASzT",
+	"ZDQSSNthzL8hnzAtoS+FL4nIFNm4uAw9lvJUxBPPmam2szosFOEYRQ00pprZWGUW5AvXFP0ymQU/wQKs",
+	"ar5d0zbDRb9njqr7tJS3uy3xtNcOn/GN/pbY6e72NsM2f9pviY3uVm8nfMbb/U2x3X3a2w1bfENs9Xe6",
+	"z3rtcFNsP70jC/vWDexlxrUUV8yaC7aNCC6RsatWfI+fK5UWHmHGzSe+Zlhh/UNUndmFbtpjToAAsaOg",
+	"X61S4qnItclCYIjJ/M3hJvk81MFD4tlN3CdS7DyRKxaEu2IpWXy8KkDZc+d2Csy+WYpji8Ibdl0o66pR",
+	"hY7B5SbdY8kwyrRXQb8CkxA0DBPaHhRNFqCffQpapMMgQ2O4FRQa2uTEM2Osk7MpWR38dv2fDRQKs6EA",
+	"rbOKGmrPl8mUDWwimVUkzB7T/jtcxfFBTsgUx2vuNO9/e/JyPh3Eb8NQheTNde2Rh6GDqGgMkTWXK56V",
+	"3fN52j1ELXENu2ecDdbj5DySC6iteRyLUPusedyyy3sXjDogn0u9dUywD/++PxqdkoTDWhloVcZZKC6j",
+	"nmho9/xcZL7kkh29QoYKCOAkEtJu2hbHvBtEIAlbVmSChuJ/NhEFkmk9DHgq1eIQDRKbZaam7gObc3jp",
+	"ogz56HxZh1jiHFrwhtvmzy4K/BttQGqBwLiJgMG8fGmn0U2pbRjc3QXGriiEEMyZIe8Amm32/U9nsEbB",
+	"Ph0gkAgd9lzwVKQBS6TBbSHoD3QL0OQF61d6wH8JD/s62GOp0LI879gQiPejKBVqPwtgxcfyQiZX0pRp",
+	"sh6Xeqzauu3DNvCljQJhOBBXs72nv3GkQFISPs2DdU1SPTBTyGkWv5ye+yXsx8+nAOqMOAz1ro6TcxbJ",
+	"vXxDauUqxVURqu9wjs6vO7qVWr07IU+hveL6/ruzQGvYbbVOTUy+H3S/7UVvou+P3v7+qP06OlJH8mS7",
+	"9+Jo5+hi9POPL77fbYrJ9y3x876+aNQ9/X632duIZXf4TSv8+fv4NuMDZ3pUyxQiDP2LU4MPRra6lPla",
+	"qTGQHhpdsIDTpRvz3kUcGUVV7p+f8QuhWNCNk96FCN/adjH9IsmafdaUuQyH2fbJZNh0d8rglfBw/ei7",
+	"llTP3Vk8Au86Xx0WJ/JcpIzWeeVnV+cAw+1DjIOzPINz8YtgFTm7GJwzWn8PE7Sp6AmZxRPzs2GBLoOn",
+	"OHvrziEqj5ohfB5Quj2l1Bzk2/OkO7fZw4Mi3ZyPWh3pZjbLCu52vZP8apKrkRK+0FKP6niclWgnOVc5",
+	"7Re+Tu66gMJSxH8AVjlel7plmPofmDQ3JTF79hc1iID3Azumj/F2DFpDd2uFT5VJOuQxluY0muy5uUol",
+	"QwE9lagK0ozSacyQ930TMkuRnsZyI0wvQeRKtr2CTk4FqRysgDXVRja8VeZJPP+sNHR19uNbFld3IniW",
+	"GRF2d9O+WAmcqgLn+QLDwbGTXRaOxSURVuIUbvHYKJLS8KgUO6CIKUOD4oflJsaLwkB+UzZGWS1VmPI+",
+	"VSzH3PK93KjoeSHpxlPtkLe3r1P5vHEj0o2n07VgwHiOm8dELbR6ONUX7xTKw5z3jqW+higG23Pp1qfm",
+	"9OCmlru5q9tahYO2En2VRZ+72ixezP1aWOP1D2bXLUzrn0CIVs2wGGH0umCdgeoCgK1toaU3cANRlYWe",
+	"Kb4kM4X4KGzSj0nxPrOGGgSCS94NfWfZa7J83D/5kizBLYwVu4JcCiq1Jo6MAikTHS4iymCF8qZgflMU",
+	"d/nvngP6jL4YskBXueMFCdBPakKxapDyUOTOBlTQK26z6x7wddKwH8rT+6f8crrXwlgiKl+fRoCeF85f",
+	"3WaTtCvVhUsDeEfAerHgqT78Dc+XoIbJEys+YtqJkYJNRJanjgaRIhoEzI8hlJ9B7/NPONjlveQKBtkB",
+	"rNXjP8ulORf4CPDZ9ma+kP0yxcSLMZnKci4hrUUuAYb8/Ushz7NBrbPV2t2xIBKVaVl94/TK9U2LZd5U",
+	"Ybd96S0d7lAGaeHAODM74dqix1i9c2TPcSSxQ7QcRXJKCBUFBrZkhmhPTnzlMStioswRKtC63kgVkFcm",
+	"f2segKwuxlrYs0xaThyZ0h2R9NhWa7MBFoUv707yHONSfYaiR7s0LEu0f+wx8IT0v+CbFoQNuj5lkmZk",
+	"5j4/u3tLpeErUfNYRc1xJK0ouAWjRzsf8yE8r5IZo0ffAL6L3rzAnYs8B8kYoCxJCNoU/tAxXFQxz6C7",
+	"KPHvkXUCD0GUD7pP2mNBJ4fTk0ecqr2LT4AOmFBZGAHcBeojM0JKulMFIw1GjHFfKLSBdSPBqG9AtqUT",
+	"E0YITNm3ccZ8GWV6JEqoKX8JbS9XxBkPTQkZilRNPwpXz7Tk1P8wgo/tLxCtNnIPZbzlQlp7cyXS8xVP",
+	"L9xjqqf5ufhgNwRcYnTpRqEYvTpWvBDm8h4oCm2Y62mlMFfrjgJRevbLxHh+/FcdwO69A9grWPeiKk3x",
+	"QM8T/JivW0sNLmdeQP+bQqavgBSges6Q1QNLqP51JHvJMJLngUfdcoGhBkjgoIBZuhcn4+w80Rc3plmT",
+	"Eng/j+MJVENK6JCejdU8WgwcpkUZfaogK66BmRP7msrtk0Ja0czC/JmArfjnortonjTPYzQrU87y494u",
+	"5HgI3zX/yYyj9susY1lCsh5P8q8KAcVI0SLvQTsO/G9B1cRUqzCPpIhETFXpcpr0Ih7T5zrFez9DVvO5",
+	"ZHjFPEk/TagDXZHybsBlGLsJlFRoCVrr1AZRzSo6uGsD77CS/Pjw9cHR628BFfn28SFGCsexeh6jCCtY",
+	"ZTKqawCgP5pavqrokdx0ZVxdKBaYLRVoSdcVBtuBRi49XRuhtAkdxLst8Uf2VOXLROuJfyJ6AIHfK14E",
+	"1itnAVEw0JMDhxqPbOBje7JZlvJLERNQw5cghhiKOY9xZRAcxW5FUyiRfH4zAJHNHLRph+kg4krhJOBe",
+	"LMOTOKVRQLV6lUABJy2tQbx4GJ2hhcUmSQJa9BLD/EAMEQGjytqZIJeEdYawFVLUG+zR92Bc+tJqM61V",
+	"I6kybbklfYv7wQ75iSzvg3QqZFg43besay0gFMrOaAMaeNG1Wm1YwXj7DUD2tf+FLCnuTpkKDUdzBkZS",
+	"fk5gGLTN7cSFb0QU8Ai01x3poSol/DRqzxzB33zp2l0GxwVEdIpaq7rLsv7BbrGP6yjfSjpnLDMUXUOU",
+	"sHbzteS0eutYWY4w6q7oJcNcqCd95JOCcJBHosIIdH2l8uX+ixeHx2eHB95UiKiqcswL5UzRJV1JOs9R",
+	"aMXokTMaiN7hzBaBJK3ml7aUd0qrObZBDuY3J2lek5IoZEEqfoU+Jb5c2qhEy5Jymlr4Jreomx650J2+",
+	"f6ezmd9fXRabDfjIhLEVxGZ8K0l8d5J4n6zD25HFaO/fmywm96JTJl/ZyeH3hy/ODg8qSldfVhWve+7T",
+	"gMBLXWCFL+Qk0kcnfksk5gms3INLzLuUHub7r6TH3UkP3EbXlx4VUeR0caEYzS03odY1ZaT3tiV+c0HQ",
+	"eFWnllUwKGYKP4oWxvixxiCvG3xcBR2vGXQcTszKLT/w64ZddRFo+lDb/0CWlJ/xRLKu7eW3V8S7Y/M/",
+	"p2v6/OJrAgIUJct8fDLuoMerEitVVxcL81b0ZTfDEPfNVpiOqC9jJCOdmCXE17I4hFmkJ7s10g7nJAIo",
+	"ZLHmxUumbFbTGI0lfa+kYsvQkywoDX81+Rbf/QWo22ofAOZbXQHhuq9O53VKpc/NlqqU6UIaT2XhqsmV",
+	"zImocK97ucdncmIyZAFu/qNQBYwrOgoK0i0G08oiWbwMLOERHosoRHs0OpdJKsJGk/1E0LiASM4Dl49+",
+	"FPUulC8TCW3ii5dY+nyqkSYI2O5efkRNbwBo85DTXSHmzJf6CXmhD3Y2oTuNW4wc6gJJzF+cHO5rF2ou",
+	"nzTs81tQkzfEddHy1Dr4XxQps59C7woXMYX/uVn7xcrZAzFMcEdUty5hzvfL7HzDZkuLloeAY5tlS+HV",
+	"ZJJFPYFvI/7+YjRyNO7GUS9nMLwt0x0Wd5lhg0eYVmFFMfj4UGmWNNnsp3neAQrxdbOblnbbwwuNnVLP",
+	"BomCJrqJFDYUlyXQtbUBvcKVgPYLFhR7FGoXIuORVG7PPXAZgJvVI3Bxeu40xw30A3k3FgHLRBwr29XP",
+	"URb5630JXWOLbH80U9PZ4uO6vsZGURvz0G3HMOH7MZ/cjnYrS2tlaWFxgXvilp9kJXjaG8w9ybiRlxxM",
+	"lp/LvOGlDJ1Ol4zH0YVoMD5MTNuRomQwMf8cl38l6W97s3/AU14KedGzuZ/TdzSk83dizInVOVydQwcy",
+	"obdi5XNo9cxCbsOBKHZGp8oeuHfP6FURK4dmdbnX4MuDo9PTNy9/PDxwGkM9UTZS1+PSZfzDCoLSWByN",
+	"6ra8jAer4De9rVb7vXr8jdZsnhE5h9iwvGaqEMICfImrLmCnU+WW3eczm/FbkT3yfVjdd1rtw8r7EBaV",
+	"UVP7ZUHgpSr+W5TKWAQ3r21ELpb1VpUMyNappEoVJCo22MPogMfQadc3XUYq6kZxlE32qMWE0wT8Qgg4",
+	"H1HKLnk8FtT8zIa2zkVWWdK/PT6YFyBCAvkHDhAtjG38JOJeMhT/hRPOoADONc7bw3RjuEaYZFWUd+/h",
+	"D9s7oWL4Y05QYHmq5kleiQEhB3PndG/qfpJCIwSUKlBOrWWKahbqHvJ4tmKSCgwyK4ukK4yoiJnU53zk",
+	"EkqLObEN2MTfJ5G8teK9L7KGrDyKO4PBpx+eT2ZA+f/5n/+ff/8f/vbP/92//vN/8++mIKHtufD8Rwjr",
+	"mN4v1b1Nc0hW5WXXj/9QbVBBviC31Ry7fGli3IiuqUZdhe1dkhM35+A2OllUK4ejSHIu6mbq4IDaOGS8",
+	"rCLOTBPEp18Qn1REwGZL5CaGEqeQh5uGpqI8J9IMPOdUHmfL4K5VHudgVdFooBQieUnYUKwYYcv4hShu",
+	"ij39bBbgZQFQFR6/nR8AbyzVG04NHatzG6MIfWn+3IvHoQgbU2BYx++jTGnu/6X2N8ikTksGX2JlV6Tm",
+	"qy4n8+kIo7vWXc6rTlCwP2iVwqNRSnenXlZFY4+sVCHP7X2yaV2tguzxqS7vlkspCjqKlakop7qgUGcB",
+	"kVustLDStU4hBGCTnVZijbzObbpUwxT6EH2sFRoIpQmsVAmYEour2xZ6LUsVjseS1JfTVRdFjXDDujdf",
+	"zit8Y0vr3tqL695uVxM9aqUydfdGAe3i6BoXqXITjeNUxj0qlbMqjXuI0jjXyr0djTO3Tu63rHGMJ+SI",
+	"1T1sLDlV0FemJXw5pSZmtM0NivUelzaZW8b3GBTAHcu7VTHfPRbz3VTekfW3MGxN13h0oNxmMBiSpn8Q",
+	"MjuLhgLDInpQImyyV5SlgpBEHfiF5weX6eLfdJkfLtxSrLBT5bdP3WTTBDTNm59eH56UWEJtmPInv41q",
+	"CvFdrw5fPS99WdXw88Ydh59xR1WPPNN+XwWcr5lwH9qTe9sZ91LLZN+4sJG8jDJBLcNZJInwkZQ14Y0p",
+	"gmgS5k55R5PtU//mAc+ITL2kEoO5hRh7jDOZyDUaAdkf5YArD8GORNOlbAjUK6/fwON0+m7/4KA8Sb8f",
+	"hrcnKD8lUV9Ws7EFH/zah1Pth+EqH7/KxzueXBjOEygV7JllmGZjkSCoGRWXdmyMjivBNVczYxz08T0Z",
+	"MlPi8rcBWl6p9PvELn/KQazCIfAT9DuRiObU10PsxHOc+LrjxCM0ZhTzSJqBNahcW2ExJf7qy3qZZn13",
+	"cvjqzY+HB409DEokUlBJgXklafNYQK+oOt328vCbM9MXBQfV41JbCnAdyoOOTXi6eVkk7bRmxtUgseWe",
+	"BaTeHO5/bEvnbPtHKFEw9GQNtoeDbeNirUDb1wkh6BWzWxGw1rClF5x20wgDj/0aFQkUCxiWouDMQ6bJ",
+	"5IGEEeOFUy099pjSurkfxUAuzKk/dSLFWpasJdL2WCzV1YsQbd/hfY/uZF1P7d5queDR8BU2gL3G7E4z",
+	"nmZn0VBUu/xQhnjxPXbi/fbkzdvj6da6td7adn+D1+66vW5xP0PkI0KWx61nlTvutjdsy908ofDgQD/q",
+	"ZHwdkwyP/0pUXzPMMrCyaql4toJZ75ePS4K81NvIIS8vcGroRwRFWc3q8DFbbJDExAKFHZ4ani9p7xZj",
+	"HijXsVsjHbUm+4bkeS8ZdiMpOm4tKcHJsDlnipEUpHEEG7HhsYBOTYDZo0AZGRSwP/23/5bZ4wv/CgSK",
+	"nGCeNjiN5HksbksdlNSIWBv3OtRCcNzvIS24UjefbKGu5ODdy8E3MwZfFWG4JCT0Ik7GIcOLWHJJ8T4r",
+	"Fh1x2OMSYLN1aNybj2WW5w7MUwLfDsRUVWOjQ7FpDEKBiKteTu9LrKcvSuQmOyGxawfOUwG+Zl9/mPkF",
+	"87RvVyXzq+P9SEJPw3xHVjjbckH/y1Ns2mJbrWSJ6a5bx+Z9DafNLquDi9BoQovbDCJHwzGgQOI4uUJA",
+	"PuwGXyZ9KNGyJgirn4n32Qu8jf3pD39kr0R6LuiHBvjWW60WggzNaCgLRGRiFITy5VQDTKnFA7bTxNaa",
+	"dH0WDQWxW2vfOHD8mgAbnCFyJhXZOJXUXBOtNxqAKZBATuvp5pcUGytpAEy3B760vS9tfMttwIPP8dwl",
+	"dsi4pyNhSR/zYoDwKTTKNCP0DB1cyvpJesXTUITrv46TLJd6C+NpejfQMX643FlZ/8jc9/zg18Zp7Nc6",
+	"fm2QZSPVWV/vR7FohuKy+X78aySHkWz2kiGcA/2Xdd7t+bWPBR/y6NX+t4c16yu6WMiKbd+chbon0rTS",
+	"ZXE9dfStb2WlbsuxBzQfIlI3tkq/QKkb/7T0y9yyO74svUm1UEYSrNKakNbc2qiA8DpLkldcTmwd7L10",
+	"3xlaubVUJX6I0OOfS1dAAjgVgHJXjp/dZ2DZXkl2dvjzmXnpHgvMUYBWbEpAJ2aH6tnWEJj9hNfb5sin",
+	"yVAYdpo8AGxhE56ronNSTF/CKLZaLX2BE1ZgW63dMgF/GEbZrQj4Sl4rvqiQ/LipTijGHj2Gy3f9Qx9G",
+	"2X2DKSrKG/N5v3hAxRdACKm30fVFzjoe0PnGeEH06EuVlTZmd1xF2SAy6Gp9CbuKZJhcsfoGG0ZynAnF",
+	"uhPbrXgPjdpZdHpe8WxfxeXEvgasd8Yz+FHb0U12lCkTl2SR8mUvFjwVoccCkjuBhbZDCG5KAE6Zxk17",
+	"k+2MiY3wfYkTAqNYlUpFz0GTgU+PzR7TontvGWZkopfsvDx/rG95UIH4sEJnas1Wnvg1csNw+pYKgWSk",
+	"1rWVGqks6s0Hk0PWC7KyiKi8GiSxYKOYZ/0kHXq2Q2fI1aCb8DRsskPeG2g7QE9qrD08qLvAbqN1fTm/",
+	"ENKX2iZnnPV4byD0iQa6+50WU6KXQG+/ONxjwbmQ+mBQvQn2WxWy0WQH+r95KhgAPkVoG9aik/1EIaj9",
+	"9/qY1n9++1ev3p0dvTr8mzevD0vTyt8K6JJNq3EX3NKj0Y8iVdobr3U2tjz9g6p12s+8WneSCXUKZn2t",
+	"83Rzq9XahFu176Nqnd1nG17NWYeZ+rwSNmr95K0drxYN96lbT62zvbHZst6KeslV9lQvYq3Tbm9uOH85",
+	"S0I+0SNrbXm1RMaRFC/yUEKt8+ypVxuN1UCoU1iNjdZWu+3VUvl8LEMY8bZ2lITkmMDcuEUf6c1I5Z9p",
+	"mRDp0d5tfumiIBmpclIROqZMuVvbiINkpKbkgf1mc4QBQqTxqukgdh79HvKsNxCKjXhqgdh4D1GpMaJJ",
+	"GvJI+pIg208UE2tDHsWMh2EqlPJYjyuxFkklpIqy6FLEkz3IFWZjFQC9GmFFBHBGAxg0jBT8ty9pLk0W",
+	"8NEIsSiM+lYVBqSPIbouJuqOkLdwXrrxjBbpulr5ARN1OORTWDnM3N5DeQytOiAm5lQmz9SrCL0Bah3k",
+	"wv9HhjyllwwpXtPesPnVQ/wjO83GYZS44uTw9f7zl4cHWDZjR9Gez+f/bM4oQjFM/pEbkTKjKJD5l776",
+	"oYto8ItXT3mY07KysyoLV+jNlVlhsFSqoquVJefnsVgz3/S6HTzfjBR+2qWlNqb9CWfdJJyA4YUAvQ8f",
+	"g4bH+nE0ciWhxZDQFgYv6eDoFP6BsFtfBh/8Gglbv9Zhf/rDHz9CETAJUD0p4WFDfDbk2ndLRZZGQjHF",
+	"+6LJfhpEsTZN6ZWRsvJa6wOrCpSB6aroXLJIeqAt6KYsuRCQqlVXIqUQlIT7QZQ/YRdiojy4lWfjFPzH",
+	"0JdHr+ydqXYv+mOlzdGt1maDJVI7e+kEYL9c9sAcTWRPePYeKkWKlBqDqYnQmKYvD/VyaD8vyrM2EKHV",
+	"N8Wo/njWZPsw3sKKRxJGLcUVrlyZwjmD7eLK79onRKvo2+XtRK4jTPD19tBTsOr2reQH0hpmr9duXQov",
+	"M1PnbYdVZF/ctQyH0yscw9EKp7kSXXs+66k4j5Q2o+aGzE7oihyFooXE0StTKxGKy6gnUL6gYNYf3/jV",
+	"INL0m9ilkGGSekwlVOuYdzuBkSjsB8vB4gbCA3xyk+3TwyMthXEwEIPvCTYSqRaWHfuHSJ770kqwOoZ6",
+	"OUsFSMQ4xkywU+3B4uT8HMSe1OLT5rLx5Q3q5Uxgb/Fe+x7ynKWil6QhinN4ip4mztApscS+XpD61lLV",
+	"dgvDZHkUBkAmoU8O3QqpfjWOsOezWcMO2z9+fcqkEKFiR29O99h3b/d/Ojzy2M9H+29eHXnszfHxG4/9",
+	"ePTjG4999+b1mxNUFa8Oj/7mLdzH9l8fnLw5Othj37x4xc4ToQgMCYQVROh8FSmBCIECv8Xx29PvIOGv",
+	"P3OkfGlVnQmZ8NGoPPaH3+R4rAYHsJwPl/LGz3mm95GWfP3N3jO+LZ522+FWf4Pv9nbEs24rbPc3+Xbv",
+	"qdjtboRb/R3+rNcS7e5muN1/ynd7G2KruxM+67e4ngd9nFqndvTmtObV8BNqW/T49Wl1yaoXBxcKV+7e",
+	"kt1zKZaKKml24b766quvaBG0TtraKFkM6oC+9Om2al97KO848QjMLOVtqbF8Jy4P21pBgytAphsIoiGE",
+	"AFdq7c6zQEaCAM9ZrmYclaZVx7ROq4LHSiSESKI+nRqWJWQ6z3x5y10dXQqJdf5aJ2m7XISgEPWPynba",
+	"f6KKIvNCTJrsLdADXJErgw9WoIwMwoiIA/ho5E1Fg30ZGEqiEAFYKhqO4glqSyYTeh7xwZroD5dM6NW2",
+	"SoY8DcwggfrEGdM0B1yxrnacBlyGoGA7LEBWP/1eJ+QUiji6FNod0pPmqK3w0D5R7Jxn4oqjo6bPDF09",
+	"Yb+OxVg0WJYkFx4L+jyKBTSqTFTux5C/wv70h3/uS659pkseRxARE+9HWiTSGazjQEgpIQfMWOYfj1B1",
+	"pFhB2cnEl71UhEJmEY8h19aPzsfplCZjAX0e9jUz02d/wWi8sJqBlqKAQxhxpWBMlqUBC8MKm+uJYr2x",
+	"ypIhG+HxQTVssG77MkyTKPQlDlYZsBmQPCAhLzZeUOz70zev14TU8jxE6Bz9g9GQhnzCunkWYqu1u+NL",
+	"CMtrF7HFumKSyLCxWMWzMg2/x7Y2HOYpPhr5Um8ZgPnttFoMI+lu/jTmKqOcKasrIdiJyNLJ2r42yhpN",
+	"dkDLnPRNpJIdvXJ8Z7OR0SgM58HptFC/68zi/mh0Fg2FyvhwVPH613off5rR0uWhVnptr9aFe5Fop8NM",
+	"ddgi4FqmxXM2rVu13AV5r3+FBLa+NMqgDOS1uHJzbVl8igmsWufZzpa2HVBbg9wt6Gv4RzfpXoN+Q380",
+	"/fEcL/xe+qLSeYY+pgtMoO1ZE0jBPSgFIBqq9zus77NnhjiShHSts3HLRsuJUON4of/9k5bDXdGDrER/",
+	"RgStjJWHR9ehP24MHa/gzGOE/9TE+uZi8MCVdj/sfFtIjbtr3OZMF1Tf2QySe4dnk1FaTRmFMFPwkcRC",
+	"ddir/aPXHts/eHX0em5t27hrE7h3m3B6LG048uTLZUkobzMP5b2M2EsR5ZxmB4c/Hr58cwy0ZjdMyNxh",
+	"rW3+IasnZdyNtcrMLJMMJcmZeafUOf2Fn6v0tXduMBrDNjnFl0EVSigCMrAZNk3WClAbvAFs8IB1J24s",
+	"zx0GeGJr2lPoT9b0k8AngB/hXvwNbPPROB1pP+D07fN3+y9evHn7+qwBZK6R8iV4BuMRG4iUCka02X2V",
+	"pCEFxTgQoaiMPWO9AU95LzPeVv4nPfhYZBkF6xIpfBlG51FGrNvOamjXDvpfwBPyuem9tR4n55Fs+nKr",
+	"1eowjt3S9AKRp4IsLnZ8WZKwK8EvwNWDJYYpp4k896xHk0AoMmR1eJgvcdXBSN9FDnVCEtj0TVfEiTyH",
+	"hiM5V1xVcYxbID/HtU+CDWtZWdtpbbU3ni4UetPCziwRXnzMldLCtEwKVhZN0xO7Z+PygRXDXYj4Ki0t",
+	"nJOzQlI/YAxtgRKx7fWdbzVfdZQZkDOifH6A7RWPYq1fdtZAvILE8xiGcfpJytotg6P2bNyExBupIVcW",
+	"824yzvR1XQHRG33CPDZKk8tInlOlhm1Up4WjYlqkv5ExEgJDGCQVPSFxJFpUw1j22DbKYV9ySmmTCNdL",
+	"FUGm2w4MYVWLhC8ipm12Z6PV0s8N3S56pt8mcXIhQhxXh5JiuBgYpgsTRFazVFwKHkNlI7QgypFmTXai",
+	"xxpHwyjrWO2MSTEaOEb4HDCqHtNGC66hdC2XbJCMU1/WIcCjVV4xTlNNq2gHJRccP8JOeaE3yqek+edI",
+	"yptIMv2oe1UIWLB3WzJ5KfnYVKMxwCbvsSu9q664MnZbYs+F3imZiGO1Cg08ttBAQXa/AiQpA9FrkhUg",
+	"yKCQvD/Oxqn4BLlOIp1O2jyZ/mIgehcqN2BzL6BsCE+UlT8m4zFWBC0aj3Jpx6HQXCWxAFoLiMenw4JG",
+	"6Ip+kgrGFZSgmHB0Cq0eyp0OSsbAq5psf56tDdMwgn+r1SLjmzyeBshJE4fGdBEpp21fwiPNzVXlI0rE",
+	"KYF0H6Z3ZRFTOsJ7tqHn28Z4AJx3355k5VH8o3O8lqPx0YxIo/NBtpKe92PBagFUNGBznH0PzYzriD1T",
+	"oDyPFfYAA55q2h7taBmmhVXebsViO425R1BLlSUjdpWkWDyHec2mL48AXjqx/TXjSBE0CDevxarmaFCS",
+	"hXgbKPYmwwHCox1Ejms551zymAZmW62tDnacyS8iTFKkWGQKj2wUyJQeYK51yKPc2LXEGc6zKluKtLZT",
+	"AYjP2faiGa2YX693qA8sVLGS/XLdtEG+wSzG3MiCy/Z6KtdDMYqTCYXMFyRIENThXM3qCfydx/FE2wXa",
+	"PCggHodJOI4FcO6EACXpTpxSQ/wr+ofg0kaJbLIfxCTPeatBciU9a65HKSbT+8k4dUOc9eBCTL6LZBY0",
+	"mmx/NFqD2uN5OZgTeeDM+K573NB0TZnODCMhueiRovUoLnHTkBFCX+I8fojXAiNhtcN7Il+ZWz7efab/",
+	"joqN3S+nv+QyE6WwkCuZdKuZWMjIcDkrFRzJhfjHCmmYrPCxWKB3eWBcDdzrkDowfhRdgLcBgAM4Tj12",
+	"mvHzCINZITtOk3AMVa5eHlfCp+VxpQG/FGwiKP9BUSdtjUyPSrEhD4Xny5wcW5slF2KiLYb+OI47lB6K",
+	"kcoA8zYow1g9TTKeiTV9OZbScNOORsssqKNE7BwNEIJcFGojGoLdJcINV/NexdvDIIKs9OsA6GdtkAxF",
+	"EYxMQO/qxo27ariO9+PrYWUlTIVfvAMIkZ5SbREup9i/NUIYz4XQpzK8ePfzr5u9Vv+b9vivLra/H27w",
+	"3R+z46fqZfp8S/711eGzwd/snB/U4HqtMbXrbP59Alt0+RvnLD+pJjqCc77HL7dnj36CNsCjbEsRohSq",
+	"zFZ5m0fj9V5TGVFmx/3CkFbAnVqmkeaawFjWOUqTYZItSO+8SEYRCPFUxIIriotFriZk9SDmXREHnlVS",
+	"1IRMqKyRN0nL7/BlkCX5prYaEHIpRg2OgbcH9Fl+p2GnhBciF2UX2BsAOUAUc+B6s28iEYeKcNzEPEYh",
+	"zVFEZOFN9tr2X6Xppe7MHG5Hq5H2tAODaHATgNcSQVlIcCTZz2v68h/EpEx9HeOan8gTfOe1dVe+ckdh",
+	"RWX0g5h8J3hIlvmjVHbwSWud2uUmpsDjZJwdi7RHXB1ezd0yuIxk9VxHlNLi3zdnmf3Yy3M6uA+5IrNK",
+	"JleroOMjEb+0eRxpCElhLC/MxcYN5DA9b3FgoiAGzR3TLW1A10MeEMlM9ZWjJM0EZKC1Te9Y13uM+7K6",
+	"MGP7rnDUmofm7varnB+OODGTvGuBd9uUJfcsQO9aBlVHcppNtooq3ElUofxE30R8WKd7UWW3Q75aeLH2",
+	"1U0lVt1IDVu+nMQhXHEuMmhpD/xnUICVyAZWHmvXXzGn86yJFHjFSEFR8iyzonx5C5IHfT3XhfpBTL40",
+	"i+sewpDVnc48ZKQ3w4WYrITHLQuPbyNooucsOTdrvVx2ADnf+gcIxnxc/2BiFx/XP5hwx/zmTdA8M7hE",
+	"OsCgg84Z+l8eEiJCgqefpOJSpHtsNO7GUQ8FS5TlJafwuxqIEEh3YqGtkIOT/W/OWJhcSW32EUMaYrqN",
+	"zGBuOWedKwCI7B//oDp5+84nRcIdaOTEJWYntXNnQbXF3LLHuGQoOZIUb7UYbi1iLDmj5echaiEroho5",
+	"0IVyxl3BslR7moRqQXvemTtkfEFyoR05MdSsTUYsSB3Hk2bHb5+/PDr97vDAuLyFuLEv6+Q0YdOG0WiN",
+	"PhRLuTynImEtC0Sox6onRD2yghf60629SGSWJnGHyWQNPmbAVISfzpdE/rrHgp/XkC9xjWghLb1l1Bug",
+	"7NfzhMLZNRYcnvFzqCgI/Jo/brU2e2rAN7Z34L+FXwug70Jw1F97nUix9opnvUGgVQEBiOpJyoKvggYK",
+	"+c3Wlo2NI0FUE97y8xr1vVg7/W5/Y3vH1jCcfre/trG9U2QB1UcAwKg9hBkAa4jZefDAN1Kw7iQTtHTw",
+	"7o3WjlkueteJ/qOeAF1myKTSDCqFMQwiZEgKqr0D5jazCq8P5RGXIuUxPkHlsNJ8pKy+0Wo1cJ7mzQeR",
+	"GiUq0seyw3iW8d4AAylWa49HejIihEcQfyF8ExPwoD3kdJmHHAd1CHp7fLB/dugWCSf9fk4TXJbmp/U7",
+	"ITrNG0bk70NnevOzvqCu3GZpU8HqkoZpGNa+acc0nDXmKvO3mjBy6QttuPmm7zS52um3ukHukvc6udib",
+	"vXc6Nzv7EXBTPlGMRNceS4ZRBhjwUkGYSFH8XO1mq9mek0umZ1ZOJeM+JilXKZv8fJIJEAqV6Kv7WuKB",
+	"wLuuGZf0MpGtqSwVfFg05/Rn5VmtU+tGkmOvMqwUR2KBedYbShtcfb2gAziFMJJ9qKFGWadmTYL9+EpL",
+	"/wBIB4Lmwr0h5HioLRO4tvbL7Ni8WkETzb4tQIvCY0P+fo2fi68329ubO61Wy2PRcDjOtPlBQtCaKR6o",
+	"VBZYrdYs7ICSMcwK2ZKR5FJ3D2Ss3mRf+7U//eGPfm2ZHK44gJdCnmeD2Xc/B4IHgG8BSRbumycKFeLC",
+	"T2D3RySzHeggE8loqD9Ly36OSGbiXKDRqtV3yeTn6PLF7x7xTNvEtU7tH/u137XWdvla/5cPO1sf/dp/",
+	"WSvbDNOWRnlUzFg5aNE0byydZo57bdqqKGGXmW9exMmVSNd6XAk2EO8rr4y7LmWrose10dq5L+EwZQjR",
+	"PFeCYiUopgRFwSYuWQUkpUGpAZFqFBpr+EvMzQ/rJFii3wv8obpQwVfoA/TLX6zh/63j/5WLl5Vse4Sy",
+	"bROjMSUwfIhLPlGsl4wmrF5wGBvQtmGcpnDIZGL3tyOeHoPA+A3vuI9fWgpz5yaAqK32zjzMOhQ6gZIt",
+	"iyDQIaR4wHZ7Z/vZxhZoZtVwYUXta8Dc0zRJl6ajq4xo+qRVUgVffbKk9/2vFsj3jw9b46cdwE8K8pp4",
+	"CuPsRPBexl7zLLo0ttfyOO+Ax9naKImj3mR+PBca3NhkNkAxDYFGMIzkCWSOVUChZsokK1Z/kYTieKwG",
+	"9Ms73H+Ul/J8efh+lBCF3hqOj9EGaRBgPoVwmWTBkL//hkfxOBUE9gjYCP+DttiQ8VT4so8XKY9KAnHI",
+	"LnudTWEFeu7QeafhWdo9Pg6jjMXJOYYrVeLLOgf4CAtS2aQHNvWtgK7HaBiE9KS4FCn0IIycwm/COilW",
+	"J+okj223fElr5FHZtZ7IMrD+tyI7kd/xODvGz/W4sax3lmzKV2CZVMJtvcor3Tbp2IB6TmMstJdyNVjj",
+	"V9B4gFILI7NDy6Dv42VZZ3wuPgMpIr89PCucjhKegc/pbHxqfwPUeTMiEfFvuUCudbZb18C8Oct377C3",
+	"3/qh/myxbqciu7EsKFoicYRwlCUFd2jYTOHZWL07sUVzDY85hXh9qDQrL7YjWApYJZUq5UwLuEdYJUfr",
+	"8lAVcoQZKzbhehAI3r0aLddqGPYpZS3F7/8Pf/wX//Bv/u+/+3/+2d/91//hz//sX/79v/nf/u5f/+2f",
+	"/+P/+Pf/+z/9u//p/9KXk1vwNo1rHduHvrQFvYv3cAe3TtnFdZvv+0vy+r+26bMQmsYPuQx5lmh5QO3k",
+	"h/z9vm0IaZ3YSLo/QhJuQf1MSbmMNh4IFpE3v5/GgLf1F8AYiV7u3ibf3Nxsi91eGIY7z3Z3dltPxabo",
+	"9/s7vCda3W633e3vtLfbLd4Oe9vbW+Hmxsbm7vameBr2t5/WDJ9mu7X1bPvpjttS52T/mzPkoHBm1H54",
+	"Mk4jp6oDOK3wWJnKd1gVWuKgV0BxGrxn3j4fcsElbDyIDcFwS17U0mGB8X0DVue5I+w4x+i6Jv2+1pR7",
+	"SPJLLBIWwm4qRst0PHrSDHpTK1ZwrAMrHQLPl4Ez5sBjQfHw6l+Qovw5pJ4QOVMRDurLMiC6U49UFQv6",
+	"Fr7DgrqbueUYTxSLwgLSYLcUIhGFN0yqtMuSKl9IYY/Zl9bduCZcHff/qmJn5cXcoGAS9k4e46wglZM4",
+	"7vLexXwg/U9RNghTfqVmEJmqCMnMmc8kEzyNI5EWsUtQNo9ATOhg5mE9v2ki5lQ3yuTKJLiQn6cMCtVo",
+	"shem5mcsJXbxv6LRSl/Ss7R8HyaXSOgWZdp/AvEPYMg0gfYdgVmGoCDoGwTrNE06gyz50aKBr+y6LACt",
+	"NhkEnWUyuyK+ZGa6V8k41usw1IvCtlq7rG6eXqj5JGrNLGHnCdPDNRSj3XEUZ2uRpCsRPonw5fIhI3Pm",
+	"DMRWzyLFSHWUQbWoGSHm7XmmR22SZjmYUn9cxAIj+0L+4JzjABYCRYYhQMgXztPP1XpNf0UC32oln4os",
+	"ncC+4X2Bn8NRorZ4Ar9BAL5JwMBlZFawl9dJ4Pf+RPjmF0OooI34aY/mOqrLSJF711r4+ZYprVmx8oWS",
+	"Alw7Q9vanZehtTsGEmWOBLO+q1lWqEvAjaQFkpalRjrdVbL2NYmKqddBEYMj8mbkUfOzVu/6mFn6A6sA",
+	"HHVbNVuKP6+DDpwbqzwGiEiT7Q8TIKMW8w0ALYT1LgiMaMFOboERQAHh7MlN8iW1ETWpRUDdQ4aE2pMd",
+	"hchS6mFPLi3Z3W8KDqGHD/Xl7woRGcC05P/8hZL6+mTwCHqVekAzWNDb3QlTYshlFvWMevMlWB7oxzWa",
+	"DHrUuAPp2NoMammKL6ItB2sLfb20Lj6zT6LiAgjl1oMBV+imBQ2caZRZNDhMFMJqpJIDkl1mAKjlYX2m",
+	"/kLeJGc/HZ19d3Cy/9PrQhGNjbeyurnTWHlS+7rghbKSAYtLPcQ+qfEkDkXqGk8MPEDXgoJfGljgo2UI",
+	"PhIePtBf0FkA/UQIu9kcNmKgmBqQeaTNxNzigemA4ZNzbmCv1rXCCMDe0KZpOhZ5hzccCDXMLbGETJ/1",
+	"6ZXVQ6+L9714rKJL0bBjNc/TS2veDd/eNniX1G3XY3mDveCDX7Mr4Nc6uAAe8/NYZOFXs9L5j770a9Of",
+	"0DZ9h7y+acHohguuW/4y02ARqmKHYpikE49RaZoRBLDzS4ms9B9OJM72vnIP+Q0L6i/wNBRrK2bKQ+Zn",
+	"Iu6qPsQIggIO2T0a6VgqdJCmPIC8pgS3vNQW+hVXtu5LhI3ZUpLWnKkWz8DtwTLL5iwxrIiRRjOHuiMW",
+	"X/OhaHhGvqInqTKgesgnD6J4eoLtuRPMpXrlvBKGP69TLnNAmu0TczRwh0zoFGlT2doHZ1M7w1VwFsMO",
+	"zTbnJXqmJIlNhFgh5aRGppMleSgBfqiQCPhoeikXp/GX4Md97SZx/HGrtbFjrIuvydrEX81B/NqeWPy9",
+	"uGsh2dPCw6KECJ8oRgvauOmiPMpclvOlDLxiyYe60yzTTFKpwq64huOJUwXFsrh/pICQuf4f0G/cCtOE",
+	"6W+CwDko6r25Z3j3Tt6DATxL6Mr70IK4JBdEdk4VL0Qv/QIyNtvNDavl8fF7xgHVVuhUDzN8LlK94UXI",
+	"/4lAYs6+P6WH+BIMP8bT3kCPPOnbpwEpuVIiUxhgwlr4nFk0TpILFkkVhQKA+Fh6ZNsk+7IbJ10G3Gyw",
+	"qQYcfGWs/L9KoywTssn2rW5zAqgmLjZwLKoc6xFJX2pbFc+K54TWgoLHE5DTRE5SNIVydS5ssm8i8OIu",
+	"RerLn9/+1at3aAq+e7X/87vnf312eMrqhuSu3Xq6+XSrnQOxkSKlvYlnxwTvIsUuxCgz/pJe+cCX1Dca",
+	"aJ5HPM2KkbzOdCQPqKapZQUG9YBuYE7STHsjTrqMceXLKxHHIOwnbDhWGRtC4QR9UUtq0NMzdyvQh+M4",
+	"i/QATbV9SVbtMyn7Xhg4tPNc10u9ZlTd9aJuuBT31t14BTz5rQBPbh9CUqXVn6tkVpyxn2uMFIXSTctI",
+	"XNNhURPAC8csSdLZMFseT6o7J451BYZPZHLVKPbFA3fWl5iPhHAbtvqbRZa4uj114ebW+aU6DH4umuwY",
+	"304gmJkwl0m1Ge3dHeNwnEdM5dyuwwbL9p2wY1XYCo34xhqWcAxfEldsiYSuLgGJBJH29EfS1o8jIbcC",
+	"kTxG2ldyrz5FhNKOnS9CT21D0QFPQT5g4kexeqvZbLdaDZt0yGWb9oFY7gLtWRF8IcQItlI/SX15lSMN",
+	"rPBtshMemTZ9eDliICj5ZFwvdOyarMVGfKyQCtwkrUy6x8AoInl+79IRCoTwjJ3QGq8E5IyA3L62fDSL",
+	"+bgBDCt5+ZhBdyXi8onK64esSVVRhhoxs8wOdVJD1g7tzGDcVJaMKJGLUhDDNob/FgzRdAxyEwqQLWTO",
+	"SSIgQk3fPmNIQvJ+6p2U9yVR6WajLThvyv7MJToxSlo4H8uSxFqzrKvnAGehyyHXeL9C2Mzqi7RRV5Lu",
+	"iy/nMPv3RiYe/qbW+WhUEUD0Bt3ZUpjsVIq7BEiEEAW67gV2p/XlImCMviighI6DOmJVQEd7vqRXKZaM",
+	"M20MOpc74lxbreoiGo1EiLFpSXiY/jiOJ3CZCPUj7BSHfOLLrrB2LcF5QXoF/STtCQcJU0SrmFsuDcRp",
+	"BrZiXkK4FV+Wrsk0ciUyiJX0QoTMGQO2ZSuBFsFzfBkp1hUx1c9Pje6JYsNIno5H2IfBuREFNSEF7TL3",
+	"eJpOWOBEXAOPBSr6PX3EAGORtm3O/vEPrI5/yJJU6OtxqIkUvrziBA9r7LGjN6czr8nvSWQ8sdTDpfgc",
+	"X84H6DiLZX//GOAMbwN0w0oxN75E0A2ry4TpYXa5Egh4bnQcbhPUqwyZ6g1TCCWb9L7jskeI7SEPgcMY",
+	"SojpCtCCKt9+4lLIjHXHCnvqI00JQNQjyTZbTIleIkN40VWSqqyhdTANAT8aFDXlZNVJaqd/FWW9AQ2U",
+	"nrhhHjgXRLQ/Gj0eFJErmmiLwhKDAOCjUQGG0q6CsHmBLZ+rVVZtbtQgX4CVVRvtradbzzZ3tp4u47B7",
+	"JHiVfKkc2GOuKpYhVpxjOBescm9IlNmv+HX7RogTODpxcl7r1P7T//fv//xv/4c//+3/8Z//53/3D//y",
+	"3//D//KvvP/0H//Vn//7f1FIXv3hf/37f/r/XjttZVQ55a5GF4X81RrNbW2jyUcXNW/ZWtMmNYmjTRFu",
+	"77R6YuuZ2AlFr9ve2e497W51n7X5bre/2w53e+HTjf7m03A73NwN2xu82+7ubgux0ev3nrZ2bOLI8H/Z",
+	"RNELXDH779d4hhDgdasAEytnboAwyfXJClpyI2hJjgSshihxDdOKJBzGOLAsHK4sJ0aOLBKqY/4ehfjz",
+	"XG4OXxZaZVfm5MgTuw/ByrEixbgbUowby/H5qIb2dgHVcN/yPgprnfYG2BZlFr7BFNwO9uAOVMgM+MD4",
+	"A2ZElXTMQzNj5NKiOjeGkXWraMqdkmNc5lK8qrK6Lg7SdotYCIR031BARLpOuBQiVITSQ0t1//gHbxrT",
+	"yCpAGonpkk98qd1v19HOkgR9cXpb/heonoEgtkyQWxUgimWShZAP+HQLaxwmKrMMxXCZA60ELW4RFtqO",
+	"uCnAModJsmuiJD3WZt9GzwEs6ctKaElWFSxZ2gGqjsDWZR2ggCrUl9fvAQV/L8YuqJEMOyuAOH35qShO",
+	"tgDEiX08K6E4S1fcVNsBbauaD/TcdytDfntQz3z6jwPsuTKovkyD6i5Mo+qYTxrSCvT52YM+nZhB3v+q",
+	"qh32yeBPE8F8CPRnnnwph3/6kpeki+4c/+nk964JAP0EzfsbQDhtPFYEaHX5a7bGCtT0mEGg8lOE6W3D",
+	"QG3++55woDmsqTvuXYiMpWPg4fIlYgLsVEzir4h+mgWRstvHkN5Awp4KJ968gpF+/jDSldD9opCkBZl7",
+	"EwjpjCC+DpbUbJHrgElZ3cjtcyLSx4SZL8swo3YTdpNLEK9RqjwWaQE2mQ8anTZaffmQqNEbiF0zry/U",
+	"sl3Jtt8WdvQmlmEeKPtgmoN+XJin3z/+AY8Ym8INenA+QxZgXzUOe526bJq4G/7JCUDh35t8dIHZDl8W",
+	"YIfGirMbKW/8VjTsENlKOIWcyIFnkFnoAgAzp0msO7S1TrigocUIyi0zCAWgRIyzcyOaWC8VoZBZxGNF",
+	"oy6N/FcL/HuAVJ0b9vdlhbj/hZjA2liB6IQzosxI4RzZBdZ4JlQGIQbRT1IxbZfvIZPhJJEC20xGWU65",
+	"Id5HKmP1rdZWwxG9TxSmWHyJtO+oFmAk9iiwIZ/osUDDShiIvpRI+YLDM36OPGxzelICZDMoNN8Ebj2j",
+	"9JKUBV8FDZT6m60ta95zwx+xxoLp3qOBQbgtaDmaJbTjeD8D8hHcH/DAqSbF8O6N1g516yy0IwxYPRVq",
+	"POTdWOSbDOCZeDN8Mux36EtWbHmIqqy9A1eTTtQ7Xukl5DE+QeUd4vLxs/pGq4UkxEFJ1+AOm9Mk2PTL",
+	"xR/yzqD6c71OmBr3BlMQ6GV4WpvE29LXI5ndjF42vQf3IUj/WJM83mwj1ZtJviIt2sKERQnnv/k6VZtX",
+	"8ot3v9tf+xu+9vvW2u67Xz5sejvtj/ZFv2uv7f4CXS0/tLzdj76vX1za0HXpSj2fZAJ7cFa4+KivTzQc",
+	"6OtaL7facPzMnpv94x8++w7jd9pBfJ5w+Hyahj9wP+RVd//S7v6rg/fFH7xVt/4vQ1Y86m75j7gb/qob",
+	"/aob/aob/Y260UttH8wLbmHz81O3G/z8ADvGjPYYV2z9stVsI9Kkt64352isButlzeXRqe/xoYhfaImK",
+	"DfFm+0abDvUvxTnvTbBv8gEO6Lr5sGobuPhCfBW+9ma5r0y8z9ZHMY+mxmAMqDc/lFlPM8fmRTKWmQgf",
+	"c6HVDZNTj6VAi747o/2Jm5bV7Rb1qAyeiEUaztkxO7309NCJu73zY47wp5wgM6h7OUP0stUp+i2dIrNL",
+	"P+EcjfMK1SVUHER/zIcmn9FP0uJrWF0/fE0/nZ0e/MA2IM5P7YUa3tRh8mUeUoMLia+gHuCYjmQ/CTyH",
+	"2uHkpf5npPYveRSD1ewVe/tYQ6xRWvtfODBOZe5s2LasyB5FlvZvfxCTG3exOCg8BSKT1bpoFJpM3Ozd",
+	"2O/QyR/D68teNuK9C34uvuNqULve08/E+2z+c2PeFfGtPhF33lsZ/Tq+Tl/3Ko+O1ItkOOJyuq8HCcBu",
+	"ksSC60W8y/z1/E07x+zHs8Mi2U9WBeOVJSmtGsq1m4jRyjb5MhMFC6GoD4shTMHMqMMLYqla6gE+PWC5",
+	"ZDkd93pChCJssCT1JZEJEXCF1fMLv+FRLMLGnk08BnBAA30tjp344SBI+kSx5EpaMk3gJAAuH2hYRkqf",
+	"kfZnI5Hmg6SRK49ReYZQHtROjVOBCUX6B2RcBzzOsErLPkAJwb49LPRp0FetjZI46k0grwtDJ7YlM8E8",
+	"CTzgl0j9xCE8q9cQy7ryke+D+lEsePNDsEh/fJJ/5MQV+Gj07nKGjh2//LsxSLR3kX7xs357S2xt93tC",
+	"8PbOUw589GaK7y6E3snhxbuff93stfrftMd/dbH9/XCD7/6YHT9VL9PnW/Kvrw6fDf5m5/yg5pEM7tQu",
+	"N7TeS8VllIzVO/j1XZK+K47qsu2GKEq2WPWghVm+lbf3W/f2lOQX4l2PK/GJArWi11cQqXkLMzQXScKQ",
+	"5Nsz4sCVX1OiYZlguKnb54Yc71EIXP8Ar1zNlav5CYcYba13vUou55Upcgusaxkw3vt1HGEiEvzMeip4",
+	"L1vD8r213Ad9Cko+5plIG6ynDZCmL09FLHoZIT3xpV1tDuBrsmRku5wSpYCZ+rtxGlv0lSXo5V2VxONM",
+	"+PLtycs9FpDr9G7A9Uj1pXYN6U9AgOD2YYSVUATWGsvfR6NRJM/3fBlgX9B3aH+9SxGU5Ygt06uQ1ZPU",
+	"Y4khjXKVuOcyZwqp3ebQGlbm/kah16djP12IictAyMJIwRMYH428GT4+hP9FPTEPK2WW4hOcbxB1t+h9",
+	"l3DIGmvX9o/kM+1991i72UJdofQ+AuvtGj0xXSvrdt352fkUth3lfozam+oGuqe3s/4HUTmWGP7NOTNy",
+	"9/2N3fDZwaNVv3jU84b0adGG2bFYFtcoJPeHUQktsk8kKTC2Jv28Ymve0GYU/O2M8uhcJqmwVQd2A/dM",
+	"IEP/rBrzRhWpd727DHk4Fg4Jqkj2k/m+0A27bmlBfZdtt9Q7biKQ5sRG6p0RjTk3g3o325qr6H25Z6ZT",
+	"e8ZbnG+LTb7T3elvdJ/xHd7qtbsbvc1wS2z3d1pP2882djf5Vne7txM+Fc/6uy3u/N154nTTLGiC/S4d",
+	"S6NL7GLTuEo0Ta1T+8fmS8zqFcOOeW3zcRXDupcY1nL7DJ6ZXhq1W/wM3HSuBACBoERYMOQXQsvcQO8J",
+	"e8o66+tx0uPxIFFZ51nrGXKc0TtnJCkaDVRSoDzW46OsN+CYK1gb8ihmepgg1o26HGeDOfy5aINoQ2w0",
+	"UqahepQaJHfhKaORKnnKaV7goFB44zOdO50aCDVnHNbQUZYTynlAUvrmI+BSzhhCSSJ5jiRR352dHTv3",
+	"RsOyW18xKO+IVIavxXISwyMGJR5aIUHIT8iw8DysDCl5KuwjmWRRn0S3u3ywb2bvMZgRHoapUEqECHUB",
+	"IpdmEfldcvfrGcoN/IglzPLuWAhIUf4p7Ilw/YT94yNqU1HuK5gUlnYTPEvernUFcZ0rJghx44zDnqd5",
+	"FsMwyb8IGyuRurPQf659/OXj/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -41,6 +41,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
+	box, err := secretBox(ctx, q, cfg)
+	if err != nil {
+		return err
+	}
+	// AppSecrets and service keys are sealed at rest and opened once into memory.
+	secrets := auth.NewSecrets(box)
+	authn.UseSecrets(secrets)
 
 	bus, err := openBus(cfg, log)
 	if err != nil {
@@ -57,13 +64,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	imAccounts := account.New(pool, authn)
 	imAccounts.OnDeleted = events.accountDeleted
 	demoService := demo.New(pool, authn.Tokens(), imAccounts, cfg.DemoPassword)
+	demoService.Secrets = secrets
 	// No vendor credentials are configured yet: every delivery fails with that reason.
 	pushService := push.New(pool, nil)
 	sender, err := mail.New(cfg.SMTP, q, log)
 	if err != nil {
 		return err
 	}
-	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled, AppChanged: events.appChanged})
+	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled, AppChanged: events.appChanged, Secrets: secrets})
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return err
@@ -100,6 +108,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		Registry:        reg,
 		Ready:           func(r *http.Request) error { return pool.Ping(r.Context()) },
 		WebSocket:       webSocket,
+		TransferTimeout: cfg.TransferTimeout,
+		MetricsToken:    cfg.MetricsToken,
 	}, httpapi.NewServer(httpapi.Services{Auth: authn, IM: imService, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations,
 		Files: files, Updates: updates, PublicURL: cfg.PublicURL}))
 	if err != nil {
@@ -110,12 +120,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if err != nil {
 		return err
 	}
+	// A slow client cannot hold a connection: the router lengthens the deadlines of uploads
+	// and downloads (XUQM_TRANSFER_TIMEOUT) and clears them for the WebSocket.
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: min(10*time.Second, cfg.ReadTimeout),
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopMetrics := serveMetrics(cfg, reg, log, env)
+	defer stopMetrics(context.WithoutCancel(ctx))
 	log.Info("listening", "addr", ln.Addr().String(), "version", Version, "config", cfg)
 	if env.Listening != nil {
 		env.Listening(ln.Addr())

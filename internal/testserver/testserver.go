@@ -26,6 +26,7 @@ const SigningKey = "testserver-signing-key-0123456789abcdef"
 // Server is a running server and the ways to talk to it.
 type Server struct {
 	URL         string // http://127.0.0.1:port
+	MetricsURL  string // http://127.0.0.1:port of XUQM_METRICS_ADDR; empty when off
 	Client      *api.ClientWithResponses
 	HTTP        *http.Client // validates every response against the contract
 	DatabaseURL string
@@ -33,6 +34,7 @@ type Server struct {
 	Tokens      *auth.Tokens // signs with SigningKey, like the server
 
 	t      testing.TB
+	log    *logBuffer
 	env    map[string]string
 	cancel context.CancelFunc
 	done   chan error
@@ -50,6 +52,8 @@ func Start(t testing.TB, env map[string]string) *Server {
 		"XUQM_JWT_SECRET": SigningKey,
 		// Component tests make many public requests from one address; the limit has its own test.
 		"XUQM_PUBLIC_RATE_LIMIT": "0",
+		// Each server's metrics on a port of its own (MetricsURL).
+		"XUQM_METRICS_ADDR": "127.0.0.1:0",
 	}
 	for k, v := range env {
 		e[k] = v
@@ -57,7 +61,7 @@ func Start(t testing.TB, env map[string]string) *Server {
 	if e["DATABASE_URL"] == "" {
 		e["DATABASE_URL"] = pgtest.NewDBURL(t)
 	}
-	s := &Server{t: t, env: e, DatabaseURL: e["DATABASE_URL"], DataDir: e["XUQM_DATA_DIR"], Tokens: auth.NewTokens([]byte(SigningKey), 24*time.Hour)}
+	s := &Server{t: t, env: e, DatabaseURL: e["DATABASE_URL"], DataDir: e["XUQM_DATA_DIR"], Tokens: auth.NewTokens([]byte(SigningKey), 24*time.Hour), log: &logBuffer{}}
 	s.boot()
 	t.Cleanup(s.Stop)
 	return s
@@ -72,8 +76,10 @@ func (s *Server) boot() {
 	env := cli.Environment{
 		Getenv:    func(k string) string { return s.env[k] },
 		Stdout:    io.Discard,
-		Stderr:    testWriter{t},
+		Stderr:    testWriter{t, s.log},
 		Listening: func(a net.Addr) { addr <- a },
+		// Told before Listening, on the same goroutine: set when URL is.
+		MetricsListening: func(a net.Addr) { s.MetricsURL = "http://" + a.String() },
 	}
 	go func() { s.done <- cli.Run(ctx, []string{"serve"}, env) }()
 	select {
@@ -124,10 +130,30 @@ func Bearer(token string) api.RequestEditorFn {
 	}
 }
 
-// testWriter sends the server's log to the test's log, kept only for failing tests.
-type testWriter struct{ t testing.TB }
+// Log is everything the server has logged so far, across restarts (XUQM_LOG_LEVEL sets how
+// much), for tests that prove what never reaches the log.
+func (s *Server) Log() string {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	return s.log.b.String()
+}
+
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// testWriter sends the server's log to the test's log, kept only for failing tests, and to
+// the server's log buffer.
+type testWriter struct {
+	t   testing.TB
+	log *logBuffer
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
+	w.log.mu.Lock()
+	w.log.b.Write(p)
+	w.log.mu.Unlock()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
