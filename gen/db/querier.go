@@ -243,6 +243,8 @@ type Querier interface {
 	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
 	RevokeMessage(ctx context.Context, arg RevokeMessageParams) (*time.Time, error)
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
+	// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
+	RnBundleReleased(ctx context.Context, bundleID int64) (bool, error)
 	RotateRnDeploymentKey(ctx context.Context, arg RotateRnDeploymentKeyParams) (RnDeployment, error)
 	// Replaces a plaintext AppSecret by its sealed form unless it changed meanwhile.
 	SealAppSecret(ctx context.Context, arg SealAppSecretParams) error

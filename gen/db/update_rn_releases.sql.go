@@ -412,6 +412,18 @@ func (q *Queries) ListRnReleases(ctx context.Context, arg ListRnReleasesParams) 
 	return items, nil
 }
 
+const rnBundleReleased = `-- name: RnBundleReleased :one
+SELECT EXISTS (SELECT 1 FROM rn_releases WHERE bundle_id = $1)
+`
+
+// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
+func (q *Queries) RnBundleReleased(ctx context.Context, bundleID int64) (bool, error) {
+	row := q.db.QueryRow(ctx, rnBundleReleased, bundleID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const updateRnRelease = `-- name: UpdateRnRelease :one
 UPDATE rn_releases
 SET disabled = coalesce($1, disabled),

@@ -80,3 +80,7 @@ ON CONFLICT (app_id) DO UPDATE
 SET enabled = excluded.enabled, min_reports = excluded.min_reports,
     max_failure_percent = excluded.max_failure_percent, updated_at = now()
 RETURNING *;
+
+-- name: RnBundleReleased :one
+-- Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
+SELECT EXISTS (SELECT 1 FROM rn_releases WHERE bundle_id = sqlc.arg(bundle_id));

@@ -2138,7 +2138,9 @@ export interface paths {
          * @description With `version`: that bundle, cacheable forever; public once it has been published, while a
          *     DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
          *     an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-         *     X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+         *     X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+         *     DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+         *     Without: the newest PUBLISHED bundle of the module
          *     (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
          *     changes; `X-Bundle-Version` says which one it is.
          *
