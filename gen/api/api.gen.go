@@ -460,6 +460,24 @@ func (e WebhookEvent) Valid() bool {
 	}
 }
 
+// Defines values for WebhookTimeoutAction.
+const (
+	PASS   WebhookTimeoutAction = "PASS"
+	REJECT WebhookTimeoutAction = "REJECT"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTimeoutAction enum.
+func (e WebhookTimeoutAction) Valid() bool {
+	switch e {
+	case PASS:
+		return true
+	case REJECT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListFriendRequestsParamsDirection.
 const (
 	Incoming ListFriendRequestsParamsDirection = "incoming"
@@ -2048,6 +2066,34 @@ type ImAccountUpdate struct {
 	Nickname *string                 `json:"nickname,omitempty"`
 }
 
+// ImSettings defines model for ImSettings.
+type ImSettings struct {
+	// FriendsOnly One-to-one messages need the two users to be friends.
+	FriendsOnly bool `json:"friendsOnly"`
+}
+
+// ImSettingsEnvelope defines model for ImSettingsEnvelope.
+type ImSettingsEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int        `json:"code"`
+	Data ImSettings `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// ImSettingsUpdate defines model for ImSettingsUpdate.
+type ImSettingsUpdate struct {
+	FriendsOnly *bool `json:"friendsOnly,omitempty"`
+}
+
 // ImTimeFilter A local time without zone (read in the server's zone) or an RFC 3339 time.
 type ImTimeFilter = string
 
@@ -3256,12 +3302,20 @@ type VideoContent struct {
 
 // Webhook defines model for Webhook.
 type Webhook struct {
-	CreatedAt time.Time `json:"createdAt"`
+	// BeforeSend Whether the webhook is asked before every message is stored (see createWebhook).
+	BeforeSend bool `json:"beforeSend"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for.
+	BeforeSendTimeoutMs int32     `json:"beforeSendTimeoutMs"`
+	CreatedAt           time.Time `json:"createdAt"`
 
 	// Enabled A disabled webhook keeps its settings but is sent nothing.
 	Enabled bool           `json:"enabled"`
 	Events  []WebhookEvent `json:"events"`
 	Id      int64          `json:"id"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout WebhookTimeoutAction `json:"onTimeout"`
 
 	// Secret The HMAC-SHA256 key of X-Xuqm-Signature: 64 hex characters, in full only when created
 	// or rotated, otherwise masked as `****` followed by its last 4 characters.
@@ -3274,15 +3328,72 @@ type Webhook struct {
 
 // WebhookCreate defines model for WebhookCreate.
 type WebhookCreate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events WebhookEvents `json:"events"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// Url Where deliveries are POSTed; http or https.
 	//
 	// Example: https://example.com/xuqm/webhook
 	Url WebhookUrl `json:"url"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempt   int32     `json:"attempt"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeliveryId X-Xuqm-Delivery of the attempt; the same on every retry of one event.
+	DeliveryId string `json:"deliveryId"`
+	DurationMs int64  `json:"durationMs"`
+
+	// Error Why the attempt failed; empty on success.
+	Error string `json:"error"`
+
+	// Event An IM event a webhook can subscribe to.
+	Event WebhookEvent `json:"event"`
+
+	// HttpStatus The receiver's HTTP status; null when it could not be reached.
+	HttpStatus *int32 `json:"httpStatus"`
+	Id         int64  `json:"id"`
+	Success    bool   `json:"success"`
+}
+
+// WebhookDeliveryPage defines model for WebhookDeliveryPage.
+type WebhookDeliveryPage struct {
+	Content []WebhookDelivery `json:"content"`
+
+	// Page Page number, counted from 0.
+	Page          int32 `json:"page"`
+	Size          int32 `json:"size"`
+	TotalElements int64 `json:"totalElements"`
+	TotalPages    int32 `json:"totalPages"`
+}
+
+// WebhookDeliveryPageEnvelope defines model for WebhookDeliveryPageEnvelope.
+type WebhookDeliveryPageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int                 `json:"code"`
+	Data WebhookDeliveryPage `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // WebhookEnvelope defines model for WebhookEnvelope.
@@ -3325,12 +3436,26 @@ type WebhookListEnvelope struct {
 	Status string `json:"status"`
 }
 
+// WebhookTimeoutAction What a before-send webhook that does not answer in time (or fails) means for the message.
+type WebhookTimeoutAction string
+
+// WebhookTimeoutMs How long a before-send answer is waited for, in milliseconds.
+type WebhookTimeoutMs = int32
+
 // WebhookUpdate The fields to change; omitted fields stay as they are.
 type WebhookUpdate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events *WebhookEvents `json:"events,omitempty"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// RotateSecret true replaces the secret and returns the new one in full.
 	RotateSecret *bool `json:"rotateSecret,omitempty"`
@@ -3717,6 +3842,30 @@ type AdminListOperationLogsParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// GetImSettingsParams defines parameters for GetImSettings.
+type GetImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateImSettingsParams defines parameters for UpdateImSettings.
+type UpdateImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // AdminListImUsersParams defines parameters for AdminListImUsers.
 type AdminListImUsersParams struct {
 	// AppId The app's key (`ak_…`).
@@ -3781,6 +3930,24 @@ type DeleteWebhookParams struct {
 type UpdateWebhookParams struct {
 	// AppId The app's key (`ak_…`).
 	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -4628,6 +4795,9 @@ type ImportImAccountsBatchJSONRequestBody = ImportImAccountsBatchJSONBody
 // UpdateImAccountJSONRequestBody defines body for UpdateImAccount for application/json ContentType.
 type UpdateImAccountJSONRequestBody = ImAccountUpdate
 
+// UpdateImSettingsJSONRequestBody defines body for UpdateImSettings for application/json ContentType.
+type UpdateImSettingsJSONRequestBody = ImSettingsUpdate
+
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = WebhookCreate
 
@@ -5405,6 +5575,32 @@ type ClientInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogs(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetImSettings The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettingsWithBody Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettings Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminListImUsers List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -5446,6 +5642,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5476,6 +5687,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5512,6 +5738,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImLogin Issue an IM token
 	//
@@ -7780,6 +8015,62 @@ func (c *Client) AdminListOperationLogs(ctx context.Context, params *AdminListOp
 	return c.Client.Do(req)
 }
 
+// GetImSettings The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *Client) GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImSettingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettingsWithBody Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettings Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AdminListImUsers List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -7841,6 +8132,21 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7881,6 +8187,21 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7948,6 +8269,25 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, id int64, params *Up
 // Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 func (c *Client) UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWebhookRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -12237,6 +12577,171 @@ func NewAdminListOperationLogsRequest(server string, params *AdminListOperationL
 	return req, nil
 }
 
+// NewGetImSettingsRequest constructs an http.Request for the GetImSettings method
+func NewGetImSettingsRequest(server string, params *GetImSettingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateImSettingsRequest calls the generic UpdateImSettings builder with application/json body
+func NewUpdateImSettingsRequest(server string, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateImSettingsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateImSettingsRequestWithBody constructs an http.Request for the UpdateImSettings method, with any body, and a specified content type
+func NewUpdateImSettingsRequestWithBody(server string, params *UpdateImSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewAdminListImUsersRequest constructs an http.Request for the AdminListImUsers method
 func NewAdminListImUsersRequest(server string, params *AdminListImUsersParams) (*http.Request, error) {
 	var err error
@@ -12675,6 +13180,113 @@ func NewUpdateWebhookRequestWithBody(server string, id int64, params *UpdateWebh
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, id int64, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/webhooks/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -19035,6 +19647,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogsWithResponse(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*AdminListOperationLogsResponse, error)
 
+	// GetImSettingsWithResponse The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error)
+
+	// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
+	// UpdateImSettingsWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
 	// AdminListImUsersWithResponse List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -19080,6 +19720,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19110,6 +19765,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19148,6 +19818,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhookWithResponse(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookResponse, error)
+
+	// ListWebhookDeliveriesWithResponse A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
 
 	// ImLoginWithResponse Issue an IM token
 	//
@@ -23266,6 +23947,165 @@ func (r AdminListOperationLogsResponse) ContentType() string {
 	return ""
 }
 
+type GetImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AdminListImUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -23668,6 +24508,82 @@ func (r UpdateWebhookResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryPageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *WebhookDeliveryPageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -30788,6 +31704,52 @@ func (c *ClientWithResponses) AdminListOperationLogsWithResponse(ctx context.Con
 	return ParseAdminListOperationLogsResponse(rsp)
 }
 
+// GetImSettingsWithResponse The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *ClientWithResponses) GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error) {
+	rsp, err := c.GetImSettings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettingsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettings(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
 // AdminListImUsersWithResponse List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -30845,6 +31807,21 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30881,6 +31858,21 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30942,6 +31934,23 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseUpdateWebhookResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
 }
 
 // ImLoginWithResponse Issue an IM token
@@ -35408,6 +36417,135 @@ func ParseAdminListOperationLogsResponse(rsp *http.Response) (*AdminListOperatio
 	return response, nil
 }
 
+// ParseGetImSettingsResponse parses an HTTP response from a GetImSettingsWithResponse call
+func ParseGetImSettingsResponse(rsp *http.Response) (*GetImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateImSettingsResponse parses an HTTP response from a UpdateImSettingsWithResponse call
+func ParseUpdateImSettingsResponse(rsp *http.Response) (*UpdateImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAdminListImUsersResponse parses an HTTP response from a AdminListImUsersWithResponse call
 func ParseAdminListImUsersResponse(rsp *http.Response) (*AdminListImUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -35728,6 +36866,67 @@ func ParseUpdateWebhookResponse(rsp *http.Response) (*UpdateWebhookResponse, err
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryPageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -41167,6 +42366,12 @@ type ServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(w http.ResponseWriter, r *http.Request, params AdminListOperationLogsParams)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams)
@@ -41182,6 +42387,9 @@ type ServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(w http.ResponseWriter, r *http.Request, params ImLoginParams)
@@ -41623,6 +42831,18 @@ func (_ Unimplemented) AdminListOperationLogs(w http.ResponseWriter, r *http.Req
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetImSettings The app's IM settings
+// (GET /api/im/admin/settings)
+func (_ Unimplemented) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateImSettings Change the app's IM settings
+// (PUT /api/im/admin/settings)
+func (_ Unimplemented) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminListImUsers List the app's IM users
 // (GET /api/im/admin/users)
 func (_ Unimplemented) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
@@ -41650,6 +42870,12 @@ func (_ Unimplemented) DeleteWebhook(w http.ResponseWriter, r *http.Request, id 
 // UpdateWebhook Update a webhook
 // (PUT /api/im/admin/webhooks/{id})
 func (_ Unimplemented) UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+// (GET /api/im/admin/webhooks/{id}/deliveries)
+func (_ Unimplemented) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -43728,6 +44954,152 @@ func (siw *ServerInterfaceWrapper) AdminListOperationLogs(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// GetImSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateImSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminListImUsers operation middleware
 func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *http.Request) {
 
@@ -44154,6 +45526,114 @@ func (siw *ServerInterfaceWrapper) UpdateWebhook(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdateWebhook(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhookDeliveries(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -49401,6 +50881,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Put(options.BaseURL+"/api/im/admin/webhooks/{id}", wrapper.UpdateWebhook)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/webhooks/{id}/deliveries", wrapper.ListWebhookDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/settings", wrapper.GetImSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/admin/settings", wrapper.UpdateImSettings)
+	})
+	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/push/register", wrapper.RegisterPushDevice)
 	})
 	r.Group(func(r chi.Router) {
@@ -53215,6 +54704,205 @@ func (response AdminListOperationLogs500JSONResponse) VisitAdminListOperationLog
 	return err
 }
 
+type GetImSettingsRequestObject struct {
+	Params GetImSettingsParams
+}
+
+type GetImSettingsResponseObject interface {
+	VisitGetImSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetImSettings200JSONResponse ImSettingsEnvelope
+
+func (response GetImSettings200JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetImSettings400JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetImSettings401JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetImSettings403JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetImSettings404JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetImSettings500JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettingsRequestObject struct {
+	Params UpdateImSettingsParams
+	Body   *UpdateImSettingsJSONRequestBody
+}
+
+type UpdateImSettingsResponseObject interface {
+	VisitUpdateImSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateImSettings200JSONResponse ImSettingsEnvelope
+
+func (response UpdateImSettings200JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateImSettings400JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateImSettings401JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateImSettings403JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateImSettings404JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateImSettings413JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateImSettings500JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminListImUsersRequestObject struct {
 	Params AdminListImUsersParams
 }
@@ -53724,6 +55412,99 @@ func (response UpdateWebhook413JSONResponse) VisitUpdateWebhookResponse(w http.R
 type UpdateWebhook500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdateWebhook500JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	Id     int64 `json:"id"`
+	Params ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryPageEnvelope
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhookDeliveries400JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListWebhookDeliveries404JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -61682,6 +63463,12 @@ type StrictServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(ctx context.Context, request AdminListOperationLogsRequestObject) (AdminListOperationLogsResponseObject, error)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(ctx context.Context, request GetImSettingsRequestObject) (GetImSettingsResponseObject, error)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(ctx context.Context, request UpdateImSettingsRequestObject) (UpdateImSettingsResponseObject, error)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(ctx context.Context, request AdminListImUsersRequestObject) (AdminListImUsersResponseObject, error)
@@ -61697,6 +63484,9 @@ type StrictServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(ctx context.Context, request UpdateWebhookRequestObject) (UpdateWebhookResponseObject, error)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(ctx context.Context, request ImLoginRequestObject) (ImLoginResponseObject, error)
@@ -62961,6 +64751,65 @@ func (sh *strictHandler) AdminListOperationLogs(w http.ResponseWriter, r *http.R
 	}
 }
 
+// GetImSettings operation middleware
+func (sh *strictHandler) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	var request GetImSettingsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImSettings(ctx, request.(GetImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImSettingsResponseObject); ok {
+		if err := validResponse.VisitGetImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateImSettings operation middleware
+func (sh *strictHandler) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	var request UpdateImSettingsRequestObject
+
+	request.Params = params
+
+	var body UpdateImSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateImSettings(ctx, request.(UpdateImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateImSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminListImUsers operation middleware
 func (sh *strictHandler) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
 	var request AdminListImUsersRequestObject
@@ -63100,6 +64949,33 @@ func (sh *strictHandler) UpdateWebhook(w http.ResponseWriter, r *http.Request, i
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdateWebhookResponseObject); ok {
 		if err := validResponse.VisitUpdateWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx, request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListWebhookDeliveriesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -65286,745 +67162,768 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3JchtJmjD4Km6YNhOoCoCBhbuVdUMUJCFTXIqgpKxKqAlHhAPwYsA9MtxBEqnWWF7mMuffrK9zmbzO",
-	"YQ7zAP0mafbbzGOM+efusQARWEiKzK7KsrIUAUT48vnn3758KXl8EnJGmBSlwy+lEEd4QiSJ4FMrDL8n",
-	"s3cE+yRSn30ivIiGknJWOixdjgnCYfhCoGsyc9CQR0jQESM+ishPUyKkQJyhiE8lEeiWyjGfSoQZ6uMw",
-	"7Ph99NOURDMUz1gtOSWqxh3r+ZwSwxNSOiz9UGmFYeV7Mis5JeGNyQSrtfxLRIalw9L/sp1sYFv/Krb1",
-	"uktfvzpmC39RU63YASr38fXVb7/82t9SSyF3eBIGan58feWTCb/yxljaNcLakyXCjkpOSW2cRsQvHcpo",
-	"Su633FPOPLK41ha6wcGUIEZuSIQiMhXEB6hShnbQhDIF5hUw1EOnlzXBd+8JG8lx6XC36ZQmlNmP+05J",
-	"zkL1rpARZSO7vEs6IULiSbi4xA+M3qEJDQIqiMeZLxAfIjkmc2ixYpHJBOmFhlhKEqm3/v1Ht3Lw+UvN",
-	"qe1+/ZdS3ipfBdy7Jv4HQaKOn3/qU0EiJDkaqEcRj9CUwZ/Zk1dPXbluveDUB5l57nv65nVY+EySC8xG",
-	"Ocd/xggazCRBkfrdQX31Qfy5N3XdhjekkZDwJ6nobwJsv+gvebavdm5+NS+K6XBI71AAWGBGyAJFP+5W",
-	"am69UXSSehMFiFbf2c07tdckDPhsQpgsOjQ/fuKFQNTPLKthVhJiOU7WQZcfy5BHEyzVc0zuNkuA/3Qy",
-	"nZQOa/EKKZNkRCKzxBvqkbzltZCQeBAQRH2L9D487KDbMfXGKAywRwSiElEmqE8U5PlUwp8Ee2MUkYBg",
-	"QV4IFPEg4FNZ7bFPhmhS6SDOgpl9SD9DfDWCwuKa66KQRB5hEuGIID4ckoj41R7LnNz+sNYkzZ2hRwiu",
-	"7e7hArT27S4Lzq9W389QilruafJbFnDsn8KY8+B6QwOC1HTANY45k4TJymsqQi6oekZBSRIcA5Mzgkb0",
-	"hjCEJXwBaIymoZqjWrAR+KcQCXdWb0It8x0W48UNdN+1KvWdXbu8IQ3UycHVcFDAb0lU8bAgaEzusrfn",
-	"YFj3mqTm7w0aeMfbJftDF9cGda/hN8nOcNfdq+3XDxq4Odjxdv09sj88wO6g5tX9BmkOd/BuKRfPx2qR",
-	"yzB9jnziyvDzl91mAf3sDE85IydYejk7b1/ikYBNewFVCDfmgS+OEEYT9QIqK5Lysr+FRkQK1HCbheS+",
-	"M1QMiVT0REXI5tabuWucHI+xvJyFpIC3fxoTOSYR6kscjYhUAgcVCGvKX+52Tt++b2+pW4jRKOLTEJXf",
-	"Xpx9OJ/j/fq5AvzyzAruTfrtFsyO2sxXzC+P+AczNCFC4BERyIsIlsRXN4FHaECGPCJIjqlAkk7IIerX",
-	"3fpuxW1W6nuX9cbhzsHhzkEflSN1nShTR9djgkQ3JHqhX0E/c0YAFhdvjlGj0TiYpxw5IxbAhJg9rAuC",
-	"zkQ9/oYG0tDYzuStOo6Of64wPIfQwmktMoASfH/lurX8KzLSo977rMyqzBq/J7NbHvkX8VAL/IrcAWkW",
-	"BEfeGMhc+XhMGRFA+t9jSZmDFI2oUCYIU2Tvhsxh35gEAS8A9LVewdL9ZO6Ru5redSYnGsmKoK+4sMHD",
-	"FwJpJFo4CHVlS/dhx8vAHy/MLlSMllz+7IUBIq2uxywk2aVetn+4LIDvRE+wNiKbBZnldSWO5OaXGQ+l",
-	"kkvz77LrHsL/V99lB7UExdvdMWajMaZoMEM+GeJpINe95XauAuCIeHsPuOeXhjAXoxoHCq4oNtz3DNlW",
-	"HCghBfnUe15+z2KjZQyPIbl3JvpDAdFiqHOS7CN3kQVka/poysV3nLILrYFdkAmOrvOIK+NSy2Rp8PJb",
-	"RiKEmY+wP6FMZNf///6P//v/+7/+n//5v/8f//N/+z8L0CXS8xWJYoo0LRIjQ2LXIa3VlTSymCYuTnwW",
-	"ikvCMFuKmhKeeCEQm05IRL35Y63Vn0IhOcd5uqL6Vq1rQCIHeXzKFIEZRnyC3CJIhXhOXzP0onToOplV",
-	"NdRlmuA7sypX/S+1TDd/mQGWahBz/fNJIlC90DxZuE7z+9p0x06dWUfMNRIsbp2+vjjrvF497f3uYWYZ",
-	"F1qLK1JzcRiiGxIJypm6fBEaTJkP+sWz4JhZbVdiORWrT1DAc9VixiGnYu3Ty8wNq+nSn4swXtCfSRW1",
-	"4F+EB/yGgGJMjaDiIyzUF05sQhuCDa2MxTWQvF4JCzTBbKYenPEpKJy90tYREEPMxC3Q774av48Engl0",
-	"O8YS3WI7gwNEUj3NFI1SlwqUDnFtbHWIykLIqI3l3sB67hVcfmhd7lEcGHJfhGjGHgeI5SCMfOLRCQ6Q",
-	"poXzQl0Rh4riSe57OeYXCxuYDloe0K5lVFhMBxWsHysmxY0nuSaaZbTCcNl6tbG5iGW4bu3pVtol0Q31",
-	"yIYLRmXGJaJSqF++J7Ot9Xaw2j7+oE0sRRH9SGYXjrrhARWKLw5m6G37Em3jkG7jMBTbX2CxX7fNi1lp",
-	"p/m0Z7QGzYUHhVYGDPklRwgHAbodE4b4hEpJ/Eeix+lllb6qhUZEhJwJAv6iV9g3t1h98rRZT/2JwzCg",
-	"HlYL3/67UKtP8V71pK9h65R8LHHp8McvpSElgV86LJEJpoECmNaYlGY2FRINCMLoBgfUR6SiHkHY9yMi",
-	"ROnr5/TDhjqhAfdnaIwFwgyRKOLRIYKRD9GK4RwLo8NSrfR1XUC11RRtdkMCDjrhV2dB1I4dX1abgSVS",
-	"dZSwkCPUV8DoA6IKY2YkgS+UrgisoarWc8zZMKDePSF+YCHOpkGQhpsRQI65T1ADkTtYAw6U4jkDbpkI",
-	"TN8EPpo/CT6NPDI3PWz7DY8G1PcJu9++G0X7VmDunFiqoY7DpwIPAiVBc6Oa4zD8ZmgxlWPCpNqBEicG",
-	"U6lUMnWd+S3xldbjc1gEAKHDJIkYDmDY+wBiJ7ly84CgZmx9W1DZXiTqo91hzavjA7Iz2PObXqO29S2R",
-	"wBiZhpgGxNeimFkk8nAUUSIQRqnFSY5+mnJJAECnXL7hU+bfD0maRbBREro6liGM/Y02f8qRmIJjSN8C",
-	"RxurwZ9uTNaAjZQJiZlHkM+JgGUByFD5hw9/Obnqti8+do7b3S0Lj47a5YQonfB+GFMrvjpUmOVRvRCa",
-	"zIVmRH5TWmHn1T8NFGc3l2cwpYFU8wMIzvEs4Ni/5Pw9jkbkXphRW0o+hjSAlQRqfEUyMEM1t7m/s7fr",
-	"utpH9C0hoX1ioDcahsJviOYwAZ1QDYVLzk8wmxluLe4FhXoh85CcG0VKSjIJpThCEZHRTEkpuy4y0QHf",
-	"CggXWJqtKoKhJ7aGVWsXQXxol6EWdaEeqrSGJgxFe6oAKqlfcryAZgTJ0S3Wql2yhwWpTq30A8NTOeYR",
-	"/ZnckygVXr8JFYKykTp4I0Egya8J+5a4BhMgE/iD5TQCxDcrceJ18AiRu1BJxoB8H5iYhiGPJPFPiE8x",
-	"2M3vdQ931rmHwEAZohNj4/pWwICbDf53NSMfIgweB5Sii2PM/ECpFF/jqXWgldZh2yDrZuxSYHv9N/O5",
-	"6vFJKWUMiGXjtF87G8bTWLBwOnY265pPJmvrv1BXTn3KswPPhQfVisc9x0LkW25bEgUEC4n2kTfGEfYk",
-	"iYSjLSPY/sYZQQGR0pic1UefjqhEZW9MvGutsslYMjhCTdfVnoJbKuY9aKLhRQRWtHQ3+8W7ueBBjsHp",
-	"pNU5VbgFliH9oCL0EkVkpPTKiGg7kFbPtNgCa9QIkrJboIgHRslkSh/8EcYuOaXW6xP493X7Y/v92Xn7",
-	"ouSUPnban9oXpc/FyzW6mTpWM1z7tPXqfVsJ6q87Xf1n7vv+hDJwchY6XZXWLGOjAPgCqJARljwSSBBi",
-	"rFthxEMSSap1QuPgasmMGuxjSSpSO5AWluJTIXhwY19a8OuzxDsBxrf4+SOk6ACEIOCBIExugdCOUUBv",
-	"zAvV9P1Jr0K9qeR8q7svrMo6kBPSnvw2IYqpHKsDmNf2s9a6HPu41cVzhoXLnzvl17Sx4ceUc9vEvNg3",
-	"s0tzUqeR4AAf/J14MosD1rGAg+BsCPr4Uus2HpETInHpq/Nl/vgTmk4lmYiVsZAJGn6NV4ijCM8WNm2H",
-	"XtzJ54W9xLR77T0l1H5hT5rlrLsPAOX82mGIJQvX/sQiT6IlHfe5j/gGSxx9iIKc0J5JKGfabKRN5ILA",
-	"AAt4eZ87TQIiV9xouy240/r55TfavHD/O82od81yI9TWhgVnAWWkOP5I2mhTMD6lmdwnMuhy75pIxEMl",
-	"RTGkROZYnWP8NjXhgPOAYKZmnIr1iELsOo536aROP32K8S4KiYLGx+elCuZOPAJZSHbzPHQhBc1NCEMY",
-	"5hIEHIY2DlGLG1UIse8SJfr0Y5eUtWe/QH0BP31PZn2QRihDQ3XLIMTURpVof5ca+Pysm7KPHyF1HWa3",
-	"YxIRRAKh5Fsyg3Em2tFV1rGZTZg5wPBnIu71GIh7/ZcvX77sowGRt4SwLR2KMkepdFj8msHzTine8yKU",
-	"dptoTO6wdXAlq7F7d+ziyZ1HQqkv/t+nQqIJ9sl8CGcDq9V7db/2aNQxtdplpEjRDUUeIRZ2LpYJYo4n",
-	"XO1OGhvlwkTUX8/P46D+F+p/1djTNy6RvoJW4ij57Zdfc7w/C56OYnknWftrte5jnV+xsGaLuPkrH/Jp",
-	"FOO2Y9AX8cgnEeqcOOj8Q/edg9503rcd9OH8deuyDb6QtaiOQigYeJHoOKVp6G92zHM3nabEtfS2HIv4",
-	"aYxOQSFLuJNV5NLuMHx6CheGG1K1DgunAMW5yZZdijcRUeTuTh4pxqmh4FhvF7omJDRBytMoIkyi1NuA",
-	"071Sr4S8gGBFA+Tqm5TSHXdq9TxRYilSb6JIz8EOBi44XEMfl+ZlQZADFnHaldGe1d0Ip2LsaDuJgomG",
-	"osnYWpoDlQonx9dXP7Yqf8OVn93KwdXnLw1nt5YXVw7rfT4BInywPhE+kyIRhvcQFIoYYQsNIyLGwQxF",
-	"XOrAU/uwY3lh9Vk4cRbfViVFrPq9mPdtyq7yqHYOgS64oPrX50Aas65N0Uazu9z0M+sT5UOEQeo8ykiS",
-	"WQHK8GEjRYJpTElSuSopYeBgzZxORmFLKT9zh9hcV+aIF5pPL6/JDPYVhhXjcIwt2iJx/BoIHKGV8mQW",
-	"m/e8GlES44GLB0skHGsHXxorlXo0FzfTYzkxaNMAKERVePF5cNVIWfdB1vdUfJsL9mAZcaPdfADmezwm",
-	"3nUBS48VMmPzsfwazOLaxGyiNuJAkYigMCJCCUCg3IESMcZCTwYG7GhKcoy2Y8xGJOCjXLOkb3L7co1I",
-	"Ji4E5tOLap1//0IgPBA8mEqCPly8zxhsphHNuxNDHnlEr3NJCi8E7xg4mEyoEQcvGDtCQ6zU08U9w/f5",
-	"tpX4udTGUz+LMa7v7K6/aZMmmJcSuH5GnqNjQ9eeFOJfKdP+qAyol5BHySOSe54Qg6F+1eGsZRzc4pmm",
-	"iZ2z7lE6FshEnKVV1K11jjoVa7Tqun1MPZq8eZpvQJ+7f8nZZrGrgB6mLuRz0MQ0PdiMkhgYLSpUOgpz",
-	"bSluORG4j5VjGd24zKUUDurrvPQBFkSno4MB4qa2rW+92Fbqi9jG4fW2flILZybD3WCmSW5PIZr+vYrD",
-	"676xMccVKkAhysHbldbkOZJVJLyscR0nlHWti/xj9nYs+JYKlpUaLc5eWDtJwSmF00FAxXiJxZ5qQz0Y",
-	"+OKnLSzH4HuXxnZ+i8X9bfQmHf5c57evzBjIPr2EZl/OU+lCPJhf4sNJ92U+sc5dASp3zrpbuXR89dGL",
-	"2B28QZpFlh1segueiJpbRQw8HKn8nPT02SHTFC17WYsvnJNESM/hoRNnbGj8ypK3FAiz9rr0vSpgPGb+",
-	"52A6lnXci+E8p3EnXvhDbTypvTzjAdzD4mPe/ADRfzkBK9NA0hBHUglsk6xbJ8VMcRhuJ0U1Hk98iJOZ",
-	"SlljaE3nDy6yUhoUk80jZMGSlj6dOKPLyKYZkjmgDEPiw2pFw6wUtIQ8HWEJc84ut8OExFCnxZAhgQYk",
-	"4LeKMaYVl3JqCdZwAkrd1hHCEk24kChF1uZZQTYls65zMrNpmbXHEgsWmXEML8imnYuPHOtqNKYWjrCF",
-	"aWCHppYN4swjiQCxfHO1Vcmm62syc0jUOes6iMOjOEijVY4gmMldbu5/Sx64uAOr4osxv2VIctCDhS6/",
-	"ZixOqFatVSHV9wFuh41Yay4nm/qUHyekfE55/fC6c3aE/GmETb0fG4+7SHjsQ5C+vXj4OqI3LWwVZ1vl",
-	"osxUY8vCsW4Crilw+nileQBJlSXL0c0eOyynIMbGUwQpQqZ0WRydUiief4uQmccPYFkB7ifn5Omj3oCN",
-	"p157NmEqs/QHSVNzu3nOQ9hUnnoFGfcpQ8pCtTcywUxSLybHJ63vzi6qJ53Ts4vqeevy+J2JamYJUwkj",
-	"UrFMr9yvVetVtzIgEldr/S0HqQ3giPg9NpjFw1fs8GFEPOIT5pEjyGfx0YRIrHaAyv0/QdHKONTd80go",
-	"F6u/KZZQW+QJKWW27P7Hj7XKwWddYNF19r9u9XrVtb8tV9QH7QuufP5TuderZr7Yern1r7k68jEOgkJG",
-	"cdx6//4KuAX4qOHjx87r9tmi0RoHgSYrGxWrczbgL7E2vciX1ewvTP5tlht3Tj92LtuvHdQ6Pm6fw18X",
-	"7e/ax/DXcev0uP3+vfqzffpa/XPS6Xbbr+e4d6O+GTsysIiXnEcgj3EovTFe5EWe/qGobIBOshOE+WiA",
-	"vWuN6ImzL+v62h24w4bnksr+0MWVprezUznAO41KfVgb7g73vAO/nhtEpbM1CiANy0NYIIzOT98iuAbG",
-	"rZDMrL49hGG2QzY6GmBBdpsO/fjq7OLW/f7tiLdardZp98O4/WHUarXeqf+0+HHrr+rf2u7fm4H6o1qd",
-	"M9bnD1tafSAWpnZvS47kyUmlRYUNSGRcuy6VahBXy4NiTLlpBsdQNDBrpZ4nrlpXeyEscT1KEokYEWhE",
-	"JGq6G8u3du5LcifXqEjqlJScez4VY12Y9IIojS/XqH51k+xlKZST+ZW0Bp+upoz+NCVX1N/s7aQW6tX1",
-	"6tCMpLaqUc4DPCDBZjOGEbmhfCquNpu6YBBYwBWPru4NP7GQ6ZLssjv1PEJ8cHwn376BHOIctJzH+uwG",
-	"cy+qxQ1j8yvCjv9eh7wcDnbAZfB4T0bYm628MR/vf2E+ACg794bk9097W15vMnH+EO/V7GdR655ge4p7",
-	"8v2Ka2LQYq3L8t/igJdCYv2LMhf0kQWHtg522JCvXFnOoPDegkad/LTu4uz8y+5wXumOuJq1rlfOoyRO",
-	"N8FkUyvrlgiJTKhS8mp1jUj5Yh/zxfvc36lo3WBqPFi5PlpxgpmPJdcV4hYfiHFlYewQe9d4FFeMLvq9",
-	"W2SlyjFmjvk08C+m7BWIRCmQ56QFzcE276l5H1oKGNmd5wxXuJos0LNgyG7aAi8n4N0Otgwt17gtV3SD",
-	"67LyoujRVi+p8I6kJZt7o/KVsU/m4PIVXoXMV7Z8TeEDkwei+9V4Bb5fiU0R/iqasiutBaQhuFAfZY5k",
-	"oGjKoOcIBGvq94/Ul1CwjN8yU0kxP/RLl4O100a2DcOi9VKjxtzp5pQDgIEgxo5zxAPtZ4DkqfmFH6Gc",
-	"yW16uSGPnGVJYvGdTiHF3AHnLn4Z0LMYNIeScxgwd95Fdz0PzE7mruTfN6Z+xvnJIGeM2Oq6N5Tc6toL",
-	"nJGK5BXOoOC2zhb3UsPkRj3KdWJwk7LtTsmP8FAWBCgyCLzUSSokm8SVy9sCLOSJLWGxruZvX/j6Oa8m",
-	"RYClQh5TGCOOztHOgMiUx2BEV8cpDO5IziGkjBXRkohgv0t+Ko7WVNIAwT6a4OgalXFcx6kvyE/9rSPk",
-	"WvjIMWUjtTb1+JoRjHE150esJL1495laUZznP+ditzW9k2Iz87t2kKJMihKROy+Y+mTd3T002SxV6zrV",
-	"tSCNcNnNJacZn7nF9VU5Z+mr+vSGrDSd2MSalXrv2Vwv2cU/yPcyv59nPYhNvS/pdy+IjmZ5OKVeSp60",
-	"WzRDoJJbrCNZ7kGHVtGPTZOP8m9xclPTw6+6mgqwz4oVcLIPwIpUpdHsQkTeIas30DREkoMbiTJFfhWX",
-	"AVkxw4mOTKkJNCGYaRlMs9FcDFhR+nzxDMBpnZQ3LtyGt0bwCBSMsqEjxFaPWhqfla40lUpbXeMdiPQA",
-	"sT6p77TGa3E5KB0+tDrDKQGNenoeQ2zNq3gVcRI1DO5ouOViv04FNoPnOR50+YS4Dkl5gimLP/EoXbZp",
-	"y9bzFrbowmK8nK1fnclYa6yXr0bWKwW2RhryQlGvvAjrdXFAH4lTkqZBQjajsr4ehYR3Tzde6DwxtEtw",
-	"UpB2YvzIIkVqztWo8fRkMYuZmxDFqZB8knKeY9+nOt7gPLUMLc3POdY/dC/PTtBvv/wPqDvzXffsFOmh",
-	"4wQznwwpI2mtMwHZazLh7/mI5nrwIHteFwe05UfgK8jZohIJiZkvbOuOB4WZ6sKCYmnQk16JkDwU6JZH",
-	"15SNjiDBE6n7PVK3PG6jpctqrBcLpesrFu3/u0+XoPL3W6bkI7CuQ/SK4IhE6Ldffu0jbgpqqBe2f/vl",
-	"11Ty/ZKwqTU7vmRuiykFmYDLSeKrNMg/LzvlJ78TCX5tcB3ilwq5app5bRgmosDFCuMyY/x+IWyzH6ij",
-	"ko4EgRIKOKDeXEWZ5PuHxWzGK0yxx/xTnXOWLOJvqtMmVJHAwkScWuNB6hnIA4Lsbh4BR7wmcX2BuY1e",
-	"X/3wU8Nzh29q079c73w3qeODj/J8T7yPXjXZX2/b++O/7Y5ez8WIr3E2yY4W+UpX4pF6bAVo01k9cUGL",
-	"z6naFtXK55e58UuJFJaLGbsVXb9SCSa6DQ8UscZ0Lku8uV8/qDUWU0M/f9n9unze82kUcpEJxbhov+10",
-	"L6Fo5EW72768Om91u5/OLhRsux9eXbWOj88+nF7mxmjAuB9JRIemBOviNcoRT3xys0o4uYEx89rltXRW",
-	"qeJTQJNR3XVNPNERwug24mykAai/FDYCZEXBgALhMV5I3u1Y2P6T077FA9iABkIY7jdZcu6RMVPtYIXp",
-	"cM31L7ZJEFPPIyJpIK7ehCrC6S3mlIXSGfDa3A6yje1UgcZYxL0VqEDY94mPQugIpJ/IsQznXu72T1Mc",
-	"aAXx3eXlear1UYyV6d5m6fzOxMqbqlWrd5qbRVgQeNgrub2SEiLMuw7qlWr6GyjbP1dUZZ621D7/y+rA",
-	"tbk0OLv03JuTKZP87VDvjTpcvUPw9zRd10lKAMcouZbRDcbSDRS+FmLxxgUdUqMu0E7T2SQPa+OeIA7S",
-	"NcjjMu7wUtz5A5WxRuoQS91cNHlIzJVAtjQvp2htDhKu7IayHFv03pZjyRsakMJw3zcdCCDMNaRai998",
-	"G+dCJXijfs+/g/QR27BaraMIcvm+5jkIzaVhMToc2haA0lYqz4qmOqL17yEZ5eoe43W6YOe2vz5KN8g2",
-	"aLRp/YtiqVvnKir6jSMlqw5tY3EH+TQinuTQIUQNFYZaGl2JPfkp268Kq2mshR1zbM2WOLAO1WW1DtSe",
-	"TG0DdQymKb+Gq3pUMTHo9XH+4dX7zvHVh4v3WkoXRDo9ltBFmen5BgRQF34bcyFRecwZnyogoB8qb3h0",
-	"iyOf+JXziBubafrbd1xIU7RzeXWPxRoc45Jj0N34idO46xSXu7PI/+TSWHzrNqH/PBrx2PRZqI3ew2Sb",
-	"K9HmwksfVjGlPbv41Lp4DQYgXR+WKYYzojdEoP7E9lvuOyjx1IKnRCEWOUqV4FfXWqA+j+iIMhzAGwM+",
-	"ZepeejyEylpUVlGcgKm+hlU5+ndtjSe+bc1I7jxCfIFqu439dO3YQ+2O4eHshbBDKOz3ptAQdkglKvdl",
-	"NGXQPqm/lfRjtMvAyG7bNg+C0mRDDSvd6xZFZEgiwjwSC51KqWUE+sWpkRwkoDgkZdBc2rwtkM8hA2cU",
-	"6dLN2bOOIbpBq2unZIG6Eknt1YzjAeYQJZl+CbIkr+d7yWIoDu3zMWpQJqhPEvDq03mcIAuvCIfBtW8g",
-	"lEKJsq4RbtbiwPHZ39JHqg47QdstJ41IQEFTyHSEhkR6Y1NdVr+CBjPUp35f1yQPAoPoj1QUWLHrAj8i",
-	"3QyJbC/zdVuYOyXJC2aOAVJc8bxvQA3aFdeNYdXFx5G0kkJyZutENCmB0gDDrCzj/0w6tVs8yZbcSJac",
-	"i/kRJcx/voRcecvRgHh4QtAQliKeNBc3KmgFroN4wRFuzkyvLm61lpR0tLswy18v1ulpcoD14T5bQIfB",
-	"rYeFciR7eHrJJwHfJrIPvFXs174fJfwQI0xej0AluhQoLswPVlexskmzSt+OiNrLXC2r8/bp687p2weU",
-	"sVpy0fT6X0D+Llnv/kTp1s4bNVdetyhU5sWkNJTky04iIh6hNyRy0O2YG6iKBKginz3O4Va6o3Tq6FNz",
-	"x+BMGabSJD859WKqYHb2TJfKXo/73qtnpmnx8h+BtKV29LyHsSmhi7tl/S467KT6Uy3b8Vvz2Fen9HdO",
-	"mc0dKG5eYyqGTPAMYXGtxGP1HionPbio0PV7PG1MSJruId18ais/4H5V06wNGmUxLnPLVl+mQnv1M2jA",
-	"ceRnaezy/j5JD6513O6mwpu3uJb3ut+4qe9kAAaLEwA3QXDkjbXKCg2BLKQNOVxHVF7oA5YWlQyQipuD",
-	"mZWvEqoAg3QY2wrkX10oaXOk1Uvu+EXtQKD3jH5IoAFRSqlI4fHafoHkQCf4rqPf2El5c+I+IDnG5jVy",
-	"0ROMTb3XdA/yEtHTGLW8OFle64g0yAqP88kJr2nxtiGxzRM7WqngfQd5Yy4Is00uoDVSpNWUTNfIrIsE",
-	"Brhy3VqpIAzgqvpvlc9fak6RgRoW9x1fEnfyMIJeQNWQLrlvCMXvW/41C3lVUIAfaBJ0uPYnlKWkx+ya",
-	"EJVFy3qQBG5o7H8XIXy6RASHyCOAn7gWS3BjidCdsJHpRvL2q9lK2Xv+pjwP4Ulf1U1pUOrdZxPCFzfx",
-	"IDk8b1/PfjD3ksZPgNWtEEsW7rG6IZvR5rTl7V7x1LBaG039oMjOVRYyEwEd77HwVmrYPS9Om/N7BHRO",
-	"dvM8mJyC5v2QWLT8HLN0Rvx9mCA7ocx8rK0A9xoC5POizWMgzPOhyr2QxPYltwGfZ59OIdrTtg0/aZ+8",
-	"KmgVDu8va62ihUsTQie5SYA7QlIJ1yggQ4n4VEKXPSVT0wjd4CCvj8yG2uBTqlI5qtMCZncmxclCzEZ5",
-	"vxAojLjtFfBgU9BqKN1DlSB3MsKbpYe0CnJCdGvFuOafgsAR6n/52i82piQA3dxhlShprfz4+IL6DBuB",
-	"55vyXw37Tbp2xmj35OQoQfgNyFGy3DsqpMiJcom/XxWerR9cDhN45vkgYzZ5H/h0Jrbu1WIPZ5NkKDmi",
-	"8NSRDoMfYOlBi04gxTHl1S34AFyUjeK3H50gf2u6Yavb76Pv6StdCZ4wj5u6CEvJx0oy8Ah3eiki6tN8",
-	"pQ6o0Nyzpl17qAuurfdwLBUt1kCJiJgGEmLZ1VNIQIiVsTgLPDF9kde2gc7tVUmLFzDFkn7Ia+1iXjoz",
-	"0EoGiWFiV7ruUTwfYUjjw/2pQwrGObJ/QWzWp7G2bcKha8BZA9aUBUQI1NeoASE57YuLs4sCe5ad2EqV",
-	"xxft1mX7dckp6d7Z6i94P1ew3Diow0y4PF48htB5gWflMvGnGEJpWpTq1yB5zZJI7WWBXDZwC0xW0MjN",
-	"NP9vKEisAZln08HmT+hh2ljOrp7vVqcge59LvUzLMlrDM+hZ92DrFyQMsGdcabdjHhDUh2H6htF/Q2ae",
-	"r5pd0gl5QwOpzX3zPqGAezhASuCPIz5/5oygMhR4sSwRfEEvBPwEtaAwQxdvjlGj0TiAl+c0sqabk53Z",
-	"/FrRf9STPy7tH4cLf9i6+J+/1JyDr1v/Wv7bf/z4p8rnhecKiuV3JnhUnD7TOWm9XcyfGRM6GsuC8vbp",
-	"6nv3S4CR4+lkwDAN1kbAe6XMOKVb6svxqm3kZNbk0c73XKdWFoLy/dlx67Jzdrp42UwuVHYDO7V6bkk3",
-	"SeXUt0iuF32QbmJUOcjrNBBwNlp8sbafeRM+LrxalPy0nCXHC03PnQ+3Zen196pBc++c/FWlYZas3wo6",
-	"BSVgsrUrrPCwqnJFuuDLJjVecgj08xW1eJBbY0mZmI0rw6xfbsMc2hoFN1b7QfMKZTxmqZkU/j25VJPG",
-	"/Q2kmRMSLWE5J+2Lt23IIhLkhkQ4sCkhIp1WZNKGnFTmCBbIONYLEmXW93Fksx1iN0dthZvDKUkqg81T",
-	"RedRBgZx0gvPO/lUas0jpMRAMfITMdKXa2XwQ2EKjTa8grQGZSlsOo9AEbnh1xnh7WE2aJ8uf2N1f+Xi",
-	"hBjwWFwU1+aEmp6mU7oNDuMmxBGzNKLeguydlAGkQgm2PEIhhqyHpFpcbqvCHHvNt87VMedU0LG+qOKh",
-	"2cQLgbToAGIyZTZXKlMmdx3SzddR/O+TyiOgtGHaem43vOSStX0qC7Ok8wHCyC3U6p0T+SEHccPmS4Xq",
-	"bbK+pyb9RWmBS8l+KmExL2nBKE/U1zmBqWuR6jrm1pt5JW1qTt3Nj6Uz0z6bMSOG1IOMGKldPNdZb2q0",
-	"OEkojzX/XbZ/uCw5sVYJbdhKTsn2XzPFGlKaki4qV3JKp2eXnTd/LTmli87xuyszTtLLzX6IR9KpmiWn",
-	"9JcPZ5dt8F9fvG3nWhlPsaQ3y5rzMXgAvA62f1451a0UbaPjN7rDX3fMI2lG6sIEW4dKKIEkUD6NDG0U",
-	"SEfPQG8+n0uxtLnfUdzLz5LWwcz+VZ5QISgbxQNrxQIL5G45PaYkdSi1NddeUNgh0/OIxQ5/taq7tMNf",
-	"YneYs0J8cZ3G13s38Dvlkg5nhRKixgVdadCG4etiYrbZ8dKy7NI27NpEJFPv5NHfs5DoZn/vbWPqeScK",
-	"YTKa2aRHHIa6nhu376GAj/JUv/zK9J/GWAfY+pzNtQW05FJzs7hGfdWnQvDgZo6OZp/OOwTsSV4YFJqt",
-	"bGpipSETF/bFFR231eOclM9uZgukJ8EONF8ihOnz649ctk9bp5cIz63CQWfnXX2J9Boc1Do/v+q2Lz62",
-	"LxAGXVapCWFYMXUGPBwEDvrQVT/H8RcAp5heqZlKTunsvKvoVTxcySmp13LpyT1kWZ9Io7qvb0F9gz0p",
-	"EB7wqXGKAsroPFpw3iQFBASeofIwIgSatW/lmk/p2kr10sL4mnmDPWGsXckQcc1QmU0nJKIerEshMPHo",
-	"BAdIA2G+yJBh84sqO0xegBZjgq4pMwtIT569KCftbrf1tu0gEOKhjebZh9NLB31qv3p3dvZ9diXm6ZV6",
-	"PtXavEXa5P449jJnVu+ki2+b41+VKJOmNc8mzmQI3sNkmvn9PLlgswDQDaSbs1CsXxk0FXXkTyj7t1q9",
-	"0dzZ3bwsZbpkaDImpDg8TaXPs1B0JZZUSOrlBA3Y1v6VW+oTLYuQSBwhnwREatornPhT58SSbp2xZjmV",
-	"H6exRQTolx7Iz63ta6StnMWcLohtIq7v5GgHrxjrdBDG5Zp6qdpBjowYhqbyi12y2eOao0Klqy6Usimo",
-	"FAUqURDYejeDgA8EKg9pQIRic98LxzQjElsOItgbK2hKyjwZVyoxUATbzJrrgvEXV/TaDg2/W6kLnI+w",
-	"vjVHHxGm7t/yghYiwSN0SyICkut0HrSrE59EnnPLIlr26CwarrkNap2z+VPEKJ6HHxBNo85V4dWa81lz",
-	"6Hss5N5rPMufNjaaQusBQZlH0IT6jI7G6uMd8vFMIDziqCy5j2excyL+TVv7tzZc1aUabPMVwRrWnIqz",
-	"gDJyzBkjwFnzAfCJDLrcuyZwAeyTOhOW8Vslkii4UyYkZh5ZF/jhVIyJ6ObqJedTMQZ9xJZZzWwVsnQN",
-	"fdTVa4iPyko5DCE8NamFsi7II6a1TpHbnsKTyFBAQxgeTvy0vJ2XKat/cOJGZIacw4e1Bs8txi9KhuBm",
-	"Ltk8ruXdiPjSWxqWpbFOhnOkIZk54TxUy5KtlTzyGWSaNIfeQKCJZcSCSqIjJVGn4qFQQIU8ylZnSmrf",
-	"qh8X+XWYG26mZjYGDCfmUlBc0l3TJp4XaFDwqOQSB+2ATIjB5LWM0RIHapXiPtGIoW6HZaoTZufPjJ2H",
-	"TFaiSlvRWqevL846r0tOqXPWzVVBdZvxG5PG8ODMYR+Gusx3l55A0vARGPp1tnwTrn+A4c+k2h7CEZ8y",
-	"H/Vfvnz5sp+r9K+thIYpsCxVfOxzDw3kX7wRtii/rl1/A7UgSMDZSCDJq/nlypmvC/guXfJUjD/qJ3N1",
-	"zDisL4ZBPHL2pDZJEUgQ5skJVgpXN6FWUzG+ICMqZFRQUn4p0l7GAQ/q+DT4XgjUff09GuEbkjrUhYit",
-	"g92Vatp9sPPByJE9+kXkKDr2ouhgmy6fI/6TgN4QU+3SQk+8QCMsCdRwL/NICbgUiqX/NCVTIraQ5Px6",
-	"TXJ+bxIlinppwI8mDlJdIIHG6pgjwCASLQopKyPrC0ESkeFUEKitnadpFQyspI41PWPgM1bPOwjPmdGq",
-	"m7nGbJWCgnmNj4EPkaY5saZn3ltra/PMUO8zPXdyeE6CdKmA/eVGsQSFn4VybR79ot7qLitoN8B+UcFU",
-	"HIaIepy9EAieit1A9KwbK3At5kec+vZear0T0J2zRXUODi0JJVT/WxWfOeD+LDc9cgVZtDDdoKcUtKNC",
-	"IZ5BUeuhcR7gMEzCg9XUulS4jjr5rnt2WlkWKCyUFFJw00BAkVwparMj1Df1cfrxzGImJJnoMqOZEJ+8",
-	"5ND8YKDVcJIy6BKPs7yaRO/4LVJCRoryQimtMQ/06af1T11HliE+HCo1xtDBoyzPM3vUuZJ8QqUsoIYx",
-	"ktSbtYO6666sVC6W1FUy0hOEqcOSZw+qpFRzl4dmOaUpoz9NiflZ4Vp+ugSI5Cb+CvC8iOZ8jPl1XvKI",
-	"GFtuqK+f4Yaw3axsEQv156fdklN6c3xSckrvPrQ+tTslp/RDp3V20gEH1Ln2lH9U/7w7Oz27AKd2528f",
-	"cjWAv0y5LI6xA6e4caBGJAzMKn9SL4lUfe7FgLtFnQ5e8uPIsbUDk+7jhk3P5RQ7ZS8MW/+d9MIscp++",
-	"ENBaAJWxdscz8I5iJAmebDkIB4Lb1k4s5Wr1qVDkCd6tbmj2f0C3zdV9M01rl8KK+xc6zuBcG59yvOU2",
-	"+AGajxg3ojFVpRrZZY8y4kHAp/KcRJ5B9WW7usg+nZsKYpZpHl1EngfPmCmTlP15Cdi6BT17Xl+03lya",
-	"7sLawucg6NzQfdd+rVliYu4r8+FQibtbDvrUuXz3+qL16VQ/c0vl2I/wLUNlxoHFgOinn04TKpiv5JTi",
-	"OUpOKR4rlxZdEEHyehcsxNmQW2TRSUfEEKorgIOq1nfU9egD4vVB2ukrjOsXt1f6ttf7AX1rZbFWGilg",
-	"Gd00brAyhPYPlRg4ttnbMsFidxUxXerou6De+JLcyXu1Ao1jtAyLgfxtn3tT6O5nErnLaZ88RucRF+SE",
-	"RhGHsm1/mdIgUGxT4vjN/MCFC2O7zdFgN+v8eS+tM7XtnDBi244lt2JHfneWm9p2xKBHizBNWjCs0Dyi",
-	"v7LafebLCfenAen4+st/NT7PP+sfzSfT7KW6ss/KBra4CWY+ljya5UcMT/BdKza2F4bKEiFtnJ2NsYN+",
-	"NHC0KJoyJd2bUn1DcFqggE509eeVgd4TyrJLWIYQ2XBA9baB60pKz07sk0AdvGs8Iu9yGx2pTetGi2KM",
-	"zJNojMX4UIvs6GcaOsi2QyqPyd2W5Ydwl0Cotd8IHkni91i/VzLYgaXp6nOovxBjnGqrpHBL/9wr9W38",
-	"jW41IYxHt9y/ujppHZ91f9juO6hffd29As8JkN0e61cVhVVSrgkd7MfJpVsOuh1T09dCJxVYj60wWUSG",
-	"VbGfaRhCkhEJBIFYRdvWyWxcxyPOn+4mjZ7uY4iLmeWqGpdg4I6fzpSRpNJUnbnF4iEl3gG469szLpiR",
-	"FXI6H2reAr8mMWJaXtD1TG/N1pT45iOslF/bA7VfNflaD5B7nJLGQu0GWv8IC3NIc7xAa5XAzIpTuovo",
-	"OnRBc5mYLuSGf4XhvGU+Jh7JPPP0aJ5Epilq9hRT1TLnDiN2LxkgZ1lP1hOQRvDPSxjqk9vTYk6+gTXN",
-	"vvNs8XDJoh8UC5fex7MBftMYOPveByAjOa7BaSBpiCNoiDVRLOb8rHuJUnKOJkAPbtqekKoCAQNq1QzB",
-	"Xh53mTbsUN9QVJ5fWvIkOC9SxJP0mJFLKJPcGvp1kGnM1ZV+0r4LOdIlG4RhhqbnmB1sRCAwiPRYpkU2",
-	"I3cSBXhAAlS+qTnopu6g3375dctBfR02+ooyHM0uMBsRxaBjgqE+pLbfd3qsnyUVfVTG8fRYIhe6Kmk9",
-	"TxvjwEys9SsbwtHXzdb0rnuMSkGCIRISQoiQ1kCtidQbE+9aq+sKxJnDVpDYhgfmcw3WbKq9SgKPC5qX",
-	"5oIrXTdVaz31utlgXjH0Oc6v9NE0T3QQzjJUxq3Ak4LolEka2LCY/L4FSujJR1uDZeqBwyx2GWTSkmLc",
-	"L9M8zgOfRKiMhVaQK0pQ67FYVJvgayIQlQ4i1VEV9e2g25T55K6Ktfugqkfra0VciYZYCCIFCHhcECu2",
-	"9piSW9Pd+6y4d4TAogUaPMQGUqEfgVRdqsA01/FxAFid21s2rWOsqlqfo3NsJvDPqwvrEeG5cT4vljzR",
-	"RNWJiyilsEnft8XLDQGDI3pDdIcMhtyt6gOUknvIw4tiXwx/yIeea+E6Vgvmw9jnGpOWFNXLGqWWOxtq",
-	"qx0NC1DLkdvnb68mwxrhkvDg9CKNzqmuuU2fqljVNFKzICx6LL6R0twqVO7XqvVqQ1Hif1d/ueqv/7VW",
-	"rat/1Rd3fduZlfy5VnWrLtJaWl39rX57qf6D0X/8Bxr0t456DNiIvfEmn1jRlUmiKxPdOlxdah4hgSUV",
-	"Q2pu+YhApQnJeRW91kenlEW9gAyuK96g0FCv58+ZW2TqcQIqbs1T73+HfWwez/4oove6UjfQ2XyB93VG",
-	"fnhqK9LalpZrMisKcIilmmsyQ5Sh4TQIjnS3ROO0x0zcQpr6EOk1AsmJuFRLuyaz3JClazJ7R4ukqmsy",
-	"e2HUYEhuTEK9isa6gNk2As79CJ11vSx7Izl0KK5xL/K4uRZosiwsYLOqWQZEq1C1qGXOwyC2Hq+bh90C",
-	"szvTjmQHGcEOkO084v5Up6mVdSyOSV/VPO3B4M+D+CooPoOylaI2GylbyXvv6TfqdLGmypvewQq1d+mO",
-	"3uFAnvOAerOc0k8slsxzBbw3mAbTiKTkknWFiFquFZuyCxLySIqVQ7nuquHmfaVmK5lZ8jaRj6wJlJ4B",
-	"WVNHtNHRnqSo0LyjL5OdYPVvrW9spTKlc7ovHSlJxudEN4TTPYB17jzy+VyBb2+MZWXMTVJbXhemyud0",
-	"S6bK5y+us9vIN0NesPOIT3gevZ1TQTfUOhdxG/T+Iueg0Tc59M4+ioN3ZOxFmXMLNuorhbAV/puHmn1z",
-	"pfMN5UTJsxLaJqxpoR5Xaqj8+3aR2N3nIvMARdcuP3Yvh+J9t5l+d+0VrvRfLkVUa2LOC0owP6FIU7t1",
-	"8w01OVw3L2OMg1XtsL0Ii3EF3yqt1GBynJiUNP8CI8UtFeT+zpq1hXjIOAuCPKDBAVqQobKYeh4RgggU",
-	"BlOBLHDWTQ+L6UhCEm8apc0JwJwncyP/m6aZ/puIT5ZTNONTsy9A6EPuPgsOIp0W91A/1QYeJ3tCG9VO",
-	"mKOFa9QVyFztDJVwEqJkTzxvmmU+pQVXUnzrUzds7iyzWBF7nxKKkMLzNJhSV3xVYHdMh4/HFlLflu/+",
-	"7vng12VQegbRMHY2byIX2iDA5/PXxct+oMMutZPnA/7mLjuFmQPsXT+W4eA+NmXJPz6G5W99fV874Y7H",
-	"xCto2KmtY3OeFPBUHWV8Kzr/1VTOguxusLGBbXSMhZ4HUYEUd8qJTJxGEWHykw22XFyMecJsGTyXAuFU",
-	"tKZZiU0E0hvP9yw9KDwtcUC9EAgPBA+mkqAPF++t9fp3G7kWn8MadH5xz8aHN5kKiUCETR2/KYA84pSN",
-	"IB4NPFA5pw/f5x9KlLp/OX1rjbvEOpgF0t48KCuaxQ0baaXkpjh6N3/Obx568yiG/OTcsuJKDDFn8f6s",
-	"vO7PQJrTxGYT0pzjaFvqWisPZubvjr+V52h7sGetS5gfB0oXZ1PgUHpjfGyirnPcE3REZZw9aB5HdIJH",
-	"5AhZ6FivaMqTDC44MO/88OEvJ1fHrfPL43etP/PhcKGoal4dNj1PnglKybDobdvEe+CpHG+bpx9nPbkd",
-	"pO4XZD6NQi7Wj2Y/N88XpmuY3/PujTrtk6KeQK0kKYhDTlB1rvSDiSTVjlVJ7iQyYSJDHqHL9g+XTqJm",
-	"m5jwHjOx4CZdDxrrmHF0TMVQ3YlbcwiwVxuoqlaPyqkQdfTbL7+idGnxeS9lujB2qds5fQvFRmP5sfSl",
-	"V5pGQa902CuNpQzF4TYws6pPbqp3058om1BW9fgEcEb9so0HXq/0NVVnOGmYoesXQ1LZlevWjTL8uEW6",
-	"i3hXNlPYHNsRHBo1mYO6eRcjJiQ3InIaGf+3ruGQKr67Cq9TEviGdY7vU53aFobOMyV4hN6oHcaVJVFZ",
-	"n/OWLTuZtPZHZSj/t1V9WOG0dWpO59+1SBHu7/M8ui00jIgYBzPjnfWB/lAPPK6O9e4uCpc0W2uu6bq1",
-	"tQxFgngRkblL2W2iMbnDNss86+FN7Eo7g11vz98nB0MX1wZ1r+E3yc5w192r7dcPGrg52PF2/T2yPzzI",
-	"+Z00hrnSh97zOujRTT2aaz9Jj5Xe7/KTeXLRIYUUG8gN3SygbJ5W5wSStLrvksLKuudabo5Wl3sUBxdx",
-	"0/71SnQPI0oYFJH6OwcyEtcFSJfydGublSXIrKUo7Q3Wo27HspWYCIjz9unrzulb+62AZNYB9GGBagPq",
-	"tYgoiOpoJAtC817JKbWOj9vnul3dRfu79rH6MxeM00Gqxe+DC+/EIkMCTp/c/Jv5pJhRcTxJ/EqjvhYV",
-	"WKwr+Z6i9yRXw1qndUsCCtu9Zb34fPOSjc/Pu875jVLi2PjldsVkXSA0PWbroVyZa8UanpzGJBi6CY2J",
-	"33o2w1164Q+y3GX38owHsKntbu5GLcoNr086p4eI3JBopgsgz2ePA+HzeRW9bn9svz87h8LXPvrYaX9q",
-	"XxzqLiU4DHU5VsM0RY+VNccUaAK1vraQyc4z9bd1avYRgvnh1WT4CZ7pRHYPB4H14legYm2P6RdRuXOC",
-	"4Ju4mpNj6tvoiHE0wQyPoGJaHB4QZ9BD4Uwt6NtKCqZjfbwIqJugdphLsnXtwty4v4LmL5fz8xeWfo1p",
-	"6Xok+CEcIqcjS7ZsAKmoR5HpNpfl0fyWkWhDtlK7L1tpm5zfrpz6lOeKfmsxCn1wy/iE4Q+WXcQMIj7a",
-	"VbxCT/HkJMKg5AakQb/xbLTZLvhBdDnZwzMBfFN6nEHAlOTdPm29eg+y4utOV/9ZTHj064VVEc4mVKK+",
-	"CSDrQ2W1pGPqgPszyE0aBjTUtjVtH9WS8aKGmIqpy04joykxWSoiRV8dY+A2jlOBdMJ1Ttv9nKuTKR4w",
-	"38HB1AaYtxWVFQH9rnt2qvXy5caDSz4aBcSoP8Vy3LI4wkdSMrP6pZ0xl6LYyg9zi7xvg8aIMHJ7v8aM",
-	"he0Pbd9DKCaWbn2IxgSbfu+bNj0shMXT33VY2wbX/ENBEdAWy3QxyYlWzDJZYwusFYYjVv+totTiInfM",
-	"RxLR4Wxd9eUpaqAU2Jhh6rwDN46ffEeBKVv3QtikFvWYrmw3mNLAh4YyifHSFIVHYxKRrSMU4GhEIkQF",
-	"hEFGKwqYmSDe1VHBH6lPeCEZg25TR8ifmlY+lCGhC7ctkl77UEG74aTf7j97c2UnAVUeDn0igzHn149j",
-	"Xilih60kRvBWzwdN0wV4HgSREkpmDKZS5zQyqQT/sSnAuchlyI0tNr2WNGW22L7Jja/fINRQq2352sG7",
-	"k9ZxpfuuVd/Z1X2ZhuiHyg/TnyaVLh0xLKcROUTa/Jsy+8bW51TYgwF8j/HIGqzTrh6tMyIsTOFn49Mh",
-	"viKUCp4LhaK1OreIh/eo35wX2PBJkQxbkY8SHc1xfta9zO1NmluCGdDUnKqTCu83AN+k8rI57KJkngyK",
-	"mrTLTOBjLpqti10iBaQ13lEkI//KmqmXbPDJ+bwlFBtw+szFK+D3sFOEY7oAdRGnA/XggJjK31YRsE40",
-	"oeMqsz3X/NQ3upet7VpQNdgTf447ksTfmJ6zVQ9iI3UXVEqYX4UK/Elf6dRQ9htjnshVSbK4kUs39Ekr",
-	"pcPcIKjEGhB1iaEnHeMoIiHBOuj7XgQvqet5sGlRz3gPz5siFSPf/bOj7J2LI5kWz8JEo0mONB4c2fqt",
-	"9hch8UxRXjkmM0XmjFKVrt9WczbRl+5JYjRb6KbY0bJSC6CMRiQMsBc3/VZv6oTVlKtaqT6ckbRHdHHJ",
-	"m5O3IhL2YUNucoTGUoaIR/DvnMnNhhikjG7bd9OfJtuGsCzGuS0IYCktAkb718Pt7R//vdcTn//0L7mM",
-	"TBBvGlE566p9x1bOmN/nVBtOCQmpvonCvoHKgmiZvHXeQal3txwdJ6N+0kqj6LEfKq0wrFzSCREST0JU",
-	"/sDoHZrQIKBGbNZlR/Rzp1A9HcVlr/WR9yG7to9+mpJo1mMhjvCEKD2AR44SR7QWbMqPjLFADIiS+k4P",
-	"+z2ZWTUWxAyq9qm/sBbDw5J+NAFMcotDGpecmfDvbgGbBwRHJHpjT+u7T5clZyG1Y8JNu4iksmNScUYN",
-	"psOQAj6ioMMDbgIqw+jJEtRR67ZT60/fOcmfl05Ssx4lkHshYkBDHOSAJBYIbfNec4mgbP9FnVVujya9",
-	"KBMXBkdqon+c2AARt3Gq2sOC55KzsraGhRPioVgfQmemZ2g+nABIPBQbHI82oK2/AG0NXDI9TI3KGXcO",
-	"j5TsUTEft9ZY2FfIQBrygmJNFePSGWDvGhGmS65P+IAGcAvFofX52DheJ+lkK1Jf6rZasse0hEPZCJXf",
-	"XV6ex0Xqk+5cehUD4kMrNDFjHg5pdYYnwZZ2A2VbajkI6wqGDFrNOenuzFNTaklNkskxHXNpf6z2WI+1",
-	"oTMFlFKMiAg5E8RBJktFAZVEkaInVA2FiJEJeqz/pQfGjZ6iwK7TMx4FCBlzeyWnB/y8Vzr87ZdfnZ6V",
-	"7uBnM3iv9LVvSnjo4rW2coeCCQBID1ntsbZag0AejqIZ6uuv+6hXqvVKDuqrifo6ea0MFSMDKqCkFXB+",
-	"vQGBOENN19VUFYOiSphHEO4xn+hN6cLeClTaftE3i+5XkU5VQXFOD3C2CN/qYvsARyVkmWh4PCLiUK8L",
-	"/RkBoMBq0isd/vjbL79+dnrQCKlXOgTA0Z81FJ1etiNSr3R4ar+Drki90uHJV6hjpV7vz/WHclBfDdVH",
-	"dRdBNKxOh4X9mv4ANdeFtVqCRpUYbx2MUJdIPW08jcYjaZiN7tastONyH19f/fbLr/2tI9T/AiN9VUP1",
-	"mL6gYSi2zdfbv/3ya3aApPMtLKSVw0gPUX+O56A/K9W7nOLAxgvroJP25buz1+hPqFfq9VivhP6EzluX",
-	"79Jf9Nhx6/TstHPcen/1lw/ti79mnp5nxIu/AfPNfK8WY+pylsHvsLW1pY4FZlZ7JcLDIYmb2KEQy7GD",
-	"5peREPqI2C4NWlTQZUwVtAUqv+UvRI9No6D6EQdTIqpteHTLWVj7ggyhRQYjMZpzaIWhFj4VPTNnluF9",
-	"MV3ycBAkAXfm9EkgCMgWVXSi7eyYoR00oWyqW3MOU1HCPeYF3Lt2dC33iEAzGKYrxEG5t6Zb06JHQD3C",
-	"dGyv4WWtEHtjUqlDLR0QXGM58fb2torh5yqPRtvmXbH9vnPcPu224Z2k50Tph+lPk7dKVURdjWqt806q",
-	"Gs5hSVfsATZJGA5p6bDUqLrVhrZOj0E4jHFbfRiRdVzhji3mC2GkRgrMhg9UUf+azG55pKQLLL0xEQiK",
-	"BBrXPvQM7zEPC1KhTBAmqCLiwayKWmyGIh4QCCuAiAIqNSxjLgRht4outXTjwFhCFIXKX/LItnYBOiuf",
-	"69Kf13rue71RKJBiOQ1As+66c45WHIaBYXLbfxfaUJyOXQajObTdsJpo/PKP8DYEcJbw9ZWSJq+8MZba",
-	"1W3VrtLBsIFfvnz50qv7tYyN6rBUd+u7FbdZqe9dugeHDffQdf/k7h+6bsnJLTc0AZVTqiMvaYNkDaJN",
-	"DR6DuHusV2DDSGCZsXKpbVjqRR2mmopBLe15NaLWeeDiwVzwppIaAe75A9WzA9X8+lANtEN28cJAEBpZ",
-	"PFQjOxR2BzUDu8bCUBBeWTxUMztUgzT1qvDu4vZMiKbCl5S9c8n5qCd1W0XX+gTq7kKbw1q2iWEtadiq",
-	"NEQtmyQREocloAxaPV6j9FXGZw8i5rw5Xa0QAjWhze1Xp9TU+J83cHxPtl/huF0AvFJb/coHho3Hkvj6",
-	"pcbql97waEB9nzD9RnP1G6dcvoE2Ql+d0s46W+kwparjAKS6jDIO9yKlLfz4WR2pmE4mWGlNQMsWQ54g",
-	"y3skTP0zUfr81SmFPC+CQFuWQZJVMrKplsLILah435NZP5FuHDDIW0nJRHkVSks2gMsUC41JTd+BL6Cc",
-	"OJ9GcSAZjKSunYPUjYGHNL470IvX3B7dv7rH4sKT/JZZfn5NZoq/g2AOCZuGwYM3gjNTiVOM+a1IL8iy",
-	"9x6za3mB+vGd7FsD0iF4edSDE+gRXAa7mQkWtrH4AZYk2qr22AUPlMh70uqcOjr2LY8VafC3gE4a0eiV",
-	"6Z+1PvFfTYIXCO8m97fDwqnUFzcxThpz6qNzrTSn2hnW/X2vhg8Ge6TpN9w5hlU7qO81as3hsN7EXmMP",
-	"4/ruYGdnZ39w0GwMsL8zdGt7A9/3CK7Vho2Bt7O3Mxg2ao26W3fJznC/iMntX9YUBb0Xk6vfl8ntZLmA",
-	"36w1hru7/mBvp1nzBgd73p7nD+p+kwz3/N2a19zDQ+I39zy8tz+s7w5Jc9fDw93aPvF2Bx6pbcYYd+cm",
-	"J+5Bw8W7zb29nd2a39jba7r7e/X6sEGwS/wh9urNYWPoNryd3Zrn1n3vYLi37+0c1Afu0N0fbMpM9+Y4",
-	"4L5XG+7Vdn1/WN/3GsT1d/DgoLbTHDb2SYPsuHvNhl9v1vc9r0nqtWGzvrPn7/gD4g6GtWHT3ZQB78+J",
-	"BTXiknpjuOcO9vbc2t7BrlfbqzW9Pd91/QNvDzcG+43G/gD2jus7B819jLHbPMB7Q78OaLUZ017At8dl",
-	"v8tYr2mvoctpWTk8tpf/YzHiZm2NKc51L8FLzt/jCIT9b83Aj221TUNI5vj2V6e0aENI6MkSxUtbF7Is",
-	"1thSeeSTaI7fOjGztaZ5GiFxS7UGBo09jK8+YbaiUOdquo1Da+NINT5GmOmKzxogVdR0m4eIcSSm3hgM",
-	"x8XqWtdu+tG5zj+R5mE8ag9TPR6ROJlDzbhjC+iUReI/FIT7KQiaHojkFi1qCBsZQ0yAsh5PiYn+OZZj",
-	"7Z0uJlnbEsJydbGJR5muSLPpWtqlBH+bIpuUj1T6C4cedtokqH3kCGiHIni6bYN6CjJmjM/CI4c9prv4",
-	"4HhQXdBfa0fGRGz0j6bbMK4qCooZJLOAE0fRYi+Y+sTfsupQj0F15rhHdBV1dSyZNh9CNiOVCAcRwf4M",
-	"3JdUV7rETJv0qz3WMnWcZXJj9MLU2NbCtp5uogOok0v6EBVlngDl05Z1CUduaPcTKSiPSEq/BSVdk4oq",
-	"SUBhhRL+TDbAH9LeE1DjNmCPIjwmhDQhIxvKfttfqP91OyIjwtSlhSLtj0dVnc3eXEmML7LxOtZ9koiS",
-	"acsTxGSIMb9l2XhSkF5j4w6Q7R7jAXiFspkPlnwf5salCNPSTFuQoAOC9rrMS6OOLQyRovSK3iqOYgto",
-	"AFtdl6RexMeVSub/BkQqX371avXm0BsOdvwGOWjsN5s73s7ebmPYIP4AVPe9vf294YHr7vl7g4HX3K0N",
-	"BqS2O6g3dht+fY/ky7yPRsRySissUVmzxS7+EAk3IEK6iUBCeTIXcRUZov5Xfb0Dkhd4+Bq+j/3bVdSR",
-	"cEe+V8cVW+/SGcTap6uu7/zt1YZiwZHPdQPIRHiyQhAVYkp0HAqVR7kSWNP8GvfLZYiztQ20ej/WQPuo",
-	"15RNg+Dxbk97EsqlF+e1TTz+465scFc01ArNM06+/eWMkdxU9KRdlmXjzoL7+5EtKhAAZOonm+DurTxE",
-	"f0vkN8HyP5zP/4gmoCJDdu3QrT+XIRviTv8gbhsQt7fAiYso2300iTnDzDRXFdBVay0t06KA1NlzqUer",
-	"2V6VcfKCTrVLp7NzRo56DDNEFA+0FQK9gOAIctLR90rC0PNoWutzkOO1zUeR3MRoknGFGJq8rrCgszG+",
-	"rTfXMUmkiOh++zneXVR/Tv/uo91nQ2NyT+QPa8VTWCtMxeL1fFNz5ogku/QR6Mhqm4K2bicKxv3MCYgH",
-	"fo8ZZSjXogAWXAgKFWBQsPGpiR1h66hQT+kxSLm6wQH149yV78ks6VlkKdKm5oQ4hPW5BDji7+/72G34",
-	"zYMaPqjVG24THxzs7xw08X7T399rHHiD/b3B/t4BbtRqeOgSr9Ec7ODa/m5jbzDEKVHtse2iaoXrWBRs",
-	"APUfRoUHGBVy7uISwpEqrVzoy74wKX36MpunDxVRor5JXTg/favrRSulq2kKSlu2Dr2EWY/NJcwIwvwK",
-	"1KSoeFBKQoRATHCkAJbqiQkJDHTEeKQ0J9RKKlQLfZN7bMijVMA3uHOgHoWPpqEt+KEL52IplZCiFTez",
-	"OgdFdDSGdJ3biLNRtcdatqY09DCzNKY/X1e6j4SkQYDGmPkC8am0a9PVB1JUhXjXELhWoPkdmzP4FmHI",
-	"SZ3t0u7AHTY8l1T2hy6uNL2dncoB3mlU6sPacHe45x34daX9wVHq5H18CB+2QzY6GmBBdpsO/fjq7OLW",
-	"/f7tiLdardZp98O4/WHUarXeqf+0+HHrr+rf2u7fm4H6o1qtPqYiYkC1PKA1hanV+wkE9YPVL1xyfoLZ",
-	"zNAe8TiXPE9B0HfLi5Ekvs5TOZ6/zkMejbishFgIiG1XAkAu+z7BNICC3pSNAlKZCoIiIohJcnP03QLb",
-	"XcO1d8tRFweupklxM7EqiovrynVHiMoes9cPfp67+DBJvL4qagnN36HUNWUwLbYmzDAiN5RPhV5UtcdS",
-	"3UCoQHXXRbdjAgYYHsFdg9XptYCLFsf5eA4SXEegUokickNwIOLKID12ochnQCdUHoKDAerxhYr+mNG0",
-	"H3rXtVVkgNDU3aRuLeRr6f4UnXP4NObTqMfKzfpBrs3nDZzVuT2qh/h3dXmgnFKBa1+s7GKe1Kv7xJbY",
-	"liksfISwPmVbJubWFvPKR6D7SyRPpI78TqjWCVSyRPaKV1JkZQXxAsG+mGR16QgCN/S5ZRJtcTrVNlOK",
-	"ANuk2O8+XaIyZJj1M3XTDtErSMZFv/3yaz+3eOpWki5vZ6BQxU9RgSHEfTTd2iGasmum1ByLPlaiiEEB",
-	"Metxq4akUyqe6W4xW2lDs1mCdYGmtkdFXAFpjnDhoSQRqrnQjlDp7lregVXqjgJ6aeBZbbjaJ6O+j+mW",
-	"jj9UAlttJyH7w2kERDYeD5St+gGaMkl15dhbynx+C1dGbReWthhLCAf8TQidU0p4Xkk0lOSriNn6dAPW",
-	"9sTRLOZEFWwaNWfp7lJFCBOT78FirLyxRi3UcdVVwUtKpS3ZBHg1b61uP50WvGlKEZbI7Lvx4K1Hz+h3",
-	"nQ8/d2qntCM67GLHO+7sdq7DHz4ef3dQJbPvXPJDSz3k/u3TznjA/kKHf6l69YANJm9c/4fvgscUB82h",
-	"iWmwVMfsalMBZX9Yrn5XrEKdiyLoQF9tDWTmxwRzBb/QxYuLQ7ANvUxRU1um05JuJ3EJWg/eKgdgMV0G",
-	"xY8QltSnE5R5qeoc4AXUtqgiTVDb1G0t9eclOY9NSh5TDczAaZV5yXoqsoLcP6WdCIIQgRpWEglqxTWL",
-	"a6usJZrZOiOm9ogSztLiGEu+T5eyhdnURL/98qsRu0yEGWVUUhwkr1GB+lCRvo+2Ub+l/vq3Wr3R3Nnt",
-	"27ZgYKkBu+3Veavb/XR28Vo7uYy7vscSBTQjusWT3Et220gUmwp1hBPyXLLYWSgeLI6lRK70OZSckt1d",
-	"6bAEZ7X+1bbreurA4jz5av+yXp+Tr+4rDd14706+pSSUrdf8O5KB/rkkmrhUVWDuliWsfNH0HpERFZJE",
-	"xWQ1Tg+3Uoe6Uj7qq3/6cR53Rhkug+yieLNRW/vA4vs6h6xvb2zf0WZpm98ARniwjq0w1E80OYOhTb/C",
-	"Hrtov+10L9sXmkjCc4kJfkv72mJCygjxRVKXcj9VXNb4DVMlK3ssIFJRUrVZRR3Bu2C8d5kscyg8DT0K",
-	"AfQvxGFchjClOIv4FvSYEurcQyhZRQJwGhj7oy5JFy9Yco5uCb6O45Fhg8AeHKTpBnSpUvvtsbIeTVeQ",
-	"2lL85eAwY1WyTslMFFksm+T7GTWePIBSa4pXau7XD2qN0v3kvgcq2HYbf+jY/5A6dlJtCJE7XXosjz5l",
-	"7uCTWVTdNZjDMWfDgOqiov/NuZC9agnjyDuLFWJ/1lOzRPZXgnWGYNo0v1j/XmQrc34qy1b6cBH6SHJH",
-	"M6ypsD1PQIGehlXUYUISbJocGm+VZXKxodYU8FNTr/Q957A0dNHuti8T5QHk/ZjLxFwucXVNwyO0Y1QG",
-	"bOLZEm8WonJTLthjaTaICrhgyqphLQvzPrqk/Yh28EFtxjjYv2qYYOb8FEc1PA9ZdhYLDltO6jzU9rXq",
-	"tMAJFbfsMUao1lbMCwz0wZgXmjghzVCxQCN6Q1g8p0aGrSzfpcKw3h6bmxHNsd5cVirIo3jcUryQNW51",
-	"pAWww4SW173aYI+4wwO87zeHu43BDqnhPe/Ad4d10hzsbsI5U6v+R3bNXc5hoamgfgQsIzYU0j9cceva",
-	"V4k0gTsxVM2NMzQv5ZtTtwjOfzlXmCOeS3QXpV6ITFN5Rb0mJu5gtwI0zCge3FLwdOBBLQ48qKIzFuhA",
-	"ngkXssci4hFmXlZ8IKEoYD42RNyGCK0gzaAKVFDfajH9w4Ta8OFiAIPmrVXzTppPrHozzVBReV49SxGu",
-	"Cup3P7y6ah0fn304vSwcNmV9Fk66/Y5R5noMFTytz/EGuhYlXFAXjk3pVozcQHJLEIg40qLYQ36IjAOU",
-	"+fPOUAJ2Kp1HBmusu66xkcVfgeUsc9aYBkjgmUBgUUOxmskjlAKPQgdd1nSY5S6682MqYT9ZqsFDU8EM",
-	"GBTjUqdmJ+JFDwqbHsHUGXmgYEJ1onwq4wCSdIBJj/XjYCx73PrzMYgqUMDXkHNrx0wKl6JoykRRHNpR",
-	"j02oEEqXj+2WuquAzcJzE96YmnPLSZVWjaPqjDyzTkxM+rItxMeUUwcGGGaNpj025oGvy1gvQJYzsmVD",
-	"a/Ijag7B2gmguCAymlVaQ2kLxme5fZcwP2mj9RDtOQGaVqIhS2rz0Lql7msNRyWkGKhtkrub2ug/uoBg",
-	"756SUvE1YUfoVt1zJT5qruYgqliCbrPr6GjzmJwALftDftgolMfyamAXBjtWyApzTRPW8hxBCwajO0LS",
-	"jc1PSmJ54OvvPl06SYBhWr1LZo3IMCJiXKETJVyMiEyyAo6SCeJK+gJWIaH2e5xhYKpcppfzQiTlqk1A",
-	"oU0Q0nRKM0xF33TuU38KDQr71kqpngWtNnohbIdCG0ltS3vOTXhNZvMRRhpSDwovigGceK11eiqChFXr",
-	"D793pNFzu7dekwl/TP+Wglcsu1XUbipKroDWZilnFyRo4IB6ZH2qFy/1qS2jCt0W80oWraA7FXdn0Qp6",
-	"X5vl9d8+1W46zM0aLDUUO/4CDB+Lt8RQ/iNQ6L8fI0pa9Mz71RSy5PKdhAMUM5+OEFNic1viljdlLIra",
-	"8ABV3YqjFvx4WSm21WPGKBmHFkE95/ha9ZNIdJC8NT30MDP9gtUbnRMkiBCKzwoaECaDWY+lLHlKftaL",
-	"NcNW0Vmgq0paa2CS65aQzpl53DKCuO2GiIPnLV+IjW4pTpSEPsH64qI8KR4B9Q8y/IVxFHA2IpFxCxQR",
-	"6wt9Xh3dlmjj5gAtyJLT3Yy+SUH/dZ1D9yWL4aD73cHzhQe0Mnfgj+y7xaiquKnYfEwVUJF5ImJJRBJs",
-	"FROLYuo1pAHZnoaKCC+RmCWPjDdiMg0khfYcRrtXA/QzMrOiJgbvrdquPRHQKAisDkJGBOIKpCn0Mwj4",
-	"AEEHJxhqjMVYCdtQd/E2olIqImkkXTWtbnhPGZqQCY9mW0dI74GykZlGW2Ii2xjKj60y5cFMqWqKUmzp",
-	"KWObiXbdz3UVBENRX63I2FCmUdAH68oxDgISCUhNtIJ1uQ+N2PqOaeuU6pEW904zNHDL9IQxNK7cj4Po",
-	"+k6PLWvspTfHb1lSVMGMGScZvxC6qL6lmXZuzoxhSB/Q5SwkQIwFo8Oh7aOUpC9qWJY/vWtdfnqLTjon",
-	"bf0kqLlYIN2YZyxlWH1NJPFsj3817pZjjXk4bmKWsJ8jSNPUGzAvVdRbiq9BTf0ei1tNVW38CbVuv0i+",
-	"ELr/gPrBmJjZDPk0Ip7kpnFcGCrV3HZ+qu/s9FjK51U2uBsn4QBa2yaBW7FhEvQPNTVYwRRUr05aP1y9",
-	"+utlu4vKtsdUzW3u7+ztuq6GmYNqrotO6KutI4RtO3JYsG76U2v0mMImi3lUaV2hzC8yoYDwhgbkEVhU",
-	"kVoS3+vtIY8mFcuCElKf7QqqdlLUhDQgR+lTAijr4xsQj0+IMKeZaco+gO5iK/stw7yLDVKfRntJ3ZnS",
-	"oU5a3f57SEYlp6TIA1Q1qntNUvP3Bg284+2S/aGLa4O61/CbZGe46+7V9usHDdwc7Hi7/h7ZHx5gd1Dz",
-	"6n6DNIc7eDeJ9IDRq38P1eC6jUtzv15rzLeBUvCo+uSmejf9ibIJZdA4NCbsD17PI8oDCoE7bMhXFizV",
-	"5BruShnKOUQx7Q4jIgh0NvxDV3osIcM0Dv3x81dnRW0QNbtpt5gSKPSVzAoUX9R9+Lo0VcIcsyGWsdkr",
-	"wwosU8LSsHdUTt9a7kkiK1qWACreY5acDnTwwi2GgvjM36qi8+kgoJ4mTR8u3hvepP29GaEFlKUYfJCU",
-	"MSA95mFvrCsPwovl/jE0Z1MLjnhwiEIY30ETfFfBI/LnRm2nseu6roPoZDKVSl3pb1nHX/sSj4Cd9Xul",
-	"3tR1G56CGPxFeqX+kRIp+p1h5ZQzUjnB0hv3FacDTiGhwlv/ZX9L85KG24zdQBgNuD8Dd94Z0xIXiqDO",
-	"dbl/of491BD/s1upufVG30F9/bnm1puV5GNlp1a349fdXWP2RKhvzwcGU+s0w+tGOxJHEkxkWrMjzLfs",
-	"btd4kjLvm8Wgl9saBtAGEmCgBCyEWhmvl1Bwx4GeUKC4kIsNpAFDHciFmnbUXdc4Nu2kr6kIuaC6vJSH",
-	"I2jQLA3T0pKEDgcxirKWgQzqaX1bGDFWLa988eYY7dZ3dxMe97IPS2WcVVrd404HBhVa0jMyTCxu6L6H",
-	"UNVbVlFHiRgAYsoCykhfexFAqJ+FYDIYRPxWyZi6n5E98mjKmImpnaAy8A2BTInAMWao+/Gto8bFU59y",
-	"B91Qn3AHnb9+46AwUEKmJHdy68h408yLs5A46N3lyXsH3kc/nLwH4fc7fIO7cJPVkLaiuW2N2sdSYm88",
-	"IUwLwFhq+Q9qOwEQ1YWEiGI4GN13FYBv7xvAo/9DJU0HKmdAOMQhYhxIggktTqFj11C0yjkPqDc7RAIz",
-	"f8DvjmwP0IqIPPRCCXYvUtYQvSpLhgxJiKYM4CUgpXgUF3ZsnXdeCMQjOoJY3rxkqnsJaeqld0p+WKMI",
-	"82sjEkNU5xrPv5pJAldtnYc7Q0VugNqsY9B4uf0yKyKuI8wV0e9NR8oVHZLbr2RL02hcjacT8DXREYv8",
-	"qBXc4pkwtA/k0qwwmRZxCJtOFNuDZ1OiaGqPGcawOFt/HU4R927Gqc776TkWSVrOTJaUWLIwmEp9n5cT",
-	"A6BWqbuMykAcNGslgVCqXf8IWaL3517pt19+7ZWSb17++cPlm8r+ixeQ4R5TZ33dXmgSkN1hqnl9Wa/6",
-	"P5IFbKXmysUqCw3bEH8eEK/getv6XxavXwjNLZeed4yKlMndZskpTSijE4UDbrwSyiQZkSizlDmKVIx0",
-	"yyjV8qUtwkGJFTlokCtjLB87dR690o9u5QBXhp+/7Da/9kr/knsECcnW7YlzrEi6XbAlpylWTRkK+C2J",
-	"Kh5WHIDcoXKqD7Za9VYhtqTXtmplaWZSfCCWyaxHB8zTeZRATV53d3/XZHNOSjRn8wcJ/YOEPj8J1YLL",
-	"4pFoYU2TNBDRNU2r6G8CbL/I0SrWpXl6CkVbPv+pov/Z1v/8y1Lo/UH1/6D6X51SQxuAcuoCgO37hUAe",
-	"D2eonNHwtyD+XBcOOEKMxzcrRYWfgi4+Gzp9fbIQud372IKbtd2iGERIdQEGmmcCSTFVVAYzrtY3t9KW",
-	"1NoGMYtRxKOVMYvrLGceu9YivC8fTFd7vZdLqOnX31EQiFG3jdUTDWZgKARr/4IFVIMy/94bIKO3bRPj",
-	"kTKTols+DXwk1NmUFVAdY39RF9EBRr/lxOYe8JZqG9+8gfCWR9cCYR0R97Z9mWekeEfu6Ur6llaKdQwP",
-	"+Z6mF8KCtohi/iG3/nPLrV36c0atUWIHHOA/kNqflnTy74rMdaf8biWBPwTLbyVY/pPKkzkcGYuxjr+J",
-	"GVGqHgcqG27iWH6q3SPv2q3XsfK7lS71nJ3hlGtUHGOhFWaYzg5qXtQyzlzx8zjinSSL2DpCEZHRzMTA",
-	"p3KQbOrT3LGmnsjLntfZUpKjW0xl7vElpO1rIlXlNxclkY3IT29viVDVmuPciWyjZCvNXNdxL2/L8XQy",
-	"YJDftMTRrGtZCw8HOlN9COXhBfUJeEvvFAHp3/b/6z/7434SQItFSDyJQHKCyBwTftZjhEE0j3+YFMqO",
-	"mz7oYbWIdqc7+1YIZPQB1TW5f0gJeTa+yGxBXdwJ0VkpQ3oHXdelWpoaSI0qEq8VTnDLxjY1LB2coDG/",
-	"1QudYDaDqXTMne7lPuTRodquDmUb6yRAgr0xgjL4uoK9yedn5A6WsNt0UK2+76C6uvj1nV2nx3ZqdRii",
-	"5tabqIwzjtqa6/7XfzZcV5c5jm6ITvir1ff/6z/VewN+t1VFXXUitkjANJDIh3JoTAcEmhhlk+1I7rAn",
-	"YS9V1OXTyCPiEH133n7roPPTtw5623mDytpbO1SXeUsHV30ig3Pt8I9RRa3p/PRt4oUVMJz9WgnOaiyI",
-	"XNaefyQjzESIFfXc0o5HNbP2lN5SQaqoreCnVqeGgVaj0DlELUGhDpwcxLQlpbshClLDJg6Mg5AIQIuO",
-	"ltlM2Bi4cSH47PLdh5NXEH123vmh/b6LyrfUl2P0X/+JxoSOxtKx4gRquvp/WybNc6hrBQGCN13XFmmA",
-	"oDnicR8i+uKl+HRCmFCMTZv87DXSV7aK9B02xc3jHqk9BkgIidDwOHiuTVy3flJGU+Zhk/Tj8SiaKviY",
-	"IIGdKmoZhMZoSG6RkV0hjBNWqe+Rgu5RnLcTw1RRM7VWGiE5jXSgo476gKOAAA5owfuwGI6jHlsav2Hs",
-	"kLf60535OWZxiUwMVxtwQGfFZph2KtzDRnlUe+w9vdZCDiRfJ7QDR9Fstdt8idc6JkQPUwyz5PcTIKcR",
-	"0IAiMhTSOxIIZyNyg3ZqdQdIjWJWVA0NwRNJuNxthomZO2DC99KifKOuRHl8p0V5NWJKsq/lSfbze3pH",
-	"dO+OJ9jU+Btu6nFDAVKxkBu7tuJ+H48SAhBfimcQdH9HLpS1Ze4VxOqe8rh2mXypOc2vd8mfq3W9P0z1",
-	"30i1ev5jTilj6xneAYgD7J9bqgT0IaVFZPQ2qIEx1FZvtZsbHEzTtvskjvvHLyVIXTFcIzHi2xQJK1Mr",
-	"QgrEL3kkmfL2EOU+n7Xof3VKUhupz4FDZLeQaCdqA0ogyRXylm8nzxURD1qru657d+C6rmFRR2mpQQmG",
-	"Rlr9/9l7t+ZGkm097K+kEXY0MKcIArx1E4yJI3aTM8OZvvCQ7Jk5Z9eoK1GVIEosZGEqC2Rjd3TEdigc",
-	"ITvs8Iss6c2SQ9r2k+Tw7bzI4f+yQ/vonH/hyLVWZmUBhQvZvHUPXvaeBuuSmZW5rt/6FiENDXqwZydl",
-	"zEi6f3J+t5ez2J/hhwdXgQeOSjrKwbtqN5ug4oBSKNGCUWDBUMHaVVpU9Cdg+OhYayvoZmmj7WXA42o0",
-	"HKZZLqJXIoo5hOQeT0Jj3/GEkMUI12o+pjserFsWn3igZ7cEgWxRvWQK07AsCcqkjCsLTpSCUtReLJGU",
-	"wNAJxJZJLs59hGYm6bneGk22L7G2U1vIlvAAvYjW7p5+B5pnYEnjkLVFhm2mgb0NOl1Sfyf7BCD4M6wE",
-	"Dn8ktadmXIorVseus91RMTMQKMQl1/CQ+wCY+vrpVcUTsQqmy8OLKov8CIZ7NCgo+T+h6Mdb5vKzeCBU",
-	"zgfDJa9/rR2wBQVFC1KqMg4vyMzdh7p7pxpf/8e7VusaGVG7WLh2993b1r5+YcdqswFwP31xZSz3RXp6",
-	"+y0LvA+1dKicf/Hh8DQ+lzwfZaKiABdFCjQ4mqI2jQdryEA/T4Kug2xaLEetrFKsPhoqkeUNci/brZZ5",
-	"uaIYVJyLAWDx9VYWEUuljTlC4CoTqJq0ExLoi1XgmQBPmkUQT5Z5h704Odw/OzzwGHaAPyAuL8US0cvB",
-	"1roQYoixFl+CcQKZw8OTkzcnlvCP5HgdwufEP4ycO0cRFVrkV3EoOk6xRTH4BrTFXCCMPTZfGLM6TQWf",
-	"ps10VDyWq2YAKgLCb3CaMWoL0TIsAcDEkombLSGw1XP4sl+g2P7dh0ohPf3rBrylEJ6w1a4txCGocYS3",
-	"trXFO4il+ad1MHiW8fG9VYDi1oP3Y9IDHHCa3u8+OHY4dtKBgE2NTtEMHTfrLtq5FXfh8lK79FrnNhso",
-	"T3wE2MrztNobaeP3Q2huKwar4szHpaSMjsDkUpeE05LKSgmeoZqqTLBReL2OtJEiYgOeXShoVpgiqWLm",
-	"JDSb7JsYMo9Fz2gzNmRLIN0ANM5kIEJVJo+lYsGFGAMfNKu/6MdSKMywvOQ5gVcYT+IL4bGQK7EWSyWk",
-	"ivP4Uuyx4L+ihNe7wJfa7UXES0EG0JikfYgzSgYYdaJ95D0WiPd5xpG+BjwSbDPfF5C4eaNVaKdIWNnp",
-	"MDsbVDeg64A+VVK+BIB62pux2QGarQf+qzSJstzDbF13TE9vsoOyikS/Xqs2qHytZqnUH7VQWHetq44G",
-	"P+BkToyEXuKmY75c1dpp/HtxN/w79ubffajxS57z7C0U39e8ue6LSyb2i15ZLZZbpox/o+XV8jTnyWEi",
-	"BnouqMz0L3rG6o7EOR5U/YZFQRisAik4frtCkZUkFG7cmwv4u5fVj4UFWx8wu4glcTtD0H7A/fMRZaw+",
-	"0dPSFk+6csn2m+woVwUBV0Gzb/Kktg9DOhSS/SS6p2l4IYjlkPsyuIjDCxEFmDhn9UxwlUpGRMfvDg5f",
-	"HmrzGRvvZ4KFSapEBOwtieCXVDp/nqWjIRDwwn9BxAb4aZCrS6XJJTTT14OlvU18Ycb7gFSuiiMAhsQq",
-	"T7Nxk71Mz88hCSods9yX9a3WZsOhZ+TDIQV5cG1I7kKHb4rGkNdgmNdsh+6S+4ChQhL4+EA9VVpdS7hW",
-	"9khgFjS0aqYxff3nEs65owjJQppdUmIrFrBbtgFxXZ1obLXp583GTw2zFLAeEC4eF5RUvaIpB/JbNauw",
-	"Bbe07+9CvbsqfUk+Hd4Na57xAsu8fE/PWrsTvHxgK9Y6Hz5W2wvovi18SmVY9Nbtg4U9MnAXrM7nPAKd",
-	"0sn7FjphEO8yLd+kIXDdM3E0eAu74ZjniMsYjir7YCBDCrLsJwmMQLspNIq9IuFhcpjuUUYeu63WZgFx",
-	"azR9+c3MCCCDAGDJOcrEMOHhRAhNuzEQlatmOdPH4TbFxQ0zEzcWC+a410LYGbVT/Rn6PK5Vnf/rn1Bc",
-	"oEeb2jBqouiwgdRKq2jQXVB1TTBzQVuZVIryOb+O27GOVLkzAz0/Oa1YXE7LiR4nFL3Anh7ZUTRtE0CT",
-	"nmJX4VvvPP4wITbvgKoXV4+O4+2rZ3j+wvQi8GGtdPTSJ+cgLSMV4DPOOzbaXF5HZ3du0QFGN/FCT3uc",
-	"gI2H4IkTxzRRFbiOAoXghNv4pmJXIkn0/0OY05dQpNdkB8anNp63ds2taqZePgHxc9mLv9bbsxIFDL20",
-	"X8Yq/xbn9mid1NuOGy6+jkKXFfDm/USlLIlVXoQ4bCAE2e7s7/t5wJTIG7OgvpNfqhr52+OJEjbz1U3T",
-	"RHBZ+3jnwc/ZDs9myVVxpmuAabS1ax38L/BftHwcdEX2Agy9zqZdBeDch+v0Br2SU47PQ4dT4ZjAEVk+",
-	"koo7YiWUbzmwoYWVk0g6N3JrQV7LEeDrH2hzzo+50p7WfgzGNk2v2eEQSL4hDYSxzrzDcGdTdJUFcEdT",
-	"XCIjokwBgBByyYbQVDBPWZxDWGWQZsJDcgEMfkJcUTtSPIKaFdNjVU+AZSm2roGcFr7Dnr3Al1ei20/T",
-	"CwjXiybbam0V9U7GaJMpU6Owb+aUER13IcmoqM3SYCshoifKAjnqAYaGWeXS2sMeNMzbiKGceL+xgx50",
-	"nuuLTDCeJJZt3WNdEfKREiaYHKF+C/upEpJ1x5gCM72aAL1KT/clNO/DbCLdrdhAAMG6vhiDwYYV/UKM",
-	"sSm9/rrKbLbGTA1pNsO3JKNWkdxqQ9SuvN1OK/l324FdWlmQHkZnVkZ2JzbpjK/1RLEY3DVrFpQ0Nhgt",
-	"Q+0/WW1tVPu80oF5Owl9Mm2+TAlokyKaa2OnUqzl6Rq0iTQppa7Ir4SQGODaNw0blMieI9CNekNjm4A4",
-	"lWXb3Jd1/RohoY9EoMSvQcNjmbhMLwBMB9U7SHlLFh6mj+hgNZrMZNRtlkjFkIPDPhRxkliBvgeV5zFV",
-	"RppGCYl+0Xl8iW4JPl0bEk2o2QQhDjNjRGgAU5tr0L8yS/mYTfppTBFA/UnThqm8FJmCyZV3qLUMq61q",
-	"WKpP359e5e6zCcvKIW3MGdLzWxnSZwWfCPvc9E04PXr97cvDmlfDAqtX6lxvWPQW7C21vkiSdFau5dl0",
-	"DyQRxbnrd/SydFB2HrxarP9NVToDdU7jOTv8+Qw+CJxy62Qp8Su5EtPIuwf1QehAL++AGOG4UsG3rIJf",
-	"TWqd/ArbLS3rh5gvs/5hoE/Bx3XchFhzt0Bp072otpljoEPipZ9Cb7ZgoM7BCtfehIyQyYSzSITxgCcs",
-	"jtAH4IoF+lwEZVFGR6VC9cNwbyzFaN1Q93sz8O8nsBTKwZFX+V1KyBxdqMgQX0CnOvAxmux5mveRPYN4",
-	"rHyJDppHK4GGKr2hYbw2+neTZELAwIHzCtcMCPjj3JgGHqLrp++bcMRgToDNsZMyvAjGyDBUIkUzLV+O",
-	"JKZSogWunHn9LHMAl5RW/0vzXhboouvqnwdRPXSIZmmeW9chi9w4ep01gVca5JY1CJ5IDADZY7mM5rCn",
-	"ey1Jz+dl7VIWxRG2KzcRJIiXHb1i+mxM5iZORJhmkYg6xHcV8iSxgtcJPfkSBJfpnqPSgUCKwLoRbLhl",
-	"PJKwGAcYoctFUpEgeR7VN6EMRb+p4RUFPwRilxH6VPAE/S+AKXDw4qjbH46GLPOhSIfAMqXPh/BlnUsG",
-	"IWUTk0A5DMPTG3yQXhrJjAqCA3Ek/vZPUj1z3NBI3BTgm4kDBsrpc56dC5AyloEOoOhYZd/Eiy5F1iXS",
-	"VNRBJp42oTwCz5cTkb3AM7E+HGITBg0/GzAoLpb7C64nPI2WvYnLHjT1RXnqtgqnToR0L5gWrH52+Hr/",
-	"9VnDQ5gm7Ls0I5iINgd8WX9zfEp/1yrpQoxZff/4+N3p4cmPhycNU5VNLRLpsW9PD08acz3XN+bnl3qL",
-	"/2YyUneOZA9JOJQ3XM2r0XbQmmrD/NNqKr0J5irFiVSQyImYrUr1VqnICnWnteZTLRD1wTpyVGhx1LQZ",
-	"fnh6uv/t4cN7Zu6GXd49S9JzJmSexSsP7db165mr76yY0Uu+pJ5Fb25xpv/olVMx4apUam13RfAZSFwA",
-	"ZqaA4iMyX6ZXTV9OYwMqaohmwgOYQQdUVAT5ciY8AK9eAhyAOJoVOuC66IDJz2HQAfj7stgAvPpxIQMm",
-	"yqKWRUbbmRufqQIfnQIVtHGKKlDQjwIMgEdieWlPRtBK1N8xHsCs85Jy3gRqZop6bFVoPBc3FJUmkSPt",
-	"lQgzkSs2ALrVJjsVgvycn+hebfT30ytwdeJLAT0oLROTdmywf3uVINZz/MmM9DcUv5kFQXpWUXMheTcp",
-	"YikQuIOvb6xdJQBcPhGqq/2C1uYmbMlM74DaV1999dVub5PPqtWoeHu5OTNNCbDi70e/DswumyAV+zQp",
-	"RPtBb41F4RwbjazLNKfmltBp1gJ5Taf0VmMln+7MFL0qTnB1vn5GPPw8VtC3nkP7YhM4hgh4Se7hnsec",
-	"ACKCS71u6fVPFAiaWJ77MsA9H7BYst4oSUxvfixuB3wNgHQIQSMky9IcOFjyfpaOzvsUwqG92PBI/CFr",
-	"1/gKbhaJEkDcNb3bnJ251dplXTFOZQQzxLpTmUJqxZbGKwg76FXQ12NA5quvDlCejptffcW+ScnWhsVA",
-	"Xi816uoF7ephj4dY80IE5krISHksT+kmFCIWSOWx4PjN6Rm1HBtlCUVwJnoaa3+0wyaFG4IQTNsWXwYf",
-	"/Foc+bWOYWkkPTBmcWQIGT0fJRdc5Uou+BNAneBP/OIdtN/w/EJAOk8++eYF29zc3HUeqwWqX+t8+NMf",
-	"/vjxo7b2A/2LjQBRYBiUlPtej00ITJeprYkRcGTahgiVniXBQ7CBjccIzvkRGyRjHKtg8iHgbIFi2ys9",
-	"gkeRiDq/QyPwT3/44y8UsSv/WHo2AfGalDqB5+GlqvM77rGuubyXxUJGTXjFHjMX0R9NGM0daTm0FsHu",
-	"+w55Pzss+Hnt59Gvg7XDS+yeAk2XYA9SHx9zgdmtdI2zCTy7x4ENHQOxwP/v3G51c8Dqb2X8ng3iJImp",
-	"G4CTIspzMRjm0HcZ7QqiMDfPsRKLfc364n39u1f7L6jlRh2lgscmX8n+gvm1pl9jf4F0/43AQ2alrgBx",
-	"AnMGAgxs96Q3UBOaeYcihg7LQovfkSllt8A7j+nfeYYsuWEqVc61dIsHwvBX9UZK32WGogA4iQzp22wQ",
-	"S3homuBX2S+WFZSsAB4PCLdvvH8PpzfW95kmCuyNKXgjAahXPbZ8ztv4Xs+XWOTEu9qbbreY8lhbv9zD",
-	"MXhss6X/H3bLBuvvIdEHASyzdDgUSNthzL8BHzMtoS+FL4nIFNm4uIw8lvFMJGPPmam2szosEtEIRQ00",
-	"ppraWFUW5AvXFP0ymQU/wQJc1ny7pm2Gi37PHFX3aSlvd1viadiOnvGN3pbY6e6Gm1GbP+21xEZ3K9yJ",
-	"nvF2b1Nsd5+Gu1GLb4it3k73WdiONsX20zuysG/dwF5kXEtxxay5YNuI4BIZu2rF9/i5UmnhEWbcfOJr",
-	"hhXWP8TLM7vQTXvMCRAgdhT0q1VKPBOFNpkLDDGZvxncJJ+HOnhIPLuJ+8SKnadyxYJwVywl84/XElD2",
-	"wrmdALNvVuLY4uiGXRequmosQ8fgcpPusXQQ59qroF+BSQgahgltD4omC9DPPgUt0mGQoTHcCgoNbXLi",
-	"mTHWydmUrA5+u/7PBgqF6VCA1lllDbXny3TCBjaRzGUkzB7T/jtcxfFBTsgUx2vuNO9/e/JyNh3Eb8NQ",
-	"heTNde2Rh6GDWNIYImuuUDwru+fztHuIWuIads8o768n6Xks51Bb8yQRkfZZi7hll4cXjDogn0u9dUyw",
-	"D/++PxyekoTDWhloVcZZJC7jUDS0e34ucl9yyY5eIUMFBHBSCWk3bYtj3g0ikIQtKzNBQ/E/G4sSybQe",
-	"BjyVanGIBolNM1NT94HNGbx0cY58dL6sQyxxBi14w23zZxcF/o02ILVAYNxEwGBevrTT6GbUNgzu7gJj",
-	"VxxBCObMkHcAzTb7/qczWKNgnw4QSIQOey54JrKApdLgthD0B7oFaPKC9Ss94L+Eh30d7LFMaFledGwI",
-	"xPthnAm1nwew4iN5IdMraco0WcilHqu2bnuwDXxpo0AYDsTVbO/pbxwrkJSET/NgXdNMD8wUcprFr6bn",
-	"fgn78fMpgDojDkO9q5P0nMVyr9iQWrlKcVWG6juco7Prjm6lVu9OyFNor7i+/+400Bp2W61TE+Pv+91v",
-	"w/hN/P3R298ftV/HR+pInmyHL452ji6GP//44vvdphh/3xI/7+uLht3T73eb4UYiu4NvWtHP3ye3GR84",
-	"06NapBBh6F+cGnwwstWFzNdKjYD00OiCOZwu3YSHF0lsFFW1f37GL4RiQTdJwwsRvbXtYnplkjX7rAlz",
-	"GQ6z7ZPJsOnuhMEr4eH60XctqZ67s3gE3nWxOixJ5bnIGK3zys9engMMtw8xDk7zDM7EL4JV5OxicM5o",
-	"/T1M0GYiFDJPxuZnwwJdBU9x9tadQ1QeNUP4LKB0e0KpOci352l3ZrOHB0W6OR91eaSb2SwruNv1TvKr",
-	"caFGKvhCKz2q41FeoZ3kTOW0X/o6hesCCksR/wFY5Xhd5pZh6n9g0tyUxOzZX1Q/Bt4P7Jg+wtsxaA3d",
-	"rRU+VabZgCdYmtNosufmKpUOBPRUoipIM0qnMUPR903IPEN6GsuNMLkEsSvZ9ko6OROkcrAC1lQb2fBW",
-	"lSfx/LPS0MuzH9+yuLoTwbPIiLC7m/bFSuAsK3CezzEcHDvZZeGYXxJhJU7pFo8NYykNj0q5A4qYMDQo",
-	"flhtYrwoDeQ3ZWNU1VJFGe9RxXLCLd/LjYqe55JuPNUOeXv7OpXPGzci3Xg6WQsGjOe4eUzUQquHU33x",
-	"Tqk8zHnvSOpriGKwPZNufWJOD25quZt7eVurdNBWom9p0eeuNkvmc7+W1nj9g9l1c9P6JxCiVVMsRhi9",
-	"LllnoLoAYGtbaOkN3EBUZalnii/JTCE+Cpv0Y1K8z62hBoHgindD31n2miwf90++JEtwC2PFriCXgkqt",
-	"iSOjRMpEh4uIMlipvCmY3RTFXf6754A+oy+GLNDL3PGCBOgnNaFYNUh5KHJnAyoIy9vsugd8nTTsh+r0",
-	"/im/nOy1MJKIytenEaDnpfNXt9kk7Up14dIA3hGwMBE804e/4fkS1DB5YuVHTDoxUrCxyIvUUT9WRIOA",
-	"+TGE8jPoff4JB7u6l1zJIDuAtXr8Z7ky5wIfAT7b3tQXsl+mnHgxJlNVziWitSgkwIC/fynked6vdbZa",
-	"uzsWRKJyLatvnF65vmmxyJsq7bYvvaXDHcogLRwYZ2YnXFv0GKt3huw5jiV2iJbDWE4IobLAwJbMEO0p",
-	"iK88ZkVMnDtCBVrXG6kC8srkb80DkNXFWAt7lknLiSNTuiOWHttqbTbAovDl3UmeY1yqz1D0aJeG5an2",
-	"jz0GnpD+F3zTkrBB16dK0gzN3Gdnd2+pNHwlah6rqDmOpRUFt2D0aOdjNoTnVTpl9OgbwHfRmxe4c5Hn",
-	"IB0BlCWNQJvCHzqGiyrhOXQXJf49sk7gIYjyQfdJeyzo5HB68pBTtXf5CdABEyoLY4C7QH1kTkhJd6pg",
-	"pMGIMe4LhTawbiQY9Q3ItnRiwgiBKfs2zpgv41yPRAk14S+h7eWKOOOhKSEjkanJR+HqmZac+h9G8LH9",
-	"OaLVRu6hjLdaSGtvrkJ6vuLZhXtM9TQ/Fx/shoBLjC7dKBSjV8eKF8Jc3gNFoQ1zPV0qzNW6o0CUnv0i",
-	"MV4c/1UHsHvvAPYK1r2sSjM80LMEP+br1jKDy5kV0P+mlOkrIQWonjNi9cASqn8dyzAdxPI88KhbLjDU",
-	"AAkcFDBL9+J0lJ+n+uLGJGtSCu/nSTKGakgJHdLzkZpFi4HDtCijTxVk5TUwc2JfU7l9WkormlmYPxOw",
-	"Ff9cdhfNk2Z5jGZlqll+3NuFHA3guxY/mXHUfpl2LCtI1pNx8VUhoBgrWuQ9aMeB/y2omphqFWaRFJGI",
-	"WVa6nKZhzBP6XKd472fIaj6TDK+cJ+llKXWgK1Pe9bmMEjeBkgktQWudWj+uWUUHd23gHVaSHx++Pjh6",
-	"/S2gIt8+PsRI6Tgun8cowwpWmYzlNQDQH00s37LokcJ0ZVxdKBaYLRVoSdcVBtuBRi49XRuhtAkdxLst",
-	"8Uf2VOXLVOuJfyJCgMDvlS8C65WzgCgY6MmBQ41HNvCxPdksz/ilSAio4UsQQwzFnMe4MgiOcreiCZRI",
-	"Mb8pgMhmAdq0w3QQcZVwEnAvFuFJnNIooFq9SqGAk5bWIF48jM7QwmKTJAEteolhvi8GiIBRVe1MkEvC",
-	"OkPYCikO+3v0PRiXvrTaTGvVWKpcW25pz+J+sEN+Kqv7IJ0KGZVO9y3rWgsIhbIz2oAGXnStVhtWMN5+",
-	"A5B97X8hS4q7UyZCw/GMgZGUnxEYBm1zO3HhGxEFPALtdUd6aJkSfhq1Z47gb7507S6D4wIiOmWttbzL",
-	"sv7BbrGP6yjfKjpnLDIUXUOUsHazteSkeutYWY4w6q4I00Eh1NMe8klBOMgjUWEEur5S+XL/xYvD47PD",
-	"A28iRLSsciwK5UzRJV1JOs9RaOXokTMaiN7hzOaBJK3ml7aUd0KrObZBAeY3J2lWk5I4YkEmfoU+Jb5c",
-	"2KhEy5Jqmlr4Jreomx650J28f6ezWdy/vCw2G/CRCWMriM34VpL47iTxPlmHtyOL0d6/N1lM7kWnSr6y",
-	"k8PvD1+cHR4sKV19uax43XOfBgRe6gIrfCEnkT068VshMU9g5R5cYt6l9DDffyU97k564Da6vvRYEkVO",
-	"F5eK0dxyE2pdU0V6b1viN+cEjVd1avkSBsVU4UfZwhg91hjkdYOPq6DjNYOOg7FZucUHft2wq84DTR9q",
-	"+x/IkooznkrWtb389sp4d2z+53RNn118TUCAsmSZjU/GHfR4VeJS1dXlwrwVfdnNMMQ9sxUmI+qLGMlI",
-	"J+Yp8bXMD2GW6clujbTDOYnYoH+u5sVLJmxW0xiNpT2vomLL0JPMKQ1/Nf4W3/0FqNvlPgDMd3kFhOu+",
-	"Op3XKZU+N1tqqUwX0ngqC1dNr2RBRIV73Ss8PpMTkxELcPMfRSpgXNFRUJBuMZhWFsvyZWAJD/FYxBHa",
-	"o/G5TDMRNZrsJ4LGBURyHrh89MM4vFC+TCW0iS9fYunzqUaaIGC7e8URNb0BoM1DQXeFmDNf6icUhT7Y",
-	"2YTuNG4xcqgLJDF/cXK4r12omXzSsM9vQU3eENdFy1Pr4H9RpMx+Cr0rXMQU/udm7RcrZw/EIMUdsbx1",
-	"CXO+X2bnGzZbmrc8BBzbrFoKrybTPA4Fvo34+8vRyOGom8RhwWB4W6Y7LO4iwwaPMK3CimLw8aHSLGmy",
-	"2U+zvAMU4utmNy3stocXGjulnvdTBU10UylsKC5PoWtrA3qFKwHtFywo9ijSLkTOY6ncnnvgMgA3q0fg",
-	"4uzcaY4b6AfybiICloskUbarn6Msitf7ErrGltn+aKams8XHdX2NjaI2ZqHbjmHC92M+uR3tVpbWytLC",
-	"4gL3xC0+yUrwLOzPPMm4kRccTFacy6LhpYycTpeMJ/GFaDA+SE3bkbJkMDH/Apd/Jelve9N/wFNeCXnR",
-	"s7mf03c0oPN3YsyJ1TlcnUMHMqG34tLn0OqZudyGfVHujE6VPXDvntGrIlEOzepir8GXB0enp29e/nh4",
-	"4DSGeqJspC7k0mX8wwqCylgcjeq2vIwHq+A3va1W+335+But2SwjcgaxYXXNVCmEBfgSV13ATqfKLbvP",
-	"pzbjtyJ/5Ptwed9ptQ+X3oewqIya2i8KAi9U8d+iVMYiuFltIwqxrLeqZEC2TiVVqiRRscEeRgc8hk67",
-	"vukyVnE3TuJ8vEctJpwm4BdCwPmIM3bJk5Gg5mc2tHUu8qUl/dvjg1kBIiSQf+AA0dzYxk8iCdOB+C+c",
-	"cAYFcK5x3h6mG8M1wiSrorx7D3/Y3glLhj9mBAUWp2qeFJUYEHIwd072pu6lGTRCQKkC5dRapqhmqe6h",
-	"iGcrJqnAILeySLrCiIqYSX3ORi6htJgR24BN/H0ay1sr3vsia8iqo7hTGHz64fl4CpT/n//5//n3/+Fv",
-	"//zf/es//zf/bgIS2p4Jz3+EsI7J/bK8t2kOyaq87PrxH6oNKskX5LaaYZcvTIwb0TXRqKu0vSty4uYc",
-	"3EYni+XK4SiSXIi6qTo4oDaOGK+qiDPTBPHpl8QnFRGw6RK5saHEKeXhJqGpKM+JNAPPOZXH2TK4a5XH",
-	"OVhVNBoohUheEjYUK0fYcn4hyptiTz+bBXhZAFSFx29nB8AbC/WGU0PH6tzGKCJfmj+HySgSUWMCDOv4",
-	"fZQpLfy/zP4GmdRJyeBLrOyK1WzV5WQ+HWF017rLedUJCvYHrVJ4NErp7tTLqmjskZUqFLm9Tzatl6sg",
-	"e3yqy7vlUoqSjmJVKsqpLijVWUDkFistrHStUwgB2GQnlVijqHObLNUwhT5EH2uFBkJpAitVAqbE/Oq2",
-	"uV7LQoXjsTTz5WTVRVkj3LDuzZezCt/Ywrq39vy6t9vVRI9aqUzcvVFCuzi6xkWq3ETjOJVxj0rlrErj",
-	"HqI0zrVyb0fjzKyT+y1rHOMJOWJ1DxtLThT0VWkJX06oiSltc4NivcelTWaW8T0GBXDH8m5VzHePxXw3",
-	"lXdk/c0NW9M1Hh0otxkMhqTpH4TMzuOBwLCIHpSImuwVZakgJFEHfuHZwWW6+Ddd5ocLtxAr7FT57VM3",
-	"2SwFTfPmp9eHJxWWUBum/Mlvo5pCfNerw1fPK1+2bPh5447Dz7ijlo88035fBZyvmXAf2JN72xn3Sstk",
-	"37iwsbyMc0Etw1ksifCRlDXhjSmCaBLmTnlHk+1T/+Y+z4lMvaISg7mFGHuMM5nKNRoB2R/VgCsPwY5E",
-	"06VsCNSrrt/A43T6bv/goDpJvx9FtycoPyVRX1WzsQUf/NqHU+1H0Sofv8rHO55cFM0SKEvYM4swzcYi",
-	"QVAzKi7t2BgdV4FrXs6McdDH92TITIjL3wZoeaXS7xO7/CkHcRkOgZ+g34lENKe+HmInnuPE1x0nHqEx",
-	"w4TH0gysQeXaCosp8Vdf1qs067uTw1dvfjw8aOxhUCKVgkoKzCtJmycCekXV6baXh9+cmb4oOKiQS20p",
-	"wHUoDzo24enmZZG005oZV/3UlnuWkHozuP+xLZ2z7R+hRMHQkzXYHg62jYu1Am1fJ4SgV8xuRcBaw5ae",
-	"c9pNIww89mtUJFAuYFiIgjMPmSSTBxJGjBdOtPTYY0rr5l6cALkwBQt9Cb92x7lg3VF0LnI2FBmKfo6h",
-	"yVSKtTxdS6Xtwlipzedh3r7D+x7d2bueYr7VgsKjwStsEXuN2Z3mPMvP4oFY7vJDGeHF99ir99uTN2+P",
-	"J5vv1sK17d4Gr911A97yjofYSIw8kFvPlu7J296wTXmLlMODQwGp1/F1jDYUECthfs1ATN/KqoUC3Ipu",
-	"vV8+LggDU/cjh968xLqhHxGUpTmrw8dssX6aEE8U9oBqeL6kvVuOiqDkx36OdNSa7BuS+GE66MZSdNxq",
-	"UwKcYfvODGMtSPQIVmTDYwGdmgDzS4EyMihgf/pv/y2zxxf+FQgUOQFkmWgzhjzLYgGtqoBIh3fTUc7a",
-	"7FX83NmoZrwdxvE29C7tul2loySCZ419OUgx/QQcIhFTA1zIOgeDUuXA925bbQEqgUt1BbMK9NMJaKFP",
-	"coDxd+240vyTOBTm0XW6Joov44iKUdJeT4mcWNt7adbYgySboUiHzsQ4BaJXGcxSjqexPE/EbWnHiqIa",
-	"6xRch4sJpN895FFX2veTTfqVWrh7tfBmyv5dRjcsiKG9SNJRxPAill5SgNRKO0c7hFwCzrgOnY6LsUwT",
-	"A4I5T2jlvpgoA210KJiPchUk/vL8A75EAoKygmqyE9JCduA8E+Cc9/SHmc0wQPt2xTGwOt6PJFY3KHbk",
-	"EmdbzmkYeopdbqxhk6emHXEdux02nL7ErA4eU6MJPYFzCLUNRgCbSZL0CisYYDf4Mu1BTZu1yFj9TLzP",
-	"X+Bt7E9/+CN7JbJzQT80IBix1Wqh/WNGQ2kzYl+jqJ0vJzqGgg2D/UexFyldn8cDQXTgfCBY4Lh5AXaE",
-	"Q6hRJvJRJqkbKRqzNABTUYIk4JPdQimYWNExmW4PfGmbhdqAoNuxCJ/juUvssJdPhg7THiYSARJV6ixq",
-	"RugZ/rxMG3hXPItEtP7rKM0LqTc3AKl3Ax3jh0s2VjXcLFzxD35tlCV+rePX+nk+VJ319V6ciGYkLpvv",
-	"R7/GchDLZpgO4Bzov6zzbujXPpZc6qNX+98e1qzr7IJHl+yT5yzUPbHMVS6LG7jAUMOtrNRtxTkA/ogQ",
-	"3o2tyi9QGdV4Wvllbjk6sSgfTMVjRhKs8sCQB97aWAISd5amr7gc28Lhe2lXNLBya6FK/BBjAGQmvwMJ",
-	"4ExAWYBywg49BpbtlWRnhz+fmZfuscAchQBdfWhd7XBj26ILs5/wettN+jQdCEPnU0TMLc7Ec1V0wSLq",
-	"SxjFVqulL3CiLGyrtVsl4A+jOL8VAb+U14ovKmWLbqoTyqFYj+HyXf/QR3F+3+iTJeWN+bxfPALlC2DQ",
-	"1Nvo+iJnHQ/obGO8JHr0pcpKG7M7ruK8Hxs4ur6EXcUySq9YfYMNYjnKhWLdsW3vvIdG7TScvygRt6/i",
-	"cmxfA9Y74zn8qO3oJjvKlQl7slj5MkwEz0TksYDkTmBrASAENyEAJ0zjpr3JthJVOVr3OCEwilWlVPQc",
-	"+B349NgdMyu795aSR6Z6yc6rE+76lgcViA8rdCbWbOWJXyOZDqdvoRBIh2pdW6mxyuNwNvoekoCQpEYI",
-	"6lU/TQQbJjzvpdnAs/H6iKt+N+VZ1GSHPOxrO0BPaqQ9PChUwUB/XV/OL4T0pbbJGWchD/vCpjV2WkyJ",
-	"MIVmiEm0x4JzIfXBoAIdbFArZKPJDvR/80wwQMiKyHb4RSf7icIqgN/rY1r/+e1fvXp3dvTq8G/evD6s",
-	"zLJ/K6CtOK3GXZBxD4c/ikxpb7zW2djy9A+q1mk/82rdcS7UKZj1tc7Tza1WaxNu1b6PqnV2n214NWcd",
-	"pgoaK+i79ZO3drxaPNin9ka1zvbGZst6K+olV/lTvYi1Tru9ueH85SyN+FiPrLXl1VKZxFK8KEIJtc6z",
-	"p15tOFJ9oU5hNTZaW+22V8vk85GMYMTb2lESkmM+d+MWfaQ3Q1V8pkVCJKS92/zSRUE6VNUsLHRMmXK3",
-	"thEH6VBNyAP7zWYIA8SU41WTQewi+j3gedgXig15ZpHreA9xzzHilRrwWPqSMO5PFBNrAx4njEdRJpTy",
-	"WMiVWIulElLFeXwpkvEepE7zkQqAj46gMwJItgE9G8UK/tuXNJcmC/hwiOAdRo2+SgPSxxBdFxN1R4xg",
-	"NCvdeEaLdF2t/ICJOhzyKawcJrLvoZ6IVh0AJDNKuacKfITeALUONg/4R4ZtJkwHFK9pb9j86iH+kZ3m",
-	"oyhOXXFy+Hr/+cvDA6wzsqNoz26A8GzGKCIxSP+RG5Eyoyh1P6h89UNXHeEXXz7lYU7Lys5aWrhCM7Pc",
-	"CoOFUhVdrTw9P0/Emvmm1215+mao8NMurE0y/WI466bRGAwvRDR++Bg0PNZL4qErCS2khrYweEkHR6fw",
-	"D8Qp+zL44NdI2Pq1DvvTH/74EaqmSYDqSQmPXfXjsM8GXPtumcgBtqJ4TzTZT/040aYpvTJWVl5rfWBV",
-	"gTK4ZhWfSxZLD7QF3ZSnFwJStepKZBSCknA/iPIn7EKMlQe38nyUgf8Y+fLolb0z0+5Fb6S0ObrV2myw",
-	"VGpnLxsDTprLEMzRVIbCs/dQ7Vas1AhMTUQKNX15qJdD+3lxkbWBCK2+KUH1x/Mm24fxllY8ljBqKa5w",
-	"5aoUzhlsF1d+1z4hWkXfrui/ch1hgq+3h56CVbdvJT+Q1jB7vXbrUniRmTprO6wi++KuZTicXuEYjlY4",
-	"zZTo2vNZz8R5rLQZNTNkdkJXFCgULSSOXpnikkhcxqFA+YKCWX9841eDSNNvYpdCRmnmMZVScWjRHgZG",
-	"orCBLgeLGxgi8MlNtk8Pj7UUxsFADD4UAE7nw2HH/iGW5760EqyOoV7OMgESMUkwE+yUx7AkPT8HsSe1",
-	"+LS5bHx5g5pfK/TIxXvte8hzlokwzSIU5/AUPU2coVOTio3QIPWtpaptr4bJ8jhCXKQ+OXQrpPrVKMYm",
-	"2WYNO2z/+PUpk0JEih29Od1j373d/+nwyGM/H+2/eXXksTfHx2889uPRj2889t2b129OUFW8Ojz6m7dw",
-	"H9t/fXDy5uhgj33z4hU7T4UibCgwfBAD9lWsBCIESoQgx29Pv4OEv/7MsfKlVXUmZMKHw+rYH36T45Hq",
-	"H8ByPlzKGz/nmd5HWvL1NsNnfFs87bajrd4G3w13xLNuK2r3Nvl2+FTsdjeird4Ofxa2RLu7GW33nvLd",
-	"cENsdXeiZ70W1/Ogj1Pr1I7enNa8Gn5CbYsevz5dXrLqxcGFwpW7t2T3TE6qskqaXrivvvrqK1oErZO2",
-	"NioWg1rGL3y6pTnQHso7TsQLU0t5W2qs2ImLw7ZW0OAKkOkGgmgAIcCVWrvzLJCRIEAMV6gZR6Vp1TGp",
-	"05bBY6USQiRxj04Ny1Mynae+vCX7ji+FRGIErZO0XS4iUIj6RwI3YZu2ksi8EOMmewt8ClfkyuCDFSgj",
-	"gzAipgU+HHoT0WBfBobDKUIAlooHw2SM2pLJlJ5HBLom+sMlE3q1rZIhTwMzSKA+ccY0zT5XrKsdpz6X",
-	"ESjYDguQBlG/1wk5RSKJL4V2h/SkOWorPLRPFDvnubji6KjpM0NXj9mvIzESDZan6YXHgh6PEwGdPVNV",
-	"+DHkr7A//eGf+5Jrn+mSJzFExMT7oRaJdAbrOBBSSgjaH8ni4xGqjhQrKDuZ+jLMRCRkHvMEcm29+HyU",
-	"TWgyFtDnYV8zM332F4zGC6sZaCkKOIQhVwrGZGktqEzO3VxPFAtHKk8HbIjHB9WwwbrtyyhL48iXOFhl",
-	"wGbAioEMxtipQrHvT9+8XhNSy/MIoXP0D0ZDGvAx6xZZiK3W7o4vISyvXcQW64pxKqPGfBXPqjT8Htva",
-	"cKi6+HDoS71lAOa302oxjKS7+dOEq5xypqyuhGAnIs/Ga/vaKGs02QEtc9ozkUp29Mrxnc1GRqMwmgWn",
-	"00L9rjOL+8PhWTwQKueD4ZLXv9b7+NOMli6PtNJre7Uu3IvMRB1miuXmAddyLZ7zSd2q5S7Ie/0rJLD1",
-	"pXEOZSCvxZWba8uTU0xg1TrPdra07YDaGuRuSV/DP7pp9xp8Jfqj6Y/neOH30kiWzjM0fp1jAm1Pm0AK",
-	"7kEpANFQvd9hfZ89M0ybJKRrnY1bNlpOhBolc/3vn7Qc7ooQshK9KRG0MlYeHl2H/rgxdLySM48R/lMT",
-	"65uJwQNX2v2ws20hNequcZsznVOMaDNI7h2eTUZpNWUUwlTBR5oI1WGv9o9ee2z/4NXR65m1baOuTeDe",
-	"bcLpsfQtKZIvlxWhvM0ilPcyZi9FXJDAHRz+ePjyzTHwwN0wIXOHpcfFh1w+KeNurFVmZpFkqEjOzDql",
-	"zukv/QxMcZXuD3ZvgJqP4gajMWxXWHwZVKFEIiADG8toQQFqgzeADR6w7tiN5bnDAE9sTXsKvfGafhL4",
-	"BPAj3Iu/gW0+HGVD7Qecvn3+bv/FizdvX581gP02Vr4Ez2A0ZH2RUcGINruv0iyioJgt9H3Gwj7PeJgb",
-	"b4uVaoATkecUrEul8GUUn8c50ZQ7q6FdO2gYAk8o5qb31nqSnsey6cutVqvDOLaX0wtEngrS3tjx5WnK",
-	"rgS/AFcPlhimnKXy3LMeTQqhyIjV4WG+xFUHI30XSecJSWDTN12RpPIcOrQU5HrLimPcAsU5rn0SbFjL",
-	"ytpOa6u98XSu0JsUdmaJ8OJjrpQWplVScGnRNDmxezYuH1gx3IWIX6YHiHNyVkjqB4yhzVEieDDKMn+2",
-	"6qgyIKdE+ewA2yseJ1q/7KyBeAWJ5zEM4/TSjLVbBkft2bgJiTdSQ64sRnqIPGVdAdEbfcI8NszSy1ie",
-	"U6WG7eynhaNiWqS/kQkyKEMYJBOhkDgSLaphLHtsG+WwLzmltEmE66WKIdNtB4awqnnCFxHTNruz0Wrp",
-	"50Zu20HToJRIzBAhjqtDSTFcDAzTRSkiq1kmLgVPoLIRejYVSLMmO9FjTeJBnHesdsakGA0cI3wOGFWP",
-	"aaMF11C6lkvWT0eZL+sQ4NEqrxynWU6raAelEBw/wk55oTfKp6T5Z0jKm0gy/ah7VQhYsHdbMnkhW9tE",
-	"ZzbAJu+xK72rrrgydltqz4XeKblIErUKDTy20EBJdr8CJCkD0WuSFSDIoJC8N8pHmfgEuU4inU7aLJn+",
-	"oi/CC1UYsIUXUDWEJ8rKH5PxGCmCFo2GhbTjUGiu0kQArQXE47NBSSN0RS/NBOMKSlBMODqD3hjVTgcl",
-	"Y+BVTbY/y9aGaRjBv9VqkfFNHk8D5KSJQ2O6iJTTti/hkebmZeUjSsQJgXQfpvfSIqZyhPdsQ8+2jfEA",
-	"OO++PcnK4+RH53gtRuOjGZHF5/18JT3vx4LVAqhswBY4+xDNjOuIPVOgPItG9wADnmrSHu1oGaaFVdGf",
-	"xmI7jblHUEuVp0N2lWZYPId5zaYvjwBeOrYNSZNYETQIN6/FqhZoUJKFeBso9ibDAcKjHUSOazkX5PuY",
-	"BmZbra0OtugpLiJMUqxYbAqPbBTIlB5grnXA48LYtcQZzrOWthRpbScCEJ+z7UUzWlHlXu9QH1io4lL2",
-	"y3XTBsUGsxhzIwsu2+uZXI/EMEnHFDKfkyBBUIdzNaun8HeeJGNtF2jzoIR4HKTRKBHAuRMBlKQ7dkoN",
-	"8a/oH4JLG6eyyX4Q4yLnrfrplfSsuR5nmEzvpaPMDXHWgwsx/i6WedBosv3hcA1qj2flYE7kgTPju24K",
-	"RNM1ZTpTjITkoseK1qO8xE1DRgiNnIv4IV4LjITLHd4T+crc8vHuM/13VGzsfjn9JReZKKWFXMmkW83E",
-	"QkaGy2mp4EguxD8ukYbJSx+LBXqXB8bVwL0OqQPjR9EFeBsAOIDy1WOnOT+PMZgVseMsjUZQ5eoVcSV8",
-	"WhFX6vNLwcYidwlRwRqZHJViAx4Jz5cFm7g2Sy7EWFsMvVGSdCg9lCCVAeZtUIaxepbmPBdr+nIspeGm",
-	"f4+WWQ7TKg0QglwUaiMagt0Fwg1X817F28Mggqz06wDoZ62fDkQZjExA7+WNG3fVcB3vx9fDykqYCr94",
-	"BxAiPaXaPFxOueFtjDCeC6FPZXTx7udfN8NW75v26K8utr8fbPDdH/Pjp+pl9nxL/vXV4bP+3+ycH9Tg",
-	"eq0xtets/n0CW3TxG2csP6kmOoIzvscvt2ePfoI2wKNsSxHiDKrMVnmbR+P1XlMZUWbH/cKQVsCdWqWR",
-	"ZprAWNY5zNJBms9J77xIh0DfzTKRCK4oLha7mpDVg4R3RRJ4VklR1zah8kbRVa64w5dBnhab2mpAyKUY",
-	"NTgC3h7QZ8Wdhp0SXohclF1gbwDkAFHMgevNvolFEinCcRPzGIU0hzFxpzfZa9uwlqaXuTNzuB2tRtrT",
-	"DgyiwU0AXksEZSHBsWQ/r+nLfxDjKvV1jGt+Ik/wndfWXcXKHUVLKqMfxPg7wSOyzB+lsoNPWuvULjcx",
-	"BZ6ko/xYZCFxdXg1d8vgMpLVcx1RSot/35xl9mMvzungPuSKzCqZXq2Cjo9E/NLmcaQhJIWxvLAQGzeQ",
-	"w/S8+YGJkhg0d0z2AAJdD3lAJDPVVw7TLBeQgdY2vWNd7zHuy+WFGdt3haPWPDR3t8Hn7HDEiZnkXQu8",
-	"26YsuWcBetcyaHkkp9lkq6jCnUQVqk/0TcSHdbrnVXY75KulF2tf3VRi1Y3UsOXLaRLBFeci18ebAf8Z",
-	"FGClsoGVx9r1V8xp1WsiBV45UlCWPIusKF/eguRBX891oX4Q4y/N4rqHMOTyTmcRMtKb4UKMV8LjloXH",
-	"tzF0HXSWnJu1Xiw7gJxv/QMEYz6ufzCxi4/rH0y4Y3YvK+g2GlwiHWDQQecM/S8PCREhwdNLM3Epsj02",
-	"HHWTOETBEudFySn8rvoiAtKdRGgr5OBk/5szFqVXUpt9xJCGmG4jM5hbzlnnCgAi+8c/qE7R7/RJmXAH",
-	"+lpxidlJ7dxZUG05t+wxLhlKjjTDWy2GW4sYS85o+XmIWsiKqEYBdKGccVewPNOeJqFa0J535g4ZX5Bc",
-	"aEeODTVrk+2bBSGlEKEbXfrokKcNzIq9G2WJdaRfpJE4Hqk+C/sivGjY94YsT9OmL4lkqeM46uz47fOX",
-	"R6ffHR4Yj7oUlvZlnXwy7AkxHK7RPmAZl+dUg6xFjYj0UmADLWRueqF3xtqLVOZZmnSYTNdgrwRMxbgz",
-	"fEncsnss+HkN6RjXiHXSsmfGYR9Vi15GqMtdY8HhGT+HgoXAr/mjVmszVH2+sb0D/y38WgBtHYKj3trr",
-	"VIq1VzwP+4HWNIRPqqcZC74KGqhDNltbNvSO/FNNeMvPa9RWY+30u/2N7R1bInH63f7axvZOmWRUnzDA",
-	"uoaIYgBSEvOZ4IFvJDXdxKWDd2+0dsxy0btO9B/1BOgyw1WV5VCIjFEWISPSf+0dsOaZ1ac9qL64FBlP",
-	"8AmqQK0WI2X1jVargfM0bz6I1TBVsT71HcbznId9jNNYo2A01JMRETyC6BHhm5h4Cu0hp+s/pFCoAdHb",
-	"44P9s0O3Bjnt9QoW4ioUAa3fCbF13jDgfx8q2ZudVAZt6PZim4iFV/Rjw6j5TRuy4awxFVq81USpK19o",
-	"o9k3fadJBU++1Y2hV7zXSfXe7L2Tqd/pj4Cb8oliJLr2WDqIc4CYVwrCVIry52o3W832jFQ1PXPpTDXu",
-	"Y5JySyWrn49zAUJhKXbsnpZ4IPCuayWmYS7yNZVngg/K1qL+rDyvdWrdWHJshYaF6MhbMMs4RGmDq68X",
-	"tA+nEEayDyXaKOvUtMWxn1xp6R8Ap0HQnLs3hBwNtOED19Z+mR6bVytpoum3BagkPTbg79f4ufh6s729",
-	"udNqtTwWDwajXFs3JAStFeSBxmaB1WrN0g6oGMO0kK0YSSF190DG6k32tV/70x/+6NcWyeElB/BSyPO8",
-	"P/3u58AfAegw4ODCffNEoUKc+wns/ohlvgMNamIZD/RnadnPEctcnAu0ibX6rpj8DF0+/91DnmuTu9ap",
-	"/WO/9rvW2i5f6/3yYWfro1/7L2tVm2HS0qgOuhkrBy2a5o2l09Rxr01aFRXkNbPNiyS9EtlayJVgffF+",
-	"6ZVx16VqVfS4Nlo79yUcJgwhmudKUKwExYSgKNnEFauAnDcoNSAQjkJjDX9JuPlhnQRL/HuBPywvVPAV",
-	"+gD98hdr+H/r+H/V4mUl2x6hbNvEYE8Fyh/Cnk8UC9PhmNVLDiP4z+Eoy+CQydTub0c8PQaB8RvecR+/",
-	"tAzpzk3wVlvtnVmQeKijAiVbFUGgQ0jxgO32zvazjS3QzKrhopba10DRZ1maLcx2LzOiyZO2lCr46pMl",
-	"ve9/NUe+f3zYEkLtAH5SDNnEUxhnJ4KHOXvN8/jS2F6Lw8h9nuRrwzSJw/HscDH0z7G5ckB6Gn6OYBDL",
-	"E0hMq4CCmpSoVqxuw5f4yzvcf5T28nx5+H6YEkPfGo6P0QZpEB4/g3CZZMGAv/+Gx8koE4QlCdgQ/4O2",
-	"2IDxTPiyhxcpjyoOccguOZ7NkAV67tDYp+FZVj8+iuKcJek5hitV6ss6B3QKCzLZpAc29a0A3sdoGIT0",
-	"pLgUGbQ4jJ26coJSKVYnZiaPbbd8SWvkUVW3nsiiWoBvRX4iv+NJfoyf63FDZe8sl1WswCKphNt6lba6",
-	"bU6zPrW0xlhomHHVX+NX0NeAUgtDs0OrkPWjRUltfC4+Axkovz08K52OChqDz+lsfGr7BNR5UyIR4XWF",
-	"QK51tlvXgNQ5y3fvqLrf+qH+bKF0pyK/sSwoWyJJjGiXBfV8aNhMwOVYvTu2NXkNjzl1fj0oZKuu5SPU",
-	"C1glSxXimQ5zj7AIj9bloQrwCJJW7vH1IAi/ezVartWP7FOqZsrf/x/++C/+4d/833/3//yzv/uv/8Of",
-	"/9m//Pt/87/93b/+2z//x//x7//3f/p3/9P/pS8nt+BtltQ6ts19ZYd7F07iDm6dsovrNt/3l+T1f23T",
-	"ZxH0pB9wGfE81fKAutUP+Pt922/SOrGxdH+EJNyc8pyKahxtPBDqouitPwkxb+svgDESvdzhJt/c3GyL",
-	"3TCKop1nuzu7radiU/R6vR0eila32213ezvt7XaLt6Nwe3sr2tzY2Nzd3hRPo97205qh62y3tp5tP91x",
-	"O/ac7H9zhhQXzozaD8/1aeTU8vhQKzxWpvIdFp1WOOhLgEQNnLTozg+54AqyH8SGYLilqJnpsMD4vgGr",
-	"88IRdpxjdF3TXk9ryj3kECaSCouQNwWpVToePWkGra8VKznWgZUOgefLwBlz4LGgfHj1L8iA/hxST4ic",
-	"WRJt6ssqnLtT7rQs1PQtfIc5ZT0zqz2eKBZHJaTBbiVEIo5umFRpVyVVvpC6IbMvrbtxTTQ87v9VQdDK",
-	"i7lBPSbsnSLGuYRUTpOky8OL2Tj9n+K8H2X8Sk0hMlUZklkQq0kmeJbEIitjl6AqH4GY0CDNQ7oA06PM",
-	"KZ6U6ZVJcCGstAoK1WiyF6akaCQlyHlIWenRSl/Ss7R8H6SXyBcX59p/AvEPYMgshe4ggVmGoCToGwTr",
-	"ND1Agzz90YKNr+y6zAGtNhkEnWU6vSK+ZGa6V+ko0esw0IvCtlq7rG6eXiopJebOPGXnKdPDNQym3VGc",
-	"5GuxpCsRPono6OohIzHnFMRWzyLDSHWcQzGqGSHm7XmuR22SZgWYUn9chBojuUPx4IJCARYCRYbhVygW",
-	"ztPP1XpNf0UC32oln4k8G8O+4T2Bn8NRorY2A79BAL5JwMBlZFawV5dh4Pf+RPjmF8PXoI34SY/mOqrL",
-	"SJF711r4+RYprWmx8oVyDlw7Q9vanZWhtTsGEmWOBLO+q1lWKHvAjaQFkpalRjrdVbL2NYmKiddBjYQj",
-	"8qbkUfOzVu/6mFl2BasAHHW7bLYUf14HHTgzVnkMEJEm2x+kwHUtZhsAWgjrXRAY0YKN4gIjgALC2ZOb",
-	"5EvqUmpSi4C6hwwJdT87ipAE1cOWX1qyu98UHEIPH+rL35UiMoBpKf75CyX19cngMbRC9YDFsKS3u2Om",
-	"xIDLPA6NevMlWB7oxzWaDFrguAPp2NoM6piKL6ItB2sLbcO0Lj6zT6LiAgjl1oM+V+imBQ2caZxbNDhM",
-	"FMJqpJIDkl1mAKjlYX0m/kLeJGc/HZ19d3Cy/9PrUhGNjbeyurnTWHlS+7rghbKKAYtLPcQeqfE0iUTm",
-	"Gk8MPEDXgoJfGk20RWRKj4SH9/UXdBZAPxHCbjaHjRgopvpkHmkzsbB4YDpg+BSUHtgKdq00ArA3tGma",
-	"jUTRQA4HQv14Kywh08Z9cmX10OvifZiMVHwpGnas5nl6ac274dvb/vGSmvl6rOjfF3zwa3YF/FoHF8Bj",
-	"fhGLLP1qVrr40Zd+bfIT2p7ykNc3HR7dcMF1y1+m+jdC0e1ADNJs7DGqfDOCAHZ+JU+W/sOJxNneV+6h",
-	"uGFO/QWehnJtxVR5yOxMxF3VhxhBUMIhu0cjG0mFDtKEB1DUlOCWl9pCv+LK1n2JqDFdStKaMdXyGbg9",
-	"WGbVnCWGFTHSaOZQd8Tiaz4QDc/IV/QkVQ5MEsXkQRRPTrA9c4KFVF86r4Thz+uUyxyQZvvEHA3cIVM6",
-	"RdpUtvbB2cTOcBWcxbBDL89ZiZ4JSWITIVZIOamRyWRJEUqAH5ZIBHw0rZrL0/hL8OO+dpM4/qjV2tgx",
-	"1sXXZG3ir+Ygfm1PLP5e3rWQ7GnhYVFCRE8UowVt3HRRHmUuy/lSBl6x4EPdaZZpKqm0xK64huOJUwXF",
-	"Mr89pYCQuf4f0G/cCtOU6W+CwDko6r25Z3j3Tt6DATwr2NB70OG4IhdEds4yXohe+jlcb7ZZHNae4+P3",
-	"jAOqrdCJFmn4XGSSw4uQXhSBxJx9f0oP8SUYfoxnYV+PPO3ZpwHnuVIiVxhgwlL7grg0SdMLFksVRwKA",
-	"+Fh6ZLsw+7KbpF0G1G+wqfocfGUkFrjK4jwXssn2rW5zAqgmLtZ3LKoC6xFLX2pbFc+K54TWgpLHE5DT",
-	"RE5SPIFydS5ssm9i8OIuRebLn9/+1at3aAq+e7X/87vnf312eMrqhkOv3Xq6+XSrXQCxkYGlvYlnxwTv",
-	"YsUuxDA3/pJe+cCX1JYaWKSHPMvLkbzOZCQPmKypIwYG9YDNYEbSTHsjTrqMceXLK5EkIOzHbDBSORtA",
-	"4QR9UcuZEOqZuxXog1GSx3qAptq+Iqv2mZR9zw0c2nmu66VeM6ruelE3XIp7a568Ap78VoAntw8hWaaT",
-	"oKtkVpS0n2uMFIXSTctIXNNhXo/BC8csSbPpMFsRT6o7J451BYZPZHrVKLfdA3fWl5iPhHAbdhKcRpa4",
-	"uj1z4ebW+aU6DH4umuwY304gmKkwl0m1Ge3dHeFwnEdM5NyuQzbL9p2w47KwFRrxjTUs4Ri+JCraCgm9",
-	"vAQkjkXa0x9JWz+OhNwKRPIYWWXJvfoUEUo7drYIPbX9Svs8A/mAiR/F6q1ms91qNWzSoZBt2gdihQu0",
-	"Z0XwhRBD2Eq9NPPlVYE0sMK3yU54bLoA4uWIgaDkk3G90LFrshYb8pFCpnGTtDLpHgOjiOX5vUtHKBDC",
-	"M3ZCa7wSkFMCcvva8tEs5uMGMKzk5WMG3VWIyyeqqB+yJtWSMtSImUV2qJMasnZoZwrjpvJ0SIlclIIY",
-	"tjH0umCIZiOQm1CAbCFzThIBEWr69ilDEpL3E++kvC+JSjcbbcF5E/ZnIdGJsNLC+YAo0lizrKvnAGeh",
-	"yyHXeL9C2Mzqi7RRV5Luiy/nMPv3RiYe/qbW+XC4JIDoDbqzlTDZiRR3BZAIIQp03QtsfuvLecAYfVFA",
-	"CR0HdcSWAR3t+ZJepVg6yrUx6FzuiHNttaqLeDgUEcamJeFheqMkGcNlItKPsFMc8LEvu8LatQTnBekV",
-	"9NIsFA4SpoxWMbdcGojTFGzFvIRwK76sXJNJ5EpsECvZhYiYMwbs+lYBLYLn+DJWrCsSqp+fGN0TxQax",
-	"PB0Nsc2DcyMKakIK2mUOeZaNC+Lgt1kSeCxQ8e/pIwYYi7RkwvvHP7A6/iFPM6Gvx6GmUvjyihM8rLHH",
-	"jt6cTr2muCeVybjJ5uFzfDkboOMslv39Y4AzvA3QDavE3PgSQTesLlOmh9nlSiDgudFxuE1QrzIkwjdM",
-	"IZRs0vuOy5AQ2wMeAYcxlBDTFaAFVbH9xKWQOeuOFLbsR5oSgKjHkm22mBJhKiN40VWaqbyhdTANAT8a",
-	"FDUVXNhpZqd/FedhnwZKT9wwD5wJItofDh8PisgVTbRFYYlBAPDhsARDaS+DsHmBHaWXq6za3KhBvgAr",
-	"qzbaW0+3nm3ubD1dxGH3SPAqxVI5sMdCVSxCrDjHcCZY5d6QKNNf8ev2jRAncHSS9LzWqf2n/+/f//nf",
-	"/g9//tv/4z//z//uH/7lv/+H/+Vfef/pP/6rP//3/6KUvPrD//r3//T/vXbayqhyyl0NL0r5qzWa29pG",
-	"kw8vat6itaZNahJHmyLa3mmFYuuZ2IlE2G3vbIdPu1vdZ22+2+3ttqPdMHq60dt8Gm1Hm7tRe4N3293d",
-	"bSE2wl74tLVjE0eG/8smil7gitl/v8YzhACvWwWYWDlzA4RJoU9W0JIbQUsKJOByiBLXMF2ShMMYB5aF",
-	"w5XlxMiRx0J1zN/jCH+eyc3hy1In7qU5OYrE7kOwcqxIMe6GFOPGcnw2qqG9XUI13Le8j6Nap70BtkWV",
-	"hW8wBbeDPbgDFTIFPjD+gBnRUjrmoZkxCmmxPDeGkXWraMqdkmNcFlJ8WWV1XRyk7RYxFwjpvqGEiHSd",
-	"cClEpAilh5bq/vEP3iSmkS0BaSSmSz72pXa/XUc7T1P0xeltxV+gegaC2DJFblWAKFZJFkI+4NMtrHGQ",
-	"qtwyFMNlDrQStLhFWGg74qYAywImya6JkvRYm30bPwewpC+XQkuyZcGSlQ2m6ghsXdRgCqhCfXn9FlPw",
-	"93LsghrJsLMSiNOXn4riZHNAnNgmdCkUZ+WKm2o7oG1Vs4Ge+25lyG8P6llM/3GAPVcG1ZdpUN2FabQ8",
-	"5pOGtAJ9fvagTydmUPS/WtYO+2Twp4lgPgT6s0i+VMM/fckr0kV3jv908nvXBIB+gub9DSCcNh4rAnR5",
-	"+Wu2xgrU9JhBoPJThOltw0Bt/vuecKAFrKk7Ci9EzrIR8HD5EjEBdiom8VdGP02DSNntY0hvIGFPhRNv",
-	"XsFIP38Y6UroflFI0pLMvQmEdEoQXwdLarbIdcCkrG7k9jkR6WPCzJdVmFG7CbvpJYjXOFMei7UAG88G",
-	"jU4arb58SNToDcSumdcXatmuZNtvCzt6E8uwCJR9MM1BP87N0+8f/4BHjE3gBj04nxELsK8ah71OXTZN",
-	"3A3/5ASg8O9NPrzAbIcvS7BDY8XZjVQ0fisbdohsJZxCQeTAc8gsdAGAWdAk1h3aWidc0NBiBOWWGYQC",
-	"UCLG2bkRTSzMRCRkHvNE0agrI//LBf49QKrODPv7com4/4UYw9pYgeiEM+LcSOEC2QXWeC5UDiEG0Usz",
-	"MWmX7yGT4TiVAttMxnlBuSHexypn9a3WVsMRvU8Uplh8ibTvqBZgJPYosAEf67FAw0oYiL6USPmCwzN+",
-	"jjxsM3pSAmQzKDXfBG49o/TSjAVfBQ2U+putLWvec8MfscaCyd6jgUG4zWk5mqe043gvB/IR3B/wwIkm",
-	"xfDujdYOdesstSMMWD0TajTg3UQUmwzgmXgzfDLsd+hLVm55iKqsvQNXk07UO17pJeQJPkEVHeKK8bP6",
-	"RquFJMRBRdfgDpvRJNj0y8Ufis6g+nO9Tpkahf0JCPQiPK1N4m3p65HMbkovm96D+xCkf6xJHm+6kerN",
-	"JF+ZFm1uwqKC8998nWWbV/KLd7/bX/sbvvb71truu18+bHo77Y/2Rb9rr+3+Al0tP7S83Y++r19c2dB1",
-	"4Uo9H+cCe3AucfFRT59oONDXtV5uteH4mT03+8c/fPYdxu+0g/gs4fD5NA1/4H7Iq+7+ld39Vwfviz94",
-	"q279X4aseNTd8h9xN/xVN/pVN/pVN/obdaOX2j6YFdzC5uenbjf42QF2jBntMa7Y+mWr2UakSbiuN+dw",
-	"pPrrVc3l0akP+UAkL7RExYZ4032jTYf6l+Kch2Psm3yAA7puPmy5DVx+Ib4KX3uz3Fcu3ufrw4THE2Mw",
-	"BtSbH6qsp6lj8yIdyVxEj7nQ6obJqcdSoEXfndH+xE3L6naLelQGT8QiDefsmJ1eeXroxN3e+TFH+FNO",
-	"kBnUvZwhetnqFP2WTpHZpZ9wjkZFheoCKg6iP+YDk8/opVn5NayuH76mn85OD35gGxDnp/ZCDW/iMPmy",
-	"CKnBhcRXUA9wTEeylwaeQ+1w8lL/M1b7lzxOwGr2yr19rCHWqKz9Lx0YpzJ3OmxbVWSPIkv7tz+I8Y27",
-	"WByUngKRyeW6aJSaTNzs3djv0Mkfw+urXjbk4QU/F99x1a9d7+ln4n0++7kJ74rkVp+IO++tjH8dXaev",
-	"+zKPjtWLdDDkcrKvBwnAbpomgutFvMv89exNO8Psx7PDYtlLVwXjS0tSWjWUazcRo0vb5ItMFCyEoj4s",
-	"hjAFM6MOL4ilaqkH+PSAFZLldBSGQkQiarA08yWRCRFwhdWLC7/hcSKixp5NPAZwQAN9LY6d+OEgSPpE",
-	"sfRKWjJN4CQALh9oWEZKn5H2Z0ORFYOkkSuPUXmGUB7UTo0ygQlF+gdkXPs8ybFKyz5ACcG+PSz1adBX",
-	"rQ3TJA7HkNeFoRPbkplgkQTu80ukfuIQntVriGVdxcj3Qf0oFrz5IZinPz7JP3LiCnw4fHc5RceOX/7d",
-	"CCTau1i/+FmvvSW2tnuhELy985QDH72Z4rsLoXdydPHu5183w1bvm/bory62vx9s8N0f8+On6mX2fEv+",
-	"9dXhs/7f7Jwf1DySwZ3a5YbWe5m4jNORege/vkuzd+VRXbbdEEXFFls+aGGWb+Xt/da9PSX5hXgXciU+",
-	"UaAu6fWVRGrRwgzNRZIwJPn2jDhw5deEaFgkGG7q9rkhx3sUAtc/wCtXc+VqfsIhRlvrXbiUy3llitwC",
-	"61oGjIe/jmJMRIKfWc8ED/M1LN9bK3zQp6DkE56LrMFCbYA0fXkqEhHmhPTEl3a1OYCvydOh7XJKlAJm",
-	"6u9GWWLRV5agl3dVmoxy4cu3Jy/3WECu07s+1yPVl9o1pD8BAYLbhxFWQhFYayR/Hw+HsTzf82WAfUHf",
-	"of31LkNQliO2TK9CVk8zj6WGNMpV4p7LnCmkdpsja1iZ+xulXp+O/XQhxi4DIYtiBU9gfDj0pvj4EP4X",
-	"h2IWVsosxSc43yDqbtH7ruCQNdau7R/Jp9r77rF2s4W6Qul9BNbbNXpiulbW7brz0/MpbTvK/Ri1N9EN",
-	"dE9vZ/0PonKsMPybM2bk7vsbu+HTg0erfv6oZw3p06IN02OxLK5xRO4PoxJaZJ9IM2BsTXtFxdasoU0p",
-	"+NsZ5dG5TDNhqw7sBg5NIEP/rBqzRhWrd+FdhjwcC4cEVSx76Wxf6IZdt7Sgvsu2W+odNxFIc2Jj9c6I",
-	"xoKbQb2bbs1V9r7cM9OpPeMtzrfFJt/p7vQ2us/4Dm+F7e5GuBltie3eTutp+9nG7ibf6m6HO9FT8ay3",
-	"2+LO350nTjbNgibY77KRNLrELjaNq0LT1Dq1f2y+xLReMeyY1zYfVzGse4lhLbbP4JnZpVG75c/ATedK",
-	"ABAISoQFA34htMwN9J6wp6yzvp6kIU/6qco7z1rPkOOM3jklSdFooJIC5bGQD/OwzzFXsDbgccL0MEGs",
-	"G3U5yvsz+HPRBtGG2HCoTEP1ODNI7tJThkNV8ZTTosBBofDGZzp3OjUQasY4rKGjLCeU84C08s1HwKWc",
-	"M4SSxPIcSaK+Ozs7du6NB1W3vmJQ3hGrHF+L5SSGRwxKPLRCgpCfkFHpeVgZUvFU2EcyzeMeiW53+WDf",
-	"TN9jMCM8ijKhlIgQ6gJELs0y8rvi7tdTlBv4ESuY5d2xEJCi+lPYE+H6CfvHR9SmotpXMCks7SZ4lrxd",
-	"6wriOldMEOLGGYc9T7MshkFafBE2UiJzZ6H/XPv4y8f/PwAA//8=",
+	"7L3Lchs5ujD4KghOR5hyJ6nkRffoOE3Lss0q69KibFd30ccEM0ESpSSQlUBKZtXxRG1mM+s/4mxnM7Wd",
+	"xSzmAc6bVMQfM48xgQ9AXshMXiRZqtNdHR1lkcwEPgAfvvvl54rHpyFnhElROfy5EuIIT4kkEXzqhOG3",
+	"ZPaGYJ9E6rNPhBfRUFLOKoeVqwlBOAyfCXRNZg4a8QgJOmbERxH5MSZCCsQZingsiUC3VE54LBFmaIDD",
+	"sOsP0I8xiWYombFecSpUjTvR8zkVhqekclj5rtYJw9q3ZFZxKsKbkClWsPwpIqPKYeV/2U4XsK1/Fdsa",
+	"7sqXL45Zwt/UVCtWgKoDfP3pt19+HWwpUMhnPA0DNT++/uSTKf/kTbC0MALsKYiwoopTUQunEfErhzKK",
+	"yd3APePMI4uwdtANDmKCGLkhEYpILIgPu0oZ2kFTytQ2r9hDPXQWrCn+/JawsZxUDnfbTmVKmf2471Tk",
+	"LFTvChlRNrbgXdEpERJPw0UQ3zH6GU1pEFBBPM58gfgIyQmZQ4sVQKYTZAENsZQkUm/9+/du7eDjzw2n",
+	"sfvlT5UiKF8E3Lsm/jtBoq5ffOqxIBGSHA3Vo4hHKGbwZ/7k1VOfXLdZcurD3Dx3PX3zOgA+k+QSs3HB",
+	"8Z8zgoYzSVCkfnfQQH0Qf+nHrtvyRjQSEv4kNf1NgO0XgyXPDtTKza/mRRGPRvQzCgALzAj5TdGPu7WG",
+	"22yVnaReRAmiNXd2i07tJQkDPpsSJssOzU+eeCYQ9XNgtQwkIZaTFA66/FhGPJpiqZ5jcrddAfyn03ha",
+	"OWwkEFImyZhEBsQb6pEi8DpISDwMCKK+RXofHnbQ7YR6ExQG2CMCUYkoE9Qnaud5LOFPgr0JikhAsCDP",
+	"BIp4EPBY1vvsgyGaVDqIs2BmH9LPEF+NoLC44booJJFHmEQ4IoiPRiQifr3Pcie3P2q0SXtn5BGCG7t7",
+	"uAStfbvKkvNrNPdzlKJReJr8lgUc+2cw5vx2vaIBQWo64BrHnEnCZO0lFSEXVD2jdkkSnGwmZwSN6Q1h",
+	"CEv4AtAYxaGao16yEPinFAl3Vi9CgfkGi8niAnpvOrXmzq4Fb0QDdXJwNRwU8FsS1TwsCJqQz/nbczBq",
+	"em3S8PeGLbzj7ZL9kYsbw6bX8ttkZ7Tr7jX2mwct3B7ueLv+HtkfHWB32PCafou0Rzt4t1KI5xMF5DJM",
+	"nyOfuDb6+PNuu4R+dkdnnJFTLL2ClZ9c4bGARXsBVQg34YEvjhBGU/UCqiqS8nywhcZECtRy26XkvjtS",
+	"DInU9ERlyOY224UwTo8nWF7NQlLC2z9MiJyQCA0kjsZEKoGDCoQ15a/2umev355sqVuI0TjicYiqry/P",
+	"313M8X79XAl+eQaCO5N+uwSzohPmK+ZXRPyDGZoSIfCYCORFBEviq5vAIzQkIx4RJCdUIEmn5BANmm5z",
+	"t+a2a829q2brcOfgcOdggKqRuk6UqaPrM0GiGxI906+gnzgjsBeXr45Rq9U6mKccBSOW7Akxa1h3C7pT",
+	"9fgrGkhDY7vT1+o4uv6FwvACQguntcgAKvD9J9dtFF+RsR71zmdloDIwfktmtzzyL5OhFvgV+QykWRAc",
+	"eRMgc9XjCWVEAOl/iyVlDlI0okaZIEyRvRsyh30TEgS8ZKOvNQRL15O7R+5qetednmokK9t9xYUNHj4T",
+	"SCPRwkGoK1u5Cztetv0JYBZQMV5y+fMXBoi0uh6zkORBvTr57qpkf6d6grUR2QBkwOtJHMnNLzMeSSWX",
+	"Ft9l1z2E/6++yw7qCIq3exPMxhNM0XCGfDLCcSDXveV2rpLNEcny7nHPrwxhLkc1DhRcUWy47zmyrThQ",
+	"SgqKqfe8/J7HRssYHkJy7071hxKixVD3NF1HIZAlZCt+MOXiG07ZpdbALskUR9dFxJVxqWWy7PbyW0Yi",
+	"hJmPsD+lTOTh/3//x//9//1f/8///N//j//5v/2fJegS6fnKRDFFmhaJkSGx65DW+koaWU4TFyc+D8UV",
+	"YZgtRU0JTzwTiMVTElFv/lgbzcdQSC5wka6ovlVwDUnkII/HTBGYUcSnyC3bqRDP6WuGXlQOXScHVUtd",
+	"pin+bKBy1f8yYLrFYAZYqkHM9S8miUD1QvNkKZzm97Xpjp06B0fCNVIs7py9vDzvvlw97d3uYQ6MS63F",
+	"lam5OAzRDYkE5UxdvggNY+aDfvEkOGag7UksY7H6BAU8Vy9nHDIWa59ebm6Apkd/KsN4QX8iddSBfxEe",
+	"8hsCijE1goqPsFBfOIkJbQQ2tCoW10Dy+hUs0BSzmXpwxmNQOPuVrSMghpiJW6DfAzX+AAk8E+h2giW6",
+	"xXYGB4ikepopGqUuFSgd4trY6hCVpTujFlZ4A5uFV3D5ofW4R3FgyH0Zohl7HCCWgzDyiUenOECaFs4L",
+	"dWUcKkomuevlmAcWFhAPOx7QrmVUWMTDGtaPlZPi1qNcE80yOmG4DF5tbC5jGa7beDxIeyS6oR7ZEGBU",
+	"ZVwiKoX65Vsy21pvBavt4/daxFIU0Y/kVuGoGx5QofjicIZen1yhbRzSbRyGYvtnAPbLtnkxL+20H/eM",
+	"1qC58KDQyoAhv+QI4SBAtxPCEJ9SKYn/QPQ4C1bliwI0IiLkTBDwF73AvrnF6pOnzXrqTxyGAfWwAnz7",
+	"B6Ggz/Be9aSv99ap+FjiyuH3P1dGlAR+5bBCppgGasO0xqQ0s1hINCQIoxscUB+RmnoEYd+PiBCVLx+z",
+	"DxvqhIbcn6EJFggzRKKIR4cIRj5EK4Zz7B4dVhqVL+tu1Ima4oTdkICDTvjFWRC1E8eX1WYARKqOEgA5",
+	"QgO1GQNAVGHMjCTwhdIVgTXUFTzHnI0C6t1xxw/sjrM4CLL7ZgSQY+4T1ELkM8CAA6V4zoBbpgLTV9kf",
+	"zZ8EjyOPzE0Py37FoyH1fcLutu5W2brVNndPLdVQx+FTgYeBkqC5Uc1xGH41tIjlhDCpVqDEiWEslUqm",
+	"rjO/Jb7SenwOQMAmdJkkEcMBDHuXjdhJr9z8RlAztr4tqGovEvXR7qjhNfEB2Rnu+W2v1dj6mkhgjEwj",
+	"TAPia1HMAIk8HEWUCIRRBjjJ0Y8xlwQ26IzLVzxm/t2QpF22N0pCV8cygrG/0uLPOBIxOIb0LXC0sRr8",
+	"6cZkDdhImZCYeQT5nAgAC7YMVb9797fTT72Ty/fd45Pelt2PrlrllCid8G4Y0yi/OlQY8KgGhKZzoRmR",
+	"X5VW2Hn1T0PF2c3lGcY0kGp+2IILPAs49q84f4ujMbkTZjSWko8RDQCSQI2vSAZmqOG293f2dl1X+4i+",
+	"5k5onxjojYah8BuiOUxAp1TvwhXnp5jNDLcWd9qFZinzkJwbRUpKMg2lOEIRkdFMSSm7LjLRAV9rEy6x",
+	"NEtVBENPbA2r1i6C+MiCoYC6VA/VOiMThqI9VbArmV8KvIBmBMnRLdaqXbqGBalOQfqO4VhOeER/Inck",
+	"SqXXb0qFoGysDt5IEEjya8K+Jq7BBMgE/mAZR4D4BhIngYNHiHwOlWQMyPeOiTgMeSSJf0p8isFufqd7",
+	"uLPOPQQGyhCdGhvX19oMuNngf1cz8hHC4HFAGbo4wcwPlErxJZlaB1ppHfYEZN2cXQpsr381n+sen1Yy",
+	"xoBENs76tfNhPK0FC6djZ7Ou+XSyE/0X6snYpzw/8Fx4UKN83AssRLHltiNRQLCQaB95ExxhT5JIONoy",
+	"gu1vnBEUECmNyVl99OmYSlT1JsS71iqbTCSDI9R2Xe0puKVi3oMmWl5EAKKlq9kvX80lDwoMTqed7pnC",
+	"LbAM6QcVoZcoImOlV0ZE24G0eqbFFoBRI0jGboEiHhglkyl98HsYu+JUOi9P4d+XJ+9P3p5fnFxWnMr7",
+	"7smHk8vKx3JwjW6mjtUMd3LWefH2RAnqL7s9/Wfh+/6UMnByljpdldYsE6MA+AKokBGWPBJIEGKsW2HE",
+	"QxJJqnVC4+DqyJwa7GNJalI7kBZA8akQPLixLy349VnqnQDjW/L8EVJ0AEIQ8FAQJrdAaMcooDfmhXr2",
+	"/mShUG8qOd/q7gtQWQdyStrT36ZEMZVjdQDz2n7eWldgH7e6eMGwcPkLp/ySNTZ8n3Fum5gX+2YeNCdz",
+	"GikO8OEPxJN5HLCOBRwE5yPQx5dat/GYnBKJK1+cn+ePP6XpVJKpWBkLmaLhlwRCHEV4trBoO/TiSj4u",
+	"rCWh3WuvKaX2C2vSLGfddcBWzsMOQywBXPsTyzyJlnTc5T7iGyxx9C4KCkJ7pqGcabORNpELAgMs4OVd",
+	"7jQJiFxxo+2y4E7r55ffaPPC3e80o941K4xQW3svOAsoI+XxR9JGm4LxKcvkPpBhj3vXRCIeKimKISUy",
+	"J+oc47eZCYecBwQzNWMs1iMKies4WaWTOf3sKSarKCUKGh+fliqYO/EAZCFdzdPQhcxubkIYwrCQIOAw",
+	"tHGIWtyoQ4h9jyjRZ5C4pKw9+xkaCPjpWzIbgDRCGRqpWwYhpjaqRPu71MAX572MffwIqeswu52QiCAS",
+	"CCXfkhmMM9WOrqqOzWzDzAGGP1Nxr89A3Bs8f/78+QANibwlhG3pUJQ5SqXD4tcMnncqyZoXd2m3jSbk",
+	"M7YOrhQau3bHAk8+eySU+uL/EAuJptgn8yGcLayg95p+48GoYwbaZaRI0Q1FHiEWdi6WCWKOp1ytThob",
+	"5cJE1F/Pz+Ogwc/U/6KxZ2BcIgO1W6mj5Ldffi3w/ix4OsrlnRT2lwruY51fsQCzRdxiyEc8jhLcdgz6",
+	"Ih75JELdUwddvOu9cdCr7tsTB727eNm5OgFfyFpURyEUDLxIdJxKHPqbHfPcTacZcS27LMcifhajM7uQ",
+	"J9wpFIW0Owwfn8KF4YZUrcvCGHZxbrJll+JVRBS5+yyPFOPUu+BYbxe6JiQ0QcpxFBEmUeZtwOl+pV9B",
+	"XkCwogFy9U3K6I47jWaRKLEUqTdRpOf2DgYuOVxDH5fmZUGQAxZJ2pXRntXdCGMxcbSdRO2J3kWTsbU0",
+	"ByoTTo6vP33fqf0D135yawefPv7ccnYbRXHlAO/TCRDhvfWJ8IkUiTC8g6BQxgg7aBQRMQlmKOJSB57a",
+	"hx3LC+tPwonz+LYqKWLV7+W8b1N2VUS1Cwh0yQXVvz4F0hi4NkUbze4K08+sT5SPEAap8ygnSeYFKMOH",
+	"jRQJpjElSRWqpISBgzV3OjmFLaP8zB1ie12ZIwG0mF5ekxmsKwxrxuGYWLRF6vg1O3CEVsqTeWze8xpE",
+	"SYwHLh4ukXCsHXxprFTm0ULczI7lJFub3YBSVIUXnwZXjZR1F2R9S8XXuWD3lhE3Ws07YL7HE+Jdl7D0",
+	"RCEzNh/Lr8Esrk3MJmojCRSJCAojIpQABModKBETLPRkYMCOYlJgtJ1gNiYBHxeaJX2T21doRDJxITCf",
+	"Bqpz8e0zgfBQ8CCWBL27fJsz2MQRLboTIx55RMO5JIUXgnfMPphMqDEHLxg7QiOs1NPFNcP3xbaV5LnM",
+	"wjM/iwlu7uyuv2iTJliUErh+Rp6jY0PXnhTiXynT/qjcVi8hj5JHpPA8IQZD/arDWas4uMUzTRO7572j",
+	"bCyQiTjLqqhb6xx1JtZo1XV7n3k0ffOs2IA+d//Ss81jVwk9zFzIp6CJWXqwGSUxe7SoUOkozLWluOVE",
+	"4C5WjmV046qQUjhooPPSh1gQnY4OBoibxra+9WJbqS9iG4fX2/pJLZyZDHeDmSa5PYNo+vc6Dq8Hxsac",
+	"VKgAhagAb1dak+dIVpnwssZ1nFLWsy7y9/nbseBbKgErM1qSvbB2koJTCeNhQMVkicWeakM9GPiSp+1e",
+	"TsD3Lo3t/BaLu9voTTr8hc5vX5kxkH96Cc2+mqfSpXgwD+L9SfdVMbEuhABVu+e9rUI6vvroReIO3iDN",
+	"Is8ONr0Fj0TNrSIGHo5Mfk52+vyQWYqWv6zlF85JI6Tn8NBJMjY0fuXJW2YL8/a67L0qYTxm/qdgOpZ1",
+	"3InhPKVxJwH8vjaezFqe8ADuYPExb76D6L+CgJU4kDTEkVQC2zTv1skwUxyG22lRjYcTH5JkpkreGNrQ",
+	"+YOLrJQG5WTzCNltyUqfTpLRZWTTHMkcUoYh8WG1omEgBS2hSEdYwpzz4HaZkBjqtBgyJNCQBPxWMcas",
+	"4lLNgGANJ6DUbR0hLNGUC4kyZG2eFeRTMps6JzOfltl4KLFgkRkn+wXZtHPxkRNdjcbUwhG2MA2s0NSy",
+	"QZx5JBUgli+usSrZdH1NZg6Juuc9B3F4FAdZtCoQBHO5y+39r8kDF1dgVXwx4bcMSQ56sNDl14zFCTXq",
+	"jTqk+t7D7bARay3kZLFP+XFKyueU13cvu+dHyI8jbOr92HjcRcJjH4L07cXD1xG9WWGrPNuqEGVijS0L",
+	"x7rJdsXA6RNIizYkU5asQDd76LCckhgbTxGkCJnSZUl0Sql4/jVCZh4+gGXFdj86J88e9QZsPPPakwlT",
+	"OdDvJU3NreYpD2FTeeoFZNxnDCkL1d7IFDNJvYQcn3a+Ob+sn3bPzi/rF52r4zcmqpmlTCWMSM0yveqg",
+	"UW/W3dqQSFxvDLYcpBaAI+L32XCWDF+zw4cR8YhPmEeOIJ/FR1MisVoBqg7+DEUrk1B3zyOhXKz+plhC",
+	"Y5EnZJTZqvsf3zdqBx91gUXX2f+y1e/X1/62WlMftC+49vHP1X6/nvti6/nWvxXqyMc4CEoZxXHn7dtP",
+	"wC3ARw0f33dfnpwvGq1xEGiyslGxOmcD/pJo04t8Wc3+zOTf5rlx9+x99+rkpYM6x8cnF/DX5ck3J8fw",
+	"13Hn7Pjk7Vv158nZS/XPabfXO3k5x71bzc3YkdmLBOQiAnmMQ+lN8CIv8vQPZWUDdJKdIMxHQ+xda0RP",
+	"nX1519fu0B21PJfU9kcurrW9nZ3aAd5p1Zqjxmh3tOcd+M3CICqdrVGy0wAewgJhdHH2GsE1MG6FdGb1",
+	"7SEMsx2y8dEQC7Lbduj7F+eXt+63r8e80+l0znrvJifvxp1O5436T4cfd/6u/m3s/tAO1B/1+pyxvnjY",
+	"yuoDsXtq17bkSB6dVFpU2IBEJrXrMqkGSbU8KMZUmGZwDEUD81bqeeKqdbVnwhLXozSRiBGBxkSitrux",
+	"fGvnviKf5RoVSZ2KknMvYjHRhUkvidL4Co3qn27StSzd5XR+Ja3Bp08xoz/G5BP1N3s7rYX66Xp1aEZa",
+	"W9Uo5wEekmCzGcOI3FAei0+bTV0yCADwiUef7rx/YiHTJV1lL/Y8QnxwfKffvoIc4gK0nMf6/AILL6rF",
+	"DWPzK8OO/16HvHwf7IDL9uMtGWNvtvLGvL/7hXkHW9m9805++7i35eUmExcP8VbNfh517rhtj3FPvl1x",
+	"TQxarHVZ/lsc8NKdWP+izAV95LdDWwe7bMRXQlYwKLy3oFGnP60LnJ1/2R0uKt2RVLPW9cp5lMbppphs",
+	"amXdEiGRCVVKX62vESlf7mO+fFv4OxWdG0yNB6vQRytOMfOx5LpC3OIDCa4sjB1i7xqPk4rRZb/3yqxU",
+	"BcbMCY8D/zJmL0Akymx5QVrQ3N4WPTXvQ8tsRn7lBcOVQpPf9Pw25BdtN68g4N0Otgwt17gtn+gG12Xl",
+	"RdGjrQap9I5kJZs7o/InY58swOVPeBUyf7Lla0ofmN4T3T9NVuD7J7Epwn+KYvZJawHZHVyojzJHMlAU",
+	"M+g5AsGa+v0j9SUULOO3zFRSLA790uVg7bSRbcOwaL3UqDF3ugXlAGAgiLHjHPFA+xkgeWoe8CNUMLlN",
+	"LzfkkbM8SSy/0xmkmDvgQuCXbXoeg+ZQcg4D5s677K4XbbOTuyvF942pn3FxMsg5I7a67g0lt7r2Amek",
+	"JnmNMyi4rbPFvcwwhVGPcp0Y3LRsu1PxIzySJQGKDAIvdZIKySdxFfK2AAt5aktYrKv52xe+fCyqSRFg",
+	"qZDHFMZIonO0MyAy5TEY0dVxSoM70nMIKWNltCQi2O+RH8ujNZU0QLCPpji6RlWc1HEaCPLjYOsIuXZ/",
+	"5ISysYJNPb5mBGNSzfkBK0kv3n2mIEry/Odc7Lamd1psZn7VDlKUSVEi8tkLYp+su7r7Jptlal1nuhZk",
+	"ES6/uPQ0kzO3uL4q5yx7VR/fkJWlE5tYszLvPZnrJQ/8vXwv8+t50oPY1PuSffeS6GiW+1PqpeRJu0Vz",
+	"BCq9xTqS5Q50aBX92DT5qPgWpzc1O/yqq6k29kmxAk72HliRqTSaB0QUHbJ6A8UhkhzcSJQp8qu4DMiK",
+	"OU50ZEpNoCnBTMtgmo0WYsCK0ueLZwBO67S8cekyvDWCR6BglA0dIbZ61NL4rGylqUza6hrvQKQHiPVp",
+	"fac1XkvKQenwodUZTunWqKfnMcTWvEqgSJKoYXBH71sh9utUYDN4keNBl09I6pBUp5iy5BOPsmWbtmw9",
+	"b2GLLizGy9n61bmMtdZ6+WpkvVJga6QhLxT1KoqwXhcH9JE4FWkaJOQzKpvrUUh492xjQOeJoQXByey0",
+	"k+BHHikyc65Gjccni3nM3IQoxkLyacZ5jn2f6niDiwwYWpqfc6y/612dn6LffvkfUHfmm975GdJDJwlm",
+	"PhlRRrJaZ7plL8mUv+VjWujBg+x5XRzQlh+BryBni0okJGa+sK077hVmqgsLiqVBTxoSIXko0C2Prikb",
+	"H0GCJ1L3e6xuedJGS5fVWC8WStdXLFv/Nx+uQOUfdEzJR2Bdh+gFwRGJ0G+//DpA3BTUUC9s//bLr5nk",
+	"+yVhU2t2fMndFlMKMt0uJ42v0lv+cdkpP/qdSPFrg+uQvFTKVbPMa8MwEbVdrDQuM8HvZ8I2+4E6KtlI",
+	"ECihgAPqzVWUSb+/X8xmAmGGPRaf6pyzZBF/M502oYoEFibi1BoPMs9AHhBkd/MIOOI1SeoLzC30+tN3",
+	"P7Y8d/SqEf/teuebaRMfvJcXe+Jt9KLN/n57sj/5x+745VyM+Bpnk65oka/0JB6rx1ZsbTarJylo8TFT",
+	"26Je+/i8MH4plcIKMWO3putXKsFEt+GBItaYzmWJt/ebB43WYmrox593vyyf9yKOQi5yoRiXJ6+7vSso",
+	"Gnl50ju5+nTR6fU+nF+qve29e/Gpc3x8/u7sqjBGA8Z9TyI6MiVYF69RgXjik5tVwskNjFnULq+js0oV",
+	"nwKajJqua+KJjhBGtxFnY72B+kthI0BWFAwoER4TQIpux8LyH532LR7ABjQQwnC/CsiFR8ZMtYMVpsM1",
+	"4V9skyBizyMibSCu3oQqwtklFpSF0hnw2twOso3tVIEmWCS9FahA2PeJj0LoCKSfKLAMF17ukx9jHGgF",
+	"8c3V1UWm9VGCldneZtn8ztTKm6lVq1damEVYEnjYr7j9ihIizLsO6lca+hso2z9XVGWetjQ+/ml14Npc",
+	"GpwFvfDm5Mokfz3Ue6UOV68Q/D1t13XSEsAJSq5ldIOxdAOFL6VYvHFBh8yoC7TTdDYpwtqkJ4iDdA3y",
+	"pIw7vJR0/kBVrJE6xFI3F00fEnMlkC3NKyhaW4CEK7uhLMcWvbblWPKKBqQ03PdVFwIICw2p1uI338a5",
+	"VAneqN/z7yB9xDasVnCU7Vyxr3luh+bSsBgdjWwLQGkrledFUx3R+kNIxoW6x2SdLtiF7a+Psg2yDRpt",
+	"Wv+iXOrWuYqKfuNIyaoj21jcQT6NiCc5dAhRQ4WhlkZXYk9xyvaL0moaa2HHHFuzJQ6sQ3VZrQO1JlPb",
+	"QB2Dacqv91U9qpgY9Pq4ePfibff407vLt1pKF0Q6fZbSRZnr+QYEUBd+m3AhUXXCGY/VJqDvaq94dIsj",
+	"n/i1i4gbm2n22zdcSFO0c3l1j8UaHJOKY9Dd+ImzuOuUl7uzyP/o0lhy6zah/zwa88T0WaqN3sFkWyjR",
+	"Fu6XPqxySnt++aFz+RIMQLo+LFMMZ0xviECDqe23PHBQ6qkFT4lCLHKUKcGvrrVAAx7RMWU4gDeGPGbq",
+	"Xno8hMpaVNZRkoCpvgaoHP27tsYT37ZmJJ89QnyBGrut/Wzt2EPtjuHh7JmwQyjs92JoCDuiElUHMooZ",
+	"tE8abKX9GC0YGNll2+ZBUJpspPdK97pFERmRiDCPJEKnUmoZgX5xaiQHCSgOSRk0lzZvC+RzyMAZR7p0",
+	"c/6skx3doNW1U7GbuhJJ7dVM4gHmECWdfgmypK8Xe8mSXRzZ5xPUoExQn6Tbq0/nYYIsvDIcBte+2aEM",
+	"SlR1jXADiwPHZ3/LHqk67BRtt5wsIgEFzSDTERoR6U1MdVn9ChrO0ID6A12TPAgMoj9QUWDFrkv8iHQz",
+	"JLK9zNdtYe5UJC+ZOdmQ8ornA7PVoF1x3RhWXXwcSSsppGe2TkSTEijNZhjIcv7PtFO7xZN8yY0U5ELM",
+	"jyhh/tMl5MpbjobEw1OCRgCKeNRc3KikFbgO4gVHuDkzDV3Sai0t6WhXYcBfL9bpcXKA9eE+WUCHwa37",
+	"hXKka3h8ySfdvk1kH3ir3K99N0r4LkGYoh6BSnQpUVyYH6yuYmWTZpW+HRG1lrlaVhcnZy+7Z6/vUcZq",
+	"yUXT8D+D/F2y3v2Jsq2dN2quvG5RqNyLaWkoyZedREQ8Qm9I5KDbCTe7KtJNFcXscQ63sh2lM0efmTvZ",
+	"zoxhKkvy01MvpwpmZU90qez1uOu9emKaloD/AKQts6KnPYxNCV3SLet30WEn059q2Ypfm8e+OJUfOGU2",
+	"d6C8eY2pGDLFM4TFtRKP1XuomvbgokLX7/G0MSFtuod086mt4oD7VU2zNmiUxbgsLFt9lQnt1c+gIceR",
+	"n6exy/v7pD241nG7mwpv3iIsb3W/cVPfyWwYACdg3wTBkTfRKis0BLI7bcjhOqLyQh+wrKhkNqm8OZiB",
+	"fJVQBRikw9hWIP/qQkmbI60GueuXtQOB3jP6IYGGRCmlIoPHa/sF0gOd4s9d/cZOxpuT9AEpMDavkYue",
+	"YmzmvbZ7UJSInsWo5cXJilpHZLes9DgfnfCaFm8bEtsisaOTCd53kDfhgjDb5AJaI0VaTcl1jcy7SGCA",
+	"T67bqJSEAXyq/7X28eeGU2agBuC+4UviTu5H0EuoGtIl9w2h+H3LvwaQFyUF+IEmQYdrf0pZRnrMw4So",
+	"LAPrXhK4obH/XYTweIkIDpFHsH/iWizBjSVCd8pG4o3k7RezlbL3/E15GsKTvaqb0qDMu08mhC8u4l5y",
+	"eNG6nvxg7iSNnwKrWyGWLNxjdUM2o81Zy9ud4qkBWhtNfa/IzlUWMhMBnayx9FbqvXtanDbn9wDonK7m",
+	"aTA5s5t3Q2LR8QvM0jnx936C7JQy87GxYrvXECCfFm0eAmGeDlXuhCS2L7kN+Dz/cAbRnrZt+OnJ6YuS",
+	"VuHw/rLWKlq4NCF0kpsEuCMklXCNAjKSiMcSuuwpmZpG6AYHRX1kNtQGH1OVKlCdFjC7Oy1PFmI2yvuZ",
+	"QGHEba+Ae5uCVu/SHVQJ8llGeLP0kE5JTohurZjU/FM7cIQGP38ZlBtT0g3d3GGVKmmd4vj4kvoMG23P",
+	"V+W/eu836dqZoN2jk6MU4TcgRym4n6mQoiDKJfl+VXi2fnD5nsAzT7czZpF32Z/u1Na9WuzhbJIMJUcU",
+	"njrSYfBDLD1o0QmkOKG8ugUfbBdl4+TtByfIX5tu2Or2++hb+kJXgifM46YuwlLysZIMPMCdXoqI+jRf",
+	"qAMqNfesadce6YJr6z2cSEWLNVAiIuJAQiy7egoJCLEyFmeBp6Yv8to20Lm1KmnxEqZY0g95rVXMS2dm",
+	"t9JBkj2xkK57FE9HGLL4cHfqkNnjAtm/JDbrw0TbNuHQ9cZZA1bMAiIEGmjUgJCck8vL88sSe5ad2EqV",
+	"x5cnnauTlxWnontnq7/g/ULBcuOgDjPh8njxZIcuSjwrV6k/xRBK06JUvwbJa5ZEai8L5LKBW2C6gkZu",
+	"pvl/RUFijZ15Mh1s/oTup40VrOrpbnVmZ+9yqZdpWUZreAI96w5s/ZKEAfaMK+12wgOCBjDMwDD6r8jM",
+	"i1WzHpFK+CmQN00g2jkLZoV80pYFm9qCTYyYVhjy1vRTUacxzEXkrRBds3N+XArvE+ByslUbobB9K8Xh",
+	"KWVZPGk4yzd+PRX7ik7JKxpIbbad9+0F3MMBUopbErn7kzq7KhTqsaIN+PSeCfgJanphhi5fHaNWq3UA",
+	"L89p1m23IMu2/aWm/2imf1zZPw4X/rD9DT7+3HAOvmz9W/Uf//H9n2sfF54raXrQneJxeRpU97TzejEP",
+	"akLoeCJL2hRkqyjeLZFJTuLpkGEarE1I7pT65FRuqS8nq5ZRkCFVdLHecp0iW7qVb8+PO1fd87NFomly",
+	"2vIL2Gk0C0vzSSpj3xIrDfRBthlV7aCoY0TA2XjxxcZ+7k34uPBqWRLbctEqATQ7d/G+LSuTcKdaQneu",
+	"rbCqxM8S+K3AWlLKJ1+DxAqBqyqQZAv3bFKrp4DRPl1xknu5p5aU+9m4ws/6ZVPMoa1ROGW1P7uo4MlD",
+	"lgzK4N+jc/Qs7m/A0k9JtITlnJ5cvj6BbDBBbkiEg1Q+yqSHmfQvJ5MBhAUyARIlCU/r+6ryWSuJu6qx",
+	"wl3lVCSVweYpv/MoA4M4WcCLTj6TIvUAqU1QVP5UjPXlWhnEUpoKpQ3oIHVDeRGbliVQRG74dU4Iv58v",
+	"wafL31jdJ7s8sQk8T5flNVahNqvpeG+D/LgJVcUsi6i3oEOl5RypUAoKj1CIIXslrfpX2HKywO72tXOu",
+	"zDkVF9cVZZUrzSKeCaRFBxCTKbM5b7lyx+uQbr6OAecuKVkCSlRmvSB2wUsu2YlPZWm2e/GGMHILNZfn",
+	"RH7IJd2wiVapmSKF77FJf1l651Kyn0k8LUo+McoT9XVuZ+ZaZLrHuc12UWmihtN0i2MizbRPZpRKdupe",
+	"xqjMKp7qrDc1Pp2mlMeaca9OvruqOIlWCe30Kk7F9tEzRTcympIuDlhxKmfnV91Xf684lcvu8ZtPZpy0",
+	"J5/9kIykU24rTuVv786vTiAO4fL1SaG1+AxLerOsySKDB8B7ZPsgVjNdZ9E2On6lOzX2JjySZqQeTLB1",
+	"qIQSSOblcWRoo0A6Cgp6LPpciqVNGo+SnoyWtA5n9q/qlApB2TgZWCsWWCB3y+kzJalDybS5NpHCDpmd",
+	"Ryx2amzU3aWdGlO7w5wV4mfXaX25cyPGMy7paFYqIWpc0BUjbTqFLgpnm1YvLa8vbeO1TUQy9U4R/T0P",
+	"iW7a+NY2GJ93hhEmo5lNXsVhqOvycfseCvi4SPUr7jDwYYJ1oLTP2Vx7R0suNTdLeg3UfSoED27m6Gj+",
+	"6aJDwJ7kpcG9+Qq1JuYdMqphXVzRcVsF0Mn4Xme20H0atEKLJUKYvriOzNXJWefsCuE5KBx0ftHTl0jD",
+	"4KDOxcWn3snl+5NLhEGXVWpCGNZMvQgPB4GD3vXUz0kcDexTQq/UTBWncn7RU/QqGa7iVNRrhfTkDrKs",
+	"T6RR3de3hL/CnhQID3lsnNuAMjofGpxwaSEIgWeoOooIgab7W4VmcLq2Ur20wYFm3mBPmOiQAIicZ6jK",
+	"4imJqAdwKQQmHp3iAOlNmC8WZdj8osoOk5egxYSga8oMANnJ8xfl9KTX67w+cRAI8dAO9fzd2ZWDPpy8",
+	"eHN+/m0eEvP0Sj2fam3eIm16fxx7mXPQO9ki6ub4VyU8ZWnNk4kzOYJ3P5lmfj2PLtgsbOgG0s15KNav",
+	"8JqJHvOnlP210Wy1d3Y3Ly+aLf2ajgmpKo9TsfU8FD2JJRWSegXBHxemSX/tlvpEyyIkEkfIJwGRmvYK",
+	"J/nUPbWkW2ceWk7lJ+mIEQH6pQfyC2s0G2mrAJizBbFNJHW6HO2oFxOd1sO4XFMvVSsokBHD0FTwsSCb",
+	"Na45KlQs60FJopKKX6ASBYGtWzQM+FCg6ogGRCg2961wTFMpseUggr2J2k1JmSeTijNmF8E2syZcMP4i",
+	"RC/t0PC7lbrAiQzwrTn6mDB1/5YXJhEpHqFbEhGQXOP5rV2dwCaKnFsW0fJHZ9FwzWVQ62QvniJB8SL8",
+	"gKgoda4Kr9acz5pD32Ih917iWfG0idEUWkgIyjyCptRndDxRHz8jH88EwmOOqpL7eJY4J5LftLV/a0Oo",
+	"rtRgm0MEMKw5FWcBZeSYM0aAsxZvwAcy7HHvmsAFsE/qjGbGb5VIovadMiEx88i6mx/GYkJEr1AvuYjF",
+	"BPQRWy43t1TItjb0UVchIj6qKuUwhDDjtKbNulseMa11isI2I55EhgIawnB/4qfl7aKMZ/2DkzSUM+Qc",
+	"Pqw1eGFTBVExBDd3yeZxrehGJJfe0rA8jXVynCO7k7kTLkK1PNlaySOfQKbJcugNBJpERiypCDtWEnUm",
+	"rg0FVMijfJWttIax+nGRX4eFYYNqZmPAcBIuBUVC3TVt4kWBBiWPSi5xcBKQKTGYvJYxWuJAQSnuElUa",
+	"6rZmpspkfv7c2EXIZCWqrBWtc/by8rz7suJUuue9QhVUt4u/Meko984A92Goq2J36Skkfx+BoV9XPWjD",
+	"9Q8w/JlWTUQ44jHz0eD58+fPB4VK/9pKaJjZlqWKj33uvgkZizfCNlfQPQhuoKYHCTgbCyR5vbjsPPN1",
+	"IealIMdi8l4/WahjJuGZyR4kI+dPapNUjxRhHp1gZXB1E2oVi8klGVMho5LWAEuR9ioJeFDHp7fvmUC9",
+	"l9+iMb4hmUNdiNg62F2ppt0FO++NHPmjX0SOsmMvi/K2ZQ8KxH8S0Btiqpba3RPP0BhLArX4qzxSAi6F",
+	"ovc/xiQmYgtJzq/XJOd3JlGirCcK/GjiWXVg5UQdcwQYRKJFIWVlhkTplkRkFAsCNdKLNK2SgZXUsaZn",
+	"DHzG6nkH4TkzWn0z15itNlEyr/Ex8BHSNCfR9Mx7ay1tnhnqdWbnTg/PSZEuk3ix3CiWovCTUK7No1/U",
+	"W71lhQmH2C8rfIvDEFGPs2cCwVOJG4ie9xIFrsP8iFPf3kutdwK6c7aozsGhpaGE6n+r4jOH3J8Vprmu",
+	"IIt2TzfoDQZtxVCIZ1CcfGScBzgM0zBvNbUu+a6jTr7pnZ/VlgV8CyWFlNw0EFAkV4ra7AgNTJ2jQTKz",
+	"mAlJprpcbC7EpyjJtzgYaPU+SRn0iMdZUW2pN/wWKSEjQ3mhJNqEB/r0s/qnrgfMEB+NlBpj6OBRnueZ",
+	"NeqcVz6lUpZQwwRJmu3GQdN1V1acF0vqYxnpCQLcAeTZvSpiNdzloVlOJWb0x5iYnxWuFae9gEhu4q8A",
+	"z8tozvuEXxclAYmJ5Yb6+hluCMvNyxaJUH9x1qs4lVfHpxWn8uZd58NJt+JUvut2zk+74IC60J7y9+qf",
+	"N+dn55fg1O7+412hBvC3mMvyGDtwihsHakTCwED5o3pJZOqsLwbcLep08JKfRI6tHZh0Fzdsdi6n3Cl7",
+	"adj676SnaZn79JmAFhGoirU7noF3FCNJ8HTLQTgQ3LboYhlXq0+FIk/wbn1Ds/89uqau7n9qWvSUdk64",
+	"1HEGF9r4VOAtt8EP0ETGuBGNqSrTkDB/lBEPAh7LCxJ5BtWXreoy/3RhKogB0zy6iDz3njFX7ir/85Jt",
+	"65X0Xnp52Xl1ZbpEawufg6ADR+/NyUvNElNzX5WPRkrc3XLQh+7Vm5eXnQ9n+plbKid+hG8ZqjIOLAZE",
+	"P/10llDBfBWnksxRcSrJWIW06JIIUtSDYiHOhtwii046IoZQXckdVLWBo67HABBvANLOQGHcoLxN1te9",
+	"3vfoPyzLtdJIbZbRTZNGOSNo41FLNsc27VsmWOyuIqZLHX2X1Jtckc/yTi1dkxgtw2IgD9/nXgxdGk1C",
+	"fjXrk8foIuKCnNIo4lB+728xDQLFNiVO3iwOXLg0ttsCDXazDq530jozyy4II7ZtdQorrxR32blpbEcM",
+	"eu0I02wHA4TmEf2V1e5zX065Hwek6+sv/834PP+ifzSfTNOe+sp+ORvY4qaY+VjyaFYcMTzFnzuJsb00",
+	"VJYIaePsbIwd9BWCo0VRzJR0b0oujsBpgQI61VW8VwZ6TynLg7AMIfLhgOpts68rKT07tU8CdfCu8Zi8",
+	"KWxYpRatG2aKCTJPogkWk0MtsqOfaOgg29aqOiGftyw/hLsEQq39RvBIEr/PBv2KwQ4sTXemQ/2FmOBM",
+	"eyyFW/rnfmVg4290yxBhPLrVwadPp53j89532wMHDeove5/AcwJkt88GdUVhlZRrQgcHSZLwloNuJ9T0",
+	"J9FJBdZjK0wWkWFV7CcahpBkRAJBIFbRtucyC9fxiPOnu0nDrrsY4hJmuapWKRi4k6dz5UCpNNWDbrG4",
+	"T6l+2Nz17RmXzMgKBR0sNW+BX9MYMS0v6Lq0t2ZpSnzzEVbKr+1lO6ibfK17yD1ORWOhdgOtf4SlOaQF",
+	"XqC1SpnmxSndDXYduqC5TEIXCsO/wnDeMp8Qj3SeeXo0TyKzFDV/ipmqp3OHkbiXzCbnWU/eE5BF8I9L",
+	"GOqj29MSTr6BNc2+82TxcCnQ94qFy67jyTZ+0xg4+947ICMFrsE4kDTEETQ2myoWc3Heu0IZOUcToHs3",
+	"309JVYmAATWHRmAvT7qFG3aobyiqzoOWPgnOiwzxJH1m5BLKJLeGfh1kmnB1pZ+cfA450mULhGGGpnec",
+	"HWxMIDCI9Fmu1TkjnyUK8JAEqHrTcNBN00G//fLrloMGOmz0BWU4ml1iNiaKQScEQ33ILH/g9NkgTyoG",
+	"qIqT6bFELnTH0nqeNsaBmVjrVzaEY6Cb5ulV9xmVggQjJCSEECGtgVoTqTch3rVW19UW5w5b7cQ2PDCf",
+	"a7Bmc/RVEnhSmL4yF1zpupma+ZnXzQKLitrPcX6lj2Z5ooNwnqEybgWezI7GTNLAhsUU959QQk8x2hos",
+	"Uw8c5rHLIJOWFJO+p+ZxHvgkQlUstIJcU4JanyWi2hRfE4GodBCpj+toYAfdpswnn+tYuw/qerSBVsSV",
+	"aIiFIFKAgMcFsWJrnym5NduF0Yp7RwgsWqDBQ2wgFfoRSNWlapvmOncOAasLewRndYxV3QcKdI7NBP55",
+	"dWE9Ijw3zsfF0jWaqDpJMawMNun7tni5IWBwTG+I7nTCkLtVv4dScgd5eFHsS/Yf8qHnWvFOFMB8lPhc",
+	"E9KSoXp5o9RyZ0NjtaNhYdcK5Pb526vJsEa4NDw4C6TROdU1t+lTNauaRmoWhEWfJTdSmluFqoNGvVlv",
+	"KUr87+ovV/31vzbqTfWv+uLzwHbYJX9p1N26i7SW1lR/q9+eq/9g9B//gYaDraM+AzZib7zJJ1Z0ZZrq",
+	"ykS3gFeXmkdIYEnFiJpbPiZQaUJyXkcv9dEpZVEDkMN1xRsUGmp4/pK7RaauKqDi1jz1/ndYx+bx7A8i",
+	"eq8rdQOdLRZ4X+bkh8e2Iq1tabkms7IAh0SquSYzRBkaxUFwpLteGqc9ZuIW0tRHSMMIJCfiUoF2TWaF",
+	"IUvXZPaGlklV12T2zKjBkNyYhnqVjXUJs220OXcjdNb1suyN9NChuMadyOPmWqDJsrAbm1fNclu0ClXL",
+	"Wh/db8fW43Xze7fA7M61I9lBRrADZLuIuB/rNLWqjsUx6auap917+4t2fNUuPoGylaE2Gylb6Xtv6Vfq",
+	"WLKmyptdwQq1d+mK3uBAXvCAerOC0k8skcwLBbxXmAZxRDJyybpCRKPQik3ZJQl5JMXKoVx31XDzvlKz",
+	"lNwsRYsoRtZ0l54AWTNHtNHRnmao0LyjL5edYPVvrW9sZTKlC7poHSlJxudEN/bTvZx17jzy+Vyhdm+C",
+	"ZW3CTVJbUTet2sdsa63ax59dZ7dVbIa8ZBcRn/Iiejungm6odS7iNuj9Zc5Bo29y6IF+lATvyMSLMucW",
+	"bDVXCmEr/Df3NfsWSucbyomS5yW0TVjTQj2uzFDF9+0ytbvPReYBiq5dfuxODsW7LjP77toQrvRfLkVU",
+	"a2IuCkowP6FIU7t18w01OVw3L2OCg1Vtzb0Ii0kN3yqt1GBykpiUNnEDI8UtFeTuzpq1hXjIOAuCok2D",
+	"A7Rbhqoi9jwiBBEoDGKB7Oasmx6W0JGUJN60KpsTgDlP5kb+N00z/VcRny6naManZl+A0IfCdZYcRDYt",
+	"7r5+qg08TvaENqqdMEcL16grkLvaOSrhpETJnnjRNMt8SguupOTWZ27Y3FnmsSLxPqUUIYPn2W3KXPFV",
+	"gd0JHT6e2J36unz3d88HvyzbpScQDRNn8yZyoQ0CfDp/XQL2PR12mZU83eZv7rJTmDnE3vVDGQ7uYlOW",
+	"/P1DWP7W1/e1E+54QrySxqvaOjbnSQFP1VHOt6LzX03lLMjuBhsb2EYn2NQoR1QgxZ0KIhPjKCJMfrDB",
+	"lovAmCfMksFzKRDORGsaSGwikF54sWfpXuFpqQPqmUB4KHgQS4LeXb611uvfbeRacg5r0PnFNRsf3jQW",
+	"EoEImzl+UwB5zCkbQzwaeKAKTh++Lz6UKHP/CvoPG3eJdTALpL15UFY0jxs20krJTUn0bvGcXz305kEM",
+	"+em55cWVZMecxfuz8ro/AWnOEptNSHOBo22pa606nJm/u/5WkaPt3p61HmF+Eihdnk2BQ+lN8LGJui5w",
+	"T9AxlUn2oHkc0SkekyNkd8d6RTOeZHDBgXnnu3d/O/103Lm4On7T+QsfjRaKqhbVYdPzFJmglAyLXp+Y",
+	"eA8cy8m2efph4CnsBHa3IPM4CrlYP5r9wjxfmq5hfi+6N+q0T8t6O3XSpCAOOUH1udIPJpJUO1Yl+SyR",
+	"CRMZ8QhdnXx35aRqtokJ7zMTC27S9aBBkhlHx1SM1J24NYcAa7WBqgp6VM2EqKPffvkVZUuLz3sps4Wx",
+	"K73u2WsoNprIj5Wf+5U4CvqVw35lImUoDreBmdV9clP/HP9I2ZSyusengDPql2089PqVL5k6w2nDDF2/",
+	"GJLKPrlu0yjDD1uku4x35TOFzbEdwaFRkzmom7AxYkJyIyLjyPi/dQ2HTPHdVXidkcA3rHN8l+rUtjB0",
+	"kSnBI/RGrTCpLImq+py3bNlJqApjfoLyf1v1+xVOW6fmdPFdixTh/rbIo9tBo4iISTAz3lkf6A/1wOPq",
+	"WO/uonBJ87Xm2q7bWMtQJIgXEVkIym4bTchnbLPM8x7e1K60M9z19vx9cjBycWPY9Fp+m+yMdt29xn7z",
+	"oIXbwx1v198j+6ODgt9Ja1Qofeg1r4MevcyjhfaT7FjZ9S4/mUcXHTJIsYHc0MtvlM3T6p5CklbvTVpY",
+	"WffOK8zR6nGP4sCw+LVLdOtGS+py/cCBjCR1AbKlPN3GZmUJcrCUpb0BPOp2LIPEREBcnJy97J69tt8K",
+	"SGYdQh8WqDagXouI2lEdjWS30LxXcSqd4+OTC9128PLkm5Nj9WfhNsbDTKvmexfeSUSGdDt9cvNX80kx",
+	"o/J4kuSVVnMtKrBYV/ItRW9JoYa1TuuWdCts95b14vPNSzY+v+g6FzdKSWLjl9sVU7hAaHrI1kOFMtcK",
+	"GB6dxqQYugmNSd56MsNdFvB7We7ya3nCA9jUdjd3oxblhpen3bNDRG5INNMFkOezx4Hw+byOXp68P3l7",
+	"fgGFr330vnvy4eTyUHcpwWGoy7Eapin6rKo5pkBTqPW1hUx2nqm/rVOzjxDMD6+mw0/xTCeyezgIrBe/",
+	"BhVr+0y/iKrdUwTfJNWcHFPfRkeMoylmeAwV05LwgCSDHgpnakHfVlJQYFScSgIE1E1QKywk2bp2YWHc",
+	"X0nzl6v5+UtLvya0dD0SfB8OUdCRJV82gNTUo8h0m8vzaH7LSLQhW2ncla2cmJzfnox9ygtFv7UYhT64",
+	"ZXzC8AfLLhIGkRztKl6hp3h0EmFQcgPSoN94MtpsAb4XXU7X8EQbvik9ziFgRvI+Oeu8eAuy4stuT/9Z",
+	"Tnj066VVEc6nVKKBCSAbQGW1tPPtkPszyE0aBTTUtjVtH9WS8aKGmImpy08jo5iYLBWRoa+OMXAbx6lA",
+	"OuF6nYaqc8UD5js4mNoA87aiqiKg3/TOz7Revtx4cMXH44AY9adcjlsWR/hASmZev7QzFlIUW/lhDsi7",
+	"NmiMCCO3d2vMWNr+0PY9hGJi2daHaEKw6du/adPD0r14/LsOsG1wzd+VFAHtsFwXk4JoxTyTNbbARmk4",
+	"Yv2vNaUWl7lj3pOIjmbrqi+PUQOlxMYMUxcduHH8FDsKTNm6Z8ImtajHdGW7YUwDHxrKpMZLUxQeTUhE",
+	"to5QgKMxiRAVEAYZrShgZoJ4V0cFv6c+4aVkDLpNHSE/Nq18KENCF25bJL32oZJ2w2m/3X/15spOulVF",
+	"OPSBDCecF0QvaBrYI0W1/T5MiGnOSNCtHgB8FkqbscQT1KZsv0rTaqEqCDEZM2burWInawrAFZ0SHsvT",
+	"ZfX7sJm3BpXfTfgBFegWU4h/49HXK5ZaKgZ00thIu03XhIQCPC7C9GFHw1jqXE4mlcIzMYVHF3eE3Ngi",
+	"22tJkWZ7T24K8wo2CLHkzJzAmjOapzu6T09iES9Wq96cdo5rvTed5s6ubmg1Qt/Vvot/nNZ6dMywjCNy",
+	"iLTdPGMvT8z2mXgRc3J9xiNr6c/6yLSyjbAwFbONM0xh7AwOZKHCttaDFy/wHQpfF0WEfFC01pYypESH",
+	"wVyc964Km7oW1q6G+23QwsnkRWQub/FFyh5qcj6bVLg2R12WNDVPPZalgnfEdY6SLCcgGxGL9ZH1VCzc",
+	"ZANzLi628DauewnFg1wmg0trvKpYUjFLMLAvOVhTgbkgkUjJWtOwJENoKfe/UwC/BqNIYDRkwkKaZLpo",
+	"+I6yjlmDTBExvQM5A/xisjCz0jLM03XjkEkUFdUu/TCZZSFCugTzESKmpzMygbyFQAB4m5L4iZThMg+P",
+	"9umChP3m6uoCaRNOUmtJVyzyeBz4YHobQqdlryypfHXs+NosxuxEkVZZHMCdoIXdKSdBzHS03IbYY8qd",
+	"7yqL1dxteDKL0PytvJ9pqGBVj643Fu3sBlqkxfwnAvsuoN4UKj1a7QUcRjjhgVAeOB6qB4fENMCw9jAb",
+	"SyI02udbj/qZb3RLd9u8p24wPfmcNOZKvjGt1+sepAjoZuCUML8OjWh0PXmlJ2aGst8YK32hZS7PAwsJ",
+	"k2ZISHIrD0FB8oAokQxaszKOIhISrHOf7iT/puWtDzatbZ2s4WkzhRPku3uScKFUkav0c9Hp9SpOUaPc",
+	"vI5lUVUX5LY5pFbzYggKalR5BGxPbKEpwUwkhrBsN3IbHqAn1gEByxBpTh80gDfdxfIpG6iHoFFMaRDQ",
+	"jM1hRd5yVuBxC80DVhJL4qcXUd/EwEuO9LU7slXj7S9C4plSW+SEzJSOYEy52aqxDWcD7f33KW//fgRs",
+	"rTv2MjrrMu0FTP0RCQPsERvdqt7U5UAygYCM3ILcmYk3W1zz5sJ9mcjybkOV8wgpWQnxCP6dc2jaAM6M",
+	"S3P7c/zjdNvg0GIWwYJ5K2OjhdH+7XB7+/t/7/fFxz//qVDbFcSLIypnPbXuxIecGAUKbEEZS0KmK7Ww",
+	"b2jTE1jhL7oo8+6Wo6OQ1U/aJC/67LtaJwxrCjmExNMQVd8x+jlHIHRRN/3cGfSmQUlTEX3kA6hdMkA/",
+	"xiSa9VmIIzwlkkRIkZtbOAsIL4fibhOsKCgz/b31sN+SmXUSgC2CqnXqL6w/VulB6tF0Y1LmENKkoN+U",
+	"f3MrNWXAEYle2dP65sPVArF/SabcNONK62an9fzUYDrIO+BjCh4SwE1AZRg9BUEdtW7quf703dPieek0",
+	"M+tRunPPRLLRkGUyJKl/R0cUrAkiuDL+FpOouOGmBspE3cORmthqJ+FqSZPMuj0seC49K+vJWTghHor1",
+	"d+jcdGQv3ifYJB6KDY5HuyfXB0D7WpdMD1Ojai5YhkdKpK2Zj1trAPYF8rtHvKQUZs0EzAyxd40UX1fH",
+	"MOVDGsAtFIc2osZmSTmmlz0UJ0u/1E1LZZ9p5kfZGFVBPbYtgNLepxqKIfGh0ayYMQ+HtD7D02BLB9nk",
+	"G5Y6COv60AyYqWNrcisaEZtClmqSXAWPCZf2x3qf9dkJMGYoVB0REXImiGNNB2pTQa11wADPEDGiZp8N",
+	"fu6D66gPopHTN/EaEJDv9itOH8TEfuXwt19+dfpWaYCfzeD9ypeBKZCmWwPYumhqTzL2g3qfnSgYBPJw",
+	"FM3QQH89QP1Ko19x0EBNNNBGhirU4w6ogIKhIOHoBQjEGWq7rqaqGMzhhHkE4T7ziV6Ubpuitkp7hwYG",
+	"6EEd6URglGRMA2eL8K1uZQT7qGR3k2uIx0QcarjQXxBsFOjL/crh97/98utHpw9tJvuVQ9g4+pPeRaef",
+	"7zfZrxye2e+g52S/cnj6BaqEqtcHc903HTRQQw1Q00WQa6SLjcB6TfelhusCrJagUaUd2vAtqPqonjZx",
+	"XCbeyzAbHIbPBJjQqwN8/em3X34dbB2hwc8w0hc1VJ/pCxqGYtt8vf3bL7/mB2DxlETUQ9QHQDoFjPQQ",
+	"DeZ4DvoLmpDP1QwHNjFuDjo9uXpz/hL9GfUr/T7rV9Cf0UXn6k32iz477pydn3WPO28//e3dyeXfc0/P",
+	"M+LF34D55r5XwJiq51WI6tja2lLHAjOrtRLh4ZAkLYJRiOXEQfNgpIQ+IrYHlhYVdJF4tdsCVV/zZ6LP",
+	"4iiov8dBTET9BB7dchZgX5AhtMhgJEZzDp0w1MKnomfmzHK8L6FLHg6CNJ3BnD4JBAHZoo5OdRQDZmgH",
+	"TSmLdePzUSYHq8+8gHvXju6UExFotcd0/V0optt2G1r0CKhHmM6cMrysE2JvQmpNqFQIgmsiJ97e3tYx",
+	"/Fzn0XjbvCu233aPT856J/BO2tGr8l384/R1xOMQ9TSqdS66mVqDhxVdDxHYJGE4pJXDSqvu1lva9z8B",
+	"4TDBbfVhTNYJNHRsqwRI0jFSYD44s44G12R2yyMlXWDpTYhAUILZWJvVXjh95mFBapQJwgRVRDyY1VGH",
+	"zVDEAwJBmxCvSaXey4QLQVKToksd3ZY5kRBFqU0hfWRb28yclc/16E9rPfetXiiUn7OcBnaz6bpzRksc",
+	"hoFhcts/CG1CyGaGQUgCNDWzBo7k5e/hbUiPqeDrT0qa/ORNsNSBhFbtqhyMWvj58+fPvabfyJlpDytN",
+	"t7lbc9u15t6Ve3DYcg9d98/u/qHrVpzCYo5TUK2lOvKKtkk3IJfH4DGIu8caAhukC2Am2qk2b6sXdRJQ",
+	"JsOnsuc1iILzwMXDudQYJTXCvhcP1MwP1PCbIzXQDtnFCwNB4kn5UK38UNgdNszetRaGguSV8qHa+aFa",
+	"pK2hwruLyzMJMApfMk7RJeejntRNq10bcdF0F5pIN/ItohtpO3ylISa2fRvWWgHKoNXjNQqL5qzdIGLO",
+	"O+0VhJAGEyo9+ItTaWv8Lxo4uSfbL3DSjAleaax+5R3DJh6M+Pql1uqXXvFoSH2fMP1Ge/UbZ1y+giaN",
+	"X5zKzjpL6TKlquMApLqcMg73IqMtfP9RHamIp1OstCagZYsB5VBDZyxMdVlR+fjFqYS8KD5T+5NBklUy",
+	"sqlFx8gtqHjfktkglW4c8NpbScnE0JdKSzY83pRiT0jNwIEvoFkLj6MkTB9GUtfOQerGwEMa3x2kaLm5",
+	"PQ4i2Jv0WVLWm98yy8+vyUzxdxDMrcFRwQghC5yZOudiwm9FFiDL3vvMwvIMDZI7ObAGpEOIJVEPThHj",
+	"t1DPemZTsWymY4AlibbqfXbJAyXynna6Z47OLChiRXr7O0AnjWj0wnQnXZ/4rybBC4R3k/vbZWEs9cVN",
+	"bd7GSv/gXCvLqXZGTX/fa+CD4R5p+y13jmE1Dpp7rUZ7NGq2sdfaw7i5O9zZ2dkfHrRbQ+zvjNzG3tD3",
+	"PYIbjVFr6O3s7QxHrUar6TZdsjPaL2Ny+1cNRUHvxOSad2VyO3ku4LcbrdHurj/c22k3vOHBnrfn+cOm",
+	"3yajPX+34bX38Ij47T0P7+2Pmrsj0t718Gi3sU+83aFHGpsxxt25yYl70HLxbntvb2e34bf29tru/l6z",
+	"OWoR7BJ/hL1me9QauS1vZ7fhuU3fOxjt7Xs7B82hO3L3h5sy0705DrjvNUZ7jV3fHzX3vRZx/R08PGjs",
+	"tEetfdIiO+5eu+U32819z2uTZmPUbu7s+Tv+kLjDUWPUdjdlwPtzYkGDuKTZGu25w709t7F3sOs19hpt",
+	"b893Xf/A28Ot4X6rtT+EtePmzkF7H2Pstg/w3shvAlptxrQX8O1h2e8y1mual+lipVYOT+zl/1yMuN1Y",
+	"Y4oL3an5ivO3OAJh/2sz8GNby9wQkjm+/cWpLNoQUnqyRPHS1oU8izW2VB75JJrjt07CbK1pnkZI3FKt",
+	"gUHbNBPQlzJbUapztd3WobVxoCEJOBuDxw0z3U9Db0gdtd32IWIcidibgOG4XF3r2UU/ONf5F9I8jEft",
+	"fqrHAxInc6g5L38JnbJI/IeCcDcFQdMDkd6iRQ1hI2OISf/S4ykx0b/AcqKDHspJ1raEpCddyutBpivT",
+	"bHqWdinB3xYgSYtzK/2FQ4dgbRLUsQAIaIcieLopVhrKqH0WHjnsM90jESeD6nZJWjsyJmKjf7TdlnFV",
+	"UVDMIFUYnDiKFntB7BN/y6pDfQa9LwSKyCgWxK+jno5Y1+ZDqBVBJcJBRLA/A/cltTEg2qRf77OO6ZIh",
+	"0xujAVNjWwvberqJTk9LL+l9VJR5AlRMW9YlHIWJc4+koDwgKf0alHRNKqokAYUVSvgzuZZ/SHuPQI1P",
+	"AHsU4TGJKikZ2VD22/6Z+l+2IzImTF1aaIHzcFTV2ezNlcT4Mh+vY90nqSiZtTxBTIaY8FuWTzoB6TUx",
+	"7gDZ7jMegFcon1dqyfdhYVyKMA1jtQUJ+ktpr8u8NOrYslsZSq/oreIotjwZsNV1SeplclyZUklfgUgV",
+	"y69eo9keeaPhjt8iB639dnvH29nbbY1axB+C6r63t783OnDdPX9vOPTau43hkDR2h83Wbstv7pFimffB",
+	"iFhB4aolKmu+lNgfIuEGREi3aEopT+4iriJD1P+ir3dAigIsX8L3iX+7jroS7si36rgS6122Pov26arr",
+	"O397taFYcORz3V47FZ6sEESFiHU4KTRDKJLA2uZXHRMAPQg5W9tAq9djDbQPek1ZHAQPd3tOpqFcenFe",
+	"2rIuf9yVDe6K3rVS84xTbH85Z6Sw0E/ajNSycWfB/f3AFhUIADLdKUzOwFYRor8m8qtg+R/O539GE1CZ",
+	"Ibtx6DafypANcad/ELcNiNtr4MRllO0umsScYSYuVAV0TwBLy7QoIHWOfubRer4TeJKkoRP6s8WCOCNH",
+	"fYaZyfM09Ze9gOAIKv6gb5WEoefRtNbnIMdrm48iuanRJOcKMTR5XWFBZ518XW+uY0p0IOJT0wBnnrKh",
+	"5lP6dx/sPhsaU3gif1grHsNaYfpBrOebmjNHpCUoHoCOrLYpaOt2qmDczZyAeOD3mVGGCi0KYMGFoFAB",
+	"BgUbn5raEbaOSvWUPoPUshscUD/JXfmWzNJsPkuRNjUnJCGsTyXAEX9/38duy28fNPBBo9ly2/jgYH/n",
+	"oI332/7+XuvAG+7vDff3DnCr0cAjl3it9nAHN/Z3W3vDEc6Iag9tF1UQrmNRsAHUfxgV7mFUKLiLSwhH",
+	"pnFFqS/70qT06ctsnj5URIn6JnXh4uy17sahlK62addh2bq6mpT12VzCjCDMr0HFr5oHhbpECMQER2rD",
+	"Mh3HIYGBjhmPlOaEOmn/D6Fvcp+NeJQJ+AZ3DlT78lEc2nJqui2BrUwBipuBzkERHU8gXec24mxc77OO",
+	"7dgBHWItjRnMd+0YICFpEKAJZr5APJYWNl3jKENViAcpqNMSze/YnMHXCENOu5hUdofuqOW5pLY/cnGt",
+	"7e3s1A7wTqvWHDVGu6M978BvKu0PjlIXKsGH8GE7ZOOjIRZkt+3Q9y/OL2/db1+PeafT6Zz13k1O3o07",
+	"nc4b9Z8OP+78Xf3b2P2hHag/6vX6QyoiZquWB7RmMLV+N4GgebD6hSvOTzGbGdojHuaSFykI+m55CZIk",
+	"1zmWk/nrPOLRmMtaiIWA2HYlABSy71NMA2iXQtk4ILVYEBQRQUySm6PvFtjuWq69W466OHA1TYqbiVVR",
+	"XFzXBT5CVPaZvX7w89zFh0kS+OqoIzR/h0YilMG02Joww4jcUB4LDVS9zzK91qhATddFt6Y2G4/grgF0",
+	"GhZw0eIkH89BgusIVCpRRG4IDkRSf6zPLhX5DOiUykNwMEC141DRHzOa9kPvurZGHxCappt2BYB8Ld39",
+	"q3sBnyY8jvqs2m4eFNp8XsFZXdijuo9/VxdfLCjEvPbFygPzqF7dR7bEdkzbhiOE9SnbYnS3tlRqMQLd",
+	"XSJ5JHXkd0K1TqFOOLJXvJYhKyuIFwj25SSrR8cQuKHPLZdoi7OptrlSBNgmxX7z4QpVIcNskKtKe4he",
+	"QDIu+u2XXweFpem30nR5OwOFGsmKCowg7qPtNg5RzK6ZUnMs+liJItkKiFlPSk6kfejxTPfi28oamg0I",
+	"1gWaWR4VSZ3FOcKFR5JEqOGa0ltW3tFlSKBfkwYNPKstV/tk1PcJ3dLxh0pga+ykZH8UR0Bkk/FA2Woe",
+	"oJhJquvy31Lm81u4Mmq5ANpiLCEc8FchdE4l5XkV0VKSryJm69MNgO2Ro1nMiaq9aTWcpavLlHhOTb4H",
+	"i7Hyxhq1UCVf91ypKJW2YhPg1byNpv10VvKmKfRcIbNvJsPXHj2n33Tf/dRtnNGu6LLLHe+4u9u9Dr97",
+	"f/zNQZ3MvnHJdx31kPuPDzuTIfsbHf2t7jUDNpy+cv3vvgkeUhw0hybiYKmO2dOmAsr+sFz9rliFOhdF",
+	"0IG+2g4TzE8I5gp+oVtDlIdgG3qZoaa2CLol3U7qErQevFUOwHK6DIofISytgiso8zLVOcALqG1RZZqg",
+	"tqnbTjVPS3IempQ8pBqY26dV5iXrqcgLcv+SdiIIQgRqWEslqBXXLKmtspZoZuuMmNojSjjLimMs/T7b",
+	"KABmUxP99suvRuwyEWaUUUlxkL5GBRpAv58B2kaDjvrrr41mq72zO7BNV8FSA3bbTxedXu/D+eVL7eQy",
+	"7vo+SxXQnOiWTHIn2W0jUSwW6gin5KlksfNQ3Fscy4hc2XOoOBW7usphBc5q/att4XrswOIi+Wr/qtmc",
+	"k6/uKg3deG9Ov6YklO+G8TuSgf61JJqkVFVg7pYlrHzR9B6RMRWSROVkNUkPt1KHulI+Gqh/Bkked04Z",
+	"roLsonizUVsHwOIHOodsYG/swNFmaZvfAEZ4sI6tMNRPNTmDoU036D67PHnd7V2dXGoiCc+lJvgt7WtL",
+	"CCkjxBdpudP9TAV64zfMVELts4BIRUnVYhV1BO+C8d7lssyh9DV0gIatfyYOkzKEGcVZJLegz5RQ5x5C",
+	"ySoSgNPA2B91SboEYMk5uiX4OolHhgUCe3CQphvQA1Stt8+qejRdQWpL8ZeDw5xVyTolc1FkiWxS7GfU",
+	"eHIPSq0pXqW93zxotCp3k/vuqWDbZfyhY/9T6thptSFEPuvSY0X0KXcHH82i6q7BHI45GwVUFxX9b86F",
+	"7FVLGUfRWawQ+/OemiWyvxKscwTTpvkl+vciW5nzU1m2MoCLMECSO5phxcJ2lAMFOg7rqMuEJNi0kDbe",
+	"KsvkEkOtKeCnpl7pey5gaejypHdylSoPIO8nXCbhcqmrKw6P0I5RGbCJZ0u9WYjKTblgn2XZICrhghmr",
+	"hrUszPvo0uZu2sEHtRmTYP+6YYK581Mc1fA8ZNlZIjhsOZnzUMvXqtMCJ1Tcss8YoVpbMS8w0AcTXmji",
+	"hDRDxQKN6Q1hyZwaGbbyfJcKw3r7bG5GNMd6C1mpIA/iccvwQta61ZEWwA5TWt70GsM94o4O8L7fHu22",
+	"hjukgfe8A98dNUl7uLsJ58xA/c/smruaw0JTmP8IWEZiKKR/uOLWta8SaQJ3kl01N87QvIxvTt0iOP/l",
+	"XGGOeC7RXZR6YSKFTciOol5TE3ewWwMaZhQPbil4NvCgkQQe1NE5C3Qgz5QL2WcR8QgzLys+kFIUMB8b",
+	"Im5DhFaQZlAFamhgtZjBYUpt+GgxgEHz1rp5J8snVr2ZZaioOq+eZQhXDQ1671586hwfn787uyodNmN9",
+	"Fk62uaFR5voMlTytz/EGekKmXFAXjs3oVozcQHJLEIgk0qLcQ36IjAOU+fPOUAJ2Kp1HBjA2XdfYyJKv",
+	"wHKWO2tMAyTwTCCwqKFEzeQRymyPQgdd1nSU5y66r3YmYT8F1eChqWAGDIpxqVOzU/GiD4VNj2DqnDxQ",
+	"MqE6UR7LJIAkG2DSZ4MkGMset/58DKIKFPA15NzaMdPCpSiKmSiLQzvqsykVQunyid1Sd0+wWXhuyhsz",
+	"c245mdKqSVSdkWfWiYnJXraF+Jhq5sAAw6zRtM8mPPB1GeuFneWMbNnQmuKImkOwdsJWXBIZzWqdkbQF",
+	"4/PcvkeYnzYpvY/2nG6aVqIhS2rz0Lql7mu9j0pIMbu2Se5uZqH/7AKCvXtKSsXXhB2hW3XPlfiouZqD",
+	"qGIJM7h5jo42T8gJ0LI/5IeNQnksrwZ2YbBjhaww1zRhLc8RtGAwuiMk3dj8pDSWB77+5sOVkwYYZtW7",
+	"dNaIjCIiJjU6VcLFmMg0K+AonSCppC8ACgm135MMA1PlMgvOM5GWqzYBhTZBSNMpzTAVfdO5T4MY2j8P",
+	"rJVSPQtabfRM2P7PNpLalvacm/CazOYjjPRO3Su8KNng1Gut01MRJKxaf/idI42e2r31kkz5Q/q31H4l",
+	"sltNraam5Apo45hxdkGCBg6oR9anegmoj20ZVei2mFeyaAXdqbk7i1bQu9osr//xoXHTZW7eYKl3sesv",
+	"7OFD8ZZkl/8IFPrvx4jSFj3zfjWFLIV8J+UA5cynK0RMbG5L0vKmikVZGx6gqltJ1IKfgJVhW31mjJJJ",
+	"aBHUc06u1SCNRAfJW9NDDzMUEfWkeqN7igQRQvFZQQPCZDDrs4wlT8nPGlgzbB2dB7qqpLUGprluKemc",
+	"mcctI0jabogkeN7yhcToluFEaegTwJcU5cnwCKh/kOMvjENLOhIZt0AZsb7U59XVbYk2bg7QgSw53c3o",
+	"qxT0X9c5dFeyGA573xw8XXhAJ3cH/si+W4yqSpqKzcdUARWZJyKWRKTBVgmxKKdeIxqQ7ThURHiJxCx5",
+	"ZLwR0ziQFNpzGO1eDTDIycyKmhi8t2q79kRAoyCwOggZEYgrkKbQzzDgQ90OEYaaYDFRwjbUXbyNqJSK",
+	"SBpJV017O+EB1LSbkimPZltHSK+BsrGZRltiItsYyk+sMtXhTKlqilJs6SkTm4l23c91FQRD0UBBZGwo",
+	"cRQMwLpyjIOARAJSE61gXR1AI7aBY9o6ZXqkJb3TDA3cMj1hDI2rDpIguoHTZ8sae+nF8VuWFlUwYyZJ",
+	"xs+ELqpvaaadmzNjGNIHdDULCRBjwehoZPsopemLei+rH950rj68Rqfd0xP9JKi5WCDdmGciZVh/SSTx",
+	"5HE67pZjjXk4aWKWsp8jSNPUCzAv1dRbiq9BTf0+S1pN1W38CbVuv0g+E7r/gPrBmJjZDPk0Ip7kpnFc",
+	"GCrV3HZ+au7s9FnG51U1uJsk4QBa2yaBW4lhEvQPNTVYwdSufjrtfPfpxd+vTnqoantMNdz2/s7eruvq",
+	"PXNQw3XRKX2xdYQwCpRwE2mAddOfRqvPFDZZzKNK6wplcZEJtQmvaEAegEWVqSXJvd4e8WhasywoJfX5",
+	"7qdqJWXNVgNylD0l2GV9fEPi8SkR5jRz7V+H0F2ssE1ltu8uzLvYd/dxtJfMnakc6qTV7R9CMq44FUUe",
+	"oKpR02uThr83bOEdb5fsj1zcGDa9lt8mO6Ndd6+x3zxo4fZwx9v198j+6AC7w4bX9FukPdrBu2mkB4xe",
+	"/yFUg+s2Lu39ZqM13wZK7UfdJzf1z/GPlE0pg8ahCWG/NzwPKA8oBO6yEV9ZsFSTa7grVSjnECW0O4yI",
+	"INDZ8A9d6aGEDNM49PuPX5wVtUHU7KbdYkag0FcyL1D8rO7Dl6WpEuaYDbFMzF45VmCZEpaGvaNq9tZy",
+	"TxJZ07IEUPE+s+R0qIMXbjEUxGf+Vh1dxMOAepo0vbt8a3iT9vfmhBZQlpLtg6SMIekzD3sTXXkQXqwO",
+	"jqE5mwI44sEhCmF8B03x5xoek7+0GjutXdd1HUSn01gqdWWwZR1/J1d4DOxs0K/0Y9dteWrH4C/SrwyO",
+	"lEgx6I5qZ5yR2imW3mSgOB1wCgkV3gbPB1ual7TcduIGwmjI/Rm4886ZlrhQBHWuq4NL9e+h3vG/uLWG",
+	"22wNHDTQnxtus11LP9Z2Gk07ftPdNWZPhAb2fGAwBacZXjfakTiSYCLTmh1hvmV3u8aTlHvfAIOeb+s9",
+	"gDaQsAdKwEKok/N6CbXvONATCpQUcrGBNGCoA7lQ046m6xrHpp30JRUhF1SXl/JwBA2apWFaWpLQ4SBG",
+	"UdYykEE9rW8LI8Yq8KqXr47RbnN3N+VxzwcAKuOs1ukdd7swqNCSnpFhEnFD9z2Eqt6yjrpKxIAtpiyg",
+	"jAy0FwGE+lkIJoNhxG+VjKn7Gdkjj2LGTEztFFWBbwhkSgROMEO9968dNS6OfcoddEN9wh108fKVg8JA",
+	"CZmSfJZbR8abZl6chcRBb65O3zrwPvru9C0Iv9/gG9yDm6yGtBXNbWvUAZYSe5MpYVoAxlLLf1DbCTZR",
+	"XUiIKIaD0X1XYfPtfYP9GHxXy9KB2jkQDnGIGAeSYEKLM+jYMxStdsED6s0OkcDMH/LPR7YHaE1EHnqm",
+	"BLtnGWuIhsqSIUMSopjBfglIKR4nhR07F91nAvGIjiGWtyiZ6k5CmnrpjZIf1ijC/NKIxBDVucbzL2aS",
+	"wFVb5+HuSJEboDbrGDSebz/Pi4jrCHNl9HvTkQpFh/T2K9nSNBpX4+kEfE10REG//uAWz4ShfSCX5oXJ",
+	"rIhDWDxVbA+ezYiimTXmGMPibIN1OEXSuxlnWvdn51gkaQUzWVJiycIwlvo+LycGQK0ydxlVgTho1koC",
+	"oVS7wRGyRO8v/cpvv/zar6TfPP/Lu6tXtf1nzyDDPaHO+ro90yQgv8JM8/qqhvo/UgC2MnMVYpXdDdsQ",
+	"f34jXsD1tvW/LF4/E5pbLj3vBBUpk7vtilOZUkanCgfcBBLKJBmTKAfKHEUqR7pllGo5aIv7oMSKAjQo",
+	"lDGWj505j37le7d2gGujjz/vtr/0K38qPIKUZOv2xAVWJN0u2JLTDKumDAX8lkQ1DysOQD6jaqYPtoJ6",
+	"qxRbsrCtgizLTMoPxDKZ9eiAebqIEqjJm+7u75pszkmJ5mz+IKF/kNCnJ6FacFk8Ei2saZIGIrqmaTX9",
+	"TYDtFwVaxbo0T0+haMvHP9f0P9v6nz8t3b0/qP4fVP+LU2lpA1BBXQCwfT8TyOPhDFVzGv4WxJ/rwgFH",
+	"iPHkZmWo8GPQxSdDpy+PFiK3exdbcLuxWxaDCKkuwECLTCAZpoqqYMbV+uZW1pLa2CBmMYp4tDJmcR1w",
+	"5rFrLcL7/N50td9/voSafvkdBYEYddtYPdFwBoZCsPYvWED1Vhbfe7PJ6PWJifHImEnRLY8DHwl1NlW1",
+	"qY6xv6iL6ACj33IScw94S7WNb95AeMuja4Gwjoh7fXJVZKR4Q+7oSvqaVop1DA/FnqZnwm5tGcX8Q279",
+	"15Zbe/SnnFqjxA44wH8itT8r6RTfFVnoTvndSgJ/CJZfS7D8F5UnCzgyFhMdf5Mwokw9DlQ13MSx/FS7",
+	"R96cdF4myu9WttRzfoYzrlFxgoVWmGE6O6h5Ucs4c8XPk4h3kgKxdYQiIqOZiYHP5CDZ1Ke5Y808UZQ9",
+	"r7OlJEe3mMrC40tJ25dUqipuLkoiG5GfXd4Soaozx7lT2UbJVpq5ruNe3paTeDpkkN+0xNGsa1kLDwc6",
+	"U30E5eEF9Ql4Sz8rAjK4HfzXfw4mgzSAFouQeBKB5ASROSb8rM8Ig2ge/zAtlJ00fdDDahHts+7sWyOQ",
+	"0QdU1+T+ISXk2fgiswR1cadEZ6WM6Gfoui4VaGogNapIvVY4xS0b29SydHCKJvxWAzrFbAZT6Zg73ct9",
+	"xKNDtVwdyjbRSYAEexMEZfB1BXuTz8/IZwBht+2gRnPfQU118Zs7u06f7TSaMETDbbZRFecctQ3X/a//",
+	"bLmuLnMc3RCd8Ndo7v/Xf6r3hvzzVh311InYIgFxIJEP5dCYDgg0Mcom25F8xp6EtdRRj8eRR8Qh+ubi",
+	"5LWDLs5eO+h19xWqam/tSF3mLR1c9YEML7TDP0EVBdPF2evUCytgOPu1EpzVWBC5rD3/SEaYiRAr6rml",
+	"HY9qZu0pvaWC1NGJ2j8FnRoGWo1C5xAFgkIdODmIaUtLd0MUpN6bJDAOQiIALbpaZjNhY+DGheCzqzfv",
+	"Tl9A9NlF97uTtz1UvaW+nKD/+k80IXQ8+f/Ze9fnRpItP+xfSSPsaGC2CAJ8dROMCYnd5Mxwph9ckj0z",
+	"u7dGXYmqBFHLQhamskA2bkdHXIfCEbLDDn+RJX2z5JCu/Uly+LVf5PD/ckN3tftfOPKck1lZQOFBNl/d",
+	"g/2wdxqsR2ZW5nn+zu/knjEn2FYL/69BZZ495AqCDb7VahmSBgDNiTCNANFnhxLFAyGVVmwY8jPHCI9s",
+	"k+EZJnJz2yPVl7AJoRAaLofMNeG68co8G8mQU9FPmGbZSK8PgQS2m2yfNjRnPXHFyHYFGCeMEs+RXt09",
+	"W7dj11RLMz3WOGP5KEOgI6I+4FMAgANa8H4ahmPPl3PxGxSHvMJ/vac/WxVX2MRwtGEPYFVsSWk7cA+D",
+	"8mj68mV8gUYOFF8XsoNn2Xhx2nxO1toKok9zDMvi9yfYnGSggUSUbBi/F4nyriVu2HZ7wwNRo5VVrB8N",
+	"4IkCLndVUmJ0Bgi+55rymxvalOfv0ZTXT3Qs+3aVZT85p+8E9u64h0n173BStwsFcLCQ105t2X4ftwIB",
+	"sIfiAQzdR5RCWdrmXiCsbmiPY8rkQ9vb+vi++M/Fvt4qVH9HrtXDf2bHGVsu8A6L2OXRsZFKIB8cL6Lk",
+	"twEHRg+j3no2lzwZubH7Asf9uw81KF0hrVEE8U2JhLGptSAF4VdcUrzyqsMqry9H9D96tRyD1MegIcpT",
+	"KLwTPQFtkFQaefOnU5WKsA9tb7Rarfe7rVaLVNSeazVow5CsVUIaGvRgz07KmJF0/+T8bi9nsT/DDw+u",
+	"Ag8clXSUg3fVbjZBxQGlUKIFo8CCoYK1q7So6E/A8NGx1lbQzdJG28uAx9VoOEyzXESvRBRzCMk9noTG",
+	"vuMJIYsRrtV8THc8WLcsPvFAz24JAtmieskUpmFZEpRJGVcWnCgFpai9WCIpgaETiC2TXJz7CM1M0nO9",
+	"NZpsX2Jtp7aQLeEBehGt3T39DjTPwJLGIWuLDNtMA3sbdLqk/k72CUDwZ1gJHP5Iak/NuBRXrI5dZ7uj",
+	"YmYgUIhLruEh9wEw9fXTq4onYhVMl4cXVRb5EQz3aFBQ8n9C0Y+3zOVn8UConA+GS17/WjtgCwqKFqRU",
+	"ZRxekJm7D3X3TjW+/o93rdY1MqJ2sXDt7ru3rX39wo7VZgPgfvriyljui/T09lsWeB9q6VA5/+LD4Wl8",
+	"Lnk+ykRFAS6KFGhwNEVtGg/WkIF+ngRdB9m0WI5aWaVYfTRUIssb5F62Wy3zckUxqDgXA8Di660sIpZK",
+	"G3OEwFUmUDVpJyTQF6vAMwGeNIsgnizzDntxcrh/dnjgMewAf0BcXoolopeDrXUhxBBjLb4E4wQyh4cn",
+	"J29OLOEfyfE6hM+Jfxg5d44iKrTIr+JQdJxii2LwDWiLuUAYe2y+MGZ1mgo+TZvpqHgsV80AVASE3+A0",
+	"Y9QWomVYAoCJJRM3W0Jgq+fwZb9Asf27D5VCevrXDXhLITxhq11biENQ4whvbWuLdxBL80/rYPAs4+N7",
+	"qwDFrQfvx6QHOOA0vd99cOxw7KQDAZsanaIZOm7WXbRzK+7C5aV26bXObTZQnvgIsJXnabU30sbvh9Dc",
+	"VgxWxZmPS0kZHYHJpS4JpyWVlRI8QzVVmWCj8HodaSNFxAY8u1DQrDBFUsXMSWg22TcxZB6LntFmbMiW",
+	"QLoBaJzJQISqTB5LxYILMQY+aFZ/0Y+lUJhheclzAq8wnsQXwmMhV2ItlkpIFefxpdhjwX9FCa93gS+1",
+	"24uIl4IMoDFJ+xBnlAww6kT7yHssEO/zjCN9DXgk2Ga+LyBx80ar0E6RsLLTYXY2qG5A1wF9qqR8CQD1",
+	"tDdjswM0Ww/8V2kSZbmH2brumJ7eZAdlFYl+vVZtUPlazVKpP2qhsO5aVx0NfsDJnBgJvcRNx3y5qrXT",
+	"+Pfibvh37M2/+1Djlzzn2Vsovq95c90Xl0zsF72yWiy3TBn/Rsur5WnOk8NEDPRcUJnpX/SM1R2Jczyo",
+	"+g2LgjBYBVJw/HaFIitJKNy4Nxfwdy+rHwsLtj5gdhFL4naGoP2A++cjylh9oqelLZ505ZLtN9lRrgoC",
+	"roJm3+RJbR+GdCgk+0l0T9PwQhDLIfdlcBGHFyIKMHHO6pngKpWMiI7fHRy+PNTmMzbezwQLk1SJCNhb",
+	"EsEvqXT+PEtHQyDghf+CiA3w0yBXl0qTS2imrwdLe5v4woz3AalcFUcADIlVnmbjJnuZnp9DElQ6Zrkv",
+	"61utzYZDz8iHQwry4NqQ3IUO3xSNIa/BMK/ZDt0l9wFDhSTw8YF6qrS6lnCt7JHALGho1Uxj+vrPJZxz",
+	"RxGShTS7pMRWLGC3bAPiujrR2GrTz5uNnxpmKWA9IFw8LiipekVTDuS3alZhC25p39+FendV+pJ8Orwb",
+	"1jzjBZZ5+Z6etXYnePnAVqx1PnysthfQfVv4lMqw6K3bBwt7ZOAuWJ3PeQQ6pZP3LXTCIN5lWr5JQ+C6",
+	"Z+Jo8BZ2wzHPEZcxHFX2wUCGFGTZTxIYgXZTaBR7RcLD5DDdo4w8dlutzQLi1mj68puZEUAGAcCSc5SJ",
+	"YcLDiRCadmMgKlfNcqaPw22KixtmJm4sFsxxr4WwM2qn+jP0eVyrOv/XP6G4QI82tWHURNFhA6mVVtGg",
+	"u6DqmmDmgrYyqRTlc34dt2MdqXJnBnp+clqxuJyWEz1OKHqBPT2yo2jaJoAmPcWuwrfeefxhQmzeAVUv",
+	"rh4dx9tXz/D8helF4MNa6eilT85BWkYqwGecd2y0ubyOzu7cogOMbuKFnvY4ARsPwRMnjmmiKnAdBQrB",
+	"CbfxTcWuRJLo/4Uwpy+hSK/JDoxPbTxv7Zpb1Uy9fALi57IXf623ZyUKGHppv4xV/i3O7dE6qbcdN1x8",
+	"HYUuK+DN+4lKWRKrvAhx2EAIst3Z3/fzgCmRN2ZBfSe/VDXyt8cTJWzmq5umieCy9vHOg5+zHZ7Nkqvi",
+	"TNcA02hr1zr4X+C/aPk46IrsBRh6nU27CsC5D9fpDXolpxyfhw6nwjGBI7J8JBV3xEoo33JgQwsrJ5F0",
+	"buTWgryWI8DXP9DmnB9zpT2t/RiMbZpes8MhkHxDGghjnXmH4c6m6CoL4I6muERGRJkCACHkkg2hqWCe",
+	"sjiHsMogzYSH5AIY/IS4onakeAQ1K6bHqp4Ay1JsXQM5LXyHPXuBL69Et5+mFxCuF0221doq6p2M0SZT",
+	"pkZh38wpIzruQpJRUZulwVZCRE+UBXLUAwwNs8qltYc9aJi3EUM58X5jBz3oPNcXmWA8SSzbuse6IuQj",
+	"JUwwOUL9FvZTJSTrjjEFZno1AXqVnu5LaN6H2US6W7GBAIJ1fTEGgw0r+oUYY1N6/XWV2WyNmRrSbIZv",
+	"SUatIrnVhqhdebudVvLvtgO7tLIgPYzOrIzsTmzSGV/riWIxuGvWLChpbDBahtp/straqPZ5pQPzdhL6",
+	"ZNp8mRLQJkU018ZOpVjL0zVoE2lSSl2RXwkhMcC1bxo2KJE9R6Ab9YbGNgFxKsu2uS/r+jVCQh+JQIlf",
+	"g4bHMnGZXgCYDqp3kPKWLDxMH9HBajSZyajbLJGKIQeHfSjiJLECfQ8qz2OqjDSNEhL9ovP4Et0SfLo2",
+	"JJpQswlCHGbGiNAApjbXoH9llvIxm/TTmCKA+pOmDVN5KTIFkyvvUGsZVlvVsFSfvj+9yt1nE5aVQ9qY",
+	"M6TntzKkzwo+Efa56ZtwevT625eHNa+GBVav1LnesOgt2FtqfZEk6axcy7PpHkgiinPX7+hl6aDsPHi1",
+	"WP+bqnQG6pzGc3b48xl8EDjl1slS4ldyJaaRdw/qg9CBXt4BMcJxpYJvWQW/mtQ6+RW2W1rWDzFfZv3D",
+	"QJ+Cj+u4CbHmboHSpntRbTPHQIfESz+F3mzBQJ2DFa69CRkhkwlnkQjjAU9YHKEPwBUL9LkIyqKMjkqF",
+	"6ofh3liK0bqh7vdm4N9PYCmUgyOv8ruUkDm6UJEhvoBOdeBjNNnzNO8jewbxWPkSHTSPVgINVXpDw3ht",
+	"9O8myYSAgQPnFa4ZEPDHuTENPETXT9834YjBnACbYydleBGMkWGoRIpmWr4cSUylRAtcOfP6WeYALimt",
+	"/pfmvSzQRdfVPw+ieugQzdI8t65DFrlx9DprAq80yC1rEDyRGACyx3IZzWFP91qSns/L2qUsiiNsV24i",
+	"SBAvO3rF9NmYzE2ciDDNIhF1iO8q5EliBa8TevIlCC7TPUelA4EUgXUj2HDLeCRhMQ4wQpeLpCJB8jyq",
+	"b0IZin5TwysKfgjELiP0qeAJ+l8AU+DgxVG3PxwNWeZDkQ6BZUqfD+HLOpcMQsomJoFyGIanN/ggvTSS",
+	"GRUEB+JI/O1vUj1z3NBI3BTgm4kDBsrpc56dC5AyloEOoOhYZd/Eiy5F1iXSVNRBJp42oTwCz5cTkb3A",
+	"M7E+HGITBg0/GzAoLpb7C64nPI2WvYnLHjT1RXnqtgqnToR0L5gWrH52+Hr/9VnDQ5gm7Ls0I5iINgd8",
+	"WX9zfEp/1yrpQoxZff/4+N3p4cmPhycNU5VNLRLpsW9PD08acz3XN+bnl3qL/2YyUneOZA9JOJQ3XM2r",
+	"0XbQmmrD/NNqKr0J5irFiVSQyImYrUr1VqnICnWnteZTLRD1wTpyVGhx1LQZfnh6uv/t4cN7Zu6GXd49",
+	"S9JzJmSexSsP7db165mr76yY0Uu+pJ5VItcqYJlk/9Erlo0SoZos6GWxkJF6I5NxUHQIhcBCo0P2uzb1",
+	"GK8IYjIpRKQQiq6E1G6cVndY/xOKGAKFKesKRq+ZwOp5SCXy3dnZsb3Rwv6xRKoxgwjsaHBq5vub8g6c",
+	"70Xxn1vF8JhFXdj5kq5biYG7FAOq2OLV6ZJFkFq3vnzPQToibY1jJpGoYfXAflk0dYNGcyb+9TM5gTcE",
+	"15ZOGoHlrnuMHgoIe91jvILCPtbCaDzNZW94vliYMgwwzLuUVVCUUrq+NvW8vSJcLSAaAEzrKGso2ZPp",
+	"VdOX06DBiuLimbhBZmCDFaXCvpyJG8Srl0ANIsB2BRu8Lmxw8nMY2CD+vixoEK9+XJDBiXrpZUum7MxN",
+	"MLWicCqFHhEmWlpRHvUoUIJ4JJZ3Ayk6sjL+7hgoaNZ5STlvMjgzRT32MDYhTTdHlSaRI+2VCDORKzYA",
+	"HvYmOxWCAqA/0b29NGP99ApioNrLi4VD0ag9ORWfy+oaYz3Hn8xIf0Ou2yxs8rOKYkzJu0mRZIGMHnx9",
+	"EwZTAqrOJnJ4tV8wDLUJWzLTO6D21VdffbXb2+Szijgr3j4qlZPRlKCI7P3o14HZZRNso58mhWg/6K2x",
+	"yGK1acq6THPqeg0t6G2FD7GBbrQaK/l0Z87pVXGCqz3TGYny81jpk8Y4e3vy0maUITVeknu45xEsgKVC",
+	"pSb49PonCgRNLM99GeCeD7Rf2xslCYF3ifUGgLeA3iVorZAsS3MgZ8v7WTo671Nuh/ZiwyPxh3Se4yu4",
+	"WSRKAKPn9G5zduZWa5d1xTiFiBbHTgxMpoC5sJw5CvIRehX09Zip+eqrA5Sn4+ZXX7FvUrK1YTGQ8FON",
+	"unpBu3rY4yH6BdTZRGlv1WN5SjehELEIa48Fx29Oz6gX6ShLKLWDIwpcWusOmxRugQ3PddNo7Mvgg1+L",
+	"I7/WMfTNpAfGLI4MU7Pno+SCq1zJBX8CDDT8iV+8g75cnl8ISOfJJ9+8YJubm7vOY7VA9WudD3/6wx8/",
+	"ftTWfqB/sakhyhiDknLf67EJgelSuDYxNY5BEkhd6VkSbhQ723mM6jw+BvBsTHAVFH9UUVPA2/dKj+BR",
+	"JKLO79AI/NMf/vgLpfLKP5aeTQj9JmEq4Hl4qer8jnusay7HWEUTXrHHzEX0R5Nfc0dazrlFsPu+Q0Lw",
+	"Dgt+Xvt59Otg7fAS26pBN0bYg9Tgz1xgditd42wCz+5xaJOCGVpoDOTcbnVzwOpvZfyeDeIkialNkIMd",
+	"yXMxGObsiiuyK6i3iXmOlVjsa9YX7+vfvdp/Qb246igVPDb5SvYXzK81/Rr7C+wD1Ag8pFzsChAnMGdg",
+	"xsI+kHoDNdl+EdfOhBa/I8NxYxH5HtO/8wzp88NUqpxr6RYPhCG27I2UvssMRUFFBbZO2WaDWMJD0wS/",
+	"yn6xrKBkBRB8QR5+4/17OL2xvs90V2JvTHSdBKBe9dg2etjG93q+xJAP72pvut1iymNt/XIPx+CxzZb+",
+	"X9gtG6y/hwxgVHmRpcOhQD4vY/4N+JhpCX0pfEkM50jTyWXksYxnIhl7zky1ndVhkYhGKGqgY+XUxmr6",
+	"8qBsYv46EiNkBT1OVX6eidO/fAldazhwjvHM8n2QXExSBfyZUuwRUoA2FLAeUxS0UCh2tSEcmhTWajEO",
+	"I6yfI+WzFrxaXu9b0xpFKjJCnwoZdSCHAgKKa48aFIvH1FiG/SyV6UjptYFPYc6KybBYWmnQZXmaiagz",
+	"S5Lj4QAeg256SUSgKIMLwBc+8J0eNGHOUXjmBYhGPwFUcj3A7GfgsSBP8X9NjhTy9IQPgt9RgcB/Fmil",
+	"oKEPjd6opMWx3OX70zev8bjFCrUJT5L0yq91MPXkMb+G7E76J2rc+DEA1ihVGmrdyT0RqfZmoWTxGY09",
+	"X+rzgmgLPZhEXwkdeED1N9nr1A4QD5Tz9bTMSEf5KxV4jOuNtObMJ830s9lIZlrrQvmT1un6kIgwjkQE",
+	"2zqV9JCgw473T09xAO48aCQeOzn8/vDFGc0UGOD1VtuPokwoJRRuNP0KXMl+Cky0wCefCSr/ylM90iRN",
+	"h10eXngsieXFWpKGPGH1MElHWuvlHNSoNFUCDY8Ns/iSOMdtig7mS/SCHAfh0s4arlnEuUB9kiA2K1+C",
+	"BAdjJEylxCoG23aqDkcWYoFgBpqmU3YKhPeU7mtlmvu40jBgCgI6hz0bSYWDgv4EPx0+/+7Nmx/e7b98",
+	"+eand8cnRz/unx1CkLDKNX3h+rhfZlLjE1zLZf3Cazp9uOj3zIp7ny74drclnobt6Bnf6G2Jne5uuBm1",
+	"+dNeS2x0t8Kd6Blv9zbFdvdpuBu1+IbY6u10n4XtaFNsP70j1/3WPfdFXrsUV8z6IbZxIS6RcdhWDPOf",
+	"bY4KW1Vw84mvGa9c/xAvzyVJN+0xJ/KI1WpguFtrV5uK1kydC0U3WMMZbIifhzp4yApaY/XGip2ncsW7",
+	"dle8iPOP1xLFs4WTM1E+u1lZORNHN+zzVtXH75dro1XSQZznIjK/AncptCgW2tEUTRZgAO8UtIhxsYjN",
+	"zYDSMDrITBSAoliS1SEgqP+zgUJhOsaodVZZQ+35Mp1wrk2KZBkJs8e2Wrt4FccHObkYHK+507z/7cnL",
+	"2QR0vw1D1WDcrmWPPAzuZkljiKy5QvGs7J7P0+4hMrtPsnvWCztmQd7WhEHz1Ng+UHcPcVmql7Emtove",
+	"6bCJ2CzFTCpisxC0kxTsNWUS9Fo5wloT/RsAdtFdKIN9UYxCf/VRklAEIM5ZmI6SCIj+uxCUAf/d5hSE",
+	"/jZLWmnzM8pFjG5VhHFr8BjcALXOxoI6w3bbxcbAboPv87S3Gbb49sbaRndXrG1FW9213e4zsbYVtnst",
+	"sdPb4O22vmeE3/SVqnU2t70a7AqE5MB+dMpAyPnWju4pOa0wfO16tzc869OixH9ojE15b46v0dgAV36F",
+	"s7ltwb0/I97/eVrWroIZ5f31JD2P5ZxubTxJMCxdZNy7PLxgQkasTjkEG0HHv+8Ph6dkQiP9C3Tf5ywS",
+	"l3EoGlr/nIscIuFHr5B0FVKPWpmkPQj2IGIMcudULllubgZ8lmwsSn3T9DDgqUQvQ8zebLrZmo39V7da",
+	"iHMTlK5D7mRGp7uGZ9t98mJR4N8YZKCunpBsgtwtzMuXdhrdjDrhw91dIKGPI0genhk+WsgDse9/OoM1",
+	"Cvbp/IH067DngmciC1gqTSki1rGCuoTOD8H6lR7wP4KHfR3ssUxoZ6FoQhqI98M4E2o/D2DFR/JCplfS",
+	"MI+xkEs9Vq0pe7ANfGnzl5jIxtVs7+lvHCswxank0oN1TTMEIiM3mVn86o5zL2E/fj6cPmfUlkPv6iQ9",
+	"Z7HcKzaktk+kuCqzTzhtdGZT6dwK/dSd8AHTXnF1+u40dwDstlqnJsbf97vfhvGb+Pujt78/ar+Oj9SR",
+	"PNkOXxztHF0Mf/7xxfe7TTH+viV+3tcXDbun3+82w41EdgfftKKfv09uMwB9pke1yOOCoX9xftaD9Q9a",
+	"2MxNqRH08TC6YA5NcTfh4UUSG0VVHQA+4xdCsaCbpOGFiN7aDsi9ct8A+6wJXwIOM2YPsc1oRUmThIfr",
+	"R9+1pHruzuIRhG+L1WFJKs9FxmidV2bn8rT2uH2oicZ064yZlTdgFTm7GHxeWn8PoYXauZZ5MjY/m8Zm",
+	"VW6ws7fu3AN+1E3vZjmq7Qml5tRsPE+7M/uXPqj/6HzU5X1Hs1lWhRrXO8mvxoUaqWiBU+lRHY/yCu0k",
+	"Zyqn/dLXcWBLWmEpovQEqxyvy1xmMf0PhHsalpc9+4vqx0BleyGGOauP8HbMigJ0TOFTpfYvE2SbaTTZ",
+	"c3OVSgcC2oQTsZcZpdNrFN00fbGQeYaMy5buc3IJYley7ZV0ciZI5SDIxxDo2NhflSfx/LPS0Ms39Lpl",
+	"cXUngmeREWF3N+2LlcBZVuA8n2M4OHaySyw7v5jXSpzSLR4bxlIaauByU18xYWhQgqraxHhRGshvysao",
+	"ogeKMt4jEr6EWwrjG/H4zeWRfaod8vb2dcj8Nm7EI/t0kt4Imvjh5jFRC60eTvXFOyXGI+e9gIeNqGtG",
+	"e2YHwYk5Pbip5W7u5W2t0kFbib6lRZ+72iyZ386otMbrH8yum4sbO4EQrZoi5sbodck6A9UFpWG2K7ze",
+	"wI09F6SNIBRfkplCFKsWVcKkeJ8XwP0MiDWm3t3l4QXgzcHycf/kS7IEtzBW7ApyQk/bZh0lnnE6XMT9",
+	"ykqF+cHsPr/u8t99W7Mz+mLY2GyZO16QAP2kvqqrnr8P1a/MoNbC8ja77gFfJw37oRo/dsovJ9uHjiTW",
+	"k+rTCEWTpfNXt9kk7Up14dIA3hGwMBE804e/4fkS1DB5YuVHTDoxUrCxyIvUUT9WVGuC+TEsQsVijk84",
+	"2FUn+VSUDLIDWKvHf5Yrcy7wEeCz7U19IftlyokXYzJV5VwiWotCAgz4+5dCnuf9Wmertbtjc6kq17L6",
+	"xumV65sWi7yp0m770qmZ7lAGaeHAODM74dqix1i9M2TPcSyV3qMjOYzlhBAqCwytkdHFYwWXu8esiIlz",
+	"R6hAXaKRKiCvTP7WPACJio21sGfJ4Z04MqU7YumxrdZmAywKX96d5DnGpfoMRY92aVieav/Yw+pD/S/4",
+	"piVhg65PlaQZmrnPzu7eEqnRStQ8VlFzHEsrCm7B6NHOx2wIz6t0yujRN4DvojcvtINChq50BFCWNAJt",
+	"Cn/oGLhownOhrMfSIOsEHoIoH3SfsIYUWAPoyUNOPEXlJ1DRKs+1nmZnfWD2yAmK704VjDQYMcZ9oUQc",
+	"1o0Eo74BCcRPTBghMGXdxhnzZZzrkSihJvwltL1cEWc8NCwUVpOPwtUDOejLQP/DCD62P0e02sg9ENBU",
+	"C2ntzVVIz1c8u3CPqZ7m5+KD3RDRj9GlG4Vi9OpY8UKg/nvoumHDXE+XCnO17igQpWe/SIwXx3/F5Hnv",
+	"Te1fwbqXVWmGB3qW4Md83VpmcDmzAvrflDJ9JaQAge4jVg9sj8CvYxmmg1ieBx6h/oFbEfoaAPWOdC9O",
+	"R/l5qi9uTPJ9pvB+niS2JAA38Sz4PQ7Toow+VZCV18DMiX1NRFFpKa1oZmH+TMBW/HPZXTRPmuUxmpWp",
+	"5qd0bxdyNIDvWvxkxlH7ZdqxrOgbmIyLrwoBxVjRIu9Bh1n8b0E8OFQMN4tek0TMstLlNA1jntDnIgT9",
+	"Z9iob2YxQjlP0svSwdsp6k2v1ucyStwESia0BK11av24ZhUd3LWBd1hJfnz4+uDo9beAinz7+BAjpeO4",
+	"fB6jDCtYZTKW1wBA3DmxfMuiRwrTlXF1oVhgtlRQ7p2ARi49XRuhtAkdxHtRhwUNgZQvgRXmb0QIEPi9",
+	"8kVgvXLTAqJJTw4cUmeygY/tyWZ5xi9FQkANX4IYYijmPMYtnVK5AfcESqSY3xRAZLMAbdphOoi4SjgJ",
+	"uBeL8CRO7S10D7pKgSHAtKUgxIuH0RlaWOz7rRfbNk3siwEiYFRVh14srLPOEHb3jsP+Hn0PxiXw7aA2",
+	"01o1lirXllvas7gfDoW/qazufHEqZFQ63besay0gFOqaaQMaeNG1usdawXj7PW33tf+F/H7uTpkIDccz",
+	"BkZSfkZgGLTN7cSFb8RE8wi01x3poWU4YmjUnjmCv/na6LsMjguI6JS11vIuy/oHu8U+rqN8q2gGu8hQ",
+	"dA1RwtrN1pKT6q1jZTnCqLsiTAeFUE97SD4G4SCPRIUR6PpK5cv9Fy8Oj88OD7yJENGyyrEolDNV/XQl",
+	"6TxHoZWjR85oIHqHM5sHkrSaX1quiAmt5tgGBZjfnKRZfXfjiAWZ+BVa7/pyYe9dLUuqGyzAN7lF3fTI",
+	"he7k/TudzeL+5WWx2YCPTBhbQWzGt5LEdyeJ98k6vB1ZjPb+vclici86VfKVyCwPD5aUrr5cVrzuuU8D",
+	"6ll1gRW+SCT56MRvhcQ8gZV7cIl5l9LDfP+V9Lg76YHb6PrSY0kUOV1cKkZzy02oG3NVuyZmujU15wSN",
+	"V3Vq+RIGxVThR9nCGD3WGOR1g4+roOM1g46DsVm5xQd+3fQFmAeaPtT2P7DxFWc8layb5n2m4kiovTLe",
+	"HVQ7QaEBHz27+JqAAGXJMhufjDvo8arEpaqry4V5K37Mm2GIe2YrTEbUFxHzkE7MU+JrmR/CLLP03Bpp",
+	"h3MSARQyX/PiJRM2q+n1z9KeV1GxZehJ5pSGvxp/i+/+AtTtch8A5ru8AsJ1X53O65RKn5sttVSmC3mi",
+	"lYWrpleyIKLCve4VHp/JicmIBbj5jyIVMK7oKChItxhMK4tl+TKwhId4LOII7dH4XKaZiBpN9hNB4wJq",
+	"zxO4TQSGcXihfOwYwicusY2fqEaaIGC7e8URNV2toEFZQXeFmDNf6icUhT6H1O0D7jRuMXb/Edh+58XJ",
+	"4b52oWY2LIB9fgtq8oa4LlqeWgf/iyJl9lPoXeEipvA/N2u/WDl7IAYp7ojlrUuY8/22Drhhm9B5y0PA",
+	"sc2qpfBqMs3jUODbqPNUORqJbTluvw08LO4iwwaPMK3CisP28aHSLCu/2U+zvAMU4utmNy3sE03dYMhO",
+	"qefQh4bLcSqFDcXlKfubNJYNj9rUQJ8XA4o9irQLkfNYKrdbNLgMQP7tEbg4O7eYtCYL9AN5NxEBy0WS",
+	"KNuP2lEWxet9qS9nZbY/mqnpyfZxXV9jo6iNWei2Y5jw/ZhPbi/mlaW1srSwuMA9cYtPshI8C/szTzJu",
+	"5AUHkxXnsmjVLiOnRzvjSXwhGowPUtMwrywZTMy/wOVfSfrb3vQf8JRXQl70bO7n9B0N6PydGHNidQ5X",
+	"59CBTOituPQ5tHpmLrdhX2BfUWb6hqqiB+me0asiUQ7N6mKvwZcHR6enb17+eHjgtDR9omykLuTSZfzD",
+	"CoLKWByN6ra8jAer4DddWVf7ffn4G63ZLCNyBrFhdc1UKYQF+BJXXcBOp8otu8+nNuO3In/k+3B532m1",
+	"D5feh7CoLBI5j5OFQeCFKv5blMpYBDerL1EhltMMm1AOYkklVaokUbE1NEYHPIZOu77pMlZxN07ifLxH",
+	"PYx8aRKi7EIIOB9xxi55MhLUtteGts5FvrSkf3t8MCtAhB1KHjhANDe28ZNIwnQg/gsnnEEBnGuct4dp",
+	"93ONMMmqKO/ewx+2Oc+S4Y8ZQYHFqZonRSUGhBzMnR5Lk8ipqeulGTRCQKkC5dRapqhmqe6hiGcrJqnA",
+	"ILeySLrCiIqYSX3ORi6htJgR24BN/H0ay1sr3vsia8iqo7hTGHz64fl4CpT/n//5//n3/+Fv//zf/es/",
+	"/zf/bgIS2p4Jz3+EsI7J/bK8t2kOyaq87PrxH6oNKskX5LaaYZcvTIwb0TXRr6a0vSty4uYc3EYni+XK",
+	"4SiSXIi6qTo47IrPeFVFnJkmiE+/JD6piIBNl8iNDSVOKQ83CU1FeU6kGXjOqTzOlsFdqzzOwaqi0UAp",
+	"RPKSsGNlOcKW8wtR3hR7+tkswMsCoCo8fjs7AN5YqDecGjpW5zZGEfnS/Jnax0+AYR2/jzKlhf+X2d8g",
+	"kzopGXyJlV2xmq26nMynI4zuWnc5rzpBwf6gVQqPRindnXpZFY09slKFIrf3yab1chVkj091ebdcSlHS",
+	"UaxKRTnVBaU6C4jcYqWFla51CiEAm+ykEmsUdW6TpRqm0IfoY63QQChNYKVKwJSYX90212tZqHA8lma+",
+	"nKy6KGuEG9a9+XJW4RtbWPfWnl/3drua6FErlYm7N0poF0fXuEiVm2gcpzLuUamcVWncQ5TGuVbu7Wic",
+	"mXVyv2WNYzwhR6zuYWPJiYK+Ki3hywk1MaVtblCs97i0ycwyvsegAO5Y3q2K+e6xmO+m8o6sv7lha7rG",
+	"owPlNoPBkDT9g5DZeTwQGBbRgxJRk72iLBWEJOrALzw7uEwX/6bL/HDhFmKFnSq/feomm6Wgad789Prw",
+	"pMISasOUP/ltVFOI73p1+Op55cuWDT9v3HH4GXfU8pFn2u+rgPM1E+4De3JvO+NeaZnsGxc2lpdxLqhl",
+	"OIslET6Ssia8MUUQTcLcKe9osn3q39znOZGpV1RiMLcQY49xJlO5RiMg+6MacOUh2JFoupQNgXrV9Rt4",
+	"nE7f7R8cVCfp96Po9gTlpyTqq2o2tuCDX/twqv0oWuXjV/l4x5OLolkCZQl7ZhGm2VgkCGpGxaUdG6Pj",
+	"KnDNy5kxDvr4ngyZCXH52wAtr1T6fWKXP+UgLsMh8BP0O5GI5tTXQ+zEc5z4uuPEIzRmmPBYmoE1qFxb",
+	"YTEl/urLepVmfXdy+OrNj4cHjT0MSqRSUEmBeSVp80RAr6g63fby8Jsz0xcFBxVyqS0FuA7lQccmPN28",
+	"LJJ2WjPjqp/acs8SUm8G9z+2pXO2/SOUKBh6sgbbw8G2cbFWoO3rhBD0itmtCFhr2NJzTrtphIHHfo2K",
+	"BMoFDAtRcOYhk2TyQMKI8cKJlh57TGnd3IsTIBemYKEv4dfuOBesO4rORc6GIkPRzzE0mUqxlqdrqbRd",
+	"GCu1+TzM23d436M7e9dTzLdaUHg0eIUtYq8xu9OcZ/lZPBDLXX4oI7z4Hnv1fnvy5u3xZPPdWri23dvg",
+	"tbtuwFve8RAbiZEHcuvZ0j152xu2KW+RcnhwKCD1Or6O0YYCYiXMrxmI6VtZtVCAW9Gt98vHBWFg6n7k",
+	"0JuXWDf0I4KyNGd1+Jgt1k8T4onCHlANz5e0d8tREZT82M+RjlqTfUMSP0wH3ViKjlttSoAzbN+ZYawF",
+	"iR7Bimx4LKBTE2B+KVBGBgXsT//tv2X2+MK/AoEiJ4AsE23GkGdZLKBVFRDp8G46ylmbvYqfOxvVjLfD",
+	"ON6G3qVdt6t0lETwrLEvBymmn4BDJGJqgAtZ52BQqhz43m2rLUAlcKmuYFaBfjoBLfRJDjD+rh1Xmn8S",
+	"h8I8uk7XRPFlHFExStrrKZETa3svzRp7kGQzFOnQmRinQPQqg1nK8TSW54m4Le1YUVRjnYLrcDGB9LuH",
+	"POpK+36ySb9SC3evFt5M2b/L6IYFMbQXSTqKGF7E0ksKkFpp52iHkEvAGdeh03ExlmliQDDnCa3cFxNl",
+	"oI0OBfNRroLEX55/wJdIQFBWUE12QlrIDpxnApzznv4wsxkGaN+uOAZWx/uRxOoGxY5c4mzLOQ1DT7HL",
+	"jTVs8tS0I65jt8OG05eY1cFjajShJ3AOobbBCGAzSZJeYQUD7AZfpj2oabMWGaufiff5C7yN/ekPf2Sv",
+	"RHYu6IcGBCO2Wi20f8xoKG1G7GsUtfPlRMdQsGGw/yj2IqXr83ggiA6cDwQLHDcvwI5wCDXKRD7KJHUj",
+	"RWOWBmAqSpAEfLJbKAUTKzom0+2BL22zUBsQdDsW4XM8d4kd9vLJ0GHaw0QiQKJKnUXNCD3Dn5dpA++K",
+	"Z5GI1n8dpXkh9eYGIPVuoGP8cMnGqoabhSv+wa+NssSvdfxaP8+HqrO+3osT0YzEZfP96NdYDmLZDNMB",
+	"nAP9l3XeDf3ax5JLffRq/9vDmnWdXfDokn3ynIW6J5a5ymVxAxcYariVlbqtOAfAHxHCu7FV+QUqoxpP",
+	"K7/MLUcnFuWDqXjMSIJVHhjywFsbS0DiztL0FZdjWzh8L+2KBlZuLVSJH2IMgMzkdyABnAkoC1BO2KHH",
+	"wLK9kuzs8Ocz89I9FpijEKCrD62rHW5sW3Rh9hNeb7tJn6YDYeh8ioi5xZl4roouWER9CaPYarX0BU6U",
+	"hW21dqsE/GEU57ci4JfyWvFFpWzRTXVCORTrMVy+6x/6KM7vG32ypLwxn/eLR6B8AQyaehtdX+Ss4wGd",
+	"bYyXRI++VFlpY3bHVZz3YwNH15ewq1hG6RWrb7BBLEe5UKw7tu2d99ConYbzFyXi9lVcju1rwHpnPIcf",
+	"tR3dZEe5MmFPFitfhongmYg8FpDcCWwtAITgJgTghGnctDfZVqIqR+seJwRGsaqUip4DvwOfHrtjZmX3",
+	"3lLyyFQv2Xl1wl3f8qAC8WGFzsSarTzxayTT4fQtFALpUK1rKzVWeRzORt9DEhCS1AhBveqniWDDhOe9",
+	"NBt4Nl4fcdXvpjyLmuyQh31tB+hJjbSHB4UqGOiv68v5hZC+1DY54yzkYV/YtMZOiykRptAMMYn2WHAu",
+	"pD4YVKCDDWqFbDTZgf5vngkGCFkR2Q6/6GQ/UVgF8Ht9TOs/v/3LV+/Ojl4d/vWb14eVWfZvBbQVp9W4",
+	"CzLu4fBHkSntjdc6G1ue/kHVOu1nXq07zoU6BbO+1nm6udVqbcKt2vdRtc7usw2v5qzDVEFjBX23fvLW",
+	"jleLB/vU3qjW2d7YbFlvRb3kKn+qF7HWabc3N5y/nKURH+uRtba8WiqTWIoXRSih1nn21KsNR6ov1Cms",
+	"xkZrq932apl8PpIRjHhbO0pCcsznbtyij/RmqIrPtEiIhLR3m1+6KEiHqpqFhY4pU+7WNuIgHaoJeWC/",
+	"2QxhgJhyvGoyiF1Evwc8D/tCsSHPLHId7yHuOUa8UgMeS18Sxv2JYmJtwOOE8SjKhFIeC7kSa7FUQqo4",
+	"jy9FMt6D1Gk+UgHw0RF0RgDJNqBno1jBf/uS5tJkAR8OEbzDqNFXaUD6GKLrYqLuiBGMZqUbz2iRrquV",
+	"HzBRh0M+hZXDRPY91BPRqgOAZEYp91SBj9AboNbB5gH/2LDNhOmA4jXtDZtfPcQ/stN8FMWpK04OX+8/",
+	"f3l4gHVGdhTt2Q0Qns0YRSQG6T92I1JmFKXuB5WvfuiqI/ziy6c8zGlZ2VlLC1doZpZbYbBQqqKrlafn",
+	"54lYM9/0ui1P3wwVftqFtUmmXwxn3TQag+GFiMYPH4OGx3pJPHQloYXU0BYGL+ng6BT+gThlXwYf/BoJ",
+	"W7/WYX/6wx8/QtU0CVA9KeGxq34c9tmAa98tEznAVhTviSb7qR8n2jSlV8bKymutD6wqUAbXrOJzyWLp",
+	"gbagm/L0QkCqVl2JjEJQEu4HUf6EXYix8uBWno8y8B8jXx69sndm2r3ojZQ2R7damw2WSu3sZWPASXMZ",
+	"gjmaylB49h6q3YqVGoGpiUihpi8P9XJoPy8usjYQodU3Jaj+eN5k+zDe0orHEkYtxRWuXJXCOYPt4srv",
+	"2idEq+jbFf1XriNM8PX20FOw6vat5AfSGmav125dCi8yU2dth1VkX9y1DIfTKxzD0QqnmRJdez7rmTiP",
+	"lTajZobMTuiKAoWihcTRK1NcEonLOBQoX1Aw649v/GoQafpN7FLIKM08plIqDi3aw8BIFDbQ5WBxA0ME",
+	"PrnJ9unhsZbCOBiIwYcCwOl8OOzYP8Ty3JdWgtUx1MtZJkAiJglmgp3yGJak5+cg9qQWnzaXjS9vUPNr",
+	"hR65eK99D3nOMhGmWYTiHJ6ip4kzdGpSsREapL61VLXt1TBZHkeIi9Qnh26FVL8axdgk26xhh+0fvz5l",
+	"UohIsaM3p3vsu7f7Px0eeezno/03r4489ub4+I3Hfjz68Y3Hvnvz+s0JqopXh0d//RbuY/uvD07eHB3s",
+	"sW9evGLnqVCEDQWGD2LAvoqVQIRAiRDk+O3pd5Dw1585Vr60qs6ETPhwWB37w29yPFL9A1jOh0t54+c8",
+	"0/tIS77eZviMb4un3Xa01dvgu+GOeNZtRe3eJt8On4rd7ka01dvhz8KWaHc3o+3eU74bboit7k70rNfi",
+	"eh70cWqd2tGb05pXw0+obdHj16fLS1a9OLhQuHL3luyeyUlVVknTC/fVV199RYugddLWRsViUMv4hU+3",
+	"NAfaQ3nHiXhhailvS40VO3Fx2NYKGlwBMt1AEA0gBLhSa3eeBTISBIjhCjXjqDStOiZ12jJ4rFRCiCTu",
+	"0alheUqm89SXt2Tf8aWQSIygdZK2y0UEClH/SOAmbNNWEpkXYtxkb4FP4YpcGXywAmVkEEbEtMCHQ28i",
+	"GuzLwHA4RQjAUvFgmIxRWzKZ0vOIQNdEf7hkQq+2VTLkaWAGCdQnzpim2eeKdbXj1OcyAgXbYQHSIOr3",
+	"OiGnSCTxpdDukJ40R22Fh/aJYuc8F1ccHTV9ZujqMft1JEaiwfI0vfBY0ONxIqCzZ6oKP4b8FfanP/xz",
+	"X3LtM13yJIaImHg/1CKRzmAdB0JKCUH7I1l8PELVkWIFZSdTX4aZiITMY55Arq0Xn4+yCU3GAvo87Gtm",
+	"ps/+gtF4YTUDLUUBhzDkSsGYLK0Flcm5m+uJYuFI5emADfH4oBo2WLd9GWVpHPkSB6sM2AxYMZDBGDtV",
+	"KPb96ZvXa0JqeR4hdI7+wWhIAz5m3SILsdXa3fElhOW1i9hiXTFOZdSYr+JZlYbfY1sbDlUXHw59qbcM",
+	"wPx2Wi2GkXQ3f5pwlVPOlNWVEOxE5Nl4bV8bZY0mO6BlTnsmUsmOXjm+s9nIaBRGs+B0WqjfdWZxfzg8",
+	"iwdC5XwwXPL613off5rR0uWRVnptr9aFe5GZqMNMsdw84FquxXM+qVu13AV5r3+FBLa+NM6hDOS1uHJz",
+	"bXlyigmsWufZzpa2HVBbg9wt6Wv4RzftXoOvRH80/fEcL/xeGsnSeYbGr3NMoO1pE0jBPSgFIBqq9zus",
+	"77NnhmmThHSts3HLRsuJUKNkrv/9k5bDXRFCVqI3JYJWxsrDo+vQHzeGjldy5jHCf2pifTMxeOBKux92",
+	"ti2kRt01bnOmc4oRbQbJvcOzySitpoxCmCr4SBOhOuzV/tFrj+0fvDp6PbO2bdS1Cdy7TTg9lr4lRfLl",
+	"siKUt1mE8l7G7KWICxK4g8MfD1++OQYeuBsmZO6w9Lj4kMsnZdyNtcrMLJIMFcmZWafUOf2ln4EprtL9",
+	"we4NUPNR3GA0hu0Kiy+DKpRIBGRgYxktKEBt8AawwQPWHbuxPHcY4ImtaU+hN17TTwKfAH6Ee/E3sM2H",
+	"o2yo/YDTt8/f7b948ebt67MGsN/GypfgGYyGrC8yKhjRZvdVmkUUFLOFvs9Y2OcZD3PjbbFSDXAi8pyC",
+	"dakUvozi8zgnmnJnNbRrBw1D4AnF3PTeWk/S81g2fbnVanUYx/ZyeoHIU0HaGzu+PE3ZleAX4OrBEsOU",
+	"s1See9ajSSEUGbE6PMyXuOpgpO8i6TwhCWz6piuSVJ5Dh5aCXG9ZcYxboDjHtU+CDWtZWdtpbbU3ns4V",
+	"epPCziwRXnzMldLCtEoKLi2aJid2z8blAyuGuxDxy/QAcU7OCkn9gDG0OUoED0ZZ5s9WHVUG5JQonx1g",
+	"e8XjROuXnTUQryDxPIZhnF6asXbL4Kg9Gzch8UZqyJXFSA+Rp6wrIHqjT5jHhll6GctzqtSwnf20cFRM",
+	"i/Q3MkEGZQiDZCIUEkeiRTWMZY9toxz2JaeUNolwvVQxZLrtwBBWNU/4ImLaZnc2Wi393MhtO2galBKJ",
+	"GSLEcXUoKYaLgWG6KEVkNcvEpeAJVDZCz6YCadZkJ3qsSTyI847VzpgUo4FjhM8Bo+oxbbTgGkrXcsn6",
+	"6SjzZR0CPFrlleM0y2kV7aAUguNH2Ckv9Eb5lDT/DEl5E0mmH3WvCgEL9m5LJi9ka5vozAbY5D12pXfV",
+	"FVfGbkvtudA7JRdJolahgccWGijJ7leAJGUgek2yAgQZFJL3RvkoE58g10mk00mbJdNf9EV4oQoDtvAC",
+	"qobwRFn5YzIeI0XQotGwkHYcCs1VmgigtYB4fDYoaYSu6KWZYFxBCYoJR2fQG6Pa6aBkDLyqyfZn2dow",
+	"DSP4t1otMr7J42mAnDRxaEwXkXLa9iU80ty8rHxEiTghkO7D9F5axFSO8J5t6Nm2MR4A5923J1l5nPzo",
+	"HK/FaHw0I7L4vJ+vpOf9WLBaAJUN2AJnH6KZcR2xZwqUZ9HoHmDAU03aox0tw7SwKvrTWGynMfcIaqny",
+	"dMiu0gyL5zCv2fTlEcBLx7YhaRIrggbh5rVY1QINSrIQbwPF3mQ4QHi0g8hxLeeCfB/TwGyrtdXBFj3F",
+	"RYRJihWLTeGRjQKZ0gPMtQ54XBi7ljjDedbSliKt7UQA4nO2vWhGK6rc6x3qAwtVXMp+uW7aoNhgFmNu",
+	"ZMFlez2T65EYJumYQuZzEiQI6nCuZvUU/s6TZKztAm0elBCPgzQaJQI4dyKAknTHTqkh/hX9Q3Bp41Q2",
+	"2Q9iXOS8VT+9kp411+MMk+m9dJS5Ic56cCHG38UyDxpNtj8crkHt8awczIk8cGZ8102BaLqmTGeKkZBc",
+	"9FjRepSXuGnICKGRcxE/xGuBkXC5w3siX5lbPt59pv+Oio3dL6e/5CITpbSQK5l0q5lYyMhwOS0VHMmF",
+	"+Mcl0jB56WOxQO/ywLgauNchdWD8KLoAbwMAB1C+euw05+cxBrMidpyl0QiqXL0iroRPK+JKfX4p2Fjk",
+	"LiEqWCOTo1JswCPh+bJgE9dmyYUYa4uhN0qSDqWHEqQywLwNyjBWz9Kc52JNX46lNNz079Eyy2FapQFC",
+	"kItCbURDsLtAuOFq3qt4exhEkJV+HQD9rPXTgSiDkQnovbxx464aruP9+HpYWQlT4RfvAEKkp1Sbh8sp",
+	"N7yNEcZzIfSpjC7e/fzrZtjqfdMe/eXF9veDDb77Y378VL3Mnm/Jv7o6fNb/653zgxpcrzWmdp3Nv09g",
+	"iy5+44zlJ9VER3DG9/jl9uzRT9AGeJRtKUKcQZXZKm/zaLzeayojyuy4XxjSCrhTqzTSTBMYyzqHWTpI",
+	"8znpnRfpEOi7WSYSwRXFxWJXE7J6kPCuSALPKinq2iZU3ii6yhV3+DLI02JTWw0IuRSjBkfA2wP6rLjT",
+	"sFPCC5GLsgvsDYAcIIo5cL3ZN7FIIkU4bmIeo5DmMCbu9CZ7bRvW0vQyd2YOt6PVSHvagUE0uAnAa4mg",
+	"LCQ4luznNX35D2Jcpb6Occ1P5Am+89q6q1i5o2hJZfSDGH8neESW+aNUdvBJa53a5SamwJN0lB+LLCSu",
+	"Dq/mbhlcRrJ6riNKafHvm7PMfuzFOR3ch1yRWSXTq1XQ8ZGIX9o8jjSEpDCWFxZi4wZymJ43PzBREoPm",
+	"jskeQKDrIQ+IZKb6ymGa5QIy0Nqmd6zrPcZ9ubwwY/uucNSah+buNvicHY44MZO8a4F325Ql9yxA71oG",
+	"LY/kNJtsFVW4k6hC9Ym+ifiwTve8ym6HfLX0Yu2rm0qsupEatnw5TSK44lzk+ngz4D+DAqxUNrDyWLv+",
+	"ijmtek2kwCtHCsqSZ5EV5ctbkDzo67ku1A9i/KVZXPcQhlze6SxCRnozXIjxSnjcsvD4Noaug86Sc7PW",
+	"i2UHkPOtf4BgzMf1DyZ28XH9gwl3zO5lBd1Gg0ukAww66Jyh/+UhISIkeHppJi5FtseGo24ShyhY4rwo",
+	"OYXfVV9EQLqTCG2FHJzsf3PGovRKarOPGNIQ021kBnPLOetcAUBk//gH1Sn6nT4pE+5AXysuMTupnTsL",
+	"qi3nlj3GJUPJkWZ4q8VwaxFjyRktPw9RC1kR1SiALpQz7gqWZ9rTJFQL2vPO3CHjC5IL7cixoWZtsn2z",
+	"IKQUInSjSx8d8rSBWbF3oyyxjvSLNBLHI9VnYV+EFw373pDladr0JZEsdRxHnR2/ff7y6PS7wwPjUZfC",
+	"0r6sk0+GPSGGwzXaByzj8pxqkLWoEZFeCmyghcxNL/TOWHuRyjxLkw6T6RrslYCpGHeGL4lbdo8FP68h",
+	"HeMasU5a9sw47KNq0csIdblrLDg84+dQsBD4NX/Uam2Gqs83tnfgv4VfC6CtQ3DUW3udSrH2iudhP9Ca",
+	"hvBJ9TRjwVdBA3XIZmvLht6Rf6oJb/l5jdpqrJ1+t7+xvWNLJE6/21/b2N4pk4zqEwZY1xBRDEBKYj4T",
+	"PPCNpKabuHTw7o3WjlkueteJ/qOeAF1muKqyHAqRMcoiZET6r70D1jyz+rQH1ReXIuMJPkEVqNVipKy+",
+	"0Wo1cJ7mzQexGqYq1qe+w3ie87CPcRprFIyGejIigkcQPSJ8ExNPoT3kdP2HFAo1IHp7fLB/dujWIKe9",
+	"XsFCXIUioPU7IbbOGwb870Mle7OTyqAN3V5sE7Hwin5sGDW/aUM2nDWmQou3mih15QttNPum7zSp4Mm3",
+	"ujH0ivc6qd6bvXcy9Tv9EXBTPlGMRNceSwdxDhDzSkGYSlH+XO1mq9mekaqmZy6dqcZ9TFJuqWT183Eu",
+	"QCgsxY7d0xIPBN51rcQ0zEW+pvJM8EHZWtSflee1Tq0bS46t0LAQHXkLZhmHKG1w9fWC9uEUwkj2oUQb",
+	"ZZ2atjj2kyst/QPgNAiac/eGkKOBNnzg2tov02PzaiVNNP22AJWkxwb8/Ro/F19vtrc3d1qtlsfiwWCU",
+	"a+uGhKC1gjzQ2CywWq1Z2gEVY5gWshUjKaTuHshYvcm+9mt/+sMf/doiObzkAF4KeZ73p9/9HPgjAB0G",
+	"HFy4b54oVIhzP4HdH7HMd6BBTSzjgf4sLfs5YpmLc4E2sVbfFZOfocvnv3vIc21y1zq1f+LXftda2+Vr",
+	"vV8+7Gx99Gv/Za1qM0xaGtVBN2PloEXTvLF0mjrutUmrooK8ZrZ5kaRXIlsLuRKsL94vvTLuulStih7X",
+	"RmvnvoTDhCFE81wJipWgmBAUJZu4YhWQ8walBgTCUWis4S8JNz+sk2CJfy/wh+WFCr5CH6Bf/mIN/2cd",
+	"/6davKxk2yOUbZsY7KlA+UPY84liYTocs3rJYQT/ORxlGRwymdr97YinxyAwfsM77uOXliHduQneaqu9",
+	"MwsSD3VUoGSrIgh0CCkesN3e2X62sQWaWTVc1FL7Gij6LEuzhdnuZUY0edKWUgVffbKk9/2v5sj3jw9b",
+	"QqgdwE+KIZt4CuPsRPAwZ695Hl8a22txGLnPk3xtmCZxOJ4dLob+OTZXDkhPw88RDGJ5AolpFVBQkxLV",
+	"itVt+BJ/eYf7j9Jeni8P3w9TYuhbw/Ex2iANwuNnEC6TLBjw99/wOBllgrAkARvif9AWGzCeCV/28CLl",
+	"UcUhDtklx7MZskDPHRr7NDzL6sdHUZyzJD3HcKVKfVnngE5hQSab9MCmvhXA+xgNg5CeFJcigxaHsVNX",
+	"TlAqxerEzOSx7ZYvaY08qurWE1lUC/CtyE/kdzzJj/FzPW6o7J3lsooVWCSVcFuv0la3zWnWp5bWGAsN",
+	"M676a/wK+hpQamFodmgVsn60KKmNz8VnIAPlt4dnpdNRQWPwOZ2NT22fgDpvSiQivK4QyLXOdusakDpn",
+	"+e4dVfdbP9SfLZTuVOQ3lgVlSySJEe2yoJ4PDZsJuByrd8e2Jq/hMafOrweFbNW1fIR6AatkqUI802Hu",
+	"ERbh0bo8VAEeQdLKPb4eBOF3r0bLtfqRfUrVTPn7/8Mf/8U//Jv/++/+n3/2d//1f/jzP/uXf/9v/re/",
+	"+9d/++f/+D/+/f/+T//uf/q/9OXkFrzNklrHtrmv7HDvwkncwa1TdnHd5vv+EXn9X9v0WQQ96QdcRjxP",
+	"tTygbvUD/n7f9pu0Tmws3R8hCTenPKeiGkcbD4S6KHrrT0LM2/oLYIxEL3e4yTc3N9tiN4yiaOfZ7s5u",
+	"66nYFL1eb4eHotXtdtvd3k57u93i7Sjc3t6KNjc2Nne3N8XTqLf9tGboOtutrWfbT3fcjj0n+9+cIcWF",
+	"M6P2w3N9Gjm1PD7UCo+VqXyHRacVDvoSIFEDJy2680MuuILsB7EhGG4pamY6LDC+b8DqvHCEHecYXde0",
+	"19Oacg85hImkwiLkTUFqlY5HT5pB62vFSo51YKVD4PkycMYceCwoH179CzKgP4fUEyJnlkSb+rIK5+6U",
+	"Oy0LNX0L32FOWc/Mao8nisVRCWmwWwmRiKMbJlXaVUmVL6RuyOxL625cEw2P+39VELTyYm5Qjwl7p4hx",
+	"LiGV0yTp8vBiNk7/pzjvRxm/UlOITFWGZBbEapIJniWxyMrYJajKRyAmNEjzkC7A9ChziidlemUSXAgr",
+	"rYJCNZrshSkpGkkJch5SVnq00pf0LC3fB+kl8sXFufafQPwDGDJLoTtIYJYhKAn6BsE6TQ/QIE9/tGDj",
+	"K7suc0CrTQZBZ5lOr4gvmZnuVTpK9DoM9KKwrdYuq5unl0pKibkzT9l5yvRwDYNpdxQn+Vos6UqETyI6",
+	"unrISMw5BbHVs8gwUh3nUIxqRoh5e57rUZukWQGm1B8XocZI7lA8uKBQgIVAkWH4FYqF8/RztV7TX5HA",
+	"t1rJZyLPxrBveE/g53CUqK3NwG8QgG8SMHAZmRXs1WUY+L0/Eb75xfA1aCN+0qO5juoyUuTetRZ+vkVK",
+	"a1qsfKGcA9fO0LZ2Z2Vo7Y6BRJkjwazvapYVyh5wI2mBpGWpkU53lax9TaJi4nVQI+GIvCl51Pys1bs+",
+	"ZpZdwSoAR90umy3Fn9dBB86MVR4DRKTJ9gcpcF2L2QaAFsJ6FwRGtGCjuMAIoIBw9uQm+ZK6lJrUIqDu",
+	"IUNC3c+OIiRB9bDll5bs7jcFh9DDh/ryd6WIDGBain/+Qkl9fTJ4DK1QPWAxLOnt7pgpMeAyj0Oj3nwJ",
+	"lgf6cY0mgxY47kA6tjaDOqbii2jLwdpC2zCti8/sk6i4AEK59aDPFbppQQNnGucWDQ4ThbAaqeSAZJcZ",
+	"AGp5WJ+Jv5A3ydlPR2ffHZzs//S6VERj462sbu40Vp7Uvi54oaxiwOJSD7FHajxNIpG5xhMDD9C1oOCX",
+	"RhNtEZnSI+Hhff0FnQXQT4Swm81hIwaKqT6ZR9pMLCwemA4YPgWlB7aCXSuNAOwNbZpmI1E0kMOBUD/e",
+	"CkvItHGfXFk99Lp4HyYjFV+Khh2reZ5eWvNu+Pa2f7ykZr4eK/r3BR/8ml0Bv9bBBfCYX8QiS7+alS5+",
+	"9KVfm/yEtqc85PVNh0c3XHDd8pep/o1QdDsQgzQbe4wq34wggJ1fyZOl/3Aicbb3lXsobphTf4GnoVxb",
+	"MVUeMjsTcVf1IUYQlHDI7tHIRlKhgzThARQ1JbjlpbbQr7iydV8iakyXkrRmTLV8Bm4Pllk1Z4lhRYw0",
+	"mjnUHbH4mg9EwzPyFT1JlQOTRDF5EMWTE2zPnGAh1ZfOK2H48zrlMgek2T4xRwN3yJROkTaVrX1wNrEz",
+	"XAVnMezQy3NWomdCkthEiBVSTmpkMllShBLghyUSAR9Nq+byNP4R+HFfu0kcf9RqbewY6+JrsjbxV3MQ",
+	"v7YnFn8v71pI9rTwsCghoieK0YI2broojzKX5XwpA69Y8KHuNMs0lVRaYldcw/HEqYJimd+eUkDIXP8/",
+	"0G/cCtOU6W+CwDko6r25Z3j3Tt6DATwr2NB70OG4IhdEds4yXohe+jlcb7ZZHNae4+P3jAOqrdCJFmn4",
+	"XGSSw4uQXhSBxJx9f0oP8SUYfoxnYV+PPO3ZpwHnuVIiVxhgwlL7grg0SdMLFksVRwKA+Fh6ZLsw+7Kb",
+	"pF0G1G+wqfocfGUkFrjK4jwXssn2rW5zAqgmLtZ3LKoC6xFLX2pbFc+K54TWgpLHE5DTRE5SPIFydS5s",
+	"sm9i8OIuRebLn9/+5at3aAq+e7X/87vnf3V2eMrqhkOv3Xq6+XSrXQCxkYGlvYlnxwTvYsUuxDA3/pJe",
+	"+cCX1JYaWKSHPMvLkbzOZCQPmKypIwYG9YDNYEbSTHsjTrqMceXLK5EkIOzHbDBSORtA4QR9UcuZEOqZ",
+	"uxXog1GSx3qAptq+Iqv2mZR9zw0c2nmu66VeM6ruelE3XIp7a568Ap78VoAntw8hWaaToKtkVpS0n2uM",
+	"FIXSTctIXNNhXo/BC8csSbPpMFsRT6o7J451BYZPZHrVKLfdA3fWl5iPhHAbdhKcRpa4uj1z4ebW+aU6",
+	"DH4umuwY304gmKkwl0m1Ge3dHeFwnEdM5NyuQzbL9p2w47KwFRrxjTUs4Ri+JCraCgm9vAQkjkXa0x9J",
+	"Wz+OhNwKRPIYWWXJvfoUEUo7drYIPbX9Svs8A/mAiR/F6q1ms91qNWzSoZBt2gdihQu0Z0XwhRBD2Eq9",
+	"NPPlVYE0sMK3yU54bLoA4uWIgaDkk3G90LFrshYb8pFCpnGTtDLpHgOjiOX5vUtHKBDCM3ZCa7wSkFMC",
+	"cvva8tEs5uMGMKzk5WMG3VWIyyeqqB+yJtWSMtSImUV2qJMasnZoZwrjpvJ0SIlclIIYtjH0umCIZiOQ",
+	"m1CAbCFzThIBEWr69ilDEpL3E++kvC+JSjcbbcF5E/ZnIdGJsNLC+YAo0lizrKvnAGehyyHXeL9C2Mzq",
+	"i7RRV5Luiy/nMPv3RiYe/qbW+XC4JIDoDbqzlTDZiRR3BZAIIQp03QtsfuvLecAYfVFACR0HdcSWAR3t",
+	"+ZJepVg6yrUx6FzuiHNttaqLeDgUEcamJeFheqMkGcNlItKPsFMc8LEvu8LatQTnBekV9NIsFA4SpoxW",
+	"MbdcGojTFGzFvIRwK76sXJNJ5EpsECvZhYiYMwbs+lYBLYLn+DJWrCsSqp+fGN0TxQaxPB0Nsc2DcyMK",
+	"akIK2mUOeZaNC+Lgt1kSeCxQ8e/pIwYYi7RkwvvHP7A6/iFPM6Gvx6GmUvjyihM8rLHHjt6cTr2muCeV",
+	"ybjJ5uFzfDkboOMslv39Y4AzvA3QDavE3PgSQTesLlOmh9nlSiDgudFxuE1QrzIkwjdMIZRs0vuOy5AQ",
+	"2wMeAYcxlBDTFaAFVbH9xKWQOeuOFLbsR5oSgKjHkm22mBJhKiN40VWaqbyhdTANAT8aFDUVXNhpZqd/",
+	"FedhnwZKT9wwD5wJItofDh8PisgVTbRFYYlBAPDhsARDaS+DsHmBHaWXq6za3KhBvgArqzbaW0+3nm3u",
+	"bD1dxGH3SPAqxVI5sMdCVSxCrDjHcCZY5d6QKNNf8ev2jRAncHSS9LzWqf2n/+/f//nf/g9//tv/4z//",
+	"z//uH/7lv/+H/+Vfef/pP/6rP//3/6KUvPrD//r3//T/vXbayqhyyl0NL0r5qzWa29pGkw8vat6itaZN",
+	"ahJHmyLa3mmFYuuZ2IlE2G3vbIdPu1vdZ22+2+3ttqPdMHq60dt8Gm1Hm7tRe4N3293dbSE2wl74tLVj",
+	"E0eG/8smil7gitl/v8YzhACvWwWYWDlzA4RJoU9W0JIbQUsKJOByiBLXMF2ShMMYB5aFw5XlxMiRx0J1",
+	"zN/jCH+eyc3hy1In7qU5OYrE7kOwcqxIMe6GFOPGcnw2qqG9XUI13Le8j6Nap70BtkWVhW8wBbeDPbgD",
+	"FTIFPjD+gBnRUjrmoZkxCmmxPDeGkXWraMqdkmNcFlJ8WWV1XRyk7RYxFwjpvqGEiHSdcClEpAilh5bq",
+	"/vEP3iSmkS0BaSSmSz72pXa/XUc7T1P0xeltxV+gegaC2DJFblWAKFZJFkI+4NMtrHGQqtwyFMNlDrQS",
+	"tLhFWGg74qYAywImya6JkvRYm30bPwewpC+XQkuyZcGSlQ2m6ghsXdRgCqhCfXn9FlPw93LsghrJsLMS",
+	"iNOXn4riZHNAnNgmdCkUZ+WKm2o7oG1Vs4Ge+25lyG8P6llM/3GAPVcG1ZdpUN2FabQ85pOGtAJ9fvag",
+	"TydmUPS/WtYO+2Twp4lgPgT6s0i+VMM/fckr0kV3jv908nvXBIB+gub9DSCcNh4rAnR5+Wu2xgrU9JhB",
+	"oPJThOltw0Bt/vuecKAFrKk7Ci9EzrIR8HD5EjEBdiom8VdGP02DSNntY0hvIGFPhRNvXsFIP38Y6Uro",
+	"flFI0pLMvQmEdEoQXwdLarbIdcCkrG7k9jkR6WPCzJdVmFG7CbvpJYjXOFMei7UAG88GjU4arb58SNTo",
+	"DcSumdcXatmuZNtvCzt6E8uwCJR9MM1BP87N0+8f/4BHjE3gBj04nxELsK8ah71OXTZN3A3/5ASg8O9N",
+	"PrzAbIcvS7BDY8XZjVQ0fisbdohsJZxCQeTAc8gsdAGAWdAk1h3aWidc0NBiBOWWGYQCUCLG2bkRTSzM",
+	"RCRkHvNE0agrI//LBf49QKrODPv7com4/4UYw9pYgeiEM+LcSOEC2QXWeC5UDiEG0UszMWmX7yGT4TiV",
+	"AttMxnlBuSHexypn9a3WVsMRvU8Uplh8ibTvqBZgJPYosAEf67FAw0oYiL6USPmCwzN+jjxsM3pSAmQz",
+	"KDXfBG49o/TSjAVfBQ2U+putLWvec8MfscaCyd6jgUG4zWk5mqe043gvB/IR3B/wwIkmxfDujdYOdess",
+	"tSMMWD0TajTg3UQUmwzgmXgzfDLsd+hLVm55iKqsvQNXk07UO17pJeQJPkEVHeKK8bP6RquFJMRBRdfg",
+	"DpvRJNj0y8Ufis6g+nO9Tpkahf0JCPQiPK1N4m3p65HMbkovm96D+xCkf6xJHm+6kerNJF+ZFm1uwqKC",
+	"8998nWWbV/KLd7/bX/trvvb71truu18+bHo77Y/2Rb9rr+3+Al0tP7S83Y++r19c2dB14Uo9H+cCe3Au",
+	"cfFRT59oONDXtV5uteH4mT03+8c/fPYdxu+0g/gs4fD5NA1/4H7Iq+7+ld39Vwfviz94q279X4aseNTd",
+	"8h9xN/xVN/pVN/pVN/obdaOX2j6YFdzC5uenbjf42QF2jBntMa7Y+mWr2UakSbiuN+dwpPrrVc3l0akP",
+	"+UAkL7RExYZ4032jTYf6l+Kch2Psm3yAA7puPmy5DVx+Ib4KX3uz3Fcu3ufrw4THE2MwBtSbH6qsp6lj",
+	"8yIdyVxEj7nQ6obJqcdSoEXfndH+xE3L6naLelQGT8QiDefsmJ1eeXroxN3e+TFH+FNOkBnUvZwhetnq",
+	"FP2WTpHZpZ9wjkZFheoCKg6iP+YDk8/opVn5NayuH76mn85OD35gGxDnp/ZCDW/iMPmyCKnBhcRXUA9w",
+	"TEeylwaeQ+1w8lL/M1b7lzxOwGr2yr19rCHWqKz9Lx0YpzJ3OmxbVWSPIkv7tz+I8Y27WByUngKRyeW6",
+	"aJSaTNzs3djv0Mkfw+urXjbk4QU/F99x1a9d7+ln4n0++7kJ74rkVp+IO++tjH8dXaev+zKPjtWLdDDk",
+	"crKvBwnAbpomgutFvMv89exNO8Psx7PDYtlLVwXjS0tSWjWUazcRo0vb5ItMFCyEoj4shjAFM6MOL4il",
+	"aqkH+PSAFZLldBSGQkQiarA08yWRCRFwhdWLC7/hcSKixp5NPAZwQAN9LY6d+OEgSPpEsfRKWjJN4CQA",
+	"Lh9oWEZKn5H2Z0ORFYOkkSuPUXmGUB7UTo0ygQlF+gdkXPs8ybFKyz5ACcG+PSz1adBXrQ3TJA7HkNeF",
+	"oRPbkplgkQTu80ukfuIQntVriGVdxcj3Qf0oFrz5IZinPz7JP3LiCnw4fHc5RceOX/7dCCTau1i/+Fmv",
+	"vSW2tnuhELy985QDH72Z4rsLoXdydPHu5183w1bvm/boLy+2vx9s8N0f8+On6mX2fEv+1dXhs/5f75wf",
+	"1DySwZ3a5YbWe5m4jNORege/vkuzd+VRXbbdEEXFFls+aGGWb+Xt/da9PSX5hXgXciU+UaAu6fWVRGrR",
+	"wgzNRZIwJPn2jDhw5deEaFgkGG7q9rkhx3sUAtc/wCtXc+VqfsIhRlvrXbiUy3llitwC61oGjIe/jmJM",
+	"RIKfWc8ED/M1LN9bK3zQp6DkE56LrMFCbYA0fXkqEhHmhPTEl3a1OYCvydOh7XJKlAJm6u9GWWLRV5ag",
+	"l3dVmoxy4cu3Jy/3WECu07s+1yPVl9o1pD8BAYLbhxFWQhFYayR/Hw+HsTzf82WAfUHfof31LkNQliO2",
+	"TK9CVk8zj6WGNMpV4p7LnCmkdpsja1iZ+xulXp+O/XQhxi4DIYtiBU9gfDj0pvj4EP4Xh2IWVsosxSc4",
+	"3yDqbtH7ruCQNdau7R/Jp9r77rF2s4W6Qul9BNbbNXpiulbW7brz0/MpbTvK/Ri1N9ENdE9vZ/0PonKs",
+	"MPybM2bk7vsbu+HTg0erfv6oZw3p06IN02OxLK5xRO4PoxJaZJ9IM2BsTXtFxdasoU0p+NsZ5dG5TDNh",
+	"qw7sBg5NIEP/rBqzRhWrd+FdhjwcC4cEVSx76Wxf6IZdt7Sgvsu2W+odNxFIc2Jj9c6IxoKbQb2bbs1V",
+	"9r7cM9OpPeMtzrfFJt/p7vQ2us/4Dm+F7e5GuBltie3eTutp+9nG7ibf6m6HO9FT8ay32+LO350nTjbN",
+	"gibY77KRNLrELjaNq0LT1Dq1f2K+xLReMeyY1zYfVzGse4lhLbbP4JnZpVG75c/ATedKABAISoQFA34h",
+	"tMwN9J6wp6yzvp6kIU/6qco7z1rPkOOM3jklSdFooJIC5bGQD/OwzzFXsDbgccL0MEGsG3U5yvsz+HPR",
+	"BtGG2HCoTEP1ODNI7tJThkNV8ZTTosBBofDGZzp3OjUQasY4rKGjLCeU84C08s1HwKWcM4SSxPIcSaK+",
+	"Ozs7du6NB1W3vmJQ3hGrHF+L5SSGRwxKPLRCgpCfkFHpeVgZUvFU2EcyzeMeiW53+WDfTN9jMCM8ijKh",
+	"lIgQ6gJELs0y8rvi7tdTlBv4ESuY5d2xEJCi+lPYE+H6CfvHR9SmotpXMCks7SZ4lrxd6wriOldMEOLG",
+	"GYc9T7MshkFafBE2UiJzZ6H/XPv4y8f/PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
