@@ -70,6 +70,7 @@ var isolation = map[string]string{
 	"adminListImUsers": attacked, "adminListGroups": attacked, "adminListMessages": attacked, "adminListOperationLogs": attacked,
 	"adminRevokeMessage": attacked, "adminDissolveGroup": attacked,
 	"listWebhooks": attacked, "createWebhook": attacked, "updateWebhook": attacked, "deleteWebhook": attacked,
+	"listWebhookDeliveries": attacked, "getImSettings": attacked, "updateImSettings": attacked,
 
 	"registerPushDevice": attacked, "sendPush": attacked, "uploadFile": attacked,
 	"uploadAppVersion": attacked, "publishAppVersion": attacked, "listAppVersions": attacked, "withdrawAppVersion": attacked,
