@@ -204,6 +204,12 @@ func (s *Service) List(ctx context.Context, a im.Admin) ([]Webhook, error) {
 
 // Update changes a webhook's fields, and its secret when asked.
 func (s *Service) Update(ctx context.Context, a im.Admin, id int64, c Change) (Webhook, error) {
+	// Another app's webhook is unknown here, whatever the change.
+	if _, err := s.q.GetWebhook(ctx, db.GetWebhookParams{AppID: a.AppID, ID: id}); errors.Is(err, pgx.ErrNoRows) {
+		return Webhook{}, fault.NotFoundf("the app has no webhook %d", id)
+	} else if err != nil {
+		return Webhook{}, fault.Wrap(err, "load webhook")
+	}
 	if err := s.check(ctx, c); err != nil {
 		return Webhook{}, err
 	}
