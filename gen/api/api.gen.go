@@ -244,6 +244,63 @@ func (e Platform) Valid() bool {
 	}
 }
 
+// Defines values for PushCredentialEnvironment.
+const (
+	PushCredentialEnvironmentPRODUCTION PushCredentialEnvironment = "PRODUCTION"
+	PushCredentialEnvironmentSANDBOX    PushCredentialEnvironment = "SANDBOX"
+)
+
+// Valid indicates whether the value is a known member of the PushCredentialEnvironment enum.
+func (e PushCredentialEnvironment) Valid() bool {
+	switch e {
+	case PushCredentialEnvironmentPRODUCTION:
+		return true
+	case PushCredentialEnvironmentSANDBOX:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PushCredentialInputEnvironment.
+const (
+	PushCredentialInputEnvironmentPRODUCTION PushCredentialInputEnvironment = "PRODUCTION"
+	PushCredentialInputEnvironmentSANDBOX    PushCredentialInputEnvironment = "SANDBOX"
+)
+
+// Valid indicates whether the value is a known member of the PushCredentialInputEnvironment enum.
+func (e PushCredentialInputEnvironment) Valid() bool {
+	switch e {
+	case PushCredentialInputEnvironmentPRODUCTION:
+		return true
+	case PushCredentialInputEnvironmentSANDBOX:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PushDeliveryStatus.
+const (
+	PushDeliveryStatusACCEPTED PushDeliveryStatus = "ACCEPTED"
+	PushDeliveryStatusFAILED   PushDeliveryStatus = "FAILED"
+	PushDeliveryStatusQUEUED   PushDeliveryStatus = "QUEUED"
+)
+
+// Valid indicates whether the value is a known member of the PushDeliveryStatus enum.
+func (e PushDeliveryStatus) Valid() bool {
+	switch e {
+	case PushDeliveryStatusACCEPTED:
+		return true
+	case PushDeliveryStatusFAILED:
+		return true
+	case PushDeliveryStatusQUEUED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PushVendor.
 const (
 	APNS   PushVendor = "APNS"
@@ -327,19 +384,19 @@ func (e ServiceType) Valid() bool {
 
 // Defines values for SocialRequestStatus.
 const (
-	ACCEPTED SocialRequestStatus = "ACCEPTED"
-	PENDING  SocialRequestStatus = "PENDING"
-	REJECTED SocialRequestStatus = "REJECTED"
+	SocialRequestStatusACCEPTED SocialRequestStatus = "ACCEPTED"
+	SocialRequestStatusPENDING  SocialRequestStatus = "PENDING"
+	SocialRequestStatusREJECTED SocialRequestStatus = "REJECTED"
 )
 
 // Valid indicates whether the value is a known member of the SocialRequestStatus enum.
 func (e SocialRequestStatus) Valid() bool {
 	switch e {
-	case ACCEPTED:
+	case SocialRequestStatusACCEPTED:
 		return true
-	case PENDING:
+	case SocialRequestStatusPENDING:
 		return true
-	case REJECTED:
+	case SocialRequestStatusREJECTED:
 		return true
 	default:
 		return false
@@ -1027,6 +1084,30 @@ type ConversationEnvelope struct {
 
 	// Data One user's view of a one-to-one or group conversation.
 	Data Conversation `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// ConversationMute defines model for ConversationMute.
+type ConversationMute struct {
+	ChatType ChatType `json:"chatType"`
+	Muted    bool     `json:"muted"`
+	TargetId string   `json:"targetId"`
+}
+
+// ConversationMuteEnvelope defines model for ConversationMuteEnvelope.
+type ConversationMuteEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int              `json:"code"`
+	Data ConversationMute `json:"data"`
 
 	// Message Example: success
 	Message string `json:"message"`
@@ -2182,8 +2263,149 @@ type PageMeta struct {
 // Platform defines model for Platform.
 type Platform string
 
+// PushCredential defines model for PushCredential.
+type PushCredential struct {
+	BundleId *string `json:"bundleId,omitempty"`
+
+	// ClientEmail FCM. The service account.
+	ClientEmail *string                    `json:"clientEmail,omitempty"`
+	Environment *PushCredentialEnvironment `json:"environment,omitempty"`
+
+	// Fingerprint Identifies the secret without revealing it.
+	Fingerprint string  `json:"fingerprint"`
+	HmsAppId    *string `json:"hmsAppId,omitempty"`
+	KeyId       *string `json:"keyId,omitempty"`
+
+	// ProjectId FCM. The Firebase project of the service account.
+	ProjectId *string   `json:"projectId,omitempty"`
+	TeamId    *string   `json:"teamId,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Vendor The push gateway that delivers to the device.
+	Vendor PushVendor `json:"vendor"`
+}
+
+// PushCredentialEnvironment defines model for PushCredential.Environment.
+type PushCredentialEnvironment string
+
+// PushCredentialEnvelope defines model for PushCredentialEnvelope.
+type PushCredentialEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int            `json:"code"`
+	Data PushCredential `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// PushCredentialInput The fields of the vendor named in the path; the others are ignored.
+type PushCredentialInput struct {
+	// BundleId APNS. The app's bundle id, the notifications' topic.
+	BundleId *string `json:"bundleId,omitempty"`
+
+	// ClientSecret HUAWEI. The app's client secret.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+
+	// Environment APNS. Which gateway the app's tokens belong to.
+	Environment *PushCredentialInputEnvironment `json:"environment,omitempty"`
+
+	// HmsAppId HUAWEI. The app's id in AppGallery Connect (the OAuth client id).
+	HmsAppId *string `json:"hmsAppId,omitempty"`
+
+	// KeyId APNS. The key's id (10 characters).
+	KeyId *string `json:"keyId,omitempty"`
+
+	// PrivateKey APNS. The .p8 token-signing key, PEM.
+	PrivateKey *string `json:"privateKey,omitempty"`
+
+	// ServiceAccountJson FCM. The Firebase service account's key file (JSON text).
+	ServiceAccountJson *string `json:"serviceAccountJson,omitempty"`
+
+	// TeamId APNS. The Apple developer team id.
+	TeamId *string `json:"teamId,omitempty"`
+}
+
+// PushCredentialInputEnvironment APNS. Which gateway the app's tokens belong to.
+type PushCredentialInputEnvironment string
+
+// PushCredentialListEnvelope defines model for PushCredentialListEnvelope.
+type PushCredentialListEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int              `json:"code"`
+	Data []PushCredential `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// PushDelivery defines model for PushDelivery.
+type PushDelivery struct {
+	// Attempts How many times the vendor was called.
+	Attempts int32 `json:"attempts"`
+	DeviceId int64 `json:"deviceId"`
+
+	// DeviceToken Masked, as in PushDevice.
+	DeviceToken string `json:"deviceToken"`
+
+	// ProviderMessageId The vendor's id of the message (apns-id, FCM message name, HMS requestId), when accepted.
+	ProviderMessageId *string `json:"providerMessageId,omitempty"`
+
+	// Reason Why it failed, or why it waits for a retry; empty when accepted.
+	Reason    string             `json:"reason"`
+	Status    PushDeliveryStatus `json:"status"`
+	UpdatedAt time.Time          `json:"updatedAt"`
+	UserId    string             `json:"userId"`
+
+	// Vendor The push gateway that delivers to the device.
+	Vendor PushVendor `json:"vendor"`
+}
+
+// PushDeliveryStatus defines model for PushDelivery.Status.
+type PushDeliveryStatus string
+
+// PushDeliveryPageEnvelope defines model for PushDeliveryPageEnvelope.
+type PushDeliveryPageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int `json:"code"`
+	Data struct {
+		Content []PushDelivery `json:"content"`
+
+		// Page Page number, counted from 0.
+		Page          int32 `json:"page"`
+		Size          int32 `json:"size"`
+		TotalElements int64 `json:"totalElements"`
+		TotalPages    int32 `json:"totalPages"`
+	} `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // PushDevice defines model for PushDevice.
 type PushDevice struct {
+	// Active False once the vendor said the token is gone; pushes skip it until it is registered again.
+	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"createdAt"`
 
 	// DeviceToken Masked; its first 4 and last 4 characters around `****`.
@@ -2216,6 +2438,31 @@ type PushDeviceEnvelope struct {
 	Status string `json:"status"`
 }
 
+// PushDevicePageEnvelope defines model for PushDevicePageEnvelope.
+type PushDevicePageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int `json:"code"`
+	Data struct {
+		Content []PushDevice `json:"content"`
+
+		// Page Page number, counted from 0.
+		Page          int32 `json:"page"`
+		Size          int32 `json:"size"`
+		TotalElements int64 `json:"totalElements"`
+		TotalPages    int32 `json:"totalPages"`
+	} `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // PushRegistration defines model for PushRegistration.
 type PushRegistration struct {
 	// DeviceToken The token the vendor's SDK gave the device.
@@ -2226,22 +2473,25 @@ type PushRegistration struct {
 	Vendor PushVendor `json:"vendor"`
 }
 
-// PushResult defines model for PushResult.
+// PushResult A push and the state of its deliveries; `devices = queued + accepted + failed`.
 type PushResult struct {
 	// Accepted Deliveries the vendors' gateways (or delivery queues) took.
 	Accepted  int32     `json:"accepted"`
 	CreatedAt time.Time `json:"createdAt"`
 
-	// Devices The devices those users have registered.
+	// Devices The active devices the push goes to.
 	Devices int32 `json:"devices"`
 
-	// Failed Deliveries refused at once.
+	// Failed Deliveries that failed for good (token gone, message refused, no credentials, retries exhausted).
 	Failed int32 `json:"failed"`
 
 	// PushId The server's id of this push, a decimal string.
 	PushId string `json:"pushId"`
 
-	// Requested The number of userIds in the request.
+	// Queued Deliveries not done yet (waiting for a worker, or for a retry).
+	Queued int32 `json:"queued"`
+
+	// Requested The number of userIds (or deviceTokens) in the request.
 	Requested int32 `json:"requested"`
 }
 
@@ -2250,7 +2500,9 @@ type PushResultEnvelope struct {
 	// Code Equals the HTTP status.
 	//
 	// Example: 200
-	Code int        `json:"code"`
+	Code int `json:"code"`
+
+	// Data A push and the state of its deliveries; `devices = queued + accepted + failed`.
 	Data PushResult `json:"data"`
 
 	// Message Example: success
@@ -2262,14 +2514,20 @@ type PushResultEnvelope struct {
 	Status string `json:"status"`
 }
 
-// PushSendRequest defines model for PushSendRequest.
+// PushSendRequest Names its devices by `userIds` or by `deviceTokens`, exactly one of them.
 type PushSendRequest struct {
 	// Badge The app icon's badge number (iOS and the Android vendors that have one).
 	Badge *int32 `json:"badge,omitempty"`
 	Body  string `json:"body"`
 
+	// CollapseId Notifications with the same collapse id replace each other on the device.
+	CollapseId *string `json:"collapseId,omitempty"`
+
 	// Data Custom payload for the app; at most 4096 bytes once JSON-encoded.
 	Data *map[string]interface{} `json:"data,omitempty"`
+
+	// DeviceTokens Registered device tokens of the app to notify, as the vendors' SDKs gave them.
+	DeviceTokens *[]string `json:"deviceTokens,omitempty"`
 
 	// Sound The sound to play; `default` for the system's.
 	Sound *string `json:"sound,omitempty"`
@@ -2279,7 +2537,12 @@ type PushSendRequest struct {
 	TtlSeconds *int32 `json:"ttlSeconds,omitempty"`
 
 	// UserIds The IM users to notify.
-	UserIds []UserId `json:"userIds"`
+	UserIds *[]UserId `json:"userIds,omitempty"`
+}
+
+// PushUnregistration defines model for PushUnregistration.
+type PushUnregistration struct {
+	DeviceToken string `json:"deviceToken"`
 }
 
 // PushVendor The push gateway that delivers to the device.
@@ -3026,6 +3289,15 @@ type PlatformFilter = Platform
 // PlatformQuery defines model for PlatformQuery.
 type PlatformQuery = Platform
 
+// PushAppIdPath defines model for PushAppIdPath.
+type PushAppIdPath = int64
+
+// PushIdPath defines model for PushIdPath.
+type PushIdPath = string
+
+// PushVendorPath The push gateway that delivers to the device.
+type PushVendorPath = PushVendor
+
 // ReleaseId defines model for ReleaseId.
 type ReleaseId = int64
 
@@ -3455,6 +3727,21 @@ type SetConversationDraftParams struct {
 	Draft *string `form:"draft,omitempty" json:"draft,omitempty"`
 }
 
+// SetConversationMutedJSONBody defines parameters for SetConversationMuted.
+type SetConversationMutedJSONBody struct {
+	// Muted true to mute, false to unmute.
+	Muted bool `json:"muted"`
+}
+
+// SetConversationMutedParams defines parameters for SetConversationMuted.
+type SetConversationMutedParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// ChatType Whether `targetId` is a user (SINGLE) or a group (GROUP).
+	ChatType ImChatTypeQuery `form:"chatType" json:"chatType"`
+}
+
 // SetConversationPinnedParams defines parameters for SetConversationPinned.
 type SetConversationPinnedParams struct {
 	// AppId The app's key (`ak_…`).
@@ -3777,6 +4064,57 @@ type ListTenantsParams struct {
 	Status *TenantStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 }
 
+// ListPushDevicesParams defines parameters for ListPushDevices.
+type ListPushDevicesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// UserId The IM user whose devices to list.
+	UserId UserId `form:"userId" json:"userId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// GetPushParams defines parameters for GetPush.
+type GetPushParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListPushDeliveriesParams defines parameters for ListPushDeliveries.
+type ListPushDeliveriesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // RegisterPushDeviceParams defines parameters for RegisterPushDevice.
 type RegisterPushDeviceParams struct {
 	// AppId The app's key (`ak_…`).
@@ -3793,6 +4131,12 @@ type SendPushParams struct {
 
 	// XAppNonce A value never reused within 5 minutes.
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UnregisterPushDeviceParams defines parameters for UnregisterPushDevice.
+type UnregisterPushDeviceParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
 }
 
 // ListSubAccountsParams defines parameters for ListSubAccounts.
@@ -4021,6 +4365,9 @@ type DownloadApkParams struct {
 // CreateAppJSONRequestBody defines body for CreateApp for application/json ContentType.
 type CreateAppJSONRequestBody = AppInput
 
+// SetPushCredentialJSONRequestBody defines body for SetPushCredential for application/json ContentType.
+type SetPushCredentialJSONRequestBody = PushCredentialInput
+
 // ToggleAppServiceJSONRequestBody defines body for ToggleAppService for application/json ContentType.
 type ToggleAppServiceJSONRequestBody = ToggleServiceRequest
 
@@ -4066,6 +4413,9 @@ type CreateWebhookJSONRequestBody = WebhookCreate
 // UpdateWebhookJSONRequestBody defines body for UpdateWebhook for application/json ContentType.
 type UpdateWebhookJSONRequestBody = WebhookUpdate
 
+// SetConversationMutedJSONRequestBody defines body for SetConversationMuted for application/json ContentType.
+type SetConversationMutedJSONRequestBody SetConversationMutedJSONBody
+
 // MarkConversationReadJSONRequestBody defines body for MarkConversationRead for application/json ContentType.
 type MarkConversationReadJSONRequestBody = ConversationReadRequest
 
@@ -4092,6 +4442,9 @@ type RegisterPushDeviceJSONRequestBody = PushRegistration
 
 // SendPushJSONRequestBody defines body for SendPush for application/json ContentType.
 type SendPushJSONRequestBody = PushSendRequest
+
+// UnregisterPushDeviceJSONRequestBody defines body for UnregisterPushDevice for application/json ContentType.
+type UnregisterPushDeviceJSONRequestBody = PushUnregistration
 
 // CreateSubAccountJSONRequestBody defines body for CreateSubAccount for application/json ContentType.
 type CreateSubAccountJSONRequestBody = CreateSubAccountRequest
@@ -4230,6 +4583,53 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/apps (the `CreateApp` operationId).
 	CreateApp(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPushCredentials The app's push credentials
+	//
+	// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+	// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+	// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+	//
+	// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+	ListPushCredentials(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePushCredential Remove the app's credentials for a vendor
+	//
+	// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+	// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+	//
+	// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+	DeletePushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetPushCredentialWithBody Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredentialWithBody(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetPushCredential Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAppServices List the app's services
 	//
@@ -4968,6 +5368,28 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/im/conversations/{targetId}/draft (the `SetConversationDraft` operationId).
 	SetConversationDraft(ctx context.Context, targetId ImTargetIdPath, params *SetConversationDraftParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetConversationMutedWithBody Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMutedWithBody(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetConversationMuted Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMuted(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SetConversationPinned Pin or unpin a conversation
 	//
 	// Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -5368,6 +5790,32 @@ type ClientInterface interface {
 	// Corresponds with POST /api/ops/tenants/{id}/toggle-status (the `ToggleTenantStatus` operationId).
 	ToggleTenantStatus(ctx context.Context, id OpsTenantIdPath, body ToggleTenantStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPushDevices List a user's devices
+	//
+	// The devices an IM user of the app registered, newest first, their tokens masked, for the
+	// app's back end or console. Deactivated devices are listed with `active` false.
+	//
+	// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+	ListPushDevices(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPush What became of a push
+	//
+	// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+	// `failed` grow. 404 when the app has no push with this id.
+	//
+	// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+	GetPush(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPushDeliveries A push's per-device results
+	//
+	// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+	// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+	// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+	// push with this id.
+	//
+	// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+	ListPushDeliveries(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RegisterPushDeviceWithBody Register a device token
 	//
 	// Registers the calling IM user's device token with its platform and push vendor, so that
@@ -5375,9 +5823,10 @@ type ClientInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5391,9 +5840,10 @@ type ClientInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5402,20 +5852,26 @@ type ClientInterface interface {
 
 	// SendPushWithBody Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5424,25 +5880,53 @@ type ClientInterface interface {
 
 	// SendPush Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/push/send (the `SendPush` operationId).
 	SendPush(ctx context.Context, params *SendPushParams, body SendPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnregisterPushDeviceWithBody Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDeviceWithBody(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnregisterPushDevice Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDevice(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSubAccounts List the tenant's sub-accounts
 	//
@@ -5889,6 +6373,93 @@ func (c *Client) CreateAppWithBody(ctx context.Context, contentType string, body
 // Corresponds with POST /api/apps (the `CreateApp` operationId).
 func (c *Client) CreateApp(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateAppRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPushCredentials The app's push credentials
+//
+// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+//
+// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+func (c *Client) ListPushCredentials(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPushCredentialsRequest(c.Server, appId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePushCredential Remove the app's credentials for a vendor
+//
+// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+//
+// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+func (c *Client) DeletePushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePushCredentialRequest(c.Server, appId, vendor)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetPushCredentialWithBody Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *Client) SetPushCredentialWithBody(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPushCredentialRequestWithBody(c.Server, appId, vendor, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetPushCredential Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *Client) SetPushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPushCredentialRequest(c.Server, appId, vendor, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7226,6 +7797,48 @@ func (c *Client) SetConversationDraft(ctx context.Context, targetId ImTargetIdPa
 	return c.Client.Do(req)
 }
 
+// SetConversationMutedWithBody Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *Client) SetConversationMutedWithBody(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConversationMutedRequestWithBody(c.Server, targetId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetConversationMuted Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *Client) SetConversationMuted(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConversationMutedRequest(c.Server, targetId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SetConversationPinned Pin or unpin a conversation
 //
 // Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -8016,6 +8629,62 @@ func (c *Client) ToggleTenantStatus(ctx context.Context, id OpsTenantIdPath, bod
 	return c.Client.Do(req)
 }
 
+// ListPushDevices List a user's devices
+//
+// The devices an IM user of the app registered, newest first, their tokens masked, for the
+// app's back end or console. Deactivated devices are listed with `active` false.
+//
+// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+func (c *Client) ListPushDevices(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPushDevicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPush What became of a push
+//
+// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+// `failed` grow. 404 when the app has no push with this id.
+//
+// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+func (c *Client) GetPush(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPushRequest(c.Server, pushId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPushDeliveries A push's per-device results
+//
+// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+// push with this id.
+//
+// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+func (c *Client) ListPushDeliveries(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPushDeliveriesRequest(c.Server, pushId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RegisterPushDeviceWithBody Register a device token
 //
 // Registers the calling IM user's device token with its platform and push vendor, so that
@@ -8023,9 +8692,10 @@ func (c *Client) ToggleTenantStatus(ctx context.Context, id OpsTenantIdPath, bod
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8049,9 +8719,10 @@ func (c *Client) RegisterPushDeviceWithBody(ctx context.Context, params *Registe
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8070,20 +8741,26 @@ func (c *Client) RegisterPushDevice(ctx context.Context, params *RegisterPushDev
 
 // SendPushWithBody Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8102,26 +8779,74 @@ func (c *Client) SendPushWithBody(ctx context.Context, params *SendPushParams, c
 
 // SendPush Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/push/send (the `SendPush` operationId).
 func (c *Client) SendPush(ctx context.Context, params *SendPushParams, body SendPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSendPushRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnregisterPushDeviceWithBody Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *Client) UnregisterPushDeviceWithBody(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnregisterPushDeviceRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnregisterPushDevice Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *Client) UnregisterPushDevice(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnregisterPushDeviceRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8911,6 +9636,135 @@ func NewCreateAppRequestWithBody(server string, contentType string, body io.Read
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListPushCredentialsRequest constructs an http.Request for the ListPushCredentials method
+func NewListPushCredentialsRequest(server string, appId PushAppIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/apps/%s/push/credentials", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeletePushCredentialRequest constructs an http.Request for the DeletePushCredential method
+func NewDeletePushCredentialRequest(server string, appId PushAppIdPath, vendor PushVendorPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "vendor", vendor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/apps/%s/push/credentials/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetPushCredentialRequest calls the generic SetPushCredential builder with application/json body
+func NewSetPushCredentialRequest(server string, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetPushCredentialRequestWithBody(server, appId, vendor, "application/json", bodyReader)
+}
+
+// NewSetPushCredentialRequestWithBody constructs an http.Request for the SetPushCredential method, with any body, and a specified content type
+func NewSetPushCredentialRequestWithBody(server string, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "vendor", vendor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/apps/%s/push/credentials/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -11869,6 +12723,84 @@ func NewSetConversationDraftRequest(server string, targetId ImTargetIdPath, para
 	return req, nil
 }
 
+// NewSetConversationMutedRequest calls the generic SetConversationMuted builder with application/json body
+func NewSetConversationMutedRequest(server string, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetConversationMutedRequestWithBody(server, targetId, params, "application/json", bodyReader)
+}
+
+// NewSetConversationMutedRequestWithBody constructs an http.Request for the SetConversationMuted method, with any body, and a specified content type
+func NewSetConversationMutedRequestWithBody(server string, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "targetId", targetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/conversations/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "chatType", params.ChatType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSetConversationPinnedRequest constructs an http.Request for the SetConversationPinned method
 func NewSetConversationPinnedRequest(server string, targetId ImTargetIdPath, params *SetConversationPinnedParams) (*http.Request, error) {
 	var err error
@@ -14198,6 +15130,304 @@ func NewToggleTenantStatusRequestWithBody(server string, id OpsTenantIdPath, con
 	return req, nil
 }
 
+// NewListPushDevicesRequest constructs an http.Request for the ListPushDevices method
+func NewListPushDevicesRequest(server string, params *ListPushDevicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/devices")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userId", params.UserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPushRequest constructs an http.Request for the GetPush method
+func NewGetPushRequest(server string, pushId PushIdPath, params *GetPushParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pushId", pushId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/pushes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListPushDeliveriesRequest constructs an http.Request for the ListPushDeliveries method
+func NewListPushDeliveriesRequest(server string, pushId PushIdPath, params *ListPushDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pushId", pushId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/pushes/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewRegisterPushDeviceRequest calls the generic RegisterPushDevice builder with application/json body
 func NewRegisterPushDeviceRequest(server string, params *RegisterPushDeviceParams, body RegisterPushDeviceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -14346,6 +15576,69 @@ func NewSendPushRequestWithBody(server string, params *SendPushParams, contentTy
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewUnregisterPushDeviceRequest calls the generic UnregisterPushDevice builder with application/json body
+func NewUnregisterPushDeviceRequest(server string, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUnregisterPushDeviceRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUnregisterPushDeviceRequestWithBody constructs an http.Request for the UnregisterPushDevice method, with any body, and a specified content type
+func NewUnregisterPushDeviceRequestWithBody(server string, params *UnregisterPushDeviceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/unregister")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -15946,6 +17239,57 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/apps (the `CreateApp` operationId).
 	CreateAppWithResponse(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppResponse, error)
 
+	// ListPushCredentialsWithResponse The app's push credentials
+	//
+	// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+	// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+	// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+	ListPushCredentialsWithResponse(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*ListPushCredentialsResponse, error)
+
+	// DeletePushCredentialWithResponse Remove the app's credentials for a vendor
+	//
+	// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+	// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+	DeletePushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*DeletePushCredentialResponse, error)
+
+	// SetPushCredentialWithBodyWithResponse Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredentialWithBodyWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error)
+
+	// SetPushCredentialWithResponse Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error)
+
 	// ListAppServicesWithResponse List the app's services
 	//
 	// The app's four services in the order IM, PUSH, FILE, UPDATE, with their switches and
@@ -16743,6 +18087,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/im/conversations/{targetId}/draft (the `SetConversationDraft` operationId).
 	SetConversationDraftWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationDraftParams, reqEditors ...RequestEditorFn) (*SetConversationDraftResponse, error)
 
+	// SetConversationMutedWithBodyWithResponse Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMutedWithBodyWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error)
+
+	// SetConversationMutedWithResponse Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMutedWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error)
+
 	// SetConversationPinnedWithResponse Pin or unpin a conversation
 	//
 	// Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -17193,6 +18559,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/ops/tenants/{id}/toggle-status (the `ToggleTenantStatus` operationId).
 	ToggleTenantStatusWithResponse(ctx context.Context, id OpsTenantIdPath, body ToggleTenantStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ToggleTenantStatusResponse, error)
 
+	// ListPushDevicesWithResponse List a user's devices
+	//
+	// The devices an IM user of the app registered, newest first, their tokens masked, for the
+	// app's back end or console. Deactivated devices are listed with `active` false.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+	ListPushDevicesWithResponse(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*ListPushDevicesResponse, error)
+
+	// GetPushWithResponse What became of a push
+	//
+	// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+	// `failed` grow. 404 when the app has no push with this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+	GetPushWithResponse(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*GetPushResponse, error)
+
+	// ListPushDeliveriesWithResponse A push's per-device results
+	//
+	// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+	// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+	// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+	// push with this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+	ListPushDeliveriesWithResponse(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*ListPushDeliveriesResponse, error)
+
 	// RegisterPushDeviceWithBodyWithResponse Register a device token
 	//
 	// Registers the calling IM user's device token with its platform and push vendor, so that
@@ -17200,9 +18598,10 @@ type ClientWithResponsesInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17216,9 +18615,10 @@ type ClientWithResponsesInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17227,20 +18627,26 @@ type ClientWithResponsesInterface interface {
 
 	// SendPushWithBodyWithResponse Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17249,25 +18655,53 @@ type ClientWithResponsesInterface interface {
 
 	// SendPushWithResponse Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/push/send (the `SendPush` operationId).
 	SendPushWithResponse(ctx context.Context, params *SendPushParams, body SendPushJSONRequestBody, reqEditors ...RequestEditorFn) (*SendPushResponse, error)
+
+	// UnregisterPushDeviceWithBodyWithResponse Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDeviceWithBodyWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error)
+
+	// UnregisterPushDeviceWithResponse Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDeviceWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error)
 
 	// ListSubAccountsWithResponse List the tenant's sub-accounts
 	//
@@ -17833,6 +19267,241 @@ func (r CreateAppResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPushCredentialsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushCredentialListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON200() *PushCredentialListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPushCredentialsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPushCredentialsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPushCredentialsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPushCredentialsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeletePushCredentialResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON200() *EmptyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePushCredentialResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePushCredentialResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePushCredentialResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePushCredentialResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetPushCredentialResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushCredentialEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetPushCredentialResponse) GetJSON200() *PushCredentialEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetPushCredentialResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetPushCredentialResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetPushCredentialResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetPushCredentialResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetPushCredentialResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetPushCredentialResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetPushCredentialResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetPushCredentialResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetPushCredentialResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetPushCredentialResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21484,6 +23153,89 @@ func (r SetConversationDraftResponse) ContentType() string {
 	return ""
 }
 
+type SetConversationMutedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConversationMuteEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetConversationMutedResponse) GetJSON200() *ConversationMuteEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetConversationMutedResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetConversationMutedResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetConversationMutedResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetConversationMutedResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetConversationMutedResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetConversationMutedResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetConversationMutedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetConversationMutedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetConversationMutedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetConversationMutedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SetConversationPinnedResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24028,6 +25780,234 @@ func (r ToggleTenantStatusResponse) ContentType() string {
 	return ""
 }
 
+type ListPushDevicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushDevicePageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPushDevicesResponse) GetJSON200() *PushDevicePageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPushDevicesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPushDevicesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListPushDevicesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPushDevicesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPushDevicesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPushDevicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPushDevicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPushDevicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPushDevicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushResultEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPushResponse) GetJSON200() *PushResultEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPushResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPushResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPushResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPushResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPushResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPushDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushDeliveryPageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON200() *PushDeliveryPageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPushDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPushDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPushDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPushDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RegisterPushDeviceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -24202,6 +26182,89 @@ func (r SendPushResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SendPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnregisterPushDeviceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON200() *EmptyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnregisterPushDeviceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnregisterPushDeviceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnregisterPushDeviceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnregisterPushDeviceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26012,6 +28075,81 @@ func (c *ClientWithResponses) CreateAppWithResponse(ctx context.Context, body Cr
 	return ParseCreateAppResponse(rsp)
 }
 
+// ListPushCredentialsWithResponse The app's push credentials
+//
+// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+func (c *ClientWithResponses) ListPushCredentialsWithResponse(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*ListPushCredentialsResponse, error) {
+	rsp, err := c.ListPushCredentials(ctx, appId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPushCredentialsResponse(rsp)
+}
+
+// DeletePushCredentialWithResponse Remove the app's credentials for a vendor
+//
+// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+func (c *ClientWithResponses) DeletePushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*DeletePushCredentialResponse, error) {
+	rsp, err := c.DeletePushCredential(ctx, appId, vendor, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePushCredentialResponse(rsp)
+}
+
+// SetPushCredentialWithBodyWithResponse Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *ClientWithResponses) SetPushCredentialWithBodyWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error) {
+	rsp, err := c.SetPushCredentialWithBody(ctx, appId, vendor, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPushCredentialResponse(rsp)
+}
+
+// SetPushCredentialWithResponse Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *ClientWithResponses) SetPushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error) {
+	rsp, err := c.SetPushCredential(ctx, appId, vendor, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPushCredentialResponse(rsp)
+}
+
 // ListAppServicesWithResponse List the app's services
 //
 // The app's four services in the order IM, PUSH, FILE, UPDATE, with their switches and
@@ -27163,6 +29301,40 @@ func (c *ClientWithResponses) SetConversationDraftWithResponse(ctx context.Conte
 	return ParseSetConversationDraftResponse(rsp)
 }
 
+// SetConversationMutedWithBodyWithResponse Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *ClientWithResponses) SetConversationMutedWithBodyWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error) {
+	rsp, err := c.SetConversationMutedWithBody(ctx, targetId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConversationMutedResponse(rsp)
+}
+
+// SetConversationMutedWithResponse Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *ClientWithResponses) SetConversationMutedWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error) {
+	rsp, err := c.SetConversationMuted(ctx, targetId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConversationMutedResponse(rsp)
+}
+
 // SetConversationPinnedWithResponse Pin or unpin a conversation
 //
 // Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -27847,6 +30019,56 @@ func (c *ClientWithResponses) ToggleTenantStatusWithResponse(ctx context.Context
 	return ParseToggleTenantStatusResponse(rsp)
 }
 
+// ListPushDevicesWithResponse List a user's devices
+//
+// The devices an IM user of the app registered, newest first, their tokens masked, for the
+// app's back end or console. Deactivated devices are listed with `active` false.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+func (c *ClientWithResponses) ListPushDevicesWithResponse(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*ListPushDevicesResponse, error) {
+	rsp, err := c.ListPushDevices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPushDevicesResponse(rsp)
+}
+
+// GetPushWithResponse What became of a push
+//
+// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+// `failed` grow. 404 when the app has no push with this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+func (c *ClientWithResponses) GetPushWithResponse(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*GetPushResponse, error) {
+	rsp, err := c.GetPush(ctx, pushId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPushResponse(rsp)
+}
+
+// ListPushDeliveriesWithResponse A push's per-device results
+//
+// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+// push with this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+func (c *ClientWithResponses) ListPushDeliveriesWithResponse(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*ListPushDeliveriesResponse, error) {
+	rsp, err := c.ListPushDeliveries(ctx, pushId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPushDeliveriesResponse(rsp)
+}
+
 // RegisterPushDeviceWithBodyWithResponse Register a device token
 //
 // Registers the calling IM user's device token with its platform and push vendor, so that
@@ -27854,9 +30076,10 @@ func (c *ClientWithResponses) ToggleTenantStatusWithResponse(ctx context.Context
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27876,9 +30099,10 @@ func (c *ClientWithResponses) RegisterPushDeviceWithBodyWithResponse(ctx context
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27893,20 +30117,26 @@ func (c *ClientWithResponses) RegisterPushDeviceWithResponse(ctx context.Context
 
 // SendPushWithBodyWithResponse Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27921,20 +30151,26 @@ func (c *ClientWithResponses) SendPushWithBodyWithResponse(ctx context.Context, 
 
 // SendPushWithResponse Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27945,6 +30181,40 @@ func (c *ClientWithResponses) SendPushWithResponse(ctx context.Context, params *
 		return nil, err
 	}
 	return ParseSendPushResponse(rsp)
+}
+
+// UnregisterPushDeviceWithBodyWithResponse Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *ClientWithResponses) UnregisterPushDeviceWithBodyWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error) {
+	rsp, err := c.UnregisterPushDeviceWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnregisterPushDeviceResponse(rsp)
+}
+
+// UnregisterPushDeviceWithResponse Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *ClientWithResponses) UnregisterPushDeviceWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error) {
+	rsp, err := c.UnregisterPushDevice(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnregisterPushDeviceResponse(rsp)
 }
 
 // ListSubAccountsWithResponse List the tenant's sub-accounts
@@ -28602,6 +30872,196 @@ func ParseCreateAppResponse(rsp *http.Response) (*CreateAppResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest AppEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPushCredentialsResponse parses an HTTP response from a ListPushCredentialsWithResponse call
+func ParseListPushCredentialsResponse(rsp *http.Response) (*ListPushCredentialsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPushCredentialsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushCredentialListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeletePushCredentialResponse parses an HTTP response from a DeletePushCredentialWithResponse call
+func ParseDeletePushCredentialResponse(rsp *http.Response) (*DeletePushCredentialResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePushCredentialResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetPushCredentialResponse parses an HTTP response from a SetPushCredentialWithResponse call
+func ParseSetPushCredentialResponse(rsp *http.Response) (*SetPushCredentialResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetPushCredentialResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushCredentialEnvelope
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -31861,6 +34321,74 @@ func ParseSetConversationDraftResponse(rsp *http.Response) (*SetConversationDraf
 	return response, nil
 }
 
+// ParseSetConversationMutedResponse parses an HTTP response from a SetConversationMutedWithResponse call
+func ParseSetConversationMutedResponse(rsp *http.Response) (*SetConversationMutedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetConversationMutedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConversationMuteEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseSetConversationPinnedResponse parses an HTTP response from a SetConversationPinnedWithResponse call
 func ParseSetConversationPinnedResponse(rsp *http.Response) (*SetConversationPinnedResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -33931,6 +36459,189 @@ func ParseToggleTenantStatusResponse(rsp *http.Response) (*ToggleTenantStatusRes
 	return response, nil
 }
 
+// ParseListPushDevicesResponse parses an HTTP response from a ListPushDevicesWithResponse call
+func ParseListPushDevicesResponse(rsp *http.Response) (*ListPushDevicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPushDevicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushDevicePageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPushResponse parses an HTTP response from a GetPushWithResponse call
+func ParseGetPushResponse(rsp *http.Response) (*GetPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushResultEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPushDeliveriesResponse parses an HTTP response from a ListPushDeliveriesWithResponse call
+func ParseListPushDeliveriesResponse(rsp *http.Response) (*ListPushDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPushDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushDeliveryPageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRegisterPushDeviceResponse parses an HTTP response from a RegisterPushDeviceWithResponse call
 func ParseRegisterPushDeviceResponse(rsp *http.Response) (*RegisterPushDeviceResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34082,6 +36793,74 @@ func ParseSendPushResponse(rsp *http.Response) (*SendPushResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnregisterPushDeviceResponse parses an HTTP response from a UnregisterPushDeviceWithResponse call
+func ParseUnregisterPushDeviceResponse(rsp *http.Response) (*UnregisterPushDeviceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnregisterPushDeviceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
 	}
 
 	return response, nil
@@ -35767,6 +38546,15 @@ type ServerInterface interface {
 	// CreateApp Create an app
 	// (POST /api/apps)
 	CreateApp(w http.ResponseWriter, r *http.Request)
+	// ListPushCredentials The app's push credentials
+	// (GET /api/apps/{appId}/push/credentials)
+	ListPushCredentials(w http.ResponseWriter, r *http.Request, appId PushAppIdPath)
+	// DeletePushCredential Remove the app's credentials for a vendor
+	// (DELETE /api/apps/{appId}/push/credentials/{vendor})
+	DeletePushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath)
+	// SetPushCredential Set the app's credentials for a vendor
+	// (PUT /api/apps/{appId}/push/credentials/{vendor})
+	SetPushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath)
 	// ListAppServices List the app's services
 	// (GET /api/apps/{appId}/services)
 	ListAppServices(w http.ResponseWriter, r *http.Request, appId TenantServiceAppIdPath)
@@ -35902,6 +38690,9 @@ type ServerInterface interface {
 	// SetConversationDraft Save a draft
 	// (PUT /api/im/conversations/{targetId}/draft)
 	SetConversationDraft(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationDraftParams)
+	// SetConversationMuted Mute or unmute a conversation's notifications
+	// (PUT /api/im/conversations/{targetId}/mute)
+	SetConversationMuted(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationMutedParams)
 	// SetConversationPinned Pin or unpin a conversation
 	// (PUT /api/im/conversations/{targetId}/pinned)
 	SetConversationPinned(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationPinnedParams)
@@ -35998,12 +38789,24 @@ type ServerInterface interface {
 	// ToggleTenantStatus Enable or disable a tenant
 	// (POST /api/ops/tenants/{id}/toggle-status)
 	ToggleTenantStatus(w http.ResponseWriter, r *http.Request, id OpsTenantIdPath)
+	// ListPushDevices List a user's devices
+	// (GET /api/push/devices)
+	ListPushDevices(w http.ResponseWriter, r *http.Request, params ListPushDevicesParams)
+	// GetPush What became of a push
+	// (GET /api/push/pushes/{pushId})
+	GetPush(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params GetPushParams)
+	// ListPushDeliveries A push's per-device results
+	// (GET /api/push/pushes/{pushId}/deliveries)
+	ListPushDeliveries(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params ListPushDeliveriesParams)
 	// RegisterPushDevice Register a device token
 	// (POST /api/push/register)
 	RegisterPushDevice(w http.ResponseWriter, r *http.Request, params RegisterPushDeviceParams)
 	// SendPush Send a push notification
 	// (POST /api/push/send)
 	SendPush(w http.ResponseWriter, r *http.Request, params SendPushParams)
+	// UnregisterPushDevice Unregister a device token
+	// (POST /api/push/unregister)
+	UnregisterPushDevice(w http.ResponseWriter, r *http.Request, params UnregisterPushDeviceParams)
 	// ListSubAccounts List the tenant's sub-accounts
 	// (GET /api/sub-accounts)
 	ListSubAccounts(w http.ResponseWriter, r *http.Request, params ListSubAccountsParams)
@@ -36079,6 +38882,24 @@ func (_ Unimplemented) ListApps(w http.ResponseWriter, r *http.Request, params L
 // CreateApp Create an app
 // (POST /api/apps)
 func (_ Unimplemented) CreateApp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListPushCredentials The app's push credentials
+// (GET /api/apps/{appId}/push/credentials)
+func (_ Unimplemented) ListPushCredentials(w http.ResponseWriter, r *http.Request, appId PushAppIdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DeletePushCredential Remove the app's credentials for a vendor
+// (DELETE /api/apps/{appId}/push/credentials/{vendor})
+func (_ Unimplemented) DeletePushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetPushCredential Set the app's credentials for a vendor
+// (PUT /api/apps/{appId}/push/credentials/{vendor})
+func (_ Unimplemented) SetPushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -36352,6 +39173,12 @@ func (_ Unimplemented) SetConversationDraft(w http.ResponseWriter, r *http.Reque
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// SetConversationMuted Mute or unmute a conversation's notifications
+// (PUT /api/im/conversations/{targetId}/mute)
+func (_ Unimplemented) SetConversationMuted(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationMutedParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // SetConversationPinned Pin or unpin a conversation
 // (PUT /api/im/conversations/{targetId}/pinned)
 func (_ Unimplemented) SetConversationPinned(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationPinnedParams) {
@@ -36544,6 +39371,24 @@ func (_ Unimplemented) ToggleTenantStatus(w http.ResponseWriter, r *http.Request
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListPushDevices List a user's devices
+// (GET /api/push/devices)
+func (_ Unimplemented) ListPushDevices(w http.ResponseWriter, r *http.Request, params ListPushDevicesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetPush What became of a push
+// (GET /api/push/pushes/{pushId})
+func (_ Unimplemented) GetPush(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params GetPushParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListPushDeliveries A push's per-device results
+// (GET /api/push/pushes/{pushId}/deliveries)
+func (_ Unimplemented) ListPushDeliveries(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params ListPushDeliveriesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // RegisterPushDevice Register a device token
 // (POST /api/push/register)
 func (_ Unimplemented) RegisterPushDevice(w http.ResponseWriter, r *http.Request, params RegisterPushDeviceParams) {
@@ -36553,6 +39398,12 @@ func (_ Unimplemented) RegisterPushDevice(w http.ResponseWriter, r *http.Request
 // SendPush Send a push notification
 // (POST /api/push/send)
 func (_ Unimplemented) SendPush(w http.ResponseWriter, r *http.Request, params SendPushParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnregisterPushDevice Unregister a device token
+// (POST /api/push/unregister)
+func (_ Unimplemented) UnregisterPushDevice(w http.ResponseWriter, r *http.Request, params UnregisterPushDeviceParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -36749,6 +39600,102 @@ func (siw *ServerInterfaceWrapper) CreateApp(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateApp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPushCredentials operation middleware
+func (siw *ServerInterfaceWrapper) ListPushCredentials(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId PushAppIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPushCredentials(w, r, appId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeletePushCredential operation middleware
+func (siw *ServerInterfaceWrapper) DeletePushCredential(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId PushAppIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "vendor" -------------
+	var vendor PushVendorPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "vendor", chi.URLParam(r, "vendor"), &vendor, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "vendor", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeletePushCredential(w, r, appId, vendor)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetPushCredential operation middleware
+func (siw *ServerInterfaceWrapper) SetPushCredential(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId PushAppIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "vendor" -------------
+	var vendor PushVendorPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "vendor", chi.URLParam(r, "vendor"), &vendor, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "vendor", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetPushCredential(w, r, appId, vendor)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -39155,6 +42102,61 @@ func (siw *ServerInterfaceWrapper) SetConversationDraft(w http.ResponseWriter, r
 	handler.ServeHTTP(w, r)
 }
 
+// SetConversationMuted operation middleware
+func (siw *ServerInterfaceWrapper) SetConversationMuted(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "targetId" -------------
+	var targetId ImTargetIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "targetId", chi.URLParam(r, "targetId"), &targetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "targetId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetConversationMutedParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "chatType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", r.URL.Query(), &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "chatType"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "chatType", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetConversationMuted(w, r, targetId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // SetConversationPinned operation middleware
 func (siw *ServerInterfaceWrapper) SetConversationPinned(w http.ResponseWriter, r *http.Request) {
 
@@ -40977,6 +43979,308 @@ func (siw *ServerInterfaceWrapper) ToggleTenantStatus(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// ListPushDevices operation middleware
+func (siw *ServerInterfaceWrapper) ListPushDevices(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPushDevicesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "userId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userId", r.URL.Query(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "userId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPushDevices(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetPush operation middleware
+func (siw *ServerInterfaceWrapper) GetPush(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "pushId" -------------
+	var pushId PushIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "pushId", chi.URLParam(r, "pushId"), &pushId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pushId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPushParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetPush(w, r, pushId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPushDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListPushDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "pushId" -------------
+	var pushId PushIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "pushId", chi.URLParam(r, "pushId"), &pushId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pushId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPushDeliveriesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPushDeliveries(w, r, pushId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RegisterPushDevice operation middleware
 func (siw *ServerInterfaceWrapper) RegisterPushDevice(w http.ResponseWriter, r *http.Request) {
 
@@ -41074,6 +44378,39 @@ func (siw *ServerInterfaceWrapper) SendPush(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.SendPush(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnregisterPushDevice operation middleware
+func (siw *ServerInterfaceWrapper) UnregisterPushDevice(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnregisterPushDeviceParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnregisterPushDevice(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -42918,6 +46255,30 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Post(options.BaseURL+"/api/push/send", wrapper.SendPush)
 	})
 	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/push/unregister", wrapper.UnregisterPushDevice)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/push/devices", wrapper.ListPushDevices)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/push/pushes/{pushId}", wrapper.GetPush)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/push/pushes/{pushId}/deliveries", wrapper.ListPushDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/apps/{appId}/push/credentials", wrapper.ListPushCredentials)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/apps/{appId}/push/credentials/{vendor}", wrapper.DeletePushCredential)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/apps/{appId}/push/credentials/{vendor}", wrapper.SetPushCredential)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/conversations/{targetId}/mute", wrapper.SetConversationMuted)
+	})
+	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/file/upload", wrapper.UploadFile)
 	})
 	r.Group(func(r chi.Router) {
@@ -43192,6 +46553,299 @@ func (response CreateApp413JSONResponse) VisitCreateAppResponse(w http.ResponseW
 type CreateApp500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateApp500JSONResponse) VisitCreateAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentialsRequestObject struct {
+	AppId PushAppIdPath `json:"appId"`
+}
+
+type ListPushCredentialsResponseObject interface {
+	VisitListPushCredentialsResponse(w http.ResponseWriter) error
+}
+
+type ListPushCredentials200JSONResponse PushCredentialListEnvelope
+
+func (response ListPushCredentials200JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPushCredentials400JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPushCredentials401JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListPushCredentials403JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPushCredentials404JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPushCredentials500JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredentialRequestObject struct {
+	AppId  PushAppIdPath  `json:"appId"`
+	Vendor PushVendorPath `json:"vendor"`
+}
+
+type DeletePushCredentialResponseObject interface {
+	VisitDeletePushCredentialResponse(w http.ResponseWriter) error
+}
+
+type DeletePushCredential200JSONResponse EmptyEnvelope
+
+func (response DeletePushCredential200JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeletePushCredential400JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeletePushCredential401JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeletePushCredential403JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeletePushCredential404JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeletePushCredential500JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredentialRequestObject struct {
+	AppId  PushAppIdPath  `json:"appId"`
+	Vendor PushVendorPath `json:"vendor"`
+	Body   *SetPushCredentialJSONRequestBody
+}
+
+type SetPushCredentialResponseObject interface {
+	VisitSetPushCredentialResponse(w http.ResponseWriter) error
+}
+
+type SetPushCredential200JSONResponse PushCredentialEnvelope
+
+func (response SetPushCredential200JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetPushCredential400JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetPushCredential401JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetPushCredential403JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetPushCredential404JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetPushCredential413JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetPushCredential500JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -47862,6 +51516,114 @@ func (response SetConversationDraft500JSONResponse) VisitSetConversationDraftRes
 	return err
 }
 
+type SetConversationMutedRequestObject struct {
+	TargetId ImTargetIdPath `json:"targetId"`
+	Params   SetConversationMutedParams
+	Body     *SetConversationMutedJSONRequestBody
+}
+
+type SetConversationMutedResponseObject interface {
+	VisitSetConversationMutedResponse(w http.ResponseWriter) error
+}
+
+type SetConversationMuted200JSONResponse ConversationMuteEnvelope
+
+func (response SetConversationMuted200JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetConversationMuted400JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetConversationMuted401JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetConversationMuted403JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetConversationMuted404JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetConversationMuted413JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetConversationMuted500JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetConversationPinnedRequestObject struct {
 	TargetId ImTargetIdPath `json:"targetId"`
 	Params   SetConversationPinnedParams
@@ -51048,6 +54810,284 @@ func (response ToggleTenantStatus500JSONResponse) VisitToggleTenantStatusRespons
 	return err
 }
 
+type ListPushDevicesRequestObject struct {
+	Params ListPushDevicesParams
+}
+
+type ListPushDevicesResponseObject interface {
+	VisitListPushDevicesResponse(w http.ResponseWriter) error
+}
+
+type ListPushDevices200JSONResponse PushDevicePageEnvelope
+
+func (response ListPushDevices200JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPushDevices400JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPushDevices401JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListPushDevices403JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPushDevices404JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPushDevices500JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPushRequestObject struct {
+	PushId PushIdPath `json:"pushId"`
+	Params GetPushParams
+}
+
+type GetPushResponseObject interface {
+	VisitGetPushResponse(w http.ResponseWriter) error
+}
+
+type GetPush200JSONResponse PushResultEnvelope
+
+func (response GetPush200JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetPush400JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetPush401JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetPush403JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetPush404JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetPush500JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveriesRequestObject struct {
+	PushId PushIdPath `json:"pushId"`
+	Params ListPushDeliveriesParams
+}
+
+type ListPushDeliveriesResponseObject interface {
+	VisitListPushDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListPushDeliveries200JSONResponse PushDeliveryPageEnvelope
+
+func (response ListPushDeliveries200JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPushDeliveries400JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPushDeliveries401JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListPushDeliveries403JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPushDeliveries404JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPushDeliveries500JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegisterPushDeviceRequestObject struct {
 	Params RegisterPushDeviceParams
 	Body   *RegisterPushDeviceJSONRequestBody
@@ -51268,6 +55308,113 @@ func (response SendPush429JSONResponse) VisitSendPushResponse(w http.ResponseWri
 type SendPush500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response SendPush500JSONResponse) VisitSendPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDeviceRequestObject struct {
+	Params UnregisterPushDeviceParams
+	Body   *UnregisterPushDeviceJSONRequestBody
+}
+
+type UnregisterPushDeviceResponseObject interface {
+	VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error
+}
+
+type UnregisterPushDevice200JSONResponse EmptyEnvelope
+
+func (response UnregisterPushDevice200JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnregisterPushDevice400JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnregisterPushDevice401JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnregisterPushDevice403JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnregisterPushDevice404JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UnregisterPushDevice413JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnregisterPushDevice500JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -53605,6 +57752,15 @@ type StrictServerInterface interface {
 	// CreateApp Create an app
 	// (POST /api/apps)
 	CreateApp(ctx context.Context, request CreateAppRequestObject) (CreateAppResponseObject, error)
+	// ListPushCredentials The app's push credentials
+	// (GET /api/apps/{appId}/push/credentials)
+	ListPushCredentials(ctx context.Context, request ListPushCredentialsRequestObject) (ListPushCredentialsResponseObject, error)
+	// DeletePushCredential Remove the app's credentials for a vendor
+	// (DELETE /api/apps/{appId}/push/credentials/{vendor})
+	DeletePushCredential(ctx context.Context, request DeletePushCredentialRequestObject) (DeletePushCredentialResponseObject, error)
+	// SetPushCredential Set the app's credentials for a vendor
+	// (PUT /api/apps/{appId}/push/credentials/{vendor})
+	SetPushCredential(ctx context.Context, request SetPushCredentialRequestObject) (SetPushCredentialResponseObject, error)
 	// ListAppServices List the app's services
 	// (GET /api/apps/{appId}/services)
 	ListAppServices(ctx context.Context, request ListAppServicesRequestObject) (ListAppServicesResponseObject, error)
@@ -53740,6 +57896,9 @@ type StrictServerInterface interface {
 	// SetConversationDraft Save a draft
 	// (PUT /api/im/conversations/{targetId}/draft)
 	SetConversationDraft(ctx context.Context, request SetConversationDraftRequestObject) (SetConversationDraftResponseObject, error)
+	// SetConversationMuted Mute or unmute a conversation's notifications
+	// (PUT /api/im/conversations/{targetId}/mute)
+	SetConversationMuted(ctx context.Context, request SetConversationMutedRequestObject) (SetConversationMutedResponseObject, error)
 	// SetConversationPinned Pin or unpin a conversation
 	// (PUT /api/im/conversations/{targetId}/pinned)
 	SetConversationPinned(ctx context.Context, request SetConversationPinnedRequestObject) (SetConversationPinnedResponseObject, error)
@@ -53836,12 +57995,24 @@ type StrictServerInterface interface {
 	// ToggleTenantStatus Enable or disable a tenant
 	// (POST /api/ops/tenants/{id}/toggle-status)
 	ToggleTenantStatus(ctx context.Context, request ToggleTenantStatusRequestObject) (ToggleTenantStatusResponseObject, error)
+	// ListPushDevices List a user's devices
+	// (GET /api/push/devices)
+	ListPushDevices(ctx context.Context, request ListPushDevicesRequestObject) (ListPushDevicesResponseObject, error)
+	// GetPush What became of a push
+	// (GET /api/push/pushes/{pushId})
+	GetPush(ctx context.Context, request GetPushRequestObject) (GetPushResponseObject, error)
+	// ListPushDeliveries A push's per-device results
+	// (GET /api/push/pushes/{pushId}/deliveries)
+	ListPushDeliveries(ctx context.Context, request ListPushDeliveriesRequestObject) (ListPushDeliveriesResponseObject, error)
 	// RegisterPushDevice Register a device token
 	// (POST /api/push/register)
 	RegisterPushDevice(ctx context.Context, request RegisterPushDeviceRequestObject) (RegisterPushDeviceResponseObject, error)
 	// SendPush Send a push notification
 	// (POST /api/push/send)
 	SendPush(ctx context.Context, request SendPushRequestObject) (SendPushResponseObject, error)
+	// UnregisterPushDevice Unregister a device token
+	// (POST /api/push/unregister)
+	UnregisterPushDevice(ctx context.Context, request UnregisterPushDeviceRequestObject) (UnregisterPushDeviceResponseObject, error)
 	// ListSubAccounts List the tenant's sub-accounts
 	// (GET /api/sub-accounts)
 	ListSubAccounts(ctx context.Context, request ListSubAccountsRequestObject) (ListSubAccountsResponseObject, error)
@@ -53993,6 +58164,93 @@ func (sh *strictHandler) CreateApp(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CreateAppResponseObject); ok {
 		if err := validResponse.VisitCreateAppResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPushCredentials operation middleware
+func (sh *strictHandler) ListPushCredentials(w http.ResponseWriter, r *http.Request, appId PushAppIdPath) {
+	var request ListPushCredentialsRequestObject
+
+	request.AppId = appId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPushCredentials(ctx, request.(ListPushCredentialsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPushCredentials")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPushCredentialsResponseObject); ok {
+		if err := validResponse.VisitListPushCredentialsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeletePushCredential operation middleware
+func (sh *strictHandler) DeletePushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
+	var request DeletePushCredentialRequestObject
+
+	request.AppId = appId
+	request.Vendor = vendor
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePushCredential(ctx, request.(DeletePushCredentialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePushCredential")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeletePushCredentialResponseObject); ok {
+		if err := validResponse.VisitDeletePushCredentialResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetPushCredential operation middleware
+func (sh *strictHandler) SetPushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
+	var request SetPushCredentialRequestObject
+
+	request.AppId = appId
+	request.Vendor = vendor
+
+	var body SetPushCredentialJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetPushCredential(ctx, request.(SetPushCredentialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetPushCredential")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetPushCredentialResponseObject); ok {
+		if err := validResponse.VisitSetPushCredentialResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -55271,6 +59529,40 @@ func (sh *strictHandler) SetConversationDraft(w http.ResponseWriter, r *http.Req
 	}
 }
 
+// SetConversationMuted operation middleware
+func (sh *strictHandler) SetConversationMuted(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationMutedParams) {
+	var request SetConversationMutedRequestObject
+
+	request.TargetId = targetId
+	request.Params = params
+
+	var body SetConversationMutedJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetConversationMuted(ctx, request.(SetConversationMutedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetConversationMuted")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetConversationMutedResponseObject); ok {
+		if err := validResponse.VisitSetConversationMutedResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // SetConversationPinned operation middleware
 func (sh *strictHandler) SetConversationPinned(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationPinnedParams) {
 	var request SetConversationPinnedRequestObject
@@ -56179,6 +60471,86 @@ func (sh *strictHandler) ToggleTenantStatus(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// ListPushDevices operation middleware
+func (sh *strictHandler) ListPushDevices(w http.ResponseWriter, r *http.Request, params ListPushDevicesParams) {
+	var request ListPushDevicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPushDevices(ctx, request.(ListPushDevicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPushDevices")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPushDevicesResponseObject); ok {
+		if err := validResponse.VisitListPushDevicesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPush operation middleware
+func (sh *strictHandler) GetPush(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params GetPushParams) {
+	var request GetPushRequestObject
+
+	request.PushId = pushId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPush(ctx, request.(GetPushRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPush")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetPushResponseObject); ok {
+		if err := validResponse.VisitGetPushResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPushDeliveries operation middleware
+func (sh *strictHandler) ListPushDeliveries(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params ListPushDeliveriesParams) {
+	var request ListPushDeliveriesRequestObject
+
+	request.PushId = pushId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPushDeliveries(ctx, request.(ListPushDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPushDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPushDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListPushDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RegisterPushDevice operation middleware
 func (sh *strictHandler) RegisterPushDevice(w http.ResponseWriter, r *http.Request, params RegisterPushDeviceParams) {
 	var request RegisterPushDeviceRequestObject
@@ -56238,6 +60610,39 @@ func (sh *strictHandler) SendPush(w http.ResponseWriter, r *http.Request, params
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(SendPushResponseObject); ok {
 		if err := validResponse.VisitSendPushResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnregisterPushDevice operation middleware
+func (sh *strictHandler) UnregisterPushDevice(w http.ResponseWriter, r *http.Request, params UnregisterPushDeviceParams) {
+	var request UnregisterPushDeviceRequestObject
+
+	request.Params = params
+
+	var body UnregisterPushDeviceJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnregisterPushDevice(ctx, request.(UnregisterPushDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnregisterPushDevice")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnregisterPushDeviceResponseObject); ok {
+		if err := validResponse.VisitUnregisterPushDeviceResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -56850,645 +61255,691 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1JjxtJti74Vwzs2xCZ5WQ4h5hRuJcKURIzFUMFQ6m8N6knGt2NpFc4zTzdnBFi6gnITW96/YC37U3n",
-	"the96B/w/kkCD90/o2HnmPlAunOIMW+VEoVSkPTBhmNnPt/5UnLENBCc8UiWjr6UAhrSKYtYCJ/aQfAD",
-	"m79l1GWh+uwy6YReEHmCl45KVxNGaBC8kOSazS0yEiGR3pgzl4TslxmTkSSCk1DMIibJrRdNxCwilJMB",
-	"DYKuOyC/zFg4J/EbayWr5KnnTvB9VonTKSsdlX6qtoOg+gObl6ySdCZsStVY/iVko9JR6X/ZSSawg7/K",
-	"HRx36etXS0/hb+pVa2ZAygN6/emP334fVNRQ2Gc6DXz1fnr9yWVT8cmZ0MiMEcaeDBFmVLJKauJeyNzS",
-	"URTO2N2Geya4w5bH2iY31J8xwtkNC0nIZpK5sKoeJ7tk6nG1zGvWEB+dHtaUfn7H+DialI72WlZp6nHz",
-	"8cAqRfNA3Suj0ONjM7wrb8pkRKfB8hDfc+8zmXq+70nmCO5KIkYkmrAFslgzyOQF6YEGNIpYqO76Lz/b",
-	"1cOPX+pWfe/rv5TyRvnSF841c99LFnbd/F2fSRaSSJChupSIkMw4/JndeXXVJ9tuFOz6MPOeu+6+vh0G",
-	"Po/YJeXjnO0/54wM5xEjofrdIgP1Qf61P7PtpjPyQhnBn6yK3/jUfDFYce1AzVz/qm+Us9HI+0x8oAL9",
-	"hOyi4OV2tW43mkU7iZMoILTG7l7err1iN57D8jasTWREhz4jnmsoyoWLLXI78ZwJCXzqMEm8iHhcei5T",
-	"0xKzCP5k1JmQkPmMSvZCklD4vphFtT7/oDmSF1lEcH9uLsJrmKueoEikbtskYKHDeERoyIgYjVjI3Fqf",
-	"Z5blYFRvsdbuyGGM1vf2aQHNuGaWBYtTbxxkjmE9d6nELfcFdc/gmYvL9drzGVGvA5Z8InjEeFR95clA",
-	"SE9do1YpYjReTMEZGXs3jBMawRdAI2QWqHfUCiYC/xTu8O76SahhvqVysjyB3tt2tbG7Z4Y38ny1c0B3",
-	"FvHFLQurDpWMTNjnLGkejhpOi9Xd/WGT7jp77GBk0/qw4TTdFtsd7dn79YPGYZO2hrvOnrvPDkaH1B7W",
-	"nYbbZK3RLt0zUw1oNElmOlGDXHW6F3gTrY4+ftlrFTCn7uhMcHZKIydn5p0rOpYwacf3FMFNhO/KY0LJ",
-	"VN1Ayuq8fjeokDGLJGnarUJe2h0pbs+q+KIiYrMbrdwxTk8mNLqaB6xAcH6YsGjCQjKIaDhmkZLmniQU",
-	"2Wq51z17865TUaeQknEoZgEpv7k8f3+xIFjxugL6cvQI7sxXzRT0jDrcVZIlj7P6czJlUtIxk8QJGY2Y",
-	"q06CCMmQjUTISDTxJIm8KTsig4bd2KvarWpj/6rRPNo9PNo9HJByqI6Tx9XW9blk4Q0LX+At5FfBGazF",
-	"5esT0mw2Dxc5R84TC9aE6TlsugTdqbr8tedHLNTL8EZtR9e9UBSew2hht15I4rnZrYLvP9l2Pf+IjPGp",
-	"d94rPSo9xh/Y/FaE7mX8qCUJzj4Da5aMhs4E2Fz5ZOJxJoH1v6ORxy2ieETV45JxxfZu2AL1TZjvi4KF",
-	"vsYRrJxP5hzZ6/ldd3qKRFa0+kov0XT4QhIkoqWNUEc2fw+8uy9/PDAzUDlecfizBwaYtDoe84Blh3rV",
-	"+emqYH2n+IKNCVkPSA+vF9Ew2v4w01GklL78s2zbR/C/9WfZIm3p0Z3ehPLxhHpkOCcuG9GZH216ys27",
-	"ChZHxtO7xzm/0oy5mNQEcHDFseG8Z9i2kkAJK8jn3ovKcZYajWB4CLW4O8UPBUyLk+5pMo/cQRawrdmD",
-	"ae7fC49fonlzyaY0vM5jrlxEqJOll1fcchYSyl1C3anHZXb8/+9/+7//v//r//mf//v/8T//t/+zgFxC",
-	"fF+RKqZY0zIz0ix2E9ZaW8sji3ni8ovPA3nFOOUrSTOCK15IwmdTFnrO4rbWG3fhgCMRTmmkruPRnmKi",
-	"U49709k0za89HrGxPkQXNM8QU9+qcQ1ZaBFHzLhiMKNQTIldtFIBXTCGNL8oHdlWZlRNdZim9LMela3+",
-	"Sw3Tzh+mTyP1EH3881kicL1AX1k4Tv37xnzHvDozjlhqJFTcPnt1ed59tf61dzuHmWFcohVXZPjTICA3",
-	"LJSe4OrwhWQ44y7YF89CY3q0vYhGM7l+ByVcVysWHNFMbrx7mXfDaHrer0UUL71fWeF71W259N1YR+Br",
-	"F6gnHI/6mrUWbap2LMEmWoQSlznelPoE+c6iAlUkDcL4JXclxMXBwgRmw7YDfGIVx5OzYZXiZcVsr/kk",
-	"JInsuR0Eq8aLXtMi9mzb9acbaY+FN57DthwwKXMRES+S6pcf2Lyy2QzWO3rvNYmVJIKXZGZhESqJ70kl",
-	"g4Zz8qZzRXZo4O3QIJA7X2CwX3f0jVnNovW0e7QBf4MLJSremtWxY0J9n9xOGCdi6kURcx+I96WHVfqq",
-	"BhoyGQguGQQ+XlJXn2L1yUEXmvqTBoHvOVQNfOfvUo0+JefUlS6urVVyaURLRz9/KY085rvKeJ9Sz1cL",
-	"htaJsoJmMiJDRii5ob7nElZVlxDquiGTsvT1Y/pizZ3IULhzMqGSUE5YGIrwiMCTj8iax1lmjY5K9dLX",
-	"TReqo17R4TfMF2B/fbWW1No4gmMsBxiip7YSBnJMBmoxBkCoUrv0mO9KZZeBoKip8ZwIPvI9544rfmhW",
-	"nM98P71uWtifCJeRJmGfYQzUV0beHJTxRDl5lPVB+STFLHTYwuth2q9FOPRcl/G7zbtZNG+1zN1TwzXU",
-	"driepENfaatCm8E0CB6NLGbRhPFIzYC5FhnOImX+qOMsbpmrLAxXwCBgEbo8YiGnPjz2Lguxmxy5xYXw",
-	"9LPxtCjzHg+S55K9Ud1p0EO2O9x3W06zXnlMItAOnRH1fOYewzHQgyQODUOPSUJJanCRIL/MRMRggc5E",
-	"9FrMuHs3ImkVrY3ShtW2jODZjzT5M0HkDIIweAosdAxDYFi7h4EaPS4jyh1GXMEkDAuWjJR/ev+300+9",
-	"zuWP3ZNOr2LWo6tmOWXK/robxdSLj44n9fA8HIiXvIvMWfSovMK8F38aKsmuD89w5vmRej8swQWd+4K6",
-	"V0K8o+GY3Yky6ivZx8jzYSS+er5iGZSTut062N3fs22MxzzmSmD8CWw0LVDEDUMJ43tTD1fhSohTyuda",
-	"Wss7rUKjUHhEQpAp5XNCo4hNg0gek5BF4VxpKXs20WHux1qESxrpqSqGgS82TkzjgyBiZIahBnWpLqq2",
-	"RzqfAqNCsCqpX3IibvoJkSC31IMIfTKHJa1OjfQ9p7NoIkLvV3ZHplR4/KaelB4fq43XGgSJxDXjj0lr",
-	"8AKiM1hoNAuB8PVIrHgcIiTsc6A0YyC+91zOgkCEEXNPmetR8FHf6RzubnIOQYBy4k21P+mxFgNONsS6",
-	"1RvFiFDw7pMUX5xQ7vrKpPgavxozhtCG7YCum/EBgZ/z3/TnmiOmpZRrINaN0zHkbD5Kc8mbaJm3mTB4",
-	"8rIO/kV60cz1RPbBC3ku9eLnXlAp872k7Yj4jMqIHBBnQkPqRCyUFqTjKKUWfxOcEZ9FkXbvqo+uN/Yi",
-	"UnYmzLlGky2KNYNj0rJt9MrfenIxWiWbTshgRCtnc1A8m0vh5zh3TtvdM0VbahzaAaEYfURCNlZ2ZaiU",
-	"tdgli2oLjBEJJOW3IKHwtZHJlT34Mzy7ZJXar07h31edHzvvzi86lyWr9GO386FzWfpYPFxtm6lt1Y/r",
-	"nLVfvusoRf1Vt4d/5t7vTj0OAcXCAKeymqPYKQB+d09GIY1EKIlkjCALDEIRsDDy0CbUwaR2lDGDXRqx",
-	"aoTBmqWhuJ6Uwr8xNy3F0HkSCSC3FDR0vP6YKD4A4X46lIxHFVDaKfG9G31DLX1+0qNQdyo939juS6My",
-	"wdqEtSe/TZkSKidqAxatffTdrfBFG1s857Fw+HNf+TXtbPg5FUjW+SXmzuzQrNRuJDQghn9nTpSlAePE",
-	"p75/PgJ7fKUnmY7ZKYto6av1ZXH7E57uRWwq1yb1JWT4NR4hDUM6X5q0efTyTD4uzSXm3RvPKeH2S3NC",
-	"kbPpPGApF8cOj1gxcIzdFUXtDOu4y3mkNzSi4fvQz0mjmQbRHN1GmC4pGTxgiS7vcqaZz6I1J9pMC840",
-	"Xr/6ROsb7n6muedc89xssI3XQnDf46w41ycyaZPgfEoLuQ9s2BPONYuICJQWxYlSmWNzjovb1AuHQviM",
-	"cvXGmdyMKcRh2niWVmr307sYz6KQKSA9Pi9X0GfiAdhCMpvn4Qup1dyGMQRBLkOgQWBy/lDdqEGueI8p",
-	"1WcASlSUOMLlCzKQ8NMPbD4AbcTjZKROGaRzmgwOyuUt2kkX572Uf/yYqOMwv52wkBHmS6Xfsjk8Z0ql",
-	"Us/KmAfZgjf7FP5M1L0+B3Vv8N133303IEMW3TLGK5j2scCpML97wyxwqxTPeXmV9lpkwj5TE+BKRmPm",
-	"bpnBs88OCyI8+H+fyYhMqcsW0yWbVI3eabj1B+OOqdGuYkWKbyj2CHmnC3lDkN87FWp2kfZRLr3IczeL",
-	"81hk8MVzvyL1DHRIZKBWKwmU/PHb7znRn6VIR7G+k4z9lRr3CRYKLI3ZEG7+yEdiFsa0bWnyJSJ0WUi6",
-	"pxa5eN97a5HX3Xcdi7y/eNW+6kAsZCOuowgKHrzMdKzSLHC32+aFk+6l1LX0tCxD+GmKTq1ClnEno8jl",
-	"3UHw9BwuCLbkal0ezGAVF1626lC8Dplid5+jYyU4cRUsE+0i14wFOiF4FoaMRyR1N9B0v9QvEcdnVPGA",
-	"aP1JStmOu/VGniqxkqi3MaQX1g4eXLC5mj+uLDCCihcq4/ohbT2rsxHM5MRCP4laE1xFXXq0spgnlbpN",
-	"rz/93K7+B63+alcPP3380rT26nk53DDe51MggnvbE8EzGRJBcAdFoUgQtskoZHLiz0koIkzyNBdbRhbW",
-	"nkUSZ+ltXQHCut+LZd+24iqPa+cw6IIDir8+B9HocW1LNijucuuoTExUjAgFrfM4o0lmFSgth7UWCa4x",
-	"pUnlmqSMQ4A1szsZgy1l/CxsYmtTnSMeaD6/vGZzmFcQVHXAMfZoyyTwq1fgmKzVJ7PUvO/UmdIYD206",
-	"XKHhGD/4ylyp1KW5tJl+lhUvbXoBCkkVbnweWtVa1l2I9Z0nH+eA3VtH3Go270H4nkyYc10g0mODTPt8",
-	"jLwGtzi6mHXWRpwoEjIShEwqBQiMOzAiJlTiy8CBHc5YjtN2QvmY+WKc65Z0dR1drhNJ54XA+3BQ7Ysf",
-	"XkhCh1L4s4iR95fvMg6bWejlnYmRCB2G41xRiwrJO3oddNXRWEAUjB+TEVXm6fKc4ft830p8XWriqZ/l",
-	"hDZ29zaftC7Jyyu/27z6zcJM0Y1fqq5WfAjiUZmlXsEeIxGy3P2EHAz1KwnomJEy9W/pHHli97x3nM4F",
-	"0hlnaRO1sslWp3KN1h23H1OXJnee5TvQF85fsrdZ6irgh6kD+Rw8Mc0PtuMkeo2WDSrMwtxYi1vNBO7i",
-	"5VjFN65yOYVFBlhgPaSSYV01OCBu6jt46uWOMl/kDg2ud/BKVM50qbamTF2lnSI0/L1Gg+uB9jHHUAtg",
-	"EOXQ7Vpv8gLLKlJeNjiOU4/3TIj8x+zpWIotFQwr9bS4UmDjggCrFMyGvicnKzz2HjrqwcEXX23WcgKx",
-	"90j7zm+pvLuPXpeeX2At+drs/OzVK3j21SKXLqSDxSHen3Vf5TPr3BGQcve8V8nl4+u3Xsbh4C1KGrLi",
-	"YNtT8ETc3BhiEOFI1cKkX599ZJqjZQ9r8YGzkgzpBTq04voNpK8se0stYdZflz5XBYJHv/85hI4RHXcS",
-	"OM/p3IkHfl8fT2ouz7gBd/D46DvfQ/ZfTsLKzI+8gIaRUtim2bBOSpjSINhJACweTn2IS5tKWWdoHWv1",
-	"lkWp5xezzWNiliWtfVokZCNwdmrdNMMyhx6nUPiw3tDQIwUrIc9GWCGcs8PtchlRwETRbEiSIfPFrRKM",
-	"acOlnBqCcZyAUVc5JjQiUyEjkmJri6IgWx3WwPpHe12R2N3UgmVhHK8XlKUt5EdOEPlF485IAwIDM9S4",
-	"MURwhyUKxOrJ1dcVdm5uySwQUfe8ZxEBl1I/TVY5imCmTrh18JgycHkGxsSXE3HLSSTADpaII6Y9TqRe",
-	"q9egrPYeYYetRGuuJJu5njhJWPmC8fr+Vff8mLizkGpsHZOPu8x4zEVQKr28+ZjRm1a2iqutcklmhtSy",
-	"tK3bLNcMJH080rwFSeFr5dhmD52WU5Bj4yiGFBKNwRVnpxSq54+RMvPwCSxrlvvJJXl6q7cQ46nbnk2Z",
-	"ygz9XtrUwmyecxO21adeQnV7ypGyhKzGppRHnhOz49P29+eXtdPu2fll7aJ9dfJWZzXzRKgEIasaoVce",
-	"1GuNml0dsojW6oOKRdQEaMjcPh/O48dXzeODkDnMZdxhx1DP4pIpi6iaASkP/gLoi3Gqu+OwIFpGWlMi",
-	"ob4sE1LGbNn+rz/Xq4cfESnQtg6+Vvr92sbflqvqA8aCqx//Uu73a5kvKt9V/jXXRj6hvl8oKE7a7959",
-	"AmkBMWr4+GP3Ved82WlNfR/ZylbAcNYW8iW2ppflsnr7C11/m5XG3bMfu1edVxZpn5x0LuCvy873nRP4",
-	"66R9dtJ590792Tl7pf457fZ6nVcL0rvZ2E4c6bWIh5zHIE9oEDkTuiyLHPyhCDYAi+wk4y4ZUucaCT0J",
-	"9mVDX3tDe9R0bFY9GNm02nJ2d6uHdLdZbYzqo73RvnPoNnKTqLBao2ClYXiESkLJxdkbAsdAhxWSN6tv",
-	"j+AxOwEfHw+pZHsty/vx5fnlrf3Dm7Fot9vts977Sef9uN1uv1X/1xYn7X9X/9b3/t7y1R+12oKzPv+x",
-	"pfUbYtbUzG3Fljw5qzSksAWLjHHiUqUGMTIdAB/llhmcCK54Gs3P6jnnzEAS3XjsFotoBGfVSFQFB5Qy",
-	"TPt3Uo/JDV9FmwRTE6w7q+SGdBQVRJo4RNAw24hls/FyFRyfyujU1CJtuoXmhq8f84qLfGWeR6b0NXaz",
-	"olYX6jonzrDMsdBLl1Ba4HHO3Hw3dcio22O/FIfdXkgCaF9TGl6TMo0LcgeS/TKoHBPbrE808fhYjU1d",
-	"vmEoKobAekD4rWUVlKsRxQUbC74SA4SWVA0uztoiEw9AqAj77Pgzl206u/tmDaYAwlJQj2mCy04u2c14",
-	"zw2tr0seTB/Vp+dIaT6xDVtK3fdsOnR28PdSohfn86wbsa0anb73kqFb8v6ceiV7Qvs2w6CSU4wuyTvw",
-	"oXX8Y9sssvxTnJzU9OPXHU21sM9KFbCz96CKFGRMdiAyb5PVHWQWKBVU2QMeV+xXSRnI0MpIomNdM0Sm",
-	"jHJMB0YxmksBa/DilvcAvA8JTlXhNJwNvIBQ+Wt8gMyUAa90tKdLhlP5xxvcAy47pQOkCnU3uC2u60U/",
-	"8PpUtWRp1NWLFGKKl+NRxNnw8HAL1y2X+jGnWz88zzzHOpi4oKw8pR6PP4kwXX9bQfvFi6SpnlkOfBgg",
-	"skzqYXOzxEO2WU33BvnkS9XZeaHyTWkAt8QqRRpVMpsa29iMQ8K9Z1sPdJEZmiFYqZW2YvrIEkXqnetJ",
-	"4+nZYpYyt2GKMxmJacoLQl3XQ8fRRWoYqM0veEje967OT8kfv/03KCD8vnd+RvDRcaagy0Yex2SwpSV7",
-	"xabinRh7uX4uKINAlAdTRwZfQfKdFxEZUe5Kg3d6r3ghIkTIld5rHImMRCDJrQivPT4+hkxdos73WJ3y",
-	"GHsc66M2c2ojUEbR/L//cAUOnUFbY3eA6DoiLxkNWUj++O33ARG6MkrdsPPHb7+nqihW+L83hMnNnBaN",
-	"6ZEsl5U4ynHJP67a5Sc/Ewl9bXEc4psKpWpaeG3p71PLxQsDbDF9v5AGIRkK4tIuPaiFob7nLJQGJt/f",
-	"L/gWjzAlHvN2NVEbcqeyV0XkDCVJEWwX4LOot5Cf3jpoHNaby0mpH7/s5Wc1xe+9mIWBkBkn0GXnTbd3",
-	"BXAVl51e5+rTRbvX+3B++apklXrvX35qn5ycvz+7yvUOwXN/ZKE30uAvy/ueI09ddrNOmt7AM/NA8duY",
-	"z6oYKzAR0rBt7ck8JpTchoKPcQHxS0latp1ZvvxShQJtJx5I4Xamp//kh3V5A7Y4tBAAfJQh524Z13UW",
-	"a3xdG45/GaBRzhyHyaQHl7oT8IvSU8wpSMXce6iSRmFsMDLJhMoY1dGThLouc0kAfanwihxXZu7h7vwy",
-	"oz5aNG+vri5SAMcxVaYRzNOZpYlbMoWSgzPNzV8sCHn0S3a/pKSevtci/VIdvwHAwIVyrkXeUv/4L+td",
-	"5gsJeGbouScnA9D0eKT3Wm0uzhDatLVs20rAh2KS3MhLBM9C6MavhVS8dSlJ6qlLvFNjquZRbYxGahFE",
-	"P4sB5OCmGHOUlCkSdUAjbCGSXCQXwJcMz8uBy8khwrU4rKupBee2mkpeez4rDDS+7kLoItfzZ1xUi82a",
-	"Cq22rbo6/QkSV0xbKjWOopXr8pHI825kVmghAYx7o5EB+o8MRlpWl8JY2t8DNs5Vlieb9LrKbXJ1nG6D",
-	"pclo28qbYjURsyQV/6Zh9EJiqra63CKuFzInEoBNqh4VBBgeWEs9+cniLwvreDaijgWxZoorTLbyqioL",
-	"NSddVaG2Qfe1w3VVlyohBiijF+9fvuuefHp/+Q4jP5JFVp8nfDHKoM0DA8SS84mQESlPBBcztQjkp+pr",
-	"Ed7S0GVu9SIU2smX/vatkJGGC1ldV7Rc/TMpWZrcdep2mnat4kJ7Q/xPro3Fp24b/i/CsYh9dYXm0x18",
-	"jLkabe564WYVc9rzyw/ty1fgsUiA/IgjAnViEL7DG3uc+safazoW4tXcNZV/SlwMfYb5CDna0zTu0LR5",
-	"KyerZN6+4U1LK5O8NXd1Qo9x9/kyAKNbQYbMgUaHMBT5pMl/YUGfHwT8hoCNaWAIo4uxnZMacjMLPfzN",
-	"YvJPk3SIm/tsgUdNW/cLOSZzeHqGlyzfNiwP7iqOv2xfqaj0lVV9cJEHFegr3PXXl82ZLD2lZodMzWWh",
-	"eO6ic/aqe/bmHnVzKw4ajv8FJAyyzc5PmO4ls1U3l02r0DI3JrVokVi1EyFzmHejzJbbidCrKpNFNeA+",
-	"q898uoVNautT77ZS/cKMPZou60p2vZgr6Jk906Eyx+Ou5+qZeVo8/AdgbakZPe9mbMvoYnjePwWkZwoQ",
-	"d6MmpVbp78LjyLNWoWXqEoUpnRMqr5Vup+4j5QT015NYMOSgDZGgfBNEu63kgzusQ+ndApmXiygXJ+cq",
-	"lYKG15ChoKGb5bGrAUUT0N9NwkO6pNRZHss7bHCkC8r0gsHgJKwb9iq0EGU7YDxeac0OZd4qrgMeTqtK",
-	"epGK0Yj1yNcpVUBBmG6xhvjXV2ZtT7Q45K5bhD8IYJd4kSRDJj1XGzFIxxu7A5MNndLPXbxjN+XEjYEH",
-	"c3xMG4CzJxSbuq9lH+7lXJumqNXVkHlYdeklK9zOJ2e8GlN6S2ab31c/STK1iDMRknGDqgdYrCGaKRmY",
-	"+uK+0Gl3VAKkV/u36scvdavILwWDS3VPfRCtd1w045irEcT40oziz63/6oG8LED8wgayIkTc7JT2mB0T",
-	"8aKiYd1LA9c89j+LEj5boYJDhBzWT17LFbSxQulOxMhsK3375Xyt7r14Up6H8aSP6rY8KHXvsynhy5O4",
-	"lx6eN69n35g7aeOnIOrWqCVL51idkO14c9rzdqe8Pxityfq7VwbSOg+ZztSL51h4KnHtnpem9f49ADkn",
-	"s3keSk6t5t2IWLbdHLd0Rv29nyI79bj+WF+z3BsokM9LNg9BMM9HKnciEtMIyeR5nX84gyQv06fotHP6",
-	"sqA3Edy/CssRlUudORMJXahxTCKlXBOfjSIiZhHAeiud2gvJDfXzgCu3tAaf0pTKMZ2WKLs7LU5q5yYb",
-	"8YUkQSgMONm9XUHrV+kOpgT7HIV0uzTmdkHuMmK5x0XGagWOyeDL10GxMyVZ0O0DVqn2+/l5nMuRpW1L",
-	"+h5Z/uLab9MmICa7J2dHCcFvwY6S4UJf4Jzgdvz9uqxMvHD1msA1z7cyepJ3WZ/uNBBhPi+Jm9YJ4sFV",
-	"x5j9OqSRAz0BgBXHnBcxv2G5PD6O735whvzYfMPAaR2QH7yXCD3FuCN0/e5K9rGWDTzAmV5JiLibL9UG",
-	"Fbp7NvRrYzflDS+OtaLlWv2QyZkfQQqruopIxqO4B4ukU92IZWMf6MJclbZ4Ca9Y0YBlo1ksamd6tZKH",
-	"xGtiRrrpVjwfY0jTw925Q2qNc3T/OE9z0ZOHvk3YdNOaGx1YM+4zKckASQPynDuXl+eXBf4s82KjVZ5c",
-	"dtpX0K0Sm/Wov+D+XMVy66QO/cLVaaLxCl0URFaukniKZpS6JwLeZhF0cAKLxCgLwLVBWGC6hkduZ/k/",
-	"oiKxwco8mw22uEP3s8ZyZvV8pzq1snc51KusLG01PIOddQexfskCnzo6lHY7ET4jA3jMQAv6RxTm+abZ",
-	"lTdlrz0/txN4m/jCoT5RCn9cMPKr4IyUAYjAiESIBb2Q8BNgllBOLl+fkGazeQg3L1hkLTunKKv1tYp/",
-	"NJI/rswfR0t/GCCuj1/q1uHXyr+W/+O//vyX6sel6wrQubpTOi7Omu+ett8sp81PmDeeRAV4Wmmwzrvl",
-	"vUeT2XTIqedvTIB3ypS3SreeG03WTSMnoT6Pd74TWFFVuJTvzk/aV93zs+XDpksgshPIb0Pm08iLZq4h",
-	"chz0YRo1tXqYB23mCz5evrF+kLkTPi7dWlTzsFokxwNNvzt/3VaVgd4JK+HOtaPrIAxWjN8oOgVQBdka",
-	"a6M8rKuwTgMTbINFkMOgn6/4+l5hjRVwBlsjGGxeFq43bYPC8PVx0LyC7oeEREjR35NrNWna30KbOWXh",
-	"CpFz2rl804HiAcluWJhUCch0fYBDOZEMoRixdERp5TqwXlAlsHmMI1MvkIQ56mvCHFYp8iJ/+wqxRZKB",
-	"h1jpgeftfAqC7v6oS47vMR6dyjEerrXJD07R9qHjFbQ1qEbXiD0AEncjrjPK2/180K63+o71DV1CMS0A",
-	"gIKIxWUxhhxgz+nWTCY5TOgUR8rThHoLuncCV+VBm3ARkoBC1UOCapSLjZ7jr9mu2mUqx5vQwqm+DEgR",
-	"9qmgRVYRMpeeBLYZHqqJe9HE44C8swjnuAnrFpsY/p5J6dbp3IuQW2byCb3iDLLeczPhFYes43pRYXFk",
-	"/oJwdguYkgsqf32vebAlXESxeZuM76lZf1Fx1Eq2n6rWyita0MaT5yIwaOpYpGCO7UYrD8mibjXs/Fw6",
-	"/dpnc2bEK3UvJ0ZqFs+119s6LU4TzmPcf1edn65KVmxVAu5zySoZwGddo52ylBD8qGSVzs6vuq//vWSV",
-	"Lrsnbz/p5yTg0eZD/CSsQSxZpb+9P7/qQPz68k0n18t4RiPvZhUaOIcLIOpgALvLqfYIZIecvEZI8d5E",
-	"hJF+Ug9eUDmCjnmRwE7myBslwewZAAN3RSRXookfx+DhhrUO5+av8tST0uPj+MFoWFBJ7IrV50pTVx8W",
-	"8cyleWT6PXIZUrxes1dCiid+hwUvxBfban69M2L4mYi80bxQQ0RaQEQsk4aP/TJMd5WV8MGKKWujf3OV",
-	"TN2Tx3/PA4bo4u9MJ5zFIArjUThP9fVE3CFh7iO+GOeZfvkIyh8mFBNsXcEXcMgNu0RpFmMp11xPSuHf",
-	"LPDR7NV5m0CdSBQmhWYR+HSuNJT2wryE4uMG5chKxezmBsg3SXbw8jVCeH0+7MBV56x9dkXowigscn7R",
-	"w0OEY7BI++LiU69z+WPnklCwZbEjtmkC7FDft8j7nvo5zr+AdYr5lXpTySqdX/QUv4ofV7JK6rZcfnKX",
-	"1oks0qb75h7U19SJJKFDMdNBUSAZrKOF4I2rqAQKZySdk/IoZAy6Q1Vy3acbNy9cDeCMwhv8CRMMJUPG",
-	"NSdlPpuy0HNgXIqAdXNlXIRFbBEt5pdNdnh5AVlMGLn2uB5A+uXZg3La6fXabzoWASUecPvP359dWeRD",
-	"5+Xb8/MfsiPRV6+187FhXUy0yfmxzGHOjN5Kg8Tq7V9XKJPmNc+mzmQY3v10msX5PLlis7SgW2g354Hc",
-	"HMEulXXkTj3+b/VGswVNBe8BbZc8E0ocngaR7jyQvYhGnow8JydpwPQSq956LkNdhIXymLjMZxHyXmnF",
-	"n7qnhnVjxZqRVG5cxhYy4F/4oPyedVrbyhnM2ZLaJmNYFytpSaYkEhfRhnapmkGOjhgEEjmvGbKe44ZP",
-	"BYCbXiTCPAg7AIgBk8j3scOZS4a+GEpShua4Ssz9IC0yBBVUVizCqDNRqxl53FGrB4fQrCL4ZjYcFzx/",
-	"eUSvzKPhd6N1QfARxrfh08eMq/O3GtBCJnREblnIQHOdLS7t+sInmRfcMoSW3TpDhhtOwzPB2fxXxCSe",
-	"Rx+QTaP2VdHVhu8z7tB3VEb7r+g8/7Wx0xQgsqXHHUamnsu98UR9/ExcOpeEjgUpR8Kl8zg4Ef+G3v7K",
-	"lqO6Ug/bfkQwhg1fJbjvcXYiOGcgWfMX4AMb9oRzzeAAmCuxEpaLW6WSqHX3uIwodzbupB7M5ITJXq5d",
-	"cjGTE7BHDLpiZqpQpav5I5ERDdVZLCvjMID01AQLZdMlDzlanTIXRt2JiOaAmjHcn/mhvp1XKYs/WIRB",
-	"Abhr2Dl82OjhuaDRsqQZbuaQLdJa3omID73hYVkea2UkR3olMzucR2pZtrVWRj6DTpOW0FsoNLGOWAAg",
-	"OFYadSofiviejI7JQIuXBchL9eOyvA5y083Um7UDw4qlFGDK2Rv6xPMSDQoujURE/Y7PpkxT8kbO6Ij6",
-	"apTyLtmIAbZt0aBk2fdnnp1HTBepLq7GKtWtS0tWqXveyzVBFSd6BU1ZH6RyGPu7XuWHS0+haPgYHP1Y",
-	"Ld+C4w+d41vEmdBQ2WGhUufEjLtk8N133303yDX6NzZC79Lc9l6J/MsnwoBHI2j6DWBBMF/wsSSRqOWj",
-	"FHMXcTtXDnkmJz/ilbk2ZpzWl2ndCtdnd2qbEoGEYJ6cYaVodRtuNZOTSzb2ZBQWIEmvJNqrOOEhgqa7",
-	"avleSNJ79QMZ0xuW2tSljK3DvbVm2l2o897Ekd36ZeIo2vai7GBTLp+j/jPfu2GhQfPD58sXZEwjBtDN",
-	"ZREqBdcDjORfZmzGZIVEQlxvyM7vzKJkEeY79qfGPEjoqEwmaptDoCAWFjSmXpVZX7gkpk05jXItrYIH",
-	"K61jw8gYxIzV9RahC2602nahMYNSUPBeHWMQI4I8J7b09H0bTW1RGOI80+9ONs9KiC6VsL/aKZaQ8LNw",
-	"ru2zX9RdvVWAdkPqFvXGpEFAPEfwF5LAVXEYyDvvxQZcm7uh8FxzLtHuBHIXfNmcy3ZgP1T/rcvPHAp3",
-	"nlseua4Rq17TLXqfQNsUEtA5YNmOdPCABkGSHqxejQjBmHXyfe/8rLoqUVgqLaTgpIGCEgllqM2PyUDj",
-	"4wziN8u5jNj0hVzC+80rDs1PBlq/TlHk97BZ+vIo34pbopSMFOcFKK2J8HH30/YnDJtyIkYjZcZoPnic",
-	"lXl6jlgrKaZeFK1r099o1Q8b61v1a6axUnuCNHUY8vxeSEp1e3VqllWace+XGdM/K1rLL5cAlVznXwGd",
-	"F/GcH2N5nVc8IidGGuLx09IQppvVLWKl/uKsV7JKr09OS1bp7fv2h063ZJV+6rbPT7sQgLrASPmP6p+3",
-	"52fnlxDU7v7H+1wL4G8zERXn2EFQXAdQQxb4epS/qJtkknqRk3C3bNPBTW6cObZxYtJdwrDpd1nFQdlL",
-	"Ldb/JD3bisKnLyQgipMyxXA8h+goJRGj04pFqC+F6ejCU6FW15OKPcG9tS3d/vfoCre+v5vu6FAItH2J",
-	"eQYX6HzKiZab5AfoOaDDiNpVlWq4lN3KUPi+mEUXLHQ0qa+a1WX26txSED1Mfeky8dz7jRmYpOzPK5at",
-	"V9Cq49Vl+/WV7oKJHj6LAGB7723nFYrExN1XFqORUncrFvnQvXr76rL94QyvufWiiRvSW07KXICIAdUP",
-	"r04zKnhfySrF7yhZpfhZubzokkmWB1m+lGfDbokhJ8yIYR7kVA7AVBtY6ngMgPAGoO0MFMUNiruqPO7x",
-	"vkd/xajYKg3VYmnbNO6rMALU92q8OKbH0yrFYm8dM10Z6Lv0nMkV+xzdqWVdnKOlRQzUb7vCmU0Zj0wh",
-	"dzkdk6fkIhSSnXphKAC27W8zz/eV2IxofGd+4sKl9t3mWLDbdai7k9WZmnZOGrHpwpCL2JHflOGmvhNy",
-	"aM0gdW8GCiPUl+BXxrrPfDkV7sxnXRe//Fcd8/wr/qg/6R4PtbXtFbbwxU0pd2kkwnl+xvCUfm7HzvbC",
-	"VFkmI5NnZ3LsoA0FbC0JZ1xp9xqqbwRBC+J7Uy/aCKlv6vHsEFYRRDYdUN2t13Utp+en5so7+oBiPr0O",
-	"XhF8q/HVGQRDL9KAJ7dU3gNd/F4yzirJCW3s7qHLf/N2LIX1gjke/43gDrOiExvFbUIDyFFiGshN9QmC",
-	"RS9sTCjJexZpb/E4pE9Plp2kkBEXNiMOJehFzrKZrNc3TVEfVzDPJ/edxFx7C8+JuefZcp+SQd8r7yk9",
-	"j2db+G3zncx970HFzAkDzfzIC2gYQY6h0t4vzntXJCXTUDm9dyPZBZkbQxiXFtKpbDuFrpwq+vH8AqNM",
-	"yxqDvBUzoaHHKRzPZbmSlnzrsJRzJOF2Yug/iRBbFh3xykD93EKnrwkNmaIW46PXJof2MwP7XjBiVjun",
-	"6usdUw8iBO7K/4H+8lnxaWqPFm2jTEIHvoiUkWIrqeTyHMDqY6USuIIhhj4knuhyA+KKBUw0Z0Kj6kTo",
-	"PMA84OrqxzSKdfXjF9vaa+ZL80uu9IIhda5zoGeejBwj8eNDbHfeNufvIkJ0nEyYU4ANjY1m4952yHUc",
-	"df1x+hudaqGLNCCRSHBfY9pNqMT3EA+b2+YYwdis/IOx65cHo6/QUwZ/kiQ05RjQIzExJ5x4fvOFe1lC",
-	"Cfd9IQk1LexWdK770xhJ8T4U2T4ZAbE4Zyy6xV5nEOBIbb+utR8Lj4/B9AGxkrP78H3+poSp85cDka45",
-	"rX6hJ4nwXVPBmqUN06BN2R6xoyj/nY+u+T8I9072LauBxytmLZ+ftcf9GXS5NLPZRpnLkdErpXJ5ONd/",
-	"d91Knoy+t1DuMe7GPrlixz0NImdCi3uiQ0f0OFCtL8cmpMfErI5BMUt1JwQPA4hF6Hh50r64Onnb/qsY",
-	"jZbqd/NKfvA9eaL7dSim5E1Ha8J0Fk129NUPM55csMK7+TOTZu8bOU5Nc/jCyID+Pe/cqN0+LYKfayfx",
-	"JwHhp9pClqHOdjjCOiP2OSJeJJk/As/QVeenq3TTZnQ/9rl2O+rIMGC46edg8GukzsSt3gSYqzoAipjU",
-	"6Ek55Q0lf/z2O0mjWFQWSifTGAylXvfsDdS1xuZm6Uu/NAv9fumoX5pEUSCPdkCY1Vx2U/s8+8XjU4/X",
-	"HDFN2rTSodMvfU2VtCfYTFgqD/HLT7bdgK18aDyIItmVTUrR23YMm+bpIDXiRHKmMWRCFs1CLnXFADbX",
-	"ieu819F1ymDfsqT+LkAIBoOgqC2dmmFcxEjKuM8VU+GYdJEhZag0q9TuV6OzCbxB/lkLFeNW5nPOURuF",
-	"TE78OQlFRCPmAv/xHEau2RyKE0a653mWpLxsWVPLtusbZZBL5oQsyh3KXotM2GdqEpqSvNGsibI73HP2",
-	"3QN2OLJpfdhwmm6L7Y727P36QeOwSVvDXWfP3WcHo8Oc31lzlKt94Jw3IY9e6tJcv2D6Wen5rt6ZJ1cd",
-	"UkSxhd7Qyy6UCQl2TyEe2Hub1PAjvGduOHCxec1maBC6XawIM03MFqtGl1ourcmAy+uHkz8edTpWjeQY",
-	"rTPdQChusgZ5E0OW23woHVXV95WsUvvkpHOByKiXne87J+rP3GWcDVNo8vfO8Y5VhmQ5XXbzb/qTEkbF",
-	"QaL4lmZjIy6wXML4ziPvWK6FtQlKWLIUBihss/CAvsmEB/KOcz4mV07TotzzHY8LlKZn6dadGsOT85iE",
-	"QrfhMfFdz+bnTw/8Xp7+7FyecQO29fYvnKhlveHVaffsiLAbFs6x1n4xUQkYnytq5FXnx8678wvAWHDJ",
-	"j93Oh87lEQJi0SDuVQlyRfZ5GSWmJFMoK6kQHQjWUA+YBXRM4P1wa/J46CjqSwGwDsb7WYXi6D7HG0m5",
-	"e4od4eLCAUunUmN9BJlSTsdQnBO7VeNkLajRREXfJO3p5ijxICBFT80wl2VjmVxuokIBztjV4vsLq4xj",
-	"XroZC76PhMgB/8pmqLGqupRoYNOsjIbGfFuKlfpdxUpHp5f0opnriVzVbyNBgRu3Sk5o+WDERSwg4q1d",
-	"JyvwFU/OIjRJbsEa8I5n481mwPfiy8kcnmnBt+XHGQJMad6ds/bLd6Arvur28M9ixoO3FybgnU+9iAx0",
-	"Be8AingScO6hcOcVgLHyvQB9a+gfRc142ULUz1l+TRTOmK4Tlin+amkHt64aXujsvrKt0kKe2iJYkE5D",
-	"W/QVlRUD/b53foZ2+WrnwZUYj32mzZ9iPS6Zcx5y4oMYmVn70rwxl6OYJMPF7jl3xAIOGWe3d8MALkTa",
-	"NRC7ULeSRtklE0Z1a5Ft8XUL1+LpzzqMbYtj/r6g3jTTHSy3LXFWyGpf4J37D//IQm8039R8eYp02wIf",
-	"M7w6b8N14Cc/UKArpF5Ik2uoLsMiquHM813ALkuclxp/hExYyCrHxKfhmIXQlJ7dIomuqJWBPBTbzgRA",
-	"6nnay4+ey0QhGwNgw2PizjRqnMeJxBqhZdZrLipAtk+g3f/ZcfytZKnyaOgDG06EuH4Y90qROGzHOBnk",
-	"Ft+nW1t5kSSSRZHHx5IMZ5EiOMgC4AIsrvzwK7sxuAYbaVN6ip0bxnObMG2cBIxmW7518Pa0fVLtvW03",
-	"dvcQAnBEfqr+NPtlWu15Y06jWciOCLp/U27f2PucSnvQC9/nIjQO63SoB21GQqXGGNAxHeYqRqnWcwmT",
-	"AM25B+n5l5fY8EGxDFP85THM5rg4713lwmDnVvtjz78bjRZhyChe8G2K/PVmn8ANK7WXOGMrkx6cS2ab",
-	"UpdMLdIG9yiWkX9k9atXTPDJ5bxhFFtI+szBK5D3MFNCY74AJXizobpwyDTIhDEETBBNYoZwFt7TTX2D",
-	"sOkGIKeWtErLooUm32h48xo2E0LAbY9xtwZgL0kLg9SjzDfaPZFrkmRpI5dv4E4ro0OfICj69Zk6xAB/",
-	"ygUJWcBoJDcuHl1keEkJ6eG29aPxHN55j9R3fpsZrbWI1xPjquZSy02ldKmw+UVGdK44bzRhc8XmtFGV",
-	"LhWqW9vYS3dkMSgWeilxlE3LzTFGw3QvKuSr4FpMh6qV6SM4S0dEl4e8PXsrYmHvt5Qmx2QSRQERIfy7",
-	"4HIzKQYpp9vO59kv0x3NWJbz3JYUsJQVAU/716OdnZ//S78vP/7lX3IFmWTOLPSieU/NO/ZyxvI+p7A9",
-	"pSSkIHqluYOUJUOdvH3RJal7K1bSBRSNRtnnP1XbQVC98qZMRnQakPJ77n0mU8/3Pa02V2CL8bozAOog",
-	"McICbvkAUnwH5JcZC+d9HtCQTpmyA0RoKXUErWB0SZMJlYQDU1Lf4WN/YHNjxoKa4al54hfGY3hUwkuT",
-	"hUlOceDFGe9T8f0tUPMQWs+8Nrv1/YerkrUERTIVGpkoKSJMcvHVwzANyRdjD2x4oE0gZXh6MgS11Yhw",
-	"uPnru6f57/WmqbceJyv3QsYLDXmQQ5Z4INDnveEQwdj+m9qrXDhAHJTOC4Mt1dk/VuyAiBEDa2az4Lpk",
-	"r4yvYWmHRCA3X6FzDU+dv06wSCKQW2wPOtA2H8BVuidV3uvh1aScCeeIUOkeVf2xssHAFBvw+EgU1IpU",
-	"dUhnSJ1rwjiie0zF0PPhFMojE/MxebxWApouU18igmPU56jheHxMym+vri5iPJQECBJHMWTQsI/KOXdo",
-	"4NXmdOpXMAyURW+0CIVqkD4HVFMr3QgANW2MXmVy8yciMj/W+rzPOwCCBBWwIZOB4JJZRM4ch0mpFpWF",
-	"oeInnoQOzFon6PPBlz44N/qKA9tWX0cUIGXM7pesPsjzfunoj99+t/pGu4Of9cP7JeihLiTTddKE/TKj",
-	"PvI2WCB8ZK3PO2oMkjg0DOdkgF8PSL9U75csMlAvGmCJYRnwCXxPQstokPw4AUkEJy3bRq5KwVBl3GGE",
-	"9rnLcFKIIaGWCv0XAz3oQY28hBIbYpLEUbKF9BZxXWAdlZKls+HpmMkjHBf5K4GFAq9Jv3T08x+//f7R",
-	"6gPmXr90BAvn/YqraPWz4Hv90tGZ+Q4A+Pqlo9OvA6vPB+r2wQIUoUUG6lED0rAJZMMibArMV0PR1G0b",
-	"xmoYmqfUeBNgBHhcdbWONOqIpBY22BhAWcflAb3+9Mdvvw8qx2TwBZ70VT2qz/GABoHc0V/v/PHb79kH",
-	"JCDrMJB2jiA9IoMFmUP+qkzvckoC6yisRU47V2/PX5G/kH6p3+f9EvkLuWhfvU1/0ecn7bPzs+5J+92n",
-	"v73vXP575upFQbz8GwjfzPdqML237aoaCMQdKpWK2hZ4s5orkw4NWIyXSgIaTSyyOIyE0YfMAAKhqiAF",
-	"gK9es7kk5TfihezzWejXfqT+jMlaBy6tWEtjX9IhUGXQGqPeh3YQoPKp+Jnes4zsi/mSQ30/SbjTu898",
-	"yUC3qJFT9LNTTnbJ1OMzRIEepbKE+9zxhXNtIWxIyAB3jKv1tMiYRZK07DqqHr7nMI65vVqWtQPqTFi1",
-	"AR0+QHGN9cTb29sahZ9rIhzv6HvlzrvuSees14F7Enij0k+zX6ZvlKlIekhq7YtuqgTqqFSv2XiHCBin",
-	"gVc6KjVrdq2J3ukJKIcxbasPY7ZJKNwydeOQRqq1wGz6QI0Mrtn8VoRKu6CRM2GSQI2iDu1De4o+d6hk",
-	"VY9LxqWnmLg/r5E2n5NQ+AzSCiCjwItwLWMpBGm3ii+1EaM21hBlofGXXLKDIUBr7XU979eNrvsBJ1r6",
-	"+hH6YIOkgdVs2PZCoJUGga+F3M7fJTqK07nL4DQHhCdjicY3/wx3QwJniV5/UtrkJ2dCIwx1G7OrdDhq",
-	"0u++++47p+HWMz6qo1LDbuxV7Va1sX9lHx417SPb/ot9cGTby3oKACVNweSM1JaX0CFZh2xTTceg7p7g",
-	"CEwaCQwzNi7Rh6VuxDTVVA5qad+pMzXOQ5sOF5I3ldYI657/oEb2QXW3MVIP2mV7dOlBkBpZ/Khm9lHU",
-	"Htb12jWXHgXplcWPamUf1WQtHBXdW56eTtFU9JLyd67YH3UlIvjaJibQsJcQdetZvNx6gg2uLETUTZIM",
-	"iaMScAY0jzcoAs7E7EHFXHSnqxFCoiYgqn+1Si2k/7wHx+dk5yWNkWnglvr6W95zqiOWzMWbmutvei3C",
-	"oee6jOMdrfV3nInoNSDWfbVKu5tMpcuVqU590Ooyxjici5S18PNHtaVyNp1SZTUBL1tOeYJeJWOpi15l",
-	"6eNXqxSIvAwC9CyDJqt0ZF1lytktmHg/sPkg0W4scMgbTUlneRVqSyaBC/XLQcxqBhZ8AdjDYhbGiWTw",
-	"JHXsLKJODFyE9G4B7Ls+Pdgqoc9hpOoh4pYbeX7N5kq+g2IOBZtawEM0Anp6Ka6Ejf9TAzLivc/NWF6Q",
-	"QXwmB8aBdBR3YZ8CHH0Z/GY6Wdjk4vs0YmGl1ueXwlcq72m7e2Zh7lueKMLlbwOf1KrRSw3VuDnzX8+C",
-	"lxjvNue3y4NZhAc3cU5qd+qDS620pNodNdwDp04Ph/us5TbtBYFVP2zsN+ut0ajRok5zn9LG3nB3d/dg",
-	"eNhqDqm7O7Lr+0PXdRit10fNobO7vzscNevNht2w2e7ooEjIHVzVFQe9k5Br3FXI7WalgNuqN0d7e+5w",
-	"f7dVd4aH+86+4w4bbouN9t29utPapyPmtvYdun8wauyNWGvPoaO9+gFz9oYOq28nGPcWXs7sw6ZN91r7",
-	"+7t7dbe5v9+yD/YbjVGTUZu5I+o0WqPmyG46u3t1x264zuFo/8DZPWwM7ZF9MNxWmO4vSMADpz7ar++5",
-	"7qhx4DSZ7e7S4WF9tzVqHrAm27X3W0230WocOE6LNeqjVmN33911h8wejuqjlr2tAD5YUAvqzGaN5mjf",
-	"Hu7v2/X9wz2nvl9vOfuubbuHzj5tDg+azYMhzJ02dg9bB5RSu3VI90duA8hqO6G9RG8PK35XiV7T9BRg",
-	"CIweHvvL/7EEcau+wSsuELb2Soh3NMQOoI8swFECaPm7LLe/WqVlH0LCT1YYXuhdyIpY7UsVocvCBXlr",
-	"xcLWuOa9kMhbDy0wyt0+17H6RNjKQpurZTeP4h6CCcY+oVy3XIYFqZGW3ToiXBA5cybgOC4213pm0g8u",
-	"df6JLA8dUbuf6fGAzElvaiYcW8CnDBF/MxDuZiAgP5DJKVq2ELZyhugEZXyeUhPdCxpNMDpdzLJ2IkjL",
-	"RbCJB3ldkWXTM7xLKf6mRDaB3VH2iwC4VHQJYoycAO9g0rQCUFdBxUzcdeqozxG1j8YP9cDJh9aRdhFr",
-	"+6NlN3WoygPDDIpZIIijeLHjz1zmVow51OfXbI5d96EdQY30MJcM3YdQzehFhPoho+4cwpceIgRRji79",
-	"Wp+34cUJLoHnMByYerbxsG1mm2ACdXJI72OiLDKgfN6yKePITe1+IgPlAVnpY3DSDbko0W3+lfKnqwG+",
-	"aXtPwI07QD2K8egU0oSNbKn77Xzx3K87ITOtzarXWKH/MFzV2u7Otcz4MpuvY8IniSqZ9jxBTkbcHTzJ",
-	"JwXtNXbuANvuc+FDVChb+WDY91FuXookU+oifLZiqGMW6ajLojZqGWCIFKdX/FZJFAOgAWJ1U5Z6GW9X",
-	"qpj/EZhUvv7q1ButkTMa7rpNdtg8aLV2nd39veaoydwhmO77+wf7o0Pb3nf3h0OntVcfDll9b9ho7jXd",
-	"xj7L13kfjInlQCusMFmzYBffVMItmNAl+CoTzpM5iOvYkOd+xePts7zEw1fwfRzfrpFuBGfkB7Vdsfcu",
-	"XUGMMV11fBdPLzqKpSCu6HPdgV4rT0YJ8qScMcxD8aLjXA2spX+Nodk5EXxjBy3OxzhoH/SY8pnvP9zp",
-	"6UyDaOXBeWUKj7+dlS3OCq5aoXvGyve/nHOWW4pO4qiFEePWUvj7gT0qkACkMch1cnclj9DfsOhRqPxb",
-	"8Pkf0QVU5MiuH9mN53JkQ97pN+a2BXN7A5K4iLPdxZJYcMzMck0BRK01vAxVgQir51KX1sgg9WkQFy9g",
-	"qV26nF1wdtznlBOmZKBBCHR8RkOoSSc/KA0D34O81oUOZtrno1hu4jTJhEI0T95UWcBqjMeN5lq6iJQw",
-	"bO2SE90ljeeM7z7YedY8JndHvnkrnsJboRGLN4tNLbgjkurSB+Aj630K6N1ODIy7uROI8N0+18ZQrkcB",
-	"PLiQFCrBoWDyUxM/QuW40E7pcyi5uqG+58a1Kz+weYL1bjjStu6EOIX1uRQ45h4cuNRuuq3DOj2sN5p2",
-	"ix4eHuwetuhByz3Ybx46w4P94cH+IW3W63RkM6fZGu7S+sFec384oilV7aH9omqEm3gUTAL1N6fCPZwK",
-	"OWdxBeNIQSsXxrIvdUkfHmZ99ZFiSp6rSxcuzt4gXrQyuloaUNqIdXU0Pd7nCwUzknG3CpgUVQegJGQA",
-	"zER3vI8S1H8aMuKNuYCueqSdIFRLPMl9PhJhKuEbwjmAR+GSWWAAPxA4l0aRUlLQcNOjs0jojSdQrnMb",
-	"Cj6u9XnbYEpD7wfDYwaLuNIDIiPP98mEclcSMYvM2BB9IMVVmHMNiWsFlt+J3oPHSENOcLZLe0N71HRs",
-	"Vj0Y2bTacnZ3q4d0t1ltjOqjvdG+c+g2lPUHW4nF+/QIPuwEfHw8pJLttSzvx5fnl7f2D2/Got1ut896",
-	"7yed9+N2u/1W/V9bnLT/Xf1b3/t7y1d/1Gq1hzRE9FKtTmhNUWrtbgpB43D9DVdCnFI+17xHPswhzzMQ",
-	"8Gw5MZHEx3kWTRaP80LfQ1AAcsX3KfV8APT2+Nhn1ZnMNFK08GyB765pm7NlmWa8psRN56ooKY7IdcfE",
-	"i/rcHD/4eeHgw0vi8dVIW6J8B6hrj8NrqXFhBiG78cRM4qBqfZ7qBuJJ0rBtcjth4ICBDnc61I5jgRAt",
-	"jevxLALNYWmkOFLIbhj1ZYwM0ueXin1Cg7wjCDAAHl+g+I9+Gsah92yDIgOMpmEnuLVQr4X9KboX8Gki",
-	"ZmGfl1uNw1yfz2vYq4ukHezd47sID5QDFbjxwcoO5kmjuk/siW1rYOFjQnGXDUzMrQHzyiegu2skT2SO",
-	"/Em41ikgWcZ9aasptrKGeYFiX8yyet4YEjdw3zKFtjRdapuBIqCmKPb7D1fQQbXPBxnctCPyEopxyR+/",
-	"/T7IBU+tJOXy5g0eoPgpLjCCvI+WXT8iM37NlZljyMdoFEmL3jJgvupWDUmHKTrHbjGVtKNZD8GEQFPT",
-	"82SMgLTAuLCncd0mI+r5ynZHfQdGiR0FcGgQWW3aGJNR38d8C/MPlcJW303Y/mgWApONnwfGVuOQzHjk",
-	"IXLsrcddcQtHRk0XhracSwgb/CiMLt1duCSbSvNVzGxzvgFje+JsFr2jam2adWvl7FIghInL93A5V157",
-	"o5ZwXBEVvKRM2pIpgFfvrTfMp7OCOzUUYYnNv58M3zjeufd99/2v3fqZ15VdfrnrnHT3utfBTz+efH9Y",
-	"Y/PvbfZTW11k/8eH3cmQ/80b/a3mNHw+nL623Z++9x9SHdSbJmf+Shuzh64Cj3/zXP2pRIXaF8XQsXW5",
-	"xkDmLkm1yF8lLxC8uDgFW/PLFDc1MJ2GdVtJSNBE8NYFAIv5Mhh+jPEEn0563Emhc0AUEH1RRZYg+tQN",
-	"lvrzspyHZiUPaQZm1mmde8lEKrKK3D+lnwiSEIEbVhMNas0xi7FVNlLNDM6Ixh5RyllaHePJ92koW3ib",
-	"etEfv/2u1S6dYeZxL/Kon9zmSTIARPoB2SGDtvrr3+qNZmt3b2DagoGnBvy2ny7avd6H88tXGOTS4fo+",
-	"TwzQjOoWv+ROuttWqthMqi2csufSxc4DeW91LKVypfehZJXM7EpHJdirzY+2GddTJxbn6VcHV43Ggn51",
-	"V23oxnl7+piaUBav+U+kA/1zaTQxVJWvz5ZhrGLZ9R6ysScjFhaz1bg83Ggd6ki5ZKD+GcR13BljuAy6",
-	"i5LN2mwdgIgfYA3ZwJzYgYVuaVPfAE548I6tcdRPkZ3Bo3W/wj6/7Lzp9q46l8gk4brEBV/BWFvMSDlj",
-	"rkxwKQ9S4LI6bpiCrOxzn0WKk6rJKu4I0QUdvctUmQPwNPQohKV/IY9iGMKU4SzjU9DnSqmzjwCyivkQ",
-	"NND+R4SkiwccCUFuGb2O85FhgiAeLIJ8A7pUqfn2eRmfhghSFSVfDo8yXiUTlMxkkcW6SX6cEenkHpwa",
-	"OV6pddA4rDdLd9P77mlgm2l8s7H/IW3sBG2IsM8IPZbHnzJn8Mk8qvYGwuFE8JHvIajof3IpZI5aIjjy",
-	"9mKN2p+N1KzQ/ZVinWGYpswvtr+XxcpCnMqIlQEchAGJhIUCayZNzxMwoGdBjXS5jBjVTQ51tMoIudhR",
-	"qwH81KvXxp5zRBq57PQ6V4nxAPp+LGViKZeEumbBMdnVJgPV+WxJNIt40bZSsM/TYpAUSMGUV8N4FhZj",
-	"dEn7EQzwATZjnOxf00Iws39KomqZR4w4ixWHipXaDzV9NJ2WJKGSln3OmYfWir6Bgz0Yy0KdJ4QClUoy",
-	"9m4Yj9+JxFDJyl1PatHb5wtvJAuiN1eUSvYgEbeULOTNW8y0AHGY8PKGUx/uM3t0SA/c1mivOdxldbrv",
-	"HLr2qMFaw71tJGdq1P/IobmrBSrUCOrHIDJiR6H3LRS3qX+VRTpxJ15VfeI0z0vF5tQpgv1fLRUWmOcK",
-	"20WZFzLTVF5xr6nOO9irAg/ThocwHDydeFCPEw9q5Jz7mMgzFTLq85A5jOublRxIOAq4jzUTNylCa1gz",
-	"mAJVMjBWzOAo4TZitJzAgLL1OP1W7DGYp9j3OYlZsUaYPKzp16VFzLqXpmUxKS9adobnHZs3pvirmEUp",
-	"AwMH0bBtuI0L2JAkNyKVeBX7uDBZgtxOhHr0QlAcptJ7//JT++Tk/P3ZVeE8Up5yaaVbBWnDUz07/2qk",
-	"uRvosJRIbHm/DejzQZwbZZYQP5+A5gB4upq7GrdigiNKwhmXRWlhx30+9aRUpnXsRkSQf1MUZyeiKvXO",
-	"ipVCOo2T3LR6cZ8UlfzMFFKYmNJj3E3aT93H6kxmh8YnVBdtn5K2MuyLh10Jd31+t6l5TU30H12wGu1J",
-	"s/6yCBHIfUHVRXfEQi6DRaTnMx75c8URKt8Mt8fNnTHCEXieJqs1wnmhS8FGoRroeaCNNahyMQVBSfIM",
-	"fP39hysryehL21PJW0M2CpmcVL2poqAxi5I0/OPkBTF0vYRRRAC2Hqf0a1jJ9HBeyAQfWkspU5GDDI0r",
-	"pkcmwnex2Ggwg46AA+MWVNeCGRm+kKYloEldNliaCy+8ZvPFlB5cqXvl88QLnISJsR6UQIWoCUDfObXn",
-	"ueNJr9hUPGRASa1XrPFU1WyqSrpDL7FUdAkqIqjvOWxzdhkP9aldkYrclgs5lt2Ou1V7d9nteFcn4fV/",
-	"fKjfdLmd9RDiKnbdpTV8KKEUr/K3zJz/fIIo6YmzGMhSxJIrdxIJUCx8ulLOmCkmiXvMlKks6nsDXLUS",
-	"pwm48bBSYqvPtRcwzuUBAOX4WA2y5o3mhw7lukGvuqN7SiSTUslZo+n0ecp1JnxXD1Y/tkbOfYRxNO63",
-	"pLgsYZ1zfbkRBHGfCxlnqxu5EHu5UpIoyTWC8cUoOCkZAYADGfnCBVHmDwu1H76IWV/ifnWxD9DWaPxt",
-	"KEvD9kGPgqC/aTTmrmwxGPa+P3y+eHw7cwa+lbstpzHFXbwWk5iAiywyEcMikuymmFkUc6+R57OdWaCY",
-	"8AqNORKhdv9PZ37kQT8Mbb+rBwwyOrPiJprujfWErn/ozAN+BRmFDAL5kUbWGfpiSKBlEjxqQuVEKdsA",
-	"dHgbelGkmKTWdNVrscO8x8mUTUU4rxwTnIPHx/o16A8JTScmN/aNlIdzQvlccYoKvjKugsFY+UIbP3DS",
-	"DNSItJdkFvoD8J+cUN9noYRaQKNYlwfQ+Wxg6T5KqaZkcbMyzQMrugmL5nHlQZy1NrD6fFUnLZycuOUJ",
-	"ioF+ZlzV+0Iiir3hmebdgmvXD27Q1TxgwIwl90Yj07goqRfEtSx/eNu++vCGnHZPO3glNEGjkmAnnEkU",
-	"BbVXLGKOaaqvnluxtG0S0bhrWCJ+jqEuEiegb6qqu5RcAxD7Po97O9VMwodn4mxh9EIi4L/6Qft0+Zy4",
-	"XsicSOhObUHAXCtutdTY3e3zVJCprGk3rnoBsjZd+SqwTmo1wf5QrwY/l1rVT6ftnz69/PerTo+UTVOn",
-	"ut062N3fs21cM4vUbZucei8rx4Sa/t8wYHTB1Zt9jv5HpDxPWV1BlI/qoBbhteezBxBRRWZJfK53RiKc",
-	"Vo0ISlh9tg2nmklR10+fHad3CVYZt2/IHDFlUu9mpgv6ENp5rW1wDO9d7kj6NNZL6syUjrBKdOfvARuX",
-	"rJJiDwAj1HBarO7uD5t019ljByOb1ocNp+m22O5oz96vHzQOm7Q13HX23H12MDqk9rDuNNwma4126V6S",
-	"WgFPr/09UA/Hvimtg0a9udh3Sa1HzWU3tc+zXzw+9Th06owZ+73H84D6gCLgLh+JtQihyK7hrJQBPyGM",
-	"eXcQMsn4fdxv3/A3FpUM3anz549frTVgHOrtur9hSqHAI5lVKL6o8/B1ZW2C3mbNLGO3V0YUGKFEIy3e",
-	"STl9aoUTsaiKugRw8T437HSI2QK3FBDouVupkYvZ0PccZE3vL99p2YQB1ozSAsZSvHxQBTFkfe5QZ4JQ",
-	"f3BjeXAC3dDUgEPhH5EAnm+RKf1cpWP212Z9t7ln27ZFvOl0FilzZVAxkbbOFR2DOBv0S/2ZbTcdtWLw",
-	"F+uXBhDZGXRH1TPBWfWURs5koCQdSIoIINUG3w0qKEuadisJc5GhcOcQkzrnqHGREICly4NL9e8Rrvhf",
-	"7WrdbjQHFhng57rdaFWTj9XdesM8v2HvabcnIQOzP/AwNU79eOxsE9EwAhcZWnaMu0bc7elYUeZ+PRjy",
-	"3Q6uAfRdhDVQChYh7bhdn9JtpVp36uMLJYmRU0zmCjjqQC9E3tGw7QpG58xLX3kyENJDPCe1+B73Pc5S",
-	"WTOJSoGJGNpiRmVI0yAa3pKpEWr96PL1Cdlr7O0lwu67AYyZC15t9066XXioRJUPVwJFYqx8YNtBANWO",
-	"Cmpj7qQCqJveKum0AabuK61wQZLeBte/nEcMNnKTi7sjRcxAy5uYy9/tfJdVQDZRFYq4w7ZPyhVMCW0p",
-	"zUX3jVbPw3pqJOmcvvRt/5bOpT5ZoPVkVZW0ADW9+eHanCb4X61Shu0sv22wCR+KW/HSVCP19DuWD0zO",
-	"m/D0HBND83/tl/747fd+Kfnmu7++v3pdPXjxAkqL41OGB+mFhEOx6VhMd/HFYbyEI2jAlAxVvZDICVeu",
-	"dkwIHo/2Wth93puqHbDjlfd4xMYM5abi2jnrkMvCV7851Ry9X/rZrh7S6ujjl73W134pvzn6T1WzDthu",
-	"NcdIx/anxi+Y4oQeJ764ZWHVoZKRCftMyqm+vmrUlewmpEaXHlveyNTYGvben/rwLkhCvUDfDvI/70HO",
-	"aCE5C4JiHU81yH481lX8xqfmixy9ZdNjj69Qx+vjX6r4zw7+k88AvvGeXN7TRFMrJ9kDvEwvlFYfzEk5",
-	"o0tXILUSa2KPCRcxhaV4wVOczmfb069Plj26dxevS6u+V5QmBFncwMbzjI0UaydlcJighl5J+yzqW6QV",
-	"KZN5ncNio+EsUtdGDOi7e/OXfv+7FVzl658o3KpND+1fIMM5mOTgV1vyNeBS5p97vcjkTUdHU1MOCXIr",
-	"Zr5LpNqbslpUi6glsYg6iBYIsYoV29IQl0BretEUvxXhtSQUc0/edK7yDLa37I5O28e02DYxwvJ9ui+k",
-	"WdoijvlNe3pO7ann/ZpRbZXkheV7HM0JneC5DfdzPXd/WlH4D67e/JNqNTlygcoJxltjdpgqeCZlzdMs",
-	"w9Uxlfxtp/0qNkUqaSzN7BvOBNLDhEo0X+B15qH6RpS0C+iycYYjSwZROSYhi8K5znm8VH9X2/C3Tmxf",
-	"2NbUFXnliZgLHwlyS70od/uSI/41ke353dtYaDIw09NbIdrbC/IjkbBKwiOL3yScsBNNZtMhh0T4FYEF",
-	"BAuVDvWxFHAE+LvScxkZ3A7+x38fTAZJnhSVAXMiAmIbArAmy4BxiNm6RzH+aJ/HYNr4NNQPPmPHxCrj",
-	"SncFjhd3hfd+ZZUa6YlZ6DB5RL6/6LyxyMXZG4u86b4mZfQqjxQ1VjAa/IENLzBCEc9VPf7i7E3iKJbw",
-	"OPO10j/UsyDVCkMVJAoplwFVx7+CRaTqzQSAX249yWqkQ50JDA/T4V2G2OJqCGoRIAICQfgE3BPSNtT2",
-	"p3IEIIYDIY2uWiFp4tzRhHKMll+9fX/6EsLlF92fOu96pHzrudGE/I//TibMG08ii5gAesvG/yq68mSE",
-	"aAKwVS3bNmWcEOVnjnAhBSEeiutNGZee4HGTYaQDpLkaQSLU8KdxF7U+B5YOpVJwuToOUiei4ZVROOMO",
-	"1VnKjgjDmVofHdXYrZG2zi6gZMRu8SkS805glEgRanWP40TjeE3VcdSdjqNZiJkZGKaCrYCIEzTpu1/Q",
-	"6bjPVwactFvjFj991j/HPDpRWPTAmavoHmt1MoInFaIykakVoYyr+DjfS0POcoAPQF5aUMPp5CTwPjMf",
-	"WKanLoFISxJpv83wQ02NOvKf1o6aDaUd0c+oHdXtRiulLNXzlKXFsb1liLO9xeAmjzi4h43XpNIhtvb8",
-	"xhjbDxKniVnnM+g+/xmDFWuO/x1VNPRpfqlbra+fkz+LFbd/Dkfen2OtW9skQ8EiDql7YVgDHNKUdpfR",
-	"p5VaJ0boE1OzuaH+LO3Zy3S9hxRSzYITF59JVTR5e4qbLfR9T155e0Ryr8/6+75apQhdWBfAbrNTSLRG",
-	"NQElZ3N1l9XTyXNUxg+tN2zb/nxo27bm98cJl0LVSith/hy7RaIaIUbxpIx2pO9fnN/DeTTbBfbR4HZg",
-	"EaU7i1kE6m+9VgM5A7X0vuJODBN3E7iKzKJioi8MHw0epRrczam8u0kSl5wFgQgj5p4y16Pgr/jzuDvb",
-	"KQUfy/dxrVbnVnnTnbgk3Juq2W2AnJZkEZsEcUwPhnRlUxYCtoGEkpCRx7E40JT1eTGEihf10TryxViR",
-	"Ro20OdZYKK0vLjw0RebH6h2o64B2iENWNhn2VwTYEmjxpBsbxE8AZBtTHZgCTtJ9GQnl7JaUsd3acJbM",
-	"DBiKBlGpWFiDCBA1E3Gb80TMRh1S5zpPTe3CcLvTBIv2Hsm31iaXX3lTJiM6DTa8/kzZFWsSe9cEXLjn",
-	"XGtds+1jF/C4Kk798cm2t4iXxIuFa/fUTd3i169t1WgIAOnpHy6d9KmKxh8eq9f6UhKBTH2iQdAzjdNz",
-	"CmGQpQCy/xKmlzetIvTqKg66A7xpPR+NeZUk5VkgWRhVyCxQzKxu2+blUrtWvIhNCTZn9z3mEsFjpxD4",
-	"Y0KGoklZAgN1sRxYxm8hQhf8fDw6IieXnfZV55VFsPXpK42aIYnPRhHoWteMBehC6HNQTipqpJ3Ly/PL",
-	"GOlG8/EyuDU18B7WvnddnecY3XoOO0rlOiaDr0A/qDXM2CKrmTEp66ng05SajoInrhmfgogArxKcZnSr",
-	"gRMIQS3R627cQRswbPkSdvYfkG3//CWXSS9/24C3JMwTSG1rJg6ehS7eWlca79Tj5mNsYNAwpPMnq8RA",
-	"0oP3ozMarGA9vZ+/pPRwhJAHr4luIPyqQMYV3aUpN+euRroXcenoITsHLmwCkPIqqXbOAd1u5kcAb6NW",
-	"4luRxJ9LSBkZgdAjQ82cNhRWktEQxVRu4EN7jcsI0MRcMqXhtYQuPaKCJY2pQFONvPYgIpQ0SzRjw6pF",
-	"LRsAv1AriFAdQT0uyeCazQEIkZRPJh5nEgMH72ikJBj7HBHqe9fMIg6VrOpxybj0Iu+GHZPB/6prKD8N",
-	"+lyZvYFPPZ5Cfqwsll96ofZxG3GibORjMmCfo5BiGTlYJNhfdcIgHnGuRChEbthn6kTJdEg8GxQ3IOsA",
-	"i4vrMACk8ShrJnZ669laYL9yAyMZWYQpST+c66fXyKusiES7Xok2qEDJh5lSm5oIrMeWVd3pDziZS8Oh",
-	"N7jpgm6W39/zfmWPUwcf3/zzlxK9oREN30MRXMlaab6kQT0+qpVVbNk25XQN2ypFIqJ+x2dTNRcUZuob",
-	"NWP5SOwcD6p6wzonDGYqJ4BxQya1lsQkEu7dGfzj8+o/C/yjOmDxImbYbQGj/YL08xV5rDrRy9wWT7pM",
-	"o8zWSDeSCRBGgi8bN242AMQiYJx8YMOecK6ZRhuifT649pxr5g4wHkzKIaNScKJBBT+96rzrKPUZO86G",
-	"jDi+kMyFKmqf0RtdwjYOxSyQpEzxL/DYQJ04YmZI4d9AF1k1WE3bGrfDWB8QoZSeCwF7T0YinNfIOzEe",
-	"Q2CPp9TyPi+37GYlBZNEg0A7eXBtNN+F1pbaG6OtBoOAEremzJgP6CrUDB8fqKaqVzcGPslaJDALPbR8",
-	"xA91/X8Wd84jeUjW4uRpIfYNjeOBdUBc15Q3Nl/1s4rzWoJQQAoDuIvnCTTEKEGjRpyJWl7A/YHo/jHE",
-	"e1qkb1jXTodOyTJWYBYfZ//KPlzAxwFdsXT05Wu+voDm29qn5LpFH1w/WAsOjVTw7XyuKmRf7iFNNP6h",
-	"Xr5FRWDbM9GdvgdquKARJkcEs1wAaKxURjxb34cRKDNFj+I4CXiYGGb6KCOeTMtuJplblVqfvy70ABJw",
-	"AGaMo5AFPnUWXGjKjAGvXD7aiDoOD8ku7hiZuDNbMMe95ABllHpqGybUK+Wd/+1PKC7Qnza0YcQEpo4C",
-	"6U0wGP/NG/TInAYpgwjOsud8G7NjByHrCh09H3S39wWZvwBKnupLr70TS+cc0OkTqsK3Prr/YYFtPgJk",
-	"Hq6ePo4PL57h+WvDi4BL8U1Gb3xyXolspgJs46pjo9TlHTR2V3fABe8mXmgpixPARMB5kvJjGq8KXKcd",
-	"hWCEx/5NSW6Z76t/wc3Z5xH7HFVq5JWxqY3lrUzzWDRr1PyBxx1/5rL44r8q8hzkSV9oIvnOk9EbnNuf",
-	"1kh9aL/h+uu06zIn57ftS0F8T0aJiyN2hCDWSvx9OxoQyaJKUb7t4k7lp9+OqC9ZHPkaCuEzyktfH935",
-	"WWzwNDOmSmq6JjFNk3bpCP8C+0Xxx+mQhSeg6B0141UA7Fu4ThHoLV8yfJ7bnQrHBI7I5p5UpIhvTPmB",
-	"HRuKWaUCSWPDt9bEtVIMfOeLJs7VPldN08qOQd+mabIWBAC2CWEg9HVGRwQpW3tXyQDuqLEbxqOBRbiA",
-	"BASHchJAN51IEC8Ct8pUhMzC0mN0foJfURlS1IVSDNNcTE1A92nGSgj9jvjsDfr8lg0nQlyDu57VSMtu",
-	"JWU8RmnjgsiZMzFzCjUsZsLJdNVRDEcpGXNfyDiRozxA1zDJXdr4sA8q5m0aKVTjb/Z53ONlwkJGqO/H",
-	"qKcWGTKHziQzzmQX5ZszEZJxMpxjCMz0TIDsVf30Ppdq1TCaqO+WZMoA6FRdjM5gg056zebYjVXtrjTE",
-	"VimUkIYY3mge9c2Tm6+Ixisfk9M3/vfQjl29ssA9jMzM9ewuEGnBbr2QxANzLVYLMhIblJZA2U+xtDai",
-	"fVXpwCpKQptMqS9LDNqEiFbq2IKzaiSq0JDJhJSGLLpljKODq22AkyULX2Kim26KiHC9nuBZ3bzPy+o1",
-	"jAOe80CyXwYVi4TsRlxDMh2U0ICiZjqBYfhIH6xKjZiIehwlkh7E4BAP2vP9mKEfQ0Wwpwv+DGCxr140",
-	"9m7QLMGnK0WiBqWIwMRhZkRXe8PUVir0p2Yp/8wq/XJOEaT6a0nrCH7DQgmTy1JorBnma9WwVPenTyuX",
-	"+uKAZe6QGiuG9PJBhvSfKn3CmVCDX9zrnr151ylZJSywOpVjRbBoLcS3lCbM90VRrOVguRcBc70obXeM",
-	"QjHNGg9WyVOfdZXOVI71eK46P13BhsApj40syX7RpsRy5t2z2iD6QG9ugBjm+E0EP7AIPl2UOtEttj3Y",
-	"1A4xO7PzZapOwdcdJEKsuVsjtPW9KLZJSkGHwMtEQI+UwVSOQQtX1gR3EWGCEpc53pT6xHPRBqCSDNS5",
-	"GGRZmT4qOaIfhntnLqbXDWW/VZD/fglLIVN55Hl2l2Q8QhPKJRNxi7aY76KNUSMvRTQBHi1JGYA1+hwN",
-	"NEuvBCqq+g0VY7XpzzXNEwYEDDgrMc0m4haSHPUFumX28n0LhhjMCXJz4kmZcn+jZBish6SpRZ/PuG7H",
-	"u8aUM68vUgdwSfXq/6NZL2tk0bby51lEjz5ERZLnwWXIOjNOvy5Wgb9JkAeWIHgi0QEUH8tNJEd8uqu+",
-	"GK+K2gniei65hRZcIuUv654SdTYWYxOXzBGhy9wjjUPkUN+PGW/K9dTnwLgMir0UU4YA+GXD2JBkLM1h",
-	"0Q8wQ5NLc0Wdkmfp+ibkoWg3Vayk4EcnsXMXbSp4gvoEaQoUrDjddQdHozXzgIkA0H/U+WB9XqacgEvZ",
-	"+CSQD8PwFIFPxY3hzCggKMDK4Xd/F2rmSNCIpT/AN2toEyinj2g4ZsBlYnguSEXHKvsaXnTDwqGGVEQZ",
-	"ZPxpC8JjYPX5gmdvYBlfHw6xBoOGr00yKC5W+htcT3iaXvYaLvugpi6KRLplp+4IpO8F1YKUrzpn7bOr",
-	"CnaORroToU4TUepAn5fPL3r6dyWSrtmclNsXF596ncsfO5cVU5WtWxXpx77vdS4rKy3Xc/P1O0Xi/zQR",
-	"qUfPZHc0c8gSXMkqaXJQkqphPsaSShHBSqG4EApikQbMyhO9eSIyR9wpqbmvGKI6WN2UCE2OmlLDO71e",
-	"+03n+S2zNMFubp75YkwYj0Lvm4X24PL1Ki3vYjajlnxDOYvW3PpIf/c0VTGRFqm6xcytTp+BwAXkzCSp",
-	"+JiZz8Vtrc+XcwNyaogK0wOIyQ7IqQjq88L0ALx6g+QAzKP5lh2wbXbA4naY7AD8ftPcALz6z5UZsFAW",
-	"tWlmdDxzYzPl5EcLgLc1RlFOFvSfIhkAj8Tm3F4rQd9Y/SPnA5h13pDPG0dNIavvgDlkLJe0K0r4borb",
-	"S2iYL8mUSmUwkx5j2s758P+z927NjSTZffhXyT/iH9FEbxEEeOsmGBMSusmZ4eywmybZM2NtjacSqARR",
-	"ZiELW1kgG9vREetQOEJ22OEXWdKbJYe09pPk8E0vcvi7bGhXu9/CkeeczMoCCkSRzVv34GV3GqxrVubv",
-	"XPJ3fofO1U7/ILmEUCe6ENru50pMnDr0l5cS6Xf81jzpjyh/M4+C9Lyk5kJCf2YDG5C4g69vvF0lgFw+",
-	"laqrfY/e5gZMyVTPgNrTp0+f7vQ3+LxajZK7F5sk0isBV/zt+OdDM8umRMU+DIVoPuipsSidY7ORKzLJ",
-	"YPvxTEDHN0vkNR1Lm/UlPt2ZK3qZr+Dy/fo5+fCzSEH/WA5tBE3iGDLgBdzDOU8deYERzHo8BZzJ8lnw",
-	"RAHQRPLMlwHO+YBFkvXHcWx65GJxO/BrgKRDDBohWZpkoMGSDdJkfDagFA7NxbpH8IeqXZNLOFnESoBw",
-	"1+xsc2bmZnOHdcUkkSG8IdadygS2VmxpvIK0gx4FfTwmZJ4+3UM8nTSePmWfJ+Rrw2Cgrpcad/WAdvVj",
-	"T0ZY80LC0krIUHksS+gkBBFLpPJYAF3yMYUzTmPK4Ez1FtTxaJtNgxuSEExTB18G7/xaFPq1tlFpJDsw",
-	"YVFoBBk9H5ELjnKRC/4EVCf4Ez//AST/PT8HSOfKx5+/ZBsbGzvOZTWg+rX2u1//8lfv32tvP9C/2AwQ",
-	"JYbBSLn39dgUYLpKbQ3MgKOANGSo9FsSPQTbW3iM6JzvsT8h5rFyJR8izuYstt3CJXgYirD9M3QCf/3L",
-	"X31PGbvij4VrExGvQVsncD08VLV/xj3WNYf300jIsAG32GXmIPqjSaO5T1pMrYUw+75E3c82C75b/W78",
-	"8+HqPlD+UBgD5yB1+TAHmNlKxziTwMvbfyeSlhDqsjunW9scsJU3MnrLhlEcR6TS7mwRZZkYjjJoSIp+",
-	"BSlzm+tYxGKfsYF4u/LlYecl9SNYQVTw2PQt2U+YX2v4NfYTlGGvBx4qK3UFwAm8MwhgYDMYPYEa0FSz",
-	"J/RL6v9IhqOxKWW3xDuP6d95ilK1vUSqjGt0i4bC6Ff1x0qfZR5FAXEShb+32DCScNEkxq/SyYcVjKwA",
-	"HQ9It6+/fQurN9LnGXF79toUvBEA6lGPREiCW1t4X8+XWOTEuzqabjWZ8lhL39zDZ/DYRlP/P8yWdTbY",
-	"RaEPIlimyWgkULbDuH9DPmEaoS+EL0nIFNW4uAw9lvJUxBPPeVPtZ7VZKMIxQg20rZmZWGUe5EvXFf00",
-	"lQU/wAOs6r5d0zfDQb9njar79JS3uk3xrNcKn/P1/qbY7u70NsIWf9ZvivXuZm87fM5b/Q2x1X3W2wmb",
-	"fF1s9re7z3utcENsPbsjD/vWHexFzrUUl8y6C7bPAw6R8auWeo8fq5QWLmHGzSe+Zlph7V1UXdmFTtpl",
-	"ToIAuaNgX61R4qnIrcmVxBCz8zdHm+TjMAcPyWc3eZ9IsbNELlUQ7kql5OrlVYHKnge3U2T2jVIeWxTe",
-	"sPVBWWuLKnIMrjbpLkuGUaajCvoVlISgkZPQ/qBosADj7BOwIm0GOzRGW0Gho01BPDPOOgWbkq1A3K7/",
-	"s46gMJsK0DaraKF2fZlM+cAmk1kFYXaZjt/hKI4XclKm+LzmTHP/N8dfz5eD+HE4qrB5c11/5GHkICo6",
-	"Q+TN5YZn6fd8nH4PSUtcw+8ZZ4O1ODmL5BXS1jyORahj1jxv2eW9c0b9Uc+knjom2Yd/74xGJ4RwWCsD",
-	"Hbg4C8VF1BN1HZ6ficyXXLKDQ1SogAROImHbTfviuO8GGUjilhWVoKH4n01EQWRaPwZclWpxSAaJzSpT",
-	"U/eBjTm6dFGGenS+XIFc4hxZ8LpneyPwfFDg3+gDUgsExk0GDN7Ll/Y1uim1woKzu6DYFYWQgjk14h0g",
-	"s82++vYUxijo0AICRGizF4KnIg1YIg1vC0l/YFtAJi9Yu9QP/Adwsc+CXZYKjeV5x4ZAvB1FqVCdLIAR",
-	"H8tzmVxKU6bJelzqZ9XebR+mgS9tFgjTgTiarV39jSMFSEn8NA/GNUn1g5lCTjP45fLcX8N8/HgKoE5J",
-	"w1DP6jg5Y5HczSekNq5SXBap+o7m6Py6o1up1bsT8RSaK27svzNLtIbZVmvXxOSrQfeLXvQ6+urgzS8O",
-	"Wq+iA3Ugj7d6Lw+2D85H333z8qudhph81RTfdfRBo+7JVzuN3nosu8PPm+F3X8W3mR841U+1yCDCo39y",
-	"ZvDBxFYXKl8rNQbRQ2MLrtB06ca8dx5HxlCVx+en/FwoFnTjpHcuwje2XUy/KLJmrzXlLsNitu0fGTZD",
-	"nXJ4JVxcX/qukeqF+xaPILrOR4fFiTwTKaNxXsbZ1TXAcPqQ4uCszuBc/iJ4Rc4shuCMxt/DDdpU9ITM",
-	"4on52ahAl9FTnLl15xSVR60QPo8o3Zoyag7z7UXSndvs4UGZbs5Hrc50M5NlSXe73ko+nORmpEQvtDSi",
-	"OhpnJdZJzjVOncLXyUMXMFiK9A/AK8fjUrcMU/8DN81NScyu/UUNItD9wJbWYzwdk9bQtFnhVWWSDnmM",
-	"pTn1BnthjlLJUEBPJaqCNE/pNGbI+74JmaUoT2O1EaaHIHKRbbdgk1NBJgcrYE21kU1vlUUSLz4qC11d",
-	"/fiW4epOgGeRE2FnN82LJeBUBZwXVzgOjp/sqnBcXRJhEadwisdGkZRGR6XYAUVMORqUPyx3MV4WHuRH",
-	"5WOU1VKFKe9TxXLMrd7LjYqerxTdeKYD8tbWdSqf128kuvFsuhYMFM9x8pishTYPJ/rg7UJ5mHPfsdTH",
-	"kMRga67c+tQ7Pbir5U7u6r5WYaEtoa8y9LmjzeKrtV8LY7z2zsy6K7f1jyFFq2ZUjDB7XfDOwHQBwda2",
-	"0NITuI6sykLPFF+Sm0J6FHbTj0nxNrOOGiSCS+4NfWfZK/J83D/5kjzBTcwVu0AuBZVak0ZGQZSJFhcJ",
-	"ZbBCeVMwvymKO/x3rwF9Sl8MVaCrnPGSAPSDmlAsG6Q8lLizIRX0itPsugt8jSzsu/Lt/RN+Md1rYSyR",
-	"la9XI1DPC+tvxe4m6VCqC4cGcI+A9WLBU734654vwQxTJFa8xHQQIwWbiCzfOhpEimQQcH8MqfwMep9/",
-	"wMIu7yVXcMj2YKwe/1ou3XOBjwCfbXfmC9kvU9x4MS5T2Z5LSGORI8CQv/1ayLNsUGtvNne2LYlEZRqr",
-	"b7y9cn3XYlE0VZhtn3pLhzvEIA0OjDMzE64NPcbrnYM9R5HEDtFyFMkpECoCBrZkhmxPLnzlMQsxUeaA",
-	"CrSuN6gCeGX2b80FUNXFeAu7VknLySPTdkckPbbZ3KiDR+HLu0OeIxyqjxB6dEjDskTHxx6DSEj/C75p",
-	"AWww9ClDmpF59/m7u7dUGr6EmscKNUeRtFBwC06PDj7mU3gOkxmnR58AsYuevKCdizoHyRioLEkI1hT+",
-	"0DZaVDHPoLso6e+RdwIXQZYPhk86YsEgh9OVR5yqvYtXgA6YUFkYAd0F6iMzYkq6rwpOGjwx5n2h0AbG",
-	"jYBRn4BqS8cmjRCYsm8TjPkyyvSTKKGm4iX0vVyIMxGaEjIUqZq+FI6eacmp/2GAj3WugFabuYcy3nKQ",
-	"1tFcCXoe8vTcXab6NT+WGOyGhEvMLt0oFaNHx8ILcS7vQaLQprmeVUpzNe8oEaXffhGM58t/2QHs3juA",
-	"HcK4F01pigt6HvDjft1qang58xL6nxd2+gpMAarnDNlKYAXVP4tkLxlG8izwqFsuKNSACBwUMEv34GSc",
-	"nSX64Pq0alIC9+dxPIFqSAkd0rOxmieLgY9pWUYfCmTFMTDvxD6jcvuksK1o3sL8mYit+OdiuGiuNC9i",
-	"NCNTrvLjni7keAjfNf/JPEft+9nAskRkPZ7kXxUSipGiQd6Fdhz434KqialWYZ5IEUFMVXQ5SXoRj+lz",
-	"neC5H6Gq+VwxvOI+ST9NqANdUfJuwGUYuxsoqdAIWmvXBlHNGjo4ax3PsEh+tP9q7+DVF8CKfPP4GCOF",
-	"5Vh9H6NIK1juZFS3ACB/NDV8VdkjuevKuDpXLDBTKtBI1xWG24FOLl1dO6E0CR3Guy3xR/VU5ctE24l/",
-	"KXpAgd8tHgTeK2cBSTDQlQNHGo984CO7slmW8gsRE1HDlwBDDGHOY1wZBkexW9EUSyR/vxmCyEZO2rSP",
-	"6TDiSukkEF4s4pM4pVEgtXqZQAEnDa1hvHiYnaGBxSZJAlr0ksL8QAyRAaPK2pmgloQNhrAVUtQb7NL3",
-	"YFz60lozbVUjqTLtuSV9y/vBDvmJLO+DdCJkWFjdt2xrLSEUys5oAhp60bVabVhgvP0GIB0df6FKijtT",
-	"plLD0ZwHI5SfkxgGa3M7eeEbCQU8Aut1R3aoSgk/PbVnluCPvnTtLpPjAjI6RatVPWRZe2en2Ps1xLeS",
-	"zhmLHEXXESWu3XwrOW3e2hbLkUbdFb1kmIN60kc9KUgHeQQVBtD1kcqXnZcv949O9/e8qRRRVeOYF8qZ",
-	"oks6kmyeY9CK2SPnaSB7h292FUnSWn5pS3mnrJrjG+RkfrOS5jUpiUIWpOLn0KfElwsblWgsKZephW9y",
-	"i7bpkYPu9Pnb7Y38/OpYbCbgIwNjC8Tm+ZZIfHdI3CHv8HawGP39e8NiCi/aZfjKjve/2n95ur9XEV19",
-	"WRVed92rgYCXOscKX9iTSB8d/JYg5jGM3IMj5l2ih/n+S/S4O/TAaXR99KjIIqeDC8VobrkJta4pE723",
-	"LfEbVySNl3VqWQWHYqbwo+hhjB9rDvK6ycdl0vGaScfhxIzc4gW/ZtRVryJN72v/H8SS8jWeSNa1vfx2",
-	"i3x3bP7ndE2fX3xNRIAissznJ+MMerwmsVJ1dbEwbylfdjMOcd9MhemM+iJFMrKJWUJ6LVenMIvyZLcm",
-	"2uGsRGzQf6XlxUOmfFbTGI0lfa+kYsvIk1xRGn44+QLv/QmY22ofAN63ugHCcV+uzuuUSp+ZKVVppwtl",
-	"PJWlqyaXMheiwrnu5RGf2ROTIQtw8h+EKmBc0VJQsN1iOK0sksXDwBMe4bKIQvRHozOZpCKsN9i3RI0L",
-	"SOQ8cPXoR1HvXPkykdAmvniIlc+nGmmigO3s5kvU9AaANg+53BVyznypr5AX+mBnEzrThMWooS5QxPzl",
-	"8X5Hh1Bz9aRhnt+Cmbwhr4uGp9bG/6JMmf0Uela4jCn8z43a9xZn98QwwRlR3buEd75fZecbNlu6aniI",
-	"OLZRNhReTSZZ1BN4N9LvL2YjR+NuHPVyBcPbct1hcBc5NriEaRSWEoOPj5VmRZPNfJoXHSCIr5nZtLDb",
-	"Hh5o/JSVbJAoaKKbSGFTcVkCXVvr0CtcCWi/YEmxB6EOITIeSeX23IOQAbRZPSIXp2dOc9xAX5B3YxGw",
-	"TMSxsl39HGOR396X0DW2qPZHb2o6W7xf08fYLGp9HrvtCF74ftwnt6Pd0tNaelpYXOCuuMUrWQme9gZz",
-	"VzJO5AULk+XrMm94KUOn0yXjcXQu6owPE9N2pIgMJuef8/IvJf1td/YPuMpLKS/6be5n9R0Maf0dG3di",
-	"uQ6X69ChTOipWHkdWjtzpbbhQBQ7o1NlD5y7a+yqiJUjs7o4avDl3sHJyeuvv9nfcxpDPVE2U9fj0lX8",
-	"wwqC0lwcPdVtRRkPVsFvelst53v1/BuN2Twnco6wYXnNVCGFBfwS11zATKfKLTvPZybjFyJ75POweuy0",
-	"nIeV5yEMKqOm9ouSwAtN/BeIylgEN69tRA7LeqpKBmLrVFKlCoiKDfYwO+AxDNr1SReRirpRHGWTXWox",
-	"4TQBPxcC1keUsgsejwU1P7OprTORVUb6N0d78xJEKCD/wAmiK3Mb34q4lwzF/+ekMyiBc4319jDdGK6R",
-	"JlkW5d17+sP2TqiY/piTFFi8VfMkr8SAlIM5c7o3dT9JoRECogqUU2tMUY1C3UOez1ZMUoFBZrFIumBE",
-	"RcxkPuczlxAt5uQ2YBJ/lUTy1or3PskasvIs7gwHn354MZkh5f/Tn/6P3/3d3//m3/7lb/7130xRQltz",
-	"6fmPkNYxPV+qR5tmkSzLy66f/6HaoAK+oLbVHL984ca4ga6pRl2F6V2yJ27WwW10sqhWDkeZ5BzqZurg",
-	"QNo4ZLysIs68JsCnX4BPKiJgsyVyEyOJU9iHm6amIp6TaAaucyqPs2Vw1yqPc7iq6DTQFiJFSdhQrJhh",
-	"y/i5KE6KXX1tFuBhAUgVHr2ZnwCvL7QbTg0dW+E2RxH60vy5F49DEdanyLBO3Ec7pXn8l9rfYCd1Ghl8",
-	"iZVdkZpvupydTweM7tp2Obc6RmB/0CqFR2OU7s68LIvGHlmpQr6398GudbUKssdnurxbLqUo2ChWZqKc",
-	"6oJCnQVkbrHSwqLrCqUQQE122ojV8zq36VINU+hD8rEWNJBKE1hUCZgSV1e3XRm1LDQ4HktSX05XXRQt",
-	"wg3r3nw5r/CNLax7a11d93a7luhRG5Wps9cLbBfH1rhMlZtYHKcy7lGZnGVp3EOUxrle7u1YnLl1cj9m",
-	"i2MiIQdWd7Gx5FRBX5mV8OWUmZixNjco1ntc1mRuGd9jMAB3jHfLYr57LOa7Kd6R93dl2pqO8WhBuc1g",
-	"MCVN/yBmdhYNBaZF9EOJsMEOaZcKUhIroC88P7lMB/+oy/xw4BZyhZ0qvw51k00TsDSvv321f1ziCbXg",
-	"lT/4blRTiPc63D98UXqzqunn9TtOP+OMqp55pvm+TDhfc8N9aFfube+4l3omHRPCRvIiygS1DGeRJMFH",
-	"MtbEN6YMotkwd8o7GqxD/ZsHPCMx9ZJKDOYWYuwyzmQiV+kJyP8oJ1x5SHYkmS5lU6Beef0GLqeTHzp7",
-	"e+Wb9J0wvD2g/JCN+rKajU344NdenKoThsv9+OV+vBPJheE8QKngzyziNBuPBEnNaLh0YGNsXAmvuZob",
-	"47CP78mRmYLLHwdpeWnS75O7/CELsYqGwLfQ70Qim1MfD7kTzwniV5wgHqkxo5hH0jxYncq1FRZT4q++",
-	"XCmzrD8c7x++/mZ/r76LSYlECiopMLckax4L6BW1Qqd9vf/5qemLgg/V41J7CnAc4kHbbni6+7Io2mnd",
-	"jMtBYss9C0y9Odr/2JbOmfaPEFEw9WQdtoejbeNgLUnb10kh6BGzUxG41jClr1jtphEGLvtVKhIoFjAs",
-	"ZMGZi0yLyYMII+YLp1p67DKlbXM/ikFcmFN/6kSK1SxZTaTtsVhqq69itH2J5z26lXU9s3ur5YIHw0Ns",
-	"AHuNtzvJeJqdRkNR7fB9GeLB99iJ94vj12+Oplvr1nqrW/11Xrvr9rrF+QyZjwhVHjefV+6421q3LXfz",
-	"DYUHJ/pRJ+PruGS4/JdQfc00y8Bi1UJ4tsCs58v7BUle6m3kiJcXNDX0JYIiVrMV+JhNNkhiUoHCDk91",
-	"z5c0d4s5D8R17NZIS63BPic87yXDbiRF260lJToZNudMMZOCMo7gI9Y9FtCqCXD3KFAGgwL263/z18wu",
-	"X/hXIBBygnnW4CSSZ7G4LXNQUiNifdzrSAvBcr+HbcGluflgD3WJg3ePg69nHL4qYLggJfQyTsYhw4NY",
-	"ckH5PguLDhz2uATa7Ao07s2fZVbnDtxTIt8OxFRVY71NuWlMQgHEVS+n9yXW0xcRucGOCXbtg/NUQKzZ",
-	"1x9mfsE8zdtlyfxyeT+S1NMwn5EV1ra8ov/lCTZtsa1WssR0113B5n11p80uW4EQod6AFrcZZI6GY2CB",
-	"xHFyiYR8mA2+TPpQomVdELZyKt5mL/E09utf/oodivRM0A91iK03m00kGZqnoV0gEhOjJJQvpxpgSg0P",
-	"2E4TW2vS8Vk0FKRurWPjwIlrAmxwhsyZVGTjVFJzTfTe6AFMgQRqWk83v6TcWEkDYDo98KXtfWnzW24D",
-	"HryO5w6xI8Y9nQlL+rgvBgyfQqNM84SekYNLWT9JL3kainDt5+Mky1Hvynyang20jB9u76ysf2Qee77z",
-	"a+M09mttvzbIspFqr631o1g0QnHReDv+eSSHkWz0kiGsA/2XNd7t+bX3hRjy4LDzxX7NxoouF7Ji2zdn",
-	"oO5JNK10WNxIHWPrWxmp2wrsgc2HjNT1zdIvUBrGPyv9Mrccji/a3qRaKIMEy21N2NbcXK/A8DpNkkMu",
-	"J7YO9l667wwtbi00ie8ijPjnyhUQAKcCWO7KibP7DDzbS8lO9787NTfdZYFZCtCKTQnoxOxIPdsaAjOf",
-	"8HjbHPkkGQqjTpMngC1twnNNdC6K6Ut4is1mUx/gpBXYZnOnDOD3wyi7FYCvFLXijQqbHze1CcXco8dw",
-	"+K6/6MMou28yRUW8MZ/3kydUfAKCkHoaXR9y1nCBznfGC9CjD1UWbczsuIyyQWTY1foQdhnJMLlkK+ts",
-	"GMlxJhTrTmy34l10amfZ6XnFs70VlxN7G/DeGc/gR+1HN9hBpkxekkXKl71Y8FSEHgsIdwJLbYcU3BQA",
-	"TrnGDXuS7YyJjfB9iS8ETrEqRUXPYZNBTI/NHtNieG8VZmSih+ysfP9Yn/KggPiwoDM1ZstI/Bp7w7D6",
-	"FoJAMlJr2kuNVBb15pPJYdcLdmWRUXk5SGLBRjHP+kk69GyHzpCrQTfhadhg+7w30H6AfqmxjvCg7gK7",
-	"ja7ow/m5kL7UPjnjrMd7A6FXNMjdbzeZEr0EevvF4S4LzoTUC4PqTbDfqpD1BtvT/81TwYDwKULbsBaD",
-	"7CcKSe2/0Mt05bs3/+zwh9ODw/0/ev1qv3Rb+QsBXbJpNO5CW3o0+kakSkfjtfb6pqd/ULV267lX604y",
-	"oU7Ara+1n21sNpsbcKqOfVStvfN83as54zBTn1eiRq2vvLnt1aJhh7r11Npb6xtNG62or7nKnulBrLVb",
-	"rY115y+nScgn+smam14tkXEkxcs8lVBrP3/m1UZjNRDqBEZjvbnZanm1VL4YyxCeeEsHSkJy3MBcv8UY",
-	"6fVI5Z9pEYj0aO42PnUoSEaqXFSElilT7tQ2cJCM1BQe2G82BwyQIo1HTSex8+z3kGe9gVBsxFNLxMZz",
-	"SEqNkUzSkEfSl0TZfqKYWB3yKGY8DFOhlMd6XInVSCohVZRFFyKe7MJeYTZWAcirEVdEgGY0kEHDSMF/",
-	"+5LepcECPhohF4VR36rCA+lliKGLyboj5S2ct914SoN0Xav8gBt1+MgnMHK4c3sP5TE06sCYmFOZPFOv",
-	"IvQEqLVRC/8PjXhKLxlSvqa1bvdX9/GP7CQbh1Hiwsn+q86Lr/f3sGzGPkVrvp7/8zlPEYph8oduRso8",
-	"RUHMv/TWD11Eg1+8+paHWS1LP6syuEJvrsyCwUJUxVArS87OYrFqvul1O3i+Hin8tAtLbUz7E866STgB",
-	"xwsJeu/eB3WP9eNo5CKh5ZDQFIYoae/gBP6BtFtfBu/8GoGtX2uzX//yV++hCJgAVL+U8LAhPhtyHbul",
-	"IksjoZjifdFg3w6iWLumdMtIWbzW9sCaAmVouio6kyySHlgLOilLzgVs1apLkVIKSsL5AOVP2LmYKA9O",
-	"5dk4hfgx9OXBoT0z1eFFf6y0O7rZ3KizROpgL50A7ZfLHrijiewJz55DpUiRUmNwNZEa0/Dlvh4OHedF",
-	"+a4NZGj1STGaP541WAeetzDikYSnluISR67M4JzCdHHxu/YB2Sr6dnk7keuACd7eLnpKVt2+l/xAVsPM",
-	"9dqto/AiN3XedFhm9sVdYzisXuE4jhac5iK6jnzWUnEWKe1GzU2ZHdMROQtFg8TBoamVCMVF1BOILwjM",
-	"+uObuBogTd+JXQgZJqnHVEK1jnm3E3gShf1gOXjcIHiAV26wDl080iiMDwM5+J5gI5FqsGzbP0TyzJcW",
-	"wVYw1ctZKgAR4xh3gp1qDxYnZ2cAe1LDp93LxpvXqZczkb3FWx17yDOWil6ShgjncBX9mviGTokl9vWC",
-	"rW+NqrZbGG6WR2EAYhJ65dCpsNWvxhH2fDZj2Gado1cnTAoRKnbw+mSXffmm8+3+gce+O+i8Pjzw2Ouj",
-	"o9ce++bgm9ce+/L1q9fHaCoO9w/+6A2cxzqv9o5fH+ztss9fHrKzRCgiQ4JgBQk6X0ZKIEOgoG9x9Obk",
-	"S9jw1585Ur60ps6kTPhoVJ77w29yNFaDPRjOh9vyxs95queRRr7+Ru853xLPuq1ws7/Od3rb4nm3Gbb6",
-	"G3yr90zsdNfDzf42f95rilZ3I9zqP+M7vXWx2d0On/ebXL8HfZxau3bw+qTm1fATal/06NVJdWTVg4MD",
-	"hSN3b5vdcyWWiiZpduCePn36lAZB26TN9ZLBoA7oC69uq/Z1hPIDJx2BmaG8LTOWz8TFaVsLNDgC5LoB",
-	"EA0hBbg0a3e+C2QQBHTOcjPjmDRtOqZtWhU+ViIhRRL1adWwLCHXeebLW+3q6EJIrPPXNkn75SIEg6h/",
-	"VLbT/hNVhMxzMWmwNyAPcEmhDF5YgTEyDCMSDuCjkTeVDfZlYCSJQiRgqWg4iidoLZlM6HqkB2uyP1wy",
-	"oUfbGhmKNHAHCcwnvjG95oAr1tWB04DLEAxsmwWo6qfv66ScQhFHF0KHQ/qlOVorXLRPFDvjmbjkGKjp",
-	"NUNHT9jPx2Is6ixLknOPBX0exQIaVSYqj2MoXmG//uWf+pLrmOmCxxFkxMTbkYZEWoMr+CBklFADZizz",
-	"j0esOjKsYOxk4steKkIhs4jHsNfWj87G6ZQlYwF9HvYZM6/PfsLoeWE0A42iwEMYcaXgmaxKAxaGFSbX",
-	"E8V6Y5UlQzbC5YNm2HDdOjJMkyj0JT6sMmQzEHlAQV5svKDYVyevX60KqfE8ROoc/YPRIw35hHXzXYjN",
-	"5s62LyEtr0PEJuuKSSLD+tUmnpVZ+F22ue4oT/HRyJd6ygDNb7vZZJhJd/dPY64y2jNlK0oIdiyydLLa",
-	"0U5ZvcH2aJiTvslUsoNDJ3Y2ExmdwnAenU6D+l3vLHZGo9NoKFTGh6OKx7/S8/jDnJYuD7XRa3m1LpyL",
-	"QjttZqrDriKuZRqes2nbqnEX8F7/ChvY+tAogzKQV+LS3WvL4hPcwKq1n29vat8BrTXgbsFewz+6Sfca",
-	"8hv6o+mP50Th99IXldYz9DG9wgXamnWBFJyDKADZUD3fYXyfPzfCkQTStfb6LTstx0KN4yvj7281DndF",
-	"D3Yl+jMQtHRWHp5dh/G4cXS8QjCPGf4Tk+uby8GDUNr9sPN9ITXurnK7Z3pF9Z3dQXLP8OxmlDZTxiDM",
-	"FHwksVBtdtg5eOWxzt7hwau5tW3jrt3AvdsNp8fShiPffLkoSeVt5Km8ryP2tYhyTbO9/W/2v359BLJm",
-	"N9yQucNa2/xDVt+UcSfWcmdmETKUbM7MW6XO6i/8XKWvvXOCsRi2ySneDKpQQhGQg82wabI2gNrhDWCC",
-	"B6w7cXN57mNAJLaqI4X+ZFVfCWIC+BHOxd/ANx+N05GOA07evPih8/Ll6zevTusg5hopX0JkMB6xgUip",
-	"YES73ZdJGlJSjIMQisrYc9Yb8JT3MhNt5X/SDx+LLKNkXSKFL8PoLMpIddsZDR3aQf8LuEL+bnpurcXJ",
-	"WSQbvtxsNtuMY7c0PUAUqaCKi32+LEnYpeDnEOrBEMMrp4k882xEk0AqMmQrcDFf4qiDk76DGurEJLDb",
-	"N10RJ/IMGo7kWnFV4RinQL6Oax9EG9ZYWdtubrbWn10JetNgZ4YIDz7iSmkwLUPBytA0/WL37Fw+sGG4",
-	"C4iv0tLCWTlLJvUD5tCuMCK2vb7zreabjjIHcgbK5yfYDnkUa/uyvQrwCojnMUzj9JOUtZqGR+3ZvAnB",
-	"G5khF4t5Nxln+riugOyNXmEeG6XJRSTPqFLDNqrT4KiYhvTXMkZBYEiDpKInJD6Jhmp4ll22hTjsS05b",
-	"2gTheqj0Na6Jvr481mfG0TDK2tZW4hYVXQDzbQ41dGVzfadeFbd1CJAvzW/gW7zUn+JDNtLnYNFNsEJf",
-	"6l4hF0vibgv1Fsp7nRrzHSlyg5Z499GH4QWcPATWJgOYMxsD8MWhaLs/1qH5B2AowSetuXn4+XIgeucq",
-	"dxZzj7vsEZ4oiy5md2GsiMYzHtntdsahqFslsQAJCch9p8MCvHVFP0kF4wrKPUzqN4W2CuUOPm18wK0a",
-	"rDPPr4XXMCC72WySo0vRRR38cZPzxa0ZMgRbvoRLmpOrIiVi4xQ03YebWxlsSp/wnv3V+X4oLgDn3reH",
-	"sTyKv3GWV1W8TaOzQbZMYt6Pt6gBqOgs5pz2Hjoc14E9Uww8T4F1D5OLatr3a2sM02CVtzaxPErDlCRa",
-	"o8qSEbtMUixUwz3Ehi8PgMo5sb0s40gRDQcnr+WF5sxLwkI8DQp8GgwfEC7tsF9cLzXXbcctV7bZ3Gxj",
-	"d5f8IOL/RIpFpsjHZlwMzR/3NYc8yhXgrUiFc63KPiON7VSw/zF7YfRGS5XV6y3qPUsLrOS/XDdFn08w",
-	"y+c2WHDRWkslyF+otXd8BALN7wxj6P3au2ESjmNxlUTgEXSIbTCQag4usPgsaKNj04VaLU8vKC4nZmGv",
-	"WL+H7R13Pj8FHOkKlqWRCI2nE2HHBWhAqwYirHtYxAcDpY+4ECneNRlTM0Pa/jh68+Lrg5Mv9/fo9sZh",
-	"wXfx5UqaxDGQ1mXI+Gi0Sg/NUi7PiJ6hlxncE+r8SJ0weKkfYPVlIrM0iTWErMIjBUxFsoePTGW3uyz4",
-	"bhUr1VapIM8WFkY90JbGBCpQFlZZsH/KzyCXG/g1f9xsbvTUgK9vbcN/C78WgOJNcNBffZVIsXrIs94g",
-	"YJIPyZ1cSVIWPA3qWBy80dy0HidS8xtwl+9WSXFo9eTLzvrWts0en3zZWV3f2i7WX+ppAWmAHhod4GuG",
-	"yaXUNg8u+FoK1p1kgoYO7r3e3DbDRfc61n/UL0CHGRp/mgFHA1PoQoZU2Nza3tVYzgpdtpT+3jzGKyg8",
-	"svikbGW92azje5o770VqlKhIT9U241nGe4Mh6DZZuud4pF9GhHAJqhyDb/KKWn3RHHL6e0igkqA225uj",
-	"vc7pvkvPSPr9vEC7DPRp/I6pkLFWocc2EpfOxaQoDcnPf4Dd/d6AZ+XykLCib6wPiTwM1IfM70ps1fIb",
-	"WrLhTe9pigmn76rfcXWQDEX5fQ1O3fi+x/LQXOJ9uUAnToQnihFc7LJkGGWQ8SoFn0SK4udqNZoN2+AP",
-	"Onrnz0/XrFV9XJw7hCyVFDxfTDIBC7FSsX5fowyAzHX3bJNeJrJVlaWCD4sF+/qz8qzWrnUjyVGZEXkx",
-	"SKOaF2XgCsfR1wM6EDykxmTY1BHxRZX0AYovNeIGQLEKGlfODSHHQ21q4dja97PP5tUK6D97N+qV7rEh",
-	"f7vKz8RnG62tje1ms+mxaDgcZ9pwEfBYM+mBtgMLrCVpFGZAyTPMAlvJk+RItwu4pifZZ37t17/8lV9b",
-	"hH0VH+BrIc+ywey9XwCdDRxoKAnAefNEoRG68hPY+RHJbBv0siIZDfVnadrPEclMnAn0rrTJLHn5Ofbz",
-	"6nuPeKadt1q79i/82s+aqzt8tf/9u+3N937t/6+VTYZp617O3jCeBXoRjRuj08xyr01b8hIu7XyTHieX",
-	"Il3tcSXYQLytPDLuuJSNin6u9eb2fYHDlPNB77kEiiVQTAFFwQ8tGQWk4CJqAHcKQWMVf4m5+WGNgCX6",
-	"hcAfqoMK3kIvoO9/sor/t4b/Vw4vS2x7hNi2gWmDkkQoCFE+UayXjCZspRCk1UGkZpymsMhkYue3A0+P",
-	"ATB+xDPu/U2TVfeQhN6+SQJws7U9LwEIu0ZgL8sCcFpPFE5vtba3nq9vgpFVdTdn2LpGzjBNk3RhRVeV",
-	"J5peNJVQ/ekHg7bvP70Cqt8/6IZpMYtImQXG2bHgvYy94ll0YTwiJ52IBYDOjgBmAeMIdzzncpExDYGX",
-	"U9MNP7oT7KgRJbLusQTO43E8oaZMImTdiaPohQE7lsLitGqwzmi0Cvp883jKx1b86a57QNNzGhmbmYQA",
-	"UVgiRS+Sj0tjToTvZChulpFY8MjHIhZciaL8zv039vjAYpy7lQqCiTSVNZtPDFyfqrV1v//vf/Vnv/+r",
-	"//Xb//0nv/1Xf/ebP/nz3/3Vf/3tX/79b/7hP/zuv/3xb//j/9SH02LEXtpGgbpUfNrNwbsPt0aZtjWb",
-	"+/oDsoCf2VRSCHLRQy5DDt0ujJD0kL/tWCk4awUi6f4ICSn9anZqFtNsTuFwnvOz+fhc9prS6Uci7cFY",
-	"t/QXQH9BD3dvg29sbLTETi8Mw+3nO9s7zWdiQ/T7/W3eE81ut9vq9rdbW60mb4W9ra3NcGN9fWNna0M8",
-	"C/tbz2qGSd9qbj7ferbtimkcdz4/xR1x540eQcsrg1PVSfgWPJb7ZrdamQMMfczYP1FlZlEttot6fnd5",
-	"73w+K+jbKBuEKb9UM3tPqrj5lDN+JBM8jSORFjPGKJ8NW06gkuH50hWqyBMcTCaXJqzAfemyBHS9wV5C",
-	"bKJYOpYSlWIv6WmlL+laPNUPeIFEpijTlhoVmEXvnKUJlIgGZhgCjwUWcII6bWAZIaggS76xe4CXdlyu",
-	"2J5rsG8HAngEMyPiS2Ze9zIZx3ochnpQ2GZzh62Yq7ujQi1V9XucJUw/rqGxdsdRnK1Gko7EjSLctCx/",
-	"ZOSDzmwm6reAjvASeKivEvuEmC3hmX5qE6rk20b64zra5c6F6ZgdGgjYFrR01nzgPH1dUvO16r4rHMSv",
-	"JjBveF/g57CO1K6tfKZ9vgCsYMDAOWHWDpcqhND3nr9R9SmU8V7H9tl5Ym3nNSyCGc771l83n29RCDYL",
-	"K58ogfbawXRzZ14wbWcM6DM4CGa9JDOs/SQ1Mj8akDSWGnS6q7j6FUHF1O2g2MmBvBk8ajwu9ts1Db5e",
-	"Zowbc2sMgGNuq0bD+PMa2MCF5JfOMIGCBzHfAdAgrGdBYKAF1UICA0ABMQrIm/YlSVUZVQ/gF4BQA0lg",
-	"HITIzvVQ9yHIpZ/hm4IiiocX9eXPCr4/ZBLzf35P+RfbYy7KPKDXFex2d8KUGHKZRT1j3nwJngfKGdQb",
-	"DOqg3QdpWxYKyWbhjWjKwdiCdoS2xaf2SkSjgKTBSjDg6g18i6CObxpldg8eXhQCODLJAWGXeQC08jA+",
-	"U3+BTQzFOPv24PTLvePOt68KdCEb2bMVc6bx8mRQp05crOSBxYV+xD6Z8SQOReo6T9QdwPGg4Jc6Eahk",
-	"QpeEiw/0F3QGQF8RAjwrT4KZZ6YG5B5pNzH3eOB1wPFhkcxlUJAj4zwB+BvaNU3HIlcRwQchUbYST8ho",
-	"eU6PrH70FfG2F49VdCHq9lnN9aBCg+4N396KiEpSdPNYLuISvPNrdgT8WhsHwGN+HvUWfjUjnf/oS782",
-	"/QmtsGiDdfJGYnqN3pToMyPiA8rzQzFM0onHuHLlWnDml5Z/6j8cS3zb+8pyXdWW1rJecDUUGS0zpJz5",
-	"Oa+7YuUYICjs/rpLIx1LhQHSVASQM3lwykvtoV9yZRluIqzPEniac161uAZubzOs7J0lBrAY05p3WHFg",
-	"8RUfirpn8BUjSZVh/3z78im21ym+YGvuC+aoXjmDiYH2dUhKe2TZPjAbCGfIhFaRdpWtf3A6NTNcA2eZ",
-	"AyDoNC+lOIUkNuVmQcpJwk2n5fJUgtHGXZRyem/0+oqv8QcQx33mpgv9cbO5vm28i8/I28RfzUL8zK5Y",
-	"/L04ayGt2MTFooQInyhGA1q/6aA8yqyp86VwbS78UHeaz5xJX1aYFdcIPPFVwbBcrVEkQHdV/w81JDZg",
-	"mjD9TbCuA+jLN48M7z7Iexx7cVim0weZu5KsI/k5VaIQPfRX1CNaxRBk0uPld00AapVt8xJBvC6oxNNB",
-	"qLGBe76cfXVCF/EldcxKewP95NgUy4oIc6VEpqjBLHacDRPsN8XiJDlnkVRRKID+gIQvK8Xny26cdLHF",
-	"JEyqAYdY+RKE2y/TKMuEbLCOtW1OAtXkxQaOR5XvKkKnD1to4DmptaAQ8QQUNFGQFDkqJUEhUgoa7PMI",
-	"orgLkfoSOvygK/jDYee7H17889P9E7ZCcm2s1Xy28Wyzle+ZQ9uvzRapx5vkXaTYuRhlJl7SIx/4krQJ",
-	"QZdvxNOsmMlrT2fyQMCZSjUxqQf1pNxoXxryPIY5ESh/f7eqr/dTMWFc+fJSxDGA/QS1jaGjSp2+qImw",
-	"WS+5MPrSSLMZjuMsgq4rVFcw48S+GV1NcK/kxX4JO/0PmDi077mmh3rVmLrrZd1wKO5NQW+5xflj2eK8",
-	"/c3KKnIyrpFZ6it8rDlSBKWb0oRc1+EqoZlzxy1J0tk0W55PWnFWnO2iKZPLeq6QYLcjfYn7kZBuQzmZ",
-	"oLg6p2x7oYuxDX5HeCw0uT/Cu1MJ8Uyaa6qRJuuOqQNAfompPbc5NtgacMcQay8nTzua3gduHqrMwNIT",
-	"39jCElfoIKxoLh+DOV5gDUsQujoC4nDQqN686cydbMhxRalkmVwuNRYeCYLSVPkgCKUZe5UYPtW4qgFP",
-	"BSpxoyj3SrPRaDWbdbvpkGPbVK31roVg7GQYQTWtLy9zpoEF3wY75pGRp8HDCxr0tj0VBHYN1mQjPlaA",
-	"8nbTymz3GBoFdh6+X3Q8EZYoekxjvATIGYDcujY+msF83ASGJV4+Qrx8CT5UOVw+UQY+HJeqIoYamFnk",
-	"hzpbQ9YPbc9w3FSWjGgjF1EQ0zY9YtCBI5qOATd5KnxpKXPOJgIy1PTpM44kbN5P3ZP2fQkq3d1oS86b",
-	"8j93p1UzLJ2PZUlivVnW1e8Aa6HLYa/xfkHYvNUn6aMuke6TJw6b+XsjF4/60q3x0agigeg1hrOlNNmp",
-	"Le4SIhFSFOi4l6jK5suriDEvQTocN3Qc1hGrQjra9SXdSrFknGln0DncgXPttarzaDQSIeamJfFh+uM4",
-	"nsBhItSXsK845BNfdoX1a4nOi319+knaEw4TpshWMadcGIrTDG3F3IR4K74sHZNp5kpkGCvpOfbcMc8A",
-	"d7gsoRbBdUC8qCvi5LLs6Z4oNozkyXg0StJMhM6JCNTEFLTD3ONpOmGBk3ENPBao6Bf0EQPMRQZmjnSO",
-	"fspW8A9Zkgp9PD4qKKtfcqKH1XfZweuTmdvk5yQynliRpVJ+DrbrLSfoOINlf3+PTZpuhXTDSjk3vkTS",
-	"DVuRCdOP2eVKIOG53oZ2k2BYyK4yNUgulW1tRZtNtkUv2PwhD0GtCYrV6AiwgiqffuJCyIx1x4plIo5h",
-	"/QyRoh5JtpGLCvOMXSapyuraBtMj4EfzJRI6SGsuSe3rX0ZZb0APSldcNxecSyLqjEaPh0XkQhNNUer5",
-	"KUCCq0BDaVVh2DjayotFAjbWa7BfgCIB663NZ5vPN7Y3ny1SDngkfJV8qBzaY24qFjFWnGU4l6xyb0yU",
-	"2a/4WetGjBNYOnFyVmvX/vH//u1v/vrf/+bv//s//ae/+f2f/+3v//NfeP/4D3/xm3/3Z4XNq1/+l9/9",
-	"8f+59raVMeW0dzU6L+xfrdK7ra43+Oi85i0aa5qkZuNoQ4Rb282e2HwutkPR67a2t3rPupvd5y2+0+3v",
-	"tMKdXvhsvb/xLNwKN3bC1jrvtro7W0Ks9/q9Z81tu3FkSrXtRtFLHDH771e4hpDgdasEE4szN2CY5PZk",
-	"SS25EbUkZwJWY5S4jmnFcm/jHNh6bxfLqfY7i4Rqm79HIf48twrcl4UG1JWrv/ON3Yeo/16WX99N+fWN",
-	"cbxqR5d7x/sorLVb6+BblHn4hlNwO9yDOzAhM+QDEw+YJ6pkYx66BjtHi+pV2AbrltmUOy3DvshRvKqx",
-	"ui4P0mp0XkmEdO9QYES6QTh2MUOWHnqqnaOfetOcRlaB0ogJBchx6PDbDbSzJMFYnO6W/wWqZyCJLROU",
-	"wQGKYhmyEPMBr25pjdBkJ3DWbOBQK8GKW4YFtEi+IcEyp0mya7IkPdZiX0QvgCzpy0psSVaVLAmth/Kg",
-	"mtpTI7EVdNl1nG1bdxVV9ev6OXyJjogeCX2y7RWnr4681yfKoUtazbxi7oLke9lpgcTpyw9lcbIrSJy+",
-	"rMziLB1xU20H3bXVfKJnx60M+fFRPfPXfxxkz6VD9Wk6VHfhGlXnfNIjLUmfHz3p08kZ5KrjVf2wDyZ/",
-	"mgzmQ7A/882XcvqnL3nJdtGd8z+d/b1rEkA/wPL+CBhO64+VAVodf83UWJKaHjMJVH4ImN42DdTuf98T",
-	"DzSnNXXHvXORsXQMOly+RE6AfRXbx7zAfpolkbLb55DeAGFPhJNvXtJIP34a6RJ0PykmaQFzb0IhnQHi",
-	"63BJzRS5DpmUrRjcPhOZs33vyzLOqJ2E3eQC4DVKlcciDWCT+aTRaafVlw/JGr0B7Jr3+kQ92yW2/bi4",
-	"ozfxDPNE2TvTkmVx98VTIv3BUmNT/EEP1mnIApTC5zDnqceJyb/hn5xEFP69wUfnuOvhywL90HhzdkLl",
-	"Wv2ugzflhjotrwtw5Muc4wSbDkJlEGubXpBTDmrHQX5U6ZfaRSXYg7vYT+3LIZ9oyIM+GKHtHfmjabzI",
-	"VlKhxkNonGkuouql7Rh9yeZ2ZLy7doyF3kOmDQ/+kDcccXsyFjm+iwijdpdqUx+/oC1jB7LQV3ZkvOky",
-	"mt+8cSYLXtLh0IxI1eYV/PyHn3VW/4iv/qK5uvPD9+82vO3We3ujn7VWd76Hrhbvmt7Oe9/XNy7tzfKp",
-	"NxbsHP30o28WdqfNwOYtyGWjwIqtjZaN+kob9S0X3ie/8JaN9z4NrHjUje8ecWO7ZWO5ZWO5T6qxnNRW",
-	"uzSPAaenF+UREzcKkfAhREhh6pCfC5aOZVDzamNLJmqvrcVJj8eDRGXt583nyCWmO86AEPL6iLOnPNbj",
-	"o6w34JCPEKtDHsVMT11oy2aUjMfZYE6dGqZ9nigdUiojXB6lJqAsXGU0UiVXOckZhCD9z+mazpkOyVDN",
-	"eQ4bmyrLvXQukJTe+QBqFjOGSzKSZ0jG/PL09Mg5NxqWnXrIIMMbqQxvi+Ulhq8LJEodO0M7BSHDwvUw",
-	"OVxy1aOxGjCZZFGfcMUdvtFYlX0Es/Z4GKZCKWo5jLzaRjEYLjn71Qy1BT9iWd8n52o0i8s/hQ7S83Fg",
-	"YyVS91z959r779//vwAAAP//",
+	"7L3JchtJtij4K27o2yYgKwAGBs5WdgsiIQkpcSiCSmXdhJ7giHAAXgx4RIYHSKH0ZJab3vT6mb1tbzq3",
+	"vehFf8D7kzR71v0ZbX6OewxABAaSIvNWZVpZiQAifDzz+KXk+NPAF0xEsnT0pRTQkE5ZxEL41A6Ct2z+",
+	"hlGXheqzy6QT8iDivigdla4njNAgeCHJDZtbZOSHRPKxYC4J2c8zJiNJfEFCfxYxSe54NPFnEaGCDGgQ",
+	"dN0B+XnGwjmJZ6yVrBJX405wPqsk6JSVjko/VttBUH3L5iWrJJ0Jm1K1ln8L2ah0VPpfdpIN7OCvcgfX",
+	"Xfr61dJb+Kuaas0OSHlAbz799suvg4paCvtMp4Gn5qc3n1w29T85ExqZNcLakyXCjkpWSW2ch8wtHUXh",
+	"jN1vuee+cNjyWtvklnozRgS7ZSEJ2UwyF06VC7JLplyoY15zhjh0ellT+vkdE+NoUjraa1mlKRfm44FV",
+	"iuaBeldGIRdjs7xrPmUyotNgeYnvBf9MptzzuGSOL1xJ/BGJJmwBLNYsMpkgvdCARhEL1Vv/5Se7evjx",
+	"S92q7339t1LeKl96vnPD3PeShV03/9ZnkoUk8slQPUr8kMwE/Jm9efXUJ9tuFNz6MDPPfW9fvw4Ln0fs",
+	"iopxzvVfCEaG84iRUP1ukYH6IP/cn9l20xnxUEbwJ6viNx41XwxWPDtQO9e/6hflbDTin4kHUKBHyB4K",
+	"Pm5X63ajWXSTuIkCQGvs7uXd2im75Q7Lu7A2kREdeoxw10CUCw9b5G7CnQkJPOowSXhEuJDcZWpb/iyC",
+	"Pxl1JiRkHqOSvZAk9D3Pn0W1vvigKRKPLOILb24ewmeYq0ZQIFK3bRKw0GEiIjRkxB+NWMjcWl9kjuVg",
+	"VG+x1u7IYYzW9/ZpAcy4ZpcFh1NvHGTQsJ57VP6d8HzqnsOYi8f1inuMqOmAJJ/4ImIiqp5yGfiSq2fU",
+	"KUWMxofpC0bG/JYJQiP4AmCEzAI1R61gI/BP4Q3vrt+EWuYbKifLG+i9aVcbu3tmeSPuqZsDuLOI59+x",
+	"sOpQyciEfc6C5uGo4bRY3d0fNumus8cORjatDxtO022x3dGevV8/aBw2aWu46+y5++xgdEjtYd1puE3W",
+	"Gu3SPbPVgEaTZKcTtchV2L1Am2h19PHLXquAOHVH575gZzRycnbeuaZjCZt2PK4AbuJ7rjwmlEzVC6Ss",
+	"8PW7QYWMWSRJ024V0tLuSFF7VsWJioDNbrRy1zg9mdDoeh6wAsb5YcKiCQvJIKLhmEWKm3NJKJLVcq97",
+	"/vpdp6KwkJJx6M8CUn59dfH+coGx4nMF8OXoFdybrpot6B11hKs4Sx5l9eZkyqSkYyaJEzIaMVdhgh+S",
+	"IRv5ISPRhEsS8Sk7IoOG3dir2q1qY/+60TzaPTzaPRyQcqjQiQt1dX0hWXjLwhf4CvmHLxicxdWrE9Js",
+	"Ng8XKUfOiAVnwvQeNj2C7lQ9/op7EQv1MbxW19F1LxWE5xBauK0XknA3e1Xw/SfbruejyBhHvfdd6VXp",
+	"Nb5l8zs/dK/ioZY4OPsMpFkyGjoTIHPlkwkXTALpf0cjLiyiaESVC8mEInu3bAH6Jszz/IKDvsEVrNxP",
+	"Bo/s9fSuOz1DICs6fSWXaDh8IQkC0dJFKJTNvwN+/+OPF2YWKscrkD+LMECkFXrMA5Zd6nXnx+uC853i",
+	"BBsDsl6QXl4vomG0PTLTUaSEvnxctu0j+N96XLZIW3K605tQMZ5QToZz4rIRnXnRplhu5io4HBlv7wF4",
+	"fq0JczGo+UDBFcUGfM+QbcWBElKQT70XheMsNBrG8BhicXeKHwqIliDds2QfuYssIFuzR5Pcv/e5uEL1",
+	"5opNaXiTR1yFH6FMlj5e/06wkFDhEupOuZDZ9f+//+3//v/+r//nf/7v/8f//N/+zwJwCXG+IlFMkaZl",
+	"YqRJ7CaktbaWRhbTxOWJLwJ5zQQVK0EzgideSCJmUxZyZ/Fa6437UMCRH05ppJ4T0Z4iolMu+HQ2TdNr",
+	"LiI21kh0SfMUMfWtWteQhRZx/JlQBGYU+lNiF51UQBeUIU0vSke2lVlVUyHTlH7Wq7LVf6ll2vnL9Gik",
+	"BtHon08SgeoF+snCderfN6Y7ZurMOmKukUBx+/z06qJ7un7a++FhdhkzOWkHwSrwQpNPEWzlgtZ6A8/W",
+	"0DWTk1WLDGZyAgTNIlSSy4veNdmhAd9R3+9IJlwSsmgWCuYSHmWJxsFBIcULYNZttBmwtBwUKDNqEz8w",
+	"4fph8UZu4XdUakLmMhFx6klQpTV1SQHK5Xkvf+E4yv1BJF4orPsKVf0i6xANAnLLQsl9oSh0SIYz4YIS",
+	"+iyESK+2F9FoJtejuYTnasXSRTSTG6N4Zm5YTY//o4gsSv4PVjivei2XCDbWUcG1B9TzHU49zX+LLlVb",
+	"Hw1OEZc5fEo9guC8KGUXIVAYT3JfUFxcLGxgNmw7wExWkQQ5G1YpPlZMv5pPApLIwx9EZ227/nQr7bHw",
+	"ljtsywWTsvAjwiOpfnnL5pXNdvD4zCKziZUggo9kdgEMxONSCSrDOXnd0ZyEBoHc+QKL/bqjX8yKn62n",
+	"vaMN6Bs8KFE706SOHRPqeeRuwgTxpzyKmPtItC+9rNJXtdCQycAXkoF37CV1NRarTw7aWdWfNAg87lC1",
+	"8J2/S7X6lDCknnTxbK2SSyNaOvrpS2nEmeeWjkpsSrmnDgxVWKUqz2REhoxQcks97hJWVY8Q6rohk7L0",
+	"9WP6YU2dyNB352RCJaGCsDD0wyMCIx+RNcNZ5oyOSvXS100PqqOm6Ihb5vmgpH+1lnSf2M1n1EtYIldX",
+	"CQs5JgN1GAMAVKntvsxzpVLegVHU1HpOfDHyuHPPEz80Jy5mnpc+N83sT3yXkSZhn2EN1AsZdeegsSUS",
+	"7Dc5H+RP0p+FDluYHrb9yg+H3HWZuN++m0X7VsfcPTNUQ12HyyUdekql8bWthAbBNwOLWTRR8qBDI+Za",
+	"ZDiLlI6s0Nm/Y65SQ10fFgGH0BVKLqUeDHufg9hNUG7xILgeG7GFlA0icZfsjepOgx6y3eG+23Ka9cq3",
+	"BAJt9RtR7jH3GNBAL5I4NAw5k4SS1OIin/w88yMGB3TuR6/8mXDvByStorNR0rC6lhGM/Y02f+4TOQNP",
+	"HWKBhd4DiB7QPgSARi5kRIXDiOszCcuCIyPlH9//9exTr3P1Q/ek06uY8+iqXU6ZUtLvBzH1YtThUi+P",
+	"40J4MheZs+ib0gozL/40VJxdI89wxr1IzQ9HcEnnnk/da99/R8Mxuxdk1FeSjxH3YCWeGl+RDCpI3W4d",
+	"7O7v2TY67b7lSaCTEnQ0zVD8W4YcxuNTjqdw7ftnVMw1t5b3OoVGIfOIfJ9MqZgTpThPg0geK9U8nCsp",
+	"Zc8mOhbiWx3CFY30VhXBwImNpdsYqog/MstQi7pSD1XbIx10g65DOJXULzluWT1C5JM7ijaHZA9LUp1a",
+	"6XtBZ9HED/k/2D2JUiH6TbmUXIzVxWsJgkT+DRPfEtZgAqLDnGg0CwHw9UqseB1+SNjnQEnGAHzvhZwF",
+	"gR9GzD1jLqfgyLgXHu5ugofAQAXhU210/FaHAZgNVhw1oz8iFFxAJEUXJ1S4nlIpvsZTY1gZ6rAdkHUz",
+	"hkIwhv9Ff645/rSUMg3EsnE60CAbtNRcMlJZZjYTK5FM1sG/SC+audzPDrwQDFUvHveSSplvSm9HxGNU",
+	"RuSAOBMaUidiobQgZksJtfibLxjxWBRpH4D66PIxj0jZmTDnBlW2KJYMjknLttF1c8floktTNp2QwYpW",
+	"7uageDdXvpdj3Dlrd88VbKl1aAOEIvQRCdlY6ZWhEtZiuz2KLbBGBJCU3YKEvqeVTKH0wZ9g7JJVap+e",
+	"wb+nnR867y4uO1clq/RDt/Ohc1X6WLxcrZupa9XDdc7bL991lKB+2u3hn7nvu1MuwOtc6AVXWnMUGwXA",
+	"OcNlFNLIDyWRjGmzaxD6AQsjjjqh9ji2o4wa7NKIVSP06C0txeVS+t6teWkp0EIk7iJyR0FCx+ePiaID",
+	"EBNCh5KJqAJCOyUev9Uv1NL4k16FelPJ+UZ3X1qV8egnpD35bcoUUzlRF7Co7aPtboXDwujiOcMC8udO",
+	"+TVtbPgpFW2gg5DMm9mlWanbSGDAH/6dOVEWBoynh3rexQj08ZW2ZDpmZyyipa/Wl8XrT2g6j9hUro38",
+	"TMDwa7xCGoZ0vrRpM/TyTj4u7SWm3RvvKaH2S3tClrPpPuAoF9cOQ6xYODp4i1y7hnTcBx/pLY1o+D70",
+	"cmKtpkE0R7MRxtRKBgMsweV9cJp5LFqD0WZbgNP4/GqM1i/cH6cFd25EbsjgxmfhC48LVhwQFpnYWjA+",
+	"pZncBzbs+c4Ni4gfKClKECUyx+qc8O9SEw5932NUqBlncjOiEPvy411aqdtP32K8i0KigPD4vFRB48Qj",
+	"kIVkN89DF1KnuQ1hCIJcgkCDwASGorhRg4SCHlOizwCEqCgxhMsXZCDhp7dsPgBphAsyUlgGMb8mzIcK",
+	"eYd6UuJppUEgj4lCh/ndhIWMME8q+ZbNYZwplUo8K2OwbAtm9ij8mYh7fQHi3uC77777bkCGLLpjTFQw",
+	"NmiBUmESwIapAlYp3vPyKe21yIR9psbBlazG7N0yi2efHRZEiPh/n8mITKnLFmNqm1St3mm49UejjqnV",
+	"riJFim4o8gjByQvBZRAEPvXV7iJto1yaiLub+XksMvjC3a8IPQPtEhmo00ocJb/98muO92fJ01Es7yRr",
+	"P1XrPsFskqU1G8DNX/nIn4UxbFsafIkfuiwk3TOLXL7vvbHIq+67jkXeX562rzvgC9mI6iiAgoGXiY5V",
+	"mgXudte8gOk8Ja6lt2UZwE9DdOoUsoQ7WUUu7Q6Cp6dwQbAlVeuKYAanuDDZKqR4FTJF7j5Hx4px4ilY",
+	"xttFbhgLdNT4LAyZiEjqbYDpfqlfIo7HqKIB0XpMSumOu/VGniixEqi3UaQXzg4GLrhcTR9XZqFBWhSV",
+	"cZKZ1p4VbgQzObHQTqLOBE9R56etzPhKRcTQm08/tav/Qav/sKuHnz5+aVp79bzYGFjv8wkQwYP1ieCZ",
+	"FIkguIegUMQI22QUMjnx5iT0I4wENg9bhhfWnoUTZ+FtXZbKut+Led+27CqPaucQ6AIExV+fA2j0urYF",
+	"G2R3ucl2xifqjwgFqfM4I0lmBSjNh7UUCaYxJUnlqqRMgIM1czsZhS2l/CxcYmtTmSNeaD69vGFz2FcQ",
+	"VLXDMbZoy8Txq0/gmKyVJ7PQvO/UmZIYD206XCHhGDv4ylip1KO5sJkey4qPNn0AhaAKLz4PrGop6z7A",
+	"+o7Lb4NgD5YRt9rNe2C+JxPm3BSw9Fgh0zYfw6/BLI4mZh21EQeKhIwEIZNKAALlDpSICZU4GRiwwxnL",
+	"MdpOqBgzzx/nmiVdnWyZa0TScSEwHy6qffn2hSR0KH1vFjHy/updxmAzC3keToz80GG4zhUJyxC8o89B",
+	"p6aNffCCiWMyoko9Xd4zfJ9vW4mfS2089bOc0Mbu3uab1nmbeTmam6dIWhgpuvGk6mlFh8AflTnqFeQx",
+	"8kOWe58Qg6F+JQEdM1Km3h2dI03sXvSO07FAOuIsraJWNrnqVKzROnT7IfVo8uZ5vgF9Af+Su81CVwE9",
+	"TCHkc9DEND3YjpLoM1pWqDAKc2MpbjURuI+VYxXduM6lFBYZYBb+kEqGyfdggLit7yDWyx2lvsgdGtzs",
+	"4JMonOl8fg2ZOpU/BWj4e40GNwNtY47rcYBClAO3a63JCySrSHjZAB2nXPSMi/yHLHYs+ZYKlpUaLU4n",
+	"2ThrxCoFs6HH5WSFxZ6joR4MfPHT5iwn4HuPtO38jsr72+h1fYJLLDiwNjo/+/QKmn29SKUL4WBxiQ8n",
+	"3df5xDp3BaTcvehVcun4+quXsTt4i5SGLDvYFgueiJobRQw8HKmEqfT02SHTFC2LrMUIZyUR0gtwaMX5",
+	"GwhfWfKWOsKsvS6NVwWMR8//HEzHsI57MZznNO7EC3+ojSe1l2e8gHtYfPSb7yH6LydgZeZFPKBhpAS2",
+	"adatk2KmNAh2kionjyc+xKlNpawxtI4JncuslHvFZPOYmGNJS58WCdkIjJ1aNs2QzCEXFBIf1isaeqWg",
+	"JeTpCCuYc3a5XSEjCoVzNBmSZMg8/04xxrTiUk4twRhOQKmrHBMakakvI5Iia4usIJsd1sAkWXtdktj9",
+	"xIJlZhyfF6SlLcRHTrA8kC5OJE2lINihLi5EfOGwRIBYvbn6uuzfzTWZBSDqXvQs4sOj1EuDVY4gmEkm",
+	"bx18Sx6YlzyKKr6c+HeCRD7owRKLzWmLE6nX6jXIvX6A22Er1prLyWYu908SUr6gvL4/7V4cE3cWUl2A",
+	"ycTjLhMe8xDk0y9fPkb0poWt4myrXJCZIbQsXes2xzUDTh+vNO9AUkXYcnSzxw7LKYixcRRBCoku1BZH",
+	"pxSK598iZObxA1jWHPeTc/L0VW/BxlOvPZswlVn6g6Sphd085yVsK0+9hOz2lCFlqfwem1IRcScmx2ft",
+	"7y+uamfd84ur2mX7+uSNjmoWCVMJQlY1TK88qNcaNbs6ZBGt1QcVi6gN0JC5fTGcx8NXzfBByBzmMuGw",
+	"Y8hnccmURVTtgJQHf4ISnXGou+OwIFoux6dYQn2ZJ6SU2bL9X3+qVw8/YpED2zr4Wun3axt/W66qD+gL",
+	"rn78U7nfr2W+qHxX+fdcHfmEel4hozhpv3v3CbgF+Kjh4w/d087FstGaeh6Sla2qB1pb8JdYm17my2r2",
+	"Fzr/NsuNu+c/dK87pxZpn5x0LuGvq873nRP466R9ftJ590792Tk/Vf+cdXu9zukC9242tmNH+iziJecR",
+	"yBMaRM6ELvMiB38oKhuASXZQcGNInRsE9MTZl3V97Q3tUdOxWfVgZNNqy9ndrR7S3Wa1MaqP9kb7zqHb",
+	"yA2iwmyNgpOG5REqCSWX568JoIF2KyQzq2+PYJidQIyPh1SyvZbFf3h5cXVnv3099tvtdvu8937SeT9u",
+	"t9tv1P+1/ZP239S/9b2/tzz1R622YKzPH7a0/kLMmZq9rbiSJyeVBhS2IJFxMcFUqkFcvhCqY+WmGZz4",
+	"QtE0mh/VcyGYqVt1y9kdJtH4glUjv+oLKGWHYf9Oaphc91W0iTM1KYholdyQjqICT5MADxpGG7FsNF6u",
+	"gONRGZ2ZXKRNr9C88PVjXnKRp9TzyKS+xmZWlOpCneckGKY5FlrpEkgLuBDMzTdTh4y6PfZzsdvthSRQ",
+	"Em5KwxtSpnFC7kCynweVY2Kb84kmXIzV2tTjG7qi4jppj1ijbVkEFWpFccLGgq3EVMtLsgYXd22RCYdK",
+	"ZYR9dryZyzbd3UOjBlNV5FL1QNMAl91ccpvxnRtYXxc8mEbVp6dIaTqxDVlKvXc2Q5POw4nDdBYVIUsa",
+	"XO9zdTj0uvNXW3nWO4CzvOc9PJsukwWiBykzi/t51svYVp1Jv3vF0Dz8cKRYySbQzpBhFAk1RdPwPfjB",
+	"Ojq+bTRfPkomFDM9/DoUVQf7rFABN/sAqEiV7skuROZdsnqDzAKlCii9jAvFBhW3h0i5jERwrHO3yJRR",
+	"gWHZKM7kQsCa4o7LdwBWoKReWOE2nA2ssZCBbWyxzKRjr3R4pFO3U3HgG7wDplMli6USpjd4Lc6vRnv8",
+	"+pDB5GjU04sQYpLI41XEWQkwuIXnlgv9GFuvB88zk2A+UpzYV55SLuJPfpjOg66gHskjabKYlh1QpiBc",
+	"JgS0uVkAKNsst36DuP6lLPm8kIVNYQCvxCpFugRsNkS5sRmFhHfPt17oIjE0S7BSJ23F8JEFitSc60Hj",
+	"6cliFjK3IYozGfnTlDWKui5HA95lahmoVS1Yqt73ri/OyG+//DdI5Py+d3FOcOg4YtNlIy4wKG/pyE7Z",
+	"1H/nj3muvRHSUbDahsnng68gCJJHREZUuNKUD32Q3xYrdciVXgRciYz8QJI7P7zhYnwMEdNE4fdYYXnc",
+	"KADz1DZzLmDBkqL9f//hGgxrg7auoQKs64i8ZDRkIfntl18HxNcZauqFnd9++TWVzbLCD7FhTesMtuja",
+	"KslxWYnDAo/846pbfnKcSOBrC3SIXyrkqmnmtaXdVR2XKHR0xvD9Qppy5pCYmDatQk4S9bizkKKZfP8w",
+	"J2i8whR7zLvVRGzI3cpeFSuYKE6KlbGhjBnlC3kCrYPGYb25HBz88ctefnRZPO/lLAx8mTHGXXVed3vX",
+	"UDbkqtPrXH+6bPd6Hy6uTktWqff+5af2ycnF+/PrXCsdjPsDC/lIF+FZvvccfuqy23Xc9BbGzOtg0ca4",
+	"YkVYgYiQhm1ri/IxoeQu9MUYDxC/lKRl25njy08ZKZB24oUUXmd6+0+OrMsXsAXSgiP2myw598qEzndZ",
+	"Y3PccP3LhTLlzHGYTBrmqTehjlR6izmJwZgDAdnqyIxNrVIyoTKurskloa7LXBJAEzl8IseknIvcnZ9n",
+	"1EON5s319WWq0HQMlel2A+kI38Q8nKpWhDvNjSMtcD31S3a/pLieftci/VIdv4HCjQtpdYu0pf7x39a7",
+	"LhYCIc3SczEnUyjr24HeK3W5uEPoqdiybSspAhWD5EZWIhgLS2h+LYTirVN6UqMu0U5d2za3yL2pCmsR",
+	"rEIXF/KDl+Lar6RMEagDGmG/n+QhuVAEy9C8nLJFOUC4th7uamjBva2GklfcY4UO31ddcCHlWv6MiWqx",
+	"s1qh1rZVC7bfQQCR6SGn1lF0cl0x8vOsG5kTWgjEE3w0Ml05IlOrLitLoU/z7wEb5wrLk00a0+V2pDtO",
+	"96zTYLRtBlSxmIjRqop+0zB6ITFkXj1uEZeHzIl8qBGrhgoCdNOshZ78oP2XhflUG0HHAlszSS4manxV",
+	"tovak85uUdegm1DiuapHFRODaq+X71++6558en/1Dj1wkkVWXyR0McpU/QcCiKn/E19GpDzxhT9Th0B+",
+	"rL7ywzsausytXoa+NvKlv33jy0iXbVmd37WchTUpWRrcdQh9Gnat4oIHBvifXBqLsW4b+u+HYz+21RWq",
+	"T/ewMeZKtLnnhZdVTGkvrj60r07BYpEUVCSOHyiMwTIqfMwF9Yw917QXxaeFazIwFbsYegzjQnKkp2nc",
+	"Tm3zvmtWycy+4UtLJ5PMmns6IWfCfb5IzOjOJ0PmQFdSWIp80iDMsKApFxZeB4eN6TYKq4trbCe5/GYX",
+	"evmbxUY8TfAnXu6zOR41bD3M5Zjs4ekJXnJ825A8eKvY/7J9xqiSV1Y1rUYaVCCvCNdbn75ooiWVmB0y",
+	"tZeFJMbLzvlp9/z1A/IXVyAarv8FBG6yzfAnTPf02aqrzqbZgJkXk5zAyF91EyFzGL9VasvdxNenKpND",
+	"NUWWVuN8upVQ6upTc1up5n5GH02n1yW3XkwV9M6eCakMetwXr56ZpsXLfwTSltrR817GtoQuLpP8uyit",
+	"mipMvFFHYav0d58LpFmrqpbqVJEpnRMqb5Rsp94j5aT4MpeYuOWgDpFUWydYdbiSX2RjXbXkLSokCz/K",
+	"rVd0nQoFxGfI0Kehm6Wxqwu7JsWXN3EP6dReZ3kt77DRlE7s0wcGi5NwbthY1MJq5wET8UlrcijzTnFd",
+	"Aei0qKQPqbgqtF75OqEKIAjDLdYA//oMue2BFpfcdYvqQELRUXxIkiGT3NVKDMLxxubA5EKn9HMX39hN",
+	"GXHjApA5NqYNiuQnEJt6r2Uf7uU8m4ao1VmpeTUD00dWeJ1PTnh1be8tiW2e2JHuzW4RZ+JLJkx1Q6iJ",
+	"G6KakmkXUNzEPW2OSgoa1v5S/filbhXZpWBxqVbHjyL1jot2HFM1grXWNKH4fcu/eiEvCyqvYbdnP8T6",
+	"5SnpMbsmwqOiZT1IAtc09j+LED5bIYKDhxzOT97IFbCxQuhO2MhsK3n75Xyt7L2IKc9DeNKoui0NSr37",
+	"bEL48iYeJIfn7evZL+Ze0vgZsLo1YskSHisM2Y42py1v94r7g9WaqL8HRSCts5DpSL14j4VYiWf3vDCt",
+	"7+8RwDnZzfNAcuo07wfEsu3mmKUz4u/DBNkpF/pjfc1xbyBAPi/YPAbAPB+o3AtITEMqE+d18eEcgrxM",
+	"v6izztnLgh5R8P6qmpooXOrImcjXiRrHJFLCNfHYKCL+LILy6kqm5iG5pV5eAdEttcGnVKVyVKclyO5O",
+	"i4PahYlGfCFJEPqmSNyDTUHrT+keqgT7HIV0uzDmdkHsMtbUj5O91Qkck8GXr4NiY0pyoNs7rBIlrZ0f",
+	"x7nsWdo2tfIb8188+23aNcRg9+TkKAH4LchRslzoz5zj3I6/XxeViQ+uPhN45vlORm/yPufTnQZ+mE9L",
+	"4uaBPuHw1DFGvw5p5EBvBiDFMeXF2utwXFyM47cfnSB/a7phypodkLf8JZYAY8LxdR71SvKxlgw8Ak6v",
+	"BES8zZfqggrNPRvatbGr9YYPx1LRcs2EkMmZF0EIq3qKSCaiuBeOpFPdEGdjG+jCXpW0eAVTrGiEs9Eu",
+	"FqUzfVrJIPGZmJVuehXPRxjS8HB/6pA64xzZP47TXLTkoW0TLt20SEcD1kx4TEoyQNCAOOfO1dXFVYE9",
+	"y0xspMqTq077GrqGYtMk9Re8nytYbh3UoSdcHSYan9BlgWflOvGnaEKpe1PgaxZBAyeQSPSyQNk8cAtM",
+	"19DI7TT/byhIbHAyz6aDLd7Qw7SxnF09H1anTvY+SL1Ky9JawzPoWfdg61cs8KijXWl3E99jZADDDDSj",
+	"/4bMPF81u+ZT9op7uR3Z28TzHeoRJfDHCSP/8AUjZShEYFgi+IJeSPgJasdQQa5enZBms3kILy9oZC07",
+	"Jymr9bWKfzSSP67NH0dLf5iCaB+/1K3Dr5V/L//Hf/3pT9WPS88VVEnrTum4OGq+e9Z+vRw2P2F8PIkK",
+	"6pqli6beL+49msymQ0G5tzEA3itS3irdcTearNtGTkB9Hu1852NGVeFRvrs4aV93L86XkU2nQGQ3kN8O",
+	"zqMRj2auAXJc9GG6em31MK/EnOeL8fKL9YPMm/Bx6dWinIfVLDleaHru/HNblQZ6r1oJ984dXVfCYMX6",
+	"jaBTUKogm2NthId1GdbpwgTb1CLIIdDPl3z9ILfGinIGW1cw2DwtXF/aBonh6/2geQndj1kSIQV/Ty7V",
+	"pGF/C2nmjIUrWM5Z5+p1B5IHJLtlYZIlINP5AQ4VRDIsiYmpI0oq1471giyBzX0cmXyBxM1RX+PmsEoR",
+	"j7ztM8QWQQYGsdILz7v5VCnAh1ddcjzORHQmx4hca4MfnKLrQ8MrSGuQja4r9kCxvlv/JiO8PcwG7fLV",
+	"b6xvrBP604ICUOCxuCqu5Qc1AHWLLBMc5usQRyrSgHoHsndSropDu3Y/JAGFrIekqlFujfoce8122S5T",
+	"Od4EFs70YwCKcE8FrcqKKnPpTWC756HaOI8mXEDlncWympuQbn8TxZ+bkG4dzr1UBU/vKoFX3EHWem42",
+	"vALJOi6PCpMj8w9EsDuo7bkg8tf3mgdblosoVm+T9T016S9KjlpJ9lPZWnlJC1p54i4WaE2hRarctN1o",
+	"5VWyqFsNOz+WTk/7bMaM+KQeZMRI7eK57npbo8VZQnmM+e+68+N1yYq1Sqi/XbJKpvC2ztFOaUpY/Khk",
+	"lc4vrruv/laySlfdkzef9DhJEW/zIR4JcxBLVumv7y+uO+C/vnrdybUyntOI366qyi7gAfA6mMLp5VSb",
+	"CrJDTl5haffexA8jPVIPJqgcQefCyMeO8kgbJcHoGSjK7vqRXFnV/Tgu4m5I63Bu/ipPuZRcjOOBUbGg",
+	"ktgVqy+UpK4+LNaVl2bI9DxyubR7vWavLO2e2B0WrBBfbKv59d6V28/9iI/mhRIiwgJWxDJh+Ni3xHS5",
+	"WVnGWRFlrfRvLpKpd/Lo70XAsMr7O9ORaNGJwkQUzlP9VbHukG/eI54/zlP98itZf5hQDLB1fbFQD96Q",
+	"S+RmcU3rmsul9L3bBTqafTrvEqgT+YVBodkKfDpWGlJ7YV++ouOmypGV8tnNTUHlJNiB50uEMH1+2YHr",
+	"znn7/JrQhVVY5OKyh0iEa7BI+/LyU69z9UPnilDQZbEzuWnG7FDPs8j7nvo5jr+Ac4rplZqpZJUuLnuK",
+	"XsXDlaySei2XntynhSWLtOq+uQX1FXUiSejQn2mnKIAM5tGC88ZVUAKJM5LOSXkUMgZduiq55tONm0iu",
+	"LqSNzBvsCRN0JUPEtSBlMZuykDuwLgXAusk1HsJibRHN5pdVdpi8ACwmjNxwoReQnjyLKGedXq/9umMR",
+	"EOKhf8LF+/Nri3zovHxzcfE2uxL99Fo9HxsHxkCb4I9lkDmzeitdJFZf/7pEmTSteTZxJkPwHibTLO7n",
+	"yQWbpQPdQrq5COTmFexSUUfulIu/1BvNFjR3fEBpu2RMSHF4mop0F4HsRTTiMuJOTtCA6elWveMuQ1mE",
+	"hfKYuMxjEdJeacWfumeGdGPGmuFUbpzGFjKgXzhQfu9ALW3lLOZ8SWyTcVkXK2kNpziS8KMN9VK1gxwZ",
+	"MQgkUl6zZL3HDUeFAje9yA/zSthBgRhQiTwPO825ZOj5Q0nK0KRYsbm30iJDEEFlxSKMOhN1mhEXjjo9",
+	"QEJzimCb2XBdMP7yik7N0PC7kbrA+Qjr23D0MRMK/1YXtJAJHJE7FjKQXGeLR7s+8UnmObcMoGWvzoDh",
+	"htvgxjmbP0UM4nnwAdE06l4VXG04nzGHvqMy2j+l8/xpY6MplMiWXDiMTLkr+HiiPn4mLp1LQsc+KUe+",
+	"S+excyL+Da39lS1Xda0G235FsIYNp/KFxwU78YVgwFnzD+ADG/Z854YBApgnMRNW+HdKJFHnzoWMqHA2",
+	"7mgfzOSEyV6uXnI5kxPQR0x1xcxWIUtX00ciIxoqXCwr5TCA8NSkFsqmRx4K1Dplbhl1JyKaAmrC8HDi",
+	"h/J2XqYs/mARBgngriHn8GGjwXOLRsuSJrgZJFuEtTyMiJHe0LAsjbUynCN9kpkbzgO1LNlayyOfQaZJ",
+	"c+gtBJpYRiwoIDhWEnUqHop4XEbHZKDZy0LJS/XjMr8OcsPN1MzagGHFXApqytkb2sTzAg0KHo38iHod",
+	"j02ZhuSNjNER9dQq5X2iEQNsn6OLkmXnz4ydB0yXqW66RivVLWRLVql70ctVQRUlOgmZy0TEsdBV9h6Q",
+	"IhT4PtAV1DHO5AWt8+SsRoy5ljuxLztXh2filoe+mGpqGffzap+fvrz4sWSVLq8uTt+fgK3vY267ZjFm",
+	"YRDy3NAU2N2Ix35BJ2RRHJwTsltGPWgTlb+2yVS2TQXzpR9v2LzglyD01dXkqb/x0bziIYP6efphoxFv",
+	"cmQRo0U+qXskItwy4WKl0JXa4UxOfsAnF2FXD5C9inX5Blnoe3IKuAD825DAzJtdEcyilUWA9b3iIUF1",
+	"yKQeB40mWEkR3IKoy/CxUOxnmS6m8XFBs7g87yFUoekQn4zNbRlp4wWJ/IA7S7Uo99bqlYjyPUCh5TW8",
+	"ed/+0OmmV4HPa5xbmC8/cGmBFORt8gPUABzTiN3RecpaChEU2ONcjEnkpw10G5OSNLqv2x2HW2wHwWso",
+	"8TEnmv9jjZqL9iyamBPgbmXbhtgp6lJ01TdsrnvN1W3iTGhIHaX/VLbt3qnAjN/SiL1l81Xz1YIDPOWq",
+	"5GOhiOYNm1vksnO2MONB/TDvcjVh0xLa9zLPcr1MHRfI4QsJ9mHQIsuQ8RGxz1El3326gm4WbbIdYGl/",
+	"pC0hUW9o4/OWHVHXELx3/BuVIdjIPrdI/e5falqNdMo8fsvCeU4GfBSxaZCnDLzx78iUijkEvMo0hbyj",
+	"EsvmuBvKddjgf+N4L3z8Oj+s6wyKm0DwPhcEN3erWzzksflb7rJwjc8a9xX7rNMBL2UaCFlVdPrVSaz7",
+	"6grCb856JK6PUbEwTTFusJyfSUFlvj9oTnikczQspc3d4Td3lEcQVkgoCVkUzjMVSFbOlVQSMVT2r+87",
+	"7yFVw7QaLlmlV+3uu85pftrGQzImH1+GiYEoVX4klmvSIJMqRqLP20rAfBOhx2DLNzNmP7m1P0MDHmLt",
+	"35bs3OoU7GW36G2OBvmKepIlQWea3EjK3VRoK5dk7At2TFDDJ/KGBwpVZiLinvoDYtTGXEYsZC6GvOZX",
+	"mruXh28taTqGWCksONYCC4pH4c9EAiA09GfCJYPvvvvuu0Eu9m7sxwtSmuVKEDDPPRSzl8mn6b+DfadA",
+	"GEApT2ox7/GJAc+QgfgMCimChrht0q0TAH4W1Ufjzr0w7p+NcOFJPBnZugLqERa0NlpJAq5jMhWl5Yre",
+	"6VsyprcshSJLKUSH6/W7++D6I/Fdg0jLqFaEO8XJFIpwJ36KiEZMSV2KarrIoziDDjwwsSR/Jj/P2Iy5",
+	"5E9J7bc/aVlpkJtuAc/k+Lvi0VO3I18YXVWSsh+aJcxxUlkhke/fbCjn3puhFFStRKpFzEFggVA5IWOf",
+	"GdK6VRr5iuOgRvoEYXPs+y4pIyCPIUTJSL4hG82kklGFT5xYP5EWSKdqKPZ5QmcyYm5lw+WpHW0YTAph",
+	"1up5i9CFyJPadtGkCFErzwTce7ppPikrQRws5yCK3/nhDQtBUE/J5pvu2FQVLNi0jgn0RwQZnIHLGA1l",
+	"xZin9EgbzbtozsZjT68mgcb4gKwEnVK596vjWxLkfxbGuX0ii3qrl61NvxiCoDRgJFCIisM5GejbGUAP",
+	"prmhV3hDA4uwz9SJvDnEjaJSmZNUPqTuuCAGigYB4Y4vXkgCT8WxovyiF1PPtnBDn7uGliEiTxSn8QXL",
+	"h8ck31D9ty6Jc+i789waSutMkb7n0UDmqtznGd9qXPsDKlGY9xTGh5hcjHEQmJbhi2IWuoHJLpZjNm/b",
+	"Ch1fSUDn0IZnpOMeaRAkmc3qQLC5Eeou3/cuzqurcpzTkJLn9I2VFy1Na9NpEnxKIh9txnMwhGS4We/0",
+	"rYyFjWmmqMe2l5hJmVqZM2WVZoL/PGP6Z3WSX62SVFpOAWUHBSjySeDROTB7KGE8iE9YzmXEpi9knhl8",
+	"2WyYm6+1foNR5PWY4wu3wP6FpupEFZ3SOZn4nrtktEc2IIg/GnlcGAA9zkqBeo9ou/GnPIoKLGgxijZa",
+	"9cOGba/tISVXlL7W2plMYOZBxa7vAwkFiXFAW4o4yHsRbiOGbwfaK0TcovX8EMvReVVGZNrjQSMjRcKh",
+	"ZwlW7P29PO+VrNKrk7OSpZ0XJav0Y7d9cdaFSOVLTKn4Qf3z5uL84gqyH7r/8T7XWPfXmR8VJ2NC9oSO",
+	"tFdUVa/yZ/WSTHJ0cjIzl1kWvOTGKYYbZ7DdJ14/PZdVHL1vKObvpLl/UZz9CwmGY1KmmLchIIyegguj",
+	"YhHqSd+0/hUpd4rLpSKS8O72LC8dv7rBZkxLsvVZ9JZp/VnYke0KE1IuMUopJ63CZMlAc0rN3XRMU6oz",
+	"d/YqQ9/z/Fl0yUJHg/qqXV1ln851++hl6keXgefBM2bqaWd/XnFsvYKerqdX7VfXhI4iFupQMItAZ7/e",
+	"m84pCiBJXFjZH42UJFGxyIfu9ZvTq/aHc3xGiV1uSO8EKQsfGB3oHPh0mlDBfCWrFM9RskrxWLm06IpJ",
+	"ltfbbikhi90RA04oBjIOUt4ABJ4B6FcDALwBSLwDBXGD4va73xa9741JhSUKsMS8ZKawRNyAcwTtAavx",
+	"4Zhm4KvEm711xHRlRPgVdybX7HOUYiFbVAEyyXyaxYDb1/Wd2ZSJyFT8K6eTNyi5DH3JzngY+lDf/68z",
+	"7nmKbUY0fjM/w+VKB/nluBWCDXqGtIPgLZvf21qT2naOk8u068wt7ZrfvfO2vhMK6OEpdRNPCivUj+BX",
+	"xuqW+XLquzOPdV388t91cPyf8Uf9STcDra3tw7mFx2FKhUsjH73JOf176Od2HJVZmFPNZGQSMk0yJvQr",
+	"xbiYcKbUHaF7OowgupV4fIpBYGsrAky5yC5hFUBk80bV2/pc11J6cWaevKdtNqbT6/pwgAcpfjrT6oJH",
+	"ujLuHZUPaEP3IB5nleSENnb3MDZ08769hYWlckJDN+qLkWWdYP3eCAaQosQwkJsTFgSLvqYYUJJ5FmFv",
+	"ER3S2JMlJ2mvdfZ445hTfchZMpN1aaUh6uMK4vnklrmYam9hlzPvPFuSXLLoByXIpffxbAe/bWKcee89",
+	"iJg5zu6ZF/GAhhEkoyrp/fKid01SPA2F09xsr23Y9ALPjXtdlRYiymw71YYrHXzsFShlmteYEu0xERpy",
+	"QQE9c+xhKc63rulWDifcjg39J2Fiy6wjPhkotLTQEn5CQ7CHG0u6Vjm0OwPI94ISs9pEVl9vHnsUJnBf",
+	"+g/wl0+Kz1J3tKgbZTJ/cCJSRoitpAzBOZ3NjpVI4PragwUZSrouBXH9heL5zoRG1YmvE0bzOpxVP6bb",
+	"nVU/frGtvWY+N78SSi4YUucmp0bxk4Fj5P/wGNedd835t4i1XE8mzCloIkaFvEN/XkrCddTzx+lvdDC6",
+	"ruYBGWe+8HSk34RKnIdwSZQMl6MEz8KQieiD0euXF6Of0FsGe5IkNGUY0CsxnlbceH7s1IM0oYT6vpCE",
+	"DqXvzSJG3l+9s8jvXEmK76FI98kwiMU962hzaIoP7qTU9euijGOfizGoPsBWcm4fvs+/lDCFfzm99DSl",
+	"NbkHkviea0qdZWHDdPJXukdsKMqf85tL/o9CvZN7y0rg8YlZy/izFt2fQZZLE5tthLkcHr2SK5eHc2IC",
+	"bit5PPrBTLnHhBvb5IoN9zSInAk90Qa+ZaB2+ZhHce66fpzwKR2zY2JOx5S7T4o7o4UB2OKP7/969umk",
+	"fXl98qb9Z380WspUyPNu4zy56WOhPyWvO1oSprNosqOffpz15Ha1uJ89cxYGvtzccHqpny/0DOjf8/BG",
+	"3fZZUZ+CduJ/8sH9VFtIR9UxPkcYBcw+R4RHknkjsAxdd368tjA84I5Lps2PfaHNjtoPD8X+9Tg63Enh",
+	"xJ2+BNiriUJTqyfllDWU/PbLryRd7rSyUGMrXayz1Ouev4YCaLG6WfrSL81Cr1866pcmURTIox1gZjWX",
+	"3dY+z37mYspFzfGnADPqlx06dPqlr6nah0kRb6ypCE7fT7bd0HkOj1s4tIh3ZUOx9LUdw6Vx7SrHhiKC",
+	"6WLDIYtmoZC6tAR2YY4LAq6D65TCvmXtxftUzDTFKvOM9A7jt2qHcbUrUsZ7rphSWEm7YVKGkkRbp5Qt",
+	"lRxeXwczH9cgISs/WYyMQiYn3pyEfkQj5sbpW5AqxgUZzTxvWbjk2fo3Lduub1RqAFMLc5ey1yIT9pma",
+	"ML4kOj6rouwO95x994AdjmxaHzacpttiu6M9e79+0Dhs0tZw19lz99nB6DDnd9YclYoT3TYBj17q0Vy7",
+	"YHqs9H5X38yTiw4poNhCbuhlD8q4BLtn4A/svUmKPWIfmFx34GKX483Kho5CzgQUtkh3u18sL7bUm3tN",
+	"3Gde4+T89Ziw5KKVHKN2pjtNx934IW5iyHK7VKe9qvq9bDLWVef7zsl1QTpWbzZMtR18cBvxWGRIjtNl",
+	"t3/RnxQzKnYSxa80GxtRgeVaV+84ecdyNaxNysknR2Eqym/mHtAvGfdAHjrnF2/P6W6di9/xukBoesx2",
+	"CLky15o1PDmNSSB0GxoTv/Vsdv70wh9k6c/u5RkvYFtr/wJGLcsNp2fd8yPCblk4x6KMi4FKQPhcv0ZO",
+	"Oz903l1cQjFOl/zQ7XzoXB1h5XQaBFgiTjNN2Rdl5JiSTCF5rmIifHVNUIwCOiYwP7yaDD+lc4yZcqjn",
+	"GetnFaro9QW+SMrdMwLfxJGElk4gwOQvMqWCjqGKS2xWjYO1oJgXCvomaE930Y0XASF6aoe5JBvrKeUG",
+	"KhQUpL9enL+wHF1MSzcjwQ/hEDlV4rMRaqyqHiW6A06WR/t3goVbspX6fdlKR4eX9KKZy/3VWdGrEAkv",
+	"bhWf0PzBsIuYQcRXu45X4BRPTiI0SG5BGvCNZ6PNZsEPosvJHp7pwLelxxkATEnenfP2y3cgK552e/hn",
+	"MeHB1wsD8C6mPCIDXeptAElGSRe3oe/OK1Dv3OMB2tbQPoqS8bKGqMdZniYKZ0wXlJMp+mppA7cuLyez",
+	"BZ5W9t9eiFNbrCqtw9AWbUVlRUC/712co16+2nhw7Y/HHtPqT7Ecl+w5r8XGoyiZWf3SzJhLUUyQ4WKb",
+	"5Xs2jQqZYHf3axZV2JLJ9GKC3KV0OyYyYVT3oN22EVPhWTw9rsPatkDz9wVZ9Zk28tzN8fJmmay2BdYL",
+	"3bi1v1SVWlzkjvmBhXw031R9eYpw2wIbM0ydd+Ha8ZPvKNBZci+kiTVUj2Ei3XDGPReK3Kdz0KBQLZmw",
+	"kFWOiUfDMQsJlxC3GK7J2IE4FNvOOEDqedLLD9xlfiEZgw4Yx8Sd6fYCXBCJmUrLpNc8VNACMekB+K/e",
+	"8NFKjioPhj6w4cT3bx7HvFLEDttxQVVyh/PpHug8kkSyKOJiLMlwBnVMIApA+KBx5btf2a0pgLmRNKW3",
+	"2LllIrdb98ZBwLKgyJzSDt6ctU+qvTftxu4e9ooYkR+rP85+nlZ7fCxoNAvZEUHzb8rsG1ufU2EP+uD7",
+	"wg+NwTrt6kGdkVCpK6lonw5zFaFU57lUeQXVuUcpdZQX2PBBkYxUFQNQ3C4vete5NZpya5oAmOpbTcAo",
+	"PvBtKpjoyz6BF1ZKL3HEViY8OBfMNoUumTqkDd5RJCMfZfXUKzb45HzeEIotOH0G8Qr4PeyU0JguQAre",
+	"bKgeHLKFionGiSYxQjjbB8ZNfYP99Uwl5VrSUz/bVib5RvfBq2HXaezMxplwa1AVOOl1mRrKfKPNE7kq",
+	"SRY2cukG3rRSOjQGQYq1xxQSQxEK4ZOQBYxGcuMU1kWClySyHm6fz6wHe97KgDHw3b8koMG5FV3Il7uP",
+	"64Rl84uM6Fznns8VmdNKVTpVqG5toy/dk8QgW0jXPM2G5eYoo2G6abkuOEyhbnviqlaqjy9Y2iO6vOTt",
+	"yVsRCXu/JTc5JpMoCogfwr8LJjcTYpAyuu18nv083dGEZTnObUkAS2kRMNq/H+3s/PRf+n358U//lsvI",
+	"JHNmIY/mPbXv2MoZ8/uc9PqUkJDq5STNG6QsGcrk7csuSb1bsZKSEag0yr74sdoOguo1nzIZ0WlAyu8F",
+	"/0ym3PO4FpsrcMX43Dn0ziBxlQ288gGE+A7IzzMWzvsioCGdMqUH+CHUdkQtGE3SZEIlEUCU1Hc47Fs2",
+	"N2osiBlc7RO/MBbDoxI+mhxMgsUBjyPep/73dwDNQ+hR/Mrc1vcfrkvWUsmaqa/rryVJhEksvhoMw5A8",
+	"f4yV8AA2AZRh9GQJ6qqxFcbm03fP8ufl09Ssx8nJvZDxQUMc5JAlFgi0eW+4RFC2/zpjYX6bCl0sEO0b",
+	"cKU6+seKDRBxa4mauSx4LrkrY2tYuiE/kJuf0IXuY5Z/TnBIfiC3uB40oG2+gOt08/K86WFqUs64c/xQ",
+	"yR5V/bGywcIUGeBi5BfkilS1S2dInRvCBNZSmfpD7gEWyiPj8zFxvFbSXU+mvsRWH1FfoITDxZiU31xf",
+	"X8Y1cZKOIbiKIZbzpnIuHBrw2pxOvQq6gbKFty1CIRukL6D9jZXuGImSNnqvMrH5Ez8yP9b6oi86UDwM",
+	"MmBDJgNfSGYROXMcJqU6VBaGip5wNRRhWiboi8GXPhg3+ooC21ZfexQgZMzul6w+8PN+6ei3X361+ka6",
+	"g5/14P3S14FuU4x50oT9PKMe0jY4IByy1hcdtQZJHBqGczLArwekX6r3SxYZqIkGmGJYhvoEHpdQ/B44",
+	"P25AEl+Qlm0jVaWgqDLhMEL7IqnNrARYdVRovxjoRQ9q5CWk2BATJI6cLaR3WEUHzlEJWToano6ZPMJ1",
+	"kT8TOCiwmvRLRz/99suvH60+NGfol47g4Pg/8BStfrZLQ790dG6+g04N/dLR2deB1RcD9fpgoWeFRQZq",
+	"qAFp2ASiYbF4C+xXF/6p2zas1RA0rsR442CECtjqae1p1B5JzWywRLnSjssDevPpt19+HVSOyeALjPRV",
+	"DdUXiKBBIHf01zu//fJrdoCkGx8spJ3DSI/IYIHnkD8r1buc4sDaC2uRs871m4tT8ifSL/X7ol8ifyKX",
+	"7es36S/64qR9fnHePWm/+/TX952rv2WeXmTEy78B8818rxbTe9OuqoWA36FSqahrgZnVXpl0aMDixjpQ",
+	"ld8ii8tICH3ITPklFBWkD116bthckvJr/4Xsi1no1X6g3ozJWgcerVhLa1+SIUzLDJAY9T20gwCFT0XP",
+	"9J1leF9Ml7BktvF969tnnmQgW9TIGdrZqSC7ZMrFDNuFjVJRwn3heL5zYxFdc24mmaukEIdZZMwiSVp2",
+	"HUUPjztMYGyv5mXtgDoTVm1AK1gQXGM58e7urkbh55ofjnf0u3LnXfekc97rwDtJkaXSj7Ofp6+Vqkh6",
+	"CGrty24qBeqoVK/Z+IYfMEEDXjoqNWt2rYnW6QkIhzFsqw9jtokr3DJ54xBGqqXAbPhAjQxu2PzOD5V0",
+	"QSNnwiSBHEXt2oe63X3hUMmqXEgmJFdE3JvXSFvMSeh7DMIKIKKAR3iWMReCsFtFl9rYzCiWEGWh8pc8",
+	"soMuQGvtcz3+j42ee4sbLX39qPQ+5DRwmg3bXnC00iDwNJPb+bsuQJ6OXQajOdSZMppo/PJP8DYEcJbo",
+	"zSclTX5yJjRCV7dRu0qHoyb97rvvvnMabj1jozoqNezGXtVuVRv71/bhUdM+su0/2QdHtr0sp0ChpCmo",
+	"nJG68hIaJOsQbarhGMTdE1yBCSOBZcbKJdqw1IsYppqKQS3tO3Wm1nlo0+FC8KaSGuHc8wdqZAequ42R",
+	"GmiX7dGlgSA0snioZnYoag/r+uyaS0NBeGXxUK3sUE3WwlXRveXt6RBNBS8pe+eK+1FPYqsn2/gEGvZS",
+	"66V6trFSPWkipzRElE2SCImjElAGVI83SALO+OxBxFyqJkvHGKgJrfe+WqUWwn/ewDGe7LykcWUaeKW+",
+	"/pX3gmqPJXPxpeb6l1754ZC7LhP4Rmv9G+d+9Arq5n21SrubbKUrlKpOPZDqMso44EVKW/jpo7pSOZtO",
+	"qdKagJYthzxBU9ux1EmvsvTxq1UK/LwIArQsgySrZGSdZSrYHah4b9l8kEg3FhjkjaSko7wKpSUTwIXy",
+	"5SAmNQMLvsCmCLMwDiSDkRTaWURhDDyE8G5Bf0CNPdhTsy9gpWoQ/04Yfn7D5oq/g2AOCZuawYM3Apq/",
+	"K6okJ/6dTC/IsPe+MGt5QQYxTg6MAekIvDxQkhH6FpbBbqaDhU0svkcjFlZqfXHle0rkPWt3zy2Mfctj",
+	"RXj8baCTWjR6qct1bk7815PgJcK7Df5i96WvWeOkNqc+OtdKc6rdUcM9cOr0cLjPWm7TXmBY9cPGfrPe",
+	"Go0aLeo09ylt7A13d3cPhoet5pC6uyO7vj90XYfRen3UHDq7+7vDUbPebNgNm+2ODoqY3MF1XVHQezG5",
+	"xn2Z3G6WC7itenO0t+cO93dbdWd4uO/sO+6w4bbYaN/dqzutfTpibmvfofsHo8beiLX2HDraqx8wZ2/o",
+	"sPp2jHFvYXJmHzZtutfa39/dq7vN/f2WfbDfaIyajNrMHVGn0Ro1R3bT2d2rO3bDdQ5H+wfO7mFjaI/s",
+	"g+G2zHR/gQMeOPXRfn3PdUeNA6fJbHeXDg/ru61R84A12a6932q6jVbjwHFarFEftRq7++6uO2T2cFQf",
+	"textGfDBglhQZzZrNEf79nB/367vH+459f16y9l3bds9dPZpc3jQbB4MYe+0sXvYOqCU2q1Duj9yGwBW",
+	"2zHtJXh7XPa7ivXqSk5YhsDI4bG9/J+LEbfqG0xxiUWCr33/HQ1B2P/WDBw5gOa/y3z7q1VatiEofruT",
+	"Kt2+UgFL6kqjGWxCZbrsu9J5a6Sn7x6ilKEWFXpSmHuEtZuZiMK5Zp3AKoUvqprtxiEPaEhKNShM+i2i",
+	"bQKqYyqaSRxfSKWqKfYZMSyF5UwUB+8LDjA4kyzdCk5bFoGVl6HuJmZ6mqbOlWNCBVaYTotCSgRo2c0i",
+	"NTDbo+seGuFMTqCb3SWNJvfV4zZD5RWtzQowO1Pc37Q3RnD4Q8reCkkTMASTs5OBGIOx6qdNMXbnC97D",
+	"V8RZj+U5ca/Y1L9FH+f0OO1EjCahPxtPEJd0XetowgT0f0AZvl/Kdnfol2qkZbcgJqcvInCFYUqCyKDZ",
+	"ogOBCp244YepvI2UWyEPs05hQwv97x6IWtZGL2CJ52+PjJ1pEM1X4R/enfsHnm2FZ3hqKeP4AqMilMTd",
+	"oRbQzirl9ojtKa5WhgxOjBiooCE3NW6qhENc8xtwSE2oyKYmmaR9ed4jEb1hsi/QE6fOXw2DMITFDWrB",
+	"ARkk3T4HpHzZOatYYNbsugOLDLBDpvrLdJsFFbQvBqnerIMatCuE6WDcuFvnYLnJ5wAbomLcv+ndWakR",
+	"LEreF8kob8560HGRvOURGZherKY2b6r57KBGLoCbGvlBq9Qt29Z92pT62xeKiMhZEIB9vkbaMD0WUDcF",
+	"rAIaSoaM2F60v0tGoUt9REIm0TUD8kdfKFlDYAUC9D3rBTg0BCKILdpiUWNDItYXuVRsa+Ghx6LfBX27",
+	"p8kgaXNccvxpLQ4zQX010yI43c837phbar88qTeap51Xr0vZ3ralqvrvZed195xcXnV/aF93yNvO3+Db",
+	"vvjtl1/7Av7unJ/m/F5K+seWTjuv6o3m6zfd7zfXd/L6Rj+a5eI+S9hKRksHM8msJP2HNvYk2liPRffi",
+	"PrlCX2L2WaGe4UxZS6gOefFDl4ULZlErtomaCCoeEnnH0VEGXESHVCc2UVnoGmvZzaNYMUwaPi4QQ5Ac",
+	"j4jwiZw5E4jvKfaq9cymH904+C/kINKBjw/zED2iDUlf6iZKpwHiPyTf+/lxkB7IBIuWHTlbiRk6j1SL",
+	"jClTxUqStRNB9iTWBHyU6YocUD1Du5SkbSoZpdpk+UJJcP5ohAIehjIToB2K4EVYadYXWNhAh5Y57Kgv",
+	"sLg6jQflEIuBTiwdyRPLtE0dUchR7iub6ENFix1v5jK3YrxWfaEkXOhQDH0Ua6SH9q9UL0weEeqFjLpz",
+	"MLdxlIOpwMirWl+0YeJE9+AOw4WpsU0gxGYuJMxzTZD0IZ6kRQKUT1s2JRy5GbhP5Ed6RFL6LSjphlRU",
+	"SQIKKgS7M0nbf4iBT0CNOwA9ivDoTL+EjGxooo8J6Rfuft0J2ZgJhbSseoOF1B6HqlrbvbmWGF9l0ypM",
+	"lFsiSqYDBCB0HrX0TNofSK+xDx7Idl/4HgTvZRPUDfk+yk0fUHq8i12OFEEds0gHxy1Ko5ap35ei9Ire",
+	"xm07kaq/kJuS1Kv4ulI1174BkcqXX516ozVyRsNdt8kOmwet1q6zu7/XHDWZOwQP6/7+wf7o0Lb33f3h",
+	"0Gnt1YdDVt8bNpp7Tbexz/Jl3kcjYjkV8FZ4FrM1Cf8QCbcxhkJISUJ5Moi4jgxxd6VrAS30sVOwRroR",
+	"4MhbdV1xkEW60BOG3ir0XcRejOeRPnF98CyQRHgyQhCXcqb7UvPoOFcCa+lf4w5agvhi4zga3I+Jo3lU",
+	"NBUzz3s87FnrODg19aH+wJUtcAVPrdCLbuXbXy7ivs4LFbvi4DLDxq2lKOVHtqiAj0K3itI5uJU8QH/N",
+	"om8C5X/ECP8zmoCK4o3qR3bjueKNID3wD+K2BXF7DZy4iLLdR5NYMMzMclUBbC5iaBmKApHpoR8/WiOD",
+	"1KdBnGOOFVHSVcd8wY77ggrCFA80hdwdj9EQSoeRt0rCwHmQ1rrQ7lrbfBTJTYwmmYg1TZM3FRYwaf7b",
+	"Bt1autYPYdiBMycIlzSeMwz30fBZ05jcG/nDWvEU1grdWGazEMIFc0RSBOgR6Mh6mwJatxMF437mBOJ7",
+	"bl+Y6MM8iwJYcCF3T4JBwaQRJnaEynGhntIXUBnjlnrcjcMK3rJ5EtFgKNK25oQ40/C5BDjmHhy41G66",
+	"rcM6Paw3mnaLHh4e7B626EHLPdhvHjrDg/3hwf4hbdbrdGQzp9ka7tL6wV5zfziiKVHtse2iaoWbWBRM",
+	"LOkfRoUHGBVycHEF4Uh1wCn0ZV/pyiuIzPrpI0WUuKsDgy/PX2NbH6V0tXTfH8PWFWpy0RcLdQ0kE24V",
+	"SgdWHaj4JwMgJjRUB5aOC6IhI3wsfGh+TtpJIyGJmNwXIz9M5eWCOwfKBrpkFpi6jNjfhEaRElJQcdOr",
+	"s0jIxxOIJ7oLfTGu9UXbxI1Biz5DYwaL7X8GREbc88iEClcSfxaZtWGRuBRVYc4NRHsWaH4n+g6+RbZo",
+	"0g6ptDe0R03HZtWDkU2rLWd3t3pId5vVxqg+2hvtO4duQ2l/cJVYY40ewYedQIyPh1SyvZbFf3h5cXVn",
+	"v3099tvtdvu8937SeT9ut9tv1P+1/ZP239S/9b2/tzz1R61We0xFRB/V6rzDFKTW7icQNA7Xv3Dt+2dU",
+	"zDXtkY+D5HkKAuKWEwNJjM6zaLKIzgvt6UEAyGXfZ5R70HeJi7HHqjOZ6XdvIW6B7a5pG9yyFOIAauoY",
+	"PB2rorg4Fhg/JjyCQH9AP/h5AfFhknh9NdKWyN+hIxEXMC01JswgZLfcn0lcVK0vUk0buSQN2yZ3EwYG",
+	"GGhErl3tuBZw0dI4YDDJUuARCdkto56MCzj2xZUin9DH/AgcDFA2PVD0R4+Gfug92xT7BELTsJP2IlBW",
+	"A9sIdi/h08SfhX1RbjUOc20+r+CuLs1VPcS/i1Vccyq6b4xY2cU8qVf3iS2xbd3/5ZhQvGVTzfPO1FzO",
+	"B6D7SyRPpI78TqjWGTQcIAbFqymysoZ4gWBfTLJ6fAyBG3hv2UjgdNBvpmIcNRlG33+4JmUoBDLIlLc+",
+	"Ii+hZhL57ZdfB7k9LipJVTMzA4di64oKjCDuo2XXj8hM3AiIbdbgYySK+Cgwmtt01EsaAdM5pklV0oZm",
+	"kxilXaCp7XEZF6pdIFx0FLGQ1G1IGIHwa5B3ZBzyrpcGntWmjT4Z9X1MtzD+UAls9d2E7I9mIRDZeDxQ",
+	"thqHScQ4uePC9e8AZdR2YWnLsYRwwd+E0FmlhOeVZFNJvoqYbU43YG1PHM2ib1SdTbNurdxdqlZ8YvI9",
+	"XE5p1taopXYb2LyppFTakqlTpuatN8yn84I3dcX4Ept/Pxm+dvgF/777/h/d+jnvyq642nVOunvdm+DH",
+	"H06+P6yx+fc2+7GtHrL/48PuZCj+ykd/rTkNTwynr2z3x++9xxQH9aXJmbdSx+yhqYCLPyxXvytWoe5F",
+	"EXSgr6ZVjXBjgrmGX2CPmeIQbE0vU9TUdFMwpNtKXILGg7fOAVhMl0HxY0wkZcQlF06qiCJ4AdEWVaQJ",
+	"ok3dtLx6XpLz2KTkMdXAzDmtTcbQnoqsIPcvm/GKhtNqIkGtQbO4BOZGopkpB6lLREKaVkocE8n36Y4j",
+	"MJua6LdfftVil44w44JHnHrJa1ySATQOG5AdMmirv/5SbzRbu3sD070ZLDVgt/102e71PlxcnaKTS7vr",
+	"+yJRQDOiWzzJvWS3rUSxmVRXOGXPJYtdBPLB4lhK5ErfQ8kqmd2VjkpwV5ujtlnXUwcW58lXB9eNxoJ8",
+	"dV9p6NZ5c/YtJaFsW53fkQz0ryXRxBWFPY1bhrD6y6b3kI25jFhYTFbjKl5G6lAo5ZKB+mcQl9vKKMNl",
+	"kF0Ub9Zq6wBYvMlENhg7sNAsbfIbwAgP1rE1hvopkjMYWreV74urzutu77pzhUQSnktM8BX0tcWEVDDm",
+	"yqR9wEGqB4j2G6Y6C/SFxyJFSdVmFXUE74L23mWKgUF/IEivhKN/IY/iavEpxVnGWNAXSqizjyAfk3ng",
+	"NND2R8zYjBcc+T65Y/QmjkeGDQJ7sAjSDWgmrPbbF2UcDQv9VhR/OTzKWJWMUzITRUZWlF24MnDyAEqN",
+	"FK/UOmgc1pul+8l9D1SwzTb+0LH/KXXspCgsYZ+xQnQefcrg4JNZVO0NmMOJL0Yex94P/8m5kEG1hHHk",
+	"3cUasT/rqVkh+yvBOkMwTZpfrH8vs5UFP5VhKwNAhAGJfAsZ1kya1pSgQM+CGukKGTGqe9Frb5VhcrGh",
+	"VtdZV1Ov9T3nsDRy1el1rhPlAeT9mMvEXC5xdc2CY7KrVQaq49kSbxbh0bZcsC/SbJAUcMGUVcNYFhZ9",
+	"dEmXSHTwQQn9ONi/pplg5v4UR9U8jxh2FgsOFSt1H2r7qDotcUILqnIIxlFb0S8ILNtheKGOE0KGSiUZ",
+	"81sm4jkRGCpZvsulZr19sTAjWWC9uaxUskfxuKV4oWjeYaQFsMOEljec+nCf2aNDeuC2RnvN4S6r033n",
+	"0LVHDdYa7m3DOVOr/md2zV0vQKFudHUMLCM2FPI/XHGb2ldZpAN34lPVGKdpXso3p7AI7n81V1ggnit0",
+	"F6Ve6EhhHbKjqNdUxx3sVYGGacXDNxQ8HXhQjwMPauRCeBjIM/Vl1Bchc5jQLys+kFAUMB9rIm5ChNaQ",
+	"ZlAFqmRgtJjBUUJt/NFyAAPy1uP0rFj9ME+w7wsSk2LdCOCwpqdLs5h1k6Z5MSkvanaG5h2bGVP01Z9F",
+	"KQUDF9GwbazJ5MOFJLERqcCr2MaFwRLkbuKroRec4rCV3vuXn9onJxfvz68L95GylJuSONjRVSueauz8",
+	"pxHmbqERbsKx5cMuoC8GcWyUOUL8fAKSA7Q90dTVmBVTFcXCmZBFYWHHfTHlUirVOjYjYi+2pNRWzKpS",
+	"c1asVEOKOMhNixcPCVHJj0whhYEpPSbcpEvwQ7TOZHeofEJ20fYhaSvdvojsirlr/N0m5zW10X92xmqk",
+	"J036y36I/bYWRF00RyzEMlhEco+JyJsrilD5Q3H7trEzhjkCzdNgtYY5LzST28hVA63ptLIGWS4mISgJ",
+	"noGvv/9wbSURfWl9Kpk1ZKOQyUmVTxUEjVmUhOEfJxPEHcYkrCKCnlhxSL+u/p9ezguZtPHRXMpk5CBB",
+	"w6rGE99zMdloMIPG7QNjFlTPghoZvpCmc7sJXTYtDxYmvGHzxZAePKkHxfPEB5y4iTEflECGaFwJ+b6h",
+	"Pc/tTzplU/8xHUrqvGKJp6p2U1XcHVo+p7xLkBFBPe6wzcllvNSnNkUqcFtO5Fg2O+5W7d1ls+N9jYQ3",
+	"//GhftsVdtZCiKfYdZfO8LGYUnzKf0Tm/OdjREnr0kVHlgKWXL6TcIBi5tOVcsZMMkncCrRMZVF7UqCq",
+	"lThMwI2XlWJbumpvKpYH+tzEaDXIqjeaHjpUkJCpJ9Ub3TMimZSKzxpJpy9SpjPfc/Vi9bA1cuFhGUdj",
+	"fkuSy1KFdPXjhhHE7QhlHK1u+EJs5UpxoiTWCNYXV8FJ8QgoOJDhL8InSv1hobbDFxHrK7yvLrZr3brO",
+	"bRvS0rDL6zdpdLapN+a+ZDEY9r4/fD5/fDuDA3+kuy2HMcXNlheDmICKLBIRQyKS6KaYWBRTrxH32M4s",
+	"UER4hcQc+aE2/09nXsShbaHW39UAg4zMrKiJhnujPaHpHxqogl1BRiEDR36kK+sMPX9IoLMtDDWhcqKE",
+	"bSh0eBfyKFJEUku6alosCM4FmbKpH84rxwT3wMVYT4P2kNA0zHVj20h5OCdUzBWlqOCUcRYM+soXuq2D",
+	"kWagVqStJLPQG4D95IR6Hgsl5AIawbo8gAbVA0u3u031jo57SmsaWNG9MjWNKw/iqLWB1RerGh7j5vw7",
+	"kVQx0GOmi4VDszFDM83cvtCmH7yg63nAgBhLwUcj0182yRfEsyx/eNO+/vCanHXPOvgk9KqmkmDD0kkU",
+	"BbVTFjEnOknGrVhaN4lo3Nw5YT/HkBeJG9AvVdVbiq9Br7G+iFvw1kzABzd+tjB6IbEvm/pB23TFnLg8",
+	"ZE7k64baQcBcK+6I29jd7YuUk6msYTfOegGwNs3TK3BO6jRB/1BTg51Lneqns/aPn17+7brTI2XTe7du",
+	"tw529/dsG8/MInXbJmf8ZeWYUOIp4SbEBaMJrt7sC7Q/IuRxpXUFUX5VB3UIr7jHHoFFFaklMV7vjPxw",
+	"WjUsKCH1QahWFXFkb2on+THH6pfj9C3BKeP1DZnjT5nUt1lL9/ofQtfl3Pb9iVryE877MX7KH/6dOU+m",
+	"vaRwpnSEWaI7fw/YuGSVFHmAMkINp8Xq7v6wSXedPXYwsml92HCabovtjvbs/fpB47BJW8NdZ8/dZwej",
+	"Q2oP607DbbLWaJfuJaEVMHrt74EaHNtbtg4a9eZie1x1HjWX3dY+z37mYspFzfGnCWF/8HoeUR5QANwV",
+	"I39thVAk14ArZaifEMa0OwiZZOIh5rc/6m8sChnAr0DEsNYU41Cz6zb0KYECUTIrUHxR+PB1ZW6CvmZN",
+	"LGOzV4YVGKZEI83eSTmNtb4TsaiKsoTu/2PI6RCjBe4oVKAXbqVGLmdDjztImt5fvdO8CR2sGaEFlKX4",
+	"+CALYsj6wqHOBEv9wYvlwQk0rVYLDn3viAQwvkWm9HOVjtmfm/Xd5p5t2xbh0+ksUurKoGI8bZ1rOgZ2",
+	"NuiX+jPbbjrqxOAv1i8NwLMz6I6q575g1TMaOZOB4nTAKSIoqTb4blBBXtK0W4mbiwx9dw4+qQuBEhcJ",
+	"obB0eXCl/j3CE/+zXa3bjSa0aoHPdbvRqiYfq7v1hhm/Ye9psychA3M/MJhapx4eG5BGNIzARIaaHROu",
+	"YXd72leUeV8vhny3g2cA7fHhDJSARUg77qquZFupzp16OCHUnkZ3kolcSRrFIO1o2HYFvXNm0lMuA19y",
+	"rOekDp8LjwuWippJRAoMxNAaMwpDGgZR8ZZMrVDLR1evTsheY28vYXbfDWDNwhfVdu+k24VBJYp8eBLI",
+	"EmPhA7vDQ1HtqCA35l4igHrpjeJOG9TUPdUCFwTpbfD8y3nE4CI3ebg7UsAMsLyJuvzdzndZAWQTUaGI",
+	"Omw7Ui5jSmBLSS4TRl24gi86nxpBWi5Tu7Z3R+dSYxZIPVlRJc1AmZhNFVGFZ1OCTmqPGbKzPNtgEzqk",
+	"FpFMmjPHMsLkzITYc0wMzP+5X/rtl1/7peSb7/78/vpV9eDFC0gtjrEMEemFBKTYdC3vmBhHk+VlvAQU",
+	"NMWUDFS9kEgJV552DAhcRHutklWacsGn6gbs+OS5iNiYId9UVDvnHHJJ+OqZA6r4k3r7v/RLP9nVQ1od",
+	"ffyy1/raL/1bLmT/WDXn0HvTbuzu5Sjpb9rVxu6esQumKCEXxPPvWFh1qGRkwj6TMvt5ZjqEqVVXspeQ",
+	"Wl16bXkrU2tr2Hu/a+Rd4IT6gP5A5H9dRM5IITkHgmwdsRp4P6J1Fb/xqPkiR27ZFO1xCoVeH/9UxX92",
+	"8J98AvAH7cmlPU1UtXKCPcDK9EJJ9cGclDOydAVCKzEn9pgIP4awFC14Cux8tjv9+mTRo3v3sbq06ntF",
+	"YUIQxQ1kPE/ZSJF2UgaDCUrolbTNor5FWJFSmdcZLDZaziJ0bUSAvnswfen3v1tBVb7+jtytWvXQ9gUy",
+	"nINKDna1JVsDHmU+3utDJq872puaMkiQO3/muUSquymrQ7WIOhKLKES0gIlVrFiXBr8EatOLqvidH95I",
+	"QjH25HXnOk9he8PuabT9lhrbJkpYvk33hTRHW0Qx/5CenlN66vF/ZERbxXnh+L6N5IRG8DxgiXItd79b",
+	"VvhPLt78i0o1OXyBygn6W2NymEp4JmVN0yxD1TGU/E2nfRqrIpV0Lc3sDOc+wsOESlRfYDozqH4ROe1C",
+	"ddk4wpEli6gck5BF4VzHPF6pv6tt+FsHti9ca+qJvPREjIWPfHJHeZR7fQmKf014e373NhaaCMz09law",
+	"9vYC/0g4rOLwSOI3cSfsRJPZdCggEH6FYwGLhUoH2m9H6l4iwoXkLiODu8H/+O+DySCJk6IyYE5EgG2D",
+	"A9ZEGTABPlv3KK4/2hdxMW0cDeWDz9gxscqEkl2B4qmB/TtBlIRRqZGePwsdJo/I95ed1xa5PH9tkdfd",
+	"V6SMVuWRgsYKeoM/sOEleijivarhL89fJ4ZiCcOZr5X8ocaCUCt0VZAopEIGVKF/BZNI1cwECr/ccclq",
+	"pEOdCSwPw+FdhrXF1RLUIYAHBJzwSXFPCNtQ15+KEQAfDrg0uuqEpPFzRxMq0Ft+/eb92Utwl192f+y8",
+	"65HyHXejCfkf/51MGB9PIosYB3rLxv8qOvNkhNUE4Kpatm3SOMHLzxzfhRCEeCkunzIhuS/iJsMIBwhz",
+	"NYJAqMufxl3U+gJIOqRKweMKHaQORMMno3AmHKqjlB0/DGfqfLRXY7dG2jq6gJIRu8NRJMadwCoRItTp",
+	"HseBxvGZKnTUnY6jWYiRGeimgqsAjxM06XuY0+m4L1Y6nLRZ4w4/fdY/xzQ6EVj0wpmr4B5zdTKMJ+Wi",
+	"Mp6pFa6M6xidHyQhZynABwAvzagBOwUJ+GfmAcnk6hHwtCSe9rsMPdTQqD3/aemo2VDSEf2M0lHdbrRS",
+	"wlI9T1haXNsbhnW2t1jc5Bsu7nH9NalwiK0tv3GN7Ufx08Sk8xlkn/+Mzoo16H9PEQ1tml/qVuvr5+TP",
+	"YsHtX8OQ9/s469Y2wVBwiEPqXhrSAEiaku4y8rQS6/wR2sTUbm6pN0tb9jJd7yGEVJPgxMRnQhVN3J6i",
+	"Zgt935Mp745I7vNZe99XqxShCesSyG12C4nUqDag+Gyu7LJ6O3mGynjQesO27c+Htm1ren+cUCkUrbQQ",
+	"5s2xWySKEf4o3pSRjvT7i/t7PItmu0A/GtwNLKJkZ38Wgfhbr9WAz0AuvaeoE8PA3aRcReZQMdAXlo8K",
+	"jxIN7mdU3t0kiEvOgsAPI+aeMZdTsFf8fsyd7ZSAj+n7eFarY6v4dCdOCedTtbsNKqclUcQmQBzDgyFc",
+	"2aSFgG4gISVkxAUmB5q0Ph6XUOFRH7Ujzx8r0KiRtsAcCyX1xYmHJsn8WM2Bsg5Ih7hkpZNhf0UoWwIt",
+	"nnRjg3gEqGxjsgNThZN0X0ZCBbsjZWy3NpwlOwOCoouoVCzMQYQSNRP/LmdEjEYdUucmT0ztwnK706QW",
+	"7QOCb61NHr/mUyYjOg02fP5c6RVrAnvXOFwEd260rNn2sAt4nBWn/vhk21v4S+LDwrN76qZu8fRrWzUa",
+	"AEB4+qcLJ32qpPHHr9VrfSn5gUx9okHQM43TcxJhkKRAZf+lml58WsXSq6so6A7QpvV0NKZVkpRngWRh",
+	"VCGzQBGzum2byaU2rfCITQk2Z/c4c4kvYqMQ2GNChqxJaQID9bAcWMZu4Ycu2PlEdEROrjrt686pRbD1",
+	"6amumiGJx0YRyFo3jAVoQugLEE4qaqWdq6uLq7jSjabjZTBr6sJ7mPvedXWcY3THHXaUinVMFl+BflBr",
+	"iLFFVhNjUtZbwdGUmI6MJ84ZnwKLAKsSYDOa1cAIhEUt0epuzEEbEGz5Em72n5Bs//Qll0gvf9uAWRLi",
+	"CaC2NREHy0IXX60riXfKhfkYKxg0DOn8yTIxEPRgfjRGgxast/fTl5QcjiXkwWqiGwifFvC4orc05Oa8",
+	"1Uj3Ii4dPWbnwIVLAFBexdUuBFS3m3kRlLdRJ/FHksTvi0kZHoGlR4aaOG3IrCSjIbKpXMeHthqXsUAT",
+	"c8mUhjcSuvT4FUxpTDmaauQVB49Q0izRrA2zFjVvgPqFWkCE7AjKhSSDGzaHQoikfDLhgkl0HLyjkeJg",
+	"7HNEqMdvmEUcKlmVC8mE5BG/Zcdk8L/qHMpPg75Qam/gUS5SlR8ri+mXPNQ2bsNOlI58TAbscxRSTCMH",
+	"jQT7q04Y+CMuFAsFzw37TJ0o2Q6Jd4PsBngd1OIS2g0AYTxKm4mN3nq3FuivwpSRjCzCFKcfzvXoNXKa",
+	"ZZGo1yvWBhko+WWm1KUmDOtb86ru9C1u5spQ6A1euqSbxff3+D/Yt8mDj1/+6UuJ3tKIhu8hCa5krVRf",
+	"0kU9PqqTVWTZNul0DdsqRX5EvY7HpmovyMzUN2rH8huRc0RUNcM6IwxGKicF44ZMaimJSQTc+xP4b0+r",
+	"fy/lHxWCxYeYIbcFhPYLws9XpLEKo5epLWK6TFeZrZFuJJNCGEl92bhxsylA7AdMkA9s2POdG6arDdG+",
+	"GNxw54a5A/QHk3LIqPQF0UUFP5123nWU+IwdZ0NGHM+XzIUsao/RW53CNg79WSBJmeJfYLGBPHGsmSF9",
+	"7xa6yKrFatjWdTuM9gEeSsldcNhzGfnhvEbe+eMxOPZESizvi3LLblZSZZJoEGgjD56NprvQ2lJbY7TW",
+	"YCqgxK0pM+oDmgo1wccB1Vb16caFT7IaCexCLy2/4od6/v9n792aG0my+7GvkkY4oolREQSv3QRjQmI3",
+	"OTOcbXZTJHt6rK3xVAKVIEosZGEqC0RjOzpiHQpHyA47/GJLerPkkNZ+khy+6UWO/3fZ0K52v8U/8pyT",
+	"WVlAFQCyeesevMw0C3XJyso819/5nU8lnHNHEZK5PHmkxJZsHLdsA+K8OtHYctPPq8a1DNIEIAwQLh7n",
+	"1BDdnI0aeSYaZQn3W1r3d6HeXZW+YF07b3dqnvECi/w4T8+buxP8OGAr1lrvP5TbC+i+zb1LaVj01u2D",
+	"ueTQuAqW+3NWIft0D2lG/Ic0fZOGwHX3xFH/DayGE54hOGIwLCWAxkpl5LONYxiBdlNoFHt5wsPkMN2t",
+	"jHwyW83NHLlVb/jyq8oIIIMAYME5SsUg5p2JEJp2YyAqV842orfDbYqLG2YmbiwWzHavdWBl1M70Z+jx",
+	"qFa2/6+/Q3GCHm1qw6gJhI7C0uthMn4ZDbpjSYMrgyVSFPf5ddyONaSsqwz0vKVu7xM6f4KU3OlLT9GJ",
+	"qX0O7PT5qsKn3nn8YUJs3gFlHs4ebcfbV89w/7npReClWOrohXfOQVJEKsBnnLVttLm8hs7u7A64EN3E",
+	"Ez3tcQKZCARPnDimiarAeRQoBCfcxjcVG4k41v+HMKcvM/EuqzfYgfGpjeetXXOrmok1P4hkJx6Gwp78",
+	"pV6eQZn2hSaSLyOVfY3v9mid1NuOG84/j0KXJZjf/VglLI5Uloc4bCAEuVbs8f0sYEpk9Sq87eSXKoff",
+	"dnmshM18tZMkFlzWPtx58LPa4dksuCrO6xpgGi3tWgv/Bf6Llo/9tkhfgKHX2rSzANy3cJ5eoCM55fg8",
+	"dDgVtglskcUjqbgilkL5lgMbWlg5iaQLI7fm5LUcAb72nhbn7JgrrWntx2Bs0zRZGwyAbBPSQBjrzFoM",
+	"VzZFV1kAVzTElZBZ4DGZAAChwyUbQDedLGFRBmGVfpIKD0uPMfgJcUXtSPEQSjFMczH9AtSnGSsh6Bl2",
+	"7wW+HIl2L0kuIVwvGmyruZWX8RijTSZMDTs9804p0WLmkoyqjiwdpRIifKIskGMlwNAwK51au9mDunka",
+	"MYUS/6YvbY+XnkgF43FsWU891hYdPlTCBJND1G+dXqKEZO0xpsBMzwRAr9Ldfan0rGE2ka5WrC+A6FSf",
+	"jMFgw056KcbYjVV/XWUWW71SQ5rF8DXJqGUkt9wQtTNvl9NS/t12YJdmFqSH0Zmlkd2JRVrxtZ4oFoG7",
+	"Zs2CgsYGo2Wg/SerrY1qn1U6MGsloU+mzZcpAW1SRDNt7ESK1SxZhYZMJqXUFtlICIkBrn1DnKxE+hyB",
+	"btQUEel6o0QWbXNfrujHCAl8zoESPwV1j6XiKrkEMB2U0IChZjqBYfqINla9wUxG3WaJVAQ5OOSDjuLY",
+	"CvQ9qAiOqODPEBbH+kEX0RW6JXh3bUg0oBQRhDi8GaNqb3i1mQb9sZnKx2zST2OKAOpPmraTyCuRKni5",
+	"4gq1lmG5VQ1T9fHr0ytdfTZhWTqkjRlDen4rQ/qk4BOdHjf8xWdHr75+eVjzalhgdawu9IJFb8FeUuuJ",
+	"OE6qci3PpnsRiDDKXL+jmyb9ovPg1SL9N1Xp9NUFjef88Ptz+CCwy62TpcRP5EpMI+8e1AehDb24A2KE",
+	"41IF37IKPp7UOtkI2x4s6oeYL7P2vq93wYc1XIRYczdHadO1qLaZY6BD4qWXQI+UoK8uwArX3oQMkWGC",
+	"s1B0oj6PWRSiD8AVC/S+CIqijLZKieqH4d5YitG8oe73KvDvpzAVysGRl/ldSsgMXaiQ9ZIR+mJxiD5G",
+	"gz1Psh7IaMVWgFjDl+igeTQTaKjSE+rGa6O/GyQTAgYOnJe7Zr1kBCBHOoFaZk9fN+GIwTsBNse+lCn3",
+	"N0aG4XrIm1r4ciipHe8cV848vsocwCml2f/cvJc5uui6+udBVA9toirNc+s6ZJ4bR4+zJvBSg9yyBsEd",
+	"iQEguy0X0Rx2d6/GycWsrF3CwihkI2jBlTjxsqNjpvfGZG7iVHSSNBRhi3iIOjyOreB1Qk++BMFlWOxV",
+	"0hdIgL9iBBsuGY8kLMYBhuhykVQkSJ5H9U0oQ9Fvqnt5wQ+B2GWIPhXcQf8FMAUOXhx13cHRkGU+EMkA",
+	"2H/0/hC+XOGSQUjZxCRQDsPw9ALvJ1dGMqOC4EArh8f+MtFvjgsaufQDfDJRm0A5fcbTCwFSxtJzARQd",
+	"q+wbeNKVSNtEqYg6yMTTJpRH4PlyIrIXeCbWh0NswKDhsAGD4mS5R3A+4W407Q2c9qChT8oSt2UndQSi",
+	"a8G0YCvnh6/2X53XsXM0rrskJZiINgd8ufL65Ix+1yrpUozZyv7JyY9nh6ffHZ7WTVU2tSqi2745Ozyt",
+	"z/RcX5vDL/US/9lkpO4cyd4h4VBccDWvRstBa6oN86fVVHoRzFSKE6kgkRFhVpnqLVORJepOa82nWiDq",
+	"jXXkqNB8q2kz/PDsbP/rw4f3zNwFu7h7FicXTMgsjZYe2q3r13NX31kxo6d8QT2L3tz8TP/RsVMx4apU",
+	"ajEzIvgMJC4AM5ND8RGZL5NRw5fT2ICSGqJKeAAz6ICSiiBfVsID8OwFwAGIo1miA66LDpj8HAYdgMcX",
+	"xQbg2Y8LGTBRFrUoMtq+ufGZSvDRCdDbGqeoBAX9KMAAuCUWl/ZkBC1F/R3jAcw8LyjnTaCmUtQfgjtk",
+	"PBc3FJXEoSPtFTTMV6zPlXaY2ZkQ5Oe8pWu10d9LRuDqRFdC6/2ciYlTh/7yUiL9jm/NSH9G8ZsqCNKz",
+	"kpoLCf2ZjdiAwB18fWPtKgHg8olQXe0HtDY3YUmmegXUvvjiiy92u5u8qlaj5OnFJon0SoAVfzf8qW9W",
+	"2QSp2MdJIVoPemnMC+fYaOSKTDJIP14I6PhmgbymY2mzvpRPd2aKjvIdXJ6vr4iHX0QK+sdyaCNoAscQ",
+	"AS/IPVzz1JEXEMGsw1OQM1m+Cp4oEDSRvPBlgGs+YJFk3WEcmx65WNwO+BoA6RCCRkiWJhlwsGS9NBle",
+	"9CiEQ2ux7pH4Q9au8QguFrESQNw1vdqclbnV3GVtMU5kCG+IdacygdSKLY1XEHbQs6DPx4DMF18coDwd",
+	"N774gn2VkK0Nk4G8XmrY1hPa1sMeD7DmhYillZCh8liW0EUoRCyQymMBdMnHEM4wjSmCM9FbUPujLTYp",
+	"3BCEYJo6+DJ479ei0K+1DEsj6YExi0JDyOj5KLngLFdywU8AdYKf+OWPQPnv+bmAdO58+tULtrm5uevc",
+	"VgtUv9Z6/9tf/+bDB23tB/qIjQBRYBiUlPtcj00ITJeprYERcCSQhgiVfkuCh2B7C48RnPMD9ifEOFbO",
+	"5EPA2RzFtle4BQ9DEbZ+iUbgb3/9mx8oYlc8WLg3AfEalDqB++GpqvVL7rG2Ob2bRkKGDXjEHjMn0Y8m",
+	"jOaOtBhaC2H1fYO8ny0WfL/6/fCn/uohQP6QGAPXIHX5MCeY1UrnOIvAy9t/J5K2EPKyO5db3RywlTcy",
+	"esf6URxHxNLupIiyTPQHGTQkRbuCmLnNfazEYl+ynni38s3x/gvqR7CCUsFjk49kf8L8WsOvsT9BGvZ6",
+	"4CGzUluAOIF3BgIMbAajF1ADmmp2hH5J/Y+kPxiaUnYLvPOYPs5TpKrtJFJlXEu3qC8Mf1V3qPRVZigK",
+	"gJNI/L3N+pGEmyYxfpX9fFpByQrg8YBw+8a7d7B7I32dIbdnr03BGwlAPeuRCIlwaxuf6/kSi5x4W3vT",
+	"602mPLauH+7hGDy22dT/h9WywXp7SPRBAMs0GQwE0nYY86/Px0xL6CvhSyIyRTYuLkOPpTwV8dhz3lTb",
+	"WS0WinCIogba1kwtrDIL8oVrin6ezIIfYQEuar5d0zbDSb9njqr7tJS3203xtLMePuMb3S2x097tbIbr",
+	"/Gm3KTbaW52d8Blf726K7fbTzm7Y5Btiq7vTftZZDzfF9tM7srBv3cCeZ1xLMWLWXLB9HnCKjF215Hv8",
+	"VKm0cAszbj7xNcMKa++jxZld6KI95gQIEDsK+tUqJZ6KXJvMBIaYzF8FN8mnoQ4eEs9u4j6RYheJXLIg",
+	"3BVLyezttQCUPXduJ8Dsm6U4tii8YeuDstYWi9AxuNykeyzpR5n2KugoMAlBIyeh7UHRYAH62WegRVoM",
+	"MjSGW0GhoU1OPDPGOjmbkq2A367/WUehMB0K0DqrqKH2fJlM2MAmkrmIhNlj2n+HszjeyAmZ4njNleb5",
+	"b05fVtNB/DwMVUjeXNceeRg6iAWNIbLmcsWztHs+TbuHqCWuYfcMs95anFxEcga1NY9jEWqfNY9btnnn",
+	"klF/1Aupl44J9uHv+4PBGUk4rJWBDlycheIq6oi6ds8vROZLLtnRMTJUQAAnkZB207Y45t0gAknYsiIT",
+	"NBT/s7EokEzrYcBdqRaHaJDYNDM1dR/YrOClizLko/PlCsQSK2jB657tjcDzSYG/0QakFgiMmwgYvJcv",
+	"7Wu0U2qFBVe3gbErCiEEc27IO4Bmm3379hzmKNinDQQSocWeC56KNGCJNLgtBP2BbgGavGBtpAf8p3Cz",
+	"L4M9lgoty/OODYF4N4hSofazAGZ8KC9lMpKmTJN1uNRj1dZtF5aBL20UCMOBOJvre/obRwokJeHTPJjX",
+	"JNUDM4WcZvLL6blfwnr8dAqgzonDUK/qOLlgkdzLF6RWrlKMilB9h3O0uu7oVmr17oQ8hdaK6/vvTgOt",
+	"YbXVWjUx/rbX/roTvY6+PXrzq6P1V9GROpKn250XRztHl4Pvv3vx7W5DjL9tiu/39UmD9tm3u43ORizb",
+	"/a+a4fffxrcZHzjXo5qnEGHon50afDCy1bnM10oNgfTQ6IIZnC7tmHcu48goqnL//JxfCsWCdpx0LkX4",
+	"xraL6RZJ1uy9Jsxl2My2/SPDZqgTBq+Em+tb37Wkeu6+xSPwrvPZYXEiL0TKaJ6XfvbiHGC4fIhxcJpn",
+	"sBK/CFaRs4rBOaP59zBBm4qOkFk8NocNC3QZPMVZW3cOUXnUDOFVQOn1CaXmIN+eJ+3KZg8PinRzPuri",
+	"SDezWJZwt+vt5ONxrkZK+EJLPaqTYVainWSlctovfJ3cdQGFpYj/AKxyPC91yzD1H5g0NyUxe/aI6kXA",
+	"+4EtrYd4OQatoWmzwrvKJO3zGEtz6g323Jylkr6AnkpUBWlG6TRmyPu+CZmlSE9juREmpyByJdteQSen",
+	"glQOVsCaaiMb3irzJJ5/Uhp6cfbjWxZXdyJ45hkRdnXTulgKnEUFzvMZhoNjJ7ssHLNLIqzEKVzisUEk",
+	"peFRKXZAEROGBsUPy02MF4WB/KxsjLJaqjDlXapYjrnle7lR0fNM0o2n2iFf375O5fPGjUg3nk7WggHj",
+	"OS4eE7XQ6uFMn7xTKA9znjuU+hyiGFyvpFufeKcHN7Xcxb24rVXYaEvRt7Doc2ebxbO5XwtzvPberLqZ",
+	"af1TCNGqKRYjjF4XrDNQXQCwtS209AKuI6qy0DPFl2SmEB+FTfoxKd5l1lCDQHDJs6HvLHtFlo/7ky/J",
+	"EtzCWLEryKWgUmviyCiQMtHmIqIMVihvCqqborjTf/cc0Of0xZAFepErXpAA/agmFMsGKQ9F7mxABZ3i",
+	"MrvuBl8jDfu+PL1/xq8mey0MJaLy9W4E6Hlh/63YbJJ2pdpwagDPCFgnFjzVm7/u+RLUMHlixVtMOjFS",
+	"sLHI8tRRL1JEg4D5MYTyM+h9/hEbu7yXXMEgO4C5evx7uTTnAh8BPtve1BeyX6aYeDEmU1nOJaS5yCVA",
+	"n797KeRF1qu1tpq7OxZEojItq2+cXrm+aTHPmyqsts+9pcMdyiAtHBhnZiVcW/T0h2hWlEqetz1ouFH8",
+	"WJFi+qIQyYSt3ZBCYUtWtfeBP4vYrbiibvvtYQbBICYTNhiqHpNJFnVp8bEsATFjBAyIpB7Io6TbjSMp",
+	"Gux4iPwpviwMcUbancdxMhIhW4ky1kuw72bHMX86Sb+cnndCDB0PsVT6kzApbogfgs9sIT+5DBikemqy",
+	"CCUInTW5dvRV+hPqnz0G7pf+cyj1AS3ipkrJ3dTxL+m2P9jzkvZfis69N96f/OTXEWtPcKMwJTJYpTIZ",
+	"LXvV3HmvGv2VoKc9LLQJ4fVEFUSMuonENHGCCpl5EknsqS8HkVRTAtExsbCJPcTHc6pAj1mjLMocM8yX",
+	"jh0GFp5BvJgbIA+W8a/2LPegk3mjBHEkPbbV3KyDD+bLu7PVTnCqPkFjzUivgZ4rR3gNoiJBMAaLymyz",
+	"gXn3ajzMLZFpLI2zx2qcnUTSioJbcBNTwcNq0ONxMuUm6gsg2qMXL7CNIzNMMgTwXxKC/wE/tAx7X8wz",
+	"6MdMjKXkz8FN0GjDgFObdy4xLMTpzgNO/BjFO0DPYKjFjgAgCBXlGWHLJ2QzhlQZZsqgNBHmjQSjvgD5",
+	"6U5N4DUwRBnGfvNllOmRKKEmIkzorU6apFiiLUORqslb4eyZJsb6DyP42P4M0WpznUB8UC6kt5pbZdLz",
+	"mKeX7jbVr/mZm5gYj79R8FrPjhUvZBbeA6mrTQw8XSgx0Lyj0L1++3liPN/+y56J92+HwrwXVWmKG7pK",
+	"8CPCYTU1SMaqFOhXBWxEAVtFFfAhWwlsC4ovI9lJ+pG8CDzqLw6cXkCbCZQP0j05GWYXiT65Pskzl8Dz",
+	"eRyPoX5cCoaLuIpICIdpcZkfK8iKc2DeiX1JBCVJAYhh3sL8TKUA+HMxwGbuVBVjMzNTzovmXi7ksA/f",
+	"NT9kxuE4sjYUV9KWIh7nXxVSMJGiSd6DBkb4bxMMoequKlo3EjGLSpezpBPxmD7XGV77CfaBqKQPLWaW",
+	"u2lCPTuLJKE9LsPYTTmnQkvQWqvWi2pW0cFVG3iFleQnh68Ojl59DTjyN48PY1fYjotnfotArGXud3EN",
+	"AIRxE9O3KN4uN10ZV5eKBWZJBVrStYVBw6GRS3fXRigtQqdGyJKiIN+08mWi9cRfig4UDe0VTwLrlbOA",
+	"SGvozoFDJko28Ind2SxL+ZWICdrmSxBDDMWcx7gymLdif7cJXF3+flOQus0c5m6H6WCISwF44F7MQ+A5",
+	"xaRATj1KoOSdptZgBD2MztDEYls5AU3NqSdHT/QxxqzKGkAh+451hrB5XNTp7dH3YFz60mozrVUjqTJt",
+	"uSVdi5TkUMmayKrQtAwLu/uWda2F0EOhLi1AA8i8VnMiKxhvv2XSvva/kFfKXSkTybSoYmAk5StSaaBt",
+	"bieTdiNqlUegve5IDy1CekKj9swW/NkX+95lOlFARKeotRZ3Wdbe2yX2YQ3lW0mvoXmGomuIEjq5WktO",
+	"qreWleVYeNIWnaSfC/Wkiwx8EA7ySFQYga7PVL7cf/Hi8OT88MCbCBEtqhzz0mJTpk5nks5zFFoxeuSM",
+	"BqJ3+GazYOVW80tLfjCh1RzbIC9/Mjupqq1TFLIgFT9BZydfzm3tpGVJObE3fJNb1E2PXOhOXr/T2syv",
+	"X1wWmwX4yISxFcRmfEtJfHeSeJ+sw9uRxWjv35ssJveiVSZf2enht4cvzg8PFpSuvlxUvO65dwPKQ3WJ",
+	"nAiQk0gfnfgtkZinMHMPLjHvUnqY77+UHncnPXAZXV96LFh3QycXynfdAj1q9lXWJoSZLiGNGUHjZWVv",
+	"toBBMVUqV7Qwho81Bnnd4OMy6HjNoGN/bGZu/oZfM3zUs8pMDrX9D/Ry+R5PJGvb7qd7xQqhAtxTZXxc",
+	"TVdBQICiZKmu6MAV9HhV4kJ8FMVS5iXh482qLrpmKUxG1OdxOJJOzBJiuJodwiwSOt4azZGzEwEUMlvz",
+	"4ikTNqtpJcmSrldS42oInWaQaRyPv8ZnfwbqdrEPAO+7uALCeV/uzuuQS1yYJbVQpguJj5WFqyYjmVP3",
+	"4Vr3co/P5MRkyAJc/EehChhXtBUUpFsMppVFsngaWMID3BZRiPZodCGTVIT1BntL0LiA2kIEbgePQdS5",
+	"VL5MpNjTTmrhFNtwhFglCAK2u5dvUdNNBRrj5ASBiDnzpb5DXhqJvaDoSuMWY9cJgW0fXpwe7msXqpKB",
+	"H9b5LajJG+K6aHpqLfwXRcrsp9CrwkVM4T83az9YOXsg+gmuiMWtS3jn++XCv2F7ulnTQ8CxzbKp8Goy",
+	"yaKOwKdRx5NiNHIwbMdRJ+d8vS3THSZ3nmGDW5hmYUnK+vhQaZZm3qynKu8AhfiaWU1z+5PiicZOWcl6",
+	"iYK244kUNhSXJdDnuu6xEfwMvUYNKPYo1C5ExiOp3C6l4DIAm7VH4OL0wmknHugb8nYsApaJOFa2D6qj",
+	"LPLH+xL6bBf5UelNTS+gD2v6HBtFrVeh207ghe/HfHJ7gC4traWlhcUF7o6bv5OV4GmnV7mTcSHP2Zgs",
+	"35d5i2AZOr2BGY+jS1FnvJ+YRk1FyWBi/jkufyTpt73pH3CXl0Je9Nvcz+476tP+OzXmxHIfLvehA5nQ",
+	"S3HhfWj1zEw22J7AfnbM9KtTee+7PaNXRawcYur5XoMvD47Ozl6//O7wwGml90TZSF2HS5cjFSsISmNx",
+	"NKrb8jIejPPEdANcrvfF4280Z1VGZAUVbHnNVCGEBfgSV13ASqfKLbvOpxbj1yJ75Otwcd9puQ4XXocw",
+	"qSwUGY/iuUHguSr+a5TKWARX1WgnF8t6qUoG7SmopEoVJCq2JMXogMfQadcXXUUqakdxlI33qCmPL01C",
+	"lF0KAfsjStkVj4eC2kXa0NaFyBaW9G9ODqoCRNhy44EDRDNjG29F3En64r9wwhlTJBRz99vD9K+5Rphk",
+	"WZR37+EP221mwfBHRVBgfqrmSV6JASEHc+VkN/9ukgKNDkoVKKfWMkU1CnUPeTxbMUkFBpmVRdIVRlTE",
+	"TOqzGrmE0qIitgGL+NskkrdWvPdZ1pCVR3GnMPh04Pl4CpT/H//z//2Hf/nX3/33f/+7//afJiCh65Xw",
+	"/EcI65hcL4t7m2aTLMvLrh//odqggnxBNsAKu3xuYtyIronWhoXlXZITN/vgNnr/LFYOR5HkXNRN1cEB",
+	"GXzIeFlFnHlNEJ9+QXxSEQGbLpEbG0qcQh5uEpqK8pxIM3CfU3mcLYO7Vnmcg1VFo4FSiOQlYQvGYoQt",
+	"45eiuCj29L1ZgKcFQO568qY6AF6fqzecGjq2wm2MIvSl+bkTD0MR1ifAsI7fR5nS3P9L7THIpE5KBl9i",
+	"ZVekqlWXk/l0hNFd6y7nUaco2B+0SuHRKKW7Uy/LorFHVqqQ5/Y+2rRerILs8aku75ZLKQo6ipWpKKe6",
+	"oFBnAZFbrLSw0nWFQgjAvz2pxOp5ndtkqYYp9CHCbSs0EEoTWKkSMCVmV7fN9FrmKhyPJakvJ6suihrh",
+	"hnVvvqwqfGNz697WZ9e93a4metRKZeLqjQLaxdE1LlLlJhrHqYx7VCpnWRr3EKVxrpV7Oxqnsk7u56xx",
+	"jCfkiNU9bMU7UdBXpiV8OaEmprTNDYr1Hpc2qSzjewwK4I7l3bKY7x6L+W4q78j6mxm2pnM82lBu+ywM",
+	"SdMfhMzOor7AsIgelAgb7JiyVBCSWAF+4ergMp38sy7zw4mbixV2qvz2qf92moCmef321eFpiSW0Dq/8",
+	"0U+jmkJ81vHh8fPShy0aft644/AzrqjFI8+03pcB52sm3Pt25952xr3UMtk3Lmwkr6JMKGJ1iSQRPpKy",
+	"JrwxRRBNwtwp72iwfep43+MZkamXVGIwtxBjj3EmE7lKIyD7oxxw5SHYkWi6lA2BeuX1G7idzn7cPzgo",
+	"T9Lvh+HtCcqPagJRUrOxBR/82ptT7YfhMh+/zMc7nlwYVgmUBeyZeZhmY5EgqBkVl3ZsjI4rwTUvZsY4",
+	"6ON7MmQmxOXPA7S8VOn3iV3+mI24CIfAW+h3IhHNqc+H2InnOPErjhOP0JhBzCNpBlancm2FxZR41Jcr",
+	"ZZr1x9PD49ffHR7U9zAokUhBJQXmkaTNYwHd9VbospeHX52bvig4qA6X2lKA81AetGzC083LImmnNTNG",
+	"vcSWexaQehXc/9jI01n2j1CiYOjJGmwPB9vGyVqCtq8TQtAzZpciYK1hSc/Y7aYRBm77VSoSKBYwzEXB",
+	"mZtMkskDCSPGCydaeuwxpXVzN4qBXJhTR/9EitUsWU2k7UpbqqtnIdq+wese3c66ntq91XLBo/4xtsy+",
+	"xtudZTzNzqO+WOz0QxniyffYu/zr09dvTiabkdc6q9vdDV6764bkxfUMkY8IWR63ni3co3x9wzYpzxMK",
+	"Dw70o97v1zHJcPsvRfU1wyw9K6vmimcrmPV6+TAnyEu9jRzy8gKnhr5FUJTVbAU+ZpPaZeYdnuqeL2nt",
+	"FmMeKNexvy1ttQb7iuR5J+m3Iylabi0pwcmwnXGKkRSkcQQbse6xgHZNgNmjQBkZFLDf/nf/yOz2hb8C",
+	"gSInqNIGZ5G8iMVtqYOSGhFr416HWgi2+z2kBZfq5qMt1KUcvHs5+HrK4FtEGM4JCb2Ik2HI8CSWXFG8",
+	"z4pFRxx2uATY7Aq0Os/HMs1zB+YpgW+xP7FT1VhvUWwag1Ag4hYvp/cl1tMXJXKDnZLYtQPnqQBfs6s/",
+	"THXBPK3bZcn8cns/ktBTP1+RC+xtOaP/5Rk2bbGtVrLEdNddweZ9dafNLlsBF6HegBa3GUSO+kNAgcRx",
+	"MkJAPqwGXyZdKNGyJghbORfvshd4Gfvtr3/DjkV6IehAHXzrrWYTQYZmNJQFIjIxCkIV25Y/UUxq8YDt",
+	"NLG1Jp2fRX1B7NbaNw4cvybABmeInElFNkwlNddE640GYAokkNN6svklxcZKGgDT5QF0bMfelza+5Tbg",
+	"wft47hQ7ZNyTkbCki3kxQPgUGmWaEXqGDi5l3SQd8TQU4dpPwyTLpd7MeJpeDbSNHy53VtY/Mvc93/u1",
+	"YRr7tZZf62XZQLXW1rpRLBqhuGq8G/4UyX4kG52kD/tA/7LG2x2/9qHgQx4d7399WLO+oouFXLDtmzNR",
+	"90SaVjotrqeOvvWtzNRtOfaA5kNE6sZW6RcodeOfln6ZW3bH56U3qRbKSIJlWhPSmlsbCyC8zpPkmMux",
+	"rYO9l+47fSu35qrE9xF6/JV0BSSAUwEod+X42V0Glu1IsvPD78/NQ/dYYLYCtGJTAjoxO1TPtobArCc8",
+	"3zZHPkv6wrDT5AFgC5vwXBWdk2L6Ekax1WzqE5ywAttq7pYJ+MMwym5FwC/kteKDCsmPm+qEYuzRYzh9",
+	"19/0YZTdN5hiQXljPu9nD6j4DAgh9TK6vshZww1abYwXRI8+VVlpY1bHKMp6kUFX61PYKJJhMmIrG6wf",
+	"yWEmFGuPbbfiPTRqp9HpecWzfRSXY/sYsN4Zz+CgtqMb7ChTJi7JIuXLTix4KkKPBSR3AgtthxDchACc",
+	"MI0b9iLbGRMb4fsSXwiMYlUqFT0HTQY+PTZ7TIvuvWWYkYmesovy/LG+5EEF4sMKnYk5W3ri18gNw+6b",
+	"KwSSgVrTVmqksqhTDSaHrBdkZRFROeolsWCDmGfdJO17tkNnyFWvnfA0bLBD3ulpO0C/1FB7eFB3gd1G",
+	"V/Tp/FJIX2qbnHHW4Z2e0Dsa6O53mkyJTgK9/eJwjwUXQuqNQfUm2G9VyHqDHeh/81QwAHyK0DasRSf7",
+	"iUJQ+6/0Nl35/s2fH/94fnR8+BevXx2WppW/FtAlm2bjLrilB4PvRKq0N15rbWx5+oCqtdafebX2OBPq",
+	"DMz6Wuvp5lazuQmXat9H1Vq7zza8mjMPU/V5JWzU+s5bO14t6u9Tt55aa3tjs2m9FfWSq+ypnsRaa319",
+	"c8P55TwJ+ViPrLnl1RIZR1K8yEMJtdazp15tMFQ9oc5gNjaaW+vrXi2Vz4cyhBFva0dJSI4JzI1b9JFe",
+	"D1T+meYJkQ6t3cbnLgqSgSonFaFtypS7tI04SAZqQh7Yb1YhDBAijWdNBrHz6HefZ52eUGzAUwvExmuI",
+	"So0RTVKfR9KXBNl+ophY7fMoZjwMU6GUxzpcidVIKiFVlEVXIh7vQa4wG6oA6NUIKyKAMxrAoGGk4N++",
+	"pHdpsIAPBohFYdS3qjAgvQ3RdTFRd4S8hVXpxnOapOtq5QdM1OGQz2DmMHN7D+UxNOuAmKioTJ6qVxF6",
+	"AdRayIX/Z4Y8pZP0KV6zvmHzq4f4IzvLhmGUuOLk8NX+85eHB1g2Y0exXs3n/6xiFKHoJ3/mRqTMKApk",
+	"/qWPfugiGvzii6c8zG5Z2lkLC1fozZVZYTBXqqKrlSUXF7FYNd/0uh08Xw8Uftq5pTam/Qln7SQcg+GF",
+	"AL33H4K6x7pxNHAlocWQ0BIGL+ng6Az+QNitL4P3fo2ErV9rsd/++jcfoAiYBKh+KeFhQ3zW59p3S0WW",
+	"RkIxxbuiwd72olibpvTISFl5rfWBVQXKwHRVdCFZJD3QFnRRllwKSNWqkUgpBCXhehDlT9ilGCsPLuXZ",
+	"MAX/MfTl0bG9MtXuRXeotDm61dyss0RqZy8dA+yXyw6Yo4nsCM9eQ6VIkVJDMDURGtPw5aGeDu3nRXnW",
+	"BiK0+qIY1R/PGmwfxluY8UjCqKUY4cyVKZxzWC6u/K59RLSKvl3eTuQ6wgQfbzc9Batu30p+IK1h1nrt",
+	"1qXwPDO1ajksI/virmU47F7hGI5WOFVKdO35rIXiKuqI2SXYdA7jkh0dY5rVqUpMxUWkMgGBqiKWGimD",
+	"SfD0wW22bja0lnqiWJt3LpmQYPJ2EqmSWDTYgeCdLLqCdlj24algsX4QwfgCOEUEDCRAdTcU1TugV7zj",
+	"4NP+YHAe9YXKeH+w4PmvtGiuwOqZmUZ8jpmFLIFJKML3tHX3I6cabADwAZff7TcH/JSwMvmXX9x2pFle",
+	"2o7TcgdliRE9XkEQoXdyZuyUCgOTm+Kq0O5HI5e0JJoUTBiXWXuv/z8PPqzPeaKMU4yVGWPygkctFvw0",
+	"FEMRgqiI4fdRkl5qGyYUMYI6AmQv0ychN0yXR7H+6yJNRhNNYk1XPZnAg00TwAgod8oDcnoxPmr5M29b",
+	"w0e4+5i6fs6pUMN4rqmhZ365T295n77Vvk9bdCCy1YWmF7Bur7FP12hLRTNsitdSsDQZsYFISRiwjD4p",
+	"GwnwjDxtRNJvSRqKtMX+/M3hm8MDtjLiUQYUtdoPxH8jFZ4vtY82pvQuZ+2hGgNOi0fg11zwTIz4uJ6T",
+	"oUFTTnYlZJhowUQnsCxJLlmU5e09fWnPMamviJIBUQZd4ACKC0C+r/aPXsIwTWvQVHCVyHqlEPHlQlIk",
+	"t2bs/H4mAuXTsyrgC4yvY1eYb7YUWbcssvaN8h+IdJUERgoaZJ6BYfyWarDAKZ2R4++1GCHD3Boy6ODg",
+	"/tVur8koQjAHtjYKD4+phFhe8j6PMBIloP8vh1wDiAC8c4Pt080j5bhZENAB4ckHg5b9IZIXvrSxmxUj",
+	"BVMBsaA4RgysU+fO4uTiAgI+kiUyR/Hiw+tsCE0pqMxVvIsUiNpUdJI0xEAW3EW/Jr6hQy6DHY0B9KtF",
+	"pBWGCBOOwgBo9M6t9EWQsxpGGaoCmsMW2z95dcakEKFiR6/P9tg3b/bfHh6xlW+Oz5jejOwXUVb32PdH",
+	"+6+Pj9jKcaQP1j1fvj45ee2x746+e+2xb16/en0KYzo+PPqLN3A/tv/q4PT10cEe++rFMbtIhKLyMKDw",
+	"oxY3o0gJxEwX216cvDn7BjDQ+vu7wT+TROaDgf56Vrtxbf/Sq6ZikKTaj72AjC4innnGRlz5Msxd3zqU",
+	"bICXSx8VPryzEOBoOeoCz8mdoIcDG+McnOt1XGvVmt3NzjO+LZ6218Ot7gbf7eyIZ+1muN7d5Nudp2K3",
+	"vRFudXf4s05TrLc3w+3uU77b2RBb7Z3wWbfJ9XvQ4qi1akevz2peDedVC4OTV2eLx7TQ2NQThTN3b72Z",
+	"4ZMaF7ya6rYYGpyexi+++OILmpIorLW2NkqmBvfw/Ltb9rRCLGFqYm8rnJivy/nwGbvacQYohA5iEWNK",
+	"y/DinaPxjDwBvulc6c3RsLPrYv5cO+VgN0Mfsi5tIhChmMQg2Te1BGwzoehKSCJeWwlwCaugDp0zjCDG",
+	"c6ZvQVHJlcDZVyqot5h4xztZPIZxmZT/KGmwfV+q6EKKEAwB/VRlJP0TxQoK4VKMG+wNDGtEuSuKeXi2",
+	"ngRHDbEGGopMMnecVmVqT2ECHRQYhloMV6DtwGRCj8G+IL40MAAumdCf2+pcSjkRGbvJELVFN0mhObbV",
+	"5wqrDsMWo3lSBeiBjUpqnQimDuhR7b7pOTJxlwZ7S/EWYOoka5hlvTQZXvS0ilceaGGDwILbPlFsX4Zp",
+	"EoXG/SrMCfT2Vj3WSUUoZBbxWLEV2z6EDwZq7T0fABsQLEbnvLX3eL8PWCmepWNt2CC2yzqBkUIHcmVr",
+	"Y7fuupEr2+/e1T3WS2QyTDFfptipvsvqvra5tN7HF6c5UcP0ClxEDhk1B0uCAK8G+/rQNQcnPGqbFMy9",
+	"CF9mIo7ZqOiuR9levj+prBPEZO7kIu4sUmR66JlnW+tNmH1fvnl1evj10dn54enhgce0hfWsudlsNptP",
+	"wRRxTBNYSYFWaADGH3ClRMiI+hAWLC4Qd2M/UawzVFnSZwOUXWh5mYKviW+tTMUVMB1iVxrsPqjYt2ev",
+	"X60KqVVriPVj9AejIfX5mLVzKN5Wc3fHl4BNYytbzSZri3EiQyyyi2M+UOIoDFiMpXBSjIC42RFJVKWg",
+	"NxLS8evZy4MDYNRGIc0nH0i1au67GoW4tM2BHy/FuF40J1mVNWl6y8CU7rGtjd3p+AEU2e00mwxXjYte",
+	"jrnKCLHMVpQQvnRWab3BKC9CDqrQsuXomNnMtZEe6JiEVcVsjzu0+TGGa5uH2tRZ92ptuBZpblvMcLPM",
+	"KhvLtFLOJi0qrW1By+ujAB/Xp0YZZHFeiZGLdM3iM4SP1lrPdra0/UgKTmvbgpUGf7ST9jXIL/VH0x/P",
+	"yYHfj+WLQXYAE80wfLenDV9Va216NYzKw+UoHWut2rNnWAWHMhdOs+qx1tq4Zat1fnR6Iog6KQaX1urD",
+	"l7l9VMSJiuFAtbsfdo4xPJSLBJwMj+DccNNKIgEZtJoMMwyFu5qBqq3d4Wk5363bIJTNXpm4U4SVKP0k",
+	"FROhaiKeMNFqY2DYeDUMqLShr33lzzAOcS2pYWbitgMNt8RbmIM8tPmRr9Slb30fvX/tdC/sXathe5Xb",
+	"aogZiXGLDXev8CzMXNvexticonJJYqFa7Hj/6JXH9g+Oj15VslYN27Y0426h5I+lwW4Oq74qAelt5iC9",
+	"lxF7KaK8W8HB4XeHL1+fQMOCG0Kt75BFL/+Qi6e23IW1TG7NMzVKYNdVu9TZ/YXD0NKg1HrANqPA5pJf",
+	"YExQVOJPDPgYXN9QgPcO5atSsD4Y19qLD2CBB6w9dnNV7jAgtrd6JdKoO17VdwJYNhyEa/EY2AiDYTpI",
+	"lGBnb57/uP/ixes3r87r0KYpUr4E7PJwwHoiJSqYAVdqlKQhJX04UByrjD1jnR5PeSczYbX8Jz34WGQZ",
+	"JaMSKXwZRhdRRv30nNnQJhN0toU75O+m19ZanFxAOmWr2WwxzrqRiEM9QZG84rHhZ7bjy5KEjQS/9EzY",
+	"Cl85TeSFx8S7QZRiIQ/Cs+FmvsRZhwDALnZHpBohC8xuiziRF4D0y7tALCqOcQnk+7j2UYQAWlbWdppb",
+	"6xtPZwq9SWFnpghPPuFKaWFaJgUXFk2TL3bPjusDK4a7EPGLNKt1ds6SI+EBLccZSgQ3RlHmV6uOMgNy",
+	"SpRX+6fHPIq1ftlZBfEKEs9jIBwh4bLeNAwJng0Gk3gzEW9HFvN2Msz0eW3hS9phHhukyZX2e5GDJTN9",
+	"/7Rw1E5qg72WMbb6gthuKjpC4ki0qIax7LFtlMO+5FSsQiJcT5W+xzWlry9P9ZVx1I+yltWVCMGgG2DG",
+	"yin6hrzBonL7TMgw35rfwbd4oT/Fx5TIVMiim8gKfat7FblIdnVbUm8hB9gsITSDlvLuk4/rFeTkMdRj",
+	"MxBzJq0DXxzoGLvDbJiKj5ChJD5pz1XJzxc90blUubGYW9xlQ3iirHQxaeShogK94SCP5HGga1RJLIAc",
+	"tpPIbpT2C+LNpHbVpUHLIjJVZXus3MCHBDfgyYaAZKqwa+E1jJDdajbJ0CXvog72eA7Ld3Lq276EW5qL",
+	"F5WUKBsnRNN9mLkLC5vSEd6zvVpth+IGcJ59ezKWR/F3zvZaVN6m0UUvW8YZ78da1AKoaCzmbBUdNDiu",
+	"I/YMzV9Vb6UDDC6qSduvpWWYFlZ502JbIW3gDgSLUVkygHodoKBCrErDl0dQpD1WzCS7I0UwU1y8tuI7",
+	"r6kmWYiXAXVPg+EA4da+tChO10rNOzIihoZtNbda2Lc5P8kF75sRmYiLIfDAYoM+j/LejpZ+1rnXwjYj",
+	"ze2Es/8pW2H0Rsv+Sdfb1Ae24Hch++W6Ifp8gdkKMCMLrtbXUgnEtjnY6r3BoH5Ye99PwmEsZlXvnQzb",
+	"cdRpMGjCFlwhrVTQQsOmDSxMUArE5dhs7BVr97CD0/2vzkGOtAXL0kiExtKJsJfqQN9e9URY95CeCyZK",
+	"nwG4K2KWQFeQ0h8nb56/PDr75vCAHm8MFnwXX66kSRwDHYUMGR8MVmnQLOXygvB2epvBMwHgZQqWX+gB",
+	"rL5IZJYmsRYhqzCkgKlIdnDIRKi3x4LvV5GDapWotixlWNSBrnEYQAUc1ioLDs/5BcRyA7/mD5vNzY7q",
+	"8Y3tHfi38GsBcFkHR93VV4kUq8c86/QCJnmfzMmVJGXBF0Edaf82m1vW4kTSjQY85ftV4hJfPftmf2N7",
+	"x0aPz77ZX93Y3ikyq+llAWGADiodqEcIk5HUOg9u+FoK1h5ngqYOnr3R3DHTRc861T/qF6DTDEFHmgHw",
+	"DEPoQoZEWbi+s6dlOSv0z1f6e/MY76DwzOJI2cpGs1nH9zRPPojUIFGRXqotxrOMd3p9YGS3OMThQL+M",
+	"COEWxAkF3+QVNfGnNeR07pWQoEd43puTg/3zQxf6lXS7OfVimdCn+TslirLphNu0oYVgyUsxLlaN88sf",
+	"ATnU6fGsvPEL7OgbV41j4h6rxvOnUtVF+QMtfP2mzzQ0YZNP1e+42kv6ovy5Rk7d+Lmn8tjc4kN5OT8u",
+	"hCeKkbjYY0k/yiDiVSp8EimKn2u90WysV9T30z1riw4X1w5JloXq+p+PMwEbcSEazq6WMiBkrpuzTTqZ",
+	"yFZVlgreLwIc9GflWa1Va0eSY88VxNwhNrTKy8AdjrOvJ7QneAhb5X1tH9BoKF9USYfveKQlbgC40aAx",
+	"c20IOexrVQvn1n6YHptXK0j/6acFoKo6Huvzd6v8Qny5ub69udNsNj0W9fvDTCsuEjxWTXrA2soCq0ka",
+	"hRVQMoZpwVYyklzS7YFc04vsS7/221//xq/Nk30LDuClkBdZb/rZzwGjCwY0lLzhunmiUAnN/AR2fUQy",
+	"2wEm/EhGff1ZmvZzRDITFwKtK60yS16+Qn/OfvaAZ9p4q7Vq/7Vf+2VzdZevdn94v7P1wa/9l7WyxTCp",
+	"3cvRG8ayQCuicWPpNLXda5OavKRrSbVKj5ORSFc7XAnWE+8Wnhl3XspmRY9ro7lzX8Jhwvig91wKiqWg",
+	"mBAUBTu0ZBawrgClBmCnUGis4pGYmwNrJFiiXwk8sLhQwUfoDfTDn6zi/9bwf+XiZSnbHqFs28SwQUkg",
+	"FFrMAH/NYMxWCk4aFN50hmkKm0wmdn074ukxCIyf8Yr7cNNg1T0EoXduEgDcWt+pCgBC1gj0ZZkDTvuJ",
+	"3Ont9Z3tZxtboGRV3Y0Zrl8jZpimSTq3RniREU1umoWk+hcfLbR9/4sZovrDgyZMi1FEiiwwzk4F72Ts",
+	"FYfq27aJM5hwIpaUOxkBjALGEWY8K7HIxPeHzOqTrXzbY+yVGyWy7rEEruNxPKZ26yJk7bHD1Y8OO5bP",
+	"4rJqsP3BYBU6b1ThlE8trfsdl6uZKIQhqPamCZAAwhIpepF8XhoVHr4TobhZRGLOkE9FLLgSRWLt+2/Z",
+	"+5GFfndLAg4LaSJqVg0M3Jhgb3C//x9/8zd//If/9/f/31///r/5l9/99d/+4R/+j9///b/+7t/+pz/8",
+	"n3/1+//l/9Gn02Z8k8a1lu0tV9pWzo3Bu4Nbo0jbmo19/SlpwC9tKCmERnB9LkMOfWxNi7g+f7dvmzxY",
+	"LRBJ9yAEpPSr2aVZDLM5VBR5zM/G4/OGdhROPxFpB+Z6XX8BtBf0dHc2+ebm5rrY7YRhuPNsd2e3+VRs",
+	"im63u8M7otlut9fb3Z317fUmXw8729tb4ebGxubu9qZ4Gna3n9YMkn69ufVs++mOS5N7uv/VOWbEnTd6",
+	"BM3sjZxaHIRvhccyb3YHvJWSVFeJWlTz9aJe323euaxGBb2Nsl6Y8pGayj2pYvIpR/xIJngaRyItRoyx",
+	"MR6knIAayPOlS8SUBziYTEbGrcC8dFkAut5gL8A3USwdSok9oEY0WulLuhdP9QCvEMgUZVpTY2810blk",
+	"aQLl54GZhsBjgRU4QZ0SWIbiPciS72wOcGTnZUZ6rsHe9gTgCKZmxJfMvO4oGcZ6Hvp6UthWcxf5+fTd",
+	"3VmJpMoEh/e4SJCamGCs7WEUZ6uRpDMxUYRJy/IhIx50KpmI5AJZj0vAob5K7AgxWsIzPWrjquRpI/1x",
+	"na6Ezo3pnF2aCEgLWjhrPnGevi/16bJ9u1Y4Q8rECHnt8XNYQ2rP1pNSni8ALRgwME6Y1cOlDFT0vasT",
+	"VZ8DRcB1dJ9dJ1Z3XkMjmOm879JR8/nmuWDTYuUzBdBe25lu7lY503bFGDZhI8GslWSmtZukhq5OCyQt",
+	"S410uiu/+hWJionHQbGTI/Km5FHjcaHfrqnw9TZj3KhbowAcdbuoN4yH10AHzgW/7PcTKHgQ1QaAFsJ6",
+	"FQRGtCDxU2AEUECIArKmfUlUjC5PE5DAGCKnoxDRuR7W+Qd5Uzf4pkCb5eFNffnLgu0PkcT8zx8o/qJ3",
+	"Bo+A79EDeF1Bb7fHTIk+l1nUMerNl2B5IFVKvcGAWMEdSMuiUIgWEh9ESw7mlqiIVqHQD+9EMAoIGqwE",
+	"Pa7ewLcI6oaw1+bg4UXBgSOVHJDsMgNALQ/zM/ELJDEU4+zt0fk3B6f7b18V4ELWs2cr5kpj5cmgTj32",
+	"WcmAxZUeYpfUOJINOcYT9f10LCg4UicAlUzolnDznv6CzgToO4KDZzmXMPLMVI/MI20m5hYPvA4YPiyS",
+	"ObcTYmScEYC9oU3TdChy1ggcCJGOllhCpkvP5Mzqoa+Id514qKIrUbdjNfeDCg16Nnx72x5IEmOpx3Jm",
+	"quC9X7Mz4NdaOAEe83Ovt3DUzHR+0Jd+bfIT2pZBDbYvLaWb3qM3BfpMsbJBT8m+6Cfp2GNcucSiuPJL",
+	"yz/1D6cS3/a+olz5BTNQL7gbioiWKVBOdczrrlA5RhAUsr/u1kiHUqGDNOEB5EgeXPISKMG4sgg3Edan",
+	"ATzNilct7oHbS4aVvbNEBxZ9WvMOK45YfMX7ou4Z+YqepMoYcAzal0+xcXbxBdcrXzCX6gtHMNHRvg5I",
+	"6YA020dGA+EKmdAu0qaytQ/OJ1aGq+AscgBY6qpCihOSxIbcrJBygnCTYbk8lGC6Xs0LOX0wDLDF1/hT",
+	"8OO+dMOF/rDZ3Ngx1sWXZG3iUbMRv7Q7Fo8XVy2EFZu4WZQQ4RPFaELrN52URxk1db4U7s25H+pO45lT",
+	"4csFVsU1HE98VVAss0nPBPCK6/+AfuNWmCZMfxOs6wD48s09w7t38h5HLg7LdKCpRVnUkeycRbwQPfUz",
+	"6hEtYwgi6fH2e8YBtczteYkg3hf6P9JJyLGBOV/Ovj2jmwAJr7aB0k5Pjxzb3VuSfK6UyNSew4LKwgQ7",
+	"ybMY2m9IFYUC4A8I+LL8or5sx0mbQWtCWFQ9Dr7yCFoyjtIoy4RssH2r25wAqomL9RyLKs8qQg9fW2jg",
+	"OaG1oODxBOQ0kZMUOSwlQcFTChrsqwi8uCuR+hJ6d6Mp+OPx/vc/Pv+vzg/P2ApRQbL15tPNp1vrec4c",
+	"GvpvrVNfSBO8ixS7FIPM+Et65gNfEuEqcH4OeJoVI3mtyUgeNCigUk0M6kE9KWfEcWzA8+jmRNDT7/tV",
+	"fb9fiDHjypcjEccg7MfI3Q+9kuv0RY2HzTr6zV2sfX8YZxH0U6a6gmnWuMFsgPtCVuw3kOl/wMChfc81",
+	"PdWrRtVdL+qGU3Fv7JzLFOfPJcV5+8nKRehkXCWz5Ff4VGOkKJRuChNyTYdZRDOXjlmSpNNhtjyetOLs",
+	"ONYWGD6RycjhOrXpSF9iPhLCbUgnExR354RuJ+ZvN3eKvYb0ufxCNNgJPp1KiKfCXCbVZrR3e0gdbvJb",
+	"TOTcKnSwVeCOItZWTh52NL193DhUmYKlEd9YwxJW6ChcUF0+BnU8RxuWSOjFJSBOB83qzdtJ30lCjisK",
+	"JctktORYeCQSlJbKR4lQWrHVIvTM1LiqHk/d7rZspdlorDebdZt0yGXbRK31nhXBl0IMYCl1k9SXoxxp",
+	"YIVvg53yyNDT4OmIgaDkk208D45dgzXZgEMTFZ4nrUy6x8AoInlx79LxTFig6CnN8VJATgnI7WvLRzOZ",
+	"jxvAsJSXj1BevgAbqlxcPlFGfDgm1YIy1IiZeXaokxqydmhrCuOmsmRAiVyUghi26RCCDgzRdAhyk6fC",
+	"lxYy5yQREKGmL58yJCF5P/FMyvuSqHSz0RacN2F/7k2yZlg4H8uSxFqzrK3fAfZCm0Ou8X6FsHmrz9JG",
+	"XUq6z7+RtgGX3sTEo76ra3wwWBBA9Brd2VKY7ESKuwRIhBAFOu8FsrL5chYw5gVQh2NCx0EdsUVAR3u+",
+	"pEcplgwzbQwWm75Zfp1UMHUZDQYixNi0ab7VHcbxGE4Tob6FfcU+H/uyLaxdS3BebFbWTdKOcJAwRbSK",
+	"ueTKQJymYCvmIYRb8WXpnEwiVyKDWEkvsTusGUPes6XsPkBe1BZxMiob3RPF+pE8Gw6wj6xzIQpqQgra",
+	"ae7wNB2zwIm4Bh4LVPQr+ogBxiIDs0b2T36BbWkDSLLo83GowKw+4gQPq++xo9dnU4/Jr0lkPLYkS6X4",
+	"HF9WA3ScybLHP2Df4FsB3bBSzI0vEXTDVmTC9DDbXAkEPNdb0MEPFAvpVaZ6yci2UDRdlKHhsjR9f/s8",
+	"FNhdJ/QlnQFaUOXLT1wJmbH2ULFMxDHsnz5C1CPJNnNSYZ6xUZKqrK51MA0BP5ovEdBBXHNJal9/FGWd",
+	"Hg2U7rhhblgJItofDB4PisgVTbREqae1AAquAgxlfRGEjcOtPJ8kYHOjBvkCJAnYWN96uvVsc2fr6Tzm",
+	"gEeCV8mnyoE95qpiHmLF2YaVYJV7Q6JMf8Uv12+EOIGtEycXtVbt3//TP//uH//H3/3r//Uf/+s//fFv",
+	"//mP/9vfef/+b3/3u//hbwrJq1//73/4q///2mkro8opdzW4LOSvVundVjcafHBZ8+bNNS1SkzjaFOH2",
+	"TrMjtp6JnVB02us7252n7a32s3W+2+7uroe7nfDpRnfzabgdbu6G6xu8vd7e3RZio9PtPG3u2MSRKdW2",
+	"iaIXOGP271e4hxDgdasAEytnboAwyfXJElpyI2hJjgRcDFHiGqYLlnsb48DWe7uynGq/s0iolvk9CvFw",
+	"ZRW4L41ogM++cPV3nth9iPrvZfn13ZRf31iOL9rR5d7lfRTWWusbYFuUWfgGU3A72IM7UCFT4APjD5gR",
+	"LaRjHroGO5cWi1dhG1m3jKbcaRn2VS7FF1VW18VBWo7OmUBI9wkFRKTrhGMXM0TpoaW6f/ILbxLTyBaA",
+	"NGJAAWIc2v12He0sSdAXp6flv0D1DASxZYI0OABRLJMshHzAu1tYIzTZCZw9GzjQStDiFmEBfd9vCLDM",
+	"YZLsmihJj62zr6PnAJb05UJoSbYoWBJaD+VOtem8C8BW4GXXfrZt3VVk1a/rcfgSDRE9E/pi2ytO3x1x",
+	"r0+UA5e0nHnF2AXR97LzAogT2sN/FIqTzQBx+nJhFGfpjJtqO9blUayqgZ77bmXIzw/qmb/+4wB7Lg2q",
+	"z9OgugvTaHHMJw1pCfr85EGfTswgZx1f1A77aPCniWA+BPozT76Uwz99yUvSRXeO/3Tye9cEgH6E5v0Z",
+	"IJw2HisCdHH5a5bGEtT0mEGg8mOE6W3DQG3++55woDmsqT3sXIqMpUPg4fIlYgLsq9g+5gX00zSIlN0+",
+	"hvQGEvZMOPHmJYz004eRLoXuZ4UkLcjcm0BIpwTxdbCkZolcB0zKVozcvhCZk773ZRlm1C7CdnIF4jVK",
+	"lcciLcDG1aDRSaPVlw+JGr2B2DXv9ZlatkvZ9vPCjt7EMswDZe9NS5b53RfPCfQHW41N4Ac92KchC5AK",
+	"n8Oapx4nJv6GPzmBKPy9wQeXmPXwZQF+aKw5u6Byrn7XwJswQ52W1wVx5Msc4wRJB6Ey8LVNL8gJA3Xf",
+	"kfzI0i+1iUpiD55iP7Uv+3ysRR70wQht78ifTeNFtpIKNexD40xzE1UvbcfoS1bZkfHu2jEWeg+ZNjx4",
+	"IG844vZkLGJ85wFGbZZqS58/py3jPkShZ3ZkvOk2qm7eOBUFL+lwaGZk0eYV/PLHX+6v/gVf/VVzdffH",
+	"H95vejvrH+yDfrm+uvsDdLV43/R2P/i+fnBpb5bPvbHg/skvPvlmYXfaDKxqQy4bBS7Y2mjZqK+0Ud9y",
+	"4332G2/ZeO/zkBWPuvHdI25st2wst2ws91k1lpNaa5fGMeDy9KrcY+KGIRI+hAjJTe3zS8HSoQxqXm1o",
+	"wUSttbU46fC4l6is9az5DLHE9MQpIYS4PsLsKY91+CDr9DjEI8Rqn0cx00sX2rIZJuNh1quoU8OwzxOl",
+	"XUpliMuj1DiUhbsMBqrkLmc5ghCo/znd07nSARmqinFY31RZ7KVzg6T0yUdQs5gx3JKRvEAw5jfn5yfO",
+	"tVG/7NJjBhHeSGX4WCwvMXhdAFFq3xnaKQgZFu6HweGSu54MVY/JJIu6JFfc6RsMVdlHMHuPh2EqlKKW",
+	"w4irbRSd4ZKrX01BW/AjlvV9cu5Gq7j8U2gnPZ8HNlQida/VP9c+/PDhPwcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
