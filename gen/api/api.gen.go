@@ -3357,7 +3357,7 @@ type ListAppsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3453,7 +3453,7 @@ type SearchImAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3495,7 +3495,7 @@ type AdminListGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3537,7 +3537,7 @@ type AdminListMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3567,7 +3567,7 @@ type AdminListOperationLogsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -3585,7 +3585,7 @@ type AdminListImUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3681,7 +3681,7 @@ type ListBlockedUsersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3702,7 +3702,7 @@ type ListConversationsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3777,7 +3777,7 @@ type ListFriendRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3816,7 +3816,7 @@ type ListFriendsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3834,7 +3834,7 @@ type ListMyGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3855,7 +3855,7 @@ type ListPublicGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3870,7 +3870,7 @@ type SearchGroupsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3900,7 +3900,7 @@ type ListGroupJoinRequestsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3933,7 +3933,7 @@ type ListGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3954,7 +3954,7 @@ type SearchGroupMembersParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -3972,7 +3972,7 @@ type ListGroupHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -3998,7 +3998,7 @@ type ListSingleHistoryParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -4027,7 +4027,7 @@ type SearchMessagesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -4054,7 +4054,7 @@ type ListTenantsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// Keyword Text to search for.
@@ -4075,7 +4075,7 @@ type ListPushDevicesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -4105,7 +4105,7 @@ type ListPushDeliveriesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -4144,7 +4144,7 @@ type ListSubAccountsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
@@ -4177,7 +4177,7 @@ type ListRnBundlesParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -4295,7 +4295,7 @@ type ListAppVersionsParams struct {
 	// Page Page number, counted from 0.
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
-	// Size Page size.
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
@@ -4888,18 +4888,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4911,18 +4913,20 @@ type ClientInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5967,8 +5971,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5979,8 +5985,10 @@ type ClientInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6937,18 +6945,20 @@ func (c *Client) ResetPassword(ctx context.Context, body ResetPasswordJSONReques
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type.
 //
@@ -6970,18 +6980,20 @@ func (c *Client) SendEmailCodeWithBody(ctx context.Context, contentType string, 
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8926,8 +8938,10 @@ func (c *Client) CreateSubAccount(ctx context.Context, body CreateSubAccountJSON
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8948,8 +8962,10 @@ func (c *Client) SendSubAccountVerifyCodeWithBody(ctx context.Context, contentTy
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -17561,18 +17577,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17584,18 +17602,20 @@ type ClientWithResponsesInterface interface {
 	// Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 	// recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 	//
-	// - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-	//   account gets 409.
-	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-	//   address without an account gets 200 and no mail, so that the answer does not reveal who
-	//   has an account.
+	// - `REGISTER`: the code of POST /api/auth/register.
+	// - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 	// - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-	//   POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-	//   account gets 409.
+	//   POST /api/sub-accounts/send-verify-code mails.
+	//
+	// The answer never tells whether the address has an account: known and unknown addresses get
+	// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+	// request for an address that already has an account mails its owner a notice instead of a
+	// code; a RESET_PASSWORD request for an address without one mails nothing.
 	//
 	// `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 	// missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-	// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+	// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+	// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18744,8 +18764,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18756,8 +18778,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 	// created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-	// answers invalidate it. 409: the address already belongs to an account.
-	// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+	// answers invalidate it. An address that already belongs to an account gets the same 200
+	// and its owner a notice instead of a code, so that the answer does not reveal who has an
+	// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+	// (429 with Retry-After). Roles: MAIN, ADMIN.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20649,8 +20673,6 @@ type SendEmailCodeResponse struct {
 	JSON400 *BadRequest
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -20674,11 +20696,6 @@ func (r SendEmailCodeResponse) GetJSON400() *BadRequest {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendEmailCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendEmailCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -26455,8 +26472,6 @@ type SendSubAccountVerifyCodeResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
-	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -26490,11 +26505,6 @@ func (r SendSubAccountVerifyCodeResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendSubAccountVerifyCodeResponse) GetJSON404() *NotFound {
 	return r.JSON404
-}
-
-// GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r SendSubAccountVerifyCodeResponse) GetJSON409() *Conflict {
-	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -28547,18 +28557,20 @@ func (c *ClientWithResponses) ResetPasswordWithResponse(ctx context.Context, bod
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28576,18 +28588,20 @@ func (c *ClientWithResponses) SendEmailCodeWithBodyWithResponse(ctx context.Cont
 // Checks the captcha and mails a 6-digit code to `email`, valid for 10 minutes. Only the most
 // recent code of an address and purpose is valid; 5 wrong answers invalidate it.
 //
-//   - `REGISTER`: the code of POST /api/auth/register; an address that already belongs to an
-//     account gets 409.
-//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`); an
-//     address without an account gets 200 and no mail, so that the answer does not reveal who
-//     has an account.
+//   - `REGISTER`: the code of POST /api/auth/register.
+//   - `RESET_PASSWORD`: the code of POST /api/auth/reset-password (with `email` and `code`).
 //   - `SUB_ACCOUNT`: the code of POST /api/sub-accounts, the same code that
-//     POST /api/sub-accounts/send-verify-code mails; an address that already belongs to an
-//     account gets 409.
+//     POST /api/sub-accounts/send-verify-code mails.
+//
+// The answer never tells whether the address has an account: known and unknown addresses get
+// the same 200 after the same limits. Only the mail says it: a REGISTER or SUB_ACCOUNT
+// request for an address that already has an account mails its owner a notice instead of a
+// code; a RESET_PASSWORD request for an address without one mails nothing.
 //
 // `captchaId` and `captchaCode` are required unless the server runs with `XUQM_CAPTCHA=off`;
 // missing or wrong they answer 400 (field `captchaCode`), and the captcha is used up.
-// Rate limit: one mail per address every 60 seconds and 20 per client IP per hour (429).
+// Rate limit: one mail per address and purpose every 60 seconds (a REGISTER code does not
+// hold back a RESET_PASSWORD one) and 20 per client IP per hour: 429 with Retry-After.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30276,8 +30290,10 @@ func (c *ClientWithResponses) CreateSubAccountWithResponse(ctx context.Context, 
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -30294,8 +30310,10 @@ func (c *ClientWithResponses) SendSubAccountVerifyCodeWithBodyWithResponse(ctx c
 //
 // Mails a 6-digit code, valid for 10 minutes, to the address of the sub-account about to be
 // created, proving that its owner reads it. Only the most recent code is valid; 5 wrong
-// answers invalidate it. 409: the address already belongs to an account.
-// Rate limit: one mail per address every 60 seconds (429). Roles: MAIN, ADMIN.
+// answers invalidate it. An address that already belongs to an account gets the same 200
+// and its owner a notice instead of a code, so that the answer does not reveal who has an
+// account. Rate limit: one mail per address every 60 seconds and 20 per tenant an hour
+// (429 with Retry-After). Roles: MAIN, ADMIN.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -32101,13 +32119,6 @@ func ParseSendEmailCodeResponse(rsp *http.Response) (*SendEmailCodeResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -37050,13 +37061,6 @@ func ParseSendSubAccountVerifyCodeResponse(rsp *http.Response) (*SendSubAccountV
 			return nil, err
 		}
 		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -48256,20 +48260,6 @@ func (response SendEmailCode404JSONResponse) VisitSendEmailCodeResponse(w http.R
 	return err
 }
 
-type SendEmailCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendEmailCode409JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SendEmailCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response SendEmailCode413JSONResponse) VisitSendEmailCodeResponse(w http.ResponseWriter) error {
@@ -55716,20 +55706,6 @@ func (response SendSubAccountVerifyCode404JSONResponse) VisitSendSubAccountVerif
 	return err
 }
 
-type SendSubAccountVerifyCode409JSONResponse struct{ ConflictJSONResponse }
-
-func (response SendSubAccountVerifyCode409JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(409)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type SendSubAccountVerifyCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response SendSubAccountVerifyCode413JSONResponse) VisitSendSubAccountVerifyCodeResponse(w http.ResponseWriter) error {
@@ -61255,691 +61231,696 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3JchtJtij4K27o2yYgKwAGBs5WdgsiIQkpcSiCSmXdhJ7giHAAXgx4RIYHSKH0ZJab3vT6mb1tbzq3",
-	"vehFf8D7kzR71v0ZbX6OewxABAaSIvNWZVpZiQAifDzz+KXk+NPAF0xEsnT0pRTQkE5ZxEL41A6Ct2z+",
-	"hlGXheqzy6QT8iDivigdla4njNAgeCHJDZtbZOSHRPKxYC4J2c8zJiNJfEFCfxYxSe54NPFnEaGCDGgQ",
-	"dN0B+XnGwjmJZ6yVrBJX405wPqsk6JSVjko/VttBUH3L5iWrJJ0Jm1K1ln8L2ah0VPpfdpIN7OCvcgfX",
-	"Xfr61dJb+Kuaas0OSHlAbz799suvg4paCvtMp4Gn5qc3n1w29T85ExqZNcLakyXCjkpWSW2ch8wtHUXh",
-	"jN1vuee+cNjyWtvklnozRgS7ZSEJ2UwyF06VC7JLplyoY15zhjh0ellT+vkdE+NoUjraa1mlKRfm44FV",
-	"iuaBeldGIRdjs7xrPmUyotNgeYnvBf9MptzzuGSOL1xJ/BGJJmwBLNYsMpkgvdCARhEL1Vv/5Se7evjx",
-	"S92q7339t1LeKl96vnPD3PeShV03/9ZnkoUk8slQPUr8kMwE/Jm9efXUJ9tuFNz6MDPPfW9fvw4Ln0fs",
-	"iopxzvVfCEaG84iRUP1ukYH6IP/cn9l20xnxUEbwJ6viNx41XwxWPDtQO9e/6hflbDTin4kHUKBHyB4K",
-	"Pm5X63ajWXSTuIkCQGvs7uXd2im75Q7Lu7A2kREdeoxw10CUCw9b5G7CnQkJPOowSXhEuJDcZWpb/iyC",
-	"Pxl1JiRkHqOSvZAk9D3Pn0W1vvigKRKPLOILb24ewmeYq0ZQIFK3bRKw0GEiIjRkxB+NWMjcWl9kjuVg",
-	"VG+x1u7IYYzW9/ZpAcy4ZpcFh1NvHGTQsJ57VP6d8HzqnsOYi8f1inuMqOmAJJ/4ImIiqp5yGfiSq2fU",
-	"KUWMxofpC0bG/JYJQiP4AmCEzAI1R61gI/BP4Q3vrt+EWuYbKifLG+i9aVcbu3tmeSPuqZsDuLOI59+x",
-	"sOpQyciEfc6C5uGo4bRY3d0fNumus8cORjatDxtO022x3dGevV8/aBw2aWu46+y5++xgdEjtYd1puE3W",
-	"Gu3SPbPVgEaTZKcTtchV2L1Am2h19PHLXquAOHVH575gZzRycnbeuaZjCZt2PK4AbuJ7rjwmlEzVC6Ss",
-	"8PW7QYWMWSRJ024V0tLuSFF7VsWJioDNbrRy1zg9mdDoeh6wAsb5YcKiCQvJIKLhmEWKm3NJKJLVcq97",
-	"/vpdp6KwkJJx6M8CUn59dfH+coGx4nMF8OXoFdybrpot6B11hKs4Sx5l9eZkyqSkYyaJEzIaMVdhgh+S",
-	"IRv5ISPRhEsS8Sk7IoOG3dir2q1qY/+60TzaPTzaPRyQcqjQiQt1dX0hWXjLwhf4CvmHLxicxdWrE9Js",
-	"Ng8XKUfOiAVnwvQeNj2C7lQ9/op7EQv1MbxW19F1LxWE5xBauK0XknA3e1Xw/SfbruejyBhHvfdd6VXp",
-	"Nb5l8zs/dK/ioZY4OPsMpFkyGjoTIHPlkwkXTALpf0cjLiyiaESVC8mEInu3bAH6Jszz/IKDvsEVrNxP",
-	"Bo/s9fSuOz1DICs6fSWXaDh8IQkC0dJFKJTNvwN+/+OPF2YWKscrkD+LMECkFXrMA5Zd6nXnx+uC853i",
-	"BBsDsl6QXl4vomG0PTLTUaSEvnxctu0j+N96XLZIW3K605tQMZ5QToZz4rIRnXnRplhu5io4HBlv7wF4",
-	"fq0JczGo+UDBFcUGfM+QbcWBElKQT70XheMsNBrG8BhicXeKHwqIliDds2QfuYssIFuzR5Pcv/e5uEL1",
-	"5opNaXiTR1yFH6FMlj5e/06wkFDhEupOuZDZ9f+//+3//v/+r//nf/7v/8f//N/+zwJwCXG+IlFMkaZl",
-	"YqRJ7CaktbaWRhbTxOWJLwJ5zQQVK0EzgideSCJmUxZyZ/Fa6437UMCRH05ppJ4T0Z4iolMu+HQ2TdNr",
-	"LiI21kh0SfMUMfWtWteQhRZx/JlQBGYU+lNiF51UQBeUIU0vSke2lVlVUyHTlH7Wq7LVf6ll2vnL9Gik",
-	"BtHon08SgeoF+snCderfN6Y7ZurMOmKukUBx+/z06qJ7un7a++FhdhkzOWkHwSrwQpNPEWzlgtZ6A8/W",
-	"0DWTk1WLDGZyAgTNIlSSy4veNdmhAd9R3+9IJlwSsmgWCuYSHmWJxsFBIcULYNZttBmwtBwUKDNqEz8w",
-	"4fph8UZu4XdUakLmMhFx6klQpTV1SQHK5Xkvf+E4yv1BJF4orPsKVf0i6xANAnLLQsl9oSh0SIYz4YIS",
-	"+iyESK+2F9FoJtejuYTnasXSRTSTG6N4Zm5YTY//o4gsSv4PVjivei2XCDbWUcG1B9TzHU49zX+LLlVb",
-	"Hw1OEZc5fEo9guC8KGUXIVAYT3JfUFxcLGxgNmw7wExWkQQ5G1YpPlZMv5pPApLIwx9EZ227/nQr7bHw",
-	"ljtsywWTsvAjwiOpfnnL5pXNdvD4zCKziZUggo9kdgEMxONSCSrDOXnd0ZyEBoHc+QKL/bqjX8yKn62n",
-	"vaMN6Bs8KFE706SOHRPqeeRuwgTxpzyKmPtItC+9rNJXtdCQycAXkoF37CV1NRarTw7aWdWfNAg87lC1",
-	"8J2/S7X6lDCknnTxbK2SSyNaOvrpS2nEmeeWjkpsSrmnDgxVWKUqz2REhoxQcks97hJWVY8Q6rohk7L0",
-	"9WP6YU2dyNB352RCJaGCsDD0wyMCIx+RNcNZ5oyOSvXS100PqqOm6Ihb5vmgpH+1lnSf2M1n1EtYIldX",
-	"CQs5JgN1GAMAVKntvsxzpVLegVHU1HpOfDHyuHPPEz80Jy5mnpc+N83sT3yXkSZhn2EN1AsZdeegsSUS",
-	"7Dc5H+RP0p+FDluYHrb9yg+H3HWZuN++m0X7VsfcPTNUQ12HyyUdekql8bWthAbBNwOLWTRR8qBDI+Za",
-	"ZDiLlI6s0Nm/Y65SQ10fFgGH0BVKLqUeDHufg9hNUG7xILgeG7GFlA0icZfsjepOgx6y3eG+23Ka9cq3",
-	"BAJt9RtR7jH3GNBAL5I4NAw5k4SS1OIin/w88yMGB3TuR6/8mXDvByStorNR0rC6lhGM/Y02f+4TOQNP",
-	"HWKBhd4DiB7QPgSARi5kRIXDiOszCcuCIyPlH9//9exTr3P1Q/ek06uY8+iqXU6ZUtLvBzH1YtThUi+P",
-	"40J4MheZs+ib0gozL/40VJxdI89wxr1IzQ9HcEnnnk/da99/R8Mxuxdk1FeSjxH3YCWeGl+RDCpI3W4d",
-	"7O7v2TY67b7lSaCTEnQ0zVD8W4YcxuNTjqdw7ftnVMw1t5b3OoVGIfOIfJ9MqZgTpThPg0geK9U8nCsp",
-	"Zc8mOhbiWx3CFY30VhXBwImNpdsYqog/MstQi7pSD1XbIx10g65DOJXULzluWT1C5JM7ijaHZA9LUp1a",
-	"6XtBZ9HED/k/2D2JUiH6TbmUXIzVxWsJgkT+DRPfEtZgAqLDnGg0CwHw9UqseB1+SNjnQEnGAHzvhZwF",
-	"gR9GzD1jLqfgyLgXHu5ugofAQAXhU210/FaHAZgNVhw1oz8iFFxAJEUXJ1S4nlIpvsZTY1gZ6rAdkHUz",
-	"hkIwhv9Ff645/rSUMg3EsnE60CAbtNRcMlJZZjYTK5FM1sG/SC+audzPDrwQDFUvHveSSplvSm9HxGNU",
-	"RuSAOBMaUidiobQgZksJtfibLxjxWBRpH4D66PIxj0jZmTDnBlW2KJYMjknLttF1c8floktTNp2QwYpW",
-	"7uageDdXvpdj3Dlrd88VbKl1aAOEIvQRCdlY6ZWhEtZiuz2KLbBGBJCU3YKEvqeVTKH0wZ9g7JJVap+e",
-	"wb+nnR867y4uO1clq/RDt/Ohc1X6WLxcrZupa9XDdc7bL991lKB+2u3hn7nvu1MuwOtc6AVXWnMUGwXA",
-	"OcNlFNLIDyWRjGmzaxD6AQsjjjqh9ji2o4wa7NKIVSP06C0txeVS+t6teWkp0EIk7iJyR0FCx+ePiaID",
-	"EBNCh5KJqAJCOyUev9Uv1NL4k16FelPJ+UZ3X1qV8egnpD35bcoUUzlRF7Co7aPtboXDwujiOcMC8udO",
-	"+TVtbPgpFW2gg5DMm9mlWanbSGDAH/6dOVEWBoynh3rexQj08ZW2ZDpmZyyipa/Wl8XrT2g6j9hUro38",
-	"TMDwa7xCGoZ0vrRpM/TyTj4u7SWm3RvvKaH2S3tClrPpPuAoF9cOQ6xYODp4i1y7hnTcBx/pLY1o+D70",
-	"cmKtpkE0R7MRxtRKBgMsweV9cJp5LFqD0WZbgNP4/GqM1i/cH6cFd25EbsjgxmfhC48LVhwQFpnYWjA+",
-	"pZncBzbs+c4Ni4gfKClKECUyx+qc8O9SEw5932NUqBlncjOiEPvy411aqdtP32K8i0KigPD4vFRB48Qj",
-	"kIVkN89DF1KnuQ1hCIJcgkCDwASGorhRg4SCHlOizwCEqCgxhMsXZCDhp7dsPgBphAsyUlgGMb8mzIcK",
-	"eYd6UuJppUEgj4lCh/ndhIWMME8q+ZbNYZwplUo8K2OwbAtm9ij8mYh7fQHi3uC77777bkCGLLpjTFQw",
-	"NmiBUmESwIapAlYp3vPyKe21yIR9psbBlazG7N0yi2efHRZEiPh/n8mITKnLFmNqm1St3mm49UejjqnV",
-	"riJFim4o8gjByQvBZRAEPvXV7iJto1yaiLub+XksMvjC3a8IPQPtEhmo00ocJb/98muO92fJ01Es7yRr",
-	"P1XrPsFskqU1G8DNX/nIn4UxbFsafIkfuiwk3TOLXL7vvbHIq+67jkXeX562rzvgC9mI6iiAgoGXiY5V",
-	"mgXudte8gOk8Ja6lt2UZwE9DdOoUsoQ7WUUu7Q6Cp6dwQbAlVeuKYAanuDDZKqR4FTJF7j5Hx4px4ilY",
-	"xttFbhgLdNT4LAyZiEjqbYDpfqlfIo7HqKIB0XpMSumOu/VGniixEqi3UaQXzg4GLrhcTR9XZqFBWhSV",
-	"cZKZ1p4VbgQzObHQTqLOBE9R56etzPhKRcTQm08/tav/Qav/sKuHnz5+aVp79bzYGFjv8wkQwYP1ieCZ",
-	"FIkguIegUMQI22QUMjnx5iT0I4wENg9bhhfWnoUTZ+FtXZbKut+Led+27CqPaucQ6AIExV+fA2j0urYF",
-	"G2R3ucl2xifqjwgFqfM4I0lmBSjNh7UUCaYxJUnlqqRMgIM1czsZhS2l/CxcYmtTmSNeaD69vGFz2FcQ",
-	"VLXDMbZoy8Txq0/gmKyVJ7PQvO/UmZIYD206XCHhGDv4ylip1KO5sJkey4qPNn0AhaAKLz4PrGop6z7A",
-	"+o7Lb4NgD5YRt9rNe2C+JxPm3BSw9Fgh0zYfw6/BLI4mZh21EQeKhIwEIZNKAALlDpSICZU4GRiwwxnL",
-	"MdpOqBgzzx/nmiVdnWyZa0TScSEwHy6qffn2hSR0KH1vFjHy/updxmAzC3keToz80GG4zhUJyxC8o89B",
-	"p6aNffCCiWMyoko9Xd4zfJ9vW4mfS2089bOc0Mbu3uab1nmbeTmam6dIWhgpuvGk6mlFh8AflTnqFeQx",
-	"8kOWe58Qg6F+JQEdM1Km3h2dI03sXvSO07FAOuIsraJWNrnqVKzROnT7IfVo8uZ5vgF9Af+Su81CVwE9",
-	"TCHkc9DEND3YjpLoM1pWqDAKc2MpbjURuI+VYxXduM6lFBYZYBb+kEqGyfdggLit7yDWyx2lvsgdGtzs",
-	"4JMonOl8fg2ZOpU/BWj4e40GNwNtY47rcYBClAO3a63JCySrSHjZAB2nXPSMi/yHLHYs+ZYKlpUaLU4n",
-	"2ThrxCoFs6HH5WSFxZ6joR4MfPHT5iwn4HuPtO38jsr72+h1fYJLLDiwNjo/+/QKmn29SKUL4WBxiQ8n",
-	"3df5xDp3BaTcvehVcun4+quXsTt4i5SGLDvYFgueiJobRQw8HKmEqfT02SHTFC2LrMUIZyUR0gtwaMX5",
-	"GwhfWfKWOsKsvS6NVwWMR8//HEzHsI57MZznNO7EC3+ojSe1l2e8gHtYfPSb7yH6LydgZeZFPKBhpAS2",
-	"adatk2KmNAh2kionjyc+xKlNpawxtI4JncuslHvFZPOYmGNJS58WCdkIjJ1aNs2QzCEXFBIf1isaeqWg",
-	"JeTpCCuYc3a5XSEjCoVzNBmSZMg8/04xxrTiUk4twRhOQKmrHBMakakvI5Iia4usIJsd1sAkWXtdktj9",
-	"xIJlZhyfF6SlLcRHTrA8kC5OJE2lINihLi5EfOGwRIBYvbn6uuzfzTWZBSDqXvQs4sOj1EuDVY4gmEkm",
-	"bx18Sx6YlzyKKr6c+HeCRD7owRKLzWmLE6nX6jXIvX6A22Er1prLyWYu908SUr6gvL4/7V4cE3cWUl2A",
-	"ycTjLhMe8xDk0y9fPkb0poWt4myrXJCZIbQsXes2xzUDTh+vNO9AUkXYcnSzxw7LKYixcRRBCoku1BZH",
-	"pxSK598iZObxA1jWHPeTc/L0VW/BxlOvPZswlVn6g6Sphd085yVsK0+9hOz2lCFlqfwem1IRcScmx2ft",
-	"7y+uamfd84ur2mX7+uSNjmoWCVMJQlY1TK88qNcaNbs6ZBGt1QcVi6gN0JC5fTGcx8NXzfBByBzmMuGw",
-	"Y8hnccmURVTtgJQHf4ISnXGou+OwIFoux6dYQn2ZJ6SU2bL9X3+qVw8/YpED2zr4Wun3axt/W66qD+gL",
-	"rn78U7nfr2W+qHxX+fdcHfmEel4hozhpv3v3CbgF+Kjh4w/d087FstGaeh6Sla2qB1pb8JdYm17my2r2",
-	"Fzr/NsuNu+c/dK87pxZpn5x0LuGvq873nRP466R9ftJ590792Tk/Vf+cdXu9zukC9242tmNH+iziJecR",
-	"yBMaRM6ELvMiB38oKhuASXZQcGNInRsE9MTZl3V97Q3tUdOxWfVgZNNqy9ndrR7S3Wa1MaqP9kb7zqHb",
-	"yA2iwmyNgpOG5REqCSWX568JoIF2KyQzq2+PYJidQIyPh1SyvZbFf3h5cXVnv3099tvtdvu8937SeT9u",
-	"t9tv1P+1/ZP239S/9b2/tzz1R622YKzPH7a0/kLMmZq9rbiSJyeVBhS2IJFxMcFUqkFcvhCqY+WmGZz4",
-	"QtE0mh/VcyGYqVt1y9kdJtH4glUjv+oLKGWHYf9Oaphc91W0iTM1KYholdyQjqICT5MADxpGG7FsNF6u",
-	"gONRGZ2ZXKRNr9C88PVjXnKRp9TzyKS+xmZWlOpCneckGKY5FlrpEkgLuBDMzTdTh4y6PfZzsdvthSRQ",
-	"Em5KwxtSpnFC7kCynweVY2Kb84kmXIzV2tTjG7qi4jppj1ijbVkEFWpFccLGgq3EVMtLsgYXd22RCYdK",
-	"ZYR9dryZyzbd3UOjBlNV5FL1QNMAl91ccpvxnRtYXxc8mEbVp6dIaTqxDVlKvXc2Q5POw4nDdBYVIUsa",
-	"XO9zdTj0uvNXW3nWO4CzvOc9PJsukwWiBykzi/t51svYVp1Jv3vF0Dz8cKRYySbQzpBhFAk1RdPwPfjB",
-	"Ojq+bTRfPkomFDM9/DoUVQf7rFABN/sAqEiV7skuROZdsnqDzAKlCii9jAvFBhW3h0i5jERwrHO3yJRR",
-	"gWHZKM7kQsCa4o7LdwBWoKReWOE2nA2ssZCBbWyxzKRjr3R4pFO3U3HgG7wDplMli6USpjd4Lc6vRnv8",
-	"+pDB5GjU04sQYpLI41XEWQkwuIXnlgv9GFuvB88zk2A+UpzYV55SLuJPfpjOg66gHskjabKYlh1QpiBc",
-	"JgS0uVkAKNsst36DuP6lLPm8kIVNYQCvxCpFugRsNkS5sRmFhHfPt17oIjE0S7BSJ23F8JEFitSc60Hj",
-	"6cliFjK3IYozGfnTlDWKui5HA95lahmoVS1Yqt73ri/OyG+//DdI5Py+d3FOcOg4YtNlIy4wKG/pyE7Z",
-	"1H/nj3muvRHSUbDahsnng68gCJJHREZUuNKUD32Q3xYrdciVXgRciYz8QJI7P7zhYnwMEdNE4fdYYXnc",
-	"KADz1DZzLmDBkqL9f//hGgxrg7auoQKs64i8ZDRkIfntl18HxNcZauqFnd9++TWVzbLCD7FhTesMtuja",
-	"KslxWYnDAo/846pbfnKcSOBrC3SIXyrkqmnmtaXdVR2XKHR0xvD9Qppy5pCYmDatQk4S9bizkKKZfP8w",
-	"J2i8whR7zLvVRGzI3cpeFSuYKE6KlbGhjBnlC3kCrYPGYb25HBz88ctefnRZPO/lLAx8mTHGXXVed3vX",
-	"UDbkqtPrXH+6bPd6Hy6uTktWqff+5af2ycnF+/PrXCsdjPsDC/lIF+FZvvccfuqy23Xc9BbGzOtg0ca4",
-	"YkVYgYiQhm1ri/IxoeQu9MUYDxC/lKRl25njy08ZKZB24oUUXmd6+0+OrMsXsAXSgiP2myw598qEzndZ",
-	"Y3PccP3LhTLlzHGYTBrmqTehjlR6izmJwZgDAdnqyIxNrVIyoTKurskloa7LXBJAEzl8IseknIvcnZ9n",
-	"1EON5s319WWq0HQMlel2A+kI38Q8nKpWhDvNjSMtcD31S3a/pLieftci/VIdv4HCjQtpdYu0pf7x39a7",
-	"LhYCIc3SczEnUyjr24HeK3W5uEPoqdiybSspAhWD5EZWIhgLS2h+LYTirVN6UqMu0U5d2za3yL2pCmsR",
-	"rEIXF/KDl+Lar6RMEagDGmG/n+QhuVAEy9C8nLJFOUC4th7uamjBva2GklfcY4UO31ddcCHlWv6MiWqx",
-	"s1qh1rZVC7bfQQCR6SGn1lF0cl0x8vOsG5kTWgjEE3w0Ml05IlOrLitLoU/z7wEb5wrLk00a0+V2pDtO",
-	"96zTYLRtBlSxmIjRqop+0zB6ITFkXj1uEZeHzIl8qBGrhgoCdNOshZ78oP2XhflUG0HHAlszSS4manxV",
-	"tovak85uUdegm1DiuapHFRODaq+X71++6558en/1Dj1wkkVWXyR0McpU/QcCiKn/E19GpDzxhT9Th0B+",
-	"rL7ywzsausytXoa+NvKlv33jy0iXbVmd37WchTUpWRrcdQh9Gnat4oIHBvifXBqLsW4b+u+HYz+21RWq",
-	"T/ewMeZKtLnnhZdVTGkvrj60r07BYpEUVCSOHyiMwTIqfMwF9Yw917QXxaeFazIwFbsYegzjQnKkp2nc",
-	"Tm3zvmtWycy+4UtLJ5PMmns6IWfCfb5IzOjOJ0PmQFdSWIp80iDMsKApFxZeB4eN6TYKq4trbCe5/GYX",
-	"evmbxUY8TfAnXu6zOR41bD3M5Zjs4ekJXnJ825A8eKvY/7J9xqiSV1Y1rUYaVCCvCNdbn75ooiWVmB0y",
-	"tZeFJMbLzvlp9/z1A/IXVyAarv8FBG6yzfAnTPf02aqrzqbZgJkXk5zAyF91EyFzGL9VasvdxNenKpND",
-	"NUWWVuN8upVQ6upTc1up5n5GH02n1yW3XkwV9M6eCakMetwXr56ZpsXLfwTSltrR817GtoQuLpP8uyit",
-	"mipMvFFHYav0d58LpFmrqpbqVJEpnRMqb5Rsp94j5aT4MpeYuOWgDpFUWydYdbiSX2RjXbXkLSokCz/K",
-	"rVd0nQoFxGfI0Kehm6Wxqwu7JsWXN3EP6dReZ3kt77DRlE7s0wcGi5NwbthY1MJq5wET8UlrcijzTnFd",
-	"Aei0qKQPqbgqtF75OqEKIAjDLdYA//oMue2BFpfcdYvqQELRUXxIkiGT3NVKDMLxxubA5EKn9HMX39hN",
-	"GXHjApA5NqYNiuQnEJt6r2Uf7uU8m4ao1VmpeTUD00dWeJ1PTnh1be8tiW2e2JHuzW4RZ+JLJkx1Q6iJ",
-	"G6KakmkXUNzEPW2OSgoa1v5S/filbhXZpWBxqVbHjyL1jot2HFM1grXWNKH4fcu/eiEvCyqvYbdnP8T6",
-	"5SnpMbsmwqOiZT1IAtc09j+LED5bIYKDhxzOT97IFbCxQuhO2MhsK3n75Xyt7L2IKc9DeNKoui0NSr37",
-	"bEL48iYeJIfn7evZL+Ze0vgZsLo1YskSHisM2Y42py1v94r7g9WaqL8HRSCts5DpSL14j4VYiWf3vDCt",
-	"7+8RwDnZzfNAcuo07wfEsu3mmKUz4u/DBNkpF/pjfc1xbyBAPi/YPAbAPB+o3AtITEMqE+d18eEcgrxM",
-	"v6izztnLgh5R8P6qmpooXOrImcjXiRrHJFLCNfHYKCL+LILy6kqm5iG5pV5eAdEttcGnVKVyVKclyO5O",
-	"i4PahYlGfCFJEPqmSNyDTUHrT+keqgT7HIV0uzDmdkHsMtbUj5O91Qkck8GXr4NiY0pyoNs7rBIlrZ0f",
-	"x7nsWdo2tfIb8188+23aNcRg9+TkKAH4LchRslzoz5zj3I6/XxeViQ+uPhN45vlORm/yPufTnQZ+mE9L",
-	"4uaBPuHw1DFGvw5p5EBvBiDFMeXF2utwXFyM47cfnSB/a7phypodkLf8JZYAY8LxdR71SvKxlgw8Ak6v",
-	"BES8zZfqggrNPRvatbGr9YYPx1LRcs2EkMmZF0EIq3qKSCaiuBeOpFPdEGdjG+jCXpW0eAVTrGiEs9Eu",
-	"FqUzfVrJIPGZmJVuehXPRxjS8HB/6pA64xzZP47TXLTkoW0TLt20SEcD1kx4TEoyQNCAOOfO1dXFVYE9",
-	"y0xspMqTq077GrqGYtMk9Re8nytYbh3UoSdcHSYan9BlgWflOvGnaEKpe1PgaxZBAyeQSPSyQNk8cAtM",
-	"19DI7TT/byhIbHAyz6aDLd7Qw7SxnF09H1anTvY+SL1Ky9JawzPoWfdg61cs8KijXWl3E99jZADDDDSj",
-	"/4bMPF81u+ZT9op7uR3Z28TzHeoRJfDHCSP/8AUjZShEYFgi+IJeSPgJasdQQa5enZBms3kILy9oZC07",
-	"Jymr9bWKfzSSP67NH0dLf5iCaB+/1K3Dr5V/L//Hf/3pT9WPS88VVEnrTum4OGq+e9Z+vRw2P2F8PIkK",
-	"6pqli6beL+49msymQ0G5tzEA3itS3irdcTearNtGTkB9Hu1852NGVeFRvrs4aV93L86XkU2nQGQ3kN8O",
-	"zqMRj2auAXJc9GG6em31MK/EnOeL8fKL9YPMm/Bx6dWinIfVLDleaHru/HNblQZ6r1oJ984dXVfCYMX6",
-	"jaBTUKogm2NthId1GdbpwgTb1CLIIdDPl3z9ILfGinIGW1cw2DwtXF/aBonh6/2geQndj1kSIQV/Ty7V",
-	"pGF/C2nmjIUrWM5Z5+p1B5IHJLtlYZIlINP5AQ4VRDIsiYmpI0oq1471giyBzX0cmXyBxM1RX+PmsEoR",
-	"j7ztM8QWQQYGsdILz7v5VCnAh1ddcjzORHQmx4hca4MfnKLrQ8MrSGuQja4r9kCxvlv/JiO8PcwG7fLV",
-	"b6xvrBP604ICUOCxuCqu5Qc1AHWLLBMc5usQRyrSgHoHsndSropDu3Y/JAGFrIekqlFujfoce8122S5T",
-	"Od4EFs70YwCKcE8FrcqKKnPpTWC756HaOI8mXEDlncWympuQbn8TxZ+bkG4dzr1UBU/vKoFX3EHWem42",
-	"vALJOi6PCpMj8w9EsDuo7bkg8tf3mgdblosoVm+T9T016S9KjlpJ9lPZWnlJC1p54i4WaE2hRarctN1o",
-	"5VWyqFsNOz+WTk/7bMaM+KQeZMRI7eK57npbo8VZQnmM+e+68+N1yYq1Sqi/XbJKpvC2ztFOaUpY/Khk",
-	"lc4vrruv/laySlfdkzef9DhJEW/zIR4JcxBLVumv7y+uO+C/vnrdybUyntOI366qyi7gAfA6mMLp5VSb",
-	"CrJDTl5haffexA8jPVIPJqgcQefCyMeO8kgbJcHoGSjK7vqRXFnV/Tgu4m5I63Bu/ipPuZRcjOOBUbGg",
-	"ktgVqy+UpK4+LNaVl2bI9DxyubR7vWavLO2e2B0WrBBfbKv59d6V28/9iI/mhRIiwgJWxDJh+Ni3xHS5",
-	"WVnGWRFlrfRvLpKpd/Lo70XAsMr7O9ORaNGJwkQUzlP9VbHukG/eI54/zlP98itZf5hQDLB1fbFQD96Q",
-	"S+RmcU3rmsul9L3bBTqafTrvEqgT+YVBodkKfDpWGlJ7YV++ouOmypGV8tnNTUHlJNiB50uEMH1+2YHr",
-	"znn7/JrQhVVY5OKyh0iEa7BI+/LyU69z9UPnilDQZbEzuWnG7FDPs8j7nvo5jr+Ac4rplZqpZJUuLnuK",
-	"XsXDlaySei2XntynhSWLtOq+uQX1FXUiSejQn2mnKIAM5tGC88ZVUAKJM5LOSXkUMgZduiq55tONm0iu",
-	"LqSNzBvsCRN0JUPEtSBlMZuykDuwLgXAusk1HsJibRHN5pdVdpi8ACwmjNxwoReQnjyLKGedXq/9umMR",
-	"EOKhf8LF+/Nri3zovHxzcfE2uxL99Fo9HxsHxkCb4I9lkDmzeitdJFZf/7pEmTSteTZxJkPwHibTLO7n",
-	"yQWbpQPdQrq5COTmFexSUUfulIu/1BvNFjR3fEBpu2RMSHF4mop0F4HsRTTiMuJOTtCA6elWveMuQ1mE",
-	"hfKYuMxjEdJeacWfumeGdGPGmuFUbpzGFjKgXzhQfu9ALW3lLOZ8SWyTcVkXK2kNpziS8KMN9VK1gxwZ",
-	"MQgkUl6zZL3HDUeFAje9yA/zSthBgRhQiTwPO825ZOj5Q0nK0KRYsbm30iJDEEFlxSKMOhN1mhEXjjo9",
-	"QEJzimCb2XBdMP7yik7N0PC7kbrA+Qjr23D0MRMK/1YXtJAJHJE7FjKQXGeLR7s+8UnmObcMoGWvzoDh",
-	"htvgxjmbP0UM4nnwAdE06l4VXG04nzGHvqMy2j+l8/xpY6MplMiWXDiMTLkr+HiiPn4mLp1LQsc+KUe+",
-	"S+excyL+Da39lS1Xda0G235FsIYNp/KFxwU78YVgwFnzD+ADG/Z854YBApgnMRNW+HdKJFHnzoWMqHA2",
-	"7mgfzOSEyV6uXnI5kxPQR0x1xcxWIUtX00ciIxoqXCwr5TCA8NSkFsqmRx4K1Dplbhl1JyKaAmrC8HDi",
-	"h/J2XqYs/mARBgngriHn8GGjwXOLRsuSJrgZJFuEtTyMiJHe0LAsjbUynCN9kpkbzgO1LNlayyOfQaZJ",
-	"c+gtBJpYRiwoIDhWEnUqHop4XEbHZKDZy0LJS/XjMr8OcsPN1MzagGHFXApqytkb2sTzAg0KHo38iHod",
-	"j02ZhuSNjNER9dQq5X2iEQNsn6OLkmXnz4ydB0yXqW66RivVLWRLVql70ctVQRUlOgmZy0TEsdBV9h6Q",
-	"IhT4PtAV1DHO5AWt8+SsRoy5ljuxLztXh2filoe+mGpqGffzap+fvrz4sWSVLq8uTt+fgK3vY267ZjFm",
-	"YRDy3NAU2N2Ix35BJ2RRHJwTsltGPWgTlb+2yVS2TQXzpR9v2LzglyD01dXkqb/x0bziIYP6efphoxFv",
-	"cmQRo0U+qXskItwy4WKl0JXa4UxOfsAnF2FXD5C9inX5Blnoe3IKuAD825DAzJtdEcyilUWA9b3iIUF1",
-	"yKQeB40mWEkR3IKoy/CxUOxnmS6m8XFBs7g87yFUoekQn4zNbRlp4wWJ/IA7S7Uo99bqlYjyPUCh5TW8",
-	"ed/+0OmmV4HPa5xbmC8/cGmBFORt8gPUABzTiN3RecpaChEU2ONcjEnkpw10G5OSNLqv2x2HW2wHwWso",
-	"8TEnmv9jjZqL9iyamBPgbmXbhtgp6lJ01TdsrnvN1W3iTGhIHaX/VLbt3qnAjN/SiL1l81Xz1YIDPOWq",
-	"5GOhiOYNm1vksnO2MONB/TDvcjVh0xLa9zLPcr1MHRfI4QsJ9mHQIsuQ8RGxz1El3326gm4WbbIdYGl/",
-	"pC0hUW9o4/OWHVHXELx3/BuVIdjIPrdI/e5falqNdMo8fsvCeU4GfBSxaZCnDLzx78iUijkEvMo0hbyj",
-	"EsvmuBvKddjgf+N4L3z8Oj+s6wyKm0DwPhcEN3erWzzksflb7rJwjc8a9xX7rNMBL2UaCFlVdPrVSaz7",
-	"6grCb856JK6PUbEwTTFusJyfSUFlvj9oTnikczQspc3d4Td3lEcQVkgoCVkUzjMVSFbOlVQSMVT2r+87",
-	"7yFVw7QaLlmlV+3uu85pftrGQzImH1+GiYEoVX4klmvSIJMqRqLP20rAfBOhx2DLNzNmP7m1P0MDHmLt",
-	"35bs3OoU7GW36G2OBvmKepIlQWea3EjK3VRoK5dk7At2TFDDJ/KGBwpVZiLinvoDYtTGXEYsZC6GvOZX",
-	"mruXh28taTqGWCksONYCC4pH4c9EAiA09GfCJYPvvvvuu0Eu9m7sxwtSmuVKEDDPPRSzl8mn6b+DfadA",
-	"GEApT2ox7/GJAc+QgfgMCimChrht0q0TAH4W1Ufjzr0w7p+NcOFJPBnZugLqERa0NlpJAq5jMhWl5Yre",
-	"6VsyprcshSJLKUSH6/W7++D6I/Fdg0jLqFaEO8XJFIpwJ36KiEZMSV2KarrIoziDDjwwsSR/Jj/P2Iy5",
-	"5E9J7bc/aVlpkJtuAc/k+Lvi0VO3I18YXVWSsh+aJcxxUlkhke/fbCjn3puhFFStRKpFzEFggVA5IWOf",
-	"GdK6VRr5iuOgRvoEYXPs+y4pIyCPIUTJSL4hG82kklGFT5xYP5EWSKdqKPZ5QmcyYm5lw+WpHW0YTAph",
-	"1up5i9CFyJPadtGkCFErzwTce7ppPikrQRws5yCK3/nhDQtBUE/J5pvu2FQVLNi0jgn0RwQZnIHLGA1l",
-	"xZin9EgbzbtozsZjT68mgcb4gKwEnVK596vjWxLkfxbGuX0ii3qrl61NvxiCoDRgJFCIisM5GejbGUAP",
-	"prmhV3hDA4uwz9SJvDnEjaJSmZNUPqTuuCAGigYB4Y4vXkgCT8WxovyiF1PPtnBDn7uGliEiTxSn8QXL",
-	"h8ck31D9ty6Jc+i789waSutMkb7n0UDmqtznGd9qXPsDKlGY9xTGh5hcjHEQmJbhi2IWuoHJLpZjNm/b",
-	"Ch1fSUDn0IZnpOMeaRAkmc3qQLC5Eeou3/cuzqurcpzTkJLn9I2VFy1Na9NpEnxKIh9txnMwhGS4We/0",
-	"rYyFjWmmqMe2l5hJmVqZM2WVZoL/PGP6Z3WSX62SVFpOAWUHBSjySeDROTB7KGE8iE9YzmXEpi9knhl8",
-	"2WyYm6+1foNR5PWY4wu3wP6FpupEFZ3SOZn4nrtktEc2IIg/GnlcGAA9zkqBeo9ou/GnPIoKLGgxijZa",
-	"9cOGba/tISVXlL7W2plMYOZBxa7vAwkFiXFAW4o4yHsRbiOGbwfaK0TcovX8EMvReVVGZNrjQSMjRcKh",
-	"ZwlW7P29PO+VrNKrk7OSpZ0XJav0Y7d9cdaFSOVLTKn4Qf3z5uL84gqyH7r/8T7XWPfXmR8VJ2NC9oSO",
-	"tFdUVa/yZ/WSTHJ0cjIzl1kWvOTGKYYbZ7DdJ14/PZdVHL1vKObvpLl/UZz9CwmGY1KmmLchIIyegguj",
-	"YhHqSd+0/hUpd4rLpSKS8O72LC8dv7rBZkxLsvVZ9JZp/VnYke0KE1IuMUopJ63CZMlAc0rN3XRMU6oz",
-	"d/YqQ9/z/Fl0yUJHg/qqXV1ln851++hl6keXgefBM2bqaWd/XnFsvYKerqdX7VfXhI4iFupQMItAZ7/e",
-	"m84pCiBJXFjZH42UJFGxyIfu9ZvTq/aHc3xGiV1uSO8EKQsfGB3oHPh0mlDBfCWrFM9RskrxWLm06IpJ",
-	"ltfbbikhi90RA04oBjIOUt4ABJ4B6FcDALwBSLwDBXGD4va73xa9741JhSUKsMS8ZKawRNyAcwTtAavx",
-	"4Zhm4KvEm711xHRlRPgVdybX7HOUYiFbVAEyyXyaxYDb1/Wd2ZSJyFT8K6eTNyi5DH3JzngY+lDf/68z",
-	"7nmKbUY0fjM/w+VKB/nluBWCDXqGtIPgLZvf21qT2naOk8u068wt7ZrfvfO2vhMK6OEpdRNPCivUj+BX",
-	"xuqW+XLquzOPdV388t91cPyf8Uf9STcDra3tw7mFx2FKhUsjH73JOf176Od2HJVZmFPNZGQSMk0yJvQr",
-	"xbiYcKbUHaF7OowgupV4fIpBYGsrAky5yC5hFUBk80bV2/pc11J6cWaevKdtNqbT6/pwgAcpfjrT6oJH",
-	"ujLuHZUPaEP3IB5nleSENnb3MDZ08769hYWlckJDN+qLkWWdYP3eCAaQosQwkJsTFgSLvqYYUJJ5FmFv",
-	"ER3S2JMlJ2mvdfZ445hTfchZMpN1aaUh6uMK4vnklrmYam9hlzPvPFuSXLLoByXIpffxbAe/bWKcee89",
-	"iJg5zu6ZF/GAhhEkoyrp/fKid01SPA2F09xsr23Y9ALPjXtdlRYiymw71YYrHXzsFShlmteYEu0xERpy",
-	"QQE9c+xhKc63rulWDifcjg39J2Fiy6wjPhkotLTQEn5CQ7CHG0u6Vjm0OwPI94ISs9pEVl9vHnsUJnBf",
-	"+g/wl0+Kz1J3tKgbZTJ/cCJSRoitpAzBOZ3NjpVI4PragwUZSrouBXH9heL5zoRG1YmvE0bzOpxVP6bb",
-	"nVU/frGtvWY+N78SSi4YUucmp0bxk4Fj5P/wGNedd835t4i1XE8mzCloIkaFvEN/XkrCddTzx+lvdDC6",
-	"ruYBGWe+8HSk34RKnIdwSZQMl6MEz8KQieiD0euXF6Of0FsGe5IkNGUY0CsxnlbceH7s1IM0oYT6vpCE",
-	"DqXvzSJG3l+9s8jvXEmK76FI98kwiMU962hzaIoP7qTU9euijGOfizGoPsBWcm4fvs+/lDCFfzm99DSl",
-	"NbkHkviea0qdZWHDdPJXukdsKMqf85tL/o9CvZN7y0rg8YlZy/izFt2fQZZLE5tthLkcHr2SK5eHc2IC",
-	"bit5PPrBTLnHhBvb5IoN9zSInAk90Qa+ZaB2+ZhHce66fpzwKR2zY2JOx5S7T4o7o4UB2OKP7/969umk",
-	"fXl98qb9Z380WspUyPNu4zy56WOhPyWvO1oSprNosqOffpz15Ha1uJ89cxYGvtzccHqpny/0DOjf8/BG",
-	"3fZZUZ+CduJ/8sH9VFtIR9UxPkcYBcw+R4RHknkjsAxdd368tjA84I5Lps2PfaHNjtoPD8X+9Tg63Enh",
-	"xJ2+BNiriUJTqyfllDWU/PbLryRd7rSyUGMrXayz1Ouev4YCaLG6WfrSL81Cr1866pcmURTIox1gZjWX",
-	"3dY+z37mYspFzfGnADPqlx06dPqlr6nah0kRb6ypCE7fT7bd0HkOj1s4tIh3ZUOx9LUdw6Vx7SrHhiKC",
-	"6WLDIYtmoZC6tAR2YY4LAq6D65TCvmXtxftUzDTFKvOM9A7jt2qHcbUrUsZ7rphSWEm7YVKGkkRbp5Qt",
-	"lRxeXwczH9cgISs/WYyMQiYn3pyEfkQj5sbpW5AqxgUZzTxvWbjk2fo3Lduub1RqAFMLc5ey1yIT9pma",
-	"ML4kOj6rouwO95x994AdjmxaHzacpttiu6M9e79+0Dhs0tZw19lz99nB6DDnd9YclYoT3TYBj17q0Vy7",
-	"YHqs9H5X38yTiw4poNhCbuhlD8q4BLtn4A/svUmKPWIfmFx34GKX483Kho5CzgQUtkh3u18sL7bUm3tN",
-	"3Gde4+T89Ziw5KKVHKN2pjtNx934IW5iyHK7VKe9qvq9bDLWVef7zsl1QTpWbzZMtR18cBvxWGRIjtNl",
-	"t3/RnxQzKnYSxa80GxtRgeVaV+84ecdyNaxNysknR2Eqym/mHtAvGfdAHjrnF2/P6W6di9/xukBoesx2",
-	"CLky15o1PDmNSSB0GxoTv/Vsdv70wh9k6c/u5RkvYFtr/wJGLcsNp2fd8yPCblk4x6KMi4FKQPhcv0ZO",
-	"Oz903l1cQjFOl/zQ7XzoXB1h5XQaBFgiTjNN2Rdl5JiSTCF5rmIifHVNUIwCOiYwP7yaDD+lc4yZcqjn",
-	"GetnFaro9QW+SMrdMwLfxJGElk4gwOQvMqWCjqGKS2xWjYO1oJgXCvomaE930Y0XASF6aoe5JBvrKeUG",
-	"KhQUpL9enL+wHF1MSzcjwQ/hEDlV4rMRaqyqHiW6A06WR/t3goVbspX6fdlKR4eX9KKZy/3VWdGrEAkv",
-	"bhWf0PzBsIuYQcRXu45X4BRPTiI0SG5BGvCNZ6PNZsEPosvJHp7pwLelxxkATEnenfP2y3cgK552e/hn",
-	"MeHB1wsD8C6mPCIDXeptAElGSRe3oe/OK1Dv3OMB2tbQPoqS8bKGqMdZniYKZ0wXlJMp+mppA7cuLyez",
-	"BZ5W9t9eiFNbrCqtw9AWbUVlRUC/712co16+2nhw7Y/HHtPqT7Ecl+w5r8XGoyiZWf3SzJhLUUyQ4WKb",
-	"5Xs2jQqZYHf3axZV2JLJ9GKC3KV0OyYyYVT3oN22EVPhWTw9rsPatkDz9wVZ9Zk28tzN8fJmmay2BdYL",
-	"3bi1v1SVWlzkjvmBhXw031R9eYpw2wIbM0ydd+Ha8ZPvKNBZci+kiTVUj2Ei3XDGPReK3Kdz0KBQLZmw",
-	"kFWOiUfDMQsJlxC3GK7J2IE4FNvOOEDqedLLD9xlfiEZgw4Yx8Sd6fYCXBCJmUrLpNc8VNACMekB+K/e",
-	"8NFKjioPhj6w4cT3bx7HvFLEDttxQVVyh/PpHug8kkSyKOJiLMlwBnVMIApA+KBx5btf2a0pgLmRNKW3",
-	"2LllIrdb98ZBwLKgyJzSDt6ctU+qvTftxu4e9ooYkR+rP85+nlZ7fCxoNAvZEUHzb8rsG1ufU2EP+uD7",
-	"wg+NwTrt6kGdkVCpK6lonw5zFaFU57lUeQXVuUcpdZQX2PBBkYxUFQNQ3C4vete5NZpya5oAmOpbTcAo",
-	"PvBtKpjoyz6BF1ZKL3HEViY8OBfMNoUumTqkDd5RJCMfZfXUKzb45HzeEIotOH0G8Qr4PeyU0JguQAre",
-	"bKgeHLKFionGiSYxQjjbB8ZNfYP99Uwl5VrSUz/bVib5RvfBq2HXaezMxplwa1AVOOl1mRrKfKPNE7kq",
-	"SRY2cukG3rRSOjQGQYq1xxQSQxEK4ZOQBYxGcuMU1kWClySyHm6fz6wHe97KgDHw3b8koMG5FV3Il7uP",
-	"64Rl84uM6Fznns8VmdNKVTpVqG5toy/dk8QgW0jXPM2G5eYoo2G6abkuOEyhbnviqlaqjy9Y2iO6vOTt",
-	"yVsRCXu/JTc5JpMoCogfwr8LJjcTYpAyuu18nv083dGEZTnObUkAS2kRMNq/H+3s/PRf+n358U//lsvI",
-	"JHNmIY/mPbXv2MoZ8/uc9PqUkJDq5STNG6QsGcrk7csuSb1bsZKSEag0yr74sdoOguo1nzIZ0WlAyu8F",
-	"/0ym3PO4FpsrcMX43Dn0ziBxlQ288gGE+A7IzzMWzvsioCGdMqUH+CHUdkQtGE3SZEIlEUCU1Hc47Fs2",
-	"N2osiBlc7RO/MBbDoxI+mhxMgsUBjyPep/73dwDNQ+hR/Mrc1vcfrkvWUsmaqa/rryVJhEksvhoMw5A8",
-	"f4yV8AA2AZRh9GQJ6qqxFcbm03fP8ufl09Ssx8nJvZDxQUMc5JAlFgi0eW+4RFC2/zpjYX6bCl0sEO0b",
-	"cKU6+seKDRBxa4mauSx4LrkrY2tYuiE/kJuf0IXuY5Z/TnBIfiC3uB40oG2+gOt08/K86WFqUs64c/xQ",
-	"yR5V/bGywcIUGeBi5BfkilS1S2dInRvCBNZSmfpD7gEWyiPj8zFxvFbSXU+mvsRWH1FfoITDxZiU31xf",
-	"X8Y1cZKOIbiKIZbzpnIuHBrw2pxOvQq6gbKFty1CIRukL6D9jZXuGImSNnqvMrH5Ez8yP9b6oi86UDwM",
-	"MmBDJgNfSGYROXMcJqU6VBaGip5wNRRhWiboi8GXPhg3+ooC21ZfexQgZMzul6w+8PN+6ei3X361+ka6",
-	"g5/14P3S14FuU4x50oT9PKMe0jY4IByy1hcdtQZJHBqGczLArwekX6r3SxYZqIkGmGJYhvoEHpdQ/B44",
-	"P25AEl+Qlm0jVaWgqDLhMEL7IqnNrARYdVRovxjoRQ9q5CWk2BATJI6cLaR3WEUHzlEJWToano6ZPMJ1",
-	"kT8TOCiwmvRLRz/99suvH60+NGfol47g4Pg/8BStfrZLQ790dG6+g04N/dLR2deB1RcD9fpgoWeFRQZq",
-	"qAFp2ASiYbF4C+xXF/6p2zas1RA0rsR442CECtjqae1p1B5JzWywRLnSjssDevPpt19+HVSOyeALjPRV",
-	"DdUXiKBBIHf01zu//fJrdoCkGx8spJ3DSI/IYIHnkD8r1buc4sDaC2uRs871m4tT8ifSL/X7ol8ifyKX",
-	"7es36S/64qR9fnHePWm/+/TX952rv2WeXmTEy78B8818rxbTe9OuqoWA36FSqahrgZnVXpl0aMDixjpQ",
-	"ld8ii8tICH3ITPklFBWkD116bthckvJr/4Xsi1no1X6g3ozJWgcerVhLa1+SIUzLDJAY9T20gwCFT0XP",
-	"9J1leF9Ml7BktvF969tnnmQgW9TIGdrZqSC7ZMrFDNuFjVJRwn3heL5zYxFdc24mmaukEIdZZMwiSVp2",
-	"HUUPjztMYGyv5mXtgDoTVm1AK1gQXGM58e7urkbh55ofjnf0u3LnXfekc97rwDtJkaXSj7Ofp6+Vqkh6",
-	"CGrty24qBeqoVK/Z+IYfMEEDXjoqNWt2rYnW6QkIhzFsqw9jtokr3DJ54xBGqqXAbPhAjQxu2PzOD5V0",
-	"QSNnwiSBHEXt2oe63X3hUMmqXEgmJFdE3JvXSFvMSeh7DMIKIKKAR3iWMReCsFtFl9rYzCiWEGWh8pc8",
-	"soMuQGvtcz3+j42ee4sbLX39qPQ+5DRwmg3bXnC00iDwNJPb+bsuQJ6OXQajOdSZMppo/PJP8DYEcJbo",
-	"zSclTX5yJjRCV7dRu0qHoyb97rvvvnMabj1jozoqNezGXtVuVRv71/bhUdM+su0/2QdHtr0sp0ChpCmo",
-	"nJG68hIaJOsQbarhGMTdE1yBCSOBZcbKJdqw1IsYppqKQS3tO3Wm1nlo0+FC8KaSGuHc8wdqZAequ42R",
-	"GmiX7dGlgSA0snioZnYoag/r+uyaS0NBeGXxUK3sUE3WwlXRveXt6RBNBS8pe+eK+1FPYqsn2/gEGvZS",
-	"66V6trFSPWkipzRElE2SCImjElAGVI83SALO+OxBxFyqJkvHGKgJrfe+WqUWwn/ewDGe7LykcWUaeKW+",
-	"/pX3gmqPJXPxpeb6l1754ZC7LhP4Rmv9G+d+9Arq5n21SrubbKUrlKpOPZDqMso44EVKW/jpo7pSOZtO",
-	"qdKagJYthzxBU9ux1EmvsvTxq1UK/LwIArQsgySrZGSdZSrYHah4b9l8kEg3FhjkjaSko7wKpSUTwIXy",
-	"5SAmNQMLvsCmCLMwDiSDkRTaWURhDDyE8G5Bf0CNPdhTsy9gpWoQ/04Yfn7D5oq/g2AOCZuawYM3Apq/",
-	"K6okJ/6dTC/IsPe+MGt5QQYxTg6MAekIvDxQkhH6FpbBbqaDhU0svkcjFlZqfXHle0rkPWt3zy2Mfctj",
-	"RXj8baCTWjR6qct1bk7815PgJcK7Df5i96WvWeOkNqc+OtdKc6rdUcM9cOr0cLjPWm7TXmBY9cPGfrPe",
-	"Go0aLeo09ylt7A13d3cPhoet5pC6uyO7vj90XYfRen3UHDq7+7vDUbPebNgNm+2ODoqY3MF1XVHQezG5",
-	"xn2Z3G6WC7itenO0t+cO93dbdWd4uO/sO+6w4bbYaN/dqzutfTpibmvfofsHo8beiLX2HDraqx8wZ2/o",
-	"sPp2jHFvYXJmHzZtutfa39/dq7vN/f2WfbDfaIyajNrMHVGn0Ro1R3bT2d2rO3bDdQ5H+wfO7mFjaI/s",
-	"g+G2zHR/gQMeOPXRfn3PdUeNA6fJbHeXDg/ru61R84A12a6932q6jVbjwHFarFEftRq7++6uO2T2cFQf",
-	"textGfDBglhQZzZrNEf79nB/367vH+459f16y9l3bds9dPZpc3jQbB4MYe+0sXvYOqCU2q1Duj9yGwBW",
-	"2zHtJXh7XPa7ivXqSk5YhsDI4bG9/J+LEbfqG0xxiUWCr33/HQ1B2P/WDBw5gOa/y3z7q1VatiEofruT",
-	"Kt2+UgFL6kqjGWxCZbrsu9J5a6Sn7x6ilKEWFXpSmHuEtZuZiMK5Zp3AKoUvqprtxiEPaEhKNShM+i2i",
-	"bQKqYyqaSRxfSKWqKfYZMSyF5UwUB+8LDjA4kyzdCk5bFoGVl6HuJmZ6mqbOlWNCBVaYTotCSgRo2c0i",
-	"NTDbo+seGuFMTqCb3SWNJvfV4zZD5RWtzQowO1Pc37Q3RnD4Q8reCkkTMASTs5OBGIOx6qdNMXbnC97D",
-	"V8RZj+U5ca/Y1L9FH+f0OO1EjCahPxtPEJd0XetowgT0f0AZvl/Kdnfol2qkZbcgJqcvInCFYUqCyKDZ",
-	"ogOBCp244YepvI2UWyEPs05hQwv97x6IWtZGL2CJ52+PjJ1pEM1X4R/enfsHnm2FZ3hqKeP4AqMilMTd",
-	"oRbQzirl9ojtKa5WhgxOjBiooCE3NW6qhENc8xtwSE2oyKYmmaR9ed4jEb1hsi/QE6fOXw2DMITFDWrB",
-	"ARkk3T4HpHzZOatYYNbsugOLDLBDpvrLdJsFFbQvBqnerIMatCuE6WDcuFvnYLnJ5wAbomLcv+ndWakR",
-	"LEreF8kob8560HGRvOURGZherKY2b6r57KBGLoCbGvlBq9Qt29Z92pT62xeKiMhZEIB9vkbaMD0WUDcF",
-	"rAIaSoaM2F60v0tGoUt9REIm0TUD8kdfKFlDYAUC9D3rBTg0BCKILdpiUWNDItYXuVRsa+Ghx6LfBX27",
-	"p8kgaXNccvxpLQ4zQX010yI43c837phbar88qTeap51Xr0vZ3ralqvrvZed195xcXnV/aF93yNvO3+Db",
-	"vvjtl1/7Av7unJ/m/F5K+seWTjuv6o3m6zfd7zfXd/L6Rj+a5eI+S9hKRksHM8msJP2HNvYk2liPRffi",
-	"PrlCX2L2WaGe4UxZS6gOefFDl4ULZlErtomaCCoeEnnH0VEGXESHVCc2UVnoGmvZzaNYMUwaPi4QQ5Ac",
-	"j4jwiZw5E4jvKfaq9cymH904+C/kINKBjw/zED2iDUlf6iZKpwHiPyTf+/lxkB7IBIuWHTlbiRk6j1SL",
-	"jClTxUqStRNB9iTWBHyU6YocUD1Du5SkbSoZpdpk+UJJcP5ohAIehjIToB2K4EVYadYXWNhAh5Y57Kgv",
-	"sLg6jQflEIuBTiwdyRPLtE0dUchR7iub6ENFix1v5jK3YrxWfaEkXOhQDH0Ua6SH9q9UL0weEeqFjLpz",
-	"MLdxlIOpwMirWl+0YeJE9+AOw4WpsU0gxGYuJMxzTZD0IZ6kRQKUT1s2JRy5GbhP5Ed6RFL6LSjphlRU",
-	"SQIKKgS7M0nbf4iBT0CNOwA9ivDoTL+EjGxooo8J6Rfuft0J2ZgJhbSseoOF1B6HqlrbvbmWGF9l0ypM",
-	"lFsiSqYDBCB0HrX0TNofSK+xDx7Idl/4HgTvZRPUDfk+yk0fUHq8i12OFEEds0gHxy1Ko5ap35ei9Ire",
-	"xm07kaq/kJuS1Kv4ulI1174BkcqXX516ozVyRsNdt8kOmwet1q6zu7/XHDWZOwQP6/7+wf7o0Lb33f3h",
-	"0Gnt1YdDVt8bNpp7Tbexz/Jl3kcjYjkV8FZ4FrM1Cf8QCbcxhkJISUJ5Moi4jgxxd6VrAS30sVOwRroR",
-	"4MhbdV1xkEW60BOG3ir0XcRejOeRPnF98CyQRHgyQhCXcqb7UvPoOFcCa+lf4w5agvhi4zga3I+Jo3lU",
-	"NBUzz3s87FnrODg19aH+wJUtcAVPrdCLbuXbXy7ivs4LFbvi4DLDxq2lKOVHtqiAj0K3itI5uJU8QH/N",
-	"om8C5X/ECP8zmoCK4o3qR3bjueKNID3wD+K2BXF7DZy4iLLdR5NYMMzMclUBbC5iaBmKApHpoR8/WiOD",
-	"1KdBnGOOFVHSVcd8wY77ggrCFA80hdwdj9EQSoeRt0rCwHmQ1rrQ7lrbfBTJTYwmmYg1TZM3FRYwaf7b",
-	"Bt1autYPYdiBMycIlzSeMwz30fBZ05jcG/nDWvEU1grdWGazEMIFc0RSBOgR6Mh6mwJatxMF437mBOJ7",
-	"bl+Y6MM8iwJYcCF3T4JBwaQRJnaEynGhntIXUBnjlnrcjcMK3rJ5EtFgKNK25oQ40/C5BDjmHhy41G66",
-	"rcM6Paw3mnaLHh4e7B626EHLPdhvHjrDg/3hwf4hbdbrdGQzp9ka7tL6wV5zfziiKVHtse2iaoWbWBRM",
-	"LOkfRoUHGBVycHEF4Uh1wCn0ZV/pyiuIzPrpI0WUuKsDgy/PX2NbH6V0tXTfH8PWFWpy0RcLdQ0kE24V",
-	"SgdWHaj4JwMgJjRUB5aOC6IhI3wsfGh+TtpJIyGJmNwXIz9M5eWCOwfKBrpkFpi6jNjfhEaRElJQcdOr",
-	"s0jIxxOIJ7oLfTGu9UXbxI1Biz5DYwaL7X8GREbc88iEClcSfxaZtWGRuBRVYc4NRHsWaH4n+g6+RbZo",
-	"0g6ptDe0R03HZtWDkU2rLWd3t3pId5vVxqg+2hvtO4duQ2l/cJVYY40ewYedQIyPh1SyvZbFf3h5cXVn",
-	"v3099tvtdvu8937SeT9ut9tv1P+1/ZP239S/9b2/tzz1R61We0xFRB/V6rzDFKTW7icQNA7Xv3Dt+2dU",
-	"zDXtkY+D5HkKAuKWEwNJjM6zaLKIzgvt6UEAyGXfZ5R70HeJi7HHqjOZ6XdvIW6B7a5pG9yyFOIAauoY",
-	"PB2rorg4Fhg/JjyCQH9AP/h5AfFhknh9NdKWyN+hIxEXMC01JswgZLfcn0lcVK0vUk0buSQN2yZ3EwYG",
-	"GGhErl3tuBZw0dI4YDDJUuARCdkto56MCzj2xZUin9DH/AgcDFA2PVD0R4+Gfug92xT7BELTsJP2IlBW",
-	"A9sIdi/h08SfhX1RbjUOc20+r+CuLs1VPcS/i1Vccyq6b4xY2cU8qVf3iS2xbd3/5ZhQvGVTzfPO1FzO",
-	"B6D7SyRPpI78TqjWGTQcIAbFqymysoZ4gWBfTLJ6fAyBG3hv2UjgdNBvpmIcNRlG33+4JmUoBDLIlLc+",
-	"Ii+hZhL57ZdfB7k9LipJVTMzA4di64oKjCDuo2XXj8hM3AiIbdbgYySK+Cgwmtt01EsaAdM5pklV0oZm",
-	"kxilXaCp7XEZF6pdIFx0FLGQ1G1IGIHwa5B3ZBzyrpcGntWmjT4Z9X1MtzD+UAls9d2E7I9mIRDZeDxQ",
-	"thqHScQ4uePC9e8AZdR2YWnLsYRwwd+E0FmlhOeVZFNJvoqYbU43YG1PHM2ib1SdTbNurdxdqlZ8YvI9",
-	"XE5p1taopXYb2LyppFTakqlTpuatN8yn84I3dcX4Ept/Pxm+dvgF/777/h/d+jnvyq642nVOunvdm+DH",
-	"H06+P6yx+fc2+7GtHrL/48PuZCj+ykd/rTkNTwynr2z3x++9xxQH9aXJmbdSx+yhqYCLPyxXvytWoe5F",
-	"EXSgr6ZVjXBjgrmGX2CPmeIQbE0vU9TUdFMwpNtKXILGg7fOAVhMl0HxY0wkZcQlF06qiCJ4AdEWVaQJ",
-	"ok3dtLx6XpLz2KTkMdXAzDmtTcbQnoqsIPcvm/GKhtNqIkGtQbO4BOZGopkpB6lLREKaVkocE8n36Y4j",
-	"MJua6LdfftVil44w44JHnHrJa1ySATQOG5AdMmirv/5SbzRbu3sD070ZLDVgt/102e71PlxcnaKTS7vr",
-	"+yJRQDOiWzzJvWS3rUSxmVRXOGXPJYtdBPLB4lhK5ErfQ8kqmd2VjkpwV5ujtlnXUwcW58lXB9eNxoJ8",
-	"dV9p6NZ5c/YtJaFsW53fkQz0ryXRxBWFPY1bhrD6y6b3kI25jFhYTFbjKl5G6lAo5ZKB+mcQl9vKKMNl",
-	"kF0Ub9Zq6wBYvMlENhg7sNAsbfIbwAgP1rE1hvopkjMYWreV74urzutu77pzhUQSnktM8BX0tcWEVDDm",
-	"yqR9wEGqB4j2G6Y6C/SFxyJFSdVmFXUE74L23mWKgUF/IEivhKN/IY/iavEpxVnGWNAXSqizjyAfk3ng",
-	"NND2R8zYjBcc+T65Y/QmjkeGDQJ7sAjSDWgmrPbbF2UcDQv9VhR/OTzKWJWMUzITRUZWlF24MnDyAEqN",
-	"FK/UOmgc1pul+8l9D1SwzTb+0LH/KXXspCgsYZ+xQnQefcrg4JNZVO0NmMOJL0Yex94P/8m5kEG1hHHk",
-	"3cUasT/rqVkh+yvBOkMwTZpfrH8vs5UFP5VhKwNAhAGJfAsZ1kya1pSgQM+CGukKGTGqe9Frb5VhcrGh",
-	"VtdZV1Ov9T3nsDRy1el1rhPlAeT9mMvEXC5xdc2CY7KrVQaq49kSbxbh0bZcsC/SbJAUcMGUVcNYFhZ9",
-	"dEmXSHTwQQn9ONi/pplg5v4UR9U8jxh2FgsOFSt1H2r7qDotcUILqnIIxlFb0S8ILNtheKGOE0KGSiUZ",
-	"81sm4jkRGCpZvsulZr19sTAjWWC9uaxUskfxuKV4oWjeYaQFsMOEljec+nCf2aNDeuC2RnvN4S6r033n",
-	"0LVHDdYa7m3DOVOr/md2zV0vQKFudHUMLCM2FPI/XHGb2ldZpAN34lPVGKdpXso3p7AI7n81V1ggnit0",
-	"F6Ve6EhhHbKjqNdUxx3sVYGGacXDNxQ8HXhQjwMPauRCeBjIM/Vl1Bchc5jQLys+kFAUMB9rIm5ChNaQ",
-	"ZlAFqmRgtJjBUUJt/NFyAAPy1uP0rFj9ME+w7wsSk2LdCOCwpqdLs5h1k6Z5MSkvanaG5h2bGVP01Z9F",
-	"KQUDF9GwbazJ5MOFJLERqcCr2MaFwRLkbuKroRec4rCV3vuXn9onJxfvz68L95GylJuSONjRVSueauz8",
-	"pxHmbqERbsKx5cMuoC8GcWyUOUL8fAKSA7Q90dTVmBVTFcXCmZBFYWHHfTHlUirVOjYjYi+2pNRWzKpS",
-	"c1asVEOKOMhNixcPCVHJj0whhYEpPSbcpEvwQ7TOZHeofEJ20fYhaSvdvojsirlr/N0m5zW10X92xmqk",
-	"J036y36I/bYWRF00RyzEMlhEco+JyJsrilD5Q3H7trEzhjkCzdNgtYY5LzST28hVA63ptLIGWS4mISgJ",
-	"noGvv/9wbSURfWl9Kpk1ZKOQyUmVTxUEjVmUhOEfJxPEHcYkrCKCnlhxSL+u/p9ezguZtPHRXMpk5CBB",
-	"w6rGE99zMdloMIPG7QNjFlTPghoZvpCmc7sJXTYtDxYmvGHzxZAePKkHxfPEB5y4iTEflECGaFwJ+b6h",
-	"Pc/tTzplU/8xHUrqvGKJp6p2U1XcHVo+p7xLkBFBPe6wzcllvNSnNkUqcFtO5Fg2O+5W7d1ls+N9jYQ3",
-	"//GhftsVdtZCiKfYdZfO8LGYUnzKf0Tm/OdjREnr0kVHlgKWXL6TcIBi5tOVcsZMMkncCrRMZVF7UqCq",
-	"lThMwI2XlWJbumpvKpYH+tzEaDXIqjeaHjpUkJCpJ9Ub3TMimZSKzxpJpy9SpjPfc/Vi9bA1cuFhGUdj",
-	"fkuSy1KFdPXjhhHE7QhlHK1u+EJs5UpxoiTWCNYXV8FJ8QgoOJDhL8InSv1hobbDFxHrK7yvLrZr3brO",
-	"bRvS0rDL6zdpdLapN+a+ZDEY9r4/fD5/fDuDA3+kuy2HMcXNlheDmICKLBIRQyKS6KaYWBRTrxH32M4s",
-	"UER4hcQc+aE2/09nXsShbaHW39UAg4zMrKiJhnujPaHpHxqogl1BRiEDR36kK+sMPX9IoLMtDDWhcqKE",
-	"bSh0eBfyKFJEUku6alosCM4FmbKpH84rxwT3wMVYT4P2kNA0zHVj20h5OCdUzBWlqOCUcRYM+soXuq2D",
-	"kWagVqStJLPQG4D95IR6Hgsl5AIawbo8gAbVA0u3u031jo57SmsaWNG9MjWNKw/iqLWB1RerGh7j5vw7",
-	"kVQx0GOmi4VDszFDM83cvtCmH7yg63nAgBhLwUcj0182yRfEsyx/eNO+/vCanHXPOvgk9KqmkmDD0kkU",
-	"BbVTFjEnOknGrVhaN4lo3Nw5YT/HkBeJG9AvVdVbiq9Br7G+iFvw1kzABzd+tjB6IbEvm/pB23TFnLg8",
-	"ZE7k64baQcBcK+6I29jd7YuUk6msYTfOegGwNs3TK3BO6jRB/1BTg51Lneqns/aPn17+7brTI2XTe7du",
-	"tw529/dsG8/MInXbJmf8ZeWYUOIp4SbEBaMJrt7sC7Q/IuRxpXUFUX5VB3UIr7jHHoFFFaklMV7vjPxw",
-	"WjUsKCH1QahWFXFkb2on+THH6pfj9C3BKeP1DZnjT5nUt1lL9/ofQtfl3Pb9iVryE877MX7KH/6dOU+m",
-	"vaRwpnSEWaI7fw/YuGSVFHmAMkINp8Xq7v6wSXedPXYwsml92HCabovtjvbs/fpB47BJW8NdZ8/dZwej",
-	"Q2oP607DbbLWaJfuJaEVMHrt74EaHNtbtg4a9eZie1x1HjWX3dY+z37mYspFzfGnCWF/8HoeUR5QANwV",
-	"I39thVAk14ArZaifEMa0OwiZZOIh5rc/6m8sChnAr0DEsNYU41Cz6zb0KYECUTIrUHxR+PB1ZW6CvmZN",
-	"LGOzV4YVGKZEI83eSTmNtb4TsaiKsoTu/2PI6RCjBe4oVKAXbqVGLmdDjztImt5fvdO8CR2sGaEFlKX4",
-	"+CALYsj6wqHOBEv9wYvlwQk0rVYLDn3viAQwvkWm9HOVjtmfm/Xd5p5t2xbh0+ksUurKoGI8bZ1rOgZ2",
-	"NuiX+jPbbjrqxOAv1i8NwLMz6I6q575g1TMaOZOB4nTAKSIoqTb4blBBXtK0W4mbiwx9dw4+qQuBEhcJ",
-	"obB0eXCl/j3CE/+zXa3bjSa0aoHPdbvRqiYfq7v1hhm/Ye9psychA3M/MJhapx4eG5BGNIzARIaaHROu",
-	"YXd72leUeV8vhny3g2cA7fHhDJSARUg77qquZFupzp16OCHUnkZ3kolcSRrFIO1o2HYFvXNm0lMuA19y",
-	"rOekDp8LjwuWippJRAoMxNAaMwpDGgZR8ZZMrVDLR1evTsheY28vYXbfDWDNwhfVdu+k24VBJYp8eBLI",
-	"EmPhA7vDQ1HtqCA35l4igHrpjeJOG9TUPdUCFwTpbfD8y3nE4CI3ebg7UsAMsLyJuvzdzndZAWQTUaGI",
-	"Omw7Ui5jSmBLSS4TRl24gi86nxpBWi5Tu7Z3R+dSYxZIPVlRJc1AmZhNFVGFZ1OCTmqPGbKzPNtgEzqk",
-	"FpFMmjPHMsLkzITYc0wMzP+5X/rtl1/7peSb7/78/vpV9eDFC0gtjrEMEemFBKTYdC3vmBhHk+VlvAQU",
-	"NMWUDFS9kEgJV552DAhcRHutklWacsGn6gbs+OS5iNiYId9UVDvnHHJJ+OqZA6r4k3r7v/RLP9nVQ1od",
-	"ffyy1/raL/1bLmT/WDXn0HvTbuzu5Sjpb9rVxu6esQumKCEXxPPvWFh1qGRkwj6TMvt5ZjqEqVVXspeQ",
-	"Wl16bXkrU2tr2Hu/a+Rd4IT6gP5A5H9dRM5IITkHgmwdsRp4P6J1Fb/xqPkiR27ZFO1xCoVeH/9UxX92",
-	"8J98AvAH7cmlPU1UtXKCPcDK9EJJ9cGclDOydAVCKzEn9pgIP4awFC14Cux8tjv9+mTRo3v3sbq06ntF",
-	"YUIQxQ1kPE/ZSJF2UgaDCUrolbTNor5FWJFSmdcZLDZaziJ0bUSAvnswfen3v1tBVb7+jtytWvXQ9gUy",
-	"nINKDna1JVsDHmU+3utDJq872puaMkiQO3/muUSquymrQ7WIOhKLKES0gIlVrFiXBr8EatOLqvidH95I",
-	"QjH25HXnOk9he8PuabT9lhrbJkpYvk33hTRHW0Qx/5CenlN66vF/ZERbxXnh+L6N5IRG8DxgiXItd79b",
-	"VvhPLt78i0o1OXyBygn6W2NymEp4JmVN0yxD1TGU/E2nfRqrIpV0Lc3sDOc+wsOESlRfYDozqH4ROe1C",
-	"ddk4wpEli6gck5BF4VzHPF6pv6tt+FsHti9ca+qJvPREjIWPfHJHeZR7fQmKf014e373NhaaCMz09law",
-	"9vYC/0g4rOLwSOI3cSfsRJPZdCggEH6FYwGLhUoH2m9H6l4iwoXkLiODu8H/+O+DySCJk6IyYE5EgG2D",
-	"A9ZEGTABPlv3KK4/2hdxMW0cDeWDz9gxscqEkl2B4qmB/TtBlIRRqZGePwsdJo/I95ed1xa5PH9tkdfd",
-	"V6SMVuWRgsYKeoM/sOEleijivarhL89fJ4ZiCcOZr5X8ocaCUCt0VZAopEIGVKF/BZNI1cwECr/ccclq",
-	"pEOdCSwPw+FdhrXF1RLUIYAHBJzwSXFPCNtQ15+KEQAfDrg0uuqEpPFzRxMq0Ft+/eb92Utwl192f+y8",
-	"65HyHXejCfkf/51MGB9PIosYB3rLxv8qOvNkhNUE4Kpatm3SOMHLzxzfhRCEeCkunzIhuS/iJsMIBwhz",
-	"NYJAqMufxl3U+gJIOqRKweMKHaQORMMno3AmHKqjlB0/DGfqfLRXY7dG2jq6gJIRu8NRJMadwCoRItTp",
-	"HseBxvGZKnTUnY6jWYiRGeimgqsAjxM06XuY0+m4L1Y6nLRZ4w4/fdY/xzQ6EVj0wpmr4B5zdTKMJ+Wi",
-	"Mp6pFa6M6xidHyQhZynABwAvzagBOwUJ+GfmAcnk6hHwtCSe9rsMPdTQqD3/aemo2VDSEf2M0lHdbrRS",
-	"wlI9T1haXNsbhnW2t1jc5Bsu7nH9NalwiK0tv3GN7Ufx08Sk8xlkn/+Mzoo16H9PEQ1tml/qVuvr5+TP",
-	"YsHtX8OQ9/s469Y2wVBwiEPqXhrSAEiaku4y8rQS6/wR2sTUbm6pN0tb9jJd7yGEVJPgxMRnQhVN3J6i",
-	"Zgt935Mp745I7vNZe99XqxShCesSyG12C4nUqDag+Gyu7LJ6O3mGynjQesO27c+Htm1ren+cUCkUrbQQ",
-	"5s2xWySKEf4o3pSRjvT7i/t7PItmu0A/GtwNLKJkZ38Wgfhbr9WAz0AuvaeoE8PA3aRcReZQMdAXlo8K",
-	"jxIN7mdU3t0kiEvOgsAPI+aeMZdTsFf8fsyd7ZSAj+n7eFarY6v4dCdOCedTtbsNKqclUcQmQBzDgyFc",
-	"2aSFgG4gISVkxAUmB5q0Ph6XUOFRH7Ujzx8r0KiRtsAcCyX1xYmHJsn8WM2Bsg5Ih7hkpZNhf0UoWwIt",
-	"nnRjg3gEqGxjsgNThZN0X0ZCBbsjZWy3NpwlOwOCoouoVCzMQYQSNRP/LmdEjEYdUucmT0ztwnK706QW",
-	"7QOCb61NHr/mUyYjOg02fP5c6RVrAnvXOFwEd260rNn2sAt4nBWn/vhk21v4S+LDwrN76qZu8fRrWzUa",
-	"AEB4+qcLJ32qpPHHr9VrfSn5gUx9okHQM43TcxJhkKRAZf+lml58WsXSq6so6A7QpvV0NKZVkpRngWRh",
-	"VCGzQBGzum2byaU2rfCITQk2Z/c4c4kvYqMQ2GNChqxJaQID9bAcWMZu4Ycu2PlEdEROrjrt686pRbD1",
-	"6amumiGJx0YRyFo3jAVoQugLEE4qaqWdq6uLq7jSjabjZTBr6sJ7mPvedXWcY3THHXaUinVMFl+BflBr",
-	"iLFFVhNjUtZbwdGUmI6MJ84ZnwKLAKsSYDOa1cAIhEUt0epuzEEbEGz5Em72n5Bs//Qll0gvf9uAWRLi",
-	"CaC2NREHy0IXX60riXfKhfkYKxg0DOn8yTIxEPRgfjRGgxast/fTl5QcjiXkwWqiGwifFvC4orc05Oa8",
-	"1Uj3Ii4dPWbnwIVLAFBexdUuBFS3m3kRlLdRJ/FHksTvi0kZHoGlR4aaOG3IrCSjIbKpXMeHthqXsUAT",
-	"c8mUhjcSuvT4FUxpTDmaauQVB49Q0izRrA2zFjVvgPqFWkCE7AjKhSSDGzaHQoikfDLhgkl0HLyjkeJg",
-	"7HNEqMdvmEUcKlmVC8mE5BG/Zcdk8L/qHMpPg75Qam/gUS5SlR8ri+mXPNQ2bsNOlI58TAbscxRSTCMH",
-	"jQT7q04Y+CMuFAsFzw37TJ0o2Q6Jd4PsBngd1OIS2g0AYTxKm4mN3nq3FuivwpSRjCzCFKcfzvXoNXKa",
-	"ZZGo1yvWBhko+WWm1KUmDOtb86ru9C1u5spQ6A1euqSbxff3+D/Yt8mDj1/+6UuJ3tKIhu8hCa5krVRf",
-	"0kU9PqqTVWTZNul0DdsqRX5EvY7HpmovyMzUN2rH8huRc0RUNcM6IwxGKicF44ZMaimJSQTc+xP4b0+r",
-	"fy/lHxWCxYeYIbcFhPYLws9XpLEKo5epLWK6TFeZrZFuJJNCGEl92bhxsylA7AdMkA9s2POdG6arDdG+",
-	"GNxw54a5A/QHk3LIqPQF0UUFP5123nWU+IwdZ0NGHM+XzIUsao/RW53CNg79WSBJmeJfYLGBPHGsmSF9",
-	"7xa6yKrFatjWdTuM9gEeSsldcNhzGfnhvEbe+eMxOPZESizvi3LLblZSZZJoEGgjD56NprvQ2lJbY7TW",
-	"YCqgxK0pM+oDmgo1wccB1Vb16caFT7IaCexCLy2/4od6/v9n792aG0my+7GvkkY4oolREQSv3QRjQmI3",
-	"OTOcbXZTJHt6rK3xVAKVIEosZGEqC0RjOzpiHQpHyA47/GJLerPkkNZ+khy+6UWO/3fZ0K52v8U/8pyT",
-	"WVlAFQCyeesevMw0C3XJyso819/5nU8lnHNHEZK5PHmkxJZsHLdsA+K8OtHYctPPq8a1DNIEIAwQLh7n",
-	"1BDdnI0aeSYaZQn3W1r3d6HeXZW+YF07b3dqnvECi/w4T8+buxP8OGAr1lrvP5TbC+i+zb1LaVj01u2D",
-	"ueTQuAqW+3NWIft0D2lG/Ic0fZOGwHX3xFH/DayGE54hOGIwLCWAxkpl5LONYxiBdlNoFHt5wsPkMN2t",
-	"jHwyW83NHLlVb/jyq8oIIIMAYME5SsUg5p2JEJp2YyAqV842orfDbYqLG2YmbiwWzHavdWBl1M70Z+jx",
-	"qFa2/6+/Q3GCHm1qw6gJhI7C0uthMn4ZDbpjSYMrgyVSFPf5ddyONaSsqwz0vKVu7xM6f4KU3OlLT9GJ",
-	"qX0O7PT5qsKn3nn8YUJs3gFlHs4ebcfbV89w/7npReClWOrohXfOQVJEKsBnnLVttLm8hs7u7A64EN3E",
-	"Ez3tcQKZCARPnDimiarAeRQoBCfcxjcVG4k41v+HMKcvM/EuqzfYgfGpjeetXXOrmok1P4hkJx6Gwp78",
-	"pV6eQZn2hSaSLyOVfY3v9mid1NuOG84/j0KXJZjf/VglLI5Uloc4bCAEuVbs8f0sYEpk9Sq87eSXKoff",
-	"dnmshM18tZMkFlzWPtx58LPa4dksuCrO6xpgGi3tWgv/Bf6Llo/9tkhfgKHX2rSzANy3cJ5eoCM55fg8",
-	"dDgVtglskcUjqbgilkL5lgMbWlg5iaQLI7fm5LUcAb72nhbn7JgrrWntx2Bs0zRZGwyAbBPSQBjrzFoM",
-	"VzZFV1kAVzTElZBZ4DGZAAChwyUbQDedLGFRBmGVfpIKD0uPMfgJcUXtSPEQSjFMczH9AtSnGSsh6Bl2",
-	"7wW+HIl2L0kuIVwvGmyruZWX8RijTSZMDTs9804p0WLmkoyqjiwdpRIifKIskGMlwNAwK51au9mDunka",
-	"MYUS/6YvbY+XnkgF43FsWU891hYdPlTCBJND1G+dXqKEZO0xpsBMzwRAr9Ldfan0rGE2ka5WrC+A6FSf",
-	"jMFgw056KcbYjVV/XWUWW71SQ5rF8DXJqGUkt9wQtTNvl9NS/t12YJdmFqSH0Zmlkd2JRVrxtZ4oFoG7",
-	"Zs2CgsYGo2Wg/SerrY1qn1U6MGsloU+mzZcpAW1SRDNt7ESK1SxZhYZMJqXUFtlICIkBrn1DnKxE+hyB",
-	"btQUEel6o0QWbXNfrujHCAl8zoESPwV1j6XiKrkEMB2U0IChZjqBYfqINla9wUxG3WaJVAQ5OOSDjuLY",
-	"CvQ9qAiOqODPEBbH+kEX0RW6JXh3bUg0oBQRhDi8GaNqb3i1mQb9sZnKx2zST2OKAOpPmraTyCuRKni5",
-	"4gq1lmG5VQ1T9fHr0ytdfTZhWTqkjRlDen4rQ/qk4BOdHjf8xWdHr75+eVjzalhgdawu9IJFb8FeUuuJ",
-	"OE6qci3PpnsRiDDKXL+jmyb9ovPg1SL9N1Xp9NUFjef88Ptz+CCwy62TpcRP5EpMI+8e1AehDb24A2KE",
-	"41IF37IKPp7UOtkI2x4s6oeYL7P2vq93wYc1XIRYczdHadO1qLaZY6BD4qWXQI+UoK8uwArX3oQMkWGC",
-	"s1B0oj6PWRSiD8AVC/S+CIqijLZKieqH4d5YitG8oe73KvDvpzAVysGRl/ldSsgMXaiQ9ZIR+mJxiD5G",
-	"gz1Psh7IaMVWgFjDl+igeTQTaKjSE+rGa6O/GyQTAgYOnJe7Zr1kBCBHOoFaZk9fN+GIwTsBNse+lCn3",
-	"N0aG4XrIm1r4ciipHe8cV848vsocwCml2f/cvJc5uui6+udBVA9toirNc+s6ZJ4bR4+zJvBSg9yyBsEd",
-	"iQEguy0X0Rx2d6/GycWsrF3CwihkI2jBlTjxsqNjpvfGZG7iVHSSNBRhi3iIOjyOreB1Qk++BMFlWOxV",
-	"0hdIgL9iBBsuGY8kLMYBhuhykVQkSJ5H9U0oQ9Fvqnt5wQ+B2GWIPhXcQf8FMAUOXhx13cHRkGU+EMkA",
-	"2H/0/hC+XOGSQUjZxCRQDsPw9ALvJ1dGMqOC4EArh8f+MtFvjgsaufQDfDJRm0A5fcbTCwFSxtJzARQd",
-	"q+wbeNKVSNtEqYg6yMTTJpRH4PlyIrIXeCbWh0NswKDhsAGD4mS5R3A+4W407Q2c9qChT8oSt2UndQSi",
-	"a8G0YCvnh6/2X53XsXM0rrskJZiINgd8ufL65Ix+1yrpUozZyv7JyY9nh6ffHZ7WTVU2tSqi2745Ozyt",
-	"z/RcX5vDL/US/9lkpO4cyd4h4VBccDWvRstBa6oN86fVVHoRzFSKE6kgkRFhVpnqLVORJepOa82nWiDq",
-	"jXXkqNB8q2kz/PDsbP/rw4f3zNwFu7h7FicXTMgsjZYe2q3r13NX31kxo6d8QT2L3tz8TP/RsVMx4apU",
-	"ajEzIvgMJC4AM5ND8RGZL5NRw5fT2ICSGqJKeAAz6ICSiiBfVsID8OwFwAGIo1miA66LDpj8HAYdgMcX",
-	"xQbg2Y8LGTBRFrUoMtq+ufGZSvDRCdDbGqeoBAX9KMAAuCUWl/ZkBC1F/R3jAcw8LyjnTaCmUtQfgjtk",
-	"PBc3FJXEoSPtFTTMV6zPlXaY2ZkQ5Oe8pWu10d9LRuDqRFdC6/2ciYlTh/7yUiL9jm/NSH9G8ZsqCNKz",
-	"kpoLCf2ZjdiAwB18fWPtKgHg8olQXe0HtDY3YUmmegXUvvjiiy92u5u8qlaj5OnFJon0SoAVfzf8qW9W",
-	"2QSp2MdJIVoPemnMC+fYaOSKTDJIP14I6PhmgbymY2mzvpRPd2aKjvIdXJ6vr4iHX0QK+sdyaCNoAscQ",
-	"AS/IPVzz1JEXEMGsw1OQM1m+Cp4oEDSRvPBlgGs+YJFk3WEcmx65WNwO+BoA6RCCRkiWJhlwsGS9NBle",
-	"9CiEQ2ux7pH4Q9au8QguFrESQNw1vdqclbnV3GVtMU5kCG+IdacygdSKLY1XEHbQs6DPx4DMF18coDwd",
-	"N774gn2VkK0Nk4G8XmrY1hPa1sMeD7DmhYillZCh8liW0EUoRCyQymMBdMnHEM4wjSmCM9FbUPujLTYp",
-	"3BCEYJo6+DJ479ei0K+1DEsj6YExi0JDyOj5KLngLFdywU8AdYKf+OWPQPnv+bmAdO58+tULtrm5uevc",
-	"VgtUv9Z6/9tf/+bDB23tB/qIjQBRYBiUlPtcj00ITJeprYERcCSQhgiVfkuCh2B7C48RnPMD9ifEOFbO",
-	"5EPA2RzFtle4BQ9DEbZ+iUbgb3/9mx8oYlc8WLg3AfEalDqB++GpqvVL7rG2Ob2bRkKGDXjEHjMn0Y8m",
-	"jOaOtBhaC2H1fYO8ny0WfL/6/fCn/uohQP6QGAPXIHX5MCeY1UrnOIvAy9t/J5K2EPKyO5db3RywlTcy",
-	"esf6URxHxNLupIiyTPQHGTQkRbuCmLnNfazEYl+ynni38s3x/gvqR7CCUsFjk49kf8L8WsOvsT9BGvZ6",
-	"4CGzUluAOIF3BgIMbAajF1ADmmp2hH5J/Y+kPxiaUnYLvPOYPs5TpKrtJFJlXEu3qC8Mf1V3qPRVZigK",
-	"gJNI/L3N+pGEmyYxfpX9fFpByQrg8YBw+8a7d7B7I32dIbdnr03BGwlAPeuRCIlwaxuf6/kSi5x4W3vT",
-	"602mPLauH+7hGDy22dT/h9WywXp7SPRBAMs0GQwE0nYY86/Px0xL6CvhSyIyRTYuLkOPpTwV8dhz3lTb",
-	"WS0WinCIogba1kwtrDIL8oVrin6ezIIfYQEuar5d0zbDSb9njqr7tJS3203xtLMePuMb3S2x097tbIbr",
-	"/Gm3KTbaW52d8Blf726K7fbTzm7Y5Btiq7vTftZZDzfF9tM7srBv3cCeZ1xLMWLWXLB9HnCKjF215Hv8",
-	"VKm0cAszbj7xNcMKa++jxZld6KI95gQIEDsK+tUqJZ6KXJvMBIaYzF8FN8mnoQ4eEs9u4j6RYheJXLIg",
-	"3BVLyezttQCUPXduJ8Dsm6U4tii8YeuDstYWi9AxuNykeyzpR5n2KugoMAlBIyeh7UHRYAH62WegRVoM",
-	"MjSGW0GhoU1OPDPGOjmbkq2A367/WUehMB0K0DqrqKH2fJlM2MAmkrmIhNlj2n+HszjeyAmZ4njNleb5",
-	"b05fVtNB/DwMVUjeXNceeRg6iAWNIbLmcsWztHs+TbuHqCWuYfcMs95anFxEcga1NY9jEWqfNY9btnnn",
-	"klF/1Aupl44J9uHv+4PBGUk4rJWBDlycheIq6oi6ds8vROZLLtnRMTJUQAAnkZB207Y45t0gAknYsiIT",
-	"NBT/s7EokEzrYcBdqRaHaJDYNDM1dR/YrOClizLko/PlCsQSK2jB657tjcDzSYG/0QakFgiMmwgYvJcv",
-	"7Wu0U2qFBVe3gbErCiEEc27IO4Bmm3379hzmKNinDQQSocWeC56KNGCJNLgtBP2BbgGavGBtpAf8p3Cz",
-	"L4M9lgoty/OODYF4N4hSofazAGZ8KC9lMpKmTJN1uNRj1dZtF5aBL20UCMOBOJvre/obRwokJeHTPJjX",
-	"JNUDM4WcZvLL6blfwnr8dAqgzonDUK/qOLlgkdzLF6RWrlKMilB9h3O0uu7oVmr17oQ8hdaK6/vvTgOt",
-	"YbXVWjUx/rbX/roTvY6+PXrzq6P1V9GROpKn250XRztHl4Pvv3vx7W5DjL9tiu/39UmD9tm3u43ORizb",
-	"/a+a4fffxrcZHzjXo5qnEGHon50afDCy1bnM10oNgfTQ6IIZnC7tmHcu48goqnL//JxfCsWCdpx0LkX4",
-	"xraL6RZJ1uy9Jsxl2My2/SPDZqgTBq+Em+tb37Wkeu6+xSPwrvPZYXEiL0TKaJ6XfvbiHGC4fIhxcJpn",
-	"sBK/CFaRs4rBOaP59zBBm4qOkFk8NocNC3QZPMVZW3cOUXnUDOFVQOn1CaXmIN+eJ+3KZg8PinRzPuri",
-	"SDezWJZwt+vt5ONxrkZK+EJLPaqTYVainWSlctovfJ3cdQGFpYj/AKxyPC91yzD1H5g0NyUxe/aI6kXA",
-	"+4EtrYd4OQatoWmzwrvKJO3zGEtz6g323Jylkr6AnkpUBWlG6TRmyPu+CZmlSE9juREmpyByJdteQSen",
-	"glQOVsCaaiMb3irzJJ5/Uhp6cfbjWxZXdyJ45hkRdnXTulgKnEUFzvMZhoNjJ7ssHLNLIqzEKVzisUEk",
-	"peFRKXZAEROGBsUPy02MF4WB/KxsjLJaqjDlXapYjrnle7lR0fNM0o2n2iFf375O5fPGjUg3nk7WggHj",
-	"OS4eE7XQ6uFMn7xTKA9znjuU+hyiGFyvpFufeKcHN7Xcxb24rVXYaEvRt7Doc2ebxbO5XwtzvPberLqZ",
-	"af1TCNGqKRYjjF4XrDNQXQCwtS209AKuI6qy0DPFl2SmEB+FTfoxKd5l1lCDQHDJs6HvLHtFlo/7ky/J",
-	"EtzCWLEryKWgUmviyCiQMtHmIqIMVihvCqqborjTf/cc0Of0xZAFepErXpAA/agmFMsGKQ9F7mxABZ3i",
-	"MrvuBl8jDfu+PL1/xq8mey0MJaLy9W4E6Hlh/63YbJJ2pdpwagDPCFgnFjzVm7/u+RLUMHlixVtMOjFS",
-	"sLHI8tRRL1JEg4D5MYTyM+h9/hEbu7yXXMEgO4C5evx7uTTnAh8BPtve1BeyX6aYeDEmU1nOJaS5yCVA",
-	"n797KeRF1qu1tpq7OxZEojItq2+cXrm+aTHPmyqsts+9pcMdyiAtHBhnZiVcW/T0h2hWlEqetz1ouFH8",
-	"WJFi+qIQyYSt3ZBCYUtWtfeBP4vYrbiibvvtYQbBICYTNhiqHpNJFnVp8bEsATFjBAyIpB7Io6TbjSMp",
-	"Gux4iPwpviwMcUbancdxMhIhW4ky1kuw72bHMX86Sb+cnndCDB0PsVT6kzApbogfgs9sIT+5DBikemqy",
-	"CCUInTW5dvRV+hPqnz0G7pf+cyj1AS3ipkrJ3dTxL+m2P9jzkvZfis69N96f/OTXEWtPcKMwJTJYpTIZ",
-	"LXvV3HmvGv2VoKc9LLQJ4fVEFUSMuonENHGCCpl5EknsqS8HkVRTAtExsbCJPcTHc6pAj1mjLMocM8yX",
-	"jh0GFp5BvJgbIA+W8a/2LPegk3mjBHEkPbbV3KyDD+bLu7PVTnCqPkFjzUivgZ4rR3gNoiJBMAaLymyz",
-	"gXn3ajzMLZFpLI2zx2qcnUTSioJbcBNTwcNq0ONxMuUm6gsg2qMXL7CNIzNMMgTwXxKC/wE/tAx7X8wz",
-	"6MdMjKXkz8FN0GjDgFObdy4xLMTpzgNO/BjFO0DPYKjFjgAgCBXlGWHLJ2QzhlQZZsqgNBHmjQSjvgD5",
-	"6U5N4DUwRBnGfvNllOmRKKEmIkzorU6apFiiLUORqslb4eyZJsb6DyP42P4M0WpznUB8UC6kt5pbZdLz",
-	"mKeX7jbVr/mZm5gYj79R8FrPjhUvZBbeA6mrTQw8XSgx0Lyj0L1++3liPN/+y56J92+HwrwXVWmKG7pK",
-	"8CPCYTU1SMaqFOhXBWxEAVtFFfAhWwlsC4ovI9lJ+pG8CDzqLw6cXkCbCZQP0j05GWYXiT65Pskzl8Dz",
-	"eRyPoX5cCoaLuIpICIdpcZkfK8iKc2DeiX1JBCVJAYhh3sL8TKUA+HMxwGbuVBVjMzNTzovmXi7ksA/f",
-	"NT9kxuE4sjYUV9KWIh7nXxVSMJGiSd6DBkb4bxMMoequKlo3EjGLSpezpBPxmD7XGV77CfaBqKQPLWaW",
-	"u2lCPTuLJKE9LsPYTTmnQkvQWqvWi2pW0cFVG3iFleQnh68Ojl59DTjyN48PY1fYjotnfotArGXud3EN",
-	"AIRxE9O3KN4uN10ZV5eKBWZJBVrStYVBw6GRS3fXRigtQqdGyJKiIN+08mWi9cRfig4UDe0VTwLrlbOA",
-	"SGvozoFDJko28Ind2SxL+ZWICdrmSxBDDMWcx7gymLdif7cJXF3+flOQus0c5m6H6WCISwF44F7MQ+A5",
-	"xaRATj1KoOSdptZgBD2MztDEYls5AU3NqSdHT/QxxqzKGkAh+451hrB5XNTp7dH3YFz60mozrVUjqTJt",
-	"uSVdi5TkUMmayKrQtAwLu/uWda2F0EOhLi1AA8i8VnMiKxhvv2XSvva/kFfKXSkTybSoYmAk5StSaaBt",
-	"bieTdiNqlUegve5IDy1CekKj9swW/NkX+95lOlFARKeotRZ3Wdbe2yX2YQ3lW0mvoXmGomuIEjq5WktO",
-	"qreWleVYeNIWnaSfC/Wkiwx8EA7ySFQYga7PVL7cf/Hi8OT88MCbCBEtqhzz0mJTpk5nks5zFFoxeuSM",
-	"BqJ3+GazYOVW80tLfjCh1RzbIC9/Mjupqq1TFLIgFT9BZydfzm3tpGVJObE3fJNb1E2PXOhOXr/T2syv",
-	"X1wWmwX4yISxFcRmfEtJfHeSeJ+sw9uRxWjv35ssJveiVSZf2enht4cvzg8PFpSuvlxUvO65dwPKQ3WJ",
-	"nAiQk0gfnfgtkZinMHMPLjHvUnqY77+UHncnPXAZXV96LFh3QycXynfdAj1q9lXWJoSZLiGNGUHjZWVv",
-	"toBBMVUqV7Qwho81Bnnd4OMy6HjNoGN/bGZu/oZfM3zUs8pMDrX9D/Ry+R5PJGvb7qd7xQqhAtxTZXxc",
-	"TVdBQICiZKmu6MAV9HhV4kJ8FMVS5iXh482qLrpmKUxG1OdxOJJOzBJiuJodwiwSOt4azZGzEwEUMlvz",
-	"4ikTNqtpJcmSrldS42oInWaQaRyPv8ZnfwbqdrEPAO+7uALCeV/uzuuQS1yYJbVQpguJj5WFqyYjmVP3",
-	"4Vr3co/P5MRkyAJc/EehChhXtBUUpFsMppVFsngaWMID3BZRiPZodCGTVIT1BntL0LiA2kIEbgePQdS5",
-	"VL5MpNjTTmrhFNtwhFglCAK2u5dvUdNNBRrj5ASBiDnzpb5DXhqJvaDoSuMWY9cJgW0fXpwe7msXqpKB",
-	"H9b5LajJG+K6aHpqLfwXRcrsp9CrwkVM4T83az9YOXsg+gmuiMWtS3jn++XCv2F7ulnTQ8CxzbKp8Goy",
-	"yaKOwKdRx5NiNHIwbMdRJ+d8vS3THSZ3nmGDW5hmYUnK+vhQaZZm3qynKu8AhfiaWU1z+5PiicZOWcl6",
-	"iYK244kUNhSXJdDnuu6xEfwMvUYNKPYo1C5ExiOp3C6l4DIAm7VH4OL0wmknHugb8nYsApaJOFa2D6qj",
-	"LPLH+xL6bBf5UelNTS+gD2v6HBtFrVeh207ghe/HfHJ7gC4traWlhcUF7o6bv5OV4GmnV7mTcSHP2Zgs",
-	"35d5i2AZOr2BGY+jS1FnvJ+YRk1FyWBi/jkufyTpt73pH3CXl0Je9Nvcz+476tP+OzXmxHIfLvehA5nQ",
-	"S3HhfWj1zEw22J7AfnbM9KtTee+7PaNXRawcYur5XoMvD47Ozl6//O7wwGml90TZSF2HS5cjFSsISmNx",
-	"NKrb8jIejPPEdANcrvfF4280Z1VGZAUVbHnNVCGEBfgSV13ASqfKLbvOpxbj1yJ75Otwcd9puQ4XXocw",
-	"qSwUGY/iuUHguSr+a5TKWARX1WgnF8t6qUoG7SmopEoVJCq2JMXogMfQadcXXUUqakdxlI33qCmPL01C",
-	"lF0KAfsjStkVj4eC2kXa0NaFyBaW9G9ODqoCRNhy44EDRDNjG29F3En64r9wwhlTJBRz99vD9K+5Rphk",
-	"WZR37+EP221mwfBHRVBgfqrmSV6JASEHc+VkN/9ukgKNDkoVKKfWMkU1CnUPeTxbMUkFBpmVRdIVRlTE",
-	"TOqzGrmE0qIitgGL+NskkrdWvPdZ1pCVR3GnMPh04Pl4CpT/H//z//2Hf/nX3/33f/+7//afJiCh65Xw",
-	"/EcI65hcL4t7m2aTLMvLrh//odqggnxBNsAKu3xuYtyIronWhoXlXZITN/vgNnr/LFYOR5HkXNRN1cEB",
-	"GXzIeFlFnHlNEJ9+QXxSEQGbLpEbG0qcQh5uEpqK8pxIM3CfU3mcLYO7Vnmcg1VFo4FSiOQlYQvGYoQt",
-	"45eiuCj29L1ZgKcFQO568qY6AF6fqzecGjq2wm2MIvSl+bkTD0MR1ifAsI7fR5nS3P9L7THIpE5KBl9i",
-	"ZVekqlWXk/l0hNFd6y7nUaco2B+0SuHRKKW7Uy/LorFHVqqQ5/Y+2rRerILs8aku75ZLKQo6ipWpKKe6",
-	"oFBnAZFbrLSw0nWFQgjAvz2pxOp5ndtkqYYp9CHCbSs0EEoTWKkSMCVmV7fN9FrmKhyPJakvJ6suihrh",
-	"hnVvvqwqfGNz697WZ9e93a4metRKZeLqjQLaxdE1LlLlJhrHqYx7VCpnWRr3EKVxrpV7Oxqnsk7u56xx",
-	"jCfkiNU9bMU7UdBXpiV8OaEmprTNDYr1Hpc2qSzjewwK4I7l3bKY7x6L+W4q78j6mxm2pnM82lBu+ywM",
-	"SdMfhMzOor7AsIgelAgb7JiyVBCSWAF+4ergMp38sy7zw4mbixV2qvz2qf92moCmef321eFpiSW0Dq/8",
-	"0U+jmkJ81vHh8fPShy0aft644/AzrqjFI8+03pcB52sm3Pt25952xr3UMtk3Lmwkr6JMKGJ1iSQRPpKy",
-	"JrwxRRBNwtwp72iwfep43+MZkamXVGIwtxBjj3EmE7lKIyD7oxxw5SHYkWi6lA2BeuX1G7idzn7cPzgo",
-	"T9Lvh+HtCcqPagJRUrOxBR/82ptT7YfhMh+/zMc7nlwYVgmUBeyZeZhmY5EgqBkVl3ZsjI4rwTUvZsY4",
-	"6ON7MmQmxOXPA7S8VOn3iV3+mI24CIfAW+h3IhHNqc+H2InnOPErjhOP0JhBzCNpBlancm2FxZR41Jcr",
-	"ZZr1x9PD49ffHR7U9zAokUhBJQXmkaTNYwHd9VbospeHX52bvig4qA6X2lKA81AetGzC083LImmnNTNG",
-	"vcSWexaQehXc/9jI01n2j1CiYOjJGmwPB9vGyVqCtq8TQtAzZpciYK1hSc/Y7aYRBm77VSoSKBYwzEXB",
-	"mZtMkskDCSPGCydaeuwxpXVzN4qBXJhTR/9EitUsWU2k7UpbqqtnIdq+wese3c66ntq91XLBo/4xtsy+",
-	"xtudZTzNzqO+WOz0QxniyffYu/zr09dvTiabkdc6q9vdDV6764bkxfUMkY8IWR63ni3co3x9wzYpzxMK",
-	"Dw70o97v1zHJcPsvRfU1wyw9K6vmimcrmPV6+TAnyEu9jRzy8gKnhr5FUJTVbAU+ZpPaZeYdnuqeL2nt",
-	"FmMeKNexvy1ttQb7iuR5J+m3Iylabi0pwcmwnXGKkRSkcQQbse6xgHZNgNmjQBkZFLDf/nf/yOz2hb8C",
-	"gSInqNIGZ5G8iMVtqYOSGhFr416HWgi2+z2kBZfq5qMt1KUcvHs5+HrK4FtEGM4JCb2Ik2HI8CSWXFG8",
-	"z4pFRxx2uATY7Aq0Os/HMs1zB+YpgW+xP7FT1VhvUWwag1Ag4hYvp/cl1tMXJXKDnZLYtQPnqQBfs6s/",
-	"THXBPK3bZcn8cns/ktBTP1+RC+xtOaP/5Rk2bbGtVrLEdNddweZ9dafNLlsBF6HegBa3GUSO+kNAgcRx",
-	"MkJAPqwGXyZdKNGyJghbORfvshd4Gfvtr3/DjkV6IehAHXzrrWYTQYZmNJQFIjIxCkIV25Y/UUxq8YDt",
-	"NLG1Jp2fRX1B7NbaNw4cvybABmeInElFNkwlNddE640GYAokkNN6svklxcZKGgDT5QF0bMfelza+5Tbg",
-	"wft47hQ7ZNyTkbCki3kxQPgUGmWaEXqGDi5l3SQd8TQU4dpPwyTLpd7MeJpeDbSNHy53VtY/Mvc93/u1",
-	"YRr7tZZf62XZQLXW1rpRLBqhuGq8G/4UyX4kG52kD/tA/7LG2x2/9qHgQx4d7399WLO+oouFXLDtmzNR",
-	"90SaVjotrqeOvvWtzNRtOfaA5kNE6sZW6RcodeOfln6ZW3bH56U3qRbKSIJlWhPSmlsbCyC8zpPkmMux",
-	"rYO9l+47fSu35qrE9xF6/JV0BSSAUwEod+X42V0Glu1IsvPD78/NQ/dYYLYCtGJTAjoxO1TPtobArCc8",
-	"3zZHPkv6wrDT5AFgC5vwXBWdk2L6Ekax1WzqE5ywAttq7pYJ+MMwym5FwC/kteKDCsmPm+qEYuzRYzh9",
-	"19/0YZTdN5hiQXljPu9nD6j4DAgh9TK6vshZww1abYwXRI8+VVlpY1bHKMp6kUFX61PYKJJhMmIrG6wf",
-	"yWEmFGuPbbfiPTRqp9HpecWzfRSXY/sYsN4Zz+CgtqMb7ChTJi7JIuXLTix4KkKPBSR3AgtthxDchACc",
-	"MI0b9iLbGRMb4fsSXwiMYlUqFT0HTQY+PTZ7TIvuvWWYkYmesovy/LG+5EEF4sMKnYk5W3ri18gNw+6b",
-	"KwSSgVrTVmqksqhTDSaHrBdkZRFROeolsWCDmGfdJO17tkNnyFWvnfA0bLBD3ulpO0C/1FB7eFB3gd1G",
-	"V/Tp/FJIX2qbnHHW4Z2e0Dsa6O53mkyJTgK9/eJwjwUXQuqNQfUm2G9VyHqDHeh/81QwAHyK0DasRSf7",
-	"iUJQ+6/0Nl35/s2fH/94fnR8+BevXx2WppW/FtAlm2bjLrilB4PvRKq0N15rbWx5+oCqtdafebX2OBPq",
-	"DMz6Wuvp5lazuQmXat9H1Vq7zza8mjMPU/V5JWzU+s5bO14t6u9Tt55aa3tjs2m9FfWSq+ypnsRaa319",
-	"c8P55TwJ+ViPrLnl1RIZR1K8yEMJtdazp15tMFQ9oc5gNjaaW+vrXi2Vz4cyhBFva0dJSI4JzI1b9JFe",
-	"D1T+meYJkQ6t3cbnLgqSgSonFaFtypS7tI04SAZqQh7Yb1YhDBAijWdNBrHz6HefZ52eUGzAUwvExmuI",
-	"So0RTVKfR9KXBNl+ophY7fMoZjwMU6GUxzpcidVIKiFVlEVXIh7vQa4wG6oA6NUIKyKAMxrAoGGk4N++",
-	"pHdpsIAPBohFYdS3qjAgvQ3RdTFRd4S8hVXpxnOapOtq5QdM1OGQz2DmMHN7D+UxNOuAmKioTJ6qVxF6",
-	"AdRayIX/Z4Y8pZP0KV6zvmHzq4f4IzvLhmGUuOLk8NX+85eHB1g2Y0exXs3n/6xiFKHoJ3/mRqTMKApk",
-	"/qWPfugiGvzii6c8zG5Z2lkLC1fozZVZYTBXqqKrlSUXF7FYNd/0uh08Xw8Uftq5pTam/Qln7SQcg+GF",
-	"AL33H4K6x7pxNHAlocWQ0BIGL+ng6Az+QNitL4P3fo2ErV9rsd/++jcfoAiYBKh+KeFhQ3zW59p3S0WW",
-	"RkIxxbuiwd72olibpvTISFl5rfWBVQXKwHRVdCFZJD3QFnRRllwKSNWqkUgpBCXhehDlT9ilGCsPLuXZ",
-	"MAX/MfTl0bG9MtXuRXeotDm61dyss0RqZy8dA+yXyw6Yo4nsCM9eQ6VIkVJDMDURGtPw5aGeDu3nRXnW",
-	"BiK0+qIY1R/PGmwfxluY8UjCqKUY4cyVKZxzWC6u/K59RLSKvl3eTuQ6wgQfbzc9Batu30p+IK1h1nrt",
-	"1qXwPDO1ajksI/virmU47F7hGI5WOFVKdO35rIXiKuqI2SXYdA7jkh0dY5rVqUpMxUWkMgGBqiKWGimD",
-	"SfD0wW22bja0lnqiWJt3LpmQYPJ2EqmSWDTYgeCdLLqCdlj24algsX4QwfgCOEUEDCRAdTcU1TugV7zj",
-	"4NP+YHAe9YXKeH+w4PmvtGiuwOqZmUZ8jpmFLIFJKML3tHX3I6cabADwAZff7TcH/JSwMvmXX9x2pFle",
-	"2o7TcgdliRE9XkEQoXdyZuyUCgOTm+Kq0O5HI5e0JJoUTBiXWXuv/z8PPqzPeaKMU4yVGWPygkctFvw0",
-	"FEMRgqiI4fdRkl5qGyYUMYI6AmQv0ychN0yXR7H+6yJNRhNNYk1XPZnAg00TwAgod8oDcnoxPmr5M29b",
-	"w0e4+5i6fs6pUMN4rqmhZ365T295n77Vvk9bdCCy1YWmF7Bur7FP12hLRTNsitdSsDQZsYFISRiwjD4p",
-	"GwnwjDxtRNJvSRqKtMX+/M3hm8MDtjLiUQYUtdoPxH8jFZ4vtY82pvQuZ+2hGgNOi0fg11zwTIz4uJ6T",
-	"oUFTTnYlZJhowUQnsCxJLlmU5e09fWnPMamviJIBUQZd4ACKC0C+r/aPXsIwTWvQVHCVyHqlEPHlQlIk",
-	"t2bs/H4mAuXTsyrgC4yvY1eYb7YUWbcssvaN8h+IdJUERgoaZJ6BYfyWarDAKZ2R4++1GCHD3Boy6ODg",
-	"/tVur8koQjAHtjYKD4+phFhe8j6PMBIloP8vh1wDiAC8c4Pt080j5bhZENAB4ckHg5b9IZIXvrSxmxUj",
-	"BVMBsaA4RgysU+fO4uTiAgI+kiUyR/Hiw+tsCE0pqMxVvIsUiNpUdJI0xEAW3EW/Jr6hQy6DHY0B9KtF",
-	"pBWGCBOOwgBo9M6t9EWQsxpGGaoCmsMW2z95dcakEKFiR6/P9tg3b/bfHh6xlW+Oz5jejOwXUVb32PdH",
-	"+6+Pj9jKcaQP1j1fvj45ee2x746+e+2xb16/en0KYzo+PPqLN3A/tv/q4PT10cEe++rFMbtIhKLyMKDw",
-	"oxY3o0gJxEwX216cvDn7BjDQ+vu7wT+TROaDgf56Vrtxbf/Sq6ZikKTaj72AjC4innnGRlz5Msxd3zqU",
-	"bICXSx8VPryzEOBoOeoCz8mdoIcDG+McnOt1XGvVmt3NzjO+LZ6218Ot7gbf7eyIZ+1muN7d5Nudp2K3",
-	"vRFudXf4s05TrLc3w+3uU77b2RBb7Z3wWbfJ9XvQ4qi1akevz2peDedVC4OTV2eLx7TQ2NQThTN3b72Z",
-	"4ZMaF7ya6rYYGpyexi+++OILmpIorLW2NkqmBvfw/Ltb9rRCLGFqYm8rnJivy/nwGbvacQYohA5iEWNK",
-	"y/DinaPxjDwBvulc6c3RsLPrYv5cO+VgN0Mfsi5tIhChmMQg2Te1BGwzoehKSCJeWwlwCaugDp0zjCDG",
-	"c6ZvQVHJlcDZVyqot5h4xztZPIZxmZT/KGmwfV+q6EKKEAwB/VRlJP0TxQoK4VKMG+wNDGtEuSuKeXi2",
-	"ngRHDbEGGopMMnecVmVqT2ECHRQYhloMV6DtwGRCj8G+IL40MAAumdCf2+pcSjkRGbvJELVFN0mhObbV",
-	"5wqrDsMWo3lSBeiBjUpqnQimDuhR7b7pOTJxlwZ7S/EWYOoka5hlvTQZXvS0ilceaGGDwILbPlFsX4Zp",
-	"EoXG/SrMCfT2Vj3WSUUoZBbxWLEV2z6EDwZq7T0fABsQLEbnvLX3eL8PWCmepWNt2CC2yzqBkUIHcmVr",
-	"Y7fuupEr2+/e1T3WS2QyTDFfptipvsvqvra5tN7HF6c5UcP0ClxEDhk1B0uCAK8G+/rQNQcnPGqbFMy9",
-	"CF9mIo7ZqOiuR9levj+prBPEZO7kIu4sUmR66JlnW+tNmH1fvnl1evj10dn54enhgce0hfWsudlsNptP",
-	"wRRxTBNYSYFWaADGH3ClRMiI+hAWLC4Qd2M/UawzVFnSZwOUXWh5mYKviW+tTMUVMB1iVxrsPqjYt2ev",
-	"X60KqVVriPVj9AejIfX5mLVzKN5Wc3fHl4BNYytbzSZri3EiQyyyi2M+UOIoDFiMpXBSjIC42RFJVKWg",
-	"NxLS8evZy4MDYNRGIc0nH0i1au67GoW4tM2BHy/FuF40J1mVNWl6y8CU7rGtjd3p+AEU2e00mwxXjYte",
-	"jrnKCLHMVpQQvnRWab3BKC9CDqrQsuXomNnMtZEe6JiEVcVsjzu0+TGGa5uH2tRZ92ptuBZpblvMcLPM",
-	"KhvLtFLOJi0qrW1By+ujAB/Xp0YZZHFeiZGLdM3iM4SP1lrPdra0/UgKTmvbgpUGf7ST9jXIL/VH0x/P",
-	"yYHfj+WLQXYAE80wfLenDV9Va216NYzKw+UoHWut2rNnWAWHMhdOs+qx1tq4Zat1fnR6Iog6KQaX1urD",
-	"l7l9VMSJiuFAtbsfdo4xPJSLBJwMj+DccNNKIgEZtJoMMwyFu5qBqq3d4Wk5363bIJTNXpm4U4SVKP0k",
-	"FROhaiKeMNFqY2DYeDUMqLShr33lzzAOcS2pYWbitgMNt8RbmIM8tPmRr9Slb30fvX/tdC/sXathe5Xb",
-	"aogZiXGLDXev8CzMXNvexticonJJYqFa7Hj/6JXH9g+Oj15VslYN27Y0426h5I+lwW4Oq74qAelt5iC9",
-	"lxF7KaK8W8HB4XeHL1+fQMOCG0Kt75BFL/+Qi6e23IW1TG7NMzVKYNdVu9TZ/YXD0NKg1HrANqPA5pJf",
-	"YExQVOJPDPgYXN9QgPcO5atSsD4Y19qLD2CBB6w9dnNV7jAgtrd6JdKoO17VdwJYNhyEa/EY2AiDYTpI",
-	"lGBnb57/uP/ixes3r87r0KYpUr4E7PJwwHoiJSqYAVdqlKQhJX04UByrjD1jnR5PeSczYbX8Jz34WGQZ",
-	"JaMSKXwZRhdRRv30nNnQJhN0toU75O+m19ZanFxAOmWr2WwxzrqRiEM9QZG84rHhZ7bjy5KEjQS/9EzY",
-	"Cl85TeSFx8S7QZRiIQ/Cs+FmvsRZhwDALnZHpBohC8xuiziRF4D0y7tALCqOcQnk+7j2UYQAWlbWdppb",
-	"6xtPZwq9SWFnpghPPuFKaWFaJgUXFk2TL3bPjusDK4a7EPGLNKt1ds6SI+EBLccZSgQ3RlHmV6uOMgNy",
-	"SpRX+6fHPIq1ftlZBfEKEs9jIBwh4bLeNAwJng0Gk3gzEW9HFvN2Msz0eW3hS9phHhukyZX2e5GDJTN9",
-	"/7Rw1E5qg72WMbb6gthuKjpC4ki0qIax7LFtlMO+5FSsQiJcT5W+xzWlry9P9ZVx1I+yltWVCMGgG2DG",
-	"yin6hrzBonL7TMgw35rfwbd4oT/Fx5TIVMiim8gKfat7FblIdnVbUm8hB9gsITSDlvLuk4/rFeTkMdRj",
-	"MxBzJq0DXxzoGLvDbJiKj5ChJD5pz1XJzxc90blUubGYW9xlQ3iirHQxaeShogK94SCP5HGga1RJLIAc",
-	"tpPIbpT2C+LNpHbVpUHLIjJVZXus3MCHBDfgyYaAZKqwa+E1jJDdajbJ0CXvog72eA7Ld3Lq276EW5qL",
-	"F5WUKBsnRNN9mLkLC5vSEd6zvVpth+IGcJ59ezKWR/F3zvZaVN6m0UUvW8YZ78da1AKoaCzmbBUdNDiu",
-	"I/YMzV9Vb6UDDC6qSduvpWWYFlZ502JbIW3gDgSLUVkygHodoKBCrErDl0dQpD1WzCS7I0UwU1y8tuI7",
-	"r6kmWYiXAXVPg+EA4da+tChO10rNOzIihoZtNbda2Lc5P8kF75sRmYiLIfDAYoM+j/LejpZ+1rnXwjYj",
-	"ze2Es/8pW2H0Rsv+Sdfb1Ae24Hch++W6Ifp8gdkKMCMLrtbXUgnEtjnY6r3BoH5Ye99PwmEsZlXvnQzb",
-	"cdRpMGjCFlwhrVTQQsOmDSxMUArE5dhs7BVr97CD0/2vzkGOtAXL0kiExtKJsJfqQN9e9URY95CeCyZK",
-	"nwG4K2KWQFeQ0h8nb56/PDr75vCAHm8MFnwXX66kSRwDHYUMGR8MVmnQLOXygvB2epvBMwHgZQqWX+gB",
-	"rL5IZJYmsRYhqzCkgKlIdnDIRKi3x4LvV5GDapWotixlWNSBrnEYQAUc1ioLDs/5BcRyA7/mD5vNzY7q",
-	"8Y3tHfi38GsBcFkHR93VV4kUq8c86/QCJnmfzMmVJGXBF0Edaf82m1vW4kTSjQY85ftV4hJfPftmf2N7",
-	"x0aPz77ZX93Y3ikyq+llAWGADiodqEcIk5HUOg9u+FoK1h5ngqYOnr3R3DHTRc861T/qF6DTDEFHmgHw",
-	"DEPoQoZEWbi+s6dlOSv0z1f6e/MY76DwzOJI2cpGs1nH9zRPPojUIFGRXqotxrOMd3p9YGS3OMThQL+M",
-	"COEWxAkF3+QVNfGnNeR07pWQoEd43puTg/3zQxf6lXS7OfVimdCn+TslirLphNu0oYVgyUsxLlaN88sf",
-	"ATnU6fGsvPEL7OgbV41j4h6rxvOnUtVF+QMtfP2mzzQ0YZNP1e+42kv6ovy5Rk7d+Lmn8tjc4kN5OT8u",
-	"hCeKkbjYY0k/yiDiVSp8EimKn2u90WysV9T30z1riw4X1w5JloXq+p+PMwEbcSEazq6WMiBkrpuzTTqZ",
-	"yFZVlgreLwIc9GflWa1Va0eSY88VxNwhNrTKy8AdjrOvJ7QneAhb5X1tH9BoKF9USYfveKQlbgC40aAx",
-	"c20IOexrVQvn1n6YHptXK0j/6acFoKo6Huvzd6v8Qny5ub69udNsNj0W9fvDTCsuEjxWTXrA2soCq0ka",
-	"hRVQMoZpwVYyklzS7YFc04vsS7/221//xq/Nk30LDuClkBdZb/rZzwGjCwY0lLzhunmiUAnN/AR2fUQy",
-	"2wEm/EhGff1ZmvZzRDITFwKtK60yS16+Qn/OfvaAZ9p4q7Vq/7Vf+2VzdZevdn94v7P1wa/9l7WyxTCp",
-	"3cvRG8ayQCuicWPpNLXda5OavKRrSbVKj5ORSFc7XAnWE+8Wnhl3XspmRY9ro7lzX8Jhwvig91wKiqWg",
-	"mBAUBTu0ZBawrgClBmCnUGis4pGYmwNrJFiiXwk8sLhQwUfoDfTDn6zi/9bwf+XiZSnbHqFs28SwQUkg",
-	"FFrMAH/NYMxWCk4aFN50hmkKm0wmdn074ukxCIyf8Yr7cNNg1T0EoXduEgDcWt+pCgBC1gj0ZZkDTvuJ",
-	"3Ont9Z3tZxtboGRV3Y0Zrl8jZpimSTq3RniREU1umoWk+hcfLbR9/4sZovrDgyZMi1FEiiwwzk4F72Ts",
-	"FYfq27aJM5hwIpaUOxkBjALGEWY8K7HIxPeHzOqTrXzbY+yVGyWy7rEEruNxPKZ26yJk7bHD1Y8OO5bP",
-	"4rJqsP3BYBU6b1ThlE8trfsdl6uZKIQhqPamCZAAwhIpepF8XhoVHr4TobhZRGLOkE9FLLgSRWLt+2/Z",
-	"+5GFfndLAg4LaSJqVg0M3Jhgb3C//x9/8zd//If/9/f/31///r/5l9/99d/+4R/+j9///b/+7t/+pz/8",
-	"n3/1+//l/9Gn02Z8k8a1lu0tV9pWzo3Bu4Nbo0jbmo19/SlpwC9tKCmERnB9LkMOfWxNi7g+f7dvmzxY",
-	"LRBJ9yAEpPSr2aVZDLM5VBR5zM/G4/OGdhROPxFpB+Z6XX8BtBf0dHc2+ebm5rrY7YRhuPNsd2e3+VRs",
-	"im63u8M7otlut9fb3Z317fUmXw8729tb4ebGxubu9qZ4Gna3n9YMkn69ufVs++mOS5N7uv/VOWbEnTd6",
-	"BM3sjZxaHIRvhccyb3YHvJWSVFeJWlTz9aJe323euaxGBb2Nsl6Y8pGayj2pYvIpR/xIJngaRyItRoyx",
-	"MR6knIAayPOlS8SUBziYTEbGrcC8dFkAut5gL8A3USwdSok9oEY0WulLuhdP9QCvEMgUZVpTY2810blk",
-	"aQLl54GZhsBjgRU4QZ0SWIbiPciS72wOcGTnZUZ6rsHe9gTgCKZmxJfMvO4oGcZ6Hvp6UthWcxf5+fTd",
-	"3VmJpMoEh/e4SJCamGCs7WEUZ6uRpDMxUYRJy/IhIx50KpmI5AJZj0vAob5K7AgxWsIzPWrjquRpI/1x",
-	"na6Ezo3pnF2aCEgLWjhrPnGevi/16bJ9u1Y4Q8rECHnt8XNYQ2rP1pNSni8ALRgwME6Y1cOlDFT0vasT",
-	"VZ8DRcB1dJ9dJ1Z3XkMjmOm879JR8/nmuWDTYuUzBdBe25lu7lY503bFGDZhI8GslWSmtZukhq5OCyQt",
-	"S410uiu/+hWJionHQbGTI/Km5FHjcaHfrqnw9TZj3KhbowAcdbuoN4yH10AHzgW/7PcTKHgQ1QaAFsJ6",
-	"FQRGtCDxU2AEUECIArKmfUlUjC5PE5DAGCKnoxDRuR7W+Qd5Uzf4pkCb5eFNffnLgu0PkcT8zx8o/qJ3",
-	"Bo+A79EDeF1Bb7fHTIk+l1nUMerNl2B5IFVKvcGAWMEdSMuiUIgWEh9ESw7mlqiIVqHQD+9EMAoIGqwE",
-	"Pa7ewLcI6oaw1+bg4UXBgSOVHJDsMgNALQ/zM/ELJDEU4+zt0fk3B6f7b18V4ELWs2cr5kpj5cmgTj32",
-	"WcmAxZUeYpfUOJINOcYT9f10LCg4UicAlUzolnDznv6CzgToO4KDZzmXMPLMVI/MI20m5hYPvA4YPiyS",
-	"ObcTYmScEYC9oU3TdChy1ggcCJGOllhCpkvP5Mzqoa+Id514qKIrUbdjNfeDCg16Nnx72x5IEmOpx3Jm",
-	"quC9X7Mz4NdaOAEe83Ovt3DUzHR+0Jd+bfIT2pZBDbYvLaWb3qM3BfpMsbJBT8m+6Cfp2GNcucSiuPJL",
-	"yz/1D6cS3/a+olz5BTNQL7gbioiWKVBOdczrrlA5RhAUsr/u1kiHUqGDNOEB5EgeXPISKMG4sgg3Edan",
-	"ATzNilct7oHbS4aVvbNEBxZ9WvMOK45YfMX7ou4Z+YqepMoYcAzal0+xcXbxBdcrXzCX6gtHMNHRvg5I",
-	"6YA020dGA+EKmdAu0qaytQ/OJ1aGq+AscgBY6qpCihOSxIbcrJBygnCTYbk8lGC6Xs0LOX0wDLDF1/hT",
-	"8OO+dMOF/rDZ3Ngx1sWXZG3iUbMRv7Q7Fo8XVy2EFZu4WZQQ4RPFaELrN52URxk1db4U7s25H+pO45lT",
-	"4csFVsU1HE98VVAss0nPBPCK6/+AfuNWmCZMfxOs6wD48s09w7t38h5HLg7LdKCpRVnUkeycRbwQPfUz",
-	"6hEtYwgi6fH2e8YBtczteYkg3hf6P9JJyLGBOV/Ovj2jmwAJr7aB0k5Pjxzb3VuSfK6UyNSew4LKwgQ7",
-	"ybMY2m9IFYUC4A8I+LL8or5sx0mbQWtCWFQ9Dr7yCFoyjtIoy4RssH2r25wAqomL9RyLKs8qQg9fW2jg",
-	"OaG1oODxBOQ0kZMUOSwlQcFTChrsqwi8uCuR+hJ6d6Mp+OPx/vc/Pv+vzg/P2ApRQbL15tPNp1vrec4c",
-	"GvpvrVNfSBO8ixS7FIPM+Et65gNfEuEqcH4OeJoVI3mtyUgeNCigUk0M6kE9KWfEcWzA8+jmRNDT7/tV",
-	"fb9fiDHjypcjEccg7MfI3Q+9kuv0RY2HzTr6zV2sfX8YZxH0U6a6gmnWuMFsgPtCVuw3kOl/wMChfc81",
-	"PdWrRtVdL+qGU3Fv7JzLFOfPJcV5+8nKRehkXCWz5Ff4VGOkKJRuChNyTYdZRDOXjlmSpNNhtjyetOLs",
-	"ONYWGD6RycjhOrXpSF9iPhLCbUgnExR354RuJ+ZvN3eKvYb0ufxCNNgJPp1KiKfCXCbVZrR3e0gdbvJb",
-	"TOTcKnSwVeCOItZWTh52NL193DhUmYKlEd9YwxJW6ChcUF0+BnU8RxuWSOjFJSBOB83qzdtJ30lCjisK",
-	"JctktORYeCQSlJbKR4lQWrHVIvTM1LiqHk/d7rZspdlorDebdZt0yGXbRK31nhXBl0IMYCl1k9SXoxxp",
-	"YIVvg53yyNDT4OmIgaDkk208D45dgzXZgEMTFZ4nrUy6x8AoInlx79LxTFig6CnN8VJATgnI7WvLRzOZ",
-	"jxvAsJSXj1BevgAbqlxcPlFGfDgm1YIy1IiZeXaokxqydmhrCuOmsmRAiVyUghi26RCCDgzRdAhyk6fC",
-	"lxYy5yQREKGmL58yJCF5P/FMyvuSqHSz0RacN2F/7k2yZlg4H8uSxFqzrK3fAfZCm0Ou8X6FsHmrz9JG",
-	"XUq6z7+RtgGX3sTEo76ra3wwWBBA9Brd2VKY7ESKuwRIhBAFOu8FsrL5chYw5gVQh2NCx0EdsUVAR3u+",
-	"pEcplgwzbQwWm75Zfp1UMHUZDQYixNi0ab7VHcbxGE4Tob6FfcU+H/uyLaxdS3BebFbWTdKOcJAwRbSK",
-	"ueTKQJymYCvmIYRb8WXpnEwiVyKDWEkvsTusGUPes6XsPkBe1BZxMiob3RPF+pE8Gw6wj6xzIQpqQgra",
-	"ae7wNB2zwIm4Bh4LVPQr+ogBxiIDs0b2T36BbWkDSLLo83GowKw+4gQPq++xo9dnU4/Jr0lkPLYkS6X4",
-	"HF9WA3ScybLHP2Df4FsB3bBSzI0vEXTDVmTC9DDbXAkEPNdb0MEPFAvpVaZ6yci2UDRdlKHhsjR9f/s8",
-	"FNhdJ/QlnQFaUOXLT1wJmbH2ULFMxDHsnz5C1CPJNnNSYZ6xUZKqrK51MA0BP5ovEdBBXHNJal9/FGWd",
-	"Hg2U7rhhblgJItofDB4PisgVTbREqae1AAquAgxlfRGEjcOtPJ8kYHOjBvkCJAnYWN96uvVsc2fr6Tzm",
-	"gEeCV8mnyoE95qpiHmLF2YaVYJV7Q6JMf8Uv12+EOIGtEycXtVbt3//TP//uH//H3/3r//Uf/+s//fFv",
-	"//mP/9vfef/+b3/3u//hbwrJq1//73/4q///2mkro8opdzW4LOSvVundVjcafHBZ8+bNNS1SkzjaFOH2",
-	"TrMjtp6JnVB02us7252n7a32s3W+2+7uroe7nfDpRnfzabgdbu6G6xu8vd7e3RZio9PtPG3u2MSRKdW2",
-	"iaIXOGP271e4hxDgdasAEytnboAwyfXJElpyI2hJjgRcDFHiGqYLlnsb48DWe7uynGq/s0iolvk9CvFw",
-	"ZRW4L41ogM++cPV3nth9iPrvZfn13ZRf31iOL9rR5d7lfRTWWusbYFuUWfgGU3A72IM7UCFT4APjD5gR",
-	"LaRjHroGO5cWi1dhG1m3jKbcaRn2VS7FF1VW18VBWo7OmUBI9wkFRKTrhGMXM0TpoaW6f/ILbxLTyBaA",
-	"NGJAAWIc2v12He0sSdAXp6flv0D1DASxZYI0OABRLJMshHzAu1tYIzTZCZw9GzjQStDiFmEBfd9vCLDM",
-	"YZLsmihJj62zr6PnAJb05UJoSbYoWBJaD+VOtem8C8BW4GXXfrZt3VVk1a/rcfgSDRE9E/pi2ytO3x1x",
-	"r0+UA5e0nHnF2AXR97LzAogT2sN/FIqTzQBx+nJhFGfpjJtqO9blUayqgZ77bmXIzw/qmb/+4wB7Lg2q",
-	"z9OgugvTaHHMJw1pCfr85EGfTswgZx1f1A77aPCniWA+BPozT76Uwz99yUvSRXeO/3Tye9cEgH6E5v0Z",
-	"IJw2HisCdHH5a5bGEtT0mEGg8mOE6W3DQG3++55woDmsqT3sXIqMpUPg4fIlYgLsq9g+5gX00zSIlN0+",
-	"hvQGEvZMOPHmJYz004eRLoXuZ4UkLcjcm0BIpwTxdbCkZolcB0zKVozcvhCZk773ZRlm1C7CdnIF4jVK",
-	"lcciLcDG1aDRSaPVlw+JGr2B2DXv9ZlatkvZ9vPCjt7EMswDZe9NS5b53RfPCfQHW41N4Ac92KchC5AK",
-	"n8Oapx4nJv6GPzmBKPy9wQeXmPXwZQF+aKw5u6Byrn7XwJswQ52W1wVx5Msc4wRJB6Ey8LVNL8gJA3Xf",
-	"kfzI0i+1iUpiD55iP7Uv+3ysRR70wQht78ifTeNFtpIKNexD40xzE1UvbcfoS1bZkfHu2jEWeg+ZNjx4",
-	"IG844vZkLGJ85wFGbZZqS58/py3jPkShZ3ZkvOk2qm7eOBUFL+lwaGZk0eYV/PLHX+6v/gVf/VVzdffH",
-	"H95vejvrH+yDfrm+uvsDdLV43/R2P/i+fnBpb5bPvbHg/skvPvlmYXfaDKxqQy4bBS7Y2mjZqK+0Ud9y",
-	"4332G2/ZeO/zkBWPuvHdI25st2wst2ws91k1lpNaa5fGMeDy9KrcY+KGIRI+hAjJTe3zS8HSoQxqXm1o",
-	"wUSttbU46fC4l6is9az5DLHE9MQpIYS4PsLsKY91+CDr9DjEI8Rqn0cx00sX2rIZJuNh1quoU8OwzxOl",
-	"XUpliMuj1DiUhbsMBqrkLmc5ghCo/znd07nSARmqinFY31RZ7KVzg6T0yUdQs5gx3JKRvEAw5jfn5yfO",
-	"tVG/7NJjBhHeSGX4WCwvMXhdAFFq3xnaKQgZFu6HweGSu54MVY/JJIu6JFfc6RsMVdlHMHuPh2EqlKKW",
-	"w4irbRSd4ZKrX01BW/AjlvV9cu5Gq7j8U2gnPZ8HNlQida/VP9c+/PDhPwcAAP//",
+	"7L3JchtJtij4K27o2yYyKwBi4mxltyASkpAShyKoVNZN6AmOCAfgxYBHZLiDFEpPZrnpTa+f2dv2pnPb",
+	"i170B7w/SbNn3Z/R5ue4xwBEYCApMm9VppWVCCDCxzOPX0puMAkDwYSSpaMvpZBGdMIUi+BTKwzfstkb",
+	"Rj0W6c8ek27EQ8UDUToqXY8ZoWH4QpIbNnPIMIiI5CPBPBKxn6dMKkkCQaJgqpgkd1yNg6kiVJA+DcOO",
+	"1yc/T1k0I/GMlZJT4nrcMc7nlASdsNJR6cdyKwzLb9ms5JSkO2YTqtfybxEblo5K/8tOsoEd/FXu4LpL",
+	"X786Zgt/1VOt2AHZ6tObT7/98mt/Wy+FfaaT0Nfz05tPHpsEn9wxVXaNsPZkibCjklPSG+cR80pHKpqy",
+	"+y33PBAuW1xri9xSf8qIYLcsIhGbSubBqXJBdsmEC33MK84Qh04va0I/v2NipMalo72mU5pwYT8eOCU1",
+	"C/W7UkVcjOzyrvmESUUn4eIS3wv+mUy473PJ3EB4kgRDosZsDixWLDKZIL3QkCrFIv3Wf/mpWj78+KXm",
+	"1Pa+/lspb5Uv/cC9Yd57yaKOl3/rU8kiogIy0I+SICJTAX9mb14/9alarRfc+iAzz31v37wOC58pdkXF",
+	"KOf6LwQjg5liJNK/O6SvP8g/96bVasMd8kgq+JOV8Ruf2i/6S57t652bX82Lcjoc8s/EBygwI2QPBR+v",
+	"lmvVeqPoJnETBYBW393Lu7VTdstdlndhLSIVHfiMcM9ClAcPO+RuzN0xCX3qMkm4IlxI7jG9rWCq4E9G",
+	"3TGJmM+oZC8kiQLfD6aq0hMfDEXiyiGB8Gf2IXyGeXoEDSK1apWELHKZUIRGjATDIYuYV+mJzLEcDGtN",
+	"1twduozR2t4+LYAZz+6y4HBq9YMMGtZyjyq4E35AvXMYc/64XnGfET0dkOSTQCgmVPmUyzCQXD+jT0kx",
+	"Gh9mIBgZ8VsmCFXwBcAImYZ6jkrBRuCfwhveXb0Jvcw3VI4XN9B90yrXd/fs8obc1zcHcOcQP7hjUdml",
+	"kpEx+5wFzcNh3W2ymrc/aNBdd48dDKu0Nqi7Da/Jdod71f3aQf2wQZuDXXfP22cHw0NaHdTcutdgzeEu",
+	"3bNbDakaJzsd60Uuw+452kTLw49f9poFxKkzPA8EO6PKzdl5+5qOJGza9bkGuHHge/KYUDLRL5Atja/f",
+	"9bfJiClJGtVmIS3tDDW1Z2WcqAjYqvVm7honJ2OqrmchK2CcH8ZMjVlE+opGI6Y0N+eSUCSrW93O+et3",
+	"7W2NhZSMomAakq3XVxfvL+cYKz5XAF+uWcG96ardgtlRW3ias+RRVn9GJkxKOmKSuBGjinkaE4KIDNgw",
+	"iBhRYy6J4hN2RPr1an2vXG2W6/vX9cbR7uHR7mGfbEUanbjQV9cTkkW3LHqBr5B/BILBWVy9OiGNRuNw",
+	"nnLkjFhwJszsYd0j6Ez046+4r1hkjuG1vo6Od6khPIfQwm29kIR72auC7z9Vq7V8FBnhqPe+K7Mqs8a3",
+	"bHYXRN5VPNQCB2efgTRLRiN3DGRu62TMBZNA+t9RxYVDNI0ocyGZ0GTvls1B35j5flBw0De4gqX7yeBR",
+	"dTW960zOEMiKTl/LJQYOX0iCQLRwERpl8++A3//444XZhcrREuTPIgwQaY0es5Bll3rd/vG64HwnOMHa",
+	"gGwWZJbXVTRSmyMzHSot9OXjcrV6BP9bjcsOaUlOd7pjKkZjyslgRjw2pFNfrYvldq6Cw5Hx9h6A59eG",
+	"MBeDWgAUXFNswPcM2dYcKCEF+dR7XjjOQqNlDI8hFncm+KGAaAnSOUv2kbvIArI1fTTJ/fuAiytUb67Y",
+	"hEY3ecRVBAplsvTxBneCRYQKj1BvwoXMrv///W//9//3f/0///N//z/+5//2fxaAS4TzFYlimjQtEiND",
+	"YtchrZWVNLKYJi5OfBHKayaoWAqaCp54IYmYTljE3flrrdXvQwGHQTShSj8n1J4mohMu+GQ6SdNrLhQb",
+	"GSS6pHmKmP5Wr2vAIoe4wVRoAjOMggmpFp1USOeUIUMvSkdVJ7OqhkamCf1sVlXV/6WWWc1fpk+VHsSg",
+	"fz5JBKoXmicL12l+X5vu2Kkz64i5RgLFrfPTq4vO6epp74eH2WVM5bgVhsvAC00+RbCVC1qrDTwbQ9dU",
+	"jpctMpzKMRA0h1BJLi+612SHhnxHf78jmfBIxNQ0EswjXGWJxsFBIcULYdZNtBmwtBwUKDN6Ez8w4QVR",
+	"8UZu4XdUaiLmMaE49SWo0oa6pADl8rybv3Ac5f4gEi8U1n2Fqn6RdYiGIbllkeSB0BQ6IoOp8EAJfRZC",
+	"ZFbbVVRN5Wo0l/BcpVi6UFO5Nopn5obVdPk/isii5P9gFdKCfwkdBLcMrCfcSLOehmTNF2Ij5hCsmFtU",
+	"3gBf7JWoJBMqZvrBWTAFq0SvtH0M0EOFvAMm39fj94mkM0nuxlSRO2pncICT6qeFZmSa8oJmKm+MtdQg",
+	"S+7J6I3lkul6Lp1efmndwOXUNzJBEaAZi6jFc+Ixl0+oTxDF5iX/IqSO4knuix7zi4UNTActFxjcMjIl",
+	"p4MyxceKaWrjSdAE5YoH0f5qtfZ0K+2y6Ja7bMMFky0RKMKV1L+8ZbPt9Xbw+Awss4mlIIKPZHYBTM3n",
+	"UgtPgxl53TbcjYah3PkCi/26Y17MisTNp72jNWguPChRYzTklx0T6vvkbswECSZcKeY9Ej1OL6v0VS80",
+	"YjIMhGTgsXtJPYPF+pOLtl/9Jw1Dn7tUL3zn71KvPiWg6Sc9PFun5FFFS0c/fSkNOfO90lGJTSj39YGh",
+	"Wq3V96lUZMAIJbfU5x5hZf0IoZ4XMSlLXz+mHzbUiQwCb0bGVBIqCIuiIDoiMPIRWTGcY8/oqFQrfV33",
+	"oNp6ira4ZX4AhoOvzoI+FrsercoLS+T6KmEhx6SvD6MPgCqNLZr5niRUEWANFb2ek0AMfe7e88QP7YmL",
+	"qe+nz80IICeBx0iDsM+wBupHjHoz4JaJVP1Nzgf5kwymkcvmpodtvwqiAfc8Ju6370bRvvUxd84s1dDX",
+	"4XFJB75WswJjv6Fh+M3AYqrGWkZ1qdLixGCqtN6u0Tm4Y55Wjb0AFgGH0BFaVqY+DHufg9hNUG7+ILgZ",
+	"G7GFbFlE4h7ZG9bcOj1ku4N9r+k2atvfEgiMJXJIuc88FMXMIolLo4gzSShJLU4F5OdpoBgc0HmgXgVT",
+	"4d0PSJpFZ6MldH0tQxj7G23+PCByCt5DxAIHPRoQ0WD8GgCNXEhFhcuIFzAJy4IjI1s/vv/r2adu++qH",
+	"zkm7u23Po6N3OWFCMe9+EFMrRh0uzfI4LoQnc5EZU9+UVth58aeB5uwGeQZT7is9PxzBJZ35AfWug+Ad",
+	"jUbsXpBRW0o+htyHlfh6fE0yqCC1avNgd3+vWkVH4rc8CXScgt5oGEpwy5DD+HzC8RSug+CMipnh1vJe",
+	"p1AvZB4qCIwipRSbhEoek4ipaKallL0qMfEZ3+oQrqgyW9UEAye21ndrPCPB0C5DL+pKP1RuDU0gELoz",
+	"4VRSv+S4is0IKiB3FFW7ZA8LUp1e6XtBp2ocRPwf7J5EqRD9JlxKLkb64o0EQVRww8S3hDWYgJjQK6qm",
+	"EQC+WYkTryOICPscaskYgO+9kNMwDCLFvDPmcQrOlXvh4e46eAgMVBA+MYbQb3UYgNlgWdIzBkNCwS1F",
+	"UnRxTIXna5Xiazw1hrqhDtsGWTdjvAQD/V/M54obTEopY0AsG6eDH7KBVI0Fw5ljZ7PxG8lkbfyLdNXU",
+	"40F24LkArVrxuJdUynzzfksRn1GpyAFxxzSirmKRdNAyQu1vgWDEZ0oZv4T+6PERV2TLHTP3BlU2FUsG",
+	"x6RZraI76Y7LeTerbLgRgxUt3c1B8W6uAj/H4HTW6pxr2ALLED6oCb0iERtpvTJiaAdC9QzFFlgjAkjK",
+	"bkGiwDdKptD64E8wdskptU7P4N/T9g/tdxeX7auSU/qh0/7Qvip9LF6u0c30tZrh2uetl+/aWlA/7XTx",
+	"z9z3vQkX4Akv9MxrrVnFRgFwGHGpIqqCSBLJmLFuhVEQskhx1AmNF7SlMmqwRxUrK/QyLizF41IG/q19",
+	"aSH4QyQuLDC+xc8fE00HIE6FDiQTahuEdkp8fmteqKTxJ70K/aaW863uvrAqG2WQkPbktwnTTOVEX8C8",
+	"tp+11uU4UawunjMsIH/ulF/TxoafUhEQJjDKvpldmpO6jQQGgsHfmauyMGC9T9T3L4agjy+1b9MRO2OK",
+	"lr46X+avP6HpXLGJXBmNmoDh13iFNIrobGHTdujFnXxc2EtMu9feU0LtF/aELGfdfcBRzq8dhliycHQ6",
+	"F7mbLem4Dz7SW6po9D7yc+K/JqGaodkITeSSwQALcHkfnGY+Uysw2m4LcBqfX47R5oX747Tg7o3IDWNc",
+	"+ywC4XPBioPUlI33BeNTmsl9YINu4N4wRYJQS1GCaJE5VudEcJeacBAEPqNCzziV6xGFOL4g3qWTuv30",
+	"Lca7KCQKCI/PSxUMTjwCWUh28zx0IXWamxCGMMwlCDQMbbAqihsVSHLoMi369GOXlLVnvyB9CT+9ZbM+",
+	"SCNckKHGMohDtqFH6O/SAyfeXxqG8phodJjdjVnECPOllm/ZDMaZoKNrCwN4mzCzT+HPRNzrCRD3+t99",
+	"9913fTJg6o4xsY3xSnOUChMT1kxfcErxnhdPaa9JxuwztQ6uZDV2745dPPvsslAh4v99KhWZUI/Nx/k2",
+	"qF69W/dqj0YdU6tdRoo03dDkEQKm5wLeIDB9EujdKWOjXJiIe+v5eRzS/8K9rwg9feMS6evTShwlv/3y",
+	"a473Z8HTUSzvJGs/1es+wQyXhTVbwM1f+TCYRjFsOwZ8SRB5LCKdM4dcvu++ccirzru2Q95fnrau2+AL",
+	"WYvqaICCgReJjlOaht5m1zyH6TwlrqW35VjAT0N06hSyhDtZRS7tDsOnp3BhuCFV64hwCqc4N9kypHgV",
+	"MU3uPqtjzTjxFBzr7SI3jIUmkn0aRUwoknobYLpX6pWI6zOqaYBajUkp3XG3Vs8TJZYC9SaK9NzZwcAF",
+	"l2vo49LMOAhyoDJOfDPas8aNcCrHDtpJ9JngKZqcuaVZaKkoHXrz6adW+T9o+R/V8uGnj18azl4tL14H",
+	"1vt8AkT4YH0ifCZFIgzvISgUMcIWGUZMjv0ZiQKF0cn2YcfywsqzcOIsvK3KnFn1ezHv25Rd5VHtHAJd",
+	"gKD463MAjVnXpmCD7C43AdD6RIMhoSB1HmckyawAZfiwkSLBNKYlqVyVlAlwsGZuJ6OwpZSfuUtsritz",
+	"xAvNp5c3bAb7CsOycTjGFm2ZOH7NCRyTlfJkFpr33RrTEuNhlQ6WSDjWDr40Vir1aC5spsdy4qNNH0Ah",
+	"qMKLzwOrRsq6D7C+4/LbINiDZcSNdvMemO/JmLk3BSw9VsiMzcfyazCLo4nZRG3EgSIRI2HEpBaAQLkD",
+	"JWJMJU4GBuxoynKMtmMqRswPRrlmSc8kgOYakUxcCMyHi2pdvn0hCR3IwJ8qRt5fvcsYbKYRz8OJYRC5",
+	"DNe5JIkagnfMOZh0uVEAXjBxTIZUq6eLe4bv820r8XOpjad+lmNa391bf9MmlzQvb3T9tE0HY0PXnhTi",
+	"X7lAf1TmqJeQRxVELPc+IQZD/4rhrFvUv6MzpImdi+5xOhbIRJylVdTtda46FWu0Ct1+SD2avHmeb0Cf",
+	"w7/kbrPQVUAPUwj5HDQxTQ82oyTmjBYVKozCXFuKW04E7mPlWEY3rnMphUP6WBlgQCXDggBggLit7SDW",
+	"yx2tvsgdGt7s4JMonJkaAwYyTXmBFKDh7xUa3vSNjTmuEQIKUQ7crrQmz5GsIuFlDXSccNG1LvIfstix",
+	"4FsqWFZqtDjFZe1MFqcUTgc+l+MlFnuOhnow8MVP27Mcg+9dGdv5HZX3t9GbmgmXWARhZcZA9uklNPt6",
+	"nkoXwsH8Eh9Ouq/ziXXuCshW56K7nUvHV1+9jN3BG6RZZNnBpljwRNTcKmLg4UglcaWnzw6ZpmhZZC1G",
+	"OCeJkJ6DQyfO2ED4ypK31BFm7XVpvCpgPGb+52A6lnXci+E8p3EnXvhDbTypvTzjBdzD4mPefA/RfzkB",
+	"K1Nf8ZBGSgtsk6xbJ8VMaRjuJJVXHk98iJOZSlljaA2TTBdZKfeLyeYxsceSlj6dOKPLyKYZkjnggkLi",
+	"w2pFw6wUtIQ8HWEJc84utyOkolDMx5AhSQbMD+40Y0wrLlupJVjDCSh128eEKjIJpCIpsjbPCrJ5u3VM",
+	"3M3m7tYeSyxYZMbxeUHK9Vx85BhLFpmCSdJWL4IdmoJHJBAuSwSI5ZurrcpIXl+TmQOizkXXIQE8Sv00",
+	"WOUIgpkE9+bBt+SBeQmtqOLLcXAniApAD5ZYAM9YnEitUqtAPvgD3A4bsdZcTjb1eHCSkPI55fX9aefi",
+	"mHjTiJqiUDYed5Hw2Icgx3/x8jGiNy1sFWdb5YLMFKFl4Vo3Oa4pcPp4pXkHkioMl6ObPXZYTkGMjasJ",
+	"UkRM8bg4OqVQPP8WITOPH8Cy4rifnJOnr3oDNp567dmEqczSHyRNze3mOS9hU3nqJWTcpwwpCyUB2YQK",
+	"xd2YHJ+1vr+4qpx1zi+uKpet65M3JqpZJEwljFjZMr2tfq1Sr1TLA6ZopdbfdojeAI2Y1xODWTx82Q4f",
+	"RsxlHhMuO4Z8Fo9MmKJ6B2Sr/ycoGxqHursuC9ViiUDNEmqLPCGlzG5V/+tPtfLhRyy8UHUOvm73epW1",
+	"v90q6w/oCy5//NNWr1fJfLH93fa/5+rIJ9T3CxnFSevdu0/ALcBHDR9/6Jy2LxaN1tT3kaxsVNHQ2YC/",
+	"xNr0Il/Ws78w+bdZbtw5/6Fz3T51SOvkpH0Jf121v2+fwF8nrfOT9rt3+s/2+an+56zT7bZP57h3o74Z",
+	"OzJnES85j0Ce0FC5Y7rIi1z8oahsACbZQRGQAXVvENATZ1/W9bU3qA4bbpWVD4ZVWm66u7vlQ7rbKNeH",
+	"teHecN899Oq5QVSYrVFw0rA8QiWh5PL8NQE0MG6FZGb97REMsxOK0fGASrbXdPgPLy+u7qpvX4+CVqvV",
+	"Ou++H7ffj1qt1hv9f63gpPU3/W9t7+9NX/9RqcwZ6/OHLa2+EHumdm9LruTJSaUFhQ1IZFzgMJVqEJdU",
+	"hIpduWkGJ4HQNI3mR/VcCGZrad1ydodJNIFgZRWUAwHl9TDs300Nk+u+Uus4U5MijU7Ji+hQFXiaBHjQ",
+	"MNqIZaPxcgUcn0p1ZnOR1r1C+8LXj3nJRb5Wz5VNfY3NrCjVRSbPSTBMcyy00iWQFnIhmJdvpo4Y9brs",
+	"52K32wtJoEzdhEY3ZIvGCbl9yX7ubx+Tqj0fNeZipNemH1/TFRXXbnvEunGLIqjQK4oTNuZsJbaCX5I1",
+	"OL9rh4w5VE8j7LPrTz227u4eGjWYqmyXqlGaBrjs5pLbjO/cwvqq4ME0qj49RUrTiU3IUuq9symadB5O",
+	"HCZTVYQsaXC9z9Xh0KvOX2/lWe8AzvKe9/BsukwWiB6kzMzv51kvY1N1Jv3uFUPz8MORYimbQDtDhlEk",
+	"1BRNw/fgB6vo+KbRfPkomVDM9PCrUFQf7LNCBdzsA6AiVbonuxCZd8n6DTINtSqg9TIuNBvU3B4i5TIS",
+	"wbHJ3SITRgWGZaM4kwsBKwpOLt4BWIGSemGF23DXsMZCBra1xTKbjr3U4ZFO3U7Fga/xDphOtSyWSphe",
+	"47U4vxrt8atDBpOj0U/PQ4hNIo9XEWclwOAOnlsu9GNsvRk8z0yC+UhxYt/WhHIRfwqidB70ti2QJ20W",
+	"06IDyhaEy4SANtYLAGXr5davEde/kCWfF7KwLgzglTglZcrSZkOU6+tRSHj3fOOFzhNDuwQnddJODB9Z",
+	"oEjNuRo0np4sZiFzE6I4lSqYpKxR1PM4GvAuU8tArWrOUvW+e31xRn775b9BIuf33YtzgkPHEZseG3KB",
+	"QXkLR3bKJsG7YMRz7Y2QjoLVNmw+H3wFQZBcEamo8KQtafogvy1W6pBLvQi4EqmCUJK7ILrhYnQMEdNE",
+	"4/dIY3ncvADz1NZzLmDBkqL9f//hGgxr/ZapoQKs64i8ZDRiEfntl1/7JDAZavqFnd9++TWVzbLED7Fm",
+	"ne0MtpjaKslxOYnDAo/847JbfnKcSOBrA3SIXyrkqmnmtaHdVR+XKHR0xvD9QtoS65CYmDatQk4S9bk7",
+	"l6KZfP8wJ2i8whR7zLvVRGzI3cpeGSuYaE6K1bqhjBnlc3kCzYP6Ya2xGBz88ctefnRZPO/lNAoDmTHG",
+	"XbVfd7rXUDbkqt1tX3+6bHW7Hy6uTktOqfv+5afWycnF+/PrXCsdjPsDi/jQFOFZvPccfuqx21Xc9BbG",
+	"zOuq0cK4Yk1YgYiQerVqLMrHhJK7KBAjPED8UpJmtZo5vvyUkQJpJ15I4XWmt//kyLp4ARsgLThiv8mS",
+	"c69MmHyXFTbHNde/WChTTl2XyaSJn34T6kilt5iTGIw5EJCtjszY1iolYyrj6ppcEup5zCMh1ITGJ3JM",
+	"yrnI3f55Sn3UaN5cX1+mil/HUJlugZCO8E3Mw6lqRbjT3DjSAtdTr1TtlTTXM+86pFeq4TdQuHEurW6e",
+	"ttQ+/ttq18VcIKRdei7mZAplfTvQe6UvF3cIfR6b1aqTFIGKQXItKxGMhSU0vxZC8cYpPalRF2inqW2b",
+	"W3jfVoV1CFahiwv5wUtx7VeyRRGoQ6qwB1HykJwrgmVpXk7ZohwgXFkPdzm04N6WQ8kr7rNCh++rDriQ",
+	"ci1/1kQ13+2tUGvbqC3c7yCAyPa10+soOrmOGAZ51o3MCc0F4gk+HNpOIcrWqsvKUujT/HvIRrnC8nid",
+	"Znm5XfKO0330DBhtmgFVLCZitKqm3zRSLySGzOvHHeLxiLkqgBqxeqgwRDfNSujJD9p/WZhPtRZ0zLE1",
+	"m+Rio8aXZbvoPZnsFn0NpjEmnqt+VDMxqPZ6+f7lu87Jp/dX79ADJ5lyeiKhiypT9R8IIKb+jwOpyNY4",
+	"EMFUHwL5sfwqiO5o5DGvfBkFxsiX/vZNIJUp27I8v2sxC2tccgy4mxD6NOw6xQUPLPA/uTQWY90m9D+I",
+	"RkFsqytUn+5hY8yVaHPPCy+rmNJeXH1oXZ2CxSIpqEjcINQYg2VU+IgL6lt7rm15ik8Lz2ZganYx8BnG",
+	"heRIT5O4xdv6veCckp19zZcWTiaZNfd0Is6E93yRmOouIAPmQqdUWIp80iDMqKBRGBZeB4eN7YAKq4tr",
+	"bCe5/HYXZvnrxUY8TfAnXu6zOR4NbD3M5Zjs4ekJXnJ8m5A8eKvY/7J5xqiWV5Y10kYaVCCvCM9fnb5o",
+	"oyW1mB0xvZe5JMbL9vlp5/z1A/IXlyAarv8FBG6y9fAnSvf02airzrrZgJkXk5xAFSy7iYi5jN9qteVu",
+	"HJhTlcmh2iJLy3E+3UoodfWpuZ1Uw0Grj6bT65JbL6YKZmfPhFQWPe6LV89M0+LlPwJpS+3oeS9jU0IX",
+	"l0n+XZRWTRUmXqvLsVP6e8AF0qxlVUtNqsiEzgiVN1q20++RraT4MpeYuOWiDpFUWydYdXg7v8jGqmrJ",
+	"G1RIFoHKrVd0nQoFxGfIIKCRl6Wxywu7JsWX13EPmdRed3Et77DRlEnsMwcGi5NwbtjsFHvHQSVYe9KG",
+	"HMq8U1xVADotKplDKq4KbVa+SqgCCMJwixXAvzpDbnOgxSV3vKI6kFB0FB+SZMAk94wSg3C8tjkwudAJ",
+	"/dzBN3ZTRty4AGSOjWmNIvkJxKbea1YP93KeTUPU8qzUvJqB6SMrvM4nJ7ymtveGxDZP7Ej3i3eIOw4k",
+	"E7a6IdTEjVBNybQLKG4snzZHJQUNK38pf/xSc4rsUrC4VPvlR5F6R0U7jqmaaSlpCMXvW/41C3lZUHkN",
+	"O1AHEdYvT0mP2TURroqW9SAJ3NDY/yxC+HSJCA4ecjg/eSOXwMYSoTthI9ON5O2Xs5Wy9zymPA/hSaPq",
+	"pjQo9e6zCeGLm3iQHJ63r2e/mHtJ42fA6laIJQt4rDFkM9qctrzdK+4PVmuj/h4UgbTKQmYi9eI9FmIl",
+	"nt3zwrS5v0cA52Q3zwPJqdO8HxDLlpdjls6Ivw8TZCdcmI+1Fce9hgD5vGDzGADzfKByLyCxDalsnNfF",
+	"h3MI8rL9os7aZy8LekTB+8tqaqJwaSJnVGASNY6J0sI18dlQkWCqoLy6lql5RG6pn1dAdENt8ClVqRzV",
+	"aQGyO5PioHZhoxFfSBJGgS0S92BT0OpTuocqwT6riG4WxtwqiF3Gmvpxsrc+gWPS//K1X2xMSQ50c4dV",
+	"oqS18uM4Fz1Lm6ZWfmP+i2e/SbuGGOyenBwlAL8BOUqWC/2Zc5zb8ferojLxweVnAs8838mYTd7nfDqT",
+	"MIjyaUncPDAgHJ46xujXAVUu9GYAUhxTXqy9DsfFxSh++9EJ8remG7as2QF5y19iCTAm3MDkUS8lHyvJ",
+	"wCPg9FJAxNt8qS+o0Nyzpl0bu1qv+XAsFS3WTIiYnPoKQlj1U0QyoeJeOJJOTEOctW2gc3vV0uIVTLGk",
+	"Ec5au5iXzsxpJYPEZ2JXuu5VPB9hSMPD/alD6oxzZP84TnPekoe2Tbh02yIdDVhT4TMpSR9BA+Kc21dX",
+	"F1cF9iw7sZUqT67arWvoGopNk/Rf8H6uYLlxUIeZcHmYaHxClwWelevEn2IIpelNga85BA2cQCLRywJl",
+	"88AtMFlBIzfT/L+hILHGyTybDjZ/Qw/TxnJ29XxYnTrZ+yD1Mi3LaA3PoGfdg61fsdCnrnGl3Y0Dn5E+",
+	"DNM3jP4bMvN81eyaT9gr7ud2ZG8RP3CpT7TAHyeM/CMQjGxBIQLLEsEX9ELCT1A7hgpy9eqENBqNQ3h5",
+	"TiNrVnOSsppfy/hHPfnj2v5xtPCHLYj28UvNOfy6/e9b//Fff/pT+ePCcwVV0joTOiqOmu+ctV4vhs2P",
+	"GR+NVUFds3TR1PvFvavxdDIQlPtrA+C9IuWd0h331HjVNnIC6vNo57sAM6oKj/LdxUnrunNxvohsJgUi",
+	"u4H8dnA+VVxNPQvkuOjDdPXa8mFeiTk/EKPFF2sHmTfh48KrRTkPy1lyvND03PnntiwN9F61Eu6dO7qq",
+	"hMGS9VtBp6BUQTbH2goPqzKs04UJNqlFkEOgny/5+kFujSXlDDauYLB+Wri5tDUSw1f7QfMSuh+zJEIK",
+	"/p5cqknD/gbSzBmLlrCcs/bV6zYkD0h2y6IkS0Cm8wNcKohkWBITU0e0VG4c6wVZAuv7ODL5Aombo7bC",
+	"zeGUFFf+5hli8yADgzjphefdfKoU4MOrLrk+Z0KdyREi18rgB7fo+tDwCtIaZKObij1QrO82uMkIbw+z",
+	"QXt8+RurG+tEwaSgABR4LK6Ka/lBDUDTIssGhwUmxJGKNKDegeydlKvi0K49iEhIIeshqWqUW6M+x16z",
+	"WbbLRI7WgYUz8xiAItxTQauyospcZhPY7nmgN87VmAuovDNfVnMd0h2so/hzG9JtwrkXquCZXSXwijvI",
+	"Ws/thpcgWdvjqjA5Mv9ABLuD2p5zIn9tr3GwYbmIYvU2Wd9Tk/6i5KilZD+VrZWXtGCUJ+5hgdYUWqTK",
+	"TVfrzbxKFjWnXs2PpTPTPpsxIz6pBxkxUrt4rrve1GhxllAea/67bv94XXJirRLqb5ecki28bXK0U5oS",
+	"Fj8qOaXzi+vOq7+VnNJV5+TNJzNOUsTbfohHwhzEklP66/uL6zb4r69et3OtjOdU8dtlVdkFPABeB1s4",
+	"fSvVpoLskJNXWNq9Ow4iZUbqwgTbR9C5UAXYUR5poyQYPQNF2b1AyaVV3Y/jIu6WtA5m9q+tCZeSi1E8",
+	"MCoWVJLqttMTWlLXH+bryks7ZHoeuVjavVapLi3tntgd5qwQX6pO4+u9K7efB4oPZ4USIsICVsSyYfjY",
+	"t8R2uVlaxlkTZaP0ry+S6Xfy6O9FyLDK+zvbkWjeicKEimap/qpYdyiw7xE/GOWpfvmVrD+MKQbYeoGY",
+	"qwdvySVys7imdcXjUgb+7RwdzT6ddwnUVUFhUGi2Ap+JlYbUXthXoOm4rXLkpHx2M1tQOQl24PkSIUyf",
+	"X3bgun3eOr8mdG4VDrm47CIS4Roc0rq8/NRtX/3QviIUdFnsTG6bMbvU9x3yvqt/juMv4JxieqVnKjml",
+	"i8uuplfxcCWnpF/LpSf3aWHJlFHd17egvqKukoQOgqlxigLIYB4tOG88DSWQOCPpjGwNI8agS9d2rvl0",
+	"7SaSywtpI/MGe8IYXckQcS3IlphOWMRdWJcGYNPkGg9hvraIYfOLKjtMXgAWY0ZuuDALSE+eRZSzdrfb",
+	"et12CAjx0D/h4v35tUM+tF++ubh4m12JeXqlno+NA2OgTfDHscicWb2TLhJrrn9Vokya1jybOJMheA+T",
+	"aeb38+SCzcKBbiDdXIRy/Qp2qagjb8LFX2r1RhOaOz6gtF0yJqQ4PE1FuotQdhVVXCru5gQN2J5u5Tvu",
+	"MZRFWCSPicd8ppD2Sif+1DmzpBsz1iyn8uI0togB/cKB8nsHGmkrZzHnC2KbjMu6OElrOM2RRKDW1Ev1",
+	"DnJkxDCUSHntks0e1xwVCtx0VRDllbCDAjGgEvk+dprzyMAPBpJsQZNizebeSocMQASV2w5h1B3r01Rc",
+	"uPr0AAntKYJtZs11wfiLKzq1Q8PvVuoC5yOsb83RR0xo/Fte0EImcETuWMRAcp3OH+3qxCeZ59yygJa9",
+	"OguGa26DW+ds/hQxiOfBB0TT6HvVcLXmfNYc+o5KtX9KZ/nTxkZTKJEtuXAZmXBP8NFYf/xMPDqThI4C",
+	"sqUCj85i50T8G1r7tzdc1bUebPMVwRrWnCoQPhfsJBCCAWfNP4APbNAN3BsGCGCfxExYEdxpkUSfOxdS",
+	"UeGu3dE+nMoxk91cveRyKsegj9jqipmtQpauoY9EKhppXNzSymEI4alJLZR1jzwSqHXK3DLqriKGAhrC",
+	"8HDih/J2XqYs/uAQBgngniXn8GGtwXOLRsuSIbgZJJuHtTyMiJHe0rAsjXUynCN9kpkbzgO1LNlaySOf",
+	"QaZJc+gNBJpYRiwoIDjSEnUqHor4XKpj0jfsZa7kpf5xkV+HueFmemZjwHBiLgU15apr2sTzAg0KHlWB",
+	"on7bZxNmIHktY7Sivl6lvE80Yojtc0xRsuz8mbHzgOky1U3XaqWmhWzJKXUuurkqqKZEJxHzmFAcC11l",
+	"7wEpQoHvA11BbetMntM6T84qxJpruRv7snN1eCZueRSIiaGWcT+v1vnpy4sfS07p8uri9P0J2Po+5rZr",
+	"FiMWhRHPDU2B3Q157Bd0I6bi4JyI3TLqQ5uo/LWNJ7JlK5gv/HjDZgW/hFGgryZP/Y2P5hWPGNTPMw9b",
+	"jXidI1OMFvmk7pGIcMuEh5VCl2qHUzn+AZ+ch10zQPYqVuUbZKHvySngHPBvQgIzb3ZEOFVLiwCbe8VD",
+	"guqQST0OqsZYSRHcgqjL8JHQ7GeRLqbxcU6zuDzvIlSh6RCfjM1tGWnjBVFByN2FWpR7K/VKRPkuoNDi",
+	"Gt68b31od9KrwOcNzs3Nlx+4NEcK8jb5AWoAjqhid3SWspZCBAX2OBcjooK0gW5tUpJG91W743CLrTB8",
+	"DSU+ZsTwf6xRc9GaqrE9Ae5tb9oQO0Vdiq76hs1Mr7lalbhjGlFX6z/bm3bv1GDGb6lib9ls2XyV8ABP",
+	"uSz5SGiiecNmDrlsn83NeFA7zLtcQ9iMhPa9zLNcL1LHOXL4QoJ9GLTILcj4UOyz2s53ny6hm0WbbIVY",
+	"2h9pS0T0G8b4vGFH1BUE7x3/RmUI1rLPzVO/+5ea1iOdMp/fsmiWkwGvFJuEecrAm+COTKiYQcCrTFPI",
+	"OyqxbI63plyHDf7XjvfCx6/zw7rOoLgJBO9zQXBzt6bFQx6bv+Uei1b4rHFfsc86HfCyRUMhy5pOvzqJ",
+	"dV9TQfjNWZfE9TG2HUxTjBss52dSUJnvD5oRrkyOhqO1uTv85o5yBWGFhJKIqWiWqUCydK6kkoilsn99",
+	"334PqRq21XDJKb1qdd61T/PTNh6SMfn4MkwMRKnyI7FckwaZVDESc95OAubrCD0WW76ZMfvJrf0ZGvAQ",
+	"a/+mZOfWpGAvukVvczTIV9SXLAk6M+RGUu6lQlu5JKNAsGOCGj6RNzzUqDIVivv6D4hRG3GpWMQ8DHnN",
+	"rzR3Lw/fStJ0DLFSWHCsCRYUn8KfiQRAaBRMhUf633333Xf9XOxd248XpjTLpSBgn3soZi+ST9t/B/tO",
+	"gTCAUp40Yt7jEwOeIQPxGRRSBANxm6RbJwD8LKqPwZ17Ydw/G+HCk3gysnUF1CMqaG20lARcx2RKpeWK",
+	"7ulbMqK3LIUiCylEh6v1u/vg+iPxXYtIi6hWhDvFyRSacCd+CkUV01KXppoe8ijOoAMPTCzJn8nPUzZl",
+	"HvlTUvvtT0ZW6uemW8AzOf6uePTU7cgXVleVZCuI7BJmOKncJioIbtaUc+/NUAqqViLVIvYgsECoHJNR",
+	"wCxp3SiNfMlxUCt9grA5CgKPbCEgjyBEyUq+ERtOpZZRRUDcWD+RDkineij2eUynUjFve83l6R2tGUwK",
+	"Ydb6eYfQuciTymbRpAhRS88E3HumaT7Z0oI4WM5BFL8LohsWgaCeks3X3bGtKliwaRMTGAwJMjgLlzEa",
+	"ym1rnjIjrTXvvDkbjz29mgQa4wNyEnRK5d4vj29JkP9ZGOfmiSz6rW62Nv18CILWgJFAISoOZqRvbqcP",
+	"PZhmll7hDfUdwj5TV/kziBtFpTInqXxAvVFBDBQNQ8LdQLyQBJ6KY0X5RTemni3hRQH3LC1DRB5rThMI",
+	"lg+PSb6h/m9VEucg8Ga5NZRWmSID36ehzFW5zzO+1bj2B1SisO9pjI8wuRjjIDAtIxDFLHQNk10sx6zf",
+	"thU6vpKQzqANz9DEPdIwTDKb9YFgcyPUXb7vXpyXl+U4pyElz+kbKy9Gmjam0yT4lKgAbcYzMIRkuFn3",
+	"9K2MhY1JpqjHppeYSZlamjPllKaC/zxl5md9kl+dktRaTgFlBwVIBST06QyYPZQw7scnLGdSsckLmWcG",
+	"XzQb5uZrrd6gUn6XuYHwCuxfaKpOVNEJnZFx4HsLRntkA4IEw6HPhQXQ46wUaPaItptgwpUqsKDFKFpv",
+	"1g7r1erKHlJySelro53JBGYeVOz6PpBQkBgHtKWIg7wX0SZi+GagvUTELVrPD7EcnVdlRKY9HlRZKRIO",
+	"PUuwYu/v5Xm35JRenZyVHOO8KDmlHzuti7MORCpfYkrFD/qfNxfnF1eQ/dD5j/e5xrq/TgNVnIwJ2RMm",
+	"0l5TVbPKn/VLMsnRycnMXGRZ8JIXpxiuncF2n3j99FxOcfS+pZi/k+b+RXH2LyQYjskWxbwNAWH0FFwY",
+	"2w6hvgxs61+Rcqd4XGoiCe9uzvLS8atrbMa2JFudRe/Y1p+FHdmuMCHlEqOUctIqbJYMNKc03M3ENKU6",
+	"c2evMgp8P5iqSxa5BtSX7eoq+3Su28cs0zy6CDwPnjFTTzv785Jj6xb0dD29ar26JnSoWGRCwRwCnf26",
+	"b9qnKIAkcWFbwXCoJYlth3zoXL85vWp9OMdntNjlRfROkC0RAKMDnQOfThMqmK/klOI5Sk4pHiuXFl0x",
+	"yfJ62y0kZLE7YsEJxUDGQcrrg8DTB/2qD4DXB4m3ryGuX9x+99ui970xqbBEAZaYl8wWlogbcA6hPWA5",
+	"PhzbDHyZeLO3ipgujQi/4u74mn1WKRayQRUgm8xnWAy4fb3AnU6YULbi31Y6eYOSyyiQ7IxHUQD1/f86",
+	"5b6v2aai8Zv5GS5XJsgvx60QrtEzpBWGb9ns3taa1LZznFy2XWduadf87p23tZ1IQA9PaZp4UliheQS/",
+	"sla3zJeTwJv6rOPhl/9uguP/jD+aT6YZaGVlH84NPA4TKjyqAvQm5/TvoZ9bcVRmYU41k8omZNpkTOhX",
+	"inEx0VSrO8L0dBhCdCvx+QSDwFZWBJhwkV3CMoDI5o3qt825rqT04sw+eU/bbEynV/XhAA9S/HSm1QVX",
+	"pjLuHZUPaEP3IB7nlOSY1nf3MDZ0/b69hYWlckJD1+qLkWWdYP1eCwaQosQwkJsTFobzvqYYUJJ55mFv",
+	"Hh3S2JMlJ2mvdfZ445hTc8hZMpN1aaUh6uMS4vnklrmYam9gl7PvPFuSXLLoByXIpffxbAe/aWKcfe89",
+	"iJg5zu6pr3hIIwXJqFp6v7zoXpMUT0PhNDfbaxM2Pcdz415XpbmIsmo11YYrHXzsFyhlhtfYEu0xERpw",
+	"QQE9c+xhKc63qulWDifcjA39J2Fii6wjPhkotDTXEn5MI7CHW0u6UTmMOwPI95wSs9xEVlttHnsUJnBf",
+	"+g/wl0+Kz1J3NK8bZTJ/cCKyhRC7nTIE53Q2O9YigRcYDxZkKJm6FMQL5ornu2OqyuPAJIzmdTgrf0y3",
+	"Oyt//FJ19hr53PxKaLlgQN2bnBrFTwaOKvjhMa4775rzbxFruZ6MmVvQRIwKeYf+vJSE6+rnj9PfmGB0",
+	"U80DMs4C4ZtIvzGVOA/hkmgZLkcJnkYRE+qD1esXF2OeMFsGe5IkNGUYMCuxnlbceH7s1IM0oYT6vpCE",
+	"DmTgTxUj76/eOeR3riTF91Ck+2QYxPyeTbQ5NMUHd1Lq+k1RxlHAxQhUH2ArObcP3+dfSpTCv5xeeobS",
+	"2twDSQLfs6XOsrBhO/lr3SM2FOXP+c0l/0eh3sm9ZSXw+MScRfxZie7PIMulic0mwlwOj17KlbcGM2ID",
+	"brfzePSDmXKXCS+2yRUb7mmo3DE9MQa+RaD2+IirOHfdPE74hI7YMbGnY8vdJ8Wd0cIAbPHH9389+3TS",
+	"urw+edP6czAcLmQq5Hm3cZ7c9LEomJDXbSMJ06ka75inH2c9uV0t7mfPnEZhINc3nF6a5ws9A+b3PLzR",
+	"t31W1KeglfifAnA/VebSUU2MzxFGAbPPinAlmT8Ey9B1+8drB8MD7rhkxvzYE8bsaPzwUOzfjGPCnTRO",
+	"3JlLgL3aKDS9erKVsoaS3375laTLnW7P1dhKF+ssdTvnr6EAWqxulr70StPI75WOeqWxUqE82gFmVvHY",
+	"beXz9GcuJlxU3GACMKN/2aEDt1f6mqp9mBTxxpqK4PT9VK3WTZ7D4xYOLeJd2VAsc23HcGncuMqxoYhg",
+	"pthwxNQ0EtKUlsAuzHFBwFVwnVLYN6y9eJ+KmbZYZZ6R3mX8Vu8wrnZFtvCet20prKTdMNmCkkQbp5Qt",
+	"lBxeXQczH9cgISs/WYwMIybH/oxEgaKKeXH6FqSKcUGGU99fFC55tv5Ns1qtrVVqAFMLc5ey1yRj9pna",
+	"ML4kOj6rouwO9tx974AdDqu0Nqi7Da/Jdod71f3aQf2wQZuDXXfP22cHw8Oc31ljWCpOdFsHPLqpR3Pt",
+	"gumx0vtdfjNPLjqkgGIDuaGbPSjrEuycgT+w+yYp9oh9YHLdgfNdjtcrGzqMOBNQ2CLd7X6+vNhCb+4V",
+	"cZ95jZPz12PDkotWcozamek0HXfjh7iJAcvtUp32qpr3sslYV+3v2yfXBelY3ekg1XbwwW3EY5EhOU6P",
+	"3f7FfNLMqNhJFL/SqK9FBRZrXb3j5B3L1bDWKSefHIWtKL+ee8C8ZN0DeeicX7w9p7t1Ln7H6wKh6THb",
+	"IeTKXCvW8OQ0JoHQTWhM/Naz2fnTC3+QpT+7l2e8gE2t/XMYtSg3nJ51zo8Iu2XRDIsyzgcqAeHzggo5",
+	"bf/QfndxCcU4PfJDp/2hfXWEldNpGGKJOMM0ZU9sIceUZALJc9s2wtfUBMUooGMC88OryfATOsOYKZf6",
+	"vrV+lqGKXk/gi2Src0bgmziS0DEJBJj8RSZU0BFUcYnNqnGwFhTzQkHfBu2ZLrrxIiBET+8wl2RjPaXc",
+	"QIWCgvTX8/MXlqOLael6JPghHCKnSnw2Qo2V9aPEdMDJ8ujgTrBoQ7ZSuy9baZvwkq6aejxYnhW9DJHw",
+	"4pbxCcMfLLuIGUR8tat4BU7x5CTCgOQGpAHfeDbabBf8ILqc7OGZDnxTepwBwJTk3T5vvXwHsuJpp4t/",
+	"FhMefL0wAO9iwhXpm1JvfUgySrq4DQJvtg31zn0eom0N7aMoGS9qiGacxWlUNGWmoJxM0VfHGLhNeTmZ",
+	"LfC0tP/2XJzafFVpE4Y2byva0gT0++7FOerly40H18Fo5DOj/hTLccme81psPIqSmdUv7Yy5FMUGGc63",
+	"Wb5n06iICXZ3v2ZRhS2ZbC8myF1Kt2MiY0ZND9pNGzEVnsXT4zqsbQM0f1+QVZ9pI8+9HC9vlskaW2Ct",
+	"0I1b+UtZq8VF7pgfWMSHs3XVl6cIty2wMcPUeRduHD/5jgKTJfdC2lhD/Rgm0g2m3PegyH06Bw0K1ZIx",
+	"i9j2MfFpNGIR4RLiFqMVGTsQh1KtZhwgtTzp5QfusaCQjEEHjGPiTU17AS6IxEylRdJrHypogZj0APxX",
+	"b/joJEeVB0Mf2GAcBDePY14pYoetuKAqucP5TA90riSRTCkuRpIMplDHBKIARAAaV777ld3aAphrSVNm",
+	"i+1bJnK7da8dBCwLisxp7eDNWeuk3H3Tqu/uYa+IIfmx/OP050m5y0eCqmnEjgiaf1Nm39j6nAp7MAff",
+	"E0FkDdZpVw/qjIRKU0nF+HSYpwmlPs+Fyiuozj1KqaO8wIYPmmSkqhiA4nZ50b3OrdGUW9MEwNTcagJG",
+	"8YFvUsHEXPYJvLBUeokjtjLhwblgti50ydQhrfGOJhn5KGumXrLBJ+fzllBswOkziFfA72GnhMZ0AVLw",
+	"pgP94IDNVUy0TjSJEcLZPjBe6hvsr2crKVeSnvrZtjLJN6YPXgW7TmNnNs6EV4GqwEmvy9RQ9htjnshV",
+	"SbKwkUs38Ka10mEwCFKsfaaRGIpQiIBELGRUybVTWOcJXpLIerh5PrMZ7HkrA8bAd/+SgBbnlnQhX+w+",
+	"bhKW7S9S0ZnJPZ9pMmeUqnSqUM3ZRF+6J4lBtpCueZoNy81RRqN003JTcJhC3fbEVa1Vn0CwtEd0ccmb",
+	"k7ciEvZ+Q25yTMZKhSSI4N85k5sNMUgZ3XY+T3+e7BjCshjntiCApbQIGO3fj3Z2fvovvZ78+Kd/y2Vk",
+	"krnTiKtZV+87tnLG/D4nvT4lJKR6OUn7BtmSDGXy1mWHpN7ddpKSEag0yp74sdwKw/I1nzCp6CQkW+8F",
+	"/0wm3Pe5EZu34YrxuXPonUHiKht45X0I8e2Tn6csmvVESCM6YVoPCCKo7YhaMJqkyZhKIoAo6e9w2Lds",
+	"ZtVYEDO43id+YS2GRyV8NDmYBItDHke8T4Lv7wCaB9Cj+JW9re8/XJechZI1k8DUX0uSCJNYfD0YhiH5",
+	"wQgr4QFsAijD6MkS9FVjK4z1p++c5c/LJ6lZj5OTeyHjg4Y4yAFLLBBo815ziaBs/3XKovw2FaZYINo3",
+	"4EpN9I8TGyDi1hIVe1nwXHJX1tawcENBKNc/oQvTxyz/nOCQglBucD1oQFt/Adfp5uV508PUZCvjzgki",
+	"LXuUzcftNRamyQAXw6AgV6RsXDoD6t4QJrCWyiQYcB+wUB5Zn4+N43WS7noy9SW2+lA9gRIOFyOy9eb6",
+	"+jKuiZN0DMFVDLCcN5Uz4dKQV2Z04m+jGyhbeNshFLJBegLa3zjpjpEoaaP3KhObPw6U/bHSEz3RhuJh",
+	"kAEbMRkGQjKHyKnrMin1obIo0vSE66EIMzJBT/S/9MC40dMUuOr0jEcBQsaqvZLTA37eKx399suvTs9K",
+	"d/CzGbxX+to3bYoxT5qwn6fUR9oGB4RDVnqirdcgiUujaEb6+HWf9Eq1XskhfT1RH1MMt6A+gc8lFL8H",
+	"zo8bkCQQpFmtIlWloKgy4TJCeyKpzawFWH1UaL/om0X3K+QlpNgQGySOnC2id1hFB85RC1kmGp6OmDzC",
+	"dZE/EzgosJr0Skc//fbLrx+dHjRn6JWO4OD4P/AUnV62S0OvdHRuv4NODb3S0dnXvtMTff16f65nhUP6",
+	"eqg+qVcJRMNi8RbYryn8U6tWYa2WoHEtxlsHI1TA1k8bT6PxSBpmgyXKtXa81ac3n3775df+9jHpf4GR",
+	"vuqhegIRNAzljvl657dffs0OkHTjg4W0chjpEenP8RzyZ616b6U4sPHCOuSsff3m4pT8ifRKvZ7olcif",
+	"yGXr+k36i544aZ1fnHdOWu8+/fV9++pvmafnGfHib8B8M9/rxXTftMp6IeB32N7e1tcCM+u9MunSkMWN",
+	"daAqv0Pml5EQ+ojZ8ksoKsgAuvTcsJkkW6+DF7InppFf+YH6UyYrbXh021lY+4IMYVtmgMRo7qEVhih8",
+	"anpm7izD+2K6hCWzre/b3D7zJQPZokLO0M5OBdklEy6m2C5smIoS7gnXD9wbh5iac1PJPC2FuMwhI6Yk",
+	"aVZrKHr43GUCY3sNL2uF1B2zch1awYLgGsuJd3d3FQo/V4JotGPelTvvOift824b3kmKLJV+nP48ea1V",
+	"RdJFUGtddlIpUEelWqWKbwQhEzTkpaNSo1KtNNA6PQbhMIZt/WHE1nGFOzZvHMJIjRSYDR+okP4Nm90F",
+	"kZYuqHLHTBLIUTSufajb3RMulazMhWRCck3E/VmFtMSMRIHPIKwAIgq4wrOMuRCE3Wq61MJmRrGEKAuV",
+	"v+SRHXQBOiuf6/J/rPXcW9xo6etHrfchp4HTrFerc45WGoa+YXI7fzcFyNOxy2A0hzpTVhONX/4J3oYA",
+	"zhK9+aSlyU/umCp0dVu1q3Q4bNDvvvvuO7fu1TI2qqNSvVrfK1eb5fr+dfXwqFE9qlb/VD04qlYX5RQo",
+	"lDQBlVPpKy+hQbIG0aYGjkHcPcEV2DASWGasXKINS7+IYaqpGNTSvltjep2HVTqYC97UUiOce/5A9exA",
+	"Na8+1APtsj26MBCERhYP1cgORauDmjm7xsJQEF5ZPFQzO1SDNXFVdG9xeyZEU8NLyt655H70k9jqqWp9",
+	"AvXqQuulWraxUi1pIqc1RJRNkgiJoxJQBlSP10gCzvjsQcRcqCZLRxioCa33vjqlJsJ/3sAxnuy8pHFl",
+	"GniltvqV94IajyXz8KXG6pdeBdGAex4T+EZz9RvngXoFdfO+OqXddbbSEVpVpz5IdRllHPAipS389FFf",
+	"qZxOJlRrTUDLFkOeoKntSJqkV1n6+NUphUFeBAFalkGS1TKyyTIV7A5UvLds1k+kGwcM8lZSMlFehdKS",
+	"DeBC+bIfk5q+A19gU4RpFAeSwUga7RyiMQYeQnh3oD+gwR7sqdkTsFI9SHAnLD+/YTPN30Ewh4RNw+DB",
+	"GwHN3zVVkuPgTqYXZNl7T9i1vCD9GCf71oB0BF4eKMkIfQu3wG5mgoVtLL5PFYu2Kz1xFfha5D1rdc4d",
+	"jH3LY0V4/C2gk0Y0emnKda5P/FeT4AXCuwn+Yvelr1njpDGnPjrXSnOq3WHdO3Br9HCwz5peozrHsGqH",
+	"9f1GrTkc1pvUbexTWt8b7O7uHgwOm40B9XaH1dr+wPNcRmu1YWPg7u7vDoaNWqNerVfZ7vCgiMkdXNc0",
+	"Bb0Xk6vfl8ntZrmA16w1hnt73mB/t1lzB4f77r7rDepekw33vb2a29ynQ+Y19126fzCs7w1Zc8+lw73a",
+	"AXP3Bi6rbcYY9+YmZ9XDRpXuNff3d/dqXmN/v1k92K/Xhw1Gq8wbUrfeHDaG1Ya7u1dzq3XPPRzuH7i7",
+	"h/VBdVg9GGzKTPfnOOCBWxvu1/Y8b1g/cBus6u3SwWFttzlsHLAG263uNxtevVk/cN0mq9eGzfruvrfr",
+	"DVh1MKwNm9VNGfDBnFhQY1VWbwz3q4P9/Wpt/3DPre3Xmu6+V616h+4+bQwOGo2DAeyd1ncPmweU0mrz",
+	"kO4PvTqA1WZMewHeHpf9LmO9ppITliGwcnhsL//nYsTN2hpTXGKR4OsgeEcjEPa/NQNHDmD47yLf/uqU",
+	"Fm0Imt/upEq3L1XAkrrSaAYbU5ku+6513grpmruHKGWoRYWeFOYdYe1mJlQ0M6wTWKUIRNmw3TjkAQ1J",
+	"qQaFSb9FtE1AdUxNM4kbCKlVNc0+FcNSWO5Yc/Ce4ACDU8nSreCMZRFY+RbU3cRMT9vUefuYUIEVptOi",
+	"kBYBmtVGkRqY7dF1D41wKsfQze6SqvF99bj1UHlJa7MCzM4U97ftjREc/pCyN0LSBAzB5OxmIMZirP5p",
+	"XYzd+YL38BVx1md5TtwrNglu0cc5OU47EdU4CqajMeKSqWutxkxA/weU4XulbHeHXqlCmtUmxOT0hAJX",
+	"GKYkiAyazTsQqDCJG0GUyttIuRXyMOsUNjTX/+6BqOWs9QKWeP72yNiehGq2DP/w7rw/8GwjPMNTSxnH",
+	"5xgVoSTuDjWHdk4pt0dsV3O1LcjgxIiBbTTkpsZNlXCIa34DDukJNdk0JJO0Ls+7RNEbJnsCPXH6/PUw",
+	"CENY3KASHpB+0u2zT7Yu22fbDpg1O17fIX3skKn/st1mQQXtiX6qN2u/Au0KYToYN+7W2V9s8tnHhqgY",
+	"9297d25XCBYl74lklDdnXei4SN5yRfq2F6utzZtqPtuvkAvgplZ+MCp1s1o1fdq0+tsTmojIaRiCfb5C",
+	"WjA9FlC3BaxCGkmGjLg6b3+XjEKXekUiJtE1A/JHT2hZQ2AFAvQ9mwW4NAIiiC3aYlFjTSLWE7lUbGPh",
+	"ocvU74K+3dNkkLQ5LrnBpBKHmaC+mmkRnO7nG3fMLbVentTqjdP2q9elbG/bUln/97L9unNOLq86P7Su",
+	"2+Rt+2/wbU/89suvPQF/t89Pc34vJf1jS6ftV7V64/Wbzvfr6zt5faMfzXJxnyVsJKOlg5lkVpL+Qxt7",
+	"Em2sy9S9uE+u0JeYfZaoZzhT1hJqQl6CyGPRnFnUiW2iNoKKR0TecXSUARcxIdWJTVQWusaa1cZRrBgm",
+	"DR/niCFIjkdEBERO3THE9xR71bp2049uHPwXchCZwMeHeYge0YZkLnUdpdMC8R+S7/38OEgPZIJFi46c",
+	"jcQMk0dqRMaUqWIpydpRkD2JNQEfZboiB1TX0i4tadtKRqk2WYHQElwwHKKAh6HMBGiHJngKK80GAgsb",
+	"mNAylx31BBZXp/GgHGIx0IllInlimbZhIgo5yn1bNvpQ02LXn3rM27Zeq57QEi50KIY+ihXSRftXqhcm",
+	"V4T6EaPeDMxtHOVgKjDyqtITLZg40T24y3BhemwbCLGeCwnzXBMkfYgnaZ4A5dOWdQlHbgbuE/mRHpGU",
+	"fgtKuiYV1ZKAhgrB7mzS9h9i4BNQ4zZAjyY8JtMvISNrmuhjQvqFe193IjZiQiMtK99gIbXHoarOZm+u",
+	"JMZX2bQKG+WWiJLpAAEInUctPZP2B9Jr7IMHst0TgQ/Be9kEdUu+j3LTB7Qe72GXI01QR0yZ4Lh5adSx",
+	"9ftSlF7T27htJ1L1F3JdknoVX1eq5to3IFL58qtbqzeH7nCw6zXYYeOg2dx1d/f3GsMG8wbgYd3fP9gf",
+	"Hlar+97+YOA292qDAavtDeqNvYZX32f5Mu+jEbGcCnhLPIvZmoR/iISbGEMhpCShPBlEXEWGuLfUtYAW",
+	"+tgpWCEdBTjyVl9XHGSRLvSEobcafeexF+N5ZEC8ADwLJBGerBDEpZyavtRcHedKYE3za9xBS5BArB1H",
+	"g/uxcTSPiqZi6vuPhz0rHQentj7UH7iyAa7gqRV60Z18+8tF3Nd5rmJXHFxm2bizEKX8yBYV8FGYVlEm",
+	"B3c7D9BfM/VNoPyPGOF/RhNQUbxR7ahaf654I0gP/IO4bUDcXgMnLqJs99Ek5gwz01xVAJuLWFqGooCy",
+	"PfTjRyukn/rUj3PMsSJKuupYINhxT1BBmOaBtpC76zMaQekw8lZLGDgP0loP2l0bm48muYnRJBOxZmjy",
+	"usICJs1/26Bbx9T6IQw7cOYE4ZL6c4bhPho+GxqTeyN/WCuewlphGsusF0I4Z45IigA9Ah1ZbVNA63ai",
+	"YNzPnEAC3+sJG32YZ1EACy7k7kkwKNg0wsSOsH1cqKf0BFTGuKU+9+KwgrdslkQ0WIq0qTkhzjR8LgGO",
+	"eQcHHq02vOZhjR7W6o1qkx4eHuweNulB0zvYbxy6g4P9wcH+IW3UanRYZW6jOdiltYO9xv5gSFOi2mPb",
+	"RfUK17Eo2FjSP4wKDzAq5ODiEsKR6oBT6Mu+MpVXEJnN00eaKHHPBAZfnr/Gtj5a6Wqavj+WrWvU5KIn",
+	"5uoaSCa8MpQOLLtQ8U+GQExopA8sHRdEI0b4SATQ/Jy0kkZCEjG5J4ZBlMrLBXcOlA30yDS0dRmxvwlV",
+	"SgspqLiZ1Tkk4qMxxBPdRYEYVXqiZePGoEWfpTH9+fY/fSIV930ypsKTJJgquzYsEpeiKsy9gWjPAs3v",
+	"xNzBt8gWTdohlfYG1WHDrbLywbBKy013d7d8SHcb5fqwNtwb7ruHXl1rf3CVWGONHsGHnVCMjgdUsr2m",
+	"w394eXF1V337ehS0Wq3Weff9uP1+1Gq13uj/awUnrb/pf2t7f2/6+o9KpfKYiog5quV5hylIrdxPIKgf",
+	"rn7hOgjOqJgZ2iMfB8nzFATELTcGkhidp2o8j85z7elBAMhl32eU+9B3iYuRz8pTmel37yBuge2uUbW4",
+	"5WjEAdQ0MXgmVkVzcSwwfky4gkB/QD/4eQ7xYZJ4fRXSksjfoSMRFzAttSbMMGK3PJhKXFSlJ1JNG7kk",
+	"9WqV3I0ZGGCgEblxteNawEVL44DBJEuBKxKxW0Z9GRdw7IkrTT6hj/kROBigbHqo6Y8ZDf3Qe1Vb7BMI",
+	"Tb2atBeBshrYRrBzCZ/GwTTqia1m/TDX5vMK7urSXtVD/LtYxTWnovvaiJVdzJN6dZ/YEtsy/V+OCcVb",
+	"ttU872zN5XwAur9E8kTqyO+Eap1BwwFiUbycIisriBcI9sUkq8tHELiB95aNBE4H/WYqxlGbYfT9h2uy",
+	"BYVA+pny1kfkJdRMIr/98ms/t8fFdlLVzM7Aodi6pgJDiPtoVmtHZCpuBMQ2G/CxEkV8FBjNbTvqJY2A",
+	"6QzTpLbThmabGGVcoKntcRkXqp0jXHSoWERqVUgYgfBrkHdkHPJulgae1UYVfTL6+5huYfyhFthquwnZ",
+	"H04jILLxeKBs1Q+TiHFyx4UX3AHK6O3C0hZjCeGCvwmhc0oJzyvJhpZ8NTFbn27A2p44msXcqD6bRs1Z",
+	"urtUrfjE5Hu4mNJsrFEL7TaweVNJq7QlW6dMz1ur20/nBW+aivElNvt+PHjt8gv+fef9Pzq1c96RHXG1",
+	"65509jo34Y8/nHx/WGGz76vsx5Z+qPofH3bHA/FXPvxrxa37YjB5VfV+/N5/THHQXJqc+kt1zC6aCrj4",
+	"w3L1u2IV+l40QQf6alvVCC8mmCv4BfaYKQ7BNvQyRU1tNwVLup3EJWg9eKscgMV0GRQ/xkRSRlxy4aaK",
+	"KIIXEG1RRZog2tRty6vnJTmPTUoeUw3MnNPKZAzjqcgKcv+yGa9oOC0nEtQKNItLYK4lmtlykKZEJKRp",
+	"pcQxkXyf7jgCs+mJfvvlVyN2mQgzLrji1E9e45L0oXFYn+yQfkv/9ZdavdHc3evb7s1gqQG77afLVrf7",
+	"4eLqFJ1cxl3fE4kCmhHd4knuJbttJIpNpb7CCXsuWewilA8Wx1IiV/oeSk7J7q50VIK7Wh+17bqeOrA4",
+	"T746uK7X5+Sr+0pDt+6bs28pCWXb6vyOZKB/LYkmrijsG9yyhDVYNL1HbMSlYlExWY2reFmpQ6OUR/r6",
+	"n35cbiujDG+B7KJ5s1Fb+8DibSayxdi+g2Zpm98ARniwjq0w1E+QnMHQpq18T1y1X3e61+0rJJLwXGKC",
+	"30ZfW0xIBWOeTNoHHKR6gBi/YaqzQE/4TGlKqjerqSN4F4z3LlMMDPoDQXolHP0LeRRXi08pzjLGgp7Q",
+	"Ql31CPIxmQ9OA2N/xIzNeMEqCMgdozdxPDJsENiDQ5BuQDNhvd+e2MLRsNDvtuYvh0cZq5J1SmaiyMiS",
+	"sgtXFk4eQKmR4pWaB/XDWqN0P7nvgQq23cYfOvY/pY6dFIUl7DNWiM6jTxkcfDKLanUN5nASiKHPsffD",
+	"f3IuZFEtYRx5d7FC7M96apbI/lqwzhBMm+YX69+LbGXOT2XZSh8QoU9U4CDDmkrbmhIU6GlYIR0hFaOm",
+	"F73xVlkmFxtqTZ11PfVK33MOSyNX7W77OlEeQN6PuUzM5RJX1zQ8JrtGZaAmni3xZhGuNuWCPZFmg6SA",
+	"C6asGtayMO+jS7pEooMPSujHwf4VwwQz96c5quF5xLKzWHDYdlL3obePqtMCJ3SgKodgHLUV84LAsh2W",
+	"F5o4IWSoVJIRv2UinhOBYTvLd7k0rLcn5mYkc6w3l5VK9igetxQvFI07jLQAdpjQ8rpbG+yz6vCQHnjN",
+	"4V5jsMtqdN899KrDOmsO9jbhnKlV/zO75q7noNA0ujoGlhEbCvkfrrh17atMmcCd+FQNxhmal/LNaSyC",
+	"+1/OFeaI5xLdRasXJlLYhOxo6jUxcQd7ZaBhRvEILAVPBx7U4sCDCrkQPgbyTAKpeiJiLhPmZc0HEooC",
+	"5mNDxG2I0ArSDKpAmfStFtM/SqhNMFwMYEDeWjHvpPnEqjfTDJVszatnKcJVJv3u+5efWicnF+/PrwuH",
+	"TVmfbZkZ7JJqlLmeIAVP4z3eQnPZhAtif4+UboU1IxXzfRlHWhR7yI+IcYAKb94ZysBOhXlksMZ6tWps",
+	"ZPFXYDnL3DXlPpF0JglY1EisZgYRSR2PBgfsPjHMchesSZlK2E+WauDQFJoGBiUChanZiXjRg/4TxzB1",
+	"Rh4omFDfaDBVcQBJOsCkJ/pxMJa9bvx8AqIK9Fkx5NzaMVMlzKKpkEVxaMc9MeFSal0+tlti87ektlfM",
+	"G1NzbjupDhhxVJ2RZ9aJiUkj20J8zFbqwgDCrNG0J8aB72G3oYWTDQTbtqE1+RE1R2DthKO4YiqalVtD",
+	"Zft6zRfzEl7S7fgh2nNyaKhEQ5bU5qF1S93XeI5aSDGntknubmqj/+wCgsU9LaXSGyaOyZ3Gcy0+Ildz",
+	"CNcsYQaY52C0eUxOgJb9IT9sFMpjeTWwCwMdK2SFud52a3mOoFOe0R0h6cbmJyWxPPD19x+unSTAMK3e",
+	"JbNGbBgxOS7ziRYuRkwlWQHHyQRxwzMJq1DQoivOMDDNCNLLeSGTrkImoNAmCCGdQoap6RvmPvWn0Ee+",
+	"b62U+lnQaqMX0jaSt5HUtgPD3IQ3bDYfYYQn9aDwoviAE681pqcSSFiNCzPfN9Loud1bp2wSPKZ/S59X",
+	"LLuV9W7KWq6ADtQpZxckaFCfu2x9qhcv9aktoxrcFvNKFq2gu+Xq7qIV9L42y5v/+FC77Yhq1mCJp9jx",
+	"Fs7wsXhLfMp/BAr952NESSfVeb+aBpZcvpNwgGLm05FyymxuS9yZdIvKom6pQFW346gFL15Wim2ZIsKp",
+	"0CJouxOjVT+JRAfJG+mhSwWJmH5Sv9E5I5JJqfms5D4Typ/1RMqSp+VnXKwZtkIufKwqaa2BSa5bqq6v",
+	"edwygrg7ooyD5y1fiI1uKU6UhD7B+uKiPCkeAfUPMvxFBMQPxIhFxi1QRKyv8L462D1247K7LciSw6az",
+	"36Tv2rrOofuSxXDQ/f7w+cIDWhkc+CP7bjGqKu79PB9TBVRknohYEpEEW8XEoph6DbnPdqahJsJLJGYV",
+	"RMYbMZn6ikMXRaPd6wH6GZlZUxMD91ZtR08E9HMFq4NUEYO4AmUK/Qz8YECg0S4MNaZyrIVtqLt4F3Gl",
+	"NJE0kq6eFuuTc0EmbBJEs+1jgnvgYmSmQUtMZPv3erFVZmsw06qaphTbOGVsM0HX/VzzdzAU9fWKjA1l",
+	"Gvl9sK6cUN9nkYTURCtYb/WhX3bfMd13U62s4xbXhgZum9adhsZt9eMgur7TE8v6L+PmgjuRFFUwY6Zr",
+	"l0PvM0sz7dyBMIYhvKDrWciAGEvBh0Pb7jZJX8Sz3PrwpnX94TU565y18UlQc6kk2D91rFRYOWWKueok",
+	"GXfbscY8GveaTtjPMaRp4gbMS2X9luZr0PqsJ+KOwBUbf8Kt2y9SLyS2idM/GBOzmBGPR8xVgenvHYZa",
+	"NbcNeuu7uz2R8nltGdiNk3AArG0v9+3YMAn6h54arGD6VD+dtX789PJv1+0u2bKtgGvV5sHu/l61imfm",
+	"kFq1Ss74y+1jQomvhZsIF4y9WWuNnoAS9QbyuNa6QpVfZEIfwivus0dgUUVqSYzXO8MgmpQtC0pIfRjp",
+	"VSmO7E3vJD8EWv9ynL4lOGW8vgFzgwmT5jYrJac0tK3KB9AEOukijjU9Slm15Cec92P8VDD4O3OfTHtJ",
+	"4UzpCJNWd/4eslHJKWnyAFWN6m6T1bz9QYPuunvsYFiltUHdbXhNtjvcq+7XDuqHDdoc7Lp73j47GB7S",
+	"6qDm1r0Gaw536V4S6QGjV/4e6sGx22bzoF5rzHfr1edR8dht5fP0Zy4mXFTcYJIQ9gev5xHlAQ3AHTEM",
+	"VhYsRXINuLIF5RyimHaHEZMMGtD/oSs9lpAB/ApEDGdFbRA9u+mKnxIoECWzAsUXjQ9fl6ZKmGs2xDI2",
+	"e2VYgWVKVBn2TrbSWBu4iqkyyhKmHZElpwMMXrijUBBfeNsVcjkd+NxF0vT+6p3hTejvzQgtoCzFxwdJ",
+	"GQPWEy51x1h5EF7c6p9AD2294Cjwj0gI4ztkQj+X6Yj9uVHbbexVq1WH8MlkqrS60t+2jr/2NR0BO+v3",
+	"Sr1ptdpw9YnBX6xX6h9rkaLfGZbPA8HKZ1S5477mdMApFFR463/X30Ze0qg2YzcQJYPAm4E770KgxEUi",
+	"qHO91b/S/x7hif+5Wq5V6w3oHAOfa9V6s5x8LO/W6nb8enXPmD0J6dv7gcH0Os3w2A9V0UiBiQw1OyY8",
+	"y+72jCcp875ZDPluB88AuvXDGWgBi5BWxusl9blTHyeEUtjobLKBNEnfGqQd9WrVODbtpKdchoHkWF5K",
+	"Hz4XPhcsFcSTiBQYF2I0ZhSGDAyi4i2ZXqGRj65enZC9+t5ewuy+68OaRSDKre5JpwODShT58CSQJcbC",
+	"BzarhxrfqiBV514igH7pjeZOa5T4PTUCF8QMrvH8y5licJHrPNwZamAGWF5HXf5u57usALKOqFBEHTYd",
+	"KZcxJbClJZcxox5cwReT3o0gLRepXcu/ozNpMAuknqyokmagTEwnmqjCsylBJ7XHDNlZnK2/Dh3Si0gm",
+	"zZljEWFyZkLsOSYW5v/cK/32y6+9UvLNd39+f/2qfPDiBWQ6x1iGiPRCAlKsu5Z3TIzUeHEZLwEFbW0n",
+	"C1UvJFLCpacdAwIXaq9ZckoTLvhE30A1PnkuFBsx5JuaauecQy4JXz5zSDV/0m//l17pp2r5kJaHH7/s",
+	"Nb/2Sv+WC9k/lu05dN+06rt7OUr6m1a5vrtn7YIpSsgF8YM7FpVdKhkZs89ki/08tQ3L9Kq3s5eQWl16",
+	"bXkr02urV/d+18g7xwnNAf2ByP+6iJyRQnIOBNk6YjXwfkTrMn7jU/tFjtyyLtrjFBq9Pv6pjP/s4D/5",
+	"BOAP2pNLexqoauVk4IKV6YWW6sMZ2crI0tsQ6YkpusdEBDGEpWjBU2Dns93p1ycLRtm7j9WlWdsrivaB",
+	"oHIg43nKRoq0ky0wmKCEvp22WdQ2iA7SKvPK6KB1ljMPXWsRoO8eTF96ve+WUJWvvyN3q1E9jH2BDGag",
+	"koNdbcHWgEeZj/fmkMnrtvGmpgwS5C6Y+h6R+m629KE6RB+JQzQiOsDEtp1Ylwa/BGrT86r4XRDdSEIx",
+	"9uR1+zpPYXvD7mm0/ZYa2zpKWL5N94W0R1tEMf+Qnp5Teuryf2REW8154fi+jeSERvA8YFG5lrvfLSv8",
+	"Jxdv/kWlmhy+QOUY/a0xOUzlX5MtQ9McS9UxuPxNu3UaqyLb6dKe2RnOA4SHMZWovsB0dlDzInLauWK3",
+	"cYQjSxaxfUwipqKZiXlMxZzbUPe5a009kZctidHxKiB3lKvc60tQ/GvC2/ObybHIRmCmt7eEtbfm+EfC",
+	"YTWHRxK/jjthR42nk4GAePYljgWsXSpd6Aau9L0owoXkHiP9u/7/+O/9cT+Jk6IyZK4iwLbBAWujDJgA",
+	"n613FJdD7Ym4tjeOhvLBZ2zgWGaQuAEUz6R4EC1hbFdIN5hGLpNH5PvL9muHXJ6/dsjrziuyhVbloYbG",
+	"bfQGf2CDS/RQxHvVw1+ev04MxRKGs19r+UOPBaFW6KogKqJChlSj/zbmtOqZCdShueOSVUibumNYnh4G",
+	"eqNBqXO9BH0I4AEBJ3xSaxTCNvT1p2IEwIcDLo2OPiFp/dxqTAV6y6/fvD97Ce7yy86P7XddsnXHPTUm",
+	"/+O/kzHjo7FyiHWgN6v437bJSxlicQO4qma1arNKwcvP3MCDEIR4KR6fMCF5IOKexwgHCHMVgkBoqrHG",
+	"Td16Akg6ZG7B4xodpAlEwydVNBUuNVHKbhBFU30+xquxWyEtE11AyZDd4SgS405glQgR+nSP40Dj+Ew1",
+	"OprGy2oaYWQGuqngKsDjBD0DH+Z0Ou6JpQ4nY9a4w0+fzc8xjU4EFrNw5mm4x0yeDONJuaisZ2qJK+M6",
+	"RucHSchZCvABwMswasBOQUL+mflAMrl+BDwtiaf9LkMPDTQaz39aOmrUtXREP6N0VKvWmylhqZYnLM2v",
+	"7Q3Dst8bLG78DRf3uP6aVDjExpbfuOT3o/hpYtL5DLLPf0ZnxQr0v6eIhjbNLzWn+fVz8mex4PavYcj7",
+	"fZx1c5NgKDjEAfUuLWkAJE1Jdxl5GnJRh2gT07u5pf40bdnLNOGHEFJDghMTnw1VtHF7mprNtaFPprw7",
+	"IrnPZ+19X52SQhPWJZDb7BYSqVFvQPPZXNll+XbyDJXxoLV6tVr9fFitVg29P06oFIpWRgjzZ9i8EsWI",
+	"YBhvykpH5v35/T2eRbNVoB/17/oO0bJzMFUg/tYqFeAzkNrva+rEMHA3qZ6ROVQM9IXlo8KjRYP7GZV3",
+	"1wniktMwDCLFvDPmcQr2it+PubOVEvCxmgCe1fLYKj7ZibPp+UTvbo1CbkkUsQ0Qx/BgCFe2aSGgG0hI",
+	"CRlygcmBNq2PxxVduOqhduQHIw0aFdISmGOhpb448RCF4+rhsZ4DZR2QDnHJWifDdo9QRQU6Tpk+C/EI",
+	"UGjHZgem6jiZNpGECnZHtrD722Ca7AwIiqnpsu1gDiJUzBkHdzkjYjTqgLo3eWJqB5bbmSSlcR8QfOus",
+	"8/g1nzCp6CRc8/lzrVesCOxd4XAR3L0xsmbLx6bkcVac/uNTtbqBvyQ+LDy7p+4xF0+/snOkBQCEp3+6",
+	"cNKnKj72+KWDnS+lIJSpTzQMu7aPe04iDJIUaDSwUGKMT8pYCXYZBd0B2rSajsa0SpKtaShZpLbJNNTE",
+	"rFat2smlMa1wxSYEe8X7nHkkELFRCOwxEUPWpDWBvn5Y9h1rtwgiD+x8Qh2Rk6t267p96hDsxHpqampI",
+	"4rOhAlnrhrEQTQg9AcLJtl5p++rq4iouvGPo+BaYNU0dQMx973gmzlHdcZcdpWIdk8VvQ3uqFcTYIcuJ",
+	"MdkyW8HRtJiOjCfOGZ8AiwCrEmAzmtXACIQ1NtHqbs1BaxBs+RJu9p+QbP/0JZdIL35bh1kS4gmgtjER",
+	"B8tCB1+taYl3woX9GCsYNIro7MkyMRD0YH40RoMWbLb305eUHI4V7cFqYvoZnxbwuKK3DOTmvFVPt0Yu",
+	"HT1mI8O5SwBQXsbVLgQU25v6CqrW6JP4I0ni98WkLI/A0iMDQ5zWZFaS0QjZVK7jw1iNt7B8E/PIhEY3",
+	"EpoGBVjcKEo5mirkFQePUNK70a4NsxYNb4ByikZAhOwIyoUk/Rs2g7qMZOtkzAWT6Dh4R5XmYOyzItTn",
+	"N8whLpWszIVkQnLFb9kx6f+vJofyU78ntNob+pSLVCHK7fn0Sx4ZG7dlJ1pHPiZ99llFFNPIQSPBdq9j",
+	"Bv6IC81CwXPDPlNXJdsh8W6Q3QCvgzJmwrgBIIxHazOx0dvs1gH9VdiqlsohTHP6wcyMXiGnWRaJer1m",
+	"bZCBkl8tSl9qwrC+Na/qTN7iZq4shV7jpUu6Xnx/l/+DfZs8+Pjln76U6C1VNHoPSXAlZ6n6ki7q8VGf",
+	"rCbLVZtOV686JRUo6rd9NtF7QWamv9E7lt+InCOi6hlWGWEwUjmptTdg0khJTCLg3p/Af3ta/XupRqkR",
+	"LD7EDLktILRfEH6+Io3VGL1IbRHTZbrobYV0lEwKYSTlbuM+0rYechAyQT6wQTdwb/5/9t6tN5Ikux/7",
+	"KuGCgWaNksXitZtFDCR2kzPD2WY3RbKnx9ocT0ZlRrFSzIqsychidW2jgTUEA7Jhwy+2pDdLhrT2k2T4",
+	"phcZ/++y0K52v8Ufcc6JyMiqrAvZvHVPvcw0s/ISGRlxrr/zO4LYhrgvg8s4vBRRgPlgtpIJrlLJiHDw",
+	"x4PDl4fafMYGuJlgYZIqEUEVdSL4FZWwXWTpoA9EePAviNhAnThyZqg0uYKmtnqwtLaJt8N4H5ChVHEE",
+	"CftY5Wk2arCX6cUFJPakY5b7cmWruVl3aJJ4v09BHpwbkrvQaZOiMeQ1GAYU2ymz5D5gqJAEPt5QvyrN",
+	"riU+KXsk8BY0tGrGD33+pxLOuaMIyVy6O1JiSzaOW7YBcV6daGy16edNx7X0sxQgDBAuHhXUEJ2CHBt5",
+	"JhpVCfdbWvd3od5dlb5gXTtvhzXPeIFlfpyn583dMX4csBVrrfcfqu0FdN/m3qUyLHrr9sFcrmpcBcv9",
+	"OauQfbKlNSP+Q5q+cUPgunviqPcGVsMJzxEc0R9U8lFjpTKy3SYJjEC7KTSKvSLhYXKY7lZGPpmt5maB",
+	"3Ko3fPnV1AgggwBgyTnKRD/h4VgITbsxEJWrZhvR2+E2xcUNMxM3Fgtmu9dCWBm1M/0ZujyuVe3/6+9Q",
+	"nKBHm9owaqJgukaKg2U06C4oM8YYMoDePZWivM+v43asIWXd1EDPW4cS3eWWGuMaL9rkU3RiYp8DWX6x",
+	"qvCpdx5/GBObd0CZh7NH2/H21TPcf256EXgpljp64Z1zkJaRCvAZZ20bbS6vobM7uyEvRDfxRE97nEAm",
+	"AsETJ45poipwHgUKwQm38U3FhiJJ9P8hzOnLXLzL6w12YHxq43lr19yqZuLUD2IZJoNI2JO/1MszqNK+",
+	"0NPyZazyr/HdHq2Tettxw/nnUeiyAvO7n6iUJbHKixCHDYQg14o9vp8HTIm8Pg1vO/6lquG3HZ4oYTNf",
+	"7TRNBJe1D3ce/Jzu8GyWXBXndQ0wjZZ2rYX/Av9Fy8deW2QvwNBrbdpZAO5bOE8v0KGccHweOpwK2wS2",
+	"yOKRVFwRS6F8y4ENLaycRNKFkVtz8lqOAF97T4tzdsyV1rT2YzC2aXq+9ftAtglpIIx15i2GK5uiqyyA",
+	"KxriSsg88JhMAYAQcsn60NwnT1mcQ1ill2bCw9JjDH5CXFE7UjyCUgzT60y/ALWNxkoIeobde4Evh6Ld",
+	"TdNLCNeLBttqbhVlPMZokylTg7Br3ikjWsxCklHVkaWjVEJET5QFcqwEGBpmlVNrN3tQN08jplDi38RO",
+	"NtABpisywXiSWNZTj7VFyAdKmGByhPot7KZKSNYeYQrM9EwA9Crd3ZfQRAeziXS1Yj0BRKf6ZAwGG3bS",
+	"SzHC5rD66yqz2OpTNaRZDF+TjFpGcqsNUTvzdjkt5d9tB3ZpZkF6GJ1ZGdkdW6RTvtYTxWJw16xZUNLY",
+	"YLT0tf9ktbVR7bNKB2atJPTJtPkyIaBNimimjZ1KsZqnq9CuyaSU2iIfCiExwLVviJOVyJ4j0I16NCJd",
+	"b5zKsm3uyxX9GCGBzzlQ4qeg7rFMXKWXAKaDEhow1ExPM0wf0caqN5jJqNsskYohB4d80HGSWIG+BxXB",
+	"MRX8GcLiRD/oIr5CtwTvrg2JBpQighCHN2NU7Q2vNtOgPzZT+ZhN+klMEUD9SdOGqbwSmYKXK69QaxlW",
+	"W9UwVR+/Pr3K1WcTlpVD2pgxpOe3MqRPCj4RdrnhLz47evX1y8OaV8MCq2N1oRcsegv2klpXJEk6Ldfy",
+	"bLIXgYji3PU7OlnaKzsPXi3Wf1OVTk9d0HjOD78/hw8Cu9w6WUr8RK7EJPLuQX0Q2tCLOyBGOC5V8C2r",
+	"4ONxrZMPse3Bon6I+TJr73t6F3xYw0WINXdzlDZdi2qbOQY6JF66KfRICXrqAqxw7U3ICBkmOItEGPd4",
+	"wuIIfQCuWKD3RVAWZbRVKlQ/DPfGUozmDXW/NwX/fgpToRwceZXfpYTM0YWKWDcdoi+WROhjNNjzNO+C",
+	"jFZsBYg1fIkOmkczgYYqPaFuvDb6u0EyIWDgwHmFa9ZNhwBypBOog/fkdWOOGLwTYHPsS5lyf2NkGK6H",
+	"oqmFLweSugPPceXM46eZAzilNPufm/cyRxddV/88iOqhTTRN89y6DpnnxtHjrAm81CC3rEFwR2IAyG7L",
+	"RTSH3d2rSXoxK2uXsiiOsG2oiSBBvOzomOm9MZ6bOBVhmkUiahEPUciTxApeJ/TkSxBchsVepT2BBPgr",
+	"RrDhkvFIwmIcYIAuF0lFguR5VN+EMhT9prpXFPwQiF1G6FPBHaDtshIZ4+DFUdcdHA1Z5n2R9oH9R+8P",
+	"4csVLqn/McUkUA7D8PQC76VXRjKjguBAK4fH/jLVb44LGrn0A3wyUZtAOX3OswsBUsbScwEUHavsG3jS",
+	"lcjaRKmIOsjE08aUR+D5ciyyF3gm1odDbMCg4bABg+JkuUdwPuFuNO0NnPagoU/KU7dlJ3UEomvBtGAr",
+	"54ev9l+d17HpNq67NCOYiDYHfLny+uSMftcq6VKM2Mr+ycmPZ4en3x2e1k1VNrUqotu+OTs8rc/0XF+b",
+	"wy/1Ev/ZZKTuHMkeknAoL7iaV6PloDXVhvnTaiq9CGYqxbFUkMiJMKtK9VapyAp1p7XmUy0Q9cY6clRo",
+	"sdW0GX54drb/9eHDe2bugl3cPUvSCyZknsVLD+3W9eu5q++smNFTvqCeRW9ufqb/6NipmHBVKrWYGRJ8",
+	"BhIXgJkpoPiIzJfpsOHLSWxARQ3RVHgAM+iAioogX06FB+DZC4ADEEezRAdcFx0w/jkMOgCPL4oNwLMf",
+	"FzJgrCxqUWS0fXPjM1Xgo1OgtzVOUQUK+lGAAXBLLC7tyQhaivo7xgOYeV5QzptAzVRRfwjukPFc3FBU",
+	"mkSOtFfQMF+xHlfaYWZnQpCf85au1UZ/Nx2CqxNfCa33CyYmTh36q0uJ9Du+NSP9GcVvpkGQnlXUXEjo",
+	"z2zEBgTu4Osba1cJAJePhepqP6C1uQlLMtMroPbFF198sdvZ5NNqNSqeXm6SSK8EWPF3g596ZpWNkYp9",
+	"nBSi9aCXxrxwjo1Grsg0h/TjhYCObxbIazqWNutL+XRnpuiw2MHV+fop8fCLWEH/WA5tBE3gGCLgJbmH",
+	"a5468gIimIU8AzmTF6vgiQJBE8sLXwa45gMWS9YZJInpkYvF7YCvAZAOIWiEZFmaAwdL3s3SwUWXQji0",
+	"FuseiT9k7RoN4WKRKAHEXZOrzVmZW81d1hajVEbwhlh3KlNIrdjSeAVhBz0L+nwMyHzxxQHK01Hjiy/Y",
+	"VynZ2jAZyOulBm09oW097FEfa16IWFoJGSmP5SldhELEAqk8FkCXfAzhDLKEIjhjvQW1P9pi48INQQim",
+	"qYMvg/d+LY78WsuwNJIeGLE4MoSMno+SC85yJRf8BFAn+Ilf/giU/55fCEjnzqdfvWCbm5u7zm21QPVr",
+	"rfe//fVvPnzQ1n6gj9gIEAWGQUm5z/XYmMB0mdoaGAFHAmmIUOm3JHgItrfwGME5P2B/QoxjFUw+BJwt",
+	"UGx7pVvwKBJR65doBP7217/5gSJ25YOlexMQr0GpE7gfnqpav+Qea5vTO1ksZNSAR+wxcxL9aMJo7kjL",
+	"obUIVt83yPvZYsH3q98PfuqtHgLkD4kxcA1Slw9zglmtdI6zCLyi/XcqaQshL7tzudXNAVt5I+N3rBcn",
+	"SUws7U6KKM9Fr59DQ1K0K4iZ29zHSiz2JeuKdyvfHO+/oH4EKygVPDb+SPYnzK81/Br7E6RhrwceMiu1",
+	"BYgTeGcgwMBmMHoBNaCpZij0S+p/pL3+wJSyW+Cdx/RxniFVbZhKlXMt3eKeMPxVnYHSV5mhKABOIvH3",
+	"NuvFEm6aJvhV9otpBSUrgMcDwu0b797B7o31dYbcnr02BW8kAPWsxyIiwq1tfK7nSyxy4m3tTa83mfLY",
+	"un64h2Pw2GZT/x9Wywbr7iHRBwEss7TfF0jbYcy/Hh8xLaGvhC+JyBTZuLiMPJbxTCQjz3lTbWe1WCSi",
+	"AYoaaFszsbCqLMgXrin6eTILfoQFuKj5dk3bDCf9njmq7tNS3m43xdNwPXrGNzpbYqe9G25G6/xppyk2",
+	"2lvhTvSMr3c2xXb7abgbNfmG2OrstJ+F69Gm2H56Rxb2rRvY84xrKYbMmgu2zwNOkbGrlnyPnyqVFm5h",
+	"xs0nvmZYYe19vDizC120x5wAAWJHQb9apcQzUWiTmcAQk/mbwk3yaaiDh8Szm7hPrNhFKpcsCHfFUjJ7",
+	"ey0AZS+c2zEw+2Ylji2Obtj6oKq1xSJ0DC436R5Le3GuvQo6CkxC0MhJaHtQNFiAfvYZaJEWgwyN4VZQ",
+	"aGiTE8+MsU7OpmQr4Lfrf9ZRKEyGArTOKmuoPV+mYzawiWQuImH2mPbf4SyON3JCpjhec6V5/pvTl9Pp",
+	"IH4ehiokb65rjzwMHcSCxhBZc4XiWdo9n6bdQ9QS17B7Bnl3LUkvYjmD2poniYi0z1rELds8vGTUH/VC",
+	"6qVjgn34+36/f0YSDmtloAMXZ5G4ikNR1+75hch9ySU7OkaGCgjgpBLSbtoWx7wbRCAJW1ZmgobifzYS",
+	"JZJpPQy4K9XiEA0Sm2Smpu4Dm1N46eIc+eh8uQKxxCm04HXP9kbgxaTA32gDUgsExk0EDN7Ll/Y12hm1",
+	"woKr28DYFUcQgjk35B1As82+fXsOcxTs0wYCidBizwXPRBawVBrcFoL+QLcATV6wNtQD/lO42ZfBHsuE",
+	"luVFx4ZAvOvHmVD7eQAzPpCXMh1KU6bJQi71WLV124Fl4EsbBcJwIM7m+p7+xrECSUn4NA/mNc30wEwh",
+	"p5n8anrul7AeP50CqHPiMNSrOkkvWCz3igWplasUwzJU3+EcnV53dCu1endCnkJrxfX9dyeB1rDaaq2a",
+	"GH3bbX8dxq/jb4/e/Opo/VV8pI7k6Xb44mjn6LL//Xcvvt1tiNG3TfH9vj6p3z77drcRbiSy3fuqGX3/",
+	"bXKb8YFzPap5ChGG/tmpwQcjW53LfK3UAEgPjS6YwenSTnh4mcRGUVX75+f8UigWtJM0vBTRG9suplMm",
+	"WbP3GjOXYTPb9o8Mm6GOGbwSbq5vfdeS6rn7Fo/Auy5mhyWpvBAZo3le+tmLc4Dh8iHGwUmewan4RbCK",
+	"nFUMzhnNv4cJ2kyEQubJyBw2LNBV8BRnbd05ROVRM4RPA0qvjyk1B/n2PG1PbfbwoEg356MujnQzi2UJ",
+	"d7veTj4eFWqkgi+00qM6GeQV2klOVU77pa9TuC6gsBTxH4BVjudlbhmm/gOT5qYkZs8eUd0YeD+wpfUA",
+	"L8egNTRtVnhXmWY9nmBpTr3BnpuzVNoT0FOJqiDNKJ3GDEXfNyHzDOlpLDfC+BTErmTbK+nkTJDKwQpY",
+	"U21kw1tVnsTzT0pDL85+fMvi6k4Ezzwjwq5uWhdLgbOowHk+w3Bw7GSXhWN2SYSVOKVLPNaPpTQ8KuUO",
+	"KGLM0KD4YbWJ8aI0kJ+VjVFVSxVlvEMVywm3fC83KnqeSbrxVDvk69vXqXzeuBHpxtPxWjBgPMfFY6IW",
+	"Wj2c6ZN3SuVhznMHUp9DFIPrU+nWx97pwU0td3EvbmuVNtpS9C0s+tzZZsls7tfSHK+9N6tuZlr/FEK0",
+	"aoLFCKPXJesMVBcAbG0LLb2A64iqLPVM8SWZKcRHYZN+TIp3uTXUIBBc8WzoO8tekeXj/uRLsgS3MFbs",
+	"CnIpqNSaODJKpEy0uYgog5XKm4LpTVHc6b97Duhz+mLIAr3IFS9IgH5UE4plg5SHInc2oIKwvMyuu8HX",
+	"SMO+r07vn/Gr8V4LA4mofL0bAXpe2n8rNpukXak2nBrAMwIWJoJnevPXPV+CGiZPrHyLcSdGCjYSeZE6",
+	"6saKaBAwP4ZQfga9zz9iY1f3kisZZAcwV49/L1fmXOAjwGfbm/hC9suUEy/GZKrKuUQ0F4UE6PF3L4W8",
+	"yLu11lZzd8eCSFSuZfWN0yvXNy3meVOl1fa5t3S4QxmkhQPjzKyEa4ue3gDNikrJ87YLDTfKHytWTF8U",
+	"IZmwtRsyKGzJp+194M8idiuuqNt+e5BDMIjJlPUHqstkmscdWnwsT0HMGAEDIqkL8ijtdJJYigY7HiB/",
+	"ii9LQ5yRdudJkg5FxFbinHVT7LsZOuZPmPaq6XnHxNDxAEulPwmT4ob4IfjMFvJTyIB+pqcmj1GC0Fnj",
+	"a0dfpT+h/tlj4H7pPwdSH9AibqKU3E0d/5Ju+4M9L23/pQjvvfH++Ce/jlh7ghuFKZHDKpXpcNmr5s57",
+	"1eivBD3tYaGNCa8nqiRi1E0kpokTTJGZJ7HEnvqyH0s1IRAdEwub2EN8vKAK9Jg1yuLcMcN86dhhYOEZ",
+	"xIu5AfJgGf9qz3IPOpk3ShDH0mNbzc06+GC+vDtb7QSn6hM01oz06uu5coRXPy4TBGOwqMo265t3n46H",
+	"uSUyjaVx9liNs5NYWlFwC25iJng0HfR4nE64ifoCiPboxQts48gMkw4A/JdG4H/ADy3D3pfwHPoxE2Mp",
+	"+XNwEzTaMODU5uElhoU43bnPiR+jfAfoGQy12DEABKGiPCds+ZhsxpAqw0wZlCbCvJFg1BcgP92pCbwG",
+	"hijD2G++jHM9EiXUWIQJvdVxkxRLtGUkMjV+K5w908RY/2EEH9ufIVptrhOID6qF9FZzq0p6HvPs0t2m",
+	"+jU/cxMT4/E3Cl7r2bHihczCeyB1tYmBpwslBpp3FLrXbz9PjBfbf9kz8f7tUJj3sirNcENPE/yIcFjN",
+	"DJJxWgr0qxI2ooStogr4iK0EtgXFl7EM014sLwKP+osDpxfQZgLlg3RPTgf5RapPro/zzKXwfJ4kI6gf",
+	"l4LhIp5GJITDtLjMjxVk5Tkw78S+JIKStATEMG9hfqZSAPy5HGAzd5oWYzMzU82L5l4u5KAH37U4ZMbh",
+	"OLI2FFfRliIZFV8VUjCxoknegwZG+G8TDKHqrmm0biRiFpUuZ2kY84Q+1xle+wn2gZhKH1rOLHeylHp2",
+	"lklCu1xGiZtyzoSWoLVWrRvXrKKDqzbwCivJTw5fHRy9+hpw5G8eH8autB0Xz/yWgVjL3O/iGgAI48am",
+	"b1G8XWG6Mq4uFQvMkgq0pGsLg4ZDI5furo1QWoROjZAlRUG+aeXLVOuJvxQhFA3tlU8C65WzgEhr6M6B",
+	"QyZKNvCJ3dksz/iVSAja5ksQQwzFnMe4Mpi3cn+3MVxd8X4TkLrNAuZuh+lgiCsBeOBezEPgOcWkQE49",
+	"TKHknabWYAQ9jM7QxGJbOQFNzaknR1f0MMasqhpAIfuOdYaweVwcdvfoezAufWm1mdaqsVS5ttzSjkVK",
+	"cqhkTeW00LSMSrv7lnWthdBDoS4tQAPIvFZzIisYb79l0r72v5BXyl0pY8m0eMrASMpPSaWBtrmdTNqN",
+	"qFUegfa6Iz20COkJjdozW/BnX+x7l+lEARGdstZa3GVZe2+X2Ic1lG8VvYbmGYquIUro5Olacly9taws",
+	"x8KTtgjTXiHU0w4y8EE4yCNRYQS6PlP5cv/Fi8OT88MDbyxEtKhyLEqLTZk6nUk6z1Fo5eiRMxqI3uGb",
+	"zYKVW80vLfnBmFZzbIOi/MnspGltneKIBZn4CTo7+XJuayctS6qJveGb3KJueuRCd/z6ndZmcf3istgs",
+	"wEcmjK0gNuNbSuK7k8T7ZB3ejixGe//eZDG5F60q+cpOD789fHF+eLCgdPXlouJ1z70bUB6qS+REgJxE",
+	"9ujEb4XEPIWZe3CJeZfSw3z/pfS4O+mBy+j60mPBuhs6uVS+6xboUbOvqjYhzHQJacwIGi8re/MFDIqJ",
+	"UrmyhTF4rDHI6wYfl0HHawYdeyMzc/M3/Jrho55VZnKo7X+glyv2eCpZ23Y/3StXCJXgnirno+l0FQQE",
+	"KEuW6RUduIIer0pciI+iXMq8JHy8WdVFxyyF8Yj6PA5H0ol5SgxXs0OYZULHW6M5cnYigEJma148Zcxm",
+	"Na0kWdrxKmpcDaHTDDKN49HX+OzPQN0u9gHgfRdXQDjvy915HXKJC7OkFsp0IfGxsnDVdCgL6j5c617h",
+	"8ZmcmIxYgIv/KFIB44q2goJ0i8G0sliWTwNLuI/bIo7QHo0vZJqJqN5gbwkaF1BbiMDt4NGPw0vly1SK",
+	"Pe2klk6xDUeIVYIgYLt7xRY13VSgMU5BEIiYM1/qOxSlkdgLiq40bjF2nRDY9uHF6eG+dqGmMvDDOr8F",
+	"NXlDXBdNT62F/6JImf0UelW4iCn852btBytnD0QvxRWxuHUJ73y/XPg3bE83a3oIOLZZNRVeTaZ5HAp8",
+	"GnU8KUcj+4N2EocF5+ttme4wufMMG9zCNAtLUtbHh0qzNPNmPU3zDlCIr5nVNLc/KZ5o7JSVvJsqaDue",
+	"SmFDcXkKfa7rHhvCz9Br1IBijyLtQuQ8lsrtUgouA7BZewQuzi6cduKBviFvJyJguUgSZfugOsqieLwv",
+	"oc92mR+V3tT0Avqwps+xUdT6NHTbCbzw/ZhPbg/QpaW1tLSwuMDdcfN3shI8C7tTdzIu5DkbkxX7smgR",
+	"LCOnNzDjSXwp6oz3UtOoqSwZTMy/wOUPJf22N/kD7vJKyIt+m/vZfUc92n+nxpxY7sPlPnQgE3opLrwP",
+	"rZ6ZyQbbFdjPjpl+darofbdn9KpIlENMPd9r8OXB0dnZ65ffHR44rfSeKBupC7l0OVKxgqAyFkejui0v",
+	"48E4T0w3wOV6Xzz+RnM2zYicQgVbXTNVCmEBvsRVF7DSqXLLrvOJxfi1yB/5Olzcd1quw4XXIUwqi0TO",
+	"42RuEHiuiv8apTIWwU1rtFOIZb1UJYP2FFRSpUoSFVuSYnTAY+i064uuYhW34yTOR3vUlMeXJiHKLoWA",
+	"/RFn7IonA0HtIm1o60LkC0v6NycH0wJE2HLjgQNEM2Mbb0USpj3xXzjhjAkSirn77WH611wjTLIsyrv3",
+	"8IftNrNg+GNKUGB+quZJUYkBIQdz5Xg3/06aAY0OShUop9YyRTVKdQ9FPFsxSQUGuZVF0hVGVMRM6nM6",
+	"cgmlxZTYBizib9NY3lrx3mdZQ1YdxZ3A4NOB56MJUP5//M//9x/+5V9/99///e/+238ag4SuT4XnP0JY",
+	"x/h6WdzbNJtkWV52/fgP1QaV5AuyAU6xy+cmxo3oGmttWFreFTlxsw9uo/fPYuVwFEkuRN1EHRyQwUeM",
+	"V1XEmdcE8emXxCcVEbDJErmRocQp5eHGoakoz4k0A/c5lcfZMrhrlcc5WFU0GiiFSF4StmAsR9hyfinK",
+	"i2JP35sFeFoA5K4nb6YHwOtz9YZTQ8dWuI1RRL40P4fJIBJRfQwM6/h9lCkt/L/MHoNM6rhk8CVWdsVq",
+	"uupyMp+OMLpr3eU86hQF+4NWKTwapXR36mVZNPbIShWK3N5Hm9aLVZA9PtXl3XIpRUlHsSoV5VQXlOos",
+	"IHKLlRZWuq5QCAH4t8eVWL2ocxsv1TCFPkS4bYUGQmkCK1UCpsTs6raZXstcheOxNPPleNVFWSPcsO7N",
+	"l9MK39jcurf12XVvt6uJHrVSGbt6o4R2cXSNi1S5icZxKuMelcpZlsY9RGmca+XejsaZWif3c9Y4xhNy",
+	"xOoetuIdK+ir0hK+HFMTE9rmBsV6j0ubTC3jewwK4I7l3bKY7x6L+W4q78j6mxm2pnM82lBu+ywMSdMf",
+	"hMzO457AsIgelIga7JiyVBCSWAF+4enBZTr5Z13mhxM3FyvsVPntU//tLAVN8/rtq8PTCktoHV75o59G",
+	"NYX4rOPD4+eVD1s0/Lxxx+FnXFGLR55pvS8DztdMuPfszr3tjHulZbJvXNhYXsW5UMTqEksifCRlTXhj",
+	"iiCahLlT3tFg+9TxvstzIlOvqMRgbiHGHuNMpnKVRkD2RzXgykOwI9F0KRsC9arrN3A7nf24f3BQnaTf",
+	"j6LbE5Qf1QSiomZjCz74tTen2o+iZT5+mY93PLkomiZQFrBn5mGajUWCoGZUXNqxMTquAte8mBnjoI/v",
+	"yZAZE5c/D9DyUqXfJ3b5YzbiIhwCb6HfiUQ0pz4fYiee48SvOE48QmP6CY+lGVidyrUVFlPiUV+uVGnW",
+	"H08Pj19/d3hQ38OgRCoFlRSYR5I2TwR011uhy14efnVu+qLgoEIutaUA56E8aNmEp5uXRdJOa2YMu6kt",
+	"9ywh9aZw/2MjT2fZP0KJgqEna7A9HGwbJ2sJ2r5OCEHPmF2KgLWGJT1jt5tGGLjtV6lIoFzAMBcFZ24y",
+	"TiYPJIwYLxxr6bHHlNbNnTgBcmFOHf1TKVbzdDWVtittpa6ehWj7Bq97dDvremr3VssFj3rH2DL7Gm93",
+	"lvMsP497YrHTD2WEJ99j7/KvT1+/ORlvRl4LV7c7G7x21w3Jy+sZIh8xsjxuPVu4R/n6hm1SXiQUHhzo",
+	"R73fr2OS4fZfiuprhlm6VlbNFc9WMOv18mFOkJd6Gznk5SVODX2LoCyr2Qp8zCa1yyw6PNU9X9LaLcc8",
+	"UK5jf1vaag32FcnzMO21Yylabi0pwcmwnXGGkRSkcQQbse6xgHZNgNmjQBkZFLDf/nf/yOz2hb8CgSIn",
+	"mKYNzmJ5kYjbUgcVNSLWxr0OtRBs93tICy7VzUdbqEs5ePdy8PWEwbeIMJwTEnqRpIOI4UksvaJ4nxWL",
+	"jjgMuQTY7Aq0Oi/GMslzB+YpgW+xP7FT1VhvUWwag1Ag4hYvp/cl1tOXJXKDnZLYtQPnmQBfs6M/zPSC",
+	"eVq3y5L55fZ+JKGnXrEiF9jbckb/yzNs2mJbreSp6a67gs376k6bXbYCLkK9AS1uc4gc9QaAAkmSdIiA",
+	"fFgNvkw7UKJlTRC2ci7e5S/wMvbbX/+GHYvsQtCBOvjWW80mggzNaCgLRGRiFIQqty1/opjU4gHbaWJr",
+	"TTo/j3uC2K21bxw4fk2ADc4QOZOJfJBJaq6J1hsNwBRIIKf1ePNLio1VNACmywPo2I69L218y23Ag/fx",
+	"3Cl2yLjHI2FpB/NigPApNco0I/QMHVzGOmk25FkkorWfBmleSL2Z8TS9GmgbP1zurKp/ZOF7vvdrgyzx",
+	"ay2/1s3zvmqtrXXiRDQicdV4N/gplr1YNsK0B/tA/7LG26Ff+1DyIY+O978+rFlf0cVCLtj2zZmoeyJN",
+	"q5wW11NH3/pWZuq2HHtA8yEidWOr8gtUuvFPK7/MLbvj89KbVAtlJMEyrQlpza2NBRBe52l6zOXI1sHe",
+	"S/ednpVbc1Xi+xg9/ql0BSSAMwEod+X42R0Glu1QsvPD78/NQ/dYYLYCtGJTAjoxO1TPtobArCc83zZH",
+	"Pkt7wrDTFAFgC5vwXBVdkGL6Ekax1WzqE5ywAttq7lYJ+MMozm9FwC/kteKDSsmPm+qEcuzRYzh919/0",
+	"UZzfN5hiQXljPu9nD6j4DAgh9TK6vshZww063RgviR59qrLSxqyOYZx3Y4Ou1qewYSyjdMhWNlgvloNc",
+	"KNYe2W7Fe2jUTqLTi4pn+yguR/YxYL0znsNBbUc32FGuTFySxcqXYSJ4JiKPBSR3AgtthxDcmAAcM40b",
+	"9iLbGRMb4fsSXwiMYlUpFT0HTQY+PTZ7zMruvWWYkamesovq/LG+5EEF4sMKnbE5W3ri18gNw+6bKwTS",
+	"vlrTVmqs8jicDiaHrBdkZRFROeymiWD9hOedNOt5tkNnxFW3nfIsarBDHna1HaBfaqA9PKi7wG6jK/p0",
+	"fimkL7VNzjgLedgVekcD3f1OkykRptDbL4n2WHAhpN4YVG+C/VaFrDfYgf43zwQDwKeIbMNadLKfKAS1",
+	"/0pv05Xv3/z58Y/nR8eHf/H61WFlWvlrAV2yaTbuglu63/9OZEp747XWxpanD6haa/2ZV2uPcqHOwKyv",
+	"tZ5ubjWbm3Cp9n1UrbX7bMOrOfMwUZ9XwUat77y149Xi3j5166m1tjc2m9ZbUS+5yp/qSay11tc3N5xf",
+	"ztOIj/TImlteLZVJLMWLIpRQaz176tX6A9UV6gxmY6O5tb7u1TL5fCAjGPG2dpSE5JjA3LhFH+l1XxWf",
+	"aZ4QCWntNj53UZD2VTWpCG1TptylbcRB2ldj8sB+synCACHSeNZ4ELuIfvd4HnaFYn2eWSA2XkNUaoxo",
+	"kno8lr4kyPYTxcRqj8cJ41GUCaU8FnIlVmOphFRxHl+JZLQHucJ8oAKgVyOsiADOaACDRrGCf/uS3qXB",
+	"At7vIxaFUd+q0oD0NkTXxUTdEfIWTUs3ntMkXVcrP2CiDod8BjOHmdt7KI+hWQfExJTK5Il6FaEXQK2F",
+	"XPh/ZshTwrRH8Zr1DZtfPcQf2Vk+iOLUFSeHr/afvzw8wLIZO4r16Xz+z6aMIhK99M/ciJQZRYnMv/LR",
+	"D11Eg1988ZSH2S1LO2th4Qq9uXIrDOZKVXS18vTiIhGr5ptet4Pn677CTzu31Ma0P+GsnUYjMLwQoPf+",
+	"Q1D3WCeJ+64ktBgSWsLgJR0cncEfCLv1ZfDer5Gw9Wst9ttf/+YDFAGTANUvJTxsiM96XPtumcizWCim",
+	"eEc02NtunGjTlB4ZKyuvtT6wqkAZmK6KLySLpQfagi7K00sBqVo1FBmFoCRcD6L8CbsUI+XBpTwfZOA/",
+	"Rr48OrZXZtq96AyUNke3mpt1lkrt7GUjgP1yGYI5mspQePYaKkWKlRqAqYnQmIYvD/V0aD8vLrI2EKHV",
+	"FyWo/njeYPsw3tKMxxJGLcUQZ65K4ZzDcnHld+0jolX07Yp2ItcRJvh4u+kpWHX7VvIDaQ2z1mu3LoXn",
+	"manTlsMysi/uWobD7hWO4WiF01SJrj2ftUhcxaGYXYJN5zAu2dExplmdqsRMXMQqFxCoKmOpkTKYBE8P",
+	"3GbrZkNrqSeKtXl4yYQEkzdMpUoT0WAHgod5fAXtsOzDM8ES/SCC8QVwiggYSIDp3VBU94Be8Y6DT/v9",
+	"/nncEyrnvf6C57/SonkKVs/MNOJzzCzkKUxCGb6nrbsfOdVgA4APuPxuvzngp4SVKb784rYjzfLSdpyU",
+	"OyhLjOjxSoIIvZMzY6dMMTC5Ka6K7H40cklLonHBhHGZtff6//Pgw/qcJ8o4xViZMSIveNhiwU8DMRAR",
+	"iIoEfh+m2aW2YSKRIKgjQPYyfRJyw3R4nOi/LrJ0ONYk1nTVkyk82DQBjIFypzogpxfjo5Y/87Y1fIS7",
+	"j6nr55wKNUjmmhp65pf79Jb36Vvt+7RFCJGtDjS9gHV7jX26RlsqnmFTvJaCZemQ9UVGwoDl9EnZUIBn",
+	"5Gkjkn5Ls0hkLfbnbw7fHB6wlSGPc6Co1X4g/hup8HypfbQRpXc5aw/UCHBaPAa/5oLnYshH9YIMDZpy",
+	"sisho1QLJjqB5Wl6yeK8aO/pS3uOSX3FlAyIc+gCB1BcAPJ9tX/0EoZpWoNmgqtU1qcKEV8uJEUKa8bO",
+	"72ciUD49qwK+wOg6doX5ZkuRdcsia98o/77IVklgZKBB5hkYxm+ZDhY4pTMK/L0WI2SYW0MGHRzcv9rt",
+	"NRlFCObA1kbh4TGVEstL0ecRRqIE9P/lkGsAEYB3brB9unmsHDcLAjogPHm/37I/xPLClzZ2s2KkYCYg",
+	"FpQkiIF16txZkl5cQMBHslQWKF58eJ0NoCkFlbmKd7ECUZuJMM0iDGTBXfRr4hs65DLY0RhAv1pEWmGI",
+	"MOE4CoBG79xKXwQ5q0GcoyqgOWyx/ZNXZ0wKESl29Ppsj33zZv/t4RFb+eb4jOnNyH4R53WPfX+0//r4",
+	"iK0cx/pg3fPl65OT1x777ui71x775vWr16cwpuPDo794A/dj+68OTl8fHeyxr14cs4tUKCoPAwo/anEz",
+	"jJVAzHS57cXJm7NvAAOtv78b/DNJZN7v669ntRvX9i+9aib6aab92AvI6CLimedsyJUvo8L1rUPJBni5",
+	"9FHhwzsLAY5Woy7wnMIJejiwMc7BuV7HtVat2dkMn/Ft8bS9Hm11NvhuuCOetZvRemeTb4dPxW57I9rq",
+	"7PBnYVOstzej7c5TvhtuiK32TvSs0+T6PWhx1Fq1o9dnNa+G86qFwcmrs8VjWmhs6onCmbu33szwSY0L",
+	"Pp3qthwanJzGL7744guakjiqtbY2KqYG9/D8u1v2tFIsYWJibyucWKzL+fAZu9pxBiiEDmIRY0rL8OKd",
+	"o/GMPAG+6ULpzdGws+ti/lw75WA3Qx+yDm0iEKGYxCDZN7EEbDOh+EpIIl5bCXAJq6AOnTOMIMZzJm9B",
+	"UcmVwNlXKqi3mHjHwzwZwbhMyn+YNti+L1V8IUUEhoB+qjKS/oliJYVwKUYN9gaGNaTcFcU8PFtPgqOG",
+	"WAMNRaa5O06rMrWnMIYOCgxDLYYr0HZgMqXHYF8QXxoYAJdM6M9tdS6lnIiM3WSI2qKTZtAc2+pzhVWH",
+	"UYvRPKkS9MBGJbVOBFMH9Kh23/QcmbhLg72leAswdZI1zPJulg4uulrFKw+0sEFgwW2fKLYvoyyNI+N+",
+	"leYEenurLgszEQmZxzxRbMW2D+H9vlp7z/vABgSL0Tlv7T3e7wNWiufZSBs2iO2yTmCs0IFc2drYrbtu",
+	"5Mr2u3d1j3VTmQ4yzJcpdqrvsrqvbS6t9/HFaU7UILsCF5FDRs3BkiDAq8G+PnTNwTGP2iYFCy/Cl7lI",
+	"EjYsu+txvlfsTyrrBDFZOLmIO4sVmR565tnWehNm35dvXp0efn10dn54enjgMW1hPWtuNpvN5lMwRRzT",
+	"BFZSoBUagPH7XCkRMaI+hAWLC8Td2E8UCwcqT3usj7ILLS9T8DX2rZWpuAKmQ+xKg90HFfv27PWrVSG1",
+	"ao2wfoz+YDSkHh+xdgHF22ru7vgSsGlsZavZZG0xSmWERXZJwvtKHEUBS7AUToohEDc7IomqFPRGQjp+",
+	"PXtFcACM2jii+eR9qVbNfVfjCJe2OfDjpRjVy+Ykm2ZNmt4yMKV7bGtjdzJ+AEV2O80mw1XjopcTrnJC",
+	"LLMVJYQvnVVabzDKi5CDKrRsOTpmNnNtpAc6JtG0YrbHHdr8GMO1zSNt6qx7tTZcizS3LWa4WWaVjeVa",
+	"KefjFpXWtqDl9VGAj+tT4xyyOK/E0EW65skZwkdrrWc7W9p+JAWntW3JSoM/2mn7GuSX+qPpj+fkwO/H",
+	"8sUgO4CJZhi+25OGr6q1Nr0aRuXhcpSOtVbt2TOsgkOZC6dZ9Vhrbdyy1To/Oj0WRB0Xg0tr9eHL3D4q",
+	"4kTFcKDa3Q87xxgeyEUCToZHcG64aSWVgAxaTQc5hsJdzUDV1u7wtJzv1G0QymavTNwpxkqUXpqJsVA1",
+	"EU+YaLUxMGy8GgZU2dDXvvJnGIe4ltQwM3HbgYZb4i0sQB7a/ChW6tK3vo/ev3a6F/au1aC9ym01xIzE",
+	"uMWGu1d4FmaubW9jbE5QuaSJUC12vH/0ymP7B8dHr6ayVg3atjTjbqHkj6XBbgGrvqoA6W0WIL2XMXsp",
+	"4qJbwcHhd4cvX59Aw4IbQq3vkEWv+JCLp7bchbVMbs0zNSpg19N2qbP7S4ehpUGl9YBtRoHNpbjAmKCo",
+	"xJ8Y8DG4vpEA7x3KV6VgPTCutRcfwAIPWHvk5qrcYUBsb/VKZHFntKrvBLBsOAjX4jGwEfqDrJ8qwc7e",
+	"PP9x/8WL129endehTVOsfAnY5UGfdUVGVDB9rtQwzSJK+nCgOFY5e8bCLs94mJuwWvGTHnwi8pySUakU",
+	"voziizinfnrObGiTCTrbwh2Kd9Nray1JLyCdstVsthhnnVgkkZ6gWF7xxPAz2/HlacqGgl96JmyFr5yl",
+	"8sJj4l0/zrCQB+HZcDNf4qxDAGAXuyNSjZAFZrdFksoLQPoVXSAWFce4BIp9XPsoQgAtK2s7za31jacz",
+	"hd64sDNThCefcKW0MK2SgguLpvEXu2fH9YEVw12I+EWa1To7Z8mR8ICW4wwlghujLPOnq44qA3JClE/3",
+	"T495nGj9srMK4hUknsdAOELCZb1pGBI8Gwwm8WYi3o4s5u10kOvz2sKXtMM81s/SK+33IgdLbvr+aeGo",
+	"ndQGey0TbPUFsd1MhELiSLSohrHssW2Uw77kVKxCIlxPVQw1LHZgmJufJXyRC8GiFzaaTX3fyBkch0CA",
+	"9p6QbR/Bczg7xt/Oi7xLlAqT7rkSPAHOMmguXtSQNtipHmsS9+K8ZbUzgj5o4Jgjc8rM9Zg2mnAOFWJw",
+	"ybrpIPPlCsSOtcorh4AX0ypnQkaF4PgOVsoLvVA+poBniqS8iSTTt7pXhYBUXLclkxdyz51Gj8A6sIfZ",
+	"nyFXxm5L7b7QKyUXSaKW3vtjizWWZPcx1IgzEL0m1QSCDCgiO4N8kImPkOsk0mmnTZPpL7oivFSFAVt4",
+	"AVVDeKKs/DGp7YGiosFBv5B2HCgkVZoIIKwNU9mJs15JI5h0s7o0CF5Ey6p8j1U7HZB0B4zbANBVU2xt",
+	"eA0j+LeaTTK+yeOpg5wsSgWcPP+2L+GW5uJF5SNKxDGBdB+m98IipnKE92xDT7eNcQM4z749ycrj5Dtn",
+	"e83n2UAzIosvuvlSet6PBasFUNmALRg0QjQzriP2DPXgtH5PBxjwVOP2aEvLMC2sikbKtmrbmHsE1VF5",
+	"2ocaIqDFQvxMw5dHUDg+Uswk4GNF0FdcvLYKvajzJlmIl4FibzAcINzalxZZ6lrORZdIxPWwreZWC3tJ",
+	"Fye5BQVmRCYKZEhFsACix+PC2LWUuM69FrYUaW7HAhCfsu1Fb7Ts6XS9TX1gi5AXsl+umzYoFpitSjOy",
+	"4Gp9LZNAtlsAwN4bXOyHtfe9NBokYlZF4cmgncRhg0FjuOAKqa6CFho2bWCGgvIkLkdmY69Yu4cdnO5/",
+	"dQ5ypC1YnsUiMpZOjP1d+/r2qiuiuoeUYTBR+gzAghHbBQYHKSVz8ub5y6Ozbw4P6PHGYMF38eVKliYJ",
+	"UGTIiPF+f5UGzTIuLwgDqLcZPBNAZ6aI+oUewOqLVOZZmmgRsgpDCpiKZYhDJpK/PRZ8v4q8WKtE/2Vp",
+	"zOIQOtlhUBewYassODznFxBfDvyaP2g2N0PV5RvbO/Bv4dcC4NcOjjqrr1IpVo95HnYDJnmPzMmVNGPB",
+	"F0Ed3e/N5pa1OJEIpAFP+X6V+M1Xz77Z39jesRHts2/2Vze2d8psb3pZQGgiRKUDNRJROpRa58ENX0vB",
+	"2qNc0NTBszeaO2a66Fmn+kf9AnSaIQ3JcgDDobcvZEQ0ius7e1qWs1JPf6W/N0/wDqoIMhQjZSsbzWYd",
+	"39M8+SBW/VTFeqm2GM9zHnZ7wBJvsZGDvn4ZEcEtiKcKvskrrR/CrllDTjdhCaABhAy+OTnYPz904Whp",
+	"p1PQQVYJfZq/U6JNm0wCThpaCOC8FKNyJTu//BHQTGGX59XNaGBH37iSHcEEWMlePJUqQaofaCH1N32m",
+	"oS4bf6p+x9Vu2hPVzzVy6sbPPZXH5hYfqikGcCE8UYzExR5Le3EOUbhK4ZNKUf5c641mY30K5wDds7bo",
+	"cHHtkGRZiGvg+SgXsBEXogbtaCkDQua6eeQ0zEW+qvJM8F4ZdKE/K89rrVo7lhz7wCAOEPGq07wM3OE4",
+	"+3pCu4JHsFXe1/YBIYfyRVV0HU+GWuIGgGUNGjPXhpCDnla1cG7th8mxebWS9J98WgCqKvRYj79b5Rfi",
+	"y8317c2dZrPpsbjXG+RacZHgsWrSAyZZFlhN0iitgIoxTAq2ipEUkm4P5JpeZF/6td/++jd+bZ7sW3AA",
+	"L4W8yLuTz34OuGEwoKEMD9fNE4VKaOYnsOsjlvkOsPPHMu7pz9K0nyOWubgQaF1plVnx8lP05+xn93mu",
+	"jbdaq/Zf+7VfNld3+Wrnh/c7Wx/82n9Zq1oM49q9GlFiLAu0Iho3lk4T2702rskrOqlMV+lJOhTZasiV",
+	"YF3xbuGZceelalb0uDaaO/clHMaMD3rPpaBYCooxQVGyQytmAWsdUGoAnguFxioeSbg5sEaCJf6VwAOL",
+	"CxV8hN5AP/zJKv5vDf9XLV6Wsu0RyrZNDBtUBEKh7Q1w6vRHbKXkpEExUDjIMthkMrXr2xFPj0Fg/IxX",
+	"3IebBqvuIQi9c5MA4Nb6zrQAIGSNQF9WOeC0n8id3l7f2X62sQVKVtXdmOH6NWKGWZZmc/O1i4xofNMs",
+	"JNW/+Gih7ftfzBDVHx40YVqOIlJkgXF2KniYs1ccKoLbJs5gwolY5u5kBDAKmMSY8ZyKjyYOQmR7H28v",
+	"3B5h/944lXWPpXAdT5IRtYAXEWuPnP4B6LBjSS8uqwbb7/dXoRvINOz0qaWav+MSOhOFMKTZ3iQpE8AH",
+	"YkUvUsxLY4qH70QobhaRmDPkU5EIrkSZ7Pv+2wh/ZPHh3RKTw0Iai5pNBytujDFKuN//j7/5mz/+w//7",
+	"+//vr3//3/zL7/76b//wD//H7//+X3/3b//TH/7Pv/r9//L/6NNpM77JklrL9rurbHXnxuDdwa1RpG3N",
+	"xr7+lDTglzaUFEFzuh6XEYfeuqZtXY+/27eNJ6wWiKV7EAJS+tXs0iyH2Rx6jCLmZ+PxRZM9CqefiCyE",
+	"uV7XXwDtBT3d4Sbf3NxcF7thFEU7z3Z3dptPxabodDo7PBTNdru93u7srG+vN/l6FG5vb0WbGxubu9ub",
+	"4mnU2X5aM+j+9ebWs+2nOy517+n+V+eYEXfe6BE02DdyavHCACs8lnmzO+DSlKS6KtSimq8X9fpu8/By",
+	"OirobZx3o4wP1UTuSZWTTwXiRzLBsyQWWTlijM36IOUEdEUegicNOVQR4GAyHRq3AvPSVQHoeoO9AN9E",
+	"sWwgJfalGtJopS/pXjzTA7xCIFOca02N/d5EeMmyFEriAzMNgccCK3CCOiWwDO18kKff2Rzg0M7LjPRc",
+	"g73tCsARTMyIL5l53WE6SPQ89PSksK3mLnIG6ru7s2IgpXnKLlKkSyZobXsQJ/lqLOlMTBRh0rJ6yIgY",
+	"nUgmIuFB3uUSsLGvUjtCjJbwXI/auCpF2kh/XKdTonNjOmeXJgLSghZjW0ycp+9LvcNsL7EVzpDGMUau",
+	"ffwc1pDaszWulOcLQAsGDIwTZvVwJSsWfe/piarPgbbgOrrPrhOrO6+hEcx03nc5q/l881ywSbHymRYx",
+	"XNuZbu5Oc6btijEMx0aCWSvJTGsnzQyFnhZIWpYa6XRXfvUrEhVjj4MCLEfkTcijxuNCv11T4ettxrhR",
+	"t0YBOOp2UW8YD6+BDpwLftnvpVCEIaYbAFoI61UQGNGCZFSBEUABIQrImvYl0UO63FFATGPIpY4iROd6",
+	"yD0QFI3m4JsClZeHN/XlL0u2P0QSiz9/oPiL3hk8Bg5KD+B1Jb3dHjElelzmcWjUmy/B8kD6lnqDAdmD",
+	"O5CWRaEQVSU+iJYczC3RI61C8SHeiWAUEDRYCbpcvYFvEdQNibDNwcOLggNHKjkg2WUGgFoe5mfsF0hi",
+	"KMbZ26Pzbw5O99++KsGFrGfPVsyVxsqTQZ36/rOKAYsrPcQOqXEkQHKMJ+pF6lhQcKROACqZ0i3h5l39",
+	"BZ0J0HcEB8/yQGHkmakumUfaTCwsHngdMHxYLAu+KcTIOCMAe0ObptlAFEwWOBAiQq2whEznoPGZ1UNf",
+	"Ee/CZKDiK1G3YzX301Nrng3f3rYsksSi6rGCLSt479fsDPi1Fk6Ax/zC6y0dNTNdHPSlXxv/hLaNEVQ3",
+	"GZo5vUdvCvSZYIqDPpc90Uuzkce4cslOceVXlqTqH04lvu19RbmKC2agXnA3lBEtE6Cc6TGvu0LlGEFQ",
+	"yv66WyMbSIUO0pgHUCB5cMlLoCnjyiLcRFSfBPA0p7xqeQ/cXjKs6p0lOrDo05p3WHHE4iveE3XPyFf0",
+	"JFXOgPfQvnyGzbzLL7g+9QULqb5wBBMd7euAlA5Is31kNBCukCntIm0qW/vgfGxluArOIgeAOW9aSHFM",
+	"ktiQmxVSThBuPCxXhBJMJ655IacPhpW2/Bp/Cn7cl2640B80mxs7xrr4kqxNPGo24pd2x+Lx8qqFsGIT",
+	"N4sSInqiGE1o/aaT8iijps6Xwr0590PdaTxzIny5wKq4huOJrwqKZTYRmwCuc/0f0G/cCtOU6W+CdR0A",
+	"X765Z3j3Tt7jyMVhmQ402qiKOpKds4gXoqd+Rj2iZTFBJD3efs84oJZNvigRxPtCT0o6CXk/MOfL2bdn",
+	"dBMgBtY2UBZ29cixBb8l7udKiVztOcysRaV2Ai1BpIojAfAHBHxZzlNftpO0zaBdIiyqLgdfeQhtIodZ",
+	"nOdCNti+1W1OANXExbqORVVkFaGvsC008JzQWlDyeAJymshJih3mlKDkKQUN9lUMXtyVyHwJ/cTRFPzx",
+	"eP/7H5//V+eHZ2yF6CnZevPp5tOt9SJnrgfAttapV6UJ3sWKXYp+bvwlPfOBL4kEFnhI+zzLy5G81ngk",
+	"D5omUKkmBvWgnpQz4l024Hl0c2LoM/j9qr7fL8SIceXLoUgSEPYj7CcA/Zvr9EWNh81C/eYu1r43SPIY",
+	"ejxTXcEkk11/NsB9ISv2G8j0P2Dg0L7nmp7qVaPqrhd1w6m4N8bQZYrz55LivP1k5SIUN66SWXLcfKox",
+	"UhRKN4UJuabDLPKbS8csSbPJMFsRT1pxdhxrCwyfyHRYL/PBgDvrS8xHQrgNKW6C8u4c0+3ERu7mTrH/",
+	"kT6XX4gGO8GnUwnxRJjLpNqM9m4PqOtOcYuxnNsUHWwVuKOItZVThB1NvyE3DlWlYGnEN9awhBXSfrb3",
+	"qajjOdqwQkIvLgFxOmhWb97i+k4SclxRKFmmwyXHwiORoLRUPkqE0oqdLkLPLJFWl2dux1220mw01pvN",
+	"uk06FLJtrNZ6z4rgSyH6sJQ6aebLYYE0sMK3wU55bOhp8HTEQFDyyTbDB8euwZqsz6GxCy+SVibdY2AU",
+	"sby4d+l4JixQ9JTmeCkgJwTk9rXlo5nMxw1gWMrLRygvX4ANVS0unygjPhyTakEZasTMPDvUSQ1ZO7Q1",
+	"gXFTedqnRC5KQQzbhISgA0M0G4Dc5JnwpYXMOUkERKjpyycMSUjejz2T8r4kKt1stAXnjdmfe+OsGRbO",
+	"x/I0tdYsa+t3gL3Q5pBrvF8hbN7qs7RRl5Lu82/ubcClNzHxqBfsGu/3FwQQvUZ3thImO5birgASIUSB",
+	"znuBrGy+nAWMeQF05pjQcVBHbBHQ0Z4v6VGKpYNcG4PlRnSWXycTTF3G/b6IMDZtGoJ1BkkygtNEpG9h",
+	"X7HHR75sC2vXEpwXG6h10iwUDhKmjFYxl1wZiNMEbMU8hHArvqyck3HkSmwQK9kldqw1Yyj6yFTdB8iL",
+	"2iJJh1Wje6JYL5Zngz72tnUuREFNSEE7zSHPshELnIhr4LFAxb+ijxhgLDIwa2T/5BfYKjeAJIs+H4cK",
+	"bO9DTvCw+h47en028ZjimlQmI0uyVInP8eV0gI4zWfb4B+xlfCugG1aJufElgm7YikyZHmabK4GA53oL",
+	"ugqCYiG9ylQ3Hdq2jqazMzSBlqYXcY9HAjv+RL6kM0ALqmL5iSshc9YeKOSS1cd6CFGPJdt0aIdzNkwz",
+	"lde1DqYh4EfzJQI6iGsuzezrD+M87NJA6Y4b5oZTQUT7/f7jQRG5oomWKPXZFkDBVYKhrC+CsHEYleeT",
+	"BGxu1CBfgCQBG+tbT7eebe5sPZ3HHPBI8CrFVDmwx0JVzEOsONtwKljl3pAok1/xy/UbIU5g6yTpRa1V",
+	"+/f/9M+/+8f/8Xf/+n/9x//6T3/823/+4//2d96//9vf/e5/+JtS8urX//sf/ur/v3bayqhyyl31L0v5",
+	"q1V6t9WNBu9f1rx5c02L1CSONkW0vdMMxdYzsROJsL2+sx0+bW+1n63z3XZndz3aDaOnG53Np9F2tLkb",
+	"rW/w9np7d1uIjbATPm3u2MSRKdW2iaIXOGP271e4hxDgdasAEytnboAwKfTJElpyI2hJgQRcDFHiGqYL",
+	"lnsb48DWe7uynGq/81iolvk9jvDw1CpwXxrRAJ994ervIrH7EPXfy/Lruym/vrEcX7TLzL3L+ziqtdY3",
+	"wLaosvANpuB2sAd3oEImwAfGHzAjWkjHPHQNdiEtFq/CNrJuGU250zLsq0KKL6qsrouDtBydM4GQ7hNK",
+	"iEjXCcfOaojSQ0t1/+QX3jimkS0AacSAAsQ4tPvtOtp5mqIvTk8rfoHqGQhiyxRpcACiWCVZCPmAd7ew",
+	"Rmj8Ezh7NnCglaDFi447/f6NAZYFTJJdEyXpsXX2dfwcwJK+XAgtyRYFS0LHocKpNt2AAdgKvOzaz7bt",
+	"xMqs+nUPegyhIaJnQl9s+9fpuyPu9Yly4JKWM68cuyD6XnZeAnFCy/qPQnGyGSBOXy6M4qyccVNtxzo8",
+	"TtR0oOe+Wxny84N6Fq//OMCeS4Pq8zSo7sI0WhzzSUNagj4/edCnEzMoWMcXtcM+GvxpIpgPgf4ski/V",
+	"8E9f8op00Z3jP5383jUBoB+heX8GCKeNx4oAXVz+mqWxBDU9ZhCo/BhhetswUJv/viccaAFrag/CS5Gz",
+	"bAA8XL5ETIB9FdtbvYR+mgSRstvHkN5Awp4JJ968hJF++jDSpdD9rJCkJZl7EwjphCC+DpbULJHrgEnZ",
+	"ipHbFyJ30ve+rMKM2kXYTq9AvMaZ8lisBdhoOmh03Gj15UOiRm8gds17faaW7VK2/bywozexDItA2XvT",
+	"kmV+98VzAv3BVmNj+EEP9mnEAqTC57DmqceJib/hT04gCn9v8P4lZj18WYIfGmvOLqiCq9818MbMUKfl",
+	"dUkc+bLAOEHSQagcfG3TC3LMQN13JD+y9EttopLYg6fYT+3LHh9pkQd9MCLbO/Jn03iRrWRCDXrQONPc",
+	"RNUr2zH6kk3tyHh37RhLvYdMGx48UDQccXsyljG+8wCjNku1pc+f05ZxH6LQMzsy3nQbTW/eOBEFr+hw",
+	"aGZk0eYV/PLHX+6v/gVf/VVzdffHH95vejvrH+yDfrm+uvsDdLV43/R2P/i+fnBlb5bPvbHg/skvPvlm",
+	"YXfaDGzahlw2ClywtdGyUV9lo77lxvvsN96y8d7nISsedeO7R9zYbtlYbtlY7rNqLCe11q6MY8Dl2VW1",
+	"x8QNQyR8CBGRm9rjl4JlAxnUvNrAgolaa2tJGvKkm6q89az5DLHE9MQJIYS4PsLsKY+FvJ+HXQ7xCLHa",
+	"43HC9NKFtmyGyXiQd6fUqWHY54nSLqUyxOVxZhzK0l36fVVxl7MCQQjU/5zu6VzpgAzVlHFY31RZ7KVz",
+	"g7TyyUdQs5gz3JKxvEAw5jfn5yfOtXGv6tJjBhHeWOX4WCwvMXhdAFFq3xnaKQgZle6HweGKu54MVJfJ",
+	"NI87JFfc6esPVNVHMHuPR1EmlKKWw4irbZSd4YqrX01AW/AjVvV9cu5Gq7j6U2gnvZgHNlAic6/VP9c+",
+	"/PDhPwcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

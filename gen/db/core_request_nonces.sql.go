@@ -11,11 +11,11 @@ import (
 )
 
 const deleteExpiredRequestNonces = `-- name: DeleteExpiredRequestNonces :execrows
-DELETE FROM request_nonces WHERE expires_at < now()
+DELETE FROM request_nonces WHERE expires_at < $1::timestamptz
 `
 
-func (q *Queries) DeleteExpiredRequestNonces(ctx context.Context) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteExpiredRequestNonces)
+func (q *Queries) DeleteExpiredRequestNonces(ctx context.Context, before time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteExpiredRequestNonces, before)
 	if err != nil {
 		return 0, err
 	}
@@ -33,7 +33,8 @@ type UseRequestNonceParams struct {
 	ExpiresAt time.Time
 }
 
-// One row per (app, nonce) inside the window: 0 rows affected means a replay.
+// One row per (app, nonce) until its request's timestamp plus the window: 0 rows affected
+// means a replay.
 func (q *Queries) UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error) {
 	result, err := q.db.Exec(ctx, useRequestNonce, arg.AppID, arg.Nonce, arg.ExpiresAt)
 	if err != nil {

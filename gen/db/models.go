@@ -70,13 +70,6 @@ type Captcha struct {
 	ExpiresAt time.Time
 }
 
-type DemoLoginFailure struct {
-	ID         int64
-	Username   string
-	ClientAddr string
-	FailedAt   time.Time
-}
-
 type EmailCode struct {
 	Email     string
 	Purpose   string

@@ -24,8 +24,6 @@ type Querier interface {
 	// The instance is alive. True when its row was (re)created: its first beat, or one after
 	// another instance purged it as silent, whose connections must then be written again.
 	BeatPresenceInstance(ctx context.Context, id pgtype.UUID) (bool, error)
-	// Whether the code is the address's valid one, without using it up.
-	CheckEmailCode(ctx context.Context, arg CheckEmailCodeParams) (bool, error)
 	CountAllAppVersions(ctx context.Context) (int64, error)
 	CountAllRnBundles(ctx context.Context) (int64, error)
 	CountAppVersions(ctx context.Context, arg CountAppVersionsParams) (int64, error)
@@ -33,8 +31,6 @@ type Querier interface {
 	CountBytesStored(ctx context.Context) (int64, error)
 	CountChatMessages(ctx context.Context, arg CountChatMessagesParams) (int64, error)
 	CountConversations(ctx context.Context, arg CountConversationsParams) (int64, error)
-	// A wrong answer; the fifth one makes the code useless.
-	CountEmailCodeMiss(ctx context.Context, arg CountEmailCodeMissParams) error
 	// An app's uploads and their bytes, for statistics and quotas.
 	CountFileUploads(ctx context.Context, appID int64) (CountFileUploadsRow, error)
 	CountFiles(ctx context.Context) (int64, error)
@@ -50,7 +46,7 @@ type Querier interface {
 	CountPublicGroups(ctx context.Context, arg CountPublicGroupsParams) (int64, error)
 	// Push send requests, whatever became of their deliveries.
 	CountPushesSent(ctx context.Context) (int64, error)
-	// The events of a bucket inside the window, and the oldest of them.
+	// The events of a bucket inside the window, and the oldest and newest of them.
 	CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error)
 	CountRnBundles(ctx context.Context, arg CountRnBundlesParams) (int64, error)
 	CountSearchGroups(ctx context.Context, arg CountSearchGroupsParams) (int64, error)
@@ -66,11 +62,8 @@ type Querier interface {
 	DeleteAllGroupConversations(ctx context.Context, arg DeleteAllGroupConversationsParams) error
 	// Hides a listed conversation until its next message, and marks it read.
 	DeleteConversation(ctx context.Context, arg DeleteConversationParams) (int64, error)
-	DeleteDemoLoginFailuresBefore(ctx context.Context, before time.Time) error
-	// A successful login forgives the username's earlier failures (not the address's).
-	DeleteDemoLoginFailuresOfUsername(ctx context.Context, username string) error
 	DeleteExpiredCaptchas(ctx context.Context, expiresAt time.Time) (int64, error)
-	DeleteExpiredRequestNonces(ctx context.Context) (int64, error)
+	DeleteExpiredRequestNonces(ctx context.Context, before time.Time) (int64, error)
 	DeleteGroupConversations(ctx context.Context, arg DeleteGroupConversationsParams) error
 	// Marks a live account deleted; its tokens issued before valid_after stop at once.
 	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
@@ -143,7 +136,6 @@ type Querier interface {
 	InsertConversations(ctx context.Context, arg InsertConversationsParams) error
 	// The demo users; an account that exists (or was deleted) is left alone.
 	InsertDemoIMAccount(ctx context.Context, arg InsertDemoIMAccountParams) error
-	InsertDemoLoginFailure(ctx context.Context, arg InsertDemoLoginFailureParams) error
 	// Records new content; the same bytes uploaded at once by several callers keep the first row.
 	InsertFileIfAbsent(ctx context.Context, arg InsertFileIfAbsentParams) error
 	InsertFileUpload(ctx context.Context, arg InsertFileUploadParams) error
@@ -212,6 +204,8 @@ type Querier interface {
 	// The messages among ids that user_id can see: those of his one-to-one conversations and of
 	// the groups he is in.
 	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
+	// Whether a token is live, without using it: a cheap look-up before any password is hashed.
+	LivePasswordReset(ctx context.Context, arg LivePasswordResetParams) (bool, error)
 	// Instances starting together create the demo app once: they take turns here.
 	LockAppBootstrap(ctx context.Context) error
 	// Serialises membership changes and read marks of a group with its sends.
@@ -231,10 +225,6 @@ type Querier interface {
 	LookupLiveAccounts(ctx context.Context, arg LookupLiveAccountsParams) ([]string, error)
 	MarkAppDeleted(ctx context.Context, id int64) error
 	MuteConversation(ctx context.Context, arg MuteConversationParams) error
-	NthLatestDemoLoginFailureByClient(ctx context.Context, arg NthLatestDemoLoginFailureByClientParams) (time.Time, error)
-	// The n-th latest failure of username since since (n counted from 1); no row when there are
-	// fewer. With n the limit, the caller is blocked until this failure leaves the window.
-	NthLatestDemoLoginFailureByUsername(ctx context.Context, arg NthLatestDemoLoginFailureByUsernameParams) (time.Time, error)
 	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 	// sent fewer. With n the limit, the app may send again once this push leaves the window.
 	// Offline pushes of IM messages are not the app's sends.
@@ -312,6 +302,10 @@ type Querier interface {
 	// A captcha is answered once: taking it deletes it, whatever the answer.
 	TakeCaptcha(ctx context.Context, id string) (TakeCaptchaRow, error)
 	TenantAccountExists(ctx context.Context, email string) (bool, error)
+	// One answer to the address's live code of purpose, counted as it is judged: a wrong answer adds
+	// an attempt and the fifth makes the code useless. The row lock makes concurrent answers count
+	// one after another, each against the attempts before it. No row: no live code.
+	TryEmailCode(ctx context.Context, arg TryEmailCodeParams) (bool, error)
 	UnmuteConversation(ctx context.Context, arg UnmuteConversationParams) error
 	// A NULL description keeps the current one.
 	UpdateAppDetails(ctx context.Context, arg UpdateAppDetailsParams) (App, error)
@@ -324,7 +318,8 @@ type Querier interface {
 	UpsertPushDevice(ctx context.Context, arg UpsertPushDeviceParams) (PushDevice, error)
 	UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error)
 	UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error)
-	// One row per (app, nonce) inside the window: 0 rows affected means a replay.
+	// One row per (app, nonce) until its request's timestamp plus the window: 0 rows affected
+	// means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
 	// Of user_ids, those who muted the conversation (chat_type, target_id): for a one-to-one
 	// message its recipient's target is the sender, for a group message the group.

@@ -10,50 +10,6 @@ import (
 	"time"
 )
 
-const checkEmailCode = `-- name: CheckEmailCode :one
-SELECT EXISTS (
-    SELECT 1 FROM email_codes
-    WHERE email = $1 AND purpose = $2 AND code_hash = $3
-      AND used_at IS NULL AND expires_at > $4::timestamptz AND attempts < 5
-)::boolean
-`
-
-type CheckEmailCodeParams struct {
-	Email    string
-	Purpose  string
-	CodeHash string
-	Now      time.Time
-}
-
-// Whether the code is the address's valid one, without using it up.
-func (q *Queries) CheckEmailCode(ctx context.Context, arg CheckEmailCodeParams) (bool, error) {
-	row := q.db.QueryRow(ctx, checkEmailCode,
-		arg.Email,
-		arg.Purpose,
-		arg.CodeHash,
-		arg.Now,
-	)
-	var column_1 bool
-	err := row.Scan(&column_1)
-	return column_1, err
-}
-
-const countEmailCodeMiss = `-- name: CountEmailCodeMiss :exec
-UPDATE email_codes SET attempts = attempts + 1
-WHERE email = $1 AND purpose = $2 AND used_at IS NULL
-`
-
-type CountEmailCodeMissParams struct {
-	Email   string
-	Purpose string
-}
-
-// A wrong answer; the fifth one makes the code useless.
-func (q *Queries) CountEmailCodeMiss(ctx context.Context, arg CountEmailCodeMissParams) error {
-	_, err := q.db.Exec(ctx, countEmailCodeMiss, arg.Email, arg.Purpose)
-	return err
-}
-
 const deleteStaleEmailCodes = `-- name: DeleteStaleEmailCodes :execrows
 DELETE FROM email_codes WHERE expires_at < $1
 `
@@ -90,6 +46,36 @@ func (q *Queries) PutEmailCode(ctx context.Context, arg PutEmailCodeParams) erro
 		arg.ExpiresAt,
 	)
 	return err
+}
+
+const tryEmailCode = `-- name: TryEmailCode :one
+UPDATE email_codes
+SET attempts = attempts + CASE WHEN code_hash = $1 THEN 0 ELSE 1 END
+WHERE email = $2 AND purpose = $3
+  AND used_at IS NULL AND expires_at > $4::timestamptz AND attempts < 5
+RETURNING (code_hash = $1)::boolean AS ok
+`
+
+type TryEmailCodeParams struct {
+	CodeHash string
+	Email    string
+	Purpose  string
+	Now      time.Time
+}
+
+// One answer to the address's live code of purpose, counted as it is judged: a wrong answer adds
+// an attempt and the fifth makes the code useless. The row lock makes concurrent answers count
+// one after another, each against the attempts before it. No row: no live code.
+func (q *Queries) TryEmailCode(ctx context.Context, arg TryEmailCodeParams) (bool, error) {
+	row := q.db.QueryRow(ctx, tryEmailCode,
+		arg.CodeHash,
+		arg.Email,
+		arg.Purpose,
+		arg.Now,
+	)
+	var ok bool
+	err := row.Scan(&ok)
+	return ok, err
 }
 
 const useEmailCode = `-- name: UseEmailCode :execrows

@@ -22,6 +22,26 @@ func (q *Queries) DeleteStalePasswordResets(ctx context.Context, expiresAt time.
 	return result.RowsAffected(), nil
 }
 
+const livePasswordReset = `-- name: LivePasswordReset :one
+SELECT EXISTS (
+    SELECT 1 FROM password_resets
+    WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2::timestamptz
+)::boolean
+`
+
+type LivePasswordResetParams struct {
+	TokenHash string
+	Now       time.Time
+}
+
+// Whether a token is live, without using it: a cheap look-up before any password is hashed.
+func (q *Queries) LivePasswordReset(ctx context.Context, arg LivePasswordResetParams) (bool, error) {
+	row := q.db.QueryRow(ctx, livePasswordReset, arg.TokenHash, arg.Now)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const putPasswordReset = `-- name: PutPasswordReset :exec
 INSERT INTO password_resets (token_hash, account_id, expires_at) VALUES ($1, $2, $3)
 ON CONFLICT (account_id) DO UPDATE

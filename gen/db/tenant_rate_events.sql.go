@@ -11,7 +11,8 @@ import (
 )
 
 const countRateEvents = `-- name: CountRateEvents :one
-SELECT count(*)::bigint AS events, coalesce(min(at), $1::timestamptz)::timestamptz AS oldest
+SELECT count(*)::bigint AS events, coalesce(min(at), $1::timestamptz)::timestamptz AS oldest,
+       coalesce(max(at), $1::timestamptz)::timestamptz AS newest
 FROM rate_events WHERE bucket = $2 AND at > $1::timestamptz
 `
 
@@ -23,13 +24,14 @@ type CountRateEventsParams struct {
 type CountRateEventsRow struct {
 	Events int64
 	Oldest time.Time
+	Newest time.Time
 }
 
-// The events of a bucket inside the window, and the oldest of them.
+// The events of a bucket inside the window, and the oldest and newest of them.
 func (q *Queries) CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error) {
 	row := q.db.QueryRow(ctx, countRateEvents, arg.Since, arg.Bucket)
 	var i CountRateEventsRow
-	err := row.Scan(&i.Events, &i.Oldest)
+	err := row.Scan(&i.Events, &i.Oldest, &i.Newest)
 	return i, err
 }
 

@@ -27,39 +27,39 @@ func TestCanonicalQuery(t *testing.T) {
 func TestSignatureCoversEveryPart(t *testing.T) {
 	now := time.UnixMilli(1_800_000_000_000)
 	base := SignedRequest{Method: "POST", Path: "/api/im/auth/login", RawQuery: "userId=u1&appId=ak_x",
-		Timestamp: "1800000000000", Nonce: "n-1", BodyHash: HashBody(nil)}
+		Timestamp: "1800000000000", Nonce: "nonce-0001", BodyHash: HashBody(nil)}
 	sig := Sign("secret", base)
-	if err := checkSignature("secret", sig, base, now); err != nil {
+	if _, err := checkSignature("secret", sig, base, now); err != nil {
 		t.Fatalf("valid signature refused: %v", err)
 	}
 	// The same query in another order signs the same.
 	reordered := base
 	reordered.RawQuery = "appId=ak_x&userId=u1"
-	if err := checkSignature("secret", sig, reordered, now); err != nil {
+	if _, err := checkSignature("secret", sig, reordered, now); err != nil {
 		t.Errorf("reordered query refused: %v", err)
 	}
 	for name, change := range map[string]func(*SignedRequest){
 		"method": func(r *SignedRequest) { r.Method = "GET" },
 		"path":   func(r *SignedRequest) { r.Path = "/api/im/auth/logout" },
 		"query":  func(r *SignedRequest) { r.RawQuery = "userId=u2&appId=ak_x" },
-		"nonce":  func(r *SignedRequest) { r.Nonce = "n-2" },
+		"nonce":  func(r *SignedRequest) { r.Nonce = "nonce-0002" },
 		"body":   func(r *SignedRequest) { r.BodyHash = HashBody([]byte("{}")) },
 	} {
 		r := base
 		change(&r)
-		if err := checkSignature("secret", sig, r, now); !fault.Is(err, fault.Unauthorized) {
+		if _, err := checkSignature("secret", sig, r, now); !fault.Is(err, fault.Unauthorized) {
 			t.Errorf("changed %s: %v, want unauthorized", name, err)
 		}
 	}
-	if err := checkSignature("other", sig, base, now); !fault.Is(err, fault.Unauthorized) {
+	if _, err := checkSignature("other", sig, base, now); !fault.Is(err, fault.Unauthorized) {
 		t.Errorf("other secret: %v", err)
 	}
 	for _, skew := range []time.Duration{-5*time.Minute - time.Second, 5*time.Minute + time.Second} {
-		if err := checkSignature("secret", sig, base, now.Add(skew)); err == nil || !strings.Contains(err.Error(), "5 minutes") {
+		if _, err := checkSignature("secret", sig, base, now.Add(skew)); err == nil || !strings.Contains(err.Error(), "5 minutes") {
 			t.Errorf("clock skew %v: %v", skew, err)
 		}
 	}
-	if err := checkSignature("secret", sig, base, now.Add(4*time.Minute)); err != nil {
+	if _, err := checkSignature("secret", sig, base, now.Add(4*time.Minute)); err != nil {
 		t.Errorf("inside the window: %v", err)
 	}
 }

@@ -204,11 +204,13 @@ func (a *Authenticator) fromSignature(ctx context.Context, req Requirement, c Cr
 	if signed.BodyHash, err = c.BodyHash(); err != nil {
 		return nil, err
 	}
-	now := a.now()
-	if err := checkSignature(secret, c.Signature, signed, now); err != nil {
+	// Only a request that passed every check stores its nonce, kept for as long as the request
+	// itself would be accepted: until its own timestamp plus the window.
+	at, err := checkSignature(secret, c.Signature, signed, a.now())
+	if err != nil {
 		return nil, err
 	}
-	n, err := a.q.UseRequestNonce(ctx, db.UseRequestNonceParams{AppID: row.ID, Nonce: signed.Nonce, ExpiresAt: now.Add(SignatureWindow)})
+	n, err := a.q.UseRequestNonce(ctx, db.UseRequestNonceParams{AppID: row.ID, Nonce: signed.Nonce, ExpiresAt: at.Add(SignatureWindow)})
 	if err != nil {
 		return nil, fault.Wrap(err, "store nonce")
 	}

@@ -36,7 +36,8 @@ func RandomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// PurgeNonces forgets nonces whose window has passed.
-func PurgeNonces(ctx context.Context, q db.Querier) (int64, error) {
-	return q.DeleteExpiredRequestNonces(ctx)
+// PurgeNonces forgets the nonces whose requests would no longer be accepted at the
+// authenticator's clock.
+func (a *Authenticator) PurgeNonces(ctx context.Context) (int64, error) {
+	return a.q.DeleteExpiredRequestNonces(ctx, a.now())
 }

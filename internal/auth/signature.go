@@ -12,8 +12,9 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
-// SignatureWindow is how far a signed request's timestamp may be from the server clock, and
-// how long its nonce is remembered.
+// SignatureWindow is how far a signed request's timestamp may be from the server clock. A
+// nonce is remembered until its request's timestamp plus the window, the last moment at which
+// the request would still be accepted.
 const SignatureWindow = 5 * time.Minute
 
 // SignedRequest is what an app-server signature covers.
@@ -56,21 +57,33 @@ func Sign(secret string, r SignedRequest) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// checkSignature verifies the signature and the timestamp window; the nonce is the caller's.
-func checkSignature(secret, signature string, r SignedRequest, now time.Time) error {
+// Nonce limits of the contract (AppNonce): a nonce outside them is refused before anything
+// is stored.
+const (
+	minNonceLen = 8
+	maxNonceLen = 64
+)
+
+// checkSignature verifies the request's shape, the timestamp window and the signature, and
+// returns the signed timestamp; the nonce's use is the caller's.
+func checkSignature(secret, signature string, r SignedRequest, now time.Time) (time.Time, error) {
 	if r.Timestamp == "" || r.Nonce == "" || signature == "" {
-		return fault.Unauthorizedf("a signed request needs X-App-Timestamp, X-App-Nonce and X-App-Signature")
+		return time.Time{}, fault.Unauthorizedf("a signed request needs X-App-Timestamp, X-App-Nonce and X-App-Signature")
+	}
+	if n := len(r.Nonce); n < minNonceLen || n > maxNonceLen {
+		return time.Time{}, fault.InvalidField("X-App-Nonce", "must be %d to %d characters long", minNonceLen, maxNonceLen)
 	}
 	ms, err := strconv.ParseInt(r.Timestamp, 10, 64)
-	if err != nil {
-		return fault.Unauthorizedf("X-App-Timestamp must be Unix milliseconds")
+	if err != nil || len(r.Timestamp) > 16 {
+		return time.Time{}, fault.Unauthorizedf("X-App-Timestamp must be Unix milliseconds")
 	}
-	if d := now.Sub(time.UnixMilli(ms)); d > SignatureWindow || d < -SignatureWindow {
-		return fault.Unauthorizedf("X-App-Timestamp is more than 5 minutes off the server clock (%s)", now.UTC().Format(time.RFC3339))
+	at := time.UnixMilli(ms)
+	if d := now.Sub(at); d > SignatureWindow || d < -SignatureWindow {
+		return time.Time{}, fault.Unauthorizedf("X-App-Timestamp is more than 5 minutes off the server clock (%s)", now.UTC().Format(time.RFC3339))
 	}
 	want := Sign(secret, r)
 	if !hmac.Equal([]byte(strings.ToLower(signature)), []byte(want)) {
-		return fault.Unauthorizedf("X-App-Signature does not match the request")
+		return time.Time{}, fault.Unauthorizedf("X-App-Signature does not match the request")
 	}
-	return nil
+	return at, nil
 }

@@ -147,7 +147,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	// Forget the nonces whose window has passed, and expired captchas, codes, reset tokens and
 	// rate-limit events.
 	go every(bg, log, time.Minute, "purge nonces", func(ctx context.Context) error {
-		_, err := auth.PurgeNonces(ctx, q)
+		_, err := authn.PurgeNonces(ctx)
 		return err
 	})
 	go every(bg, log, 5*time.Minute, "purge tenant data", tenants.Purge)

@@ -20,6 +20,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/im/account"
+	"github.com/xuqmgroup/xuqm/internal/ratelimit"
 )
 
 // AppKey is the demo app's key.
@@ -28,26 +29,21 @@ const AppKey = "ak_demo_chat"
 // Users are the demo app's users; they share the demo password.
 var Users = []string{"demo_alice", "demo_bob", "demo_carol"}
 
-// The rate limit of failed logins: after UserLimit failures for one username, or ClientLimit
-// from one client address, within Window, logins are refused until the window has passed.
-const (
-	UserLimit   = 10
-	ClientLimit = 30
-	Window      = 15 * time.Minute
-)
-
 // Service signs demo users in.
 type Service struct {
+	pool     *pgxpool.Pool
 	q        db.Querier
 	tokens   *auth.Tokens
 	accounts *account.Service
 	password [sha256.Size]byte
+	logins   ratelimit.Logins
 	now      func() time.Time // of the rate limit
 }
 
 // New returns the demo service; password is the demo users' (XUQM_DEMO_PASSWORD).
 func New(pool *pgxpool.Pool, tokens *auth.Tokens, accounts *account.Service, password string) *Service {
-	return &Service{q: db.New(pool), tokens: tokens, accounts: accounts, password: sha256.Sum256([]byte(password)), now: time.Now}
+	return &Service{pool: pool, q: db.New(pool), tokens: tokens, accounts: accounts, password: sha256.Sum256([]byte(password)),
+		logins: ratelimit.DefaultLogins("demo"), now: time.Now}
 }
 
 // Login is a signed-in demo user.
@@ -60,20 +56,16 @@ type Login struct {
 
 // Login signs a demo user in. clientAddr is the caller's address, for the rate limit.
 func (s *Service) Login(ctx context.Context, username, password, clientAddr string) (Login, error) {
-	now := s.now().Truncate(time.Microsecond) // as PostgreSQL keeps it
-	if err := s.checkLimit(ctx, username, clientAddr, now); err != nil {
+	// The attempt is counted before the password is compared (see ratelimit.Logins).
+	if err := s.logins.Attempt(ctx, s.pool, s.now(), username, clientAddr); err != nil {
 		return Login{}, err
 	}
 	given := sha256.Sum256([]byte(password))
 	if !slices.Contains(Users, username) || subtle.ConstantTimeCompare(given[:], s.password[:]) != 1 {
-		err := s.q.InsertDemoLoginFailure(ctx, db.InsertDemoLoginFailureParams{Username: username, ClientAddr: clientAddr, FailedAt: now})
-		if err != nil {
-			return Login{}, fault.Wrap(err, "record failed demo login")
-		}
 		return Login{}, fault.Unauthorizedf("unknown demo user or wrong password")
 	}
-	if err := s.q.DeleteDemoLoginFailuresOfUsername(ctx, username); err != nil {
-		return Login{}, fault.Wrap(err, "forget failed demo logins")
+	if err := s.logins.Succeeded(ctx, s.q, username, clientAddr); err != nil {
+		return Login{}, err
 	}
 	app, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "IM", AppKey: AppKey})
 	switch {
@@ -89,30 +81,6 @@ func (s *Service) Login(ctx context.Context, username, password, clientAddr stri
 		return Login{}, err
 	}
 	return Login{Token: token, ExpiresAt: exp, UserID: username, AppKey: AppKey}, nil
-}
-
-// checkLimit refuses a login while the username or the address is over its limit, telling
-// when the oldest failure that counts leaves the window.
-func (s *Service) checkLimit(ctx context.Context, username, clientAddr string, now time.Time) error {
-	since := now.Add(-Window)
-	if err := s.q.DeleteDemoLoginFailuresBefore(ctx, since); err != nil {
-		return fault.Wrap(err, "purge failed demo logins")
-	}
-	at, err := s.q.NthLatestDemoLoginFailureByUsername(ctx, db.NthLatestDemoLoginFailureByUsernameParams{Username: username, Since: since, N: UserLimit})
-	if err == nil {
-		return fault.RateLimitedf(at.Add(Window).Sub(now), "too many failed logins for %s; try again later", username)
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return fault.Wrap(err, "count failed demo logins")
-	}
-	at, err = s.q.NthLatestDemoLoginFailureByClient(ctx, db.NthLatestDemoLoginFailureByClientParams{ClientAddr: clientAddr, Since: since, N: ClientLimit})
-	if err == nil {
-		return fault.RateLimitedf(at.Add(Window).Sub(now), "too many failed logins from your address; try again later")
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return fault.Wrap(err, "count failed demo logins")
-	}
-	return nil
 }
 
 // RefreshIM issues a new IM token for the demo user of p. It signs an IM login request with

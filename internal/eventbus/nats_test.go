@@ -4,37 +4,30 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/eventbus/natstest"
 )
-
-// natsURL is the machine's NATS server (started before the tests, as PostgreSQL is).
-func natsURL() string {
-	if u := os.Getenv("XUQM_TEST_NATS_URL"); u != "" {
-		return u
-	}
-	return "nats://127.0.0.1:4222"
-}
 
 func TestNATSCarriesEventsBetweenInstances(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	prefix := "test" + auth.RandomHex(6)
-	a, err := eventbus.NewNATS(natsURL(), prefix, log)
+	url := natstest.URL(t)
+	a, err := eventbus.NewNATS(url, prefix, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := eventbus.NewNATS(natsURL(), prefix, log)
+	b, err := eventbus.NewNATS(url, prefix, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	other, err := eventbus.NewNATS(natsURL(), prefix+"x", log)
+	other, err := eventbus.NewNATS(url, prefix+"x", log)
 	if err != nil {
 		t.Fatal(err)
 	}

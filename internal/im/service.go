@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/eventbus"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -106,17 +107,8 @@ func uniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
-// pageBounds applies the paging defaults of DESIGN.md: page from 0, size 20, at most 100.
-func pageBounds(p PageRequest) (page, size int32) {
-	page, size = p.Page, p.Size
-	if page < 0 {
-		page = 0
-	}
-	if size <= 0 {
-		size = 20
-	}
-	if size > 100 {
-		size = 100
-	}
-	return page, size
+// pageBounds applies the paging rules of internal/page: page from 0, size 20, at most 100.
+func pageBounds(p PageRequest) (number, size int32) {
+	r := page.New(&p.Page, &p.Size)
+	return r.Number, r.Size
 }

@@ -57,7 +57,7 @@ type Service struct {
 func New(pool Pool, tokens *auth.Tokens, opts Options) *Service {
 	s := &Service{pool: pool, q: db.New(pool), tokens: tokens, zone: opts.Zone, counters: opts.Counters, now: opts.Now,
 		tenantChanged: opts.TenantChanged,
-		logins:        ratelimit.Logins{Kind: "ops", PerAccount: 10, PerAddress: 30, Window: 15 * time.Minute}}
+		logins:        ratelimit.DefaultLogins("ops")}
 	if s.zone == nil {
 		s.zone = time.Local
 	}
@@ -75,26 +75,26 @@ type Token struct {
 
 var errBadLogin = fault.Unauthorizedf("wrong username or password")
 
-// Login signs an operator in, within the limits on failed attempts.
+// Login signs an operator in, within the limits on attempts (ratelimit.Logins): the attempt
+// is counted before the password is evaluated.
 func (s *Service) Login(ctx context.Context, username, pw, clientIP string) (Token, error) {
 	username = strings.TrimSpace(username)
-	now := s.now()
-	if err := s.logins.Check(ctx, s.q, now, username, clientIP); err != nil {
+	if err := s.logins.Attempt(ctx, s.pool, s.now(), username, clientIP); err != nil {
 		return Token{}, err
 	}
 	op, err := s.q.GetOperatorByUsername(ctx, username)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		password.Verify(password.Dummy, pw) // as slow as a wrong password
-		return Token{}, s.loginFailed(ctx, now, username, clientIP)
+		return Token{}, errBadLogin
 	case err != nil:
 		return Token{}, fault.Wrap(err, "look up operator")
 	case !password.Verify(op.PasswordHash, pw):
-		return Token{}, s.loginFailed(ctx, now, username, clientIP)
+		return Token{}, errBadLogin
 	case op.Status != "ENABLED":
 		return Token{}, fault.Forbiddenf("this operator is disabled")
 	}
-	if err := s.logins.Succeeded(ctx, s.q, username); err != nil {
+	if err := s.logins.Succeeded(ctx, s.q, username, clientIP); err != nil {
 		return Token{}, err
 	}
 	p := &auth.Principal{Kind: auth.KindOps, OperatorID: op.ID}
@@ -106,13 +106,6 @@ func (s *Service) Login(ctx context.Context, username, pw, clientIP string) (Tok
 		return Token{}, err
 	}
 	return Token{Token: token, ExpiresAt: exp}, nil
-}
-
-func (s *Service) loginFailed(ctx context.Context, now time.Time, username, clientIP string) error {
-	if err := s.logins.Failed(ctx, s.q, now, username, clientIP); err != nil {
-		return err
-	}
-	return errBadLogin
 }
 
 // EnsureAdmin makes the operator admin with pw unless it exists; an existing admin keeps its

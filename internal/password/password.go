@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -60,7 +61,14 @@ var Dummy = func() string {
 	return h
 }()
 
+// derivations counts Argon2 derivations, so that tests can tell which paths pay for one.
+var derivations atomic.Int64
+
+// Derivations is how many Argon2 derivations (hashes and checks) this process has run.
+func Derivations() int64 { return derivations.Load() }
+
 func derive(pw string, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	derivations.Add(1)
 	hashing <- struct{}{}
 	defer func() { <-hashing }()
 	return argon2.IDKey([]byte(pw), salt, t, m, p, n)

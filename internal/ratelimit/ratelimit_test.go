@@ -2,6 +2,9 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,42 +54,82 @@ func TestTakeSlidingWindow(t *testing.T) {
 	}
 }
 
-func TestLogins(t *testing.T) {
-	q := db.New(pgtest.NewDB(t))
-	ctx := context.Background()
-	l := Logins{Kind: "tenant", PerAccount: 3, PerAddress: 5, Window: 15 * time.Minute}
+// 30 concurrent wrong passwords for one account from one address: each attempt is taken
+// before it is evaluated, so no more than the limits let through get evaluated.
+func TestLoginAttemptsAreTakenAtomically(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	l := DefaultLogins("tenant")
 	now := time.Date(2026, 4, 28, 10, 0, 0, 0, time.UTC)
-	for range 3 {
-		if err := l.Check(ctx, q, now, "a@example.com", "10.0.0.1"); err != nil {
+	var wg sync.WaitGroup
+	var evaluated, refused atomic.Int64
+	for range 30 {
+		wg.Go(func() {
+			err := l.Attempt(t.Context(), pool, now, "a@example.com", "10.0.0.1")
+			switch {
+			case err == nil:
+				evaluated.Add(1)
+			case fault.Is(err, fault.RateLimited) && fault.As(err).RetryAfter > 0:
+				refused.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := evaluated.Load(); n > l.Free || n+refused.Load() != 30 {
+		t.Errorf("%d of 30 concurrent attempts evaluated, %d refused; want at most %d evaluated", n, refused.Load(), l.Free)
+	}
+}
+
+// Nobody can lock an account's owner out: an address that guesses is shut for that account
+// and the account slows down for it, while the right password from another address goes in.
+func TestLoginsSlowDownWithoutLockingOut(t *testing.T) {
+	pool := pgtest.NewDB(t)
+	ctx := t.Context()
+	q := db.New(pool)
+	l := DefaultLogins("ops")
+	now := time.Date(2026, 4, 28, 10, 0, 0, 0, time.UTC)
+	attempt := func(account, addr string) error { return l.Attempt(ctx, pool, now, account, addr) }
+	for range l.Free {
+		if err := attempt("admin", "10.6.6.6"); err != nil {
 			t.Fatal(err)
 		}
-		if err := l.Failed(ctx, q, now, "a@example.com", "10.0.0.1"); err != nil {
-			t.Fatal(err)
+	}
+	// Past the free attempts the attacker waits 1 s, then 2 s, 4 s …: slowed, not shut.
+	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second} {
+		err := attempt("admin", "10.6.6.6")
+		if fe := fault.As(err); !fault.Is(err, fault.RateLimited) || fe.RetryAfter != want {
+			t.Fatalf("attempt %d right after the previous: %v (retry after %v), want rate limited for %v", i, err, fe.RetryAfter, want)
+		}
+		now = now.Add(want)
+		if err := attempt("admin", "10.6.6.6"); err != nil {
+			t.Fatalf("attempt %d after waiting %v: %v", i, want, err)
 		}
 	}
-	if err := l.Check(ctx, q, now, "a@example.com", "10.0.0.2"); !fault.Is(err, fault.RateLimited) {
-		t.Errorf("account over its limit from another address: %v", err)
+	// The attacker's address has used its 10 attempts on admin: shut for admin until they age.
+	now = now.Add(time.Minute)
+	if err := attempt("admin", "10.6.6.6"); !fault.Is(err, fault.RateLimited) {
+		t.Fatalf("11th attempt from the guessing address: %v", err)
 	}
-	if err := l.Check(ctx, q, now, "b@example.com", "10.0.0.1"); err != nil {
-		t.Errorf("another account from the same address under its limit: %v", err)
+	// The owner, from an address that has not been failing, is neither shut nor slowed.
+	if err := attempt("admin", "10.0.0.1"); err != nil {
+		t.Fatalf("the owner's fresh address: %v", err)
 	}
-	// Ops sign-ins count apart from tenant sign-ins.
-	if err := (Logins{Kind: "ops", PerAccount: 3, PerAddress: 5, Window: time.Minute}).Check(ctx, q, now, "a@example.com", "10.0.0.1"); err != nil {
-		t.Errorf("ops bucket: %v", err)
-	}
-	if err := l.Succeeded(ctx, q, "a@example.com"); err != nil {
+	if err := l.Succeeded(ctx, q, "admin", "10.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Check(ctx, q, now, "a@example.com", "10.0.0.2"); err != nil {
-		t.Errorf("after a success: %v", err)
+	// 30 attempts from one address over many accounts close that address for every account.
+	for i := range 30 {
+		if err := attempt(fmt.Sprintf("user%d", i), "10.7.7.7"); err != nil {
+			t.Fatalf("attempt %d from 10.7.7.7: %v", i, err)
+		}
 	}
-	for range 2 {
-		l.Failed(ctx, q, now, "c@example.com", "10.0.0.1")
+	if err := attempt("someone", "10.7.7.7"); !fault.Is(err, fault.RateLimited) {
+		t.Errorf("31st attempt from one address: %v", err)
 	}
-	if err := l.Check(ctx, q, now, "d@example.com", "10.0.0.1"); !fault.Is(err, fault.RateLimited) {
-		t.Errorf("address over its limit: %v", err)
-	}
-	if err := l.Check(ctx, q, now.Add(15*time.Minute+time.Second), "d@example.com", "10.0.0.1"); err != nil {
+	// The window passes: everything is allowed again.
+	now = now.Add(l.Window + time.Second)
+	if err := attempt("admin", "10.6.6.6"); err != nil {
 		t.Errorf("after the window: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/eventbus/natstest"
 	"github.com/xuqmgroup/xuqm/internal/testserver"
 )
 
@@ -187,7 +188,7 @@ func TestUpdateCheckFollowsTheSwitchAtOnce(t *testing.T) {
 // Two instances on one database and one NATS server: a message accepted by one reaches a
 // WebSocket held by the other, and so does a kick.
 func TestTwoInstancesOverNATS(t *testing.T) {
-	nats := map[string]string{"XUQM_NATS_URL": "nats://127.0.0.1:4222", "XUQM_NATS_PREFIX": "test" + auth.RandomHex(6)}
+	nats := map[string]string{"XUQM_NATS_URL": natstest.URL(t), "XUQM_NATS_PREFIX": "test" + auth.RandomHex(6)}
 	a1 := testserver.Start(t, nats)
 	second := map[string]string{"DATABASE_URL": a1.DatabaseURL}
 	for k, v := range nats {

@@ -70,16 +70,18 @@ func (s *Service) SendEmailCode(ctx context.Context, r CodeRequest) error {
 	if err != nil {
 		return fault.Wrap(err, "look up account")
 	}
-	if exists && r.Purpose != PurposeResetPassword {
-		return fault.Conflictf("the address %s already belongs to an account", email)
-	}
+	// Known and unknown addresses get the same answer after the same limits; only the mail
+	// tells the truth, to the address's owner.
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
-		if err := ratelimit.Take(ctx, q, s.now(), mailLimits(email, r.ClientIP)...); err != nil {
+		if err := ratelimit.Take(ctx, q, s.now(), mailLimits(email, r.Purpose, r.ClientIP)...); err != nil {
 			return err
 		}
-		if r.Purpose == PurposeResetPassword && !exists { // the same answer, no mail
+		switch {
+		case r.Purpose == PurposeResetPassword && !exists: // nobody to mail
 			return nil
+		case r.Purpose != PurposeResetPassword && exists:
+			return fault.Wrap(s.mail.Send(ctx, takenMail(email, r.Purpose)), "send mail")
 		}
 		return s.mailCode(ctx, q, email, r.Purpose)
 	})
@@ -155,28 +157,28 @@ func (s *Service) session(acc Account) (Session, error) {
 
 var errBadLogin = fault.Unauthorizedf("wrong e-mail address or password")
 
-// Login signs an account in, within the limits on failed attempts.
+// Login signs an account in, within the limits on attempts (ratelimit.Logins): the attempt is
+// counted before the password is evaluated.
 func (s *Service) Login(ctx context.Context, email, pw, clientIP string) (Session, error) {
 	email = normalEmail(email)
-	now := s.now()
-	if err := s.logins.Check(ctx, s.q, now, email, clientIP); err != nil {
+	if err := s.logins.Attempt(ctx, s.pool, s.now(), email, clientIP); err != nil {
 		return Session{}, err
 	}
 	row, err := s.q.GetTenantAccountByEmail(ctx, email)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		password.Verify(password.Dummy, pw) // as slow as a wrong password
-		return Session{}, s.loginFailed(ctx, now, email, clientIP)
+		return Session{}, errBadLogin
 	case err != nil:
 		return Session{}, fault.Wrap(err, "look up account")
 	case !password.Verify(row.PasswordHash, pw):
-		return Session{}, s.loginFailed(ctx, now, email, clientIP)
+		return Session{}, errBadLogin
 	case row.Status != "ENABLED":
 		return Session{}, fault.Forbiddenf("this account is disabled")
 	case row.TenantStatus != "ENABLED":
 		return Session{}, fault.Forbiddenf("this tenant is disabled; contact the platform's operators")
 	}
-	if err := s.logins.Succeeded(ctx, s.q, email); err != nil {
+	if err := s.logins.Succeeded(ctx, s.q, email, clientIP); err != nil {
 		return Session{}, err
 	}
 	acc := Account{TenantID: row.TenantID, AccountID: row.ID, Email: row.Email, Name: row.Name, Role: row.Role, TenantName: row.TenantName}
@@ -185,13 +187,6 @@ func (s *Service) Login(ctx context.Context, email, pw, clientIP string) (Sessio
 		return Session{}, err
 	}
 	return s.session(acc)
-}
-
-func (s *Service) loginFailed(ctx context.Context, now time.Time, email, clientIP string) error {
-	if err := s.logins.Failed(ctx, s.q, now, email, clientIP); err != nil {
-		return err
-	}
-	return errBadLogin
 }
 
 // CurrentAccount is the account p stands for.

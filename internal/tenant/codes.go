@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/fault"
@@ -44,11 +47,11 @@ func newCode() string {
 	return fmt.Sprintf("%06d", n.Int64())
 }
 
-// mailLimits: one mail per address a minute and, for the public routes, 20 per client address
-// an hour.
-func mailLimits(email, clientIP string) []ratelimit.Limit {
-	ls := []ratelimit.Limit{{Bucket: "mail-address:" + email, Max: 1, Window: time.Minute,
-		Message: "a mail was sent to this address less than a minute ago"}}
+// mailLimits: one mail per address and purpose a minute (a sign-up code does not hold back a
+// password reset) and, for the public routes, 20 per client address an hour.
+func mailLimits(email, purpose, clientIP string) []ratelimit.Limit {
+	ls := []ratelimit.Limit{{Bucket: "mail-address:" + purpose + ":" + email, Max: 1, Window: time.Minute,
+		Message: "a mail of this kind was sent to this address less than a minute ago"}}
 	if clientIP != "" {
 		ls = append(ls, ratelimit.Limit{Bucket: "mail-ip:" + clientIP, Max: 20, Window: time.Hour,
 			Message: "too many mails requested from this address"})
@@ -69,18 +72,17 @@ func (s *Service) mailCode(ctx context.Context, tx db.Querier, email, purpose st
 
 var errWrongCode = fault.InvalidField("code", "the code is wrong, expired or used; ask for a new one")
 
-// checkCode tells whether code is the address's valid code of purpose, without using it up. A
-// wrong answer counts: the fifth makes the code useless.
+// checkCode tells whether code is the address's valid code of purpose, without using it up.
+// The answer is counted as it is judged, atomically: the fifth wrong one makes the code
+// useless, however many arrive at once.
 func (s *Service) checkCode(ctx context.Context, email, purpose, code string) error {
-	arg := db.CheckEmailCodeParams{Email: email, Purpose: purpose, CodeHash: hashSecret(code), Now: s.now()}
-	ok, err := s.q.CheckEmailCode(ctx, arg)
-	if err != nil {
+	ok, err := s.q.TryEmailCode(ctx, db.TryEmailCodeParams{Email: email, Purpose: purpose, CodeHash: hashSecret(code), Now: s.now()})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return errWrongCode
+	case err != nil:
 		return fault.Wrap(err, "check e-mail code")
-	}
-	if !ok {
-		if err := s.q.CountEmailCodeMiss(ctx, db.CountEmailCodeMissParams{Email: email, Purpose: purpose}); err != nil {
-			return fault.Wrap(err, "count e-mail code miss")
-		}
+	case !ok:
 		return errWrongCode
 	}
 	return nil

@@ -3,11 +3,15 @@ package tenant_test
 import (
 	"context"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/oapi-codegen/runtime/types"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/password"
 )
 
 func (k *console) tryLogin(t *testing.T, email, password string) *api.LoginResponse {
@@ -141,27 +145,72 @@ func TestPasswordResetWithCode(t *testing.T) {
 	k.login(t, string(email), "newPassw0rd")
 }
 
-// Failed sign-ins are limited per account (10) and per client address (30) within 15 minutes.
-func TestLoginLimits(t *testing.T) {
+// Sign-in attempts are taken before they are judged: of 30 concurrent wrong passwords for one
+// account from one address, at most the limit get a password check (401, counted in the
+// password package); the rest get 429 with Retry-After.
+func TestConcurrentWrongPasswordsAreBounded(t *testing.T) {
 	k := newConsole(t, nil)
 	k.register(t, "owner@example.com", "Owner")
-	for i := range 10 {
-		if r := k.tryLogin(t, "owner@example.com", "wrong"+strconv.Itoa(i)); r.StatusCode() != 401 {
-			t.Fatalf("attempt %d: %d %s", i, r.StatusCode(), r.Body)
+	before := password.Derivations()
+	var wg sync.WaitGroup
+	var judged, limited atomic.Int64
+	for i := range 30 {
+		wg.Go(func() {
+			r, err := k.c.LoginWithResponse(context.Background(), api.LoginJSONRequestBody{Email: "owner@example.com", Password: "wrong" + strconv.Itoa(i)})
+			switch {
+			case err != nil:
+				t.Error(err)
+			case r.StatusCode() == 401:
+				judged.Add(1)
+			case r.StatusCode() == 429 && r.HTTPResponse.Header.Get("Retry-After") != "":
+				limited.Add(1)
+			default:
+				t.Errorf("a wrong password: %d %s", r.StatusCode(), r.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if n := judged.Load(); n > 10 || n+limited.Load() != 30 {
+		t.Errorf("%d of 30 concurrent wrong passwords judged, %d limited; want at most 10 judged", n, limited.Load())
+	}
+	if n := password.Derivations() - before; n > 10 {
+		t.Errorf("%d password checks ran for 30 attempts; want at most 10", n)
+	}
+}
+
+// Guessing from one address cannot lock the owner out: after the guesser is shut, the right
+// password from an address that has not been failing signs in.
+func TestNoLockoutOfOthers(t *testing.T) {
+	k := newConsole(t, nil)
+	k.register(t, "owner@example.com", "Owner")
+	k.exec(t, `DELETE FROM rate_events`)
+	attacker := k.s.ClientFrom("127.0.0.7")
+	limited := 0
+	for i := range 15 {
+		r, err := attacker.LoginWithResponse(context.Background(), api.LoginJSONRequestBody{Email: "owner@example.com", Password: "wrong" + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.StatusCode() == 429 {
+			limited++
+			if s, _ := strconv.Atoi(r.HTTPResponse.Header.Get("Retry-After")); s < 1 || s > 900 {
+				t.Errorf("Retry-After %q, want 1..900 seconds", r.HTTPResponse.Header.Get("Retry-After"))
+			}
 		}
 	}
-	r := k.tryLogin(t, "owner@example.com", "passw0rdOwner")
-	if r.StatusCode() != 429 || r.HTTPResponse.Header.Get("Retry-After") == "" {
-		t.Fatalf("11th attempt, right password: %d %s", r.StatusCode(), r.Body)
+	if limited == 0 {
+		t.Fatal("15 quick guesses from one address were never limited")
 	}
-	if s, _ := strconv.Atoi(r.HTTPResponse.Header.Get("Retry-After")); s < 1 || s > 900 {
-		t.Errorf("Retry-After %q, want 1..900 seconds", r.HTTPResponse.Header.Get("Retry-After"))
+	r, err := attacker.LoginWithResponse(context.Background(), api.LoginJSONRequestBody{Email: "owner@example.com", Password: "passw0rdOwner"})
+	if err != nil || r.StatusCode() != 429 {
+		t.Errorf("the guessing address, even with the right password: %d %v", r.StatusCode(), err)
 	}
-	// The window passes.
-	k.exec(t, `UPDATE rate_events SET at = at - interval '15 minutes'`)
-	k.login(t, "owner@example.com", "passw0rdOwner")
+	owner := k.s.ClientFrom("127.0.0.8")
+	if r, err := owner.LoginWithResponse(context.Background(), api.LoginJSONRequestBody{Email: "owner@example.com", Password: "passw0rdOwner"}); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("the right password from a fresh address after the guessing: %d %v", r.StatusCode(), err)
+	}
 
-	// 30 failures from one address, spread over accounts, close it for every account.
+	// 30 attempts from one address, spread over accounts, close it for every account.
 	for i := range 30 {
 		if r := k.tryLogin(t, path("nobody%d@example.com", i), "wrong"); r.StatusCode() != 401 {
 			t.Fatalf("failure %d: %d", i, r.StatusCode())
@@ -169,5 +218,37 @@ func TestLoginLimits(t *testing.T) {
 	}
 	if r := k.tryLogin(t, "owner@example.com", "passw0rdOwner"); r.StatusCode() != 429 {
 		t.Errorf("after 30 failures from the address: %d", r.StatusCode())
+	}
+	k.exec(t, `UPDATE rate_events SET at = at - interval '15 minutes'`)
+	k.login(t, "owner@example.com", "passw0rdOwner")
+}
+
+// Bogus resets cost a look-up, never a password hash: 40 of them at once beside a real login
+// run exactly the login's one Argon2 check.
+func TestBogusResetsDoNotHash(t *testing.T) {
+	k := newConsole(t, nil)
+	k.register(t, "owner@example.com", "Owner")
+	k.exec(t, `DELETE FROM rate_events`)
+	before := password.Derivations()
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			token := strings.Repeat(strconv.Itoa(i%10), 64)
+			r, err := k.c.ResetPasswordWithResponse(context.Background(), api.ResetPasswordJSONRequestBody{Token: &token, Password: "newPassw0rd"})
+			if err != nil || (r.StatusCode() != 400 && r.StatusCode() != 429) {
+				t.Errorf("a bogus reset: %d %v", r.StatusCode(), err)
+			}
+		})
+	}
+	wg.Go(func() { k.login(t, "owner@example.com", "passw0rdOwner") })
+	wg.Wait()
+	if n := password.Derivations() - before; n != 1 {
+		t.Errorf("%d Argon2 derivations for 40 bogus resets and one login; want 1 (the login's)", n)
+	}
+	// Guessing tokens is bounded per address.
+	token := strings.Repeat("f", 64)
+	r, err := k.c.ResetPasswordWithResponse(context.Background(), api.ResetPasswordJSONRequestBody{Token: &token, Password: "newPassw0rd"})
+	if err != nil || r.StatusCode() != 429 || r.HTTPResponse.Header.Get("Retry-After") == "" {
+		t.Errorf("the 41st reset from one address: %d %v", r.StatusCode(), err)
 	}
 }

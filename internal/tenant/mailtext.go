@@ -40,3 +40,15 @@ func resetMail(to, token string) mail.Message {
 		token, int(ResetTTL.Minutes()), token, int(ResetTTL.Minutes()))
 	return mail.Message{To: to, Subject: "XuqmGroup 重置密码 / Reset your password", Body: body + signature}
 }
+
+// takenMail answers a code request for an address that already has an account: the caller
+// was told the same as for any address, and the owner learns what happened.
+func takenMail(to, purpose string) mail.Message {
+	why := codeReasons[purpose]
+	body := fmt.Sprintf("%s\n但此邮箱已经属于一个 XuqmGroup 账号,因此没有发送验证码。您可以直接登录;忘记密码时请使用“忘记密码”。"+
+		"如果这不是您本人的操作,请忽略此邮件。\n\n"+
+		"%s\nThis address already belongs to a XuqmGroup account, so no code was sent. Sign in instead, "+
+		"or use \"forgot password\" if you do not remember it. If you did not ask for this, ignore this mail.",
+		why[0], why[1])
+	return mail.Message{To: to, Subject: "XuqmGroup 此邮箱已注册 / This address already has an account", Body: body + signature}
+}

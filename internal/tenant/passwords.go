@@ -26,7 +26,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientIP string) er
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		now := s.now()
-		if err := ratelimit.Take(ctx, q, now, mailLimits(email, clientIP)...); err != nil {
+		if err := ratelimit.Take(ctx, q, now, mailLimits(email, PurposeResetPassword, clientIP)...); err != nil {
 			return err
 		}
 		row, err := q.GetTenantAccountByEmail(ctx, email)
@@ -58,21 +58,38 @@ type PasswordReset struct {
 	ClientIP string
 }
 
+// resetLimit bounds reset attempts per client address, taken before the token or code is
+// judged.
+func resetLimit(clientIP string) ratelimit.Limit {
+	return ratelimit.Limit{Bucket: "reset-ip:" + clientIP, Max: 20, Window: 15 * time.Minute,
+		Message: "too many password resets from this address"}
+}
+
 // ResetPassword sets a new password, uses the token or code up and ends the account's earlier
-// sessions.
+// sessions. The token or code is checked before the new password is hashed: a bogus reset
+// costs a look-up, never an Argon2 hash.
 func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
 	if err := checkPassword(r.Password); err != nil {
 		return err
 	}
 	email := normalEmail(r.Email)
-	switch {
-	case r.Token != "":
-	case email != "" && r.Code != "":
-		if err := s.checkCode(ctx, email, PurposeResetPassword, r.Code); err != nil {
-			return err
-		}
-	default:
+	if r.Token == "" && (email == "" || r.Code == "") {
 		return fault.InvalidField("token", "give the reset token from the mail, or email with the RESET_PASSWORD code")
+	}
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error { return ratelimit.Take(ctx, db.New(tx), s.now(), resetLimit(r.ClientIP)) })
+	if err != nil {
+		return err
+	}
+	if r.Token != "" {
+		live, err := s.q.LivePasswordReset(ctx, db.LivePasswordResetParams{TokenHash: hashSecret(r.Token), Now: s.now()})
+		if err != nil {
+			return fault.Wrap(err, "look up reset token")
+		}
+		if !live {
+			return errBadResetToken
+		}
+	} else if err := s.checkCode(ctx, email, PurposeResetPassword, r.Code); err != nil {
+		return err
 	}
 	hash, err := password.Hash(r.Password)
 	if err != nil {
@@ -85,8 +102,8 @@ func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
 		if r.Token != "" {
 			id, err = q.UsePasswordReset(ctx, db.UsePasswordResetParams{TokenHash: hashSecret(r.Token), Now: now})
 			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-				return fault.InvalidField("token", "the reset token is unknown, expired or used; ask for a new one")
+			case errors.Is(err, pgx.ErrNoRows): // used by a concurrent request since the look-up
+				return errBadResetToken
 			case err != nil:
 				return fault.Wrap(err, "use reset token")
 			}
@@ -109,9 +126,11 @@ func (s *Service) ResetPassword(ctx context.Context, r PasswordReset) error {
 		if err != nil {
 			return fault.Wrap(err, "load account")
 		}
-		if err := s.logins.Succeeded(ctx, q, acc.Email); err != nil {
+		if err := s.logins.Reset(ctx, q, acc.Email); err != nil {
 			return err
 		}
 		return audit.Record(ctx, q, nil, audit.Entry{Action: "account.reset-password", TenantID: acc.TenantID, TargetType: "account", TargetID: id, ClientIP: r.ClientIP})
 	})
 }
+
+var errBadResetToken = fault.InvalidField("token", "the reset token is unknown, expired or used; ask for a new one")

@@ -67,7 +67,7 @@ func New(pool Pool, tokens *auth.Tokens, sender mail.Sender, opts Options) *Serv
 		pool: pool, q: q, tokens: tokens, mail: sender, now: now,
 		captchas:     captcha.New(q, now),
 		checkCaptcha: opts.CheckCaptcha,
-		logins:       ratelimit.Logins{Kind: "tenant", PerAccount: 10, PerAddress: 30, Window: 15 * time.Minute},
+		logins:       ratelimit.DefaultLogins("tenant"),
 		appChanged:   opts.AppChanged,
 	}
 }

@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,16 +53,21 @@ func (s *Service) SendSubAccountCode(ctx context.Context, p *auth.Principal, ema
 	if err != nil {
 		return fault.Wrap(err, "look up account")
 	}
-	if exists {
-		return fault.Conflictf("the address %s already belongs to an account", email)
-	}
 	return postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
-		// The caller is signed in: only the address's limit applies.
-		if err := ratelimit.Take(ctx, q, s.now(), mailLimits(email, "")...); err != nil {
+		// The caller is signed in: the address's limit and the tenant's own apply, so that a
+		// tenant cannot probe addresses in bulk.
+		limits := append(mailLimits(email, PurposeSubAccount, ""), ratelimit.Limit{Bucket: "mail-tenant:" + strconv.FormatInt(p.TenantID, 10),
+			Max: 20, Window: time.Hour, Message: "too many verification mails sent for this tenant"})
+		if err := ratelimit.Take(ctx, q, s.now(), limits...); err != nil {
 			return err
 		}
-		if err := s.mailCode(ctx, q, email, PurposeSubAccount); err != nil {
+		// A known address answers as an unknown one; only its owner learns it, by mail.
+		send := func() error { return s.mailCode(ctx, q, email, PurposeSubAccount) }
+		if exists {
+			send = func() error { return fault.Wrap(s.mail.Send(ctx, takenMail(email, PurposeSubAccount)), "send mail") }
+		}
+		if err := send(); err != nil {
 			return err
 		}
 		return audit.Record(ctx, q, p, audit.Entry{Action: "sub-account.send-code", TenantID: p.TenantID, ClientIP: clientIP,

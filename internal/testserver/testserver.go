@@ -131,3 +131,17 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// ClientFrom is a contract-checking client whose connections come from the loopback address
+// localIP (any of 127.0.0.0/8 on Linux), for tests of what is counted per client address.
+func (s *Server) ClientFrom(localIP string) *api.ClientWithResponses {
+	s.t.Helper()
+	v := newValidator(s.t)
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}, Timeout: 10 * time.Second}
+	v.base = &http.Transport{DialContext: dialer.DialContext}
+	c, err := api.NewClientWithResponses(s.URL, api.WithHTTPClient(&http.Client{Transport: v, Timeout: 60 * time.Second}))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return c
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
@@ -72,7 +73,7 @@ type SearchPage struct {
 }
 
 // MaxPageSize caps the size of a page.
-const MaxPageSize = 100
+const MaxPageSize = page.MaxSize
 
 // Search finds the live accounts of p's app whose userId or nickname contains keyword,
 // ignoring case; page counts from 0.
@@ -87,9 +88,10 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, keyword string,
 		return SearchPage{}, fault.InvalidField("keyword", "must not be blank")
 	case page < 0:
 		return SearchPage{}, fault.InvalidField("page", "counts from 0")
-	case size < 1 || size > MaxPageSize:
-		return SearchPage{}, fault.InvalidField("size", "must be 1 to %d", MaxPageSize)
+	case size < 1:
+		return SearchPage{}, fault.InvalidField("size", "must be at least 1")
 	}
+	size = min(size, MaxPageSize) // a larger size is served as 100, as on every page (internal/page)
 	escaped := postgres.EscapeLike(keyword)
 	rows, err := s.q.SearchImAccounts(ctx, db.SearchImAccountsParams{
 		AppID: app.ID, Pattern: "%" + escaped + "%", Keyword: keyword, Prefix: escaped + "%",

@@ -74,11 +74,14 @@ func TestSearch(t *testing.T) {
 		t.Errorf("page 1 repeats page 0: %v %v", first, second)
 	}
 
+	if got, err := w.svc.Search(ctx, public, "a", 0, 1000); err != nil || got.Size != 100 {
+		t.Errorf("size 1000: served %d, %v; want 100", got.Size, err)
+	}
 	for _, bad := range []struct {
 		field      string
 		keyword    string
 		page, size int
-	}{{"keyword", "  ", 0, 20}, {"page", "a", -1, 20}, {"size", "a", 0, 0}, {"size", "a", 0, 101}} {
+	}{{"keyword", "  ", 0, 20}, {"page", "a", -1, 20}, {"size", "a", 0, 0}} {
 		_, err := w.svc.Search(ctx, public, bad.keyword, bad.page, bad.size)
 		wantKind(t, err, fault.Invalid)
 		if fe := fault.As(err); len(fe.Fields) != 1 || fe.Fields[0].Field != bad.field {
