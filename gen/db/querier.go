@@ -198,6 +198,10 @@ type Querier interface {
 	ListTenantApps(ctx context.Context, arg ListTenantAppsParams) ([]App, error)
 	// Newest first; keyword matches the name or the main account's address, status filters.
 	ListTenants(ctx context.Context, arg ListTenantsParams) ([]ListTenantsRow, error)
+	// AppSecrets stored before sealing existed ('v1:' starts a sealed value), deleted apps included.
+	ListUnsealedAppSecrets(ctx context.Context) ([]ListUnsealedAppSecretsRow, error)
+	// Service keys stored before sealing existed ('v1:' starts a sealed value).
+	ListUnsealedServiceKeys(ctx context.Context) ([]ListUnsealedServiceKeysRow, error)
 	// The user's events after a seq, in order; message events with the message as it is now.
 	ListUserEventsAfter(ctx context.Context, arg ListUserEventsAfterParams) ([]ListUserEventsAfterRow, error)
 	ListUserPushDevices(ctx context.Context, arg ListUserPushDevicesParams) ([]PushDevice, error)
@@ -253,6 +257,10 @@ type Querier interface {
 	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
 	RevokeMessage(ctx context.Context, arg RevokeMessageParams) (*time.Time, error)
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
+	// Replaces a plaintext AppSecret by its sealed form unless it changed meanwhile.
+	SealAppSecret(ctx context.Context, arg SealAppSecretParams) error
+	// Replaces a plaintext service key by its sealed form unless it changed meanwhile.
+	SealAppServiceKey(ctx context.Context, arg SealAppServiceKeyParams) error
 	// Public groups and the user's own whose id or name contains keyword (lower-cased, LIKE
 	// wildcards escaped), his own first.
 	SearchGroups(ctx context.Context, arg SearchGroupsParams) ([]SearchGroupsRow, error)

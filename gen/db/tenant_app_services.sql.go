@@ -61,6 +61,59 @@ func (q *Queries) ListAppServices(ctx context.Context, appIds []int64) ([]AppSer
 	return items, nil
 }
 
+const listUnsealedServiceKeys = `-- name: ListUnsealedServiceKeys :many
+SELECT id, app_id, service_type, secret_key FROM app_services WHERE secret_key NOT LIKE 'v1:%' ORDER BY id
+`
+
+type ListUnsealedServiceKeysRow struct {
+	ID          int64
+	AppID       int64
+	ServiceType string
+	SecretKey   string
+}
+
+// Service keys stored before sealing existed ('v1:' starts a sealed value).
+func (q *Queries) ListUnsealedServiceKeys(ctx context.Context) ([]ListUnsealedServiceKeysRow, error) {
+	rows, err := q.db.Query(ctx, listUnsealedServiceKeys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListUnsealedServiceKeysRow{}
+	for rows.Next() {
+		var i ListUnsealedServiceKeysRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.ServiceType,
+			&i.SecretKey,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sealAppServiceKey = `-- name: SealAppServiceKey :exec
+UPDATE app_services SET secret_key = $1 WHERE id = $2 AND secret_key = $3
+`
+
+type SealAppServiceKeyParams struct {
+	Sealed string
+	ID     int64
+	Plain  string
+}
+
+// Replaces a plaintext service key by its sealed form unless it changed meanwhile.
+func (q *Queries) SealAppServiceKey(ctx context.Context, arg SealAppServiceKeyParams) error {
+	_, err := q.db.Exec(ctx, sealAppServiceKey, arg.Sealed, arg.ID, arg.Plain)
+	return err
+}
+
 const setAppServiceEnabled = `-- name: SetAppServiceEnabled :one
 UPDATE app_services SET enabled = $3, updated_at = now()
 WHERE app_id = $1 AND service_type = $2

@@ -155,6 +155,37 @@ func (q *Queries) ListTenantApps(ctx context.Context, arg ListTenantAppsParams) 
 	return items, nil
 }
 
+const listUnsealedAppSecrets = `-- name: ListUnsealedAppSecrets :many
+SELECT id, app_key, app_secret FROM apps WHERE app_secret NOT LIKE 'v1:%' ORDER BY id
+`
+
+type ListUnsealedAppSecretsRow struct {
+	ID        int64
+	AppKey    string
+	AppSecret string
+}
+
+// AppSecrets stored before sealing existed ('v1:' starts a sealed value), deleted apps included.
+func (q *Queries) ListUnsealedAppSecrets(ctx context.Context) ([]ListUnsealedAppSecretsRow, error) {
+	rows, err := q.db.Query(ctx, listUnsealedAppSecrets)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListUnsealedAppSecretsRow{}
+	for rows.Next() {
+		var i ListUnsealedAppSecretsRow
+		if err := rows.Scan(&i.ID, &i.AppKey, &i.AppSecret); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockAppBootstrap = `-- name: LockAppBootstrap :exec
 SELECT pg_advisory_xact_lock(hashtextextended('xuqm:bootstrap:apps', 0))
 `
@@ -171,6 +202,22 @@ UPDATE apps SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted
 
 func (q *Queries) MarkAppDeleted(ctx context.Context, id int64) error {
 	_, err := q.db.Exec(ctx, markAppDeleted, id)
+	return err
+}
+
+const sealAppSecret = `-- name: SealAppSecret :exec
+UPDATE apps SET app_secret = $1 WHERE id = $2 AND app_secret = $3
+`
+
+type SealAppSecretParams struct {
+	Sealed string
+	ID     int64
+	Plain  string
+}
+
+// Replaces a plaintext AppSecret by its sealed form unless it changed meanwhile.
+func (q *Queries) SealAppSecret(ctx context.Context, arg SealAppSecretParams) error {
+	_, err := q.db.Exec(ctx, sealAppSecret, arg.Sealed, arg.ID, arg.Plain)
 	return err
 }
 

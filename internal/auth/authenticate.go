@@ -30,12 +30,16 @@ type Authenticator struct {
 	tokens     *Tokens
 	now        func() time.Time
 	publicApps appCache
+	secrets    *Secrets
 }
 
 // NewAuthenticator checks credentials against the database.
 func NewAuthenticator(q db.Querier, tokens *Tokens) *Authenticator {
 	return &Authenticator{q: q, tokens: tokens, now: time.Now}
 }
+
+// UseSecrets opens sealed app secrets and service keys with secrets; call it before serving.
+func (a *Authenticator) UseSecrets(secrets *Secrets) { a.secrets = secrets }
 
 // Tokens is the signer, for the services that log people in.
 func (a *Authenticator) Tokens() *Tokens { return a.tokens }
@@ -196,9 +200,12 @@ func (a *Authenticator) fromSignature(ctx context.Context, req Requirement, c Cr
 	case err != nil:
 		return nil, fault.Wrap(err, "load app")
 	}
-	secret := row.AppSecret
+	secret, err := a.secrets.Open(row.AppSecret, AppSecretAAD(row.AppKey))
 	if !req.signsWithAppSecret() && row.ServiceKey != nil {
-		secret = *row.ServiceKey
+		secret, err = a.secrets.Open(*row.ServiceKey, ServiceKeyAAD(row.ID, req.Service))
+	}
+	if err != nil {
+		return nil, err
 	}
 	signed := c.Signed
 	if signed.BodyHash, err = c.BodyHash(); err != nil {

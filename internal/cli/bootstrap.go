@@ -19,6 +19,11 @@ func bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, tenants
 	if created {
 		log.Info("created the operator", "username", ops.AdminUsername)
 	}
+	if n, err := tenants.SealStoredSecrets(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("sealed app secrets and service keys stored in plaintext", "count", n)
+	}
 	demo, err := tenants.EnsureDemo(ctx, cfg.DemoAppSecret)
 	switch {
 	case err != nil:

@@ -42,6 +42,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	authn := auth.NewAuthenticator(q, auth.NewTokens(key, cfg.TokenTTL))
+	box, err := secretBox(ctx, q, cfg)
+	if err != nil {
+		return err
+	}
+	// AppSecrets and service keys are sealed at rest and opened once into memory.
+	secrets := auth.NewSecrets(box)
+	authn.UseSecrets(secrets)
 
 	bus, err := openBus(cfg, log)
 	if err != nil {
@@ -58,10 +65,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	imAccounts := account.New(pool, authn)
 	imAccounts.OnDeleted = events.accountDeleted
 	demoService := demo.New(pool, authn.Tokens(), imAccounts, cfg.DemoPassword)
-	box, err := secretBox(ctx, q, cfg)
-	if err != nil {
-		return err
-	}
+	demoService.Secrets = secrets
 	pushService, err := newPush(pool, cfg, queue, box, log)
 	if err != nil {
 		return err
@@ -72,7 +76,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if err != nil {
 		return err
 	}
-	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled, AppChanged: events.appChanged})
+	tenants := tenant.New(pool, authn.Tokens(), sender, tenant.Options{CheckCaptcha: cfg.CaptchaEnabled, AppChanged: events.appChanged, Secrets: secrets})
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return err

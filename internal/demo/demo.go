@@ -38,6 +38,8 @@ type Service struct {
 	password [sha256.Size]byte
 	logins   ratelimit.Logins
 	now      func() time.Time // of the rate limit
+	// Secrets opens the demo app's sealed AppSecret; nil takes it as stored (tests).
+	Secrets *auth.Secrets
 }
 
 // New returns the demo service; password is the demo users' (XUQM_DEMO_PASSWORD).
@@ -100,7 +102,11 @@ func (s *Service) RefreshIM(ctx context.Context, p *auth.Principal, appKey strin
 	case err != nil:
 		return account.Token{}, fault.Wrap(err, "load demo app")
 	}
-	return s.accounts.SignedLogin(ctx, signedLogin(app.AppSecret, p.UserID, time.Now()))
+	appSecret, err := s.Secrets.Open(app.AppSecret, auth.AppSecretAAD(app.AppKey))
+	if err != nil {
+		return account.Token{}, err
+	}
+	return s.accounts.SignedLogin(ctx, signedLogin(appSecret, p.UserID, time.Now()))
 }
 
 // signedLogin is POST /api/im/auth/login?appId=…&userId=… as an app's back end sends it.

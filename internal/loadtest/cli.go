@@ -66,7 +66,7 @@ func suiteFlags(fs *flag.FlagSet, short bool) func() (Suite, error) {
 	if short {
 		d, sd, gd = 20*time.Second, 10*time.Second, 10*time.Second
 	}
-	scenarios := fs.String("scenarios", "idle,one-to-one,group,updates,prefilled", "comma list of idle, one-to-one, group, updates, prefilled")
+	scenarios := fs.String("scenarios", "idle,one-to-one,group,updates", "comma list of idle, one-to-one, group, updates, prefilled (loads 1,000,000 messages first; see make bench-prefilled)")
 	rates := fs.String("rates", "1000,5000,10000", "one-to-one offered rates, messages a second")
 	receivers := fs.Int("receivers", 1000, "one-to-one WebSocket receivers")
 	senders := fs.Int("senders", 32, "one-to-one senders, each with its own IM token")

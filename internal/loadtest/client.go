@@ -161,7 +161,7 @@ func (u *Users) Tokens(ctx context.Context, n int) ([]string, error) {
 	}
 	fresh := make([]string, n-have)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(16)
+	g.SetLimit(32)
 	for i := range fresh {
 		g.Go(func() error {
 			tok, err := u.t.Login(gctx, u.ID(have+i))

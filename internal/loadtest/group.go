@@ -52,7 +52,7 @@ func (g Group) Run(ctx context.Context, e *Env) (*MessageResult, error) {
 		go func() {
 			defer wg.Done()
 			receive(rctx, ws, run, l.Inbox(), func(f *serverFrame) bool {
-				return f.Data.ToID == groupID && f.Data.ChatType == "GROUP"
+				return f.groupOf() == groupID
 			})
 		}()
 	}

@@ -63,10 +63,12 @@ func (s Idle) Run(ctx context.Context, e *Env) (*IdleResult, error) {
 		return nil, errors.New("the idle scenario needs the server's pid")
 	}
 	total := s.Steps[len(s.Steps)-1]
+	e.logf("%s: logging in %d users", s.Name, total)
 	tokens, err := e.Users.Tokens(ctx, total)
 	if err != nil {
 		return nil, err
 	}
+	e.logf("%s: logged in", s.Name)
 	res := &IdleResult{Name: s.Name}
 	sleepUntil(ctx, time.Now().Add(s.Settle))
 	res.Baseline = RSS(e.Probe.ServerPID)

@@ -139,3 +139,31 @@ func TestLoopbackOnly(t *testing.T) {
 		}
 	}
 }
+
+// Group message frames come in today's shape (the user's seq) and in the read-diffused
+// one (groupId, groupSeq; FRAMES.md); both are deliveries of the group.
+func TestMessageFrames(t *testing.T) {
+	at := time.Unix(1700000000, 5)
+	content := messageContent("r1", 7, at)
+	for name, frame := range map[string]string{
+		"seq":      `{"type":"message","seq":12,"data":{"toId":"g1","fromId":"u1","chatType":"GROUP","content":"` + content + `","seq":3}}`,
+		"groupSeq": `{"type":"message","groupId":"g1","groupSeq":42,"data":{"toId":"g1","fromId":"u1","chatType":"GROUP","content":"` + content + `","seq":3}}`,
+	} {
+		f, k, sent, ok := messageOf([]byte(frame), "r1")
+		if f == nil || !ok || k != 7 || !sent.Equal(at) || f.groupOf() != "g1" {
+			t.Errorf("%s: frame %+v, k %d, sent %v, ok %v", name, f, k, sent, ok)
+		}
+	}
+	one := `{"type":"message","seq":1,"data":{"toId":"bob","chatType":"SINGLE","content":"` + content + `"}}`
+	if f, _, _, ok := messageOf([]byte(one), "r1"); f == nil || !ok || f.groupOf() != "" || f.Data.ToID != "bob" {
+		t.Errorf("one-to-one frame read as %+v", f)
+	}
+	if f, _, _, ok := messageOf([]byte(one), "r2"); f == nil || ok {
+		t.Error("another run's message must be stray")
+	}
+	for _, other := range []string{`{"type":"group.event","seq":2,"data":{}}`, `{"type":"pong"}`, `not json`} {
+		if f, _, _, _ := messageOf([]byte(other), "r1"); f != nil {
+			t.Errorf("%s read as a message", other)
+		}
+	}
+}

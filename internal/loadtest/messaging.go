@@ -17,6 +17,7 @@ type Env struct {
 	Probe  *Probe
 	Log    io.Writer // progress lines; the report is returned
 	runs   int
+	start  time.Time
 }
 
 // runID names a run in its messages' content, so that a late delivery of an earlier run
@@ -27,9 +28,13 @@ func (e *Env) runID() string {
 }
 
 func (e *Env) logf(format string, args ...any) {
-	if e.Log != nil {
-		fmt.Fprintf(e.Log, format+"\n", args...)
+	if e.Log == nil {
+		return
 	}
+	if e.start.IsZero() {
+		e.start = time.Now()
+	}
+	fmt.Fprintf(e.Log, "[%5.1fs] "+format+"\n", append([]any{time.Since(e.start).Seconds()}, args...)...)
 }
 
 // MessageResult is the report of a messaging scenario.

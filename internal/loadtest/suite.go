@@ -146,15 +146,15 @@ func (s *Suite) oneToOne(name string, rate float64) OneToOne {
 
 func oneToOneRows(r *MessageResult) []Row {
 	t := r.Tally
-	p99 := "—"
+	p99, rate := "— (beyond the targets)", "≥ 5,000/s sustained (the ceiling), 0 lost"
 	switch {
 	case r.Offered <= 1000:
-		p99 = "≤ 10 ms"
+		p99, rate = "≤ 10 ms", "all of it stored and delivered, 0 lost"
 	case r.Offered <= 5000:
-		p99 = "≤ 30 ms"
+		p99, rate = "≤ 30 ms", "≥ 5,000/s sustained, stored and delivered, 0 lost"
 	}
 	rows := []Row{
-		{r.Name, "≥ 5,000/s sustained, stored and delivered, 0 lost",
+		{r.Name, rate,
 			fmt.Sprintf("%s/s accepted, %s/s delivered; lost %d, duplicated %d, misrouted %d, refused %d",
 				thousands(r.Rate()), thousands(r.DeliveryRate()), t.Lost, t.Duplicated, t.Misrouted, t.RefusedTotal())},
 		{"", "send→delivery p99 " + p99,

@@ -160,15 +160,35 @@ func receive(ctx context.Context, ws *websocket.Conn, run string, inbox *Inbox, 
 			return
 		}
 		at := time.Now()
-		var f serverFrame
-		if json.Unmarshal(data, &f) != nil || f.Type != "message" {
-			continue
-		}
-		r, k, sent, ok := parseContent(f.Data.Content)
-		if !ok || r != run {
+		f, k, sent, ok := messageOf(data, run)
+		switch {
+		case f == nil: // not a message frame
+		case !ok:
 			inbox.l.Stray()
-			continue
+		default:
+			inbox.Deliver(k, sent, at, addressed(f))
 		}
-		inbox.Deliver(k, sent, at, addressed(&f))
 	}
+}
+
+// messageOf reads a server frame: nil when it is not a `message`; ok when the message is
+// one of run's, numbered k and sent at sent.
+func messageOf(data []byte, run string) (f *serverFrame, k int, sent time.Time, ok bool) {
+	f = &serverFrame{}
+	if json.Unmarshal(data, f) != nil || f.Type != "message" {
+		return nil, 0, time.Time{}, false
+	}
+	r, k, sent, ok := parseContent(f.Data.Content)
+	return f, k, sent, ok && r == run
+}
+
+// groupOf is the group a group message frame belongs to, in either shape.
+func (f *serverFrame) groupOf() string {
+	if f.GroupID != "" {
+		return f.GroupID
+	}
+	if f.Data.ChatType == "GROUP" {
+		return f.Data.ToID
+	}
+	return ""
 }

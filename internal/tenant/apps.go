@@ -86,14 +86,16 @@ func (s *Service) CreateApp(ctx context.Context, p *auth.Principal, in AppInput,
 		if in.Description != nil {
 			desc = *in.Description
 		}
-		row, err := q.InsertApp(ctx, db.InsertAppParams{TenantID: p.TenantID, AppKey: newAppKey(), AppSecret: newSecret(), Name: in.Name, Description: desc})
+		appKey := newAppKey()
+		row, err := q.InsertApp(ctx, db.InsertAppParams{TenantID: p.TenantID, AppKey: appKey, AppSecret: s.secrets.Seal(newSecret(), auth.AppSecretAAD(appKey)),
+			Name: in.Name, Description: desc})
 		if err != nil {
 			return fault.Wrap(err, "create app")
 		}
-		if err := addServices(ctx, q, row.ID); err != nil {
+		if err := s.addServices(ctx, q, row.ID); err != nil {
 			return err
 		}
-		apps, err := withServices(ctx, q, []db.App{row}, false)
+		apps, err := s.withServices(ctx, q, []db.App{row}, false)
 		if err != nil {
 			return err
 		}
@@ -118,7 +120,7 @@ func (s *Service) ListApps(ctx context.Context, p *auth.Principal, r page.Reques
 	if err != nil {
 		return page.Page[App]{}, fault.Wrap(err, "count apps")
 	}
-	apps, err := withServices(ctx, s.q, rows, true)
+	apps, err := s.withServices(ctx, s.q, rows, true)
 	if err != nil {
 		return page.Page[App]{}, err
 	}
@@ -131,7 +133,7 @@ func (s *Service) GetApp(ctx context.Context, p *auth.Principal, id int64) (App,
 	if err != nil {
 		return App{}, err
 	}
-	apps, err := withServices(ctx, s.q, []db.App{row}, true)
+	apps, err := s.withServices(ctx, s.q, []db.App{row}, true)
 	if err != nil {
 		return App{}, err
 	}
@@ -157,7 +159,7 @@ func (s *Service) UpdateApp(ctx context.Context, p *auth.Principal, id int64, in
 		if err != nil {
 			return fault.Wrap(err, "update app")
 		}
-		apps, err := withServices(ctx, q, []db.App{row}, true)
+		apps, err := s.withServices(ctx, q, []db.App{row}, true)
 		if err != nil {
 			return err
 		}
@@ -204,7 +206,7 @@ func (s *Service) RegenerateAppSecret(ctx context.Context, p *auth.Principal, id
 			return err
 		}
 		out = AppSecret{ID: id, AppKey: row.AppKey, AppSecret: newSecret()}
-		if err := q.SetAppSecret(ctx, db.SetAppSecretParams{ID: id, AppSecret: out.AppSecret}); err != nil {
+		if err := q.SetAppSecret(ctx, db.SetAppSecretParams{ID: id, AppSecret: s.secrets.Seal(out.AppSecret, auth.AppSecretAAD(row.AppKey))}); err != nil {
 			return fault.Wrap(err, "set app secret")
 		}
 		return audit.Record(ctx, q, p, audit.Entry{Action: "app.regenerate-secret", TenantID: p.TenantID, TargetType: "app", TargetID: id, ClientIP: clientIP})
@@ -231,7 +233,7 @@ func (s *Service) ownApp(ctx context.Context, q db.Querier, p *auth.Principal, i
 }
 
 // withServices turns app rows into Apps with their services.
-func withServices(ctx context.Context, q db.Querier, rows []db.App, masked bool) ([]App, error) {
+func (s *Service) withServices(ctx context.Context, q db.Querier, rows []db.App, masked bool) ([]App, error) {
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID
@@ -242,11 +244,18 @@ func withServices(ctx context.Context, q db.Querier, rows []db.App, masked bool)
 	}
 	byApp := make(map[int64][]AppService, len(rows))
 	for _, sv := range svcs {
-		byApp[sv.AppID] = append(byApp[sv.AppID], toService(sv, masked))
+		svc, err := s.toService(sv, masked)
+		if err != nil {
+			return nil, err
+		}
+		byApp[sv.AppID] = append(byApp[sv.AppID], svc)
 	}
 	apps := make([]App, len(rows))
 	for i, r := range rows {
-		secret := r.AppSecret
+		secret, err := s.secrets.Open(r.AppSecret, auth.AppSecretAAD(r.AppKey))
+		if err != nil {
+			return nil, err
+		}
 		if masked {
 			secret = mask(secret)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/audit"
+	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
@@ -54,7 +55,7 @@ func (s *Service) EnsureDemo(ctx context.Context, appSecret string) (DemoResult,
 			if err != nil {
 				return fault.Wrap(err, "create demo tenant")
 			}
-			app, err := q.InsertApp(ctx, db.InsertAppParams{TenantID: t.ID, AppKey: DemoAppKey, AppSecret: appSecret, Name: DemoAppName,
+			app, err := q.InsertApp(ctx, db.InsertAppParams{TenantID: t.ID, AppKey: DemoAppKey, AppSecret: s.secrets.Seal(appSecret, auth.AppSecretAAD(DemoAppKey)), Name: DemoAppName,
 				Description: "The demo chat app"})
 			if err != nil {
 				return fault.Wrap(err, "create demo app")
@@ -66,7 +67,7 @@ func (s *Service) EnsureDemo(ctx context.Context, appSecret string) (DemoResult,
 		default:
 			return fault.Wrap(err, "find demo app")
 		}
-		if err := addServices(ctx, q, res.AppID); err != nil {
+		if err := s.addServices(ctx, q, res.AppID); err != nil {
 			return err
 		}
 		for _, u := range DemoUsers {

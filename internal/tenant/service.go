@@ -31,6 +31,8 @@ type Options struct {
 	// AppChanged, when set, is told after an app was deleted, had a service switched or a key
 	// rotated, so that caches and live connections elsewhere follow at once.
 	AppChanged func(ctx context.Context, change AppChange)
+	// Secrets seals AppSecrets and service keys at rest; nil stores them as they are (tests).
+	Secrets *auth.Secrets
 }
 
 // AppChange is what happened to an app.
@@ -54,6 +56,7 @@ type Service struct {
 	now          func() time.Time
 	logins       ratelimit.Logins
 	appChanged   func(context.Context, AppChange)
+	secrets      *auth.Secrets
 }
 
 // New returns the service on pool, signing tokens with tokens and mailing through sender.
@@ -69,6 +72,7 @@ func New(pool Pool, tokens *auth.Tokens, sender mail.Sender, opts Options) *Serv
 		checkCaptcha: opts.CheckCaptcha,
 		logins:       ratelimit.DefaultLogins("tenant"),
 		appChanged:   opts.AppChanged,
+		secrets:      opts.Secrets,
 	}
 }
 

@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,18 +25,22 @@ type AppService struct {
 	SecretKey string // masked unless just made
 }
 
-func toService(r db.AppService, masked bool) AppService {
-	key := r.SecretKey
+func (s *Service) toService(r db.AppService, masked bool) (AppService, error) {
+	key, err := s.secrets.Open(r.SecretKey, auth.ServiceKeyAAD(r.AppID, r.ServiceType))
+	if err != nil {
+		return AppService{}, err
+	}
 	if masked {
 		key = mask(key)
 	}
-	return AppService{ID: r.ID, Type: r.ServiceType, Enabled: r.Enabled, SecretKey: key}
+	return AppService{ID: r.ID, Type: r.ServiceType, Enabled: r.Enabled, SecretKey: key}, nil
 }
 
 // addServices gives an app the services it lacks, enabled, each with a new key.
-func addServices(ctx context.Context, q db.Querier, appID int64) error {
+func (s *Service) addServices(ctx context.Context, q db.Querier, appID int64) error {
 	for _, t := range ServiceTypes {
-		if err := q.InsertAppService(ctx, db.InsertAppServiceParams{AppID: appID, ServiceType: t, SecretKey: newSecret()}); err != nil {
+		key := s.secrets.Seal(newSecret(), auth.ServiceKeyAAD(appID, t))
+		if err := q.InsertAppService(ctx, db.InsertAppServiceParams{AppID: appID, ServiceType: t, SecretKey: key}); err != nil {
 			return fault.Wrap(err, "create service")
 		}
 	}
@@ -53,7 +58,9 @@ func (s *Service) ListServices(ctx context.Context, p *auth.Principal, appID int
 	}
 	out := make([]AppService, len(rows))
 	for i, r := range rows {
-		out[i] = toService(r, true)
+		if out[i], err = s.toService(r, true); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -92,7 +99,9 @@ func (s *Service) ToggleService(ctx context.Context, p *auth.Principal, appID in
 		case err != nil:
 			return fault.Wrap(err, "toggle service")
 		}
-		out = toService(row, true)
+		if out, err = s.toService(row, true); err != nil {
+			return err
+		}
 		return audit.Record(ctx, q, p, audit.Entry{Action: "service.toggle", TenantID: p.TenantID, TargetType: "service", TargetID: row.ID, ClientIP: clientIP,
 			Detail: map[string]any{"appId": appID, "serviceType": serviceType, "enabled": enabled}})
 	})
@@ -111,14 +120,24 @@ func (s *Service) RegenerateServiceKey(ctx context.Context, p *auth.Principal, a
 		if _, err := s.ownApp(ctx, q, p, appID); err != nil {
 			return err
 		}
-		row, err := q.SetAppServiceKey(ctx, db.SetAppServiceKeyParams{AppID: appID, ID: serviceID, SecretKey: newSecret()})
+		// The key is sealed for its service's row, so the service's type is needed first.
+		svcs, err := q.ListAppServices(ctx, []int64{appID})
+		if err != nil {
+			return fault.Wrap(err, "list services")
+		}
+		i := slices.IndexFunc(svcs, func(sv db.AppService) bool { return sv.ID == serviceID })
+		if i < 0 {
+			return fault.NotFoundf("app %d has no service with id %d", appID, serviceID)
+		}
+		plain := newSecret()
+		row, err := q.SetAppServiceKey(ctx, db.SetAppServiceKeyParams{AppID: appID, ID: serviceID, SecretKey: s.secrets.Seal(plain, auth.ServiceKeyAAD(appID, svcs[i].ServiceType))})
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return fault.NotFoundf("app %d has no service with id %d", appID, serviceID)
 		case err != nil:
 			return fault.Wrap(err, "set service key")
 		}
-		out = toService(row, false)
+		out = AppService{ID: row.ID, Type: row.ServiceType, Enabled: row.Enabled, SecretKey: plain}
 		return audit.Record(ctx, q, p, audit.Entry{Action: "service.regenerate-key", TenantID: p.TenantID, TargetType: "service", TargetID: row.ID, ClientIP: clientIP,
 			Detail: map[string]any{"appId": appID, "serviceType": row.ServiceType}})
 	})

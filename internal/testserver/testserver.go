@@ -33,6 +33,7 @@ type Server struct {
 	Tokens      *auth.Tokens // signs with SigningKey, like the server
 
 	t      testing.TB
+	log    *logBuffer
 	env    map[string]string
 	cancel context.CancelFunc
 	done   chan error
@@ -57,7 +58,7 @@ func Start(t testing.TB, env map[string]string) *Server {
 	if e["DATABASE_URL"] == "" {
 		e["DATABASE_URL"] = pgtest.NewDBURL(t)
 	}
-	s := &Server{t: t, env: e, DatabaseURL: e["DATABASE_URL"], DataDir: e["XUQM_DATA_DIR"], Tokens: auth.NewTokens([]byte(SigningKey), 24*time.Hour)}
+	s := &Server{t: t, env: e, DatabaseURL: e["DATABASE_URL"], DataDir: e["XUQM_DATA_DIR"], Tokens: auth.NewTokens([]byte(SigningKey), 24*time.Hour), log: &logBuffer{}}
 	s.boot()
 	t.Cleanup(s.Stop)
 	return s
@@ -72,7 +73,7 @@ func (s *Server) boot() {
 	env := cli.Environment{
 		Getenv:    func(k string) string { return s.env[k] },
 		Stdout:    io.Discard,
-		Stderr:    testWriter{t},
+		Stderr:    testWriter{t, s.log},
 		Listening: func(a net.Addr) { addr <- a },
 	}
 	go func() { s.done <- cli.Run(ctx, []string{"serve"}, env) }()
@@ -124,10 +125,30 @@ func Bearer(token string) api.RequestEditorFn {
 	}
 }
 
-// testWriter sends the server's log to the test's log, kept only for failing tests.
-type testWriter struct{ t testing.TB }
+// Log is everything the server has logged so far, across restarts (XUQM_LOG_LEVEL sets how
+// much), for tests that prove what never reaches the log.
+func (s *Server) Log() string {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	return s.log.b.String()
+}
+
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// testWriter sends the server's log to the test's log, kept only for failing tests, and to
+// the server's log buffer.
+type testWriter struct {
+	t   testing.TB
+	log *logBuffer
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
+	w.log.mu.Lock()
+	w.log.b.Write(p)
+	w.log.mu.Unlock()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }

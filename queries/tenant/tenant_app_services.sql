@@ -18,3 +18,11 @@ RETURNING *;
 UPDATE app_services SET secret_key = $3, updated_at = now()
 WHERE app_id = $1 AND id = $2
 RETURNING *;
+
+-- name: ListUnsealedServiceKeys :many
+-- Service keys stored before sealing existed ('v1:' starts a sealed value).
+SELECT id, app_id, service_type, secret_key FROM app_services WHERE secret_key NOT LIKE 'v1:%' ORDER BY id;
+
+-- name: SealAppServiceKey :exec
+-- Replaces a plaintext service key by its sealed form unless it changed meanwhile.
+UPDATE app_services SET secret_key = sqlc.arg(sealed) WHERE id = sqlc.arg(id) AND secret_key = sqlc.arg(plain);

@@ -38,3 +38,11 @@ UPDATE apps SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted
 -- name: LockAppBootstrap :exec
 -- Instances starting together create the demo app once: they take turns here.
 SELECT pg_advisory_xact_lock(hashtextextended('xuqm:bootstrap:apps', 0));
+
+-- name: ListUnsealedAppSecrets :many
+-- AppSecrets stored before sealing existed ('v1:' starts a sealed value), deleted apps included.
+SELECT id, app_key, app_secret FROM apps WHERE app_secret NOT LIKE 'v1:%' ORDER BY id;
+
+-- name: SealAppSecret :exec
+-- Replaces a plaintext AppSecret by its sealed form unless it changed meanwhile.
+UPDATE apps SET app_secret = sqlc.arg(sealed) WHERE id = sqlc.arg(id) AND app_secret = sqlc.arg(plain);
