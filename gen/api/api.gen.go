@@ -3405,10 +3405,10 @@ type HeadFileParams struct {
 
 // GetFileThumbnailParams defines parameters for GetFileThumbnail.
 type GetFileThumbnailParams struct {
-	// W Width of the box in pixels.
+	// W Width of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	W *int32 `form:"w,omitempty" json:"w,omitempty"`
 
-	// H Height of the box in pixels.
+	// H Height of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024.
 	H *int32 `form:"h,omitempty" json:"h,omitempty"`
 
 	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
@@ -4153,6 +4153,15 @@ type DownloadRnBundleParams struct {
 	// Version The bundle's version; omitted, the newest PUBLISHED one.
 	Version *BundleVersion `form:"version,omitempty" json:"version,omitempty"`
 
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
 
@@ -4355,6 +4364,15 @@ type WithdrawAppVersionParams struct {
 
 // DownloadApkParams defines parameters for DownloadApk.
 type DownloadApkParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+
 	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
 	Range *ByteRange `json:"Range,omitempty"`
 
@@ -5008,8 +5026,14 @@ type ClientInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 	GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5024,8 +5048,13 @@ type ClientInterface interface {
 
 	// GetFileThumbnail A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -5035,7 +5064,8 @@ type ClientInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 	GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6031,8 +6061,10 @@ type ClientInterface interface {
 
 	// DownloadRnBundle Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -6310,10 +6342,13 @@ type ClientInterface interface {
 
 	// DownloadApk Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -7125,8 +7160,14 @@ func (c *Client) UploadFileWithBody(ctx context.Context, params *UploadFileParam
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Corresponds with GET /api/file/{hash} (the `GetFile` operationId).
 func (c *Client) GetFile(ctx context.Context, hash FileHash, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7161,8 +7202,13 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 
 // GetFileThumbnail A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -7172,7 +7218,8 @@ func (c *Client) HeadFile(ctx context.Context, hash FileHash, params *HeadFilePa
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Corresponds with GET /api/file/{hash}/thumbnail (the `GetFileThumbnail` operationId).
 func (c *Client) GetFileThumbnail(ctx context.Context, hash FileHash, params *GetFileThumbnailParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9048,8 +9095,10 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 
 // DownloadRnBundle Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -9517,10 +9566,13 @@ func (c *Client) WithdrawAppVersion(ctx context.Context, id ReleaseId, params *W
 
 // DownloadApk Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -15953,26 +16005,59 @@ func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, 
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -17148,26 +17233,59 @@ func NewDownloadApkRequest(server string, filename string, params *DownloadApkPa
 
 	if params != nil {
 
-		if params.Range != nil {
+		if params.XAppKey != nil {
 			var headerParam0 string
 
-			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("Range", headerParam0)
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+		if params.Range != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam3)
 		}
 
 		if params.IfNoneMatch != nil {
-			var headerParam1 string
+			var headerParam4 string
 
-			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
 			if err != nil {
 				return nil, err
 			}
 
-			req.Header.Set("If-None-Match", headerParam1)
+			req.Header.Set("If-None-Match", headerParam4)
 		}
 
 	}
@@ -17699,8 +17817,14 @@ type ClientWithResponsesInterface interface {
 	// - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 	//   `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 	//   A request for several ranges is answered with the whole file (200).
-	// - `Content-Disposition` is `inline` with the file name given at the first upload of these
-	//   bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+	// - `Content-Disposition` carries the file name given at the first upload of these bytes
+	//   (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+	//   `inline` only for types a browser shows without running them (images other than SVG,
+	//   audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+	//   included, is an `attachment`, whatever the upload was named.
+	// - Every file response has `X-Content-Type-Options: nosniff` and
+	//   `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+	//   as a page of the API's origin.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -17719,8 +17843,13 @@ type ClientWithResponsesInterface interface {
 
 	// GetFileThumbnailWithResponse A thumbnail of an image file
 	//
-	// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-	// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+	// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+	// enlarged: an image already inside the box is re-encoded at its own size).
+	//
+	// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+	// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+	// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+	// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 	// and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 	// JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 	//
@@ -17730,7 +17859,8 @@ type ClientWithResponsesInterface interface {
 	// decoded at once; further requests wait their turn.
 	//
 	// Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-	// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+	// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+	// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18826,8 +18956,10 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadRnBundleWithResponse Download a React Native bundle
 	//
-	// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-	// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+	// With `version`: that bundle, cacheable forever; public once it has been published, while a
+	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -19119,10 +19251,13 @@ type ClientWithResponsesInterface interface {
 
 	// DownloadApkWithResponse Download an APK
 	//
-	// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-	// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-	// installed for testing before it is published. A version's bytes never change, so responses
-	// may be cached forever.
+	// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+	// `downloadUrl` of the version and of the check route). Public for a version that has been
+	// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+	// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+	// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+	// testing before it is published; to anyone else it does not exist (404). A version's bytes
+	// never change, so responses may be cached forever.
 	//
 	// - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 	// - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -21000,23 +21135,27 @@ func (r UploadFileResponse) ContentType() string {
 
 // GetFileResponse200Headers the declared response headers of an HTTP 200 response for GetFile
 type GetFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse206Headers the declared response headers of an HTTP 206 response for GetFile
 type GetFileResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // GetFileResponse304Headers the declared response headers of an HTTP 304 response for GetFile
@@ -21116,13 +21255,15 @@ func (r GetFileResponse) ContentType() string {
 
 // HeadFileResponse200Headers the declared response headers of an HTTP 200 response for HeadFile
 type HeadFileResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 // HeadFileResponse304Headers the declared response headers of an HTTP 304 response for HeadFile
@@ -21178,9 +21319,10 @@ func (r HeadFileResponse) ContentType() string {
 
 // GetFileThumbnailResponse200Headers the declared response headers of an HTTP 200 response for GetFileThumbnail
 type GetFileThumbnailResponse200Headers struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 // GetFileThumbnailResponse304Headers the declared response headers of an HTTP 304 response for GetFileThumbnail
@@ -26755,6 +26897,8 @@ type DownloadRnBundleResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -26780,6 +26924,11 @@ type DownloadRnBundleResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadRnBundleResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnBundleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -27950,6 +28099,8 @@ type DownloadApkResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -27975,6 +28126,11 @@ type DownloadApkResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r DownloadApkResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadApkResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -28715,8 +28871,14 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 //   - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
 //     `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes */<size>`.
 //     A request for several ranges is answered with the whole file (200).
-//   - `Content-Disposition` is `inline` with the file name given at the first upload of these
-//     bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+//   - `Content-Disposition` carries the file name given at the first upload of these bytes
+//     (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+//     `inline` only for types a browser shows without running them (images other than SVG,
+//     audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+//     included, is an `attachment`, whatever the upload was named.
+//   - Every file response has `X-Content-Type-Options: nosniff` and
+//     `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+//     as a page of the API's origin.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -28747,8 +28909,13 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 
 // GetFileThumbnailWithResponse A thumbnail of an image file
 //
-// The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-// already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+// The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+// enlarged: an image already inside the box is re-encoded at its own size).
+//
+// Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+// many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+// 512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+// the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
 // and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
 // JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
 //
@@ -28758,7 +28925,8 @@ func (c *ClientWithResponses) HeadFileWithResponse(ctx context.Context, hash Fil
 // decoded at once; further requests wait their turn.
 //
 // Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-// `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+// `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+// Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -30382,8 +30550,10 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 
 // DownloadRnBundleWithResponse Download a React Native bundle
 //
-// Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-// is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+// With `version`: that bundle, cacheable forever; public once it has been published, while a
+// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -30789,10 +30959,13 @@ func (c *ClientWithResponses) WithdrawAppVersionWithResponse(ctx context.Context
 
 // DownloadApkWithResponse Download an APK
 //
-// Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-// `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-// installed for testing before it is published. A version's bytes never change, so responses
-// may be cached forever.
+// The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+// `downloadUrl` of the version and of the check route). Public for a version that has been
+// published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+// owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+// server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+// testing before it is published; to anyone else it does not exist (404). A version's bytes
+// never change, so responses may be cached forever.
 //
 //   - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
 //   - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -32461,6 +32634,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -32474,6 +32654,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
@@ -32513,6 +32700,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 			}
 			headers.ContentRange = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -32526,6 +32720,13 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -32614,6 +32815,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 			}
 			headers.ContentLength = value
 		}
+		if values := rsp.Header.Values("Content-Security-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Security-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentSecurityPolicy = value
+		}
 		if values := rsp.Header.Values("Content-Type"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Type", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -32634,6 +32842,13 @@ func ParseHeadFileResponse(rsp *http.Response) (*HeadFileResponse, error) {
 				return nil, err
 			}
 			headers.XContentSHA256 = &value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -32745,6 +32960,13 @@ func ParseGetFileThumbnailResponse(rsp *http.Response) (*GetFileThumbnailRespons
 				return nil, err
 			}
 			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -37254,6 +37476,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -38364,6 +38593,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -44589,6 +44825,63 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 
 	headers := r.Header
 
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
 		var Range ByteRange
@@ -45849,6 +46142,63 @@ func (siw *ServerInterfaceWrapper) DownloadApk(w http.ResponseWriter, r *http.Re
 	var params DownloadApkParams
 
 	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
 
 	// ------------- Optional header parameter "Range" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
@@ -48637,12 +48987,14 @@ type GetFileResponseObject interface {
 }
 
 type GetFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile200AsteriskResponse struct {
@@ -48666,10 +49018,12 @@ func (response GetFile200AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -48699,10 +49053,12 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -48713,13 +49069,15 @@ func (response GetFile200ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 }
 
 type GetFile206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentRange          string
+	ContentSecurityPolicy string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type GetFile206AsteriskResponse struct {
@@ -48744,10 +49102,12 @@ func (response GetFile206AsteriskResponse) VisitGetFileResponse(w http.ResponseW
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -48778,10 +49138,12 @@ func (response GetFile206ApplicationoctetStreamResponse) VisitGetFileResponse(w 
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -48900,13 +49262,15 @@ type HeadFileResponseObject interface {
 }
 
 type HeadFile200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentType        *string
-	ETag               string
-	XContentSHA256     *string
+	AcceptRanges          string
+	CacheControl          *string
+	ContentDisposition    *string
+	ContentLength         int64
+	ContentSecurityPolicy string
+	ContentType           *string
+	ETag                  string
+	XContentSHA256        *string
+	XContentTypeOptions   string
 }
 
 type HeadFile200Response struct {
@@ -48922,6 +49286,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Security-Policy", fmt.Sprint(response.Headers.ContentSecurityPolicy))
 	if response.Headers.ContentType != nil {
 		w.Header().Set("Content-Type", fmt.Sprint(*response.Headers.ContentType))
 	}
@@ -48929,6 +49294,7 @@ func (response HeadFile200Response) VisitHeadFileResponse(w http.ResponseWriter)
 	if response.Headers.XContentSHA256 != nil {
 		w.Header().Set("X-Content-SHA256", fmt.Sprint(*response.Headers.XContentSHA256))
 	}
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 	return nil
 }
@@ -49001,9 +49367,10 @@ type GetFileThumbnailResponseObject interface {
 }
 
 type GetFileThumbnail200ResponseHeaders struct {
-	CacheControl  *string
-	ContentLength int64
-	ETag          string
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentTypeOptions string
 }
 
 type GetFileThumbnail200ImagejpegResponse struct {
@@ -49023,6 +49390,7 @@ func (response GetFileThumbnail200ImagejpegResponse) VisitGetFileThumbnailRespon
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -49049,6 +49417,7 @@ func (response GetFileThumbnail200ImagepngResponse) VisitGetFileThumbnailRespons
 	}
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -56080,6 +56449,20 @@ func (response DownloadRnBundle400JSONResponse) VisitDownloadRnBundleResponse(w 
 	return err
 }
 
+type DownloadRnBundle401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnBundle401JSONResponse) VisitDownloadRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadRnBundle403JSONResponse struct{ ForbiddenJSONResponse }
 
 func (response DownloadRnBundle403JSONResponse) VisitDownloadRnBundleResponse(w http.ResponseWriter) error {
@@ -57635,6 +58018,20 @@ func (response DownloadApk400JSONResponse) VisitDownloadApkResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadApk401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadApk401JSONResponse) VisitDownloadApkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -61231,696 +61628,706 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3JchtJtij4K27o2yYyKwBi4mxltyASkpAShyKoVNZN6AmOCAfgxYBHZLiDFEpPZrnpTa+f2dv2pnPb",
-	"i170B7w/SbNn3Z/R5ue4xwBEYCApMm9VppWVCCDCxzOPX0puMAkDwYSSpaMvpZBGdMIUi+BTKwzfstkb",
-	"Rj0W6c8ek27EQ8UDUToqXY8ZoWH4QpIbNnPIMIiI5CPBPBKxn6dMKkkCQaJgqpgkd1yNg6kiVJA+DcOO",
-	"1yc/T1k0I/GMlZJT4nrcMc7nlASdsNJR6cdyKwzLb9ms5JSkO2YTqtfybxEblo5K/8tOsoEd/FXu4LpL",
-	"X786Zgt/1VOt2AHZ6tObT7/98mt/Wy+FfaaT0Nfz05tPHpsEn9wxVXaNsPZkibCjklPSG+cR80pHKpqy",
-	"+y33PBAuW1xri9xSf8qIYLcsIhGbSubBqXJBdsmEC33MK84Qh04va0I/v2NipMalo72mU5pwYT8eOCU1",
-	"C/W7UkVcjOzyrvmESUUn4eIS3wv+mUy473PJ3EB4kgRDosZsDixWLDKZIL3QkCrFIv3Wf/mpWj78+KXm",
-	"1Pa+/lspb5Uv/cC9Yd57yaKOl3/rU8kiogIy0I+SICJTAX9mb14/9alarRfc+iAzz31v37wOC58pdkXF",
-	"KOf6LwQjg5liJNK/O6SvP8g/96bVasMd8kgq+JOV8Ruf2i/6S57t652bX82Lcjoc8s/EBygwI2QPBR+v",
-	"lmvVeqPoJnETBYBW393Lu7VTdstdlndhLSIVHfiMcM9ClAcPO+RuzN0xCX3qMkm4IlxI7jG9rWCq4E9G",
-	"3TGJmM+oZC8kiQLfD6aq0hMfDEXiyiGB8Gf2IXyGeXoEDSK1apWELHKZUIRGjATDIYuYV+mJzLEcDGtN",
-	"1twduozR2t4+LYAZz+6y4HBq9YMMGtZyjyq4E35AvXMYc/64XnGfET0dkOSTQCgmVPmUyzCQXD+jT0kx",
-	"Gh9mIBgZ8VsmCFXwBcAImYZ6jkrBRuCfwhveXb0Jvcw3VI4XN9B90yrXd/fs8obc1zcHcOcQP7hjUdml",
-	"kpEx+5wFzcNh3W2ymrc/aNBdd48dDKu0Nqi7Da/Jdod71f3aQf2wQZuDXXfP22cHw0NaHdTcutdgzeEu",
-	"3bNbDakaJzsd60Uuw+452kTLw49f9poFxKkzPA8EO6PKzdl5+5qOJGza9bkGuHHge/KYUDLRL5Atja/f",
-	"9bfJiClJGtVmIS3tDDW1Z2WcqAjYqvVm7honJ2OqrmchK2CcH8ZMjVlE+opGI6Y0N+eSUCSrW93O+et3",
-	"7W2NhZSMomAakq3XVxfvL+cYKz5XAF+uWcG96ardgtlRW3ias+RRVn9GJkxKOmKSuBGjinkaE4KIDNgw",
-	"iBhRYy6J4hN2RPr1an2vXG2W6/vX9cbR7uHR7mGfbEUanbjQV9cTkkW3LHqBr5B/BILBWVy9OiGNRuNw",
-	"nnLkjFhwJszsYd0j6Ez046+4r1hkjuG1vo6Od6khPIfQwm29kIR72auC7z9Vq7V8FBnhqPe+K7Mqs8a3",
-	"bHYXRN5VPNQCB2efgTRLRiN3DGRu62TMBZNA+t9RxYVDNI0ocyGZ0GTvls1B35j5flBw0De4gqX7yeBR",
-	"dTW960zOEMiKTl/LJQYOX0iCQLRwERpl8++A3//444XZhcrREuTPIgwQaY0es5Bll3rd/vG64HwnOMHa",
-	"gGwWZJbXVTRSmyMzHSot9OXjcrV6BP9bjcsOaUlOd7pjKkZjyslgRjw2pFNfrYvldq6Cw5Hx9h6A59eG",
-	"MBeDWgAUXFNswPcM2dYcKCEF+dR7XjjOQqNlDI8hFncm+KGAaAnSOUv2kbvIArI1fTTJ/fuAiytUb67Y",
-	"hEY3ecRVBAplsvTxBneCRYQKj1BvwoXMrv///W//9//3f/0///N//z/+5//2fxaAS4TzFYlimjQtEiND",
-	"YtchrZWVNLKYJi5OfBHKayaoWAqaCp54IYmYTljE3flrrdXvQwGHQTShSj8n1J4mohMu+GQ6SdNrLhQb",
-	"GSS6pHmKmP5Wr2vAIoe4wVRoAjOMggmpFp1USOeUIUMvSkdVJ7OqhkamCf1sVlXV/6WWWc1fpk+VHsSg",
-	"fz5JBKoXmicL12l+X5vu2Kkz64i5RgLFrfPTq4vO6epp74eH2WVM5bgVhsvAC00+RbCVC1qrDTwbQ9dU",
-	"jpctMpzKMRA0h1BJLi+612SHhnxHf78jmfBIxNQ0EswjXGWJxsFBIcULYdZNtBmwtBwUKDN6Ez8w4QVR",
-	"8UZu4XdUaiLmMaE49SWo0oa6pADl8rybv3Ac5f4gEi8U1n2Fqn6RdYiGIbllkeSB0BQ6IoOp8EAJfRZC",
-	"ZFbbVVRN5Wo0l/BcpVi6UFO5Nopn5obVdPk/isii5P9gFdKCfwkdBLcMrCfcSLOehmTNF2Ij5hCsmFtU",
-	"3gBf7JWoJBMqZvrBWTAFq0SvtH0M0EOFvAMm39fj94mkM0nuxlSRO2pncICT6qeFZmSa8oJmKm+MtdQg",
-	"S+7J6I3lkul6Lp1efmndwOXUNzJBEaAZi6jFc+Ixl0+oTxDF5iX/IqSO4knuix7zi4UNTActFxjcMjIl",
-	"p4MyxceKaWrjSdAE5YoH0f5qtfZ0K+2y6Ja7bMMFky0RKMKV1L+8ZbPt9Xbw+Awss4mlIIKPZHYBTM3n",
-	"UgtPgxl53TbcjYah3PkCi/26Y17MisTNp72jNWguPChRYzTklx0T6vvkbswECSZcKeY9Ej1OL6v0VS80",
-	"YjIMhGTgsXtJPYPF+pOLtl/9Jw1Dn7tUL3zn71KvPiWg6Sc9PFun5FFFS0c/fSkNOfO90lGJTSj39YGh",
-	"Wq3V96lUZMAIJbfU5x5hZf0IoZ4XMSlLXz+mHzbUiQwCb0bGVBIqCIuiIDoiMPIRWTGcY8/oqFQrfV33",
-	"oNp6ira4ZX4AhoOvzoI+FrsercoLS+T6KmEhx6SvD6MPgCqNLZr5niRUEWANFb2ek0AMfe7e88QP7YmL",
-	"qe+nz80IICeBx0iDsM+wBupHjHoz4JaJVP1Nzgf5kwymkcvmpodtvwqiAfc8Ju6370bRvvUxd84s1dDX",
-	"4XFJB75WswJjv6Fh+M3AYqrGWkZ1qdLixGCqtN6u0Tm4Y55Wjb0AFgGH0BFaVqY+DHufg9hNUG7+ILgZ",
-	"G7GFbFlE4h7ZG9bcOj1ku4N9r+k2atvfEgiMJXJIuc88FMXMIolLo4gzSShJLU4F5OdpoBgc0HmgXgVT",
-	"4d0PSJpFZ6MldH0tQxj7G23+PCByCt5DxAIHPRoQ0WD8GgCNXEhFhcuIFzAJy4IjI1s/vv/r2adu++qH",
-	"zkm7u23Po6N3OWFCMe9+EFMrRh0uzfI4LoQnc5EZU9+UVth58aeB5uwGeQZT7is9PxzBJZ35AfWug+Ad",
-	"jUbsXpBRW0o+htyHlfh6fE0yqCC1avNgd3+vWkVH4rc8CXScgt5oGEpwy5DD+HzC8RSug+CMipnh1vJe",
-	"p1AvZB4qCIwipRSbhEoek4ipaKallL0qMfEZ3+oQrqgyW9UEAye21ndrPCPB0C5DL+pKP1RuDU0gELoz",
-	"4VRSv+S4is0IKiB3FFW7ZA8LUp1e6XtBp2ocRPwf7J5EqRD9JlxKLkb64o0EQVRww8S3hDWYgJjQK6qm",
-	"EQC+WYkTryOICPscaskYgO+9kNMwDCLFvDPmcQrOlXvh4e46eAgMVBA+MYbQb3UYgNlgWdIzBkNCwS1F",
-	"UnRxTIXna5Xiazw1hrqhDtsGWTdjvAQD/V/M54obTEopY0AsG6eDH7KBVI0Fw5ljZ7PxG8lkbfyLdNXU",
-	"40F24LkArVrxuJdUynzzfksRn1GpyAFxxzSirmKRdNAyQu1vgWDEZ0oZv4T+6PERV2TLHTP3BlU2FUsG",
-	"x6RZraI76Y7LeTerbLgRgxUt3c1B8W6uAj/H4HTW6pxr2ALLED6oCb0iERtpvTJiaAdC9QzFFlgjAkjK",
-	"bkGiwDdKptD64E8wdskptU7P4N/T9g/tdxeX7auSU/qh0/7Qvip9LF6u0c30tZrh2uetl+/aWlA/7XTx",
-	"z9z3vQkX4Akv9MxrrVnFRgFwGHGpIqqCSBLJmLFuhVEQskhx1AmNF7SlMmqwRxUrK/QyLizF41IG/q19",
-	"aSH4QyQuLDC+xc8fE00HIE6FDiQTahuEdkp8fmteqKTxJ70K/aaW863uvrAqG2WQkPbktwnTTOVEX8C8",
-	"tp+11uU4UawunjMsIH/ulF/TxoafUhEQJjDKvpldmpO6jQQGgsHfmauyMGC9T9T3L4agjy+1b9MRO2OK",
-	"lr46X+avP6HpXLGJXBmNmoDh13iFNIrobGHTdujFnXxc2EtMu9feU0LtF/aELGfdfcBRzq8dhliycHQ6",
-	"F7mbLem4Dz7SW6po9D7yc+K/JqGaodkITeSSwQALcHkfnGY+Uysw2m4LcBqfX47R5oX747Tg7o3IDWNc",
-	"+ywC4XPBioPUlI33BeNTmsl9YINu4N4wRYJQS1GCaJE5VudEcJeacBAEPqNCzziV6xGFOL4g3qWTuv30",
-	"Lca7KCQKCI/PSxUMTjwCWUh28zx0IXWamxCGMMwlCDQMbbAqihsVSHLoMi369GOXlLVnvyB9CT+9ZbM+",
-	"SCNckKHGMohDtqFH6O/SAyfeXxqG8phodJjdjVnECPOllm/ZDMaZoKNrCwN4mzCzT+HPRNzrCRD3+t99",
-	"9913fTJg6o4xsY3xSnOUChMT1kxfcErxnhdPaa9JxuwztQ6uZDV2745dPPvsslAh4v99KhWZUI/Nx/k2",
-	"qF69W/dqj0YdU6tdRoo03dDkEQKm5wLeIDB9EujdKWOjXJiIe+v5eRzS/8K9rwg9feMS6evTShwlv/3y",
-	"a473Z8HTUSzvJGs/1es+wQyXhTVbwM1f+TCYRjFsOwZ8SRB5LCKdM4dcvu++ccirzru2Q95fnrau2+AL",
-	"WYvqaICCgReJjlOaht5m1zyH6TwlrqW35VjAT0N06hSyhDtZRS7tDsOnp3BhuCFV64hwCqc4N9kypHgV",
-	"MU3uPqtjzTjxFBzr7SI3jIUmkn0aRUwoknobYLpX6pWI6zOqaYBajUkp3XG3Vs8TJZYC9SaK9NzZwcAF",
-	"l2vo49LMOAhyoDJOfDPas8aNcCrHDtpJ9JngKZqcuaVZaKkoHXrz6adW+T9o+R/V8uGnj18azl4tL14H",
-	"1vt8AkT4YH0ifCZFIgzvISgUMcIWGUZMjv0ZiQKF0cn2YcfywsqzcOIsvK3KnFn1ezHv25Rd5VHtHAJd",
-	"gKD463MAjVnXpmCD7C43AdD6RIMhoSB1HmckyawAZfiwkSLBNKYlqVyVlAlwsGZuJ6OwpZSfuUtsritz",
-	"xAvNp5c3bAb7CsOycTjGFm2ZOH7NCRyTlfJkFpr33RrTEuNhlQ6WSDjWDr40Vir1aC5spsdy4qNNH0Ah",
-	"qMKLzwOrRsq6D7C+4/LbINiDZcSNdvMemO/JmLk3BSw9VsiMzcfyazCLo4nZRG3EgSIRI2HEpBaAQLkD",
-	"JWJMJU4GBuxoynKMtmMqRswPRrlmSc8kgOYakUxcCMyHi2pdvn0hCR3IwJ8qRt5fvcsYbKYRz8OJYRC5",
-	"DNe5JIkagnfMOZh0uVEAXjBxTIZUq6eLe4bv820r8XOpjad+lmNa391bf9MmlzQvb3T9tE0HY0PXnhTi",
-	"X7lAf1TmqJeQRxVELPc+IQZD/4rhrFvUv6MzpImdi+5xOhbIRJylVdTtda46FWu0Ct1+SD2avHmeb0Cf",
-	"w7/kbrPQVUAPUwj5HDQxTQ82oyTmjBYVKozCXFuKW04E7mPlWEY3rnMphUP6WBlgQCXDggBggLit7SDW",
-	"yx2tvsgdGt7s4JMonJkaAwYyTXmBFKDh7xUa3vSNjTmuEQIKUQ7crrQmz5GsIuFlDXSccNG1LvIfstix",
-	"4FsqWFZqtDjFZe1MFqcUTgc+l+MlFnuOhnow8MVP27Mcg+9dGdv5HZX3t9GbmgmXWARhZcZA9uklNPt6",
-	"nkoXwsH8Eh9Ouq/ziXXuCshW56K7nUvHV1+9jN3BG6RZZNnBpljwRNTcKmLg4UglcaWnzw6ZpmhZZC1G",
-	"OCeJkJ6DQyfO2ED4ypK31BFm7XVpvCpgPGb+52A6lnXci+E8p3EnXvhDbTypvTzjBdzD4mPefA/RfzkB",
-	"K1Nf8ZBGSgtsk6xbJ8VMaRjuJJVXHk98iJOZSlljaA2TTBdZKfeLyeYxsceSlj6dOKPLyKYZkjnggkLi",
-	"w2pFw6wUtIQ8HWEJc84utyOkolDMx5AhSQbMD+40Y0wrLlupJVjDCSh128eEKjIJpCIpsjbPCrJ5u3VM",
-	"3M3m7tYeSyxYZMbxeUHK9Vx85BhLFpmCSdJWL4IdmoJHJBAuSwSI5ZurrcpIXl+TmQOizkXXIQE8Sv00",
-	"WOUIgpkE9+bBt+SBeQmtqOLLcXAniApAD5ZYAM9YnEitUqtAPvgD3A4bsdZcTjb1eHCSkPI55fX9aefi",
-	"mHjTiJqiUDYed5Hw2Icgx3/x8jGiNy1sFWdb5YLMFKFl4Vo3Oa4pcPp4pXkHkioMl6ObPXZYTkGMjasJ",
-	"UkRM8bg4OqVQPP8WITOPH8Cy4rifnJOnr3oDNp567dmEqczSHyRNze3mOS9hU3nqJWTcpwwpCyUB2YQK",
-	"xd2YHJ+1vr+4qpx1zi+uKpet65M3JqpZJEwljFjZMr2tfq1Sr1TLA6ZopdbfdojeAI2Y1xODWTx82Q4f",
-	"RsxlHhMuO4Z8Fo9MmKJ6B2Sr/ycoGxqHursuC9ViiUDNEmqLPCGlzG5V/+tPtfLhRyy8UHUOvm73epW1",
-	"v90q6w/oCy5//NNWr1fJfLH93fa/5+rIJ9T3CxnFSevdu0/ALcBHDR9/6Jy2LxaN1tT3kaxsVNHQ2YC/",
-	"xNr0Il/Ws78w+bdZbtw5/6Fz3T51SOvkpH0Jf121v2+fwF8nrfOT9rt3+s/2+an+56zT7bZP57h3o74Z",
-	"OzJnES85j0Ce0FC5Y7rIi1z8oahsACbZQRGQAXVvENATZ1/W9bU3qA4bbpWVD4ZVWm66u7vlQ7rbKNeH",
-	"teHecN899Oq5QVSYrVFw0rA8QiWh5PL8NQE0MG6FZGb97REMsxOK0fGASrbXdPgPLy+u7qpvX4+CVqvV",
-	"Ou++H7ffj1qt1hv9f63gpPU3/W9t7+9NX/9RqcwZ6/OHLa2+EHumdm9LruTJSaUFhQ1IZFzgMJVqEJdU",
-	"hIpduWkGJ4HQNI3mR/VcCGZrad1ydodJNIFgZRWUAwHl9TDs300Nk+u+Uus4U5MijU7Ji+hQFXiaBHjQ",
-	"MNqIZaPxcgUcn0p1ZnOR1r1C+8LXj3nJRb5Wz5VNfY3NrCjVRSbPSTBMcyy00iWQFnIhmJdvpo4Y9brs",
-	"52K32wtJoEzdhEY3ZIvGCbl9yX7ubx+Tqj0fNeZipNemH1/TFRXXbnvEunGLIqjQK4oTNuZsJbaCX5I1",
-	"OL9rh4w5VE8j7LPrTz227u4eGjWYqmyXqlGaBrjs5pLbjO/cwvqq4ME0qj49RUrTiU3IUuq9symadB5O",
-	"HCZTVYQsaXC9z9Xh0KvOX2/lWe8AzvKe9/BsukwWiB6kzMzv51kvY1N1Jv3uFUPz8MORYimbQDtDhlEk",
-	"1BRNw/fgB6vo+KbRfPkomVDM9PCrUFQf7LNCBdzsA6AiVbonuxCZd8n6DTINtSqg9TIuNBvU3B4i5TIS",
-	"wbHJ3SITRgWGZaM4kwsBKwpOLt4BWIGSemGF23DXsMZCBra1xTKbjr3U4ZFO3U7Fga/xDphOtSyWSphe",
-	"47U4vxrt8atDBpOj0U/PQ4hNIo9XEWclwOAOnlsu9GNsvRk8z0yC+UhxYt/WhHIRfwqidB70ti2QJ20W",
-	"06IDyhaEy4SANtYLAGXr5davEde/kCWfF7KwLgzglTglZcrSZkOU6+tRSHj3fOOFzhNDuwQnddJODB9Z",
-	"oEjNuRo0np4sZiFzE6I4lSqYpKxR1PM4GvAuU8tArWrOUvW+e31xRn775b9BIuf33YtzgkPHEZseG3KB",
-	"QXkLR3bKJsG7YMRz7Y2QjoLVNmw+H3wFQZBcEamo8KQtafogvy1W6pBLvQi4EqmCUJK7ILrhYnQMEdNE",
-	"4/dIY3ncvADz1NZzLmDBkqL9f//hGgxr/ZapoQKs64i8ZDRiEfntl1/7JDAZavqFnd9++TWVzbLED7Fm",
-	"ne0MtpjaKslxOYnDAo/847JbfnKcSOBrA3SIXyrkqmnmtaHdVR+XKHR0xvD9QtoS65CYmDatQk4S9bk7",
-	"l6KZfP8wJ2i8whR7zLvVRGzI3cpeGSuYaE6K1bqhjBnlc3kCzYP6Ya2xGBz88ctefnRZPO/lNAoDmTHG",
-	"XbVfd7rXUDbkqt1tX3+6bHW7Hy6uTktOqfv+5afWycnF+/PrXCsdjPsDi/jQFOFZvPccfuqx21Xc9BbG",
-	"zOuq0cK4Yk1YgYiQerVqLMrHhJK7KBAjPED8UpJmtZo5vvyUkQJpJ15I4XWmt//kyLp4ARsgLThiv8mS",
-	"c69MmHyXFTbHNde/WChTTl2XyaSJn34T6kilt5iTGIw5EJCtjszY1iolYyrj6ppcEup5zCMh1ITGJ3JM",
-	"yrnI3f55Sn3UaN5cX1+mil/HUJlugZCO8E3Mw6lqRbjT3DjSAtdTr1TtlTTXM+86pFeq4TdQuHEurW6e",
-	"ttQ+/ttq18VcIKRdei7mZAplfTvQe6UvF3cIfR6b1aqTFIGKQXItKxGMhSU0vxZC8cYpPalRF2inqW2b",
-	"W3jfVoV1CFahiwv5wUtx7VeyRRGoQ6qwB1HykJwrgmVpXk7ZohwgXFkPdzm04N6WQ8kr7rNCh++rDriQ",
-	"ci1/1kQ13+2tUGvbqC3c7yCAyPa10+soOrmOGAZ51o3MCc0F4gk+HNpOIcrWqsvKUujT/HvIRrnC8nid",
-	"Znm5XfKO0330DBhtmgFVLCZitKqm3zRSLySGzOvHHeLxiLkqgBqxeqgwRDfNSujJD9p/WZhPtRZ0zLE1",
-	"m+Rio8aXZbvoPZnsFn0NpjEmnqt+VDMxqPZ6+f7lu87Jp/dX79ADJ5lyeiKhiypT9R8IIKb+jwOpyNY4",
-	"EMFUHwL5sfwqiO5o5DGvfBkFxsiX/vZNIJUp27I8v2sxC2tccgy4mxD6NOw6xQUPLPA/uTQWY90m9D+I",
-	"RkFsqytUn+5hY8yVaHPPCy+rmNJeXH1oXZ2CxSIpqEjcINQYg2VU+IgL6lt7rm15ik8Lz2ZganYx8BnG",
-	"heRIT5O4xdv6veCckp19zZcWTiaZNfd0Is6E93yRmOouIAPmQqdUWIp80iDMqKBRGBZeB4eN7YAKq4tr",
-	"bCe5/HYXZvnrxUY8TfAnXu6zOR4NbD3M5Zjs4ekJXnJ8m5A8eKvY/7J5xqiWV5Y10kYaVCCvCM9fnb5o",
-	"oyW1mB0xvZe5JMbL9vlp5/z1A/IXlyAarv8FBG6y9fAnSvf02airzrrZgJkXk5xAFSy7iYi5jN9qteVu",
-	"HJhTlcmh2iJLy3E+3UoodfWpuZ1Uw0Grj6bT65JbL6YKZmfPhFQWPe6LV89M0+LlPwJpS+3oeS9jU0IX",
-	"l0n+XZRWTRUmXqvLsVP6e8AF0qxlVUtNqsiEzgiVN1q20++RraT4MpeYuOWiDpFUWydYdXg7v8jGqmrJ",
-	"G1RIFoHKrVd0nQoFxGfIIKCRl6Wxywu7JsWX13EPmdRed3Et77DRlEnsMwcGi5NwbtjsFHvHQSVYe9KG",
-	"HMq8U1xVADotKplDKq4KbVa+SqgCCMJwixXAvzpDbnOgxSV3vKI6kFB0FB+SZMAk94wSg3C8tjkwudAJ",
-	"/dzBN3ZTRty4AGSOjWmNIvkJxKbea1YP93KeTUPU8qzUvJqB6SMrvM4nJ7ymtveGxDZP7Ej3i3eIOw4k",
-	"E7a6IdTEjVBNybQLKG4snzZHJQUNK38pf/xSc4rsUrC4VPvlR5F6R0U7jqmaaSlpCMXvW/41C3lZUHkN",
-	"O1AHEdYvT0mP2TURroqW9SAJ3NDY/yxC+HSJCA4ecjg/eSOXwMYSoTthI9ON5O2Xs5Wy9zymPA/hSaPq",
-	"pjQo9e6zCeGLm3iQHJ63r2e/mHtJ42fA6laIJQt4rDFkM9qctrzdK+4PVmuj/h4UgbTKQmYi9eI9FmIl",
-	"nt3zwrS5v0cA52Q3zwPJqdO8HxDLlpdjls6Ivw8TZCdcmI+1Fce9hgD5vGDzGADzfKByLyCxDalsnNfF",
-	"h3MI8rL9os7aZy8LekTB+8tqaqJwaSJnVGASNY6J0sI18dlQkWCqoLy6lql5RG6pn1dAdENt8ClVqRzV",
-	"aQGyO5PioHZhoxFfSBJGgS0S92BT0OpTuocqwT6riG4WxtwqiF3Gmvpxsrc+gWPS//K1X2xMSQ50c4dV",
-	"oqS18uM4Fz1Lm6ZWfmP+i2e/SbuGGOyenBwlAL8BOUqWC/2Zc5zb8ferojLxweVnAs8838mYTd7nfDqT",
-	"MIjyaUncPDAgHJ46xujXAVUu9GYAUhxTXqy9DsfFxSh++9EJ8remG7as2QF5y19iCTAm3MDkUS8lHyvJ",
-	"wCPg9FJAxNt8qS+o0Nyzpl0bu1qv+XAsFS3WTIiYnPoKQlj1U0QyoeJeOJJOTEOctW2gc3vV0uIVTLGk",
-	"Ec5au5iXzsxpJYPEZ2JXuu5VPB9hSMPD/alD6oxzZP84TnPekoe2Tbh02yIdDVhT4TMpSR9BA+Kc21dX",
-	"F1cF9iw7sZUqT67arWvoGopNk/Rf8H6uYLlxUIeZcHmYaHxClwWelevEn2IIpelNga85BA2cQCLRywJl",
-	"88AtMFlBIzfT/L+hILHGyTybDjZ/Qw/TxnJ29XxYnTrZ+yD1Mi3LaA3PoGfdg61fsdCnrnGl3Y0Dn5E+",
-	"DNM3jP4bMvN81eyaT9gr7ud2ZG8RP3CpT7TAHyeM/CMQjGxBIQLLEsEX9ELCT1A7hgpy9eqENBqNQ3h5",
-	"TiNrVnOSsppfy/hHPfnj2v5xtPCHLYj28UvNOfy6/e9b//Fff/pT+ePCcwVV0joTOiqOmu+ctV4vhs2P",
-	"GR+NVUFds3TR1PvFvavxdDIQlPtrA+C9IuWd0h331HjVNnIC6vNo57sAM6oKj/LdxUnrunNxvohsJgUi",
-	"u4H8dnA+VVxNPQvkuOjDdPXa8mFeiTk/EKPFF2sHmTfh48KrRTkPy1lyvND03PnntiwN9F61Eu6dO7qq",
-	"hMGS9VtBp6BUQTbH2goPqzKs04UJNqlFkEOgny/5+kFujSXlDDauYLB+Wri5tDUSw1f7QfMSuh+zJEIK",
-	"/p5cqknD/gbSzBmLlrCcs/bV6zYkD0h2y6IkS0Cm8wNcKohkWBITU0e0VG4c6wVZAuv7ODL5Aombo7bC",
-	"zeGUFFf+5hli8yADgzjphefdfKoU4MOrLrk+Z0KdyREi18rgB7fo+tDwCtIaZKObij1QrO82uMkIbw+z",
-	"QXt8+RurG+tEwaSgABR4LK6Ka/lBDUDTIssGhwUmxJGKNKDegeydlKvi0K49iEhIIeshqWqUW6M+x16z",
-	"WbbLRI7WgYUz8xiAItxTQauyospcZhPY7nmgN87VmAuovDNfVnMd0h2so/hzG9JtwrkXquCZXSXwijvI",
-	"Ws/thpcgWdvjqjA5Mv9ABLuD2p5zIn9tr3GwYbmIYvU2Wd9Tk/6i5KilZD+VrZWXtGCUJ+5hgdYUWqTK",
-	"TVfrzbxKFjWnXs2PpTPTPpsxIz6pBxkxUrt4rrve1GhxllAea/67bv94XXJirRLqb5ecki28bXK0U5oS",
-	"Fj8qOaXzi+vOq7+VnNJV5+TNJzNOUsTbfohHwhzEklP66/uL6zb4r69et3OtjOdU8dtlVdkFPABeB1s4",
-	"fSvVpoLskJNXWNq9Ow4iZUbqwgTbR9C5UAXYUR5poyQYPQNF2b1AyaVV3Y/jIu6WtA5m9q+tCZeSi1E8",
-	"MCoWVJLqttMTWlLXH+bryks7ZHoeuVjavVapLi3tntgd5qwQX6pO4+u9K7efB4oPZ4USIsICVsSyYfjY",
-	"t8R2uVlaxlkTZaP0ry+S6Xfy6O9FyLDK+zvbkWjeicKEimap/qpYdyiw7xE/GOWpfvmVrD+MKQbYeoGY",
-	"qwdvySVys7imdcXjUgb+7RwdzT6ddwnUVUFhUGi2Ap+JlYbUXthXoOm4rXLkpHx2M1tQOQl24PkSIUyf",
-	"X3bgun3eOr8mdG4VDrm47CIS4Roc0rq8/NRtX/3QviIUdFnsTG6bMbvU9x3yvqt/juMv4JxieqVnKjml",
-	"i8uuplfxcCWnpF/LpSf3aWHJlFHd17egvqKukoQOgqlxigLIYB4tOG88DSWQOCPpjGwNI8agS9d2rvl0",
-	"7SaSywtpI/MGe8IYXckQcS3IlphOWMRdWJcGYNPkGg9hvraIYfOLKjtMXgAWY0ZuuDALSE+eRZSzdrfb",
-	"et12CAjx0D/h4v35tUM+tF++ubh4m12JeXqlno+NA2OgTfDHscicWb2TLhJrrn9Vokya1jybOJMheA+T",
-	"aeb38+SCzcKBbiDdXIRy/Qp2qagjb8LFX2r1RhOaOz6gtF0yJqQ4PE1FuotQdhVVXCru5gQN2J5u5Tvu",
-	"MZRFWCSPicd8ppD2Sif+1DmzpBsz1iyn8uI0togB/cKB8nsHGmkrZzHnC2KbjMu6OElrOM2RRKDW1Ev1",
-	"DnJkxDCUSHntks0e1xwVCtx0VRDllbCDAjGgEvk+dprzyMAPBpJsQZNizebeSocMQASV2w5h1B3r01Rc",
-	"uPr0AAntKYJtZs11wfiLKzq1Q8PvVuoC5yOsb83RR0xo/Fte0EImcETuWMRAcp3OH+3qxCeZ59yygJa9",
-	"OguGa26DW+ds/hQxiOfBB0TT6HvVcLXmfNYc+o5KtX9KZ/nTxkZTKJEtuXAZmXBP8NFYf/xMPDqThI4C",
-	"sqUCj85i50T8G1r7tzdc1bUebPMVwRrWnCoQPhfsJBCCAWfNP4APbNAN3BsGCGCfxExYEdxpkUSfOxdS",
-	"UeGu3dE+nMoxk91cveRyKsegj9jqipmtQpauoY9EKhppXNzSymEI4alJLZR1jzwSqHXK3DLqriKGAhrC",
-	"8HDih/J2XqYs/uAQBgngniXn8GGtwXOLRsuSIbgZJJuHtTyMiJHe0rAsjXUynCN9kpkbzgO1LNlaySOf",
-	"QaZJc+gNBJpYRiwoIDjSEnUqHor4XKpj0jfsZa7kpf5xkV+HueFmemZjwHBiLgU15apr2sTzAg0KHlWB",
-	"on7bZxNmIHktY7Sivl6lvE80Yojtc0xRsuz8mbHzgOky1U3XaqWmhWzJKXUuurkqqKZEJxHzmFAcC11l",
-	"7wEpQoHvA11BbetMntM6T84qxJpruRv7snN1eCZueRSIiaGWcT+v1vnpy4sfS07p8uri9P0J2Po+5rZr",
-	"FiMWhRHPDU2B3Q157Bd0I6bi4JyI3TLqQ5uo/LWNJ7JlK5gv/HjDZgW/hFGgryZP/Y2P5hWPGNTPMw9b",
-	"jXidI1OMFvmk7pGIcMuEh5VCl2qHUzn+AZ+ch10zQPYqVuUbZKHvySngHPBvQgIzb3ZEOFVLiwCbe8VD",
-	"guqQST0OqsZYSRHcgqjL8JHQ7GeRLqbxcU6zuDzvIlSh6RCfjM1tGWnjBVFByN2FWpR7K/VKRPkuoNDi",
-	"Gt68b31od9KrwOcNzs3Nlx+4NEcK8jb5AWoAjqhid3SWspZCBAX2OBcjooK0gW5tUpJG91W743CLrTB8",
-	"DSU+ZsTwf6xRc9GaqrE9Ae5tb9oQO0Vdiq76hs1Mr7lalbhjGlFX6z/bm3bv1GDGb6lib9ls2XyV8ABP",
-	"uSz5SGiiecNmDrlsn83NeFA7zLtcQ9iMhPa9zLNcL1LHOXL4QoJ9GLTILcj4UOyz2s53ny6hm0WbbIVY",
-	"2h9pS0T0G8b4vGFH1BUE7x3/RmUI1rLPzVO/+5ea1iOdMp/fsmiWkwGvFJuEecrAm+COTKiYQcCrTFPI",
-	"OyqxbI63plyHDf7XjvfCx6/zw7rOoLgJBO9zQXBzt6bFQx6bv+Uei1b4rHFfsc86HfCyRUMhy5pOvzqJ",
-	"dV9TQfjNWZfE9TG2HUxTjBss52dSUJnvD5oRrkyOhqO1uTv85o5yBWGFhJKIqWiWqUCydK6kkoilsn99",
-	"334PqRq21XDJKb1qdd61T/PTNh6SMfn4MkwMRKnyI7FckwaZVDESc95OAubrCD0WW76ZMfvJrf0ZGvAQ",
-	"a/+mZOfWpGAvukVvczTIV9SXLAk6M+RGUu6lQlu5JKNAsGOCGj6RNzzUqDIVivv6D4hRG3GpWMQ8DHnN",
-	"rzR3Lw/fStJ0DLFSWHCsCRYUn8KfiQRAaBRMhUf633333Xf9XOxd248XpjTLpSBgn3soZi+ST9t/B/tO",
-	"gTCAUp40Yt7jEwOeIQPxGRRSBANxm6RbJwD8LKqPwZ17Ydw/G+HCk3gysnUF1CMqaG20lARcx2RKpeWK",
-	"7ulbMqK3LIUiCylEh6v1u/vg+iPxXYtIi6hWhDvFyRSacCd+CkUV01KXppoe8ijOoAMPTCzJn8nPUzZl",
-	"HvlTUvvtT0ZW6uemW8AzOf6uePTU7cgXVleVZCuI7BJmOKncJioIbtaUc+/NUAqqViLVIvYgsECoHJNR",
-	"wCxp3SiNfMlxUCt9grA5CgKPbCEgjyBEyUq+ERtOpZZRRUDcWD+RDkineij2eUynUjFve83l6R2tGUwK",
-	"Ydb6eYfQuciTymbRpAhRS88E3HumaT7Z0oI4WM5BFL8LohsWgaCeks3X3bGtKliwaRMTGAwJMjgLlzEa",
-	"ym1rnjIjrTXvvDkbjz29mgQa4wNyEnRK5d4vj29JkP9ZGOfmiSz6rW62Nv18CILWgJFAISoOZqRvbqcP",
-	"PZhmll7hDfUdwj5TV/kziBtFpTInqXxAvVFBDBQNQ8LdQLyQBJ6KY0X5RTemni3hRQH3LC1DRB5rThMI",
-	"lg+PSb6h/m9VEucg8Ga5NZRWmSID36ehzFW5zzO+1bj2B1SisO9pjI8wuRjjIDAtIxDFLHQNk10sx6zf",
-	"thU6vpKQzqANz9DEPdIwTDKb9YFgcyPUXb7vXpyXl+U4pyElz+kbKy9Gmjam0yT4lKgAbcYzMIRkuFn3",
-	"9K2MhY1JpqjHppeYSZlamjPllKaC/zxl5md9kl+dktRaTgFlBwVIBST06QyYPZQw7scnLGdSsckLmWcG",
-	"XzQb5uZrrd6gUn6XuYHwCuxfaKpOVNEJnZFx4HsLRntkA4IEw6HPhQXQ46wUaPaItptgwpUqsKDFKFpv",
-	"1g7r1erKHlJySelro53JBGYeVOz6PpBQkBgHtKWIg7wX0SZi+GagvUTELVrPD7EcnVdlRKY9HlRZKRIO",
-	"PUuwYu/v5Xm35JRenZyVHOO8KDmlHzuti7MORCpfYkrFD/qfNxfnF1eQ/dD5j/e5xrq/TgNVnIwJ2RMm",
-	"0l5TVbPKn/VLMsnRycnMXGRZ8JIXpxiuncF2n3j99FxOcfS+pZi/k+b+RXH2LyQYjskWxbwNAWH0FFwY",
-	"2w6hvgxs61+Rcqd4XGoiCe9uzvLS8atrbMa2JFudRe/Y1p+FHdmuMCHlEqOUctIqbJYMNKc03M3ENKU6",
-	"c2evMgp8P5iqSxa5BtSX7eoq+3Su28cs0zy6CDwPnjFTTzv785Jj6xb0dD29ar26JnSoWGRCwRwCnf26",
-	"b9qnKIAkcWFbwXCoJYlth3zoXL85vWp9OMdntNjlRfROkC0RAKMDnQOfThMqmK/klOI5Sk4pHiuXFl0x",
-	"yfJ62y0kZLE7YsEJxUDGQcrrg8DTB/2qD4DXB4m3ryGuX9x+99ui970xqbBEAZaYl8wWlogbcA6hPWA5",
-	"PhzbDHyZeLO3ipgujQi/4u74mn1WKRayQRUgm8xnWAy4fb3AnU6YULbi31Y6eYOSyyiQ7IxHUQD1/f86",
-	"5b6v2aai8Zv5GS5XJsgvx60QrtEzpBWGb9ns3taa1LZznFy2XWduadf87p23tZ1IQA9PaZp4UliheQS/",
-	"sla3zJeTwJv6rOPhl/9uguP/jD+aT6YZaGVlH84NPA4TKjyqAvQm5/TvoZ9bcVRmYU41k8omZNpkTOhX",
-	"inEx0VSrO8L0dBhCdCvx+QSDwFZWBJhwkV3CMoDI5o3qt825rqT04sw+eU/bbEynV/XhAA9S/HSm1QVX",
-	"pjLuHZUPaEP3IB7nlOSY1nf3MDZ0/b69hYWlckJD1+qLkWWdYP1eCwaQosQwkJsTFobzvqYYUJJ55mFv",
-	"Hh3S2JMlJ2mvdfZ445hTc8hZMpN1aaUh6uMS4vnklrmYam9gl7PvPFuSXLLoByXIpffxbAe/aWKcfe89",
-	"iJg5zu6pr3hIIwXJqFp6v7zoXpMUT0PhNDfbaxM2Pcdz415XpbmIsmo11YYrHXzsFyhlhtfYEu0xERpw",
-	"QQE9c+xhKc63qulWDifcjA39J2Fii6wjPhkotDTXEn5MI7CHW0u6UTmMOwPI95wSs9xEVlttHnsUJnBf",
-	"+g/wl0+Kz1J3NK8bZTJ/cCKyhRC7nTIE53Q2O9YigRcYDxZkKJm6FMQL5ornu2OqyuPAJIzmdTgrf0y3",
-	"Oyt//FJ19hr53PxKaLlgQN2bnBrFTwaOKvjhMa4775rzbxFruZ6MmVvQRIwKeYf+vJSE6+rnj9PfmGB0",
-	"U80DMs4C4ZtIvzGVOA/hkmgZLkcJnkYRE+qD1esXF2OeMFsGe5IkNGUYMCuxnlbceH7s1IM0oYT6vpCE",
-	"DmTgTxUj76/eOeR3riTF91Ck+2QYxPyeTbQ5NMUHd1Lq+k1RxlHAxQhUH2ArObcP3+dfSpTCv5xeeobS",
-	"2twDSQLfs6XOsrBhO/lr3SM2FOXP+c0l/0eh3sm9ZSXw+MScRfxZie7PIMulic0mwlwOj17KlbcGM2ID",
-	"brfzePSDmXKXCS+2yRUb7mmo3DE9MQa+RaD2+IirOHfdPE74hI7YMbGnY8vdJ8Wd0cIAbPHH9389+3TS",
-	"urw+edP6czAcLmQq5Hm3cZ7c9LEomJDXbSMJ06ka75inH2c9uV0t7mfPnEZhINc3nF6a5ws9A+b3PLzR",
-	"t31W1KeglfifAnA/VebSUU2MzxFGAbPPinAlmT8Ey9B1+8drB8MD7rhkxvzYE8bsaPzwUOzfjGPCnTRO",
-	"3JlLgL3aKDS9erKVsoaS3375laTLnW7P1dhKF+ssdTvnr6EAWqxulr70StPI75WOeqWxUqE82gFmVvHY",
-	"beXz9GcuJlxU3GACMKN/2aEDt1f6mqp9mBTxxpqK4PT9VK3WTZ7D4xYOLeJd2VAsc23HcGncuMqxoYhg",
-	"pthwxNQ0EtKUlsAuzHFBwFVwnVLYN6y9eJ+KmbZYZZ6R3mX8Vu8wrnZFtvCet20prKTdMNmCkkQbp5Qt",
-	"lBxeXQczH9cgISs/WYwMIybH/oxEgaKKeXH6FqSKcUGGU99fFC55tv5Ns1qtrVVqAFMLc5ey1yRj9pna",
-	"ML4kOj6rouwO9tx974AdDqu0Nqi7Da/Jdod71f3aQf2wQZuDXXfP22cHw8Oc31ljWCpOdFsHPLqpR3Pt",
-	"gumx0vtdfjNPLjqkgGIDuaGbPSjrEuycgT+w+yYp9oh9YHLdgfNdjtcrGzqMOBNQ2CLd7X6+vNhCb+4V",
-	"cZ95jZPz12PDkotWcozamek0HXfjh7iJAcvtUp32qpr3sslYV+3v2yfXBelY3ekg1XbwwW3EY5EhOU6P",
-	"3f7FfNLMqNhJFL/SqK9FBRZrXb3j5B3L1bDWKSefHIWtKL+ee8C8ZN0DeeicX7w9p7t1Ln7H6wKh6THb",
-	"IeTKXCvW8OQ0JoHQTWhM/Naz2fnTC3+QpT+7l2e8gE2t/XMYtSg3nJ51zo8Iu2XRDIsyzgcqAeHzggo5",
-	"bf/QfndxCcU4PfJDp/2hfXWEldNpGGKJOMM0ZU9sIceUZALJc9s2wtfUBMUooGMC88OryfATOsOYKZf6",
-	"vrV+lqGKXk/gi2Src0bgmziS0DEJBJj8RSZU0BFUcYnNqnGwFhTzQkHfBu2ZLrrxIiBET+8wl2RjPaXc",
-	"QIWCgvTX8/MXlqOLael6JPghHCKnSnw2Qo2V9aPEdMDJ8ujgTrBoQ7ZSuy9baZvwkq6aejxYnhW9DJHw",
-	"4pbxCcMfLLuIGUR8tat4BU7x5CTCgOQGpAHfeDbabBf8ILqc7OGZDnxTepwBwJTk3T5vvXwHsuJpp4t/",
-	"FhMefL0wAO9iwhXpm1JvfUgySrq4DQJvtg31zn0eom0N7aMoGS9qiGacxWlUNGWmoJxM0VfHGLhNeTmZ",
-	"LfC0tP/2XJzafFVpE4Y2byva0gT0++7FOerly40H18Fo5DOj/hTLccme81psPIqSmdUv7Yy5FMUGGc63",
-	"Wb5n06iICXZ3v2ZRhS2ZbC8myF1Kt2MiY0ZND9pNGzEVnsXT4zqsbQM0f1+QVZ9pI8+9HC9vlskaW2Ct",
-	"0I1b+UtZq8VF7pgfWMSHs3XVl6cIty2wMcPUeRduHD/5jgKTJfdC2lhD/Rgm0g2m3PegyH06Bw0K1ZIx",
-	"i9j2MfFpNGIR4RLiFqMVGTsQh1KtZhwgtTzp5QfusaCQjEEHjGPiTU17AS6IxEylRdJrHypogZj0APxX",
-	"b/joJEeVB0Mf2GAcBDePY14pYoetuKAqucP5TA90riSRTCkuRpIMplDHBKIARAAaV777ld3aAphrSVNm",
-	"i+1bJnK7da8dBCwLisxp7eDNWeuk3H3Tqu/uYa+IIfmx/OP050m5y0eCqmnEjgiaf1Nm39j6nAp7MAff",
-	"E0FkDdZpVw/qjIRKU0nF+HSYpwmlPs+Fyiuozj1KqaO8wIYPmmSkqhiA4nZ50b3OrdGUW9MEwNTcagJG",
-	"8YFvUsHEXPYJvLBUeokjtjLhwblgti50ydQhrfGOJhn5KGumXrLBJ+fzllBswOkziFfA72GnhMZ0AVLw",
-	"pgP94IDNVUy0TjSJEcLZPjBe6hvsr2crKVeSnvrZtjLJN6YPXgW7TmNnNs6EV4GqwEmvy9RQ9htjnshV",
-	"SbKwkUs38Ka10mEwCFKsfaaRGIpQiIBELGRUybVTWOcJXpLIerh5PrMZ7HkrA8bAd/+SgBbnlnQhX+w+",
-	"bhKW7S9S0ZnJPZ9pMmeUqnSqUM3ZRF+6J4lBtpCueZoNy81RRqN003JTcJhC3fbEVa1Vn0CwtEd0ccmb",
-	"k7ciEvZ+Q25yTMZKhSSI4N85k5sNMUgZ3XY+T3+e7BjCshjntiCApbQIGO3fj3Z2fvovvZ78+Kd/y2Vk",
-	"krnTiKtZV+87tnLG/D4nvT4lJKR6OUn7BtmSDGXy1mWHpN7ddpKSEag0yp74sdwKw/I1nzCp6CQkW+8F",
-	"/0wm3Pe5EZu34YrxuXPonUHiKht45X0I8e2Tn6csmvVESCM6YVoPCCKo7YhaMJqkyZhKIoAo6e9w2Lds",
-	"ZtVYEDO43id+YS2GRyV8NDmYBItDHke8T4Lv7wCaB9Cj+JW9re8/XJechZI1k8DUX0uSCJNYfD0YhiH5",
-	"wQgr4QFsAijD6MkS9FVjK4z1p++c5c/LJ6lZj5OTeyHjg4Y4yAFLLBBo815ziaBs/3XKovw2FaZYINo3",
-	"4EpN9I8TGyDi1hIVe1nwXHJX1tawcENBKNc/oQvTxyz/nOCQglBucD1oQFt/Adfp5uV508PUZCvjzgki",
-	"LXuUzcftNRamyQAXw6AgV6RsXDoD6t4QJrCWyiQYcB+wUB5Zn4+N43WS7noy9SW2+lA9gRIOFyOy9eb6",
-	"+jKuiZN0DMFVDLCcN5Uz4dKQV2Z04m+jGyhbeNshFLJBegLa3zjpjpEoaaP3KhObPw6U/bHSEz3RhuJh",
-	"kAEbMRkGQjKHyKnrMin1obIo0vSE66EIMzJBT/S/9MC40dMUuOr0jEcBQsaqvZLTA37eKx399suvTs9K",
-	"d/CzGbxX+to3bYoxT5qwn6fUR9oGB4RDVnqirdcgiUujaEb6+HWf9Eq1XskhfT1RH1MMt6A+gc8lFL8H",
-	"zo8bkCQQpFmtIlWloKgy4TJCeyKpzawFWH1UaL/om0X3K+QlpNgQGySOnC2id1hFB85RC1kmGp6OmDzC",
-	"dZE/EzgosJr0Skc//fbLrx+dHjRn6JWO4OD4P/AUnV62S0OvdHRuv4NODb3S0dnXvtMTff16f65nhUP6",
-	"eqg+qVcJRMNi8RbYryn8U6tWYa2WoHEtxlsHI1TA1k8bT6PxSBpmgyXKtXa81ac3n3775df+9jHpf4GR",
-	"vuqhegIRNAzljvl657dffs0OkHTjg4W0chjpEenP8RzyZ616b6U4sPHCOuSsff3m4pT8ifRKvZ7olcif",
-	"yGXr+k36i544aZ1fnHdOWu8+/fV9++pvmafnGfHib8B8M9/rxXTftMp6IeB32N7e1tcCM+u9MunSkMWN",
-	"daAqv0Pml5EQ+ojZ8ksoKsgAuvTcsJkkW6+DF7InppFf+YH6UyYrbXh021lY+4IMYVtmgMRo7qEVhih8",
-	"anpm7izD+2K6hCWzre/b3D7zJQPZokLO0M5OBdklEy6m2C5smIoS7gnXD9wbh5iac1PJPC2FuMwhI6Yk",
-	"aVZrKHr43GUCY3sNL2uF1B2zch1awYLgGsuJd3d3FQo/V4JotGPelTvvOift824b3kmKLJV+nP48ea1V",
-	"RdJFUGtddlIpUEelWqWKbwQhEzTkpaNSo1KtNNA6PQbhMIZt/WHE1nGFOzZvHMJIjRSYDR+okP4Nm90F",
-	"kZYuqHLHTBLIUTSufajb3RMulazMhWRCck3E/VmFtMSMRIHPIKwAIgq4wrOMuRCE3Wq61MJmRrGEKAuV",
-	"v+SRHXQBOiuf6/J/rPXcW9xo6etHrfchp4HTrFerc45WGoa+YXI7fzcFyNOxy2A0hzpTVhONX/4J3oYA",
-	"zhK9+aSlyU/umCp0dVu1q3Q4bNDvvvvuO7fu1TI2qqNSvVrfK1eb5fr+dfXwqFE9qlb/VD04qlYX5RQo",
-	"lDQBlVPpKy+hQbIG0aYGjkHcPcEV2DASWGasXKINS7+IYaqpGNTSvltjep2HVTqYC97UUiOce/5A9exA",
-	"Na8+1APtsj26MBCERhYP1cgORauDmjm7xsJQEF5ZPFQzO1SDNXFVdG9xeyZEU8NLyt655H70k9jqqWp9",
-	"AvXqQuulWraxUi1pIqc1RJRNkgiJoxJQBlSP10gCzvjsQcRcqCZLRxioCa33vjqlJsJ/3sAxnuy8pHFl",
-	"GniltvqV94IajyXz8KXG6pdeBdGAex4T+EZz9RvngXoFdfO+OqXddbbSEVpVpz5IdRllHPAipS389FFf",
-	"qZxOJlRrTUDLFkOeoKntSJqkV1n6+NUphUFeBAFalkGS1TKyyTIV7A5UvLds1k+kGwcM8lZSMlFehdKS",
-	"DeBC+bIfk5q+A19gU4RpFAeSwUga7RyiMQYeQnh3oD+gwR7sqdkTsFI9SHAnLD+/YTPN30Ewh4RNw+DB",
-	"GwHN3zVVkuPgTqYXZNl7T9i1vCD9GCf71oB0BF4eKMkIfQu3wG5mgoVtLL5PFYu2Kz1xFfha5D1rdc4d",
-	"jH3LY0V4/C2gk0Y0emnKda5P/FeT4AXCuwn+Yvelr1njpDGnPjrXSnOq3WHdO3Br9HCwz5peozrHsGqH",
-	"9f1GrTkc1pvUbexTWt8b7O7uHgwOm40B9XaH1dr+wPNcRmu1YWPg7u7vDoaNWqNerVfZ7vCgiMkdXNc0",
-	"Bb0Xk6vfl8ntZrmA16w1hnt73mB/t1lzB4f77r7rDepekw33vb2a29ynQ+Y19126fzCs7w1Zc8+lw73a",
-	"AXP3Bi6rbcYY9+YmZ9XDRpXuNff3d/dqXmN/v1k92K/Xhw1Gq8wbUrfeHDaG1Ya7u1dzq3XPPRzuH7i7",
-	"h/VBdVg9GGzKTPfnOOCBWxvu1/Y8b1g/cBus6u3SwWFttzlsHLAG263uNxtevVk/cN0mq9eGzfruvrfr",
-	"DVh1MKwNm9VNGfDBnFhQY1VWbwz3q4P9/Wpt/3DPre3Xmu6+V616h+4+bQwOGo2DAeyd1ncPmweU0mrz",
-	"kO4PvTqA1WZMewHeHpf9LmO9ppITliGwcnhsL//nYsTN2hpTXGKR4OsgeEcjEPa/NQNHDmD47yLf/uqU",
-	"Fm0Imt/upEq3L1XAkrrSaAYbU5ku+6513grpmruHKGWoRYWeFOYdYe1mJlQ0M6wTWKUIRNmw3TjkAQ1J",
-	"qQaFSb9FtE1AdUxNM4kbCKlVNc0+FcNSWO5Yc/Ce4ACDU8nSreCMZRFY+RbU3cRMT9vUefuYUIEVptOi",
-	"kBYBmtVGkRqY7dF1D41wKsfQze6SqvF99bj1UHlJa7MCzM4U97ftjREc/pCyN0LSBAzB5OxmIMZirP5p",
-	"XYzd+YL38BVx1md5TtwrNglu0cc5OU47EdU4CqajMeKSqWutxkxA/weU4XulbHeHXqlCmtUmxOT0hAJX",
-	"GKYkiAyazTsQqDCJG0GUyttIuRXyMOsUNjTX/+6BqOWs9QKWeP72yNiehGq2DP/w7rw/8GwjPMNTSxnH",
-	"5xgVoSTuDjWHdk4pt0dsV3O1LcjgxIiBbTTkpsZNlXCIa34DDukJNdk0JJO0Ls+7RNEbJnsCPXH6/PUw",
-	"CENY3KASHpB+0u2zT7Yu22fbDpg1O17fIX3skKn/st1mQQXtiX6qN2u/Au0KYToYN+7W2V9s8tnHhqgY",
-	"9297d25XCBYl74lklDdnXei4SN5yRfq2F6utzZtqPtuvkAvgplZ+MCp1s1o1fdq0+tsTmojIaRiCfb5C",
-	"WjA9FlC3BaxCGkmGjLg6b3+XjEKXekUiJtE1A/JHT2hZQ2AFAvQ9mwW4NAIiiC3aYlFjTSLWE7lUbGPh",
-	"ocvU74K+3dNkkLQ5LrnBpBKHmaC+mmkRnO7nG3fMLbVentTqjdP2q9elbG/bUln/97L9unNOLq86P7Su",
-	"2+Rt+2/wbU/89suvPQF/t89Pc34vJf1jS6ftV7V64/Wbzvfr6zt5faMfzXJxnyVsJKOlg5lkVpL+Qxt7",
-	"Em2sy9S9uE+u0JeYfZaoZzhT1hJqQl6CyGPRnFnUiW2iNoKKR0TecXSUARcxIdWJTVQWusaa1cZRrBgm",
-	"DR/niCFIjkdEBERO3THE9xR71bp2049uHPwXchCZwMeHeYge0YZkLnUdpdMC8R+S7/38OEgPZIJFi46c",
-	"jcQMk0dqRMaUqWIpydpRkD2JNQEfZboiB1TX0i4tadtKRqk2WYHQElwwHKKAh6HMBGiHJngKK80GAgsb",
-	"mNAylx31BBZXp/GgHGIx0IllInlimbZhIgo5yn1bNvpQ02LXn3rM27Zeq57QEi50KIY+ihXSRftXqhcm",
-	"V4T6EaPeDMxtHOVgKjDyqtITLZg40T24y3BhemwbCLGeCwnzXBMkfYgnaZ4A5dOWdQlHbgbuE/mRHpGU",
-	"fgtKuiYV1ZKAhgrB7mzS9h9i4BNQ4zZAjyY8JtMvISNrmuhjQvqFe193IjZiQiMtK99gIbXHoarOZm+u",
-	"JMZX2bQKG+WWiJLpAAEInUctPZP2B9Jr7IMHst0TgQ/Be9kEdUu+j3LTB7Qe72GXI01QR0yZ4Lh5adSx",
-	"9ftSlF7T27htJ1L1F3JdknoVX1eq5to3IFL58qtbqzeH7nCw6zXYYeOg2dx1d/f3GsMG8wbgYd3fP9gf",
-	"Hlar+97+YOA292qDAavtDeqNvYZX32f5Mu+jEbGcCnhLPIvZmoR/iISbGEMhpCShPBlEXEWGuLfUtYAW",
-	"+tgpWCEdBTjyVl9XHGSRLvSEobcafeexF+N5ZEC8ADwLJBGerBDEpZyavtRcHedKYE3za9xBS5BArB1H",
-	"g/uxcTSPiqZi6vuPhz0rHQentj7UH7iyAa7gqRV60Z18+8tF3Nd5rmJXHFxm2bizEKX8yBYV8FGYVlEm",
-	"B3c7D9BfM/VNoPyPGOF/RhNQUbxR7ahaf654I0gP/IO4bUDcXgMnLqJs99Ek5gwz01xVAJuLWFqGooCy",
-	"PfTjRyukn/rUj3PMsSJKuupYINhxT1BBmOaBtpC76zMaQekw8lZLGDgP0loP2l0bm48muYnRJBOxZmjy",
-	"usICJs1/26Bbx9T6IQw7cOYE4ZL6c4bhPho+GxqTeyN/WCuewlphGsusF0I4Z45IigA9Ah1ZbVNA63ai",
-	"YNzPnEAC3+sJG32YZ1EACy7k7kkwKNg0wsSOsH1cqKf0BFTGuKU+9+KwgrdslkQ0WIq0qTkhzjR8LgGO",
-	"eQcHHq02vOZhjR7W6o1qkx4eHuweNulB0zvYbxy6g4P9wcH+IW3UanRYZW6jOdiltYO9xv5gSFOi2mPb",
-	"RfUK17Eo2FjSP4wKDzAq5ODiEsKR6oBT6Mu+MpVXEJnN00eaKHHPBAZfnr/Gtj5a6Wqavj+WrWvU5KIn",
-	"5uoaSCa8MpQOLLtQ8U+GQExopA8sHRdEI0b4SATQ/Jy0kkZCEjG5J4ZBlMrLBXcOlA30yDS0dRmxvwlV",
-	"SgspqLiZ1Tkk4qMxxBPdRYEYVXqiZePGoEWfpTH9+fY/fSIV930ypsKTJJgquzYsEpeiKsy9gWjPAs3v",
-	"xNzBt8gWTdohlfYG1WHDrbLywbBKy013d7d8SHcb5fqwNtwb7ruHXl1rf3CVWGONHsGHnVCMjgdUsr2m",
-	"w394eXF1V337ehS0Wq3Weff9uP1+1Gq13uj/awUnrb/pf2t7f2/6+o9KpfKYiog5quV5hylIrdxPIKgf",
-	"rn7hOgjOqJgZ2iMfB8nzFATELTcGkhidp2o8j85z7elBAMhl32eU+9B3iYuRz8pTmel37yBuge2uUbW4",
-	"5WjEAdQ0MXgmVkVzcSwwfky4gkB/QD/4eQ7xYZJ4fRXSksjfoSMRFzAttSbMMGK3PJhKXFSlJ1JNG7kk",
-	"9WqV3I0ZGGCgEblxteNawEVL44DBJEuBKxKxW0Z9GRdw7IkrTT6hj/kROBigbHqo6Y8ZDf3Qe1Vb7BMI",
-	"Tb2atBeBshrYRrBzCZ/GwTTqia1m/TDX5vMK7urSXtVD/LtYxTWnovvaiJVdzJN6dZ/YEtsy/V+OCcVb",
-	"ttU872zN5XwAur9E8kTqyO+Eap1BwwFiUbycIisriBcI9sUkq8tHELiB95aNBE4H/WYqxlGbYfT9h2uy",
-	"BYVA+pny1kfkJdRMIr/98ms/t8fFdlLVzM7Aodi6pgJDiPtoVmtHZCpuBMQ2G/CxEkV8FBjNbTvqJY2A",
-	"6QzTpLbThmabGGVcoKntcRkXqp0jXHSoWERqVUgYgfBrkHdkHPJulgae1UYVfTL6+5huYfyhFthquwnZ",
-	"H04jILLxeKBs1Q+TiHFyx4UX3AHK6O3C0hZjCeGCvwmhc0oJzyvJhpZ8NTFbn27A2p44msXcqD6bRs1Z",
-	"urtUrfjE5Hu4mNJsrFEL7TaweVNJq7QlW6dMz1ur20/nBW+aivElNvt+PHjt8gv+fef9Pzq1c96RHXG1",
-	"65509jo34Y8/nHx/WGGz76vsx5Z+qPofH3bHA/FXPvxrxa37YjB5VfV+/N5/THHQXJqc+kt1zC6aCrj4",
-	"w3L1u2IV+l40QQf6alvVCC8mmCv4BfaYKQ7BNvQyRU1tNwVLup3EJWg9eKscgMV0GRQ/xkRSRlxy4aaK",
-	"KIIXEG1RRZog2tRty6vnJTmPTUoeUw3MnNPKZAzjqcgKcv+yGa9oOC0nEtQKNItLYK4lmtlykKZEJKRp",
-	"pcQxkXyf7jgCs+mJfvvlVyN2mQgzLrji1E9e45L0oXFYn+yQfkv/9ZdavdHc3evb7s1gqQG77afLVrf7",
-	"4eLqFJ1cxl3fE4kCmhHd4knuJbttJIpNpb7CCXsuWewilA8Wx1IiV/oeSk7J7q50VIK7Wh+17bqeOrA4",
-	"T746uK7X5+Sr+0pDt+6bs28pCWXb6vyOZKB/LYkmrijsG9yyhDVYNL1HbMSlYlExWY2reFmpQ6OUR/r6",
-	"n35cbiujDG+B7KJ5s1Fb+8DibSayxdi+g2Zpm98ARniwjq0w1E+QnMHQpq18T1y1X3e61+0rJJLwXGKC",
-	"30ZfW0xIBWOeTNoHHKR6gBi/YaqzQE/4TGlKqjerqSN4F4z3LlMMDPoDQXolHP0LeRRXi08pzjLGgp7Q",
-	"Ql31CPIxmQ9OA2N/xIzNeMEqCMgdozdxPDJsENiDQ5BuQDNhvd+e2MLRsNDvtuYvh0cZq5J1SmaiyMiS",
-	"sgtXFk4eQKmR4pWaB/XDWqN0P7nvgQq23cYfOvY/pY6dFIUl7DNWiM6jTxkcfDKLanUN5nASiKHPsffD",
-	"f3IuZFEtYRx5d7FC7M96apbI/lqwzhBMm+YX69+LbGXOT2XZSh8QoU9U4CDDmkrbmhIU6GlYIR0hFaOm",
-	"F73xVlkmFxtqTZ11PfVK33MOSyNX7W77OlEeQN6PuUzM5RJX1zQ8JrtGZaAmni3xZhGuNuWCPZFmg6SA",
-	"C6asGtayMO+jS7pEooMPSujHwf4VwwQz96c5quF5xLKzWHDYdlL3obePqtMCJ3SgKodgHLUV84LAsh2W",
-	"F5o4IWSoVJIRv2UinhOBYTvLd7k0rLcn5mYkc6w3l5VK9igetxQvFI07jLQAdpjQ8rpbG+yz6vCQHnjN",
-	"4V5jsMtqdN899KrDOmsO9jbhnKlV/zO75q7noNA0ujoGlhEbCvkfrrh17atMmcCd+FQNxhmal/LNaSyC",
-	"+1/OFeaI5xLdRasXJlLYhOxo6jUxcQd7ZaBhRvEILAVPBx7U4sCDCrkQPgbyTAKpeiJiLhPmZc0HEooC",
-	"5mNDxG2I0ArSDKpAmfStFtM/SqhNMFwMYEDeWjHvpPnEqjfTDJVszatnKcJVJv3u+5efWicnF+/PrwuH",
-	"TVmfbZkZ7JJqlLmeIAVP4z3eQnPZhAtif4+UboU1IxXzfRlHWhR7yI+IcYAKb94ZysBOhXlksMZ6tWps",
-	"ZPFXYDnL3DXlPpF0JglY1EisZgYRSR2PBgfsPjHMchesSZlK2E+WauDQFJoGBiUChanZiXjRg/4TxzB1",
-	"Rh4omFDfaDBVcQBJOsCkJ/pxMJa9bvx8AqIK9Fkx5NzaMVMlzKKpkEVxaMc9MeFSal0+tlti87ektlfM",
-	"G1NzbjupDhhxVJ2RZ9aJiUkj20J8zFbqwgDCrNG0J8aB72G3oYWTDQTbtqE1+RE1R2DthKO4YiqalVtD",
-	"Zft6zRfzEl7S7fgh2nNyaKhEQ5bU5qF1S93XeI5aSDGntknubmqj/+wCgsU9LaXSGyaOyZ3Gcy0+Ildz",
-	"CNcsYQaY52C0eUxOgJb9IT9sFMpjeTWwCwMdK2SFud52a3mOoFOe0R0h6cbmJyWxPPD19x+unSTAMK3e",
-	"JbNGbBgxOS7ziRYuRkwlWQHHyQRxwzMJq1DQoivOMDDNCNLLeSGTrkImoNAmCCGdQoap6RvmPvWn0Ee+",
-	"b62U+lnQaqMX0jaSt5HUtgPD3IQ3bDYfYYQn9aDwoviAE681pqcSSFiNCzPfN9Loud1bp2wSPKZ/S59X",
-	"LLuV9W7KWq6ADtQpZxckaFCfu2x9qhcv9aktoxrcFvNKFq2gu+Xq7qIV9L42y5v/+FC77Yhq1mCJp9jx",
-	"Fs7wsXhLfMp/BAr952NESSfVeb+aBpZcvpNwgGLm05FyymxuS9yZdIvKom6pQFW346gFL15Wim2ZIsKp",
-	"0CJouxOjVT+JRAfJG+mhSwWJmH5Sv9E5I5JJqfms5D4Typ/1RMqSp+VnXKwZtkIufKwqaa2BSa5bqq6v",
-	"edwygrg7ooyD5y1fiI1uKU6UhD7B+uKiPCkeAfUPMvxFBMQPxIhFxi1QRKyv8L462D1247K7LciSw6az",
-	"36Tv2rrOofuSxXDQ/f7w+cIDWhkc+CP7bjGqKu79PB9TBVRknohYEpEEW8XEoph6DbnPdqahJsJLJGYV",
-	"RMYbMZn6ikMXRaPd6wH6GZlZUxMD91ZtR08E9HMFq4NUEYO4AmUK/Qz8YECg0S4MNaZyrIVtqLt4F3Gl",
-	"NJE0kq6eFuuTc0EmbBJEs+1jgnvgYmSmQUtMZPv3erFVZmsw06qaphTbOGVsM0HX/VzzdzAU9fWKjA1l",
-	"Gvl9sK6cUN9nkYTURCtYb/WhX3bfMd13U62s4xbXhgZum9adhsZt9eMgur7TE8v6L+PmgjuRFFUwY6Zr",
-	"l0PvM0sz7dyBMIYhvKDrWciAGEvBh0Pb7jZJX8Sz3PrwpnX94TU565y18UlQc6kk2D91rFRYOWWKueok",
-	"GXfbscY8GveaTtjPMaRp4gbMS2X9luZr0PqsJ+KOwBUbf8Kt2y9SLyS2idM/GBOzmBGPR8xVgenvHYZa",
-	"NbcNeuu7uz2R8nltGdiNk3AArG0v9+3YMAn6h54arGD6VD+dtX789PJv1+0u2bKtgGvV5sHu/l61imfm",
-	"kFq1Ss74y+1jQomvhZsIF4y9WWuNnoAS9QbyuNa6QpVfZEIfwivus0dgUUVqSYzXO8MgmpQtC0pIfRjp",
-	"VSmO7E3vJD8EWv9ynL4lOGW8vgFzgwmT5jYrJac0tK3KB9AEOukijjU9Slm15Cec92P8VDD4O3OfTHtJ",
-	"4UzpCJNWd/4eslHJKWnyAFWN6m6T1bz9QYPuunvsYFiltUHdbXhNtjvcq+7XDuqHDdoc7Lp73j47GB7S",
-	"6qDm1r0Gaw536V4S6QGjV/4e6sGx22bzoF5rzHfr1edR8dht5fP0Zy4mXFTcYJIQ9gev5xHlAQ3AHTEM",
-	"VhYsRXINuLIF5RyimHaHEZMMGtD/oSs9lpAB/ApEDGdFbRA9u+mKnxIoECWzAsUXjQ9fl6ZKmGs2xDI2",
-	"e2VYgWVKVBn2TrbSWBu4iqkyyhKmHZElpwMMXrijUBBfeNsVcjkd+NxF0vT+6p3hTejvzQgtoCzFxwdJ",
-	"GQPWEy51x1h5EF7c6p9AD2294Cjwj0gI4ztkQj+X6Yj9uVHbbexVq1WH8MlkqrS60t+2jr/2NR0BO+v3",
-	"Sr1ptdpw9YnBX6xX6h9rkaLfGZbPA8HKZ1S5477mdMApFFR463/X30Ze0qg2YzcQJYPAm4E770KgxEUi",
-	"qHO91b/S/x7hif+5Wq5V6w3oHAOfa9V6s5x8LO/W6nb8enXPmD0J6dv7gcH0Os3w2A9V0UiBiQw1OyY8",
-	"y+72jCcp875ZDPluB88AuvXDGWgBi5BWxusl9blTHyeEUtjobLKBNEnfGqQd9WrVODbtpKdchoHkWF5K",
-	"Hz4XPhcsFcSTiBQYF2I0ZhSGDAyi4i2ZXqGRj65enZC9+t5ewuy+68OaRSDKre5JpwODShT58CSQJcbC",
-	"BzarhxrfqiBV514igH7pjeZOa5T4PTUCF8QMrvH8y5licJHrPNwZamAGWF5HXf5u57usALKOqFBEHTYd",
-	"KZcxJbClJZcxox5cwReT3o0gLRepXcu/ozNpMAuknqyokmagTEwnmqjCsylBJ7XHDNlZnK2/Dh3Si0gm",
-	"zZljEWFyZkLsOSYW5v/cK/32y6+9UvLNd39+f/2qfPDiBWQ6x1iGiPRCAlKsu5Z3TIzUeHEZLwEFbW0n",
-	"C1UvJFLCpacdAwIXaq9ZckoTLvhE30A1PnkuFBsx5JuaauecQy4JXz5zSDV/0m//l17pp2r5kJaHH7/s",
-	"Nb/2Sv+WC9k/lu05dN+06rt7OUr6m1a5vrtn7YIpSsgF8YM7FpVdKhkZs89ki/08tQ3L9Kq3s5eQWl16",
-	"bXkr02urV/d+18g7xwnNAf2ByP+6iJyRQnIOBNk6YjXwfkTrMn7jU/tFjtyyLtrjFBq9Pv6pjP/s4D/5",
-	"BOAP2pNLexqoauVk4IKV6YWW6sMZ2crI0tsQ6YkpusdEBDGEpWjBU2Dns93p1ycLRtm7j9WlWdsrivaB",
-	"oHIg43nKRoq0ky0wmKCEvp22WdQ2iA7SKvPK6KB1ljMPXWsRoO8eTF96ve+WUJWvvyN3q1E9jH2BDGag",
-	"koNdbcHWgEeZj/fmkMnrtvGmpgwS5C6Y+h6R+m629KE6RB+JQzQiOsDEtp1Ylwa/BGrT86r4XRDdSEIx",
-	"9uR1+zpPYXvD7mm0/ZYa2zpKWL5N94W0R1tEMf+Qnp5Teuryf2REW8154fi+jeSERvA8YFG5lrvfLSv8",
-	"Jxdv/kWlmhy+QOUY/a0xOUzlX5MtQ9McS9UxuPxNu3UaqyLb6dKe2RnOA4SHMZWovsB0dlDzInLauWK3",
-	"cYQjSxaxfUwipqKZiXlMxZzbUPe5a009kZctidHxKiB3lKvc60tQ/GvC2/ObybHIRmCmt7eEtbfm+EfC",
-	"YTWHRxK/jjthR42nk4GAePYljgWsXSpd6Aau9L0owoXkHiP9u/7/+O/9cT+Jk6IyZK4iwLbBAWujDJgA",
-	"n613FJdD7Ym4tjeOhvLBZ2zgWGaQuAEUz6R4EC1hbFdIN5hGLpNH5PvL9muHXJ6/dsjrziuyhVbloYbG",
-	"bfQGf2CDS/RQxHvVw1+ev04MxRKGs19r+UOPBaFW6KogKqJChlSj/zbmtOqZCdShueOSVUibumNYnh4G",
-	"eqNBqXO9BH0I4AEBJ3xSaxTCNvT1p2IEwIcDLo2OPiFp/dxqTAV6y6/fvD97Ce7yy86P7XddsnXHPTUm",
-	"/+O/kzHjo7FyiHWgN6v437bJSxlicQO4qma1arNKwcvP3MCDEIR4KR6fMCF5IOKexwgHCHMVgkBoqrHG",
-	"Td16Akg6ZG7B4xodpAlEwydVNBUuNVHKbhBFU30+xquxWyEtE11AyZDd4SgS405glQgR+nSP40Dj+Ew1",
-	"OprGy2oaYWQGuqngKsDjBD0DH+Z0Ou6JpQ4nY9a4w0+fzc8xjU4EFrNw5mm4x0yeDONJuaisZ2qJK+M6",
-	"RucHSchZCvABwMswasBOQUL+mflAMrl+BDwtiaf9LkMPDTQaz39aOmrUtXREP6N0VKvWmylhqZYnLM2v",
-	"7Q3Dst8bLG78DRf3uP6aVDjExpbfuOT3o/hpYtL5DLLPf0ZnxQr0v6eIhjbNLzWn+fVz8mex4PavYcj7",
-	"fZx1c5NgKDjEAfUuLWkAJE1Jdxl5GnJRh2gT07u5pf40bdnLNOGHEFJDghMTnw1VtHF7mprNtaFPprw7",
-	"IrnPZ+19X52SQhPWJZDb7BYSqVFvQPPZXNll+XbyDJXxoLV6tVr9fFitVg29P06oFIpWRgjzZ9i8EsWI",
-	"YBhvykpH5v35/T2eRbNVoB/17/oO0bJzMFUg/tYqFeAzkNrva+rEMHA3qZ6ROVQM9IXlo8KjRYP7GZV3",
-	"1wniktMwDCLFvDPmcQr2it+PubOVEvCxmgCe1fLYKj7ZibPp+UTvbo1CbkkUsQ0Qx/BgCFe2aSGgG0hI",
-	"CRlygcmBNq2PxxVduOqhduQHIw0aFdISmGOhpb448RCF4+rhsZ4DZR2QDnHJWifDdo9QRQU6Tpk+C/EI",
-	"UGjHZgem6jiZNpGECnZHtrD722Ca7AwIiqnpsu1gDiJUzBkHdzkjYjTqgLo3eWJqB5bbmSSlcR8QfOus",
-	"8/g1nzCp6CRc8/lzrVesCOxd4XAR3L0xsmbLx6bkcVac/uNTtbqBvyQ+LDy7p+4xF0+/snOkBQCEp3+6",
-	"cNKnKj72+KWDnS+lIJSpTzQMu7aPe04iDJIUaDSwUGKMT8pYCXYZBd0B2rSajsa0SpKtaShZpLbJNNTE",
-	"rFat2smlMa1wxSYEe8X7nHkkELFRCOwxEUPWpDWBvn5Y9h1rtwgiD+x8Qh2Rk6t267p96hDsxHpqampI",
-	"4rOhAlnrhrEQTQg9AcLJtl5p++rq4iouvGPo+BaYNU0dQMx973gmzlHdcZcdpWIdk8VvQ3uqFcTYIcuJ",
-	"MdkyW8HRtJiOjCfOGZ8AiwCrEmAzmtXACIQ1NtHqbs1BaxBs+RJu9p+QbP/0JZdIL35bh1kS4gmgtjER",
-	"B8tCB1+taYl3woX9GCsYNIro7MkyMRD0YH40RoMWbLb305eUHI4V7cFqYvoZnxbwuKK3DOTmvFVPt0Yu",
-	"HT1mI8O5SwBQXsbVLgQU25v6CqrW6JP4I0ni98WkLI/A0iMDQ5zWZFaS0QjZVK7jw1iNt7B8E/PIhEY3",
-	"EpoGBVjcKEo5mirkFQePUNK70a4NsxYNb4ByikZAhOwIyoUk/Rs2g7qMZOtkzAWT6Dh4R5XmYOyzItTn",
-	"N8whLpWszIVkQnLFb9kx6f+vJofyU78ntNob+pSLVCHK7fn0Sx4ZG7dlJ1pHPiZ99llFFNPIQSPBdq9j",
-	"Bv6IC81CwXPDPlNXJdsh8W6Q3QCvgzJmwrgBIIxHazOx0dvs1gH9VdiqlsohTHP6wcyMXiGnWRaJer1m",
-	"bZCBkl8tSl9qwrC+Na/qTN7iZq4shV7jpUu6Xnx/l/+DfZs8+Pjln76U6C1VNHoPSXAlZ6n6ki7q8VGf",
-	"rCbLVZtOV686JRUo6rd9NtF7QWamv9E7lt+InCOi6hlWGWEwUjmptTdg0khJTCLg3p/Af3ta/XupRqkR",
-	"LD7EDLktILRfEH6+Io3VGL1IbRHTZbrobYV0lEwKYSTlbuM+0rYechAyQT6wQTdwb/5/9t6tN5Ikux/7",
-	"KuGCgWaNksXitZtFDCR2kzPD2WY3RbKnx9ocT0ZlRrFSzIqsychidW2jgTUEA7Jhwy+2pDdLhrT2k2T4",
-	"phcZ/++y0K52v8Ufcc6JyMiqrAvZvHVPvcw0s/ISGRlxrr/zO4LYhrgvg8s4vBRRgPlgtpIJrlLJiHDw",
-	"x4PDl4fafMYGuJlgYZIqEUEVdSL4FZWwXWTpoA9EePAviNhAnThyZqg0uYKmtnqwtLaJt8N4H5ChVHEE",
-	"CftY5Wk2arCX6cUFJPakY5b7cmWruVl3aJJ4v09BHpwbkrvQaZOiMeQ1GAYU2ymz5D5gqJAEPt5QvyrN",
-	"riU+KXsk8BY0tGrGD33+pxLOuaMIyVy6O1JiSzaOW7YBcV6daGy16edNx7X0sxQgDBAuHhXUEJ2CHBt5",
-	"JhpVCfdbWvd3od5dlb5gXTtvhzXPeIFlfpyn583dMX4csBVrrfcfqu0FdN/m3qUyLHrr9sFcrmpcBcv9",
-	"OauQfbKlNSP+Q5q+cUPgunviqPcGVsMJzxEc0R9U8lFjpTKy3SYJjEC7KTSKvSLhYXKY7lZGPpmt5maB",
-	"3Ko3fPnV1AgggwBgyTnKRD/h4VgITbsxEJWrZhvR2+E2xcUNMxM3Fgtmu9dCWBm1M/0ZujyuVe3/6+9Q",
-	"nKBHm9owaqJgukaKg2U06C4oM8YYMoDePZWivM+v43asIWXd1EDPW4cS3eWWGuMaL9rkU3RiYp8DWX6x",
-	"qvCpdx5/GBObd0CZh7NH2/H21TPcf256EXgpljp64Z1zkJaRCvAZZ20bbS6vobM7uyEvRDfxRE97nEAm",
-	"AsETJ45poipwHgUKwQm38U3FhiJJ9P8hzOnLXLzL6w12YHxq43lr19yqZuLUD2IZJoNI2JO/1MszqNK+",
-	"0NPyZazyr/HdHq2Tettxw/nnUeiyAvO7n6iUJbHKixCHDYQg14o9vp8HTIm8Pg1vO/6lquG3HZ4oYTNf",
-	"7TRNBJe1D3ce/Jzu8GyWXBXndQ0wjZZ2rYX/Av9Fy8deW2QvwNBrbdpZAO5bOE8v0KGccHweOpwK2wS2",
-	"yOKRVFwRS6F8y4ENLaycRNKFkVtz8lqOAF97T4tzdsyV1rT2YzC2aXq+9ftAtglpIIx15i2GK5uiqyyA",
-	"KxriSsg88JhMAYAQcsn60NwnT1mcQ1ill2bCw9JjDH5CXFE7UjyCUgzT60y/ALWNxkoIeobde4Evh6Ld",
-	"TdNLCNeLBttqbhVlPMZokylTg7Br3ikjWsxCklHVkaWjVEJET5QFcqwEGBpmlVNrN3tQN08jplDi38RO",
-	"NtABpisywXiSWNZTj7VFyAdKmGByhPot7KZKSNYeYQrM9EwA9Crd3ZfQRAeziXS1Yj0BRKf6ZAwGG3bS",
-	"SzHC5rD66yqz2OpTNaRZDF+TjFpGcqsNUTvzdjkt5d9tB3ZpZkF6GJ1ZGdkdW6RTvtYTxWJw16xZUNLY",
-	"YLT0tf9ktbVR7bNKB2atJPTJtPkyIaBNimimjZ1KsZqnq9CuyaSU2iIfCiExwLVviJOVyJ4j0I16NCJd",
-	"b5zKsm3uyxX9GCGBzzlQ4qeg7rFMXKWXAKaDEhow1ExPM0wf0caqN5jJqNsskYohB4d80HGSWIG+BxXB",
-	"MRX8GcLiRD/oIr5CtwTvrg2JBpQighCHN2NU7Q2vNtOgPzZT+ZhN+klMEUD9SdOGqbwSmYKXK69QaxlW",
-	"W9UwVR+/Pr3K1WcTlpVD2pgxpOe3MqRPCj4RdrnhLz47evX1y8OaV8MCq2N1oRcsegv2klpXJEk6Ldfy",
-	"bLIXgYji3PU7OlnaKzsPXi3Wf1OVTk9d0HjOD78/hw8Cu9w6WUr8RK7EJPLuQX0Q2tCLOyBGOC5V8C2r",
-	"4ONxrZMPse3Bon6I+TJr73t6F3xYw0WINXdzlDZdi2qbOQY6JF66KfRICXrqAqxw7U3ICBkmOItEGPd4",
-	"wuIIfQCuWKD3RVAWZbRVKlQ/DPfGUozmDXW/NwX/fgpToRwceZXfpYTM0YWKWDcdoi+WROhjNNjzNO+C",
-	"jFZsBYg1fIkOmkczgYYqPaFuvDb6u0EyIWDgwHmFa9ZNhwBypBOog/fkdWOOGLwTYHPsS5lyf2NkGK6H",
-	"oqmFLweSugPPceXM46eZAzilNPufm/cyRxddV/88iOqhTTRN89y6DpnnxtHjrAm81CC3rEFwR2IAyG7L",
-	"RTSH3d2rSXoxK2uXsiiOsG2oiSBBvOzomOm9MZ6bOBVhmkUiahEPUciTxApeJ/TkSxBchsVepT2BBPgr",
-	"RrDhkvFIwmIcYIAuF0lFguR5VN+EMhT9prpXFPwQiF1G6FPBHaDtshIZ4+DFUdcdHA1Z5n2R9oH9R+8P",
-	"4csVLqn/McUkUA7D8PQC76VXRjKjguBAK4fH/jLVb44LGrn0A3wyUZtAOX3OswsBUsbScwEUHavsG3jS",
-	"lcjaRKmIOsjE08aUR+D5ciyyF3gm1odDbMCg4bABg+JkuUdwPuFuNO0NnPagoU/KU7dlJ3UEomvBtGAr",
-	"54ev9l+d17HpNq67NCOYiDYHfLny+uSMftcq6VKM2Mr+ycmPZ4en3x2e1k1VNrUqotu+OTs8rc/0XF+b",
-	"wy/1Ev/ZZKTuHMkeknAoL7iaV6PloDXVhvnTaiq9CGYqxbFUkMiJMKtK9VapyAp1p7XmUy0Q9cY6clRo",
-	"sdW0GX54drb/9eHDe2bugl3cPUvSCyZknsVLD+3W9eu5q++smNFTvqCeRW9ufqb/6NipmHBVKrWYGRJ8",
-	"BhIXgJkpoPiIzJfpsOHLSWxARQ3RVHgAM+iAioogX06FB+DZC4ADEEezRAdcFx0w/jkMOgCPL4oNwLMf",
-	"FzJgrCxqUWS0fXPjM1Xgo1OgtzVOUQUK+lGAAXBLLC7tyQhaivo7xgOYeV5QzptAzVRRfwjukPFc3FBU",
-	"mkSOtFfQMF+xHlfaYWZnQpCf85au1UZ/Nx2CqxNfCa33CyYmTh36q0uJ9Du+NSP9GcVvpkGQnlXUXEjo",
-	"z2zEBgTu4Osba1cJAJePhepqP6C1uQlLMtMroPbFF198sdvZ5NNqNSqeXm6SSK8EWPF3g596ZpWNkYp9",
-	"nBSi9aCXxrxwjo1Grsg0h/TjhYCObxbIazqWNutL+XRnpuiw2MHV+fop8fCLWEH/WA5tBE3gGCLgJbmH",
-	"a5468gIimIU8AzmTF6vgiQJBE8sLXwa45gMWS9YZJInpkYvF7YCvAZAOIWiEZFmaAwdL3s3SwUWXQji0",
-	"FuseiT9k7RoN4WKRKAHEXZOrzVmZW81d1hajVEbwhlh3KlNIrdjSeAVhBz0L+nwMyHzxxQHK01Hjiy/Y",
-	"VynZ2jAZyOulBm09oW097FEfa16IWFoJGSmP5SldhELEAqk8FkCXfAzhDLKEIjhjvQW1P9pi48INQQim",
-	"qYMvg/d+LY78WsuwNJIeGLE4MoSMno+SC85yJRf8BFAn+Ilf/giU/55fCEjnzqdfvWCbm5u7zm21QPVr",
-	"rfe//fVvPnzQ1n6gj9gIEAWGQUm5z/XYmMB0mdoaGAFHAmmIUOm3JHgItrfwGME5P2B/QoxjFUw+BJwt",
-	"UGx7pVvwKBJR65doBP7217/5gSJ25YOlexMQr0GpE7gfnqpav+Qea5vTO1ksZNSAR+wxcxL9aMJo7kjL",
-	"obUIVt83yPvZYsH3q98PfuqtHgLkD4kxcA1Slw9zglmtdI6zCLyi/XcqaQshL7tzudXNAVt5I+N3rBcn",
-	"SUws7U6KKM9Fr59DQ1K0K4iZ29zHSiz2JeuKdyvfHO+/oH4EKygVPDb+SPYnzK81/Br7E6RhrwceMiu1",
-	"BYgTeGcgwMBmMHoBNaCpZij0S+p/pL3+wJSyW+Cdx/RxniFVbZhKlXMt3eKeMPxVnYHSV5mhKABOIvH3",
-	"NuvFEm6aJvhV9otpBSUrgMcDwu0b797B7o31dYbcnr02BW8kAPWsxyIiwq1tfK7nSyxy4m3tTa83mfLY",
-	"un64h2Pw2GZT/x9Wywbr7iHRBwEss7TfF0jbYcy/Hh8xLaGvhC+JyBTZuLiMPJbxTCQjz3lTbWe1WCSi",
-	"AYoaaFszsbCqLMgXrin6eTILfoQFuKj5dk3bDCf9njmq7tNS3m43xdNwPXrGNzpbYqe9G25G6/xppyk2",
-	"2lvhTvSMr3c2xXb7abgbNfmG2OrstJ+F69Gm2H56Rxb2rRvY84xrKYbMmgu2zwNOkbGrlnyPnyqVFm5h",
-	"xs0nvmZYYe19vDizC120x5wAAWJHQb9apcQzUWiTmcAQk/mbwk3yaaiDh8Szm7hPrNhFKpcsCHfFUjJ7",
-	"ey0AZS+c2zEw+2Ylji2Obtj6oKq1xSJ0DC436R5Le3GuvQo6CkxC0MhJaHtQNFiAfvYZaJEWgwyN4VZQ",
-	"aGiTE8+MsU7OpmQr4Lfrf9ZRKEyGArTOKmuoPV+mYzawiWQuImH2mPbf4SyON3JCpjhec6V5/pvTl9Pp",
-	"IH4ehiokb65rjzwMHcSCxhBZc4XiWdo9n6bdQ9QS17B7Bnl3LUkvYjmD2poniYi0z1rELds8vGTUH/VC",
-	"6qVjgn34+36/f0YSDmtloAMXZ5G4ikNR1+75hch9ySU7OkaGCgjgpBLSbtoWx7wbRCAJW1ZmgobifzYS",
-	"JZJpPQy4K9XiEA0Sm2Smpu4Dm1N46eIc+eh8uQKxxCm04HXP9kbgxaTA32gDUgsExk0EDN7Ll/Y12hm1",
-	"woKr28DYFUcQgjk35B1As82+fXsOcxTs0wYCidBizwXPRBawVBrcFoL+QLcATV6wNtQD/lO42ZfBHsuE",
-	"luVFx4ZAvOvHmVD7eQAzPpCXMh1KU6bJQi71WLV124Fl4EsbBcJwIM7m+p7+xrECSUn4NA/mNc30wEwh",
-	"p5n8anrul7AeP50CqHPiMNSrOkkvWCz3igWplasUwzJU3+EcnV53dCu1endCnkJrxfX9dyeB1rDaaq2a",
-	"GH3bbX8dxq/jb4/e/Opo/VV8pI7k6Xb44mjn6LL//Xcvvt1tiNG3TfH9vj6p3z77drcRbiSy3fuqGX3/",
-	"bXKb8YFzPap5ChGG/tmpwQcjW53LfK3UAEgPjS6YwenSTnh4mcRGUVX75+f8UigWtJM0vBTRG9suplMm",
-	"WbP3GjOXYTPb9o8Mm6GOGbwSbq5vfdeS6rn7Fo/Auy5mhyWpvBAZo3le+tmLc4Dh8iHGwUmewan4RbCK",
-	"nFUMzhnNv4cJ2kyEQubJyBw2LNBV8BRnbd05ROVRM4RPA0qvjyk1B/n2PG1PbfbwoEg356MujnQzi2UJ",
-	"d7veTj4eFWqkgi+00qM6GeQV2klOVU77pa9TuC6gsBTxH4BVjudlbhmm/gOT5qYkZs8eUd0YeD+wpfUA",
-	"L8egNTRtVnhXmWY9nmBpTr3BnpuzVNoT0FOJqiDNKJ3GDEXfNyHzDOlpLDfC+BTErmTbK+nkTJDKwQpY",
-	"U21kw1tVnsTzT0pDL85+fMvi6k4Ezzwjwq5uWhdLgbOowHk+w3Bw7GSXhWN2SYSVOKVLPNaPpTQ8KuUO",
-	"KGLM0KD4YbWJ8aI0kJ+VjVFVSxVlvEMVywm3fC83KnqeSbrxVDvk69vXqXzeuBHpxtPxWjBgPMfFY6IW",
-	"Wj2c6ZN3SuVhznMHUp9DFIPrU+nWx97pwU0td3EvbmuVNtpS9C0s+tzZZsls7tfSHK+9N6tuZlr/FEK0",
-	"aoLFCKPXJesMVBcAbG0LLb2A64iqLPVM8SWZKcRHYZN+TIp3uTXUIBBc8WzoO8tekeXj/uRLsgS3MFbs",
-	"CnIpqNSaODJKpEy0uYgog5XKm4LpTVHc6b97Duhz+mLIAr3IFS9IgH5UE4plg5SHInc2oIKwvMyuu8HX",
-	"SMO+r07vn/Gr8V4LA4mofL0bAXpe2n8rNpukXak2nBrAMwIWJoJnevPXPV+CGiZPrHyLcSdGCjYSeZE6",
-	"6saKaBAwP4ZQfga9zz9iY1f3kisZZAcwV49/L1fmXOAjwGfbm/hC9suUEy/GZKrKuUQ0F4UE6PF3L4W8",
-	"yLu11lZzd8eCSFSuZfWN0yvXNy3meVOl1fa5t3S4QxmkhQPjzKyEa4ue3gDNikrJ87YLDTfKHytWTF8U",
-	"IZmwtRsyKGzJp+194M8idiuuqNt+e5BDMIjJlPUHqstkmscdWnwsT0HMGAEDIqkL8ijtdJJYigY7HiB/",
-	"ii9LQ5yRdudJkg5FxFbinHVT7LsZOuZPmPaq6XnHxNDxAEulPwmT4ob4IfjMFvJTyIB+pqcmj1GC0Fnj",
-	"a0dfpT+h/tlj4H7pPwdSH9AibqKU3E0d/5Ju+4M9L23/pQjvvfH++Ce/jlh7ghuFKZHDKpXpcNmr5s57",
-	"1eivBD3tYaGNCa8nqiRi1E0kpokTTJGZJ7HEnvqyH0s1IRAdEwub2EN8vKAK9Jg1yuLcMcN86dhhYOEZ",
-	"xIu5AfJgGf9qz3IPOpk3ShDH0mNbzc06+GC+vDtb7QSn6hM01oz06uu5coRXPy4TBGOwqMo265t3n46H",
-	"uSUyjaVx9liNs5NYWlFwC25iJng0HfR4nE64ifoCiPboxQts48gMkw4A/JdG4H/ADy3D3pfwHPoxE2Mp",
-	"+XNwEzTaMODU5uElhoU43bnPiR+jfAfoGQy12DEABKGiPCds+ZhsxpAqw0wZlCbCvJFg1BcgP92pCbwG",
-	"hijD2G++jHM9EiXUWIQJvdVxkxRLtGUkMjV+K5w908RY/2EEH9ufIVptrhOID6qF9FZzq0p6HvPs0t2m",
-	"+jU/cxMT4/E3Cl7r2bHihczCeyB1tYmBpwslBpp3FLrXbz9PjBfbf9kz8f7tUJj3sirNcENPE/yIcFjN",
-	"DJJxWgr0qxI2ooStogr4iK0EtgXFl7EM014sLwKP+osDpxfQZgLlg3RPTgf5RapPro/zzKXwfJ4kI6gf",
-	"l4LhIp5GJITDtLjMjxVk5Tkw78S+JIKStATEMG9hfqZSAPy5HGAzd5oWYzMzU82L5l4u5KAH37U4ZMbh",
-	"OLI2FFfRliIZFV8VUjCxoknegwZG+G8TDKHqrmm0biRiFpUuZ2kY84Q+1xle+wn2gZhKH1rOLHeylHp2",
-	"lklCu1xGiZtyzoSWoLVWrRvXrKKDqzbwCivJTw5fHRy9+hpw5G8eH8autB0Xz/yWgVjL3O/iGgAI48am",
-	"b1G8XWG6Mq4uFQvMkgq0pGsLg4ZDI5furo1QWoROjZAlRUG+aeXLVOuJvxQhFA3tlU8C65WzgEhr6M6B",
-	"QyZKNvCJ3dksz/iVSAja5ksQQwzFnMe4Mpi3cn+3MVxd8X4TkLrNAuZuh+lgiCsBeOBezEPgOcWkQE49",
-	"TKHknabWYAQ9jM7QxGJbOQFNzaknR1f0MMasqhpAIfuOdYaweVwcdvfoezAufWm1mdaqsVS5ttzSjkVK",
-	"cqhkTeW00LSMSrv7lnWthdBDoS4tQAPIvFZzIisYb79l0r72v5BXyl0pY8m0eMrASMpPSaWBtrmdTNqN",
-	"qFUegfa6Iz20COkJjdozW/BnX+x7l+lEARGdstZa3GVZe2+X2Ic1lG8VvYbmGYquIUro5Olacly9taws",
-	"x8KTtgjTXiHU0w4y8EE4yCNRYQS6PlP5cv/Fi8OT88MDbyxEtKhyLEqLTZk6nUk6z1Fo5eiRMxqI3uGb",
-	"zYKVW80vLfnBmFZzbIOi/MnspGltneKIBZn4CTo7+XJuayctS6qJveGb3KJueuRCd/z6ndZmcf3istgs",
-	"wEcmjK0gNuNbSuK7k8T7ZB3ejixGe//eZDG5F60q+cpOD789fHF+eLCgdPXlouJ1z70bUB6qS+REgJxE",
-	"9ujEb4XEPIWZe3CJeZfSw3z/pfS4O+mBy+j60mPBuhs6uVS+6xboUbOvqjYhzHQJacwIGi8re/MFDIqJ",
-	"UrmyhTF4rDHI6wYfl0HHawYdeyMzc/M3/Jrho55VZnKo7X+glyv2eCpZ23Y/3StXCJXgnirno+l0FQQE",
-	"KEuW6RUduIIer0pciI+iXMq8JHy8WdVFxyyF8Yj6PA5H0ol5SgxXs0OYZULHW6M5cnYigEJma148Zcxm",
-	"Na0kWdrxKmpcDaHTDDKN49HX+OzPQN0u9gHgfRdXQDjvy915HXKJC7OkFsp0IfGxsnDVdCgL6j5c617h",
-	"8ZmcmIxYgIv/KFIB44q2goJ0i8G0sliWTwNLuI/bIo7QHo0vZJqJqN5gbwkaF1BbiMDt4NGPw0vly1SK",
-	"Pe2klk6xDUeIVYIgYLt7xRY13VSgMU5BEIiYM1/qOxSlkdgLiq40bjF2nRDY9uHF6eG+dqGmMvDDOr8F",
-	"NXlDXBdNT62F/6JImf0UelW4iCn852btBytnD0QvxRWxuHUJ73y/XPg3bE83a3oIOLZZNRVeTaZ5HAp8",
-	"GnU8KUcj+4N2EocF5+ttme4wufMMG9zCNAtLUtbHh0qzNPNmPU3zDlCIr5nVNLc/KZ5o7JSVvJsqaDue",
-	"SmFDcXkKfa7rHhvCz9Br1IBijyLtQuQ8lsrtUgouA7BZewQuzi6cduKBviFvJyJguUgSZfugOsqieLwv",
-	"oc92mR+V3tT0Avqwps+xUdT6NHTbCbzw/ZhPbg/QpaW1tLSwuMDdcfN3shI8C7tTdzIu5DkbkxX7smgR",
-	"LCOnNzDjSXwp6oz3UtOoqSwZTMy/wOUPJf22N/kD7vJKyIt+m/vZfUc92n+nxpxY7sPlPnQgE3opLrwP",
-	"rZ6ZyQbbFdjPjpl+darofbdn9KpIlENMPd9r8OXB0dnZ65ffHR44rfSeKBupC7l0OVKxgqAyFkejui0v",
-	"48E4T0w3wOV6Xzz+RnM2zYicQgVbXTNVCmEBvsRVF7DSqXLLrvOJxfi1yB/5Olzcd1quw4XXIUwqi0TO",
-	"42RuEHiuiv8apTIWwU1rtFOIZb1UJYP2FFRSpUoSFVuSYnTAY+i064uuYhW34yTOR3vUlMeXJiHKLoWA",
-	"/RFn7IonA0HtIm1o60LkC0v6NycH0wJE2HLjgQNEM2Mbb0USpj3xXzjhjAkSirn77WH611wjTLIsyrv3",
-	"8IftNrNg+GNKUGB+quZJUYkBIQdz5Xg3/06aAY0OShUop9YyRTVKdQ9FPFsxSQUGuZVF0hVGVMRM6nM6",
-	"cgmlxZTYBizib9NY3lrx3mdZQ1YdxZ3A4NOB56MJUP5//M//9x/+5V9/99///e/+238ag4SuT4XnP0JY",
-	"x/h6WdzbNJtkWV52/fgP1QaV5AuyAU6xy+cmxo3oGmttWFreFTlxsw9uo/fPYuVwFEkuRN1EHRyQwUeM",
-	"V1XEmdcE8emXxCcVEbDJErmRocQp5eHGoakoz4k0A/c5lcfZMrhrlcc5WFU0GiiFSF4StmAsR9hyfinK",
-	"i2JP35sFeFoA5K4nb6YHwOtz9YZTQ8dWuI1RRL40P4fJIBJRfQwM6/h9lCkt/L/MHoNM6rhk8CVWdsVq",
-	"uupyMp+OMLpr3eU86hQF+4NWKTwapXR36mVZNPbIShWK3N5Hm9aLVZA9PtXl3XIpRUlHsSoV5VQXlOos",
-	"IHKLlRZWuq5QCAH4t8eVWL2ocxsv1TCFPkS4bYUGQmkCK1UCpsTs6raZXstcheOxNPPleNVFWSPcsO7N",
-	"l9MK39jcurf12XVvt6uJHrVSGbt6o4R2cXSNi1S5icZxKuMelcpZlsY9RGmca+XejsaZWif3c9Y4xhNy",
-	"xOoetuIdK+ir0hK+HFMTE9rmBsV6j0ubTC3jewwK4I7l3bKY7x6L+W4q78j6mxm2pnM82lBu+ywMSdMf",
-	"hMzO457AsIgelIga7JiyVBCSWAF+4enBZTr5Z13mhxM3FyvsVPntU//tLAVN8/rtq8PTCktoHV75o59G",
-	"NYX4rOPD4+eVD1s0/Lxxx+FnXFGLR55pvS8DztdMuPfszr3tjHulZbJvXNhYXsW5UMTqEksifCRlTXhj",
-	"iiCahLlT3tFg+9TxvstzIlOvqMRgbiHGHuNMpnKVRkD2RzXgykOwI9F0KRsC9arrN3A7nf24f3BQnaTf",
-	"j6LbE5Qf1QSiomZjCz74tTen2o+iZT5+mY93PLkomiZQFrBn5mGajUWCoGZUXNqxMTquAte8mBnjoI/v",
-	"yZAZE5c/D9DyUqXfJ3b5YzbiIhwCb6HfiUQ0pz4fYiee48SvOE48QmP6CY+lGVidyrUVFlPiUV+uVGnW",
-	"H08Pj19/d3hQ38OgRCoFlRSYR5I2TwR011uhy14efnVu+qLgoEIutaUA56E8aNmEp5uXRdJOa2YMu6kt",
-	"9ywh9aZw/2MjT2fZP0KJgqEna7A9HGwbJ2sJ2r5OCEHPmF2KgLWGJT1jt5tGGLjtV6lIoFzAMBcFZ24y",
-	"TiYPJIwYLxxr6bHHlNbNnTgBcmFOHf1TKVbzdDWVtittpa6ehWj7Bq97dDvremr3VssFj3rH2DL7Gm93",
-	"lvMsP497YrHTD2WEJ99j7/KvT1+/ORlvRl4LV7c7G7x21w3Jy+sZIh8xsjxuPVu4R/n6hm1SXiQUHhzo",
-	"R73fr2OS4fZfiuprhlm6VlbNFc9WMOv18mFOkJd6Gznk5SVODX2LoCyr2Qp8zCa1yyw6PNU9X9LaLcc8",
-	"UK5jf1vaag32FcnzMO21Yylabi0pwcmwnXGGkRSkcQQbse6xgHZNgNmjQBkZFLDf/nf/yOz2hb8CgSIn",
-	"mKYNzmJ5kYjbUgcVNSLWxr0OtRBs93tICy7VzUdbqEs5ePdy8PWEwbeIMJwTEnqRpIOI4UksvaJ4nxWL",
-	"jjgMuQTY7Aq0Oi/GMslzB+YpgW+xP7FT1VhvUWwag1Ag4hYvp/cl1tOXJXKDnZLYtQPnmQBfs6M/zPSC",
-	"eVq3y5L55fZ+JKGnXrEiF9jbckb/yzNs2mJbreSp6a67gs376k6bXbYCLkK9AS1uc4gc9QaAAkmSdIiA",
-	"fFgNvkw7UKJlTRC2ci7e5S/wMvbbX/+GHYvsQtCBOvjWW80mggzNaCgLRGRiFIQqty1/opjU4gHbaWJr",
-	"TTo/j3uC2K21bxw4fk2ADc4QOZOJfJBJaq6J1hsNwBRIIKf1ePNLio1VNACmywPo2I69L218y23Ag/fx",
-	"3Cl2yLjHI2FpB/NigPApNco0I/QMHVzGOmk25FkkorWfBmleSL2Z8TS9GmgbP1zurKp/ZOF7vvdrgyzx",
-	"ay2/1s3zvmqtrXXiRDQicdV4N/gplr1YNsK0B/tA/7LG26Ff+1DyIY+O978+rFlf0cVCLtj2zZmoeyJN",
-	"q5wW11NH3/pWZuq2HHtA8yEidWOr8gtUuvFPK7/MLbvj89KbVAtlJMEyrQlpza2NBRBe52l6zOXI1sHe",
-	"S/ednpVbc1Xi+xg9/ql0BSSAMwEod+X42R0Glu1QsvPD78/NQ/dYYLYCtGJTAjoxO1TPtobArCc83zZH",
-	"Pkt7wrDTFAFgC5vwXBVdkGL6Ekax1WzqE5ywAttq7lYJ+MMozm9FwC/kteKDSsmPm+qEcuzRYzh919/0",
-	"UZzfN5hiQXljPu9nD6j4DAgh9TK6vshZww063RgviR59qrLSxqyOYZx3Y4Ou1qewYSyjdMhWNlgvloNc",
-	"KNYe2W7Fe2jUTqLTi4pn+yguR/YxYL0znsNBbUc32FGuTFySxcqXYSJ4JiKPBSR3AgtthxDcmAAcM40b",
-	"9iLbGRMb4fsSXwiMYlUpFT0HTQY+PTZ7zMruvWWYkamesovq/LG+5EEF4sMKnbE5W3ri18gNw+6bKwTS",
-	"vlrTVmqs8jicDiaHrBdkZRFROeymiWD9hOedNOt5tkNnxFW3nfIsarBDHna1HaBfaqA9PKi7wG6jK/p0",
-	"fimkL7VNzjgLedgVekcD3f1OkykRptDbL4n2WHAhpN4YVG+C/VaFrDfYgf43zwQDwKeIbMNadLKfKAS1",
-	"/0pv05Xv3/z58Y/nR8eHf/H61WFlWvlrAV2yaTbuglu63/9OZEp747XWxpanD6haa/2ZV2uPcqHOwKyv",
-	"tZ5ubjWbm3Cp9n1UrbX7bMOrOfMwUZ9XwUat77y149Xi3j5166m1tjc2m9ZbUS+5yp/qSay11tc3N5xf",
-	"ztOIj/TImlteLZVJLMWLIpRQaz176tX6A9UV6gxmY6O5tb7u1TL5fCAjGPG2dpSE5JjA3LhFH+l1XxWf",
-	"aZ4QCWntNj53UZD2VTWpCG1TptylbcRB2ldj8sB+synCACHSeNZ4ELuIfvd4HnaFYn2eWSA2XkNUaoxo",
-	"kno8lr4kyPYTxcRqj8cJ41GUCaU8FnIlVmOphFRxHl+JZLQHucJ8oAKgVyOsiADOaACDRrGCf/uS3qXB",
-	"At7vIxaFUd+q0oD0NkTXxUTdEfIWTUs3ntMkXVcrP2CiDod8BjOHmdt7KI+hWQfExJTK5Il6FaEXQK2F",
-	"XPh/ZshTwrRH8Zr1DZtfPcQf2Vk+iOLUFSeHr/afvzw8wLIZO4r16Xz+z6aMIhK99M/ciJQZRYnMv/LR",
-	"D11Eg1988ZSH2S1LO2th4Qq9uXIrDOZKVXS18vTiIhGr5ptet4Pn677CTzu31Ma0P+GsnUYjMLwQoPf+",
-	"Q1D3WCeJ+64ktBgSWsLgJR0cncEfCLv1ZfDer5Gw9Wst9ttf/+YDFAGTANUvJTxsiM96XPtumcizWCim",
-	"eEc02NtunGjTlB4ZKyuvtT6wqkAZmK6KLySLpQfagi7K00sBqVo1FBmFoCRcD6L8CbsUI+XBpTwfZOA/",
-	"Rr48OrZXZtq96AyUNke3mpt1lkrt7GUjgP1yGYI5mspQePYaKkWKlRqAqYnQmIYvD/V0aD8vLrI2EKHV",
-	"FyWo/njeYPsw3tKMxxJGLcUQZ65K4ZzDcnHld+0jolX07Yp2ItcRJvh4u+kpWHX7VvIDaQ2z1mu3LoXn",
-	"manTlsMysi/uWobD7hWO4WiF01SJrj2ftUhcxaGYXYJN5zAu2dExplmdqsRMXMQqFxCoKmOpkTKYBE8P",
-	"3GbrZkNrqSeKtXl4yYQEkzdMpUoT0WAHgod5fAXtsOzDM8ES/SCC8QVwiggYSIDp3VBU94Be8Y6DT/v9",
-	"/nncEyrnvf6C57/SonkKVs/MNOJzzCzkKUxCGb6nrbsfOdVgA4APuPxuvzngp4SVKb784rYjzfLSdpyU",
-	"OyhLjOjxSoIIvZMzY6dMMTC5Ka6K7H40cklLonHBhHGZtff6//Pgw/qcJ8o4xViZMSIveNhiwU8DMRAR",
-	"iIoEfh+m2aW2YSKRIKgjQPYyfRJyw3R4nOi/LrJ0ONYk1nTVkyk82DQBjIFypzogpxfjo5Y/87Y1fIS7",
-	"j6nr55wKNUjmmhp65pf79Jb36Vvt+7RFCJGtDjS9gHV7jX26RlsqnmFTvJaCZemQ9UVGwoDl9EnZUIBn",
-	"5Gkjkn5Ls0hkLfbnbw7fHB6wlSGPc6Co1X4g/hup8HypfbQRpXc5aw/UCHBaPAa/5oLnYshH9YIMDZpy",
-	"sisho1QLJjqB5Wl6yeK8aO/pS3uOSX3FlAyIc+gCB1BcAPJ9tX/0EoZpWoNmgqtU1qcKEV8uJEUKa8bO",
-	"72ciUD49qwK+wOg6doX5ZkuRdcsia98o/77IVklgZKBB5hkYxm+ZDhY4pTMK/L0WI2SYW0MGHRzcv9rt",
-	"NRlFCObA1kbh4TGVEstL0ecRRqIE9P/lkGsAEYB3brB9unmsHDcLAjogPHm/37I/xPLClzZ2s2KkYCYg",
-	"FpQkiIF16txZkl5cQMBHslQWKF58eJ0NoCkFlbmKd7ECUZuJMM0iDGTBXfRr4hs65DLY0RhAv1pEWmGI",
-	"MOE4CoBG79xKXwQ5q0GcoyqgOWyx/ZNXZ0wKESl29Ppsj33zZv/t4RFb+eb4jOnNyH4R53WPfX+0//r4",
-	"iK0cx/pg3fPl65OT1x777ui71x775vWr16cwpuPDo794A/dj+68OTl8fHeyxr14cs4tUKCoPAwo/anEz",
-	"jJVAzHS57cXJm7NvAAOtv78b/DNJZN7v669ntRvX9i+9aib6aab92AvI6CLimedsyJUvo8L1rUPJBni5",
-	"9FHhwzsLAY5Woy7wnMIJejiwMc7BuV7HtVat2dkMn/Ft8bS9Hm11NvhuuCOetZvRemeTb4dPxW57I9rq",
-	"7PBnYVOstzej7c5TvhtuiK32TvSs0+T6PWhx1Fq1o9dnNa+G86qFwcmrs8VjWmhs6onCmbu33szwSY0L",
-	"Pp3qthwanJzGL7744guakjiqtbY2KqYG9/D8u1v2tFIsYWJibyucWKzL+fAZu9pxBiiEDmIRY0rL8OKd",
-	"o/GMPAG+6ULpzdGws+ti/lw75WA3Qx+yDm0iEKGYxCDZN7EEbDOh+EpIIl5bCXAJq6AOnTOMIMZzJm9B",
-	"UcmVwNlXKqi3mHjHwzwZwbhMyn+YNti+L1V8IUUEhoB+qjKS/oliJYVwKUYN9gaGNaTcFcU8PFtPgqOG",
-	"WAMNRaa5O06rMrWnMIYOCgxDLYYr0HZgMqXHYF8QXxoYAJdM6M9tdS6lnIiM3WSI2qKTZtAc2+pzhVWH",
-	"UYvRPKkS9MBGJbVOBFMH9Kh23/QcmbhLg72leAswdZI1zPJulg4uulrFKw+0sEFgwW2fKLYvoyyNI+N+",
-	"leYEenurLgszEQmZxzxRbMW2D+H9vlp7z/vABgSL0Tlv7T3e7wNWiufZSBs2iO2yTmCs0IFc2drYrbtu",
-	"5Mr2u3d1j3VTmQ4yzJcpdqrvsrqvbS6t9/HFaU7UILsCF5FDRs3BkiDAq8G+PnTNwTGP2iYFCy/Cl7lI",
-	"EjYsu+txvlfsTyrrBDFZOLmIO4sVmR565tnWehNm35dvXp0efn10dn54enjgMW1hPWtuNpvN5lMwRRzT",
-	"BFZSoBUagPH7XCkRMaI+hAWLC8Td2E8UCwcqT3usj7ILLS9T8DX2rZWpuAKmQ+xKg90HFfv27PWrVSG1",
-	"ao2wfoz+YDSkHh+xdgHF22ru7vgSsGlsZavZZG0xSmWERXZJwvtKHEUBS7AUToohEDc7IomqFPRGQjp+",
-	"PXtFcACM2jii+eR9qVbNfVfjCJe2OfDjpRjVy+Ykm2ZNmt4yMKV7bGtjdzJ+AEV2O80mw1XjopcTrnJC",
-	"LLMVJYQvnVVabzDKi5CDKrRsOTpmNnNtpAc6JtG0YrbHHdr8GMO1zSNt6qx7tTZcizS3LWa4WWaVjeVa",
-	"KefjFpXWtqDl9VGAj+tT4xyyOK/E0EW65skZwkdrrWc7W9p+JAWntW3JSoM/2mn7GuSX+qPpj+fkwO/H",
-	"8sUgO4CJZhi+25OGr6q1Nr0aRuXhcpSOtVbt2TOsgkOZC6dZ9Vhrbdyy1To/Oj0WRB0Xg0tr9eHL3D4q",
-	"4kTFcKDa3Q87xxgeyEUCToZHcG64aSWVgAxaTQc5hsJdzUDV1u7wtJzv1G0QymavTNwpxkqUXpqJsVA1",
-	"EU+YaLUxMGy8GgZU2dDXvvJnGIe4ltQwM3HbgYZb4i0sQB7a/ChW6tK3vo/ev3a6F/au1aC9ym01xIzE",
-	"uMWGu1d4FmaubW9jbE5QuaSJUC12vH/0ymP7B8dHr6ayVg3atjTjbqHkj6XBbgGrvqoA6W0WIL2XMXsp",
-	"4qJbwcHhd4cvX59Aw4IbQq3vkEWv+JCLp7bchbVMbs0zNSpg19N2qbP7S4ehpUGl9YBtRoHNpbjAmKCo",
-	"xJ8Y8DG4vpEA7x3KV6VgPTCutRcfwAIPWHvk5qrcYUBsb/VKZHFntKrvBLBsOAjX4jGwEfqDrJ8qwc7e",
-	"PP9x/8WL129endehTVOsfAnY5UGfdUVGVDB9rtQwzSJK+nCgOFY5e8bCLs94mJuwWvGTHnwi8pySUakU",
-	"voziizinfnrObGiTCTrbwh2Kd9Nray1JLyCdstVsthhnnVgkkZ6gWF7xxPAz2/HlacqGgl96JmyFr5yl",
-	"8sJj4l0/zrCQB+HZcDNf4qxDAGAXuyNSjZAFZrdFksoLQPoVXSAWFce4BIp9XPsoQgAtK2s7za31jacz",
-	"hd64sDNThCefcKW0MK2SgguLpvEXu2fH9YEVw12I+EWa1To7Z8mR8ICW4wwlghujLPOnq44qA3JClE/3",
-	"T495nGj9srMK4hUknsdAOELCZb1pGBI8Gwwm8WYi3o4s5u10kOvz2sKXtMM81s/SK+33IgdLbvr+aeGo",
-	"ndQGey0TbPUFsd1MhELiSLSohrHssW2Uw77kVKxCIlxPVQw1LHZgmJufJXyRC8GiFzaaTX3fyBkch0CA",
-	"9p6QbR/Bczg7xt/Oi7xLlAqT7rkSPAHOMmguXtSQNtipHmsS9+K8ZbUzgj5o4Jgjc8rM9Zg2mnAOFWJw",
-	"ybrpIPPlCsSOtcorh4AX0ypnQkaF4PgOVsoLvVA+poBniqS8iSTTt7pXhYBUXLclkxdyz51Gj8A6sIfZ",
-	"nyFXxm5L7b7QKyUXSaKW3vtjizWWZPcx1IgzEL0m1QSCDCgiO4N8kImPkOsk0mmnTZPpL7oivFSFAVt4",
-	"AVVDeKKs/DGp7YGiosFBv5B2HCgkVZoIIKwNU9mJs15JI5h0s7o0CF5Ey6p8j1U7HZB0B4zbANBVU2xt",
-	"eA0j+LeaTTK+yeOpg5wsSgWcPP+2L+GW5uJF5SNKxDGBdB+m98IipnKE92xDT7eNcQM4z749ycrj5Dtn",
-	"e83n2UAzIosvuvlSet6PBasFUNmALRg0QjQzriP2DPXgtH5PBxjwVOP2aEvLMC2sikbKtmrbmHsE1VF5",
-	"2ocaIqDFQvxMw5dHUDg+Uswk4GNF0FdcvLYKvajzJlmIl4FibzAcINzalxZZ6lrORZdIxPWwreZWC3tJ",
-	"Fye5BQVmRCYKZEhFsACix+PC2LWUuM69FrYUaW7HAhCfsu1Fb7Ts6XS9TX1gi5AXsl+umzYoFpitSjOy",
-	"4Gp9LZNAtlsAwN4bXOyHtfe9NBokYlZF4cmgncRhg0FjuOAKqa6CFho2bWCGgvIkLkdmY69Yu4cdnO5/",
-	"dQ5ypC1YnsUiMpZOjP1d+/r2qiuiuoeUYTBR+gzAghHbBQYHKSVz8ub5y6Ozbw4P6PHGYMF38eVKliYJ",
-	"UGTIiPF+f5UGzTIuLwgDqLcZPBNAZ6aI+oUewOqLVOZZmmgRsgpDCpiKZYhDJpK/PRZ8v4q8WKtE/2Vp",
-	"zOIQOtlhUBewYassODznFxBfDvyaP2g2N0PV5RvbO/Bv4dcC4NcOjjqrr1IpVo95HnYDJnmPzMmVNGPB",
-	"F0Ed3e/N5pa1OJEIpAFP+X6V+M1Xz77Z39jesRHts2/2Vze2d8psb3pZQGgiRKUDNRJROpRa58ENX0vB",
-	"2qNc0NTBszeaO2a66Fmn+kf9AnSaIQ3JcgDDobcvZEQ0ius7e1qWs1JPf6W/N0/wDqoIMhQjZSsbzWYd",
-	"39M8+SBW/VTFeqm2GM9zHnZ7wBJvsZGDvn4ZEcEtiKcKvskrrR/CrllDTjdhCaABhAy+OTnYPz904Whp",
-	"p1PQQVYJfZq/U6JNm0wCThpaCOC8FKNyJTu//BHQTGGX59XNaGBH37iSHcEEWMlePJUqQaofaCH1N32m",
-	"oS4bf6p+x9Vu2hPVzzVy6sbPPZXH5hYfqikGcCE8UYzExR5Le3EOUbhK4ZNKUf5c641mY30K5wDds7bo",
-	"cHHtkGRZiGvg+SgXsBEXogbtaCkDQua6eeQ0zEW+qvJM8F4ZdKE/K89rrVo7lhz7wCAOEPGq07wM3OE4",
-	"+3pCu4JHsFXe1/YBIYfyRVV0HU+GWuIGgGUNGjPXhpCDnla1cG7th8mxebWS9J98WgCqKvRYj79b5Rfi",
-	"y8317c2dZrPpsbjXG+RacZHgsWrSAyZZFlhN0iitgIoxTAq2ipEUkm4P5JpeZF/6td/++jd+bZ7sW3AA",
-	"L4W8yLuTz34OuGEwoKEMD9fNE4VKaOYnsOsjlvkOsPPHMu7pz9K0nyOWubgQaF1plVnx8lP05+xn93mu",
-	"jbdaq/Zf+7VfNld3+Wrnh/c7Wx/82n9Zq1oM49q9GlFiLAu0Iho3lk4T2702rskrOqlMV+lJOhTZasiV",
-	"YF3xbuGZceelalb0uDaaO/clHMaMD3rPpaBYCooxQVGyQytmAWsdUGoAnguFxioeSbg5sEaCJf6VwAOL",
-	"CxV8hN5AP/zJKv5vDf9XLV6Wsu0RyrZNDBtUBEKh7Q1w6vRHbKXkpEExUDjIMthkMrXr2xFPj0Fg/IxX",
-	"3IebBqvuIQi9c5MA4Nb6zrQAIGSNQF9WOeC0n8id3l7f2X62sQVKVtXdmOH6NWKGWZZmc/O1i4xofNMs",
-	"JNW/+Gih7ftfzBDVHx40YVqOIlJkgXF2KniYs1ccKoLbJs5gwolY5u5kBDAKmMSY8ZyKjyYOQmR7H28v",
-	"3B5h/944lXWPpXAdT5IRtYAXEWuPnP4B6LBjSS8uqwbb7/dXoRvINOz0qaWav+MSOhOFMKTZ3iQpE8AH",
-	"YkUvUsxLY4qH70QobhaRmDPkU5EIrkSZ7Pv+2wh/ZPHh3RKTw0Iai5pNBytujDFKuN//j7/5mz/+w//7",
-	"+//vr3//3/zL7/76b//wD//H7//+X3/3b//TH/7Pv/r9//L/6NNpM77JklrL9rurbHXnxuDdwa1RpG3N",
-	"xr7+lDTglzaUFEFzuh6XEYfeuqZtXY+/27eNJ6wWiKV7EAJS+tXs0iyH2Rx6jCLmZ+PxRZM9CqefiCyE",
-	"uV7XXwDtBT3d4Sbf3NxcF7thFEU7z3Z3dptPxabodDo7PBTNdru93u7srG+vN/l6FG5vb0WbGxubu9ub",
-	"4mnU2X5aM+j+9ebWs+2nOy517+n+V+eYEXfe6BE02DdyavHCACs8lnmzO+DSlKS6KtSimq8X9fpu8/By",
-	"OirobZx3o4wP1UTuSZWTTwXiRzLBsyQWWTlijM36IOUEdEUegicNOVQR4GAyHRq3AvPSVQHoeoO9AN9E",
-	"sWwgJfalGtJopS/pXjzTA7xCIFOca02N/d5EeMmyFEriAzMNgccCK3CCOiWwDO18kKff2Rzg0M7LjPRc",
-	"g73tCsARTMyIL5l53WE6SPQ89PSksK3mLnIG6ru7s2IgpXnKLlKkSyZobXsQJ/lqLOlMTBRh0rJ6yIgY",
-	"nUgmIuFB3uUSsLGvUjtCjJbwXI/auCpF2kh/XKdTonNjOmeXJgLSghZjW0ycp+9LvcNsL7EVzpDGMUau",
-	"ffwc1pDaszWulOcLQAsGDIwTZvVwJSsWfe/piarPgbbgOrrPrhOrO6+hEcx03nc5q/l881ywSbHymRYx",
-	"XNuZbu5Oc6btijEMx0aCWSvJTGsnzQyFnhZIWpYa6XRXfvUrEhVjj4MCLEfkTcijxuNCv11T4ettxrhR",
-	"t0YBOOp2UW8YD6+BDpwLftnvpVCEIaYbAFoI61UQGNGCZFSBEUABIQrImvYl0UO63FFATGPIpY4iROd6",
-	"yD0QFI3m4JsClZeHN/XlL0u2P0QSiz9/oPiL3hk8Bg5KD+B1Jb3dHjElelzmcWjUmy/B8kD6lnqDAdmD",
-	"O5CWRaEQVSU+iJYczC3RI61C8SHeiWAUEDRYCbpcvYFvEdQNibDNwcOLggNHKjkg2WUGgFoe5mfsF0hi",
-	"KMbZ26Pzbw5O99++KsGFrGfPVsyVxsqTQZ36/rOKAYsrPcQOqXEkQHKMJ+pF6lhQcKROACqZ0i3h5l39",
-	"BZ0J0HcEB8/yQGHkmakumUfaTCwsHngdMHxYLAu+KcTIOCMAe0ObptlAFEwWOBAiQq2whEznoPGZ1UNf",
-	"Ee/CZKDiK1G3YzX301Nrng3f3rYsksSi6rGCLSt479fsDPi1Fk6Ax/zC6y0dNTNdHPSlXxv/hLaNEVQ3",
-	"GZo5vUdvCvSZYIqDPpc90Uuzkce4cslOceVXlqTqH04lvu19RbmKC2agXnA3lBEtE6Cc6TGvu0LlGEFQ",
-	"yv66WyMbSIUO0pgHUCB5cMlLoCnjyiLcRFSfBPA0p7xqeQ/cXjKs6p0lOrDo05p3WHHE4iveE3XPyFf0",
-	"JFXOgPfQvnyGzbzLL7g+9QULqb5wBBMd7euAlA5Is31kNBCukCntIm0qW/vgfGxluArOIgeAOW9aSHFM",
-	"ktiQmxVSThBuPCxXhBJMJ655IacPhpW2/Bp/Cn7cl2640B80mxs7xrr4kqxNPGo24pd2x+Lx8qqFsGIT",
-	"N4sSInqiGE1o/aaT8iijps6Xwr0590PdaTxzIny5wKq4huOJrwqKZTYRmwCuc/0f0G/cCtOU6W+CdR0A",
-	"X765Z3j3Tt7jyMVhmQ402qiKOpKds4gXoqd+Rj2iZTFBJD3efs84oJZNvigRxPtCT0o6CXk/MOfL2bdn",
-	"dBMgBtY2UBZ29cixBb8l7udKiVztOcysRaV2Ai1BpIojAfAHBHxZzlNftpO0zaBdIiyqLgdfeQhtIodZ",
-	"nOdCNti+1W1OANXExbqORVVkFaGvsC008JzQWlDyeAJymshJih3mlKDkKQUN9lUMXtyVyHwJ/cTRFPzx",
-	"eP/7H5//V+eHZ2yF6CnZevPp5tOt9SJnrgfAttapV6UJ3sWKXYp+bvwlPfOBL4kEFnhI+zzLy5G81ngk",
-	"D5omUKkmBvWgnpQz4l024Hl0c2LoM/j9qr7fL8SIceXLoUgSEPYj7CcA/Zvr9EWNh81C/eYu1r43SPIY",
-	"ejxTXcEkk11/NsB9ISv2G8j0P2Dg0L7nmp7qVaPqrhd1w6m4N8bQZYrz55LivP1k5SIUN66SWXLcfKox",
-	"UhRKN4UJuabDLPKbS8csSbPJMFsRT1pxdhxrCwyfyHRYL/PBgDvrS8xHQrgNKW6C8u4c0+3ERu7mTrH/",
-	"kT6XX4gGO8GnUwnxRJjLpNqM9m4PqOtOcYuxnNsUHWwVuKOItZVThB1NvyE3DlWlYGnEN9awhBXSfrb3",
-	"qajjOdqwQkIvLgFxOmhWb97i+k4SclxRKFmmwyXHwiORoLRUPkqE0oqdLkLPLJFWl2dux1220mw01pvN",
-	"uk06FLJtrNZ6z4rgSyH6sJQ6aebLYYE0sMK3wU55bOhp8HTEQFDyyTbDB8euwZqsz6GxCy+SVibdY2AU",
-	"sby4d+l4JixQ9JTmeCkgJwTk9rXlo5nMxw1gWMrLRygvX4ANVS0unygjPhyTakEZasTMPDvUSQ1ZO7Q1",
-	"gXFTedqnRC5KQQzbhISgA0M0G4Dc5JnwpYXMOUkERKjpyycMSUjejz2T8r4kKt1stAXnjdmfe+OsGRbO",
-	"x/I0tdYsa+t3gL3Q5pBrvF8hbN7qs7RRl5Lu82/ubcClNzHxqBfsGu/3FwQQvUZ3thImO5birgASIUSB",
-	"znuBrGy+nAWMeQF05pjQcVBHbBHQ0Z4v6VGKpYNcG4PlRnSWXycTTF3G/b6IMDZtGoJ1BkkygtNEpG9h",
-	"X7HHR75sC2vXEpwXG6h10iwUDhKmjFYxl1wZiNMEbMU8hHArvqyck3HkSmwQK9kldqw1Yyj6yFTdB8iL",
-	"2iJJh1Wje6JYL5Zngz72tnUuREFNSEE7zSHPshELnIhr4LFAxb+ijxhgLDIwa2T/5BfYKjeAJIs+H4cK",
-	"bO9DTvCw+h47en028ZjimlQmI0uyVInP8eV0gI4zWfb4B+xlfCugG1aJufElgm7YikyZHmabK4GA53oL",
-	"ugqCYiG9ylQ3Hdq2jqazMzSBlqYXcY9HAjv+RL6kM0ALqmL5iSshc9YeKOSS1cd6CFGPJdt0aIdzNkwz",
-	"lde1DqYh4EfzJQI6iGsuzezrD+M87NJA6Y4b5oZTQUT7/f7jQRG5oomWKPXZFkDBVYKhrC+CsHEYleeT",
-	"BGxu1CBfgCQBG+tbT7eebe5sPZ3HHPBI8CrFVDmwx0JVzEOsONtwKljl3pAok1/xy/UbIU5g6yTpRa1V",
-	"+/f/9M+/+8f/8Xf/+n/9x//6T3/823/+4//2d96//9vf/e5/+JtS8urX//sf/ur/v3bayqhyyl31L0v5",
-	"q1V6t9WNBu9f1rx5c02L1CSONkW0vdMMxdYzsROJsL2+sx0+bW+1n63z3XZndz3aDaOnG53Np9F2tLkb",
-	"rW/w9np7d1uIjbATPm3u2MSRKdW2iaIXOGP271e4hxDgdasAEytnboAwKfTJElpyI2hJgQRcDFHiGqYL",
-	"lnsb48DWe7uynGq/81iolvk9jvDw1CpwXxrRAJ994ervIrH7EPXfy/Lruym/vrEcX7TLzL3L+ziqtdY3",
-	"wLaosvANpuB2sAd3oEImwAfGHzAjWkjHPHQNdiEtFq/CNrJuGU250zLsq0KKL6qsrouDtBydM4GQ7hNK",
-	"iEjXCcfOaojSQ0t1/+QX3jimkS0AacSAAsQ4tPvtOtp5mqIvTk8rfoHqGQhiyxRpcACiWCVZCPmAd7ew",
-	"Rmj8Ezh7NnCglaDFi447/f6NAZYFTJJdEyXpsXX2dfwcwJK+XAgtyRYFS0LHocKpNt2AAdgKvOzaz7bt",
-	"xMqs+nUPegyhIaJnQl9s+9fpuyPu9Yly4JKWM68cuyD6XnZeAnFCy/qPQnGyGSBOXy6M4qyccVNtxzo8",
-	"TtR0oOe+Wxny84N6Fq//OMCeS4Pq8zSo7sI0WhzzSUNagj4/edCnEzMoWMcXtcM+GvxpIpgPgf4ski/V",
-	"8E9f8op00Z3jP5383jUBoB+heX8GCKeNx4oAXVz+mqWxBDU9ZhCo/BhhetswUJv/viccaAFrag/CS5Gz",
-	"bAA8XL5ETIB9FdtbvYR+mgSRstvHkN5Awp4JJ968hJF++jDSpdD9rJCkJZl7EwjphCC+DpbULJHrgEnZ",
-	"ipHbFyJ30ve+rMKM2kXYTq9AvMaZ8lisBdhoOmh03Gj15UOiRm8gds17faaW7VK2/bywozexDItA2XvT",
-	"kmV+98VzAv3BVmNj+EEP9mnEAqTC57DmqceJib/hT04gCn9v8P4lZj18WYIfGmvOLqiCq9818MbMUKfl",
-	"dUkc+bLAOEHSQagcfG3TC3LMQN13JD+y9EttopLYg6fYT+3LHh9pkQd9MCLbO/Jn03iRrWRCDXrQONPc",
-	"RNUr2zH6kk3tyHh37RhLvYdMGx48UDQccXsyljG+8wCjNku1pc+f05ZxH6LQMzsy3nQbTW/eOBEFr+hw",
-	"aGZk0eYV/PLHX+6v/gVf/VVzdffHH95vejvrH+yDfrm+uvsDdLV43/R2P/i+fnBlb5bPvbHg/skvPvlm",
-	"YXfaDGzahlw2ClywtdGyUV9lo77lxvvsN96y8d7nISsedeO7R9zYbtlYbtlY7rNqLCe11q6MY8Dl2VW1",
-	"x8QNQyR8CBGRm9rjl4JlAxnUvNrAgolaa2tJGvKkm6q89az5DLHE9MQJIYS4PsLsKY+FvJ+HXQ7xCLHa",
-	"43HC9NKFtmyGyXiQd6fUqWHY54nSLqUyxOVxZhzK0l36fVVxl7MCQQjU/5zu6VzpgAzVlHFY31RZ7KVz",
-	"g7TyyUdQs5gz3JKxvEAw5jfn5yfOtXGv6tJjBhHeWOX4WCwvMXhdAFFq3xnaKQgZle6HweGKu54MVJfJ",
-	"NI87JFfc6esPVNVHMHuPR1EmlKKWw4irbZSd4YqrX01AW/AjVvV9cu5Gq7j6U2gnvZgHNlAic6/VP9c+",
-	"/PDhPwcAAP//",
+	"7P3LchtJljeIv4ob/m0mMCsABi68W1k3REISUuKlCFLK6oQ+wRHhALwYcI8Md5BCqWWWm/9m1p9Zb2cz",
+	"uZ3FLOYB+k3S7LOZxxjz4+5xASJwISkyu0ppZSUCiPC7n/v5nS8lj09CzgiTonT4pRTiCE+IJBF8aoXh",
+	"WzJ7Q7BPIvXZJ8KLaCgpZ6XD0tWYIByGLwS6ITMHDXmEBB0x4qOI/DIlQgrEGYr4VBKB7qgc86lEmKE+",
+	"DsOO30e/TEk0Q3GP1ZJToqrdse7PKTE8IaXD0k+VVhhW3pJZySkJb0wmWI3lXyIyLB2W/n/byQS29a9i",
+	"W4+79PWrY6bwF9XVihmgch/ffPr919/6W2oo5DOehIHqH9988smEf/LGWNoxwtiTIcKMSk5JTZxGxC8d",
+	"ymhK7jfcM848sjjWFrrFwZQgRm5JhCIyFcSHVaUM7aAJZWqZV6yhbjo9rAn+/I6wkRyXDnebTmlCmf24",
+	"75TkLFTvChlRNrLDu6ITIiSehItDvGb0M5rQIKCCeJz5AvEhkmMydyxWDDLpID3QEEtJIvXW//jZrRx8",
+	"/FJzartf/6WUN8qXAfduiH8tSNTx83d9KkiEJEcD9SjiEZoy+DO78+qpT65bL9j1Qaaf++6+eR0GPpPk",
+	"ErNRzvafM4IGM0lQpH53UF99EH/uTV234Q1pJCT8SSr6mwDbL/pLnu2rmZtfzYtiOhzSzyiAU2BayC6K",
+	"ftyt1Nx6o2gn9SQKDlp9Zzdv107ILfVI3oa1kJB4EBBEfXuifHjYQXdj6o1RGGCPCEQlokxQn6hp8amE",
+	"Pwn2xigiAcGCvBAo4kHAp7LaYx8MRaLSQZwFM/uQfob4qgV1RGqui0ISeYRJhCOC+HBIIuJXeyyzLPvD",
+	"WpM0d4YeIbi2u4cLzoxvZ1mwOLX6fuYa1nKXit+xgGP/DNqcX65XNCBIdQck+ZgzSZisnFARckHVM2qV",
+	"JMHxYnJG0IjeEoawhC/gjKBpqPqoFkwE/inc4Z3Vk1DDfIPFeHEC3TetSn1n1w5vSAO1c3DuHBTwOxJV",
+	"PCwIGpPP2aN5MKx7TVLz9wYNvOPtkv2hi2uDutfwm2RnuOvu1fbrBw3cHOx4u/4e2R8eYHdQ8+p+gzSH",
+	"O3jXTjXEcpzMdKwGuex2z9EmXBl+/LLbLCBOneEZZ+QUSy9n5u0rPBIwaS+g6sCNeeCLI4TRRL2Ayuq+",
+	"/tDfQiMiBWq4zUJa2hkqak8quqOiw+bWm7ljnByPsbyahaSAcX4YEzkmEepLHI2IVNycCoQ1WS13O2ev",
+	"37W31C3EaBTxaYjKry/Pry/mGKt+ruB8eWYE96ardgpmRm3mK86SR1mDGZoQIfCICORFBEviq5vAIzQg",
+	"Qx4RJMdUIEkn5BD16259t+I2K/W9q3rjcOfgcOegj8qRuk6Uqa3rMUGiWxK90K+gv3NGYC0uXx2jRqNx",
+	"ME85closWBNi5rDuEnQm6vFXNJAkMsvwWm1Hx79QJzyH0MJuvRCI+tmtgu8/uW4t/4qMdKv33iszKjPG",
+	"t2R2xyP/Mm5qgYOTz0CaBcGRNwYyVz4eU0YEkP53WFLmIEUjKpQJwhTZuyVzp29MgoAXLPSNHsHS+WTu",
+	"kbua3nUmp/qQFa2+kkvMOXwhkD5ECxuhrmz+HtD7L388MDtQMVpy+bMXBoi0uh6zkGSHetX+6apgfSe6",
+	"g7UPshmQGV5X4khufpnxUCqhL/8uu+4h/G/1XXZQS1C83R1jNhpjigYz5JMhngZy3Vtu+ypYHBFP7wH3",
+	"/MoQ5uKjxoGCK4oN9z1DthUHSkhBPvWeF46zp9EyhscQizsT/aGAaDHUOU3mkTvIArI1fTTJ/UdO2aVW",
+	"by7JBEc3ecSVcallsvTy8jtGIoSZj7A/oUxkx////M//6//9P//v//W//e//6///fxQcl0j3VySKKdK0",
+	"SIwMiV2HtFZX0shimrjY8XkorgjDbOnRlPDEC4HYdEIi6s1va61+Hwo45NEES/Uck7uKiE4oo5PpJE2v",
+	"KZNkZC7RBc5TxNS3alwDEjnI41OmCMww4hPkFq1UiOeUIUMvSoeukxlVQ12mCf5sRuWq/1LDdPOHGWCp",
+	"GjHXP58kAtULzZOF4zS/r013bNeZccRcIznFrbOTy/POyepu73cPs8OYinErDJcdL23yKTpbuUdrtYFn",
+	"49M1FeNlgwynYgwEzUFYoIvz7hXaxiHdVt9vC8J8FBE5jRjxEZVZorG/X0jxQuh1E20GLC37BcqMmsR7",
+	"wnweFU/kFn7XSk1EfMIkxYEAVdpQl9RBuTjr5g9ct3L/IxIPFMZ9qVX9IusQDkN0SyJBOVMUOkKDKfNB",
+	"CX0WQmRG25VYTsXqay7guWqxdCGnYu0rnukbRtOlfy8ii4L+nVRRC/5FeMBvCVhPqJFmfXWSFV+IjZhD",
+	"sGKWsbgBvtgrYYEmmM3UgzM+BatEr7R1BKcHM3EHTL6v2u8jgWcC3Y2xRHfY9uAAJ1VPM8XIFOUFzVTc",
+	"GGupuSy5K6Mmlkum67l0evmmdblHcWBkgqKDZiyi9p4jn3h0ggOkr9i85F90qaO4k/tej/nBwgSmg5YH",
+	"DG4ZmRLTQQXrx4ppauNJromWKx5E+1239nQj7ZLolnpkwwGjMuMSUSnUL2/JbGu9GTw+A8tMYukR0Y9k",
+	"ZgFMLaBCCU+DGXrdNtwNh6HY/gKD/bptXsyKxM2n3aM1aC48KLTGaMgvOUI4CNDdmDDEJ1RK4j8SPU4P",
+	"q/RVDTQiIuRMEPDYvcS+ucXqk6dtv+pPHIYB9bAa+PbfhBp9SkBTT/p6bZ2SjyUuHf78pTSkJPBLhyUy",
+	"wTRQC6bVaqW+T4VEA4IwusUB9RGpqEcQ9v2ICFH6+jH9sKFOaMD9GRpjgTBDJIp4dIig5UO0ojnHrtFh",
+	"qVb6uu5CtVUXbXZLAg6Gg6/Ogj4Wux6tygtDpGorYSBHqK8Wow8HVRhbNAl8gbBEwBqqajzHnA0D6t1z",
+	"xQ/sirNpEKTXzQggx9wnqIHIZxgDDiKC/Rlwy0Sq/ibro/mT4NPII3Pdw7Rf8WhAfZ+w+827UTRvtcyd",
+	"U0s11Hb4VOBBoNQsbuw3OAy/2bGYyrGSUT0slTgxmEqlt6vrzO+Ir1Rjn8MgYBE6TMnKOIBm77MQO8mV",
+	"m18IatrWtwWV7UWiPtod1rw6PiA7gz2/6TVqW9/yEBhL5BDTgPhaFDODRB6OIkoEwig1OMnRL1MuCSzQ",
+	"GZev+JT59zskzaK1URK62pYhtP2NJn/GkZiC91DfAkd7NCCiwfg14DRSJiRmHkE+JwKGBUuGyj9d/+X0",
+	"U7d9+b5z3O5u2fXoqFlOCJPEv9+JqRVfHSrM8KgeCE36QjMivymtsP3qnwaKs5vLM5jSQKr+YQku8Czg",
+	"2L/i/B2ORuReJ6O2lHwMaQAjCVT7imRghmpuc39nb9d1tSPxW66EdpyC3mgYCr8lmsMEdEL1KlxxforZ",
+	"zHBrca9VqBcyD8m5UaSkJJNQiiMUERnNlJSy6yITn/GtFuESSzNVRTB0x9b6bo1niA/tMNSgLtVDldbQ",
+	"BAJpdyasSuqXHFexaUFydIe1apfMYUGqUyO9Zngqxzyifyf3JEqF129ChaBspDbeSBBI8hvCvuVZgw6Q",
+	"Cb3CchrBwTcjceJx8AiRz6GSjOHwXTMxDUMeSeKfEp9icK7c6x7urHMPgYEyRCfGEPqtFgNuNliWVI98",
+	"iDC4pVCKLo4x8wOlUnyNu9ahblqHbYOsmzFegoH+38znqscnpZQxIJaN08EP2UCqxoLhzLG92fiNpLO2",
+	"/gt15dSnPNvwXIBWrbjdCyxEvnm/JVFAsJBoH3ljHGFPkkg42jKC7W+cERQQKY1fQn306YhKVPbGxLvR",
+	"KpuMJYMj1HRd7U66o2LezSoaXkRgREtns188m0se5BicTludM3W2wDKkH1SEXqKIjJReGRFtB9LqmRZb",
+	"YIz6gKTsFijigVEymdIHf4a2S06pdXIK/56037ffnV+0L0tO6X2n/aF9WfpYPFyjm6ltNc21z1ov37WV",
+	"oH7S6eo/c9/3J5SBJ7zQM6+0ZhkbBcBhRIWMsOSRQIIQY90KIx6SSFKtExovaEtm1GAfS1KR2su4MBSf",
+	"CsGDW/vSQvAHS1xYYHyLnz9Cig5AnAoeCMLkFgjtGAX01rxQTd+f9CjUm0rOt7r7wqhslEFC2pPfJkQx",
+	"lWO1AfPaftZal+NEsbp4TrNw+XO7/Jo2NvycioAwgVH2zezQnNRuJGeAD/5GPJk9A9b7hIPgfAj6+FL7",
+	"Nh6RUyJx6avzZX77E5pOJZmIldGoyTH8Go8QRxGeLUzaNr04k48Lc4lp99pzSqj9wpw0y1l3HrCU82OH",
+	"JpYMXDudi9zNlnTc5z7iWyxxdB0FOfFfk1DOtNlIm8gFgQYWzuV97jQJiFxxo+204E7r55ffaPPC/e80",
+	"o94Nyw1jXHstOAsoI8VBatLG+4LxKc3kPpBBl3s3RCIeKimKISUyx+oc43epDgecBwQz1eNUrEcU4viC",
+	"eJZOavfTuxjPopAo6PP4vFTB3IlHIAvJbJ6HLqRWcxPCEIa5BAGHoQ1W1eJGFZIcukSJPv3YJWXt2S9Q",
+	"X8BPb8msD9IIZWiobhnEIdvQI+3vUg0n3l8chuIIqeswuxuTiCASCCXfkhm0M9GOrrIO4G1CzwGGPxNx",
+	"r8dA3Ov/8MMPP/TRgMg7QtiWjleao1Q6MWHN9AWnFM95cZV2m2hMPmPr4EpGY+fu2MGTzx4Jpb74f5sK",
+	"iSbYJ/Nxvg2sRu/V/dqjUcfUaJeRIkU3FHmEgOm5gDcITJ9wNTtpbJQLHVF/PT+Pg/pfqP9Vn56+cYn0",
+	"1WoljpLff/0tx/uz4OkolneSsZ+ocR/rDJeFMduDmz/yIZ9G8dl2zPFFPPJJhDqnDrq47r5x0KvOu7aD",
+	"ri9OWldt8IWsRXXUgYKGF4mOU5qG/mbbPHfTaUpcS0/LsQc/faJTq5Al3Mkocml3GD49hQvDDalah4VT",
+	"WMW5zpZdilcRUeTuszxSjFOvgmO9XeiGkNBEsk+jiDCJUm/Dme6VeiXkBQQrGiBX36SU7rhTq+eJEksP",
+	"9SaK9NzaQcMFm2vo49LMOAhywCJOfDPas7ob4VSMHW0nUWuiV9HkzC3NQktF6eCbTz+3Kv+OK393Kwef",
+	"Pn5pOLu1vHgdGO/zCRDhg/WJ8JkUiTC8h6BQxAhbaBgRMQ5mKOJSRyfbhx3LC6vPwomz521V5syq34t5",
+	"36bsKo9q5xDogguqf32OQ2PGtemx0ewuNwHQ+kT5EGGQOo8ykmRWgDJ82EiRYBpTklSuSkoYOFgzu5NR",
+	"2FLKz9wmNteVOeKB5tPLGzKDeYVhxTgcY4u2SBy/ZgWO0Ep5Mnua97waURLjgYsHSyQcawdfGiuVejT3",
+	"bKbbcuKlTS9A4VGFF5/nrBop6z6H9R0V3+aCPVhG3Gg218B8j8fEuylg6bFCZmw+ll+DWVybmE3URhwo",
+	"EhEURkQoAQiUO1AixljozsCAHU1JjtF2jNmIBHyUa5b0TQJorhHJxIVAf3pQrYu3LwTCA8GDqSTo+vJd",
+	"xmAzjWjenRjyyCN6nEuSqCF4x6yDSZcbcfCCsSM0xEo9XZwzfJ9vW4mfS0089bMY4/rO7vqTNrmkeXmj",
+	"66dtOjo2dO1OIf6VMu2Pyiz1EvIoeURy9xNiMNSvOpy1jIM7PNM0sXPePUrHApmIs7SKurXOVqdijVZd",
+	"t/epR5M3z/IN6HP3L9nb7OkqoIepC/kcNDFNDzajJGaNFhUqHYW5thS3nAjcx8qxjG5c5VIKB/U1MsAA",
+	"C6IBAcAAcVvb1rdebCv1RWzj8GZbP6mFM4MxYE6mgRdIHTT9exWHN31jY44xQkAhyjm3K63JcySrSHhZ",
+	"4zpOKOtaF/n77O1Y8C0VDCvVWpzisnYmi1MKp4OAivESiz3Vhnow8MVP27Ucg+9dGtv5HRb3t9EbzIQL",
+	"DYKwMmMg+/QSmn01T6ULz8H8EB9Ouq/yiXXuCFC5c97dyqXjq7dexO7gDdIssuxg01vwRNTcKmLg4Ugl",
+	"caW7zzaZpmjZy1p84ZwkQnruHDpxxoY+X1nyllrCrL0ufa8KGI/p/zmYjmUd92I4z2nciQf+UBtPai7P",
+	"uAH3sPiYN68h+i8nYGUaSBriSCqBbZJ166SYKQ7D7QR55fHEhziZqZQ1htZ0kukiK6VBMdk8QnZZ0tKn",
+	"E2d0Gdk0QzIHlGFIfFitaJiRgpaQpyMsYc7Z4XaYkBjAfAwZEmhAAn6nGGNacSmnhmANJ6DUbR0hLNGE",
+	"C4lSZG2eFWTzdus6cTebu1t7LLFgkRnH6wUp13PxkWMNWWQAk4RFL4IZGsAjxJlHEgFi+eRqqzKS19dk",
+	"5g5R57zrIA6P4iB9rHIEwUyCe3P/W/LAvIRWreKLMb9jSHLQg4UGwDMWJ1Sr1qqQD/4At8NGrDWXk019",
+	"yo8TUj6nvF6fdM6PkD+NsAGFsvG4i4THPgQ5/oubryN608JWcbZV7pGZ6tOysK2bLNcUOH080rwFSQHD",
+	"5ehmjx2WUxBj4ymCFCEDHhdHpxSK598iZObxA1hWLPeTc/L0Vm/AxlOvPZswlRn6g6Spudk85yZsKk+9",
+	"hIz7lCFlARKQTDCT1IvJ8Wnrx/PL6mnn7PyyetG6On5joppZwlTCiFQs0yv3a9V61a0MiMTVWn/LQWoC",
+	"OCJ+jw1mcfMV23wYEY/4hHnkCPJZfDQhEqsZoHL/TwAbGoe6ex4J5SJEoGIJtUWekFJmy+5//FyrHHzU",
+	"wAuus/91q9errv1tuaI+aF9w5eOfyr1eNfPF1g9b/5qrIx/jIChkFMetd+8+AbcAHzV8fN85aZ8vGq1x",
+	"EGiyshGiobMBf4m16UW+rHp/YfJvs9y4c/a+c9U+cVDr+Lh9AX9dtn9sH8Nfx62z4/a7d+rP9tmJ+ue0",
+	"0+22T+a4d6O+GTsyaxEPOY9AHuNQemO8yIs8/UMRbIBOsgMQkAH2bvRBT5x9WdfX7sAdNjyXVPaHLq40",
+	"vZ2dygHeaVTqw9pwd7jnHfj13CAqna1RsNIwPIQFwuji7DWCa2DcCknP6ttDaGY7ZKOjARZkt+nQ9y/P",
+	"L+/ct69HvNVqtc661+P29ajVar1R/9fix62/qn9ru39rBuqPanXOWJ/fbGn1htg1tXNbsiVPTirtUdiA",
+	"RMYAh6lUgxhSERC7ctMMjjlTNA3nR/WcM2KxtG4pudNJNJyRiuQVzgBeT4f9e6lmct1Xch1nagLS6JT8",
+	"CA9lgaeJgQdNRxuRbDReroATYCFPbS7SultoX/j6MS+5KFDqubSpr7GZVUt1kclzYkSnORZa6ZKTFlLG",
+	"iJ9vpo4I9rvkl2K32wuBAKZugqMbVMZxQm5fkF/6W0fItesjx5SN1NjU42u6omLstkfEjVsUQZkaUZyw",
+	"MWcrsQh+Sdbg/KwdNKaAnobIZy+Y+mTd2T00ajCFbJfCKE0fuOzkkt2M99ye9VXBg+mr+vQUKU0nNiFL",
+	"qfdOp9qk83DiMJnKosuSPq732Trd9Kr1V1N51j2AtbznPjybLpM9RA9SZubn86ybsak6k373kmjz8MMv",
+	"xVI2oe0MGUaRUFNtGr4HP1hFxzeN5su/kgnFTDe/6oqqhX3WUwE7+4BTkYLuyQ5E5G2yegNNQ6UKKL2M",
+	"MsUGFbeHSLmMRHBkcrfQhGCmw7K1OJN7AlYATi7uAViBErywwml4a1hjIQPb2mKJTcde6vBIp26n4sDX",
+	"eAdMp0oWSyVMr/FanF+t7fGrQwaTpVFPz58Qm0QejyLOSoDGHb1uuadfx9abxvPMJDofKU7sK08wZfEn",
+	"HqXzoLcsQJ6wWUyLDigLCJcJAW2sFwBK1sutXyOufyFLPi9kYd0zoLfEKUkDS5sNUa6vRyHh3bONBzpP",
+	"DO0QnNRKO/H5yB6KVJ+rj8bTk8XsydyEKE6F5JOUNQr7PtUGvIvUMLRWNWepuu5enZ+i33/9n5DI+WP3",
+	"/AzppuOITZ8MKdNBeQtLdkIm/B0f0Vx7I6SjaLQNm88HX0EQJJVISMx8YSFNH+S31UgdYqkXQY9ESB4K",
+	"dMejG8pGRxAxjdT9HqlbHhcv0Hlq6zkXNGBJ0fx//HAFhrV+y2CoAOs6RC8JjkiEfv/1tz7iJkNNvbD9",
+	"+6+/pbJZlvgh1sTZztwWg62SLJeTOCz0kn9ctstPfieS87XBdYhfKuSqaea1od1VLRcrdHTG5/uFsBDr",
+	"kJiYNq1CThIOqDeXopl8/zAnaDzCFHvM29VEbMidym5FI5goTqrRugHGDNO5PIHmfv2g1lgMDv74ZTc/",
+	"uizu92IahVxkjHGX7ded7hXAhly2u+2rTxetbvfD+eVJySl1r19+ah0fn1+fXeVa6aDd9ySiQwPCs7jv",
+	"OfzUJ7eruOkttJlXVaOl44oVYQUiguquayzKRwiju4izkV5A/aVATdfNLF9+ykiBtBMPpHA709N/8su6",
+	"uAEbXFpwxH6TIeduGTP5LitsjmuOfxEoU0w9j4ikiJ96E3Ck0lPMSQzWORCQra6ZscUqRWMsYnRNKhD2",
+	"feKjEDCh9RM5JuXcy93+ZYoDrdG8ubq6SIFfx6cyXQIhHeGbmIdTaEV6prlxpAWup17J7ZUU1zPvOqhX",
+	"qulvALhxLq1unrbUPv7LatfFXCCkHXruzckAZX27o/dKba6eIdR5bLquk4BAxUdyLSsRtKUhNL8WnuKN",
+	"U3pSrS7QToNtmwu8b1FhHaRR6GIgP3gpxn5FZawPdYilrkGUPCTmQLAszcuBLco5hCvxcJefFj235afk",
+	"FQ1IocP3VQdcSLmWP2uimq/2Vqi1bVQW7g8QQGTr2qlxFK1chw15nnUjs0JzgXiMDoe2Uoi0WHVZWUr7",
+	"NP8WklGusDxep1hebpW8o3QdPXOMNs2AKhYTdbSqot84ki+EDplXjzvIpxHxJAeMWNVUGGo3zcrTkx+0",
+	"/7Iwn2qt0zHH1mySi40aX5btouZkslvUNpjCmHpd1aOKiQHa68X1y3ed40/Xl++0B04Q6fRYQhdlBvUf",
+	"CKBO/R9zIVF5zBmfqkVAP1Ve8egORz7xKxcRN0a+9LdvuJAGtmV5ftdiFta45JjjbkLo02fXKQY8sIf/",
+	"yaWx+NZtQv95NOKxra5QfbqHjTFXos1dL71ZxZT2/PJD6/IELBYJoCLyeKhujIZRoSPKcGDtubbkqX6a",
+	"+TYDU7GLQUB0XEiO9DSJS7ytXwvOKdne13xpYWWSXnNXJ6KE+c8XiSnvOBoQDyqlwlDEkwZhRgWFwjTw",
+	"OjhsbAVUGF2MsZ3k8ttZmOGvFxvxNMGfenOfzfFoztbDXI7JHJ6e4CXLtwnJg7eK/S+bZ4wqeWVZIW1N",
+	"gwrkFeYHq9MXbbSkErMjouYyl8R40T476Zy9fkD+4pKLpsf/AgI3yXr3J0rX9Nmoqs662YCZF5OcQMmX",
+	"7UREPEJvldpyN+ZmVUWyqBZkafmdT5cSSm19qm8nVXDQ6qPp9Lpk14upgpnZM10qez3ue6+emabFw38E",
+	"0paa0fNuxqaELoZJ/kNAq6aAideqcuyU/sYp0zRrGWqpSRWZ4BnC4kbJduo9VE7Al6nQiVue1iEStHWk",
+	"UYe38kE2VqElb4CQzLjMxSu6SoUC6mfQgOPIz9LY5cCuCfjyOu4hk9rrLY7lnS40ZRL7zILB4ASsmy52",
+	"qmvHARKsXWlDDkXeKq4CgE6LSmaRilGhzchXCVVwgnS4xYrDvzpDbvNDq4fc8YtwIAF0VD8k0IAI6hsl",
+	"Rp/jtc2ByYZO8OeOfmMnZcSNASBzbExrgOQnJzb1XtM92M15Nn2ilmel5mEGppescDufnPAabO8NiW2e",
+	"2JGuF+8gb8wFYRbdEDBxI62mZMoFFBeWT5ujEkDD6r9VPn6pOUV2KRhcqvzyo0i9o6IZx1TNlJQ0hOKP",
+	"Lf+agbwsQF7TFah5pPHLU9JjdkyIyqJhPUgCNzT2v4sQPl0igoOHHNZP3IglZ2OJ0J2wkelG8vbL2UrZ",
+	"e/6mPA/hSV/VTWlQ6t1nE8IXJ/EgOTxvXs++MfeSxk+B1a0QSxbusbohm9HmtOXtXnF/MFob9fegCKRV",
+	"FjITqRfPsfBW6rV73jNt9u8RjnMym+c5yanVvN8hFi0/xyydEX8fJshOKDMfayuWew0B8nmPzWMcmOc7",
+	"Kvc6JLYglY3zOv9wBkFetl7Uafv0ZUGNKHh/GaamFi5N5IzkJlHjCEklXKOADCXiUwnw6kqmphG6xUEe",
+	"gOiG2uBTqlI5qtPCye5MioPamY1GfCFQGHELEvdgU9DqVbqHKkE+ywhvFsbcKohd1pj6cbK3WoEj1P/y",
+	"tV9sTEkWdHOHVaKktfLjOBc9S5umVn5j/qvXfpNyDfGxe3JylBz4DchRMlyoz5zj3I6/XxWVqR9cvibw",
+	"zPOtjJnkfdanMwl5lE9L4uKBHFF46khHvw6w9KA2A5DimPJq7HVYLspG8duPTpC/Nd2wsGb76C19qSHA",
+	"CPO4yaNeSj5WkoFHuNNLD6LezZdqgwrNPWvatXVV6zUfjqWiRcyEiIhpICGEVT2FBGEyroUj8MQUxFnb",
+	"Bjo3VyUtXkIXSwrhrDWLeenMrFbSSLwmdqTrbsXzEYb0ebg/dUitcY7sH8dpzlvytG0TNt2WSNcGrCkL",
+	"iBCor48GxDm3Ly/PLwvsWbZjK1UeX7ZbV1A1VBdNUn/B+7mC5cZBHabD5WGi8QpdFHhWrhJ/iiGUpjaF",
+	"fs1B2sAJJFJ7WQA2D9wCkxU0cjPN/xsKEmuszLPpYPM79DBtLGdWz3erUyt7n0u9TMsyWsMz6Fn3YOuX",
+	"JAywZ1xpd2MeENSHZvqG0X9DZp6vml3RCXlFg9yK7C0UcA8HSAn8ccLI3zkjqAxABJYlgi/ohYCfADsG",
+	"M3T56hg1Go0DeHlOI2u6OUlZza8V/Uc9+ePK/nG48IcFRPv4peYcfN361/K//8fPf6p8XHiuACWtM8Gj",
+	"4qj5zmnr9WLY/JjQ0VgW4JqlQVPvF/cux9PJgGEarH0A7xUp75TuqC/Hq6aRE1CfRzvfcZ1RVbiU786P",
+	"W1ed87PFy2ZSILITyC8HF2BJ5dS3h1wP+iCNXls5yIOYCzgbLb5Y28+8CR8XXi3KeVjOkuOBpvvOX7dl",
+	"aaD3wkq4d+7oKgiDJeO3gk4BVEE2x9oKD6syrNPABJtgEeQQ6OdLvn6QW2MJnMHGCAbrp4WbTVsjMXy1",
+	"HzQvofsxIRFS5+/JpZr02d9Amjkl0RKWc9q+fN2G5AFBbkmUZAmIdH6AhxkSRENi6tQRJZUbx3pBlsD6",
+	"Po5MvkDi5qitcHM4JUllsHmG2PyRgUac9MDzdj4FBfhw1CUvoITJUzHSl2tl8INXtH3a8ArSGmSjG8Qe",
+	"AOu75TcZ4e1hNmifLn9jdWGdiE8KAKDAY3FZjOUHGICmRJYNDuMmxBGz9EG9A9k7gauiUK6dRyjEkPWQ",
+	"oBrlYtTn2Gs2y3aZiNE6Z+HUPAZHEfapoFRZETKXmYQu9zxQE6dyTBkg78zDaq5Duvk6ij+1Id0mnHsB",
+	"Bc/MKjmvegZZ67md8JJL1vapLEyOzF8QRu4A23NO5K/tNvY3hIsoVm+T8T016S9KjlpK9lPZWnlJC0Z5",
+	"or4GaE1dixTctFtv5iFZ1Jy6mx9LZ7p9NmNGvFIPMmKkZvFce72p0eI0oTzW/HfV/umq5MRaJeBvl5yS",
+	"Bd42OdopTUmDH5Wc0tn5VefVX0tO6bJz/OaTaScB8bYf4pZ0DmLJKf3l+vyqDf7ry9ftXCvjGZb0dhkq",
+	"O4MHwOtggdPLqTIVaBsdv9LQ7t0xj6RpqQsdbB1C5ULJdUV5TRsF0tEzAMrucymWorofxSDulrQOZvav",
+	"8oQKQdkoblgrFlggd8vpMSWpqw/zuPLCNpnuRyxCu9eq7lJo98TuMGeF+OI6ja/3Rm4/45IOZ4USoj4L",
+	"GhHLhuHruiW2ys1SGGdFlI3Sv75Ipt7Jo7/nIdEo7+9sRaJ5JwphMpql6qtq3CFu30MBH+WpfvlI1h/G",
+	"WAfY+pzN4cFbcqm5WYxpXfWpEDy4naOj2afzNgF7khcGhWYR+EysNKT2wry4ouMW5chJ+exmFlA5CXag",
+	"+RIhdJ8PO3DVPmudXSE8NwoHnV909SXSY3BQ6+LiU7d9+b59iTDosroyuS3G7OEgcNB1V/0cx1/AOsX0",
+	"SvVUckrnF11Fr+LmSk5JvZZLT+5TwpJIo7qvb0F9hT0pEB7wqXGKwpHRebTgvPHVKYHEGYFnqDyMCIEq",
+	"XVu55tO1i0guB9LWzBvsCWPtSoaIa4bKbDohEfVgXOoAmyLXehHmsUUMm19U2aHzgmMxJuiGMjOAdOfZ",
+	"i3La7nZbr9sOAiEe6iecX59dOehD++Wb8/O32ZGYp1fq+bpwYHxok/vj2MucGb2TBok1278qUSZNa55N",
+	"nMkQvIfJNPPzeXLBZmFBN5BuzkOxPoJdKurIn1D2b7V6ownFHR8AbZe0CSkOT4NIdx6KrsSSCkm9nKAB",
+	"W9Otckd9omUREokj5JOASE17hRN/6pxa0q0z1iyn8uM0togA/dIN5dcONNJWzmDOFsQ2EcO6OElpOMWR",
+	"GJdr6qVqBjkyYhgKTXntkM0c12wVAG66kkd5EHYAEAMqURDoSnM+GgR8IFAZihQrNvdWOGgAIqjYchDB",
+	"3litpqTMU6sHl9CuIthm1hwXtL84ohPbNPxupS5wPsL41mx9RJi6f8sBLURyjtAdiQhIrtP5pV2d+CTy",
+	"nFv2oGW3zh7DNadBrXM2v4v4iOedD4imUfuqztWa/Vlz6Dss5N4JnuV3GxtNASJbUOYRNKE+o6Ox+vgZ",
+	"+XgmEB5xVJbcx7PYORH/pq39WxuO6ko1tvmIYAxrdsVZQBk55owR4Kz5C/CBDLrcuyFwAeyTOhOW8Tsl",
+	"kqh1p0xIzLy1K9qHUzEmopurl1xMxRj0EYuumJkqZOka+oiExJG6i2WlHIYQnppgoay75BHTWqfIhVH3",
+	"JDIU0BCGhxM/LW/nZcrqHxxEIAHct+QcPqzVeC5otCgZgpu5ZPNnLe9GxJfe0rAsjXUynCO9kpkdzjtq",
+	"WbK1kkc+g0yT5tAbCDSxjFgAIDhSEnUqHgoFVMgj1DfsZQ7yUv24yK/D3HAz1bMxYDgxlwJMOXdNm3he",
+	"oEHBo5JLHLQDMiHmJK9ljJY4UKMU94lGDHX5HANKlu0/03beYbpIVdO1WqkpIVtySp3zbq4KqijRcUR8",
+	"wiTVQFfZfdAUocD3oV1BbetMntM6j0+ryJprqRf7snN1eMJuacTZxFDLuJ5X6+zk5flPJad0cXl+cn0M",
+	"tr6PueWa2YhEYURzQ1NgdkMa+wW9iMg4OCcitwQHUCYqf2zjiWhZBPOFH2/IrOCXMOJqa/LU33hpXtGI",
+	"AH6eedhqxOssmSS4yCd1j0SEW8J8jRS6VDucivF7/eT82TUNZLdiVb5B9vQ9OQWcO/ybkMDMmx0WTuVS",
+	"EGCzr3qRAB0ywePAcqyRFMEtqHUZOmKK/SzSxfR9nNMsLs66+lRp06F+Mja3ZaSNF0jykHoLWJS7K/VK",
+	"feW7cIUWx/DmuvWh3UmPQj9v7txcf/mBS3OkIG+SHwADcIQlucOzlLUUIih0jXM2QpKnDXRrk5L0dV81",
+	"Owq72ArD1wDxMUOG/2uMmvPWVI7tClB/a9OC2CnqUrTVN2Rmas3VXOSNcYQ9pf9sbVq9Ux0zeosleUtm",
+	"y/qrhvt6lSuCjpgimjdk5qCL9ulcj/u1g7zNNYTNSGg/ijzL9SJ1nCOHLwTYh0GLLEPGhySf5Va++3QJ",
+	"3SyaZCvU0P6atkRIvWGMzxtWRF1B8N7RbwRDsJZ9bp763R9qWrV0QgJ6S6JZTga8lGQS5ikDb/gdmmA2",
+	"g4BXkaaQd1ho2Bx/TblOF/hfO95LP36VH9Z1CuAmELxPGdKTuzUlHvLY/C31SbTCZ63nFfus0wEvZRwy",
+	"UVF0+tVxrPsaBOE3p10U42NsOTpNMS6wnJ9JgUW+P2iGqDQ5Go7S5u70N3eYSggrRBhFREazDALJ0r4S",
+	"JBFLZf9y3b6GVA1barjklF61Ou/aJ/lpGw/JmHx8GSY+RCn4kViuSR+ZFBiJWW8nOebrCD32tnwzY/aT",
+	"W/szNOAh1v5Nyc6tScFedIve5miQr3AgSBJ0ZsiNwNRPhbZSgUackSOkNXwkbmiorsqUSRqoPyBGbUSF",
+	"JBHxdchrPtLcvTx8K0nTEcRKacCxJlhQAgx/JhIAwhGfMh/1f/jhhx/6ubd3bT9emNIslx4B+9xDb/Yi",
+	"+bT1d3TdKRAGtJQnjJj3+MSAZshAvAaFFMGcuE3SrZMD/Cyqj7k797px/2iES6/Ek5GtS6AeUUFpo6Uk",
+	"4ComUzItV3RP3qIRviWpK7KQQnSwWr+7z11/JL5rL9LiVSu6O8XJFIpwJ34KiSVRUpeimr7mUZRABR7o",
+	"WKA/o1+mZEp89KcE++1PRlbq56ZbwDM5/q649dTuiBdWVxWozCM7hJnuVGwhyfnNmnLuvRlKAWqlplrI",
+	"LoQGCBVjNOLEktaN0siXLAe20icImyPOfVTWB3kEIUpW8o3IcCqUjMo48mL9RDggnaqmyOcxngpJ/K01",
+	"h6dmtGYwKYRZq+cdhOciT6qbRZPqE7V0TcC9Z4rmo7ISxMFyDqL4HY9uSASCeko2X3fGFlWwYNImJpAP",
+	"kWZw9lzG11BsWfOUaWmtfufN2XrZ06NJTmO8QE5ynVK598vjW5LL/yyMc/NEFvVWN4tNPx+CoDRgTaD0",
+	"VRzMUN/sTh9qMM0svdI71HcQ+Yw9GcwgblQrlTlJ5QPsjwpioHAYIupx9kIgeCqOFaXn3Zh6tpgfcepb",
+	"WqYv8lhxGs5I/nlM8g3Vf6uSOAfcn+ViKK0yRfIgwKHIVbnPMr7VGPsDkCjse+rGRzq5WMdB6LQMzopZ",
+	"6Bomu1iOWb9sK1R8RSGeQRmeoYl7xGGYZDarBdHFjbTu8mP3/KyyLMc5fVLynL6x8mKkaWM6TYJPkeTa",
+	"ZjwDQ0iGm3VP3opY2JhkQD023cRMytTSnCmnNGX0lykxP6uV/OqUhNJyCig7KECSozDAM2D2AGHcj1dY",
+	"zIQkkxcizwy+aDbMzddaPUEpgy7xOPML7F/aVJ2oohM8Q2Me+AtGe80GGOLDYUCZPaBHWSnQzFHbbviE",
+	"SllgQYuvaL1ZO6i77soaUmIJ9LXRzkRyZh4Edn2fk1CQGAe0pYiDXLNoEzF8s6O9RMQtGs/7WI7OQxkR",
+	"aY8HllaKhEXPEqzY+3tx1i05pVfHpyXHOC9KTumnTuv8tAORyhc6peK9+ufN+dn5JWQ/dP79OtdY95cp",
+	"l8XJmJA9YSLtFVU1o/xFvSSSHJ2czMxFlgUv+XGK4doZbPeJ10/35RRH71uK+Qcp7l8UZ/9CgOEYlbHO",
+	"22AQRo/BhbHlIBwIbkv/spQ7xadCEUl4d3OWl45fXWMytiTZ6ix6x5b+LKzIdqkTUi50lFJOWoXNkoHi",
+	"lIa7mZimVGXu7FZGPAj4VF6QyDNHfdmsLrNP57p9zDDNo4uH58E9ZvC0sz8vWbZuQU3Xk8vWqyuEh5JE",
+	"JhTMQVDZr/umfaIFkCQurMyHQyVJbDnoQ+fqzcll68OZfkaJXX6E7xgqMw6MDnQO/XSaUEF/JacU91Fy",
+	"SnFbubTokgiSV9tuISGL3CF7nLQYSChIeX0QePqgX/Xh4PVB4u2rE9cvLr/7ba/3vW9SIUSBhpgXxAJL",
+	"xAU4h1AesBIvji0Gvky82V1FTJdGhF9Sb3xFPssUC9kABcgm8xkWA25fn3vTCWHSIv6V08kbGF1EXJBT",
+	"GkUc8P3/MqVBoNimxPGb+RkulybIL8etEK5RM6QVhm/J7N7WmtS0c5xctlxnLrRrfvXO29p2xKCGpzBF",
+	"PDGM0Dyiv7JWt8yXE+5PA9Lx9Zf/aoLj/6x/NJ9MMdDqyjqcG3gcJpj5WHLtTc6p34M/t+KozMKcaiKk",
+	"Tci0yZhQr1THxURTpe4wU9NhCNGtKKATHQS2EhFgQll2CMsORDZvVL1t1nUlpWen9sl72mZjOr2qDgd4",
+	"kOKnM6UuqDTIuHdYPKAM3YN4nFMSY1zf2dWxoevX7S0ElsoJDV2rLkaWdYL1e60zoClKfAZyc8LCcN7X",
+	"FB+UpJ/5szd/HdK3J0tO0l7r7PLGMadmkbNkJuvSSp+oj0uI55Nb5mKqvYFdzr7zbElyyaAflCCXnsez",
+	"LfymiXH2vWsQMXOc3dNA0hBHEpJRlfR+cd69QimepoXT3GyvTdj0HM+Na12V5iLKXDdVhisdfBwUKGWG",
+	"11iI9pgIDSjDcD1z7GEpzreq6FYOJ9yMDf03YWKLrCNeGQBamisJP8YR2MOtJd2oHMadAeR7TolZbiKr",
+	"rTaPPQoTuC/9h/OXT4pPU3s0rxtlMn90R6isT+xWyhCcU9nsSIkEPjceLMhQMrgUyOdz4PneGMvKmJuE",
+	"0bwKZ5WP6XJnlY9fXGe3kc/NL5mSCwbYu8nBKH6y4yj5+8fY7rxtzt9FjeV6PCZeQRExzMSd9uelJFxP",
+	"PX+U/sYEoxs0D8g44ywwkX5jLHQ/iAqkZLgcJXgaRYTJD1avXxyMecJMGexJAuGUYcCMxHpa9cTzY6ce",
+	"pAkl1PeFQHggeDCVBF1fvnPQH1xJivehSPfJMIj5OZtocyiKD+6k1PYbUMYRp2wEqg+wlZzdh+/zNyVK",
+	"3b+cWnqG0trcA4F44Fuos+zZsJX8le4RG4ry+/zmkv+jUO9k37ISeLxizuL9WXndn0GWSxObTYS5HB69",
+	"lCuXBzNkA2638nj0g5lylzA/tskVG+5xKL0xPjYGvsVD7dMRlXHuunkc0QkekSNkV8fC3SfgztrCAGzx",
+	"p+u/nH46bl1cHb9p/ZkPhwuZCnnebd1PbvpYxCfoddtIwngqx9vm6ccZT25Vi/vZM6dRyMX6htML83yh",
+	"Z8D8nndv1G6fFtUpaCX+Jw7up+pcOqqJ8TnUUcDks0RUChIMwTJ01f7pytHhAXdUEGN+7DFjdjR+eAD7",
+	"N+2YcCd1J+7MJsBcbRSaGj0qp6yh6Pdff0NpuNOtOYytNFhnqds5ew0AaLG6WfrSK02joFc67JXGUobi",
+	"cBuYWdUnt9XP018om1BW9fgEzoz6ZRsPvF7pawr7MAHx1piK4PT95Lp1k+fwuMChRbwrG4pltu0INo0a",
+	"V7kuKMKIARuOiJxGTBhoCV2FOQYEXHWuUwr7htiL90HMtGCVeUZ6j9BbNcMY7QqV9T5vWSispNwwKgMk",
+	"0cYpZQuQw6txMPPvGiRk5SeLoWFExDiYoYhLLIkfp29BqhhlaDgNgkXhkmbxb5quW1sLakCnFuYOZbeJ",
+	"xuQztmF8SXR8VkXZGex6e/4+ORi6uDaoew2/SXaGu+5ebb9+0MDNwY636++R/eFBzu+kMSwVJ7qtczy6",
+	"qUdz7YLpttLzXb4zTy46pA7FBnJDN7tQ1iXYOQV/YPdNAvao68DkugPnqxyvBxs6jChhAGyRrnY/Dy+2",
+	"UJt7RdxnXuHk/PHYsOSikRxp7cxUmo6r8UPcxIDkVqlOe1XNe9lkrMv2j+3jq4J0rO50kCo7+OAy4rHI",
+	"kCynT27/zXxSzKjYSRS/0qivRQUWsa7eUfSO5GpY68DJJ0thEeXXcw+Yl6x7IO8654O351S3zr3f8bhA",
+	"aHrMcgi5MteKMTw5jUlO6CY0Jn7r2ez86YE/yNKfncszbsCm1v65G7UoN5ycds4OEbkl0UyDMs4HKgHh",
+	"83kVnbTft9+dXwAYp4/ed9of2peHGjkdh6GGiDNMU/RYWXNMgSaQPLdlI3wNJqiOAjpC0D+8mjQ/wTMd",
+	"M+XhILDWzwqg6PWYfhGVO6cIvokjCR2TQKCTv9AEMzwCFJfYrBoHawGYlxb0bdCeqaIbDwJC9NQMc0m2",
+	"xlPKDVQoAKS/mu+/EI4upqXrkeCHcIgclPhshBqpqEeRqYCT5dH8jpFoQ7ZSuy9baZvwkq6c+pQvz4pe",
+	"dpH0xi3jE4Y/WHYRM4h4a1fxCt3Fk5MIcyQ3IA36jWejzXbAD6LLyRyeacE3pceZA5iSvNtnrZfvQFY8",
+	"6XT1n8WER79eGIB3PqES9Q3UWx+SjJIqbgPuz7YA7zygobatafuolowXNUTTzmI3MpoSAygnUvTVMQZu",
+	"Ay8nsgBPS+tvz8WpzaNKmzC0eVtRWRHQH7vnZ1ovX248uOKjUUCM+lMsxyVzziux8ShKZla/tD3mUhQb",
+	"ZDhfZvmeRaMiwsjd/YpFFZZksrWYIHcpXY4JjQk2NWg3LcRUuBZPf9dhbBtc8+uCrPpMGXnq53h5s0zW",
+	"2AJrhW7c6r9VlFpc5I55TyI6nK2rvjxFuG2BjRm6zttw4/jJdxSYLLkXwsYaqsd0It1gSgMfQO7TOWgA",
+	"VIvGJCJbRyjA0YhEiAqIW4xWZOxAHIrrZhwgtTzp5T31CS8kY1AB4wj5U1NegDIkdKbSIum1DxWUQExq",
+	"AP6zF3x0kqXKO0MfyGDM+c3jmFeK2GErBlRFd7o/UwOdSoEEkZKykUCDKeCYQBQA46Bx5btfya0FwFxL",
+	"mjJTbN8Sllute+0gYFEAMqe0gzenreNK902rvrOra0UM0U+Vn6a/TCpdOmJYTiNyiLT5N2X2ja3PqbAH",
+	"s/A9xiNrsE67erTOiLAwSCrGp0N8RSjVei4gr2h17lGgjvICGz4okpFCMQDF7eK8e5WL0ZSLaQLH1Oxq",
+	"coziBd8EwcRs9jG8sFR6iSO2MuHBucds3dMlUou0xjuKZORfWdP1kgk+OZ+3hGIDTp+5eAX8HmaKcEwX",
+	"IAVvOlAPDsgcYqJ1ogkdIZytA+OnvtH19SyScjWpqZ8tK5N8Y+rgVXXVaV2ZjRLmVwEVOKl1mWrKfmPM",
+	"E7kqSfZs5NINvdNK6TA3CFKsA6IuMYBQMI4iEhIsxdoprPMEL0lkPdg8n9k09rzIgPHhuz8koL1zS6qQ",
+	"L1YfNwnL9hch8czkns8UmTNKVTpVqOZsoi/dk8RotpDGPM2G5eYoo1G6aLkBHMaA2564qpXqwxlJe0QX",
+	"h7w5eSsiYdcbcpMjNJYyRDyCf+dMbjbEIGV02/48/WWybQjLYpzbggCW0iKgtX893N7++X/0euLjn/4l",
+	"l5EJ4k0jKmddNe/Yyhnz+5z0+pSQkKrlJOwbqCyIlslbFx2UenfLSSAjtNIoeuynSisMK1d0QoTEkxCV",
+	"rxn9jCY0CKgRm7dgi/VzZ1A7A8UoG3rL+xDi20e/TEk067EQR3hClB7AI8B21FqwNkmjMRaIAVFS3+lm",
+	"35KZVWNBzKBqnvoLazE8LOlHk4VJbnFI44j3Cf/xDk7zAGoUv7K79eOHq5KzAFkz4QZ/LUkiTGLxVWM6",
+	"DCngI42EB2cTjjK0ngxBbbUuhbF+953T/H7pJNXrUbJyL0S80BAHOSCJBULbvNccIijbf5mSKL9MhQEL",
+	"1PYN2FIT/ePEBoi4tETVbhY8l+yVtTUs7BAPxfordG7qmOWvEywSD8UG26MNaOsP4CpdvDyve+galTPu",
+	"HB4p2aNiPm6tMTBFBigb8oJckYpx6Qywd4MI01gqEz6gAdxCcWh9PjaO10mq64nUl7rUh+wxLeFQNkLl",
+	"N1dXFzEmTlIxRI9ioOG8sZgxD4e0OsOTYEu7gbLA2w7CkA3SY1D+xklXjNSStvZeZWLzx1zaH6s91mNt",
+	"AA+DDNiIiJAzQRwkpp5HhFCLSqJI0ROqmkLEyAQ91v/SA+NGT1Fg1+kZjwKEjLm9ktMDft4rHf7+629O",
+	"z0p38LNpvFf62jdlinWeNCK/THGgaRsskG6y2mNtNQaBPBxFM9TXX/dRr1TrlRzUVx31dYphGfAJAioA",
+	"/B44v56AQJyhputqqopBUSXMIwj3WILNrARYtVTaftE3g+5X0UtIsUE2SFxztgjfaRQdWEclZJloeDwi",
+	"4lCPC/0ZwUKB1aRXOvz5919/++j0oDhDr3QIC0f/rlfR6WWrNPRKh2f2O6jU0Csdnn7tOz3WV6/352pW",
+	"OKivmuqjuosgGlaDt8B8DfBPzXVhrJagUSXGWwcjIGCrp42n0XgkDbPREOVKOy738c2n33/9rb91hPpf",
+	"oKWvqqke0xc0DMW2+Xr7919/yzaQVOODgbRyGOkh6s/xHPRnpXqXUxzYeGEddNq+enN+gv6EeqVej/VK",
+	"6E/oonX1Jv1Fjx23zs7POsetd5/+ct2+/Gvm6XlGvPgbMN/M92ow3TetihoI+B22trbUtkDPaq5EeDgk",
+	"cWEdQOV30PwwEkIfEQu/pEUFwaFKzw2ZCVR+zV+IHptGQfU9DqZEVNvw6JazMPYFGcKWzACJ0exDKwy1",
+	"8KnomdmzDO+L6ZKGzLa+b7P7JBAEZIsqOtV2dszQDppQNtXlwoapKOEe8wLu3TjIYM5NBfGVFOIRB42I",
+	"FKjp1rToEVCPMB3ba3hZK8TemFTqUAoWBNdYTry7u6ti+LnKo9G2eVdsv+sct8+6bXgnAVkq/TT9ZfJa",
+	"qYqoq49a66KTSoE6LNWqrn6Dh4ThkJYOS42qW21o6/QYhMP4bKsPI7KOK9yxeeMQRmqkwGz4QBX1b8js",
+	"jkdKusDSGxOBIEfRuPYBt7vHPCxIhTJBmKCKiAezKmqxGYp4QCCsACIKqNRrGXMhCLtVdKmlixnFEqIo",
+	"VP6SR7a1C9BZ+VyX/n2t597qiZa+flR6n+Y0sJp1151ztOIwDAyT2/6bASBPxy6D0RxwpqwmGr/8M7wN",
+	"AZwlfPNJSZOfvDGW2tVt1a7SwbCBf/jhhx+8ul/L2KgOS3W3vltxm5X63pV7cNhwD133T+7+oesuyikA",
+	"lDQBlVOqLS9pg2QNok3NOQZx91iPwIaRwDBj5VLbsNSLOkw1FYNa2vNqRI3zwMWDueBNJTXCuuc3VM82",
+	"VPPrQ9XQDtnFCw1BaGRxU41sU9gd1MzaNRaagvDK4qaa2aYapKlHhXcXp2dCNNV5Sdk7l+yPelKXenKt",
+	"T6DuLpReqmULK9WSInJKQ9SySRIhcVgCyqDV4zWSgDM+exAxF9Bk8UgHakLpva9OqanPf17D8T3Zfolj",
+	"ZBp4pbb6lWuGjceS+PqlxuqXXvFoQH2fMP1Gc/UbZ1y+Aty8r05pZ52pdJhS1XEAUl1GGYd7kdIWfv6o",
+	"tlRMJxOstCagZYshT1DUdiRM0qsoffzqlEKeF0GgLcsgySoZ2WSZMnIHKt5bMusn0o0DBnkrKZkor0Jp",
+	"yQZwafmyH5OavgNf6KII0ygOJIOW1LVzkLox8JA+7w7UBzS3R9fU7DEYqWqE3zHLz2/ITPF3EMwhYdMw",
+	"ePBGQPF3RZXEmN+J9IAse+8xO5YXqB/fyb41IB2ClwcgGaFuYRnsZiZY2MbiB1iSaKvaY5c8UCLvaatz",
+	"5ujYtzxWpJe/BXTSiEYvDVzn+sR/NQleILyb3F9dfelr1jhpzKmPzrXSnGpnWPf3vRo+GOyRpt9w5xhW",
+	"7aC+16g1h8N6E3uNPYzru4OdnZ39wUGzMcD+ztCt7Q183yO4Vhs2Bt7O3s5g2Kg16m7dJTvD/SImt39V",
+	"UxT0Xkyufl8mt5PlAn6z1hju7vqDvZ1mzRsc7Hl7nj+o+00y3PN3a15zDw+J39zz8N7+sL47JM1dDw93",
+	"a/vE2x14pLYZY9yd65y4Bw0X7zb39nZ2a35jb6/p7u/V68MGwS7xh9irN4eNodvwdnZrnlv3vYPh3r63",
+	"c1AfuEN3f7ApM92b44D7Xm24V9v1/WF932sQ19/Bg4PaTnPY2CcNsuPuNRt+vVnf97wmqdeGzfrOnr/j",
+	"D4g7GNaGTXdTBrw/JxbUiEvqjeGeO9jbc2t7B7teba/W9PZ81/UPvD3cGOw3GvsDmDuu7xw09zHGbvMA",
+	"7w39OhyrzZj2wnl7XPa7jPUaJCcNQ2Dl8Nhe/o/FiJu1Nbq40CDBV5y/wxEI+9+agWsOYPjvIt/+6pQW",
+	"bQiK326noNuXKmAJrrQ2g42xSMO+K523irpm7yFKGbCotCeF+Icau5kwGc0M6wRWyTirGLYbhzxoQ1Kq",
+	"QGFSb1HbJgAdU9FM5HEmlKqm2KckGgrLGysO3mMUzuBUkHQpOGNZBFZeBtxNnelpizpvHSHMNMJ0WhRS",
+	"IkDTbRSpgdkaXffQCKdiDNXsLrAc31ePW+8qLyltVnCzM+D+tryxPg7fpeyNLmlyDMHk7GVOjL2x6qd1",
+	"b+z2F70PX/WdDUieE/eSTPit9nFOjtJORDmO+HQ01nfJ4FrLMWFQ/0HL8L1StrpDr1RFTbcJMTk9JsEV",
+	"plMSWOaazTsQMDOJGzxK5W2k3Ap5N+sEJjRX/+6BV8tZ6wUN8fztL2N7EsrZsvun987/fs82umd61VLG",
+	"8TlGhTCKq0PNXTunlFsjtqu4WhkyOHXEwJY25KbaTUE4xJjfcIdUh4psGpKJWhdnXSTxDRE9pj1xav1V",
+	"M/oMaXCDariP+km1zz4qX7RPtxwwa3b8voP6ukKm+stWmwUVtMf6qdqs/SqUK4TuoN24Wmd/schnXxdE",
+	"1XH/tnbnVhVpUPIeS1p5c9qFiovoLZWob2uxWmzeVPHZfhWdAze18oNRqZuua+q0KfW3xxQREdMwBPt8",
+	"FbWgew2gbgGsQhwJohmxO29/FwRDlXqJIiK0awbkjx5TsgbTCATa92wG4OEIiKAu0RaLGmsSsR7LpWIb",
+	"Cw9dIv8Q9O2eJoOkzHHJ45NqHGai9dVMieB0Pd+4Ym6p9fK4Vm+ctF+9LmVr25Yq6r+X7dedM3Rx2Xnf",
+	"umqjt+2/wrc99vuvv/UY/N0+O8n5vZTUjy2dtF/V6o3Xbzo/rq/v5NWNfjTLxX2GsJGMlg5mEllJ+rs2",
+	"9iTaWJfIe3GfXKEvMfssUc90T1lLqAl54ZFPojmzqBPbRG0EFY2QuKPaUQZcxIRUJzZRUegaa7qNw1gx",
+	"TAo+zhFDkBwPEeNITL0xxPcUe9W6dtKPbhz8J3IQmcDHh3mIHtGGZDZ1HaXTHuLvku/9/DiaHojkFi06",
+	"cjYSM0weqREZU6aKpSRrW0L2pMYEfJTuihxQXUu7lKRtkYxSZbI4UxIcHw61gKdDmRHQDkXwpEaa5UwD",
+	"G5jQMo8c9pgGV8dxoxRiMbQTy0TyxDJtw0QUUi33lW30oaLFXjD1ib9lvVY9piRcqFAMdRSrqKvtX6la",
+	"mFQiHEQE+zMwt1EtB2OmI6+qPdaCjhPdg3pED0y1bQMh1nMh6TzX5JI+xJM0T4Dyacu6hCM3A/eJ/EiP",
+	"SEq/BSVdk4oqSUCdCkbubNL2dzHwCahxG06PIjwm0y8hI2ua6GNC+oX6X7cjMiJMXVpSudFAao9DVZ3N",
+	"3lxJjC+zaRU2yi0RJdMBAhA6r7X0TNofSK+xDx7Ido/xAIL3sgnqlnwf5qYPKD3e11WOFEEdEWmC4+al",
+	"Ucfi96UovaK3cdlOTdVfiHVJ6mW8XSnMtW9ApPLlV69Wbw694WDHb5CDxn6zuePt7O02hg3iD8DDure3",
+	"vzc8cN09f28w8Jq7tcGA1HYH9cZuw6/vkXyZ99GIWA4C3hLPYhaT8LtIuIkxFEJKEsqTuYiryBD1l7oW",
+	"tIU+dgpWUUfCHXmrtisOskgDPenQW3V952+vjucRHPkcPAsoEZ6sEESFmJq61FQe5UpgTfNrXEGLIc7W",
+	"jqPR87FxNI96Tdk0CB7v9qx0HJxYfKjvd2WDu6JXrdCL7uTbX87jus5ziF1xcJll485ClPIjW1TAR2FK",
+	"RZkc3K28g/6ayG9yyr/HCP8jmoCK4o1qh279ueKNID3wO3HbgLi9Bk5cRNnuo0nMGWamuaqALi5iaZkW",
+	"BaStoR8/WkX91Kd+nGOuEVHSqGOckaMewwwRxQMtkLsXEBwBdBh6qyQM3Y+mtT6UuzY2H0VyE6NJJmLN",
+	"0OR1hQWdNP9tg24dg/WDiK7AmROEi+rPGYb7aPfZ0JjcHflurXgKa4UpLLNeCOGcOSIBAXoEOrLapqCt",
+	"24mCcT9zAuKB32M2+jDPogAWXMjdE2BQsGmEiR1h66hQT+kxQMa4xQH147CCt2SWRDRYirSpOSHONHwu",
+	"AY74+/s+dht+86CGD2r1htvEBwf7OwdNvN/09/caB95gf2+wv3eAG7UaHrrEazQHO7i2v9vYGwxxSlR7",
+	"bLuoGuE6FgUbS/rdqPAAo0LOXVxCOFIVcAp92ZcGeUVfZvP0oSJK1DeBwRdnr3VZH6V0NU3dH8vW1dWk",
+	"rMfmcA0EYX4FoAMrHiD+iRCICY7UgqXjgnBEEB0xDsXPUSspJCT0Te6xIY9SebngzgHYQB9NQ4vLqOub",
+	"YCmVkKIVNzM6B0V0NIZ4oruIs1G1x1o2bgxK9Fka058v/9NHQtIgQGPMfIH4VNqxaZC4FFUh3g1EexZo",
+	"fsdmD75FtmhSDqm0O3CHDc8llf2hiytNb2encoB3GpX6sDbcHe55B35daX+wlRpjDR/Ch+2QjY4GWJDd",
+	"pkPfvzy/vHPfvh7xVqvVOutej9vXo1ar9Ub9X4sft/6q/q3t/q0ZqD+q1epjKiJmqZbnHaZOavV+AkH9",
+	"YPULV5yfYjYztEc8ziXPUxD03fLiQxJf56kcz1/nufL0IADksu9TTAOou0TZKCCVqcjUu3f03QLbXcO1",
+	"d8tRFweuponBM7EqiotrgPEjRCUE+sP1g5/nLj50Eo+vilpC83eoSEQZdIutCTOMyC3lU6EHVe2xVNFG",
+	"KlDdddHdmIABBgqRG1e7Hgu4aHEcMJhkKVCJInJLcCBiAMceu1TkE+qYH4KDAWDTQ0V/TGvaD73rWrBP",
+	"IDR1NykvArAauoxg5wI+jfk06rFys36Qa/N5BXt1YbfqIf5djeKag+i+9sXKDuZJvbpPbIltmfovRwjr",
+	"XbZonncWczn/AN1fInkideQPQrVOoeAAsle8kiIrK4gXCPbFJKtLRxC4ofctGwmcDvrNIMZhm2H044cr",
+	"VAYgkH4G3voQvQTMJPT7r7/1c2tcbCWoZrYHCmDrigoMIe6j6dYO0ZTdMIhtNsfHShTxUuhobltRLykE",
+	"jGc6TWorbWi2iVHGBZqaHhUxUO0c4cJDSSJUcyFhBMKvQd4Rcci7GRp4Vhuu9smo72O6peMPlcBW20nI",
+	"/nAaAZGN2wNlq36QRIyjO8p8fgdXRk0XhrYYSwgb/E0InVNKeF5JNJTkq4jZ+nQDxvbE0SxmR9XaNGrO",
+	"0tmlsOITk+/BYkqzsUYtlNvQxZtKSqUtWZwy1W+tbj+dFbxpEONLZPbjePDao+f0x8713zu1M9oRHXa5",
+	"4x13djs34U/vj388qJLZjy75qaUecv/9w854wP5Ch3+pevWADSavXP+nH4PHFAfNpolpsFTH7GpTAWXf",
+	"LVd/KFah9kURdKCvtlQN82OCuYJf6BozxSHYhl6mqKmtpmBJt5O4BK0Hb5UDsJgug+JHCEtgxAVlXgpE",
+	"EbyA2hZVpAlqm7otefW8JOexScljqoGZdVqZjGE8FVlB7p8241UbTiuJBLXimsUQmGuJZhYO0kBEQppW",
+	"ShxjyffpiiPQm+ro919/M2KXiTCjjEqKg+Q1KlAfCof10Tbqt9Rf/1arN5o7u31bvRksNWC3/XTR6nY/",
+	"nF+eaCeXcdf3WKKAZkS3uJN7yW4biWJTobZwQp5LFjsPxYPFsZTIld6HklOysysdlmCv1r/adlxPHVic",
+	"J1/tX9Xrc/LVfaWhW+/N6beUhLJldf5AMtA/l0QTIwoH5m5ZwsoXTe8RGVEhSVRMVmMULyt1qCvlo776",
+	"px/DbWWU4TLILoo3G7W1DyzeZiLbG9t3tFna5jeAER6sYysM9RNNzqBpU1a+xy7brzvdq/alJpLwXGKC",
+	"39K+tpiQMkJ8kZQP2E/VADF+w1RlgR4LiFSUVE1WUUfwLhjvXQYMDOoDQXolLP0LcRijxacUZxHfgh5T",
+	"Qp17CPmYJACngbE/6ozNeMCSc3RH8E0cjwwTBPbgIE03oJiwmm+PlXVrGuh3S/GXg8OMVck6JTNRZGgJ",
+	"7MKlPScPoNSa4pWa+/WDWqN0P7nvgQq2ncZ3HfsfUsdOQGER+awRovPoU+YOPplF1V2DORxzNgyorv3w",
+	"35wL2auWMI68vVgh9mc9NUtkfyVYZwimTfOL9e9FtjLnp7JspQ8XoY8kdzTDmgpbmhIU6GlYRR0mJMGm",
+	"Fr3xVlkmFxtqDc666nql7zmHpaHLdrd9lSgPIO/HXCbmcomraxoeoR2jMmATz5Z4sxCVm3LBHkuzQVTA",
+	"BVNWDWtZmPfRJVUitYMPIPTjYP+qYYKZ/VMc1fA8ZNlZLDhsOan9UNPXqtMCJ3QAlYMRqrUV8wLTsB2W",
+	"F5o4Ic1QsUAjektY3Kc+DFtZvkuFYb09NtcjmmO9uaxUkEfxuKV4IWvc6UgLYIcJLa97tcEecYcHeN9v",
+	"Dncbgx1Sw3vege8O66Q52N2Ec6ZG/Y/smruaO4Wm0NURsIzYUEi/u+LWta8SaQJ34lU1N87QvJRvTt0i",
+	"2P/lXGGOeC7RXZR6YSKFTciOol4TE3ewWwEaZhQPbil4OvCgFgceVNE5C3Qgz4QL2WMR8QgzLys+kFAU",
+	"MB8bIm5DhFaQZlAFKqhvtZj+YUJt+HAxgEHz1qp5J80nVr2ZZqioPK+epQhXBfW71y8/tY6Pz6/Prgqb",
+	"TVmfLcyMrpJqlLkeQwVP6328heKyCRfU9T1SupXGjJQkCEQcaVHsIT9ExgHK/HlnKAE7lc4jgzHWXdfY",
+	"yOKvwHKW2WtMAyTwTCCwqKFYzeQRSi2POg66+sQwy100JmUqYT8ZqjmHBmgaGBTjUqdmJ+JFD+pPHEHX",
+	"GXmgoEO1o3wq4wCSdIBJj/XjYCy73frzMYgqUGfFkHNrx0xBmEVTJori0I56bEKFULp8bLfUxd8SbK+Y",
+	"N6b63HJSFTDiqDojz6wTE5O+bAvxMeXUhsEJs0bTHhvzwNfVhhZWljOyZUNr8iNqDsHaCUtxSWQ0q7SG",
+	"0tb1mgfzYn5S7fgh2nOyaFqJhiypzUPrlrqv9ToqIcWs2ia5u6mJ/qMLCPbuKSkV3xB2hO7UPVfio+Zq",
+	"DqKKJczg5jk62jwmJ0DLvssPG4XyWF4N7MKcjhWywlxtu7U8R1Apz+iOkHRj85OSWB74+scPV04SYJhW",
+	"75JeIzKMiBhX6EQJFyMik6yAo6SDuOCZgFFIKNEVZxiYYgTp4bwQSVUhE1BoE4Q0ndIMU9E3nfvUn0Id",
+	"+b61UqpnQauNXghbSN5GUtsKDHMd3pDZfISRXqkHhRfFC5x4rXV6KoKE1RiY+b6RRs/t3johE/6Y/i21",
+	"XrHsVlGzqSi5AipQp5xdkKCBA+qR9alePNSntoyq47aYV7JoBd2puDuLVtD72ixv/v1D7bbD3KzBUq9i",
+	"x19Yw8fiLfEqfw8U+u/HiJJKqvN+NXVYcvlOwgGKmU9HiCmxuS1xZdIyFkXVUoGqbsVRC348rBTbMiDC",
+	"qdAiKLsTX6t+EokOkremhx5mKCLqSfVG5xQJIoTis4IGhMlg1mMpS56Sn/VgTbNVdB5oVElrDUxy3VK4",
+	"vuZxywji6ogiDp63fCE2uqU4URL6BOOLQXlSPALwDzL8hXEUcDYikXELFBHrS71fHV09dmPY3RZkyemi",
+	"s9+k7tq6zqH7ksVw0P3x4PnCA1qZO/A9+24xqiqu/TwfUwVUZJ6IWBKRBFvFxKKYeg1pQLanoSLCSyRm",
+	"ySPjjZhMA0mhiqLR7lUD/YzMrKiJOfdWbdeeCKjnClYHISMCcQXSAP0MAj5AUGgXmhpjMVbCNuAu3kVU",
+	"SkUkjaSrutX45JShCZnwaLZ1hPQcKBuZbrQlJrL1e/3YKlMezJSqpijFlu4ytplo1/1c8XcwFPXViIwN",
+	"ZRoFfbCuHOMgIJGA1EQrWJf7UC+775jqu6lS1nGJa0MDt0zpTkPjyv04iK7v9Niy+st6cvyOJaAKps00",
+	"djnUPrM00/bNmTEM6Q26moUEiLFgdDi05W6T9EW9luUPb1pXH16j085pWz8Jai4WSNdPHUsZVk+IJJ48",
+	"TtrdcqwxD8e1phP2cwRpmnoC5qWKekvxNSh91mNxReCqjT+h1u0XyRdCl4lTPxgTM5shn0bEk9zU9w5D",
+	"pZrbAr31nZ0eS/m8yubsxkk4cKxtLfet2DAJ+ofqGqxgalU/nbZ++vTyr1ftLirbUsA1t7m/s7frunrN",
+	"HFRzXXRKX24dIYwCJdxEesC6Nmut0WMAUW9OHlVaVyjzQSbUIryiAXkEFlWklsT3envIo0nFsqCE1IeR",
+	"GpWkmr2pmeSHQKtfjtK7BKust29APD4hwuxmteSUhrZU+QCKQCdVxDWmRymrlvys+/0YP8UHfyPek2kv",
+	"qTtTOtRJq9t/C8mo5JQUeQBUo7rXJDV/b9DAO94u2R+6uDaoew2/SXaGu+5ebb9+0MDNwY636++R/eEB",
+	"dgc1r+43SHO4g3eTSA9ovfq3UDWuq2029+u1xny1XrUeVZ/cVj9Pf6FsQlnV45OEsD94PI8oD6gD3GFD",
+	"vhKwVJNruCtlgHOIYtodRkQQKED/XVd6LCED+BWIGM4KbBDVu6mKnxIo9JXMChRf1H34ujRVwmyzIZax",
+	"2SvDCixTwtKwd1RO31ruSSIrWpYw5YgsOR3o4IU7DID4zN+qoovpIKCeJk3Xl+8Mb9L+3ozQAspSvHyQ",
+	"lDEgPeZhb6yRB+HFcv8YamirAUc8OEQhtO+gCf5cwSPy50Ztp7Hruq6D6GQylUpd6W9Zx1/7Co+AnfV7",
+	"pd7UdRueWjH4i/RK/SMlUvQ7w8oZZ6RyiqU37itOB5xCAsJb/4f+luYlDbcZu4EwGnB/Bu68c6YlLhQB",
+	"znW5f6n+PdQr/me3UnPrDagcA59rbr1ZST5Wdmp1237d3TVmT4T6dn+gMTVO07yuhypxJMFEpjU7wnzL",
+	"7naNJynzvhkM+mFbrwFU64c1UAIWQq2M10uodceB7hCgsLWzyQbSJHVrNO2ou65xbNpOT6gIuaAaXspW",
+	"f5GGaWlJQoeDGEVZy0Dm6Gl9WxgxVg2vfPnqGO3Wd3cTHvdDH4bKOKu0usedDjQqtKRnZJhY3NDl6QHV",
+	"W1ZRR4kYsMSUBZSRvvYigFA/C8FkMIj4nZIxde08u+XRlDETUztBZeAbAhmIwDFmqPv+taPaxVOfcgfd",
+	"Up9wB12cvHJQGCghU5LPcuvIeNPMi7OQOOjN1ek7B95HP52+A+H3R3yLu3CTVZMW0dzRm4H6WErsjaHo",
+	"kAM+Ei3/AbYTLKK6kBBRDBvThi5h8e19g/Xo/1RJ04HKORAOcYgYB5JgQotTx7FrKFrlggfUmx0igZk/",
+	"4J+PkJHPKiLy0Asl2L1IWUP0qCwZsvUKpwzWS0BK8SgGdmxddF4IxCM6gljevGSqewlp6qU3Sn5YA4T5",
+	"xIjEENW5xvMvZ5LAVVvn4c5QkRugNusYNH7Y/iErIq4jzBXR701byhUdktuvZMsxwT5swReTgK+Jjljk",
+	"R63gDs+EoX0gl2aFybSIQ9h0otgePJsSRVNzzDCGxd7663AKNYik05w+FklaTk+WlFiyMJhKfZ+XEwOg",
+	"Vqm7jMpAHDRrJYFQql3/CFmi9+de6fdff+uVkm9++PP11avK/osXkOEeU2d93V5oEpCdYYgVw1aD/h9l",
+	"Per/SAawleor91TZ1XhH2EiOFxfiJVxvi/9lz/ULobnl0v2OjyJlcrdZckoTyuhEnQE3HgllkoxIlBnK",
+	"HEUqPnTLKNXyoS2ugxIrco5BroyxvO3UfvRKP7uVA1wZfvyy2/zaK/1L7hYkJLv7plXf2c2xIr1pVeo7",
+	"u5acplg1ZSjgdySqeFhxAPIZlckvU1tRT416q/C0pMe2amRpZlK8IZbJrEcHzNN5lEB1Xnd3/9Bkc05K",
+	"NHvznYR+J6HPT0K14LK4JVpY0yQNRHRN0yr6mwDbL3K0inVpnu5C0ZaPf6rof7b1P/+ydPW+U/3vVP+r",
+	"U2poA1AOLgDYvl8I5PFwhsoZDX8L4s81cMARYjy+WSkq/BR08dmO09cnC5HbvY8tuFnbLYpBhFQXYKB5",
+	"JpAUU0VlMONqfXMrbUmtbRCzGEU8WhmzuM5w5k/XWoT3hwfT1V7vhyXU9OsfKAjEqNvG6okGMzAUgrV/",
+	"wQKqlzL/3ptFRq/bJsYjZSZFd3wa+EiovSmrRXWM/UVdRAcY/ZYTm3vAW6ptfPMGwjse3QiEdUTc6/ZV",
+	"npHiDbmnK+lbWinWMTzke5peCLu0RRTzu9z6zy23dunfM2qNEjtgA/+B1P60pJN/V2SuO+UPKwl8Fyy/",
+	"lWD5TypP5nBkLMY6/iZmRCk8DlQ23MSx/FS7R960Wyex8ruVhnrO9nDG9VEcY6EVZujONmpe1DLOHPh5",
+	"HPFOkkFsHaGIyGhmYuBTOUg29WluW1NP5GXP62wpydEdpjJ3+xLS9jWRqvKLi5LIRuSnp7dEqGrNce5E",
+	"tlGylWau67iXt+V4OhkwyG9a4mjWWNbCw4HOVB8CPLygPgFv6WdFQPp3/f/6z/64nwTQYhESTyKQnCAy",
+	"x4Sf9RhhEM3jHyZA2XHRB92sFtE+68q+FQIZfUB1Te4fUkKejS8yU1AXd0J0VsqQfoaq61INTTWkWhWJ",
+	"1wonZ8vGNjUsHZygMb/TA51gNoOudMydruU+5NGhmq4OZRvrJECCvTECGHyNYG/y+Rn5DEPYbTqoVt93",
+	"UF1d/PrOrtNjO7U6NFFz601UxhlHbc11/+s/G66rYY6jW6IT/mr1/f/6T/XegH/eqqKu2hELEjANJPIB",
+	"Do3pgEATo2yyHcln7EmYSxV1+TTyiDhEP160Xzvo4uy1g153XqGy9tYO1WXe0sFVH8jgQjv846OixnRx",
+	"9jrxwgpozn6tBGfVFkQua88/khFmIsSKem5px6PqWXtK76ggVdRW66dGp5qBUqNQOUQNQR0d2DmIaUug",
+	"uyEKUq9NHBgHIRFwLDpaZjNhY+DGheCzqzfXpy8h+uyi81P7XReV76gvx+i//hONCR2NpWPFCdR09X9b",
+	"Js1zqLGC4IA3XdeCNEDQHPG4DxF98VB8OiFMKMamTX72GukrW0X6Dhtw87hGao/BIYREaHgcPNcmrls/",
+	"KaMp87BJ+vF4FE3V+pgggZ0qapkDjdGQ3CEju0IYJ4xS3yO1ukdx3k68poqaqbHSCMlppAMdddQHbAUE",
+	"cEAJ3ofFcBz12NL4DWOHvNOfPpufYxaXyMRwteEM6KzYDNNOhXvYKI9qj72jN1rIgeTrhHbgKJqtdpsv",
+	"8VrHhOhhimGW/H6Aw2kENKCIDIX0MwmEsxG5QTu1ugOkRjErqpqG4IkkXO4uw8TMHTDhe2lRvlFXojz+",
+	"rEV51WJKsq/lSfbzc3pDdO2OJ5jU+BtO6nFDAVKxkBu7tuJ6H48SAhBfimcQdP9ALpS1Ze4VxOqe8rh2",
+	"mXypOc2vn5M/V+t6303130i1ev5tTilj6xneYREH2L+wVAnoQ0qLyOhtgIEx1FZvNZtbHEzTtvskjvvn",
+	"LyVIXTFcIzHi2xQJK1MrQgrEL3kk6fLuEOU+n7Xof3VKUhupL4BDZKeQaCdqAkogyRXylk8nzxURN1qr",
+	"u677+cB1XcOijtJSgxIMjbRqIg1t9OAwnpQVI8378/N7PJ9Fq0AP79/1HVBU+FSCdlWrVoHFAaRQoAgj",
+	"0QlDCWpXZlG1PgHD14q1koLu5zbaWSd4XEzDkEeS+KfEpxhMcn8ch0YrpQlpFCO9VstjuulkO0bxoRM1",
+	"uzUAZJPsJZuYptOSIE3KqrKgRAlIRR1SpkEJLJwAjZHkqOzp0MyAj9TRqKIW07mdSkKOAQ+0FuEeHKk+",
+	"tHgGkrQespLIdJlpQG+DSpemvlPcAgD8WVSCFH6kKU+NMCN3qKyrzg6mycyAoBgsuS1HYx8AUt+Y3+W0",
+	"qLNgBti7yZPIOzDcziSB5H9A0o+zzuNXdEKExJNwzefPlAK2IqFohUuVUe/GiLktyLtPZeOrPz657gYe",
+	"0Xix9No9dW3buPuVFavtAdDn6R8ujeWpQE8fv2SB86XEQ5H6hMOwS0cMy2lEchJwNUmBAkcL0KZ0UtEI",
+	"9Mso6DbQptV0NKZVApWnoSCR3DLqZc11befC2KCoJBOIxVdHmfiIs9jmCIariGjWpJSQvnpY9B1r4OGR",
+	"D/ZkJg/R8WW7ddU+cZCuAH9isLwECshQgqx1Q0iobS09BsIJeA7bl5fnlzHgn6HjZTCfG/xhjbnT8U2i",
+	"hbyjHjn8/9h7t95Gkm1N7K+ECRtF9klR1LVKFBpnWCV1t3qXSjqSqqt9OtudQWZQzKNkJDsjKRZ3oYBt",
+	"DAyMDRt+sWfmzTPGzLafZgzfzssY/i8bs8/lXwxirRWRkWTyIpVuVc2X7lIyL5GREev6rW85xRb54GvQ",
+	"FnOBMPbYfGHMqvQqeDdtpqPisVw1fVAREH6D3YxRW4iWYQkAJpZM3GwJga1ewpf9AsX2Tx9KhfT00U14",
+	"Si48YandWIhDUOMIL93QFm8/kuZP62DwNOXjB6sAxaUHz8ekBzjg9Ho/fXDscOykAwGbCu2iGTpu1lW0",
+	"ckuuwumldumV5l02UJ74CLCU52m1E2nj9wNobiv6q+LMp6WkjI7A5FKbhNOSykoJnqKaKk2wUXi9irSR",
+	"ImR9nl4paFaYIKli6iQ06+ybCDKPec9oMzZkSyDdADTOZCBCVSaPpGLBlRgDHzSrvupFUijMsLzmGYFX",
+	"GI+jK+GxDldiLZJKSBVl0bXYZ8F/QQmvXwJfarcXES85GUBtkvYhSikZYNSJ9pH3WSDeZylH+hrwSLDN",
+	"fE9A4uZEq9BmnrCyr8Ps26C6AV0H9KmS8iUA1NPejM0O0Nt64L9KkyjLPMzWtcd09zo7KKpI9Ou1aoPK",
+	"13KWSv1Rc4V137rqqP87fJkzI6GXuOiUL1e1dh79XtwP/469+KcPFX7NM56+heL7ijfXfXHJxH7WM6vF",
+	"csOU8W82vEqWZDw+jEVfvwsqM31Ev7G6J3GOG1U/YVEQBqtAco7ftlBkJQmFC/f2Av7+ZfVTYcHWG8xO",
+	"YkHczhC0H3D9fEQZq3f0tLTFna5csv06O8pUTsCV0+ybPKntw5AMhGTvRPs86VwJYjnkvgyuos6VCANM",
+	"nLNqKrhKJCOi418ODl8favMZG++ngnXiRIkQ2Ftiwa+pdP4yTYYDIOCFf0HEBvhpkKtLJfE1NNPXg6W1",
+	"TXxhxvuAVK6KQgCGRCpL0nGdvU4uLyEJKh2z3JfV7cZWzaFn5IMBBXlwbkjuQodvisaQ12CY12yH7oL7",
+	"gKFCEvh4Q/2qNLuWcK3okcBb0NDKmcb0+Z9LOOeeIiQLaXZJia1YwO7YBsR5daKx5aafNxs/NUgTwHpA",
+	"uHicU1J186YcyG9VL8MW3NG6vw/17qr0Jfl0eLtT8YwXWOTle37R2Jvg5QNbsdL88LHcXkD3beFdSsOi",
+	"d24fLOyRgatgtT/nEegUdt630AmDeJdp+iYNgZvuiaP+W1gNpzxDXMZgWNoHAxlSkGU/jmEE2k2hUezn",
+	"CQ+Tw3S3MvLYbTe2cohbre7Lb2ZGABkEAAvOUSoGMe9MhNC0GwNRuXKWM70d7lJc3DIzcWuxYLZ7pQMr",
+	"o3KuP0OPR5Wy/X/zHYoT9GRTG0ZN5B02kFppFQ26D6quCWYuaCuTSFHc5zdxO9aRKndmoOed04rF5bSc",
+	"6HFC0Qvs6ZEehdM2ATTpyVcVPvXe4w8TYvMeqHpx9mg73r16hvsvTC8CH9ZKRy+9cw6SIlIBPuO8baPN",
+	"5XV0ducWHWB0E0/0tMcJ2HgInjhxTBNVgfMoUAhOuI1vKjYScaz/D2FOX0KRXp0dGJ/aeN7aNbeqmXr5",
+	"BMTPZU/+Wi/PUhQw9NJ+HansW3y3J+uk3nXccPF5FLosgTe3YpWwOFJZHuKwgRBku7PHW1nAlMhqs6C+",
+	"k1+qHPnb5bESNvPVTpJYcFn5eO/Bz9kOz1bBVXFe1wDTaGlXmvgv8F+0fOy3RfoKDL3mlp0F4NyH8/QC",
+	"Hckpx+exw6mwTWCLLB9JxRWxEsp3HNjQwspJJF0aubUgr+UI8PUPtDjnx1xpTWs/BmObptfsYAAk35AG",
+	"wlhn1mS4sim6ygK4oi6ukRFRJgBA6HDJBtBUMEtYlEFYpZ+kwkNyAQx+QlxRO1I8hJoV02NVvwBLE2xd",
+	"AzktfIbde4EvR6LdS5IrCNeLOttubOf1TsZokwlTw07PvFNKdNy5JKOiNkuDrYQInykL5KgGGBpmpVNr",
+	"N3tQM08jhnLi/cYOetB5ridSwXgcW7Z1j7VFhw+VMMHkEPVbp5coIVl7jCkw06sJ0Kt0d19C8z7MJtLV",
+	"ivUFEKzrkzEYbFjRr8QYm9Lrr6vMYqvN1JBmMXxLMmoVyS03RO3M2+W0kn93HdilmQXpYXRmaWR3YpHO",
+	"+FrPFIvAXbNmQUFjg9Ey0P6T1dZGtc8rHZi3ktAn0+bLlIA2KaK5NnYixVqWrEGbSJNSaotsJITEAFfL",
+	"NGxQIn2JQDfqDY1tAqJEFm1zX1b1Y4SEPhKBEr8GNY+l4jq5AjAdVO8g5S1ZeJg+oo1VqzOTUbdZIhVB",
+	"Dg77UERxbAX6PlSeR1QZaRolxPpBl9E1uiV4d21I1KFmE4Q4vBkjQgN4tbkG/bGZyqds0k9jigDqT5q2",
+	"k8hrkSp4ueIKtZZhuVUNU/Xp69MrXX02YVk6pM05Q3p5J0P6rOATnR43fRPOj958+/qw4lWwwOpYXeoF",
+	"i96CvaTSE3GczMq1vJjugSTCKHP9jm6a9IvOg1eJ9N9UpdNXlzSei8MfL+CDwC63TpYSv5IrMY28e1Qf",
+	"hDb08g6IEY4rFXzHKvh4UutkI2y3tKwfYr7M+oe+3gUf13ERYs3dAqVN16LaZo6BDomXXgK92YK+ugQr",
+	"XHsTMkQmE85C0Yn6PGZRiD4AVyzQ+yIoijLaKiWqH4Z7aylG84a635uBfz+DqVAOjrzM71JCZuhChYb4",
+	"AjrVgY9RZy+TrIfsGcRj5Ut00DyaCTRU6Qk147XR33WSCQEDB87LXTMg4I8yYxp4iK6fvm7CEYN3AmyO",
+	"fSnDi2CMDEMlkjfT8uVQYiolXODKmcfPMgdwSmn2vzTvZYEuuqn+eRTVQ5tolua5cx2yyI2jx1kTeKVB",
+	"7liD4I7EAJDdlstoDru71+Lkcl7WLmFhFGK7chNBgnjZ0THTe2MyN3EmOkkairBJfFcdHsdW8DqhJ1+C",
+	"4DLdc1TSF0gRWDWCDZeMRxIW4wBDdLlIKhIkz6P6JpSh6DfVvLzgh0DsMkSfCu6g/wKYAgcvjrr94WjI",
+	"Mh+IZAAsU3p/CF9WuWQQUjYxCZTDMDy9wPvJtZHMqCA4EEfisb9J9JvjgkbipgCfTBwwUE6f8fRSgJSx",
+	"DHQARccq+zqedC3SNpGmog4y8bQJ5RF4vpyI7AWeifXhEOswaDhswKA4We4RnE+4G017Hac9qOuTssRt",
+	"FU6dCOlaMC1Y9eLwTevNRc1DmCasuyQlmIg2B3xZPTk9p9+1SroSY1ZtnZ7+cn549sPhWc1UZVOLRLrt",
+	"2/PDs9pcz/XEHH6tl/hvJiN170j2DgmH4oKreBVaDlpTbZo/rabSi2CuUpxIBYmMiNnKVG+ZiixRd1pr",
+	"PtcCUW+sI0eF5ltNm+GH5+etbw8f3zNzF+zy7lmcXDIhszRaeWh3rl8vXH1nxYye8iX1LHpzizP9R8dO",
+	"xYSrUqm13YjgM5C4AMxMDsVHZL5MRnVfTmMDSmqIZsIDmEEHlFQE+XImPADPXgIcgDiaFTrgpuiAyc9h",
+	"0AF4fFlsAJ79tJABE2VRyyKj7Zsbn6kEH50AFbRxikpQ0E8CDIBbYnlpT0bQStTfMx7AzPOSct4EamaK",
+	"emxVaDwXNxSVxKEj7ZXopCJTrA90q3V2LgT5Oe/oWm3095IRuDrRtYAelJaJSTs22L+9TBDrd3xnRvob",
+	"it/MgiC9KKm5kLwd57EUCNzB1zfWrhIALp8I1VV+RmtzC5ZkqldA5auvvvpqr7vFZ9VqlDy92JyZXgmw",
+	"4u+Hv/bNKpsgFfs0KUTrQS+NReEcG42syiSj5pbQadYCeU2n9EZtJZ/uzRQd5Tu4PF8/Ix5+GSnoW8+h",
+	"fbEJHEMEvCD3cM1jTgARwYVet/T4ZwoETSQvfRngmg9YJFl3GMemNz8WtwO+BkA6hKARkqVJBhwsWS9N",
+	"hpc9CuHQWqx5JP6QtWs8gotFrAQQd02vNmdlbjf2WFuMExnCG2LdqUwgtWJL4xWEHfQs6PMxIPPVVwco",
+	"T8f1r75i3yRka8NkIK+XGrb1hLb1sMcDrHkhAnMlZKg8liV0EQoRC6TyWHB6cn5BLceGaUwRnImextof",
+	"bbJJ4YYgBNO2xZfBB78ShX6laVgaSQ+MWRQaQkbPR8kFZ7mSC34CqBP8xK9+gfYbnp8LSOfOZ9+8Yltb",
+	"W3vObbVA9SvND3/6wx8/ftTWfqCP2AgQBYZBSbnP9diEwHSZ2uoYAUembYhQ6bckeAg2sPEYwTk/YoNk",
+	"jGPlTD4EnM1RbPuFW/AwFGHzJzQC//SHP/5MEbviwcK9CYhXp9QJ3A9PVc2fuMfa5vRuGgkZ1uER+8yc",
+	"RD+aMJo70mJoLYTV9x3yfjZZ8OPaj8Nf+2uH19g9BZouwRqkPj7mBLNa6RxnEXh2jQMbOgZigf/fudzq",
+	"5oBV38roPetHcRxRNwAnRZRloj/IoO8y2hVEYW7uYyUW+5r1xPvqd8etV9Ryo4pSwWOTj2R/wfxK3a+w",
+	"v0C6/1rgIbNSW4A4gXcGAgxs96QXUB2aeXdEBB2WhRa/Q1PKboF3HtPHeYosuZ1Eqoxr6Rb1heGv6g6V",
+	"vsoMRQFwEhnSd1g/knDTJMav0sqnFZSsAB4PCLdvvn8PuzfS15kmCuzEFLyRANSzHlk+5x18rudLLHLi",
+	"be1NbzSY8tiGfriHY/DYVkP/H1bLJuvtI9EHASzTZDAQSNthzL8+HzMtoa+FL4nIFNm4uAw9lvJUxGPP",
+	"eVNtZzVZKMIhihpoTDW1sMosyFeuKfplMgt+ggW4rPl2Q9sMJ/2BOaoe0lLeaTfE885G+IJvdrfFbnuv",
+	"sxVu8Ofdhthsb3d2wxd8o7sldtrPO3thg2+K7e5u+0VnI9wSO8/vycK+cwN7kXEtxYhZc8G2EcEpMnbV",
+	"iu/xc6XSwi3MuPnENwwrrH+Ilmd2oYv2mRMgQOwo6FerlHgqcm0yFxhiMn8zuEk+D3XwmHh2E/eJFLtM",
+	"5IoF4b5YSuZvryWg7LlzOwFm3yrFsUXhLbsulHXVWIaOweUm3WdJP8q0V0FHgUkIGoYJbQ+KOgvQzz4H",
+	"LdJkkKEx3AoKDW1y4pkx1snZlKwKfrv+Zw2FwnQoQOusooba92UyYQObSOYyEmafaf8dzuJ4IydkiuM1",
+	"V5rnvz17PZsO4rdhqELy5qb2yOPQQSxpDJE1lyueld3zedo9RC1xA7tnmPXW4+QyknOorXkci1D7rHnc",
+	"ss07V4w6IF9KvXRMsA9/bw0G5yThsFYGWpVxForrqCNq2j2/FJkvuWRHx8hQAQGcRELaTdvimHeDCCRh",
+	"y4pM0FD8z8aiQDKthwF3pVocokFi08zU1H1gawYvXZQhH50vqxBLnEELXnPb/NlJgb/RBqQWCIybCBi8",
+	"ly/ta7RTahsGV7eBsSsKIQRzYcg7gGabff/uAuYoaNEGAonQZC8FT0UasEQa3BaC/kC3AE1esD7SA/5L",
+	"uNnXwT5LhZbleceGQLwfRKlQrSyAGR/KK5mMpCnTZB0u9Vi1dduFZeBLGwXCcCDO5sa+/saRAklJ+DQP",
+	"5jVJ9cBMIaeZ/HJ67tewHj+fAqgL4jDUqzpOLlkk9/MFqZWrFKMiVN/hHJ1dd3QntXr3Qp5Ca8X1/fem",
+	"gdaw2irNihh/32t/24lOou+P3v7+aONNdKSO5NlO59XR7tHV4McfXn2/Vxfj7xvix5Y+adA+/36v3tmM",
+	"Zbv/TSP88fv4LuMDF3pUixQiDP2LU4OPRra6kPlaqSGQHhpdMIfTpR3zzlUcGUVV7p9f8CuhWNCOk86V",
+	"CN/adjHdIsmavdeEuQyb2fbJZNh0d8LglXBzfev7llQv3bd4At51PjssTuSlSBnN88rPXp4DDJcPMQ5O",
+	"8wzOxC+CVeSsYnDOaP49TNCmoiNkFo/NYcMCXQZPcdbWvUNUnjRD+Cyg9MaEUnOQby+T9sxmD4+KdHM+",
+	"6vJIN7NYVnC3m+3k43GuRkr4Qks9qtNhVqKd5Ezl1Cp8ndx1AYWliP8ArHI8L3XLMPUfmDQ3JTH79ojq",
+	"RcD7gR3Th3g5Bq2hu7XCu8ok7fMYS3NqdfbSnKWSvoCeSlQFaUbpNGbI+74JmaVIT2O5ESanIHIl235B",
+	"J6eCVA5WwJpqIxveKvMkXn5WGnp59uM7Flf3IngWGRF2ddO6WAmcZQXOyzmGg2Mnuywc80sirMQpXOKx",
+	"QSSl4VEpdkARE4YGxQ/LTYxXhYH8pmyMslqqMOVdqliOueV7uVXR81zSjefaId/YuUnl8+atSDeeT9aC",
+	"AeM5Lh4TtdDq4VyfvFsoD3OeO5T6HKIY3JhJtz7xTo9uarmLe3lbq7DRVqJvadHnzjaL53O/FuZ4/YNZ",
+	"dXPT+mcQolVTLEYYvS5YZ6C6AGBrW2jpBVxDVGWhZ4ovyUwhPgqb9GNSvM+soQaB4JJnQ99Z9oYsH/cn",
+	"X5IluI2xYleQS0Gl1sSRUSBlos1FRBmsUN4UzG6K4k7//XNAX9AXQxboZa54RQL0k5pQrBqkPBa5swEV",
+	"dIrL7KYbfJ007Ify9P45v57stTCUiMrXuxGg54X9V7XZJO1KteHUAJ4RsE4seKo3f83zJahh8sSKt5h0",
+	"YqRgY5HlqaNepIgGAfNjCOVn0Pv8EzZ2eS+5gkF2AHP19Pdyac4FPgJ8tv2pL2S/TDHxYkymspxLSHOR",
+	"S4A+f/9ayMusV2luN/Z2LYhEZVpW3zq9cnPTYpE3VVhtX3pLh3uUQVo4MM7MSrix6OkP0awolTzvetBw",
+	"o/ixIsX0RSGSCVu7IYXClmzW3gf+LGK34oq67beHGQSDmEzYYKh6TCZZ1KXFx7IExIwRMCCSeiCPkm43",
+	"jqSos+Mh8qf4sjDEOWl3HsfJSISsGmWsl2DfzY5j/nSSfjk974QYOh5iqfRnYVLcEj8En9lCfnIZMEj1",
+	"1GQRShA6a3Lt6Kv0J9Q/ewzcL/3nUOoDWsRNlZK7qeOf6LY/2/OS9t+IzoM33p/85DcRa89wozAlMlil",
+	"MhmtetXce68a/ZWgpz0stAnh9UwVRIy6jcQ0cYIZMvM0kthTXw4iqaYEomNiYRN7iI/nVIEes0ZZlDlm",
+	"mC8dOwwsPIN4MTdAHizjX+1b7kEn80YJ4kh6bLuxVQMfzJf3Z6ud4lR9hsaakV4DPVeO8BpERYJgDBaV",
+	"2WYD8+6z8TB3RKaxMs6eqnF2GkkrCu7ATUwFD2eDHo+TKTdRXwDRHr14gW0cmWGSIYD/khD8D/ihadj7",
+	"Yp5BP2ZiLCV/Dm6CRhsGnNq8c4VhIU53HnDixyjeAXoGQy12BABBqCjPCFs+IZsxpMowUwaliTBvJBj1",
+	"BchPd2YCr4EhyjD2my+jTI9ECTURYUJvddIkxRJtGYpUTd4KZ880MdZ/GMHHWnNEq811AvFBuZDebmyX",
+	"Sc9jnl6521S/5hduYmI8/lbBaz07VryQWfgApK42MfB8qcRA455C9/rtF4nxfPuveiY+vB0K815UpSlu",
+	"6FmCHxEOa6lBMs5KgX5TwEYUsFVUAR+yamBbUHwdyU7Sj+Rl4FF/ceD0AtpMoHyQ7snJMLtM9Mm1SZ65",
+	"BJ7P43gM9eNSMFzEs4iEcJgWl/mpgqw4B+ad2NdEUJIUgBjmLczPVAqAPxcDbOZOs2JsZmbKedHcy4Uc",
+	"9uG75ofMOBxH1obiStpSxOP8q0IKJlI0yfvQwAj/bYIhVN01i9aNRMyy0uU86UQ8ps91jtd+hn0gZtKH",
+	"FjPL3TShnp1FktAel2HsppxToSVopVnpRRWr6OCqTbzCSvLTwzcHR2++BRz526eHsStsx+Uzv0Ug1ir3",
+	"u7wGAMK4ielbFm+Xm66MqyvFArOkAi3p2sKg4dDIpbtrI5QWoVMjZElRkG9a+TLReuJvRAeKhvaLJ4H1",
+	"yllApDV058AhEyUb+NTubJal/FrEBG3zJYghhmLOY1wZzFuxv9sEri5/vylI3VYOc7fDdDDEpQA8cC8W",
+	"IfCcYlIgpx4lUPJOU2swgh5GZ2hisa2cgKbm1JOjJ/oYY1ZlDaCQfcc6Q9g8Lur09ul7MC59abWZ1qqR",
+	"VJm23JKuRUpyqGRN5KzQtAwLu/uOda2F0EOhLi1AA8i8UXMiKxjvvmVSS/tfyCvlrpSJZFo0Y2Ak5Wek",
+	"0kDb3E0m7VbUKk9Ae92THlqG9IRG7Zkt+Jsv9r3PdKKAiE5Ray3vsqx/sEvs4zrKt5JeQ4sMRdcQJXTy",
+	"bC05qd6aVpZj4UlbdJJ+LtSTLjLwQTjII1FhBLo+U/my9erV4enF4YE3ESJaVjnmpcWmTJ3OJJ3nKLRi",
+	"9MgZDUTv8M3mwcqt5peW/GBCqzm2QV7+ZHbSrLZOUciCVPwKnZ18ubC1k5Yl5cTe8E3uUDc9caE7ef1u",
+	"cyu/fnlZbBbgExPGVhCb8a0k8f1J4hZZh3cji9HefzBZTO5Fs0y+srPD7w9fXRweLCldfbmseN137waU",
+	"h+oKOREgJ5E+OfFbIjHPYOYeXWLep/Qw338lPe5PeuAyurn0WLLuhk4ulO+6BXrU7KusTQgzXULqc4LG",
+	"q8rebAmDYqpUrmhhDJ9qDPKmwcdV0PGGQcf+2Mzc4g2/bvio55WZHGr7H+jl8j2eSNa23U/3ixVCBbin",
+	"yvh4Nl0FAQGKkmV2RQeuoKerEpfioyiWMq8IH29XddE1S2Eyor6Iw5F0YpYQw9X8EGaR0PHOaI6cnQig",
+	"kPmaF0+ZsFlNK0mWdL2SGldD6DSHTON4/C0++wtQt8t9AHjf5RUQzvtqd96EXOLSLKmlMl1IfKwsXDUZ",
+	"yZy6D9e6l3t8JicmQxbg4j8KVcC4oq2gIN1iMK0sksXTwBIe4LaIQrRHo0uZpCKs1dk7gsYF1BYicDt4",
+	"DKLOlfJlIsW+dlILp9iGI8QqQRCwvf18i5puKtAYJycIRMyZL/Ud8tJI7AVFVxq3GLtOCGz78OrssKVd",
+	"qJkM/LDO70BN3hLXRdNTaeK/KFJmP4VeFS5iCv+5VfnZytkD0U9wRSxvXcI7PywX/i3b082bHgKObZVN",
+	"hVeRSRZ1BD6NOp4Uo5GDYTuOOjnn612Z7jC5iwwb3MI0CytS1qeHSrM082Y9zfIOUIivm9W0sD8pnmjs",
+	"lGrWSxS0HU+ksKG4LIE+1zWPjeBn6DVqQLFHoXYhMh5J5XYpBZcB2Kw9Ahenl0478UDfkLdjEbBMxLGy",
+	"fVAdZZE/3pfQZ7vIj0pvanoBfVzX59goam0Wuu0UXvhhzCe3B+jK0lpZWlhc4O64xTtZCZ52ejN3Mi7k",
+	"BRuT5fsybxEsQ6c3MONxdCVqjPcT06ipKBlMzD/H5Y8k/bY//QPu8lLIi36bh9l9R33af2fGnFjtw9U+",
+	"dCATeikuvQ+tnpnLBtsT2M+OmX51Ku99t2/0qoiVQ0y92Gvw5cHR+fnJ6x8OD5xWes+UjdR1uHQ5UrGC",
+	"oDQWR6O6Ky/j0ThPTDfA1XpfPv5GczbLiJxBBVteM1UIYQG+xFUXsNKpcsuu86nF+K3Invg6XN53Wq3D",
+	"pdchTCoLRcajeGEQeKGK/xalMhbBzWq0k4tlvVQlg/YUVFKlChIVW5JidMBj6LTri64jFbWjOMrG+9SU",
+	"x5cmIcquhID9EaXsmsdDQe0ibWjrUmRLS/q3pwezAkTYcuORA0RzYxvvRNxJ+uI/c8IZUyQUC/fb4/Sv",
+	"uUGYZFWU9+DhD9ttZsnwx4ygwOJUzbO8EgNCDubKyW7+3SQFGh2UKlBOrWWKqhfqHvJ4tmKSCgwyK4uk",
+	"K4yoiJnU52zkEkqLGbENWMTfJ5G8s+K9L7KGrDyKO4XBpwMvx1Og/L//n/6vf/j3f/vn/+5f/fm/+bcT",
+	"kNCNmfD8JwjrmFwvy3ubZpOsystuHv+h2qCCfEE2wBl2+cLEuBFdE60NC8u7JCdu9sFd9P5ZrhyOIsm5",
+	"qJuqgwMy+JDxsoo485ogPv2C+KQiAjZdIjc2lDiFPNwkNBXlOZFm4D6n8jhbBnej8jgHq4pGA6UQyUvC",
+	"FozFCFvGr0RxUezre7MATwuA3PX07ewAeG2h3nBq6FiV2xhF6EvzcycehiKsTYBhHb+PMqW5/5faY5BJ",
+	"nZQMvsTKrkjNVl1O5tMRRvetu5xHnaFgf9QqhSejlO5PvayKxp5YqUKe2/tk03q5CrKnp7q8Oy6lKOgo",
+	"VqainOqCQp0FRG6x0sJK1yqFEIB/e1KJ1fI6t8lSDVPoQ4TbVmgglCawUiVgSsyvbpvrtSxUOB5LUl9O",
+	"Vl0UNcIt6958OavwjS2se9uYX/d2t5roSSuVias3C2gXR9e4SJXbaBynMu5JqZxVadxjlMa5Vu7daJyZ",
+	"dXK/ZY1jPCFHrO5jK96Jgr4yLeHLCTUxpW1uUaz3tLTJzDK+p6AA7lnerYr5HrCY77byjqy/uWFrOsej",
+	"DeW2z8KQNP1ByOws6gsMi+hBibDOjilLBSGJKvALzw4u08m/6TI/nLiFWGGnyq9F/bfTBDTNybs3h2cl",
+	"ltAGvPInP41qCvFZx4fHL0sftmz4efOew8+4opaPPNN6XwWcb5hw79ude9cZ91LLpGVc2EheR5lQxOoS",
+	"SSJ8JGVNeGOKIJqEuVPeUWct6njf4xmRqZdUYjC3EGOfcSYTuUYjIPujHHDlIdiRaLqUDYF65fUbuJ3O",
+	"f2kdHJQn6VtheHeC8pOaQJTUbGzDB7/x5lStMFzl41f5eMeTC8NZAmUJe2YRptlYJAhqRsWlHRuj40pw",
+	"zcuZMQ76+IEMmQlx+dsALa9U+kNilz9lIy7DIfAO+p1IRHPq8yF24jlOfNVx4hEaM4h5JM3AalSurbCY",
+	"Eo/6slqmWX85Ozw++eHwoLaPQYlECiopMI8kbR4L6K5XpcteH35zYfqi4KA6XGpLAc5DedC0CU83L4uk",
+	"ndbMGPUSW+5ZQOrN4P7HRp7Osn+CEgVDT9ZgezzYNk7WCrR9kxCCnjG7FAFrDUt6zm43jTBw269RkUCx",
+	"gGEhCs7cZJJMHkgYMV440dJjnymtm7tRDOTCnDr6J1KsZclaIm1X2lJdPQ/R9h1e9+R21s3U7p2WCx71",
+	"j7Fl9g3e7jzjaXYR9cVypx/KEE9+wN7l356dvD2dbEZe6aztdDd55b4bkhfXM0Q+ImR53H6xdI/yjU3b",
+	"pDxPKDw60I96v9/EJMPtvxLVNwyz9KysWiierWDW6+XjgiAv9TZyyMsLnBr6FkFRVrMqfMwGtcvMOzzV",
+	"PF/S2i3GPFCuY39b2mp19g3J807Sb0dSNN1aUoKTYTvjFCMpSOMINmLNYwHtmgCzR4EyMihgf/pv/w2z",
+	"2xf+CgSKnGCWNjiP5GUs7kodlNSIWBv3JtRCsN0fIC24UjefbKGu5OD9y8GTKYNvGWG4ICT0Kk6GIcOT",
+	"WHJN8T4rFh1x2OESYLNVaHWej2Wa5w7MUwLfYn9ip6qx1qTYNAahQMQtX07vS6ynL0rkOjsjsWsHzlMB",
+	"vmZXf5jZBfO0blcl86vt/URCT/18RS6xt+Wc/pfn2LTFtlrJEtNdt4rN+2pOm11WBRehVocWtxlEjvpD",
+	"QIHEcTJCQD6sBl8mXSjRsiYIq16I99krvIz96Q9/ZMcivRR0oAa+9XajgSBDMxrKAhGZGAWhim3Lnykm",
+	"tXjAdprYWpPOz6K+IHZr7RsHjl8TYIMzRM6kIhumkpprovVGAzAFEshpPdn8kmJjJQ2A6fIAOrZj70sb",
+	"33Ib8OB9PHeKHTLuyUhY0sW8GCB8Co0yzQg9QweXsm6SjngainD912GS5VJvbjxNrwbaxo+XOyvrH5n7",
+	"nh/8yjCN/UrTr/SybKCa6+vdKBb1UFzX3w9/jWQ/kvVO0od9oH9Z5+2OX/lY8CGPjlvfHlasr+hiIZds",
+	"++ZM1AORppVOi+upo299JzN1V449oPkQkbq5XfoFSt3456Vf5o7d8UXpTaqFMpJgldaEtOb25hIIr4sk",
+	"OeZybOtgH6T7Tt/KrYUq8UOEHv9MugISwKkAlLty/OwuA8t2JNnF4Y8X5qH7LDBbAVqxKQGdmB2qZ1tD",
+	"YNYTnm+bI58nfWHYafIAsIVNeK6KzkkxfQmj2G409AlOWIFtN/bKBPxhGGV3IuCX8lrxQYXkx211QjH2",
+	"6DGcvptv+jDKHhpMsaS8MZ/3iwdUfAGEkHoZ3VzkrOMGnW2MF0SPPlVZaWNWxyjKepFBV+tT2CiSYTJi",
+	"1U3Wj+QwE4q1x7Zb8T4atdPo9Lzi2T6Ky7F9DFjvjGdwUNvRdXaUKROXZJHyZScWPBWhxwKSO4GFtkMI",
+	"bkIATpjGdXuR7YyJjfB9iS8ERrEqlYqegyYDnx6bPaZF994yzMhET9llef5YX/KoAvFxhc7EnK088Rvk",
+	"hmH3LRQCyUCtays1UlnUmQ0mh6wXZGURUTnqJbFgg5hn3STte7ZDZ8hVr53wNKyzQ97paTtAv9RQe3hQ",
+	"d4HdRqv6dH4lpC+1Tc446/BOT+gdDXT3uw2mRCeB3n5xuM+CSyH1xqB6E+y3KmStzg70v3kqGAA+RWgb",
+	"1qKT/UwhqP33eptWf3z7V8e/XBwdH/71yZvD0rTytwK6ZNNs3Ae39GDwg0iV9sYrzc1tTx9QlebGC6/S",
+	"HmdCnYNZX2k+39puNLbgUu37qEpz78WmV3HmYao+r4SNWt95e9erRP0WdeupNHc2txrWW1Gvucqe60ms",
+	"NDc2tjadXy6SkI/1yBrbXiWRcSTFqzyUUGm+eO5VBkPVE+ocZmOzsb2x4VVS+XIoQxjxjnaUhOSYwNy8",
+	"Qx/pZKDyz7RIiHRo7da/dFGQDFQ5qQhtU6bcpW3EQTJQE/LAfrMZwgAh0njWZBA7j373edbpCcUGPLVA",
+	"bLyGqNQY0ST1eSR9SZDtZ4qJtT6PYsbDMBVKeazDlViLpBJSRVl0LeLxPuQKs6EKgF6NsCICOKMBDBpG",
+	"Cv7tS3qXOgv4YIBYFEZ9qwoD0tsQXRcTdUfIWzgr3XhBk3RTrfyIiToc8jnMHGZuH6A8hmYdEBMzKpOn",
+	"6lWEXgCVJnLh/xNDntJJ+hSv2di0+dVD/JGdZ8MwSlxxcvim9fL14QGWzdhRbMzm838xYxSh6Cf/xI1I",
+	"mVEUyPxLH/3YRTT4xZdPeZjdsrKzlhau0Jsrs8JgoVRFVytLLi9jsWa+6U07eJ4MFH7ahaU2pv0JZ+0k",
+	"HIPhhQC9Dx+Dmse6cTRwJaHFkNASBi/p4Ogc/kDYrS+DD36FhK1fabI//eGPH6EImASofinhYUN81ufa",
+	"d0tFlkZCMcW7os7e9aJYm6b0yEhZea31gVUFysB0VXQpWSQ90BZ0UZZcCUjVqpFIKQQl4XoQ5c/YlRgr",
+	"Dy7l2TAF/zH05dGxvTLV7kV3qLQ5ut3YqrFEamcvHQPsl8sOmKOJ7AjPXkOlSJFSQzA1ERpT9+Whng7t",
+	"50V51gYitPqiGNUfz+qsBeMtzHgkYdRSjHDmyhTOBSwXV35XPiFaRd8ubydyE2GCj7ebnoJVd28lP5LW",
+	"MGu9cudSeJGZOms5rCL74r5lOOxe4RiOVjjNlOja81kPxXXUEfNLsOkcxiU7OsY0q1OVmIrLSGUCAlVF",
+	"LDVSBpPg6YPbbN1saC31TLE271wxIcHk7SRSJbGoswPBO1l0De2w7MNTwWL9IILxBXCKCBhIgNndUFTv",
+	"gF7xnoNPrcHgIuoLlfH+YMnz32jRPAOrZ2Ya8TlmFrIEJqEI39PW3S+carABwAdcfnffHPBzwsrkX355",
+	"25FmeWU7TssdlCVG9HgFQYTeybmxU2YYmNwUV4V2Pxq5pCXRpGDCuMz6B/3/RfBhfc4zZZxirMwYkxc8",
+	"arLg16EYihBERQy/j5L0StswoYgR1BEge5k+CblhujyK9V+XaTKaaBJruurJBB5smgBGQLlTHpDTi/FJ",
+	"y59F2xo+wv3H1PVzzoQaxgtNDT3zq316x/v0nfZ92qIDka0uNL2AdXuDfbpOWyqaY1OcSMHSZMQGIiVh",
+	"wDL6pGwkwDPytBFJvyVpKNIm+6u3h28PD1h1xKMMKGq1H4j/Rio8X2ofbUzpXc7aQzUGnBaPwK+55JkY",
+	"8XEtJ0ODppzsWsgw0YKJTmBZklyxKMvbe/rSnmNSXxElA6IMusABFBeAfN+0jl7DME1r0FRwlcjaTCHi",
+	"y6WkSG7N2Pn9QgTK52dVwBcY38SuMN9sJbLuWGS1jPIfiHSNBEYKGmSRgWH8ltlggTM6I8ffazFChrk1",
+	"ZNDBwf2r3V6TUYRgDmxtFB4eUwmxvOR9HmEkSkD/Xw65BhABeOc6a9HNI+W4WRDQAeHJB4Om/SGSl760",
+	"sZuqkYKpgFhQHCMG1qlzZ3FyeQkBH8kSmaN48eE1NoSmFFTmKt5HCkRtKjpJGmIgC+6iXxPf0CGXwY7G",
+	"APrVItIKQ4QJR2EANHoXVvoiyFkNowxVAc1hk7VO35wzKUSo2NHJ+T777m3r3eERq353fM70ZmS/i7Ka",
+	"x348ap0cH7HqcaQP1jxfnpyennjsh6MfTjz23cmbkzMY0/Hh0V+/hfux1puDs5Ojg332zatjdpkIReVh",
+	"QOFHLW5GkRKImS62vTh9e/4dYKD193eDfyaJzAcD/fWsduPa/qVXTcUgSbUfewkZXUQ884yNuPJlmLu+",
+	"NSjZAC+XPip8eGchwNFy1AWekztBjwc2xjm40Ou40qw0uludF3xHPG9vhNvdTb7X2RUv2o1wo7vFdzrP",
+	"xV57M9zu7vIXnYbYaG+FO93nfK+zKbbbu+GLboPr96DFUWlWjk7OK14F51ULg9M358vHtNDY1BOFM/dg",
+	"vZnhkxoXfDbVbTE0OD2NX3311Vc0JVFYaW5vlkwN7uHFd7fsaYVYwtTE3lU4MV+Xi+EzdrXjDFAIHcQi",
+	"xpRW4cV7R+MZeQJ807nSW6Bh59fF/JV2ysFuhj5kXdpEIEIxiUGyb2oJ2GZC0bWQRLxWDXAJq6AGnTOM",
+	"IMZzpm9BUclq4OwrFdSaTLznnSwew7hMyn+U1FnLlyq6lCIEQ0A/VRlJ/0yxgkK4EuM6ewvDGlHuimIe",
+	"nq0nwVFDrIGGIpPMHadVmdpTmEAHBYahFsMVaDswmdBjsC+ILw0MgEsm9Oe2OpdSTkTGbjJEbdFNUmiO",
+	"bfW5wqrDsMlonlQBemCjklongqkDelS7b3qOTNylzt5RvAWYOskaZlkvTYaXPa3ilQda2CCw4LbPFGvJ",
+	"ME2i0LhfhTmB3t6qxzqpCIXMIh4rVrXtQ/hgoNY/8AGwAcFidM5b/4D3+4iV4lk61oYNYrusExgpdCCr",
+	"25t7NdeNrO68f1/zWC+RyTDFfJliZ/ouay1tc2m9jy9Oc6KG6TW4iBwyag6WBAFedfbtoWsOTnjUNimY",
+	"exG+zEQcs1HRXY+y/Xx/UlkniMncyUXcWaTI9NAzz7Y3GjD7vnz75uzw26Pzi8OzwwOPaQvrRWOr0Wg0",
+	"noMp4pgmsJICrdAAjD/gSomQEfUhLFhcIO7GfqZYZ6iypM8GKLvQ8jIFXxPfWpmKK2A6xK402H1Qse/P",
+	"T96sCalVa4j1Y/QHoyH1+Zi1cyjedmNv15eATWPV7UaDtcU4kSEW2cUxHyhxFAYsxlI4KUZA3OyIJKpS",
+	"0BsJ6fj17OXBATBqo5Dmkw+kWjP3XYtCXNrmwC9XYlwrmpNsljVpesvAlO6z7c296fgBFNntNhoMV42L",
+	"Xo65ygixzKpKCF86q7RWZ5QXIQdVaNlydMxs5tpID3RMwlnFbE87tPkphmubh9rU2fAqbbgWaW6bzHCz",
+	"zCsby7RSziYtKq1tQcvrowAf16dGGWRx3oiRi3TN4nOEj1aaL3a3tf1ICk5r24KVBn+0k/YNyC/1R9Mf",
+	"z8mBP4zli0F2ABPNMXx3pg1fVWlueRWMysPlKB0rzcqLF1gFhzIXTrPqsdLcvGOrdXF0eiKIOikGV9bq",
+	"45e5fVLEiYrhQLW7H3aBMTyUywScDI/gwnBTNZGADFpLhhmGwl3NQNXW7vC0nO/WbBDKZq9M3CnCSpR+",
+	"koqJUDURT5hotTEwbLwaBlTa0Ne+8hcYh7iR1DAzcdeBhjviLcxBHtr8yFfqyrd+iN6/drqX9q7VsL3G",
+	"bTXEnMS4xYa7V3gWZq5tb2NsTlG5JLFQTXbcOnrjsdbB8dGbmaxVw7YtzbhfKPlTabCbw6qvS0B6WzlI",
+	"73XEXoso71ZwcPjD4euTU2hYcEuo9T2y6OUfcvnUlruwVsmtRaZGCex61i51dn/hMLQ0KLUesM0osLnk",
+	"FxgTFJX4MwM+Btc3FOC9Q/mqFKwPxrX24gNY4AFrj91clTsMiO2tXYs06o7X9J0Alg0H4Vo8BjbCYJgO",
+	"EiXY+duXv7RevTp5++aiBm2aIuVLwC4PB6wnUqKCGXClRkkaUtKHA8WxytgL1unxlHcyE1bLf9KDj0WW",
+	"UTIqkcKXYXQZZdRPz5kNbTJBZ1u4Q/5uem2tx8klpFO2G40m46wbiTjUExTJax4bfmY7vixJ2EjwK8+E",
+	"rfCV00Reeky8H0QpFvIgPBtu5kucdQgA7GF3RKoRssDstogTeQlIv7wLxLLiGJdAvo8rn0QIoGVlZbex",
+	"vbH5fK7QmxR2Zorw5FOulBamZVJwadE0+WIP7Lg+smK4DxG/TLNaZ+esOBIe0XKco0RwYxRl/mzVUWZA",
+	"Tony2f7pMY9irV9210C8gsTzGAhHSLhsNAxDgmeDwSTeTMTbkcW8nQwzfV5b+JJ2mMcGaXKt/V7kYMlM",
+	"3z8tHLWTWmcnMsZWXxDbTUVHSByJFtUwln22g3LYl5yKVUiE66mKoIbFDgxz8/OEL3IhWPTCZqOh7xs6",
+	"g+MQCNDeE7LtI3gOZ8f421medwkTYdI914LHwFkGzcXzGtI6O9NjjaN+lDWtdkbQBw0cc2ROmbke02YD",
+	"zqFCDC5ZLxmmvqxC7FirvGIIeDmtci5kmAuOH2ClvNIL5VMKeGZIyttIMn2rB1UISMV1VzJ5KffcafQI",
+	"rAP7mP0ZcWXstsTuC71SMhHHauW9P7VYY0F2H0ONOAPRa1JNIMiAIrI7zIap+AS5TiKddtosmf6qJzpX",
+	"Kjdgcy+gbAjPlJU/JrU9VFQ0OBzk0o4DhaRKYgGEtZ1EdqO0X9AIJt2srgyCF9GyKttn5U4HJN0B4zYE",
+	"dNUMWxtewwj+7UaDjG/yeGogJ/NSASfPv+NLuKW5eFn5iBJxQiA9hOm9tIgpHeED29CzbWPcAM6z706y",
+	"8ij+wdlei3k20IxIo8tetpKeD2PBagFUNGBzBo0Omhk3EXuGenBWv6cDDHiqSXu0qWWYFlZ5I2VbtW3M",
+	"PYLqqCwZQA0R0GIhfqbuyyMoHB8rZhLwkSLoKy5eW4We13mTLMTLQLHXGQ4Qbu1Liyx1Lee8SyTieth2",
+	"Y7uJvaTzk9yCAjMiEwUypCJYANHnUW7sWkpc515LW4o0txMBiM/Z9qI3WvV0utmmPrBFyEvZLzdNG+QL",
+	"zFalGVlwvbGeSiDbzQFgHwwu9uP6h34SDmMxr6IQGsIF10hxFTTRoGkDI5SHJF/watp6uRbpPhsM23HU",
+	"QXB2lIEn1xZC4nHV007tCOkifHlw1vrmgoXJSGopS6w/GM0cDNaQOLCAaOMKTKPW6e9UM29J96xIIgHN",
+	"SbjEfantIBtOKkpVDxBMsGMTKsy20Us+GDBLOGY5J4gu48e11mCw9jsxdhLIJC3bgmVpJEJjz0Fg1313",
+	"kHXAh41u9djQDdYZMXvgi1H66fTty9dH598dHtCUG+MMv5svq2kSx0AHIkOYNPpQLOXykvCOWqSIUI9V",
+	"v5ApGH+lP93aq0RmaRJrcbkGHzNgKsJP50siNNxnwY9ryAG2RlRnlrIt6kDXPnxPwMGtseDwgl9CLD3w",
+	"K/6w0djqqB7f3NmFfwu/EgCXeHDUXXuTSLF2zLNOL2CS98l0riYpC74Kahhq2GpsW+saSU/q8JQf14jL",
+	"fe38u9bmzq6N3p9/11rb3NktMtvpLQBhmA4qWKgHMSsPbngiBWuPM0FTB8/ebOya6aJnnekf9QvQaYYg",
+	"Jc0A+IeRDSFDoozc2N3XC51Zj7ULiYFrkfIY76DygEo+UlbdbDRq+J7myQeRGiQq0tuyyXiW8U6vD4z4",
+	"Fgc6HOiXESHcgji54Ju80bqw0zNryOmcLGGlIzzy7elB6+LQhd4l3W5OfVmm4Gj+zogi7pZwhu8ED0X6",
+	"CKwCCJy9EuMigwC/+gVQZJ0ez8qbAIEkvTWDAL41MgjkT6UKnPIH2lKG2z7TUMZNPlW/41ov6Yvy5xr9",
+	"cOvnnsljc4uP5R8BF+UzxUh07bOkH2UQ/SwVhIkUxc+1UW/UN2ZwPdA9K8sOF9cxSbmlOB5ejjMBQmEp",
+	"Staulngg8G6av086mcjWVJYK3i+CXfRn5VmlWWlHkmP/HcRfIk54lneH0gZnX09oD3YhjKQFyESUdaqk",
+	"23s80tI/AAxxUJ+7NoQc9rWJA+dWfp4em1cpaKLppwVoUXisz9+v8Uvx9dbGztZuo9HwWNTvDzNtfpAQ",
+	"tGaKByqVBVar1QsroGQM00K2ZCS51N0HGasX2dd+5U9/+KNfWSSHlxzAayEvs970s18CXhscFyh/xHXz",
+	"TKFCnPsJ7PqIZLYLXREiGfX1Z2nYzxHJTFwKtGq1+i55+Rm6fP6zBzzTRnOlWfmv/MpPjbU9vtb9+cPu",
+	"9ke/8p9XyhbDpKVRjuQxVg5aNPVbS6ep7V6ZtCpKOtjMNi/iZCTStQ5XgvXE+6Vnxp2XslnR49ps7D6U",
+	"cJgwhOg9V4JiJSgmBEXBJi6ZBawxQakBODoUGmt4JObmwDoJluj3Ag8sL1TwEXoD/fwXa/i/dfxfuXhZ",
+	"ybYnKNu2MFxTEoCGdkPAZTQYs2rBYYQirM4wTWGTycSub0c8PQWB8RtecR+/tIzB7m2itdsbu7OitZDi",
+	"AyVbFkGgTUjxgJ2N3Z0Xm9ugmVXNDfBu3CDAm6ZJujC5vsyIJnfaUqrgq0+W9L7/1Rz5/vFxs9vaAfyk",
+	"YhoTT2GcnQneydgbDjXfbRNdMQFjJDJwcj4Y540jzGnPRMATyyTy+U82kG6PsUNzlMiaxxK4jsfxmJr8",
+	"i5C1x06HCAwNYNE2rsU6a5mw7Sx0/JltJnDPRZIm3mFo0b1p2i0AiESKXiSfl/qMWIITC7ld7GPBkM9E",
+	"LLgSRTr3h28U/YnlpfdLPQ8LaSI+NxuOujnBGeJ+/3/84z//x3/9//zd//vP/u6//vd//mf/4h/+9f/+",
+	"d//qb//8H/7Hf/g//unf/c//tz6dNuPbNK40bUfD0maGbpbFHdw6xfTWbZTtL0nXfm2DViG0H+xzGXLo",
+	"nmwaE/b5+5ZtLWJVRyTdgxD60q9ml2YxoOcQoOTRRZuMyNsoUhLhVKQdmOsN/QXQMtHT3dniW1tbG2Kv",
+	"E4bh7ou93b3Gc7Elut3uLu+IRrvd3mh3dzd2Nhp8I+zs7GyHW5ubW3s7W+J52N15XjH1GxuN7Rc7z3dd",
+	"cuaz1jcXiHlw3mjj8Ys/jJxavvTDCo9VZvQe2FIlqa4StagW60W9vtu8czUb9/UuynphykdqKuOmiim3",
+	"HNMlmeBpHIm0GJvGdoyQaANCKg/hsYb+Kw+lMJmMjAODyIOyUHetzl6BF6RYOpQSO4+NaLTSl3QvnuoB",
+	"XiNULcq0psaOfqJzxdIESA8CMw2BxwIrcIIape1MY4EgS36w2d6RnZc5Sck6e9cTgBSZmhFfMvO6o2QY",
+	"63no60lh2409ZIXUd3dnxYCGs4RdJkiITeDp9jCKs7VI0pmYHsP0dPmQERM8lUJFSousxyWgn98kdoQY",
+	"l+GZHrVxivJkmf64Ti9M58Z0zh5NBCZ9DYo6nzhP35e6w9lucVXOkKgzwm4K+DmsIbVv09GU3QxACwYM",
+	"jBNm9XAp7xl9709Mzz1xYoqb6D67TqzuvIFGMNP50AXL5vMt8tumxcoXWqZyYw+8sTfLA7crxnBYGwlm",
+	"rSQzrYA7wYWkBZKWpUY63Zcz/oZExcTjAKTiiLwpeVR/WvjGGyp8vc0YN+rWKABH3S7rDePhddCBM73i",
+	"UwgB1lmrn0CZjZhtAGghrFdBYEQL0o0FRgAFhKMga9qXRADqsoMB9ZChDzsKEX/tIbtEkLcShG8KZG0e",
+	"3tSXPxVsf4hZ5n/+TEEbvTN4BCyjHgAoC3q7PWZK9LnMoo5Rb74EywMJemp1BnQe7kCaFntDZKT4IFpy",
+	"MLdEgLUG5aV4JwKPQNCgGvS4egvfIqgZmmib7YcXBQeOVHJAsssMALU8zM/EL5AuUYyzd0cX3x2ctd69",
+	"KYCkrGfPquZKY+XJoOYhWRUrGbC41kPskhpHiivHeKJus44FBUdqCODSMgRvCTfv6S/oTIC+Izh4lukL",
+	"Y9xM9cg80mZibvHA64DhwyKZM4ohMsgZAdgb2jRNhyLnKsGBENVtiSVkekNNzqweelW878RDFV2Lmh2r",
+	"uZ+eWvNs+Pa2KZUknlyP5XxowQe/YmfArzRxAjzm515v4aiZ6fygL/3K5Ce0jaqgfs0QCeo9elt40xQX",
+	"IHQy7Yt+ko49RtBDIwhg5ZcWHesfziS+7UNFufIL5uBrcDcUsTNT8J/ZMa/7wv8YQVDIM7tbIx1KhQ7S",
+	"hAeQY4ZwyUsgouPK4vpEWJuGCjVmvGpxD9xd2q3snSU6sOjTmneoOmLxDe+LmmfkK3qSKmPAbGlfPsV2",
+	"7cUX3Jj5grlUXzqCiY72TeBQB6TZPjEaCFfIhHaRNpWtfXAxsTJcBWcxCsCNOCukOCFJbMjNCiknCDcZ",
+	"lstDCabX2qKQ00fDO1x8jb8EP+5rN1zoDxuNzV1jXXxN1iYeNRvxa7tj8Xhx1UJYsYGbRQkRPlOMJrR2",
+	"20l5klFT50vh3lz4oe41njkVvlxiVdzA8cRXBcUyn2pPAJu9/g/oN26FacL0N0H0OYC2b+8Z3r+T92gJ",
+	"vJJCLGilUhZ1JDtnGS9ET/2cilPLU4PVEHj7feOA2n4BeREo3he6jtJJyOyCiWLOvj+nmwD1s7aB0k5P",
+	"jxxYcfPWDFwpkal9h3s3r8WPoemLVFEoAGiB0DLLauvLdpy0GTTEhEXV4+ArY2XHKI2yTMg6a1nd5gRQ",
+	"TVys51hUeVYROkfLMdWIeU5oLSh4PAE5TeQkRQ43TlDwlII6+yYCL+5apL6EjvFoCv5y3Prxl5f/5cXh",
+	"OasSASnbaDzfer69kSfa9QDY9gZ1IzXBu0ixKzHIjL+kZz7wJdH8AtPsgKdZMZLXnIzkQVsMKsbFoB6U",
+	"k3BGzNqmZADdnAg6SdrSE8aVL0cijkHYj7FjBHTortEXtUUrHf3mboVBfxhnEXTxpmqKaa7CwWcC658b",
+	"OLTvua6nes2ouptF3XAqHowTdpXi/K2kOO8+WbkMiZGrZFYsRp9rjBSF0m1hQq7pMI/e6MoxS5J0OsyW",
+	"x5Oqzo5jbYHhE5mMakXGH3BnfYn5SAi3IYlRUNydE7qd+Obd3Cl2uNLn8ktRZ6f4dCoSnwpzmVSb0d7t",
+	"IfVVym8xkXOboYOtAncUsbZy8rCj6SjlxqHKFCyN+NYalrBC2s/2Phd1vEAblkjo5SUgTgfN6u2bmN9L",
+	"Qo4rCiXLZLRi0XgiEpSWyieJUFqxs0XouaVK6/HU7anMqo16faPRqNmkQy7boNln7gLtWxF8JcQAllI3",
+	"SX05ypEGVvjW2RmPDAERno4YCEo+GdcLHbs6a7ABh9Y9PE9amXSPgVFE8vLBpeO5sEDRM5rjlYCcEpA7",
+	"N5aPZjKfNoBhJS+foLx8BTZUubh8poz4cEyqJWWoETOL7FAnNWTt0OYUxk1lyYASuSgFMWzTIQQdGKLp",
+	"EOQmT4UvLWTOSSIgQk1fPmVIQvJ+4pmU9yVR6WajLThvwv7MJToxhlg4H8uSxFqzrK3fAfZCm0Ou8WGF",
+	"sHmrL9JGXUm6L799uwGX3sbEo26/63wwWBJAdILubClMdiLFXQIkQogCnfcKefd8OQ8Y8woI6zGh46CO",
+	"2DKgo31f0qMUS4aZNgaLrQYtq1AqmLqKBgMRYmzatHzrDuN4DKeJUN/CvmKfj33ZFtauJTgvtsjrJmlH",
+	"OEiYIlrFXHJtIE5TsBXzEMKt+LJ0TiaRK5FBrKRX2JPYjCHvFFR2H19GCiiQR2Wje6ZYP5LnwwF2L3Yu",
+	"REFNSEE7zR2epmMWOBHXwGOBin5PHzHAWGRg1kjr9HfYDDmAJIs+H4cKfP4jTvCw2j47Ojmfekx+TSLj",
+	"saWWKsXn+HI2QMeZLHv8I3arvhPQDSvF3PgSQTesKhOmh9nmSiDgudaEvpGgWEivMtVLRrZxp+ndDW2+",
+	"pek23eehwJ5OoS/pDNCCKl9+4lrIjLWHCtmC9bE+QtQjybYcYumMjZJUZTWtg2kI+NF8iYAOIiNLUvv6",
+	"oyjr9GigdMdNc8OZIKLWYPB0UESuaKIlSp3UBRCPFWAoG8sgbBzO7MV0BFubFcgXIB3B5sb28+0XW7vb",
+	"zxdxFDwRvEo+VQ7sMVcVixArzjacCVZ5MCTK9Ff8euNWiBPYOnFyWWlW/uP//+/+/G/+hz//7f/59//L",
+	"v/3Hf/Hv/vF//Zfef/wP//LP//0/LySv/vC//cM//f9unLYyqpxyV4OrQv5qjd5tbbPOB1cVb9Fc0yI1",
+	"iaMtEe7sNjpi+4XYDUWnvbG703ne3m6/2OB77e7eRrjXCZ9vdreehzvh1l64scnbG+29HSE2O93O88au",
+	"TRyZ+m6bKHqFM2b/foN7CAFedwowsXLmFgiTXJ+soCW3gpbkSMDlECWuYbpkubcxDmy9tyvLqfY7i4Rq",
+	"mt+jEA/PrAL3pREN8NmXrv7OE7uPUf+9Kr++n/LrW8vxZfsIPbi8j8JKc2MTbIsyC99gCu4Ge3APKmQK",
+	"fGD8ATOipXTMY9dg59Ji+SpsI+tW0ZR7LcO+zqX4ssrqpjhIywY6FwjpPqGAiHSdcOydhyg9tFRbp7/z",
+	"JjGNbAlIIwYUIMah3W/X0c6SBH1xelr+C1TPQBBbJsidAxDFMslCyAe8u4U1QmunwNmzgQOtBC2e91Qa",
+	"DG4NsMxhkuyGKEmPbbBvo5cAlvTlUmhJtixYspThu4rA1kUM3zUPukjdnOMbfi/GLogomF0UQJy+/FQU",
+	"J5sD4vTl0ijO0hk31Xasy6NYzQZ6ttzKkN8e1DN//acB9lwZVF+mQXUfptHymE8a0gr0+dmDPp2YQc5v",
+	"vqwd9sngTxPBfAz0Z558KYd/+pKXpIvuHf/p5PduCAD9BM37G0A4bT5VBOjy8tcsjRWo6SmDQOWnCNO7",
+	"hoHa/PcD4UBzWFN72LkSGUuHwMPlS8QE2Fex3fML6KdpECm7ewzpLSTsuXDizSsY6ecPI10J3S8KSVqQ",
+	"ubeBkE4J4ptgSc0SuQmYlFWN3L4UmZO+92UZZtQuwnZyDeI1SpXHIi3AxrNBo5NGqy8fEzV6C7Fr3usL",
+	"tWxXsu23hR29jWWYB8o+mOYvH+fm6Vunv8MtxiZwgx7sz5AFyJvPYa1TFxUTd8OfnAAU/l7ngyvMdviy",
+	"ADs0VpxdSDmxf9GwQ2Qr4RRyIgeeN/X0ZU6TWHVoa51wQU2LkRv3+YRRz+jtyT69tacvl4j7X4kxzM38",
+	"bp85sgus8UyoDEIMpe0/9yd6furfLeWGeB+pjFW3G9s1R/Q+U5hi8aXUJjypBRiJ3Qqsz8d6LNCQJDSt",
+	"WH873ThZNRVq2Ic+tHaR1Up7dPqSzWzTeX89OgtNoEw/JDyQd35xG3UWIdCL8LQ2ibetz1/Qq7MFQfrP",
+	"pk3nbSXf7I6eUwmLkraX5uss25yEX/3yU2vtr/na7xtre7/8/GHL2934aB/008ba3s/QteRDw9v76Pv6",
+	"waUNe770bpOt09999h3k7rVD3CzhsOoeuWS/q1X3xtLujauN98VvvFU3xi9DVjzpbohPuNvhqtvgqtvg",
+	"qtvgrboNSm0flAa34JnptfETi/PMDW0ofD0RknPe51eCpUMZVLzK0CLMmuvrcdLhcS9RWfNF4wUCzOmJ",
+	"U+IOQz4Uz1Ee6/BB1ulxCMiItT6PYqbXO/TqM/TWw6w3o3gRp+mZ0o60Mmz2UWrc6MJdBgNVcpfzPLoE",
+	"/SA43dO50glAqRnjsB65soBc5wZJ6ZOPoJA1Y7iPI3mJCN3vLi5OnWujftmlxwxia5HK8LEYyzMgboiv",
+	"sSTFHhtChoX7YViu5K6nQ9VjMsmiLgkjd/oGQ1X2EcyG5WGYCqWo4zWCretFt7vk6jdTeCf8iGXNwJy7",
+	"0Sou/xSh6Cf5PLChEql7rf658vHnj/8pAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -62,7 +62,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, req Requirement, c Cre
 	var p *Principal
 	var err error
 	switch {
-	case len(req.Schemes) == 0:
+	case len(req.Schemes) == 0 || (req.Optional && token == "" && c.Signature == ""):
 		p = &Principal{}
 		if c.AppKey != "" {
 			err = a.attachPublicApp(ctx, p, req, c.AppKey)

@@ -18,6 +18,9 @@ const (
 type Requirement struct {
 	Schemes []Scheme
 	Service string
+	// Optional: the route is public too (an empty security requirement beside Schemes); a
+	// request without credentials is served as on a public route, one with them must pass.
+	Optional bool
 }
 
 func (r Requirement) allows(s Scheme) bool {

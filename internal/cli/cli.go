@@ -26,6 +26,9 @@ type Environment struct {
 	// Listening, when set, is told the address the server listens on (tests use
 	// XUQM_ADDR=127.0.0.1:0 and learn the port here).
 	Listening func(net.Addr)
+	// MetricsListening, when set, is told the address of the metrics listener
+	// (XUQM_METRICS_ADDR).
+	MetricsListening func(net.Addr)
 }
 
 const usage = `usage: xuqm <command> [flags]

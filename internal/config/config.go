@@ -130,6 +130,20 @@ type Config struct {
 	TokenTTL        time.Duration // XUQM_TOKEN_TTL
 	PublicURL       string        // XUQM_PUBLIC_URL, no trailing slash: base of download URLs
 	ShutdownTimeout time.Duration // XUQM_SHUTDOWN_TIMEOUT
+
+	// Server timeouts. ReadTimeout and WriteTimeout hold for ordinary requests; uploads and
+	// downloads (multipart bodies, files, APKs, bundles) get TransferTimeout instead, and the
+	// WebSocket none (it has its own pings).
+	ReadTimeout     time.Duration // XUQM_READ_TIMEOUT: reading a request, body included
+	WriteTimeout    time.Duration // XUQM_WRITE_TIMEOUT: from the end of the headers to the end of the answer
+	IdleTimeout     time.Duration // XUQM_IDLE_TIMEOUT: a kept-alive connection between requests
+	TransferTimeout time.Duration // XUQM_TRANSFER_TIMEOUT: an upload or a download
+
+	// MetricsAddr is where Prometheus /metrics is served, apart from the API
+	// (XUQM_METRICS_ADDR; "off": nowhere apart). MetricsToken, when set, also opens /metrics on
+	// the API's listener to `Authorization: Bearer <token>` (XUQM_METRICS_TOKEN).
+	MetricsAddr  string
+	MetricsToken string
 }
 
 // Push is where push notifications are delivered: the vendors' gateways (empty: their
@@ -193,6 +207,19 @@ func Load(getenv func(string) string) (Config, error) {
 		TokenTTL:        r.duration("XUQM_TOKEN_TTL", 24*time.Hour),
 		PublicURL:       r.publicURL("XUQM_PUBLIC_URL", "http://localhost:8080"),
 		ShutdownTimeout: r.duration("XUQM_SHUTDOWN_TIMEOUT", 15*time.Second),
+
+		ReadTimeout:     r.duration("XUQM_READ_TIMEOUT", 30*time.Second),
+		WriteTimeout:    r.duration("XUQM_WRITE_TIMEOUT", time.Minute),
+		IdleTimeout:     r.duration("XUQM_IDLE_TIMEOUT", 2*time.Minute),
+		TransferTimeout: r.duration("XUQM_TRANSFER_TIMEOUT", 30*time.Minute),
+
+		MetricsAddr:  r.str("XUQM_METRICS_ADDR", "127.0.0.1:9090"),
+		MetricsToken: r.str("XUQM_METRICS_TOKEN", ""),
+	}
+	if c.MetricsAddr != "off" && c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			r.fail("XUQM_METRICS_ADDR", c.MetricsAddr, "want host:port, :port or off")
+		}
 	}
 	if c.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
@@ -240,6 +267,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("nats", c.NATSURL != ""),
 		slog.String("timezone", c.Timezone.String()),
 		slog.String("publicURL", c.PublicURL),
+		slog.String("metricsAddr", c.MetricsAddr),
+		slog.Bool("metricsToken", c.MetricsToken != ""),
 	)
 }
 

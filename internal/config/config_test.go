@@ -52,6 +52,12 @@ func TestLoadDefaults(t *testing.T) {
 		{"TokenTTL", c.TokenTTL, 24 * time.Hour},
 		{"PublicURL", c.PublicURL, "http://localhost:8080"},
 		{"ShutdownTimeout", c.ShutdownTimeout, 15 * time.Second},
+		{"ReadTimeout", c.ReadTimeout, 30 * time.Second},
+		{"WriteTimeout", c.WriteTimeout, time.Minute},
+		{"IdleTimeout", c.IdleTimeout, 2 * time.Minute},
+		{"TransferTimeout", c.TransferTimeout, 30 * time.Minute},
+		{"MetricsAddr", c.MetricsAddr, "127.0.0.1:9090"}, // loopback only: not reachable from outside
+		{"MetricsToken", c.MetricsToken, ""},
 	}
 	for _, ch := range checks {
 		if !reflect.DeepEqual(ch.got, ch.want) {

@@ -3,12 +3,18 @@ package file_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io/fs"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/xuqmgroup/xuqm/internal/file"
 )
 
 func jpegOf(t *testing.T, w, h int) []byte {
@@ -118,4 +124,34 @@ func TestConcurrentUploadsOverHTTP(t *testing.T) {
 	if n := countFiles(t, w.DataDir+"/blobs/tmp"); n != 0 {
 		t.Errorf("%d staging files left", n)
 	}
+}
+
+// Twenty requested sizes are served from a fixed set of boxes: the stored thumbnails of a file
+// are at most len(ThumbSides)² however many sizes are asked for, and each answer fits the box
+// named in its ETag.
+func TestThumbnailSizesSnapToAFixedSet(t *testing.T) {
+	w := newWorld(t, nil)
+	photo := w.upload(t, w.alice, w.appKey, "photo.jpg", jpegOf(t, 640, 480)).JSON200.Data.Hash
+	for i := range 20 {
+		side := 10 + i*37
+		resp, _ := w.Fetch(t, "GET", fmt.Sprintf("/api/file/%s/thumbnail?w=%d&h=%d", photo, side, side+i), nil)
+		bw, bh := file.ThumbBox(side, side+i)
+		if resp.StatusCode != 200 || resp.Header.Get("ETag") != fmt.Sprintf(`"%s-%dx%d"`, photo, bw, bh) || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%dx%d: %d ETag %s", side, side+i, resp.StatusCode, resp.Header.Get("ETag"))
+		}
+	}
+	stored := 0
+	err := filepath.WalkDir(filepath.Join(w.DataDir, "blobs", "thumb"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(path, photo) {
+			stored++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if max := len(file.ThumbSides) * len(file.ThumbSides); stored == 0 || stored > max {
+		t.Errorf("%d thumbnails stored for 20 sizes; want 1..%d", stored, max)
+	}
+	t.Logf("20 requested sizes stored %d thumbnails", stored)
 }

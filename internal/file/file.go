@@ -205,3 +205,17 @@ func CleanName(name string) string {
 	}
 	return name
 }
+
+// ShownInline tells whether a browser may show a file of contentType in place: types it
+// displays without running anything. HTML, SVG, XML, scripts and every unknown type are
+// downloaded as attachments instead.
+func ShownInline(contentType string) bool {
+	t, _, _ := strings.Cut(strings.ToLower(contentType), ";")
+	t = strings.TrimSpace(t)
+	switch t {
+	case "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "image/avif",
+		"application/pdf", "text/plain":
+		return true
+	}
+	return strings.HasPrefix(t, "audio/") || strings.HasPrefix(t, "video/")
+}

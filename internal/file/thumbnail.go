@@ -27,6 +27,23 @@ const (
 	MaxThumbSide     = 1024
 )
 
+// ThumbSides are the box sides thumbnails are made at: a requested side is rounded up to the
+// next of them, so a file has at most len(ThumbSides)² thumbnails however many sizes are
+// asked for, each made once and kept.
+var ThumbSides = []int{64, 128, 200, 256, 512, MaxThumbSide}
+
+// ThumbBox is the box a request for w×h is served: each side rounded up to ThumbSides.
+func ThumbBox(w, h int) (int, int) { return snapSide(w), snapSide(h) }
+
+func snapSide(n int) int {
+	for _, s := range ThumbSides {
+		if n <= s {
+			return s
+		}
+	}
+	return MaxThumbSide
+}
+
 // thumbTimeout bounds the making of one thumbnail, whose maker outlives the request that
 // started it (others may be waiting for the same one).
 const thumbTimeout = time.Minute
@@ -47,9 +64,10 @@ var sourceFormats = map[string]struct {
 type Thumbnail struct {
 	Object      blob.Object
 	ContentType string // image/jpeg or image/png
+	W, H        int    // the box served (ThumbBox of the request)
 }
 
-// Thumbnail returns the image whose SHA-256 is hash scaled to fit inside w×h, aspect kept,
+// Thumbnail returns the image whose SHA-256 is hash scaled to fit inside the box ThumbBox(w, h), aspect kept,
 // never enlarged, EXIF orientation applied, metadata dropped. Each size is made once and kept
 // in the blob store. The caller closes the Object.
 func (s *Service) Thumbnail(ctx context.Context, hash string, w, h int) (Thumbnail, error) {
@@ -59,6 +77,7 @@ func (s *Service) Thumbnail(ctx context.Context, hash string, w, h int) (Thumbna
 	if h < 1 || h > MaxThumbSide {
 		return Thumbnail{}, fault.InvalidField("h", "must be between 1 and %d", MaxThumbSide)
 	}
+	w, h = ThumbBox(w, h)
 	info, err := s.Stat(ctx, hash)
 	if err != nil {
 		return Thumbnail{}, err
@@ -67,7 +86,7 @@ func (s *Service) Thumbnail(ctx context.Context, hash string, w, h int) (Thumbna
 	if !ok {
 		return Thumbnail{}, fault.Unsupportedf("file %s is %s; thumbnails are made of JPEG, PNG, GIF and WebP images", hash, info.ContentType)
 	}
-	out := Thumbnail{ContentType: "image/jpeg"}
+	out := Thumbnail{ContentType: "image/jpeg", W: w, H: h}
 	ext := ".jpg"
 	if format.outPNG {
 		out.ContentType, ext = "image/png", ".png"

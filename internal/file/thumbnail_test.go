@@ -113,10 +113,10 @@ func TestThumbnailSizes(t *testing.T) {
 	src := encodePNG(t, halves(400, 200))
 	tests := []struct{ w, h, wantW, wantH int }{
 		{200, 200, 200, 100},
-		{100, 300, 100, 50},
-		{1000, 50, 100, 50},
+		{100, 300, 128, 64},    // the box is 128×512 (ThumbBox)
+		{1000, 50, 128, 64},    // 1024×64
 		{1024, 1024, 400, 200}, // never enlarged
-		{1, 1, 1, 1},
+		{1, 1, 64, 32},         // 64×64
 	}
 	for _, tt := range tests {
 		img, typ, err := f.thumb(t, src, tt.w, tt.h)
@@ -151,16 +151,16 @@ func TestThumbnailFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			img, typ, err := f.thumb(t, tt.data, 32, 32)
+			img, typ, err := f.thumb(t, tt.data, 32, 32) // served in the 64×64 box
 			if err != nil {
 				t.Fatal(err)
 			}
 			b := img.Bounds()
-			if b.Dx() != 32 || b.Dy() != 16 || typ != tt.typ {
-				t.Errorf("got %dx%d %s, want 32x16 %s", b.Dx(), b.Dy(), typ, tt.typ)
+			if b.Dx() != 64 || b.Dy() != 32 || typ != tt.typ {
+				t.Errorf("got %dx%d %s, want 64x32 %s", b.Dx(), b.Dy(), typ, tt.typ)
 			}
-			if !near(img.At(2, 8), red) || !near(img.At(29, 8), blue) {
-				t.Errorf("colours: left %v right %v", img.At(2, 8), img.At(29, 8))
+			if !near(img.At(2, 16), red) || !near(img.At(61, 16), blue) {
+				t.Errorf("colours: left %v right %v", img.At(2, 16), img.At(61, 16))
 			}
 		})
 	}
@@ -207,13 +207,13 @@ func TestThumbnailAppliesEXIFOrientation(t *testing.T) {
 			}
 		}
 	}
-	// The box is fitted to the image as shown: 80×40 turned is 40×80, so a 20×100 box gives 20×40.
-	img, _, err := f.thumb(t, withOrientation(base, 6, binary.BigEndian), 20, 100)
+	// The box is fitted to the image as shown: 80×40 turned is 40×80, so a 64×64 box gives 32×64.
+	img, _, err := f.thumb(t, withOrientation(base, 6, binary.BigEndian), 64, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != 20 || b.Dy() != 40 {
-		t.Errorf("turned image in 20x100: %dx%d, want 20x40", b.Dx(), b.Dy())
+	if b := img.Bounds(); b.Dx() != 32 || b.Dy() != 64 {
+		t.Errorf("turned image in 64x64: %dx%d, want 32x64", b.Dx(), b.Dy())
 	}
 }
 

@@ -29,6 +29,9 @@ func (d download) serve(w http.ResponseWriter) error {
 	defer d.obj.Close()
 	h := w.Header()
 	h.Set("Content-Type", d.contentType)
+	// Stored bytes are served as the type they were recorded with, never as what a browser
+	// would guess from them.
+	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("ETag", d.etag)
 	if d.ranges {
 		h.Set("Accept-Ranges", "bytes")

@@ -298,7 +298,11 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 	w.call(t, "GET", "/api/im/blacklist?appId="+w.appKey, w.im, "")
 	w.call(t, "GET", "/api/im/blacklist?appId="+w.appKey, "", "") // refused by the gate, still labelled
-	resp, err := http.Get(w.s.URL + "/metrics")
+	// /metrics is refused on the API's listener and served on the metrics one (loopback).
+	if code, _, _ := w.call(t, "GET", "/metrics", "", ""); code != 404 {
+		t.Errorf("/metrics on the API listener: %d, want 404", code)
+	}
+	resp, err := http.Get(w.s.MetricsURL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,13 +85,20 @@ func (s *Server) fileDownload(ctx context.Context, hash string, name *string) (d
 	if name != nil {
 		disposition = file.CleanName(*name)
 	}
+	// Anything a browser could run (HTML, SVG, XML, scripts…) is an attachment, and under a
+	// sandbox even if opened: uploads must never act as pages of the API's origin.
+	kind := "attachment"
+	if file.ShownInline(info.ContentType) {
+		kind = "inline"
+	}
 	return download{
 		r: requestFrom(ctx), obj: obj, contentType: info.ContentType, etag: `"` + info.Hash + `"`,
 		modTime: info.CreatedAt, ranges: true,
 		header: map[string]string{
-			"Cache-Control":       immutable,
-			"Content-Disposition": contentDisposition("inline", disposition),
-			"X-Content-SHA256":    info.Hash,
+			"Cache-Control":           immutable,
+			"Content-Disposition":     contentDisposition(kind, disposition),
+			"Content-Security-Policy": "sandbox; default-src 'none'",
+			"X-Content-SHA256":        info.Hash,
 		},
 	}, nil
 }
@@ -114,7 +121,7 @@ func (s *Server) GetFileThumbnail(ctx context.Context, req api.GetFileThumbnailR
 	}
 	return download{
 		r: requestFrom(ctx), obj: t.Object, contentType: t.ContentType,
-		etag:   fmt.Sprintf(`"%s-%dx%d"`, req.Hash, w, h),
+		etag:   fmt.Sprintf(`"%s-%dx%d"`, req.Hash, t.W, t.H),
 		header: map[string]string{"Cache-Control": immutable},
 	}, nil
 }

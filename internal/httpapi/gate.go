@@ -22,6 +22,9 @@ type operation struct {
 	requirement auth.Requirement
 	area        string
 	streamed    bool // multipart body: streamed by the handler, never read whole here
+	// transfer: an upload or a binary download, which may take longer than the server's
+	// read and write timeouts allow an ordinary request.
+	transfer bool
 }
 
 // serviceOfTag is the service whose switch and key hold for the routes of a tag.
@@ -45,6 +48,9 @@ func operations(spec *openapi3.T) map[string]*operation {
 				security = *op.Security
 			}
 			for _, req := range security {
+				if len(req) == 0 { // {}: callers without credentials are served too
+					o.requirement.Optional = true
+				}
 				for name := range req {
 					o.requirement.Schemes = append(o.requirement.Schemes, auth.Scheme(name))
 				}
@@ -56,10 +62,20 @@ func operations(spec *openapi3.T) map[string]*operation {
 			if op.RequestBody != nil && op.RequestBody.Value != nil && op.RequestBody.Value.Content.Get("multipart/form-data") != nil {
 				o.streamed = true
 			}
+			o.transfer = o.streamed || binaryAnswer(op)
 			ops[method+" "+path] = o
 		}
 	}
 	return ops
+}
+
+// binaryAnswer tells whether an operation's success is raw bytes (a download) rather than JSON.
+func binaryAnswer(op *openapi3.Operation) bool {
+	ok := op.Responses.Value("200")
+	if ok == nil || ok.Value == nil {
+		return false
+	}
+	return ok.Value.Content.Get("application/json") == nil && len(ok.Value.Content) > 0
 }
 
 // gate checks every request of the contract before a handler sees it: the route group is
@@ -75,6 +91,9 @@ type gate struct {
 	// cannot fill the disk before the service's own, tighter limit applies.
 	maxUpload int64
 	public    *addressLimiter // nil: public routes are not limited
+	// transferTimeout replaces the server's read and write timeouts for uploads and
+	// downloads; 0 keeps them.
+	transferTimeout time.Duration
 }
 
 func (g *gate) handler(next http.Handler) http.Handler {
@@ -96,11 +115,18 @@ func (g *gate) handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if op.transfer && g.transferTimeout > 0 {
+			// Errors mean the connection cannot take deadlines (HTTP/2 in tests); it keeps the
+			// server's.
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Now().Add(g.transferTimeout))
+			_ = rc.SetWriteDeadline(time.Now().Add(g.transferTimeout))
+		}
 		if !g.serves(op.area) {
 			writeError(w, r, fault.NotFoundf("this instance does not serve the %s routes", op.area))
 			return
 		}
-		if len(op.requirement.Schemes) == 0 {
+		if len(op.requirement.Schemes) == 0 || op.requirement.Optional {
 			if ok, wait := g.public.allow(clientIP(r.Context()), time.Now()); !ok {
 				writeError(w, r, fault.RateLimitedf(wait, "too many requests from this address; slow down"))
 				return

@@ -4,13 +4,16 @@
 package httpapi
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/mail"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
@@ -38,6 +41,43 @@ type Options struct {
 	Ready           func(r *http.Request) error // /readyz
 	// WebSocket serves /ws/im; nil when this instance does not serve IM.
 	WebSocket http.Handler
+	// TransferTimeout is the read and write deadline of uploads and downloads, which the
+	// server's own timeouts would cut (XUQM_TRANSFER_TIMEOUT); 0 keeps the server's.
+	TransferTimeout time.Duration
+	// MetricsToken opens /metrics on this router to `Authorization: Bearer <token>`; empty:
+	// /metrics is not served here (XUQM_METRICS_ADDR serves it apart).
+	MetricsToken string
+}
+
+// MetricsHandler serves the registry's metrics, for the listener of XUQM_METRICS_ADDR.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// metricsBehindToken serves /metrics only to a caller holding token.
+func metricsBehindToken(reg *prometheus.Registry, token string) http.HandlerFunc {
+	metrics := MetricsHandler(reg)
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		given, ok := strings.CutPrefix(h, "Bearer ")
+		if token == "" || !ok || subtle.ConstantTimeCompare([]byte(given), []byte(token)) != 1 {
+			// The same answer as any route that does not exist: outsiders learn nothing.
+			writeError(w, r, fault.NotFoundf("no route %s %s", r.Method, r.URL.Path))
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	}
+}
+
+// withoutDeadlines clears the server's read and write timeouts for a connection that lives
+// on (the WebSocket, which keeps itself alive with pings).
+func withoutDeadlines(h http.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Time{})
+		_ = rc.SetWriteDeadline(time.Time{})
+		h.ServeHTTP(w, r)
+	}
 }
 
 var defineFormats sync.Once
@@ -87,7 +127,7 @@ func NewRouter(opts Options, server api.StrictServerInterface) (http.Handler, er
 		}))
 	}
 	g := &gate{mux: r, ops: operations(spec), authn: opts.Auth, serves: opts.Serves, maxBody: opts.MaxBodyBytes, maxUpload: opts.MaxUploadBytes,
-		public: newAddressLimiter(opts.PublicRateLimit)}
+		public: newAddressLimiter(opts.PublicRateLimit), transferTimeout: opts.TransferTimeout}
 	r.Use(g.handler)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, fault.NotFoundf("no route %s %s", r.Method, r.URL.Path))
@@ -108,13 +148,13 @@ func NewRouter(opts Options, server api.StrictServerInterface) (http.Handler, er
 		}
 		writeEnvelope(w, http.StatusOK, map[string]string{"status": "ready"}, "success")
 	})
-	r.Handle("/metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	r.Get("/metrics", metricsBehindToken(opts.Registry, opts.MetricsToken))
 	r.Get("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(spec)
 	})
 	if opts.WebSocket != nil {
-		r.Get("/ws/im", opts.WebSocket.ServeHTTP)
+		r.Get("/ws/im", withoutDeadlines(opts.WebSocket))
 	}
 	strict := api.NewStrictHandlerWithOptions(server, nil, api.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {

@@ -289,7 +289,7 @@ func (s *Server) RollbackRnBundle(ctx context.Context, req api.RollbackRnBundleR
 
 // DownloadApk serves an APK with ranges for resumed downloads.
 func (s *Server) DownloadApk(ctx context.Context, req api.DownloadApkRequestObject) (api.DownloadApkResponseObject, error) {
-	d, err := s.updates.DownloadAPK(ctx, req.Filename)
+	d, err := s.updates.DownloadAPK(ctx, principalFrom(ctx), req.Filename)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +304,7 @@ func (s *Server) DownloadApk(ctx context.Context, req api.DownloadApkRequestObje
 
 // DownloadRnBundle serves a bundle: a given version (cacheable forever) or the newest published.
 func (s *Server) DownloadRnBundle(ctx context.Context, req api.DownloadRnBundleRequestObject) (api.DownloadRnBundleResponseObject, error) {
-	d, err := s.updates.DownloadBundle(ctx, req.AppId, string(req.Platform), req.ModuleId, req.Params.Version)
+	d, err := s.updates.DownloadBundle(ctx, principalFrom(ctx), req.AppId, string(req.Platform), req.ModuleId, req.Params.Version)
 	if err != nil {
 		return nil, err
 	}

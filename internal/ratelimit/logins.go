@@ -44,8 +44,10 @@ func DefaultLogins(kind string) Logins {
 func (l Logins) pairBucket(account, addr string) string {
 	return "login-pair:" + l.Kind + ":" + addr + ":" + account
 }
-func (l Logins) addrBucket(addr string) string       { return "login-ip:" + l.Kind + ":" + addr }
-func (l Logins) accountBucket(account string) string { return "login-account:" + l.Kind + ":" + account }
+func (l Logins) addrBucket(addr string) string { return "login-ip:" + l.Kind + ":" + addr }
+func (l Logins) accountBucket(account string) string {
+	return "login-account:" + l.Kind + ":" + account
+}
 
 // Attempt takes one sign-in attempt for account from addr, or refuses it (429 with the wait).
 // It commits before the caller evaluates the password, so that a slow hash holds no lock.

@@ -26,6 +26,7 @@ const SigningKey = "testserver-signing-key-0123456789abcdef"
 // Server is a running server and the ways to talk to it.
 type Server struct {
 	URL         string // http://127.0.0.1:port
+	MetricsURL  string // http://127.0.0.1:port of XUQM_METRICS_ADDR; empty when off
 	Client      *api.ClientWithResponses
 	HTTP        *http.Client // validates every response against the contract
 	DatabaseURL string
@@ -51,6 +52,8 @@ func Start(t testing.TB, env map[string]string) *Server {
 		"XUQM_JWT_SECRET": SigningKey,
 		// Component tests make many public requests from one address; the limit has its own test.
 		"XUQM_PUBLIC_RATE_LIMIT": "0",
+		// Each server's metrics on a port of its own (MetricsURL).
+		"XUQM_METRICS_ADDR": "127.0.0.1:0",
 	}
 	for k, v := range env {
 		e[k] = v
@@ -75,6 +78,8 @@ func (s *Server) boot() {
 		Stdout:    io.Discard,
 		Stderr:    testWriter{t, s.log},
 		Listening: func(a net.Addr) { addr <- a },
+		// Told before Listening, on the same goroutine: set when URL is.
+		MetricsListening: func(a net.Addr) { s.MetricsURL = "http://" + a.String() },
 	}
 	go func() { s.done <- cli.Run(ctx, []string{"serve"}, env) }()
 	select {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
@@ -251,7 +252,7 @@ func TestDownloadBundle(t *testing.T) {
 	f.bundle(t, "home", bundleSpec{version: "1.10.0", rollout: 10}) // rollout does not apply to downloads
 	f.bundle(t, "home", bundleSpec{version: "2.0.0", rollout: -1})  // a DRAFT is not the latest
 	read := func(version *string) (Download, string) {
-		d, err := f.svc.DownloadBundle(ctx, f.appKey, Android, "home", version)
+		d, err := f.svc.DownloadBundle(ctx, f.owner, f.appKey, Android, "home", version)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,12 +264,18 @@ func TestDownloadBundle(t *testing.T) {
 		t.Errorf("latest: %+v %q", d, body)
 	}
 	if d, body := read(ptr("2.0.0")); d.Version != "2.0.0" || body != "JS 2.0.0" {
-		t.Errorf("the DRAFT by version: %+v %q", d, body)
+		t.Errorf("the DRAFT by version, for its owner: %+v %q", d, body)
 	}
-	if _, err := f.svc.DownloadBundle(ctx, f.appKey, Android, "home", ptr("3.0.0")); !fault.Is(err, fault.NotFound) {
+	if _, err := f.svc.DownloadBundle(ctx, &auth.Principal{}, f.appKey, Android, "home", ptr("2.0.0")); !fault.Is(err, fault.NotFound) {
+		t.Errorf("the DRAFT without credentials: %v, want 404", err)
+	}
+	if _, err := f.svc.DownloadBundle(ctx, &auth.Principal{}, f.appKey, Android, "home", ptr("1.9.0")); err != nil {
+		t.Errorf("a published bundle without credentials: %v", err)
+	}
+	if _, err := f.svc.DownloadBundle(ctx, f.owner, f.appKey, Android, "home", ptr("3.0.0")); !fault.Is(err, fault.NotFound) {
 		t.Errorf("no such version: %v", err)
 	}
-	if _, err := f.svc.DownloadBundle(ctx, f.appKey, IOS, "home", nil); !fault.Is(err, fault.NotFound) {
+	if _, err := f.svc.DownloadBundle(ctx, f.owner, f.appKey, IOS, "home", nil); !fault.Is(err, fault.NotFound) {
 		t.Errorf("no IOS bundle: %v", err)
 	}
 }

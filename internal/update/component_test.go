@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -342,5 +343,40 @@ func TestRnBundleOverHTTP(t *testing.T) {
 	}
 	if r, _ := w.Fetch(t, "GET", "/api/v1/rn/update/check?appId=ak_updates&platform=ANDROID&moduleId=chat-home&currentVersion=1.0.0", nil); r.StatusCode != 403 {
 		t.Errorf("UPDATE off, check: %d", r.StatusCode)
+	}
+}
+
+// An uploaded but unpublished APK downloads only with app-admin credentials: the owner's token
+// and the app server's signature get it; no credentials, another tenant's owner and a VIEWER
+// get 404, as for a version that does not exist.
+func TestDraftDownloadsNeedAppAdmin(t *testing.T) {
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	apk := []byte("PK\x03\x04 a draft")
+	if up := w.uploadVersion(t, testserver.Bearer(w.owner), versionFields(7), apk); up.JSON200 == nil {
+		t.Fatalf("upload: %d %s", up.StatusCode(), up.Body)
+	}
+	other := w.tenantToken(t, w.tenant(t, "Other", "ak_other_tenant"), "other@example.com", "MAIN")
+	viewer := w.tenantToken(t, w.id(t, `SELECT tenant_id FROM apps WHERE app_key = $1`, appKey), "viewer@example.com", "VIEWER")
+	for _, tc := range []struct {
+		name string
+		as   []api.RequestEditorFn
+		want int
+	}{
+		{"nobody", nil, 404},
+		{"another tenant", []api.RequestEditorFn{testserver.Bearer(other)}, 404},
+		{"a VIEWER", []api.RequestEditorFn{testserver.Bearer(viewer)}, 404},
+		{"the owner", []api.RequestEditorFn{testserver.Bearer(w.owner)}, 200},
+		{"the app server", []api.RequestEditorFn{w.signed()}, 200},
+	} {
+		resp, err := w.Client.DownloadApk(ctx, "ak_updates-ANDROID-7.apk", &api.DownloadApkParams{}, tc.as...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.want == 200 && !bytes.Equal(body, apk)) {
+			t.Errorf("the DRAFT for %s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
 	}
 }

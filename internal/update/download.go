@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/blob"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
@@ -24,24 +25,34 @@ type Download struct {
 var apkName = regexp.MustCompile(`^(ak_[A-Za-z0-9_]{3,61})-ANDROID-([1-9][0-9]{0,9})\.apk$`)
 
 // publicApp resolves the app of a public download and holds its switches.
-func (s *Service) publicApp(ctx context.Context, key string) (int64, error) {
+func (s *Service) publicApp(ctx context.Context, key string) (app, error) {
 	row, err := s.q.GetAppForAuth(ctx, db.GetAppForAuthParams{ServiceType: "UPDATE", AppKey: key})
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return 0, fault.NotFoundf("no app has the key %s", key)
+		return app{}, fault.NotFoundf("no app has the key %s", key)
 	case err != nil:
-		return 0, fault.Wrap(err, "load app")
+		return app{}, fault.Wrap(err, "load app")
 	case row.TenantStatus != "ENABLED":
-		return 0, fault.Forbiddenf("the tenant of app %s is disabled", key)
+		return app{}, fault.Forbiddenf("the tenant of app %s is disabled", key)
 	case row.ServiceEnabled == nil || !*row.ServiceEnabled:
-		return 0, fault.Forbiddenf("the UPDATE service is disabled for app %s", key)
+		return app{}, fault.Forbiddenf("the UPDATE service is disabled for app %s", key)
 	}
-	return row.ID, nil
+	return app{ID: row.ID, TenantID: row.TenantID, Key: row.AppKey}, nil
 }
 
-// DownloadAPK opens the APK named <appKey>-ANDROID-<versionCode>.apk, in any status, so that a
-// DRAFT can be installed for testing.
-func (s *Service) DownloadAPK(ctx context.Context, filename string) (Download, error) {
+// mayTestDrafts tells whether p may download a's unpublished releases: the app-admin callers
+// (its owner's accounts but VIEWERs, operators, its own back end).
+func mayTestDrafts(p *auth.Principal, a app) bool {
+	if p == nil || (p.Kind == auth.KindTenant && p.Role == auth.RoleViewer) {
+		return false
+	}
+	return authorize(p, a) == nil
+}
+
+// DownloadAPK opens the APK named <appKey>-ANDROID-<versionCode>.apk: a published one for
+// anyone, a DRAFT (to be installed for testing) only for p with app-admin rights; to others a
+// draft does not exist.
+func (s *Service) DownloadAPK(ctx context.Context, p *auth.Principal, filename string) (Download, error) {
 	m := apkName.FindStringSubmatch(filename)
 	if m == nil {
 		return Download{}, fault.InvalidField("filename", "must be <appKey>-ANDROID-<versionCode>.apk")
@@ -50,12 +61,12 @@ func (s *Service) DownloadAPK(ctx context.Context, filename string) (Download, e
 	if err != nil {
 		return Download{}, fault.NotFoundf("no APK is named %s", filename)
 	}
-	appID, err := s.publicApp(ctx, m[1])
+	a, err := s.publicApp(ctx, m[1])
 	if err != nil {
 		return Download{}, err
 	}
-	row, err := s.q.GetAppVersionByCode(ctx, db.GetAppVersionByCodeParams{AppID: appID, Platform: Android, VersionCode: int32(code)})
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && row.Sha256 == nil) {
+	row, err := s.q.GetAppVersionByCode(ctx, db.GetAppVersionByCodeParams{AppID: a.ID, Platform: Android, VersionCode: int32(code)})
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && (row.Sha256 == nil || (row.Status == Draft && !mayTestDrafts(p, a)))) {
 		return Download{}, fault.NotFoundf("no APK is named %s", filename)
 	}
 	if err != nil {
@@ -64,17 +75,18 @@ func (s *Service) DownloadAPK(ctx context.Context, filename string) (Download, e
 	return s.open(ctx, *row.Sha256, filename, "")
 }
 
-// DownloadBundle opens a bundle: the given version in any status, or without one the newest
-// PUBLISHED bundle of the module.
-func (s *Service) DownloadBundle(ctx context.Context, appKey, platform, moduleID string, version *string) (Download, error) {
-	appID, err := s.publicApp(ctx, appKey)
+// DownloadBundle opens a bundle: the given version (a DRAFT only for p with app-admin rights),
+// or without one the newest PUBLISHED bundle of the module.
+func (s *Service) DownloadBundle(ctx context.Context, p *auth.Principal, appKey, platform, moduleID string, version *string) (Download, error) {
+	a, err := s.publicApp(ctx, appKey)
 	if err != nil {
 		return Download{}, err
 	}
+	appID := a.ID
 	var row db.RnBundle
 	if version != nil {
 		row, err = s.q.GetRnBundleByVersion(ctx, db.GetRnBundleByVersionParams{AppID: appID, Platform: platform, ModuleID: moduleID, Version: *version})
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && row.Status == Draft && !mayTestDrafts(p, a)) {
 			return Download{}, fault.NotFoundf("module %s has no %s bundle %s", moduleID, platform, *version)
 		}
 		if err != nil {

@@ -364,8 +364,14 @@ func TestListAppVersions(t *testing.T) {
 func TestDownloadAPK(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	v := f.version(t, 2, false, 0, -1) // a DRAFT can be downloaded for testing
-	d, err := f.svc.DownloadAPK(ctx, APKName(f.appKey, 2))
+	v := f.version(t, 2, false, 0, -1) // a DRAFT can be downloaded for testing, by app admins only
+	for _, p := range []*auth.Principal{{}, {Kind: auth.KindTenant, TenantID: f.owner.TenantID, AccountID: 2, Role: auth.RoleViewer},
+		{Kind: auth.KindTenant, TenantID: f.owner.TenantID + 1000, AccountID: 3, Role: auth.RoleMain}} {
+		if _, err := f.svc.DownloadAPK(ctx, p, APKName(f.appKey, 2)); !fault.Is(err, fault.NotFound) {
+			t.Errorf("the DRAFT for %+v: %v, want 404", p, err)
+		}
+	}
+	d, err := f.svc.DownloadAPK(ctx, f.owner, APKName(f.appKey, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,11 +381,11 @@ func TestDownloadAPK(t *testing.T) {
 		t.Errorf("APK %q %s", b, d.SHA256)
 	}
 	for _, name := range []string{APKName(f.appKey, 3), APKName("ak_nobody", 2)} {
-		if _, err := f.svc.DownloadAPK(ctx, name); !fault.Is(err, fault.NotFound) {
+		if _, err := f.svc.DownloadAPK(ctx, f.owner, name); !fault.Is(err, fault.NotFound) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := f.svc.DownloadAPK(ctx, "../../etc/passwd"); !fault.Is(err, fault.Invalid) {
+	if _, err := f.svc.DownloadAPK(ctx, f.owner, "../../etc/passwd"); !fault.Is(err, fault.Invalid) {
 		t.Errorf("bad name: %v", err)
 	}
 }

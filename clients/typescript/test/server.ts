@@ -54,6 +54,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     XUQM_CAPTCHA: "off",
     XUQM_LOG_LEVEL: "info",
     XUQM_PUBLIC_RATE_LIMIT: "0",
+    XUQM_METRICS_ADDR: "127.0.0.1:0",
     XUQM_JWT_SECRET: randomBytes(24).toString("hex"),
     ...env,
   };

@@ -2003,8 +2003,14 @@ export interface paths {
          *     - One byte range (`Range: bytes=0-1023`, `bytes=1024-`, `bytes=-512`) gets 206 with
          *       `Content-Range`; a range that starts past the end gets 416 with `Content-Range: bytes *\/<size>`.
          *       A request for several ranges is answered with the whole file (200).
-         *     - `Content-Disposition` is `inline` with the file name given at the first upload of these
-         *       bytes (RFC 6266 `filename*` for non-ASCII names), or with `name` when the query has it.
+         *     - `Content-Disposition` carries the file name given at the first upload of these bytes
+         *       (RFC 6266 `filename*` for non-ASCII names), or `name` when the query has it. It is
+         *       `inline` only for types a browser shows without running them (images other than SVG,
+         *       audio, video, PDF, plain text); every other type, HTML, SVG, XML and JavaScript
+         *       included, is an `attachment`, whatever the upload was named.
+         *     - Every file response has `X-Content-Type-Options: nosniff` and
+         *       `Content-Security-Policy: sandbox; default-src 'none'`, so that uploaded bytes never run
+         *       as a page of the API's origin.
          */
         get: operations["getFile"];
         put?: never;
@@ -2029,8 +2035,13 @@ export interface paths {
         };
         /**
          * A thumbnail of an image file
-         * @description The image scaled to fit inside `w`×`h` with its aspect ratio kept (never enlarged: an image
-         *     already inside the box is re-encoded at its own size). Sources: JPEG, PNG, GIF (first frame)
+         * @description The image scaled to fit inside a box of `w`×`h` with its aspect ratio kept (never
+         *     enlarged: an image already inside the box is re-encoded at its own size).
+         *
+         *     Thumbnails come in a fixed set of box sides, so that a file has at most 36 of them however
+         *     many sizes are asked for: `w` and `h` are each rounded up to the next of 64, 128, 200, 256,
+         *     512 and 1024 (a request for 100×300 is served the 128×512 box). Scale the result down on
+         *     the client for an exact size. Sources: JPEG, PNG, GIF (first frame)
          *     and WebP; the thumbnail is PNG when the source is PNG or GIF (they may be transparent) and
          *     JPEG otherwise. Each size is made once and kept, so later requests are served from the store.
          *
@@ -2040,7 +2051,8 @@ export interface paths {
          *     decoded at once; further requests wait their turn.
          *
          *     Public and cacheable forever (`Cache-Control: public, max-age=31536000, immutable`);
-         *     `ETag` is `"<hash>-<w>x<h>"` with the requested box, and If-None-Match naming it gets 304.
+         *     `ETag` is `"<hash>-<w>x<h>"` with the box served, and If-None-Match naming it gets 304.
+         *     Like files, thumbnails carry `X-Content-Type-Options: nosniff`.
          */
         get: operations["getFileThumbnail"];
         put?: never;
@@ -2172,10 +2184,13 @@ export interface paths {
         };
         /**
          * Download an APK
-         * @description Public. The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
-         *     `downloadUrl` of the version and of the check route), in any status, so that a DRAFT can be
-         *     installed for testing before it is published. A version's bytes never change, so responses
-         *     may be cached forever.
+         * @description The APK of an ANDROID version, named `<appKey>-ANDROID-<versionCode>.apk` (the
+         *     `downloadUrl` of the version and of the check route). Public for a version that has been
+         *     published (PUBLISHED or WITHDRAWN). A DRAFT downloads only with app-admin credentials (the
+         *     owner's tenant token or an ADMIN or DEVELOPER sub-account's, an operator token, or the app
+         *     server's signature with the UPDATE key and X-App-Key), so that it can be installed for
+         *     testing before it is published; to anyone else it does not exist (404). A version's bytes
+         *     never change, so responses may be cached forever.
          *
          *     - `ETag` is `"<sha256>"`; an `If-None-Match` naming it (or `*`) gets 304 without a body.
          *     - `X-Content-SHA256` is the SHA-256 of the whole file, to check after download.
@@ -2289,8 +2304,10 @@ export interface paths {
         };
         /**
          * Download a React Native bundle
-         * @description Public. With `version`: that bundle, in any status (so that a DRAFT can be tried before it
-         *     is published), cacheable forever. Without: the newest PUBLISHED bundle of the module
+         * @description With `version`: that bundle, cacheable forever; public once it has been published, while a
+         *     DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
+         *     an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
+         *     X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
          *     (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
          *     changes; `X-Bundle-Version` says which one it is.
          *
@@ -9108,8 +9125,12 @@ export interface operations {
                     "Accept-Ranges": "bytes";
                     /** @description `public, max-age=31536000, immutable`. */
                     "Cache-Control"?: string;
-                    /** @description `inline; filename="…"; filename*=UTF-8''…` with the upload's name. */
+                    /** @description `inline` (images but SVG, audio, video, PDF, plain text) or `attachment` (everything else), `; filename="…"; filename*=UTF-8''…` with the upload's name. */
                     "Content-Disposition"?: string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description Always `sandbox; default-src 'none'`. */
+                    "Content-Security-Policy": string;
                     /** @description SHA-256 of the whole file in lower-case hex (equals the hash). */
                     "X-Content-SHA256"?: string;
                     [name: string]: unknown;
@@ -9132,10 +9153,14 @@ export interface operations {
                     "Accept-Ranges": "bytes";
                     /** @description `public, max-age=31536000, immutable`. */
                     "Cache-Control"?: string;
-                    /** @description `inline; filename="…"; filename*=UTF-8''…` with the upload's name. */
+                    /** @description `inline` (images but SVG, audio, video, PDF, plain text) or `attachment` (everything else), `; filename="…"; filename*=UTF-8''…` with the upload's name. */
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file in lower-case hex (equals the hash). */
                     "X-Content-SHA256"?: string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description Always `sandbox; default-src 'none'`. */
+                    "Content-Security-Policy": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9213,10 +9238,14 @@ export interface operations {
                     "Accept-Ranges": "bytes";
                     /** @description `public, max-age=31536000, immutable`. */
                     "Cache-Control"?: string;
-                    /** @description `inline; filename="…"; filename*=UTF-8''…` with the upload's name. */
+                    /** @description `inline` (images but SVG, audio, video, PDF, plain text) or `attachment` (everything else), `; filename="…"; filename*=UTF-8''…` with the upload's name. */
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file in lower-case hex (equals the hash). */
                     "X-Content-SHA256"?: string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description Always `sandbox; default-src 'none'`. */
+                    "Content-Security-Policy": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9267,9 +9296,9 @@ export interface operations {
     getFileThumbnail: {
         parameters: {
             query?: {
-                /** @description Width of the box in pixels. */
+                /** @description Width of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024. */
                 w?: number;
-                /** @description Height of the box in pixels. */
+                /** @description Height of the box in pixels, rounded up to the next of 64, 128, 200, 256, 512, 1024. */
                 h?: number;
             };
             header?: {
@@ -9296,6 +9325,8 @@ export interface operations {
                     "Content-Length": number;
                     /** @description `public, max-age=31536000, immutable`. */
                     "Cache-Control"?: string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -9568,6 +9599,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
                 /**
                  * @description One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
                  * @example bytes=0-1023
@@ -9643,6 +9680,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             /** @description The range starts past the end of the file. */
@@ -9843,6 +9881,12 @@ export interface operations {
                 version?: components["schemas"]["BundleVersion"];
             };
             header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
                 /**
                  * @description One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
                  * @example bytes=0-1023
@@ -9928,6 +9972,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             /** @description The range starts past the end of the file. */

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/xuqmgroup/xuqm/internal/config"
+	"github.com/xuqmgroup/xuqm/internal/httpapi"
+)
+
+// serveMetrics serves /metrics on XUQM_METRICS_ADDR, a listener of its own (loopback by
+// default) so that the API's listener never shows the process's figures to the world. It
+// returns the function that stops it; with XUQM_METRICS_ADDR=off, or a port taken, it serves
+// nothing.
+func serveMetrics(cfg config.Config, reg *prometheus.Registry, log *slog.Logger, env Environment) (stop func(context.Context)) {
+	if cfg.MetricsAddr == "" || cfg.MetricsAddr == "off" {
+		return func(context.Context) {}
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		// Another instance on the machine may hold the port: the API still serves.
+		log.Warn("metrics not served: cannot listen", "addr", cfg.MetricsAddr, "err", err)
+		return func(context.Context) {}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", httpapi.MetricsHandler(reg))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("metrics listener", "err", err)
+		}
+	}()
+	log.Info("metrics served", "addr", ln.Addr().String())
+	if env.MetricsListening != nil {
+		env.MetricsListening(ln.Addr())
+	}
+	return func(ctx context.Context) { _ = srv.Shutdown(ctx) }
+}
