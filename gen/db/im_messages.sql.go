@@ -62,11 +62,12 @@ func (q *Queries) CountGroupReaders(ctx context.Context, arg CountGroupReadersPa
 }
 
 const countSearchMessages = `-- name: CountSearchMessages :one
-SELECT count(*) FROM im_messages m
-WHERE m.app_id = $1
-  AND m.search_grams @> $2::text[]
+SELECT count(*) FROM im_message_search s
+JOIN im_messages m ON m.id = s.message_id
+WHERE s.app_id = $1
+  AND s.grams @> $2::text[]
   AND strpos(lower(m.search_text), $3::text) > 0
-  AND m.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = $1 AND uc.user_id = $4)
+  AND s.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = $1 AND uc.user_id = $4)
 `
 
 type CountSearchMessagesParams struct {
@@ -89,24 +90,22 @@ func (q *Queries) CountSearchMessages(ctx context.Context, arg CountSearchMessag
 }
 
 const editMessage = `-- name: EditMessage :one
-UPDATE im_messages SET content = $1, search_text = $2, search_grams = $3::text[], edited_at = now()
-WHERE app_id = $4 AND id = $5
+UPDATE im_messages SET content = $1, search_text = $2, edited_at = now()
+WHERE app_id = $3 AND id = $4
 RETURNING edited_at
 `
 
 type EditMessageParams struct {
-	Content     string
-	SearchText  string
-	SearchGrams []string
-	AppID       int64
-	ID          int64
+	Content    string
+	SearchText string
+	AppID      int64
+	ID         int64
 }
 
 func (q *Queries) EditMessage(ctx context.Context, arg EditMessageParams) (*time.Time, error) {
 	row := q.db.QueryRow(ctx, editMessage,
 		arg.Content,
 		arg.SearchText,
-		arg.SearchGrams,
 		arg.AppID,
 		arg.ID,
 	)
@@ -510,7 +509,7 @@ func (q *Queries) ListVisibleMessages(ctx context.Context, arg ListVisibleMessag
 }
 
 const revokeMessage = `-- name: RevokeMessage :one
-UPDATE im_messages SET content = '', search_text = '', search_grams = '{}', revoked_at = now(), revoked_by = $1
+UPDATE im_messages SET content = '', search_text = '', revoked_at = now(), revoked_by = $1
 WHERE app_id = $2 AND id = $3
 RETURNING revoked_at
 `
@@ -535,12 +534,13 @@ SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.cl
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
         ELSE 0 END)::integer AS group_read_count
-FROM im_messages m
-WHERE m.app_id = $1
-  AND m.search_grams @> $2::text[]
+FROM im_message_search s
+JOIN im_messages m ON m.id = s.message_id
+WHERE s.app_id = $1
+  AND s.grams @> $2::text[]
   AND strpos(lower(m.search_text), $3::text) > 0
-  AND m.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = $1 AND uc.user_id = $4)
-ORDER BY m.created_at DESC, m.id DESC
+  AND s.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = $1 AND uc.user_id = $4)
+ORDER BY s.created_at DESC, s.message_id DESC
 LIMIT $6 OFFSET $5
 `
 
@@ -569,7 +569,9 @@ type SearchMessagesRow struct {
 }
 
 // Cloud search: the messages of the user's conversations (his groups: those he is in) whose
-// text contains keyword (lower-cased); grams, the keyword's grams, let the GIN index choose.
+// text contains keyword (lower-cased). grams, the keyword's grams, let the GIN index of
+// im_message_search choose the candidates; each is confirmed against the message's text
+// now, so that an edit or a revoke the index has not seen yet cannot be found by old text.
 func (q *Queries) SearchMessages(ctx context.Context, arg SearchMessagesParams) ([]SearchMessagesRow, error) {
 	rows, err := q.db.Query(ctx, searchMessages,
 		arg.AppID,
@@ -621,9 +623,9 @@ WITH chat AS (
     RETURNING c.id, c.last_seq, c.last_at
 ), msg AS (
     INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
-                             search_text, search_grams, created_at)
+                             search_text, created_at)
     SELECT $1, chat.id, chat.last_seq, 'GROUP', $3, $2, $5::text, $6::text,
-           $4, $7::text, $8::text[], chat.last_at
+           $4, $7::text, chat.last_at
     FROM chat
     RETURNING id, seq, created_at
 ), states AS (
@@ -651,7 +653,6 @@ type SendGroupMessageParams struct {
 	MsgType     string
 	Content     string
 	SearchText  string
-	SearchGrams []string
 }
 
 type SendGroupMessageRow struct {
@@ -662,7 +663,7 @@ type SendGroupMessageRow struct {
 	EventSeqs []int64
 }
 
-// Stores a group message in one statement, as SendSingleMessage does, with a `message` event
+// Stores a group message in one statement, as SendSingleMessages does, with a `message` event
 // for every member. No row: the group does not exist, the sender is not a member, or he has
 // used client_msg_id already.
 func (q *Queries) SendGroupMessage(ctx context.Context, arg SendGroupMessageParams) (SendGroupMessageRow, error) {
@@ -674,99 +675,8 @@ func (q *Queries) SendGroupMessage(ctx context.Context, arg SendGroupMessagePara
 		arg.MsgType,
 		arg.Content,
 		arg.SearchText,
-		arg.SearchGrams,
 	)
 	var i SendGroupMessageRow
-	err := row.Scan(
-		&i.ID,
-		&i.Seq,
-		&i.CreatedAt,
-		&i.UserIds,
-		&i.EventSeqs,
-	)
-	return i, err
-}
-
-const sendSingleMessage = `-- name: SendSingleMessage :one
-WITH chat AS (
-    INSERT INTO im_chats (app_id, chat_type, chat_key, last_seq, last_at)
-    SELECT $1::bigint, 'SINGLE', $2::text, 1, now()
-    WHERE EXISTS (SELECT 1 FROM im_accounts a
-                  WHERE a.app_id = $1 AND a.user_id = $3::text AND a.deleted_at IS NULL)
-      AND NOT EXISTS (SELECT 1 FROM im_messages d
-                      WHERE d.app_id = $1 AND d.from_id = $4::text AND d.client_msg_id = $5::text)
-    ON CONFLICT (app_id, chat_type, chat_key) DO UPDATE SET last_seq = im_chats.last_seq + 1, last_at = now()
-    RETURNING id, last_seq, last_at
-), msg AS (
-    INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
-                             search_text, search_grams, created_at)
-    SELECT $1, chat.id, chat.last_seq, 'SINGLE', $4, $3, $6::text, $7::text,
-           $5, $8::text, $9::text[], chat.last_at
-    FROM chat
-    RETURNING id, seq, created_at
-), states AS (
-    INSERT INTO im_user_states AS s (app_id, user_id, event_seq)
-    SELECT $1, u, 1 FROM chat, unnest($10::text[]) AS u ORDER BY u
-    ON CONFLICT (app_id, user_id) DO UPDATE SET event_seq = s.event_seq + 1
-    RETURNING s.user_id, s.event_seq
-), events AS (
-    INSERT INTO im_user_events (app_id, user_id, seq, type, message_id)
-    SELECT $1, states.user_id, states.event_seq, 'message', msg.id FROM states, msg
-), convs AS (
-    -- Only the missing rows: inserting over an existing one would wait for whoever is
-    -- changing it, who may be waiting for a user this statement has locked.
-    INSERT INTO im_user_conversations (app_id, user_id, chat_type, target_id, chat_id)
-    SELECT $1, p.u, 'SINGLE', p.t, chat.id
-    FROM chat, (VALUES ($4, $3), ($3, $4)) AS p (u, t)
-    WHERE NOT EXISTS (SELECT 1 FROM im_user_conversations uc
-                      WHERE uc.app_id = $1 AND uc.user_id = p.u AND uc.chat_type = 'SINGLE' AND uc.target_id = p.t)
-    ON CONFLICT DO NOTHING
-)
-SELECT msg.id, msg.seq, msg.created_at,
-       (SELECT array_agg(states.user_id ORDER BY states.user_id) FROM states)::text[] AS user_ids,
-       (SELECT array_agg(states.event_seq ORDER BY states.user_id) FROM states)::bigint[] AS event_seqs
-FROM msg
-`
-
-type SendSingleMessageParams struct {
-	AppID       int64
-	ChatKey     string
-	ToID        string
-	FromID      string
-	ClientMsgID *string
-	MsgType     string
-	Content     string
-	SearchText  string
-	SearchGrams []string
-	UserIds     []string
-}
-
-type SendSingleMessageRow struct {
-	ID        int64
-	Seq       int64
-	CreatedAt time.Time
-	UserIds   []string
-	EventSeqs []int64
-}
-
-// Stores a one-to-one message in one statement: the pair's next seq, the message, both
-// users' next event seqs with their `message` events, and both users' conversation rows
-// when new. No row: the receiver is not a live account of the app, or the sender has used
-// client_msg_id already.
-func (q *Queries) SendSingleMessage(ctx context.Context, arg SendSingleMessageParams) (SendSingleMessageRow, error) {
-	row := q.db.QueryRow(ctx, sendSingleMessage,
-		arg.AppID,
-		arg.ChatKey,
-		arg.ToID,
-		arg.FromID,
-		arg.ClientMsgID,
-		arg.MsgType,
-		arg.Content,
-		arg.SearchText,
-		arg.SearchGrams,
-		arg.UserIds,
-	)
-	var i SendSingleMessageRow
 	err := row.Scan(
 		&i.ID,
 		&i.Seq,
@@ -809,11 +719,10 @@ WITH input AS (
           FROM accepted a, chats ORDER BY a.n) AS o
 ), stored AS (
     INSERT INTO im_messages (id, app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
-                             search_text, search_grams, created_at)
+                             search_text, created_at)
     OVERRIDING SYSTEM VALUE
     SELECT m.id, m.app_id, m.chat_id, m.seq, 'SINGLE', m.from_id, m.to_id, ($6::text[])[m.n],
-           ($7::text[])[m.n], m.client_msg_id, ($8::text[])[m.n],
-           string_to_array(($9::text[])[m.n], ' '), now()
+           ($7::text[])[m.n], m.client_msg_id, ($8::text[])[m.n], now()
     FROM msg m
 ), recipients AS (
     SELECT r.n, r.id, r.seq, r.app_id, r.user_id,
@@ -867,7 +776,6 @@ type SendSingleMessagesParams struct {
 	MsgTypes     []string
 	Contents     []string
 	SearchTexts  []string
-	SearchGrams  []string
 }
 
 type SendSingleMessagesRow struct {
@@ -879,12 +787,11 @@ type SendSingleMessagesRow struct {
 	EventSeqs []int64
 }
 
-// Stores a batch of one-to-one messages in one statement, as SendSingleMessage does for one:
-// each pair's next seqs, the messages, each user's next event seqs with his `message`
+// Stores a batch of one-to-one messages in one statement (a single send is a batch of one,
+// so that the rules of a one-to-one send live here only): each pair's next seqs, the messages, each user's next event seqs with his `message`
 // events, and conversation rows when new. The arrays hold the sends, the n-th send at
-// index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none;
-// search_grams holds each message's grams joined by spaces, as grams hold none); each row
-// answers send n. A send with no row stored nothing: the receiver is not a live account of
+// index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none);
+// each row answers send n. A send with no row stored nothing: the receiver is not a live account of
 // the app, or the sender has used client_msg_id already. Two sends of one client_msg_id
 // fail the statement.
 //
@@ -904,7 +811,6 @@ func (q *Queries) SendSingleMessages(ctx context.Context, arg SendSingleMessages
 		arg.MsgTypes,
 		arg.Contents,
 		arg.SearchTexts,
-		arg.SearchGrams,
 	)
 	if err != nil {
 		return nil, err

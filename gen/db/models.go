@@ -154,11 +154,25 @@ type ImMessage struct {
 	Content     string
 	ClientMsgID *string
 	SearchText  string
-	SearchGrams []string
 	CreatedAt   time.Time
 	EditedAt    *time.Time
 	RevokedAt   *time.Time
 	RevokedBy   *string
+}
+
+type ImMessageSearch struct {
+	MessageID int64
+	AppID     int64
+	ChatID    int64
+	CreatedAt time.Time
+	Grams     []string
+}
+
+type ImSearchCursor struct {
+	ID        bool
+	IndexedTo int64
+	Gaps      []int64
+	GapsSeen  []time.Time
 }
 
 type ImUserConversation struct {

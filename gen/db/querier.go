@@ -67,6 +67,7 @@ type Querier interface {
 	DeleteGroupConversations(ctx context.Context, arg DeleteGroupConversationsParams) error
 	// Marks a live account deleted; its tokens issued before valid_after stop at once.
 	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
+	DeleteMessageSearch(ctx context.Context, messageID int64) error
 	DeletePresenceInstance(ctx context.Context, id pgtype.UUID) error
 	DeletePushCredential(ctx context.Context, arg DeletePushCredentialParams) (int64, error)
 	DeleteRateEvents(ctx context.Context, bucket string) error
@@ -144,6 +145,9 @@ type Querier interface {
 	// Creates an account; no row when the userId is taken, by a live or a deleted account (a
 	// deleted account keeps its row so that its messages still name it).
 	InsertImAccount(ctx context.Context, arg InsertImAccountParams) (ImAccount, error)
+	// Index entries of a batch of messages (grams of message n joined by spaces: grams hold
+	// none). An entry there already was written by an edit, which knows better.
+	InsertMessageSearch(ctx context.Context, arg InsertMessageSearchParams) error
 	InsertOperatorIfAbsent(ctx context.Context, arg InsertOperatorIfAbsentParams) (int64, error)
 	InsertOutboxMail(ctx context.Context, arg InsertOutboxMailParams) error
 	InsertPairConversation(ctx context.Context, arg InsertPairConversationParams) error
@@ -173,6 +177,9 @@ type Querier interface {
 	// Which of user_ids are live accounts of the app, for callers that check many at once
 	// (group members, push targets).
 	ListLiveImAccountIDs(ctx context.Context, arg ListLiveImAccountIDsParams) ([]string, error)
+	// The messages the search indexer has not looked at: those after its cursor, in id order,
+	// and those it missed before (gap_ids), with what search finds in them.
+	ListMessagesToIndex(ctx context.Context, arg ListMessagesToIndexParams) ([]ListMessagesToIndexRow, error)
 	ListMyGroups(ctx context.Context, arg ListMyGroupsParams) ([]ListMyGroupsRow, error)
 	// What the check route may need: every version ever published (PUBLISHED or WITHDRAWN).
 	ListOfferableAppVersions(ctx context.Context, appID int64) ([]AppVersion, error)
@@ -220,6 +227,9 @@ type Querier interface {
 	LockPublishedRnBundles(ctx context.Context, arg LockPublishedRnBundlesParams) ([]RnBundle, error)
 	// Serialises the check and the insert of one bucket until the transaction ends.
 	LockRateBucket(ctx context.Context, bucket string) error
+	// The search indexer's position, held until the transaction ends; no row while another
+	// instance's indexer holds it.
+	LockSearchCursor(ctx context.Context) (LockSearchCursorRow, error)
 	LockTenant(ctx context.Context, id int64) (string, error)
 	// Locks the users' event counters (creating those missing) in sorted order, as every
 	// statement that bumps them does.
@@ -228,6 +238,7 @@ type Querier interface {
 	// The ids among user_ids that are live accounts of the app.
 	LookupLiveAccounts(ctx context.Context, arg LookupLiveAccountsParams) ([]string, error)
 	MarkAppDeleted(ctx context.Context, id int64) error
+	MoveSearchCursor(ctx context.Context, arg MoveSearchCursorParams) error
 	MuteConversation(ctx context.Context, arg MuteConversationParams) error
 	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 	// sent fewer. With n the limit, the app may send again once this push leaves the window.
@@ -268,23 +279,19 @@ type Querier interface {
 	// an exact match, then a prefix match, then the rest, each by userId.
 	SearchImAccounts(ctx context.Context, arg SearchImAccountsParams) ([]SearchImAccountsRow, error)
 	// Cloud search: the messages of the user's conversations (his groups: those he is in) whose
-	// text contains keyword (lower-cased); grams, the keyword's grams, let the GIN index choose.
+	// text contains keyword (lower-cased). grams, the keyword's grams, let the GIN index of
+	// im_message_search choose the candidates; each is confirmed against the message's text
+	// now, so that an edit or a revoke the index has not seen yet cannot be found by old text.
 	SearchMessages(ctx context.Context, arg SearchMessagesParams) ([]SearchMessagesRow, error)
-	// Stores a group message in one statement, as SendSingleMessage does, with a `message` event
+	// Stores a group message in one statement, as SendSingleMessages does, with a `message` event
 	// for every member. No row: the group does not exist, the sender is not a member, or he has
 	// used client_msg_id already.
 	SendGroupMessage(ctx context.Context, arg SendGroupMessageParams) (SendGroupMessageRow, error)
-	// Stores a one-to-one message in one statement: the pair's next seq, the message, both
-	// users' next event seqs with their `message` events, and both users' conversation rows
-	// when new. No row: the receiver is not a live account of the app, or the sender has used
-	// client_msg_id already.
-	SendSingleMessage(ctx context.Context, arg SendSingleMessageParams) (SendSingleMessageRow, error)
-	// Stores a batch of one-to-one messages in one statement, as SendSingleMessage does for one:
-	// each pair's next seqs, the messages, each user's next event seqs with his `message`
+	// Stores a batch of one-to-one messages in one statement (a single send is a batch of one,
+	// so that the rules of a one-to-one send live here only): each pair's next seqs, the messages, each user's next event seqs with his `message`
 	// events, and conversation rows when new. The arrays hold the sends, the n-th send at
-	// index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none;
-	// search_grams holds each message's grams joined by spaces, as grams hold none); each row
-	// answers send n. A send with no row stored nothing: the receiver is not a live account of
+	// index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none);
+	// each row answers send n. A send with no row stored nothing: the receiver is not a live account of
 	// the app, or the sender has used client_msg_id already. Two sends of one client_msg_id
 	// fail the statement.
 	//
@@ -320,6 +327,8 @@ type Querier interface {
 	UpdateGroup(ctx context.Context, arg UpdateGroupParams) error
 	// Changes the fields given (NULL keeps the value) of a live account.
 	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
+	// The index entry of an edited message, whether or not the indexer has reached it.
+	UpsertMessageSearch(ctx context.Context, arg UpsertMessageSearchParams) error
 	UpsertPushCredential(ctx context.Context, arg UpsertPushCredentialParams) (PushCredential, error)
 	// Registers a device token for the app; a token registered already moves to this user,
 	// platform and vendor, keeps its id and is active again.

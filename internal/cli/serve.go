@@ -163,6 +163,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	})
 	go every(bg, log, 5*time.Minute, "purge tenant data", tenants.Purge)
+	if cfg.Serves(config.AreaIM) {
+		go imService.RunSearchIndexer(bg)
+	}
 	// Not bg: stopping the background loops must not cancel running jobs; Stop below ends them.
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err

@@ -187,3 +187,5 @@ func field(t *testing.T, data json.RawMessage, name string) string {
 	}
 	return v
 }
+
+func opsClaims() auth.Claims { return auth.Claims{Typ: auth.KindOps} }

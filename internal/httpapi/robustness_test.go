@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -78,7 +77,7 @@ func TestNoOperationAnswers5xxOnBadInput(t *testing.T) {
 			var body map[string]any
 			if op.RequestBody != nil {
 				if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil {
-					v, _ := validValue(mt.Schema, 0).(map[string]any)
+					v, _ := testserver.Example(mt.Schema, 0).(map[string]any)
 					body = v
 				}
 			}
@@ -155,70 +154,7 @@ func (w *world) validParam(p *openapi3.Parameter) string {
 	case "id":
 		return fmt.Sprint(w.appID)
 	}
-	return fmt.Sprint(validValue(p.Schema, 0))
-}
-
-var hexPattern = regexp.MustCompile(`^\^\[0-9a-f\]\{64\}\$$`)
-
-// validValue builds a value from a schema: its example, default or first enum value, else one
-// of its type within its limits.
-func validValue(ref *openapi3.SchemaRef, depth int) any {
-	if ref == nil || ref.Value == nil || depth > 6 {
-		return nil
-	}
-	s := ref.Value
-	if s.Example != nil {
-		return s.Example
-	}
-	if s.Default != nil {
-		return s.Default
-	}
-	if len(s.Enum) > 0 {
-		return s.Enum[0]
-	}
-	if len(s.AllOf) > 0 {
-		out := map[string]any{}
-		for _, part := range s.AllOf {
-			if m, ok := validValue(part, depth+1).(map[string]any); ok {
-				for k, v := range m {
-					out[k] = v
-				}
-			}
-		}
-		return out
-	}
-	if len(s.OneOf) > 0 {
-		return validValue(s.OneOf[0], depth+1)
-	}
-	switch {
-	case s.Type.Is("integer"), s.Type.Is("number"):
-		if s.Min != nil {
-			return *s.Min
-		}
-		return 1
-	case s.Type.Is("boolean"):
-		return true
-	case s.Type.Is("array"):
-		n := max(int(s.MinItems), 1)
-		out := make([]any, n)
-		for i := range out {
-			out[i] = validValue(s.Items, depth+1)
-		}
-		return out
-	case s.Type.Is("object") || len(s.Properties) > 0:
-		out := map[string]any{}
-		for name, prop := range s.Properties {
-			out[name] = validValue(prop, depth+1)
-		}
-		return out
-	case s.Format == "date-time":
-		return time.Now().UTC().Format(time.RFC3339)
-	case s.Format == "email":
-		return "someone@example.com"
-	case hexPattern.MatchString(s.Pattern):
-		return strings.Repeat("ab", 32)
-	}
-	return "abc"
+	return fmt.Sprint(testserver.Example(p.Schema, 0))
 }
 
 func (w *world) fuzzRequest(t *testing.T, c fuzzCall) *http.Request {

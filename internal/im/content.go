@@ -7,13 +7,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
-// MaxContentChars is the longest content a client may send (SendMessage.content in the
-// contract). FORWARD content, which the server fills with a copy, may be longer.
+// MaxContentChars is the longest content a message has (SendMessage.content in the contract):
+// what a client may send, and what the server stores, FORWARD copies included.
 const MaxContentChars = 16384
 
 // kind is the JSON type a content field must have.
@@ -210,4 +211,84 @@ func parseMessageID(s string) (int64, bool) {
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
 	return id, err == nil
+}
+
+// forwardedCopy is the copy of the forwarded message a FORWARD carries in content.original.
+type forwardedCopy struct {
+	ID        int64     `json:"id,string"`
+	FromID    string    `json:"fromId"`
+	ToID      string    `json:"toId"`
+	ChatType  ChatType  `json:"chatType"`
+	MsgType   MsgType   `json:"msgType"`
+	Content   string    `json:"content"`
+	CreatedAt time.Time `json:"createdAt"`
+	// Truncated: Content is the start of the original's, cut to fit the content limit.
+	Truncated bool `json:"truncated"`
+}
+
+// forwardContent is what a FORWARD of orig stores: the client's fields, the reference and a
+// bounded copy of orig. The copy's content is orig's own; for a forward, its reference without
+// its nested copy, so that a chain of forwards does not nest. It is cut (truncated) so that
+// the whole stays within MaxContentChars: the server never stores more than a client may send.
+func forwardContent(obj map[string]json.RawMessage, orig Message) (string, error) {
+	own := orig.Content
+	if orig.MsgType == Forward {
+		var inner map[string]json.RawMessage
+		if json.Unmarshal([]byte(orig.Content), &inner) == nil {
+			delete(inner, "original")
+			if b, err := json.Marshal(inner); err == nil {
+				own = string(b)
+			}
+		}
+	}
+	c := forwardedCopy{ID: orig.ID, FromID: orig.FromID, ToID: orig.ToID, ChatType: orig.ChatType, MsgType: orig.MsgType, CreatedAt: orig.CreatedAt}
+	obj["messageId"] = json.RawMessage(strconv.Quote(strconv.FormatInt(orig.ID, 10)))
+	encode := func(content string, truncated bool) (string, int, error) {
+		c.Content, c.Truncated = content, truncated
+		copyJSON, err := marshalPlain(c)
+		if err != nil {
+			return "", 0, err
+		}
+		obj["original"] = copyJSON
+		b, err := marshalPlain(obj)
+		if err != nil {
+			return "", 0, err
+		}
+		return string(b), utf8.RuneCount(b), nil
+	}
+	whole, n, err := encode(own, false)
+	if err != nil || n <= MaxContentChars {
+		return whole, err
+	}
+	// The longest start of the content that fits: escaping makes the encoded length grow with
+	// the prefix but not in proportion, so search for it.
+	runes := []rune(own)
+	if _, n, err := encode("", true); err != nil || n > MaxContentChars {
+		return "", fault.InvalidField("content", "leaves no room for the copy of the forwarded message; send only messageId")
+	}
+	lo, hi := 0, len(runes) // encode(runes[:lo]) fits, encode(runes[:hi]) does not
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if _, n, err := encode(string(runes[:mid]), true); err != nil {
+			return "", err
+		} else if n <= MaxContentChars {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	s, _, err := encode(string(runes[:lo]), true)
+	return s, err
+}
+
+// marshalPlain is json.Marshal without HTML escaping, which would make stored content grow
+// for nothing (<, > and & as six characters each).
+func marshalPlain(v any) (json.RawMessage, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }

@@ -68,9 +68,13 @@ func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (M
 		case r.RevokedAt != nil:
 			return fault.Conflictf("message %d was revoked", id)
 		}
-		at, err := q.EditMessage(ctx, db.EditMessageParams{AppID: u.AppID, ID: id, Content: content, SearchText: content, SearchGrams: textGrams(content)})
+		at, err := q.EditMessage(ctx, db.EditMessageParams{AppID: u.AppID, ID: id, Content: content, SearchText: content})
 		if err != nil {
 			return fault.Wrap(err, "edit message")
+		}
+		// The new text is findable at once; an edit is not on the send path.
+		if err := q.UpsertMessageSearch(ctx, db.UpsertMessageSearchParams{MessageID: id, AppID: u.AppID, ChatID: r.ChatID, CreatedAt: r.CreatedAt, Grams: textGrams(content)}); err != nil {
+			return fault.Wrap(err, "index message")
 		}
 		r.Content, r.EditedAt = content, at
 		if m, err = s.stored(ctx, q, r); err != nil {
@@ -100,6 +104,9 @@ func (s *Service) Revoke(ctx context.Context, u User, id int64) (Message, error)
 		at, err := q.RevokeMessage(ctx, db.RevokeMessageParams{AppID: u.AppID, ID: id, RevokedBy: &u.UserID})
 		if err != nil {
 			return fault.Wrap(err, "revoke message")
+		}
+		if err := q.DeleteMessageSearch(ctx, id); err != nil {
+			return fault.Wrap(err, "unindex message")
 		}
 		r.Content, r.RevokedAt, r.RevokedBy = "", at, &u.UserID
 		if m, err = s.stored(ctx, q, r); err != nil {

@@ -80,6 +80,7 @@ func (s *Service) History(ctx context.Context, u User, hq HistoryQuery) (Page[Me
 	for _, r := range rows {
 		out.Items = append(out.Items, listedMessage(r))
 	}
+	out.Items, out.Page, out.Size = withinBudget(out.Items, page, size)
 	return out, nil
 }
 

@@ -281,6 +281,7 @@ func TestOtherAppsAreApart(t *testing.T) {
 	wantKind(t, err, fault.NotFound, "")
 	_, err = f.svc.Send(ctx, im.User{AppID: appB, UserID: "mallory"}, im.SendInput{ToID: "alice", ChatType: im.Single, MsgType: im.Forward, Content: fmt.Sprintf(`{"messageId":"%d"}`, m.ID)})
 	wantKind(t, err, fault.NotFound, "")
+	must[int](t)(f.svc.IndexSearch(ctx))
 	found := must[im.Page[im.Message]](t)(f.svc.Search(ctx, alsoAlice, "for a", im.PageRequest{}))
 	if found.Total != 0 {
 		t.Fatalf("app B's alice found app A's messages: %+v", found.Items)

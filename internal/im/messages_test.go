@@ -194,6 +194,8 @@ func TestSearch(t *testing.T) {
 		}
 		must[im.Message](tt(f))(f.svc.Send(ctx, u(s.from), im.SendInput{ToID: s.to, ChatType: t, MsgType: im.Text, Content: s.text}))
 	}
+	// The indexer runs in the background of a server; here, one pass.
+	must[int](t)(f.svc.IndexSearch(ctx))
 	count := func(user, kw string) int64 {
 		return must[im.Page[im.Message]](t)(f.svc.Search(ctx, u(user), kw, im.PageRequest{})).Total
 	}

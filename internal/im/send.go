@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -78,7 +77,7 @@ func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, erro
 	} else {
 		row, err := s.q.SendGroupMessage(ctx, db.SendGroupMessageParams{
 			AppID: u.AppID, ToID: in.ToID, FromID: u.UserID, ClientMsgID: clientMsgID,
-			MsgType: string(in.MsgType), Content: content, SearchText: text, SearchGrams: textGrams(text),
+			MsgType: string(in.MsgType), Content: content, SearchText: text,
 		})
 		if err != nil {
 			return s.sendFailed(ctx, u, in, err)
@@ -95,6 +94,7 @@ func (s *Service) Send(ctx context.Context, u User, in SendInput) (Message, erro
 			d.Recipients[i] = Recipient{UserID: users[i], Seq: row.EventSeqs[i]}
 		}
 		s.announce(ctx, []Delivery{d})
+		s.wakeIndexer()
 	}
 	for _, h := range s.opts.Hooks {
 		h.Accepted(ctx, u.AppID, m, users)
@@ -128,11 +128,20 @@ func (s *Service) sendable(ctx context.Context, u User, in SendInput, obj map[st
 	return content, text, nil
 }
 
+// singleSend is what the send statement stores of a one-to-one message.
+type singleSend struct {
+	AppID                int64
+	ChatKey, FromID, ToID string
+	ClientMsgID          *string
+	MsgType              string
+	Content, SearchText  string
+}
+
 // singleParams are the statement's parameters of a one-to-one message from u.
-func singleParams(u User, to string, clientMsgID *string, t MsgType, content, text string) db.SendSingleMessageParams {
-	return db.SendSingleMessageParams{
+func singleParams(u User, to string, clientMsgID *string, t MsgType, content, text string) singleSend {
+	return singleSend{
 		AppID: u.AppID, ChatKey: pairKey(u.UserID, to), ToID: to, FromID: u.UserID, ClientMsgID: clientMsgID,
-		MsgType: string(t), Content: content, SearchText: text, SearchGrams: textGrams(text), UserIds: sortedPair(u.UserID, to),
+		MsgType: string(t), Content: content, SearchText: text,
 	}
 }
 
@@ -200,7 +209,8 @@ func (s *Service) checkVisible(ctx context.Context, u User, field string, ids ..
 	return nil
 }
 
-// forwardContent copies the forwarded message into the content, as the contract says.
+// forwardContent copies the forwarded message into the content, bounded (see the package
+// function forwardContent), and returns it with the search text of the original.
 func (s *Service) forwardContent(ctx context.Context, u User, obj map[string]json.RawMessage) (content, text string, err error) {
 	id, _ := parseMessageID(stringField(obj, "messageId"))
 	rows, err := s.q.ListVisibleMessages(ctx, db.ListVisibleMessagesParams{AppID: u.AppID, UserID: u.UserID, Ids: []int64{id}})
@@ -214,20 +224,12 @@ func (s *Service) forwardContent(ctx context.Context, u User, obj map[string]jso
 	if orig.Revoked {
 		return "", "", fault.Conflictf("message %d was revoked and cannot be forwarded", id)
 	}
-	orig.GroupReadCount = nil
-	origJSON, err := json.Marshal(orig)
-	if err != nil {
-		return "", "", fault.Wrap(err, "encode message")
-	}
-	obj["messageId"] = json.RawMessage(strconv.Quote(strconv.FormatInt(id, 10)))
-	obj["original"] = origJSON
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return "", "", fault.Wrap(err, "encode content")
+	if content, err = forwardContent(obj, orig); err != nil {
+		return "", "", err
 	}
 	var origObj map[string]json.RawMessage
 	_ = json.Unmarshal([]byte(orig.Content), &origObj)
-	return string(b), searchText(orig.MsgType, orig.Content, origObj), nil
+	return content, searchText(orig.MsgType, orig.Content, origObj), nil
 }
 
 // messageOf is a stored message without its groupReadCount.

@@ -57,7 +57,8 @@ type Service struct {
 	opts Options
 	now  func() time.Time
 
-	singles singleQueue
+	singles   singleQueue
+	indexWake chan struct{}
 }
 
 // New returns the service on pool, announcing events on bus.
@@ -80,7 +81,7 @@ func New(pool *pgxpool.Pool, bus eventbus.Bus, opts Options) *Service {
 	if opts.SendFlights <= 0 {
 		opts.SendFlights = 2
 	}
-	s := &Service{pool: pool, q: db.New(pool), bus: bus, opts: opts, now: time.Now}
+	s := &Service{pool: pool, q: db.New(pool), bus: bus, opts: opts, now: time.Now, indexWake: make(chan struct{}, 1)}
 	s.singles.s = s
 	return s
 }

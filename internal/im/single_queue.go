@@ -3,7 +3,6 @@ package im
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,7 +33,7 @@ type singleQueue struct {
 // pendingSingle is a send in the queue, and then how it went.
 type pendingSingle struct {
 	ctx  context.Context
-	p    db.SendSingleMessageParams
+	p    singleSend
 	m    Message // as the sender gave it; storing fills its id, seq and time
 	done chan struct{}
 
@@ -123,6 +122,7 @@ func (q *singleQueue) storeBatch(batch []*pendingSingle) {
 	}
 	// In batch order, so that each recipient's events come in seq order.
 	q.s.announce(ctx, ds)
+	q.s.wakeIndexer()
 	for _, p := range live {
 		close(p.done)
 	}
@@ -159,7 +159,7 @@ func (q *singleQueue) storeTogether(ctx context.Context, batch []*pendingSingle)
 	arg := db.SendSingleMessagesParams{
 		AppIds: make([]int64, n), ChatKeys: make([]string, n), FromIds: make([]string, n), ToIds: make([]string, n),
 		ClientMsgIds: make([]string, n), MsgTypes: make([]string, n), Contents: make([]string, n),
-		SearchTexts: make([]string, n), SearchGrams: make([]string, n),
+		SearchTexts: make([]string, n),
 	}
 	for i, b := range batch {
 		p := &b.p
@@ -168,12 +168,12 @@ func (q *singleQueue) storeTogether(ctx context.Context, batch []*pendingSingle)
 			arg.ClientMsgIds[i] = *p.ClientMsgID
 		}
 		arg.MsgTypes[i], arg.Contents[i], arg.SearchTexts[i] = p.MsgType, p.Content, p.SearchText
-		// Grams hold no white space (textGrams), so a space parts them.
-		arg.SearchGrams[i] = strings.Join(p.SearchGrams, " ")
 	}
 	rows, err := q.s.q.SendSingleMessages(ctx, arg)
 	if err != nil {
-		q.s.opts.Log.Warn("store a batch of messages; storing them one by one", "sends", n, "err", err)
+		if n > 1 {
+			q.s.opts.Log.Warn("store a batch of messages; storing them one by one", "sends", n, "err", err)
+		}
 		return err
 	}
 	for _, p := range batch {
@@ -189,11 +189,9 @@ func (q *singleQueue) storeTogether(ctx context.Context, batch []*pendingSingle)
 	return nil
 }
 
+// storeOne stores a send alone: a batch of one, through the same statement.
 func (q *singleQueue) storeOne(ctx context.Context, p *pendingSingle) {
-	row, err := q.s.q.SendSingleMessage(ctx, p.p)
-	if err != nil {
+	if err := q.storeTogether(ctx, []*pendingSingle{p}); err != nil {
 		p.err = err
-		return
 	}
-	p.m.ID, p.m.Seq, p.m.CreatedAt, p.users, p.seqs, p.err = row.ID, row.Seq, row.CreatedAt, row.UserIds, row.EventSeqs, nil
 }

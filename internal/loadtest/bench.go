@@ -79,6 +79,7 @@ func (b *Bench) Run(ctx context.Context) error {
 		p := b.Prefill
 		p.DatabaseURL, p.AppKey = dbURL, t.AppKey
 		b.Suite.Prefill = func(ctx context.Context) error { return p.Run(ctx, b.Log) }
+		b.Suite.Prefilled = p.Describe()
 	}
 	started := time.Now()
 	rows := b.Suite.Run(ctx, e, b.Log)

@@ -28,6 +28,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	raiseOpenFiles() // a thousand receivers and the senders' connections, and more with larger runs
 	var err error
 	switch args[0] {
 	case "bench":
@@ -190,6 +191,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		p.DatabaseURL, p.AppKey = *dbURL, *app
 		s.Prefill = func(ctx context.Context) error { return p.Run(ctx, stderr) }
+		s.Prefilled = p.Describe()
 	}
 	rows := s.Run(ctx, &Env{Target: t, Users: NewUsers(t, *prefix), Probe: probe, Log: stderr}, stderr)
 	fmt.Fprintln(stdout)

@@ -55,7 +55,7 @@ func requireLoopback(host string) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("server host %q is not a loopback address; the load tool only loads this machine", host)
+		return fmt.Errorf("host %q is not a loopback address; the load tool only loads this machine", host)
 	}
 	return nil
 }

@@ -117,18 +117,6 @@ func TestOtherDatabasesBackends(t *testing.T) {
 	}
 }
 
-func TestPrefillScript(t *testing.T) {
-	s := Prefill{Prefix: "p'f", Users: 20000, Chats: 100000, PerChat: 10}.Script(7)
-	for _, leftover := range []string{":app", ":prefix ", ":users", ":chats", ":per_chat"} {
-		if strings.Contains(s, leftover+" ") || strings.Contains(s, leftover+",") || strings.Contains(s, leftover+")") {
-			t.Errorf("parameter %s left in the script", leftover)
-		}
-	}
-	if !strings.Contains(s, "'p''f' || (i % 20000)") || !strings.Contains(s, "md5(v::text)") || !strings.Contains(s, "SELECT 7, 'SINGLE'") {
-		t.Errorf("substitution went wrong:\n%s", s)
-	}
-}
-
 func TestLoopbackOnly(t *testing.T) {
 	for url, ok := range map[string]bool{
 		"http://127.0.0.1:8080": true, "http://localhost:8080": true, "http://[::1]:8080": true, "http://127.0.0.9:1": true,

@@ -3,10 +3,12 @@ package loadtest
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,9 +30,17 @@ type Prefill struct {
 
 // prefillTables are the tables prefill.sql writes; their secondary indexes are rebuilt
 // after the load rather than kept up row by row, which is several times faster.
-var prefillTables = []string{"im_accounts", "im_chats", "im_messages", "im_user_events", "im_user_states", "im_user_conversations"}
+var prefillTables = []string{"im_accounts", "im_chats", "im_messages", "im_message_search", "im_user_events", "im_user_states", "im_user_conversations"}
+
+// indexMarker splits prefill.sql: the locks before it, the load after.
+const indexMarker = "-- @@ secondary indexes dropped here @@"
 
 var prefillParam = regexp.MustCompile(`(^|[^:]):(app|prefix|users|chats|per_chat)\b`)
+
+// Describe says what the prefill stores.
+func (p Prefill) Describe() string {
+	return fmt.Sprintf("%s messages and %s conversations", thousands(float64(p.Chats*p.PerChat)), thousands(float64(p.Chats)))
+}
 
 // Script is prefill.sql with the parameters in place.
 func (p Prefill) Script(appID int64) string {
@@ -63,7 +73,17 @@ func (p Prefill) Run(ctx context.Context, log io.Writer) error {
 	if !regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,40}$`).MatchString(p.Prefix) {
 		return fmt.Errorf("prefill: prefix %q is not the start of a user id", p.Prefix)
 	}
-	conn, err := pgx.Connect(ctx, p.DatabaseURL)
+	cfg, err := pgx.ParseConfig(p.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("prefill: %w", err)
+	}
+	// Like the load, the prefill only ever touches this machine: a Unix socket or loopback.
+	if !strings.HasPrefix(cfg.Host, "/") {
+		if err := requireLoopback(cfg.Host); err != nil {
+			return fmt.Errorf("prefill: database %w", err)
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("prefill: %w", err)
 	}
@@ -88,6 +108,13 @@ func (p Prefill) Run(ctx context.Context, log io.Writer) error {
 	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
 		return err
 	}
+	locks, load, ok := strings.Cut(p.Script(appID), indexMarker)
+	if !ok {
+		return errors.New("prefill.sql has no index marker")
+	}
+	if _, err := tx.Exec(ctx, locks); err != nil {
+		return fmt.Errorf("prefill: %w", err)
+	}
 	indexes, err := secondaryIndexes(ctx, tx)
 	if err != nil {
 		return err
@@ -97,7 +124,7 @@ func (p Prefill) Run(ctx context.Context, log io.Writer) error {
 			return fmt.Errorf("prefill: drop %s: %w", ix.name, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, p.Script(appID)); err != nil {
+	if _, err := tx.Exec(ctx, load); err != nil {
 		return fmt.Errorf("prefill: %w", err)
 	}
 	loaded := time.Since(start)

@@ -14,8 +14,16 @@
 -- 2·:chats/:users conversations (:users must divide :chats). The messages alternate
 -- sides; their texts repeat 1,000 variants, so that their search grams are computed 1,000
 -- times, not once a message.
--- The whole script runs in one transaction, between the dropping and the rebuilding of the
--- tables' secondary indexes (done by the Go side), as a bulk load should.
+-- The whole script runs in one transaction; the Go side drops the tables' secondary indexes
+-- at the marker below and rebuilds them after the last statement, as a bulk load should.
+
+-- Locks first, in the order the search indexer takes them (its cursor, then the messages),
+-- so that the two never deadlock: while the load holds the cursor the indexer skips its
+-- turn; sends wait until the load commits, so that the loaded messages' ids are one block.
+SELECT indexed_to FROM im_search_cursor WHERE id FOR UPDATE;
+LOCK TABLE im_messages IN EXCLUSIVE MODE;
+
+-- @@ secondary indexes dropped here @@
 
 CREATE TEMP TABLE prefill_pairs ON COMMIT DROP AS
 SELECT i,
@@ -50,15 +58,32 @@ ANALYZE prefill_chats;
 ANALYZE prefill_texts;
 
 INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content,
-                         search_text, search_grams, created_at)
+                         search_text, created_at)
 SELECT :app, c.chat_id, s, 'SINGLE',
        CASE WHEN s % 2 = 1 THEN c.ua ELSE c.ub END,
        CASE WHEN s % 2 = 1 THEN c.ub ELSE c.ua END,
-       'TEXT', t.text, t.text, t.grams,
+       'TEXT', t.text, t.text,
        now() - ((:chats - c.i) * :per_chat - s) * interval '100 milliseconds'
 FROM prefill_chats c
 CROSS JOIN generate_series(1, :per_chat) AS s
 JOIN prefill_texts t ON t.v = (c.i * :per_chat + s) % 1000;
+
+-- The messages indexed for search, as the batch indexer (internal/im/search_index.go)
+-- would have done by now; its cursor moves past them when it had looked at everything
+-- before them (the table is locked against other writers, so the new ids are contiguous),
+-- else it goes over them itself and keeps these entries (ON CONFLICT DO NOTHING there).
+INSERT INTO im_message_search (message_id, app_id, chat_id, created_at, grams)
+SELECT m.id, m.app_id, m.chat_id, m.created_at, t.grams
+FROM im_messages m
+JOIN prefill_chats c ON c.chat_id = m.chat_id
+JOIN prefill_texts t ON t.text = m.search_text
+WHERE m.app_id = :app;
+
+UPDATE im_search_cursor
+SET indexed_to = b.last
+FROM (SELECT min(m.id) AS first, max(m.id) AS last
+      FROM im_messages m JOIN prefill_chats c ON c.chat_id = m.chat_id WHERE m.app_id = :app) AS b
+WHERE im_search_cursor.indexed_to >= b.first - 1;
 
 -- Both sides' `message` events. User u is side a of the conversations i = u + j·:users and
 -- side b of those whose a is u - 1 - j (j = 0 … :chats/:users - 1), so his events are

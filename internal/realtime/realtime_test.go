@@ -299,10 +299,20 @@ func TestSearchAndOtherApps(t *testing.T) {
 	tok := a.token(t, "alice")
 	sendHTTP(t, a, tok, api.SendMessage{ToId: "bob", ChatType: "SINGLE", MsgType: "TEXT", Content: "你好, Bob!"})
 	sendHTTP(t, a, tok, api.SendMessage{ToId: "bob", ChatType: "SINGLE", MsgType: "TEXT", Content: "Hello there"})
+	// The index follows the sends within 2 s (DESIGN.md).
+	deadline := time.Now().Add(2 * time.Second)
 	for kw, want := range map[string]int64{"你好": 1, "hello": 1, "BOB": 1, "nothing": 0} {
-		r, err := s.Client.SearchMessagesWithResponse(context.Background(), &api.SearchMessagesParams{AppId: a.key, Keyword: kw}, testserver.Bearer(tok))
-		if err != nil || r.JSON200 == nil || r.JSON200.Data.TotalElements != want {
-			t.Fatalf("search %q: %v %s", kw, err, r.Body)
+		for {
+			r, err := s.Client.SearchMessagesWithResponse(context.Background(), &api.SearchMessagesParams{AppId: a.key, Keyword: kw}, testserver.Bearer(tok))
+			if err != nil || r.JSON200 == nil {
+				t.Fatalf("search %q: %v %s", kw, err, r.Body)
+			}
+			if got := r.JSON200.Data.TotalElements; got == want {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatalf("search %q found %d, want %d, 2 s after the sends", kw, got, want)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	// An IM token of app one is refused by app two's routes and cannot reach app two's users.

@@ -1,54 +1,9 @@
--- name: SendSingleMessage :one
--- Stores a one-to-one message in one statement: the pair's next seq, the message, both
--- users' next event seqs with their `message` events, and both users' conversation rows
--- when new. No row: the receiver is not a live account of the app, or the sender has used
--- client_msg_id already.
-WITH chat AS (
-    INSERT INTO im_chats (app_id, chat_type, chat_key, last_seq, last_at)
-    SELECT @app_id::bigint, 'SINGLE', @chat_key::text, 1, now()
-    WHERE EXISTS (SELECT 1 FROM im_accounts a
-                  WHERE a.app_id = @app_id AND a.user_id = @to_id::text AND a.deleted_at IS NULL)
-      AND NOT EXISTS (SELECT 1 FROM im_messages d
-                      WHERE d.app_id = @app_id AND d.from_id = @from_id::text AND d.client_msg_id = sqlc.narg(client_msg_id)::text)
-    ON CONFLICT (app_id, chat_type, chat_key) DO UPDATE SET last_seq = im_chats.last_seq + 1, last_at = now()
-    RETURNING id, last_seq, last_at
-), msg AS (
-    INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
-                             search_text, search_grams, created_at)
-    SELECT @app_id, chat.id, chat.last_seq, 'SINGLE', @from_id, @to_id, @msg_type::text, @content::text,
-           sqlc.narg(client_msg_id), @search_text::text, @search_grams::text[], chat.last_at
-    FROM chat
-    RETURNING id, seq, created_at
-), states AS (
-    INSERT INTO im_user_states AS s (app_id, user_id, event_seq)
-    SELECT @app_id, u, 1 FROM chat, unnest(@user_ids::text[]) AS u ORDER BY u
-    ON CONFLICT (app_id, user_id) DO UPDATE SET event_seq = s.event_seq + 1
-    RETURNING s.user_id, s.event_seq
-), events AS (
-    INSERT INTO im_user_events (app_id, user_id, seq, type, message_id)
-    SELECT @app_id, states.user_id, states.event_seq, 'message', msg.id FROM states, msg
-), convs AS (
-    -- Only the missing rows: inserting over an existing one would wait for whoever is
-    -- changing it, who may be waiting for a user this statement has locked.
-    INSERT INTO im_user_conversations (app_id, user_id, chat_type, target_id, chat_id)
-    SELECT @app_id, p.u, 'SINGLE', p.t, chat.id
-    FROM chat, (VALUES (@from_id, @to_id), (@to_id, @from_id)) AS p (u, t)
-    WHERE NOT EXISTS (SELECT 1 FROM im_user_conversations uc
-                      WHERE uc.app_id = @app_id AND uc.user_id = p.u AND uc.chat_type = 'SINGLE' AND uc.target_id = p.t)
-    ON CONFLICT DO NOTHING
-)
-SELECT msg.id, msg.seq, msg.created_at,
-       (SELECT array_agg(states.user_id ORDER BY states.user_id) FROM states)::text[] AS user_ids,
-       (SELECT array_agg(states.event_seq ORDER BY states.user_id) FROM states)::bigint[] AS event_seqs
-FROM msg;
-
 -- name: SendSingleMessages :many
--- Stores a batch of one-to-one messages in one statement, as SendSingleMessage does for one:
--- each pair's next seqs, the messages, each user's next event seqs with his `message`
+-- Stores a batch of one-to-one messages in one statement (a single send is a batch of one,
+-- so that the rules of a one-to-one send live here only): each pair's next seqs, the messages, each user's next event seqs with his `message`
 -- events, and conversation rows when new. The arrays hold the sends, the n-th send at
--- index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none;
--- search_grams holds each message's grams joined by spaces, as grams hold none); each row
--- answers send n. A send with no row stored nothing: the receiver is not a live account of
+-- index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none);
+-- each row answers send n. A send with no row stored nothing: the receiver is not a live account of
 -- the app, or the sender has used client_msg_id already. Two sends of one client_msg_id
 -- fail the statement.
 --
@@ -89,11 +44,10 @@ WITH input AS (
           FROM accepted a, chats ORDER BY a.n) AS o
 ), stored AS (
     INSERT INTO im_messages (id, app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
-                             search_text, search_grams, created_at)
+                             search_text, created_at)
     OVERRIDING SYSTEM VALUE
     SELECT m.id, m.app_id, m.chat_id, m.seq, 'SINGLE', m.from_id, m.to_id, (@msg_types::text[])[m.n],
-           (@contents::text[])[m.n], m.client_msg_id, (@search_texts::text[])[m.n],
-           string_to_array((@search_grams::text[])[m.n], ' '), now()
+           (@contents::text[])[m.n], m.client_msg_id, (@search_texts::text[])[m.n], now()
     FROM msg m
 ), recipients AS (
     SELECT r.n, r.id, r.seq, r.app_id, r.user_id,
@@ -138,7 +92,7 @@ GROUP BY e.n, e.id, e.seq
 ORDER BY e.n;
 
 -- name: SendGroupMessage :one
--- Stores a group message in one statement, as SendSingleMessage does, with a `message` event
+-- Stores a group message in one statement, as SendSingleMessages does, with a `message` event
 -- for every member. No row: the group does not exist, the sender is not a member, or he has
 -- used client_msg_id already.
 WITH chat AS (
@@ -151,9 +105,9 @@ WITH chat AS (
     RETURNING c.id, c.last_seq, c.last_at
 ), msg AS (
     INSERT INTO im_messages (app_id, chat_id, seq, chat_type, from_id, to_id, msg_type, content, client_msg_id,
-                             search_text, search_grams, created_at)
+                             search_text, created_at)
     SELECT @app_id, chat.id, chat.last_seq, 'GROUP', @from_id, @to_id, @msg_type::text, @content::text,
-           sqlc.narg(client_msg_id), @search_text::text, @search_grams::text[], chat.last_at
+           sqlc.narg(client_msg_id), @search_text::text, chat.last_at
     FROM chat
     RETURNING id, seq, created_at
 ), states AS (
@@ -198,12 +152,12 @@ WHERE m.app_id = @app_id AND m.id = ANY(@ids::bigint[])
               WHERE uc.app_id = @app_id AND uc.user_id = @user_id AND uc.chat_id = m.chat_id);
 
 -- name: EditMessage :one
-UPDATE im_messages SET content = @content, search_text = @search_text, search_grams = @search_grams::text[], edited_at = now()
+UPDATE im_messages SET content = @content, search_text = @search_text, edited_at = now()
 WHERE app_id = @app_id AND id = @id
 RETURNING edited_at;
 
 -- name: RevokeMessage :one
-UPDATE im_messages SET content = '', search_text = '', search_grams = '{}', revoked_at = now(), revoked_by = @revoked_by
+UPDATE im_messages SET content = '', search_text = '', revoked_at = now(), revoked_by = @revoked_by
 WHERE app_id = @app_id AND id = @id
 RETURNING revoked_at;
 
@@ -239,27 +193,31 @@ WHERE m.chat_id = @chat_id
 
 -- name: SearchMessages :many
 -- Cloud search: the messages of the user's conversations (his groups: those he is in) whose
--- text contains keyword (lower-cased); grams, the keyword's grams, let the GIN index choose.
+-- text contains keyword (lower-cased). grams, the keyword's grams, let the GIN index of
+-- im_message_search choose the candidates; each is confirmed against the message's text
+-- now, so that an edit or a revoke the index has not seen yet cannot be found by old text.
 SELECT m.id, m.seq, m.chat_type, m.from_id, m.to_id, m.msg_type, m.content, m.client_msg_id,
        m.created_at, m.edited_at, m.revoked_at,
        (CASE WHEN m.chat_type = 'GROUP' THEN
            (SELECT count(*) FROM im_user_conversations r
             WHERE r.chat_id = m.chat_id AND r.read_seq >= m.seq AND r.user_id <> m.from_id)
         ELSE 0 END)::integer AS group_read_count
-FROM im_messages m
-WHERE m.app_id = @app_id
-  AND m.search_grams @> @grams::text[]
+FROM im_message_search s
+JOIN im_messages m ON m.id = s.message_id
+WHERE s.app_id = @app_id
+  AND s.grams @> @grams::text[]
   AND strpos(lower(m.search_text), @keyword::text) > 0
-  AND m.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = @app_id AND uc.user_id = @user_id)
-ORDER BY m.created_at DESC, m.id DESC
+  AND s.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = @app_id AND uc.user_id = @user_id)
+ORDER BY s.created_at DESC, s.message_id DESC
 LIMIT @max_rows OFFSET @skip_rows;
 
 -- name: CountSearchMessages :one
-SELECT count(*) FROM im_messages m
-WHERE m.app_id = @app_id
-  AND m.search_grams @> @grams::text[]
+SELECT count(*) FROM im_message_search s
+JOIN im_messages m ON m.id = s.message_id
+WHERE s.app_id = @app_id
+  AND s.grams @> @grams::text[]
   AND strpos(lower(m.search_text), @keyword::text) > 0
-  AND m.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = @app_id AND uc.user_id = @user_id);
+  AND s.chat_id IN (SELECT uc.chat_id FROM im_user_conversations uc WHERE uc.app_id = @app_id AND uc.user_id = @user_id);
 
 -- name: ListSendersBetween :many
 -- For read receipts: each sender other than the reader of the chat's messages in

@@ -940,6 +940,10 @@ export interface paths {
          * @description The messages between the caller and `toId`, newest first (page 0 holds the latest),
          *     revoked ones included with empty content. Filters combine: `keyword` (in the text or
          *     the sender's id), `msgType`, and `startTime` ≤ createdAt ≤ `endTime`.
+         *
+         *     A page carries at most about 1 MiB of message content: a page whose messages would carry
+         *     more is served smaller (at least one message). The answer's `page` and `size` then name
+         *     the slice served (`size` divides the offset asked for); ask for the next page with them.
          */
         get: operations["listSingleHistory"];
         put?: never;
@@ -959,8 +963,8 @@ export interface paths {
         };
         /**
          * Group history
-         * @description The group's messages, newest first, each with `groupReadCount`; same filters as the
-         *     one-to-one history. Members only (403).
+         * @description The group's messages, newest first, each with `groupReadCount`; same filters and the
+         *     same byte budget per page as the one-to-one history. Members only (403).
          */
         get: operations["listGroupHistory"];
         put?: never;
@@ -2676,10 +2680,24 @@ export interface components {
             status: string;
             duration?: number;
         };
-        /** @description FORWARD — the server copies the original message, which the sender must be able to see. */
+        /** @description FORWARD — the sender gives `messageId`, a message he can see; the server adds `original`, a bounded copy of it. The stored content, copy included, never exceeds 16384 characters: the copy's content is cut to fit (`truncated`), and the copy of a FORWARD carries that forward's own reference without its nested copy, so chains of forwards do not grow. */
         ForwardContent: {
             messageId: components["schemas"]["MessageId"];
-            original?: components["schemas"]["Message"];
+            original?: components["schemas"]["ForwardedMessage"];
+        };
+        /** @description The copy of a forwarded message inside FORWARD content. */
+        ForwardedMessage: {
+            id: components["schemas"]["MessageId"];
+            fromId: string;
+            toId: string;
+            chatType: components["schemas"]["ChatType"];
+            msgType: components["schemas"]["MsgType"];
+            /** @description The original's content (for a FORWARD, its content without its own `original`), cut to fit when `truncated`; fetch the original by `id` for all of it. */
+            content: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Whether `content` is only the start of the original's. */
+            truncated: boolean;
         };
         /** @description QUOTE — a reply that quotes a message the sender can see. */
         QuoteContent: {

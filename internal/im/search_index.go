@@ -1,0 +1,148 @@
+package im
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/postgres"
+)
+
+// The search index is kept off the send path (DESIGN.md, "IM model"). A send stores its
+// message's search text in im_messages and nothing else; a batch indexer, following a
+// durable cursor over message ids, writes the grams of many messages at a time into
+// im_message_search, whose GIN index is then maintained by the indexer's statement and
+// never by a send's (one GIN pending-list flush once took 177 ms inside a send).
+//
+// Why a cursor loop and not a River job per message: a job is a row written, and later
+// deleted, for every send, on the send path and in the same hot table for every sender; the
+// cursor costs a send nothing, and the indexer reads what the sends wrote anyway. What the
+// cursor must handle instead is that message ids are drawn before their sends commit, so a
+// later id can be visible before an earlier one: an id the indexer passes without seeing
+// is kept as a gap and looked up again each pass, until it shows up or gapTimeout has
+// passed (a send rolled back, or drew an id and stored nothing). No send statement runs
+// that long (the queue's own bound is storeTimeout).
+//
+// A message is searchable within one pass of being stored: a send wakes the indexer of
+// its instance, which otherwise looks every searchInterval; on several instances they take
+// turns through the cursor row's lock.
+const (
+	searchInterval = 250 * time.Millisecond
+	searchBatch    = 5000
+	gapTimeout     = 5 * time.Minute
+	maxGaps        = 100_000
+)
+
+// wakeIndexer tells the indexer that messages were stored; it never waits.
+func (s *Service) wakeIndexer() {
+	select {
+	case s.indexWake <- struct{}{}:
+	default:
+	}
+}
+
+// RunSearchIndexer indexes stored messages for search until ctx ends. Run it once per
+// instance, in the background; until it runs, sends work and searches miss new messages.
+func (s *Service) RunSearchIndexer(ctx context.Context) {
+	t := time.NewTicker(searchInterval)
+	defer t.Stop()
+	for {
+		n, err := s.IndexSearch(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.opts.Log.Warn("index messages for search", "err", err)
+		}
+		if n >= searchBatch && err == nil {
+			continue // more are waiting
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.indexWake:
+		}
+	}
+}
+
+// IndexSearch runs one pass of the indexer: it indexes up to a batch of the messages not
+// indexed yet and returns how many it looked at. It does nothing while another instance's
+// indexer holds the cursor.
+func (s *Service) IndexSearch(ctx context.Context) (int, error) {
+	looked := 0
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		q := s.q.WithTx(tx)
+		cur, err := q.LockSearchCursor(ctx)
+		if noRows(err) {
+			return nil
+		}
+		if err != nil {
+			return fault.Wrap(err, "lock search cursor")
+		}
+		rows, err := q.ListMessagesToIndex(ctx, db.ListMessagesToIndexParams{AfterID: cur.IndexedTo, GapIds: cur.Gaps, MaxRows: searchBatch})
+		if err != nil {
+			return fault.Wrap(err, "load messages to index")
+		}
+		looked = len(rows)
+		var in db.InsertMessageSearchParams
+		for _, r := range rows {
+			grams := textGrams(r.SearchText)
+			if len(grams) == 0 {
+				continue
+			}
+			in.MessageIds = append(in.MessageIds, r.ID)
+			in.AppIds = append(in.AppIds, r.AppID)
+			in.ChatIds = append(in.ChatIds, r.ChatID)
+			in.CreatedAts = append(in.CreatedAts, r.CreatedAt)
+			in.Grams = append(in.Grams, strings.Join(grams, " "))
+		}
+		if len(in.MessageIds) > 0 {
+			if err := q.InsertMessageSearch(ctx, in); err != nil {
+				return fault.Wrap(err, "index messages")
+			}
+		}
+		next := moveCursor(cur, rows, s.now())
+		if next.IndexedTo == cur.IndexedTo && slices.Equal(next.Gaps, cur.Gaps) {
+			return nil
+		}
+		if err := q.MoveSearchCursor(ctx, db.MoveSearchCursorParams(next)); err != nil {
+			return fault.Wrap(err, "move search cursor")
+		}
+		return nil
+	})
+	return looked, err
+}
+
+// moveCursor is the cursor after a pass that found rows (in id order): past the highest
+// id seen, with the ids skipped on the way as gaps, and without the gaps found or given up.
+func moveCursor(cur db.LockSearchCursorRow, rows []db.ListMessagesToIndexRow, now time.Time) db.LockSearchCursorRow {
+	found := make(map[int64]bool, len(rows))
+	next := db.LockSearchCursorRow{IndexedTo: cur.IndexedTo, Gaps: []int64{}, GapsSeen: []time.Time{}}
+	for _, r := range rows {
+		found[r.ID] = true
+		if r.ID > cur.IndexedTo {
+			for id := next.IndexedTo + 1; id < r.ID && len(next.Gaps) < maxGaps; id++ {
+				next.Gaps, next.GapsSeen = append(next.Gaps, id), append(next.GapsSeen, now)
+			}
+			next.IndexedTo = r.ID
+		}
+	}
+	var kept db.LockSearchCursorRow
+	for i, id := range cur.Gaps {
+		if !found[id] && i < len(cur.GapsSeen) && now.Sub(cur.GapsSeen[i]) < gapTimeout {
+			kept.Gaps, kept.GapsSeen = append(kept.Gaps, id), append(kept.GapsSeen, cur.GapsSeen[i])
+		}
+	}
+	next.Gaps, next.GapsSeen = append(kept.Gaps, next.Gaps...), append(kept.GapsSeen, next.GapsSeen...)
+	if next.Gaps == nil {
+		next.Gaps, next.GapsSeen = []int64{}, []time.Time{}
+	}
+	if len(next.Gaps) > maxGaps { // the oldest go first
+		drop := len(next.Gaps) - maxGaps
+		next.Gaps, next.GapsSeen = next.Gaps[drop:], next.GapsSeen[drop:]
+	}
+	return next
+}
