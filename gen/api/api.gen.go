@@ -481,6 +481,24 @@ func (e WebhookEvent) Valid() bool {
 	}
 }
 
+// Defines values for WebhookTimeoutAction.
+const (
+	PASS   WebhookTimeoutAction = "PASS"
+	REJECT WebhookTimeoutAction = "REJECT"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTimeoutAction enum.
+func (e WebhookTimeoutAction) Valid() bool {
+	switch e {
+	case PASS:
+		return true
+	case REJECT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListFriendRequestsParamsDirection.
 const (
 	Incoming ListFriendRequestsParamsDirection = "incoming"
@@ -1976,6 +1994,34 @@ type ImAccountUpdate struct {
 	Nickname *string                 `json:"nickname,omitempty"`
 }
 
+// ImSettings defines model for ImSettings.
+type ImSettings struct {
+	// FriendsOnly One-to-one messages need the two users to be friends.
+	FriendsOnly bool `json:"friendsOnly"`
+}
+
+// ImSettingsEnvelope defines model for ImSettingsEnvelope.
+type ImSettingsEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int        `json:"code"`
+	Data ImSettings `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// ImSettingsUpdate defines model for ImSettingsUpdate.
+type ImSettingsUpdate struct {
+	FriendsOnly *bool `json:"friendsOnly,omitempty"`
+}
+
 // ImTimeFilter A local time without zone (read in the server's zone) or an RFC 3339 time.
 type ImTimeFilter = string
 
@@ -3132,12 +3178,20 @@ type VideoContent struct {
 
 // Webhook defines model for Webhook.
 type Webhook struct {
-	CreatedAt time.Time `json:"createdAt"`
+	// BeforeSend Whether the webhook is asked before every message is stored (see createWebhook).
+	BeforeSend bool `json:"beforeSend"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for.
+	BeforeSendTimeoutMs int32     `json:"beforeSendTimeoutMs"`
+	CreatedAt           time.Time `json:"createdAt"`
 
 	// Enabled A disabled webhook keeps its settings but is sent nothing.
 	Enabled bool           `json:"enabled"`
 	Events  []WebhookEvent `json:"events"`
 	Id      int64          `json:"id"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout WebhookTimeoutAction `json:"onTimeout"`
 
 	// Secret The HMAC-SHA256 key of X-Xuqm-Signature: 64 hex characters, in full only when created
 	// or rotated, otherwise masked as `****` followed by its last 4 characters.
@@ -3150,15 +3204,72 @@ type Webhook struct {
 
 // WebhookCreate defines model for WebhookCreate.
 type WebhookCreate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events WebhookEvents `json:"events"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// Url Where deliveries are POSTed; http or https.
 	//
 	// Example: https://example.com/xuqm/webhook
 	Url WebhookUrl `json:"url"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempt   int32     `json:"attempt"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeliveryId X-Xuqm-Delivery of the attempt; the same on every retry of one event.
+	DeliveryId string `json:"deliveryId"`
+	DurationMs int64  `json:"durationMs"`
+
+	// Error Why the attempt failed; empty on success.
+	Error string `json:"error"`
+
+	// Event An IM event a webhook can subscribe to.
+	Event WebhookEvent `json:"event"`
+
+	// HttpStatus The receiver's HTTP status; null when it could not be reached.
+	HttpStatus *int32 `json:"httpStatus"`
+	Id         int64  `json:"id"`
+	Success    bool   `json:"success"`
+}
+
+// WebhookDeliveryPage defines model for WebhookDeliveryPage.
+type WebhookDeliveryPage struct {
+	Content []WebhookDelivery `json:"content"`
+
+	// Page Page number, counted from 0.
+	Page          int32 `json:"page"`
+	Size          int32 `json:"size"`
+	TotalElements int64 `json:"totalElements"`
+	TotalPages    int32 `json:"totalPages"`
+}
+
+// WebhookDeliveryPageEnvelope defines model for WebhookDeliveryPageEnvelope.
+type WebhookDeliveryPageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int                 `json:"code"`
+	Data WebhookDeliveryPage `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // WebhookEnvelope defines model for WebhookEnvelope.
@@ -3201,12 +3312,26 @@ type WebhookListEnvelope struct {
 	Status string `json:"status"`
 }
 
+// WebhookTimeoutAction What a before-send webhook that does not answer in time (or fails) means for the message.
+type WebhookTimeoutAction string
+
+// WebhookTimeoutMs How long a before-send answer is waited for, in milliseconds.
+type WebhookTimeoutMs = int32
+
 // WebhookUpdate The fields to change; omitted fields stay as they are.
 type WebhookUpdate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events *WebhookEvents `json:"events,omitempty"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// RotateSecret true replaces the secret and returns the new one in full.
 	RotateSecret *bool `json:"rotateSecret,omitempty"`
@@ -3599,6 +3724,30 @@ type AdminListOperationLogsParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// GetImSettingsParams defines parameters for GetImSettings.
+type GetImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateImSettingsParams defines parameters for UpdateImSettings.
+type UpdateImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // AdminListImUsersParams defines parameters for AdminListImUsers.
 type AdminListImUsersParams struct {
 	// AppId The app's key (`ak_…`).
@@ -3663,6 +3812,24 @@ type DeleteWebhookParams struct {
 type UpdateWebhookParams struct {
 	// AppId The app's key (`ak_…`).
 	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -4446,6 +4613,9 @@ type ImportImAccountsBatchJSONRequestBody = ImportImAccountsBatchJSONBody
 
 // UpdateImAccountJSONRequestBody defines body for UpdateImAccount for application/json ContentType.
 type UpdateImAccountJSONRequestBody = ImAccountUpdate
+
+// UpdateImSettingsJSONRequestBody defines body for UpdateImSettings for application/json ContentType.
+type UpdateImSettingsJSONRequestBody = ImSettingsUpdate
 
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = WebhookCreate
@@ -5253,6 +5423,32 @@ type ClientInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogs(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetImSettings The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettingsWithBody Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettings Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminListImUsers List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -5294,6 +5490,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5324,6 +5535,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5360,6 +5586,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImLogin Issue an IM token
 	//
@@ -7571,6 +7806,62 @@ func (c *Client) AdminListOperationLogs(ctx context.Context, params *AdminListOp
 	return c.Client.Do(req)
 }
 
+// GetImSettings The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *Client) GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImSettingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettingsWithBody Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettings Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AdminListImUsers List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -7632,6 +7923,21 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7672,6 +7978,21 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7739,6 +8060,25 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, id int64, params *Up
 // Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 func (c *Client) UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWebhookRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -11863,6 +12203,171 @@ func NewAdminListOperationLogsRequest(server string, params *AdminListOperationL
 	return req, nil
 }
 
+// NewGetImSettingsRequest constructs an http.Request for the GetImSettings method
+func NewGetImSettingsRequest(server string, params *GetImSettingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateImSettingsRequest calls the generic UpdateImSettings builder with application/json body
+func NewUpdateImSettingsRequest(server string, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateImSettingsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateImSettingsRequestWithBody constructs an http.Request for the UpdateImSettings method, with any body, and a specified content type
+func NewUpdateImSettingsRequestWithBody(server string, params *UpdateImSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewAdminListImUsersRequest constructs an http.Request for the AdminListImUsers method
 func NewAdminListImUsersRequest(server string, params *AdminListImUsersParams) (*http.Request, error) {
 	var err error
@@ -12301,6 +12806,113 @@ func NewUpdateWebhookRequestWithBody(server string, id int64, params *UpdateWebh
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, id int64, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/webhooks/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -18076,6 +18688,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogsWithResponse(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*AdminListOperationLogsResponse, error)
 
+	// GetImSettingsWithResponse The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error)
+
+	// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
+	// UpdateImSettingsWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
 	// AdminListImUsersWithResponse List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -18121,6 +18761,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18151,6 +18806,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18189,6 +18859,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhookWithResponse(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookResponse, error)
+
+	// ListWebhookDeliveriesWithResponse A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
 
 	// ImLoginWithResponse Issue an IM token
 	//
@@ -22392,6 +23073,165 @@ func (r AdminListOperationLogsResponse) ContentType() string {
 	return ""
 }
 
+type GetImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AdminListImUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -22794,6 +23634,82 @@ func (r UpdateWebhookResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryPageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *WebhookDeliveryPageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -29242,6 +30158,52 @@ func (c *ClientWithResponses) AdminListOperationLogsWithResponse(ctx context.Con
 	return ParseAdminListOperationLogsResponse(rsp)
 }
 
+// GetImSettingsWithResponse The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *ClientWithResponses) GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error) {
+	rsp, err := c.GetImSettings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettingsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettings(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
 // AdminListImUsersWithResponse List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -29299,6 +30261,21 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29335,6 +30312,21 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29396,6 +30388,23 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseUpdateWebhookResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
 }
 
 // ImLoginWithResponse Issue an IM token
@@ -33812,6 +34821,135 @@ func ParseAdminListOperationLogsResponse(rsp *http.Response) (*AdminListOperatio
 	return response, nil
 }
 
+// ParseGetImSettingsResponse parses an HTTP response from a GetImSettingsWithResponse call
+func ParseGetImSettingsResponse(rsp *http.Response) (*GetImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateImSettingsResponse parses an HTTP response from a UpdateImSettingsWithResponse call
+func ParseUpdateImSettingsResponse(rsp *http.Response) (*UpdateImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAdminListImUsersResponse parses an HTTP response from a AdminListImUsersWithResponse call
 func ParseAdminListImUsersResponse(rsp *http.Response) (*AdminListImUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34132,6 +35270,67 @@ func ParseUpdateWebhookResponse(rsp *http.Response) (*UpdateWebhookResponse, err
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryPageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -38932,6 +40131,12 @@ type ServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(w http.ResponseWriter, r *http.Request, params AdminListOperationLogsParams)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams)
@@ -38947,6 +40152,9 @@ type ServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(w http.ResponseWriter, r *http.Request, params ImLoginParams)
@@ -39379,6 +40587,18 @@ func (_ Unimplemented) AdminListOperationLogs(w http.ResponseWriter, r *http.Req
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetImSettings The app's IM settings
+// (GET /api/im/admin/settings)
+func (_ Unimplemented) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateImSettings Change the app's IM settings
+// (PUT /api/im/admin/settings)
+func (_ Unimplemented) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminListImUsers List the app's IM users
 // (GET /api/im/admin/users)
 func (_ Unimplemented) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
@@ -39406,6 +40626,12 @@ func (_ Unimplemented) DeleteWebhook(w http.ResponseWriter, r *http.Request, id 
 // UpdateWebhook Update a webhook
 // (PUT /api/im/admin/webhooks/{id})
 func (_ Unimplemented) UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+// (GET /api/im/admin/webhooks/{id}/deliveries)
+func (_ Unimplemented) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -41526,6 +42752,152 @@ func (siw *ServerInterfaceWrapper) AdminListOperationLogs(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// GetImSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateImSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminListImUsers operation middleware
 func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *http.Request) {
 
@@ -41952,6 +43324,114 @@ func (siw *ServerInterfaceWrapper) UpdateWebhook(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdateWebhook(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhookDeliveries(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -46641,6 +48121,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Put(options.BaseURL+"/api/im/admin/webhooks/{id}", wrapper.UpdateWebhook)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/webhooks/{id}/deliveries", wrapper.ListWebhookDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/settings", wrapper.GetImSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/admin/settings", wrapper.UpdateImSettings)
+	})
+	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/push/register", wrapper.RegisterPushDevice)
 	})
 	r.Group(func(r chi.Router) {
@@ -50730,6 +52219,205 @@ func (response AdminListOperationLogs500JSONResponse) VisitAdminListOperationLog
 	return err
 }
 
+type GetImSettingsRequestObject struct {
+	Params GetImSettingsParams
+}
+
+type GetImSettingsResponseObject interface {
+	VisitGetImSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetImSettings200JSONResponse ImSettingsEnvelope
+
+func (response GetImSettings200JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetImSettings400JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetImSettings401JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetImSettings403JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetImSettings404JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetImSettings500JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettingsRequestObject struct {
+	Params UpdateImSettingsParams
+	Body   *UpdateImSettingsJSONRequestBody
+}
+
+type UpdateImSettingsResponseObject interface {
+	VisitUpdateImSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateImSettings200JSONResponse ImSettingsEnvelope
+
+func (response UpdateImSettings200JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateImSettings400JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateImSettings401JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateImSettings403JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateImSettings404JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateImSettings413JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateImSettings500JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminListImUsersRequestObject struct {
 	Params AdminListImUsersParams
 }
@@ -51239,6 +52927,99 @@ func (response UpdateWebhook413JSONResponse) VisitUpdateWebhookResponse(w http.R
 type UpdateWebhook500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdateWebhook500JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	Id     int64 `json:"id"`
+	Params ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryPageEnvelope
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhookDeliveries400JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListWebhookDeliveries404JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -58271,6 +60052,12 @@ type StrictServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(ctx context.Context, request AdminListOperationLogsRequestObject) (AdminListOperationLogsResponseObject, error)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(ctx context.Context, request GetImSettingsRequestObject) (GetImSettingsResponseObject, error)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(ctx context.Context, request UpdateImSettingsRequestObject) (UpdateImSettingsResponseObject, error)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(ctx context.Context, request AdminListImUsersRequestObject) (AdminListImUsersResponseObject, error)
@@ -58286,6 +60073,9 @@ type StrictServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(ctx context.Context, request UpdateWebhookRequestObject) (UpdateWebhookResponseObject, error)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(ctx context.Context, request ImLoginRequestObject) (ImLoginResponseObject, error)
@@ -59610,6 +61400,65 @@ func (sh *strictHandler) AdminListOperationLogs(w http.ResponseWriter, r *http.R
 	}
 }
 
+// GetImSettings operation middleware
+func (sh *strictHandler) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	var request GetImSettingsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImSettings(ctx, request.(GetImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImSettingsResponseObject); ok {
+		if err := validResponse.VisitGetImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateImSettings operation middleware
+func (sh *strictHandler) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	var request UpdateImSettingsRequestObject
+
+	request.Params = params
+
+	var body UpdateImSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateImSettings(ctx, request.(UpdateImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateImSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminListImUsers operation middleware
 func (sh *strictHandler) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
 	var request AdminListImUsersRequestObject
@@ -59749,6 +61598,33 @@ func (sh *strictHandler) UpdateWebhook(w http.ResponseWriter, r *http.Request, i
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdateWebhookResponseObject); ok {
 		if err := validResponse.VisitUpdateWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx, request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListWebhookDeliveriesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -61666,713 +63542,736 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P3LcttIvjCIv0oG/yfCVDVIgRfdo+McWqZtlq1Li7JdfYr+zCSQJLMFJlDIpGS2jyNq89/M+os429lM",
-	"bWcxi3mA8yYV8cXMY0zkLzOBBAnwJlmq0+2KjrZIAnn93a9fSl44iUJGmOCl4y+lCMd4QgSJ4VMrit6Q",
-	"2WuCfRLLzz7hXkwjQUNWOi5djwnCUfSMoxsyc9AwjBGnI0Z8FJNfpoQLjkKG4nAqCEd3VIzDqUCYoT6O",
-	"oo7fR79MSTxDyYzVklOictyxms8pMTwhpePST5VWFFXekFnJKXFvTCZYruVfYjIsHZf+f7vpBnbVr3xX",
-	"rbv09aujt/AXOdWKHaByH998+v3X3/o7cinkM55EgZwf33zyyST85I2xMGuEtadLhB2VnJLcOI2JXzoW",
-	"8ZRst9zzkHlkca0tdIuDKUGM3JIYxWTKiQ+nShnaQxPK5DGvOEM1tL2sCf78lrCRGJeO95tOaUKZ+Xjo",
-	"lMQsku9yEVM2Msu7phPCBZ5Ei0t8x+hnNKFBQDnxQuZzFA6RGJM5sFixyHQCe6ERFoLE8q3/8bNbOfr4",
-	"pebU9r/+Sylvlc+D0Lsh/jtO4o6ff+tTTmIkQjSQj6IwRlMGf2ZvXj71yXXrBbc+yMyz7e3r12HhM0Gu",
-	"MBvlXP8FI2gwEwTF8ncH9eUH/ufe1HUb3pDGXMCfpKK+CbD5or/k2b7cuf5Vv8inwyH9jAKAAj1C9lDU",
-	"426l5tYbRTepNlEAaPW9/bxbe0FuqUfyLqyFuMCDgCDqG4jy4WEH3Y2pN0ZRgD3CERWIMk59IrcVTgX8",
-	"SbA3RjEJCObkGUdxGAThVFR77IOmSFQ4KGTBzDykniG+HEGCSM11UURijzCBcExQOBySmPjVHsscy+Gw",
-	"1iTNvaFHCK7tH+ACmPHNLgsOp1Y/zKBhLfeowjsWhNg/hzHnj+slDQiS0wFJPg2ZIExUXlAehZzKZ+Qp",
-	"CYKTwwwZQSN6SxjCAr4AGEHTSM5RLdgI/FN4w3urNyGX+Rrz8eIGuq9blfrevlnekAby5gDuHBSEdySu",
-	"eJgTNCafs6B5NKx7TVLzDwYNvOftk8Ohi2uDutfwm2RvuO8e1A7rRw3cHOx5+/4BORweYXdQ8+p+gzSH",
-	"e3jfbDXCYpzudCwXuQy752gTrgw/ftlvFhCnzvA8ZOQMCy9n5+1rPOKwaS+gEuDGYeDzE4TRRL6AyhJf",
-	"f+jvoBERHDXcZiEt7QwltScVNVERsLn1Zu4aJ6djLK5nESlgnB/GRIxJjPoCxyMiJDenHGFFVsvdzvmr",
-	"t+0diYUYjeJwGqHyq6uLd5dzjFU9VwBfnl7B1nTVbEHvqM18yVnyKGswQxPCOR4RjryYYEF8iQlhjAZk",
-	"GMYEiTHlSNAJOUb9ulvfr7jNSv3gut443js63jvqo3Is0YkyeXU9xkl8S+Jn6hX095AROIurl6eo0Wgc",
-	"zVOOnBELzoToPax7BJ2JfPwlDQSJ9TG8ktfR8S8lhOcQWritZxxRP3tV8P0n163lo8hIjbr1XelV6TW+",
-	"IbO7MPavkqEWODj5DKSZExx7YyBz5dMxZYQD6X+LBWUOkjSiQhknTJK9WzIHfWMSBGHBQd+oFSzdTwaP",
-	"3NX0rjM5U0BWdPpSLtFw+IwjBUQLFyFRNv8O6PbHnyzMLJSPliB/FmGASEv0mEUku9Tr9k/XBec7UROs",
-	"Dch6QXp5XYFjsTky46GQQl8+LrvuMfxvNS47qMUp3u2OMRuNMUWDGfLJEE8DsS6Wm7kKDocn27sHnl9r",
-	"wlwMaiFQcEmxAd8zZFtyoJQU5FPveeE4C42GMTyEWNyZqA8FRIuhzlm6j9xFFpCt6YNJ7j+GlF0p9eaK",
-	"THB8k0dcWSiUTGYfb3jHSIww8xH2J5Tx7Pr/n//5f/2//+f//b/+t//9f/3//48CcInVfEWimCRNi8RI",
-	"k9h1SGt1JY0spomLE19E/JowzJaCpoAnnnHEphMSU2/+Wmv1bSjgMIwnWMjnmNiXRHRCGZ1MJza9pkyQ",
-	"kUaiS5yniMlv5boGJHaQF06ZJDDDOJwgt+ikIjynDGl6UTp2ncyqGhKZJvizXpUr/7OW6eYvM8BCDqLR",
-	"P58kAtWL9JOF69S/r013zNSZdSRcI4Xi1vmLq4vOi9XTboeH2WVM+bgVRcvAS5l8imArF7RWG3g2hq4p",
-	"Hy9bZDTlYyBoDsIcXV50r9Eujuiu/H6XE+ajmIhpzIiPqMgSjcPDQooXwaybaDNgaTksUGbkJt4T5odx",
-	"8UZu4Xel1MTEJ0xQHHBQpTV1sQDl8rybv3A1yvYgkiwU1n2lVP0i6xCOInRLYk5DJil0jAZT5oMS+iSE",
-	"SK+2K7CY8tVozuG5arF0IaZ8bRTPzA2r6dK/F5FFTv9OqqgF/yI8CG8JWE+olmZ9CcmSLyRGzCFYMcuY",
-	"3wBf7JUwRxPMZvLBWTgFq0SvtHMC0IMZvwMm35fj9xHHM47uxligO2xmcICTyqeZZGSS8oJmym+0tVQj",
-	"S+7JyI3lkul6Lp1efmnd0KM40DJBEaBpi6jBc+QTj05wgBSKzUv+RUgdJ5Nsix7zi4UNTActDxjcMjLF",
-	"p4MKVo8V09TGo6CJkivuRftdt/Z4K+2S+JZ6ZMMFozILBaKCy1/ekNnOejt4eAaW2cRSEFGPZHYBTC2g",
-	"XApPgxl61dbcDUcR3/0Ci/26q1/MisTNx72jNWguPMiVxqjJLzlBOAjQ3ZgwFE6oEMR/IHpsL6v0VS40",
-	"JjwKGSfgsXuOfY3F8pOnbL/yTxxFAfWwXPju37hcvSWgySd9dbZOyccCl45//lIaUhL4peMSmWAayANT",
-	"arVU36dcoAFBGN3igPqIVOQjCPt+TDgvff1oP6ypExqE/gyNMUeYIRLHYXyMYORjtGI4x5zRcalW+rru",
-	"QbXlFG12S4IQDAdfnQV9LHE9GpUXlkjlVcJCTlBfHkYfAJVrWzQJfI6wQMAaqnI9pyEbBtTb8sSPzImz",
-	"aRDY56YFkNPQJ6iByGdYAw5igv0ZcMtUqv4m56P4Ew+nsUfmpodtvwzjAfV9wrbbd6No3/KYO2eGasjr",
-	"8CnHg0CqWaG23+Ao+mZgMRVjKaN6WEhxYjAVUm+X6BzeEV+qxn4Ii4BD6DApK+MAht3mIPZSlJs/CKrH",
-	"VtiCygaRqI/2hzWvjo/I3uDAb3qN2s63BAJtiRxiGhBfiWJ6kcjDcUwJRxhZixMh+mUaCgIHdB6Kl+GU",
-	"+dsBSbPobKSELq9lCGN/o82fh4hPwXuosMBRHg2IaNB+DYBGyrjAzCPIDwmHZcGRofJP7/5y9qnbvnrf",
-	"OW13d8x5dOQuJ4QJ4m8HMbVi1KFcL4+qhdB0LjQj4pvSCjOv+mkgObtGnsGUBkLOD0dwiWdBiP3rMHyL",
-	"4xHZCjJqS8nHkAawkkCOL0kGZqjmNg/3DvZdVzkSv+VJKMcp6I2aoYS3RHGYgE6oOoXrMDzDbKa5Nd/q",
-	"FOqFzEOEoVakhCCTSPATFBMRz6SUsu8iHZ/xrQ7hCgu9VUkw1MTG+m6MZygcmmXIRV3JhyqtoQ4EUu5M",
-	"OBXrlxxXsR5BhOgOK9Uu3cOCVCdX+o7hqRiHMf072ZIoFaLfhHJO2UhevJYgkAhvCPuWsAYTIB16hcU0",
-	"BsDXK3GSdYQxIp8jKRkD8L1jfBpFYSyIf0Z8isG5shUe7q2Dh8BAGaITbQj9VocBmA2WJTljOEQY3FLI",
-	"ootjzPxAqhRfk6lVqJvSYdsg62aMl2Cg/zf9ueqFk5JlDEhkYzv4IRtI1VgwnDlmNhO/kU7WVn+hrpj6",
-	"NMwOPBegVSse9xJznm/ebwkUEMwFOkTeGMfYEyTmjrKMYPNbyAgKiBDaLyE/+nREBSp7Y+LdKJVNJJLB",
-	"CWq6rnIn3VE+72blDS8msKKluzks3s1VGOQYnM5anXMJW2AZUg9KQi9QTEZSr4yJsgMp9UyJLbBGBSCW",
-	"3QLFYaCVTCb1wZ9h7JJTar04g39ftN+3315ctq9KTul9p/2hfVX6WLxcrZvJa9XDtc9bz9+2paD+otNV",
-	"f+a+708oA094oWdeas0iMQqAw4hyEWMRxhxxQrR1K4rDiMSCKp1Qe0FbIqMG+1iQilBexoWl+JTzMLg1",
-	"Ly0Ef7DUhQXGt+T5EyTpAMSp4AEnTOyA0I5RQG/1C1Ubf+xVyDelnG9094VVmSiDlLSnv02IZCqn8gLm",
-	"tf2stS7HiWJ08ZxhAflzp/xqGxt+tiIgdGCUeTO7NMe6jRQGwsHfiCeyMGC8TzgILoagjy+1b+MROSMC",
-	"l746X+avP6XpVJAJXxmNmoLh12SFOI7xbGHTZujFnXxc2EtCu9feU0rtF/akWM66+4CjnF87DLFk4crp",
-	"XORuNqRjG3zEt1jg+F0c5MR/TSIxU2YjZSLnBAZYgMttcJoERKzAaLMtwGn1/HKM1i9sj9OMejcsN4xx",
-	"7bMIWUAZKQ5SEybeF4xPNpP7QAbd0LshAoWRlKIYkiJzos6x8M6acBCGAcFMzjjl6xGFJL4g2aVj3b59",
-	"i8kuComCgsenpQoaJx6ALKS7eRq6YJ3mJoQhinIJAo4iE6yqxI0qJDl0iRR9+olLytizn6E+h5/ekFkf",
-	"pBHK0FBiGcQhm9Aj5e+SA6feXxxF/ARJdJjdjUlMEAm4lG/JDMaZKEdXWQXwNmHmAMOfqbjXYyDu9X/4",
-	"4Ycf+mhAxB0hbEfFK81RKpWYsGb6glNK9rx4SvtNNCafsXFwpasxe3fM4slnj0RCIf7fplygCfbJfJxv",
-	"A8vVe3W/9mDU0VrtMlIk6YYkjxAwPRfwBoHpk1DuTmgb5cJE1F/Pz+Og/hfqf1XQ09cukb48rdRR8vuv",
-	"v+V4fxY8HcXyTrr2F3LdpyrDZWHNBnDzVz4Mp3EC244GXxTGPolR58xBl++6rx30svO27aB3ly9a123w",
-	"haxFdSRAwcCLRMcpTSN/s2uew3RqiWv2thwD+DZEW6eQJdzpKnJpdxQ9PoWLog2pWodFUzjFucmWIcXL",
-	"mEhy91mcSMapTsEx3i50Q0ikI9mncUyYQNbbANO9Uq+EvIBgSQPEakyydMe9Wj1PlFgK1Jso0nNnBwMX",
-	"XK6mj0sz4yDIAfMk8U1rzxI3oikfO8pOIs9EnaLOmVuahWZF6eCbTz+3Kv+OK393K0efPn5pOPu1vHgd",
-	"WO/TCRDRvfWJ6IkUiSjaQlAoYoQtNIwJHwczFIdCRSebhx3DC6tPwomz8LYqc2bV78W8b1N2lUe1cwh0",
-	"AYKqX58CaPS6NgUbxe5yEwCNTzQcIgxS50lGkswKUJoPaykSTGNSkspVSQkDB2vmdjIKm6X8zF1ic12Z",
-	"I1loPr28ITPYVxRVtMMxsWjz1PGrT+AErZQns9B84NWIlBiPXDxYIuEYO/jSWCnr0VzYtMdykqO1D6AQ",
-	"VOHFp4FVLWVtA6xvKf82CHZvGXGj3bwD5ns6Jt5NAUtPFDJt8zH8GsziysSsozaSQJGYoCgmXApAoNyB",
-	"EjHGXE0GBux4SnKMtmPMRiQIR7lmSV8ngOYakXRcCMynFtW6fPOMIzzgYTAVBL27epsx2ExjmocTwzD2",
-	"iFrnkiRqCN7R56DT5UYheMHYCRpiqZ4u7hm+z7etJM9ZG7d+5mNc39tff9M6lzQvb3T9tE1HxYauPSnE",
-	"v1Km/FGZo15CHkUYk9z7hBgM+asKZy3j4A7PFE3sXHRP7FggHXFmq6g761y1FWu0Ct3eW4+mb57nG9Dn",
-	"8C+92yx0FdBDCyGfgiba9GAzSqLPaFGhUlGYa0txy4nANlaOZXTjOpdSOKivKgMMMCeqIAAYIG5ruwrr",
-	"+a5UX/gujm521ZNKONM1BjRk6vICFqCp36s4uulrG3NSIwQUohy4XWlNniNZRcLLGug4oaxrXOTvs9ix",
-	"4FsqWJY1WpLisnYmi1OKpoOA8vESiz1Vhnow8CVPm7Mcg+9daNv5Hebb2+h1zYRLVQRhZcZA9uklNPt6",
-	"nkoXwsH8Eu9Puq/ziXXuClC5c9HdyaXjq6+eJ+7gDdIssuxgUyx4JGpuFDHwcFhJXPb02SFtipZF1mKE",
-	"c9II6Tk4dJKMDQVfWfJmHWHWXmfjVQHj0fM/BdMxrGMrhvOUxp1k4fe18Vh7ecIL2MLio998B9F/OQEr",
-	"00DQCMdCCmyTrFvHYqY4inbTyisPJz4kyUylrDG0ppJMF1kpDYrJ5gkyx2JLn06S0aVl0wzJHFCGIfFh",
-	"taKhVwpaQp6OsIQ5Z5fbYVxgKOajyRBHAxKEd5Ix2opL2VqCMZyAUrdzgrBAk5ALZJG1eVaQzdutq8Td",
-	"bO5u7aHEgkVmnJwXpFzPxUeOVckiXTCJm+pFsENd8AiFzCOpALF8c7VVGcnrazJzQNS56DoohEdxYINV",
-	"jiCYSXBvHn5LHpiX0KpUfD4O7xgSIejBXBXA0xYnVKvWqpAPfg+3w0asNZeTTX0anqakfE55ffeic3GC",
-	"/GmMdVEoE4+7SHjMQ5Djv3j5KqLXFraKs61yQWaqoGXhWjc5rilw+mSleQdiFYbL0c0eOiynIMbGkwQp",
-	"Rrp4XBKdUiief4uQmYcPYFlx3I/Oye2r3oCNW689mTCVWfq9pKm53TzlJWwqTz2HjHvLkLJQEpBMMBPU",
-	"S8jxWevHi6vqWef84qp62bo+fa2jmlnKVKKYVAzTK/dr1XrVrQyIwNVaf8dBcgM4Jn6PDWbJ8BUzfBQT",
-	"j/iEeeQE8ll8NCECyx2gcv9PUDY0CXX3PBKJxRKBkiXUFnmCpcyW3f/4uVY5+qgKL7jO4dedXq+69rfl",
-	"ivygfMGVj38q93rVzBc7P+z8a66OfIqDoJBRnLbevv0E3AJ81PDxfedF+2LRaI2DQJGVjSoaOhvwl0Sb",
-	"XuTLcvZnOv82y4075+871+0XDmqdnrYv4a+r9o/tU/jrtHV+2n77Vv7ZPn8h/znrdLvtF3Pcu1HfjB3p",
-	"s0iWnEcgT3EkvDFe5EWe+qGobIBKsoMiIAPs3ShAT519WdfX/sAdNjyXVA6HLq40vb29yhHea1Tqw9pw",
-	"f3jgHfn13CAqla1RcNKwPIQ5wujy/BUCNNBuhXRm+e0xDLMbsdHJAHOy33To++cXV3fum1ejsNVqtc67",
-	"78btd6NWq/Va/l8rPG39Vf5b2/9bM5B/VKtzxvr8YUurL8Scqdnbkit5dFJpQGEDEpkUOLRSDZKSilCx",
-	"KzfN4DRkkqbh/KieC0ZMLa1bSu5UEk3ISEWElZBBeT0V9u9Zw+S6r8Q6ztS0SKNT8mM8FAWeJgYeNBVt",
-	"RLLReLkCToC5ODO5SOteoXnh68e85KJAqufCpL4mZlYl1cU6z4kRleZYaKVLIS2ijBE/30wdE+x3yS/F",
-	"brdnHEGZugmOb1AZJwm5fU5+6e+cINecjxhTNpJrk4+v6YpKarc9YN24RRGUyRUlCRtzthJTwS/NGpzf",
-	"tYPGFKqnIfLZC6Y+WXd3940atCrbWTVKbYDLbi69zeTODayvCh60UfXxKZJNJzYhS9Z7Z1Nl0rk/cZhM",
-	"RRGy2OC6zdWpoVedv9zKk94BnOWW9/BkukwWiO6lzMzv50kvY1N1xn73iijz8P2RYimbUHaGDKNIqaky",
-	"DW/BD1bR8U2j+fJRMqWY9vCrUFQe7JNCBdzsPaDCKt2TXQjPu2T5BppGUhWQehllkg1Kbg+RchmJ4ETn",
-	"bqEJwUyFZStxJhcCVhScXLwDsAKl9cIKt+GtYY2FDGxjiyUmHXupw8NO3bbiwNd4B0ynUhazEqbXeC3J",
-	"r1b2+NUhg+nRyKfnIcQkkSerSLISYHBHnVsu9KvYej14nplE5SMliX3lCaYs+RTGdh70jimQx00W06ID",
-	"yhSEy4SANtYLACXr5davEde/kCWfF7KwLgyoK3FKQpelzYYo19ejkPDu+cYLnSeGZgmOddJOAh9ZoLDm",
-	"XA0aj08Ws5C5CVGcchFOLGsU9n2qDHiX1jKUVjVnqXrXvb44Q7//+j8hkfPH7sU5UkMnEZs+GVKmgvIW",
-	"juwFmYRvwxHNtTdCOoqqtmHy+eArCIKkAnGBmc9NSdN7+W1VpQ6+1IugVsJFGHF0F8Y3lI1OIGIaSfwe",
-	"SSxPmheoPLX1nAuqYEnR/n/8cA2GtX5L11AB1nWMnhMckxj9/utvfRTqDDX5wu7vv/5mZbMs8UOsWWc7",
-	"gy26tkp6XE7qsFBH/nHZLT86TqTwtQE6JC8VclWbeW1od5XHxQodnQl8P+OmxDokJtqmVchJwgH15lI0",
-	"0+/v5wRNVmixx7xbTcWG3K3sV1QFE8lJVbVuKGOG6VyeQPOwflRrLAYHf/yynx9dlsx7OY2jkGeMcVft",
-	"V53uNZQNuWp329efLlvd7oeLqxclp9R99/xT6/T04t35da6VDsZ9T2I61EV4Fu89h5/65HYVN72FMfO6",
-	"arRUXLEkrEBEUN11tUX5BGF0F4dspA5QfclR03Uzx5efMlIg7SQLKbxOe/uPjqyLF7AB0oIj9pssOffK",
-	"mM53WWFzXHP9i4Uy+dTzCE+b+Mk3oY6UvcWcxGCVAwHZ6ooZm1qlaIx5Ul2TcoR9n/gogprQ6okck3Iu",
-	"crd/meJAaTSvr68vreLXCVTaLRDsCN/UPGxVK1I7zY0jLXA99UpuryS5nn7XQb1STX0DhRvn0urmaUvt",
-	"47+sdl3MBUKapediTqZQ1rcDvZfyctUOoc9j03WdtAhUApJrWYlgLFVC82shFG+c0mONukA7dW3b3ML7",
-	"piqsg1QVuqSQH7yU1H5FZayAOsJC9SBKH+JzRbAMzcspW5QDhCvr4S6HFrW35VDykgak0OH7sgMupFzL",
-	"nzFRzXd7K9TaNmoL9wcIIDJ97eQ6ik6uw4ZhnnUjc0JzgXiMDoemU4gwteqyspTyaf4tIqNcYXm8TrO8",
-	"3C55J3YfPQ1Gm2ZAFYuJKlpV0m8ci2dchczLxx3k05h4IoQasXKoKFJumpXQkx+0/7wwn2ot6JhjaybJ",
-	"xUSNL8t2kXvS2S3yGnRjTHWu8lHJxKDa6+W75287p5/eXb1VHjhOhNNjKV0Umar/QABV6v845AKVxyEL",
-	"p/IQ0E+Vl2F8h2Of+JXLONRGPvvb1yEXumzL8vyuxSysccnR4K5D6G3YdYoLHhjgf3RpLMG6Teh/GI/C",
-	"xFZXqD5tYWPMlWhzz0tdVjGlvbj60Lp6ARYLVSGISYYzoreEo/7EtGXrOyh18YJpXwIWObGKMEq05qgf",
-	"xnREGQ7gjUE4ZRIvvTCC3GoqqigJwZVfw6oc9bsyHxPfNOcgnz1CfI5q+41Du3rQsfIfhNHsGTdDSOj3",
-	"VLfUIRWo3BfxlEEB7f5O2pHDLAMjs21TPhqS04fqrFRLLBSTIYkJ80gidFLBESPQMUCO5CAO5UEogx50",
-	"+m2O/BBisEaxKt6VvevkRDfoiOeUzKGuBFKDmkkgwRygpNMvAZb09Xy3TnKKQ/N8Ahq6+21yvOp2HiY6",
-	"wyuCYYgJ0CdkgURZVYnTa3Hg+sxv9pXKy07BdsexAQkoqAVMJ2hIhDfW9YXUK2gwQ33q91VVuiDQgP5A",
-	"ZaEkuy5wfNHNgMi0PFy306FTEmHBzMmBLGnMqo8atKtQtQaSiI9jkXT9Te4sLxE7L9dLH4ZeWdaHnjR0",
-	"NHCSTbpKl5wL+TElzH+6kGxxF6IB8aBlMiyFP2o0dlzQMVB1YADPrWmFDKtLiu2nRT3MLvTy1wuSepwo",
-	"cHW5TxaBoGHrfrEH6R4eX/JJj28T2QfeKnbEbkcJl3XUV6JLgeLC/GB1HrMJm5b6dkzkXuaymS/b5y86",
-	"56/ukci8BNHU+p9BBDdZD39iu7nXRu211k0LzryYJgeLcNlNxMQj9JbEDrobh/pUeXqoPJ89zsGW3VPM",
-	"unprbsfqPGoMUzbJT2+9mCronT0RUhn02BavnpimJct/ANJm7ehpL2NTQpfUS/9D1Fi2KpSv1e7cKf0t",
-	"pEzRrGXli3XO2ATPEOY3UjyW76FyWoWdcpXB6SljQtp2Aany4zv51XZWlU3foFQ6C0Vu4bJrKyZYPYMG",
-	"IY79LI1dXuE5rcK+jp9Y5/h7i2t5qzrO6QxffWCwOA7nproeK5UVSkKbk9bkcB1ReaESvC0q6UMqLg+v",
-	"V75KqAIIUnFXK4B/dars5kCrltzxiwrCQvVh9RBHAyKVUm7B8dp+gfRCJ/hzR72xZ3lzkkqwOcbmNbpl",
-	"pBBrvdd0j/ZznrUhanl6el7xUPvICq/z0QmvLvK/IbHNEztaVtS/g7xxyAkzZU6hOHas1JRM35CsiwQG",
-	"0K3abbt0Wtm0+m+Vj19qTpGBGhZn9WF/EKl3VLTjhKrp3rKaUPyx5V+9kOcFJRhVK/owVo0MLOkxuyZE",
-	"RdGy7iWBaxr730UIny4RwSFUBs6P3/AlsLFE6E7ZyHQjefv5bKXsPY8pT0N4bFTdlAZZ7z6ZEL64iXvJ",
-	"4Xn7evKL2UoaPwNWt0IsWcBjiSGb0Wbb8rZVADCs1oT/3isUcZWFTIfsJnssxEp1dk8L0/r+HgCc0908",
-	"DSRbp7kdEPOWn2OWzoi/9xNkJ5Tpj7UVx72GAPm0YPMQAPN0oLIVkJjOdCbg8+LDOUR7msZxZ+2z5wXN",
-	"4uD9ZcV1lXCpQ+hEqDO2TpCQwjUKyFCgcCqgz4KUqWmMbnGQV0l4Q23wMVWpHNVpAbI7k+LsFmbCkp9x",
-	"FMWhqRZ5b1PQ6lPaQpUgn0WMN8tnaBUkMajmGknVB3kCJ6j/5Wu/2JiSHujmDqtUSWvlB3QvepY2zbH+",
-	"xvxXnf0mfVsSsHt0cpQC/AbkKF0uNGrPiXJJvl8Vnq0eXH4m8MzTnYze5Dbn05lEYZxPS5IuoiGi8NSJ",
-	"CoMfYOFBkxYgxQnlVU0Y4LgoGyVvPzhB/tZ0w9Q3PERv6HNVC5AwL9QFFZaSj5Vk4AFweikgqtt8Li+o",
-	"0Nyzpl1btbdf8+FEKlosnhITPg0ExLLLpxCHECttceZ4ojtjrW0DndurlBavYIolHbHW2sW8dKZPKx0k",
-	"OROz0nWv4ukIgw0P21MH64xzZP+C2KwPY2XbhEtXB2cMWFMWEM5RX4EGhOS0r64urgrsWWZiI1WeXrVb",
-	"19A+WHVPk3/B+7mC5cZBHXrC5fHiyQldFnhWrlN/iiaUukmNes1BysAJJFJ5WaB+JrgFJito5Gaa/zcU",
-	"JNY4mSfTweZv6H7aWM6ung6rrZPdBqmXaVlaa3gCPWsLtn5FogB72pV2Nw4DgvowTF8z+m/IzPNVs2s6",
-	"IS9pIHIbJaMg9HCApMCfRHz+PWQElaEiiWGJ4At6xuEnKCKFGbp6eYoajcYRvDynkTXdnOzM5teK+qOe",
-	"/nFt/jhe+MNURvz4peYcfd351/K//8fPf6p8XHiuoFxiZ4JHxekznbPWq8X8mTGho7EoKHBoV0/eLgFG",
-	"jKeTAcM0WBsAt0qZcUp31BfjVdvIyazJo51vQ5VaWXiUby9OW9edi/NFZNO5UNkN5PeFDLCgYuobIFeL",
-	"PrLLWFeO8mpNBiEbLb5YO8y8CR8XXi1KflrOkpOF2nPnn9uyfPCtiqZsnUS+qpbJkvUbQaegZkm22IIR",
-	"HlaVWrArlGxSlCSHQD9dFYZ7uTWW1DXZuJTJ+vUh9KWtUSFitR80r7LDQ9ZGseDv0aUaG/Y3kGbOSLyE",
-	"5Zy1r161IYuIk1sS48CkhHA7rUinDTlW5gjmSDvWCxJl1vdxZLMdEjdHbYWbwykJKoLNU0XnQQYGceyF",
-	"5928lVrzACkxASVMnPGRQq6VwQ+FKTTK8ArSGpSlMOk8HMXkNrzJCG/3s0H7dPkbqztsFSfEgMfiqrio",
-	"JxQD1b3yTHBYqEMcMbMB9Q5k77RuHeVSsA1jFGHIekjLm+U2q8ix13zrXB19TwU9C4tK9OlNqL7vA7lx",
-	"KsaUmVypTH3ddUh3uI7iv00qD4dafLb13Gx4CZK1fSoKs6TzD4SROyjyOyfyQw7ihuW3C9XbdH2PTfqL",
-	"0gKXkn0rYTEvaUErT9RXOYEWWlh15916M6+kTc2pu/mxdHraJzNmJCd1LyOGtYunuutNjRZnKeUx5r/r",
-	"9k/XJSfRKqEQf8kpmQr8uliDpSmpKmglp3R+cd15+deSU7rqnL7+pMdJq/mbD8lIKlWz5JT+8u7iug3+",
-	"66tX7Vwr4zkW9HZZewYGD4DXwXRQKFv9atAuOn2pejx0x2Es9EhdmGDnGFqYihANw2msaSNHKnoGujP4",
-	"oeBL2zucJN0cDGkdzMxf5QnlnLJRMrBSLDBH7o7TY1JSlx/mG0xwM6Q9D1/s8VCrukt7PKR2hzkrxBfX",
-	"aXzduoXDeSjocFYoISpYUKXxTBi+amBk2l0trecuibJW+tcXyeQ7efT3IiKq3cNb05ps3olCmIhnVqNl",
-	"VYAsNO+hIBzlqX75Je0/jLEKsPVDNtcYwpBLxc2S4vZVn3IeBrdzdDT7dN4lYE+EhUGh2VKcOlYaMnFh",
-	"X6Gk46bcmWP57Gamsnoa7EDzJUKYPr/+yHX7vHV+jfDcKhx0cdlVSKTW4KDW5eWnbvvqffsKYdBlpZqQ",
-	"dmX3cBA46F1X/pzEX8A5JfRKzlRySheXXUmvkuFKTkm+lktPtullS4RW3de3oL7EnuAID8KpdooCyKg8",
-	"WnDepAUEOJ6h8jAmBNr17eSaT9fuJru8or5i3mBPGCtXMkRcM1Rm0wmJqQfrkgCsu92rQ5gvMqTZ/KLK",
-	"DpMXgMWYoBvK9ALsybOIctbudluv2g4CIR4aqVy8O7920If289cXF2+yK9FPr9TzVQfRBGhT/HEMMmdW",
-	"79jVovX1r0qUsWnNk4kzGYJ3P5lmfj+PLtgsHOgG0s1FxNcvZWlFHfkTyv6tVm80ocvrPWpcpmNCisPj",
-	"lKa8iHhXYEG5oF5O0IBp7li5oz5RsgiJ+QnySUCEor3cST51zgzpVhlrhlP5SRpbTIB+qYHym4hqaStn",
-	"MecLYhtP6js5aY9IyZFYKNbUS+UOcmTEKNKVX8yS9R7XHBUqXXWhlE1BpShQiYLA1LsZBOGAozJ0K5ds",
-	"7g130ABEUL7jIIK9sTxNQZknkkol+hTBNrPmumD8xRW9MEPD70bqAucjrG/N0UeESfxbXtCCp3CE7khM",
-	"QHKdzh/t6sQnnufcMoCWvToDhmtugxrnbP4UCYjnwQdE08h7lXC15nzGHPoWc3HwAs/yp02MplArn1Pm",
-	"ETShPqOjsfz4Gfl4xhEehagsQh/PEudE8puy9u9suKprOdjmK4I1rDlVyALKyGnIGAHOmn8AH8igG3o3",
-	"BBDAPKkyYVl4J0USee6UcYGZR9Y9/GjKx4R3c/WSyykfgz5iyqxmtgpZupo+quo1xEdlqRxGEJ6a1kJZ",
-	"98hjprROnttPwRNIU0BNGO5P/JS8nZcpq35wEIEEcN+Qc/iw1uC51eN5SRPcDJLNw1oeRiRIb2hYlsY6",
-	"Gc5hn2TmhvNALUu2VvLIJ5BpbA69gUCTyIgFlURHUqK24qFQQLk4yVZnSmvfyh8X+XWUG24mZ9YGDCfh",
-	"UlBc0l3TJp4XaFDwqAgFDtoBmRANyWsZowUO5Cr5NtGIkeqjpasTZufPjJ0HTJdWW22jlepe0iWn1Lno",
-	"5qqgkhKdxsQnTFBV6y17D4oiFPg+lCuobZzJc1rn6ZkuvEfiW+olvuxcHZ6wWxqHbKKpZdLYr3X+4vnF",
-	"TyWndHl18eLdKdj6Pub2bWcjEkcxzQ1Ngd0NaeIX9GKSlmOLyS3BAfSLy1/beMJbppXBwo83ZFbwSxSH",
-	"8mry1N/kaF7SmEAhTf2w0YjXOTJBcJFPaotEhFvCfFUyeKl2OOXj9+rJedjVA2SvYlW+QRb6Hp0CzgH/",
-	"JiQw82aHRVOxtBq4vld1SFAmNq3HgcVY1bQEt6DSZeiISfazSBdtfJzTLC7PuwqqlOlQPZmY2zLSxjMk",
-	"woh6C0Vp91fqlQrlu4BCi2t4/a71od2xV6Ge1zg3N19+4NIcKcjb5Icx9cZohAW5wzPLWgoRFFIcDUI2",
-	"QiK0DXRrkxIb3VftjsIttqLoFZT4mCHN/1WNmovWVIzNCVB/Z9PO+BZ1KbrqGzLTTSdrrlWudGfTNr4S",
-	"zOgtFuQNmS2brxodqlOucDpikmjekJmDLttnczMe1o7yLlcTNi2h/cjzLNeL1HGOHD7jYB8GLbIMGR+C",
-	"fBY7+e7TJXSzaJOtSPX4ULQlRvINbXzesDXyCoL3ln6jMgRr2efmqd/2NeflSC9IQG9JPMvJgBeCTKI8",
-	"ZeB1eIcmmM0g4JXbFPIOc1U2x19TrvOJhJC1473U49f5YV1nUNwEgvcpQ2pzt7rXSx6bv6U+iVf4rNW+",
-	"Ep+1HfBSxhHjFUmnX54muq8uJf76rIuS+hg7jkpTTDqt52dSYJ7vD5ohKnSOhiO1uTv1zR2mgqs6sigm",
-	"Ip5lKpAsnSutJGKo7F/etd9BqobpOV5ySi9bnbftF/lpG/fJmHx4GSYBIqv8SCLX2CBjFSPR5+2kYL6O",
-	"0GOw5ZsZsx/d2p+hAfex9m9Kdm51CvaiW/Q2R4N8iQNO0qAzTW44pr4V2ko5GoWMnCCl4SN+QyOJKlMm",
-	"aCD/gBi1EeWCxMRXIa/5lea28vCtJE0nECulCo41wYISYPgzlQAQjsMp81H/hx9++KGfi71r+/EiS7Nc",
-	"CgLmufti9iL5NI24VAM6EAaUlMe1mPfwxIBmyEByBoUUQUPcJunWKQA/ieqjcWcrjPtHI1zqJB6NbF0B",
-	"9YgLepwtJQHXCZkStlzRffEGjfAtsVBkIYXoaLV+tw2uPxDfNYi0iGpFuFOcTCEJd+qnEFgQVSGfI1/x",
-	"KEqgFRdMzNGf0S9TMiU++lNa++1PWlbq56ZbwDM5/q5kdOt2+DOjq3JUDmOzhJmalO8gEYY3a8q5WzOU",
-	"gqqVimohcxCqQCgfo1FIDGndKI18yXFgI32CsDkKQx+VFSCPIETJSL4xGU45tOQIkZfoJ9wB6VQORT6P",
-	"8ZQL4u+suTy5ozWDSSHMWj7vIDwXeVLdLJpUQdTSMwH3XsgImhGBylIQB8s5iOJ3YXxDYhDULdl83R2b",
-	"qoIFm9YxgeEQKQZn4DJBQ75jzFN6pLXmnTdnq2O3V5NCY3JATopOVu798viWFPmfhHFunsgi3+pma9PP",
-	"hyBIDVgRKIWKgxnq69vpQzO2maFX6ob6DiKfsSeCGcSNKqUyJ6l8gP2irio4ihD1QvaMI3gqiRWlF92E",
-	"eraYH4fUN7RMIfJYcpqQkXx4TPMN5X+rkjgHoT/LraG0yhQZBgGOeK7KfZ7xrSa1P6AShXlPYnyskotV",
-	"HIRKywhZMQtdw2SXyDHr92+G1s8owjPoxzXUcY84itLMZnkgqsuZ0l1+7F6cV5blONuQkuf0TZQXLU1r",
-	"02kafIpEqGzGMzCEZLhZ98Ubnggbk0xRj00vMZMytTRnyilNGf1lSvTP8iS/OiUutZwCyg4KkAhRFOAZ",
-	"MHsoYdxPTpjPuCAT1Qlm3gy+aDbMzddavUEhgi7xQuYX2L+UqTpVRSd4hsZh4C8Y7RUbYCgcDgPKDICe",
-	"ZKVAvUdluwknVIgCC1qCovVm7ajuuiubyfElpa+1dsZTmLlXsettIKEgMQ5oSxEHecfiTcTwzUB7iYhb",
-	"tJ73iRydV2WE2x4PLIwUCYeeJViJ9/fyvFtySi9Pz0qOdl6UnNJPndbFWQcilS9VSsV7+c/ri/OLK8h+",
-	"6Pz7u1xj3V+moShOxoTsCR1pL6mqXuUv8iVuNXJbzMxcZFnwkp+kGK6dwbZNvL49l1McvW8oZnGZbd2o",
-	"d2V3ZWjXbedgb5KwXtyPUsXBPONgOEZlrPI2GITRY3Bh7DgIBzw0PcCZ5U7xKZdEEt7dnOXZ8atrbMb0",
-	"JlydRe+YHsCFrRmvVELKpYpSykmrMFky0KVWczcd02S16M9eZRwGQTgVlyT2NKgv29VV9ulct49epn50",
-	"EXjuPWOmnnb25yXH1i1o7vziqvXyGuGhILEOBXMQtPjsvm6/UAJIGhdWDodDKUnsOOhD5/r1i6vWh3P1",
-	"jBS7/BjfMVRmITA60DnU0zahgvlKTimZo+SUkrFyadEV4SSvyeVCQha5QwaclBhIqGoVBwJPH/SrPgBe",
-	"HyTevoS4fnEf7m+L3ltjUmGJAlVinhNTWCLpxDuEPqGV5HDkElbFA+yvIqZLI8KvqDe+Jp+FxUI2qAJk",
-	"kvk0iwG3rx960wlhwlT8K9vJGxhdxiEnZzSOQ6jv/5cpDQLJNgVO3szPcLnSQX45boVojZ4hrSh6Q2Zb",
-	"W2usbec4uUzf3tzSrvltfG9ruzGDZr5cd/PFsEL9iPrKWN0yX05CfxqQjq++/FcdHP9n9aP+pLsCV1c2",
-	"5N3A4zDBzMciVN7knP49+HMricoszKkmXJiETJOMCY2LVVxMPJXqDtM9HYYQ3YoCOlFBYCsrAkwoyy5h",
-	"GUBk80bl2/pcV1J6dmae3NI2m9DpVX04wIOUPJ1pdUGFrox7h/k92tDdi8c5JT7G9b19FRu6fgPvwsJS",
-	"OaGha/XFyLJOsH6vBQOKoiQwkJsTFkXzvqYEUNJ55mFvHh1s7MmSE9trnT3eJOZUH3KWzGRdWjZEfVxC",
-	"PB/dMpdQ7Q3scuadJ0uSSxd9rwQ5ex9PdvCbJsaZ996BiJnj7J4GgkY4hi7ZEym9X150r5HF05Rwmpvt",
-	"tQmbnuO5Sa+r0lxEmetabbjs4OOgQCnTvMaUaE+I0IAyDOiZYw+zON+qpls5nHAzNvTfhIktso7kZKDQ",
-	"Uvbgu2Mcgz3cWNK1yqHdGUC+55SY5Say2mrz2IMwgW3pP8BfPik+s+5oXjfKZP6oiVBZQeyOZQjO6Wx2",
-	"IkUCP9QeLNVfW9WlQH44VzzfG2NRGYc6YTSvw1nlo93urPLxi+vsN/K5+RWTcsEAezc5NYofDRxF+P4h",
-	"rjvvmvNvUdVyPR0Tr6CJGGb8TvnzLAnXk8+f2N/oYHRdzQMyzqBLOliLx5ireRDlSMpwOUrwNI4JEx+M",
-	"Xr+4GP2E3jLYkzjClmFAr8R4WtXG82On7qUJpdT3GUd4wMNgKgh6d/XWQX9wJSm5hyLdJ8Mg5veso80n",
-	"Uy4QuJOs69dFGUchZSNQfYCt5Nw+fJ9/KbGFfzm99DSlNbkHHIWBb0qdZWHDkcqFNwbdIzEU5c/5zSX/",
-	"B6He6b1lJfDkxJxF/FmJ7k8gy9nEZhNhLodHL+XK5cEMmYDbnTwefW+m3CXMT2xyxYZ7HAlvjE+1gW8R",
-	"qH06oiLJXdePIzrBI3KCzOmYcvdpcWdlYQC2+NO7v5x9Om1dXp++bv05HA4XMhXyvNtqntz0sTicoFdt",
-	"LQnjqRjv6qcfZj25XS22s2dO4yjk6xtOL/XzhZ4B/Xse3sjbPivqU9BK/U8huJ+qc+moOsbnWEUBk88C",
-	"UcFJMATL0HX7p2tHhQfcUU60+bHHtNlR++Gh2L8eR4c7SZy405cAezVRaHL1qGxZQ9Hvv/6G7HKnO3M1",
-	"tuxinaVu5/wVFEBL1M3Sl15pGge90nGvNBYi4se7wMyqPrmtfp7+QtmEsqoXTgBm5C+7eOD1Sl+t2odp",
-	"EW9VUxGcvp9ct67zHB62cGgR78qGYulrO4FLo9pVrhqKMKKLDcdETGPGdWkJ1YU5KQi4Cq4thX3D2ovb",
-	"VMw0xSrzjPQeobdyh0m1K1RW97xjSmGl7YZRGUoSbZxStlByeHUdzHxcg4Ss/GQxNIwJHwczFIcCC+In",
-	"6VuQKkYZGk6DYFG4pNn6N03Xra1VakClFuYuZb+JxuQzNmF8aXR8VkXZG+x7B/4hORq6uDaoew2/SfaG",
-	"++5B7bB+1MDNwZ637x+Qw+FRzu+kMSwVJ7qtAx5d69Fcu6A9lr3f5Tfz6KKDBRQbyA3d7EEZl2DnDPyB",
-	"3ddpsUfVBybXHTjf5Xi9sqHDmBIGhS3sbvfz5cUWenOviPvMa5ycvx4Tlly0khOlnelO00k3foibGJDc",
-	"LtW2V1W/l03Gumr/2D69LkjH6k4HVtvBe7cRT0SG9Dh9cvtv+pNkRsVOouSVRn0tKrBY6+otRW9Jroa1",
-	"Tjn59ChMRfn13AP6JeMeyEPn/OLtOd2tc/E7WRcITQ/ZDiFX5lqxhkenMSmEbkJjkreezM5vL/xelv7s",
-	"Xp7wAja19s9h1KLc8OKsc36MyC2JZ6oo43ygEhA+P6yiF+337bcXl1CM00fvO+0P7atjVTkdR5EqEaeZ",
-	"Ju+xsuKYHE0geW7HRPjqmqAqCugEwfzwajr8BM9UzJSHg8BYPytQRa/H1Iuo3DlD8E0SSejoBAKV/IUm",
-	"mOERVHFJzKpJsBYU81KCvgna0110k0VAiJ7cYS7JVvWUcgMVCgrSX8/PX1iOLqGl65Hg+3CInCrx2Qg1",
-	"UpGPIt0BJ8ujwztG4g3ZSm1bttLW4SVdMfVpuDwrehkiqYtbxic0fzDsImEQydWu4hVqikcnERokNyAN",
-	"6o0no81mwfeiy+kenujAN6XHGQC0JO/2eev5W5AVX3S66s9iwqNeLwzAu5hQgfq61FsfkozSLm6D0J/t",
-	"QL3zgEbKtqbso0oyXtQQ9TiL04h4SnRBOW7RV0cbuHV5OZ4t8LS0//ZcnNp8VWkdhjZvKypLAvpj9+Jc",
-	"6eXLjQfX4WgUEK3+FMtx6Z7zWmw8iJKZ1S/NjLkUxQQZzrdZ3rJpVEwYuduuWVRhSybTiwlyl+x2TGhM",
-	"sO5Bu2kjpsKzeHxch7VtgObvCrLqM23kqZ/j5c0yWW0LrBW6cav/VpFqcZE75j2J6XC2rvryGOG2BTZm",
-	"mDrvwrXjJ99RoLPknnETaygfU4l0gykNfChyb+egQaFaNCYx2TlBAY5HJEaUQ9xivCJjB+JQXDfjAKnl",
-	"SS/vqU/CQjIGHTBOkD/V7QUoQ1xlKi2SXvNQQQvEtAfgP3vDRyc9qjwY+kAG4zC8eRjzShE7bCUFVdGd",
-	"mk/3QKeCI06EoGzE0WAKdUwgCoCFoHHlu1/JrSmAuZY0pbfYviUst1v32kHAvKDInNQOXp+1Tivd1636",
-	"3r7qFTFEP1V+mv4yqXTpiGExjckxUuZfy+ybWJ+tsAd98D0WxsZgbbt6lM6IMNeVVLRPh/iSUMrzXKi8",
-	"otS5Byl1lBfY8EGSDKuKAShulxfd69waTbk1TQBM9a2mYJQc+CYVTPRln8ILS6WXJGIrEx6cC2brQhe3",
-	"DmmNdyTJyEdZPfWSDT46nzeEYgNOn0G8An4PO0U4oQuQgjcdyAcHZK5ionGicRUhnO0D41vfqP56ppJy",
-	"Ne2pn20rk36j++BVVddp1ZmNEuZXoSpw2uvSGsp8o80TuSpJFjZy6Ya6aal0aAyCFOuASCSGIhQsRDGJ",
-	"CBZ87RTWeYKXJrIebZ7PrAd72sqACfBtXxLQ4NySLuSL3cd1wrL5hQs807nnM0nmtFJlpwrVnE30pS1J",
-	"jGILds3TbFhujjIa203LdcFhDHXbU1e1VH1CRmyP6OKSNydvRSTs3Ybc5ASNhYhQGMO/cyY3E2JgGd12",
-	"P09/mexqwrIY57YggFlaBIz2r8e7uz//j16Pf/zTv+QyMk68aUzFrCv3nVg5E36fk15vCQlWLydu3kBl",
-	"TpRM3rrsIOvdHSctGaGURt5jP1VaUVS5phPCBZ5EqPyO0c9oQoOAarF5B65YPXcOvTNQUmVDXXkfQnz7",
-	"6JcpiWc9FuEYT4jUA8IYajsqLViZpNEYc8SAKMnv1LBvyMyosSBmULlP9YWxGB6X1KPpwaRYHNEk4n0S",
-	"/ngH0DyAHsUvzW39+OG65CyUrJmEuv5amkSYxuLLwVQYUhCOVCU8gE0AZRg9XYK8atUKY/3pO2f589KJ",
-	"NetJenLPeHLQEAc5IKkFQtm811wiKNt/mZI4v02FLhao7BtwpTr6x0kMEElriaq5LHguvStja1i4oTDi",
-	"65/Qhe5jln9OcEhhxDe4HmVAW38B13bz8rzpYWpUzrhzwljKHhX9cWeNhUkyQNkwLMgVqWiXzgB7N4gw",
-	"VUtlEg5oAFjIj43Px8TxOml3PW59qVp9iB5TEg5lI1R+fX19mdTESTuGqFUMVDlvzGfMwxGtzvAk2FFu",
-	"oGzhbQdhyAbpMWh/49gdI5WkrbxXmdj8cSjMj9Ue67E2FA+DDNiY8ChknDiITz2PcC4PlcSxpCdUDoWI",
-	"lgl6rP+lB8aNnqTArtPTHgUIGXN7JacH/LxXOv7919+cnpHu4Gc9eK/0ta/bFKs8aUR+meJA0TY4IDVk",
-	"tcfacg0ceTiOZ6ivvu6jXqnWKzmoLyfqqxTDMtQnCCiH4vfA+dUGOAoZarquoqoYFFXCPIJwj6W1maUA",
-	"K49K2S/6etH9KnoOKTbIBIkrzhbjO1VFB85RClk6Gh6PCD9W60J/RnBQYDXplY5//v3X3z46PWjO0Csd",
-	"w8HRv6tTdHrZLg290vG5+Q46NfRKx2df+06P9eXr/bmeFQ7qy6H6qO4iiIZVxVtgv7rwT811Ya2GoFEp",
-	"xhsHI1TAlk9rT6P2SGpmo0qUS+243Mc3n37/9bf+zgnqf4GRvsqhekwhaBTxXf317u+//pYdIO3GBwtp",
-	"5TDSY9Sf4znoz1L1LlscWHthHXTWvn598QL9CfVKvR7rldCf0GXr+rX9RY+dts4vzjunrbef/vKuffXX",
-	"zNPzjHjxN2C+me/lYrqvWxW5EPA77OzsyGuBmeVeCfdwRJLGOlCV30Hzy0gJfUxM+SUlKvAQuvTckBlH",
-	"5VfhM95j0ziovsfBlPBqGx7dcRbWviBDmJYZIDHqe2hFkRI+JT3Td5bhfQldUiWzje9b3z4JOAHZoorO",
-	"lJ0dM7SHJpRNVbuwoRUl3GNeEHo3DtI156ac+FIK8YiDRkRw1HRrSvQIqEeYiu3VvKwVYW9MKnVoBQuC",
-	"ayIn3t3dVTH8XA3j0a5+l+++7Zy2z7tteCctslT6afrL5JVUFVFXgVrrsmOlQB2XalVXvRFGhOGIlo5L",
-	"japbbSjr9BiEwwS25YcRWccV7pi8cQgj1VJgNnygivo3ZHYXxlK6wMIbE44gR1G79qFud495mJMKZZww",
-	"TiURD2ZV1GIzFIcBgbACiCigQp1lwoUg7FbSpZZqZpRIiLxQ+Usf2VUuQGflc13697Wee6M2Wvr6Uep9",
-	"itPAadZdd87RiqMo0Exu92+6ALkduwxGc6gzZTTR5OWf4W0I4Czhm09SmvzkjbFQrm6jdpWOhg38ww8/",
-	"/ODV/VrGRnVcqrv1/YrbrNQPrt2j44Z77Lp/cg+PXXdRToFCSRNQOYW88pIySNYg2lTDMYi7p2oFJowE",
-	"lpkol8qGJV9UYapWDGrpwKsRuc4jFw/mgjel1Ajnnj9QPTtQza8P5UB7ZB8vDAShkcVDNbJDYXdQ02fX",
-	"WBgKwiuLh2pmh2qQploV3l/cng7RlPBi2TuX3I98UrV6co1PoO4utF6qZRsr1dImclJDVLJJGiFxXALK",
-	"oNTjNZKAMz57EDEXqsnikQrUhNZ7X51SU8F/3sAJnuw+x0llGniltvqVdwxrjyXx1UuN1S+9DOMB9X3C",
-	"1BvN1W+ch+Il1M376pT21tlKh0lVHQcg1WWUccALS1v4+aO8Uj6dTLDUmoCWLYY8QVPbEddJr7z08atT",
-	"isK8CAJlWQZJVsrIOsuUkTtQ8d6QWT+VbhwwyBtJSUd5FUpLJoBLyZf9hNT0HfhCNUWYxkkgGYwk0c5B",
-	"EmPgIQXvDvQH1Nijemr2GKxUDhLeMcPPb8hM8ncQzCFhUzN48EZA83dJlfg4vOP2ggx77zGzlmeon+Bk",
-	"3xiQjsHLAyUZoW9hGexmOljYxOIHWJB4p9pjV2EgRd6zVufcUbFveaxIHX8L6KQWjZ7rcp3rE//VJHiB",
-	"8G6Cv6r70tescVKbUx+ca9mcam9Y9w+9Gj4aHJCm33DnGFbtqH7QqDWHw3oTe40DjOv7g729vcPBUbMx",
-	"wP7e0K0dDHzfI7hWGzYG3t7B3mDYqDXqbt0le8PDIiZ3eF2TFHQrJlfflsntZbmA36w1hvv7/uBgr1nz",
-	"BkcH3oHnD+p+kwwP/P2a1zzAQ+I3Dzx8cDis7w9Jc9/Dw/3aIfH2Bx6pbcYY9+cmJ+5Rw8X7zYODvf2a",
-	"3zg4aLqHB/X6sEGwS/wh9urNYWPoNry9/Zrn1n3vaHhw6O0d1Qfu0D0cbMpMD+Y44KFXGx7U9n1/WD/0",
-	"GsT19/DgqLbXHDYOSYPsuQfNhl9v1g89r0nqtWGzvnfg7/kD4g6GtWHT3ZQBH86JBTXiknpjeOAODg7c",
-	"2sHRvlc7qDW9A991/SPvADcGh43G4QD2jut7R81DjLHbPMIHQ78OYLUZ016At4dlv8tYr67kpMoQGDk8",
-	"sZf/YzHiZm2NKS5VkeDrMHyLYxD2vzUDVxxA899Fvv3VKS3aECS/3bVKty9VwNK60soMNsbcLvsudd4q",
-	"6uq7hyhlqEWlPCnEP1a1mwkT8UyzTmCVLGQVzXaTkAdlSLIaFKb9FpVtAqpjSpqJvJBxqapJ9imIKoXl",
-	"jSUH7zEKMDjlxG4Fpy2LwMrLUHdTZXqaps47JwgzVWHaFoWkCNB0G0VqYLZH1xYa4ZSPoZvdJRbjbfW4",
-	"9VB5SWuzAszOFPc37Y0VOHyXsjdC0hQMweTsZSDGYKz8aV2M3f2i7uGrwtmA5Dlxr8gkvFU+zsmJ7UQU",
-	"4zicjsYKl3RdazEmDPo/KBm+V8p2d+iVqqjpNiEmp8cEuMJUSgLLoNm8AwEznbgRxlbehuVWyMOsF7Ch",
-	"uf5390QtZ60XVInnb4+M7UkkZsvwT92d/x3PNsIzdWqWcXyOUSGMku5Qc2jnlHJ7xHYlVytDBqeKGNhR",
-	"hlxrXKuEQ1LzG3BITijJpiaZqHV53kUC3xDeY8oTJ89fDqNgSBU3qEaHqJ92++yj8mX7bMcBs2bH7zuo",
-	"rzpkyr9Mt1lQQXusb/Vm7VehXSFMB+Mm3Tr7i00++6ohqor7N707d6pIFSXvsXSU12dd6LiI3lCB+qYX",
-	"q6nNazWf7VfRBXBTIz9olbrpurpPm1R/e0wSET6NIrDPV1ELplcF1E0BqwjHnChG7M7b3znB0KVeoJhw",
-	"5ZoB+aPHpKzBVAUC5XvWC/BwDERQtWhLRI01iViP5VKxjYWHLhF/CPq2pckgbXNc8sJJNQkzUfpqpkWw",
-	"3c836Zhbaj0/rdUbL9ovX5WyvW1LFfnf8/arzjm6vOq8b1230Zv2X+HbHvv91996DP5un7/I+b2U9o8t",
-	"vWi/rNUbr153flxf38nrG/1glottlrCRjGYHM/GsJP1dG3sUbaxLxFbcJ1foS80+S9QzNVPWEqpDXsLY",
-	"J/GcWdRJbKImgorGiN9R5SgDLqJDqlObKC90jTXdxnGiGKYNH+eIIUiOx4iFiE+9McT3FHvVumbTD24c",
-	"/CdyEOnAx/t5iB7QhqQvdR2l0wDxd8l3Oz+Oogc8xaJFR85GYobOI9Uio2WqWEqydgVkT6qagA8yXZED",
-	"qmtol5S0TSUjq01WyKQEFw6HSsBTocwIaIckeEJVmg2ZKmygQ8s8ctxjqrg6TgalEIuhnFg6kieRaRs6",
-	"opAqua9sog8lLfaCqU/8HeO16jEp4UKHYuijWEVdZf+yemFSgXAQE+zPwNxGlRyMmYq8qvZYCyZOdQ/q",
-	"EbUwObYJhFjPhaTyXFMkvY8naZ4A5dOWdQlHbgbuI/mRHpCUfgtKuiYVlZKAhApG7kzS9ncx8BGocRug",
-	"RxIenemXkpE1TfQJIf1C/a+7MRkRJpGWVG5UIbWHoarOZm+uJMZX2bQKE+WWipJ2gACEzistPZP2B9Jr",
-	"4oMHst1jYQDBe9kEdUO+j3PTB6Qe76suR5KgjojQwXHz0qhj6vdZlF7S26Rtp6Lqz/i6JPUquS6r5to3",
-	"IFL58qtXqzeH3nCw5zfIUeOw2dzz9g72G8MG8QfgYT04ODwYHrnugX8wGHjN/dpgQGr7g3pjv+HXD0i+",
-	"zPtgRCynAt4Sz2K2JuF3kXATYyiElKSUJ4OIq8gQ9Ze6FpSFPnEKVlFHAI68kdeVBFnYhZ5U6K1E33ns",
-	"VfE8PER+CJ4FlApPRgiinE91X2oqTnIlsKb+NemgxVDI1o6jUfsxcTQPiqZsGgQPhz0rHQcvTH2o77iy",
-	"Aa6oUyv0ojv59peLpK/zXMWuJLjMsHFnIUr5gS0q4KPQraJ0Du5OHqC/IuKbQPn3GOF/RBNQUbxR7dit",
-	"P1W8EaQHfiduGxC3V8CJiyjbNprEnGFmmqsKqOYihpYpUUCYHvrJo1XUtz71kxxzVRHFrjoWMnLSY5gh",
-	"InmgKeTuBQTHUDoMvZEShppH0Vof2l1rm48kuanRJBOxpmnyusKCSpr/tkG3jq71g4jqwJkThIvqTxmG",
-	"+2D4rGlM7o18t1Y8hrVCN5ZZL4RwzhyRFgF6ADqy2qagrNupgrGdOQGFgd9jJvowz6IAFlzI3eNgUDBp",
-	"hKkdYeekUE/pMaiMcYsD6idhBW/ILI1oMBRpU3NCkmn4VAIc8Q8Pfew2/OZRDR/V6g23iY+ODveOmviw",
-	"6R8eNI68weHB4PDgCDdqNTx0iddoDvZw7XC/cTAYYktUe2i7qFzhOhYFE0v63ahwD6NCDi4uIRxWB5xC",
-	"X/aVrryikFk/fSyJEvV1YPDl+SvV1kcqXU3d98ewdYmalPXYXF0DTphfgdKBFQ8q/vEIiAmO5YHZcUE4",
-	"JoiOWAjNz1ErbSTEFSb32DCMrbxccOdA2UAfTSNTl1H1N8FCSCFFKW56dQ6K6WgM8UR3cchG1R5rmbgx",
-	"aNFnaEx/vv1PH3FBgwCNMfM5CqfCrE0VibOoCvFuINqzQPM71XfwLbJF03ZIpf2BO2x4LqkcDl1caXp7",
-	"e5UjvNeo1Ie14f7wwDvy61L7g6tUNdbwMXzYjdjoZIA52W869P3zi6s7982rUdhqtVrn3Xfj9rtRq9V6",
-	"Lf+vFZ62/ir/re3/rRnIP6rV6kMqIvqolucdWpBa3U4gqB+tfuE6DM8wm2nawx8GyfMUBIVbXgIkCTpP",
-	"xXgenefa04MAkMu+zzANoO8SZaOAVKY80+/eUbgFtruGa3DLkYgDqKlj8HSsiuTiqsD4CaICAv0B/eDn",
-	"OcSHSZL1VVGLK/4OHYkog2mxMWFGMbml4ZSrRVV7zGraSDmquy66GxMwwEAjcu1qV2sBFy1OAgbTLAUq",
-	"UExuCQ54UsCxx64k+YQ+5sfgYICy6ZGkP3o05Yfed02xTyA0dTdtLwJlNVQbwc4lfBqH07jHys36Ua7N",
-	"5yXc1aW5qvv4d1UV15yK7msjVnYxj+rVfWRLbEv3fzlBWN2yqeZ5Z2ou5wPQ9hLJI6kjfxCqdQYNB5BB",
-	"8YpFVlYQLxDsi0lWl44gcEPdWzYS2A76zVSMwybD6McP16gMhUD6mfLWx+g51ExCv//6Wz+3x8VOWtXM",
-	"zECh2LqkAkOI+2i6tWM0ZTcMYps1+BiJIjkKFc1tOuqljYDxTKVJ7diGZpMYpV2g1vYoTwrVzhEuPBQk",
-	"RjUXEkYg/BrkHZ6EvOulgWe14SqfjPw+oVsq/lAKbLW9lOwPpzEQ2WQ8ULbqR2nEOLqjzA/vAGXkdmFp",
-	"i7GEcMHfhNA5pZTnlXhDSr6SmK1PN2BtjxzNom9Unk2j5izdnVUrPjX5Hi2mNGtr1EK7DdW8qSRV2pKp",
-	"UybnrdXNp/OCN3XF+BKZ/TgevPLoBf2x8+7vndo57fAOu9rzTjv7nZvop/enPx5VyexHl/zUkg+5//5h",
-	"bzxgf6HDv1S9esAGk5eu/9OPwUOKg/rS+DRYqmN2lamAsu+Wqz8Uq5D3Igk60FfTqob5CcFcwS9Uj5ni",
-	"EGxNLy1qaropGNLtpC5B48Fb5QAspsug+BHC0jLinDLPKqIIXkBliyrSBJVN3bS8elqS89Ck5CHVwMw5",
-	"rUzG0J6KrCD3T5vxqgynlVSCWoFmSQnMtUQzUw5Sl4iENC1LHGPp93bHEZhNTvT7r79psUtHmFFGBcVB",
-	"+hrlqA+Nw/poF/Vb8q9/q9Ubzb39vuneDJYasNt+umx1ux8url4oJ5d21/dYqoBmRLdkkq1kt41EsSmX",
-	"VzghTyWLXUT83uKYJXLZ91BySmZ3peMS3NX6qG3W9diBxXny1eF1vT4nX20rDd16r8++pSSUbavzB5KB",
-	"/rkkmqSicKBxyxDWcNH0HpMR5YLExWQ1qeJlpA6JUj7qy3/6SbmtjDJcBtlF8mattvaBxZtMZIOxfUeZ",
-	"pU1+AxjhwTq2wlA/UeQMhtZt5Xvsqv2q071uXykiCc+lJvgd5WtLCCkjxOdp+4BDqweI9htanQV6LCBC",
-	"UlK5WUkdwbugvXeZYmDQHwjSK+Hon/HjpFq8pTjzBAt6TAp17jHkY5IAnAba/qgyNpMFizBEdwTfJPHI",
-	"sEFgDw5SdAOaCcv99lhZjaYK/e5I/nJ0nLEqGadkJooMLSm7cGXg5B6UWlG8UvOwflRrlLaT++6pYJtt",
-	"fNex/yF17LQoLCKfVYXoPPqUwcFHs6i6azCH05ANA6p6P/w350IG1VLGkXcXK8T+rKdmiewvBesMwTRp",
-	"fon+vchW5vxUhq30ARH6SISOYlhTblpTggI9jaqow7ggWPei194qw+QSQ62usy6nXul7zmFp6KrdbV+n",
-	"ygPI+wmXSbhc6uqaRidoT6sMWMezpd4sRMWmXLDHbDaICrigZdUwloV5H13aJVI5+KCEfhLsX9VMMHN/",
-	"kqNqnocMO0sEhx3Hug+5faU6LXBCB6pyMEKVtqJfYKpsh+GFOk5IMVTM0YjeEpbMqYBhJ8t3Kdest8fm",
-	"ZkRzrDeXlXLyIB43ixeyxp2KtAB2mNLyulcbHBB3eIQP/eZwvzHYIzV84B357rBOmoP9TTintep/ZNfc",
-	"9RwU6kZXJ8AyEkMh/e6KW9e+SoQO3ElOVWOcpnmWb05iEdz/cq4wRzyX6C5SvdCRwjpkR1KviY472K8A",
-	"DdOKR2gouB14UEsCD6roggUqkGcSctFjMfEI0y9LPpBSFDAfayJuQoRWkGZQBSqob7SY/nFKbcLhYgCD",
-	"4q1V/Y7NJ1a9aTNUVJ5XzyzCVUH97rvnn1qnpxfvzq8Lh7Wsz6bMjOqSqpW5HkMFT6t7vIXmsikXVP09",
-	"LN1K1YwUJAh4EmlR7CE/RtoByvx5ZygBO5XKI4M11l1X28iSr8BylrlrTAPE8YwjsKihRM0MY2QdjwQH",
-	"1X1imOUuqiallbCfLlXDoS40DQyKhUKlZqfiRQ/6T5zA1Bl5oGBCeaPhVCQBJHaASY/1k2Asc93q8ymI",
-	"KtBnRZNzY8e0SpjFU8aL4tBOemxCOZe6fGK3VM3f0tpeCW+05txxrA4YSVSdlmfWiYmxkW0hPqZsXRhA",
-	"mDGa9tg4DHzVbWjhZENGdkxoTX5EzTFYO+EoroiIZ5XWUJi+XvPFvJifdju+j/acHppSoiFLavPQuqXu",
-	"a3WOUkjRp7ZJ7q610X90AcHgnpRS8Q1hJ+hO4rkUHxVXcxCVLGEGmOeoaPOEnAAt+y4/bBTKY3g1sAsN",
-	"HStkhbnedmt5jqBTntYdIenG5CelsTzw9Y8frp00wNBW79JZYzKMCR9X6EQKFyMi0qyAk3SCpOEZh1UI",
-	"aNGVZBjoZgT2cp7xtKuQDig0CUKKTimGKembyn3qT6GPfN9YKeWzoNXGz7hpJG8iqU0HhrkJb8hsPsJI",
-	"ndS9wouSA0691io9FUHCalKYedtIo6d2b70gk/Ah/VvyvBLZrSJ3U5FyBXSgtpxdkKCBA+qR9alestTH",
-	"toxKcFvMK1m0gu5V3L1FK+i2Nsubf/9Qu+0wN2uwVKfY8RfO8KF4S3LK3wOF/vsxorST6rxfTQJLLt9J",
-	"OUAx8+lwPiUmtyXpTFrGvKhbKlDVnSRqwU+WZbEtXUTYCi2CtjsJWvXTSHSQvBU99DBDMZFPyjc6Z4gT",
-	"ziWf5TQgTASzHrMseVJ+VovVw1bRRaCqShprYJrrZtX11Y8bRpB0R+RJ8LzhC4nRzeJEaegTrC8pymPx",
-	"CKh/kOEvLERByEYk1m6BImJ9pe6ro7rHblx2twVZcqrp7Dfpu7auc2hbshgNuj8ePV14QCuDA9+z7xaj",
-	"qpLez/MxVUBF5omIIRFpsFVCLIqp15AGZHcaSSK8RGIWYay9EZNpICh0UdTavRygn5GZJTXRcG/UduWJ",
-	"gH6uYHXgIiYQVyB0oZ9BEA4QNNqFocaYj6WwDXUX72IqhCSSWtKV06r65JShCZmE8WznBKk9UDbS0yhL",
-	"TGz69/qJVaY8mElVTVKKHTVlYjNRrvu55u9gKOrLFWkbyjQO+mBdOcVBQGIOqYlGsC73oV9239Hdd61W",
-	"1kmLa00Dd3TrTk3jyv0kiK7v9Niy/stqc+EdS4sq6DHt2uXQ+8zQTDN3yLRhSF3Q9SwiQIw5o8OhaXeb",
-	"pi+qsyx/eN26/vAKnXXO2upJUHMxR6p/6liIqPqCCOKJ03TcHccY83DSazplPyeQpqk2oF+qyLckX4PW",
-	"Zz2WdASumvgTatx+sXjGVZs4+YM2MbMZ8mlMPBHq/t5RJFVz06C3vrfXY5bPq6xhN0nCAbA2vdx3EsMk",
-	"6B9yarCCyVP9dNb66dPzv163u6hsWgHX3Obh3sG+66ozc1DNddEZfb5zgjAKpHATqwWr3qy1Ro9BiXoN",
-	"eVRqXZHILzIhD+ElDcgDsKgitSTB691hGE8qhgWlpD6K5aoEVexN7iQ/BFr+cmLfEpyyur4B8cIJ4fo2",
-	"qyWnNDStygfQBDrtIq5qepSyasnPat6PyVPh4G/EezTtxcKZ0rFKWt39W0RGJackyQNUNap7TVLzDwYN",
-	"vOftk8Ohi2uDutfwm2RvuO8e1A7rRw3cHOx5+/4BORweYXdQ8+p+gzSHe3g/jfSA0at/i+Tgqttm87Be",
-	"a8x365XnUfXJbfXz9BfKJpRVvXCSEvZ7r+cB5QEJwB02DFcWLFXkGnClDOUc4oR2RzHhBBrQf9eVHkrI",
-	"AH4FIoazojaInF13xbcECoWSWYHii8SHr0tTJfQ1a2KZmL0yrMAwJSw0e0dlG2tDTxBRUbKEbkdkyOlA",
-	"BS/cYSiIz/ydKrqcDgLqKdL07uqt5k3K35sRWkBZSo4PkjIGpMc87I1V5UF4sdw/hR7acsFxGByjCMZ3",
-	"0AR/ruAR+XOjttfYd13XQXQymQqprvR3jOOvfY1HwM76vVJv6roNT54Y/EV6pf6JFCn6nWHlPGSkcoaF",
-	"N+5LTgecQkCFt/4P/R3FSxpuM3EDYTQI/Rm48y6YkrhQDHWuy/0r+e+xOvE/u5WaW29A5xj4XHPrzUr6",
-	"sbJXq5vx6+6+Nnsi1Df3A4PJderhVT9UgWMBJjKl2RHmG3a3rz1Jmff1YtAPu+oMoFs/nIEUsBBqZbxe",
-	"XJ47DtSEUApbOZtMIE3at0bRjrrrasemmfQF5VHIqSovZbq/CM20lCShwkG0oqxkIA16St/mWoyVyytf",
-	"vTxF+/X9/ZTH/dCHpbKQVVrd004HBuVK0tMyTCJuqPb0UNVbVFFHihhwxJQFlJG+8iKAUD+LwGQwiMM7",
-	"KWOq3nnmyuMpYzqmdoLKwDc40iUCx5ih7vtXjhwXT30aOuiW+iR00OWLlw6KAilkCvJZ7Jxob5p+cRYR",
-	"B72+PnvrwPvop7O3IPz+iG9xFzBZDmkqmjvqMlAfC4G9MTQdcsBHouQ/qO0EhygREiKK4WLaMCUcvsE3",
-	"OI/+TxWbDlQugHDwY8RCIAk6tNgCx66maJXLMKDe7BhxzPxB+PkEafmswmMPPZOC3TPLGqJWZciQ6Vc4",
-	"ZXBeHFKKR0lhx9Zl5xlHYUxHEMubl0y1lZAmX3ot5Yc1ijC/0CIxRHWu8fzzmSCAaus83BlKcgPUZh2D",
-	"xg+7P2RFxHWEuSL6velIuaJDiv1SthwT7MMVfNEJ+Iro8EV+1Aru8Ixr2gdyaVaYtEUcwqYTyfbgWUsU",
-	"tfaYYQyLs/XX4RRyEemkOXMskrScmQwpMWRhMBUKn5cTA6BWFi6jMhAHxVpJwKVq1z9Bhuj9uVf6/dff",
-	"eqX0mx/+/O76ZeXw2TPIcE+os0K3Z4oEZHcYYcmw5aL/R1mt+j/SBexYc+VClTmNt4SNxHjxIJ4Depv6",
-	"Xwaun3HFLZfedwKKlIn9ZskpTSijEwkDbrISygQZkTizlDmKVAx0yyjV8qUtnoMUK3LAIFfGWD62dR+9",
-	"0s9u5QhXhh+/7De/9kr/knsFKcnuvm7V9/ZzrEivW5X63r4hpxarpgwF4R2JKx6WHIB8RmXyy9R01JOr",
-	"3imEFnttq1ZmM5PiCzFMZj06oJ/OowRy8rq7/4cmm3NSor6b7yT0Owl9ehKqBJfFK1HCmiJpIKIrmlZR",
-	"3wTYfJGjVaxL89QUkrZ8/FNF/bOr/vmXpaf3nep/p/pfnVJDGYBy6gKA7fsZR14YzVA5o+HvQPy5Khxw",
-	"gliYYJZFhR+DLj4ZOH19tBC5/W1swc3aflEMIqS6AAPNM4FYTBWVwYyr9M0d25Ja2yBmMY7DeGXM4jrL",
-	"mYeutQjvD/emq73eD0uo6dc/UBCIVre11RMNZmAoBGv/ggVUHWU+3utDRq/aOsbDMpOiu3Aa+IjLuynL",
-	"Q3W0/UUiogOMfsdJzD3gLVU2vnkD4V0Y33CEVUTcq/Z1npHiNdnSlfQtrRTrGB7yPU3PuDnaIor5XW79",
-	"55Zbu/TvGbVGih1wgf9Aar8t6eTjish1p/xhJYHvguW3Eiz/SeXJHI6M+VjF3ySMyKrHgcqamziGnyr3",
-	"yOt260Wi/O7YpZ6zM5yHChTHmCuFGaYzg+oXlYwzV/w8iXgn6SJ2TlBMRDzTMfBWDpJJfZq7VuuJvOx5",
-	"lS0lQnSHqci9vpS0fU2lqvzmoiQ2Efn29pYIVa05zp3KNlK2Usx1HffyrhhPJwMG+U1LHM2qljX3cKAy",
-	"1YdQHp5Tn4C39LMkIP27/n/9Z3/cTwNoMY+IJxBIThCZo8PPeowwiObxj9NC2UnTBzWsEtE+q86+FQIZ",
-	"fUB1de4fkkKeiS/SW5CIOyEqK2VIP0PXdSGXJgeSo/LUa4VT2DKxTQ1DBydoHN6phU4wm8FUKuZO9XIf",
-	"hvGx3K4KZRurJECCvTGCMviqgr3O52fkMyxhv+mgWv3QQXWJ+PW9fafH9mp1GKLm1puojDOO2prr/td/",
-	"NlxXlTmOb4lK+KvVD//rP+V7g/DzThV15Y2YIgHTQCAfyqExFRCoY5R1tiP5jD0Be6mibjiNPcKP0Y+X",
-	"7VcOujx/5aBXnZeorLy1Q4nMOyq46gMZXCqHfwIqck2X569SLyyH4czXUnCWY0HksvL8IxFjxiMsqeeO",
-	"cjzKmZWn9I5yUkVteX5ydXIYaDUKnUPkEiTowM1BTFtauhuiINXZJIFxEBIBYNFRMpsOGwM3LgSfXb9+",
-	"d/Ycos8uOz+133ZR+Y76Yoz+6z/RmNDRWDhGnEBNV/23o9M8h6pWEAB403VNkQYImiNe6ENEX7IUn04I",
-	"45KxKZOfQSOFslWkcFgXN096pPYYACEkQsPj4LnWcd3qSRFPmYd10o8XxvFUno8OEtiropYGaIyG5A5p",
-	"2RXCOGGVCo/k6Z4keTvJmUpqJtdKYySmsQp0VFEfcBUQwAEteO8Xw3HSY0vjN7Qd8k59+qx/TlhcKhMD",
-	"agMMqKzYDNO2wj1MlEe1x97SGyXkQPJ1SjtwHM9Wu82XeK0TQnQ/xTBLfj8AcGoBDSgiQxH9TALubERu",
-	"0F6t7gCpkcyKyqEheCINl7vLMDGNAzp8zxblG3UpyuPPSpSXI1qSfS1Psp/f02uienc8wqbG33BTDxsK",
-	"YMVCbuzaSvp9PEgIQIIUTyDo/oFcKGvL3CuI1ZbyuHKZfKk5za+f0z9X63rfTfXfSLV6+mu2lLH1DO9w",
-	"iAPsXxqqBPTB0iIyehvUwBgqq7fczS0OprbtPo3j/vlLCVJXNNdIjfgmRcLI1JKQAvFLH0mnvDtGuc9n",
-	"LfpfnZJQRupL4BDZLaTaidyAFEhyhbzl28lzRSSD1uqu634+cl1Xs6gTW2qQgqGWVnWkoYkeHCabMmKk",
-	"fn9+fw/ns2gV6OH9u74Diko4FaBd1apVYHFQUiiQhJGohKG0alfmUJU+ActXirWUgrZzG+2tEzzOp1EU",
-	"xoL4Z8SnGExyfxyHRsvShFQVI3VWy2O66WQ3qeJDJ3J3axSQTbOXTGKaSkuCNCmjyoISxSEVdUiZKkpg",
-	"ygnQpJIcFT0VmhmEIwkaVdRiKrdTSshJwQOlRbhHJ3IOJZ6BJK2WLCUy1WYaqrdBp0vd3ykZAQr8maoE",
-	"Vv1I3Z4aYUbuUPn/Y+/dmttItjWxv5JG2CGgTxEEL6JEMDrOUCK7m71FiYekWu3T1e5KVCWIOixkoSsL",
-	"hLAVitiOCUeMHXb4xZ6ZN884Zrb9NOPw7byMw/9lx+xz+RcTudbKrCygcCHFm9R46RYLdcnKylzXb30L",
-	"u852hsWbgUAhLrmGh9wHwNTXS0cVd8QqmA4PL6ss8iMY7lG/oOT/hKIfb5nTz+O+UDnvD5Y8/7V2wBYU",
-	"FC1Iqco4vCQzdx/q7p1qfP2PX1qta2RE7WTh3N13b1v7+IUdq80CwPX0xZWx3Bfp6e23LPA+1NKBcv7i",
-	"g8FZfCF5PsxERQEuihRocDRFbRr315CBfp4EXQfZtFiOWlmlWH04UCLLG+RebrRa5uGKYlBxLvqAxddL",
-	"WUQslTbmCIGrTKBq0k5IoE9WgWcCPGkWQTxZ5m328vRw//zwwGPYAf6AuLwUS0Q3B1vrUogBxlp8CcYJ",
-	"ZA4PT0/fnFrCP5LjdQifE/8wcu4cRVRokY/iULSdYoti8A1oi7lAGHtsvjBmdXoVvJs201HxWK6aPqgI",
-	"CL/BbsaoLUTLsAQAE0smbraEwFYv4Mt+gWL7pw+VQnr66CY8pRCesNSuLcQhqHGEl25oi7cfS/OndTB4",
-	"lvHxvVWA4tKD52PSAxxwer2fPjh2OHbSgYBNjXbRDB036ypauRVX4fRSu/Ra+zYbKE98BFjK87TaG2nj",
-	"9wNobiv6q+LMx6WkjI7A5FKHhNOSykoJnqGaqkywUXi9jrSRImJ9nl0qaFaYIqli5iQ0m+ybGDKPRc9o",
-	"MzZkSyDdADTOZCBCVSaPpWLBpRgDHzSrv+zFUijMsLziOYFXGE/iS+GxkCuxFkslpIrz+ErsseC/oITX",
-	"L4EvtduLiJeCDKAxSfsQZ5QMMOpE+8h7LBDv84wjfQ14JNhmvicgcfNGq9B2kbCyr8Ps26C6AV0H9KmS",
-	"8iUA1NPejM0O0Nt64L9KkyjLPczWdcZ09yY7KKtI9Ou1aoPK12qWSv1RC4V117rqqP87fJlTI6GXuOiE",
-	"L1e1dhb/XtwN/469+KcPNX7Fc569heL7mjfXfXHJxH7WM6vFcsuU8W+2vFqe5jw5TERfvwsqM31Ev7G6",
-	"I3GOG1U/YVEQBqtACo7fjlBkJQmFC/fmAv7uZfVjYcHWG8xOYknczhC0H3D9fEQZq3f0tLTFna5csv0m",
-	"O8pVQcBV0OybPKntw5AOhGTvROcsDS8FsRxyXwaXcXgpogAT56yeCa5SyYjo+JeDw1eH2nzGxvuZYGGS",
-	"KhEBe0si+BWVzl9k6XAABLzwL4jYAD8NcnWpNLmCZvp6sLS2iS/MeB+QylVxBMCQWOVpNm6yV+nFBSRB",
-	"pWOW+7K+3dpqOPSMfDCgIA/ODcld6PBN0RjyGgzzmu3QXXIfMFRIAh9vqF+VZtcSrpU9EngLGlo105g+",
-	"/3MJ59xRhGQhzS4psRUL2C3bgDivTjS22vTzZuOnBlkKWA8IF48LSqpu0ZQD+a2aVdiCW1r3d6HeXZW+",
-	"JJ8O74Q1z3iBZV6+Z+et3QlePrAVa+0PH6vtBXTfFt6lMix66/bBwh4ZuApW+3MegU5p530LnTCId5mm",
-	"b9IQuO6eOOq/hdVwwnPEZQyGlX0wkCEFWfaTBEag3RQaxV6R8DA5THcrI4/ddmurgLg1mr78ZmYEkEEA",
-	"sOQcZWKQ8HAihKbdGIjKVbOc6e1wm+LihpmJG4sFs91rIayM2pn+DD0e16r2//V3KE7Qo01tGDVRdNhA",
-	"aqVVNOguqLommLmgrUwqRXmfX8ftWEeq3JmBnndOKxaX03KixwlFL7CnR3YUTdsE0KSnWFX41DuPP0yI",
-	"zTug6sXZo+14++oZ7r8wvQh8WCsdvfTOOUjLSAX4jPO2jTaX19HZnVt0gNFNPNHTHidg4yF44sQxTVQF",
-	"zqNAITjhNr6p2Egkif4/hDl9CUV6TXZgfGrjeWvX3Kpm6uUTED+XPflrvTwrUcDQS/tVrPJv8d0erZN6",
-	"23HDxedR6LIC3ryfqJQlscqLEIcNhCDbnT2+nwdMibwxC+o7+aWqkb9dnihhM1+dNE0El7WPdx78nO3w",
-	"bJVcFed1DTCNlnatjf8C/0XLx35HZC/B0Gtv2VkAzn04Ty/QkZxyfB46nArbBLbI8pFUXBEroXzLgQ0t",
-	"rJxE0oWRWwvyWo4AX/9Ai3N+zJXWtPZjMLZpes0OBkDyDWkgjHXmbYYrm6KrLIArmuIKGRFlCgCEkEs2",
-	"gKaCecriHMIq/TQTHpILYPAT4orakeIR1KyYHqv6BViWYusayGnhM+zeC3w5Ep1eml5CuF402XZru6h3",
-	"MkabTJkahj3zThnRcReSjIraLA22EiJ6oiyQox5gaJhVTq3d7EHDPI0Yyon3GzvoQee5nsgE40li2dY9",
-	"1hEhHyphgskR6rewlyohWWeMKTDTqwnQq3R3X0LzPswm0tWK9QUQrOuTMRhsWNEvxRib0uuvq8xia8zU",
-	"kGYxfEsyahXJrTZE7czb5bSSf7cd2KWZBelhdGZlZHdikc74Wk8Ui8Fds2ZBSWOD0TLQ/pPV1ka1zysd",
-	"mLeS0CfT5suUgDYpork2dirFWp6uQZtIk1LqiHwkhMQA175p2KBE9gKBbtQbGtsExKks2+a+rOvHCAl9",
-	"JAIlfg0aHsvEVXoJYDqo3kHKW7LwMH1EG6vRZCajbrNEKoYcHPahiJPECvQ9qDyPqTLSNEpI9IMu4it0",
-	"S/Du2pBoQs0mCHF4M0aEBvBqcw36YzOVj9mkn8YUAdSfNG2YyiuRKXi58gq1lmG1VQ1T9enr06tcfTZh",
-	"WTmkzTlDenErQ/qs4BNhj5u+CWdHr799dVjzalhgdawu9IJFb8FeUuuJJEln5VqeT/dAElGcu35HN0v7",
-	"ZefBq8X6b6rS6asLGs/54Y/n8EFgl1snS4lfyZWYRt49qA9CG3p5B8QIx5UKvmUVfDypdfIRtlta1g8x",
-	"X2b9Q1/vgo/ruAix5m6B0qZrUW0zx0CHxEsvhd5sQV9dgBWuvQkZIZMJZ5EI4z5PWByhD8AVC/S+CMqi",
-	"jLZKheqH4d5YitG8oe73ZuDfT2EqlIMjr/K7lJA5ulCRIb6ATnXgYzTZizTvIXsG8Vj5Eh00j2YCDVV6",
-	"QsN4bfR3k2RCwMCB8wrXDAj449yYBh6i66evm3DE4J0Am2NfyvAiGCPDUIkUzbR8OZSYSokWuHLm8bPM",
-	"AZxSmv0vzXtZoIuuq38eRPXQJpqleW5dhyxy4+hx1gReaZBb1iC4IzEAZLflMprD7u61JL2Yl7VLWRRH",
-	"2K7cRJAgXnZ0zPTemMxNnIowzSIRtYnvKuRJYgWvE3ryJQgu0z1HpX2BFIF1I9hwyXgkYTEOMESXi6Qi",
-	"QfI8qm9CGYp+U8MrCn4IxC4j9KngDvovgClw8OKo2x+OhizzgUgHwDKl94fwZZ1LBiFlE5NAOQzD0wu8",
-	"n14ZyYwKggNxJB77m1S/OS5oJG4K8MnEAQPl9DnPLgRIGctAB1B0rLJv4klXIusQaSrqIBNPm1AegefL",
-	"iche4JlYHw6xCYOGwwYMipPlHsH5hLvRtDdx2oOmPilP3Vbh1ImQrgXTgtXPD1/vvz5veAjThHWXZgQT",
-	"0eaAL+tvTs7od62SLsWY1fdPTn45Ozz94fC0YaqyqUUi3fbt2eFpY67n+sYcfqWX+G8mI3XnSPaQhEN5",
-	"wdW8Gi0Hrak2zZ9WU+lFMFcpTqSCRE7EbFWqt0pFVqg7rTWfaYGoN9aRo0KLrabN8MOzs/1vDx/eM3MX",
-	"7PLuWZJeMCHzLF55aLeuX89dfWfFjJ7yJfUsenOLM/1Hx07FhKtSqbXdiOAzkLgAzEwBxUdkvkxHTV9O",
-	"YwMqaohmwgOYQQdUVAT5ciY8AM9eAhyAOJoVOuC66IDJz2HQAXh8WWwAnv24kAETZVHLIqPtmxufqQIf",
-	"nQIVtHGKKlDQjwIMgFtieWlPRtBK1N8xHsDM85Jy3gRqZop6bFVoPBc3FJUmkSPtlQgzkSvWB7rVJjsT",
-	"gvycd3StNvp76QhcnfhKQA9Ky8SkHRvs314liPU7vjMj/Q3Fb2ZBkJ5X1FxI3kmKWAoE7uDrG2tXCQCX",
-	"T4Tqaj+jtbkFSzLTK6D21VdffbXb3eKzajUqnl5uzkyvBFjx98Nf+2aVTZCKfZoUovWgl8aicI6NRtZl",
-	"mlNzS+g0a4G8plN6q7GST3dmio6KHVydr58RD7+IFfSt59C+2ASOIQJeknu45jEngIjgUq9bevwTBYIm",
-	"lhe+DHDNByyWrDtMEtObH4vbAV8DIB1C0AjJsjQHDpa8l6XDix6FcGgtNjwSf8jaNR7BxSJRAoi7pleb",
-	"szK3W7usI8apjOANse5UppBasaXxCsIOehb0+RiQ+eqrA5Sn4+ZXX7FvUrK1YTKQ10sNO3pCO3rY4wHW",
-	"vBCBuRIyUh7LU7oIhYgFUnksOHlzdk4tx4ZZQhGciZ7G2h9ts0nhhiAE07bFl8EHvxZHfq1tWBpJD4xZ",
-	"HBlCRs9HyQVnuZILfgKoE/zEL3+B9hueXwhI586n37xkW1tbu85ttUD1a+0Pf/rDHz9+1NZ+oI/YCBAF",
-	"hkFJuc/12ITAdJnamhgBR6ZtiFDptyR4CDaw8RjBOT9ig2SMYxVMPgScLVBse6Vb8CgSUfsnNAL/9Ic/",
-	"/kwRu/LB0r0JiNek1AncD09V7Z+4xzrm9G4WCxk14RF7zJxEP5owmjvScmgtgtX3HfJ+tlnw49qPw1/7",
-	"a4dX2D0Fmi7BGqQ+PuYEs1rpHGcReHaNAxs6BmKB/9+53OrmgNXfyvg968dJElM3ACdFlOeiP8ih7zLa",
-	"FURhbu5jJRb7mvXE+/p3x/svqeVGHaWCxyYfyf6C+bWmX2N/gXT/jcBDZqWOAHEC7wwEGNjuSS+gJjTz",
-	"DkUMHZaFFr9DU8pugXce08d5hiy5YSpVzrV0i/vC8Fd1h0pfZYaiADiJDOlPWT+WcNM0wa+yX0wrKFkB",
-	"PB4Qbt98/x52b6yvM00U2BtT8EYCUM96bPmcn+JzPV9ikRPvaG96o8WUxzb0wz0cg8e2Wvr/sFo2WW8P",
-	"iT4IYJmlg4FA2g5j/vX5mGkJfSV8SUSmyMbFZeSxjGciGXvOm2o7q80iEQ1R1EBjqqmFVWVBvnRN0S+T",
-	"WfATLMBlzbdr2mY46ffMUXWflvLTTks8Czei53yzuy12OrvhVrTBn3VbYrOzHe5Ez/lGd0s87TwLd6MW",
-	"3xTb3Z3O83Aj2hJPn92RhX3rBvYi41qKEbPmgm0jglNk7KoV3+PnSqWFW5hx84mvGVZY/xAvz+xCF+0x",
-	"J0CA2FHQr1Yp8UwU2mQuMMRk/mZwk3we6uAh8ewm7hMrdpHKFQvCXbGUzN9eS0DZC+d2Asy+VYlji6Mb",
-	"dl2o6qqxDB2Dy026x9J+nGuvgo4CkxA0DBPaHhRNFqCffQZapM0gQ2O4FRQa2uTEM2Osk7MpWR38dv3P",
-	"BgqF6VCA1lllDbXny3TCBjaRzGUkzB7T/jucxfFGTsgUx2uuNM9/e/pqNh3Eb8NQheTNde2Rh6GDWNIY",
-	"ImuuUDwru+fztHuIWuIads8w760n6UUs51Bb8yQRkfZZi7hlh4eXjDogX0i9dEywD3/fHwzOSMJhrQy0",
-	"KuMsEldxKBraPb8QuS+5ZEfHyFABAZxUQtpN2+KYd4MIJGHLykzQUPzPxqJEMq2HAXelWhyiQWLTzNTU",
-	"fWBrBi9dnCMfnS/rEEucQQvecNv82UmBv9EGpBYIjJsIGLyXL+1rdDJqGwZXd4CxK44gBHNuyDuAZpt9",
-	"/+4c5ijYpw0EEqHNXgieiSxgqTS4LQT9gW4BmrxgfaQH/Jdws6+DPZYJLcuLjg2BeD+IM6H28wBmfCgv",
-	"ZTqSpkyThVzqsWrrtgvLwJc2CoThQJzNjT39jWMFkpLwaR7Ma5rpgZlCTjP51fTcr2A9fj4FUOfEYahX",
-	"dZJesFjuFQtSK1cpRmWovsM5Orvu6FZq9e6EPIXWiuv7704DrWG11do1Mf6+1/k2jN/E3x+9/f3Rxuv4",
-	"SB3J06fhy6Odo8vBjz+8/H63Kcbft8SP+/qkQefs+91muJnITv+bVvTj98ltxgfO9agWKUQY+henBh+M",
-	"bHUh87VSQyA9NLpgDqdLJ+HhZRIbRVXtn5/zS6FY0EnS8FJEb227mG6ZZM3ea8Jchs1s+2QybLo7YfBK",
-	"uLm+9V1LqhfuWzwC77qYHZak8kJkjOZ55WcvzwGGy4cYB6d5BmfiF8EqclYxOGc0/x4maDMRCpknY3PY",
-	"sEBXwVOctXXnEJVHzRA+Cyi9MaHUHOTbi7Qzs9nDgyLdnI+6PNLNLJYV3O16O/l4XKiRCr7QSo/qZJhX",
-	"aCc5Uzntl75O4bqAwlLEfwBWOZ6XuWWY+g9MmpuSmD17RPVi4P3AjulDvByD1tDdWuFdZZr1eYKlOY0m",
-	"e2HOUmlfQE8lqoI0o3QaMxR934TMM6SnsdwIk1MQu5Jtr6STM0EqBytgTbWRDW9VeRIvPisNvTz78S2L",
-	"qzsRPIuMCLu6aV2sBM6yAufFHMPBsZNdFo75JRFW4pQu8dggltLwqJQ7oIgJQ4Pih9UmxsvSQH5TNkZV",
-	"LVWU8S5VLCfc8r3cqOh5LunGM+2Qbzy9TuXz5o1IN55N1oIB4zkuHhO10OrhTJ+8UyoPc547lPocohjc",
-	"mEm3PvFOD25quYt7eVurtNFWom9p0efONkvmc7+W5nj9g1l1c9P6pxCiVVMsRhi9LllnoLoAYGtbaOkF",
-	"3EBUZalnii/JTCE+Cpv0Y1K8z62hBoHgimdD31n2miwf9ydfkiW4jbFiV5BLQaXWxJFRImWizUVEGaxU",
-	"3hTMboriTv/dc0Cf0xdDFuhlrnhJAvSTmlCsGqQ8FLmzARWE5WV23Q2+Thr2Q3V6/4xfTfZaGEpE5evd",
-	"CNDz0v6r22ySdqU6cGoAzwhYmAie6c3f8HwJapg8sfItJp0YKdhY5EXqqBcrokHA/BhC+Rn0Pv+EjV3d",
-	"S65kkB3AXD3+vVyZc4GPAJ9tb+oL2S9TTrwYk6kq5xLRXBQSoM/fvxLyIu/V2tut3R0LIlG5ltU3Tq9c",
-	"37RY5E2VVtuX3tLhDmWQFg6MM7MSri16+kM0Kyolz7seNNwof6xYMX1RhGTC1m7IoLAln7X3gT+L2K24",
-	"om77nWEOwSAmUzYYqh6TaR53afGxPAUxYwQMiKQeyKO0201iKZrseIj8Kb4sDXFO2p0nSToSEavHOeul",
-	"2HczdMyfMO1X0/NOiKHjIZZKfxYmxQ3xQ/CZLeSnkAGDTE9NHqMEobMm146+Sn9C/bPHwP3Sfw6lPqBF",
-	"3FQpuZs6/olu+7M9L+38jQjvvfH+5Ce/jlh7ghuFKZHDKpXpaNWr5s571eivBD3tYaFNCK8nqiRi1E0k",
-	"pokTzJCZJ7HEnvpyEEs1JRAdEwub2EN8vKAK9Jg1yuLcMcN86dhhYOEZxIu5AfJgGf9qz3IPOpk3ShDH",
-	"0mPbra0G+GC+vDtb7QSn6jM01oz0Gui5coTXIC4TBGOwqMo2G5h3n42HuSUyjZVx9liNs5NYWlFwC25i",
-	"Jng0G/R4nE65ifoCiPboxQts48gMkw4B/JdG4H/AD23D3pfwHPoxE2Mp+XNwEzTaMODU4eElhoU43XnA",
-	"iR+jfAfoGQy12DEABKGiPCds+YRsxpAqw0wZlCbCvJFg1BcgP92pCbwGhijD2G++jHM9EiXURIQJvdVJ",
-	"kxRLtGUkMjV5K5w908RY/2EEH9ufI1ptrhOID6qF9HZru0p6HvPs0t2m+jW/cBMT4/E3Cl7r2bHihczC",
-	"eyB1tYmBZ0slBlp3FLrXb79IjBfbf9Uz8f7tUJj3sirNcEPPEvyIcFjLDJJxVgr0mxI2ooStogr4iNUD",
-	"24Li61iGaT+WF4FH/cWB0wtoM4HyQbonp8P8ItUnNyZ55lJ4Pk+SMdSPS8FwEc8iEsJhWlzmpwqy8hyY",
-	"d2JfE0FJWgJimLcwP1MpAP5cDrCZO82KsZmZqeZFcy8XctiH71ocMuNwHFkbiqtoS5GMi68KKZhY0STv",
-	"QQMj/LcJhlB11yxaNxIxy0qXszSMeUKf6wyv/Qz7QMykDy1nlrtZSj07yyShPS6jxE05Z0JL0Fq71otr",
-	"VtHBVZt4hZXkJ4evD45efws48rePD2NX2o7LZ37LQKxV7nd5DQCEcRPTtyzerjBdGVeXigVmSQVa0nWE",
-	"QcOhkUt310YoLUKnRsiSoiDftPJlqvXE34gQiob2yieB9cpZQKQ1dOfAIRMlG/jE7myWZ/xKJARt8yWI",
-	"IYZizmNcGcxbub/bBK6ueL8pSN1WAXO3w3QwxJUAPHAvFiHwnGJSIKcepVDyTlNrMIIeRmdoYrGtnICm",
-	"5tSToyf6GGNWVQ2gkH3HOkPYPC4Oe3v0PRiXvrTaTGvVWKpcW25p1yIlOVSypnJWaFpGpd19y7rWQuih",
-	"UJcWoAFkXqs5kRWMt98yaV/7X8gr5a6UiWRaPGNgJOVnpNJA29xOJu1G1CqPQHvdkR5ahvSERu2ZLfib",
-	"L/a9y3SigIhOWWst77Ksf7BL7OM6yreKXkOLDEXXECV08mwtOane2laWY+FJR4RpvxDqaRcZ+CAc5JGo",
-	"MAJdn6l8uf/y5eHJ+eGBNxEiWlY5FqXFpkydziSd5yi0cvTIGQ1E7/DN5sHKreaXlvxgQqs5tkFR/mR2",
-	"0qy2TnHEgkz8Cp2dfLmwtZOWJdXE3vBNblE3PXKhO3n9TnuruH55WWwW4CMTxlYQm/GtJPHdSeJ9sg5v",
-	"RxajvX9vspjci3aVfGWnh98fvjw/PFhSuvpyWfG6594NKA/VJXIiQE4ie3Tit0JinsLMPbjEvEvpYb7/",
-	"SnrcnfTAZXR96bFk3Q2dXCrfdQv0qNlXVZsQZrqENOcEjVeVvfkSBsVUqVzZwhg+1hjkdYOPq6DjNYOO",
-	"/bGZucUbft3wUc8rMznU9j/QyxV7PJWsY7uf7pUrhEpwT5Xz8Wy6CgIClCXL7IoOXEGPVyUuxUdRLmVe",
-	"ET7erOqia5bCZER9EYcj6cQ8JYar+SHMMqHjrdEcOTsRQCHzNS+eMmGzmlaSLO16FTWuhtBpDpnG8fhb",
-	"fPYXoG6X+wDwvssrIJz31e68DrnEhVlSS2W6kPhYWbhqOpIFdR+uda/w+ExOTEYswMV/FKmAcUVbQUG6",
-	"xWBaWSzLp4ElPMBtEUdoj8YXMs1E1GiydwSNC6gtROB28BjE4aXyZSrFnnZSS6fYhiPEKkEQsN29Youa",
-	"birQGKcgCETMmS/1HYrSSOwFRVcatxi7Tghs+/Dy9HBfu1AzGfhhnd+Cmrwhroump9bGf1GkzH4KvSpc",
-	"xBT+c6v2s5WzB6Kf4opY3rqEd75fLvwbtqebNz0EHNuqmgqvJtM8DgU+jTqelKORg2EnicOC8/W2THeY",
-	"3EWGDW5hmoUVKevjQ6VZmnmznmZ5ByjE181qWtifFE80dko976UK2o6nUthQXJ5Cn+uGx0bwM/QaNaDY",
-	"o0i7EDmPpXK7lILLAGzWHoGLswunnXigb8g7iQhYLpJE2T6ojrIoHu9L6LNd5kelNzW9gD6u63NsFLUx",
-	"C912Ai98P+aT2wN0ZWmtLC0sLnB33OKdrATPwt7MnYwLecHGZMW+LFoEy8jpDcx4El+KBuP91DRqKksG",
-	"E/MvcPkjSb/tTf+Au7wS8qLf5n5231Gf9t+pMSdW+3C1Dx3IhF6KS+9Dq2fmssH2BPazY6ZfnSp63+0Z",
-	"vSoS5RBTL/YafHlwdHb25tUPhwdOK70nykbqQi5djlSsIKiMxdGobsvLeDDOE9MNcLXel4+/0ZzNMiJn",
-	"UMFW10yVQliAL3HVBax0qtyy63xqMX4r8ke+Dpf3nVbrcOl1CJPKIpHzOFkYBF6o4r9FqYxFcLMa7RRi",
-	"WS9VyaA9BZVUqZJExZakGB3wGDrt+qKrWMWdOInz8R415fGlSYiySyFgf8QZu+LJUFC7SBvauhD50pL+",
-	"7cnBrAARttx44ADR3NjGO5GEaV/8Z044Y4qEYuF+e5j+NdcIk6yK8u49/GG7zSwZ/pgRFFicqnlSVGJA",
-	"yMFcOdnNv5tmQKODUgXKqbVMUc1S3UMRz1ZMUoFBbmWRdIURFTGT+pyNXEJpMSO2AYv4+zSWt1a890XW",
-	"kFVHcacw+HTgxXgKlP/3/9P/9Q///m///N/9qz//N/92AhK6MROe/whhHZPrZXlv02ySVXnZ9eM/VBtU",
-	"ki/IBjjDLl+YGDeia6K1YWl5V+TEzT64jd4/y5XDUSS5EHVTdXBABh8xXlURZ14TxKdfEp9URMCmS+TG",
-	"hhKnlIebhKaiPCfSDNznVB5ny+CuVR7nYFXRaKAUInlJ2IKxHGHL+aUoL4o9fW8W4GkBkLuevJ0dAG8s",
-	"1BtODR2rcxujiHxpfg6TYSSixgQY1vH7KFNa+H+ZPQaZ1EnJ4Eus7IrVbNXlZD4dYXTXust51CkK9get",
-	"Ung0Sunu1MuqaOyRlSoUub1PNq2XqyB7fKrLu+VSipKOYlUqyqkuKNVZQOQWKy2sdK1TCAH4tyeVWKOo",
-	"c5ss1TCFPkS4bYUGQmkCK1UCpsT86ra5XstCheOxNPPlZNVFWSPcsO7Nl7MK39jCureN+XVvt6uJHrVS",
-	"mbh6s4R2cXSNi1S5icZxKuMelcpZlcY9RGmca+XejsaZWSf3W9Y4xhNyxOoetuKdKOir0hK+nFATU9rm",
-	"BsV6j0ubzCzjewwK4I7l3aqY7x6L+W4q78j6mxu2pnM82lBu+ywMSdMfhMzO477AsIgelIia7JiyVBCS",
-	"qAO/8OzgMp38my7zw4lbiBV2qvz2qf92loKmefPu9eFphSW0Aa/8yU+jmkJ81vHh8YvKhy0bft684/Az",
-	"rqjlI8+03lcB52sm3Pt25952xr3SMtk3Lmwsr+JcKGJ1iSURPpKyJrwxRRBNwtwp72iyfep43+M5kalX",
-	"VGIwtxBjj3EmU7lGIyD7oxpw5SHYkWi6lA2BetX1G7idzn7ZPzioTtLvR9HtCcpPagJRUbOxDR/82ptT",
-	"7UfRKh+/ysc7nlwUzRIoS9gzizDNxiJBUDMqLu3YGB1XgWtezoxx0Mf3ZMhMiMvfBmh5pdLvE7v8KRtx",
-	"GQ6Bd9DvRCKaU58PsRPPceLrjhOP0JhBwmNpBtagcm2FxZR41Jf1Ks36y+nh8ZsfDg8aexiUSKWgkgLz",
-	"SNLmiYDuenW67NXhN+emLwoOKuRSWwpwHsqDtk14unlZJO20Zsaol9pyzxJSbwb3PzbydJb9I5QoGHqy",
-	"BtvDwbZxslag7euEEPSM2aUIWGtY0nN2u2mEgdt+jYoEygUMC1Fw5iaTZPJAwojxwomWHntMad3cjRMg",
-	"F6ZgoS/haGecC9YZRhciZwORoejnGJpMpVjL07VU2r61ldp8HubtO7zu0e296ynmWy0oPOofY1Pta7zd",
-	"Wc6z/Dzui+VOP5QRnnyP3c2/PX3z9mSyXXktXHva3eS1u25ZXl7xEBuJkQdy+/nSXcw3Nm0b8yLl8OBQ",
-	"QOoOfx2jDQXESphfMxDTs7JqoQC3oluvl48LwsDU/cihNy+xbuhbBGVpzurwMVvUULPoAdXwfElrtxwV",
-	"QcmPHXBpqzXZNyTxw7TfiaVou9WmBDjDhscZxlqQ6BGsyIbHAto1AeaXAmVkUMD+9N/+G2a3L/wVCBQ5",
-	"AWSZaDGGPMtiAa2qgEiHd9JhzjbYcfzCWahmvG3G8TL0Lu28jdJhEsG9xr7sp5h+Ag6RiKk+TmSdg0Gp",
-	"cuB7t622AJXApRrBWwX67gS00Ds5wPi7dlzp/ZM4FObWdToniq/iiIpR0m5XiZxY27tp1tiDJJuhSIde",
-	"7vgKRK/Sn6Ucz2J5kYjb0o4VRTXWKbgOFxNIv3vIo6607yeb9Cu1cPdq4c2U/buMblgQQ3uZpMOI4Uks",
-	"vaIAqZV2jnYIuQSccR16wxdjmSYGBHOe0MrY0NkpA220KZiPchUk/vL8A75EAoKygmqyU9JCduA8E+Cc",
-	"d/WHmc0wQOt2xTGw2t6PJFbXL1bkEntbzmkYeoZdbqxhk6emHXEdux02nL7ErA4eU6MJPYFzCLX1hwCb",
-	"SZJ0hBUMsBp8mXahps1aZKx+Lt7nL/Ey9qc//JEdi+xC0IEGBCO2Wy20f8xoKG1G7GsUtSv3eX+i0IbB",
-	"/qPYi5TOz+O+IDpw3hcscNy8ADvCIdQoE/kwk9SNFI1ZGoCpKEES8MluoRRMrOiYTJcH0OIem4XagKDb",
-	"sQjv47lT7LCXT4YO0y4mEgESVeosakboGf68TBt4I55FIlr/dZjmhdSbG4DUq4G28cMlG6sabhau+Ae/",
-	"NswSv9b2a708H6j2+no3TkQzElfN98NfY9mPZTNM+7AP9C/rvBP6tY8ll/roeP/bw5p1nV3w6JJ98pyJ",
-	"uieWucppcQMXGGq4lZm6rTgHwB8Rwru5XfkFKqMazyq/zC1HJxblg6l4zEiCVR4Y8sDbm0tA4s7T9JjL",
-	"sS0cvpd2RX0rtxaqxA8xBkBm8juQAM4ElAUoJ+zQZWDZjiQ7P/zx3Dx0jwVmKwTo6kPraocb2xZdmPWE",
-	"59tu0mdpXxg6nyJibnEmnquiCxZRX8IotlstfYITZWHbrd0qAX8YxfmtCPilvFZ8UClbdFOdUA7Fegyn",
-	"7/qbPorz+0afLClvzOf94hEoXwCDpl5G1xc567hBZxvjJdGjT1VW2pjVMYrzXmzg6PoUNopllI5YfZP1",
-	"YznMhWKdsW3vvIdG7TScvygRt4/icmwfA9Y74zkc1HZ0kx3lyoQ9Wax8GSaCZyLyWEByJ7C1ABCCmxCA",
-	"E6Zx015kW4mqHK17fCEwilWlVPQc+B349NgdMyu795aSR6Z6yi6qE+76kgcViA8rdCbmbOWJXyOZDrtv",
-	"oRBIB2pdW6mxyuNwNvoekoCQpEYI6qiXJoINEp5306zv2Xh9xFWvk/IsarJDHva0HaBfaqg9PChUwUB/",
-	"XZ/OL4X0pbbJGWchD3vCpjV2WkyJMIVmiEm0x4ILIfXGoAIdbFArZKPJDvS/eSYYIGRFZDv8opP9RGEV",
-	"wO/1Nq3/+Pavjn85Pzo+/Os3rw8rs+zfCmgrTrNxF2Tcg8EPIlPaG6+1N7c9fUDV2hvPvVpnnAt1BmZ9",
-	"rf1sa7vV2oJLte+jau3d55tezZmHqYLGCvpufeftHa8W9/epvVGt/XRzq2W9FfWKq/yZnsRae2Nja9P5",
-	"5TyN+FiPrLXt1VKZxFK8LEIJtfbzZ15tMFQ9oc5gNjZb2xsbXi2TL4YyghE/1Y6SkBzzuZu36CO9Gaji",
-	"My0SIiGt3eaXLgrSgapmYaFtypS7tI04SAdqQh7YbzZDGCCmHM+aDGIX0e8+z8OeUGzAM4tcx2uIe44R",
-	"r1Sfx9KXhHF/ophY6/M4YTyKMqGUx0KuxFoslZAqzuMrkYz3IHWaD1UAfHQEnRFAsg3o2ShW8G9f0rs0",
-	"WcAHAwTvMGr0VRqQ3oboupioO2IEo1npxnOapOtq5QdM1OGQz2DmMJF9D/VENOsAIJlRyj1V4CP0Aqi1",
-	"sXnAPzFsM2Hap3jNxqbNrx7ij+wsH0Zx6oqTw9f7L14dHmCdkR3FxuwGCM9njCIS/fSfuBEpM4pS94PK",
-	"Rz901RF+8eVTHma3rOyspYUrNDPLrTBYKFXR1crTi4tErJlvet2Wp28GCj/twtok0y+Gs04ajcHwQkTj",
-	"h49Bw2PdJB64ktBCamgJg5d0cHQGfyBO2ZfBB79Gwtavtdmf/vDHj1A1TQJUv5Tw2KgXhz3W59p3y0QO",
-	"sBXFu6LJ3vXiRJum9MhYWXmt9YFVBcrgmlV8IVksPdAWdFGeXgpI1aqRyCgEJeF6EOVP2KUYKw8u5fkw",
-	"A/8x8uXRsb0y0+5Fd6i0Obrd2mqwVGpnLxsDTprLEMzRVIbCs9dQ7Vas1BBMTUQKNX15qKdD+3lxkbWB",
-	"CK2+KEH1x/Mm24fxlmY8ljBqKUY4c1UK5xyWiyu/a58QraJvV/RfuY4wwcfbTU/Bqtu3kh9Ia5i1Xrt1",
-	"KbzITJ21HFaRfXHXMhx2r3AMRyucZkp07fmsR+IqDsX8mnU6h3HJjo4xzeqUcWbiIla5gEBVGXyOHMsk",
-	"ePrgNls3G3pxPVGsw8NLJiSYvGEqVZqIJjsQPMzjK+gfZh+eCZboBxGqMYBTRMBAAsxuH6N6B/SKdxx8",
-	"2h8MzuO+UDnvD5Y8/7UWzTOwemamEZ9jZiFPYRLK8D1t3f3CqWgdAHxAfnj73RQ/J6xM8eWXtx1plle2",
-	"47TcQVliRI9XEkTonZwZO2WGgclNNVpk96ORS1oSTQomjMusf9D/X4Sm1uc8UcYpxjqVMXnBozYLfh2K",
-	"oYhAVCTw+yjNLrUNE4kEQR0B0r3pk5BMp8vjRP91kaWjia66pg2hTOHBBtYbA0dRdUBOL8ZHLX8WbWv4",
-	"CHcfU9fPORVqmCw0NfTMr/bpLe/Td9r36YgQIltd6BIC6/Ya+3SdtlQ8x6Z4IwXL0hFUlqEwYDl9UjYS",
-	"4Bl52oik39IsElmb/dXbw7eHB6w+4nEOnL7aD8R/I3egL7WPNqb0LmedoRoDTovH4Ndc8FyM+LhRsMdB",
-	"F1N2JWSUasFEJ7A8TS9ZnBf9UH1pzzGpr5iSAXEObfMAigtAvm/2j17BME0v1UxwlcrGTCHiy6WkSGHN",
-	"2Pn9QgTK52dVwBcYX8euMN9sJbJuWWTtG+U/ENkaCYwMNMgiA8P4LbPBAqd0RoG/12KEDHNryKCDg/tX",
-	"u70mowjBHNjaKDw8plKixSkaY8JIlICGyRxyDSAC8M5Ntk83j5XjZkFAB4QnHwza9odYXvjSxm7qRgpm",
-	"AmJBSYIYWIcYgCXpxQUEfCRLZYHixYc32BC6eCgUgOJ9rEDUZiJMswgDWXAX/Zr4hg4bD7aABtCvFpFW",
-	"GCJMOI6wIuzcSl8EOathnKMqoDlss/2T12dMChEpdvTmbI9993b/3eERq393fMb0ZmS/i/OGx3482n9z",
-	"fMTqx7E+2PB8+ebk5I3Hfjj64Y3Hvnvz+s0pjOn48Oiv38L92P7rg9M3Rwd77JuXx+wiFYqq5YDzkHoC",
-	"jWIlEDNd7hNy8vbsO8BA6+/vBv9MEpkPBvrrWe3Gtf1Lr5qJQZppP/YCMrqIeOY5G3Hly6hwfRtQsgFe",
-	"Ln1U+PDOQoCj1agLPKdwgh4ObIxzcK7Xca1da3W3wuf8qXjW2Yi2u5t8N9wRzzutaKO7xZ+Gz8RuZzPa",
-	"7u7w52FLbHS2oqfdZ3w33BTbnZ3oebfF9XvQ4qi1a0dvzmpeDedVC4OT12fLx7TQ2NQThTN3b82s4ZMa",
-	"F3w2N3A5NDg9jV999dVXNCVxVGtvb1ZMDe7hxXe3dHOlWMLUxN5WOLFYl4vhM3a14wxQCB3EIsaUVuHF",
-	"O0fjGXkCBN2F0lugYefXxfyVdsrBbobGbV3aRCBCMYlBsm9qCdjuS/GVkMRUVw9wCaugAa1GjCDGc6Zv",
-	"QVHJeuDsKxU02ky852GejGFcJuU/Spts35cqvpAiAkNAP1UZSf9EsZJCuBTjJnsLwxpR7opiHp6tJ8FR",
-	"Q6yBhiLT3B2nVZnaU5hABwWG0hfDFWg7MJnSY7CRii8NDIBLJvTntjqXUk7EXm8yRB3RTTPoJm71ucKq",
-	"w6jNaJ5UCXpgo5JaJ4KpA3pUu296jkzcpcneUbwFSqvJGmZ5L0uHFz2t4pUHWtggsOC2TxTbl1GWxpFx",
-	"v0pzAs3QVY+FmYiEzGOeKFa3/Vb4YKDWP/AB0CfBYnTOW/+A9/uIhfN5NtaGDWK7rBMYK3Qg69ubuw3X",
-	"jaw/ff++4bFeKtNhhvkyxU71Xdb2tc2l9T6+OM2JGmZX4CJyyKg5WBIEeDXZt4euOTjhUdukYOFF+DIX",
-	"ScJGZXc9zveK/UllnSAmCycXcWexItNDzzzb3mjB7Pvy7evTw2+Pzs4PTw8PPKYtrOetrVar1XoGpohj",
-	"msBKCrRCAzD+gCslIkZckbBgcYG4G/uJYuFQ5WmfDVB2oeVlCr4mvrUyFVdADYltfLBdo2Lfn715vSak",
-	"Vq0R1o/RH4yG1Odj1imgeNut3R1fAjaN1bdbLdYR41RGWGSXJHygxFEUsARL4aQYAdO1I5KoSkFvJOxf",
-	"oGevCA6AURtHNJ98INWaue9aHOHSNgd+uRTjRtmcZLOsSdOMB6Z0j21v7k7HD6DIbqfVYrhqXPRywlVO",
-	"iGVWV0L40lmljSajvAg5qELLlqNjZjPXRnqgYxLNKmZ73KHNTzFcOzzSps6GV+vAtcgL3GaGqmZe2Viu",
-	"lXI+aVFpbQtaXh8F+Lg+Nc4hi/NajFyka56cIXy01n6+s63tR1JwWtuWrDT4o5N2rsEWqj+a/nhODvx+",
-	"LF8MsgOYaI7h+3Ta8FW19pZXw6g8XI7SsdauPX+OVXAoc+E0qx5r7c1btloXR6cngqiTYnBlrT58mdsn",
-	"RZyoGA5Uu/thFxjDQ7lMwMkQLy4MN9VTCcigtXSYYyjc1QxUbe0OT8v5bsMGoWz2ysSdYqxE6aeZmAhV",
-	"E/GEiVYbA8PGq2FAlR2Q7St/gXGIa0kNMxO3HWi4JaLHAuShzY9ipa586/tolmyne2nvWg07a9xWQ8xJ",
-	"jFtsuHuFZ2Hm2vY2xuYUlUuaCNVmx/tHrz22f3B89Homa9WwY0sz7hZK/lg6Ehew6qsKkN5WAdJ7FbNX",
-	"Ii7aOxwc/nD46s0JdHi4IdT6DkkFiw+5fGrLXVir5NYiU6MCdj1rlzq7v3QYekBUWg/YlxXYXIoLjAmK",
-	"SvyJAR+D6xsJ8N6J1JX1wbjWXnwACzxgnbGbq3KHAbG9tSuRxd3xmr4TwLLhIFyLx8BGGAyzQaoEO3v7",
-	"4pf9ly/fvH193oC+VrHyJWCXhwPWExlRwQy4UqM0iyjpYyn8nrOwxzMe5iasxkrsfonIc0pGpVL4Moov",
-	"4pwaEDqzoU0maAUMdyjeTa+t9SS9gHTKdqvVZpx1Y5FEeoJiecUTQ2htx5enKRsJfumZsBW+cpbKC4+J",
-	"94M4w0IehGfDzXyJsw4BgF1sJ0k1QhaY3RFJKi8A6Ve0zVhWHOMSKPZx7ZMIAbSsrO20tjc2n80VepPC",
-	"zkwRnnzCldLCtEoKLi2aJl/snh3XB1YMdyHil+nu6+ycFUfCA1qOc5QIboyyzJ+tOqoMyClRPts/PeZx",
-	"ovXLzhqIV5B4HgPhCAmXjZZhSPBsMJjEm4l4O7IYiV/zlHWEL2mHeWyQpVfa70UOltw0StTCUTupTfZG",
-	"JtgbDWK7mQiFxJFoUQ1j2WNPUQ77klOxColwPVUx1LDYgWFufp7wRS4Ei17YbLX0fSNncBwCAdp7wvYE",
-	"CJ7D2TH+dl7kXaJUmHTPleAJcJZBN/aihrTJTvVYk7gf522rnRH0QQPHHJlTZq7HtNmCc6gQg0vWS4eZ",
-	"L+sQO9YqrxwCXk6rnAkZFYLjB1gpL/VC+ZQCnhmS8iaSTN/qXhUCUnHdlkxeyj13OmMC68AeZn9GXBm7",
-	"LbX7Qq+UXCSJWnnvjy3WWJLdx1AjzkD0mlQTCDKgiOwO82EmPkGuk0innTZLpr/sifBSFQZs4QVUDeGJ",
-	"svLHpLaHiooGh4NC2nGgkFRpIoCwNkxlN876JY1g0s3q0iB4ES2r8j1W7XRA0h0wbkNAV82wteE1jODf",
-	"brXI+CaPpwFysigVcPL8T30JtzQXLysfUSJOCKT7ML2XFjGVI7xnG3q2bYwbwHn27UlWHic/ONtrMc8G",
-	"mhFZfNHLV9LzfixYLYDKBmzBoBGimXEdsWeoB2c1yDrAgKeatEfbWoZpYVV0nrZV28bcI6iOytMB1BAB",
-	"LRbiZ5q+PILC8bFiJgEfK4K+4uK1VehFnTfJQrwMFHuT4QDh1r60yFLXci7aaiKuh223ttvYfLs4yS0o",
-	"MCMyUSBDKoIFEH0eF8aupcR17rW0pUhzOxGA+JxtL3qjVROs623qA1uEvJT9ct20QbHAbFWakQVXG+uZ",
-	"BLLdAgD2weBiP65/6KfRMBHzKgqhg15whRRXQRsNmg4wQnlI8gWvpq2XK5HtscGwk8QhgrPjHDy5jhAS",
-	"j6uedmpHSBfhy4PT/W/OWZSOpJayxPqD0czBYA2JA0uINq7ANNo/+Z1qFz38npRJJKBXC5e4L7UdZMNJ",
-	"ZanqAYIJdmxKhdk2eskHA2YJxyznBNFl/Li2Pxis/U6MnQQyScuOYHkWi8jYcxDYdd8dZB3wYaNbPTZ0",
-	"g01GzB5t6pMC6aeTty9eHZ19d3hAU26MM/xuvqxnaZIAHYiMYNLoQ7GMywvCO2qRIiI9VuzaggXjL/Wn",
-	"W3uZyjxLEy0u1+BjBkzF+Ol8SYSGeyz4cQ05wNaI6sxStsUhtDnE9wQc3BoLDs/5BcTSA7/mD1utrVD1",
-	"+ObTHfi38GsBcIkHR92116kUa8c8D3sBk7xPpnM9zVjwVdDAUMNWa9ta10h60oSn/LhGXO5rZ9/tbz7d",
-	"sdH7s+/21zaf7pSZ7fQWgDBMiAoW6kHMyoMbvpHU6Q2nDp692dox00XPOtU/6heg0wxBSpYD8A8jG0JG",
-	"RBm5sbOnFzqzHmsXEgNXIuMJ3kEVAZVipKy+2Wo18D3Nkw9iNUhVrLdlm/E852GvD4z4Fgc6HOiXERHc",
-	"gji54Ju81row7Jk15LSalrDSER759uRg//zQhd6l3W5BfVml4Gj+Toki7oZwhu8Ej0T2AKwCCJy9FOMy",
-	"gwC//AVQZGGP59VNgECS3phBAN8aGQSKp1IFTvUDbSnDTZ9pKOMmn6rfca2X9kX1c41+uPFzT+WxucXH",
-	"6o+Ai/KJYiS69ljaj3OIflYKwlSK8ufaaLaaGzO4HuietWWHi+uYpNxSHA8vxrkAobAUJWtXSzwQeNfN",
-	"36dhLvI1lWeC98tgF/1ZeV5r1zqx5Nh/B/GXiBOe5d2htMHZ1xPag10II9kHZCLKOlXRHj8ZaekfAIY4",
-	"aM5dG0IO+9rEgXNrP0+PzauVNNH00wK0KDzW5+/X+IX4emvj6dZOq9XyWNzvD3NtfpAQtGaKByqVBVar",
-	"NUsroGIM00K2YiSF1N0DGasX2dd+7U9/+KNfWySHlxzAKyEv8t70s18AXhscFyh/xHXzRKFCnPsJ7PqI",
-	"Zb4DXRFiGff1Z2nZzxHLXFwItGq1+q54+Rm6fP6zBzzXRnOtXfuv/NpPrbVdvtb9+cPO9ke/9p/XqhbD",
-	"pKVRjeQxVg5aNM0bS6ep7V6btCoqOtjMNi+SdCSytZArwXri/dIz485L1azocW22du5LOEwYQvSeK0Gx",
-	"EhQTgqJkE1fMAtaYoNQAHB0KjTU8knBzYJ0ES/x7gQeWFyr4CL2Bfv6LNfzfOv6vWrysZNsjlG1bGK6p",
-	"CEBDuyHgMhqMWb3kMEIRVjjMMthkMrXr2xFPj0Fg/IZX3McvLWOwc5No7fbGzqxoLaT4QMlWRRBoE1I8",
-	"4OnGztPnm9ugmVXDDfBuXCPAm2VptjC5vsyIJnfaUqrgq0+W9L7/1Rz5/vFhs9vaAfykYhoTT2GcnQoe",
-	"5uw1h5rvjomumIAxEhk4OR+M8yYx5rRnIuCJZRL5/Cf7aXfG2LA6TmXDYylcx5NkrL83VmF3xk6HCAwN",
-	"YNE2rsUm2zdh21no+FPbTOCOiyRNvMPQonvTtFsAEIkVvUgxL80ZsQQnFnKz2MeCIZ+KRHAlynTu998o",
-	"+hPLS++Weh4W0kR8bjYcdXOCM8T9/v/4x3/+j//6//m7//ef/d1//e///M/+xT/86//97/7V3/75P/yP",
-	"//B//NO/+5//b306bca3WVJr246Glc0M3SyLO7h1iumt2yjbX5Ku/doGrSJoP9jnMuLQPdk0Juzz9/u2",
-	"tYhVHbF0D0LoS7+aXZrlgJ5DgFJEF20yomijSEmEE5GFMNcb+gugZaKnO9ziW1tbG2I3jKJo5/nuzm7r",
-	"mdgS3W53h4ei1el0NjrdnY2nGy2+EYVPn25HW5ubW7tPt8SzqPv0Wc3Ub2y0tp8/fbbjkjOf7n9zjpgH",
-	"5402Hr74w8ip5Us/rPBYZUbvgC1VkuqqUItqsV7U67vDw8vZuK93cd6LMj5SUxk3VU65FZguyQTPklhk",
-	"5dg0tmOERBsQUnkIjzX0X0Uohcl0ZBwYRB5UhbobTfYSvCDFsqGU2HlsRKOVvqR78UwP8AqhanGuNTV2",
-	"9BPhJctSID0IzDQEHguswAkalLYzjQWCPP3BZntHdl7mJCWb7F1PAFJkakZ8yczrjtJhouehryeFbbd2",
-	"kRVS392dFQMazlN2kSIhNoGnO8M4yddiSWdiegzT09VDRkzwVAoVKS3yHpeAfn6d2hFiXIbnetTGKSqS",
-	"ZfrjOr0wnRvTObs0EZj0NSjqYuI8fV/qDme7xdU5Q6LOGLsp4OewhtSeTUdTdjMALRgwME6Y1cOVvGf0",
-	"vT8xPffIiSmuo/vsOrG68xoawUznfRcsm8+3yG+bFitfaJnKtT3w1u4sD9yuGMNhbSSYtZLMtALuBBeS",
-	"FkhalhrpdFfO+GsSFROPA5CKI/Km5FHzceEbr6nw9TZj3KhbowAcdbusN4yH10EHzvSKTyAE2GT7/RTK",
-	"bMRsA0ALYb0KAiNakG4sMAIoIBwFWdO+JAJQlx0MqIcMfdhRhPhrD9klgqKVIHxTIGvz8Ka+/Klk+0PM",
-	"svjzZwra6J3BY2AZ9QBAWdLbnTFTos9lHodGvfkSLA8k6Gk0GdB5uANpW+wNkZHig2jJwdwSAdYalJfi",
-	"nQg8AkGDetDj6i18i6BhaKJtth9eFBw4UskByS4zANTyMD8Tv0C6RDHO3h2df3dwuv/udQkkZT17VjdX",
-	"GitPBg0PyapYxYDFlR5il9Q4Ulw5xhN1m3UsKDjSQACXliF4S7h5T39BZwL0HcHBs0xfGONmqkfmkTYT",
-	"C4sHXgcMHxbLglEMkUHOCMDe0KZpNhQFVwkOhKhuKywh0xtqcmb10OvifZgMVXwlGnas5n56as2z4dvb",
-	"plSSeHI9VvChBR/8mp0Bv9bGCfCYX3i9paNmpouDvvRrk5/QNqqC+jVDJKj36E3hTVNcgNDJtC/6aTb2",
-	"GEEPjSCAlV9ZdKx/OJX4tvcV5SoumIOvwd1Qxs5MwX9mx7zuCv9jBEEpz+xujWwoFTpIEx5AgRnCJS+B",
-	"iI4ri+sTUWMaKtSa8arlPXB7abeqd5bowKJPa96h7ojF17wvGp6Rr+hJqpwBs6V9+QzbtZdfcGPmCxZS",
-	"fekIJjra14FDHZBm+8RoIFwhU9pF2lS29sH5xMpwFZzFKAA34qyQ4oQksSE3K6ScINxkWK4IJZhea4tC",
-	"Th8N73D5Nf4S/Liv3XChP2y1NneMdfE1WZt41GzEr+2OxePlVQthxRZuFiVE9EQxmtDGTSflUUZNnS+F",
-	"e3Phh7rTeOZU+HKJVXENxxNfFRTLfKo9AWz2+j+g37gVpinT3wTR5wDavrlnePdO3oMl8CoKsaCVSlXU",
-	"keycZbwQPfVzKk4tTw1WQ+Dt94wDavsFFEWgeF/oOkonIbMLJoo5+/6MbgLUz9oGysKeHjmw4hatGbhS",
-	"Ild7DvduUYufQNMXqeJIANACoWWW1daXnSTtMGiICYuqx8FXxsqOURbnuZBNtm91mxNANXGxnmNRFVlF",
-	"6Bwtx1Qj5jmhtaDk8QTkNJGTFDvcOEHJUwqa7JsYvLgrkfkSOsajKfjL8f6Pv7z4L88Pz1idCEjZRuvZ",
-	"1rPtjSLRrgfAtjeoG6kJ3sWKXYpBbvwlPfOBL4nmF5hmBzzLy5G89mQkD9piUDEuBvWgnIQzYtY2JQPo",
-	"5sTQSdKWnjCufDkSSQLCfowdI6BDd4O+qC1aCfWbuxUG/WGSx9DFm6opprkKB58JrH9u4NC+57qe6jWj",
-	"6q4XdcOpuDdO2FWK87eS4rz9ZOUyJEauklmxGH2uMVIUSjeFCbmmwzx6o0vHLEmz6TBbEU+qOzuOdQSG",
-	"T2Q6apQZf8Cd9SXmIyHchiRGQXl3Tuh24pt3c6fY4Uqfyy9Ek53g06lIfCrMZVJtRnt3htRXqbjFRM5t",
-	"hg62CtxRxNrKKcKOpqOUG4eqUrA04htrWMIKaT/b+1zU8QJtWCGhl5eAOB00qzdvYn4nCTmuKJQs09GK",
-	"ReORSFBaKp8kQmnFzhahZ5Yqrcczt6cyq7eazY1Wq2GTDoVsg2afhQu0Z0XwpRADWErdNPPlqEAaWOHb",
-	"ZKc8NgREeDpiICj5ZFwvdOyarMUGHFr38CJpZdI9BkYRy4t7l45nwgJFT2mOVwJySkA+vbZ8NJP5uAEM",
-	"K3n5COXlS7ChqsXlE2XEh2NSLSlDjZhZZIc6qSFrh7anMG4qTweUyEUpiGGbkBB0YIhmQ5CbPBO+tJA5",
-	"J4mACDV9+ZQhCcn7iWdS3pdEpZuNtuC8CfuzkOjEGGLhfCxPU2vNso5+B9gLHQ65xvsVwuatvkgbdSXp",
-	"vvz27QZcehMTj7r9rvPBYEkA0Rt0ZythshMp7gogEUIU6LyXyLvny3nAmJdAWI8JHQd1xJYBHe35kh6l",
-	"WDrMtTFYbjVoWYUywdRlPBiICGPTpuVbd5gkYzhNRPoW9hX7fOzLjrB2LcF5sUVeN81C4SBhymgVc8mV",
-	"gThNwVbMQwi34svKOZlErsQGsZJdYk9iM4aiU1DVfXwZK6BAHlWN7oli/VieDQfYvdi5EAU1IQXtNIc8",
-	"y8YscCKugccCFf+ePmKAscjArJH9k99hM+QAkiz6fBwq8PmPOMHDGnvs6M3Z1GOKa1KZjC21VCU+x5ez",
-	"ATrOZNnjH7Fb9a2Ablgl5saXCLphdZkyPcwOVwIBz4029I0ExUJ6laleOrKNO03vbmjzLU236T6PBPZ0",
-	"inxJZ4AWVMXyE1dC5qwzVMgWrI/1EaIeS7blEEvnbJRmKm9oHUxDwI/mSwR0EBlZmtnXH8V52KOB0h03",
-	"zQ1ngoj2B4PHgyJyRRMtUeqkLoB4rARD2VgGYeNwZi+mI9jarEG+AOkINje2n20/39rZfraIo+CR4FWK",
-	"qXJgj4WqWIRYcbbhTLDKvSFRpr/i1xs3QpzA1knSi1q79h///3/353/zP/z5b//Pv/9f/u0//ot/94//",
-	"67/0/uN/+Jd//u//eSl59Yf/7R/+6f937bSVUeWUuxpclvJXa/Rua5tNPriseYvmmhapSRxtiejpTisU",
-	"28/FTiTCzsbO0/BZZ7vzfIPvdrq7G9FuGD3b7G49i55GW7vRxibvbHR2nwqxGXbDZ60dmzgy9d02UfQS",
-	"Z8z+/Rr3EAK8bhVgYuXMDRAmhT5ZQUtuBC0pkIDLIUpcw3TJcm9jHNh6b1eWU+13HgvVNr/HER6eWQXu",
-	"SyMa4LMvXf1dJHYfov57VX59N+XXN5bjy/YRund5H0e19sYm2BZVFr7BFNwO9uAOVMgU+MD4A2ZES+mY",
-	"h67BLqTF8lXYRtatoil3WoZ9VUjxZZXVdXGQlg10LhDSfUIJEek64dg7D1F6aKnun/zOm8Q0siUgjRhQ",
-	"gBiHdr9dRztPU/TF6WnFL1A9A0FsmSJ3DkAUqyQLIR/w7hbWCK2dAmfPBg60ErR40VNpMLgxwLKASbJr",
-	"oiQ9tsG+jV8AWNKXS6El2bJgyUqG7zoCWxcxfDc86CJ1fY5v+L0cuyCiYHZeAnH68lNRnGwOiNOXS6M4",
-	"K2fcVNuxLo8TNRvoue9Whvz2oJ7F6z8OsOfKoPoyDaq7MI2Wx3zSkFagz88e9OnEDAp+82XtsE8Gf5oI",
-	"5kOgP4vkSzX805e8Il105/hPJ793TQDoJ2je3wDCafOxIkCXl79maaxATY8ZBCo/RZjeNgzU5r/vCQda",
-	"wJo6w/BS5CwbAg+XLxETYF/Fds8voZ+mQaTs9jGkN5CwZ8KJN69gpJ8/jHQldL8oJGlJ5t4EQjoliK+D",
-	"JTVL5DpgUlY3cvtC5E763pdVmFG7CDvpFYjXOFMei7UAG88GjU4arb58SNToDcSuea8v1LJdybbfFnb0",
-	"JpZhESj7YJq/fJybp98/+R1uMTaBG/Rgf0YsQN58DmuduqiYuBv+5ASg8PcmH1xitsOXJdihseLsQiqI",
-	"/cuGHSJbCadQEDnwoqmnLwuaxLpDW+uECxpajFy7zyeMekZvT/bprT19uUTc/1KMYW7md/sskF1gjedC",
-	"5RBiqGz/uTfR81P/bik3xPtY5ay+3dpuOKL3icIUiy+lNuFJLcBI7FZgfT7WY4GGJJFpxfrb6cbJ6plQ",
-	"wz70obWLrFHZo9OXbGabzrvr0VlqAmX6IeGBovOL26izDIFehKe1Sbxtff6CXp37EKT/bNp03lTyze7o",
-	"OZWwqGh7ab7Oss1J+OUvP+2v/TVf+31rbfeXnz9seTsbH+2DftpY2/0ZupZ8aHm7H31fP7iyYc+X3m1y",
-	"/+R3n30HuTvtEDdLOKy6Ry7Z72rVvbGye+Nq433xG2/VjfHLkBWPuhviI+52uOo2uOo2uOo2eKNug1Lb",
-	"B5XBLXhmdmX8xPI8c0MbCl9PROSc9/mlYNlQBjWvNrQIs/b6epKGPOmlKm8/bz1HgDk9cUrcYciH4jnK",
-	"YyEf5GGPQ0BGrPV5nDC93qFXn6G3Hua9GcWLOE1PlHaklWGzjzPjRpfuMhioirucFdEl6AfB6Z7OlU4A",
-	"Ss0Yh/XIlQXkOjdIK598BIWsOcN9HMsLROh+d35+4lwb96suPWYQW4tVjo/FWJ4BcUN8jaUZ9tgQMird",
-	"D8NyFXc9Gaoek2ked0kYudM3GKqqj2A2LI+iTChFHa8RbN0su90VV7+ewjvhR6xqBubcjVZx9aeIRD8t",
-	"5oENlcjca/XPtY8/f/xPAQAA//8=",
+	"7P1Lcxs5ujAI/xUEv44wVZ2kkxfdo+M0LdE2q6xLi7JdfYp+TTATJFFKAlkJUDLbxxG1+TazfiPOdjZT",
+	"21nMYn7A+ScV8cbMz5jAAyAvZCZvkqU63a7oaItkJvAAePDcL59LHp+EnBEmRenocynEEZ4QSSL41ArD",
+	"H8jsNcE+idRnnwgvoqGknJWOStdjgnAYPhPohswcNOQREnTEiI8i8suUCCkQZyjiU0kEuqNyzKcSYYb6",
+	"OAw7fh/9MiXRDMUzVktOiapxx3o+p8TwhJSOSj9WWmFY+YHMSk5JeGMywQqWP0VkWDoq/f+eJwt4rn8V",
+	"zzXcpS9fHLOEv6mpVqwAlfv45uPvv/7W31GgkE94EgZqfnzz0ScT/tEbY2lhBNgTEGFFJaekFk4j4peO",
+	"ZDQl24F7zplHFmFtoVscTAli5JZEKCJTQXzYVcrQLppQprZ5xR7qodNgTfCnN4SN5Lh0tNd0ShPK7McD",
+	"pyRnoXpXyIiykQXvmk6IkHgSLoL4ltFPaEKDgAriceYLxIdIjskcWqwAMpkgDWiIpSSReut//ORWDj98",
+	"rjm1vS9/KuVB+SLg3g3x3woSdfz8U58KEiHJ0UA9iniEpgz+zJ68euqj69YLTn2QmWfb0zevA+AzSa4w",
+	"G+Uc/wUjaDCTBEXqdwf11Qfxl97UdRvekEZCwp+kor8JsP2iv+TZvlq5+dW8KKbDIf2EAsACM0J2U/Tj",
+	"bqXm1htFJ6kXUYBo9d29vFM7JbfUI3kH1kJC4kFAEPUtRvnwsIPuxtQbozDAHhGISkSZoD5Ry+JTCX8S",
+	"7I1RRAKCBXkmUMSDgE9ltcfeG4pEpYM4C2b2If0M8dUICkVqrotCEnmESYQjgvhwSCLiV3sssy0Hw1qT",
+	"NHeHHiG4trePC3DGt6ss2Jxa/SBzDWu5W8XvWMCxfw5jzm/XSxoQpKYDknzCmSRMVk6pCLmg6hm1S5Lg",
+	"eDM5I2hEbwlDWMIXgCNoGqo5qgULgX8KT3h39SIUmK+xGC8uoPu6Vanv7lnwhjRQJwd456CA35Go4mFB",
+	"0Jh8yqLm4bDuNUnN3x808K63Rw6GLq4N6l7Db5Ld4Z67XzuoHzZwc7Dr7fn75GB4iN1Bzav7DdIc7uI9",
+	"u9QQy3Gy0rECctntnqNNuDL88HmvWUCcOsNzzsgZll7OytvXeCRg0V5AFcKNeeCLY4TRRL2Ayuq+ftff",
+	"QSMiBWq4zUJa2hkqak8qeqIiZHPrzVwYJydjLK9nISlgnO/HRI5JhPoSRyMiFTenAmFNVsvdzvmrN+0d",
+	"dQsxGkV8GqLyq6uLt5dzjFU/V4BfnoFga7pql2BW1Ga+4ix5lDWYoQkRAo+IQF5EsCS+ugk8QgMy5BFB",
+	"ckwFknRCjlC/7tb3Km6zUt+/rjeOdg+Pdg/7qByp60SZOroeEyS6JdEz/Qr6B2cE9uLq5QlqNBqH85Qj",
+	"Z8SCPSFmDetuQWeiHn9JA0kisw2v1HF0/EuF4TmEFk7rmUDUzx4VfP/RdWv5V2SkR936rAxUBsYfyOyO",
+	"R/5VPNQCByefgDQLgiNvDGSufDKmjAgg/W+wpMxBikZUKBOEKbJ3S+awb0yCgBds9I2GYOl6MvfIXU3v",
+	"OpMzjWRFu6/kEoOHzwTSSLRwEOrK5p8B3X77Y8AsoGK05PJnLwwQaXU9ZiHJgnrd/vG6YH8neoK1EdkA",
+	"ZMDrShzJzS8zHkol9OXfZdc9gv+tvssOagmKn3fHmI3GmKLBDPlkiKeBXPeW27kKNkfEy7vHPb82hLkY",
+	"1ThQcEWx4b5nyLbiQAkpyKfe88JxFhstY3gIsbgz0R8KiBZDnbNkHblAFpCt6YNJ7t9zyq60enNFJji6",
+	"ySOujEstk6W3l98xEiHMfIT9CWUiC///8z//r//3//y//9f/9r//r////1GALpGer0gUU6RpkRgZErsO",
+	"aa2upJHFNHFx4otQXBOG2VLUlPDEM4HYdEIi6s0fa62+DQUc8miCpXqOyT1FRCeU0cl0kqbXlEkyMpfo",
+	"EucpYupbBdeARA7y+JQpAjOM+AS5RTsV4jllyNCL0pHrZKBqqMs0wZ8MVK76LwWmmw9mgKUaxFz/fJII",
+	"VC80TxbCaX5fm+7YqTNwxFwjweLW+enVRed09bTb3cMsGFMxboXhMvTSJp8i3MpFrdUGno2xayrGy4AM",
+	"p2IMBM1BWKDLi+41eo5D+lx9/1wQ5qOIyGnEiI+ozBKNg4NCihfCrJtoM2BpOShQZtQi3hHm86h4Ibfw",
+	"u1ZqIuITJikOBKjShrqkEOXyvJsPuB5lexSJAQW4r7SqX2QdwmGIbkkkKGeKQkdoMGU+KKFPQogMtF2J",
+	"5VSsvuYCnqsWSxdyKta+4pm5AZou/UcRWRT0H6SKWvAvwgN+S8B6Qo006ytMVnwhNmIOwYpZxuIG+GKv",
+	"hAWaYDZTD874FKwSvdLOMWAPZuIOmHxfjd9HAs8Euhtjie6wncEBTqqeZoqRKcoLmqm4MdZSc1lyd0Yt",
+	"LJdM13Pp9PJD63KP4sDIBEWIZiyi9p4jn3h0ggOkr9i85F90qaN4km2vxzywsIDpoOUBg1tGpsR0UMH6",
+	"sWKa2niUa6LlinvRftetPR6kXRLdUo9sCDAqMy4RlUL98gOZ7ay3godnYJlFLEUR/UhmFcDUAiqU8DSY",
+	"oVdtw91wGIrnnwHYL8/Ni1mRuPm4Z7QGzYUHhdYYDfklxwgHAbobE4b4hEpJ/Aeix2mwSl8UoBERIWeC",
+	"gMfuBfbNLVafPG37VX/iMAyohxXgz38WCvqUgKae9PXeOiUfS1w6+ulzaUhJ4JeOSmSCaaA2TKvVSn2f",
+	"CokGBGF0iwPqI1JRjyDs+xERovTlQ/phQ53QgPszNMYCYYZIFPHoCMHIR2jFcI7do6NSrfRl3Y1qqyna",
+	"7JYEHAwHX5wFfSx2PVqVF0Ck6igBkGPUV5vRB0QVxhZNAl8gLBGwhqqC54SzYUC9LXf80O44mwZBet+M",
+	"AHLCfYIaiHwCGHAQEezPgFsmUvVX2R/NnwSfRh6Zmx6W/ZJHA+r7hG237kbRutU2d84s1VDH4VOBB4FS",
+	"s7ix3+Aw/GpoMZVjJaN6WCpxYjCVSm9X15nfEV+pxj4HIGATOkzJyjiAYbfZiN3kys1vBDVj69uCyvYi",
+	"UR/tDWteHR+S3cG+3/QatZ2viQTGEjnENCC+FsUMkMjDUUSJQBilgJMc/TLlksAGnXP5kk+Zvx2SNIv2",
+	"Rkno6liGMPZXWvw5R2IK3kN9Cxzt0YCIBuPXAGykTEjMPIJ8TgSABVuGyj++/dvZx2776l3npN3dsfvR",
+	"UaucECaJvx3G1IqvDhUGPKoBoclcaEbkV6UVdl7900BxdnN5BlMaSDU/bMElngUc+9ecv8HRiGyFGbWl",
+	"5GNIA4AkUOMrkoEZqrnNg939PdfVjsSvuRPacQp6o2Eo/JZoDhPQCdW7cM35GWYzw63FVrtQL2QeknOj",
+	"SElJJqEUxygiMpopKWXPRSY+42ttwhWWZqmKYOiJrfXdGs8QH1owFFBX6qFKa2gCgbQ7E3Yl9UuOq9iM",
+	"IDm6w1q1S9awINUpSN8yPJVjHtF/kC2JUuH1m1AhKBupgzcSBJL8hrCviWswATKhV1hOI0B8A4kTw8Ej",
+	"RD6FSjIG5HvLxDQMeSSJf0Z8isG5stU93F3nHgIDZYhOjCH0a20G3GywLKkZ+RBhcEuhFF0cY+YHSqX4",
+	"Ek+tQ920DtsGWTdjvAQD/V/N56rHJ6WUMSCWjdPBD9lAqsaC4cyxs9n4jWSytv4LdeXUpzw78FyAVq14",
+	"3EssRL55vyVRQLCQ6AB5YxxhT5JIONoygu1vnBEUECmNX0J99OmISlT2xsS70SqbjCWDY9R0Xe1OuqNi",
+	"3s0qGl5EAKKlqzkoXs0VD3IMTmetzrnCLbAM6QcVoZcoIiOlV0ZE24G0eqbFFoBRI0jKboEiHhglkyl9",
+	"8CcYu+SUWqdn8O9p+137zcVl+6rklN512u/bV6UPxeAa3Uwdqxmufd568aatBPXTTlf/mfu+P6EMPOGF",
+	"nnmlNcvYKAAOIypkhCWPBBKEGOtWGPGQRJJqndB4QVsyowb7WJKK1F7GBVB8KgQPbu1LC8EfLHFhgfEt",
+	"fv4YKToAcSp4IAiTOyC0YxTQW/NCNX1/0lCoN5Wcb3X3BahslEFC2pPfJkQxlRN1APPaftZal+NEsbp4",
+	"zrBw+XOn/JI2NvyUioAwgVH2zSxoTuo0Ehzgg5+JJ7M4YL1POAguhqCPL7Vv4xE5IxKXvjif548/oelU",
+	"kolYGY2aoOGXGEIcRXi2sGg79OJKPiysJabda68pofYLa9IsZ911wFbOww5DLAFcO52L3M2WdGxzH/Et",
+	"ljh6GwU58V+TUM602UibyAWBARbwcps7TQIiV9xouyy40/r55TfavLD9nWbUu2G5YYxr7wVnAWWkOEhN",
+	"2nhfMD6lmdx7Muhy74ZIxEMlRTGkROZYnWP8LjXhgPOAYKZmnIr1iEIcXxCv0kmdfvoU41UUEgWNj09L",
+	"FcydeACykKzmaehCajc3IQxhmEsQcBjaYFUtblQhyaFLlOjTj11S1p79DPUF/PQDmfVBGqEMDdUtgzhk",
+	"G3qk/V1q4MT7i8NQHCN1HWZ3YxIRRAKh5Fsyg3Em2tFV1gG8TZg5wPBnIu71GIh7/e++++67PhoQeUcI",
+	"29HxSnOUSicmrJm+4JTiNS/u0l4TjcknbB1cCTR27Y4FnnzySCj1xf95KiSaYJ/Mx/k2sILeq/u1B6OO",
+	"KWiXkSJFNxR5hIDpuYA3CEyfcLU6aWyUCxNRfz0/j4P6n6n/RWNP37hE+mq3EkfJ77/+luP9WfB0FMs7",
+	"CeynCu4TneGyALNF3HzIh3waxbjtGPRFPPJJhDpnDrp8233toJedN20Hvb08bV23wReyFtVRCAUDLxId",
+	"pzQN/c2Oee6m05S4ll6WYxE/jdGpXcgS7gSKXNodho9P4cJwQ6rWYeEUdnFusmWX4mVEFLn7JI8V49S7",
+	"4FhvF7ohJDSR7NMoIkyi1NuA071Sr4S8gGBFA+Tqm5TSHXdr9TxRYilSb6JIz+0dDFxwuIY+Ls2MgyAH",
+	"LOLEN6M9q7sRTsXY0XYStSd6F03O3NIstFSUDr75+FOr8u+48g+3cvjxw+eGs1fLi9cBeJ9OgAjvrU+E",
+	"T6RIhOEWgkIRI2yhYUTEOJihiEsdnWwfdiwvrD4JJ87i26rMmVW/F/O+TdlVHtXOIdAFF1T/+hRIY+Da",
+	"FG00u8tNALQ+UT5EGKTO44wkmRWgDB82UiSYxpQklauSEgYO1szpZBS2lPIzd4jNdWWOGNB8enlDZrCu",
+	"MKwYh2Ns0RaJ49fswDFaKU9msXnfqxElMR66eLBEwrF28KWxUqlHc3EzPZYTb216AwpRFV58Glw1UtY2",
+	"yPqGiq9zwe4tI260mrfAfE/GxLspYOmxQmZsPpZfg1lcm5hN1EYcKBIRFEZEKAEIlDtQIsZY6MnAgB1N",
+	"SY7RdozZiAR8lGuW9E0CaK4RycSFwHwaqNblD88EwgPBg6kk6O3Vm4zBZhrRvDsx5JFHNJxLkqgheMfs",
+	"g0mXG3HwgrFjNMRKPV1cM3yfb1uJn0stPPWzGOP67t76iza5pHl5o+unbTo6NnTtSSH+lTLtj8ps9RLy",
+	"KHlEcs8TYjDUrzqctYyDOzzTNLFz0T1OxwKZiLO0irqzzlGnYo1WXbd3qUeTN8/zDehz9y852yx2FdDD",
+	"1IV8CpqYpgebURKzR4sKlY7CXFuKW04EtrFyLKMb17mUwkF9XRlggAXRBQHAAHFbe65vvXiu1BfxHIc3",
+	"z/WTWjgzNQYMZpryAilE079XcXjTNzbmuEYIKEQ5eLvSmjxHsoqElzWu44SyrnWRv8vejgXfUgFYqdHi",
+	"FJe1M1mcUjgdBFSMl1jsqTbUg4Evftru5Rh879LYzu+w2N5Gb2omXOoiCCszBrJPL6HZ1/NUuhAP5kG8",
+	"P+m+zifWuRCgcueiu5NLx1cfvYjdwRukWWTZwaa34JGouVXEwMORSuJKT58dMk3Rspe1+MI5SYT0HB46",
+	"ccaGxq8seUttYdZel75XBYzHzP8UTMeyjq0YzlMad2LA72vjSa3lCQ9gC4uPefMtRP/lBKxMA0lDHEkl",
+	"sE2ybp0UM8Vh+DypvPJw4kOczFTKGkNrOsl0kZXSoJhsHiO7LWnp04kzuoxsmiGZA8owJD6sVjQMpKAl",
+	"5OkIS5hzFtwOExJDMR9DhgQakIDfKcaYVlzKKRCs4QSUup1jhCWacCFRiqzNs4Js3m5dJ+5mc3drDyUW",
+	"LDLjeL8g5XouPnKsSxaZgknCVi+CFZqCR4gzjyQCxPLF1VZlJK+vycwhUeei6yAOj+IgjVY5gmAmwb15",
+	"8DV5YF5Cq1bxxZjfMSQ56MFCF8AzFidUq9aqkA9+D7fDRqw1l5NNfcpPElI+p7y+Pe1cHCN/GmFTFMrG",
+	"4y4SHvsQ5PgvHr6O6E0LW8XZVrkoM9XYsnCsm2zXFDh9DGnehqQKw+XoZg8dllMQY+MpghQhUzwujk4p",
+	"FM+/RsjMwwewrNjuR+fk6aPegI2nXnsyYSoD+r2kqbnVPOUhbCpPvYCM+5QhZaEkIJlgJqkXk+Oz1vcX",
+	"V9WzzvnFVfWydX3y2kQ1s4SphBGpWKZX7teq9apbGRCJq7X+joPUAnBE/B4bzOLhK3b4MCIe8QnzyDHk",
+	"s/hoQiRWK0Dl/p+hbGgc6u55JJSLJQIVS6gt8oSUMlt2/+OnWuXwgy684DoHX3Z6vera35Yr6oP2BVc+",
+	"/Lnc61UzX+x8t/NvuTryCQ6CQkZx0nrz5iNwC/BRw8d3ndP2xaLRGgeBJisbVTR0NuAvsTa9yJfV7M9M",
+	"/m2WG3fO33Wu26cOap2ctC/hr6v29+0T+OukdX7SfvNG/dk+P1X/nHW63fbpHPdu1DdjR2YvYpDzCOQJ",
+	"DqU3xou8yNM/FJUN0El2UARkgL0bjeiJsy/r+tobuMOG55LKwdDFlaa3u1s5xLuNSn1YG+4N971Dv54b",
+	"RKWzNQp2GsBDWCCMLs9fIbgGxq2QzKy+PYJhnodsdDzAguw1HfruxcXVnfvDqxFvtVqt8+7bcfvtqNVq",
+	"vVb/1+Inrb+rf2t7PzcD9Ue1Omeszx+2tPpA7J7atS05kkcnlRYVNiCRcYHDVKpBXFIRKnblphmccKZo",
+	"Gs6P6rlgxNbSuqXkTifRcEYqklc4g/J6OuzfSw2T676S6zhTkyKNTsmP8FAWeJoYeNB0tBHJRuPlCjgB",
+	"FvLM5iKte4T2hS8f8pKLAqWeS5v6GptZtVQXmTwnRnSaY6GVLsG0kDJG/HwzdUSw3yW/FLvdngkEZeom",
+	"OLpBZRwn5PYF+aW/c4xcuz9yTNlIwaYeX9MVFddue8C6cYsiKFMQxQkbc7YSW8EvyRqcX7WDxhSqpyHy",
+	"yQumPll3dfeNGkxVtkvVKE0jXHZxyWnGZ25xfVXwYPqqPj5FStOJTchS6r2zqTbp3J84TKay6LKk0XWb",
+	"o9NDr9p/tZQnPQPYyy3P4cl0mSwS3UuZmV/Pkx7GpupM+t0ros3D978US9mEtjNkGEVCTbVpeAt+sIqO",
+	"bxrNl38lE4qZHn7VFVUb+6RYASd7D6xIle7JAiLyDlm9gaahUgWUXkaZYoOK20OkXEYiODa5W2hCMNNh",
+	"2VqcycWAFQUnF88ArEBJvbDCZXhrWGMhA9vaYolNx17q8EinbqfiwNd4B0ynShZLJUyv8VqcX63t8atD",
+	"BpOtUU/PY4hNIo+hiLMSYHBH71su9uvYejN4nplE5yPFiX3lCaYs/sSjdB70ji2QJ2wW06IDyhaEy4SA",
+	"NtYLACXr5davEde/kCWfF7KwLg7oI3FK0pSlzYYo19ejkPDu+caAzhNDC4KT2mknxo8sUqTmXI0aj08W",
+	"s5i5CVGcCsknKWsU9n2qDXiXKTC0VjVnqXrbvb44Q7//+j8hkfP77sU50kPHEZs+GVKmg/IWtuyUTPgb",
+	"PqK59kZIR9HVNmw+H3wFQZBUIiEx84UtaXovv62u1CGWehE0JELyUKA7Ht1QNjqGiGmk7vdI3fK4eYHO",
+	"U1vPuaALlhSt//v312BY67dMDRVgXUfoBcERidDvv/7WR9xkqKkXnv/+62+pbJYlfog162xnbouprZJs",
+	"l5M4LPSWf1h2yo9+JxL82uA6xC8VctU089rQ7qq2ixU6OmP8fiZsiXVITEybViEnCQfUm0vRTL6/nxM0",
+	"hjDFHvNONREbcpeyV9EVTBQn1dW6oYwZpnN5As2D+mGtsRgc/OHzXn50WTzv5TQKucgY467arzrdaygb",
+	"ctXutq8/Xra63fcXV6clp9R9++Jj6+Tk4u35da6VDsZ9RyI6NEV4Fs89h5/65HYVN72FMfO6arR0XLEi",
+	"rEBEUN11jUX5GGF0F3E20huovxSo6bqZ7ctPGSmQdmJACo8zvfxHv6yLB7DBpQVH7FcBOffImMl3WWFz",
+	"XBP+xUKZYup5RCRN/NSbUEcqvcScxGCdAwHZ6poZ21qlaIxFXF2TCoR9n/gohJrQ+okck3Lu5W7/MsWB",
+	"1mheX19fpopfx1iZboGQjvBNzMOpakV6pblxpAWup17J7ZUU1zPvOqhXqulvoHDjXFrdPG2pffjTatfF",
+	"XCCkBT335mQKZX091HupDlevEPo8Nl3XSYpAxSi5lpUIxtIlNL8UYvHGKT2pURdop6ltm1t431aFdZCu",
+	"QhcX8oOX4tqvqIw1UodY6h5EyUNirgiWpXk5ZYtykHBlPdzl2KLXthxLXtKAFDp8X3bAhZRr+bMmqvlu",
+	"b4Va20Zt4f4AAUS2r52Co2jnOmzI86wbmR2aC8RjdDi0nUKkrVWXlaW0T/PnkIxyheXxOs3ycrvkHaf7",
+	"6Bk02jQDqlhM1NGqin7jSD4TOmRePe4gn0bEkxxqxKqhwlC7aVZiT37Q/ovCfKq1sGOOrdkkFxs1vizb",
+	"Ra3JZLeoYzCNMfW+qkcVE4Nqr5dvX7zpnHx8e/VGe+AEkU6PJXRRZqr+AwHUqf9jLiQqjznjU7UJ6MfK",
+	"Sx7d4cgnfuUy4sbIl/72NRfSlG1Znt+1mIU1LjkG3U0IfRp3neKCBxb5H10ai2/dJvSfRyMe2+oK1act",
+	"bIy5Em3ufunDKqa0F1fvW1enYLHQFYKYYjgjeksE6k9sW7a+gxIXL5j2FWKR41QRRnWtBerziI4owwG8",
+	"MeBTpu6lx0PIraayiuIQXPU1QOXo37X5mPi2OQf55BHiC1Tbaxykqwcdaf8BD2fPhB1CYb+nu6UOqUTl",
+	"voymDApo93eSjhwWDIzssm35aEhOH+q90i2xUESGJCLMI7HQSaVAjEDHADWSgwSUB6EMetCZtwXyOcRg",
+	"jSJdvCt71vGObtARzynZTV2JpPZqxoEEc4iSTL8EWZLX89068S4O7fMxapjut/H26tN5mOgMrwiHISbA",
+	"7FAKJcq6SpyBxYHjs7+lj1QddoK2O04akYCCppDpGA2J9MamvpB+BQ1mqE/9vq5KFwQG0R+oLJRi1wWO",
+	"L7oZEtmWh+t2OnRKkhfMHG/IksasZqtBu+K6NZC6+DiScdff+MzyErHzcr3MZhjIsj70uKGjxZNs0lUC",
+	"ci7mR5Qw/+lCsuUdRwPiQctkAEU8ajR2VNAxUHdgAM+tbYUM0MXF9pOiHnYVBvz1gqQeJwpcH+6TRSAY",
+	"3Lpf7EGyhseXfJLt20T2gbeKHbHbUcJlHfW16FKguDA/WJ3HbMOmlb4dEbWWuWzmy/b5aef81T0SmZdc",
+	"NA3/M4jgJuvdnyjd3Guj9lrrpgVnXkySgyVfdhIR8Qi9JZGD7sbc7KpINlXks8c53Er3FEsdfWpuJ9V5",
+	"1Bqm0iQ/OfViqmBW9kSXyl6Pbe/VE9O0GPwHIG2pFT3tYWxK6OJ66X+IGsupCuVrtTt3Sj9zyjTNWla+",
+	"2OSMTfAMYXGjxGP1HionVdip0BmcnjYmJG0XkC4/vpNfbWdV2fQNSqUzLnMLl12nYoL1M2jAceRnaezy",
+	"Cs9JFfZ1/MQmx99bhOWN7jhnMnzNhgFwAvZNdz3WKiuUhLY7bcjhOqLyQiX4tKhkNqm4PLyBfJVQBRik",
+	"465WIP/qVNnNkVaD3PGLCsJC9WH9kEADopRSkcLjtf0CyYFO8KeOfmM35c2JK8HmGJvX6JaRYGzqvaZ7",
+	"uJfzbBqjlqen5xUPTW9Z4XE+OuE1Rf43JLZ5YkcrFfXvIG/MBWG2zCkUx460mpLpG5J1kcAAplV72i6d",
+	"VDat/rXy4XPNKTJQA3CpPuwPIvWOilYcUzXTW9YQij+2/GsAeVFQglG3oueRbmSQkh6zMCEqi8C6lwRu",
+	"aOx/FyF8ukQEh1AZ2D9xI5bgxhKhO2Ej043k7RezlbL3/E15GsKTvqqb0qDUu08mhC8u4l5yeN66nvxg",
+	"tpLGz4DVrRBLFu6xuiGb0ea05W2rAGCA1ob/3isUcZWFzITsxmssvJV6754Wp835PQA6J6t5GkxO7eZ2",
+	"SCxafo5ZOiP+3k+QnVBmPtZWbPcaAuTTos1DIMzTocpWSGI709mAz4v35xDtaRvHnbXPXhQ0i4P3lxXX",
+	"1cKlCaGT3GRsHSOphGsUkKFEfCqhz4KSqWmEbnGQV0l4Q23wMVWpHNVpAbM7k+LsFmbDkp8JFEbcVou8",
+	"tylo9S5toUqQTzLCm+UztAqSGHRzjbjqg9qBY9T//KVfbExJNnRzh1WipLXyA7oXPUub5lh/Zf6r936T",
+	"vi0x2j06OUoQfgNylIALjdpzolzi71eFZ+sHl+8JPPN0O2MWuc3+dCYhj/JpSdxFlCMKTx3rMPgBlh40",
+	"aQFSHFNe3YQBtouyUfz2gxPkr003bH3DA/QDfaFrARLmcVNQYSn5WEkGHuBOL0VEfZov1AEVmnvWtGvr",
+	"9vZrPhxLRYvFUyIipoGEWHb1FBIQYmUszgJPTGestW2gc2tV0uIVTLGkI9Zaq5iXzsxuJYPEe2IhXfco",
+	"no4wpPFhe+qQ2uMc2b8gNuv9WNs24dD1xlkD1pQFRAjU16gBITntq6uLqwJ7lp3YSpUnV+3WNbQP1t3T",
+	"1F/wfq5guXFQh5lwebx4vEOXBZ6V68SfYgilaVKjX3OQNnACidReFqifCW6ByQoauZnm/xUFiTV25sl0",
+	"sPkTup82lrOqp7vVqZ3d5lIv07KM1vAEetYWbP2KhAH2jCvtbswDgvowTN8w+q/IzPNVsy6RSvjJkTdN",
+	"INoFC2a5fNLWE5vYSk+M2Ibtd6airjqNQSYib4Xomp7zw1J4nwCX463aCIXtWwkOTyhL40nNWb7x66nY",
+	"13RCXtJA5ja8RgH3cICU4hZH7v5DnV0ZKstY0QZ8es8E/ATFwDBDVy9PUKPROISX5zTrppuTZdv8UtF/",
+	"1JM/ru0fRwt/2AqXHz7XnMMvO/9W/vf/+OnPlQ8LzxWUvexM8Kg4Dapz1nq1mAc1JnQ0lgWFKtNVsLdL",
+	"ZJLj6WTAMA3WJiRbpT45pTvqy/GqZeRkSOVdrDdcp8gWbuWbi5PWdefifJFompy27ALy+3sGWFI59S2x",
+	"0kAfpsuRVw7zaoYGnI0WX6wdZN6EjwuvFiWxLRetYkDTc+fv27K8/q2K32xdDGBVTZol8FuBtaD2TLZo",
+	"hhUCV5XMSFea2aS4TA6jfbpqGvdyTy2pT7NxSZr163yYQ1uj0sdqf3ZehY6HrHGTwr9H5+hp3N+ApZ+R",
+	"aAnLOWtfvWpDNpggtyTCQSIfpdLDTPqXk8oAwgKZAImChKf1fVXZrJXYXVVb4a5ySpLKYPOU33mUgUGc",
+	"NOB5J59KkXqA1KaAEibPxEhfrpVBLIWpUNqADlI3lBexaVkCReSW32SE8Pv5Eny6/I3VndKKE5vA83RV",
+	"XJwVirqanoc2yI+bUFXM0oh6BzpUUn+QCqWg8AiFGLJXkjJ1uU1HcuxuXzvnypxTQe/JolKLZhG6f/9A",
+	"LZzKMWU25y1TJ3kd0s3XMeBsk5IloKZi2gtiF7zkkrV9Kguz3fM3hJE7KNY8J/JDLumGZdQLzRQJfI9N",
+	"+ovSO5eS/VTiaV7yiVGeqK9zO1PXItU/wK0380oT1Zy6mx8TaaZ9MqNUvFP3MkalVvFUZ72p8eksoTzW",
+	"jHvd/vG65MRaJTRUKDkl20nBFN1IaUq6ml3JKZ1fXHde/r3klK46J68/mnGSrgz2QzySTrktOaW/vb24",
+	"bkMcwtWrdq61+BxLeruszQaDB8B7ZDthlFN9h9BzdPJS9+rojnkkzUhdmGDnCFrRSo6GfBoZ2iiQjoKC",
+	"Lhs+l2Jpm47juCuHJa2Dmf2rPKFCUDaKB9aKBRbI3XF6TEnq6sN8oxBhh0zPIxZ7ddSq7tJeHYndYc4K",
+	"8dl1Gl+2bsVxziUdzgolRI0LusShTafQjahs27KldfkVUTZK//oimXonj/5ehES37XhjW8zNO8MIk9Es",
+	"1TBbF5Lj9j0U8FGe6pffmuD9GOtAaZ+zuQYfllxqbhY3Kaj6VAge3M7R0ezTeYeAPckLg3uzJVVNzDtk",
+	"VMO6uKLjtmydk/K9zmyF/CRoheZLhDB9fh2Z6/Z56/wa4TkoHHRx2dWXSMPgoNbl5cdu++pd+wph0GWV",
+	"mpB01/dwEDjobVf9HMfRwD7F9ErNVHJKF5ddRa/i4UpOSb2WS0+26UlMpFHd17eEv8SeFAgP+NQ4twFl",
+	"dD40OOGSQhACz1B5GBECbRd3cs3ga3cFXt4ZQTNvsCeMdUgARM4zVGbTCYmoB3ApBCYeneAA6U2YLxZl",
+	"2Pyiyg6TF6DFmKAbygwA6cmzF+Ws3e22XrUdBEI8NMS5eHt+7aD37RevLy5+yEJinl6p5+tOsDHSJvfH",
+	"sZc5A72Trvptjn9VwlOa1jyZOJMhePeTaebX8+iCzcKGbiDdXIRi/ZKkqegxf0LZX2v1RhO69d6jVmky",
+	"JqSqPE6J0YtQdCWWVEjq5QR/2CadlTvqEy2LkEgcI58ERGraK5z4U+fMkm6deWg5lR+nI0YE6JceKL8Z",
+	"rJG2coA5XxDbRFyny0l6fSqOxLhcUy9VK8iREcPQVPCxIJs1rjkqVCzrQkmigopfoBIFga1bNAj4QKAy",
+	"dJ1XbO4H4aABiKBix0EEe2O1m5IyT8YVZ8wugm1mTbhg/EWITu3Q8LuVusCJDPCtOfqIMHX/lhcmEQke",
+	"oTsSEZBcp/NbuzqBTeQ5tyyiZY/OouGay6DWyZ4/RYziefgBUVHqXBVerTmfNYe+wULun+JZ/rSx0RR6",
+	"HgjKPIIm1Gd0NFYfPyEfzwTCI47Kkvt4Fjsn4t+0tX9nQ6iu1WCbQwQwrDkVZwFl5IQzRoCz5m/AezLo",
+	"cu+GwAWwT+qMZsbvlEii9p0yITHzyLqbH07FmIhurl5yORVj0EdsudzMUiHb2tBHXYWI+KislMMQwoyT",
+	"mjbrbnnEtNYpcvtieBIZCmgIw/2Jn5a38zKe9Q8OIpDI71tyDh/WGjy3C4AoGYKbuWTzuJZ3I+JLb2lY",
+	"lsY6Gc6R3snMCeehWpZsreSRTyDTpDn0BgJNLCMWVIQdKYk6FdeGAirkcbbKVlLDWP24yK/D3LBBNbMx",
+	"YDgxl4Iioe6aNvG8QIOCRyWXOGgHZEIMJq9ljJY4UFCKbaJKQ90PzVSZzM6fGTsPmS5T7dGtVmp6gpec",
+	"Uueim6uCKkp0EhGfMEl1zb7sOWiKUOD70K6gtnUmz2mdJ2emgCKJbqkX+7JzdXjCbmnE2cRQy7hBY+v8",
+	"9MXFjyWndHl1cfr2BGx9H3L777MRicKI5oamwOqGNPYLehFJyupF5JbgAPr+5cM2noiWbUmx8OMNmRX8",
+	"EkZcHU2e+htvzUsaESiIah62GvE6WyYJLvJJbZFQckuYr0s/L9UOp2L8Tj85j7tmgOxRrMobyWLfo1PA",
+	"OeTfhARm3uywcCqXVnU356o3Ccr9JnVVsBzr2qTgFtS6DB0xxX4W6WL6Ps5pFpfnXY1V2nSon4zNbRlp",
+	"4xmSPKTeQnHhvZV6pb7yXbhCizC8ftt63+6kodDPmzs3N19+4NIcKchb5Psx9cZohCW5w7OUtRQiKJQ4",
+	"GnA2QpKnDXRrk5L0dV+1Ogqn2ArDV1CqZYYM/9e1hi5aUzm2O0D9neqGmneKuhQd9Q2ZmeahNTdVdnZn",
+	"03bMCs3oLZbkBzJbNl81PNC7XBF0xBTRvCEzB122z+ZmPKgd5h2uIWxGQvte5FmuF6njHDl8JsA+DFpk",
+	"GTJ3JPkkd/Ldp0voZtEiW6Hu1aJpS4TUG8b4vGGL6xUE7w39SuUk1rLPzVO/7XsHqJFOSUBvSTTLqWQg",
+	"JZmEecrAa36HJpjNIOBVpCnkHRa6/JG/plznE4Uha8d76cev88O6zqBIDSRhUIb04m5Nz548Nn9LfRKt",
+	"8FnrdcU+63TASxmHTFQUnX55Euu+piT867Muiuuc7Dg63TTumJ+fEYNFvj9ohqg0uTaO0ubu9Dd3mEqh",
+	"6wGjiMholqkks3SupCKMpbJ/e9t+Cyk3tnd8ySm9bHXetE/z02/uk/n68DJMjESpMjKxXJNGmVRRGbPf",
+	"ToLm6wg99rZ8NWP2o1v7MzTgPtb+TcnOrUmlX3SL3uZokC9xIEgSdGbIjcDUT4W2UoFGnJFjpDV8JG5o",
+	"qK7KlEkaqD8gRm1EhSQR8XXIa37FwK08fCtJ0zHESunCcU2woAQY/kwkAIQjPmU+6n/33Xff9XNv79p+",
+	"vDClWS5FAfvcfW/2Ivm0DdV0I0EQBrSUJ4yY9/DEgGbIQLwHhRTBYNwmafMJAj+J6mPuzlY37p+NcOmd",
+	"eDSydQXUIyroVbeUBFzHZEqm5Yru6Q9ohG9J6oospBAdrtbvtrnrD8R37UVavGpFd6c4mUIR7sRPIbEk",
+	"utOBQL7mUZRASzWYWKC/oF+mZEp89Oekht+fjazUz023gGdy/F3x6KnTEc+sripQmUcWhJmeVOwgyfnN",
+	"mnLu1gyloPqoplrIboQu9CrGaMSJJa0blQNYsh3YSp8gbI4491FZI/IIQpSs5BuR4VRAaxWOvFg/EQ5I",
+	"p2oo8mmMp0ISf2dN8NSK1gwmhTBr9byD8FzkSXWzaFKNUUv3BNx7nBE0IxKVlSAOlnMQxe94dEMiENRT",
+	"svm6K7bVIQsWbWIC+RBpBmfxMr6GYseap8xIa807b87W256GJsHGeIOc5Dqlaigsj29JLv+TMM7NE1nU",
+	"W91sj4H5EASlAWsCpa/iYIb65nT60FRvZumVPqG+g8gn7MlgBnGjWqnMKQ4wwH5Rdxwchoh6nD0TCJ6K",
+	"Y0XpRTemni3mR5z6lpbpizxWnIYzko+PSb6h+m9VEueA+7PcWlirTJE8CHAoclXu84xvNa7hAhVF7Hvq",
+	"xkc6SVzHQei0DM6KWegaJrtYjlm/Dze08EYhnkFftaGJe8RhmGSoqw3R3eq07vJ99+K8sixXPY0peU7f",
+	"WHkx0rQxnSbBp0hybTOegSEkw826pz+IWNiYZIqzbHqImZSppTlTTmnK6C9TYn5WO/nFKQml5RRQdlCA",
+	"JEdhgGfA7KEUdT/eYTETkkx0R595M/ii2TA3X2v1AqUMusTjzC+wf2lTdaKKTvAMjXngLxjtNRtgiA+H",
+	"AWUWQY+zUqBZo7bd8AmVssCCFl/RerN2WHfdlU0BxZIS5kY7EwnO3Kto+TaYUJAYB7SliIO8ZdEmYvhm",
+	"qL1ExC2C510sR+dVixFpjweWVoqETc8SrNj7e3neLTmllydnJcc4L0pO6cdO6+KsA5HKlzql4p365/XF",
+	"+cUVZD90/v1trrHub1Mui5MxIXvCRNorqmqg/EW9JFIN+RYzMxdZFrzkxymGa2ewbROvn57LKY7etxSz",
+	"uFy6abi8sks2tF1P52BvkrBe3FdUx8E8E2A4RmWs8zYYhNFjcGHsOAgHgtte7izlTvGpUEQS3t2c5aXj",
+	"V9dYjO0xuTqL3rG9nAtbbF7phJRLHaWUk1Zhs2Sg27DhbiamCUV8ajqkZo8y4kHAp/KSRJ5B9WWruso+",
+	"nev2MWCaRxeR594zZuqiZ39esm3dgibdp1etl9cIDyWJTCiYg6BVa/d1+1QLIElcWJkPh0qS2HHQ+871",
+	"69Or1vtz/YwSu/wI3zFUZhwYHegc+uk0oYL5Sk4pnqPklOKxcmnRFREkr1npQkIWuUMWnbQYSKhu+QcC",
+	"Tx/0qz4gXh8k3r7CuH5xP/Wve723vkmFJQp0qwBBbGGJuKPyEPq9VuLNUSCsigfYW0VMl0aEX1FvfE0+",
+	"yRQL2aCak03mMywG3L4+96YTwqSt3FhOJ29gdBlxQc5oFHHo0/C3KQ0CxTYljt/Mz3C5MkF+OW6FcI3e",
+	"L60w/IHMtrbWpJad4+Sy/ZdzS/Tmt2O+rT2PGDRlFqYrMwYIzSP6K2t1y3w54f40IB1ff/lvJjj+L/pH",
+	"88l0d66ubKy8gcdhgpmPJY9m+anlE/ypFUdlFuZUEyFtQqZNxoQG1DouJpoqdYeZ3hxDiG5FAZ3oILCV",
+	"FQEmlGVBWIYQ2bxR9bbZ15WUnp3ZJ7e0zcZ0elU/FfAgxU9nWpZQaSoc32Fxj3aC9+JxTkmMcX13T8eG",
+	"rt+IvbCwVE5o6Fr9TbKsE6zfa+GApigxDuTmhIXhvK8pRpRknnncm78O6duTJSdpr3V2e+OYU7PJWTKT",
+	"dWmlMerDEuL56Ja5mGpvYJez7zxZklwC9L0S5NLreLKN3zQxzr73FkTMHGf3NJA0xBF0O58o6f3yonuN",
+	"UjxNC6e52V6bsOk5nhv3LCvNRZS5bqqdWjr4OChQygyvsaX2YyI0oAzD9cyxh6U436rmaTmccDM29N+E",
+	"iS2yjnhnoNBSduO7YxyBPdxa0o3KYdwZQL7nlJjlJrLaavPYgzCBbek/4F8+KT5LndG8bpTJ/NETobLG",
+	"2J2UITinQ92xEgl8bjxYuk+6rkuBfD7XBMEbY1kZc5MwmteprvIh3bau8uGz6+w18rn5FVNywQB7Nzm1",
+	"ph8NHSV/9xDHnXfM+aeo65mejIlX0AwOM3Gn/XkpCddTzx+nvzHB6KaaB2ScQbd7sBaPsambiqhASobL",
+	"UYKnUUSYfG/1+kVgzBNmyWBPEginDAMGEutp1QvPj526lyaUUN9nAuGB4MFUEvT26o2D/uBKUnwORbpP",
+	"hkHMr9lEm0+mQiJwJ6WO3xRlHHHKRqD6AFvJOX34Pv9QotT9y+mJaCitzT0QiAe+LXWWxQ1HKRfeGHSP",
+	"2FCUP+dXl/wfhHon55aVwOMdcxbvz8rr/gSyXJrYbCLM5fDopVy5PJghG3C7k8ej782Uu4T5sU2u2HCP",
+	"Q+mN8Ykx8C0itU9HVMa56+ZxRCd4RI6R3R3btiAp7qwtDMAWf3z7t7OPJ63L65PXrb/w4XAhUyHPu63n",
+	"yU0fi/gEvWobSRhP5fi5efph4MntTrKdPXMahVysbzi9NM8XegbM73n3Rp32WVG/iVbif+LgfqrOpaOa",
+	"GJ8jHQVMPklEpSDBECxD1+0frx0dHnBHBTHmxx4zZkfjh4emDWYcE+6k7sSdOQRYq41CU9Cjcsoain7/",
+	"9TeULne6M1djK12ss9TtnL+CAmixuln63CtNo6BXOuqVxlKG4ug5MLOqT26rn6a/UDahrOrxCeCM+uU5",
+	"Hni90pdU7cOkiLeuqQhO34+uWzd5Dg9bOLSId2VDscyxHcOhUeMq141hGDHFhiMipxETprSE7qYdFwRc",
+	"hdcphX3D2ovbVMy0xSrzjPQeobdqhXG1K1TW57xjS2ElbaNRGUoSbZxStlByeHUdzPy7BglZ+cliaBgR",
+	"MQ5mKOISS+LH6VuQKkYZGk6DYFG4pNn6N03Xra1VakCnFuaCstdEY/IJ2zC+JDo+q6LsDva8ff+AHA5d",
+	"XBvUvYbfJLvDPXe/dlA/bODmYNfb8/fJwfAw53fSGJaKE93WQY9u6tFcu2B6rPR6l5/Mo4sOKaTYQG7o",
+	"ZjfKugQ7Z+AP7L5Oij3qfj657sD5btXrlQ3VzR/U5fqZAxmJIx3T5cUWeqyviPvMa4CdD48NSy6C5Fhr",
+	"Z6ZjuP1WQNzEgOR2G097Vc172WSsq/b37ZPrgnSs7nSQah9573bwsciQbKdPbv9qPilmVOwkil9p1Nei",
+	"Aou1rt5Q9IbkaljrlJNPtsJWlF/PPWBesu6BvOucX7w9p0t57v2O4QKh6SHbIeTKXCtgeHQak2DoJjQm",
+	"fuvJ7PxpwO9l6c+u5QkPYFNr/9yNWpQbTs8650eI3JJoposyzgcqAeHzeRWdtt+131xcQjFOH73rtN+3",
+	"r4505XQchrpEnGGaosfKmmMKNIHkuR0b4WtqguoooGME88OryfATPNMxUx4OAmv9rEAVvR7TL6Jy5wzB",
+	"N3EkoWMSCHTyF5pghkdQxSU2q8bBWlDMSwv6NmjPdEOOgYAQPbXCXJKt6ynlBioUFKS/np+/sBxdTEvX",
+	"I8H34RA5VeKzEWqkoh5FpgNOlkfzO0aiDdlKbVu20jbhJV059SlfnhW97CLpg1vGJwx/sOwiZhDx0a7i",
+	"FXqKRycRBiU3IA36jSejzRbge9HlZA1PtOGb0uMMAqYk7/Z568UbkBVPO139ZzHh0a8XBuBdTKhEfVPq",
+	"rQ9JRkk3vgH3ZztQ7zygobatafuolowXNUQzzuI0MpoSU1BOpOirYwzcprycyBZ4WtrkbS5Obb6qtAlD",
+	"m7cVlRUB/b57ca718uXGg2s+GgXEqD/Fclyy5rwWGw+iZGb1SztjLkWxQYbz7bK3bBoVEUbutmsWVdiS",
+	"yfZigtyldDsmNCbY9BLetBFT4V48/l0H2Da45m8LsupbLFNZPcfLm2WyxhZYK3TjVv9aUWpxkTvmHYno",
+	"cLau+vIY4bYFNmaYOu/AjeMn31FgsuSeCRtrqB7TiXSDKQ18KHKfzkGDQrVoTCKyc4wCHI1IhKiAuMVo",
+	"RcYOxKG4bsYBUsuTXt5Rn/BCMgYdMI6RPzXtBShDQmcqLZJe+1BBC8SkB+C/esNHJ9mqPBx6TwZjznOi",
+	"FzQN7JK8ZLb3Y2IaRhF0pwcAn4XSZizxBLUp3UPLlH8uC0KQFhPN3Dv5TtYEgGs6IXwqz5YlrGEzbwWq",
+	"0ZrwAyqgmJBO8P56+eyFYkArLiQbb5Pu4U+lQML0hkWDKdRvgegHxkHTzN8RcmsLf64lRZrtbd8Slttt",
+	"fu3gZ87MCaw5o3m6pXsHxBbxfLXq9VnrpNJ93arv7ukmG0P0Y+XH6S+TSpeOGJbTiBwhbTdP2ctjs30q",
+	"XsScXI/xyFr60z4yrWwjLEwJGuMMUxg7gwNZKFmj9eAHqRGVFxHyXtHaVPkH0HgvL7rXucWtcovBwP02",
+	"aJHgYfrulPIvUvpQ4/PZpFKMOeoTeGE19ciGDc7dEnGToSTLCchGxGJ9ZD0TCzfZwJyJHs+9jeteQvEg",
+	"l8ng0hqvKpaUzxIM7EsOdmX1vNxywsu5/1bJJxqMPIHRkAkLaRwhqOE7TjtmDTJBxQr1HGeAXwWFbC3D",
+	"PFu3yDKJorw02ffjWRoiU2zEVrPjDImp5xnj0SJTuV0jKWGexI+lDJd5eLRPFyTs19fXl0ibcOLcCp18",
+	"4fFp4IPpbQDdH72ieNSCDIuFho/r+Ez1ThS0PF8gfCm0sDsV17srJaNlNsQeU+Z8V1ms5m7Dk1mE5m/l",
+	"/UxDOat6dL0xb2c30CIt5j8R2NuAeptfQBjUXsBhhGMeCJno04F6cEDmCgfbWBKh0T7bDs1PfaPbzNqG",
+	"AlWD6fHnuFlI/I1pB1v1xpiNdPkb8ANXoTh+0vI5NZT9xljpcy1zWR6YS5g0Q0KSW3kIKo0ERIlkUIuJ",
+	"cRSRkGAp1q7kME8ck3oOh5uX9TCDPW2B3Bj5tq+MmytVZFJMLlvdbsnJa96X1bEsquraDzb23mpeDEro",
+	"goFVsT2xgyYEMxEbwtIdUm14gJ5YBwQsQ6Q5fdAAXncXMy82UA9Bo5jQIKApm8PSaM+sucPNNQ9YSSyO",
+	"ny4syC450tfu2JZJsb8IiWem4s1M6QjGlJtOUK45G2jvf0x5+48jYGvdMV1Rfpn2AqZ+U7Up084BQ1ec",
+	"JBCQkTuQO1PxZotr3ly4LxJZ3m6och4jJSshHsG/cw5NG8CZcmk+/zT9ZfLc4NBiFsGCeStlo4XR/u3o",
+	"+fOf/kevJz78+U+52q4g3jSictZV6459yLFRIMcWlLIkpDplCvuGNj2BFf6yg1Lv7jhJQS5tkhc99mOl",
+	"FYYVhRxC4kmIym8Z/ZQhEDtwxPq5c+hMhuIaZvrI+5BA1Ue/TEk067EQR3hCJImQIjd3cBYQXs6nkqAx",
+	"VhSUmZ6jetgfyMw6CcAWQdU69RfWH6v0IPVosjEJcwhpnE844d/fSU0ZcESil/a0vn9/vUDsT8mEm+q2",
+	"SYmGJNNRDaaDvAM+0nWGATcBlWH0BAR11LrR2PrTd87y56WT1KzHyc49E/FGQ5bJgCT+HR1RsCaI4Mr4",
+	"25RE+U3ATClm7T2CIzWx1U7M1eLGXVV7WPBcclbWk7NwQjwU6+/QhekSm79PsEk8FBscj3ZPrg+A9rUu",
+	"mR6mRuVMsAyPlEhbMR931gBMkQHKhrwgE7diAmYG2LtBiq+rY5jwAQ3gFoojG1Fjs6ScpHexSH2pG6nJ",
+	"HtPMj7IRKoN6bCsOJv3YNBQD3SwFixnzcEirMzwJdnSQTbatiYMw5Nr2GDBTJ92PW9vXdGxQJvNxzKX9",
+	"sdpjPdYGxgz1RSIiQs4EcazpQG0qqLUOGOAZIkbU7LH+5x64jnogGjk9E68BAflur+T0QEzslY5+//U3",
+	"p2eVBvjZDN4rfemjuzEXxFShQeSXKQ40bUvZD6o91lYwCOThKJqhvv66j3qlWq/koL6aqK+NDGWo/hRQ",
+	"Aa2FQMLRCxCIM9R0XU1VMZjDCfMIwj2WdL5QepHaKu0d6hug+1X0AhKYkU3B05wtwne6RiHso5LdTa4h",
+	"HhFxpOFCf0GwUaAv90pHP/3+628fnB60vuqVjmDj6D/0Ljq9bA+sXuno3H4HfbB6paOzL32nx/rq9f5c",
+	"RzAH9dVQfVR3EeQa6dJ4sF5TVrHmugCrJWhUaYc2fAv6i6inTRyXifcyzEY3gLkhM1Tu45uPv//6W3/n",
+	"GPU/w0hf1FA9pi9oGIrn5uvnv//6W3aApNcxANLKYaRHqD/Hc9Bf0Jh8Kqc4sIlxc9BZ+/r1xSn6M+qV",
+	"ej3WK6E/o8vW9ev0Fz120jq/OO+ctN58/Nvb9tXfM0/PM+LF34D5Zr5XwHRftyoKEIjq2NnZUccCM6u1",
+	"EuHhkMRtC6HnkYPmwUgIfURscUstKggOPRBvyEyg8iv+TPTYNAqq73AwJaLahkd3nAXYF2QI25AMJEZz",
+	"Dq0w1MKnomfmzDK8L6ZLuiGJjSw0p08CQUC2qKIzHcWAGdpFE8qmuhnrMJWD1WNewL0bB5mKvlNBfCWF",
+	"eMRBIyIFaro1LXoE1CNMZ04ZXtYKsTcmlTo02gfBNZYT7+7uqhh+rvJo9Ny8K56/6Zy0z7tteCcpYVn6",
+	"cfrL5FXEpyHqalRrXXZSCeZHpVrV1W/wkDAc0tJRqVF1qw3t+x+DcBjjtvowIusEGjq2Kg8k6RgpMBuc",
+	"WUX9GzK745GSLrD0xkQgqABhrM3QFaXHPCxIhTJBmKCKiAezKmqxGYp4QCBoE+I1qdR7GXMhSGpSdKml",
+	"W0XGEqIotCkkjzzXNjNn5XNd+o+1nvtBL7T05YNTspwGdrPuunNGSxyGgWFyz3827V3SmWEQkgBVPK2B",
+	"I375J3gb0mNK+OajkiY/emMsdSChVbtKh8MG/u67777z6n4tY6Y9KtXd+l7FbVbq+9fu4VHDPXLdP7sH",
+	"R667KKdAGcoJqNZSHXlJ26RrkMtj8BjE3RMNgQ3SBTBj7VSbt9WLOgkoleFT2vdqRMF56OLBXGqMkhph",
+	"3/MHqmcHqvn1oRpol+zhhYEg8aR4qEZ2KOwOambvGgtDQfJK8VDN7FAN0tRQ4b3F5ZkEGIUvKafokvNR",
+	"T+pGmq6NuKi7C40ta9m2lbWkRa/SEGPbvg1rLQFl0OrxGiVWMtZuEDEXavXjkU6DgcbGX5xSU+N/3sDx",
+	"PXn+Asd1/+CV2upX3jJs4sGIr19qrH7pJY8G1PcJ0280V79xzuVLqEr8xSntrrOUDlOqOg5Aqsso43Av",
+	"UtrCTx/UkYrpZIKV1gS0bDGgXMn1eCRMSRFR+vDFKYU8Lz5T+5NBklUysqnhwcgdqHg/kFk/kW4c8Npb",
+	"ScnE0BdKSzY8XsuX/ZjU9B34QrecmkZxmD6MpK6dg9SNgYc0vjvQfdncHt2xvMcAUjUIv2OWn9+QmeLv",
+	"IJhbgyO0VWSmRDqYTsWY34k0QJa995iF5Rnqx3eybw1IRxBLAgWvoSt0GeyDJhXLZjoGWJJop9pjVzxQ",
+	"Iu9Zq3Pu6MyCPFakt78FdNKIRi9MMfT1if9qErxAeDe5v7q35ZeszdtY6R+ca6U51e6w7h94NXw42CdN",
+	"v+HOMazaYX2/UWsOh/Um9hr7GNf3Bru7uweDw2ZjgP3doVvbH/i+R3CtNmwMvN393cGwUWvU3bpLdocH",
+	"RUzu4LqmKOhWTK6+LZPbzXIBv1lrDPf2/MH+brPmDQ73vX3PH9T9Jhnu+3s1r7mPh8Rv7nt4/2BY3xuS",
+	"5p6Hh3u1A+LtDTxS24wx7s1NTtzDhov3mvv7u3s1v7G/33QP9uv1YYNgl/hD7NWbw8bQbXi7ezXPrfve",
+	"4XD/wNs9rA/coXsw2JSZ7s9xwAOvNtyv7fn+sH7gNYjr7+LBYW23OWwckAbZdfebDb/erB94XpPUa8Nm",
+	"fXff3/UHxB0Ma8OmuykDPpgTC2rEJfXGcN8d7O+7tf3DPa+2X2t6+77r+ofePm4MDhqNgwGsHdd3D5sH",
+	"GGO3eYj3h34d0Gozpr2Abw/LfpexXlMnUxd5snJ4bC//52LEzdoaU1zqFgzXnL/BEQj7X5uBaw5g+O8i",
+	"3/7ilBZtCIrfPk81xlmqgCVdO7QZbIxFuqkORGqirjl7yAGDSp/ak0L8I90ZgzAZzQzrBFbJOKsYthsH",
+	"VmpDUqr9c9LNWtsmoPY4ODY9zoRS1RT7lEQXGvXGioP3GAUcnAqSbrRrLIvAystQ1VzX0TDWTbFzjDDT",
+	"/TvSopASAZpuo0gNzHZA3UIjnIox9Aq+xHK8rR633lVe0ji24GZnWicp8SckkUGHb1L2Rpc0QUMwOXsZ",
+	"jLE3Vv207o19/lmfwxd9ZwOS56y+IhN+q32ck+O0E1GOIz4djfVdMl1D5Jgw8PxrGb5XyvbO6pWqqOk2",
+	"IeasxyS4wnTCJ8tcs3kHAmYmLZZHqazYlFsh72adwoLmugvf82o5a72gG2h8/cvYnoRytuz+6bPzv92z",
+	"je6Z3rWUcXyOUSGM4t6bc9fOKeV24O8qrlaG+hg6YmBHG3JT46YKZMUdVeAOqQkV2TQkE7Uuz7tI4hsi",
+	"ekx74tT+q2E0DunSUdXwAPWTXup9VL5sn+04YNbs+H0H9XX/cfWX7eUPKmiP9VOd7/tVaAYN08G4cS/0",
+	"/mIL9b5uN6+zKm1n9J0q0i1feiwZ5fVZF/pZox+oRH3b6d52Pki19u9X0QVwUys/GJW66bqmC65Sf3tM",
+	"ERExDUOwz1dRC6bPhiiFOBJEM2J33v4uCA4IuGMiIrRrBuSPHlOyBtP1nbTv2QDg4QiIoG6AG4saaxKx",
+	"HsulYhsLD10i/xD0bUuTgUW80lHJ45NqHGai9dUUGirt7eri9O3JdefivOSUAIlLR6XWi5NavXHafvkK",
+	"MsUstpeOShX134v2q845urzqvGtdt9EP7b/Dtz32+6+/9Rj83T4/zfm9lHTnL522X9bqjVevO9+vr+9k",
+	"z+SBLRfbgLCRjJYOZhJZSfqbNvYo2liXyK24T67Ql5h9lqhneqasJdSEvPDIJ9GcWdSJbaI2gopGSNxR",
+	"7SgDLmLyrhKbqCh0jTXdxlGsGCbttOeIIUiOR4hxJKbeGOJ7ir1qXbvoBzcO/gs5iEzg4/08RA9oQzKH",
+	"uo7SaZH4m+S7nR9H0wOR3KJFR85GYoap0mFExpSpYinJei6hNoWuuPwg0xU5oLqWdilJ29aJTDUh5UxJ",
+	"cHw41AKeDtlGQDsUwZO6jn+ccaZDyzxy1GO6dQ2OB6UQi6GdWCaSJ5ZpGyaikGq5r2yjDxUt9oKpT/wd",
+	"67XqMSXhUmG7VFdRV9u/Up3GqUQ4iAj2Z2BuozZUX0deVXusBRMnugf1iAZMjW0DIdZzIekqIsklvY8n",
+	"aZ4A5dOWdQlHbn2TR/IjPSAp/RqUdE0qqiQBhRWM3NmSON/EwEegxm3AHkV4TD2BhIysaaKPCeln6n95",
+	"HpERYerSksqNLlP7MFTV2ezNlcT4KptWYaPcElEyHSAAofNaS8/UBgDpNfbBA9nuMR5A8F62/I8l30e5",
+	"6QNKj/d1D0lFUEdEmuC4eWnUsdWRU5Re0du4Kbqm6s/EuiT1Kj6uVEXbr0Ck8uVXr1ZvDr3hYNdvkMPG",
+	"QbO56+3u7zWGDeIPwMO6v3+wPzx03X1/fzDwmnu1wYDU9gb1xl7Dr++TfJn3wYhYTn3hJZ7FbMXnbyLh",
+	"JsZQCClJKE/mIq4iQ9Rf6lrQFvrYKVhFHQl35Ad1XHGQRbqMpg69Vdd3/vbqeB7Bkc/Bs4AS4ckKQVSI",
+	"qc76Q1Qe50pgTfNr3J+UIc7WjqPR67FxNA96Tdk0CB7u9qx0HJza6pvf7soGd0XvWqEX3cm3v1wwkluP",
+	"FcXBZZaNOwtRyg9sUQEfhWnEaVK7d/IQ/RWRXwXLv8UI/zOagIrijWpHbv2p4o0gPfAbcduAuL0CTlxE",
+	"2bbRJOYMM9NcVUC3brO0TIsCUvvdUo9WUT/1qR/n0uu6a+marpyR4x7DzJTjMW1yvIDgCAqzoh+UhKHn",
+	"0bTW5yDHa5uPIrmJ0SQTsWZo8rrCgi4O8HWDbh1TSRER3d88JwgX1Z8yDPfB7rOhMbkn8s1a8RjWCtO2",
+	"b70QwjlzRFIp8AHoyGqbgrZuJwrGduYExAO/x2z0YZ5FASy4kLsnwKBg0wgTO8LOcaGe0mNQAeQWB9SP",
+	"wwp+ILMkosFSpE3NCXGm4VMJcMQ/OPCx2/CbhzV8WKs33CY+PDzYPWzig6Z/sN849AYH+4OD/UPcqNXw",
+	"0CVeoznYxbWDvcb+YIhTotpD20UVhOtYFGws6Tejwj2MCjl3cQnhSPUXLPRlX5nKK/oym6ePFFGivgkM",
+	"vjx/pZsmKqWraboqWrauriZlPTZX10AQ5legMHPFg3rKIgRigiO1Yem4IBwRREeMR0pzQq2kTaPQN7nH",
+	"hjxK5eWCOweKMvtoGtqq17p7nC0gCIqbgc5BER2NIZ7oLuJsVO2xlo0bgwbIlsb055sr9pGQNAjQGDNf",
+	"ID6VFjZdijZFVYgHlYImBZrfiTmDr5EtmjSbLO0N3GHDc0nlYOjiStPb3a0c4t1GpT6sDfeG+96hX1fa",
+	"HxylrieJj+DD85CNjgdYkL2mQ9+9uLi6c394NeKtVqt13n07br8dtVqt1+r/Wvyk9Xf1b23v52ag/qhW",
+	"qw+piJitWp53mMLU6nYCQf1w9QvXnJ9hNjO0RzzMJc9TEPTd8mIkia/zVI7nr/OQRyMuKyEWAlKQlQCQ",
+	"y77PMA2gqyVlo4BUpoKgiAhiapE4+m6B7a7h2rvlqIsDV9PE4JlYFcXFdfuWY0QlBPrD9YOf5y4+TBLD",
+	"V0Utofk79HukDKbF1oQZRuSW8qnQQFV7LNUSmwpUd110Z0po8wjuGkCnYQEXLY4DBpMsBSpRRG4JDkRc",
+	"JrrHrhT5DOiEyiNwMEBTmlDRHzOa9kPvubaUOhCaups0b4OyGrpJc+cSPo35NOqxcrN+mGvzeQlndWmP",
+	"6j7+XV0jP6dfztoXKwvMo3p1H9kS2zLd9Y4R1qdsa4bf2Y4W+Qi0vUTySOrIH4RqnUE7J2SveCVFVlYQ",
+	"LxDsi0lWl44gcEOfWzYSOB30m6kYh22G0ffvr1EZCoH0M81DjtALqJmEfv/1t35uB7GdpKqZnYFCKxtF",
+	"BYYQ99F0a0doym4YxDYb9LESRbwVOprbVgaM5QOBZzpNaidtaLaJUcYFmloeFXE5/DnChYeSRKjmmgrJ",
+	"Vt4Rcci7AQ08qw1X+2TU9zHd0vGHSmCr7SZkfziNgMjG44GyVT9MIsbRHWU+v4Mro5YLoC3GEsIBfxVC",
+	"55QSnlcSDSX5KmK2Pt0A2B45msWcqNqbRs1ZurpUJ57E5Hu4mNJsrFELzcx0a8ySUmlLtk6ZmrdWt5/O",
+	"C940/XhKZPb9ePDKoxf0+87bf3Rq57QjOuxq1zvp7HVuwh/fnXx/WCWz713yY0s95P77+93xgP2NDv9W",
+	"9eoBG0xeuv6P3wcPKQ6aQxPTYKmO2dWmAsq+Wa7+UKxCnYsi6EBfbSNA5scEcwW/0B38ikOwDb1MUVPb",
+	"q8qSbidxCVoP3ioHYDFdBsWPEJY0KxGUeakiiuAF1LaoIk1Q29RtQ9GnJTkPTUoeUg3M7NPKZAzjqcgK",
+	"cv+yGa/acFpJJKgV1ywugbmWaGbLQZoSkZCmlRLHWPJ9up8bzKYm+v3X34zYZSLMKKOS4iB5jQrUh7as",
+	"ffQc9Vvqr7/W6o3m7l4fTVmgJC+w1IDd9uNlq9t9f3F1qp1cxl3fY4kCmhHd4km2kt02EsWmQh3hhDyV",
+	"LHYRinuLYymRK30OJadkV1c6KsFZrX+1LVyPHVicJ18dXNfrc/LVttLQrff67GtKQtmmhX8gGehfS6KJ",
+	"KwoH5m5ZwsoXTe8RGVEhSVRMVuMqXlbqUFfKR331Tz8ut5VRhssguyjebNTWPrB4m4lsb2zf0WZpm98A",
+	"Rniwjq0w1E80OYOhw2kUckF67Kr9qtO9bl9pIgnPJSb4He1riwkpI8QXSVeKg1SjMOM3TDWs6LGASEVJ",
+	"1WIVdQTvgvHeZYqBQYciSK+ErX8mjuJq8SnFWcS3oMeUUOceQT4mCcBpYOyPOmMzBlhyju4IvonjkWGB",
+	"wB4cpOmGr35S6+2xsh5NF/rdUfzl8ChjVbJOyUwUGVpSduHK4sk9KLWmeKXmQf2w1ihtJ/fdU8G2y/im",
+	"Y/9T6thJUVhEPukK0Xn0KXMHH82i6q7BHE44GwZU9374b86F7FVLGEfeWawQ+7OemiWyvxKsMwTTpvnF",
+	"+vciW5nzU1m20oeL0EeSO5phTYVt/A0K9DSsog4TkmCYBVtvlWVysaHW1FlXU6/0PeewNHTV7ravE+UB",
+	"5P2Yy8RcLnF1TcNjtGtUBmzi2RJvFqJyUy7YY2k2iAq4YMqqYS0L8z66pAe3dvBBCf042L9qmGDm/BRH",
+	"NTwPWXYWCw47Tuo81PK16rTACR2oysEI1dqKeYHpsh2WF5o4Ic1QsUAjektYPKdGhp0s36XCsN4em5sR",
+	"zbHeXFYqyIN43FK8kDXudKQFsMOElte92mCfuMNDfOA3h3uNwS6p4X3v0HeHddIc7G3COVNQ/zO75q7n",
+	"sND0TzsGlhEbCuk3V9y69lUiTeBOvKvmxhmal/LNqVsE57+cK8wRzyW6i1IvTKSwCdlR1Gti4g72KkDD",
+	"jOLBLQVPBx7U4sCDKrpggQ7kmXAheywiHmHmZcUHEooC5mNDxG2I0ArSDKpABfWtFtM/SqgNHy4GMGje",
+	"WjXvpPnEqjfTDBWV59WzFOGqoH737YuPrZOTi7fn14XDpqzPtsyM7kFvlLkeQwVP63O8hdb9CRfU/T1S",
+	"upWuGSlJEIg40qLYQ36EjAOU+fPOUAJ2Kp1HBjDWXdfYyOKvwHKWOWtMAyTwTCCwqKFYzeQRSm2PQgfd",
+	"fWKY5S66JmUqYT8B1eChKTQNDIpxqVOzE/GiB/0njmHqjDxQMKE6UT6VcQBJOsCkx/pxMJY9bv35BEQV",
+	"6LNiyLm1Y6ZKmEVTJori0I57bEKFULp8bLfUTe6S2l4xb0zNueOkOmDEUXVGnlknJiZ92RbiY8qpAwMM",
+	"s0bTHhvzwNfdhhZ2ljOyY0Nr8iNqjsDaCVtxRWQ0q7SG0vb1mi/mxfy2AvpE07Xttedk07QSDVlSm4fW",
+	"LXVf631UQorZtU1yd1ML/WcXEOzdU1IqviHsGN2pe67ER83VHEQVS5jBzXN0tHlMToCWfZMfNgrlsbwa",
+	"2IXBjhWywlxvu7U8R9Apz+iOkHRj85OSWB74+vv3104SYJhW75JZIzKMiBhX6EQJFyMik6yA42SCuOGZ",
+	"ACgktOiKMwxMM4I0OM9E0lXIBBTaBCFNpzTDVPRN5z711aKgAZWInwWtNnom1EywZhNJbTswzE14Q2bz",
+	"EUZ6p+4VXhRvcOK11umpCBJW48LM20YaPbV765RM+EP6t9R+xbJbRa2mouQK6LafcnZBggYOqEfWp3ox",
+	"qI9tGVXotphXsmgF3a24u4tW0G1tljf//r5222Fu1mCpd7HjL+zhQ/GWeJe/BQr992NESSfVeb+aQpZc",
+	"vpNwgGLm0xFiSmxuS9yZtIxFUbdUoKo7cdSCH4OVYlumiHAqtAja7sTXqp9EooPkremhhxmKiHpSvdE5",
+	"Q4IIofisoAFhMpj1WMqSp+RnDawZtoouAl1V0loDk1y3VF1f87hlBHF3RBEHz1u+EBvdUpwoCX0C+OKi",
+	"PCkeAfUPMvyFcegcTiLjFigi1lf6vDq6e+zGZXdbkCWnm85+lb5r6zqHtiWL4aD7/eHThQe0MnfgW/bd",
+	"YlRV3Pt5PqYKqMg8EbEkIgm2iolFMfUa0oA8n4aKCC+RmCWPjDdiMg0khS6KRrtXA/QzMrOiJgbvrdqu",
+	"PRHQzxWsDkJGBOIKpCn0Mwj4QHeth6HGWIyVsA11F+8iKqUikkbSVdPq+uSUoQmZ8Gi2c4z0GigbmWm0",
+	"JSay/Xv92CpTHsyUqqYoxY6eMraZaNf9XPN3MBT1FUTGhjKNgj5YV05wEJBIQGqiFazLfeiX3XdM991U",
+	"K+u4xbWhgTumdaehceV+HETXd3psWf9lvTh+x5KiCmbMdO1y6H1maaadmzNjGNIHdD0LCRBjwehwaNvd",
+	"JumLei/L71+3rt+/Qmeds7Z+EtRcLJDunzqWMqyeEkk8eZKMu+NYYx6Oe00n7OcY0jT1AsxLFfWW4mvQ",
+	"+qzH4o7AVRt/Qq3bL5LPhG4Tp34wJmY2Qz6NiCe56e8dhko1tw1667u7PZbyeZUN7sZJOIDWtpf7TmyY",
+	"BP1DTQ1WMLWrH89aP3588ffrdheVbSvgmts82N3fc129Zw6quS46oy92jhFGgRJuIg2w7s1aa/QYlKg3",
+	"mEeV1hXK/CITahNe0oA8AIsqUkvie/18yKNJxbKghNSHkYJKUs3e1EryQ6DVL8fpU4Jd1sc3IB6fEGFO",
+	"s1pySkPbqnwATaCTLuK6pkcpq5b8pOf9ED/FBz8T79G0l9SdKR3ppNXnP4dkVHJKijxAVaO61yQ1f3/Q",
+	"wLveHjkYurg2qHsNv0l2h3vufu2gftjAzcGut+fvk4PhIXYHNa/uN0hzuIv3kkgPGL36c6gG1902mwf1",
+	"WmO+W6/aj6pPbqufpr9QNqGs6vFJQtjvDc8DygMKgTtsyFcWLNXkGu5KGco5RDHtDiMiCDSg/6YrPZSQ",
+	"AfwKRAxnRW0QNbvpip8SKPSVzAoUn9V9+LI0VcIcsyGWsdkrwwosU8LSsHdUTt9a7kkiK1qWMO2ILDkd",
+	"6OCFOwwF8Zm/U0WX00FAPU2a3l69MbxJ+3szQgsoS/H2QVLGgPSYh72xrjwIL5b7J9BDWwEc8eAIhTC+",
+	"gyb4UwWPyF8atd3Gnuu6DqKTyVQqdaW/Yx1/7Ws8AnbW75V6U9dteGrH4C/SK/WPlUjR7wwr55yRyhmW",
+	"3rivOB1wCgkV3vrf9Xc0L2m4zdgNhNGA+zNw510wLXGhCOpcl/tX6t8jveN/cSs1t96AzjHwuebWm5Xk",
+	"Y2W3Vrfj1909Y/ZEqG/PBwZTcJrhdT9UiSMJJjKt2RHmW3a3ZzxJmfcNMOi753oPoFs/7IESsBBqZbxe",
+	"Qu07DvSEUApbO5tsIE3St0bTjrrrGsemnfSUipALqstL2e4v0jAtLUnocBCjKGsZyKCe1reFEWMVeOWr",
+	"lydor763l/C47/oAKuOs0uqedDowqNCSnpFhYnFDt6eHqt6yijpKxIAtpiygjPS1FwGE+lkIJoNBxO+U",
+	"jKl759kjj6aMmZjaCSoD3xDIlAgcY4a67145alw89Sl30C31CXfQ5elLB4WBEjIl+SR3jo03zbw4C4mD",
+	"Xl+fvXHgffTj2RsQfr/Ht7gLN1kNaSuaO/owUB9Lib0xNB1ywEei5T+o7QSbqC4kRBTDwbRhSth8e99g",
+	"P/o/VtJ0oHIBhEMcIcaBJJjQ4hQ6dg1Fq1zygHqzIyQw8wf80zEy8llFRB56pgS7ZylriIbKkiHbr3DK",
+	"YL8EpBSP4sKOrcvOM4F4REcQy5uXTLWVkKZeeq3khzWKMJ8akRiiOtd4/sVMErhq6zzcGSpyA9RmHYPG",
+	"d8+/y4qI6whzRfR705FyRYfk9ivZckywD0fw2STga6IjFvlRK7jDM2FoH8ilWWEyLeIQNp0otgfPpkTR",
+	"1BozjGFxtv46nEIBkUyaM8ciScuZyZISSxYGU6nv83JiANQqdZdRGYiDZq0kEEq16x8jS/T+0iv9/utv",
+	"vVLyzXd/eXv9snLw7BlkuMfUWV+3Z5oEZFcYYsWwFdD/o6yh/o8EgJ3UXLlYZXfjDWEjOV7ciBdwvW39",
+	"L4vXz4TmlkvPO0ZFyuRes+SUJpTRicIBN4aEMklGJMqAMkeRipFuGaVaDtriPiixIgcNcmWM5WOnzqNX",
+	"+smtHOLK8MPnveaXXulPuUeQkOzu61Z9dy/HivS6Vanv7llymmLVlKGA35Go4mHFAcgnVCa/TG1HPQX1",
+	"TiG2pGFbBVmamRQfiGUy69EB83QeJVCT1929PzTZnJMSzdl8I6HfSOjTk1AtuCweiRbWNEkDEV3TtIr+",
+	"JsD2ixytYl2ap6dQtOXDnyv6n+f6nz8t3b1vVP8b1f/ilBraAJRTFwBs388E8ng4Q+WMhr8D8ee6cMAx",
+	"Yjy+WSkq/Bh08cnQ6cujhcjtbWMLbtb2imIQIdUFGGieCSTFVFEZzLha39xJW1JrG8QsRhGPVsYsrgPO",
+	"PHatRXi/uzdd7fW+W0JNv/yBgkCMum2snmgwA0MhWPsXLKB6K/Pvvdlk9KptYjxSZlJ0x6eBj4Q6m7La",
+	"VMfYX9RFdIDR7zixuQe8pdrGN28gvOPRjUBYR8S9al/nGSleky1dSV/TSrGO4SHf0/RM2K0topjf5NZ/",
+	"bbm1S/+RUWuU2AEH+E+k9qclnfy7InPdKX9YSeCbYPm1BMt/UXkyhyNjMdbxNzEjStXjQGXDTRzLT7V7",
+	"5HW7dRorvzvpUs/ZGc65RsUxFlphhunsoOZFLePMFT+PI95JAsTOMYqIjGYmBj6Vg2RTn+aONfVEXva8",
+	"zpaSHN1hKnOPLyFtXxKpKr+5KIlsRH56eUuEqtYc505kGyVbaea6jnv5uRxPJwMG+U1LHM26lrXwcKAz",
+	"1YdQHl5Qn4C39JMiIP27/n/9Z3/cTwJosQiJJxFIThCZY8LPeowwiObxj5JC2XHTBz2sFtE+6c6+FQIZ",
+	"fUB1Te4fUkKejS8yS1AXd0J0VsqQfoKu61KBpgZSo4rEa4UT3LKxTQ1LBydozO80oBPMZjCVjrnTvdyH",
+	"PDpSy9WhbGOdBEiwN0ZQBl9XsDf5/Ix8AhD2mg6q1Q8cVFcXv7675/TYbq0OQ9TcehOVccZRW3Pd//rP",
+	"huvqMsfRLdEJf7X6wX/9p3pvwD/tVFFXnYgtEjANJPKhHBrTAYEmRtlkO5JP2JOwlirq8mnkEXGEvr9s",
+	"v3LQ5fkrB73qvERl7a0dqsu8o4Or3pPBpXb4x6iiYLo8f5V4YQUMZ79WgrMaCyKXtecfyQgzEWJFPXe0",
+	"41HNrD2ld1SQKmqr/VPQqWGg1Sh0DlEgKNSBk4OYtqR0N0RB6r2JA+MgJALQoqNlNhM2Bm5cCD67fv32",
+	"7AVEn112fmy/6aLyHfXlGP3Xf6IxoaOxdKw4gZqu/m/HpHkOda0gQPCm69oiDRA0RzzuQ0RfDIpPJ4QJ",
+	"xdi0yc9eI31lq0jfYVPcPO6R2mOAhJAIDY+D59rEdesnZTRlHjZJPx6PoqnaHxMksFtFLYPQGA3JHTKy",
+	"K4RxApT6HqndPY7zduI9VdRMwUojJKeRDnTUUR9wFBDAAS147xfDcfz/sfduvY0k25rYXwkTNorsk6JI",
+	"3apEoXGGVVJ3q3eppCOputqns90ZZAbFPEpGsjOSUnEXCtjGwMDYsOEXe2bePGPMbPtpxvDtvIzh/7Ix",
+	"+1z+xSDWWhEZSSYvUulW1XzpLiXzEhkZsa7f+pYv5+I3KA55jX+9p5+tisttYtjasAawKragtB24h0F5",
+	"1H35OrpEIweKr3PZwdN0vDhtPidrbQXRpzmGRfH7DhYnGWggESUbRu9FrLwbiRu23dzwQNRoZRXpWwN4",
+	"IofLXReUGO0Bgu+5pvzmhjbl+Xs05fUdHcu+WWbZT77TdwJ7dzzAS/Xv8aXuFgrgYCFvnNqy/T7uBAJg",
+	"N8UjGLpPKIWytM29QFjd0h7HlMmHprf18X3+z8W+3ipUf0+u1eN/ZscZWy7wDpPY4eGJkUogHxwvouC3",
+	"AQdGD6Pe+m2ueDxyY/c5jvunDxUoXSGtkQfxTYmEsam1IAXhl5+SP/K6xUrPL0b0P3qVDIPUJ6Ahiq+Q",
+	"eyf6BbRBUmrkzX+dslSEvWlzo9FovN9tNBqkovZcq0EbhmStEtLQoAd79qWMGUnXT77f3eUs2jP88OA6",
+	"8MBRSUYZeFfNeh1UHFAKxVowCiwYylm7CpOK/gQMHx1rbQXdLm20vQx4XI2GwyTNRHgkwohDSO7pJDTa",
+	"jieELEY4V/Mx3dFg3bL4RAP9dksQyObVS6YwDcuSoEzKuLLgRCkoRe1FEkkJDJ1AZJnkosxHaGacXOil",
+	"UWdtibWd2kK2hAfoRTR29/Qz0DwDSxqHrC0ybDMN7G3Q6ZL6O9k7AMGfYSVw+COpPTXjUlyzKnad7Yzy",
+	"NwOBQlxyNQ+5D4Cpr59cl9wRq2A6vHtZZpEfwnAPBzkl/ycU/XjLnH4eDYTK+GC45PlvtAO2oKBoQUpV",
+	"Rt1LMnPbUHfvVOPrf/zSaNwgI2onC+fuoXvb2scv7FhtFgCupy+ujOWhSE/vvmWB96GSDJXzFx8Oz6IL",
+	"ybNRKkoKcFGkQIOjKWrTaLCGDPTzJOg6yKbFctTKKsWqo6ESaVYj97LZaJiHK4pBRZkYABZfL2URskTa",
+	"mCMErlKBqkk7IYE+WQWeCfAkaQjxZJm12KvTg/b5wb7HsAP8PnF5KRaLXga21qUQQ4y1+BKME8gcHpye",
+	"Hp9awj+S41UInxP/MHLuHIZUaJFdR13Rcoot8sHXoC3mAmHssfnCmFXpVfBu2kxHxWO5agagIiD8BrsZ",
+	"o7YQLcMSAEwsmbjZEgJbvYQv+wWK7Z8+lArp6aMb8JRceMJSu7EQh6DGIV7a1BbvIJLmT+tg8DTl4wer",
+	"AMWlB8/HpAc44PR6P31w7HDspAMBmwrtohk6btZVtHJLrsLppXbpldZdNlCe+AiwlOdptWNp4/dDaG4r",
+	"BqvizKelpIyOwORSh4TTkspKCZ6imipNsFF4vYq0kSJkA55eKmhWmCCpYuokNOvsmwgyj3nPaDM2ZEsg",
+	"3QA0zmQgQlUmj6RiwaUYAx80q77qR1IozLC85hmBVxiPo0vhsS5XYi2SSkgVZdGV2GPBf0EJr18CX2q3",
+	"FxEvORlAbZL2IUopGWDUifaR91gg3mcpR/oa8EiwzXxfQOLmWKvQVp6wsq/D7NugugFdB/SpkvIlANTT",
+	"3ozNDtDbeuC/SpMoyzzM1nXGdPc62y+qSPTrtWqDytdylkr9UXOFdd+66nDwO3yZUyOhl7johC9XtXYW",
+	"/V7cD/+OvfinDxV+xTOevoXi+4o3131xycR+1jOrxXLDlPFvNLxKlmQ8PojFQL8LKjN9RL+xuidxjhtV",
+	"P2FREAarQHKO345QZCUJhQv39gL+/mX1U2HB1hvMTmJB3M4QtB9w/XxEGat39LS0xZ2uXLL9OjvMVE7A",
+	"ldPsmzyp7cOQDIVk70TnLOleCmI55L4MLqPupQgDTJyzaiq4SiQjouNf9g9eH2jzGRvvp4J140SJENhb",
+	"YsGvqHT+Ik1GQyDghX9BxAb4aZCrSyXxFTTT14OltU18Ycb7gFSuikIAhkQqS9Jxnb1OLi4gCSods9yX",
+	"1a3GZs2hZ+TDIQV5cG5I7kKHb4rGkNdgmNdsh+6C+4ChQhL4eEP9qjS7lnCt6JHAW9DQypnG9PmfSzjn",
+	"niIkC2l2SYmtWMDu2AbEeXWiseWmnzcbPzVME8B6QLh4nFNS9fKmHMhvVS/DFtzRur8P9e6q9CX5dHin",
+	"W/GMF1jk5Xt+3tid4OUDW7HS+vCx3F5A923hXUrDonduHyzskYGrYLU/5xHoFHbet9AJg3iXafomDYGb",
+	"7onDwVtYDSc8Q1zGcFTaBwMZUpBlP45hBNpNoVHs5QkPk8N0tzLy2G01NnOIW63uy29mRgAZBAALzlEq",
+	"hjHvToTQtBsDUblyljO9He5SXNwyM3FrsWC2e6ULK6Nypj9Dn0eVsv1/8x2KE/RkUxtGTeQdNpBaaRUN",
+	"ug+qrglmLmgrk0hR3Oc3cTvWkSp3ZqDnndOKxeW0nOhxQtEL7OmRHobTNgE06clXFT713uMPE2LzHqh6",
+	"cfZoO969eob7L0wvAh/WSkcvvXP2kyJSAT7jvG2jzeV1dHbnFh1gdBNP9LTHCdh4CJ44cUwTVYHzKFAI",
+	"TriNbyp2LeJY/x/CnL6EIr062zc+tfG8tWtuVTP18gmIn8ue/LVenqUoYOil/TpS2bf4bk/WSb3ruOHi",
+	"8yh0WQJvbscqYXGksjzEYQMhyHZnj7ezgCmR1WZBfSe/VDnyt8djJWzmq5MkseCy8vHeg5+zHZ7Ngqvi",
+	"vK4BptHSrrTwX+C/aPk46Ij0FRh6rU07C8C5D+fpBXotpxyfxw6nwjaBLbJ8JBVXxEoo33FgQwsrJ5F0",
+	"YeTWgryWI8DXP9DinB9zpTWt/RiMbZpes8MhkHxDGghjnVmL4cqm6CoL4Iq6uEJGRJkAAKHLJRtCU8Es",
+	"YVEGYZVBkgoPyQUw+AlxRe1I8RBqVkyPVf0CLE2wdQ3ktPAZdu8FvrwWnX6SXEK4XtTZVmMrr3cyRptM",
+	"mBp1++adUqLjziUZFbVZGmwlRPhMWSBHNcDQMCudWrvZg5p5GjGUE+83dtCDznN9kQrG49iyrXusI7p8",
+	"pIQJJoeo37r9RAnJOmNMgZleTYBepbv7Epr3YTaRrlZsIIBgXZ+MwWDDin4pxtiUXn9dZRZbbaaGNIvh",
+	"W5JRq0huuSFqZ94up5X8u+vALs0sSA+jM0sjuxOLdMbXeqZYBO6aNQsKGhuMlqH2n6y2Nqp9XunAvJWE",
+	"Ppk2X6YEtEkRzbWxEynWsmQN2kSalFJHZNdCSAxwtU3DBiXSlwh0o97Q2CYgSmTRNvdlVT9GSOgjESjx",
+	"a1DzWCqukksA00H1DlLekoWH6SPaWLU6Mxl1myVSEeTgsA9FFMdWoO9B5XlElZGmUUKsH3QRXaFbgnfX",
+	"hkQdajZBiMObMSI0gFeba9Afmal8yib9NKYIoP6kabuJvBKpgpcrrlBrGZZb1TBVn74+vdLVZxOWpUPa",
+	"mDOkl3cypM8KPtHtc9M34ezwzbevDypeBQusjtSFXrDoLdhLKn0Rx8msXMuL6R5IIowy1+/opcmg6Dx4",
+	"lUj/TVU6A3VB4zk/+PEcPgjscutkKfEruRLTyLtH9UFoQy/vgBjhuFLBd6yCjya1TnaN7ZaW9UPMl1n/",
+	"MNC74OM6LkKsuVugtOlaVNvMMdAh8dJPoDdbMFAXYIVrb0KGyGTCWSi60YDHLArRB+CKBXpfBEVRRlul",
+	"RPXDcG8txWjeUPd7M/DvpzAVysGRl/ldSsgMXajQEF9ApzrwMersZZL1kT2DeKx8iQ6aRzOBhio9oWa8",
+	"Nvq7TjIhYODAeblrBgT8UWZMAw/R9dPXTThi8E6AzbEvZXgRjJFhqETyZlq+HElMpYQLXDnz+FnmAE4p",
+	"zf6X5r0s0EU31T+PonpoE83SPHeuQxa5cfQ4awKvNMgdaxDckRgAsttyGc1hd/danFzMy9olLIxCbFdu",
+	"IkgQLzs8YnpvTOYmTkU3SUMRtojvqsvj2ApeJ/TkSxBcpnuOSgYCKQKrRrDhkvFIwmIcYIQuF0lFguR5",
+	"VN+EMhT9ppqXF/wQiF2G6FPBHfRfAFPg4MVRtz8cDVnmQ5EMgWVK7w/hyyqXDELKJiaBchiGpxf4ILky",
+	"khkVBAfiSDz2N4l+c1zQSNwU4JOJAwbK6TOeXgiQMpaBDqDoWGVfx5OuRNoh0lTUQSaeNqE8As+XE5G9",
+	"wDOxPhxiHQYNhw0YFCfLPYLzCXejaa/jtAd1fVKWuK3CqRMhXQumBaueH7xpvzmveQjThHWXpAQT0eaA",
+	"L6vHJ2f0u1ZJl2LMqu2Tk1/ODk5/ODitmapsapFIt317dnBam+u5HpvDr/US/81kpO4dyd4l4VBccBWv",
+	"QstBa6oN86fVVHoRzFWKE6kgkRExW5nqLVORJepOa83nWiDqjXXoqNB8q2kz/ODsrP3tweN7Zu6CXd49",
+	"i5MLJmSWRisP7c7167mr76yY0VO+pJ5VItMqYJlk/+ERS0exUHUW9NJIyFAdy3gc5B1CIbBQa5H9rk09",
+	"xkuCmEwKESqEoishtRun1R3W/3RFBIHChHUEo8dMYPU8pBL57vz8xF5oYf9YIlWbQQR2ODgz7/ub8g6c",
+	"70XxnzvF8JhJXdj5ks5biYH7FAMqX+Ll6ZJFkFq3vnzPQToibY1jJpGoYdXAflk0dYNafSb+9TPZgbcE",
+	"1xZ2GoHlbrqNHgsIe9NtvILCPtXCaNzNRW94vliYMgwwzLuUVZCXUrq+NvW8vSZcLSAaAEzrKGso2ZPJ",
+	"dd2X06DBkuLimbhBZmCDJaXCvpyJG8Szl0ANIsB2BRu8KWxw8nMY2CAeXxY0iGc/LcjgRL30siVT9s1N",
+	"MLWkcCqBHhEmWlpSHvUkUIK4JZZ3Ayk6sjL+7hkoaOZ5STlvMjgzRT32MDYhTTdHlcShI+2V6KYiU2wA",
+	"POx1diYEBUDf0bW9JGX95BpioNrLi4RD0ag9ORVdyPIaY/2O78xIf0Ou2yxs8ouSYkzJO3GeZIGMHnx9",
+	"EwZTAqrOJnJ4lZ8xDLUJSzLVK6Dy1VdffbXb2+SzijhLnj4qlJPRK0ER2fvRrwOzyibYRj9NCtF60Etj",
+	"kcVq05RVmWTU9Rpa0NsKH2ID3WjUVvLp3pzT63wHl3umMxLlF5HSO41x9vb0tc0oQ2q8IPdwzSNYAEuF",
+	"Ck3w6fHPFAiaSF74MsA1H2i/tjeKYwLvEusNAG8BvUvQWiFZmmRAzpb102R00afcDq3FmkfiD+k8x9dw",
+	"sYiVAEbP6dXmrMytxi7riHECES2OnRiYTABzYTlzFOQj9Czo8zFT89VX+yhPx/WvvmLfJGRrw2Qg4aca",
+	"dfSEdvSwx0P0C6izidLeqseyhC5CIWIR1h4LTo7PzqkX6SiNKbWDIwpcWusWmxRugQ3PdZJw7Mvgg1+J",
+	"Qr/SMvTNpAfGLAoNU7Pno+SCs1zJBT8BBhp+4pe/QF8uz88FpHPn029esc3NzV3ntlqg+pXWhz/94Y8f",
+	"P2prP9BHbGqIMsagpNznemxCYLoUrnVMjWOQBFJX+i0JN4qd7TxGdR4fA7g3Jrhyij+qqMnh7XuFW/Aw",
+	"FGHrJzQC//SHP/5MqbziwcK9CaFfJ0wF3A9PVa2fuMc65nSMVdThEXvMnEQ/mvyaO9Jizi2E1fcdEoK3",
+	"WPDj2o+jXwdrB1fYVg26McIapAZ/5gSzWukcZxF4do1DmxTM0EJjIOdyq5sDVn0ro/dsEMVxRG2CHOxI",
+	"lonBMGPXXJFdQb1NzH2sxGJfs754X/3uqP2KenFVUSp4bPKR7C+YX6n7FfYX2AeoFnhIudgRIE7gnYEZ",
+	"C/tA6gVUZ+08rp0KLX5HhuPGIvI9po/zFOnzu4lUGdfSLRoIQ2zZGyl9lRmKgooKbJ2yzQaRhJsmMX6V",
+	"dj6toGQFEHxBHn7j/XvYvZG+znRXYscmuk4CUM96ZBs9bONzPV9iyId3tDfdbDDlsaZ+uIdj8NhmQ/8f",
+	"VssG6+8hAxhVXqTJcCiQz8uYfwM+ZlpCXwlfEsM50nRyGXos5amIx57zptrOarFQhCMUNdCxcmph1X25",
+	"XzQxfx2JEbKCniQqu0jF2V+9hq41HDjHeGr5PkguxokC/kwp9ggpQAsKWI8pCporFDvbEA6Nc2s1H4cR",
+	"1i+R8lkLXi2v29a0RpGKjNBnQoYtyKGAgOLaowbF4jE1lt1+mshkpPTcwKcwe8VkWCytNOiyLElF2Jol",
+	"yXFzAI9BJ7kiIlCUwTngC2/4ix40Yc5ReGY5iEbfAVRyNcDsZ+CxIEvw/yZHCnl6wgfBcVQg8M8crRTU",
+	"9KbRC5W0OJa7fH92/Aa3W6RQm/A4Tq79SgtTTx7zK8jupA9R48aPAbBGqcJQq07uiUi1N3Mli/eo7flS",
+	"7xdEW+jBxPpM6MADqr/O3iR2gLihnK+nZUYyyo5U4DGuF9Ka8z5Jqu/NRjLVWhfKn7RO15tEdKNQhLCs",
+	"E0k3CVrspH12hgNw34NG4rHTg+8PXp3TmwIDvF5q7TBMhVJC4ULTj8CZ7CfARAt88qmg8q8s0SONk2TY",
+	"4d1Lj8WRvFyLky6PWbUbJyOt9TIOalSaKoGax4ZpdEWc4zZFB+9L9IIcB+HSzhquWcS5QH2SIDYrX4IE",
+	"B2Okm0iJVQy27VQVtizEAsEMNE2n7CsQ3lO6j5VJ5uNMw4ApCOhs9nQkFQ4K+hO8O3j53fHx735pv359",
+	"/O6Xk9PDH9rnBxAkLHNNX7k+7peZ1PgE13JZv/CGTh9O+gOz4j6kC77daYjn3Wb4gm/0tsROZ7e7GTb5",
+	"815DbHS2ujvhC97sbYrtzvPubtjgG2Krt9N50W2Gm2L7+T257nfuuS/y2qW4ZtYPsY0LcYqMw7ZimP9s",
+	"c1TYqoKbT3zDeOX6h2h5Lkm6aI85kUesVgPD3Vq72lS0ZupcKLrBGs5gQ/w81MFjVtAaqzdS7CKRK961",
+	"++JFnL+9liiezZ2cifLZzdLKmSi8ZZ+3sj5+P98YrZIMoiwToTkK3KXQolhoR1PUWYABvDPQIsbFIjY3",
+	"A0rD6CAzUQCKYklWhYCg/mcNhcJ0jFHrrKKG2vNlMuFcmxTJMhJmj201dvEsjjdycjE4XnOlef7b09ez",
+	"Ceh+G4aqwbjdyB55HNzNksYQWXO54lnZPZ+n3UNkdp9k96zndsyCvK0Jg2aJsX2g7h7islQvY01sF73T",
+	"YhOxWYqZlMRmIWgnKdhryiTosXKEtSb6GAB20V0ogn1RjEJ/9VEcUwQgylg3GcUhEP13ICgD/rvNKQj9",
+	"bZa00uZnlPMY3aoI487gMbgAKq2NBXWGzaaLjYHVBt/neW+z2+DbG2sbnV2xthVuddZ2Oy/E2la32WuI",
+	"nd4Gbzb1NSP8pkeq0trc9iqwKhCSA+vRKQMh51s7umfktMLwtevd3PCsT4sS/7ExNsW1Ob5BYwOc+RXO",
+	"5q4Fd3tGvP/ztKxdBTPK+utxchHJOd3aeBxjWDrPuHd495IJGbIq5RBsBB1/bw+HZ2RCI/0LdN/nLBRX",
+	"UVfUtP65EBlEwg+PkHQVUo9amSQ9CPYgYgxy51QuWWxuBnyWbCwKfdP0MOCuRC9DzN5sutmajf2Xt1qI",
+	"MhOUrkLuZEanu5pn233yfFLgbwwyUFdPSDZB7hbey5f2NTopdcKHqztAQh+FkDw8N3y0kAdi3787hzkK",
+	"2rT/QPq12EvBU5EGLJGmFBHrWEFdQueHYP1aD/gv4WZfB3ssFdpZyJuQBuL9MEqFamcBzPhIXsrkWhrm",
+	"MdblUo9Va8oeLANf2vwlJrJxNpt7+htHCkxxKrn0YF6TFIHIyE1mJr+849xrWI+fD6fPObXl0Ks6Ti5Y",
+	"JPfyBantEymui+wTThud2VQ6d0I/dS98wLRWXJ2+O80dAKut0qqI8ff9zrfd6Dj6/vDt7w+bb6JDdShP",
+	"t7uvDncOL4c//vDq+926GH/fED+29UnDztn3u/XuRiw7g28a4Y/fx3cZgD7Xo1rkccHQvzg/69H6By1s",
+	"5qbUCPp4GF0wh6a4E/PuZRwZRVUeAD7nl0KxoBMn3UsRvrUdkHvFvgH2XhO+BGxmzB5im9GSkiYJN9e3",
+	"vm9J9dJ9iycQvs1nh8WJvBApo3lemZ3L09rj8qEmGtOtM2ZW3oBV5Kxi8Hlp/j2EFmrnWmbx2Bw2jc3K",
+	"3GBnbd27B/ykm97NclSbE0rNqdl4mXRm9i99VP/R+ajL+45msawKNW62k4/GuRopaYFT6lGdjLIS7SRn",
+	"Kqd24es4sCWtsBRReoJVjuelLrOY/gPhnoblZc8eUf0IqGwvxTBj1RFejllRgI4pvKvU/mWMbDO1Ontp",
+	"zlLJQECbcCL2MqN0eo2im6ZPFjJLkXHZ0n1OTkHkSra9gk5OBakcBPkYAh0b+yvzJF5+Vhp6+YZedyyu",
+	"7kXwLDIi7OqmdbESOMsKnJdzDAfHTnaJZecX81qJU7jEY8NISkMNXGzqKyYMDUpQlZsYrwoD+U3ZGGX0",
+	"QGHKe0TCF3NLYXwrHr+5PLLPtUPe3L4Jmd/GrXhkn0/SG0ETP1w8Jmqh1cOZPnmnwHjkPBfwsCF1zWjO",
+	"7CA48U6Pbmq5i3t5W6uw0Vaib2nR5842i+e3MyrM8foHs+rm4sZOIUSrpoi5MXpdsM5AdUFpmO0Krxdw",
+	"bc8FaSMIxZdkphDFqkWVMCneZzlwPwVijalnd3j3EvDmYPm4P/mSLMEtjBW7gpzQ07ZZR4FnnDYXcb+y",
+	"QmF+MLvPrzv999/W7Jy+GDY2W+aKVyRAP6mv6qrn72P1KzOotW5xmd10g6+Thv1Qjh8741eT7UNHEutJ",
+	"9W6EosnC/qvabJJ2pTpwagDPCFg3FjzVm7/m+RLUMHlixVtMOjFSsLHI8tRRP1JUa4L5MSxCxWKOT9jY",
+	"ZTv5TBQMsn2Yq6e/l0tzLvAR4LPtTX0h+2WKiRdjMpXlXEKai1wCDPj710JeZP1Ka6uxu2NzqSrTsvrW",
+	"6ZWbmxaLvKnCavvSqZnuUQZp4cA4MyvhxqJnMEKzolTyvOtDD9nix4oU0xeF2B/L2g0AeSpKKXfvAyU8",
+	"EbZzhZAsaPSvBFaOD0eqz2SSRT1afCxLQMwYAQMiqQ/yKOn14kiKOjsaISWwLwtDnJN2hyI8EbJqlLF+",
+	"EkOladcxf7rJoJyQcUIMHY2Q5OezMCluCVCFz1xCDDdM9dRkhOejsybXjr5Kf0L9s4clj/rPkdQHtIib",
+	"IkFyU8c/0W1/tuclnb8R3eyh8a6Tn/wmYu0ZbhTDZQbUYSvOuftuv6y/ktaquNAmhNczVRAx6jYS08QJ",
+	"ZsjMk0gqfP4wkmpKIDomlvZhMCjG8u4XHrNGWZQ5ZhhUchs7DCw8g3gxN0Bqd+Nf7dl2Gk7mjRLEkfTY",
+	"VmOzBj6YL+/PVjvBqfoMjTUjvYZ6rhzhNYyKPa8wWFRmmw3Nu8/Gw9wRDdzKOHuqxtlJJK0ouAM3MRU8",
+	"nA16PEqm3ER9AUR79OKFBnrIaZiMAPyXhOB/wA8tA7CPeSaUjfHUyJ+Dm6DRhgEnrLoHnhW685ATs1vx",
+	"DlTmzzPt2bDzPnAhZVS8NCGbMaTKMFMGpBowbyQY9QXYcuHUBF4DQ4Rh7DdfRpkeiRJqIsKE3uqkSZpT",
+	"K6jJW+HsgRz0ZaD/MIKPteeIVpvrBMquciG91dgqk55HPL10t6l+zS/cxMR4/K2C13p2rHghs/AB+hTZ",
+	"xMDzpRIDjXsK3eu3XyTG8+2/4j5+eDsU5r2oSlPc0LMEPyIc1lKDZJyVAv2mgI0oYKuoTClk1cB2Vf06",
+	"kt1kEMmLwKM6KWCjhU4wQFYm3ZOTUXaR6JNrkwzJCTyfx7EtosJFPKtgCYdpcZmfKsiKc2DeiX1N1HpJ",
+	"AYhh3sL8TKUA+HMxwGbuNCvGZmamnNHXvVzI0QC+a37IjMNxZG0orqTTajzOvyqkYCJFk7wHPbnx3yYY",
+	"QuXDswiJScQsK13Okm7EY/pcVHP0GbY2nVm+Vcws99Jk8HaKrNir9LkMYzflnAotQSutSj+qWEUHV23g",
+	"FVaSnxy82T988y3gyN8+PYxdYTsun/ktArFWud/lNQBQHU9M37J4u9x0ZVxdKhaYJRUUu82gkUt310Yo",
+	"LUKnRiivXIUWasqXwKP1N6ILRUN7xZPAeuWmaU6d7hw4NPhkA5/Ync2ylF+JmKBtvgQxxFDMeYxbAjrq",
+	"iGo4e4q4uvz9piB1mznM3Q7TwRCXAvDAvViEwHPYCqDf2nUCnCqmkQ9hBD2MztDE+tJMtm0z2xcDjDGr",
+	"sp7mWIpsnSE+1sI76vb36HswLoGhDLWZ1qqRVJm23JKeRUpyoEpI5KzQtAwLu/uOda2F0AMTBC1AA8i8",
+	"Ub9tKxjvvgt4W/tfyIjqrpSJZFo0Y2Ak5Wek0kDb3E0m7VbcXU9Ae92THlqGVYtG7Zkt+Jtnk7jPdKKA",
+	"iE5Ray3vsqx/sEvs4zrKt5L22YsMRdcQJXTybC05qd5aVpZj4UlHdJNBLtSTHtI1QjjII1FhBLo+U/my",
+	"/erVwcn5wb43ESJaVjnmpcWGB4XOJJ3nKLRi9MgZDUTv8M3mwcqt5peWXWdCqzm2QV7+ZHbSrE7lUciC",
+	"VPwKzcp9ubBbuZYl5S1p4JvcoW564kJ38vqd1mZ+/fKy2CzAJyaMrSA241tJ4vuTxG2yDu9GFqO9/2Cy",
+	"mNyLVpl8Jfrfg/0lpasvlxWve+7dgKxbXSInAlLvPjnxWyIxT2HmHl1i3qf0MN9/JT3uT3rgMrq59Fiy",
+	"7oZOLpTvugV61L++rMEdM/3t6nOCxqvK3mwJg2KqVK5oYYyeagzypsHHVdDxhkHHwdjM3OINv246qcwr",
+	"MznQ9j/wl+Z7PJGsk2R9pqJQqL1ihVAB7qkyPp5NV0FAgKJkmV3RgSvo6arEpfgoiqXMK0bh21Vd9MxS",
+	"mIyoL6IyI52YJcRwNT+EWeQ1uzOaI2cnAihkvubFUyZsVs6wexJLel5JjashdJpDpnE0/haf/QWo2+U+",
+	"ALzv8goI5321O29CLnFhltRSmS5k1lcWrppcy5y6D9e6l3t8JicmQxbg4j8MVcC4oq2gIN1iMK0sksXT",
+	"wBIe4raIQrRHowuZpCKs1dk7gsYF1NAscNuuDKPupfKxxxKfOMW2yiNWCYKA7e7lW9T0AYSWjjlBIGLO",
+	"fKnvkJdGHlB/JLjSuMXYL01gw7JXpwdt7ULNbPEC6/wO1OQtcV00PZUW/osiZfZT6FXhIqbwn5uVn62c",
+	"3ReDBFfE8tYlvPPDNlu5ZWPledNDwLHNsqnwKjLJoq7Ap1GvvmI0EhsZ5aTid2W6w+QuMmxwC9MsrFi/",
+	"nx4qzfYxMetplneAQnzdrKaFnfWpfxbZKdUMOndxOU6ksKG4LGF/k0Sy5lFjL+iMZUCxh6F2ITIeSeX2",
+	"1weXAdoleAQuTi8sJq3OAn1D3olFwDIRx8p28HeURf54X+rTWZEfld7UdLH8uK7PsVHU2ix02wm88MOY",
+	"T273+pWltbK0sLjA3XGLd7ISPO32Z+5kXMgLNibL92X1VT+SQiGX7mueRRKr0XkcXYoa44PEtBgtSgYT",
+	"889x+deSftub/gF3eSnkRb/Nw+y+wwHtv1NjTqz24WofOpAJvRSX3odWz8xlg+0L7MTMTKdllXdt3jN6",
+	"VcTKIaZe7DX4cv/w7Oz49Q8H+04T6GfKRuq6XLocqVhBUBqLo1HdlZfxaJwnpo/1ar0vH3+jOZtlRM6g",
+	"gi2vmSqEsABf4qoLWOlUuWXX+dRi/FZkT3wdLu87rdbh0usQJpWFIuNRvDAIvFDFf4tSGYvgZnVyy8Vy",
+	"kmLb3kEkqaRKFSQqNtPH6IDH0GnXF11FKupEcZSN96jrmy9NQpRdCgH7I0rZFY9Hghqd29DWhciWlvRv",
+	"T/ZnBYiwp9MjB4jmxjbeibibDMR/5oQzpkgoFu63x2mQdoMwyaoo78HDH7ad2ZLhjxlBgcWpmmd5JQaE",
+	"HMyVHkvi0Kmp6yUp0OigVIFyai1TVL1Q95DHsxWTVGCQWVkkXWFERcykPmcjl1BazIhtwCL+PonknRXv",
+	"fZE1ZOVR3CkMPh14OZ4C5f/9//R//cO//9s//3f/6s//zb+dgIQ2Z8LznyCsY3K9LO9tmk2yKi+7efyH",
+	"aoMK8gXZAGfY5QsT40Z0TXT4Kizvkpy42Qd30ftnuXI4iiTnom6qDg7I4EPGyyrizGuC+PQL4pOKCNh0",
+	"idzYUOIU8nCT0FSU50SagfucyuNsGdyNyuMcrCoaDZRCJC8Je/wWI2wZvxTFRbGn780CPC0ActeTt7MD",
+	"4LWFesOpoWNVbmMUoS/Nz914FIqwNgGGdfw+ypTm/l9qj0EmdVIy+BIruyI1W3U5mU9HGN237nIedYqC",
+	"/VGrFJ6MUro/9bIqGntipQp5bu+TTevlKsienury7riUoqCjWJmKcqoLCnUWELnFSgsrXasUQgD+7Ukl",
+	"Vsvr3CZLNUyhDxFuW6GBUJrASpWAKTG/um2u17JQ4XgsSX05WXVR1Ai3rHvz5azCN7aw7q05v+7tbjXR",
+	"k1YqE1dvFNAujq5xkSq30ThOZdyTUjmr0rjHKI1zrdy70Tgz6+R+yxrHeEKOWN3DVrwTBX1lWsKXE2pi",
+	"StvcoljvaWmTmWV8T0EB3LO8WxXzPWAx323lHVl/c8PWdI5HG8ptn4UhafqDkNlZNBAYFtGDEmGdHVGW",
+	"CkISVeAXnh1cppN/02V+OHELscJOlV+b+m+nCWia43dvDk5LLKEmvPInP41qCvFZRwdHL0sftmz4eeOe",
+	"w8+4opaPPNN6XwWcb5hwH9ide9cZ91LLpG1c2EheRZlQxOoSSSJ8JGVNeGOKIJqEuVPeUWdt6njf5xmR",
+	"qZdUYjC3EGOPcSYTuUYjIPujHHDlIdiRaLqUDYF65fUbuJ3Ofmnv75cn6dtheHeC8pOaQJTUbGzBB7/x",
+	"5lTtMFzl41f5eMeTC8NZAmUJe2YRptlYJAhqRsWlHRuj40pwzcuZMQ76+IEMmQlx+dsALa9U+kNilz9l",
+	"Iy7DIfAO+p1IRHPq8yF24jlOfNVx4hEaM4x5JM3AalSurbCYEo/6slqmWX85PTg6/uFgv7aHQYlECiop",
+	"MI8kbR4L6K5XpcteH3xzbvqi4KC6XGpLAc5DedCyCU83L4ukndbMuO4nttyzgNSbwf2PjTydZf8EJQqG",
+	"nqzB9niwbZysFWj7JiEEPWN2KQLWGpb0nN1uGmHgtl+jIoFiAcNCFJy5ySSZPJAwYrxwoqXHHlNaN/ei",
+	"GMiFKVjoSzjaGWeCdUbhhcjYUKQo+jmGJhMp1rJkLZG2b22pNp+HefsOr3tye+9mivlOCwoPB0fYVPsG",
+	"b3eW8TQ7jwZiudMPZIgnP2B3829Pj9+eTLYrr3TXtnsbvHLfLcuLKx5iIxHyQG69WLqLeXPDtjHPUw6P",
+	"DgWk7vA3MdpQQKyE+Q0DMX0rqxYKcCu69Xr5uCAMTN2PHHrzAuuGvkVQlOasCh+zQQ018x5QNc+XtHaL",
+	"URGU/NgBl7ZanX1DEr+bDDqRFC232pQAZ9jwOMVYCxI9ghVZ81hAuybA/FKgjAwK2J/+23/D7PaFvwKB",
+	"IieALBMtxi5P00hAqyog0uGdZJSxJjuKXjoL1Yy3xTheht6lnbfrZBSHcK+xLwcJpp+AQyRkaoATWeVg",
+	"UKoM+N5tqy1AJXCpruGtAn13AlronRxg/F07rvT+cdQV5tZVOieMrqKQilGSXk+JjFjbe0la24Mkm6FI",
+	"h17u+ApErzKYpRzPInkRi7vSjiVFNdYpuAkXE0i/B8ijrrTvJ5v0K7Vw/2rheMr+XUY3LIihvYqTUcjw",
+	"JJZcUYDUSjtHO3S5BJxxFXrD52OZJgYEc57QytjQ2SkDrbUomI9yFST+8vwDvkQCgqKCqrNT0kJ24DwV",
+	"4Jz39IeZzTBA63bFMbDa3k8kVjfIV+QSe1vOaRh6hl1urGGTJaYdcRW7HdacvsSsCh5TrQ49gTMItQ1G",
+	"AJuJ4+QaKxhgNfgy6UFNm7XIWPVcvM9e4WXsT3/4IzsS6YWgAzUIRmw1Gmj/mNFQ2ozY1yhqV+zz/kyh",
+	"DYP9R7EXKZ2fRQNBdOB8IFjguHkBdoRDqFEqslEqqRspGrM0AFNRgiTgk91CKZhY0jGZLg+gxT02C7UB",
+	"QbdjEd7Hc6fYYS+fDB0mPUwkAiSq0FnUjNAz/HmpNvCueRqKcP3XUZLlUm9uAFKvBtrGj5dsLGu4mbvi",
+	"H/zKKI39Ssuv9LNsqFrr670oFvVQXNXfj36N5CCS9W4ygH2gf1nnna5f+VhwqQ+P2t8eVKzr7IJHl+yT",
+	"50zUA7HMlU6LG7jAUMOdzNRdxTkA/ogQ3o2t0i9QGtV4Xvpl7jg6sSgfTMVjRhKs8sCQB97aWAISd54k",
+	"R1yObeHwg7QrGli5tVAlfogwADKT34EEcCqgLEA5YYceA8v2WrLzgx/PzUP3WGC2QoCuPrSudrixbdGF",
+	"WU94vu0mfZYMhKHzySPmFmfiuSo6ZxH1JYxiq9HQJzhRFrbV2C0T8AdhlN2JgF/Ka8UHFbJFt9UJxVCs",
+	"x3D6br7pwyh7aPTJkvLGfN4vHoHyBTBo6mV0c5Gzjht0tjFeED36VGWljVkd11HWjwwcXZ/CriMZJtes",
+	"usEGkRxlQrHO2LZ33kOjdhrOn5eI20dxObaPAeud8QwOaju6zg4zZcKeLFK+7MaCpyL0WEByJ7C1ABCC",
+	"mxCAE6Zx3V5kW4mqDK17fCEwilWpVPQc+B349NgdMy2695aSRyZ6yi7KE+76kkcViI8rdCbmbOWJ3yCZ",
+	"DrtvoRBIhmpdW6mRyqLubPQ9JAEhSY0Q1Ot+Egs2jHnWS9KBZ+P1IVf9TsLTsM4OeLev7QD9UiPt4UGh",
+	"Cgb6q/p0fimkL7VNzjjr8m5f2LTGToMp0U2gGWIc7rHgQki9MahABxvUClmrs339b54KBghZEdoOv+hk",
+	"P1NYBfB7vU2rP779q6Nfzg+PDv76+M1BaZb9WwFtxWk27oOMezj8QaRKe+OV1saWpw+oSqv5wqt0xplQ",
+	"Z2DWV1rPN7cajU24VPs+qtLafbHhVZx5mCpoLKHv1nfe2vEq0aBN7Y0qre2NzYb1VtRrrrLnehIrrWZz",
+	"c8P55TwJ+ViPrLHlVRIZR1K8ykMJldaL515lOFJ9oc5gNjYaW82mV0nly5EMYcTb2lESkmM+d+MOfaTj",
+	"oco/0yIh0qW1W//SRUEyVOUsLLRNmXKXthEHyVBNyAP7zWYIA8SU41mTQew8+j3gWbcvFBvy1CLX8Rri",
+	"nmPEKzXgkfQlYdyfKSbWBjyKGQ/DVCjlsS5XYi2SSkgVZdGViMd7kDrNRioAPjqCzggg2Qb0bBgp+Lcv",
+	"6V3qLODDIYJ3GDX6KgxIb0N0XUzUHTGC4ax04zlN0k218iMm6nDIZzBzmMh+gHoimnUAkMwo5Z4q8BF6",
+	"AVRa2Dzgnxi2mW4yoHhNc8PmVw/wR3aWjcIoccXJwZv2y9cH+1hnZEfRnN0A4cWMUYRikPwTNyJlRlHo",
+	"flD66MeuOsIvvnzKw+yWlZ21tHCFZmaZFQYLpSq6WllycRGLNfNNb9ry9Hio8NMurE0y/WI46yThGAwv",
+	"RDR++BjUPNaLo6ErCS2khpYweEn7h2fwB+KUfRl88CskbP1Ki/3pD3/8CFXTJED1SwmPXfejbp8NuPbd",
+	"UpEBbEXxnqizd/0o1qYpPTJSVl5rfWBVgTK4ZhVdSBZJD7QFXZQllwJStepapBSCknA9iPJn7FKMlQeX",
+	"8myUgv8Y+vLwyF6ZaveiN1LaHN1qbNZYIrWzl44BJ81lF8zRRHaFZ6+h2q1IqRGYmogUqvvyQE+H9vOi",
+	"PGsDEVp9UYzqj2d11obxFmY8kjBqKa5x5soUzjksF1d+Vz4hWkXfLu+/chNhgo+3m56CVXdvJT+S1jBr",
+	"vXLnUniRmTprOawi++K+ZTjsXuEYjlY4zZTo2vNZD8VV1BXza9bpHMYlOzzCNKtTxpmKi0hlAgJVRfA5",
+	"ciyT4BmA22zdbOjF9UyxDu9eMiHB5O0mUiWxqLN9wbtZdAX9w+zDU8Fi/SBCNQZwiggYSIDZ7WNUf59e",
+	"8Z6DT+3h8DwaCJXxwXDJ899o0TwDq2dmGvE5ZhayBCahCN/T1t0vnIrWAcAH5Id3303xc8LK5F9+eduR",
+	"ZnllO07LHZQlRvR4BUGE3smZsVNmGJjcVKOFdj8auaQl0aRgwrjM+gf9/0Voan3OM2WcYqxTGZMXfN1i",
+	"wa8jMRIhiIoYfr9O0kttw4QiRlBHgHRv+iQk0+nxKNZ/XaTJ9URXXdOGUCbwYAPrjYCjqDwgpxfjk5Y/",
+	"i7Y1fIT7j6nr55wKNYoXmhp65lf79I736Tvt+3REFyJbPegSAuv2Bvt0nbZUNMemOJaCpck1VJahMGAZ",
+	"fVJ2LcAz8rQRSb8laSjSFvurtwdvD/ZZ9ZpHGXD6aj8Q/43cgb7UPtqY0rucdUZqDDgtHoFfc8Ezcc3H",
+	"tZw9DrqYsishw0QLJjqBZUlyyaIs74fqS3uOSX1FlAyIMmibB1BcAPJ90z58DcM0vVRTwVUiazOFiC+X",
+	"kiK5NWPn9wsRKJ+fVQFfYHwTu8J8s5XIumOR1TbKfyjSNRIYKWiQRQaG8VtmgwVO6Ywcf6/FCBnm1pBB",
+	"Bwf3r3Z7TUYRgjmwtVF4eEwlRIuTN8aEkSgBDZM55BpABOCd66xNN4+U42ZBQAeEJx8OW/aHSF740sZu",
+	"qkYKpgJiQXGMGFiHGIDFycUFBHwkS2SO4sWH19gIungoFIDifaRA1Kaim6QhBrLgLvo18Q0dNh5sAQ2g",
+	"Xy0irTBEmHAUYkXYuZW+CHJWoyhDVUBz2GLtkzdnTAoRKnZ4fLbHvnvbfndwyKrfHZ0xvRnZ76Ks5rEf",
+	"D9vHR4esehTpgzXPl8cnJ8ce++Hwh2OPfXf85vgUxnR0cPjXb+F+rP1m//T4cH+PffPqiF0kQlG1HHAe",
+	"Uk+g60gJxEwX+4ScvD37DjDQ+vu7wT+TRObDof56Vrtxbf/Sq6ZimKTaj72AjC4innnGrrnyZZi7vjUo",
+	"2QAvlz4qfHhnIcDRctQFnpM7QY8HNsY5ONfruNKqNHqb3Rd8WzzvNMOt3gbf7e6IF51G2Oxt8u3uc7Hb",
+	"2Qi3ejv8Rbchmp3NcLv3nO92N8RWZyd80Wtw/R60OCqtyuHxWcWr4LxqYXDy5mz5mBYam3qicOYerJk1",
+	"fFLjgs/mBi6GBqen8auvvvqKpiQKK62tjZKpwT28+O6Wbq4QS5ia2LsKJ+brcjF8xq52nAEKoYNYxJjS",
+	"Krx472g8I0+AoDtXegs07Py6mL/STjnYzdC4rUebCEQoJjFI9k0tAdt9KboSkpjqqgEuYRXUoNWIEcR4",
+	"zvQtKCpZDZx9pYJai4n3vJvFYxiXSflfJ3XW9qWKLqQIwRDQT1VG0j9TrKAQLsW4zt7CsK4pd0UxD8/W",
+	"k+CoIdZAQ5FJ5o7TqkztKUyggwJD6YvhCrQdmEzoMdhIxZcGBsAlE/pzW51LKSdirzcZoo7oJSl0E7f6",
+	"XGHVYdhiNE+qAD2wUUmtE8HUAT2q3Tc9RybuUmfvKN4CpdVkDbOsnyaji75W8coDLWwQWHDbZ4q1ZZgm",
+	"UWjcr8KcQDN01WfdVIRCZhGPFavafit8OFTrH/gQ6JNgMTrnrX/A+33EwvksHWvDBrFd1gmMFDqQ1a2N",
+	"3ZrrRla337+veayfyGSUYr5MsVN9l7W2trm03scXpzlRo/QKXEQOGTUHS4IArzr79sA1Byc8apsUzL0I",
+	"X2Yijtl10V2Psr18f1JZJ4jJ3MlF3FmkyPTQM8+2mg2YfV++fXN68O3h2fnB6cG+x7SF9aKx2Wg0Gs/B",
+	"FHFME1hJgVZoAMYfcqVEyIgrEhYsLhB3Yz9TrDtSWTJgQ5RdaHmZgq+Jb61MxRVQQ2IbH2zXqNj3Z8dv",
+	"1oTUqjXE+jH6g9GQBnzMOjkUb6uxu+NLwKax6lajwTpinMgQi+zimA+VOAwDFmMpnBTXwHTtiCSqUtAb",
+	"CfsX6NnLgwNg1EYhzScfSrVm7rsWhbi0zYFfLsW4VjQn2Sxr0jTjgSndY1sbu9PxAyiy22k0GK4aF70c",
+	"c5URYplVlRC+dFZprc4oL0IOqtCy5fCI2cy1kR7omISzitmedmjzUwzXDg+1qdP0Kh24FnmBW8xQ1cwr",
+	"G8u0Us4mLSqtbUHL66MAH9enRhlkcd6IaxfpmsVnCB+ttF7sbGn7kRSc1rYFKw3+6CSdG7CF6o+mP56T",
+	"A38YyxeD7AAmmmP4bk8bvqrS2vQqGJWHy1E6VlqVFy+wCg5lLpxm1WOltXHHVuvi6PREEHVSDK6s1ccv",
+	"c/ukiBMVw4Fqdz/sAmN4JJcJOBnixYXhpmoiARm0lowyDIW7moGqrd3haTnfq9kglM1embhThJUogyQV",
+	"E6FqIp4w0WpjYNh4NQyotAOyfeUvMA5xI6lhZuKuAw13RPSYgzy0+ZGv1JVv/RDNku10L+1dq1Fnjdtq",
+	"iDmJcYsNd6/wLMxc297G2JyicklioVrsqH34xmPt/aPDNzNZq0YdW5pxv1Dyp9KROIdVX5WA9DZzkN7r",
+	"iL0WUd7eYf/gh4PXxyfQ4eGWUOt7JBXMP+TyqS13Ya2SW4tMjRLY9axd6uz+wmHoAVFqPWBfVmBzyS8w",
+	"Jigq8WcGfAyubyjAeydSVzYA41p78QEs8IB1xm6uyh0GxPbWrkQa9cZr+k4Ay4aDcC0eAxthOEqHiRLs",
+	"7O3LX9qvXh2/fXNeg75WkfIlYJdHQ9YXKVHBDLlS10kaUtLHUvi9YN0+T3k3M2E1VmD3i0WWUTIqkcKX",
+	"YXQRZdSA0JkNbTJBK2C4Q/5uem2tx8kFpFO2Go0W46wXiTjUExTJKx4bQms7vixJ2LXgl54JW+Erp4m8",
+	"8Jh4P4xSLORBeDbczJc46xAA2MV2klQjZIHZHREn8gKQfnnbjGXFMS6BfB9XPokQQMvKyk5jq7nxfK7Q",
+	"mxR2Zorw5BOulBamZVJwadE0+WIP7Lg+smK4DxG/THdfZ+esOBIe0XKco0RwYxRl/mzVUWZATony2f7p",
+	"EY9irV921kC8gsTzGAhHSLg0G4YhwbPBYBJvJuLtyGIkfs0S1hG+pB3msWGaXGm/FzlYMtMoUQtH7aTW",
+	"2bGMsTcaxHZT0RUSR6JFNYxlj22jHPYlp2IVEuF6qiKoYbEDw9z8POGLXAgWvbDRaOj7hs7gOAQCtPeE",
+	"7QkQPIezY/ztLM+7hIkw6Z4rwWPgLINu7HkNaZ2d6rHG0SDKWlY7I+iDBo45MqfMXI9powHnUCEGl6yf",
+	"jFJfViF2rFVeMQS8nFY5EzLMBccPsFJe6YXyKQU8MyTlbSSZvtWDKgSk4rormbyUe+50xgTWgT3M/lxz",
+	"Zey2xO4LvVIyEcdq5b0/tVhjQXYfQY04A9FrUk0gyIAisjfKRqn4BLlOIp122iyZ/qovupcqN2BzL6Bs",
+	"CM+UlT8mtT1SVDQ4GubSjgOFpEpiAYS13UT2onRQ0Agm3awuDYIX0bIq22PlTgck3QHjNgJ01QxbG17D",
+	"CP6tRoOMb/J4aiAn81IBJ8+/7Uu4pbl4WfmIEnFCID2E6b20iCkd4QPb0LNtY9wAzrPvTrLyKP7B2V6L",
+	"eTbQjEiji362kp4PY8FqAVQ0YHMGjS6aGTcRe4Z6cFaDrH0MeKpJe7SlZZgWVnnnaVu1bcw9guqoLBlC",
+	"DRHQYiF+pu7LQygcHytmEvCRIugrLl5bhZ7XeZMsxMtAsdcZDhBu7UuLLHUt57ytJuJ62FZjq4XNt/OT",
+	"3IICMyITBTKkIlgAMeBRbuxaSlznXktbijS3EwGIz9n2ojdaNcG62abet0XIS9kvN00b5AvMVqUZWXDV",
+	"XE8lkO3mALAPBhf7cf3DIAlHsZhXUQgd9IIrpLgKWmjQdIARykOSL3g1bb1ciXSPDUedOOoiODvKwJPr",
+	"CCHxuOprp/Ya6SJ8uX/a/uachcm11FKWWH8wmjkcriFxYAHRxhWYRu2T36lW3sPvWZFEAnq1cIn7UttB",
+	"NpxUlKoeIJhgxyZUmG2jl3w4ZJZwzHJOEF3Gj2vt4XDtd2LsJJBJWnYEy9JIhMaeg8Cu++4g64APG93q",
+	"saEbrDNi9mhRnxRIP528ffn68Oy7g32acmOc4XfzZTVN4hjoQGQIk0YfiqVcXhDeUYsUEeqxYtcWLBh/",
+	"pT/d2qtEZmkSa3G5Bh8zYCrCT+dLIjTcY8GPa8gBtkZUZ5ayLepCm0N8T8DBrbHg4JxfQCw98Cv+qNHY",
+	"7Ko+39jegX8LvxIAl3hw2Ft7k0ixdsSzbj9gkg/IdK4mKQu+CmoYathsbFnrGklP6vCUH9eIy33t7Lv2",
+	"xvaOjd6ffdde29jeKTLb6S0AYZguKlioBzErD254LKnTG04dPHujsWOmi551qn/UL0CnGYKUNAPgH0Y2",
+	"hAyJMrK5s6cXOrMeaw8SA1ci5THeQeUBlXykrLrRaNTwPc2T9yM1TFSkt2WL8Szj3f4AGPEtDnQ01C8j",
+	"QrgFcXLBN3mjdWG3b9aQ02pawkpHeOTbk/32+YELvUt6vZz6skzB0fydEkXcLeEM3wkeivQRWAUQOHsp",
+	"xkUGAX75C6DIun2elTcBAkl6awYBfGtkEMifShU45Q+0pQy3faahjJt8qn7HtX4yEOXPNfrh1s89lUfm",
+	"Fh/LPwIuymeKkejaY8kgyiD6WSoIEymKn6tZb9SbM7ge6J6VZYeL65ik3FIcDy/HmQChsBQla09LPBB4",
+	"N83fJ91MZGsqSwUfFMEu+rPyrNKqdCLJsf8O4i8RJzzLu0Npg7OvJ7QPuxBG0gZkIso6VdIeP77W0j8A",
+	"DHFQn7s2hBwNtIkD51Z+nh6bVylooumnBWhReGzA36/xC/H1ZnN7c6fRaHgsGgxGmTY/SAhaM8UDlcoC",
+	"q9XqhRVQMoZpIVsyklzq7oGM1Yvsa7/ypz/80a8sksNLDuC1kBdZf/rZLwGvDY4LlD/iunmmUCHO/QR2",
+	"fUQy24GuCJGMBvqzNOzniGQmLgRatVp9l7z8DF0+/9lDnmmjudKq/Fd+5afG2i5f6/38YWfro1/5zytl",
+	"i2HS0ihH8hgrBy2a+q2l09R2r0xaFSUdbGabF3FyLdK1LleC9cX7pWfGnZeyWdHj2mjsPJRwmDCE6D1X",
+	"gmIlKCYERcEmLpkFrDFBqQE4OhQaa3gk5ubAOgmW6PcCDywvVPARegP9/Bdr+L91/F+5eFnJtico2zYx",
+	"XFMSgIZ2Q8BlNByzasFhhCKs7ihNYZPJxK5vRzw9BYHxG15xH7+0jMHObaK1W82dWdFaSPGBki2LINAm",
+	"pHjAdnNn+8XGFmhmVXMDvM0bBHjTNEkXJteXGdHkTltKFXz1yZLe97+aI98/Pm52WzuAn1RMY+IpjLNT",
+	"wbsZe8Oh5rtjoismYIxEBk7OB+O8cYQ57ZkIeGKZRD7/yX7anTE2rI4SWfNYAtfxOB7r741V2J2x0yEC",
+	"QwNYtI1rsc7aJmw7Cx1/apsJ3HORpIl3GFp0b5p2CwAikaIXyeelPiOW4MRCbhf7WDDkUxELrkSRzv3h",
+	"G0V/Ynnp/VLPw0KaiM/NhqNuTHCGuN//H//4z//xX/8/f/f//rO/+6///Z//2b/4h3/9v//dv/rbP/+H",
+	"//Ef/o9/+nf/8/+tT6fN+DaNKy3b0bC0maGbZXEHt04xvXUbZftL0rVf26BVCO0HB1yGHLonm8aEA/6+",
+	"bVuLWNURSfcghL70q9mlWQzoOQQoeXTRJiPyNoqURDgRaRfmuqm/AFomerq7m3xzc7MpdrthGO682N3Z",
+	"bTwXm6LX6+3wrmh0Op1mp7fT3G42eDPsbm9vhZsbG5u725viedjbfl4x9RvNxtaL7ec7Ljnzafubc8Q8",
+	"OG/UfPziDyOnli/9sMJjlRm9B7ZUSaqrRC2qxXpRr+8O717Oxn29i7J+mPJrNZVxU8WUW47pkkzwNI5E",
+	"WoxNYztGSLQBIZWH8FhD/5WHUphMro0Dg8iDslB3rc5egRekWDqSEjuPXdNopS/pXjzVA7xCqFqUaU2N",
+	"Hf1E95KlCZAeBGYaAo8FVuAENUrbmcYCQZb8YLO913Ze5iQl6+xdXwBSZGpGfMnM614no1jPw0BPCttq",
+	"7CIrpL67OysGNJwl7CJBQmwCT3dGUZytRZLOxPQYpqfLh4yY4KkUKlJaZH0uAf38JrEjxLgMz/SojVOU",
+	"J8v0x3V6YTo3pnN2aSIw6WtQ1PnEefq+1B3OdourcoZEnRF2U8DPYQ2pPZuOpuxmAFowYGCcMKuHS3nP",
+	"6Ht/YnruiRNT3ET32XVidecNNIKZzocuWDafb5HfNi1WvtAylRt74I3dWR64XTGGw9pIMGslmWkF3Aku",
+	"JC2QtCw10um+nPE3JComHgcgFUfkTcmj+tPCN95Q4ettxrhRt0YBOOp2WW8YD6+DDpzpFZ9ACLDO2oME",
+	"ymzEbANAC2G9CgIjWpBuLDACKCAcBVnTviQCUJcdDKiHDH3YYYj4aw/ZJYK8lSB8UyBr8/CmvvypYPtD",
+	"zDL/82cK2uidwSNgGfUAQFnQ250xU2LAZRZ1jXrzJVgeSNBTqzOg83AH0rLYGyIjxQfRkoO5JQKsNSgv",
+	"xTsReASCBtWgz9Vb+BZBzdBE22w/vCg4cKSSA5JdZgCo5WF+Jn6BdIlinL07PP9u/7T97k0BJGU9e1Y1",
+	"VxorTwY1D8mqWMmAxZUeYo/UOFJcOcYTdZt1LCg4UkMAl5YheEu4eV9/QWcC9B3BwbNMXxjjZqpP5pE2",
+	"E3OLB14HDB8WyZxRDJFBzgjA3tCmaToSOVcJDoSobkssIdMbanJm9dCr4n03HqnoStTsWM399NSaZ8O3",
+	"t02pJPHkeiznQws++BU7A36lhRPgMT/3egtHzUznB33pVyY/oW1UBfVrhkhQ79HbwpumuAChk+lADJJ0",
+	"7DGCHhpBACu/tOhY/3Aq8W0fKsqVXzAHX4O7oYidmYL/zI553Rf+xwiCQp7Z3RrpSCp0kCY8gBwzhEte",
+	"AhEdVxbXJ8LaNFSoMeNVi3vg7tJuZe8s0YFFn9a8Q9URi2/4QNQ8I1/Rk1QZA2ZL+/IptmsvvmBz5gvm",
+	"Un3pCCY62jeBQ+2TZvvEaCBcIRPaRdpUtvbB+cTKcBWcxSgAN+KskOKEJLEhNyuknCDcZFguDyWYXmuL",
+	"Qk4fDe9w8TX+Evy4r91woT9qNDZ2jHXxNVmbeNRsxK/tjsXjxVULYcUGbhYlRPhMMZrQ2m0n5UlGTZ0v",
+	"hXtz4Ye613jmVPhyiVVxA8cTXxUUy3yqPQFs9vo/oN+4FaYJ098E0ecA2r69Z3j/Tt6jJfBKCrGglUpZ",
+	"1JHsnGW8ED31cypOLU8NVkPg7feMA2r7BeRFoHhf6DpKJyGzCyaKOfv+jG4C1M/aBkq7fT1yYMXNWzNw",
+	"pUSm9hzu3bwWP4amL1JFoQCgBULLLKutLztx0mHQEBMWVZ+Dr4yVHddplGVC1lnb6jYngGriYn3Hosqz",
+	"itA5Wo6pRsxzQmtBweMJyGkiJylyuHGCgqcU1Nk3EXhxVyL1JXSMR1Pwl6P2j7+8/C/PD85YlQhIWbPx",
+	"fPP5VjNPtOsBsK0mdSM1wbtIsUsxzIy/pGc+8CXR/ALT7JCnWTGS15qM5EFbDCrGxaAelJNwRszapmQA",
+	"3ZwIOkna0hPGlS+vRRyDsB9jxwjo0F2jL2qLVrr6zd0Kg8EoziLo4k3VFNNchcPPBNY/N3Bo33NdT/Wa",
+	"UXU3i7rhVDwYJ+wqxflbSXHefbJyGRIjV8msWIw+1xgpCqXbwoRc02EevdGlY5Yk6XSYLY8nVZ0dxzoC",
+	"wycyua4VGX/AnfUl5iMh3IYkRkFxd07oduKbd3On2OFKn8svRJ2d4NOpSHwqzGVSbUZ7d0bUVym/xUTO",
+	"bYYOtgrcUcTaysnDjqajlBuHKlOwNOJba1jCCmk/2/tc1PECbVgioZeXgDgdNKu3b2J+Lwk5riiULJPr",
+	"FYvGE5GgtFQ+SYTSip0tQs8sVVqfp25PZVZt1OvNRqNmkw65bINmn7kLtGdF8KUQQ1hKvST15XWONLDC",
+	"t85OeWQIiPB0xEBQ8sm4XujY1VmDDTm07uF50sqkewyMIpIXDy4dz4QFip7SHK8E5JSA3L6xfDST+bQB",
+	"DCt5+QTl5SuwocrF5TNlxIdjUi0pQ42YWWSHOqkha4e2pjBuKkuGlMhFKYhhmy4h6MAQTUcgN3kqfGkh",
+	"c04SARFq+vIpQxKS9xPPpLwviUo3G23BeRP2Zy7RiTHEwvlYliTWmmUd/Q6wFzocco0PK4TNW32RNupK",
+	"0n357dsNuPQ2Jh51+13nw+GSAKJjdGdLYbITKe4SIBFCFOi8V8i758t5wJhXQFiPCR0HdcSWAR3t+ZIe",
+	"pVgyyrQxWGw1aFmFUsHUZTQcihBj06blW28Ux2M4TYT6FvYVB3zsy46wdi3BebFFXi9Ju8JBwhTRKuaS",
+	"KwNxmoKtmIcQbsWXpXMyiVyJDGIlvcSexGYMeaegsvv4MlJAgXxdNrpnig0ieTYaYvdi50IU1IQUtNPc",
+	"5Wk6ZoETcQ08Fqjo9/QRA4xFBmaNtE9+h82QA0iy6PNxqMDnf80JHlbbY4fHZ1OPya9JZDy21FKl+Bxf",
+	"zgboOJNlj3/EbtV3ArphpZgbXyLohlVlwvQwO1wJBDzXWtA3EhQL6VWm+sm1bdxpendDm29puk0PeCiw",
+	"p1PoSzoDtKDKl5+4EjJjnZFCtmB9bIAQ9UiyTYdYOmPXSaqymtbBNAT8aL5EQAeRkSWpff3rKOv2aaB0",
+	"xw1zw5kgovZw+HRQRK5ooiVKndQFEI8VYCjNZRA2Dmf2YjqCzY0K5AuQjmCjufV868XmztbzRRwFTwSv",
+	"kk+VA3vMVcUixIqzDWeCVR4MiTL9Fb9u3gpxAlsnTi4qrcp//P//3Z//zf/w57/9P//+f/m3//gv/t0/",
+	"/q//0vuP/+Ff/vm//+eF5NUf/rd/+Kf/343TVkaVU+5qeFnIX63Ru61t1PnwsuItmmtapCZxtCnC7Z1G",
+	"V2y9EDuh6HaaO9vd552tzosm3+30dpvhbjd8vtHbfB5uh5u7YXODd5qd3W0hNrq97vPGjk0cmfpumyh6",
+	"hTNm/36DewgBXncKMLFy5hYIk1yfrKAlt4KW5EjA5RAlrmG6ZLm3MQ5svbcry6n2O4uEapnfoxAPz6wC",
+	"96URDfDZl67+zhO7j1H/vSq/vp/y61vL8WX7CD24vI/CSqu5AbZFmYVvMAV3gz24BxUyBT4w/oAZ0VI6",
+	"5rFrsHNpsXwVtpF1q2jKvZZhX+VSfFlldVMcpGUDnQuEdJ9QQES6Tjj2zkOUHlqq7ZPfeZOYRrYEpBED",
+	"ChDj0O6362hnSYK+OD0t/wWqZyCILRPkzgGIYplkIeQD3t3CGqG1U+Ds2cCBVoIWz3sqDYe3BljmMEl2",
+	"Q5Skx5rs2+glgCV9uRRaki0Llixl+K4isHURw3fNgy5SN+f4ht+LsQsiCmbnBRCnLz8VxcnmgDh9uTSK",
+	"s3TGTbUd6/EoVrOBnm23MuS3B/XMX/9pgD1XBtWXaVDdh2m0POaThrQCfX72oE8nZpDzmy9rh30y+NNE",
+	"MB8D/ZknX8rhn77kJemie8d/Ovm9GwJAP0Hz/gYQThtPFQG6vPw1S2MFanrKIFD5KcL0rmGgNv/9QDjQ",
+	"HNbUGXUvRcbSEfBw+RIxAfZVbPf8AvppGkTK7h5DegsJeyacePMKRvr5w0hXQveLQpIWZO5tIKRTgvgm",
+	"WFKzRG4CJmVVI7cvROak731Zhhm1i7CTXIF4jVLlsUgLsPFs0Oik0erLx0SN3kLsmvf6Qi3blWz7bWFH",
+	"b2MZ5oGyD6b5y8e5efr2ye9wi7EJ3KAH+zNkAfLmc1jr1EXFxN3wJycAhb/X+fASsx2+LMAOjRVnF1JO",
+	"7F807BDZSjiFnMiB5009fZnTJFYd2lonXFDTYuTGfT5h1DN6e7JPb+3pyyXi/pdiDHMzv9tnjuwCazwT",
+	"KoMQQ2n7z72Jnp/6d0u5Id5HKmPVrcZWzRG9zxSmWHwptQlPagFGYrcCG/CxHgs0JAlNK9bfTjdOVk2F",
+	"Gg2gD61dZLXSHp2+ZDPbdN5fj85CEyjTDwkP5J1f3EadRQj0IjytTeJt6fMX9OpsQ5D+s2nTeVvJN7uj",
+	"51TCoqTtpfk6yzYn4Ze//NRe+2u+9vvG2u4vP3/Y9HaaH+2Dfmqu7f4MXUs+NLzdj76vH1zasOdL7zbZ",
+	"PvndZ99B7l47xM0SDqvukUv2u1p1byzt3rjaeF/8xlt1Y/wyZMWT7ob4hLsdrroNrroNrroN3qrboNT2",
+	"QWlwC56ZXhk/sTjP3NCGwtcTITnnA34pWDqSQcWrjCzCrLW+HiddHvcTlbVeNF4gwJyeOCXuMORD8Rzl",
+	"sS4fZt0+h4CMWBvwKGZ6vUOvPkNvPcr6M4oXcZqeKe1IK8NmH6XGjS7cZThUJXc5y6NL0A+C0z2dK50A",
+	"lJoxDuuRKwvIdW6QlD75EApZM4b7OJIXiND97vz8xLk2GpRdesQgthapDB+LsTwD4ob4GktS7LEhZFi4",
+	"H4blSu56MlJ9JpMs6pEwcqdvOFJlH8FsWB6GqVCKOl4j2LpedLtLrn4zhXfCj1jWDMy5G63i8k8RikGS",
+	"zwMbKZG61+qfKx9//vifAgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/api"
 	"github.com/xuqmgroup/xuqm/internal/password"
+	"github.com/xuqmgroup/xuqm/internal/testserver"
 )
 
 func (k *console) tryLogin(t *testing.T, email, password string) *api.LoginResponse {
@@ -175,6 +176,34 @@ func TestConcurrentWrongPasswordsAreBounded(t *testing.T) {
 	}
 	if n := password.Derivations() - before; n > 10 {
 		t.Errorf("%d password checks ran for 30 attempts; want at most 10", n)
+	}
+}
+
+// The limits are shared by instances: 30 concurrent wrong passwords spread over two servers on
+// one database still get at most the limit of password checks.
+func TestSignInLimitsAreSharedByInstances(t *testing.T) {
+	k := newConsole(t, nil)
+	k.register(t, "owner@example.com", "Owner")
+	second := testserver.Start(t, map[string]string{"DATABASE_URL": k.s.DatabaseURL})
+	clients := []*api.ClientWithResponses{k.c, second.Client}
+	var wg sync.WaitGroup
+	var judged atomic.Int64
+	for i := range 30 {
+		wg.Go(func() {
+			r, err := clients[i%2].LoginWithResponse(context.Background(), api.LoginJSONRequestBody{Email: "owner@example.com", Password: "wrong" + strconv.Itoa(i)})
+			switch {
+			case err != nil:
+				t.Error(err)
+			case r.StatusCode() == 401:
+				judged.Add(1)
+			case r.StatusCode() != 429:
+				t.Errorf("a wrong password: %d %s", r.StatusCode(), r.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if n := judged.Load(); n > 10 {
+		t.Errorf("%d of 30 wrong passwords over two instances judged; want at most 10", n)
 	}
 }
 
