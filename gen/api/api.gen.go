@@ -85,6 +85,42 @@ func (e ChatType) Valid() bool {
 	}
 }
 
+// Defines values for CodePushDeployReportStatus.
+const (
+	CodePushDeployReportStatusDeploymentFailed    CodePushDeployReportStatus = "DeploymentFailed"
+	CodePushDeployReportStatusDeploymentSucceeded CodePushDeployReportStatus = "DeploymentSucceeded"
+)
+
+// Valid indicates whether the value is a known member of the CodePushDeployReportStatus enum.
+func (e CodePushDeployReportStatus) Valid() bool {
+	switch e {
+	case CodePushDeployReportStatusDeploymentFailed:
+		return true
+	case CodePushDeployReportStatusDeploymentSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CodePushLegacyDeployReportStatus.
+const (
+	CodePushLegacyDeployReportStatusDeploymentFailed    CodePushLegacyDeployReportStatus = "DeploymentFailed"
+	CodePushLegacyDeployReportStatusDeploymentSucceeded CodePushLegacyDeployReportStatus = "DeploymentSucceeded"
+)
+
+// Valid indicates whether the value is a known member of the CodePushLegacyDeployReportStatus enum.
+func (e CodePushLegacyDeployReportStatus) Valid() bool {
+	switch e {
+	case CodePushLegacyDeployReportStatusDeploymentFailed:
+		return true
+	case CodePushLegacyDeployReportStatusDeploymentSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmailCodePurpose.
 const (
 	REGISTER      EmailCodePurpose = "REGISTER"
@@ -1071,6 +1107,115 @@ type CaptchaEnvelope struct {
 // ChatType defines model for ChatType.
 type ChatType string
 
+// ClientAppVersion A binary's version; invalid ones get 400.
+type ClientAppVersion = string
+
+// ClientText defines model for ClientText.
+type ClientText = string
+
+// CodePushDeployReport defines model for CodePushDeployReport.
+type CodePushDeployReport struct {
+	AppVersion     *ClientText `json:"app_version,omitempty"`
+	ClientUniqueId *ClientText `json:"client_unique_id,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey             DeploymentKey               `json:"deployment_key"`
+	Label                     *ClientText                 `json:"label,omitempty"`
+	PreviousDeploymentKey     *ClientText                 `json:"previous_deployment_key,omitempty"`
+	PreviousLabelOrAppVersion *ClientText                 `json:"previous_label_or_app_version,omitempty"`
+	Status                    *CodePushDeployReportStatus `json:"status,omitempty"`
+}
+
+// CodePushDeployReportStatus defines model for CodePushDeployReport.Status.
+type CodePushDeployReportStatus string
+
+// CodePushDownloadReport defines model for CodePushDownloadReport.
+type CodePushDownloadReport struct {
+	ClientUniqueId *ClientText `json:"client_unique_id,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey DeploymentKey `json:"deployment_key"`
+	Label         ClientText    `json:"label"`
+}
+
+// CodePushLegacyDeployReport defines model for CodePushLegacyDeployReport.
+type CodePushLegacyDeployReport struct {
+	AppVersion     *ClientText `json:"appVersion,omitempty"`
+	ClientUniqueId *ClientText `json:"clientUniqueId,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey             DeploymentKey                     `json:"deploymentKey"`
+	Label                     *ClientText                       `json:"label,omitempty"`
+	PreviousDeploymentKey     *ClientText                       `json:"previousDeploymentKey,omitempty"`
+	PreviousLabelOrAppVersion *ClientText                       `json:"previousLabelOrAppVersion,omitempty"`
+	Status                    *CodePushLegacyDeployReportStatus `json:"status,omitempty"`
+}
+
+// CodePushLegacyDeployReportStatus defines model for CodePushLegacyDeployReport.Status.
+type CodePushLegacyDeployReportStatus string
+
+// CodePushLegacyDownloadReport defines model for CodePushLegacyDownloadReport.
+type CodePushLegacyDownloadReport struct {
+	ClientUniqueId *ClientText `json:"clientUniqueId,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey DeploymentKey `json:"deploymentKey"`
+	Label         ClientText    `json:"label"`
+}
+
+// CodePushLegacyUpdateCheck defines model for CodePushLegacyUpdateCheck.
+type CodePushLegacyUpdateCheck struct {
+	UpdateInfo CodePushLegacyUpdateInfo `json:"updateInfo"`
+}
+
+// CodePushLegacyUpdateInfo defines model for CodePushLegacyUpdateInfo.
+type CodePushLegacyUpdateInfo struct {
+	// AppVersion The release's range, or on updateAppVersion the newest enabled release's.
+	AppVersion             string `json:"appVersion"`
+	Description            string `json:"description"`
+	DownloadURL            string `json:"downloadURL"`
+	IsAvailable            bool   `json:"isAvailable"`
+	IsMandatory            bool   `json:"isMandatory"`
+	Label                  string `json:"label"`
+	PackageHash            string `json:"packageHash"`
+	PackageSize            int64  `json:"packageSize"`
+	ShouldRunBinaryVersion bool   `json:"shouldRunBinaryVersion"`
+	UpdateAppVersion       bool   `json:"updateAppVersion"`
+}
+
+// CodePushUpdateCheck defines model for CodePushUpdateCheck.
+type CodePushUpdateCheck struct {
+	UpdateInfo CodePushUpdateInfo `json:"update_info"`
+}
+
+// CodePushUpdateInfo defines model for CodePushUpdateInfo.
+type CodePushUpdateInfo struct {
+	AppVersion  string `json:"app_version"`
+	Description string `json:"description"`
+	DownloadUrl string `json:"download_url"`
+	IsAvailable bool   `json:"is_available"`
+	IsDisabled  bool   `json:"is_disabled"`
+	IsMandatory bool   `json:"is_mandatory"`
+	Label       string `json:"label"`
+	PackageHash string `json:"package_hash"`
+	PackageSize int64  `json:"package_size"`
+
+	// ShouldRunBinaryVersion No enabled release runs on this binary; run its own bundle.
+	ShouldRunBinaryVersion bool   `json:"should_run_binary_version"`
+	TargetBinaryRange      string `json:"target_binary_range"`
+
+	// UpdateAppVersion The binary is too old for every enabled release; target_binary_range is the newest one's.
+	UpdateAppVersion bool `json:"update_app_version"`
+}
+
 // Conversation One user's view of a one-to-one or group conversation.
 type Conversation struct {
 	ChatType ChatType `json:"chatType"`
@@ -1311,6 +1456,14 @@ type DemoLoginRequest struct {
 	// Example: demo_alice
 	Username string `json:"username"`
 }
+
+// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+//
+// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+type DeploymentKey = string
+
+// DeploymentName Example: Staging
+type DeploymentName = string
 
 // EmailCode The 6-digit code from the mail.
 //
@@ -2710,10 +2863,19 @@ type RnBundle struct {
 	//
 	// Example: chat-home
 	ModuleId RnModuleId `json:"moduleId"`
-	Platform Platform   `json:"platform"`
+
+	// PackageHash The CodePush package hash: for a zip, SHA-256 (hex) of the JSON array of the sorted
+	// `"<path>:<sha256 of the file>"` strings of its files (`__MACOSX/`, `.DS_Store` and
+	// `.codepushrelease` left out), which the client computes again after unzipping; else
+	// the file's SHA-256.
+	PackageHash *string  `json:"packageHash,omitempty"`
+	Platform    Platform `json:"platform"`
 
 	// PublishedAt When it was last published; null while it never was.
 	PublishedAt *time.Time `json:"publishedAt"`
+
+	// Release The release that the upload made when it named a `deployment`.
+	Release *RnRelease `json:"release,omitempty"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
 	RolloutPercent RolloutPercent `json:"rolloutPercent"`
@@ -2781,10 +2943,25 @@ type RnBundleUpload struct {
 	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
 	//
 	// Example: ak_demo_chat
-	AppId       AppKey  `json:"appId"`
+	AppId AppKey `json:"appId"`
+
+	// Deployment The name of a deployment of the module (POST /api/v1/rn/deployments) to release the
+	// bundle into at once, for CodePush and Expo Updates clients: the release gets the
+	// deployment's next label (v1, v2, …), `targetBinaryRange`, `mandatory`, `description`,
+	// `rolloutPercent` (a release at 0 is offered to no one) and `disabled`. The bundle
+	// itself stays a DRAFT for the check route of /api/v1/rn/update/check.
+	//
+	//
+	// Example: Staging
+	Deployment  *string `json:"deployment,omitempty"`
 	Description *string `json:"description,omitempty"`
 
-	// File The bundle file.
+	// Disabled With `deployment`, a release that no client is offered until enabled.
+	Disabled *bool `json:"disabled,omitempty"`
+
+	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
+	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
+	// hash the server computes; any other file is served as it is.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -2796,13 +2973,8 @@ type RnBundleUpload struct {
 	// Example: 1.1.0
 	MaxAppVersion *NativeVersion `json:"maxAppVersion,omitempty"`
 
-	// MinAppVersion A native app version (versionName / CFBundleShortVersionString): one to four numbers joined
-	// by dots with an optional pre-release; compared number by number (missing numbers count as 0),
-	// then as semantic versions compare pre-releases.
-	//
-	//
-	// Example: 1.1.0
-	MinAppVersion NativeVersion `json:"minAppVersion"`
+	// MinAppVersion Required, unless `deployment` and `targetBinaryRange` are given (then 0).
+	MinAppVersion *NativeVersion `json:"minAppVersion,omitempty"`
 
 	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
 	//
@@ -2813,6 +2985,15 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
+	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
+	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
+	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	//
+	//
+	// Example: ^1.0.0
+	TargetBinaryRange *string `json:"targetBinaryRange,omitempty"`
+
 	// Version A semantic version MAJOR.MINOR.PATCH with an optional pre-release (`1.2.0-beta.1`), compared
 	// by semantic-version precedence; build metadata (`+…`) is not accepted.
 	//
@@ -2821,10 +3002,216 @@ type RnBundleUpload struct {
 	Version BundleVersion `json:"version"`
 }
 
+// RnDeployment defines model for RnDeployment.
+type RnDeployment struct {
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId     AppKey    `json:"appId"`
+	CreatedAt time.Time `json:"createdAt"`
+	Id        int64     `json:"id"`
+
+	// Key The deployment key in full; only in the answers of create and rotate-key.
+	Key *string `json:"key,omitempty"`
+
+	// KeyHint The key's last four characters.
+	KeyHint      string    `json:"keyHint"`
+	KeyRotatedAt time.Time `json:"keyRotatedAt"`
+
+	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
+	//
+	// Example: chat-home
+	ModuleId RnModuleId `json:"moduleId"`
+
+	// Name Example: Staging
+	Name     DeploymentName `json:"name"`
+	Platform Platform       `json:"platform"`
+}
+
+// RnDeploymentCreate defines model for RnDeploymentCreate.
+type RnDeploymentCreate struct {
+	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
+	//
+	// Example: chat-home
+	ModuleId RnModuleId `json:"moduleId"`
+
+	// Name Omitted, Staging and Production (those missing).
+	Name     *DeploymentName `json:"name,omitempty"`
+	Platform Platform        `json:"platform"`
+}
+
+// RnDeploymentEnvelope defines model for RnDeploymentEnvelope.
+type RnDeploymentEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnDeploymentListEnvelope defines model for RnDeploymentListEnvelope.
+type RnDeploymentListEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int            `json:"code"`
+	Data []RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnHaltPolicy defines model for RnHaltPolicy.
+type RnHaltPolicy struct {
+	Enabled           bool  `json:"enabled"`
+	MaxFailurePercent int32 `json:"maxFailurePercent"`
+	MinReports        int32 `json:"minReports"`
+}
+
+// RnHaltPolicyEnvelope defines model for RnHaltPolicyEnvelope.
+type RnHaltPolicyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnHaltPolicy `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // RnModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
 //
 // Example: chat-home
 type RnModuleId = string
+
+// RnPromote defines model for RnPromote.
+type RnPromote struct {
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+
+	// Label The release to copy; default the newest.
+	Label     *string `json:"label,omitempty"`
+	Mandatory *bool   `json:"mandatory,omitempty"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    *RolloutPercent `json:"rolloutPercent,omitempty"`
+	TargetBinaryRange *string         `json:"targetBinaryRange,omitempty"`
+
+	// ToDeployment Example: Staging
+	ToDeployment DeploymentName `json:"toDeployment"`
+}
+
+// RnRelease defines model for RnRelease.
+type RnRelease struct {
+	BundleId  int64     `json:"bundleId"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Deployment Example: Staging
+	Deployment   DeploymentName `json:"deployment"`
+	DeploymentId int64          `json:"deploymentId"`
+	Description  string         `json:"description"`
+	Disabled     bool           `json:"disabled"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
+	HaltedAt *time.Time `json:"haltedAt"`
+	Id       int64      `json:"id"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs int64 `json:"installs"`
+
+	// Label Example: v3
+	Label       string `json:"label"`
+	Mandatory   bool   `json:"mandatory"`
+	PackageHash string `json:"packageHash"`
+
+	// PromotedFrom The release it was promoted from.
+	PromotedFrom *int64 `json:"promotedFrom"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
+	Size              int64          `json:"size"`
+	Successes         int64          `json:"successes"`
+	TargetBinaryRange string         `json:"targetBinaryRange"`
+}
+
+// RnReleaseChange defines model for RnReleaseChange.
+type RnReleaseChange struct {
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+	Mandatory   *bool   `json:"mandatory,omitempty"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    *RolloutPercent `json:"rolloutPercent,omitempty"`
+	TargetBinaryRange *string         `json:"targetBinaryRange,omitempty"`
+}
+
+// RnReleaseEnvelope defines model for RnReleaseEnvelope.
+type RnReleaseEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int       `json:"code"`
+	Data RnRelease `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnReleasePage defines model for RnReleasePage.
+type RnReleasePage struct {
+	Content []RnRelease `json:"content"`
+
+	// Page Page number, counted from 0.
+	Page          int32 `json:"page"`
+	Size          int32 `json:"size"`
+	TotalElements int64 `json:"totalElements"`
+	TotalPages    int32 `json:"totalPages"`
+}
+
+// RnReleasePageEnvelope defines model for RnReleasePageEnvelope.
+type RnReleasePageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int           `json:"code"`
+	Data RnReleasePage `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
 
 // RnRollback defines model for RnRollback.
 type RnRollback struct {
@@ -3370,6 +3757,9 @@ type BlockedUserId = UserId
 
 // ByteRange defines model for ByteRange.
 type ByteRange = string
+
+// DeploymentId defines model for DeploymentId.
+type DeploymentId = int64
 
 // DeviceId defines model for DeviceId.
 type DeviceId = string
@@ -4337,6 +4727,78 @@ type ListSubAccountsParams struct {
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
+// ListRnDeploymentsParams defines parameters for ListRnDeployments.
+type ListRnDeploymentsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Platform Only this platform.
+	Platform *PlatformFilter `form:"platform,omitempty" json:"platform,omitempty"`
+
+	// ModuleId Only this module's deployments.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnDeploymentsParams defines parameters for CreateRnDeployments.
+type CreateRnDeploymentsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// PromoteRnReleaseParams defines parameters for PromoteRnRelease.
+type PromoteRnReleaseParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListRnReleasesParams defines parameters for ListRnReleases.
+type ListRnReleasesParams struct {
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// RotateRnDeploymentKeyParams defines parameters for RotateRnDeploymentKey.
+type RotateRnDeploymentKeyParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // DownloadRnBundleParams defines parameters for DownloadRnBundle.
 type DownloadRnBundleParams struct {
 	// Version The bundle's version; omitted, the newest PUBLISHED one.
@@ -4358,6 +4820,30 @@ type DownloadRnBundleParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// GetRnHaltPolicyParams defines parameters for GetRnHaltPolicy.
+type GetRnHaltPolicyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// SetRnHaltPolicyParams defines parameters for SetRnHaltPolicy.
+type SetRnHaltPolicyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // ListRnBundlesParams defines parameters for ListRnBundles.
 type ListRnBundlesParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4377,6 +4863,18 @@ type ListRnBundlesParams struct {
 
 	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnReleaseParams defines parameters for UpdateRnRelease.
+type UpdateRnReleaseParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -4569,6 +5067,36 @@ type DownloadApkParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// CodePushLegacyUpdateCheckParams defines parameters for CodePushLegacyUpdateCheck.
+type CodePushLegacyUpdateCheckParams struct {
+	DeploymentKey  DeploymentKey    `form:"deploymentKey" json:"deploymentKey"`
+	AppVersion     ClientAppVersion `form:"appVersion" json:"appVersion"`
+	PackageHash    *ClientText      `form:"packageHash,omitempty" json:"packageHash,omitempty"`
+	Label          *ClientText      `form:"label,omitempty" json:"label,omitempty"`
+	ClientUniqueId *ClientText      `form:"clientUniqueId,omitempty" json:"clientUniqueId,omitempty"`
+	IsCompanion    *bool            `form:"isCompanion,omitempty" json:"isCompanion,omitempty"`
+}
+
+// CodePushUpdateCheckParams defines parameters for CodePushUpdateCheck.
+type CodePushUpdateCheckParams struct {
+	DeploymentKey DeploymentKey `form:"deployment_key" json:"deployment_key"`
+
+	// AppVersion The binary's version (a semantic version; 1.0 counts as 1.0.0).
+	AppVersion ClientAppVersion `form:"app_version" json:"app_version"`
+
+	// PackageHash The package hash of the release the client runs; absent on the binary's own bundle.
+	PackageHash *ClientText `form:"package_hash,omitempty" json:"package_hash,omitempty"`
+
+	// Label The label of the release the client runs.
+	Label *ClientText `form:"label,omitempty" json:"label,omitempty"`
+
+	// ClientUniqueId The device's id, which places it in or out of a rollout.
+	ClientUniqueId *ClientText `form:"client_unique_id,omitempty" json:"client_unique_id,omitempty"`
+
+	// IsCompanion Ignore the app version (companion apps).
+	IsCompanion *bool `form:"is_companion,omitempty" json:"is_companion,omitempty"`
+}
+
 // CreateAppJSONRequestBody defines body for CreateApp for application/json ContentType.
 type CreateAppJSONRequestBody = AppInput
 
@@ -4665,6 +5193,18 @@ type SendSubAccountVerifyCodeJSONRequestBody = SubAccountEmailRequest
 // VerifySubAccountEmailJSONRequestBody defines body for VerifySubAccountEmail for application/json ContentType.
 type VerifySubAccountEmailJSONRequestBody = VerifySubAccountEmailRequest
 
+// CreateRnDeploymentsJSONRequestBody defines body for CreateRnDeployments for application/json ContentType.
+type CreateRnDeploymentsJSONRequestBody = RnDeploymentCreate
+
+// PromoteRnReleaseJSONRequestBody defines body for PromoteRnRelease for application/json ContentType.
+type PromoteRnReleaseJSONRequestBody = RnPromote
+
+// SetRnHaltPolicyJSONRequestBody defines body for SetRnHaltPolicy for application/json ContentType.
+type SetRnHaltPolicyJSONRequestBody = RnHaltPolicy
+
+// UpdateRnReleaseJSONRequestBody defines body for UpdateRnRelease for application/json ContentType.
+type UpdateRnReleaseJSONRequestBody = RnReleaseChange
+
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
 
@@ -4685,6 +5225,18 @@ type PublishAppVersionJSONRequestBody = ReleasePublish
 
 // SetAppVersionRolloutJSONRequestBody defines body for SetAppVersionRollout for application/json ContentType.
 type SetAppVersionRolloutJSONRequestBody = ReleaseRollout
+
+// CodePushLegacyReportDeployJSONRequestBody defines body for CodePushLegacyReportDeploy for application/json ContentType.
+type CodePushLegacyReportDeployJSONRequestBody = CodePushLegacyDeployReport
+
+// CodePushLegacyReportDownloadJSONRequestBody defines body for CodePushLegacyReportDownload for application/json ContentType.
+type CodePushLegacyReportDownloadJSONRequestBody = CodePushLegacyDownloadReport
+
+// CodePushReportDeployJSONRequestBody defines body for CodePushReportDeploy for application/json ContentType.
+type CodePushReportDeployJSONRequestBody = CodePushDeployReport
+
+// CodePushReportDownloadJSONRequestBody defines body for CodePushReportDownload for application/json ContentType.
+type CodePushReportDownloadJSONRequestBody = CodePushDownloadReport
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -6320,12 +6872,87 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListRnDeployments List an app's deployments
+	//
+	// The app's deployments (optionally of one platform and module), ordered by platform, module
+	// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+	ListRnDeployments(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnDeploymentsWithBody Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithBody(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnDeployments Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PromoteRnReleaseWithBody Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithBody(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PromoteRnRelease Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnRelease(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRnReleases List a deployment's releases
+	//
+	// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+	// signed request names the app in X-App-Key. A deployment of another app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+	ListRnReleases(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateRnDeploymentKey Give a deployment a new key
+	//
+	// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+	// shows the new one in full, the only time. App-admin; a signed request names the app in
+	// X-App-Key. A deployment of another app gets 404.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+	RotateRnDeploymentKey(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DownloadRnBundle Download a React Native bundle
 	//
 	// With `version`: that bundle, cacheable forever; public once it has been published, while a
 	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+	// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+	// Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -6340,6 +6967,35 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/rn/files/{appId}/{platform}/{moduleId} (the `DownloadRnBundle` operationId).
 	DownloadRnBundle(ctx context.Context, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	//
+	// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+	// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+	// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+	// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+	// reports, 20 percent). App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+	GetRnHaltPolicy(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetRnHaltPolicyWithBody Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithBody(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicy(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRnBundles List an app's React Native bundles
 	//
 	// The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -6347,6 +7003,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnReleaseWithBody Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithBody(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnRelease Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnRelease(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RollbackRnBundleWithBody Roll a module back to an earlier bundle
 	//
@@ -6621,6 +7301,106 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 	DownloadApk(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDeployWithBody CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeploy(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDownloadWithBody CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownload(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	//
+	// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+	// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+	//
+	// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+	CodePushLegacyUpdateCheck(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDeployWithBody CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeploy(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDownloadWithBody CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDownload CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownload(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	//
+	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+	// Selection as described at the top of this file. `download_url` is the bundle's absolute
+	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+	// service 403.
+	//
+	// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+	CodePushUpdateCheck(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListApps List the tenant's apps
@@ -9463,12 +10243,157 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 	return c.Client.Do(req)
 }
 
+// ListRnDeployments List an app's deployments
+//
+// The app's deployments (optionally of one platform and module), ordered by platform, module
+// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+//
+// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+func (c *Client) ListRnDeployments(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRnDeploymentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnDeploymentsWithBody Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *Client) CreateRnDeploymentsWithBody(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnDeploymentsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnDeployments Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *Client) CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnDeploymentsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PromoteRnReleaseWithBody Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *Client) PromoteRnReleaseWithBody(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPromoteRnReleaseRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PromoteRnRelease Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *Client) PromoteRnRelease(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPromoteRnReleaseRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRnReleases List a deployment's releases
+//
+// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+// signed request names the app in X-App-Key. A deployment of another app gets 404.
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+func (c *Client) ListRnReleases(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRnReleasesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateRnDeploymentKey Give a deployment a new key
+//
+// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+// shows the new one in full, the only time. App-admin; a signed request names the app in
+// X-App-Key. A deployment of another app gets 404.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+func (c *Client) RotateRnDeploymentKey(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateRnDeploymentKeyRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DownloadRnBundle Download a React Native bundle
 //
 // With `version`: that bundle, cacheable forever; public once it has been published, while a
 // DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 // an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+// Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -9493,6 +10418,65 @@ func (c *Client) DownloadRnBundle(ctx context.Context, appId AppKey, platform Pl
 	return c.Client.Do(req)
 }
 
+// GetRnHaltPolicy Show the app's crash-aware rollout policy
+//
+// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+// reports, 20 percent). App-admin.
+//
+// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+func (c *Client) GetRnHaltPolicy(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnHaltPolicyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetRnHaltPolicyWithBody Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *Client) SetRnHaltPolicyWithBody(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRnHaltPolicyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetRnHaltPolicy Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *Client) SetRnHaltPolicy(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRnHaltPolicyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRnBundles List an app's React Native bundles
 //
 // The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -9501,6 +10485,50 @@ func (c *Client) DownloadRnBundle(ctx context.Context, appId AppKey, platform Pl
 // Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 func (c *Client) ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRnBundlesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnReleaseWithBody Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *Client) UpdateRnReleaseWithBody(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnReleaseRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnRelease Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *Client) UpdateRnRelease(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnReleaseRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9955,6 +10983,206 @@ func (c *Client) WithdrawAppVersion(ctx context.Context, id ReleaseId, params *W
 // Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 func (c *Client) DownloadApk(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDownloadApkRequest(c.Server, filename, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDeployWithBody CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *Client) CodePushLegacyReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDeployRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *Client) CodePushLegacyReportDeploy(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDeployRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDownloadWithBody CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *Client) CodePushLegacyReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDownloadRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *Client) CodePushLegacyReportDownload(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDownloadRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+//
+// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+//
+// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+func (c *Client) CodePushLegacyUpdateCheck(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyUpdateCheckRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDeployWithBody CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *Client) CodePushReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDeployRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDeploy CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *Client) CodePushReportDeploy(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDeployRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDownloadWithBody CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *Client) CodePushReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDownloadRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDownload CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *Client) CodePushReportDownload(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDownloadRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushUpdateCheck CodePush update check (snake_case)
+//
+// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+// Selection as described at the top of this file. `download_url` is the bundle's absolute
+// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+// service 403.
+//
+// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+func (c *Client) CodePushUpdateCheck(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushUpdateCheckRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -16573,6 +17801,460 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
+func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Platform != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "platform", *params.Platform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnDeploymentsRequest calls the generic CreateRnDeployments builder with application/json body
+func NewCreateRnDeploymentsRequest(server string, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnDeploymentsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnDeploymentsRequestWithBody constructs an http.Request for the CreateRnDeployments method, with any body, and a specified content type
+func NewCreateRnDeploymentsRequestWithBody(server string, params *CreateRnDeploymentsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPromoteRnReleaseRequest calls the generic PromoteRnRelease builder with application/json body
+func NewPromoteRnReleaseRequest(server string, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPromoteRnReleaseRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewPromoteRnReleaseRequestWithBody constructs an http.Request for the PromoteRnRelease method, with any body, and a specified content type
+func NewPromoteRnReleaseRequestWithBody(server string, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/promote", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListRnReleasesRequest constructs an http.Request for the ListRnReleases method
+func NewListRnReleasesRequest(server string, id DeploymentId, params *ListRnReleasesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/releases", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRotateRnDeploymentKeyRequest constructs an http.Request for the RotateRnDeploymentKey method
+func NewRotateRnDeploymentKeyRequest(server string, id DeploymentId, params *RotateRnDeploymentKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/rotate-key", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDownloadRnBundleRequest constructs an http.Request for the DownloadRnBundle method
 func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams) (*http.Request, error) {
 	var err error
@@ -16700,6 +18382,171 @@ func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, 
 			}
 
 			req.Header.Set("If-None-Match", headerParam4)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnHaltPolicyRequest constructs an http.Request for the GetRnHaltPolicy method
+func NewGetRnHaltPolicyRequest(server string, params *GetRnHaltPolicyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/halt-policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSetRnHaltPolicyRequest calls the generic SetRnHaltPolicy builder with application/json body
+func NewSetRnHaltPolicyRequest(server string, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetRnHaltPolicyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSetRnHaltPolicyRequestWithBody constructs an http.Request for the SetRnHaltPolicy method, with any body, and a specified content type
+func NewSetRnHaltPolicyRequestWithBody(server string, params *SetRnHaltPolicyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/halt-policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
 		}
 
 	}
@@ -16836,6 +18683,90 @@ func NewListRnBundlesRequest(server string, params *ListRnBundlesParams) (*http.
 			}
 
 			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnReleaseRequest calls the generic UpdateRnRelease builder with application/json body
+func NewUpdateRnReleaseRequest(server string, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnReleaseRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnReleaseRequestWithBody constructs an http.Request for the UpdateRnRelease method, with any body, and a specified content type
+func NewUpdateRnReleaseRequestWithBody(server string, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/releases/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
 		}
 
 	}
@@ -17930,6 +19861,378 @@ func NewDownloadApkRequest(server string, filename string, params *DownloadApkPa
 			req.Header.Set("If-None-Match", headerParam4)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewCodePushLegacyReportDeployRequest calls the generic CodePushLegacyReportDeploy builder with application/json body
+func NewCodePushLegacyReportDeployRequest(server string, body CodePushLegacyReportDeployJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushLegacyReportDeployRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushLegacyReportDeployRequestWithBody constructs an http.Request for the CodePushLegacyReportDeploy method, with any body, and a specified content type
+func NewCodePushLegacyReportDeployRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reportStatus/deploy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushLegacyReportDownloadRequest calls the generic CodePushLegacyReportDownload builder with application/json body
+func NewCodePushLegacyReportDownloadRequest(server string, body CodePushLegacyReportDownloadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushLegacyReportDownloadRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushLegacyReportDownloadRequestWithBody constructs an http.Request for the CodePushLegacyReportDownload method, with any body, and a specified content type
+func NewCodePushLegacyReportDownloadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reportStatus/download")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushLegacyUpdateCheckRequest constructs an http.Request for the CodePushLegacyUpdateCheck method
+func NewCodePushLegacyUpdateCheckRequest(server string, params *CodePushLegacyUpdateCheckParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/updateCheck")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deploymentKey", params.DeploymentKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appVersion", params.AppVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PackageHash != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "packageHash", *params.PackageHash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Label != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "label", *params.Label, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientUniqueId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientUniqueId", *params.ClientUniqueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IsCompanion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "isCompanion", *params.IsCompanion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCodePushReportDeployRequest calls the generic CodePushReportDeploy builder with application/json body
+func NewCodePushReportDeployRequest(server string, body CodePushReportDeployJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushReportDeployRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushReportDeployRequestWithBody constructs an http.Request for the CodePushReportDeploy method, with any body, and a specified content type
+func NewCodePushReportDeployRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/report_status/deploy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushReportDownloadRequest calls the generic CodePushReportDownload builder with application/json body
+func NewCodePushReportDownloadRequest(server string, body CodePushReportDownloadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushReportDownloadRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushReportDownloadRequestWithBody constructs an http.Request for the CodePushReportDownload method, with any body, and a specified content type
+func NewCodePushReportDownloadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/report_status/download")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushUpdateCheckRequest constructs an http.Request for the CodePushUpdateCheck method
+func NewCodePushUpdateCheckRequest(server string, params *CodePushUpdateCheckParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/update_check")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deployment_key", params.DeploymentKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "app_version", params.AppVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PackageHash != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "package_hash", *params.PackageHash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Label != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "label", *params.Label, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientUniqueId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "client_unique_id", *params.ClientUniqueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IsCompanion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "is_companion", *params.IsCompanion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -19669,12 +21972,93 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
 
+	// ListRnDeploymentsWithResponse List an app's deployments
+	//
+	// The app's deployments (optionally of one platform and module), ordered by platform, module
+	// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+	ListRnDeploymentsWithResponse(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*ListRnDeploymentsResponse, error)
+
+	// CreateRnDeploymentsWithBodyWithResponse Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithBodyWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// CreateRnDeploymentsWithResponse Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithBodyWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error)
+
+	// PromoteRnReleaseWithResponse Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error)
+
+	// ListRnReleasesWithResponse List a deployment's releases
+	//
+	// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+	// signed request names the app in X-App-Key. A deployment of another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+	ListRnReleasesWithResponse(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*ListRnReleasesResponse, error)
+
+	// RotateRnDeploymentKeyWithResponse Give a deployment a new key
+	//
+	// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+	// shows the new one in full, the only time. App-admin; a signed request names the app in
+	// X-App-Key. A deployment of another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+	RotateRnDeploymentKeyWithResponse(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*RotateRnDeploymentKeyResponse, error)
+
 	// DownloadRnBundleWithResponse Download a React Native bundle
 	//
 	// With `version`: that bundle, cacheable forever; public once it has been published, while a
 	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+	// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+	// Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -19691,6 +22075,37 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/rn/files/{appId}/{platform}/{moduleId} (the `DownloadRnBundle` operationId).
 	DownloadRnBundleWithResponse(ctx context.Context, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams, reqEditors ...RequestEditorFn) (*DownloadRnBundleResponse, error)
 
+	// GetRnHaltPolicyWithResponse Show the app's crash-aware rollout policy
+	//
+	// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+	// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+	// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+	// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+	// reports, 20 percent). App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+	GetRnHaltPolicyWithResponse(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*GetRnHaltPolicyResponse, error)
+
+	// SetRnHaltPolicyWithBodyWithResponse Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithBodyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error)
+
+	// SetRnHaltPolicyWithResponse Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error)
+
 	// ListRnBundlesWithResponse List an app's React Native bundles
 	//
 	// The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -19700,6 +22115,30 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundlesWithResponse(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*ListRnBundlesResponse, error)
+
+	// UpdateRnReleaseWithBodyWithResponse Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithBodyWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error)
+
+	// UpdateRnReleaseWithResponse Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error)
 
 	// RollbackRnBundleWithBodyWithResponse Roll a module back to an earlier bundle
 	//
@@ -19986,6 +22425,110 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 	DownloadApkWithResponse(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*DownloadApkResponse, error)
+
+	// CodePushLegacyReportDeployWithBodyWithResponse CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error)
+
+	// CodePushLegacyReportDeployWithResponse CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithResponse(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error)
+
+	// CodePushLegacyReportDownloadWithBodyWithResponse CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error)
+
+	// CodePushLegacyReportDownloadWithResponse CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithResponse(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error)
+
+	// CodePushLegacyUpdateCheckWithResponse CodePush update check (camelCase, older clients)
+	//
+	// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+	// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+	CodePushLegacyUpdateCheckWithResponse(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushLegacyUpdateCheckResponse, error)
+
+	// CodePushReportDeployWithBodyWithResponse CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error)
+
+	// CodePushReportDeployWithResponse CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithResponse(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error)
+
+	// CodePushReportDownloadWithBodyWithResponse CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error)
+
+	// CodePushReportDownloadWithResponse CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithResponse(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error)
+
+	// CodePushUpdateCheckWithResponse CodePush update check (snake_case)
+	//
+	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+	// Selection as described at the top of this file. `download_url` is the bundle's absolute
+	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+	// service 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+	CodePushUpdateCheckWithResponse(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushUpdateCheckResponse, error)
 }
 
 type ListAppsResponse struct {
@@ -27802,6 +30345,407 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+type ListRnDeploymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON200() *RnDeploymentListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRnDeploymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRnDeploymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRnDeploymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnDeploymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON200() *RnDeploymentListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnDeploymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnDeploymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnDeploymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PromoteRnReleaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleaseEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON200() *RnReleaseEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PromoteRnReleaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PromoteRnReleaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PromoteRnReleaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PromoteRnReleaseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRnReleasesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleasePageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRnReleasesResponse) GetJSON200() *RnReleasePageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRnReleasesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRnReleasesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRnReleasesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRnReleasesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRnReleasesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRnReleasesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRnReleasesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRnReleasesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRnReleasesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RotateRnDeploymentKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON200() *RnDeploymentEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateRnDeploymentKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateRnDeploymentKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateRnDeploymentKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateRnDeploymentKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DownloadRnBundleResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnBundle
 type DownloadRnBundleResponse200Headers struct {
 	AcceptRanges       string
@@ -27935,6 +30879,165 @@ func (r DownloadRnBundleResponse) ContentType() string {
 	return ""
 }
 
+type GetRnHaltPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnHaltPolicyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON200() *RnHaltPolicyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnHaltPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnHaltPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnHaltPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnHaltPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetRnHaltPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnHaltPolicyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON200() *RnHaltPolicyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetRnHaltPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetRnHaltPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetRnHaltPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetRnHaltPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnBundlesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -28005,6 +31108,89 @@ func (r ListRnBundlesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListRnBundlesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnReleaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleaseEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON200() *RnReleaseEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnReleaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnReleaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnReleaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnReleaseResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -29131,6 +32317,504 @@ func (r DownloadApkResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DownloadApkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyReportDeployResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyReportDeploy
+type CodePushLegacyReportDeployResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyReportDeployResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyReportDeployResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyReportDeployResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyReportDeployResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyReportDeployResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyReportDeployResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyReportDownloadResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyReportDownload
+type CodePushLegacyReportDownloadResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyReportDownloadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyReportDownloadResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyReportDownloadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyReportDownloadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyReportDownloadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyReportDownloadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyUpdateCheckResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyUpdateCheck
+type CodePushLegacyUpdateCheckResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyUpdateCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CodePushLegacyUpdateCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyUpdateCheckResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON200() *CodePushLegacyUpdateCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyUpdateCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyUpdateCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyUpdateCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyUpdateCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushReportDeployResponse429Headers the declared response headers of an HTTP 429 response for CodePushReportDeploy
+type CodePushReportDeployResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushReportDeployResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushReportDeployResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushReportDeployResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushReportDeployResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushReportDeployResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushReportDeployResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushReportDownloadResponse429Headers the declared response headers of an HTTP 429 response for CodePushReportDownload
+type CodePushReportDownloadResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushReportDownloadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushReportDownloadResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushReportDownloadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushReportDownloadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushReportDownloadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushReportDownloadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushUpdateCheckResponse429Headers the declared response headers of an HTTP 429 response for CodePushUpdateCheck
+type CodePushUpdateCheckResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushUpdateCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CodePushUpdateCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushUpdateCheckResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON200() *CodePushUpdateCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushUpdateCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushUpdateCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushUpdateCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushUpdateCheckResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -31595,12 +35279,135 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 	return ParseDisableSubAccountResponse(rsp)
 }
 
+// ListRnDeploymentsWithResponse List an app's deployments
+//
+// The app's deployments (optionally of one platform and module), ordered by platform, module
+// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+func (c *ClientWithResponses) ListRnDeploymentsWithResponse(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*ListRnDeploymentsResponse, error) {
+	rsp, err := c.ListRnDeployments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRnDeploymentsResponse(rsp)
+}
+
+// CreateRnDeploymentsWithBodyWithResponse Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *ClientWithResponses) CreateRnDeploymentsWithBodyWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error) {
+	rsp, err := c.CreateRnDeploymentsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// CreateRnDeploymentsWithResponse Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *ClientWithResponses) CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error) {
+	rsp, err := c.CreateRnDeployments(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *ClientWithResponses) PromoteRnReleaseWithBodyWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error) {
+	rsp, err := c.PromoteRnReleaseWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePromoteRnReleaseResponse(rsp)
+}
+
+// PromoteRnReleaseWithResponse Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *ClientWithResponses) PromoteRnReleaseWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error) {
+	rsp, err := c.PromoteRnRelease(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePromoteRnReleaseResponse(rsp)
+}
+
+// ListRnReleasesWithResponse List a deployment's releases
+//
+// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+// signed request names the app in X-App-Key. A deployment of another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+func (c *ClientWithResponses) ListRnReleasesWithResponse(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*ListRnReleasesResponse, error) {
+	rsp, err := c.ListRnReleases(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRnReleasesResponse(rsp)
+}
+
+// RotateRnDeploymentKeyWithResponse Give a deployment a new key
+//
+// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+// shows the new one in full, the only time. App-admin; a signed request names the app in
+// X-App-Key. A deployment of another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+func (c *ClientWithResponses) RotateRnDeploymentKeyWithResponse(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*RotateRnDeploymentKeyResponse, error) {
+	rsp, err := c.RotateRnDeploymentKey(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateRnDeploymentKeyResponse(rsp)
+}
+
 // DownloadRnBundleWithResponse Download a React Native bundle
 //
 // With `version`: that bundle, cacheable forever; public once it has been published, while a
 // DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 // an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+// Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -31623,6 +35430,55 @@ func (c *ClientWithResponses) DownloadRnBundleWithResponse(ctx context.Context, 
 	return ParseDownloadRnBundleResponse(rsp)
 }
 
+// GetRnHaltPolicyWithResponse Show the app's crash-aware rollout policy
+//
+// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+// reports, 20 percent). App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) GetRnHaltPolicyWithResponse(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*GetRnHaltPolicyResponse, error) {
+	rsp, err := c.GetRnHaltPolicy(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnHaltPolicyResponse(rsp)
+}
+
+// SetRnHaltPolicyWithBodyWithResponse Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) SetRnHaltPolicyWithBodyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error) {
+	rsp, err := c.SetRnHaltPolicyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRnHaltPolicyResponse(rsp)
+}
+
+// SetRnHaltPolicyWithResponse Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) SetRnHaltPolicyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error) {
+	rsp, err := c.SetRnHaltPolicy(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRnHaltPolicyResponse(rsp)
+}
+
 // ListRnBundlesWithResponse List an app's React Native bundles
 //
 // The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -31637,6 +35493,42 @@ func (c *ClientWithResponses) ListRnBundlesWithResponse(ctx context.Context, par
 		return nil, err
 	}
 	return ParseListRnBundlesResponse(rsp)
+}
+
+// UpdateRnReleaseWithBodyWithResponse Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *ClientWithResponses) UpdateRnReleaseWithBodyWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error) {
+	rsp, err := c.UpdateRnReleaseWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnReleaseResponse(rsp)
+}
+
+// UpdateRnReleaseWithResponse Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *ClientWithResponses) UpdateRnReleaseWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error) {
+	rsp, err := c.UpdateRnRelease(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnReleaseResponse(rsp)
 }
 
 // RollbackRnBundleWithBodyWithResponse Roll a module back to an earlier bundle
@@ -32031,6 +35923,170 @@ func (c *ClientWithResponses) DownloadApkWithResponse(ctx context.Context, filen
 		return nil, err
 	}
 	return ParseDownloadApkResponse(rsp)
+}
+
+// CodePushLegacyReportDeployWithBodyWithResponse CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error) {
+	rsp, err := c.CodePushLegacyReportDeployWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDeployResponse(rsp)
+}
+
+// CodePushLegacyReportDeployWithResponse CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDeployWithResponse(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error) {
+	rsp, err := c.CodePushLegacyReportDeploy(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDeployResponse(rsp)
+}
+
+// CodePushLegacyReportDownloadWithBodyWithResponse CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error) {
+	rsp, err := c.CodePushLegacyReportDownloadWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDownloadResponse(rsp)
+}
+
+// CodePushLegacyReportDownloadWithResponse CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDownloadWithResponse(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error) {
+	rsp, err := c.CodePushLegacyReportDownload(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDownloadResponse(rsp)
+}
+
+// CodePushLegacyUpdateCheckWithResponse CodePush update check (camelCase, older clients)
+//
+// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+func (c *ClientWithResponses) CodePushLegacyUpdateCheckWithResponse(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushLegacyUpdateCheckResponse, error) {
+	rsp, err := c.CodePushLegacyUpdateCheck(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyUpdateCheckResponse(rsp)
+}
+
+// CodePushReportDeployWithBodyWithResponse CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error) {
+	rsp, err := c.CodePushReportDeployWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDeployResponse(rsp)
+}
+
+// CodePushReportDeployWithResponse CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushReportDeployWithResponse(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error) {
+	rsp, err := c.CodePushReportDeploy(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDeployResponse(rsp)
+}
+
+// CodePushReportDownloadWithBodyWithResponse CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *ClientWithResponses) CodePushReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error) {
+	rsp, err := c.CodePushReportDownloadWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDownloadResponse(rsp)
+}
+
+// CodePushReportDownloadWithResponse CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *ClientWithResponses) CodePushReportDownloadWithResponse(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error) {
+	rsp, err := c.CodePushReportDownload(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDownloadResponse(rsp)
+}
+
+// CodePushUpdateCheckWithResponse CodePush update check (snake_case)
+//
+// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+// Selection as described at the top of this file. `download_url` is the bundle's absolute
+// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+// service 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+func (c *ClientWithResponses) CodePushUpdateCheckWithResponse(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushUpdateCheckResponse, error) {
+	rsp, err := c.CodePushUpdateCheck(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushUpdateCheckResponse(rsp)
 }
 
 // ParseListAppsResponse parses an HTTP response from a ListAppsWithResponse call
@@ -38689,6 +42745,332 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
+func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRnDeploymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnDeploymentsResponse parses an HTTP response from a CreateRnDeploymentsWithResponse call
+func ParseCreateRnDeploymentsResponse(rsp *http.Response) (*CreateRnDeploymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnDeploymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePromoteRnReleaseResponse parses an HTTP response from a PromoteRnReleaseWithResponse call
+func ParsePromoteRnReleaseResponse(rsp *http.Response) (*PromoteRnReleaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PromoteRnReleaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleaseEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRnReleasesResponse parses an HTTP response from a ListRnReleasesWithResponse call
+func ParseListRnReleasesResponse(rsp *http.Response) (*ListRnReleasesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRnReleasesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleasePageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRotateRnDeploymentKeyResponse parses an HTTP response from a RotateRnDeploymentKeyWithResponse call
+func ParseRotateRnDeploymentKeyResponse(rsp *http.Response) (*RotateRnDeploymentKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateRnDeploymentKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDownloadRnBundleResponse parses an HTTP response from a DownloadRnBundleWithResponse call
 func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -38918,6 +43300,135 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 	return response, nil
 }
 
+// ParseGetRnHaltPolicyResponse parses an HTTP response from a GetRnHaltPolicyWithResponse call
+func ParseGetRnHaltPolicyResponse(rsp *http.Response) (*GetRnHaltPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnHaltPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnHaltPolicyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetRnHaltPolicyResponse parses an HTTP response from a SetRnHaltPolicyWithResponse call
+func ParseSetRnHaltPolicyResponse(rsp *http.Response) (*SetRnHaltPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetRnHaltPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnHaltPolicyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListRnBundlesResponse parses an HTTP response from a ListRnBundlesWithResponse call
 func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -38966,6 +43477,74 @@ func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnReleaseResponse parses an HTTP response from a UpdateRnReleaseWithResponse call
+func ParseUpdateRnReleaseResponse(rsp *http.Response) (*UpdateRnReleaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnReleaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleaseEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -40015,6 +44594,450 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 	return response, nil
 }
 
+// ParseCodePushLegacyReportDeployResponse parses an HTTP response from a CodePushLegacyReportDeployWithResponse call
+func ParseCodePushLegacyReportDeployResponse(rsp *http.Response) (*CodePushLegacyReportDeployResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyReportDeployResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyReportDeployResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushLegacyReportDownloadResponse parses an HTTP response from a CodePushLegacyReportDownloadWithResponse call
+func ParseCodePushLegacyReportDownloadResponse(rsp *http.Response) (*CodePushLegacyReportDownloadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyReportDownloadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyReportDownloadResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushLegacyUpdateCheckResponse parses an HTTP response from a CodePushLegacyUpdateCheckWithResponse call
+func ParseCodePushLegacyUpdateCheckResponse(rsp *http.Response) (*CodePushLegacyUpdateCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyUpdateCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CodePushLegacyUpdateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyUpdateCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushReportDeployResponse parses an HTTP response from a CodePushReportDeployWithResponse call
+func ParseCodePushReportDeployResponse(rsp *http.Response) (*CodePushReportDeployResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushReportDeployResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushReportDeployResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushReportDownloadResponse parses an HTTP response from a CodePushReportDownloadWithResponse call
+func ParseCodePushReportDownloadResponse(rsp *http.Response) (*CodePushReportDownloadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushReportDownloadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushReportDownloadResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushUpdateCheckResponse parses an HTTP response from a CodePushUpdateCheckWithResponse call
+func ParseCodePushUpdateCheckResponse(rsp *http.Response) (*CodePushUpdateCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushUpdateCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CodePushUpdateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushUpdateCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListApps List the tenant's apps
@@ -40308,12 +45331,36 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// ListRnDeployments List an app's deployments
+	// (GET /api/v1/rn/deployments)
+	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
+	// CreateRnDeployments Create deployments of a module
+	// (POST /api/v1/rn/deployments)
+	CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams)
+	// PromoteRnRelease Promote a release to another deployment
+	// (POST /api/v1/rn/deployments/{id}/promote)
+	PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams)
+	// ListRnReleases List a deployment's releases
+	// (GET /api/v1/rn/deployments/{id}/releases)
+	ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams)
+	// RotateRnDeploymentKey Give a deployment a new key
+	// (POST /api/v1/rn/deployments/{id}/rotate-key)
+	RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams)
 	// DownloadRnBundle Download a React Native bundle
 	// (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 	DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams)
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	// (GET /api/v1/rn/halt-policy)
+	GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams)
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	// (PUT /api/v1/rn/halt-policy)
+	SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams)
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams)
+	// UpdateRnRelease Change a release
+	// (PATCH /api/v1/rn/releases/{id})
+	UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
@@ -40353,6 +45400,24 @@ type ServerInterface interface {
 	// DownloadApk Download an APK
 	// (GET /api/v1/updates/files/apk/{filename})
 	DownloadApk(w http.ResponseWriter, r *http.Request, filename string, params DownloadApkParams)
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	// (POST /reportStatus/deploy)
+	CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request)
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	// (POST /reportStatus/download)
+	CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request)
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	// (GET /updateCheck)
+	CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams)
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/deploy)
+	CodePushReportDeploy(w http.ResponseWriter, r *http.Request)
+	// CodePushReportDownload CodePush download report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/download)
+	CodePushReportDownload(w http.ResponseWriter, r *http.Request)
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	// (GET /v0.1/public/codepush/update_check)
+	CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -40941,15 +46006,63 @@ func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListRnDeployments List an app's deployments
+// (GET /api/v1/rn/deployments)
+func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnDeployments Create deployments of a module
+// (POST /api/v1/rn/deployments)
+func (_ Unimplemented) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PromoteRnRelease Promote a release to another deployment
+// (POST /api/v1/rn/deployments/{id}/promote)
+func (_ Unimplemented) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListRnReleases List a deployment's releases
+// (GET /api/v1/rn/deployments/{id}/releases)
+func (_ Unimplemented) ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RotateRnDeploymentKey Give a deployment a new key
+// (POST /api/v1/rn/deployments/{id}/rotate-key)
+func (_ Unimplemented) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // DownloadRnBundle Download a React Native bundle
 // (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 func (_ Unimplemented) DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetRnHaltPolicy Show the app's crash-aware rollout policy
+// (GET /api/v1/rn/halt-policy)
+func (_ Unimplemented) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetRnHaltPolicy Set the app's crash-aware rollout policy
+// (PUT /api/v1/rn/halt-policy)
+func (_ Unimplemented) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListRnBundles List an app's React Native bundles
 // (GET /api/v1/rn/list)
 func (_ Unimplemented) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnRelease Change a release
+// (PATCH /api/v1/rn/releases/{id})
+func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -41028,6 +46141,42 @@ func (_ Unimplemented) WithdrawAppVersion(w http.ResponseWriter, r *http.Request
 // DownloadApk Download an APK
 // (GET /api/v1/updates/files/apk/{filename})
 func (_ Unimplemented) DownloadApk(w http.ResponseWriter, r *http.Request, filename string, params DownloadApkParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+// (POST /reportStatus/deploy)
+func (_ Unimplemented) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+// (POST /reportStatus/download)
+func (_ Unimplemented) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+// (GET /updateCheck)
+func (_ Unimplemented) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushReportDeploy CodePush deploy report (snake_case)
+// (POST /v0.1/public/codepush/report_status/deploy)
+func (_ Unimplemented) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushReportDownload CodePush download report (snake_case)
+// (POST /v0.1/public/codepush/report_status/download)
+func (_ Unimplemented) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushUpdateCheck CodePush update check (snake_case)
+// (GET /v0.1/public/codepush/update_check)
+func (_ Unimplemented) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -46292,6 +51441,468 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// ListRnDeployments operation middleware
+func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRnDeploymentsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "platform" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", r.URL.Query(), &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "platform"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "platform", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnDeployments operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnDeployments(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnDeploymentsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PromoteRnRelease operation middleware
+func (siw *ServerInterfaceWrapper) PromoteRnRelease(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PromoteRnReleaseParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PromoteRnRelease(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRnReleases operation middleware
+func (siw *ServerInterfaceWrapper) ListRnReleases(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRnReleasesParams
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRnReleases(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RotateRnDeploymentKey operation middleware
+func (siw *ServerInterfaceWrapper) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateRnDeploymentKeyParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RotateRnDeploymentKey(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // DownloadRnBundle operation middleware
 func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *http.Request) {
 
@@ -46449,6 +52060,152 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// GetRnHaltPolicy operation middleware
+func (siw *ServerInterfaceWrapper) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnHaltPolicyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnHaltPolicy(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetRnHaltPolicy operation middleware
+func (siw *ServerInterfaceWrapper) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetRnHaltPolicyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetRnHaltPolicy(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListRnBundles operation middleware
 func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.Request) {
 
@@ -46578,6 +52335,94 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListRnBundles(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnRelease operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnRelease(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnReleaseParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnRelease(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -47767,6 +53612,258 @@ func (siw *ServerInterfaceWrapper) DownloadApk(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// CodePushLegacyReportDeploy operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyReportDeploy(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushLegacyReportDownload operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyReportDownload(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushLegacyUpdateCheck operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CodePushLegacyUpdateCheckParams
+
+	// ------------- Required query parameter "deploymentKey" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deploymentKey", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "deploymentKey"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deploymentKey", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "appVersion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appVersion", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appVersion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appVersion", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "packageHash" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "packageHash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "packageHash"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "packageHash", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "label" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "label"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "label", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientUniqueId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientUniqueId", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientUniqueId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientUniqueId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "isCompanion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "isCompanion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "isCompanion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "isCompanion", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyUpdateCheck(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushReportDeploy operation middleware
+func (siw *ServerInterfaceWrapper) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushReportDeploy(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushReportDownload operation middleware
+func (siw *ServerInterfaceWrapper) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushReportDownload(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushUpdateCheck operation middleware
+func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CodePushUpdateCheckParams
+
+	// ------------- Required query parameter "deployment_key" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deployment_key", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "deployment_key"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deployment_key", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "app_version" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "app_version", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "app_version"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "app_version", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "package_hash" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "package_hash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "package_hash"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "package_hash", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "label" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "label"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "label", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "client_unique_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "client_unique_id", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "client_unique_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "client_unique_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "is_companion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "is_companion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "is_companion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "is_companion", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushUpdateCheck(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -48215,6 +54312,48 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/v1/rn/rollback", wrapper.RollbackRnBundle)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments", wrapper.ListRnDeployments)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments", wrapper.CreateRnDeployments)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/rotate-key", wrapper.RotateRnDeploymentKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/releases", wrapper.ListRnReleases)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/promote", wrapper.PromoteRnRelease)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/releases/{id}", wrapper.UpdateRnRelease)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.GetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.SetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v0.1/public/codepush/update_check", wrapper.CodePushUpdateCheck)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v0.1/public/codepush/report_status/deploy", wrapper.CodePushReportDeploy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v0.1/public/codepush/report_status/download", wrapper.CodePushReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/updateCheck", wrapper.CodePushLegacyUpdateCheck)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/reportStatus/deploy", wrapper.CodePushLegacyReportDeploy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
 	})
 
 	return r
@@ -58137,6 +64276,513 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type ListRnDeploymentsRequestObject struct {
+	Params ListRnDeploymentsParams
+}
+
+type ListRnDeploymentsResponseObject interface {
+	VisitListRnDeploymentsResponse(w http.ResponseWriter) error
+}
+
+type ListRnDeployments200JSONResponse RnDeploymentListEnvelope
+
+func (response ListRnDeployments200JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListRnDeployments400JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListRnDeployments401JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListRnDeployments403JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListRnDeployments404JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListRnDeployments500JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeploymentsRequestObject struct {
+	Params CreateRnDeploymentsParams
+	Body   *CreateRnDeploymentsJSONRequestBody
+}
+
+type CreateRnDeploymentsResponseObject interface {
+	VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error
+}
+
+type CreateRnDeployments200JSONResponse RnDeploymentListEnvelope
+
+func (response CreateRnDeployments200JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnDeployments400JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnDeployments401JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnDeployments403JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnDeployments404JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateRnDeployments409JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnDeployments413JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnDeployments500JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnReleaseRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params PromoteRnReleaseParams
+	Body   *PromoteRnReleaseJSONRequestBody
+}
+
+type PromoteRnReleaseResponseObject interface {
+	VisitPromoteRnReleaseResponse(w http.ResponseWriter) error
+}
+
+type PromoteRnRelease200JSONResponse RnReleaseEnvelope
+
+func (response PromoteRnRelease200JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PromoteRnRelease400JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PromoteRnRelease401JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PromoteRnRelease403JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response PromoteRnRelease404JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PromoteRnRelease413JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PromoteRnRelease500JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleasesRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params ListRnReleasesParams
+}
+
+type ListRnReleasesResponseObject interface {
+	VisitListRnReleasesResponse(w http.ResponseWriter) error
+}
+
+type ListRnReleases200JSONResponse RnReleasePageEnvelope
+
+func (response ListRnReleases200JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListRnReleases400JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListRnReleases401JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListRnReleases403JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListRnReleases404JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListRnReleases500JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKeyRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params RotateRnDeploymentKeyParams
+}
+
+type RotateRnDeploymentKeyResponseObject interface {
+	VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error
+}
+
+type RotateRnDeploymentKey200JSONResponse RnDeploymentEnvelope
+
+func (response RotateRnDeploymentKey200JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RotateRnDeploymentKey400JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RotateRnDeploymentKey401JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RotateRnDeploymentKey403JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RotateRnDeploymentKey404JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RotateRnDeploymentKey500JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadRnBundleRequestObject struct {
 	AppId    AppKey     `json:"appId"`
 	Platform Platform   `json:"platform"`
@@ -58363,6 +65009,205 @@ func (response DownloadRnBundle500JSONResponse) VisitDownloadRnBundleResponse(w 
 	return err
 }
 
+type GetRnHaltPolicyRequestObject struct {
+	Params GetRnHaltPolicyParams
+}
+
+type GetRnHaltPolicyResponseObject interface {
+	VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error
+}
+
+type GetRnHaltPolicy200JSONResponse RnHaltPolicyEnvelope
+
+func (response GetRnHaltPolicy200JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnHaltPolicy400JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnHaltPolicy401JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnHaltPolicy403JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnHaltPolicy404JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnHaltPolicy500JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicyRequestObject struct {
+	Params SetRnHaltPolicyParams
+	Body   *SetRnHaltPolicyJSONRequestBody
+}
+
+type SetRnHaltPolicyResponseObject interface {
+	VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error
+}
+
+type SetRnHaltPolicy200JSONResponse RnHaltPolicyEnvelope
+
+func (response SetRnHaltPolicy200JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetRnHaltPolicy400JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetRnHaltPolicy401JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetRnHaltPolicy403JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetRnHaltPolicy404JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetRnHaltPolicy413JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetRnHaltPolicy500JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnBundlesRequestObject struct {
 	Params ListRnBundlesParams
 }
@@ -58444,6 +65289,114 @@ func (response ListRnBundles404JSONResponse) VisitListRnBundlesResponse(w http.R
 type ListRnBundles500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListRnBundles500JSONResponse) VisitListRnBundlesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnReleaseRequestObject struct {
+	Id     int64 `json:"id"`
+	Params UpdateRnReleaseParams
+	Body   *UpdateRnReleaseJSONRequestBody
+}
+
+type UpdateRnReleaseResponseObject interface {
+	VisitUpdateRnReleaseResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnRelease200JSONResponse RnReleaseEnvelope
+
+func (response UpdateRnRelease200JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnRelease400JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnRelease401JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnRelease403JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnRelease404JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnRelease413JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnRelease500JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -59936,6 +66889,620 @@ func (response DownloadApk500JSONResponse) VisitDownloadApkResponse(w http.Respo
 	return err
 }
 
+type CodePushLegacyReportDeployRequestObject struct {
+	Body *CodePushLegacyReportDeployJSONRequestBody
+}
+
+type CodePushLegacyReportDeployResponseObject interface {
+	VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyReportDeploy200TextResponse string
+
+func (response CodePushLegacyReportDeploy200TextResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushLegacyReportDeploy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyReportDeploy400JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyReportDeploy403JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyReportDeploy404JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushLegacyReportDeploy413JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyReportDeploy429JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyReportDeploy500JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownloadRequestObject struct {
+	Body *CodePushLegacyReportDownloadJSONRequestBody
+}
+
+type CodePushLegacyReportDownloadResponseObject interface {
+	VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyReportDownload200TextResponse string
+
+func (response CodePushLegacyReportDownload200TextResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushLegacyReportDownload400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyReportDownload400JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyReportDownload403JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyReportDownload404JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushLegacyReportDownload413JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyReportDownload429JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyReportDownload500JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheckRequestObject struct {
+	Params CodePushLegacyUpdateCheckParams
+}
+
+type CodePushLegacyUpdateCheckResponseObject interface {
+	VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyUpdateCheck200JSONResponse CodePushLegacyUpdateCheck
+
+func (response CodePushLegacyUpdateCheck200JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyUpdateCheck400JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyUpdateCheck403JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyUpdateCheck404JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyUpdateCheck429JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyUpdateCheck500JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeployRequestObject struct {
+	Body *CodePushReportDeployJSONRequestBody
+}
+
+type CodePushReportDeployResponseObject interface {
+	VisitCodePushReportDeployResponse(w http.ResponseWriter) error
+}
+
+type CodePushReportDeploy200TextResponse string
+
+func (response CodePushReportDeploy200TextResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushReportDeploy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushReportDeploy400JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushReportDeploy403JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushReportDeploy404JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushReportDeploy413JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushReportDeploy429JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushReportDeploy500JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownloadRequestObject struct {
+	Body *CodePushReportDownloadJSONRequestBody
+}
+
+type CodePushReportDownloadResponseObject interface {
+	VisitCodePushReportDownloadResponse(w http.ResponseWriter) error
+}
+
+type CodePushReportDownload200TextResponse string
+
+func (response CodePushReportDownload200TextResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushReportDownload400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushReportDownload400JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushReportDownload403JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushReportDownload404JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushReportDownload413JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushReportDownload429JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushReportDownload500JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheckRequestObject struct {
+	Params CodePushUpdateCheckParams
+}
+
+type CodePushUpdateCheckResponseObject interface {
+	VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error
+}
+
+type CodePushUpdateCheck200JSONResponse CodePushUpdateCheck
+
+func (response CodePushUpdateCheck200JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushUpdateCheck400JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushUpdateCheck403JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushUpdateCheck404JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushUpdateCheck429JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushUpdateCheck500JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListApps List the tenant's apps
@@ -60229,12 +67796,36 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// ListRnDeployments List an app's deployments
+	// (GET /api/v1/rn/deployments)
+	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
+	// CreateRnDeployments Create deployments of a module
+	// (POST /api/v1/rn/deployments)
+	CreateRnDeployments(ctx context.Context, request CreateRnDeploymentsRequestObject) (CreateRnDeploymentsResponseObject, error)
+	// PromoteRnRelease Promote a release to another deployment
+	// (POST /api/v1/rn/deployments/{id}/promote)
+	PromoteRnRelease(ctx context.Context, request PromoteRnReleaseRequestObject) (PromoteRnReleaseResponseObject, error)
+	// ListRnReleases List a deployment's releases
+	// (GET /api/v1/rn/deployments/{id}/releases)
+	ListRnReleases(ctx context.Context, request ListRnReleasesRequestObject) (ListRnReleasesResponseObject, error)
+	// RotateRnDeploymentKey Give a deployment a new key
+	// (POST /api/v1/rn/deployments/{id}/rotate-key)
+	RotateRnDeploymentKey(ctx context.Context, request RotateRnDeploymentKeyRequestObject) (RotateRnDeploymentKeyResponseObject, error)
 	// DownloadRnBundle Download a React Native bundle
 	// (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 	DownloadRnBundle(ctx context.Context, request DownloadRnBundleRequestObject) (DownloadRnBundleResponseObject, error)
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	// (GET /api/v1/rn/halt-policy)
+	GetRnHaltPolicy(ctx context.Context, request GetRnHaltPolicyRequestObject) (GetRnHaltPolicyResponseObject, error)
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	// (PUT /api/v1/rn/halt-policy)
+	SetRnHaltPolicy(ctx context.Context, request SetRnHaltPolicyRequestObject) (SetRnHaltPolicyResponseObject, error)
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(ctx context.Context, request ListRnBundlesRequestObject) (ListRnBundlesResponseObject, error)
+	// UpdateRnRelease Change a release
+	// (PATCH /api/v1/rn/releases/{id})
+	UpdateRnRelease(ctx context.Context, request UpdateRnReleaseRequestObject) (UpdateRnReleaseResponseObject, error)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
@@ -60274,6 +67865,24 @@ type StrictServerInterface interface {
 	// DownloadApk Download an APK
 	// (GET /api/v1/updates/files/apk/{filename})
 	DownloadApk(ctx context.Context, request DownloadApkRequestObject) (DownloadApkResponseObject, error)
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	// (POST /reportStatus/deploy)
+	CodePushLegacyReportDeploy(ctx context.Context, request CodePushLegacyReportDeployRequestObject) (CodePushLegacyReportDeployResponseObject, error)
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	// (POST /reportStatus/download)
+	CodePushLegacyReportDownload(ctx context.Context, request CodePushLegacyReportDownloadRequestObject) (CodePushLegacyReportDownloadResponseObject, error)
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	// (GET /updateCheck)
+	CodePushLegacyUpdateCheck(ctx context.Context, request CodePushLegacyUpdateCheckRequestObject) (CodePushLegacyUpdateCheckResponseObject, error)
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/deploy)
+	CodePushReportDeploy(ctx context.Context, request CodePushReportDeployRequestObject) (CodePushReportDeployResponseObject, error)
+	// CodePushReportDownload CodePush download report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/download)
+	CodePushReportDownload(ctx context.Context, request CodePushReportDownloadRequestObject) (CodePushReportDownloadResponseObject, error)
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	// (GET /v0.1/public/codepush/update_check)
+	CodePushUpdateCheck(ctx context.Context, request CodePushUpdateCheckRequestObject) (CodePushUpdateCheckResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -63082,6 +70691,153 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// ListRnDeployments operation middleware
+func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
+	var request ListRnDeploymentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRnDeployments(ctx, request.(ListRnDeploymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRnDeployments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRnDeploymentsResponseObject); ok {
+		if err := validResponse.VisitListRnDeploymentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnDeployments operation middleware
+func (sh *strictHandler) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	var request CreateRnDeploymentsRequestObject
+
+	request.Params = params
+
+	var body CreateRnDeploymentsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnDeployments(ctx, request.(CreateRnDeploymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnDeployments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnDeploymentsResponseObject); ok {
+		if err := validResponse.VisitCreateRnDeploymentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PromoteRnRelease operation middleware
+func (sh *strictHandler) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
+	var request PromoteRnReleaseRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body PromoteRnReleaseJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PromoteRnRelease(ctx, request.(PromoteRnReleaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PromoteRnRelease")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PromoteRnReleaseResponseObject); ok {
+		if err := validResponse.VisitPromoteRnReleaseResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRnReleases operation middleware
+func (sh *strictHandler) ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams) {
+	var request ListRnReleasesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRnReleases(ctx, request.(ListRnReleasesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRnReleases")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRnReleasesResponseObject); ok {
+		if err := validResponse.VisitListRnReleasesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RotateRnDeploymentKey operation middleware
+func (sh *strictHandler) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams) {
+	var request RotateRnDeploymentKeyRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateRnDeploymentKey(ctx, request.(RotateRnDeploymentKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateRnDeploymentKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RotateRnDeploymentKeyResponseObject); ok {
+		if err := validResponse.VisitRotateRnDeploymentKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DownloadRnBundle operation middleware
 func (sh *strictHandler) DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams) {
 	var request DownloadRnBundleRequestObject
@@ -63111,6 +70867,65 @@ func (sh *strictHandler) DownloadRnBundle(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// GetRnHaltPolicy operation middleware
+func (sh *strictHandler) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams) {
+	var request GetRnHaltPolicyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnHaltPolicy(ctx, request.(GetRnHaltPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnHaltPolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnHaltPolicyResponseObject); ok {
+		if err := validResponse.VisitGetRnHaltPolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetRnHaltPolicy operation middleware
+func (sh *strictHandler) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams) {
+	var request SetRnHaltPolicyRequestObject
+
+	request.Params = params
+
+	var body SetRnHaltPolicyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetRnHaltPolicy(ctx, request.(SetRnHaltPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetRnHaltPolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetRnHaltPolicyResponseObject); ok {
+		if err := validResponse.VisitSetRnHaltPolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnBundles operation middleware
 func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
 	var request ListRnBundlesRequestObject
@@ -63130,6 +70945,40 @@ func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, p
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListRnBundlesResponseObject); ok {
 		if err := validResponse.VisitListRnBundlesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnRelease operation middleware
+func (sh *strictHandler) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
+	var request UpdateRnReleaseRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateRnReleaseJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnRelease(ctx, request.(UpdateRnReleaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnRelease")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnReleaseResponseObject); ok {
+		if err := validResponse.VisitUpdateRnReleaseResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -63537,741 +71386,998 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 	}
 }
 
+// CodePushLegacyReportDeploy operation middleware
+func (sh *strictHandler) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+	var request CodePushLegacyReportDeployRequestObject
+
+	var body CodePushLegacyReportDeployJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyReportDeploy(ctx, request.(CodePushLegacyReportDeployRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyReportDeploy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyReportDeployResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyReportDeployResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushLegacyReportDownload operation middleware
+func (sh *strictHandler) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+	var request CodePushLegacyReportDownloadRequestObject
+
+	var body CodePushLegacyReportDownloadJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyReportDownload(ctx, request.(CodePushLegacyReportDownloadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyReportDownload")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyReportDownloadResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyReportDownloadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushLegacyUpdateCheck operation middleware
+func (sh *strictHandler) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams) {
+	var request CodePushLegacyUpdateCheckRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyUpdateCheck(ctx, request.(CodePushLegacyUpdateCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyUpdateCheck")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyUpdateCheckResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyUpdateCheckResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushReportDeploy operation middleware
+func (sh *strictHandler) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+	var request CodePushReportDeployRequestObject
+
+	var body CodePushReportDeployJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushReportDeploy(ctx, request.(CodePushReportDeployRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushReportDeploy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushReportDeployResponseObject); ok {
+		if err := validResponse.VisitCodePushReportDeployResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushReportDownload operation middleware
+func (sh *strictHandler) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+	var request CodePushReportDownloadRequestObject
+
+	var body CodePushReportDownloadJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushReportDownload(ctx, request.(CodePushReportDownloadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushReportDownload")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushReportDownloadResponseObject); ok {
+		if err := validResponse.VisitCodePushReportDownloadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushUpdateCheck operation middleware
+func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams) {
+	var request CodePushUpdateCheckRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushUpdateCheck(ctx, request.(CodePushUpdateCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushUpdateCheck")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushUpdateCheckResponseObject); ok {
+		if err := validResponse.VisitCodePushUpdateCheckResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P1Lcxs5ujAI/xUEv44wVZ2kkxfdo+M0LdE2q6xLi7JdfYp+TTATJFFKAlkJUDLbxxG1+TazfiPOdjZT",
-	"21nMYn7A+ScV8cbMz5jAAyAvZCZvkqU63a7oaItkJvAAePDcL59LHp+EnBEmRenocynEEZ4QSSL41ArD",
-	"H8jsNcE+idRnnwgvoqGknJWOStdjgnAYPhPohswcNOQREnTEiI8i8suUCCkQZyjiU0kEuqNyzKcSYYb6",
-	"OAw7fh/9MiXRDMUzVktOiapxx3o+p8TwhJSOSj9WWmFY+YHMSk5JeGMywQqWP0VkWDoq/f+eJwt4rn8V",
-	"zzXcpS9fHLOEv6mpVqwAlfv45uPvv/7W31GgkE94EgZqfnzz0ScT/tEbY2lhBNgTEGFFJaekFk4j4peO",
-	"ZDQl24F7zplHFmFtoVscTAli5JZEKCJTQXzYVcrQLppQprZ5xR7qodNgTfCnN4SN5Lh0tNd0ShPK7McD",
-	"pyRnoXpXyIiykQXvmk6IkHgSLoL4ltFPaEKDgAriceYLxIdIjskcWqwAMpkgDWiIpSSReut//ORWDj98",
-	"rjm1vS9/KuVB+SLg3g3x3woSdfz8U58KEiHJ0UA9iniEpgz+zJ68euqj69YLTn2QmWfb0zevA+AzSa4w",
-	"G+Uc/wUjaDCTBEXqdwf11Qfxl97UdRvekEZCwp+kor8JsP2iv+TZvlq5+dW8KKbDIf2EAsACM0J2U/Tj",
-	"bqXm1htFJ6kXUYBo9d29vFM7JbfUI3kH1kJC4kFAEPUtRvnwsIPuxtQbozDAHhGISkSZoD5Ry+JTCX8S",
-	"7I1RRAKCBXkmUMSDgE9ltcfeG4pEpYM4C2b2If0M8dUICkVqrotCEnmESYQjgvhwSCLiV3sssy0Hw1qT",
-	"NHeHHiG4trePC3DGt6ss2Jxa/SBzDWu5W8XvWMCxfw5jzm/XSxoQpKYDknzCmSRMVk6pCLmg6hm1S5Lg",
-	"eDM5I2hEbwlDWMIXgCNoGqo5qgULgX8KT3h39SIUmK+xGC8uoPu6Vanv7lnwhjRQJwd456CA35Go4mFB",
-	"0Jh8yqLm4bDuNUnN3x808K63Rw6GLq4N6l7Db5Ld4Z67XzuoHzZwc7Dr7fn75GB4iN1Bzav7DdIc7uI9",
-	"u9QQy3Gy0rECctntnqNNuDL88HmvWUCcOsNzzsgZll7OytvXeCRg0V5AFcKNeeCLY4TRRL2Ayuq+ftff",
-	"QSMiBWq4zUJa2hkqak8qeqIiZHPrzVwYJydjLK9nISlgnO/HRI5JhPoSRyMiFTenAmFNVsvdzvmrN+0d",
-	"dQsxGkV8GqLyq6uLt5dzjFU/V4BfnoFga7pql2BW1Ga+4ix5lDWYoQkRAo+IQF5EsCS+ugk8QgMy5BFB",
-	"ckwFknRCjlC/7tb3Km6zUt+/rjeOdg+Pdg/7qByp60SZOroeEyS6JdEz/Qr6B2cE9uLq5QlqNBqH85Qj",
-	"Z8SCPSFmDetuQWeiHn9JA0kisw2v1HF0/EuF4TmEFk7rmUDUzx4VfP/RdWv5V2SkR936rAxUBsYfyOyO",
-	"R/5VPNQCByefgDQLgiNvDGSufDKmjAgg/W+wpMxBikZUKBOEKbJ3S+awb0yCgBds9I2GYOl6MvfIXU3v",
-	"OpMzjWRFu6/kEoOHzwTSSLRwEOrK5p8B3X77Y8AsoGK05PJnLwwQaXU9ZiHJgnrd/vG6YH8neoK1EdkA",
-	"ZMDrShzJzS8zHkol9OXfZdc9gv+tvssOagmKn3fHmI3GmKLBDPlkiKeBXPeW27kKNkfEy7vHPb82hLkY",
-	"1ThQcEWx4b5nyLbiQAkpyKfe88JxFhstY3gIsbgz0R8KiBZDnbNkHblAFpCt6YNJ7t9zyq60enNFJji6",
-	"ySOujEstk6W3l98xEiHMfIT9CWUiC///8z//r//3//y//9f/9r//r////1GALpGer0gUU6RpkRgZErsO",
-	"aa2upJHFNHFx4otQXBOG2VLUlPDEM4HYdEIi6s0fa62+DQUc8miCpXqOyT1FRCeU0cl0kqbXlEkyMpfo",
-	"EucpYupbBdeARA7y+JQpAjOM+AS5RTsV4jllyNCL0pHrZKBqqMs0wZ8MVK76LwWmmw9mgKUaxFz/fJII",
-	"VC80TxbCaX5fm+7YqTNwxFwjweLW+enVRed09bTb3cMsGFMxboXhMvTSJp8i3MpFrdUGno2xayrGy4AM",
-	"p2IMBM1BWKDLi+41eo5D+lx9/1wQ5qOIyGnEiI+ozBKNg4NCihfCrJtoM2BpOShQZtQi3hHm86h4Ibfw",
-	"u1ZqIuITJikOBKjShrqkEOXyvJsPuB5lexSJAQW4r7SqX2QdwmGIbkkkKGeKQkdoMGU+KKFPQogMtF2J",
-	"5VSsvuYCnqsWSxdyKta+4pm5AZou/UcRWRT0H6SKWvAvwgN+S8B6Qo006ytMVnwhNmIOwYpZxuIG+GKv",
-	"hAWaYDZTD874FKwSvdLOMWAPZuIOmHxfjd9HAs8Euhtjie6wncEBTqqeZoqRKcoLmqm4MdZSc1lyd0Yt",
-	"LJdM13Pp9PJD63KP4sDIBEWIZiyi9p4jn3h0ggOkr9i85F90qaN4km2vxzywsIDpoOUBg1tGpsR0UMH6",
-	"sWKa2niUa6LlinvRftetPR6kXRLdUo9sCDAqMy4RlUL98gOZ7ay3godnYJlFLEUR/UhmFcDUAiqU8DSY",
-	"oVdtw91wGIrnnwHYL8/Ni1mRuPm4Z7QGzYUHhdYYDfklxwgHAbobE4b4hEpJ/Aeix2mwSl8UoBERIWeC",
-	"gMfuBfbNLVafPG37VX/iMAyohxXgz38WCvqUgKae9PXeOiUfS1w6+ulzaUhJ4JeOSmSCaaA2TKvVSn2f",
-	"CokGBGF0iwPqI1JRjyDs+xERovTlQ/phQ53QgPszNMYCYYZIFPHoCMHIR2jFcI7do6NSrfRl3Y1qqyna",
-	"7JYEHAwHX5wFfSx2PVqVF0Ck6igBkGPUV5vRB0QVxhZNAl8gLBGwhqqC54SzYUC9LXf80O44mwZBet+M",
-	"AHLCfYIaiHwCGHAQEezPgFsmUvVX2R/NnwSfRh6Zmx6W/ZJHA+r7hG237kbRutU2d84s1VDH4VOBB4FS",
-	"s7ix3+Aw/GpoMZVjJaN6WCpxYjCVSm9X15nfEV+pxj4HIGATOkzJyjiAYbfZiN3kys1vBDVj69uCyvYi",
-	"UR/tDWteHR+S3cG+3/QatZ2viQTGEjnENCC+FsUMkMjDUUSJQBilgJMc/TLlksAGnXP5kk+Zvx2SNIv2",
-	"Rkno6liGMPZXWvw5R2IK3kN9Cxzt0YCIBuPXAGykTEjMPIJ8TgSABVuGyj++/dvZx2776l3npN3dsfvR",
-	"UaucECaJvx3G1IqvDhUGPKoBoclcaEbkV6UVdl7900BxdnN5BlMaSDU/bMElngUc+9ecv8HRiGyFGbWl",
-	"5GNIA4AkUOMrkoEZqrnNg939PdfVjsSvuRPacQp6o2Eo/JZoDhPQCdW7cM35GWYzw63FVrtQL2QeknOj",
-	"SElJJqEUxygiMpopKWXPRSY+42ttwhWWZqmKYOiJrfXdGs8QH1owFFBX6qFKa2gCgbQ7E3Yl9UuOq9iM",
-	"IDm6w1q1S9awINUpSN8yPJVjHtF/kC2JUuH1m1AhKBupgzcSBJL8hrCviWswATKhV1hOI0B8A4kTw8Ej",
-	"RD6FSjIG5HvLxDQMeSSJf0Z8isG5stU93F3nHgIDZYhOjCH0a20G3GywLKkZ+RBhcEuhFF0cY+YHSqX4",
-	"Ek+tQ920DtsGWTdjvAQD/V/N56rHJ6WUMSCWjdPBD9lAqsaC4cyxs9n4jWSytv4LdeXUpzw78FyAVq14",
-	"3EssRL55vyVRQLCQ6AB5YxxhT5JIONoygu1vnBEUECmNX0J99OmISlT2xsS70SqbjCWDY9R0Xe1OuqNi",
-	"3s0qGl5EAKKlqzkoXs0VD3IMTmetzrnCLbAM6QcVoZcoIiOlV0ZE24G0eqbFFoBRI0jKboEiHhglkyl9",
-	"8CcYu+SUWqdn8O9p+137zcVl+6rklN512u/bV6UPxeAa3Uwdqxmufd568aatBPXTTlf/mfu+P6EMPOGF",
-	"nnmlNcvYKAAOIypkhCWPBBKEGOtWGPGQRJJqndB4QVsyowb7WJKK1F7GBVB8KgQPbu1LC8EfLHFhgfEt",
-	"fv4YKToAcSp4IAiTOyC0YxTQW/NCNX1/0lCoN5Wcb3X3BahslEFC2pPfJkQxlRN1APPaftZal+NEsbp4",
-	"zrBw+XOn/JI2NvyUioAwgVH2zSxoTuo0Ehzgg5+JJ7M4YL1POAguhqCPL7Vv4xE5IxKXvjif548/oelU",
-	"kolYGY2aoOGXGEIcRXi2sGg79OJKPiysJabda68pofYLa9IsZ911wFbOww5DLAFcO52L3M2WdGxzH/Et",
-	"ljh6GwU58V+TUM602UibyAWBARbwcps7TQIiV9xouyy40/r55TfavLD9nWbUu2G5YYxr7wVnAWWkOEhN",
-	"2nhfMD6lmdx7Muhy74ZIxEMlRTGkROZYnWP8LjXhgPOAYKZmnIr1iEIcXxCv0kmdfvoU41UUEgWNj09L",
-	"FcydeACykKzmaehCajc3IQxhmEsQcBjaYFUtblQhyaFLlOjTj11S1p79DPUF/PQDmfVBGqEMDdUtgzhk",
-	"G3qk/V1q4MT7i8NQHCN1HWZ3YxIRRAKh5Fsyg3Em2tFV1gG8TZg5wPBnIu71GIh7/e++++67PhoQeUcI",
-	"29HxSnOUSicmrJm+4JTiNS/u0l4TjcknbB1cCTR27Y4FnnzySCj1xf95KiSaYJ/Mx/k2sILeq/u1B6OO",
-	"KWiXkSJFNxR5hIDpuYA3CEyfcLU6aWyUCxNRfz0/j4P6n6n/RWNP37hE+mq3EkfJ77/+luP9WfB0FMs7",
-	"CeynCu4TneGyALNF3HzIh3waxbjtGPRFPPJJhDpnDrp8233toJedN20Hvb08bV23wReyFtVRCAUDLxId",
-	"pzQN/c2Oee6m05S4ll6WYxE/jdGpXcgS7gSKXNodho9P4cJwQ6rWYeEUdnFusmWX4mVEFLn7JI8V49S7",
-	"4FhvF7ohJDSR7NMoIkyi1NuA071Sr4S8gGBFA+Tqm5TSHXdr9TxRYilSb6JIz+0dDFxwuIY+Ls2MgyAH",
-	"LOLEN6M9q7sRTsXY0XYStSd6F03O3NIstFSUDr75+FOr8u+48g+3cvjxw+eGs1fLi9cBeJ9OgAjvrU+E",
-	"T6RIhOEWgkIRI2yhYUTEOJihiEsdnWwfdiwvrD4JJ87i26rMmVW/F/O+TdlVHtXOIdAFF1T/+hRIY+Da",
-	"FG00u8tNALQ+UT5EGKTO44wkmRWgDB82UiSYxpQklauSEgYO1szpZBS2lPIzd4jNdWWOGNB8enlDZrCu",
-	"MKwYh2Ns0RaJ49fswDFaKU9msXnfqxElMR66eLBEwrF28KWxUqlHc3EzPZYTb216AwpRFV58Glw1UtY2",
-	"yPqGiq9zwe4tI260mrfAfE/GxLspYOmxQmZsPpZfg1lcm5hN1EYcKBIRFEZEKAEIlDtQIsZY6MnAgB1N",
-	"SY7RdozZiAR8lGuW9E0CaK4RycSFwHwaqNblD88EwgPBg6kk6O3Vm4zBZhrRvDsx5JFHNJxLkqgheMfs",
-	"g0mXG3HwgrFjNMRKPV1cM3yfb1uJn0stPPWzGOP67t76iza5pHl5o+unbTo6NnTtSSH+lTLtj8ps9RLy",
-	"KHlEcs8TYjDUrzqctYyDOzzTNLFz0T1OxwKZiLO0irqzzlGnYo1WXbd3qUeTN8/zDehz9y852yx2FdDD",
-	"1IV8CpqYpgebURKzR4sKlY7CXFuKW04EtrFyLKMb17mUwkF9XRlggAXRBQHAAHFbe65vvXiu1BfxHIc3",
-	"z/WTWjgzNQYMZpryAilE079XcXjTNzbmuEYIKEQ5eLvSmjxHsoqElzWu44SyrnWRv8vejgXfUgFYqdHi",
-	"FJe1M1mcUjgdBFSMl1jsqTbUg4Evftru5Rh879LYzu+w2N5Gb2omXOoiCCszBrJPL6HZ1/NUuhAP5kG8",
-	"P+m+zifWuRCgcueiu5NLx1cfvYjdwRukWWTZwaa34JGouVXEwMORSuJKT58dMk3Rspe1+MI5SYT0HB46",
-	"ccaGxq8seUttYdZel75XBYzHzP8UTMeyjq0YzlMad2LA72vjSa3lCQ9gC4uPefMtRP/lBKxMA0lDHEkl",
-	"sE2ybp0UM8Vh+DypvPJw4kOczFTKGkNrOsl0kZXSoJhsHiO7LWnp04kzuoxsmiGZA8owJD6sVjQMpKAl",
-	"5OkIS5hzFtwOExJDMR9DhgQakIDfKcaYVlzKKRCs4QSUup1jhCWacCFRiqzNs4Js3m5dJ+5mc3drDyUW",
-	"LDLjeL8g5XouPnKsSxaZgknCVi+CFZqCR4gzjyQCxPLF1VZlJK+vycwhUeei6yAOj+IgjVY5gmAmwb15",
-	"8DV5YF5Cq1bxxZjfMSQ56MFCF8AzFidUq9aqkA9+D7fDRqw1l5NNfcpPElI+p7y+Pe1cHCN/GmFTFMrG",
-	"4y4SHvsQ5PgvHr6O6E0LW8XZVrkoM9XYsnCsm2zXFDh9DGnehqQKw+XoZg8dllMQY+MpghQhUzwujk4p",
-	"FM+/RsjMwwewrNjuR+fk6aPegI2nXnsyYSoD+r2kqbnVPOUhbCpPvYCM+5QhZaEkIJlgJqkXk+Oz1vcX",
-	"V9WzzvnFVfWydX3y2kQ1s4SphBGpWKZX7teq9apbGRCJq7X+joPUAnBE/B4bzOLhK3b4MCIe8QnzyDHk",
-	"s/hoQiRWK0Dl/p+hbGgc6u55JJSLJQIVS6gt8oSUMlt2/+OnWuXwgy684DoHX3Z6vera35Yr6oP2BVc+",
-	"/Lnc61UzX+x8t/NvuTryCQ6CQkZx0nrz5iNwC/BRw8d3ndP2xaLRGgeBJisbVTR0NuAvsTa9yJfV7M9M",
-	"/m2WG3fO33Wu26cOap2ctC/hr6v29+0T+OukdX7SfvNG/dk+P1X/nHW63fbpHPdu1DdjR2YvYpDzCOQJ",
-	"DqU3xou8yNM/FJUN0El2UARkgL0bjeiJsy/r+tobuMOG55LKwdDFlaa3u1s5xLuNSn1YG+4N971Dv54b",
-	"RKWzNQp2GsBDWCCMLs9fIbgGxq2QzKy+PYJhnodsdDzAguw1HfruxcXVnfvDqxFvtVqt8+7bcfvtqNVq",
-	"vVb/1+Inrb+rf2t7PzcD9Ue1Omeszx+2tPpA7J7atS05kkcnlRYVNiCRcYHDVKpBXFIRKnblphmccKZo",
-	"Gs6P6rlgxNbSuqXkTifRcEYqklc4g/J6OuzfSw2T676S6zhTkyKNTsmP8FAWeJoYeNB0tBHJRuPlCjgB",
-	"FvLM5iKte4T2hS8f8pKLAqWeS5v6GptZtVQXmTwnRnSaY6GVLsG0kDJG/HwzdUSw3yW/FLvdngkEZeom",
-	"OLpBZRwn5PYF+aW/c4xcuz9yTNlIwaYeX9MVFddue8C6cYsiKFMQxQkbc7YSW8EvyRqcX7WDxhSqpyHy",
-	"yQumPll3dfeNGkxVtkvVKE0jXHZxyWnGZ25xfVXwYPqqPj5FStOJTchS6r2zqTbp3J84TKay6LKk0XWb",
-	"o9NDr9p/tZQnPQPYyy3P4cl0mSwS3UuZmV/Pkx7GpupM+t0ros3D978US9mEtjNkGEVCTbVpeAt+sIqO",
-	"bxrNl38lE4qZHn7VFVUb+6RYASd7D6xIle7JAiLyDlm9gaahUgWUXkaZYoOK20OkXEYiODa5W2hCMNNh",
-	"2VqcycWAFQUnF88ArEBJvbDCZXhrWGMhA9vaYolNx17q8EinbqfiwNd4B0ynShZLJUyv8VqcX63t8atD",
-	"BpOtUU/PY4hNIo+hiLMSYHBH71su9uvYejN4nplE5yPFiX3lCaYs/sSjdB70ji2QJ2wW06IDyhaEy4SA",
-	"NtYLACXr5davEde/kCWfF7KwLg7oI3FK0pSlzYYo19ejkPDu+caAzhNDC4KT2mknxo8sUqTmXI0aj08W",
-	"s5i5CVGcCsknKWsU9n2qDXiXKTC0VjVnqXrbvb44Q7//+j8hkfP77sU50kPHEZs+GVKmg/IWtuyUTPgb",
-	"PqK59kZIR9HVNmw+H3wFQZBUIiEx84UtaXovv62u1CGWehE0JELyUKA7Ht1QNjqGiGmk7vdI3fK4eYHO",
-	"U1vPuaALlhSt//v312BY67dMDRVgXUfoBcERidDvv/7WR9xkqKkXnv/+62+pbJYlfog162xnbouprZJs",
-	"l5M4LPSWf1h2yo9+JxL82uA6xC8VctU089rQ7qq2ixU6OmP8fiZsiXVITEybViEnCQfUm0vRTL6/nxM0",
-	"hjDFHvNONREbcpeyV9EVTBQn1dW6oYwZpnN5As2D+mGtsRgc/OHzXn50WTzv5TQKucgY467arzrdaygb",
-	"ctXutq8/Xra63fcXV6clp9R9++Jj6+Tk4u35da6VDsZ9RyI6NEV4Fs89h5/65HYVN72FMfO6arR0XLEi",
-	"rEBEUN11jUX5GGF0F3E20huovxSo6bqZ7ctPGSmQdmJACo8zvfxHv6yLB7DBpQVH7FcBOffImMl3WWFz",
-	"XBP+xUKZYup5RCRN/NSbUEcqvcScxGCdAwHZ6poZ21qlaIxFXF2TCoR9n/gohJrQ+okck3Lu5W7/MsWB",
-	"1mheX19fpopfx1iZboGQjvBNzMOpakV6pblxpAWup17J7ZUU1zPvOqhXqulvoHDjXFrdPG2pffjTatfF",
-	"XCCkBT335mQKZX091HupDlevEPo8Nl3XSYpAxSi5lpUIxtIlNL8UYvHGKT2pURdop6ltm1t431aFdZCu",
-	"QhcX8oOX4tqvqIw1UodY6h5EyUNirgiWpXk5ZYtykHBlPdzl2KLXthxLXtKAFDp8X3bAhZRr+bMmqvlu",
-	"b4Va20Zt4f4AAUS2r52Co2jnOmzI86wbmR2aC8RjdDi0nUKkrVWXlaW0T/PnkIxyheXxOs3ycrvkHaf7",
-	"6Bk02jQDqlhM1NGqin7jSD4TOmRePe4gn0bEkxxqxKqhwlC7aVZiT37Q/ovCfKq1sGOOrdkkFxs1vizb",
-	"Ra3JZLeoYzCNMfW+qkcVE4Nqr5dvX7zpnHx8e/VGe+AEkU6PJXRRZqr+AwHUqf9jLiQqjznjU7UJ6MfK",
-	"Sx7d4cgnfuUy4sbIl/72NRfSlG1Znt+1mIU1LjkG3U0IfRp3neKCBxb5H10ai2/dJvSfRyMe2+oK1act",
-	"bIy5Em3ufunDKqa0F1fvW1enYLHQFYKYYjgjeksE6k9sW7a+gxIXL5j2FWKR41QRRnWtBerziI4owwG8",
-	"MeBTpu6lx0PIraayiuIQXPU1QOXo37X5mPi2OQf55BHiC1Tbaxykqwcdaf8BD2fPhB1CYb+nu6UOqUTl",
-	"voymDApo93eSjhwWDIzssm35aEhOH+q90i2xUESGJCLMI7HQSaVAjEDHADWSgwSUB6EMetCZtwXyOcRg",
-	"jSJdvCt71vGObtARzynZTV2JpPZqxoEEc4iSTL8EWZLX89068S4O7fMxapjut/H26tN5mOgMrwiHISbA",
-	"7FAKJcq6SpyBxYHjs7+lj1QddoK2O04akYCCppDpGA2J9MamvpB+BQ1mqE/9vq5KFwQG0R+oLJRi1wWO",
-	"L7oZEtmWh+t2OnRKkhfMHG/IksasZqtBu+K6NZC6+DiScdff+MzyErHzcr3MZhjIsj70uKGjxZNs0lUC",
-	"ci7mR5Qw/+lCsuUdRwPiQctkAEU8ajR2VNAxUHdgAM+tbYUM0MXF9pOiHnYVBvz1gqQeJwpcH+6TRSAY",
-	"3Lpf7EGyhseXfJLt20T2gbeKHbHbUcJlHfW16FKguDA/WJ3HbMOmlb4dEbWWuWzmy/b5aef81T0SmZdc",
-	"NA3/M4jgJuvdnyjd3Guj9lrrpgVnXkySgyVfdhIR8Qi9JZGD7sbc7KpINlXks8c53Er3FEsdfWpuJ9V5",
-	"1Bqm0iQ/OfViqmBW9kSXyl6Pbe/VE9O0GPwHIG2pFT3tYWxK6OJ66X+IGsupCuVrtTt3Sj9zyjTNWla+",
-	"2OSMTfAMYXGjxGP1HionVdip0BmcnjYmJG0XkC4/vpNfbWdV2fQNSqUzLnMLl12nYoL1M2jAceRnaezy",
-	"Cs9JFfZ1/MQmx99bhOWN7jhnMnzNhgFwAvZNdz3WKiuUhLY7bcjhOqLyQiX4tKhkNqm4PLyBfJVQBRik",
-	"465WIP/qVNnNkVaD3PGLCsJC9WH9kEADopRSkcLjtf0CyYFO8KeOfmM35c2JK8HmGJvX6JaRYGzqvaZ7",
-	"uJfzbBqjlqen5xUPTW9Z4XE+OuE1Rf43JLZ5YkcrFfXvIG/MBWG2zCkUx460mpLpG5J1kcAAplV72i6d",
-	"VDat/rXy4XPNKTJQA3CpPuwPIvWOilYcUzXTW9YQij+2/GsAeVFQglG3oueRbmSQkh6zMCEqi8C6lwRu",
-	"aOx/FyF8ukQEh1AZ2D9xI5bgxhKhO2Ej043k7RezlbL3/E15GsKTvqqb0qDUu08mhC8u4l5yeN66nvxg",
-	"tpLGz4DVrRBLFu6xuiGb0ea05W2rAGCA1ob/3isUcZWFzITsxmssvJV6754Wp835PQA6J6t5GkxO7eZ2",
-	"SCxafo5ZOiP+3k+QnVBmPtZWbPcaAuTTos1DIMzTocpWSGI709mAz4v35xDtaRvHnbXPXhQ0i4P3lxXX",
-	"1cKlCaGT3GRsHSOphGsUkKFEfCqhz4KSqWmEbnGQV0l4Q23wMVWpHNVpAbM7k+LsFmbDkp8JFEbcVou8",
-	"tylo9S5toUqQTzLCm+UztAqSGHRzjbjqg9qBY9T//KVfbExJNnRzh1WipLXyA7oXPUub5lh/Zf6r936T",
-	"vi0x2j06OUoQfgNylIALjdpzolzi71eFZ+sHl+8JPPN0O2MWuc3+dCYhj/JpSdxFlCMKTx3rMPgBlh40",
-	"aQFSHFNe3YQBtouyUfz2gxPkr003bH3DA/QDfaFrARLmcVNQYSn5WEkGHuBOL0VEfZov1AEVmnvWtGvr",
-	"9vZrPhxLRYvFUyIipoGEWHb1FBIQYmUszgJPTGestW2gc2tV0uIVTLGkI9Zaq5iXzsxuJYPEe2IhXfco",
-	"no4wpPFhe+qQ2uMc2b8gNuv9WNs24dD1xlkD1pQFRAjU16gBITntq6uLqwJ7lp3YSpUnV+3WNbQP1t3T",
-	"1F/wfq5guXFQh5lwebx4vEOXBZ6V68SfYgilaVKjX3OQNnACidReFqifCW6ByQoauZnm/xUFiTV25sl0",
-	"sPkTup82lrOqp7vVqZ3d5lIv07KM1vAEetYWbP2KhAH2jCvtbswDgvowTN8w+q/IzPNVsy6RSvjJkTdN",
-	"INoFC2a5fNLWE5vYSk+M2Ibtd6airjqNQSYib4Xomp7zw1J4nwCX463aCIXtWwkOTyhL40nNWb7x66nY",
-	"13RCXtJA5ja8RgH3cICU4hZH7v5DnV0ZKstY0QZ8es8E/ATFwDBDVy9PUKPROISX5zTrppuTZdv8UtF/",
-	"1JM/ru0fRwt/2AqXHz7XnMMvO/9W/vf/+OnPlQ8LzxWUvexM8Kg4Dapz1nq1mAc1JnQ0lgWFKtNVsLdL",
-	"ZJLj6WTAMA3WJiRbpT45pTvqy/GqZeRkSOVdrDdcp8gWbuWbi5PWdefifJFompy27ALy+3sGWFI59S2x",
-	"0kAfpsuRVw7zaoYGnI0WX6wdZN6EjwuvFiWxLRetYkDTc+fv27K8/q2K32xdDGBVTZol8FuBtaD2TLZo",
-	"hhUCV5XMSFea2aS4TA6jfbpqGvdyTy2pT7NxSZr163yYQ1uj0sdqf3ZehY6HrHGTwr9H5+hp3N+ApZ+R",
-	"aAnLOWtfvWpDNpggtyTCQSIfpdLDTPqXk8oAwgKZAImChKf1fVXZrJXYXVVb4a5ySpLKYPOU33mUgUGc",
-	"NOB5J59KkXqA1KaAEibPxEhfrpVBLIWpUNqADlI3lBexaVkCReSW32SE8Pv5Eny6/I3VndKKE5vA83RV",
-	"XJwVirqanoc2yI+bUFXM0oh6BzpUUn+QCqWg8AiFGLJXkjJ1uU1HcuxuXzvnypxTQe/JolKLZhG6f/9A",
-	"LZzKMWU25y1TJ3kd0s3XMeBsk5IloKZi2gtiF7zkkrV9Kguz3fM3hJE7KNY8J/JDLumGZdQLzRQJfI9N",
-	"+ovSO5eS/VTiaV7yiVGeqK9zO1PXItU/wK0380oT1Zy6mx8TaaZ9MqNUvFP3MkalVvFUZ72p8eksoTzW",
-	"jHvd/vG65MRaJTRUKDkl20nBFN1IaUq6ml3JKZ1fXHde/r3klK46J68/mnGSrgz2QzySTrktOaW/vb24",
-	"bkMcwtWrdq61+BxLeruszQaDB8B7ZDthlFN9h9BzdPJS9+rojnkkzUhdmGDnCFrRSo6GfBoZ2iiQjoKC",
-	"Lhs+l2Jpm47juCuHJa2Dmf2rPKFCUDaKB9aKBRbI3XF6TEnq6sN8oxBhh0zPIxZ7ddSq7tJeHYndYc4K",
-	"8dl1Gl+2bsVxziUdzgolRI0LusShTafQjahs27KldfkVUTZK//oimXonj/5ehES37XhjW8zNO8MIk9Es",
-	"1TBbF5Lj9j0U8FGe6pffmuD9GOtAaZ+zuQYfllxqbhY3Kaj6VAge3M7R0ezTeYeAPckLg3uzJVVNzDtk",
-	"VMO6uKLjtmydk/K9zmyF/CRoheZLhDB9fh2Z6/Z56/wa4TkoHHRx2dWXSMPgoNbl5cdu++pd+wph0GWV",
-	"mpB01/dwEDjobVf9HMfRwD7F9ErNVHJKF5ddRa/i4UpOSb2WS0+26UlMpFHd17eEv8SeFAgP+NQ4twFl",
-	"dD40OOGSQhACz1B5GBECbRd3cs3ga3cFXt4ZQTNvsCeMdUgARM4zVGbTCYmoB3ApBCYeneAA6U2YLxZl",
-	"2Pyiyg6TF6DFmKAbygwA6cmzF+Ws3e22XrUdBEI8NMS5eHt+7aD37RevLy5+yEJinl6p5+tOsDHSJvfH",
-	"sZc5A72Trvptjn9VwlOa1jyZOJMhePeTaebX8+iCzcKGbiDdXIRi/ZKkqegxf0LZX2v1RhO69d6jVmky",
-	"JqSqPE6J0YtQdCWWVEjq5QR/2CadlTvqEy2LkEgcI58ERGraK5z4U+fMkm6deWg5lR+nI0YE6JceKL8Z",
-	"rJG2coA5XxDbRFyny0l6fSqOxLhcUy9VK8iREcPQVPCxIJs1rjkqVCzrQkmigopfoBIFga1bNAj4QKAy",
-	"dJ1XbO4H4aABiKBix0EEe2O1m5IyT8YVZ8wugm1mTbhg/EWITu3Q8LuVusCJDPCtOfqIMHX/lhcmEQke",
-	"oTsSEZBcp/NbuzqBTeQ5tyyiZY/OouGay6DWyZ4/RYziefgBUVHqXBVerTmfNYe+wULun+JZ/rSx0RR6",
-	"HgjKPIIm1Gd0NFYfPyEfzwTCI47Kkvt4Fjsn4t+0tX9nQ6iu1WCbQwQwrDkVZwFl5IQzRoCz5m/AezLo",
-	"cu+GwAWwT+qMZsbvlEii9p0yITHzyLqbH07FmIhurl5yORVj0EdsudzMUiHb2tBHXYWI+KislMMQwoyT",
-	"mjbrbnnEtNYpcvtieBIZCmgIw/2Jn5a38zKe9Q8OIpDI71tyDh/WGjy3C4AoGYKbuWTzuJZ3I+JLb2lY",
-	"lsY6Gc6R3snMCeehWpZsreSRTyDTpDn0BgJNLCMWVIQdKYk6FdeGAirkcbbKVlLDWP24yK/D3LBBNbMx",
-	"YDgxl4Iioe6aNvG8QIOCRyWXOGgHZEIMJq9ljJY4UFCKbaJKQ90PzVSZzM6fGTsPmS5T7dGtVmp6gpec",
-	"Uueim6uCKkp0EhGfMEl1zb7sOWiKUOD70K6gtnUmz2mdJ2emgCKJbqkX+7JzdXjCbmnE2cRQy7hBY+v8",
-	"9MXFjyWndHl1cfr2BGx9H3L777MRicKI5oamwOqGNPYLehFJyupF5JbgAPr+5cM2noiWbUmx8OMNmRX8",
-	"EkZcHU2e+htvzUsaESiIah62GvE6WyYJLvJJbZFQckuYr0s/L9UOp2L8Tj85j7tmgOxRrMobyWLfo1PA",
-	"OeTfhARm3uywcCqXVnU356o3Ccr9JnVVsBzr2qTgFtS6DB0xxX4W6WL6Ps5pFpfnXY1V2nSon4zNbRlp",
-	"4xmSPKTeQnHhvZV6pb7yXbhCizC8ftt63+6kodDPmzs3N19+4NIcKchb5Psx9cZohCW5w7OUtRQiKJQ4",
-	"GnA2QpKnDXRrk5L0dV+1Ogqn2ArDV1CqZYYM/9e1hi5aUzm2O0D9neqGmneKuhQd9Q2ZmeahNTdVdnZn",
-	"03bMCs3oLZbkBzJbNl81PNC7XBF0xBTRvCEzB122z+ZmPKgd5h2uIWxGQvte5FmuF6njHDl8JsA+DFpk",
-	"GTJ3JPkkd/Ldp0voZtEiW6Hu1aJpS4TUG8b4vGGL6xUE7w39SuUk1rLPzVO/7XsHqJFOSUBvSTTLqWQg",
-	"JZmEecrAa36HJpjNIOBVpCnkHRa6/JG/plznE4Uha8d76cev88O6zqBIDSRhUIb04m5Nz548Nn9LfRKt",
-	"8FnrdcU+63TASxmHTFQUnX55Euu+piT867Muiuuc7Dg63TTumJ+fEYNFvj9ohqg0uTaO0ubu9Dd3mEqh",
-	"6wGjiMholqkks3SupCKMpbJ/e9t+Cyk3tnd8ySm9bHXetE/z02/uk/n68DJMjESpMjKxXJNGmVRRGbPf",
-	"ToLm6wg99rZ8NWP2o1v7MzTgPtb+TcnOrUmlX3SL3uZokC9xIEgSdGbIjcDUT4W2UoFGnJFjpDV8JG5o",
-	"qK7KlEkaqD8gRm1EhSQR8XXIa37FwK08fCtJ0zHESunCcU2woAQY/kwkAIQjPmU+6n/33Xff9XNv79p+",
-	"vDClWS5FAfvcfW/2Ivm0DdV0I0EQBrSUJ4yY9/DEgGbIQLwHhRTBYNwmafMJAj+J6mPuzlY37p+NcOmd",
-	"eDSydQXUIyroVbeUBFzHZEqm5Yru6Q9ohG9J6oospBAdrtbvtrnrD8R37UVavGpFd6c4mUIR7sRPIbEk",
-	"utOBQL7mUZRASzWYWKC/oF+mZEp89Oekht+fjazUz023gGdy/F3x6KnTEc+sripQmUcWhJmeVOwgyfnN",
-	"mnLu1gyloPqoplrIboQu9CrGaMSJJa0blQNYsh3YSp8gbI4491FZI/IIQpSs5BuR4VRAaxWOvFg/EQ5I",
-	"p2oo8mmMp0ISf2dN8NSK1gwmhTBr9byD8FzkSXWzaFKNUUv3BNx7nBE0IxKVlSAOlnMQxe94dEMiENRT",
-	"svm6K7bVIQsWbWIC+RBpBmfxMr6GYseap8xIa807b87W256GJsHGeIOc5Dqlaigsj29JLv+TMM7NE1nU",
-	"W91sj4H5EASlAWsCpa/iYIb65nT60FRvZumVPqG+g8gn7MlgBnGjWqnMKQ4wwH5Rdxwchoh6nD0TCJ6K",
-	"Y0XpRTemni3mR5z6lpbpizxWnIYzko+PSb6h+m9VEueA+7PcWlirTJE8CHAoclXu84xvNa7hAhVF7Hvq",
-	"xkc6SVzHQei0DM6KWegaJrtYjlm/Dze08EYhnkFftaGJe8RhmGSoqw3R3eq07vJ99+K8sixXPY0peU7f",
-	"WHkx0rQxnSbBp0hybTOegSEkw826pz+IWNiYZIqzbHqImZSppTlTTmnK6C9TYn5WO/nFKQml5RRQdlCA",
-	"JEdhgGfA7KEUdT/eYTETkkx0R595M/ii2TA3X2v1AqUMusTjzC+wf2lTdaKKTvAMjXngLxjtNRtgiA+H",
-	"AWUWQY+zUqBZo7bd8AmVssCCFl/RerN2WHfdlU0BxZIS5kY7EwnO3Kto+TaYUJAYB7SliIO8ZdEmYvhm",
-	"qL1ExC2C510sR+dVixFpjweWVoqETc8SrNj7e3neLTmllydnJcc4L0pO6cdO6+KsA5HKlzql4p365/XF",
-	"+cUVZD90/v1trrHub1Mui5MxIXvCRNorqmqg/EW9JFIN+RYzMxdZFrzkxymGa2ewbROvn57LKY7etxSz",
-	"uFy6abi8sks2tF1P52BvkrBe3FdUx8E8E2A4RmWs8zYYhNFjcGHsOAgHgtte7izlTvGpUEQS3t2c5aXj",
-	"V9dYjO0xuTqL3rG9nAtbbF7phJRLHaWUk1Zhs2Sg27DhbiamCUV8ajqkZo8y4kHAp/KSRJ5B9WWruso+",
-	"nev2MWCaRxeR594zZuqiZ39esm3dgibdp1etl9cIDyWJTCiYg6BVa/d1+1QLIElcWJkPh0qS2HHQ+871",
-	"69Or1vtz/YwSu/wI3zFUZhwYHegc+uk0oYL5Sk4pnqPklOKxcmnRFREkr1npQkIWuUMWnbQYSKhu+QcC",
-	"Tx/0qz4gXh8k3r7CuH5xP/Wve723vkmFJQp0qwBBbGGJuKPyEPq9VuLNUSCsigfYW0VMl0aEX1FvfE0+",
-	"yRQL2aCak03mMywG3L4+96YTwqSt3FhOJ29gdBlxQc5oFHHo0/C3KQ0CxTYljt/Mz3C5MkF+OW6FcI3e",
-	"L60w/IHMtrbWpJad4+Sy/ZdzS/Tmt2O+rT2PGDRlFqYrMwYIzSP6K2t1y3w54f40IB1ff/lvJjj+L/pH",
-	"88l0d66ubKy8gcdhgpmPJY9m+anlE/ypFUdlFuZUEyFtQqZNxoQG1DouJpoqdYeZ3hxDiG5FAZ3oILCV",
-	"FQEmlGVBWIYQ2bxR9bbZ15WUnp3ZJ7e0zcZ0elU/FfAgxU9nWpZQaSoc32Fxj3aC9+JxTkmMcX13T8eG",
-	"rt+IvbCwVE5o6Fr9TbKsE6zfa+GApigxDuTmhIXhvK8pRpRknnncm78O6duTJSdpr3V2e+OYU7PJWTKT",
-	"dWmlMerDEuL56Ja5mGpvYJez7zxZklwC9L0S5NLreLKN3zQxzr73FkTMHGf3NJA0xBF0O58o6f3yonuN",
-	"UjxNC6e52V6bsOk5nhv3LCvNRZS5bqqdWjr4OChQygyvsaX2YyI0oAzD9cyxh6U436rmaTmccDM29N+E",
-	"iS2yjnhnoNBSduO7YxyBPdxa0o3KYdwZQL7nlJjlJrLaavPYgzCBbek/4F8+KT5LndG8bpTJ/NETobLG",
-	"2J2UITinQ92xEgl8bjxYuk+6rkuBfD7XBMEbY1kZc5MwmteprvIh3bau8uGz6+w18rn5FVNywQB7Nzm1",
-	"ph8NHSV/9xDHnXfM+aeo65mejIlX0AwOM3Gn/XkpCddTzx+nvzHB6KaaB2ScQbd7sBaPsambiqhASobL",
-	"UYKnUUSYfG/1+kVgzBNmyWBPEginDAMGEutp1QvPj526lyaUUN9nAuGB4MFUEvT26o2D/uBKUnwORbpP",
-	"hkHMr9lEm0+mQiJwJ6WO3xRlHHHKRqD6AFvJOX34Pv9QotT9y+mJaCitzT0QiAe+LXWWxQ1HKRfeGHSP",
-	"2FCUP+dXl/wfhHon55aVwOMdcxbvz8rr/gSyXJrYbCLM5fDopVy5PJghG3C7k8ej782Uu4T5sU2u2HCP",
-	"Q+mN8Ykx8C0itU9HVMa56+ZxRCd4RI6R3R3btiAp7qwtDMAWf3z7t7OPJ63L65PXrb/w4XAhUyHPu63n",
-	"yU0fi/gEvWobSRhP5fi5efph4MntTrKdPXMahVysbzi9NM8XegbM73n3Rp32WVG/iVbif+LgfqrOpaOa",
-	"GJ8jHQVMPklEpSDBECxD1+0frx0dHnBHBTHmxx4zZkfjh4emDWYcE+6k7sSdOQRYq41CU9Cjcsoain7/",
-	"9TeULne6M1djK12ss9TtnL+CAmixuln63CtNo6BXOuqVxlKG4ug5MLOqT26rn6a/UDahrOrxCeCM+uU5",
-	"Hni90pdU7cOkiLeuqQhO34+uWzd5Dg9bOLSId2VDscyxHcOhUeMq141hGDHFhiMipxETprSE7qYdFwRc",
-	"hdcphX3D2ovbVMy0xSrzjPQeobdqhXG1K1TW57xjS2ElbaNRGUoSbZxStlByeHUdzPy7BglZ+cliaBgR",
-	"MQ5mKOISS+LH6VuQKkYZGk6DYFG4pNn6N03Xra1VakCnFuaCstdEY/IJ2zC+JDo+q6LsDva8ff+AHA5d",
-	"XBvUvYbfJLvDPXe/dlA/bODmYNfb8/fJwfAw53fSGJaKE93WQY9u6tFcu2B6rPR6l5/Mo4sOKaTYQG7o",
-	"ZjfKugQ7Z+AP7L5Oij3qfj657sD5btXrlQ3VzR/U5fqZAxmJIx3T5cUWeqyviPvMa4CdD48NSy6C5Fhr",
-	"Z6ZjuP1WQNzEgOR2G097Vc172WSsq/b37ZPrgnSs7nSQah9573bwsciQbKdPbv9qPilmVOwkil9p1Nei",
-	"Aou1rt5Q9IbkaljrlJNPtsJWlF/PPWBesu6BvOucX7w9p0t57v2O4QKh6SHbIeTKXCtgeHQak2DoJjQm",
-	"fuvJ7PxpwO9l6c+u5QkPYFNr/9yNWpQbTs8650eI3JJoposyzgcqAeHzeRWdtt+131xcQjFOH73rtN+3",
-	"r4505XQchrpEnGGaosfKmmMKNIHkuR0b4WtqguoooGME88OryfATPNMxUx4OAmv9rEAVvR7TL6Jy5wzB",
-	"N3EkoWMSCHTyF5pghkdQxSU2q8bBWlDMSwv6NmjPdEOOgYAQPbXCXJKt6ynlBioUFKS/np+/sBxdTEvX",
-	"I8H34RA5VeKzEWqkoh5FpgNOlkfzO0aiDdlKbVu20jbhJV059SlfnhW97CLpg1vGJwx/sOwiZhDx0a7i",
-	"FXqKRycRBiU3IA36jSejzRbge9HlZA1PtOGb0uMMAqYk7/Z568UbkBVPO139ZzHh0a8XBuBdTKhEfVPq",
-	"rQ9JRkk3vgH3ZztQ7zygobatafuolowXNUQzzuI0MpoSU1BOpOirYwzcprycyBZ4WtrkbS5Obb6qtAlD",
-	"m7cVlRUB/b57ca718uXGg2s+GgXEqD/Fclyy5rwWGw+iZGb1SztjLkWxQYbz7bK3bBoVEUbutmsWVdiS",
-	"yfZigtyldDsmNCbY9BLetBFT4V48/l0H2Da45m8LsupbLFNZPcfLm2WyxhZYK3TjVv9aUWpxkTvmHYno",
-	"cLau+vIY4bYFNmaYOu/AjeMn31FgsuSeCRtrqB7TiXSDKQ18KHKfzkGDQrVoTCKyc4wCHI1IhKiAuMVo",
-	"RcYOxKG4bsYBUsuTXt5Rn/BCMgYdMI6RPzXtBShDQmcqLZJe+1BBC8SkB+C/esNHJ9mqPBx6TwZjznOi",
-	"FzQN7JK8ZLb3Y2IaRhF0pwcAn4XSZizxBLUp3UPLlH8uC0KQFhPN3Dv5TtYEgGs6IXwqz5YlrGEzbwWq",
-	"0ZrwAyqgmJBO8P56+eyFYkArLiQbb5Pu4U+lQML0hkWDKdRvgegHxkHTzN8RcmsLf64lRZrtbd8Slttt",
-	"fu3gZ87MCaw5o3m6pXsHxBbxfLXq9VnrpNJ93arv7ukmG0P0Y+XH6S+TSpeOGJbTiBwhbTdP2ctjs30q",
-	"XsScXI/xyFr60z4yrWwjLEwJGuMMUxg7gwNZKFmj9eAHqRGVFxHyXtHaVPkH0HgvL7rXucWtcovBwP02",
-	"aJHgYfrulPIvUvpQ4/PZpFKMOeoTeGE19ciGDc7dEnGToSTLCchGxGJ9ZD0TCzfZwJyJHs+9jeteQvEg",
-	"l8ng0hqvKpaUzxIM7EsOdmX1vNxywsu5/1bJJxqMPIHRkAkLaRwhqOE7TjtmDTJBxQr1HGeAXwWFbC3D",
-	"PFu3yDKJorw02ffjWRoiU2zEVrPjDImp5xnj0SJTuV0jKWGexI+lDJd5eLRPFyTs19fXl0ibcOLcCp18",
-	"4fFp4IPpbQDdH72ieNSCDIuFho/r+Ez1ThS0PF8gfCm0sDsV17srJaNlNsQeU+Z8V1ms5m7Dk1mE5m/l",
-	"/UxDOat6dL0xb2c30CIt5j8R2NuAeptfQBjUXsBhhGMeCJno04F6cEDmCgfbWBKh0T7bDs1PfaPbzNqG",
-	"AlWD6fHnuFlI/I1pB1v1xpiNdPkb8ANXoTh+0vI5NZT9xljpcy1zWR6YS5g0Q0KSW3kIKo0ERIlkUIuJ",
-	"cRSRkGAp1q7kME8ck3oOh5uX9TCDPW2B3Bj5tq+MmytVZFJMLlvdbsnJa96X1bEsquraDzb23mpeDEro",
-	"goFVsT2xgyYEMxEbwtIdUm14gJ5YBwQsQ6Q5fdAAXncXMy82UA9Bo5jQIKApm8PSaM+sucPNNQ9YSSyO",
-	"ny4syC450tfu2JZJsb8IiWem4s1M6QjGlJtOUK45G2jvf0x5+48jYGvdMV1Rfpn2AqZ+U7Up084BQ1ec",
-	"JBCQkTuQO1PxZotr3ly4LxJZ3m6och4jJSshHsG/cw5NG8CZcmk+/zT9ZfLc4NBiFsGCeStlo4XR/u3o",
-	"+fOf/kevJz78+U+52q4g3jSictZV6459yLFRIMcWlLIkpDplCvuGNj2BFf6yg1Lv7jhJQS5tkhc99mOl",
-	"FYYVhRxC4kmIym8Z/ZQhEDtwxPq5c+hMhuIaZvrI+5BA1Ue/TEk067EQR3hCJImQIjd3cBYQXs6nkqAx",
-	"VhSUmZ6jetgfyMw6CcAWQdU69RfWH6v0IPVosjEJcwhpnE844d/fSU0ZcESil/a0vn9/vUDsT8mEm+q2",
-	"SYmGJNNRDaaDvAM+0nWGATcBlWH0BAR11LrR2PrTd87y56WT1KzHyc49E/FGQ5bJgCT+HR1RsCaI4Mr4",
-	"25RE+U3ATClm7T2CIzWx1U7M1eLGXVV7WPBcclbWk7NwQjwU6+/QhekSm79PsEk8FBscj3ZPrg+A9rUu",
-	"mR6mRuVMsAyPlEhbMR931gBMkQHKhrwgE7diAmYG2LtBiq+rY5jwAQ3gFoojG1Fjs6ScpHexSH2pG6nJ",
-	"HtPMj7IRKoN6bCsOJv3YNBQD3SwFixnzcEirMzwJdnSQTbatiYMw5Nr2GDBTJ92PW9vXdGxQJvNxzKX9",
-	"sdpjPdYGxgz1RSIiQs4EcazpQG0qqLUOGOAZIkbU7LH+5x64jnogGjk9E68BAflur+T0QEzslY5+//U3",
-	"p2eVBvjZDN4rfemjuzEXxFShQeSXKQ40bUvZD6o91lYwCOThKJqhvv66j3qlWq/koL6aqK+NDGWo/hRQ",
-	"Aa2FQMLRCxCIM9R0XU1VMZjDCfMIwj2WdL5QepHaKu0d6hug+1X0AhKYkU3B05wtwne6RiHso5LdTa4h",
-	"HhFxpOFCf0GwUaAv90pHP/3+628fnB60vuqVjmDj6D/0Ljq9bA+sXuno3H4HfbB6paOzL32nx/rq9f5c",
-	"RzAH9dVQfVR3EeQa6dJ4sF5TVrHmugCrJWhUaYc2fAv6i6inTRyXifcyzEY3gLkhM1Tu45uPv//6W3/n",
-	"GPU/w0hf1FA9pi9oGIrn5uvnv//6W3aApNcxANLKYaRHqD/Hc9Bf0Jh8Kqc4sIlxc9BZ+/r1xSn6M+qV",
-	"ej3WK6E/o8vW9ev0Fz120jq/OO+ctN58/Nvb9tXfM0/PM+LF34D5Zr5XwHRftyoKEIjq2NnZUccCM6u1",
-	"EuHhkMRtC6HnkYPmwUgIfURscUstKggOPRBvyEyg8iv+TPTYNAqq73AwJaLahkd3nAXYF2QI25AMJEZz",
-	"Dq0w1MKnomfmzDK8L6ZLuiGJjSw0p08CQUC2qKIzHcWAGdpFE8qmuhnrMJWD1WNewL0bB5mKvlNBfCWF",
-	"eMRBIyIFaro1LXoE1CNMZ04ZXtYKsTcmlTo02gfBNZYT7+7uqhh+rvJo9Ny8K56/6Zy0z7tteCcpYVn6",
-	"cfrL5FXEpyHqalRrXXZSCeZHpVrV1W/wkDAc0tJRqVF1qw3t+x+DcBjjtvowIusEGjq2Kg8k6RgpMBuc",
-	"WUX9GzK745GSLrD0xkQgqABhrM3QFaXHPCxIhTJBmKCKiAezKmqxGYp4QCBoE+I1qdR7GXMhSGpSdKml",
-	"W0XGEqIotCkkjzzXNjNn5XNd+o+1nvtBL7T05YNTspwGdrPuunNGSxyGgWFyz3827V3SmWEQkgBVPK2B",
-	"I375J3gb0mNK+OajkiY/emMsdSChVbtKh8MG/u67777z6n4tY6Y9KtXd+l7FbVbq+9fu4VHDPXLdP7sH",
-	"R667KKdAGcoJqNZSHXlJ26RrkMtj8BjE3RMNgQ3SBTBj7VSbt9WLOgkoleFT2vdqRMF56OLBXGqMkhph",
-	"3/MHqmcHqvn1oRpol+zhhYEg8aR4qEZ2KOwOambvGgtDQfJK8VDN7FAN0tRQ4b3F5ZkEGIUvKafokvNR",
-	"T+pGmq6NuKi7C40ta9m2lbWkRa/SEGPbvg1rLQFl0OrxGiVWMtZuEDEXavXjkU6DgcbGX5xSU+N/3sDx",
-	"PXn+Asd1/+CV2upX3jJs4sGIr19qrH7pJY8G1PcJ0280V79xzuVLqEr8xSntrrOUDlOqOg5Aqsso43Av",
-	"UtrCTx/UkYrpZIKV1gS0bDGgXMn1eCRMSRFR+vDFKYU8Lz5T+5NBklUysqnhwcgdqHg/kFk/kW4c8Npb",
-	"ScnE0BdKSzY8XsuX/ZjU9B34QrecmkZxmD6MpK6dg9SNgYc0vjvQfdncHt2xvMcAUjUIv2OWn9+QmeLv",
-	"IJhbgyO0VWSmRDqYTsWY34k0QJa995iF5Rnqx3eybw1IRxBLAgWvoSt0GeyDJhXLZjoGWJJop9pjVzxQ",
-	"Iu9Zq3Pu6MyCPFakt78FdNKIRi9MMfT1if9qErxAeDe5v7q35ZeszdtY6R+ca6U51e6w7h94NXw42CdN",
-	"v+HOMazaYX2/UWsOh/Um9hr7GNf3Bru7uweDw2ZjgP3doVvbH/i+R3CtNmwMvN393cGwUWvU3bpLdocH",
-	"RUzu4LqmKOhWTK6+LZPbzXIBv1lrDPf2/MH+brPmDQ73vX3PH9T9Jhnu+3s1r7mPh8Rv7nt4/2BY3xuS",
-	"5p6Hh3u1A+LtDTxS24wx7s1NTtzDhov3mvv7u3s1v7G/33QP9uv1YYNgl/hD7NWbw8bQbXi7ezXPrfve",
-	"4XD/wNs9rA/coXsw2JSZ7s9xwAOvNtyv7fn+sH7gNYjr7+LBYW23OWwckAbZdfebDb/erB94XpPUa8Nm",
-	"fXff3/UHxB0Ma8OmuykDPpgTC2rEJfXGcN8d7O+7tf3DPa+2X2t6+77r+ofePm4MDhqNgwGsHdd3D5sH",
-	"GGO3eYj3h34d0Gozpr2Abw/LfpexXlMnUxd5snJ4bC//52LEzdoaU1zqFgzXnL/BEQj7X5uBaw5g+O8i",
-	"3/7ilBZtCIrfPk81xlmqgCVdO7QZbIxFuqkORGqirjl7yAGDSp/ak0L8I90ZgzAZzQzrBFbJOKsYthsH",
-	"VmpDUqr9c9LNWtsmoPY4ODY9zoRS1RT7lEQXGvXGioP3GAUcnAqSbrRrLIvAystQ1VzX0TDWTbFzjDDT",
-	"/TvSopASAZpuo0gNzHZA3UIjnIox9Aq+xHK8rR633lVe0ji24GZnWicp8SckkUGHb1L2Rpc0QUMwOXsZ",
-	"jLE3Vv207o19/lmfwxd9ZwOS56y+IhN+q32ck+O0E1GOIz4djfVdMl1D5Jgw8PxrGb5XyvbO6pWqqOk2",
-	"IeasxyS4wnTCJ8tcs3kHAmYmLZZHqazYlFsh72adwoLmugvf82o5a72gG2h8/cvYnoRytuz+6bPzv92z",
-	"je6Z3rWUcXyOUSGM4t6bc9fOKeV24O8qrlaG+hg6YmBHG3JT46YKZMUdVeAOqQkV2TQkE7Uuz7tI4hsi",
-	"ekx74tT+q2E0DunSUdXwAPWTXup9VL5sn+04YNbs+H0H9XX/cfWX7eUPKmiP9VOd7/tVaAYN08G4cS/0",
-	"/mIL9b5uN6+zKm1n9J0q0i1feiwZ5fVZF/pZox+oRH3b6d52Pki19u9X0QVwUys/GJW66bqmC65Sf3tM",
-	"ERExDUOwz1dRC6bPhiiFOBJEM2J33v4uCA4IuGMiIrRrBuSPHlOyBtP1nbTv2QDg4QiIoG6AG4saaxKx",
-	"HsulYhsLD10i/xD0bUuTgUW80lHJ45NqHGai9dUUGirt7eri9O3JdefivOSUAIlLR6XWi5NavXHafvkK",
-	"MsUstpeOShX134v2q845urzqvGtdt9EP7b/Dtz32+6+/9Rj83T4/zfm9lHTnL522X9bqjVevO9+vr+9k",
-	"z+SBLRfbgLCRjJYOZhJZSfqbNvYo2liXyK24T67Ql5h9lqhneqasJdSEvPDIJ9GcWdSJbaI2gopGSNxR",
-	"7SgDLmLyrhKbqCh0jTXdxlGsGCbttOeIIUiOR4hxJKbeGOJ7ir1qXbvoBzcO/gs5iEzg4/08RA9oQzKH",
-	"uo7SaZH4m+S7nR9H0wOR3KJFR85GYoap0mFExpSpYinJei6hNoWuuPwg0xU5oLqWdilJ29aJTDUh5UxJ",
-	"cHw41AKeDtlGQDsUwZO6jn+ccaZDyzxy1GO6dQ2OB6UQi6GdWCaSJ5ZpGyaikGq5r2yjDxUt9oKpT/wd",
-	"67XqMSXhUmG7VFdRV9u/Up3GqUQ4iAj2Z2BuozZUX0deVXusBRMnugf1iAZMjW0DIdZzIekqIsklvY8n",
-	"aZ4A5dOWdQlHbn2TR/IjPSAp/RqUdE0qqiQBhRWM3NmSON/EwEegxm3AHkV4TD2BhIysaaKPCeln6n95",
-	"HpERYerSksqNLlP7MFTV2ezNlcT4KptWYaPcElEyHSAAofNaS8/UBgDpNfbBA9nuMR5A8F62/I8l30e5",
-	"6QNKj/d1D0lFUEdEmuC4eWnUsdWRU5Re0du4Kbqm6s/EuiT1Kj6uVEXbr0Ck8uVXr1ZvDr3hYNdvkMPG",
-	"QbO56+3u7zWGDeIPwMO6v3+wPzx03X1/fzDwmnu1wYDU9gb1xl7Dr++TfJn3wYhYTn3hJZ7FbMXnbyLh",
-	"JsZQCClJKE/mIq4iQ9Rf6lrQFvrYKVhFHQl35Ad1XHGQRbqMpg69Vdd3/vbqeB7Bkc/Bs4AS4ckKQVSI",
-	"qc76Q1Qe50pgTfNr3J+UIc7WjqPR67FxNA96Tdk0CB7u9qx0HJza6pvf7soGd0XvWqEX3cm3v1wwkluP",
-	"FcXBZZaNOwtRyg9sUQEfhWnEaVK7d/IQ/RWRXwXLv8UI/zOagIrijWpHbv2p4o0gPfAbcduAuL0CTlxE",
-	"2bbRJOYMM9NcVUC3brO0TIsCUvvdUo9WUT/1qR/n0uu6a+marpyR4x7DzJTjMW1yvIDgCAqzoh+UhKHn",
-	"0bTW5yDHa5uPIrmJ0SQTsWZo8rrCgi4O8HWDbh1TSRER3d88JwgX1Z8yDPfB7rOhMbkn8s1a8RjWCtO2",
-	"b70QwjlzRFIp8AHoyGqbgrZuJwrGduYExAO/x2z0YZ5FASy4kLsnwKBg0wgTO8LOcaGe0mNQAeQWB9SP",
-	"wwp+ILMkosFSpE3NCXGm4VMJcMQ/OPCx2/CbhzV8WKs33CY+PDzYPWzig6Z/sN849AYH+4OD/UPcqNXw",
-	"0CVeoznYxbWDvcb+YIhTotpD20UVhOtYFGws6Tejwj2MCjl3cQnhSPUXLPRlX5nKK/oym6ePFFGivgkM",
-	"vjx/pZsmKqWraboqWrauriZlPTZX10AQ5legMHPFg3rKIgRigiO1Yem4IBwRREeMR0pzQq2kTaPQN7nH",
-	"hjxK5eWCOweKMvtoGtqq17p7nC0gCIqbgc5BER2NIZ7oLuJsVO2xlo0bgwbIlsb055sr9pGQNAjQGDNf",
-	"ID6VFjZdijZFVYgHlYImBZrfiTmDr5EtmjSbLO0N3GHDc0nlYOjiStPb3a0c4t1GpT6sDfeG+96hX1fa",
-	"HxylrieJj+DD85CNjgdYkL2mQ9+9uLi6c394NeKtVqt13n07br8dtVqt1+r/Wvyk9Xf1b23v52ag/qhW",
-	"qw+piJitWp53mMLU6nYCQf1w9QvXnJ9hNjO0RzzMJc9TEPTd8mIkia/zVI7nr/OQRyMuKyEWAlKQlQCQ",
-	"y77PMA2gqyVlo4BUpoKgiAhiapE4+m6B7a7h2rvlqIsDV9PE4JlYFcXFdfuWY0QlBPrD9YOf5y4+TBLD",
-	"V0Utofk79HukDKbF1oQZRuSW8qnQQFV7LNUSmwpUd110Z0po8wjuGkCnYQEXLY4DBpMsBSpRRG4JDkRc",
-	"JrrHrhT5DOiEyiNwMEBTmlDRHzOa9kPvubaUOhCaups0b4OyGrpJc+cSPo35NOqxcrN+mGvzeQlndWmP",
-	"6j7+XV0jP6dfztoXKwvMo3p1H9kS2zLd9Y4R1qdsa4bf2Y4W+Qi0vUTySOrIH4RqnUE7J2SveCVFVlYQ",
-	"LxDsi0lWl44gcEOfWzYSOB30m6kYh22G0ffvr1EZCoH0M81DjtALqJmEfv/1t35uB7GdpKqZnYFCKxtF",
-	"BYYQ99F0a0doym4YxDYb9LESRbwVOprbVgaM5QOBZzpNaidtaLaJUcYFmloeFXE5/DnChYeSRKjmmgrJ",
-	"Vt4Rcci7AQ08qw1X+2TU9zHd0vGHSmCr7SZkfziNgMjG44GyVT9MIsbRHWU+v4Mro5YLoC3GEsIBfxVC",
-	"55QSnlcSDSX5KmK2Pt0A2B45msWcqNqbRs1ZurpUJ57E5Hu4mNJsrFELzcx0a8ySUmlLtk6ZmrdWt5/O",
-	"C940/XhKZPb9ePDKoxf0+87bf3Rq57QjOuxq1zvp7HVuwh/fnXx/WCWz713yY0s95P77+93xgP2NDv9W",
-	"9eoBG0xeuv6P3wcPKQ6aQxPTYKmO2dWmAsq+Wa7+UKxCnYsi6EBfbSNA5scEcwW/0B38ikOwDb1MUVPb",
-	"q8qSbidxCVoP3ioHYDFdBsWPEJY0KxGUeakiiuAF1LaoIk1Q29RtQ9GnJTkPTUoeUg3M7NPKZAzjqcgK",
-	"cv+yGa/acFpJJKgV1ywugbmWaGbLQZoSkZCmlRLHWPJ9up8bzKYm+v3X34zYZSLMKKOS4iB5jQrUh7as",
-	"ffQc9Vvqr7/W6o3m7l4fTVmgJC+w1IDd9uNlq9t9f3F1qp1cxl3fY4kCmhHd4km2kt02EsWmQh3hhDyV",
-	"LHYRinuLYymRK30OJadkV1c6KsFZrX+1LVyPHVicJ18dXNfrc/LVttLQrff67GtKQtmmhX8gGehfS6KJ",
-	"KwoH5m5ZwsoXTe8RGVEhSVRMVuMqXlbqUFfKR331Tz8ut5VRhssguyjebNTWPrB4m4lsb2zf0WZpm98A",
-	"Rniwjq0w1E80OYOhw2kUckF67Kr9qtO9bl9pIgnPJSb4He1riwkpI8QXSVeKg1SjMOM3TDWs6LGASEVJ",
-	"1WIVdQTvgvHeZYqBQYciSK+ErX8mjuJq8SnFWcS3oMeUUOceQT4mCcBpYOyPOmMzBlhyju4IvonjkWGB",
-	"wB4cpOmGr35S6+2xsh5NF/rdUfzl8ChjVbJOyUwUGVpSduHK4sk9KLWmeKXmQf2w1ihtJ/fdU8G2y/im",
-	"Y/9T6thJUVhEPukK0Xn0KXMHH82i6q7BHE44GwZU9374b86F7FVLGEfeWawQ+7OemiWyvxKsMwTTpvnF",
-	"+vciW5nzU1m20oeL0EeSO5phTYVt/A0K9DSsog4TkmCYBVtvlWVysaHW1FlXU6/0PeewNHTV7ravE+UB",
-	"5P2Yy8RcLnF1TcNjtGtUBmzi2RJvFqJyUy7YY2k2iAq4YMqqYS0L8z66pAe3dvBBCf042L9qmGDm/BRH",
-	"NTwPWXYWCw47Tuo81PK16rTACR2oysEI1dqKeYHpsh2WF5o4Ic1QsUAjektYPKdGhp0s36XCsN4em5sR",
-	"zbHeXFYqyIN43FK8kDXudKQFsMOElte92mCfuMNDfOA3h3uNwS6p4X3v0HeHddIc7G3COVNQ/zO75q7n",
-	"sND0TzsGlhEbCuk3V9y69lUiTeBOvKvmxhmal/LNqVsE57+cK8wRzyW6i1IvTKSwCdlR1Gti4g72KkDD",
-	"jOLBLQVPBx7U4sCDKrpggQ7kmXAheywiHmHmZcUHEooC5mNDxG2I0ArSDKpABfWtFtM/SqgNHy4GMGje",
-	"WjXvpPnEqjfTDBWV59WzFOGqoH737YuPrZOTi7fn14XDpqzPtsyM7kFvlLkeQwVP63O8hdb9CRfU/T1S",
-	"upWuGSlJEIg40qLYQ36EjAOU+fPOUAJ2Kp1HBjDWXdfYyOKvwHKWOWtMAyTwTCCwqKFYzeQRSm2PQgfd",
-	"fWKY5S66JmUqYT8B1eChKTQNDIpxqVOzE/GiB/0njmHqjDxQMKE6UT6VcQBJOsCkx/pxMJY9bv35BEQV",
-	"6LNiyLm1Y6ZKmEVTJori0I57bEKFULp8bLfUTe6S2l4xb0zNueOkOmDEUXVGnlknJiZ92RbiY8qpAwMM",
-	"s0bTHhvzwNfdhhZ2ljOyY0Nr8iNqjsDaCVtxRWQ0q7SG0vb1mi/mxfy2AvpE07Xttedk07QSDVlSm4fW",
-	"LXVf631UQorZtU1yd1ML/WcXEOzdU1IqviHsGN2pe67ER83VHEQVS5jBzXN0tHlMToCWfZMfNgrlsbwa",
-	"2IXBjhWywlxvu7U8R9Apz+iOkHRj85OSWB74+vv3104SYJhW75JZIzKMiBhX6EQJFyMik6yA42SCuOGZ",
-	"ACgktOiKMwxMM4I0OM9E0lXIBBTaBCFNpzTDVPRN5z711aKgAZWInwWtNnom1EywZhNJbTswzE14Q2bz",
-	"EUZ6p+4VXhRvcOK11umpCBJW48LM20YaPbV765RM+EP6t9R+xbJbRa2mouQK6LafcnZBggYOqEfWp3ox",
-	"qI9tGVXotphXsmgF3a24u4tW0G1tljf//r5222Fu1mCpd7HjL+zhQ/GWeJe/BQr992NESSfVeb+aQpZc",
-	"vpNwgGLm0xFiSmxuS9yZtIxFUbdUoKo7cdSCH4OVYlumiHAqtAja7sTXqp9EooPkremhhxmKiHpSvdE5",
-	"Q4IIofisoAFhMpj1WMqSp+RnDawZtoouAl1V0loDk1y3VF1f87hlBHF3RBEHz1u+EBvdUpwoCX0C+OKi",
-	"PCkeAfUPMvyFcegcTiLjFigi1lf6vDq6e+zGZXdbkCWnm85+lb5r6zqHtiWL4aD7/eHThQe0MnfgW/bd",
-	"YlRV3Pt5PqYKqMg8EbEkIgm2iolFMfUa0oA8n4aKCC+RmCWPjDdiMg0khS6KRrtXA/QzMrOiJgbvrdqu",
-	"PRHQzxWsDkJGBOIKpCn0Mwj4QHeth6HGWIyVsA11F+8iKqUikkbSVdPq+uSUoQmZ8Gi2c4z0GigbmWm0",
-	"JSay/Xv92CpTHsyUqqYoxY6eMraZaNf9XPN3MBT1FUTGhjKNgj5YV05wEJBIQGqiFazLfeiX3XdM991U",
-	"K+u4xbWhgTumdaehceV+HETXd3psWf9lvTh+x5KiCmbMdO1y6H1maaadmzNjGNIHdD0LCRBjwehwaNvd",
-	"JumLei/L71+3rt+/Qmeds7Z+EtRcLJDunzqWMqyeEkk8eZKMu+NYYx6Oe00n7OcY0jT1AsxLFfWW4mvQ",
-	"+qzH4o7AVRt/Qq3bL5LPhG4Tp34wJmY2Qz6NiCe56e8dhko1tw1667u7PZbyeZUN7sZJOIDWtpf7TmyY",
-	"BP1DTQ1WMLWrH89aP3588ffrdheVbSvgmts82N3fc129Zw6quS46oy92jhFGgRJuIg2w7s1aa/QYlKg3",
-	"mEeV1hXK/CITahNe0oA8AIsqUkvie/18yKNJxbKghNSHkYJKUs3e1EryQ6DVL8fpU4Jd1sc3IB6fEGFO",
-	"s1pySkPbqnwATaCTLuK6pkcpq5b8pOf9ED/FBz8T79G0l9SdKR3ppNXnP4dkVHJKijxAVaO61yQ1f3/Q",
-	"wLveHjkYurg2qHsNv0l2h3vufu2gftjAzcGut+fvk4PhIXYHNa/uN0hzuIv3kkgPGL36c6gG1902mwf1",
-	"WmO+W6/aj6pPbqufpr9QNqGs6vFJQtjvDc8DygMKgTtsyFcWLNXkGu5KGco5RDHtDiMiCDSg/6YrPZSQ",
-	"AfwKRAxnRW0QNbvpip8SKPSVzAoUn9V9+LI0VcIcsyGWsdkrwwosU8LSsHdUTt9a7kkiK1qWMO2ILDkd",
-	"6OCFOwwF8Zm/U0WX00FAPU2a3l69MbxJ+3szQgsoS/H2QVLGgPSYh72xrjwIL5b7J9BDWwEc8eAIhTC+",
-	"gyb4UwWPyF8atd3Gnuu6DqKTyVQqdaW/Yx1/7Ws8AnbW75V6U9dteGrH4C/SK/WPlUjR7wwr55yRyhmW",
-	"3rivOB1wCgkV3vrf9Xc0L2m4zdgNhNGA+zNw510wLXGhCOpcl/tX6t8jveN/cSs1t96AzjHwuebWm5Xk",
-	"Y2W3Vrfj1909Y/ZEqG/PBwZTcJrhdT9UiSMJJjKt2RHmW3a3ZzxJmfcNMOi753oPoFs/7IESsBBqZbxe",
-	"Qu07DvSEUApbO5tsIE3St0bTjrrrGsemnfSUipALqstL2e4v0jAtLUnocBCjKGsZyKCe1reFEWMVeOWr",
-	"lydor763l/C47/oAKuOs0uqedDowqNCSnpFhYnFDt6eHqt6yijpKxIAtpiygjPS1FwGE+lkIJoNBxO+U",
-	"jKl759kjj6aMmZjaCSoD3xDIlAgcY4a67145alw89Sl30C31CXfQ5elLB4WBEjIl+SR3jo03zbw4C4mD",
-	"Xl+fvXHgffTj2RsQfr/Ht7gLN1kNaSuaO/owUB9Lib0xNB1ywEei5T+o7QSbqC4kRBTDwbRhSth8e99g",
-	"P/o/VtJ0oHIBhEMcIcaBJJjQ4hQ6dg1Fq1zygHqzIyQw8wf80zEy8llFRB56pgS7ZylriIbKkiHbr3DK",
-	"YL8EpBSP4sKOrcvOM4F4REcQy5uXTLWVkKZeeq3khzWKMJ8akRiiOtd4/sVMErhq6zzcGSpyA9RmHYPG",
-	"d8+/y4qI6whzRfR705FyRYfk9ivZckywD0fw2STga6IjFvlRK7jDM2FoH8ilWWEyLeIQNp0otgfPpkTR",
-	"1BozjGFxtv46nEIBkUyaM8ciScuZyZISSxYGU6nv83JiANQqdZdRGYiDZq0kEEq16x8jS/T+0iv9/utv",
-	"vVLyzXd/eXv9snLw7BlkuMfUWV+3Z5oEZFcYYsWwFdD/o6yh/o8EgJ3UXLlYZXfjDWEjOV7ciBdwvW39",
-	"L4vXz4TmlkvPO0ZFyuRes+SUJpTRicIBN4aEMklGJMqAMkeRipFuGaVaDtriPiixIgcNcmWM5WOnzqNX",
-	"+smtHOLK8MPnveaXXulPuUeQkOzu61Z9dy/HivS6Vanv7llymmLVlKGA35Go4mHFAcgnVCa/TG1HPQX1",
-	"TiG2pGFbBVmamRQfiGUy69EB83QeJVCT1929PzTZnJMSzdl8I6HfSOjTk1AtuCweiRbWNEkDEV3TtIr+",
-	"JsD2ixytYl2ap6dQtOXDnyv6n+f6nz8t3b1vVP8b1f/ilBraAJRTFwBs388E8ng4Q+WMhr8D8ee6cMAx",
-	"Yjy+WSkq/Bh08cnQ6cujhcjtbWMLbtb2imIQIdUFGGieCSTFVFEZzLha39xJW1JrG8QsRhGPVsYsrgPO",
-	"PHatRXi/uzdd7fW+W0JNv/yBgkCMum2snmgwA0MhWPsXLKB6K/Pvvdlk9KptYjxSZlJ0x6eBj4Q6m7La",
-	"VMfYX9RFdIDR7zixuQe8pdrGN28gvOPRjUBYR8S9al/nGSleky1dSV/TSrGO4SHf0/RM2K0topjf5NZ/",
-	"bbm1S/+RUWuU2AEH+E+k9qclnfy7InPdKX9YSeCbYPm1BMt/UXkyhyNjMdbxNzEjStXjQGXDTRzLT7V7",
-	"5HW7dRorvzvpUs/ZGc65RsUxFlphhunsoOZFLePMFT+PI95JAsTOMYqIjGYmBj6Vg2RTn+aONfVEXva8",
-	"zpaSHN1hKnOPLyFtXxKpKr+5KIlsRH56eUuEqtYc505kGyVbaea6jnv5uRxPJwMG+U1LHM26lrXwcKAz",
-	"1YdQHl5Qn4C39JMiIP27/n/9Z3/cTwJosQiJJxFIThCZY8LPeowwiObxj5JC2XHTBz2sFtE+6c6+FQIZ",
-	"fUB1Te4fUkKejS8yS1AXd0J0VsqQfoKu61KBpgZSo4rEa4UT3LKxTQ1LBydozO80oBPMZjCVjrnTvdyH",
-	"PDpSy9WhbGOdBEiwN0ZQBl9XsDf5/Ix8AhD2mg6q1Q8cVFcXv7675/TYbq0OQ9TcehOVccZRW3Pd//rP",
-	"huvqMsfRLdEJf7X6wX/9p3pvwD/tVFFXnYgtEjANJPKhHBrTAYEmRtlkO5JP2JOwlirq8mnkEXGEvr9s",
-	"v3LQ5fkrB73qvERl7a0dqsu8o4Or3pPBpXb4x6iiYLo8f5V4YQUMZ79WgrMaCyKXtecfyQgzEWJFPXe0",
-	"41HNrD2ld1SQKmqr/VPQqWGg1Sh0DlEgKNSBk4OYtqR0N0RB6r2JA+MgJALQoqNlNhM2Bm5cCD67fv32",
-	"7AVEn112fmy/6aLyHfXlGP3Xf6IxoaOxdKw4gZqu/m/HpHkOda0gQPCm69oiDRA0RzzuQ0RfDIpPJ4QJ",
-	"xdi0yc9eI31lq0jfYVPcPO6R2mOAhJAIDY+D59rEdesnZTRlHjZJPx6PoqnaHxMksFtFLYPQGA3JHTKy",
-	"K4RxApT6HqndPY7zduI9VdRMwUojJKeRDnTUUR9wFBDAAS147xfDcfz/sfduvY0k25rYXwkTNorsk6JI",
-	"3apEoXGGVVJ3q3eppCOputqns90ZZAbFPEpGsjOSUnEXCtjGwMDYsOEXe2bePGPMbPtpxvDtvIzh/7Ix",
-	"+1z+xSDWWhEZSSYvUulW1XzpLiXzEhkZsa7f+pYv5+I3KA55jX+9p5+tisttYtjasAawKragtB24h0F5",
-	"1H35OrpEIweKr3PZwdN0vDhtPidrbQXRpzmGRfH7DhYnGWggESUbRu9FrLwbiRu23dzwQNRoZRXpWwN4",
-	"IofLXReUGO0Bgu+5pvzmhjbl+Xs05fUdHcu+WWbZT77TdwJ7dzzAS/Xv8aXuFgrgYCFvnNqy/T7uBAJg",
-	"N8UjGLpPKIWytM29QFjd0h7HlMmHprf18X3+z8W+3ipUf0+u1eN/ZscZWy7wDpPY4eGJkUogHxwvouC3",
-	"AQdGD6Pe+m2ueDxyY/c5jvunDxUoXSGtkQfxTYmEsam1IAXhl5+SP/K6xUrPL0b0P3qVDIPUJ6Ahiq+Q",
-	"eyf6BbRBUmrkzX+dslSEvWlzo9FovN9tNBqkovZcq0EbhmStEtLQoAd79qWMGUnXT77f3eUs2jP88OA6",
-	"8MBRSUYZeFfNeh1UHFAKxVowCiwYylm7CpOK/gQMHx1rbQXdLm20vQx4XI2GwyTNRHgkwohDSO7pJDTa",
-	"jieELEY4V/Mx3dFg3bL4RAP9dksQyObVS6YwDcuSoEzKuLLgRCkoRe1FEkkJDJ1AZJnkosxHaGacXOil",
-	"UWdtibWd2kK2hAfoRTR29/Qz0DwDSxqHrC0ybDMN7G3Q6ZL6O9k7AMGfYSVw+COpPTXjUlyzKnad7Yzy",
-	"NwOBQlxyNQ+5D4Cpr59cl9wRq2A6vHtZZpEfwnAPBzkl/ycU/XjLnH4eDYTK+GC45PlvtAO2oKBoQUpV",
-	"Rt1LMnPbUHfvVOPrf/zSaNwgI2onC+fuoXvb2scv7FhtFgCupy+ujOWhSE/vvmWB96GSDJXzFx8Oz6IL",
-	"ybNRKkoKcFGkQIOjKWrTaLCGDPTzJOg6yKbFctTKKsWqo6ESaVYj97LZaJiHK4pBRZkYABZfL2URskTa",
-	"mCMErlKBqkk7IYE+WQWeCfAkaQjxZJm12KvTg/b5wb7HsAP8PnF5KRaLXga21qUQQ4y1+BKME8gcHpye",
-	"Hp9awj+S41UInxP/MHLuHIZUaJFdR13Rcoot8sHXoC3mAmHssfnCmFXpVfBu2kxHxWO5agagIiD8BrsZ",
-	"o7YQLcMSAEwsmbjZEgJbvYQv+wWK7Z8+lArp6aMb8JRceMJSu7EQh6DGIV7a1BbvIJLmT+tg8DTl4wer",
-	"AMWlB8/HpAc44PR6P31w7HDspAMBmwrtohk6btZVtHJLrsLppXbpldZdNlCe+AiwlOdptWNp4/dDaG4r",
-	"BqvizKelpIyOwORSh4TTkspKCZ6imipNsFF4vYq0kSJkA55eKmhWmCCpYuokNOvsmwgyj3nPaDM2ZEsg",
-	"3QA0zmQgQlUmj6RiwaUYAx80q77qR1IozLC85hmBVxiPo0vhsS5XYi2SSkgVZdGV2GPBf0EJr18CX2q3",
-	"FxEvORlAbZL2IUopGWDUifaR91gg3mcpR/oa8EiwzXxfQOLmWKvQVp6wsq/D7NugugFdB/SpkvIlANTT",
-	"3ozNDtDbeuC/SpMoyzzM1nXGdPc62y+qSPTrtWqDytdylkr9UXOFdd+66nDwO3yZUyOhl7johC9XtXYW",
-	"/V7cD/+OvfinDxV+xTOevoXi+4o3131xycR+1jOrxXLDlPFvNLxKlmQ8PojFQL8LKjN9RL+xuidxjhtV",
-	"P2FREAarQHKO345QZCUJhQv39gL+/mX1U2HB1hvMTmJB3M4QtB9w/XxEGat39LS0xZ2uXLL9OjvMVE7A",
-	"ldPsmzyp7cOQDIVk70TnLOleCmI55L4MLqPupQgDTJyzaiq4SiQjouNf9g9eH2jzGRvvp4J140SJENhb",
-	"YsGvqHT+Ik1GQyDghX9BxAb4aZCrSyXxFTTT14OltU18Ycb7gFSuikIAhkQqS9Jxnb1OLi4gCSods9yX",
-	"1a3GZs2hZ+TDIQV5cG5I7kKHb4rGkNdgmNdsh+6C+4ChQhL4eEP9qjS7lnCt6JHAW9DQypnG9PmfSzjn",
-	"niIkC2l2SYmtWMDu2AbEeXWiseWmnzcbPzVME8B6QLh4nFNS9fKmHMhvVS/DFtzRur8P9e6q9CX5dHin",
-	"W/GMF1jk5Xt+3tid4OUDW7HS+vCx3F5A923hXUrDonduHyzskYGrYLU/5xHoFHbet9AJg3iXafomDYGb",
-	"7onDwVtYDSc8Q1zGcFTaBwMZUpBlP45hBNpNoVHs5QkPk8N0tzLy2G01NnOIW63uy29mRgAZBAALzlEq",
-	"hjHvToTQtBsDUblyljO9He5SXNwyM3FrsWC2e6ULK6Nypj9Dn0eVsv1/8x2KE/RkUxtGTeQdNpBaaRUN",
-	"ug+qrglmLmgrk0hR3Oc3cTvWkSp3ZqDnndOKxeW0nOhxQtEL7OmRHobTNgE06clXFT713uMPE2LzHqh6",
-	"cfZoO969eob7L0wvAh/WSkcvvXP2kyJSAT7jvG2jzeV1dHbnFh1gdBNP9LTHCdh4CJ44cUwTVYHzKFAI",
-	"TriNbyp2LeJY/x/CnL6EIr062zc+tfG8tWtuVTP18gmIn8ue/LVenqUoYOil/TpS2bf4bk/WSb3ruOHi",
-	"8yh0WQJvbscqYXGksjzEYQMhyHZnj7ezgCmR1WZBfSe/VDnyt8djJWzmq5MkseCy8vHeg5+zHZ7Ngqvi",
-	"vK4BptHSrrTwX+C/aPk46Ij0FRh6rU07C8C5D+fpBXotpxyfxw6nwjaBLbJ8JBVXxEoo33FgQwsrJ5F0",
-	"YeTWgryWI8DXP9DinB9zpTWt/RiMbZpes8MhkHxDGghjnVmL4cqm6CoL4Iq6uEJGRJkAAKHLJRtCU8Es",
-	"YVEGYZVBkgoPyQUw+AlxRe1I8RBqVkyPVf0CLE2wdQ3ktPAZdu8FvrwWnX6SXEK4XtTZVmMrr3cyRptM",
-	"mBp1++adUqLjziUZFbVZGmwlRPhMWSBHNcDQMCudWrvZg5p5GjGUE+83dtCDznN9kQrG49iyrXusI7p8",
-	"pIQJJoeo37r9RAnJOmNMgZleTYBepbv7Epr3YTaRrlZsIIBgXZ+MwWDDin4pxtiUXn9dZRZbbaaGNIvh",
-	"W5JRq0huuSFqZ94up5X8u+vALs0sSA+jM0sjuxOLdMbXeqZYBO6aNQsKGhuMlqH2n6y2Nqp9XunAvJWE",
-	"Ppk2X6YEtEkRzbWxEynWsmQN2kSalFJHZNdCSAxwtU3DBiXSlwh0o97Q2CYgSmTRNvdlVT9GSOgjESjx",
-	"a1DzWCqukksA00H1DlLekoWH6SPaWLU6Mxl1myVSEeTgsA9FFMdWoO9B5XlElZGmUUKsH3QRXaFbgnfX",
-	"hkQdajZBiMObMSI0gFeba9Afmal8yib9NKYIoP6kabuJvBKpgpcrrlBrGZZb1TBVn74+vdLVZxOWpUPa",
-	"mDOkl3cypM8KPtHtc9M34ezwzbevDypeBQusjtSFXrDoLdhLKn0Rx8msXMuL6R5IIowy1+/opcmg6Dx4",
-	"lUj/TVU6A3VB4zk/+PEcPgjscutkKfEruRLTyLtH9UFoQy/vgBjhuFLBd6yCjya1TnaN7ZaW9UPMl1n/",
-	"MNC74OM6LkKsuVugtOlaVNvMMdAh8dJPoDdbMFAXYIVrb0KGyGTCWSi60YDHLArRB+CKBXpfBEVRRlul",
-	"RPXDcG8txWjeUPd7M/DvpzAVysGRl/ldSsgMXajQEF9ApzrwMersZZL1kT2DeKx8iQ6aRzOBhio9oWa8",
-	"Nvq7TjIhYODAeblrBgT8UWZMAw/R9dPXTThi8E6AzbEvZXgRjJFhqETyZlq+HElMpYQLXDnz+FnmAE4p",
-	"zf6X5r0s0EU31T+PonpoE83SPHeuQxa5cfQ4awKvNMgdaxDckRgAsttyGc1hd/danFzMy9olLIxCbFdu",
-	"IkgQLzs8YnpvTOYmTkU3SUMRtojvqsvj2ApeJ/TkSxBcpnuOSgYCKQKrRrDhkvFIwmIcYIQuF0lFguR5",
-	"VN+EMhT9ppqXF/wQiF2G6FPBHfRfAFPg4MVRtz8cDVnmQ5EMgWVK7w/hyyqXDELKJiaBchiGpxf4ILky",
-	"khkVBAfiSDz2N4l+c1zQSNwU4JOJAwbK6TOeXgiQMpaBDqDoWGVfx5OuRNoh0lTUQSaeNqE8As+XE5G9",
-	"wDOxPhxiHQYNhw0YFCfLPYLzCXejaa/jtAd1fVKWuK3CqRMhXQumBaueH7xpvzmveQjThHWXpAQT0eaA",
-	"L6vHJ2f0u1ZJl2LMqu2Tk1/ODk5/ODitmapsapFIt317dnBam+u5HpvDr/US/81kpO4dyd4l4VBccBWv",
-	"QstBa6oN86fVVHoRzFWKE6kgkRExW5nqLVORJepOa83nWiDqjXXoqNB8q2kz/ODsrP3tweN7Zu6CXd49",
-	"i5MLJmSWRisP7c7167mr76yY0VO+pJ5VItMqYJlk/+ERS0exUHUW9NJIyFAdy3gc5B1CIbBQa5H9rk09",
-	"xkuCmEwKESqEoishtRun1R3W/3RFBIHChHUEo8dMYPU8pBL57vz8xF5oYf9YIlWbQQR2ODgz7/ub8g6c",
-	"70XxnzvF8JhJXdj5ks5biYH7FAMqX+Ll6ZJFkFq3vnzPQToibY1jJpGoYdXAflk0dYNafSb+9TPZgbcE",
-	"1xZ2GoHlbrqNHgsIe9NtvILCPtXCaNzNRW94vliYMgwwzLuUVZCXUrq+NvW8vSZcLSAaAEzrKGso2ZPJ",
-	"dd2X06DBkuLimbhBZmCDJaXCvpyJG8Szl0ANIsB2BRu8KWxw8nMY2CAeXxY0iGc/LcjgRL30siVT9s1N",
-	"MLWkcCqBHhEmWlpSHvUkUIK4JZZ3Ayk6sjL+7hkoaOZ5STlvMjgzRT32MDYhTTdHlcShI+2V6KYiU2wA",
-	"POx1diYEBUDf0bW9JGX95BpioNrLi4RD0ag9ORVdyPIaY/2O78xIf0Ou2yxs8ouSYkzJO3GeZIGMHnx9",
-	"EwZTAqrOJnJ4lZ8xDLUJSzLVK6Dy1VdffbXb2+SzijhLnj4qlJPRK0ER2fvRrwOzyibYRj9NCtF60Etj",
-	"kcVq05RVmWTU9Rpa0NsKH2ID3WjUVvLp3pzT63wHl3umMxLlF5HSO41x9vb0tc0oQ2q8IPdwzSNYAEuF",
-	"Ck3w6fHPFAiaSF74MsA1H2i/tjeKYwLvEusNAG8BvUvQWiFZmmRAzpb102R00afcDq3FmkfiD+k8x9dw",
-	"sYiVAEbP6dXmrMytxi7riHECES2OnRiYTABzYTlzFOQj9Czo8zFT89VX+yhPx/WvvmLfJGRrw2Qg4aca",
-	"dfSEdvSwx0P0C6izidLeqseyhC5CIWIR1h4LTo7PzqkX6SiNKbWDIwpcWusWmxRugQ3PdZJw7Mvgg1+J",
-	"Qr/SMvTNpAfGLAoNU7Pno+SCs1zJBT8BBhp+4pe/QF8uz88FpHPn029esc3NzV3ntlqg+pXWhz/94Y8f",
-	"P2prP9BHbGqIMsagpNznemxCYLoUrnVMjWOQBFJX+i0JN4qd7TxGdR4fA7g3Jrhyij+qqMnh7XuFW/Aw",
-	"FGHrJzQC//SHP/5MqbziwcK9CaFfJ0wF3A9PVa2fuMc65nSMVdThEXvMnEQ/mvyaO9Jizi2E1fcdEoK3",
-	"WPDj2o+jXwdrB1fYVg26McIapAZ/5gSzWukcZxF4do1DmxTM0EJjIOdyq5sDVn0ro/dsEMVxRG2CHOxI",
-	"lonBMGPXXJFdQb1NzH2sxGJfs754X/3uqP2KenFVUSp4bPKR7C+YX6n7FfYX2AeoFnhIudgRIE7gnYEZ",
-	"C/tA6gVUZ+08rp0KLX5HhuPGIvI9po/zFOnzu4lUGdfSLRoIQ2zZGyl9lRmKgooKbJ2yzQaRhJsmMX6V",
-	"dj6toGQFEHxBHn7j/XvYvZG+znRXYscmuk4CUM96ZBs9bONzPV9iyId3tDfdbDDlsaZ+uIdj8NhmQ/8f",
-	"VssG6+8hAxhVXqTJcCiQz8uYfwM+ZlpCXwlfEsM50nRyGXos5amIx57zptrOarFQhCMUNdCxcmph1X25",
-	"XzQxfx2JEbKCniQqu0jF2V+9hq41HDjHeGr5PkguxokC/kwp9ggpQAsKWI8pCporFDvbEA6Nc2s1H4cR",
-	"1i+R8lkLXi2v29a0RpGKjNBnQoYtyKGAgOLaowbF4jE1lt1+mshkpPTcwKcwe8VkWCytNOiyLElF2Jol",
-	"yXFzAI9BJ7kiIlCUwTngC2/4ix40Yc5ReGY5iEbfAVRyNcDsZ+CxIEvw/yZHCnl6wgfBcVQg8M8crRTU",
-	"9KbRC5W0OJa7fH92/Aa3W6RQm/A4Tq79SgtTTx7zK8jupA9R48aPAbBGqcJQq07uiUi1N3Mli/eo7flS",
-	"7xdEW+jBxPpM6MADqr/O3iR2gLihnK+nZUYyyo5U4DGuF9Ka8z5Jqu/NRjLVWhfKn7RO15tEdKNQhLCs",
-	"E0k3CVrspH12hgNw34NG4rHTg+8PXp3TmwIDvF5q7TBMhVJC4ULTj8CZ7CfARAt88qmg8q8s0SONk2TY",
-	"4d1Lj8WRvFyLky6PWbUbJyOt9TIOalSaKoGax4ZpdEWc4zZFB+9L9IIcB+HSzhquWcS5QH2SIDYrX4IE",
-	"B2Okm0iJVQy27VQVtizEAsEMNE2n7CsQ3lO6j5VJ5uNMw4ApCOhs9nQkFQ4K+hO8O3j53fHx735pv359",
-	"/O6Xk9PDH9rnBxAkLHNNX7k+7peZ1PgE13JZv/CGTh9O+gOz4j6kC77daYjn3Wb4gm/0tsROZ7e7GTb5",
-	"815DbHS2ujvhC97sbYrtzvPubtjgG2Krt9N50W2Gm2L7+T257nfuuS/y2qW4ZtYPsY0LcYqMw7ZimP9s",
-	"c1TYqoKbT3zDeOX6h2h5Lkm6aI85kUesVgPD3Vq72lS0ZupcKLrBGs5gQ/w81MFjVtAaqzdS7CKRK961",
-	"++JFnL+9liiezZ2cifLZzdLKmSi8ZZ+3sj5+P98YrZIMoiwToTkK3KXQolhoR1PUWYABvDPQIsbFIjY3",
-	"A0rD6CAzUQCKYklWhYCg/mcNhcJ0jFHrrKKG2vNlMuFcmxTJMhJmj201dvEsjjdycjE4XnOlef7b09ez",
-	"Ceh+G4aqwbjdyB55HNzNksYQWXO54lnZPZ+n3UNkdp9k96zndsyCvK0Jg2aJsX2g7h7islQvY01sF73T",
-	"YhOxWYqZlMRmIWgnKdhryiTosXKEtSb6GAB20V0ogn1RjEJ/9VEcUwQgylg3GcUhEP13ICgD/rvNKQj9",
-	"bZa00uZnlPMY3aoI487gMbgAKq2NBXWGzaaLjYHVBt/neW+z2+DbG2sbnV2xthVuddZ2Oy/E2la32WuI",
-	"nd4Gbzb1NSP8pkeq0trc9iqwKhCSA+vRKQMh51s7umfktMLwtevd3PCsT4sS/7ExNsW1Ob5BYwOc+RXO",
-	"5q4Fd3tGvP/ztKxdBTPK+utxchHJOd3aeBxjWDrPuHd495IJGbIq5RBsBB1/bw+HZ2RCI/0LdN/nLBRX",
-	"UVfUtP65EBlEwg+PkHQVUo9amSQ9CPYgYgxy51QuWWxuBnyWbCwKfdP0MOCuRC9DzN5sutmajf2Xt1qI",
-	"MhOUrkLuZEanu5pn233yfFLgbwwyUFdPSDZB7hbey5f2NTopdcKHqztAQh+FkDw8N3y0kAdi3787hzkK",
-	"2rT/QPq12EvBU5EGLJGmFBHrWEFdQueHYP1aD/gv4WZfB3ssFdpZyJuQBuL9MEqFamcBzPhIXsrkWhrm",
-	"MdblUo9Va8oeLANf2vwlJrJxNpt7+htHCkxxKrn0YF6TFIHIyE1mJr+849xrWI+fD6fPObXl0Ks6Ti5Y",
-	"JPfyBantEymui+wTThud2VQ6d0I/dS98wLRWXJ2+O80dAKut0qqI8ff9zrfd6Dj6/vDt7w+bb6JDdShP",
-	"t7uvDncOL4c//vDq+926GH/fED+29UnDztn3u/XuRiw7g28a4Y/fx3cZgD7Xo1rkccHQvzg/69H6By1s",
-	"5qbUCPp4GF0wh6a4E/PuZRwZRVUeAD7nl0KxoBMn3UsRvrUdkHvFvgH2XhO+BGxmzB5im9GSkiYJN9e3",
-	"vm9J9dJ9iycQvs1nh8WJvBApo3lemZ3L09rj8qEmGtOtM2ZW3oBV5Kxi8Hlp/j2EFmrnWmbx2Bw2jc3K",
-	"3GBnbd27B/ykm97NclSbE0rNqdl4mXRm9i99VP/R+ajL+45msawKNW62k4/GuRopaYFT6lGdjLIS7SRn",
-	"Kqd24es4sCWtsBRReoJVjuelLrOY/gPhnoblZc8eUf0IqGwvxTBj1RFejllRgI4pvKvU/mWMbDO1Ontp",
-	"zlLJQECbcCL2MqN0eo2im6ZPFjJLkXHZ0n1OTkHkSra9gk5OBakcBPkYAh0b+yvzJF5+Vhp6+YZedyyu",
-	"7kXwLDIi7OqmdbESOMsKnJdzDAfHTnaJZecX81qJU7jEY8NISkMNXGzqKyYMDUpQlZsYrwoD+U3ZGGX0",
-	"QGHKe0TCF3NLYXwrHr+5PLLPtUPe3L4Jmd/GrXhkn0/SG0ETP1w8Jmqh1cOZPnmnwHjkPBfwsCF1zWjO",
-	"7CA48U6Pbmq5i3t5W6uw0Vaib2nR5842i+e3MyrM8foHs+rm4sZOIUSrpoi5MXpdsM5AdUFpmO0Krxdw",
-	"bc8FaSMIxZdkphDFqkWVMCneZzlwPwVijalnd3j3EvDmYPm4P/mSLMEtjBW7gpzQ07ZZR4FnnDYXcb+y",
-	"QmF+MLvPrzv999/W7Jy+GDY2W+aKVyRAP6mv6qrn72P1KzOotW5xmd10g6+Thv1Qjh8741eT7UNHEutJ",
-	"9W6EosnC/qvabJJ2pTpwagDPCFg3FjzVm7/m+RLUMHlixVtMOjFSsLHI8tRRP1JUa4L5MSxCxWKOT9jY",
-	"ZTv5TBQMsn2Yq6e/l0tzLvAR4LPtTX0h+2WKiRdjMpXlXEKai1wCDPj710JeZP1Ka6uxu2NzqSrTsvrW",
-	"6ZWbmxaLvKnCavvSqZnuUQZp4cA4MyvhxqJnMEKzolTyvOtDD9nix4oU0xeF2B/L2g0AeSpKKXfvAyU8",
-	"EbZzhZAsaPSvBFaOD0eqz2SSRT1afCxLQMwYAQMiqQ/yKOn14kiKOjsaISWwLwtDnJN2hyI8EbJqlLF+",
-	"EkOladcxf7rJoJyQcUIMHY2Q5OezMCluCVCFz1xCDDdM9dRkhOejsybXjr5Kf0L9s4clj/rPkdQHtIib",
-	"IkFyU8c/0W1/tuclnb8R3eyh8a6Tn/wmYu0ZbhTDZQbUYSvOuftuv6y/ktaquNAmhNczVRAx6jYS08QJ",
-	"ZsjMk0gqfP4wkmpKIDomlvZhMCjG8u4XHrNGWZQ5ZhhUchs7DCw8g3gxN0Bqd+Nf7dl2Gk7mjRLEkfTY",
-	"VmOzBj6YL+/PVjvBqfoMjTUjvYZ6rhzhNYyKPa8wWFRmmw3Nu8/Gw9wRDdzKOHuqxtlJJK0ouAM3MRU8",
-	"nA16PEqm3ER9AUR79OKFBnrIaZiMAPyXhOB/wA8tA7CPeSaUjfHUyJ+Dm6DRhgEnrLoHnhW685ATs1vx",
-	"DlTmzzPt2bDzPnAhZVS8NCGbMaTKMFMGpBowbyQY9QXYcuHUBF4DQ4Rh7DdfRpkeiRJqIsKE3uqkSZpT",
-	"K6jJW+HsgRz0ZaD/MIKPteeIVpvrBMquciG91dgqk55HPL10t6l+zS/cxMR4/K2C13p2rHghs/AB+hTZ",
-	"xMDzpRIDjXsK3eu3XyTG8+2/4j5+eDsU5r2oSlPc0LMEPyIc1lKDZJyVAv2mgI0oYKuoTClk1cB2Vf06",
-	"kt1kEMmLwKM6KWCjhU4wQFYm3ZOTUXaR6JNrkwzJCTyfx7EtosJFPKtgCYdpcZmfKsiKc2DeiX1N1HpJ",
-	"AYhh3sL8TKUA+HMxwGbuNCvGZmamnNHXvVzI0QC+a37IjMNxZG0orqTTajzOvyqkYCJFk7wHPbnx3yYY",
-	"QuXDswiJScQsK13Okm7EY/pcVHP0GbY2nVm+Vcws99Jk8HaKrNir9LkMYzflnAotQSutSj+qWEUHV23g",
-	"FVaSnxy82T988y3gyN8+PYxdYTsun/ktArFWud/lNQBQHU9M37J4u9x0ZVxdKhaYJRUUu82gkUt310Yo",
-	"LUKnRiivXIUWasqXwKP1N6ILRUN7xZPAeuWmaU6d7hw4NPhkA5/Ync2ylF+JmKBtvgQxxFDMeYxbAjrq",
-	"iGo4e4q4uvz9piB1mznM3Q7TwRCXAvDAvViEwHPYCqDf2nUCnCqmkQ9hBD2MztDE+tJMtm0z2xcDjDGr",
-	"sp7mWIpsnSE+1sI76vb36HswLoGhDLWZ1qqRVJm23JKeRUpyoEpI5KzQtAwLu/uOda2F0AMTBC1AA8i8",
-	"Ub9tKxjvvgt4W/tfyIjqrpSJZFo0Y2Ak5Wek0kDb3E0m7VbcXU9Ae92THlqGVYtG7Zkt+Jtnk7jPdKKA",
-	"iE5Ray3vsqx/sEvs4zrKt5L22YsMRdcQJXTybC05qd5aVpZj4UlHdJNBLtSTHtI1QjjII1FhBLo+U/my",
-	"/erVwcn5wb43ESJaVjnmpcWGB4XOJJ3nKLRi9MgZDUTv8M3mwcqt5peWXWdCqzm2QV7+ZHbSrE7lUciC",
-	"VPwKzcp9ubBbuZYl5S1p4JvcoW564kJ38vqd1mZ+/fKy2CzAJyaMrSA241tJ4vuTxG2yDu9GFqO9/2Cy",
-	"mNyLVpl8Jfrfg/0lpasvlxWve+7dgKxbXSInAlLvPjnxWyIxT2HmHl1i3qf0MN9/JT3uT3rgMrq59Fiy",
-	"7oZOLpTvugV61L++rMEdM/3t6nOCxqvK3mwJg2KqVK5oYYyeagzypsHHVdDxhkHHwdjM3OINv246qcwr",
-	"MznQ9j/wl+Z7PJGsk2R9pqJQqL1ihVAB7qkyPp5NV0FAgKJkmV3RgSvo6arEpfgoiqXMK0bh21Vd9MxS",
-	"mIyoL6IyI52YJcRwNT+EWeQ1uzOaI2cnAihkvubFUyZsVs6wexJLel5JjashdJpDpnE0/haf/QWo2+U+",
-	"ALzv8goI5321O29CLnFhltRSmS5k1lcWrppcy5y6D9e6l3t8JicmQxbg4j8MVcC4oq2gIN1iMK0sksXT",
-	"wBIe4raIQrRHowuZpCKs1dk7gsYF1NAscNuuDKPupfKxxxKfOMW2yiNWCYKA7e7lW9T0AYSWjjlBIGLO",
-	"fKnvkJdGHlB/JLjSuMXYL01gw7JXpwdt7ULNbPEC6/wO1OQtcV00PZUW/osiZfZT6FXhIqbwn5uVn62c",
-	"3ReDBFfE8tYlvPPDNlu5ZWPledNDwLHNsqnwKjLJoq7Ap1GvvmI0EhsZ5aTid2W6w+QuMmxwC9MsrFi/",
-	"nx4qzfYxMetplneAQnzdrKaFnfWpfxbZKdUMOndxOU6ksKG4LGF/k0Sy5lFjL+iMZUCxh6F2ITIeSeX2",
-	"1weXAdoleAQuTi8sJq3OAn1D3olFwDIRx8p28HeURf54X+rTWZEfld7UdLH8uK7PsVHU2ix02wm88MOY",
-	"T273+pWltbK0sLjA3XGLd7ISPO32Z+5kXMgLNibL92X1VT+SQiGX7mueRRKr0XkcXYoa44PEtBgtSgYT",
-	"889x+deSftub/gF3eSnkRb/Nw+y+wwHtv1NjTqz24WofOpAJvRSX3odWz8xlg+0L7MTMTKdllXdt3jN6",
-	"VcTKIaZe7DX4cv/w7Oz49Q8H+04T6GfKRuq6XLocqVhBUBqLo1HdlZfxaJwnpo/1ar0vH3+jOZtlRM6g",
-	"gi2vmSqEsABf4qoLWOlUuWXX+dRi/FZkT3wdLu87rdbh0usQJpWFIuNRvDAIvFDFf4tSGYvgZnVyy8Vy",
-	"kmLb3kEkqaRKFSQqNtPH6IDH0GnXF11FKupEcZSN96jrmy9NQpRdCgH7I0rZFY9Hghqd29DWhciWlvRv",
-	"T/ZnBYiwp9MjB4jmxjbeibibDMR/5oQzpkgoFu63x2mQdoMwyaoo78HDH7ad2ZLhjxlBgcWpmmd5JQaE",
-	"HMyVHkvi0Kmp6yUp0OigVIFyai1TVL1Q95DHsxWTVGCQWVkkXWFERcykPmcjl1BazIhtwCL+PonknRXv",
-	"fZE1ZOVR3CkMPh14OZ4C5f/9//R//cO//9s//3f/6s//zb+dgIQ2Z8LznyCsY3K9LO9tmk2yKi+7efyH",
-	"aoMK8gXZAGfY5QsT40Z0TXT4Kizvkpy42Qd30ftnuXI4iiTnom6qDg7I4EPGyyrizGuC+PQL4pOKCNh0",
-	"idzYUOIU8nCT0FSU50SagfucyuNsGdyNyuMcrCoaDZRCJC8Je/wWI2wZvxTFRbGn780CPC0ActeTt7MD",
-	"4LWFesOpoWNVbmMUoS/Nz914FIqwNgGGdfw+ypTm/l9qj0EmdVIy+BIruyI1W3U5mU9HGN237nIedYqC",
-	"/VGrFJ6MUro/9bIqGntipQp5bu+TTevlKsienury7riUoqCjWJmKcqoLCnUWELnFSgsrXasUQgD+7Ukl",
-	"Vsvr3CZLNUyhDxFuW6GBUJrASpWAKTG/um2u17JQ4XgsSX05WXVR1Ai3rHvz5azCN7aw7q05v+7tbjXR",
-	"k1YqE1dvFNAujq5xkSq30ThOZdyTUjmr0rjHKI1zrdy70Tgz6+R+yxrHeEKOWN3DVrwTBX1lWsKXE2pi",
-	"StvcoljvaWmTmWV8T0EB3LO8WxXzPWAx323lHVl/c8PWdI5HG8ptn4UhafqDkNlZNBAYFtGDEmGdHVGW",
-	"CkISVeAXnh1cppN/02V+OHELscJOlV+b+m+nCWia43dvDk5LLKEmvPInP41qCvFZRwdHL0sftmz4eeOe",
-	"w8+4opaPPNN6XwWcb5hwH9ide9cZ91LLpG1c2EheRZlQxOoSSSJ8JGVNeGOKIJqEuVPeUWdt6njf5xmR",
-	"qZdUYjC3EGOPcSYTuUYjIPujHHDlIdiRaLqUDYF65fUbuJ3Ofmnv75cn6dtheHeC8pOaQJTUbGzBB7/x",
-	"5lTtMFzl41f5eMeTC8NZAmUJe2YRptlYJAhqRsWlHRuj40pwzcuZMQ76+IEMmQlx+dsALa9U+kNilz9l",
-	"Iy7DIfAO+p1IRHPq8yF24jlOfNVx4hEaM4x5JM3AalSurbCYEo/6slqmWX85PTg6/uFgv7aHQYlECiop",
-	"MI8kbR4L6K5XpcteH3xzbvqi4KC6XGpLAc5DedCyCU83L4ukndbMuO4nttyzgNSbwf2PjTydZf8EJQqG",
-	"nqzB9niwbZysFWj7JiEEPWN2KQLWGpb0nN1uGmHgtl+jIoFiAcNCFJy5ySSZPJAwYrxwoqXHHlNaN/ei",
-	"GMiFKVjoSzjaGWeCdUbhhcjYUKQo+jmGJhMp1rJkLZG2b22pNp+HefsOr3tye+9mivlOCwoPB0fYVPsG",
-	"b3eW8TQ7jwZiudMPZIgnP2B3829Pj9+eTLYrr3TXtnsbvHLfLcuLKx5iIxHyQG69WLqLeXPDtjHPUw6P",
-	"DgWk7vA3MdpQQKyE+Q0DMX0rqxYKcCu69Xr5uCAMTN2PHHrzAuuGvkVQlOasCh+zQQ018x5QNc+XtHaL",
-	"URGU/NgBl7ZanX1DEr+bDDqRFC232pQAZ9jwOMVYCxI9ghVZ81hAuybA/FKgjAwK2J/+23/D7PaFvwKB",
-	"IieALBMtxi5P00hAqyog0uGdZJSxJjuKXjoL1Yy3xTheht6lnbfrZBSHcK+xLwcJpp+AQyRkaoATWeVg",
-	"UKoM+N5tqy1AJXCpruGtAn13AlronRxg/F07rvT+cdQV5tZVOieMrqKQilGSXk+JjFjbe0la24Mkm6FI",
-	"h17u+ApErzKYpRzPInkRi7vSjiVFNdYpuAkXE0i/B8ijrrTvJ5v0K7Vw/2rheMr+XUY3LIihvYqTUcjw",
-	"JJZcUYDUSjtHO3S5BJxxFXrD52OZJgYEc57QytjQ2SkDrbUomI9yFST+8vwDvkQCgqKCqrNT0kJ24DwV",
-	"4Jz39IeZzTBA63bFMbDa3k8kVjfIV+QSe1vOaRh6hl1urGGTJaYdcRW7HdacvsSsCh5TrQ49gTMItQ1G",
-	"AJuJ4+QaKxhgNfgy6UFNm7XIWPVcvM9e4WXsT3/4IzsS6YWgAzUIRmw1Gmj/mNFQ2ozY1yhqV+zz/kyh",
-	"DYP9R7EXKZ2fRQNBdOB8IFjguHkBdoRDqFEqslEqqRspGrM0AFNRgiTgk91CKZhY0jGZLg+gxT02C7UB",
-	"QbdjEd7Hc6fYYS+fDB0mPUwkAiSq0FnUjNAz/HmpNvCueRqKcP3XUZLlUm9uAFKvBtrGj5dsLGu4mbvi",
-	"H/zKKI39Ssuv9LNsqFrr670oFvVQXNXfj36N5CCS9W4ygH2gf1nnna5f+VhwqQ+P2t8eVKzr7IJHl+yT",
-	"50zUA7HMlU6LG7jAUMOdzNRdxTkA/ogQ3o2t0i9QGtV4Xvpl7jg6sSgfTMVjRhKs8sCQB97aWAISd54k",
-	"R1yObeHwg7QrGli5tVAlfogwADKT34EEcCqgLEA5YYceA8v2WrLzgx/PzUP3WGC2QoCuPrSudrixbdGF",
-	"WU94vu0mfZYMhKHzySPmFmfiuSo6ZxH1JYxiq9HQJzhRFrbV2C0T8AdhlN2JgF/Ka8UHFbJFt9UJxVCs",
-	"x3D6br7pwyh7aPTJkvLGfN4vHoHyBTBo6mV0c5Gzjht0tjFeED36VGWljVkd11HWjwwcXZ/CriMZJtes",
-	"usEGkRxlQrHO2LZ33kOjdhrOn5eI20dxObaPAeud8QwOaju6zg4zZcKeLFK+7MaCpyL0WEByJ7C1ABCC",
-	"mxCAE6Zx3V5kW4mqDK17fCEwilWpVPQc+B349NgdMy2695aSRyZ6yi7KE+76kkcViI8rdCbmbOWJ3yCZ",
-	"DrtvoRBIhmpdW6mRyqLubPQ9JAEhSY0Q1Ot+Egs2jHnWS9KBZ+P1IVf9TsLTsM4OeLev7QD9UiPt4UGh",
-	"Cgb6q/p0fimkL7VNzjjr8m5f2LTGToMp0U2gGWIc7rHgQki9MahABxvUClmrs339b54KBghZEdoOv+hk",
-	"P1NYBfB7vU2rP779q6Nfzg+PDv76+M1BaZb9WwFtxWk27oOMezj8QaRKe+OV1saWpw+oSqv5wqt0xplQ",
-	"Z2DWV1rPN7cajU24VPs+qtLafbHhVZx5mCpoLKHv1nfe2vEq0aBN7Y0qre2NzYb1VtRrrrLnehIrrWZz",
-	"c8P55TwJ+ViPrLHlVRIZR1K8ykMJldaL515lOFJ9oc5gNjYaW82mV0nly5EMYcTb2lESkmM+d+MOfaTj",
-	"oco/0yIh0qW1W//SRUEyVOUsLLRNmXKXthEHyVBNyAP7zWYIA8SU41mTQew8+j3gWbcvFBvy1CLX8Rri",
-	"nmPEKzXgkfQlYdyfKSbWBjyKGQ/DVCjlsS5XYi2SSkgVZdGViMd7kDrNRioAPjqCzggg2Qb0bBgp+Lcv",
-	"6V3qLODDIYJ3GDX6KgxIb0N0XUzUHTGC4ax04zlN0k218iMm6nDIZzBzmMh+gHoimnUAkMwo5Z4q8BF6",
-	"AVRa2Dzgnxi2mW4yoHhNc8PmVw/wR3aWjcIoccXJwZv2y9cH+1hnZEfRnN0A4cWMUYRikPwTNyJlRlHo",
-	"flD66MeuOsIvvnzKw+yWlZ21tHCFZmaZFQYLpSq6WllycRGLNfNNb9ry9Hio8NMurE0y/WI46yThGAwv",
-	"RDR++BjUPNaLo6ErCS2khpYweEn7h2fwB+KUfRl88CskbP1Ki/3pD3/8CFXTJED1SwmPXfejbp8NuPbd",
-	"UpEBbEXxnqizd/0o1qYpPTJSVl5rfWBVgTK4ZhVdSBZJD7QFXZQllwJStepapBSCknA9iPJn7FKMlQeX",
-	"8myUgv8Y+vLwyF6ZaveiN1LaHN1qbNZYIrWzl44BJ81lF8zRRHaFZ6+h2q1IqRGYmogUqvvyQE+H9vOi",
-	"PGsDEVp9UYzqj2d11obxFmY8kjBqKa5x5soUzjksF1d+Vz4hWkXfLu+/chNhgo+3m56CVXdvJT+S1jBr",
-	"vXLnUniRmTprOawi++K+ZTjsXuEYjlY4zZTo2vNZD8VV1BXza9bpHMYlOzzCNKtTxpmKi0hlAgJVRfA5",
-	"ciyT4BmA22zdbOjF9UyxDu9eMiHB5O0mUiWxqLN9wbtZdAX9w+zDU8Fi/SBCNQZwiggYSIDZ7WNUf59e",
-	"8Z6DT+3h8DwaCJXxwXDJ899o0TwDq2dmGvE5ZhayBCahCN/T1t0vnIrWAcAH5Id3303xc8LK5F9+eduR",
-	"ZnllO07LHZQlRvR4BUGE3smZsVNmGJjcVKOFdj8auaQl0aRgwrjM+gf9/0Voan3OM2WcYqxTGZMXfN1i",
-	"wa8jMRIhiIoYfr9O0kttw4QiRlBHgHRv+iQk0+nxKNZ/XaTJ9URXXdOGUCbwYAPrjYCjqDwgpxfjk5Y/",
-	"i7Y1fIT7j6nr55wKNYoXmhp65lf79I736Tvt+3REFyJbPegSAuv2Bvt0nbZUNMemOJaCpck1VJahMGAZ",
-	"fVJ2LcAz8rQRSb8laSjSFvurtwdvD/ZZ9ZpHGXD6aj8Q/43cgb7UPtqY0rucdUZqDDgtHoFfc8Ezcc3H",
-	"tZw9DrqYsishw0QLJjqBZUlyyaIs74fqS3uOSX1FlAyIMmibB1BcAPJ90z58DcM0vVRTwVUiazOFiC+X",
-	"kiK5NWPn9wsRKJ+fVQFfYHwTu8J8s5XIumOR1TbKfyjSNRIYKWiQRQaG8VtmgwVO6Ywcf6/FCBnm1pBB",
-	"Bwf3r3Z7TUYRgjmwtVF4eEwlRIuTN8aEkSgBDZM55BpABOCd66xNN4+U42ZBQAeEJx8OW/aHSF740sZu",
-	"qkYKpgJiQXGMGFiHGIDFycUFBHwkS2SO4sWH19gIungoFIDifaRA1Kaim6QhBrLgLvo18Q0dNh5sAQ2g",
-	"Xy0irTBEmHAUYkXYuZW+CHJWoyhDVUBz2GLtkzdnTAoRKnZ4fLbHvnvbfndwyKrfHZ0xvRnZ76Ks5rEf",
-	"D9vHR4esehTpgzXPl8cnJ8ce++Hwh2OPfXf85vgUxnR0cPjXb+F+rP1m//T4cH+PffPqiF0kQlG1HHAe",
-	"Uk+g60gJxEwX+4ScvD37DjDQ+vu7wT+TRObDof56Vrtxbf/Sq6ZimKTaj72AjC4innnGrrnyZZi7vjUo",
-	"2QAvlz4qfHhnIcDRctQFnpM7QY8HNsY5ONfruNKqNHqb3Rd8WzzvNMOt3gbf7e6IF51G2Oxt8u3uc7Hb",
-	"2Qi3ejv8Rbchmp3NcLv3nO92N8RWZyd80Wtw/R60OCqtyuHxWcWr4LxqYXDy5mz5mBYam3qicOYerJk1",
-	"fFLjgs/mBi6GBqen8auvvvqKpiQKK62tjZKpwT28+O6Wbq4QS5ia2LsKJ+brcjF8xq52nAEKoYNYxJjS",
-	"Krx472g8I0+AoDtXegs07Py6mL/STjnYzdC4rUebCEQoJjFI9k0tAdt9KboSkpjqqgEuYRXUoNWIEcR4",
-	"zvQtKCpZDZx9pYJai4n3vJvFYxiXSflfJ3XW9qWKLqQIwRDQT1VG0j9TrKAQLsW4zt7CsK4pd0UxD8/W",
-	"k+CoIdZAQ5FJ5o7TqkztKUyggwJD6YvhCrQdmEzoMdhIxZcGBsAlE/pzW51LKSdirzcZoo7oJSl0E7f6",
-	"XGHVYdhiNE+qAD2wUUmtE8HUAT2q3Tc9RybuUmfvKN4CpdVkDbOsnyaji75W8coDLWwQWHDbZ4q1ZZgm",
-	"UWjcr8KcQDN01WfdVIRCZhGPFavafit8OFTrH/gQ6JNgMTrnrX/A+33EwvksHWvDBrFd1gmMFDqQ1a2N",
-	"3ZrrRla337+veayfyGSUYr5MsVN9l7W2trm03scXpzlRo/QKXEQOGTUHS4IArzr79sA1Byc8apsUzL0I",
-	"X2Yijtl10V2Psr18f1JZJ4jJ3MlF3FmkyPTQM8+2mg2YfV++fXN68O3h2fnB6cG+x7SF9aKx2Wg0Gs/B",
-	"FHFME1hJgVZoAMYfcqVEyIgrEhYsLhB3Yz9TrDtSWTJgQ5RdaHmZgq+Jb61MxRVQQ2IbH2zXqNj3Z8dv",
-	"1oTUqjXE+jH6g9GQBnzMOjkUb6uxu+NLwKax6lajwTpinMgQi+zimA+VOAwDFmMpnBTXwHTtiCSqUtAb",
-	"CfsX6NnLgwNg1EYhzScfSrVm7rsWhbi0zYFfLsW4VjQn2Sxr0jTjgSndY1sbu9PxAyiy22k0GK4aF70c",
-	"c5URYplVlRC+dFZprc4oL0IOqtCy5fCI2cy1kR7omISzitmedmjzUwzXDg+1qdP0Kh24FnmBW8xQ1cwr",
-	"G8u0Us4mLSqtbUHL66MAH9enRhlkcd6IaxfpmsVnCB+ttF7sbGn7kRSc1rYFKw3+6CSdG7CF6o+mP56T",
-	"A38YyxeD7AAmmmP4bk8bvqrS2vQqGJWHy1E6VlqVFy+wCg5lLpxm1WOltXHHVuvi6PREEHVSDK6s1ccv",
-	"c/ukiBMVw4Fqdz/sAmN4JJcJOBnixYXhpmoiARm0lowyDIW7moGqrd3haTnfq9kglM1embhThJUogyQV",
-	"E6FqIp4w0WpjYNh4NQyotAOyfeUvMA5xI6lhZuKuAw13RPSYgzy0+ZGv1JVv/RDNku10L+1dq1Fnjdtq",
-	"iDmJcYsNd6/wLMxc297G2JyicklioVrsqH34xmPt/aPDNzNZq0YdW5pxv1Dyp9KROIdVX5WA9DZzkN7r",
-	"iL0WUd7eYf/gh4PXxyfQ4eGWUOt7JBXMP+TyqS13Ya2SW4tMjRLY9axd6uz+wmHoAVFqPWBfVmBzyS8w",
-	"Jigq8WcGfAyubyjAeydSVzYA41p78QEs8IB1xm6uyh0GxPbWrkQa9cZr+k4Ay4aDcC0eAxthOEqHiRLs",
-	"7O3LX9qvXh2/fXNeg75WkfIlYJdHQ9YXKVHBDLlS10kaUtLHUvi9YN0+T3k3M2E1VmD3i0WWUTIqkcKX",
-	"YXQRZdSA0JkNbTJBK2C4Q/5uem2tx8kFpFO2Go0W46wXiTjUExTJKx4bQms7vixJ2LXgl54JW+Erp4m8",
-	"8Jh4P4xSLORBeDbczJc46xAA2MV2klQjZIHZHREn8gKQfnnbjGXFMS6BfB9XPokQQMvKyk5jq7nxfK7Q",
-	"mxR2Zorw5BOulBamZVJwadE0+WIP7Lg+smK4DxG/THdfZ+esOBIe0XKco0RwYxRl/mzVUWZATony2f7p",
-	"EY9irV921kC8gsTzGAhHSLg0G4YhwbPBYBJvJuLtyGIkfs0S1hG+pB3msWGaXGm/FzlYMtMoUQtH7aTW",
-	"2bGMsTcaxHZT0RUSR6JFNYxlj22jHPYlp2IVEuF6qiKoYbEDw9z8POGLXAgWvbDRaOj7hs7gOAQCtPeE",
-	"7QkQPIezY/ztLM+7hIkw6Z4rwWPgLINu7HkNaZ2d6rHG0SDKWlY7I+iDBo45MqfMXI9powHnUCEGl6yf",
-	"jFJfViF2rFVeMQS8nFY5EzLMBccPsFJe6YXyKQU8MyTlbSSZvtWDKgSk4rormbyUe+50xgTWgT3M/lxz",
-	"Zey2xO4LvVIyEcdq5b0/tVhjQXYfQY04A9FrUk0gyIAisjfKRqn4BLlOIp122iyZ/qovupcqN2BzL6Bs",
-	"CM+UlT8mtT1SVDQ4GubSjgOFpEpiAYS13UT2onRQ0Agm3awuDYIX0bIq22PlTgck3QHjNgJ01QxbG17D",
-	"CP6tRoOMb/J4aiAn81IBJ8+/7Uu4pbl4WfmIEnFCID2E6b20iCkd4QPb0LNtY9wAzrPvTrLyKP7B2V6L",
-	"eTbQjEiji362kp4PY8FqAVQ0YHMGjS6aGTcRe4Z6cFaDrH0MeKpJe7SlZZgWVnnnaVu1bcw9guqoLBlC",
-	"DRHQYiF+pu7LQygcHytmEvCRIugrLl5bhZ7XeZMsxMtAsdcZDhBu7UuLLHUt57ytJuJ62FZjq4XNt/OT",
-	"3IICMyITBTKkIlgAMeBRbuxaSlznXktbijS3EwGIz9n2ojdaNcG62abet0XIS9kvN00b5AvMVqUZWXDV",
-	"XE8lkO3mALAPBhf7cf3DIAlHsZhXUQgd9IIrpLgKWmjQdIARykOSL3g1bb1ciXSPDUedOOoiODvKwJPr",
-	"CCHxuOprp/Ya6SJ8uX/a/uachcm11FKWWH8wmjkcriFxYAHRxhWYRu2T36lW3sPvWZFEAnq1cIn7UttB",
-	"NpxUlKoeIJhgxyZUmG2jl3w4ZJZwzHJOEF3Gj2vt4XDtd2LsJJBJWnYEy9JIhMaeg8Cu++4g64APG93q",
-	"saEbrDNi9mhRnxRIP528ffn68Oy7g32acmOc4XfzZTVN4hjoQGQIk0YfiqVcXhDeUYsUEeqxYtcWLBh/",
-	"pT/d2qtEZmkSa3G5Bh8zYCrCT+dLIjTcY8GPa8gBtkZUZ5ayLepCm0N8T8DBrbHg4JxfQCw98Cv+qNHY",
-	"7Ko+39jegX8LvxIAl3hw2Ft7k0ixdsSzbj9gkg/IdK4mKQu+CmoYathsbFnrGklP6vCUH9eIy33t7Lv2",
-	"xvaOjd6ffdde29jeKTLb6S0AYZguKlioBzErD254LKnTG04dPHujsWOmi551qn/UL0CnGYKUNAPgH0Y2",
-	"hAyJMrK5s6cXOrMeaw8SA1ci5THeQeUBlXykrLrRaNTwPc2T9yM1TFSkt2WL8Szj3f4AGPEtDnQ01C8j",
-	"QrgFcXLBN3mjdWG3b9aQ02pawkpHeOTbk/32+YELvUt6vZz6skzB0fydEkXcLeEM3wkeivQRWAUQOHsp",
-	"xkUGAX75C6DIun2elTcBAkl6awYBfGtkEMifShU45Q+0pQy3faahjJt8qn7HtX4yEOXPNfrh1s89lUfm",
-	"Fh/LPwIuymeKkejaY8kgyiD6WSoIEymKn6tZb9SbM7ge6J6VZYeL65ik3FIcDy/HmQChsBQla09LPBB4",
-	"N83fJ91MZGsqSwUfFMEu+rPyrNKqdCLJsf8O4i8RJzzLu0Npg7OvJ7QPuxBG0gZkIso6VdIeP77W0j8A",
-	"DHFQn7s2hBwNtIkD51Z+nh6bVylooumnBWhReGzA36/xC/H1ZnN7c6fRaHgsGgxGmTY/SAhaM8UDlcoC",
-	"q9XqhRVQMoZpIVsyklzq7oGM1Yvsa7/ypz/80a8sksNLDuC1kBdZf/rZLwGvDY4LlD/iunmmUCHO/QR2",
-	"fUQy24GuCJGMBvqzNOzniGQmLgRatVp9l7z8DF0+/9lDnmmjudKq/Fd+5afG2i5f6/38YWfro1/5zytl",
-	"i2HS0ihH8hgrBy2a+q2l09R2r0xaFSUdbGabF3FyLdK1LleC9cX7pWfGnZeyWdHj2mjsPJRwmDCE6D1X",
-	"gmIlKCYERcEmLpkFrDFBqQE4OhQaa3gk5ubAOgmW6PcCDywvVPARegP9/Bdr+L91/F+5eFnJtico2zYx",
-	"XFMSgIZ2Q8BlNByzasFhhCKs7ihNYZPJxK5vRzw9BYHxG15xH7+0jMHObaK1W82dWdFaSPGBki2LINAm",
-	"pHjAdnNn+8XGFmhmVXMDvM0bBHjTNEkXJteXGdHkTltKFXz1yZLe97+aI98/Pm52WzuAn1RMY+IpjLNT",
-	"wbsZe8Oh5rtjoismYIxEBk7OB+O8cYQ57ZkIeGKZRD7/yX7anTE2rI4SWfNYAtfxOB7r741V2J2x0yEC",
-	"QwNYtI1rsc7aJmw7Cx1/apsJ3HORpIl3GFp0b5p2CwAikaIXyeelPiOW4MRCbhf7WDDkUxELrkSRzv3h",
-	"G0V/Ynnp/VLPw0KaiM/NhqNuTHCGuN//H//4z//xX/8/f/f//rO/+6///Z//2b/4h3/9v//dv/rbP/+H",
-	"//Ef/o9/+nf/8/+tT6fN+DaNKy3b0bC0maGbZXEHt04xvXUbZftL0rVf26BVCO0HB1yGHLonm8aEA/6+",
-	"bVuLWNURSfcghL70q9mlWQzoOQQoeXTRJiPyNoqURDgRaRfmuqm/AFomerq7m3xzc7MpdrthGO682N3Z",
-	"bTwXm6LX6+3wrmh0Op1mp7fT3G42eDPsbm9vhZsbG5u725viedjbfl4x9RvNxtaL7ec7Ljnzafubc8Q8",
-	"OG/UfPziDyOnli/9sMJjlRm9B7ZUSaqrRC2qxXpRr+8O717Oxn29i7J+mPJrNZVxU8WUW47pkkzwNI5E",
-	"WoxNYztGSLQBIZWH8FhD/5WHUphMro0Dg8iDslB3rc5egRekWDqSEjuPXdNopS/pXjzVA7xCqFqUaU2N",
-	"Hf1E95KlCZAeBGYaAo8FVuAENUrbmcYCQZb8YLO913Ze5iQl6+xdXwBSZGpGfMnM614no1jPw0BPCttq",
-	"7CIrpL67OysGNJwl7CJBQmwCT3dGUZytRZLOxPQYpqfLh4yY4KkUKlJaZH0uAf38JrEjxLgMz/SojVOU",
-	"J8v0x3V6YTo3pnN2aSIw6WtQ1PnEefq+1B3OdourcoZEnRF2U8DPYQ2pPZuOpuxmAFowYGCcMKuHS3nP",
-	"6Ht/YnruiRNT3ET32XVidecNNIKZzocuWDafb5HfNi1WvtAylRt74I3dWR64XTGGw9pIMGslmWkF3Aku",
-	"JC2QtCw10um+nPE3JComHgcgFUfkTcmj+tPCN95Q4ettxrhRt0YBOOp2WW8YD6+DDpzpFZ9ACLDO2oME",
-	"ymzEbANAC2G9CgIjWpBuLDACKCAcBVnTviQCUJcdDKiHDH3YYYj4aw/ZJYK8lSB8UyBr8/CmvvypYPtD",
-	"zDL/82cK2uidwSNgGfUAQFnQ250xU2LAZRZ1jXrzJVgeSNBTqzOg83AH0rLYGyIjxQfRkoO5JQKsNSgv",
-	"xTsReASCBtWgz9Vb+BZBzdBE22w/vCg4cKSSA5JdZgCo5WF+Jn6BdIlinL07PP9u/7T97k0BJGU9e1Y1",
-	"VxorTwY1D8mqWMmAxZUeYo/UOFJcOcYTdZt1LCg4UkMAl5YheEu4eV9/QWcC9B3BwbNMXxjjZqpP5pE2",
-	"E3OLB14HDB8WyZxRDJFBzgjA3tCmaToSOVcJDoSobkssIdMbanJm9dCr4n03HqnoStTsWM399NSaZ8O3",
-	"t02pJPHkeiznQws++BU7A36lhRPgMT/3egtHzUznB33pVyY/oW1UBfVrhkhQ79HbwpumuAChk+lADJJ0",
-	"7DGCHhpBACu/tOhY/3Aq8W0fKsqVXzAHX4O7oYidmYL/zI553Rf+xwiCQp7Z3RrpSCp0kCY8gBwzhEte",
-	"AhEdVxbXJ8LaNFSoMeNVi3vg7tJuZe8s0YFFn9a8Q9URi2/4QNQ8I1/Rk1QZA2ZL+/IptmsvvmBz5gvm",
-	"Un3pCCY62jeBQ+2TZvvEaCBcIRPaRdpUtvbB+cTKcBWcxSgAN+KskOKEJLEhNyuknCDcZFguDyWYXmuL",
-	"Qk4fDe9w8TX+Evy4r91woT9qNDZ2jHXxNVmbeNRsxK/tjsXjxVULYcUGbhYlRPhMMZrQ2m0n5UlGTZ0v",
-	"hXtz4Ye613jmVPhyiVVxA8cTXxUUy3yqPQFs9vo/oN+4FaYJ098E0ecA2r69Z3j/Tt6jJfBKCrGglUpZ",
-	"1JHsnGW8ED31cypOLU8NVkPg7feMA2r7BeRFoHhf6DpKJyGzCyaKOfv+jG4C1M/aBkq7fT1yYMXNWzNw",
-	"pUSm9hzu3bwWP4amL1JFoQCgBULLLKutLztx0mHQEBMWVZ+Dr4yVHddplGVC1lnb6jYngGriYn3Hosqz",
-	"itA5Wo6pRsxzQmtBweMJyGkiJylyuHGCgqcU1Nk3EXhxVyL1JXSMR1Pwl6P2j7+8/C/PD85YlQhIWbPx",
-	"fPP5VjNPtOsBsK0mdSM1wbtIsUsxzIy/pGc+8CXR/ALT7JCnWTGS15qM5EFbDCrGxaAelJNwRszapmQA",
-	"3ZwIOkna0hPGlS+vRRyDsB9jxwjo0F2jL2qLVrr6zd0Kg8EoziLo4k3VFNNchcPPBNY/N3Bo33NdT/Wa",
-	"UXU3i7rhVDwYJ+wqxflbSXHefbJyGRIjV8msWIw+1xgpCqXbwoRc02EevdGlY5Yk6XSYLY8nVZ0dxzoC",
-	"wycyua4VGX/AnfUl5iMh3IYkRkFxd07oduKbd3On2OFKn8svRJ2d4NOpSHwqzGVSbUZ7d0bUVym/xUTO",
-	"bYYOtgrcUcTaysnDjqajlBuHKlOwNOJba1jCCmk/2/tc1PECbVgioZeXgDgdNKu3b2J+Lwk5riiULJPr",
-	"FYvGE5GgtFQ+SYTSip0tQs8sVVqfp25PZVZt1OvNRqNmkw65bINmn7kLtGdF8KUQQ1hKvST15XWONLDC",
-	"t85OeWQIiPB0xEBQ8sm4XujY1VmDDTm07uF50sqkewyMIpIXDy4dz4QFip7SHK8E5JSA3L6xfDST+bQB",
-	"DCt5+QTl5SuwocrF5TNlxIdjUi0pQ42YWWSHOqkha4e2pjBuKkuGlMhFKYhhmy4h6MAQTUcgN3kqfGkh",
-	"c04SARFq+vIpQxKS9xPPpLwviUo3G23BeRP2Zy7RiTHEwvlYliTWmmUd/Q6wFzocco0PK4TNW32RNupK",
-	"0n357dsNuPQ2Jh51+13nw+GSAKJjdGdLYbITKe4SIBFCFOi8V8i758t5wJhXQFiPCR0HdcSWAR3t+ZIe",
-	"pVgyyrQxWGw1aFmFUsHUZTQcihBj06blW28Ux2M4TYT6FvYVB3zsy46wdi3BebFFXi9Ju8JBwhTRKuaS",
-	"KwNxmoKtmIcQbsWXpXMyiVyJDGIlvcSexGYMeaegsvv4MlJAgXxdNrpnig0ieTYaYvdi50IU1IQUtNPc",
-	"5Wk6ZoETcQ08Fqjo9/QRA4xFBmaNtE9+h82QA0iy6PNxqMDnf80JHlbbY4fHZ1OPya9JZDy21FKl+Bxf",
-	"zgboOJNlj3/EbtV3ArphpZgbXyLohlVlwvQwO1wJBDzXWtA3EhQL6VWm+sm1bdxpendDm29puk0PeCiw",
-	"p1PoSzoDtKDKl5+4EjJjnZFCtmB9bIAQ9UiyTYdYOmPXSaqymtbBNAT8aL5EQAeRkSWpff3rKOv2aaB0",
-	"xw1zw5kgovZw+HRQRK5ooiVKndQFEI8VYCjNZRA2Dmf2YjqCzY0K5AuQjmCjufV868XmztbzRRwFTwSv",
-	"kk+VA3vMVcUixIqzDWeCVR4MiTL9Fb9u3gpxAlsnTi4qrcp//P//3Z//zf/w57/9P//+f/m3//gv/t0/",
-	"/q//0vuP/+Ff/vm//+eF5NUf/rd/+Kf/343TVkaVU+5qeFnIX63Ru61t1PnwsuItmmtapCZxtCnC7Z1G",
-	"V2y9EDuh6HaaO9vd552tzosm3+30dpvhbjd8vtHbfB5uh5u7YXODd5qd3W0hNrq97vPGjk0cmfpumyh6",
-	"hTNm/36DewgBXncKMLFy5hYIk1yfrKAlt4KW5EjA5RAlrmG6ZLm3MQ5svbcry6n2O4uEapnfoxAPz6wC",
-	"96URDfDZl67+zhO7j1H/vSq/vp/y61vL8WX7CD24vI/CSqu5AbZFmYVvMAV3gz24BxUyBT4w/oAZ0VI6",
-	"5rFrsHNpsXwVtpF1q2jKvZZhX+VSfFlldVMcpGUDnQuEdJ9QQES6Tjj2zkOUHlqq7ZPfeZOYRrYEpBED",
-	"ChDj0O6362hnSYK+OD0t/wWqZyCILRPkzgGIYplkIeQD3t3CGqG1U+Ds2cCBVoIWz3sqDYe3BljmMEl2",
-	"Q5Skx5rs2+glgCV9uRRaki0Llixl+K4isHURw3fNgy5SN+f4ht+LsQsiCmbnBRCnLz8VxcnmgDh9uTSK",
-	"s3TGTbUd6/EoVrOBnm23MuS3B/XMX/9pgD1XBtWXaVDdh2m0POaThrQCfX72oE8nZpDzmy9rh30y+NNE",
-	"MB8D/ZknX8rhn77kJemie8d/Ovm9GwJAP0Hz/gYQThtPFQG6vPw1S2MFanrKIFD5KcL0rmGgNv/9QDjQ",
-	"HNbUGXUvRcbSEfBw+RIxAfZVbPf8AvppGkTK7h5DegsJeyacePMKRvr5w0hXQveLQpIWZO5tIKRTgvgm",
-	"WFKzRG4CJmVVI7cvROak731Zhhm1i7CTXIF4jVLlsUgLsPFs0Oik0erLx0SN3kLsmvf6Qi3blWz7bWFH",
-	"b2MZ5oGyD6b5y8e5efr2ye9wi7EJ3KAH+zNkAfLmc1jr1EXFxN3wJycAhb/X+fASsx2+LMAOjRVnF1JO",
-	"7F807BDZSjiFnMiB5009fZnTJFYd2lonXFDTYuTGfT5h1DN6e7JPb+3pyyXi/pdiDHMzv9tnjuwCazwT",
-	"KoMQQ2n7z72Jnp/6d0u5Id5HKmPVrcZWzRG9zxSmWHwptQlPagFGYrcCG/CxHgs0JAlNK9bfTjdOVk2F",
-	"Gg2gD61dZLXSHp2+ZDPbdN5fj85CEyjTDwkP5J1f3EadRQj0IjytTeJt6fMX9OpsQ5D+s2nTeVvJN7uj",
-	"51TCoqTtpfk6yzYn4Ze//NRe+2u+9vvG2u4vP3/Y9HaaH+2Dfmqu7f4MXUs+NLzdj76vH1zasOdL7zbZ",
-	"PvndZ99B7l47xM0SDqvukUv2u1p1byzt3rjaeF/8xlt1Y/wyZMWT7ob4hLsdrroNrroNrroN3qrboNT2",
-	"QWlwC56ZXhk/sTjP3NCGwtcTITnnA34pWDqSQcWrjCzCrLW+HiddHvcTlbVeNF4gwJyeOCXuMORD8Rzl",
-	"sS4fZt0+h4CMWBvwKGZ6vUOvPkNvPcr6M4oXcZqeKe1IK8NmH6XGjS7cZThUJXc5y6NL0A+C0z2dK50A",
-	"lJoxDuuRKwvIdW6QlD75EApZM4b7OJIXiND97vz8xLk2GpRdesQgthapDB+LsTwD4ob4GktS7LEhZFi4",
-	"H4blSu56MlJ9JpMs6pEwcqdvOFJlH8FsWB6GqVCKOl4j2LpedLtLrn4zhXfCj1jWDMy5G63i8k8RikGS",
-	"zwMbKZG61+qfKx9//vifAgAA//8=",
+	"7L3Zchs5ujD4KgjOibBUnaK5aY+O07RE27StpUTZru6ijwlmgiRKSSArgZTMquOJupmbuf4fYG6mbudi",
+	"LuZ9KuKPmceYwAcgN2Zykyz16VMdHWWRzMTy4cO3L79WXD4NOCNMisrRr5UAh3hKJAnhUzsI3pLZa4I9",
+	"EqrPHhFuSANJOascVa4nBOEgeCbQDZk5aMRDJOiYEQ+F5OeICCkQZyjkkSQC3VE54ZFEmKEBDoKuN0A/",
+	"RyScoXjGasWpUDXuRM/nVBiekspR5YeddhDsvCWzilMR7oRMsVrLv4VkVDmq/C/Pkw0817+K53rdla9f",
+	"HbOF79VUS3aAtgb45vMfv/0+2FZLIV/wNPDV/Pjms0em/LM7wdKuEdaeLBF2VHEqauM0JF7lSIYR2Wy5",
+	"55y5ZH6tbXSL/YggRm5JiEISCeIBVClDu2hKmQLzEhjqodPLmuIv7wgby0nlaK/lVKaU2Y8HTkXOAvWu",
+	"kCFlY7u8azolQuJpML/E94x+QVPq+1QQlzNPID5CckJyaLFkkckE6YUGWEoSqrf+48fazuGnX+tOfe/r",
+	"v1WKVvnC5+4N8d4LEna94lOPBAmR5GioHkU8RBGDP7Mnr576XKs1Sk59mJln09M3r8PCZ5JcYTYuOP4L",
+	"RtBwJgkK1e8OGqgP4q/9qFZruiMaCgl/kh39jY/tF4MFzw7Uzs2v5kURjUb0C/IBC8wIWaDox2s79Vqj",
+	"WXaSehMliNbY3Ss6tVMS+Hw2JUyWHZoXP/FMIOplltU0KwmwnCTroIuPZcTDKZbqOSb3WhXAfzqNppWj",
+	"erxCyiQZk9As8Za6pGh5bSQkHvoEUc8ivQcPO+huQt0JCnzsEoGoRJQJ6hEFeR5J+JNgd4JC4hMsyDOB",
+	"Qu77PJLVPvtoiCaVDuLMn9mH9DPEUyMoLK7XaiggoUuYRDgkiI9GJCRetc8yJ3cwqrdIa3fkEoLre/u4",
+	"BK09u8uS86s3DjKUol54mvyO+Rx75zBmHlwvqU+Qmg64xglnkjC5c0pFwAVVzygoSYJjYHJG0JjeEoaw",
+	"hC8AjVEUqDmqJRuBf0qRcHf5JtQyX2Mxmd9A73V7p7G7Z5c3or46ObgaDvL5HQl3XCwImpAv2dtzOGq4",
+	"LVL39odNvOvukYNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0iGvDutvwmqQ12sV7lUI8n6hFLsL0",
+	"HPnEO6NPv+61Suhnd3TOGTnD0i3YeecajwVs2vWpQrgJ9z1xjDCaqhfQliIp3w220ZhIgZq1Vim5744U",
+	"QyI7eqIyZKs1WoVrnJ5MsLyeBaSEt3+cEDkhIRpIHI6JVAIHFQhryr/V656/etfZVrcQo3HIowBtvbq6",
+	"eH+Z4/36uRL8cs0KNib9dgtmRx3mKeZXRPz9GZoSIfCYCOSGBEviqZvAQzQkIx4SJCdUIEmn5AgNGrXG",
+	"3k6ttdPYv240j3YPj3YPB2grVNeJMnV0fSZIeEvCZ/oV9AtnBGBx9fIENZvNwzzlKBixBCbE7GFVEHSn",
+	"6vGX1JeGxnanr9RxdL1LheEFhBZOa54BVOD7z7VavfiKjPWoG5+VWZVZ41syu+OhdxUPNcevyBcgzYLg",
+	"0J0Amds6mVBGBJD+d1hS5iBFI3YoE4QpsndLctg3Ib7PSwB9o1ewcD+Ze1RbTu+60zONZGXQV1zY4OEz",
+	"gTQSzR2EurKVTdjxIvDHC7MLFeMFlz97YYBIq+sxC0h2qdedH65L4DvVE6yMyGZBZnk9iUO5/mXGI6nk",
+	"0uK7XKsdwf+X32UHtQXFz3sTzMYTTNFwhjwywpEvV73ldq4S4Ih4e/e459eGMJejGgcKrig23PcM2VYc",
+	"KCEFxdQ7L79nsdEyhoeQ3LtT/aGEaDHUPUv2UbjIErIVPZhy8YZTdqU1sCsyxeFNEXFlXGqZLA1efsdI",
+	"iDDzEPamlIns+v/f//F//3//1//zP//3/+N//m//Zwm6hHq+MlFMkaZ5YmRI7CqktbqURpbTxPmJLwJx",
+	"TRhmC1FTwhPPBGLRlITUzR9rvfEYCsklLtIV1bdqXUMSOsjlEVMEZhTyKaqVQSrAOX3N0IvKUc3JrKqp",
+	"LtMUfzGrqqn/pZZZK16mj6UaxFz/YpIIVC8wT5au0/y+Mt2xU2fWEXONBIvb56dXF93T5dNudg+zy4jE",
+	"pB0Ei9BLW6XKcKsQtZbboNbGrkhMFi0yiMQECJqDsECXF71r9BwH9Ln6/rkgzEMhkVHIiIeozBKNg4NS",
+	"ihfArOtoM2AMOihRZtQmPhDm8bB8I7fwu1ZqQuIRJin2BajShrqkEOXyvFe8cD3K5igSLxTWfaVV/TJb",
+	"CA4CdEtCQTlTFDpEw4h5oIQ+CSEyq+1JLCOx/JoLeK5aLl3ISKx8xTNzw2p69JcysijoL6SK2vAvwkN+",
+	"S8B6Qo006ylMVnwhtrOOwNC6hcUN8MV+BQs0xWymHpzxCKwS/cr2MWAPZuIOmPxAjT9AAs8Euptgie6w",
+	"ncEBTqqeZoqRKcoLmqm4MQZdc1kKIaM2VkimG4V0evGh9bhLsW9kgjJEM0Zbe8+RR1w6xT7SVywv+Zdd",
+	"6jCeZNPrkV8sbCAatl1gcIvIlIiGO1g/Vk5Tm49yTbRccS/aX6vVH2+lPRLeUpesuWC0xbhEVAr1y1sy",
+	"215tBw/PwDKbWIgi+pHMLoCp+VQo4Wk4Q686hrvhIBDPf4XFfn1uXsyKxK3HPaMVaC48KLTGaMgvOUbY",
+	"99HdhDDEp1RK4j0QPU4vq/JVLTQkIuBMEHAqvsCeucXqk6ttv+pPHAQ+dbFa+POfhFp9SkBTT3oatk7F",
+	"wxJXjn78tTKixPcqRxUyxdRXANNqtVLfIyHRkCCMbrFPPUR21CMIe15IhKh8/ZR+2FAnNOTeDE2wQJgh",
+	"EoY8PEIw8hFaMpxjYXRUqVe+rgqojpqiw26Jz8Fw8NWZ08di76hVeWGJVB0lLOQYDRQwBoCowtiiie8J",
+	"hCUC1lBV6znhbORTd0OIH1qIs8j303AzAsgJ9whqIvIF1oD9kGBvBtwykaq/CXw0fxI8Cl2Smx62/ZKH",
+	"Q+p5hG2272bZvhWYu2eWaqjj8KjAQ1+pWdzYb3AQfDO0iOREyagulkqcGEZS6e3qOvM74inV2OOwCABC",
+	"lylZGfsw7CaA2E2uXB4Q1IytbwvasheJemhvVHcb+JDsDve9ltusb39LJDCWyBGmPvG0KGYWiVwchpQI",
+	"hFFqcZKjnyMuCQDonMuXPGLeZkjSKoONktDVsYxg7G+0+XOORATeQ30LHO3RgKAL49cAbKRMSMxcgjxO",
+	"BCwLQIa2fnj//dnnXufqQ/ek09u28OiqXU4Jk8TbDGPq5VeHCrM8qhdCk7nQjMhvSivsvPqnoeLs5vIM",
+	"I+pLNT+A4BLPfI69a87f4XBMNsKM+kLyMaI+rMRX4yuSgRmq11oHu/t7tZp2JH5LSGjHKeiNhqHwW6I5",
+	"jE+nVEPhmvMzzGaGW4uNoNAoZR6Sc6NISUmmgRTHKCQynCkpZa+GTAjJtwLCFZZmq4pg6Imt9d0azxAf",
+	"2WWoRV2ph3baIxOrpN2ZAJXULwWuYjOC5OgOa9Uu2cOcVKdW+p7hSE54SH8hGxKl0us3pUJQNlYHbyQI",
+	"JPkNYd8S12ACZKLDsIxCQHyzEideBw8R+RIoyRiQ7z0TURDwUBLvjHgUg3Nlo3u4u8o9BAbKEJ0aQ+i3",
+	"AgbcbLAsqRn5CGFwS6EUXZxg5vlKpfgaT62j8bQO2wFZN2O8BAP938znqsunlZQxIJaN08EP2Viv5pzh",
+	"zLGz2fiNZLKO/gv1ZORRnh04F0NWLx/3EgtRbN5vS+QTLCQ6QO4Eh9iVJBSOtoxg+xtnBPlESuOXUB89",
+	"OqYSbbkT4t5olU3GksExatVq2p10R0XezSqabkhgRQt3c1C+myvuFxicztrdc4VbYBnSDypCL1FIxkqv",
+	"DIm2A2n1TIstsEaNICm7BQq5b5RMpvTBH2HsilNpn57Bv6edD513F5edq4pT+dDtfOxcVT6VL9foZupY",
+	"zXCd8/aLdx0lqJ92e/rPwve9KWXgCS/1zCutWcZGAXAYUSFDLHkokCDEWLeCkAcklFTrhMYL2pYZNdjD",
+	"kuxI7WWcW4pHheD+rX1pLviDJS4sML7Fzx8jRQcgTgUPBWFyG4R2jHx6a16opu9PehXqTSXnW919blU2",
+	"yiAh7clvU6KYyok6gLy2n7XWFThRrC5eMCxc/sIpv6aNDT+mIiBMYJR9M7s0J3UaCQ7w4U/ElVkcsN4n",
+	"7PsXI9DHF9q38ZicEYkrX51f88ef0HQqyVQsDZhN0PBrvEIchng2t2k79PxOPs3tJabdK+8pofZze9Is",
+	"Z9V9ACjza4chFixcO53L3M2WdGxyH/Etljh8H/oF8V/TQM602UibyAWBAebwcpM7TXwil9xouy240/r5",
+	"xTfavLD5nWbUvWGFYYwrw4IznzJSHqQmbUgyGJ/STO4jGfa4e0Mk4oGSohhSInOszjF+l5pwyLlPMFMz",
+	"RmI1ohDHF8S7dFKnnz7FeBelREHj49NSBXMnHoAsJLt5GrqQguY6hCEICgkCDgIbrKrFjSrkYfSIEn0G",
+	"sUvK2rOfoYGAn96S2QCkEcrQSN0yiEO2oUfa36UGTry/OAjEMVLXYXY3ISFBxBdKviUzGGeqHV1bOoC3",
+	"BTP7GP5MxL0+A3Fv8N133303QEMi7whh2zpeKUepdO7EihkWTiXe8zyU9lpoQr5g6+BKVmP37tjFky8u",
+	"CaS++D9FQqIp9kg+zreJ1erdhld/MOqYWu0iUqTohiKPEDCdC3iDwPQpV7uTxkY5NxH1VvPzOGjwK/W+",
+	"auwZGJfIQEErcZT88dvvBd6fOU9HubyTrP1UrftEJ+HMrdkibvHKRzwKY9x2DPoiHnokRN0zB12+7712",
+	"0Mvuu46D3l+etq874AtZieoohIKB54mOU4kCb71jzt10mhLX0ttyLOKnMToFhSzhTlZRSLuD4PEpXBCs",
+	"SdW6LIgAirnJFl2KlyFR5O6LPFaMU0PBsd4udENIYCLZozAkTKLU24DT/Uq/glyfYEUD5PKblNIdd+uN",
+	"IlFiIVKvo0jnYAcDlxyuoY8Lk/cgyAGLODfPaM/qbgSRmDjaTqJgoqFo0voWJsqlonTwzecf2zv/wDu/",
+	"1HYOP3/6tens1YvidWC9TydABPfWJ4InUiSCYANBoYwRttEoJGLiz1DIpY5Otg87lhdWn4QTZ/FtWebM",
+	"st/Led+67KqIahcQ6JILqn99CqQx61oXbTS7K8xRtD5RPkIYpM7jjCSZFaAMHzZSJJjGlCRVqJISBg7W",
+	"zOlkFLaU8pM7xNaqMke80GJ6eUNmsK8g2DEOx9iiLRLHr4HAMVoqT2axed+tEyUxHtbwcIGEY+3gC2Ol",
+	"Uo8W4mZ6LCcGbRoApagKLz4NrhopaxNkfUfFt7lg95YR19rNe2C+JxPi3pSw9FghMzYfy6/BLK5NzCZq",
+	"Iw4UCQkKQiKUAATKHSgREyz0ZGDADiNSYLSdYDYmPh8XmiU9kwBaaEQycSEwn15U+/LtM4HwUHA/kgS9",
+	"v3qXMdhEIS26EyMeukSvc0GeNwTvGDiYdLkxBy8YO0YjrNTT+T3D98W2lfi51MZTP4sJbuzurb5pk0ta",
+	"lDe6etqmo2NDV54U4l8p0/6oDKgXkEfJQ1J4nhCDoX7V4axb2L/DM00Tuxe943QskIk4S6uo26scdSrW",
+	"aNl1+5B6NHnzvNiAnrt/ydlmsauEHqYu5FPQxDQ9WI+SGBjNK1Q6CnNlKW4xEdjEyrGIblwXUgoHDXTx",
+	"giEWRNcsAAPEbf25vvXiuVJfxHMc3DzXT2rhzJRBMJhpKiCkEE3/XsXBzcDYmOMyJqAQFeDtUmtyjmSV",
+	"CS8rXMcpZT3rIv+QvR1zvqWSZaVGi1NcVs5kcSpBNPSpmCyw2FNtqAcDX/y0heUEfO/S2M7vsNjcRm9q",
+	"JlzqIghLMwayTy+g2dd5Kl2KB/kl3p90XxcT68IVoK3uRW+7kI4vP3oRu4PXSLPIsoN1b8EjUXOriIGH",
+	"I5XElZ4+O2SaomUva/mFc5II6RweOnHGhsavLHlLgTBrr0vfqxLGY+Z/CqZjWcdGDOcpjTvxwu9r40nt",
+	"5QkPYAOLj3nzPUT/FQSsRL6kAQ6lEtimWbdOipniIHieVF55OPEhTmaqZI2hdZ1kOs9KqV9ONo+RBUta",
+	"+nTijC4jm2ZI5pAyDIkPyxUNs1LQEop0hAXMObvcLhMSQzEfQ4YEGhKf3ynGmFZctlJLsIYTUOq2jxGW",
+	"aMqFRCmylmcF2bzdhk7czebu1h9KLJhnxjG8IOU6Fx850SWLTMEkYasXwQ5NwSPEmUsSAWLx5urLMpJX",
+	"12RySNS96DmIw6PYT6NVgSCYSXBvHXxLHliU0KpVfDHhdwxJDnqw0DX6jMUJ1av1KuSD38PtsBZrLeRk",
+	"kUf5SULKc8rr+9PuxTHyohCbolA2Hnee8NiHIMd//vB1RG9a2CrPtipEmUhjy9yxrgOuCDh9vNIigKRq",
+	"1xXoZg8dllMSY+MqghQiU98ujk4pFc+/RcjMwwewLAH3o3Py9FGvwcZTrz2ZMJVZ+r2kqdxunvIQ1pWn",
+	"XkDGfcqQMlcSkEwxk9SNyfFZ+83FVfWse35xVb1sX5+8NlHNLGEqQUh2LNPbGtSrjWptZ0gkrtYH2w5S",
+	"G8Ah8fpsOIuH37HDByFxiUeYS44hn8VDUyKx2gHaGvwFKpvGoe6uSwI5XyJQsYT6PE9IKbNbtf/8sb5z",
+	"+EkXXqg5B1+3+/3qyt9u7agP2he88+kvW/1+NfPF9nfb/16oI59g3y9lFCftd+8+A7cAHzV8/NA97VzM",
+	"G62x72uyslZFQ2cN/hJr0/N8Wc3+zOTfZrlx9/xD97pz6qD2yUnnEv666rzpnMBfJ+3zk867d+rPzvmp",
+	"+ues2+t1TnPcu9lYjx0ZWMRLLiKQJziQ7gTP8yJX/1BWNkAn2UERkCF2bzSiJ86+rOtrb1gbNd0a2TkY",
+	"1fBOy93d3TnEu82dxqg+2hvtu4deozCISmdrlEAaloewQBhdnr9CcA2MWyGZWX17BMM8D9j4eIgF2Ws5",
+	"9MOLi6u72ttXY95ut9vnvfeTzvtxu91+rf7T5iftv6t/63s/tXz1R7WaM9YXD1tZfiAWpnZvC47k0Uml",
+	"RYU1SGRc4DCVahCXVISKXYVpBidQWTJrpc4TV62rPROWuB4niUSMCDQmErVqa8u3du5r8kWuULbWqSg5",
+	"9zISE1299oooja/QqP75NtnLQign8ytpDT59jhj9OSKfqbfe20nB3M83y0MzkgK8Rjn38ZD4680YhOSW",
+	"8kh8Xm/qkkFgAZ95+Hlj+Im5TJdkl73IdQnxwPGdfPsScogL0DKP9dkNFl5UixvG5leGHf+1DnkxHOyA",
+	"i+DxjoyxO1t6Yz5sfmHeAyi7G0Py7ePeltN1Ji4e4p2a/SJsbwi2x7gnb5dcE4MWK12W/xIHvBASq1+U",
+	"XNBHFhzaOthlI750ZQWDwntzGnXy06qLs/MvusNFpTvikue6qD0PkzjdBJNNraw7IiQyoUrJq9UVIuXL",
+	"fcxX7wp/p6J9i6nxYBX6aMUZZh6WXJcRnH8gxpW5sQPs3uBxXFa87PdemZWqwJg54ZHvXUXsBYhEKZAX",
+	"pAXlYFv0VN6HlgJGducFw5WuJgv0LBiym7bAKwh4t4MtQssVbstnusZ1WXpR9GjLl1R6R9KSzcao/NnY",
+	"Jwtw+TNehsyfbfma0gem90T3z5Ml+P5ZrIvwn8OIfdZaQBqCc/VRciQDhRGDxjQQrKnfP1ZfQsEyfsdM",
+	"JcXi0C9dM9hOG9peHfPWS40audMtKAcAA0GMHeeI+9rPAMlT+YUfo4LJbXq5IY+cZUli+Z1OIUXugAsX",
+	"vwjoWQzKoWQOA3LnXXbXi8DsZO5K8X1j6mdcnAxywYgtwXxLyZ2uvcAZ2ZF8hzOoyq6zxd3UMIVRj3KV",
+	"GNyktr9T8UI8kiUBigwCL3WSCskmcRXyNh8LeWZLWKyq+dsXvn4qqknhY6mQxxTGiKNztDMgNOUxGNHV",
+	"cUqDO5JzCChjZbQkJNjrkZ/LozWVNECwh6Y4vEFbOK7jNBDk58H2MapZ+MgJZWO1NvX4ihGMccnvByw3",
+	"Pn/3mVpRnOefc7Hbwu9JsZn8rh2kKJOiROSL60ceWXV39002SxVET7W2SCNcdnPJacZnbnF9Wc5Z+qo+",
+	"viErTSfWsWal3juLdCTA/YnDNJJllyWNrpscnR56GfzVVp70DACWG57Dk7nAskh0Lx9Yfj9PehjresHS",
+	"714RHVV0/0uxkE1o93SGUSTUVEcUbcAPltHxdZPAiq9kQjHTwy+7ogqwT4oVcLL3wIpUxdfsQkTRIas3",
+	"UBQgycGdR5lig4rbg8yekQiOTckPNCWYaVlYizOFGLCkT8H8GUDwQFJmunQb7gpBPFC4y4bwEFvFa2Gc",
+	"XLriVyp9eIV3IOIG1KukztYKr8VluXQY1/JMswQ06uk8htjaY/Eq4mR2GNzRcCvEfp2SbQYvcgDpMhZx",
+	"PZitKaYs/sTDdPmsbVtXXdjiF/Nxi7aOeCZzsLla3iBZrSTbCungc8XViiLdV8UBfSRORZpuJtnM1sZq",
+	"FBLePV97oXliaJfgpCDtxPiRRYrUnMtR4/HJYhYz1yGKkZB8mgpiwJ5HddzHZWoZWqvKBTi8711fnKE/",
+	"fvsfUP/nTe/iHOmh40Q/j4woI2ntPwHZKZnyd3xMCz2pUMVAF2m0ZWDgK8idoxIJiZknbCeMe4X76gKP",
+	"YmHwmV6JkDwQ6I6HN5SNjyHRFqn7PVa3PO55p8ubrBaTputclu3/zcdrML0M2qb0JrCuI/SC4JCE6I/f",
+	"fh8gbgqbqBee//Hb76kiCAvC11Zsz5S5LaYkZwIuJ4lz0yD/tOiUH/1OJPi1xnWIXyrlqmnmtWa4jgIX",
+	"K42PjfH7mbCduaCeTToiB0pZYJ+6uco+yff3i52NV5hij8WnmnNazeNvqi0uVPPAwkT+WiNO6hnIx4Is",
+	"ex4CR7whcZ2H3EZvPv/wc9OtjV7Wo+9vdt9MG/jwg7zcF+/CFy3297vOweQfe+PTXKz+CmeT7Gier/Qk",
+	"HqvHloA2nV0VFxb5lKoxUt359F1hHFkihRVixt6OriOqBBPdMwuKiWOay9ZvHTQO6835FN1Pv+59XTzv",
+	"ZRQGXGRCYq46r7q9ayjeedXpda4/X7Z7vY8XVwq2vfcvPrdPTi7en18XxsrAuB9ISEemFO78NSoQTzxy",
+	"u0w4uYUxi3pbtnV2r+JTQJNRo1YzcV3HCKO7kLOxBqD+UthInCWFG0qEx3ghRbdjbvuPTvvmD2ANGgjh",
+	"0N9kyYVHxkzViSUm3BXXP9+uQkSuS0TS7V+9CdWc01ssKM+lKxFotwfINrZjCJpgEfe4oAJhzyMeCqAz",
+	"k36iwEJfeLk7P0fY1wri6+vry1QLqhgr040I03m2ibU9VTNY77Qwm7MkALRfqfUrSogw7zqoX6nrb6B9",
+	"Qq64TZ621D/92/IAwlw6ol164c3JlKv+dqj3Uh2u3iH43Vq1mpOUYo5RciWjG4ylG1l8LcXitQtrpEad",
+	"o52mw0xh+zvbm8VBuhZ8XE4fXoo7sKAtrJE6wFJ3Ak4eErlS1JbmFRQPLkDCpV1pFmOL3ttiLHlJfVIa",
+	"dv2yC4GchYZUa/HL91wvVYLXas7+T5DGY7vLq3WUQa7Y55+DUC4djtHRyPbrlLZifFY01ZHFPwVkXKh7",
+	"TFZpWV/Yq/443c3eoNG6dUjKpW6dM6roNw6VrAqJ6+pxB3k0JK7k0KlFDRUEWhpdij3FqfMvSquarIQd",
+	"ObZmS01Yx/aimhNqT6bGhDoG/ctAw1U9qpgY9Fy5fP/iXffk8/urd1pKF0Q6fZbQRZnpvQcEUBfgm3Ah",
+	"0daEMx4pIKAfdl7y8A6HHvF2LkNubKbpb19zIU3x1MVVVuZroUwqjkF3469P465TXnbQIv+jS2PxrVuH",
+	"/vNwzGPTZ6k2uoHJtlCiLYSXPqxySntx9bF9dQoGIF2nlymGM6a3RKDB1DZHHzgo8ZiDp0QhFjlOtUJQ",
+	"11qgAQ/pmDLswxtDHjF1L10eQIUzKqsoToRVX8OqHP27tsYTz7bIJF9cQjyB6nvNg3QN3yPtjuHB7Jmw",
+	"QyjsdyPo3jyiEm0NZBgxaGM12E76YtplYGS3bZs4QYm4kYaVbkyNQjIiIWEuiYVOpdQyAn371EgOElCk",
+	"kzLoBG/eFsjjkAk1DnUJ7exZxxBdoy+9U7FAXYqk9mrGcRk5REmmX4AsyevFXrIYiiP7fIwalAnqkQS8",
+	"+nQeJtjFLcNhCLEwEEqhxJau1W7W4sDx2d/SR6oOO0HbbSeNSEBBU8h0jEZEuhNT5Ve/goYzNKDeQNeG",
+	"932D6A9UnFmx6xI/Il0PiaZivArIz8xjYNksmTkGSHnl+YEBNWhXXDfoVRcfh9JKCsmZrRJZpgRKAwyz",
+	"smxIgll2gifZ0ifJkgsxP6SEeU+XGC3vOBoSF08JGsFSxKPmRIclfft1MDU4ws2Z6dXFLe+S0pp2F2b5",
+	"q8WcPU4utj7cJwvoMLh1v1COZA+PL/kk4FtH9oG3yv3am1HC9zHCFPVqVKJLieLCPH95NTGbvKz07ZCo",
+	"veRqil12zk+756/uUU5swUXT638GedRktfsTpltsr9XketXiXJkXkxJdki86iZC4hN6S0EF3E26gKhKg",
+	"imL2mMOtdGfv1NGn5o7BmTJMpUl+curlVMHs7Ikulb0em96rJ6Zp8fIfgLSldvS0h7EuoYu7lv1TdDpK",
+	"9QlbtONX5rGvTuUnTpnN4ShvImQqt0zxDGFxo8Rj9R7aSnqhUaHrKLnamJA0P0S6Cdh2ceLDsuZlazQs",
+	"Y1wWlg+/ToVY62fQkOPQy9LYxX2Wkl5oq7jdTaU9d34t73Tfd1NnywAMFicAboLg0J1olRUaM1lIG3K4",
+	"iqg8148tLSoZIJU3aTMrXyZUAQbpMLYlyL+8YNX6SKuX3PXK2rJADyD9kEBDopRSkcLjlf0CyYFO8Zeu",
+	"fmM35c2J+7EUGJtXqAmQYGzqvVbtsKggQBqjFheJK2rhkQZZ6XE+OuE1rfbWJLZFYkc7lUThIHfCBWG2",
+	"2Qi0qAq1mpLp3pl1kcAAn2u1eqUkDOBz9W87n36tO2UGaljcG74g7uR+BL2EqiHd+sAQin9u+dcs5EVJ",
+	"IwSgSdBp3JtSlpIes2tCVJYt614SuKGx/1WE8GiBCA6RRwA/cSMW4MYCoTthI9Fa8vaL2VLZO39Tnobw",
+	"pK/qujQo9e6TCeHzm7iXHF60ryc/mI2k8TNgdUvEkrl7rG7IerQ5bXnbKJ4aVmujqe8V2bnMQmYioOM9",
+	"lt5KDbunxWlzfg+AzslungaTU9DcDIlF2yswS2fE3/sJslPKzMf6EnCvIEA+Ldo8BMI8HapshCS2P7wN",
+	"+Lz4eA7RnrZ9+1nn7EVJy3Z4f1GLGy1cmhA6yU0C3DGSSrhGPhlJxCMJ3Q6VTE1DdIv9on4+a2qDj6lK",
+	"FahOc5jdnZYnCzEb5f1MoCDktmfDvU1By6G0gSpBvsgQr5ce0i7JCdEtLuPaiwoCx2jw69dBuTElAej6",
+	"DqtESWsXx8eX1MlYCzzflP9q2K/TPTVGu0cnRwnCr0GOkuV+oUKKgiiX+Ptl4dn6wcUwgWeeDjJmk5vA",
+	"pzu19cfme2mbJEPJEYWnjnUY/BBLF1qlAimOKa9uhQjgomwcv/3gBPlb0w3bZeAAvaUvdEV+wlxu6lMs",
+	"JB9LycAD3OmFiKhP84U6oFJzz4p27ZEufLfaw7FUNF+LJiQi8iXEsqunkIAQK2NxFnhq+lOvbAPN7VVJ",
+	"i1cwxYK+1CvtIi+dGWglg8QwsStd9SiejjCk8WFz6pCCcYHsXxKb9XGibZtw6Bpw1oAVMZ8IgQYaNSAk",
+	"p3N1dXFVYs+yE1up8uSq077unFaciu5hrv6C9wsFy7WDOsyEi+PFYwhdlnhWrhN/iiGUplWsfg2S1yyJ",
+	"1F4WyGUDt8B0CY1cT/P/hoLECpB5Mh0sf0L308YKdvV0tzoF2U0u9SIty2gNT6BnbcDWr0jgY9e40u4m",
+	"3CdoAMMMDKP/hsy8WDXrEamEnwJ50wSiXTB/VsgnbXm2qS2cxYhpSSLvTF8bdRrDTETeEtE1Peenhet9",
+	"AlyOQbUWCtu3EhyeUpbGk7qzGPCrqdjXdEpeUl9qs23et+dzF/tIKW5x5O4v6uy2oFCPFW3Ap/dMwE9Q",
+	"Ww0zdPXyBDWbzUN4OadZt2oFWbatrzv6j0byx7X942juD9tn4tOvdefw6/a/b/3jP3/8y86nuedKmk90",
+	"p3hcngbVPWu/ms+DmhA6nsiSdhHpapabJTLJSTQdMkz9lQnJRqlPTuWOenKybBsFGVJFF+sd1ymypaB8",
+	"d3HSvu5enM8TTZPTlt3Abr1RWCJRUhl5lljpRR+mm4LtHBZ17vA5G8+/WD/IvAkf514tS2JbLFrFC03P",
+	"XQy3RWUSNqoltHFthWUlfhas3wqsJaV8sjVIrBC4rAJJunDPOrV6Chjt0xUnuZd7akG5n7Ur/KxeNsUc",
+	"2gqFU5b7s4sKnjxkyaAU/j06R0/j/hos/YyEC1jOWefqVQeywQS5JSH2E/kolR5m0r+cVAYQFsgESJQk",
+	"PK3uq8pmrcTuqvoSd5VTkVT666f85lEGBnHSCy86+VSK1AOkNkFx/zMx1pdraRBLaSqUNqCD1A3lRWxa",
+	"lkAhueU3GSH8fr4Ejy5+Y3m/8vLEJvA8XZXXuoUauZBUdBwH+XETqopZGlHvQIdKyjlSoRQUHqIAQ/ZK",
+	"UvWvsPVngd3tW+dcmXMqrtsqyipXmk08E0iLDiAmU2Zz3jJlp1ch3XwVA84mKVkCSlSmvSB2wwsuWcej",
+	"sjTbvRggjNxB7eucyA+5pGs2Mys1UyTre2zSX5beuZDspxJPi5JPjPJEPZ3bmboWqS5+tUarqDRR3WnU",
+	"imMizbRPZpSKIXUvY1RqF0911usan84SymPNuNedH64rTqxVQlvDilOx/QxN0Y2UpqSLA1acyvnFdffl",
+	"3ytO5ap78vqzGSfpjWg/xCPplNuKU/n+/cV1B+IQrl51Cq3F51jS20XNLhk8AN4j249yK9X9Fz1HJy91",
+	"x8zehIfSjNSDCbaPlFACybw8Cg1tFEhHQUGvS49LsbBZ5nHcG9OS1uHM/rU1pUJQNo4H1ooFFqi27fSZ",
+	"ktShZFquXaewQ6bnEfMdM+vV2sKOmYndIWeF+LXmNL9u3BDznEs6mpVKiBoXdMVIm06hi8LZ5uEL2xxI",
+	"2wBvHZFMvVNEfy8CoptnvrON3vPOMMJkOLPJqzgIdF0+bt9DPh8XqX7FnR4+TrAOlPY4y7XZtORSc7O4",
+	"50PVo0Jw/zZHR7NPFx0CdiUvDe7NVqg1Me+QUQ374oqO2yqATsr3OrMNB5KgFVosEcL0xXVkrjvn7fNr",
+	"hHOrcNDFZU9fIr0GB7UvLz/3OlcfOlcIgy6r1IQg2DH1Ilzs+w5631M/x3E0AKeYXqmZKk7l4rKn6FU8",
+	"XMWpqNcK6ckGsqxHpFHdV7eEv8SuFAgPeWSc24AyOh8anHBJIQiBZ2hrFBKiEGa6XWgGpysr1QsbTWjm",
+	"DfaEiQ4JgMh5hrZYNCUhdWFdCoGJS6fYRxoI+WJRhs3Pq+wweQlaTAi6ocwsID159qKcdXq99quOg0CI",
+	"h7a0F+/Prx30sfPi9cXF2+xKzNNL9XyqtXmLtMn9cexlzqzeSRdRN8e/LOEpTWueTJzJELz7yTT5/Ty6",
+	"YDMH0DWkm4tArF7hNRU95k0p+1u90Wzt7q1fXjRd+jUZE1JVHqdi60UgehJLKiR1C4I/Ln0sFQnZuaMe",
+	"0bIICcUx8ohPpKa9wok/dc8s6daZh5ZTeXE6YkiAfumBvMIazUbaKljM+ZzYJuI6XY521IuJTuthXK6o",
+	"l6odFMiIQWAq+Nglmz2uOCpULOtBSaKSil+gEvm+rVs09PlQoK0R9YlQbO6tcExzL7HtIILdiYKmpMyV",
+	"ccUZA0Wwzay4Lhh/fkWndmj43Upd4ESG9a04+pgwdf8WFyYRCR6hOxISkFyjPGiXJ7CJIueWRbTs0Vk0",
+	"XHEb1DrZi6eIUbwIPyAqSp2rwqsV57Pm0HdYyP1TPCueNjaaQgsJQZlL0JR6jI4n6uMX5OGZQHjM0Zbk",
+	"Hp7Fzon4N23t315zVddqsPVXBGtYcSrOfMrICWeMAGctBsBHMuxx94bABbBP6oxmxu+USKLgTpmQmLlk",
+	"VeAHkZgQ0SvUSy4jMQF9xJbLzWwVsq0NfdRViIiHtpRyGECYcVLTZlWQh0xrnaKwzYgrkaGAhjDcn/hp",
+	"ebso41n/4MSN/Qw5hw8rDV7YVEFUDMHNXLI8rhXdiPjSWxqWpbFOhnOkIZk54SJUy5KtpTzyCWSaNIde",
+	"Q6CJZcSSirBjJVGn4tqQT4U8zlbZSmoYqx/n+XVQGDaoZjYGDCfmUlAktLaiTbwo0KDkUckl9js+mRKD",
+	"ySsZoyX21SrFJlGlgW4vZ6pMZufPjF2ETFaiSlvR2uenVxfd04pT6V70ClVQRYlOQuIRJqmu2Zc9B00R",
+	"Snwf2hXUsc7knNZ5cmYKKJLwlrqxL7tQhyfsloacTQ21tOvvtc9PX1z8UHEql1cXp+9PwNZXtI0RZWMS",
+	"BiEtDE2B3Y1o7Bd0Q5KU1QvJLcE+tFEsXttkKtq2w8fcjzdkVvJLEHJ1NEXqbwyalzQkUBDVPGw14lVA",
+	"Jgku80ltkFByS5inSz8v1A4jMfmgn8zjrhkgexTL8kay2PfoFDCH/OuQwMybXRZEcmFVd3OuGkhQ7jep",
+	"q4LlRNcmBbeg1mXomCn2M08X0/cxp1lcnvc0VmnToX4yNrdlpI1nSPKAunPFhfeW6pX6yvfgCs2v4fX7",
+	"9sdON70K/by5c7n5igOXcqSgaJMfJ9SdoDGW5A7PUtZSiKBQ4qjP2RhJnjbQrUxK0td92e4onGI7CF5B",
+	"qZYZMvxf1xq6aEdyYiFAve3qmpp3irqUHfUNmZlerPVaquxsfqpmY+lUQUhvsSTF7VXi+arBgYbyjqBj",
+	"pogm9Fq57JzlZjyoHxYdriFsRkJ7I4os1/PUMUcOdYcXrUVuQeaOJF/kdrH7dAHdLNtkO9CtbzRtCZF6",
+	"wxif14Hp16UE7x39RuUkVrLP5anf5r0D1EinxKe3RPdGz5lepCTToEgZeM3v0BSzGQS8ijSFvMNClz/y",
+	"VpTrPKIwZOV4L/34dXFY1xkUqYEkDMqQ3tytaYFUxOZvqUfCJT5rva/YZ50OeNnCARM7ik6/PIl1X1MS",
+	"/vVZD8V1TrYdnW5qy8yUZMRgUewPmiEqTa6No7S5O/3NHaZS6HrAKCQynGUqySycK6kIY6ns9+877yHl",
+	"pn1y0rnU2Tcv2913ndPi9Jv7ZL4+vAwTI1GqjEws16RRJlVUxsDbSdB8FaHH3pZvZsx+dGt/hgbcx9q/",
+	"Ltm5Nan0827R2wIN8iX2BUmCzgy5EZh6qdBWKtCYM3KMtIaPxA0N1FWJmKS++gNi1MZUSBIST4e8FlcM",
+	"3MjDt5Q0HUOslC4c1wILio/hz0QCQDjkEfPQ4LvvvvtuUHh7V/bjBSnNciEK2Ofue7PnyaftT6fbuIEw",
+	"oKU8YcS8hycGNEMGYhiUUgSDceukzScI/CSqj7k7G924fzXCpSHxaGTrCqhHWNKrbiEJuI7JlEzLFb3T",
+	"t2iMb0nqisylEB0u1+82uesPxHftRZq/amV3pzyZQhHuxE8hsSS604FAnuZRlEBLNZhYoL+inyMSEQ/9",
+	"Janh9xcjKw0K0y3gmQJ/Vzx66nTEM6urCrTFQ7uEmZ5UbCPJ+c2Kcu7GDKWk+qimWsgCQhd6FRM05sSS",
+	"1rXKASwAB7bSJwibY849tKUReQwhSlbyDckoEtBahSM31k+EA9KpGop8meBISOJtr7g8taMVg0khzFo9",
+	"7yCcizyprhdNqjFqIUzAvccZQTMi0ZYSxMFyDqL4HQ9vSAiCeko2X3XHtjpkyaZNTCAfIc3gLF7G11Bs",
+	"W/OUGWmlefPmbA329GoSbIwB5CTXKVVDYXF8S3L5n4Rxrp/Iot7qZXsM5EMQlAasCZS+isMZGpjTGUBT",
+	"vZmlV/qEBg4iX7Ar/RnEjWqlsqA4wBB7Zd1xcBAg6nL2TCB4Ko4VpRe9mHq2mRdy6llapi/yRHEazkgx",
+	"Pib5hup/y5I4h9ybFdbCWmaK5L6PA1Gocp9nfKtxDReoKGLfUzc+1EniOg5Cp2VwVs5CVzDZxXLM6m3N",
+	"oSM6CvAM+qqNTNwjDoIkQ10BRHer07rLm97F+c6iXPU0phQ5fWPlxUjTxnSaBJ8iybXNWLdSznCz3ulb",
+	"EQsb00xxlnUPMZMytTBnyqlEjP4cEfOzguRXpyKUllNC2UEBkhwFPp4Bs4dS1IMYwmImJJnqjj55M/i8",
+	"2bAwX2v5BqX0e8TlzCuxf2lTdaKKTvEMTbjvzRntNRtgiI9GPmUWQY+zUqDZo7bd8CmVssSCFl/RRqt+",
+	"2KjVljYFFAtKmBvtTCQ4c6+i5ZtgQkliHNCWMg7ynoXriOHrofYCEbdsPR9iObqoWoxIezywtFIkAD1L",
+	"sGLv7+V5r+JUXp6cVRzjvKg4lR+67YuzLkQqX+qUig/qn9cX5xdXkP3Q/cf7QmPd9xGX5cmYkD1hIu0V",
+	"VTWr/Fm9JFIN+eYzM+dZFrzkxSmGK2ewbRKvn57LKY/etxSzvFy6abi8tEs2tF1P52Cvk7Be3ldUx8E8",
+	"E2A4RltY520wCKPH4MLYdhD2Bbe93FnKneJRoYgkvLs+y0vHr66wGdtjcnkWvWN7OZe22LzSCSmXOkqp",
+	"IK3CZslAt2HD3UxMEwp5ZDqkZo8y5L7PI3lJQteg+qJdXWWfLnT7mGWaR+eR594zZuqiZ39eALZeSZPu",
+	"06v2y2uER5KEJhTMQdCqtfe6c6oFkCQubIuPRkqS2HbQx+7169Or9sdz/YwSu7wQ3zG0xTgwOtA59NNp",
+	"QgXzVZxKPEfFqcRjFdKiKyJIUbPSuYQscocsOmkxkFDd8g8EngHoVwNAvAFIvAOFcYPyfurf9npvfJNK",
+	"SxToVgGC2MIScUflEfR73YmBo5awLB5gbxkxXRgRfkXdyTX5IlMsZI1qTjaZz7AYcPt63I2mhElbuXEr",
+	"nbyB0WXIBTmjYcihT8P3EfV9xTYljt8sznC5MkF+BW6FYIXeL+0geEtmG1trUtsucHLZ/suFJXqL2zHf",
+	"1p+HDJoyC9OVGcMKzSP6K2t1y3w55V7kk66nv/x3Exz/V/2j+WS6O1eXNlZew+MwxczDkoez4tTyKf7S",
+	"jqMyS3OqiZA2IdMmY0IDah0XE0ZK3WGmN8cIoluRT6c6CGxpRYApZdklLEKIbN6oetvAdSmlZ2f2SaAO",
+	"7g0ek9eFnc3VphXtgdBi8ySaYDE5MvajX2jgINv/fGtCvmxbfgh3CUTrOP6Mh5J4fTboVwx2YGnaeB/p",
+	"L8QEp/qoK9zSP/crA5uoZS2uOvR/a/D581n75KL3w/OBgwbV095nCLEFsttng6qisErKNTmmg7iaHLi9",
+	"qWlka6JpTGi/MOVmDKtiv9AggGo0xBcEklptH3ezcZ24mj/ddTq7b2Igj5nlsqY24MaLn870jaHSlJm+",
+	"w+I+PR0BuKtby66YkRUqXz85hbwFfk2SCbW8oBsY3Zmt6Xg3rFTwwOczRXgHVVPY5x5yj1PRWKjjhVc/",
+	"wtJiYwXhwiv1vMmKU+ARWYkuaC4T04XCPMEgyPsfY+KRzJOnR3kSmaao2VNMRzJkwRvHIRsgZ1lP1s2Z",
+	"RvBPCxjqo1trY06+hq3WvvNkiZPJou+VNJnex5MBft1kSfveeyAjBQEQkS9pgEPogD9VLObyoneNUnKO",
+	"JkCFGYDriG4JqSoRMKA49Qi8RPbJOLILbijayi8teRKcfiniSfrMxusyyaHuD3NN2n7M1ZV+0vkScKTr",
+	"W9rgWnFkHDV6sDGBDDLSZ8l0zwRi5ItEPh4SH23d1h1023DQH7/9vu2ggc4vfkEZDmdXmI2JYtAxwVAf",
+	"UtsfOH02yJKKAdrC8fRYohq0Udd6njYJgqtA61c212egYy31rvuMSkH8ERIScs2Q1kCtodadEPdGq+sK",
+	"xJnDVpB4Dg/ki1L0JGSirG/Bz0rgcQfDSi6+tFZLNVdMvW42WNT9MMf5lT6a5okOwlmGyngcPpxAVEch",
+	"mfyp4rAjJfQUo63BMvXAURa7DDJpSdFisn2c+x4J0RYWWkHeUYJan8Wi2hTfgPfKQaQ6rqKBHfQ5ZR75",
+	"UsXahVTVow20Iq5EQywEkQIEPC6IFVv7TMmtqTqpsbh3jMCiBRo8hP9SoR+Bmm4QmKWxIGbtQ8DqSqHn",
+	"IaVjLGtTWaBzrCfw59WF1YhwbpxP8zWONVF14qrpKWzS923+ckOCwZjeEt0Sl6HadvUeSskG8vC82BfD",
+	"HwrnZTfZm6gF81HsGY1JS4rqZY1Si10e9eXujjmoFcjt+durybBGuCSPPL1Io3Oqa27r7OxY1TRUsyAs",
+	"+iy+kdLcKrQ1qFcb1aaixP+h/qqpv/7XerWh/lVffFF/aAXsr/VqrVpDWktrqL/Vb9+p/2D0n/+JhoPt",
+	"4z4DNmJvvCk8p+jKNNGVyc8R9vWlhghJSQWkUKkvxgRKkkrOq+hUH51SFvUCMriueINCQ72ev2ZukWnA",
+	"A6i4nafe/wH7WL/wwYOI3qtK3UBniwXe04z88NhWpJUtLTekpL1pSqq5ITNEGRpFvn8MlQxtbAhm4g7q",
+	"GY6QXiOQnJBLtbQbMisMzLwhs9e0TKrS+SygBkMVrCSgtWysK5htLeBsRuis62XRG8mhQxXWjcjj+lqg",
+	"KcdhAZtVzTIgWoaqZT2y7wex1XhdHnZzzO5Cu7MdZAQ7QLbLkHuRrme0pZsQmDpnmqfdG/xFEF8GxSdQ",
+	"tlLUZi1lK3nvaXORsjvYPBPpir3GvrzkPnULMpGMzFxqVH6JqR+FJCWXrCpE1Aut2JRdkYCHUiwdqlZb",
+	"NlzeV2q2kpmlaBPFyJpA6QmQNXVEax3tWYoK5R19mTIWVv/W+sZ2KqqpoN36sZJkPG7CMaHchimyiDye",
+	"6+jnTrDcmXBT/aio7frOp3QP9p1Pv9acvWaxGfKKXYZ8yovobU4FXVPrnMdt0PvLnING3+TI5cHsOA4h",
+	"krEXZf1k0iX+m/uafQul8zXlRMmzEto6rGmucHtqqOL7dpXY3cvzuVcQ1zZyKG66zfS7a2RWLvFfLkRU",
+	"a2IuCkowP6FQU7tVC1NpcrhqAY8J9peUmUJuiMVkB98prdRgclzBJun2D0aKOyrI5s6alYV4KE3k+0VA",
+	"gwO0IENbInJdIgQRKPAjgSxwVq0jFNORhCTeNivrE4CcJ3Mt/5ummd7LkE8XUzTjU7MvQOhD4T5LDiId",
+	"Tn9fP9UaHid7QmsV2czRwhUKUGaudoZKOAlRsideNM0in9KcKym+9akbljvLLFbE3qeEIqTwPA2m1BVf",
+	"ljYQ0+GTiYXUt+W7//R88OsiKD2BaBg7m9eRC20Q4NP56+Jl39Nhl9rJ0wF/fZedwswhdm8eynCwiU1Z",
+	"8g8PYflbXd/XTriTCdH7LsiuAetYzpMCnqrjjG9FVwgyJdahDCDY2MA2OsGmmR2iAinuVBCZGIUhYfKj",
+	"DbacX4x5wmwZPJcC4VS0plmJTX/TGy/2LN0rPC1xQD0TCA8F9yNJ0Purd9Z6/U8buRafwwp0fn7Pxoc3",
+	"jYREIMKmjt90yhpzysYQjwYeqILTh++LDyVM3b/52a27xDqYBdLePOg/k8UNG2ml5KY4erd4zm8eevMg",
+	"hvzk3LLiSgwxZ/7+LL3uT0Ca08RmHdJc4Ghb6FrbGs6QrYKyXeRou7dnrUeYFwdKl2dT4EC6E3xioq4L",
+	"3BN0TGVcUNg8jugUj8kxstCxXtGUJxlccGDe+eH992efT9qX1yev23/lo9Fc+aiilEM9T2FNv5BP0auO",
+	"iffAkZw8N08/zHoKW8ZvFmQehQEXq0ezX5rnS9M1zO9F90ad9llZE/B2khTEISeomqsRaiJJtWNVki8S",
+	"mTCREQ/RdeeHaydRs01MeJ+ZWHCTHAmdtM04Jgdd3Yk7cwiwVxuoqlaPtlIh6uiP335H6R50eS9luoNa",
+	"pdc9fwVdaWL5sfJrvxKFfr9y1K9MpAzE0XNgZlWP3Fa/RD9TNqWs6vIp4Iz65Tkeuv3K11RDqqSzqm50",
+	"BZl4n2u1hlGGH7abWxnvyubHm2M7hkOjJn9Rd+tnxITkhkRGofF/60o1qS5Ny/A6JYGv2RBrkzZmtoNY",
+	"kSnBJfRW7TBuQYK29Dlv2/4kUD7Y/AR9Itau8zdnTlzenKz4rkGVvOIKfmgUEjHxZ8Y768U19aB+n/Hu",
+	"zguXNNuUoFWr1VcyFOl6j4VL2WuhCfmCbW2FrIc3sSvtDvfcfe+AHI5quD5suE2vRXZHe7X9+kHjsIlb",
+	"w113z9snB6PDgt9Jc1Qprz64Cnr0Uo8W2k/SY6X3u/hkHl10SCHFGnJDLwsom6fVPYMkrd7rpAPX+8vT",
+	"9nVxt6wedyn2r2z1uhV7uemO3Opy/cSBjMTlJ9I9X2r19YpxZNZSlvZ2na4VU7YSEwFx2Tk/7Z6/st8K",
+	"SGYdkqR8DA9RSBREdTSSBaF5L1sh76rzpnNyXVIjrxcNDQcvEJM2aIZpRYYEnB65/Zv5pJhReTxJ/Eqz",
+	"sRIVmG9A8o6id6RQw1qlx28CCtvmd7X4fPOSjc8vus7FHXXj2PjFdsVkXSA0PWSP6kKZa8kaHp3GJBi6",
+	"Do2J33oyw1164fey3GX38oQHsK7tLnej5uWG07Pu+REitySc6U5Z+exxIHwer6LTzofOu4tL6JDmoQ/d",
+	"zsfO1ZFuZ4uDQPftMUxT9NmW5pgCTaGi4bYtu2IatenU7GME88OryfBTPNOJ7C72fevF34HWRn2mX0Rb",
+	"3TME38TlHRxT1UlHjKMpZngMpfXj8IA4gx46rGhB31ZSUMuoOJV4EVA3Qe2wkGTrJheFcX8lXYKv8/OX",
+	"9giKaelqJPg+HKKgdW+2bADZUY8i7HkhETn5jd8xEq7JVuqbspWOyfntycijfHGp2kUXSR/cIj5h+INl",
+	"FzGDiI92Ga/QUzw6iTAouQZp0G88GW22C74XXU728EQAX5ceZxAwJXl3ztsv3oGseNrt6T/LCY9+vbQq",
+	"wsWUSjQwAWQDqPymyN/dhPsE6mRAbtLIp4G2rWn7qJaM5zXEVExddhoZRsRkqYgUfXWMgds4TkW260Zs",
+	"YP5aeHUyxQPyrT5NbYC8rWhLEdA3vYtzrZcvNh5c8/HYJ0b9KZfjFsURPpCSmdUv7YyFFMVWfsgt8ktA",
+	"QyIWhrLomhBC8kBAwUHInQ4JI3fWLyEnhK3eP62kCEUbvfmYZHO1IznhIf1FV7WaEOzpVqrLrCK6Omiy",
+	"rVJYPP5dh7Wtcc3fl5Q6brNMu9uCaMUskzW2wHppOGL1bztKLS5zx3wgIR3NVlVfHqMGSomNGaYuOnDj",
+	"+Cl2FJjShc+ETWpRj+nqhsOI+h50Hk4XBoTugWhCQrJ9jHwcjkmIqIAwyHBJGTUTxLs8KvgD9QgvJWPQ",
+	"lvwYeZHp+UwZErp83DzptQ+Zkld5p4su5gjeS0LHE1ny2JLmWCCDLUmWmkTTIcPUN07fdAmZWuugqNR3",
+	"yYNLqPMd9eRk2Tby/UohWT0GVREOfSTDCecF0QuaBvZIUYXBjxMCaYjAOvUA4LNQ2owlnqA2xU4OKmxP",
+	"zi1BiMmYMXNvFztZkwVc0ynhkTxbVEUQm3l3oEWgCT+gAjo86Kq7367IcKkY0E5iIy2YbggJdK1TQaSE",
+	"UiHDSOpcTiaVwjMx5XbnIUJubTe2laRIA97ObWFewRohlpyZE1hxRvN0Wzd0ji3ixWrV67P2yU7vdbux",
+	"u6c7n4/QDzs/RD9Pd3p0zLCMQnKEtN08ZS+PzfapeBFzcn3GQ2vpT/vItLKNsDB9AYwzTGHsDA5kro+A",
+	"1oMfpHFHUUTIR0VrUzW5QeO9vOhdF3YcKazQD/fboIWTyotIXd7ii5Q+1Ph81infb466LGkqTz0WpYK3",
+	"xU2GkiwmIGsRi9WR9UzM3WSz5kxcbOFtXPUSige5TAaXVnhVsaRilmDWvuBgl7Y0Kk7rWcj9Nwrg18so",
+	"EhgNmbArjTNd9PqO045Zg0xQRlw9xxngV0l3Qcswz1aNQyZhWFS79ONkll6RqQBvWwxxhkwgb3FXyNsV",
+	"wmLzJH4iZbDIw6N9uiBhv76+vkTahBPXWtIVi1we+R6Y3obqDeyWJZUvjx1fmcUYSBRplcUB3DFaWEjF",
+	"TYiSAOlKBiD2mDLnu8xilbsNT2YRyt/K+5mGCnb16HpjEWTX0CIt5j/RsjdZ6m1xV0dQewGHEY55IJQH",
+	"jobqwSHJdXO0sSRCo739GJJbfqOzIs03xKO6swCEaVQNpsef4w7u8TdTorQmUXUhRQB6EoAfuAodi3W3",
+	"AujJmgxlvzFW+kLLXJYHFhImzZCQ5FYegvLvPlEiGTTIYByFJCBY5z5tJP8mRbYP16+1bgZ72kzhGPk2",
+	"TxIulCoylX4u271eZa5cD3hkMjqWRVVdkNvmkFrNi0FfQzCwKrYnttGUYCZiQ1gqICoOD9AT64CARYiU",
+	"0wfNwhu1+fIpa6iHoFFMqe/TlM1hSd5yWuCpFZoHrCQWx0+XdsmVHOlrd2xr19tfhMQz04ZgpnQEY8pN",
+	"V42tO2to7/+c8vY/j4Ctdcd0m99F2guY+k0rjUyPbSgHkgoEZOQO5M5UvNn8ntcX7stElvdrqpzHSMlK",
+	"iIfwb86haQM4Uy7N51+in6fPDQ7NZxHMmbdSNloY7d+Pnj//8T/6ffHpL/9WqO0K4kYhlbOe2nfsQ46N",
+	"AgW2oJQlAQfBjokyFvYNbXoCK/xlF6Xe3XaSLinaJC/67IeddhDsKOQQEk8DtPWe0S8ZAqGLuunnzjlz",
+	"SdwdGRJWJgQNoHbJAP0ckXDWZwEO8ZRIEiJFbu7gLCC8HIq7TbCioIrXqe/0sG/JzDoJwBZB1T71F9Yf",
+	"q/Qg9WgCmIQ5BDQu6Dflb+6kpgw4JOFLe1pvPl7PEftTMuWm5WBSNzup56cG00HePh/r5o+Am4DKMHqy",
+	"BHXUoAhMV5++e1Y8L52mZj1OIPdMxICGLJMhSfw7OqJgxSWCK+P7iBSlssSLMlH3cKQmttqJudpHMuxx",
+	"90Z3+4bDgueSs7KenLkT4oFYHUIXAQmx5CXnA0DigVjjeLR7cvUFaF/rgulharSVCZbhoRJpd8zH7RUW",
+	"9hXyu0e8pBTmjgmYGWL3Bim+ro5hyofUh1sojmxEjc2SchAHyEFxsuRLSK1lss8086NsjLZAPbZtoOJj",
+	"NVRjqDvYYzFjLg5odYan/rYOssn2mncQ1vWhGTBTx9bkVjQiMoUs1SSZCh4TLu2P1T7rsw4wZihUHRIR",
+	"cCaIY00HCqig1jpggGeIGFGzzwa/9sF11AfRyOmbeA0IyK/1K04fxMR+5eiP3353+lZpgJ/N4P3K14Ep",
+	"kKZbA9i6aAomKftBtc86ag0CuTgMZ2igvx6gfqXerzhooCYaaCPDFtTj9qmAgqEg4egNCMQZatVqmqpi",
+	"MIcT5hKE+yxpR670IgUq7R0amEUPqkgnAqM4Yxo4W4jvdOMogKOS3U2uIR4TcaTXhf6KAFCgL/crRz/+",
+	"8dvvn5x+JdDAAMDRXzQUnX5Fcon9jg/RUwqW5/Y7pcCqL86+QpVQ9frAeNV0+j2qOWighhqgRg1BrpEu",
+	"NgL7Nb2u6rUarNUSNKq0Qxu+BVUf1dMmjsvEexlmo7vy35AZ2hrgm89//Pb7YPsYDX6Fkb6qofpMX9Ag",
+	"EM/N18//+O337AAsmpKQuoh6sJB2ASM9QoMcz0F/RRPyZSvFgU2Mm4POOtevL07RX1C/0u+zfgX9BV22",
+	"r1+nv+izk/b5xXn3pP3u8/fvO1d/zzydZ8TzvwHzzXyvFmOqnm9BVMf29rY6FphZ7ZUIFwfEsyHMKMBy",
+	"4qD8MhJCHxLbcUyLCrpIvIK2QFuv+DPRZ1HoVz9gPyKi2oFHt525tc/JEFpkMBKjOYd2EGjhU9Ezc2YZ",
+	"3hfTJd0l3kYWmtMnviAgW1TRmY5iwAztoillgC18NErlYPWZ63P3xkGmzWIkiKekEJc4uphuq1bXoodP",
+	"XcJ05pThZe0AuxOy04BKhSC4xnLi3d1dFcPPVR6On5t3xfN33ZPOea8D7yR9xSo/RD9PX4U8ClBPo1r7",
+	"spuqNXhU0fUQgU0ShgNaOao0q7VqU/v+JyAcxritPozJKoGGjm2VAEk6RgrMBmdW0eCGzO54qKQLLN0J",
+	"EQhKMBtrM7Sq7zMXC7JDmSBMUEXE/VkVtdkMhdwnELQJ8ZpUaljGXAiSmhRdaqt1q80YCVGU2hSSR55r",
+	"m5mz9Lke/WWl597qjUL5OctpAJqNWi1ntMRB4Bsm9/wn03M/nRkGIQnQWs0aOOKXf4S3IT2mgm8+K2ny",
+	"szvBUgcSWrWrcjhq4u++++47t+HVM2bao0qj1tjbqbV2GvvXtcOjZu2oVvtL7eCoVqs4hcUcp6BaS3Xk",
+	"FW2TrkMuj8FjEHdP9ApskC4sM9ZOtXlbvaiTgFIZPpV9t07UOg9reJhLjVFSI8C9eKBGdqC61xipgXbJ",
+	"Hp4bCBJPyodqZofCtWHdwK45NxQkr5QP1coO1SQtvSq8N789kwCj8CXlFF1wPurJAGzoNRtx0ag5Waaq",
+	"LXIxS60c1b/GJk2lIca2fRvWWgHKoNXjFQqLZqzdIGLONVDGY50GEyg9+KtTaWn8Lxo4vifPX+C4GRO8",
+	"Ul/+ynuGTTwY8fRLzeUvveThkHoeYfqN1vI3zrl8Ca0ivzqV3VW20mVKVcc+SHUZZRzuRUpb+PGTOlIR",
+	"TadYaU1Ay+YDyqGGzliY6rKi8umrUwl4UXym9ieDJKtkZFOLjpE7UPHektkgkW4c8NpbScnE0JdKSzY8",
+	"3pRij0nNwIEvoFkLj8I4TB9GUtfOQerGwEMa3x2kaLm5PQ60T+2zuKw3v2OWn9+QmeLvIJhbg6NaI4Qs",
+	"cGbqnIsJvxPpBVn23md2Lc/QIL6TA2tAOoJYEuhCihi/g3rWM5uKZTMdfSxJuF3tsyvuK5H3rN09d3Rm",
+	"QREr0uBvA500otEL06F2deK/nATPEd517m+XBZHUFzexeRsr/YNzrTSn2h01vAO3jg+H+6TlNWs5hlU/",
+	"bOw3663RqNHCbnMf48becHd392B42GoOsbc7qtX3h57nElyvj5pDd3d/dzhq1puNWqNGdkcHZUzu4Lqu",
+	"KOhGTK6xKZPbzXIBr1Vvjvb2vOH+bqvuDg/33X3XGza8Fhnte3t1t7WPR8Rr7bt4/2DU2BuR1p6LR3v1",
+	"A+LuDV1SX48x7uUmJ7XDZg3vtfb3d/fqXnN/v1U72G80Rk2Ca8QbYbfRGjVHtaa7u1d3aw3PPRztH7i7",
+	"h41hbVQ7GK7LTPdzHPDArY/263ueN2ocuE1S83bx8LC+2xo1D0iT7Nb2W02v0WocuG6LNOqjVmN339v1",
+	"hqQ2HNVHrdq6DPggJxbUSY00mqP92nB/v1bfP9xz6/v1lrvv1WreobuPm8ODZvNgCHvHjd3D1gHGuNY6",
+	"xPsjrwFotR7TnsO3h2W/i1ivaV6mi5VaOTy2l/9rMeJWfYUpLnVf7GvO3+EQhP1vzcBPbC1zQ0hyfPur",
+	"U5m3ISh++9wNiUeYpNhfrIAlrdS1GWyCBUq9C5GaqGfOHnLAoPOX9qQQ70i3KydMhjPDOoFVMs52DNuN",
+	"Ayu1IWlE2ZiEQUiTHjXWNgENYcGx6XImlKqm2KckuvGYO1EcvM8o4GAkEvv+M2Eti8DKt6Axh66jYayb",
+	"YvsYYaabdaRFISUCtGrNMjXwMhKTkxQg19YIIzFRLNK7xHKyqR632lXOLjXjFy+52alTdkD8CUho0OFP",
+	"KXutS5qgIZic3QzG2Burflr1xj7/VZ/DV31nfVLkrL4iU36rfZzT47QTUU5CHo0n+i6ZVu7QXGWEqa9l",
+	"+H6F8fQ6+5UqatVaEHMGvQpDYhI+Weaa5R0ImJm0WB6msmJTboWim3UKG8oi7H2vlrPSC7qr+be/jJ1p",
+	"IGeL7p8+O+/Pe7bWPdNQSxnHc4wKYYPu89fOqQRRUdExxdW2oD6GjhjYNmWVk3FTBbLiNvdwh9SEimwa",
+	"konal+c93Senz7QnTsFfDaNxSJeOqgYHaBCE9BZLovXny87ZtgNmza43cNBAEjzVf9nat7YvKWG3NORM",
+	"96xEL0/OTFseNe5LGpIhFkSppiBemlymNwIa3yRZlTdkBrr4dhXpPvx9lozy+qyHoN/PWyrRYDIVba3N",
+	"63bUUH7JaMVVdAHc1MoPRqVu1WqmKZhSf/tMERERBQHY56uoDdNnQ5QCHAqiGXEtb38XBPsE3DEhEdo1",
+	"A/JHnylZg+n6TsepBjDg8tKtgURa1FiRiPVZIRVbW3joEflPQd82NBkkleArLp9W4zATra+m0FBpb1cX",
+	"p+9PrrsX57rDC7zVfnFSbzRPOy9fQaaYxfbKUWVH/e9F51X3HF1edT+0rzvobefv8G2f/fHb730Gf3fO",
+	"Twt+V/cabofiIp2X9Ubz1evum9X1neyZPLDlYpMlrCWjpYOZRFaS/lMbexRtrEfkRtynUOhLzD4L1DM9",
+	"U9YSakJeeOiRMGcWdWKbqI2goiESd1Q7yoCLmLyrxCYqSl1jrVrzKFYMh8TnSouTPEcMQXI8QowjEbkT",
+	"iO8p96r17KYf3Dj438hBZAIf7+chekAbkjnUVZROi8R/Sr6b+XE0PRDJLZp35KwlZpgqHUZkTJkqFpKs",
+	"5xJqU+iKyw8yXZkDqmdpl5K0bZ3IpIcS4kxJcHw00gKeDtlGQDsUwdO9i5OMMx1a5pKjPtOt7HE8qO5q",
+	"q51YJpInlmmbJqKQarlvy0YfKlrs+pFHvG3rteozaFEoUEhGkVAyb0/bvzT7hpJ+VCLshwR7MzC3URuq",
+	"ryOvqn3WNs0MZXJj9MLU2DYQYjUXkq4iklzS+3iS8gSomLasSjgK65s8kh/pAUnpt6CkK1JRJQkorGDk",
+	"zpbE+VMMfARq3AHsUYTH1BNIyMiKJvqYkP5Kva/PQzImTF1a6FT6cFTVWe/NpcT4KptWYaPcElEyHSAA",
+	"ofNaS8/UBgDpNfbBA9nuM+5D8F62/I8l30eF6QNKj/eI7d8NbYB1cFxeGnVsdeQUpVf0VnEUW0Ua2Oqq",
+	"JPUqPq5URdtvQKSK5Ve33miN3NFw12uSw+ZBq7Xr7u7vNUdN4g3Bw7q/f7A/OqzV9r394dBt7dWHQ1Lf",
+	"Gzaae02vsU+KZd4HI2IF9YUXeBazFZ//FAnXMYZCSElCeTIXcRkZot5C14K20MdOwSrqSrgjb9VxxUEW",
+	"6TKaOvRWXd/87dXxPIIjj4NnASXCkxWCqBCRzvqDnnVFEljL/KpDt8GbwdnKcTR6PzaO5kGvKYt8/+Fu",
+	"z1LHwamtvvnnXVnjrmiolXrRnWL7ywUjhfVYURxcZtm4Mxel/MAWFfBRmCaCJrV7uwjRXxH5TbD8zxjh",
+	"f0UTUFm8Uf2o1niqeCNID/yTuK1B3F4BJy6jbJtoEjnDTFSoCujWbZaWaVFAar9b6tEqGqQ+DeJcel13",
+	"LV3TlTNy3GeYmXI8pk2O6xMcQmFW9FZJGHoeTWs9DnK8tvkokpsYTTIRa4Ymryos6OIA3zbo1jGVFBHx",
+	"qOlTmqdsqPGUYbgPdp8NjSk8kT+tFY9hrTBt+1YLIcyZI5JKgQ9AR5bbFLR1O1EwNjMnIO57fWajD4ss",
+	"CmDBhdw9AQYFm0aY2BG2j0v1lD6DCiC32KdeHFbwlsySiAZLkdY1J8SZhk8lwBHv4MDDtabXOqzjw3qj",
+	"WWvhw8OD3cMWPmh5B/vNQ3d4sD882D/EzXodj2rEbbaGu7h+sNfcH45wSlR7aLuoWuEqFgUbS/qnUeEe",
+	"RoWCu7iAcKT6C5b6sq9M5RV9mc3TR4ooUc8EBl+ev9JNE5XS1TJdFS1bV1eTsj7L1TUQhHk7UJh5x4V6",
+	"yiIAYoJDBbB0XBAOCaJjxkOlOaF20qZR6JvcZyMepvJywZ0DRZk9FAW26rXuHmcLCILiZlbnoJCOJxBP",
+	"dBdyNq72WdvGjQmJIT0ZaMwg31xxgISkvo8mmHkC8UjatelStCmqQlyoFDQt0fxOzBl8i2zRpNlkZW9Y",
+	"GzXdGtk5GNXwTsvd3d05xLvNncaoPtob7buHXkNpf3CUup4kPoIPzwM2Ph5iQfZaDv3w4uLqrvb21Zi3",
+	"2+32ee/9pPN+3G63X6v/tPlJ++/q3/reTy1f/VGtVh9SETGgWpx3mMLU6mYCQeNw+QvXnJ9hNjO0RzzM",
+	"JS9SEPTdcmMkia9zJCf56zzi4ZjLnQALASnISgAoZN9nmPrQ1ZKysU92IkFQSAQxtUgcfbfAdtes2bvl",
+	"qIsDV9PE4JlYFcXFdfuWY0QlBPrD9YOfcxcfJonXV0Vtofk79HukDKbF1oQZhOSW8kjoRVX7LNUSmwrU",
+	"qNXQnSmhzUO4a7A6vRZw0eI4YDDJUqASheSWYF/EZaL77EqRT59OqTwCBwM0pQkU/TGjaT/0Xs2WUgdC",
+	"06glzdugrIZu0ty9hE8THoV9ttVqHBbafF7CWV3ao7qPf1fXyC/ol7Pyxcou5lG9uo9siW2b7nrHCOtT",
+	"tjXD72xHi2IE2lwieSR15J+Eap1BOydkr/hOiqwsIV4g2JeTrB4dQ+CGPrdsJHA66DdTMQ7bDKM3H6/R",
+	"FhQCGWSahxyhF1AzCf3x2++Dwg5i20lVMzsDhVY2igqMIO6jVasfoYjdMIhtNuhjJYoYFDqa21YGjOUD",
+	"gWc6TWo7bWi2iVHGBZraHhVxOfwc4cIjSUJUr5kKyVbeEXHIu1kaeFabNe2TUd/HdEvHHyqBrb6bkP1R",
+	"FAKRjccDZatxmESMozvKPH4HV0ZtF5Y2H0sIB/xNCJ1TSXheRTSV5KuI2ep0A9b2yNEs5kQVbJp1Z+Hu",
+	"Up14EpPv4XxKs7FGzTUz060xK0qlrdg6ZWreesN+Oi950/TjqZDZm8nwlUsv6Jvu+1+69XPaFV12teue",
+	"dPe6N8EPH07eHFbJ7E2N/NBWD9X+8XF3MmTf09H3Vbfhs+H0Zc374Y3/kOKgOTQR+Qt1zJ42FVD2p+Xq",
+	"n4pVqHNRBB3oq20EyLyYYC7hF7qDX3kItqGXKWpqe1VZ0u0kLkHrwVvmACyny6D4EcKSZiWCMjdVRBG8",
+	"gNoWVaYJapu6bSj6tCTnoUnJQ6qBGTgtTcYwnoqsIPffNuNVG053EglqyTWLS2CuJJrZcpCmRCSkaaXE",
+	"MZZ8n+7nBrOpif747XcjdpkIM8qopNhPXqMCDaAt6wA9R4O2+utv9Uaztbs3QBHzleQFlhqw236+bPd6",
+	"Hy+uTrWTy7jr+yxRQDOiWzzJRrLbWqJYJNQRTslTyWIXgbi3OJYSudLnUHEqdneVowqc1epX267rsQOL",
+	"i+Srg+tGIydfbSoN3bqvz76lJJRtWvhPJAP995Jo4orCvrlblrDyedN7SMZUSBKWk9W4ipeVOtSV8tBA",
+	"/TOIy21llOEtkF0UbzZq6wBYvM1Etjd24GiztM1vACM8WMeWGOqnmpzB0EEUBlyQPrvqvOr2rjtXmkjC",
+	"c4kJflv72mJCygjxRNKV4iDVKMz4DVMNK/rMJ1JRUrVZRR3Bu2C8d5liYNChCNIrAfTPxFFcLT6lOIv4",
+	"FvSZEupqR5CPSXxwGhj7o87YjBcsOUd3BN/E8ciwQWAPDtJ0w1M/qf322ZYeTRf63Vb85fAoY1WyTslM",
+	"FBlaUHbhyuLJPSi1pniV1kHjsN6sbCb33VPBttv4U8f+l9Sxk6KwiHzRFaKL6FPmDj6aRbW2AnM44Wzk",
+	"U9374b84F7JXLWEcRWexROzPemoWyP5KsM4QTJvmF+vf82wl56eybGUAF2GAJHc0w4qEbfwNCnQUVFGX",
+	"CUkwzIKtt8oyudhQa+qsq6mX+p4LWBq66vQ614nyAPJ+zGViLpe4uqLgGO0alQGbeLbEm4WoXJcL9lma",
+	"DaISLpiyaljLQt5Hl/Tg1g4+KKEfB/tXDRPMnJ/iqIbnIcvOYsFh20mdh9q+Vp3mOKEDVTkYoVpbMS8w",
+	"XbbD8kITJ6QZKhZoTG8Ji+fUyLCd5btUGNbbZ7kZUY71FrJSQR7E45bihax5pyMtgB0mtLzh1of7pDY6",
+	"xAdea7TXHO6SOt53D73aqEFaw711OGdq1f/KrrnrHBaa/mnHwDJiQyH90xW3qn2VSBO4E0PV3DhD81K+",
+	"OXWL4PwXc4Uc8Vyguyj1wkQKm5AdRb2mJu5gbwdomFE8uKXg6cCDehx4UEUXzNeBPFMuZJ+FxCXMvKz4",
+	"QEJRwHxsiLgNEVpCmkEV2EEDq8UMjhJqw0fzAQyat1bNO2k+sezNNENFW3n1LEW4dtCg9/7F5/bJycX7",
+	"8+vSYVPWZ1tmRvegN8pcn6GSp/U53kLr/oQL6v4eKd1K14yUxPdFHGlR7iE/QsYByry8M5SAnUrnkcEa",
+	"G7WasZHFX4HlLHPWmPpI4JlAYFFDsZrJQ5QCj0IH3X1ilOUuuiZlKmE/WarBQ1NoGhgU41KnZifiRR/6",
+	"TxzD1Bl5oGRCdaI8knEASTrApM8GcTCWPW79+QREFeizYsi5tWOmSpiFERNlcWjHfTalQihdPrZb6iZ3",
+	"SW2vmDem5tx2Uh0w4qg6I8+sEhOTvmxz8TFbqQMDDLNG0z6bcN/T3YbmIMsZ2bahNcURNUdg7QRQXBEZ",
+	"znbaI2n7euWLeTGvoxZ9ouna5tpzAjStREOW1PqhdQvd1xqOSkgxUFsndze10X91AcHePSWl4hvCjtGd",
+	"uudKfNRczUFUsYQZ3DxHR5vH5ARo2Z/yw1qhPJZXA7sw2LFEVsj1tlvJcwSd8ozuCEk3Nj8pieWBr998",
+	"vHaSAMO0epfMGpJRSMRkh06VcDEmMskKOE4miBueCViFhBZdcYaBaUaQXs4zkXQVMgGFNkFI0ynNMBV9",
+	"07lPA7UpaEAl4mdBqw2fCTUT7NlEUtsODLkJb8gsH2GkIXWv8KIYwInXWqenIkhYjQszbxpp9NTurVMy",
+	"5Q/p31LwimW3HbWbHSVXQLf9lLMLEjSwT12yOtWLl/rYllGFbvN5JfNW0N2d2u68FXRTm+XNPz7Wb7us",
+	"ljVYaih2vTkYPhRviaH8Z6DQfz1GlHRSzfvVFLIU8p2EA5Qzn64QEbG5LXFn0i0syrqlAlXdjqMWvHhZ",
+	"KbZliginQoug7U58rQZJJDpI3poeupihkKgn1RvdMySIEIrPCuoTJv1Zn6UseUp+1os1w1bRha+rSlpr",
+	"YJLrlqrrax63jCDujiji4HnLF2KjW4oTJaFPsL64KE+KR0D9gwx/YRw6h5PQuAXKiPWVPq+u7h67dtnd",
+	"NmTJ6aaz36Tv2qrOoU3JYjDsvTl8uvCAduYO/Jl9Nx9VFfd+zsdUARXJExFLIpJgq5hYlFOvEfXJ8yhQ",
+	"RHiBxCx5aLwR08iXFLooGu1eDTDIyMyKmhi8t2q79kRAP1ewOggZEogrkKbQz9DnQ921HoaaYDFRwjbU",
+	"XbwLqZSKSBpJV02r65NThqZkysPZ9jHSe6BsbKbRlpjQ9u/1YqvM1nCmVDVFKbb1lLHNRLvuc83fwVA0",
+	"UCsyNpQo9AdgXTnBvk9CAamJVrDeGkC/7IFjuu+mWlnHLa4NDdw2rTsNjdsaxEF0A6fPFvVf1pvjdywp",
+	"qmDGTNcuh95nlmbauTkzhiF9QNezgAAxFoyORrbdbZK+qGG59fF1+/rjK3TWPevoJ0HNxQLp/qkTKYPq",
+	"KZHElSfJuNuONebhuNd0wn6OIU1Tb8C8tKPeUnwNWp/1WdwRuGrjT6h1+4XymdBt4tQPxsTMZsijIXEl",
+	"N/29g0Cp5rZBb2N3t89SPq8tg7txEg6gte3lvh0bJkH/UFODFUxB9fNZ+4fPL/5+3emhLdsKuF5rHezu",
+	"79VqGmYOqtdq6Iy+2D5GGPlKuAn1gnVv1nqzz6BEvcE8qrSuQBYXmVBAeEl98gAsqkwtie/18xEPpzuW",
+	"BSWkPgjVqiTV7E3tpDgEWv1ynD4lgLI+viFx+ZQIc5rVilMZ2VblQ2gCnXQR1zU9Klm15Ec976f4KT78",
+	"ibiPpr2k7kzlSCetPv8pIOOKU1HkAaoaNdwWqXv7wybedffIwaiG68OG2/RaZHe0V9uvHzQOm7g13HX3",
+	"vH1yMDrEtWHdbXhN0hrt4r0k0gNGr/4UqMF1t83WQaPezHfrVfCoeuS2+iX6mbIpZVWXTxPCfu/1PKA8",
+	"oBC4y0b8/2fv35rbSLI8Qfyr+B/WfxOgDoAAbxJBS+uhRKbETFFikVQquzKyFY4IBxHNgDsyPEAIpZVZ",
+	"rY2t2ezaru3L7tS87czaTO0+zaztrV9mbR/6m5RN9XR/izU/x93DAwhcSPEmJeqhUgzExcPD/Vx/53cW",
+	"EpaiuIa9UgU6h9TK7kHKJIMG9Ctf6aaMDNBXYGJ4C7hB1NN1V3zHoMAtWTQoPqr98GluqYT+zFpY2rBX",
+	"QRUYpUQzrd5J1d21IsxYVkdbQrcjMuK0g+CFEQVCfB7VGuR42EniEEXT25NXWjdhvrdgtICzZKcPijI6",
+	"zOchDXvIPAgXVoPn0ENbDTgVSZsM4P4e6dMPdXrOvtlobW1sN5tNj8T9/jBT7kpQM4m/gzN6Duos8Cv+",
+	"sNncCNWMwb+YXwl2lUkRHHbrrwVn9SOahb1AaTrQFBkwvAWPgxrqko3mpk0DUdIR0RjSeW84WlwkBZ7r",
+	"anCi/tvGGf+mWW811zegcwz83Wqub9bzP+tbrXVz//Xmtg57EhKY7wM3U+PUt8d+qBlNMwiRoWfHeGTU",
+	"3bbOJBWu14Mhj9dwDqBbP8yBMrAI2StkvaSad5rgA4EKG5NNBkiT961B2bHebOrEpnnofiwHQsZIL2W6",
+	"v2RaaaElgXAQ7SijDaSXHvrbUpuxanjVk2+fk+317e1cxz0OYKhc8Pre6fPDQ7ipREtP2zDW3MD29MDq",
+	"nTXIoTIxYIpjnsScBZhFAKN+PICQQScVI2VjYu8888nTIecaU9snVdAbkmiKwB7l5PSHF566Lx1GsfDI",
+	"ZRwx4ZHj/W89MkiUkZmxD1ltV2fT9IXjAfPIy7OjVx5cT348egXG73f0kp7CTla3NIzmHn4MEtAso2EP",
+	"mg55kCNB+w+4nWAS1YYERDF8mAN4JEy+2W8wH8GPdVcO1N+A4JBtwgWIBA0tdpbjqZZo9WORxOG4TSTl",
+	"UUd82CXaPqvLNCSPlGH3yImG4KiMGDL9Cocc5ktCSfG5JXbcOz58JIlI43PA8pYVU13LSFMXvVT2wxIk",
+	"zPvaJAZU5xLnPxtnDLbaMicfdpW4AWmzTEDj8drjoom4jDE3S35f9U6lpkO++5Vt2WM0gk/wURfgo9CR",
+	"0/poLxnRsdSyD+zSojHpmjiMD/tK7cG5jinqvGNBMUw/LVhGU6hB5A8teca0SCt5khElRix0hhnu5/nC",
+	"AKSVs5dJFYQDqlaWSOXaBbvECL1v/Mqffv9Hv5IfefzN27Nv608fPYIKdyudcbs9QhFQfMMBVQpbDfpv",
+	"qjjq/yIfQM15VumqMrPxivHzrDc9Ec9gexv+L7OuH0nUlnO/t12KMc+2NytepR/zuK/WQNOOJOYZO2dp",
+	"YSgTEmn2opsnqeYPbXoelFlRsgxKbYz593a+h1/5qVnfofXuzx+3Nz/5lb8o/QS5yD59ube+tV0SRXq5",
+	"V1/f2jbi1FHVMSeJGLG0HlKlAdgHUmW/DE1HPTXq2szV4o5t0chcZTL7gxgls5wc0GeXSQL18PXm9oMW",
+	"mxNWov42KxG6EqH3L0LRcJn+JGisoUgDEx1lWh2PJNQcKPEqlpV5+AglW37+yzr+Zw3/8xdzZ28l9VdS",
+	"/5NX2cAAUAkvAMS+H0kSisGYVAsefg3w50gcsEu4sDvLkcJ3IRfvbTl9ujOI3PZ1YsGbre1ZGEQodQEF",
+	"WhYCcZQqqUIYF/3NmhtJbV0Bs5imIl2IWVxmOJOraynB+/iz5arvP54jTT89IBCIdrd11JN0xhAohGj/",
+	"VAQUp7J83+tJJi8ONMbDCZOSkRgmEZHq21TVpHo6/qI2ogeKvubZcA9kSzHGNxkgHIn0QhKKiLgXB2dl",
+	"QYqX7JqppNuMUiwTeCjPND2SZmpnScyV3frrtltP498V3BpldsAH/IrcftfSKd8rWWk65cFaAivD8rYM",
+	"y1+pPVmikansIf7GKiKHj4NUtTbxjD7F9MjLg7196/zWXKrn4hNeC1yKPSrRYYbHmZvqC9HGmSA/t4h3",
+	"lg+itktSlqVjjYF3apBM6dPEZ3XOKKuex2qpTJARjbPSz5eLtk+5VVXeXJSlBpHvvt4co2pvQnPnto2y",
+	"rVC5LpNeXst6w36HQ33TnEQzclnLkCZYqd4FengZRwyypR+UAAlGwd//IegFOYCWygELMwKWEyBzNPzM",
+	"54wDmidq50TZtukD3hZNtA/Y2bfOoKIPpK6u/SPKyDP4Iv0KauP2GValdOMP0HU9U0NTN1J3lXnWiuZr",
+	"y2CbNowc7JOeGOFA+5SP4VGIucNe7l2RttXrIpSth0WAjIY9AjT4yGCv6/k5+wBD2N70SGv9qUfW1cZf",
+	"39r2fL7VWodbtJrrm6RKC4naVrP593/YaDaR5ji9ZFjw11p/+vd/UNd1xIdag5yqL2JIAoZJRiKgQ+MI",
+	"CNQYZV3tyD7QMIN3aZBTMUxDJtvku+ODFx45fv3CIy8OvyVVzNZ21WauIbjqHescY8LfLhU1puPXL/Is",
+	"rITbmcPKcFb3AuQyZv5JllIuB1RJzxomHtWTMVM6iiVrkAM1f2p06jbQahQ6h6ghqKUDXw4wbTl1N6Ag",
+	"cW4sMA4gEbAsDtFm07AxSOMC+Ozs5dujZ4A+Oz788eDVKamO4ijrkb//A+mx+LyXecacIJtN/F9Nl3l2",
+	"kSsIFvhms2lIGgA0x0IRAaLPDiWK+4xLpdgw5Ge2EW7ZBsE9rMnNbY9Un8MihEJoOB0y1xrXjWdm6ZCH",
+	"VBf9hCJNh2p+NEhgq0H29IKmpMtGRNuuAOOEUeI+UrO7a+t27JwqaabGGqckG6YIdETUB3wKAHBAC97P",
+	"w3Ds+nwufkPHIUf41wf9s1VxuU0MWxvWAFbFFpS2A/cwKI+Gz1/FF2jkQPF1Ljtomo4Xp83nZK2tIPo8",
+	"x7Aoft/B4tQGGkhETgbxB5ZI70rihmy11j0QNUpZxerWAJ7I4XKjghLTe0DD91xTfmNdmfL0A5ry6o6O",
+	"Zd8qs+wn3+klw94dd/BSvVt8qZuFAjhYyCuntmy/jxuBANhNcQ+G7gNKoSxtcy8QVte0xzFl8rHlbX76",
+	"kP9zsa+3CtXfkmt1/5/ZccaWC7zDJHZodGykEsgHx4so+G3AgdHFqLd6m0uaDN3YfY7j/uljBUpXtNbI",
+	"g/imRMLY1EqQgvDLT8kfOWqT0vOLEf1PXiXDIPUxaIjiK+TeiXoBZZCUGnnzX6csFWFv2lpvNpsfdprN",
+	"plZRu67VoAxDba1qpKFBD3btSxkzUl8/+X43l7PYm+GHB6PAA0dFDDPwrlqNBqg4oBRKlGBkWDCUs3YV",
+	"JhX9CRg+OtbKCrpe2mhrGfC4HA4GIs1YdMSimEJI7uEkNPYcTwhZjHCu5mO64/6aZfGJ++rtliCQzauX",
+	"TGEaliVBmZRxZcGJklCK2o05khIYOoHYMsnFmY/QzEScq6XRIHscazuVhWwJD9CLaO7sqmegeQaWNA5Z",
+	"WWTYZhrY26DTpe7vZO8ABH+GlcDhj9TtqQnlbESq2HW2M8zfDASK5pKrech9AEx9PTEquSNWwXRoeFFm",
+	"kR/CcA/7OSX/ZxT9eMucfhb3mcxof7Dk+a+VA7agoGhBSpXH4YU2c/eg7t6pxlf/eN9sXiEjaicL5+6u",
+	"e9vaxy/sWG0WAK6nr66M5a5IT2++ZYH3sSIG0vmLDgan8Tmn2TBlJQW4KFKgwdEUtWncryMD/TwJugay",
+	"abEctbJKkupwIFma1bR72Wo2zcOljkHFGesDFl8tZRYRwW3MEQJXKUPVpJyQQJ0sA88EeEQaQTyZZ23y",
+	"/ORg7+xg3yPYAX5fc3lJkrBuBrbWBWMDjLX4HIwTyBwenJy8ObGEf1qOVyF8rvmHkXPnMNKFFtkoDlnb",
+	"KbbIB1+DtpgLhLFH5gtjUtWvgndTZjoqHstV0wcVAeE32M0YtYVoGZYAYGLJxM2WENjyGXzZr1Bs//Sx",
+	"VEhPH12Hp+TCE5balYU4BDUO8dKWsnj7MTd/WgeDpikd31kFKC49eD4mPcAB16/300fHDsdOOhCwqehd",
+	"NEPHzbpKr9ySq3B6dbv0SvsmGyhPfARYyvO02htu4/cDaG7L+qvizIelpIyOwORSRwunJZWVZDRFNVWa",
+	"YNPh9SrSRrKI9Gl6IaFZoUBSxdRJaDbItzFkHvOe0WZsyJagdQPQOGsDEaoyacwlCS7YGPigSfV5L+ZM",
+	"YoblFc00eIXQJL5gHgmpZPWYS8ZlnMWXbJcE/3+d8Hof+Fy5vYh4yckAapO0D3GqkwFGnSgfeZcE7EOW",
+	"UqSvAY8E28z3GCRu3igV2s4TVvZ1iH0bVDeg64A+let8CQD1lDdjswP6bT3wX7lJlGUeZus6Y333Btkv",
+	"qkj065Vqg8rXcpZK9VFzhXXbuuqw/z2+zImR0EtcdEyXq1o7jX/Hbod/x17808cKvaQZTd9C8X3Fm+u+",
+	"uGRiP6uZVWK5acr415teJRMZTQ4S1lfvgspMHVFvLG9JnONGVU9YFITBKpCc47fDpLaSmMSFe30Bf/uy",
+	"+qGwYKsNZiexIG5nCNqPuH4+oYxVO3pa2uJOly7ZfoMcZjIn4Mpp9k2e1PZhEAPGyTvWORXhBdMsh9Tn",
+	"wUUcXrAowMQ5qaaMSsGJJjp+v3/w6kCZz9h4P2UkTIRkEbC3JIxe6tL581QMB0DAC/+CiA3w0yBXlxTJ",
+	"JTTTV4PVa1vzhRnvA1K5Mo4AGBLLTKTjBnklzs8hCcods9zn1c3mRs2hZ6SDgQ7y4NxouQsdvnU0RnsN",
+	"hnnNduguuA8YKtQCH2+oXlXPriVcK3ok8BZ6aOVMY+r8LyWcc0sRkoU0u1qJrVjAbtgGxHl1orHlpp83",
+	"Gz81SAVgPSBcPM4pqbp5Uw7kt2qUYQtuaN3fhnp3VfqSfDq0E1Y84wUWefmenDV3Jnj5wFastD9+KrcX",
+	"0H1beJfSsOiN2wcLe2TgKljtz3kEOoWd9wI6YWjeZT19k4bAVffEYf8trIZjmiEuYzAs7YOBDCnIsp8k",
+	"MALlpuhR7OYJD5PDdLcy8thtNjdyiFut4fNvZ0YACQQAC85RygYJDSdCaMqNgahcOcuZ2g43KS6umZm4",
+	"tlgw270SwsqonKrP0KNxpWz/X32H4gQ92NSGURN5hw2kVlpFg26DqmuCmQvaygjOivv8Km7HGlLlzgz0",
+	"vHNasbiclhM9TnT0Ant6pIfRtE0ATXryVYVPvfX4w4TYvAWqXpw9vR1vXj3D/RemF4EPa6Wjl945+6KI",
+	"VIDPOG/bKHN5DZ3duUUHGN3EEz3lcQI2HoInThzTRFXgPB0oBCfcxjclGbEkUf+FMKfPoUivQfaNT208",
+	"b+WaW9Wse/kEmp/LnvyNWp6lKGDopf0qltkLfLcH66TedNxw8Xk6dFkCb95LpCBJLLM8xGEDIch2Z4/v",
+	"ZQGRLKvNgvpOfqly5G+XJpLZzFdHiIRRXvl068HP2Q7PRsFVcV7XANP00q608V/gvyj52O+w9DkYeu0N",
+	"OwvAuQ/nqQU64lOOz32HU2GbwBZZPpKKK2IllG84sKGElZNIOjdya0FeyxHgax/14pwfc9VrWvkxGNs0",
+	"vWYHAyD5hjQQxjqzNsGVraOrJIArGuwSGRG5AABCSDkZQFPBTJA4g7BKX6TMQ3IBDH5CXFE5UjSCmhXT",
+	"Y1W9AEkFtq6BnBY+w+69wOcj1ukJcQHhetYgm83NvN7JGG1cEDkMe+adUk3HnUsyXdRmabAlY9EjaYEc",
+	"1QBDw6R0au1mD2rmaZqhXPN+Ywc96DzXYykjNEks27pHOiykQ8lMMDlC/Rb2hGScdMaYAjO9mgC9qu/u",
+	"c2jeh9lEfbUkfQYE6+pkDAYbVvQLNsam9OrrSrPYajM1pFkML7SMWkVyyw1RO/N2Oa3k300HdvXMgvQw",
+	"OrM0sjuxSGd8rUeSxOCuWbOgoLHBaBko/8lqa6Pa55UOzFtJ6JMp82VKQJsU0VwbW3BWz0Qd2kSalFKH",
+	"ZSPGOAa49kzDBsnSZwh0072hsU1ALHjRNvd5VT2GcegjEUj2S1DzSMouxQWA6aB6BylvtYWH6SO9sWoN",
+	"YjLqNkskY8jBYR+KOEmsQN+FyvNYV0aaRgmJetB5fIluCd5dGRINqNkEIQ5vRjShAbzaXIP+yEzlQzbp",
+	"pzFFAPXXmjYU/JKlEl6uuEKtZVhuVcNUff769EpXn01Ylg5pfc6Qnt3IkL4o+ETYo6Zvwunh6xevDipe",
+	"BQusjuS5WrDoLdhLKj2WJGJWruXpdA8kFsWZ63d0U9EvOg9eJVZ/6yqdvjzX4zk7+PEMPgjscutkSfaL",
+	"diWmkXf36oPoDb28A2KE40oF37AKPprUOtkI2y0t64eYL7P2sa92wac1XIRYc7dAaetrUW0Tx0CHxEtP",
+	"QG+2oC/PwQpX3gSPkMmEkoiFcZ8mJI7QB6CSBGpfBEVRprdKieqH4V5biul5Q93vzcC/n8BUSAdHXuZ3",
+	"ScYzdKEiQ3wBnerAx2iQZyLrIXuG5rHyOTponp4JNFT1E2rGa9N/N7RMCAg4cF7umgEBf5wZ08BDdP30",
+	"dROOGLwTYHPsSxleBGNkGCqRvJmWz4ccUynRAlfOPH6WOYBTqmf/a/NeFuiiq+qfe1E9ehPN0jw3rkMW",
+	"uXH6cdYEXmmQG9YguCMxAGS35TKaw+7ueiLO52XtBIniCNuVmwgSxMsOj4jaG5O5iRMWijRiUVvzXYU0",
+	"SazgdUJPPgfBZbrnSNFnSBFYNYINl4ynJSzGAYbocmmpqCF5nq5vQhmKflPNywt+NIidR+hTwR3UXwBT",
+	"oODF6W5/OBptmQ+YGADLlNofzOdVygmElE1MAuUwDE8t8L64NJIZFQQF4kg89rdCvTkuaCRuCvDJmgMG",
+	"yukzmp4zkDKWgQ6g6Fhl38CTLlna0aSpqINMPG1CeQSezycie4FnYn04xAYMGg4bMChOlnsE5xPupqe9",
+	"gdMeNNRJmXBbhetOhPpaMC1I9ezg9d7rs5qHME1YdyLVMBFlDvi8+ub4VP+uVNIFG5Pq3vHx+9ODkx8O",
+	"TmqmKlu3SNS3fXt6cFKb67m+MYdfqSX+q8lI3TqSPdTCobjgKl5FLwelqdbNn1ZTqUUwVylOpIJYponZ",
+	"ylRvmYosUXdKaz5RAlFtrENHheZbTZnhB6eney8O7t8zcxfs8u5ZIs4J41karzy0G9evZ66+s2JGTfmS",
+	"elayTKmAZZL9h0ckHSZMNkjQTWPGI/mGJ+Mg7xAKgYVaW9vvytQjtCSISThjkUQoumRcuXFK3WH9T8hi",
+	"CBQK0mFEP2YCq+chlcjLs7Nje6GF/WOJVG0GEdhh/9S876/KO3C+l47/3CiGx0zqws6X+ryVGLhNMSDz",
+	"JV6eLlkEqXXry3cdpCPS1jhmkhY1pBrYL4umblBrzMS/fiE78Jrg2sJO02C5q26j+wLCXnUbr6CwD7Uw",
+	"Gndz0RueLxamDAMM8y5lFeSllK6vrXvejjSuFhANAKZ1lDWU7HExavh8GjRYUlw8EzdIDGywpFTY5zNx",
+	"g3j2EqhBBNiuYINXhQ1Ofg4DG8Tjy4IG8eyHBRmcqJdetmTKvrkJppYUTgnoEWGipSXlUQ8CJYhbYnk3",
+	"UEdHVsbfLQMFzTwvKedNBmemqMcexiak6eaoRBI50l6yMGWZJH3gYW+QU8Z0APSdvrYrUtITI4iBKi8v",
+	"Zg5Fo/LkZHzOy2uM1Tu+MyP9Fblus7DJT0uKMTntJHmSBTJ68PVNGEwyqDqbyOFVfsYw1AYsyVStgMrj",
+	"x48f73Q36KwizpKnDwvlZPqVoIjsw/CXvlllE2yjnyeF9HpQS2ORxWrTlFUuMt31GlrQ2wofzQa63qyt",
+	"5NOtOaejfAeXe6YzEuXnsVQ7jVDy9uSVzShDarwg93DNI1gAS4UKTfD14x9JEDQxP/d5gGs+UH5td5gk",
+	"GryrWW8AeAvoXQ2tZZykIgNytqyXiuF5T+d29FqseVr8IZ3neAQXs0QyYPScXm3Oytxs7pAOGwuIaFHs",
+	"xEC4AMyF5cyRkI9Qs6DOx0zN48f7KE/HjcePybdC29owGUj4KYcdNaEdNezxAP0C3dlEKm/VI5nQF6EQ",
+	"sQhrjwTHb07PdC/SYZro1A6OKHBprdtkUrgFNjzXEdHY58FHvxJHfqVt6Ju1HhiTODJMzZ6PkgvOciUX",
+	"/AQYaPiJXryHvlyenwtI584n3z4nGxsbO85tlUD1K+2Pf/r9Hz99UtZ+oI7Y1JDOGIOScp/rkQmB6VK4",
+	"NjA1jkESSF2pt9S4Uexs5xFd5/EpgHtjgiun+NMVNTm8fbdwCxpFLGr/hEbgn37/x591Kq94sHBvjdBv",
+	"aEwF3A9Ple2fqEc65nSMVTTgEbvEnKR/NPk1d6TFnFsEq+8lEoK3SfBj/cfhL/36wSW2VYNujLAGdYM/",
+	"c4JZrfocZxF4do1DmxTM0EJjIOdyq5sDUn3L4w+kHydJrNsEOdiRLGP9QUZGVGq7Qvc2MfexEot8Q3rs",
+	"Q/Xl0d5z3YurilLBI5OPJH9J/ErDr5C/xD5AtcBDysUOA3EC7wzMWNgHUi2gBtnL49opU+J3aDhuLCLf",
+	"I+o4TZE+PxRcZlRJt7jPDLFldyjVVWYoEioqsHXKFunHHG4qEvwqe/m0gpJlQPAFefj1Dx9g98bqOtNd",
+	"ibwx0XUtANWsx7bRwxY+1/M5hnxoR3nTrSaRHmmph3s4Bo9sNNV/YbWsk94uMoDpyotUDAYM+byM+den",
+	"Y6Ik9CXzuWY4R5pOyiOPpDRlydhz3lTZWW0SsWiIogY6Vk4trIbP94sm5i9DNkRW0GMhs/OUnf7mFXSt",
+	"ocA5RlPL96HlYiIk8GdytquRAnpBAeuxjoLmCsXONoRDk9xazcdhhPUzpHxWglfJ6z1rWqNIRUboU8aj",
+	"NuRQQEBR5VGDYvGIHPOwlwouhlLNDXwKs1dMhsXSSoMuy0TKovYsSY6bA3gMOuJSE4GiDM4BX3jD92rQ",
+	"GnOOwjPLQTTqDqCSqwFmPwOPBJnA/5ocKeTpNT4IjqMCgX/maKWgpjaNWqhai2O5y3enb17jdoslahOa",
+	"JGLkV9qYevKIX0F2J3VIN278FABrlCwMterknjSp9kauZPEetV2fq/2CaAs1mESdCR14QPU3yGthB4gb",
+	"yvl6SmaIYXYkA49QtZDqzvuIVN2bDHmqtC6UPymdrjYJC+OIRbCsBdc3CdrkeO/0FAfgvoceiUdODr47",
+	"eH6m3xQY4NVS24uilEnJJC409QicyZ4AJlrgk0+ZLv/KhBppIsSgQ8MLjyQxv6gnIqQJqYaJGCqtl1FQ",
+	"o9xUCdQ8MkjjS805blN08L6aXpDiIFzaWcM1izgXqE9ims3K5yDBwRgJBedYxWDbTlVhy0IsEMxA03TK",
+	"voLGe3L3sVxkPs40DFgHAZ3Nng65xEFBf4J3B89evnnz/fu9V6/evHt/fHL4w97ZAQQJy1zT566P+3Um",
+	"NT7DtVzWL7yi04eTfsesuHfpgm91muxJ2Iqe0vXuJtvu7IQbUYs+6TbZemcz3I6e0lZ3g211noQ7UZOu",
+	"s83ududp2Io22NaTW3Ldb9xzX+S1czYi1g+xjQtxiozDtmKY/2JzVNiqgppPfMV45drHeHkuSX3RLnEi",
+	"j1itBoa7tXaVqWjN1LlQdIM1nMGG+GWog/usoDVWbyzJueAr3rXb4kWcv72WKJ7NnZyJ8tmN0sqZOLpm",
+	"n7eyPn4/XxmtIvpxlrHIHAXuUmhRzJSjyRokwADeKWgR42JpNjcDSsPoIDFRAB3F4qQKAUH1zxoKhekY",
+	"o9JZRQ2163Mx4VybFMkyEmaXbDZ38CyKN3JyMThec6V5/tuTV7MJ6H4dhqrBuF3JHrkf3M2SxpC25nLF",
+	"s7J7vky7R5PZfZbds5bbMQvytiYMmglj+0DdPcRldb2MNbFd9E6bTMRmdcykJDYLQTuug72mTEI/lg+x",
+	"1kQdA8AuugtFsC+KUeivPkwSHQGIMxKKYRIB0X8HgjLgv9ucAlPfZkkrbX5GOY/RrYowbgwegwug0l5f",
+	"UGfYarnYGFht8H2edDfCJt1ar693dlh9M9rs1Hc6T1l9M2x1m2y7u05bLXXNEL/pkay0N7a8CqwKhOTA",
+	"enTKQLTzrRzdU+20wvCV691a96xPixL/vjE2xbU5vkJjA5z5Fc7mpgX33ox4/5dpWbsKZpj11hJxHvM5",
+	"3dpokmBYOs+4d2h4QRiPSFXnEGwEHX/fGwxOtQmN9C/QfZ+SiF3GIasp/XPOMoiEHx4h6SqkHpUyEV0I",
+	"9iBiDHLnulyy2NwM+CzJmBX6pqlhwF01vYxm9ibTzdZs7L+81UKcmaB0FXInMzrd1Tzb7pPmkwJ/Y5BB",
+	"d/WEZBPkbuG9fG5fo5PqTvhwdQdI6OMIkodnho8W8kDku3dnMEfBnt5/IP3a5BmjKUsDIrgpRcQ6VlCX",
+	"0PkhWBupAf8V3OybYJekTDkLeRPSgH0YxCmTe1kAMz7kF1yMuGEeIyHlaqxKU3ZhGfjc5i8xkY2z2dpV",
+	"3ziWYIrrkksP5lWkCERGbjIz+eUd517BevxyOH3OdFsOtaoTcU5ivpsvSGWfcDYqsk84bXRmU+ncCP3U",
+	"rfAB67Xi6vSdae4AWG2VdoWNv+t1XoTxm/i7w7e/O2y9jg/lIT/ZCp8fbh9eDH784fl3Ow02/q7JftxT",
+	"Jw06p9/tNML1hHf63zajH79LbjIAfaZGtcjjgqF/dX7WvfUPWtjMTcoh9PEwumAOTXEnoeFFEhtFVR4A",
+	"PqMXTJKgk4jwgkVvbQfkbrFvgL3XhC8Bmxmzh9hmtKSkicPN1a1vW1I9c9/iAYRv89khieDnLCV6nldm",
+	"5/K09rh8dBON6dYZMytvwCpyVjH4vHr+PYQWKueaZ8nYHDaNzcrcYGdt3boH/KCb3s1yVFsTSs2p2Xgm",
+	"OjP7l96r/+h81OV9R7NYVoUaV9vJR+NcjZS0wCn1qI6HWYl24jOV017h6ziwJaWwpKb0BKscz0tdZjH1",
+	"B8I9DcvLrj0iezFQ2V6wQUaqQ7wcs6IAHZN4V678ywTZZmoN8sycJUWfQZtwTexlRun0GkU3TZ3MeJYi",
+	"47Kl+5ycgtiVbLsFnZwyrXIQ5GMIdGzsr8yTePZFaejlG3rdsLi6FcGzyIiwq1uvi5XAWVbgPJtjODh2",
+	"skssO7+Y10qcwiUeGcScG2rgYlNfNmFo6ARVuYnxvDCQX5WNUUYPFKW0q0n4EmopjK/F4zeXR/aJcshb",
+	"W1ch81u/Fo/sk0l6I2jih4vHRC2UejhVJ28XGI+c5wIeNtJdM1ozOwhOvNO9m1ru4l7e1ipstJXoW1r0",
+	"ubNNkvntjApzvPbRrLq5uLETCNHKKWJujF4XrDNQXVAaZrvCqwVc23VB2ghC8bk2UzTFqkWVEM4+ZDlw",
+	"PwVijalnd2h4AXhzsHzcn3yuLcFNjBW7glyjp22zjgLPuN5cmvuVFArzg9l9ft3pv/22Zmf6i2Fjs2Wu",
+	"eK4F6Gf1VV31/L2vfmUGtRYWl9lVN/ia1rAfy/Fjp/Rysn3okGM9qdqNUDRZ2H9Vm01SrlQHTg3gGQEJ",
+	"E0ZTtflrns9BDWtPrHiLSSeGMzJmWZ466sVS15pgfgyLULGY4zM2dtlOPmUFg2wf5urh7+XSnAt8BPhs",
+	"u1NfyH6ZYuLFmExlOZdIz0UuAfr0wyvGz7Nepb3Z3Nm2uVSZKVl97fTK1U2LRd5UYbV97dRMtyiDlHAg",
+	"lJiVcGXR0x+iWVEqed71oIds8WPFkqiLIuyPZe0GgDwVpZS794ESXhO2U4mQLGj0LxlWjg+Gske4yOKu",
+	"XnwkEyBmjIABkdQDeSS63STmrEGOhkgJ7PPCEOek3aEIj0WkGmekJxKoNA0d8ycU/XJCxgkxdDREkp8v",
+	"wqS4JkAVPnMJMdwgVVOTaTyfPmty7air1CdUP3tY8qj+HHJ1QIm4KRIkN3X8k77tz/Y80flbFmZ3jXed",
+	"/ORXEWuPcKMYLjOgDltxzt12+2X1lZRWxYU2IbweyYKIkdeRmCZOMENmHsdc4vMHMZdTAtExsZQPg0Ex",
+	"kne/8Ig1yuLMMcOgktvYYWDhGcSLuQFSuxv/ate203AybzpBHHOPbDY3auCD+fz2bLVjnKov0Fgz0mug",
+	"5soRXoO42PMKg0VlttnAvPtsPMwN0cCtjLOHapwdx9yKghtwE1NGo9mgxyMx5SaqCyDaoxYvNNBDTkMx",
+	"BPCfiMD/gB/aBmCf0IxJG+OpaX8OboJGGwacsOoeeFb0nQdUM7sV76DL/GmmPBty1gMupEwXL03IZgyp",
+	"EsyUAakGzJsWjOoCbLlwYgKvgSHCMPabz+NMjUQyORFhQm910iTNqRXk5K1w9kAO+jxQfxjBR/bmiFab",
+	"6wTKrnIhvdncLJOeRzS9cLepes2v3MTEePy1gtdqdqx40WbhHfQpsomBJ0slBpq3FLpXb79IjOfbf8V9",
+	"fPd2KMx7UZWmuKFnCX5EONRTg2SclQL9toCNKGCrdJlSRKqB7ar6TcxD0Y/5eeDpOilgo4VOMEBWxt2T",
+	"xTA7F+rk2iRDsoDn0ySxRVS4iGcVLOEwLS7zcwVZcQ7MO5FvNLWeKAAxzFuYn3UpAP5cDLCZO82KsZmZ",
+	"KWf0dS9nfNiH75ofMuNwHFkbiivptJqM868KKZhY6knehZ7c+G8TDNHlw7MIibWIWVa6nIowpon+XLrm",
+	"6AtsbTqzfKuYWe6mov92iqzYq/QojxI35ZwyJUEr7UovrlhFB1et4xVWkh8fvN4/fP0CcORvHx7GrrAd",
+	"l8/8FoFYq9zv8hoAqI4npm9ZvF1uuhIqLyQJzJIKit1m0MjVd1dGqF6ETo1QXrkKLdSkz4FH629ZCEVD",
+	"u8WTwHqlpmlOQ985cGjwtQ18bHc2yVJ6yRINbfM5iCGCYs4j1BLQ6Y6ohrOniKvL328KUreRw9ztMB0M",
+	"cSkAD9yLRQg8h60A+q2NBHCqmEY+GiPoYXRGT6zPzWTbNrM91scYsyzraY6lyNYZomMlvOOwt6u/B6Ec",
+	"GMpQmymtGnOZKctNdC1SkgJVguCzQtM8KuzuG9a1FkIPTBB6ARpA5pX6bVvBePNdwPeU/4WMqO5KmUim",
+	"xTMGpqX8jFQaaJubyaRdi7vrAWivW9JDy7Bq6VF7Zgv+6tkkbjOdyCCiU9Ray7ssax/tEvu0hvKtpH32",
+	"IkPRNUQ1Onm2lpxUb20ry7HwpMNC0c+FuugiXSOEgzwtKoxAV2dKn+89f35wfHaw702EiJZVjnlpseFB",
+	"0WdqnecotGL0yBkNRO/wzebByq3m55ZdZ0KrObZBXv5kdtKsTuVxRIKU/QLNyn2+sFu5kiXlLWngm9yg",
+	"bnrgQnfy+u32Rn798rLYLMAHJoytIDbjW0ni25PEe9o6vBlZjPb+ncli7V60y+Srpv892F9Suvp8WfG6",
+	"694NyLrlBXIiIPXugxO/JRLzBGbu3iXmbUoP8/1X0uP2pAcuo6tLjyXrbvTJhfJdt0BP968va3BHTH+7",
+	"xpyg8aqyN1vCoJgqlStaGMOHGoO8avBxFXS8YtCxPzYzt3jDr5lOKvPKTA6U/Q/8pfkeF5x0RNYjMo6Y",
+	"3C1WCBXgnjKj49l0FRoIUJQssys6cAU9XJW4FB9FsZR5xSh8vaqLrlkKkxH1RVRmWidmQjNczQ9hFnnN",
+	"bozmyNmJAAqZr3nxlAmblRLsnkRE1yupcTWETnPINI7GL/DZX4G6Xe4DwPsur4Bw3le78yrkEudmSS2V",
+	"6UJmfWnhqmLEc+o+XOte7vGZnBiPSICL/zCSAaFSbwUJ6RaDaSUxL54GlvAAt0UcoT0an3ORsqjWIO80",
+	"NC7QDc0Ct+3KIA4vpI89lujEKbZVnmaV0BCwnd18i5o+gNDSMScIRMyZz9Ud8tLIA90fCa40bjH2S2PY",
+	"sOz5ycGecqFmtniBdX4DavKauC49PZU2/ktHyuynUKvCRUzhPzcqP1s5u8/6AlfE8tYlvPPdNlu5ZmPl",
+	"edOjgWMbZVPhVbjI4pDh03SvvmI0EhsZ5aTiN2W6w+QuMmxwC+tZWLF+PzxUmu1jYtbTLO8AhfiaWU0L",
+	"O+vr/lnaTqlm0LmL8rHgzIbiMkH+VsS85unGXtAZy4BiDyPlQmQ05tLtrw8uA7RL8DS4OD23mLQGCdQN",
+	"aSdhAclYkkjbwd9RFvnjfa5OJ0V+VP2mpovlpzV1jo2i1mah247hhe/GfHK7168srZWlhcUF7o5bvJMl",
+	"o2nYm7mTcSEv2Jgk35fV572YM4lcuq9oFnOsRqdJfMFqhPaFaTFalAwm5p/j8kdc/7Y7/QPu8lLIi3qb",
+	"u9l9h329/06MObHah6t96EAm1FJceh9aPTOXDbbHsBMzMZ2WZd61edfoVZZIh5h6sdfg8/3D09M3r344",
+	"2HeaQD+SNlIXUu5ypGIFQWksTo/qpryMe+M8MX2sV+t9+fibnrNZRuQMKtjymqlCCAvwJa66gJWuK7fs",
+	"Op9ajC9Y9sDX4fK+02odLr0OYVJJxDIaJwuDwAtV/AuUylgEN6uTWy6WRYpte/sx1yVVsiBRsZk+Rgc8",
+	"gk67uugylnEnTuJsvKu7vvncJETJBWOwP+KUXNJkyHSjcxvaOmfZ0pL+7fH+rAAR9nS65wDR3NjGO5aE",
+	"os/+f044Y4qEYuF+u58GaVcIk6yK8u48/GHbmS0Z/pgRFFicqnmUV2JAyMFc6RGRRE5NXVekQKODUgXK",
+	"qZVMkY1C3UMez5aE6wKDzMoi7gojXcSs1eds5BJKixmxDVjE34mY31jx3ldZQ1YexZ3C4OsDz8ZToPz/",
+	"/D/8H//4H/7uz//Nv/7zf/XvJiChrZnw/AcI65hcL8t7m2aTrMrLrh7/0bVBBfmCbIAz7PKFiXEjuiY6",
+	"fBWWd0lO3OyDm+j9s1w5nI4k56Juqg4OyOAjQssq4sxrgvj0C+JTFxGQ6RK5saHEKeThJqGpKM81aQbu",
+	"c10eZ8vgrlQe52BV0WjQKUTtJWGP32KELaMXrLgodtW9SYCnBUDuevx2dgC8tlBvODV0pEptjCLyufk5",
+	"TIYRi2oTYFjH79OZ0tz/S+0xyKROSgafY2VXLGerLifz6Qij29ZdzqNOULDfa5XCg1FKt6deVkVjD6xU",
+	"Ic/tfbZpvVwF2cNTXd4Nl1IUdBQpU1FOdUGhzgIit1hpYaVrVYcQgH97UonV8jq3yVINU+ijCbet0EAo",
+	"TWClSkAkm1/dNtdrWahwPCJSn09WXRQ1wjXr3nw+q/CNLKx7a82ve7tZTfSglcrE1esFtIuja1ykynU0",
+	"jlMZ96BUzqo07j5K41wr92Y0zsw6uV+zxjGekCNWd7EV70RBX5mW8PmEmpjSNtco1ntY2mRmGd9DUAC3",
+	"LO9WxXx3WMx3XXmnrb+5YWt9jqc3lNs+C0PS+g+NzM7iPsOwiBoUixrkSGepICRRBX7h2cFlffKvuswP",
+	"J24hVtip8tvT/bdTAZrmzbvXByclllALXvmzn6ZrCvFZRwdHz0oftmz4ef2Ww8+4opaPPOv1vgo4XzHh",
+	"3rc796Yz7qWWyZ5xYWN+GWdMalaXmGvCR62sNd5YRxBNwtwp72iQPd3xvkczTaZeUolB3EKMXUIJF7yu",
+	"R6Dtj3LAlYdgR03TJW0I1Cuv38DtdPp+b3+/PEm/F0U3Jyg/qwlESc3GJnzwK29OuRdFq3z8Kh/veHJR",
+	"NEugLGHPLMI0G4sEQc2ouJRjY3RcCa55OTPGQR/fkSEzIS5/HaDllUq/S+zy52zEZTgE3kG/E45oTnU+",
+	"xE48x4mvOk48QmMGCY25GVhNl2tLLKbEoz6vlmnW9ycHR29+ONiv7WJQQnCmSwrMI7U2Txh016vqy14d",
+	"fHtm+qLgoELKlaUA56E8aNuEp5uXRdJOa2aMesKWexaQejO4/7GRp7PsH6BEwdCTNdjuD7aNk7UCbV8l",
+	"hKBmzC5FwFrDkp6z200jDNz2dV0kUCxgWIiCMzeZJJMHEkaMF0609NglUunmbpwAubAOFvocjnbGGSOd",
+	"YXTOMjJgKYp+iqFJwVk9E3XBbd/aUm0+D/P2Eq97cHvvaor5RgsKD/tH2FT7Cm93mtE0O4v7bLnTD3iE",
+	"J99hd/MXJ2/eHk+2K6+E9a3uOq3cdsvy4oqH2EiMPJCbT5fuYt5at23M85TDvUMBdXf4qxhtKCBWwvyK",
+	"gZielVULBbgV3Wq9fFoQBtbdjxx68wLrhrpFUJTmpAofs6kbauY9oGqez/XaLUZFUPJjB1y91RrkWy3x",
+	"Q9HvxJy13WpTDTjDhscpxlqQ6BGsyJpHAr1rAswvBdLIoID86b/+t8RuX/grYChyAsgy6cUY0jSNGbSq",
+	"AiId2hHDjLTIUfzMWahmvG1C8TL0Lu28jcQwieBeY5/3BaafgEMkIrKPE1mlYFDKDPjebastQCVQLkfw",
+	"VoG6uwZaqJ0cYPxdOa76/ZM4ZObWVX1OFF/GkS5GEd2uZJlmbe+KtLYLSTZDkQ693PEVNL1Kf5ZyPI35",
+	"ecJuSjuWFNVYp+AqXEwg/e4gj7rSvp9t0q/Uwu2rhTdT9u8yumFBDO15IoYRwZOIuNQBUivtHO0QUg44",
+	"4yr0hs/HMk0MCOa8RitjQ2enDLTW1sF8lKsg8ZfnH/A5EhAUFVSDnGgtZAdOUwbOeVd9mNkMA3rdrjgG",
+	"Vtv7gcTq+vmKXGJv8zkNQ0+xy401bDJh2hFXsdthzelLTKrgMdUa0BM4g1BbfwiwmSQRI6xggNXgc9GF",
+	"mjZrkZHqGfuQPcfLyJ9+/0dyxNJzpg/UIBix2Wyi/WNGo9Nmmn1NR+2Kfd4fSbRhsP8o9iLV52dxn2k6",
+	"cNpnJHDcvAA7wiHUKGXZMOW6Gykas3oApqIEScAnu4XqYGJJx2R9eQAt7rFZqA0Iuh2L8D6eO8UOe/lk",
+	"6FB0MZEIkKhCZ1EzQs/w56XKwBvRNGLR2i9DkeVSb24AUq0GvY3vL9lY1nAzd8U/+pVhmviVtl/pZdlA",
+	"ttfWunHCGhG7bHwY/hLzfswboejDPlC/rNFO6Fc+FVzqw6O9FwcV6zq74NEl++Q5E3VHLHOl0+IGLjDU",
+	"cCMzdVNxDoA/IoR3fbP0C5RGNZ6Ufpkbjk4sygfr4jEjCVZ5YMgDb64vAYk7E+KI8rEtHL6TdkV9K7cW",
+	"qsSPMQZAZvI7aAGcMigLkE7YoUvAsh1xcnbw45l56C4JzFYI0NWH1tUON7YtujDrCc+33aRPRZ8ZOp88",
+	"Ym5xJp6ronMWUZ/DKDabTXWCE2Uhm82dMgF/EMXZjQj4pbxWfFAhW3RdnVAMxXoEp+/qmz6Ks7tGnywp",
+	"b8zn/eoRKF8Bg6ZaRlcXOWu4QWcb4wXRo06VVtqY1TGKs15s4OjqFDKKeSRGpLpO+jEfZkySzti2d95F",
+	"o3Yazp+XiNtHUT62jwHrndAMDio7ukEOM2nCniSWPg8TRlMWeSTQciewtQAQgpsQgBOmccNeZFuJygyt",
+	"e3whMIplqVT0HPgd+PTYHTMtuveWkocLNWXn5Ql3dcm9CsT7FToTc7byxK+QTIfdt1AIiIFcU1ZqLLM4",
+	"nI2+hyQgJKkRgjrqiYSRQUKzrkj7no3XR1T2OoKmUYMc0LCn7AD1UkPl4UGhCgb6q+p0esG4z5VNTigJ",
+	"adhjNq2x3SSShQKaISbRLgnOGVcbQxfoYINaxmsNsq/+TVNGACHLItvhF53sRxKrAH6ntmn1x7e/OXp/",
+	"dnh08Ns3rw9Ks+wvGLQV17NxG2Tcg8EPLJXKG6+01zc9dUBW2q2nXqUzzpg8BbO+0n6ysdlsbsClyveR",
+	"lfbO03Wv4szDVEFjCX23uvPmtleJ+3u6vVGlvbW+0bTeinxFZfZETWKl3WptrDu/nImIjtXImpteRfAk",
+	"5ux5HkqotJ8+8SqDoewxeQqzsd7cbLW8SsqfDXkEI95SjhLjFPO56zfoI70ZyPwzLRIioV67ja9dFIiB",
+	"LGdh0duUSHdpG3EgBnJCHthvNkMYIKYcz5oMYufR7z7Nwh6TZEBTi1zHazT3HNG8Un0ac59rjPsjSVi9",
+	"T+OE0ChKmZQeCalk9ZhLxmWcxZcsGe9C6jQbygD46DR0hgHJNqBno1jCv32u36VBAjoYIHiH6EZfhQGp",
+	"bYiui4m6I0YwmpVuPNOTdFWtfI+JOhzyKcwcJrLvoJ5IzzoASGaUck8V+DC1ACptbB7wzwzbTCj6Ol7T",
+	"Wrf51QP8kZxmwygWrjg5eL337NXBPtYZ2VG0ZjdAeDpjFBHri3/mRqTMKArdD0offd9VR/jFl095mN2y",
+	"srOWFq7QzCyzwmChVEVXKxPn5wmrm2961ZanbwYSP+3C2iTTL4aSjojGYHghovHjp6DmkW4SD1xJaCE1",
+	"egmDl7R/eAp/IE7Z58FHv6KFrV9pkz/9/o+foGpaC1D1Uswjo14c9kifKt8tZRnAViTtsgZ514sTZZrq",
+	"R8bSymulD6wqkAbXLONzTmLugbbQF2XigkGqVo5YqkNQHK4HUf6IXLCx9OBSmg1T8B8jnx8e2StT5V50",
+	"h1KZo5vNjRoRXDl76Rhw0pSHYI4KHjLPXqNrt2Iph2BqIlKo4fMDNR3Kz4vzrA1EaNVFCao/mjXIHoy3",
+	"MOMxh1FzNsKZK1M4Z7BcXPld+Yxolf52ef+VqwgTfLzd9DpYdfNW8j1pDbPWKzcuhReZqbOWwyqyz25b",
+	"hsPuZY7haIXTTImuPJ+1iF3GIZtfs67PIZSTwyNMszplnCk7j2XGIFBVBJ8jx7IWPH1wm62bDb24HknS",
+	"oeEFYRxM3lBwKRLWIPuMhll8Cf3D7MNTRhL1II1qDOAUFhCQALPbx8jevn7FWw4+7Q0GZ3GfyYz2B0ue",
+	"/1qJ5hlYPTPTiM8xs5AJmIQifE9Zd++pLloHAB+QH958N8UvCSuTf/nlbUc9yyvbcVruoCwxoscrCCL0",
+	"Tk6NnTLDwKSmGi2y+9HIJSWJJgUTxmXWPqr/LkJTq3MeSeMUY53KWHvBozYJfhmyIYtAVCTw+0ikF8qG",
+	"iViCoI4A6d7USUim06Vxov46T8VooquuaUPIBTzYwHpj4CgqD8ipxfig5c+ibQ0f4fZj6uo5J0wOk4Wm",
+	"hpr51T694X36Tvk+HRZCZKsLXUJg3V5hn67pLRXPsSnecEZSMYLKMhQGJNOflIwYeEaeMiL1byKNWNom",
+	"v3l78PZgn1RHNM6A01f5gfhv5A70ufLRxjq9S0lnKMeA06Ix+DXnNGMjOq7l7HHQxZRcMh4JJZj0CSQT",
+	"4oLEWd4P1ef2HJP6inUyIM6gbR5AcQHI9+3e4SsYpumlmjIqBa/NFCI+X0qK5NaMnd+vRKB8eVYFfIHx",
+	"VewK881WIuuGRdaeUf4Dlta1wEhBgywyMIzfMhsscKLPyPH3Soxow9waMujg4P5Vbq/JKEIwB7Y2Cg+P",
+	"SKFpcfLGmDASyaBhMoVcA4gAvHOD7Ombx9JxsyCgA8KTDgZt+0PMz31uYzdVIwVTBrGgJEEMrEMMQBJx",
+	"fg4BH04Ez1G8+PAaGUIXD4kCkH2IJYjalIUijTCQBXdRr4lv6LDxYAtoAP0qEWmFIcKE4wgrws6s9EWQ",
+	"sxzGGaoCPYdtsnf8+pRwxiJJDt+c7pKXb/feHRyS6sujU6I2I/k+zmoe+fFw783RIakexepgzfP5m+Pj",
+	"Nx754fCHNx55+eb1mxMY09HB4W/fwv3I3uv9kzeH+7vk2+dH5FwwqavlgPNQ9wQaxZIhZrrYJ+T47elL",
+	"wECr7+8G/0wSmQ4G6utZ7UaV/atfNWUDkSo/9hwyuoh4phkZUenzKHd9a1CyAV6u/qjw4Z2FAEfLURd4",
+	"Tu4E3R/YGOfgTK3jSrvS7G6ET+kWe9JpRZvddboTbrOnnWbU6m7QrfAJ2+msR5vdbfo0bLJWZyPa6j6h",
+	"O+E62+xsR0+7TareQy+OSrty+Oa04lVwXpUwOH59unxMC41NNVE4c3fWzBo+qXHBZ3MDF0OD09P4+PHj",
+	"x3pK4qjS3lwvmRrcw4vvbunmCrGEqYm9qXBivi4Xw2fsascZ0CF0EIsYU1qFF28djWfkCRB050pvgYad",
+	"XxfzG+WUg90Mjdu6ehOBCMUkhpZ9U0vAdl+KLxnXTHXVAJewDGrQasQIYjxn+hY6KlkNnH0lg1qbsA80",
+	"zJIxjMuk/EeiQfZ8LuNzziIwBNRTpZH0jyQpKIQLNm6QtzCskc5d6ZiHZ+tJcNQQa9BD4SJzx2lVpvIU",
+	"JtBBgaH0xXAF2g6EC/0YbKTicwMDoJww9bmtztUpJ81ebzJEHdYVKXQTt/pcYtVh1CZ6nmQBemCjkkon",
+	"gqkDelS5b2qOTNylQd7peAuUVmtrmGS9VAzPe0rFSw+0sEFgwW0fSbLHo1TEkXG/CnMCzdBlj4QpixjP",
+	"YppIUrX9VuhgINc+0gHQJ8FidM5b+4j3+4SF81k6VoYNYrusExhLdCCrm+s7NdeNrG59+FDzSE9wMUwx",
+	"XybJibpLfU/ZXErv44vrOZHD9BJcRAoZNQdLggCvBnlx4JqDEx61TQrmXoTPM5YkZFR01+NsN9+fuqwT",
+	"xGTu5CLuLJba9FAzTzZbTZh9n799fXLw4vD07ODkYN8jysJ62txoNpvNJ2CKOKYJrKRAKTQA4w+olCwi",
+	"misSFiwuEHdjP5IkHMpM9MkAZRdaXqbga+JbS1NxBdSQ2MYH2zVK8t3pm9d1xpVqjbB+TP9B9JD6dEw6",
+	"ORRvs7mz7XPAppHqZrNJOmwseIRFdklCB5IdRgFJsBSOsxEwXTsiSVcpqI2E/QvU7OXBATBq40jPJx1w",
+	"WTf3rccRLm1z4P0FG9eK5iSZZU2aZjwwpbtkc31nOn4ARXbbzSbBVeOilxMqM41YJlXJmM+dVVprEJ0X",
+	"0Q4qU7Ll8IjYzLWRHuiYRLOK2R52aPNzDNcOjZSp0/IqHbgWeYHbxFDVzCsby5RSziYtKqVtQcurowAf",
+	"V6fGGWRxXrORi3TNklOEj1baT7c3lf2oFZzStgUrDf7oiM4V2ELVR1Mfz8mB343li0F2ABPNMXy3pg1f",
+	"WWlveBWMysPlKB0r7crTp1gFhzIXTrPqsdJev2GrdXF0eiKIOikGV9bq/Ze5fVbESRfDgWp3P+wCY3jI",
+	"lwk4GeLFheGmquCADKqLYYahcFcz6Gprd3hKzndrNghls1cm7hRjJUpfpGwiVK2JJ0y02hgYNl4NAyrt",
+	"gGxf+SuMQ1xJapiZuOlAww0RPeYgD2V+5Ct15VvfRbNkO91Le9dy2KlTWw0xJzFuseHuFZ6FmSvb2xib",
+	"U1QuImGyTY72Dl97ZG//6PD1TNaqYceWZtwulPyhdCTOYdWXJSC9jRyk9yomr1ict3fYP/jh4NWbY+jw",
+	"cE2o9S2SCuYfcvnUlruwVsmtRaZGCex61i51dn/hMPSAKLUesC8rsLnkFxgTFJX4IwM+Btc3YuC9a1JX",
+	"0gfjWnnxASzwgHTGbq7KHQbE9uqXLI2747q6E8Cy4SBci8fARhgM04GQjJy+ffZ+7/nzN29fn9Wgr1Us",
+	"fQ7Y5eGA9FiqqWAGVMqRSCOd9LEUfk9J2KMpDTMTViMFdr+EZZlORgnOfB7F53GmGxA6s6FMJmgFDHfI",
+	"302trbVEnEM6ZbPZbBNKujFLIjVBMb+kiSG0tuPLhCAjRi88E7bCV04FP/cI+zCIUyzkQXg23MznOOsQ",
+	"ANjBdpK6RsgCszssEfwckH5524xlxTEugXwfVz6LEEDJysp2c7O1/mSu0JsUdmaK8ORjKqUSpmVScGnR",
+	"NPlid+y43rNiuA0Rv0x3X2fnrDgS7tFynKNEcGMUZf5s1VFmQE6J8tn+6RGNE6VftusgXkHieQSEIyRc",
+	"Wk3DkODZYLAWbybi7chiJH7NBOkwn+sd5pFBKi6V34scLJlplKiEo3JSG+QNT7A3GsR2UxYyjiNRohrG",
+	"sku2UA77nOpiFS3C1VTFUMNiB4a5+XnCF7kQLHphvdlU942cwVEIBCjvCdsTIHgOZ8f421med4kEM+me",
+	"S0YT4CyDbux5DWmDnKixJnE/ztpWOyPoQw8cc2ROmbka03oTztGFGJSTnhimPq9C7FipvGIIeDmtcsp4",
+	"lAuOH2ClPFcL5XMKeGZIyutIMnWrO1UISMV1UzJ5Kffc6YwJrAO7mP0ZUWnsNmH3hVopGUsSufLeH1qs",
+	"sSC7j6BGnIDoNakmEGRAEdkdZsOUfYZc1yJd77RZMv15j4UXMjdgcy+gbAiPpJU/JrU9lLpocDjIpR0F",
+	"CkkpEgaEtaHg3TjtFzSCSTfLC4PgRbSszHZJudMBSXfAuA0BXTXD1obXMIJ/s9nUxrf2eGogJ/NSASfP",
+	"v+VzuKW5eFn5iBJxQiDdhem9tIgpHeEd29CzbWPcAM6zb06y0jj5wdlei3k20IxI4/NetpKed2PBKgFU",
+	"NGBzBo0QzYyriD1DPTirQdY+BjzlpD3aVjJMCau887St2jbmnobqyEwMoIYIaLEQP9Pw+SEUjo8lMQn4",
+	"WGroKy5eW4We13lrWYiXgWJvEBwg3NrnFlnqWs55W03E9ZDN5mYbm2/nJ7kFBWZEJgpkSEWwAKJP49zY",
+	"tZS4zr2WthT13E4EIL5k20u/0aoJ1tU29b4tQl7Kfrlq2iBfYLYqzciCy9ZaytciNkjEWIfM5yRIEEjm",
+	"nE2qAn6nSTJWdoEyDwqI/r6IhgkDNu0IgHqdsUMihr+ifwgubSx4g3zPxjmeRvbEiHvWXI9TBOp0xTB1",
+	"Q5zV4IKNX8Y8C2oNsjcY1IFVcFYO5oTvO2982+2+9esaAh5vusAL3i2Wej6KU9yYUaWM50Kd8nKb94Qf",
+	"mUs+3T6K6JaSs+6XU19ycZ7WmciVTLqFOmU+LRUcyYWI+iXSMFnhY5FArfLAuBq41hG4of0ofQJeBuAw",
+	"aObkkdOMnscYzIrIcSqiIfDXeXlcCe+Wx5V69JKRMcvcVkdgjUyOSpI+jZjn87xPoDJLLthYWQzdYZK0",
+	"dXooQZJSzNugDCPVVGQ0Y3V1OpLkUNOZW8ksp4eSHiAEuXSoTROM7iwQbjibdyre7gdtaKVfGwCF9Z7o",
+	"s2Kxiy5YWt64cWcN5/FufD3kTINXoRfvAZ6oXqkyD/O3XihHiRHHd8HUrowu3v/4y0bY7H7bGv7mYuu7",
+	"/jrd+SE7fiJfpc82+V+PDp72frt9vl+B85XGVK6z+fsElujiJ86Yfq2a9Bac8T1+vjl79DO0AW5lC0uO",
+	"U+CPWuVtHozXe0VlpDM77heGtAKu1DKNNNMERsK2QSr6IpuT3nkuBrEuU0gYlTouFruakFSDhHZYEnhW",
+	"SWGPuxGTWY3EXKd98it8HmQiX9RWA0IuxajBITBygz7LrzR9Z+CB2GWmA7ysgBzQzSPA9SbfxiyJpC32",
+	"QbQ+hjQHse6K2CCvlYMc9vLXS903c7q2WI20qxwYrPoxAXglEWzlj9KSP9bV6d+zcZn6OsY5P+En+Mwr",
+	"66585g6jJZXR92z8ktFIW+YPUtnBJ620K5cbmAJPxDA7ZmmoWXi9irtkcBq11XMVUaon/67hlvZjL87p",
+	"4DqkUptVXIxWQccHIn714nGkISSFsXw+FxvXkMP6fos41xwxaK6YJFgDXQ95QGxTJPPactGF3t+Odb1L",
+	"qC1hXEKYQfW6FY5K8+h3V2fO63CF4YgT85K3LfBumoz4jgXobcug5ZGcZpGtogq3w35WuqOvIz6s0z2v",
+	"kMRpq1R4sPLVdcaCVI3UsHW1IongjHOWQQ0IdDaAol3Ba1itrFx/aYw+CI/qSIFXjBQUJc8iK8rnNyB5",
+	"0NdzXajv2fhrs7juIAy5vNOZh4zUYrhg45XwuGHh8QLYX9wpp2auF8sOaLthy+A/mtjFp7WPJtwxm1fx",
+	"HZCsXmKjj6CNzhn6Xx62OoEET1ek7JKlu2Qw7CRxiIIlziDU12GM43HZYxHQaSdMWSH7J3vfnpFIjLgy",
+	"+3TvA8R0G5lRrOunEgAie8ffSx2QHHEHza5r4kTqc8oxO6mcOwuqLeaWPajjBskhND2txXArEWPbrljm",
+	"bU0abkWUU0anc8YdRrJUeZoa1YL2vPPukPEFyYV25Ng0XQJmCZwQrRQidKMLHx3ytIGZsffDNLGO9HMR",
+	"MWBCCnssvKjZ54YkE6Lhc02f3nYcdXL89tmrw9OXB/vGoy6EpX1e1T4ZdnsdDOp6HZCU8nNNKqFEDYvU",
+	"VGBrfGTlfa5WRv254Fkqkjbhog5rJSAyxpXhc901apcEP9ax0Upd95OxfXHisIeqRU0jkA3USXBwRs+h",
+	"YCHwK/6w2dwIZY+ub23Dv5lfCaBha3DYrb8WnNWPaBb2AqVpND6pKlISPA5qqEM2mps29I7M8g14yo91",
+	"3TC3fvpyb31r25ZInL7cq69vbRfbB6kdBljXEFEMQLplPhPc8A1npDPOmJ46ePZ6c9tMl37WifpRvYA+",
+	"zbDQpxmwK2CUhfFI67/WNljzxOrTLlRfXLKUJngHmaNW85GS6nqzWcP3NE/ej+VAyFjt+jahWUbDHsZp",
+	"rFEwHKiXYRHcQjc+gW9i4il6DRnVvKtTKJqD4u3x/t7ZgctvILrdvL9YGYpAz9+J7sNzzYD/Xahkb3ZS",
+	"GbShS9M8EQuHFOiAZr08zIxR8+vSNONbYyo0f6qJUpc+0Eazr/tMkwqefKobQy95rpPqvd5zJ1O/0x8B",
+	"F+UjSbTo2iWiH2cAMS8VhIKz4udqNZqN1oxUtb7n0plqXMdayi2VrH42zhgIhaX63nWVxAOBd1UrUYQZ",
+	"y+oySxntF61F9VlpVmlXOjGn8PIZklwgGcss4xClDc6+mtAe7EIYyR7QP6Csk9MWx14yUtI/AKKWoDF3",
+	"bTA+7CvDB86t/Dw9Nq9S0ETTTwtQSXqkTz/U6Tn7ZqO1tbHdbDY9Evf7w0xZN1oIWivIA41NAqvVGoUV",
+	"UDKGaSFbMpJc6u6CjFWL7Bu/8qff/9GvLJLDSw7gFePnWW/62c+AFAfQYcAxievmkUSFOPcT2PUR82wb",
+	"Wk/HPO6rz9K0nyPmGTtnaBMr9V3y8jN0+fxnD2imTO5Ku/I3fuWnZn2H1rs/f9ze/ORX/qJSthgmLY3y",
+	"oJuxctCiaVxbOk1t98qkVTH9/DnmRSJGLK2HVDLSYx+Wnhl3XspmRY1rvbl9V8JhwhDS77kSFCtBMSEo",
+	"CjZxySwgkRdKDQiEo9Co45GEmgNrWrDEv2N4YHmhgo9QG+jnv6zjf9bwP+XiZSXbHqBs28BgTwnKH8Ke",
+	"0DBiMCbVgsMI/nM4TFPYZFzY9e2Ip4cgMH7FK+7T15Yh3b4O3mqztT0LEg91VKBkyyIIehPqeMBWa3vr",
+	"6fomaGZZc1FLrSug6NNUpAuz3cuMaHKnLaUKHn+2pPf9x3Pk+6f7LSFUDuBnxZBNPIVQcsJomJHXFIh1",
+	"Oya6siCM3KNJVh+IJA7Hs8PFyJ5qcuWA9DT8HEE/5ieQmJaBDmrqRLUkVRu+xCPvcf3ptJfn84MPA0GQ",
+	"96+O4yN6gdQ0Hj+FcBknQZ9++JbGyTBlGksSkAH+Qy+xPqEp83kXT5KerjjEIbs07jZDFqh3h5bdNc9S",
+	"ldJhFGckEecYrpTC51UK6BQSpLyhb9hQlwJ4H6NhyLrGLllKJIPAsY3QaSiVJFXNzOSRrabP9Rx5uqpb",
+	"vciiWoAXLDvhL2mSHePnethQ2VvLZeUzsLCPEJy1SlvdNEliT4wcpuYwpbJXpyPoWKpTCwOzQsuQ9cNF",
+	"SW3NAA33AHZb8uLgrLA7SmgMvqS98bmNUVHnTYlEhNflArnS3mpeAVLnTN+do+p+7Zv6i4XSnbLs2rKg",
+	"aIkkMaJdFtTzoWEzAZcj1c7Y1uTVPOLU+XWhkK28lk+jXsAqWaoQD92VB1mEp+flvgrwNCSt2L3/XhB+",
+	"d2q0LM8/+ZlVM8Xv/09//Jf/9G/+r3/4v//FP/yX/+HP/+IP//hv/td/+Nd/9+f/+N//4//2z//hf/w/",
+	"1enaLXibJpV2pZdlA9leW4vYZePD8JeYq0Ueiv4UnMQd3JrOLq7ZfN9faa//G5s+iyrtJ0oR8YhmQskD",
+	"aNgLqmlvMLARBO3Extw9CEm4OeU5JdU4ynjQqAs1YXjbSYh5S30BjJGo6Q436MbGRovthFEUbT/d2d5p",
+	"PmEbrNvtbtOQNTudTqvT3W5ttZq0FYVbW5vRxvr6xs7WBnsSdbeeVAxdZ6u5+XTrybbbi/tk79szpLhw",
+	"3qh1/1yfRk4tjw+1wmNlKt9i0WmJg74ESNTASS35xQBywSVkP4gNwXBLXjPTJoHxfQNSpbkj7DjH6LqK",
+	"bldpyl3kENYkFRYhbwpSy3Q8etIkTBhNJSk41oGVDoHn88AZc+CRoLh51RHsrvAMUk+InFkSbQpdx6dw",
+	"7k6507JQ07fwHeaU9cys9ngEDT5dpMFOKUQijq6ZVGmVJVW+krohsy6tu3FFNDyu/1VB0MqLuUY9Jqyd",
+	"PMa5hFQWSdKh4cVsnP67OOtFKR3JKUSmLEIyc2I1ThhNk5ilRewSVOUjEBO6QnpIF2B6cDrFk1yMTIIL",
+	"YaVlUKhagzw3JUVDzkHOQ8pKjZb7XN9Lyfe+uES+uDhT/hOIfwBDpgI6DwVmGoKCoK9pWOc7Q3+QiR8s",
+	"2Hhk52UOaLVBIOjMxfSM+JyY1x2JYaLmoa8mhWw2d7A1s7p7oaRUM3dmgpwLooZrGEw7wzjJ6jHXZyJ8",
+	"EtHR5UNGYs4piC32lYJIdZxBMaoZIebtaaZGbZJmOZhSfVyEGiO5Q37jnELhnW5FHef8CvnEeeq+Sq+p",
+	"r6jBt0rJY7dstW5ol+HncJSorc3AbxCAbxIQcBmJFezlZRj4vT8TvvnV8DUoI37So7mK6jJS5M61Fn6+",
+	"RUprWqx8pZwDV87QNndmZWjtitFddawEs76rmVYoe8CFpASSkqVGOt1Wsva1FhUTj4MaCUfkTcmjxhet",
+	"3tU2s+wKVgE46nbZbCkeXgMdODNWeQwQkQbZ6wvgumazDQAlhNUqCIxowZ6fgRFAgcbZazfJ57oLt9ui",
+	"EzMkuofnYYQkqB62eFKS3f2m4BB6eFOf/1SIyACmJf/zZ53UVzuDxtDq2wMWw4Le7oyJZH3Kszg06s3n",
+	"YHmgH1drEOip5Q6kbWszdEdwfJBecjC3ugtlHTiO8E66uABCudWgRyW6aUEN3zTOLBocXhTCalolB1p2",
+	"mQGglof5mfhFe5OUvDs8e7l/svfudaGIxsZbSdVcaaw8rnxd8EJJyYDZpRpiV6tx7DPpGE8EPEDXgoIj",
+	"tQbaIlzoW8LNe+oLOhOg7ghhN5vDRgwUkT1tHikzMbd44HXA8MkpPehggJUjzgjA3lCmaTpkecMwHIju",
+	"N19iCXVYNmIlM6uGXmUfwmQo40tWs2M191NTa54N397YjpTrZvUeyZuSBh/9ip0Bv9LGCfCIn8ciC0fN",
+	"TOcHfe5XJj+h+vVPv//jpwDy+qabrxsuuGr5y1RDXii67bO+SMce0ZVvRhDAyi/lyVI/nHB827vKPeQX",
+	"zKm/wN1QrK2YKg+ZnYm4rfoQIwgKOGR3a6RDLtFBmvAA8poSXPIcusFSaeu+WFSbLiVpznjV4h64OVhm",
+	"2TtzDCtipNG8Q9URi69pn9U8I1/Rk5QZMEnkLw+iePIFWzNfMJfqS+eVMPx5lXKZfa3ZPjNHA1dwoXeR",
+	"MpWtfXA2sTJcBWcx7NCgeFaiZ0KS2ESIFVJOamQyWZKHEuDAEomAT6b5f/E1/gr8uG/cJI4/bDbXt411",
+	"8Y22NvGo2Yjf2B2Lx4urFpI9TdwskrHokSR6QmvXnZQHmctyvpSBVyz4ULeaZZpKKi2xKq7geOKrgmKZ",
+	"3++WQchc/R/oN2qFqSDqmyBwDop6r+8Z3r6Td28AzxI2dKXyS8Ga2s5ZxgtRUz+H6802i8Pac7z9rnFA",
+	"lRU60SIN74tMcngS0osikJiS7071TXwOhh+hadhTI4fW9DlTBJWSZXLXaYCfE5cmQlyQmMs4YgDEx9Ij",
+	"21re551EdAhQv8Gi6lHwlZFYYJTGWcZ4g+xZ3eYEUE1crOdYVDnWI+Y+V7Yq7hXPCa0FBY8n0E6TdpLi",
+	"CZSrc2KDfBuDF3fJUp//+PY3R+/RFHx/tPfj+2d/fXZwSqqGQ6/VfLLxZLOVA7GRgaW1gXvHBO9iSS7Y",
+	"IDP+kpr5wOe61z6wSA9omhUjee3JSB4wWeuOGBjUAzaDGUkz5Y046TJCpc9HLElA2I9Jfygz0ofCCf1F",
+	"LWdCqN7crUDvD5MsVgM01fYlWbUvpOx7buDQvueamuq6UXVXi7rhVNxZY/YV8OTXAjy5eQjJMp0EXSWz",
+	"oqT9UmOkKJSuW0bimg7zegxeOGaJSKfDbHk8qersONJhGD7hYlQrtt0Dd9bnmI+EcBt2EpxGlri6PXXh",
+	"5tb51XUY9Jw1yDE+XYNgpsJcJtVmtHdniMNxbjGRc7sK2SzZc8KOy8JW9IivrWE1juFroqItkdDLS0DN",
+	"sajX9CetrR9GQm4FInmIrLLavfocEapX7GwRemr7lfZoCvIBEz+SVJuNRqvZrNmkQy7blA9Echdo14rg",
+	"C8YGsJS6IvX5KEcaWOHbICc0Nl0A8XTEQOjkk3G90LFrkCYZ0KFEpnGTtDLpHgOjiPn5nUtHKBDCPXai",
+	"53glIKcE5NaV5aOZzIcNYFjJy4cMuisRl49kXj9kTaolZagRM4vsUCc1ZO3Q9hTGTWZioBO5KAUxbGPo",
+	"dcEQTYcgN6EA2ULmnCQCItTU5VOGJCTvJ56p875aVLrZaAvOm7A/c4muCSstnA+IIo01SzrqHWAvdCjk",
+	"Gu9WCJu3+ipt1JWk++rLOcz6vZaJh8fkGh0MlgQQvUF3thQmO5HiLgESIURBn/ccm9/6fB4wRp0U6ISO",
+	"gzoiy4COdn2uHyWJGGbKGHROd8S5slrlRTwYsAhj01zjYbrDJBnDaSxSt7Cv2Kdjn3eYtWs1nBekV9AV",
+	"acgcJEwRrWIuuTQQpynYinmIxq34vHROJpErsUGspBcsIs4YsOtbCbQI7uPzWJIOS3T9/MToHknSj/np",
+	"cIBtHpwLUVBrpKCd5pCm6TgnDn6bJoFHAhn/Tn/EAGORlkx47/h7UsUfMpEydT4OVXDm8xHV8LDaLjl8",
+	"czr1mPwawZNxg8zD5/h8NkDHmSx7/FOAb3gToBtSirnxOYJuSJULoobZoZIh4LnWdrhNUK8SJMI3TCE6",
+	"2aTWHeWhRmz3aQQcxlBCrM8ALSjz5ccuGc9IZyixZT/SlABEPeZko0kkCwWP4EEjkcqspnSwHgJ+NChq",
+	"yrmwRWpffxRnYU8PVN9x3dxwJohobzB4OCgiVzTpJQpTDAKADgYFGEprGYTNc+wovVxl1cZ6BfIFWFm1",
+	"3tp8svl0Y3vzySIOuweCV8mnyoE95qpiEWLF2YYzwSp3hkSZ/orftK6FOIGtk4jzSrvyn/7ff//nf/vf",
+	"/fnv/vf//D/9u3/6w7//p//5X3n/6T/+qz//t/+ykLz6/f/yj//8/7ly2sqocp27GlwU8ld1/W719QYd",
+	"XFS8RXOtF6lJHG2waGu7GbLNp2w7YmGntb0VPulsdp626E6nu9OKdsLoyXp340m0FW3sRK112ml1drYY",
+	"Ww+74ZPmtk0cGf4vmyh6jjNm/36NewgBXjcKMLFy5hoIk1yfrKAl14KW5EjA5RAlrmG6JAmHMQ4sC4cr",
+	"yzUjRxYz2Ta/xxEensnN4fNCJ+6lOTnyxO59sHKsSDFuhxTj2nJ8NqqhtVVANdy1vI+jSru1DrZFmYVv",
+	"MAU3gz24BRUyBT4w/oAZ0VI65r6ZMXJpsTw3hpF1q2jKrZJjXOZSfFlldVUcpO0WMRcI6T6hgIh0nXDO",
+	"WCQ1Sg8t1b3j771JTCNZAtKomS7p2OfK/XYd7UwI9MX10/JfoHoGgthcILcqQBTLJItGPuDdLayxL2Rm",
+	"GYrhNAdaCVrcIiyUHXFdgGUOkyRXREl6pEVexM8ALOnzpdCSZFmwZGmDqSoCWxc1mAKqUJ9fvcUU/F6M",
+	"XehGMuSsAOL0+eeiOMkcECe2CV0KxVk646baDmhb5Wyg555bGfLrg3rmr/8wwJ4rg+rrNKhuwzRaHvOp",
+	"h7QCfX7xoE8nZpD3v1rWDvts8KeJYN4H+jNPvpTDP31OS9JFt47/dPJ7VwSAfobm/RUgnNYfKgJ0eflr",
+	"lsYK1PSQQaD8c4TpTcNAbf77jnCgOaypMwwvWEbSIfBw+RwxAfZVTOKviH6aBpGSm8eQXkPCnjIn3ryC",
+	"kX75MNKV0P2qkKQFmXsdCOmUIL4KltQskauASUnVyO1zTaSPCTOfl2FG7SLsiEsQr3EqPRIrATaeDRqd",
+	"NFp9fp+o0WuIXfNeX6llu5Jtvy7s6HUswzxQ9tE0B/00N0+/d/w9bjEygRv0YH9GJMC+ahTWuu6yaeJu",
+	"+JMTgMLfG3RwgdkOnxdgh8aKswspb/xWNOwQ2apxCjmRA80gs9ABAGZOk1h1aGudcEFNiRGUW2YQEkCJ",
+	"GGenRjSRMGUR41lME6lHXRr5Xy7w7wFSdWbY3+dLxP0v2BjmxgpEJ5wRZ0YK58gusMYzJjMIMbCuSNmk",
+	"Xb6LTIZjwRm2mYyznHKDfYhlRqqbzc2aI3ofSUyx+Bxp31EtwEjsViB9OlZjgYaVMBB1qiblCw7O6Dny",
+	"sM3oSQmQzaDQfBO49YzSEykJHgc1lPobzU1r3lPDH1EnwWTv0cAg3Oa0HM2EXnG0mwH5CK4PuOFEk2J4",
+	"9npzW3frLLQjDEg1ZXLYp52E5YsM4Jl4MXwy7Hfoc1JseYiqrLUNZ2udqFa8VFNIE7yDzDvE5eMn1fVm",
+	"E0mIg5KuwW0yo0mw6ZeLB/LOoOpzvRZEDsPeBAR6EZ7WJvE21flIZjell03vwT0I0j/UJI833Uj1epKv",
+	"SIs2N2FRwvlvvs6yzSvpxfuf9uq/pfXfNes773/+uOFttz7ZB/3Uqu/8DF0tPza9nU++rx5c2tB14Uw9",
+	"G2cMe3AucfJhV+1o2NBXtV5utOH4md03e8fff/Edxm+1g/gs4fDlNA2/537Iq+7+pd39Vxvvq994q279",
+	"X4eseNDd8h9wN/xVN/pVN/pVN/prdaPnyj6YFdzC5uenbjf42QF2jBntEirJ2mWz0UKkSbimFudgKHtr",
+	"Zc3l0akPaZ8lz5VExYZ4032jTYf6V+ychmPsm7yPA7pqPmy5BVx8ID4KH3u93FfGPmRrg4TGE2MwBtSb",
+	"78usp6lt81wMecaih1xodc3k1EMp0NLfnej1iYuWVO0S9XQZvCYWqTl7x6z00t2jd9zN7R+zhT9nB5lB",
+	"3cke0g9b7aJf0y4yq/Qz9tEwr1BdQMWh6Y9p3+QzuiItPoZU1c3r6u7kdP97sg5xft1eqOZNbCaf5yE1",
+	"OFHzFVQDHNMh74rAc6gdTl6pP2O5d0njBKxmr9jbxxpitdLa/8KGcSpzp8O2ZUX2KLKUf/s9G1+7i8V+",
+	"4S4QmVyui0ahycT1no39Dp38MTy+7GEDGl7Qc/aSyl7lanc/Yx+y2fdNaIclN3pHXHlvefzL8Cp93Ze5",
+	"dSyfi/6A8sm+HloAdoRIGFWTeJv569mLdobZj3uHxLwrVgXjS0tSPWso164jRpe2yReZKFgIpfuwGMIU",
+	"zIw6vCCWqqUa4N0DkkuW02EYMhaxqEZE6nNNJqSBK6San/gtjRMW1XZt4jGADRqoc3Hsmh8OgqSPJBEj",
+	"bsk0gZMAuHygYZlW+kRrfzJgaT5IPXLpEV2ewaQHtVPDlGFCUf8BGdceTTKs0rI3kIyRFweFPg3qrPpA",
+	"JHE4hrwuDF2zLZkXzJPAPXqJ1E8UwrNqDrGsKx/5HqgfSYI33wfz9Mdn+UdOXIEOBu8vp+jY8cu/H4JE",
+	"ex+rBz/ttjbZ5lY3ZIy2tp9Q4KM3r/j+gqmVHF28//GXjbDZ/bY1/M3F1nf9dbrzQ3b8RL5Kn23yvx4d",
+	"PO39dvt8v+JpGdyuXK4rvZeyy1gM5Xs4+l6k74ujumy5IYqSJbZ80MJM38rb+7V7e5LTC/Y+pJJ9pkBd",
+	"0usriNS8hRmai1rCaMm3a8SBK78mRMMiwXBdt88NOd6hELj6Bl65mitX8zM2Mdpa78OlXM6RKXILrGsZ",
+	"EBr+MowxEQl+ZjVlNMzqWL5Xz33QJ6DkE5qxtEZCZYA0fH7KEhZmGumJD+0ocwAfk4mB7XKqKQXMq78f",
+	"polFX1mCXtqRIhlmzOdvT17tkkC7Tu97VI1UnWrnUP8EBAhuH0aYCanBWkP+u3gwiPn5rs8D7Av6Hu2v",
+	"9ymCshyxZXoVkqpIPSIMaZSrxD2XOZNx5TZH1rAy19cKvT4d++mCjV0GQhLFEu5A6GDgTfHxIfwvDtks",
+	"rJSZis9wvkHU3aD3XcIha6xd2z+STrX33SWtRhN1hVTrCKy3K/TEdK2sm3Xnp9+nsOx07seovYluoLtq",
+	"Oas/NJVjieHfmPFG7rq/ths+PXi06uePetaQPi/aMD0Wy+IaR9r9IbqEFtknRAqMraKbV2zNGtqUgr+Z",
+	"UR6ec5EyW3VgF3BoAhnqsKzNGlUs34e3GfJwLBwtqGLeFbN9oWt23VKC+jbbbsn31EQgzY6N5XsjGnNu",
+	"Bvl+ujVX0fty90y78pQ2Kd1iG3S7s91d7zyl27QZtjrr4Ua0yba6280nrafrOxt0s7MVbkdP2NPuTpM6",
+	"vzt3nGyaBU2w36dDbnSJnWw9rhJNU2lX/sZ8iWm9Ytgxr2w+rmJYdxLDWmyfwT3TS6N2i5+Bms6VACBg",
+	"OhEW9OkFUzI3UGvC7rL22loiQpr0hMzaT5tPkeNMP3NKkqLRoEsKpEdCOsjCHsVcQb1P44SoYYJYN+py",
+	"mPVm8OeiDaIMscFAmobqcWqQ3IW7DAay5C6neYGDROGN93SudGog5IxxWENHWk4o5wai9MmHwKWcEYSS",
+	"xPwcSaJenp0dO9fG/bJLjwiUd8Qyw8diOYnhEYMSD6WQIOTHeFS4H1aGlNwV1hEXWdzVotudPlg309cY",
+	"zAiNopRJySKEugCRS6OI/C65+vUU5QZ+xBJmeXcsGkhR/insjnD9hL3jQ92motxXMCks5SZ4lrxd6QrN",
+	"dS4J04gbZxx2P82yGPoi/yJkKFnqvoX6ufLp50//XwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
