@@ -85,6 +85,42 @@ func (e ChatType) Valid() bool {
 	}
 }
 
+// Defines values for CodePushDeployReportStatus.
+const (
+	CodePushDeployReportStatusDeploymentFailed    CodePushDeployReportStatus = "DeploymentFailed"
+	CodePushDeployReportStatusDeploymentSucceeded CodePushDeployReportStatus = "DeploymentSucceeded"
+)
+
+// Valid indicates whether the value is a known member of the CodePushDeployReportStatus enum.
+func (e CodePushDeployReportStatus) Valid() bool {
+	switch e {
+	case CodePushDeployReportStatusDeploymentFailed:
+		return true
+	case CodePushDeployReportStatusDeploymentSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CodePushLegacyDeployReportStatus.
+const (
+	CodePushLegacyDeployReportStatusDeploymentFailed    CodePushLegacyDeployReportStatus = "DeploymentFailed"
+	CodePushLegacyDeployReportStatusDeploymentSucceeded CodePushLegacyDeployReportStatus = "DeploymentSucceeded"
+)
+
+// Valid indicates whether the value is a known member of the CodePushLegacyDeployReportStatus enum.
+func (e CodePushLegacyDeployReportStatus) Valid() bool {
+	switch e {
+	case CodePushLegacyDeployReportStatusDeploymentFailed:
+		return true
+	case CodePushLegacyDeployReportStatusDeploymentSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmailCodePurpose.
 const (
 	REGISTER      EmailCodePurpose = "REGISTER"
@@ -244,6 +280,63 @@ func (e Platform) Valid() bool {
 	}
 }
 
+// Defines values for PushCredentialEnvironment.
+const (
+	PushCredentialEnvironmentPRODUCTION PushCredentialEnvironment = "PRODUCTION"
+	PushCredentialEnvironmentSANDBOX    PushCredentialEnvironment = "SANDBOX"
+)
+
+// Valid indicates whether the value is a known member of the PushCredentialEnvironment enum.
+func (e PushCredentialEnvironment) Valid() bool {
+	switch e {
+	case PushCredentialEnvironmentPRODUCTION:
+		return true
+	case PushCredentialEnvironmentSANDBOX:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PushCredentialInputEnvironment.
+const (
+	PushCredentialInputEnvironmentPRODUCTION PushCredentialInputEnvironment = "PRODUCTION"
+	PushCredentialInputEnvironmentSANDBOX    PushCredentialInputEnvironment = "SANDBOX"
+)
+
+// Valid indicates whether the value is a known member of the PushCredentialInputEnvironment enum.
+func (e PushCredentialInputEnvironment) Valid() bool {
+	switch e {
+	case PushCredentialInputEnvironmentPRODUCTION:
+		return true
+	case PushCredentialInputEnvironmentSANDBOX:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PushDeliveryStatus.
+const (
+	PushDeliveryStatusACCEPTED PushDeliveryStatus = "ACCEPTED"
+	PushDeliveryStatusFAILED   PushDeliveryStatus = "FAILED"
+	PushDeliveryStatusQUEUED   PushDeliveryStatus = "QUEUED"
+)
+
+// Valid indicates whether the value is a known member of the PushDeliveryStatus enum.
+func (e PushDeliveryStatus) Valid() bool {
+	switch e {
+	case PushDeliveryStatusACCEPTED:
+		return true
+	case PushDeliveryStatusFAILED:
+		return true
+	case PushDeliveryStatusQUEUED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PushVendor.
 const (
 	APNS   PushVendor = "APNS"
@@ -327,19 +420,19 @@ func (e ServiceType) Valid() bool {
 
 // Defines values for SocialRequestStatus.
 const (
-	ACCEPTED SocialRequestStatus = "ACCEPTED"
-	PENDING  SocialRequestStatus = "PENDING"
-	REJECTED SocialRequestStatus = "REJECTED"
+	SocialRequestStatusACCEPTED SocialRequestStatus = "ACCEPTED"
+	SocialRequestStatusPENDING  SocialRequestStatus = "PENDING"
+	SocialRequestStatusREJECTED SocialRequestStatus = "REJECTED"
 )
 
 // Valid indicates whether the value is a known member of the SocialRequestStatus enum.
 func (e SocialRequestStatus) Valid() bool {
 	switch e {
-	case ACCEPTED:
+	case SocialRequestStatusACCEPTED:
 		return true
-	case PENDING:
+	case SocialRequestStatusPENDING:
 		return true
-	case REJECTED:
+	case SocialRequestStatusREJECTED:
 		return true
 	default:
 		return false
@@ -1014,6 +1107,115 @@ type CaptchaEnvelope struct {
 // ChatType defines model for ChatType.
 type ChatType string
 
+// ClientAppVersion A binary's version; invalid ones get 400.
+type ClientAppVersion = string
+
+// ClientText defines model for ClientText.
+type ClientText = string
+
+// CodePushDeployReport defines model for CodePushDeployReport.
+type CodePushDeployReport struct {
+	AppVersion     *ClientText `json:"app_version,omitempty"`
+	ClientUniqueId *ClientText `json:"client_unique_id,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey             DeploymentKey               `json:"deployment_key"`
+	Label                     *ClientText                 `json:"label,omitempty"`
+	PreviousDeploymentKey     *ClientText                 `json:"previous_deployment_key,omitempty"`
+	PreviousLabelOrAppVersion *ClientText                 `json:"previous_label_or_app_version,omitempty"`
+	Status                    *CodePushDeployReportStatus `json:"status,omitempty"`
+}
+
+// CodePushDeployReportStatus defines model for CodePushDeployReport.Status.
+type CodePushDeployReportStatus string
+
+// CodePushDownloadReport defines model for CodePushDownloadReport.
+type CodePushDownloadReport struct {
+	ClientUniqueId *ClientText `json:"client_unique_id,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey DeploymentKey `json:"deployment_key"`
+	Label         ClientText    `json:"label"`
+}
+
+// CodePushLegacyDeployReport defines model for CodePushLegacyDeployReport.
+type CodePushLegacyDeployReport struct {
+	AppVersion     *ClientText `json:"appVersion,omitempty"`
+	ClientUniqueId *ClientText `json:"clientUniqueId,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey             DeploymentKey                     `json:"deploymentKey"`
+	Label                     *ClientText                       `json:"label,omitempty"`
+	PreviousDeploymentKey     *ClientText                       `json:"previousDeploymentKey,omitempty"`
+	PreviousLabelOrAppVersion *ClientText                       `json:"previousLabelOrAppVersion,omitempty"`
+	Status                    *CodePushLegacyDeployReportStatus `json:"status,omitempty"`
+}
+
+// CodePushLegacyDeployReportStatus defines model for CodePushLegacyDeployReport.Status.
+type CodePushLegacyDeployReportStatus string
+
+// CodePushLegacyDownloadReport defines model for CodePushLegacyDownloadReport.
+type CodePushLegacyDownloadReport struct {
+	ClientUniqueId *ClientText `json:"clientUniqueId,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey DeploymentKey `json:"deploymentKey"`
+	Label         ClientText    `json:"label"`
+}
+
+// CodePushLegacyUpdateCheck defines model for CodePushLegacyUpdateCheck.
+type CodePushLegacyUpdateCheck struct {
+	UpdateInfo CodePushLegacyUpdateInfo `json:"updateInfo"`
+}
+
+// CodePushLegacyUpdateInfo defines model for CodePushLegacyUpdateInfo.
+type CodePushLegacyUpdateInfo struct {
+	// AppVersion The release's range, or on updateAppVersion the newest enabled release's.
+	AppVersion             string `json:"appVersion"`
+	Description            string `json:"description"`
+	DownloadURL            string `json:"downloadURL"`
+	IsAvailable            bool   `json:"isAvailable"`
+	IsMandatory            bool   `json:"isMandatory"`
+	Label                  string `json:"label"`
+	PackageHash            string `json:"packageHash"`
+	PackageSize            int64  `json:"packageSize"`
+	ShouldRunBinaryVersion bool   `json:"shouldRunBinaryVersion"`
+	UpdateAppVersion       bool   `json:"updateAppVersion"`
+}
+
+// CodePushUpdateCheck defines model for CodePushUpdateCheck.
+type CodePushUpdateCheck struct {
+	UpdateInfo CodePushUpdateInfo `json:"update_info"`
+}
+
+// CodePushUpdateInfo defines model for CodePushUpdateInfo.
+type CodePushUpdateInfo struct {
+	AppVersion  string `json:"app_version"`
+	Description string `json:"description"`
+	DownloadUrl string `json:"download_url"`
+	IsAvailable bool   `json:"is_available"`
+	IsDisabled  bool   `json:"is_disabled"`
+	IsMandatory bool   `json:"is_mandatory"`
+	Label       string `json:"label"`
+	PackageHash string `json:"package_hash"`
+	PackageSize int64  `json:"package_size"`
+
+	// ShouldRunBinaryVersion No enabled release runs on this binary; run its own bundle.
+	ShouldRunBinaryVersion bool   `json:"should_run_binary_version"`
+	TargetBinaryRange      string `json:"target_binary_range"`
+
+	// UpdateAppVersion The binary is too old for every enabled release; target_binary_range is the newest one's.
+	UpdateAppVersion bool `json:"update_app_version"`
+}
+
 // Conversation One user's view of a one-to-one or group conversation.
 type Conversation struct {
 	ChatType ChatType `json:"chatType"`
@@ -1045,6 +1247,30 @@ type ConversationEnvelope struct {
 
 	// Data One user's view of a one-to-one or group conversation.
 	Data Conversation `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// ConversationMute defines model for ConversationMute.
+type ConversationMute struct {
+	ChatType ChatType `json:"chatType"`
+	Muted    bool     `json:"muted"`
+	TargetId string   `json:"targetId"`
+}
+
+// ConversationMuteEnvelope defines model for ConversationMuteEnvelope.
+type ConversationMuteEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int              `json:"code"`
+	Data ConversationMute `json:"data"`
 
 	// Message Example: success
 	Message string `json:"message"`
@@ -1230,6 +1456,14 @@ type DemoLoginRequest struct {
 	// Example: demo_alice
 	Username string `json:"username"`
 }
+
+// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+//
+// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+type DeploymentKey = string
+
+// DeploymentName Example: Staging
+type DeploymentName = string
 
 // EmailCode The 6-digit code from the mail.
 //
@@ -2254,8 +2488,149 @@ type PageMeta struct {
 // Platform defines model for Platform.
 type Platform string
 
+// PushCredential defines model for PushCredential.
+type PushCredential struct {
+	BundleId *string `json:"bundleId,omitempty"`
+
+	// ClientEmail FCM. The service account.
+	ClientEmail *string                    `json:"clientEmail,omitempty"`
+	Environment *PushCredentialEnvironment `json:"environment,omitempty"`
+
+	// Fingerprint Identifies the secret without revealing it.
+	Fingerprint string  `json:"fingerprint"`
+	HmsAppId    *string `json:"hmsAppId,omitempty"`
+	KeyId       *string `json:"keyId,omitempty"`
+
+	// ProjectId FCM. The Firebase project of the service account.
+	ProjectId *string   `json:"projectId,omitempty"`
+	TeamId    *string   `json:"teamId,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Vendor The push gateway that delivers to the device.
+	Vendor PushVendor `json:"vendor"`
+}
+
+// PushCredentialEnvironment defines model for PushCredential.Environment.
+type PushCredentialEnvironment string
+
+// PushCredentialEnvelope defines model for PushCredentialEnvelope.
+type PushCredentialEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int            `json:"code"`
+	Data PushCredential `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// PushCredentialInput The fields of the vendor named in the path; the others are ignored.
+type PushCredentialInput struct {
+	// BundleId APNS. The app's bundle id, the notifications' topic.
+	BundleId *string `json:"bundleId,omitempty"`
+
+	// ClientSecret HUAWEI. The app's client secret.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+
+	// Environment APNS. Which gateway the app's tokens belong to.
+	Environment *PushCredentialInputEnvironment `json:"environment,omitempty"`
+
+	// HmsAppId HUAWEI. The app's id in AppGallery Connect (the OAuth client id).
+	HmsAppId *string `json:"hmsAppId,omitempty"`
+
+	// KeyId APNS. The key's id (10 characters).
+	KeyId *string `json:"keyId,omitempty"`
+
+	// PrivateKey APNS. The .p8 token-signing key, PEM.
+	PrivateKey *string `json:"privateKey,omitempty"`
+
+	// ServiceAccountJson FCM. The Firebase service account's key file (JSON text).
+	ServiceAccountJson *string `json:"serviceAccountJson,omitempty"`
+
+	// TeamId APNS. The Apple developer team id.
+	TeamId *string `json:"teamId,omitempty"`
+}
+
+// PushCredentialInputEnvironment APNS. Which gateway the app's tokens belong to.
+type PushCredentialInputEnvironment string
+
+// PushCredentialListEnvelope defines model for PushCredentialListEnvelope.
+type PushCredentialListEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int              `json:"code"`
+	Data []PushCredential `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// PushDelivery defines model for PushDelivery.
+type PushDelivery struct {
+	// Attempts How many times the vendor was called.
+	Attempts int32 `json:"attempts"`
+	DeviceId int64 `json:"deviceId"`
+
+	// DeviceToken Masked, as in PushDevice.
+	DeviceToken string `json:"deviceToken"`
+
+	// ProviderMessageId The vendor's id of the message (apns-id, FCM message name, HMS requestId), when accepted.
+	ProviderMessageId *string `json:"providerMessageId,omitempty"`
+
+	// Reason Why it failed, or why it waits for a retry; empty when accepted.
+	Reason    string             `json:"reason"`
+	Status    PushDeliveryStatus `json:"status"`
+	UpdatedAt time.Time          `json:"updatedAt"`
+	UserId    string             `json:"userId"`
+
+	// Vendor The push gateway that delivers to the device.
+	Vendor PushVendor `json:"vendor"`
+}
+
+// PushDeliveryStatus defines model for PushDelivery.Status.
+type PushDeliveryStatus string
+
+// PushDeliveryPageEnvelope defines model for PushDeliveryPageEnvelope.
+type PushDeliveryPageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int `json:"code"`
+	Data struct {
+		Content []PushDelivery `json:"content"`
+
+		// Page Page number, counted from 0.
+		Page          int32 `json:"page"`
+		Size          int32 `json:"size"`
+		TotalElements int64 `json:"totalElements"`
+		TotalPages    int32 `json:"totalPages"`
+	} `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // PushDevice defines model for PushDevice.
 type PushDevice struct {
+	// Active False once the vendor said the token is gone; pushes skip it until it is registered again.
+	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"createdAt"`
 
 	// DeviceToken Masked; its first 4 and last 4 characters around `****`.
@@ -2288,6 +2663,31 @@ type PushDeviceEnvelope struct {
 	Status string `json:"status"`
 }
 
+// PushDevicePageEnvelope defines model for PushDevicePageEnvelope.
+type PushDevicePageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int `json:"code"`
+	Data struct {
+		Content []PushDevice `json:"content"`
+
+		// Page Page number, counted from 0.
+		Page          int32 `json:"page"`
+		Size          int32 `json:"size"`
+		TotalElements int64 `json:"totalElements"`
+		TotalPages    int32 `json:"totalPages"`
+	} `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // PushRegistration defines model for PushRegistration.
 type PushRegistration struct {
 	// DeviceToken The token the vendor's SDK gave the device.
@@ -2298,22 +2698,25 @@ type PushRegistration struct {
 	Vendor PushVendor `json:"vendor"`
 }
 
-// PushResult defines model for PushResult.
+// PushResult A push and the state of its deliveries; `devices = queued + accepted + failed`.
 type PushResult struct {
 	// Accepted Deliveries the vendors' gateways (or delivery queues) took.
 	Accepted  int32     `json:"accepted"`
 	CreatedAt time.Time `json:"createdAt"`
 
-	// Devices The devices those users have registered.
+	// Devices The active devices the push goes to.
 	Devices int32 `json:"devices"`
 
-	// Failed Deliveries refused at once.
+	// Failed Deliveries that failed for good (token gone, message refused, no credentials, retries exhausted).
 	Failed int32 `json:"failed"`
 
 	// PushId The server's id of this push, a decimal string.
 	PushId string `json:"pushId"`
 
-	// Requested The number of userIds in the request.
+	// Queued Deliveries not done yet (waiting for a worker, or for a retry).
+	Queued int32 `json:"queued"`
+
+	// Requested The number of userIds (or deviceTokens) in the request.
 	Requested int32 `json:"requested"`
 }
 
@@ -2322,7 +2725,9 @@ type PushResultEnvelope struct {
 	// Code Equals the HTTP status.
 	//
 	// Example: 200
-	Code int        `json:"code"`
+	Code int `json:"code"`
+
+	// Data A push and the state of its deliveries; `devices = queued + accepted + failed`.
 	Data PushResult `json:"data"`
 
 	// Message Example: success
@@ -2334,14 +2739,20 @@ type PushResultEnvelope struct {
 	Status string `json:"status"`
 }
 
-// PushSendRequest defines model for PushSendRequest.
+// PushSendRequest Names its devices by `userIds` or by `deviceTokens`, exactly one of them.
 type PushSendRequest struct {
 	// Badge The app icon's badge number (iOS and the Android vendors that have one).
 	Badge *int32 `json:"badge,omitempty"`
 	Body  string `json:"body"`
 
+	// CollapseId Notifications with the same collapse id replace each other on the device.
+	CollapseId *string `json:"collapseId,omitempty"`
+
 	// Data Custom payload for the app; at most 4096 bytes once JSON-encoded.
 	Data *map[string]interface{} `json:"data,omitempty"`
+
+	// DeviceTokens Registered device tokens of the app to notify, as the vendors' SDKs gave them.
+	DeviceTokens *[]string `json:"deviceTokens,omitempty"`
 
 	// Sound The sound to play; `default` for the system's.
 	Sound *string `json:"sound,omitempty"`
@@ -2351,7 +2762,12 @@ type PushSendRequest struct {
 	TtlSeconds *int32 `json:"ttlSeconds,omitempty"`
 
 	// UserIds The IM users to notify.
-	UserIds []UserId `json:"userIds"`
+	UserIds *[]UserId `json:"userIds,omitempty"`
+}
+
+// PushUnregistration defines model for PushUnregistration.
+type PushUnregistration struct {
+	DeviceToken string `json:"deviceToken"`
 }
 
 // PushVendor The push gateway that delivers to the device.
@@ -2451,10 +2867,19 @@ type RnBundle struct {
 	//
 	// Example: chat-home
 	ModuleId RnModuleId `json:"moduleId"`
-	Platform Platform   `json:"platform"`
+
+	// PackageHash The CodePush package hash: for a zip, SHA-256 (hex) of the JSON array of the sorted
+	// `"<path>:<sha256 of the file>"` strings of its files (`__MACOSX/`, `.DS_Store` and
+	// `.codepushrelease` left out), which the client computes again after unzipping; else
+	// the file's SHA-256.
+	PackageHash *string  `json:"packageHash,omitempty"`
+	Platform    Platform `json:"platform"`
 
 	// PublishedAt When it was last published; null while it never was.
 	PublishedAt *time.Time `json:"publishedAt"`
+
+	// Release The release that the upload made when it named a `deployment`.
+	Release *RnRelease `json:"release,omitempty"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
 	RolloutPercent RolloutPercent `json:"rolloutPercent"`
@@ -2522,10 +2947,25 @@ type RnBundleUpload struct {
 	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
 	//
 	// Example: ak_demo_chat
-	AppId       AppKey  `json:"appId"`
+	AppId AppKey `json:"appId"`
+
+	// Deployment The name of a deployment of the module (POST /api/v1/rn/deployments) to release the
+	// bundle into at once, for CodePush and Expo Updates clients: the release gets the
+	// deployment's next label (v1, v2, …), `targetBinaryRange`, `mandatory`, `description`,
+	// `rolloutPercent` (a release at 0 is offered to no one) and `disabled`. The bundle
+	// itself stays a DRAFT for the check route of /api/v1/rn/update/check.
+	//
+	//
+	// Example: Staging
+	Deployment  *string `json:"deployment,omitempty"`
 	Description *string `json:"description,omitempty"`
 
-	// File The bundle file.
+	// Disabled With `deployment`, a release that no client is offered until enabled.
+	Disabled *bool `json:"disabled,omitempty"`
+
+	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
+	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
+	// hash the server computes; any other file is served as it is.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -2537,13 +2977,8 @@ type RnBundleUpload struct {
 	// Example: 1.1.0
 	MaxAppVersion *NativeVersion `json:"maxAppVersion,omitempty"`
 
-	// MinAppVersion A native app version (versionName / CFBundleShortVersionString): one to four numbers joined
-	// by dots with an optional pre-release; compared number by number (missing numbers count as 0),
-	// then as semantic versions compare pre-releases.
-	//
-	//
-	// Example: 1.1.0
-	MinAppVersion NativeVersion `json:"minAppVersion"`
+	// MinAppVersion Required, unless `deployment` and `targetBinaryRange` are given (then 0).
+	MinAppVersion *NativeVersion `json:"minAppVersion,omitempty"`
 
 	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
 	//
@@ -2554,6 +2989,15 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
+	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
+	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
+	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	//
+	//
+	// Example: ^1.0.0
+	TargetBinaryRange *string `json:"targetBinaryRange,omitempty"`
+
 	// Version A semantic version MAJOR.MINOR.PATCH with an optional pre-release (`1.2.0-beta.1`), compared
 	// by semantic-version precedence; build metadata (`+…`) is not accepted.
 	//
@@ -2562,10 +3006,216 @@ type RnBundleUpload struct {
 	Version BundleVersion `json:"version"`
 }
 
+// RnDeployment defines model for RnDeployment.
+type RnDeployment struct {
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId     AppKey    `json:"appId"`
+	CreatedAt time.Time `json:"createdAt"`
+	Id        int64     `json:"id"`
+
+	// Key The deployment key in full; only in the answers of create and rotate-key.
+	Key *string `json:"key,omitempty"`
+
+	// KeyHint The key's last four characters.
+	KeyHint      string    `json:"keyHint"`
+	KeyRotatedAt time.Time `json:"keyRotatedAt"`
+
+	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
+	//
+	// Example: chat-home
+	ModuleId RnModuleId `json:"moduleId"`
+
+	// Name Example: Staging
+	Name     DeploymentName `json:"name"`
+	Platform Platform       `json:"platform"`
+}
+
+// RnDeploymentCreate defines model for RnDeploymentCreate.
+type RnDeploymentCreate struct {
+	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
+	//
+	// Example: chat-home
+	ModuleId RnModuleId `json:"moduleId"`
+
+	// Name Omitted, Staging and Production (those missing).
+	Name     *DeploymentName `json:"name,omitempty"`
+	Platform Platform        `json:"platform"`
+}
+
+// RnDeploymentEnvelope defines model for RnDeploymentEnvelope.
+type RnDeploymentEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnDeploymentListEnvelope defines model for RnDeploymentListEnvelope.
+type RnDeploymentListEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int            `json:"code"`
+	Data []RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnHaltPolicy defines model for RnHaltPolicy.
+type RnHaltPolicy struct {
+	Enabled           bool  `json:"enabled"`
+	MaxFailurePercent int32 `json:"maxFailurePercent"`
+	MinReports        int32 `json:"minReports"`
+}
+
+// RnHaltPolicyEnvelope defines model for RnHaltPolicyEnvelope.
+type RnHaltPolicyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnHaltPolicy `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // RnModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
 //
 // Example: chat-home
 type RnModuleId = string
+
+// RnPromote defines model for RnPromote.
+type RnPromote struct {
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+
+	// Label The release to copy; default the newest.
+	Label     *string `json:"label,omitempty"`
+	Mandatory *bool   `json:"mandatory,omitempty"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    *RolloutPercent `json:"rolloutPercent,omitempty"`
+	TargetBinaryRange *string         `json:"targetBinaryRange,omitempty"`
+
+	// ToDeployment Example: Staging
+	ToDeployment DeploymentName `json:"toDeployment"`
+}
+
+// RnRelease defines model for RnRelease.
+type RnRelease struct {
+	BundleId  int64     `json:"bundleId"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Deployment Example: Staging
+	Deployment   DeploymentName `json:"deployment"`
+	DeploymentId int64          `json:"deploymentId"`
+	Description  string         `json:"description"`
+	Disabled     bool           `json:"disabled"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
+	HaltedAt *time.Time `json:"haltedAt"`
+	Id       int64      `json:"id"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs int64 `json:"installs"`
+
+	// Label Example: v3
+	Label       string `json:"label"`
+	Mandatory   bool   `json:"mandatory"`
+	PackageHash string `json:"packageHash"`
+
+	// PromotedFrom The release it was promoted from.
+	PromotedFrom *int64 `json:"promotedFrom"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
+	Size              int64          `json:"size"`
+	Successes         int64          `json:"successes"`
+	TargetBinaryRange string         `json:"targetBinaryRange"`
+}
+
+// RnReleaseChange defines model for RnReleaseChange.
+type RnReleaseChange struct {
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+	Mandatory   *bool   `json:"mandatory,omitempty"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    *RolloutPercent `json:"rolloutPercent,omitempty"`
+	TargetBinaryRange *string         `json:"targetBinaryRange,omitempty"`
+}
+
+// RnReleaseEnvelope defines model for RnReleaseEnvelope.
+type RnReleaseEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int       `json:"code"`
+	Data RnRelease `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnReleasePage defines model for RnReleasePage.
+type RnReleasePage struct {
+	Content []RnRelease `json:"content"`
+
+	// Page Page number, counted from 0.
+	Page          int32 `json:"page"`
+	Size          int32 `json:"size"`
+	TotalElements int64 `json:"totalElements"`
+	TotalPages    int32 `json:"totalPages"`
+}
+
+// RnReleasePageEnvelope defines model for RnReleasePageEnvelope.
+type RnReleasePageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int           `json:"code"`
+	Data RnReleasePage `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
 
 // RnRollback defines model for RnRollback.
 type RnRollback struct {
@@ -3112,6 +3762,9 @@ type BlockedUserId = UserId
 // ByteRange defines model for ByteRange.
 type ByteRange = string
 
+// DeploymentId defines model for DeploymentId.
+type DeploymentId = int64
+
 // DeviceId defines model for DeviceId.
 type DeviceId = string
 
@@ -3176,6 +3829,15 @@ type PlatformFilter = Platform
 
 // PlatformQuery defines model for PlatformQuery.
 type PlatformQuery = Platform
+
+// PushAppIdPath defines model for PushAppIdPath.
+type PushAppIdPath = int64
+
+// PushIdPath defines model for PushIdPath.
+type PushIdPath = string
+
+// PushVendorPath The push gateway that delivers to the device.
+type PushVendorPath = PushVendor
 
 // ReleaseId defines model for ReleaseId.
 type ReleaseId = int64
@@ -3648,6 +4310,21 @@ type SetConversationDraftParams struct {
 	Draft *string `form:"draft,omitempty" json:"draft,omitempty"`
 }
 
+// SetConversationMutedJSONBody defines parameters for SetConversationMuted.
+type SetConversationMutedJSONBody struct {
+	// Muted true to mute, false to unmute.
+	Muted bool `json:"muted"`
+}
+
+// SetConversationMutedParams defines parameters for SetConversationMuted.
+type SetConversationMutedParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// ChatType Whether `targetId` is a user (SINGLE) or a group (GROUP).
+	ChatType ImChatTypeQuery `form:"chatType" json:"chatType"`
+}
+
 // SetConversationPinnedParams defines parameters for SetConversationPinned.
 type SetConversationPinnedParams struct {
 	// AppId The app's key (`ak_…`).
@@ -3973,6 +4650,57 @@ type ListTenantsParams struct {
 	Status *TenantStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 }
 
+// ListPushDevicesParams defines parameters for ListPushDevices.
+type ListPushDevicesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// UserId The IM user whose devices to list.
+	UserId UserId `form:"userId" json:"userId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// GetPushParams defines parameters for GetPush.
+type GetPushParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListPushDeliveriesParams defines parameters for ListPushDeliveries.
+type ListPushDeliveriesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // RegisterPushDeviceParams defines parameters for RegisterPushDevice.
 type RegisterPushDeviceParams struct {
 	// AppId The app's key (`ak_…`).
@@ -3991,6 +4719,12 @@ type SendPushParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// UnregisterPushDeviceParams defines parameters for UnregisterPushDevice.
+type UnregisterPushDeviceParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
 // ListSubAccountsParams defines parameters for ListSubAccounts.
 type ListSubAccountsParams struct {
 	// Page Page number, counted from 0.
@@ -3998,6 +4732,78 @@ type ListSubAccountsParams struct {
 
 	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+}
+
+// ListRnDeploymentsParams defines parameters for ListRnDeployments.
+type ListRnDeploymentsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Platform Only this platform.
+	Platform *PlatformFilter `form:"platform,omitempty" json:"platform,omitempty"`
+
+	// ModuleId Only this module's deployments.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnDeploymentsParams defines parameters for CreateRnDeployments.
+type CreateRnDeploymentsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// PromoteRnReleaseParams defines parameters for PromoteRnRelease.
+type PromoteRnReleaseParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListRnReleasesParams defines parameters for ListRnReleases.
+type ListRnReleasesParams struct {
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// RotateRnDeploymentKeyParams defines parameters for RotateRnDeploymentKey.
+type RotateRnDeploymentKeyParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
 // DownloadRnBundleParams defines parameters for DownloadRnBundle.
@@ -4021,6 +4827,30 @@ type DownloadRnBundleParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// GetRnHaltPolicyParams defines parameters for GetRnHaltPolicy.
+type GetRnHaltPolicyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// SetRnHaltPolicyParams defines parameters for SetRnHaltPolicy.
+type SetRnHaltPolicyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // ListRnBundlesParams defines parameters for ListRnBundles.
 type ListRnBundlesParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4040,6 +4870,18 @@ type ListRnBundlesParams struct {
 
 	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnReleaseParams defines parameters for UpdateRnRelease.
+type UpdateRnReleaseParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -4232,8 +5074,41 @@ type DownloadApkParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// CodePushLegacyUpdateCheckParams defines parameters for CodePushLegacyUpdateCheck.
+type CodePushLegacyUpdateCheckParams struct {
+	DeploymentKey  DeploymentKey    `form:"deploymentKey" json:"deploymentKey"`
+	AppVersion     ClientAppVersion `form:"appVersion" json:"appVersion"`
+	PackageHash    *ClientText      `form:"packageHash,omitempty" json:"packageHash,omitempty"`
+	Label          *ClientText      `form:"label,omitempty" json:"label,omitempty"`
+	ClientUniqueId *ClientText      `form:"clientUniqueId,omitempty" json:"clientUniqueId,omitempty"`
+	IsCompanion    *bool            `form:"isCompanion,omitempty" json:"isCompanion,omitempty"`
+}
+
+// CodePushUpdateCheckParams defines parameters for CodePushUpdateCheck.
+type CodePushUpdateCheckParams struct {
+	DeploymentKey DeploymentKey `form:"deployment_key" json:"deployment_key"`
+
+	// AppVersion The binary's version (a semantic version; 1.0 counts as 1.0.0).
+	AppVersion ClientAppVersion `form:"app_version" json:"app_version"`
+
+	// PackageHash The package hash of the release the client runs; absent on the binary's own bundle.
+	PackageHash *ClientText `form:"package_hash,omitempty" json:"package_hash,omitempty"`
+
+	// Label The label of the release the client runs.
+	Label *ClientText `form:"label,omitempty" json:"label,omitempty"`
+
+	// ClientUniqueId The device's id, which places it in or out of a rollout.
+	ClientUniqueId *ClientText `form:"client_unique_id,omitempty" json:"client_unique_id,omitempty"`
+
+	// IsCompanion Ignore the app version (companion apps).
+	IsCompanion *bool `form:"is_companion,omitempty" json:"is_companion,omitempty"`
+}
+
 // CreateAppJSONRequestBody defines body for CreateApp for application/json ContentType.
 type CreateAppJSONRequestBody = AppInput
+
+// SetPushCredentialJSONRequestBody defines body for SetPushCredential for application/json ContentType.
+type SetPushCredentialJSONRequestBody = PushCredentialInput
 
 // ToggleAppServiceJSONRequestBody defines body for ToggleAppService for application/json ContentType.
 type ToggleAppServiceJSONRequestBody = ToggleServiceRequest
@@ -4283,6 +5158,9 @@ type CreateWebhookJSONRequestBody = WebhookCreate
 // UpdateWebhookJSONRequestBody defines body for UpdateWebhook for application/json ContentType.
 type UpdateWebhookJSONRequestBody = WebhookUpdate
 
+// SetConversationMutedJSONRequestBody defines body for SetConversationMuted for application/json ContentType.
+type SetConversationMutedJSONRequestBody SetConversationMutedJSONBody
+
 // MarkConversationReadJSONRequestBody defines body for MarkConversationRead for application/json ContentType.
 type MarkConversationReadJSONRequestBody = ConversationReadRequest
 
@@ -4310,6 +5188,9 @@ type RegisterPushDeviceJSONRequestBody = PushRegistration
 // SendPushJSONRequestBody defines body for SendPush for application/json ContentType.
 type SendPushJSONRequestBody = PushSendRequest
 
+// UnregisterPushDeviceJSONRequestBody defines body for UnregisterPushDevice for application/json ContentType.
+type UnregisterPushDeviceJSONRequestBody = PushUnregistration
+
 // CreateSubAccountJSONRequestBody defines body for CreateSubAccount for application/json ContentType.
 type CreateSubAccountJSONRequestBody = CreateSubAccountRequest
 
@@ -4318,6 +5199,18 @@ type SendSubAccountVerifyCodeJSONRequestBody = SubAccountEmailRequest
 
 // VerifySubAccountEmailJSONRequestBody defines body for VerifySubAccountEmail for application/json ContentType.
 type VerifySubAccountEmailJSONRequestBody = VerifySubAccountEmailRequest
+
+// CreateRnDeploymentsJSONRequestBody defines body for CreateRnDeployments for application/json ContentType.
+type CreateRnDeploymentsJSONRequestBody = RnDeploymentCreate
+
+// PromoteRnReleaseJSONRequestBody defines body for PromoteRnRelease for application/json ContentType.
+type PromoteRnReleaseJSONRequestBody = RnPromote
+
+// SetRnHaltPolicyJSONRequestBody defines body for SetRnHaltPolicy for application/json ContentType.
+type SetRnHaltPolicyJSONRequestBody = RnHaltPolicy
+
+// UpdateRnReleaseJSONRequestBody defines body for UpdateRnRelease for application/json ContentType.
+type UpdateRnReleaseJSONRequestBody = RnReleaseChange
 
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
@@ -4339,6 +5232,18 @@ type PublishAppVersionJSONRequestBody = ReleasePublish
 
 // SetAppVersionRolloutJSONRequestBody defines body for SetAppVersionRollout for application/json ContentType.
 type SetAppVersionRolloutJSONRequestBody = ReleaseRollout
+
+// CodePushLegacyReportDeployJSONRequestBody defines body for CodePushLegacyReportDeploy for application/json ContentType.
+type CodePushLegacyReportDeployJSONRequestBody = CodePushLegacyDeployReport
+
+// CodePushLegacyReportDownloadJSONRequestBody defines body for CodePushLegacyReportDownload for application/json ContentType.
+type CodePushLegacyReportDownloadJSONRequestBody = CodePushLegacyDownloadReport
+
+// CodePushReportDeployJSONRequestBody defines body for CodePushReportDeploy for application/json ContentType.
+type CodePushReportDeployJSONRequestBody = CodePushDeployReport
+
+// CodePushReportDownloadJSONRequestBody defines body for CodePushReportDownload for application/json ContentType.
+type CodePushReportDownloadJSONRequestBody = CodePushDownloadReport
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -4447,6 +5352,53 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/apps (the `CreateApp` operationId).
 	CreateApp(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPushCredentials The app's push credentials
+	//
+	// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+	// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+	// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+	//
+	// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+	ListPushCredentials(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePushCredential Remove the app's credentials for a vendor
+	//
+	// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+	// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+	//
+	// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+	DeletePushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetPushCredentialWithBody Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredentialWithBody(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetPushCredential Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAppServices List the app's services
 	//
@@ -5266,6 +6218,28 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/im/conversations/{targetId}/draft (the `SetConversationDraft` operationId).
 	SetConversationDraft(ctx context.Context, targetId ImTargetIdPath, params *SetConversationDraftParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetConversationMutedWithBody Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMutedWithBody(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetConversationMuted Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMuted(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SetConversationPinned Pin or unpin a conversation
 	//
 	// Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -5675,6 +6649,32 @@ type ClientInterface interface {
 	// Corresponds with POST /api/ops/tenants/{id}/toggle-status (the `ToggleTenantStatus` operationId).
 	ToggleTenantStatus(ctx context.Context, id OpsTenantIdPath, body ToggleTenantStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPushDevices List a user's devices
+	//
+	// The devices an IM user of the app registered, newest first, their tokens masked, for the
+	// app's back end or console. Deactivated devices are listed with `active` false.
+	//
+	// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+	ListPushDevices(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPush What became of a push
+	//
+	// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+	// `failed` grow. 404 when the app has no push with this id.
+	//
+	// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+	GetPush(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPushDeliveries A push's per-device results
+	//
+	// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+	// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+	// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+	// push with this id.
+	//
+	// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+	ListPushDeliveries(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RegisterPushDeviceWithBody Register a device token
 	//
 	// Registers the calling IM user's device token with its platform and push vendor, so that
@@ -5682,9 +6682,10 @@ type ClientInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5698,9 +6699,10 @@ type ClientInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5709,20 +6711,26 @@ type ClientInterface interface {
 
 	// SendPushWithBody Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -5731,25 +6739,53 @@ type ClientInterface interface {
 
 	// SendPush Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/push/send (the `SendPush` operationId).
 	SendPush(ctx context.Context, params *SendPushParams, body SendPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnregisterPushDeviceWithBody Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDeviceWithBody(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnregisterPushDevice Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDevice(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSubAccounts List the tenant's sub-accounts
 	//
@@ -5848,12 +6884,87 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListRnDeployments List an app's deployments
+	//
+	// The app's deployments (optionally of one platform and module), ordered by platform, module
+	// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+	ListRnDeployments(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnDeploymentsWithBody Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithBody(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnDeployments Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PromoteRnReleaseWithBody Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithBody(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PromoteRnRelease Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnRelease(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRnReleases List a deployment's releases
+	//
+	// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+	// signed request names the app in X-App-Key. A deployment of another app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+	ListRnReleases(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateRnDeploymentKey Give a deployment a new key
+	//
+	// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+	// shows the new one in full, the only time. App-admin; a signed request names the app in
+	// X-App-Key. A deployment of another app gets 404.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+	RotateRnDeploymentKey(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DownloadRnBundle Download a React Native bundle
 	//
 	// With `version`: that bundle, cacheable forever; public once it has been published, while a
 	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+	// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+	// Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -5868,6 +6979,35 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/rn/files/{appId}/{platform}/{moduleId} (the `DownloadRnBundle` operationId).
 	DownloadRnBundle(ctx context.Context, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	//
+	// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+	// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+	// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+	// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+	// reports, 20 percent). App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+	GetRnHaltPolicy(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetRnHaltPolicyWithBody Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithBody(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicy(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRnBundles List an app's React Native bundles
 	//
 	// The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -5875,6 +7015,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnReleaseWithBody Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithBody(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnRelease Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnRelease(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RollbackRnBundleWithBody Roll a module back to an earlier bundle
 	//
@@ -6149,6 +7313,106 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 	DownloadApk(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDeployWithBody CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeploy(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDownloadWithBody CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownload(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	//
+	// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+	// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+	//
+	// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+	CodePushLegacyUpdateCheck(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDeployWithBody CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeploy(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDownloadWithBody CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDownload CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownload(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	//
+	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+	// Selection as described at the top of this file. `download_url` is the bundle's absolute
+	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+	// service 403.
+	//
+	// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+	CodePushUpdateCheck(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListApps List the tenant's apps
@@ -6205,6 +7469,93 @@ func (c *Client) CreateAppWithBody(ctx context.Context, contentType string, body
 // Corresponds with POST /api/apps (the `CreateApp` operationId).
 func (c *Client) CreateApp(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateAppRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPushCredentials The app's push credentials
+//
+// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+//
+// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+func (c *Client) ListPushCredentials(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPushCredentialsRequest(c.Server, appId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePushCredential Remove the app's credentials for a vendor
+//
+// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+//
+// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+func (c *Client) DeletePushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePushCredentialRequest(c.Server, appId, vendor)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetPushCredentialWithBody Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *Client) SetPushCredentialWithBody(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPushCredentialRequestWithBody(c.Server, appId, vendor, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetPushCredential Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *Client) SetPushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPushCredentialRequest(c.Server, appId, vendor, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7663,6 +9014,48 @@ func (c *Client) SetConversationDraft(ctx context.Context, targetId ImTargetIdPa
 	return c.Client.Do(req)
 }
 
+// SetConversationMutedWithBody Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *Client) SetConversationMutedWithBody(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConversationMutedRequestWithBody(c.Server, targetId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetConversationMuted Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *Client) SetConversationMuted(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConversationMutedRequest(c.Server, targetId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SetConversationPinned Pin or unpin a conversation
 //
 // Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -8462,6 +9855,62 @@ func (c *Client) ToggleTenantStatus(ctx context.Context, id OpsTenantIdPath, bod
 	return c.Client.Do(req)
 }
 
+// ListPushDevices List a user's devices
+//
+// The devices an IM user of the app registered, newest first, their tokens masked, for the
+// app's back end or console. Deactivated devices are listed with `active` false.
+//
+// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+func (c *Client) ListPushDevices(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPushDevicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPush What became of a push
+//
+// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+// `failed` grow. 404 when the app has no push with this id.
+//
+// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+func (c *Client) GetPush(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPushRequest(c.Server, pushId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPushDeliveries A push's per-device results
+//
+// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+// push with this id.
+//
+// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+func (c *Client) ListPushDeliveries(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPushDeliveriesRequest(c.Server, pushId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RegisterPushDeviceWithBody Register a device token
 //
 // Registers the calling IM user's device token with its platform and push vendor, so that
@@ -8469,9 +9918,10 @@ func (c *Client) ToggleTenantStatus(ctx context.Context, id OpsTenantIdPath, bod
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8495,9 +9945,10 @@ func (c *Client) RegisterPushDeviceWithBody(ctx context.Context, params *Registe
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8516,20 +9967,26 @@ func (c *Client) RegisterPushDevice(ctx context.Context, params *RegisterPushDev
 
 // SendPushWithBody Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8548,26 +10005,74 @@ func (c *Client) SendPushWithBody(ctx context.Context, params *SendPushParams, c
 
 // SendPush Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/push/send (the `SendPush` operationId).
 func (c *Client) SendPush(ctx context.Context, params *SendPushParams, body SendPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSendPushRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnregisterPushDeviceWithBody Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *Client) UnregisterPushDeviceWithBody(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnregisterPushDeviceRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnregisterPushDevice Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *Client) UnregisterPushDevice(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnregisterPushDeviceRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8755,12 +10260,157 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 	return c.Client.Do(req)
 }
 
+// ListRnDeployments List an app's deployments
+//
+// The app's deployments (optionally of one platform and module), ordered by platform, module
+// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+//
+// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+func (c *Client) ListRnDeployments(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRnDeploymentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnDeploymentsWithBody Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *Client) CreateRnDeploymentsWithBody(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnDeploymentsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnDeployments Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *Client) CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnDeploymentsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PromoteRnReleaseWithBody Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *Client) PromoteRnReleaseWithBody(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPromoteRnReleaseRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PromoteRnRelease Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *Client) PromoteRnRelease(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPromoteRnReleaseRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRnReleases List a deployment's releases
+//
+// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+// signed request names the app in X-App-Key. A deployment of another app gets 404.
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+func (c *Client) ListRnReleases(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRnReleasesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateRnDeploymentKey Give a deployment a new key
+//
+// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+// shows the new one in full, the only time. App-admin; a signed request names the app in
+// X-App-Key. A deployment of another app gets 404.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+func (c *Client) RotateRnDeploymentKey(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateRnDeploymentKeyRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DownloadRnBundle Download a React Native bundle
 //
 // With `version`: that bundle, cacheable forever; public once it has been published, while a
 // DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 // an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+// Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -8785,6 +10435,65 @@ func (c *Client) DownloadRnBundle(ctx context.Context, appId AppKey, platform Pl
 	return c.Client.Do(req)
 }
 
+// GetRnHaltPolicy Show the app's crash-aware rollout policy
+//
+// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+// reports, 20 percent). App-admin.
+//
+// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+func (c *Client) GetRnHaltPolicy(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnHaltPolicyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetRnHaltPolicyWithBody Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *Client) SetRnHaltPolicyWithBody(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRnHaltPolicyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetRnHaltPolicy Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *Client) SetRnHaltPolicy(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRnHaltPolicyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRnBundles List an app's React Native bundles
 //
 // The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -8793,6 +10502,50 @@ func (c *Client) DownloadRnBundle(ctx context.Context, appId AppKey, platform Pl
 // Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 func (c *Client) ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRnBundlesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnReleaseWithBody Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *Client) UpdateRnReleaseWithBody(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnReleaseRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnRelease Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *Client) UpdateRnRelease(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnReleaseRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9257,6 +11010,206 @@ func (c *Client) DownloadApk(ctx context.Context, filename string, params *Downl
 	return c.Client.Do(req)
 }
 
+// CodePushLegacyReportDeployWithBody CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *Client) CodePushLegacyReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDeployRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *Client) CodePushLegacyReportDeploy(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDeployRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDownloadWithBody CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *Client) CodePushLegacyReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDownloadRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *Client) CodePushLegacyReportDownload(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDownloadRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+//
+// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+//
+// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+func (c *Client) CodePushLegacyUpdateCheck(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyUpdateCheckRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDeployWithBody CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *Client) CodePushReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDeployRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDeploy CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *Client) CodePushReportDeploy(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDeployRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDownloadWithBody CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *Client) CodePushReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDownloadRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDownload CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *Client) CodePushReportDownload(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDownloadRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushUpdateCheck CodePush update check (snake_case)
+//
+// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+// Selection as described at the top of this file. `download_url` is the bundle's absolute
+// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+// service 403.
+//
+// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+func (c *Client) CodePushUpdateCheck(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushUpdateCheckRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewListAppsRequest constructs an http.Request for the ListApps method
 func NewListAppsRequest(server string, params *ListAppsParams) (*http.Request, error) {
 	var err error
@@ -9366,6 +11319,135 @@ func NewCreateAppRequestWithBody(server string, contentType string, body io.Read
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListPushCredentialsRequest constructs an http.Request for the ListPushCredentials method
+func NewListPushCredentialsRequest(server string, appId PushAppIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/apps/%s/push/credentials", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeletePushCredentialRequest constructs an http.Request for the DeletePushCredential method
+func NewDeletePushCredentialRequest(server string, appId PushAppIdPath, vendor PushVendorPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "vendor", vendor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/apps/%s/push/credentials/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetPushCredentialRequest calls the generic SetPushCredential builder with application/json body
+func NewSetPushCredentialRequest(server string, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetPushCredentialRequestWithBody(server, appId, vendor, "application/json", bodyReader)
+}
+
+// NewSetPushCredentialRequestWithBody constructs an http.Request for the SetPushCredential method, with any body, and a specified content type
+func NewSetPushCredentialRequestWithBody(server string, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "vendor", vendor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/apps/%s/push/credentials/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -12596,6 +14678,84 @@ func NewSetConversationDraftRequest(server string, targetId ImTargetIdPath, para
 	return req, nil
 }
 
+// NewSetConversationMutedRequest calls the generic SetConversationMuted builder with application/json body
+func NewSetConversationMutedRequest(server string, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetConversationMutedRequestWithBody(server, targetId, params, "application/json", bodyReader)
+}
+
+// NewSetConversationMutedRequestWithBody constructs an http.Request for the SetConversationMuted method, with any body, and a specified content type
+func NewSetConversationMutedRequestWithBody(server string, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "targetId", targetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/conversations/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "chatType", params.ChatType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSetConversationPinnedRequest constructs an http.Request for the SetConversationPinned method
 func NewSetConversationPinnedRequest(server string, targetId ImTargetIdPath, params *SetConversationPinnedParams) (*http.Request, error) {
 	var err error
@@ -14937,6 +17097,304 @@ func NewToggleTenantStatusRequestWithBody(server string, id OpsTenantIdPath, con
 	return req, nil
 }
 
+// NewListPushDevicesRequest constructs an http.Request for the ListPushDevices method
+func NewListPushDevicesRequest(server string, params *ListPushDevicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/devices")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userId", params.UserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPushRequest constructs an http.Request for the GetPush method
+func NewGetPushRequest(server string, pushId PushIdPath, params *GetPushParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pushId", pushId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/pushes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListPushDeliveriesRequest constructs an http.Request for the ListPushDeliveries method
+func NewListPushDeliveriesRequest(server string, pushId PushIdPath, params *ListPushDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pushId", pushId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/pushes/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewRegisterPushDeviceRequest calls the generic RegisterPushDevice builder with application/json body
 func NewRegisterPushDeviceRequest(server string, params *RegisterPushDeviceParams, body RegisterPushDeviceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -15085,6 +17543,69 @@ func NewSendPushRequestWithBody(server string, params *SendPushParams, contentTy
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewUnregisterPushDeviceRequest calls the generic UnregisterPushDevice builder with application/json body
+func NewUnregisterPushDeviceRequest(server string, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUnregisterPushDeviceRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUnregisterPushDeviceRequestWithBody constructs an http.Request for the UnregisterPushDevice method, with any body, and a specified content type
+func NewUnregisterPushDeviceRequestWithBody(server string, params *UnregisterPushDeviceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/unregister")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -15309,6 +17830,460 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
+func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Platform != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "platform", *params.Platform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnDeploymentsRequest calls the generic CreateRnDeployments builder with application/json body
+func NewCreateRnDeploymentsRequest(server string, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnDeploymentsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnDeploymentsRequestWithBody constructs an http.Request for the CreateRnDeployments method, with any body, and a specified content type
+func NewCreateRnDeploymentsRequestWithBody(server string, params *CreateRnDeploymentsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPromoteRnReleaseRequest calls the generic PromoteRnRelease builder with application/json body
+func NewPromoteRnReleaseRequest(server string, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPromoteRnReleaseRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewPromoteRnReleaseRequestWithBody constructs an http.Request for the PromoteRnRelease method, with any body, and a specified content type
+func NewPromoteRnReleaseRequestWithBody(server string, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/promote", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListRnReleasesRequest constructs an http.Request for the ListRnReleases method
+func NewListRnReleasesRequest(server string, id DeploymentId, params *ListRnReleasesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/releases", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRotateRnDeploymentKeyRequest constructs an http.Request for the RotateRnDeploymentKey method
+func NewRotateRnDeploymentKeyRequest(server string, id DeploymentId, params *RotateRnDeploymentKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/rotate-key", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDownloadRnBundleRequest constructs an http.Request for the DownloadRnBundle method
 func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams) (*http.Request, error) {
 	var err error
@@ -15436,6 +18411,171 @@ func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, 
 			}
 
 			req.Header.Set("If-None-Match", headerParam4)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnHaltPolicyRequest constructs an http.Request for the GetRnHaltPolicy method
+func NewGetRnHaltPolicyRequest(server string, params *GetRnHaltPolicyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/halt-policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSetRnHaltPolicyRequest calls the generic SetRnHaltPolicy builder with application/json body
+func NewSetRnHaltPolicyRequest(server string, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetRnHaltPolicyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSetRnHaltPolicyRequestWithBody constructs an http.Request for the SetRnHaltPolicy method, with any body, and a specified content type
+func NewSetRnHaltPolicyRequestWithBody(server string, params *SetRnHaltPolicyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/halt-policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
 		}
 
 	}
@@ -15572,6 +18712,90 @@ func NewListRnBundlesRequest(server string, params *ListRnBundlesParams) (*http.
 			}
 
 			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnReleaseRequest calls the generic UpdateRnRelease builder with application/json body
+func NewUpdateRnReleaseRequest(server string, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnReleaseRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnReleaseRequestWithBody constructs an http.Request for the UpdateRnRelease method, with any body, and a specified content type
+func NewUpdateRnReleaseRequestWithBody(server string, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/releases/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
 		}
 
 	}
@@ -16671,6 +19895,378 @@ func NewDownloadApkRequest(server string, filename string, params *DownloadApkPa
 	return req, nil
 }
 
+// NewCodePushLegacyReportDeployRequest calls the generic CodePushLegacyReportDeploy builder with application/json body
+func NewCodePushLegacyReportDeployRequest(server string, body CodePushLegacyReportDeployJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushLegacyReportDeployRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushLegacyReportDeployRequestWithBody constructs an http.Request for the CodePushLegacyReportDeploy method, with any body, and a specified content type
+func NewCodePushLegacyReportDeployRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reportStatus/deploy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushLegacyReportDownloadRequest calls the generic CodePushLegacyReportDownload builder with application/json body
+func NewCodePushLegacyReportDownloadRequest(server string, body CodePushLegacyReportDownloadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushLegacyReportDownloadRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushLegacyReportDownloadRequestWithBody constructs an http.Request for the CodePushLegacyReportDownload method, with any body, and a specified content type
+func NewCodePushLegacyReportDownloadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reportStatus/download")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushLegacyUpdateCheckRequest constructs an http.Request for the CodePushLegacyUpdateCheck method
+func NewCodePushLegacyUpdateCheckRequest(server string, params *CodePushLegacyUpdateCheckParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/updateCheck")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deploymentKey", params.DeploymentKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appVersion", params.AppVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PackageHash != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "packageHash", *params.PackageHash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Label != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "label", *params.Label, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientUniqueId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientUniqueId", *params.ClientUniqueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IsCompanion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "isCompanion", *params.IsCompanion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCodePushReportDeployRequest calls the generic CodePushReportDeploy builder with application/json body
+func NewCodePushReportDeployRequest(server string, body CodePushReportDeployJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushReportDeployRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushReportDeployRequestWithBody constructs an http.Request for the CodePushReportDeploy method, with any body, and a specified content type
+func NewCodePushReportDeployRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/report_status/deploy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushReportDownloadRequest calls the generic CodePushReportDownload builder with application/json body
+func NewCodePushReportDownloadRequest(server string, body CodePushReportDownloadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushReportDownloadRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushReportDownloadRequestWithBody constructs an http.Request for the CodePushReportDownload method, with any body, and a specified content type
+func NewCodePushReportDownloadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/report_status/download")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushUpdateCheckRequest constructs an http.Request for the CodePushUpdateCheck method
+func NewCodePushUpdateCheckRequest(server string, params *CodePushUpdateCheckParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/update_check")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deployment_key", params.DeploymentKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "app_version", params.AppVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PackageHash != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "package_hash", *params.PackageHash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Label != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "label", *params.Label, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientUniqueId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "client_unique_id", *params.ClientUniqueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IsCompanion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "is_companion", *params.IsCompanion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -16750,6 +20346,57 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/apps (the `CreateApp` operationId).
 	CreateAppWithResponse(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppResponse, error)
+
+	// ListPushCredentialsWithResponse The app's push credentials
+	//
+	// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+	// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+	// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+	ListPushCredentialsWithResponse(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*ListPushCredentialsResponse, error)
+
+	// DeletePushCredentialWithResponse Remove the app's credentials for a vendor
+	//
+	// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+	// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+	DeletePushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*DeletePushCredentialResponse, error)
+
+	// SetPushCredentialWithBodyWithResponse Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredentialWithBodyWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error)
+
+	// SetPushCredentialWithResponse Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error)
 
 	// ListAppServicesWithResponse List the app's services
 	//
@@ -17633,6 +21280,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/im/conversations/{targetId}/draft (the `SetConversationDraft` operationId).
 	SetConversationDraftWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationDraftParams, reqEditors ...RequestEditorFn) (*SetConversationDraftResponse, error)
 
+	// SetConversationMutedWithBodyWithResponse Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMutedWithBodyWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error)
+
+	// SetConversationMutedWithResponse Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMutedWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error)
+
 	// SetConversationPinnedWithResponse Pin or unpin a conversation
 	//
 	// Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -18092,6 +21761,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/ops/tenants/{id}/toggle-status (the `ToggleTenantStatus` operationId).
 	ToggleTenantStatusWithResponse(ctx context.Context, id OpsTenantIdPath, body ToggleTenantStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ToggleTenantStatusResponse, error)
 
+	// ListPushDevicesWithResponse List a user's devices
+	//
+	// The devices an IM user of the app registered, newest first, their tokens masked, for the
+	// app's back end or console. Deactivated devices are listed with `active` false.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+	ListPushDevicesWithResponse(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*ListPushDevicesResponse, error)
+
+	// GetPushWithResponse What became of a push
+	//
+	// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+	// `failed` grow. 404 when the app has no push with this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+	GetPushWithResponse(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*GetPushResponse, error)
+
+	// ListPushDeliveriesWithResponse A push's per-device results
+	//
+	// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+	// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+	// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+	// push with this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+	ListPushDeliveriesWithResponse(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*ListPushDeliveriesResponse, error)
+
 	// RegisterPushDeviceWithBodyWithResponse Register a device token
 	//
 	// Registers the calling IM user's device token with its platform and push vendor, so that
@@ -18099,9 +21800,10 @@ type ClientWithResponsesInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18115,9 +21817,10 @@ type ClientWithResponsesInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18126,20 +21829,26 @@ type ClientWithResponsesInterface interface {
 
 	// SendPushWithBodyWithResponse Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18148,25 +21857,53 @@ type ClientWithResponsesInterface interface {
 
 	// SendPushWithResponse Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/push/send (the `SendPush` operationId).
 	SendPushWithResponse(ctx context.Context, params *SendPushParams, body SendPushJSONRequestBody, reqEditors ...RequestEditorFn) (*SendPushResponse, error)
+
+	// UnregisterPushDeviceWithBodyWithResponse Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDeviceWithBodyWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error)
+
+	// UnregisterPushDeviceWithResponse Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDeviceWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error)
 
 	// ListSubAccountsWithResponse List the tenant's sub-accounts
 	//
@@ -18269,12 +22006,93 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
 
+	// ListRnDeploymentsWithResponse List an app's deployments
+	//
+	// The app's deployments (optionally of one platform and module), ordered by platform, module
+	// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+	ListRnDeploymentsWithResponse(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*ListRnDeploymentsResponse, error)
+
+	// CreateRnDeploymentsWithBodyWithResponse Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithBodyWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// CreateRnDeploymentsWithResponse Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithBodyWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error)
+
+	// PromoteRnReleaseWithResponse Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error)
+
+	// ListRnReleasesWithResponse List a deployment's releases
+	//
+	// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+	// signed request names the app in X-App-Key. A deployment of another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+	ListRnReleasesWithResponse(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*ListRnReleasesResponse, error)
+
+	// RotateRnDeploymentKeyWithResponse Give a deployment a new key
+	//
+	// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+	// shows the new one in full, the only time. App-admin; a signed request names the app in
+	// X-App-Key. A deployment of another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+	RotateRnDeploymentKeyWithResponse(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*RotateRnDeploymentKeyResponse, error)
+
 	// DownloadRnBundleWithResponse Download a React Native bundle
 	//
 	// With `version`: that bundle, cacheable forever; public once it has been published, while a
 	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+	// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+	// Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -18291,6 +22109,37 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/rn/files/{appId}/{platform}/{moduleId} (the `DownloadRnBundle` operationId).
 	DownloadRnBundleWithResponse(ctx context.Context, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams, reqEditors ...RequestEditorFn) (*DownloadRnBundleResponse, error)
 
+	// GetRnHaltPolicyWithResponse Show the app's crash-aware rollout policy
+	//
+	// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+	// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+	// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+	// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+	// reports, 20 percent). App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+	GetRnHaltPolicyWithResponse(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*GetRnHaltPolicyResponse, error)
+
+	// SetRnHaltPolicyWithBodyWithResponse Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithBodyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error)
+
+	// SetRnHaltPolicyWithResponse Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error)
+
 	// ListRnBundlesWithResponse List an app's React Native bundles
 	//
 	// The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -18300,6 +22149,30 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundlesWithResponse(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*ListRnBundlesResponse, error)
+
+	// UpdateRnReleaseWithBodyWithResponse Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithBodyWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error)
+
+	// UpdateRnReleaseWithResponse Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error)
 
 	// RollbackRnBundleWithBodyWithResponse Roll a module back to an earlier bundle
 	//
@@ -18586,6 +22459,110 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 	DownloadApkWithResponse(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*DownloadApkResponse, error)
+
+	// CodePushLegacyReportDeployWithBodyWithResponse CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error)
+
+	// CodePushLegacyReportDeployWithResponse CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithResponse(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error)
+
+	// CodePushLegacyReportDownloadWithBodyWithResponse CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error)
+
+	// CodePushLegacyReportDownloadWithResponse CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithResponse(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error)
+
+	// CodePushLegacyUpdateCheckWithResponse CodePush update check (camelCase, older clients)
+	//
+	// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+	// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+	CodePushLegacyUpdateCheckWithResponse(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushLegacyUpdateCheckResponse, error)
+
+	// CodePushReportDeployWithBodyWithResponse CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error)
+
+	// CodePushReportDeployWithResponse CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithResponse(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error)
+
+	// CodePushReportDownloadWithBodyWithResponse CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error)
+
+	// CodePushReportDownloadWithResponse CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithResponse(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error)
+
+	// CodePushUpdateCheckWithResponse CodePush update check (snake_case)
+	//
+	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+	// Selection as described at the top of this file. `download_url` is the bundle's absolute
+	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+	// service 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+	CodePushUpdateCheckWithResponse(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushUpdateCheckResponse, error)
 }
 
 type ListAppsResponse struct {
@@ -18741,6 +22718,241 @@ func (r CreateAppResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPushCredentialsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushCredentialListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON200() *PushCredentialListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPushCredentialsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPushCredentialsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPushCredentialsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPushCredentialsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeletePushCredentialResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON200() *EmptyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePushCredentialResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePushCredentialResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePushCredentialResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePushCredentialResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetPushCredentialResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushCredentialEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetPushCredentialResponse) GetJSON200() *PushCredentialEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetPushCredentialResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetPushCredentialResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetPushCredentialResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetPushCredentialResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetPushCredentialResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetPushCredentialResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetPushCredentialResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetPushCredentialResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetPushCredentialResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetPushCredentialResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22627,6 +26839,89 @@ func (r SetConversationDraftResponse) ContentType() string {
 	return ""
 }
 
+type SetConversationMutedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConversationMuteEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetConversationMutedResponse) GetJSON200() *ConversationMuteEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetConversationMutedResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetConversationMutedResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetConversationMutedResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetConversationMutedResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetConversationMutedResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetConversationMutedResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetConversationMutedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetConversationMutedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetConversationMutedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetConversationMutedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SetConversationPinnedResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25171,6 +29466,234 @@ func (r ToggleTenantStatusResponse) ContentType() string {
 	return ""
 }
 
+type ListPushDevicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushDevicePageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPushDevicesResponse) GetJSON200() *PushDevicePageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPushDevicesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPushDevicesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListPushDevicesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPushDevicesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPushDevicesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPushDevicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPushDevicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPushDevicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPushDevicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushResultEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPushResponse) GetJSON200() *PushResultEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPushResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPushResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPushResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPushResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPushResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPushDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushDeliveryPageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON200() *PushDeliveryPageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPushDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPushDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPushDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPushDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RegisterPushDeviceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25345,6 +29868,89 @@ func (r SendPushResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SendPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnregisterPushDeviceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON200() *EmptyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnregisterPushDeviceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnregisterPushDeviceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnregisterPushDeviceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnregisterPushDeviceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25773,6 +30379,407 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+type ListRnDeploymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON200() *RnDeploymentListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRnDeploymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRnDeploymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRnDeploymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnDeploymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON200() *RnDeploymentListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnDeploymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnDeploymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnDeploymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PromoteRnReleaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleaseEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON200() *RnReleaseEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PromoteRnReleaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PromoteRnReleaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PromoteRnReleaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PromoteRnReleaseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRnReleasesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleasePageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRnReleasesResponse) GetJSON200() *RnReleasePageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRnReleasesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRnReleasesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRnReleasesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRnReleasesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRnReleasesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRnReleasesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRnReleasesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRnReleasesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRnReleasesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RotateRnDeploymentKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON200() *RnDeploymentEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateRnDeploymentKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateRnDeploymentKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateRnDeploymentKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateRnDeploymentKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DownloadRnBundleResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnBundle
 type DownloadRnBundleResponse200Headers struct {
 	AcceptRanges       string
@@ -25906,6 +30913,165 @@ func (r DownloadRnBundleResponse) ContentType() string {
 	return ""
 }
 
+type GetRnHaltPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnHaltPolicyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON200() *RnHaltPolicyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnHaltPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnHaltPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnHaltPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnHaltPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetRnHaltPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnHaltPolicyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON200() *RnHaltPolicyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetRnHaltPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetRnHaltPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetRnHaltPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetRnHaltPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnBundlesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25976,6 +31142,89 @@ func (r ListRnBundlesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListRnBundlesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnReleaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleaseEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON200() *RnReleaseEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnReleaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnReleaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnReleaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnReleaseResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -27108,6 +32357,504 @@ func (r DownloadApkResponse) ContentType() string {
 	return ""
 }
 
+// CodePushLegacyReportDeployResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyReportDeploy
+type CodePushLegacyReportDeployResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyReportDeployResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyReportDeployResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyReportDeployResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyReportDeployResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyReportDeployResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyReportDeployResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyReportDownloadResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyReportDownload
+type CodePushLegacyReportDownloadResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyReportDownloadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyReportDownloadResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyReportDownloadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyReportDownloadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyReportDownloadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyReportDownloadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyUpdateCheckResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyUpdateCheck
+type CodePushLegacyUpdateCheckResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyUpdateCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CodePushLegacyUpdateCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyUpdateCheckResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON200() *CodePushLegacyUpdateCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyUpdateCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyUpdateCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyUpdateCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyUpdateCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushReportDeployResponse429Headers the declared response headers of an HTTP 429 response for CodePushReportDeploy
+type CodePushReportDeployResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushReportDeployResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushReportDeployResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushReportDeployResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushReportDeployResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushReportDeployResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushReportDeployResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushReportDownloadResponse429Headers the declared response headers of an HTTP 429 response for CodePushReportDownload
+type CodePushReportDownloadResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushReportDownloadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushReportDownloadResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushReportDownloadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushReportDownloadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushReportDownloadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushReportDownloadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushUpdateCheckResponse429Headers the declared response headers of an HTTP 429 response for CodePushUpdateCheck
+type CodePushUpdateCheckResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushUpdateCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CodePushUpdateCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushUpdateCheckResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON200() *CodePushUpdateCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushUpdateCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushUpdateCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushUpdateCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushUpdateCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAppsWithResponse List the tenant's apps
 //
 // The tenant's apps, newest first, with secrets masked. `keyword` matches part of the name,
@@ -27160,6 +32907,81 @@ func (c *ClientWithResponses) CreateAppWithResponse(ctx context.Context, body Cr
 		return nil, err
 	}
 	return ParseCreateAppResponse(rsp)
+}
+
+// ListPushCredentialsWithResponse The app's push credentials
+//
+// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+func (c *ClientWithResponses) ListPushCredentialsWithResponse(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*ListPushCredentialsResponse, error) {
+	rsp, err := c.ListPushCredentials(ctx, appId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPushCredentialsResponse(rsp)
+}
+
+// DeletePushCredentialWithResponse Remove the app's credentials for a vendor
+//
+// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+func (c *ClientWithResponses) DeletePushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*DeletePushCredentialResponse, error) {
+	rsp, err := c.DeletePushCredential(ctx, appId, vendor, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePushCredentialResponse(rsp)
+}
+
+// SetPushCredentialWithBodyWithResponse Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *ClientWithResponses) SetPushCredentialWithBodyWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error) {
+	rsp, err := c.SetPushCredentialWithBody(ctx, appId, vendor, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPushCredentialResponse(rsp)
+}
+
+// SetPushCredentialWithResponse Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *ClientWithResponses) SetPushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error) {
+	rsp, err := c.SetPushCredential(ctx, appId, vendor, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPushCredentialResponse(rsp)
 }
 
 // ListAppServicesWithResponse List the app's services
@@ -28422,6 +34244,40 @@ func (c *ClientWithResponses) SetConversationDraftWithResponse(ctx context.Conte
 	return ParseSetConversationDraftResponse(rsp)
 }
 
+// SetConversationMutedWithBodyWithResponse Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *ClientWithResponses) SetConversationMutedWithBodyWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error) {
+	rsp, err := c.SetConversationMutedWithBody(ctx, targetId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConversationMutedResponse(rsp)
+}
+
+// SetConversationMutedWithResponse Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *ClientWithResponses) SetConversationMutedWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error) {
+	rsp, err := c.SetConversationMuted(ctx, targetId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConversationMutedResponse(rsp)
+}
+
 // SetConversationPinnedWithResponse Pin or unpin a conversation
 //
 // Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -29115,6 +34971,56 @@ func (c *ClientWithResponses) ToggleTenantStatusWithResponse(ctx context.Context
 	return ParseToggleTenantStatusResponse(rsp)
 }
 
+// ListPushDevicesWithResponse List a user's devices
+//
+// The devices an IM user of the app registered, newest first, their tokens masked, for the
+// app's back end or console. Deactivated devices are listed with `active` false.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+func (c *ClientWithResponses) ListPushDevicesWithResponse(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*ListPushDevicesResponse, error) {
+	rsp, err := c.ListPushDevices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPushDevicesResponse(rsp)
+}
+
+// GetPushWithResponse What became of a push
+//
+// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+// `failed` grow. 404 when the app has no push with this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+func (c *ClientWithResponses) GetPushWithResponse(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*GetPushResponse, error) {
+	rsp, err := c.GetPush(ctx, pushId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPushResponse(rsp)
+}
+
+// ListPushDeliveriesWithResponse A push's per-device results
+//
+// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+// push with this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+func (c *ClientWithResponses) ListPushDeliveriesWithResponse(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*ListPushDeliveriesResponse, error) {
+	rsp, err := c.ListPushDeliveries(ctx, pushId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPushDeliveriesResponse(rsp)
+}
+
 // RegisterPushDeviceWithBodyWithResponse Register a device token
 //
 // Registers the calling IM user's device token with its platform and push vendor, so that
@@ -29122,9 +35028,10 @@ func (c *ClientWithResponses) ToggleTenantStatusWithResponse(ctx context.Context
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29144,9 +35051,10 @@ func (c *ClientWithResponses) RegisterPushDeviceWithBodyWithResponse(ctx context
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29161,20 +35069,26 @@ func (c *ClientWithResponses) RegisterPushDeviceWithResponse(ctx context.Context
 
 // SendPushWithBodyWithResponse Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29189,20 +35103,26 @@ func (c *ClientWithResponses) SendPushWithBodyWithResponse(ctx context.Context, 
 
 // SendPushWithResponse Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -29213,6 +35133,40 @@ func (c *ClientWithResponses) SendPushWithResponse(ctx context.Context, params *
 		return nil, err
 	}
 	return ParseSendPushResponse(rsp)
+}
+
+// UnregisterPushDeviceWithBodyWithResponse Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *ClientWithResponses) UnregisterPushDeviceWithBodyWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error) {
+	rsp, err := c.UnregisterPushDeviceWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnregisterPushDeviceResponse(rsp)
+}
+
+// UnregisterPushDeviceWithResponse Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *ClientWithResponses) UnregisterPushDeviceWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error) {
+	rsp, err := c.UnregisterPushDevice(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnregisterPushDeviceResponse(rsp)
 }
 
 // ListSubAccountsWithResponse List the tenant's sub-accounts
@@ -29364,12 +35318,135 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 	return ParseDisableSubAccountResponse(rsp)
 }
 
+// ListRnDeploymentsWithResponse List an app's deployments
+//
+// The app's deployments (optionally of one platform and module), ordered by platform, module
+// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+func (c *ClientWithResponses) ListRnDeploymentsWithResponse(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*ListRnDeploymentsResponse, error) {
+	rsp, err := c.ListRnDeployments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRnDeploymentsResponse(rsp)
+}
+
+// CreateRnDeploymentsWithBodyWithResponse Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *ClientWithResponses) CreateRnDeploymentsWithBodyWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error) {
+	rsp, err := c.CreateRnDeploymentsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// CreateRnDeploymentsWithResponse Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *ClientWithResponses) CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error) {
+	rsp, err := c.CreateRnDeployments(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *ClientWithResponses) PromoteRnReleaseWithBodyWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error) {
+	rsp, err := c.PromoteRnReleaseWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePromoteRnReleaseResponse(rsp)
+}
+
+// PromoteRnReleaseWithResponse Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *ClientWithResponses) PromoteRnReleaseWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error) {
+	rsp, err := c.PromoteRnRelease(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePromoteRnReleaseResponse(rsp)
+}
+
+// ListRnReleasesWithResponse List a deployment's releases
+//
+// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+// signed request names the app in X-App-Key. A deployment of another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+func (c *ClientWithResponses) ListRnReleasesWithResponse(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*ListRnReleasesResponse, error) {
+	rsp, err := c.ListRnReleases(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRnReleasesResponse(rsp)
+}
+
+// RotateRnDeploymentKeyWithResponse Give a deployment a new key
+//
+// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+// shows the new one in full, the only time. App-admin; a signed request names the app in
+// X-App-Key. A deployment of another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+func (c *ClientWithResponses) RotateRnDeploymentKeyWithResponse(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*RotateRnDeploymentKeyResponse, error) {
+	rsp, err := c.RotateRnDeploymentKey(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateRnDeploymentKeyResponse(rsp)
+}
+
 // DownloadRnBundleWithResponse Download a React Native bundle
 //
 // With `version`: that bundle, cacheable forever; public once it has been published, while a
 // DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 // an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+// Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -29392,6 +35469,55 @@ func (c *ClientWithResponses) DownloadRnBundleWithResponse(ctx context.Context, 
 	return ParseDownloadRnBundleResponse(rsp)
 }
 
+// GetRnHaltPolicyWithResponse Show the app's crash-aware rollout policy
+//
+// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+// reports, 20 percent). App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) GetRnHaltPolicyWithResponse(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*GetRnHaltPolicyResponse, error) {
+	rsp, err := c.GetRnHaltPolicy(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnHaltPolicyResponse(rsp)
+}
+
+// SetRnHaltPolicyWithBodyWithResponse Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) SetRnHaltPolicyWithBodyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error) {
+	rsp, err := c.SetRnHaltPolicyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRnHaltPolicyResponse(rsp)
+}
+
+// SetRnHaltPolicyWithResponse Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) SetRnHaltPolicyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error) {
+	rsp, err := c.SetRnHaltPolicy(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRnHaltPolicyResponse(rsp)
+}
+
 // ListRnBundlesWithResponse List an app's React Native bundles
 //
 // The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -29406,6 +35532,42 @@ func (c *ClientWithResponses) ListRnBundlesWithResponse(ctx context.Context, par
 		return nil, err
 	}
 	return ParseListRnBundlesResponse(rsp)
+}
+
+// UpdateRnReleaseWithBodyWithResponse Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *ClientWithResponses) UpdateRnReleaseWithBodyWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error) {
+	rsp, err := c.UpdateRnReleaseWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnReleaseResponse(rsp)
+}
+
+// UpdateRnReleaseWithResponse Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *ClientWithResponses) UpdateRnReleaseWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error) {
+	rsp, err := c.UpdateRnRelease(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnReleaseResponse(rsp)
 }
 
 // RollbackRnBundleWithBodyWithResponse Roll a module back to an earlier bundle
@@ -29802,6 +35964,170 @@ func (c *ClientWithResponses) DownloadApkWithResponse(ctx context.Context, filen
 	return ParseDownloadApkResponse(rsp)
 }
 
+// CodePushLegacyReportDeployWithBodyWithResponse CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error) {
+	rsp, err := c.CodePushLegacyReportDeployWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDeployResponse(rsp)
+}
+
+// CodePushLegacyReportDeployWithResponse CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDeployWithResponse(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error) {
+	rsp, err := c.CodePushLegacyReportDeploy(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDeployResponse(rsp)
+}
+
+// CodePushLegacyReportDownloadWithBodyWithResponse CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error) {
+	rsp, err := c.CodePushLegacyReportDownloadWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDownloadResponse(rsp)
+}
+
+// CodePushLegacyReportDownloadWithResponse CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDownloadWithResponse(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error) {
+	rsp, err := c.CodePushLegacyReportDownload(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDownloadResponse(rsp)
+}
+
+// CodePushLegacyUpdateCheckWithResponse CodePush update check (camelCase, older clients)
+//
+// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+func (c *ClientWithResponses) CodePushLegacyUpdateCheckWithResponse(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushLegacyUpdateCheckResponse, error) {
+	rsp, err := c.CodePushLegacyUpdateCheck(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyUpdateCheckResponse(rsp)
+}
+
+// CodePushReportDeployWithBodyWithResponse CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error) {
+	rsp, err := c.CodePushReportDeployWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDeployResponse(rsp)
+}
+
+// CodePushReportDeployWithResponse CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushReportDeployWithResponse(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error) {
+	rsp, err := c.CodePushReportDeploy(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDeployResponse(rsp)
+}
+
+// CodePushReportDownloadWithBodyWithResponse CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *ClientWithResponses) CodePushReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error) {
+	rsp, err := c.CodePushReportDownloadWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDownloadResponse(rsp)
+}
+
+// CodePushReportDownloadWithResponse CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *ClientWithResponses) CodePushReportDownloadWithResponse(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error) {
+	rsp, err := c.CodePushReportDownload(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDownloadResponse(rsp)
+}
+
+// CodePushUpdateCheckWithResponse CodePush update check (snake_case)
+//
+// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+// Selection as described at the top of this file. `download_url` is the bundle's absolute
+// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+// service 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+func (c *ClientWithResponses) CodePushUpdateCheckWithResponse(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushUpdateCheckResponse, error) {
+	rsp, err := c.CodePushUpdateCheck(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushUpdateCheckResponse(rsp)
+}
+
 // ParseListAppsResponse parses an HTTP response from a ListAppsWithResponse call
 func ParseListAppsResponse(rsp *http.Response) (*ListAppsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29879,6 +36205,196 @@ func ParseCreateAppResponse(rsp *http.Response) (*CreateAppResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest AppEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPushCredentialsResponse parses an HTTP response from a ListPushCredentialsWithResponse call
+func ParseListPushCredentialsResponse(rsp *http.Response) (*ListPushCredentialsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPushCredentialsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushCredentialListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeletePushCredentialResponse parses an HTTP response from a DeletePushCredentialWithResponse call
+func ParseDeletePushCredentialResponse(rsp *http.Response) (*DeletePushCredentialResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePushCredentialResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetPushCredentialResponse parses an HTTP response from a SetPushCredentialWithResponse call
+func ParseSetPushCredentialResponse(rsp *http.Response) (*SetPushCredentialResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetPushCredentialResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushCredentialEnvelope
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -33370,6 +39886,74 @@ func ParseSetConversationDraftResponse(rsp *http.Response) (*SetConversationDraf
 	return response, nil
 }
 
+// ParseSetConversationMutedResponse parses an HTTP response from a SetConversationMutedWithResponse call
+func ParseSetConversationMutedResponse(rsp *http.Response) (*SetConversationMutedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetConversationMutedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConversationMuteEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseSetConversationPinnedResponse parses an HTTP response from a SetConversationPinnedWithResponse call
 func ParseSetConversationPinnedResponse(rsp *http.Response) (*SetConversationPinnedResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -35440,6 +42024,189 @@ func ParseToggleTenantStatusResponse(rsp *http.Response) (*ToggleTenantStatusRes
 	return response, nil
 }
 
+// ParseListPushDevicesResponse parses an HTTP response from a ListPushDevicesWithResponse call
+func ParseListPushDevicesResponse(rsp *http.Response) (*ListPushDevicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPushDevicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushDevicePageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPushResponse parses an HTTP response from a GetPushWithResponse call
+func ParseGetPushResponse(rsp *http.Response) (*GetPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushResultEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPushDeliveriesResponse parses an HTTP response from a ListPushDeliveriesWithResponse call
+func ParseListPushDeliveriesResponse(rsp *http.Response) (*ListPushDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPushDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushDeliveryPageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRegisterPushDeviceResponse parses an HTTP response from a RegisterPushDeviceWithResponse call
 func ParseRegisterPushDeviceResponse(rsp *http.Response) (*RegisterPushDeviceResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -35591,6 +42358,74 @@ func ParseSendPushResponse(rsp *http.Response) (*SendPushResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnregisterPushDeviceResponse parses an HTTP response from a UnregisterPushDeviceWithResponse call
+func ParseUnregisterPushDeviceResponse(rsp *http.Response) (*UnregisterPushDeviceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnregisterPushDeviceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
 	}
 
 	return response, nil
@@ -35949,6 +42784,332 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
+func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRnDeploymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnDeploymentsResponse parses an HTTP response from a CreateRnDeploymentsWithResponse call
+func ParseCreateRnDeploymentsResponse(rsp *http.Response) (*CreateRnDeploymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnDeploymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePromoteRnReleaseResponse parses an HTTP response from a PromoteRnReleaseWithResponse call
+func ParsePromoteRnReleaseResponse(rsp *http.Response) (*PromoteRnReleaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PromoteRnReleaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleaseEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRnReleasesResponse parses an HTTP response from a ListRnReleasesWithResponse call
+func ParseListRnReleasesResponse(rsp *http.Response) (*ListRnReleasesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRnReleasesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleasePageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRotateRnDeploymentKeyResponse parses an HTTP response from a RotateRnDeploymentKeyWithResponse call
+func ParseRotateRnDeploymentKeyResponse(rsp *http.Response) (*RotateRnDeploymentKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateRnDeploymentKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDownloadRnBundleResponse parses an HTTP response from a DownloadRnBundleWithResponse call
 func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -36178,6 +43339,135 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 	return response, nil
 }
 
+// ParseGetRnHaltPolicyResponse parses an HTTP response from a GetRnHaltPolicyWithResponse call
+func ParseGetRnHaltPolicyResponse(rsp *http.Response) (*GetRnHaltPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnHaltPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnHaltPolicyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetRnHaltPolicyResponse parses an HTTP response from a SetRnHaltPolicyWithResponse call
+func ParseSetRnHaltPolicyResponse(rsp *http.Response) (*SetRnHaltPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetRnHaltPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnHaltPolicyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListRnBundlesResponse parses an HTTP response from a ListRnBundlesWithResponse call
 func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -36226,6 +43516,74 @@ func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnReleaseResponse parses an HTTP response from a UpdateRnReleaseWithResponse call
+func ParseUpdateRnReleaseResponse(rsp *http.Response) (*UpdateRnReleaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnReleaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleaseEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -37275,6 +44633,450 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 	return response, nil
 }
 
+// ParseCodePushLegacyReportDeployResponse parses an HTTP response from a CodePushLegacyReportDeployWithResponse call
+func ParseCodePushLegacyReportDeployResponse(rsp *http.Response) (*CodePushLegacyReportDeployResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyReportDeployResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyReportDeployResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushLegacyReportDownloadResponse parses an HTTP response from a CodePushLegacyReportDownloadWithResponse call
+func ParseCodePushLegacyReportDownloadResponse(rsp *http.Response) (*CodePushLegacyReportDownloadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyReportDownloadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyReportDownloadResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushLegacyUpdateCheckResponse parses an HTTP response from a CodePushLegacyUpdateCheckWithResponse call
+func ParseCodePushLegacyUpdateCheckResponse(rsp *http.Response) (*CodePushLegacyUpdateCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyUpdateCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CodePushLegacyUpdateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyUpdateCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushReportDeployResponse parses an HTTP response from a CodePushReportDeployWithResponse call
+func ParseCodePushReportDeployResponse(rsp *http.Response) (*CodePushReportDeployResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushReportDeployResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushReportDeployResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushReportDownloadResponse parses an HTTP response from a CodePushReportDownloadWithResponse call
+func ParseCodePushReportDownloadResponse(rsp *http.Response) (*CodePushReportDownloadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushReportDownloadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushReportDownloadResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushUpdateCheckResponse parses an HTTP response from a CodePushUpdateCheckWithResponse call
+func ParseCodePushUpdateCheckResponse(rsp *http.Response) (*CodePushUpdateCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushUpdateCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CodePushUpdateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushUpdateCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListApps List the tenant's apps
@@ -37283,6 +45085,15 @@ type ServerInterface interface {
 	// CreateApp Create an app
 	// (POST /api/apps)
 	CreateApp(w http.ResponseWriter, r *http.Request)
+	// ListPushCredentials The app's push credentials
+	// (GET /api/apps/{appId}/push/credentials)
+	ListPushCredentials(w http.ResponseWriter, r *http.Request, appId PushAppIdPath)
+	// DeletePushCredential Remove the app's credentials for a vendor
+	// (DELETE /api/apps/{appId}/push/credentials/{vendor})
+	DeletePushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath)
+	// SetPushCredential Set the app's credentials for a vendor
+	// (PUT /api/apps/{appId}/push/credentials/{vendor})
+	SetPushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath)
 	// ListAppServices List the app's services
 	// (GET /api/apps/{appId}/services)
 	ListAppServices(w http.ResponseWriter, r *http.Request, appId TenantServiceAppIdPath)
@@ -37427,6 +45238,9 @@ type ServerInterface interface {
 	// SetConversationDraft Save a draft
 	// (PUT /api/im/conversations/{targetId}/draft)
 	SetConversationDraft(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationDraftParams)
+	// SetConversationMuted Mute or unmute a conversation's notifications
+	// (PUT /api/im/conversations/{targetId}/mute)
+	SetConversationMuted(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationMutedParams)
 	// SetConversationPinned Pin or unpin a conversation
 	// (PUT /api/im/conversations/{targetId}/pinned)
 	SetConversationPinned(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationPinnedParams)
@@ -37523,12 +45337,24 @@ type ServerInterface interface {
 	// ToggleTenantStatus Enable or disable a tenant
 	// (POST /api/ops/tenants/{id}/toggle-status)
 	ToggleTenantStatus(w http.ResponseWriter, r *http.Request, id OpsTenantIdPath)
+	// ListPushDevices List a user's devices
+	// (GET /api/push/devices)
+	ListPushDevices(w http.ResponseWriter, r *http.Request, params ListPushDevicesParams)
+	// GetPush What became of a push
+	// (GET /api/push/pushes/{pushId})
+	GetPush(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params GetPushParams)
+	// ListPushDeliveries A push's per-device results
+	// (GET /api/push/pushes/{pushId}/deliveries)
+	ListPushDeliveries(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params ListPushDeliveriesParams)
 	// RegisterPushDevice Register a device token
 	// (POST /api/push/register)
 	RegisterPushDevice(w http.ResponseWriter, r *http.Request, params RegisterPushDeviceParams)
 	// SendPush Send a push notification
 	// (POST /api/push/send)
 	SendPush(w http.ResponseWriter, r *http.Request, params SendPushParams)
+	// UnregisterPushDevice Unregister a device token
+	// (POST /api/push/unregister)
+	UnregisterPushDevice(w http.ResponseWriter, r *http.Request, params UnregisterPushDeviceParams)
 	// ListSubAccounts List the tenant's sub-accounts
 	// (GET /api/sub-accounts)
 	ListSubAccounts(w http.ResponseWriter, r *http.Request, params ListSubAccountsParams)
@@ -37544,12 +45370,36 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// ListRnDeployments List an app's deployments
+	// (GET /api/v1/rn/deployments)
+	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
+	// CreateRnDeployments Create deployments of a module
+	// (POST /api/v1/rn/deployments)
+	CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams)
+	// PromoteRnRelease Promote a release to another deployment
+	// (POST /api/v1/rn/deployments/{id}/promote)
+	PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams)
+	// ListRnReleases List a deployment's releases
+	// (GET /api/v1/rn/deployments/{id}/releases)
+	ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams)
+	// RotateRnDeploymentKey Give a deployment a new key
+	// (POST /api/v1/rn/deployments/{id}/rotate-key)
+	RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams)
 	// DownloadRnBundle Download a React Native bundle
 	// (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 	DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams)
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	// (GET /api/v1/rn/halt-policy)
+	GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams)
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	// (PUT /api/v1/rn/halt-policy)
+	SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams)
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams)
+	// UpdateRnRelease Change a release
+	// (PATCH /api/v1/rn/releases/{id})
+	UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
@@ -37589,6 +45439,24 @@ type ServerInterface interface {
 	// DownloadApk Download an APK
 	// (GET /api/v1/updates/files/apk/{filename})
 	DownloadApk(w http.ResponseWriter, r *http.Request, filename string, params DownloadApkParams)
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	// (POST /reportStatus/deploy)
+	CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request)
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	// (POST /reportStatus/download)
+	CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request)
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	// (GET /updateCheck)
+	CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams)
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/deploy)
+	CodePushReportDeploy(w http.ResponseWriter, r *http.Request)
+	// CodePushReportDownload CodePush download report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/download)
+	CodePushReportDownload(w http.ResponseWriter, r *http.Request)
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	// (GET /v0.1/public/codepush/update_check)
+	CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -37604,6 +45472,24 @@ func (_ Unimplemented) ListApps(w http.ResponseWriter, r *http.Request, params L
 // CreateApp Create an app
 // (POST /api/apps)
 func (_ Unimplemented) CreateApp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListPushCredentials The app's push credentials
+// (GET /api/apps/{appId}/push/credentials)
+func (_ Unimplemented) ListPushCredentials(w http.ResponseWriter, r *http.Request, appId PushAppIdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DeletePushCredential Remove the app's credentials for a vendor
+// (DELETE /api/apps/{appId}/push/credentials/{vendor})
+func (_ Unimplemented) DeletePushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetPushCredential Set the app's credentials for a vendor
+// (PUT /api/apps/{appId}/push/credentials/{vendor})
+func (_ Unimplemented) SetPushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -37895,6 +45781,12 @@ func (_ Unimplemented) SetConversationDraft(w http.ResponseWriter, r *http.Reque
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// SetConversationMuted Mute or unmute a conversation's notifications
+// (PUT /api/im/conversations/{targetId}/mute)
+func (_ Unimplemented) SetConversationMuted(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationMutedParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // SetConversationPinned Pin or unpin a conversation
 // (PUT /api/im/conversations/{targetId}/pinned)
 func (_ Unimplemented) SetConversationPinned(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationPinnedParams) {
@@ -38087,6 +45979,24 @@ func (_ Unimplemented) ToggleTenantStatus(w http.ResponseWriter, r *http.Request
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListPushDevices List a user's devices
+// (GET /api/push/devices)
+func (_ Unimplemented) ListPushDevices(w http.ResponseWriter, r *http.Request, params ListPushDevicesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetPush What became of a push
+// (GET /api/push/pushes/{pushId})
+func (_ Unimplemented) GetPush(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params GetPushParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListPushDeliveries A push's per-device results
+// (GET /api/push/pushes/{pushId}/deliveries)
+func (_ Unimplemented) ListPushDeliveries(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params ListPushDeliveriesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // RegisterPushDevice Register a device token
 // (POST /api/push/register)
 func (_ Unimplemented) RegisterPushDevice(w http.ResponseWriter, r *http.Request, params RegisterPushDeviceParams) {
@@ -38096,6 +46006,12 @@ func (_ Unimplemented) RegisterPushDevice(w http.ResponseWriter, r *http.Request
 // SendPush Send a push notification
 // (POST /api/push/send)
 func (_ Unimplemented) SendPush(w http.ResponseWriter, r *http.Request, params SendPushParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnregisterPushDevice Unregister a device token
+// (POST /api/push/unregister)
+func (_ Unimplemented) UnregisterPushDevice(w http.ResponseWriter, r *http.Request, params UnregisterPushDeviceParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -38129,15 +46045,63 @@ func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListRnDeployments List an app's deployments
+// (GET /api/v1/rn/deployments)
+func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnDeployments Create deployments of a module
+// (POST /api/v1/rn/deployments)
+func (_ Unimplemented) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PromoteRnRelease Promote a release to another deployment
+// (POST /api/v1/rn/deployments/{id}/promote)
+func (_ Unimplemented) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListRnReleases List a deployment's releases
+// (GET /api/v1/rn/deployments/{id}/releases)
+func (_ Unimplemented) ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RotateRnDeploymentKey Give a deployment a new key
+// (POST /api/v1/rn/deployments/{id}/rotate-key)
+func (_ Unimplemented) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // DownloadRnBundle Download a React Native bundle
 // (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 func (_ Unimplemented) DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetRnHaltPolicy Show the app's crash-aware rollout policy
+// (GET /api/v1/rn/halt-policy)
+func (_ Unimplemented) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetRnHaltPolicy Set the app's crash-aware rollout policy
+// (PUT /api/v1/rn/halt-policy)
+func (_ Unimplemented) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListRnBundles List an app's React Native bundles
 // (GET /api/v1/rn/list)
 func (_ Unimplemented) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnRelease Change a release
+// (PATCH /api/v1/rn/releases/{id})
+func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -38219,6 +46183,42 @@ func (_ Unimplemented) DownloadApk(w http.ResponseWriter, r *http.Request, filen
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+// (POST /reportStatus/deploy)
+func (_ Unimplemented) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+// (POST /reportStatus/download)
+func (_ Unimplemented) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+// (GET /updateCheck)
+func (_ Unimplemented) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushReportDeploy CodePush deploy report (snake_case)
+// (POST /v0.1/public/codepush/report_status/deploy)
+func (_ Unimplemented) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushReportDownload CodePush download report (snake_case)
+// (POST /v0.1/public/codepush/report_status/download)
+func (_ Unimplemented) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushUpdateCheck CodePush update check (snake_case)
+// (GET /v0.1/public/codepush/update_check)
+func (_ Unimplemented) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ServerInterfaceWrapper converts contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler            ServerInterface
@@ -38292,6 +46292,102 @@ func (siw *ServerInterfaceWrapper) CreateApp(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateApp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPushCredentials operation middleware
+func (siw *ServerInterfaceWrapper) ListPushCredentials(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId PushAppIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPushCredentials(w, r, appId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeletePushCredential operation middleware
+func (siw *ServerInterfaceWrapper) DeletePushCredential(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId PushAppIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "vendor" -------------
+	var vendor PushVendorPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "vendor", chi.URLParam(r, "vendor"), &vendor, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "vendor", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeletePushCredential(w, r, appId, vendor)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetPushCredential operation middleware
+func (siw *ServerInterfaceWrapper) SetPushCredential(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId PushAppIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "vendor" -------------
+	var vendor PushVendorPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "vendor", chi.URLParam(r, "vendor"), &vendor, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "vendor", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetPushCredential(w, r, appId, vendor)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -40952,6 +49048,61 @@ func (siw *ServerInterfaceWrapper) SetConversationDraft(w http.ResponseWriter, r
 	handler.ServeHTTP(w, r)
 }
 
+// SetConversationMuted operation middleware
+func (siw *ServerInterfaceWrapper) SetConversationMuted(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "targetId" -------------
+	var targetId ImTargetIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "targetId", chi.URLParam(r, "targetId"), &targetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "targetId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetConversationMutedParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "chatType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", r.URL.Query(), &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "chatType"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "chatType", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetConversationMuted(w, r, targetId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // SetConversationPinned operation middleware
 func (siw *ServerInterfaceWrapper) SetConversationPinned(w http.ResponseWriter, r *http.Request) {
 
@@ -42787,6 +50938,308 @@ func (siw *ServerInterfaceWrapper) ToggleTenantStatus(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// ListPushDevices operation middleware
+func (siw *ServerInterfaceWrapper) ListPushDevices(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPushDevicesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "userId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userId", r.URL.Query(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "userId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPushDevices(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetPush operation middleware
+func (siw *ServerInterfaceWrapper) GetPush(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "pushId" -------------
+	var pushId PushIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "pushId", chi.URLParam(r, "pushId"), &pushId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pushId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPushParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetPush(w, r, pushId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPushDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListPushDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "pushId" -------------
+	var pushId PushIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "pushId", chi.URLParam(r, "pushId"), &pushId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pushId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPushDeliveriesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPushDeliveries(w, r, pushId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RegisterPushDevice operation middleware
 func (siw *ServerInterfaceWrapper) RegisterPushDevice(w http.ResponseWriter, r *http.Request) {
 
@@ -42884,6 +51337,39 @@ func (siw *ServerInterfaceWrapper) SendPush(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.SendPush(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnregisterPushDevice operation middleware
+func (siw *ServerInterfaceWrapper) UnregisterPushDevice(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnregisterPushDeviceParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnregisterPushDevice(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -42998,6 +51484,468 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.DisableSubAccount(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRnDeployments operation middleware
+func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRnDeploymentsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "platform" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", r.URL.Query(), &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "platform"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "platform", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnDeployments operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnDeployments(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnDeploymentsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PromoteRnRelease operation middleware
+func (siw *ServerInterfaceWrapper) PromoteRnRelease(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PromoteRnReleaseParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PromoteRnRelease(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRnReleases operation middleware
+func (siw *ServerInterfaceWrapper) ListRnReleases(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRnReleasesParams
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRnReleases(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RotateRnDeploymentKey operation middleware
+func (siw *ServerInterfaceWrapper) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateRnDeploymentKeyParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RotateRnDeploymentKey(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -43164,6 +52112,152 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// GetRnHaltPolicy operation middleware
+func (siw *ServerInterfaceWrapper) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnHaltPolicyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnHaltPolicy(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetRnHaltPolicy operation middleware
+func (siw *ServerInterfaceWrapper) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetRnHaltPolicyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetRnHaltPolicy(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListRnBundles operation middleware
 func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.Request) {
 
@@ -43293,6 +52387,94 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListRnBundles(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnRelease operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnRelease(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnReleaseParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnRelease(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -44482,6 +53664,258 @@ func (siw *ServerInterfaceWrapper) DownloadApk(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// CodePushLegacyReportDeploy operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyReportDeploy(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushLegacyReportDownload operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyReportDownload(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushLegacyUpdateCheck operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CodePushLegacyUpdateCheckParams
+
+	// ------------- Required query parameter "deploymentKey" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deploymentKey", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "deploymentKey"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deploymentKey", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "appVersion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appVersion", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appVersion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appVersion", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "packageHash" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "packageHash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "packageHash"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "packageHash", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "label" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "label"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "label", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientUniqueId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientUniqueId", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientUniqueId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientUniqueId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "isCompanion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "isCompanion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "isCompanion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "isCompanion", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyUpdateCheck(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushReportDeploy operation middleware
+func (siw *ServerInterfaceWrapper) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushReportDeploy(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushReportDownload operation middleware
+func (siw *ServerInterfaceWrapper) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushReportDownload(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushUpdateCheck operation middleware
+func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CodePushUpdateCheckParams
+
+	// ------------- Required query parameter "deployment_key" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deployment_key", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "deployment_key"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deployment_key", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "app_version" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "app_version", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "app_version"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "app_version", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "package_hash" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "package_hash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "package_hash"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "package_hash", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "label" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "label"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "label", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "client_unique_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "client_unique_id", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "client_unique_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "client_unique_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "is_companion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "is_companion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "is_companion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "is_companion", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushUpdateCheck(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -44851,6 +54285,30 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Post(options.BaseURL+"/api/push/send", wrapper.SendPush)
 	})
 	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/push/unregister", wrapper.UnregisterPushDevice)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/push/devices", wrapper.ListPushDevices)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/push/pushes/{pushId}", wrapper.GetPush)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/push/pushes/{pushId}/deliveries", wrapper.ListPushDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/apps/{appId}/push/credentials", wrapper.ListPushCredentials)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/apps/{appId}/push/credentials/{vendor}", wrapper.DeletePushCredential)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/apps/{appId}/push/credentials/{vendor}", wrapper.SetPushCredential)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/conversations/{targetId}/mute", wrapper.SetConversationMuted)
+	})
+	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/file/upload", wrapper.UploadFile)
 	})
 	r.Group(func(r chi.Router) {
@@ -44906,6 +54364,48 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/v1/rn/rollback", wrapper.RollbackRnBundle)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments", wrapper.ListRnDeployments)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments", wrapper.CreateRnDeployments)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/rotate-key", wrapper.RotateRnDeploymentKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/releases", wrapper.ListRnReleases)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/promote", wrapper.PromoteRnRelease)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/releases/{id}", wrapper.UpdateRnRelease)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.GetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.SetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v0.1/public/codepush/update_check", wrapper.CodePushUpdateCheck)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v0.1/public/codepush/report_status/deploy", wrapper.CodePushReportDeploy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v0.1/public/codepush/report_status/download", wrapper.CodePushReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/updateCheck", wrapper.CodePushLegacyUpdateCheck)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/reportStatus/deploy", wrapper.CodePushLegacyReportDeploy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
 	})
 
 	return r
@@ -45125,6 +54625,299 @@ func (response CreateApp413JSONResponse) VisitCreateAppResponse(w http.ResponseW
 type CreateApp500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateApp500JSONResponse) VisitCreateAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentialsRequestObject struct {
+	AppId PushAppIdPath `json:"appId"`
+}
+
+type ListPushCredentialsResponseObject interface {
+	VisitListPushCredentialsResponse(w http.ResponseWriter) error
+}
+
+type ListPushCredentials200JSONResponse PushCredentialListEnvelope
+
+func (response ListPushCredentials200JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPushCredentials400JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPushCredentials401JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListPushCredentials403JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPushCredentials404JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPushCredentials500JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredentialRequestObject struct {
+	AppId  PushAppIdPath  `json:"appId"`
+	Vendor PushVendorPath `json:"vendor"`
+}
+
+type DeletePushCredentialResponseObject interface {
+	VisitDeletePushCredentialResponse(w http.ResponseWriter) error
+}
+
+type DeletePushCredential200JSONResponse EmptyEnvelope
+
+func (response DeletePushCredential200JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeletePushCredential400JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeletePushCredential401JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeletePushCredential403JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeletePushCredential404JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeletePushCredential500JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredentialRequestObject struct {
+	AppId  PushAppIdPath  `json:"appId"`
+	Vendor PushVendorPath `json:"vendor"`
+	Body   *SetPushCredentialJSONRequestBody
+}
+
+type SetPushCredentialResponseObject interface {
+	VisitSetPushCredentialResponse(w http.ResponseWriter) error
+}
+
+type SetPushCredential200JSONResponse PushCredentialEnvelope
+
+func (response SetPushCredential200JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetPushCredential400JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetPushCredential401JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetPushCredential403JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetPushCredential404JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetPushCredential413JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetPushCredential500JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -50092,6 +59885,114 @@ func (response SetConversationDraft500JSONResponse) VisitSetConversationDraftRes
 	return err
 }
 
+type SetConversationMutedRequestObject struct {
+	TargetId ImTargetIdPath `json:"targetId"`
+	Params   SetConversationMutedParams
+	Body     *SetConversationMutedJSONRequestBody
+}
+
+type SetConversationMutedResponseObject interface {
+	VisitSetConversationMutedResponse(w http.ResponseWriter) error
+}
+
+type SetConversationMuted200JSONResponse ConversationMuteEnvelope
+
+func (response SetConversationMuted200JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetConversationMuted400JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetConversationMuted401JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetConversationMuted403JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetConversationMuted404JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetConversationMuted413JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetConversationMuted500JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetConversationPinnedRequestObject struct {
 	TargetId ImTargetIdPath `json:"targetId"`
 	Params   SetConversationPinnedParams
@@ -53278,6 +63179,284 @@ func (response ToggleTenantStatus500JSONResponse) VisitToggleTenantStatusRespons
 	return err
 }
 
+type ListPushDevicesRequestObject struct {
+	Params ListPushDevicesParams
+}
+
+type ListPushDevicesResponseObject interface {
+	VisitListPushDevicesResponse(w http.ResponseWriter) error
+}
+
+type ListPushDevices200JSONResponse PushDevicePageEnvelope
+
+func (response ListPushDevices200JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPushDevices400JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPushDevices401JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListPushDevices403JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPushDevices404JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPushDevices500JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPushRequestObject struct {
+	PushId PushIdPath `json:"pushId"`
+	Params GetPushParams
+}
+
+type GetPushResponseObject interface {
+	VisitGetPushResponse(w http.ResponseWriter) error
+}
+
+type GetPush200JSONResponse PushResultEnvelope
+
+func (response GetPush200JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetPush400JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetPush401JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetPush403JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetPush404JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetPush500JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveriesRequestObject struct {
+	PushId PushIdPath `json:"pushId"`
+	Params ListPushDeliveriesParams
+}
+
+type ListPushDeliveriesResponseObject interface {
+	VisitListPushDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListPushDeliveries200JSONResponse PushDeliveryPageEnvelope
+
+func (response ListPushDeliveries200JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPushDeliveries400JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPushDeliveries401JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListPushDeliveries403JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPushDeliveries404JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPushDeliveries500JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegisterPushDeviceRequestObject struct {
 	Params RegisterPushDeviceParams
 	Body   *RegisterPushDeviceJSONRequestBody
@@ -53498,6 +63677,113 @@ func (response SendPush429JSONResponse) VisitSendPushResponse(w http.ResponseWri
 type SendPush500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response SendPush500JSONResponse) VisitSendPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDeviceRequestObject struct {
+	Params UnregisterPushDeviceParams
+	Body   *UnregisterPushDeviceJSONRequestBody
+}
+
+type UnregisterPushDeviceResponseObject interface {
+	VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error
+}
+
+type UnregisterPushDevice200JSONResponse EmptyEnvelope
+
+func (response UnregisterPushDevice200JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnregisterPushDevice400JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnregisterPushDevice401JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnregisterPushDevice403JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnregisterPushDevice404JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UnregisterPushDevice413JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnregisterPushDevice500JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -54042,6 +64328,513 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type ListRnDeploymentsRequestObject struct {
+	Params ListRnDeploymentsParams
+}
+
+type ListRnDeploymentsResponseObject interface {
+	VisitListRnDeploymentsResponse(w http.ResponseWriter) error
+}
+
+type ListRnDeployments200JSONResponse RnDeploymentListEnvelope
+
+func (response ListRnDeployments200JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListRnDeployments400JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListRnDeployments401JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListRnDeployments403JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListRnDeployments404JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListRnDeployments500JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeploymentsRequestObject struct {
+	Params CreateRnDeploymentsParams
+	Body   *CreateRnDeploymentsJSONRequestBody
+}
+
+type CreateRnDeploymentsResponseObject interface {
+	VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error
+}
+
+type CreateRnDeployments200JSONResponse RnDeploymentListEnvelope
+
+func (response CreateRnDeployments200JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnDeployments400JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnDeployments401JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnDeployments403JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnDeployments404JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateRnDeployments409JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnDeployments413JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnDeployments500JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnReleaseRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params PromoteRnReleaseParams
+	Body   *PromoteRnReleaseJSONRequestBody
+}
+
+type PromoteRnReleaseResponseObject interface {
+	VisitPromoteRnReleaseResponse(w http.ResponseWriter) error
+}
+
+type PromoteRnRelease200JSONResponse RnReleaseEnvelope
+
+func (response PromoteRnRelease200JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PromoteRnRelease400JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PromoteRnRelease401JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PromoteRnRelease403JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response PromoteRnRelease404JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PromoteRnRelease413JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PromoteRnRelease500JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleasesRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params ListRnReleasesParams
+}
+
+type ListRnReleasesResponseObject interface {
+	VisitListRnReleasesResponse(w http.ResponseWriter) error
+}
+
+type ListRnReleases200JSONResponse RnReleasePageEnvelope
+
+func (response ListRnReleases200JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListRnReleases400JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListRnReleases401JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListRnReleases403JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListRnReleases404JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListRnReleases500JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKeyRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params RotateRnDeploymentKeyParams
+}
+
+type RotateRnDeploymentKeyResponseObject interface {
+	VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error
+}
+
+type RotateRnDeploymentKey200JSONResponse RnDeploymentEnvelope
+
+func (response RotateRnDeploymentKey200JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RotateRnDeploymentKey400JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RotateRnDeploymentKey401JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RotateRnDeploymentKey403JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RotateRnDeploymentKey404JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RotateRnDeploymentKey500JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadRnBundleRequestObject struct {
 	AppId    AppKey     `json:"appId"`
 	Platform Platform   `json:"platform"`
@@ -54268,6 +65061,205 @@ func (response DownloadRnBundle500JSONResponse) VisitDownloadRnBundleResponse(w 
 	return err
 }
 
+type GetRnHaltPolicyRequestObject struct {
+	Params GetRnHaltPolicyParams
+}
+
+type GetRnHaltPolicyResponseObject interface {
+	VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error
+}
+
+type GetRnHaltPolicy200JSONResponse RnHaltPolicyEnvelope
+
+func (response GetRnHaltPolicy200JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnHaltPolicy400JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnHaltPolicy401JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnHaltPolicy403JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnHaltPolicy404JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnHaltPolicy500JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicyRequestObject struct {
+	Params SetRnHaltPolicyParams
+	Body   *SetRnHaltPolicyJSONRequestBody
+}
+
+type SetRnHaltPolicyResponseObject interface {
+	VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error
+}
+
+type SetRnHaltPolicy200JSONResponse RnHaltPolicyEnvelope
+
+func (response SetRnHaltPolicy200JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetRnHaltPolicy400JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetRnHaltPolicy401JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetRnHaltPolicy403JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetRnHaltPolicy404JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetRnHaltPolicy413JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetRnHaltPolicy500JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnBundlesRequestObject struct {
 	Params ListRnBundlesParams
 }
@@ -54349,6 +65341,114 @@ func (response ListRnBundles404JSONResponse) VisitListRnBundlesResponse(w http.R
 type ListRnBundles500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListRnBundles500JSONResponse) VisitListRnBundlesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnReleaseRequestObject struct {
+	Id     int64 `json:"id"`
+	Params UpdateRnReleaseParams
+	Body   *UpdateRnReleaseJSONRequestBody
+}
+
+type UpdateRnReleaseResponseObject interface {
+	VisitUpdateRnReleaseResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnRelease200JSONResponse RnReleaseEnvelope
+
+func (response UpdateRnRelease200JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnRelease400JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnRelease401JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnRelease403JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnRelease404JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnRelease413JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnRelease500JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -55841,6 +66941,620 @@ func (response DownloadApk500JSONResponse) VisitDownloadApkResponse(w http.Respo
 	return err
 }
 
+type CodePushLegacyReportDeployRequestObject struct {
+	Body *CodePushLegacyReportDeployJSONRequestBody
+}
+
+type CodePushLegacyReportDeployResponseObject interface {
+	VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyReportDeploy200TextResponse string
+
+func (response CodePushLegacyReportDeploy200TextResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushLegacyReportDeploy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyReportDeploy400JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyReportDeploy403JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyReportDeploy404JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushLegacyReportDeploy413JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyReportDeploy429JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyReportDeploy500JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownloadRequestObject struct {
+	Body *CodePushLegacyReportDownloadJSONRequestBody
+}
+
+type CodePushLegacyReportDownloadResponseObject interface {
+	VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyReportDownload200TextResponse string
+
+func (response CodePushLegacyReportDownload200TextResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushLegacyReportDownload400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyReportDownload400JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyReportDownload403JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyReportDownload404JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushLegacyReportDownload413JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyReportDownload429JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyReportDownload500JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheckRequestObject struct {
+	Params CodePushLegacyUpdateCheckParams
+}
+
+type CodePushLegacyUpdateCheckResponseObject interface {
+	VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyUpdateCheck200JSONResponse CodePushLegacyUpdateCheck
+
+func (response CodePushLegacyUpdateCheck200JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyUpdateCheck400JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyUpdateCheck403JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyUpdateCheck404JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyUpdateCheck429JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyUpdateCheck500JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeployRequestObject struct {
+	Body *CodePushReportDeployJSONRequestBody
+}
+
+type CodePushReportDeployResponseObject interface {
+	VisitCodePushReportDeployResponse(w http.ResponseWriter) error
+}
+
+type CodePushReportDeploy200TextResponse string
+
+func (response CodePushReportDeploy200TextResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushReportDeploy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushReportDeploy400JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushReportDeploy403JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushReportDeploy404JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushReportDeploy413JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushReportDeploy429JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushReportDeploy500JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownloadRequestObject struct {
+	Body *CodePushReportDownloadJSONRequestBody
+}
+
+type CodePushReportDownloadResponseObject interface {
+	VisitCodePushReportDownloadResponse(w http.ResponseWriter) error
+}
+
+type CodePushReportDownload200TextResponse string
+
+func (response CodePushReportDownload200TextResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushReportDownload400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushReportDownload400JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushReportDownload403JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushReportDownload404JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushReportDownload413JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushReportDownload429JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushReportDownload500JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheckRequestObject struct {
+	Params CodePushUpdateCheckParams
+}
+
+type CodePushUpdateCheckResponseObject interface {
+	VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error
+}
+
+type CodePushUpdateCheck200JSONResponse CodePushUpdateCheck
+
+func (response CodePushUpdateCheck200JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushUpdateCheck400JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushUpdateCheck403JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushUpdateCheck404JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushUpdateCheck429JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushUpdateCheck500JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListApps List the tenant's apps
@@ -55849,6 +67563,15 @@ type StrictServerInterface interface {
 	// CreateApp Create an app
 	// (POST /api/apps)
 	CreateApp(ctx context.Context, request CreateAppRequestObject) (CreateAppResponseObject, error)
+	// ListPushCredentials The app's push credentials
+	// (GET /api/apps/{appId}/push/credentials)
+	ListPushCredentials(ctx context.Context, request ListPushCredentialsRequestObject) (ListPushCredentialsResponseObject, error)
+	// DeletePushCredential Remove the app's credentials for a vendor
+	// (DELETE /api/apps/{appId}/push/credentials/{vendor})
+	DeletePushCredential(ctx context.Context, request DeletePushCredentialRequestObject) (DeletePushCredentialResponseObject, error)
+	// SetPushCredential Set the app's credentials for a vendor
+	// (PUT /api/apps/{appId}/push/credentials/{vendor})
+	SetPushCredential(ctx context.Context, request SetPushCredentialRequestObject) (SetPushCredentialResponseObject, error)
 	// ListAppServices List the app's services
 	// (GET /api/apps/{appId}/services)
 	ListAppServices(ctx context.Context, request ListAppServicesRequestObject) (ListAppServicesResponseObject, error)
@@ -55993,6 +67716,9 @@ type StrictServerInterface interface {
 	// SetConversationDraft Save a draft
 	// (PUT /api/im/conversations/{targetId}/draft)
 	SetConversationDraft(ctx context.Context, request SetConversationDraftRequestObject) (SetConversationDraftResponseObject, error)
+	// SetConversationMuted Mute or unmute a conversation's notifications
+	// (PUT /api/im/conversations/{targetId}/mute)
+	SetConversationMuted(ctx context.Context, request SetConversationMutedRequestObject) (SetConversationMutedResponseObject, error)
 	// SetConversationPinned Pin or unpin a conversation
 	// (PUT /api/im/conversations/{targetId}/pinned)
 	SetConversationPinned(ctx context.Context, request SetConversationPinnedRequestObject) (SetConversationPinnedResponseObject, error)
@@ -56089,12 +67815,24 @@ type StrictServerInterface interface {
 	// ToggleTenantStatus Enable or disable a tenant
 	// (POST /api/ops/tenants/{id}/toggle-status)
 	ToggleTenantStatus(ctx context.Context, request ToggleTenantStatusRequestObject) (ToggleTenantStatusResponseObject, error)
+	// ListPushDevices List a user's devices
+	// (GET /api/push/devices)
+	ListPushDevices(ctx context.Context, request ListPushDevicesRequestObject) (ListPushDevicesResponseObject, error)
+	// GetPush What became of a push
+	// (GET /api/push/pushes/{pushId})
+	GetPush(ctx context.Context, request GetPushRequestObject) (GetPushResponseObject, error)
+	// ListPushDeliveries A push's per-device results
+	// (GET /api/push/pushes/{pushId}/deliveries)
+	ListPushDeliveries(ctx context.Context, request ListPushDeliveriesRequestObject) (ListPushDeliveriesResponseObject, error)
 	// RegisterPushDevice Register a device token
 	// (POST /api/push/register)
 	RegisterPushDevice(ctx context.Context, request RegisterPushDeviceRequestObject) (RegisterPushDeviceResponseObject, error)
 	// SendPush Send a push notification
 	// (POST /api/push/send)
 	SendPush(ctx context.Context, request SendPushRequestObject) (SendPushResponseObject, error)
+	// UnregisterPushDevice Unregister a device token
+	// (POST /api/push/unregister)
+	UnregisterPushDevice(ctx context.Context, request UnregisterPushDeviceRequestObject) (UnregisterPushDeviceResponseObject, error)
 	// ListSubAccounts List the tenant's sub-accounts
 	// (GET /api/sub-accounts)
 	ListSubAccounts(ctx context.Context, request ListSubAccountsRequestObject) (ListSubAccountsResponseObject, error)
@@ -56110,12 +67848,36 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// ListRnDeployments List an app's deployments
+	// (GET /api/v1/rn/deployments)
+	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
+	// CreateRnDeployments Create deployments of a module
+	// (POST /api/v1/rn/deployments)
+	CreateRnDeployments(ctx context.Context, request CreateRnDeploymentsRequestObject) (CreateRnDeploymentsResponseObject, error)
+	// PromoteRnRelease Promote a release to another deployment
+	// (POST /api/v1/rn/deployments/{id}/promote)
+	PromoteRnRelease(ctx context.Context, request PromoteRnReleaseRequestObject) (PromoteRnReleaseResponseObject, error)
+	// ListRnReleases List a deployment's releases
+	// (GET /api/v1/rn/deployments/{id}/releases)
+	ListRnReleases(ctx context.Context, request ListRnReleasesRequestObject) (ListRnReleasesResponseObject, error)
+	// RotateRnDeploymentKey Give a deployment a new key
+	// (POST /api/v1/rn/deployments/{id}/rotate-key)
+	RotateRnDeploymentKey(ctx context.Context, request RotateRnDeploymentKeyRequestObject) (RotateRnDeploymentKeyResponseObject, error)
 	// DownloadRnBundle Download a React Native bundle
 	// (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 	DownloadRnBundle(ctx context.Context, request DownloadRnBundleRequestObject) (DownloadRnBundleResponseObject, error)
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	// (GET /api/v1/rn/halt-policy)
+	GetRnHaltPolicy(ctx context.Context, request GetRnHaltPolicyRequestObject) (GetRnHaltPolicyResponseObject, error)
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	// (PUT /api/v1/rn/halt-policy)
+	SetRnHaltPolicy(ctx context.Context, request SetRnHaltPolicyRequestObject) (SetRnHaltPolicyResponseObject, error)
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(ctx context.Context, request ListRnBundlesRequestObject) (ListRnBundlesResponseObject, error)
+	// UpdateRnRelease Change a release
+	// (PATCH /api/v1/rn/releases/{id})
+	UpdateRnRelease(ctx context.Context, request UpdateRnReleaseRequestObject) (UpdateRnReleaseResponseObject, error)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
@@ -56155,6 +67917,24 @@ type StrictServerInterface interface {
 	// DownloadApk Download an APK
 	// (GET /api/v1/updates/files/apk/{filename})
 	DownloadApk(ctx context.Context, request DownloadApkRequestObject) (DownloadApkResponseObject, error)
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	// (POST /reportStatus/deploy)
+	CodePushLegacyReportDeploy(ctx context.Context, request CodePushLegacyReportDeployRequestObject) (CodePushLegacyReportDeployResponseObject, error)
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	// (POST /reportStatus/download)
+	CodePushLegacyReportDownload(ctx context.Context, request CodePushLegacyReportDownloadRequestObject) (CodePushLegacyReportDownloadResponseObject, error)
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	// (GET /updateCheck)
+	CodePushLegacyUpdateCheck(ctx context.Context, request CodePushLegacyUpdateCheckRequestObject) (CodePushLegacyUpdateCheckResponseObject, error)
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/deploy)
+	CodePushReportDeploy(ctx context.Context, request CodePushReportDeployRequestObject) (CodePushReportDeployResponseObject, error)
+	// CodePushReportDownload CodePush download report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/download)
+	CodePushReportDownload(ctx context.Context, request CodePushReportDownloadRequestObject) (CodePushReportDownloadResponseObject, error)
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	// (GET /v0.1/public/codepush/update_check)
+	CodePushUpdateCheck(ctx context.Context, request CodePushUpdateCheckRequestObject) (CodePushUpdateCheckResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -56246,6 +68026,93 @@ func (sh *strictHandler) CreateApp(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CreateAppResponseObject); ok {
 		if err := validResponse.VisitCreateAppResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPushCredentials operation middleware
+func (sh *strictHandler) ListPushCredentials(w http.ResponseWriter, r *http.Request, appId PushAppIdPath) {
+	var request ListPushCredentialsRequestObject
+
+	request.AppId = appId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPushCredentials(ctx, request.(ListPushCredentialsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPushCredentials")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPushCredentialsResponseObject); ok {
+		if err := validResponse.VisitListPushCredentialsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeletePushCredential operation middleware
+func (sh *strictHandler) DeletePushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
+	var request DeletePushCredentialRequestObject
+
+	request.AppId = appId
+	request.Vendor = vendor
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePushCredential(ctx, request.(DeletePushCredentialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePushCredential")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeletePushCredentialResponseObject); ok {
+		if err := validResponse.VisitDeletePushCredentialResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetPushCredential operation middleware
+func (sh *strictHandler) SetPushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
+	var request SetPushCredentialRequestObject
+
+	request.AppId = appId
+	request.Vendor = vendor
+
+	var body SetPushCredentialJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetPushCredential(ctx, request.(SetPushCredentialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetPushCredential")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetPushCredentialResponseObject); ok {
+		if err := validResponse.VisitSetPushCredentialResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -57610,6 +69477,40 @@ func (sh *strictHandler) SetConversationDraft(w http.ResponseWriter, r *http.Req
 	}
 }
 
+// SetConversationMuted operation middleware
+func (sh *strictHandler) SetConversationMuted(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationMutedParams) {
+	var request SetConversationMutedRequestObject
+
+	request.TargetId = targetId
+	request.Params = params
+
+	var body SetConversationMutedJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetConversationMuted(ctx, request.(SetConversationMutedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetConversationMuted")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetConversationMutedResponseObject); ok {
+		if err := validResponse.VisitSetConversationMutedResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // SetConversationPinned operation middleware
 func (sh *strictHandler) SetConversationPinned(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationPinnedParams) {
 	var request SetConversationPinnedRequestObject
@@ -58518,6 +70419,86 @@ func (sh *strictHandler) ToggleTenantStatus(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// ListPushDevices operation middleware
+func (sh *strictHandler) ListPushDevices(w http.ResponseWriter, r *http.Request, params ListPushDevicesParams) {
+	var request ListPushDevicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPushDevices(ctx, request.(ListPushDevicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPushDevices")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPushDevicesResponseObject); ok {
+		if err := validResponse.VisitListPushDevicesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPush operation middleware
+func (sh *strictHandler) GetPush(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params GetPushParams) {
+	var request GetPushRequestObject
+
+	request.PushId = pushId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPush(ctx, request.(GetPushRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPush")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetPushResponseObject); ok {
+		if err := validResponse.VisitGetPushResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPushDeliveries operation middleware
+func (sh *strictHandler) ListPushDeliveries(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params ListPushDeliveriesParams) {
+	var request ListPushDeliveriesRequestObject
+
+	request.PushId = pushId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPushDeliveries(ctx, request.(ListPushDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPushDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPushDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListPushDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RegisterPushDevice operation middleware
 func (sh *strictHandler) RegisterPushDevice(w http.ResponseWriter, r *http.Request, params RegisterPushDeviceParams) {
 	var request RegisterPushDeviceRequestObject
@@ -58577,6 +70558,39 @@ func (sh *strictHandler) SendPush(w http.ResponseWriter, r *http.Request, params
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(SendPushResponseObject); ok {
 		if err := validResponse.VisitSendPushResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnregisterPushDevice operation middleware
+func (sh *strictHandler) UnregisterPushDevice(w http.ResponseWriter, r *http.Request, params UnregisterPushDeviceParams) {
+	var request UnregisterPushDeviceRequestObject
+
+	request.Params = params
+
+	var body UnregisterPushDeviceJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnregisterPushDevice(ctx, request.(UnregisterPushDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnregisterPushDevice")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnregisterPushDeviceResponseObject); ok {
+		if err := validResponse.VisitUnregisterPushDeviceResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -58729,6 +70743,153 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// ListRnDeployments operation middleware
+func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
+	var request ListRnDeploymentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRnDeployments(ctx, request.(ListRnDeploymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRnDeployments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRnDeploymentsResponseObject); ok {
+		if err := validResponse.VisitListRnDeploymentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnDeployments operation middleware
+func (sh *strictHandler) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	var request CreateRnDeploymentsRequestObject
+
+	request.Params = params
+
+	var body CreateRnDeploymentsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnDeployments(ctx, request.(CreateRnDeploymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnDeployments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnDeploymentsResponseObject); ok {
+		if err := validResponse.VisitCreateRnDeploymentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PromoteRnRelease operation middleware
+func (sh *strictHandler) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
+	var request PromoteRnReleaseRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body PromoteRnReleaseJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PromoteRnRelease(ctx, request.(PromoteRnReleaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PromoteRnRelease")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PromoteRnReleaseResponseObject); ok {
+		if err := validResponse.VisitPromoteRnReleaseResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRnReleases operation middleware
+func (sh *strictHandler) ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams) {
+	var request ListRnReleasesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRnReleases(ctx, request.(ListRnReleasesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRnReleases")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRnReleasesResponseObject); ok {
+		if err := validResponse.VisitListRnReleasesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RotateRnDeploymentKey operation middleware
+func (sh *strictHandler) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams) {
+	var request RotateRnDeploymentKeyRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateRnDeploymentKey(ctx, request.(RotateRnDeploymentKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateRnDeploymentKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RotateRnDeploymentKeyResponseObject); ok {
+		if err := validResponse.VisitRotateRnDeploymentKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DownloadRnBundle operation middleware
 func (sh *strictHandler) DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams) {
 	var request DownloadRnBundleRequestObject
@@ -58758,6 +70919,65 @@ func (sh *strictHandler) DownloadRnBundle(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// GetRnHaltPolicy operation middleware
+func (sh *strictHandler) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams) {
+	var request GetRnHaltPolicyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnHaltPolicy(ctx, request.(GetRnHaltPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnHaltPolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnHaltPolicyResponseObject); ok {
+		if err := validResponse.VisitGetRnHaltPolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetRnHaltPolicy operation middleware
+func (sh *strictHandler) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams) {
+	var request SetRnHaltPolicyRequestObject
+
+	request.Params = params
+
+	var body SetRnHaltPolicyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetRnHaltPolicy(ctx, request.(SetRnHaltPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetRnHaltPolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetRnHaltPolicyResponseObject); ok {
+		if err := validResponse.VisitSetRnHaltPolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnBundles operation middleware
 func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
 	var request ListRnBundlesRequestObject
@@ -58777,6 +70997,40 @@ func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, p
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListRnBundlesResponseObject); ok {
 		if err := validResponse.VisitListRnBundlesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnRelease operation middleware
+func (sh *strictHandler) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
+	var request UpdateRnReleaseRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateRnReleaseJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnRelease(ctx, request.(UpdateRnReleaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnRelease")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnReleaseResponseObject); ok {
+		if err := validResponse.VisitUpdateRnReleaseResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -59184,698 +71438,1003 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 	}
 }
 
+// CodePushLegacyReportDeploy operation middleware
+func (sh *strictHandler) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+	var request CodePushLegacyReportDeployRequestObject
+
+	var body CodePushLegacyReportDeployJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyReportDeploy(ctx, request.(CodePushLegacyReportDeployRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyReportDeploy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyReportDeployResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyReportDeployResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushLegacyReportDownload operation middleware
+func (sh *strictHandler) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+	var request CodePushLegacyReportDownloadRequestObject
+
+	var body CodePushLegacyReportDownloadJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyReportDownload(ctx, request.(CodePushLegacyReportDownloadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyReportDownload")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyReportDownloadResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyReportDownloadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushLegacyUpdateCheck operation middleware
+func (sh *strictHandler) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams) {
+	var request CodePushLegacyUpdateCheckRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyUpdateCheck(ctx, request.(CodePushLegacyUpdateCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyUpdateCheck")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyUpdateCheckResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyUpdateCheckResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushReportDeploy operation middleware
+func (sh *strictHandler) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+	var request CodePushReportDeployRequestObject
+
+	var body CodePushReportDeployJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushReportDeploy(ctx, request.(CodePushReportDeployRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushReportDeploy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushReportDeployResponseObject); ok {
+		if err := validResponse.VisitCodePushReportDeployResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushReportDownload operation middleware
+func (sh *strictHandler) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+	var request CodePushReportDownloadRequestObject
+
+	var body CodePushReportDownloadJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushReportDownload(ctx, request.(CodePushReportDownloadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushReportDownload")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushReportDownloadResponseObject); ok {
+		if err := validResponse.VisitCodePushReportDownloadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushUpdateCheck operation middleware
+func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams) {
+	var request CodePushUpdateCheckRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushUpdateCheck(ctx, request.(CodePushUpdateCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushUpdateCheck")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushUpdateCheckResponseObject); ok {
+		if err := validResponse.VisitCodePushUpdateCheckResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3JchtJtjb4Km7oahOYFYACA2cruxeiKAmZ4lAElcp7E/oFR4SD8GLAIzLcQQqlX2a56U2vf7O77U3n",
-	"the96Ae4b5Jmv3U/Rpuf4x4DEIGBpMi8VUorKxFADD4cP/P5zueKF06iUDChZOXgcyWiMZ0wxWL41Imi",
-	"H9jsDaM+i/Vnn0kv5pHioagcVC7HjNAoeibJNZs5ZBTGRPIrwXwSs1+mTCpJQkHicKqYJLdcjcOpIlSQ",
-	"AY2irj8gv0xZPCPJG+sVp8L1c8f4Pqci6IRVDio/1TpRVPuBzSpORXpjNqF6LH+K2ahyUPlfnqcTeI6/",
-	"yuc47sqXL46Zwl/1q1bMgFQH9Prj77/+NtjSQ2Gf6CQK9Pvp9UefTcKP3pgqO0YYezpEmFHFqeiJ85j5",
-	"lQMVT9ndhnsaCo8tjrVDbmgwZUSwGxaTmE0l82FVuSDbZMKFXuYVa4iPzg5rQj+9ZeJKjSsHO22nMuHC",
-	"ftxzKmoW6Xulirm4ssO75BMmFZ1Ei0N8J/gnMuFBwCXzQuFLEo6IGrM5slgxyPQF2YFGVCkW67v+289u",
-	"bf/D54bT2Pnyp0rRKF8EoXfN/HeSxV2/eNenksVEhWSoLyVhTKYC/szvvL7qo+s2S3Z9mHvPXXff3A4D",
-	"nyl2QcVVwfafCUaGM8VIrH93yEB/kH/pT1235Y14LBX8yWr4TUDtF4Ml1w70zM2v5kY5HY34JxIAFZgn",
-	"5BcFL3drDbfZKttJnEQJoTW3d4p27SW74R4r2rAOkYoOA0a4bynKh4sdcjvm3phEAfWYJFwRLiT3mZ5W",
-	"OFXwJ6PemMQsYFSyZ5LEYRCEU1Xvi/eGI3HlkFAEM3sRXsN8/QRNIg3XJRGLPSYUoTEj4WjEYubX+yK3",
-	"LHujRpu1t0ceY7Sxs0tLaMa3syxZnEZzL3cMG4VLFd6KIKT+KTxzfrle8YAR/TpgyUehUEyo2ksuo1By",
-	"fY1eJcVospihYOSK3zBBqIIvgEbINNLvqJdMBP4p3eHt1ZPQw3xD5XhxAr03nVpze8cOb8QDvXNAdw4J",
-	"wlsW1zwqGRmzT3nS3B81vTZr+LvDFt32dtjeyKWNYdNr+W22Pdpxdxt7zf0WbQ+3vR1/l+2N9qk7bHhN",
-	"v8Xao226Y6caUTVOZzrWg1x2uud4E62NPnzeaZcwp+7oNBTshCqvYObHl/RKwqS9gGuCG4eBLw8JJRN9",
-	"A6nq8/rdYItcMSVJy22X8tLuSHN7VsMXlRGb22wXjnFyNKbqchaxEsH5fszUmMVkoGh8xZSW5lwSimy1",
-	"2uuevn57vKVPISVXcTiNSPX1xdm78znBiteV0JdnRnBnvmqnYGZ0LHwtWYo4azAjEyYlvWKSeDGjivn6",
-	"JIQxGbJRGDOixlwSxSfsgAyabnOn5rZrzd3LZutge/9ge39AqrE+TlzoresLyeIbFj/DW8jfQ8FgLS5e",
-	"HZFWq7U/zzkKnliyJszMYd0l6E705a94oFhsluG13o6uf64pvIDRwm49k4T7+a2C7z+6bqP4iFzhU++8",
-	"V2ZUZow/sNltGPsXyaMWJDj7BKxZMhp7Y2Bz1aMxF0wC639LFRcO0TyixoVkQrO9GzZHfWMWBGHJQl/j",
-	"CJbOJ3eO3NX8rjs5QSIrW32tlxg6fCYJEtHCRugjW7wH/O7LnwzMDlReLTn8+QMDTFofj1nE8kO9PP7p",
-	"smR9J/iCtQnZDMgMr6dorDY/zHSktNJXfJZd9wD+t/osO6QjOX3eG1NxNaacDGfEZyM6DdS6p9y+q2Rx",
-	"ZDK9e5zzS8OYy0ktBA6uOTac9xzb1hIoZQXF3HteOc5ToxUMD6EWdyf4oYRpCdI9SedROMgStjV9MM39",
-	"+5CLCzRvLtiExtdFzFWECnWy7PKGt4LFhAqfUH/ChcyP///9H//3//d//T//83//P/7n//Z/lpBLjO8r",
-	"U8U0a1pkRobFrsNa6yt5ZDlPXHzxWSQvmaBiKWkquOKZJGI6YTH35re10bwLBxyF8YQqfZ1QO5qJTrjg",
-	"k+kky6+5UOzKHKJzWmSI6W/1uIYsdogXToVmMKM4nBC3bKUiOmcMGX5ROXCd3Kha+jBN6CczKlf/lxmm",
-	"WzzMgCr9EHP8i1kicL3IXFk6TvP72nzHvjo3jkRqpFTcOX15cdZ9ufq1dzuHuWFcoBVXZvjTKCI3LJY8",
-	"FPrwxWQ4FT7YF09CY2a0PUXVVK7eQQnX1csFh5rKtXcv924YTY//vYziJf87q5MO/EvoMLxhYBhzo6j4",
-	"hEr9hZP4p0bgoKpSeQ0sr1+hkkyomOkLZ+EUDM5+ZesQmCEV8hb490A/f0AknUlyO6aK3FL7BgeYpL5a",
-	"aB6lDxUYHfLaOMIIV6UroydWeAKbhUdw+ab1Qo/TwLD7MkIzzi4gLIdQ4jOPT2hAkBfOK3VlEipOXnLX",
-	"wzE/WJjAdNjxgHct48JyOqxRvKycFbce5ZigyOhE0bLxoie3TGS4buPxRtpj8Q332IYDJlURKsKV1L/8",
-	"wGZb681gtfP5XpNYSiJ4SW4Wjj7hAZdaLg5n5PXxJXlOI/6cRpF8/hkG++W5uTGv7bQfd4/W4LlwoURj",
-	"wLBfdkhoEJDbMRMknHClmP9A/Dg7rMoXPdCYySgUkkEw5gX1zSnWnzx06+k/aRQF3KN64M//JvXoM7JX",
-	"X+nj2joVnypaOfj5c2XEWeBXDipsQnmgFwwtJm2ZTaUiQ0YouaEB9wmr6UsI9f2YSVn58iF7seFOZBj6",
-	"MzKmklBBWByH8QGBJx+QFY9z7BodVBqVL+su1LF+xbG4YUEINuEXZ0HVTqJK1pqBIXK9lTCQQzLQizEA",
-	"QpXGzcgCX2pbEURDXY/nKBSjgHt3XPF9u+JiGgTZdTMKyFHoM9Ii7BOMgQba8JyBtEwVpq+yPiifZDiN",
-	"PTb3epj2qzAect9n4m7zbpXNWy9z98RyDb0dPpd0GGgNOjSmOY2ir0YWUzVmQukZaHViOFXaJNPHObxl",
-	"vrZ6/BAGAYvQFYrFggbw2LssxHZ65OYXgptn42khVXuQuE92Rg2vSffZ9nDXb3utxtbXJALjZBpRHjAf",
-	"VTEzSOLROOZMEkoyg1Mh+WUaKgYLdBqqV+FU+HcjknbZ2mgNXW/LCJ79lSZ/GhI5hcAQngIHndUQrDYu",
-	"a6BGLqSiwmPED5mEYcGSkepP7/568rF3fPFj9+i4t2XXo6tnOWHaJrwbxTTKjw6XZngcB8LTd5EZU1+V",
-	"V9j34k9DLdnN4RlOeaD0+2EJzuksCKl/GYZvaXzF7kQZjaXsY8QDGEmgn69ZBhWk4bb3tnd3XBdjRF9z",
-	"JTAmBnajESjhDUMJE/AJx1W4DMMTKmZGWss7rUKzVHioMDSGlFJsEil5SGKm4pnWUnZcYkLvX2sRLqgy",
-	"U9UMA19sHavWL0LCkR2GHtSFvqjWGZkcD4xUwapkfimIAponqJDcUjTt0jksaHV6pO8EnapxGPO/szsy",
-	"pdLjN+FScnGlN95oEESF10x8TVqDFxCTVUPVNAbCNyNxknGEMWGfIq0ZA/G9E3IaRWGsmH/CfE7Bb36n",
-	"c7i9zjkEASoInxgf19daDDjZEH/XbwxHhELEgWT44pgKP9AmxZfk1ZjFhDbsMei6Ob8U+F7/1Xyue+Gk",
-	"knEGJLpxNq6dz5FpLXg4Hfs2G5pPX3aMf5Gemvo8zD94LvemUf7ccyplsee2o0jAqFRkj3hjGlNPsVg6",
-	"6Bmh9rdQMBIwpYzLWX/0+RVXpOqNmXeNJptKNIND0nZdjBTccjkfQZMtL2YwoqWz2SufzUUYFDicTjrd",
-	"U01b4BnCCzWjVyRmV9qujBn6gdA8Q7UFxogEkvFbkDgMjJEptD34Mzy74lQ6L0/g35fHPx6/PTs/vqg4",
-	"lR+7x++PLyofyodrbDO9reZxx6edF2+PtaL+stvDPwvv9ydcQJCzNOiqrWaVOAUgFsCliqkKY0kkY8a7",
-	"FcVhxGLF0SY0Aa6OypnBPlWspjCAtDAUn0sZBjf2poW4vkijE+B8S64/JJoPQAoCHUom1BYo7ZQE/Mbc",
-	"UM+en+wo9J1az7e2+8KobAA5Ze3pbxOmhcqR3oB5az/vrSvwj1tbvOCxcPgLX/kl62z4ORPcNjkv9s78",
-	"0JzMbqQ0EA7/xjyVpwEbWKBBcDYCe3ypd5tesROmaOWL83l++1OezhWbyJWJhikZfklGSOOYzhYmbR+9",
-	"OJMPC3NJePfac0q5/cKcUOSsOw9YyvmxwyOWDBzjiWWRRMs67nIe6Q1VNH4XBwWpPZNIzdBthC5yyeAB",
-	"C3R5lzPNAqZWnGg7LTjTeP3yE21uuPuZFty7FoUZamuvRSgCLlh5/pGyqZzgfMoKufds2Au9a6ZIGGkt",
-	"ShCtMifmnAhvMy8chmHAqNBvnMr1mEISOk5m6WR2P7uLySxKmQLS49NyBXMmHoAtpLN5Gr6QWc1NGEMU",
-	"FTIEGkU2DxHVjTrkr/eYVn0GSUjK+rOfkYGEn35gswFoI1yQkT5lkGJqs0ow3qUffH7Wy/jHD4k+DrPb",
-	"MYsZYYHU+i2bwXMmGOiqYm5mG94cUPgzVff6AtS9wXfffffdgAyZumVMbGEqyhynwpzzNTPTnUoy58VV",
-	"2mmTMftEbYArHY2du2MHzz55LFJ48P82lYpMqM/mUzhbVI/ea/qNB+OOmdEuY0Wab2j2CLmwc7lMkHM8",
-	"CfXslPFRLryI++vFeRwy+Mz9L0g9AxMSGejVSgMlv//6W0H0ZyHSUa7vpGN/qcd9hMULC2O2hFs88lE4",
-	"jRPadgz5kjD2WUy6Jw45f9d745BX3bfHDnl3/rJzeQyxkLW4jiYoePAi03Eq08jfbJvnTjrPqGvZaTmW",
-	"8LMUnVmFPONOR1HIu6Po8TlcFG3I1boimsIqzr1s2aF4FTPN7j6pQy04cRUcG+0i14xFJkl5GsdMKJK5",
-	"G2i6X+lXiBcwqnmAWn2SMrbjdqNZpEosJepNDOm5tYMHl2yu4Y9Li54gyYHKpKbJWM/6bERTOXbQT6LX",
-	"BFfRlEMtLTDKpJPT648/d2r/Tmt/d2v7Hz98bjk7jaK8chjv0ykQ0b3tieiJDIkouoOiUCYIO2QUMzkO",
-	"ZiQOFSae2osdKwvrTyKJ8/S2qihi1e/lsm9TcVXEtQsYdMkBxV+fgmjMuDYlGxR3hbVdNiYajggFrfMw",
-	"p0nmFSgjh40WCa4xrUkVmqRMQIA1tzs5gy1j/MxtYntdnSMZaDG/vGYzmFcU1UzAMfFoyzTwa1bgkKzU",
-	"J/PUvOs1mNYY9106XKLhWD/40lypzKWFtJl9lpMsbXYBSkkVbnwaWjVa1l2I9S2XX+eA3VtH3Gg270D4",
-	"Ho2Zd10i0hODzPh8rLwGtzi6mE3WRpIoEjMSxUxqBQiMOzAixlTiy8CBHU9ZgdN2TMUVC8KrQrekb2r7",
-	"Cp1IJi8E3oeD6pz/8EwSOpRhMFWMvLt4m3PYTGNedCZGYewxHOeS+lhI3jHrYCqhrkKIgolDMqLaPF2c",
-	"M3xf7FtJrstMPPOzHNPm9s76kzZlgkUlgetX5DmYG7r2SyH/lQuMR+WWegl7VGHMCvcTcjD0r5jOWqXB",
-	"LZ0hT+ye9Q6zuUAm4yxrom6ts9WZXKNVx+3HzKXpnafFDvS585fubZ66Svhh5kA+BU/M8oPNOIlZo0WD",
-	"CrMw19biljOBu3g5lvGNy0JO4ZABFn0PqWRY6w0OiJvGczz18rk2X+RzGl0/xytROTPl44YyTeV4htDw",
-	"9zqNrgfGx5zAP4BBVEC3K73JcyyrTHlZ4zhOuOjZEPmP+dOxEFsqGVbmaUn1wtpFCk4lmg4DLsdLPPYc",
-	"HfXg4Euutms5hti7Mr7zWyrv7qM35fDnWN++smIgf/USnn05z6VL6WB+iPdn3ZfFzLpwBKTaPettFfLx",
-	"1Vsvk3DwBmUWeXGw6Sl4JG5uDTGIcGTqc7Kvzz8yy9Hyh7X8wDlphvQcHTpJxQbSV569ZZYw76/LnqsS",
-	"wWPe/xRCx4qOOwmcp3TuJAO/r48nM5cn3IA7eHzMne8g+68gYWUaKB7RWGmFbZIP62SEKY2i5ymoxsOp",
-	"D0kxUyXvDG1g/eCiKOVBOds8JHZZstqnk1R0Gd00xzKHXFAofFhtaJiRgpVQZCMsEc754XaFVBRwWgwb",
-	"kmTIgvBWC8as4VLNDME6TsCo2zokVJFJKBXJsLV5UZAvyWxiTWa+LLPxUGrBojBO1guqaefyI8eIRmOw",
-	"cKQFpoEZGiwbEgqPpQrE8sk1VhWbrm/JzBFR96znkBAupUGWrAoUwVztcnvva8rAxRlYE1+Ow1tBVAh2",
-	"sERsM+NxIo16ow6lvvcIO2wkWgsl2dTn4VHKyueM13cvu2eHxJ/G1OD92HzcRcZjL4Ly7cXNx4zerLJV",
-	"Xm1VSDJTpJaFbd1kuaYg6ZORFi1IBvOrwDZ76LSckhwbTzOkmBhcsCQ7pVQ9/xopMw+fwLJiuR9dkme3",
-	"egMxnrntyZSp3NDvpU3NzeYpN2FTfeoFVNxnHCkLaG9sQoXiXsKOTzrfn13UT7qnZxf1887l0RuT1SxS",
-	"oRLFrGaFXnXQqDfrbm3IFK03BlsO0ROgMfP7YjhLHl+zj49i5jGfCY8dQj2LTyZMUT0DUh38GRAhk1R3",
-	"z2ORWkR/0yKhsSgTMsZs1f3vPzdq+x8QvdB19r5s9fv1tb+t1vQHjAXXPvy52u/Xc19sfbf1L4U28hEN",
-	"glJBcdR5+/YjSAuIUcPHH7svj88WndY0CJCtbARW52wgXxJrelEu67c/M/W3eWncPf2xe3n80iGdo6Pj",
-	"c/jr4vj74yP466hzenT89q3+8/j0pf7npNvrHb+ck96t5mbiyKxFMuQiBnlEI+WN6aIs8vCHMtgALLKT",
-	"TPhkSL1rJPQ02JcPfe0M3VHLc1ltb+TSWtvb3q7t0+1WrTlqjHZGu96+3yxMosJqjZKVhuERKgkl56ev",
-	"CRwDE1ZI36y/PYDHPI/E1eGQSrbTdviPL84ubt0fXl+FnU6nc9p7Nz5+d9XpdN7o/+uER51/0/82dv7W",
-	"DvQf9fqcs774sZXVG2LX1M5tyZY8Oqu0pLABi0yw6zKlBglaHoAxFZYZHIVC8zRanNVzJpiFSbrh7BaL",
-	"aELBaiqshQKQ0zDt38s8pjB8pdYJpqb4e07Fj+lIlUSaBETQMNuI5bPxChWcgEp1YmuR1t1Ce8OXD0XF",
-	"RYE2z5UtfU3crKjVxabOSTAscyz10qWUFnEhmF/spo4Z9Xvsl/Kw2zNJAIFsQuNrUqVJQe5Asl8GW4fE",
-	"teujxlxc6bHpy9cMRSWwXA8ICbaoggo9oqRgY85XYsHZ0qrB+Vk7ZMwBGIuwT14w9dm6s7tv1mAGtCwD",
-	"P5kluPzk0t1M9tzS+qrkwexRfXyOlOUTm7ClzH1PpkPnB38vJXp+Pk+6EZuq0dl7Lxi6Je/PqZeyJ7Rv",
-	"cwwqPcXokrwDH1rFPzbNIis+xelJzT5+1dHUC/ukVAE7ew+qyEDG5AciizZZ30GmkVZBtT3AhWa/WspA",
-	"hlZOEh2amiEyYVRgOjCK0UIKWIFht7gH4H1IcapKp+Gt4QWEyl/rA2S2DHipoz1bMpzJP17jHnDZaR0g",
-	"U6i7xm1JXS/6gVenqqVLo6+epxBbvJyMIsmGh4c7uG6F1I853ebhReY51sEkBWXVCeUi+RTG2frbLQvM",
-	"Jm31zGLgwwKR5VIPW+slHrL1arrXyCdfqM4uCpWvSwO4JU5FGaTLfGpscz0OCfeebjzQeWZoh+BkVtpJ",
-	"6CNPFJl3riaNx2eLecrchClOpQonGS8I9X2OjqPzzDBQm5/zkLzrXZ6dkN9//R9QQPh97+yU4KOTTEGf",
-	"jbjAZLCFJXvJJuHb8IoX+rmgDAJRHmwdGXwFyXdcEamo8KXFYL1XvBARIuRS7zWORKowkuQ2jK+5uDqE",
-	"TF2iz/eVPuUJHjrWR63n1EagjLL5f//+Ehw6g47B7gDRdUBeMBqzmPz+628DEprKKH3D899//S1TRbHE",
-	"/70mdG/utBhMj3S5nNRRjkv+YdkuP/qZSOlrg+OQ3FQqVbPCa0N/n14uURpgS+j7mbSozVAQl3XpQS0M",
-	"Dbg3VxqYfn+/4Fsywox4LNrVVG0onMpODZEztCRFAGCAz6J8Lj+9vdfcb7QWk1I/fN4pzmpK3ns+jaNQ",
-	"5pxAF8evu71LgKu4OO4dX3487/R6788uXlacSu/di4+do6Ozd6eXhd4heO6PLOYjA/6yuO8F8tRnN6uk",
-	"6Q08swiov4P5rJqxAhMhTdc1nsxDQsltHIorXED8UpK26+aWr7hUoUTbSQZSup3Z6T/6YV3cgA0OLQQA",
-	"v8qQC7dMmDqLFb6uNce/CNAop57HZNoXTN8J+EXZKRYUpGLuPVRJozC2GJlkTGWC6sglob7PfBIBFjFe",
-	"UeDKLDzcx79MaYAWzZvLy/MM6HJClVlU9WxmaeqWzKDk4EwL8xdLQh79ituvaKln7nVIv9LAbwAwcK6c",
-	"a563ND78abXLfC4Bzw698OTkAJq+Hum90puLM4TWcW3XdVLwoYQk1/ISwbMQuvFLKRVvXEqSeeoC7zSY",
-	"qkVUm6CROgTRzxIAObgpwRwlVYpEHVGFbU3Si+Qc+JLleQVwOQVEuBKHdTm14NyWU8krHrDSQOOrLoQu",
-	"Cj1/1kU130Cq1GrbqNPUHyBxxbbK0uMoW7muGIVF3o3cCs0lgAk+GtnmA8pipOV1KYyl/S1iV4XK8nid",
-	"/luFjbcOs625DBltWnlTriZilqTm3zRWzySmauvLHeLzmHkqBGxS/agowvDASuopThZ/UVrHsxZ1zIk1",
-	"W1xhs5WXVVnoOZmqCr0Nptcerqu+VAsxQBk9f/fibffo47uLtxj5kUw5fZHyRZVDmwcGiCXn41AqUh2H",
-	"IpzqRSA/1V6F8S2NfebXzuPQOPmy374JpTJwIcvriharf8YVx5C7Sd3O0q5TXmhvif/RtbHk1G3C/8P4",
-	"Kkx8daXm0x18jIUabeF64WaVc9qzi/edi5fgsUBkGqEFzhW/YZIMJrbT08AhaWgRXPuasNhhBvxPH2tJ",
-	"BmHMr7igAdwxDKdCn0svjKCml6s6SVI/9dcwKgd/R/cx821TCPbJY8yXpLHT2sui1hxg/CCMZs+kfYSm",
-	"fg8bMI64ItWBiqcCgJsHW2knCDsMSuy0LWwxFEWPcK2wyw6J2YjFTHgsUTq5kkQwQKrXT3KIBFgKLqCt",
-	"lblbEj+E3J+rGEGj8nudrOgGTbacil3UlURqj2YSwJ4jlPT1S4glvb04rJOs4shen5CGaaiZLC/uzsNk",
-	"BXhlNAyxaLNCGZKoIjqZGYsD22d/y26p3uyUbLecLCEBB80Q0yEZMeWNDa4N3kKGMzLg/gDR0ILAEPoD",
-	"wRFpcV0S+OKbEZHtorZu8zSnosKSNycLsqTXo1lqsK5CbEmjDz6NVdJINNmzogLgohojsxhmZLmAXdoj",
-	"ztJJvtgnHXIh5cecCf/pUoHVbUiGzIMurDAU+ahZwHFJEzJE/ofIre2uCqNLQN5TMAk7CzP89ZJzHif7",
-	"GDf3yTIQDG3dL/cgncPjaz7p8m2i+8Bd5YHYu3HCZU26UXUpMVyEH6yun7Xputrejpmey1wV7fnx6cvu",
-	"6et7FNAuOWg4/meQOczWOz9xtqnURm2d1i1Hzd2YFqWqcNlOxMxj/IbFDrkdh2ZVZbqoslg8ztFWtpdV",
-	"Zusz73YyzQytYyrL8tNdL+cKZmZPdKjs8bjruXpinpYM/wFYW2ZGT7sZmzK6BKf7D4Htm0HGXquDslP5",
-	"W8gF8qxlsLmmVmlCZ4TKa60e6/tINUX/5hIrBz10JqRw/wRhr7eKUV5WwXVvANEtQlUImHWZyUXFa8gw",
-	"pLGf57HLkYVT9O914sSmttxbHMtb7HRmKkvNgsHgJKwbNlJFkxWgiO1KG3a4jqq8gECeVZXMIpXDkpuR",
-	"r1KqgIIw72oF8a8u0dycaHHIXb8MiBRQb/EiSYZMG6UyQ8drxwXSDZ3QT128YzsTzUkQSAuczWt0aUgp",
-	"NnNf293fKbg2S1HLy6KLQCuzS1a6nY/OeA24/IbMtkjtyPaid4g3DiUTFl4TQJljNFNy/SrKm9Zn/dIp",
-	"omb9X2sfPjecMgc1DC7T2vlBtN6rshknXM30NDWM4o+t/5qBvCiB/sPu1mGMAPoZ7TE/JsJV2bDupYEb",
-	"HvtfRQmfLlHBIVUG1k9eyyW0sUTpTsXIdCN9+8Vspe49f1KehvFkj+qmPChz75Mp4YuTuJceXjSvJ9+Y",
-	"O2njJyDqVqglC+dYn5DNeHPW83anBGAYrU3/vVcq4ioPmUnZTeZYeipx7Z6Wps3+PQA5p7N5GkrOrObd",
-	"iFh2/AK3dE79vZ8iO+HCfGysWO41FMinJZuHIJinI5U7EYntiGYTPs/en0K2p21YdnJ88qKkSRncvwzU",
-	"FZVLk0KnQlOxdUiUVq5JwEaKhFMF+P5ap+YxuaFBEYLthtbgY5pSBabTAmV3J+XVLcKmJT+TJIpDi1J4",
-	"b1fQ6lW6gynBPqmYblbP0CkpYsCmDgnagF6BQzL4/GVQ7kxJF3TzgFVqpHWKE7oXI0ub1vZ+ZfmLa79J",
-	"v5CE7B6dHaUEvwE7SocLDcILslyS71elZ+OFy9cErnm6lTGTvMv6dCdRGBfzkqR7ZUg4XHWIafBDqjxo",
-	"DgKsOOG8CP4Py8XFVXL3gzPkr803LK7eHvmBv0AMOia80BTyL2UfK9nAA5zppYSIu/lCb1Cpu2dNvza2",
-	"VV/z4kQrWgTtiJmcBgpy2fVVREKKlfE4SzoxHZnW9oHOzVVrixfwiiWdmNaaxbx2ZlYrfUiyJnak627F",
-	"0zGGLD3cnTtk1rhA9y/JzXo/Rt8mbLrt0Y8OrKkImJRkgKQBKTnHFxdnFyX+LPtiq1UeXRx3LqFtLXbt",
-	"0n/B/YWK5cZJHeaFy/PFkxU6L4msXKbxFMMoTXMUvM0h6OAEFolRFsBthLDAZAWP3Mzy/4qKxBor82Q2",
-	"2PwO3c8aK5jV053qzMre5VAvs7KM1fAEdtYdxPoFiwLqmVDa7TgMGBnAYwZG0H9FYV5smvWY0spPgb5p",
-	"EtHORDArlJMWx2piEYYEs43Cbw2Sq96NYS4jb4Xqmn3nh6XjfQJaTpZqIxK2d6U0POEiSycNZ/nCr2di",
-	"X/IJe8UDVdhomQShRwOiDbckc/fveu+qgCxjVRuI6T2T8BOAUFFBLl4dkVartQ83z1nWbbegyrb9pYZ/",
-	"NNM/Lu0fBwt/WGTFD58bzv6XrX+p/vt///nPtQ8L15XALXYn9Kq8DKp70nm9WAc1ZvxqrEoAErPoy3cr",
-	"ZFLj6WQoKA/WZiR3Kn1yKrfcV+NV0yiokCo6WG9DLJEtXcq3Z0edy+7Z6SLTNDVt+QkU95UMqOJq6ltm",
-	"hYPez8Jg1/aLsCqDUFwt3tjYy90JHxduLStiW65aJQPNvrt43ZbV9d8J/ObOYACrMGmWjN8qrCXYM3nQ",
-	"DKsEroLMyCLNbAIuUyBonw5N417hqSX4NBtD0qyP82E2bQ2kj9Xx7CKEjofEuMnQ36NL9CztbyDST1i8",
-	"ROScHF+8PoZqMMluWEyDVD/KlIeZ8i8nUwFEJTEJEiUFT+vHqvJVK0m4qrEiXOVUFFfB5iW/8yQDD3Gy",
-	"Ay/a+UyJ1AOUNgWcCXUir/BwrUxiKS2FQgc6aN0AL2LLsiSJ2U14nVPC7xdL8PnyO1Z36CovbILI00U5",
-	"KCiAiZpeezbJLzSpqlRkCfUWbKgUf5BLbaCEMYkoVK+kMHWFzS4WmRoMrRDxMB3UQQ79lN0w8Dj8Ykto",
-	"zAufSQskiwYfqXIlYdwO0atLwrgvcNe2wHmh733Phr3Qu2bqmTTxOXi8hELGGeFqrhp3QeUr7D7y1QvJ",
-	"DPGVNHIsw49MFwr1IdD9ubCFfDnQ4XXkUbiOV+oudWYSgCKzoR074SWc49jnqrSEv3hBBLsF5OM5OwYK",
-	"ZDfEJC/1vaTje2x5VlazulSWZappiypqjEXIfSxYzZz1DBi/22wX4S01nKZbnOhpXvtknrZkpe7lYcvM",
-	"4qn2elOP2knKeaxv+vL4p8uKk5jK0J2g4lRsWwKDJJIx/xCir+JUTs8uu6/+reJULrpHbz6a56QtDuyH",
-	"5ElYR1xxKn99d3Z5DMkVF6+PC13gp1Txm2U9KwRcACEx21aimmniQ56To1fY+KI3DmNlntSDF2wdQF9X",
-	"FZJROI0Nb5QEU7ugZYUfKrm058Vh0uLCstbhzP5VnXApubhKHozWEpXE3XL6Qpsf+sN81w1pH5l9j1xs",
-	"fNGou0sbX6TOlDnXymfXaX25c1+L01Dx0axU7UVaQNxGWyOCXZ1sD7ClIPeaKRtPxvp6pr6niP+eRQx7",
-	"YLy1/drmI3xMqHiW6T6N6HihvY8E4VWRPVuM8/9+TDH72w/FXLcMyy5RmiWI/3WfSxkGN3N8NH910SZQ",
-	"T4WlGct5nFiTyA9l4jCvUPNxi8XnZALKMws3n2bi8GI1F15fDI5zeXzaOb0kdG4UDjk77+EhwjE4pHN+",
-	"/rF3fPHj8QWhYKBr2ydtVe/RIHDIu57+OUkOgnVK+JV+U8WpnJ33NL9KHldxKvq2Qn5ylwa/TBl/xPru",
-	"/VfUU5LQYTg1EXsgGSzyhshiim4h6YxURzFj0MNwq9C3v3aL3eVtBlB4g5NkjHkOUA4gSFVMJyzmHoxL",
-	"EzDz+IQGBBdhHgHLiPlFPwS8vIQsxoxcc2EGkH15/qCcHPd6ndfHDgEjALrLnL07vXTI++MXb87OfsiP",
-	"xFy90nmBbVUTok3Pj2MPc270ThbK3Gz/qiquLK95MnUmx/Dup9PMz+fRFZuFBd1AuzmL5Po4q5mUOH/C",
-	"xb82mq02tL69BwBr+kyov3kc3NSzSPYUVVwq7hVktNiOl7Vb7jPURVgsD4nPAqaQ90on+dQ9sawbyymt",
-	"pPKTGsuYAf/CBxV3VjXaVsFgThfUNpmAjzlp40wtkUSo1rRL9QwKdMQoMrBEdshmjms+FWDYeoCzVAJj",
-	"BiZREFgwpmEQDiWpQgt3LeZ+kA4ZggoqtxzCqDfWq6m48FQCo2NWERxOa44Lnr84opf20fC71bogMg7j",
-	"W/PpV0zo87ccbUWmdERuWcxAc53OL+3qqjxZFLGzhJbfOkuGa06D28yB4lckJF5EH5DqpfdV09Wa77M+",
-	"3rdUqt2XdFb82sQTDI0cJBceIxPuC3411h8/EZ/OJKFXIamq0KezJOKS/IYhjK0NR3WpH7b5iGAMa74q",
-	"FAEX7CgUgoFkLV6AxPumD4C9Esu0RXirVRK97lxIRYXH1l38aCrHTPYK7ZLzqRyDPWIxgHNThRJywx8R",
-	"Won5pKqNwwhyp1OgnnWXPBZodcrCZh+eIoYDGsZwf+aH+nZRGTf+4BAG6AS+ZefwYa2HF7Y2kBXDcHOH",
-	"bJ7Wik5EcugtD8vzWCcnObIrmdvhIlLLs62VMvIJdJqshN5AoUl0xBKY2yutUWeS9UjApTrMQ4elwMz6",
-	"x0V5HRXmQuo3GweGk0gpQD5113T0F2VPlFyqQkWD44BNmKHktZzRigZ6lPIuqbIRNhcz0Jn59+eeXURM",
-	"55le49YqNQ22K06le9YrNEE1J3oJrcMfpKwdu5BfFseAT6Ci/RAc/Qjl0IbjH1D4M4WCJDQOp8Ing+++",
-	"++67QaHRv7YRepcW7PeqMlk8EbbFAbb2uAGgEhaE4koSFdaLsfSFj+jSS4c8leMf8cpCGzPJOc01GIfr",
-	"8zu1Sf1KSjCPzrAytLoJt5rK8QW74lLFJf0OlhLtZZLFoaA1vF6+Z5L0Xv5ArugNy2zqQhra/s5KM+0u",
-	"1Hlv4shv/SJxlG17Weq6xXIoUP9ZwG+YgWK1qyefkSuqGDQYqIaxVnA5IPn/MmVTJreICsPrNdn5nVmU",
-	"LOtMAj+aJF3MFh3rbY6Bgli8qKSsLPsoXZKYjaaSAfB7kaVV8mCtdawZGYNAuL7eIXTOjVbfLDRmITRK",
-	"3mtiDOGIIM9JLD1z31pTmxeGOM/su9PNc1Kiy1STLHeKpST8JJxr85QefVdvGdrikPplaL40igj3QvFM",
-	"ErgqCQPxs15iwHWEH4fct+cS7U4g91AsmnOwaWl+pP5vVdLpMPRnhbW7q9qFmzXdoEMXNPciEZ0B4vrI",
-	"BA9oFKW56/rViGOPqTTf985Oa8uy2KXWQkpOGigoKtSG2uyQDAx40yB5s5xJxSaIgZvLWyqqXC7OcFq9",
-	"TkoFPeaFoggw6014S7SSkeG8gPM2DgPc/az9iSDHgoSjkTZjDB88zMs8M0cs5A0nXKkSbpgQSbPd2G+6",
-	"7koYfbkE9MtoT5C1D0Oe3Qvmq+EuzzdzKlPBf5ky87OmteJaHlDJTVIZ0HkZz/kxkddFlU1ybKUhHj8j",
-	"DWG6ed0iUerPT3sVp/Lq6KTiVN6867w/7lacyk/dztlJFwJQ5xgp/1H/8+bs9OwCgtrdf39XaAH8dRqq",
-	"8sRBCIqbAGrMosCM8hd9k8yAxy9mES7adHCTn6TDrZ2YdJcwbPZdTnlQ9sKI9T9IZ9Gy8OkzCX0vSJVi",
-	"OF5AdJQSxehkyyE0kKHtOyYyoVafS82e4N76hm7/e/QuXd2F1PQdKm0HcYF5BufofCqIltvkB+iMY8KI",
-	"xlWVaQuY38o4DIJwqs5Z7BlSXzari/zVhfUtZpjm0kXiufcbcxhe+Z+XLFuvpKHUy4vOq0vTqxk9fA6B",
-	"tiK9N8cvUSSm7r5qOBppdXfLIe+7l29eXnTen+I1t1yN/ZjeClIVIYgYUP3w6iyjgvdVnEryjopTSZ5V",
-	"yIsumGRFjTUW8mzYLbHkhBkxjCM8PZhqA0cfjwEQ3gC0nYGmuEF576+ve7zv0QVYlVulsV4sY5sm3X9G",
-	"0JukliyO7US4TLHYWcVMlwb6Lrg3vmSf1J0aqyY5WkbEALiAH3rTCRPKogxUszF5Ss7jULITHschYAr+",
-	"dcqDQItNRZM7ixMXLozvtsCC3ayP6p2szsy0C3Kjba+gQjiZ4tZBN43nsYAGQtJ0EKIwQnMJfmWt+9yX",
-	"k9CfBqzr45f/YmKef8EfzSfTiai+sgnQBr64CRU+VWE8K84YntBPncTZXpoqy6SyeXY2xw6aJcHWkngq",
-	"tHZvcCRHELQgAZ8gNPnK7PUJF/khLCOIfDqgvtus60pOL07slXf0ASV8ehX2J/hWk6tz8JpcGTSeWyrv",
-	"AX1/LxnnVOSYNrd30OW/ftOw0iLIAo//WlicedGJ7UzXoQHkKAkNFKb6RNG8FzYhlPQ987Q3fxyypyfP",
-	"TjKwnXObkYQSzCLn2Uze65ulqA9LmOej+04Srr2B58Te82S5T+mg75X3lJ3Hky38pvlO9r53oGIWhIGm",
-	"geIRjaEz10Rr7+dnvUuSkWmonN673fmczE3wtStz6VSum4H+zlQy8aDEKDOyxsLCJUxoyAWF47koV7KS",
-	"bxXQd4Ek3EwM/RcRYouiI1kZKAqc60c5pjHT1GJ99MbkMH5mYN9zRsxy51RjtWPqQYTAXfk/0F8xKz7J",
-	"7NG8bZRL6MAXkSpS7FYmubwATf1QqwR+yLDBA/b0wnID4odzgH3emKraODR5gEWo6rUPWYj12ofPrrPT",
-	"KpbmF0LrBUPqXRfgIj0aOarwx4fY7qJtLt5FxN44GjOvBLgc26EnHViR63j6+sPsNybVwhRpQCIRdGYD",
-	"P+2YGowPwrEFe4ERPI1jJtR7a9cvDsZcYaYM/iRJaMYxYEZiY0448eLOIPeyhFLu+0wSahutLumv+ocx",
-	"kpJ9KLN9cgJioTkjVBITaOAMAY7M9hsAgauQiyswfUCsFOw+fF+8KXHm/BXg9xtOa17IJQkD35bl5mnD",
-	"0caFNwbbI3EUFb/zq2v+D8K9033La+DJijmL52flcX8CXS7LbDZR5gpk9FKpXB3OzN9df6tIRt9bKPeY",
-	"8BOfXLnjnkbKG9Ojwub+EOrnV1wlgWpzObbKPiR2dSzEXqYfLngYQCxCX+ajzvnl0ZvOX8LRaKF+t6jk",
-	"B99TJLpfxeGEvD42mjCdqvFzc/XDjKcQSfNu/sxpHIVyfcfpubm+NDJgfi86N3q3S/vWdtL4Uwjhp/pc",
-	"lqHJdsDSfcU+QWtYFkBbX3J5/NOlQ9IW2uh+7AvjdjSRYQAYNM+xDYWDwCAMYqNtir1hJdGjJ9WMN5T8",
-	"/utvJAvNsTVXOpkFlqj0uqevoa41MTcrn/uVaRz0Kwf9ylipSB48B2FW99lN/dP0Fy4mXNS9cJI2E6dD",
-	"r1/5kilpTwGnsFQe4pcfXbcJW/nQIBdlsiuflGK27RA2jZsgNYKYCmaAcWKmprGQpmIAOz8ldd6r6Dpj",
-	"sG9YUn+fjrplPRP1DJMiRlLFfd6yFY5piyNShUqzrfr9anTWgTcoPmuxZtzafC44aqOYyXEwI3GoqGI+",
-	"8B/uMXLNZlCcMJoGwaJyyfNlTW3XbayVQS6ZFzNVOJSdNhmzT9QmNKV5o3kTZXu44+36e2x/5NLGsOm1",
-	"/DbbHu24u4295n6Ltofb3o6/y/ZG+wW/s9aoUPvAOa9DHr3MpYV+weyzsvNdvjOPrjpkiGIDvaGXXygb",
-	"EuyeQDyw9yat4Ufs2cJw4HxnpfXQIEwv4zDOddibrxpd6Ae2IgOuqFlT8Xj06Vg2kkO0zkx3q6QDIORN",
-	"DFlhZ6xsVNXcV3EqnaOj43OE7b04/v74SP9ZuIzTYabVwb1zvBOVIV1On938q/mkhVF5kCi5pdVciwss",
-	"ljC+5eQtK7Sw1oE+S5fCop+tFx4wN9nwQNFxLgYaK+ioVXi+k3GB0vSQ0H2FOteKMTw6j0kpdBMek9z1",
-	"ZH7+7MDv5enPz+UJN2BTb//ciVrUG16edE8PCLth8Qxr7ecTlYDx+WGdvDz+8fjt2TlgLPjkx+7x++OL",
-	"A0T5olHSSBXkiuyLKkpMSSZQVrJFTCDYQD1gFtAhgffDrenjod1tIEOAdbDezxoUR/cF3kiq3RNsV5gU",
-	"DjgmlRrrI8iECnoFxTmJWzVJ1oIaTVT0bdKe6dyTDAJS9PQMC1k2lskVJiqUgKddzr+/tMo44aXrseD7",
-	"SIgC8K98hhqr6UuJQWvNy2joGrmhWGncVawcm/SSnpr6PCxU/dYSFLhxy+SEkQ9WXCQCItnaVbICX/Ho",
-	"LMKQ5AasAe94Mt5sB3wvvpzO4YkWfFN+nCPAjOZ9fNp58RZ0xZfdHv5Zznjw9tIEvLMJV2RgKngHUMST",
-	"IscPQ3+2BTBWAY/Qt4b+UdSMFy1E85zF16h4ykydsMzwV8c4uE3VsCRclWC4FxydXJ7aPFiQSUOb9xVV",
-	"NQP9vnd2inb5cufBZXh1FTBj/pTrcemci5ATH8TIzNuX9o2FHMUmGc63drojwHHMBLu9G7BxKXywxQ2G",
-	"upUsdDAZM2r63mwKGly6Fo9/1mFsGxzzdyX1prnWdYU9s/NC1vgC79wc+0cW89FsXfPlMdJtS3zM8Oqi",
-	"DTeBn+JAgamQeiZtrqG+DIuohlMe+IBdljovDf4IGbOYbR2SgMZXLCZcQt5ivKJWBvJQXDcXACnEdf2R",
-	"+ywsZWMAbHhI/KlBjeOCSKwRWmS99qISuP4Ur/6fvTmBky5VEQ29Z8NxGBZkLyAP7LGiMrL3Y2bAjRm5",
-	"xQdAzALavhvmCWZTFu/ZoPpUJWME1UTz7q3iIGs6gEs+YeFUnSwrFaPmvTUAGTHpB1ySW8oBaSGMv15d",
-	"bqka0EnwQZJlwn5zCKyMfUzIcKpgfbSiIUKwNItXBJGV19YizfIe3zBR2Blt7eTnUJgdWPON5uoOQsIl",
-	"HvFis+rNSeeo1nvTaW7vIHbiiPxU+2n6y6TW41eCqmnMDgj6zTP+8sRtn8kXMTvXF2FsPf3ZGBka24RK",
-	"A85ggmGaYmewIQtgDmgHP0gnz6KMkPea19qqOc4wDeb8rHdZCIpeCJOAnTxvDMyGpcPs2akUH6Tspib7",
-	"swmYgtnqI7hhNffIpw3OnRJ5neMkyxnIRsxifWI9kQsn2Yw5lz1eeBrXPYTyQQ6ToaU1btUiqVgkmLEv",
-	"2VhT7D8rcOQoxSaRKkSJWS7971R8gsMoUhgNm7AjTTIEcXyH2cCsIaaYGZjaUDDEqS/EMLEC82Rd7BwW",
-	"x0Vlsrb/oRnRXAvEUBA59TzjPFoUKjdrFCXMs/ixUtGyCA/GdEHDfnN5eU7QhZPUVmDxhRdOAx9cb0Po",
-	"VOCV5aOWVFgs4PivEzPFlVijGS9HMIWELOxKOQlhpk/LLYjdptz+rvJYzZ2GJ/MIzZ/K+7mGCmb16HZj",
-	"0cpuYEVayn+iYd9lqDesvGM79uSgiQyESvTpUF84ZAZryfrDbC6JRLLPo1z7mW+wJYrFiaun7WzzoNnp",
-	"N6Z1SR37f2DfCc6EXwfMs7Q9UeZR9hvjpS/0zOVlYCFjMk1DVGj1IcC+CJhWyQAFXIQkZhGjSq6NoTDP",
-	"HFMkhf1NYRSSObzl8uv4rzeZ0crTv5oY81pFrsTkvNPrVZwiTPa8jWVJFbEfbO69tbwENkeshjGIPblF",
-	"JowKmTjCso0vbHoAvhgTApYR0pw9aAbedBcrLzYwD8GimPAg4Bmfw9Jsz7y7wy10D1hNbEm/1cU+qwag",
-	"xP4iFZ2ZdjszbSMYV+7SlpfLrPc/pr79x1Gw0XbsZWzWZdYLuPrjbBtatKYgcJtNBBTsFvTOTL7Z4pw3",
-	"V+7LVJZ3G5qch0TrSiSM4d+5gKZN4MyENJ9/mv4yeW5oaLGKYMG9lfHRwtP+5eD585//W78vP/z5T4XW",
-	"rmTeNOZq1tPzTmLIiVOgwBeU8SRkGiBIewe6nsALf94lmXu3HMxC1j+hS172xU+1ThTVNHFIRScRqb4T",
-	"/FOOQWzBFuN1pwCDRhL8KtzyARRQDcgvUxbP+iKiMZ0wxWKi2c0t7AWkl4dTxciYag4qTCsJfOwPbGaD",
-	"BOCL4Hqe+IWNx2o7SF+aLkwqHCKe1BNOwu9vFXIGGrP4ld2t799fLjD7l2wSGtzHFKIhrXTUD8Mk7yC8",
-	"4hAhAdoEUoanp0PQW4340eu/vntS/F4+ybz1MF25ZzJZaKgyGbI0voMZBWsOEUIZf52yuBjbGQdlsu5h",
-	"S01utZNItQSPuW43C65L98pGchZ2KIzk+it0Zpp/FK8TLFIYyQ22B8OT6w/gMtvGtOj18GpSzSXLhLFW",
-	"aWvm49YaA9NsgItRWFKJWzMJM0PqXRMt1/U2TMIhD+AUygObUWOrpJy0JY3MfIn42KovUPhxcUWqYB5b",
-	"tLkUZhtHMWTQ45nKmfBoxOszOgm2MMkmj43tEAq1tn0BwtTJtllC/xrmBuUqH8ehsj/W+6IvjkEwA75I",
-	"zGQUCskc6zrQiwpmrQMOeEGYUTX7YvC5D6GjPqhGTt/ka0BCvtuvOH1QE/uVg99//c3pW6MBfjYP71e+",
-	"DEzDQkShIeyXKQ2Qt2X8B/W+ONZjsE3/Bvj1gPQrjX7FIQP9ogE6GaqA/hRwrdePUMPBCUgSCtJ2XeSq",
-	"FNzhTHiM0L7wGU4KEbr0UmF0aGAGPaiTF1DATGwJHkq2mN4iah6so9bdTa0hvWLyAMdF/kJgocBe7lcO",
-	"fv79198+OH1ANO5XDmDh+N9xFZ1+Htq4Xzk4td8BvHG/cnDyZeD0xUDfPpgDenbIQD9qQJougVojBKWD",
-	"+Rqgv4brwlgtQ+PaOrTpW9B8QF9t8rhMvpcRNth26ZrNSHVArz/+/utvg61DMvgMT/qiH9UXeECjSD43",
-	"Xz///dff8g9IW9jAQDoFgvSADOZkDvkLGbNP1YwENjluDjk5vnxz9pL8mfQr/b7oV8ifyXnn8k32i744",
-	"6pyenXaPOm8//vXd8cW/5a6eF8SLv4HwzX2vB9N706npgUBWx9bWlt4WeLOeK5MejViCRk8iqsYOmR9G",
-	"yuhjZuEWUVWQIUDbX7OZJNXX4TPZF9M4qP9IgymT9WO4dMtZGPuCDoEqg9EYzT50ogiVT83PzJ7lZF/C",
-	"lzwaBGk5g9l9FkgGukWdnGAWAxVkm0y4mGKPjVGmBqsvvCD0rh0EZYsZoLoKvZ4OuWJKkrbbQNUj4B4T",
-	"WDllZFknot6Y1ZrQPw0U10RPvL29rVP4uR7GV8/NvfL52+7R8WnvGO5JwSMrP01/mbyG5qE9JLXOeTdT",
-	"YH5QadRdvCOMmKARrxxUWnW33sLY/xiUw4S29Ycrtk6ioWNReaBIx2iB+eTMOhlcs9ltGGvtgipvzCQB",
-	"BAjjbYbmX33hUclqXEgmJNdMPJjVSUfMSBwGDJI2IV/TdkNNpBAUNWm+1MEOAImGKEt9Cuklz9Fn5qy8",
-	"rsf/vtZ1P+BEK18+OBUraWA1m64757SkURQYIff8bxJdCNnKMEhJAPxM6+BIbv4Z7obymAq9/qi1yY/e",
-	"mCpMJLRmV2V/1KLffffdd17Tb+TctAeVptvcqbntWnP30t0/aLkHrvtnd+/AdRf1FIChnIBprfSWV9An",
-	"3YBaHkPHoO4e4Qhski4MM7FO0b2tb8QioEyFT2XXazA9zn2XDudKY7TWCOte/KBm/kENvznSD9pmO3Th",
-	"QVB4Uv6oVv5R1B02zNq1Fh4FxSvlj2rnH9VibRwV3VmcnimA0fSSCYou2R99JfZHcG3GRdNd6FfQyHcj",
-	"aKSdV7SFmPj2bVprBTgDmsdrQKzkvN2gYs4H7fUIoQwG+tV8cSptpP+iByfn5PkLmuD+wS2N1be8E9Tk",
-	"gzEfb2qtvulVGA+57zOBd7RX33EaqleAB/zFqWyvM5Wu0KY6DUCryxnjcC4y1sLPH/SWyulkQrXVBLxs",
-	"MaEcOsFdSQMpIisfvjiVKCzKz8R4MmiyWkc2GB6C3YKJ9wObDVLtxoGovdWUTA59qbZk0+NRvxwkrGbg",
-	"wBfQ2SGcxkmaPjxJHzuH6BMDFyG9O9BUx5webETVFzBS/ZDwVlh5fs1mWr6DYm4djtA/UgQz7JiquZIc",
-	"h7cyOyAr3vvCjuUZGSRncmAdSAeQS6IvnECznyr4B00plq10DKhi8Va9Ly7CQKu8J53uqYOVBUWiCJe/",
-	"A3zSqEYvDBD2+sx/NQteYLybnN+uiKYKD27q8zZe+geXWllJtT1q+nteg+4Pd1nbb7lzAqux39xtNdqj",
-	"UbNNvdYupc2d4fb29t5wv90aUn975DZ2h77vMdpojFpDb3t3ezhqNVpNt+my7dFemZDbu2xoDnonIde8",
-	"q5DbzksBv91ojXZ2/OHudrvhDfd3vV3PHzb9Nhvt+jsNr71LR8xv73p0d2/U3Bmx9o5HRzuNPebtDD3W",
-	"2Eww7sy9nLn7LZfutHd3t3cafmt3t+3u7TaboxajLvNH1Gu2R62R2/K2dxqe2/S9/dHunre93xy6I3dv",
-	"uKkw3Z2TgHteY7Tb2PH9UXPPazHX36bD/cZ2e9TaYy227e62W36z3dzzvDZrNkbt5vauv+0PmTscNUZt",
-	"d1MBvDenFjSYy5qt0a473N11G7v7O15jt9H2dn3X9fe9Xdoa7rVae0OYO21u77f3KKVue5/ujvwmkNVm",
-	"QnuB3h5W/C4TvbalPIA8WT088Zf/YwnidmONV5xjU4DLMHxLY+yv/pUFOEoAI38X5fYXp7LoQ0j5yRLD",
-	"C70LeRFrfKlh7LN4Tt46ibC1rnkeE3nL0QKjwu8Lk9CXCltZanO13dZB0qE57WBEqAgxkRUWpE7abvuA",
-	"iJDIqTcGx3G5udazk35wqfNPZHmYiNr9TI8HZE5mU3NR/hI+ZYn4m4FwNwMB+YFMT9GihbCRM8SUf+Hz",
-	"tJron1M1xqSHcpb1XEHRE0J5PcjryiybnuVdWvG3ACQpqKG2X0IAo0eXIOYCEOAdmuFho6U0ldH29Dzo",
-	"C8REpslDOTj50DoyLmJjf7TdlglVcTDMoFQYgjiaF3vB1Gf+ljWH+uKazfTDTLOnOulhxjq6DwErgitC",
-	"g5hRfwbhS25zQNClX++LDrw4RX3iHsOB6WdbD9t6tgmWp6WH9D4myjwDKuYt6zKOwsK5RzJQHpCVfg1O",
-	"uiYX1ZqApgqt/Jlay2/a3iNw42OgHs14TKFKykY21P2ef+b+l+cxs41ja9eIf/QwXNXZ7M6VzPgin69j",
-	"wyepKpn1PEFOhhyHtyJfdALaa+LcAbbdF2EAUaF8Xall3weFeSmSTKiPzUk0Q71iykRd5rVRx8JuZTi9",
-	"5rdaolh4MhCr67LUi2S7MlBJX4FJFeuvXqPZHnmj4bbfYvutvXZ729ve3WmNWswfgum+u7u3O9p33V1/",
-	"dzj02juN4ZA1dobN1k7Lb+6yYp33wZhYAXDVEpM1DyX2TSXcgAldgK8y5Ty5g7iKDXH/Cx7vgBUlWL6E",
-	"75P4dp10FZyRH/R2Jd67LD4LxnT18Z0/vegoliHxw75AX7NVnqwSxKWcYjop4eqwUANrm1+TxjeChGJt",
-	"By3OxzpoH/SYimkQPNzpOZ5EaunBeWlhXb6dlQ3OCq5aqXvGKfa/nAlWCPRDkqiFFePOQvj7gT0qkABk",
-	"OryYmoGtIkJ/zdRXofJvwed/RBdQmSO7ceA2n8qRDXmn35jbBsztNUjiMs52F0tizjEzLTQFsCeA5WWo",
-	"Ciis0c9cWieDzKdBUqSBBf1ZsKBQsMO+oMLUeRr8ZS9gNAbEH/KD1jDwPchrfegPa3w+muWmTpNcKMTw",
-	"5HWVBaw6+brRXMdAdBCGjfMKoruk+ZTx3Qc7z4bHFO7IN2/FY3grTD+I9WJTc+6IFILiAfjIap8CerdT",
-	"A+Nu7gQSBn5fGGOo0KMAHlxICpXgULD5qakfYeuw1E7pCygtu6EB95PalR/YLK3msxxpU3dCksL6VAoc",
-	"8/f2fOq2/PZ+g+43mi23Tff397b323Sv7e/ttva94d7ucG93n7YaDTpymddqD7dpY2+ntTsc0Yyq9tB+",
-	"UT3CdTwKNoH6m1PhHk6FgrO4hHFkGleUxrIvTEkfHmZz9YFmStw3pQvnp6+xG4c2utqmXYcV6/poctEX",
-	"cwUzkgm/BohfNQ+AumQEzITG2K4/7alEY0b4lQihZzHppP0/JJ7kvhiFcSbhG8I5gPblk2lk4dSwLYFF",
-	"pgDDzYzOITG/GkO5zm0ciqt6X3Rsxw7orGV5zGC+a8eASMWDgIyp8CUJp8qODTGOMlyFeVCCOimx/I7M",
-	"HnyNNOS0i0llZ+iOWp7Lansjl9ba3vZ2bZ9ut2rNUWO0M9r19v2mtv5gKxGohB7Ah+eRuDocUsl22g7/",
-	"8cXZxa37w+ursNPpdE5778bH7646nc4b/X+d8Kjzb/rfxs7f2oH+o16vP6QhYpZqeUJrhlLrd1MImvur",
-	"b7gMwxMqZob3yIc55EUGAp4tLyGS5DhP1Xj+OM91lQYFoFB8n1AeQLsULq4CVpvKXJtqB88W+O5arj1b",
-	"jj44cDRNiZvJVdFSHHGBDwlXfWGPH/w8d/DhJcn46qQjUb5DIxEu4LXUujCjmN3wcCpxUPW+yPRa45I0",
-	"XZfcGmw26B9sQu04FgjR0qQezyHQep8qzZFidsNoIBP8sb640OwT2g8fQIAB0I4jzX/M0zAOveNajD5g",
-	"NE037QoA9VrY/at7Dp/G4TTui2q7uV/o83kFe3WeNtu/e3wXwRcLgJjXPlj5wTxqVPeRPbEd07bhkFDc",
-	"ZQtGd2uhUosJ6O4aySOZI38QrnUCOOFJ1/9ahq2sYF6g2JezrB6/gsQN3LdcoS3NltrmoAioLYr9/v0l",
-	"9Kfvi0EOlfaAvIBiXPL7r78NCqHpt9JyefsGDhjJmguMIO+j7TYOyFRcC23mWPKxGkWyFJCznkBOpP07",
-	"6Qx78W1lHc1mCDYEmpkelwnO4hzjoiPFYtJwDfSW1XcQhgT6NeHQILLacjEmo79P+BbmH2qFrbGdsv3R",
-	"NAYmmzwPjK3mPpkKxRGX/5YLP7yFI6OnC0NbzCWEDf4qjM6ppDKvIlta89XMbH2+AWN75GwWs6N6bVoN",
-	"Z+nsMhDPqct3fzFX3nijFlDysedKRZu0FVsAr9/baNpPpyV3GqDnCpt9Px6+9vgZ/7777u/dxinvyq64",
-	"2PaOujvd6+inH4++36+z2fcu+6mjL3L//f32eCj+ykd/rXvNQAwnr1z/p++Dh1QHzabJabDUxuyhq4CL",
-	"b56rP5So0PuiGTrwV9thQvgJw1whL7A1RHkKtuGXGW5qQdAt63bSkKCN4K0KAJbzZTD8GBMpCq7kwsug",
-	"c0AUEH1RZZYg+tRtp5qnZTkPzUoe0gzMrdMq95KNVOQVuX9KPxEkIQI3rKUa1IpjlmCrrKWaWZwRgz2i",
-	"lbOsOibS77ONAuBt+kW///qbUbtMhhkXXHEapLdxSQbQ72dAnpNBR//1r41mq729M7BNV8FTA37bj+ed",
-	"Xu/92cVLDHKZcH1fpAZoTnVLXnIn3W0jVWwq9RZO2FPpYmeRvLc6llG5svtQcSp2dpWDCuzV+kfbjuux",
-	"E4uL9Ku9y2ZzTr+6qzZ04705+ZqaUL4bxh9IB/rn0mgSqKrAnC3LWMNF13vMrrhULC5nq0l5uNU69JHy",
-	"yUD/M0jquHPGcBV0Fy2bjdk6ABE/wBqygT2xAwfd0ra+AZzw4B1b4aifIDuDR5tu0H1xcfy627s8vkAm",
-	"CdelLvgtjLUljFQw5ssU7nQvg0Bv4oYZJNS+CJjSnFRPVnNHiC6Y6F2uyhygr6EDNCz9M3mQwBBmDGeZ",
-	"nIK+0EqdewCQVSyAoIHxPyIkXTJgFYbkltHrJB8ZJgjiwSHIN6AHqJ5vX1TxaYggtaXly/5Bzqtkg5K5",
-	"LLJENymOMyKd3INTI8ertPea+41W5W563z0NbDuNbzb2P6SNnaINEfYJoceK+FPuDD6aR9VdQzgchWIU",
-	"cAQV/S8uhexRSwVH0V6sUPvzkZolur9WrHMM05b5Jfb3oliZi1NZsTKAgzAgKnRQYE2l7SgHBvQ0qpOu",
-	"kIpR00LaRKuskEsctQbAT796Zey5QKSRi+Pe8WVqPIC+n0iZRMqloa5pdEi2jclATT5bGs0iXG0qBfsi",
-	"KwZJiRTMeDWsZ2E+Rpc2d8MAH2AzJsn+dSMEc/unJaqRecSKs0Rx2HIy+6Gnj6bTgiTU0rIvBONorZgb",
-	"BNiDiSw0eUIoUKkkV/yGieSdSAxbebnLpRG9fTH3RjInegtFqWQPEnHLyELRusVMCxCHKS9veo3hLnNH",
-	"+3TPb492WsNt1qC73r7vjpqsPdzZRHJmRv2PHJq7nKNCA8x/CCIjcRTyb6G4df2rTJnEnWRVzYkzPC8T",
-	"m9OnCPZ/uVSYY55LbBdtXphMYZOyo7nXxOQd7NSAhxnDI7QcPJt40EgSD+rkTASYyDMJpeqLmHlMmJu1",
-	"HEg5CriPDRO3KUIrWDOYAjUysFbM4CDlNuFoMYEBZWvd3JOVE6vuzApUUp03zzKMq0YGvXcvPnaOjs7e",
-	"nV6WPjbjfZZOtrmhMeb6gpRcjft4Az0hUymIwLEZ20qwGyhuCQKZZFqUR8gPiAmACn8+GMrAT4V1ZDDG",
-	"pusaH1nyFXjOcntNeUAknUkCHjWSmJlhTDLLo8kBYU1HeemCfbUzBfvpUA0dGgQzEFAiVFianaoXfQA2",
-	"PYRX5/SBkhfqHQ2nKkkgySaY9MUgScay242fj0BVAQBfw86tHzMFLiXxVMiyPLTDvphwKbUtn/gtsXuC",
-	"rcJzU9mYeeeWk4FWTbLqjD6zTk5M9rAt5MdUMxsGFGadpn0xDgMfYawXVjYUbMum1hRn1ByAtxOW4oKp",
-	"eFbrjJQFjM9L+x4Tftqk9D7Wc7poaERDldTmqXVLw9e4jlpJMau2Se1uZqL/6AqCPXtaS6XXTBySW33O",
-	"tfqIUs0hXIuEGZw8B7PNE3YCvOyb/rBRKo+V1SAuDHWs0BXmmiasFTmCFgzGdoSiG1uflObywNffv790",
-	"0gTDrHmXvjVmo5jJcY1PtHJxxVRaFXCYviBB0pcwCgXY70mFgUG5zA7nmUzhqk1CoS0QQj6FAlPzN6x9",
-	"Gkyh/fPAein1tWDVxs+k7f9sM6kttOfcC6/ZbD7DCFfqXulFyQKnUWssTyVQsGrj4XfONHrq8NZLNgkf",
-	"Mr6l1yvR3Wp6NjWtV0Abx0ywCwo0aMA9tj7XS4b62J5RTW6LdSWLXtDtmru96AW9q8/y+t/fN266ws07",
-	"LHEVu/7CGj6UbElW+Vui0H89QZS26JmPq2liKZQ7qQQoFz5dKafM1rYkLW+qVJa14QGuupVkLfjJsDJi",
-	"qy+MUzJJLQI85+RYDdJMdNC8kR96VJCY6Sv1Hd0TIpmUWs5KHjChgllfZDx5Wn/GwZrH1slZgKiS1huY",
-	"1rqlrHNmLreCIGm7IZPkeSsXEqdbRhKlqU8wvgSUJyMjAP8gJ19ECC3pWGzCAmXM+gL3q4ttiTZuDtCB",
-	"KjnsZvRVAP3XDQ7dlS1Gw973+0+XHtDJnYFv1XeLWVVJU7H5nCrgIvNMxLKINNkqYRbl3GvEA/Z8Gmkm",
-	"vERjVmFsohGTaaA4tOcw1r1+wCCnM2tuYujemu0YiYBGQeB1kCpmkFegDNDPMAiH2A4RHjWmcqyVbcBd",
-	"vI25UppJGk1Xv/Z2HAaAaTdhkzCebR0SnAMXV+Y16ImJbWMoP/HKVIczbappTrGFr0x8Jhi6n+sqCI6i",
-	"gR6R8aFM42AA3pUjGgQsllCaaBXr6gAasQ0c09Yp0yMt6Z1meOCW6QljeFx1kCTRDZy+WNbYCycX3ooU",
-	"VME8MykyfiYRVN/yTPvuUBjHEG7Q5SxiwIyl4KOR7aOUli/iWlbfv+lcvn9NTronx3glmLlUEmzMM1Yq",
-	"qr9kinnqKH3ulmOdeTRpYpaKn0Mo08QJmJtq+i4t1wBTvy+SVlN1m3/CbdgvVs8k9h/QPxgXs5gRn8fM",
-	"U6FpHBdF2jS3nZ+a29t9kYl5VQ3tJkU4QNa2SeBW4pgE+0O/GrxgelU/nnR++vji3y6Pe6Rqe0w13Pbe",
-	"9u6O6+KaOaThuuSEv9g6JJQEWrmJccDY9KfR6gtNTZbyuLa6IlUMMqEX4RUP2AOIqDKzJDnXz0dhPKlZ",
-	"EZSy+nz3Uz2TsmarATvM7hKsMm7fkHnhhEmzm7n2r0PoLlbYpjLbdxfeu9h393Gsl8yZqRxg0erzv0Xs",
-	"quJUNHsAVKOm12YNf3fYotveDtsbubQxbHotv822RzvubmOvud+i7eG2t+Pvsr3RPnWHDa/pt1h7tE13",
-	"0kwPeHr9b5F+OLZxae81G635NlB6Peo+u6l/mv7CxYQLaByaMPZ7j+cB9QFNwF0xClcCliK7hrNSBTiH",
-	"OOHdUcwkg86G32ylh1IyTOPQnz98cVZgg+i3m3aLGYUCj2Reofisz8OXpaUSZpsNs0zcXjlRYIUSVUa8",
-	"k2r21IaeYqqGugRw8b6w7HSIyQu3FADxhb9VJ+fTYcA9ZE3vLt4a2YTx3pzSAsZSsnxQlDFkfeFRb4zI",
-	"g3BjdXAEzdn0gOMwOCARPN8hE/qpRq/YX1qN7daO67oO4ZPJVGlzZbBlA3/Hl/QKxNmgX+lPXbfl6RWD",
-	"v1i/MjjUKsWgO6qdhoLVTqjyxgMt6UBSKEB4G3w32EJZ0nLbSRiIkmHozyCcdyZQ4yIx4FxXBxf63wNc",
-	"8b+4tYbbbA0cMsDPDbfZrqUfa9uNpn1+090xbk9CBnZ/4GF6nObx2GhH0ViBiwwtOyZ8K+52TCQpd78Z",
-	"DPnuOa4BtIGENdAKFiGdXNRL6nWnAb5QkgTIxSbSgKMO9ELkHU3XNYFN+9KXXEah5Agv5dEYGjQrI7RQ",
-	"k8B0EGMoow5kSA/tbWnUWD286sWrI7LT3NlJZdx3AxiqCEWt0zvqduGhEjU9o8Mk6gb2PQRUb1UnXa1i",
-	"wBJzEXDBBhhFAKV+FoHLYBiHt1rHxH5GdsvjqRAmp3ZCqiA3JDEQgWMqSO/H145+Lp36PHTIDfdZ6JDz",
-	"l68cEgVayVTsk9o6NNE0c+MsYg55c3ny1oH7yU8nb0H5/Z7e0B6cZP1Ii2huW6MOqFLUG0+YQAWYKtT/",
-	"ANsJFlEfSMgoho3Bvquw+Pa8wXoMfqpl+UDtDBiHPCAiBJZgUosz5NgzHK12Hgbcmx0QSYU/DD8d2h6g",
-	"NRl75JlW7J5lvCE4KsuGDEuIpwLWS0JJ8VUC7Ng57z6TJIz5FeTyFhVT3UlJ0ze90frDGiDML41KDFmd",
-	"a1z/YqYYHLV1Lu6ONLsBbrOOQ+O759/lVcR1lLky/r3pkwpVh/T0a93SNBrXz8MCfGQ6sqBff3BLZ9Lw",
-	"PtBL88pkVsVhYjrRYg+uzaiimTnmBMPi2wbrSIqkdzPNtO7PvmORpRW8ybISyxaGU4XneTkzAG6VOcuk",
-	"CswBRSsLpDbtBofEMr2/9Cu///pbv5J+891f3l2+qu09ewYV7gl3xuP2DFlAfoaZ5vVVHPV/TwewlXlX",
-	"IVXZ1bAN8ecX4gUcb4v/Zen6mURpuXS/E1LkQu20K05lwgWfaBpwk5FwodgVi3NDmeNI5US3jFMtH9ri",
-	"Omi1ooAMCnWM5c/O7Ee/8rNb26e10YfPO+0v/cqfCrcgZdnYnrjAi4Ttgi07zYhqLkgQ3rK45lEtAdgn",
-	"Us30wdaj3iqlluzYVo0sK0zKN8QKmfX4gLm6iBPolzfdnT8025zTEs3efGOh31jo07NQVFwWtwSVNWRp",
-	"oKIjT6vhNwG1XxRYFevyPHyF5i0f/lzDf57jP39aunrfuP43rv/FqbTQAVSACwC+72eSeGE0I9Wchb8F",
-	"+ecIHHBIRJicrAwXfgy++GTk9OXRUuR27uILbjd2ynIQodQFBGiRCyQjVEkV3Lhob25lPamNDXIW4ziM",
-	"V+YsrjOceepai/F+d2++2u9/t4SbfvkDJYEYc9t4PclwBo5C8PYveEBxKYvPvVlk8vrY5Hhk3KTkNpwG",
-	"PpF6b6p6UR3jf9EH0QFBv+Uk7h6IlqKPb95BeBvG15JQzIh7fXxZ5KR4w+4YSvqaXop1HA/FkaZn0i5t",
-	"Gcf8prf+c+utPf73nFmj1Q7YwH8gsz+r6RSfFVUYTvnDagLfFMuvpVj+k+qTBRKZyjHm3ySCKIPHQapG",
-	"mjhWnmJ45M1x52Vi/G5loZ7zbzgNkRTHVKLBDK+zDzU3oo4zB36eZLyzdBBbhyRmKp6ZHPhMDZItfZrb",
-	"1swVRdXzWC2lQnJLuSrcvpS1fUm1quLmoiy2GfnZ6S1RqjpzkjvVbbRuhcJ1nfDyczWeToYC6puWBJoR",
-	"y1p6NMBK9RHAw0vuM4iWftIMZHA7+M//GIwHaQItlRHzFAHNCTJzTPpZXzAB2Tz+QQqUnTR9wMeiivYJ",
-	"O/vWGFT0Adc1tX9EK3k2v8hMQR/cCcOqlBH/BF3XlR6afpB+qkyjVjSlLZvb1LJ8cELG4S0OdELFDF6F",
-	"OXfYy30Uxgd6upjKNsYiQEa9MQEYfESwN/X8gn2CIey0HdJo7jmkqQ9+c3vH6YvtRhMe0XCbbVKluUBt",
-	"w3X/8z9aroswx/ENw4K/RnPvP/9D3zcMP23VSU/viAUJmAaK+ACHJjAh0OQom2pH9ol6CuZSJ71wGntM",
-	"HpDvz49fO+T89LVDXndfkSpGa0f6MG9hctV7NjzHgH9CKnpM56ev0yishMfZr7XirJ8FmcsY+ScqpkJG",
-	"VHPPLQw86jdjpPSWS1Ynx3r99Oj0Y6DVKHQO0UPQpAM7BzltKXQ3ZEHi2iSJcZASAWTRRZ3NpI1BGBeS",
-	"zy7fvDt5Adln592fjt/2SPWW+2pM/vM/yJjxq7FyrDpB2i7+t2XKPEeIFQQE3nZdC9IASXPMC33I6EuG",
-	"4vMJE1ILNnT52WOER7ZO8AwbcPOkR2pfABFCITRcDpFrk9eNV6p4Kjxqin68MI6nen1MksB2nXQMQVMy",
-	"YrfE6K6QxgmjxHOkV/cwqdtJ1lRzMz1WHhM1jTHREbM+YCsggQNa8N4vh+OwL5bmbxg/5C1++mR+TkRc",
-	"qhPD0QYawKrYnNDOpHvYLI96X7zl16jkQPF1yjtoHM9Wh82XRK0TRnQ/wzDPft8DcRoFDTiiIBH/xALp",
-	"bMRuyHaj6QCr0cKK60dD8kSaLnebE2LmDJj0vawq32pqVZ5+QlVePzGj2TeKNPv5Ob1h2LvjESY1/oqT",
-	"ethUgEwu5MahraTfx4OkACSH4gkU3T9QCGVtnXsFs7qjPo4hk88Np/3lU/rnalvvm6v+K5lWT7/NGWNs",
-	"Pcc7LOKQ+ueWKwF/yFgRObsNMDBG6PXWs7mhwTTru0/zuH/+XIHSFSM1Uie+LZGwOrVmpMD80kvSV94e",
-	"kMLr8x79L05FoZP6HCREfgqpdaInoBWSQiVv+XSKQhHJQxtN13U/7buua0TUYVZr0Iqh0VZNpqHNHhwl",
-	"k7JqpLl/fn4PF7PolNjhg9uBA4ZKOFVgXTXqdRBxACkUaMbIsGAoRe3KLSraEzB8NKy1FnS3sNH2Osnj",
-	"chpFYayYf8J8TsEl98cJaHQylhCiGOFaLc/p5pPnCYoPn+jZrQEgm1Yv2cI0LEuCMilryoIRJaEUdcQF",
-	"ghJYOAGeIMlx1cfUzCC80qRRJx2BtZ1aQ04AD9CKcPcP9TtQPQNNGoesNTJsMw3obdDp0vR3Sp4AAH8W",
-	"lSCDH2naUxMq2C2pYtfZ4TSdGTAUgyW35SD2ASD1jcPbgidiFcyQetdFGnkXhtudpJD89yj6cda5/JJP",
-	"mFR0Eq15/ak2wFYUFK0IqQruXRs1twN195lqfP3HR9fdICKaLBau3WP3tk1ev7JjtSUApKd/uDKWxwI9",
-	"ffiWBc7nShjJzCcaRT1+JaiaxqygABdZCjQ4WoA25ZMaItAv46DPgTet5qMJr5KkOo0ki9WWMS8brmtf",
-	"Lo0Piis2gVx8TcrMJ6FIfI7guIoZiiZthAz0xXLgWAdPGPvgTxbqgBxdHHcuj186BDvAvzRYXpIEbKRA",
-	"17pmLEJfS1+AcgKRw+OLi7OLBPDP8PEquM8N/jBi7nR9U2ihbrnHDjLFFungt6At5gpm7JDlzJhUzVTw",
-	"aVpNR8GTYNVMQESA+w1OM3ptwVuGJQAYWLJ+szUYtnwBO/sPyLZ//lzIpBe/bcJbUuYJpLYxEwenRhdv",
-	"bWiNd8KF/ZgYGDSO6ezRKkCR9OD9GPQAA9xM7+fPGT0cO+mAw6ZiTlGJjCu7y1BuwV24vKZdeuXgIRso",
-	"z20CkPIyqXYmEv99BM1t2eRbceYfS0hZGYHBpaFhTmsKK8lojGKqMMBm3OtVhI1kPpnQ+FpCs8IQQRXj",
-	"TECzTl5xiDymPaPt2BAtwcgGgHE2CiJUZVIuJBlcsxngQZPq0ZgLJjHC8pYqk7xCaMCvmUM8KlmNC8mE",
-	"5IrfsEMy+F9NwOvjoC+02YsZLykYwNY87AOPTTDAihNtIx+SAfukYorwNWCRYJv5MYPAzZkWoQdpwCqZ",
-	"Dklmg+IGZB3ApwoTL4FEPW3NJNEBM1sH7FdhA2XKwWjdcGaeXicv8yIS7Xot2qDytRilUm9qKrC+tqzq",
-	"Tn7AyVxYDr3GTed0vaq1Hv87+zr4O8nNP3+u0BuqaPwOiu8rzlLzJQsm9kGvrGbLri3jb7pORYWKBscB",
-	"m+i5oDDT3+gZy6/EzvGg6jescsJgFUiK8Ttk0mhJTCLh3p3Bf31e/UdBwdYHLFnEHLstYbSfkX6+II/V",
-	"J3qR2+JJl1mw/TrpKpkCcKUw+zZOmvRhCCMmyHs27IXeNTMoh7QvBtfcu2b+AAPnpBozKkNBDNDxx5fH",
-	"b4+1+oyN92NGvCCUzAf0loDRG1M6fxWH0wgAeOEv8NgAPg1idckwuIFm+nqwhrYNXpi1PiCUK7kPiSFc",
-	"qjCe1cnb8OoKgqAio5b3RbXttrYy8Iw0ioyTB9fG8F3o8G28McZqsMhrSYfunPmArkLD8PGBeqpmdRPA",
-	"tbxFArMwQytGGtPX/1dx53wlD8lKmF0jxL6hgD2wDojrmvHGFqt+Tnn+VBSHkOsB7uJZCkk1SptyIL5V",
-	"vSi34IHo/muI96xIXxNPhw69imOtwDwu3+6luz+Hywe6YuXg85difQHNt5VPKXSLPrh+sLJHBlLBt/O5",
-	"DEAnd/JeQycMg7tslm9eEdj0THQn74AazqnCvIxoWtgHAxFSEGU/CGAE2kwxozhMAx42hpk9yohj13Zb",
-	"aYrbVr0vXpV6AAk4AHPGUcyigHpzLjRtxoBXrhjlTB+Hh2QXd4xM3Jkt2ONe8YAyKj29DWPKK0Xnf/MT",
-	"igv0hw1tWDGRdthAaKVv3qCvAdU1h8wFbWVCwfLnfBOz4zlC5ZY6et5nWrFkMS3nepwY7wX29Ii7/qJO",
-	"AE16UqrCt351/8Mc2/wKUL24euY4Prx4huevDC8CHtY3Gb32yXkZ5jMVYBuXHRutLj9HY3dp0QF6N/FC",
-	"R1uckBsPzpOMH9N6VeA64ygEIzzxb0pyy4JA/wtuzr6AIr06eWltamt5a9M8Ec2ml8/A4HMlF/9Fk2dh",
-	"FjD00n7LpXqNc/vDGqkP7TdcfZ1xXRakN3cCGZKAS5W6OBJHCKLdJd931IBIprbKUn3nd6o483dEA8mS",
-	"yNcwDAP2/7P3br+NJFne2L8SJgwU2ZOiSN2qRKGxH6tK3a2eUkmfpOpq72S7M8gMirlKRrIzklJxCgWM",
-	"8cHA2rDhl/XuvnnX2B37adfwbV/W8P8y2Jmd+S8+xDknIiPJ5EUq3aqaL92lZF4iIyN+5/Y753BZ+XDn",
-	"zs/ZBs9mwVRxXtcQ02hpV1r4L7BfND4OOiJ9AYpea9POAtTch/P0Ar2SU4bPQ7tTYZvAFlnek4orYgXK",
-	"t+zY0GDlBJLODW4tiGs5AL7+nhbnfJ8rrWltx6Bv0/SaHQ6hyDeEgdDXmbUYrmzyrrIArqiLS6yIKBMg",
-	"IHS5ZENoKpglLMrArTJIUuFhcQF0foJfURtSPIScFdNjVb8ASxNsXQMxLXyG3XuBL69Ep58kF+CuF3W2",
-	"1djK852M0iYTpkbdvnmnlMpx50hGSW22DLYSInyiLJGjGqBrmJVOrd3sQc08jSqUU91v7KAHnef6IhWM",
-	"x7Gttu6xjujykRLGmRyifOv2EyUk64wxBGZ6NQF7le7uS2jeh9FEulqxgYAC6/pkdAabqugXYoxN6fXX",
-	"VWax1WZKSLMYviaMWnlyyxVRO/N2Oa3w77YduzSzgB5GZpZ6dicW6Yyv9USxCMw1qxYUJDYoLUNtP1lp",
-	"bUT7vNSBeSsJbTKtvkwBtAkRzdWxEynWsmQN2kSakFJHZFdCSHRwtU3DBiXS50h0o97Q2CYgSmRRN/dl",
-	"VT9GSOgjESjxU1DzWCoukwsg00H2Dpa8JQ0Pw0e0sWp1ZiLqNkqkIojBYR+KKI4toO9B5nlEmZGmUUKs",
-	"H3QeXaJZgnfXikQdcjYBxOHNGBU0gFebq9Afmql8zCr9NKcIqP4kabuJvBSpgpcrrlCrGZZr1TBVH78+",
-	"vdLVZwOWpUPamDOk57cypE+KPtHtc9M34fTg9dev9iteBROsDtW5XrBoLdhLKn0Rx8msWMuz6R5IIowy",
-	"1+7opcmgaDx4lUj/TVk6A3VO4znb//4MPgjscmtkKfETmRLTzLsHtUFoQy9vgBhwXIngWxbBh5NSJ7vC",
-	"dkvL2iHmy6y/H+hd8GEdFyHm3C0Q2nQtim3mKOgQeOkn0JstGKhz0MK1NSFDrGTCWSi60YDHLArRBuCK",
-	"BXpfBEUoo61SIvphuDdGMZo3lP3eDP77CUyFcnjkZXaXEjJDEyo0hS+gUx3YGHX2PMn6WD2D6lj5Eg00",
-	"j2YCFVV6Qs1YbfR3nTAhYGDAeblpBgX4o8yoBh6y66evmzDE4J2Am2NfytRFMEqGKSWSN9Py5UhiKCVc",
-	"YMqZx89SB3BKafY/N+tlgSy6rvx5ENFDm2iW5Ll1GbLIjKPHWRV4JUFuWYLgjkQHkN2Wy0gOu7vX4uR8",
-	"XtQuYWEUYrty40ECf9nBIdN7YzI2cSK6SRqKsEX1rro8ji3wOq4nXwJwme45KhkILBFYNcCGS8YjhEU/",
-	"wAhNLkJFouR5lN+EGIp2U83LE36IxC5DtKngDvovoClwsOKo2x+OhjTzoUiGUGVK7w/hyyqXDFzKxieB",
-	"OAzD0wt8kFwaZEYBwaFwJB77i0S/OS5oLNwU4JOpBgyk02c8PReAMrYCHVDRMcu+jiddirRDRVNRBhl/",
-	"2oTwCDxfTnj2As/4+nCIdRg0HDZkUJws9wjOJ9yNpr2O0x7U9UlZ4rYKp06EdC2oFqx6tv+6/fqs5iFN",
-	"E9ZdkhJNRKsDvqweHZ/S71okXYgxq7aPj3883T/5bv+kZrKyqUUi3fbN6f5Jba7lemQOv9JL/GcTkbpz",
-	"JnuXwKG44CpehZaDllQb5k8rqfQimCsUJ0JBIqPCbGWit0xElog7LTWfakDUG+vAEaH5VtNq+P7pafvr",
-	"/Ye3zNwFu7x5FifnTMgsjVYW2q3L1zNX3lmY0VO+pJxVItMiYJlg/8EhS0exUHUW9NJIyFAdyXgc5B1C",
-	"wbFQa5H+rlU9xkucmEwKESqkoishtRmnxR3m/3RFBI7ChHUEo8dMcPU8LCXyzdnZsb3Q0v4xRao2oxDY",
-	"weDUvO/Pyjpwvhf5f26Vw2MmdWHnSzpvBQN3CQMqX+Ll4ZJFlFo3v3zPYTpi2RpHTSKoYdXAfllUdYNa",
-	"fSb/9RPZgTck1xZ2GpHlrruNHooIe91tvKLCPtbEaNzNRWt4PixMKQbo5l1KK8hTKV1bm3reXhGvFhgN",
-	"QKZ1hDWk7Mnkqu7LadJgSXLxTN4gM7TBklRhX87kDeLZS7AGkWC7og1elzY4+TkMbRCPL0saxLMfF2Vw",
-	"Il962ZQp++bGmVqSOJVAjwjjLS1Jj3oULEHcEsubgeQdWSl/d0wUNPO8JM6bCM5MqMcexsal6caokjh0",
-	"0F6JbioyxQZQh73OToUgB+hburaXpKyfXIEPVFt5kXBKNGpLTkXnsjzHWL/jWzPSn5HpNoub/KwkGVPy",
-	"TpwHWSCiB1/fuMGUgKyziRhe5Qd0Q23Ckkz1Cqh88cUXX+z2NvmsJM6Sp48K6WT0SpBE9m7008Cssolq",
-	"ox+HQrQe9NJYpLHaMGVVJhl1vYYW9DbDh6qBbjRqK3y6M+P0Kt/B5ZbpjED5eaT0TmOcvTl5ZSPKEBov",
-	"4B6ueSQLYKpQoQk+Pf6JAqCJ5LkvA1zzgbZre6M4JvIuVb0B4i2wd4laKyRLkwyKs2X9NBmd9ym2Q2ux",
-	"5hH8YTnP8RVcLGIloKLn9GpzVuZWY5d1xDgBjxbHTgxMJsC5sDVzFMQj9Czo8zFS88UXLxFPx/UvvmBf",
-	"JaRrw2RgwU816ugJ7ehhj4doF1BnE6WtVY9lCV2EIGIZ1h4Ljo9Oz6gX6SiNKbSDIwrcstYtNglugXXP",
-	"dZJw7MvgvV+JQr/SMuWbSQ6MWRSaSs2ej8gFZ7nIBT8BBxp+4hc/Ql8uz88B0rnzyVcv2Obm5q5zWw2o",
-	"fqX1/ne/+e2HD1rbD/QRGxqiiDEIKfe5HpsATLeEax1D4+gkgdCVfkvijWJnO49RnseHAO6NAa68xB9l",
-	"1OT09r3CLXgYirD1K1QCf/eb3/5AobziwcK9iaFfJ04F3A9PVa1fcY91zOnoq6jDI/aYOYl+NPE1d6TF",
-	"mFsIq+8bLAjeYsH3a9+Pfhqs7V9iWzXoxghrkBr8mRPMaqVznEXg2TUObVIwQguNgZzLrWwOWPWNjN6x",
-	"QRTHEbUJcrgjWSYGw4xdcUV6BfU2MfexiMW+ZH3xrvrNYfsF9eKqIip4bPKR7BfMr9T9CvsF9gGqBR6W",
-	"XOwIgBN4Z6iMhX0g9QKqs3bu106Fht+RqXFjGfke08d5iuXzu4lUGdfoFg2EKWzZGyl9lRmKgowKbJ2y",
-	"zQaRhJsmMX6Vdj6tIGQFFPiCOPzGu3eweyN9nemuxI6Md50AUM96ZBs9bONzPV+iy4d3tDXdbDDlsaZ+",
-	"uIdj8NhmQ/8fVssG6+9hBTDKvEiT4VBgPS+j/g34mGmEvhS+pArnWKaTy9BjKU9FPPacN9V6VouFIhwh",
-	"1EDHyqmFVffly6KK+dNIjLAq6HGisvNUnP7HV9C1hkPNMZ7aeh+Ei3GioH6mFHvEFKAFBVWPyQuaCxQ7",
-	"2+AOjXNtNR+HAevnWPJZA6/G67ZVrRFSsSL0qZBhC2IoAFBcW9QgWDymxrLbTxOZjJSeG/gUZq+YCIst",
-	"Kw2yLEtSEbZmITluDqhj0EkuqRAoYnBO+MIb/qgHTZxzBM8sJ9HoO4BIrgYY/Qw8FmQJ/t/ESCFOT/wg",
-	"OI4CBP6Zs5WCmt40eqGSFMd0l29Pj17jdosUShMex8mVX2lh6MljfgWrO+lD1LjxQwBVo1RhqFUn9kRF",
-	"tTdzIYv3qO35Uu8XZFvowcT6TOjAA6K/zl4ndoC4oZyvpzEjGWWHKvAY1wtpzXmfJNX3ZiOZaqkL6U9a",
-	"putNIrpRKEJY1omkmwQtdtw+PcUBuO9BI/HYyf63+y/O6E2hArxeau0wTIVSQuFC04/AmewnUIkW6smn",
-	"gtK/skSPNE6SYYd3LzwWR/JiLU66PGbVbpyMtNTLOIhRabIEah4bptEl1Ry3ITp4XyovyHEQbtlZU2sW",
-	"eS6QnySompUvAcFBGekmUmIWg207VYUtC75AUANN0yn7CsT3lO5jZZL5ONMwYHICOps9HUmFg4L+BG/3",
-	"n39zdPTLH9uvXh29/fH45OC79tk+OAnLTNMXro37eQY1PsK0XNYuvKbRh5N+z1Vx79ME3+40xNNuM3zG",
-	"N3pbYqez290Mm/xpryE2OlvdnfAZb/Y2xXbnaXc3bPANsdXb6TzrNsNNsf30jkz3W7fcF1ntUlwxa4fY",
-	"xoU4RcZgW1WY/2RjVNiqgptPfE1/5fr7aPlaknTRHnM8j5itBoq71Xa1qmjV1LlUdMM1nFEN8dMQBw+Z",
-	"QWu03kix80Su6q7dVV3E+dtrieTZ3MiZSJ/dLM2cicIb9nkr6+P3w7XZKskgyjIRmqNQuxRaFAttaIo6",
-	"C9CBdwpSxJhYVM3NkNLQO8iMF4C8WJJVwSGo/1lDUJj2MWqZVZRQe75MJoxrEyJZBmH22FZjF8/ieCMn",
-	"FoPjNVea5785eTW7AN3PQ1E1HLdr6SMPw7tZUhkibS4XPCu959PUe6iY3UfpPeu5HrMgbmvcoFlidB/I",
-	"uwe/LOXLWBXbZe+02IRvlnwmJb5ZcNpJcvaaNAl6rBxhrok+BoRdNBeKZF+EUeivPopj8gBEGesmoziE",
-	"Qv8dcMqA/W5jCkJ/myW1tPkR5dxHt0rCuDV6DC6ASmtjQZ5hs+lyY2C1wfd52tvsNvj2xtpGZ1esbYVb",
-	"nbXdzjOxttVt9hpip7fBm019zQi/6aGqtDa3vQqsCqTkwHp00kDI+NaG7ikZrTB8bXo3Nzxr0yLiPzTH",
-	"prg2x9dobIAzv+LZ3DZwt2f4+z9NzdoVMKOsvx4n55Gc062NxzG6pfOIe4d3L5iQIatSDMF60PH39nB4",
-	"Sio0ln+B7vucheIy6oqalj/nIgNP+MEhFl2F0KMWJkkPnD3IGIPYOaVLFpubQT1LNhaFvml6GHBXKi9D",
-	"lb3ZdLM16/svb7UQZcYpXYXYyYxOdzXPtvvk+aTA3+hkoK6eEGyC2C28ly/ta3RS6oQPV3egCH0UQvDw",
-	"zNSjhTgQ+/btGcxR0Kb9B+jXYs8FT0UasESaVETMYwVxCZ0fgvUrPeA/g5t9GeyxVGhjIW9CGoh3wygV",
-	"qp0FMOMjeSGTK2kqj7Eul3qsWlL2YBn40sYvMZCNs9nc0984UqCKU8qlB/OapEhExtpkZvLLO869gvX4",
-	"6dT0OaO2HHpVx8k5i+ReviC1fiLFVbH6hNNGZ3YpnVspP3Un9YBprbgyfXe6dgCstkqrIsbf9jtfd6Oj",
-	"6NuDN78+aL6ODtSBPNnuvjjYObgYfv/di29362L8bUN839YnDTun3+7Wuxux7Ay+aoTffxvfpgP6TI9q",
-	"kcUFQ//s7KwH6x+0sJmbUiPo42FkwZwyxZ2Ydy/iyAiqcgfwGb8QigWdOOleiPCN7YDcK/YNsPeasCVg",
-	"M2P0ENuMlqQ0Sbi5vvVdI9Vz9y0egfs2nx0WJ/JcpIzmeaV2Ll/WHpcPNdGYbp0xM/MGtCJnFYPNS/Pv",
-	"IbVQG9cyi8fmsGlsVmYGO2vrzi3gR930bpah2pwQak7OxvOkM7N/6YPaj85HXd52NItllahxvZ18OM7F",
-	"SEkLnFKL6niUlUgnOVM4tQtfx6EtaYGlqKQnaOV4XupWFtN/IN3TVHnZs0dUP4JSthdimLHqCC/HqChQ",
-	"xxTeVWr7MsZqM7U6e27OUslAQJtwKuxlRun0GkUzTZ8sZJZixWVb7nNyCiIX2fYKMjkVJHKQ5GMK6Fjf",
-	"X5kl8fyTktDLN/S6Zbi6E+BZpETY1U3rYgU4ywLO8zmKg6Mnu4Vl5yfzWsQpXOKxYSSlKQ1cbOorJhQN",
-	"ClCVqxgvCgP5WekYZeWBwpT3qAhfzG0J4xvV8ZtbR/apNsib29cp5rdxozqyTyfLG0ETP1w8xmuhxcOp",
-	"PnmnUPHIeS7wYUPqmtGc2UFw4p0eXNVyF/fyulZho62gb2noc2ebxfPbGRXmeP29WXVzeWMn4KJVU4W5",
-	"0Xtd0M5AdEFqmO0Krxdwbc8laSMJxZekplCJVcsqYVK8y3LifgqFNaae3eHdC+Cbg+bj/uRL0gS30Ffs",
-	"Ajmxp22zjkKdcdpcVPuVFRLzg9l9ft3pv/u2Zmf0xbCx2TJXvCAA/ai+qquevw/Vr8yw1rrFZXbdDb5O",
-	"EvZ9OX/slF9Otg8dScwn1bsRkiYL+69qo0nalOrAqQE8I2DdWPBUb/6a50sQw2SJFW8xacRIwcYiy0NH",
-	"/UhRrgnGxzAJFZM5PmJjl+3kU1FQyF7CXD3+vVwac4GPAJ9tb+oL2S9TDLwYlaks5hLSXOQIMODvXgl5",
-	"nvUrra3G7o6NpapMY/WNwyvXVy0WWVOF1fa5l2a6QwzS4MA4Myvh2tBjtN4Z2HMcSaXX6EgOIzkBQkXA",
-	"0BIZTTyW13L3mIWYKHNABfISDaoAXpn4rbkBFio22sKeLQ7v+JEp3BFJj201NmugUfjy7pDnGKfqE4Qe",
-	"bdKwLNH2sYfZh/ov+KYFsEHTpwxphubdZ0d3b6mo0QpqHivUHEfSQsEtKD3a+JhN4TlMppQefQHYLnrx",
-	"QjsorNCVjIDKkoQgTeGHlqGLxjwTylosNdJO4CbI8kHzCXNIoWoA3XnIqU5R8Q6UtMozLafZWR8qe2RE",
-	"xXdfFZQ0GDH6fSFFHOaNgFFfgAXET4wbITBp3cYY82WU6ZEooSbsJdS9XIgzFhomCqvJW+HsAQ76MtB/",
-	"GOBj7TnQaj33UICmHKS1NVeCnoc8vXC3qX7NT8UGuyGjH71LN3LF6Nmx8EKk/nvoumHdXE+XcnM17sgR",
-	"pd9+EYzn239VyfPem9ofwrwXRWmKG3oW8GO8bi01vJxZDv2vCpG+AlOASPchqwa2R+CXkewmg0ieBx6x",
-	"/qG2IvQ1gNI70j05GWXniT65NlnvM4Hn8zi2KQG4iGfR73GYlmX0sUBWnAPzTuxLKhSVFMKK5i3Mz0Rs",
-	"xZ+L5qK50yyL0cxMeX1K93IhRwP4rvkhM47KD9OGZUnfwHicf1VwKEaKJnkPOszivwXVwaFkuFnlNQli",
-	"lkWX06Qb8Zg+FzHoP8FGfTOTEYpxkl6aDN5Mld70Kn0uw9gNoKRCI2ilVelHFSvo4KoNvMIi+fH+65cH",
-	"r78GVuSbx8cYKWzH5eMYRVrBKpKxvASAwp0T07cseyRXXRlXF4oFZkkFxd4JqOTS3bUSSovQYbzneVjQ",
-	"EEj5EqrC/IXoAgV+r3gSaK/ctICo050Dp6gz6cDHdmezLOWXIiaihi8BhhjCnMe4LadUbMA9wRLJ32+K",
-	"ILKZkzbtMB1GXCmdBMyLRXwSJ/cWugddJVAhwLSlIMaLh94Zmljs+60n2zZN7IsBMmBUWYdeTKyzxhB2",
-	"9466/T36HoxLqLeD0kxL1UiqTGtuSc/yfjgk/iayvPPFqZBhYXffsqy1hFDIa6YFaOhF1+oea4Hx9nva",
-	"trX9hfX93JUy4RqOZgyMUH6GYxikze34hW9UieYRSK87kkPL1IihUXtmC/7sc6Pv0jkuwKNTlFrLmyzr",
-	"7+0S+7CO+FbSDHaRougqosS1my0lJ8Vby2I50qg7opsMclBPelh8DNxBHkGFAXR9pvJl+8WL/eOz/Zfe",
-	"hItoWeGYJ8qZrH46k2SeI9CK3iNnNOC9wzebR5K0kl/aWhETUs3RDXIyv9lJs/ruRiELUvETtN715cLe",
-	"uxpLyhsswDe5Rdn0yEF38vqd1mZ+/fJYbBbgIwNjC8RmfCskvjskbpN2eDtYjPr+vWExmRetMnylYpb7",
-	"L5dEV18uC6977t2g9Ky6wAxfLCT56OC3BDFPYOYeHDHvEj3M91+hx92hBy6j66PHkixyOrmQjOamm1A3",
-	"5rJ2Tcx0a6rPcRqv8tSyJRSKqcSPooYxeqw+yOs6H1dOx2s6HQdjM3OLN/y66QswjzS9r/V/qMaX7/FE",
-	"sk6S9ZmKQqH2inx3EO1EhQZ+9OzkayICFJFlNj8ZV9DjFYlLZVcXE/NW9TFvxiHumaUw6VFfVJiHZGKW",
-	"UL2W+S7MYpWeWyva4exEIIXMl7x4yoTOanr9s6TnlWRsmfIkc1LDD8df47M/A3G73AeA911eAOG8r3bn",
-	"dVKlz82SWirShXWilaWrJlcyL0SFa93LLT4TE5MhC3DxH4QqYFzRVlAQbjGcVhbJ4mmgCQ9xW0Qh6qPR",
-	"uUxSEdbq7C1R4wJqzxO4TQSGUfdC+dgxhE+cYhs/UY40UcB29/ItarpaQYOyvNwVcs58qe+QJ/rsU7cP",
-	"uNKYxdj9R2D7nRcn+21tQs1sWADr/BbE5A15XTQ9lRb+izxl9lPoVeEypvCfm5UfLM6+FIMEV8Ty2iW8",
-	"8/22Drhhm9B500PEsc2yqfAqMsmirsCnUeepojcS23Lcfht4mNxFig1uYZqFVQ3bx8dKs1X5zXqaZR0g",
-	"iK+b1bSwTzR1gyE9pZpBHxoux4kU1hWXJewvkkjWPGpTA31eDCn2INQmRMYjqdxu0WAyQPFvj8jF6bnl",
-	"pNVZoG/IO7EIWCbiWNl+1I6wyB/vS306K1b7ozc1Pdk+rOtzrBe1NovddgwvfD/qk9uLeaVprTQtTC5w",
-	"d9zinawET7v9mTsZF/KCjcnyfZm3apeh06Od8Ti6EDXGB4lpmFdEBuPzz3n5V5J+25v+AXd5KeVFv839",
-	"7L6DAe2/E6NOrPbhah86lAm9FJfeh1bOzK1t2BfYV5SZvqEq70G6Z+SqiJVTZnWx1eDLlwenp0evvtt/",
-	"6bQ0faKsp67LpVvxDzMISn1xNKrbsjIeLIPfdGVdrffl/W80Z7OUyBmFDctzpgouLOCXuOICVjplbtl1",
-	"PrUYvxbZI1+Hy9tOq3W49DqESWWhyHgUL3QCLxTxXyMqYxLcrL5EOSwnKTahHESSUqpUAVGxNTR6BzyG",
-	"Rru+6DJSUSeKo2y8Rz2MfGkCouxCCNgfUcoueTwS1LbXurbORbY00r85fjnLQYQdSh7YQTTXt/FWxN1k",
-	"IP4Lx51BDpxr7LeHafdzDTfJKinv3t0ftjnPku6PGU6BxaGaJ3kmBrgczJUeS+LQyanrJSk0QkBUgXRq",
-	"jSmqXsh7yP3ZiklKMMgsFkkXjCiJmcTnbOYSosUM3wYs4m+TSN5a8t5nmUNW7sWd4uDTgefjKVL+v//V",
-	"//XHf/6X3//3f/f7//YfJyihzZn0/EdI65hcL8tbm2aTrNLLru//odygAr5gbasZevnCwLiBrol+NYXl",
-	"XRITN/vgNjpZLJcOR57kHOqm8uCwKz7jZRlx5jUBPv0CfFISAZtOkRubkjiFONwkNRXxnIpm4D6n9Dib",
-	"Bnet9DiHq4pKA4UQyUrCjpVFD1vGL0RxUezpe7MATwugVOHxm9kO8NpCueHk0LEqtz6K0JfmZ2ofP0GG",
-	"dew+ipTm9l9qj0EkdRIZfImZXZGaLbqcyKcDRnctu5xHnSCwP2iWwqMRSncnXlZJY48sVSGP7X20ar1c",
-	"BtnjE13eLadSFGQUKxNRTnZBIc8CPLeYaWHRtUouBKgmOynEanme22Sqhkn0ofKxFjSQShNYVAmYEvOz",
-	"2+ZaLQsFjseS1JeTWRdFiXDDvDdfzkp8Ywvz3prz895uVxI9aqEycfVGge3iyBqXqXITieNkxj0qkbNK",
-	"jXuI1DhXy70diTMzT+7nLHGMJeTA6h42lpxI6CuTEr6cEBNT0uYGyXqPS5rMTON7DALgjvFulcx3j8l8",
-	"N8U70v7muq3pHI82lNsMBl3S9Acxs7NoINAtogclwjo7pCgVuCSqUF94tnOZTv5Zp/nhxC3kCjtZfm3q",
-	"JpsmIGmO3r7ePynRhJrwyh/9NMopxGcd7h8+L33Ysu7njTt2P+OKWt7zTOt95XC+ZsB9YHfubUfcSzWT",
-	"tjFhI3kZZYJahrNIUsFHEtbENyYPogmYO+kdddam/s19nlEx9ZJMDOYmYuwxzmQi12gEpH+UE648JDtS",
-	"mS5lXaBeef4GbqfTH9svX5YH6dtheHtA+TGB+rKcjS344NfenKodhqt4/Coe71hyYTgLUJbQZxZxmo1G",
-	"gqRmFFzasDEyroTXvJwa47CP70mRmYDLnwdpeSXS75O7/DEbcZkaAm+h34lENqc+H3wnnmPEVx0jHqkx",
-	"w5hH0gysRunaCpMp8agvq2WS9ceT/cOj7/Zf1vbQKZFIQSkF5pEkzWMBvaKqdNmr/a/OTF8UHFSXS60p",
-	"wHmIBy0b8HTjsli006oZV/3EpnsWmHozav9jWzpn2T9CREHXk1XYHo62jZO1Im1fx4WgZ8wuReBaw5Ke",
-	"s9tNIwzc9muUJFBMYFjIgjM3mSwmD0UY0V842dIDQktw8FT8FOwxxQfCl70ohmLDtmiYFuCdcSZYZxSe",
-	"i4wNRYqSgKOnMpFiLUvWEmmbMpYKd1/6EqApAP3vFJqkmGR0JHUo8ZNn7moJH0+Uew6OK1Bj2RVhwLo8",
-	"Tce+jLIagg2Mq5/EobLVfQutRlBDocYpqH2yqhIy9JgIowzpKJfJhaixLswG6qpRZvmEdJE7uxw6VgII",
-	"XbVYP7linGGvWQTQnohj1hH9SIaMG+pGZ8wGSaqRTSMx0y/EUjGM+VixXhTHRHPmQw9fqjOG/89lEn6D",
-	"03//iFZSXt9OOU5YaLX+SE1/85K5Lfj6txrl1YTNSirUE+4l6YBjx4BsB1rvRjIajAbgNqHiwpHMxLlI",
-	"76Du/q0mmR4MDrFt8DW+zWnG0+wsGojlTt+XIZ58j/2bvz45enM82ZC50l3b7m3wyl03ZS6iIPjLIqwN",
-	"uvVs6T7NzQ3bqDkPQz04PZT6X19HkcdNuhLw13TO9S3SLhTqVpzr9fJhQWiAMNMpeV+oxKJvERQlPKvC",
-	"x2yQ1Mv7gtU8X9LaLXrKUBvAHp+01ersK5L63WTQiaRouRnIRELElq4p+t+w+CdYFjWPBbRrAo/Es8Gg",
-	"gP3uv/sHZrcv/BUIhJwAVAJajFqQRwLal0FxJd5JRhlrssPoubNQzXhbjONlKM9z8Z6M4tAoBSBeoQta",
-	"eilCpgY4kVUORobKoAeAbb8GTBUu1RW8VaDvThqS3skBxmQk6ATw/nHUFebWVTonjC6jkBKUkl5PiYwq",
-	"+feStLYHgVdTNh+6VeMrUMmdwSzRfhrJ81jclmwvSbSyhuJ16nMB+t1DbH0lfT/azFuJhbsXC0dTRtAy",
-	"smGBX/VFnIxChiex5JKc5hbtHOnQ5RK451Xofp2PZbpYJGQ5EYO9LyZSg2stCvAgrgLiL1+TwpdYlKIo",
-	"oOrshKSQHThPBThsevrDzK46Qet2VXditb0fif92kK/IJfa2nNNE9hQ7H1nFJktMi+oqdsCsOb2qWRUs",
-	"plod+kRn4H4djIBKFcfJFbppYDX4MulBnqPVyFj1TLzLXuBl7He/+S07FOm5oAM1cFBtNRqo/5jRUCiV",
-	"KvKRJ9eXE11kQYfBnrTYn5bOz6KB2Mt9R4Fj5gXYJRDpZ6nIRqmkDrWozNIATJYRFoaf7CBLDuaSLtp0",
-	"eeBL20DWOondLlZ4H8+dYqei/aQ7OelhcBlocoVus2aEnqmpmGoF74qnoQjXfxolWY56c53SejXQNn64",
-	"AHRZE9bcFH/vV0Zp7FdafqWfZUPVWl/vRbGoh+Ky/m70UyQHkax3kwHsA/3LOu90/cqHgkl9cNj+er9i",
-	"TWeXULxk70Rnou6p8mDptLiOC3Q13MpM3ZafAyixSOve2Cr9AqVejaelX+aWvROLOAKUUGiQYMUNAG7A",
-	"1sYSNMmzJDnkcmyTye+lhdXA4tZCkfg+QgfIzJofBMDgB++Shotuhx4DzfZKsrP978/MQ/dYYLZCgKY+",
-	"tDN36qXbRByznvB822H8NBkIU+Ipj6JY7pHniui8sqwvYRRbjYY+wfGysK3GbhnA74dRdisAv5TVig8q",
-	"RBBvKhOKrliMkuBmud6mD6PsvhlJS+KN+byfPSvpM6iqqpfR9SFnHTfobGW8AD36VGXRxqyOqyjrRyZF",
-	"QZ/CriIZJlesusEGkRxlQrHO2Lb83kOldjrFIy8bYB/FpY2WMdDeGc/goNaj6+wgU8btySLly24seCpC",
-	"jwWEO4HNDwEX3AQATqjGdXuRbS+rMtTu8YVAKValqOg5lEyw6bFjalo0722ZJpnoKTsvJ2HoSx4UEB8W",
-	"dCbmbGWJX4NgAbtvIQgkQ7WutdRIZVF3dkYGBAGBqYC05Kt+Egs2jHnWS9KBZ/31IVf9TsLTsM72ebev",
-	"9QD9UiNt4UHyEjr6q/p0fiGkL7VOzjjr8m5f2LDGToMp0U2gQWYc7rHgXEi9MShpC5sWC1mrs5f63zwV",
-	"DFjTIrRdn9HIfqIwM+TXeptWv3/zHw9/PDs43P/zo9f7pZWUvxbQap5m4y4KtA+H34lUaWu80trY8vQB",
-	"VWk1n3mVzjgT6hTU+krr6eZWo7EJl2rbR1Vau882vIozD1NJriUl3fWdt3a8SjRoU8urSmt7Y7NhrRX1",
-	"iqvsqZ7ESqvZ3NxwfjlLQj7WI2tseZVExpEUL3JXQqX17KlXGY5UX6hTmI2Nxlaz6VVS+XwkQxjxtjaU",
-	"hOQYz924RRvpaKjyz7QIRLq0duufOxQkQ1VemYe2KVPu0jZwkAzVBB7YbzYDDDDPAM+adGLn3u8Bz7p9",
-	"odiQpzabAa+heoSMao0NeCR9SXkPTxQTawMexYyHYSqU8liXK7EWSSWkirLoUsTjPQidZiMVQI1C4k8J",
-	"KLwOjOowUvBvX9K71FnAh0MidFHzt8KA9DZE08V43ZE3Gs4KN57RJF1XKj9goA6HfAozh4Hse8gxo1kH",
-	"AsmM9P6ppC+hF0ClhQ0l/oOpQNRNBuSvaW7Y+Oo+/shOs1EYJS6c7L9uP3+1/xJzz+womrObYjybMYpQ",
-	"DJL/4HqkzCgKHTFKH/3QmWj4xZcPeZjdstKzlgZXaHCXWTBYiKpoamXJ+Xks1sw3vW4b3KOhwk+7MF/N",
-	"9BDirJOEY1C8kOX6/kNQ81gvjoYuElpKDS1hsJJeHpzCH8hd92Xw3q8Q2PqVFvvdb377ATLpCUD1SwmP",
-	"XfWjbp8NuLbdUpEBbUXxnqizt/0o1qopPTJSFq+1PLCiQBmuu4rOJYukB9KCLsqSCwGhWnUlUnJBSbge",
-	"oPwJuxBj5cGlPBulYD+Gvjw4tFem2rzojZRWR7camzWWSG3spWOgxHLZBXU0kV3h2Wsony9SagSqJjKF",
-	"6r7c19Oh7bwoj9qAh1ZfFKP441mdtWG8hRmPJIxaiiucuTKBcwbLxcXvykd4q+jb5T15rgMm+Hi76clZ",
-	"dfta8gNJDbPWK7eOwovU1FnLYeXZF3eN4bB7haM4WnCaieja8llPxXmktBo102V2QmfkLBQNEgeHJuEo",
-	"FJdRVyC+IDDrj2/saoA0/SR2KWSYpB5TCSUM5y2DYCQKmypz0LiBPI53rrM23TzSKIyDAR98V0CGAh8O",
-	"W/aHSJ770iJYFV29nKUCEDGOMRLspEyxODk/B9iTGj5tLBsfXqOG6AotcvFO2x7ynKWim6QhwjncRb8m",
-	"vqGTp4zN8SD0rVHVttzDYHkUIi9S7xy6FEL9ahRh43Qzhy3WPn59yqQQoWIHR6d77Js37bf7Bx77/qB9",
-	"dHjgsaPj4yOPfXfw3ZHHvjl6fXSCouJw/+DP38B1rP365cnRwcs99tWLQ3aeCEXcUKj6QlXRryIlkCFQ",
-	"KBJz/Ob0Gwj4688cKV9aUWdcJnw4LPf94Tc5Hqn+S5jOhwt54+c80+tII19vs/uMb4unnWa41dvgu90d",
-	"8azTCJu9Tb7dfSp2OxvhVm+HP+s2RLOzGW73nvLd7obY6uyEz3oNrt+DPk6lVTk4Oq14FfyEWhc9fn26",
-	"PLLqycGJwpm7t2D3zDplRZE0PXFffPHFFzQJWiZtbZRMBu6axXe3pS+0hfIjp2IcU1N5W2IsX4mL3bYW",
-	"aHAGSHUDIBqAC3Al1u48CmQQBIoF5mLGEWladEzKtGX4WIkEF0nUo13DsoRU56kvbwvAR5dCYrEMLZO0",
-	"Xi5CEIj6IJGbsHVfATIvxLjO3kCNjSsyZfDGCoSRYRhR9Q0+HHoT3mBfBqauV4gELBUNhvEYpSWTCd2P",
-	"iiob7w+XTOjZtkKGLA2MIIH4xDem1+xzxTracOpzGYKAbbEAS2NCAl7ucgpFHF0KbQ7pl+YorXDTPlHs",
-	"nGfiiqOhpvcMnT1mP43ESNRYliQXHgt6PIoFdHtNVG7HkL3Cfvebv/Il1zbTJY8j8IiJd0MNibQHqzgQ",
-	"EkpI2h/J/OMRq44EKwg7mfiym4pQyCziMcTaetH5KJ2QZCygz8O+ZOb12S8YjRdmM9AoCjyEIVcKxmRL",
-	"nVBWo7u4nijWHaksGbAhbh8Uw4br1pZhmkShL3GwypDNoFIKVrXG7iWKfXt69HpNSI3nIVLn6A9GQxrw",
-	"MevkUYitxu6OL8Etr03EBuuIcSLD2nwRz8ok/B7b2nDKt/Hh0Jd6yQDNb6fRYOhJd+OnMVcZxUxZVQnB",
-	"TkSWjtfaWimr1dlLmuakZzyV7ODQsZ3NQkalMJxFp9OgfteRxfZweBYNhMr4YLjk+a/1Ov44paXDQy30",
-	"ml6lA9ditaoWM8ly84hrmYbnbFK2atwFvNdHIYCtT40ySAN5La7cWFsWn2IAq9J6trOldQeU1oC7BXkN",
-	"f3SSzjVq2OiPpj+eY4XfS3Nh2s/QDHiOCrQ9rQIpuAZRALyher3D/D57ZqqvEkhXWhu3rLScCDWK59rf",
-	"bzUOd0QXohK9KQhaKSsPz65De9woOl7BmEcP/6nx9c3k4IEp7X7Y2bqQGnXWuI2ZzklGtBEk9wrPBqO0",
-	"mDICYSrhI4mFarHD9sFrj7VfHh68npnbNurYAO7dBpweSy+bPPhyWeLK28xdea8i9kpEeWHAl/vf7b86",
-	"OobagDcMyNxh6nH+IZcPyrgLaxWZWYQMJcGZWbvU2f2Fw1A9sNT8wY4ekPORX2Akhu0UjA+DLJRQBKRg",
-	"YxotCECt8AawwAPWGbu+PHcYYImtaUuhN17TdwKbAA7CtXgMdPPhKB1qO+D0zfMf2y9eHL15fVbbw2Ib",
-	"vgTLYDRkfZFSwohWu6+SNCSnmE30fca6fZ7ybmasLVbIAY5FlpGzLpHCl2F0HmVUut6ZDW3aQRMZuEP+",
-	"bnptrcfJeSTrvtxqNFqMY8tBPUFkqZjqJDS+LEnYleAXYOrBFMMrp4k896xFk4ArMmRVuJkvcdZBSd/F",
-	"RgTEJLDhm46IE3kOXXvygovLwjEugXwfVz6KNqyxsrLT2GpuPJ0LepNgZ6YITz7mSmkwLUPBpaFp8sXu",
-	"Wbl8YMFwFxC/TF8YZ+esmNQP6EObI0RwYxQxf7boKFMgp6B8toPtkEexli87awCvgHgeQzdOL0lZs2F4",
-	"1J71mxC8kRhysRjLQ2QJ6wjw3ugd5rFhmlxG8pwyNWy3Rw2OimlIh8pEkEOdqAwcKhJHoqEaxrLHthGH",
-	"fckppE0Qrqcqgki3HRjSquaBLzKmbXRno9HQ9w3dVpSmaa2pVwUMcZwdCorhZKCbLkyQWc1ScSl4DJmN",
-	"0McrZ5rV2YkeaxwNoqxlpTMGxWjg6OFzyKh6TBsNOIfCtVyyfjJKfVkFB48WeUU/zXJSRRsoOXB8Byvl",
-	"hV4oHxPmn4GUN0Eyfat7FQiYsHdbmLywgt9Etz7gJu+xK72qrrgyelti94VeKZmIY7VyDTw210ABuw+B",
-	"ScoAek2wAoAMEsl7o2yUio/AdYJ02mmzMP1FX3QvVK7A5lZA2RCeKIs/JuIxUkQtGg1ztOOQaK6SWEBZ",
-	"C/DHp4OCROiIXpIKxhWkoBh3dAr9UsqNDgrGwKPqrD1L14bXMMC/1WiQ8k0WTw1w0vihMVxEwmnbl3BL",
-	"c/Gy+IiIOAFI96F6Lw0xpSO8Zx16tm6MG8B59u0hK4/i75zttZiNj2pEGp33sxV63o8GqwGoqMDmPPsu",
-	"qhnXgT2ToDyrtPJLdHiqSX20pTFMg1Xes8hyO426R1RLlSVDdpWkmDyHcc26Lw+AXjq2TWrjSBE1CBev",
-	"5armbFDCQrwMBHud4QDh1g4jx9Wc84YMGAZmW42tFrZtyk8iTlKkWGQSj6wXyKQeYKx1wKNc2bWFM5x7",
-	"La0p0txOOCA+Zd2L3mhVPvl6m/qlpSoupb9cN2yQLzDLMTdYcNlcTyWU5FDr7/kQKq+/NyymD+vvB0k4",
-	"isW8Ko5Y4PgSE+GCFio0Hcgb8zAVEF5Nay+XIt0zHaWB3BBlOdkCjqu+NmqvkFTuy5cn7a/OWJhcSY2y",
-	"lBuE3szhcA3Ti10iQ5VjS8328S9VK6/+/qRINYeKjlzivtR6kHUnFVFVAxnDHavVLX2p9V7y4ZDZtETL",
-	"TCdS/fdr7eFw7ZdiXMtVPELLjmBZGonQ6HNYRdl5d8A6qJqDZvXYJCXXGfH/W1RNEcJPx2+evzo4/Wb/",
-	"JU25Uc7wu/mymiZxDEkDMoRJow/FUqg7DNilIUWEeqxY2xGTCl7oT7f2IpFZmsQaLtfgYwZMRfjpfElp",
-	"z3ss+H4NMwXXKCHSJnZGXSiQj+8JlJE1Fuyf8XPwpQd+xR81Gptd1ecb2zvwb+FXAqg4FBz01l4nUqwd",
-	"8qzbD5jkA1Kdq0nKgi+CGroaNhtbVrvG1Ig6POX7Nar4tHb6TXtje8d670+/aa9tbO8U81/1FgA3TBcF",
-	"LPBlzcqDGx5JKgqOUwfP3mjsmOmiZ53oH/UL0GkmjSLNgCODng0hQ0osb+7s6YXOCq0Cld4pPMY7qNyh",
-	"ko+UVTcajRq+p3nyy0gNExXpbdliPMt4tz+AulmWbjsa6pcRIdyCMvfgm7ymfoW0hpwmRRJWOtbGe3P8",
-	"sn2279Jjkl4vT5AvE3A0fyeUSHpDdso3gocivVt6SmmdUCSxXYhxsUwov/gRmB7dPs/KS4UCkt64Vii+",
-	"NdYKzZ9KzOXyB1ri6U2faRJLJ5+q33GtnwxE+XONfLjxc0/kobnFh/KPgIvyiWIEXXssGUQZeD9LgTCR",
-	"ovi5mvVG3XZMnSinTvesLDtcXMeEcktVc30+zgSAwlKFG3oa8QDwrhu/T7qZyNZUlgo+KBZvsNXhO5Hk",
-	"WKUTOVJIqZtl3SHa4OzrCe3DLoSRYJdcxDpV0lgtvtLoHwDdLqjPXRtCjgZaxYFzKz9Mj82rFCTR9NMC",
-	"1Cg8NuDv1vi5+HKzub2502g0PBYNBqNMqx8EglZN8UCkssBKtXphBZSMYRpkS0aSo+4eYKxeZF/6ld/9",
-	"5rd+ZREOLzmAV0KeZ/3pZz8HaiMYLpAeguvmiUKBOPcTXLN7QEWL75KXnyHL5z97yDOtNFdalf/ar/yq",
-	"sbbL13o/vN/Z+uBX/stK2WKY1DTKmTxGy0GNpn5jdJra7pVJraKEVz1bvYiTK5GudbkSrC/eLT0z7ryU",
-	"zYoe10Zj577AYUIRovdcAcUKKCaAoqATl8wC0rERNYBHh6Cxhkdibg6sE7BEvxZ4YHlQwUfoDfTDL9bw",
-	"f+v4v3J4WWHbI8S2TXTXlDigoSjpE8W6yXDMqgWDsQYFi0ZpCptMJnZ9O/D0GADjZ7ziPnxuEYOdm3hr",
-	"t5o7s7y1EOIDIVvmQaBNSP6A7ebO9rONLZDMquY6eJvXcPCmaZIuDK4vM6LJnbaUKPjio5He97+Yg+8f",
-	"Hja6rQ3Aj+K+G38K4+xE8G7GXvMsujS6l+MwxrRTJ+aDft44wpj2TAY8Ojzwdmqy605njG1tokTWPJbA",
-	"dTyOxwz754kQOrbZOnLoGsAEbFyLddY2bttZ7PgTW3Lsrtv30zhN8aTylm6gI+GL5PNSn+FLcHwhN/N9",
-	"LBjyiYgFV6JY9On+28l8ZArY3RaogoU04Z+bTUfdmMjwdr//n37713/6+//nD//vX/7hv/nn3//l3/zx",
-	"7//3P/zdv/z+X/+nP/4f/+kP//P/rU+nzfgmjSstW/e8tOS5G2VxB7dOPr1162X7M5K1X1qnVQhFygdc",
-	"hhx6rJjy5QP+rm0LEFrREUn3ILi+9KvZpVl06Dnp6rl30QYj8mLrFEQ4FmkX5rqpvwBqJnq6u5t8c3Oz",
-	"KXa7YRjuPNvd2W08FZui1+vt8K5odDqdZqe309xuNngz7G5vb4WbGxubu9ub4mnY235aMfkbzcbWs+2n",
-	"O24Jl5P2V2fIeXDe6BH0nTM4tXzqhwWPVWT0VvPBIC8E4xRPVJlYVIvlol7fHd69mM37ehtl/TDlV2oq",
-	"4qaKIbec0yWZ4GkcibTom3b6s0FtFg/psaY8Su5KYTK5MgYMMg/KXN21OnsBVpBi6UhKrE98RaOVvqR7",
-	"8VQP8BKpalGmJTXW/RbdC5YmkJgcmGkIPBZYwAlqFLYz5ceCLPnORnuv7LzMCUrW2VtoJZdMz4gvmXld",
-	"7GSXioGeFLbV2GVVc3d3VmyT24SdJ0wP15CnO6MoztYiSWdieAzD0+VDRk7wVAhVv0WKXWqjrM5eJ3aE",
-	"6JfhmR61MYryYJn+uE7FfOfGdM4uTQQGfQ2LOp84T9+XakjbmtJVDiXXxrBueE/g57CK1J4NR1N0MwAp",
-	"GDBQTpiVw6V1aeh7f2R47pEnj19H9tl1YmXnNSSCmc77rvpvPt8iu20aVj7TNJVrW+CN3VkWuF0xQFRx",
-	"EMxqSWZagXeCC0kDksZSg053ZYy/JqiYeByQVBzIm8Kj+uPiN15T4OttxrgRt0YAOOJ2WWsYD6+DDJxp",
-	"FR+DC7DO2oME0mzEbAVAg7BeBYGBFuqmagAoIB4FadO+pAJpppYMsCqgPAgVXjkIkX/tYbWRIC84Dt8U",
-	"6vB4eFNf/qqg+4PPMv/zB3La2M6GUeYBgbIgtztjpsSAyyzqGvHmS9A8sIhGrc4g+94dSMtyb6hYGz6I",
-	"lhzMLVQs0bL4zN6JyCPgNKgGfa7ewLcIavimUWaj/fCiYMCRSA4Iu8wAUMrD/Ez8AuESxTh7e3D2zcuT",
-	"9tvXBZKUtexZ1VxptDwZ1Kj/GysZsLjUQ+yRGE/iUKSu8kQ9KRwNCo7UkMClMQRvCTfv6y/oTIC+Ixh4",
-	"tigOtdVXfVKPtJqYazzwOqD4sEjmxXeQGeSMAPQNrZqmI5HXrsGBUCnAEk3IVJCdnFk99Kp4141HKroU",
-	"NTtWcz89tebZ8O1t6VpJdQQ9lpcOCt77FTsDfqWFE+AxP7d6C0fNTOcHfelXJj+hLWcL+WumuJTeozel",
-	"N02VjoJ+BwMxSNKxx4h6aIAAVn5p0rH+4UTi296Xl2teM2TLr8HdUOTOTNF/Zvu87or/Y4CgEGd2t0Y6",
-	"kgoNpAkLIOcM4ZKXWkO/4sry+kRYm6YKNWa8anEP3F7YreydJRqwaNOad6g6sPiaD0TNM/iKlqTKGNRB",
-	"sy+fYlOn4gs2Z75gjupLezDR0L4OHeolSbaP9AbCFTKhXaRVZasfnE2sDFfAWY4ClBGb5VKcQBLrcrMg",
-	"5TjhJt1yuSvBVGRe5HL6YKpEFl/jz8CO+9J1F/qjRmNjx2gXX5K2iUfNRvzS7lg8Xly14FZs4GZRQoRP",
-	"FKMJrd10Uh6l19T5Urg3F36oO/VnTrkvl1gV1zA88VVBsMyvjCWg2q/+D7XBNmCaMP1NkH0OpO2bW4Z3",
-	"b+Q9WACvJBGrB8UVS7yOpOcsY4XoqZ+TcWrr1GA2BN5+zxigtp5yngSK94XeBHQSVnbBQDFn357STXxJ",
-	"fdrSbl+PHFux2dLVXCmRKWprjH2ObS5+nCQXLJIqCgUQLZBaZgtA+rITJx1sbAqLqs/BVsbMjqs0yjIh",
-	"66xtZZvjQDV+sb6jUeVRRegvI8eUI+Y5rrWgYPEEZDSRkRQ5tXGCgqUU1NlXEVhxlyL1JfSVQlXwx8P2",
-	"9z8+/6/O9k9ZlYoEsmbj6ebTrWYeaIdmc1tN6llgnHeRYhdimBl7Sc984EuqiAnVIIc8zYqevNakJw/K",
-	"hlMyLjr1IJ2Em4qrJmUAzZwI6s3b1BPGlS+vRBwD2I+xojb08anRF7VJK93k0lQ1R0LPYBRnEfT6oWyK",
-	"KSX2zfATofXPdRza91zXU71mRN31vG44FfdWt3EV4vy5hDhvP1i5TBEjV8isqhh9qj5SBKWb0oRc1WFe",
-	"eaMLRy1J0mk3W+5Pqjo7zvZulclVrVjxB8xZX2I8EtxtWMQoKO7OCdle6J1tjd8hnsvPRZ0d49MpSXzK",
-	"zTXRvpV1RtR3Ir/FRMxthgy2AtwRxFrLyd2OpuOG64cqE7A04htLWOIKHYRLisvHII4XSMMShF4eAXE6",
-	"aFZv3uroTgJyXJErWSZXqyoajwRBaal8FITSip3XgsGUSuvzVGD9dywFX23U681Go2aDDjm2aRuI5SbQ",
-	"noVg7J8ZQQ6xL69ypoEF3zo74ZEpQISnFzof2KZoYNjVWYMN+UgBytuglQn3GBoF9ru+X3Q8FZYoekJz",
-	"vALIKYDcvjY+msl83ASGFV4+Qrx8ATpUOVw+UQY+HJVqSQw1MLNID3VCQ1YPbU1x3FSWDCmQiyiIbpsu",
-	"MehAEU1HgJs8Fb60lDkniIAMNX35lCIJwfuJZ1Lcl6DSjUZbct6E/pkjOlUMsXQ+liWJ1WZZR78D7IUO",
-	"h1jj/YKweavPUkddId1nTxw26/dGKh51Q1znw+GSBKIjNGdLabITIe4SIhFSFOi8F1h3z5fziDEvoGA9",
-	"BnQc1hFbhnS050t6lGLJKNPKoHO6A+daa1UX0XAoQvRNS+LD9EZxPIbTRKhvYV9xwMe+7Air1xKdF7tJ",
-	"9ZK0KxwmTJGtYi65NBSnKdqKeQjxVnxZOieTzJXIMFbSC+z0ZMYAT7gqoRbBfXwZKSiBfFU2uieKDSJ5",
-	"OhoOkzQToXMhAjUxBe00d3majlngeFwDjwUq+jV9xAB9kYFZI+3jX7Iq/pAlqdDn41Chnv8VJ3pYbY8d",
-	"HJ1OPSa/JpHx2JaWKuXnYJPocoKOM1n2+AdsDXYrpBtWyrnxJZJuWFUmTA+zw5VAwnOtBU1OQbCQXGWq",
-	"n1wp21CNgk22MTTI/AEPoUYVJKvRGSAFVb78xKWQGeuMFFYL1scGSFGPJNt0Cktn7CpJVVbTMpiGgB/N",
-	"l0jooGJkSWpf/yrKun0aKN1xw9xwJomoPRw+HhaRC020RKnTrIDCYwUaSnMZho1TM3txOYLNjQrEC7Ac",
-	"wUZz6+nWs82draeLahQ8Er5KPlUO7TEXFYsYK842nElWuTcmyvRX/LJ5I8YJbJ04Oa+0Kv/2///T7//h",
-	"f/z9v/yf//6//OOf/uaf/vS//q33b//6t7//H/66ELz6zf/2x//0/107bGVEOcWuhheF+NUavdvaRp0P",
-	"LyreormmRWoCR5si3N5pdMXWM7ETim6nubPdfdrZ6jxr8t1Ob7cZ7nbDpxu9zafhdri5GzY3eKfZ2d0W",
-	"YqPb6z5t7NjAkcnvtoGiFzhj9u/XuIeQ4HWrBBOLMzdgmOTyZEUtuRG1JGcCLscocRXTJdO9jXJg871d",
-	"LKfc7ywSqmV+j0I8PDML3JeFtudLZ3/ngd2HyP9epV/fTfr1jXF82T5C9473UVhpNTdAtyjT8A2n4Ha4",
-	"B3cgQqbIB8YeMCNaSsY8dA52jhbLZ2EbrFt5U+40DfsyR/FlhdV1eZC2GuhcIqT7hAIj0jXCsXcesvRQ",
-	"U20f/9Kb5DSyJSiN6FAAH4c2v11DO0sStMXpafkvkD0DTmyZYO0coCiWIQsxH/DultYIrZ0CZ88GDrUS",
-	"pHjeU2k4vDHBMqdJsmuyJD3WZF9Hz4Es6cul2JJsWbJkaYXvKhJbF1X4rnnQRer6Nb7h96LvggoFs7MC",
-	"idOXH8viZHNInL5cmsVZOuMm2w56uqvZRM+2mxny86N65q//OMieK4Xq81So7kI1Wp7zSUNakT4/edKn",
-	"4zPI65svq4d9NPnTeDAfgv2ZB1/K6Z++5CXhojvnfzrxvWsSQD9C8v4MGE4bj5UBujz+mqWxIjU9ZhKo",
-	"/BgwvW0aqI1/3xMPNKc1dUbdC5GxdAR1uHyJnAD7KrZ7foH9NE0iZbfPIb0Bwp4Kx9+8opF++jTSFeh+",
-	"VkzSAubehEI6BcTX4ZKaJXIdMimrGtw+F5kTvvdlGWfULsJOcgnwGqXKY5EGsPFs0uik0urLh2SN3gB2",
-	"zXt9pprtCtt+XtzRm2iGuaPsvWn+8mFunL59/EvcYmyCN+jB/gxZgHXzOax16qJi/G74k+OAwt/rfHiB",
-	"0Q5fFmiHRouzCykv7F9U7JDZSjyFvJADz5t6+jIvk1h1ytY67oKahpFr9/mEUc/o7ck+vrWnL5fw+1+I",
-	"MczN/G6fObMLtPFMqAxcDKXtP/cmen7q323JDfEuUhmrbjW2ag70PlEYYvGl1Co8iQUYid0KbMDHeizQ",
-	"kCQ0rVh/Pt04WTUVajSAPrR2kdVKe3T6ks1s03l3PToLTaBMPyQ8kHd+cRt1FinQi/i0Noi3pc9f0Kuz",
-	"DU76T6ZN502Rb3ZHz6mARUnbS/N1lm1Owi9+/FV77c/52q8ba7s//vB+09tpfrAP+lVzbfcH6FryvuHt",
-	"fvB9/eDShj2fe7fJ9vEvP/kOcnfaIW4WOKy6Ry7Z72rVvbG0e+Nq4332G2/VjfHzwIpH3Q3xEXc7XHUb",
-	"XHUbXHUbvFG3Qan1g1LnFjwzvTR2YnGeuSkbCl9PhGScD/iFYOlIBhWvMrIMs9b6epx0edxPVNZ61niG",
-	"BHN64hTcocuH/DnKY10+zLp9Dg4ZsTbgUcz0eodefaa89Sjrz0hexGl6orQhrUw1+yg1ZnThLsOhKrnL",
-	"ae5dgn4QnO7pXOk4oNSMcViLXFlCrnODpPTJB5DImjHcx5E8R4buN2dnx8610aDs0kMGvrVIZfhY9OUZ",
-	"Ejf411iSYo8NIcPC/dAtV3LX45HqM5lkUY/AyJ2+4UiVfQSzYXkYpkIp6niNZOt60ewuufr1FN8JP2JZ",
-	"MzDnbrSKyz9FKAZJPg9spETqXqt/rnz44cN/DgAA//8=",
+	"7L3Zchs5ujD4KgjOibBUnaK5aY+O07RE27StpUTZru6ijwlmgiRaSSArgZTMquOJupmbuf4fYG6mbudi",
+	"LuZ9KuKPmceYwAcgN2ZykyzV6VMdHWWRzMTy4cO3L79UXD4NOCNMisrRL5UAh3hKJAnhUzsI3pLZa4I9",
+	"EqrPHhFuSANJOascVa4nBOEgeCbQDZk5aMRDJOiYEQ+F5KeICCkQZyjkkSQC3VE54ZFEmKEBDoKuN0A/",
+	"RSScoXjGasWpUDXuRM/nVBiekspR5YeddhDsvCWzilMR7oRMsVrLv4VkVDmq/C/Pkw0817+K53rdla9f",
+	"HbOF79VUS3aAtgb45vPvv/422FZLIV/wNPDV/Pjms0em/LM7wdKuEdaeLBF2VHEqauM0JF7lSIYR2Wy5",
+	"55y5ZH6tbXSL/YggRm5JiEISCeIBVClDu2hKmQLzEhjqodPLmuIv7wgby0nlaK/lVKaU2Y8HTkXOAvWu",
+	"kCFlY7u8azolQuJpML/E94x+QVPq+1QQlzNPID5CckJyaLFkkckE6YUGWEoSqrf+48fazuGnX+pOfe/r",
+	"v1WKVvnC5+4N8d4LEna94lOPBAmR5GioHkU8RBGDP7Mnr576XKs1Sk59mJln09M3r8PCZ5JcYTYuOP4L",
+	"RtBwJgkK1e8OGqgP4q/9qFZruiMaCgl/kh39jY/tF4MFzw7Uzs2v5kURjUb0C/IBC8wIWaDox2s79Vqj",
+	"WXaSehMliNbY3Ss6tVMS+Hw2JUyWHZoXP/FMIOplltU0KwmwnCTroIuPZcTDKZbqOSb3WhXAfzqNppWj",
+	"erxCyiQZk9As8Za6pGh5bSQkHvoEUc8ivQcPO+huQt0JCnzsEoGoRJQJ6hEFeR5J+JNgd4JC4hMsyDOB",
+	"Qu77PJLVPvtoiCaVDuLMn9mH9DPEUyMoLK7XaiggoUuYRDgkiI9GJCRetc8yJ3cwqrdIa3fkEoLre/u4",
+	"BK09u8uS86s3DjKUol54mvyO+Rx75zBmHlwvqU+Qmg64xglnkjC5c0pFwAVVzygoSYJjYHJG0JjeEoaw",
+	"hC8AjVEUqDmqJRuBf0qRcHf5JtQyX2Mxmd9A73V7p7G7Z5c3or46ObgaDvL5HQl3XCwImpAv2dtzOGq4",
+	"LVL39odNvOvukYNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0iGvDutvwmqQ12sV7lUI8n6hFLsL0",
+	"HPnEO6NPv+y1Suhnd3TOGTnD0i3YeecajwVs2vWpQrgJ9z1xjDCaqhfQliIp3w220ZhIgZq1Vim5744U",
+	"QyI7eqIyZKs1WoVrnJ5MsLyeBaSEt3+cEDkhIRpIHI6JVAIHFQhryr/V656/etfZVrcQo3HIowBtvbq6",
+	"eH+Z4/36uRL8cs0KNib9dgtmRx3mKeZXRPz9GZoSIfCYCOSGBEviqZvAQzQkIx4SJCdUIEmn5AgNGrXG",
+	"3k6ttdPYv240j3YPj3YPB2grVNeJMnV0fSZIeEvCZ/oV9DNnBGBx9fIENZvNwzzlKBixBCbE7GFVEHSn",
+	"6vGX1JeGxnanr9RxdL1LheEFhBZOa54BVOD7z7VavfiKjPWoG5+VWZVZ41syu+OhdxUPNcevyBcgzYLg",
+	"0J0Amds6mVBGBJD+d1hS5iBFI3YoE4QpsndLctg3Ib7PSwB9o1ewcD+Ze1RbTu+60zONZGXQV1zY4OEz",
+	"gTQSzR2EurKVTdjxIvDHC7MLFeMFlz97YYBIq+sxC0h2qdedH65L4DvVE6yMyGZBZnk9iUO5/mXGI6nk",
+	"0uK7XKsdwf+X32UHtQXFz3sTzMYTTNFwhjwywpEvV73ldq4S4Ih4e/e459eGMJejGgcKrig23PcM2VYc",
+	"KCEFxdQ7L79nsdEyhoeQ3LtT/aGEaDHUPUv2UbjIErIVPZhy8YZTdqU1sCsyxeFNEXFlXGqZLA1efsdI",
+	"iDDzEPamlIns+v/f//F//3//1//zP//3/+N//m//Zwm6hHq+MlFMkaZ5YmRI7CqktbqURpbTxPmJLwJx",
+	"TRhmC1FTwhPPBGLRlITUzR9rvfEYCsklLtIV1bdqXUMSOsjlEVMEZhTyKaqVQSrAOX3N0IvKUc3JrKqp",
+	"LtMUfzGrqqn/pZZZK16mj6UaxFz/YpIIVC8wT5au0/y+Mt2xU2fWEXONBIvb56dXF93T5dNudg+zy4jE",
+	"pB0Ei9BLW6XKcKsQtZbboNbGrkhMFi0yiMQECJqDsECXF71r9BwH9Ln6/rkgzEMhkVHIiIeozBKNg4NS",
+	"ihfArOtoM2AMOihRZtQmPhDm8bB8I7fwu1ZqQuIRJin2BajShrqkEOXyvFe8cD3K5igSLxTWfaVV/TJb",
+	"CA4CdEtCQTlTFDpEw4h5oIQ+CSEyq+1JLCOx/JoLeK5aLl3ISKx8xTNzw2p69Ocysijoz6SK2vAvwkN+",
+	"S8B6Qo006ylMVnwhtrOOwNC6hcUN8MV+BQs0xWymHpzxCKwS/cr2MWAPZuIOmPxAjT9AAs8Euptgie6w",
+	"ncEBTqqeZoqRKcoLmqm4MQZdc1kKIaM2VkimG4V0evGh9bhLsW9kgjJEM0Zbe8+RR1w6xT7SVywv+Zdd",
+	"6jCeZNPrkV8sbCAatl1gcIvIlIiGO1g/Vk5Tm49yTbRccS/aX6vVH2+lPRLeUpesuWC0xbhEVAr1y1sy",
+	"215tBw/PwDKbWIgi+pHMLoCp+VQo4Wk4Q686hrvhIBDPf4HFfn1uXsyKxK3HPaMVaC48KLTGaMgvOUbY",
+	"99HdhDDEp1RK4j0QPU4vq/JVLTQkIuBMEHAqvsCeucXqk6ttv+pPHAQ+dbFa+PN/CrX6lICmnvQ0bJ2K",
+	"hyWuHP34S2VEie9VjipkiqmvAKbVaqW+R0KiIUEY3WKfeojsqEcQ9ryQCFH5+in9sKFOaMi9GZpggTBD",
+	"JAx5eIRg5CO0ZDjHwuioUq98XRVQHTVFh90Sn4Ph4Kszp4/F3lGr8sISqTpKWMgxGihgDABRhbFFE98T",
+	"CEsErKGq1nPC2cin7oYQP7QQZ5Hvp+FmBJAT7hHUROQLrAH7IcHeDLhlIlV/E/ho/iR4FLokNz1s+yUP",
+	"h9TzCNts382yfSswd88s1VDH4VGBh75Ss7ix3+Ag+GZoEcmJklFdLJU4MYyk0tvVdeZ3xFOqscdhEQCE",
+	"LlOyMvZh2E0AsZtcuTwgqBlb3xa0ZS8S9dDeqO428CHZHe57LbdZ3/6WSGAskSNMfeJpUcwsErk4DCkR",
+	"CKPU4iRHP0VcEgDQOZcvecS8zZCkVQYbJaGrYxnB2N9o8+cciQi8h/oWONqjAUEXxq8B2EiZkJi5BHmc",
+	"CFgWgAxt/fD++7PPvc7Vh+5Jp7dt4dFVu5wSJom3GcbUy68OFWZ5VC+EJnOhGZHflFbYefVPQ8XZzeUZ",
+	"RtSXan4AwSWe+Rx715y/w+GYbIQZ9YXkY0R9WImvxlckAzNUr7UOdvf3ajXtSPyWkNCOU9AbDUPht0Rz",
+	"GJ9OqYbCNednmM0MtxYbQaFRyjwk50aRkpJMAymOUUhkOFNSyl4NmRCSbwWEKyzNVhXB0BNb67s1niE+",
+	"sstQi7pSD+20RyZWSbszASqpXwpcxWYEydEd1qpdsoc5qU6t9D3DkZzwkP5MNiRKpddvSoWgbKwO3kgQ",
+	"SPIbwr4lrsEEyESHYRmFgPhmJU68Dh4i8iVQkjEg33smoiDgoSTeGfEoBufKRvdwd5V7CAyUITo1htBv",
+	"BQy42WBZUjPyEcLglkIpujjBzPOVSvE1nlpH42kdtgOybsZ4CQb6v5nPVZdPKyljQCwbp4MfsrFezTnD",
+	"mWNns/EbyWQd/RfqycijPDtwLoasXj7uJRai2LzflsgnWEh0gNwJDrErSSgcbRnB9jfOCPKJlMYvoT56",
+	"dEwl2nInxL3RKpuMJYNj1KrVtDvpjoq8m1U03ZDAihbu5qB8N1fcLzA4nbW75wq3wDKkH1SEXqKQjJVe",
+	"GRJtB9LqmRZbYI0aQVJ2CxRy3yiZTOmDP8LYFafSPj2Df087HzrvLi47VxWn8qHb+di5qnwqX67RzdSx",
+	"muE65+0X7zpKUD/t9vSfhe97U8rAE17qmVdas4yNAuAwokKGWPJQIEGIsW4FIQ9IKKnWCY0XtC0zarCH",
+	"JdmR2ss4txSPCsH9W/vSXPAHS1xYYHyLnz9Gig5AnAoeCsLkNgjtGPn01rxQTd+f9CrUm0rOt7r73Kps",
+	"lEFC2pPfpkQxlRN1AHltP2utK3CiWF28YFi4/IVTfk0bG35MRUCYwCj7ZnZpTuo0Ehzgw38SV2ZxwHqf",
+	"sO9fjEAfX2jfxmNyRiSufHV+yR9/QtOpJFOxNGA2QcOv8QpxGOLZ3Kbt0PM7+TS3l5h2r7ynhNrP7Umz",
+	"nFX3AaDMrx2GWLBw7XQuczdb0rHJfcS3WOLwfegXxH9NAznTZiNtIhcEBpjDy03uNPGJXHKj7bbgTuvn",
+	"F99o88Lmd5pR94YVhjGuDAvOfMpIeZCatCHJYHxKM7mPZNjj7g2RiAdKimJIicyxOsf4XWrCIec+wUzN",
+	"GInViEIcXxDv0kmdfvoU412UEgWNj09LFcydeACykOzmaehCCprrEIYgKCQIOAhssKoWN6qQh9EjSvQZ",
+	"xC4pa89+hgYCfnpLZgOQRihDI3XLIA7Zhh5pf5caOPH+4iAQx0hdh9ndhIQEEV8o+ZbMYJypdnRt6QDe",
+	"FszsY/gzEff6DMS9wXfffffdAA2JvCOEbet4pRyl0rkTK2ZYOJV4z/NQ2muhCfmCrYMrWY3du2MXT764",
+	"JJD64v8zEhJNsUfycb5NrFbvNrz6g1HH1GoXkSJFNxR5hIDpXMAbBKZPudqdNDbKuYmot5qfx0GDX6j3",
+	"VWPPwLhEBgpaiaPk919/K/D+zHk6yuWdZO2nat0nOglnbs0WcYtXPuJRGOO2Y9AX8dAjIeqeOejyfe+1",
+	"g15233Uc9P7ytH3dAV/ISlRHIRQMPE90nEoUeOsdc+6m05S4lt6WYxE/jdEpKGQJd7KKQtodBI9P4YJg",
+	"TarWZUEEUMxNtuhSvAyJIndf5LFinBoKjvV2oRtCAhPJHoUhYRKl3gac7lf6FeT6BCsaIJffpJTuuFtv",
+	"FIkSC5F6HUU6BzsYuORwDX1cmLwHQQ5YxLl5RntWdyOIxMTRdhIFEw1Fk9a3MFEuFaWDbz7/2N75B975",
+	"ubZz+PnTL01nr14UrwPrfToBIri3PhE8kSIRBBsICmWMsI1GIRETf4ZCLnV0sn3Ysbyw+iScOItvyzJn",
+	"lv1ezvvWZVdFVLuAQJdcUP3rUyCNWde6aKPZXWGOovWJ8hHCIHUeZyTJrABl+LCRIsE0piSpQpWUMHCw",
+	"Zk4no7CllJ/cIbZWlTnihRbTyxsyg30FwY5xOMYWbZE4fg0EjtFSeTKLzftunSiJ8bCGhwskHGsHXxgr",
+	"lXq0EDfTYzkxaNMAKEVVePFpcNVIWZsg6zsqvs0Fu7eMuNZu3gPzPZkQ96aEpccKmbH5WH4NZnFtYjZR",
+	"G3GgSEhQEBKhBCBQ7kCJmGChJwMDdhiRAqPtBLMx8fm40CzpmQTQQiOSiQuB+fSi2pdvnwmEh4L7kSTo",
+	"/dW7jMEmCmnRnRjx0CV6nQvyvCF4x8DBpMuNOXjB2DEaYaWezu8Zvi+2rcTPpTae+llMcGN3b/VNm1zS",
+	"orzR1dM2HR0buvKkEP9KmfZHZUC9gDxKHpLC84QYDPWrDmfdwv4dnmma2L3oHadjgUzEWVpF3V7lqFOx",
+	"Rsuu24fUo8mb58UG9Nz9S842i10l9DB1IZ+CJqbpwXqUxMBoXqHSUZgrS3GLicAmVo5FdOO6kFI4aKCL",
+	"FwyxILpmARggbuvP9a0Xz5X6Ip7j4Oa5flILZ6YMgsFMUwEhhWj69yoObgbGxhyXMQGFqABvl1qTcySr",
+	"THhZ4TpOKetZF/mH7O2Y8y2VLCs1WpzisnImi1MJoqFPxWSBxZ5qQz0Y+OKnLSwn4HuXxnZ+h8XmNnpT",
+	"M+FSF0FYmjGQfXoBzb7OU+lSPMgv8f6k+7qYWBeuAG11L3rbhXR8+dGL2B28RppFlh2sewseiZpbRQw8",
+	"HKkkrvT02SHTFC17WcsvnJNESOfw0IkzNjR+ZclbCoRZe136XpUwHjP/UzAdyzo2YjhPadyJF35fG09q",
+	"L094ABtYfMyb7yH6ryBgJfIlDXAolcA2zbp1UswUB8HzpPLKw4kPcTJTJWsMresk03lWSv1ysnmMLFjS",
+	"0qcTZ3QZ2TRDMoeUYUh8WK5omJWCllCkIyxgztnldpmQGIr5GDIk0JD4/E4xxrTispVagjWcgFK3fYyw",
+	"RFMuJEqRtTwryObtNnTibjZ3t/5QYsE8M47hBSnXufjIiS5ZZAomCVu9CHZoCh4hzlySCBCLN1dflpG8",
+	"uiaTQ6LuRc9BHB7FfhqtCgTBTIJ76+Bb8sCihFat4osJv2NIctCDha7RZyxOqF6tVyEf/B5uh7VYayEn",
+	"izzKTxJSnlNe3592L46RF4XYFIWy8bjzhMc+BDn+84evI3rTwlZ5tlUhykQaW+aOdR1wRcDp45UWASRV",
+	"u65AN3vosJySGBtXEaQQmfp2cXRKqXj+LUJmHj6AZQm4H52Tp496DTaeeu3JhKnM0u8lTeV285SHsK48",
+	"9QIy7lOGlLmSgGSKmaRuTI7P2m8urqpn3fOLq+pl+/rktYlqZglTCUKyY5ne1qBebVRrO0MicbU+2HaQ",
+	"2gAOiddnw1k8/I4dPgiJSzzCXHIM+SwemhKJ1Q7Q1uAvUNk0DnV3XRLI+RKBiiXU53lCSpndqv3nj/Wd",
+	"w0+68ELNOfi63e9XV/52a0d90L7gnU9/2er3q5kvtr/b/vdCHfkE+34pozhpv3v3GbgF+Kjh44fuaedi",
+	"3miNfV+TlbUqGjpr8JdYm57ny2r2Zyb/NsuNu+cfutedUwe1T046l/DXVedN5wT+Ommfn3TevVN/ds5P",
+	"1T9n3V6vc5rj3s3GeuzIwCJechGBPMGBdCd4nhe5+oeysgE6yQ6KgAyxe6MRPXH2ZV1fe8PaqOnWyM7B",
+	"qIZ3Wu7u7s4h3m3uNEb10d5o3z30GoVBVDpbowTSsDyEBcLo8vwVgmtg3ArJzOrbIxjmecDGx0MsyF7L",
+	"oR9eXFzd1d6+GvN2u90+772fdN6P2+32a/WfNj9p/139W9/7Z8tXf1SrOWN98bCV5QdiYWr3tuBIHp1U",
+	"WlRYg0TGBQ5TqQZxSUWo2FWYZnAClSWzVuo8cdW62jNhietxkkjEiEBjIlGrtrZ8a+e+Jl/kCmVrnYqS",
+	"cy8jMdHVa6+I0vgKjeqfb5O9LIRyMr+S1uDT54jRnyLymXrrvZ0UzP18szw0IynAa5RzHw+Jv96MQUhu",
+	"KY/E5/WmLhkEFvCZh583hp+Yy3RJdtmLXJcQDxzfybcvIYe4AC3zWJ/dYOFFtbhhbH5l2PFf65AXw8EO",
+	"uAge78gYu7OlN+bD5hfmPYCyuzEk3z7ubTldZ+LiId6p2S/C9oZge4x78nbJNTFosdJl+S9xwAshsfpF",
+	"yQV9ZMGhrYNdNuJLV1YwKLw3p1EnP626ODv/ojtcVLojLnmui9rzMInTTTDZ1Mq6I0IiE6qUvFpdIVK+",
+	"3Md89a7wdyrat5gaD1ahj1acYeZhyXUZwfkHYlyZGzvA7g0ex2XFy37vlVmpCoyZEx753lXEXoBIlAJ5",
+	"QVpQDrZFT+V9aClgZHdeMFzparJAz4Ihu2kLvIKAdzvYIrRc4bZ8pmtcl6UXRY+2fEmldyQt2WyMyp+N",
+	"fbIAlz/jZcj82ZavKX1gek90/zxZgu+fxboI/zmM2GetBaQhOFcfJUcyUBgxaEwDwZr6/WP1JRQs43fM",
+	"VFIsDv3SNYPttKHt1TFvvdSokTvdgnIAMBDE2HGOuK/9DJA8lV/4MSqY3KaXG/LIWZYklt/pFFLkDrhw",
+	"8YuAnsWgHErmMCB33mV3vQjMTuauFN83pn7GxckgF4zYEsy3lNzp2guckR3JdziDquw6W9xNDVMY9ShX",
+	"icFNavs7FS/EI1kSoMgg8FInqZBsElchb/OxkGe2hMWqmr994eunopoUPpYKeUxhjDg6RzsDQlMegxFd",
+	"Hac0uCM5h4AyVkZLQoK9HvmpPFpTSQMEe2iKwxu0heM6TgNBfhpsH6OahY+cUDZWa1OPrxjBGJf8fsBy",
+	"4/N3n6kVxXn+ORe7LfyeFJvJ79pBijIpSkS+uH7kkVV3d99ks1RB9FRrizTCZTeXnGZ85hbXl+Wcpa/q",
+	"4xuy0nRiHWtW6r2zSEcC3J84TCNZdlnS6LrJ0emhl8FfbeVJzwBgueE5PJkLLItE9/KB5ffzpIexrhcs",
+	"/e4V0VFF978UC9mEdk9nGEVCTXVE0Qb8YBkdXzcJrPhKJhQzPfyyK6oA+6RYASd7D6xIVXzNLkQUHbJ6",
+	"A0UBkhzceZQpNqi4PcjsGYng2JT8QFOCmZaFtThTiAFL+hTMnwEEDyRlpku34a4QxAOFu2wID7FVvBbG",
+	"yaUrfqXSh1d4ByJuQL1K6myt8FpclkuHcS3PNEtAo57OY4itPRavIk5mh8EdDbdC7Ncp2WbwIgeQLmMR",
+	"14PZmmLK4k88TJfP2rZ11YUtfjEft2jriGcyB5ur5Q2S1UqyrZAOPldcrSjSfVUc0EfiVKTpZpLNbG2s",
+	"RiHh3fO1F5onhnYJTgrSTowfWaRIzbkcNR6fLGYxcx2iGAnJp6kgBux5VMd9XKaWobWqXIDD+971xRn6",
+	"/df/AfV/3vQuzpEeOk7088iIMpLW/hOQnZIpf8fHtNCTClUMdJFGWwYGvoLcOSqRkJh5wnbCuFe4ry7w",
+	"KBYGn+mVCMkDge54eEPZ+BgSbZG632N1y+Oed7q8yWoxabrOZdn+33y8BtPLoG1KbwLrOkIvCA5JiH7/",
+	"9bcB4qawiXrh+e+//pYqgrAgfG3F9kyZ22JKcibgcpI4Nw3yT4tO+dHvRIJfa1yH+KVSrppmXmuG6yhw",
+	"sdL42Bi/nwnbmQvq2aQjcqCUBfapm6vsk3x/v9jZeIUp9lh8qjmn1Tz+ptriQjUPLEzkrzXipJ6BfCzI",
+	"suchcMQbEtd5yG305vMPPzXd2uhlPfr+ZvfNtIEPP8jLffEufNFif7/rHEz+sTc+zcXqr3A2yY7m+UpP",
+	"4rF6bAlo09lVcWGRT6kaI9WdT98VxpElUlghZuzt6DqiSjDRPbOgmDimuWz91kHjsN6cT9H99Mve18Xz",
+	"XkZhwEUmJOaq86rbu4binVedXuf682W71/t4caVg23v/4nP75OTi/fl1YawMjPuBhHRkSuHOX6MC8cQj",
+	"t8uEk1sYs6i3ZVtn9yo+BTQZNWo1E9d1jDC6CzkbawDqL4WNxFlSuKFEeIwXUnQ75rb/6LRv/gDWoIEQ",
+	"Dv1Nllx4ZMxUnVhiwl1x/fPtKkTkukQk3f7Vm1DNOb3FgvJcuhKBdnuAbGM7hqAJFnGPCyoQ9jzioQA6",
+	"M+knCiz0hZe781OEfa0gvr6+vky1oIqxMt2IMJ1nm1jbUzWD9U4LszlLAkD7lVq/ooQI866D+pW6/gba",
+	"J+SK2+RpS/3Tvy0PIMylI9qlF96cTLnqb4d6L9Xh6h2C361VqzlJKeYYJVcyusFYupHF11IsXruwRmrU",
+	"OdppOswUtr+zvVkcpGvBx+X04aW4AwvawhqpAyx1J+DkIZErRW1pXkHx4AIkXNqVZjG26L0txpKX1Cel",
+	"YdcvuxDIWWhItRa/fM/1UiV4rebsf4A0HttdXq2jDHLFPv8chHLpcIyORrZfp7QV47OiqY4s/mdAxoW6",
+	"x2SVlvWFveqP093sDRqtW4ekXOrWOaOKfuNQyaqQuK4ed5BHQ+JKDp1a1FBBoKXRpdhTnDr/orSqyUrY",
+	"kWNrttSEdWwvqjmh9mRqTKhj0L8MNFzVo4qJQc+Vy/cv3nVPPr+/eqeldEGk02cJXZSZ3ntAAHUBvgkX",
+	"Em1NOOORAgL6YeclD+9w6BFv5zLkxmaa/vY1F9IUT11cZWW+Fsqk4hh0N/76NO465WUHLfI/ujQW37p1",
+	"6D8Pxzw2fZZqoxuYbAsl2kJ46cMqp7QXVx/bV6dgANJ1epliOGN6SwQaTG1z9IGDEo85eEoUYpHjVCsE",
+	"da0FGvCQjinDPrwx5BFT99LlAVQ4o7KK4kRY9TWsytG/a2s88WyLTPLFJcQTqL7XPEjX8D3S7hgezJ4J",
+	"O4TCfjeC7s0jKtHWQIYRgzZWg+2kL6ZdBkZ227aJE5SIG2lY6cbUKCQjEhLmkljoVEotI9C3T43kIAFF",
+	"OimDTvDmbYE8DplQ41CX0M6edQzRNfrSOxUL1KVIaq9mHJeRQ5Rk+gXIkrxe7CWLoTiyz8eoQZmgHknA",
+	"q0/nYYJd3DIchhALA6EUSmzpWu1mLQ4cn/0tfaTqsBO03XbSiAQUNIVMx2hEpDsxVX71K2g4QwPqDXRt",
+	"eN83iP5AxZkVuy7xI9L1kGgqxquA/Mw8BpbNkpljgJRXnh8YUIN2xXWDXnXxcSitpJCc2SqRZUqgNMAw",
+	"K8uGJJhlJ3iSLX2SLLkQ80NKmPd0idHyjqMhcfGUoBEsRTxqTnRY0rdfB1ODI9ycmV5d3PIuKa1pd2GW",
+	"v1rM2ePkYuvDfbKADoNb9wvlSPbw+JJPAr51ZB94q9yvvRklfB8jTFGvRiW6lCguzPOXVxOzyctK3w6J",
+	"2kuupthl5/y0e/7qHuXEFlw0vf5nkEdNVrs/YbrF9lpNrlctzpV5MSnRJfmikwiJS+gtCR10N+EGqiIB",
+	"qihmjzncSnf2Th19au4YnCnDVJrkJ6deThXMzp7oUtnrsem9emKaFi//AUhbakdPexjrErq4a9kfotNR",
+	"qk/Yoh2/Mo99dSr/5JTZHI7yJkKmcssUzxAWN0o8Vu+hraQXGhW6jpKrjQlJ80Okm4BtFyc+LGtetkbD",
+	"MsZlYfnw61SItX4GDTkOvSyNXdxnKemFtorb3VTac+fX8k73fTd1tgzAYHEC4CYIDt2JVlmhMZOFtCGH",
+	"q4jKc/3Y0qKSAVJ5kzaz8mVCFWCQDmNbgvzLC1atj7R6yV2vrC0L9ADSDwk0JEopFSk8XtkvkBzoFH/p",
+	"6jd2U96cuB9LgbF5hZoACcam3mvVDosKAqQxanGRuKIWHmmQlR7noxNe02pvTWJbJHa0U0kUDnInXBBm",
+	"m41Ai6pQqymZ7p1ZFwkM8LlWq1dKwgA+V/+28+mXulNmoIbFveEL4k7uR9BLqBrSrQ8Mofhjy79mIS9K",
+	"GiEATYJO496UspT0mF0TorJsWfeSwA2N/a8ihEcLRHCIPAL4iRuxADcWCN0JG4nWkrdfzJbK3vmb8jSE",
+	"J31V16VBqXefTAif38S95PCifT35wWwkjZ8Bq1silszdY3VD1qPNacvbRvHUsFobTX2vyM5lFjITAR3v",
+	"sfRWatg9LU6b83sAdE528zSYnILmZkgs2l6BWToj/t5PkJ1SZj7Wl4B7BQHyadHmIRDm6VBlIySx/eFt",
+	"wOfFx3OI9rTt2886Zy9KWrbD+4ta3Gjh0oTQSW4S4I6RVMI18slIIh5J6HaoZGoaolvsF/XzWVMbfExV",
+	"qkB1msPs7rQ8WYjZKO9nAgUhtz0b7m0KWg6lDVQJ8kWGeL30kHZJTohucRnXXlQQOEaDX74Oyo0pCUDX",
+	"d1glSlq7OD6+pE7GWuD5pvxXw36d7qkx2j06OUoQfg1ylCz3CxVSFES5xN8vC8/WDy6GCTzzdJAxm9wE",
+	"Pt2prT8230vbJBlKjig8dazD4IdYutAqFUhxTHl1K0QAF2Xj+O0HJ8jfmm7YLgMH6C19oSvyE+ZyU59i",
+	"IflYSgYe4E4vRER9mi/UAZWae1a0a4904bvVHo6lovlaNCERkS8hll09hQSEWBmLs8BT0596ZRtobq9K",
+	"WryCKRb0pV5pF3npzEArGSSGiV3pqkfxdIQhjQ+bU4cUjAtk/5LYrI8TbduEQ9eAswasiPlECDTQqAEh",
+	"OZ2rq4urEnuWndhKlSdXnfZ157TiVHQPc/UXvF8oWK4d1GEmXBwvHkPossSzcp34UwyhNK1i9WuQvGZJ",
+	"pPayQC4buAWmS2jkepr/NxQkVoDMk+lg+RO6nzZWsKunu9UpyG5yqRdpWUZreAI9awO2fkUCH7vGlXY3",
+	"4T5BAxhmYBj9N2TmxapZj0gl/BTImyYQ7YL5s0I+acuzTW3hLEZMSxJ5Z/raqNMYZiLyloiu6Tk/LVzv",
+	"E+ByDKq1UNi+leDwlLI0ntSdxYBfTcW+plPykvpSm23zvj2fu9hHSnGLI3d/Vme3BYV6rGgDPr1nAn6C",
+	"2mqYoauXJ6jZbB7CyznNulUryLJtfd3RfzSSP67tH0dzf9g+E59+qTuHX7f/fesf//njX3Y+zT1X0nyi",
+	"O8Xj8jSo7ln71Xwe1ITQ8USWtItIV7PcLJFJTqLpkGHqr0xINkp9cip31JOTZdsoyJAquljvuE6RLQXl",
+	"u4uT9nX34nyeaJqctuwGduuNwhKJksrIs8RKL/ow3RRs57Coc4fP2Xj+xfpB5k34OPdqWRLbYtEqXmh6",
+	"7mK4LSqTsFEtoY1rKywr8bNg/VZgLSnlk61BYoXAZRVI0oV71qnVU8Bon644yb3cUwvK/axd4Wf1sinm",
+	"0FYonLLcn11U8OQhSwal8O/ROXoa99dg6WckXMByzjpXrzqQDSbILQmxn8hHqfQwk/7lpDKAsEAmQKIk",
+	"4Wl1X1U2ayV2V9WXuKuciqTSXz/lN48yMIiTXnjRyadSpB4gtQmK+5+Jsb5cS4NYSlOhtAEdpG4oL2LT",
+	"sgQKyS2/yQjh9/MleHTxG8v7lZcnNoHn6aq81i3UyIWkouM4yI+bUFXM0oh6BzpUUs6RCqWg8BAFGLJX",
+	"kqp/ha0/54kaLK2wgGSyqKNMUV9yS8Di8JNNoTETPhO2PrJW+NAWlQLW7SAFXcTDPtOntg3GC/XuRzLs",
+	"cfeGyGfC+OdgeAGJjDNEZS4bd07kK+zF+s0TyQzyFRejFWXlOBNAaXkIZH/KbCJfppb2KvyIr2KV2iTP",
+	"TEDdzbRrx254AeXoeFSWpvAXA4SROyjondNjIEF2zQ5tpbaXZH2Pzc/KclYX8rJUNm1RRo3RCKmnE1ZT",
+	"dz3VmrDWaBXVW6o7jVpxoKeZ9sksbTGk7mVhS+3iqc56XYvaWUJ5rG36uvPDdcWJVWXo1VhxKrZJo6kk",
+	"klL/dMXDilM5v7juvvx7xalcdU9efzbjJA0f7Yd4JJ1HXHEq37+/uO5AcMXVq06hCfwcS3q7qIMngwfA",
+	"JWabbG6lWhqj5+jkpW4D2pvwUJqRejDB9pGStCBDmUehoY0C6dAuaODpcSkWdgA9jht+WtI6nNm/tqZU",
+	"CMrG8cBaW8IC1badPlPqB9SBy/UgFXbI9Dxivg1ovVpb2AY0MabkTCu/1Jzm1427fJ5zSUezUrFX44Iu",
+	"g2lzRHSlO9sRfWHvBmm7+q0jZ6p3iujvRUB0R9B3tnt93sNHmAxnVpzAQaCLDXL7HvL5uEifLW5f8XGC",
+	"dfS3x1mud6gll5qbxY0sqh4Vgvu3OTqafbroELAreWnEcrbsrgnkhzRx2BdXdNyWNnRSDuWZ7aKQROLQ",
+	"YjEXpi8ujnPdOW+fXyOcW4WDLi57+hLpNTiofXn5ude5+tC5QhgUdKX7BMGOKYLhYt930Pue+jkODgI4",
+	"xfRKzVRxKheXPUWv4uEqTkW9VkhPNhDQPSKNPWJ18/5L7EqB8JBHxmMPKKOTvMGzmFS3EHiGtkYhIQph",
+	"ptuFtn26sqVgYfcMzbzBSDLRcQ6QDsDQFoumJKQurEshMHHpFPtIAyFfAcuw+Xk7BExeghYTgm4oMwtI",
+	"T569KGedXq/9quMgUAKg1+7F+/NrB33svHh9cfE2uxLz9FLjBdUmCou0yf1x7GXOrN5JV4Y3x78siytN",
+	"a55MnMkQvPvJNPn9PLpgMwfQNaSbi0CsXrY2FRLnTSn7W73RbO3urV8zNV3PNhkT8m8epwztRSB6Eksq",
+	"JHULIloufSwVCdm5ox7RsggJxTHyiE+kpr3CiT91zyzp1umUllN5cY5lSIB+6YG8wsLTRtoqWMz5nNgm",
+	"4uJjjo4+EBOdq8S4XFEvVTsokBGDwJQlsks2e1xxVCjD1oM6SyVlzEAl8n1bjGno86FAWyPqE6HY3Fvh",
+	"mI5lYttBBLsTBU1JmSvjMjoGimBwWnFdMP78ik7t0PC7lbrAMw7rW3H0MWHq/i2utiISPEJ3JCQguUZ5",
+	"0C7PyhNFHjuLaNmjs2i44jaojRwoniJG8SL8gFAvda4Kr1acz9p432Eh90/xrHja2BIMfTEEZS5BU+ox",
+	"Op6oj1+Qh2cC4TFHW5J7eBZ7XOLftAtje81VXavB1l8RrGHFqTjzKSMnnDECnLUYALH1TV0A+6RO02b8",
+	"TokkCu6UCYmZS1YFfhCJCRG9Qr3kMhIT0EdsDeDMViGF3NBHXVqJeGhLKYcBxE4nhXpWBXnItNYpCnun",
+	"uBIZCmgIw/2Jn5a3i9K49Q9O3K3QkHP4sNLghZ0iRMUQ3Mwly+Na0Y2IL72lYVka62Q4RxqSmRMuQrUs",
+	"2VrKI59Apklz6DUEmlhGLClzO1YSdSpYD/lUyONs6bCkMLP6cZ5fB4WxkGpmY8BwYi4FlU9rKxr6i6In",
+	"Sh6VXGK/45MpMZi8kjFaYl+tUmwSKhvonnmmdGZ2/szYRchkJaq0Fa19fnp10T2tOJXuRa9QBVWU6CQk",
+	"HmGS6kKE2XPQFKHEoaP9Wx3rIc9pnSdnpiokCW+pGzvoC3V4wm5pyNnUUEu7/l77/PTFxQ8Vp3J5dXH6",
+	"/gRsfUXbGFE2JmEQ0sJ4G9jdiMbOTjckSa3AkNwS7ENvyOK1TaaibduWzP14Q2YlvwQhV0dTpP7GoHlJ",
+	"QwJVXs3DViNeBWSS4DJH2wZZMreEebqe9ULtMBKTD/rJPO6aAbJHsSwZJot9j04Bc8i/DgnMvNllQSQX",
+	"lqo356qBBDWMk2IxWE50wVXwdWpdho6ZYj/zdDF9H3OaxeV5T2OVNh3qJ2NzW0baeIYkD6g7VzF5b6le",
+	"qa98D67Q/Bpev29/7HTTq9DPmzuXm684GitHCoo2+XFC3QkaY0nu8CxlLYWwECWO+pyNkeRpA93KpCR9",
+	"3ZftjsIptoPgFdSfmSHD/3UBpYt2JCcWAtTbrq6peaeoS9lR35CZaTBbr6Vq6eanajaWThWE9BZLUtwz",
+	"Jp6vGhxoKO8IOmaKaEIDmcvOWW7Gg/ph0eEawmYktDeiyHI9Tx1z5FC3rdFa5BakI0nyRW4Xu08X0M2y",
+	"TbYD3c9H05YQqTeM8XkdmH5dSvDe0W9UI2Ml+1ye+m3eEEGNdEp8ekt0w/ec6UVKMg2KlIHX/A5NMZtB",
+	"FK9IU8g7LHRNJ29Fuc4jCkNWDmLTj18Xx6qdQeUdCM6gDOnN3Zq+TkVs/pZ6JFzis9b7in3W6SieLRww",
+	"saPo9MuTWPc1de5fn/VQXLxl29E5tLZ2TkmaDxbF/qAZotIkEDlKm7vT39xhKoUucoxCIsNZpjzOwrmS",
+	"MjeWyn7/vvMe8ojaJyedS51S9LLdfdc5Lc4puk8678PLMDESpWrjxHJNGmVSlXIMvJ0EzVcReuxt+WbG",
+	"7Ee39mdowH2s/euSnVtTH2DeLXpboEG+xL4gSSSdITcCUy8Vr0sFGnNGjpHW8JG4oYG6KhGT1Fd/QODd",
+	"mApJQuLpON7iMogbefiWkqZjiJXS1fBaYEHxMfyZSAAIhzxiHhp899133w0Kb+/KfrwgpVkuRAH73H1v",
+	"9jz5tE33dG86EAa0lCeMmPfwxIBmyEAMg1KKYDBunVoACQI/iepj7s5GN+5fjXBpSDwa2boC6hGWNOBb",
+	"SAKuYzIl03JF7/QtGuNbkroic3lRh8v1u03u+gPxXXuR5q9a2d0pzxBRhDvxU0gsiW7fIJCneRQl0CcO",
+	"Jhbor+iniETEQ39JChP+xchKg8IcEnimwN8Vj546HfHM6qoCbfHQLmGmJxXbSHJ+s6KcuzFDKSmpqqkW",
+	"soDQ1WvFBI05saR1rRoHC8CBrfQJwuaYcw9taUQeQ4iSlXxDMooE9IvhyI31E+GAdKqGIl8mOBKSeNsr",
+	"Lk/taMVgUogdV887COciT6rrRZNqjFoIE3DvcUbQjEi0pQRxsJyDKH7HwxsSgqCeks1X3bEteVmyaRMT",
+	"yEdIMziLl/E1FNvWPGVGWmnevDlbgz29mgQbYwA5yXVKFYZYHN+SXP4nYZzrZ+eot3rZxgn5EASlAWsC",
+	"pa/icIYG5nQG0ClwZumVPqGBg8gX7Ep/BnGjWqksqHgwxF5Zyx8cBIi6nD0TCJ6KY0XpRS+mnm3mhZx6",
+	"lpbpizxRnIYzUoyPSRKl+t+yzNQh92aFBb6WmSK57+NAFKrc5xnfalyYBsqk2PfUjQ915ruOg9C5JpyV",
+	"s9AVTHaxHLN6r3Zo844CPINmcSMT94iDIEm7VwDRLfi07vKmd3G+sygBP40pRU7fWHkx0rQxnSbBp0hy",
+	"bTOexVkqMTfrnb4VsbAxzVScWfcQM3lgCxPBnErE6E8RMT8rSH51KkJpOSWUHRQgyVHg4xkwe6ivPYgh",
+	"LGZCkqluU5Q3g8+bDQuT0JZvUEq/R1zOvBL7lzZVJ6roFM/QhPvenNFeswGG+GjkU2YR9DgrBZo9atsN",
+	"n1IpSyxo8RVttOqHjVptaadDsaAuu9HORIIz96rEvgkmlGT7AW0p4yDvWbiOGL4eai8QccvW8yGWo4tK",
+	"4Ii0xwNLK0UC0LMEK/b+Xp73Kk7l5clZxTHOi4pT+aHbvjjrQqTypU6p+KD+eX1xfnEF2Q/df7wvNNZ9",
+	"H3FZnmEK2RMm0l5RVbPKn9RLItVlcD7ddJ5lwUtenDe5cgbbJvH66bmc8uh9SzHLa8CbLtJLW39DL/l0",
+	"Yvk6WfjlzVJ1HMwzAYZjtIV13gaDMHoMLoxtB2FfcNugnqXcKR4VikjCu+uzvHT86gqbsY0zl5cGcGyD",
+	"6tK+oVc6IeVSRykVpFXYLBlooWy4m4lpQiGPTNvX7FGG3Pd5JC9J6BpUX7Srq+zThW4fs0zz6Dzy3HvG",
+	"TLH37M8LwNYr6Tx+etV+eY3wSJLQhII5CPrP9l53TrUAksSFbfHRSEkS2w762L1+fXrV/niun1Filxfi",
+	"O4a2GAdGBzqHfjpNqGC+ilOJ56g4lXisQlp0RQQp6sA6l5BF7pBFJy0GEqr7GILAMwD9agCINwCJd6Aw",
+	"blDeJP7bXu+Nb1Jp3QXd/0AQWy0jbhM9gia2OzFw1BKWxQPsLSOmCyPCr6g7uSZfZIqFrFGiyibzGRYD",
+	"bl+Pu9GUMGnLUW6lkzcwugy5IGc0DDk0n/g+or6v2KbE8ZvFGS5XJsivwK0QrNDQph0Eb8lsY2tNatsF",
+	"Ti7bVLqw7nBxj+nb+vOQQadpYVpNY1iheUR/Za1umS+n3It80vX0l/9uguP/qn80n0zL6urSbtFreBym",
+	"mHlY8nBWnFo+xV/acVRmaU41EdImZNpkTOiqreNiwkipO8w0HBlBdCvy6VQHgS0tczClLLuERQiRzRtV",
+	"bxu4LqX07Mw+CdTBvcFj8rqwXbvatKI9EFpsnkQTLCZHxn70Mw0cZJu6b03Il23LD+EugWgdx5/xUBKv",
+	"zwb9isEOLE1v8iP9hZjgVHN4hVv6535lYBO1rMVVh/5vDT5/PmufXPR+eD5w0KB62vsMIbZAdvtsUFUU",
+	"Vkm5Jsd0EJfIA7c3Nd15TTSNCe0XpoaOYVXsZxoEUGKH+IJAUqttTm82rhNX86e7Trv6TQzkMbNc1qkH",
+	"3Hjx05lmOFSa2tl3WNynUSUAd3Vr2RUzskLl6yenkLfAr0kyoZYXdFemO7M1He+GlQoe+HymCO+gaqoV",
+	"3UPucSoaC3W88OpHWFpBrSBceKVGPllxCjwiK9EFzWViulCYJxgEef9jTDySefL0KE8i0xQ1e4rpSIYs",
+	"eOM4ZAPkLOvJujnTCP5pAUN9dGttzMnXsNXad54scTJZ9L2SJtP7eDLAr5ssad97D2SkIAAi8iUNcAht",
+	"/aeKxVxe9K5RSs7RBKgwA3Ad0S0hVSUCBlTcHoGXyD4ZR3bBDUVb+aUlT4LTL0U8SZ/ZeF0mORQzYq5J",
+	"24+5utJPOl8CjnTRThtcK46Mo0YPNiaQQUb6LJnumUCMfJHIx0Pio63buoNuGw76/dffth000PnFLyjD",
+	"4ewKszFRDDomGOpDavsDp88GWVIxQFs4nh5LVIPe8FrP0yZBcBVo/crm+gx0rKXedZ9RKYg/QkJCrhnS",
+	"Gqg11LoT4t5odV2BOHPYChLP4YF8UYqehEyU9S34WQk8bstYycWX1mqpjpGp180Gi1o65ji/0kfTPNFB",
+	"OMtQGY/DhxOI6igkkz9VHHakhJ5itDVYph44ymKXQSYtKVpMto9z3yMh2sJCK8g7SlDrs1hUm+Ib8F45",
+	"iFTHVTSwgz6nzCNfqli7kKp6tIFWxJVoiIUgUoCAxwWxYmufKbk1Vfw1FveOEVi0QIOH8F8q9CNQqA4C",
+	"s3KVsoaA1ZVCz0NKx1jWe7NA51hP4M+rC6sR4dw4n+YLN2ui6sSl4FPYpO/b/OWGBIMxvSW6zy9Dte3q",
+	"PZSSDeThebEvhj9UA8xusjdRC+aj2DMak5YU1csapRa7POrL3R1zUCuQ2/O3V5NhjXBJHnl6kUbnVNfc",
+	"1tnZsappCMXisOiz+EZKc6vQ1qBebVSbihL/h/qrpv76X+vVhvpXffFF/aEVsL/Wq7VqDWktraH+Vr99",
+	"p/6D0X/+JxoOto/7DNiIvfGmmp6iK9NEVyY/RdjXlxoiJCUVkEKlvhgTqLMqOa+iU310SlnUC8jguuIN",
+	"Cg31ev6auUWmqxCg4naeev8H7GP9wgcPInqvKnUDnS0WeE8z8sNjW5FWtrTckJKerSmp5obMEGVoFPn+",
+	"MVRCtLEhmIk7KNI4QnqNQHJCLtXSbsisMDDzhsxe0zKpSuezgBoMVbCSgNaysa5gtrWAsxmhs66XRW8k",
+	"hw6lZTcij+trgaYchwVsVjXLgGgZqpY1/r4fxFbjdXnYzTG7C+3OdpAR7ADZLkPuRbqe0ZburGDqnGme",
+	"dm/wF0F8GRSfQNlKUZu1lK3kvafNRcruYPNMpCv2GvvykvvULchEMjJzqVH5JaZ+FJKUXLKqEFFYf3VK",
+	"2RUJeCjF0qFqtWXD5X2lZiuZWYo2UYysCZSeAFlTR7TW0Z6lqFDe0ZcpY2H1b61vbKeimgp6yB8rScbj",
+	"JhwTym2YIovI47k2he4Ey50JN9WPinrJ73xKN5bf+fRLzdlrFpshr9hlyKe8iN7mVNA1tc553Aa9v8w5",
+	"aPRNjlwezI7jECIZe1HWTyZd4r+5r9m3UDpfU06UPCuhrcOa5qrRp4Yqvm9Xid29PJ97BXFtI4fipttM",
+	"v7tGZuUS/+VCRLUm5qKgBPMTCjW1W7UwlSaHqxbwmGB/SZkp5IZYTHbwndJKDSbHFWwQlcZrA0aKOyrI",
+	"5s6alYV4KE3k+0VAgwO0IENbInJdIgQRKPAjgSxwVq0jFNORhCTeNivrE4CcJ3Mt/5ummd7LkE8XUzTj",
+	"U7MvQOhD4T5LDiIdTn9fP9UaHid7QmsV2czRwhUKUGaudoZKOAlRsideNM0in9KcKym+9akbljvLLFbE",
+	"3qeEIqTwPA2m1BVfljYQ0+GTiYXUt+W7f3g++HURlJ5ANIydzevIhTYI8On8dfGy7+mwS+3k6YC/vstO",
+	"YeYQuzcPZTjYxKYs+YeHsPytru9rJ9zJhOh9F2TXgHUs50kBT9VxxreiKwSZEutQBhBsbGAbnWDToQ9R",
+	"gRR3KohMjMKQMPnRBlvOL8Y8YbYMnkuBcCpa06zEpr/pjRd7lu4VnpY4oJ4JhIeC+5Ek6P3VO2u9/sNG",
+	"rsXnsAKdn9+z8eFNIyERiLCp4zftv8acsjHEo4EHquD04fviQwlT929+dususQ5mgbQ3D5rqZHHDRlop",
+	"uSmO3i2e85uH3jyIIT85t6y4EkPMmb8/S6/7E5DmNLFZhzQXONoWuta2hjNkq6BsFzna7u1Z6xHmxYHS",
+	"5dkUOJDuBJ+YqOsC9wQdUxkXFDaPIzrFY3KMLHSsVzTlSQYXHJh3fnj//dnnk/bl9cnr9l/5aDRXPqoo",
+	"5VDPU1jTL+RT9Kpj4j1wJCfPzdMPs57CPvibBZlHYcDF6tHsl+b50nQN83vRvVGnfVbW2bydJAVxyAmq",
+	"5mqEmkhS7ViV5ItEJkxkxEN03fnh2knUbBMT3mcmFtwkR0J7cDOOyUFXd+LOHALs1QaqqtWjrVSIOvr9",
+	"199QurFe3kuZbgtX6XXPX0FXmlh+rPzSr0Sh368c9SsTKQNx9ByYWdUjt9Uv0U+UTSmrunwKOKN+eY6H",
+	"br/yNdWQKmkXqxtdQSbe51qtYZThh21RV8a7svnx5tiO4dCoyV+E3FrOiAnJDYmMQuP/1pVqUl2aluF1",
+	"SgJfsyHWJm3MbAexIlOCS+it2mHcggRt6XPetv1JbEM49RP0iVi7zt+cOXF5c7LiuwZV8oor+KFRSMTE",
+	"nxnvrBfX1IP6fca7Oy9c0mxTglatVl/JUKTrPRYuZa+FJuQLtrUVsh7exK60O9xz970Dcjiq4fqw4Ta9",
+	"Ftkd7dX26weNwyZuDXfdPW+fHIwOC34nzVGlvPrgKujRSz1aaD9Jj5Xe7+KTeXTRIYUUa8gNvSygbJ5W",
+	"9wyStHqvkw5c7y9P29fF3bJ63KXYv7LV61bs5abbjKvL9U8OZCQuP5Hu+VKrr1eMI7OWsrS363StmLKV",
+	"mAiIy875aff8lf1WQDLrkCTlY3iIQqIgqqORLAjNe9kKeVedN52T65Iaeb1oaDh4gZi0QYdPKzIk4PTI",
+	"7d/MJ8WMyuNJ4leajZWowHwDkncUvSOFGtYqjYsTUNjexavF55uXbHx+0XUubhMcx8Yvtism6wKh6SEb",
+	"bxfKXEvW8Og0JsHQdWhM/NaTGe7SC7+X5S67lyc8gHVtd7kbNS83nJ51z48QuSXhTHfKymePA+HzeBWd",
+	"dj503l1cQoc0D33odj52ro50j14cBLpvj2Gaos+2NMcUaAoVDbdt2RXTqE2nZh8jmB9eTYaf4plOZHex",
+	"71sv/g60Nuoz/SLa6p4h+CYu7+CYqk46YhxNMcNjKK0fhwfEGfTQYUUL+raSglpGxanEi4C6CWqHhSRb",
+	"N7kojPsraX18nZ+/tEdQTEtXI8H34RAFrXuzZQPIjnoUYc8LicjJb/yOkXBNtlLflK10TM5vT0Ye5YtL",
+	"1S66SPrgFvEJwx8su4gZRHy0y3iFnuLRSYRByTVIg37jyWizXfC96HKyhycC+Lr0OIOAKcm7c95+8Q5k",
+	"xdNuT/9ZTnj066VVES6mVKKBCSAbQOU3Rf7uJtwnUCcDcpNGPg20bU3bR7VkPK8hpmLqstPIMCImS0Wk",
+	"6KtjDNzGcSqyXTdiA/PXwquTKR6Qb/VpagPkbUVbioC+6V2ca718sfHgmo/HPjHqT7kctyiO8IGUzKx+",
+	"aWcspCi28kNukV8CGhKxMJRF14QQkgcCCg5C7nRIGLmzfgk5IWz1/mklRSja6M3HJJurHckJD+nPuqrV",
+	"hGBPt1JdZhXR1UGTbZXC4vHvOqxtjWv+vqTUcZtl2t0WRCtmmayxBdZLwxGrf9tRanGZO+YDCelotqr6",
+	"8hg1UEpszDB10YEbx0+xo8CULnwmbFKLekxXNxxG1Peg83C6MCB0D0QTEpLtY+TjcExCRAWEQYZLyqiZ",
+	"IN7lUcEfqEd4KRmDtuTHyItMz2fKkNDl4+ZJr33IlLzKO110MUfwXhI6nsiSx5Y0xwIZbEmy1CSaDhmm",
+	"vnH6pkvI1FoHRaW+Sx5cQp3vqCcny7aR71cKyeoxqIpw6CMZTjgviF7QNLBHiioMfpwQSEME1qkHAJ+F",
+	"0mYs8QS1KXZyUGF7cm4JQkzGjJl7u9jJmizgmk4Jj+TZoiqC2My7Ay0CTfgBFdDhQVfd/XZFhkvFgHYS",
+	"G2nBdENIoGudCiIllAoZRlLncjKpFJ6JKbc7DxFya7uxrSRFGvB2bgvzCtYIseTMnMCKM5qn27qhc2wR",
+	"L1arXp+1T3Z6r9uN3T3d+XyEftj5IfpputOjY4ZlFJIjpO3mKXt5bLZPxYuYk+szHlpLf9pHppVthIXp",
+	"C2CcYQpjZ3Agc30EtB78II07iiJCPipam6rJDRrv5UXvurDjSGGFfrjfBi2cVF5E6vIWX6T0ocbns075",
+	"fnPUZUlTeeqxKBW8LW4ylGQxAVmLWKyOrGdi7iabNWfiYgtv46qXUDzIZTK4tMKriiUVswSz9gUHu7Sl",
+	"UXFaz0Luv1EAv15GkcBoyIRdaZzpotd3nHbMGmSCMuLqOc4Av0q6C1qGebZqHDIJw6LapR8ns/SKTAV4",
+	"22KIM2QCeYu7Qt6uEBabJ/ETKYNFHh7t0wUJ+/X19SXSJpy41pKuWOTyyPfA9DZUb2C3LKl8eez4yizG",
+	"QKJIqywO4I7RwkIqbkKUBEhXMgCxx5Q532UWq9xteDKLUP5W3s80VLCrR9cbiyC7hhZpMf+Jlr3JUm+L",
+	"uzqC2gs4jHDMA6E8cDRUDw5JrpujjSURGu3tx5Dc8hudFWm+IR7VnQUgTKNqMD3+HHdwj7+ZEqU1iaoL",
+	"KQLQkwD8wFXoWKy7FUBP1mQo+42x0hda5rI8sJAwaYaEJLfyEJR/94kSyaBBBuMoJAHBOvdpI/k3KbJ9",
+	"uH6tdTPY02YKx8i3eZJwoVSRqfRz2e71KnPlesAjk9GxLKrqgtw2h9RqXgz6GoKBVbE9sY2mBDMRG8JS",
+	"AVFxeICeWAcELEKknD5oFt6ozZdPWUM9BI1iSn2fpmwOS/KW0wJPrdA8YCWxOH66tEuu5Ehfu2Nbu97+",
+	"IiSemTYEM6UjGFNuumps3VlDe/9jytt/HAFb647pNr+LtBcw9ZtWGpke21AOJBUIyMgdyJ2peLP5Pa8v",
+	"3JeJLO/XVDmPkZKVEA/h35xD0wZwplyaz79EP02fGxyazyKYM2+lbLQw2r8fPX/+43/0++LTX/6tUNsV",
+	"xI1CKmc9te/YhxwbBQpsQSlLAg6CHRNlLOwb2vQEVvjLLkq9u+0kXVK0SV702Q877SDYUcghJJ4GaOs9",
+	"o18yBEIXddPPnXPmkrg7MiSsTAgaQO2SAfopIuGszwIc4imRJESK3NzBWUB4ORR3m2BFQRWvU9/pYd+S",
+	"mXUSgC2Cqn3qL6w/VulB6tEEMAlzCGhc0G/K39xJTRlwSMKX9rTefLyeI/anZMpNy8GkbnZSz08NpoO8",
+	"fT7WzR8BNwGVYfRkCeqoQRGYrj5996x4XjpNzXqcQO6ZiAENWSZDkvh3dETBiksEV8b3ESlKZYkXZaLu",
+	"4UhNbLUTc7WPZNjj7o3u9g2HBc8lZ2U9OXMnxAOxOoQuAhJiyUvOB4DEA7HG8Wj35OoL0L7WBdPD1Ggr",
+	"EyzDQyXS7piP2yss7Cvkd494SSnMHRMwM8TuDVJ8XR3DlA+pD7dQHNmIGpsl5SAOkIPiZMmXkFrLZJ9p",
+	"5kfZGG2BemzbQMXHaqjGUHewx2LGXBzQ6gxP/W0dZJPtNe8grOtDM2Cmjq3JrWhEZApZqkkyFTwmXNof",
+	"q33WZx1gzFCoOiQi4EwQx5oOFFBBrXXAAM8QMaJmnw1+6YPrqA+ikdM38RoQkF/rV5w+iIn9ytHvv/7m",
+	"9K3SAD+bwfuVrwNTIE23BrB10RRMUvaDap911BoEcnEYztBAfz1A/Uq9X3HQQE000EaGLajH7VMBBUNB",
+	"wtEbEIgz1KrVNFXFYA4nzCUI91nSjlzpRQpU2js0MIseVJFOBEZxxjRwthDf6cZRAEclu5tcQzwm4kiv",
+	"C/0VAaBAX+5Xjn78/dffPjn9SqCBAYCjP2soOv2K5BL7HR+ipxQsz+13SoFVX5x9hSqh6vWB8arp9HtU",
+	"c9BADTVAjRqCXCNdbAT2a3pd1Ws1WKslaFRphzZ8C6o+qqdNHJeJ9zLMRnflvyEztDXAN59///W3wfYx",
+	"GvwCI31VQ/WZvqBBIJ6br5///utv2QFYNCUhdRH1YCHtAkZ6hAY5noP+iibky1aKA5sYNwedda5fX5yi",
+	"v6B+pd9n/Qr6C7psX79Of9FnJ+3zi/PuSfvd5+/fd67+nnk6z4jnfwPmm/leLcZUPd+CqI7t7W11LDCz",
+	"2isRLg6IZ0OYUYDlxEH5ZSSEPiS245gWFXSReAVtgbZe8Weiz6LQr37AfkREtQOPbjtza5+TIbTIYCRG",
+	"cw7tINDCp6Jn5swyvC+mS7pLvI0sNKdPfEFAtqiiMx3FgBnaRVPKAFv4aJTKweoz1+fujYNMm8VIEE9J",
+	"IS5xdDHdVq2uRQ+fuoTpzCnDy9oBdidkpwGVCkFwjeXEu7u7KoafqzwcPzfviufvuied814H3kn6ilV+",
+	"iH6avgp5FKCeRrX2ZTdVa/CooushApskDAe0clRpVmvVpvb9T0A4jHFbfRiTVQINHdsqAZJ0jBSYDc6s",
+	"osENmd3xUEkXWLoTIhCUYDbWZmhV32cuFmSHMkGYoIqI+7MqarMZCrlPIGgT4jWp1LCMuRAkNSm61Fbr",
+	"VpsxEqIotSkkjzzXNjNn6XM9+vNKz73VG4Xyc5bTADQbtVrOaImDwDdM7vk/Tc/9dGYYhCRAazVr4Ihf",
+	"/hHehvSYCr75rKTJz+4ESx1IaNWuyuGoib/77rvv3IZXz5hpjyqNWmNvp9baaexf1w6PmrWjWu0vtYOj",
+	"Wq3iFBZznIJqLdWRV7RNug65PAaPQdw90SuwQbqwzFg71eZt9aJOAkpl+FT23TpR6zys4WEuNUZJjQD3",
+	"4oEa2YHqXmOkBtole3huIEg8KR+qmR0K14Z1A7vm3FCQvFI+VCs7VJO09Krw3vz2TAKMwpeUU3TB+agn",
+	"A7Ch12zERaPmZJmqtsjFLLVyVP8amzSVhhjb9m1YawUog1aPVygsmrF2g4g510AZj3UaTKD04K9OpaXx",
+	"v2jg+J48f4HjZkzwSn35K+8ZNvFgxNMvNZe/9JKHQ+p5hOk3WsvfOOfyJbSK/OpUdlfZSpcpVR37INVl",
+	"lHG4Fylt4cdP6khFNJ1ipTUBLZsPKIcaOmNhqsuKyqevTiXgRfGZ2p8MkqySkU0tOkbuQMV7S2aDRLpx",
+	"wGtvJSUTQ18qLdnweFOKPSY1Awe+gGYtPArjMH0YSV07B6kbAw9pfHeQouXm9jjQPrXP4rLe/I5Zfn5D",
+	"Zoq/g2BuDY5qjRCywJmpcy4m/E6kF2TZe5/ZtTxDg/hODqwB6QhiSaALKWL8DupZz2wqls109LEk4Xa1",
+	"z664r0Tes3b33NGZBUWsSIO/DXTSiEYvTIfa1Yn/chI8R3jXub9dFkRSX9zE5m2s9A/OtdKcanfU8A7c",
+	"Oj4c7pOW16zlGFb9sLHfrLdGo0YLu819jBt7w93d3YPhYas5xN7uqFbfH3qeS3C9PmoO3d393eGoWW82",
+	"ao0a2R0dlDG5g+u6oqAbMbnGpkxuN8sFvFa9Odrb84b7u626Ozzcd/ddb9jwWmS07+3V3dY+HhGvte/i",
+	"/YNRY29EWnsuHu3VD4i7N3RJfT3GuJebnNQOmzW819rf392re839/VbtYL/RGDUJrhFvhN1Ga9Qc1Zru",
+	"7l7drTU893C0f+DuHjaGtVHtYLguM93PccADtz7ar+953qhx4DZJzdvFw8P6bmvUPCBNslvbbzW9Rqtx",
+	"4Lot0qiPWo3dfW/XG5LacFQftWrrMuCDnFhQJzXSaI72a8P9/Vp9/3DPre/XW+6+V6t5h+4+bg4Pms2D",
+	"IewdN3YPWwcY41rrEO+PvAag1XpMew7fHpb9LmK9pnmZLlZq5fDYXv6vxYhb9RWmuNR9sa85f4dDEPa/",
+	"NQM/sbXMDSHJ8e2vTmXehqD47XM3JB5hkmJ/sQKWtFLXZrAJFij1LkRqop45e8gBg85f2pNCvCPdrpww",
+	"Gc4M6wRWyTjbMWw3DqzUhqQRZWMSBiFNetRY2wQ0hAXHpsuZUKqaYp+S6MZj7kRx8D6jgIORSOz7z4S1",
+	"LAIr34LGHLqOhrFuiu1jhJlu1pEWhZQI0Ko1y9TAy0hMTlKAXFsjjMREsUjvEsvJpnrcalc5u9SMX7zk",
+	"ZqdO2QHxJyChQYc/pey1LmmChmBydjMYY2+s+mnVG/v8F30OX/Wd9UmRs/qKTPmt9nFOj9NORDkJeTSe",
+	"6LtkWrlDc5URpr6W4fsVxtPr7FeqqFVrQcwZ9CoMiUn4ZJlrlncgYGbSYnmYyopNuRWKbtYpbCiLsPe9",
+	"Ws5KL+iu5t/+MnamgZwtun/67Lw/79la90xDLWUczzEqhA26z187pxJERUXHFFfbgvoYOmJg25RVTsZN",
+	"FciK29zDHVITKrJpSCZqX573dJ+cPtOeOAV/NYzGIV06qhocoEEQ0lssidafLztn2w6YNbvewEEDSfBU",
+	"/2Vr39q+pITd0pAz3bMSvTw5M2151LgvaUiGWBClmoJ4aXKZ3ghofJNkVd6QGeji21Wk+/D3WTLK67Me",
+	"gn4/b6lEg8lUtLU2r9tRQ/kloxVX0QVwUys/GJW6VauZpmBK/e0zRUREFARgn6+iNkyfDVEKcCiIZsS1",
+	"vP1dEOwTcMeERGjXDMgffaZkDabrOx2nGsCAy0u3BhJpUWNFItZnhVRsbeGhR+Qfgr5taDJIKsFXXD6t",
+	"xmEmWl9NoaHS3q4uTt+fXHcvznWHF3ir/eKk3miedl6+gkwxi+2Vo8qO+t+LzqvuObq86n5oX3fQ287f",
+	"4ds++/3X3/oM/u6cnxb8ru413A7FRTov643mq9fdN6vrO9kzeWDLxSZLWEtGSwcziawk/ac29ijaWI/I",
+	"jbhPodCXmH0WqGd6pqwl1IS88NAjYc4s6sQ2URtBRUMk7qh2lAEXMXlXiU1UlLrGWrXmUawYDonPlRYn",
+	"eY4YguR4hBhHInInEN9T7lXr2U0/uHHwv5GDyAQ+3s9D9IA2JHOoqyidFon/lHw38+NoeiCSWzTvyFlL",
+	"zDBVOozImDJVLCRZzyXUptAVlx9kujIHVM/SLiVp2zqRSQ8lxJmS4PhopAU8HbKNgHYogqd7FycZZzq0",
+	"zCVHfaZb2eN4UN3VVjuxTCRPLNM2TUQh1XLflo0+VLTY9SOPeNvWa9Vn0KJQoJCMIqFk3p62f2n2DSX9",
+	"qETYDwn2ZmBuozZUX0deVfusbZoZyuTG6IWpsW0gxGouJF1FJLmk9/Ek5QlQMW1ZlXAU1jd5JD/SA5LS",
+	"b0FJV6SiShJQWMHInS2J86cY+AjUuAPYowiPqSeQkJEVTfQxIf2Fel+fh2RMmLq00Kn04aiqs96bS4nx",
+	"VTatwka5JaJkOkAAQue1lp6pDQDSa+yDB7LdZ9yH4L1s+R9Lvo8K0weUHu8R278b2gDr4Li8NOrY6sgp",
+	"Sq/oreIotoo0sNVVSepVfFypirbfgEgVy69uvdEauaPhrtckh82DVmvX3d3fa46axBuCh3V//2B/dFir",
+	"7Xv7w6Hb2qsPh6S+N2w095peY58Uy7wPRsQK6gsv8CxmKz7/KRKuYwyFkJKE8mQu4jIyRL2FrgVtoY+d",
+	"glXUlXBH3qrjioMs0mU0deitur7526vjeQRHHgfPAkqEJysEUSEinfUHPeuKJLCW+VWHboM3g7OV42j0",
+	"fmwczYNeUxb5/sPdnqWOg1NbffPPu7LGXdFQK/WiO8X2lwtGCuuxoji4zLJxZy5K+YEtKuCjME0ETWr3",
+	"dhGivyLym2D5nzHC/4omoLJ4o/pRrfFU8UaQHvgncVuDuL0CTlxG2TbRJHKGmahQFdCt2ywt06KA1H63",
+	"1KNVNEh9GsS59LruWrqmK2fkuM8wM+V4TJsc1yc4hMKs6K2SMPQ8mtZ6HOR4bfNRJDcxmmQi1gxNXlVY",
+	"0MUBvm3QrWMqKSLiUdOnNE/ZUOMpw3Af7D4bGlN4In9aKx7DWmHa9q0WQpgzRySVAh+Ajiy3KWjrdqJg",
+	"bGZOQNz3+sxGHxZZFMCCC7l7AgwKNo0wsSNsH5fqKX0GFUBusU+9OKzgLZklEQ2WIq1rTogzDZ9KgCPe",
+	"wYGHa02vdVjHh/VGs9bCh4cHu4ctfNDyDvabh+7wYH94sH+Im/U6HtWI22wNd3H9YK+5PxzhlKj20HZR",
+	"tcJVLAo2lvRPo8I9jAoFd3EB4Uj1Fyz1ZV+Zyiv6MpunjxRRop4JDL48f6WbJiqlq2W6Klq2rq4mZX2W",
+	"q2sgCPN2oDDzjgv1lEUAxASHCmDpuCAcEkTHjIdKc0LtpE2j0De5z0Y8TOXlgjsHijJ7KAps1WvdPc4W",
+	"EATFzazOQSEdTyCe6C7kbFzts7aNGxMSQ3oy0JhBvrniAAlJfR9NMPME4pG0a9OlaFNUhbhQKWhaovmd",
+	"mDP4FtmiSbPJyt6wNmq6NbJzMKrhnZa7u7tziHebO41RfbQ32ncPvYbS/uAodT1JfAQfngdsfDzEguy1",
+	"HPrhxcXVXe3tqzFvt9vt8977Sef9uN1uv1b/afOT9t/Vv/W9f7Z89Ue1Wn1IRcSAanHeYQpTq5sJBI3D",
+	"5S9cc36G2czQHvEwl7xIQdB3y42RJL7OkZzkr/OIh2MudwIsBKQgKwGgkH2fYepDV0vKxj7ZiQRBIRHE",
+	"1CJx9N0C212zZu+Woy4OXE0Tg2diVRQX1+1bjhGVEOgP1w9+zl18mCReXxW1hebv0O+RMpgWWxNmEJJb",
+	"yiOhF1Xts1RLbCpQo1ZDd6aENg/hrsHq9FrARYvjgMEkS4FKFJJbgn0Rl4nusytFPn06pfIIHAzQlCZQ",
+	"9MeMpv3QezVbSh0ITaOWNG+Dshq6SXP3Ej5NeBT22VarcVho83kJZ3Vpj+o+/l1dI7+gX87KFyu7mEf1",
+	"6j6yJbZtuusdI6xP2dYMv7MdLYoRaHOJ5JHUkT8I1TqDdk7IXvGdFFlZQrxAsC8nWT06hsANfW7ZSOB0",
+	"0G+mYhy2GUZvPl6jLSgEMsg0DzlCL6BmEvr9198GhR3EtpOqZnYGCq1sFBUYQdxHq1Y/QhG7YRDbbNDH",
+	"ShQxKHQ0t60MGMsHAs90mtR22tBsE6OMCzS1PSricvg5woVHkoSoXjMVkq28I+KQd7M08Kw2a9ono76P",
+	"6ZaOP1QCW303IfujKAQiG48HylbjMIkYR3eUefwOrozaLixtPpYQDvibEDqnkvC8imgqyVcRs9XpBqzt",
+	"kaNZzIkq2DTrzsLdpTrxJCbfw/mUZmONmmtmpltjVpRKW7F1ytS89Yb9dF7ypunHUyGzN5PhK5de0Dfd",
+	"9z936+e0K7rsatc96e51b4IfPpy8OayS2Zsa+aGtHqr94+PuZMi+p6Pvq27DZ8Ppy5r3wxv/IcVBc2gi",
+	"8hfqmD1tKqDsT8vVH4pVqHNRBB3oq20EyLyYYC7hF7qDX3kItqGXKWpqe1VZ0u0kLkHrwVvmACyny6D4",
+	"EcKSZiWCMjdVRBG8gNoWVaYJapu6bSj6tCTnoUnJQ6qBGTgtTcYwnoqsIPffNuNVG053EglqyTWLS2Cu",
+	"JJrZcpCmRCSkaaXEMZZ8n+7nBrOpiX7/9TcjdpkIM8qopNhPXqMCDaAt6wA9R4O2+utv9Uaztbs3QBHz",
+	"leQFlhqw236+bPd6Hy+uTrWTy7jr+yxRQDOiWzzJRrLbWqJYJNQRTslTyWIXgbi3OJYSudLnUHEqdneV",
+	"owqc1epX267rsQOLi+Srg+tGIydfbSoN3bqvz76lJJRtWvgHkoH+e0k0cUVh39wtS1j5vOk9JGMqJAnL",
+	"yWpcxctKHepKeWig/hnE5bYyyvAWyC6KNxu1dQAs3mYi2xs7cLRZ2uY3gBEerGNLDPVTTc5g6CAKAy5I",
+	"n111XnV7150rTSThucQEv619bTEhZYR4IulKcZBqFGb8hqmGFX3mE6koqdqsoo7gXTDeu0wxMOhQBOmV",
+	"APpn4iiuFp9SnEV8C/pMCXW1I8jHJD44DYz9UWdsxguWnKM7gm/ieGTYILAHB2m64amf1H77bEuPpgv9",
+	"biv+cniUsSpZp2QmigwtKLtwZfHkHpRaU7xK66BxWG9WNpP77qlg2238qWP/S+rYSVFYRL7oCtFF9Clz",
+	"Bx/NolpbgTmccDbyqe798F+cC9mrljCOorNYIvZnPTULZH8lWGcIpk3zi/XvebaS81NZtjKAizBAkjua",
+	"YUXCNv4GBToKqqjLhCQYZsHWW2WZXGyoNXXW1dRLfc8FLA1ddXqd60R5AHk/5jIxl0tcXVFwjHaNyoBN",
+	"PFvizUJUrssF+yzNBlEJF0xZNaxlIe+jS3pwawcflNCPg/2rhglmzk9xVMPzkGVnseCw7aTOQ21fq05z",
+	"nNCBqhyMUK2tmBeYLttheaGJE9IMFQs0preExXNqZNjO8l0qDOvts9yMKMd6C1mpIA/icUvxQta805EW",
+	"wA4TWt5w68N9Uhsd4gOvNdprDndJHe+7h15t1CCt4d46nDO16n9l19x1DgtN/7RjYBmxoZD+6Ypb1b5K",
+	"pAnciaFqbpyheSnfnLpFcP6LuUKOeC7QXZR6YSKFTciOol5TE3ewtwM0zCge3FLwdOBBPQ48qKIL5utA",
+	"nikXss9C4hJmXlZ8IKEoYD42RNyGCC0hzaAK7KCB1WIGRwm14aP5AAbNW6vmnTSfWPZmmqGirbx6liJc",
+	"O2jQe//ic/vk5OL9+XXpsCnrsy0zo3vQG2Wuz1DJ0/ocb6F1f8IFdX+PlG6la0ZK4vsijrQo95AfIeMA",
+	"ZV7eGUrATqXzyGCNjVrN2Mjir8ByljlrTH0k8EwgsKihWM3kIUqBR6GD7j4xynIXXZMylbCfLNXgoSk0",
+	"DQyKcalTsxPxog/9J45h6ow8UDKhOlEeyTiAJB1g0meDOBjLHrf+fAKiCvRZMeTc2jFTJczCiImyOLTj",
+	"PptSIZQuH9stdZO7pLZXzBtTc247qQ4YcVSdkWdWiYlJX7a5+Jit1IEBhlmjaZ9NuO/pbkNzkOWMbNvQ",
+	"muKImiOwdgIorogMZzvtkbR9vfLFvJjXUYs+0XRtc+05AZpWoiFLav3QuoXuaw1HJaQYqK2Tu5va6L+6",
+	"gGDvnpJS8Q1hx+hO3XMlPmqu5iCqWMIMbp6jo81jcgK07E/5Ya1QHsurgV0Y7FgiK+R6263kOYJOeUZ3",
+	"hKQbm5+UxPLA128+XjtJgGFavUtmDckoJGKyQ6dKuBgTmWQFHCcTxA3PBKxCQouuOMPANCNIL+eZSLoK",
+	"mYBCmyCk6ZRmmIq+6dyngdoUNKAS8bOg1YbPhJoJ9mwiqW0HhtyEN2SWjzDSkLpXeFEM4MRrrdNTESSs",
+	"xoWZN400emr31imZ8of0byl4xbLbjtrNjpIroNt+ytkFCRrYpy5ZnerFS31sy6hCt/m8knkr6O5ObXfe",
+	"CrqpzfLmHx/rt11WyxosNRS73hwMH4q3xFD+M1Dovx4jSjqp5v1qClkK+U7CAcqZT1eIiNjclrgz6RYW",
+	"Zd1Sgapux1ELXrysFNsyRYRToUXQdie+VoMkEh0kb00PXcxQSNST6o3uGRJECMVnBfUJk/6sz1KWPCU/",
+	"68WaYavowtdVJa01MMl1S9X1NY9bRhB3RxRx8LzlC7HRLcWJktAnWF9clCfFI6D+QYa/MA6dw0lo3AJl",
+	"xPpKn1dXd49du+xuG7LkdNPZb9J3bVXn0KZkMRj23hw+XXhAO3MH/sy+m4+qins/52OqgIrkiYglEUmw",
+	"VUwsyqnXiPrkeRQoIrxAYpY8NN6IaeRLCl0UjXavBhhkZGZFTQzeW7VdeyKgnytYHYQMCcQVSFPoZ+jz",
+	"oe5aD0NNsJgoYRvqLt6FVEpFJI2kq6bV9ckpQ1My5eFs+xjpPVA2NtNoS0xo+/d6sVVmazhTqpqiFNt6",
+	"ythmol33uebvYCgaqBUZG0oU+gOwrpxg3yehgNREK1hvDaBf9sAx3XdTrazjFteGBm6b1p2Gxm0N4iC6",
+	"gdNni/ov683xO5YUVTBjpmuXQ+8zSzPt3JwZw5A+oOtZQIAYC0ZHI9vuNklf1LDc+vi6ff3xFTrrnnX0",
+	"k6DmYoF0/9SJlEH1lEjiypNk3G3HGvNw3Gs6YT/HkKapN2Be2lFvKb4Grc/6LO4IXLXxJ9S6/UL5TOg2",
+	"ceoHY2JmM+TRkLiSm/7eQaBUc9ugt7G722cpn9eWwd04CQfQ2vZy344Nk6B/qKnBCqag+vms/cPnF3+/",
+	"7vTQlm0FXK+1Dnb392o1DTMH1Ws1dEZfbB8jjHwl3IR6wbo3a73ZZ1Ci3mAeVVpXIIuLTCggvKQ+eQAW",
+	"VaaWxPf6+YiH0x3LghJSH4RqVZJq9qZ2UhwCrX45Tp8SQFkf35C4fEqEOc1qxamMbKvyITSBTrqI65oe",
+	"laxa8qOe91P8FB/+k7iPpr2k7kzlSCetPv9nQMYVp6LIA1Q1argtUvf2h0286+6Rg1EN14cNt+m1yO5o",
+	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/evzW3kWR5gvhX8T+s/yZAHQAB3iSCltZDiUyJmaLEIqlUdmdk",
+	"KxwRDiKKAXdkeIAQSiuzWhtbs9m1XduX3al525m1mdp9mlnbW7/M2j70Nymb6un+Fmt+jruHBxC4kOJN",
+	"StRDpRiIi4eH+7n+zu+E69EG2+xu0e0c6QF3b/x2oG6O3TY3n663Nia79ar5aETssvFh+EvM+zFvhKKf",
+	"C/bPHs8N2gNqAR/yrlhIWIriGvZKFegcUiu7BymTDBrQr3ylmzIyQF+BieEt4AZRT9dd8R2DArdk0aD4",
+	"qPbDp7mlEvoza2Fpw14FVWCUEs20eidVd9eKMGNZHW0J3Y7IiNMOghdGFAjxeVRrkONhJ4lDFE1vT15p",
+	"3YT53oLRAs6SnT4oyugwn4c07CHzIFxYDZ5DD2014FQkbTKA+3ukTz/U6Tn7ZqO1tbHdbDY9Evf7w0y5",
+	"K0HNJP4Ozug5qLPAr/jDZnMjVDMG/2J+JdhVJkVw2K2/FpzVj2gW9gKl6UBTZMDwFjwOaqhLNpqbNg1E",
+	"SUdEY0jnveFocZEUeK6rwYn6bxtn/JtmvdVc34DOMfB3q7m+Wc//rG+11s3915vbOuxJSGC+D9xMjVPf",
+	"HvuhZjTNIESGnh3jkVF32zqTVLheD4Y8XsM5gG79MAfKwCJkr5D1kmreaYIPBCpsTDYZIE3etwZlx3qz",
+	"qROb5qH7sRwIGSO9lOn+kmmlhZYEwkG0o4w2kF566G9Lbcaq4VVPvn1Otte3t3Md9ziAoXLB63unzw8P",
+	"4aYSLT1tw1hzA9vTA6t31iCHysSAKY55EnMWYBYBjPrxAEIGnVSMlI2JvfPMJ0+HnGtMbZ9UQW9IoikC",
+	"e5ST0x9eeOq+dBjFwiOXccSER473v/XIIFFGZsY+ZLVdnU3TF44HzCMvz45eeXA9+fHoFRi/39FLego7",
+	"Wd3SMJp7+DFIQLOMhj1oOuRBjgTtP+B2gklUGxIQxfBhDuCRMPlmv8F8BD/WXTlQfwOCQ7YJFyASNLTY",
+	"WY6nWqLVj0USh+M2kZRHHfFhl2j7rC7TkDxSht0jJxqCozJiyPQrHHKYLwklxeeW2HHv+PCRJCKNzwHL",
+	"W1ZMdS0jTV30UtkPS5Aw72uTGFCdS5z/bJwx2GrLnHzYVeIGpM0yAY3Ha4+LJuIyxtws+X3VO5WaDvnu",
+	"V7Zlj9EIPsFHXYCPQkdO66O9ZETHUss+sEuLxqRr4jA+7Cu1B+c6pqjzjgXFMP20YBlNoQaRP7TkGdMi",
+	"reRJRpQYsdAZZrif5wsDkFbOXiZVEA6oWlkilWsX7BIj9L7xK3/6/R/9Sn7k8Tdvz76tP330CCrcrXTG",
+	"7fYIRUDxDQdUKWw16L+t4qj/i3wANedZpavKzMYrxs+z3vREPIPtbfi/zLp+JFFbzv3edinGPNverHiV",
+	"fszjvloDTTuSmGfsnKWFoUxIpNmLbp6kmj+06XlQZkXJMii1Mebf2/kefuWnZn2H1rs/f9ze/ORX/qL0",
+	"E+Qi+/Tl3vrWdkkU6eVefX1r24hTR1XHnCRixNJ6SJUGYB9Ilf0yNB311KhrM1eLO7ZFI3OVyewPYpTM",
+	"cnJAn10mCdTD15vbD1psTliJ+tusROhKhN6/CEXDZfqToLGGIg1MdJRpdTySUHOgxKtYVubhI5Rs+fkv",
+	"6/ifNfzPX8ydvZXUX0n9T15lAwNAJbwAEPt+JEkoBmNSLXj4NcCfI3HALuHC7ixHCt+FXLy35fTpziBy",
+	"29eJBW+2tmdhEKHUBRRoWQjEUaqkCmFc9DdrbiS1dQXMYpqKdCFmcZnhTK6upQTv48+Wq77/eI40/fSA",
+	"QCDa3dZRT9IZQ6AQov1TEVCcyvJ9ryeZvDjQGA8nTEpGYphERKpvU1WT6un4i9qIHij6mmfDPZAtxRjf",
+	"ZIBwJNILSSgi4l4cnJUFKV6ya6aSbjNKsUzgoTzT9EiaqZ0lMVd266/bbj2Nf1dwa5TZAR/wK3L7XUun",
+	"fK9kpemUB2sJrAzL2zIsf6X2ZIlGprKH+BuriBw+DlLV2sQz+hTTIy8P9vat81tzqZ6LT3gtcCn2qESH",
+	"GR5nbqovRBtngvzcIt5ZPojaLklZlo41Bt6pQTKlTxOf1TmjrHoeq6UyQUY0zko/Xy7aPuVWVXlzUZYa",
+	"RL77enOMqr0JzZ3bNsq2QuW6THp5LesN+x0O9U1zEs3IZS1DmmClehfo4WUcMciWflACJBgFf/+HoBfk",
+	"AFoqByzMCFhOgMzR8DOfMw5onqidE2Xbpg94WzTRPmBn3zqDij6Qurr2jygjz+CL9CuojdtnWJXSjT9A",
+	"1/VMDU3dSN1V5lkrmq8tg23aMHKwT3pihAPtUz6GRyHmDnu5d0XaVq+LULYeFgEyGvYI0OAjg72u5+fs",
+	"Awxhe9MjrfWnHllXG399a9vz+VZrHW7Raq5vkiotJGpbzebf/2Gj2USa4/SSYcFfa/3p3/9BXdcRH2oN",
+	"cqq+iCEJGCYZiYAOjSMgUGOUdbUj+0DDDN6lQU7FMA2ZbJPvjg9eeOT49QuPvDj8llQxW9tVm7mG4Kp3",
+	"rHOMCX+7VNSYjl+/yLOwEm5nDivDWd0LkMuY+SdZSrkcUCU9a5h4VE/GTOkolqxBDtT8qdGp20CrUegc",
+	"ooaglg58OcC05dTdgILEubHAOIBEwLI4RJtNw8YgjQvgs7OXb4+eAfrs+PDHg1enpDqKo6xH/v4PpMfi",
+	"817mGXOCbDbxfzVd5tlFriBY4JvNpiFpANAcC0UEiD47lCjuMy6VYsOQn9lGuGUbBPewJje3PVJ9DosQ",
+	"CqHhdMhca1w3npmlQx5SXfQTijQdqvnRIIGtBtnTC5qSLhsRbbsCjBNGiftIze6urduxc6qkmRprnJJs",
+	"mCLQEVEf8CkAwAEteD8Pw7Hr87n4DR2HHOFfH/TPVsXlNjFsbVgDWBVbUNoO3MOgPBo+fxVfoJEDxde5",
+	"7KBpOl6cNp+TtbaC6PMcw6L4fQeLUxtoIBE5GcQfWCK9K4kbstVa90DUKGUVq1sDeCKHy40KSkzvAQ3f",
+	"c035jXVlytMPaMqrOzqWfavMsp98p5cMe3fcwUv1bvGlbhYK4GAhr5zasv0+bgQCYDfFPRi6DyiFsrTN",
+	"vUBYXdMex5TJx5a3+elD/s/Fvt4qVH9LrtX9f2bHGVsu8A6T2KHRsZFKIB8cL6LgtwEHRhej3uptLmky",
+	"dGP3OY77p48VKF3RWiMP4psSCWNTK0EKwi8/JX/kqE1Kzy9G9D95lQyD1MegIYqvkHsn6gWUQVJq5M1/",
+	"nbJUhL1pa73ZbH7YaTabWkXtulaDMgy1taqRhgY92LUvZcxIff3k+91czmJvhh8ejAIPHBUxzMC7ajUa",
+	"oOKAUihRgpFhwVDO2lWYVPQnYPjoWCsr6Hppo61lwONyOBiINGPREYtiCiG5h5PQ2HM8IWQxwrmaj+mO",
+	"+2uWxSfuq7dbgkA2r14yhWlYlgRlUsaVBSdKQilqN+ZISmDoBGLLJBdnPkIzE3GulkaD7HGs7VQWsiU8",
+	"QC+iubOrnoHmGVjSOGRlkWGbaWBvg06Xur+TvQMQ/BlWAoc/UrenJpSzEali19nOMH8zECiaS67mIfcB",
+	"MPX1xKjkjlgF06HhRZlFfgjDPeznlPyfUfTjLXP6WdxnMqP9wZLnv1YO2IKCogUpVR6HF9rM3YO6e6ca",
+	"X/3jfbN5hYyonSycu7vubWsfv7BjtVkAuJ6+ujKWuyI9vfmWBd7HihhI5y86GJzG55xmw5SVFOCiSIEG",
+	"R1PUpnG/jgz08yToGsimxXLUyipJqsOBZGlW0+5lq9k0D5c6BhVnrA9YfLWUWUQEtzFHCFylDFWTckIC",
+	"dbIMPBPgEWkE8WSetcnzk4O9s4N9j2AH+H3N5SVJwroZ2FoXjA0w1uJzME4gc3hwcvLmxBL+aTlehfC5",
+	"5h9Gzp3DSBdaZKM4ZG2n2CIffA3aYi4Qxh6ZL4xJVb8K3k2Z6ah4LFdNH1QEhN9gN2PUFqJlWAKAiSUT",
+	"N1tCYMtn8GW/QrH908dSIT19dB2ekgtPWGpXFuIQ1DjES1vK4u3H3PxpHQyapnR8ZxWguPTg+Zj0AAdc",
+	"v95PHx07HDvpQMCmonfRDB036yq9ckuuwunV7dIr7ZtsoDzxEWApz9Nqb7iN3w+guS3rr4ozH5aSMjoC",
+	"k0sdLZyWVFaS0RTVVGmCTYfXq0gbySLSp+mFhGaFAkkVUyeh2SDfxpB5zHtGm7EhW4LWDUDjrA1EqMqk",
+	"MZckuGBj4IMm1ee9mDOJGZZXNNPgFUKT+IJ5JKSS1WMuGZdxFl+yXRL8/3XC633gc+X2IuIlJwOoTdI+",
+	"xKlOBhh1onzkXRKwD1lKkb4GPBJsM99jkLh5o1RoO09Y2dch9m1Q3YCuA/pUrvMlANRT3ozNDui39cB/",
+	"5SZRlnmYreuM9d0bZL+oItGvV6oNKl/LWSrVR80V1m3rqsP+9/gyJ0ZCL3HRMV2uau00/h27Hf4de/FP",
+	"Hyv0kmY0fQvF9xVvrvvikon9rGZWieWmKeNfb3qVTGQ0OUhYX70LKjN1RL2xvCVxjhtVPWFREAarQHKO",
+	"3w6T2kpiEhfu9QX87cvqh8KCrTaYncSCuJ0haD/i+vmEMlbt6GlpiztdumT7DXKYyZyAK6fZN3lS24dB",
+	"DBgn71jnVIQXTLMcUp8HF3F4waIAE+ekmjIqBSea6Pj9/sGrA2U+Y+P9lJEwEZJFwN6SMHqpS+fPUzEc",
+	"AAEv/AsiNsBPg1xdUiSX0ExfDVavbc0XZrwPSOXKOAJgSCwzkY4b5JU4P4ckKHfMcp9XN5sbNYeekQ4G",
+	"OsiDc6PlLnT41tEY7TUY5jXbobvgPmCoUAt8vKF6VT27lnCt6JHAW+ihlTONqfO/lHDOLUVIFtLsaiW2",
+	"YgG7YRsQ59WJxpabft5s/NQgFYD1gHDxOKek6uZNOZDfqlGGLbihdX8b6t1V6Uvy6dBOWPGMF1jk5Xty",
+	"1tyZ4OUDW7HS/vip3F5A923hXUrDojduHyzskYGrYLU/5xHoFHbeC+iEoXmX9fRNGgJX3ROH/bewGo5p",
+	"hriMwbC0DwYypCDLfpLACJSbokexmyc8TA7T3crIY7fZ3MghbrWGz7+dGQEkEAAsOEcpGyQ0nAihKTcG",
+	"onLlLGdqO9ykuLhmZuLaYsFs90oIK6Nyqj5Dj8aVsv1/9R2KE/RgUxtGTeQdNpBaaRUNug2qrglmLmgr",
+	"Izgr7vOruB1rSJU7M9DzzmnF4nJaTvQ40dEL7OmRHkbTNgE06clXFT711uMPE2LzFqh6cfb0drx59Qz3",
+	"X5heBD6slY5eeufsiyJSAT7jvG2jzOU1dHbnFh1gdBNP9JTHCdh4CJ44cUwTVYHzdKAQnHAb35RkxJJE",
+	"/RfCnD6HIr0G2Tc+tfG8lWtuVbPu5RNofi578jdqeZaigKGX9qtYZi/w3R6sk3rTccPF5+nQZQm8eS+R",
+	"giSxzPIQhw2EINudPb6XBUSyrDYL6jv5pcqRv12aSGYzXx0hEkZ55dOtBz9nOzwbBVfFeV0DTNNLu9LG",
+	"f4H/ouRjv8PS52DotTfsLADnPpynFuiITzk+9x1OhW0CW2T5SCquiJVQvuHAhhJWTiLp3MitBXktR4Cv",
+	"fdSLc37MVa9p5cdgbNP0mh0MgOQb0kAY68zaBFe2jq6SAK5osEtkROQCAAgh5WQATQUzQeIMwip9kTIP",
+	"yQUw+AlxReVI0QhqVkyPVfUCJBXYugZyWvgMu/cCn49YpyfEBYTrWYNsNjfzeidjtHFB5DDsmXdKNR13",
+	"Lsl0UZulwZaMRY+kBXJUAwwNk9KptZs9qJmnaYZyzfuNHfSg81yPpYzQJLFs6x7psJAOJTPB5Aj1W9gT",
+	"knHSGWMKzPRqAvSqvrvPoXkfZhP11ZL0GRCsq5MxGGxY0S/YGJvSq68rzWKrzdSQZjG80DJqFcktN0Tt",
+	"zNvltJJ/Nx3Y1TML0sPozNLI7sQinfG1HkkSg7tmzYKCxgajZaD8J6utjWqfVzowbyWhT6bMlykBbVJE",
+	"c21swVk9E3VoE2lSSh2WjRjjGODaMw0bJEufIdBN94bGNgGx4EXb3OdV9RjGoY9EINkvQc0jKbsUFwCm",
+	"g+odpLzVFh6mj/TGqjWIyajbLJGMIQeHfSjiJLECfRcqz2NdGWkaJSTqQefxJboleHdlSDSgZhOEOLwZ",
+	"0YQG8GpzDfojM5UP2aSfxhQB1F9r2lDwS5ZKeLniCrWWYblVDVP1+evTK119NmFZOqT1OUN6diND+qLg",
+	"E2GPmr4Jp4evX7w6qHgVLLA6kudqwaK3YC+p9FiSiFm5lqfTPZBYFGeu39FNRb/oPHiVWP2tq3T68lyP",
+	"5+zgxzP4ILDLrZMl2S/alZhG3t2rD6I39PIOiBGOKxV8wyr4aFLrZCNst7SsH2K+zNrHvtoFn9ZwEWLN",
+	"3QKlra9FtU0cAx0SLz0BvdmCvjwHK1x5EzxCJhNKIhbGfZqQOEIfgEoSqH0RFEWZ3iolqh+Ge20ppucN",
+	"db83A/9+AlMhHRx5md8lGc/QhYoM8QV0qgMfo0GeiayH7Bmax8rn6KB5eibQUNVPqBmvTf/d0DIhIODA",
+	"eblrBgT8cWZMAw/R9dPXTThi8E6AzbEvZXgRjJFhqETyZlo+H3JMpUQLXDnz+FnmAE6pnv2vzXtZoIuu",
+	"qn/uRfXoTTRL89y4DlnkxunHWRN4pUFuWIPgjsQAkN2Wy2gOu7vriTifl7UTJIojbFduIkgQLzs8Impv",
+	"TOYmTlgo0ohFbc13FdIksYLXCT35HASX6Z4jRZ8hRWDVCDZcMp6WsBgHGKLLpaWihuR5ur4JZSj6TTUv",
+	"L/jRIHYeoU8Fd1B/AUyBghenu/3haLRlPmBiACxTan8wn1cpJxBSNjEJlMMwPLXA++LSSGZUEBSII/HY",
+	"b4V6c1zQSNwU4JM1BwyU02c0PWcgZSwDHUDRscq+gSddsrSjSVNRB5l42oTyCDyfT0T2As/E+nCIDRg0",
+	"HDZgUJws9wjOJ9xNT3sDpz1oqJMy4bYK150I9bVgWpDq2cHrvddnNQ9hmrDuRKphIsoc8Hn1zfGp/l2p",
+	"pAs2JtW94+P3pwcnPxyc1ExVtm6RqG/79vTgpDbXc31jDr9SS/xXk5G6dSR7qIVDccFVvIpeDkpTrZs/",
+	"raZSi2CuUpxIBbFME7OVqd4yFVmi7pTWfKIEotpYh44KzbeaMsMPTk/3Xhzcv2fmLtjl3bNEnBPGszRe",
+	"eWg3rl/PXH1nxYya8iX1rGSZUgHLJPsPj0g6TJhskKCbxoxH8g1PxkHeIRQCC7W2tt+VqUdoSRCTcMYi",
+	"iVB0ybhy45S6w/qfkMUQKBSkw4h+zARWz0MqkZdnZ8f2Qgv7xxKp2gwisMP+qXnfX5V34HwvHf+5UQyP",
+	"mdSFnS/1eSsxcJtiQOZLvDxdsghS69aX7zpIR6StccwkLWpINbBfFk3doNaYiX/9QnbgNcG1hZ2mwXJX",
+	"3Ub3BYS96jZeQWEfamE07uaiNzxfLEwZBhjmXcoqyEspXV9b97wdaVwtIBoATOsoayjZ42LU8Pk0aLCk",
+	"uHgmbpAY2GBJqbDPZ+IG8ewlUIMIsF3BBq8KG5z8HAY2iMeXBQ3i2Q8LMjhRL71syZR9cxNMLSmcEtAj",
+	"wkRLS8qjHgRKELfE8m6gjo6sjL9bBgqaeV5SzpsMzkxRjz2MTUjTzVGJJHKkvWRhyjJJ+sDD3iCnjOkA",
+	"6Dt9bVekpCdGEANVXl7MHIpG5cnJ+JyX1xird3xnRvorct1mYZOflhRjctpJ8iQLZPTg65swmGRQdTaR",
+	"w6v8jGGoDViSqVoBlcePHz/e6W7QWUWcJU8fFsrJ9CtBEdmH4S99s8om2EY/Twrp9aCWxiKL1aYpq1xk",
+	"uus1tKC3FT6aDXS9WVvJp1tzTkf5Di73TGckys9jqXYaoeTtySubUYbUeEHu4ZpHsACWChWa4OvHP5Ig",
+	"aGJ+7vMA13yg/NruMEk0eFez3gDwFtC7GlrLOElFBuRsWS8Vw/Oezu3otVjztPhDOs/xCC5miWTA6Dm9",
+	"2pyVudncIR02FhDRotiJgXABmAvLmSMhH6FmQZ2PmZrHj/dRno4bjx+Tb4W2tWEykPBTDjtqQjtq2OMB",
+	"+gW6s4lU3qpHMqEvQiFiEdYeCY7fnJ7pXqTDNNGpHRxR4NJat8mkcAtseK4jorHPg49+JY78StvQN2s9",
+	"MCZxZJiaPR8lF5zlSi74CTDQ8BO9eA99uTw/F5DOnU++fU42NjZ2nNsqgepX2h//9Ps/fvqkrP1AHbGp",
+	"IZ0xBiXlPtcjEwLTpXBtYGocgySQulJvqXGj2NnOI7rO41MA98YEV07xpytqcnj7buEWNIpY1P4JjcA/",
+	"/f6PP+tUXvFg4d4aod/QmAq4H54q2z9Rj3TM6RiraMAjdok5Sf9o8mvuSIs5twhW30skBG+T4Mf6j8Nf",
+	"+vWDS2yrBt0YYQ3qBn/mBLNa9TnOIvDsGoc2KZihhcZAzuVWNwek+pbHH0g/TpJYtwlysCNZxvqDjIyo",
+	"1HaF7m1i7mMlFvmG9NiH6sujvee6F1cVpYJHJh9J/pL4lYZfIX+JfYBqgYeUix0G4gTeGZixsA+kWkAN",
+	"spfHtVOmxO/QcNxYRL5H1HGaIn1+KLjMqJJucZ8ZYsvuUKqrzFAkVFRg65Qt0o853FQk+FX28mkFJcuA",
+	"4Avy8OsfPsDujdV1prsSeWOi61oAqlmPbaOHLXyu53MM+dCO8qZbTSI90lIP93AMHtloqv/CalknvV1k",
+	"ANOVF6kYDBjyeRnzr0/HREnoS+ZzzXCONJ2URx5JacqSsee8qbKz2iRi0RBFDXSsnFpYDZ/vF03MX4Zs",
+	"iKygx0Jm5yk7/c0r6FpDgXOMppbvQ8vFREjgz+RsVyMF9IIC1mMdBc0Vip1tCIcmubWaj8MI62dI+awE",
+	"r5LXe9a0RpGKjNCnjEdtyKGAgKLKowbF4hE55mEvFVwMpZob+BRmr5gMi6WVBl2WiZRF7VmSHDcH8Bh0",
+	"xKUmAkUZnAO+8Ibv1aA15hyFZ5aDaNQdQCVXA8x+Bh4JMoH/NTlSyNNrfBAcRwUC/8zRSkFNbRq1ULUW",
+	"x3KX707fvMbtFkvUJjRJxMivtDH15BG/guxO6pBu3PgpANYoWRhq1ck9aVLtjVzJ4j1quz5X+wXRFmow",
+	"iToTOvCA6m+Q18IOEDeU8/WUzBDD7EgGHqFqIdWd9xGpujcZ8lRpXSh/UjpdbRIWxhGLYFkLrm8StMnx",
+	"3ukpDsB9Dz0Sj5wcfHfw/Ey/KTDAq6W2F0Upk5JJXGjqETiTPQFMtMAnnzJd/pUJNdJEiEGHhhceSWJ+",
+	"UU9ESBNSDRMxVFovo6BGuakSqHlkkMaXmnPcpujgfTW9IMVBuLSzhmsWcS5Qn8Q0m5XPQYKDMRIKzrGK",
+	"wbadqsKWhVggmIGm6ZR9BY335O5juch8nGkYsA4COps9HXKJg4L+BO8Onr188+b793uvXr159/745PCH",
+	"vbMDCBKWuabPXR/360xqfIZruaxfeEWnDyf9jllx79IF3+o02ZOwFT2l691Ntt3ZCTeiFn3SbbL1zma4",
+	"HT2lre4G2+o8CXeiJl1nm93tztOwFW2wrSe35LrfuOe+yGvnbESsH2IbF+IUGYdtxTD/xeaosFUFNZ/4",
+	"ivHKtY/x8lyS+qJd4kQesVoNDHdr7SpT0Zqpc6HoBms4gw3xy1AH91lBa6zeWJJzwVe8a7fFizh/ey1R",
+	"PJs7ORPlsxullTNxdM0+b2V9/H6+MlpF9OMsY5E5Ctyl0KKYKUeTNUiAAbxT0CLGxdJsbgaUhtFBYqIA",
+	"OorFSRUCguqfNRQK0zFGpbOKGmrX52LCuTYpkmUkzC7ZbO7gWRRv5ORicLzmSvP8tyevZhPQ/ToMVYNx",
+	"u5I9cj+4myWNIW3N5YpnZfd8mXaPJrP7LLtnLbdjFuRtTRg0E8b2gbp7iMvqehlrYrvonTaZiM3qmElJ",
+	"bBaCdlwHe02ZhH4sH2KtiToGgF10F4pgXxSj0F99mCQ6AhBnJBTDJAKi/w4EZcB/tzkFpr7Nklba/Ixy",
+	"HqNbFWHcGDwGF0Clvb6gzrDVcrExsNrg+zzpboRNurVeX+/ssPpmtNmp73Sesvpm2Oo22XZ3nbZa6poh",
+	"ftMjWWlvbHkVWBUIyYH16JSBaOdbObqn2mmF4SvXu7XuWZ8WJf59Y2yKa3N8hcYGOPMrnM1NC+69GfH+",
+	"L9OydhXMMOutJeI85nO6tdEkwbB0nnHv0PCCMB6Rqs4h2Ag6/r43GJxqExrpX6D7PiURu4xDVlP655xl",
+	"EAk/PELSVUg9KmUiuhDsQcQY5M51uWSxuRnwWZIxK/RNU8OAu2p6Gc3sTaabrdnYf3mrhTgzQekq5E5m",
+	"dLqrebbdJ80nBf7GIIPu6gnJJsjdwnv53L5GJ9Wd8OHqDpDQxxEkD88MHy3kgch3785gjoI9vf9A+rXJ",
+	"M0ZTlgZEcFOKiHWsoC6h80OwNlID/iu42TfBLkmZchbyJqQB+zCIUyb3sgBmfMgvuBhxwzxGQsrVWJWm",
+	"7MIy8LnNX2IiG2eztau+cSzBFNcllx7Mq0gRiIzcZGbyyzvOvYL1+OVw+pzpthxqVSfinMR8N1+Qyj7h",
+	"bFRkn3Da6Mym0rkR+qlb4QPWa8XV6TvT3AGw2irtCht/1+u8COM38XeHb3932HodH8pDfrIVPj/cPrwY",
+	"/PjD8+92Gmz8XZP9uKdOGnROv9tphOsJ7/S/bUY/fpfcZAD6TI1qkccFQ//q/Kx76x+0sJmblEPo42F0",
+	"wRya4k5Cw4skNoqqPAB8Ri+YJEEnEeEFi97aDsjdYt8Ae68JXwI2M2YPsc1oSUkTh5urW9+2pHrmvsUD",
+	"CN/ms0MSwc9ZSvQ8r8zO5WntcfnoJhrTrTNmVt6AVeSsYvB59fx7CC1UzjXPkrE5bBqblbnBztq6dQ/4",
+	"QTe9m+WotiaUmlOz8Ux0ZvYvvVf/0fmoy/uOZrGsCjWutpOPxrkaKWmBU+pRHQ+zEu3EZyqnvcLXcWBL",
+	"SmFJTekJVjmel7rMYuoPhHsalpdde0T2YqCyvWCDjFSHeDlmRQE6JvGuXPmXCbLN1BrkmTlLij6DNuGa",
+	"2MuM0uk1im6aOpnxLEXGZUv3OTkFsSvZdgs6OWVa5SDIxxDo2NhfmSfx7IvS0Ms39LphcXUrgmeREWFX",
+	"t14XK4GzrMB5NsdwcOxkl1h2fjGvlTiFSzwyiDk31MDFpr5swtDQCapyE+N5YSC/KhujjB4oSmlXk/Al",
+	"1FIYX4vHby6P7BPlkLe2rkLmt34tHtknk/RG0MQPF4+JWij1cKpO3i4wHjnPBTxspLtmtGZ2EJx4p3s3",
+	"tdzFvbytVdhoK9G3tOhzZ5sk89sZFeZ47aNZdXNxYycQopVTxNwYvS5YZ6C6oDTMdoVXC7i264K0EYTi",
+	"c22maIpViyohnH3IcuB+CsQaU8/u0PAC8OZg+bg/+VxbgpsYK3YFuUZP22YdBZ5xvbk09yspFOYHs/v8",
+	"utN/+23NzvQXw8Zmy1zxXAvQz+qruur5e1/9ygxqLSwus6tu8DWtYT+W48dO6eVk+9Ahx3pStRuhaLKw",
+	"/6o2m6RcqQ6cGsAzAhImjKZq89c8n4Ma1p5Y8RaTTgxnZMyyPHXUi6WuNcH8GBahYjHHZ2zssp18ygoG",
+	"2T7M1cPfy6U5F/gI8Nl2p76Q/TLFxIsxmcpyLpGei1wC9OmHV4yfZ71Ke7O5s21zqTJTsvra6ZWrmxaL",
+	"vKnCavvaqZluUQYp4UAoMSvhyqKnP0SzolTyvOtBD9nix4olURdF2B/L2g0AeSpKKXfvAyW8JmynEiFZ",
+	"0OhfMqwcHwxlj3CRxV29+EgmQMwYAQMiqQfySHS7ScxZgxwNkRLY54Uhzkm7QxEei0g1zkhPJFBpGjrm",
+	"Tyj65YSME2LoaIgkP1+ESXFNgCp85hJiuEGqpibTeD591uTaUVepT6h+9rDkUf055OqAEnFTJEhu6vgn",
+	"fduf7Xmi81sWZneNd5385FcRa49woxguM6AOW3HO3Xb7ZfWVlFbFhTYhvB7JgoiR15GYJk4wQ2Yex1zi",
+	"8wcxl1MC0TGxlA+DQTGSd7/wiDXK4swxw6CS29hhYOEZxIu5AVK7G/9q17bTcDJvOkEcc49sNjdq4IP5",
+	"/PZstWOcqi/QWDPSa6DmyhFeg7jY8wqDRWW22cC8+2w8zA3RwK2Ms4dqnB3H3IqCG3ATU0aj2aDHIzHl",
+	"JqoLINqjFi800ENOQzEE8J+IwP+AH9oGYJ/QjEkb46lpfw5ugkYbBpyw6h54VvSdB1QzuxXvoMv8aaY8",
+	"G3LWAy6kTBcvTchmDKkSzJQBqQbMmxaM6gJsuXBiAq+BIcIw9pvP40yNRDI5EWFCb3XSJM2pFeTkrXD2",
+	"QA76PFB/GMFH9uaIVpvrBMquciG92dwsk55HNL1wt6l6za/cxMR4/LWC12p2rHjRZuEd9CmyiYEnSyUG",
+	"mrcUuldvv0iM59t/xX1893YozHtRlaa4oWcJfkQ41FODZJyVAv22gI0oYKt0mVJEqoHtqvpNzEPRj/l5",
+	"4Ok6KWCjhU4wQFbG3ZPFMDsX6uTaJEOygOfTJLFFVLiIZxUs4TAtLvNzBVlxDsw7kW80tZ4oADHMW5if",
+	"dSkA/lwMsJk7zYqxmZkpZ/R1L2d82Ifvmh8y43AcWRuKK+m0mozzrwopmFjqSd6Fntz4bxMM0eXDswiJ",
+	"tYhZVrqcijCmif5cuuboC2xtOrN8q5hZ7qai/3aKrNir9CiPEjflnDIlQSvtSi+uWEUHV63jFVaSHx+8",
+	"3j98/QJw5G8fHsausB2Xz/wWgVir3O/yGgCojiemb1m8XW66EiovJAnMkgqK3WbQyNV3V0aoXoROjVBe",
+	"uQot1KTPgUfrtyyEoqHd4klgvVLTNKeh7xw4NPjaBj62O5tkKb1kiYa2+RzEEEEx5xFqCeh0R1TD2VPE",
+	"1eXvNwWp28hh7naYDoa4FIAH7sUiBJ7DVgD91kYCOFVMIx+NEfQwOqMn1udmsm2b2R7rY4xZlvU0x1Jk",
+	"6wzRsRLecdjb1d+DUA4MZajNlFaNucyU5Sa6FilJgSpB8FmhaR4VdvcN61oLoQcmCL0ADSDzSv22rWC8",
+	"+S7ge8r/QkZUd6VMJNPiGQPTUn5GKg20zc1k0q7F3fUAtNct6aFlWLX0qD2zBX/1bBK3mU5kENEpaq3l",
+	"XZa1j3aJfVpD+VbSPnuRoegaohqdPFtLTqq3tpXlWHjSYaHo50JddJGuEcJBnhYVRqCrM6XP954/Pzg+",
+	"O9j3JkJEyyrHvLTY8KDoM7XOcxRaMXrkjAaid/hm82DlVvNzy64zodUc2yAvfzI7aVan8jgiQcp+gWbl",
+	"Pl/YrVzJkvKWNPBNblA3PXChO3n9dnsjv355WWwW4AMTxlYQm/GtJPHtSeI9bR3ejCxGe//OZLF2L9pl",
+	"8lXT/x7sLyldfb6seN117wZk3fICORGQevfBid8SiXkCM3fvEvM2pYf5/ivpcXvSA5fR1aXHknU3+uRC",
+	"+a5boKf715c1uCOmv11jTtB4VdmbLWFQTJXKFS2M4UONQV41+LgKOl4x6Ngfm5lbvOHXTCeVeWUmB8r+",
+	"B/7SfI8LTjoi6xEZR0zuFiuECnBPmdHxbLoKDQQoSpbZFR24gh6uSlyKj6JYyrxiFL5e1UXXLIXJiPoi",
+	"KjOtEzOhGa7mhzCLvGY3RnPk7EQAhczXvHjKhM1KCXZPIqLrldS4GkKnOWQaR+MX+OyvQN0u9wHgfZdX",
+	"QDjvq915FXKJc7Oklsp0IbO+tHBVMeI5dR+udS/3+ExOjEckwMV/GMmAUKm3goR0i8G0kpgXTwNLeIDb",
+	"Io7QHo3PuUhZVGuQdxoaF+iGZoHbdmUQhxfSxx5LdOIU2ypPs0poCNjObr5FTR9AaOmYEwQi5szn6g55",
+	"aeSB7o8EVxq3GPulMWxY9vzkYE+5UDNbvMA6vwE1eU1cl56eShv/pSNl9lOoVeEipvCfG5WfrZzdZ32B",
+	"K2J56xLe+W6brVyzsfK86dHAsY2yqfAqXGRxyPBpuldfMRqJjYxyUvGbMt1hchcZNriF9SysWL8fHirN",
+	"9jEx62mWd4BCfM2spoWd9XX/LG2nVDPo3EX5WHBmQ3GZIL8VMa95urEXdMYyoNjDSLkQGY25dPvrg8sA",
+	"7RI8DS5Ozy0mrUECdUPaSVhAMpYk0nbwd5RF/nifq9NJkR9Vv6npYvlpTZ1jo6i1Wei2Y3jhuzGf3O71",
+	"K0trZWlhcYG74xbvZMloGvZm7mRcyAs2Jsn3ZfV5L+ZMIpfuK5rFHKvRaRJfsBqhfWFajBYlg4n557j8",
+	"Ede/7U7/gLu8FPKi3uZudt9hX++/E2NOrPbhah86kAm1FJfeh1bPzGWD7THsxExMp2WZd23eNXqVJdIh",
+	"pl7sNfh8//D09M2rHw72nSbQj6SN1IWUuxypWEFQGovTo7opL+PeOE9MH+vVel8+/qbnbJYROYMKtrxm",
+	"qhDCAnyJqy5gpevKLbvOpxbjC5Y98HW4vO+0WodLr0OYVBKxjMbJwiDwQhX/AqUyFsHN6uSWi2WRYtve",
+	"fsx1SZUsSFRspo/RAY+g064uuoxl3ImTOBvv6q5vPjcJUXLBGOyPOCWXNBky3ejchrbOWba0pH97vD8r",
+	"QIQ9ne45QDQ3tvGOJaHos/+fE86YIqFYuN/up0HaFcIkq6K8Ow9/2HZmS4Y/ZgQFFqdqHuWVGBByMFd6",
+	"RCSRU1PXFSnQ6KBUgXJqJVNko1D3kMezJeG6wCCzsoi7wkgXMWv1ORu5hNJiRmwDFvF3IuY3Vrz3VdaQ",
+	"lUdxpzD4+sCz8RQo/z//D//HP/6Hv/vzf/Ov//xf/bsJSGhrJjz/AcI6JtfL8t6m2SSr8rKrx390bVBB",
+	"viAb4Ay7fGFi3IiuiQ5fheVdkhM3++Amev8sVw6nI8m5qJuqgwMy+IjQsoo485ogPv2C+NRFBGS6RG5s",
+	"KHEKebhJaCrKc02agftcl8fZMrgrlcc5WFU0GnQKUXtJ2OO3GGHL6AUrLopddW8S4GkBkLsev50dAK8t",
+	"1BtODR2pUhujiHxufg6TYcSi2gQY1vH7dKY09/9SewwyqZOSwedY2RXL2arLyXw6wui2dZfzqBMU7Pda",
+	"pfBglNLtqZdV0dgDK1XIc3ufbVovV0H28FSXd8OlFAUdRcpUlFNdUKizgMgtVlpY6VrVIQTg355UYrW8",
+	"zm2yVMMU+mjCbSs0EEoTWKkSEMnmV7fN9VoWKhyPiNTnk1UXRY1wzbo3n88qfCML695a8+veblYTPWil",
+	"MnH1egHt4ugaF6lyHY3jVMY9KJWzKo27j9I418q9GY0zs07u16xxjCfkiNVdbMU7UdBXpiV8PqEmprTN",
+	"NYr1HpY2mVnG9xAUwC3Lu1Ux3x0W811X3mnrb27YWp/j6Q3lts/CkLT+QyOzs7jPMCyiBsWiBjnSWSoI",
+	"SVSBX3h2cFmf/Ksu88OJW4gVdqr89nT/7VSApnnz7vXBSYkl1IJX/uyn6ZpCfNbRwdGz0octG35ev+Xw",
+	"M66o5SPPer2vAs5XTLj37c696Yx7qWWyZ1zYmF/GGZOa1SXmmvBRK2uNN9YRRJMwd8o7GmRPd7zv0UyT",
+	"qZdUYhC3EGOXUMIFr+sRaPujHHDlIdhR03RJGwL1yus3cDudvt/b3y9P0u9F0c0Jys9qAlFSs7EJH/zK",
+	"m1PuRdEqH7/KxzueXBTNEihL2DOLMM3GIkFQMyou5dgYHVeCa17OjHHQx3dkyEyIy18HaHml0u8Su/w5",
+	"G3EZDoF30O+EI5pTnQ+xE89x4quOE4/QmEFCY24GVtPl2hKLKfGoz6tlmvX9ycHRmx8O9mu7GJQQnOmS",
+	"AvNIrc0TBt31qvqyVwffnpm+KDiokHJlKcB5KA/aNuHp5mWRtNOaGaOesOWeBaTeDO5/bOTpLPsHKFEw",
+	"9GQNtvuDbeNkrUDbVwkhqBmzSxGw1rCk5+x20wgDt31dFwkUCxgWouDMTSbJ5IGEEeOFky09ILUEB0/Z",
+	"L8EukbTPfN6NEyAbtqRhSoF3xhkjnWF0zjIyYClqAoqRSsFZPRN1wW0b21Ll7nOfg2gKwP47hSYpphgd",
+	"QR2S/eKZu1rAxyPpnoPjCuSYhywKSEjTdOzzOKuhsIFxYbs5w+5baDWCFopunILWJ6lKxiOPsCjOEI5y",
+	"KS5YjYQwG2irxpnFE+qL3Nml0OMXhNCoTXpiRCjB7twoQLssSUiH9WIeEWqgG50x6YtUSTYliYl6IZKy",
+	"QULHknTjJNEwZzrw8KU6Y/jvXCThS5z+u5doJfT6eaM/mLDIWv2xnP7mJXNbiPVvNsvZhM1KKvAJd0Xa",
+	"p9gxINuGZuUxj/vDPoRNNLlwzDN2ztJb4N2/0SLTw/4RNlq/wrc5zWiancV9ttzpBzzCk++w4/2Lkzdv",
+	"jydb2FfC+lZ3nVZuu419UQpCvCxGbtDNp0t3tm+t29b2eRrq3uGhR3ifqxjyuElXCv6KwbmelbQLlbpV",
+	"52q9fFqQGtAy06G8LzCxqFsERQ1PqvAxm1rr5X3Bap7P9dotRsrQGsCuyHqrNci3WuuHot+JOWu7Fcga",
+	"hIhNsFOMvyH5J3gWNY8EetcEnlbPRgYF5E//9b8ldvvCXwFDkROASaAXo1LkMYP2ZUCuRDtimJEWOYqf",
+	"OQvVjLdNKF6G+jxX72KYRMYoAPUKXdDSSxYR2ceJrFJwMmQGPQBs+zVAqlAuR/BWgbq7tpDUTg4wJ8PB",
+	"JoD3T+KQmVtX9TlRfBlHukBJdLuSZZrJvyvS2i4kXg1tPvT3x1fQlDv9War9NObnCbsp3V5SaGUdxavw",
+	"c4H0u4Pc+kr7frabt1ILt68W3kw5QcvohgVx1eeJGEYETyLiUgfNrbRztENIOWDPq8q8dhyyabJIqHLS",
+	"CHZs8u2UBtfaOsGDchUk/vKcFD5HUoqigmqQE62F7MBpyiBg01UfZjbrhF63K96J1fZ+IPHbfr4il9jb",
+	"fE4T2VPsfGQNm0yYFtVV7IBZc3pVkyp4TLUG9InOIPzaHwKUKknECMM0sBp8LrpQ52gtMlI9Yx+y53gZ",
+	"+dPv/0iOWHrO9IEaBKg2m020f8xodCpVM/LpSG6x9/8jiTYM9qTF/rT6/Czus908dhQ4bl6AXQIRfpay",
+	"bJhy3aEWjVk9AFNlhMTwkx1kdYC5pIu2vjzwuW0ga4PEbhcrvI/nTrHDaD8ZThZdTC4DTK7QbdaM0DOc",
+	"iqky8EY0jVi09stQZLnUmxuUVqtBb+P7S0CXNWHNXfGPfmWYJn6l7Vd6WTaQ7bW1bpywRsQuGx+Gv8S8",
+	"H/NGKPqwD9Qva7QT+pVPBZf68GjvxUHFus4uoHjJ3onORN0R82DptLiBCww13MhM3VScAyCxCOte3yz9",
+	"AqVRjSelX+aGoxOLMAK6oNBIghU2ALABm+tLwCTPhDiifGyLye+khVXfyq2FKvFjjAGQmZwfWgBDHDzU",
+	"Fi6GHboELNsRJ2cHP56Zh+6SwGyFAF19aGfu8KXbQhyznvB822H8VPSZoXjKsygWe+S5KjpnlvU5jGKz",
+	"2VQnOFEWstncKRPwB1Gc3YiAX8prxQcVMojX1QnFUCxmSXCzXG3TR3F214ikJeWN+bxfPSrpK2BVVcvo",
+	"6iJnDTfobGO8IHrUqdJKG7M6RnHWi02JgjqFjGIeiRGprpN+zIcZk6Qzti2/d9GonS7xyGkD7KMot9ky",
+	"AtY7oRkcVHZ0gxxm0oQ9SSx9HiaMpizySKDlTmDrQyAENyEAJ0zjhr3ItpeVGVr3+EJgFMtSqeg5kEzw",
+	"6bFjalp07y1NExdqys7LQRjqknsViPcrdCbmbOWJXwFgAbtvoRAQA7mmrNRYZnE4uyIDkoCAVEBY8qgn",
+	"EkYGCc26Iu17Nl4fUdnrCJpGDXJAw56yA9RLDZWHB8VLGOivqtPpBeM+VzY5oSSkYY/ZtMZ2k0gWCmiQ",
+	"mUS7JDhnXG0MXbSFTYsZrzXIvvo3TRkB1DSLbNdndLIfSawM+Z3aptUf3/7m6P3Z4dHB37x5fVDKpPyC",
+	"Qat5PRu3QdA+GPzAUqm88Up7fdNTB2Sl3XrqVTrjjMlTMOsr7Scbm83mBlyqfB9Zae88XfcqzjxMFbmW",
+	"ULqrO29ue5W4v6dbXlXaW+sbTeutyFdUZk/UJFbardbGuvPLmYjoWI2suelVBE9izp7noYRK++kTrzIY",
+	"yh6TpzAb683NVsurpPzZkEcw4i3lKDFOMZ+7foM+0puBzD/TIiES6rXb+NpFgRjIcmYevU2JdJe2EQdi",
+	"ICfkgf1mM4QB1hngWZNB7Dz63adZ2GOSDGhqqxnwGs1HSDTXWJ/G3Oe67uGRJKzep3FCaBSlTEqPhFSy",
+	"eswl4zLO4kuWjHchdZoNZQAchRo/xYB4HRDVUSzh3z7X79IgAR0MNKBLN38rDEhtQ3RdTNQdcaPRrHTj",
+	"mZ6kq2rle0zU4ZBPYeYwkX0HNWZ61gFAMqO8f6roi6kFUGljQ4l/ZhiIQtHX8ZrWus2vHuCP5DQbRrFw",
+	"xcnB671nrw72sfbMjqI1uynG0xmjiFhf/DM3ImVGUeiIUfro+65Ewy++fMrD7JaVnbW0cIUGd5kVBgul",
+	"KrpamTg/T1jdfNOrtsF9M5D4aRfWq5keQpR0RDQGwwtRrh8/BTWPdJN44EpCC6nRSxi8pP3DU/gDses+",
+	"Dz76FS1s/Uqb/On3f/wElfRagKqXYh4Z9eKwR/pU+W4pywC2ImmXNci7Xpwo01Q/MpZWXit9YFWBNFh3",
+	"GZ9zEnMPtIW+KBMXDFK1csRSHYLicD2I8kfkgo2lB5fSbJiC/xj5/PDIXpkq96I7lMoc3Wxu1IjgytlL",
+	"xwCJpTwEc1TwkHn2Gl3PF0s5BFMTkUINnx+o6VB+XpxnbSBCqy5KUP3RrEH2YLyFGY85jJqzEc5cmcI5",
+	"g+Xiyu/KZ0Sr9LfLe/JcRZjg4+2m18Gqm7eS70lrmLVeuXEpvMhMnbUcVpF9dtsyHHYvcwxHK5xmSnTl",
+	"+axF7DIO2XweA30OoZwcHmGa1SntTdl5LDMGgapiQQLybmvB0we32brZ0J/tkSQdGl4QxsHkDQWXImEN",
+	"ss9omMWX0FPOPjxlJFEP0qjGAE5hAQEJMLulkOzt61e85eDT3mBwFveZzGh/sOT5r5VonoHVMzON+Bwz",
+	"C5mASSjC95R1955qIoMy8PxNddj8krAy+Zdf3nbUs7yyHaflDsoSI3q8giBC7+TU2CkzDExqKhQjux+N",
+	"XFKSaFIwYVxm7aP67yI0tTrnkTROMZYVjbUXPGqT4JchG7IIREUCv49EeqFsmIglCOoIkAJQnYQES10a",
+	"J+qv81SMJjotm9aUXMCDDaw3Bt6q8oCcWowPWv4s2tbwEW4/pq6ec8LkMFloaqiZX+3TG96n75Tv02Eh",
+	"RLa60DkG1u0V9uma3lLxHJviDWckFSMoL0RhgBV9sJmglk54yojUv4k0Ymmb/ObtwduDfVId0TgDnmfl",
+	"B+K/kU/S58pHG+v0LiWdoRwDTovG4Nec04yN6LiWMwpCZ1tyyXgklGDSJ5BMiAsoBDSAfZ/bc0zqK9bJ",
+	"gDiDVooAxQUg37d7h69gmKa/bsqoFLw2U4j4fCkpklszdn6/EoHy5VkV8AXGV7ErzDdbiawbFll7RvkP",
+	"WFrXAiMFDbLIwDB+y2ywwIk+I8ffKzGiDXNryKCDg/tXub0mowjBHNjaKDw8IoWmSsqbpcJIJIMm2hRy",
+	"DSAC8M4NsqdvHkvHzYKADghPOhi07Q8xP/e5jd1UjRRMGcSCkgQxsA5ZBEnE+TkEfDgRPEfx4sNrZAid",
+	"XSQKQPYhliBqUxaKNMJAFtxFvSa+ocPQhG3BAfSrRKQVhggTjiOsCDuz0hdBznIYZ6gK9By2yd7x61PC",
+	"GYskOXxzuktevt17d3BIqi+PTonajOR7qAj/8XDvzdEhqR7F6mDN8/mb4+M3Hvnh8Ic3Hnn55vWbExjT",
+	"0cHh37yF+5G91/snbw73d8m3z4/IuWBSV8sBD6buEzWKJUPMdLF3zPHb05eAgVbf3w3+mSQyHQzU17Pa",
+	"jSr7V79qygYiVX7sOWR0EfFMMzKi0udR7vrWoGQDvFz9UeHDOwsBjpajLvCc3Am6P7AxzsGZWseVdqXZ",
+	"3Qif0i32pNOKNrvrdCfcZk87zajV3aBb4RO201mPNrvb9GnYZK3ORrTVfUJ3wnW22dmOnnabVL2HXhyV",
+	"duXwzWnFq+C8KmFw/Pp0+ZgWGptqonDm7qzBOXxS44LP5osuhganp/Hx48eP9ZTEUaW9uV4yNbiHF9/d",
+	"UhAWYglTE3tT4cR8XS6Gz9jVjjOgQ+ggFjGmtAov3joaz8gTIG3Pld4CDTu/LuY3yikHuxma+XX1JgIR",
+	"ikkMLfumloDtyBVfMq7ZC6sBLmEZ1KD9jBHEeM70LXRUsho4+0oGtTZhH2iYJWMYl0n5j0SD7Plcxuec",
+	"RWAIqKdKI+kfSVJQCBds3CBvYVgjnbvSMQ/P1pPgqCHWoIfCReaO06pM5SlMoIMCQ/OM4Qq0HQgX+jHY",
+	"XMfnBgZAOWHqc1udq1NOuqOByRB1WFek0GHe6nOJVYdRm+h5kgXogY1KKp0Ipg7oUeW+qTkycZcGeafj",
+	"LVBara1hkvVSMTzvKRUvPdDCBoEFt30kyR6PUhFHxv0qzAk0yJc9EqYsYjyLaSJJ1fbgoYOBXPtIB0Cp",
+	"BYvROW/tI97vExbOZ+lYGTaI7bJOYCzRgaxuru/UXDeyuvXhQ80jPcHFMMV8mSQn6i71PWVzKb2PL67n",
+	"RA7TS3ARKWTUHCwJArwa5MWBaw5OeNQ2KZh7ET7PWJKQUdFdj7PdfH/qsk4Qk7mTi7izWGrTQ8082Ww1",
+	"YfZ9/vb1ycGLw9Ozg5ODfY8oC+tpc6PZbDafgCnimCawkgKl0ACMP6BSsoho/lBYsLhA3I39SJJwKDPR",
+	"JwOUXWh5mYKviW8tTcUV0IViayds4SnJd6dvXtcZV6o1wvox/QfRQ+rTMenkULzN5s62zwGbRqqbzSbp",
+	"sLHgERbZJQkdSHYYBSTBUjjORsB+7ogkXaWgNhL2tFCzlwcHwKiNIz2fdMBl3dy3Hke4tM2B9xdsXCua",
+	"k2SWNWkaNMGU7pLN9Z3p+AEU2W03mwRXjYteTqjMNGKZVCVjPndWaa1BdF5EO6hMyZbDI2Iz10Z6oGMS",
+	"zSpme9ihzc8xXDs0UqZOy6t04Frkim4TQ1Uzr2wsU0o5m7SolLYFLa+OAnxcnRpnkMV5zUYu0jVLThE+",
+	"Wmk/3d5U9qNWcErbFqw0+KMjOldgkFUfTX08Jwd+N5YvBtkBTDTH8N2aNnxlpb3hVTAqD5ejdKy0K0+f",
+	"YhUcylw4zarHSnv9hq3WxdHpiSDqpBhcWav3X+b2WREnXQwHqt39sAuM4SFfJuBkyDgXhpuqggMyqC6G",
+	"GYbCXc2gq63d4Sk5363ZIJTNXpm4U4yVKH2RsolQtSaeMNFqY2DYeDUMqLQrtn3lrzAOcSWpYWbipgMN",
+	"N0T+mYM8lPmRr9SVb30XDbTtdC/tXcthp05tNcScxLjFhrtXeBZmrmxvY2xOUbmIhMk2Odo7fO2Rvf2j",
+	"w9czWauGHVuacbtQ8ofSpTqHVV+WgPQ2cpDeq5i8YnHe8mP/4IeDV2+OoevHNaHWt0gqmH/I5VNb7sJa",
+	"JbcWmRolsOtZu9TZ/YXD0Bek1HrAXr3A5pJfYExQVOKPDPgYXN+IgfeumX1JH4xr5cUHsMAD0hm7uSp3",
+	"GBDbq1+yNO6O6+pOAMuGg3AtHgMbYTBMB0Iycvr22fu958/fvH19VttFGl2fA3Z5OCA9lmoqmAGVciTS",
+	"SCd9LIXfUxL2aErDzITVSIHdL2FZppNRgjOfR/F5nOmmlM5sKJMJ2kPDHfJ3U2trLRHnkE7ZbDbbhJJu",
+	"zJJITVDML2liSM7t+DIhyIjRC8+ErfCVU8HPPcI+DOIUC3kQng038znOOgQAdrDFqK4RssDsDksEPwek",
+	"X95KZVlxjEsg38eVzyIEULKyst3cbK0/mSv0JoWdmSI8+ZhKqYRpmRRcWjRNvtgdO673rBhuQ8Qv0/HZ",
+	"2TkrjoR7tBznKBHcGEWZP1t1lBmQU6J8tn96RONE6ZftOohXkHgeAeEICZdW0zAkeDYYrMWbiXg7shiJ",
+	"XzNBOszneod5ZJCKS+X3IgdLZppnKuGonNQGAc5xYEcUMoMoMceRKFENY9klWyiHfU51sYoW4WqqYqhh",
+	"sQPD3Pw84YtcCBa9sN5sqvtGzuAoBAKU96SZ6AE8h7Nj/O0sz7tEgpl0zyWjCXCWQYf+vIa0QU7UWJO4",
+	"H2dtq50R9KEHjjkyp8xcjWm9CefoQgzKSU8MU59XIXasVF4xBLycVjllPMoFxw+wUp6rhfI5BTwzJOV1",
+	"JJm61Z0qBKTiuimZvJR77nRLBdaBXcz+jKg0dpuw+0KtlIwliVx57w8t1liQ3UdQI05A9JpUEwgyoIjs",
+	"DrNhyj5DrmuRrnfaLJn+vMfCC5kbsLkXUDaER9LKH5PaHkpdNDgc5NKOAoWkFAkDwtpQ8G6c9gsawaSb",
+	"5YVB8CJaVma7pNzpgKQ7YNyGgK6aYWvDaxjBv9lsauNbezw1kJN5qYCT59/yOdzSXLysfESJOCGQ7sL0",
+	"XlrElI7wjm3o2bYxbgDn2TcnWWmc/OBsr8U8G2hGpPF5L1tJz7uxYJUAKhqwOYNGiGbGVcSeoR6c1TRt",
+	"HwOectIebSsZpoRV3o3cVm0bc09DdWQmBlBDBLRYiJ9p+PwQCsfHkpgEfCw19BUXr61Cz+u8tSzEy0Cx",
+	"NwgOEG7tc4ssdS3nvNUq4nrIZnOzjQ3Z85PcggIzIhMFMqQiWADRp3Fu7FpKXOdeS1uKem4nAhBfsu2l",
+	"32jVGO1qm3rfFiEvZb9cNW2QLzBblWZkwWVrLeVrERskYqxD5nMSJAgkc84mVQG/0yQZK7tAmQcFRH9f",
+	"RMOEAZt2BEC9ztghEcNf0T8ElzYWvEG+Z+McTyN7YsQ9a67HKQJ1umKYuiHOanDBxi9jngW1BtkbDOrA",
+	"KjgrB3PC9503vu0W8Pp1DQFPeVswED04H8UpbsyoUsZzoU55uc17wo/MJZ9uH0V0S8lZ98upL7k4T+tM",
+	"5Eom3UKdMp+WCo7kQkT9EmmYrPCxSKBWeWBcDVzrCNzQfpQ+AS8DcBg0c/LIaUbPYwxmReQ4FdEQ+Ou8",
+	"PK6Ed8vjSj16yciYZW6rI7BGJkclSZ9GzPN53jtSmSUXbKwshu4wSdo6PZQgSalufwgyjFRTkdGM1dXp",
+	"SJJDTbd2JbOcHkp6gBDk0qE2TTC6s0C44WzeqXi7H7ShlX5tABTWe6LPisUuumBpeePGnTWcx7vx9ZAz",
+	"DV6FXrwHeKJ6pco8zN96oRwlRhzfBVO7Mrp4/+MvG2Gz+21r+JuLre/663Tnh+z4iXyVPtvkfz06eNr7",
+	"m+3z/QqcrzSmcp3N3yewRBc/ccb0a9Wkt+CM7/Hzzdmjn6ENcCtbWHKcAn/UKm/zYLzeKyojndlxvzCk",
+	"FXCllmmkmSYwErYNUtEX2Zz0znMxiHWZQsKo1HGx2NWEpBoktMOSwLNKCnvcjZjMaiTmOu2TX+HzIBP5",
+	"orYaEHIpRg0OgZEb9Fl+pek7Aw/ELjMd4GUF5IBuHgGuN/k2ZkkkbbEPovUxpDmIdVfEBnmtHOSwl79e",
+	"6r6Z07XFaqRd5cBg1Y8JwCuJYCt/lJb8sa5O/56Ny9TXMc75CT/BZ15Zd+UzdxgtqYy+Z+OXjEbaMn+Q",
+	"yg4+aaVdudzAFHgihtkxS0PNwutV3CWD06itnquIUj35dw23tB97cU4H16HbVXoVdHwg4lcvHkcaQlIY",
+	"y+dzsXENOazvt4hzzRGD5opJgjXQ9ZAHxDZFMq8tF13oWO5Y17uE2hLGJYQZVK9b4ag0j353dea8DlcY",
+	"jjgxL3nbAu+myYjvWIDetgxaHslpFtkqqnA77GelO/o64sM63fMKSZy2SoUHK19dZyxI1UgNW1crkgjO",
+	"OGcZ1IBAZwMo2hW8htXKyvWXxuiD8KiOFHjFSEFR8iyyonx+A5IHfT3Xhfqejb82i+sOwpDLO515yEgt",
+	"hgs2XgmPGxYeL4D9xZ1yauZ6seyAthu2DP6jiV18Wvtowh2zeRXfAcnqJTb6CNronKH/5WGrE0jwdEXK",
+	"Llm6SwbDThKHKFjiDEJ9HcY4Hpc9FgGddsKUFbJ/svftGYnEiCuzT/c+QEy3kRnFun4qASCyd/y91AHJ",
+	"EXfQ7LomTqQ+pxyzk8q5s6DaYm7ZgzpukBxC09NaDLcSMbbtimXe1qThVkQ5ZXQ6Z9xhJEuVp6lRLWjP",
+	"O+8OGV+QXGhHjk3TJWCWwAnRSiFCN7rw0SFPG5gZez9ME+tIPxcRAyaksMfCi5p9bkgyIRo+1/TpbcdR",
+	"J8dvn706PH15sG886kJY2udV7ZNht9fBoK7XAUkpP9ekEkrUsEhNBbbGR1be52pl1J8LnqUiaRMu6rBW",
+	"AiJjXBk+112jdknwYx0brdR1PxnbFycOe6ha1DQC2UCdBAdn9BwKFgK/4g+bzY1Q9uj61jb8m/mVABq2",
+	"Bofd+mvBWf2IZmEvUJpG45OqIiXB46CGOmSjuWlD78gs34Cn/FjXDXPrpy/31re2bYnE6cu9+vrWdrF9",
+	"kNphgHUNEcUApFvmM8EN33BGOuOM6amDZ683t8106WedqB/VC+jTDAt9mgG7AkZZGI+0/mttgzVPrD7t",
+	"QvXFJUtpgneQOWo1HymprjebNXxP8+T9WA6EjNWubxOaZTTsYZzGGgXDgXoZFsEtdOMT+CYmnqLXkFHN",
+	"uzqFojko3h7v750duPwGotvN+4uVoQj0/J3oPjzXDPjfhUr2ZieVQRu6NM0TsXBIgQ5o1svDzBg1vy5N",
+	"M741pkLzp5oodekDbTT7us80qeDJp7ox9JLnOqne6z13MvU7/RFwUT6SRIuuXSL6cQYQ81JBKDgrfq5W",
+	"o9lozUhV63sunanGdayl3FLJ6mfjjIFQWKrvXVdJPBB4V7USRZixrC6zlNF+0VpUn5VmlXalE3MKL58h",
+	"yQWSscwyDlHa4OyrCe3BLoSR7AH9A8o6OW1x7CUjJf0DIGoJGnPXBuPDvjJ84NzKz9Nj8yoFTTT9tACV",
+	"pEf69EOdnrNvNlpbG9vNZtMjcb8/zJR1o4WgtYI80NgksFqtUVgBJWOYFrIlI8ml7i7IWLXIvvErf/r9",
+	"H/3KIjm85ABeMX6e9aaf/QxIcQAdBhyTuG4eSVSIcz+BXR8xz7ah9XTM4776LE37OWKesXOGNrFS3yUv",
+	"P0OXz3/2gGbK5K60K3/rV35q1ndovfvzx+3NT37lLypli2HS0igPuhkrBy2axrWl09R2r0xaFdPPn2Ne",
+	"JGLE0npIJSM99mHpmXHnpWxW1LjWm9t3JRwmDCH9nitBsRIUE4KiYBOXzAISeaHUgEA4Co06HkmoObCm",
+	"BUv8O4YHlhcq+Ai1gX7+yzr+Zw3/Uy5eVrLtAcq2DQz2lKD8IewJDSMGY1ItOIzgP4fDNIVNxoVd3454",
+	"eggC41e84j59bRnS7evgrTZb27Mg8VBHBUq2LIKgN6GOB2y1treerm+CZpY1F7XUugKKPk1FujDbvcyI",
+	"JnfaUqrg8WdLet9/PEe+f7rfEkLlAH5WDNnEUwglJ4yGGXlNgVi3Y6IrC8LIPZpk9YFI4nA8O1yM7Kkm",
+	"Vw5IT8PPEfRjfgKJaRnooKZOVEtSteFLPPIe159Oe3k+P/gwEAR5/+o4PqIXSE3j8VMIl3ES9OmHb2mc",
+	"DFOmsSQBGeA/9BLrE5oyn3fxJOnpikMcskvjbjNkgXp3aNld8yxVKR1GcUYScY7hSil8XqWATiFByhv6",
+	"hg11KYD3MRqGrGvskqVEMggc2widhlJJUtXMTB7Zavpcz5Gnq7rViyyqBXjBshP+kibZMX6uhw2VvbVc",
+	"Vj4DC/sIwVmrtNVNkyT2xMhhag5TKnt1OoKOpTq1MDArtAxZP1yU1NYM0HAPYLclLw7OCrujhMbgS9ob",
+	"n9sYFXXelEhEeF0ukCvtreYVIHXO9N05qu7Xvqm/WCjdKcuuLQuKlkgSI9plQT0fGjYTcDlS7YxtTV7N",
+	"I06dXxcK2cpr+TTqBaySpQrx0F15kEV4el7uqwBPQ9KK3fvvBeF3p0bL8vyTn1k1U/z+//THf/lP/+b/",
+	"+of/+1/8w3/5H/78L/7wj//mf/2Hf/13f/6P//0//m///B/+x/9Tna7dgrdpUmlXelk2kO21tYhdNj4M",
+	"f4m5WuSh6E/BSdzBrens4prN9/2V9vq/semzqNJ+ohQRj2gmlDyAhr2gmvYGAxtB0E5szN2DkISbU55T",
+	"Uo2jjAeNulAThredhJi31BfAGIma7nCDbmxstNhOGEXR9tOd7Z3mE7bBut3uNg1Zs9PptDrd7dZWq0lb",
+	"Ubi1tRltrK9v7GxtsCdRd+tJxdB1tpqbT7eebLu9uE/2vj1DigvnjVr3z/Vp5NTy+FArPFam8i0WnZY4",
+	"6EuARA2c1JJfDCAXXEL2g9gQDLfkNTNtEhjfNyBVmjvCjnOMrqvodpWm3EUOYU1SYRHypiC1TMejJ03C",
+	"hNFUkoJjHVjpEHg+D5wxBx4JiptXHcHuCs8g9YTImSXRptB1fArn7pQ7LQs1fQvfYU5Zz8xqj0fQ4NNF",
+	"GuyUQiTi6JpJlVZZUuUrqRsy69K6G1dEw+P6XxUErbyYa9RjwtrJY5xLSGWRJB0aXszG6b+Ls16U0pGc",
+	"QmTKIiQzJ1bjhNE0iVlaxC5BVT4CMaErpId0AaYHp1M8ycXIJLgQVloGhao1yHNTUjTkHOQ8pKzUaLnP",
+	"9b2UfO+LS+SLizPlP4H4BzBkKqDzUGCmISgI+pqGdb4z9AeZ+MGCjUd2XuaAVhsEgs5cTM+Iz4l53ZEY",
+	"Jmoe+mpSyGZzB1szq7sXSko1c2cmyLkgariGwbQzjJOsHnN9JsInER1dPmQk5pyC2GJfKYhUxxkUo5oR",
+	"Yt6eZmrUJmmWgynVx0WoMZI75DfOKRTe6VbUcc6vkE+cp+6r9Jr6ihp8q5Q8dstW64Z2GX4OR4na2gz8",
+	"BgH4JgEBl5FYwV5ehoHf+zPhm18NX4My4ic9mquoLiNF7lxr4edbpLSmxcpXyjlw5Qxtc2dWhtauGN1V",
+	"x0ow67uaaYWyB1xISiApWWqk020la19rUTHxOKiRcETelDxqfNHqXW0zy65gFYCjbpfNluLhNdCBM2OV",
+	"xwARaZC9vgCuazbbAFBCWK2CwIgW7PkZGAEUaJy9dpN8rrtwuy06MUOie3geRkiC6mGLJyXZ3W8KDqGH",
+	"N/X5T4WIDGBa8j9/1kl9tTNoDK2+PWAxLOjtzphI1qc8i0Oj3nwOlgf6cbUGgZ5a7kDatjZDdwTHB+kl",
+	"B3Oru1DWgeMI76SLCyCUWw16VKKbFtTwTePMosHhRSGsplVyoGWXGQBqeZifiV+0N0nJu8Ozl/sne+9e",
+	"F4pobLyVVM2VxsrjytcFL5SUDJhdqiF2tRrHPpOO8UTAA3QtKDhSa6AtwoW+Jdy8p76gMwHqjhB2szls",
+	"xEAR2dPmkTITc4sHXgcMn5zSgw4GWDnijADsDWWapkOWNwzDgeh+8yWWUIdlI1Yys2roVfYhTIYyvmQ1",
+	"O1ZzPzW15tnw7Y3tSLluVu+RvClp8NGv2BnwK22cAI/4eSyycNTMdH7Q535l8hOqX//0+z9+CiCvb7r5",
+	"uuGCq5a/TDXkhaLbPuuLdOwRXflmBAGs/FKeLPXDCce3vavcQ37BnPoL3A3F2oqp8pDZmYjbqg8xgqCA",
+	"Q3a3RjrkEh2kCQ8grynBJc+hGyyVtu6LRbXpUpLmjFct7oGbg2WWvTPHsCJGGs07VB2x+Jr2Wc0z8hU9",
+	"SZkBk0T+8iCKJ1+wNfMFc6m+dF4Jw59XKZfZ15rtM3M0cAUXehcpU9naB2cTK8NVcBbDDg2KZyV6JiSJ",
+	"TYRYIeWkRiaTJXkoAQ4skQj4ZJr/F1/jr8CP+8ZN4vjDZnN921gX32hrE4+ajfiN3bF4vLhqIdnTxM0i",
+	"GYseSaIntHbdSXmQuSznSxl4xYIPdatZpqmk0hKr4gqOJ74qKJb5/W4ZhMzV/4F+o1aYCqK+CQLnoKj3",
+	"+p7h7Tt59wbwLGFDVyq/FKyp7ZxlvBA19XO43myzOKw9x9vvGgdUWaETLdLwvsgkhychvSgCiSn57lTf",
+	"xOdg+BGahj01cmhNnzNFUClZJnedBvg5cWkixAWJuYwjBkB8LD2yreV93klEhwD1GyyqHgVfGYkFRmmc",
+	"ZYw3yJ7VbU4A1cTFeo5FlWM9Yu5zZaviXvGc0FpQ8HgC7TRpJymeQLk6JzbItzF4cZcs9fmPb39z9B5N",
+	"wfdHez++f/bXZwenpGo49FrNJxtPNls5EBsZWFobuHdM8C6W5IINMuMvqZkPfK577QOL9ICmWTGS156M",
+	"5AGTte6IgUE9YDOYkTRT3oiTLiNU+nzEkgSE/Zj0hzIjfSic0F/UciaE6s3dCvT+MMliNUBTbV+SVftC",
+	"yr7nBg7te66pqa4bVXe1qBtOxZ01Zl8BT34twJObh5As00nQVTIrStovNUaKQum6ZSSu6TCvx+CFY5aI",
+	"dDrMlseTqs6OIx2G4RMuRrVi2z1wZ32O+UgIt2EnwWlkiavbUxdubp1fXYdBz1mDHOPTNQhmKsxlUm1G",
+	"e3eGOBznFhM5t6uQzZI9J+y4LGxFj/jaGlbjGL4mKtoSCb28BNQci3pNf9La+mEk5FYgkofIKqvdq88R",
+	"oXrFzhahp7ZfaY+mIB8w8SNJtdlotJrNmk065LJN+UAkd4F2rQi+YGwAS6krUp+PcqSBFb4NckJj0wUQ",
+	"T0cMhE4+GdcLHbsGaZIBHUpkGjdJK5PuMTCKmJ/fuXSEAiHcYyd6jlcCckpAbl1ZPprJfNgAhpW8fMig",
+	"uxJx+Ujm9UPWpFpShhoxs8gOdVJD1g5tT2HcZCYGOpGLUhDDNoZeFwzRdAhyEwqQLWTOSSIgQk1dPmVI",
+	"QvJ+4pk676tFpZuNtuC8Cfszl+iasNLC+YAo0lizpKPeAfZCh0Ku8W6FsHmrr9JGXUm6r76cw6zfa5l4",
+	"eEyu0cFgSQDRG3RnS2GyEynuEiARQhT0ec+x+a3P5wFj1EmBTug4qCOyDOho1+f6UZKIYaaMQed0R5wr",
+	"q1VexIMBizA2zTUepjtMkjGcxiJ1C/uKfTr2eYdZu1bDeUF6BV2RhsxBwhTRKuaSSwNxmoKtmIdo3IrP",
+	"S+dkErkSG8RKesEi4owBu76VQIvgPj6PJemwRNfPT4zukST9mJ8OB9jmwbkQBbVGCtppDmmajnPi4Ldp",
+	"EngkkPHv9EcMMBZpyYT3jr8nVfwhEylT5+NQBWc+H1END6vtksM3p1OPya8RPBk3yDx8js9nA3ScybLH",
+	"PwX4hjcBuiGlmBufI+iGVLkgapgdKhkCnmtth9sE9SpBInzDFKKTTWrdUR5qxHafRsBhDCXE+gzQgjJf",
+	"fuyS8Yx0hhJb9iNNCUDUY042mkSyUPAIHjQSqcxqSgfrIeBHg6KmnAtbpPb1R3EW9vRA9R3XzQ1ngoj2",
+	"BoOHgyJyRZNeojDFIADoYFCAobSWQdg8x47Sy1VWbaxXIF+AlVXrrc0nm083tjefLOKweyB4lXyqHNhj",
+	"rioWIVacbTgTrHJnSJTpr/hN61qIE9g6iTivtCv/6f/993/+t//dn//uf//P/9O/+6c//Pt/+p//lfef",
+	"/uO/+vN/+y8Lyavf/y//+M//nyunrYwq17mrwUUhf1XX71Zfb9DBRcVbNNd6kZrE0QaLtrabIdt8yrYj",
+	"FnZa21vhk85m52mL7nS6O61oJ4yerHc3nkRb0cZO1FqnnVZnZ4ux9bAbPmlu28SR4f+yiaLnOGP279e4",
+	"hxDgdaMAEytnroEwyfXJClpyLWhJjgRcDlHiGqZLknAY48CycLiyXDNyZDGTbfN7HOHhmdwcPi904l6a",
+	"kyNP7N4HK8eKFON2SDGuLcdnoxpaWwVUw13L+ziqtFvrYFuUWfgGU3Az2INbUCFT4APjD5gRLaVj7psZ",
+	"I5cWy3NjGFm3iqbcKjnGZS7Fl1VWV8VB2m4Rc4GQ7hMKiEjXCeeMRVKj9NBS3Tv+3pvENJIlII2a6ZKO",
+	"fa7cb9fRzoRAX1w/Lf8FqmcgiM0FcqsCRLFMsmjkA97dwhr7QmaWoRhOc6CVoMUtwkLZEdcFWOYwSXJF",
+	"lKRHWuRF/AzAkj5fCi1JlgVLljaYqiKwdVGDKaAK9fnVW0zB78XYhW4kQ84KIE6ffy6Kk8wBcWKb0KVQ",
+	"nKUzbqrtgLZVzgZ67rmVIb8+qGf++g8D7LkyqL5Og+o2TKPlMZ96SCvQ5xcP+nRiBnn/q2XtsM8Gf5oI",
+	"5n2gP/PkSzn80+e0JF106/hPJ793RQDoZ2jeXwHCaf2hIkCXl79maaxATQ8ZBMo/R5jeNAzU5r/vCAea",
+	"w5o6w/CCZSQdAg+XzxETYF/FJP6K6KdpECm5eQzpNSTsKXPizSsY6ZcPI10J3a8KSVqQudeBkE4J4qtg",
+	"Sc0SuQqYlFSN3D7XRPqYMPN5GWbULsKOuATxGqfSI7ESYOPZoNFJo9Xn94kavYbYNe/1lVq2K9n268KO",
+	"XscyzANlH01z0E9z8/R7x9/jFiMTuEEP9mdEAuyrRmGt6y6bJu6GPzkBKPy9QQcXmO3weQF2aKw4u5Dy",
+	"xm9Fww6RrRqnkBM50AwyCx0AYOY0iVWHttYJF9SUGEG5ZQYhAZSIcXZqRBMJUxYxnsU0kXrUpZH/5QL/",
+	"HiBVZ4b9fb5E3P+CjWFurEB0whlxZqRwjuwCazxjMoMQA+uKlE3a5bvIZDgWnGGbyTjLKTfYh1hmpLrZ",
+	"3Kw5oveRxBSLz5H2HdUCjMRuBdKnYzUWaFgJA1GnalK+4OCMniMP24yelADZDArNN4Fbzyg9kZLgcVBD",
+	"qb/R3LTmPTX8EXUSTPYeDQzCbU7L0UzoFUe7GZCP4PqAG040KYZnrze3dbfOQjvCgFRTJod92klYvsgA",
+	"nokXwyfDfoc+J8WWh6jKWttwttaJasVLNYU0wTvIvENcPn5SXW82kYQ4KOka3CYzmgSbfrl4IO8Mqj7X",
+	"a0HkMOxNQKAX4WltEm9TnY9kdlN62fQe3IMg/UNN8njTjVSvJ/mKtGhzExYlnP/m6yzbvJJevP9pr/43",
+	"tP67Zn3n/c8fN7zt1if7oJ9a9Z2foavlx6a388n31YNLG7ounKln44xhD84lTj7sqh0NG/qq1suNNhw/",
+	"s/tm7/j7L77D+K12EJ8lHL6cpuH33A951d2/tLv/auN99Rtv1a3/65AVD7pb/gPuhr/qRr/qRr/qRn+t",
+	"bvRc2QezglvY/PzU7QY/O8COMaNdQiVZu2w2Wog0CdfU4hwMZW+trLk8OvUh7bPkuZKo2BBvum+06VD/",
+	"ip3TcIx9k/dxQFfNhy23gIsPxEfhY6+X+8rYh2xtkNB4YgzGgHrzfZn1NLVtnoshz1j0kAutrpmceigF",
+	"Wvq7E70+cdGSql2ini6D18QiNWfvmJVeunv0jru5/WO28OfsIDOoO9lD+mGrXfRr2kVmlX7GPhrmFaoL",
+	"qDg0/THtm3xGV6TFx5Cqunld3Z2c7n9P1iHOr9sL1byJzeTzPKQGJ2q+gmqAYzrkXRF4DrXDySv1Zyz3",
+	"LmmcgNXsFXv7WEOsVlr7X9gwTmXudNi2rMgeRZbyb79n42t3sdgv3AUik8t10Sg0mbjes7HfoZM/hseX",
+	"PWxAwwt6zl5S2atc7e5n7EM2+74J7bDkRu+IK+8tj38ZXqWv+zK3juVz0R9QPtnXQwvAjhAJo2oSbzN/",
+	"PXvRzjD7ce+QmHfFqmB8aUmqZw3l2nXE6NI2+SITBQuhdB8WQ5iCmVGHF8RStVQDvHtAcslyOgxDxiIW",
+	"1YhIfa7JhDRwhVTzE7+lccKi2q5NPAawQQN1Lo5d88NBkPSRJGLELZkmcBIAlw80LNNKn2jtTwYszQep",
+	"Ry49osszmPSgdmqYMkwo6j8g49qjSYZVWvYGkjHy4qDQp0GdVR+IJA7HkNeFoWu2JfOCeRK4Ry+R+olC",
+	"eFbNIZZ15SPfA/UjSfDm+2Ce/vgs/8iJK9DB4P3lFB07fvn3Q5Bo72P14Kfd1ibb3OqGjNHW9hMKfPTm",
+	"Fd9fMLWSo4v3P/6yETa737aGv7nY+q6/Tnd+yI6fyFfps03+16ODp72/2T7fr3haBrcrl+tK76XsMhZD",
+	"+R6Ovhfp++KoLltuiKJkiS0ftDDTt/L2fu3enuT0gr0PqWSfKVCX9PoKIjVvYYbmopYwWvLtGnHgyq8J",
+	"0bBIMFzX7XNDjncoBK6+gVeu5srV/IxNjLbW+3Apl3NkitwC61oGhIa/DGNMRIKfWU0ZDbM6lu/Vcx/0",
+	"CSj5hGYsrZFQGSANn5+yhIWZRnriQzvKHMDHZGJgu5xqSgHz6u+HaWLRV5agl3akSIYZ8/nbk1e7JNCu",
+	"0/seVSNVp9o51D8BAYLbhxFmQmqw1pD/Lh4MYn6+6/MA+4K+R/vrfYqgLEdsmV6FpCpSjwhDGuUqcc9l",
+	"zmRcuc2RNazM9bVCr0/HfrpgY5eBkESxhDsQOhh4U3x8CP+LQzYLK2Wm4jOcbxB1N+h9l3DIGmvX9o+k",
+	"U+19d0mr0URdIdU6AuvtCj0xXSvrZt356fcpLDud+zFqb6Ib6K5azuoPTeVYYvg3ZryRu+6v7YZPDx6t",
+	"+vmjnjWkz4s2TI/FsrjGkXZ/iC6hRfYJkQJjq+jmFVuzhjal4G9mlIfnXKTMVh3YBRyaQIY6LGuzRhXL",
+	"9+FthjwcC0cLqph3xWxf6Jpdt5Sgvs22W/I9NRFIs2Nj+d6IxpybQb6fbs1V9L7cPdOuPKVNSrfYBt3u",
+	"bHfXO0/pNm2Grc56uBFtsq3udvNJ6+n6zgbd7GyF29ET9rS706TO784dJ5tmQRPs9+mQG11iJ1uPq0TT",
+	"VNqVvzVfYlqvGHbMK5uPqxjWncSwFttncM/00qjd4megpnMlAAiYToQFfXrBlMwN1Jqwu6y9tpaIkCY9",
+	"IbP20+ZT5DjTz5ySpGg06JIC6ZGQDrKwRzFXUO/TOCFqmCDWjbocZr0Z/LlogyhDbDCQpqF6nBokd+Eu",
+	"g4EsuctpXuAgUXjjPZ0rnRoIOWMc1tCRlhPKuYEoffIhcClnBKEkMT9HkqiXZ2fHzrVxv+zSIwLlHbHM",
+	"8LFYTmJ4xKDEQykkCPkxHhXuh5UhJXeFdcRFFne16HanD9bN9DUGM0KjKGVSsgihLkDk0igiv0uufj1F",
+	"uYEfsYRZ3h2LBlKUfwq7I1w/Ye/4ULepKPcVTApLuQmeJW9XukJznUvCNOLGGYfdT7Mshr7IvwgZSpa6",
+	"b6F+rnz6+dP/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -7,6 +7,8 @@ package db
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type App struct {
@@ -328,6 +330,17 @@ type PasswordReset struct {
 	CreatedAt time.Time
 }
 
+type PresenceConnection struct {
+	AppID      int64
+	UserID     string
+	InstanceID pgtype.UUID
+}
+
+type PresenceInstance struct {
+	ID     pgtype.UUID
+	SeenAt time.Time
+}
+
 type Push struct {
 	ID         int64
 	AppID      int64
@@ -342,6 +355,26 @@ type Push struct {
 	Accepted   int32
 	Failed     int32
 	CreatedAt  time.Time
+	Requested  int32
+	CollapseID string
+	Source     string
+}
+
+type PushConversationMute struct {
+	AppID     int64
+	UserID    string
+	ChatType  string
+	TargetID  string
+	CreatedAt time.Time
+}
+
+type PushCredential struct {
+	AppID       int64
+	Vendor      string
+	Sealed      string
+	Fingerprint string
+	Settings    json.RawMessage
+	UpdatedAt   time.Time
 }
 
 type PushDelivery struct {
@@ -353,6 +386,9 @@ type PushDelivery struct {
 	Status      string
 	Reason      string
 	CreatedAt   time.Time
+	Attempts    int32
+	ProviderID  string
+	UpdatedAt   time.Time
 }
 
 type PushDevice struct {
@@ -365,6 +401,7 @@ type PushDevice struct {
 	TokenHash   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Active      bool
 }
 
 type RateEvent struct {
@@ -396,6 +433,47 @@ type RnBundle struct {
 	RolloutPercent int32
 	CreatedAt      time.Time
 	PublishedAt    *time.Time
+	PackageHash    *string
+}
+
+type RnDeployment struct {
+	ID           int64
+	AppID        int64
+	Platform     string
+	ModuleID     string
+	Name         string
+	KeyHash      string
+	KeyHint      string
+	NextLabel    int32
+	CreatedAt    time.Time
+	KeyRotatedAt time.Time
+}
+
+type RnHaltPolicy struct {
+	AppID             int64
+	Enabled           bool
+	MinReports        int32
+	MaxFailurePercent int32
+	UpdatedAt         time.Time
+}
+
+type RnRelease struct {
+	ID                int64
+	DeploymentID      int64
+	BundleID          int64
+	Label             string
+	TargetBinaryRange string
+	Mandatory         bool
+	Description       string
+	RolloutPercent    int32
+	Disabled          bool
+	HaltedAt          *time.Time
+	PromotedFrom      *int64
+	Downloads         int64
+	Installs          int64
+	Successes         int64
+	Failures          int64
+	CreatedAt         time.Time
 }
 
 type ServerSetting struct {

@@ -7,6 +7,8 @@ package db
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Querier interface {
@@ -19,6 +21,9 @@ type Querier interface {
 	// The users who were not members yet, now members with role, joined at the group event
 	// seq joined_seq (the event that adds them).
 	AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error)
+	AddPresenceConnectionsOfApps(ctx context.Context, arg AddPresenceConnectionsOfAppsParams) error
+	// Deliveries a worker finished.
+	AddPushCounts(ctx context.Context, arg AddPushCountsParams) error
 	// Gives each user his next event seq and stores the event under it. The users are locked in
 	// sorted order, as every statement that bumps event seqs does, so that none deadlock.
 	AddUserEvents(ctx context.Context, arg AddUserEventsParams) ([]AddUserEventsRow, error)
@@ -31,6 +36,9 @@ type Querier interface {
 	AdminListImAccounts(ctx context.Context, arg AdminListImAccountsParams) ([]AdminListImAccountsRow, error)
 	AppVersionExists(ctx context.Context, arg AppVersionExistsParams) (bool, error)
 	AreFriends(ctx context.Context, arg AreFriendsParams) (bool, error)
+	// The instance is alive. True when its row was (re)created: its first beat, or one after
+	// another instance purged it as silent, whose connections must then be written again.
+	BeatPresenceInstance(ctx context.Context, id pgtype.UUID) (bool, error)
 	CountAllAppVersions(ctx context.Context) (int64, error)
 	CountAllRnBundles(ctx context.Context) (int64, error)
 	CountAppVersions(ctx context.Context, arg CountAppVersionsParams) (int64, error)
@@ -62,14 +70,23 @@ type Querier interface {
 	// The events of a bucket inside the window, and the oldest and newest of them.
 	CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error)
 	CountRnBundles(ctx context.Context, arg CountRnBundlesParams) (int64, error)
+	// One deploy report of a release; the row's lock orders the reports, so that the halt check
+	// sees each count once.
+	CountRnDeploy(ctx context.Context, arg CountRnDeployParams) (RnRelease, error)
+	CountRnDownload(ctx context.Context, arg CountRnDownloadParams) (int64, error)
+	CountRnReleases(ctx context.Context, deploymentID int64) (int64, error)
 	CountSearchGroups(ctx context.Context, arg CountSearchGroupsParams) (int64, error)
 	CountSearchMessages(ctx context.Context, arg CountSearchMessagesParams) (int64, error)
 	CountSubAccounts(ctx context.Context, tenantID int64) (int64, error)
 	CountTenantApps(ctx context.Context, arg CountTenantAppsParams) (int64, error)
 	CountTenants(ctx context.Context, arg CountTenantsParams) (int64, error)
 	CountUnread(ctx context.Context, arg CountUnreadParams) (int64, error)
+	CountUserPushDevices(ctx context.Context, arg CountUserPushDevicesParams) (int64, error)
 	CountWebhookAttempts(ctx context.Context, webhookID int64) (int64, error)
 	CountWebhooks(ctx context.Context, appID int64) (int64, error)
+	// Devices whose token the vendor says is gone: kept, but no push reaches them until the app
+	// registers the token again. Only the token that was refused: one registered since is left.
+	DeactivatePushDevices(ctx context.Context, arg DeactivatePushDevicesParams) error
 	DeleteAllGroupConversations(ctx context.Context, arg DeleteAllGroupConversationsParams) error
 	DeleteBlock(ctx context.Context, arg DeleteBlockParams) (int64, error)
 	// Hides a listed conversation until its next message, and marks it read.
@@ -81,12 +98,15 @@ type Querier interface {
 	// Marks a live account deleted; its tokens issued before valid_after stop at once.
 	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
 	DeleteMessageSearch(ctx context.Context, messageID int64) error
-	// Unregisters devices whose token the vendor refused as invalid or expired.
-	DeletePushDevices(ctx context.Context, arg DeletePushDevicesParams) error
+	DeletePresenceInstance(ctx context.Context, id pgtype.UUID) error
+	DeletePushCredential(ctx context.Context, arg DeletePushCredentialParams) (int64, error)
 	DeleteRateEvents(ctx context.Context, bucket string) error
+	DeleteRnDeployment(ctx context.Context, id int64) error
 	DeleteStaleEmailCodes(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStalePasswordResets(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStaleRateEvents(ctx context.Context, at time.Time) (int64, error)
+	// Unregisters the user's own device with this token.
+	DeleteUserPushDevice(ctx context.Context, arg DeleteUserPushDeviceParams) (int64, error)
 	DeleteWebhook(ctx context.Context, arg DeleteWebhookParams) (int64, error)
 	DisableSubAccount(ctx context.Context, arg DisableSubAccountParams) (int64, error)
 	DissolveGroup(ctx context.Context, arg DissolveGroupParams) error
@@ -134,8 +154,21 @@ type Querier interface {
 	GetOperatorByUsername(ctx context.Context, username string) (GetOperatorByUsernameRow, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
 	GetPendingFriendRequestBetween(ctx context.Context, arg GetPendingFriendRequestBetweenParams) (ImFriendRequest, error)
+	GetPush(ctx context.Context, arg GetPushParams) (Push, error)
+	// The app the tenant routes name by numeric id.
+	GetPushApp(ctx context.Context, id int64) (GetPushAppRow, error)
+	GetPushCredential(ctx context.Context, arg GetPushCredentialParams) (PushCredential, error)
+	GetPushSenderNickname(ctx context.Context, arg GetPushSenderNicknameParams) (string, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
 	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
+	GetRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
+	// The deployment a client's key names, with what decides whether it may be served.
+	GetRnDeploymentByKey(ctx context.Context, keyHash string) (GetRnDeploymentByKeyRow, error)
+	GetRnDeploymentByName(ctx context.Context, arg GetRnDeploymentByNameParams) (RnDeployment, error)
+	GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolicy, error)
+	// A release with its deployment's name and app and its bundle's hash and size.
+	GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, error)
+	GetRnReleaseByLabel(ctx context.Context, arg GetRnReleaseByLabelParams) (RnRelease, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
 	// What decides whether from_id may message to_id: whether to_id blocked him, whether the app
 	// allows one-to-one messages between friends only, and whether they are friends.
@@ -148,6 +181,7 @@ type Querier interface {
 	GetWebhook(ctx context.Context, arg GetWebhookParams) (ImWebhook, error)
 	// For the delivery worker, which knows only the id.
 	GetWebhookByID(ctx context.Context, id int64) (ImWebhook, error)
+	HaltRnRelease(ctx context.Context, id int64) (RnRelease, error)
 	HandleFriendRequest(ctx context.Context, arg HandleFriendRequestParams) (ImFriendRequest, error)
 	HandleGroupJoinRequest(ctx context.Context, arg HandleGroupJoinRequestParams) (ImGroupJoinRequest, error)
 	ImAccountExists(ctx context.Context, arg ImAccountExistsParams) (bool, error)
@@ -186,6 +220,8 @@ type Querier interface {
 	InsertPushDeliveries(ctx context.Context, arg []InsertPushDeliveriesParams) (int64, error)
 	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
 	InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error)
+	InsertRnDeployment(ctx context.Context, arg InsertRnDeploymentParams) (RnDeployment, error)
+	InsertRnRelease(ctx context.Context, arg InsertRnReleaseParams) (RnRelease, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
 	InsertTenant(ctx context.Context, arg InsertTenantParams) (InsertTenantRow, error)
 	InsertTenantAccount(ctx context.Context, arg InsertTenantAccountParams) (InsertTenantAccountRow, error)
@@ -194,6 +230,7 @@ type Querier interface {
 	InsertWebhookAttempt(ctx context.Context, arg InsertWebhookAttemptParams) error
 	// Whether user_id has blocked blocked_id.
 	IsBlocked(ctx context.Context, arg IsBlockedParams) (bool, error)
+	LatestRnRelease(ctx context.Context, deploymentID int64) (RnRelease, error)
 	// The services of the given apps, each app's in the order IM, PUSH, FILE, UPDATE.
 	ListAppServices(ctx context.Context, appIds []int64) ([]AppService, error)
 	ListAppVersions(ctx context.Context, arg ListAppVersionsParams) ([]AppVersion, error)
@@ -242,10 +279,20 @@ type Querier interface {
 	ListPendingGroupJoinRequests(ctx context.Context, arg ListPendingGroupJoinRequestsParams) ([]ImGroupJoinRequest, error)
 	// keyword is lower-cased; NULL lists them all.
 	ListPublicGroups(ctx context.Context, arg ListPublicGroupsParams) ([]ListPublicGroupsRow, error)
-	ListPushDeliveries(ctx context.Context, pushID int64) ([]PushDelivery, error)
-	// The devices of the app's live accounts among user_ids.
+	ListPushCredentials(ctx context.Context, appID int64) ([]PushCredential, error)
+	ListPushDeliveries(ctx context.Context, arg ListPushDeliveriesParams) ([]PushDelivery, error)
+	ListPushDevicesByIDs(ctx context.Context, arg ListPushDevicesByIDsParams) ([]PushDevice, error)
+	// The active devices of the app's live accounts whose token hashes are among token_hashes.
+	ListPushDevicesByTokens(ctx context.Context, arg ListPushDevicesByTokensParams) ([]PushDevice, error)
+	// The active devices of the app's live accounts among user_ids.
 	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
+	// The deliveries of a job that are still to be done.
+	ListQueuedPushDeliveries(ctx context.Context, arg ListQueuedPushDeliveriesParams) ([]PushDelivery, error)
 	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
+	ListRnDeployments(ctx context.Context, arg ListRnDeploymentsParams) ([]RnDeployment, error)
+	// A deployment's releases with their bundles, oldest first: what an update check scans.
+	ListRnReleaseHistory(ctx context.Context, deploymentID int64) ([]ListRnReleaseHistoryRow, error)
+	ListRnReleases(ctx context.Context, arg ListRnReleasesParams) ([]ListRnReleasesRow, error)
 	// For read receipts: each sender other than the reader of the chat's messages in
 	// (after_seq, upto_seq], with his newest such message.
 	ListSendersBetween(ctx context.Context, arg ListSendersBetweenParams) ([]ListSendersBetweenRow, error)
@@ -261,6 +308,7 @@ type Querier interface {
 	ListUserEventsAfter(ctx context.Context, arg ListUserEventsAfterParams) ([]ListUserEventsAfterRow, error)
 	// Every group of the user: the group event seq he joined at, and the group's latest.
 	ListUserGroupSeqs(ctx context.Context, arg ListUserGroupSeqsParams) ([]ListUserGroupSeqsRow, error)
+	ListUserPushDevices(ctx context.Context, arg ListUserPushDevicesParams) ([]PushDevice, error)
 	// The messages among ids that user_id can see: those of his one-to-one conversations and of
 	// the groups he is in.
 	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
@@ -282,6 +330,7 @@ type Querier interface {
 	LockPublishedRnBundles(ctx context.Context, arg LockPublishedRnBundlesParams) ([]RnBundle, error)
 	// Serialises the check and the insert of one bucket until the transaction ends.
 	LockRateBucket(ctx context.Context, bucket string) error
+	LockRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
 	// The search indexer's position, held until the transaction ends; no row while another
 	// instance's indexer holds it.
 	LockSearchCursor(ctx context.Context) (LockSearchCursorRow, error)
@@ -294,24 +343,38 @@ type Querier interface {
 	LookupLiveAccounts(ctx context.Context, arg LookupLiveAccountsParams) ([]string, error)
 	MarkAppDeleted(ctx context.Context, id int64) error
 	MoveSearchCursor(ctx context.Context, arg MoveSearchCursorParams) error
+	MuteConversation(ctx context.Context, arg MuteConversationParams) error
 	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 	// sent fewer. With n the limit, the app may send again once this push leaves the window.
+	// Offline pushes of IM messages are not the app's sends.
 	NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error)
+	// Of user_ids, those with a connection on an instance seen within the expiry.
+	OnlineUsers(ctx context.Context, arg OnlineUsersParams) ([]string, error)
 	// published_at changes only when the version becomes PUBLISHED; a PUBLISHED one keeps it.
 	PublishAppVersion(ctx context.Context, arg PublishAppVersionParams) (AppVersion, error)
 	PublishRnBundle(ctx context.Context, arg PublishRnBundleParams) (RnBundle, error)
+	// Instances silent for long (crashed), with their connections. OnlineUsers ignores them
+	// long before.
+	PurgePresenceInstances(ctx context.Context, expirySeconds int32) (int64, error)
 	// The new code replaces the address's previous code of the same purpose.
 	PutEmailCode(ctx context.Context, arg PutEmailCodeParams) error
 	// The new token replaces the account's previous one.
 	PutPasswordReset(ctx context.Context, arg PutPasswordResetParams) error
+	// What a worker's attempt did, one row per device; a delivery already finished (by an
+	// earlier attempt of the same job) is left alone. Returns the rows changed.
+	RecordPushDeliveries(ctx context.Context, arg RecordPushDeliveriesParams) ([]RecordPushDeliveriesRow, error)
 	RecountGroupMembers(ctx context.Context, arg RecountGroupMembersParams) error
 	RemoveAllGroupMembers(ctx context.Context, arg RemoveAllGroupMembersParams) error
 	RemoveGroupMember(ctx context.Context, arg RemoveGroupMemberParams) (int64, error)
+	RemovePresenceConnectionsOfApps(ctx context.Context, arg RemovePresenceConnectionsOfAppsParams) error
 	// Re-import of a deleted account: a new account under the old userId, with only the profile
 	// given. Tokens issued before valid_after (those of the deleted account) stay refused.
 	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
 	RevokeMessage(ctx context.Context, arg RevokeMessageParams) (*time.Time, error)
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
+	// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
+	RnBundleReleased(ctx context.Context, bundleID int64) (bool, error)
+	RotateRnDeploymentKey(ctx context.Context, arg RotateRnDeploymentKeyParams) (RnDeployment, error)
 	// Replaces a plaintext AppSecret by its sealed form unless it changed meanwhile.
 	SealAppSecret(ctx context.Context, arg SealAppSecretParams) error
 	// Replaces a plaintext service key by its sealed form unless it changed meanwhile.
@@ -358,7 +421,7 @@ type Querier interface {
 	SetGroupOwner(ctx context.Context, arg SetGroupOwnerParams) error
 	SetGroupRules(ctx context.Context, arg SetGroupRulesParams) error
 	SetMessageGroupSeq(ctx context.Context, arg SetMessageGroupSeqParams) error
-	SetPushCounts(ctx context.Context, arg SetPushCountsParams) error
+	SetPushDevices(ctx context.Context, arg SetPushDevicesParams) error
 	SetReadSeq(ctx context.Context, arg SetReadSeqParams) error
 	SetRnBundleRollout(ctx context.Context, arg SetRnBundleRolloutParams) (RnBundle, error)
 	// A new password ends every session issued before it.
@@ -367,28 +430,37 @@ type Querier interface {
 	SetWebhookSecret(ctx context.Context, arg SetWebhookSecretParams) (ImWebhook, error)
 	// A captcha is answered once: taking it deletes it, whatever the answer.
 	TakeCaptcha(ctx context.Context, id string) (TakeCaptchaRow, error)
+	// The deployment's next label number; the caller holds the row's lock.
+	TakeRnDeploymentLabel(ctx context.Context, id int64) (int32, error)
 	TenantAccountExists(ctx context.Context, email string) (bool, error)
 	// One answer to the address's live code of purpose, counted as it is judged: a wrong answer adds
 	// an attempt and the fifth makes the code useless. The row lock makes concurrent answers count
 	// one after another, each against the attempts before it. No row: no live code.
 	TryEmailCode(ctx context.Context, arg TryEmailCodeParams) (bool, error)
+	UnmuteConversation(ctx context.Context, arg UnmuteConversationParams) error
 	// A NULL description keeps the current one.
 	UpdateAppDetails(ctx context.Context, arg UpdateAppDetailsParams) (App, error)
 	UpdateGroup(ctx context.Context, arg UpdateGroupParams) error
 	// Changes the fields given (NULL keeps the value) of a live account.
 	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
+	UpdateRnRelease(ctx context.Context, arg UpdateRnReleaseParams) (RnRelease, error)
 	UpdateWebhook(ctx context.Context, arg UpdateWebhookParams) (ImWebhook, error)
 	UpsertImSettings(ctx context.Context, arg UpsertImSettingsParams) (bool, error)
 	// The index entry of an edited message, whether or not the indexer has reached it.
 	UpsertMessageSearch(ctx context.Context, arg UpsertMessageSearchParams) error
+	UpsertPushCredential(ctx context.Context, arg UpsertPushCredentialParams) (PushCredential, error)
 	// Registers a device token for the app; a token registered already moves to this user,
-	// platform and vendor and keeps its id.
+	// platform and vendor, keeps its id and is active again.
 	UpsertPushDevice(ctx context.Context, arg UpsertPushDeviceParams) (PushDevice, error)
+	UpsertRnHaltPolicy(ctx context.Context, arg UpsertRnHaltPolicyParams) (RnHaltPolicy, error)
 	UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error)
 	UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error)
 	// One row per (app, nonce) until its request's timestamp plus the window: 0 rows affected
 	// means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
+	// Of user_ids, those who muted the conversation (chat_type, target_id): for a one-to-one
+	// message its recipient's target is the sender, for a group message the group.
+	UsersMutingConversation(ctx context.Context, arg UsersMutingConversationParams) ([]string, error)
 	WithdrawAppVersion(ctx context.Context, id int64) (AppVersion, error)
 	WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error)
 }

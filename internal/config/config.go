@@ -99,6 +99,7 @@ type Config struct {
 	DemoPassword  string // XUQM_DEMO_PASSWORD
 
 	SMTP           SMTP
+	Push           Push
 	CaptchaEnabled bool   // XUQM_CAPTCHA on|off
 	NATSURL        string // XUQM_NATS_URL; empty: in-process event bus
 	// NATSPrefix namespaces the bus's subjects (XUQM_NATS_PREFIX), so that deployments can
@@ -131,10 +132,16 @@ type Config struct {
 	ThumbMaxPixels int64 // XUQM_THUMB_MAX_PIXELS: larger images get no thumbnail
 	UpdateMaxBytes int64 // XUQM_UPDATE_MAX_BYTES: APK and bundle uploads
 
-	IMRevokeWindow  time.Duration // XUQM_IM_REVOKE_WINDOW
-	TokenTTL        time.Duration // XUQM_TOKEN_TTL
-	PublicURL       string        // XUQM_PUBLIC_URL, no trailing slash: base of download URLs
-	ShutdownTimeout time.Duration // XUQM_SHUTDOWN_TIMEOUT
+	IMRevokeWindow time.Duration // XUQM_IM_REVOKE_WINDOW
+	// WebhookAllowPrivate lets webhooks reach loopback, private and link-local addresses
+	// (XUQM_WEBHOOK_ALLOW_PRIVATE; tests and closed networks).
+	WebhookAllowPrivate bool
+	// WebhookRetryBase is the first retry delay of a failed delivery (XUQM_WEBHOOK_RETRY_BASE);
+	// later ones grow from it (×6, ×30, ×180, ×720).
+	WebhookRetryBase time.Duration
+	TokenTTL         time.Duration // XUQM_TOKEN_TTL
+	PublicURL        string        // XUQM_PUBLIC_URL, no trailing slash: base of download URLs
+	ShutdownTimeout  time.Duration // XUQM_SHUTDOWN_TIMEOUT
 
 	// Server timeouts. ReadTimeout and WriteTimeout hold for ordinary requests; uploads and
 	// downloads (multipart bodies, files, APKs, bundles) get TransferTimeout instead, and the
@@ -149,6 +156,19 @@ type Config struct {
 	// the API's listener to `Authorization: Bearer <token>` (XUQM_METRICS_TOKEN).
 	MetricsAddr  string
 	MetricsToken string
+}
+
+// Push is where push notifications are delivered: the vendors' gateways (empty: their
+// production hosts), so that a proxy, or a test's local servers, can stand in for them.
+type Push struct {
+	APNsHost    string // XUQM_APNS_HOST: replaces api.push.apple.com and its sandbox
+	FCMHost     string // XUQM_FCM_HOST: https://fcm.googleapis.com
+	FCMTokenURL string // XUQM_FCM_TOKEN_URL: replaces the service account's token_uri
+	HMSHost     string // XUQM_HMS_HOST: https://push-api.cloud.huawei.com
+	HMSTokenURL string // XUQM_HMS_TOKEN_URL: https://oauth-login.cloud.huawei.com/oauth2/v3/token
+	// CAFile, when set, is a PEM file of the only certificate authorities trusted for the
+	// gateways (XUQM_PUSH_CA_FILE).
+	CAFile string
 }
 
 // Serves reports whether this instance serves the routes of area (one of Areas).
@@ -173,9 +193,14 @@ func Load(getenv func(string) string) (Config, error) {
 
 		SMTP:           r.smtp(),
 		CaptchaEnabled: r.onOff("XUQM_CAPTCHA", true),
-		NATSURL:        r.str("XUQM_NATS_URL", ""),
-		NATSPrefix:     r.str("XUQM_NATS_PREFIX", "xuqm"),
-		Timezone:       r.location("XUQM_TIMEZONE", "Asia/Shanghai"),
+		Push: Push{
+			APNsHost: r.str("XUQM_APNS_HOST", ""), FCMHost: r.str("XUQM_FCM_HOST", ""),
+			FCMTokenURL: r.str("XUQM_FCM_TOKEN_URL", ""), HMSHost: r.str("XUQM_HMS_HOST", ""),
+			HMSTokenURL: r.str("XUQM_HMS_TOKEN_URL", ""), CAFile: r.str("XUQM_PUSH_CA_FILE", ""),
+		},
+		NATSURL:    r.str("XUQM_NATS_URL", ""),
+		NATSPrefix: r.str("XUQM_NATS_PREFIX", "xuqm"),
+		Timezone:   r.location("XUQM_TIMEZONE", "Asia/Shanghai"),
 
 		LogLevel:  r.logLevel("XUQM_LOG_LEVEL", slog.LevelInfo),
 		LogFormat: r.oneOf("XUQM_LOG_FORMAT", LogText, LogText, LogJSON),
@@ -192,10 +217,12 @@ func Load(getenv func(string) string) (Config, error) {
 		ThumbMaxPixels: r.size("XUQM_THUMB_MAX_PIXELS", 40_000_000),
 		UpdateMaxBytes: r.size("XUQM_UPDATE_MAX_BYTES", 1<<30),
 
-		IMRevokeWindow:  r.duration("XUQM_IM_REVOKE_WINDOW", 2*time.Minute),
-		TokenTTL:        r.duration("XUQM_TOKEN_TTL", 24*time.Hour),
-		PublicURL:       r.publicURL("XUQM_PUBLIC_URL", "http://localhost:8080"),
-		ShutdownTimeout: r.duration("XUQM_SHUTDOWN_TIMEOUT", 15*time.Second),
+		IMRevokeWindow:      r.duration("XUQM_IM_REVOKE_WINDOW", 2*time.Minute),
+		WebhookAllowPrivate: r.onOff("XUQM_WEBHOOK_ALLOW_PRIVATE", false),
+		WebhookRetryBase:    r.duration("XUQM_WEBHOOK_RETRY_BASE", 10*time.Second),
+		TokenTTL:            r.duration("XUQM_TOKEN_TTL", 24*time.Hour),
+		PublicURL:           r.publicURL("XUQM_PUBLIC_URL", "http://localhost:8080"),
+		ShutdownTimeout:     r.duration("XUQM_SHUTDOWN_TIMEOUT", 15*time.Second),
 
 		ReadTimeout:     r.duration("XUQM_READ_TIMEOUT", 30*time.Second),
 		WriteTimeout:    r.duration("XUQM_WRITE_TIMEOUT", time.Minute),

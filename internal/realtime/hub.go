@@ -59,6 +59,15 @@ type Options struct {
 	// conn on this instance (offline push); group messages, read-diffused, name no
 	// recipients. It must not block.
 	Offline func(appID int64, userID string, d *im.Delivery)
+	// Presence, when set, is told of every conn opened and closed (shared presence). It must
+	// not block.
+	Presence Presence
+}
+
+// Presence is told of this instance's connections.
+type Presence interface {
+	Connected(appID int64, userID string)
+	Disconnected(appID int64, userID string)
 }
 
 func (o *Options) defaults() {
@@ -236,6 +245,9 @@ func (h *Hub) add(c *conn) error {
 	}
 	h.online.Add(1)
 	h.mu.Unlock()
+	if h.opts.Presence != nil {
+		h.opts.Presence.Connected(k.app, k.user)
+	}
 	for _, o := range oldest {
 		o.kick(KickTooManyConnections, "more than "+itoa(h.opts.MaxPerUser)+" connections of this user; the oldest is closed")
 	}
@@ -263,6 +275,9 @@ func (h *Hub) remove(c *conn) {
 		}
 	}
 	h.online.Add(-1)
+	if h.opts.Presence != nil {
+		h.opts.Presence.Disconnected(k.app, k.user)
+	}
 }
 
 // lookup is the user's conns; the slice is never changed in place.

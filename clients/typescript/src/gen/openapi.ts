@@ -1817,9 +1817,10 @@ export interface paths {
          *     it again (after a reinstall, or another user logging in on the same device) updates the
          *     existing record, its user and vendor included, and returns it with the same `id`.
          *
-         *     The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-         *     MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-         *     disabled for the app.
+         *     The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+         *     OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+         *     PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+         *     deactivated) is active again once registered again.
          */
         post: operations["registerPushDevice"];
         delete?: never;
@@ -1839,22 +1840,190 @@ export interface paths {
         put?: never;
         /**
          * Send a push notification
-         * @description Sends one notification to every registered device of the given users. A signed call uses
-         *     the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-         *     `requested` and simply reach no device; they are not an error.
+         * @description Queues one notification for every active registered device of the given users (`userIds`)
+         *     or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+         *     signed call uses the app's PUSH service key. Users without devices, unknown users and
+         *     tokens not registered with the app are counted in `requested` and reach no device; they
+         *     are not an error.
          *
-         *     The answer comes once every device has been handed on: `accepted` counts the deliveries
-         *     that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-         *     an invalid or expired token (the device is then unregistered) or a vendor with no
-         *     credentials configured for the app. `devices = accepted + failed`.
+         *     The answer comes at once, before any vendor is called: `devices` counts the devices the
+         *     push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+         *     vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+         *     retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+         *     push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+         *     tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+         *     UNREGISTERED, HMS 80300007) is deactivated.
          *
          *     `data` is passed to the app as the notification's custom payload; FCM and the Android
          *     vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-         *     bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-         *     has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-         *     accounts are not reached.
+         *     bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+         *     same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+         *     for the app; 429 when the app has sent 600 pushes within the last minute (see
+         *     Retry-After). Devices of deleted IM accounts are not reached.
          */
         post: operations["sendPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/unregister": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unregister a device token
+         * @description Removes the calling IM user's device token (on sign-out, or when the app turns
+         *     notifications off), so that no push reaches it any more. 404 when the caller has no
+         *     device with this token.
+         */
+        post: operations["unregisterPushDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user's devices
+         * @description The devices an IM user of the app registered, newest first, their tokens masked, for the
+         *     app's back end or console. Deactivated devices are listed with `active` false.
+         */
+        get: operations["listPushDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/pushes/{pushId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What became of a push
+         * @description The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+         *     `failed` grow. 404 when the app has no push with this id.
+         */
+        get: operations["getPush"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/pushes/{pushId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A push's per-device results
+         * @description One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+         *     retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+         *     vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+         *     push with this id.
+         */
+        get: operations["listPushDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{appId}/push/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The app's push credentials
+         * @description The vendors the app has credentials for. Secrets are never returned: each entry shows the
+         *     non-secret settings and a fingerprint of the secret, so that a console can tell which key
+         *     is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+         */
+        get: operations["listPushCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{appId}/push/credentials/{vendor}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the app's credentials for a vendor
+         * @description Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+         *     token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+         *     `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+         *     takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+         *     are supported. A key that does not parse is 400. The secret is sealed at rest and never
+         *     shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+         *     DEVELOPER sub-account; another tenant's app is 403.
+         */
+        put: operations["setPushCredential"];
+        post?: never;
+        /**
+         * Remove the app's credentials for a vendor
+         * @description Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+         *     there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+         */
+        delete: operations["deletePushCredential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/conversations/{targetId}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute or unmute a conversation's notifications
+         * @description While a conversation is muted, its messages reach the caller's connections and history as
+         *     ever but send no push notification to his devices when he is offline. Muting a
+         *     conversation that does not exist yet is allowed (it holds once messages come).
+         */
+        put: operations["setConversationMuted"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2215,7 +2384,9 @@ export interface paths {
          * @description With `version`: that bundle, cacheable forever; public once it has been published, while a
          *     DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
          *     an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-         *     X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+         *     X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+         *     DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+         *     Without: the newest PUBLISHED bundle of the module
          *     (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
          *     changes; `X-Bundle-Version` says which one it is.
          *
@@ -2377,6 +2548,281 @@ export interface paths {
          *     App-admin; the app is the `appId` query parameter.
          */
         post: operations["rollbackRnBundle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an app's deployments
+         * @description The app's deployments (optionally of one platform and module), ordered by platform, module
+         *     and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+         */
+        get: operations["listRnDeployments"];
+        put?: never;
+        /**
+         * Create deployments of a module
+         * @description Creates the deployment `name` of the module, or without `name` the default ones, Staging
+         *     and Production, that the module does not have yet. The answer lists the deployments made,
+         *     each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+         *     the module has already gets 409. App-admin.
+         */
+        post: operations["createRnDeployments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/deployments/{id}/rotate-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a deployment a new key
+         * @description Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+         *     shows the new one in full, the only time. App-admin; a signed request names the app in
+         *     X-App-Key. A deployment of another app gets 404.
+         */
+        post: operations["rotateRnDeploymentKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/deployments/{id}/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a deployment's releases
+         * @description The deployment's releases, newest first, with what clients reported of each. App-admin; a
+         *     signed request names the app in X-App-Key. A deployment of another app gets 404.
+         */
+        get: operations["listRnReleases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/deployments/{id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Promote a release to another deployment
+         * @description Copies a release of this deployment (`label`, default the newest) into the deployment
+         *     `toDeployment` of the same module, under that deployment's next label; the bundle is
+         *     stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+         *     App-admin; a signed request names the app in X-App-Key.
+         */
+        post: operations["promoteRnRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/releases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a release
+         * @description Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+         *     release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+         *     `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+         *     app in X-App-Key. A release of another app gets 404.
+         */
+        patch: operations["updateRnRelease"];
+        trace?: never;
+    };
+    "/api/v1/rn/halt-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show the app's crash-aware rollout policy
+         * @description When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+         *     Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+         *     failures, the release is disabled at once (`haltedAt`), and the audit log says so
+         *     (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+         *     reports, 20 percent). App-admin.
+         */
+        get: operations["getRnHaltPolicy"];
+        /**
+         * Set the app's crash-aware rollout policy
+         * @description Replaces the app's policy (see GET). App-admin.
+         */
+        put: operations["setRnHaltPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v0.1/public/codepush/update_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * CodePush update check (snake_case)
+         * @description Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+         *     Selection as described at the top of this file. `download_url` is the bundle's absolute
+         *     URL; `package_hash` the CodePush package hash the client checks after unzipping;
+         *     `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+         *     release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+         *     service 403.
+         */
+        get: operations["codePushUpdateCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v0.1/public/codepush/report_status/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CodePush deploy report (snake_case)
+         * @description Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+         *     rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+         *     is not counted. Counted per release (installs, successes, failures); a failure may halt the
+         *     release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+         *     accepted and not counted. Answers `OK`.
+         */
+        post: operations["codePushReportDeploy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v0.1/public/codepush/report_status/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CodePush download report (snake_case)
+         * @description Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+         */
+        post: operations["codePushReportDownload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/updateCheck": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * CodePush update check (camelCase, older clients)
+         * @description Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+         *     parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+         */
+        get: operations["codePushLegacyUpdateCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reportStatus/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CodePush deploy report (camelCase, older clients)
+         * @description Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+         */
+        post: operations["codePushLegacyReportDeploy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reportStatus/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CodePush download report (camelCase, older clients)
+         * @description Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+         */
+        post: operations["codePushLegacyReportDownload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3575,6 +4021,8 @@ export interface components {
             vendor: components["schemas"]["PushVendor"];
             /** @description Masked; its first 4 and last 4 characters around `****`. */
             deviceToken: string;
+            /** @description False once the vendor said the token is gone; pushes skip it until it is registered again. */
+            active: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3583,9 +4031,14 @@ export interface components {
         PushDeviceEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["PushDevice"];
         };
+        /** @description Names its devices by `userIds` or by `deviceTokens`, exactly one of them. */
         PushSendRequest: {
             /** @description The IM users to notify. */
-            userIds: components["schemas"]["UserId"][];
+            userIds?: components["schemas"]["UserId"][];
+            /** @description Registered device tokens of the app to notify, as the vendors' SDKs gave them. */
+            deviceTokens?: string[];
+            /** @description Notifications with the same collapse id replace each other on the device. */
+            collapseId?: string;
             title: string;
             body: string;
             /** @description Custom payload for the app; at most 4096 bytes once JSON-encoded. */
@@ -3605,19 +4058,25 @@ export interface components {
              */
             ttlSeconds?: number;
         };
+        /** @description A push and the state of its deliveries; `devices = queued + accepted + failed`. */
         PushResult: {
             /** @description The server's id of this push, a decimal string. */
             pushId: string;
             /**
              * Format: int32
-             * @description The number of userIds in the request.
+             * @description The number of userIds (or deviceTokens) in the request.
              */
             requested: number;
             /**
              * Format: int32
-             * @description The devices those users have registered.
+             * @description The active devices the push goes to.
              */
             devices: number;
+            /**
+             * Format: int32
+             * @description Deliveries not done yet (waiting for a worker, or for a retry).
+             */
+            queued: number;
             /**
              * Format: int32
              * @description Deliveries the vendors' gateways (or delivery queues) took.
@@ -3625,7 +4084,7 @@ export interface components {
             accepted: number;
             /**
              * Format: int32
-             * @description Deliveries refused at once.
+             * @description Deliveries that failed for good (token gone, message refused, no credentials, retries exhausted).
              */
             failed: number;
             /** Format: date-time */
@@ -3633,6 +4092,93 @@ export interface components {
         };
         PushResultEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["PushResult"];
+        };
+        PushUnregistration: {
+            deviceToken: string;
+        };
+        PushDevicePageEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["PageMeta"] & {
+                content: components["schemas"]["PushDevice"][];
+            };
+        };
+        PushDelivery: {
+            /** Format: int64 */
+            deviceId: number;
+            userId: string;
+            vendor: components["schemas"]["PushVendor"];
+            /** @description Masked, as in PushDevice. */
+            deviceToken: string;
+            /** @enum {string} */
+            status: "QUEUED" | "ACCEPTED" | "FAILED";
+            /** @description Why it failed, or why it waits for a retry; empty when accepted. */
+            reason: string;
+            /**
+             * Format: int32
+             * @description How many times the vendor was called.
+             */
+            attempts: number;
+            /** @description The vendor's id of the message (apns-id, FCM message name, HMS requestId), when accepted. */
+            providerMessageId?: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PushDeliveryPageEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["PageMeta"] & {
+                content: components["schemas"]["PushDelivery"][];
+            };
+        };
+        PushCredential: {
+            vendor: components["schemas"]["PushVendor"];
+            /** @description Identifies the secret without revealing it. */
+            fingerprint: string;
+            keyId?: string;
+            teamId?: string;
+            bundleId?: string;
+            /** @enum {string} */
+            environment?: "SANDBOX" | "PRODUCTION";
+            /** @description FCM. The Firebase project of the service account. */
+            projectId?: string;
+            /** @description FCM. The service account. */
+            clientEmail?: string;
+            hmsAppId?: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PushCredentialListEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["PushCredential"][];
+        };
+        /** @description The fields of the vendor named in the path; the others are ignored. */
+        PushCredentialInput: {
+            /** @description APNS. The .p8 token-signing key, PEM. */
+            privateKey?: string;
+            /** @description APNS. The key's id (10 characters). */
+            keyId?: string;
+            /** @description APNS. The Apple developer team id. */
+            teamId?: string;
+            /** @description APNS. The app's bundle id, the notifications' topic. */
+            bundleId?: string;
+            /**
+             * @description APNS. Which gateway the app's tokens belong to.
+             * @enum {string}
+             */
+            environment?: "SANDBOX" | "PRODUCTION";
+            /** @description FCM. The Firebase service account's key file (JSON text). */
+            serviceAccountJson?: string;
+            /** @description HUAWEI. The app's id in AppGallery Connect (the OAuth client id). */
+            hmsAppId?: string;
+            /** @description HUAWEI. The app's client secret. */
+            clientSecret?: string;
+        };
+        PushCredentialEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["PushCredential"];
+        };
+        ConversationMute: {
+            targetId: string;
+            chatType: components["schemas"]["ChatType"];
+            muted: boolean;
+        };
+        ConversationMuteEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["ConversationMute"];
         };
         FileInfo: {
             /** @description SHA-256 of the bytes, lower-case hex; the file's address. */
@@ -3828,7 +4374,30 @@ export interface components {
             platform: components["schemas"]["Platform"];
             moduleId: components["schemas"]["RnModuleId"];
             version: components["schemas"]["BundleVersion"];
-            minAppVersion: components["schemas"]["NativeVersion"];
+            /** @description Required, unless `deployment` and `targetBinaryRange` are given (then 0). */
+            minAppVersion?: components["schemas"]["NativeVersion"];
+            /**
+             * @description The name of a deployment of the module (POST /api/v1/rn/deployments) to release the
+             *     bundle into at once, for CodePush and Expo Updates clients: the release gets the
+             *     deployment's next label (v1, v2, …), `targetBinaryRange`, `mandatory`, `description`,
+             *     `rolloutPercent` (a release at 0 is offered to no one) and `disabled`. The bundle
+             *     itself stays a DRAFT for the check route of /api/v1/rn/update/check.
+             * @example Staging
+             */
+            deployment?: string;
+            /**
+             * @description With `deployment`: the binary versions the release runs on, a semantic-version range as
+             *     CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
+             *     Expo clients whose runtime version equals it, or satisfies it, get it too. Default
+             *     `>=minAppVersion` (and `<=maxAppVersion` when given).
+             * @example ^1.0.0
+             */
+            targetBinaryRange?: string;
+            /**
+             * @description With `deployment`, a release that no client is offered until enabled.
+             * @default false
+             */
+            disabled?: boolean;
             maxAppVersion?: components["schemas"]["NativeVersion"];
             /** @default false */
             mandatory?: boolean;
@@ -3842,9 +4411,58 @@ export interface components {
             rolloutPercent?: number;
             /**
              * Format: binary
-             * @description The bundle file.
+             * @description The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
+             *     release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
+             *     hash the server computes; any other file is served as it is.
              */
             file: string;
+        };
+        /** @example Staging */
+        DeploymentName: string;
+        RnRelease: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            deploymentId: number;
+            deployment: components["schemas"]["DeploymentName"];
+            /** Format: int64 */
+            bundleId: number;
+            /** @example v3 */
+            label: string;
+            targetBinaryRange: string;
+            mandatory: boolean;
+            description: string;
+            rolloutPercent: components["schemas"]["RolloutPercent"];
+            disabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the crash-aware rollout disabled it; null otherwise.
+             */
+            haltedAt: string | null;
+            /**
+             * Format: int64
+             * @description The release it was promoted from.
+             */
+            promotedFrom: number | null;
+            packageHash: string;
+            /** Format: int64 */
+            size: number;
+            /**
+             * Format: int64
+             * @description Download reports.
+             */
+            downloads: number;
+            /**
+             * Format: int64
+             * @description Deploy reports (successes plus failures).
+             */
+            installs: number;
+            /** Format: int64 */
+            successes: number;
+            /** Format: int64 */
+            failures: number;
+            /** Format: date-time */
+            createdAt: string;
         };
         RnBundle: {
             /** Format: int64 */
@@ -3875,6 +4493,15 @@ export interface components {
              * @description When it was last published; null while it never was.
              */
             publishedAt: string | null;
+            /**
+             * @description The CodePush package hash: for a zip, SHA-256 (hex) of the JSON array of the sorted
+             *     `"<path>:<sha256 of the file>"` strings of its files (`__MACOSX/`, `.DS_Store` and
+             *     `.codepushrelease` left out), which the client computes again after unzipping; else
+             *     the file's SHA-256.
+             */
+            packageHash?: string | null;
+            /** @description The release that the upload made when it named a `deployment`. */
+            release?: components["schemas"]["RnRelease"];
         };
         RnBundleEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["RnBundle"];
@@ -3892,6 +4519,145 @@ export interface components {
             platform: components["schemas"]["Platform"];
             moduleId: components["schemas"]["RnModuleId"];
             toVersion?: components["schemas"]["BundleVersion"];
+        };
+        RnDeployment: {
+            /** Format: int64 */
+            id: number;
+            appId: components["schemas"]["AppKey"];
+            platform: components["schemas"]["Platform"];
+            moduleId: components["schemas"]["RnModuleId"];
+            name: components["schemas"]["DeploymentName"];
+            /** @description The deployment key in full; only in the answers of create and rotate-key. */
+            key?: string;
+            /** @description The key's last four characters. */
+            keyHint: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            keyRotatedAt: string;
+        };
+        RnDeploymentListEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnDeployment"][];
+        };
+        RnDeploymentCreate: {
+            platform: components["schemas"]["Platform"];
+            moduleId: components["schemas"]["RnModuleId"];
+            /** @description Omitted, Staging and Production (those missing). */
+            name?: components["schemas"]["DeploymentName"];
+        };
+        RnDeploymentEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnDeployment"];
+        };
+        RnReleasePage: components["schemas"]["PageMeta"] & {
+            content: components["schemas"]["RnRelease"][];
+        };
+        RnReleasePageEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnReleasePage"];
+        };
+        RnPromote: {
+            toDeployment: components["schemas"]["DeploymentName"];
+            /** @description The release to copy; default the newest. */
+            label?: string;
+            targetBinaryRange?: string;
+            mandatory?: boolean;
+            description?: string;
+            rolloutPercent?: components["schemas"]["RolloutPercent"];
+            disabled?: boolean;
+        };
+        RnReleaseEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnRelease"];
+        };
+        RnReleaseChange: {
+            disabled?: boolean;
+            mandatory?: boolean;
+            description?: string;
+            rolloutPercent?: components["schemas"]["RolloutPercent"];
+            targetBinaryRange?: string;
+        };
+        RnHaltPolicy: {
+            enabled: boolean;
+            /** Format: int32 */
+            minReports: number;
+            /** Format: int32 */
+            maxFailurePercent: number;
+        };
+        RnHaltPolicyEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnHaltPolicy"];
+        };
+        /**
+         * @description A deployment's key, as shown when the deployment was made or its key rotated.
+         * @example dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+         */
+        DeploymentKey: string;
+        /** @description A binary's version; invalid ones get 400. */
+        ClientAppVersion: string;
+        ClientText: string;
+        CodePushUpdateInfo: {
+            is_available: boolean;
+            is_mandatory: boolean;
+            /** @description The binary is too old for every enabled release; target_binary_range is the newest one's. */
+            update_app_version: boolean;
+            /** @description No enabled release runs on this binary; run its own bundle. */
+            should_run_binary_version: boolean;
+            is_disabled: boolean;
+            download_url: string;
+            package_hash: string;
+            /** Format: int64 */
+            package_size: number;
+            label: string;
+            description: string;
+            target_binary_range: string;
+            app_version: string;
+        };
+        CodePushUpdateCheck: {
+            update_info: components["schemas"]["CodePushUpdateInfo"];
+        };
+        CodePushDeployReport: {
+            deployment_key: components["schemas"]["DeploymentKey"];
+            app_version?: components["schemas"]["ClientText"];
+            label?: components["schemas"]["ClientText"];
+            /** @enum {string} */
+            status?: "DeploymentSucceeded" | "DeploymentFailed";
+            client_unique_id?: components["schemas"]["ClientText"];
+            previous_label_or_app_version?: components["schemas"]["ClientText"];
+            previous_deployment_key?: components["schemas"]["ClientText"];
+        };
+        CodePushDownloadReport: {
+            deployment_key: components["schemas"]["DeploymentKey"];
+            label: components["schemas"]["ClientText"];
+            client_unique_id?: components["schemas"]["ClientText"];
+        };
+        CodePushLegacyUpdateInfo: {
+            isAvailable: boolean;
+            isMandatory: boolean;
+            updateAppVersion: boolean;
+            shouldRunBinaryVersion: boolean;
+            downloadURL: string;
+            packageHash: string;
+            /** Format: int64 */
+            packageSize: number;
+            label: string;
+            description: string;
+            /** @description The release's range, or on updateAppVersion the newest enabled release's. */
+            appVersion: string;
+        };
+        CodePushLegacyUpdateCheck: {
+            updateInfo: components["schemas"]["CodePushLegacyUpdateInfo"];
+        };
+        CodePushLegacyDeployReport: {
+            deploymentKey: components["schemas"]["DeploymentKey"];
+            appVersion?: components["schemas"]["ClientText"];
+            label?: components["schemas"]["ClientText"];
+            /** @enum {string} */
+            status?: "DeploymentSucceeded" | "DeploymentFailed";
+            clientUniqueId?: components["schemas"]["ClientText"];
+            previousLabelOrAppVersion?: components["schemas"]["ClientText"];
+            previousDeploymentKey?: components["schemas"]["ClientText"];
+        };
+        CodePushLegacyDownloadReport: {
+            deploymentKey: components["schemas"]["DeploymentKey"];
+            label: components["schemas"]["ClientText"];
+            clientUniqueId?: components["schemas"]["ClientText"];
         };
     };
     responses: {
@@ -4181,6 +4947,21 @@ export interface components {
          */
         BlockedUserId: components["schemas"]["UserId"];
         /**
+         * @description The push's id, as POST /api/push/send returned it.
+         * @example 88001
+         */
+        PushIdPath: string;
+        /**
+         * @description The app's numeric id.
+         * @example 1
+         */
+        PushAppIdPath: number;
+        /**
+         * @description The vendor the credentials are for.
+         * @example APNS
+         */
+        PushVendorPath: components["schemas"]["PushVendor"];
+        /**
          * @description SHA-256 of the file's bytes, lower-case hex.
          * @example 9f2c4e1d7b3a5c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6
          */
@@ -4211,6 +4992,11 @@ export interface components {
         PlatformFilter: components["schemas"]["Platform"];
         /** @description Only this status. */
         ReleaseStatusFilter: components["schemas"]["ReleaseStatus"];
+        /**
+         * @description The deployment's id.
+         * @example 3
+         */
+        DeploymentId: number;
     };
     requestBodies: never;
     headers: never;
@@ -8643,6 +9429,7 @@ export interface operations {
                      *         "platform": "IOS",
                      *         "vendor": "APNS",
                      *         "deviceToken": "0f3c****8f0a",
+                     *         "active": true,
                      *         "createdAt": "2026-04-28T10:00:00+08:00",
                      *         "updatedAt": "2026-04-28T10:00:00+08:00"
                      *       },
@@ -8715,7 +9502,8 @@ export interface operations {
                      *         "pushId": "88001",
                      *         "requested": 2,
                      *         "devices": 3,
-                     *         "accepted": 3,
+                     *         "queued": 3,
+                     *         "accepted": 0,
                      *         "failed": 0,
                      *         "createdAt": "2026-04-28T10:05:00+08:00"
                      *       },
@@ -8731,6 +9519,352 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unregisterPushDevice: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "deviceToken": "0f3c8a5e7b1d4f2a9c6e8b0d1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PushUnregistration"];
+            };
+        };
+        responses: {
+            /** @description The device is unregistered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPushDevices: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /**
+                 * @description The IM user whose devices to list.
+                 * @example demo_alice
+                 */
+                userId: components["schemas"]["UserId"];
+                /** @description Page number, counted from 0. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
+                size?: components["parameters"]["Size"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of devices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushDevicePageEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getPush: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The push's id, as POST /api/push/send returned it.
+                 * @example 88001
+                 */
+                pushId: components["parameters"]["PushIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The push. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushResultEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPushDeliveries: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /** @description Page number, counted from 0. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
+                size?: components["parameters"]["Size"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The push's id, as POST /api/push/send returned it.
+                 * @example 88001
+                 */
+                pushId: components["parameters"]["PushIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushDeliveryPageEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPushCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The app's numeric id.
+                 * @example 1
+                 */
+                appId: components["parameters"]["PushAppIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credentials, one per vendor. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushCredentialListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setPushCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The app's numeric id.
+                 * @example 1
+                 */
+                appId: components["parameters"]["PushAppIdPath"];
+                /**
+                 * @description The vendor the credentials are for.
+                 * @example APNS
+                 */
+                vendor: components["parameters"]["PushVendorPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "keyId": "ABC123DEFG",
+                 *       "teamId": "DEF123GHIJ",
+                 *       "bundleId": "com.example.chat",
+                 *       "environment": "PRODUCTION",
+                 *       "privateKey": "-----BEGIN PRIVATE KEY-----\n…\n-----END PRIVATE KEY-----\n"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PushCredentialInput"];
+            };
+        };
+        responses: {
+            /** @description The credentials, the secret as a fingerprint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushCredentialEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deletePushCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The app's numeric id.
+                 * @example 1
+                 */
+                appId: components["parameters"]["PushAppIdPath"];
+                /**
+                 * @description The vendor the credentials are for.
+                 * @example APNS
+                 */
+                vendor: components["parameters"]["PushVendorPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setConversationMuted: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /**
+                 * @description Whether `targetId` is a user (SINGLE) or a group (GROUP).
+                 * @example SINGLE
+                 */
+                chatType: components["parameters"]["ImChatTypeQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The other user's id (SINGLE) or the group's id (GROUP).
+                 * @example user_002
+                 */
+                targetId: components["parameters"]["ImTargetIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "muted": true
+                 *     }
+                 */
+                "application/json": {
+                    /** @description true to mute, false to unmute. */
+                    muted: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The conversation's mute setting now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationMuteEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -10013,6 +11147,605 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listRnDeployments: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /** @description Only this platform. */
+                platform?: components["parameters"]["PlatformFilter"];
+                /** @description Only this module's deployments. */
+                moduleId?: components["schemas"]["RnModuleId"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnDeploymentListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createRnDeployments: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "platform": "ANDROID",
+                 *       "moduleId": "chat-home"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnDeploymentCreate"];
+            };
+        };
+        responses: {
+            /** @description The deployments made, with their keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": [
+                     *         {
+                     *           "id": 3,
+                     *           "appId": "ak_demo_chat",
+                     *           "platform": "ANDROID",
+                     *           "moduleId": "chat-home",
+                     *           "name": "Staging",
+                     *           "key": "dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD",
+                     *           "keyHint": "6gD",
+                     *           "createdAt": "2026-04-28T10:20:00+08:00",
+                     *           "keyRotatedAt": "2026-04-28T10:20:00+08:00"
+                     *         }
+                     *       ],
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RnDeploymentListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    rotateRnDeploymentKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The deployment's id.
+                 * @example 3
+                 */
+                id: components["parameters"]["DeploymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment with its new key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnDeploymentEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listRnReleases: {
+        parameters: {
+            query?: {
+                /** @description Page number, counted from 0. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
+                size?: components["parameters"]["Size"];
+            };
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The deployment's id.
+                 * @example 3
+                 */
+                id: components["parameters"]["DeploymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of releases. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnReleasePageEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    promoteRnRelease: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The deployment's id.
+                 * @example 3
+                 */
+                id: components["parameters"]["DeploymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "toDeployment": "Production",
+                 *       "label": "v3",
+                 *       "rolloutPercent": 20
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnPromote"];
+            };
+        };
+        responses: {
+            /** @description The release as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnReleaseEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateRnRelease: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The release's id.
+                 * @example 9
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "disabled": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnReleaseChange"];
+            };
+        };
+        responses: {
+            /** @description The release as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnReleaseEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRnHaltPolicy: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnHaltPolicyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setRnHaltPolicy: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "minReports": 50,
+                 *       "maxFailurePercent": 20
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnHaltPolicy"];
+            };
+        };
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnHaltPolicyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushUpdateCheck: {
+        parameters: {
+            query: {
+                deployment_key: components["schemas"]["DeploymentKey"];
+                /**
+                 * @description The binary's version (a semantic version; 1.0 counts as 1.0.0).
+                 * @example 1.0.0
+                 */
+                app_version: components["schemas"]["ClientAppVersion"];
+                /** @description The package hash of the release the client runs; absent on the binary's own bundle. */
+                package_hash?: components["schemas"]["ClientText"];
+                /** @description The label of the release the client runs. */
+                label?: components["schemas"]["ClientText"];
+                /** @description The device's id, which places it in or out of a rollout. */
+                client_unique_id?: components["schemas"]["ClientText"];
+                /** @description Ignore the app version (companion apps). */
+                is_companion?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The update info. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "update_info": {
+                     *         "is_available": true,
+                     *         "is_mandatory": false,
+                     *         "download_url": "https://dev.xuqinmin.com/api/v1/rn/files/ak_demo_chat/ANDROID/chat-home?version=1.0.1",
+                     *         "package_hash": "8a0aa5e3a6b6f2b8a6a0c1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6",
+                     *         "package_size": 1048576,
+                     *         "label": "v2",
+                     *         "description": "首页消息列表样式调整",
+                     *         "target_binary_range": "^1.0.0",
+                     *         "app_version": "1.0.0",
+                     *         "update_app_version": false,
+                     *         "should_run_binary_version": false,
+                     *         "is_disabled": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CodePushUpdateCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushReportDeploy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "deployment_key": "dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD",
+                 *       "app_version": "1.0.0",
+                 *       "label": "v2",
+                 *       "status": "DeploymentSucceeded",
+                 *       "client_unique_id": "8f14e45fceea167a",
+                 *       "previous_label_or_app_version": "v1"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CodePushDeployReport"];
+            };
+        };
+        responses: {
+            /** @description Counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "OK";
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushReportDownload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "deployment_key": "dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD",
+                 *       "label": "v2",
+                 *       "client_unique_id": "8f14e45fceea167a"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CodePushDownloadReport"];
+            };
+        };
+        responses: {
+            /** @description Counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "OK";
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushLegacyUpdateCheck: {
+        parameters: {
+            query: {
+                deploymentKey: components["schemas"]["DeploymentKey"];
+                /** @example 1.0.0 */
+                appVersion: components["schemas"]["ClientAppVersion"];
+                packageHash?: components["schemas"]["ClientText"];
+                label?: components["schemas"]["ClientText"];
+                clientUniqueId?: components["schemas"]["ClientText"];
+                isCompanion?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The update info. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodePushLegacyUpdateCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushLegacyReportDeploy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodePushLegacyDeployReport"];
+            };
+        };
+        responses: {
+            /** @description Counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "OK";
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushLegacyReportDownload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodePushLegacyDownloadReport"];
+            };
+        };
+        responses: {
+            /** @description Counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "OK";
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
