@@ -85,7 +85,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	webhooks := webhook.New(pool, box, queue, webhook.Options{AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log})
 	jobs.Add(queue, &webhook.Worker{S: webhooks})
 	imService := im.New(pool, bus, im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
-		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks})
+		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers)})
 	var hub *realtime.Hub
 	var webSocket http.Handler
 	if cfg.Serves(config.AreaIM) {

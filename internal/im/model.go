@@ -222,4 +222,5 @@ type groupEvent struct {
 	OperatorID string     `json:"operatorId"`
 	UserIDs    []string   `json:"userIds"`
 	Group      *GroupInfo `json:"group,omitempty"`
+	RequestID  string     `json:"requestId,omitempty"`
 }

@@ -137,11 +137,11 @@ func (s *Service) sendable(ctx context.Context, u User, in SendInput, obj map[st
 
 // singleSend is what the send statement stores of a one-to-one message.
 type singleSend struct {
-	AppID                int64
+	AppID                 int64
 	ChatKey, FromID, ToID string
-	ClientMsgID          *string
-	MsgType              string
-	Content, SearchText  string
+	ClientMsgID           *string
+	MsgType               string
+	Content, SearchText   string
 }
 
 // singleParams are the statement's parameters of a one-to-one message from u.

@@ -33,7 +33,9 @@ type Options struct {
 	// it is stored (before-send webhooks). Either may be nil.
 	Notifier   Notifier
 	BeforeSend BeforeSend
-	Log        *slog.Logger
+	// GroupMaxMembers is the most members a group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2000).
+	GroupMaxMembers int32
+	Log             *slog.Logger
 	// SendBatch is the most one-to-one sends stored in one statement (64).
 	SendBatch int
 	// SendFlights is how many statements storing one-to-one sends may run at once (2):
@@ -62,6 +64,9 @@ func New(pool *pgxpool.Pool, bus eventbus.Bus, opts Options) *Service {
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
+	}
+	if opts.GroupMaxMembers <= 0 {
+		opts.GroupMaxMembers = 2000
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
