@@ -24825,25 +24825,27 @@ func (r DisableSubAccountResponse) ContentType() string {
 
 // DownloadRnBundleResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnBundle
 type DownloadRnBundleResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadRnBundleResponse206Headers the declared response headers of an HTTP 206 response for DownloadRnBundle
 type DownloadRnBundleResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadRnBundleResponse304Headers the declared response headers of an HTTP 304 response for DownloadRnBundle
@@ -26030,23 +26032,25 @@ func (r WithdrawAppVersionResponse) ContentType() string {
 
 // DownloadApkResponse200Headers the declared response headers of an HTTP 200 response for DownloadApk
 type DownloadApkResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadApkResponse206Headers the declared response headers of an HTTP 206 response for DownloadApk
 type DownloadApkResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadApkResponse304Headers the declared response headers of an HTTP 304 response for DownloadApk
@@ -34831,6 +34835,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 			}
 			headers.XContentSHA256 = value
 		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
 		var headers DownloadRnBundleResponse206Headers
@@ -34889,6 +34900,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 				return nil, err
 			}
 			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -35942,6 +35960,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 			}
 			headers.XContentSHA256 = value
 		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
 		var headers DownloadApkResponse206Headers
@@ -35993,6 +36018,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 				return nil, err
 			}
 			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -52221,13 +52253,14 @@ type DownloadRnBundleResponseObject interface {
 }
 
 type DownloadRnBundle200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadRnBundle200ApplicationoctetStreamResponse struct {
@@ -52253,6 +52286,7 @@ func (response DownloadRnBundle200ApplicationoctetStreamResponse) VisitDownloadR
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Bundle-Version", fmt.Sprint(response.Headers.XBundleVersion))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -52263,14 +52297,15 @@ func (response DownloadRnBundle200ApplicationoctetStreamResponse) VisitDownloadR
 }
 
 type DownloadRnBundle206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadRnBundle206ApplicationoctetStreamResponse struct {
@@ -52297,6 +52332,7 @@ func (response DownloadRnBundle206ApplicationoctetStreamResponse) VisitDownloadR
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Bundle-Version", fmt.Sprint(response.Headers.XBundleVersion))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -53800,12 +53836,13 @@ type DownloadApkResponseObject interface {
 }
 
 type DownloadApk200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadApk200ApplicationoctetStreamResponse struct {
@@ -53830,6 +53867,7 @@ func (response DownloadApk200ApplicationoctetStreamResponse) VisitDownloadApkRes
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -53840,13 +53878,14 @@ func (response DownloadApk200ApplicationoctetStreamResponse) VisitDownloadApkRes
 }
 
 type DownloadApk206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadApk206ApplicationoctetStreamResponse struct {
@@ -53872,6 +53911,7 @@ func (response DownloadApk206ApplicationoctetStreamResponse) VisitDownloadApkRes
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -57852,75 +57892,76 @@ var swaggerSpec = []string{
 	"aG1tbDebTY9Fw+E40+YHCUFrpnigUllgtVqjsAJKxjArZEtGkkvdXZCxepF95td+86tf+7VFcrjiAL4W",
 	"8iwbzD77BUAbwXGB8hBcN08UKsQrP4FdH5HMtoE7LZLRUH+Wpv0ckczEmUCrVqvvkpefo8uvfvaIZ9po",
 	"rrVr/4df+0VzdYev9r9/t7353q/9r7WyxTBtaZQjeYyVgxZN48bSaWa716atihJc9XzzIk4uRbra40qw",
-	"gXhbeWbceSmbFT2u9eb2fQmHKUOI3nMpKJaCYkpQFGzikllAODZKDcDRodBYxSMxNwfWSLBEvxR4oLpQ",
-	"wUfoDfT9z1bxf2v4v3LxspRtj1C2bWC4piQADaSkTxTrJaMJWyk4jHUgLBqnKWwymdj17YinxyAwfsIr",
-	"7v2nljHYvkm0drO1PS9aCyk+ULJlEQTahBQP2Gptbz1f3wTNrOpugLd1jQBvmibpwuR6lRFN77RKquDp",
-	"B0t63396hXx//7DZbe0AfhD23cRTGGfHgvcy9ppn0YWxvZyAMZadOjkfjPPGEea05yLgMeCBt1PTXXe6",
-	"E2xrEyWy7rEEruNxPKHeaSJk3YnDI4ehASzAxrXYYB0Ttp2Hjj+2lGN33aqdxmnIk2ZCDwScihS9SD4v",
-	"jTmxBCcWcrPYx4IhH4tYcCWKpE/3307mA0vA7pagChbSVHxuPhx1farC2/3+f/j1X/7hb//r7/7bn//u",
-	"//zH3/75X/3+b//D7/7mn377z///7//jn/3u3/wXfTptRmx5b3jPSynP3SyLO7g1iumt2SjbH5Gu/cwG",
-	"rUIgKR9yGXLosWLoy4f8bccSEFrVEUn3IIS+9KvZpVkM6Dnl6nl00SYjcrJ1SiIcibQHc93SXwAtEz3d",
-	"vQ2+sbHREju9MAy3n+9s7zSfiQ3R7/e3eU80u91uq9vfbm21mrwV9ra2NsON9fWNna0N8Szsbz2rmfqN",
-	"VnPz+dazbZfC5bjz+SliHpw3egR954ycql76YYXHMjN6q/VgUBeCeYonqkwtqsV6Ua/vLu+dz8d9fRtl",
-	"gzDll2om46aKKbcc0yWZ4GkcibQYm3b6swE3i4fwWEOPkodSmEwujQODyIOyUHe9wV6CF6RYOpYS+Ykv",
-	"abTSl3QvnuoBXiBULcq0pkbeb9E7Z2kChcmBmYbAY4EVOEGd0naGfizIkm9stvfSzssVSckG+xZaySWz",
-	"M+JLZl4XO9mlYqgnhW02d9iKubs7KwY0nCXsLGF6uAY83R1HcbYaSToT02OYni4fMmKCZ1Ko+i1S/REl",
-	"oJ9fJ3aEGJfhmR61cYryZJn+uA5jvnNjOmeHJgKTvgZFnU+cp+9LHNKWU3qFA+XaBNYN7wv8HNaQ2rXp",
-	"aMpuBqAFAwbGCbN6uJSXhr73B6bnHnnx+HV0n10nVndeQyOY6bxv1n/z+Rb5bbNi5RMtU7m2B97cmeeB",
-	"2xUDQBVHglkryUwr4E5wIWmBpGWpkU535Yy/JlEx9TgAqTgib0YeNR4XvvGaCl9vM8aNujUKwFG3Vb1h",
-	"PLwGOnCuV3wEIcAG6wwTKLMR8w0ALYT1KgiMaKFuqkYABYSjIGval0SQZrhkAFUB9CBEvLIfIv7aQ7aR",
-	"ICcch28KPDwe3tSXvyjY/hCzzP/8noI2trNhlHkAoCzo7e6EKTHkMot6Rr35EiwPJNGoNxhU37sDaVvs",
-	"DZG14YNoycHcAmOJ1sWn9k4EHoGgwUow4OoNfIugjm8aZTbbDy8KDhyp5IBklxkAanmYn6lfIF2iGGff",
-	"7p9++eq48+3rAkjKevZsxVxprDwZ1Kn/GysZsLjQQ+yTGk/iUKSu8UQ9KRwLCo7UEcClZQjeEm4+0F/Q",
-	"mQB9R3DwLCkOxriZGpB5pM3E3OKB1wHDh0UyJ99BZJAzArA3tGmajkXOXYMDISrAEkvIMMhOz6we+op4",
-	"24vHKroQdTtWcz89tebZ8O0tda0kHkGP5dRBwTu/ZmfAr7VxAjzm515v4aiZ6fygL/3a9Ce0dLZQv2bI",
-	"pfQevSm8aYY6CvodDMUwSSceI+ihEQSw8kuLjvUPxxLf9r6iXFc1Q7b4GtwNRezMDPxnfszrrvA/RhAU",
-	"8szu1kjHUqGDNOUB5JghXPJSW+iXXFlcnwjrs1Ch5pxXLe6B20u7lb2zRAcWfVrzDiuOWHzNh6LuGfmK",
-	"nqTKGPCg2ZdPsalT8QVbc18wl+qVI5joaF8HDvWKNNsHRgPhCpnQLtKmsrUPTqdWhqvgLEYBaMTmhRSn",
-	"JIkNuVkh5QThpsNyeSjBMDIvCjm9NyyRxdf4I/DjPnPDhf642VzfNtbFZ2Rt4lGzET+zOxaPF1cthBWb",
-	"uFmUEOETxWhC6zedlEcZNXW+FO7NhR/qTuOZM+HLCqviGo4nvioolquZsQSw/er/UBtsI0wTpr8Jos8B",
-	"tH1zz/DunbwHS+CVFGL1gVyxJOpIdk4VL0RP/RUVp5anBqsh8Pa7xgG1fMp5ESjeF3oT0EnI7IKJYs6+",
-	"OqGb+JL6tKW9gR45tmKz1NVcKZEpamuMfY5tLX6cJOcskioKBQAtEFpmCSB92Y2TLjY2hUU14OArY2XH",
-	"ZRplmZAN1rG6zQmgmrjYwLGo8qwi9JeRE6oR85zQWlDweAJymshJihxunKDgKQUN9nkEXtyFSH0JfaXQ",
-	"FPzhoPPdDy/+99O9E7ZCJIGs1Xy28WyzlSfaodncZot6FpjgXaTYuRhlxl/SMx/4khgxgQ1yxNOsGMlr",
-	"T0fygDacinExqAflJNwwrpqSAXRzIuCbt6UnjCtfXoo4BmE/QUZt6ONTpy9qi1Z6yYVhNUdAz3AcZxH0",
-	"+qFqihkj9s3oI4H1Xxk4tO+5pqd61ai660XdcCrujbdxmeL8qaQ4bz9ZWYXEyFUySxajjzVGikLppjAh",
-	"13S4it7o3DFLknQ2zJbHk1acHWd7t8rksl5k/AF31peYj4RwG5IYBcXdOaXbC72zrfM7wnP5mWiwI3w6",
-	"FYnPhLmm2rey7pj6TuS3mMq5zdHBVoE7ilhbOXnY0XTccONQZQqWRnxjDUtYof2worp8DOp4gTYskdDV",
-	"JSBOB83qzVsd3UlCjisKJcvkcsmi8UgkKC2VDxKhtGKvasFgqNIGPBXI/45U8CvNRqPVbNZt0iGXbdoH",
-	"YrkLtGtFMPbPjKCG2JeXOdLACt8GO+aRISDC0wudD2xTNHDsGqzJRnysQMrbpJVJ9xgYBfa7vl/peCIs",
-	"UPSY5ngpIGcE5Na15aOZzMcNYFjKy0coL1+CDVUuLp8oIz4ck6qiDDViZpEd6qSGrB3ansG4qSwZUSIX",
-	"pSCGbXqEoANDNB2D3OSp8KWFzDlJBESo6ctnDElI3k89k/K+JCrdbLQF503Zn7lEJ8YQC+djWZJYa5Z1",
-	"9TvAXuhyyDXerxA2b/VJ2qhLSffJA4fN+r2RiUfdENf4aFQRQHSI7mwpTHYqxV0CJEKIAp33Enn3fHkV",
-	"MOYlENZjQsdBHbEqoKNdX9KjFEvGmTYGndMdca6tVnUejUYixNi0JDxMfxzHEzhNhPoW9hWHfOLLrrB2",
-	"LcF5sZtUP0l7wkHCFNEq5pILA3Gaga2YhxBuxZelczKNXIkMYiU9x05PZgzwhMsSaBHcx5eRAgrky7LR",
-	"PVFsGMmT8WiUpJkInQtRUBNS0E5zj6fphAVOxDXwWKCiX9JHDDAWGZg10jn6OVvBH7IkFfp8HCrw+V9y",
-	"gofVd9n+4cnMY/JrEhlPLLVUKT4Hm0SXA3ScybLH32NrsFsB3bBSzI0vEXTDVmTC9DC7XAkEPNfb0OQU",
-	"FAvpVaYGyaWyDdUo2WQbQ4POH/IQOKqgWI3OAC2o8uUnLoTMWHeskC1YHxsiRD2SbMMhls7YZZKqrK51",
-	"MA0BP5ovEdBBZGRJal//Msp6Axoo3XHd3HAuiKgzGj0eFJErmmiJUqdZAcRjBRhKqwrCxuHMXkxHsLFe",
-	"g3wB0hGstzafbT7f2N58toij4JHgVfKpcmCPuapYhFhxtuFcsMq9IVFmv+JnrRshTmDrxMlZrV37l//x",
-	"D7/9u//vt//0n/713/79H/7qH/7w7/7a+5d//uvf/r9/WUhe/erf//7P/vu101ZGlVPuanReyF+t0rut",
-	"rjf46LzmLZprWqQmcbQhwq3tZk9sPhfboeh1W9tbvWfdze7zFt/p9nda4U4vfLbe33gWboUbO2FrnXdb",
-	"3Z0tIdZ7/d6z5rZNHJn6bpsoeokzZv9+jXsIAV63CjCxcuYGCJNcnyyhJTeCluRIwGqIEtcwrVjubYwD",
-	"W+/tynKq/c4iodrm9yjEw3OrwH1ZaHteufo7T+w+RP33svz6bsqvbyzHq/YRund5H4W1dmsdbIsyC99g",
-	"Cm4He3AHKmQGfGD8ATOiSjrmoWuwc2lRvQrbyLplNOVOy7AvcileVVldFwdp2UCvBEK6TyggIl0nHHvn",
-	"IUoPLdXO0c+9aUwjqwBpxIACxDi0++062lmSoC9OT8t/geoZCGLLBLlzAKJYJlkI+YB3t7BGaO0UOHs2",
-	"cKCVoMXznkqj0Y0BljlMkl0TJemxFvsiegFgSV9WQkuyqmDJUobvFQS2LmL4rnvQRer6HN/wezF2QUTB",
-	"7LQA4vTlh6I42RUgTl9WRnGWzriptoOe7mo+0LPjVob89KCe+es/DrDn0qD6NA2quzCNqmM+aUhL0OdH",
-	"D/p0YgY5v3lVO+yDwZ8mgvkQ6M88+VIO//QlL0kX3Tn+08nvXRMA+gGa9yeAcFp/rAjQ6vLXLI0lqOkx",
-	"g0DlhwjT24aB2vz3PeFAc1hTd9w7FxlLx8DD5UvEBNhXsd3zC+inWRApu30M6Q0k7Ilw4s1LGOnHDyNd",
-	"Ct1PCklakLk3gZDOCOLrYEnNErkOmJStGLl9JjInfe/LMsyoXYTd5ALEa5Qqj0VagE3mg0anjVZfPiRq",
-	"9AZi17zXJ2rZLmXbTws7ehPLMA+UvTPNX95fmafvHP0ctxibwg16sD9DFiBvPoe1Tl1UTNwNf3ICUPh7",
-	"g4/OMdvhywLs0FhxdiHlxP5Fww6RrYRTyIkceN7U05c5TeKKQ1vrhAvqWoxcu88njHpOb0/24a09fVkh",
-	"7n8uJjA3V3f7zJFdYI1nQmUQYiht/7k71fNT/24pN8TbSGVsZbO5WXdE7xOFKRZfSm3Ck1qAkditwIZ8",
-	"oscCDUlC04r1p9ONk62kQo2H0IfWLrJ6aY9OX7K5bTrvrkdnoQmU6YeEB/LOL26jziIEehGe1ibxNvX5",
-	"C3p1diBI/9G06byp5Jvf0XMmYVHS9tJ8narNSfj5D7/orP4JX/1lc3Xnh+/fbXjbrff2Qb9ore58D11L",
-	"3jW9nfe+rx9c2rDnU+822Tn6+UffQe5OO8TNEw7L7pEV+10tuzeWdm9cbrxPfuMtuzF+GrLiUXdDfMTd",
-	"DpfdBpfdBpfdBm/UbVBq+6A0uAXPTC+Mn1icZ25oQ+HriZCc8yE/Fywdy6Dm1cYWYdZeW4uTHo8Hicra",
-	"z5vPEWBOT5wRdxjyoXiO8liPj7LegENARqwOeRQzvd6hV5+htx5ngznFizhNT5R2pJVhs49S40YX7jIa",
-	"qZK7nOTRJegHwemezpVOAErNGYf1yJUF5Do3SEqfvA+FrBnDfRzJM0Tofnl6euRcGw3LLj1gEFuLVIaP",
-	"xVieAXFDfI0lKfbYEDIs3A/DciV3PRqrAZNJFvVJGLnTNxqrso9gNiwPw1QoRR2vEWzdKLrdJVe/nsE7",
-	"4Ucsawbm3I1WcfmnCMUwyeeBjZVI3Wv1z7X337//nwEAAP//",
+	"gXhbeWbceZk3K2ZUp5ORWD0cEbHDvJ0pEyWjfr/i3qSzy3anfvh6c/u+5NKUDUZTvJRRSxk1JaMK5njJ",
+	"LCASHAUWQPhQXq3ikZibA2sk06JfCjxQXZ7hI/Te/f5nq/i/Nfxf+R5eitWlWHXF6gYGqUrC7kDF+kSx",
+	"XjKasJWCm1wHmqZxmsL+londWo5kfAyy6ie82N9/anmS7ZvEqDdb2/Ni1JDYBP1eFjeh/U9RkK3W9tbz",
+	"9U0wClTdDWu3rhHWTtMkXQgpqDKi6Z1WSQs9/WAl4/tPr1At7x82p6/d3g9C/JsoEuPsWPBexl7zLLow",
+	"Zp8TJsdiWyfThdHtOMJM/lzcP4Z58HZqutdQd4LNfKJE1j2WwHU8jifUMU6ErDtx2PMwIIJl57gWG6xj",
+	"gtXzagKOLdHaXTeop3EayqiZgAvBxSJFL5LPS2NOBMWJAN0s4rNgyMciFlyJItXV/TfR+cDCt7ul5YKF",
+	"NBWVnA/CXZ+qa3e//x9+/Zd/+Nv/+rv/9ue/+z//8bd//le//9v/8Lu/+aff/vP///v/+Ge/+zf/RZ9O",
+	"mxEb/Ru291Kidze35A5ujSKZaza2+Eekaz+zoboQqNmHXIYcOssY0vYhf9uxtItWdUTSPQgBP/1qdmkW",
+	"w5hOkX4eU7UpmJxinlInRyLtwVy39BdAy0RPd2+Db2xstMROLwzD7ec72zvNZ2JD9Pv9bd4TzW632+r2",
+	"t1tbrSZvhb2trc1wY319Y2drQzwL+1vPaqZqpdXcfL71bNslrjnufH6KSA/njR5Btz0jp6oXvFjhscwH",
+	"32oVHFTDYHbmiSpTi2qxXtTru8t75/PRbt9G2SBM+aWayTOqYqIxR7JJJngaRyItRuSdrnTASOMhKNiQ",
+	"wuRRHCaTS+PAIN6iLMBfb7CX4AUplo6lRFbmSxqt9CXdi6d6gBcI0IsyramR7Vz0zlmaQDl2YKYh8Fhg",
+	"BU5Qp2SlIV0LsuQbm+O+tPNyRSq2wb6FBnrJ7Iz4kpnXxf59qRjqSWGbzR22Yu7uzoqBSmcJO0uYHq6B",
+	"jHfHUZytRpLOxKQgJuXLh4xI6JnEsX6LVH9ECZjv14kdIYaEeKZHbZyiPEWoP67TJ8C5MZ2zQxOBqW6D",
+	"Hc8nztP3JeZsy6S9woFobgLrhvcFfg5rSO3aJDzldAPQggED44RZPVzKxkPf+wOTko+8ZP46us+uE6s7",
+	"r6ERzHTed68D8/kW+W2zYuUTLc65tgfe3JnngdsVA/AcR4JZK8lMK6BtcCFpgaRlqZFOd+WMvyZRMfU4",
+	"gOY4Im9GHjUeF6rzmgpfbzPGjbo1CsBRt1W9YTy8Bjpwrld8BCHABusMEyguEvMNAC2E9SoIjGihHrJG",
+	"AAWEHiFr2pdEC2cYdABLAqQoRDezHyLq3EOOlSCnWYdvCuxDHt7Ul78o2P4Qs8z//J6CNrafY5R5ABst",
+	"6O3uhCkx5DKLeka9+RIsD6QOqTcYcA64A2lbxBFR1OGDaMnB3AJPi9bFp/ZOBJmBoMFKMODqDXyLoI5v",
+	"GmUW4wAvCg4cqeSAZJcZAGp5mJ+pXyBToxhn3+6ffvnquPPt6wI0zHr2bMVcaaw8GdSp6x0rGbC40EPs",
+	"kxpP4lCkrvFEnTgcCwqO1BG2pmUI3hJuPtBf0JkAfUdw8CwVEMa4mRqQeaTNxNzigdcBw4dFMqccQjyU",
+	"MwKwN7Rpmo5FztiDAyECxBJLyPDmTs+sHvqKeNuLxyq6EHU7VnM/PbXm2fDtLWGvJPZEj+WEScE7v2Zn",
+	"wK+1cQI85udeb+Gomen8oC/92vQntCS+ULVnKLX0Hr0pqGuGMAu6PAzFMEknHiPApREEsPJLS631D8cS",
+	"3/a+olxXtYC2qCLcDUXE0AzoaX7M665QT0YQFFLc7tZIx1KhgzTlAeRIKVzyUlvol1xZNKMI67MAqeac",
+	"Vy3ugdvL+JW9s0QHFn1a8w4rjlh8zYei7hn5ip6kyhiwv9mXT7GVVfEFW3NfMJfqlSOY6GhfBwT2ijTb",
+	"B0YD4QqZ0C7SprK1D06nVoar4Cw8AsjT5oUUpySJDblZIeUE4abDcnkowfBQLwo5vTfcmMXX+CPw4z5z",
+	"w4X+uNlc3zbWxWdkbeJRsxE/szsWjxdXLYQVm7hZlBDhE8VoQus3nZRHGTV1vhTuzYUf6k7jmTPhywqr",
+	"4hqOJ74qKJar+cAEcBzr/1DzbyNME6a/CWLuAap+c8/w7p28B0vglZSf9YFSsiTqSHZOFS9ET/0VdbaW",
+	"nQdrQPD2u8YBtSzSeekr3hc6MtBJyGeDiWLOvjqhm/iSutOlvYEeOTags4TdXCmRKWrmjN2dLQNBnCTn",
+	"LJIqCgUALRDVZmkvfdmNky62c4VFNeDgK2M9y2UaZZmQDdaxus0JoJq42MCxqPKsInTVkROqjPOc0FpQ",
+	"8HgCcprISYocRqCg4CkFDfZ5BF7chUh9Cd200BT84aDz3Q8v/vfTvRO2QtSIrNV8tvFss5Un2qHF3maL",
+	"OjWY4F2k2LkYZcZf0jMf+JJ4QIEDc8TTrBjJa09H8oAsnUqQMagHRTTc8MyaQgl0cyJg2bcFN4wrX16K",
+	"OAZhP0EeceheVKcvakt1esmF4XJHLNFwHGcRdDiiGpIZI/bN6CMpZrgycGjfc01P9apRddeLuuFU3Btb",
+	"5TLF+VNJcd5+srIKdZOrZJbcTR9rjBSF0k1hQq7pcBWp07ljliTpbJgtjyetODvOdqyVyWW9yHME7qwv",
+	"MR8J4TakbgqKu3NKtxc6hlvnd4Tn8jPRYEf4dCqNnwlzTTWtZd0xddvIbzGVc5ujg60CdxSxtnLysKPp",
+	"M+LGocoULI34xhqWsEL7YUV1+RjU8QJtWCKhq0tAnA6a1Zs3eLqThBxXFEqWyeWSO+SRSFBaKh8kQmnF",
+	"XtV4whDEDXgqkPUeCfBXmo1Gq9ms26RDLtu0D8RyF2jXimDsGhpB5bQvL3OkgRW+DXbMI0O7hKcX+j3Y",
+	"VnDg2DVYk434WIGUt0krk+4xMArs8n2/0vFEWKDoMc3xUkDOCMita8tHM5mPG8CwlJePUF6+BBuqXFw+",
+	"UUZ8OCZVRRlqxMwiO9RJDVk7tD2DcVNZMqJELkpBDNv0CEEHhmg6BrnJU+FLC5lzkgiIUNOXzxiSkLyf",
+	"eiblfUlUutloC86bsj9ziU48KRbOx7IksdYs6+p3gL3Q5ZBrvF8hbN7qk7RRl5LukwcOm/V7IxOPekCu",
+	"8dGoIoDoEN3ZUpjsVIq7BEiEEAU67yWyDfryKmDMS6Dpx4SOgzpiVUBHu76kRymWjDNtDDqnO+JcW63q",
+	"PBqNRIixaUl4mP44jidwmgj1LewrDvnEl11h7VqC82IPrX6S9oSDhCmiVcwlFwbiNANbMQ8h3IovS+dk",
+	"GrkSGcRKeo79rcwY4AmXJdAiuI8vIwXEz5dlo3ui2DCSJ+PRKEkzEToXoqAmpKCd5h5P0wkLnIhr4LFA",
+	"Rb+kjxhgLDIwa6Rz9HO2gj9kSSr0+ThU6GJwyQkeVt9l+4cnM4/Jr0lkPLGEWqX4HGyNXQ7QcSbLHn+P",
+	"DdFuBXTDSjE3vkTQDVuRCdPD7HIlEPBcb0NrV1AspFeZGiSXyraRo2STbYcNOn/IQ2DmgmI1OgO0oMqX",
+	"n7gQMmPdsUKOZH1siBD1SLINh047Y5dJqrK61sE0BPxovkRAB1GwJal9/cso6w1ooHTHdXPDuSCizmj0",
+	"eFBErmiiJUr9dQXQrRVgKK0qCBuHKXwxE8LGeg3yBciEsN7afLb5fGN789kieoRHglfJp8qBPeaqYhFi",
+	"xdmGc8Eq94ZEmf2Kn7VuhDiBrRMnZ7V27V/+xz/89u/+v9/+03/613/793/4q3/4w7/7a+9f/vmvf/v/",
+	"/mUhefWrf//7P/vv105bGVVOuavReSF/tUrvtrre4KPzmrdormmRmsTRhgi3tps9sflcbIei121tb/We",
+	"dTe7z1t8p9vfaYU7vfDZen/jWbgVbuyErXXebXV3toRY7/V7z5rbNnFk6rttouglzpj9+zXuIQR43SrA",
+	"xMqZGyBMcn2yhJbcCFqSIwGrIUpcw7RiubcxDmy9tyvLqfY7i4Rqm9+jEA/PrQL3ZaHZe+Xq7zyx+xD1",
+	"38vy67spv76xHK/aPene5X0U1tqtdbAtyix8gym4HezBHaiQGfCB8QfMiCrpmIeuwc6lRfUqbCPrltGU",
+	"Oy3DvsileFVldV0cpOVAvRII6T6hgIh0nXDsGIgoPbRUO0c/96YxjawCpBEDChDj0O6362hnSYK+OD0t",
+	"/wWqZyCILRPkzgGIYplkIeQD3t3CGqGhVeDs2cCBVoIWzztJjUY3BljmMEl2TZSkx1rsi+gFgCV9WQkt",
+	"yaqCJUt5zVcQ2LqI17zuQe+s6zObw+/F2AXRI7PTAojTlx+K4mRXgDh9WRnFWTrjptoOOtmr+UDPjlsZ",
+	"8tODeuav/zjAnkuD6tM0qO7CNKqO+aQhLUGfHz3o04kZ5KzuVe2wDwZ/mgjmQ6A/8+RLOfzTl7wkXXTn",
+	"+E8nv3dNAOgHaN6fAMJp/bEiQKvLX7M0lqCmxwwClR8iTG8bBmrz3/eEA81hTd1x71xkLB0DD5cvERNg",
+	"X8Uk/orop1kQKbt9DOkNJOyJcOLNSxjpxw8jXQrdTwpJWpC5N4GQzgji62BJzRK5DpiUrRi5fSYyJ33v",
+	"yzLMqF2E3eQCxGuUKo9FWoBN5oNGp41WXz4kavQGYte81ydq2S5l208LO3oTyzAPlL0zfWfeX5mn7xz9",
+	"HLcYm8INerA/QxYgbz6HtU4NXEzcDX9yAlD4e4OPzjHb4csC7NBYcXYh5cT+RcMOka2EU8iJHHjeytSX",
+	"OU3iikNb64QL6lqMXLu7KYx6TkdT9uENTX1ZIe5/LiYwN1f3OM2RXWCNZ0JlEGIobXq6O9XpVP9uKTfE",
+	"20hlbGWzuVl3RO8ThSkWX0ptwpNagJHYrcCGfKLHAg1JQtOA9qfTg5StpEKNh9B91y6yemlnUl+yuc1J",
+	"764zaaH/lGnFhAfyzi9ue9IiBHoRntYm8Tb1+Qs6lHYgSP/RNCe9qeSb38d0JmFR0uzTfJ2qzUn4+Q+/",
+	"6Kz+CV/9ZXN154fv321426339kG/aK3ufA9dS941vZ33vq8fXNqw51Pvsdk5+vlH37zuTpvTzRMOy56Z",
+	"FftdLZurPbaelcs9/8nv+WUPyqWY+pR7QD7iHo/LHovLHovLHos36rEotWlSGtKDZ6YXxjsuzjM3ZKnw",
+	"9URIIYkhPxcsHcug5tXGFlfXXluLkx6PB4nK2s+bzxFWT0+cEXcY6KIolvJYj4+y3oBDGEqsDnkUM73e",
+	"oUOhIfUeZ4M5JZs4TU8U46ORMhz+UWqCB4W7jEaq5C4neUwNumBwuqdzpRN2U3PGYeMQysKQnRskpU/e",
+	"h/LdjOE+juQZ4pK/PD09cq6NhmWXHjCIKEYqw8diBNNA1yGqyJIUO4sIGRbuh8HIkrsejdWAySSL+iSM",
+	"3OkbjVXZRzAblodhKpSiFuMIMW8Ugw0lV7+eQXnhRyxrgebcjVZx+acIxTDJ54GNlUjda/XPtfffv/+f",
+	"AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

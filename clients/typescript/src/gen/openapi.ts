@@ -9025,6 +9025,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -9048,6 +9050,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -9311,6 +9315,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     /** @description The version served. */
                     "X-Bundle-Version": components["schemas"]["BundleVersion"];
                     [name: string]: unknown;
@@ -9336,6 +9342,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     /** @description The version served. */
                     "X-Bundle-Version": components["schemas"]["BundleVersion"];
                     [name: string]: unknown;
