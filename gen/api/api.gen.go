@@ -424,6 +424,24 @@ func (e WebhookEvent) Valid() bool {
 	}
 }
 
+// Defines values for WebhookTimeoutAction.
+const (
+	PASS   WebhookTimeoutAction = "PASS"
+	REJECT WebhookTimeoutAction = "REJECT"
+)
+
+// Valid indicates whether the value is a known member of the WebhookTimeoutAction enum.
+func (e WebhookTimeoutAction) Valid() bool {
+	switch e {
+	case PASS:
+		return true
+	case REJECT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListFriendRequestsParamsDirection.
 const (
 	Incoming ListFriendRequestsParamsDirection = "incoming"
@@ -1895,6 +1913,34 @@ type ImAccountUpdate struct {
 	Nickname *string                 `json:"nickname,omitempty"`
 }
 
+// ImSettings defines model for ImSettings.
+type ImSettings struct {
+	// FriendsOnly One-to-one messages need the two users to be friends.
+	FriendsOnly bool `json:"friendsOnly"`
+}
+
+// ImSettingsEnvelope defines model for ImSettingsEnvelope.
+type ImSettingsEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int        `json:"code"`
+	Data ImSettings `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// ImSettingsUpdate defines model for ImSettingsUpdate.
+type ImSettingsUpdate struct {
+	FriendsOnly *bool `json:"friendsOnly,omitempty"`
+}
+
 // ImTimeFilter A local time without zone (read in the server's zone) or an RFC 3339 time.
 type ImTimeFilter = string
 
@@ -2869,12 +2915,20 @@ type VideoContent struct {
 
 // Webhook defines model for Webhook.
 type Webhook struct {
-	CreatedAt time.Time `json:"createdAt"`
+	// BeforeSend Whether the webhook is asked before every message is stored (see createWebhook).
+	BeforeSend bool `json:"beforeSend"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for.
+	BeforeSendTimeoutMs int32     `json:"beforeSendTimeoutMs"`
+	CreatedAt           time.Time `json:"createdAt"`
 
 	// Enabled A disabled webhook keeps its settings but is sent nothing.
 	Enabled bool           `json:"enabled"`
 	Events  []WebhookEvent `json:"events"`
 	Id      int64          `json:"id"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout WebhookTimeoutAction `json:"onTimeout"`
 
 	// Secret The HMAC-SHA256 key of X-Xuqm-Signature: 64 hex characters, in full only when created
 	// or rotated, otherwise masked as `****` followed by its last 4 characters.
@@ -2887,15 +2941,72 @@ type Webhook struct {
 
 // WebhookCreate defines model for WebhookCreate.
 type WebhookCreate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events WebhookEvents `json:"events"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// Url Where deliveries are POSTed; http or https.
 	//
 	// Example: https://example.com/xuqm/webhook
 	Url WebhookUrl `json:"url"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempt   int32     `json:"attempt"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeliveryId X-Xuqm-Delivery of the attempt; the same on every retry of one event.
+	DeliveryId string `json:"deliveryId"`
+	DurationMs int64  `json:"durationMs"`
+
+	// Error Why the attempt failed; empty on success.
+	Error string `json:"error"`
+
+	// Event An IM event a webhook can subscribe to.
+	Event WebhookEvent `json:"event"`
+
+	// HttpStatus The receiver's HTTP status; null when it could not be reached.
+	HttpStatus *int32 `json:"httpStatus"`
+	Id         int64  `json:"id"`
+	Success    bool   `json:"success"`
+}
+
+// WebhookDeliveryPage defines model for WebhookDeliveryPage.
+type WebhookDeliveryPage struct {
+	Content []WebhookDelivery `json:"content"`
+
+	// Page Page number, counted from 0.
+	Page          int32 `json:"page"`
+	Size          int32 `json:"size"`
+	TotalElements int64 `json:"totalElements"`
+	TotalPages    int32 `json:"totalPages"`
+}
+
+// WebhookDeliveryPageEnvelope defines model for WebhookDeliveryPageEnvelope.
+type WebhookDeliveryPageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int                 `json:"code"`
+	Data WebhookDeliveryPage `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // WebhookEnvelope defines model for WebhookEnvelope.
@@ -2938,12 +3049,26 @@ type WebhookListEnvelope struct {
 	Status string `json:"status"`
 }
 
+// WebhookTimeoutAction What a before-send webhook that does not answer in time (or fails) means for the message.
+type WebhookTimeoutAction string
+
+// WebhookTimeoutMs How long a before-send answer is waited for, in milliseconds.
+type WebhookTimeoutMs = int32
+
 // WebhookUpdate The fields to change; omitted fields stay as they are.
 type WebhookUpdate struct {
-	Enabled *bool `json:"enabled,omitempty"`
+	// BeforeSend Ask the webhook before every message is stored.
+	BeforeSend *bool `json:"beforeSend,omitempty"`
+
+	// BeforeSendTimeoutMs How long a before-send answer is waited for, in milliseconds.
+	BeforeSendTimeoutMs *WebhookTimeoutMs `json:"beforeSendTimeoutMs,omitempty"`
+	Enabled             *bool             `json:"enabled,omitempty"`
 
 	// Events The events to deliver; at least one, no repeats.
 	Events *WebhookEvents `json:"events,omitempty"`
+
+	// OnTimeout What a before-send webhook that does not answer in time (or fails) means for the message.
+	OnTimeout *WebhookTimeoutAction `json:"onTimeout,omitempty"`
 
 	// RotateSecret true replaces the secret and returns the new one in full.
 	RotateSecret *bool `json:"rotateSecret,omitempty"`
@@ -3327,6 +3452,30 @@ type AdminListOperationLogsParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// GetImSettingsParams defines parameters for GetImSettings.
+type GetImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateImSettingsParams defines parameters for UpdateImSettings.
+type UpdateImSettingsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // AdminListImUsersParams defines parameters for AdminListImUsers.
 type AdminListImUsersParams struct {
 	// AppId The app's key (`ak_…`).
@@ -3391,6 +3540,24 @@ type DeleteWebhookParams struct {
 type UpdateWebhookParams struct {
 	// AppId The app's key (`ak_…`).
 	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -4099,6 +4266,9 @@ type ImportImAccountsBatchJSONRequestBody = ImportImAccountsBatchJSONBody
 
 // UpdateImAccountJSONRequestBody defines body for UpdateImAccount for application/json ContentType.
 type UpdateImAccountJSONRequestBody = ImAccountUpdate
+
+// UpdateImSettingsJSONRequestBody defines body for UpdateImSettings for application/json ContentType.
+type UpdateImSettingsJSONRequestBody = ImSettingsUpdate
 
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = WebhookCreate
@@ -4853,6 +5023,32 @@ type ClientInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogs(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetImSettings The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettingsWithBody Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateImSettings Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AdminListImUsers List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -4894,6 +5090,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4924,6 +5135,21 @@ type ClientInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4960,6 +5186,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhookDeliveries A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ImLogin Issue an IM token
 	//
@@ -7000,6 +7235,62 @@ func (c *Client) AdminListOperationLogs(ctx context.Context, params *AdminListOp
 	return c.Client.Do(req)
 }
 
+// GetImSettings The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *Client) GetImSettings(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImSettingsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettingsWithBody Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettingsWithBody(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateImSettings Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *Client) UpdateImSettings(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateImSettingsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AdminListImUsers List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -7061,6 +7352,21 @@ func (c *Client) ListWebhooks(ctx context.Context, params *ListWebhooksParams, r
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type.
 //
@@ -7101,6 +7407,21 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, params *CreateWebhoo
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7168,6 +7489,25 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, id int64, params *Up
 // Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 func (c *Client) UpdateWebhook(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateWebhookRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -11009,6 +11349,171 @@ func NewAdminListOperationLogsRequest(server string, params *AdminListOperationL
 	return req, nil
 }
 
+// NewGetImSettingsRequest constructs an http.Request for the GetImSettings method
+func NewGetImSettingsRequest(server string, params *GetImSettingsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateImSettingsRequest calls the generic UpdateImSettings builder with application/json body
+func NewUpdateImSettingsRequest(server string, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateImSettingsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateImSettingsRequestWithBody constructs an http.Request for the UpdateImSettings method, with any body, and a specified content type
+func NewUpdateImSettingsRequestWithBody(server string, params *UpdateImSettingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/settings")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewAdminListImUsersRequest constructs an http.Request for the AdminListImUsers method
 func NewAdminListImUsersRequest(server string, params *AdminListImUsersParams) (*http.Request, error) {
 	var err error
@@ -11447,6 +11952,113 @@ func NewUpdateWebhookRequestWithBody(server string, id int64, params *UpdateWebh
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, id int64, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/admin/webhooks/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -16732,6 +17344,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/im/admin/operation-logs (the `AdminListOperationLogs` operationId).
 	AdminListOperationLogsWithResponse(ctx context.Context, params *AdminListOperationLogsParams, reqEditors ...RequestEditorFn) (*AdminListOperationLogsResponse, error)
 
+	// GetImSettingsWithResponse The app's IM settings
+	//
+	// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+	// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+	GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error)
+
+	// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
+	// UpdateImSettingsWithResponse Change the app's IM settings
+	//
+	// Changes the fields given; the change is in the operation log (`settings.update`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+	UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error)
+
 	// AdminListImUsersWithResponse List the app's IM users
 	//
 	// The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -16777,6 +17417,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16807,6 +17462,21 @@ type ClientWithResponsesInterface interface {
 	// A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 	// after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 	// out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+	// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+	// is in the webhook's delivery log (listWebhookDeliveries).
+	//
+	// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+	// every message before it is stored: `POST <url>` signed as above with event
+	// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+	// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+	// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+	// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+	// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+	//
+	// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+	// included), private or otherwise non-public address is refused with 400, and checked again
+	// when each connection is made (so a name that later resolves to such an address is not
+	// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16845,6 +17515,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/im/admin/webhooks/{id} (the `UpdateWebhook` operationId).
 	UpdateWebhookWithResponse(ctx context.Context, id int64, params *UpdateWebhookParams, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookResponse, error)
+
+	// ListWebhookDeliveriesWithResponse A webhook's delivery log
+	//
+	// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+	// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+	// when it could not be reached) and the error. 404 when the app has no such webhook.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
 
 	// ImLoginWithResponse Issue an IM token
 	//
@@ -20723,6 +21404,165 @@ func (r AdminListOperationLogsResponse) ContentType() string {
 	return ""
 }
 
+type GetImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateImSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImSettingsEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON200() *ImSettingsEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateImSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateImSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateImSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateImSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateImSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AdminListImUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -21125,6 +21965,82 @@ func (r UpdateWebhookResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryPageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *WebhookDeliveryPageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -27108,6 +28024,52 @@ func (c *ClientWithResponses) AdminListOperationLogsWithResponse(ctx context.Con
 	return ParseAdminListOperationLogsResponse(rsp)
 }
 
+// GetImSettingsWithResponse The app's IM settings
+//
+// The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+// the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/settings (the `GetImSettings` operationId).
+func (c *ClientWithResponses) GetImSettingsWithResponse(ctx context.Context, params *GetImSettingsParams, reqEditors ...RequestEditorFn) (*GetImSettingsResponse, error) {
+	rsp, err := c.GetImSettings(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithBodyWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithBodyWithResponse(ctx context.Context, params *UpdateImSettingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettingsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
+// UpdateImSettingsWithResponse Change the app's IM settings
+//
+// Changes the fields given; the change is in the operation log (`settings.update`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/admin/settings (the `UpdateImSettings` operationId).
+func (c *ClientWithResponses) UpdateImSettingsWithResponse(ctx context.Context, params *UpdateImSettingsParams, body UpdateImSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateImSettingsResponse, error) {
+	rsp, err := c.UpdateImSettings(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateImSettingsResponse(rsp)
+}
+
 // AdminListImUsersWithResponse List the app's IM users
 //
 // The app's IM accounts, newest first, with whether each has a WebSocket open now.
@@ -27165,6 +28127,21 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, para
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27201,6 +28178,21 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 // A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
 // after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
 // out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+// Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+// is in the webhook's delivery log (listWebhookDeliveries).
+//
+// **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+// every message before it is stored: `POST <url>` signed as above with event
+// `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+// `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+// `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+// any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+// an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+//
+// **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+// included), private or otherwise non-public address is refused with 400, and checked again
+// when each connection is made (so a name that later resolves to such an address is not
+// reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27262,6 +28254,23 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseUpdateWebhookResponse(rsp)
+}
+
+// ListWebhookDeliveriesWithResponse A webhook's delivery log
+//
+// Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+// every retry of one event), the attempt number, the HTTP status the receiver answered (null
+// when it could not be reached) and the error. 404 when the app has no such webhook.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/im/admin/webhooks/{id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, id int64, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
 }
 
 // ImLoginWithResponse Issue an IM token
@@ -31356,6 +32365,135 @@ func ParseAdminListOperationLogsResponse(rsp *http.Response) (*AdminListOperatio
 	return response, nil
 }
 
+// ParseGetImSettingsResponse parses an HTTP response from a GetImSettingsWithResponse call
+func ParseGetImSettingsResponse(rsp *http.Response) (*GetImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateImSettingsResponse parses an HTTP response from a UpdateImSettingsWithResponse call
+func ParseUpdateImSettingsResponse(rsp *http.Response) (*UpdateImSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateImSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImSettingsEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAdminListImUsersResponse parses an HTTP response from a AdminListImUsersWithResponse call
 func ParseAdminListImUsersResponse(rsp *http.Response) (*AdminListImUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -31676,6 +32814,67 @@ func ParseUpdateWebhookResponse(rsp *http.Response) (*UpdateWebhookResponse, err
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryPageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -36176,6 +37375,12 @@ type ServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(w http.ResponseWriter, r *http.Request, params AdminListOperationLogsParams)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams)
@@ -36191,6 +37396,9 @@ type ServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(w http.ResponseWriter, r *http.Request, params ImLoginParams)
@@ -36590,6 +37798,18 @@ func (_ Unimplemented) AdminListOperationLogs(w http.ResponseWriter, r *http.Req
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetImSettings The app's IM settings
+// (GET /api/im/admin/settings)
+func (_ Unimplemented) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateImSettings Change the app's IM settings
+// (PUT /api/im/admin/settings)
+func (_ Unimplemented) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminListImUsers List the app's IM users
 // (GET /api/im/admin/users)
 func (_ Unimplemented) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
@@ -36617,6 +37837,12 @@ func (_ Unimplemented) DeleteWebhook(w http.ResponseWriter, r *http.Request, id 
 // UpdateWebhook Update a webhook
 // (PUT /api/im/admin/webhooks/{id})
 func (_ Unimplemented) UpdateWebhook(w http.ResponseWriter, r *http.Request, id int64, params UpdateWebhookParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListWebhookDeliveries A webhook's delivery log
+// (GET /api/im/admin/webhooks/{id}/deliveries)
+func (_ Unimplemented) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -38611,6 +39837,152 @@ func (siw *ServerInterfaceWrapper) AdminListOperationLogs(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// GetImSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateImSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateImSettings(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateImSettingsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateImSettings(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminListImUsers operation middleware
 func (siw *ServerInterfaceWrapper) AdminListImUsers(w http.ResponseWriter, r *http.Request) {
 
@@ -39037,6 +40409,114 @@ func (siw *ServerInterfaceWrapper) UpdateWebhook(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdateWebhook(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhookDeliveries(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -43336,6 +44816,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Put(options.BaseURL+"/api/im/admin/webhooks/{id}", wrapper.UpdateWebhook)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/webhooks/{id}/deliveries", wrapper.ListWebhookDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/im/admin/settings", wrapper.GetImSettings)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/admin/settings", wrapper.UpdateImSettings)
+	})
+	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/push/register", wrapper.RegisterPushDevice)
 	})
 	r.Group(func(r chi.Router) {
@@ -47108,6 +48597,205 @@ func (response AdminListOperationLogs500JSONResponse) VisitAdminListOperationLog
 	return err
 }
 
+type GetImSettingsRequestObject struct {
+	Params GetImSettingsParams
+}
+
+type GetImSettingsResponseObject interface {
+	VisitGetImSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetImSettings200JSONResponse ImSettingsEnvelope
+
+func (response GetImSettings200JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetImSettings400JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetImSettings401JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetImSettings403JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetImSettings404JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetImSettings500JSONResponse) VisitGetImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettingsRequestObject struct {
+	Params UpdateImSettingsParams
+	Body   *UpdateImSettingsJSONRequestBody
+}
+
+type UpdateImSettingsResponseObject interface {
+	VisitUpdateImSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateImSettings200JSONResponse ImSettingsEnvelope
+
+func (response UpdateImSettings200JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateImSettings400JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateImSettings401JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateImSettings403JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateImSettings404JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateImSettings413JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateImSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateImSettings500JSONResponse) VisitUpdateImSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminListImUsersRequestObject struct {
 	Params AdminListImUsersParams
 }
@@ -47617,6 +49305,99 @@ func (response UpdateWebhook413JSONResponse) VisitUpdateWebhookResponse(w http.R
 type UpdateWebhook500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdateWebhook500JSONResponse) VisitUpdateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	Id     int64 `json:"id"`
+	Params ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryPageEnvelope
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListWebhookDeliveries400JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListWebhookDeliveries404JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -54155,6 +55936,12 @@ type StrictServerInterface interface {
 	// AdminListOperationLogs The app's IM operation log
 	// (GET /api/im/admin/operation-logs)
 	AdminListOperationLogs(ctx context.Context, request AdminListOperationLogsRequestObject) (AdminListOperationLogsResponseObject, error)
+	// GetImSettings The app's IM settings
+	// (GET /api/im/admin/settings)
+	GetImSettings(ctx context.Context, request GetImSettingsRequestObject) (GetImSettingsResponseObject, error)
+	// UpdateImSettings Change the app's IM settings
+	// (PUT /api/im/admin/settings)
+	UpdateImSettings(ctx context.Context, request UpdateImSettingsRequestObject) (UpdateImSettingsResponseObject, error)
 	// AdminListImUsers List the app's IM users
 	// (GET /api/im/admin/users)
 	AdminListImUsers(ctx context.Context, request AdminListImUsersRequestObject) (AdminListImUsersResponseObject, error)
@@ -54170,6 +55957,9 @@ type StrictServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /api/im/admin/webhooks/{id})
 	UpdateWebhook(ctx context.Context, request UpdateWebhookRequestObject) (UpdateWebhookResponseObject, error)
+	// ListWebhookDeliveries A webhook's delivery log
+	// (GET /api/im/admin/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
 	// ImLogin Issue an IM token
 	// (POST /api/im/auth/login)
 	ImLogin(ctx context.Context, request ImLoginRequestObject) (ImLoginResponseObject, error)
@@ -55392,6 +57182,65 @@ func (sh *strictHandler) AdminListOperationLogs(w http.ResponseWriter, r *http.R
 	}
 }
 
+// GetImSettings operation middleware
+func (sh *strictHandler) GetImSettings(w http.ResponseWriter, r *http.Request, params GetImSettingsParams) {
+	var request GetImSettingsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImSettings(ctx, request.(GetImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImSettingsResponseObject); ok {
+		if err := validResponse.VisitGetImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateImSettings operation middleware
+func (sh *strictHandler) UpdateImSettings(w http.ResponseWriter, r *http.Request, params UpdateImSettingsParams) {
+	var request UpdateImSettingsRequestObject
+
+	request.Params = params
+
+	var body UpdateImSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateImSettings(ctx, request.(UpdateImSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateImSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateImSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateImSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminListImUsers operation middleware
 func (sh *strictHandler) AdminListImUsers(w http.ResponseWriter, r *http.Request, params AdminListImUsersParams) {
 	var request AdminListImUsersRequestObject
@@ -55531,6 +57380,33 @@ func (sh *strictHandler) UpdateWebhook(w http.ResponseWriter, r *http.Request, i
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdateWebhookResponseObject); ok {
 		if err := validResponse.VisitUpdateWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, id int64, params ListWebhookDeliveriesParams) {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx, request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListWebhookDeliveriesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -57437,531 +59313,553 @@ var swaggerSpec = []string{
 	"VV/z4kQrWgTtiJmcBgpy2fVVREKKlfE4SzoxHZnW9oHOzVVrixfwiiWdmNaaxbx2ZlYrfUiyJnak627F",
 	"0zGGLD3cnTtk1rhA9y/JzXo/Rt8mbLrt0Y8OrKkImJRkgKQBKTnHFxdnFyX+LPtiq1UeXRx3LqFtLXbt",
 	"0n/B/YWK5cZJHeaFy/PFkxU6L4msXKbxFMMoTXMUvM0h6OAEFolRFsBthLDAZAWP3Mzy/4qKxBor82Q2",
-	"2PwO3c8aK5jV053qzMre5VAvs7KM1fAEdtYdxPoFiwLqmVDa7TgMGBnAYwZG0H9FYV5sml3yCXvFA1XY",
-	"oJcEoUcDohX+JOPz76FgpAqIJFYkQizomYSfALyICnLx6oi0Wq19uHnOImu7BdWZ7S81/KOZ/nFp/zhY",
-	"+MMi8n343HD2v2z9S/Xf//vPf659WLiuBKavO6FX5eUz3ZPO68X6mTHjV2NVAqyXRe29WwGMGk8nQ0F5",
-	"sDYB3qlkxqnccl+NV02joLKmiHe+DbG0snQp354ddS67Z6eLh83UQuUnUNyPMKCKq6lviRwHvZ+FT67t",
-	"F2EcBqG4WryxsZe7Ez4u3FpW/LRcJCcDzb67eN2W1YPfCTTlzkXkq7BMlozfKjolmCV5sAWrPKyCWsgi",
-	"lGwCSlLAoJ8OheFeYY0luCYbQ5msjw9hNm0NhIjVcdAiZIeHxEbJ0N+jazVZ2t9Amzlh8RKRc3J88foY",
-	"qogku2ExDWxJiMyWFZmyISdTOUIlMYH1kkKZ9WMc+WqHJMzRWBHmcCqKq2DzUtF5koGHONmBF+18prTm",
-	"AUpiAs6EOpFXeLhWJj+UltCg4xW0NYClsOU8ksTsJrzOKW/380H7fPkdqzs7lRfEQMTiohxMEkAoTY82",
-	"mxwWmhRHKrKEegu6d4pbx6VWbMOYRBSqHlJ4s8ImCQX+mq9dq2P2qaRXXhlEn5kE9hsf6olzNebC1krl",
-	"cF3XYd3hOob/XUp5JGDxZb3ndsJLDtmxz1VplXTxggh2C+Cycyo/1CBuCPtcat6m43ts1l9WFriU7WcK",
-	"FouKFozxxH2sCcwciwzeudtsF0HaNJymW5xLZ177ZM6MZKXu5cTIzOKp9npTp8VJynms++/y+KfLipNY",
-	"lQAAX3EqFvndgDVkLCVEQas4ldOzy+6rf6s4lYvu0ZuP5jkpirz9kDwJSzUrTuWv784ujyF+ffH6uNDL",
-	"eEoVv1nWFkDABRB1sMj91UyfFPKcHL3C3gK9cRgr86QevGDrAFpnqpCMwmlseKMkmD0DXQH8UMmlbQUO",
-	"ky4ClrUOZ/av6oRLycVV8mA0LKgk7pbTF1pT1x/mGxtI+8jse+Rib4FG3V3aWyD1O8x5IT67TuvLnVsH",
-	"nIaKj2alGiLSAkLj2TR8bJxj2ywtxRHXTNkY/eurZPqeIv57FjFsM/DWtsSaD6IwoeJZpsEvApCF9j4S",
-	"hFdFpl8xlPr7McUEWz8Ucw0JLLtEaZaAqtd9LmUY3Mzx0fzVRZtAPRWWJoXmoThNrjRU4sK8Qs3HLdyZ",
-	"k4nZzSyid5rswIs1Qnh9Mf7I5fFp5/SS0LlROOTsvIeHCMfgkM75+cfe8cWPxxeEgi2LrfFtN3CPBoFD",
-	"3vX0z0n+BaxTwq/0mypO5ey8p/lV8riKU9G3FfKTu/RQZcqY7ut7UF9RT0lCh+HUBEWBZLCOFoI3KYCA",
-	"pDNSHcWMQZu4rUL36dpdTJcjuaPwBn/CGEPJkHEtSFVMJyzmHoxLE7Dpso6LMA8yZMT8oskOLy8hizEj",
-	"11yYAWRfnj8oJ8e9Xuf1sUNAiYcGHmfvTi8d8v74xZuzsx/yIzFXr7TzsXNlQrTp+XHsYc6N3smiRZvt",
-	"X1Uok+U1T6bO5Bje/XSa+fk8umKzsKAbaDdnkVwfyjKTdeRPuPjXRrPVhu6i98C4TJ8JJQ6PA015Fsme",
-	"oopLxb2CpAHbVLB2y32GugiL5SHxWcAU8l7pJJ+6J5Z1Y8WalVR+UsYWM+Bf+KDi5pVG2yoYzOmC2iYT",
-	"fCcn7U2oJZII1Zp2qZ5BgY4YRQb5xQ7ZzHHNpwLSVQ+gbEqQosAkCgKLdzMMwqEkVeiSrcXcD9IhQ1BB",
-	"5ZZDGPXGejUVF55KkErMKoJvZs1xwfMXR/TSPhp+t1oXBB9hfGs+/YoJff6WA1rIlI7ILYsZaK7T+aVd",
-	"Xfgki4JbltDyW2fJcM1pcBucLX5FQuJF9AHZNHpfNV2t+T7rDn1Lpdp9SWfFr02cpoCVL7nwGJlwX/Cr",
-	"sf74ifh0Jgm9CklVhT6dJcGJ5Df09m9tOKpL/bDNRwRjWPNVoQi4YEehEAwka/ECvGfDXuhdMzgA9kqs",
-	"hBXhrVZJ9LpzIRUVHlt38aOpHDPZK7RLzqdyDPaIhVnNTRWqdA1/RPQa5pOqNg4jSE9NsVDWXfJYoNUp",
-	"C/speIoYDmgYw/2ZH+rbRZWy+INDGBSA+5adw4e1Hl6IHi8rhuHmDtk8rRWdiOTQWx6W57FOTnJkVzK3",
-	"w0WklmdbK2XkE+g0WQm9gUKT6IglSKJXWqPO5EORgEt1mEdnSrFv9Y+L8joqTDfTbzYODCeRUgAu6a7p",
-	"Ey9KNCi5VIWKBscBmzBDyWs5oxUN9CjlXbIRI+zfZNAJ8+/PPbuImM4z7ZytVWp6GFecSvesV2iCak70",
-	"ErozP0jlMDZ6viwOl55A0fAhOPqxWr4Nxz+g8GeKtkdoHE6FTwbffffdd4NCo39tI/QuXa7vlci/eCIs",
-	"ijx2T7gBLAgWhOJKEhXWi+HKhY8AvkuHPJXjH/HKQhszSevL9XCG6/M7tUmJQEowj86wMrS6CbeayvEF",
-	"u+JSxSWQ8kuJ9jJJeFDQfVsv3zNJei9/IFf0hmU2dSFja39npZl2F+q8N3Hkt36ROMq2vSw72JbLF6j/",
-	"LOA3zKBd2tWTz8gVVQww3KthrBVcDmDpv0zZlMktosLwek12fmcWJcuaP2CjesyDhNbqZKy3OQYKYnFJ",
-	"h/plmfWlSxKz0VQywNYusrRKHqy1jjUjYxAz1tc7hM650eqbhcYsSkHJe02MIRwR5DmJpWfuW2tq88IQ",
-	"55l9d7p5Tkp0mYT95U6xlISfhHNtnv2i7+otA7QbUr8MMJVGEeFeKJ5JAlclYSB+1ksMuI7w45D79lyi",
-	"3QnkHopFcw42LU0l1P+tys8chv6ssDxyVUdms6YbNEGC/kkkojMAtR6Z4AGNojQ9WL8aocIx6+T73tlp",
-	"bVmisNRaSMlJAwVFhdpQmx2SgcHHGSRvljOp2ARhRnMpPkXFocXJQKvXSamgx7xQFGESvQlviVYyMpwX",
-	"oLTGYYC7n7U/EUdWkHA00maM4YOHeZln5oi1kuGEK1XCDRMiabYb+03XXYlULpfgKhntCdLUYcizeyEp",
-	"NdzlqVlOZSr4L1Nmfta0VlwuASq5yb8COi/jOT8m8rqoeESOrTTE42ekIUw3r1skSv35aa/iVF4dnVSc",
-	"ypt3nffH3YpT+anbOTvpQgDqHCPlP+p/3pydnl1AULv77+8KLYC/TkNVnmMHQXETQI1ZFJhR/qJvkhl8",
-	"7sWEu0WbDm7yk8yxtROT7hKGzb7LKQ/KXhix/gdp3lgWPn0mobUAqVIMxwuIjlKiGJ1sOYQGMrStnUQm",
-	"1OpzqdkT3Fvf0O1/j/aQqxs9mtYupYj7F5hncI7Op4JouU1+gOYjJoxoXFWZzmv5rYzDIAin6pzFniH1",
-	"ZbO6yF9dWApihmkuXSSee78xB5OU/3nJsvVKeva8vOi8ujTtcNHD5xDo3NB7c/wSRWLq7quGo5FWd7cc",
-	"8r57+eblRef9KV5zy9XYj+mtIFURgogB1Q+vzjIqeF/FqSTvqDiV5FmFvOiCSVbUu2Ahz4bdEktOmBHD",
-	"OCKAg6k2cPTxGADhDUDbGWiKG5S3V/q6x/sejVZVuVUa68UytmnSYGUE7R9qyeLYZm/LFIudVcx0aaDv",
-	"gnvjS/ZJ3al3ZZKjZUQM1G/7oTedMKFsIXc1G5On5DwOJTvhcRwCbNtfpzwItNhUNLmzOHHhwvhuCyzY",
-	"zVpV3snqzEy7II3YtmMpROwo7s5y03geC+jRIk2TFgojNJfgV9a6z305Cf1pwLo+fvkvJub5F/zRfDLN",
-	"Xuor+6xs4IubUOFTFcaz4ozhCf3USZztpamyTCqbZ2dz7KAfDWwtiadCa/cGqm8EQQsS8AmiP69M9J5w",
-	"kR/CMoLIpwPqu826ruT04sReeUcfUMKnV8Ergm81uTqHYMiVATy5pfIe6OL3knFORY5pc3sHXf7r92Uq",
-	"rRcs8PivBXeYF53YMXIdGkCOktBAYapPFM17YRNCSd8zT3vzxyF7evLsJIOMOLcZSSjBLHKezeS9vlmK",
-	"+rCEeT667yTh2ht4Tuw9T5b7lA76XnlP2Xk82cJvmu9k73sHKmZBGGgaKB7RGJofTbT2fn7WuyQZmYbK",
-	"6b07Ss/J3ATCuDKXTuW6GXTlTNEPD0qMMiNrLPJWwoSGXFA4notyJSv5VmEpF0jCzcTQfxEhtig6kpWB",
-	"+rm5ln9jGjNNLdZHb0wO42cG9j1nxCx3TjVWO6YeRAjclf8D/RWz4pPMHs3bRrmEDnwRqSLFbmWSywsA",
-	"qw+1SuCHDDH0sW0SlhsQP5zDRPPGVNXGockDLAKurn3IoljXPnx2nZ1WsTS/EFovGFLvugB65tHIUYU/",
-	"PsR2F21z8S4iRMfRmHkl2NDYcTppcolcx9PXH2a/MakWpkgDEomg+RX4acdU4nsIxy7XBUbwNI6ZUO+t",
-	"Xb84GHOFmTL4kyShGceAGYmNOeHEi5sv3MsSSrnvM0mo7WW5pIXlH8ZISvahzPbJCYiF/ndQdEugRy4E",
-	"ODLbb2rtr0IursD0AbFSsPvwffGmxJnzVwCRbjiteSGXJAx8W8Gapw1HGxfeGGyPxFFU/M6vrvk/CPdO",
-	"9y2vgScr5iyen5XH/Ql0uSyz2USZK5DRS6VydTgzf3f9rSIZfW+h3GPCT3xy5Y57GilvTI8K+6dDqJ9f",
-	"cZUEqs3l2I34kNjVsShmmZaj4GEAsQitb48655dHbzp/CUejhfrdopIffE+R6H4VhxPy+thownSqxs/N",
-	"1Q8znkKwwrv5M6dxFMr1Hafn5vrSyID5vejc6N0ubQ3aSeNPIYSf6nNZhibbAdu3KvYJum+yADqnksvj",
-	"ny6z3dvR/dgXxu1oIsOA4WaeY3u2BoEBccNexhTbb0qiR0+qGW8o+f3X30gWxWJrrnQyi8FQ6XVPX0Nd",
-	"a2JuVj73K9M46FcO+pWxUpE8eA7CrO6zm/qn6S9cTLioe+Ek7ddMh16/8iVT0p5iM2GpPMQvP7puE7by",
-	"ofEgymRXPinFbNshbBo3QWrEiRTMYMjETE1jIU3FADbXSeq8V9F1xmDfsKT+Pk1Ly9rS6RkmRYykivu8",
-	"ZSsc0y4ypAqVZlv1+9XorANvUHzWYs24tflccNRGMZPjYEbiUFHFfOA/3GPkms2gOGE0DYJF5ZLny5ra",
-	"rttYK4NcMi9mqnAoO20yZp+oTWhK80bzJsr2cMfb9ffY/siljWHTa/lttj3acXcbe839Fm0Pt70df5ft",
-	"jfYLfmetUaH2gXNehzx6mUsL/YLZZ2Xnu3xnHl11yBDFBnpDL79QNiTYPYF4YO9NWsOP8J6F4cD55jXr",
-	"oUGYdrFhnGtiNl81utByaUUGXFE/nOLx6NOxbCSHaJ2ZBkJJkzXImxiywuZD2aiqua/iVDpHR8fniIx6",
-	"cfz98ZH+s3AZp8MMmvy9c7wTlSFdTp/d/Kv5pIVReZAouaXVXIsLLJYwvuXkLSu0sNZBCUuXwgKFrRce",
-	"MDfZ8EDRcS7G5CpoWlR4vpNxgdL0JG37M2N4dB6TUugmPCa568n8/NmB38vTn5/LE27Apt7+uRO1qDe8",
-	"POmeHhB2w+IZ1trPJyoB4/PDOnl5/OPx27NzwFjwyY/d4/fHFwcIiEWjpFclyBXZF1WUmJJMoKxki5hA",
-	"sIF6wCygQwLvh1vTx0NH0UCGAOtgvZ81KI7uC7yRVLsn2BEuKRxwTCo11keQCRX0CopzErdqkqwFNZqo",
-	"6NukPdMcJRkEpOjpGRaybCyTK0xUKMEZu5x/f2mVccJL12PB95EQBeBf+Qw1VtOXEgNsmpfR0JhvQ7HS",
-	"uKtYOTbpJT019XlYqPqtJShw45bJCSMfrLhIBESytatkBb7i0VmEIckNWAPe8WS82Q74Xnw5ncMTLfim",
-	"/DhHgBnN+/i08+It6Iovuz38s5zx4O2lCXhnE67IwFTwDqCIJwXnHob+bAtgrAIeoW8N/aOoGS9aiOY5",
-	"i69R8ZSZOmGZ4a+OcXCbquG5zu5L2yrN5anNgwWZNLR5X1FVM9Dve2enaJcvdx5chldXATPmT7kel865",
-	"CDnxQYzMvH1p31jIUWyS4Xz3nDtiAcdMsNu7YQCXIu1aiF2oW8mi7JIxo6a1yKb4uqVr8fhnHca2wTF/",
-	"V1JvmusOVtiWOC9kjS/wzv2Hf2QxH83WNV8eI922xMcMry7acBP4KQ4UmAqpZ9LmGurLsIhqOOWBD9hl",
-	"qfPS4I+QMYvZ1iEJaHzFYmhKz26RRJfUykAeiuvmAiCNIu3lR+6zsJSNAbDhIfGnBjWOCyKxRmiR9dqL",
-	"SpDtU2j3f3YcfyddqiIaes+G4zC8fhj3Spk47CQ4GeQW32daW3EliWRKcXElyXCqNMFBFoAIweIqDr+y",
-	"G4trsJY2ZaZ4fMNEYROmtZOA0Wwrtg7enHSOar03neb2DkIAjshPtZ+mv0xqPX4lqJrG7ICg+zfj9k28",
-	"z5m0B7PwfRHG1mGdDfWgzUioNBgDJqbDfM0o9XouYBKgOfcgPf+KEhvea5Zhi784w2yO87PeZSEMdmG1",
-	"P/b8uzFoEZaMkgXfpMjfbPYR3LBUe0kytnLpwYVkti51ycwirXGPZhnFR9a8eskEH13OW0axgaTPHbwS",
-	"eQ8zJTThC1CCNx3qC4fMgExYQ8AG0SRmCOfhPf3MNwibbgFy6mmrtDxaaPqNgTevYzMhBNzmTPh1AHtJ",
-	"WxhkHmW/Me6JQpMkTxuFfAN3Whsd5gRB0W/A9CEG+FMRkphFjCq5dvHoPMNLS0j3N60fTebwln+lvvOb",
-	"zGilRbyaGJc1l1psKmVKhe0vUtGZ5rxqzGaazRmjKlsq1HA2sZfuyGJQLPQy4iiflltgjMbZXlTIV8G1",
-	"mA1Va9MnFCwbEV0c8ubsrYyFvdtQmhySsVIRCWP4d87lZlMMMk6355+mv0yeG8aymOe2oIBlrAh42r8c",
-	"PH/+83/r9+WHP/+pUJBJ5k1jrmY9Pe/Ey5nI+4LC9oySkIHolfYOUpUMdfLOeZdk7t1y0i6gaDTKvvip",
-	"1omi2iWfMKnoJCLVd4J/IhMeBNyozVuwxXjdKQB1kARhAbd8ACm+A/LLlMWzvohoTCdM2wFh7Gh1BK1g",
-	"dEmTMZVEAFPS3+Fjf2Aza8aCmsH1PPEL6zE8qOCl6cKkpzjiScb7JPz+Fqh5CK1nXtnd+v79ZcVZgCKZ",
-	"hAaZKC0iTHPx9cMwDSkIrzjY8ECbQMrw9HQIeqsR4XD913dPit/LJ5m3HqYr90wmCw15kEOWeiDQ573m",
-	"EMHY/qveq0I4QByUyQuDLTXZP07igEgQA+t2s+C6dK+sr2Fhh8JIrr9CZwaeunidYJHCSG6wPehAW38A",
-	"l9meVEWvh1eTai6cE8Za96iZj1trDEyzAS5GYUmtSM2EdIbUuyZMILrHJBzyAE6hPLAxH5vH66Sg6TLz",
-	"JSI4qr5ADYeLK1J9c3l5nuChpECQOIohg4Z9VM6ERyNen9FJsIVhoDx6o0MoVIP0BaCaOtlGAKhpY/Qq",
-	"l5s/DpX9sd4XfXEMIEhQARszGYVCMofIqecxKfWisjjW/IRL6MBsdIK+GHzug3Ojrzmw6/RNRAFSxtx+",
-	"xemDPO9XDn7/9Tenb7U7+Nk8vF+BHuqhZKZOmrBfpjRA3gYLhI+s98WxHoMkHo3jGRng1wPSrzT6FYcM",
-	"9IsGWGJYBXyCgEtoGQ2SHycgSShI23WRq1IwVJnwGKF94TOcFGJI6KVC/8XADHpQJy+gxIbYJHGUbDG9",
-	"RVwXWEetZJlseHrF5AGOi/yFwEKB16RfOfj5919/++D0AXOvXzmAheN/x1V0+nnwvX7l4NR+BwB8/crB",
-	"yZeB0xcDfftgDorQIQP9qAFpugSyYRE2BeZroGgargtjtQyNazXeBhgBHldfbSKNJiJphA02BtDWcXVA",
-	"rz/+/utvg61DMvgMT/qiH9UXeECjSD43Xz///dff8g9IQdZhIJ0CQXpABnMyh/xFm97VjAQ2UViHnBxf",
-	"vjl7Sf5M+pV+X/Qr5M/kvHP5JvtFXxx1Ts9Ou0edtx//+u744t9yV88L4sXfQPjmvteD6b3p1PRAIO6w",
-	"tbWltwXerOfKpEcjluClkoiqsUPmh5Ey+phZQCBUFWQI4KvXbCZJ9XX4TPbFNA7qP9JgymT9GC7dchbG",
-	"vqBDoMpgNEazD50oQuVT8zOzZznZl/AljwZBmnBndp8FkoFuUScn6GengmyTCRdTRIEeZbKE+8ILQu/a",
-	"QdiQmAHumNDr6ZArpiRpuw1UPQLuMYG5vUaWdSLqjVmtCR0+QHFN9MTb29s6hZ/rYXz13Nwrn7/tHh2f",
-	"9o7hnhTeqPLT9JfJa20qkh6SWue8mymBOqg06i7eEUZM0IhXDiqtultvoXd6DMphQtv6wxVbJxTu2Lpx",
-	"SCM1WmA+faBOBtdsdhvGWrugyhszSaBG0YT2oT1FX3hUshoXkgnJNRMPZnXSETMShwGDtALIKOAK1zKR",
-	"QpB2q/lSBzFqEw1Rlhp/6SXPMQTorLyux/++1nU/4EQrXz5AH2yQNLCaTdedC7TSKAqMkHv+N4mO4mzu",
-	"MjjNAeHJWqLJzT/D3ZDAWaHXH7U2+dEbU4Whbmt2VfZHLfrdd9995zX9Rs5HdVBpus2dmtuuNXcv3f2D",
-	"lnvgun929w5cd1FPAaCkCZicSm95BR2SDcg2NXQM6u4RjsCmkcAwE+MSfVj6RkxTzeSgVna9BtPj3Hfp",
-	"cC55U2uNsO7FD2rmH9TwmyP9oG22QxceBKmR5Y9q5R9F3WHDrF1r4VGQXln+qHb+US3WxlHRncXpmRRN",
-	"TS8Zf+eS/dFXIoKva2MCTXcBUbeRx8ttpNjg2kJE3STNkDioAGdA83iNIuBczB5UzHl3uh4hJGoCovoX",
-	"p9JG+i96cHJOnr+gCTIN3NJYfcs7QU3Ekvl4U2v1Ta/CeMh9nwm8o736jtNQvQLEui9OZXudqXSFNtVp",
-	"AFpdzhiHc5GxFn7+oLdUTicTqq0m4GWLKU/Qq+RKmqJXWfnwxalEYVEGAXqWQZPVOrKpMhXsFky8H9hs",
-	"kGo3DjjkraZksrxKtSWbwIX65SBhNQMHvgDs4XAaJ4lk8CR97ByiTwxchPTuAOy7OT3YKqEvYKT6IeGt",
-	"sPL8ms20fAfFHAo2jYCHaAT09NJcCRv/ZwZkxXtf2LE8I4PkTA6sA+kg6cI+ATj6KvjNTLKwzcUPqGLx",
-	"Vr0vLsJAq7wnne6pg7lvRaIIl78DfNKoRi8MVOP6zH81C15gvJuc366IpgoPbuqcNO7UB5daWUm1PWr6",
-	"e16D7g93WdtvuXMCq7Hf3G012qNRs0291i6lzZ3h9vb23nC/3RpSf3vkNnaHvu8x2miMWkNve3d7OGo1",
-	"Wk236bLt0V6ZkNu7bGgOeich17yrkNvOSwG/3WiNdnb84e52u+EN93e9Xc8fNv02G+36Ow2vvUtHzG/v",
-	"enR3b9TcGbH2jkdHO4095u0MPdbYTDDuzL2cufstl+60d3e3dxp+a3e37e7tNpujFqMu80fUa7ZHrZHb",
-	"8rZ3Gp7b9L390e6et73fHLojd2+4qTDdnZOAe15jtNvY8f1Rc89rMdffpsP9xnZ71NpjLbbt7rZbfrPd",
-	"3PO8Nms2Ru3m9q6/7Q+ZOxw1Rm13UwG8N6cWNJjLmq3Rrjvc3XUbu/s7XmO30fZ2fdf1971d2hrutVp7",
-	"Q5g7bW7vt/copW57n+6O/CaQ1WZCe4HeHlb8LhO9tukpwBBYPTzxl/9jCeJ2Y41XnCNs7WUYvqUxdgD9",
-	"ygIcJYCRv4ty+4tTWfQhpPxkieGF3oW8iDW+1DD2WTwnb51E2FrXPI+JvOVogVHh94WJ1afCVpbaXG23",
-	"dZD0EEwx9gkVpuUyLEidtN32AREhkVNvDI7jcnOtZyf94FLnn8jyMBG1+5keD8iczKbmwrElfMoS8TcD",
-	"4W4GAvIDmZ6iRQthI2eISVDG52k10T+naozR6XKW9VxBWi6CTTzI68osm57lXVrxtyWyKeyOtl9CgEtF",
-	"lyDGyAnwDiZtKwB9FVTMJF2nDvoCUfto8lAOTj60joyL2NgfbbdlQlUcDDMoZoEgjubFXjD1mb9lzaG+",
-	"uGYz7LoP7QjqpIe5ZOg+hGpGrggNYkb9GYQvOSIEUYEu/XpfdODFKS4B9xgOTD/betjWs00wgTo9pPcx",
-	"UeYZUDFvWZdxFKZ2P5KB8oCs9Gtw0jW5KDFt/rXyZ6oBvml7j8CNj4F6NOMxKaQpG9lQ93v+mftfnsfM",
-	"tjarXWOF/sNwVWezO1cy44t8vo4Nn6SqZNbzBDkZSXfwNJ8UtNfEuQNsuy/CAKJC+coHy74PCvNSJJlQ",
-	"H+GzNUO9YspEXea1UccCQ2Q4vea3WqJYAA0Qq+uy1ItkuzLF/F+BSRXrr16j2R55o+G232L7rb12e9vb",
-	"3t1pjVrMH4Lpvru7tzvad91df3c49No7jeGQNXaGzdZOy2/usmKd98GYWAG0whKTNQ928U0l3IAJXYCv",
-	"MuU8uYO4ig1x/wse74AVJR6+hO+T+HaddBWckR/0diXeu2wFMcZ09fGdP73oKJYh8cO+MB3ojfJklSAu",
-	"5ZRhHgpXh4UaWNv8mkCzCxKKtR20OB/roH3QYyqmQfBwp+d4EqmlB+elLTz+dlY2OCu4aqXuGafY/3Im",
-	"WGEpOkmiFlaMOwvh7wf2qEACkMEgN8ndW0WE/pqpr0Ll34LP/4guoDJHduPAbT6VIxvyTr8xtw2Y22uQ",
-	"xGWc7S6WxJxjZlpoCiBqreVlqAoorJ7LXFong8ynQVK8gKV22XL2ULDDvqCCMC0DLUKgFzAaQ006+UFr",
-	"GPge5LU+dDAzPh/NclOnSS4UYnjyusoCVmN83WiuY4pICcPWLgXRXdJ8yvjug51nw2MKd+Sbt+IxvBUG",
-	"sXi92NScOyKtLn0APrLap4De7dTAuJs7gYSB3xfGGCr0KIAHF5JCJTgUbH5q6kfYOiy1U/oCSq5uaMD9",
-	"pHblBzZLsd4tR9rUnZCksD6VAsf8vT2fui2/vd+g+41my23T/f297f023Wv7e7utfW+4tzvc292nrUaD",
-	"jlzmtdrDbdrY22ntDkc0o6o9tF9Uj3Adj4JNoP7mVLiHU6HgLC5hHBlo5dJY9oUp6cPDbK4+0EyJ+6Z0",
-	"4fz0NeJFa6OrbQClrVjXR5OLvpgrmJFM+DXApKh5ACUhI2AmpuO9SlH/acwIvxIhdNUjnRShWuJJ7otR",
-	"GGcSviGcA3gUPplGFvADgXOpUlpJQcPNjM4hMb8aQ7nObRyKq3pfdCymNPR+sDxmMI8rPSBS8SAgYyp8",
-	"ScKpsmND9IEMV2HeNSSulVh+R2YPvkYacoqzXdkZuqOW57La3siltba3vV3bp9utWnPUGO2Mdr19v6mt",
-	"P9hKLN6nB/DheSSuDodUsp22w398cXZx6/7w+irsdDqd09678fG7q06n80b/Xyc86vyb/rex87d2oP+o",
-	"1+sPaYiYpVqe0Jqh1PrdFILm/uobLsPwhIqZ4T3yYQ55kYGAZ8tLiCQ5zlM1nj/Oc30PQQEoFN8nlAcA",
-	"6M3FVcBqU5lrpOjg2QLfXcu1Z8uxzXhtiZvJVdFSHJHrDglXfWGPH/w8d/DhJcn46qQjUb4D1DUX8Fpq",
-	"XZhRzG54OJU4qHpfZLqBcEmarktuxwwcMNDhzoTacSwQoqVJPZ5DoDksVZojxeyG0UAmyCB9caHZJzTI",
-	"O4AAA+DxRZr/mKdhHHrHtSgywGiabopbC/Va2J+iew6fxuE07otqu7lf6PN5BXt1nraDvXt8F+GBCqAC",
-	"1z5Y+cE8alT3kT2xHQMsfEgo7rKFibm1YF7FBHR3jeSRzJE/CNc6ASTLpC9tLcNWVjAvUOzLWVaPX0Hi",
-	"Bu5brtCWZkttc1AE1BbFfv/+Ejqo9sUgh5t2QF5AMS75/dffBoXgqVtpubx9AwcUP80FRpD30XYbB2Qq",
-	"roU2cyz5WI0ibdFbBcxX06oh7TBFZ9gtZivraDZDsCHQzPS4TBCQ5hgX9jRuuGREeaBtd9R3YJTYUQCH",
-	"BpHVlosxGf19wrcw/1ArbI3tlO2PpjEw2eR5YGw198lUKI7Isbdc+OEtHBk9XRjaYi4hbPBXYXTZ7sIV",
-	"2dKar2Zm6/MNGNsjZ7OYHdVr02o4S2eXASFMXb77i7nyxhu1gOOKqOAVbdJWbAG8fm+jaT+dltxpoAgr",
-	"bPb9ePja42f8++67v3cbp7wru+Ji2zvq7nSvo59+PPp+v85m37vsp46+yP3399vjofgrH/217jUDMZy8",
-	"cv2fvg8eUh00myanwVIbs4euAi6+ea7+UKJC74tm6Ni63GAgC59kWuQvkxcIXlyegm34ZYabWphOy7qd",
-	"NCRoI3irAoDlfBkMP8ZEik8nufAy6BwQBURfVJkliD51i6X+tCznoVnJQ5qBuXVa5V6ykYq8IvdP6SeC",
-	"JETghrVUg1pxzBJslbVUM4szYrBHtHKWVcdE+n0Wyhbepl/0+6+/GbXLZJhxwRWnQXobl2QAiPQD8pwM",
-	"Ovqvf200W+3tnYFtCwaeGvDbfjzv9Hrvzy5eYpDLhOv7IjVAc6pb8pI76W4bqWJTqbdwwp5KFzuL5L3V",
-	"sYzKld2HilOxs6scVGCv1j/adlyPnVhcpF/tXTabc/rVXbWhG+/NydfUhPJ4zX8gHeifS6NJoKoCc7Ys",
-	"Yw0XXe8xu+JSsbicrSbl4Vbr0EfKJwP9zyCp484Zw1XQXbRsNmbrAET8AGvIBvbEDhx0S9v6BnDCg3ds",
-	"haN+guwMHm36FfbFxfHrbu/y+AKZJFyXuuC3MNaWMFLBmC9TXMq9DLisiRtmICv7ImBKc1I9Wc0dIbpg",
-	"one5KnMAnoYehbD0z+RBAkOYMZxlcgr6Qit17gFAVrEAggbG/4iQdMmAVRiSW0avk3xkmCCIB4cg34Au",
-	"VXq+fVHFpyGC1JaWL/sHOa+SDUrmssgS3aQ4zoh0cg9OjRyv0t5r7jdalbvpffc0sO00vtnY/5A2doo2",
-	"RNgnhB4r4k+5M/hoHlV3DeFwFIpRwBFU9L+4FLJHLRUcRXuxQu3PR2qW6P5asc4xTFvml9jfi2JlLk5l",
-	"xcoADsKAqNBBgTWVtucJGNDTqE66QipGTZNDE62yQi5x1BoAP/3qlbHnApFGLo57x5ep8QD6fiJlEimX",
-	"hrqm0SHZNiYDNflsaTSLcLWpFOyLrBgkJVIw49WwnoX5GF3afgQDfIDNmCT7140QzO2flqhG5hErzhLF",
-	"YcvJ7IeePppOC5JQS8u+EIyjtWJuEGAPJrLQ5AmhQKWSXPEbJpJ3IjFs5eUul0b09sXcG8mc6C0UpZI9",
-	"SMQtIwtF6xYzLUAcpry86TWGu8wd7dM9vz3aaQ23WYPuevu+O2qy9nBnE8mZGfU/cmjuco4KDYL6IYiM",
-	"xFHIv4Xi1vWvMmUSd5JVNSfO8LxMbE6fItj/5VJhjnkusV20eSFzTeU195qYvIOdGvAwY3iEloNnEw8a",
-	"SeJBnZyJABN5JqFUfREzjwlzs5YDKUcB97Fh4jZFaAVrBlOgRgbWihkcpNwmHC0mMKBsrZt7snJi1Z1Z",
-	"gUqq8+ZZhnHVyKD37sXHztHR2bvTy9LHZrzP0sm23zHGXF+QkqtxH2+ga1EqBRE4NmNbCXYDxS1BIJNM",
-	"i/II+QExAVDhzwdDGfipsI4Mxth0XeMjS74Cz1lurykPiKQzScCjRhIzM4xJZnk0OSCs6SgvXbDzY6Zg",
-	"Px2qoUODYAYCSoQKS7NT9aIPwKaH8OqcPlDyQr2j4VQlCSTZBJO+GCTJWHa78fMRqCoA4GvYufVjpsCl",
-	"JJ4KWZaHdtgXEy6ltuUTvyV2FbBVeG4qGzPv3HIy0KpJVp3RZ9bJicketoX8mGpmw4DCrNO0L8Zh4COM",
-	"9cLKhoJt2dSa4oyaA/B2wlJcMBXPap2RsoDxeWnfY8JP22jdx3pOFw2NaKiS2jy1bmn4GtdRKylm1Tap",
-	"3c1M9B9dQbBnT2up9JqJQ3Krz7lWH1GqOYRrkYBtdh3MNk/YCfCyb/rDRqk8VlaDuDDUsUJXmGuasFbk",
-	"CFowGNsRim5sfVKaywNff//+0kkTDLPmXfrWmI1iJsc1PtHKxRVTaVXAYfqCBElfwigUYL8nFQYG5TI7",
-	"nGcyhas2CYW2QAj5FApMzd+w9mkwhQaFA+ul1NeCVRs/k7ZDoc2kttCecy+8ZrP5DCNcqXulFyULnEat",
-	"sTyVQMGqjYffOdPoqcNbL9kkfMj4ll6vRHer6dnUtF4Brc0ywS4o0KAB99j6XC8Z6mN7RjW5LdaVLHpB",
-	"t2vu9qIX9K4+y+t/f9+46Qo377DEVez6C2v4ULIlWeVviUL/9QRR2qJnPq6miaVQ7qQSoFz4dKWcMlvb",
-	"krS8qVJZ1oYHuOpWkrXgJ8PKiK2+ME7JJLUI8JyTYzVIM9FB80Z+6FFh+gXrO7onRDIptZyVPGBCBbO+",
-	"yHjytP6MgzWPrZOzAFElrTcwrXVLWefMXG4FQdJ2QybJ81YuJE63jCRKU59gfAkoT0ZGAP5BTr6IkASh",
-	"uGKxCQuUMesL3K8utiXauDlAB6rksJvRVwH0Xzc4dFe2GA173+8/XXpAJ3cGvlXfLWZVJU3F5nOqgIvM",
-	"MxHLItJkq4RZlHOvEQ/Y82mkmfASjVmFsYlGTKaB4tCew1j3+gGDnM6suYmhe2u2YyQCGgWB10GqmEFe",
-	"gTJAP8MgHBLo4ASPGlM51so24C7exlwpzSSNpqtfiw3vuSATNgnj2dYhwTlwcWVeg56Y2DaG8hOvTHU4",
-	"06aa5hRb+MrEZ4Kh+7muguAoGugRGR/KNA4G4F05okHAYgmliVaxrg6gEdvAMW2dMj3Skt5phgdumZ4w",
-	"hsdVB0kS3cDpi2WNvXBy4a1IQRXMM5Mi42cSQfUtz7TvDoVxDOEGXc4iBsxYCj4a2T5KafkirmX1/ZvO",
-	"5fvX5KR7coxXgplLJcHGPGOlovpLpphne/zr52451plHkyZmqfg5hDJNnIC5qabv0nINMPX7Imk1Vbf5",
-	"J9yG/WL1TGL/Af2DcTGLGfF5zDwVmsZxUaRNc9v5qbm93ReZmFfV0G5ShANkbZsEbiWOSbA/9KvBC6ZX",
-	"9eNJ56ePL/7t8rhHqrbHVMNt723v7rgurplDGq5LTviLrUNCbTtyGDA2/Wm0+kJTk6U8rq2uSBWDTOhF",
-	"eMUD9gAiqswsSc7181EYT2pWBKWsPt8VVM+krAlpwA6zuwSrjNs3ZF44YdLsZq4p+xC6i63stwzvXWyQ",
-	"+jjWS+bMVA6waPX53yJ2VXEqmj0AqlHTa7OGvzts0W1vh+2NXNoYNr2W32bbox13t7HX3G/R9nDb2/F3",
-	"2d5on7rDhtf0W6w92qY7aaYHPL3+t0g/HNu4tPeajdZ8Gyi9HnWf3dQ/TX/hYsIFNA5NGPu9x/OA+oAm",
-	"4K4YhSsBS5Fdw1mpApxDnPDuKGaSQWfDb7bSQykZpnHozx++OCuwQfTbTbvFjEKBRzKvUHzW5+HL0lIJ",
-	"s82GWSZur5wosEKJKiPeSTV7akNPMVVDXQK4eF9YdjrE5IVbCoD4wt+qk/PpMOAesqZ3F2+NbMJ4b05p",
-	"AWMpWT4oyhiyvvCoN0bkQbixOjiC5mx6wHEYHJAInu+QCf1Uo1fsL63GdmvHdV2H8MlkqrS5Mtiygb/j",
-	"S3oF4mzQr/Snrtvy9IrBX6xfGRxqlWLQHdVOQ8FqJ1R544GWdCApFCC8Db4bbKEsabntJAxEyTD0ZxDO",
-	"OxOocZEYcK6rgwv97wGu+F/cWsNttgYOGeDnhtts19KPte1G0z6/6e4YtychA7s/8DA9TvN4bLSjaKzA",
-	"RYaWHRO+FXc7JpKUu98Mhnz3HNcA2kDCGmgFi5BOLuol9brTAF8oSQLkYhNpwFEHeiHyjqbrmsCmfelL",
-	"LqNQcoSX8mgMDZqVEVqoSWA6iDGUUQcypIf2tjRqrB5e9eLVEdlp7uykMu67AQxVhKLW6R11u/BQiZqe",
-	"0WESdQP7HgKqt6qTrlYxYIm5CLhgA4wigFI/i8BlMIzDW61jYj8ju+XxVAiTUzshVZAbkhiIwDEVpPfj",
-	"a0c/l059HjrkhvssdMj5y1cOiQKtZCr2SW0dmmiauXEWMYe8uTx568D95KeTt6D8fk9vaA9Osn6kRTS3",
-	"rVEHVCnqjSdMoAJMFep/gO0Ei6gPJGQUw8Zg31VYfHveYD0GP9WyfKB2BoxDHhARAkswqcUZcuwZjlY7",
-	"DwPuzQ6IpMIfhp8ObQ/Qmow98kwrds8y3hAclWVDhiXEUwHrJaGk+CoBduycd59JEsb8CnJ5i4qp7qSk",
-	"6ZveaP1hDRDml0YlhqzONa5/MVMMjto6F3dHmt0At1nHofHd8+/yKuI6ylwZ/970SYWqQ3r6tW5pGo3r",
-	"52EBPjIduSiPOsEtnUnD+0AvzSuTWRWHielEiz24NqOKZuaYEwyLbxusIymS3s0003k/+45FllbwJstK",
-	"LFsYThWe5+XMALhV5iyTKjAHFK0skNq0GxwSy/T+0q/8/utv/Ur6zXd/eXf5qrb37BlUuCfcGY/bM2QB",
-	"+RlmmtdXcdT/PR3AVuZdhVRlV8M2xJ9fiBdwvC3+l6XrZxKl5dL9TkiRC7XTrjiVCRd8omnATUbChWJX",
-	"LM4NZY4jlRPdMk61fGiL66DVigIyKNQxlj87sx/9ys9ubZ/WRh8+77S/9Ct/KtyClGVje+ICLxK2C7bs",
-	"NCOquSBBeMvimke1BGCfSDXTB1uPequUWrJjWzWyrDAp3xArZNbjA+bqIk6gX950d/7QbHNOSzR7842F",
-	"fmOhT89CUXFZ3BJU1pClgYqOPK2G3wTUflFgVazL8/AVmrd8+HMN/3mO//xp6ep94/rfuP4Xp9JCB1AB",
-	"LgD4vp9J4oXRjFRzFv4W5J8jcMAhEWFysjJc+DH44pOR05dHS5HbuYsvuN3YKctBhFIXEKBFLpCMUCVV",
-	"cOOivbmV9aQ2NshZjOMwXpmzuM5w5qlrLcb73b35ar//3RJu+uUPlARizG3j9STDGTgKwdu/4AHFpSw+",
-	"92aRyetjk+ORcZOS23Aa+ETqvanqRXWM/0UfRAcE/ZaTuHsgWoo+vnkH4W0YX0tCMSPu9fFlkZPiDbtj",
-	"KOlreinWcTwUR5qeSbu0ZRzzm976z6239vjfc2aNVjtgA/+BzP6splN8VlRhOOUPqwl8Uyy/lmL5T6pP",
-	"FkhkKseYf5MIogweB6kaaeJYeYrhkTfHnZeJ8buVhXrOv+E0RFIcU4kGM7zOPtTciDrOHPh5kvHO0kFs",
-	"HZKYqXhmcuAzNUi29GluWzNXFFXPY7WUCskt5apw+1LW9iXVqoqbi7LYZuRnp7dEqerMSe5Ut9G6FQrX",
-	"dcLLz9V4OhkKqG9aEmhGLGvp0QAr1UcADy+5zyBa+kkzkMHt4D//YzAepAm0VEbMUwQ0J8jMMelnfcEE",
-	"ZPP4BylQdtL0AR+LKton7OxbY1DRB1zX1P4RreTZ/CIzBX1wJwyrUkb8E3RdV3po+kH6qTKNWtGUtmxu",
-	"U8vywQkZh7c40AkVM3gV5txhL/dRGB/o6WIq2xiLABn1xgRg8BHB3tTzC/YJhrDTdkijueeQpj74ze0d",
-	"py+2G014RMNttkmV5gK1Ddf9z/9ouS7CHMc3DAv+Gs29//wPfd8w/LRVJz29IxYkYBoo4gMcmsCEQJOj",
-	"bKod2SfqKZhLnfTCaewxeUC+Pz9+7ZDz09cOed19RaoYrR3pw7yFyVXv2fAcA/4JqegxnZ++TqOwEh5n",
-	"v9aKs34WZC5j5J+omAoZUc09tzDwqN+MkdJbLlmdHOv106PTj4FWo9A5RA9Bkw7sHOS0pdDdkAWJa5Mk",
-	"xkFKBJBFF3U2kzYGYVxIPrt88+7kBWSfnXd/On7bI9Vb7qsx+c//IGPGr8bKseoEabv435Yp8xwhVhAQ",
-	"eNt1LUgDJM0xL/Qhoy8Zis8nTEgt2NDlZ48RHtk6wTNswM2THql9AUQIhdBwOUSuTV43XqniqfCoKfrx",
-	"wjie6vUxSQLbddIxBE3JiN0So7tCGieMEs+RXt3DpG4nWVPNzfRYeUzUNMZER8z6gK2ABA5owXu/HI7D",
-	"vliav2H8kLf46ZP5ORFxqU4MRxtoAKtic0I7k+5hszzqffGWX6OSA8XXKe+gcTxbHTZfErVOGNH9DMM8",
-	"+30PxGkUNOCIgkT8EwuksxG7IduNpgOsRgsrrh8NyRNputxtToiZM2DS97KqfKupVXn6CVV5/cSMZt8o",
-	"0uzn5/SGYe+OR5jU+CtO6mFTATK5kBuHtpJ+Hw+SApAciidQdP9AIZS1de4VzOqO+jiGTD43nPaXT+mf",
-	"q229b676r2RaPf02Z4yx9RzvsIhD6p9brgT8IWNF5Ow2wMAYoddbz+aGBtOs7z7N4/75cwVKV4zUSJ34",
-	"tkTC6tSakQLzSy9JX3l7QAqvz3v0vzgVhU7qc5AQ+Smk1omegFZICpW85dMpCkUkD200Xdf9tO+6rhFR",
-	"h1mtQSuGRls1mYY2e3CUTMqqkeb++fk9XMyiU2KHD24HDhgq4VSBddWo10HEAaRQoBkjw4KhFLUrt6ho",
-	"T8Dw0bDWWtDdwkbb6ySPy2kUhbFi/gnzOQWX3B8noNHJWEKIYoRrtTynm0+eJyg+fKJntwaAbFq9ZAvT",
-	"sCwJyqSsKQtGlIRS1BEXCEpg4QR4giTHVR9TM4PwSpNGnXQE1nZqDTkBPEArwt0/1O9A9Qw0aRyy1siw",
-	"zTSgt0GnS9PfKXkCAPxZVIIMfqRpT02oYLekil1nh9N0ZsBQDJbcloPYB4DUNw5vC56IVTBD6l0XaeRd",
-	"GG53kkLy36Pox1nn8ks+YVLRSbTm9afaAFtRULQipCq4d23U3A7U3Weq8fUfH113g4hosli4do/d2zZ5",
-	"/cqO1ZYAkJ7+4cpYHgv09OFbFjifK2EkM59oFPX4laBqGrOCAlxkKdDgaAHalE9qiEC/jIM+B960mo8m",
-	"vEqS6jSSLFZbxrxsuK59uTQ+KK7YBHLxNSkzn4Qi8TmC4ypmKJq0ETLQF8uBYx08YeyDP1moA3J0cdy5",
-	"PH7pEOwA/9JgeUkSsJECXeuasQh9LX0ByglEDo8vLs4uEsA/w8er4D43+MOIudP1TaGFuuUeO8gUW6SD",
-	"34K2mCuYsUOWM2NSNVPBp2k1HQVPglUzAREB7jc4zei1BW8ZlgBgYMn6zdZg2PIF7Ow/INv++XMhk178",
-	"tglvSZknkNrGTBycGl28taE13gkX9mNiYNA4prNHqwBF0oP3Y9ADDHAzvZ8/Z/Rw7KQDDpuKOUUlMq7s",
-	"LkO5BXfh8pp26ZWDh2ygPLcJQMrLpNqZSPz3ETS3ZZNvxZl/LCFlZQQGl4aGOa0prCSjMYqpwgCbca9X",
-	"ETaS+WRC42sJzQpDBFWMMwHNOnnFIfKY9oy2Y0O0BCMbAMbZKIhQlUm5kGRwzWaAB02qR2MumMQIy1uq",
-	"TPIKoQG/Zg7xqGQ1LiQTkit+ww7J4H81Aa+Pg77QZi9mvKRgAFvzsA88NsEAK060jXxIBuyTiinC14BF",
-	"gm3mxwwCN2dahB6kAatkOiSZDYobkHUAnypMvAQS9bQ1k0QHzGwdsF+FDZQpB6N1w5l5ep28zItItOu1",
-	"aIPK12KUSr2pqcD62rKqO/kBJ3NhOfQaN53T9arWevzv7Ovg7yQ3//y5Qm+oovE7KL6vOEvNlyyY2Ae9",
-	"spotu7aMv+k6FRUqGhwHbKLngsJMf6NnLL8SO8eDqt+wygmDVSApxu+QSaMlMYmEe3cG//V59R8FBVsf",
-	"sGQRc+y2hNF+Rvr5gjxWn+hFbosnXWbB9uukq2QKwJXC7Ns4adKHIYyYIO/ZsBd618ygHNK+GFxz75r5",
-	"Awyck2rMqAwFMUDHH18evz3W6jM23o8Z8YJQMh/QWwJGb0zp/FUcTiMA4IW/wGMD+DSI1SXD4Aaa6evB",
-	"Gto2eGHW+oBQruQ+JIZwqcJ4Vidvw6srCIKKjFreF9W229rKwDPSKDJOHlwbw3ehw7fxxhirwSKvJR26",
-	"c+YDugoNw8cH6qma1U0A1/IWCczCDK0YaUxf/1/FnfOVPCQrYXaNEPuGAvbAOiCua8YbW6z6OeX5U1Ec",
-	"Qq4HuItnKSTVKG3KgfhW9aLcggei+68h3rMifU08HTr0Ko61AvO4fLuX7v4cLh/oipWDz1+K9QU031Y+",
-	"pdAt+uD6wcoeGUgF387nMgCd3Ml7DZ0wDO6yWb55RWDTM9GdvANqOKcK8zKiaWEfDERIQZT9IIARaDPF",
-	"jOIwDXjYGGb2KCOOXdttpSluW/W+eFXqASTgAMwZRzGLAurNudC0GQNeuWKUM30cHpJd3DEycWe2YI97",
-	"xQPKqPT0NowprxSd/81PKC7QHza0YcVE2mEDoZW+eYO+BlTXHDIXtJUJBcuf803MjucIlVvq6HmfacWS",
-	"xbSc63FivBfY0yPu+os6ATTpSakK3/rV/Q9zbPMrQPXi6pnj+PDiGZ6/MrwIeFjfZPTaJ+dlmM9UgG1c",
-	"dmy0uvwcjd2lRQfo3cQLHW1xQm48OE8yfkzrVYHrjKMQjPDEvynJLQsC/S+4OfsCivTq5KW1qa3lrU3z",
-	"RDSbXj4Dg8+VXPwXTZ6FWcDQS/stl+o1zu0Pa6Q+tN9w9XXGdVmQ3twJZEgCLlXq4kgcIYh2l3zfUQMi",
-	"mdoqS/Wd36nizN8RDSRLIl/DMAwYFZUvX935WW7wtHKmSma6NjHNkHblAP8C+0Xzx8mQxUeg6B20klUA",
-	"zH24ThPorVgwfJ7anQrHBI7I+p5UpIhvTPmBHRuaWWUCSVeWb62Ia2UY+PPPhjiX+1wNTWs7Bn2bttds",
-	"FAHIN4SB0NepDghStvGukgHcUWc3iIgoQkhA8KggETQVVCHhCtwqkzBmDoILoPMT/IrakKI+1KzYHqt6",
-	"AiQOsXUNxLTwHcnZG/TFLRuOw/Aa3PWsTtpuO613skqbCImcemM7p9jAcaeczBS1JTDYkjH/mUwSOaoD",
-	"dA2TwqVNDvtgy77NIJQb3G/soAed58YsZoQGQYK27pAh8+hUMutM9lG+eeNQMkGGMwyB2V5NkL1qnt4X",
-	"0LwPo4nmbkkmDADW9cXoDLao6Ndshk3p9e5KS2xbpRLSEsNrw6O+eXKLFdFk5RNy+sb/Htqxa1YWuIeV",
-	"mYWe3TkiLdmtZ5JwMNcStSAnsUFpibT9lEhrK9qXlQ4soyS0ybT6ssCgbYhoqY4dClZTYQ3aRNqQ0pCp",
-	"W8YEOrg6tmGDZPELTHQzvaGxTQAPRV4374vq/8/euzU3kmRngn/FF7ZmSWQHQYC3TIJWJiEzWVWsLia5",
-	"JLOqVh21FQ6Egwgx4IEKD5CJTkuzXpOtmXZt1/ZFI+ltpDGpZ56ksbnpRWPzX9rUre5/MebnHPfwAAJE",
-	"kMlbZuGlKhmIi4eH+7l+5zv6MUJCH4lAiR+DusdScZGcA5gOqneQ8pYsPEwf0caqN5jJqNsskYogB4d9",
-	"KKI4tgJ9FyrPI6qMNI0SYv2gs+gC3RK8uzYkGlCzCUIc3owRoQG82pUG/YGZysds0s9iigDqT5q2l8gL",
-	"kSp4ueIKtZZhuVUNU/Xh69MrXX02YVk6pPUrhvTiVob0UcEnegNu+iac7L/+4uu9mlfDAqsDdaYXLHoL",
-	"9pLaQMRxMi/X8ny2B5IIo8z1O/ppMiw6D14t0n9Tlc5QndF4Tve+O4UPArvcOllK/EiuxCzy7kF9ENrQ",
-	"1R0QIxyXKviWVfDBtNbJLrHdUlU/xHyZtXdDvQver+EixJq7BUqbrkW1zRwDHRIvgwR6swVDdQZWuPYm",
-	"ZIhMJpyFohcNecyiEH0Arlig90VQFGW0VUpUPwz3xlKM5g11vzcH/34MU6EcHHmZ36WEzNCFCg3xBXSq",
-	"Ax+jwV4k2QDZM4jHypfooHk0E2io0hPqxmujvxskEwIGDpyXu2ZAwB9lxjTwEF0/e92UIwbvBNgc+1KG",
-	"F8EYGYZKJG+m5cuxxFRKuMCVM4+fZw7glNLsf2reywJddF398yCqhzbRPM1z6zpkkRtHj7Mm8FKD3LIG",
-	"wR2JASC7LatoDru7V+Pk7KqsXcLCKMR25SaCBPGy/QOm98Z0buJY9JI0FGGb+K56PI6t4HVCT74EwWW6",
-	"56hkKJAicMUINlwyHklYjAOM0eUiqUiQPI/qm1CGot9U9/KCHwKxyxB9KriD/gtgChy8OOr2h6Mhy3wk",
-	"khGwTOn9IXy5wiWDkLKJSaAchuHpBT5MLoxkRgXBgTgSj/1pot8cFzQSNwX4ZOKAgXL6jKdnAqSMZaAD",
-	"KDpW2TfwpAuRdok0FXWQiadNKY/A8+VUZC/wTKwPh9iAQcNhAwbFyXKP4HzC3WjaGzjtQUOflCVuq3Dq",
-	"REjXgmnBVk73Xnden9Y9hGnCuktSgoloc8CXK4dHJ/S7VknnYsJWOkdHP5zsHX+zd1w3VdnUIpFu++Zk",
-	"77h+ped6aA5/rZf4TyYjdedI9h4Jh+KCq3k1Wg5aU62bP62m0ovgSqU4lQoSGRGzlaneMhVZou601nym",
-	"BaLeWPuOCs23mjbD905OOl/sPbxn5i7Y6u5ZnJwxIbM0Wnpot65fT119Z8WMnvKKeha9ucWZ/v0Dp2LC",
-	"VanU2u6S4DOQuADMTA7FR2S+TC4bvpzFBpTUEM2FBzCDDiipCPLlXHgAnl0BHIA4miU64LrogOnPYdAB",
-	"eLwqNgDPflzIgKmyqKrIaPvmxmcqwUcnQAVtnKISFPSjAAPglqgu7ckIWor6O8YDmHmuKOdNoGauqMdW",
-	"hcZzcUNRSRw60l6JXioyxYZAt9pgJ0KQn/MtXauN/kFyCa5OdCGgB6VlYtKODfZvLxPE+h2/NSP9CcVv",
-	"5kGQnpfUXEjejfNYCgTu4Osba1cJAJdPhepq36O1uQFLMtUroPb06dOnO/0NPq9Wo+TpxebM9EqAFX87",
-	"/nFoVtkUqdiHSSFaD3ppLArn2Gjkikwyam4JnWYtkNd0Sm/Wl/LpzkzRy3wHl+fr58TDzyIFfes5tC82",
-	"gWOIgBfkHq55zAkgIrjQ65Ye/0SBoInkmS8DXPMBiyTrj+PY9ObH4nbA1wBIhxA0QrI0yYCDJRukyfhs",
-	"QCEcWot1j8QfsnZNLuFiESsBxF2zq81ZmZvNHdYVk0SG8IZYdyoTSK3Y0ngFYQc9C/p8DMg8ffoK5emk",
-	"8fQp+zwhWxsmA3m91LirJ7Srhz0ZYc0LEZgrIUPlsSyhi1CIWCCVx4Kjw5NTajk2TmOK4Ez1NNb+aJtN",
-	"CzcEIZi2Lb4M3vm1KPRrbcPSSHpgwqLQEDJ6PkouOMuVXPATQJ3gJ37+A7Tf8PxcQDp3Pv78JdvY2Nhx",
-	"bqsFql9rv/vNr379/r229gN9xEaAKDAMSsp9rsemBKbL1NbACDgybUOESr8lwUOwgY3HCM75HhskYxwr",
-	"Z/Ih4GyOYtst3IKHoQjbv0Aj8De/+vX3FLErHizcm4B4DUqdwP3wVNX+BfdY15zeTyMhwwY8YpeZk+hH",
-	"E0ZzR1oMrYWw+r5E3s82C75b/W7843B17wK7p0DTJViD1MfHnGBWK53jLALPrnFgQ8dALPD/O5db3Ryw",
-	"lTcyesuGURxH1A3ASRFlmRiOMui7jHYFUZib+1iJxT5jA/F25cuDzktqubGCUsFj049kP2N+reHX2M+Q",
-	"7r8eeMis1BUgTuCdgQAD2z3pBdSAZt49EUGHZaHF79iUslvgncf0cZ4iS24vkSrjWrpFQ2H4q/pjpa8y",
-	"Q1EAnESG9C02jCTcNInxq3TyaQUlK4DHA8Lt62/fwu6N9HWmiQI7NAVvJAD1rEeWz3kLn+v5EouceFd7",
-	"060mUx5r6Yd7OAaPbTT1/2G1rLPBLhJ9EMAyTUYjgbQdxvwb8gnTEvpC+JKITJGNi8vQYylPRTzxnDfV",
-	"dlabhSIco6iBxlQzC6vMgnzpmqKfJrPgB1iAVc23a9pmOOn3zFF1n5byVrcpnvVa4XO+3t8U292d3kbY",
-	"4s/6TbHe3exth895q78htrrPejthk6+Lzf5293mvFW6IrWd3ZGHfuoG9yLiW4pJZc8G2EcEpMnbVku/x",
-	"Y6XSwi3MuPnE1wwrrL2LqjO70EW7zAkQIHYU9KtVSjwVuTa5EhhiMn9zuEk+DnXwkHh2E/eJFDtL5JIF",
-	"4a5YSq7eXhWg7LlzOwVm3yjFsUXhDbsulHXVqELH4HKT7rJkGGXaq6CjwCQEDcOEtgdFgwXoZ5+AFmkz",
-	"yNAYbgWFhjY58cwY6+RsSrYCfrv+Zx2FwmwoQOusooba9WUyZQObSGYVCbPLtP8OZ3G8kRMyxfGaK83z",
-	"3xx/PZ8O4qdhqELy5rr2yMPQQVQ0hsiayxXP0u75OO0eopa4ht0zzgZrcXIWySuorXkci1D7rHncsst7",
-	"54w6IJ9JvXRMsA9/74xGJyThsFYGWpVxFoqLqCfq2j0/E5kvuWT7B8hQAQGcRELaTdvimHeDCCRhy4pM",
-	"0FD8zyaiQDKthwF3pVocokFis8zU1H1gYw4vXZQhH50vVyCWOIcWvO62+bOTAn+jDUgtEBg3ETB4L1/a",
-	"1+im1DYMru4CY1cUQgjm1JB3AM02++rbU5ijoEMbCCRCm70QPBVpwBJpcFsI+gPdAjR5wdqlHvAfwc0+",
-	"C3ZZKrQszzs2BOLtKEqF6mQBzPhYnsvkUpoyTdbjUo9VW7d9WAa+tFEgDAfibLZ29TeOFEhKwqd5MK9J",
-	"qgdmCjnN5JfTc38N6/HjKYA6JQ5Dvarj5IxFcjdfkFq5SnFZhOo7nKPz645upVbvTshTaK24vv/OLNAa",
-	"VlutXROTrwbdL3rRYfTV/ptf7rdeR/tqXx5v9V7ub++fj7775uVXOw0x+aopvuvok0bdk692Gr31WHaH",
-	"nzfD776KbzM+cKpHtUghwtA/OTX4YGSrC5mvlRoD6aHRBVdwunRj3juPI6Ooyv3zU34uFAu6cdI7F+Eb",
-	"2y6mXyRZs/eaMpdhM9s+mQyb7k4ZvBJurm9915LqhfsWj8C7zmeHxYk8EymjeV762dU5wHD5EOPgLM/g",
-	"XPwiWEXOKgbnjObfwwRtKnpCZvHEHDYs0GXwFGdt3TlE5VEzhM8DSremlJqDfHuRdOc2e3hQpJvzUasj",
-	"3cxiWcLdrreTDya5GinhCy31qI7GWYl2knOVU6fwdXLXBRSWIv4DsMrxvNQtw9R/YNLclMTs2iNqEAHv",
-	"B3ZMH+PlGLSG7tYK7yqTdMhjLM2pN9gLc5ZKhgJ6KlEVpBml05gh7/smZJYiPY3lRpiegsiVbLsFnZwK",
-	"UjlYAWuqjWx4q8yTePFRaejq7Me3LK7uRPAsMiLs6qZ1sRQ4VQXOiysMB8dOdlk4ri6JsBKncInHRpGU",
-	"hkel2AFFTBkaFD8sNzFeFgbyk7IxymqpwpT3qWI55pbv5UZFz1eSbjzTDnlr6zqVz+s3It14Nl0LBozn",
-	"uHhM1EKrhxN98nahPMx57ljqc4hisDWXbn3qnR7c1HIXd3Vbq7DRlqKvsuhzZ5vFV3O/FuZ47Z1ZdVem",
-	"9Y8hRKtmWIwwel2wzkB1AcDWttDSC7iOqMpCzxRfkplCfBQ26cekeJtZQw0CwSXPhr6z7DVZPu5PviRL",
-	"cBNjxa4gl4JKrYkjo0DKRJuLiDJYobwpmN8UxZ3+u+eAPqUvhizQVa54SQL0g5pQLBukPBS5swEV9IrL",
-	"7LobfI007Lvy9P4Jv5jutTCWiMrXuxGg54X9t2KzSdqV6sKpATwjYL1Y8FRv/rrnS1DD5IkVbzHtxEjB",
-	"JiLLU0eDSBENAubHEMrPoPf5B2zs8l5yBYPsFczV49/LpTkX+Ajw2XZnvpD9MsXEizGZynIuIc1FLgGG",
-	"/O3XQp5lg1p7s7mzbUEkKtOy+sbpleubFou8qcJq+9RbOtyhDNLCgXFmVsK1RY+xeufInqNIYodoOYrk",
-	"lBAqCgxsyQzRnpz4ymNWxESZI1Sgdb2RKiCvTP7W3ABZXYy1sGuZtJw4MqU7IumxzeZGHSwKX96d5DnC",
-	"qfoIRY92aViWaP/YY+AJ6b/gmxaEDbo+ZZJmZN59fnb3lkrDl6LmsYqao0haUXALRo92PuZDeA6SGaNH",
-	"XwC+i168wJ2LPAfJGKAsSQjaFH5oGy6qmGfQXZT498g6gZsgygfdJ+2xoJPD6c4jTtXexTtAB0yoLIwA",
-	"7gL1kRkhJd1XBSMNRoxxXyi0gXkjwagvQLalYxNGCEzZt3HGfBlleiRKqCl/CW0vV8QZD00JGYpUTd8K",
-	"Z8+05NR/GMHHOleIVhu5hzLeciGtvbkS6XnA03N3m+rX/Fh8sBsCLjG6dKNQjJ4dK14Ic3kPFIU2zPWs",
-	"UpireUeBKP32i8R4vv2XHcDuvQPYAcx7UZWmuKHnCX7M162mBpczL6D/eSHTV0AKUD1nyFYCS6j+WSR7",
-	"yTCSZ4FH3XKBoQZI4KCAWbonJ+PsLNEn16dZkxJ4Po/jCVRDSuiQno3VPFoMHKZFGX2oICvOgXkn9hmV",
-	"2yeFtKJ5C/MzAVvx56K7aO40z2M0M1PO8uNeLuR4CN81P2TGUft+1rEsIVmPJ/lXhYBipGiSd6EdB/5b",
-	"UDUx1SrMIykiEVNVupwkvYjH9LlO8NqPkNV8LhleMU/STxPqQFekvBtwGcZuAiUVWoLW2rVBVLOKDq5a",
-	"xyusJD/ae/1q//UXgIp88/gQI4XtWD2PUYQVLDMZ1TUA0B9NTV9V9EhuujKuzhULzJIKtKTrCoPtQCOX",
-	"7q6NUFqEDuLdlvgje6ryZaL1xJ+KHkDgd4sngfXKWUAUDHTnwKHGIxv4yO5slqX8QsQE1PAliCGGYs5j",
-	"XBkER7Fb0RRKJH+/GYDIRg7atMN0EHGlcBJwLxbhSZzSKKBavUyggJOm1iBePIzO0MRikyQBLXqJYX4g",
-	"hoiAUWXtTJBLwjpD2Aop6g126XswLn1ptZnWqpFUmbbckr7F/WCH/ESW90E6ETIs7O5b1rUWEAplZ7QA",
-	"DbzoWq02rGC8/QYgHe1/IUuKu1KmQsPRnIGRlJ8TGAZtcztx4RsRBTwC7XVHeqhKCT+N2jNb8CdfunaX",
-	"wXEBEZ2i1qrusqy9s0vs/RrKt5LOGYsMRdcQJazdfC05rd7aVpYjjLoreskwF+pJH/mkIBzkkagwAl2f",
-	"qXzZefly7+h075U3FSKqqhzzQjlTdElnks5zFFoxeuSMBqJ3+GZXgSSt5pe2lHdKqzm2QQ7mNztpXpOS",
-	"KGRBKn6EPiW+XNioRMuScppa+Ca3qJseudCdvn67vZFfX10WmwX4yISxFcRmfEtJfHeSuEPW4e3IYrT3",
-	"700Wk3vRLpOv7Hjvq72Xp3uvKkpXX1YVr7vu3YDAS51jhS/kJNJHJ35LJOYxzNyDS8y7lB7m+y+lx91J",
-	"D1xG15ceFVHkdHKhGM0tN6HWNWWk97YlfuOKoPGyTi2rYFDMFH4ULYzxY41BXjf4uAw6XjPoOJyYmVu8",
-	"4dcMu+pVoOk9bf8DWVK+xxPJuraX324R747N/5yu6fOLrwkIUJQs8/HJuIIer0qsVF1dLMxb0pfdDEPc",
-	"N0thOqK+iJGMdGKWEF/L1SHMIj3ZrZF2ODsRG/RfqXnxlCmb1TRGY0nfK6nYMvQkV5SGH0y+wGd/Auq2",
-	"2geA962ugHDel7vzOqXSZ2ZJVcp0IY2nsnDV5FLmRFS41r3c4zM5MRmyABf/fqgCxhVtBQXpFoNpZZEs",
-	"ngaW8Ai3RRSiPRqdySQVYb3BviVoXEAk54HLRz+KeufKl4mENvHFUyx9PtVIEwRsZzffoqY3ALR5yOmu",
-	"EHPmS32HvNAHO5vQlcYtRg51gSTmL4/3OtqFmssnDev8FtTkDXFdND21Nv6LImX2U+hV4SKm8J8bte+t",
-	"nH0lhgmuiOrWJbzz/TI737DZ0lXTQ8CxjbKp8GoyyaKewKcRf38xGjkad+OolzMY3pbpDpO7yLDBLUyz",
-	"sKQYfHyoNEuabNbTPO8AhfiaWU0Lu+3hicZOWckGiYImuokUNhSXJdC1tQ69wpWA9gsWFLsfahci45FU",
-	"bs89cBmAm9UjcHF65jTHDfQNeTcWActEHCvb1c9RFvnjfQldY4tsf/SmprPF+zV9jo2i1ueh247ghe/H",
-	"fHI72i0traWlhcUF7o5bvJOV4GlvMHcn40JesDFZvi/zhpcydDpdMh5H56LO+DAxbUeKksHE/HNc/qWk",
-	"33Znf8BdXgp50W9zP7tvf0j779iYE8t9uNyHDmRCL8XK+9DqmSu5DQei2BmdKnvg2l2jV0WsHJrVxV6D",
-	"L1/tn5wcfv3N3iunMdQTZSN1PS5dxj+sICiNxdGobsvLeLAKftPbarneq8ffaM7mGZFziA3La6YKISzA",
-	"l7jqAlY6VW7ZdT6zGL8Q2SNfh9V9p+U6rLwOYVIZNbVfFAReqOK/QKmMRXDz2kbkYlkvVcmAbJ1KqlRB",
-	"omKDPYwOeAyddn3RRaSibhRH2WSXWkw4TcDPhYD9EaXsgsdjQc3PbGjrTGSVJf2bo1fzAkRIIP/AAaIr",
-	"YxvfiriXDMX/4oQzKIBzjf32MN0YrhEmWRbl3Xv4w/ZOqBj+mBMUWJyqeZJXYkDIwVw53Zu6n6TQCAGl",
-	"CpRTa5miGoW6hzyerZikAoPMyiLpCiMqYib1OR+5hNJiTmwDFvFXSSRvrXjvk6whK4/izmDw6cCLyQwo",
-	"/1//4j///h//6bf/z9/89v/6+ylIaGsuPP8Rwjqm10t1b9NskmV52fXjP1QbVJAvyG01xy5fmBg3omuq",
-	"UVdheZfkxM0+uI1OFtXK4SiSnIu6mTo4oDYOGS+riDOvCeLTL4hPKiJgsyVyE0OJU8jDTUNTUZ4TaQbu",
-	"cyqPs2Vw1yqPc7CqaDRQCpG8JGwoVoywZfxcFBfFrr43C/C0AKgKj97MD4DXF+oNp4aOrXAbowh9aX7u",
-	"xeNQhPUpMKzj91GmNPf/UnsMMqnTksGXWNkVqfmqy8l8OsLornWX86hjFOwPWqXwaJTS3amXZdHYIytV",
-	"yHN7H2xaV6sge3yqy7vlUoqCjmJlKsqpLijUWUDkFistrHRdoRACsMlOK7F6Xuc2XaphCn2IPtYKDYTS",
-	"BFaqBEyJq6vbrvRaFiocjyWpL6erLooa4YZ1b76cV/jGFta9ta6ue7tdTfSolcrU1esFtIuja1ykyk00",
-	"jlMZ96hUzrI07iFK41wr93Y0ztw6uZ+yxjGekCNWd7Gx5FRBX5mW8OWUmpjRNjco1ntc2mRuGd9jUAB3",
-	"LO+WxXz3WMx3U3lH1t+VYWs6x6MN5TaDwZA0/UHI7CwaCgyL6EGJsMEOKEsFIYkV4BeeH1ymk3/SZX44",
-	"cQuxwk6VX4e6yaYJaJrDb1/vHZdYQi145Q9+GtUU4rMO9g5elD6savh5/Y7Dz7iiqkeeab0vA87XTLgP",
-	"7c697Yx7qWXSMS5sJC+iTFDLcBZJInwkZU14Y4ogmoS5U97RYB3q3zzgGZGpl1RiMLcQY5dxJhO5SiMg",
-	"+6MccOUh2JFoupQNgXrl9Ru4nU5+6Lx6VZ6k74Th7QnKD0nUl9VsbMIHv/bmVJ0wXObjl/l4x5MLw3kC",
-	"pYI9swjTbCwSBDWj4tKOjdFxJbjmamaMgz6+J0NmSlz+NEDLS5V+n9jlD9mIVTgEvoV+JxLRnPp8iJ14",
-	"jhO/4jjxCI0ZxTySZmB1KtdWWEyJR325UqZZfzjeOzj8Zu9VfReDEokUVFJgHknaPBbQK2qFLvt67/NT",
-	"0xcFB9XjUlsKcB7Kg7ZNeLp5WSTttGbG5SCx5Z4FpN4c7n9sS+cs+0coUTD0ZA22h4Nt42QtQdvXCSHo",
-	"GbNLEbDWsKSv2O2mEQZu+1UqEigWMCxEwZmbTJPJAwkjxgunWnrsMqV1cz+KgVyYgoW+hKPdSSZYdxye",
-	"iYyNRIqin2NoMpFiNUtWE2m7MJZq86swb1/idY9u711PMd9qQeH+8ABbxF7j7U4ynman0VBUO31Phnjy",
-	"Pfbq/eL48M3RdPPdWm91q7/Oa3fdgLe44iE2EiEP5Obzyj15W+u2KW+ecnhwKCD1Or6O0YYCYinMrxmI",
-	"GVhZtVCAW9Gt18v7BWFg6n7k0JsXWDf0LYKiNGcr8DGbbJDExBOFPaDqni9p7RajIij5sZ8jbbUG+5wk",
-	"fi8ZdiMp2m61KQHOsH1nirEWJHoEK7LusYB2TYD5pUAZGRSw3/zff8fs9oW/AoEiJ4AsEy3GHk/TSECr",
-	"KiDS4d1knLEWO4heOAvVjLfNOF6G3qWdt8tkHIdwr4kvhwmmn4BDJGRqiBO5wsGgVBnwvdtWW4BK4FJd",
-	"wlsF+u4EtNA7OcD4u3Zc6f3jqCfMrVfonDC6iEIqRkn6fSUyYm3vJ2l9F5JshiIdOhPjKxC9ynCecjyJ",
-	"5Fksbks7lhTVWKfgOlxMIP3uIY+61L4fbNIv1cLdq4XDGfu3im5YEEN7GSfjkOFJLLmgAKmVdo526HEJ",
-	"OOMV6HScj2WWGBDMeUIrD8RUGWi9TcF8lKsg8avzD/gSCQiKCqrBjkkL2YHzVIBz3tcfZj7DAK3bJcfA",
-	"cns/kljdMF+RFfa2vKJh6Al2ubGGTZaYdsQr2O2w7vQlZivgMdUb0BM4g1DbcAywmThOLrGCAVaDL5M+",
-	"1LRZi4ytnIq32Uu8jP3mV79mByI9E3SgDsGIzWYT7R8zGkqbEfsaRe18OdUxFGwY7D+KvUjp/CwaCqID",
-	"50PBAsfNC7AjHEKNUpGNU0ndSNGYpQGYihIkAZ/uFkrBxJKOyXR54EvbLNQGBN2ORXgfz51ih718OnSY",
-	"9DGRCJCoQmdRM0LP8Oel2sC75GkowrUfx0mWS70rA5B6NdA2frhkY1nDzdwVf+fXxmns19p+bZBlI9Ve",
-	"W+tHsWiE4qLxdvxjJIeRbPSSIewD/csa7/b82vuCS71/0Plir2ZdZxc8WrFPnjNR98QyVzotbuACQw23",
-	"MlO3FecA+CNCeNc3S79AaVTjWemXueXoxKJ8MBWPGUmwzANDHnhzvQIk7jRJDric2MLhe2lXNLRya6FK",
-	"fBdhAGQuvwMJ4FRAWYBywg59BpbtpWSne9+dmofussBshQBdfWhd7XBj26ILs57wfNtN+iQZCkPnk0fM",
-	"Lc7Ec1V0ziLqSxjFZrOpT3CiLGyzuVMm4PfCKLsVAV/Ja8UHFbJFN9UJxVCsx3D6rr/pwyi7b/RJRXlj",
-	"Pu8nj0D5BBg09TK6vshZww063xgviB59qrLSxqyOyygbRAaOrk9hl5EMk0u2ss6GkRxnQrHuxLZ33kWj",
-	"dhbOn5eI20dxObGPAeud8QwOaju6wfYzZcKeLFK+7MWCpyL0WEByJ7C1ABCCmxKAU6Zxw15kW4mqDK17",
-	"fCEwilWpVPQc+B349NgdMy2695aSRyZ6ys7KE+76kgcViA8rdKbmbOmJXyOZDrtvoRBIRmpNW6mRyqLe",
-	"fPQ9JAEhSY0Q1MtBEgs2innWT9KhZ+P1IVeDbsLTsMH2eG+g7QD9UmPt4UGhCgb6V/Tp/FxIX2qbnHHW",
-	"472BsGmN7SZTopdAM8Q43GXBmZB6Y1CBDjaoFbLeYK/0v3kqGCBkRWg7/KKT/URhFcAv9TZd+e7N/3bw",
-	"w+n+wd6fHL7eK82yfyGgrTjNxl2QcY9G34hUaW+81l7f9PQBVWu3nnu17iQT6gTM+lr72cZms7kBl2rf",
-	"R9XaO8/XvZozDzMFjSX03frOm9teLRp2qL1Rrb21vtG03or6mqvsmZ7EWrvV2lh3fjlNQj7RI2tuerVE",
-	"xpEUL/NQQq39/JlXG43VQKgTmI315mar5dVS+WIsQxjxlnaUhOSYz12/RR/pcKTyz7RIiPRo7TY+dVGQ",
-	"jFQ5CwttU6bcpW3EQTJSU/LAfrM5wgAx5XjWdBA7j34PedYbCMVGPLXIdbyGuOcY8UoNeSR9SRj3J4qJ",
-	"1SGPYsbDMBVKeazHlViNpBJSRVl0IeLJLqROs7EKgI+OoDMCSLYBPRtGCv7tS3qXBgv4aITgHUaNvgoD",
-	"0tsQXRcTdUeMYDgv3XhKk3RdrfyAiToc8gnMHCay76GeiGYdACRzSrlnCnyEXgC1NjYP+GPDNtNLhhSv",
-	"aa3b/Ooe/shOsnEYJa442XvdefH13iusM7KjaM1vgPB8zihCMUz+2I1ImVEUuh+UPvqhq47wi1dPeZjd",
-	"srSzKgtXaGaWWWGwUKqiq5UlZ2exWDXf9LotTw9HCj/twtok0y+Gs24STsDwQkTju/dB3WP9OBq5ktBC",
-	"amgJg5f0av8E/kCcsi+Dd36NhK1fa7Pf/OrX76FqmgSofinhsctB1BuwIde+WyoygK0o3hcN9u0girVp",
-	"So+MlJXXWh9YVaAMrllFZ5JF0gNtQRdlybmAVK26FCmFoCRcD6L8CTsXE+XBpTwbp+A/hr7cP7BXptq9",
-	"6I+VNkc3mxt1lkjt7KUTwElz2QNzNJE94dlrqHYrUmoMpiYihRq+3NPTof28KM/aQIRWXxSj+uNZg3Vg",
-	"vIUZjySMWopLnLkyhXMKy8WV37UPiFbRt8v7r1xHmODj7aanYNXtW8kPpDXMWq/duhReZKbOWw7LyL64",
-	"axkOu1c4hqMVTnMluvZ81lJxFiltRs0NmR3TGTkKRQuJ/QNTXBKKi6gnUL6gYNYf3/jVINL0k9iFkGGS",
-	"ekwlVByat4eBkShsoMvB4gaGCLxzg3Xo5pGWwjgYiMH3BIDT+WjUtj9E8syXVoKtYKiXs1SARIxjzAQ7",
-	"5TEsTs7OQOxJLT5tLhsfXqfm1wo9cvFW+x7yjKWil6QhinO4i35NfEOnJhUboUHqW0tV214Nk+VRiLhI",
-	"vXPoUkj1q3GETbLNHLZZ5+j1CZNChIrtH57ssi/fdL7d2/fYd/udw4N9jx0eHR167Jv9bw499uXh68Nj",
-	"VBUHe/t/8gauY53Xr44P91/tss9fHrCzRCjChgLDBzFgX0ZKIEKgQAhy9ObkS0j4688cKV9aVWdCJnw0",
-	"Ko/94Tc5GqvBK5jOh0t54+c81etIS77+Ru853xLPuq1ws7/Od3rb4nm3Gbb6G3yr90zsdNfDzf42f95r",
-	"ilZ3I9zqP+M7vXWx2d0On/ebXL8HfZxau7Z/eFLzavgJtS169PqkumTVk4MThTN3b8nuuZxURZU0O3FP",
-	"nz59SpOgddLmeslkUMv4hXe3NAfaQ/mBE/HCzFTelhrLV+LisK0VNDgDZLqBIBpCCHCp1u48C2QkCBDD",
-	"5WrGUWladUzrtCp4rERCiCTq065hWUKm88yXt2Tf0YWQSIygdZK2y0UIClEfJHATtmkriMxzMWmwN8Cn",
-	"cEmuDN5YgTIyCCNiWuCjkTcVDfZlYDicQgRgqWg4iieoLZlM6H5EoGuiP1wyoWfbKhnyNDCDBOoT35he",
-	"c8AV62rHacBlCAq2zQKkQdTPdUJOoYijC6HdIf3SHLUVbtonip3xTFxydNT0nqGzJ+zHsRiLOsuS5Nxj",
-	"QZ9HsYDOnonK/RjyV9hvfvUXvuTaZ7rgcQQRMfF2pEUi7cEVHAgpJQTtj2X+8QhVR4oVlJ1MfNlLRShk",
-	"FvEYcm396GycTmkyFtDnYZ8x8/rsZ4zGC7MZaCkKOIQRVwrGZGktqEzOXVxPFOuNVZYM2Qi3D6phg3Xr",
-	"yDBNotCXOFhlwGbAioEMxtipQrGvTg5frwqp5XmI0Dn6g9GQhnzCunkWYrO5s+1LCMtrF7HJumKSyLB+",
-	"tYpnZRp+l22uO1RdfDTypV4yAPPbbjYZRtLd/GnMVUY5U7aihGDHIksnqx1tlNUb7BVNc9I3kUq2f+D4",
-	"zmYho1EYzoPTaaF+15nFzmh0Gg2FyvhwVPH813odf5jR0uWhVnotr9aFa5GZqM1MsdxVwLVMi+dsWrdq",
-	"uQvyXh+FBLY+NcqgDOS1uHRzbVl8ggmsWvv59qa2HVBbg9wt6Gv4o5t0r8FXoj+a/niOF34vjWRpP0Pj",
-	"1ytMoK1ZE0jBNSgFIBqq1zvM7/PnhmmThHStvX7LRsuxUOP4Sv/7Wy2Hu6IHWYn+jAhaGisPj65Df9wY",
-	"Ol7BmccI/4mJ9c3F4IEr7X7Y+baQGndXuc2ZXlGMaDNI7hWeTUZpNWUUwkzBRxIL1WYHnf3XHuu8Oth/",
-	"Pbe2bdy1Cdy7TTg9lr4lefLloiSUt5GH8r6O2NciykngXu19s/f14RHwwN0wIXOHpcf5h6yelHEX1jIz",
-	"s0gylCRn5u1SZ/cXDgNTXKn7g90boOYjv8BoDNsVFh8GVSihCMjAxjJaUIDa4A1ggQesO3Fjee4wwBNb",
-	"1Z5Cf7Kq7wQ+ARyEa/EY2OajcTrSfsDJmxc/dF6+PHzz+rQO7LeR8iV4BuMRG4iUCka02X2ZpCEFxWyh",
-	"73PWG/CU9zLjbbFCDXAssoyCdYkUvgyjsygjmnJnNrRrBw1D4A75u+m1tRYnZ5Fs+HKz2Wwzju3l9ASR",
-	"p4K0N3Z8WZKwS8HPwdWDKYZXThN55lmPJoFQZMhW4Ga+xFkHI30HSecJSWDTN10RJ/IMOrTk5HpVxTEu",
-	"gXwf1z4INqxlZW27udlaf3al0JsWdmaK8OQjrpQWpmVSsLJomn6xezYuH1gx3IWIr9IDxNk5SyT1A8bQ",
-	"rlAiuDGKMn++6igzIGdE+fwA2wGPYq1ftldBvILE8xiGcfpJylpNg6P2bNyExBupIVcWIz1ElrCugOiN",
-	"3mEeG6XJRSTPqFLDdvbTwlExLdIPZYwMyhAGSUVPSByJFtUwll22hXLYl5xS2iTC9VRFkOm2A0NY1VXC",
-	"FxHTNruz3mzq+4Zu20HToJRIzBAhjrNDSTGcDAzThQkiq1kqLgSPobIRejblSLMGO9ZjjaNhlLWtdsak",
-	"GA0cI3wOGFWPab0J51C6lks2SMapL1cgwKNVXjFOU02raAclFxzfwEp5qRfKh6T550jKm0gyfat7VQhY",
-	"sHdbMnkhW9tUZzbAJu+yS72qLrkydlti94VeKZmIY7UMDTy20EBBdh8AkpSB6DXJChBkUEjeH2fjVHyA",
-	"XCeRTjttnkx/ORC9c5UbsLkXUDaEJ8rKH5PxGCuCFo1HubTjUGiuklgArQXE49NhQSN0RT9JBeMKSlBM",
-	"ODqF3hjlTgclY+BRDdaZZ2vDaxjBv9lskvFNHk8d5KSJQ2O6iJTTli/hlubiqvIRJeKUQLoP07uyiCkd",
-	"4T3b0PNtY9wAzrNvT7LyKP7G2V6L0fhoRqTR2SBbSs/7sWC1ACoasDnOvodmxnXEnilQnkej+woDnmra",
-	"Hm1rGaaFVd6fxmI7jblHUEuVJSN2maRYPId5zYYv9wFeOrENSeNIETQIF6/FquZoUJKFeBko9gbDAcKt",
-	"HUSOaznn5PuYBmabzc02tujJTyJMUqRYZAqPbBTIlB5grnXIo9zYtcQZzr0qW4o0t1MBiI/Z9qI3WlLl",
-	"Xm9Tv7JQxUr2y3XTBvkCsxhzIwsuWmupBEoOtfaOj4Bl+51BMb1fezdMwnEsrmJxBJ7t4AIL4YI2GjRd",
-	"qBvzsBQQXk1bLxci3TXdgwHcEGU52AKOq4F2ai8RVO7LV8edz09ZmFxKLWWpNgijmaPRKpYXu0CGFY7t",
-	"EztHP1ftnOn7SRFqDoyOXOK+1HaQDScVpaoWZAx3rDa39KU2eslHI2bLEi0ynUD13612RqPVn4tJPTfx",
-	"SFp2BcvSSITGnoPArvvuIOuANQfd6okpSm4wwv+3iU0R0k9Hb158vX/y5d4rmnJjnOF38+VKmsQxFA3I",
-	"ECaNPhRLuTwjeIwWKSLUY0VuRywqeKk/3erLRGZpEmtxuQofM2Aqwk/nSyp73mXBd6tYKbhKBZG2sDPq",
-	"ARk6vidARlZZsHfKzyCWHvg1f9xsbvTUgK9vbcO/hV8LgHEo2O+vvk6kWD3gWW8QMMmHZDqvJCkLngZ1",
-	"DDVsNDetdY2lEQ14ynerxPi0evJlZ31r20bvT77srK5vbRfrX/UWgDBMDxUs4GXNyoMbHkrig8apg2ev",
-	"N7fNdNGzjvWP+gXoNFNGkWaAkcHIhpAhFZa3tnf1QmeFtnBK7xQe4x1UHlDJR8pW1pvNOr6nefKrSI0S",
-	"Felt2WY8y3hvMATeLAu3HY/0y4gQbkGVe/BNXlNvOlpDTkMaCSsdufHeHL3qnO658Jik388L5MsUHM3f",
-	"MRWS3hCd8qXgoUjvFp5SyhOKILZzMSnShPLzHwDp0RvwrJwqFCTpjblC8a2RKzR/KiGXyx9ogac3faYp",
-	"LJ1+qn7H1UEyFOXPNfrhxs89lgfmFu/LPwIuyieKkejaZckwyiD6WSoIEymKn6vVaDZsd0xoh5+Pn+5Z",
-	"qzpcXMck5Sqxub6YZAKEQiXihr6WeCDwrpu/T3qZyFZVlgo+LJI36M/Ks1q71o0kR5ZOxEghpG6ed4fS",
-	"BmdfT+gAdiGMBDuioqxTJU204kst/QOA2wWNK9eGkOOhNnHg3Nr3s2PzagVNNPu0AC0Kjw3521V+Jj7b",
-	"aG1tbDebTY9Fw+E40+YHCUFrpnigUllgtVqjsAJKxjArZEtGkkvdXZCxepF95td+86tf+7VFcrjiAL4W",
-	"8iwbzD77BUAbwXGB8hBcN08UKsQrP4FdH5HMtoE7LZLRUH+Wpv0ckczEmUCrVqvvkpefo8uvfvaIZ9po",
-	"rrVr/4df+0VzdYev9r9/t7353q/9r7WyxTBtaZQjeYyVgxZN48bSaWa716atihJc9XzzIk4uRbra40qw",
-	"gXhbeWbceZk3K2ZUp5ORWD0cEbHDvJ0pEyWjfr/i3qSzy3anfvh6c/u+5NKUDUZTvJRRSxk1JaMK5njJ",
-	"LCASHAUWQPhQXq3ikZibA2sk06JfCjxQXZ7hI/Te/f5nq/i/Nfxf+R5eitWlWHXF6gYGqUrC7kDF+kSx",
-	"XjKasJWCm1wHmqZxmsL+londWo5kfAyy6ie82N9/anmS7ZvEqDdb2/Ni1JDYBP1eFjeh/U9RkK3W9tbz",
-	"9U0wClTdDWu3rhHWTtMkXQgpqDKi6Z1WSQs9/WAl4/tPr1At7x82p6/d3g9C/JsoEuPsWPBexl7zLLow",
-	"Zp8TJsdiWyfThdHtOMJM/lzcP4Z58HZqutdQd4LNfKJE1j2WwHU8jifUMU6ErDtx2PMwIIJl57gWG6xj",
-	"gtXzagKOLdHaXTeop3EayqiZgAvBxSJFL5LPS2NOBMWJAN0s4rNgyMciFlyJItXV/TfR+cDCt7ul5YKF",
-	"NBWVnA/CXZ+qa3e//x9+/Zd/+Nv/+rv/9ue/+z//8bd//le//9v/8Lu/+aff/vP///v/+Ge/+zf/RZ9O",
-	"mxEb/Ru291Kidze35A5ujSKZaza2+Eekaz+zoboQqNmHXIYcOssY0vYhf9uxtItWdUTSPQgBP/1qdmkW",
-	"w5hOkX4eU7UpmJxinlInRyLtwVy39BdAy0RPd2+Db2xstMROLwzD7ec72zvNZ2JD9Pv9bd4TzW632+r2",
-	"t1tbrSZvhb2trc1wY319Y2drQzwL+1vPaqZqpdXcfL71bNslrjnufH6KSA/njR5Btz0jp6oXvFjhscwH",
-	"32oVHFTDYHbmiSpTi2qxXtTru8t75/PRbt9G2SBM+aWayTOqYqIxR7JJJngaRyItRuSdrnTASOMhKNiQ",
-	"wuRRHCaTS+PAIN6iLMBfb7CX4AUplo6lRFbmSxqt9CXdi6d6gBcI0IsyramR7Vz0zlmaQDl2YKYh8Fhg",
-	"BU5Qp2SlIV0LsuQbm+O+tPNyRSq2wb6FBnrJ7Iz4kpnXxf59qRjqSWGbzR22Yu7uzoqBSmcJO0uYHq6B",
-	"jHfHUZytRpLOxKQgJuXLh4xI6JnEsX6LVH9ECZjv14kdIYaEeKZHbZyiPEWoP67TJ8C5MZ2zQxOBqW6D",
-	"Hc8nztP3JeZsy6S9woFobgLrhvcFfg5rSO3aJDzldAPQggED44RZPVzKxkPf+wOTko+8ZP46us+uE6s7",
-	"r6ERzHTed68D8/kW+W2zYuUTLc65tgfe3JnngdsVA/AcR4JZK8lMK6BtcCFpgaRlqZFOd+WMvyZRMfU4",
-	"gOY4Im9GHjUeF6rzmgpfbzPGjbo1CsBRt1W9YTy8Bjpwrld8BCHABusMEyguEvMNAC2E9SoIjGihHrJG",
-	"AAWEHiFr2pdEC2cYdABLAqQoRDezHyLq3EOOlSCnWYdvCuxDHt7Ul78o2P4Qs8z//J6CNrafY5R5ABst",
-	"6O3uhCkx5DKLeka9+RIsD6QOqTcYcA64A2lbxBFR1OGDaMnB3AJPi9bFp/ZOBJmBoMFKMODqDXyLoI5v",
-	"GmUW4wAvCg4cqeSAZJcZAGp5mJ+pXyBToxhn3+6ffvnquPPt6wI0zHr2bMVcaaw8GdSp6x0rGbC40EPs",
-	"kxpP4lCkrvFEnTgcCwqO1BG2pmUI3hJuPtBf0JkAfUdw8CwVEMa4mRqQeaTNxNzigdcBw4dFMqccQjyU",
-	"MwKwN7Rpmo5FztiDAyECxBJLyPDmTs+sHvqKeNuLxyq6EHU7VnM/PbXm2fDtLWGvJPZEj+WEScE7v2Zn",
-	"wK+1cQI85udeb+Gomen8oC/92vQntCS+ULVnKLX0Hr0pqGuGMAu6PAzFMEknHiPApREEsPJLS631D8cS",
-	"3/a+olxXtYC2qCLcDUXE0AzoaX7M665QT0YQFFLc7tZIx1KhgzTlAeRIKVzyUlvol1xZNKMI67MAqeac",
-	"Vy3ugdvL+JW9s0QHFn1a8w4rjlh8zYei7hn5ip6kyhiwv9mXT7GVVfEFW3NfMJfqlSOY6GhfBwT2ijTb",
-	"B0YD4QqZ0C7SprK1D06nVoar4Cw8AsjT5oUUpySJDblZIeUE4abDcnkowfBQLwo5vTfcmMXX+CPw4z5z",
-	"w4X+uNlc3zbWxWdkbeJRsxE/szsWjxdXLYQVm7hZlBDhE8VoQus3nZRHGTV1vhTuzYUf6k7jmTPhywqr",
-	"4hqOJ74qKJar+cAEcBzr/1DzbyNME6a/CWLuAap+c8/w7p28B0vglZSf9YFSsiTqSHZOFS9ET/0VdbaW",
-	"nQdrQPD2u8YBtSzSeekr3hc6MtBJyGeDiWLOvjqhm/iSutOlvYEeOTags4TdXCmRKWrmjN2dLQNBnCTn",
-	"LJIqCgUALRDVZmkvfdmNky62c4VFNeDgK2M9y2UaZZmQDdaxus0JoJq42MCxqPKsInTVkROqjPOc0FpQ",
-	"8HgCcprISYocRqCg4CkFDfZ5BF7chUh9Cd200BT84aDz3Q8v/vfTvRO2QtSIrNV8tvFss5Un2qHF3maL",
-	"OjWY4F2k2LkYZcZf0jMf+JJ4QIEDc8TTrBjJa09H8oAsnUqQMagHRTTc8MyaQgl0cyJg2bcFN4wrX16K",
-	"OAZhP0EeceheVKcvakt1esmF4XJHLNFwHGcRdDiiGpIZI/bN6CMpZrgycGjfc01P9apRddeLuuFU3Btb",
-	"5TLF+VNJcd5+srIKdZOrZJbcTR9rjBSF0k1hQq7pcBWp07ljliTpbJgtjyetODvOdqyVyWW9yHME7qwv",
-	"MR8J4TakbgqKu3NKtxc6hlvnd4Tn8jPRYEf4dCqNnwlzTTWtZd0xddvIbzGVc5ujg60CdxSxtnLysKPp",
-	"M+LGocoULI34xhqWsEL7YUV1+RjU8QJtWCKhq0tAnA6a1Zs3eLqThBxXFEqWyeWSO+SRSFBaKh8kQmnF",
-	"XtV4whDEDXgqkPUeCfBXmo1Gq9ms26RDLtu0D8RyF2jXimDsGhpB5bQvL3OkgRW+DXbMI0O7hKcX+j3Y",
-	"VnDg2DVYk434WIGUt0krk+4xMArs8n2/0vFEWKDoMc3xUkDOCMita8tHM5mPG8CwlJePUF6+BBuqXFw+",
-	"UUZ8OCZVRRlqxMwiO9RJDVk7tD2DcVNZMqJELkpBDNv0CEEHhmg6BrnJU+FLC5lzkgiIUNOXzxiSkLyf",
-	"eiblfUlUutloC86bsj9ziU48KRbOx7IksdYs6+p3gL3Q5ZBrvF8hbN7qk7RRl5LukwcOm/V7IxOPekCu",
-	"8dGoIoDoEN3ZUpjsVIq7BEiEEAU67yWyDfryKmDMS6Dpx4SOgzpiVUBHu76kRymWjDNtDDqnO+JcW63q",
-	"PBqNRIixaUl4mP44jidwmgj1LewrDvnEl11h7VqC82IPrX6S9oSDhCmiVcwlFwbiNANbMQ8h3IovS+dk",
-	"GrkSGcRKeo79rcwY4AmXJdAiuI8vIwXEz5dlo3ui2DCSJ+PRKEkzEToXoqAmpKCd5h5P0wkLnIhr4LFA",
-	"Rb+kjxhgLDIwa6Rz9HO2gj9kSSr0+ThU6GJwyQkeVt9l+4cnM4/Jr0lkPLGEWqX4HGyNXQ7QcSbLHn+P",
-	"DdFuBXTDSjE3vkTQDVuRCdPD7HIlEPBcb0NrV1AspFeZGiSXyraRo2STbYcNOn/IQ2DmgmI1OgO0oMqX",
-	"n7gQMmPdsUKOZH1siBD1SLINh047Y5dJqrK61sE0BPxovkRAB1GwJal9/cso6w1ooHTHdXPDuSCizmj0",
-	"eFBErmiiJUr9dQXQrRVgKK0qCBuHKXwxE8LGeg3yBciEsN7afLb5fGN789kieoRHglfJp8qBPeaqYhFi",
-	"xdmGc8Eq94ZEmf2Kn7VuhDiBrRMnZ7V27V/+xz/89u/+v9/+03/613/793/4q3/4w7/7a+9f/vmvf/v/",
-	"/mUhefWrf//7P/vv105bGVVOuavReSF/tUrvtrre4KPzmrdormmRmsTRhgi3tps9sflcbIei121tb/We",
-	"dTe7z1t8p9vfaYU7vfDZen/jWbgVbuyErXXebXV3toRY7/V7z5rbNnFk6rttouglzpj9+zXuIQR43SrA",
-	"xMqZGyBMcn2yhJbcCFqSIwGrIUpcw7RiubcxDmy9tyvLqfY7i4Rqm9+jEA/PrQL3ZaHZe+Xq7zyx+xD1",
-	"38vy67spv76xHK/aPene5X0U1tqtdbAtyix8gym4HezBHaiQGfCB8QfMiCrpmIeuwc6lRfUqbCPrltGU",
-	"Oy3DvsileFVldV0cpOVAvRII6T6hgIh0nXDsGIgoPbRUO0c/96YxjawCpBEDChDj0O6362hnSYK+OD0t",
-	"/wWqZyCILRPkzgGIYplkIeQD3t3CGqGhVeDs2cCBVoIWzztJjUY3BljmMEl2TZSkx1rsi+gFgCV9WQkt",
-	"yaqCJUt5zVcQ2LqI17zuQe+s6zObw+/F2AXRI7PTAojTlx+K4mRXgDh9WRnFWTrjptoOOtmr+UDPjlsZ",
-	"8tODeuav/zjAnkuD6tM0qO7CNKqO+aQhLUGfHz3o04kZ5KzuVe2wDwZ/mgjmQ6A/8+RLOfzTl7wkXXTn",
-	"+E8nv3dNAOgHaN6fAMJp/bEiQKvLX7M0lqCmxwwClR8iTG8bBmrz3/eEA81hTd1x71xkLB0DD5cvERNg",
-	"X8Uk/orop1kQKbt9DOkNJOyJcOLNSxjpxw8jXQrdTwpJWpC5N4GQzgji62BJzRK5DpiUrRi5fSYyJ33v",
-	"yzLMqF2E3eQCxGuUKo9FWoBN5oNGp41WXz4kavQGYte81ydq2S5l208LO3oTyzAPlL0zfWfeX5mn7xz9",
-	"HLcYm8INerA/QxYgbz6HtU4NXEzcDX9yAlD4e4OPzjHb4csC7NBYcXYh5cT+RcMOka2EU8iJHHjeytSX",
-	"OU3iikNb64QL6lqMXLu7KYx6TkdT9uENTX1ZIe5/LiYwN1f3OM2RXWCNZ0JlEGIobXq6O9XpVP9uKTfE",
-	"20hlbGWzuVl3RO8ThSkWX0ptwpNagJHYrcCGfKLHAg1JQtOA9qfTg5StpEKNh9B91y6yemlnUl+yuc1J",
-	"764zaaH/lGnFhAfyzi9ue9IiBHoRntYm8Tb1+Qs6lHYgSP/RNCe9qeSb38d0JmFR0uzTfJ2qzUn4+Q+/",
-	"6Kz+CV/9ZXN154fv321426339kG/aK3ufA9dS941vZ33vq8fXNqw51Pvsdk5+vlH37zuTpvTzRMOy56Z",
-	"FftdLZurPbaelcs9/8nv+WUPyqWY+pR7QD7iHo/LHovLHovLHos36rEotWlSGtKDZ6YXxjsuzjM3ZKnw",
-	"9URIIYkhPxcsHcug5tXGFlfXXluLkx6PB4nK2s+bzxFWT0+cEXcY6KIolvJYj4+y3oBDGEqsDnkUM73e",
-	"oUOhIfUeZ4M5JZs4TU8U46ORMhz+UWqCB4W7jEaq5C4neUwNumBwuqdzpRN2U3PGYeMQysKQnRskpU/e",
-	"h/LdjOE+juQZ4pK/PD09cq6NhmWXHjCIKEYqw8diBNNA1yGqyJIUO4sIGRbuh8HIkrsejdWAySSL+iSM",
-	"3OkbjVXZRzAblodhKpSiFuMIMW8Ugw0lV7+eQXnhRyxrgebcjVZx+acIxTDJ54GNlUjda/XPtfffv/+f",
-	"AQAA//8=",
+	"2PwO3c8aK5jV053qzMre5VAvs7KM1fAEdtYdxPoFiwLqmVDa7TgMGBnAYwZG0H9FYV5smvWY0spPgb5p",
+	"EtHORDArlJMWx2piEYYEs43Cbw2Sq96NYS4jb4Xqmn3nh6XjfQJaTpZqIxK2d6U0POEiSycNZ/nCr2di",
+	"X/IJe8UDVdhomQShRwOiDbckc/fveu+qgCxjVRuI6T2T8BOAUFFBLl4dkVartQ83z1nWbbegyrb9pYZ/",
+	"NNM/Lu0fBwt/WGTFD58bzv6XrX+p/vt///nPtQ8L15XALXYn9Kq8DKp70nm9WAc1ZvxqrEoAErPoy3cr",
+	"ZFLj6WQoKA/WZiR3Kn1yKrfcV+NV0yiokCo6WG9DLJEtXcq3Z0edy+7Z6SLTNDVt+QkU95UMqOJq6ltm",
+	"hYPez8Jg1/aLsCqDUFwt3tjYy90JHxduLStiW65aJQPNvrt43ZbV9d8J/ObOYACrMGmWjN8qrCXYM3nQ",
+	"DKsEroLMyCLNbAIuUyBonw5N417hqSX4NBtD0qyP82E2bQ2kj9Xx7CKEjofEuMnQ36NL9CztbyDST1i8",
+	"ROScHF+8PoZqMMluWEyDVD/KlIeZ8i8nUwFEJTEJEiUFT+vHqvJVK0m4qrEiXOVUFFfB5iW/8yQDD3Gy",
+	"Ay/a+UyJ1AOUNgWcCXUir/BwrUxiKS2FQgc6aN0AL2LLsiSJ2U14nVPC7xdL8PnyO1Z36CovbILI00U5",
+	"KCiAiZpeezbJLzSpqlRkCfUWbKgUf5BLbaCEMYkoVK+kMHWFzS4K/G5fu+bK7FNJz8MyqEUzCewbP9QT",
+	"52rMha15y+HzrsO6w3UcOHcpyZKAqZiNgtgJLzlkxz5XpdXuxQsi2C2ABM+p/FBLuiF8d6mbIh3fY7P+",
+	"svLOpWw/U3haVHxijCfuY21n5lhkcOvdZrsImqjhNN3inEjz2idzSiUrdS9nVGYWT7XXmzqfTlLOY924",
+	"l8c/XVacxKoEIP+KU7EI/gZ0I2MpIZpdxamcnl12X/1bxalcdI/efDTPSbsB2A/Jk7DktuJU/vru7PIY",
+	"8hAuXh8XeotPqeI3y9o7CLgAoke2A0M10++GPCdHr7BHRG8cxso8qQcv2DqAFqgqJKNwGhveKAlmQUF3",
+	"Bz9Ucml7iMOkG4RlrcOZ/as64VJycZU8GA0LKom75fSF1tT1h/kGFdI+MvseudgjolF3l/aISP0Oc16I",
+	"z67T+nLnFhCnoeKjWamGiLSAEIe2nAIbINl2WUvx4DVTNkb/+iqZvqeI/55FDNtFvLWtzeaDYUyoeJZp",
+	"1IxAcqG9jwThVZHpVwyJ/35MMVHaD8VcYwnLLlGaJeD4dZ9LGQY3c3w0f3XRJlBPhaXJvXlIVZPzDhXV",
+	"MK9Q83ELW+dkYq8zi8yeJq3wYo0QXl+MI3N5fNo5vSR0bhQOOTvv4SHCMTikc37+sXd88ePxBaFgy2oz",
+	"Ie3q7tEgcMi7nv45yaOBdUr4lX5Txamcnfc0v0oeV3Eq+rZCfnKXXrhMGdN9fU/4K+opSegwnJrgNpAM",
+	"1kNDEC4FgpB0RqqjmDFo97dV6AZfuxvtckR+FN7gTxhjSgBkzgtSFdMJi7kH49IEbLrl4yLMg0UZMb9o",
+	"ssPLS8hizMg1F2YA2ZfnD8rJca/XeX3sEFDioRHL2bvTS4e8P37x5uzsh/xIzNUr7XzsQJoQbXp+HHuY",
+	"c6N3sqjfZvtXFTxlec2TqTM5hnc/nWZ+Po+u2Cws6AbazVkk14ckzWSP+RMu/rXRbLWhS+w9sErTZ0Kp",
+	"yuNAjJ5Fsqeo4lJxryD5wzaHrN1yn6EuwmJ5SHwWMIW8VzrJp+6JZd1YeWgllZ+UI8YM+Bc+qLgJqdG2",
+	"CgZzuqC2yQSny0l7TGqJJEK1pl2qZ1CgI0aRQfCxQzZzXPOpgFjWA0iiEsQvMImCwOIWDYNwKEkVup1r",
+	"MfeDdMgQVFC55RBGvbFeTcWFpxLEGbOK4JtZc1zw/MURvbSPht+t1gVBZBjfmk+/YkKfv+XAJDKlI3LL",
+	"Ygaa63R+aVcXsMmi4JYltPzWWTJccxrcBtmLX5GQeBF9QFaU3ldNV2u+z7pD31Kpdl/SWfFrE6cp9DyQ",
+	"XHiMTLgv+NVYf/xEfDqThF6FpKpCn86S4ETyG3r7tzYc1aV+2OYjgjGs+apQBFywo1AIBpK1eAHes2Ev",
+	"9K4ZHAB7JVY0i/BWqyR63bmQigqPrbv40VSOmewV2iXnUzkGe8TC5eamCtXWhj8iChHzSVUbhxGkGaeY",
+	"NusueSzQ6pSFfTE8RQwHNIzh/swP9e2iimf8wSEMCvl9y87hw1oPL+wCICuG4eYO2TytFZ2I5NBbHpbn",
+	"sU5OcmRXMrfDRaSWZ1srZeQT6DRZCb2BQpPoiCWIsFdao87ktZGAS3WYR9lKMYz1j4vyOipMG9RvNg4M",
+	"J5FSABLqrukTL0o0KLlUhYoGxwGbMEPJazmjFQ30KOVdskoj7MNlUCbz7889u4iYzjNtua1VanpRV5xK",
+	"96xXaIJqTvQSumw/SAU4Nuy+LA6XnkDx9yE4+hH1oA3HP6DwZ4qaSGgcToVPBt999913g0Kjf20j9C7d",
+	"yu9VkLF4Imw3AOyCcQOYHiwIxZUkKqwXw84LH4GYlw55Ksc/4pWFNmaSnpnrxQ3X53dqk1KPlGAenWFl",
+	"aHUTbjWV4wt2xaWKS1oDLCXayyThQUEXdb18zyTpvfyBXNEbltnUhYyt/Z2VZtpdqPPexJHf+kXiKNv2",
+	"sixvC3tQoP6zgN8wg1pqV08+I1dUMcDir4axVnA5gN7/MmVTJreICsPrNdn5nVmULGviAT+afFZMrBzr",
+	"bY6Bgli8qKSsrJAoXZKYjaaSAUZ6kaVV8mCtdawZGYOYsb7eIXTOjVbfLDRm0SZK3mtiDOGIIM9JLD1z",
+	"31pTmxeGOM/su9PNc1KiyxReLHeKpST8JJxr8+wXfVdvGTDhkPplwLc0igj3QvFMErgqCQPxs15iwHWE",
+	"H4fct+cS7U4g91AsmnOwaWkqof5vVX7mMPRnhWWuqzprmzXdoJkV9MEiEZ0BOPnIBA9oFKVp3vrVCPmO",
+	"WSff985Oa8sSvqXWQkpOGigoKtSG2uyQDAzO0SB5s5xJxSYIF5tL8Skq8i1OBlq9TkoFPeaFoghb6k14",
+	"S7SSkeG8AIk2DgPc/az9iXjAgoSjkTZjDB88zMs8M0eseQ0nXKkSbpgQSbPd2G+67krEebkEH8toT5Dg",
+	"DkOe3QsRq+EuT81yKlPBf5ky87OmteKyF1DJTf4V0HkZz/kxkddFRUBybKUhHj8jDWG6ed0iUerPT3sV",
+	"p/Lq6KTiVN6867w/7lacyk/dztlJFwJQ5xgp/1H/8+bs9OwCgtrdf39XaAH8dRqq8hw7CIqbAGrMosCM",
+	"8hd9k8zgrC8m3C3adHCTn2SOrZ2YdJcwbPZdTnlQ9sKI9T9IE86y8OkzCS0iSJViOF5AdJQSxehkyyE0",
+	"kKFt0SUyoVafS82e4N76hm7/e7T5XN2w07ToKe2ccIF5BufofCqIltvkB2giY8KIxlWV6aCX38o4DIJw",
+	"qs5Z7BlSXzari/zVhaUgZpjm0kXiufcbc3BX+Z+XLFuvpPfSy4vOq0vT1hg9fA6BDhy9N8cvUSSm7r5q",
+	"OBppdXfLIe+7l29eXnTen+I1t1yN/ZjeClIVIYgYUP3w6iyjgvdVnEryjopTSZ5VyIsumGRFPSgW8mzY",
+	"LbHkhBkxjCOSO5hqA0cfjwEQ3gC0nYGmuEF5m6yve7zv0TBXlVulsV4sY5smjXJG0MajliyObdq3TLHY",
+	"WcVMlwb6Lrg3vmSf1J16kCY5WkbEQB2+H3rTCRPKFuRXszF5Ss7jULITHschwO/9dcqDQItNRZM7ixMX",
+	"LozvtsCC3azl6J2szsy0C9KIbVudQuSV4i47N43nsYBeO9I026EwQnMJfmWt+9yXk9CfBqzr45f/YmKe",
+	"f8EfzSfTtKe+sl/OBr64CRU+VWE8K84YntBPncTZXpoqy6SyeXY2xw76CsHWkngqtHZvIBdHELQgAZ8g",
+	"ivfKRO8JF/khLCOIfDqgvtus60pOL07slXf0ASV8ehVMJvhWk6tzSJRcGeCaWyrvgRJ/LxnnVOSYNrd3",
+	"0OW/fn+t0nrBAo//WrCVedGJnT/XoQHkKAkNFKb6RNG8FzYhlPQ987Q3fxyypyfPTjIIl3ObkYQSzCLn",
+	"2Uze65ulqA9LmOej+04Srr2B58Te82S5T+mg75X3lJ3Hky38pvlO9r53oGIWhIGmgeIRjaGJ1URr7+dn",
+	"vUuSkWmonN67M/iczE2gqCtz6VSum0HJzhT98KDEKDOyxiKoJUxoyAWF47koV7KSbxUmdoEk3EwM/RcR",
+	"YouiI1kZqJ+ba904pjHT1GJ99MbkMH5mYN9zRsxy51RjtWPqQYTAXfk/0F8xKz7J7NG8bZRL6MAXkSpS",
+	"7FYmubwAePxQqwR+yLAXAra/wnID4odz2HbemKraODR5gEUA5LUPWTTy2ofPrrPTKpbmF0LrBUPqXRdA",
+	"CD0aOarwx4fY7qJtLt5FhKk4GjOvBOMbO4cnzUqR63j6+sPsNybVwhRpQCIRNDEDP+2YGjgMwrFbeYER",
+	"PI1jJtR7a9cvDsZcYaYM/iRJaMYxYEZiY0448eImGveyhFLu+0wSanuSLmlF+ocxkpJ9KLN9cgJioY8h",
+	"FN0S6HUMAY7M9pta+6uQiyswfUCsFOw+fF+8KXHm/BVA3RtOa17IJQkD31aw5mnD0caFNwbbI3EUFb/z",
+	"q2v+D8K9033La+DJijmL52flcX8CXS7LbDZR5gpk9FKpXB3OzN9df6tIRt9bKPeY8BOfXLnjnkbKG9Oj",
+	"wj74EOrnV1wlgWpzOXaVPiR2dSwaXaZ1LHgYQCxCC+Ojzvnl0ZvOX8LRaKF+t6jkB99TJLpfxeGEvD42",
+	"mjCdqvFzc/XDjKcQdPJu/sxpHIVyfcfpubm+NDJgfi86N3q3S1u8dtL4Uwjhp/pclqHJdsA2vIp9gi6q",
+	"LIAOuOTy+KfLbBd+dD/2hXE7msgwYPGZ59jeu0FgwPiwJzXFNqqS6NGTasYbSn7/9TeSRbHYmiudzGIw",
+	"VHrd09dQ15qYm5XP/co0DvqVg35lrFQkD56DMKv77Kb+afoLFxMu6l44Sftu06HXr3zJlLSn2ExYKg/x",
+	"y4+u24StfGg8iDLZlU9KMdt2CJvGTZAa8T4FMxgyMVPTWEhTMYBNkpI671V0nTHYNyypv0/z2bL2gnqG",
+	"SREjqeI+b9kKx7QbEKlCpdlW/X41OuvAGxSftVgzbm0+Fxy1UczkOJiROFRUMR/4D/cYuWYzKE4YTYNg",
+	"Ubnk+bKmtus21sogl8yLmSocyk6bjNknahOa0rzRvImyPdzxdv09tj9yaWPY9Fp+m22Pdtzdxl5zv0Xb",
+	"w21vx99le6P9gt9Za1SofeCc1yGPXubSQr9g9lnZ+S7fmUdXHTJEsYHe0MsvlA0Jdk8gHth7k9bwI0xr",
+	"YThwvgnRemgQpu1vGOea0c1XjS60zlqRAVfU16h4PPp0LBvJIVpnphFU0iwP8iaGrLCJVDaqau6rOJXO",
+	"0dHxOSLcXhx/f3yk/yxcxukw0xXg3jneicqQLqfPbv7VfNLCqDxIlNzSaq7FBRZLGN9y8pYVWljroISl",
+	"S2GBwtYLD5ibbHig6DgXY3IVNJ8qPN/JuEBpekiUu0Kda8UYHp3HpBS6CY9J7noyP3924Pfy9Ofn8oQb",
+	"sKm3f+5ELeoNL0+6pweE3bB4hrX284lKwPj8sE5eHv94/PbsHDAWfPJj9/j98cUBAmLRKOk5CnJF9kUV",
+	"JaYkEygr2SImEGygHjAL6JDA++HW9PHQGTaQIcA6WO9nDYqj+wJvJNXuCXb2SwoHHJNKjfURZEIFvYLi",
+	"nMStmiRrQY0mKvo2ac80uUkGASl6eoaFLBvL5AoTFUpwxi7n319aZZzw0vVY8H0kRAH4Vz5DjdX0pcQA",
+	"m+ZlNDRY3FCsNO4qVo5NeklPTX0eFqp+awkK3LhlcsLIBysuEgGRbO0qWYGveHQWYUhyA9aAdzwZb7YD",
+	"vhdfTufwRAu+KT/OEWBG8z4+7bx4C7riy24P/yxnPHh7aQLe2YQrMjAVvAMo4klB1oehP9sCGKuAR+hb",
+	"Q/8oasaLFqJ5zuJrVDxlpk5YZvirYxzcpmp4rkP/UuzuuTy1ebAgk4Y27yuqagb6fe/sFO3y5c6Dy/Dq",
+	"KmDG/CnX49I5FyEnPoiRmbcv7RsLOYpNMpzvgnRHLOCYCXZ7NwzgUqRdC7ELdStZlF0yZtS0iNkUX7d0",
+	"LR7/rMPYNjjm70rqTXNd3grbS+eFrPEF3rmP9I8s5qPZuubLY6TblviY4dVFG24CP8WBAlMh9UzaXEN9",
+	"GRZRDac88AG7LHVeGvwRMmYx2zokAY2vWEy4hLzFeEWtDOShuG4uANIo0l5+5D4LS9kYABseEn9qUOO4",
+	"IBJrhBZZr72oBNk+hXb/Z8fxd9KlKqKh92w4DsOC7AXkgT1WVEb2fswMDjAjt/gAiFlAh3TDPMFsykIj",
+	"G1SfqmSMoJpo3r1VHGRNB3DJJyycqpNlpWLUvLcGICMm/YBLcks5IC2E8deryy1VAzoJPkiyTNiajStJ",
+	"pGn5QYZTBeujFQ0RgqVZvCLsxuI5rKVFmuU9vmGisInY2snPoTA7sOYbzdUdhIRLPOLFZtWbk85Rrfem",
+	"09zeQezEEfmp9tP0l0mtx68EVdOYHRD0m2f85YnbPpMvYnauL8LYevqzMTI0tgmVBpzBBMM0xc5gQxbA",
+	"HNAOfpCml0UZIe81r7VVc5xhGsz5We+yED+8ECYBm17eGJgNS4fZs1MpPkjZTU32ZxMwBbPVR3DDau6R",
+	"TxucOyXyOsdJljOQjZjF+sR6IhdOshlzLnu88DSuewjlgxwmQ0tr3KpFUrFIMGNfsrGm2H9W4MhRik0i",
+	"VYgSs1z636n4BIdRpDAaNmFHmmQI4vgOs4FZQ0wxMzC1oQD6EqoQw8QKzJN1sXNYHBeVydpWgWZEc90C",
+	"Q0Hk1POM82hRqNysUZQwz+LHSkXLIjwY0wUN+83l5TlBF05SW4HFF144DXxwvQ0B1N8ry0ctqbBYwPFf",
+	"J2aKK7FG31qOYAoJWdiVchLCTJ+WWxC7Tbn9XeWxmjsNT+YRmj+V93MNFczq0e3GopXdwIq0lP9Ew77L",
+	"UG9YeXNzoGFCExkIlejTob5wyAzWkvWH2VwSiWSfR7n2M99g9xCLE1dPO7/mQbPTb0yXjzr2RsS+E5wJ",
+	"vw6YZ2knn8yj7DfGS1/omcvLwELGhAKJqNDqQ4B9ETCtkgEKuAhJzCJGlVwbQ2GeOaZICvubwigkc3jL",
+	"5dfxX28yo5WnfzUx5rWKXInJeafXqzhFmOx5G8uSKmI/2Nx7a3kJ7CNYDWMQe3KLTBgVMnGEZRtf2PQA",
+	"fDEmBCwjpDl70Ay86S5WXmxgHoJFMeFBwDM+h6XZnnl3h1voHrCa2JLWpIstSQ1Aif1FKjrTZosas5m2",
+	"EYwrd2l3yGXW+x9T3/7jKNhoO/YyNusy6wVc/XG2YytaUxC4zSYCCnYLemcm32xxzpsr92Uqy7sNTc5D",
+	"onUlEsbw71xA0yZwZkKazz9Nf5k8NzS0WEWw4N7K+Gjhaf9y8Pz5z/+t35cf/vynQmtXMm8aczXr6Xkn",
+	"MeTEKVDgC8p4EjINEKS9A11P4IU/75LMvVtO2isfXfKyL36qdaKopolDKjqJSPWd4J9yDGILthivOwUY",
+	"NJLgV+GWD6CAakB+mbJ41hcRjemEKRYTzW5uYS8gvTycKkbGVHNQYVpJ4GN/YDMbJABfBNfzxC9sPFbb",
+	"QfrSdGFS4RDxpJ5wEn5/q5Az0JjFr+xuff/+coHZv2ST0OA+phANaaWjfhgmeQfhFYcICdAmkDI8PR2C",
+	"3mrEj17/9d2T4vfySeath+nKPZPJQkOVyZCl8R3MKFhziBDK+OuUxcXYzjgok3UPW2pyq51EqiV4zHW7",
+	"WXBdulc2krOwQ2Ek11+hM9P8o3idYJHCSG6wPRieXH8Al9mOn0Wvh1eTai5ZJoy1SlszH7fWGJhmA1yM",
+	"wpJK3JpJmBlS75poua63YRIOeQCnUB7YjBpbJeWkLWlk5kvEx1Z9gcKPiytSBfPYos2lMNs4iiGDdshU",
+	"zoRHI16f0UmwhUk2eWxsh1Cote0LEKZOts0S+tcwNyhX+TgOlf2x3hd9cQyCGfBFYiajUEjmWNeBXlQw",
+	"ax1wwAvCjKrZF4PPfQgd9UE1cvomXwMS8t1+xemDmtivHPz+629O3xoN8LN5eL/yZWB6+yEKDWG/TGmA",
+	"vC3jP6j3xbEegyQejeMZGeDXA9KvNPoVhwz0iwboZKgC+lPAtV4/Qg0HJyBJKEjbdZGrUnCHM+ExQvvC",
+	"ZzgpROjSS4XRoYEZ9KBOXkABM7EleCjZYnqLqHmwjlp3N7WG9IrJAxwX+QuBhQJ7uV85+Pn3X3/74PQB",
+	"0bhfOYCF43/HVXT6eWjjfuXg1H4H8Mb9ysHJl4HTFwN9+2AO6NkhA/2oAWm6BGqNEJQO5muA/hquC2O1",
+	"DI1r69Cmb0HzAX21yeMy+V5G2GDbpWs2I9UBvf74+6+/DbYOyeAzPOmLflRf4AGNIvncfP38919/yz8g",
+	"bWEDA+kUCNIDMpiTOeQvZMw+VTMS2OS4OeTk+PLN2UvyZ9Kv9PuiXyF/JuedyzfZL/riqHN6dto96rz9",
+	"+Nd3xxf/lrt6XhAv/gbCN/e9HkzvTaemBwJZHVtbW3pb4M16rkx6NGIJGj2JqBo7ZH4YKaOPmYVbRFVB",
+	"hgBtf81mklRfh89kX0zjoP4jDaZM1o/h0i1nYewLOgSqDEZjNPvQiSJUPjU/M3uWk30JX/JoEKTlDGb3",
+	"WSAZ6BZ1coJZDFSQbTLhYoo9NkaZGqy+8ILQu3YQlC1mgOoq9Ho65IopSdpuA1WPgHtMYOWUkWWdiHpj",
+	"VmtC/zRQXBM98fb2tk7h53oYXz0398rnb7tHx6e9Y7gnBY+s/DT9ZfI6DqcR6SGpdc67mQLzg0qj7uId",
+	"YcQEjXjloNKqu/UWxv7HoBwmtK0/XLF1Eg0di8oDRTpGC8wnZ9bJ4JrNbsNYaxdUeWMmCSBAGG8zNP/q",
+	"C49KVuNCMiG5ZuLBrE46YkbiMGCQtAn5mlzhWiZSCIqaNF/qYAeAREOUpT6F9JLn6DNzVl7X439f67of",
+	"cKKVLx+cipU0sJpN151zWtIoCoyQe/43iS6EbGUYpCQAfqZ1cCQ3/wx3Q3lMhV5/1NrkR29MFSYSWrOr",
+	"sj9q0e++++47r+k3cm7ag0rTbe7U3HatuXvp7h+03APX/bO7d+C6i3oKwFBOwLRWessr6JNuQC2PoWNQ",
+	"d49wBDZJF4aZWKfo3tY3YhFQpsKnsus1mB7nvkuHc6UxWmuEdS9+UDP/oIbfHOkHbbMduvAgKDwpf1Qr",
+	"/yjqDhtm7VoLj4LilfJHtfOParE2joruLE7PFMBoeskERZfsj74S+yO4NuOi6S70K2jkuxE00s4r2kJM",
+	"fPs2rbUCnAHN4zUgVnLeblAx54P2eoRQBgP9ar44lTbSf9GDk3Py/AVNcP/glsbqW94JavLBmI83tVbf",
+	"9CqMh9z3mcA72qvvOA3VK8AD/uJUtteZSldoU50GoNXljHE4Fxlr4ecPekvldDKh2moCXraYUA6d4K6k",
+	"gRSRlQ9fnEoUFuVnYjwZNFmtIxsMD8FuwcT7gc0GqXbjQNTeakomh75UW7Lp8ahfDhJWM3DgC+jsEE7j",
+	"JE0fnqSPnUP0iYGLkN4daKpjTg82ouoLGKl+SHgrrDy/ZjMt30Extw5H6B8pghl2TNVcSY7DW5kdkBXv",
+	"fWHH8owMkjM5sA6kA8gl0RdOoNlPFfyDphTLVjoGVLF4q94XF2GgVd6TTvfUwcqCIlGEy98BPmlUoxcG",
+	"CHt95r+aBS8w3k3Ob1dEU4UHN/V5Gy/9g0utrKTaHjX9Pa9B94e7rO233DmB1dhv7rYa7dGo2aZea5fS",
+	"5s5we3t7b7jfbg2pvz1yG7tD3/cYbTRGraG3vbs9HLUarabbdNn2aK9MyO1dNjQHvZOQa95VyG3npYDf",
+	"brRGOzv+cHe73fCG+7verucPm36bjXb9nYbX3qUj5rd3Pbq7N2rujFh7x6OjncYe83aGHmtsJhh35l7O",
+	"3P2WS3fau7vbOw2/tbvbdvd2m81Ri1GX+SPqNduj1shteds7Dc9t+t7+aHfP295vDt2RuzfcVJjuzknA",
+	"Pa8x2m3s+P6ouee1mOtv0+F+Y7s9au2xFtt2d9stv9lu7nlemzUbo3Zze9ff9ofMHY4ao7a7qQDem1ML",
+	"GsxlzdZo1x3u7rqN3f0dr7HbaHu7vuv6+94ubQ33Wq29IcydNrf323uUUre9T3dHfhPIajOhvUBvDyt+",
+	"l4le21IeQJ6sHp74y/+xBHG7scYrzrEpwGUYvqUx9lf/ygIcJYCRv4ty+4tTWfQhpPxkieGF3oW8iDW+",
+	"1DD2WTwnb51E2FrXPI+JvOVogVHh94VJ6EuFrSy1udpu6yDp0Jx2MCJUhJjICgtSJ223fUBESOTUG4Pj",
+	"uNxc69lJP7jU+SeyPExE7X6mxwMyJ7OpuSh/CZ+yRPzNQLibgYD8QKanaNFC2MgZYsq/8HlaTfTPqRpj",
+	"0kM5y3quoOgJobwe5HVllk3P8i6t+FsAkhTUUNsvIYDRo0sQcwEI8A7N8LDRUprKaHt6HvQFYiLT5KEc",
+	"nHxoHRkXsbE/2m7LhKo4GGZQKgxBHM2LvWDqM3/LmkN9cc1m+mGm2VOd9DBjHd2HgBXBFaFBzKg/g/Al",
+	"tzkg6NKv90UHXpyiPnGP4cD0s62HbT3bBMvT0kN6HxNlngEV85Z1GUdh4dwjGSgPyEq/Biddk4tqTUBT",
+	"hVb+TK3lN23vEbjxMVCPZjymUCVlIxvqfs8/c//L85jZxrG1a8Q/ehiu6mx250pmfJHP17Hhk1SVzHqe",
+	"ICdDjsNbkS86Ae01ce4A2+6LMICoUL6u1LLvg8K8FEkm1MfmJJqhXjFloi7z2qhjYbcynF7zWy1RLDwZ",
+	"iNV1WepFsl0ZqKSvwKSK9Vev0WyPvNFw22+x/dZeu73tbe/utEYt5g/BdN/d3dsd7bvurr87HHrtncZw",
+	"yBo7w2Zrp+U3d1mxzvtgTKwAuGqJyZqHEvumEm7AhC7AV5lyntxBXMWGuP8Fj3fAihIsX8L3SXy7TroK",
+	"zsgPersS710WnwVjuvr4zp9edBTLkPhhX6Cv2SpPVgniUk4xnZRwdViogbXNr0njG0FCsbaDFudjHbQP",
+	"ekzFNAge7vQcTyK19OC8tLAu387KBmcFV63UPeMU+1/OBCsE+iFJ1MKKcWch/P3AHhVIADIdXkzNwFYR",
+	"ob9m6qtQ+bfg8z+iC6jMkd04cJtP5ciGvNNvzG0D5vYaJHEZZ7uLJTHnmJkWmgLYE8DyMlQFFNboZy6t",
+	"k0Hm0yAp0sCC/ixYUCjYYV9QYeo8Df6yFzAaA+IP+UFrGPge5LU+9Ic1Ph/NclOnSS4UYnjyusoCVp18",
+	"3WiuYyA6CMPGeQXRXdJ8yvjug51nw2MKd+Sbt+IxvBWmH8R6sak5d0QKQfEAfGS1TwG926mBcTd3AgkD",
+	"vy+MMVToUQAPLiSFSnAo2PzU1I+wdVhqp/QFlJbd0ID7Se3KD2yWVvNZjrSpOyFJYX0qBY75e3s+dVt+",
+	"e79B9xvNltum+/t72/ttutf293Zb+95wb3e4t7tPW40GHbnMa7WH27Sxt9PaHY5oRlV7aL+oHuE6HgWb",
+	"QP3NqXAPp0LBWVzCODKNK0pj2RempA8Ps7n6QDMl7pvShfPT19iNQxtdbdOuw4p1fTS56Iu5ghnJhF8D",
+	"xK+aB0BdMgJmQmNs15/2VKIxI/xKhNCzmHTS/h8ST3JfjMI4k/AN4RxA+/LJNLJwatiWwCJTgOFmRueQ",
+	"mF+NoVznNg7FVb0vOrZjB3TWsjxmMN+1Y0Ck4kFAxlT4koRTZceGGEcZrsI8KEGdlFh+R2YPvkYactrF",
+	"pLIzdEctz2W1vZFLa21ve7u2T7dbteaoMdoZ7Xr7flNbf7CVCFRCD+DD80hcHQ6pZDtth//44uzi1v3h",
+	"9VXY6XQ6p7134+N3V51O543+v0541Pk3/W9j52/tQP9Rr9cf0hAxS7U8oTVDqfW7KQTN/dU3XIbhCRUz",
+	"w3vkwxzyIgMBz5aXEElynKdqPH+c57pKgwJQKL5PKA+gXQoXVwGrTWWuTbWDZwt8dy3Xni1HHxw4mqbE",
+	"zeSqaCmOuMCHhKu+sMcPfp47+PCSZHx10pEo36GRCBfwWmpdmFHMbng4lTioel9keq1xSZquS24NNhv0",
+	"DzahdhwLhGhpUo/nEGi9T5XmSDG7YTSQCf5YX1xo9gnthw8gwABox5HmP+ZpGIfecS1GHzCappt2BYB6",
+	"Lez+1T2HT+NwGvdFtd3cL/T5vIK9Ok+b7d89vovgiwVAzGsfrPxgHjWq+8ie2I5p23BIKO6yBaO7tVCp",
+	"xQR0d43kkcyRPwjXOgGc8KTrfy3DVlYwL1Dsy1lWj19B4gbuW67QlmZLbXNQBNQWxX7//hL60/fFIIdK",
+	"e0BeQDEu+f3X3waF0PRbabm8fQMHjGTNBUaQ99F2GwdkKq6FNnMs+ViNIlkKyFlPICfS/p10hr34trKO",
+	"ZjMEGwLNTI/LBGdxjnHRkWIxabgGesvqOwhDAv2acGgQWW25GJPR3yd8C/MPtcLW2E7Z/mgaA5NNngfG",
+	"VnOfTIXiiMt/y4Uf3sKR0dOFoS3mEsIGfxVG51RSmVeRLa35ama2Pt+AsT1yNovZUb02rYazdHYZiOfU",
+	"5bu/mCtvvFELKPnYc6WiTdqKLYDX72007afTkjsN0HOFzb4fD197/Ix/3333927jlHdlV1xse0fdne51",
+	"9NOPR9/v19nse5f91NEXuf/+fns8FH/lo7/WvWYghpNXrv/T98FDqoNm0+Q0WGpj9tBVwMU3z9UfSlTo",
+	"fdEMHfir7TAh/IRhrpAX2BqiPAXb8MsMN7Ug6JZ1O2lI0EbwVgUAy/kyGH6MiRQFV3LhZdA5IAqIvqgy",
+	"SxB96rZTzdOynIdmJQ9pBubWaZV7yUYq8orcP6WfCJIQgRvWUg1qxTFLsFXWUs0szojBHtHKWVYdE+n3",
+	"2UYB8Db9ot9//c2oXSbDjAuuOA3S27gkA+j3MyDPyaCj//rXRrPV3t4Z2Kar4KkBv+3H806v9/7s4iUG",
+	"uUy4vi9SAzSnuiUvuZPutpEqNpV6CyfsqXSxs0jeWx3LqFzZfag4FTu7ykEF9mr9o23H9diJxUX61d5l",
+	"szmnX91VG7rx3px8TU0o3w3jD6QD/XNpNAlUVWDOlmWs4aLrPWZXXCoWl7PVpDzcah36SPlkoP8ZJHXc",
+	"OWO4CrqLls3GbB2AiB9gDdnAntiBg25pW98ATnjwjq1w1E+QncGjTTfovrg4ft3tXR5fIJOE61IX/BbG",
+	"2hJGKhjzZQp3updBoDdxwwwSal8ETGlOqieruSNEF0z0LldlDtDX0AEalv6ZPEhgCDOGs0xOQV9opc49",
+	"AMgqFkDQwPgfEZIuGbAKQ3LL6HWSjwwTBPHgEOQb0ANUz7cvqvg0RJDa0vJl/yDnVbJByVwWWaKbFMcZ",
+	"kU7uwamR41Xae839RqtyN73vnga2ncY3G/sf0sZO0YYI+4TQY0X8KXcGH82j6q4hHI5CMQo4gor+F5dC",
+	"9qilgqNoL1ao/flIzRLdXyvWOYZpy/wS+3tRrMzFqaxYGcBBGBAVOiiwptJ2lAMDehrVSVdIxahpIW2i",
+	"VVbIJY5aA+CnX70y9lwg0sjFce/4MjUeQN9PpEwi5dJQ1zQ6JNvGZKAmny2NZhGuNpWCfZEVg6RECma8",
+	"GtazMB+jS5u7YYAPsBmTZP+6EYK5/dMS1cg8YsVZojhsOZn90NNH02lBEmpp2ReCcbRWzA0C7MFEFpo8",
+	"IRSoVJIrfsNE8k4khq283OXSiN6+mHsjmRO9haJUsgeJuGVkoWjdYqYFiMOUlze9xnCXuaN9uue3Rzut",
+	"4TZr0F1v33dHTdYe7mwiOTOj/kcOzV3OUaEB5j8EkZE4Cvm3UNy6/lWmTOJOsqrmxBmel4nN6VME+79c",
+	"KswxzyW2izYvTKawSdnR3Gti8g52asDDjOERWg6eTTxoJIkHdXImAkzkmYRS9UXMPCbMzVoOpBwF3MeG",
+	"idsUoRWsGUyBGhlYK2ZwkHKbcLSYwICytW7uycqJVXdmBSqpzptnGcZVI4PeuxcfO0dHZ+9OL0sfm/E+",
+	"Syfb3NAYc31BSq7GfbyBnpCpFETg2IxtJdgNFLcEgUwyLcoj5AfEBECFPx8MZeCnwjoyGGPTdY2PLPkK",
+	"PGe5vaY8IJLOJAGPGknMzDAmmeXR5ICwpqO8dMG+2pmC/XSohg4NghkIKBEqLM1O1Ys+AJsewqtz+kDJ",
+	"C/WOhlOVJJBkE0z6YpAkY9ntxs9HoKoAgK9h59aPmQKXkngqZFke2mFfTLiU2pZP/JbYPcFW4bmpbMy8",
+	"c8vJQKsmWXVGn1knJyZ72BbyY6qZDQMKs07TvhiHgY8w1gsrGwq2ZVNrijNqDsDbCUtxwVQ8q3VGygLG",
+	"56V9jwk/bVJ6H+s5XTQ0oqFKavPUuqXha1xHraSYVdukdjcz0X90BcGePa2l0msmDsmtPudafUSp5hCu",
+	"RcIMTp6D2eYJOwFe9k1/2CiVx8pqEBeGOlboCnNNE9aKHEELBmM7QtGNrU9Kc3ng6+/fXzppgmHWvEvf",
+	"GrNRzOS4xidaubhiKq0KOExfkCDpSxiFAuz3pMLAoFxmh/NMpnDVJqHQFgghn0KBqfkb1j4NptD+eWC9",
+	"lPpasGrjZ9L2f7aZ1Bbac+6F12w2n2GEK3Wv9KJkgdOoNZanEihYtfHwO2caPXV46yWbhA8Z39Lrlehu",
+	"NT2bmtYroI1jJtgFBRo04B5bn+slQ31sz6gmt8W6kkUv6HbN3V70gt7VZ3n97+8bN13h5h2WuIpdf2EN",
+	"H0q2JKv8LVHov54gSlv0zMfVNLEUyp1UApQLn66UU2ZrW5KWN1Uqy9rwAFfdSrIW/GRYGbHVF8YpmaQW",
+	"AZ5zcqwGaSY6aN7IDz0qSMz0lfqO7gmRTEotZyUPmFDBrC8ynjytP+NgzWPr5CxAVEnrDUxr3VLWOTOX",
+	"W0GQtN2QSfK8lQuJ0y0jidLUJxhfAsqTkRGAf5CTLyKElnQsNmGBMmZ9gfvVxbZEGzcH6ECVHHYz+iqA",
+	"/usGh+7KFqNh7/v9p0sP6OTOwLfqu8WsqqSp2HxOFXCReSZiWUSabJUwi3LuNeIBez6NNBNeojGrMDbR",
+	"iMk0UBzacxjrXj9gkNOZNTcxdG/NdoxEQKMg8DpIFTPIK1AG6GcYhENshwiPGlM51so24C7exlwpzSSN",
+	"pqtfezsOA8C0m7BJGM+2DgnOgYsr8xr0xMS2MZSfeGWqw5k21TSn2MJXJj4TDN3PdRUER9FAj8j4UKZx",
+	"MADvyhENAhZLKE20inV1AI3YBo5p65TpkZb0TjM8cMv0hDE8rjpIkugGTl8sa+yFkwtvRQqqYJ6ZFBk/",
+	"kwiqb3mmfXcojGMIN+hyFjFgxlLw0cj2UUrLF3Etq+/fdC7fvyYn3ZNjvBLMXCoJNuYZKxXVXzLFPHWU",
+	"PnfLsc48mjQxS8XPIZRp4gTMTTV9l5ZrgKnfF0mrqbrNP+E27BerZxL7D+gfjItZzIjPY+ap0DSOiyJt",
+	"mtvOT83t7b7IxLyqhnaTIhwga9skcCtxTIL9oV8NXjC9qh9POj99fPFvl8c9UrU9phpue297d8d1cc0c",
+	"0nBdcsJfbB0SSgKt3MQ4YGz602j1haYmS3lcW12RKgaZ0IvwigfsAURUmVmSnOvnozCe1KwISll9vvup",
+	"nklZs9WAHWZ3CVYZt2/IvHDCpNnNXPvXIXQXK2xTme27C+9d7Lv7ONZL5sxUDrBo9fnfInZVcSqaPQCq",
+	"UdNrs4a/O2zRbW+H7Y1c2hg2vZbfZtujHXe3sdfcb9H2cNvb8XfZ3mifusOG1/RbrD3apjtppgc8vf63",
+	"SD8c27i095qN1nwbKL0edZ/d1D9Nf+FiwgU0Dk0Y+73H84D6gCbgrhiFKwFLkV3DWakCnEOc8O4oZpJB",
+	"Z8NvttJDKRmmcejPH744K7BB9NtNu8WMQoFHMq9QfNbn4cvSUgmzzYZZJm6vnCiwQokqI95JNXtqQ08x",
+	"VUNdArh4X1h2OsTkhVsKgPjC36qT8+kw4B6ypncXb41swnhvTmkBYylZPijKGLK+8Kg3RuRBuLE6OILm",
+	"bHrAcRgckAie75AJ/VSjV+wvrcZ2a8d1XYfwyWSqtLky2LKBv+NLegXibNCv9Keu2/L0isFfrF8ZHGqV",
+	"YtAd1U5DwWonVHnjgZZ0ICkUILwNvhtsoSxpue0kDETJMPRnEM47E6hxkRhwrquDC/3vAa74X9xaw222",
+	"Bg4Z4OeG22zX0o+17UbTPr/p7hi3JyEDuz/wMD1O83hstKNorMBFhpYdE74VdzsmkpS73wyGfPcc1wDa",
+	"QMIaaAWLkE4u6iX1utMAXyhJAuRiE2nAUQd6IfKOpuuawKZ96Usuo1ByhJfyaAwNmpURWqhJYDqIMZRR",
+	"BzKkh/a2NGqsHl714tUR2Wnu7KQy7rsBDFWEotbpHXW78FCJmp7RYRJ1A/seAqq3qpOuVjFgibkIuGAD",
+	"jCKAUj+LwGUwjMNbrWNiPyO75fFUCJNTOyFVkBuSGIjAMRWk9+NrRz+XTn0eOuSG+yx0yPnLVw6JAq1k",
+	"KvZJbR2aaJq5cRYxh7y5PHnrwP3kp5O3oPx+T29oD06yfqRFNLetUQdUKeqNJ0ygAkwV6n+A7QSLqA8k",
+	"ZBTDxmDfVVh8e95gPQY/1bJ8oHYGjEMeEBECSzCpxRly7BmOVjsPA+7NDoikwh+Gnw5tD9CajD3yTCt2",
+	"zzLeEByVZUOGJcRTAesloaT4KgF27Jx3n0kSxvwKcnmLiqnupKTpm95o/WENEOaXRiWGrM41rn8xUwyO",
+	"2joXd0ea3QC3Wceh8d3z7/Iq4jrKXBn/3vRJhapDevq1bmkajevnYQE+Mh1Z0K8/uKUzaXgf6KV5ZTKr",
+	"4jAxnWixB9dmVNHMHHOCYfFtg3UkRdK7mWZa92ffscjSCt5kWYllC8OpwvO8nBkAt8qcZVIF5oCilQVS",
+	"m3aDQ2KZ3l/6ld9//a1fSb/57i/vLl/V9p49gwr3hDvjcXuGLCA/w0zz+iqO+r+nA9jKvKuQquxq2Ib4",
+	"8wvxAo63xf+ydP1MorRcut8JKXKhdtoVpzLhgk80DbjJSLhQ7IrFuaHMcaRyolvGqZYPbXEdtFpRQAaF",
+	"OsbyZ2f2o1/52a3t09row+ed9pd+5U+FW5CybGxPXOBFwnbBlp1mRDUXJAhvWVzzqJYA7BOpZvpg61Fv",
+	"lVJLdmyrRpYVJuUbYoXMenzAXF3ECfTLm+7OH5ptzmmJZm++sdBvLPTpWSgqLotbgsoasjRQ0ZGn1fCb",
+	"gNovCqyKdXkevkLzlg9/ruE/z/GfPy1dvW9c/xvX/+JUWugAKsAFAN/3M0m8MJqRas7C34L8cwQOOCQi",
+	"TE5Whgs/Bl98MnL68mgpcjt38QW3GztlOYhQ6gICtMgFkhGqpApuXLQ3t7Ke1MYGOYtxHMYrcxbXGc48",
+	"da3FeL+7N1/t979bwk2//IGSQIy5bbyeZDgDRyF4+xc8oLiUxefeLDJ5fWxyPDJuUnIbTgOfSL03Vb2o",
+	"jvG/6IPogKDfchJ3D0RL0cc37yC8DeNrSShmxL0+vixyUrxhdwwlfU0vxTqOh+JI0zNpl7aMY37TW/+5",
+	"9dYe/3vOrNFqB2zgP5DZn9V0is+KKgyn/GE1gW+K5ddSLP9J9ckCiUzlGPNvEkGUweMgVSNNHCtPMTzy",
+	"5rjzMjF+t7JQz/k3nIZIimMq0WCG19mHmhtRx5kDP08y3lk6iK1DEjMVz0wOfKYGyZY+zW1r5oqi6nms",
+	"llIhuaVcFW5fytq+pFpVcXNRFtuM/Oz0lihVnTnJneo2WrdC4bpOePm5Gk8nQwH1TUsCzYhlLT0aYKX6",
+	"CODhJfcZREs/aQYyuB38538MxoM0gZbKiHmKgOYEmTkm/awvmIBsHv8gBcpOmj7gY1FF+4SdfWsMKvqA",
+	"65raP6KVPJtfZKagD+6EYVXKiH+CrutKD00/SD9VplErmtKWzW1qWT44IePwFgc6oWIGr8KcO+zlPgrj",
+	"Az1dTGUbYxEgo96YAAw+Itiben7BPsEQdtoOaTT3HNLUB7+5veP0xXajCY9ouM02qdJcoLbhuv/5Hy3X",
+	"RZjj+IZhwV+jufef/6HvG4aftuqkp3fEggRMA0V8gEMTmBBocpRNtSP7RD0Fc6mTXjiNPSYPyPfnx68d",
+	"cn762iGvu69IFaO1I32YtzC56j0bnmPAPyEVPabz09dpFFbC4+zXWnHWz4LMZYz8ExVTISOquecWBh71",
+	"mzFSesslq5NjvX56dPox0GoUOofoIWjSgZ2DnLYUuhuyIHFtksQ4SIkAsuiizmbSxiCMC8lnl2/enbyA",
+	"7LPz7k/Hb3ukest9NSb/+R9kzPjVWDlWnSBtF//bMmWeI8QKAgJvu64FaYCkOeaFPmT0JUPx+YQJqQUb",
+	"uvzsMcIjWyd4hg24edIjtS+ACKEQGi6HyLXJ68YrVTwVHjVFP14Yx1O9PiZJYLtOOoagKRmxW2J0V0jj",
+	"hFHiOdKre5jU7SRrqrmZHiuPiZrGmOiIWR+wFZDAAS1475fDcdgXS/M3jB/yFj99Mj8nIi7VieFoAw1g",
+	"VWxOaGfSPWyWR70v3vJrVHKg+DrlHTSOZ6vD5kui1gkjup9hmGe/74E4jYIGHFGQiH9igXQ2Yjdku9F0",
+	"gNVoYcX1oyF5Ik2Xu80JMXMGTPpeVpVvNbUqTz+hKq+fmNHsG0Wa/fyc3jDs3fEIkxp/xUk9bCpAJhdy",
+	"49BW0u/jQVIAkkPxBIruHyiEsrbOvYJZ3VEfx5DJ54bT/vIp/XO1rffNVf+VTKun3+aMMbae4x0WcUj9",
+	"c8uVgD9krIic3QYYGCP0euvZ3NBgmvXdp3ncP3+uQOmKkRqpE9+WSFidWjNSYH7pJekrbw9I4fV5j/4X",
+	"p6LQSX0OEiI/hdQ60RPQCkmhkrd8OkWhiOShjabrup/2Xdc1IuowqzVoxdBoqybT0GYPjpJJWTXS3D8/",
+	"v4eLWXRK7PDB7cABQyWcKrCuGvU6iDiAFAo0Y2RYMJSiduUWFe0JGD4a1loLulvYaHud5HE5jaIwVsw/",
+	"YT6n4JL74wQ0OhlLCFGMcK2W53TzyfMExYdP9OzWAJBNq5dsYRqWJUGZlDVlwYiSUIo64gJBCSycAE+Q",
+	"5LjqY2pmEF5p0qiTjsDaTq0hJ4AHaEW4+4f6HaiegSaNQ9YaGbaZBvQ26HRp+jslTwCAP4tKkMGPNO2p",
+	"CRXsllSx6+xwms4MGIrBkttyEPsAkPrG4W3BE7EKZki96yKNvAvD7U5SSP57FP0461x+ySdMKjqJ1rz+",
+	"VBtgKwqKVoRUBfeujZrbgbr7TDW+/uOj624QEU0WC9fusXvbJq9f2bHaEgDS0z9cGctjgZ4+fMsC53Ml",
+	"jGTmE42iHr8SVE1jVlCAiywFGhwtQJvySQ0R6Jdx0OfAm1bz0YRXSVKdRpLFasuYlw3XtS+XxgfFFZtA",
+	"Lr4mZeaTUCQ+R3BcxQxFkzZCBvpiOXCsgyeMffAnC3VAji6OO5fHLx2CHeBfGiwvSQI2UqBrXTMWoa+l",
+	"L0A5gcjh8cXF2UUC+Gf4eBXc5wZ/GDF3ur4ptFC33GMHmWKLdPBb0BZzBTN2yHJmTKpmKvg0raaj4Emw",
+	"aiYgIsD9BqcZvbbgLcMSAAwsWb/ZGgxbvoCd/Qdk2z9/LmTSi9824S0p8wRS25iJg1Oji7c2tMY74cJ+",
+	"TAwMGsd09mgVoEh68H4MeoABbqb38+eMHo6ddMBhUzGnqETGld1lKLfgLlxe0y69cvCQDZTnNgFIeZlU",
+	"OxOJ/z6C5rZs8q04848lpKyMwODS0DCnNYWVZDRGMVUYYDPu9SrCRjKfTGh8LaFZYYiginEmoFknrzhE",
+	"HtOe0XZsiJZgZAPAOBsFEaoyKReSDK7ZDPCgSfVozAWTGGF5S5VJXiE04NfMIR6VrMaFZEJyxW/YIRn8",
+	"rybg9XHQF9rsxYyXFAxgax72gccmGGDFibaRD8mAfVIxRfgasEiwzfyYQeDmTIvQgzRglUyHJLNBcQOy",
+	"DuBThYmXQKKetmaS6ICZrQP2q7CBMuVgtG44M0+vk5d5EYl2vRZtUPlajFKpNzUVWF9bVnUnP+BkLiyH",
+	"XuOmc7pe1VqP/519Hfyd5OafP1foDVU0fgfF9xVnqfmSBRP7oFdWs2XXlvE3XaeiQkWD44BN9FxQmOlv",
+	"9IzlV2LneFD1G1Y5YbAKJMX4HTJptCQmkXDvzuC/Pq/+o6Bg6wOWLGKO3ZYw2s9IP1+Qx+oTvcht8aTL",
+	"LNh+nXSVTAG4Uph9GydN+jCEERPkPRv2Qu+aGZRD2heDa+5dM3+AgXNSjRmVoSAG6Pjjy+O3x1p9xsb7",
+	"MSNeEErmA3pLwOiNKZ2/isNpBAC88Bd4bACfBrG6ZBjcQDN9PVhD2wYvzFofEMqV3IfEEC5VGM/q5G14",
+	"dQVBUJFRy/ui2nZbWxl4RhpFxsmDa2P4LnT4Nt4YYzVY5LWkQ3fOfEBXoWH4+EA9VbO6CeBa3iKBWZih",
+	"FSON6ev/q7hzvpKHZCXMrhFi31DAHlgHxHXNeGOLVT+nPH8qikPI9QB38SyFpBqlTTkQ36pelFvwQHT/",
+	"NcR7VqSviadDh17FsVZgHpdv99Ldn8PlA12xcvD5S7G+gObbyqcUukUfXD9Y2SMDqeDb+VwGoJM7ea+h",
+	"E4bBXTbLN68IbHomupN3QA3nVGFeRjQt7IOBCCmIsh8EMAJtpphRHKYBDxvDzB5lxLFru600xW2r3hev",
+	"Sj2ABByAOeMoZlFAvTkXmjZjwCtXjHKmj8NDsos7RibuzBbsca94QBmVnt6GMeWVovO/+QnFBfrDhjas",
+	"mEg7bCC00jdv0NeA6ppD5oK2MqFg+XO+idnxHKFySx097zOtWLKYlnM9Toz3Ant6xF1/USeAJj0pVeFb",
+	"v7r/YY5tfgWoXlw9cxwfXjzD81eGFwEP65uMXvvkvAzzmQqwjcuOjVaXn6Oxu7ToAL2beKGjLU7IjQfn",
+	"ScaPab0qcJ1xFIIRnvg3JbllQaD/BTdnX0CRXp28tDa1tby1aZ6IZtPLZ2DwuZKL/6LJszALGHppv+VS",
+	"vca5/WGN1If2G66+zrguC9KbO4EMScClSl0ciSME0e6S7ztqQCRTW2WpvvM7VZz5O6KBZEnkaxiGAaOi",
+	"8uWrOz/LDZ5WzlTJTNcmphnSrhzgX2C/aP44GbL4CBS9g1ayCoC5D9dpAr0VC4bPU7tT/3/23u23kSTL",
+	"G/tXwoSBIntSFKlblSg09mNVqbvVUyrpk1Rd7Z1sdwaZQTFXyUh2RlIqTqGAMT4YWBs2/LLe3TfvGrtj",
+	"P+0avu3LGv5fBjuzM//FhzjnRGQkmbxIpVtV86W7lMxLZGTE79x+5xzYJrBFlvek4opYgfItOzY0WDmB",
+	"pHODWwviWg6Ar7+nxTnf50prWtsx6Ns0vWaHQyjyDWEg9HVmLYYrm7yrLIAr6uISKyLKBAgIXS7ZEJoK",
+	"ZgmLMnCrDJJUeFhcAJ2f4FfUhhQPIWfF9FjVL8DSBFvXQEwLn2H3XuDLK9HpJ8kFuOtFnW01tvJ8J6O0",
+	"yYSpUbdv3imlctw5klFSmy2DrYQInyhL5KgG6BpmpVNrN3tQM0+jCuVU9xs76EHnub5IBeNxbKute6wj",
+	"unykhHEmhyjfuv1ECck6YwyBmV5NwF6lu/sSmvdhNJGuVmwgoMC6PhmdwaYq+oUYY1N6/XWVWWy1mRLS",
+	"LIavCaNWntxyRdTOvF1OK/y7bccuzSygh5GZpZ7diUU642s9USwCc82qBQWJDUrLUNtPVlob0T4vdWDe",
+	"SkKbTKsvUwBtQkRzdexEirUsWYM2kSak1BHZlRASHVxt07BBifQ5Et2oNzS2CYgSWdTNfVnVjxES+kgE",
+	"SvwU1DyWisvkAsh0kL2DJW9Jw8PwEW2sWp2ZiLqNEqkIYnDYhyKKYwvoe5B5HlFmpGmUEOsHnUeXaJbg",
+	"3bUiUYecTQBxeDNGBQ3g1eYq9IdmKh+zSj/NKQKqP0nabiIvRarg5Yor1GqG5Vo1TNXHr0+vdPXZgGXp",
+	"kDbmDOn5rQzpk6JPdPvc9E04PXj99av9ilfBBKtDda4XLFoL9pJKX8RxMivW8my6B5IIo8y1O3ppMiga",
+	"D14l0n9Tls5AndN4zva/P4MPArvcGllK/ESmxDTz7kFtENrQyxsgBhxXIviWRfDhpNTJrrDd0rJ2iPky",
+	"6+8Hehd8WMdFiDl3C4Q2XYtimzkKOgRe+gn0ZgsG6hy0cG1NyBArmXAWim404DGLQrQBuGKB3hdBEcpo",
+	"q5SIfhjujVGM5g1lvzeD/34CU6EcHnmZ3aWEzNCECk3hC+hUBzZGnT1Psj5Wz6A6Vr5EA82jmUBFlZ5Q",
+	"M1Yb/V0nTAgYGHBebppBAf4oM6qBh+z66esmDDF4J+Dm2JcydRGMkmFKieTNtHw5khhKCReYcubxs9QB",
+	"nFKa/c/Nelkgi64rfx5E9NAmmiV5bl2GLDLj6HFWBV5JkFuWILgj0QFkt+UyksPu7rU4OZ8XtUtYGIXY",
+	"rtx4kMBfdnDI9N6YjE2ciG6ShiJsUb2rLo9jC7yO68mXAFyme45KBgJLBFYNsOGS8Qhh0Q8wQpOLUJEo",
+	"eR7lNyGGot1U8/KEHyKxyxBtKriD/gtoChysOOr2h6MhzXwokiFUmdL7Q/iyyiUDl7LxSSAOw/D0Ah8k",
+	"lwaZUUBwKByJx/4i0W+OCxoLNwX4ZKoBA+n0GU/PBaCMrUAHVHTMsq/jSZci7VDRVJRBxp82ITwCz5cT",
+	"nr3AM74+HGIdBg2HDRkUJ8s9gvMJd6Npr+O0B3V9Upa4rcKpEyFdC6oFq57tv26/Pqt5SNOEdZekRBPR",
+	"6oAvq0fHp/S7FkkXYsyq7ePjH0/3T77bP6mZrGxqkUi3fXO6f1Kba7kemcOv9BL/2USk7pzJ3iVwKC64",
+	"ileh5aAl1Yb500oqvQjmCsWJUJDIqDBbmegtE5El4k5LzacaEPXGOnBEaL7VtBq+f3ra/nr/4S0zd8Eu",
+	"b57FyTkTMkujlYV26/L1zJV3Fmb0lC8pZ5XItAhYJth/cMjSUSxUnQW9NBIyVEcyHgd5h1BwLNRapL9r",
+	"VY/xEicmk0KECqnoSkhtxmlxh/k/XRGBozBhHcHoMRNcPQ9LiXxzdnZsL7S0f0yRqs0oBHYwODXv+7Oy",
+	"DpzvRf6fW+XwmEld2PmSzlvBwF3CgMqXeHm4ZBGl1s0v33OYjli2xlGTCGpYNbBfFlXdoFafyX/9RHbg",
+	"Dcm1hZ1GZLnrbqOHIsJedxuvqLCPNTEad3PRGp4PC1OKAbp5l9IK8lRK19amnrdXxKsFRgOQaR1hDSl7",
+	"Mrmq+3KaNFiSXDyTN8gMbbAkVdiXM3mDePYSrEEk2K5og9elDU5+DkMbxOPLkgbx7MdFGZzIl142Zcq+",
+	"uXGmliROJdAjwnhLS9KjHgVLELfE8mYgeUdWyt8dEwXNPC+J8yaCMxPqsYexcWm6MaokDh20V6Kbikyx",
+	"AdRhr7NTIcgB+pau7SUp6ydX4APVVl4knBKN2pJT0bkszzHW7/jWjPRnZLrN4iY/K0nGlLwT50EWiOjB",
+	"1zduMCUg62wihlf5Ad1Qm7AkU70CKl988cUXu71NPiuJs+Tpo0I6Gb0SJJG9G/00MKtsotrox6EQrQe9",
+	"NBZprDZMWZVJRl2voQW9zfChaqAbjdoKn+7MOL3Kd3C5ZTojUH4eKb3TGGdvTl7ZiDKExgu4h2seyQKY",
+	"KlRogk+Pf6IAaCJ57ssA13yg7dreKI6JvEtVb4B4C+xdotYKydIkg+JsWT9NRud9iu3QWqx5BH9YznN8",
+	"BReLWAmo6Dm92pyVudXYZR0xTsCjxbETA5MJcC5szRwF8Qg9C/p8jNR88cVLxNNx/Ysv2FcJ6dowGVjw",
+	"U406ekI7etjjIdoF1NlEaWvVY1lCFyGIWIa1x4Ljo9Mz6kU6SmMK7eCIAresdYtNgltg3XOdJBz7Mnjv",
+	"V6LQr7RM+WaSA2MWhaZSs+cjcsFZLnLBT8CBhp/4xY/Ql8vzc4B07nzy1Qu2ubm569xWA6pfab3/3W9+",
+	"++GD1vYDfcSGhihiDELKfa7HJgDTLeFax9A4OkkgdKXfknij2NnOY5Tn8SGAe2OAKy/xRxk1Ob19r3AL",
+	"HoYibP0KlcDf/ea3P1Aor3iwcG9i6NeJUwH3w1NV61fcYx1zOvoq6vCIPWZOoh9NfM0daTHmFsLq+wYL",
+	"grdY8P3a96OfBmv7l9hWDboxwhqkBn/mBLNa6RxnEXh2jUObFIzQQmMg53IrmwNWfSOjd2wQxXFEbYIc",
+	"7kiWicEwY1dckV5BvU3MfSxisS9ZX7yrfnPYfkG9uKqICh6bfCT7BfMrdb/CfoF9gGqBhyUXOwLgBN4Z",
+	"KmNhH0i9gOqsnfu1U6Hhd2Rq3FhGvsf0cZ5i+fxuIlXGNbpFA2EKW/ZGSl9lhqIgowJbp2yzQSThpkmM",
+	"X6WdTysIWQEFviAOv/HuHezeSF9nuiuxI+NdJwDUsx7ZRg/b+FzPl+jy4R1tTTcbTHmsqR/u4Rg8ttnQ",
+	"/4fVssH6e1gBjDIv0mQ4FFjPy6h/Az5mGqEvhS+pwjmW6eQy9FjKUxGPPedNtZ7VYqEIRwg10LFyamHV",
+	"ffmyqGL+NBIjrAp6nKjsPBWn//EVdK3hUHOMp7beB+FinCionynFHjEFaEFB1WPyguYCxc42uEPjXFvN",
+	"x2HA+jmWfNbAq/G6bVVrhFSsCH0qZNiCGAoAFNcWNQgWj6mx7PbTRCYjpecGPoXZKybCYstKgyzLklSE",
+	"rVlIjpsD6hh0kksqBIoYnBO+8IY/6kET5xzBM8tJNPoOIJKrAUY/A48FWYL/NzFSiNMTPwiOowCBf+Zs",
+	"paCmN41eqCTFMd3l29Oj17jdIoXShMdxcuVXWhh68phfwepO+hA1bvwQQNUoVRhq1Yk9UVHtzVzI4j1q",
+	"e77U+wXZFnowsT4TOvCA6K+z14kdIG4o5+tpzEhG2aEKPMb1Qlpz3idJ9b3ZSKZa6kL6k5bpepOIbhSK",
+	"EJZ1IukmQYsdt09PcQDue9BIPHay/+3+izN6U6gAr5daOwxToZRQuND0I3Am+wlUooV68qmg9K8s0SON",
+	"k2TY4d0Lj8WRvFiLky6PWbUbJyMt9TIOYlSaLIGax4ZpdEk1x22IDt6XygtyHIRbdtbUmkWeC+QnCapm",
+	"5UtAcFBGuomUmMVg205VYcuCLxDUQNN0yr4C8T2l+1iZZD7ONAyYnIDOZk9HUuGgoD/B2/3n3xwd/fLH",
+	"9qtXR29/PD45+K59tg9OwjLT9IVr436eQY2PMC2XtQuvafThpN9zVdz7NMG3Ow3xtNsMn/GN3pbY6ex2",
+	"N8Mmf9priI3OVncnfMabvU2x3Xna3Q0bfENs9XY6z7rNcFNsP70j0/3WLfdFVrsUV8zaIbZxIU6RMdhW",
+	"FeY/2RgVtqrg5hNf01+5/j5avpYkXbTHHM8jZquB4m61Xa0qWjV1LhXdcA1nVEP8NMTBQ2bQGq03Uuw8",
+	"kau6a3dVF3H+9loieTY3cibSZzdLM2ei8IZ93sr6+P1wbbZKMoiyTITmKNQuhRbFQhuaos4CdOCdghQx",
+	"JhZVczOkNPQOMuMFIC+WZFVwCOp/1hAUpn2MWmYVJdSeL5MJ49qESJZBmD221djFszjeyInF4HjNleb5",
+	"b05ezS5A9/NQVA3H7Vr6yMPwbpZUhkibywXPSu/5NPUeKmb3UXrPeq7HLIjbGjdolhjdB/LuwS9L+TJW",
+	"xXbZOy024Zsln0mJbxacdpKcvSZNgh4rR5hroo8BYRfNhSLZF2EU+quP4pg8AFHGuskoDqHQfwecMmC/",
+	"25iC0N9mSS1tfkQ599GtkjBujR6DC6DS2liQZ9hsutwYWG3wfZ72NrsNvr2xttHZFWtb4VZnbbfzTKxt",
+	"dZu9htjpbfBmU18zwm96qCqtzW2vAqsCKTmwHp00EDK+taF7SkYrDF+b3s0Nz9q0iPgPzbEprs3xNRob",
+	"4MyveDa3DdztGf7+T1OzdgXMKOuvx8l5JOd0a+NxjG7pPOLe4d0LJmTIqhRDsB50/L09HJ6SCo3lX6D7",
+	"PmehuIy6oqblz7nIwBN+cIhFVyH0qIVJ0gNnDzLGIHZO6ZLF5mZQz5KNRaFvmh4G3JXKy1BlbzbdbM36",
+	"/stbLUSZcUpXIXYyo9NdzbPtPnk+KfA3OhmoqycEmyB2C+/lS/sanZQ64cPVHShCH4UQPDwz9WghDsS+",
+	"fXsGcxS0af8B+rXYc8FTkQYskSYVEfNYQVxC54dg/UoP+M/gZl8GeywV2ljIm5AG4t0wSoVqZwHM+Ehe",
+	"yORKmspjrMulHquWlD1YBr608UsMZONsNvf0N44UqOKUcunBvCYpEpGxNpmZ/PKOc69gPX46NX3OqC2H",
+	"XtVxcs4iuZcvSK2fSHFVrD7htNGZXUrnVspP3Uk9YForrkzfna4dAKut0qqI8bf9ztfd6Cj69uDNrw+a",
+	"r6MDdSBPtrsvDnYOLobff/fi2926GH/bEN+39UnDzum3u/XuRiw7g68a4fffxrfpgD7To1pkccHQPzs7",
+	"68H6By1s5qbUCPp4GFkwp0xxJ+bdizgygqrcAXzGL4RiQSdOuhcifGM7IPeKfQPsvSZsCdjMGD3ENqMl",
+	"KU0Sbq5vfddI9dx9i0fgvs1nh8WJPBcpo3leqZ3Ll7XH5UNNNKZbZ8zMvAGtyFnFYPPS/HtILdTGtczi",
+	"sTlsGpuVmcHO2rpzC/hRN72bZag2J4Sak7PxPOnM7F/6oPaj81GXtx3NYlklalxvJx+OczFS0gKn1KI6",
+	"HmUl0knOFE7twtdxaEtaYCkq6QlaOZ6XupXF9B9I9zRVXvbsEdWPoJTthRhmrDrCyzEqCtQxhXeV2r6M",
+	"sdpMrc6em7NUMhDQJpwKe5lROr1G0UzTJwuZpVhx2Zb7nJyCyEW2vYJMTgWJHCT5mAI61vdXZkk8/6Qk",
+	"9PINvW4Zru4EeBYpEXZ107pYAc6ygPN8juLg6MluYdn5ybwWcQqXeGwYSWlKAxeb+ooJRYMCVOUqxovC",
+	"QH5WOkZZeaAw5T0qwhdzW8L4RnX85taRfaoN8ub2dYr5bdyojuzTyfJG0MQPF4/xWmjxcKpP3ilUPHKe",
+	"C3zYkLpmNGd2EJx4pwdXtdzFvbyuVdhoK+hbGvrc2Wbx/HZGhTlef29W3Vze2Am4aNVUYW70Xhe0MxBd",
+	"kBpmu8LrBVzbc0naSELxJakpVGLVskqYFO+ynLifQmGNqWd3ePcC+Oag+bg/+ZI0wS30FbtATuxp26yj",
+	"UGecNhfVfmWFxPxgdp9fd/rvvq3ZGX0xbGy2zBUvCEA/qq/qqufvQ/UrM6y1bnGZXXeDr5OEfV/OHzvl",
+	"l5PtQ0cS80n1boSkycL+q9pokjalOnBqAM8IWDcWPNWbv+b5EsQwWWLFW0waMVKwscjy0FE/UpRrgvEx",
+	"TELFZI6P2NhlO/lUFBSylzBXj38vl8Zc4CPAZ9ub+kL2yxQDL0ZlKou5hDQXOQIM+LtXQp5n/Uprq7G7",
+	"Y2OpKtNYfePwyvVVi0XWVGG1fe6lme4QgzQ4MM7MSrg29Bitdwb2HEdS6TU6ksNIToBQETC0REYTj+W1",
+	"3D1mISbKHFCBvESDKoBXJn5rboCFio22sGeLwzt+ZAp3RNJjW43NGmgUvrw75DnGqfoEoUebNCxLtH3s",
+	"Yfah/gu+aQFs0PQpQ5qheffZ0d1bKmq0gprHCjXHkbRQcAtKjzY+ZlN4DpMppUdfALaLXrzQDgordCUj",
+	"oLIkIUhT+KFl6KIxz4SyFkuNtBO4CbJ80HzCHFKoGkB3HnKqU1S8AyWt8kzLaXbWh8oeGVHx3VcFJQ1G",
+	"jH5fSBGHeSNg1BdgAfET40YITFq3McZ8GWV6JEqoCXsJdS8X4oyFhonCavJWOHuAg74M9B8G+Fh7DrRa",
+	"zz0UoCkHaW3NlaDnIU8v3G2qX/NTscFuyOhH79KNXDF6diy8EKn/HrpuWDfX06XcXI07ckTpt18E4/n2",
+	"X1XyvPem9ocw70VRmuKGngX8GK9bSw0vZ5ZD/6tCpK/AFCDSfciqge0R+GUku8kgkueBR6x/qK0IfQ2g",
+	"9I50T05G2XmiT65N1vtM4Pk8jm1KAC7iWfR7HKZlGX0skBXnwLwT+5IKRSWFsKJ5C/MzEVvx56K5aO40",
+	"y2I0M1Nen9K9XMjRAL5rfsiMo/LDtGFZ0jcwHudfFRyKkaJJ3oMOs/hvQXVwKBluVnlNgphl0eU06UY8",
+	"ps9FDPpPsFHfzGSEYpyklyaDN1OlN71Kn8swdgMoqdAIWmlV+lHFCjq4agOvsEh+vP/65cHrr4EV+ebx",
+	"MUYK23H5OEaRVrCKZCwvAaBw58T0LcseyVVXxtWFYoFZUkGxdwIquXR3rYTSInQY73keFjQEUr6EqjB/",
+	"IbpAgd8rngTaKzctIOp058Ap6kw68LHd2SxL+aWIiajhS4AhhjDnMW7LKRUbcE+wRPL3myKIbOakTTtM",
+	"hxFXSicB82IRn8TJvYXuQVcJVAgwbSmI8eKhd4YmFvt+68m2TRP7YoAMGFXWoRcT66wxhN29o25/j74H",
+	"4xLq7aA001I1kirTmlvSs7wfDom/iSzvfHEqZFjY3bcsay0hFPKaaQEaetG1usdaYLz9nrZtbX9hfT93",
+	"pUy4hqMZAyOUn+EYBmlzO37hG1WieQTS647k0DI1YmjUntmCP/vc6Lt0jgvw6BSl1vImy/p7u8Q+rCO+",
+	"lTSDXaQouoooce1mS8lJ8dayWI406o7oJoMc1JMeFh8Dd5BHUGEAXZ+pfNl+8WL/+Gz/pTfhIlpWOOaJ",
+	"ciarn84kmecItKL3yBkNeO/wzeaRJK3kl7ZWxIRUc3SDnMxvdtKsvrtRyIJU/AStd325sPeuxpLyBgvw",
+	"TW5RNj1y0J28fqe1mV+/PBabBfjIwNgCsRnfConvDonbpB3eDhajvn9vWEzmRasMX6mY5f7LJdHVl8vC",
+	"6557Nyg9qy4wwxcLST46+C1BzBOYuQdHzLtED/P9V+hxd+iBy+j66LEki5xOLiSjuekm1I25rF0TM92a",
+	"6nOcxqs8tWwJhWIq8aOoYYweqw/yus7HldPxmk7HwdjM3OINv276AswjTe9r/R+q8eV7PJGsk2R9pqJQ",
+	"qL0i3x1EO1GhgR89O/maiABFZJnNT8YV9HhF4lLZ1cXEvFV9zJtxiHtmKUx61BcV5iGZmCVUr2W+C7NY",
+	"pefWinY4OxFIIfMlL54yobOaXv8s6XklGVumPMmc1PDD8df47M9A3C73AeB9lxdAOO+r3XmdVOlzs6SW",
+	"inRhnWhl6arJlcwLUeFa93KLz8TEZMgCXPwHoQoYV7QVFIRbDKeVRbJ4GmjCQ9wWUYj6aHQuk1SEtTp7",
+	"S9S4gNrzBG4TgWHUvVA+dgzhE6fYxk+UI00UsN29fIuarlbQoCwvd4WcM1/qO+SJPvvU7QOuNGYxdv8R",
+	"2H7nxcl+W5tQMxsWwDq/BTF5Q14XTU+lhf8iT5n9FHpVuIwp/Odm5QeLsy/FIMEVsbx2Ce98v60Dbtgm",
+	"dN70EHFss2wqvIpMsqgr8GnUearojcS2HLffBh4md5Fig1uYZmFVw/bxsdJsVX6znmZZBwji62Y1LewT",
+	"Td1gSE+pZtCHhstxIoV1xWUJ+4skkjWP2tRAnxdDij0ItQmR8Ugqt1s0mAxQ/NsjcnF6bjlpdRboG/JO",
+	"LAKWiThWth+1Iyzyx/tSn86K1f7oTU1Ptg/r+hzrRa3NYrcdwwvfj/rk9mJeaVorTQuTC9wdt3gnK8HT",
+	"bn/mTsaFvGBjsnxf5q3aZej0aGc8ji5EjfFBYhrmFZHB+PxzXv6VpN/2pn/AXV5KedFvcz+772BA++/E",
+	"qBOrfbjahw5lQi/FpfehlTNzaxv2BfYVZaZvqMp7kO4ZuSpi5ZRZXWw1+PLlwenp0avv9l86LU2fKOup",
+	"63LpVvzDDIJSXxyN6rasjAfL4DddWVfrfXn/G83ZLCVyRmHD8pypggsL+CWuuICVTplbdp1PLcavRfbI",
+	"1+HyttNqHS69DmFSWSgyHsULncALRfzXiMqYBDerL1EOy0mKTSgHkaSUKlVAVGwNjd4Bj6HRri+6jFTU",
+	"ieIoG+9RDyNfmoAouxAC9keUsksejwS17bWurXORLY30b45fznIQYYeSB3YQzfVtvBVxNxmI/8JxZ5AD",
+	"5xr77WHa/VzDTbJKyrt394dtzrOk+2OGU2BxqOZJnokBLgdzpceSOHRy6npJCo0QEFUgnVpjiqoX8h5y",
+	"f7ZikhIMMotF0gUjSmIm8TmbuYRoMcO3AYv42ySSt5a891nmkJV7cac4+HTg+XiKlP/vf/V//fGf/+X3",
+	"//3f/f6//ccJSmhzJj3/EdI6JtfL8tam2SSr9LLr+38oN6iAL1jbaoZevjAwbqBrol9NYXmXxMTNPriN",
+	"ThbLpcORJzmHuqk8OOyKz3hZRpx5TYBPvwCflETAplPkxqYkTiEON0lNRTynohm4zyk9zqbBXSs9zuGq",
+	"otJAIUSykrBjZdHDlvELUVwUe/reLMDTAihVePxmtgO8tlBuODl0rMqtjyL0pfmZ2sdPkGEdu48ipbn9",
+	"l9pjEEmdRAZfYmZXpGaLLify6YDRXcsu51EnCOwPmqXwaITS3YmXVdLYI0tVyGN7H61aL5dB9vhEl3fL",
+	"qRQFGcXKRJSTXVDIswDPLWZaWHStkgsBqslOCrFanuc2maphEn2ofKwFDaTSBBZVAqbE/Oy2uVbLQoHj",
+	"sST15WTWRVEi3DDvzZezEt/Ywry35vy8t9uVRI9aqExcvVFguziyxmWq3ETiOJlxj0rkrFLjHiI1ztVy",
+	"b0fizMyT+zlLHGMJObC6h40lJxL6yqSELyfExJS0uUGy3uOSJjPT+B6DALhjvFsl891jMt9N8Y60v7lu",
+	"azrHow3lNoNBlzT9QczsLBoIdIvoQYmwzg4pSgUuiSrUF57tXKaTf9ZpfjhxC7nCTpZfm7rJpglImqO3",
+	"r/dPSjShJrzyRz+NcgrxWYf7h89LH7as+3njjt3PuKKW9zzTel85nK8ZcB/YnXvbEfdSzaRtTNhIXkaZ",
+	"oJbhLJJU8JGENfGNyYNoAuZOekedtal/c59nVEy9JBODuYkYe4wzmcg1GgHpH+WEKw/JjlSmS1kXqFee",
+	"v4Hb6fTH9suX5UH6dhjeHlB+TKC+LGdjCz74tTenaofhKh6/isc7llwYzgKUJfSZRZxmo5EgqRkFlzZs",
+	"jIwr4TUvp8Y47ON7UmQm4PLnQVpeifT75C5/zEZcpobAW+h3IpHNqc8H34nnGPFVx4hHasww5pE0A6tR",
+	"urbCZEo86stqmWT98WT/8Oi7/Ze1PXRKJFJQSoF5JEnzWECvqCpd9mr/qzPTFwUH1eVSawpwHuJBywY8",
+	"3bgsFu20asZVP7HpngWm3oza/9iWzln2jxBR0PVkFbaHo23jZK1I29dxIegZs0sRuNawpOfsdtMIA7f9",
+	"GiUJFBMYFrLgzE0mi8lDEUb0F0609NhjSsvmXhRDcWFyFvoSjnbGmWCdUXguMjYUKUI/R9dkIsValqwl",
+	"0nZhLJXm8zhv3+B1j27vXU8w32pC4cHgEFvEXuPtTjOeZmfRQCx3+r4M8eR77NX79cnRm+PJ5ruV7tp2",
+	"b4NX7roBb3HFg28kwjqQW8+W7snb3LBNefOQw4NTAanX8XWUNgSIFZhf0xHTt1i1EMAtdOv18mGBG5i6",
+	"HznlzQtVN/QtgiKasyp8zAbrJzHVicIeUDXPl7R2i14RRH7s50hbrc6+IsTvJoNOJEXLzTYlwhm270zR",
+	"14KFHkGLrHksoF0TYHwpUAaDAva7/+4fmN2+8FcgEHICiDLRYuzyNI0EtKqCQjq8k4wy1mSH0XNnoZrx",
+	"thjHy9C6tPN2lYziEO419uUgwfAT1BAJmRrgRFY5KJQqg3rvttUWsBK4VFfwVoG+OxEt9E4O0P+uDVd6",
+	"/zjqCnPrKp0TRpdRSMkoSa+nREZV23tJWtuDIJspkQ6difEVqLzKYJZwPI3keSxuSzqWJNVYo+A6tZgA",
+	"/e4hjrqSvh+t0q/Ewt2LhaMp/XcZ2bDAh/YiTkYhw5NYckkOUot2jnTocgk84yp0Os7HMl0YENR5Yiv3",
+	"xUQaaK1FznzEVUD85esP+BILEBQFVJ2dkBSyA+epAOO8pz/M7AoDtG5XNQZW2/uR+OoG+YpcYm/LOQ1D",
+	"T7HLjVVsssS0I65it8Oa05eYVcFiqtWhJ3AGrrbBCGgzcZxcYQYDrAZfJj3IabMaGaueiXfZC7yM/e43",
+	"v2WHIj0XdKAGzoitRgP1HzMaCptR9TXy2vlyomMo6DDYfxR7kdL5WTQQVA6cDwQLHDMvwI5wSDVKRTZK",
+	"JXUjRWWWBmAySrAI+GS3UHImlnRMpssDX9pmodYh6HYswvt47hQ71csnXYdJDwOJQIkqdBY1I/RM/bxU",
+	"K3hXPA1FuP7TKMly1JvrgNSrgbbxwwUbyxpu5qb4e78ySmO/0vIr/Swbqtb6ei+KRT0Ul/V3o58iOYhk",
+	"vZsMYB/oX9Z5p+tXPhRM6oPD9tf7FWs6u+TRJfvkORN1T1XmSqfFdVygq+FWZuq2/BxAf0QK78ZW6Rco",
+	"9Wo8Lf0yt+ydWBQPpuQxgwSrODDEgbc2lqDEnSXJIZdjmzh8L+2KBha3ForE9xE6QGbWdyAATgWkBSjH",
+	"7dBjoNleSXa2//2ZeegeC8xWCNDUh9bVTm1sm3Rh1hOeb7tJnyYDYcr55B5zyzPxXBGdVxH1JYxiq9HQ",
+	"JzheFrbV2C0D+P0wym4F4JeyWvFBhWjRTWVC0RXrMZy+62/6MMrum32yJN6Yz/vZM1A+gwqaehldH3LW",
+	"cYPOVsYL0KNPVRZtzOq4irJ+ZOjo+hR2FckwuWLVDTaI5CgTinXGtr3zHiq103T+PEXcPorLsX0MaO+M",
+	"Z3BQ69F1dpAp4/ZkkfJlNxY8FaHHAsKdwOYCgAtuAgAnVOO6vci2ElUZavf4QqAUq1JU9Bz6Hdj02B0z",
+	"LZr3tiSPTPSUnZcH3PUlDwqIDws6E3O2ssSvEUyH3bcQBJKhWtdaaqSyqDubfQ9BQAhSIwX1qp/Egg1j",
+	"nvWSdOBZf33IVb+T8DSss33e7Ws9QL/USFt4kKiCjv6qPp1fCOlLrZMzzrq82xc2rLHTYEp0E2iGGId7",
+	"LDgXUm8MStDBBrVC1urspf43TwUDhqwIbYdfNLKfKMwC+LXeptXv3/zHwx/PDg73//zo9X5plP1rAW3F",
+	"aTbuohj3cPidSJW2xiutjS1PH1CVVvOZV+mMM6FOQa2vtJ5ubjUam3Cptn1UpbX7bMOrOPMwldBYUr5b",
+	"33lrx6tEgza1N6q0tjc2G9ZaUa+4yp7qSay0ms3NDeeXsyTkYz2yxpZXSWQcSfEidyVUWs+eepXhSPWF",
+	"OoXZ2GhsNZteJZXPRzKEEW9rQ0lIjvHcjVu0kY6GKv9Mi0CkS2u3/rlDQTJU5VVYaJsy5S5tAwfJUE3g",
+	"gf1mM8AAOeV41qQTO/d+D3jW7QvFhjy1zHW8hmrPMaorNeCR9CVx3J8oJtYGPIoZD8NUKOWxLldiLZJK",
+	"SBVl0aWIx3sQOs1GKoB6dESdEVBkG9izYaTg376kd6mzgA+HSN5h1OirMCC9DdF0MV535AiGs8KNZzRJ",
+	"15XKDxiowyGfwsxhIPse8olo1oFAMiOVeyrBR+gFUGlh84D/YKrNdJMB+WuaGza+uo8/stNsFEaJCyf7",
+	"r9vPX+2/xDwjO4rm7AYIz2aMIhSD5D+4HikzikL3g9JHP3TWEX7x5UMeZres9KylwRWamWUWDBaiKppa",
+	"WXJ+Hos1802v2/L0aKjw0y7MTTL9YjjrJOEYFC9kNL7/ENQ81oujoYuEllJDSxispJcHp/AH8pR9Gbz3",
+	"KwS2fqXFfveb336ArGkCUP1SwmNX/ajbZwOubbdUZEBbUbwn6uxtP4q1akqPjJTFay0PrChQhtesonPJ",
+	"IumBtKCLsuRCQKhWXYmUXFASrgcof8IuxFh5cCnPRinYj6EvDw7tlak2L3ojpdXRrcZmjSVSG3vpGHjS",
+	"XHZBHU1kV3j2GsrdipQagaqJTKG6L/f1dGg7L8qjNuCh1RfFKP54VmdtGG9hxiMJo5biCmeuTOCcwXJx",
+	"8bvyEd4q+nZ5/5XrgAk+3m56clbdvpb8QFLDrPXKraPwIjV11nJYefbFXWM47F7hKI4WnGYiurZ81lNx",
+	"HimtRs10mZ3QGTkLRYPEwaFJLgnFZdQViC8IzPrjG7saIE0/iV0KGSapx1RCyaF5exgYicIGuhw0bqgQ",
+	"gXeuszbdPNIojIMBH3xXADmdD4ct+0Mkz31pEayKrl7OUgGIGMcYCXbSY1icnJ8D7EkNnzaWjQ+vUfNr",
+	"hRa5eKdtD3nOUtFN0hDhHO6iXxPf0MlJxUZoEPrWqGrbq2GwPAqRF6l3Dl0KoX41irBJtpnDFmsfvz5l",
+	"UohQsYOj0z32zZv22/0Dj31/0D46PPDY0fHxkce+O/juyGPfHL0+OkFRcbh/8Odv4DrWfv3y5Ojg5R77",
+	"6sUhO0+EIm4oVPigCthXkRLIECgUBDl+c/oNBPz1Z46UL62oMy4TPhyW+/7wmxyPVP8lTOfDhbzxc57p",
+	"daSRr7fZfca3xdNOM9zqbfDd7o541mmEzd4m3+4+FbudjXCrt8OfdRui2dkMt3tP+W53Q2x1dsJnvQbX",
+	"70Efp9KqHBydVrwKfkKtix6/Pl0eWfXk4EThzN1bsHtmTaqiSJqeuC+++OILmgQtk7Y2SiaDWsYvvLst",
+	"c6AtlB85FV6YmsrbEmP5SlzstrVAgzNAqhsA0QBcgCuxdudRIIMgUBguFzOOSNOiY1KmLcPHSiS4SKIe",
+	"7RqWJaQ6T315W+w7uhQSCyNomaT1chGCQNQHidyEbdoKkHkhxnX2BuopXJEpgzdWIIwMw4gqLfDh0Jvw",
+	"BvsyMDWcQiRgqWgwjMcoLZlM6H5UQNd4f7hkQs+2FTJkaWAECcQnvjG9Zp8r1tGGU5/LEARsiwVYBlE/",
+	"13E5hSKOLoU2h/RLc5RWuGmfKHbOM3HF0VDTe4bOHrOfRmIkaixLkguPBT0exQI6eyYqt2PIXmG/+81f",
+	"+ZJrm+mSxxF4xMS7oYZE2oNVHAgJJSTtj2T+8YhVR4IVhJ1MfNlNRShkFvEYYm296HyUTkgyFtDnYV8y",
+	"8/rsF4zGC7MZaBQFHsKQKwVjsmUtKE3OXVxPFOuOVJYM2BC3D4phw3VryzBNotCXOFhlyGZQFQMrGGOn",
+	"CsW+PT16vSakxvMQqXP0B6MhDfiYdfIoxFZjd8eX4JbXJmKDdcQ4kWFtvohnZRJ+j21tOKW6+HDoS71k",
+	"gOa302gw9KS78dOYq4xipqyqhGAnIkvHa22tlNXq7CVNc9Iznkp2cOjYzmYho1IYzqLTaVC/68hiezg8",
+	"iwZCZXwwXPL813odf5zS0uGhFnpNr9KBa7EyUYuZZLl5xLVMw3M2KVs17gLe66MQwNanRhmkgbwWV26s",
+	"LYtPMYBVaT3b2dK6A0prwN2CvIY/OknnGvVK9EfTH8+xwu+lkSztZ2j8OkcF2p5WgRRcgygA3lC93mF+",
+	"nz0zlTYJpCutjVtWWk6EGsVz7e+3Goc7ogtRid4UBK2UlYdn16E9bhQdr2DMo4f/1Pj6ZnLwwJR2P+xs",
+	"XUiNOmvcxkznJCPaCJJ7hWeDUVpMGYEwlfCRxEK12GH74LXH2i8PD17PzG0bdWwA924DTo+lb0kefLks",
+	"ceVt5q68VxF7JaK8CNzL/e/2Xx0dQx24GwZk7jD1OP+Qywdl3IW1iswsQoaS4MysXers/sJhqBRXav5g",
+	"9wbI+cgvMBLDdoXFh0EWSigCUrAxjRYEoFZ4A1jgAeuMXV+eOwywxNa0pdAbr+k7gU0AB+FaPAa6+XCU",
+	"DrUdcPrm+Y/tFy+O3rw+q0H120j5EiyD0ZD1RUoJI1rtvkrSkJxiNtH3Gev2ecq7mbG2WCEHOBZZRs66",
+	"RApfhtF5lFGZcmc2tGkHDUPgDvm76bW1Hifnkaz7cqvRaDGO7eX0BJGlgmVv7PiyJGFXgl+AqQdTDK+c",
+	"JvLcsxZNAq7IkFXhZr7EWQclfReLzhOTwIZvOiJO5Dl0aMmL6y0Lx7gE8n1c+SjasMbKyk5jq7nxdC7o",
+	"TYKdmSI8+ZgrpcG0DAWXhqbJF7tn5fKBBcNdQPwyPUCcnbNiUj+gD22OEMGNUcT82aKjTIGcgvLZDrZD",
+	"HsVavuysAbwC4nkM3Ti9JGXNhuFRe9ZvQvBGYsjFYiwPkSWsI8B7o3eYx4ZpchnJc8rUsJ39NDgqpiH9",
+	"SMZYQRncIKnoCokj0VANY9lj24jDvuQU0iYI11MVQaTbDgxpVfPAFxnTNrqz0Wjo+4Zu20HToJSKmCFD",
+	"HGeHgmI4GeimCxNkVrNUXAoeQ2Yj9GzKmWZ1dqLHGkeDKGtZ6YxBMRo4evgcMqoe00YDzqFwLZesn4xS",
+	"X1bBwaNFXtFPs5xU0QZKDhzfwUp5oRfKx4T5ZyDlTZBM3+peBQIm7N0WJi+s1jbRmQ24yXvsSq+qK66M",
+	"3pbYfaFXSibiWK1cA4/NNVDA7kNgkjKAXhOsACCDRPLeKBul4iNwnSCddtosTH/RF90LlSuwuRVQNoQn",
+	"yuKPiXiMFFGLRsMc7TgkmqskFlDWAvzx6aAgETqil6SCcQUpKMYdnUJvjHKjg4Ix8Kg6a8/SteE1DPBv",
+	"NRqkfJPFUwOcNH5oDBeRcNr2JdzSXLwsPiIiTgDSfajeS0NM6QjvWYeerRvjBnCefXvIyqP4O2d7LWbj",
+	"oxqRRuf9bIWe96PBagAqKrA5z76LasZ1YM8kKM8qo/sSHZ5qUh9taQzTYJX3p7HcTqPuEdVSZcmQXSUp",
+	"Js9hXLPuywOgl45tQ9I4UkQNwsVruao5G5SwEC8DwV5nOEC4tcPIcTXnvPg+hoHZVmOrhS168pOIkxQp",
+	"FpnEI+sFMqkHGGsd8ChXdm3hDOdeS2uKNLcTDohPWfeiN1qVyr3epn5pqYpL6S/XDRvkC8xyzA0WXDbX",
+	"UwklOdT6ez6EKtvvDYvpw/r7QRKOYjGviiPU2Q4uMREuaKFC04G8MQ9TAeHVtPZyKdI90z0YyA1RlpMt",
+	"4Ljqa6P2Cknlvnx50v7qjIXJldQoS7lB6M0cDtcwvdglMlQ5tk9sH/9StfJK30+KVHOo6Mgl7kutB1l3",
+	"UhFVNZAx3LFa3dKXWu8lHw6ZTUu0zHQi1X+/1h4O134pxrVcxSO07AiWpZEIjT4Hjl333QHroGoOmtVj",
+	"k5RcZ8T/b1E1RQg/Hb95/urg9Jv9lzTlRjnD7+bLaprEMSQNyBAmjT4US7k8J3qMhhQR6rFibUdMKnih",
+	"P93ai0RmaRJruFyDjxkwFeGn8yWlPe+x4Ps1zBRco4RIm9gZdaEYOr4nUEbWWLB/xs/Blx74FX/UaGx2",
+	"VZ9vbO/Av4VfCaDiUHDQW3udSLF2yLNuP2CSD0h1riYpC74Iauhq2GxsWe0aUyPq8JTv16ji09rpN+2N",
+	"7R3rvT/9pr22sb1TzH/VWwDcMF0UsMCXNSsPbngkqR40Th08e6OxY6aLnnWif9QvQKeZNIo0A44MejaE",
+	"DCmxvLmzpxc6K7SFU3qn8BjvoHKHSj5SVt1oNGr4nubJLyM1TFSkt2WL8Szj3f4A6mZZuu1oqF9GhHAL",
+	"ytyDb/KaetPRGnIa0khY6Vgb783xy/bZvkuPSXq9PEG+TMDR/J1QIukN2SnfCB6K9G7pKaV1QpHEdiHG",
+	"xTKh/OJHYHp0+zwrLxUKSHrjWqH41lgrNH8qMZfLH2iJpzd9pkksnXyqfse1fjIQ5c818uHGzz2Rh+YW",
+	"H8o/Ai7KJ4oRdO2xZBBl4P0sBcJEiuLnatYbddsdE9rh5+One1aWHS6uY0K5paq5Ph9nAkBhqcINPY14",
+	"AHjXjd8n3UxkaypLBR8Uizfoz8qzSqvSiSTHKp3IkUJK3SzrDtEGZ19PaB92IYwEO6Ii1qmSJlrxlUb/",
+	"AOh2QX3u2hByNNAqDpxb+WF6bF6lIImmnxagRuGxAX+3xs/Fl5vN7c2dRqPhsWgwGGVa/SAQtGqKByKV",
+	"BVaq1QsroGQM0yBbMpIcdfcAY/Ui+9Kv/O43v/Uri3B4yQG8EvI8608/+zlQG8FwgfQQXDdPFArEuZ/A",
+	"ro9IZjtQOy2S0UB/lob9HJHMxLlArVaL75KXnyHL5z97yDOtNFdalf/ar/yqsbbL13o/vN/Z+uBX/stK",
+	"2WKY1DTKmTxGy0GNpn5jdJra7pVJraKEVz1bvYiTK5GudbkSrC/eLT0z7rzMmhUzqrPxUKwdDamww6yd",
+	"KRMlo15vyb1JZ5ftTv3wjcbOfeHShA5GU7zCqBVGTWBUQR0vmQVkgiNgAYUP8WoNj8TcHFgnTIt+LfDA",
+	"8niGj9B794dfrOH/1vF/5Xt4BasrWHVhdROdVCVudyjF+kSxbjIcs2rBTK5BmaZRmsL+londWg4yPgas",
+	"+hkv9g+fW5xk5yY+6q3mziwfNQQ2Qb6X+U1o/5MXZLu5s/1sYwuUAlVz3drNa7i10zRJF1IKlhnR5E5b",
+	"Sgp98dFCxve/mCNaPjxsTF+bvR/F+DdeJMbZieDdjL3mWXRp1D7HTY7Jtk6kC73bcYSR/Jm8f3Tz4O3U",
+	"ZK+hzhib+USJrHksget4HI+pY5wIWWfsVM9DhwimneNarLO2cVbPygk4sYXW7rpBPY3TlIyacrgQXSxS",
+	"9CL5vNRneFAcD9DNPD4LhnwiYsGVKJa6uv8mOh+Z+Ha3ZblgIU14JWeTcDcm8trd7/+n3/71n/7+//nD",
+	"//uXf/hv/vn3f/k3f/z7//0Pf/cvv//X/+mP/8d/+sP//H/r02kzYqN/U+29tNC7G1tyB7dOnsx161v8",
+	"M5K1X1pXXQil2Qdchhw6y5ii7QP+rm3LLlrREUn3IDj89KvZpVl0YzpJ+rlP1YZg8hLzFDo5FmkX5rqp",
+	"vwBqJnq6u5t8c3OzKXa7YRjuPNvd2W08FZui1+vt8K5odDqdZqe309xuNngz7G5vb4WbGxubu9ub4mnY",
+	"235aMVkrzcbWs+2nO27hmpP2V2fI9HDe6BF02zM4tXzCiwWPVTz4VrPgIBsGozNPVJlYVIvlol7fHd69",
+	"mM12extl/TDlV2oqzqiKgcacySaZ4GkcibTokXe60kFFGg9JwaYoTO7FYTK5MgYM8i3KHPy1OnsBVpBi",
+	"6UhKrMp8RaOVvqR78VQP8BIJelGmJTVWOxfdC5YmkI4dmGkIPBZYwAlqFKw0RdeCLPnOxriv7LzMCcXW",
+	"2VtooJdMz4gvmXld7N+XioGeFLbV2GVVc3d3VgxVOkvYecL0cA1lvDOK4mwtknQmBgUxKF8+ZGRCTwWO",
+	"9Vuk+iNK4Hy/TuwI0SXEMz1qYxTlIUL9cZ0+Ac6N6ZxdmggMdRvueD5xnr4vVc62lbSrHArNjWHd8J7A",
+	"z2EVqT0bhKeYbgBSMGCgnDArh0ur8dD3/sig5CNPmb+O7LPrxMrOa0gEM5333evAfL5Fdts0rHymyTnX",
+	"tsAbu7MscLtigJ7jIJjVksy0AtsGF5IGJI2lBp3uyhh/TVAx8Tig5jiQN4VH9cfF6rymwNfbjHEjbo0A",
+	"cMTtstYwHl4HGTjTKj4GF2CdtQcJJBeJ2QqABmG9CgIDLdRD1gBQQOwR0qZ9SWXhTAUd4JJAURQqN3MQ",
+	"IuvcwxorQV5mHb4pVB/y8Ka+/FVB9wefZf7nD+S0sf0co8wD2mhBbnfGTIkBl1nUNeLNl6B5YOmQWp1B",
+	"zQF3IC3LOKISdfggWnIwt1CnRcviM3snosyA06Aa9Ll6A98iqOGbRpnlOMCLggFHIjkg7DIDQCkP8zPx",
+	"C0RqFOPs7cHZNy9P2m9fF6hh1rJnVXOl0fJkUKOud6xkwOJSD7FHYjyJQ5G6yhN14nA0KDhSQ9qaxhC8",
+	"Jdy8r7+gMwH6jmDg2VJA6ONmqk/qkVYTc40HXgcUHxbJvOQQ8qGcEYC+oVXTdCTyij04ECqAWKIJmbq5",
+	"kzOrh14V77rxSEWXombHau6np9Y8G769LdgrqXqix/KCScF7v2JnwK+0cAI85udWb+Gomen8oC/9yuQn",
+	"tEV8IWvPlNTSe/SmpK6pglnQ5WEgBkk69hgRLg0QwMovTbXWP5xIfNv78nLNawFtWUW4G4qMoSnS02yf",
+	"112xngwQFELc7tZIR1KhgTRhAeRMKVzyUmvoV1xZNqMIa9MEqcaMVy3ugduL+JW9s0QDFm1a8w5VBxZf",
+	"84GoeQZf0ZJUGYPqb/blU2xlVXzB5swXzFF9aQ8mGtrXIYG9JMn2kd5AuEImtIu0qmz1g7OJleEKOEuP",
+	"gOJps1yKE0hiXW4WpBwn3KRbLnclmDrUi1xOH0xtzOJr/BnYcV+67kJ/1Ghs7Bjt4kvSNvGo2Yhf2h2L",
+	"x4urFtyKDdwsSojwiWI0obWbTsqj9Jo6Xwr35sIPdaf+zCn35RKr4hqGJ74qCJb59cAE1DjW/6Hm3wZM",
+	"E6a/CXLugap+c8vw7o28BwvglaSf9aCkZInXkfScZawQPfVz8mxtdR7MAcHb7xkD1FaRzlNf8b7QkYFO",
+	"wno2GCjm7NtTuokvqTtd2u3rkWMDOluwmyslMkXNnLG7s61AECfJBYukikIBRAtktdmyl77sxEkH27nC",
+	"oupzsJUxn+UqjbJMyDprW9nmOFCNX6zvaFR5VBG66sgxZcZ5jmstKFg8ARlNZCRFTkWgoGApBXX2VQRW",
+	"3KVIfQndtFAV/PGw/f2Pz/+rs/1TVqXSiKzZeLr5dKuZB9qhxd5Wkzo1GOddpNiFGGbGXtIzH/iS6oBC",
+	"DcwhT7OiJ6816cmDYumUgoxOPUii4abOrEmUQDMngir7NuGGceXLKxHHAPZjrCMO3Ytq9EVtqk43uTS1",
+	"3JFLNBjFWQQdjiiHZEqJfTP8RJIZ5joO7Xuu66leM6Luel43nIp7q1a5CnH+XEKctx+sXKZ0kytkVrWb",
+	"PlUfKYLSTWlCruowr6jThaOWJOm0my33J1WdHWc71srkqlascwTmrC8xHgnuNizdFBR354RsL3QMt8bv",
+	"EM/l56LOjvHplBo/5eaaaFrLOiPqtpHfYiLmNkMGWwHuCGKt5eRuR9NnxPVDlQlYGvGNJSxxhQ7CJcXl",
+	"YxDHC6RhCUIvj4A4HTSrN2/wdCcBOa7IlSyTq1XtkEeCoLRUPgpCacXOazxhCsT1eSqw6j0WwK826vVm",
+	"o1GzQYcc27QNxHITaM9CMHYNjSBz2pdXOdPAgm+dnfDIlF3C0wv9HmwrODDs6qzBhnykAOVt0MqEewyN",
+	"Art83y86ngpLFD2hOV4B5BRAbl8bH81kPm4CwwovHyFevgAdqhwunygDH45KtSSGGphZpIc6oSGrh7am",
+	"OG4qS4YUyEUURLdNlxh0oIimI8BNngpfWsqcE0RAhpq+fEqRhOD9xDMp7ktQ6UajLTlvQv/MEZ3qpFg6",
+	"H8uSxGqzrKPfAfZCh0Os8X5B2LzVZ6mjrpDusycOm/V7IxWPekCu8+FwSQLREZqzpTTZiRB3CZEIKQp0",
+	"3gusNujLecSYF1CmHwM6DuuILUM62vMlPUqxZJRpZdA53YFzrbWqi2g4FCH6piXxYXqjOB7DaSLUt7Cv",
+	"OOBjX3aE1WuJzos9tHpJ2hUOE6bIVjGXXBqK0xRtxTyEeCu+LJ2TSeZKZBgr6QX2tzJjgCdclVCL4D6+",
+	"jBQUfr4qG90TxQaRPB0Nh0maidC5EIGamIJ2mrs8TccscDyugccCFf2aPmKAvsjArJH28S9ZFX/IklTo",
+	"83Go0MXgihM9rLbHDo5Opx6TX5PIeGwLapXyc7A1djlBx5kse/wDNkS7FdINK+Xc+BJJN6wqE6aH2eFK",
+	"IOG51oLWriBYSK4y1U+ulG0jR8Em2w4bZP6Ah1CZC5LV6AyQgipffuJSyIx1RgprJOtjA6SoR5JtOuW0",
+	"M3aVpCqraRlMQ8CP5kskdFAJtiS1r38VZd0+DZTuuGFuOJNE1B4OHw+LyIUmWqLUX1dAubUCDaW5DMPG",
+	"qRS+uBLC5kYF4gVYCWGjufV069nmztbTReURHglfJZ8qh/aYi4pFjBVnG84kq9wbE2X6K37ZvBHjBLZO",
+	"nJxXWpV/+///6ff/8D/+/l/+z3//X/7xT3/zT3/6X//W+7d//dvf/w9/XQhe/eZ/++N/+v+uHbYyopxi",
+	"V8OLQvxqjd5tbaPOhxcVb9Fc0yI1gaNNEW7vNLpi65nYCUW309zZ7j7tbHWeNflup7fbDHe74dON3ubT",
+	"cDvc3A2bG7zT7OxuC7HR7XWfNnZs4Mjkd9tA0QucMfv3a9xDSPC6VYKJxZkbMExyebKiltyIWpIzAZdj",
+	"lLiK6ZLp3kY5sPneLpZT7ncWCdUyv0chHp6ZBe7LQrP3pbO/88DuQ+R/r9Kv7yb9+sY4vmz3pHvH+yis",
+	"tJoboFuUafiGU3A73IM7ECFT5ANjD5gRLSVjHjoHO0eL5bOwDdatvCl3moZ9maP4ssLqujxIWwN1LhHS",
+	"fUKBEeka4dgxEFl6qKm2j3/pTXIa2RKURnQogI9Dm9+uoZ0lCdri9LT8F8ieASe2TLB2DlAUy5CFmA94",
+	"d0trhIZWgbNnA4daCVI87yQ1HN6YYJnTJNk1WZIea7Kvo+dAlvTlUmxJtixZsrSueRWJrYvqmtc86J11",
+	"/crm8HvRd0HlkdlZgcTpy49lcbI5JE5fLs3iLJ1xk20HnezVbKJn280M+flRPfPXfxxkz5VC9XkqVHeh",
+	"Gi3P+aQhrUifnzzp0/EZ5FXdl9XDPpr8aTyYD8H+zIMv5fRPX/KScNGd8z+d+N41CaAfIXl/BgynjcfK",
+	"AF0ef83SWJGaHjMJVH4MmN42DdTGv++JB5rTmjqj7oXIWDqCOly+RE6AfRUT+Cuyn6ZJpOz2OaQ3QNhT",
+	"4fibVzTST59GugLdz4pJWsDcm1BIp4D4OlxSs0SuQyZlVYPb5yJzwve+LOOM2kXYSS4BXqNUeSzSADae",
+	"TRqdVFp9+ZCs0RvArnmvz1SzXWHbz4s7ehPNMHeUvTd9Zz7MjdO3j3+JW4xN8AY92J8hC7BuPoe1Tg1c",
+	"jN8Nf3IcUPh7nQ8vMNrhywLt0GhxdiHlhf2Lih0yW4mnkBdy4HkrU1/mZRKrTtlax11Q0zBy7e6mMOoZ",
+	"HU3Zxzc09eUSfv8LMYa5md/jNGd2gTaeCZWBi6G06eneRKdT/bstuSHeRSpj1a3GVs2B3icKQyy+lFqF",
+	"J7EAI7FbgQ34WI8FGpKEpgHtz6cHKaumQo0G0H3XLrJaaWdSX7KZzUnvrjNpof+UacWEB/LOL2570iIF",
+	"ehGf1gbxtvT5CzqUtsFJ/8k0J70p8s3uYzoVsChp9mm+zrLNSfjFj79qr/05X/t1Y233xx/eb3o7zQ/2",
+	"Qb9qru3+AF1L3je83Q++rx9c2rDnc++x2T7+5SffvO5Om9PNAodVz8wl+12tmqs9tp6Vqz3/2e/5VQ/K",
+	"FUx9zj0gH3GPx1WPxVWPxVWPxRv1WJRaNSl16cEz00tjHRfnmZtiqfD1REguiQG/ECwdyaDiVUaWV9da",
+	"X4+TLo/7icpazxrPkFZPT5yCO3R0kRdLeazLh1m3z8ENJdYGPIqZXu/QodAU9R5l/RkpmzhNTxTjw6Ey",
+	"Nfyj1DgPCncZDlXJXU5znxp0weB0T+dKx+2mZozD+iGUpSE7N0hKn3wA6bsZw30cyXPkJX9zdnbsXBsN",
+	"yi49ZOBRjFSGj0UPpqGug1eRJSl2FhEyLNwPnZEldz0eqT6TSRb1CIzc6RuOVNlHMBuWh2EqlKIW40gx",
+	"rxedDSVXv55ieeFHLGuB5tyNVnH5pwjFIMnngY2USN1r9c+VDz98+M8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

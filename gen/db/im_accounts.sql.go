@@ -11,6 +11,84 @@ import (
 	"time"
 )
 
+const adminCountImAccounts = `-- name: AdminCountImAccounts :one
+SELECT count(*) FROM im_accounts
+WHERE app_id = $1 AND ($2::boolean OR deleted_at IS NULL)
+  AND ($3::text IS NULL OR user_id ILIKE $3 OR nickname ILIKE $3)
+`
+
+type AdminCountImAccountsParams struct {
+	AppID          int64
+	IncludeDeleted bool
+	Pattern        *string
+}
+
+func (q *Queries) AdminCountImAccounts(ctx context.Context, arg AdminCountImAccountsParams) (int64, error) {
+	row := q.db.QueryRow(ctx, adminCountImAccounts, arg.AppID, arg.IncludeDeleted, arg.Pattern)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const adminListImAccounts = `-- name: AdminListImAccounts :many
+SELECT user_id, nickname, avatar_url, created_at, deleted_at
+FROM im_accounts
+WHERE app_id = $1 AND ($2::boolean OR deleted_at IS NULL)
+  AND ($3::text IS NULL OR user_id ILIKE $3 OR nickname ILIKE $3)
+ORDER BY created_at DESC, user_id
+LIMIT $5 OFFSET $4
+`
+
+type AdminListImAccountsParams struct {
+	AppID          int64
+	IncludeDeleted bool
+	Pattern        *string
+	SkipRows       int32
+	MaxRows        int32
+}
+
+type AdminListImAccountsRow struct {
+	UserID    string
+	Nickname  string
+	AvatarUrl string
+	CreatedAt time.Time
+	DeletedAt *time.Time
+}
+
+// The app's accounts, newest first; pattern (an ILIKE pattern, NULL: all) on userId or
+// nickname; deleted ones only when include_deleted.
+func (q *Queries) AdminListImAccounts(ctx context.Context, arg AdminListImAccountsParams) ([]AdminListImAccountsRow, error) {
+	rows, err := q.db.Query(ctx, adminListImAccounts,
+		arg.AppID,
+		arg.IncludeDeleted,
+		arg.Pattern,
+		arg.SkipRows,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AdminListImAccountsRow{}
+	for rows.Next() {
+		var i AdminListImAccountsRow
+		if err := rows.Scan(
+			&i.UserID,
+			&i.Nickname,
+			&i.AvatarUrl,
+			&i.CreatedAt,
+			&i.DeletedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const countImAccountSearch = `-- name: CountImAccountSearch :one
 SELECT count(*) FROM im_accounts
 WHERE app_id = $1 AND deleted_at IS NULL

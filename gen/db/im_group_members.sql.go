@@ -89,6 +89,64 @@ func (q *Queries) GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRole
 	return role, err
 }
 
+const getGroupSpeaker = `-- name: GetGroupSpeaker :one
+SELECT m.role, m.muted_until, g.muted_all
+FROM im_group_members m JOIN im_groups g ON g.app_id = m.app_id AND g.group_id = m.group_id
+WHERE m.app_id = $1 AND m.group_id = $2 AND m.user_id = $3
+`
+
+type GetGroupSpeakerParams struct {
+	AppID   int64
+	GroupID string
+	UserID  string
+}
+
+type GetGroupSpeakerRow struct {
+	Role       string
+	MutedUntil *time.Time
+	MutedAll   bool
+}
+
+// What decides whether a member may post now: his role, his mute and the group's.
+func (q *Queries) GetGroupSpeaker(ctx context.Context, arg GetGroupSpeakerParams) (GetGroupSpeakerRow, error) {
+	row := q.db.QueryRow(ctx, getGroupSpeaker, arg.AppID, arg.GroupID, arg.UserID)
+	var i GetGroupSpeakerRow
+	err := row.Scan(&i.Role, &i.MutedUntil, &i.MutedAll)
+	return i, err
+}
+
+const listGroupManagerIDs = `-- name: ListGroupManagerIDs :many
+SELECT user_id FROM im_group_members
+WHERE app_id = $1 AND group_id = $2 AND role IN ('OWNER', 'ADMIN')
+ORDER BY user_id
+`
+
+type ListGroupManagerIDsParams struct {
+	AppID   int64
+	GroupID string
+}
+
+// The owner and admins of a group: who handles its join requests.
+func (q *Queries) ListGroupManagerIDs(ctx context.Context, arg ListGroupManagerIDsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, listGroupManagerIDs, arg.AppID, arg.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var user_id string
+		if err := rows.Scan(&user_id); err != nil {
+			return nil, err
+		}
+		items = append(items, user_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listGroupMemberIDs = `-- name: ListGroupMemberIDs :many
 SELECT user_id FROM im_group_members WHERE app_id = $1 AND group_id = $2 ORDER BY user_id
 `
@@ -206,6 +264,55 @@ type RemoveGroupMemberParams struct {
 
 func (q *Queries) RemoveGroupMember(ctx context.Context, arg RemoveGroupMemberParams) (int64, error) {
 	result, err := q.db.Exec(ctx, removeGroupMember, arg.AppID, arg.GroupID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const setGroupMemberMute = `-- name: SetGroupMemberMute :execrows
+UPDATE im_group_members SET muted_until = $1
+WHERE app_id = $2 AND group_id = $3 AND user_id = $4
+`
+
+type SetGroupMemberMuteParams struct {
+	MutedUntil *time.Time
+	AppID      int64
+	GroupID    string
+	UserID     string
+}
+
+func (q *Queries) SetGroupMemberMute(ctx context.Context, arg SetGroupMemberMuteParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setGroupMemberMute,
+		arg.MutedUntil,
+		arg.AppID,
+		arg.GroupID,
+		arg.UserID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const setGroupMemberRole = `-- name: SetGroupMemberRole :execrows
+UPDATE im_group_members SET role = $1 WHERE app_id = $2 AND group_id = $3 AND user_id = $4
+`
+
+type SetGroupMemberRoleParams struct {
+	Role    string
+	AppID   int64
+	GroupID string
+	UserID  string
+}
+
+func (q *Queries) SetGroupMemberRole(ctx context.Context, arg SetGroupMemberRoleParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setGroupMemberRole,
+		arg.Role,
+		arg.AppID,
+		arg.GroupID,
+		arg.UserID,
+	)
 	if err != nil {
 		return 0, err
 	}

@@ -10,6 +10,85 @@ import (
 	"time"
 )
 
+const adminCountGroups = `-- name: AdminCountGroups :one
+SELECT count(*) FROM im_groups
+WHERE app_id = $1 AND ($2::boolean OR dissolved_at IS NULL)
+  AND ($3::text IS NULL OR group_id ILIKE $3 OR name ILIKE $3)
+`
+
+type AdminCountGroupsParams struct {
+	AppID            int64
+	IncludeDissolved bool
+	Pattern          *string
+}
+
+func (q *Queries) AdminCountGroups(ctx context.Context, arg AdminCountGroupsParams) (int64, error) {
+	row := q.db.QueryRow(ctx, adminCountGroups, arg.AppID, arg.IncludeDissolved, arg.Pattern)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const adminListGroups = `-- name: AdminListGroups :many
+SELECT group_id, name, owner_id, member_count, created_at, dissolved_at
+FROM im_groups
+WHERE app_id = $1 AND ($2::boolean OR dissolved_at IS NULL)
+  AND ($3::text IS NULL OR group_id ILIKE $3 OR name ILIKE $3)
+ORDER BY created_at DESC, group_id
+LIMIT $5 OFFSET $4
+`
+
+type AdminListGroupsParams struct {
+	AppID            int64
+	IncludeDissolved bool
+	Pattern          *string
+	SkipRows         int32
+	MaxRows          int32
+}
+
+type AdminListGroupsRow struct {
+	GroupID     string
+	Name        string
+	OwnerID     string
+	MemberCount int32
+	CreatedAt   time.Time
+	DissolvedAt *time.Time
+}
+
+// The app's groups, newest first; pattern (an ILIKE pattern, NULL: all) on groupId or name.
+func (q *Queries) AdminListGroups(ctx context.Context, arg AdminListGroupsParams) ([]AdminListGroupsRow, error) {
+	rows, err := q.db.Query(ctx, adminListGroups,
+		arg.AppID,
+		arg.IncludeDissolved,
+		arg.Pattern,
+		arg.SkipRows,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AdminListGroupsRow{}
+	for rows.Next() {
+		var i AdminListGroupsRow
+		if err := rows.Scan(
+			&i.GroupID,
+			&i.Name,
+			&i.OwnerID,
+			&i.MemberCount,
+			&i.CreatedAt,
+			&i.DissolvedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const countMyGroups = `-- name: CountMyGroups :one
 SELECT count(*) FROM im_group_members m
 JOIN im_groups g ON g.app_id = m.app_id AND g.group_id = m.group_id AND g.dissolved_at IS NULL
@@ -123,6 +202,28 @@ func (q *Queries) GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow
 		&i.CreatedAt,
 		&i.CallerRole,
 	)
+	return i, err
+}
+
+const getGroupRules = `-- name: GetGroupRules :one
+SELECT join_policy, muted_all, member_count FROM im_groups WHERE app_id = $1 AND group_id = $2
+`
+
+type GetGroupRulesParams struct {
+	AppID   int64
+	GroupID string
+}
+
+type GetGroupRulesRow struct {
+	JoinPolicy  string
+	MutedAll    bool
+	MemberCount int32
+}
+
+func (q *Queries) GetGroupRules(ctx context.Context, arg GetGroupRulesParams) (GetGroupRulesRow, error) {
+	row := q.db.QueryRow(ctx, getGroupRules, arg.AppID, arg.GroupID)
+	var i GetGroupRulesRow
+	err := row.Scan(&i.JoinPolicy, &i.MutedAll, &i.MemberCount)
 	return i, err
 }
 
@@ -375,6 +476,46 @@ func (q *Queries) SearchGroups(ctx context.Context, arg SearchGroupsParams) ([]S
 		return nil, err
 	}
 	return items, nil
+}
+
+const setGroupOwner = `-- name: SetGroupOwner :exec
+UPDATE im_groups SET owner_id = $1, updated_at = now() WHERE app_id = $2 AND group_id = $3
+`
+
+type SetGroupOwnerParams struct {
+	OwnerID string
+	AppID   int64
+	GroupID string
+}
+
+func (q *Queries) SetGroupOwner(ctx context.Context, arg SetGroupOwnerParams) error {
+	_, err := q.db.Exec(ctx, setGroupOwner, arg.OwnerID, arg.AppID, arg.GroupID)
+	return err
+}
+
+const setGroupRules = `-- name: SetGroupRules :exec
+UPDATE im_groups SET
+    join_policy = coalesce($1, join_policy),
+    muted_all = coalesce($2, muted_all),
+    updated_at = now()
+WHERE app_id = $3 AND group_id = $4
+`
+
+type SetGroupRulesParams struct {
+	JoinPolicy *string
+	MutedAll   *bool
+	AppID      int64
+	GroupID    string
+}
+
+func (q *Queries) SetGroupRules(ctx context.Context, arg SetGroupRulesParams) error {
+	_, err := q.db.Exec(ctx, setGroupRules,
+		arg.JoinPolicy,
+		arg.MutedAll,
+		arg.AppID,
+		arg.GroupID,
+	)
+	return err
 }
 
 const updateGroup = `-- name: UpdateGroup :exec

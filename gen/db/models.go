@@ -109,6 +109,19 @@ type ImAccount struct {
 	UpdatedAt        time.Time
 }
 
+type ImAppSetting struct {
+	AppID       int64
+	FriendsOnly bool
+	UpdatedAt   time.Time
+}
+
+type ImBlock struct {
+	AppID     int64
+	UserID    string
+	BlockedID string
+	CreatedAt time.Time
+}
+
 type ImChat struct {
 	ID       int64
 	AppID    int64
@@ -116,6 +129,25 @@ type ImChat struct {
 	ChatKey  string
 	LastSeq  int64
 	LastAt   time.Time
+}
+
+type ImFriend struct {
+	AppID     int64
+	UserID    string
+	FriendID  string
+	Remark    string
+	CreatedAt time.Time
+}
+
+type ImFriendRequest struct {
+	ID        int64
+	AppID     int64
+	FromID    string
+	ToID      string
+	Remark    string
+	Status    string
+	CreatedAt time.Time
+	HandledAt *time.Time
 }
 
 type ImGroup struct {
@@ -130,14 +162,29 @@ type ImGroup struct {
 	DissolvedAt *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	JoinPolicy  string
+	MutedAll    bool
+}
+
+type ImGroupJoinRequest struct {
+	ID        int64
+	AppID     int64
+	GroupID   string
+	UserID    string
+	Remark    string
+	Status    string
+	CreatedAt time.Time
+	HandledBy *string
+	HandledAt *time.Time
 }
 
 type ImGroupMember struct {
-	AppID    int64
-	GroupID  string
-	UserID   string
-	Role     string
-	JoinedAt time.Time
+	AppID      int64
+	GroupID    string
+	UserID     string
+	Role       string
+	JoinedAt   time.Time
+	MutedUntil *time.Time
 }
 
 type ImMessage struct {
@@ -164,6 +211,18 @@ type ImMessageSearch struct {
 	ChatID    int64
 	CreatedAt time.Time
 	Grams     []string
+}
+
+type ImOperationLog struct {
+	ID         int64
+	AppID      int64
+	ActorType  string
+	ActorID    string
+	Action     string
+	TargetType string
+	TargetID   string
+	Detail     json.RawMessage
+	CreatedAt  time.Time
 }
 
 type ImSearchCursor struct {
@@ -200,6 +259,34 @@ type ImUserState struct {
 	AppID    int64
 	UserID   string
 	EventSeq int64
+}
+
+type ImWebhook struct {
+	ID                  int64
+	AppID               int64
+	Url                 string
+	Events              []string
+	Enabled             bool
+	SecretSealed        string
+	SecretHint          string
+	BeforeSend          bool
+	BeforeSendTimeoutMs int32
+	OnTimeout           string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+type ImWebhookAttempt struct {
+	ID         int64
+	WebhookID  int64
+	DeliveryID string
+	Event      string
+	Attempt    int32
+	Success    bool
+	HttpStatus *int32
+	Error      string
+	DurationMs int64
+	CreatedAt  time.Time
 }
 
 type MailOutbox struct {

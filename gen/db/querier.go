@@ -10,15 +10,26 @@ import (
 )
 
 type Querier interface {
+	// Both sides of a friendship; a side that exists already is kept.
+	AddFriendship(ctx context.Context, arg AddFriendshipParams) error
 	// The users who were not members yet, now members with role.
 	AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error)
 	// Gives each user his next event seq and stores the event under it. The users are locked in
 	// sorted order, as every statement that bumps event seqs does, so that none deadlock.
 	AddUserEvents(ctx context.Context, arg AddUserEventsParams) ([]AddUserEventsRow, error)
+	AdminCountGroups(ctx context.Context, arg AdminCountGroupsParams) (int64, error)
+	AdminCountImAccounts(ctx context.Context, arg AdminCountImAccountsParams) (int64, error)
+	// The app's groups, newest first; pattern (an ILIKE pattern, NULL: all) on groupId or name.
+	AdminListGroups(ctx context.Context, arg AdminListGroupsParams) ([]AdminListGroupsRow, error)
+	// The app's accounts, newest first; pattern (an ILIKE pattern, NULL: all) on userId or
+	// nickname; deleted ones only when include_deleted.
+	AdminListImAccounts(ctx context.Context, arg AdminListImAccountsParams) ([]AdminListImAccountsRow, error)
 	AppVersionExists(ctx context.Context, arg AppVersionExistsParams) (bool, error)
+	AreFriends(ctx context.Context, arg AreFriendsParams) (bool, error)
 	CountAllAppVersions(ctx context.Context) (int64, error)
 	CountAllRnBundles(ctx context.Context) (int64, error)
 	CountAppVersions(ctx context.Context, arg CountAppVersionsParams) (int64, error)
+	CountBlocks(ctx context.Context, arg CountBlocksParams) (int64, error)
 	// Every distinct blob once: uploaded files, APKs and bundles share one content-addressed store.
 	CountBytesStored(ctx context.Context) (int64, error)
 	CountChatMessages(ctx context.Context, arg CountChatMessagesParams) (int64, error)
@@ -26,6 +37,8 @@ type Querier interface {
 	// An app's uploads and their bytes, for statistics and quotas.
 	CountFileUploads(ctx context.Context, appID int64) (CountFileUploadsRow, error)
 	CountFiles(ctx context.Context) (int64, error)
+	CountFriendRequests(ctx context.Context, arg CountFriendRequestsParams) (int64, error)
+	CountFriends(ctx context.Context, arg CountFriendsParams) (int64, error)
 	CountGroupMembers(ctx context.Context, arg CountGroupMembersParams) (int64, error)
 	// groupReadCount of a message: members other than its sender whose read mark is at or past it.
 	CountGroupReaders(ctx context.Context, arg CountGroupReadersParams) (int32, error)
@@ -33,6 +46,8 @@ type Querier interface {
 	CountLiveGroups(ctx context.Context) (int64, error)
 	CountMessagesSince(ctx context.Context, since time.Time) (int64, error)
 	CountMyGroups(ctx context.Context, arg CountMyGroupsParams) (int64, error)
+	CountOperationLogs(ctx context.Context, appID int64) (int64, error)
+	CountPendingGroupJoinRequests(ctx context.Context, arg CountPendingGroupJoinRequestsParams) (int64, error)
 	// The counters of the core tables; the other areas' counters come from their own code.
 	CountPlatform(ctx context.Context) (CountPlatformRow, error)
 	CountPublicGroups(ctx context.Context, arg CountPublicGroupsParams) (int64, error)
@@ -47,11 +62,15 @@ type Querier interface {
 	CountTenantApps(ctx context.Context, arg CountTenantAppsParams) (int64, error)
 	CountTenants(ctx context.Context, arg CountTenantsParams) (int64, error)
 	CountUnread(ctx context.Context, arg CountUnreadParams) (int64, error)
+	CountWebhookAttempts(ctx context.Context, webhookID int64) (int64, error)
+	CountWebhooks(ctx context.Context, appID int64) (int64, error)
 	DeleteAllGroupConversations(ctx context.Context, arg DeleteAllGroupConversationsParams) error
+	DeleteBlock(ctx context.Context, arg DeleteBlockParams) (int64, error)
 	// Hides a listed conversation until its next message, and marks it read.
 	DeleteConversation(ctx context.Context, arg DeleteConversationParams) (int64, error)
 	DeleteExpiredCaptchas(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteExpiredRequestNonces(ctx context.Context, before time.Time) (int64, error)
+	DeleteFriendship(ctx context.Context, arg DeleteFriendshipParams) (int64, error)
 	DeleteGroupConversations(ctx context.Context, arg DeleteGroupConversationsParams) error
 	// Marks a live account deleted; its tokens issued before valid_after stop at once.
 	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
@@ -62,6 +81,7 @@ type Querier interface {
 	DeleteStaleEmailCodes(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStalePasswordResets(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStaleRateEvents(ctx context.Context, at time.Time) (int64, error)
+	DeleteWebhook(ctx context.Context, arg DeleteWebhookParams) (int64, error)
 	DisableSubAccount(ctx context.Context, arg DisableSubAccountParams) (int64, error)
 	DissolveGroup(ctx context.Context, arg DissolveGroupParams) error
 	EditMessage(ctx context.Context, arg EditMessageParams) (*time.Time, error)
@@ -83,35 +103,51 @@ type Querier interface {
 	GetAppForUpdate(ctx context.Context, id int64) (GetAppForUpdateRow, error)
 	GetAppVersion(ctx context.Context, id int64) (AppVersion, error)
 	GetAppVersionByCode(ctx context.Context, arg GetAppVersionByCodeParams) (AppVersion, error)
+	GetBlock(ctx context.Context, arg GetBlockParams) (GetBlockRow, error)
 	GetChat(ctx context.Context, arg GetChatParams) (GetChatRow, error)
 	GetConversation(ctx context.Context, arg GetConversationParams) (GetConversationRow, error)
 	GetConversationForUpdate(ctx context.Context, arg GetConversationForUpdateParams) (GetConversationForUpdateRow, error)
 	GetFile(ctx context.Context, hash string) (File, error)
 	GetGroup(ctx context.Context, arg GetGroupParams) (GetGroupRow, error)
 	GetGroupMemberRole(ctx context.Context, arg GetGroupMemberRoleParams) (string, error)
+	GetGroupRules(ctx context.Context, arg GetGroupRulesParams) (GetGroupRulesRow, error)
+	// What decides whether a member may post now: his role, his mute and the group's.
+	GetGroupSpeaker(ctx context.Context, arg GetGroupSpeakerParams) (GetGroupSpeakerRow, error)
 	GetImAccount(ctx context.Context, arg GetImAccountParams) (ImAccount, error)
 	// Whether the account is deleted, for login.
 	GetImAccountState(ctx context.Context, arg GetImAccountStateParams) (*time.Time, error)
+	// The app's settings, the defaults when it has no row.
+	GetImSettings(ctx context.Context, appID int64) (bool, error)
 	GetMessage(ctx context.Context, arg GetMessageParams) (GetMessageRow, error)
 	GetMessageByClientMsgID(ctx context.Context, arg GetMessageByClientMsgIDParams) (GetMessageByClientMsgIDRow, error)
 	GetMessageBySeq(ctx context.Context, arg GetMessageBySeqParams) (GetMessageBySeqRow, error)
 	GetMessageForUpdate(ctx context.Context, arg GetMessageForUpdateParams) (GetMessageForUpdateRow, error)
 	GetOperatorByUsername(ctx context.Context, username string) (GetOperatorByUsernameRow, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
+	GetPendingFriendRequestBetween(ctx context.Context, arg GetPendingFriendRequestBetweenParams) (ImFriendRequest, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
 	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
+	// What decides whether from_id may message to_id: whether to_id blocked him, whether the app
+	// allows one-to-one messages between friends only, and whether they are friends.
+	GetSinglePermission(ctx context.Context, arg GetSinglePermissionParams) (GetSinglePermissionRow, error)
 	GetTenant(ctx context.Context, id int64) (GetTenantRow, error)
 	GetTenantAccount(ctx context.Context, id int64) (GetTenantAccountRow, error)
 	GetTenantAccountByEmail(ctx context.Context, email string) (GetTenantAccountByEmailRow, error)
 	// The user's latest event seq; 0 when he has none yet.
 	GetUserEventSeq(ctx context.Context, arg GetUserEventSeqParams) (int64, error)
+	GetWebhook(ctx context.Context, arg GetWebhookParams) (ImWebhook, error)
+	// For the delivery worker, which knows only the id.
+	GetWebhookByID(ctx context.Context, id int64) (ImWebhook, error)
+	HandleFriendRequest(ctx context.Context, arg HandleFriendRequestParams) (ImFriendRequest, error)
+	HandleGroupJoinRequest(ctx context.Context, arg HandleGroupJoinRequestParams) (ImGroupJoinRequest, error)
 	ImAccountExists(ctx context.Context, arg ImAccountExistsParams) (bool, error)
 	InsertApp(ctx context.Context, arg InsertAppParams) (App, error)
 	// A missing service of an app; an existing one is left as it is.
 	InsertAppService(ctx context.Context, arg InsertAppServiceParams) error
 	InsertAppVersion(ctx context.Context, arg InsertAppVersionParams) (AppVersion, error)
 	InsertAuditEntry(ctx context.Context, arg InsertAuditEntryParams) error
+	InsertBlock(ctx context.Context, arg InsertBlockParams) error
 	InsertCaptcha(ctx context.Context, arg InsertCaptchaParams) error
 	// Conversation rows for users (of a group joined, or of a pair pinned before any message),
 	// their read mark at read_seq; existing rows stay as they are.
@@ -121,14 +157,19 @@ type Querier interface {
 	// Records new content; the same bytes uploaded at once by several callers keep the first row.
 	InsertFileIfAbsent(ctx context.Context, arg InsertFileIfAbsentParams) error
 	InsertFileUpload(ctx context.Context, arg InsertFileUploadParams) error
+	// No row when an open request between the two exists already, either way.
+	InsertFriendRequest(ctx context.Context, arg InsertFriendRequestParams) (ImFriendRequest, error)
 	// 0 rows: the app has a group with this id already (dissolved ones included).
 	InsertGroup(ctx context.Context, arg InsertGroupParams) (int64, error)
+	// No row when the user has an open request for the group already.
+	InsertGroupJoinRequest(ctx context.Context, arg InsertGroupJoinRequestParams) (ImGroupJoinRequest, error)
 	// Creates an account; no row when the userId is taken, by a live or a deleted account (a
 	// deleted account keeps its row so that its messages still name it).
 	InsertImAccount(ctx context.Context, arg InsertImAccountParams) (ImAccount, error)
 	// Index entries of a batch of messages (grams of message n joined by spaces: grams hold
 	// none). An entry there already was written by an edit, which knows better.
 	InsertMessageSearch(ctx context.Context, arg InsertMessageSearchParams) error
+	InsertOperationLog(ctx context.Context, arg InsertOperationLogParams) error
 	InsertOperatorIfAbsent(ctx context.Context, arg InsertOperatorIfAbsentParams) (int64, error)
 	InsertOutboxMail(ctx context.Context, arg InsertOutboxMailParams) error
 	InsertPairConversation(ctx context.Context, arg InsertPairConversationParams) error
@@ -139,17 +180,32 @@ type Querier interface {
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
 	InsertTenant(ctx context.Context, arg InsertTenantParams) (InsertTenantRow, error)
 	InsertTenantAccount(ctx context.Context, arg InsertTenantAccountParams) (InsertTenantAccountRow, error)
+	// No row when the app has a webhook with this URL.
+	InsertWebhook(ctx context.Context, arg InsertWebhookParams) (ImWebhook, error)
+	InsertWebhookAttempt(ctx context.Context, arg InsertWebhookAttemptParams) error
+	// Whether user_id has blocked blocked_id.
+	IsBlocked(ctx context.Context, arg IsBlockedParams) (bool, error)
 	// The services of the given apps, each app's in the order IM, PUSH, FILE, UPDATE.
 	ListAppServices(ctx context.Context, appIds []int64) ([]AppService, error)
 	ListAppVersions(ctx context.Context, arg ListAppVersionsParams) ([]AppVersion, error)
 	// Newest first; tenant_id NULL lists every tenant's.
 	ListAuditEntries(ctx context.Context, arg ListAuditEntriesParams) ([]AuditLog, error)
+	ListBeforeSendWebhooks(ctx context.Context, appID int64) ([]ImWebhook, error)
+	// Which of user_ids have blocked blocked_id (group invitations).
+	ListBlockersAmong(ctx context.Context, arg ListBlockersAmongParams) ([]string, error)
+	ListBlocks(ctx context.Context, arg ListBlocksParams) ([]ListBlocksRow, error)
 	// A page of a chat's messages, newest first, with the history filters; group messages with
 	// their groupReadCount.
 	ListChatMessages(ctx context.Context, arg ListChatMessagesParams) ([]ListChatMessagesRow, error)
 	// A conversation is listed when it has a message after the user deleted it (or he never
 	// did), or, not deleted, when it is pinned or has a draft.
 	ListConversations(ctx context.Context, arg ListConversationsParams) ([]ListConversationsRow, error)
+	// The caller's incoming (to_id) or outgoing (from_id) requests, newest first; status NULL: all.
+	ListFriendRequests(ctx context.Context, arg ListFriendRequestsParams) ([]ImFriendRequest, error)
+	// Most recent friendship first; deleted accounts are left out.
+	ListFriends(ctx context.Context, arg ListFriendsParams) ([]ListFriendsRow, error)
+	// The owner and admins of a group: who handles its join requests.
+	ListGroupManagerIDs(ctx context.Context, arg ListGroupManagerIDsParams) ([]string, error)
 	ListGroupMemberIDs(ctx context.Context, arg ListGroupMemberIDsParams) ([]string, error)
 	// Owner first, then admins, then by the time they joined; keyword (lower-cased, NULL: all)
 	// filters on the user id and nickname.
@@ -165,8 +221,10 @@ type Querier interface {
 	// What the check route may need: every version ever published (PUBLISHED or WITHDRAWN).
 	ListOfferableAppVersions(ctx context.Context, appID int64) ([]AppVersion, error)
 	ListOfferableRnBundles(ctx context.Context, appID int64) ([]RnBundle, error)
+	ListOperationLogs(ctx context.Context, arg ListOperationLogsParams) ([]ImOperationLog, error)
 	// Newest first, for a developer (and the tests) reading what would have been sent.
 	ListOutboxMail(ctx context.Context, arg ListOutboxMailParams) ([]MailOutbox, error)
+	ListPendingGroupJoinRequests(ctx context.Context, arg ListPendingGroupJoinRequestsParams) ([]ImGroupJoinRequest, error)
 	// keyword is lower-cased; NULL lists them all.
 	ListPublicGroups(ctx context.Context, arg ListPublicGroupsParams) ([]ListPublicGroupsRow, error)
 	ListPushDeliveries(ctx context.Context, pushID int64) ([]PushDelivery, error)
@@ -189,12 +247,18 @@ type Querier interface {
 	// The messages among ids that user_id can see: those of his one-to-one conversations and of
 	// the groups he is in.
 	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
+	ListWebhookAttempts(ctx context.Context, arg ListWebhookAttemptsParams) ([]ImWebhookAttempt, error)
+	ListWebhooks(ctx context.Context, appID int64) ([]ImWebhook, error)
+	// The app's enabled webhooks that want event.
+	ListWebhooksFor(ctx context.Context, arg ListWebhooksForParams) ([]ImWebhook, error)
 	// Whether a token is live, without using it: a cheap look-up before any password is hashed.
 	LivePasswordReset(ctx context.Context, arg LivePasswordResetParams) (bool, error)
 	// Instances starting together create the demo app once: they take turns here.
 	LockAppBootstrap(ctx context.Context) error
 	// Serialises membership changes and read marks of a group with its sends.
 	LockChat(ctx context.Context, id int64) (LockChatRow, error)
+	LockFriendRequest(ctx context.Context, arg LockFriendRequestParams) (ImFriendRequest, error)
+	LockGroupJoinRequest(ctx context.Context, arg LockGroupJoinRequestParams) (ImGroupJoinRequest, error)
 	// The account whatever its state, locked until the transaction ends.
 	LockImAccount(ctx context.Context, arg LockImAccountParams) (ImAccount, error)
 	// The module's PUBLISHED bundles, locked for a rollback.
@@ -271,12 +335,17 @@ type Querier interface {
 	SetAppVersionRollout(ctx context.Context, arg SetAppVersionRolloutParams) (AppVersion, error)
 	SetConversationDraft(ctx context.Context, arg SetConversationDraftParams) error
 	SetConversationPinned(ctx context.Context, arg SetConversationPinnedParams) error
+	SetGroupMemberMute(ctx context.Context, arg SetGroupMemberMuteParams) (int64, error)
+	SetGroupMemberRole(ctx context.Context, arg SetGroupMemberRoleParams) (int64, error)
+	SetGroupOwner(ctx context.Context, arg SetGroupOwnerParams) error
+	SetGroupRules(ctx context.Context, arg SetGroupRulesParams) error
 	SetPushCounts(ctx context.Context, arg SetPushCountsParams) error
 	SetReadSeq(ctx context.Context, arg SetReadSeqParams) error
 	SetRnBundleRollout(ctx context.Context, arg SetRnBundleRolloutParams) (RnBundle, error)
 	// A new password ends every session issued before it.
 	SetTenantAccountPassword(ctx context.Context, arg SetTenantAccountPasswordParams) error
 	SetTenantStatus(ctx context.Context, arg SetTenantStatusParams) error
+	SetWebhookSecret(ctx context.Context, arg SetWebhookSecretParams) (ImWebhook, error)
 	// A captcha is answered once: taking it deletes it, whatever the answer.
 	TakeCaptcha(ctx context.Context, id string) (TakeCaptchaRow, error)
 	TenantAccountExists(ctx context.Context, email string) (bool, error)
@@ -289,6 +358,8 @@ type Querier interface {
 	UpdateGroup(ctx context.Context, arg UpdateGroupParams) error
 	// Changes the fields given (NULL keeps the value) of a live account.
 	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
+	UpdateWebhook(ctx context.Context, arg UpdateWebhookParams) (ImWebhook, error)
+	UpsertImSettings(ctx context.Context, arg UpsertImSettingsParams) (bool, error)
 	// The index entry of an edited message, whether or not the indexer has reached it.
 	UpsertMessageSearch(ctx context.Context, arg UpsertMessageSearchParams) error
 	// Registers a device token for the app; a token registered already moves to this user,

@@ -89,6 +89,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 			return err
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)
+		imService.SetPresence(hub)
 	}
 	operations := ops.New(pool, authn.Tokens(), ops.Options{Zone: cfg.Timezone, Counters: counters(q, hub), TenantChanged: events.tenantChanged})
 	if err := bootstrap(ctx, cfg, log, tenants, operations); err != nil {

@@ -70,6 +70,7 @@ var isolation = map[string]string{
 	"adminListImUsers": attacked, "adminListGroups": attacked, "adminListMessages": attacked, "adminListOperationLogs": attacked,
 	"adminRevokeMessage": attacked, "adminDissolveGroup": attacked,
 	"listWebhooks": attacked, "createWebhook": attacked, "updateWebhook": attacked, "deleteWebhook": attacked,
+	"listWebhookDeliveries": attacked, "getImSettings": attacked, "updateImSettings": attacked,
 
 	"registerPushDevice": attacked, "sendPush": attacked, "uploadFile": attacked,
 	"uploadAppVersion": attacked, "publishAppVersion": attacked, "listAppVersions": attacked, "withdrawAppVersion": attacked,
@@ -111,7 +112,12 @@ type attack struct {
 	secret string // signs the request when set
 	// own: the attacker is in his own app and names the victim's globally numbered resources.
 	own bool
+	// at and nonce sign with another clock and a chosen nonce (zero: now and a fresh one).
+	at    time.Time
+	nonce string
 }
+
+type openapiRequirement = openapi3.SecurityRequirement
 
 var denied = []int{401, 403, 404}
 
@@ -357,7 +363,7 @@ func (v *victims) try(t *testing.T, o operation, a attack) (int, string) {
 	}
 	if a.secret != "" {
 		req.Header.Set("X-App-Key", a.appKey)
-		if err := testserver.Signed(a.secret, time.Time{}, "")(context.Background(), req); err != nil {
+		if err := testserver.Signed(a.secret, a.at, a.nonce)(context.Background(), req); err != nil {
 			t.Fatal(err)
 		}
 	}

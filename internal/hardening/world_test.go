@@ -131,6 +131,9 @@ func idOf(t *testing.T, data json.RawMessage) int64 {
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := m["id"]; !ok {
+		m["id"] = m["requestId"] // friend and join requests
+	}
 	switch id := m["id"].(type) {
 	case float64:
 		return int64(id)

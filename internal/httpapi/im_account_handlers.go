@@ -53,6 +53,7 @@ func (s *Server) DeleteImAccount(ctx context.Context, req api.DeleteImAccountReq
 	if err := s.imAccounts.Delete(ctx, principalFrom(ctx), req.UserId); err != nil {
 		return nil, err
 	}
+	s.accountsChanged(ctx, "account.delete", []string{req.UserId}, nil)
 	return api.DeleteImAccount200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
 }
 
@@ -91,6 +92,11 @@ func (s *Server) ImportImAccount(ctx context.Context, req api.ImportImAccountReq
 	if err != nil {
 		return nil, err
 	}
+	var created []string
+	if acc.CreatedAt.Equal(acc.UpdatedAt) {
+		created = []string{acc.UserID}
+	}
+	s.accountsChanged(ctx, "account.import", []string{acc.UserID}, created)
 	data, err := imAccountOf(acc)
 	if err != nil {
 		return nil, err
@@ -113,6 +119,18 @@ func (s *Server) ImportImAccountsBatch(ctx context.Context, req api.ImportImAcco
 	res, err := s.imAccounts.ImportBatch(ctx, principalFrom(ctx), items)
 	if err != nil {
 		return nil, err
+	}
+	var ids, created []string
+	for _, it := range res.Items {
+		if it.Outcome != account.Failed {
+			ids = append(ids, it.UserID)
+		}
+		if it.Outcome == account.Created {
+			created = append(created, it.UserID)
+		}
+	}
+	if len(ids) > 0 {
+		s.accountsChanged(ctx, "account.import", ids, created)
 	}
 	data := api.ImAccountImportBatch{
 		Created: int32(res.Created), Updated: int32(res.Updated), Failed: int32(res.Failed),

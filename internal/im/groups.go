@@ -121,6 +121,9 @@ func (s *Service) CreateGroup(ctx context.Context, u User, in GroupCreate) (Grou
 		if err := checkAccounts(ctx, q, u.AppID, others); err != nil {
 			return err
 		}
+		if err := s.checkInvitable(ctx, q, u, others); err != nil {
+			return err
+		}
 		n, err := q.InsertGroup(ctx, db.InsertGroupParams{AppID: u.AppID, GroupID: groupID, Name: in.Name, AvatarUrl: in.AvatarURL,
 			Notice: in.Notice, OwnerID: u.UserID, Public: in.Public, MemberCount: int32(len(others) + 1)})
 		if err != nil {
@@ -266,6 +269,9 @@ func (s *Service) AddMembers(ctx context.Context, u User, groupID string, ids []
 			return fault.Forbiddenf("you are not a member of group %s", groupID)
 		}
 		if err := checkAccounts(ctx, q, u.AppID, others); err != nil {
+			return err
+		}
+		if err := s.checkInvitable(ctx, q, u, others); err != nil {
 			return err
 		}
 		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: u.AppID, ChatType: string(Group), ChatKey: groupID})

@@ -122,8 +122,15 @@ func (s *Service) sendable(ctx context.Context, u User, in SendInput, obj map[st
 			return "", "", err
 		}
 	}
-	if in.ChatType == Single && s.opts.Blocklist.Blocked(ctx, u.AppID, u.UserID, in.ToID) {
-		return "", "", fault.Forbiddenf("%s has blocked you", in.ToID)
+	if in.ChatType == Single {
+		if err := s.checkReceiver(ctx, u, in.ToID); err != nil {
+			return "", "", err
+		}
+	} else if err := s.checkSpeaker(ctx, u, in.ToID); err != nil {
+		return "", "", err
+	}
+	if err := s.beforeSend(ctx, u, in, content); err != nil {
+		return "", "", err
 	}
 	return content, text, nil
 }

@@ -16,32 +16,24 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
-// Blocklist tells whether a user blocked another. The relationships area provides the
-// real one; until then nobody is blocked.
-type Blocklist interface {
-	// Blocked reports whether to has blocked from, so that from may not message him.
-	Blocked(ctx context.Context, appID int64, from, to string) bool
-}
-
 // MessageHook is told of every message once it is stored (webhooks, offline push). It runs
 // on the sender's path: hand slow work to a goroutine.
 type MessageHook interface {
 	Accepted(ctx context.Context, appID int64, m Message, recipients []string)
 }
 
-type nobodyBlocked struct{}
-
-func (nobodyBlocked) Blocked(context.Context, int64, string, string) bool { return false }
-
 // Options configure the service.
 type Options struct {
 	// RevokeWindow is how long a sender may revoke his message (XUQM_IM_REVOKE_WINDOW).
 	RevokeWindow time.Duration
 	// Location is the zone of zone-less time filters (XUQM_TIMEZONE).
-	Location  *time.Location
-	Blocklist Blocklist // nil: nobody is blocked
-	Hooks     []MessageHook
-	Log       *slog.Logger
+	Location *time.Location
+	Hooks    []MessageHook
+	// Notifier is told of committed events (webhooks); BeforeSend may stop a message before
+	// it is stored (before-send webhooks). Either may be nil.
+	Notifier   Notifier
+	BeforeSend BeforeSend
+	Log        *slog.Logger
 	// SendBatch is the most one-to-one sends stored in one statement (64).
 	SendBatch int
 	// SendFlights is how many statements storing one-to-one sends may run at once (2):
@@ -56,6 +48,8 @@ type Service struct {
 	bus  eventbus.Bus
 	opts Options
 	now  func() time.Time
+	// presence tells the admin's user list who is online; nil: nobody.
+	presence Presence
 
 	singles   singleQueue
 	indexWake chan struct{}
@@ -68,9 +62,6 @@ func New(pool *pgxpool.Pool, bus eventbus.Bus, opts Options) *Service {
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
-	}
-	if opts.Blocklist == nil {
-		opts.Blocklist = nobodyBlocked{}
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()

@@ -80,3 +80,18 @@ LIMIT sqlc.arg(lim) OFFSET sqlc.arg(off);
 SELECT count(*) FROM im_accounts
 WHERE app_id = sqlc.arg(app_id) AND deleted_at IS NULL
   AND (user_id ILIKE sqlc.arg(pattern)::text OR nickname ILIKE sqlc.arg(pattern)::text);
+
+-- name: AdminListImAccounts :many
+-- The app's accounts, newest first; pattern (an ILIKE pattern, NULL: all) on userId or
+-- nickname; deleted ones only when include_deleted.
+SELECT user_id, nickname, avatar_url, created_at, deleted_at
+FROM im_accounts
+WHERE app_id = @app_id AND (@include_deleted::boolean OR deleted_at IS NULL)
+  AND (sqlc.narg(pattern)::text IS NULL OR user_id ILIKE sqlc.narg(pattern) OR nickname ILIKE sqlc.narg(pattern))
+ORDER BY created_at DESC, user_id
+LIMIT @max_rows OFFSET @skip_rows;
+
+-- name: AdminCountImAccounts :one
+SELECT count(*) FROM im_accounts
+WHERE app_id = @app_id AND (@include_deleted::boolean OR deleted_at IS NULL)
+  AND (sqlc.narg(pattern)::text IS NULL OR user_id ILIKE sqlc.narg(pattern) OR nickname ILIKE sqlc.narg(pattern));

@@ -37,3 +37,22 @@ LEFT JOIN im_accounts a ON a.app_id = m.app_id AND a.user_id = m.user_id
 WHERE m.app_id = @app_id AND m.group_id = @group_id
   AND (sqlc.narg(keyword)::text IS NULL
        OR lower(m.user_id || ' ' || coalesce(a.nickname, '')) LIKE '%' || sqlc.narg(keyword) || '%');
+
+-- name: ListGroupManagerIDs :many
+-- The owner and admins of a group: who handles its join requests.
+SELECT user_id FROM im_group_members
+WHERE app_id = @app_id AND group_id = @group_id AND role IN ('OWNER', 'ADMIN')
+ORDER BY user_id;
+
+-- name: SetGroupMemberRole :execrows
+UPDATE im_group_members SET role = @role WHERE app_id = @app_id AND group_id = @group_id AND user_id = @user_id;
+
+-- name: SetGroupMemberMute :execrows
+UPDATE im_group_members SET muted_until = sqlc.narg(muted_until)
+WHERE app_id = @app_id AND group_id = @group_id AND user_id = @user_id;
+
+-- name: GetGroupSpeaker :one
+-- What decides whether a member may post now: his role, his mute and the group's.
+SELECT m.role, m.muted_until, g.muted_all
+FROM im_group_members m JOIN im_groups g ON g.app_id = m.app_id AND g.group_id = m.group_id
+WHERE m.app_id = @app_id AND m.group_id = @group_id AND m.user_id = @user_id;

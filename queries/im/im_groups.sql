@@ -77,3 +77,30 @@ WHERE g.app_id = @app_id AND g.dissolved_at IS NULL
   AND lower(g.group_id || ' ' || g.name) LIKE '%' || @keyword::text || '%'
   AND (g.public OR EXISTS (SELECT 1 FROM im_group_members m
                            WHERE m.app_id = g.app_id AND m.group_id = g.group_id AND m.user_id = @user_id::text));
+
+-- name: AdminListGroups :many
+-- The app's groups, newest first; pattern (an ILIKE pattern, NULL: all) on groupId or name.
+SELECT group_id, name, owner_id, member_count, created_at, dissolved_at
+FROM im_groups
+WHERE app_id = @app_id AND (@include_dissolved::boolean OR dissolved_at IS NULL)
+  AND (sqlc.narg(pattern)::text IS NULL OR group_id ILIKE sqlc.narg(pattern) OR name ILIKE sqlc.narg(pattern))
+ORDER BY created_at DESC, group_id
+LIMIT @max_rows OFFSET @skip_rows;
+
+-- name: AdminCountGroups :one
+SELECT count(*) FROM im_groups
+WHERE app_id = @app_id AND (@include_dissolved::boolean OR dissolved_at IS NULL)
+  AND (sqlc.narg(pattern)::text IS NULL OR group_id ILIKE sqlc.narg(pattern) OR name ILIKE sqlc.narg(pattern));
+
+-- name: GetGroupRules :one
+SELECT join_policy, muted_all, member_count FROM im_groups WHERE app_id = @app_id AND group_id = @group_id;
+
+-- name: SetGroupRules :exec
+UPDATE im_groups SET
+    join_policy = coalesce(sqlc.narg(join_policy), join_policy),
+    muted_all = coalesce(sqlc.narg(muted_all), muted_all),
+    updated_at = now()
+WHERE app_id = @app_id AND group_id = @group_id;
+
+-- name: SetGroupOwner :exec
+UPDATE im_groups SET owner_id = @owner_id, updated_at = now() WHERE app_id = @app_id AND group_id = @group_id;

@@ -1557,6 +1557,21 @@ export interface paths {
          *     A delivery succeeds on any 2xx within 5 seconds. Otherwise it is retried up to 5 times,
          *     after about 10 s, 1 min, 5 min, 30 min and 2 h; then it is dropped. Deliveries may arrive
          *     out of order and, rarely, more than once: deduplicate by `X-Xuqm-Delivery`.
+         *     Deliveries are queued in PostgreSQL, so a restart of the server loses none; every attempt
+         *     is in the webhook's delivery log (listWebhookDeliveries).
+         *
+         *     **Before send.** A webhook with `beforeSend: true` is also asked, synchronously, about
+         *     every message before it is stored: `POST <url>` signed as above with event
+         *     `message.before_send` and `data` the message as sent (`fromId`, `toId`, `chatType`,
+         *     `msgType`, `content`, `clientMsgId`). A 2xx answer whose JSON body is
+         *     `{"allow": false, "reason": "…"}` stops the message (the sender gets 403 with the reason);
+         *     any other 2xx lets it through. No answer within `beforeSendTimeoutMs`, a non-2xx answer or
+         *     an unreachable URL is decided by `onTimeout`: PASS lets the message through, REJECT stops it.
+         *
+         *     **Addresses.** A URL whose host is, or resolves to, a loopback, link-local (cloud metadata
+         *     included), private or otherwise non-public address is refused with 400, and checked again
+         *     when each connection is made (so a name that later resolves to such an address is not
+         *     reached), unless the server runs with XUQM_WEBHOOK_ALLOW_PRIVATE=true.
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -1723,6 +1738,59 @@ export interface paths {
          * @description Deletes the webhook; deliveries still being retried are dropped. 404 when the app has no such webhook.
          */
         delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * A webhook's delivery log
+         * @description Every attempt to deliver an event to the webhook, newest first: the delivery id (the same on
+         *     every retry of one event), the attempt number, the HTTP status the receiver answered (null
+         *     when it could not be reached) and the error. 404 when the app has no such webhook.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/admin/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The app's IM settings
+         * @description The app's IM rules. `friendsOnly` (default false): when true, a one-to-one message needs
+         *     the sender and the receiver to be friends (403 otherwise, over HTTP and the WebSocket alike).
+         */
+        get: operations["getImSettings"];
+        /**
+         * Change the app's IM settings
+         * @description Changes the fields given; the change is in the operation log (`settings.update`).
+         */
+        put: operations["updateImSettings"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3311,6 +3379,12 @@ export interface components {
          * @enum {string}
          */
         WebhookEvent: "message.sent" | "message.revoked" | "message.edited" | "group.created" | "group.dissolved" | "group.members.changed" | "friend.added" | "account.created" | "account.deleted";
+        /**
+         * @description What a before-send webhook that does not answer in time (or fails) means for the message.
+         * @default PASS
+         * @enum {string}
+         */
+        WebhookTimeoutAction: "PASS" | "REJECT";
         Webhook: {
             /** Format: int64 */
             id: number;
@@ -3319,6 +3393,14 @@ export interface components {
             events: components["schemas"]["WebhookEvent"][];
             /** @description A disabled webhook keeps its settings but is sent nothing. */
             enabled: boolean;
+            /** @description Whether the webhook is asked before every message is stored (see createWebhook). */
+            beforeSend: boolean;
+            /**
+             * Format: int32
+             * @description How long a before-send answer is waited for.
+             */
+            beforeSendTimeoutMs: number;
+            onTimeout: components["schemas"]["WebhookTimeoutAction"];
             /**
              * @description The HMAC-SHA256 key of X-Xuqm-Signature: 64 hex characters, in full only when created
              *     or rotated, otherwise masked as `****` followed by its last 4 characters.
@@ -3340,11 +3422,24 @@ export interface components {
         WebhookUrl: string;
         /** @description The events to deliver; at least one, no repeats. */
         WebhookEvents: components["schemas"]["WebhookEvent"][];
+        /**
+         * Format: int32
+         * @description How long a before-send answer is waited for, in milliseconds.
+         * @default 2000
+         */
+        WebhookTimeoutMs: number;
         WebhookCreate: {
             url: components["schemas"]["WebhookUrl"];
             events: components["schemas"]["WebhookEvents"];
             /** @default true */
             enabled?: boolean;
+            /**
+             * @description Ask the webhook before every message is stored.
+             * @default false
+             */
+            beforeSend?: boolean;
+            beforeSendTimeoutMs?: components["schemas"]["WebhookTimeoutMs"];
+            onTimeout?: components["schemas"]["WebhookTimeoutAction"];
         };
         WebhookEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["Webhook"];
@@ -3402,11 +3497,52 @@ export interface components {
             url?: components["schemas"]["WebhookUrl"];
             events?: components["schemas"]["WebhookEvents"];
             enabled?: boolean;
+            /** @description Ask the webhook before every message is stored. */
+            beforeSend?: boolean;
+            beforeSendTimeoutMs?: components["schemas"]["WebhookTimeoutMs"];
+            onTimeout?: components["schemas"]["WebhookTimeoutAction"];
             /**
              * @description true replaces the secret and returns the new one in full.
              * @default false
              */
             rotateSecret?: boolean;
+        };
+        WebhookDelivery: {
+            /** Format: int64 */
+            id: number;
+            /** @description X-Xuqm-Delivery of the attempt; the same on every retry of one event. */
+            deliveryId: string;
+            event: components["schemas"]["WebhookEvent"];
+            /** Format: int32 */
+            attempt: number;
+            success: boolean;
+            /**
+             * Format: int32
+             * @description The receiver's HTTP status; null when it could not be reached.
+             */
+            httpStatus: number | null;
+            /** @description Why the attempt failed; empty on success. */
+            error: string;
+            /** Format: int64 */
+            durationMs: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        WebhookDeliveryPage: components["schemas"]["PageMeta"] & {
+            content: components["schemas"]["WebhookDelivery"][];
+        };
+        WebhookDeliveryPageEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["WebhookDeliveryPage"];
+        };
+        ImSettings: {
+            /** @description One-to-one messages need the two users to be friends. */
+            friendsOnly: boolean;
+        };
+        ImSettingsEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["ImSettings"];
+        };
+        ImSettingsUpdate: {
+            friendsOnly?: boolean;
         };
         /**
          * @description The push gateway that delivers to the device.
@@ -8282,6 +8418,170 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /** @description Page number, counted from 0. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
+                size?: components["parameters"]["Size"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": {
+                     *         "content": [
+                     *           {
+                     *             "id": 12,
+                     *             "deliveryId": "7f3c0a52-2b9e-4d4b-9b8e-4c1f0e6f2a11",
+                     *             "event": "message.sent",
+                     *             "attempt": 2,
+                     *             "success": true,
+                     *             "httpStatus": 200,
+                     *             "error": "",
+                     *             "durationMs": 35,
+                     *             "createdAt": "2026-04-28T10:00:11+08:00"
+                     *           }
+                     *         ],
+                     *         "page": 0,
+                     *         "size": 20,
+                     *         "totalElements": 1,
+                     *         "totalPages": 1
+                     *       },
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryPageEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getImSettings: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": {
+                     *         "friendsOnly": false
+                     *       },
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ImSettingsEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateImSettings: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "friendsOnly": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["ImSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description The settings after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImSettingsEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/im"
+)
+
+// Friends and the blacklist: each handler calls internal/im as the token's user.
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func apiFriendRequest(r im.FriendRequest) api.FriendRequest {
+	return api.FriendRequest{RequestId: itoa64(r.ID), FromUserId: r.FromUserID, ToUserId: r.ToUserID, Remark: r.Remark,
+		Status: api.SocialRequestStatus(r.Status), CreatedAt: r.CreatedAt, HandledAt: r.HandledAt}
+}
+
+func friendRequestEnvelope(r im.FriendRequest) api.FriendRequestEnvelope {
+	return api.FriendRequestEnvelope{Code: 200, Status: "0", Message: "success", Data: apiFriendRequest(r)}
+}
+
+func (s *Server) SendFriendRequest(ctx context.Context, req api.SendFriendRequestRequestObject) (api.SendFriendRequestResponseObject, error) {
+	r, err := s.im.SendFriendRequest(ctx, imUser(ctx), req.Params.ToUserId, imValue(req.Params.Remark))
+	if err != nil {
+		return nil, err
+	}
+	return api.SendFriendRequest200JSONResponse(friendRequestEnvelope(r)), nil
+}
+
+func (s *Server) ListFriendRequests(ctx context.Context, req api.ListFriendRequestsRequestObject) (api.ListFriendRequestsResponseObject, error) {
+	q := req.Params
+	outgoing := q.Direction != nil && *q.Direction == api.Outgoing
+	p, err := s.im.FriendRequests(ctx, imUser(ctx), outgoing, string(imValue(q.Status)), pageOf(q.Page, q.Size))
+	if err != nil {
+		return nil, err
+	}
+	content := make([]api.FriendRequest, len(p.Items))
+	for i, r := range p.Items {
+		content[i] = apiFriendRequest(r)
+	}
+	return api.ListFriendRequests200JSONResponse(api.FriendRequestPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.FriendRequestPage{
+		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+}
+
+func (s *Server) AcceptFriendRequest(ctx context.Context, req api.AcceptFriendRequestRequestObject) (api.AcceptFriendRequestResponseObject, error) {
+	id, err := im.ParseRequestID(req.RequestId)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.im.AnswerFriendRequest(ctx, imUser(ctx), id, true)
+	if err != nil {
+		return nil, err
+	}
+	return api.AcceptFriendRequest200JSONResponse(friendRequestEnvelope(r)), nil
+}
+
+func (s *Server) RejectFriendRequest(ctx context.Context, req api.RejectFriendRequestRequestObject) (api.RejectFriendRequestResponseObject, error) {
+	id, err := im.ParseRequestID(req.RequestId)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.im.AnswerFriendRequest(ctx, imUser(ctx), id, false)
+	if err != nil {
+		return nil, err
+	}
+	return api.RejectFriendRequest200JSONResponse(friendRequestEnvelope(r)), nil
+}
+
+func (s *Server) ListFriends(ctx context.Context, req api.ListFriendsRequestObject) (api.ListFriendsResponseObject, error) {
+	p, err := s.im.Friends(ctx, imUser(ctx), pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	content := make([]api.Friend, len(p.Items))
+	for i, f := range p.Items {
+		content[i] = api.Friend{UserId: f.UserID, Nickname: f.Nickname, AvatarUrl: f.AvatarURL, Remark: &f.Remark, CreatedAt: f.CreatedAt}
+	}
+	return api.ListFriends200JSONResponse(api.FriendPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.FriendPage{
+		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+}
+
+func (s *Server) DeleteFriend(ctx context.Context, req api.DeleteFriendRequestObject) (api.DeleteFriendResponseObject, error) {
+	if err := s.im.DeleteFriend(ctx, imUser(ctx), req.UserId); err != nil {
+		return nil, err
+	}
+	return api.DeleteFriend200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+}
+
+func apiBlockedUser(b im.BlockedUser) api.BlockedUser {
+	return api.BlockedUser{UserId: b.UserID, Nickname: b.Nickname, AvatarUrl: b.AvatarURL, CreatedAt: b.CreatedAt}
+}
+
+func (s *Server) BlockUser(ctx context.Context, req api.BlockUserRequestObject) (api.BlockUserResponseObject, error) {
+	b, err := s.im.Block(ctx, imUser(ctx), req.Params.BlockedUserId)
+	if err != nil {
+		return nil, err
+	}
+	return api.BlockUser200JSONResponse(api.BlockedUserEnvelope{Code: 200, Status: "0", Message: "success", Data: apiBlockedUser(b)}), nil
+}
+
+func (s *Server) UnblockUser(ctx context.Context, req api.UnblockUserRequestObject) (api.UnblockUserResponseObject, error) {
+	if err := s.im.Unblock(ctx, imUser(ctx), req.Params.BlockedUserId); err != nil {
+		return nil, err
+	}
+	return api.UnblockUser200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+}
+
+func (s *Server) ListBlockedUsers(ctx context.Context, req api.ListBlockedUsersRequestObject) (api.ListBlockedUsersResponseObject, error) {
+	p, err := s.im.Blacklist(ctx, imUser(ctx), pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	content := make([]api.BlockedUser, len(p.Items))
+	for i, b := range p.Items {
+		content[i] = apiBlockedUser(b)
+	}
+	return api.ListBlockedUsers200JSONResponse(api.BlockedUserPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.BlockedUserPage{
+		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+}

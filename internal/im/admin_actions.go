@@ -1,0 +1,98 @@
+package im
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+)
+
+// AdminMessages is a page of the one-to-one messages between userA and userB, newest first.
+func (s *Service) AdminMessages(ctx context.Context, a Admin, userA, userB string, p PageRequest) (Page[Message], error) {
+	if userA == userB {
+		return Page[Message]{Items: []Message{}}, fault.InvalidField("userB", "must be another user than userA")
+	}
+	return s.History(ctx, User{AppID: a.AppID, UserID: userA}, HistoryQuery{ChatType: Single, TargetID: userB, Page: p})
+}
+
+// AdminRevoke revokes any message of the app, however old; both sides (every member of a
+// group) are told, with an empty revokedBy that says an administrator did it.
+func (s *Service) AdminRevoke(ctx context.Context, a Admin, id int64) (Message, error) {
+	var m Message
+	revoked := false
+	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		r, err := q.GetMessageForUpdate(ctx, db.GetMessageForUpdateParams{AppID: a.AppID, ID: id})
+		if noRows(err) {
+			return fault.NotFoundf("message %d does not exist", id)
+		}
+		if err != nil {
+			return fault.Wrap(err, "load message")
+		}
+		row := db.GetMessageRow(r)
+		if row.RevokedAt != nil {
+			m, err = s.stored(ctx, q, row)
+			return err
+		}
+		admin := ""
+		at, err := q.RevokeMessage(ctx, db.RevokeMessageParams{AppID: a.AppID, ID: id, RevokedBy: &admin})
+		if err != nil {
+			return fault.Wrap(err, "revoke message")
+		}
+		row.Content, row.RevokedAt, row.RevokedBy = "", at, &admin
+		if m, err = s.stored(ctx, q, row); err != nil {
+			return err
+		}
+		revoked = true
+		if err := logAction(ctx, q, a, "message.revoke", "MESSAGE", strconv.FormatInt(id, 10),
+			map[string]any{"fromId": m.FromID, "toId": m.ToID, "chatType": m.ChatType}); err != nil {
+			return err
+		}
+		return s.messageEvent(ctx, q, out, a.AppID, EventMessageRevoked, row, revokedData(m, *at, admin))
+	})
+	if err == nil && revoked {
+		s.notify(ctx, a.AppID, WebhookMessageRevoked, m)
+	}
+	return m, err
+}
+
+// AdminDissolve dissolves any group of the app; its members are told, by nobody (an
+// administrator), and its history stays readable to the admin routes.
+func (s *Service) AdminDissolve(ctx context.Context, a Admin, groupID string) error {
+	var g db.GetGroupRow
+	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
+		nobody := User{AppID: a.AppID}
+		var err error
+		if g, err = s.loadGroup(ctx, q, nobody, groupID); err != nil {
+			return err
+		}
+		chat, err := q.EnsureChat(ctx, db.EnsureChatParams{AppID: a.AppID, ChatType: string(Group), ChatKey: groupID})
+		if err != nil {
+			return fault.Wrap(err, "load chat")
+		}
+		if _, err := q.LockChat(ctx, chat.ID); err != nil {
+			return fault.Wrap(err, "lock chat")
+		}
+		members, err := q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: a.AppID, GroupID: groupID})
+		if err != nil {
+			return fault.Wrap(err, "load members")
+		}
+		if err := q.DissolveGroup(ctx, db.DissolveGroupParams{AppID: a.AppID, GroupID: groupID}); err != nil {
+			return fault.Wrap(err, "dissolve group")
+		}
+		if err := q.RemoveAllGroupMembers(ctx, db.RemoveAllGroupMembersParams{AppID: a.AppID, GroupID: groupID}); err != nil {
+			return fault.Wrap(err, "remove members")
+		}
+		if err := q.DeleteAllGroupConversations(ctx, db.DeleteAllGroupConversationsParams{AppID: a.AppID, GroupID: groupID}); err != nil {
+			return fault.Wrap(err, "remove conversations")
+		}
+		if err := logAction(ctx, q, a, "group.dissolve", "GROUP", groupID, map[string]any{"name": g.Name, "ownerId": g.OwnerID, "memberCount": len(members)}); err != nil {
+			return err
+		}
+		return s.groupEvent(ctx, q, out, nobody, groupID, groupDissolved, members, nil, nil)
+	})
+	if err == nil {
+		s.notify(ctx, a.AppID, WebhookGroupDissolved, map[string]any{"groupId": groupID, "name": g.Name, "ownerId": g.OwnerID})
+	}
+	return err
+}
