@@ -8,7 +8,7 @@ SPECTRAL := $(NODE_DIR)/node_modules/.bin/spectral
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/xuqmgroup/xuqm/internal/cli.Version=$(VERSION)
 
-.PHONY: run build build-load test test-clients generate check-generated check-tidy lint vet node-tools bench bench-prefilled bench-go clean
+.PHONY: run build build-load test test-clients demo generate check-generated check-tidy lint vet node-tools bench bench-prefilled bench-go clean
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/xuqm serve
@@ -31,9 +31,17 @@ $(TS_MODULES): $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
 	cd $(TS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The client's type check (package, examples, demo, tests), its tests against the real server and
+# the browser test of /demo and /docs (Debian's chromium; .ci/run installs it). A failing browser
+# test leaves screenshots in clients/typescript/test-artifacts/.
 test-clients: $(TS_MODULES) build
 	cd $(TS_DIR) && npx tsc --noEmit -p tsconfig.test.json
 	cd $(TS_DIR) && XUQM_BIN=$(CURDIR)/bin/xuqm node --import tsx --test --test-concurrency=1 --test-reporter=spec test/*.test.ts
+
+# The demo chat (clients/typescript/demo) bundled into internal/httpapi/web/demo, which the binary
+# embeds: committed, so that `make run` needs no Node.
+demo: $(TS_MODULES)
+	cd $(TS_DIR) && node scripts/build-demo.mjs
 
 # The server as its own process on a PostgreSQL of its own, loaded over loopback by
 # cmd/xuqm-load: one table, in under 5 minutes. BENCH_FLAGS passes flags to `xuqm-load bench`.
@@ -61,11 +69,12 @@ generate: $(REDOCLY) $(TS_MODULES)
 	$(TOOL) oapi-codegen -config oapi-codegen.yaml gen/openapi.yaml
 	$(TOOL) sqlc generate
 	cd $(TS_DIR) && npx openapi-typescript ../../gen/openapi.yaml -o src/gen/openapi.ts --default-non-nullable false --silent
+	cd $(TS_DIR) && node scripts/build-demo.mjs
 
 # Fails when the committed generated code differs from what the sources generate now.
 check-generated: generate
-	@drift=$$(git status --porcelain --untracked-files=all -- gen $(TS_DIR)/src/gen); \
-	if [ -n "$$drift" ]; then echo "generated code is out of date; run make generate and commit:"; echo "$$drift"; git --no-pager diff --stat -- gen $(TS_DIR)/src/gen; exit 1; fi
+	@drift=$$(git status --porcelain --untracked-files=all -- gen $(TS_DIR)/src/gen internal/httpapi/web/demo); \
+	if [ -n "$$drift" ]; then echo "generated code is out of date; run make generate and commit:"; echo "$$drift"; git --no-pager diff --stat -- gen $(TS_DIR)/src/gen internal/httpapi/web/demo; exit 1; fi
 
 # Fails when go.mod or go.sum differ from what `go mod tidy` would write (CI runs without
 # -mod=mod, so drift would otherwise only show on someone else's machine).

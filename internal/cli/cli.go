@@ -37,6 +37,7 @@ commands:
   serve     run the server (migrates the database first)
   migrate   apply the database migrations and exit
   version   print the version
+  release   upload an APK or an RN bundle, and publish it (xuqm release --help)
 
 Configuration comes from the environment (see README.md); these flags override it:
   --addr          XUQM_ADDR
@@ -58,6 +59,8 @@ func Run(ctx context.Context, args []string, env Environment) error {
 	case "version":
 		fmt.Fprintln(env.Stdout, "xuqm", Version)
 		return nil
+	case "release":
+		return release(ctx, args[1:], env)
 	case "serve", "migrate":
 	case "help", "-h", "--help":
 		fmt.Fprintln(env.Stdout, usage)

@@ -156,6 +156,9 @@ func NewRouter(opts Options, server api.StrictServerInterface) (http.Handler, er
 	if opts.WebSocket != nil {
 		r.Get("/ws/im", withoutDeadlines(opts.WebSocket))
 	}
+	if err := mountWeb(r); err != nil {
+		return nil, err
+	}
 	strict := api.NewStrictHandlerWithOptions(server, nil, api.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			writeError(w, r, fault.Invalidf("the request body could not be decoded: %v", err))
