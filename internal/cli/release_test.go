@@ -112,9 +112,13 @@ func TestReleaseUploadsSignedAndPublishesWithRollout(t *testing.T) {
 func TestReleaseRNBundleWithTenantToken(t *testing.T) {
 	w := newReleaseWorld(t)
 	bundle := writeFile(t, "index.android.bundle", 50_000)
-	out, _, err := w.release(t, "rn", "--token", w.owner, "--module", "chat-home", "--version", "1.0.1", "--min-app-version", "1.0.0", bundle)
+	out, bar, err := w.release(t, "rn", "--token", w.owner, "--module", "chat-home", "--version", "1.0.1", "--min-app-version", "1.0.0", "--progress", "bar", bundle)
 	if err != nil {
 		t.Fatalf("release: %v", err)
+	}
+	// The bar (what a terminal gets) redraws its line and ends full.
+	if !strings.Contains(bar, "uploading index.android.bundle") || !strings.Contains(bar, "100%") || !strings.Contains(bar, "\r") {
+		t.Errorf("progress bar output: %q", bar)
 	}
 	if !strings.Contains(out, "uploaded ANDROID bundle chat-home 1.0.1 of ak_release") || !strings.Contains(out, "is a DRAFT") {
 		t.Errorf("output:\n%s", out)

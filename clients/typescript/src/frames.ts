@@ -57,7 +57,7 @@ export interface GroupEvent {
   group?: Group;
 }
 export interface Kicked {
-  reason: "ACCOUNT_DELETED" | "TOKEN_EXPIRED" | "TENANT_DISABLED" | "APP_DELETED" | "SERVICE_DISABLED" | (string & {});
+  reason: "ACCOUNT_DELETED" | "TOKEN_EXPIRED" | "TENANT_DISABLED" | "APP_DELETED" | "SERVICE_DISABLED" | "TOO_MANY_CONNECTIONS" | (string & {});
   message?: string;
 }
 export interface FrameError {

@@ -120,6 +120,8 @@ export class IMClient {
   private frameCount = 0;
   /** A new socket re-sends the unacked messages once it has synced. */
   private resend = false;
+  /** The last kick allows a reconnect (TOO_MANY_CONNECTIONS). */
+  private mayRetryKick = false;
   /** Group seqs before the last sync, to see whether a sync still makes progress. */
   private groupRound: Map<string, number> | null = null;
 
@@ -255,13 +257,16 @@ export class IMClient {
 
   private reconnectLater(code?: number): void {
     if (this.stopped) return;
-    // 1008 after a kick is final unless a new token can be had (handled in the kicked frame).
-    if (code === 1008 && !this.opts.renewToken) {
+    // 1008 after a kick is final unless a new token can be had, or the kick said to come back.
+    const retry = this.mayRetryKick;
+    this.mayRetryKick = false;
+    if (code === 1008 && !this.opts.renewToken && !retry) {
       this.stopped = true;
       this.setState("closed");
       return;
     }
     this.setState("waiting");
+    if (retry) this.attempt = Math.max(this.attempt, 3);
     const initial = this.opts.backoff?.initialMs ?? 500;
     const maxMs = this.opts.backoff?.maxMs ?? 30000;
     const delay = Math.min(maxMs, initial * 2 ** this.attempt) * (0.5 + Math.random() / 2);
@@ -426,6 +431,12 @@ export class IMClient {
     this.emit("kicked", frame);
     if (frame.data.reason === "TOKEN_EXPIRED" && this.opts.renewToken) {
       void this.renew(); // the 1008 close follows; open() then uses the new token
+      return;
+    }
+    if (frame.data.reason === "TOO_MANY_CONNECTIONS") {
+      // The user opened more sockets than the server allows and this was the oldest: it may
+      // come back, after the backoff, so that two live devices do not push each other out.
+      this.mayRetryKick = true;
       return;
     }
     this.stopped = true;
