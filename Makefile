@@ -8,7 +8,7 @@ SPECTRAL := $(NODE_DIR)/node_modules/.bin/spectral
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/xuqmgroup/xuqm/internal/cli.Version=$(VERSION)
 
-.PHONY: run build build-load test test-clients demo generate check-generated check-tidy lint vet node-tools bench bench-prefilled bench-go clean
+.PHONY: run build build-load test test-clients test-codepush codepush-modules demo generate check-generated check-tidy lint vet node-tools bench bench-prefilled bench-go clean
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/xuqm serve
@@ -22,6 +22,7 @@ build-load:
 test: check-generated check-tidy lint vet
 	$(GO) test -race -count=1 ./...
 	$(MAKE) test-clients
+	$(MAKE) test-codepush
 
 # The TypeScript client (clients/typescript): its npm packages, pinned by package-lock.json, go
 # into its git-ignored node_modules; its tests start the server binary built here.
@@ -37,6 +38,18 @@ $(TS_MODULES): $(TS_DIR)/package.json $(TS_DIR)/package-lock.json
 test-clients: $(TS_MODULES) build
 	cd $(TS_DIR) && npx tsc --noEmit -p tsconfig.test.json
 	cd $(TS_DIR) && XUQM_BIN=$(CURDIR)/bin/xuqm node --import tsx --test --test-concurrency=1 --test-reporter=spec test/*.test.ts
+
+# The clients' own hot-update SDKs (clients/codepush-test: the code-push acquisition SDK that
+# react-native-code-push uses, pinned by package-lock.json) against the server binary built here.
+CP_DIR := clients/codepush-test
+CP_MODULES := $(CP_DIR)/node_modules/.package-lock.json
+$(CP_MODULES): $(CP_DIR)/package.json $(CP_DIR)/package-lock.json
+	cd $(CP_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+codepush-modules: $(CP_MODULES)
+
+test-codepush: $(CP_MODULES) build
+	cd $(CP_DIR) && XUQM_BIN=$(CURDIR)/bin/xuqm node --test --test-concurrency=1 --test-reporter=spec test/*.test.js
 
 # The demo chat (clients/typescript/demo) bundled into internal/httpapi/web/demo, which the binary
 # embeds: committed, so that `make run` needs no Node.
@@ -90,4 +103,4 @@ vet:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin .tools $(TS_DIR)/node_modules
+	rm -rf bin .tools $(TS_DIR)/node_modules $(CP_DIR)/node_modules

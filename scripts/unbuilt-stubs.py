@@ -6,7 +6,8 @@ import glob, os, re, sys, yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AREA = {"auth": "tenant", "apps": "tenant", "sub-accounts": "tenant", "ops": "ops", "demo": "demo",
-        "im": "im", "im-admin": "im", "push": "push", "file": "file", "update": "update"}
+        "im": "im", "im-admin": "im", "push": "push", "file": "file", "update": "update",
+        "codepush": "update", "expo": "update"}
 
 spec = yaml.safe_load(open(os.path.join(ROOT, "gen/openapi.yaml")))
 ops = {}

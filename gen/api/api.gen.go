@@ -85,6 +85,42 @@ func (e ChatType) Valid() bool {
 	}
 }
 
+// Defines values for CodePushDeployReportStatus.
+const (
+	CodePushDeployReportStatusDeploymentFailed    CodePushDeployReportStatus = "DeploymentFailed"
+	CodePushDeployReportStatusDeploymentSucceeded CodePushDeployReportStatus = "DeploymentSucceeded"
+)
+
+// Valid indicates whether the value is a known member of the CodePushDeployReportStatus enum.
+func (e CodePushDeployReportStatus) Valid() bool {
+	switch e {
+	case CodePushDeployReportStatusDeploymentFailed:
+		return true
+	case CodePushDeployReportStatusDeploymentSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CodePushLegacyDeployReportStatus.
+const (
+	CodePushLegacyDeployReportStatusDeploymentFailed    CodePushLegacyDeployReportStatus = "DeploymentFailed"
+	CodePushLegacyDeployReportStatusDeploymentSucceeded CodePushLegacyDeployReportStatus = "DeploymentSucceeded"
+)
+
+// Valid indicates whether the value is a known member of the CodePushLegacyDeployReportStatus enum.
+func (e CodePushLegacyDeployReportStatus) Valid() bool {
+	switch e {
+	case CodePushLegacyDeployReportStatusDeploymentFailed:
+		return true
+	case CodePushLegacyDeployReportStatusDeploymentSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmailCodePurpose.
 const (
 	REGISTER      EmailCodePurpose = "REGISTER"
@@ -1014,6 +1050,115 @@ type CaptchaEnvelope struct {
 // ChatType defines model for ChatType.
 type ChatType string
 
+// ClientAppVersion A binary's version; invalid ones get 400.
+type ClientAppVersion = string
+
+// ClientText defines model for ClientText.
+type ClientText = string
+
+// CodePushDeployReport defines model for CodePushDeployReport.
+type CodePushDeployReport struct {
+	AppVersion     *ClientText `json:"app_version,omitempty"`
+	ClientUniqueId *ClientText `json:"client_unique_id,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey             DeploymentKey               `json:"deployment_key"`
+	Label                     *ClientText                 `json:"label,omitempty"`
+	PreviousDeploymentKey     *ClientText                 `json:"previous_deployment_key,omitempty"`
+	PreviousLabelOrAppVersion *ClientText                 `json:"previous_label_or_app_version,omitempty"`
+	Status                    *CodePushDeployReportStatus `json:"status,omitempty"`
+}
+
+// CodePushDeployReportStatus defines model for CodePushDeployReport.Status.
+type CodePushDeployReportStatus string
+
+// CodePushDownloadReport defines model for CodePushDownloadReport.
+type CodePushDownloadReport struct {
+	ClientUniqueId *ClientText `json:"client_unique_id,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey DeploymentKey `json:"deployment_key"`
+	Label         ClientText    `json:"label"`
+}
+
+// CodePushLegacyDeployReport defines model for CodePushLegacyDeployReport.
+type CodePushLegacyDeployReport struct {
+	AppVersion     *ClientText `json:"appVersion,omitempty"`
+	ClientUniqueId *ClientText `json:"clientUniqueId,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey             DeploymentKey                     `json:"deploymentKey"`
+	Label                     *ClientText                       `json:"label,omitempty"`
+	PreviousDeploymentKey     *ClientText                       `json:"previousDeploymentKey,omitempty"`
+	PreviousLabelOrAppVersion *ClientText                       `json:"previousLabelOrAppVersion,omitempty"`
+	Status                    *CodePushLegacyDeployReportStatus `json:"status,omitempty"`
+}
+
+// CodePushLegacyDeployReportStatus defines model for CodePushLegacyDeployReport.Status.
+type CodePushLegacyDeployReportStatus string
+
+// CodePushLegacyDownloadReport defines model for CodePushLegacyDownloadReport.
+type CodePushLegacyDownloadReport struct {
+	ClientUniqueId *ClientText `json:"clientUniqueId,omitempty"`
+
+	// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+	//
+	// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+	DeploymentKey DeploymentKey `json:"deploymentKey"`
+	Label         ClientText    `json:"label"`
+}
+
+// CodePushLegacyUpdateCheck defines model for CodePushLegacyUpdateCheck.
+type CodePushLegacyUpdateCheck struct {
+	UpdateInfo CodePushLegacyUpdateInfo `json:"updateInfo"`
+}
+
+// CodePushLegacyUpdateInfo defines model for CodePushLegacyUpdateInfo.
+type CodePushLegacyUpdateInfo struct {
+	// AppVersion The release's range, or on updateAppVersion the newest enabled release's.
+	AppVersion             string `json:"appVersion"`
+	Description            string `json:"description"`
+	DownloadURL            string `json:"downloadURL"`
+	IsAvailable            bool   `json:"isAvailable"`
+	IsMandatory            bool   `json:"isMandatory"`
+	Label                  string `json:"label"`
+	PackageHash            string `json:"packageHash"`
+	PackageSize            int64  `json:"packageSize"`
+	ShouldRunBinaryVersion bool   `json:"shouldRunBinaryVersion"`
+	UpdateAppVersion       bool   `json:"updateAppVersion"`
+}
+
+// CodePushUpdateCheck defines model for CodePushUpdateCheck.
+type CodePushUpdateCheck struct {
+	UpdateInfo CodePushUpdateInfo `json:"update_info"`
+}
+
+// CodePushUpdateInfo defines model for CodePushUpdateInfo.
+type CodePushUpdateInfo struct {
+	AppVersion  string `json:"app_version"`
+	Description string `json:"description"`
+	DownloadUrl string `json:"download_url"`
+	IsAvailable bool   `json:"is_available"`
+	IsDisabled  bool   `json:"is_disabled"`
+	IsMandatory bool   `json:"is_mandatory"`
+	Label       string `json:"label"`
+	PackageHash string `json:"package_hash"`
+	PackageSize int64  `json:"package_size"`
+
+	// ShouldRunBinaryVersion No enabled release runs on this binary; run its own bundle.
+	ShouldRunBinaryVersion bool   `json:"should_run_binary_version"`
+	TargetBinaryRange      string `json:"target_binary_range"`
+
+	// UpdateAppVersion The binary is too old for every enabled release; target_binary_range is the newest one's.
+	UpdateAppVersion bool `json:"update_app_version"`
+}
+
 // Conversation One user's view of a one-to-one or group conversation.
 type Conversation struct {
 	ChatType ChatType `json:"chatType"`
@@ -1230,6 +1375,14 @@ type DemoLoginRequest struct {
 	// Example: demo_alice
 	Username string `json:"username"`
 }
+
+// DeploymentKey A deployment's key, as shown when the deployment was made or its key rotated.
+//
+// Example: dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+type DeploymentKey = string
+
+// DeploymentName Example: Staging
+type DeploymentName = string
 
 // EmailCode The 6-digit code from the mail.
 //
@@ -2447,10 +2600,19 @@ type RnBundle struct {
 	//
 	// Example: chat-home
 	ModuleId RnModuleId `json:"moduleId"`
-	Platform Platform   `json:"platform"`
+
+	// PackageHash The CodePush package hash: for a zip, SHA-256 (hex) of the JSON array of the sorted
+	// `"<path>:<sha256 of the file>"` strings of its files (`__MACOSX/`, `.DS_Store` and
+	// `.codepushrelease` left out), which the client computes again after unzipping; else
+	// the file's SHA-256.
+	PackageHash *string  `json:"packageHash,omitempty"`
+	Platform    Platform `json:"platform"`
 
 	// PublishedAt When it was last published; null while it never was.
 	PublishedAt *time.Time `json:"publishedAt"`
+
+	// Release The release that the upload made when it named a `deployment`.
+	Release *RnRelease `json:"release,omitempty"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
 	RolloutPercent RolloutPercent `json:"rolloutPercent"`
@@ -2518,10 +2680,25 @@ type RnBundleUpload struct {
 	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
 	//
 	// Example: ak_demo_chat
-	AppId       AppKey  `json:"appId"`
+	AppId AppKey `json:"appId"`
+
+	// Deployment The name of a deployment of the module (POST /api/v1/rn/deployments) to release the
+	// bundle into at once, for CodePush and Expo Updates clients: the release gets the
+	// deployment's next label (v1, v2, …), `targetBinaryRange`, `mandatory`, `description`,
+	// `rolloutPercent` (a release at 0 is offered to no one) and `disabled`. The bundle
+	// itself stays a DRAFT for the check route of /api/v1/rn/update/check.
+	//
+	//
+	// Example: Staging
+	Deployment  *string `json:"deployment,omitempty"`
 	Description *string `json:"description,omitempty"`
 
-	// File The bundle file.
+	// Disabled With `deployment`, a release that no client is offered until enabled.
+	Disabled *bool `json:"disabled,omitempty"`
+
+	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
+	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
+	// hash the server computes; any other file is served as it is.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -2533,13 +2710,8 @@ type RnBundleUpload struct {
 	// Example: 1.1.0
 	MaxAppVersion *NativeVersion `json:"maxAppVersion,omitempty"`
 
-	// MinAppVersion A native app version (versionName / CFBundleShortVersionString): one to four numbers joined
-	// by dots with an optional pre-release; compared number by number (missing numbers count as 0),
-	// then as semantic versions compare pre-releases.
-	//
-	//
-	// Example: 1.1.0
-	MinAppVersion NativeVersion `json:"minAppVersion"`
+	// MinAppVersion Required, unless `deployment` and `targetBinaryRange` are given (then 0).
+	MinAppVersion *NativeVersion `json:"minAppVersion,omitempty"`
 
 	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
 	//
@@ -2550,6 +2722,15 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
+	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
+	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
+	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	//
+	//
+	// Example: ^1.0.0
+	TargetBinaryRange *string `json:"targetBinaryRange,omitempty"`
+
 	// Version A semantic version MAJOR.MINOR.PATCH with an optional pre-release (`1.2.0-beta.1`), compared
 	// by semantic-version precedence; build metadata (`+…`) is not accepted.
 	//
@@ -2558,10 +2739,216 @@ type RnBundleUpload struct {
 	Version BundleVersion `json:"version"`
 }
 
+// RnDeployment defines model for RnDeployment.
+type RnDeployment struct {
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId     AppKey    `json:"appId"`
+	CreatedAt time.Time `json:"createdAt"`
+	Id        int64     `json:"id"`
+
+	// Key The deployment key in full; only in the answers of create and rotate-key.
+	Key *string `json:"key,omitempty"`
+
+	// KeyHint The key's last four characters.
+	KeyHint      string    `json:"keyHint"`
+	KeyRotatedAt time.Time `json:"keyRotatedAt"`
+
+	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
+	//
+	// Example: chat-home
+	ModuleId RnModuleId `json:"moduleId"`
+
+	// Name Example: Staging
+	Name     DeploymentName `json:"name"`
+	Platform Platform       `json:"platform"`
+}
+
+// RnDeploymentCreate defines model for RnDeploymentCreate.
+type RnDeploymentCreate struct {
+	// ModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
+	//
+	// Example: chat-home
+	ModuleId RnModuleId `json:"moduleId"`
+
+	// Name Omitted, Staging and Production (those missing).
+	Name     *DeploymentName `json:"name,omitempty"`
+	Platform Platform        `json:"platform"`
+}
+
+// RnDeploymentEnvelope defines model for RnDeploymentEnvelope.
+type RnDeploymentEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnDeploymentListEnvelope defines model for RnDeploymentListEnvelope.
+type RnDeploymentListEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int            `json:"code"`
+	Data []RnDeployment `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnHaltPolicy defines model for RnHaltPolicy.
+type RnHaltPolicy struct {
+	Enabled           bool  `json:"enabled"`
+	MaxFailurePercent int32 `json:"maxFailurePercent"`
+	MinReports        int32 `json:"minReports"`
+}
+
+// RnHaltPolicyEnvelope defines model for RnHaltPolicyEnvelope.
+type RnHaltPolicyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnHaltPolicy `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // RnModuleId A React Native module (bundle) of the app, chosen by the app; it does not start with a dot.
 //
 // Example: chat-home
 type RnModuleId = string
+
+// RnPromote defines model for RnPromote.
+type RnPromote struct {
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+
+	// Label The release to copy; default the newest.
+	Label     *string `json:"label,omitempty"`
+	Mandatory *bool   `json:"mandatory,omitempty"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    *RolloutPercent `json:"rolloutPercent,omitempty"`
+	TargetBinaryRange *string         `json:"targetBinaryRange,omitempty"`
+
+	// ToDeployment Example: Staging
+	ToDeployment DeploymentName `json:"toDeployment"`
+}
+
+// RnRelease defines model for RnRelease.
+type RnRelease struct {
+	BundleId  int64     `json:"bundleId"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Deployment Example: Staging
+	Deployment   DeploymentName `json:"deployment"`
+	DeploymentId int64          `json:"deploymentId"`
+	Description  string         `json:"description"`
+	Disabled     bool           `json:"disabled"`
+
+	// Downloads Download reports.
+	Downloads int64 `json:"downloads"`
+	Failures  int64 `json:"failures"`
+
+	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
+	HaltedAt *time.Time `json:"haltedAt"`
+	Id       int64      `json:"id"`
+
+	// Installs Deploy reports (successes plus failures).
+	Installs int64 `json:"installs"`
+
+	// Label Example: v3
+	Label       string `json:"label"`
+	Mandatory   bool   `json:"mandatory"`
+	PackageHash string `json:"packageHash"`
+
+	// PromotedFrom The release it was promoted from.
+	PromotedFrom *int64 `json:"promotedFrom"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
+	Size              int64          `json:"size"`
+	Successes         int64          `json:"successes"`
+	TargetBinaryRange string         `json:"targetBinaryRange"`
+}
+
+// RnReleaseChange defines model for RnReleaseChange.
+type RnReleaseChange struct {
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+	Mandatory   *bool   `json:"mandatory,omitempty"`
+
+	// RolloutPercent Share of devices (by deviceId) offered the release.
+	RolloutPercent    *RolloutPercent `json:"rolloutPercent,omitempty"`
+	TargetBinaryRange *string         `json:"targetBinaryRange,omitempty"`
+}
+
+// RnReleaseEnvelope defines model for RnReleaseEnvelope.
+type RnReleaseEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int       `json:"code"`
+	Data RnRelease `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// RnReleasePage defines model for RnReleasePage.
+type RnReleasePage struct {
+	Content []RnRelease `json:"content"`
+
+	// Page Page number, counted from 0.
+	Page          int32 `json:"page"`
+	Size          int32 `json:"size"`
+	TotalElements int64 `json:"totalElements"`
+	TotalPages    int32 `json:"totalPages"`
+}
+
+// RnReleasePageEnvelope defines model for RnReleasePageEnvelope.
+type RnReleasePageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int           `json:"code"`
+	Data RnReleasePage `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
 
 // RnRollback defines model for RnRollback.
 type RnRollback struct {
@@ -3107,6 +3494,9 @@ type BlockedUserId = UserId
 
 // ByteRange defines model for ByteRange.
 type ByteRange = string
+
+// DeploymentId defines model for DeploymentId.
+type DeploymentId = int64
 
 // DeviceId defines model for DeviceId.
 type DeviceId = string
@@ -3993,6 +4383,78 @@ type ListSubAccountsParams struct {
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
+// ListRnDeploymentsParams defines parameters for ListRnDeployments.
+type ListRnDeploymentsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Platform Only this platform.
+	Platform *PlatformFilter `form:"platform,omitempty" json:"platform,omitempty"`
+
+	// ModuleId Only this module's deployments.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnDeploymentsParams defines parameters for CreateRnDeployments.
+type CreateRnDeploymentsParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// PromoteRnReleaseParams defines parameters for PromoteRnRelease.
+type PromoteRnReleaseParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListRnReleasesParams defines parameters for ListRnReleases.
+type ListRnReleasesParams struct {
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// RotateRnDeploymentKeyParams defines parameters for RotateRnDeploymentKey.
+type RotateRnDeploymentKeyParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // DownloadRnBundleParams defines parameters for DownloadRnBundle.
 type DownloadRnBundleParams struct {
 	// Version The bundle's version; omitted, the newest PUBLISHED one.
@@ -4014,6 +4476,30 @@ type DownloadRnBundleParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// GetRnHaltPolicyParams defines parameters for GetRnHaltPolicy.
+type GetRnHaltPolicyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// SetRnHaltPolicyParams defines parameters for SetRnHaltPolicy.
+type SetRnHaltPolicyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // ListRnBundlesParams defines parameters for ListRnBundles.
 type ListRnBundlesParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4033,6 +4519,18 @@ type ListRnBundlesParams struct {
 
 	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnReleaseParams defines parameters for UpdateRnRelease.
+type UpdateRnReleaseParams struct {
+	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
+	XAppKey *AppKeyHeader `json:"X-App-Key,omitempty"`
 
 	// XAppTimestamp Unix milliseconds of the signed request.
 	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
@@ -4225,6 +4723,36 @@ type DownloadApkParams struct {
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
+// CodePushLegacyUpdateCheckParams defines parameters for CodePushLegacyUpdateCheck.
+type CodePushLegacyUpdateCheckParams struct {
+	DeploymentKey  DeploymentKey    `form:"deploymentKey" json:"deploymentKey"`
+	AppVersion     ClientAppVersion `form:"appVersion" json:"appVersion"`
+	PackageHash    *ClientText      `form:"packageHash,omitempty" json:"packageHash,omitempty"`
+	Label          *ClientText      `form:"label,omitempty" json:"label,omitempty"`
+	ClientUniqueId *ClientText      `form:"clientUniqueId,omitempty" json:"clientUniqueId,omitempty"`
+	IsCompanion    *bool            `form:"isCompanion,omitempty" json:"isCompanion,omitempty"`
+}
+
+// CodePushUpdateCheckParams defines parameters for CodePushUpdateCheck.
+type CodePushUpdateCheckParams struct {
+	DeploymentKey DeploymentKey `form:"deployment_key" json:"deployment_key"`
+
+	// AppVersion The binary's version (a semantic version; 1.0 counts as 1.0.0).
+	AppVersion ClientAppVersion `form:"app_version" json:"app_version"`
+
+	// PackageHash The package hash of the release the client runs; absent on the binary's own bundle.
+	PackageHash *ClientText `form:"package_hash,omitempty" json:"package_hash,omitempty"`
+
+	// Label The label of the release the client runs.
+	Label *ClientText `form:"label,omitempty" json:"label,omitempty"`
+
+	// ClientUniqueId The device's id, which places it in or out of a rollout.
+	ClientUniqueId *ClientText `form:"client_unique_id,omitempty" json:"client_unique_id,omitempty"`
+
+	// IsCompanion Ignore the app version (companion apps).
+	IsCompanion *bool `form:"is_companion,omitempty" json:"is_companion,omitempty"`
+}
+
 // CreateAppJSONRequestBody defines body for CreateApp for application/json ContentType.
 type CreateAppJSONRequestBody = AppInput
 
@@ -4312,6 +4840,18 @@ type SendSubAccountVerifyCodeJSONRequestBody = SubAccountEmailRequest
 // VerifySubAccountEmailJSONRequestBody defines body for VerifySubAccountEmail for application/json ContentType.
 type VerifySubAccountEmailJSONRequestBody = VerifySubAccountEmailRequest
 
+// CreateRnDeploymentsJSONRequestBody defines body for CreateRnDeployments for application/json ContentType.
+type CreateRnDeploymentsJSONRequestBody = RnDeploymentCreate
+
+// PromoteRnReleaseJSONRequestBody defines body for PromoteRnRelease for application/json ContentType.
+type PromoteRnReleaseJSONRequestBody = RnPromote
+
+// SetRnHaltPolicyJSONRequestBody defines body for SetRnHaltPolicy for application/json ContentType.
+type SetRnHaltPolicyJSONRequestBody = RnHaltPolicy
+
+// UpdateRnReleaseJSONRequestBody defines body for UpdateRnRelease for application/json ContentType.
+type UpdateRnReleaseJSONRequestBody = RnReleaseChange
+
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
 
@@ -4332,6 +4872,18 @@ type PublishAppVersionJSONRequestBody = ReleasePublish
 
 // SetAppVersionRolloutJSONRequestBody defines body for SetAppVersionRollout for application/json ContentType.
 type SetAppVersionRolloutJSONRequestBody = ReleaseRollout
+
+// CodePushLegacyReportDeployJSONRequestBody defines body for CodePushLegacyReportDeploy for application/json ContentType.
+type CodePushLegacyReportDeployJSONRequestBody = CodePushLegacyDeployReport
+
+// CodePushLegacyReportDownloadJSONRequestBody defines body for CodePushLegacyReportDownload for application/json ContentType.
+type CodePushLegacyReportDownloadJSONRequestBody = CodePushLegacyDownloadReport
+
+// CodePushReportDeployJSONRequestBody defines body for CodePushReportDeploy for application/json ContentType.
+type CodePushReportDeployJSONRequestBody = CodePushDeployReport
+
+// CodePushReportDownloadJSONRequestBody defines body for CodePushReportDownload for application/json ContentType.
+type CodePushReportDownloadJSONRequestBody = CodePushDownloadReport
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -5836,12 +6388,87 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListRnDeployments List an app's deployments
+	//
+	// The app's deployments (optionally of one platform and module), ordered by platform, module
+	// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+	ListRnDeployments(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnDeploymentsWithBody Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithBody(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnDeployments Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PromoteRnReleaseWithBody Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithBody(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PromoteRnRelease Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnRelease(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRnReleases List a deployment's releases
+	//
+	// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+	// signed request names the app in X-App-Key. A deployment of another app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+	ListRnReleases(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateRnDeploymentKey Give a deployment a new key
+	//
+	// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+	// shows the new one in full, the only time. App-admin; a signed request names the app in
+	// X-App-Key. A deployment of another app gets 404.
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+	RotateRnDeploymentKey(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DownloadRnBundle Download a React Native bundle
 	//
 	// With `version`: that bundle, cacheable forever; public once it has been published, while a
 	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+	// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+	// Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -5856,6 +6483,35 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/rn/files/{appId}/{platform}/{moduleId} (the `DownloadRnBundle` operationId).
 	DownloadRnBundle(ctx context.Context, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	//
+	// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+	// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+	// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+	// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+	// reports, 20 percent). App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+	GetRnHaltPolicy(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetRnHaltPolicyWithBody Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithBody(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicy(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRnBundles List an app's React Native bundles
 	//
 	// The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -5863,6 +6519,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnReleaseWithBody Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithBody(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnRelease Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnRelease(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RollbackRnBundleWithBody Roll a module back to an earlier bundle
 	//
@@ -6137,6 +6817,106 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 	DownloadApk(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDeployWithBody CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeploy(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDownloadWithBody CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownload(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	//
+	// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+	// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+	//
+	// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+	CodePushLegacyUpdateCheck(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDeployWithBody CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeploy(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDownloadWithBody CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushReportDownload CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownload(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	//
+	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+	// Selection as described at the top of this file. `download_url` is the bundle's absolute
+	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+	// service 403.
+	//
+	// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+	CodePushUpdateCheck(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListApps List the tenant's apps
@@ -8738,12 +9518,157 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 	return c.Client.Do(req)
 }
 
+// ListRnDeployments List an app's deployments
+//
+// The app's deployments (optionally of one platform and module), ordered by platform, module
+// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+//
+// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+func (c *Client) ListRnDeployments(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRnDeploymentsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnDeploymentsWithBody Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *Client) CreateRnDeploymentsWithBody(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnDeploymentsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnDeployments Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *Client) CreateRnDeployments(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnDeploymentsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PromoteRnReleaseWithBody Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *Client) PromoteRnReleaseWithBody(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPromoteRnReleaseRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PromoteRnRelease Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *Client) PromoteRnRelease(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPromoteRnReleaseRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRnReleases List a deployment's releases
+//
+// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+// signed request names the app in X-App-Key. A deployment of another app gets 404.
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+func (c *Client) ListRnReleases(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRnReleasesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateRnDeploymentKey Give a deployment a new key
+//
+// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+// shows the new one in full, the only time. App-admin; a signed request names the app in
+// X-App-Key. A deployment of another app gets 404.
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+func (c *Client) RotateRnDeploymentKey(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateRnDeploymentKeyRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DownloadRnBundle Download a React Native bundle
 //
 // With `version`: that bundle, cacheable forever; public once it has been published, while a
 // DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 // an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+// Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -8768,6 +9693,65 @@ func (c *Client) DownloadRnBundle(ctx context.Context, appId AppKey, platform Pl
 	return c.Client.Do(req)
 }
 
+// GetRnHaltPolicy Show the app's crash-aware rollout policy
+//
+// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+// reports, 20 percent). App-admin.
+//
+// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+func (c *Client) GetRnHaltPolicy(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnHaltPolicyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetRnHaltPolicyWithBody Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *Client) SetRnHaltPolicyWithBody(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRnHaltPolicyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetRnHaltPolicy Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *Client) SetRnHaltPolicy(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetRnHaltPolicyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRnBundles List an app's React Native bundles
 //
 // The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -8776,6 +9760,50 @@ func (c *Client) DownloadRnBundle(ctx context.Context, appId AppKey, platform Pl
 // Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 func (c *Client) ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRnBundlesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnReleaseWithBody Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *Client) UpdateRnReleaseWithBody(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnReleaseRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnRelease Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *Client) UpdateRnRelease(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnReleaseRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9230,6 +10258,206 @@ func (c *Client) WithdrawAppVersion(ctx context.Context, id ReleaseId, params *W
 // Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 func (c *Client) DownloadApk(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDownloadApkRequest(c.Server, filename, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDeployWithBody CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *Client) CodePushLegacyReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDeployRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *Client) CodePushLegacyReportDeploy(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDeployRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDownloadWithBody CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *Client) CodePushLegacyReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDownloadRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *Client) CodePushLegacyReportDownload(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyReportDownloadRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+//
+// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+//
+// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+func (c *Client) CodePushLegacyUpdateCheck(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushLegacyUpdateCheckRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDeployWithBody CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *Client) CodePushReportDeployWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDeployRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDeploy CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *Client) CodePushReportDeploy(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDeployRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDownloadWithBody CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *Client) CodePushReportDownloadWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDownloadRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushReportDownload CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *Client) CodePushReportDownload(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushReportDownloadRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CodePushUpdateCheck CodePush update check (snake_case)
+//
+// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+// Selection as described at the top of this file. `download_url` is the bundle's absolute
+// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+// service 403.
+//
+// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+func (c *Client) CodePushUpdateCheck(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCodePushUpdateCheckRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -15280,6 +16508,460 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
+func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Platform != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "platform", *params.Platform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnDeploymentsRequest calls the generic CreateRnDeployments builder with application/json body
+func NewCreateRnDeploymentsRequest(server string, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnDeploymentsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnDeploymentsRequestWithBody constructs an http.Request for the CreateRnDeployments method, with any body, and a specified content type
+func NewCreateRnDeploymentsRequestWithBody(server string, params *CreateRnDeploymentsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPromoteRnReleaseRequest calls the generic PromoteRnRelease builder with application/json body
+func NewPromoteRnReleaseRequest(server string, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPromoteRnReleaseRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewPromoteRnReleaseRequestWithBody constructs an http.Request for the PromoteRnRelease method, with any body, and a specified content type
+func NewPromoteRnReleaseRequestWithBody(server string, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/promote", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListRnReleasesRequest constructs an http.Request for the ListRnReleases method
+func NewListRnReleasesRequest(server string, id DeploymentId, params *ListRnReleasesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/releases", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRotateRnDeploymentKeyRequest constructs an http.Request for the RotateRnDeploymentKey method
+func NewRotateRnDeploymentKeyRequest(server string, id DeploymentId, params *RotateRnDeploymentKeyParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/deployments/%s/rotate-key", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewDownloadRnBundleRequest constructs an http.Request for the DownloadRnBundle method
 func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams) (*http.Request, error) {
 	var err error
@@ -15407,6 +17089,171 @@ func NewDownloadRnBundleRequest(server string, appId AppKey, platform Platform, 
 			}
 
 			req.Header.Set("If-None-Match", headerParam4)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnHaltPolicyRequest constructs an http.Request for the GetRnHaltPolicy method
+func NewGetRnHaltPolicyRequest(server string, params *GetRnHaltPolicyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/halt-policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSetRnHaltPolicyRequest calls the generic SetRnHaltPolicy builder with application/json body
+func NewSetRnHaltPolicyRequest(server string, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetRnHaltPolicyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSetRnHaltPolicyRequestWithBody constructs an http.Request for the SetRnHaltPolicy method, with any body, and a specified content type
+func NewSetRnHaltPolicyRequestWithBody(server string, params *SetRnHaltPolicyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/halt-policy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
 		}
 
 	}
@@ -15543,6 +17390,90 @@ func NewListRnBundlesRequest(server string, params *ListRnBundlesParams) (*http.
 			}
 
 			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnReleaseRequest calls the generic UpdateRnRelease builder with application/json body
+func NewUpdateRnReleaseRequest(server string, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnReleaseRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnReleaseRequestWithBody constructs an http.Request for the UpdateRnRelease method, with any body, and a specified content type
+func NewUpdateRnReleaseRequestWithBody(server string, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/releases/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Key", *params.XAppKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Key", headerParam0)
+		}
+
+		if params.XAppTimestamp != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam1)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam2)
 		}
 
 	}
@@ -16637,6 +18568,378 @@ func NewDownloadApkRequest(server string, filename string, params *DownloadApkPa
 			req.Header.Set("If-None-Match", headerParam4)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewCodePushLegacyReportDeployRequest calls the generic CodePushLegacyReportDeploy builder with application/json body
+func NewCodePushLegacyReportDeployRequest(server string, body CodePushLegacyReportDeployJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushLegacyReportDeployRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushLegacyReportDeployRequestWithBody constructs an http.Request for the CodePushLegacyReportDeploy method, with any body, and a specified content type
+func NewCodePushLegacyReportDeployRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reportStatus/deploy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushLegacyReportDownloadRequest calls the generic CodePushLegacyReportDownload builder with application/json body
+func NewCodePushLegacyReportDownloadRequest(server string, body CodePushLegacyReportDownloadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushLegacyReportDownloadRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushLegacyReportDownloadRequestWithBody constructs an http.Request for the CodePushLegacyReportDownload method, with any body, and a specified content type
+func NewCodePushLegacyReportDownloadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reportStatus/download")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushLegacyUpdateCheckRequest constructs an http.Request for the CodePushLegacyUpdateCheck method
+func NewCodePushLegacyUpdateCheckRequest(server string, params *CodePushLegacyUpdateCheckParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/updateCheck")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deploymentKey", params.DeploymentKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appVersion", params.AppVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PackageHash != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "packageHash", *params.PackageHash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Label != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "label", *params.Label, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientUniqueId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "clientUniqueId", *params.ClientUniqueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IsCompanion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "isCompanion", *params.IsCompanion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCodePushReportDeployRequest calls the generic CodePushReportDeploy builder with application/json body
+func NewCodePushReportDeployRequest(server string, body CodePushReportDeployJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushReportDeployRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushReportDeployRequestWithBody constructs an http.Request for the CodePushReportDeploy method, with any body, and a specified content type
+func NewCodePushReportDeployRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/report_status/deploy")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushReportDownloadRequest calls the generic CodePushReportDownload builder with application/json body
+func NewCodePushReportDownloadRequest(server string, body CodePushReportDownloadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCodePushReportDownloadRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCodePushReportDownloadRequestWithBody constructs an http.Request for the CodePushReportDownload method, with any body, and a specified content type
+func NewCodePushReportDownloadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/report_status/download")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCodePushUpdateCheckRequest constructs an http.Request for the CodePushUpdateCheck method
+func NewCodePushUpdateCheckRequest(server string, params *CodePushUpdateCheckParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v0.1/public/codepush/update_check")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "deployment_key", params.DeploymentKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "app_version", params.AppVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.PackageHash != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "package_hash", *params.PackageHash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Label != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "label", *params.Label, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientUniqueId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "client_unique_id", *params.ClientUniqueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IsCompanion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "is_companion", *params.IsCompanion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -18235,12 +20538,93 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
 
+	// ListRnDeploymentsWithResponse List an app's deployments
+	//
+	// The app's deployments (optionally of one platform and module), ordered by platform, module
+	// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+	ListRnDeploymentsWithResponse(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*ListRnDeploymentsResponse, error)
+
+	// CreateRnDeploymentsWithBodyWithResponse Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithBodyWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// CreateRnDeploymentsWithResponse Create deployments of a module
+	//
+	// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+	// and Production, that the module does not have yet. The answer lists the deployments made,
+	// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+	// the module has already gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+	CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error)
+
+	// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithBodyWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error)
+
+	// PromoteRnReleaseWithResponse Promote a release to another deployment
+	//
+	// Copies a release of this deployment (`label`, default the newest) into the deployment
+	// `toDeployment` of the same module, under that deployment's next label; the bundle is
+	// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+	// App-admin; a signed request names the app in X-App-Key.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+	PromoteRnReleaseWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error)
+
+	// ListRnReleasesWithResponse List a deployment's releases
+	//
+	// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+	// signed request names the app in X-App-Key. A deployment of another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+	ListRnReleasesWithResponse(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*ListRnReleasesResponse, error)
+
+	// RotateRnDeploymentKeyWithResponse Give a deployment a new key
+	//
+	// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+	// shows the new one in full, the only time. App-admin; a signed request names the app in
+	// X-App-Key. A deployment of another app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+	RotateRnDeploymentKeyWithResponse(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*RotateRnDeploymentKeyResponse, error)
+
 	// DownloadRnBundleWithResponse Download a React Native bundle
 	//
 	// With `version`: that bundle, cacheable forever; public once it has been published, while a
 	// DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 	// an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+	// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+	// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+	// Without: the newest PUBLISHED bundle of the module
 	// (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 	// changes; `X-Bundle-Version` says which one it is.
 	//
@@ -18257,6 +20641,37 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/rn/files/{appId}/{platform}/{moduleId} (the `DownloadRnBundle` operationId).
 	DownloadRnBundleWithResponse(ctx context.Context, appId AppKey, platform Platform, moduleId RnModuleId, params *DownloadRnBundleParams, reqEditors ...RequestEditorFn) (*DownloadRnBundleResponse, error)
 
+	// GetRnHaltPolicyWithResponse Show the app's crash-aware rollout policy
+	//
+	// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+	// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+	// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+	// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+	// reports, 20 percent). App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+	GetRnHaltPolicyWithResponse(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*GetRnHaltPolicyResponse, error)
+
+	// SetRnHaltPolicyWithBodyWithResponse Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithBodyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error)
+
+	// SetRnHaltPolicyWithResponse Set the app's crash-aware rollout policy
+	//
+	// Replaces the app's policy (see GET). App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+	SetRnHaltPolicyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error)
+
 	// ListRnBundlesWithResponse List an app's React Native bundles
 	//
 	// The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -18266,6 +20681,30 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundlesWithResponse(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*ListRnBundlesResponse, error)
+
+	// UpdateRnReleaseWithBodyWithResponse Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithBodyWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error)
+
+	// UpdateRnReleaseWithResponse Change a release
+	//
+	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+	// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+	// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+	// app in X-App-Key. A release of another app gets 404.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+	UpdateRnReleaseWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error)
 
 	// RollbackRnBundleWithBodyWithResponse Roll a module back to an earlier bundle
 	//
@@ -18552,6 +20991,110 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/updates/files/apk/{filename} (the `DownloadApk` operationId).
 	DownloadApkWithResponse(ctx context.Context, filename string, params *DownloadApkParams, reqEditors ...RequestEditorFn) (*DownloadApkResponse, error)
+
+	// CodePushLegacyReportDeployWithBodyWithResponse CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error)
+
+	// CodePushLegacyReportDeployWithResponse CodePush deploy report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+	CodePushLegacyReportDeployWithResponse(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error)
+
+	// CodePushLegacyReportDownloadWithBodyWithResponse CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error)
+
+	// CodePushLegacyReportDownloadWithResponse CodePush download report (camelCase, older clients)
+	//
+	// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+	CodePushLegacyReportDownloadWithResponse(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error)
+
+	// CodePushLegacyUpdateCheckWithResponse CodePush update check (camelCase, older clients)
+	//
+	// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+	// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+	CodePushLegacyUpdateCheckWithResponse(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushLegacyUpdateCheckResponse, error)
+
+	// CodePushReportDeployWithBodyWithResponse CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error)
+
+	// CodePushReportDeployWithResponse CodePush deploy report (snake_case)
+	//
+	// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+	// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+	// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+	// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+	// accepted and not counted. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+	CodePushReportDeployWithResponse(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error)
+
+	// CodePushReportDownloadWithBodyWithResponse CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error)
+
+	// CodePushReportDownloadWithResponse CodePush download report (snake_case)
+	//
+	// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+	CodePushReportDownloadWithResponse(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error)
+
+	// CodePushUpdateCheckWithResponse CodePush update check (snake_case)
+	//
+	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+	// Selection as described at the top of this file. `download_url` is the bundle's absolute
+	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+	// service 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+	CodePushUpdateCheckWithResponse(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushUpdateCheckResponse, error)
 }
 
 type ListAppsResponse struct {
@@ -25739,6 +28282,407 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+type ListRnDeploymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON200() *RnDeploymentListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRnDeploymentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRnDeploymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRnDeploymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRnDeploymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnDeploymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON200() *RnDeploymentListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnDeploymentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnDeploymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnDeploymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnDeploymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnDeploymentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PromoteRnReleaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleaseEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON200() *RnReleaseEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PromoteRnReleaseResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PromoteRnReleaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PromoteRnReleaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PromoteRnReleaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PromoteRnReleaseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRnReleasesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleasePageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRnReleasesResponse) GetJSON200() *RnReleasePageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRnReleasesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRnReleasesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRnReleasesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRnReleasesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRnReleasesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRnReleasesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRnReleasesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRnReleasesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRnReleasesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RotateRnDeploymentKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnDeploymentEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON200() *RnDeploymentEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RotateRnDeploymentKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateRnDeploymentKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateRnDeploymentKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateRnDeploymentKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateRnDeploymentKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DownloadRnBundleResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnBundle
 type DownloadRnBundleResponse200Headers struct {
 	AcceptRanges        string
@@ -25874,6 +28818,165 @@ func (r DownloadRnBundleResponse) ContentType() string {
 	return ""
 }
 
+type GetRnHaltPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnHaltPolicyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON200() *RnHaltPolicyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnHaltPolicyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnHaltPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnHaltPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnHaltPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnHaltPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetRnHaltPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnHaltPolicyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON200() *RnHaltPolicyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetRnHaltPolicyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetRnHaltPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetRnHaltPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetRnHaltPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetRnHaltPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnBundlesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25944,6 +29047,89 @@ func (r ListRnBundlesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListRnBundlesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnReleaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnReleaseEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON200() *RnReleaseEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnReleaseResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnReleaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnReleaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnReleaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnReleaseResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -27072,6 +30258,504 @@ func (r DownloadApkResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DownloadApkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyReportDeployResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyReportDeploy
+type CodePushLegacyReportDeployResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyReportDeployResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyReportDeployResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyReportDeployResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyReportDeployResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyReportDeployResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyReportDeployResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyReportDeployResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyReportDownloadResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyReportDownload
+type CodePushLegacyReportDownloadResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyReportDownloadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyReportDownloadResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyReportDownloadResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyReportDownloadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyReportDownloadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyReportDownloadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyReportDownloadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushLegacyUpdateCheckResponse429Headers the declared response headers of an HTTP 429 response for CodePushLegacyUpdateCheck
+type CodePushLegacyUpdateCheckResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushLegacyUpdateCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CodePushLegacyUpdateCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushLegacyUpdateCheckResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON200() *CodePushLegacyUpdateCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushLegacyUpdateCheckResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushLegacyUpdateCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushLegacyUpdateCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushLegacyUpdateCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushLegacyUpdateCheckResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushReportDeployResponse429Headers the declared response headers of an HTTP 429 response for CodePushReportDeploy
+type CodePushReportDeployResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushReportDeployResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushReportDeployResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushReportDeployResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushReportDeployResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushReportDeployResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushReportDeployResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushReportDeployResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushReportDownloadResponse429Headers the declared response headers of an HTTP 429 response for CodePushReportDownload
+type CodePushReportDownloadResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushReportDownloadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushReportDownloadResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushReportDownloadResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushReportDownloadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushReportDownloadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushReportDownloadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushReportDownloadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CodePushUpdateCheckResponse429Headers the declared response headers of an HTTP 429 response for CodePushUpdateCheck
+type CodePushUpdateCheckResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CodePushUpdateCheckResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CodePushUpdateCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CodePushUpdateCheckResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON200() *CodePushUpdateCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CodePushUpdateCheckResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CodePushUpdateCheckResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CodePushUpdateCheckResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CodePushUpdateCheckResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CodePushUpdateCheckResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -29329,12 +33013,135 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 	return ParseDisableSubAccountResponse(rsp)
 }
 
+// ListRnDeploymentsWithResponse List an app's deployments
+//
+// The app's deployments (optionally of one platform and module), ordered by platform, module
+// and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments (the `ListRnDeployments` operationId).
+func (c *ClientWithResponses) ListRnDeploymentsWithResponse(ctx context.Context, params *ListRnDeploymentsParams, reqEditors ...RequestEditorFn) (*ListRnDeploymentsResponse, error) {
+	rsp, err := c.ListRnDeployments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRnDeploymentsResponse(rsp)
+}
+
+// CreateRnDeploymentsWithBodyWithResponse Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *ClientWithResponses) CreateRnDeploymentsWithBodyWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error) {
+	rsp, err := c.CreateRnDeploymentsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// CreateRnDeploymentsWithResponse Create deployments of a module
+//
+// Creates the deployment `name` of the module, or without `name` the default ones, Staging
+// and Production, that the module does not have yet. The answer lists the deployments made,
+// each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+// the module has already gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments (the `CreateRnDeployments` operationId).
+func (c *ClientWithResponses) CreateRnDeploymentsWithResponse(ctx context.Context, params *CreateRnDeploymentsParams, body CreateRnDeploymentsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnDeploymentsResponse, error) {
+	rsp, err := c.CreateRnDeployments(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnDeploymentsResponse(rsp)
+}
+
+// PromoteRnReleaseWithBodyWithResponse Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *ClientWithResponses) PromoteRnReleaseWithBodyWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error) {
+	rsp, err := c.PromoteRnReleaseWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePromoteRnReleaseResponse(rsp)
+}
+
+// PromoteRnReleaseWithResponse Promote a release to another deployment
+//
+// Copies a release of this deployment (`label`, default the newest) into the deployment
+// `toDeployment` of the same module, under that deployment's next label; the bundle is
+// stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+// App-admin; a signed request names the app in X-App-Key.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/promote (the `PromoteRnRelease` operationId).
+func (c *ClientWithResponses) PromoteRnReleaseWithResponse(ctx context.Context, id DeploymentId, params *PromoteRnReleaseParams, body PromoteRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*PromoteRnReleaseResponse, error) {
+	rsp, err := c.PromoteRnRelease(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePromoteRnReleaseResponse(rsp)
+}
+
+// ListRnReleasesWithResponse List a deployment's releases
+//
+// The deployment's releases, newest first, with what clients reported of each. App-admin; a
+// signed request names the app in X-App-Key. A deployment of another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/deployments/{id}/releases (the `ListRnReleases` operationId).
+func (c *ClientWithResponses) ListRnReleasesWithResponse(ctx context.Context, id DeploymentId, params *ListRnReleasesParams, reqEditors ...RequestEditorFn) (*ListRnReleasesResponse, error) {
+	rsp, err := c.ListRnReleases(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRnReleasesResponse(rsp)
+}
+
+// RotateRnDeploymentKeyWithResponse Give a deployment a new key
+//
+// Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+// shows the new one in full, the only time. App-admin; a signed request names the app in
+// X-App-Key. A deployment of another app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/deployments/{id}/rotate-key (the `RotateRnDeploymentKey` operationId).
+func (c *ClientWithResponses) RotateRnDeploymentKeyWithResponse(ctx context.Context, id DeploymentId, params *RotateRnDeploymentKeyParams, reqEditors ...RequestEditorFn) (*RotateRnDeploymentKeyResponse, error) {
+	rsp, err := c.RotateRnDeploymentKey(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateRnDeploymentKeyResponse(rsp)
+}
+
 // DownloadRnBundleWithResponse Download a React Native bundle
 //
 // With `version`: that bundle, cacheable forever; public once it has been published, while a
 // DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
 // an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+// X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+// DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+// Without: the newest PUBLISHED bundle of the module
 // (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
 // changes; `X-Bundle-Version` says which one it is.
 //
@@ -29357,6 +33164,55 @@ func (c *ClientWithResponses) DownloadRnBundleWithResponse(ctx context.Context, 
 	return ParseDownloadRnBundleResponse(rsp)
 }
 
+// GetRnHaltPolicyWithResponse Show the app's crash-aware rollout policy
+//
+// When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+// Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+// failures, the release is disabled at once (`haltedAt`), and the audit log says so
+// (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+// reports, 20 percent). App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/halt-policy (the `GetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) GetRnHaltPolicyWithResponse(ctx context.Context, params *GetRnHaltPolicyParams, reqEditors ...RequestEditorFn) (*GetRnHaltPolicyResponse, error) {
+	rsp, err := c.GetRnHaltPolicy(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnHaltPolicyResponse(rsp)
+}
+
+// SetRnHaltPolicyWithBodyWithResponse Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) SetRnHaltPolicyWithBodyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error) {
+	rsp, err := c.SetRnHaltPolicyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRnHaltPolicyResponse(rsp)
+}
+
+// SetRnHaltPolicyWithResponse Set the app's crash-aware rollout policy
+//
+// Replaces the app's policy (see GET). App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/rn/halt-policy (the `SetRnHaltPolicy` operationId).
+func (c *ClientWithResponses) SetRnHaltPolicyWithResponse(ctx context.Context, params *SetRnHaltPolicyParams, body SetRnHaltPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetRnHaltPolicyResponse, error) {
+	rsp, err := c.SetRnHaltPolicy(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetRnHaltPolicyResponse(rsp)
+}
+
 // ListRnBundlesWithResponse List an app's React Native bundles
 //
 // The app's bundles, newest first (by creation), optionally filtered by platform, module and
@@ -29371,6 +33227,42 @@ func (c *ClientWithResponses) ListRnBundlesWithResponse(ctx context.Context, par
 		return nil, err
 	}
 	return ParseListRnBundlesResponse(rsp)
+}
+
+// UpdateRnReleaseWithBodyWithResponse Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *ClientWithResponses) UpdateRnReleaseWithBodyWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error) {
+	rsp, err := c.UpdateRnReleaseWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnReleaseResponse(rsp)
+}
+
+// UpdateRnReleaseWithResponse Change a release
+//
+// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+// release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+// `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+// app in X-App-Key. A release of another app gets 404.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/releases/{id} (the `UpdateRnRelease` operationId).
+func (c *ClientWithResponses) UpdateRnReleaseWithResponse(ctx context.Context, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnReleaseResponse, error) {
+	rsp, err := c.UpdateRnRelease(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnReleaseResponse(rsp)
 }
 
 // RollbackRnBundleWithBodyWithResponse Roll a module back to an earlier bundle
@@ -29765,6 +33657,170 @@ func (c *ClientWithResponses) DownloadApkWithResponse(ctx context.Context, filen
 		return nil, err
 	}
 	return ParseDownloadApkResponse(rsp)
+}
+
+// CodePushLegacyReportDeployWithBodyWithResponse CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error) {
+	rsp, err := c.CodePushLegacyReportDeployWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDeployResponse(rsp)
+}
+
+// CodePushLegacyReportDeployWithResponse CodePush deploy report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/deploy (the `CodePushLegacyReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDeployWithResponse(ctx context.Context, body CodePushLegacyReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDeployResponse, error) {
+	rsp, err := c.CodePushLegacyReportDeploy(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDeployResponse(rsp)
+}
+
+// CodePushLegacyReportDownloadWithBodyWithResponse CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error) {
+	rsp, err := c.CodePushLegacyReportDownloadWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDownloadResponse(rsp)
+}
+
+// CodePushLegacyReportDownloadWithResponse CodePush download report (camelCase, older clients)
+//
+// Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /reportStatus/download (the `CodePushLegacyReportDownload` operationId).
+func (c *ClientWithResponses) CodePushLegacyReportDownloadWithResponse(ctx context.Context, body CodePushLegacyReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushLegacyReportDownloadResponse, error) {
+	rsp, err := c.CodePushLegacyReportDownload(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyReportDownloadResponse(rsp)
+}
+
+// CodePushLegacyUpdateCheckWithResponse CodePush update check (camelCase, older clients)
+//
+// Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+// parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /updateCheck (the `CodePushLegacyUpdateCheck` operationId).
+func (c *ClientWithResponses) CodePushLegacyUpdateCheckWithResponse(ctx context.Context, params *CodePushLegacyUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushLegacyUpdateCheckResponse, error) {
+	rsp, err := c.CodePushLegacyUpdateCheck(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushLegacyUpdateCheckResponse(rsp)
+}
+
+// CodePushReportDeployWithBodyWithResponse CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushReportDeployWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error) {
+	rsp, err := c.CodePushReportDeployWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDeployResponse(rsp)
+}
+
+// CodePushReportDeployWithResponse CodePush deploy report (snake_case)
+//
+// Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+// rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+// is not counted. Counted per release (installs, successes, failures); a failure may halt the
+// release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+// accepted and not counted. Answers `OK`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/deploy (the `CodePushReportDeploy` operationId).
+func (c *ClientWithResponses) CodePushReportDeployWithResponse(ctx context.Context, body CodePushReportDeployJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDeployResponse, error) {
+	rsp, err := c.CodePushReportDeploy(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDeployResponse(rsp)
+}
+
+// CodePushReportDownloadWithBodyWithResponse CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *ClientWithResponses) CodePushReportDownloadWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error) {
+	rsp, err := c.CodePushReportDownloadWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDownloadResponse(rsp)
+}
+
+// CodePushReportDownloadWithResponse CodePush download report (snake_case)
+//
+// Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v0.1/public/codepush/report_status/download (the `CodePushReportDownload` operationId).
+func (c *ClientWithResponses) CodePushReportDownloadWithResponse(ctx context.Context, body CodePushReportDownloadJSONRequestBody, reqEditors ...RequestEditorFn) (*CodePushReportDownloadResponse, error) {
+	rsp, err := c.CodePushReportDownload(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushReportDownloadResponse(rsp)
+}
+
+// CodePushUpdateCheckWithResponse CodePush update check (snake_case)
+//
+// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+// Selection as described at the top of this file. `download_url` is the bundle's absolute
+// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+// service 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v0.1/public/codepush/update_check (the `CodePushUpdateCheck` operationId).
+func (c *ClientWithResponses) CodePushUpdateCheckWithResponse(ctx context.Context, params *CodePushUpdateCheckParams, reqEditors ...RequestEditorFn) (*CodePushUpdateCheckResponse, error) {
+	rsp, err := c.CodePushUpdateCheck(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCodePushUpdateCheckResponse(rsp)
 }
 
 // ParseListAppsResponse parses an HTTP response from a ListAppsWithResponse call
@@ -35914,6 +39970,332 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
+func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRnDeploymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnDeploymentsResponse parses an HTTP response from a CreateRnDeploymentsWithResponse call
+func ParseCreateRnDeploymentsResponse(rsp *http.Response) (*CreateRnDeploymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnDeploymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePromoteRnReleaseResponse parses an HTTP response from a PromoteRnReleaseWithResponse call
+func ParsePromoteRnReleaseResponse(rsp *http.Response) (*PromoteRnReleaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PromoteRnReleaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleaseEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListRnReleasesResponse parses an HTTP response from a ListRnReleasesWithResponse call
+func ParseListRnReleasesResponse(rsp *http.Response) (*ListRnReleasesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRnReleasesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleasePageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRotateRnDeploymentKeyResponse parses an HTTP response from a RotateRnDeploymentKeyWithResponse call
+func ParseRotateRnDeploymentKeyResponse(rsp *http.Response) (*RotateRnDeploymentKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateRnDeploymentKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnDeploymentEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDownloadRnBundleResponse parses an HTTP response from a DownloadRnBundleWithResponse call
 func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -36157,6 +40539,135 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 	return response, nil
 }
 
+// ParseGetRnHaltPolicyResponse parses an HTTP response from a GetRnHaltPolicyWithResponse call
+func ParseGetRnHaltPolicyResponse(rsp *http.Response) (*GetRnHaltPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnHaltPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnHaltPolicyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetRnHaltPolicyResponse parses an HTTP response from a SetRnHaltPolicyWithResponse call
+func ParseSetRnHaltPolicyResponse(rsp *http.Response) (*SetRnHaltPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetRnHaltPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnHaltPolicyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListRnBundlesResponse parses an HTTP response from a ListRnBundlesWithResponse call
 func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -36205,6 +40716,74 @@ func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, err
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnReleaseResponse parses an HTTP response from a UpdateRnReleaseWithResponse call
+func ParseUpdateRnReleaseResponse(rsp *http.Response) (*UpdateRnReleaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnReleaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnReleaseEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -37268,6 +41847,450 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 	return response, nil
 }
 
+// ParseCodePushLegacyReportDeployResponse parses an HTTP response from a CodePushLegacyReportDeployWithResponse call
+func ParseCodePushLegacyReportDeployResponse(rsp *http.Response) (*CodePushLegacyReportDeployResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyReportDeployResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyReportDeployResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushLegacyReportDownloadResponse parses an HTTP response from a CodePushLegacyReportDownloadWithResponse call
+func ParseCodePushLegacyReportDownloadResponse(rsp *http.Response) (*CodePushLegacyReportDownloadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyReportDownloadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyReportDownloadResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushLegacyUpdateCheckResponse parses an HTTP response from a CodePushLegacyUpdateCheckWithResponse call
+func ParseCodePushLegacyUpdateCheckResponse(rsp *http.Response) (*CodePushLegacyUpdateCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushLegacyUpdateCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CodePushLegacyUpdateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushLegacyUpdateCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushReportDeployResponse parses an HTTP response from a CodePushReportDeployWithResponse call
+func ParseCodePushReportDeployResponse(rsp *http.Response) (*CodePushReportDeployResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushReportDeployResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushReportDeployResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushReportDownloadResponse parses an HTTP response from a CodePushReportDownloadWithResponse call
+func ParseCodePushReportDownloadResponse(rsp *http.Response) (*CodePushReportDownloadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushReportDownloadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushReportDownloadResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCodePushUpdateCheckResponse parses an HTTP response from a CodePushUpdateCheckWithResponse call
+func ParseCodePushUpdateCheckResponse(rsp *http.Response) (*CodePushUpdateCheckResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CodePushUpdateCheckResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CodePushUpdateCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CodePushUpdateCheckResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListApps List the tenant's apps
@@ -37537,12 +42560,36 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// ListRnDeployments List an app's deployments
+	// (GET /api/v1/rn/deployments)
+	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
+	// CreateRnDeployments Create deployments of a module
+	// (POST /api/v1/rn/deployments)
+	CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams)
+	// PromoteRnRelease Promote a release to another deployment
+	// (POST /api/v1/rn/deployments/{id}/promote)
+	PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams)
+	// ListRnReleases List a deployment's releases
+	// (GET /api/v1/rn/deployments/{id}/releases)
+	ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams)
+	// RotateRnDeploymentKey Give a deployment a new key
+	// (POST /api/v1/rn/deployments/{id}/rotate-key)
+	RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams)
 	// DownloadRnBundle Download a React Native bundle
 	// (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 	DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams)
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	// (GET /api/v1/rn/halt-policy)
+	GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams)
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	// (PUT /api/v1/rn/halt-policy)
+	SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams)
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams)
+	// UpdateRnRelease Change a release
+	// (PATCH /api/v1/rn/releases/{id})
+	UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
@@ -37582,6 +42629,24 @@ type ServerInterface interface {
 	// DownloadApk Download an APK
 	// (GET /api/v1/updates/files/apk/{filename})
 	DownloadApk(w http.ResponseWriter, r *http.Request, filename string, params DownloadApkParams)
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	// (POST /reportStatus/deploy)
+	CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request)
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	// (POST /reportStatus/download)
+	CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request)
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	// (GET /updateCheck)
+	CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams)
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/deploy)
+	CodePushReportDeploy(w http.ResponseWriter, r *http.Request)
+	// CodePushReportDownload CodePush download report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/download)
+	CodePushReportDownload(w http.ResponseWriter, r *http.Request)
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	// (GET /v0.1/public/codepush/update_check)
+	CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -38122,15 +43187,63 @@ func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListRnDeployments List an app's deployments
+// (GET /api/v1/rn/deployments)
+func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnDeployments Create deployments of a module
+// (POST /api/v1/rn/deployments)
+func (_ Unimplemented) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PromoteRnRelease Promote a release to another deployment
+// (POST /api/v1/rn/deployments/{id}/promote)
+func (_ Unimplemented) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListRnReleases List a deployment's releases
+// (GET /api/v1/rn/deployments/{id}/releases)
+func (_ Unimplemented) ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RotateRnDeploymentKey Give a deployment a new key
+// (POST /api/v1/rn/deployments/{id}/rotate-key)
+func (_ Unimplemented) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // DownloadRnBundle Download a React Native bundle
 // (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 func (_ Unimplemented) DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetRnHaltPolicy Show the app's crash-aware rollout policy
+// (GET /api/v1/rn/halt-policy)
+func (_ Unimplemented) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetRnHaltPolicy Set the app's crash-aware rollout policy
+// (PUT /api/v1/rn/halt-policy)
+func (_ Unimplemented) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListRnBundles List an app's React Native bundles
 // (GET /api/v1/rn/list)
 func (_ Unimplemented) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnRelease Change a release
+// (PATCH /api/v1/rn/releases/{id})
+func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -38209,6 +43322,42 @@ func (_ Unimplemented) WithdrawAppVersion(w http.ResponseWriter, r *http.Request
 // DownloadApk Download an APK
 // (GET /api/v1/updates/files/apk/{filename})
 func (_ Unimplemented) DownloadApk(w http.ResponseWriter, r *http.Request, filename string, params DownloadApkParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+// (POST /reportStatus/deploy)
+func (_ Unimplemented) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+// (POST /reportStatus/download)
+func (_ Unimplemented) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+// (GET /updateCheck)
+func (_ Unimplemented) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushReportDeploy CodePush deploy report (snake_case)
+// (POST /v0.1/public/codepush/report_status/deploy)
+func (_ Unimplemented) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushReportDownload CodePush download report (snake_case)
+// (POST /v0.1/public/codepush/report_status/download)
+func (_ Unimplemented) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CodePushUpdateCheck CodePush update check (snake_case)
+// (GET /v0.1/public/codepush/update_check)
+func (_ Unimplemented) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -42987,6 +48136,468 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// ListRnDeployments operation middleware
+func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRnDeploymentsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "platform" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "platform", r.URL.Query(), &params.Platform, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "platform"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "platform", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnDeployments operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnDeployments(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnDeploymentsParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnDeployments(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PromoteRnRelease operation middleware
+func (siw *ServerInterfaceWrapper) PromoteRnRelease(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PromoteRnReleaseParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PromoteRnRelease(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListRnReleases operation middleware
+func (siw *ServerInterfaceWrapper) ListRnReleases(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListRnReleasesParams
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRnReleases(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RotateRnDeploymentKey operation middleware
+func (siw *ServerInterfaceWrapper) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id DeploymentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RotateRnDeploymentKeyParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RotateRnDeploymentKey(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // DownloadRnBundle operation middleware
 func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *http.Request) {
 
@@ -43144,6 +48755,152 @@ func (siw *ServerInterfaceWrapper) DownloadRnBundle(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// GetRnHaltPolicy operation middleware
+func (siw *ServerInterfaceWrapper) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnHaltPolicyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnHaltPolicy(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetRnHaltPolicy operation middleware
+func (siw *ServerInterfaceWrapper) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetRnHaltPolicyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetRnHaltPolicy(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListRnBundles operation middleware
 func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.Request) {
 
@@ -43273,6 +49030,94 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListRnBundles(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnRelease operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnRelease(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", chi.URLParam(r, "id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnReleaseParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Key")]; found {
+		var XAppKey AppKeyHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Key", valueList[0], &XAppKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Key", Err: err})
+			return
+		}
+
+		params.XAppKey = &XAppKey
+
+	}
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnRelease(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -44462,6 +50307,258 @@ func (siw *ServerInterfaceWrapper) DownloadApk(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// CodePushLegacyReportDeploy operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyReportDeploy(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushLegacyReportDownload operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyReportDownload(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushLegacyUpdateCheck operation middleware
+func (siw *ServerInterfaceWrapper) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CodePushLegacyUpdateCheckParams
+
+	// ------------- Required query parameter "deploymentKey" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deploymentKey", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "deploymentKey"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deploymentKey", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "appVersion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appVersion", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appVersion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appVersion", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "packageHash" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "packageHash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "packageHash"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "packageHash", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "label" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "label"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "label", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "clientUniqueId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clientUniqueId", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "clientUniqueId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "clientUniqueId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "isCompanion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "isCompanion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "isCompanion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "isCompanion", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushLegacyUpdateCheck(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushReportDeploy operation middleware
+func (siw *ServerInterfaceWrapper) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushReportDeploy(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushReportDownload operation middleware
+func (siw *ServerInterfaceWrapper) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushReportDownload(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CodePushUpdateCheck operation middleware
+func (siw *ServerInterfaceWrapper) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CodePushUpdateCheckParams
+
+	// ------------- Required query parameter "deployment_key" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "deployment_key", r.URL.Query(), &params.DeploymentKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "deployment_key"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "deployment_key", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "app_version" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "app_version", r.URL.Query(), &params.AppVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "app_version"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "app_version", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "package_hash" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "package_hash", r.URL.Query(), &params.PackageHash, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "package_hash"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "package_hash", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "label" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "label", r.URL.Query(), &params.Label, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "label"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "label", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "client_unique_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "client_unique_id", r.URL.Query(), &params.ClientUniqueId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "client_unique_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "client_unique_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "is_companion" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "is_companion", r.URL.Query(), &params.IsCompanion, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "is_companion"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "is_companion", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CodePushUpdateCheck(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -44886,6 +50983,48 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/v1/rn/rollback", wrapper.RollbackRnBundle)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments", wrapper.ListRnDeployments)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments", wrapper.CreateRnDeployments)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/rotate-key", wrapper.RotateRnDeploymentKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/deployments/{id}/releases", wrapper.ListRnReleases)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/deployments/{id}/promote", wrapper.PromoteRnRelease)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/releases/{id}", wrapper.UpdateRnRelease)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.GetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.SetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v0.1/public/codepush/update_check", wrapper.CodePushUpdateCheck)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v0.1/public/codepush/report_status/deploy", wrapper.CodePushReportDeploy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v0.1/public/codepush/report_status/download", wrapper.CodePushReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/updateCheck", wrapper.CodePushLegacyUpdateCheck)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/reportStatus/deploy", wrapper.CodePushLegacyReportDeploy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
 	})
 
 	return r
@@ -54022,6 +60161,513 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type ListRnDeploymentsRequestObject struct {
+	Params ListRnDeploymentsParams
+}
+
+type ListRnDeploymentsResponseObject interface {
+	VisitListRnDeploymentsResponse(w http.ResponseWriter) error
+}
+
+type ListRnDeployments200JSONResponse RnDeploymentListEnvelope
+
+func (response ListRnDeployments200JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListRnDeployments400JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListRnDeployments401JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListRnDeployments403JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListRnDeployments404JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListRnDeployments500JSONResponse) VisitListRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeploymentsRequestObject struct {
+	Params CreateRnDeploymentsParams
+	Body   *CreateRnDeploymentsJSONRequestBody
+}
+
+type CreateRnDeploymentsResponseObject interface {
+	VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error
+}
+
+type CreateRnDeployments200JSONResponse RnDeploymentListEnvelope
+
+func (response CreateRnDeployments200JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnDeployments400JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnDeployments401JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnDeployments403JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnDeployments404JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateRnDeployments409JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnDeployments413JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnDeployments500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnDeployments500JSONResponse) VisitCreateRnDeploymentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnReleaseRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params PromoteRnReleaseParams
+	Body   *PromoteRnReleaseJSONRequestBody
+}
+
+type PromoteRnReleaseResponseObject interface {
+	VisitPromoteRnReleaseResponse(w http.ResponseWriter) error
+}
+
+type PromoteRnRelease200JSONResponse RnReleaseEnvelope
+
+func (response PromoteRnRelease200JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PromoteRnRelease400JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PromoteRnRelease401JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PromoteRnRelease403JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response PromoteRnRelease404JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PromoteRnRelease413JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PromoteRnRelease500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PromoteRnRelease500JSONResponse) VisitPromoteRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleasesRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params ListRnReleasesParams
+}
+
+type ListRnReleasesResponseObject interface {
+	VisitListRnReleasesResponse(w http.ResponseWriter) error
+}
+
+type ListRnReleases200JSONResponse RnReleasePageEnvelope
+
+func (response ListRnReleases200JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListRnReleases400JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListRnReleases401JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListRnReleases403JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListRnReleases404JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRnReleases500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListRnReleases500JSONResponse) VisitListRnReleasesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKeyRequestObject struct {
+	Id     DeploymentId `json:"id"`
+	Params RotateRnDeploymentKeyParams
+}
+
+type RotateRnDeploymentKeyResponseObject interface {
+	VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error
+}
+
+type RotateRnDeploymentKey200JSONResponse RnDeploymentEnvelope
+
+func (response RotateRnDeploymentKey200JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RotateRnDeploymentKey400JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RotateRnDeploymentKey401JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RotateRnDeploymentKey403JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RotateRnDeploymentKey404JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateRnDeploymentKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RotateRnDeploymentKey500JSONResponse) VisitRotateRnDeploymentKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DownloadRnBundleRequestObject struct {
 	AppId    AppKey     `json:"appId"`
 	Platform Platform   `json:"platform"`
@@ -54252,6 +60898,205 @@ func (response DownloadRnBundle500JSONResponse) VisitDownloadRnBundleResponse(w 
 	return err
 }
 
+type GetRnHaltPolicyRequestObject struct {
+	Params GetRnHaltPolicyParams
+}
+
+type GetRnHaltPolicyResponseObject interface {
+	VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error
+}
+
+type GetRnHaltPolicy200JSONResponse RnHaltPolicyEnvelope
+
+func (response GetRnHaltPolicy200JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnHaltPolicy400JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnHaltPolicy401JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnHaltPolicy403JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnHaltPolicy404JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnHaltPolicy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnHaltPolicy500JSONResponse) VisitGetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicyRequestObject struct {
+	Params SetRnHaltPolicyParams
+	Body   *SetRnHaltPolicyJSONRequestBody
+}
+
+type SetRnHaltPolicyResponseObject interface {
+	VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error
+}
+
+type SetRnHaltPolicy200JSONResponse RnHaltPolicyEnvelope
+
+func (response SetRnHaltPolicy200JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetRnHaltPolicy400JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetRnHaltPolicy401JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetRnHaltPolicy403JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetRnHaltPolicy404JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetRnHaltPolicy413JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetRnHaltPolicy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetRnHaltPolicy500JSONResponse) VisitSetRnHaltPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnBundlesRequestObject struct {
 	Params ListRnBundlesParams
 }
@@ -54333,6 +61178,114 @@ func (response ListRnBundles404JSONResponse) VisitListRnBundlesResponse(w http.R
 type ListRnBundles500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListRnBundles500JSONResponse) VisitListRnBundlesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnReleaseRequestObject struct {
+	Id     int64 `json:"id"`
+	Params UpdateRnReleaseParams
+	Body   *UpdateRnReleaseJSONRequestBody
+}
+
+type UpdateRnReleaseResponseObject interface {
+	VisitUpdateRnReleaseResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnRelease200JSONResponse RnReleaseEnvelope
+
+func (response UpdateRnRelease200JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnRelease400JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnRelease401JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnRelease403JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnRelease404JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnRelease413JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnRelease500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnRelease500JSONResponse) VisitUpdateRnReleaseResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -55829,6 +62782,620 @@ func (response DownloadApk500JSONResponse) VisitDownloadApkResponse(w http.Respo
 	return err
 }
 
+type CodePushLegacyReportDeployRequestObject struct {
+	Body *CodePushLegacyReportDeployJSONRequestBody
+}
+
+type CodePushLegacyReportDeployResponseObject interface {
+	VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyReportDeploy200TextResponse string
+
+func (response CodePushLegacyReportDeploy200TextResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushLegacyReportDeploy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyReportDeploy400JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyReportDeploy403JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyReportDeploy404JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushLegacyReportDeploy413JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyReportDeploy429JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDeploy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyReportDeploy500JSONResponse) VisitCodePushLegacyReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownloadRequestObject struct {
+	Body *CodePushLegacyReportDownloadJSONRequestBody
+}
+
+type CodePushLegacyReportDownloadResponseObject interface {
+	VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyReportDownload200TextResponse string
+
+func (response CodePushLegacyReportDownload200TextResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushLegacyReportDownload400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyReportDownload400JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyReportDownload403JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyReportDownload404JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushLegacyReportDownload413JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyReportDownload429JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyReportDownload500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyReportDownload500JSONResponse) VisitCodePushLegacyReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheckRequestObject struct {
+	Params CodePushLegacyUpdateCheckParams
+}
+
+type CodePushLegacyUpdateCheckResponseObject interface {
+	VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error
+}
+
+type CodePushLegacyUpdateCheck200JSONResponse CodePushLegacyUpdateCheck
+
+func (response CodePushLegacyUpdateCheck200JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushLegacyUpdateCheck400JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushLegacyUpdateCheck403JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushLegacyUpdateCheck404JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushLegacyUpdateCheck429JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushLegacyUpdateCheck500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushLegacyUpdateCheck500JSONResponse) VisitCodePushLegacyUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeployRequestObject struct {
+	Body *CodePushReportDeployJSONRequestBody
+}
+
+type CodePushReportDeployResponseObject interface {
+	VisitCodePushReportDeployResponse(w http.ResponseWriter) error
+}
+
+type CodePushReportDeploy200TextResponse string
+
+func (response CodePushReportDeploy200TextResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushReportDeploy400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushReportDeploy400JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushReportDeploy403JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushReportDeploy404JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushReportDeploy413JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushReportDeploy429JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDeploy500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushReportDeploy500JSONResponse) VisitCodePushReportDeployResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownloadRequestObject struct {
+	Body *CodePushReportDownloadJSONRequestBody
+}
+
+type CodePushReportDownloadResponseObject interface {
+	VisitCodePushReportDownloadResponse(w http.ResponseWriter) error
+}
+
+type CodePushReportDownload200TextResponse string
+
+func (response CodePushReportDownload200TextResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(200)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type CodePushReportDownload400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushReportDownload400JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushReportDownload403JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushReportDownload404JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CodePushReportDownload413JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushReportDownload429JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushReportDownload500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushReportDownload500JSONResponse) VisitCodePushReportDownloadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheckRequestObject struct {
+	Params CodePushUpdateCheckParams
+}
+
+type CodePushUpdateCheckResponseObject interface {
+	VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error
+}
+
+type CodePushUpdateCheck200JSONResponse CodePushUpdateCheck
+
+func (response CodePushUpdateCheck200JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CodePushUpdateCheck400JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CodePushUpdateCheck403JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CodePushUpdateCheck404JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CodePushUpdateCheck429JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CodePushUpdateCheck500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CodePushUpdateCheck500JSONResponse) VisitCodePushUpdateCheckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListApps List the tenant's apps
@@ -56098,12 +63665,36 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// ListRnDeployments List an app's deployments
+	// (GET /api/v1/rn/deployments)
+	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
+	// CreateRnDeployments Create deployments of a module
+	// (POST /api/v1/rn/deployments)
+	CreateRnDeployments(ctx context.Context, request CreateRnDeploymentsRequestObject) (CreateRnDeploymentsResponseObject, error)
+	// PromoteRnRelease Promote a release to another deployment
+	// (POST /api/v1/rn/deployments/{id}/promote)
+	PromoteRnRelease(ctx context.Context, request PromoteRnReleaseRequestObject) (PromoteRnReleaseResponseObject, error)
+	// ListRnReleases List a deployment's releases
+	// (GET /api/v1/rn/deployments/{id}/releases)
+	ListRnReleases(ctx context.Context, request ListRnReleasesRequestObject) (ListRnReleasesResponseObject, error)
+	// RotateRnDeploymentKey Give a deployment a new key
+	// (POST /api/v1/rn/deployments/{id}/rotate-key)
+	RotateRnDeploymentKey(ctx context.Context, request RotateRnDeploymentKeyRequestObject) (RotateRnDeploymentKeyResponseObject, error)
 	// DownloadRnBundle Download a React Native bundle
 	// (GET /api/v1/rn/files/{appId}/{platform}/{moduleId})
 	DownloadRnBundle(ctx context.Context, request DownloadRnBundleRequestObject) (DownloadRnBundleResponseObject, error)
+	// GetRnHaltPolicy Show the app's crash-aware rollout policy
+	// (GET /api/v1/rn/halt-policy)
+	GetRnHaltPolicy(ctx context.Context, request GetRnHaltPolicyRequestObject) (GetRnHaltPolicyResponseObject, error)
+	// SetRnHaltPolicy Set the app's crash-aware rollout policy
+	// (PUT /api/v1/rn/halt-policy)
+	SetRnHaltPolicy(ctx context.Context, request SetRnHaltPolicyRequestObject) (SetRnHaltPolicyResponseObject, error)
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(ctx context.Context, request ListRnBundlesRequestObject) (ListRnBundlesResponseObject, error)
+	// UpdateRnRelease Change a release
+	// (PATCH /api/v1/rn/releases/{id})
+	UpdateRnRelease(ctx context.Context, request UpdateRnReleaseRequestObject) (UpdateRnReleaseResponseObject, error)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
@@ -56143,6 +63734,24 @@ type StrictServerInterface interface {
 	// DownloadApk Download an APK
 	// (GET /api/v1/updates/files/apk/{filename})
 	DownloadApk(ctx context.Context, request DownloadApkRequestObject) (DownloadApkResponseObject, error)
+	// CodePushLegacyReportDeploy CodePush deploy report (camelCase, older clients)
+	// (POST /reportStatus/deploy)
+	CodePushLegacyReportDeploy(ctx context.Context, request CodePushLegacyReportDeployRequestObject) (CodePushLegacyReportDeployResponseObject, error)
+	// CodePushLegacyReportDownload CodePush download report (camelCase, older clients)
+	// (POST /reportStatus/download)
+	CodePushLegacyReportDownload(ctx context.Context, request CodePushLegacyReportDownloadRequestObject) (CodePushLegacyReportDownloadResponseObject, error)
+	// CodePushLegacyUpdateCheck CodePush update check (camelCase, older clients)
+	// (GET /updateCheck)
+	CodePushLegacyUpdateCheck(ctx context.Context, request CodePushLegacyUpdateCheckRequestObject) (CodePushLegacyUpdateCheckResponseObject, error)
+	// CodePushReportDeploy CodePush deploy report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/deploy)
+	CodePushReportDeploy(ctx context.Context, request CodePushReportDeployRequestObject) (CodePushReportDeployResponseObject, error)
+	// CodePushReportDownload CodePush download report (snake_case)
+	// (POST /v0.1/public/codepush/report_status/download)
+	CodePushReportDownload(ctx context.Context, request CodePushReportDownloadRequestObject) (CodePushReportDownloadResponseObject, error)
+	// CodePushUpdateCheck CodePush update check (snake_case)
+	// (GET /v0.1/public/codepush/update_check)
+	CodePushUpdateCheck(ctx context.Context, request CodePushUpdateCheckRequestObject) (CodePushUpdateCheckResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -58717,6 +66326,153 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// ListRnDeployments operation middleware
+func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
+	var request ListRnDeploymentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRnDeployments(ctx, request.(ListRnDeploymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRnDeployments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRnDeploymentsResponseObject); ok {
+		if err := validResponse.VisitListRnDeploymentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnDeployments operation middleware
+func (sh *strictHandler) CreateRnDeployments(w http.ResponseWriter, r *http.Request, params CreateRnDeploymentsParams) {
+	var request CreateRnDeploymentsRequestObject
+
+	request.Params = params
+
+	var body CreateRnDeploymentsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnDeployments(ctx, request.(CreateRnDeploymentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnDeployments")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnDeploymentsResponseObject); ok {
+		if err := validResponse.VisitCreateRnDeploymentsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PromoteRnRelease operation middleware
+func (sh *strictHandler) PromoteRnRelease(w http.ResponseWriter, r *http.Request, id DeploymentId, params PromoteRnReleaseParams) {
+	var request PromoteRnReleaseRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body PromoteRnReleaseJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PromoteRnRelease(ctx, request.(PromoteRnReleaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PromoteRnRelease")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PromoteRnReleaseResponseObject); ok {
+		if err := validResponse.VisitPromoteRnReleaseResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListRnReleases operation middleware
+func (sh *strictHandler) ListRnReleases(w http.ResponseWriter, r *http.Request, id DeploymentId, params ListRnReleasesParams) {
+	var request ListRnReleasesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRnReleases(ctx, request.(ListRnReleasesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRnReleases")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRnReleasesResponseObject); ok {
+		if err := validResponse.VisitListRnReleasesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RotateRnDeploymentKey operation middleware
+func (sh *strictHandler) RotateRnDeploymentKey(w http.ResponseWriter, r *http.Request, id DeploymentId, params RotateRnDeploymentKeyParams) {
+	var request RotateRnDeploymentKeyRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateRnDeploymentKey(ctx, request.(RotateRnDeploymentKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateRnDeploymentKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RotateRnDeploymentKeyResponseObject); ok {
+		if err := validResponse.VisitRotateRnDeploymentKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DownloadRnBundle operation middleware
 func (sh *strictHandler) DownloadRnBundle(w http.ResponseWriter, r *http.Request, appId AppKey, platform Platform, moduleId RnModuleId, params DownloadRnBundleParams) {
 	var request DownloadRnBundleRequestObject
@@ -58746,6 +66502,65 @@ func (sh *strictHandler) DownloadRnBundle(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// GetRnHaltPolicy operation middleware
+func (sh *strictHandler) GetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params GetRnHaltPolicyParams) {
+	var request GetRnHaltPolicyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnHaltPolicy(ctx, request.(GetRnHaltPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnHaltPolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnHaltPolicyResponseObject); ok {
+		if err := validResponse.VisitGetRnHaltPolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetRnHaltPolicy operation middleware
+func (sh *strictHandler) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, params SetRnHaltPolicyParams) {
+	var request SetRnHaltPolicyRequestObject
+
+	request.Params = params
+
+	var body SetRnHaltPolicyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetRnHaltPolicy(ctx, request.(SetRnHaltPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetRnHaltPolicy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetRnHaltPolicyResponseObject); ok {
+		if err := validResponse.VisitSetRnHaltPolicyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnBundles operation middleware
 func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
 	var request ListRnBundlesRequestObject
@@ -58765,6 +66580,40 @@ func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, p
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListRnBundlesResponseObject); ok {
 		if err := validResponse.VisitListRnBundlesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnRelease operation middleware
+func (sh *strictHandler) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
+	var request UpdateRnReleaseRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body UpdateRnReleaseJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnRelease(ctx, request.(UpdateRnReleaseRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnRelease")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnReleaseResponseObject); ok {
+		if err := validResponse.VisitUpdateRnReleaseResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -59172,694 +67021,951 @@ func (sh *strictHandler) DownloadApk(w http.ResponseWriter, r *http.Request, fil
 	}
 }
 
+// CodePushLegacyReportDeploy operation middleware
+func (sh *strictHandler) CodePushLegacyReportDeploy(w http.ResponseWriter, r *http.Request) {
+	var request CodePushLegacyReportDeployRequestObject
+
+	var body CodePushLegacyReportDeployJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyReportDeploy(ctx, request.(CodePushLegacyReportDeployRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyReportDeploy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyReportDeployResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyReportDeployResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushLegacyReportDownload operation middleware
+func (sh *strictHandler) CodePushLegacyReportDownload(w http.ResponseWriter, r *http.Request) {
+	var request CodePushLegacyReportDownloadRequestObject
+
+	var body CodePushLegacyReportDownloadJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyReportDownload(ctx, request.(CodePushLegacyReportDownloadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyReportDownload")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyReportDownloadResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyReportDownloadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushLegacyUpdateCheck operation middleware
+func (sh *strictHandler) CodePushLegacyUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushLegacyUpdateCheckParams) {
+	var request CodePushLegacyUpdateCheckRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushLegacyUpdateCheck(ctx, request.(CodePushLegacyUpdateCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushLegacyUpdateCheck")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushLegacyUpdateCheckResponseObject); ok {
+		if err := validResponse.VisitCodePushLegacyUpdateCheckResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushReportDeploy operation middleware
+func (sh *strictHandler) CodePushReportDeploy(w http.ResponseWriter, r *http.Request) {
+	var request CodePushReportDeployRequestObject
+
+	var body CodePushReportDeployJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushReportDeploy(ctx, request.(CodePushReportDeployRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushReportDeploy")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushReportDeployResponseObject); ok {
+		if err := validResponse.VisitCodePushReportDeployResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushReportDownload operation middleware
+func (sh *strictHandler) CodePushReportDownload(w http.ResponseWriter, r *http.Request) {
+	var request CodePushReportDownloadRequestObject
+
+	var body CodePushReportDownloadJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushReportDownload(ctx, request.(CodePushReportDownloadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushReportDownload")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushReportDownloadResponseObject); ok {
+		if err := validResponse.VisitCodePushReportDownloadResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CodePushUpdateCheck operation middleware
+func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Request, params CodePushUpdateCheckParams) {
+	var request CodePushUpdateCheckRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CodePushUpdateCheck(ctx, request.(CodePushUpdateCheckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CodePushUpdateCheck")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CodePushUpdateCheckResponseObject); ok {
+		if err := validResponse.VisitCodePushUpdateCheckResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3JchtJtjb4Km7oahOYFYACA2cruxeiKAmZ4lAElcp7E/oFR4SD8GLAIzLcQQqlX2a56U2vf7O77U3n",
-	"the96Ae4b5Jmv3U/Rpuf4x4DEIGBpMi8VUorKxFADD4cP/P5zueKF06iUDChZOXgcyWiMZ0wxWL41Imi",
-	"H9jsDaM+i/Vnn0kv5pHioagcVC7HjNAoeibJNZs5ZBTGRPIrwXwSs1+mTCpJQkHicKqYJLdcjcOpIlSQ",
-	"AY2irj8gv0xZPCPJG+sVp8L1c8f4Pqci6IRVDio/1TpRVPuBzSpORXpjNqF6LH+K2ahyUPlfnqcTeI6/",
-	"yuc47sqXL46Zwl/1q1bMgFQH9Prj77/+NtjSQ2Gf6CQK9Pvp9UefTcKP3pgqO0YYezpEmFHFqeiJ85j5",
-	"lQMVT9ndhnsaCo8tjrVDbmgwZUSwGxaTmE0l82FVuSDbZMKFXuYVa4iPzg5rQj+9ZeJKjSsHO22nMuHC",
-	"ftxzKmoW6Xulirm4ssO75BMmFZ1Ei0N8J/gnMuFBwCXzQuFLEo6IGrM5slgxyPQF2YFGVCkW67v+289u",
-	"bf/D54bT2Pnyp0rRKF8EoXfN/HeSxV2/eNenksVEhWSoLyVhTKYC/szvvL7qo+s2S3Z9mHvPXXff3A4D",
-	"nyl2QcVVwfafCUaGM8VIrH93yEB/kH/pT1235Y14LBX8yWr4TUDtF4Ml1w70zM2v5kY5HY34JxIAFZgn",
-	"5BcFL3drDbfZKttJnEQJoTW3d4p27SW74R4r2rAOkYoOA0a4bynKh4sdcjvm3phEAfWYJFwRLiT3mZ5W",
-	"OFXwJ6PemMQsYFSyZ5LEYRCEU1Xvi/eGI3HlkFAEM3sRXsN8/QRNIg3XJRGLPSYUoTEj4WjEYubX+yK3",
-	"LHujRpu1t0ceY7Sxs0tLaMa3syxZnEZzL3cMG4VLFd6KIKT+KTxzfrle8YAR/TpgyUehUEyo2ksuo1By",
-	"fY1eJcVospihYOSK3zBBqIIvgEbINNLvqJdMBP4p3eHt1ZPQw3xD5XhxAr03nVpze8cOb8QDvXNAdw4J",
-	"wlsW1zwqGRmzT3nS3B81vTZr+LvDFt32dtjeyKWNYdNr+W22Pdpxdxt7zf0WbQ+3vR1/l+2N9qk7bHhN",
-	"v8Xao226Y6caUTVOZzrWg1x2uud4E62NPnzeaZcwp+7oNBTshCqvYObHl/RKwqS9gGuCG4eBLw8JJRN9",
-	"A6nq8/rdYItcMSVJy22X8tLuSHN7VsMXlRGb22wXjnFyNKbqchaxEsH5fszUmMVkoGh8xZSW5lwSimy1",
-	"2uuevn57vKVPISVXcTiNSPX1xdm78znBiteV0JdnRnBnvmqnYGZ0LHwtWYo4azAjEyYlvWKSeDGjivn6",
-	"JIQxGbJRGDOixlwSxSfsgAyabnOn5rZrzd3LZutge/9ge39AqrE+TlzoresLyeIbFj/DW8jfQ8FgLS5e",
-	"HZFWq7U/zzkKnliyJszMYd0l6E705a94oFhsluG13o6uf64pvIDRwm49k4T7+a2C7z+6bqP4iFzhU++8",
-	"V2ZUZow/sNltGPsXyaMWJDj7BKxZMhp7Y2Bz1aMxF0wC639LFRcO0TyixoVkQrO9GzZHfWMWBGHJQl/j",
-	"CJbOJ3eO3NX8rjs5QSIrW32tlxg6fCYJEtHCRugjW7wH/O7LnwzMDlReLTn8+QMDTFofj1nE8kO9PP7p",
-	"smR9J/iCtQnZDMgMr6dorDY/zHSktNJXfJZd9wD+t/osO6QjOX3eG1NxNaacDGfEZyM6DdS6p9y+q2Rx",
-	"ZDK9e5zzS8OYy0ktBA6uOTac9xzb1hIoZQXF3HteOc5ToxUMD6EWdyf4oYRpCdI9SedROMgStjV9MM39",
-	"+5CLCzRvLtiExtdFzFWECnWy7PKGt4LFhAqfUH/ChcyP///9H//3//d//T//83//P/7n//Z/lpBLjO8r",
-	"U8U0a1pkRobFrsNa6yt5ZDlPXHzxWSQvmaBiKWkquOKZJGI6YTH35re10bwLBxyF8YQqfZ1QO5qJTrjg",
-	"k+kky6+5UOzKHKJzWmSI6W/1uIYsdogXToVmMKM4nBC3bKUiOmcMGX5ROXCd3Kha+jBN6CczKlf/lxmm",
-	"WzzMgCr9EHP8i1kicL3IXFk6TvP72nzHvjo3jkRqpFTcOX15cdZ9ufq1dzuHuWFcoBVXZvjTKCI3LJY8",
-	"FPrwxWQ4FT7YF09CY2a0PUXVVK7eQQnX1csFh5rKtXcv924YTY//vYziJf87q5MO/EvoMLxhYBhzo6j4",
-	"hEr9hZP4p0bgoKpSeQ0sr1+hkkyomOkLZ+EUDM5+ZesQmCEV8hb490A/f0AknUlyO6aK3FL7BgeYpL5a",
-	"aB6lDxUYHfLaOMIIV6UroydWeAKbhUdw+ab1Qo/TwLD7MkIzzi4gLIdQ4jOPT2hAkBfOK3VlEipOXnLX",
-	"wzE/WJjAdNjxgHct48JyOqxRvKycFbce5ZigyOhE0bLxoie3TGS4buPxRtpj8Q332IYDJlURKsKV1L/8",
-	"wGZb681gtfP5XpNYSiJ4SW4Wjj7hAZdaLg5n5PXxJXlOI/6cRpF8/hkG++W5uTGv7bQfd4/W4LlwoURj",
-	"wLBfdkhoEJDbMRMknHClmP9A/Dg7rMoXPdCYySgUkkEw5gX1zSnWnzx06+k/aRQF3KN64M//JvXoM7JX",
-	"X+nj2joVnypaOfj5c2XEWeBXDipsQnmgFwwtJm2ZTaUiQ0YouaEB9wmr6UsI9f2YSVn58iF7seFOZBj6",
-	"MzKmklBBWByH8QGBJx+QFY9z7BodVBqVL+su1LF+xbG4YUEINuEXZ0HVTqJK1pqBIXK9lTCQQzLQizEA",
-	"QpXGzcgCX2pbEURDXY/nKBSjgHt3XPF9u+JiGgTZdTMKyFHoM9Ii7BOMgQba8JyBtEwVpq+yPiifZDiN",
-	"PTb3epj2qzAect9n4m7zbpXNWy9z98RyDb0dPpd0GGgNOjSmOY2ir0YWUzVmQukZaHViOFXaJNPHObxl",
-	"vrZ6/BAGAYvQFYrFggbw2LssxHZ65OYXgptn42khVXuQuE92Rg2vSffZ9nDXb3utxtbXJALjZBpRHjAf",
-	"VTEzSOLROOZMEkoyg1Mh+WUaKgYLdBqqV+FU+HcjknbZ2mgNXW/LCJ79lSZ/GhI5hcAQngIHndUQrDYu",
-	"a6BGLqSiwmPED5mEYcGSkepP7/568rF3fPFj9+i4t2XXo6tnOWHaJrwbxTTKjw6XZngcB8LTd5EZU1+V",
-	"V9j34k9DLdnN4RlOeaD0+2EJzuksCKl/GYZvaXzF7kQZjaXsY8QDGEmgn69ZBhWk4bb3tnd3XBdjRF9z",
-	"JTAmBnajESjhDUMJE/AJx1W4DMMTKmZGWss7rUKzVHioMDSGlFJsEil5SGKm4pnWUnZcYkLvX2sRLqgy",
-	"U9UMA19sHavWL0LCkR2GHtSFvqjWGZkcD4xUwapkfimIAponqJDcUjTt0jksaHV6pO8EnapxGPO/szsy",
-	"pdLjN+FScnGlN95oEESF10x8TVqDFxCTVUPVNAbCNyNxknGEMWGfIq0ZA/G9E3IaRWGsmH/CfE7Bb36n",
-	"c7i9zjkEASoInxgf19daDDjZEH/XbwxHhELEgWT44pgKP9AmxZfk1ZjFhDbsMei6Ob8U+F7/1Xyue+Gk",
-	"knEGJLpxNq6dz5FpLXg4Hfs2G5pPX3aMf5Gemvo8zD94LvemUf7ccyplsee2o0jAqFRkj3hjGlNPsVg6",
-	"6Bmh9rdQMBIwpYzLWX/0+RVXpOqNmXeNJptKNIND0nZdjBTccjkfQZMtL2YwoqWz2SufzUUYFDicTjrd",
-	"U01b4BnCCzWjVyRmV9qujBn6gdA8Q7UFxogEkvFbkDgMjJEptD34Mzy74lQ6L0/g35fHPx6/PTs/vqg4",
-	"lR+7x++PLyofyodrbDO9reZxx6edF2+PtaL+stvDPwvv9ydcQJCzNOiqrWaVOAUgFsCliqkKY0kkY8a7",
-	"FcVhxGLF0SY0Aa6OypnBPlWspjCAtDAUn0sZBjf2poW4vkijE+B8S64/JJoPQAoCHUom1BYo7ZQE/Mbc",
-	"UM+en+wo9J1az7e2+8KobAA5Ze3pbxOmhcqR3oB5az/vrSvwj1tbvOCxcPgLX/kl62z4ORPcNjkv9s78",
-	"0JzMbqQ0EA7/xjyVpwEbWKBBcDYCe3ypd5tesROmaOWL83l++1OezhWbyJWJhikZfklGSOOYzhYmbR+9",
-	"OJMPC3NJePfac0q5/cKcUOSsOw9YyvmxwyOWDBzjiWWRRMs67nIe6Q1VNH4XBwWpPZNIzdBthC5yyeAB",
-	"C3R5lzPNAqZWnGg7LTjTeP3yE21uuPuZFty7FoUZamuvRSgCLlh5/pGyqZzgfMoKufds2Au9a6ZIGGkt",
-	"ShCtMifmnAhvMy8chmHAqNBvnMr1mEISOk5m6WR2P7uLySxKmQLS49NyBXMmHoAtpLN5Gr6QWc1NGEMU",
-	"FTIEGkU2DxHVjTrkr/eYVn0GSUjK+rOfkYGEn35gswFoI1yQkT5lkGJqs0ow3qUffH7Wy/jHD4k+DrPb",
-	"MYsZYYHU+i2bwXMmGOiqYm5mG94cUPgzVff6AtS9wXfffffdgAyZumVMbGEqyhynwpzzNTPTnUoy58VV",
-	"2mmTMftEbYArHY2du2MHzz55LFJ48P82lYpMqM/mUzhbVI/ea/qNB+OOmdEuY0Wab2j2CLmwc7lMkHM8",
-	"CfXslPFRLryI++vFeRwy+Mz9L0g9AxMSGejVSgMlv//6W0H0ZyHSUa7vpGN/qcd9hMULC2O2hFs88lE4",
-	"jRPadgz5kjD2WUy6Jw45f9d745BX3bfHDnl3/rJzeQyxkLW4jiYoePAi03Eq08jfbJvnTjrPqGvZaTmW",
-	"8LMUnVmFPONOR1HIu6Po8TlcFG3I1boimsIqzr1s2aF4FTPN7j6pQy04cRUcG+0i14xFJkl5GsdMKJK5",
-	"G2i6X+lXiBcwqnmAWn2SMrbjdqNZpEosJepNDOm5tYMHl2yu4Y9Li54gyYHKpKbJWM/6bERTOXbQT6LX",
-	"BFfRlEMtLTDKpJPT648/d2r/Tmt/d2v7Hz98bjk7jaK8chjv0ykQ0b3tieiJDIkouoOiUCYIO2QUMzkO",
-	"ZiQOFSae2osdKwvrTyKJ8/S2qihi1e/lsm9TcVXEtQsYdMkBxV+fgmjMuDYlGxR3hbVdNiYajggFrfMw",
-	"p0nmFSgjh40WCa4xrUkVmqRMQIA1tzs5gy1j/MxtYntdnSMZaDG/vGYzmFcU1UzAMfFoyzTwa1bgkKzU",
-	"J/PUvOs1mNYY9106XKLhWD/40lypzKWFtJl9lpMsbXYBSkkVbnwaWjVa1l2I9S2XX+eA3VtH3Gg270D4",
-	"Ho2Zd10i0hODzPh8rLwGtzi6mE3WRpIoEjMSxUxqBQiMOzAixlTiy8CBHU9ZgdN2TMUVC8KrQrekb2r7",
-	"Cp1IJi8E3oeD6pz/8EwSOpRhMFWMvLt4m3PYTGNedCZGYewxHOeS+lhI3jHrYCqhrkKIgolDMqLaPF2c",
-	"M3xf7FtJrstMPPOzHNPm9s76kzZlgkUlgetX5DmYG7r2SyH/lQuMR+WWegl7VGHMCvcTcjD0r5jOWqXB",
-	"LZ0hT+ye9Q6zuUAm4yxrom6ts9WZXKNVx+3HzKXpnafFDvS585fubZ66Svhh5kA+BU/M8oPNOIlZo0WD",
-	"CrMw19biljOBu3g5lvGNy0JO4ZABFn0PqWRY6w0OiJvGczz18rk2X+RzGl0/xytROTPl44YyTeV4htDw",
-	"9zqNrgfGx5zAP4BBVEC3K73JcyyrTHlZ4zhOuOjZEPmP+dOxEFsqGVbmaUn1wtpFCk4lmg4DLsdLPPYc",
-	"HfXg4Euutms5hti7Mr7zWyrv7qM35fDnWN++smIgf/USnn05z6VL6WB+iPdn3ZfFzLpwBKTaPettFfLx",
-	"1Vsvk3DwBmUWeXGw6Sl4JG5uDTGIcGTqc7Kvzz8yy9Hyh7X8wDlphvQcHTpJxQbSV569ZZYw76/LnqsS",
-	"wWPe/xRCx4qOOwmcp3TuJAO/r48nM5cn3IA7eHzMne8g+68gYWUaKB7RWGmFbZIP62SEKY2i5ymoxsOp",
-	"D0kxUyXvDG1g/eCiKOVBOds8JHZZstqnk1R0Gd00xzKHXFAofFhtaJiRgpVQZCMsEc754XaFVBRwWgwb",
-	"kmTIgvBWC8as4VLNDME6TsCo2zokVJFJKBXJsLV5UZAvyWxiTWa+LLPxUGrBojBO1guqaefyI8eIRmOw",
-	"cKQFpoEZGiwbEgqPpQrE8sk1VhWbrm/JzBFR96znkBAupUGWrAoUwVztcnvva8rAxRlYE1+Ow1tBVAh2",
-	"sERsM+NxIo16ow6lvvcIO2wkWgsl2dTn4VHKyueM13cvu2eHxJ/G1OD92HzcRcZjL4Ly7cXNx4zerLJV",
-	"Xm1VSDJTpJaFbd1kuaYg6ZORFi1IBvOrwDZ76LSckhwbTzOkmBhcsCQ7pVQ9/xopMw+fwLJiuR9dkme3",
-	"egMxnrntyZSp3NDvpU3NzeYpN2FTfeoFVNxnHCkLaG9sQoXiXsKOTzrfn13UT7qnZxf1887l0RuT1SxS",
-	"oRLFrGaFXnXQqDfrbm3IFK03BlsO0ROgMfP7YjhLHl+zj49i5jGfCY8dQj2LTyZMUT0DUh38GRAhk1R3",
-	"z2ORWkR/0yKhsSgTMsZs1f3vPzdq+x8QvdB19r5s9fv1tb+t1vQHjAXXPvy52u/Xc19sfbf1L4U28hEN",
-	"glJBcdR5+/YjSAuIUcPHH7svj88WndY0CJCtbARW52wgXxJrelEu67c/M/W3eWncPf2xe3n80iGdo6Pj",
-	"c/jr4vj74yP466hzenT89q3+8/j0pf7npNvrHb+ck96t5mbiyKxFMuQiBnlEI+WN6aIs8vCHMtgALLKT",
-	"TPhkSL1rJPQ02JcPfe0M3VHLc1ltb+TSWtvb3q7t0+1WrTlqjHZGu96+3yxMosJqjZKVhuERKgkl56ev",
-	"CRwDE1ZI36y/PYDHPI/E1eGQSrbTdviPL84ubt0fXl+FnU6nc9p7Nz5+d9XpdN7o/+uER51/0/82dv7W",
-	"DvQf9fqcs774sZXVG2LX1M5tyZY8Oqu0pLABi0yw6zKlBglaHoAxFZYZHIVC8zRanNVzJpiFSbrh7BaL",
-	"aELBaiqshQKQ0zDt38s8pjB8pdYJpqb4e07Fj+lIlUSaBETQMNuI5bPxChWcgEp1YmuR1t1Ce8OXD0XF",
-	"RYE2z5UtfU3crKjVxabOSTAscyz10qWUFnEhmF/spo4Z9Xvsl/Kw2zNJAIFsQuNrUqVJQe5Asl8GW4fE",
-	"teujxlxc6bHpy9cMRSWwXA8ICbaoggo9oqRgY85XYsHZ0qrB+Vk7ZMwBGIuwT14w9dm6s7tv1mAGtCwD",
-	"P5kluPzk0t1M9tzS+qrkwexRfXyOlOUTm7ClzH1PpkPnB38vJXp+Pk+6EZuq0dl7Lxi6Je/PqZeyJ7Rv",
-	"cwwqPcXokrwDH1rFPzbNIis+xelJzT5+1dHUC/ukVAE7ew+qyEDG5AciizZZ30GmkVZBtT3AhWa/WspA",
-	"hlZOEh2amiEyYVRgOjCK0UIKWIFht7gH4H1IcapKp+Gt4QWEyl/rA2S2DHipoz1bMpzJP17jHnDZaR0g",
-	"U6i7xm1JXS/6gVenqqVLo6+epxBbvJyMIsmGh4c7uG6F1I853ebhReY51sEkBWXVCeUi+RTG2frbLQvM",
-	"Jm31zGLgwwKR5VIPW+slHrL1arrXyCdfqM4uCpWvSwO4JU5FGaTLfGpscz0OCfeebjzQeWZoh+BkVtpJ",
-	"6CNPFJl3riaNx2eLecrchClOpQonGS8I9X2OjqPzzDBQm5/zkLzrXZ6dkN9//R9QQPh97+yU4KOTTEGf",
-	"jbjAZLCFJXvJJuHb8IoX+rmgDAJRHmwdGXwFyXdcEamo8KXFYL1XvBARIuRS7zWORKowkuQ2jK+5uDqE",
-	"TF2iz/eVPuUJHjrWR63n1EagjLL5f//+Ehw6g47B7gDRdUBeMBqzmPz+628DEprKKH3D899//S1TRbHE",
-	"/70mdG/utBhMj3S5nNRRjkv+YdkuP/qZSOlrg+OQ3FQqVbPCa0N/n14uURpgS+j7mbSozVAQl3XpQS0M",
-	"Dbg3VxqYfn+/4Fsywox4LNrVVG0onMpODZEztCRFAGCAz6J8Lj+9vdfcb7QWk1I/fN4pzmpK3ns+jaNQ",
-	"5pxAF8evu71LgKu4OO4dX3487/R6788uXlacSu/di4+do6Ozd6eXhd4heO6PLOYjA/6yuO8F8tRnN6uk",
-	"6Q08swiov4P5rJqxAhMhTdc1nsxDQsltHIorXED8UpK26+aWr7hUoUTbSQZSup3Z6T/6YV3cgA0OLQQA",
-	"v8qQC7dMmDqLFb6uNce/CNAop57HZNoXTN8J+EXZKRYUpGLuPVRJozC2GJlkTGWC6sglob7PfBIBFjFe",
-	"UeDKLDzcx79MaYAWzZvLy/MM6HJClVlU9WxmaeqWzKDk4EwL8xdLQh79ituvaKln7nVIv9LAbwAwcK6c",
-	"a563ND78abXLfC4Bzw698OTkAJq+Hum90puLM4TWcW3XdVLwoYQk1/ISwbMQuvFLKRVvXEqSeeoC7zSY",
-	"qkVUm6CROgTRzxIAObgpwRwlVYpEHVGFbU3Si+Qc+JLleQVwOQVEuBKHdTm14NyWU8krHrDSQOOrLoQu",
-	"Cj1/1kU130Cq1GrbqNPUHyBxxbbK0uMoW7muGIVF3o3cCs0lgAk+GtnmA8pipOV1KYyl/S1iV4XK8nid",
-	"/luFjbcOs625DBltWnlTriZilqTm3zRWzySmauvLHeLzmHkqBGxS/agowvDASuopThZ/UVrHsxZ1zIk1",
-	"W1xhs5WXVVnoOZmqCr0Nptcerqu+VAsxQBk9f/fibffo47uLtxj5kUw5fZHyRZVDmwcGiCXn41AqUh2H",
-	"IpzqRSA/1V6F8S2NfebXzuPQOPmy374JpTJwIcvriharf8YVx5C7Sd3O0q5TXmhvif/RtbHk1G3C/8P4",
-	"Kkx8daXm0x18jIUabeF64WaVc9qzi/edi5fgsUBkGqEFzhW/YZIMJrbT08AhaWgRXPuasNhhBvxPH2tJ",
-	"BmHMr7igAdwxDKdCn0svjKCml6s6SVI/9dcwKgd/R/cx821TCPbJY8yXpLHT2sui1hxg/CCMZs+kfYSm",
-	"fg8bMI64ItWBiqcCgJsHW2knCDsMSuy0LWwxFEWPcK2wyw6J2YjFTHgsUTq5kkQwQKrXT3KIBFgKLqCt",
-	"lblbEj+E3J+rGEGj8nudrOgGTbacil3UlURqj2YSwJ4jlPT1S4glvb04rJOs4shen5CGaaiZLC/uzsNk",
-	"BXhlNAyxaLNCGZKoIjqZGYsD22d/y26p3uyUbLecLCEBB80Q0yEZMeWNDa4N3kKGMzLg/gDR0ILAEPoD",
-	"wRFpcV0S+OKbEZHtorZu8zSnosKSNycLsqTXo1lqsK5CbEmjDz6NVdJINNmzogLgohojsxhmZLmAXdoj",
-	"ztJJvtgnHXIh5cecCf/pUoHVbUiGzIMurDAU+ahZwHFJEzJE/ofIre2uCqNLQN5TMAk7CzP89ZJzHif7",
-	"GDf3yTIQDG3dL/cgncPjaz7p8m2i+8Bd5YHYu3HCZU26UXUpMVyEH6yun7Xputrejpmey1wV7fnx6cvu",
-	"6et7FNAuOWg4/meQOczWOz9xtqnURm2d1i1Hzd2YFqWqcNlOxMxj/IbFDrkdh2ZVZbqoslg8ztFWtpdV",
-	"Zusz73YyzQytYyrL8tNdL+cKZmZPdKjs8bjruXpinpYM/wFYW2ZGT7sZmzK6BKf7D4Htm0HGXquDslP5",
-	"W8gF8qxlsLmmVmlCZ4TKa60e6/tINUX/5hIrBz10JqRw/wRhr7eKUV5WwXVvANEtQlUImHWZyUXFa8gw",
-	"pLGf57HLkYVT9O914sSmttxbHMtb7HRmKkvNgsHgJKwbNlJFkxWgiO1KG3a4jqq8gECeVZXMIpXDkpuR",
-	"r1KqgIIw72oF8a8u0dycaHHIXb8MiBRQb/EiSYZMG6UyQ8drxwXSDZ3QT128YzsTzUkQSAuczWt0aUgp",
-	"NnNf293fKbg2S1HLy6KLQCuzS1a6nY/OeA24/IbMtkjtyPaid4g3DiUTFl4TQJljNFNy/SrKm9Zn/dIp",
-	"omb9X2sfPjecMgc1DC7T2vlBtN6rshknXM30NDWM4o+t/5qBvCiB/sPu1mGMAPoZ7TE/JsJV2bDupYEb",
-	"HvtfRQmfLlHBIVUG1k9eyyW0sUTpTsXIdCN9+8Vspe49f1KehvFkj+qmPChz75Mp4YuTuJceXjSvJ9+Y",
-	"O2njJyDqVqglC+dYn5DNeHPW83anBGAYrU3/vVcq4ioPmUnZTeZYeipx7Z6Wps3+PQA5p7N5GkrOrObd",
-	"iFh2/AK3dE79vZ8iO+HCfGysWO41FMinJZuHIJinI5U7EYntiGYTPs/en0K2p21YdnJ88qKkSRncvwzU",
-	"FZVLk0KnQlOxdUiUVq5JwEaKhFMF+P5ap+YxuaFBEYLthtbgY5pSBabTAmV3J+XVLcKmJT+TJIpDi1J4",
-	"b1fQ6lW6gynBPqmYblbP0CkpYsCmDgnagF6BQzL4/GVQ7kxJF3TzgFVqpHWKE7oXI0ub1vZ+ZfmLa79J",
-	"v5CE7B6dHaUEvwE7SocLDcILslyS71elZ+OFy9cErnm6lTGTvMv6dCdRGBfzkqR7ZUg4XHWIafBDqjxo",
-	"DgKsOOG8CP4Py8XFVXL3gzPkr803LK7eHvmBv0AMOia80BTyL2UfK9nAA5zppYSIu/lCb1Cpu2dNvza2",
-	"VV/z4kQrWgTtiJmcBgpy2fVVREKKlfE4SzoxHZnW9oHOzVVrixfwiiWdmNaaxbx2ZlYrfUiyJnak627F",
-	"0zGGLD3cnTtk1rhA9y/JzXo/Rt8mbLrt0Y8OrKkImJRkgKQBKTnHFxdnFyX+LPtiq1UeXRx3LqFtLXbt",
-	"0n/B/YWK5cZJHeaFy/PFkxU6L4msXKbxFMMoTXMUvM0h6OAEFolRFsBthLDAZAWP3Mzy/4qKxBor82Q2",
-	"2PwO3c8aK5jV053qzMre5VAvs7KM1fAEdtYdxPoFiwLqmVDa7TgMGBnAYwZG0H9FYV5smvWY0spPgb5p",
-	"EtHORDArlJMWx2piEYYEs43Cbw2Sq96NYS4jb4Xqmn3nh6XjfQJaTpZqIxK2d6U0POEiSycNZ/nCr2di",
-	"X/IJe8UDVdhomQShRwOiDbckc/fveu+qgCxjVRuI6T2T8BOAUFFBLl4dkVartQ83z1nWbbegyrb9pYZ/",
-	"NNM/Lu0fBwt/WGTFD58bzv6XrX+p/vt///nPtQ8L15XALXYn9Kq8DKp70nm9WAc1ZvxqrEoAErPoy3cr",
-	"ZFLj6WQoKA/WZiR3Kn1yKrfcV+NV0yiokCo6WG9DLJEtXcq3Z0edy+7Z6SLTNDVt+QkU95UMqOJq6ltm",
-	"hYPez8Jg1/aLsCqDUFwt3tjYy90JHxduLStiW65aJQPNvrt43ZbV9d8J/ObOYACrMGmWjN8qrCXYM3nQ",
-	"DKsEroLMyCLNbAIuUyBonw5N417hqSX4NBtD0qyP82E2bQ2kj9Xx7CKEjofEuMnQ36NL9CztbyDST1i8",
-	"ROScHF+8PoZqMMluWEyDVD/KlIeZ8i8nUwFEJTEJEiUFT+vHqvJVK0m4qrEiXOVUFFfB5iW/8yQDD3Gy",
-	"Ay/a+UyJ1AOUNgWcCXUir/BwrUxiKS2FQgc6aN0AL2LLsiSJ2U14nVPC7xdL8PnyO1Z36CovbILI00U5",
-	"KCiAiZpeezbJLzSpqlRkCfUWbKgUf5BLbaCEMYkoVK+kMHWFzS4K/G5fu+bK7FNJz8MyqEUzCewbP9QT",
-	"52rMha15y+HzrsO6w3UcOHcpyZKAqZiNgtgJLzlkxz5XpdXuxQsi2C2ABM+p/FBLuiF8d6mbIh3fY7P+",
-	"svLOpWw/U3haVHxijCfuY21n5lhkcOvdZrsImqjhNN3inEjz2idzSiUrdS9nVGYWT7XXmzqfTlLOY924",
-	"l8c/XVacxKoEIP+KU7EI/gZ0I2MpIZpdxamcnl12X/1bxalcdI/efDTPSbsB2A/Jk7DktuJU/vru7PIY",
-	"8hAuXh8XeotPqeI3y9o7CLgAoke2A0M10++GPCdHr7BHRG8cxso8qQcv2DqAFqgqJKNwGhveKAlmQUF3",
-	"Bz9Ucml7iMOkG4RlrcOZ/as64VJycZU8GA0LKom75fSF1tT1h/kGFdI+MvseudgjolF3l/aISP0Oc16I",
-	"z67T+nLnFhCnoeKjWamGiLSAEIe2nAIbINl2WUvx4DVTNkb/+iqZvqeI/55FDNtFvLWtzeaDYUyoeJZp",
-	"1IxAcqG9jwThVZHpVwyJ/35MMVHaD8VcYwnLLlGaJeD4dZ9LGQY3c3w0f3XRJlBPhaXJvXlIVZPzDhXV",
-	"MK9Q83ELW+dkYq8zi8yeJq3wYo0QXl+MI3N5fNo5vSR0bhQOOTvv4SHCMTikc37+sXd88ePxBaFgy2oz",
-	"Ie3q7tEgcMi7nv45yaOBdUr4lX5Txamcnfc0v0oeV3Eq+rZCfnKXXrhMGdN9fU/4K+opSegwnJrgNpAM",
-	"1kNDEC4FgpB0RqqjmDFo97dV6AZfuxvtckR+FN7gTxhjSgBkzgtSFdMJi7kH49IEbLrl4yLMg0UZMb9o",
-	"ssPLS8hizMg1F2YA2ZfnD8rJca/XeX3sEFDioRHL2bvTS4e8P37x5uzsh/xIzNUr7XzsQJoQbXp+HHuY",
-	"c6N3sqjfZvtXFTxlec2TqTM5hnc/nWZ+Po+u2Cws6AbazVkk14ckzWSP+RMu/rXRbLWhS+w9sErTZ0Kp",
-	"yuNAjJ5Fsqeo4lJxryD5wzaHrN1yn6EuwmJ5SHwWMIW8VzrJp+6JZd1YeWgllZ+UI8YM+Bc+qLgJqdG2",
-	"CgZzuqC2yQSny0l7TGqJJEK1pl2qZ1CgI0aRQfCxQzZzXPOpgFjWA0iiEsQvMImCwOIWDYNwKEkVup1r",
-	"MfeDdMgQVFC55RBGvbFeTcWFpxLEGbOK4JtZc1zw/MURvbSPht+t1gVBZBjfmk+/YkKfv+XAJDKlI3LL",
-	"Ygaa63R+aVcXsMmi4JYltPzWWTJccxrcBtmLX5GQeBF9QFaU3ldNV2u+z7pD31Kpdl/SWfFrE6cp9DyQ",
-	"XHiMTLgv+NVYf/xEfDqThF6FpKpCn86S4ETyG3r7tzYc1aV+2OYjgjGs+apQBFywo1AIBpK1eAHes2Ev",
-	"9K4ZHAB7JVY0i/BWqyR63bmQigqPrbv40VSOmewV2iXnUzkGe8TC5eamCtXWhj8iChHzSVUbhxGkGaeY",
-	"NusueSzQ6pSFfTE8RQwHNIzh/swP9e2iimf8wSEMCvl9y87hw1oPL+wCICuG4eYO2TytFZ2I5NBbHpbn",
-	"sU5OcmRXMrfDRaSWZ1srZeQT6DRZCb2BQpPoiCWIsFdao87ktZGAS3WYR9lKMYz1j4vyOipMG9RvNg4M",
-	"J5FSABLqrukTL0o0KLlUhYoGxwGbMEPJazmjFQ30KOVdskoj7MNlUCbz7889u4iYzjNtua1VanpRV5xK",
-	"96xXaIJqTvQSumw/SAU4Nuy+LA6XnkDx9yE4+hH1oA3HP6DwZ4qaSGgcToVPBt999913g0Kjf20j9C7d",
-	"yu9VkLF4Imw3AOyCcQOYHiwIxZUkKqwXw84LH4GYlw55Ksc/4pWFNmaSnpnrxQ3X53dqk1KPlGAenWFl",
-	"aHUTbjWV4wt2xaWKS1oDLCXayyThQUEXdb18zyTpvfyBXNEbltnUhYyt/Z2VZtpdqPPexJHf+kXiKNv2",
-	"sixvC3tQoP6zgN8wg1pqV08+I1dUMcDir4axVnA5gN7/MmVTJreICsPrNdn5nVmULGviAT+afFZMrBzr",
-	"bY6Bgli8qKSsrJAoXZKYjaaSAUZ6kaVV8mCtdawZGYOYsb7eIXTOjVbfLDRm0SZK3mtiDOGIIM9JLD1z",
-	"31pTmxeGOM/su9PNc1KiyxReLHeKpST8JJxr8+wXfVdvGTDhkPplwLc0igj3QvFMErgqCQPxs15iwHWE",
-	"H4fct+cS7U4g91AsmnOwaWkqof5vVX7mMPRnhWWuqzprmzXdoJkV9MEiEZ0BOPnIBA9oFKVp3vrVCPmO",
-	"WSff985Oa8sSvqXWQkpOGigoKtSG2uyQDAzO0SB5s5xJxSYIF5tL8Skq8i1OBlq9TkoFPeaFoghb6k14",
-	"S7SSkeG8AIk2DgPc/az9iXjAgoSjkTZjDB88zMs8M0eseQ0nXKkSbpgQSbPd2G+67krEebkEH8toT5Dg",
-	"DkOe3QsRq+EuT81yKlPBf5ky87OmteKyF1DJTf4V0HkZz/kxkddFRUBybKUhHj8jDWG6ed0iUerPT3sV",
-	"p/Lq6KTiVN6867w/7lacyk/dztlJFwJQ5xgp/1H/8+bs9OwCgtrdf39XaAH8dRqq8hw7CIqbAGrMosCM",
-	"8hd9k8zgrC8m3C3adHCTn2SOrZ2YdJcwbPZdTnlQ9sKI9T9IE86y8OkzCS0iSJViOF5AdJQSxehkyyE0",
-	"kKFt0SUyoVafS82e4N76hm7/e7T5XN2w07ToKe2ccIF5BufofCqIltvkB2giY8KIxlWV6aCX38o4DIJw",
-	"qs5Z7BlSXzari/zVhaUgZpjm0kXiufcbc3BX+Z+XLFuvpPfSy4vOq0vT1hg9fA6BDhy9N8cvUSSm7r5q",
-	"OBppdXfLIe+7l29eXnTen+I1t1yN/ZjeClIVIYgYUP3w6iyjgvdVnEryjopTSZ5VyIsumGRFPSgW8mzY",
-	"LbHkhBkxjCOSO5hqA0cfjwEQ3gC0nYGmuEF5m6yve7zv0TBXlVulsV4sY5smjXJG0MajliyObdq3TLHY",
-	"WcVMlwb6Lrg3vmSf1J16kCY5WkbEQB2+H3rTCRPKFuRXszF5Ss7jULITHschwO/9dcqDQItNRZM7ixMX",
-	"LozvtsCC3azl6J2szsy0C9KIbVudQuSV4i47N43nsYBeO9I026EwQnMJfmWt+9yXk9CfBqzr45f/YmKe",
-	"f8EfzSfTtKe+sl/OBr64CRU+VWE8K84YntBPncTZXpoqy6SyeXY2xw76CsHWkngqtHZvIBdHELQgAZ8g",
-	"ivfKRO8JF/khLCOIfDqgvtus60pOL07slXf0ASV8ehVMJvhWk6tzSJRcGeCaWyrvgRJ/LxnnVOSYNrd3",
-	"0OW/fn+t0nrBAo//WrCVedGJnT/XoQHkKAkNFKb6RNG8FzYhlPQ987Q3fxyypyfPTjIIl3ObkYQSzCLn",
-	"2Uze65ulqA9LmOej+04Srr2B58Te82S5T+mg75X3lJ3Hky38pvlO9r53oGIWhIGmgeIRjaGJ1URr7+dn",
-	"vUuSkWmonN67M/iczE2gqCtz6VSum0HJzhT98KDEKDOyxiKoJUxoyAWF47koV7KSbxUmdoEk3EwM/RcR",
-	"YouiI1kZqJ+ba904pjHT1GJ99MbkMH5mYN9zRsxy51RjtWPqQYTAXfk/0F8xKz7J7NG8bZRL6MAXkSpS",
-	"7FYmubwAePxQqwR+yLAXAra/wnID4odz2HbemKraODR5gEUA5LUPWTTy2ofPrrPTKpbmF0LrBUPqXRdA",
-	"CD0aOarwx4fY7qJtLt5FhKk4GjOvBOMbO4cnzUqR63j6+sPsNybVwhRpQCIRNDEDP+2YGjgMwrFbeYER",
-	"PI1jJtR7a9cvDsZcYaYM/iRJaMYxYEZiY0448eImGveyhFLu+0wSanuSLmlF+ocxkpJ9KLN9cgJioY8h",
-	"FN0S6HUMAY7M9pta+6uQiyswfUCsFOw+fF+8KXHm/BVA3RtOa17IJQkD31aw5mnD0caFNwbbI3EUFb/z",
-	"q2v+D8K9033La+DJijmL52flcX8CXS7LbDZR5gpk9FKpXB3OzN9df6tIRt9bKPeY8BOfXLnjnkbKG9Oj",
-	"wj74EOrnV1wlgWpzOXaVPiR2dSwaXaZ1LHgYQCxCC+Ojzvnl0ZvOX8LRaKF+t6jkB99TJLpfxeGEvD42",
-	"mjCdqvFzc/XDjKcQdPJu/sxpHIVyfcfpubm+NDJgfi86N3q3S1u8dtL4Uwjhp/pclqHJdsA2vIp9gi6q",
-	"LIAOuOTy+KfLbBd+dD/2hXE7msgwYPGZ59jeu0FgwPiwJzXFNqqS6NGTasYbSn7/9TeSRbHYmiudzGIw",
-	"VHrd09dQ15qYm5XP/co0DvqVg35lrFQkD56DMKv77Kb+afoLFxMu6l44Sftu06HXr3zJlLSn2ExYKg/x",
-	"y4+u24StfGg8iDLZlU9KMdt2CJvGTZAa8T4FMxgyMVPTWEhTMYBNkpI671V0nTHYNyypv0/z2bL2gnqG",
-	"SREjqeI+b9kKx7QbEKlCpdlW/X41OuvAGxSftVgzbm0+Fxy1UczkOJiROFRUMR/4D/cYuWYzKE4YTYNg",
-	"Ubnk+bKmtus21sogl8yLmSocyk6bjNknahOa0rzRvImyPdzxdv09tj9yaWPY9Fp+m22Pdtzdxl5zv0Xb",
-	"w21vx99le6P9gt9Za1SofeCc1yGPXubSQr9g9lnZ+S7fmUdXHTJEsYHe0MsvlA0Jdk8gHth7k9bwI0xr",
-	"YThwvgnRemgQpu1vGOea0c1XjS60zlqRAVfU16h4PPp0LBvJIVpnphFU0iwP8iaGrLCJVDaqau6rOJXO",
-	"0dHxOSLcXhx/f3yk/yxcxukw0xXg3jneicqQLqfPbv7VfNLCqDxIlNzSaq7FBRZLGN9y8pYVWljroISl",
-	"S2GBwtYLD5ibbHig6DgXY3IVNJ8qPN/JuEBpekiUu0Kda8UYHp3HpBS6CY9J7noyP3924Pfy9Ofn8oQb",
-	"sKm3f+5ELeoNL0+6pweE3bB4hrX284lKwPj8sE5eHv94/PbsHDAWfPJj9/j98cUBAmLRKOk5CnJF9kUV",
-	"JaYkEygr2SImEGygHjAL6JDA++HW9PHQGTaQIcA6WO9nDYqj+wJvJNXuCXb2SwoHHJNKjfURZEIFvYLi",
-	"nMStmiRrQY0mKvo2ac80uUkGASl6eoaFLBvL5AoTFUpwxi7n319aZZzw0vVY8H0kRAH4Vz5DjdX0pcQA",
-	"m+ZlNDRY3FCsNO4qVo5NeklPTX0eFqp+awkK3LhlcsLIBysuEgGRbO0qWYGveHQWYUhyA9aAdzwZb7YD",
-	"vhdfTufwRAu+KT/OEWBG8z4+7bx4C7riy24P/yxnPHh7aQLe2YQrMjAVvAMo4klB1oehP9sCGKuAR+hb",
-	"Q/8oasaLFqJ5zuJrVDxlpk5YZvirYxzcpmp4rkP/UuzuuTy1ebAgk4Y27yuqagb6fe/sFO3y5c6Dy/Dq",
-	"KmDG/CnX49I5FyEnPoiRmbcv7RsLOYpNMpzvgnRHLOCYCXZ7NwzgUqRdC7ELdStZlF0yZtS0iNkUX7d0",
-	"LR7/rMPYNjjm70rqTXNd3grbS+eFrPEF3rmP9I8s5qPZuubLY6TblviY4dVFG24CP8WBAlMh9UzaXEN9",
-	"GRZRDac88AG7LHVeGvwRMmYx2zokAY2vWEy4hLzFeEWtDOShuG4uANIo0l5+5D4LS9kYABseEn9qUOO4",
-	"IBJrhBZZr72oBNk+hXb/Z8fxd9KlKqKh92w4DsOC7AXkgT1WVEb2fswMDjAjt/gAiFlAh3TDPMFsykIj",
-	"G1SfqmSMoJpo3r1VHGRNB3DJJyycqpNlpWLUvLcGICMm/YBLcks5IC2E8deryy1VAzoJPkiyTNiajStJ",
-	"pGn5QYZTBeujFQ0RgqVZvCLsxuI5rKVFmuU9vmGisInY2snPoTA7sOYbzdUdhIRLPOLFZtWbk85Rrfem",
-	"09zeQezEEfmp9tP0l0mtx68EVdOYHRD0m2f85YnbPpMvYnauL8LYevqzMTI0tgmVBpzBBMM0xc5gQxbA",
-	"HNAOfpCml0UZIe81r7VVc5xhGsz5We+yED+8ECYBm17eGJgNS4fZs1MpPkjZTU32ZxMwBbPVR3DDau6R",
-	"TxucOyXyOsdJljOQjZjF+sR6IhdOshlzLnu88DSuewjlgxwmQ0tr3KpFUrFIMGNfsrGm2H9W4MhRik0i",
-	"VYgSs1z636n4BIdRpDAaNmFHmmQI4vgOs4FZQ0wxMzC1oQD6EqoQw8QKzJN1sXNYHBeVydpWgWZEc90C",
-	"Q0Hk1POM82hRqNysUZQwz+LHSkXLIjwY0wUN+83l5TlBF05SW4HFF144DXxwvQ0B1N8ry0ctqbBYwPFf",
-	"J2aKK7FG31qOYAoJWdiVchLCTJ+WWxC7Tbn9XeWxmjsNT+YRmj+V93MNFczq0e3GopXdwIq0lP9Ew77L",
-	"UG9YeXNzoGFCExkIlejTob5wyAzWkvWH2VwSiWSfR7n2M99g9xCLE1dPO7/mQbPTb0yXjzr2RsS+E5wJ",
-	"vw6YZ2knn8yj7DfGS1/omcvLwELGhAKJqNDqQ4B9ETCtkgEKuAhJzCJGlVwbQ2GeOaZICvubwigkc3jL",
-	"5dfxX28yo5WnfzUx5rWKXInJeafXqzhFmOx5G8uSKmI/2Nx7a3kJ7CNYDWMQe3KLTBgVMnGEZRtf2PQA",
-	"fDEmBCwjpDl70Ay86S5WXmxgHoJFMeFBwDM+h6XZnnl3h1voHrCa2JLWpIstSQ1Aif1FKjrTZosas5m2",
-	"EYwrd2l3yGXW+x9T3/7jKNhoO/YyNusy6wVc/XG2YytaUxC4zSYCCnYLemcm32xxzpsr92Uqy7sNTc5D",
-	"onUlEsbw71xA0yZwZkKazz9Nf5k8NzS0WEWw4N7K+Gjhaf9y8Pz5z/+t35cf/vynQmtXMm8aczXr6Xkn",
-	"MeTEKVDgC8p4EjINEKS9A11P4IU/75LMvVtO2isfXfKyL36qdaKopolDKjqJSPWd4J9yDGILthivOwUY",
-	"NJLgV+GWD6CAakB+mbJ41hcRjemEKRYTzW5uYS8gvTycKkbGVHNQYVpJ4GN/YDMbJABfBNfzxC9sPFbb",
-	"QfrSdGFS4RDxpJ5wEn5/q5Az0JjFr+xuff/+coHZv2ST0OA+phANaaWjfhgmeQfhFYcICdAmkDI8PR2C",
-	"3mrEj17/9d2T4vfySeath+nKPZPJQkOVyZCl8R3MKFhziBDK+OuUxcXYzjgok3UPW2pyq51EqiV4zHW7",
-	"WXBdulc2krOwQ2Ek11+hM9P8o3idYJHCSG6wPRieXH8Al9mOn0Wvh1eTai5ZJoy1SlszH7fWGJhmA1yM",
-	"wpJK3JpJmBlS75poua63YRIOeQCnUB7YjBpbJeWkLWlk5kvEx1Z9gcKPiytSBfPYos2lMNs4iiGDdshU",
-	"zoRHI16f0UmwhUk2eWxsh1Cote0LEKZOts0S+tcwNyhX+TgOlf2x3hd9cQyCGfBFYiajUEjmWNeBXlQw",
-	"ax1wwAvCjKrZF4PPfQgd9UE1cvomXwMS8t1+xemDmtivHPz+629O3xoN8LN5eL/yZWB6+yEKDWG/TGmA",
-	"vC3jP6j3xbEegyQejeMZGeDXA9KvNPoVhwz0iwboZKgC+lPAtV4/Qg0HJyBJKEjbdZGrUnCHM+ExQvvC",
-	"ZzgpROjSS4XRoYEZ9KBOXkABM7EleCjZYnqLqHmwjlp3N7WG9IrJAxwX+QuBhQJ7uV85+Pn3X3/74PQB",
-	"0bhfOYCF43/HVXT6eWjjfuXg1H4H8Mb9ysHJl4HTFwN9+2AO6NkhA/2oAWm6BGqNEJQO5muA/hquC2O1",
-	"DI1r69Cmb0HzAX21yeMy+V5G2GDbpWs2I9UBvf74+6+/DbYOyeAzPOmLflRf4AGNIvncfP38919/yz8g",
-	"bWEDA+kUCNIDMpiTOeQvZMw+VTMS2OS4OeTk+PLN2UvyZ9Kv9PuiXyF/JuedyzfZL/riqHN6dto96rz9",
-	"+Nd3xxf/lrt6XhAv/gbCN/e9HkzvTaemBwJZHVtbW3pb4M16rkx6NGIJGj2JqBo7ZH4YKaOPmYVbRFVB",
-	"hgBtf81mklRfh89kX0zjoP4jDaZM1o/h0i1nYewLOgSqDEZjNPvQiSJUPjU/M3uWk30JX/JoEKTlDGb3",
-	"WSAZ6BZ1coJZDFSQbTLhYoo9NkaZGqy+8ILQu3YQlC1mgOoq9Ho65IopSdpuA1WPgHtMYOWUkWWdiHpj",
-	"VmtC/zRQXBM98fb2tk7h53oYXz0398rnb7tHx6e9Y7gnBY+s/DT9ZfI6DqcR6SGpdc67mQLzg0qj7uId",
-	"YcQEjXjloNKqu/UWxv7HoBwmtK0/XLF1Eg0di8oDRTpGC8wnZ9bJ4JrNbsNYaxdUeWMmCSBAGG8zNP/q",
-	"C49KVuNCMiG5ZuLBrE46YkbiMGCQtAn5mlzhWiZSCIqaNF/qYAeAREOUpT6F9JLn6DNzVl7X439f67of",
-	"cKKVLx+cipU0sJpN151zWtIoCoyQe/43iS6EbGUYpCQAfqZ1cCQ3/wx3Q3lMhV5/1NrkR29MFSYSWrOr",
-	"sj9q0e++++47r+k3cm7ag0rTbe7U3HatuXvp7h+03APX/bO7d+C6i3oKwFBOwLRWessr6JNuQC2PoWNQ",
-	"d49wBDZJF4aZWKfo3tY3YhFQpsKnsus1mB7nvkuHc6UxWmuEdS9+UDP/oIbfHOkHbbMduvAgKDwpf1Qr",
-	"/yjqDhtm7VoLj4LilfJHtfOParE2joruLE7PFMBoeskERZfsj74S+yO4NuOi6S70K2jkuxE00s4r2kJM",
-	"fPs2rbUCnAHN4zUgVnLeblAx54P2eoRQBgP9ar44lTbSf9GDk3Py/AVNcP/glsbqW94JavLBmI83tVbf",
-	"9CqMh9z3mcA72qvvOA3VK8AD/uJUtteZSldoU50GoNXljHE4Fxlr4ecPekvldDKh2moCXraYUA6d4K6k",
-	"gRSRlQ9fnEoUFuVnYjwZNFmtIxsMD8FuwcT7gc0GqXbjQNTeakomh75UW7Lp8ahfDhJWM3DgC+jsEE7j",
-	"JE0fnqSPnUP0iYGLkN4daKpjTg82ouoLGKl+SHgrrDy/ZjMt30Extw5H6B8pghl2TNVcSY7DW5kdkBXv",
-	"fWHH8owMkjM5sA6kA8gl0RdOoNlPFfyDphTLVjoGVLF4q94XF2GgVd6TTvfUwcqCIlGEy98BPmlUoxcG",
-	"CHt95r+aBS8w3k3Ob1dEU4UHN/V5Gy/9g0utrKTaHjX9Pa9B94e7rO233DmB1dhv7rYa7dGo2aZea5fS",
-	"5s5we3t7b7jfbg2pvz1yG7tD3/cYbTRGraG3vbs9HLUarabbdNn2aK9MyO1dNjQHvZOQa95VyG3npYDf",
-	"brRGOzv+cHe73fCG+7verucPm36bjXb9nYbX3qUj5rd3Pbq7N2rujFh7x6OjncYe83aGHmtsJhh35l7O",
-	"3P2WS3fau7vbOw2/tbvbdvd2m81Ri1GX+SPqNduj1shteds7Dc9t+t7+aHfP295vDt2RuzfcVJjuzknA",
-	"Pa8x2m3s+P6ouee1mOtv0+F+Y7s9au2xFtt2d9stv9lu7nlemzUbo3Zze9ff9ofMHY4ao7a7qQDem1ML",
-	"GsxlzdZo1x3u7rqN3f0dr7HbaHu7vuv6+94ubQ33Wq29IcydNrf323uUUre9T3dHfhPIajOhvUBvDyt+",
-	"l4le21IeQJ6sHp74y/+xBHG7scYrzrEpwGUYvqUx9lf/ygIcJYCRv4ty+4tTWfQhpPxkieGF3oW8iDW+",
-	"1DD2WTwnb51E2FrXPI+JvOVogVHh94VJ6EuFrSy1udpu6yDp0Jx2MCJUhJjICgtSJ223fUBESOTUG4Pj",
-	"uNxc69lJP7jU+SeyPExE7X6mxwMyJ7OpuSh/CZ+yRPzNQLibgYD8QKanaNFC2MgZYsq/8HlaTfTPqRpj",
-	"0kM5y3quoOgJobwe5HVllk3P8i6t+FsAkhTUUNsvIYDRo0sQcwEI8A7N8LDRUprKaHt6HvQFYiLT5KEc",
-	"nHxoHRkXsbE/2m7LhKo4GGZQKgxBHM2LvWDqM3/LmkN9cc1m+mGm2VOd9DBjHd2HgBXBFaFBzKg/g/Al",
-	"tzkg6NKv90UHXpyiPnGP4cD0s62HbT3bBMvT0kN6HxNlngEV85Z1GUdh4dwjGSgPyEq/Biddk4tqTUBT",
-	"hVb+TK3lN23vEbjxMVCPZjymUCVlIxvqfs8/c//L85jZxrG1a8Q/ehiu6mx250pmfJHP17Hhk1SVzHqe",
-	"ICdDjsNbkS86Ae01ce4A2+6LMICoUL6u1LLvg8K8FEkm1MfmJJqhXjFloi7z2qhjYbcynF7zWy1RLDwZ",
-	"iNV1WepFsl0ZqKSvwKSK9Vev0WyPvNFw22+x/dZeu73tbe/utEYt5g/BdN/d3dsd7bvurr87HHrtncZw",
-	"yBo7w2Zrp+U3d1mxzvtgTKwAuGqJyZqHEvumEm7AhC7AV5lyntxBXMWGuP8Fj3fAihIsX8L3SXy7TroK",
-	"zsgPersS710WnwVjuvr4zp9edBTLkPhhX6Cv2SpPVgniUk4xnZRwdViogbXNr0njG0FCsbaDFudjHbQP",
-	"ekzFNAge7vQcTyK19OC8tLAu387KBmcFV63UPeMU+1/OBCsE+iFJ1MKKcWch/P3AHhVIADIdXkzNwFYR",
-	"ob9m6qtQ+bfg8z+iC6jMkd04cJtP5ciGvNNvzG0D5vYaJHEZZ7uLJTHnmJkWmgLYE8DyMlQFFNboZy6t",
-	"k0Hm0yAp0sCC/ixYUCjYYV9QYeo8Df6yFzAaA+IP+UFrGPge5LU+9Ic1Ph/NclOnSS4UYnjyusoCVp18",
-	"3WiuYyA6CMPGeQXRXdJ8yvjug51nw2MKd+Sbt+IxvBWmH8R6sak5d0QKQfEAfGS1TwG926mBcTd3AgkD",
-	"vy+MMVToUQAPLiSFSnAo2PzU1I+wdVhqp/QFlJbd0ID7Se3KD2yWVvNZjrSpOyFJYX0qBY75e3s+dVt+",
-	"e79B9xvNltum+/t72/ttutf293Zb+95wb3e4t7tPW40GHbnMa7WH27Sxt9PaHY5oRlV7aL+oHuE6HgWb",
-	"QP3NqXAPp0LBWVzCODKNK0pj2RempA8Ps7n6QDMl7pvShfPT19iNQxtdbdOuw4p1fTS56Iu5ghnJhF8D",
-	"xK+aB0BdMgJmQmNs15/2VKIxI/xKhNCzmHTS/h8ST3JfjMI4k/AN4RxA+/LJNLJwatiWwCJTgOFmRueQ",
-	"mF+NoVznNg7FVb0vOrZjB3TWsjxmMN+1Y0Ck4kFAxlT4koRTZceGGEcZrsI8KEGdlFh+R2YPvkYactrF",
-	"pLIzdEctz2W1vZFLa21ve7u2T7dbteaoMdoZ7Xr7flNbf7CVCFRCD+DD80hcHQ6pZDtth//44uzi1v3h",
-	"9VXY6XQ6p7134+N3V51O543+v0541Pk3/W9j52/tQP9Rr9cf0hAxS7U8oTVDqfW7KQTN/dU3XIbhCRUz",
-	"w3vkwxzyIgMBz5aXEElynKdqPH+c57pKgwJQKL5PKA+gXQoXVwGrTWWuTbWDZwt8dy3Xni1HHxw4mqbE",
-	"zeSqaCmOuMCHhKu+sMcPfp47+PCSZHx10pEo36GRCBfwWmpdmFHMbng4lTioel9keq1xSZquS24NNhv0",
-	"DzahdhwLhGhpUo/nEGi9T5XmSDG7YTSQCf5YX1xo9gnthw8gwABox5HmP+ZpGIfecS1GHzCappt2BYB6",
-	"Lez+1T2HT+NwGvdFtd3cL/T5vIK9Ok+b7d89vovgiwVAzGsfrPxgHjWq+8ie2I5p23BIKO6yBaO7tVCp",
-	"xQR0d43kkcyRPwjXOgGc8KTrfy3DVlYwL1Dsy1lWj19B4gbuW67QlmZLbXNQBNQWxX7//hL60/fFIIdK",
-	"e0BeQDEu+f3X3waF0PRbabm8fQMHjGTNBUaQ99F2GwdkKq6FNnMs+ViNIlkKyFlPICfS/p10hr34trKO",
-	"ZjMEGwLNTI/LBGdxjnHRkWIxabgGesvqOwhDAv2acGgQWW25GJPR3yd8C/MPtcLW2E7Z/mgaA5NNngfG",
-	"VnOfTIXiiMt/y4Uf3sKR0dOFoS3mEsIGfxVG51RSmVeRLa35ama2Pt+AsT1yNovZUb02rYazdHYZiOfU",
-	"5bu/mCtvvFELKPnYc6WiTdqKLYDX72007afTkjsN0HOFzb4fD197/Ix/3333927jlHdlV1xse0fdne51",
-	"9NOPR9/v19nse5f91NEXuf/+fns8FH/lo7/WvWYghpNXrv/T98FDqoNm0+Q0WGpj9tBVwMU3z9UfSlTo",
-	"fdEMHfir7TAh/IRhrpAX2BqiPAXb8MsMN7Ug6JZ1O2lI0EbwVgUAy/kyGH6MiRQFV3LhZdA5IAqIvqgy",
-	"SxB96rZTzdOynIdmJQ9pBubWaZV7yUYq8orcP6WfCJIQgRvWUg1qxTFLsFXWUs0szojBHtHKWVYdE+n3",
-	"2UYB8Db9ot9//c2oXSbDjAuuOA3S27gkA+j3MyDPyaCj//rXRrPV3t4Z2Kar4KkBv+3H806v9/7s4iUG",
-	"uUy4vi9SAzSnuiUvuZPutpEqNpV6CyfsqXSxs0jeWx3LqFzZfag4FTu7ykEF9mr9o23H9diJxUX61d5l",
-	"szmnX91VG7rx3px8TU0o3w3jD6QD/XNpNAlUVWDOlmWs4aLrPWZXXCoWl7PVpDzcah36SPlkoP8ZJHXc",
-	"OWO4CrqLls3GbB2AiB9gDdnAntiBg25pW98ATnjwjq1w1E+QncGjTTfovrg4ft3tXR5fIJOE61IX/BbG",
-	"2hJGKhjzZQp3updBoDdxwwwSal8ETGlOqieruSNEF0z0LldlDtDX0AEalv6ZPEhgCDOGs0xOQV9opc49",
-	"AMgqFkDQwPgfEZIuGbAKQ3LL6HWSjwwTBPHgEOQb0ANUz7cvqvg0RJDa0vJl/yDnVbJByVwWWaKbFMcZ",
-	"kU7uwamR41Xae839RqtyN73vnga2ncY3G/sf0sZO0YYI+4TQY0X8KXcGH82j6q4hHI5CMQo4gor+F5dC",
-	"9qilgqNoL1ao/flIzRLdXyvWOYZpy/wS+3tRrMzFqaxYGcBBGBAVOiiwptJ2lAMDehrVSVdIxahpIW2i",
-	"VVbIJY5aA+CnX70y9lwg0sjFce/4MjUeQN9PpEwi5dJQ1zQ6JNvGZKAmny2NZhGuNpWCfZEVg6RECma8",
-	"GtazMB+jS5u7YYAPsBmTZP+6EYK5/dMS1cg8YsVZojhsOZn90NNH02lBEmpp2ReCcbRWzA0C7MFEFpo8",
-	"IRSoVJIrfsNE8k4khq283OXSiN6+mHsjmRO9haJUsgeJuGVkoWjdYqYFiMOUlze9xnCXuaN9uue3Rzut",
-	"4TZr0F1v33dHTdYe7mwiOTOj/kcOzV3OUaEB5j8EkZE4Cvm3UNy6/lWmTOJOsqrmxBmel4nN6VME+79c",
-	"KswxzyW2izYvTKawSdnR3Gti8g52asDDjOERWg6eTTxoJIkHdXImAkzkmYRS9UXMPCbMzVoOpBwF3MeG",
-	"idsUoRWsGUyBGhlYK2ZwkHKbcLSYwICytW7uycqJVXdmBSqpzptnGcZVI4PeuxcfO0dHZ+9OL0sfm/E+",
-	"Syfb3NAYc31BSq7GfbyBnpCpFETg2IxtJdgNFLcEgUwyLcoj5AfEBECFPx8MZeCnwjoyGGPTdY2PLPkK",
-	"PGe5vaY8IJLOJAGPGknMzDAmmeXR5ICwpqO8dMG+2pmC/XSohg4NghkIKBEqLM1O1Ys+AJsewqtz+kDJ",
-	"C/WOhlOVJJBkE0z6YpAkY9ntxs9HoKoAgK9h59aPmQKXkngqZFke2mFfTLiU2pZP/JbYPcFW4bmpbMy8",
-	"c8vJQKsmWXVGn1knJyZ72BbyY6qZDQMKs07TvhiHgY8w1gsrGwq2ZVNrijNqDsDbCUtxwVQ8q3VGygLG",
-	"56V9jwk/bVJ6H+s5XTQ0oqFKavPUuqXha1xHraSYVdukdjcz0X90BcGePa2l0msmDsmtPudafUSp5hCu",
-	"RcIMTp6D2eYJOwFe9k1/2CiVx8pqEBeGOlboCnNNE9aKHEELBmM7QtGNrU9Kc3ng6+/fXzppgmHWvEvf",
-	"GrNRzOS4xidaubhiKq0KOExfkCDpSxiFAuz3pMLAoFxmh/NMpnDVJqHQFgghn0KBqfkb1j4NptD+eWC9",
-	"lPpasGrjZ9L2f7aZ1Bbac+6F12w2n2GEK3Wv9KJkgdOoNZanEihYtfHwO2caPXV46yWbhA8Z39Lrlehu",
-	"NT2bmtYroI1jJtgFBRo04B5bn+slQ31sz6gmt8W6kkUv6HbN3V70gt7VZ3n97+8bN13h5h2WuIpdf2EN",
-	"H0q2JKv8LVHov54gSlv0zMfVNLEUyp1UApQLn66UU2ZrW5KWN1Uqy9rwAFfdSrIW/GRYGbHVF8YpmaQW",
-	"AZ5zcqwGaSY6aN7IDz0qSMz0lfqO7gmRTEotZyUPmFDBrC8ynjytP+NgzWPr5CxAVEnrDUxr3VLWOTOX",
-	"W0GQtN2QSfK8lQuJ0y0jidLUJxhfAsqTkRGAf5CTLyKElnQsNmGBMmZ9gfvVxbZEGzcH6ECVHHYz+iqA",
-	"/usGh+7KFqNh7/v9p0sP6OTOwLfqu8WsqqSp2HxOFXCReSZiWUSabJUwi3LuNeIBez6NNBNeojGrMDbR",
-	"iMk0UBzacxjrXj9gkNOZNTcxdG/NdoxEQKMg8DpIFTPIK1AG6GcYhENshwiPGlM51so24C7exlwpzSSN",
-	"pqtfezsOA8C0m7BJGM+2DgnOgYsr8xr0xMS2MZSfeGWqw5k21TSn2MJXJj4TDN3PdRUER9FAj8j4UKZx",
-	"MADvyhENAhZLKE20inV1AI3YBo5p65TpkZb0TjM8cMv0hDE8rjpIkugGTl8sa+yFkwtvRQqqYJ6ZFBk/",
-	"kwiqb3mmfXcojGMIN+hyFjFgxlLw0cj2UUrLF3Etq+/fdC7fvyYn3ZNjvBLMXCoJNuYZKxXVXzLFPHWU",
-	"PnfLsc48mjQxS8XPIZRp4gTMTTV9l5ZrgKnfF0mrqbrNP+E27BerZxL7D+gfjItZzIjPY+ap0DSOiyJt",
-	"mtvOT83t7b7IxLyqhnaTIhwga9skcCtxTIL9oV8NXjC9qh9POj99fPFvl8c9UrU9phpue297d8d1cc0c",
-	"0nBdcsJfbB0SSgKt3MQ4YGz602j1haYmS3lcW12RKgaZ0IvwigfsAURUmVmSnOvnozCe1KwISll9vvup",
-	"nklZs9WAHWZ3CVYZt2/IvHDCpNnNXPvXIXQXK2xTme27C+9d7Lv7ONZL5sxUDrBo9fnfInZVcSqaPQCq",
-	"UdNrs4a/O2zRbW+H7Y1c2hg2vZbfZtujHXe3sdfcb9H2cNvb8XfZ3mifusOG1/RbrD3apjtppgc8vf63",
-	"SD8c27i095qN1nwbKL0edZ/d1D9Nf+FiwgU0Dk0Y+73H84D6gCbgrhiFKwFLkV3DWakCnEOc8O4oZpJB",
-	"Z8NvttJDKRmmcejPH744K7BB9NtNu8WMQoFHMq9QfNbn4cvSUgmzzYZZJm6vnCiwQokqI95JNXtqQ08x",
-	"VUNdArh4X1h2OsTkhVsKgPjC36qT8+kw4B6ypncXb41swnhvTmkBYylZPijKGLK+8Kg3RuRBuLE6OILm",
-	"bHrAcRgckAie75AJ/VSjV+wvrcZ2a8d1XYfwyWSqtLky2LKBv+NLegXibNCv9Keu2/L0isFfrF8ZHGqV",
-	"YtAd1U5DwWonVHnjgZZ0ICkUILwNvhtsoSxpue0kDETJMPRnEM47E6hxkRhwrquDC/3vAa74X9xaw222",
-	"Bg4Z4OeG22zX0o+17UbTPr/p7hi3JyEDuz/wMD1O83hstKNorMBFhpYdE74VdzsmkpS73wyGfPcc1wDa",
-	"QMIaaAWLkE4u6iX1utMAXyhJAuRiE2nAUQd6IfKOpuuawKZ96Usuo1ByhJfyaAwNmpURWqhJYDqIMZRR",
-	"BzKkh/a2NGqsHl714tUR2Wnu7KQy7rsBDFWEotbpHXW78FCJmp7RYRJ1A/seAqq3qpOuVjFgibkIuGAD",
-	"jCKAUj+LwGUwjMNbrWNiPyO75fFUCJNTOyFVkBuSGIjAMRWk9+NrRz+XTn0eOuSG+yx0yPnLVw6JAq1k",
-	"KvZJbR2aaJq5cRYxh7y5PHnrwP3kp5O3oPx+T29oD06yfqRFNLetUQdUKeqNJ0ygAkwV6n+A7QSLqA8k",
-	"ZBTDxmDfVVh8e95gPQY/1bJ8oHYGjEMeEBECSzCpxRly7BmOVjsPA+7NDoikwh+Gnw5tD9CajD3yTCt2",
-	"zzLeEByVZUOGJcRTAesloaT4KgF27Jx3n0kSxvwKcnmLiqnupKTpm95o/WENEOaXRiWGrM41rn8xUwyO",
-	"2joXd0ea3QC3Wceh8d3z7/Iq4jrKXBn/3vRJhapDevq1bmkajevnYQE+Mh1Z0K8/uKUzaXgf6KV5ZTKr",
-	"4jAxnWixB9dmVNHMHHOCYfFtg3UkRdK7mWZa92ffscjSCt5kWYllC8OpwvO8nBkAt8qcZVIF5oCilQVS",
-	"m3aDQ2KZ3l/6ld9//a1fSb/57i/vLl/V9p49gwr3hDvjcXuGLCA/w0zz+iqO+r+nA9jKvKuQquxq2Ib4",
-	"8wvxAo63xf+ydP1MorRcut8JKXKhdtoVpzLhgk80DbjJSLhQ7IrFuaHMcaRyolvGqZYPbXEdtFpRQAaF",
-	"OsbyZ2f2o1/52a3t09row+ed9pd+5U+FW5CybGxPXOBFwnbBlp1mRDUXJAhvWVzzqJYA7BOpZvpg61Fv",
-	"lVJLdmyrRpYVJuUbYoXMenzAXF3ECfTLm+7OH5ptzmmJZm++sdBvLPTpWSgqLotbgsoasjRQ0ZGn1fCb",
-	"gNovCqyKdXkevkLzlg9/ruE/z/GfPy1dvW9c/xvX/+JUWugAKsAFAN/3M0m8MJqRas7C34L8cwQOOCQi",
-	"TE5Whgs/Bl98MnL68mgpcjt38QW3GztlOYhQ6gICtMgFkhGqpApuXLQ3t7Ke1MYGOYtxHMYrcxbXGc48",
-	"da3FeL+7N1/t979bwk2//IGSQIy5bbyeZDgDRyF4+xc8oLiUxefeLDJ5fWxyPDJuUnIbTgOfSL03Vb2o",
-	"jvG/6IPogKDfchJ3D0RL0cc37yC8DeNrSShmxL0+vixyUrxhdwwlfU0vxTqOh+JI0zNpl7aMY37TW/+5",
-	"9dYe/3vOrNFqB2zgP5DZn9V0is+KKgyn/GE1gW+K5ddSLP9J9ckCiUzlGPNvEkGUweMgVSNNHCtPMTzy",
-	"5rjzMjF+t7JQz/k3nIZIimMq0WCG19mHmhtRx5kDP08y3lk6iK1DEjMVz0wOfKYGyZY+zW1r5oqi6nms",
-	"llIhuaVcFW5fytq+pFpVcXNRFtuM/Oz0lihVnTnJneo2WrdC4bpOePm5Gk8nQwH1TUsCzYhlLT0aYKX6",
-	"CODhJfcZREs/aQYyuB38538MxoM0gZbKiHmKgOYEmTkm/awvmIBsHv8gBcpOmj7gY1FF+4SdfWsMKvqA",
-	"65raP6KVPJtfZKagD+6EYVXKiH+CrutKD00/SD9VplErmtKWzW1qWT44IePwFgc6oWIGr8KcO+zlPgrj",
-	"Az1dTGUbYxEgo96YAAw+Itiben7BPsEQdtoOaTT3HNLUB7+5veP0xXajCY9ouM02qdJcoLbhuv/5Hy3X",
-	"RZjj+IZhwV+jufef/6HvG4aftuqkp3fEggRMA0V8gEMTmBBocpRNtSP7RD0Fc6mTXjiNPSYPyPfnx68d",
-	"cn762iGvu69IFaO1I32YtzC56j0bnmPAPyEVPabz09dpFFbC4+zXWnHWz4LMZYz8ExVTISOquecWBh71",
-	"mzFSesslq5NjvX56dPox0GoUOofoIWjSgZ2DnLYUuhuyIHFtksQ4SIkAsuiizmbSxiCMC8lnl2/enbyA",
-	"7LPz7k/Hb3ukest9NSb/+R9kzPjVWDlWnSBtF//bMmWeI8QKAgJvu64FaYCkOeaFPmT0JUPx+YQJqQUb",
-	"uvzsMcIjWyd4hg24edIjtS+ACKEQGi6HyLXJ68YrVTwVHjVFP14Yx1O9PiZJYLtOOoagKRmxW2J0V0jj",
-	"hFHiOdKre5jU7SRrqrmZHiuPiZrGmOiIWR+wFZDAAS1475fDcdgXS/M3jB/yFj99Mj8nIi7VieFoAw1g",
-	"VWxOaGfSPWyWR70v3vJrVHKg+DrlHTSOZ6vD5kui1gkjup9hmGe/74E4jYIGHFGQiH9igXQ2Yjdku9F0",
-	"gNVoYcX1oyF5Ik2Xu80JMXMGTPpeVpVvNbUqTz+hKq+fmNHsG0Wa/fyc3jDs3fEIkxp/xUk9bCpAJhdy",
-	"49BW0u/jQVIAkkPxBIruHyiEsrbOvYJZ3VEfx5DJ54bT/vIp/XO1rffNVf+VTKun3+aMMbae4x0WcUj9",
-	"c8uVgD9krIic3QYYGCP0euvZ3NBgmvXdp3ncP3+uQOmKkRqpE9+WSFidWjNSYH7pJekrbw9I4fV5j/4X",
-	"p6LQSX0OEiI/hdQ60RPQCkmhkrd8OkWhiOShjabrup/2Xdc1IuowqzVoxdBoqybT0GYPjpJJWTXS3D8/",
-	"v4eLWXRK7PDB7cABQyWcKrCuGvU6iDiAFAo0Y2RYMJSiduUWFe0JGD4a1loLulvYaHud5HE5jaIwVsw/",
-	"YT6n4JL74wQ0OhlLCFGMcK2W53TzyfMExYdP9OzWAJBNq5dsYRqWJUGZlDVlwYiSUIo64gJBCSycAE+Q",
-	"5LjqY2pmEF5p0qiTjsDaTq0hJ4AHaEW4+4f6HaiegSaNQ9YaGbaZBvQ26HRp+jslTwCAP4tKkMGPNO2p",
-	"CRXsllSx6+xwms4MGIrBkttyEPsAkPrG4W3BE7EKZki96yKNvAvD7U5SSP57FP0461x+ySdMKjqJ1rz+",
-	"VBtgKwqKVoRUBfeujZrbgbr7TDW+/uOj624QEU0WC9fusXvbJq9f2bHaEgDS0z9cGctjgZ4+fMsC53Ml",
-	"jGTmE42iHr8SVE1jVlCAiywFGhwtQJvySQ0R6Jdx0OfAm1bz0YRXSVKdRpLFasuYlw3XtS+XxgfFFZtA",
-	"Lr4mZeaTUCQ+R3BcxQxFkzZCBvpiOXCsgyeMffAnC3VAji6OO5fHLx2CHeBfGiwvSQI2UqBrXTMWoa+l",
-	"L0A5gcjh8cXF2UUC+Gf4eBXc5wZ/GDF3ur4ptFC33GMHmWKLdPBb0BZzBTN2yHJmTKpmKvg0raaj4Emw",
-	"aiYgIsD9BqcZvbbgLcMSAAwsWb/ZGgxbvoCd/Qdk2z9/LmTSi9824S0p8wRS25iJg1Oji7c2tMY74cJ+",
-	"TAwMGsd09mgVoEh68H4MeoABbqb38+eMHo6ddMBhUzGnqETGld1lKLfgLlxe0y69cvCQDZTnNgFIeZlU",
-	"OxOJ/z6C5rZs8q04848lpKyMwODS0DCnNYWVZDRGMVUYYDPu9SrCRjKfTGh8LaFZYYiginEmoFknrzhE",
-	"HtOe0XZsiJZgZAPAOBsFEaoyKReSDK7ZDPCgSfVozAWTGGF5S5VJXiE04NfMIR6VrMaFZEJyxW/YIRn8",
-	"rybg9XHQF9rsxYyXFAxgax72gccmGGDFibaRD8mAfVIxRfgasEiwzfyYQeDmTIvQgzRglUyHJLNBcQOy",
-	"DuBThYmXQKKetmaS6ICZrQP2q7CBMuVgtG44M0+vk5d5EYl2vRZtUPlajFKpNzUVWF9bVnUnP+BkLiyH",
-	"XuOmc7pe1VqP/519Hfyd5OafP1foDVU0fgfF9xVnqfmSBRP7oFdWs2XXlvE3XaeiQkWD44BN9FxQmOlv",
-	"9IzlV2LneFD1G1Y5YbAKJMX4HTJptCQmkXDvzuC/Pq/+o6Bg6wOWLGKO3ZYw2s9IP1+Qx+oTvcht8aTL",
-	"LNh+nXSVTAG4Uph9GydN+jCEERPkPRv2Qu+aGZRD2heDa+5dM3+AgXNSjRmVoSAG6Pjjy+O3x1p9xsb7",
-	"MSNeEErmA3pLwOiNKZ2/isNpBAC88Bd4bACfBrG6ZBjcQDN9PVhD2wYvzFofEMqV3IfEEC5VGM/q5G14",
-	"dQVBUJFRy/ui2nZbWxl4RhpFxsmDa2P4LnT4Nt4YYzVY5LWkQ3fOfEBXoWH4+EA9VbO6CeBa3iKBWZih",
-	"FSON6ev/q7hzvpKHZCXMrhFi31DAHlgHxHXNeGOLVT+nPH8qikPI9QB38SyFpBqlTTkQ36pelFvwQHT/",
-	"NcR7VqSviadDh17FsVZgHpdv99Ldn8PlA12xcvD5S7G+gObbyqcUukUfXD9Y2SMDqeDb+VwGoJM7ea+h",
-	"E4bBXTbLN68IbHomupN3QA3nVGFeRjQt7IOBCCmIsh8EMAJtpphRHKYBDxvDzB5lxLFru600xW2r3hev",
-	"Sj2ABByAOeMoZlFAvTkXmjZjwCtXjHKmj8NDsos7RibuzBbsca94QBmVnt6GMeWVovO/+QnFBfrDhjas",
-	"mEg7bCC00jdv0NeA6ppD5oK2MqFg+XO+idnxHKFySx097zOtWLKYlnM9Toz3Ant6xF1/USeAJj0pVeFb",
-	"v7r/YY5tfgWoXlw9cxwfXjzD81eGFwEP65uMXvvkvAzzmQqwjcuOjVaXn6Oxu7ToAL2beKGjLU7IjQfn",
-	"ScaPab0qcJ1xFIIRnvg3JbllQaD/BTdnX0CRXp28tDa1tby1aZ6IZtPLZ2DwuZKL/6LJszALGHppv+VS",
-	"vca5/WGN1If2G66+zrguC9KbO4EMScClSl0ciSME0e6S7ztqQCRTW2WpvvM7VZz5O6KBZEnkaxiGAaOi",
-	"8uWrOz/LDZ5WzlTJTNcmphnSrhzgX2C/aP44GbL4CBS9g1ayCoC5D9dpAr0VC4bPU7tT/3/23u23kSTL",
-	"G/tXwoSBIntSFKlblSg09mNVqbvVUyrpk1Rd7Z1sdwaZQTFXyUh2RlIqTqGAMT4YWBs2/LLe3TfvGrtj",
-	"P+0avu3LGv5fBjuzM//FhzjnRGQkmbxIpVtV86W7lMxLZGTE79x+5xzYJrBFlvek4opYgfItOzY0WDmB",
-	"pHODWwviWg6Ar7+nxTnf50prWtsx6Ns0vWaHQyjyDWEg9HVmLYYrm7yrLIAr6uISKyLKBAgIXS7ZEJoK",
-	"ZgmLMnCrDJJUeFhcAJ2f4FfUhhQPIWfF9FjVL8DSBFvXQEwLn2H3XuDLK9HpJ8kFuOtFnW01tvJ8J6O0",
-	"yYSpUbdv3imlctw5klFSmy2DrYQInyhL5KgG6BpmpVNrN3tQM0+jCuVU9xs76EHnub5IBeNxbKute6wj",
-	"unykhHEmhyjfuv1ECck6YwyBmV5NwF6lu/sSmvdhNJGuVmwgoMC6PhmdwaYq+oUYY1N6/XWVWWy1mRLS",
-	"LIavCaNWntxyRdTOvF1OK/y7bccuzSygh5GZpZ7diUU642s9USwCc82qBQWJDUrLUNtPVlob0T4vdWDe",
-	"SkKbTKsvUwBtQkRzdexEirUsWYM2kSak1BHZlRASHVxt07BBifQ5Et2oNzS2CYgSWdTNfVnVjxES+kgE",
-	"SvwU1DyWisvkAsh0kL2DJW9Jw8PwEW2sWp2ZiLqNEqkIYnDYhyKKYwvoe5B5HlFmpGmUEOsHnUeXaJbg",
-	"3bUiUYecTQBxeDNGBQ3g1eYq9IdmKh+zSj/NKQKqP0nabiIvRarg5Yor1GqG5Vo1TNXHr0+vdPXZgGXp",
-	"kDbmDOn5rQzpk6JPdPvc9E04PXj99av9ilfBBKtDda4XLFoL9pJKX8RxMivW8my6B5IIo8y1O3ppMiga",
-	"D14l0n9Tls5AndN4zva/P4MPArvcGllK/ESmxDTz7kFtENrQyxsgBhxXIviWRfDhpNTJrrDd0rJ2iPky",
-	"6+8Hehd8WMdFiDl3C4Q2XYtimzkKOgRe+gn0ZgsG6hy0cG1NyBArmXAWim404DGLQrQBuGKB3hdBEcpo",
-	"q5SIfhjujVGM5g1lvzeD/34CU6EcHnmZ3aWEzNCECk3hC+hUBzZGnT1Psj5Wz6A6Vr5EA82jmUBFlZ5Q",
-	"M1Yb/V0nTAgYGHBebppBAf4oM6qBh+z66esmDDF4J+Dm2JcydRGMkmFKieTNtHw5khhKCReYcubxs9QB",
-	"nFKa/c/Nelkgi64rfx5E9NAmmiV5bl2GLDLj6HFWBV5JkFuWILgj0QFkt+UyksPu7rU4OZ8XtUtYGIXY",
-	"rtx4kMBfdnDI9N6YjE2ciG6ShiJsUb2rLo9jC7yO68mXAFyme45KBgJLBFYNsOGS8Qhh0Q8wQpOLUJEo",
-	"eR7lNyGGot1U8/KEHyKxyxBtKriD/gtoChysOOr2h6MhzXwokiFUmdL7Q/iyyiUDl7LxSSAOw/D0Ah8k",
-	"lwaZUUBwKByJx/4i0W+OCxoLNwX4ZKoBA+n0GU/PBaCMrUAHVHTMsq/jSZci7VDRVJRBxp82ITwCz5cT",
-	"nr3AM74+HGIdBg2HDRkUJ8s9gvMJd6Npr+O0B3V9Upa4rcKpEyFdC6oFq57tv26/Pqt5SNOEdZekRBPR",
-	"6oAvq0fHp/S7FkkXYsyq7ePjH0/3T77bP6mZrGxqkUi3fXO6f1Kba7kemcOv9BL/2USk7pzJ3iVwKC64",
-	"ileh5aAl1Yb500oqvQjmCsWJUJDIqDBbmegtE5El4k5LzacaEPXGOnBEaL7VtBq+f3ra/nr/4S0zd8Eu",
-	"b57FyTkTMkujlYV26/L1zJV3Fmb0lC8pZ5XItAhYJth/cMjSUSxUnQW9NBIyVEcyHgd5h1BwLNRapL9r",
-	"VY/xEicmk0KECqnoSkhtxmlxh/k/XRGBozBhHcHoMRNcPQ9LiXxzdnZsL7S0f0yRqs0oBHYwODXv+7Oy",
-	"DpzvRf6fW+XwmEld2PmSzlvBwF3CgMqXeHm4ZBGl1s0v33OYjli2xlGTCGpYNbBfFlXdoFafyX/9RHbg",
-	"Dcm1hZ1GZLnrbqOHIsJedxuvqLCPNTEad3PRGp4PC1OKAbp5l9IK8lRK19amnrdXxKsFRgOQaR1hDSl7",
-	"Mrmq+3KaNFiSXDyTN8gMbbAkVdiXM3mDePYSrEEk2K5og9elDU5+DkMbxOPLkgbx7MdFGZzIl142Zcq+",
-	"uXGmliROJdAjwnhLS9KjHgVLELfE8mYgeUdWyt8dEwXNPC+J8yaCMxPqsYexcWm6MaokDh20V6Kbikyx",
-	"AdRhr7NTIcgB+pau7SUp6ydX4APVVl4knBKN2pJT0bkszzHW7/jWjPRnZLrN4iY/K0nGlLwT50EWiOjB",
-	"1zduMCUg62wihlf5Ad1Qm7AkU70CKl988cUXu71NPiuJs+Tpo0I6Gb0SJJG9G/00MKtsotrox6EQrQe9",
-	"NBZprDZMWZVJRl2voQW9zfChaqAbjdoKn+7MOL3Kd3C5ZTojUH4eKb3TGGdvTl7ZiDKExgu4h2seyQKY",
-	"KlRogk+Pf6IAaCJ57ssA13yg7dreKI6JvEtVb4B4C+xdotYKydIkg+JsWT9NRud9iu3QWqx5BH9YznN8",
-	"BReLWAmo6Dm92pyVudXYZR0xTsCjxbETA5MJcC5szRwF8Qg9C/p8jNR88cVLxNNx/Ysv2FcJ6dowGVjw",
-	"U406ekI7etjjIdoF1NlEaWvVY1lCFyGIWIa1x4Ljo9Mz6kU6SmMK7eCIAresdYtNgltg3XOdJBz7Mnjv",
-	"V6LQr7RM+WaSA2MWhaZSs+cjcsFZLnLBT8CBhp/4xY/Ql8vzc4B07nzy1Qu2ubm569xWA6pfab3/3W9+",
-	"++GD1vYDfcSGhihiDELKfa7HJgDTLeFax9A4OkkgdKXfknij2NnOY5Tn8SGAe2OAKy/xRxk1Ob19r3AL",
-	"HoYibP0KlcDf/ea3P1Aor3iwcG9i6NeJUwH3w1NV61fcYx1zOvoq6vCIPWZOoh9NfM0daTHmFsLq+wYL",
-	"grdY8P3a96OfBmv7l9hWDboxwhqkBn/mBLNa6RxnEXh2jUObFIzQQmMg53IrmwNWfSOjd2wQxXFEbYIc",
-	"7kiWicEwY1dckV5BvU3MfSxisS9ZX7yrfnPYfkG9uKqICh6bfCT7BfMrdb/CfoF9gGqBhyUXOwLgBN4Z",
-	"KmNhH0i9gOqsnfu1U6Hhd2Rq3FhGvsf0cZ5i+fxuIlXGNbpFA2EKW/ZGSl9lhqIgowJbp2yzQSThpkmM",
-	"X6WdTysIWQEFviAOv/HuHezeSF9nuiuxI+NdJwDUsx7ZRg/b+FzPl+jy4R1tTTcbTHmsqR/u4Rg8ttnQ",
-	"/4fVssH6e1gBjDIv0mQ4FFjPy6h/Az5mGqEvhS+pwjmW6eQy9FjKUxGPPedNtZ7VYqEIRwg10LFyamHV",
-	"ffmyqGL+NBIjrAp6nKjsPBWn//EVdK3hUHOMp7beB+FinCionynFHjEFaEFB1WPyguYCxc42uEPjXFvN",
-	"x2HA+jmWfNbAq/G6bVVrhFSsCH0qZNiCGAoAFNcWNQgWj6mx7PbTRCYjpecGPoXZKybCYstKgyzLklSE",
-	"rVlIjpsD6hh0kksqBIoYnBO+8IY/6kET5xzBM8tJNPoOIJKrAUY/A48FWYL/NzFSiNMTPwiOowCBf+Zs",
-	"paCmN41eqCTFMd3l29Oj17jdIoXShMdxcuVXWhh68phfwepO+hA1bvwQQNUoVRhq1Yk9UVHtzVzI4j1q",
-	"e77U+wXZFnowsT4TOvCA6K+z14kdIG4o5+tpzEhG2aEKPMb1Qlpz3idJ9b3ZSKZa6kL6k5bpepOIbhSK",
-	"EJZ1IukmQYsdt09PcQDue9BIPHay/+3+izN6U6gAr5daOwxToZRQuND0I3Am+wlUooV68qmg9K8s0SON",
-	"k2TY4d0Lj8WRvFiLky6PWbUbJyMt9TIOYlSaLIGax4ZpdEk1x22IDt6XygtyHIRbdtbUmkWeC+QnCapm",
-	"5UtAcFBGuomUmMVg205VYcuCLxDUQNN0yr4C8T2l+1iZZD7ONAyYnIDOZk9HUuGgoD/B2/3n3xwd/fLH",
-	"9qtXR29/PD45+K59tg9OwjLT9IVr436eQY2PMC2XtQuvafThpN9zVdz7NMG3Ow3xtNsMn/GN3pbY6ex2",
-	"N8Mmf9priI3OVncnfMabvU2x3Xna3Q0bfENs9XY6z7rNcFNsP70j0/3WLfdFVrsUV8zaIbZxIU6RMdhW",
-	"FeY/2RgVtqrg5hNf01+5/j5avpYkXbTHHM8jZquB4m61Xa0qWjV1LhXdcA1nVEP8NMTBQ2bQGq03Uuw8",
-	"kau6a3dVF3H+9loieTY3cibSZzdLM2ei8IZ93sr6+P1wbbZKMoiyTITmKNQuhRbFQhuaos4CdOCdghQx",
-	"JhZVczOkNPQOMuMFIC+WZFVwCOp/1hAUpn2MWmYVJdSeL5MJ49qESJZBmD221djFszjeyInF4HjNleb5",
-	"b05ezS5A9/NQVA3H7Vr6yMPwbpZUhkibywXPSu/5NPUeKmb3UXrPeq7HLIjbGjdolhjdB/LuwS9L+TJW",
-	"xXbZOy024Zsln0mJbxacdpKcvSZNgh4rR5hroo8BYRfNhSLZF2EU+quP4pg8AFHGuskoDqHQfwecMmC/",
-	"25iC0N9mSS1tfkQ599GtkjBujR6DC6DS2liQZ9hsutwYWG3wfZ72NrsNvr2xttHZFWtb4VZnbbfzTKxt",
-	"dZu9htjpbfBmU18zwm96qCqtzW2vAqsCKTmwHp00EDK+taF7SkYrDF+b3s0Nz9q0iPgPzbEprs3xNRob",
-	"4MyveDa3DdztGf7+T1OzdgXMKOuvx8l5JOd0a+NxjG7pPOLe4d0LJmTIqhRDsB50/L09HJ6SCo3lX6D7",
-	"PmehuIy6oqblz7nIwBN+cIhFVyH0qIVJ0gNnDzLGIHZO6ZLF5mZQz5KNRaFvmh4G3JXKy1BlbzbdbM36",
-	"/stbLUSZcUpXIXYyo9NdzbPtPnk+KfA3OhmoqycEmyB2C+/lS/sanZQ64cPVHShCH4UQPDwz9WghDsS+",
-	"fXsGcxS0af8B+rXYc8FTkQYskSYVEfNYQVxC54dg/UoP+M/gZl8GeywV2ljIm5AG4t0wSoVqZwHM+Ehe",
-	"yORKmspjrMulHquWlD1YBr608UsMZONsNvf0N44UqOKUcunBvCYpEpGxNpmZ/PKOc69gPX46NX3OqC2H",
-	"XtVxcs4iuZcvSK2fSHFVrD7htNGZXUrnVspP3Uk9YForrkzfna4dAKut0qqI8bf9ztfd6Cj69uDNrw+a",
-	"r6MDdSBPtrsvDnYOLobff/fi2926GH/bEN+39UnDzum3u/XuRiw7g68a4fffxrfpgD7To1pkccHQPzs7",
-	"68H6By1s5qbUCPp4GFkwp0xxJ+bdizgygqrcAXzGL4RiQSdOuhcifGM7IPeKfQPsvSZsCdjMGD3ENqMl",
-	"KU0Sbq5vfddI9dx9i0fgvs1nh8WJPBcpo3leqZ3Ll7XH5UNNNKZbZ8zMvAGtyFnFYPPS/HtILdTGtczi",
-	"sTlsGpuVmcHO2rpzC/hRN72bZag2J4Sak7PxPOnM7F/6oPaj81GXtx3NYlklalxvJx+OczFS0gKn1KI6",
-	"HmUl0knOFE7twtdxaEtaYCkq6QlaOZ6XupXF9B9I9zRVXvbsEdWPoJTthRhmrDrCyzEqCtQxhXeV2r6M",
-	"sdpMrc6em7NUMhDQJpwKe5lROr1G0UzTJwuZpVhx2Zb7nJyCyEW2vYJMTgWJHCT5mAI61vdXZkk8/6Qk",
-	"9PINvW4Zru4EeBYpEXZ107pYAc6ygPN8juLg6MluYdn5ybwWcQqXeGwYSWlKAxeb+ooJRYMCVOUqxovC",
-	"QH5WOkZZeaAw5T0qwhdzW8L4RnX85taRfaoN8ub2dYr5bdyojuzTyfJG0MQPF4/xWmjxcKpP3ilUPHKe",
-	"C3zYkLpmNGd2EJx4pwdXtdzFvbyuVdhoK+hbGvrc2Wbx/HZGhTlef29W3Vze2Am4aNVUYW70Xhe0MxBd",
-	"kBpmu8LrBVzbc0naSELxJakpVGLVskqYFO+ynLifQmGNqWd3ePcC+Oag+bg/+ZI0wS30FbtATuxp26yj",
-	"UGecNhfVfmWFxPxgdp9fd/rvvq3ZGX0xbGy2zBUvCEA/qq/qqufvQ/UrM6y1bnGZXXeDr5OEfV/OHzvl",
-	"l5PtQ0cS80n1boSkycL+q9pokjalOnBqAM8IWDcWPNWbv+b5EsQwWWLFW0waMVKwscjy0FE/UpRrgvEx",
-	"TELFZI6P2NhlO/lUFBSylzBXj38vl8Zc4CPAZ9ub+kL2yxQDL0ZlKou5hDQXOQIM+LtXQp5n/Uprq7G7",
-	"Y2OpKtNYfePwyvVVi0XWVGG1fe6lme4QgzQ4MM7MSrg29Bitdwb2HEdS6TU6ksNIToBQETC0REYTj+W1",
-	"3D1mISbKHFCBvESDKoBXJn5rboCFio22sGeLwzt+ZAp3RNJjW43NGmgUvrw75DnGqfoEoUebNCxLtH3s",
-	"Yfah/gu+aQFs0PQpQ5qheffZ0d1bKmq0gprHCjXHkbRQcAtKjzY+ZlN4DpMppUdfALaLXrzQDgordCUj",
-	"oLIkIUhT+KFl6KIxz4SyFkuNtBO4CbJ80HzCHFKoGkB3HnKqU1S8AyWt8kzLaXbWh8oeGVHx3VcFJQ1G",
-	"jH5fSBGHeSNg1BdgAfET40YITFq3McZ8GWV6JEqoCXsJdS8X4oyFhonCavJWOHuAg74M9B8G+Fh7DrRa",
-	"zz0UoCkHaW3NlaDnIU8v3G2qX/NTscFuyOhH79KNXDF6diy8EKn/HrpuWDfX06XcXI07ckTpt18E4/n2",
-	"X1XyvPem9ocw70VRmuKGngX8GK9bSw0vZ5ZD/6tCpK/AFCDSfciqge0R+GUku8kgkueBR6x/qK0IfQ2g",
-	"9I50T05G2XmiT65N1vtM4Pk8jm1KAC7iWfR7HKZlGX0skBXnwLwT+5IKRSWFsKJ5C/MzEVvx56K5aO40",
-	"y2I0M1Nen9K9XMjRAL5rfsiMo/LDtGFZ0jcwHudfFRyKkaJJ3oMOs/hvQXVwKBluVnlNgphl0eU06UY8",
-	"ps9FDPpPsFHfzGSEYpyklyaDN1OlN71Kn8swdgMoqdAIWmlV+lHFCjq4agOvsEh+vP/65cHrr4EV+ebx",
-	"MUYK23H5OEaRVrCKZCwvAaBw58T0LcseyVVXxtWFYoFZUkGxdwIquXR3rYTSInQY73keFjQEUr6EqjB/",
-	"IbpAgd8rngTaKzctIOp058Ap6kw68LHd2SxL+aWIiajhS4AhhjDnMW7LKRUbcE+wRPL3myKIbOakTTtM",
-	"hxFXSicB82IRn8TJvYXuQVcJVAgwbSmI8eKhd4YmFvt+68m2TRP7YoAMGFXWoRcT66wxhN29o25/j74H",
-	"4xLq7aA001I1kirTmlvSs7wfDom/iSzvfHEqZFjY3bcsay0hFPKaaQEaetG1usdaYLz9nrZtbX9hfT93",
-	"pUy4hqMZAyOUn+EYBmlzO37hG1WieQTS647k0DI1YmjUntmCP/vc6Lt0jgvw6BSl1vImy/p7u8Q+rCO+",
-	"lTSDXaQouoooce1mS8lJ8dayWI406o7oJoMc1JMeFh8Dd5BHUGEAXZ+pfNl+8WL/+Gz/pTfhIlpWOOaJ",
-	"ciarn84kmecItKL3yBkNeO/wzeaRJK3kl7ZWxIRUc3SDnMxvdtKsvrtRyIJU/AStd325sPeuxpLyBgvw",
-	"TW5RNj1y0J28fqe1mV+/PBabBfjIwNgCsRnfConvDonbpB3eDhajvn9vWEzmRasMX6mY5f7LJdHVl8vC",
-	"6557Nyg9qy4wwxcLST46+C1BzBOYuQdHzLtED/P9V+hxd+iBy+j66LEki5xOLiSjuekm1I25rF0TM92a",
-	"6nOcxqs8tWwJhWIq8aOoYYweqw/yus7HldPxmk7HwdjM3OINv276AswjTe9r/R+q8eV7PJGsk2R9pqJQ",
-	"qL0i3x1EO1GhgR89O/maiABFZJnNT8YV9HhF4lLZ1cXEvFV9zJtxiHtmKUx61BcV5iGZmCVUr2W+C7NY",
-	"pefWinY4OxFIIfMlL54yobOaXv8s6XklGVumPMmc1PDD8df47M9A3C73AeB9lxdAOO+r3XmdVOlzs6SW",
-	"inRhnWhl6arJlcwLUeFa93KLz8TEZMgCXPwHoQoYV7QVFIRbDKeVRbJ4GmjCQ9wWUYj6aHQuk1SEtTp7",
-	"S9S4gNrzBG4TgWHUvVA+dgzhE6fYxk+UI00UsN29fIuarlbQoCwvd4WcM1/qO+SJPvvU7QOuNGYxdv8R",
-	"2H7nxcl+W5tQMxsWwDq/BTF5Q14XTU+lhf8iT5n9FHpVuIwp/Odm5QeLsy/FIMEVsbx2Ce98v60Dbtgm",
-	"dN70EHFss2wqvIpMsqgr8GnUearojcS2HLffBh4md5Fig1uYZmFVw/bxsdJsVX6znmZZBwji62Y1LewT",
-	"Td1gSE+pZtCHhstxIoV1xWUJ+4skkjWP2tRAnxdDij0ItQmR8Ugqt1s0mAxQ/NsjcnF6bjlpdRboG/JO",
-	"LAKWiThWth+1Iyzyx/tSn86K1f7oTU1Ptg/r+hzrRa3NYrcdwwvfj/rk9mJeaVorTQuTC9wdt3gnK8HT",
-	"bn/mTsaFvGBjsnxf5q3aZej0aGc8ji5EjfFBYhrmFZHB+PxzXv6VpN/2pn/AXV5KedFvcz+772BA++/E",
-	"qBOrfbjahw5lQi/FpfehlTNzaxv2BfYVZaZvqMp7kO4ZuSpi5ZRZXWw1+PLlwenp0avv9l86LU2fKOup",
-	"63LpVvzDDIJSXxyN6rasjAfL4DddWVfrfXn/G83ZLCVyRmHD8pypggsL+CWuuICVTplbdp1PLcavRfbI",
-	"1+HyttNqHS69DmFSWSgyHsULncALRfzXiMqYBDerL1EOy0mKTSgHkaSUKlVAVGwNjd4Bj6HRri+6jFTU",
-	"ieIoG+9RDyNfmoAouxAC9keUsksejwS17bWurXORLY30b45fznIQYYeSB3YQzfVtvBVxNxmI/8JxZ5AD",
-	"5xr77WHa/VzDTbJKyrt394dtzrOk+2OGU2BxqOZJnokBLgdzpceSOHRy6npJCo0QEFUgnVpjiqoX8h5y",
-	"f7ZikhIMMotF0gUjSmIm8TmbuYRoMcO3AYv42ySSt5a891nmkJV7cac4+HTg+XiKlP/vf/V//fGf/+X3",
-	"//3f/f6//ccJSmhzJj3/EdI6JtfL8tam2SSr9LLr+38oN6iAL1jbaoZevjAwbqBrol9NYXmXxMTNPriN",
-	"ThbLpcORJzmHuqk8OOyKz3hZRpx5TYBPvwCflETAplPkxqYkTiEON0lNRTynohm4zyk9zqbBXSs9zuGq",
-	"otJAIUSykrBjZdHDlvELUVwUe/reLMDTAihVePxmtgO8tlBuODl0rMqtjyL0pfmZ2sdPkGEdu48ipbn9",
-	"l9pjEEmdRAZfYmZXpGaLLify6YDRXcsu51EnCOwPmqXwaITS3YmXVdLYI0tVyGN7H61aL5dB9vhEl3fL",
-	"qRQFGcXKRJSTXVDIswDPLWZaWHStkgsBqslOCrFanuc2maphEn2ofKwFDaTSBBZVAqbE/Oy2uVbLQoHj",
-	"sST15WTWRVEi3DDvzZezEt/Ywry35vy8t9uVRI9aqExcvVFguziyxmWq3ETiOJlxj0rkrFLjHiI1ztVy",
-	"b0fizMyT+zlLHGMJObC6h40lJxL6yqSELyfExJS0uUGy3uOSJjPT+B6DALhjvFsl891jMt9N8Y60v7lu",
-	"azrHow3lNoNBlzT9QczsLBoIdIvoQYmwzg4pSgUuiSrUF57tXKaTf9ZpfjhxC7nCTpZfm7rJpglImqO3",
-	"r/dPSjShJrzyRz+NcgrxWYf7h89LH7as+3njjt3PuKKW9zzTel85nK8ZcB/YnXvbEfdSzaRtTNhIXkaZ",
-	"oJbhLJJU8JGENfGNyYNoAuZOekedtal/c59nVEy9JBODuYkYe4wzmcg1GgHpH+WEKw/JjlSmS1kXqFee",
-	"v4Hb6fTH9suX5UH6dhjeHlB+TKC+LGdjCz74tTenaofhKh6/isc7llwYzgKUJfSZRZxmo5EgqRkFlzZs",
-	"jIwr4TUvp8Y47ON7UmQm4PLnQVpeifT75C5/zEZcpobAW+h3IpHNqc8H34nnGPFVx4hHasww5pE0A6tR",
-	"urbCZEo86stqmWT98WT/8Oi7/Ze1PXRKJFJQSoF5JEnzWECvqCpd9mr/qzPTFwUH1eVSawpwHuJBywY8",
-	"3bgsFu20asZVP7HpngWm3oza/9iWzln2jxBR0PVkFbaHo23jZK1I29dxIegZs0sRuNawpOfsdtMIA7f9",
-	"GiUJFBMYFrLgzE0mi8lDEUb0F0609NhjSsvmXhRDcWFyFvoSjnbGmWCdUXguMjYUKUI/R9dkIsValqwl",
-	"0nZhLJXm8zhv3+B1j27vXU8w32pC4cHgEFvEXuPtTjOeZmfRQCx3+r4M8eR77NX79cnRm+PJ5ruV7tp2",
-	"b4NX7roBb3HFg28kwjqQW8+W7snb3LBNefOQw4NTAanX8XWUNgSIFZhf0xHTt1i1EMAtdOv18mGBG5i6",
-	"HznlzQtVN/QtgiKasyp8zAbrJzHVicIeUDXPl7R2i14RRH7s50hbrc6+IsTvJoNOJEXLzTYlwhm270zR",
-	"14KFHkGLrHksoF0TYHwpUAaDAva7/+4fmN2+8FcgEHICiDLRYuzyNI0EtKqCQjq8k4wy1mSH0XNnoZrx",
-	"thjHy9C6tPN2lYziEO419uUgwfAT1BAJmRrgRFY5KJQqg3rvttUWsBK4VFfwVoG+OxEt9E4O0P+uDVd6",
-	"/zjqCnPrKp0TRpdRSMkoSa+nREZV23tJWtuDIJspkQ6difEVqLzKYJZwPI3keSxuSzqWJNVYo+A6tZgA",
-	"/e4hjrqSvh+t0q/Ewt2LhaMp/XcZ2bDAh/YiTkYhw5NYckkOUot2jnTocgk84yp0Os7HMl0YENR5Yiv3",
-	"xUQaaK1FznzEVUD85esP+BILEBQFVJ2dkBSyA+epAOO8pz/M7AoDtG5XNQZW2/uR+OoG+YpcYm/LOQ1D",
-	"T7HLjVVsssS0I65it8Oa05eYVcFiqtWhJ3AGrrbBCGgzcZxcYQYDrAZfJj3IabMaGaueiXfZC7yM/e43",
-	"v2WHIj0XdKAGzoitRgP1HzMaCptR9TXy2vlyomMo6DDYfxR7kdL5WTQQVA6cDwQLHDMvwI5wSDVKRTZK",
-	"JXUjRWWWBmAySrAI+GS3UHImlnRMpssDX9pmodYh6HYswvt47hQ71csnXYdJDwOJQIkqdBY1I/RM/bxU",
-	"K3hXPA1FuP7TKMly1JvrgNSrgbbxwwUbyxpu5qb4e78ySmO/0vIr/Swbqtb6ei+KRT0Ul/V3o58iOYhk",
-	"vZsMYB/oX9Z5p+tXPhRM6oPD9tf7FWs6u+TRJfvkORN1T1XmSqfFdVygq+FWZuq2/BxAf0QK78ZW6Rco",
-	"9Wo8Lf0yt+ydWBQPpuQxgwSrODDEgbc2lqDEnSXJIZdjmzh8L+2KBha3ForE9xE6QGbWdyAATgWkBSjH",
-	"7dBjoNleSXa2//2ZeegeC8xWCNDUh9bVTm1sm3Rh1hOeb7tJnyYDYcr55B5zyzPxXBGdVxH1JYxiq9HQ",
-	"JzheFrbV2C0D+P0wym4F4JeyWvFBhWjRTWVC0RXrMZy+62/6MMrum32yJN6Yz/vZM1A+gwqaehldH3LW",
-	"cYPOVsYL0KNPVRZtzOq4irJ+ZOjo+hR2FckwuWLVDTaI5CgTinXGtr3zHiq103T+PEXcPorLsX0MaO+M",
-	"Z3BQ69F1dpAp4/ZkkfJlNxY8FaHHAsKdwOYCgAtuAgAnVOO6vci2ElUZavf4QqAUq1JU9Bz6Hdj02B0z",
-	"LZr3tiSPTPSUnZcH3PUlDwqIDws6E3O2ssSvEUyH3bcQBJKhWtdaaqSyqDubfQ9BQAhSIwX1qp/Egg1j",
-	"nvWSdOBZf33IVb+T8DSss33e7Ws9QL/USFt4kKiCjv6qPp1fCOlLrZMzzrq82xc2rLHTYEp0E2iGGId7",
-	"LDgXUm8MStDBBrVC1urspf43TwUDhqwIbYdfNLKfKMwC+LXeptXv3/zHwx/PDg73//zo9X5plP1rAW3F",
-	"aTbuohj3cPidSJW2xiutjS1PH1CVVvOZV+mMM6FOQa2vtJ5ubjUam3Cptn1UpbX7bMOrOPMwldBYUr5b",
-	"33lrx6tEgza1N6q0tjc2G9ZaUa+4yp7qSay0ms3NDeeXsyTkYz2yxpZXSWQcSfEidyVUWs+eepXhSPWF",
-	"OoXZ2GhsNZteJZXPRzKEEW9rQ0lIjvHcjVu0kY6GKv9Mi0CkS2u3/rlDQTJU5VVYaJsy5S5tAwfJUE3g",
-	"gf1mM8AAOeV41qQTO/d+D3jW7QvFhjy1zHW8hmrPMaorNeCR9CVx3J8oJtYGPIoZD8NUKOWxLldiLZJK",
-	"SBVl0aWIx3sQOs1GKoB6dESdEVBkG9izYaTg376kd6mzgA+HSN5h1OirMCC9DdF0MV535AiGs8KNZzRJ",
-	"15XKDxiowyGfwsxhIPse8olo1oFAMiOVeyrBR+gFUGlh84D/YKrNdJMB+WuaGza+uo8/stNsFEaJCyf7",
-	"r9vPX+2/xDwjO4rm7AYIz2aMIhSD5D+4HikzikL3g9JHP3TWEX7x5UMeZres9KylwRWamWUWDBaiKppa",
-	"WXJ+Hos1802v2/L0aKjw0y7MTTL9YjjrJOEYFC9kNL7/ENQ81oujoYuEllJDSxispJcHp/AH8pR9Gbz3",
-	"KwS2fqXFfveb336ArGkCUP1SwmNX/ajbZwOubbdUZEBbUbwn6uxtP4q1akqPjJTFay0PrChQhtesonPJ",
-	"IumBtKCLsuRCQKhWXYmUXFASrgcof8IuxFh5cCnPRinYj6EvDw7tlak2L3ojpdXRrcZmjSVSG3vpGHjS",
-	"XHZBHU1kV3j2GsrdipQagaqJTKG6L/f1dGg7L8qjNuCh1RfFKP54VmdtGG9hxiMJo5biCmeuTOCcwXJx",
-	"8bvyEd4q+nZ5/5XrgAk+3m56clbdvpb8QFLDrPXKraPwIjV11nJYefbFXWM47F7hKI4WnGYiurZ81lNx",
-	"HimtRs10mZ3QGTkLRYPEwaFJLgnFZdQViC8IzPrjG7saIE0/iV0KGSapx1RCyaF5exgYicIGuhw0bqgQ",
-	"gXeuszbdPNIojIMBH3xXADmdD4ct+0Mkz31pEayKrl7OUgGIGMcYCXbSY1icnJ8D7EkNnzaWjQ+vUfNr",
-	"hRa5eKdtD3nOUtFN0hDhHO6iXxPf0MlJxUZoEPrWqGrbq2GwPAqRF6l3Dl0KoX41irBJtpnDFmsfvz5l",
-	"UohQsYOj0z32zZv22/0Dj31/0D46PPDY0fHxkce+O/juyGPfHL0+OkFRcbh/8Odv4DrWfv3y5Ojg5R77",
-	"6sUhO0+EIm4oVPigCthXkRLIECgUBDl+c/oNBPz1Z46UL62oMy4TPhyW+/7wmxyPVP8lTOfDhbzxc57p",
-	"daSRr7fZfca3xdNOM9zqbfDd7o541mmEzd4m3+4+FbudjXCrt8OfdRui2dkMt3tP+W53Q2x1dsJnvQbX",
-	"70Efp9KqHBydVrwKfkKtix6/Pl0eWfXk4EThzN1bsHtmTaqiSJqeuC+++OILmgQtk7Y2SiaDWsYvvLst",
-	"c6AtlB85FV6YmsrbEmP5SlzstrVAgzNAqhsA0QBcgCuxdudRIIMgUBguFzOOSNOiY1KmLcPHSiS4SKIe",
-	"7RqWJaQ6T315W+w7uhQSCyNomaT1chGCQNQHidyEbdoKkHkhxnX2BuopXJEpgzdWIIwMw4gqLfDh0Jvw",
-	"BvsyMDWcQiRgqWgwjMcoLZlM6H5UQNd4f7hkQs+2FTJkaWAECcQnvjG9Zp8r1tGGU5/LEARsiwVYBlE/",
-	"13E5hSKOLoU2h/RLc5RWuGmfKHbOM3HF0VDTe4bOHrOfRmIkaixLkguPBT0exQI6eyYqt2PIXmG/+81f",
-	"+ZJrm+mSxxF4xMS7oYZE2oNVHAgJJSTtj2T+8YhVR4IVhJ1MfNlNRShkFvEYYm296HyUTkgyFtDnYV8y",
-	"8/rsF4zGC7MZaBQFHsKQKwVjsmUtKE3OXVxPFOuOVJYM2BC3D4phw3VryzBNotCXOFhlyGZQFQMrGGOn",
-	"CsW+PT16vSakxvMQqXP0B6MhDfiYdfIoxFZjd8eX4JbXJmKDdcQ4kWFtvohnZRJ+j21tOKW6+HDoS71k",
-	"gOa302gw9KS78dOYq4xipqyqhGAnIkvHa22tlNXq7CVNc9Iznkp2cOjYzmYho1IYzqLTaVC/68hiezg8",
-	"iwZCZXwwXPL813odf5zS0uGhFnpNr9KBa7EyUYuZZLl5xLVMw3M2KVs17gLe66MQwNanRhmkgbwWV26s",
-	"LYtPMYBVaT3b2dK6A0prwN2CvIY/OknnGvVK9EfTH8+xwu+lkSztZ2j8OkcF2p5WgRRcgygA3lC93mF+",
-	"nz0zlTYJpCutjVtWWk6EGsVz7e+3Goc7ogtRid4UBK2UlYdn16E9bhQdr2DMo4f/1Pj6ZnLwwJR2P+xs",
-	"XUiNOmvcxkznJCPaCJJ7hWeDUVpMGYEwlfCRxEK12GH74LXH2i8PD17PzG0bdWwA924DTo+lb0kefLks",
-	"ceVt5q68VxF7JaK8CNzL/e/2Xx0dQx24GwZk7jD1OP+Qywdl3IW1iswsQoaS4MysXers/sJhqBRXav5g",
-	"9wbI+cgvMBLDdoXFh0EWSigCUrAxjRYEoFZ4A1jgAeuMXV+eOwywxNa0pdAbr+k7gU0AB+FaPAa6+XCU",
-	"DrUdcPrm+Y/tFy+O3rw+q0H120j5EiyD0ZD1RUoJI1rtvkrSkJxiNtH3Gev2ecq7mbG2WCEHOBZZRs66",
-	"RApfhtF5lFGZcmc2tGkHDUPgDvm76bW1Hifnkaz7cqvRaDGO7eX0BJGlgmVv7PiyJGFXgl+AqQdTDK+c",
-	"JvLcsxZNAq7IkFXhZr7EWQclfReLzhOTwIZvOiJO5Dl0aMmL6y0Lx7gE8n1c+SjasMbKyk5jq7nxdC7o",
-	"TYKdmSI8+ZgrpcG0DAWXhqbJF7tn5fKBBcNdQPwyPUCcnbNiUj+gD22OEMGNUcT82aKjTIGcgvLZDrZD",
-	"HsVavuysAbwC4nkM3Ti9JGXNhuFRe9ZvQvBGYsjFYiwPkSWsI8B7o3eYx4ZpchnJc8rUsJ39NDgqpiH9",
-	"SMZYQRncIKnoCokj0VANY9lj24jDvuQU0iYI11MVQaTbDgxpVfPAFxnTNrqz0Wjo+4Zu20HToJSKmCFD",
-	"HGeHgmI4GeimCxNkVrNUXAoeQ2Yj9GzKmWZ1dqLHGkeDKGtZ6YxBMRo4evgcMqoe00YDzqFwLZesn4xS",
-	"X1bBwaNFXtFPs5xU0QZKDhzfwUp5oRfKx4T5ZyDlTZBM3+peBQIm7N0WJi+s1jbRmQ24yXvsSq+qK66M",
-	"3pbYfaFXSibiWK1cA4/NNVDA7kNgkjKAXhOsACCDRPLeKBul4iNwnSCddtosTH/RF90LlSuwuRVQNoQn",
-	"yuKPiXiMFFGLRsMc7TgkmqskFlDWAvzx6aAgETqil6SCcQUpKMYdnUJvjHKjg4Ix8Kg6a8/SteE1DPBv",
-	"NRqkfJPFUwOcNH5oDBeRcNr2JdzSXLwsPiIiTgDSfajeS0NM6QjvWYeerRvjBnCefXvIyqP4O2d7LWbj",
-	"oxqRRuf9bIWe96PBagAqKrA5z76LasZ1YM8kKM8qo/sSHZ5qUh9taQzTYJX3p7HcTqPuEdVSZcmQXSUp",
-	"Js9hXLPuywOgl45tQ9I4UkQNwsVruao5G5SwEC8DwV5nOEC4tcPIcTXnvPg+hoHZVmOrhS168pOIkxQp",
-	"FpnEI+sFMqkHGGsd8ChXdm3hDOdeS2uKNLcTDohPWfeiN1qVyr3epn5pqYpL6S/XDRvkC8xyzA0WXDbX",
-	"UwklOdT6ez6EKtvvDYvpw/r7QRKOYjGviiPU2Q4uMREuaKFC04G8MQ9TAeHVtPZyKdI90z0YyA1RlpMt",
-	"4Ljqa6P2Cknlvnx50v7qjIXJldQoS7lB6M0cDtcwvdglMlQ5tk9sH/9StfJK30+KVHOo6Mgl7kutB1l3",
-	"UhFVNZAx3LFa3dKXWu8lHw6ZTUu0zHQi1X+/1h4O134pxrVcxSO07AiWpZEIjT4Hjl333QHroGoOmtVj",
-	"k5RcZ8T/b1E1RQg/Hb95/urg9Jv9lzTlRjnD7+bLaprEMSQNyBAmjT4US7k8J3qMhhQR6rFibUdMKnih",
-	"P93ai0RmaRJruFyDjxkwFeGn8yWlPe+x4Ps1zBRco4RIm9gZdaEYOr4nUEbWWLB/xs/Blx74FX/UaGx2",
-	"VZ9vbO/Av4VfCaDiUHDQW3udSLF2yLNuP2CSD0h1riYpC74Iauhq2GxsWe0aUyPq8JTv16ji09rpN+2N",
-	"7R3rvT/9pr22sb1TzH/VWwDcMF0UsMCXNSsPbngkqR40Th08e6OxY6aLnnWif9QvQKeZNIo0A44MejaE",
-	"DCmxvLmzpxc6K7SFU3qn8BjvoHKHSj5SVt1oNGr4nubJLyM1TFSkt2WL8Szj3f4A6mZZuu1oqF9GhHAL",
-	"ytyDb/KaetPRGnIa0khY6Vgb783xy/bZvkuPSXq9PEG+TMDR/J1QIukN2SnfCB6K9G7pKaV1QpHEdiHG",
-	"xTKh/OJHYHp0+zwrLxUKSHrjWqH41lgrNH8qMZfLH2iJpzd9pkksnXyqfse1fjIQ5c818uHGzz2Rh+YW",
-	"H8o/Ai7KJ4oRdO2xZBBl4P0sBcJEiuLnatYbddsdE9rh5+One1aWHS6uY0K5paq5Ph9nAkBhqcINPY14",
-	"AHjXjd8n3UxkaypLBR8Uizfoz8qzSqvSiSTHKp3IkUJK3SzrDtEGZ19PaB92IYwEO6Ii1qmSJlrxlUb/",
-	"AOh2QX3u2hByNNAqDpxb+WF6bF6lIImmnxagRuGxAX+3xs/Fl5vN7c2dRqPhsWgwGGVa/SAQtGqKByKV",
-	"BVaq1QsroGQM0yBbMpIcdfcAY/Ui+9Kv/O43v/Uri3B4yQG8EvI8608/+zlQG8FwgfQQXDdPFArEuZ/A",
-	"ro9IZjtQOy2S0UB/lob9HJHMxLlArVaL75KXnyHL5z97yDOtNFdalf/ar/yqsbbL13o/vN/Z+uBX/stK",
-	"2WKY1DTKmTxGy0GNpn5jdJra7pVJraKEVz1bvYiTK5GudbkSrC/eLT0z7rzMmhUzqrPxUKwdDamww6yd",
-	"KRMlo15vyb1JZ5ftTv3wjcbOfeHShA5GU7zCqBVGTWBUQR0vmQVkgiNgAYUP8WoNj8TcHFgnTIt+LfDA",
-	"8niGj9B794dfrOH/1vF/5Xt4BasrWHVhdROdVCVudyjF+kSxbjIcs2rBTK5BmaZRmsL+londWg4yPgas",
-	"+hkv9g+fW5xk5yY+6q3mziwfNQQ2Qb6X+U1o/5MXZLu5s/1sYwuUAlVz3drNa7i10zRJF1IKlhnR5E5b",
-	"Sgp98dFCxve/mCNaPjxsTF+bvR/F+DdeJMbZieDdjL3mWXRp1D7HTY7Jtk6kC73bcYSR/Jm8f3Tz4O3U",
-	"ZK+hzhib+USJrHksget4HI+pY5wIWWfsVM9DhwimneNarLO2cVbPygk4sYXW7rpBPY3TlIyacrgQXSxS",
-	"9CL5vNRneFAcD9DNPD4LhnwiYsGVKJa6uv8mOh+Z+Ha3ZblgIU14JWeTcDcm8trd7/+n3/71n/7+//nD",
-	"//uXf/hv/vn3f/k3f/z7//0Pf/cvv//X/+mP/8d/+sP//H/r02kzYqN/U+29tNC7G1tyB7dOnsx161v8",
-	"M5K1X1pXXQil2Qdchhw6y5ii7QP+rm3LLlrREUn3IDj89KvZpVl0YzpJ+rlP1YZg8hLzFDo5FmkX5rqp",
-	"vwBqJnq6u5t8c3OzKXa7YRjuPNvd2W08FZui1+vt8K5odDqdZqe309xuNngz7G5vb4WbGxubu9ub4mnY",
-	"235aMVkrzcbWs+2nO27hmpP2V2fI9HDe6BF02zM4tXzCiwWPVTz4VrPgIBsGozNPVJlYVIvlol7fHd69",
-	"mM12extl/TDlV2oqzqiKgcacySaZ4GkcibTokXe60kFFGg9JwaYoTO7FYTK5MgYM8i3KHPy1OnsBVpBi",
-	"6UhKrMp8RaOVvqR78VQP8BIJelGmJTVWOxfdC5YmkI4dmGkIPBZYwAlqFKw0RdeCLPnOxriv7LzMCcXW",
-	"2VtooJdMz4gvmXld7N+XioGeFLbV2GVVc3d3VgxVOkvYecL0cA1lvDOK4mwtknQmBgUxKF8+ZGRCTwWO",
-	"9Vuk+iNK4Hy/TuwI0SXEMz1qYxTlIUL9cZ0+Ac6N6ZxdmggMdRvueD5xnr4vVc62lbSrHArNjWHd8J7A",
-	"z2EVqT0bhKeYbgBSMGCgnDArh0ur8dD3/sig5CNPmb+O7LPrxMrOa0gEM5333evAfL5Fdts0rHymyTnX",
-	"tsAbu7MscLtigJ7jIJjVksy0AtsGF5IGJI2lBp3uyhh/TVAx8Tig5jiQN4VH9cfF6rymwNfbjHEjbo0A",
-	"cMTtstYwHl4HGTjTKj4GF2CdtQcJJBeJ2QqABmG9CgIDLdRD1gBQQOwR0qZ9SWXhTAUd4JJAURQqN3MQ",
-	"IuvcwxorQV5mHb4pVB/y8Ka+/FVB9wefZf7nD+S0sf0co8wD2mhBbnfGTIkBl1nUNeLNl6B5YOmQWp1B",
-	"zQF3IC3LOKISdfggWnIwt1CnRcviM3snosyA06Aa9Ll6A98iqOGbRpnlOMCLggFHIjkg7DIDQCkP8zPx",
-	"C0RqFOPs7cHZNy9P2m9fF6hh1rJnVXOl0fJkUKOud6xkwOJSD7FHYjyJQ5G6yhN14nA0KDhSQ9qaxhC8",
-	"Jdy8r7+gMwH6jmDg2VJA6ONmqk/qkVYTc40HXgcUHxbJvOQQ8qGcEYC+oVXTdCTyij04ECqAWKIJmbq5",
-	"kzOrh14V77rxSEWXombHau6np9Y8G769LdgrqXqix/KCScF7v2JnwK+0cAI85udWb+Gomen8oC/9yuQn",
-	"tEV8IWvPlNTSe/SmpK6pglnQ5WEgBkk69hgRLg0QwMovTbXWP5xIfNv78nLNawFtWUW4G4qMoSnS02yf",
-	"112xngwQFELc7tZIR1KhgTRhAeRMKVzyUmvoV1xZNqMIa9MEqcaMVy3ugduL+JW9s0QDFm1a8w5VBxZf",
-	"84GoeQZf0ZJUGYPqb/blU2xlVXzB5swXzFF9aQ8mGtrXIYG9JMn2kd5AuEImtIu0qmz1g7OJleEKOEuP",
-	"gOJps1yKE0hiXW4WpBwn3KRbLnclmDrUi1xOH0xtzOJr/BnYcV+67kJ/1Ghs7Bjt4kvSNvGo2Yhf2h2L",
-	"x4urFtyKDdwsSojwiWI0obWbTsqj9Jo6Xwr35sIPdaf+zCn35RKr4hqGJ74qCJb59cAE1DjW/6Hm3wZM",
-	"E6a/CXLugap+c8vw7o28BwvglaSf9aCkZInXkfScZawQPfVz8mxtdR7MAcHb7xkD1FaRzlNf8b7QkYFO",
-	"wno2GCjm7NtTuokvqTtd2u3rkWMDOluwmyslMkXNnLG7s61AECfJBYukikIBRAtktdmyl77sxEkH27nC",
-	"oupzsJUxn+UqjbJMyDprW9nmOFCNX6zvaFR5VBG66sgxZcZ5jmstKFg8ARlNZCRFTkWgoGApBXX2VQRW",
-	"3KVIfQndtFAV/PGw/f2Pz/+rs/1TVqXSiKzZeLr5dKuZB9qhxd5Wkzo1GOddpNiFGGbGXtIzH/iS6oBC",
-	"DcwhT7OiJ6816cmDYumUgoxOPUii4abOrEmUQDMngir7NuGGceXLKxHHAPZjrCMO3Ytq9EVtqk43uTS1",
-	"3JFLNBjFWQQdjiiHZEqJfTP8RJIZ5joO7Xuu66leM6Luel43nIp7q1a5CnH+XEKctx+sXKZ0kytkVrWb",
-	"PlUfKYLSTWlCruowr6jThaOWJOm0my33J1WdHWc71srkqlascwTmrC8xHgnuNizdFBR354RsL3QMt8bv",
-	"EM/l56LOjvHplBo/5eaaaFrLOiPqtpHfYiLmNkMGWwHuCGKt5eRuR9NnxPVDlQlYGvGNJSxxhQ7CJcXl",
-	"YxDHC6RhCUIvj4A4HTSrN2/wdCcBOa7IlSyTq1XtkEeCoLRUPgpCacXOazxhCsT1eSqw6j0WwK826vVm",
-	"o1GzQYcc27QNxHITaM9CMHYNjSBz2pdXOdPAgm+dnfDIlF3C0wv9HmwrODDs6qzBhnykAOVt0MqEewyN",
-	"Art83y86ngpLFD2hOV4B5BRAbl8bH81kPm4CwwovHyFevgAdqhwunygDH45KtSSGGphZpIc6oSGrh7am",
-	"OG4qS4YUyEUURLdNlxh0oIimI8BNngpfWsqcE0RAhpq+fEqRhOD9xDMp7ktQ6UajLTlvQv/MEZ3qpFg6",
-	"H8uSxGqzrKPfAfZCh0Os8X5B2LzVZ6mjrpDusycOm/V7IxWPekCu8+FwSQLREZqzpTTZiRB3CZEIKQp0",
-	"3gusNujLecSYF1CmHwM6DuuILUM62vMlPUqxZJRpZdA53YFzrbWqi2g4FCH6piXxYXqjOB7DaSLUt7Cv",
-	"OOBjX3aE1WuJzos9tHpJ2hUOE6bIVjGXXBqK0xRtxTyEeCu+LJ2TSeZKZBgr6QX2tzJjgCdclVCL4D6+",
-	"jBQUfr4qG90TxQaRPB0Nh0maidC5EIGamIJ2mrs8TccscDyugccCFf2aPmKAvsjArJH28S9ZFX/IklTo",
-	"83Go0MXgihM9rLbHDo5Opx6TX5PIeGwLapXyc7A1djlBx5kse/wDNkS7FdINK+Xc+BJJN6wqE6aH2eFK",
-	"IOG51oLWriBYSK4y1U+ulG0jR8Em2w4bZP6Ah1CZC5LV6AyQgipffuJSyIx1RgprJOtjA6SoR5JtOuW0",
-	"M3aVpCqraRlMQ8CP5kskdFAJtiS1r38VZd0+DZTuuGFuOJNE1B4OHw+LyIUmWqLUX1dAubUCDaW5DMPG",
-	"qRS+uBLC5kYF4gVYCWGjufV069nmztbTReURHglfJZ8qh/aYi4pFjBVnG84kq9wbE2X6K37ZvBHjBLZO",
-	"nJxXWpV/+///6ff/8D/+/l/+z3//X/7xT3/zT3/6X//W+7d//dvf/w9/XQhe/eZ/++N/+v+uHbYyopxi",
-	"V8OLQvxqjd5tbaPOhxcVb9Fc0yI1gaNNEW7vNLpi65nYCUW309zZ7j7tbHWeNflup7fbDHe74dON3ubT",
-	"cDvc3A2bG7zT7OxuC7HR7XWfNnZs4Mjkd9tA0QucMfv3a9xDSPC6VYKJxZkbMExyebKiltyIWpIzAZdj",
-	"lLiK6ZLp3kY5sPneLpZT7ncWCdUyv0chHp6ZBe7LQrP3pbO/88DuQ+R/r9Kv7yb9+sY4vmz3pHvH+yis",
-	"tJoboFuUafiGU3A73IM7ECFT5ANjD5gRLSVjHjoHO0eL5bOwDdatvCl3moZ9maP4ssLqujxIWwN1LhHS",
-	"fUKBEeka4dgxEFl6qKm2j3/pTXIa2RKURnQogI9Dm9+uoZ0lCdri9LT8F8ieASe2TLB2DlAUy5CFmA94",
-	"d0trhIZWgbNnA4daCVI87yQ1HN6YYJnTJNk1WZIea7Kvo+dAlvTlUmxJtixZsrSueRWJrYvqmtc86J11",
-	"/crm8HvRd0HlkdlZgcTpy49lcbI5JE5fLs3iLJ1xk20HnezVbKJn280M+flRPfPXfxxkz5VC9XkqVHeh",
-	"Gi3P+aQhrUifnzzp0/EZ5FXdl9XDPpr8aTyYD8H+zIMv5fRPX/KScNGd8z+d+N41CaAfIXl/BgynjcfK",
-	"AF0ef83SWJGaHjMJVH4MmN42DdTGv++JB5rTmjqj7oXIWDqCOly+RE6AfRUT+Cuyn6ZJpOz2OaQ3QNhT",
-	"4fibVzTST59GugLdz4pJWsDcm1BIp4D4OlxSs0SuQyZlVYPb5yJzwve+LOOM2kXYSS4BXqNUeSzSADae",
-	"TRqdVFp9+ZCs0RvArnmvz1SzXWHbz4s7ehPNMHeUvTd9Zz7MjdO3j3+JW4xN8AY92J8hC7BuPoe1Tg1c",
-	"jN8Nf3IcUPh7nQ8vMNrhywLt0GhxdiHlhf2Lih0yW4mnkBdy4HkrU1/mZRKrTtlax11Q0zBy7e6mMOoZ",
-	"HU3Zxzc09eUSfv8LMYa5md/jNGd2gTaeCZWBi6G06eneRKdT/bstuSHeRSpj1a3GVs2B3icKQyy+lFqF",
-	"J7EAI7FbgQ34WI8FGpKEpgHtz6cHKaumQo0G0H3XLrJaaWdSX7KZzUnvrjNpof+UacWEB/LOL2570iIF",
-	"ehGf1gbxtvT5CzqUtsFJ/8k0J70p8s3uYzoVsChp9mm+zrLNSfjFj79qr/05X/t1Y233xx/eb3o7zQ/2",
-	"Qb9qru3+AF1L3je83Q++rx9c2rDnc++x2T7+5SffvO5Om9PNAodVz8wl+12tmqs9tp6Vqz3/2e/5VQ/K",
-	"FUx9zj0gH3GPx1WPxVWPxVWPxRv1WJRaNSl16cEz00tjHRfnmZtiqfD1REguiQG/ECwdyaDiVUaWV9da",
-	"X4+TLo/7icpazxrPkFZPT5yCO3R0kRdLeazLh1m3z8ENJdYGPIqZXu/QodAU9R5l/RkpmzhNTxTjw6Ey",
-	"Nfyj1DgPCncZDlXJXU5znxp0weB0T+dKx+2mZozD+iGUpSE7N0hKn3wA6bsZw30cyXPkJX9zdnbsXBsN",
-	"yi49ZOBRjFSGj0UPpqGug1eRJSl2FhEyLNwPnZEldz0eqT6TSRb1CIzc6RuOVNlHMBuWh2EqlKIW40gx",
-	"rxedDSVXv55ieeFHLGuB5tyNVnH5pwjFIMnngY2USN1r9c+VDz98+M8BAAD//w==",
+	"7L3Lchs5ujD4KghOR5hyJ6nkRffoOE3Lss0q69KibFd30ccEM0ESpSSQlUBKZtXxRG1mM+s/4mxnM7Wd",
+	"xSzmAc6bVMQfM48xgQ9AXshMXiRZqtNdHR1lkcwEPgAfvvvl54rHpyFnhElROfy5EuIIT4kkEXzqhOG3",
+	"ZPaGYJ9E6rNPhBfRUFLOKoeVqwlBOAyfCXRNZg4a8QgJOmbERxH5MSZCCsQZingsiUC3VE54LBFmaIDD",
+	"sOsP0I8xiWYombFecSpUjTvR8zkVhqekclj5rtYJw9q3ZFZxKsKbkClWsPwpIqPKYeV/2U4XsK1/Fdsa",
+	"7sqXL45Zwt/UVCtWgKoDfP3pt19+HWwpUMhnPA0DNT++/uSTKf/kTbC0MALsKYiwoopTUQunEfErhzKK",
+	"yd3APePMI4uwdtANDmKCGLkhEYpILIgPu0oZ2kFTytQ2r9hDPXQWrCn+/JawsZxUDnfbTmVKmf2471Tk",
+	"LFTvChlRNrbgXdEpERJPw0UQ3zH6GU1pEFBBPM58gfgIyQmZQ4sVQKYTZAENsZQkUm/9+/du7eDjzw2n",
+	"sfvlT5UiKF8E3Lsm/jtBoq5ffOqxIBGSHA3Vo4hHKGbwZ/7k1VOfXLdZcurD3Dx3PX3zOgA+k+QSs3HB",
+	"8Z8zgoYzSVCkfnfQQH0Qf+nHrtvyRjQSEv4kNf1NgO0XgyXPDtTKza/mRRGPRvQzCgALzAj5TdGPu7WG",
+	"22yVnaReRAmiNXd2i07tJQkDPpsSJssOzU+eeCYQ9XNgtQwkIZaTFA66/FhGPJpiqZ5jcrddAfyn03ha",
+	"OWwkEFImyZhEBsQb6pEi8DpISDwMCKK+RXofHnbQ7YR6ExQG2CMCUYkoE9Qnaud5LOFPgr0JikhAsCDP",
+	"BIp4EPBY1vvsgyGaVDqIs2BmH9LPEF+NoLC44booJJFHmEQ4IoiPRiQifr3Pcie3P2q0SXtn5BGCG7t7",
+	"uAStfbvKkvNrNPdzlKJReJr8lgUc+2cw5vx2vaIBQWo64BrHnEnCZO0lFSEXVD2jdkkSnGwmZwSN6Q1h",
+	"CEv4AtAYxaGao16yEPinFAl3Vi9CgfkGi8niAnpvOrXmzq4Fb0QDdXJwNRwU8FsS1TwsCJqQz/nbczBq",
+	"em3S8PeGLbzj7ZL9kYsbw6bX8ttkZ7Tr7jX2mwct3B7ueLv+HtkfHWB32PCafou0Rzt4t1KI5xMF5DJM",
+	"nyOfuDb6+PNuu4R+dkdnnJFTLL2ClZ9c4bGARXsBVQg34YEvjhBGU/UCqiqS8nywhcZECtRy26XkvjtS",
+	"DInU9ERlyOY224UwTo8nWF7NQlLC2z9MiJyQCA0kjsZEKoGDCoQ15a/2umev355sqVuI0TjicYiqry/P",
+	"313M8X79XAl+eQaCO5N+uwSzohPmK+ZXRPyDGZoSIfCYCORFBEviq5vAIzQkIx4RJCdUIEmn5BANmm5z",
+	"t+a2a829q2brcOfgcOdggKqRuk6UqaPrM0GiGxI906+gnzgjsBeXr45Rq9U6mKccBSOW7Akxa1h3C7pT",
+	"9fgrGkhDY7vT1+o4uv6FwvACQguntcgAKvD9J9dtFF+RsR71zmdloDIwfktmtzzyL5OhFvgV+QykWRAc",
+	"eRMgc9XjCWVEAOl/iyVlDlI0okaZIEyRvRsyh30TEgS8ZKOvNQRL15O7R+5qetednmokK9t9xYUNHj4T",
+	"SCPRwkGoK1u5Cztetv0JYBZQMV5y+fMXBoi0uh6zkORBvTr57qpkf6d6grUR2QBkwOtJHMnNLzMeSSWX",
+	"Ft9l1z2E/6++yw7qCIq3exPMxhNM0XCGfDLCcSDXveV2rpLNEcny7nHPrwxhLkc1DhRcUWy47zmyrThQ",
+	"SgqKqfe8/J7HRssYHkJy7071hxKixVD3NF1HIZAlZCt+MOXiG07ZpdbALskUR9dFxJVxqWWy7PbyW0Yi",
+	"hJmPsD+lTOTh/3//x//9//1f/8///N//j//5v/2fJegS6fnKRDFFmhaJkSGx65DW+koaWU4TFyc+D8UV",
+	"YZgtRU0JTzwTiMVTElFv/lgbzcdQSC5wka6ovlVwDUnkII/HTBGYUcSnyC3bqRDP6WuGXlQOXScHVUtd",
+	"pin+bKBy1f8yYLrFYAZYqkHM9S8miUD1QvNkKZzm97Xpjp06B0fCNVIs7py9vDzvvlw97d3uYQ6MS63F",
+	"lam5OAzRDYkE5UxdvggNY+aDfvEkOGag7UksY7H6BAU8Vy9nHDIWa59ebm6Apkd/KsN4QX8iddSBfxEe",
+	"8hsCijE1goqPsFBfOIkJbQQ2tCoW10Dy+hUs0BSzmXpwxmNQOPuVrSMghpiJW6DfAzX+AAk8E+h2giW6",
+	"xXYGB4ikepopGqUuFSgd4trY6hCVpTujFlZ4A5uFV3D5ofW4R3FgyH0Zohl7HCCWgzDyiUenOECaFs4L",
+	"dWUcKkomuevlmAcWFhAPOx7QrmVUWMTDGtaPlZPi1qNcE80yOmG4DF5tbC5jGa7beDxIeyS6oR7ZEGBU",
+	"ZVwiKoX65Vsy21pvBavt4/daxFIU0Y/kVuGoGx5QofjicIZen1yhbRzSbRyGYvtnAPbLtnkxL+20H/eM",
+	"1qC58KDQyoAhv+QI4SBAtxPCEJ9SKYn/QPQ4C1bliwI0IiLkTBDwF73AvrnF6pOnzXrqTxyGAfWwAnz7",
+	"B6Ggz/Be9aSv99ap+FjiyuH3P1dGlAR+5bBCppgGasO0xqQ0s1hINCQIoxscUB+RmnoEYd+PiBCVLx+z",
+	"DxvqhIbcn6EJFggzRKKIR4cIRj5EK4Zz7B4dVhqVL+tu1Ima4oTdkICDTvjFWRC1E8eX1WYARKqOEgA5",
+	"QgO1GQNAVGHMjCTwhdIVgTXUFTzHnI0C6t1xxw/sjrM4CLL7ZgSQY+4T1ELkM8CAA6V4zoBbpgLTV9kf",
+	"zZ8EjyOPzE0Py37FoyH1fcLutu5W2brVNndPLdVQx+FTgYeBkqC5Uc1xGH41tIjlhDCpVqDEiWEslUqm",
+	"rjO/Jb7SenwOQMAmdJkkEcMBDHuXjdhJr9z8RlAztr4tqGovEvXR7qjhNfEB2Rnu+W2v1dj6mkhgjEwj",
+	"TAPia1HMAIk8HEWUCIRRBjjJ0Y8xlwQ26IzLVzxm/t2QpF22N0pCV8cygrG/0uLPOBIxOIb0LXC0sRr8",
+	"6cZkDdhImZCYeQT5nAgAC7YMVb9797fTT72Ty/fd45Pelt2PrlrllCid8G4Y0yi/OlQY8KgGhKZzoRmR",
+	"X5VW2Hn1T0PF2c3lGcY0kGp+2IILPAs49q84f4ujMbkTZjSWko8RDQCSQI2vSAZmqOG293f2dl1X+4i+",
+	"5k5onxjojYah8BuiOUxAp1TvwhXnp5jNDLcWd9qFZinzkJwbRUpKMg2lOEIRkdFMSSm7LjLRAV9rEy6x",
+	"NEtVBENPbA2r1i6C+MiCoYC6VA/VOiMThqI9VbArmV8KvIBmBMnRLdaqXbqGBalOQfqO4VhOeER/Inck",
+	"SqXXb0qFoGysDt5IEEjya8K+Jq7BBMgE/mAZR4D4BhIngYNHiHwOlWQMyPeOiTgMeSSJf0p8isFufqd7",
+	"uLPOPQQGyhCdGhvX19oMuNngf1cz8hHC4HFAGbo4wcwPlErxJZlaB1ppHfYEZN2cXQpsr381n+sen1Yy",
+	"xoBENs76tfNhPK0FC6djZ7Ou+XSyE/0X6snYpzw/8Fx4UKN83AssRLHltiNRQLCQaB95ExxhT5JIONoy",
+	"gu1vnBEUECmNyVl99OmYSlT1JsS71iqbTCSDI9R2Xe0puKVi3oMmWl5EAKKlq9kvX80lDwoMTqed7pnC",
+	"LbAM6QcVoZcoImOlV0ZE24G0eqbFFoBRI0jGboEiHhglkyl98HsYu+JUOi9P4d+XJ+9P3p5fnFxWnMr7",
+	"7smHk8vKx3JwjW6mjtUMd3LWefH2RAnqL7s9/Wfh+/6UMnByljpdldYsE6MA+AKokBGWPBJIEGKsW2HE",
+	"QxJJqnVC4+DqyJwa7GNJalI7kBZA8akQPLixLy349VnqnQDjW/L8EVJ0AEIQ8FAQJrdAaMcooDfmhXr2",
+	"/mShUG8qOd/q7gtQWQdyStrT36ZEMZVjdQDz2n7eWldgH7e6eMGwcPkLp/ySNTZ8n3Fum5gX+2YeNCdz",
+	"GikO8OEPxJN5HLCOBRwE5yPQx5dat/GYnBKJK1+cn+ePP6XpVJKpWBkLmaLhlwRCHEV4trBoO/TiSj4u",
+	"rCWh3WuvKaX2C2vSLGfddcBWzsMOQywBXPsTyzyJlnTc5T7iGyxx9C4KCkJ7pqGcabORNpELAgMs4OVd",
+	"7jQJiFxxo+2y4E7r55ffaPPC3e80o941K4xQW3svOAsoI+XxR9JGm4LxKcvkPpBhj3vXRCIeKimKISUy",
+	"J+oc47eZCYecBwQzNWMs1iMKies4WaWTOf3sKSarKCUKGh+fliqYO/EAZCFdzdPQhcxubkIYwrCQIOAw",
+	"tHGIWtyoQ4h9jyjRZ5C4pKw9+xkaCPjpWzIbgDRCGRqpWwYhpjaqRPu71MAX572MffwIqeswu52QiCAS",
+	"CCXfkhmMM9WOrqqOzWzDzAGGP1Nxr89A3Bs8f/78+QANibwlhG3pUJQ5SqXD4tcMnncqyZoXd2m3jSbk",
+	"M7YOrhQau3bHAk8+eySU+uL/EAuJptgn8yGcLayg95p+48GoYwbaZaRI0Q1FHiEWdi6WCWKOp1ytThob",
+	"5cJE1F/Pz+Ogwc/U/6KxZ2BcIgO1W6mj5Ldffi3w/ix4OsrlnRT2lwruY51fsQCzRdxiyEc8jhLcdgz6",
+	"Ih75JELdUwddvOu9cdCr7tsTB727eNm5OgFfyFpURyEUDLxIdJxKHPqbHfPcTacZcS27LMcifhajM7uQ",
+	"J9wpFIW0Owwfn8KF4YZUrcvCGHZxbrJll+JVRBS5+yyPFOPUu+BYbxe6JiQ0QcpxFBEmUeZtwOl+pV9B",
+	"XkCwogFy9U3K6I47jWaRKLEUqTdRpOf2DgYuOVxDH5fmZUGQAxZJ2pXRntXdCGMxcbSdRO2J3kWTsbU0",
+	"ByoTTo6vP33fqf0D135yawefPv7ccnYbRXHlAO/TCRDhvfWJ8IkUiTC8g6BQxgg7aBQRMQlmKOJSB57a",
+	"hx3LC+tPwonz+LYqKWLV7+W8b1N2VUS1Cwh0yQXVvz4F0hi4NkUbze4K08+sT5SPEAap8ygnSeYFKMOH",
+	"jRQJpjElSRWqpISBgzV3OjmFLaP8zB1ie12ZIwG0mF5ekxmsKwxrxuGYWLRF6vg1O3CEVsqTeWze8xpE",
+	"SYwHLh4ukXCsHXxprFTm0ULczI7lJFub3YBSVIUXnwZXjZR1F2R9S8XXuWD3lhE3Ws07YL7HE+Jdl7D0",
+	"RCEzNh/Lr8Esrk3MJmojCRSJCAojIpQABModKBETLPRkYMCOYlJgtJ1gNiYBHxeaJX2T21doRDJxITCf",
+	"Bqpz8e0zgfBQ8CCWBL27fJsz2MQRLboTIx55RMO5JIUXgnfMPphMqDEHLxg7QiOs1NPFNcP3xbaV5LnM",
+	"wjM/iwlu7uyuv2iTJliUErh+Rp6jY0PXnhTiXynT/qjcVi8hj5JHpPA8IQZD/arDWas4uMUzTRO7572j",
+	"bCyQiTjLqqhb6xx1JtZo1XV7n3k0ffOs2IA+d//Ss81jVwk9zFzIp6CJWXqwGSUxe7SoUOkozLWluOVE",
+	"4C5WjmV046qQUjhooPPSh1gQnY4OBoibxra+9WJbqS9iG4fX2/pJLZyZDHeDmSa5PYNo+vc6Dq8Hxsac",
+	"VKgAhagAb1dak+dIVpnwssZ1nFLWsy7y9/nbseBbKgErM1qSvbB2koJTCeNhQMVkicWeakM9GPiSp+1e",
+	"TsD3Lo3t/BaLu9voTTr8hc5vX5kxkH96Cc2+mqfSpXgwD+L9SfdVMbEuhABVu+e9rUI6vvroReIO3iDN",
+	"Is8ONr0Fj0TNrSIGHo5Mfk52+vyQWYqWv6zlF85JI6Tn8NBJMjY0fuXJW2YL8/a67L0qYTxm/qdgOpZ1",
+	"3InhPKVxJwH8vjaezFqe8ADuYPExb76D6L+CgJU4kDTEkVQC2zTv1skwUxyG22lRjYcTH5JkpkreGNrQ",
+	"+YOLrJQG5WTzCNltyUqfTpLRZWTTHMkcUoYh8WG1omEgBS2hSEdYwpzz4HaZkBjqtBgyJNCQBPxWMcas",
+	"4lLNgGANJ6DUbR0hLNGUC4kyZG2eFeRTMps6JzOfltl4KLFgkRkn+wXZtHPxkRNdjcbUwhG2MA2s0NSy",
+	"QZx5JBUgli+usSrZdH1NZg6Juuc9B3F4FAdZtCoQBHO5y+39r8kDF1dgVXwx4bcMSQ56sNDl14zFCTXq",
+	"jTqk+t7D7bARay3kZLFP+XFKyueU13cvu+dHyI8jbOr92HjcRcJjH4L07cXD1xG9WWGrPNuqEGVijS0L",
+	"x7rJdsXA6RNIizYkU5asQDd76LCckhgbTxGkCJnSZUl0Sql4/jVCZh4+gGXFdj86J88e9QZsPPPakwlT",
+	"OdDvJU3NreYpD2FTeeoFZNxnDCkL1d7IFDNJvYQcn3a+Ob+sn3bPzi/rF52r4zcmqpmlTCWMSM0yveqg",
+	"UW/W3dqQSFxvDLYcpBaAI+L32XCWDF+zw4cR8YhPmEeOIJ/FR1MisVoBqg7+DEUrk1B3zyOhXKz+plhC",
+	"Y5EnZJTZqvsf3zdqBx91gUXX2f+y1e/X1/62WlMftC+49vHP1X6/nvti6/nWvxXqyMc4CEoZxXHn7dtP",
+	"wC3ARw0f33dfnpwvGq1xEGiyslGxOmcD/pJo04t8Wc3+zOTf5rlx9+x99+rkpYM6x8cnF/DX5ck3J8fw",
+	"13Hn7Pjk7Vv158nZS/XPabfXO3k5x71bzc3YkdmLBOQiAnmMQ+lN8CIv8vQPZWUDdJKdIMxHQ+xda0RP",
+	"nX1519fu0B21PJfU9kcurrW9nZ3aAd5p1Zqjxmh3tOcd+M3CICqdrVGy0wAewgJhdHH2GsE1MG6FdGb1",
+	"7SEMsx2y8dEQC7Lbduj7F+eXt+63r8e80+l0znrvJifvxp1O5436T4cfd/6u/m3s/tAO1B/1+pyxvnjY",
+	"yuoDsXtq17bkSB6dVFpU2IBEJrXrMqkGSbU8KMZUmGZwDEUD81bqeeKqdbVnwhLXozSRiBGBxkSitrux",
+	"fGvnviKf5RoVSZ2KknMvYjHRhUkvidL4Co3qn27StSzd5XR+Ja3Bp08xoz/G5BP1N3s7rYX66Xp1aEZa",
+	"W9Uo5wEekmCzGcOI3FAei0+bTV0yCADwiUef7rx/YiHTJV1lL/Y8QnxwfKffvoIc4gK0nMf6/AILL6rF",
+	"DWPzK8OO/16HvHwf7IDL9uMtGWNvtvLGvL/7hXkHW9m9805++7i35eUmExcP8VbNfh517rhtj3FPvl1x",
+	"TQxarHVZ/lsc8NKdWP+izAV95LdDWwe7bMRXQlYwKLy3oFGnP60LnJ1/2R0uKt2RVLPW9cp5lMbppphs",
+	"amXdEiGRCVVKX62vESlf7mO+fFv4OxWdG0yNB6vQRytOMfOx5LpC3OIDCa4sjB1i7xqPk4rRZb/3yqxU",
+	"BcbMCY8D/zJmL0Akymx5QVrQ3N4WPTXvQ8tsRn7lBcOVQpPf9Pw25BdtN68g4N0Otgwt17gtn+gG12Xl",
+	"RdGjrQap9I5kJZs7o/InY58swOVPeBUyf7Lla0ofmN4T3T9NVuD7J7Epwn+KYvZJawHZHVyojzJHMlAU",
+	"M+g5AsGa+v0j9SUULOO3zFRSLA790uVg7bSRbcOwaL3UqDF3ugXlAGAgiLHjHPFA+xkgeWoe8CNUMLlN",
+	"LzfkkbM8SSy/0xmkmDvgQuCXbXoeg+ZQcg4D5s677K4XbbOTuyvF942pn3FxMsg5I7a67g0lt7r2Amek",
+	"JnmNMyi4rbPFvcwwhVGPcp0Y3LRsu1PxIzySJQGKDAIvdZIKySdxFfK2AAt5aktYrKv52xe+fCyqSRFg",
+	"qZDHFMZIonO0MyAy5TEY0dVxSoM70nMIKWNltCQi2O+RH8ujNZU0QLCPpji6RlWc1HEaCPLjYOsIuXZ/",
+	"5ISysYJNPb5mBGNSzfkBK0kv3n2mIEry/Odc7Lamd1psZn7VDlKUSVEi8tkLYp+su7r7Jptlal1nuhZk",
+	"ES6/uPQ0kzO3uL4q5yx7VR/fkJWlE5tYszLvPZnrJQ/8vXwv8+t50oPY1PuSffeS6GiW+1PqpeRJu0Vz",
+	"BCq9xTqS5Q50aBX92DT5qPgWpzc1O/yqq6k29kmxAk72HliRqTSaB0QUHbJ6A8UhkhzcSJQp8qu4DMiK",
+	"OU50ZEpNoCnBTMtgmo0WYsCK0ueLZwBO67S8cekyvDWCR6BglA0dIbZ61NL4rGylqUza6hrvQKQHiPVp",
+	"fac1XkvKQenwodUZTunWqKfnMcTWvEqgSJKoYXBH71sh9utUYDN4keNBl09I6pBUp5iy5BOPsmWbtmw9",
+	"b2GLLizGy9n61bmMtdZ6+WpkvVJga6QhLxT1KoqwXhcH9JE4FWkaJOQzKpvrUUh492xjQOeJoQXByey0",
+	"k+BHHikyc65Gjccni3nM3IQoxkLyacZ5jn2f6niDiwwYWpqfc6y/612dn6LffvkfUHfmm975GdJDJwlm",
+	"PhlRRrJaZ7plL8mUv+VjWujBg+x5XRzQlh+BryBni0okJGa+sK077hVmqgsLiqVBTxoSIXko0C2Prikb",
+	"H0GCJ1L3e6xuedJGS5fVWC8WStdXLFv/Nx+uQOUfdEzJR2Bdh+gFwRGJ0G+//DpA3BTUUC9s//bLr5nk",
+	"+yVhU2t2fMndFlMKMt0uJ42v0lv+cdkpP/qdSPFrg+uQvFTKVbPMa8MwEbVdrDQuM8HvZ8I2+4E6KtlI",
+	"ECihgAPqzVWUSb+/X8xmAmGGPRaf6pyzZBF/M502oYoEFibi1BoPMs9AHhBkd/MIOOI1SeoLzC30+tN3",
+	"P7Y8d/SqEf/teuebaRMfvJcXe+Jt9KLN/n57sj/5x+745VyM+Bpnk65oka/0JB6rx1ZsbTarJylo8TFT",
+	"26Je+/i8MH4plcIKMWO3putXKsFEt+GBItaYzmWJt/ebB43WYmrox593vyyf9yKOQi5yoRiXJ6+7vSso",
+	"Gnl50ju5+nTR6fU+nF+qve29e/Gpc3x8/u7sqjBGA8Z9TyI6MiVYF69RgXjik5tVwskNjFnULq+js0oV",
+	"nwKajJqua+KJjhBGtxFnY72B+kthI0BWFAwoER4TQIpux8LyH532LR7ABjQQwnC/CsiFR8ZMtYMVpsM1",
+	"4V9skyBizyMibSCu3oQqwtklFpSF0hnw2twOso3tVIEmWCS9FahA2PeJj0LoCKSfKLAMF17ukx9jHGgF",
+	"8c3V1UWm9VGCldneZtn8ztTKm6lVq1damEVYEnjYr7j9ihIizLsO6lca+hso2z9XVGWetjQ+/ml14Npc",
+	"GpwFvfDm5Mokfz3Ue6UOV68Q/D1t13XSEsAJSq5ldIOxdAOFL6VYvHFBh8yoC7TTdDYpwtqkJ4iDdA3y",
+	"pIw7vJR0/kBVrJE6xFI3F00fEnMlkC3NKyhaW4CEK7uhLMcWvbblWPKKBqQ03PdVFwIICw2p1uI338a5",
+	"VAneqN/z7yB9xDasVnCU7Vyxr3luh+bSsBgdjWwLQGkrledFUx3R+kNIxoW6x2SdLtiF7a+Psg2yDRpt",
+	"Wv+iXOrWuYqKfuNIyaoj21jcQT6NiCc5dAhRQ4WhlkZXYk9xyvaL0moaa2HHHFuzJQ6sQ3VZrQO1JlPb",
+	"QB2Dacqv91U9qpgY9Pq4ePfibff407vLt1pKF0Q6fZbSRZnr+QYEUBd+m3AhUXXCGY/VJqDvaq94dIsj",
+	"n/i1i4gbm2n22zdcSFO0c3l1j8UaHJOKY9Dd+ImzuOuUl7uzyP/o0lhy6zah/zwa88T0WaqN3sFkWyjR",
+	"Fu6XPqxySnt++aFz+RIMQLo+LFMMZ0xviECDqe23PHBQ6qkFT4lCLHKUKcGvrrVAAx7RMWU4gDeGPGbq",
+	"Xno8hMpaVNZRkoCpvgaoHP27tsYT37ZmJJ89QnyBGrut/Wzt2EPtjuHh7JmwQyjs92JoCDuiElUHMooZ",
+	"tE8abKX9GC0YGNll2+ZBUJpspPdK97pFERmRiDCPJEKnUmoZgX5xaiQHCSgOSRk0lzZvC+RzyMAZR7p0",
+	"c/6skx3doNW1U7GbuhJJ7dVM4gHmECWdfgmypK8Xe8mSXRzZ5xPUoExQn6Tbq0/nYYIsvDIcBte+2aEM",
+	"SlR1jXADiwPHZ3/LHqk67BRtt5wsIgEFzSDTERoR6U1MdVn9ChrO0ID6A12TPAgMoj9QUWDFrkv8iHQz",
+	"JLK9zNdtYe5UJC+ZOdmQ8ornA7PVoF1x3RhWXXwcSSsppGe2TkSTEijNZhjIcv7PtFO7xZN8yY0U5ELM",
+	"jyhh/tMl5MpbjobEw1OCRgCKeNRc3KikFbgO4gVHuDkzDV3Sai0t6WhXYcBfL9bpcXKA9eE+WUCHwa37",
+	"hXKka3h8ySfdvk1kH3ir3K99N0r4LkGYoh6BSnQpUVyYH6yuYmWTZpW+HRG1lrlaVhcnZy+7Z6/vUcZq",
+	"yUXT8D+D/F2y3v2Jsq2dN2quvG5RqNyLaWkoyZedREQ8Qm9I5KDbCTe7KtJNFcXscQ63sh2lM0efmTvZ",
+	"zoxhKkvy01MvpwpmZU90qez1uOu9emKaloD/AKQts6KnPYxNCV3SLet30WEn059q2Ypfm8e+OJUfOGU2",
+	"d6C8eY2pGDLFM4TFtRKP1XuomvbgokLX7/G0MSFtuod086mt4oD7VU2zNmiUxbgsLFt9lQnt1c+gIceR",
+	"n6exy/v7pD241nG7mwpv3iIsb3W/cVPfyWwYACdg3wTBkTfRKis0BLI7bcjhOqLyQh+wrKhkNqm8OZiB",
+	"fJVQBRikw9hWIP/qQkmbI60GueuXtQOB3jP6IYGGRCmlIoPHa/sF0gOd4s9d/cZOxpuT9AEpMDavkYue",
+	"YmzmvbZ7UJSInsWo5cXJilpHZLes9DgfnfCaFm8bEtsisaOTCd53kDfhgjDb5AJaI0VaTcl1jcy7SGCA",
+	"T67bqJSEAXyq/7X28eeGU2agBuC+4UviTu5H0EuoGtIl9w2h+H3LvwaQFyUF+IEmQYdrf0pZRnrMw4So",
+	"LAPrXhK4obH/XYTweIkIDpFHsH/iWizBjSVCd8pG4o3k7RezlbL3/E15GsKTvaqb0qDMu08mhC8u4l5y",
+	"eNG6nvxg7iSNnwKrWyGWLNxjdUM2o81Zy9ud4qkBWhtNfa/IzlUWMhMBnayx9FbqvXtanDbn9wDonK7m",
+	"aTA5s5t3Q2LR8QvM0jnx936C7JQy87GxYrvXECCfFm0eAmGeDlXuhCS2L7kN+Dz/cAbRnrZt+OnJ6YuS",
+	"VuHw/rLWKlq4NCF0kpsEuCMklXCNAjKSiMcSuuwpmZpG6AYHRX1kNtQGH1OVKlCdFjC7Oy1PFmI2yvuZ",
+	"QGHEba+Ae5uCVu/SHVQJ8llGeLP0kE5JTohurZjU/FM7cIQGP38ZlBtT0g3d3GGVKmmd4vj4kvoMG23P",
+	"V+W/eu836dqZoN2jk6MU4TcgRym4n6mQoiDKJfl+VXi2fnD5nsAzT7czZpF32Z/u1Na9WuzhbJIMJUcU",
+	"njrSYfBDLD1o0QmkOKG8ugUfbBdl4+TtByfIX5tu2Or2++hb+kJXgifM46YuwlLysZIMPMCdXoqI+jRf",
+	"qAMqNfesadce6YJr6z2cSEWLNVAiIuJAQiy7egoJCLEyFmeBp6Yv8to20Lm1KmnxEqZY0g95rVXMS2dm",
+	"t9JBkj2xkK57FE9HGLL4cHfqkNnjAtm/JDbrw0TbNuHQ9cZZA1bMAiIEGmjUgJCck8vL88sSe5ad2EqV",
+	"x5cnnauTlxWnontnq7/g/ULBcuOgDjPh8njxZIcuSjwrV6k/xRBK06JUvwbJa5ZEai8L5LKBW2C6gkZu",
+	"pvl/RUFijZ15Mh1s/oTup40VrOrpbnVmZ+9yqZdpWUZreAI96w5s/ZKEAfaMK+12wgOCBjDMwDD6r8jM",
+	"i1WzHpFK+CmQN00g2jkLZoV80pYFm9qCTYyYVhjy1vRTUacxzEXkrRBds3N+XArvE+ByslUbobB9K8Xh",
+	"KWVZPGk4yzd+PRX7ik7JKxpIbbad9+0F3MMBUopbErn7kzq7KhTqsaIN+PSeCfgJanphhi5fHaNWq3UA",
+	"L89p1m23IMu2/aWm/2imf1zZPw4X/rD9DT7+3HAOvmz9W/Uf//H9n2sfF54raXrQneJxeRpU97TzejEP",
+	"akLoeCJL2hRkqyjeLZFJTuLpkGEarE1I7pT65FRuqS8nq5ZRkCFVdLHecp0iW7qVb8+PO1fd87NFomly",
+	"2vIL2Gk0C0vzSSpj3xIrDfRBthlV7aCoY0TA2XjxxcZ+7k34uPBqWRLbctEqATQ7d/G+LSuTcKdaQneu",
+	"rbCqxM8S+K3AWlLKJ1+DxAqBqyqQZAv3bFKrp4DRPl1xknu5p5aU+9m4ws/6ZVPMoa1ROGW1P7uo4MlD",
+	"lgzK4N+jc/Qs7m/A0k9JtITlnJ5cvj6BbDBBbkiEg1Q+yqSHmfQvJ5MBhAUyARIlCU/r+6ryWSuJu6qx",
+	"wl3lVCSVweYpv/MoA4M4WcCLTj6TIvUAqU1QVP5UjPXlWhnEUpoKpQ3oIHVDeRGbliVQRG74dU4Iv58v",
+	"wafL31jdJ7s8sQk8T5flNVahNqvpeG+D/LgJVcUsi6i3oEOl5RypUAoKj1CIIXslrfpX2HKywO72tXOu",
+	"zDkVF9cVZZUrzSKeCaRFBxCTKbM5b7lyx+uQbr6OAecuKVkCSlRmvSB2wUsu2YlPZWm2e/GGMHILNZfn",
+	"RH7IJd2wiVapmSKF77FJf1l651Kyn0k8LUo+McoT9XVuZ+ZaZLrHuc12UWmihtN0i2MizbRPZpRKdupe",
+	"xqjMKp7qrDc1Pp2mlMeaca9OvruqOIlWCe30Kk7F9tEzRTcympIuDlhxKmfnV91Xf684lcvu8ZtPZpy0",
+	"J5/9kIykU24rTuVv786vTiAO4fL1SaG1+AxLerOsySKDB8B7ZPsgVjNdZ9E2On6lOzX2JjySZqQeTLB1",
+	"qIQSSOblcWRoo0A6Cgp6LPpciqVNGo+SnoyWtA5n9q/qlApB2TgZWCsWWCB3y+kzJalDybS5NpHCDpmd",
+	"Ryx2amzU3aWdGlO7w5wV4mfXaX25cyPGMy7paFYqIWpc0BUjbTqFLgpnm1YvLa8vbeO1TUQy9U4R/T0P",
+	"iW7a+NY2GJ93hhEmo5lNXsVhqOvycfseCvi4SPUr7jDwYYJ1oLTP2Vx7R0suNTdLeg3UfSoED27m6Gj+",
+	"6aJDwJ7kpcG9+Qq1JuYdMqphXVzRcVsF0Mn4Xme20H0atEKLJUKYvriOzNXJWefsCuE5KBx0ftHTl0jD",
+	"4KDOxcWn3snl+5NLhEGXVWpCGNZMvQgPB4GD3vXUz0kcDexTQq/UTBWncn7RU/QqGa7iVNRrhfTkDrKs",
+	"T6RR3de3hL/CnhQID3lsnNuAMjofGpxwaSEIgWeoOooIgab7W4VmcLq2Ur20wYFm3mBPmOiQAIicZ6jK",
+	"4imJqAdwKQQmHp3iAOlNmC8WZdj8osoOk5egxYSga8oMANnJ8xfl9KTX67w+cRAI8dAO9fzd2ZWDPpy8",
+	"eHN+/m0eEvP0Sj2fam3eIm16fxx7mXPQO9ki6ub4VyU8ZWnNk4kzOYJ3P5lmfj2PLtgsbOgG0s15KNav",
+	"8JqJHvOnlP210Wy1d3Y3Ly+aLf2ajgmpKo9TsfU8FD2JJRWSegXBHxemSX/tlvpEyyIkEkfIJwGRmvYK",
+	"J/nUPbWkW2ceWk7lJ+mIEQH6pQfyC2s0G2mrAJizBbFNJHW6HO2oFxOd1sO4XFMvVSsokBHD0FTwsSCb",
+	"Na45KlQs60FJopKKX6ASBYGtWzQM+FCg6ogGRCg2961wTFMpseUggr2J2k1JmSeTijNmF8E2syZcMP4i",
+	"RC/t0PC7lbrAiQzwrTn6mDB1/5YXJhEpHqFbEhGQXOP5rV2dwCaKnFsW0fJHZ9FwzWVQ62QvniJB8SL8",
+	"gKgoda4Kr9acz5pD32Ih917iWfG0idEUWkgIyjyCptRndDxRHz8jH88EwmOOqpL7eJY4J5LftLV/a0Oo",
+	"rtRgm0MEMKw5FWcBZeSYM0aAsxZvwAcy7HHvmsAFsE/qjGbGb5VIovadMiEx88i6mx/GYkJEr1AvuYjF",
+	"BPQRWy43t1TItjb0UVchIj6qKuUwhDDjtKbNulseMa11isI2I55EhgIawnB/4qfl7aKMZ/2DkzSUM+Qc",
+	"Pqw1eGFTBVExBDd3yeZxrehGJJfe0rA8jXVynCO7k7kTLkK1PNlaySOfQKbJcugNBJpERiypCDtWEnUm",
+	"rg0FVMijfJWttIax+nGRX4eFYYNqZmPAcBIuBUVC3TVt4kWBBiWPSi5xcBKQKTGYvJYxWuJAQSnuElUa",
+	"6rZmpspkfv7c2EXIZCWqrBWtc/by8rz7suJUuue9QhVUt4u/Meko984A92Goq2J36Skkfx+BoV9XPWjD",
+	"9Q8w/JlWTUQ44jHz0eD58+fPB4VK/9pKaJjZlqWKj33uvgkZizfCNlfQPQhuoKYHCTgbCyR5vbjsPPN1",
+	"IealIMdi8l4/WahjJuGZyR4kI+dPapNUjxRhHp1gZXB1E2oVi8klGVMho5LWAEuR9ioJeFDHp7fvmUC9",
+	"l9+iMb4hmUNdiNg62F2ppt0FO++NHPmjX0SOsmMvi/K2ZQ8KxH8S0Btiqpba3RPP0BhLArX4qzxSAi6F",
+	"ovc/xiQmYgtJzq/XJOd3JlGirCcK/GjiWXVg5UQdcwQYRKJFIWVlhkTplkRkFAsCNdKLNK2SgZXUsaZn",
+	"DHzG6nkH4TkzWn0z15itNlEyr/Ex8BHSNCfR9Mx7ay1tnhnqdWbnTg/PSZEuk3ix3CiWovCTUK7No1/U",
+	"W71lhQmH2C8rfIvDEFGPs2cCwVOJG4ie9xIFrsP8iFPf3kutdwK6c7aozsGhpaGE6n+r4jOH3J8Vprmu",
+	"IIt2TzfoDQZtxVCIZ1CcfGScBzgM0zBvNbUu+a6jTr7pnZ/VlgV8CyWFlNw0EFAkV4ra7AgNTJ2jQTKz",
+	"mAlJprpcbC7EpyjJtzgYaPU+SRn0iMdZUW2pN/wWKSEjQ3mhJNqEB/r0s/qnrgfMEB+NlBpj6OBRnueZ",
+	"NeqcVz6lUpZQwwRJmu3GQdN1V1acF0vqYxnpCQLcAeTZvSpiNdzloVlOJWb0x5iYnxWuFae9gEhu4q8A",
+	"z8tozvuEXxclAYmJ5Yb6+hluCMvNyxaJUH9x1qs4lVfHpxWn8uZd58NJt+JUvut2zk+74IC60J7y9+qf",
+	"N+dn55fg1O7+412hBvC3mMvyGDtwihsHakTCwED5o3pJZOqsLwbcLep08JKfRI6tHZh0Fzdsdi6n3Cl7",
+	"adj676SnaZn79JmAFhGoirU7noF3FCNJ8HTLQTgQ3LboYhlXq0+FIk/wbn1Ds/89uqau7n9qWvSUdk64",
+	"1HEGF9r4VOAtt8EP0ETGuBGNqSrTkDB/lBEPAh7LCxJ5BtWXreoy/3RhKogB0zy6iDz3njFX7ir/85Jt",
+	"65X0Xnp52Xl1ZbpEawufg6ADR+/NyUvNElNzX5WPRkrc3XLQh+7Vm5eXnQ9n+plbKid+hG8ZqjIOLAZE",
+	"P/10llDBfBWnksxRcSrJWIW06JIIUtSDYiHOhtwii046IoZQXckdVLWBo67HABBvANLOQGHcoLxN1te9",
+	"3vfoPyzLtdJIbZbRTZNGOSNo41FLNsc27VsmWOyuIqZLHX2X1Jtckc/yTi1dkxgtw2IgD9/nXgxdGk1C",
+	"fjXrk8foIuKCnNIo4lB+728xDQLFNiVO3iwOXLg0ttsCDXazDq530jozyy4II7ZtdQorrxR32blpbEcM",
+	"eu0I02wHA4TmEf2V1e5zX065Hwek6+sv/834PP+ifzSfTNOe+sp+ORvY4qaY+VjyaFYcMTzFnzuJsb00",
+	"VJYIaePsbIwd9BWCo0VRzJR0b0oujsBpgQI61VW8VwZ6TynLg7AMIfLhgOpts68rKT07tU8CdfCu8Zi8",
+	"KWxYpRatG2aKCTJPogkWk0MtsqOfaOgg29aqOiGftyw/hLsEQq39RvBIEr/PBv2KwQ4sTXemQ/2FmOBM",
+	"eyyFW/rnfmVg4290yxBhPLrVwadPp53j89532wMHDeove5/AcwJkt88GdUVhlZRrQgcHSZLwloNuJ9T0",
+	"J9FJBdZjK0wWkWFV7CcahpBkRAJBIFbRtucyC9fxiPOnu0nDrrsY4hJmuapWKRi4k6dz5UCpNNWDbrG4",
+	"T6l+2Nz17RmXzMgKBR0sNW+BX9MYMS0v6Lq0t2ZpSnzzEVbKr+1lO6ibfK17yD1ORWOhdgOtf4SlOaQF",
+	"XqC1SpnmxSndDXYduqC5TEIXCsO/wnDeMp8Qj3SeeXo0TyKzFDV/ipmqp3OHkbiXzCbnWU/eE5BF8I9L",
+	"GOqj29MSTr6BNc2+82TxcCnQ94qFy67jyTZ+0xg4+947ICMFrsE4kDTEETQ2myoWc3Heu0IZOUcToHs3",
+	"309JVYmAATWHRmAvT7qFG3aobyiqzoOWPgnOiwzxJH1m5BLKJLeGfh1kmnB1pZ+cfA450mULhGGGpnec",
+	"HWxMIDCI9Fmu1TkjnyUK8JAEqHrTcNBN00G//fLrloMGOmz0BWU4ml1iNiaKQScEQ33ILH/g9NkgTyoG",
+	"qIqT6bFELnTH0nqeNsaBmVjrVzaEY6Cb5ulV9xmVggQjJCSEECGtgVoTqTch3rVW19UW5w5b7cQ2PDCf",
+	"a7Bmc/RVEnhSmL4yF1zpupma+ZnXzQKLitrPcX6lj2Z5ooNwnqEybgWezI7GTNLAhsUU959QQk8x2hos",
+	"Uw8c5rHLIJOWFJO+p+ZxHvgkQlUstIJcU4JanyWi2hRfE4GodBCpj+toYAfdpswnn+tYuw/qerSBVsSV",
+	"aIiFIFKAgMcFsWJrnym5NduF0Yp7RwgsWqDBQ2wgFfoRSNWlapvmOncOAasLewRndYxV3QcKdI7NBP55",
+	"dWE9Ijw3zsfF0jWaqDpJMawMNun7tni5IWBwTG+I7nTCkLtVv4dScgd5eFHsS/Yf8qHnWvFOFMB8lPhc",
+	"E9KSoXp5o9RyZ0NjtaNhYdcK5Pb526vJsEa4NDw4C6TROdU1t+lTNauaRmoWhEWfJTdSmluFqoNGvVlv",
+	"KUr87+ovV/31vzbqTfWv+uLzwHbYJX9p1N26i7SW1lR/q9+eq/9g9B//gYaDraM+AzZib7zJJ1Z0ZZrq",
+	"ykS3gFeXmkdIYEnFiJpbPiZQaUJyXkcv9dEpZVEDkMN1xRsUGmp4/pK7RaauKqDi1jz1/ndYx+bx7A8i",
+	"eq8rdQOdLRZ4X+bkh8e2Iq1tabkms7IAh0SquSYzRBkaxUFwpLteGqc9ZuIW0tRHSMMIJCfiUoF2TWaF",
+	"IUvXZPaGlklV12T2zKjBkNyYhnqVjXUJs220OXcjdNb1suyN9NChuMadyOPmWqDJsrAbm1fNclu0ClXL",
+	"Wh/db8fW43Xze7fA7M61I9lBRrADZLuIuB/rNLWqjsUx6auap917+4t2fNUuPoGylaE2Gylb6Xtv6Vfq",
+	"WLKmyptdwQq1d+mK3uBAXvCAerOC0k8skcwLBbxXmAZxRDJyybpCRKPQik3ZJQl5JMXKoVx31XDzvlKz",
+	"lNwsRYsoRtZ0l54AWTNHtNHRnmao0LyjL5edYPVvrW9sZTKlC7poHSlJxudEN/bTvZx17jzy+Vyhdm+C",
+	"ZW3CTVJbUTet2sdsa63ax59dZ7dVbIa8ZBcRn/Iiejungm6odS7iNuj9Zc5Bo29y6IF+lATvyMSLMucW",
+	"bDVXCmEr/Df3NfsWSucbyomS5yW0TVjTQj2uzFDF9+0ytbvPReYBiq5dfuxODsW7LjP77toQrvRfLkVU",
+	"a2IuCkowP6FIU7t18w01OVw3L2OCg1Vtzb0Ii0kN3yqt1GBykpiUNnEDI8UtFeTuzpq1hXjIOAuCok2D",
+	"A7Rbhqoi9jwiBBEoDGKB7Oasmx6W0JGUJN60KpsTgDlP5kb+N00z/VcRny6naManZl+A0IfCdZYcRDYt",
+	"7r5+qg08TvaENqqdMEcL16grkLvaOSrhpETJnnjRNMt8SguupOTWZ27Y3FnmsSLxPqUUIYPn2W3KXPFV",
+	"gd0JHT6e2J36unz3d88HvyzbpScQDRNn8yZyoQ0CfDp/XQL2PR12mZU83eZv7rJTmDnE3vVDGQ7uYlOW",
+	"/P1DWP7W1/e1E+54QrySxqvaOjbnSQFP1VHOt6LzX03lLMjuBhsb2EYn2NQoR1QgxZ0KIhPjKCJMfrDB",
+	"lovAmCfMksFzKRDORGsaSGwikF54sWfpXuFpqQPqmUB4KHgQS4LeXb611uvfbeRacg5r0PnFNRsf3jQW",
+	"EoEImzl+UwB5zCkbQzwaeKAKTh++Lz6UKHP/CvoPG3eJdTALpL15UFY0jxs20krJTUn0bvGcXz305kEM",
+	"+em55cWVZMecxfuz8ro/AWnOEptNSHOBo22pa606nJm/u/5WkaPt3p61HmF+Eihdnk2BQ+lN8LGJui5w",
+	"T9AxlUn2oHkc0SkekyNkd8d6RTOeZHDBgXnnu3d/O/103Lm4On7T+QsfjRaKqhbVYdPzFJmglAyLXp+Y",
+	"eA8cy8m2efph4CnsBHa3IPM4CrlYP5r9wjxfmq5hfi+6N+q0T8t6O3XSpCAOOUH1udIPJpJUO1Yl+SyR",
+	"CRMZ8QhdnXx35aRqtokJ7zMTC27S9aBBkhlHx1SM1J24NYcAa7WBqgp6VM2EqKPffvkVZUuLz3sps4Wx",
+	"K73u2WsoNprIj5Wf+5U4CvqVw35lImUoDreBmdV9clP/HP9I2ZSyusengDPql2089PqVL5k6w2nDDF2/",
+	"GJLKPrlu0yjDD1uku4x35TOFzbEdwaFRkzmom7AxYkJyIyLjyPi/dQ2HTPHdVXidkcA3rHN8l+rUtjB0",
+	"kSnBI/RGrTCpLImq+py3bNlJqApjfoLyf1v1+xVOW6fmdPFdixTh/rbIo9tBo4iISTAz3lkf6A/1wOPq",
+	"WO/uonBJ87Xm2q7bWMtQJIgXEVkIym4bTchnbLPM8x7e1K60M9z19vx9cjBycWPY9Fp+m+yMdt29xn7z",
+	"oIXbwx1v198j+6ODgt9Ja1Qofeg1r4MevcyjhfaT7FjZ9S4/mUcXHTJIsYHc0MtvlM3T6p5CklbvTVpY",
+	"WffOK8zR6nGP4sCw+LVLdOtGS+py/cCBjCR1AbKlPN3GZmUJcrCUpb0BPOp2LIPEREBcnJy97J69tt8K",
+	"SGYdQh8WqDagXouI2lEdjWS30LxXcSqd4+OTC9128PLkm5Nj9WfhNsbDTKvmexfeSUSGdDt9cvNX80kx",
+	"o/J4kuSVVnMtKrBYV/ItRW9JoYa1TuuWdCts95b14vPNSzY+v+g6FzdKSWLjl9sVU7hAaHrI1kOFMtcK",
+	"GB6dxqQYugmNSd56MsNdFvB7We7ya3nCA9jUdjd3oxblhpen3bNDRG5INNMFkOezx4Hw+byOXp68P3l7",
+	"fgGFr330vnvy4eTyUHcpwWGoy7Eapin6rKo5pkBTqPW1hUx2nqm/rVOzjxDMD6+mw0/xTCeyezgIrBe/",
+	"BhVr+0y/iKrdUwTfJNWcHFPfRkeMoylmeAwV05LwgCSDHgpnakHfVlJQYFScSgIE1E1QKywk2bp2YWHc",
+	"X0nzl6v5+UtLvya0dD0SfB8OUdCRJV82gNTUo8h0m8vzaH7LSLQhW2ncla2cmJzfnox9ygtFv7UYhT64",
+	"ZXzC8AfLLhIGkRztKl6hp3h0EmFQcgPSoN94MtpsAb4XXU7X8EQbvik9ziFgRvI+Oeu8eAuy4stuT/9Z",
+	"Tnj066VVEc6nVKKBCSAbQGW1tPPtkPszyE0aBTTUtjVtH9WS8aKGmImpy08jo5iYLBWRoa+OMXAbx6lA",
+	"OuF6nYaqc8UD5js4mNoA87aiqiKg3/TOz7Revtx4cMXH44AY9adcjlsWR/hASmZev7QzFlIUW/lhDsi7",
+	"NmiMCCO3d2vMWNr+0PY9hGJi2daHaEKw6du/adPD0r14/LsOsG1wzd+VFAHtsFwXk4JoxTyTNbbARmk4",
+	"Yv2vNaUWl7lj3pOIjmbrqi+PUQOlxMYMUxcduHH8FDsKTNm6Z8ImtajHdGW7YUwDHxrKpMZLUxQeTUhE",
+	"to5QgKMxiRAVEAYZrShgZoJ4V0cFv6c+4aVkDLpNHSE/Nq18KENCF25bJL32oZJ2w2m/3X/15spOulVF",
+	"OPSBDCecF0QvaBrYI0W1/T5MiGnOSNCtHgB8FkqbscQT1KZsv0rTaqEqCDEZM2burWInawrAFZ0SHsvT",
+	"ZfX7sJm3BpXfTfgBFegWU4h/49HXK5ZaKgZ00thIu03XhIQCPC7C9GFHw1jqXE4mlcIzMYVHF3eE3Ngi",
+	"22tJkWZ7T24K8wo2CLHkzJzAmjOapzu6T09iES9Wq96cdo5rvTed5s6ubmg1Qt/Vvot/nNZ6dMywjCNy",
+	"iLTdPGMvT8z2mXgRc3J9xiNr6c/6yLSyjbAwFbONM0xh7AwOZKHCttaDFy/wHQpfF0WEfFC01pYypESH",
+	"wVyc964Km7oW1q6G+23QwsnkRWQub/FFyh5qcj6bVLg2R12WNDVPPZalgnfEdY6SLCcgGxGL9ZH1VCzc",
+	"ZANzLi628DauewnFg1wmg0trvKpYUjFLMLAvOVhTgbkgkUjJWtOwJENoKfe/UwC/BqNIYDRkwkKaZLpo",
+	"+I6yjlmDTBExvQM5A/xisjCz0jLM03XjkEkUFdUu/TCZZSFCugTzESKmpzMygbyFQAB4m5L4iZThMg+P",
+	"9umChP3m6uoCaRNOUmtJVyzyeBz4YHobQqdlryypfHXs+NosxuxEkVZZHMCdoIXdKSdBzHS03IbYY8qd",
+	"7yqL1dxteDKL0PytvJ9pqGBVj643Fu3sBlqkxfwnAvsuoN4UKj1a7QUcRjjhgVAeOB6qB4fENMCw9jAb",
+	"SyI02udbj/qZb3RLd9u8p24wPfmcNOZKvjGt1+sepAjoZuCUML8OjWh0PXmlJ2aGst8YK32hZS7PAwsJ",
+	"k2ZISHIrD0FB8oAokQxaszKOIhISrHOf7iT/puWtDzatbZ2s4WkzhRPku3uScKFUkav0c9Hp9SpOUaPc",
+	"vI5lUVUX5LY5pFbzYggKalR5BGxPbKEpwUwkhrBsN3IbHqAn1gEByxBpTh80gDfdxfIpG6iHoFFMaRDQ",
+	"jM1hRd5yVuBxC80DVhJL4qcXUd/EwEuO9LU7slXj7S9C4plSW+SEzJSOYEy52aqxDWcD7f33KW//fgRs",
+	"rTv2MjrrMu0FTP0RCQPsERvdqt7U5UAygYCM3ILcmYk3W1zz5sJ9mcjybkOV8wgpWQnxCP6dc2jaAM6M",
+	"S3P7c/zjdNvg0GIWwYJ5K2OjhdH+7XB7+/t/7/fFxz//qVDbFcSLIypnPbXuxIecGAUKbEEZS0KmK7Ww",
+	"b2jTE1jhL7oo8+6Wo6OQ1U/aJC/67LtaJwxrCjmExNMQVd8x+jlHIHRRN/3cGfSmQUlTEX3kA6hdMkA/",
+	"xiSa9VmIIzwlkkRIkZtbOAsIL4fibhOsKCgz/b31sN+SmXUSgC2CqnXqL6w/VulB6tF0Y1LmENKkoN+U",
+	"f3MrNWXAEYle2dP65sPVArF/SabcNONK62an9fzUYDrIO+BjCh4SwE1AZRg9BUEdtW7quf703dPieek0",
+	"M+tRunPPRLLRkGUyJKl/R0cUrAkiuDL+FpOouOGmBspE3cORmthqJ+FqSZPMuj0seC49K+vJWTghHor1",
+	"d+jcdGQv3ifYJB6KDY5HuyfXB0D7WpdMD1Ojai5YhkdKpK2Zj1trAPYF8rtHvKQUZs0EzAyxd40UX1fH",
+	"MOVDGsAtFIc2osZmSTmmlz0UJ0u/1E1LZZ9p5kfZGFVBPbYtgNLepxqKIfGh0ayYMQ+HtD7D02BLB9nk",
+	"G5Y6COv60AyYqWNrcisaEZtClmqSXAWPCZf2x3qf9dkJMGYoVB0REXImiGNNB2pTQa11wADPEDGiZp8N",
+	"fu6D66gPopHTN/EaEJDv9itOH8TEfuXwt19+dfpWaYCfzeD9ypeBKZCmWwPYumhqTzL2g3qfnSgYBPJw",
+	"FM3QQH89QP1Ko19x0EBNNNBGhirU4w6ogIKhIOHoBQjEGWq7rqaqGMzhhHkE4T7ziV6Ubpuitkp7hwYG",
+	"6EEd6URglGRMA2eL8K1uZQT7qGR3k2uIx0QcarjQXxBsFOjL/crh97/98utHpw9tJvuVQ9g4+pPeRaef",
+	"7zfZrxye2e+g52S/cnj6BaqEqtcHc903HTRQQw1Q00WQa6SLjcB6TfelhusCrJagUaUd2vAtqPqonjZx",
+	"XCbeyzAbHIbPBJjQqwN8/em3X34dbB2hwc8w0hc1VJ/pCxqGYtt8vf3bL7/mB2DxlETUQ9QHQDoFjPQQ",
+	"DeZ4DvoLmpDP1QwHNjFuDjo9uXpz/hL9GfUr/T7rV9Cf0UXn6k32iz477pydn3WPO28//e3dyeXfc0/P",
+	"M+LF34D55r5XwJiq51WI6tja2lLHAjOrtRLh4ZAkLYJRiOXEQfNgpIQ+IrYHlhYVdJF4tdsCVV/zZ6LP",
+	"4iiov8dBTET9BB7dchZgX5AhtMhgJEZzDp0w1MKnomfmzHK8L6FLHg6CNJ3BnD4JBAHZoo5OdRQDZmgH",
+	"TSmLdePzUSYHq8+8gHvXju6UExFotcd0/V0optt2G1r0CKhHmM6cMrysE2JvQmpNqFQIgmsiJ97e3tYx",
+	"/Fzn0XjbvCu233aPT856J/BO2tGr8l384/R1xOMQ9TSqdS66mVqDhxVdDxHYJGE4pJXDSqvu1lva9z8B",
+	"4TDBbfVhTNYJNHRsqwRI0jFSYD44s44G12R2yyMlXWDpTYhAUILZWJvVXjh95mFBapQJwgRVRDyY1VGH",
+	"zVDEAwJBmxCvSaXey4QLQVKToksd3ZY5kRBFqU0hfWRb28yclc/16E9rPfetXiiUn7OcBnaz6bpzRksc",
+	"hoFhcts/CG1CyGaGQUgCNDWzBo7k5e/hbUiPqeDrT0qa/ORNsNSBhFbtqhyMWvj58+fPvabfyJlpDytN",
+	"t7lbc9u15t6Ve3DYcg9d98/u/qHrVpzCYo5TUK2lOvKKtkk3IJfH4DGIu8caAhukC2Am2qk2b6sXdRJQ",
+	"JsOnsuc1iILzwMXDudQYJTXCvhcP1MwP1PCbIzXQDtnFCwNB4kn5UK38UNgdNszetRaGguSV8qHa+aFa",
+	"pK2hwruLyzMJMApfMk7RJeejntRNq10bcdF0F5pIN/ItohtpO3ylISa2fRvWWgHKoNXjNQqL5qzdIGLO",
+	"O+0VhJAGEyo9+ItTaWv8Lxo4uSfbL3DSjAleaax+5R3DJh6M+Pql1uqXXvFoSH2fMP1Ge/UbZ1y+giaN",
+	"X5zKzjpL6TKlquMApLqcMg73IqMtfP9RHamIp1OstCagZYsB5VBDZyxMdVlR+fjFqYS8KD5T+5NBklUy",
+	"sqlFx8gtqHjfktkglW4c8NpbScnE0JdKSzY83pRiT0jNwIEvoFkLj6MkTB9GUtfOQerGwEMa3x2kaLm5",
+	"PQ4i2Jv0WVLWm98yy8+vyUzxdxDMrcFRwQghC5yZOudiwm9FFiDL3vvMwvIMDZI7ObAGpEOIJVEPThHj",
+	"t1DPemZTsWymY4AlibbqfXbJAyXynna6Z47OLChiRXr7O0AnjWj0wnQnXZ/4rybBC4R3k/vbZWEs9cVN",
+	"bd7GSv/gXCvLqXZGTX/fa+CD4R5p+y13jmE1Dpp7rUZ7NGq2sdfaw7i5O9zZ2dkfHrRbQ+zvjNzG3tD3",
+	"PYIbjVFr6O3s7QxHrUar6TZdsjPaL2Ny+1cNRUHvxOSad2VyO3ku4LcbrdHurj/c22k3vOHBnrfn+cOm",
+	"3yajPX+34bX38Ij47T0P7+2Pmrsj0t718Gi3sU+83aFHGpsxxt25yYl70HLxbntvb2e34bf29tru/l6z",
+	"OWoR7BJ/hL1me9QauS1vZ7fhuU3fOxjt7Xs7B82hO3L3h5sy0705DrjvNUZ7jV3fHzX3vRZx/R08PGjs",
+	"tEetfdIiO+5eu+U32819z2uTZmPUbu7s+Tv+kLjDUWPUdjdlwPtzYkGDuKTZGu25w709t7F3sOs19hpt",
+	"b893Xf/A28Ot4X6rtT+EtePmzkF7H2Pstg/w3shvAlptxrQX8O1h2e8y1mual+lipVYOT+zl/1yMuN1Y",
+	"Y4oL3an5ivO3OAJh/2sz8GNby9wQkjm+/cWpLNoQUnqyRPHS1oU8izW2VB75JJrjt07CbK1pnkZI3FKt",
+	"gUHbNBPQlzJbUapztd3WobVxoCEJOBuDxw0z3U9Db0gdtd32IWIcidibgOG4XF3r2UU/ONf5F9I8jEft",
+	"fqrHAxInc6g5L38JnbJI/IeCcDcFQdMDkd6iRQ1hI2OISf/S4ykx0b/AcqKDHspJ1raEpCddyutBpivT",
+	"bHqWdinB3xYgSYtzK/2FQ4dgbRLUsQAIaIcieLopVhrKqH0WHjnsM90jESeD6nZJWjsyJmKjf7TdlnFV",
+	"UVDMIFUYnDiKFntB7BN/y6pDfQa9LwSKyCgWxK+jno5Y1+ZDqBVBJcJBRLA/A/cltTEg2qRf77OO6ZIh",
+	"0xujAVNjWwvberqJTk9LL+l9VJR5AlRMW9YlHIWJc4+koDwgKf0alHRNKqokAYUVSvgzuZZ/SHuPQI1P",
+	"AHsU4TGJKikZ2VD22/6Z+l+2IzImTF1aaIHzcFTV2ezNlcT4Mh+vY90nqSiZtTxBTIaY8FuWTzoB6TUx",
+	"7gDZ7jMegFcon1dqyfdhYVyKMA1jtQUJ+ktpr8u8NOrYslsZSq/oreIotjwZsNV1SeplclyZUklfgUgV",
+	"y69eo9keeaPhjt8iB639dnvH29nbbY1axB+C6r63t783OnDdPX9vOPTau43hkDR2h83Wbstv7pFimffB",
+	"iFhB4aolKmu+lNgfIuEGREi3aEopT+4iriJD1P+ir3dAigIsX8L3iX+7jroS7si36rgS6122Pov26arr",
+	"O397taFYcORz3V47FZ6sEESFiHU4KTRDKJLA2uZXHRMAPQg5W9tAq9djDbQPek1ZHAQPd3tOpqFcenFe",
+	"2rIuf9yVDe6K3rVS84xTbH85Z6Sw0E/ajNSycWfB/f3AFhUIADLdKUzOwFYRor8m8qtg+R/O539GE1CZ",
+	"Ibtx6DafypANcad/ELcNiNtr4MRllO0umsScYSYuVAV0TwBLy7QoIHWOfubRer4TeJKkoRP6s8WCOCNH",
+	"fYaZyfM09Ze9gOAIKv6gb5WEoefRtNbnIMdrm48iuanRJOcKMTR5XWFBZ518XW+uY0p0IOJT0wBnnrKh",
+	"5lP6dx/sPhsaU3gif1grHsNaYfpBrOebmjNHpCUoHoCOrLYpaOt2qmDczZyAeOD3mVGGCi0KYMGFoFAB",
+	"BgUbn5raEbaOSvWUPoPUshscUD/JXfmWzNJsPkuRNjUnJCGsTyXAEX9/38duy28fNPBBo9ly2/jgYH/n",
+	"oI332/7+XuvAG+7vDff3DnCr0cAjl3it9nAHN/Z3W3vDEc6Iag9tF1UQrmNRsAHUfxgV7mFUKLiLSwhH",
+	"pnFFqS/70qT06ctsnj5URIn6JnXh4uy17sahlK62addh2bq6mpT12VzCjCDMr0HFr5oHhbpECMQER2rD",
+	"Mh3HIYGBjhmPlOaEOmn/D6Fvcp+NeJQJ+AZ3DlT78lEc2nJqui2BrUwBipuBzkERHU8gXec24mxc77OO",
+	"7dgBHWItjRnMd+0YICFpEKAJZr5APJYWNl3jKENViAcpqNMSze/YnMHXCENOu5hUdofuqOW5pLY/cnGt",
+	"7e3s1A7wTqvWHDVGu6M978BvKu0PjlIXKsGH8GE7ZOOjIRZkt+3Q9y/OL2/db1+PeafT6Zz13k1O3o07",
+	"nc4b9Z8OP+78Xf3b2P2hHag/6vX6QyoiZquWB7RmMLV+N4GgebD6hSvOTzGbGdojHuaSFykI+m55CZIk",
+	"1zmWk/nrPOLRmMtaiIWA2HYlABSy71NMA2iXQtk4ILVYEBQRQUySm6PvFtjuWq69W466OHA1TYqbiVVR",
+	"XFzXBT5CVPaZvX7w89zFh0kS+OqoIzR/h0YilMG02Joww4jcUB4LDVS9zzK91qhATddFt6Y2G4/grgF0",
+	"GhZw0eIkH89BgusIVCpRRG4IDkRSf6zPLhX5DOiUykNwMEC141DRHzOa9kPvurZGHxCappt2BYB8Ld39",
+	"q3sBnyY8jvqs2m4eFNp8XsFZXdijuo9/VxdfLCjEvPbFygPzqF7dR7bEdkzbhiOE9SnbYnS3tlRqMQLd",
+	"XSJ5JHXkd0K1TqFOOLJXvJYhKyuIFwj25SSrR8cQuKHPLZdoi7OptrlSBNgmxX7z4QpVIcNskKtKe4he",
+	"QDIu+u2XXweFpem30nR5OwOFGsmKCowg7qPtNg5RzK6ZUnMs+liJItkKiFlPSk6kfejxTPfi28oamg0I",
+	"1gWaWR4VSZ3FOcKFR5JEqOGa0ltW3tFlSKBfkwYNPKstV/tk1PcJ3dLxh0pga+ykZH8UR0Bkk/FA2Woe",
+	"oJhJquvy31Lm81u4Mmq5ANpiLCEc8FchdE4l5XkV0VKSryJm69MNgO2Ro1nMiaq9aTWcpavLlHhOTb4H",
+	"i7Hyxhq1UCVf91ypKJW2YhPg1byNpv10VvKmKfRcIbNvJsPXHj2n33Tf/dRtnNGu6LLLHe+4u9u9Dr97",
+	"f/zNQZ3MvnHJdx31kPuPDzuTIfsbHf2t7jUDNpy+cv3vvgkeUhw0hybiYKmO2dOmAsr+sFz9rliFOhdF",
+	"0IG+2g4TzE8I5gp+oVtDlIdgG3qZoaa2CLol3U7qErQevFUOwHK6DIofISytgiso8zLVOcALqG1RZZqg",
+	"tqnbTjVPS3IempQ8pBqY26dV5iXrqcgLcv+SdiIIQgRqWEslqBXXLKmtspZoZuuMmNojSjjLimMs/T7b",
+	"KABmUxP99suvRuwyEWaUUUlxkL5GBRpAv58B2kaDjvrrr41mq72zO7BNV8FSA3bbTxedXu/D+eVL7eQy",
+	"7vo+SxXQnOiWTHIn2W0jUSwW6gin5KlksfNQ3Fscy4hc2XOoOBW7usphBc5q/att4XrswOIi+Wr/qtmc",
+	"k6/uKg3deG9Ov6YklO+G8TuSgf61JJqkVFVg7pYlrHzR9B6RMRWSROVkNUkPt1KHulI+Gqh/Bkked04Z",
+	"roLsonizUVsHwOIHOodsYG/swNFmaZvfAEZ4sI6tMNRPNTmDoU036D67PHnd7V2dXGoiCc+lJvgt7WtL",
+	"CCkjxBdpudP9TAV64zfMVELts4BIRUnVYhV1BO+C8d7lssyh9DV0gIatfyYOkzKEGcVZJLegz5RQ5x5C",
+	"ySoSgNPA2B91SboEYMk5uiX4OolHhgUCe3CQphvQA1Stt8+qejRdQWpL8ZeDw5xVyTolc1FkiWxS7GfU",
+	"eHIPSq0pXqW93zxotCp3k/vuqWDbZfyhY/9T6thptSFEPuvSY0X0KXcHH82i6q7BHI45GwVUFxX9b86F",
+	"7FVLGUfRWawQ+/OemiWyvxKscwTTpvkl+vciW5nzU1m2MoCLMECSO5phxcJ2lAMFOg7rqMuEJNi0kDbe",
+	"KsvkEkOtKeCnpl7pey5gaejypHdylSoPIO8nXCbhcqmrKw6P0I5RGbCJZ0u9WYjKTblgn2XZICrhghmr",
+	"hrUszPvo0uZu2sEHtRmTYP+6YYK581Mc1fA8ZNlZIjhsOZnzUMvXqtMCJ1Tcss8YoVpbMS8w0AcTXmji",
+	"hDRDxQKN6Q1hyZwaGbbyfJcKw3r7bG5GNMd6C1mpIA/iccvwQta61ZEWwA5TWt70GsM94o4O8L7fHu22",
+	"hjukgfe8A98dNUl7uLsJ58xA/c/smruaw0JTmP8IWEZiKKR/uOLWta8SaQJ3kl01N87QvIxvTt0iOP/l",
+	"XGGOeC7RXZR6YSKFTciOol5TE3ewWwMaZhQPbil4NvCgkQQe1NE5C3Qgz5QL2WcR8QgzLys+kFIUMB8b",
+	"Im5DhFaQZlAFamhgtZjBYUpt+GgxgEHz1rp5J8snVr2ZZaioOq+eZQhXDQ1671586hwfn787uyodNmN9",
+	"Fk62uaFR5voMlTytz/EGekKmXFAXjs3oVozcQHJLEIgk0qLcQ36IjAOU+fPOUAJ2Kp1HBjA2XdfYyJKv",
+	"wHKWO2tMAyTwTCCwqKFEzeQRymyPQgdd1nSU5y66r3YmYT8F1eChqWAGDIpxqVOzU/GiD4VNj2DqnDxQ",
+	"MqE6UR7LJIAkG2DSZ4MkGMset/58DKIKFPA15NzaMdPCpSiKmSiLQzvqsykVQunyid1Sd0+wWXhuyhsz",
+	"c245mdKqSVSdkWfWiYnJXraF+Jhq5sAAw6zRtM8mPPB1GeuFneWMbNnQmuKImkOwdsJWXBIZzWqdkbQF",
+	"4/PcvkeYnzYpvY/2nG6aVqIhS2rz0Lql7mu9j0pIMbu2Se5uZqH/7AKCvXtKSsXXhB2hW3XPlfiouZqD",
+	"qGIJM7h5jo42T8gJ0LI/5IeNQnksrwZ2YbBjhaww1zRhLc8RtGAwuiMk3dj8pDSWB77+5sOVkwYYZtW7",
+	"dNaIjCIiJjU6VcLFmMg0K+AonSCppC8ACgm135MMA1PlMgvOM5GWqzYBhTZBSNMpzTAVfdO5T4MY2j8P",
+	"rJVSPQtabfRM2P7PNpLalvacm/CazOYjjPRO3Su8KNng1Gut01MRJKxaf/idI42e2r31kkz5Q/q31H4l",
+	"sltNraam5Apo45hxdkGCBg6oR9anegmoj20ZVei2mFeyaAXdqbk7i1bQu9osr//xoXHTZW7eYKl3sesv",
+	"7OFD8ZZkl/8IFPrvx4jSFj3zfjWFLIV8J+UA5cynK0RMbG5L0vKmikVZGx6gqltJ1IKfgJVhW31mjJJJ",
+	"aBHUc06u1SCNRAfJW9NDDzMUEfWkeqN7igQRQvFZQQPCZDDrs4wlT8nPGlgzbB2dB7qqpLUGprluKemc",
+	"mcctI0jabogkeN7yhcToluFEaegTwJcU5cnwCKh/kOMvjENLOhIZt0AZsb7U59XVbYk2bg7QgSw53c3o",
+	"qxT0X9c5dFeyGA573xw8XXhAJ3cH/si+W4yqSpqKzcdUARWZJyKWRKTBVgmxKKdeIxqQ7ThURHiJxCx5",
+	"ZLwR0ziQFNpzGO1eDTDIycyKmhi8t2q79kRAoyCwOggZEYgrkKbQzzDgQ90OEYaaYDFRwjbUXbyNqJSK",
+	"SBpJV017O+EB1LSbkimPZltHSK+BsrGZRltiItsYyk+sMtXhTKlqilJs6SkTm4l23c91FQRD0UBBZGwo",
+	"cRQMwLpyjIOARAJSE61gXR1AI7aBY9o6ZXqkJb3TDA3cMj1hDI2rDpIguoHTZ8sae+nF8VuWFlUwYyZJ",
+	"xs+ELqpvaaadmzNjGNIHdDULCRBjwehoZPsopemLei+rH950rj68Rqfd0xP9JKi5WCDdmGciZVh/SSTx",
+	"5HE67pZjjXk4aWKWsp8jSNPUCzAv1dRbiq9BTf0+S1pN1W38CbVuv0g+E7r/gPrBmJjZDPk0Ip7kpnFc",
+	"GCrV3HZ+au7s9FnG51U1uJsk4QBa2yaBW4lhEvQPNTVYwdSufjrtfPfpxd+vTnqoantMNdz2/s7eruvq",
+	"PXNQw3XRKX2xdYQwCpRwE2mAddOfRqvPFDZZzKNK6wplcZEJtQmvaEAegEWVqSXJvd4e8WhasywoJfX5",
+	"7qdqJWXNVgNylD0l2GV9fEPi8SkR5jRz7V+H0F2ssE1ltu8uzLvYd/dxtJfMnakc6qTV7R9CMq44FUUe",
+	"oKpR02uThr83bOEdb5fsj1zcGDa9lt8mO6Ndd6+x3zxo4fZwx9v198j+6AC7w4bX9FukPdrBu2mkB4xe",
+	"/yFUg+s2Lu39ZqM13wZK7UfdJzf1z/GPlE0pg8ahCWG/NzwPKA8oBO6yEV9ZsFSTa7grVSjnECW0O4yI",
+	"INDZ8A9d6aGEDNM49PuPX5wVtUHU7KbdYkag0FcyL1D8rO7Dl6WpEuaYDbFMzF45VmCZEpaGvaNq9tZy",
+	"TxJZ07IEUPE+s+R0qIMXbjEUxGf+Vh1dxMOAepo0vbt8a3iT9vfmhBZQlpLtg6SMIekzD3sTXXkQXqwO",
+	"jqE5mwI44sEhCmF8B03x5xoek7+0GjutXdd1HUSn01gqdWWwZR1/J1d4DOxs0K/0Y9dteWrH4C/SrwyO",
+	"lEgx6I5qZ5yR2imW3mSgOB1wCgkV3gbPB1ual7TcduIGwmjI/Rm4886ZlrhQBHWuq4NL9e+h3vG/uLWG",
+	"22wNHDTQnxtus11LP9Z2Gk07ftPdNWZPhAb2fGAwBacZXjfakTiSYCLTmh1hvmV3u8aTlHvfAIOeb+s9",
+	"gDaQsAdKwEKok/N6CbXvONATCpQUcrGBNGCoA7lQ046m6xrHpp30JRUhF1SXl/JwBA2apWFaWpLQ4SBG",
+	"UdYykEE9rW8LI8Yq8KqXr47RbnN3N+VxzwcAKuOs1ukdd7swqNCSnpFhEnFD9z2Eqt6yjrpKxIAtpiyg",
+	"jAy0FwGE+lkIJoNhxG+VjKn7Gdkjj2LGTEztFFWBbwhkSgROMEO9968dNS6OfcoddEN9wh108fKVg8JA",
+	"CZmSfJZbR8abZl6chcRBb65O3zrwPvru9C0Iv9/gG9yDm6yGtBXNbWvUAZYSe5MpYVoAxlLLf1DbCTZR",
+	"XUiIKIaD0X1XYfPtfYP9GHxXy9KB2jkQDnGIGAeSYEKLM+jYMxStdsED6s0OkcDMH/LPR7YHaE1EHnqm",
+	"BLtnGWuIhsqSIUMSopjBfglIKR4nhR07F91nAvGIjiGWtyiZ6k5CmnrpjZIf1ijC/NKIxBDVucbzL2aS",
+	"wFVb5+HuSJEboDbrGDSebz/Pi4jrCHNl9HvTkQpFh/T2K9nSNBpX4+kEfE10REG//uAWz4ShfSCX5oXJ",
+	"rIhDWDxVbA+ezYiimTXmGMPibIN1OEXSuxlnWvdn51gkaQUzWVJiycIwlvo+LycGQK0ydxlVgTho1koC",
+	"oVS7wRGyRO8v/cpvv/zar6TfPP/Lu6tXtf1nzyDDPaHO+ro90yQgv8JM8/qqhvo/UgC2MnMVYpXdDdsQ",
+	"f34jXsD1tvW/LF4/E5pbLj3vBBUpk7vtilOZUkanCgfcBBLKJBmTKAfKHEUqR7pllGo5aIv7oMSKAjQo",
+	"lDGWj505j37le7d2gGujjz/vtr/0K38qPIKUZOv2xAVWJN0u2JLTDKumDAX8lkQ1DysOQD6jaqYPtoJ6",
+	"qxRbsrCtgizLTMoPxDKZ9eiAebqIEqjJm+7u75pszkmJ5mz+IKF/kNCnJ6FacFk8Ei2saZIGIrqmaTX9",
+	"TYDtFwVaxbo0T0+haMvHP9f0P9v6nz8t3b0/qP4fVP+LU2lpA1BBXQCwfT8TyOPhDFVzGv4WxJ/rwgFH",
+	"iPHkZmWo8GPQxSdDpy+PFiK3exdbcLuxWxaDCKkuwECLTCAZpoqqYMbV+uZW1pLa2CBmMYp4tDJmcR1w",
+	"5rFrLcL7/N50td9/voSafvkdBYEYddtYPdFwBoZCsPYvWED1Vhbfe7PJ6PWJifHImEnRLY8DHwl1NlW1",
+	"qY6xv6iL6ACj33IScw94S7WNb95AeMuja4Gwjoh7fXJVZKR4Q+7oSvqaVop1DA/FnqZnwm5tGcX8Q279",
+	"15Zbe/SnnFqjxA44wH8itT8r6RTfFVnoTvndSgJ/CJZfS7D8F5UnCzgyFhMdf5Mwokw9DlQ13MSx/FS7",
+	"R96cdF4myu9WttRzfoYzrlFxgoVWmGE6O6h5Ucs4c8XPk4h3kgKxdYQiIqOZiYHP5CDZ1Ke5Y808UZQ9",
+	"r7OlJEe3mMrC40tJ25dUqipuLkoiG5GfXd4Soaozx7lT2UbJVpq5ruNe3paTeDpkkN+0xNGsa1kLDwc6",
+	"U30E5eEF9Ql4Sz8rAjK4HfzXfw4mgzSAFouQeBKB5ASROSb8rM8Ig2ge/zAtlJ00fdDDahHts+7sWyOQ",
+	"0QdU1+T+ISXk2fgiswR1cadEZ6WM6Gfoui4VaGogNapIvVY4xS0b29SydHCKJvxWAzrFbAZT6Zg73ct9",
+	"xKNDtVwdyjbRSYAEexMEZfB1BXuTz8/IZwBht+2gRnPfQU118Zs7u06f7TSaMETDbbZRFecctQ3X/a//",
+	"bLmuLnMc3RCd8Ndo7v/Xf6r3hvzzVh311InYIgFxIJEP5dCYDgg0Mcom25F8xp6EtdRRj8eRR8Qh+ubi",
+	"5LWDLs5eO+h19xWqam/tSF3mLR1c9YEML7TDP0EVBdPF2evUCytgOPu1EpzVWBC5rD3/SEaYiRAr6rml",
+	"HY9qZu0pvaWC1NGJ2j8FnRoGWo1C5xAFgkIdODmIaUtLd0MUpN6bJDAOQiIALbpaZjNhY+DGheCzqzfv",
+	"Tl9A9NlF97uTtz1UvaW+nKD/+k80IXQ8+f/Ze9fnRpItP+xfSSPsaGC2CAJ8dROMCYnd5Mxwph9ckj0z",
+	"u7dGXYmqBFHLQhamskA2bkdHXIfCEbLDDn+RJX2z5JCu/Uly+LVf5PD/ckN3tftfOPKck1lZQOFBNl/d",
+	"g/2wdxqsR2ZW5nn+zu/knjEn2FYL/69BZZ495AqCDb7VahmSBgDNiTCNANFnhxLFAyGVVmwY8jPHCI9s",
+	"k+EZJnJz2yPVl7AJoRAaLofMNeG68co8G8mQU9FPmGbZSK8PgQS2m2yfNjRnPXHFyHYFGCeMEs+RXt09",
+	"W7dj11RLMz3WOGP5KEOgI6I+4FMAgANa8H4ahmPPl3PxGxSHvMJ/vac/WxVX2MRwtGEPYFVsSWk7cA+D",
+	"8mj68mV8gUYOFF8XsoNn2Xhx2nxO1toKok9zDMvi9yfYnGSggUSUbBi/F4nyriVu2HZ7wwNRo5VVrB8N",
+	"4IkCLndVUmJ0Bgi+55rymxvalOfv0ZTXT3Qs+3aVZT85p+8E9u64h0n173BStwsFcLCQ105t2X4ftwIB",
+	"sIfiAQzdR5RCWdrmXiCsbmiPY8rkQ9vb+vi++M/Fvt4qVH9HrtXDf2bHGVsu8A6L2OXRsZFKIB8cL6Lk",
+	"twEHRg+j3no2lzwZubH7Asf9uw81KF0hrVEE8U2JhLGptSAF4VdcUrzyqsMqry9H9D96tRyD1MegIcpT",
+	"KLwTPQFtkFQaefOnU5WKsA9tb7Rarfe7rVaLVNSeazVow5CsVUIaGvRgz07KmJF0/+T8bi9nsT/DDw+u",
+	"Ag8clXSUg3fVbjZBxQGlUKIFo8CCoYK1q7So6E/A8NGx1lbQzdJG28uAx9VoOEyzXESvRBRzCMk9noTG",
+	"vuMJIYsRrtV8THc8WLcsPvFAz24JAtmieskUpmFZEpRJGVcWnCgFpai9WCIpgaETiC2TXJz7CM1M0nO9",
+	"NZpsX2Jtp7aQLeEBehGt3T39DjTPwJLGIWuLDNtMA3sbdLqk/k72CUDwZ1gJHP5Iak/NuBRXrI5dZ7uj",
+	"YmYgUIhLruEh9wEw9fXTq4onYhVMl4cXVRb5EQz3aFBQ8n9C0Y+3zOVn8UConA+GS17/WjtgCwqKFqRU",
+	"ZRxekJm7D3X3TjW+/o93rdY1MqJ2sXDt7ru3rX39wo7VZgPgfvriyljui/T09lsWeB9q6VA5/+LD4Wl8",
+	"Lnk+ykRFAS6KFGhwNEVtGg/WkIF+ngRdB9m0WI5aWaVYfTRUIssb5F62Wy3zckUxqDgXA8Di660sIpZK",
+	"G3OEwFUmUDVpJyTQF6vAMwGeNIsgnizzDntxcrh/dnjgMewAf0BcXoolopeDrXUhxBBjLb4E4wQyh4cn",
+	"J29OLOEfyfE6hM+Jfxg5d44iKrTIr+JQdJxii2LwDWiLuUAYe2y+MGZ1mgo+TZvpqHgsV80AVASE3+A0",
+	"Y9QWomVYAoCJJRM3W0Jgq+fwZb9Asf27D5VCevrXDXhLITxhq11biENQ4whvbWuLdxBL80/rYPAs4+N7",
+	"qwDFrQfvx6QHOOA0vd99cOxw7KQDAZsanaIZOm7WXbRzK+7C5aV26bXObTZQnvgIsJXnabU30sbvh9Dc",
+	"VgxWxZmPS0kZHYHJpS4JpyWVlRI8QzVVmWCj8HodaSNFxAY8u1DQrDBFUsXMSWg22TcxZB6LntFmbMiW",
+	"QLoBaJzJQISqTB5LxYILMQY+aFZ/0Y+lUJhheclzAq8wnsQXwmMhV2ItlkpIFefxpdhjwX9FCa93gS+1",
+	"24uIl4IMoDFJ+xBnlAww6kT7yHssEO/zjCN9DXgk2Ga+LyBx80ar0E6RsLLTYXY2qG5A1wF9qqR8CQD1",
+	"tDdjswM0Ww/8V2kSZbmH2brumJ7eZAdlFYl+vVZtUPlazVKpP2qhsO5aVx0NfsDJnBgJvcRNx3y5qrXT",
+	"+Pfibvh37M2/+1Djlzzn2Vsovq95c90Xl0zsF72yWiy3TBn/Rsur5WnOk8NEDPRcUJnpX/SM1R2Jczyo",
+	"+g2LgjBYBVJw/HaFIitJKNy4Nxfwdy+rHwsLtj5gdhFL4naGoP2A++cjylh9oqelLZ505ZLtN9lRrgoC",
+	"roJm3+RJbR+GdCgk+0l0T9PwQhDLIfdlcBGHFyIKMHHO6pngKpWMiI7fHRy+PNTmMzbezwQLk1SJCNhb",
+	"EsEvqXT+PEtHQyDghf+CiA3w0yBXl0qTS2imrwdLe5v4woz3AalcFUcADIlVnmbjJnuZnp9DElQ6Zrkv",
+	"61utzYZDz8iHQwry4NqQ3IUO3xSNIa/BMK/ZDt0l9wFDhSTw8YF6qrS6lnCt7JHALGho1Uxj+vrPJZxz",
+	"RxGShTS7pMRWLGC3bAPiujrR2GrTz5uNnxpmKWA9IFw8LiipekVTDuS3alZhC25p39+FendV+pJ8Orwb",
+	"1jzjBZZ5+Z6etXYnePnAVqx1PnysthfQfVv4lMqw6K3bBwt7ZOAuWJ3PeQQ6pZP3LXTCIN5lWr5JQ+C6",
+	"Z+Jo8BZ2wzHPEZcxHFX2wUCGFGTZTxIYgXZTaBR7RcLD5DDdo4w8dlutzQLi1mj68puZEUAGAcCSc5SJ",
+	"YcLDiRCadmMgKlfNcqaPw22KixtmJm4sFsxxr4WwM2qn+jP0eVyrOv/XP6G4QI82tWHURNFhA6mVVtGg",
+	"u6DqmmDmgrYyqRTlc34dt2MdqXJnBnp+clqxuJyWEz1OKHqBPT2yo2jaJoAmPcWuwrfeefxhQmzeAVUv",
+	"rh4dx9tXz/D8helF4MNa6eilT85BWkYqwGecd2y0ubyOzu7cogOMbuKFnvY4ARsPwRMnjmmiKnAdBQrB",
+	"CbfxTcWuRJLo/4Uwpy+hSK/JDoxPbTxv7Zpb1Uy9fALi57IXf623ZyUKGHppv4xV/i3O7dE6qbcdN1x8",
+	"HYUuK+DN+4lKWRKrvAhx2EAIst3Z3/fzgCmRN2ZBfSe/VDXyt8cTJWzmq5umieCy9vHOg5+zHZ7Nkqvi",
+	"TNcA02hr1zr4X+C/aPk46IrsBRh6nU27CsC5D9fpDXolpxyfhw6nwjGBI7J8JBV3xEoo33JgQwsrJ5F0",
+	"buTWgryWI8DXP9DmnB9zpT2t/RiMbZpes8MhkHxDGghjnXmH4c6m6CoL4I6muERGRJkCACHkkg2hqWCe",
+	"sjiHsMogzYSH5AIY/IS4onakeAQ1K6bHqp4Ay1JsXQM5LXyHPXuBL69Et5+mFxCuF0221doq6p2M0SZT",
+	"pkZh38wpIzruQpJRUZulwVZCRE+UBXLUAwwNs8qltYc9aJi3EUM58X5jBz3oPNcXmWA8SSzbuse6IuQj",
+	"JUwwOUL9FvZTJSTrjjEFZno1AXqVnu5LaN6H2US6W7GBAIJ1fTEGgw0r+oUYY1N6/XWV2WyNmRrSbIZv",
+	"SUatIrnVhqhdebudVvLvtgO7tLIgPYzOrIzsTmzSGV/riWIxuGvWLChpbDBahtp/straqPZ5pQPzdhL6",
+	"ZNp8mRLQJkU018ZOpVjL0zVoE2lSSl2RXwkhMcC1bxo2KJE9R6Ab9YbGNgFxKsu2uS/r+jVCQh+JQIlf",
+	"g4bHMnGZXgCYDqp3kPKWLDxMH9HBajSZyajbLJGKIQeHfSjiJLECfQ8qz2OqjDSNEhL9ovP4Et0SfLo2",
+	"JJpQswlCHGbGiNAApjbXoH9llvIxm/TTmCKA+pOmDVN5KTIFkyvvUGsZVlvVsFSfvj+9yt1nE5aVQ9qY",
+	"M6TntzKkzwo+Efa56ZtwevT625eHNa+GBVav1LnesOgt2FtqfZEk6axcy7PpHkgiinPX7+hl6aDsPHi1",
+	"WP+bqnQG6pzGc3b48xl8EDjl1slS4ldyJaaRdw/qg9CBXt4BMcJxpYJvWQW/mtQ6+RW2W1rWDzFfZv3D",
+	"QJ+Cj+u4CbHmboHSpntRbTPHQIfESz+F3mzBQJ2DFa69CRkhkwlnkQjjAU9YHKEPwBUL9LkIyqKMjkqF",
+	"6ofh3liK0bqh7vdm4N9PYCmUgyOv8ruUkDm6UJEhvoBOdeBjNNnzNO8jewbxWPkSHTSPVgINVXpDw3ht",
+	"9O8myYSAgQPnFa4ZEPDHuTENPETXT9834YjBnACbYydleBGMkWGoRIpmWr4cSUylRAtcOfP6WeYALimt",
+	"/pfmvSzQRdfVPw+ieugQzdI8t65DFrlx9DprAq80yC1rEDyRGACyx3IZzWFP91qSns/L2qUsiiNsV24i",
+	"SBAvO3rF9NmYzE2ciDDNIhF1iO8q5EliBa8TevIlCC7TPUelA4EUgXUj2HDLeCRhMQ4wQpeLpCJB8jyq",
+	"b0IZin5TwysKfgjELiP0qeAJ+l8AU+DgxVG3PxwNWeZDkQ6BZUqfD+HLOpcMQsomJoFyGIanN/ggvTSS",
+	"GRUEB+JI/O1vUj1z3NBI3BTgm4kDBsrpc56dC5AyloEOoOhYZd/Eiy5F1iXSVNRBJp42oTwCz5cTkb3A",
+	"M7E+HGITBg0/GzAoLpb7C64nPI2WvYnLHjT1RXnqtgqnToR0L5gWrH52+Hr/9VnDQ5gm7Ls0I5iINgd8",
+	"WX9zfEp/1yrpQoxZff/4+N3p4cmPhycNU5VNLRLpsW9PD08acz3XN+bnl3qL/2YyUneOZA9JOJQ3XM2r",
+	"0XbQmmrD/NNqKr0J5irFiVSQyImYrUr1VqnICnWnteZTLRD1wTpyVGhx1LQZfnh6uv/t4cN7Zu6GXd49",
+	"S9JzJmSexSsP7db165mr76yY0Uu+pJ5VItcqYJlk/9Erlo0SoZos6GWxkJF6I5NxUHQIhcBCo0P2uzb1",
+	"GK8IYjIpRKQQiq6E1G6cVndY/xOKGAKFKesKRq+ZwOp5SCXy3dnZsb3Rwv6xRKoxgwjsaHBq5vub8g6c",
+	"70Xxn1vF8JhFXdj5kq5biYG7FAOq2OLV6ZJFkFq3vnzPQToibY1jJpGoYfXAflk0dYNGcyb+9TM5gTcE",
+	"15ZOGoHlrnuMHgoIe91jvILCPtbCaDzNZW94vliYMgwwzLuUVVCUUrq+NvW8vSJcLSAaAEzrKGso2ZPp",
+	"VdOX06DBiuLimbhBZmCDFaXCvpyJG8Srl0ANIsB2BRu8Lmxw8nMY2CD+vixoEK9+XJDBiXrpZUum7MxN",
+	"MLWicCqFHhEmWlpRHvUoUIJ4JJZ3Ayk6sjL+7hgoaNZ5STlvMjgzRT32MDYhTTdHlSaRI+2VCDORKzYA",
+	"HvYmOxWCAqA/0b29NGP99ApioNrLi4VD0ag9ORWfy+oaYz3Hn8xIf0Ou2yxs8rOKYkzJu0mRZIGMHnx9",
+	"EwZTAqrOJnJ4tV8wDLUJWzLTO6D21VdffbXb2+Szijgr3j4qlZPRlKCI7P3o14HZZRNso58mhWg/6K2x",
+	"yGK1acq6THPqeg0t6G2FD7GBbrQaK/l0Z87pVXGCqz3TGYny81jpk8Y4e3vy0maUITVeknu45xEsgKVC",
+	"pSb49PonCgRNLM99GeCeD7Rf2xslCYF3ifUGgLeA3iVorZAsS3MgZ8v7WTo671Nuh/ZiwyPxh3Se4yu4",
+	"WSRKAKPn9G5zduZWa5d1xTiFiBbHTgxMpoC5sJw5CvIRehX09Zip+eqrA5Sn4+ZXX7FvUrK1YTGQ8FON",
+	"unpBu3rY4yH6BdTZRGlv1WN5SjehELEIa48Fx29Oz6gX6ShLKLWDIwpcWusOmxRugQ3PddNo7Mvgg1+L",
+	"I7/WMfTNpAfGLI4MU7Pno+SCq1zJBX8CDDT8iV+8g75cnl8ISOfJJ9+8YJubm7vOY7VA9WudD3/6wx8/",
+	"ftTWfqB/sakhyhiDknLf67EJgelSuDYxNY5BEkhd6VkSbhQ723mM6jw+BvBsTHAVFH9UUVPA2/dKj+BR",
+	"JKLO79AI/NMf/vgLpfLKP5aeTQj9JmEq4Hl4qer8jnusay7HWEUTXrHHzEX0R5Nfc0dazrlFsPu+Q0Lw",
+	"Dgt+Xvt59Otg7fAS26pBN0bYg9Tgz1xgditd42wCz+5xaJOCGVpoDOTcbnVzwOpvZfyeDeIkialNkIMd",
+	"yXMxGObsiiuyK6i3iXmOlVjsa9YX7+vfvdp/Qb246igVPDb5SvYXzK81/Rr7C+wD1Ag8pFzsChAnMGdg",
+	"xsI+kHoDNdl+EdfOhBa/I8NxYxH5HtO/8wzp88NUqpxr6RYPhCG27I2UvssMRUFFBbZO2WaDWMJD0wS/",
+	"yn6xrKBkBRB8QR5+4/17OL2xvs90V2JvTHSdBKBe9dg2etjG93q+xJAP72pvut1iymNt/XIPx+CxzZb+",
+	"X9gtG6y/hwxgVHmRpcOhQD4vY/4N+JhpCX0pfEkM50jTyWXksYxnIhl7zky1ndVhkYhGKGqgY+XUxmr6",
+	"8qBsYv46EiNkBT1OVX6eidO/fAldazhwjvHM8n2QXExSBfyZUuwRUoA2FLAeUxS0UCh2tSEcmhTWajEO",
+	"I6yfI+WzFrxaXu9b0xpFKjJCnwoZdSCHAgKKa48aFIvH1FiG/SyV6UjptYFPYc6KybBYWmnQZXmaiagz",
+	"S5Lj4QAeg256SUSgKIMLwBc+8J0eNGHOUXjmBYhGPwFUcj3A7GfgsSBP8X9NjhTy9IQPgt9RgcB/Fmil",
+	"oKEPjd6opMWx3OX70zev8bjFCrUJT5L0yq91MPXkMb+G7E76J2rc+DEA1ihVGmrdyT0RqfZmoWTxGY09",
+	"X+rzgmgLPZhEXwkdeED1N9nr1A4QD5Tz9bTMSEf5KxV4jOuNtObMJ830s9lIZlrrQvmT1un6kIgwjkQE",
+	"2zqV9JCgw473T09xAO48aCQeOzn8/vDFGc0UGOD1VtuPokwoJRRuNP0KXMl+Cky0wCefCSr/ylM90iRN",
+	"h10eXngsieXFWpKGPGH1MElHWuvlHNSoNFUCDY8Ns/iSOMdtig7mS/SCHAfh0s4arlnEuUB9kiA2K1+C",
+	"BAdjJEylxCoG23aqDkcWYoFgBpqmU3YKhPeU7mtlmvu40jBgCgI6hz0bSYWDgv4EPx0+/+7Nmx/e7b98",
+	"+eand8cnRz/unx1CkLDKNX3h+rhfZlLjE1zLZf3Cazp9uOj3zIp7ny74drclnobt6Bnf6G2Jne5uuBm1",
+	"+dNeS2x0t8Kd6Blv9zbFdvdpuBu1+IbY6u10n4XtaFNsP70j1/3WPfdFXrsUV8z6IbZxIS6RcdhWDPOf",
+	"bY4KW1Vw84mvGa9c/xAvzyVJN+0xJ/KI1WpguFtrV5uK1kydC0U3WMMZbIifhzp4yApaY/XGip2ncsW7",
+	"dle8iPOP1xLFs4WTM1E+u1lZORNHN+zzVtXH75dro1XSQZznIjK/AncptCgW2tEUTRZgAO8UtIhxsYjN",
+	"zYDSMDrITBSAoliS1SEgqP+zgUJhOsaodVZZQ+35Mp1wrk2KZBkJs8e2Wrt4FccHObkYHK+507z/7cnL",
+	"2QR0vw1D1WDcrmWPPAzuZkljiKy5QvGs7J7P0+4hMrtPsnvWCztmQd7WhEHz1Ng+UHcPcVmql7Emtove",
+	"6bCJ2CzFTCpisxC0kxTsNWUS9Fo5wloT/RsAdtFdKIN9UYxCf/VRklAEIM5ZmI6SCIj+uxCUAf/d5hSE",
+	"/jZLWmnzM8pFjG5VhHFr8BjcALXOxoI6w3bbxcbAboPv87S3Gbb49sbaRndXrG1FW9213e4zsbYVtnst",
+	"sdPb4O22vmeE3/SVqnU2t70a7AqE5MB+dMpAyPnWju4pOa0wfO16tzc869OixH9ojE15b46v0dgAV36F",
+	"s7ltwb0/I97/eVrWroIZ5f31JD2P5ZxubTxJMCxdZNy7PLxgQkasTjkEG0HHv+8Ph6dkQiP9C3Tf5ywS",
+	"l3EoGlr/nIscIuFHr5B0FVKPWpmkPQj2IGIMcudULllubgZ8lmwsSn3T9DDgqUQvQ8zebLrZmo39V7da",
+	"iHMTlK5D7mRGp7uGZ9t98mJR4N8YZKCunpBsgtwtzMuXdhrdjDrhw91dIKGPI0genhk+WsgDse9/OoM1",
+	"Cvbp/IH067DngmciC1gqTSki1rGCuoTOD8H6lR7wP4KHfR3ssUxoZ6FoQhqI98M4E2o/D2DFR/JCplfS",
+	"MI+xkEs9Vq0pe7ANfGnzl5jIxtVs7+lvHCswxank0oN1TTMEIiM3mVn86o5zL2E/fj6cPmfUlkPv6iQ9",
+	"Z7HcKzaktk+kuCqzTzhtdGZT6dwK/dSd8AHTXnF1+u40dwDstlqnJsbf97vfhvGb+Pujt78/ar+Oj9SR",
+	"PNkOXxztHF0Mf/7xxfe7TTH+viV+3tcXDbun3+82w41EdgfftKKfv09uMwB9pke1yOOCoX9xftaD9Q9a",
+	"2MxNqRH08TC6YA5NcTfh4UUSG0VVHQA+4xdCsaCbpOGFiN7aDsi9ct8A+6wJXwIOM2YPsc1oRUmThIfr",
+	"R9+1pHruzuIRhG+L1WFJKs9FxmidV2bn8rT2uH2oicZ064yZlTdgFTm7GHxeWn8PoYXauZZ5MjY/m8Zm",
+	"VW6ws7fu3AN+1E3vZjmq7Qml5tRsPE+7M/uXPqj/6HzU5X1Hs1lWhRrXO8mvxoUaqWiBU+lRHY/yCu0k",
+	"Zyqn/dLXcWBLWmEpovQEqxyvy1xmMf0PhHsalpc9+4vqx0BleyGGOauP8HbMigJ0TOFTpfYvE2SbaTTZ",
+	"c3OVSgcC2oQTsZcZpdNrFN00fbGQeYaMy5buc3IJYley7ZV0ciZI5SDIxxDo2NhflSfx/LPS0Ms39Lpl",
+	"cXUngmeREWF3N+2LlcBZVuA8n2M4OHaySyw7v5jXSpzSLR4bxlIaauByU18xYWhQgqraxHhRGshvysao",
+	"ogeKMt4jEr6EWwrjG/H4zeWRfaod8vb2dcj8Nm7EI/t0kt4Imvjh5jFRC60eTvXFOyXGI+e9gIeNqGtG",
+	"e2YHwYk5Pbip5W7u5W2t0kFbib6lRZ+72iyZ386otMbrH8yum4sbO4EQrZoi5sbodck6A9UFpWG2K7ze",
+	"wI09F6SNIBRfkplCFKsWVcKkeJ8XwP0MiDWm3t3l4QXgzcHycf/kS7IEtzBW7ApyQk/bZh0lnnE6XMT9",
+	"ykqF+cHsPr/u8t99W7Mz+mLY2GyZO16QAP2kvqqrnr8P1a/MoNbC8ja77gFfJw37oRo/dsovJ9uHjiTW",
+	"k+rTCEWTpfNXt9kk7Up14dIA3hGwMBE804e/4fkS1DB5YuVHTDoxUrCxyIvUUT9WVGuC+TEsQsVijk84",
+	"2FUn+VSUDLIDWKvHf5Yrcy7wEeCz7U19IftlyokXYzJV5VwiWotCAgz4+5dCnuf9Wmertbtjc6kq17L6",
+	"xumV65sWi7yp0m770qmZ7lAGaeHAODM74dqix1i9M2TPcSyV3qMjOYzlhBAqCwytkdHFYwWXu8esiIlz",
+	"R6hAXaKRKiCvTP7WPACJio21sGfJ4Z04MqU7YumxrdZmAywKX96d5DnGpfoMRY92aVieav/Yw+pD/S/4",
+	"piVhg65PlaQZmrnPzu7eEqnRStQ8VlFzHEsrCm7B6NHOx2wIz6t0yujRN4DvojcvtINChq50BFCWNAJt",
+	"Cn/oGLhownOhrMfSIOsEHoIoH3SfsIYUWAPoyUNOPEXlJ1DRKs+1nmZnfWD2yAmK704VjDQYMcZ9oUQc",
+	"1o0Eo74BCcRPTBghMGXdxhnzZZzrkSihJvwltL1cEWc8NCwUVpOPwtUDOejLQP/DCD62P0e02sg9ENBU",
+	"C2ntzVVIz1c8u3CPqZ7m5+KD3RDRj9GlG4Vi9OpY8UKg/nvoumHDXE+XCnO17igQpWe/SIwXx3/F5Hnv",
+	"Te1fwbqXVWmGB3qW4Md83VpmcDmzAvrflDJ9JaQAge4jVg9sj8CvYxmmg1ieBx6h/oFbEfoaAPWOdC9O",
+	"R/l5qi9uTPJ9pvB+niS2JAA38Sz4PQ7Toow+VZCV18DMiX1NRFFpKa1oZmH+TMBW/HPZXTRPmuUxmpWp",
+	"5qd0bxdyNIDvWvxkxlH7ZdqxrOgbmIyLrwoBxVjRIu9Bh1n8b0E8OFQMN4tek0TMstLlNA1jntDnIgT9",
+	"Z9iob2YxQjlP0svSwdsp6k2v1ucyStwESia0BK11av24ZhUd3LWBd1hJfnz4+uDo9beAinz7+BAjpeO4",
+	"fB6jDCtYZTKW1wBA3DmxfMuiRwrTlXF1oVhgtlRQ7p2ARi49XRuhtAkdxHtRhwUNgZQvgRXmb0QIEPi9",
+	"8kVgvXLTAqJJTw4cUmeygY/tyWZ5xi9FQkANX4IYYijmPMYtnVK5AfcESqSY3xRAZLMAbdphOoi4SjgJ",
+	"uBeL8CRO7S10D7pKgSHAtKUgxIuH0RlaWOz7rRfbNk3siwEiYFRVh14srLPOEHb3jsP+Hn0PxiXw7aA2",
+	"01o1lirXllvas7gfDoW/qazufHEqZFQ63besay0gFOqaaQMaeNG1usdawXj7PW33tf+F/H7uTpkIDccz",
+	"BkZSfkZgGLTN7cSFb8RE8wi01x3poWU4YmjUnjmCv/na6LsMjguI6JS11vIuy/oHu8U+rqN8q2gGu8hQ",
+	"dA1RwtrN1pKT6q1jZTnCqLsiTAeFUE97SD4G4SCPRIUR6PpK5cv9Fy8Oj88OD7yJENGyyrEolDNV/XQl",
+	"6TxHoZWjR85oIHqHM5sHkrSaX1quiAmt5tgGBZjfnKRZfXfjiAWZ+BVa7/pyYe9dLUuqGyzAN7lF3fTI",
+	"he7k/TudzeL+5WWx2YCPTBhbQWzGt5LEdyeJ98k6vB1ZjPb+vclici86VfKVyCwPD5aUrr5cVrzuuU8D",
+	"6ll1gRW+SCT56MRvhcQ8gZV7cIl5l9LDfP+V9Lg76YHb6PrSY0kUOV1cKkZzy02oG3NVuyZmujU15wSN",
+	"V3Vq+RIGxVThR9nCGD3WGOR1g4+roOM1g46DsVm5xQd+3fQFmAeaPtT2P7DxFWc8layb5n2m4kiovTLe",
+	"HVQ7QaEBHz27+JqAAGXJMhufjDvo8arEpaqry4V5K37Mm2GIe2YrTEbUFxHzkE7MU+JrmR/CLLP03Bpp",
+	"h3MSARQyX/PiJRM2q+n1z9KeV1GxZehJ5pSGvxp/i+/+AtTtch8A5ru8AsJ1X53O65RKn5sttVSmC3mi",
+	"lYWrpleyIKLCve4VHp/JicmIBbj5jyIVMK7oKChItxhMK4tl+TKwhId4LOII7dH4XKaZiBpN9hNB4wJq",
+	"zxO4TQSGcXihfOwYwicusY2fqEaaIGC7e8URNV2toEFZQXeFmDNf6icUhT6H1O0D7jRuMXb/Edh+58XJ",
+	"4b52oWY2LIB9fgtq8oa4LlqeWgf/iyJl9lPoXeEipvA/N2u/WDl7IAYp7ojlrUuY8/22Drhhm9B5y0PA",
+	"sc2qpfBqMs3jUODbqPNUORqJbTluvw08LO4iwwaPMK3CisP28aHSLCu/2U+zvAMU4utmNy3sE03dYMhO",
+	"qefQh4bLcSqFDcXlKfubNJYNj9rUQJ8XA4o9irQLkfNYKrdbNLgMQP7tEbg4O7eYtCYL9AN5NxEBy0WS",
+	"KNuP2lEWxet9qS9nZbY/mqnpyfZxXV9jo6iNWei2Y5jw/ZhPbi/mlaW1srSwuMA9cYtPshI8C/szTzJu",
+	"5AUHkxXnsmjVLiOnRzvjSXwhGowPUtMwrywZTMy/wOVfSfrb3vQf8JRXQl70bO7n9B0N6PydGHNidQ5X",
+	"59CBTOituPQ5tHpmLrdhX2BfUWb6hqqiB+me0asiUQ7N6mKvwZcHR6enb17+eHjgtDR9omykLuTSZfzD",
+	"CoLKWByN6ra8jAer4DddWVf7ffn4G63ZLCNyBrFhdc1UKYQF+BJXXcBOp8otu8+nNuO3In/k+3B532m1",
+	"D5feh7CoLBI5j5OFQeCFKv5blMpYBDerL1EhltMMm1AOYkklVaokUbE1NEYHPIZOu77pMlZxN07ifLxH",
+	"PYx8aRKi7EIIOB9xxi55MhLUtteGts5FvrSkf3t8MCtAhB1KHjhANDe28ZNIwnQg/gsnnEEBnGuct4dp",
+	"93ONMMmqKO/ewx+2Oc+S4Y8ZQYHFqZonRSUGhBzMnR5Lk8ipqeulGTRCQKkC5dRapqhmqe6hiGcrJqnA",
+	"ILeySLrCiIqYSX3ORi6htJgR24BN/H0ay1sr3vsia8iqo7hTGHz64fl4CpT/n//5//n3/+Fv//zf/es/",
+	"/zf/bgIS2p4Jz3+EsI7J/bK8t2kOyaq87PrxH6oNKskX5LaaYZcvTIwb0TXRr6a0vSty4uYc3EYni+XK",
+	"4SiSXIi6qTo47IrPeFVFnJkmiE+/JD6piIBNl8iNDSVOKQ83CU1FeU6kGXjOqTzOlsFdqzzOwaqi0UAp",
+	"RPKSsGNlOcKW8wtR3hR7+tkswMsCoCo8fjs7AN5YqDecGjpW5zZGEfnS/Jnax0+AYR2/jzKlhf+X2d8g",
+	"kzopGXyJlV2xmq26nMynI4zuWnc5rzpBwf6gVQqPRindnXpZFY09slKFIrf3yab1chVkj091ebdcSlHS",
+	"UaxKRTnVBaU6C4jcYqWFla51CiEAm+ykEmsUdW6TpRqm0IfoY63QQChNYKVKwJSYX90212tZqHA8lma+",
+	"nKy6KGuEG9a9+XJW4RtbWPfWnl/3drua6FErlYm7N0poF0fXuEiVm2gcpzLuUamcVWncQ5TGuVbu7Wic",
+	"mXVyv2WNYzwhR6zuYWPJiYK+Ki3hywk1MaVtblCs97i0ycwyvsegAO5Y3q2K+e6xmO+m8o6sv7lha7rG",
+	"owPlNoPBkDT9g5DZeTwQGBbRgxJRk72iLBWEJOrALzw7uEwX/6bL/HDhFmKFnSq/feomm6Wgad789Prw",
+	"pMISasOUP/ltVFOI73p1+Op55cuWDT9v3HH4GXfU8pFn2u+rgPM1E+4De3JvO+NeaZnsGxc2lpdxLqhl",
+	"OIslET6Ssia8MUUQTcLcKe9osn3q39znOZGpV1RiMLcQY49xJlO5RiMg+6MacOUh2JFoupQNgXrV9Rt4",
+	"nE7f7R8cVCfp96Po9gTlpyTqq2o2tuCDX/twqv0oWuXjV/l4x5OLolkCZQl7ZhGm2VgkCGpGxaUdG6Pj",
+	"KnDNy5kxDvr4ngyZCXH52wAtr1T6fWKXP+UgLsMh8BP0O5GI5tTXQ+zEc5z4uuPEIzRmmPBYmoE1qFxb",
+	"YTEl/urLepVmfXdy+OrNj4cHjT0MSqRSUEmBeSVp80RAr6g63fby8Jsz0xcFBxVyqS0FuA7lQccmPN28",
+	"LJJ2WjPjqp/acs8SUm8G9z+2pXO2/SOUKBh6sgbbw8G2cbFWoO3rhBD0itmtCFhr2NJzTrtphIHHfo2K",
+	"BMoFDAtRcOYhk2TyQMKI8cKJlh57TGnd3IsTIBemYKEv4dfuOBesO4rORc6GIkPRzzE0mUqxlqdrqbRd",
+	"GCu1+TzM23d436M7e9dTzLdaUHg0eIUtYq8xu9OcZ/lZPBDLXX4oI7z4Hnv1fnvy5u3xZPPdWri23dvg",
+	"tbtuwFve8RAbiZEHcuvZ0j152xu2KW+RcnhwKCD1Or6O0YYCYiXMrxmI6VtZtVCAW9Gt98vHBWFg6n7k",
+	"0JuXWDf0I4KyNGd1+Jgt1k8T4onCHlANz5e0d8tREZT82M+RjlqTfUMSP0wH3ViKjlttSoAzbN+ZYawF",
+	"iR7Bimx4LKBTE2B+KVBGBgXsT//tv2X2+MK/AoEiJ4AsE23GkGdZLKBVFRDp8G46ylmbvYqfOxvVjLfD",
+	"ON6G3qVdt6t0lETwrLEvBymmn4BDJGJqgAtZ52BQqhz43m2rLUAlcKmuYFaBfjoBLfRJDjD+rh1Xmn8S",
+	"h8I8uk7XRPFlHFExStrrKZETa3svzRp7kGQzFOnQmRinQPQqg1nK8TSW54m4Le1YUVRjnYLrcDGB9LuH",
+	"POpK+36ySb9SC3evFt5M2b/L6IYFMbQXSTqKGF7E0ksKkFpp52iHkEvAGdeh03ExlmliQDDnCa3cFxNl",
+	"oI0OBfNRroLEX55/wJdIQFBWUE12QlrIDpxnApzznv4wsxkGaN+uOAZWx/uRxOoGxY5c4mzLOQ1DT7HL",
+	"jTVs8tS0I65jt8OG05eY1cFjajShJ3AOobbBCGAzSZJeYQUD7AZfpj2oabMWGaufiff5C7yN/ekPf2Sv",
+	"RHYu6IcGBCO2Wi20f8xoKG1G7GsUtfPlRMdQsGGw/yj2IqXr83ggiA6cDwQLHDcvwI5wCDXKRD7KJHUj",
+	"RWOWBmAqSpAEfLJbKAUTKzom0+2BL22zUBsQdDsW4XM8d4kd9vLJ0GHaw0QiQKJKnUXNCD3Dn5dpA++K",
+	"Z5GI1n8dpXkh9eYGIPVuoGP8cMnGqoabhSv+wa+NssSvdfxaP8+HqrO+3osT0YzEZfP96NdYDmLZDNMB",
+	"nAP9l3XeDf3ax5JLffRq/9vDmnWdXfDokn3ynIW6J5a5ymVxAxcYariVlbqtOAfAHxHCu7FV+QUqoxpP",
+	"K7/MLUcnFuWDqXjMSIJVHhjywFsbS0DiztL0FZdjWzh8L+2KBlZuLVSJH2IMgMzkdyABnAkoC1BO2KHH",
+	"wLK9kuzs8Ocz89I9FpijEKCrD62rHW5sW3Rh9hNeb7tJn6YDYeh8ioi5xZl4roouWER9CaPYarX0BU6U",
+	"hW21dqsE/GEU57ci4JfyWvFFpWzRTXVCORTrMVy+6x/6KM7vG32ypLwxn/eLR6B8AQyaehtdX+Ss4wGd",
+	"bYyXRI++VFlpY3bHVZz3YwNH15ewq1hG6RWrb7BBLEe5UKw7tu2d99ConYbzFyXi9lVcju1rwHpnPIcf",
+	"tR3dZEe5MmFPFitfhongmYg8FpDcCWwtAITgJgTghGnctDfZVqIqR+seJwRGsaqUip4DvwOfHrtjZmX3",
+	"3lLyyFQv2Xl1wl3f8qAC8WGFzsSarTzxayTT4fQtFALpUK1rKzVWeRzORt9DEhCS1AhBveqniWDDhOe9",
+	"NBt4Nl4fcdXvpjyLmuyQh31tB+hJjbSHB4UqGOiv68v5hZC+1DY54yzkYV/YtMZOiykRptAMMYn2WHAu",
+	"pD4YVKCDDWqFbDTZgf5vngkGCFkR2Q6/6GQ/UVgF8Ht9TOs/v/3LV+/Ojl4d/vWb14eVWfZvBbQVp9W4",
+	"CzLu4fBHkSntjdc6G1ue/kHVOu1nXq07zoU6BbO+1nm6udVqbcKt2vdRtc7usw2v5qzDVEFjBX23fvLW",
+	"jleLB/vU3qjW2d7YbFlvRb3kKn+qF7HWabc3N5y/nKURH+uRtba8WiqTWIoXRSih1nn21KsNR6ov1Cms",
+	"xkZrq932apl8PpIRjHhbO0pCcsznbtyij/RmqIrPtEiIhLR3m1+6KEiHqpqFhY4pU+7WNuIgHaoJeWC/",
+	"2QxhgJhyvGoyiF1Evwc8D/tCsSHPLHId7yHuOUa8UgMeS18Sxv2JYmJtwOOE8SjKhFIeC7kSa7FUQqo4",
+	"jy9FMt6D1Gk+UgHw0RF0RgDJNqBno1jBf/uS5tJkAR8OEbzDqNFXaUD6GKLrYqLuiBGMZqUbz2iRrquV",
+	"HzBRh0M+hZXDRPY91BPRqgOAZEYp91SBj9AboNbB5gH/2LDNhOmA4jXtDZtfPcQ/stN8FMWpK04OX+8/",
+	"f3l4gHVGdhTt2Q0Qns0YRSQG6T92I1JmFKXuB5WvfuiqI/ziy6c8zGlZ2VlLC1doZpZbYbBQqqKrlafn",
+	"54lYM9/0ui1P3wwVftqFtUmmXwxn3TQag+GFiMYPH4OGx3pJPHQloYXU0BYGL+ng6BT+gThlXwYf/BoJ",
+	"W7/WYX/6wx8/QtU0CVA9KeGxq34c9tmAa98tEznAVhTviSb7qR8n2jSlV8bKymutD6wqUAbXrOJzyWLp",
+	"gbagm/L0QkCqVl2JjEJQEu4HUf6EXYix8uBWno8y8B8jXx69sndm2r3ojZQ2R7damw2WSu3sZWPASXMZ",
+	"gjmaylB49h6q3YqVGoGpiUihpi8P9XJoPy8usjYQodU3Jaj+eN5k+zDe0orHEkYtxRWuXJXCOYPt4srv",
+	"2idEq+jbFf1XriNM8PX20FOw6vat5AfSGmav125dCi8yU2dth1VkX9y1DIfTKxzD0QqnmRJdez7rmTiP",
+	"lTajZobMTuiKAoWihcTRK1NcEonLOBQoX1Aw649v/GoQafpN7FLIKM08plIqDi3aw8BIFDbQ5WBxA0ME",
+	"PrnJ9unhsZbCOBiIwYcCwOl8OOzYP8Ty3JdWgtUx1MtZJkAiJglmgp3yGJak5+cg9qQWnzaXjS9vUPNr",
+	"hR65eK99D3nOMhGmWYTiHJ6ip4kzdGpSsREapL61VLXt1TBZHkeIi9Qnh26FVL8axdgk26xhh+0fvz5l",
+	"UohIsaM3p3vsu7f7Px0eeezno/03r4489ub4+I3Hfjz68Y3Hvnvz+s0JqopXh0d//RbuY/uvD07eHB3s",
+	"sW9evGLnqVCEDQWGD2LAvoqVQIRAiRDk+O3pd5Dw1585Vr60qs6ETPhwWB37w29yPFL9A1jOh0t54+c8",
+	"0/tIS77eZviMb4un3Xa01dvgu+GOeNZtRe3eJt8On4rd7ka01dvhz8KWaHc3o+3eU74bboit7k70rNfi",
+	"eh70cWqd2tGb05pXw0+obdHj16fLS1a9OLhQuHL3luyeyUlVVknTC/fVV199RYugddLWRsViUMv4hU+3",
+	"NAfaQ3nHiXhhailvS40VO3Fx2NYKGlwBMt1AEA0gBLhSa3eeBTISBIjhCjXjqDStOiZ12jJ4rFRCiCTu",
+	"0alheUqm89SXt2Tf8aWQSIygdZK2y0UEClH/SOAmbNNWEpkXYtxkb4FP4YpcGXywAmVkEEbEtMCHQ28i",
+	"GuzLwHA4RQjAUvFgmIxRWzKZ0vOIQNdEf7hkQq+2VTLkaWAGCdQnzpim2eeKdbXj1OcyAgXbYQHSIOr3",
+	"OiGnSCTxpdDukJ40R22Fh/aJYuc8F1ccHTV9ZujqMft1JEaiwfI0vfBY0ONxIqCzZ6oKP4b8FfanP/xz",
+	"X3LtM13yJIaImHg/1CKRzmAdB0JKCUH7I1l8PELVkWIFZSdTX4aZiITMY55Arq0Xn4+yCU3GAvo87Gtm",
+	"ps/+gtF4YTUDLUUBhzDkSsGYLK0Flcm5m+uJYuFI5emADfH4oBo2WLd9GWVpHPkSB6sM2AxYMZDBGDtV",
+	"KPb96ZvXa0JqeR4hdI7+wWhIAz5m3SILsdXa3fElhOW1i9hiXTFOZdSYr+JZlYbfY1sbDlUXHw59qbcM",
+	"wPx2Wi2GkXQ3f5pwlVPOlNWVEOxE5Nl4bV8bZY0mO6BlTnsmUsmOXjm+s9nIaBRGs+B0WqjfdWZxfzg8",
+	"iwdC5XwwXPL613off5rR0uWRVnptr9aFe5GZqMNMsdw84FquxXM+qVu13AV5r3+FBLa+NM6hDOS1uHJz",
+	"bXlyigmsWufZzpa2HVBbg9wt6Wv4RzftXoOvRH80/fEcL/xeGsnSeYbGr3NMoO1pE0jBPSgFIBqq9zus",
+	"77NnhmmThHSts3HLRsuJUKNkrv/9k5bDXRFCVqI3JYJWxsrDo+vQHzeGjldy5jHCf2pifTMxeOBKux92",
+	"ti2kRt01bnOmc4oRbQbJvcOzySitpoxCmCr4SBOhOuzV/tFrj+0fvDp6PbO2bdS1Cdy7TTg9lr4lRfLl",
+	"siKUt1mE8l7G7KWICxK4g8MfD1++OQYeuBsmZO6w9Lj4kMsnZdyNtcrMLJIMFcmZWafUOf2ln4EprtL9",
+	"we4NUPNR3GA0hu0Kiy+DKpRIBGRgYxktKEBt8AawwQPWHbuxPHcY4ImtaU+hN17TTwKfAH6Ee/E3sM2H",
+	"o2yo/YDTt8/f7b948ebt67MGsN/GypfgGYyGrC8yKhjRZvdVmkUUFLOFvs9Y2OcZD3PjbbFSDXAi8pyC",
+	"dakUvozi8zgnmnJnNbRrBw1D4AnF3PTeWk/S81g2fbnVanUYx/ZyeoHIU0HaGzu+PE3ZleAX4OrBEsOU",
+	"s1See9ajSSEUGbE6PMyXuOpgpO8i6TwhCWz6piuSVJ5Dh5aCXG9ZcYxboDjHtU+CDWtZWdtpbbU3ns4V",
+	"epPCziwRXnzMldLCtEoKLi2aJid2z8blAyuGuxDxy/QAcU7OCkn9gDG0OUoED0ZZ5s9WHVUG5JQonx1g",
+	"e8XjROuXnTUQryDxPIZhnF6asXbL4Kg9Gzch8UZqyJXFSA+Rp6wrIHqjT5jHhll6GctzqtSwnf20cFRM",
+	"i/Q3MkEGZQiDZCIUEkeiRTWMZY9toxz2JaeUNolwvVQxZLrtwBBWNU/4ImLaZnc2Wi393MhtO2galBKJ",
+	"GSLEcXUoKYaLgWG6KEVkNcvEpeAJVDZCz6YCadZkJ3qsSTyI847VzpgUo4FjhM8Bo+oxbbTgGkrXcsn6",
+	"6SjzZR0CPFrlleM0y2kV7aAUguNH2Ckv9Eb5lDT/DEl5E0mmH3WvCgEL9m5LJi9ka5vozAbY5D12pXfV",
+	"FVfGbkvtudA7JRdJolahgccWGijJ7leAJGUgek2yAgQZFJL3RvkoE58g10mk00mbJdNf9EV4oQoDtvAC",
+	"qobwRFn5YzIeI0XQotGwkHYcCs1VmgigtYB4fDYoaYSu6KWZYFxBCYoJR2fQG6Pa6aBkDLyqyfZn2dow",
+	"DSP4t1otMr7J42mAnDRxaEwXkXLa9iU80ty8rHxEiTghkO7D9F5axFSO8J5t6Nm2MR4A5923J1l5nPzo",
+	"HK/FaHw0I7L4vJ+vpOf9WLBaAJUN2AJnH6KZcR2xZwqUZ9HoHmDAU03aox0tw7SwKvrTWGynMfcIaqny",
+	"dMiu0gyL5zCv2fTlEcBLx7YhaRIrggbh5rVY1QINSrIQbwPF3mQ4QHi0g8hxLeeCfB/TwGyrtdXBFj3F",
+	"RYRJihWLTeGRjQKZ0gPMtQ54XBi7ljjDedbSliKt7UQA4nO2vWhGK6rc6x3qAwtVXMp+uW7aoNhgFmNu",
+	"ZMFlez2T65EYJumYQuZzEiQI6nCuZvUU/s6TZKztAm0elBCPgzQaJQI4dyKAknTHTqkh/hX9Q3Bp41Q2",
+	"2Q9iXOS8VT+9kp411+MMk+m9dJS5Ic56cCHG38UyDxpNtj8crkHt8awczIk8cGZ8102BaLqmTGeKkZBc",
+	"9FjRepSXuGnICKGRcxE/xGuBkXC5w3siX5lbPt59pv+Oio3dL6e/5CITpbSQK5l0q5lYyMhwOS0VHMmF",
+	"+Mcl0jB56WOxQO/ywLgauNchdWD8KLoAbwMAB1C+euw05+cxBrMidpyl0QiqXL0iroRPK+JKfX4p2Fjk",
+	"LiEqWCOTo1JswCPh+bJgE9dmyYUYa4uhN0qSDqWHEqQywLwNyjBWz9Kc52JNX46lNNz079Eyy2FapQFC",
+	"kItCbURDsLtAuOFq3qt4exhEkJV+HQD9rPXTgSiDkQnovbxx464aruP9+HpYWQlT4RfvAEKkp1Sbh8sp",
+	"N7yNEcZzIfSpjC7e/fzrZtjqfdMe/eXF9veDDb77Y378VL3Mnm/Jv7o6fNb/653zgxpcrzWmdp3Nv09g",
+	"iy5+44zlJ9VER3DG9/jl9uzRT9AGeJRtKUKcQZXZKm/zaLzeayojyuy4XxjSCrhTqzTSTBMYyzqHWTpI",
+	"8znpnRfpEOi7WSYSwRXFxWJXE7J6kPCuSALPKinq2iZU3ii6yhV3+DLI02JTWw0IuRSjBkfA2wP6rLjT",
+	"sFPCC5GLsgvsDYAcIIo5cL3ZN7FIIkU4bmIeo5DmMCbu9CZ7bRvW0vQyd2YOt6PVSHvagUE0uAnAa4mg",
+	"LCQ4luznNX35D2Jcpb6Occ1P5Am+89q6q1i5o2hJZfSDGH8neESW+aNUdvBJa53a5SamwJN0lB+LLCSu",
+	"Dq/mbhlcRrJ6riNKafHvm7PMfuzFOR3ch1yRWSXTq1XQ8ZGIX9o8jjSEpDCWFxZi4wZymJ43PzBREoPm",
+	"jskeQKDrIQ+IZKb6ymGa5QIy0Nqmd6zrPcZ9ubwwY/uucNSah+buNvicHY44MZO8a4F325Ql9yxA71oG",
+	"LY/kNJtsFVW4k6hC9Ym+ifiwTve8ym6HfLX0Yu2rm0qsupEatnw5TSK44lzk+ngz4D+DAqxUNrDyWLv+",
+	"ijmtek2kwCtHCsqSZ5EV5ctbkDzo67ku1A9i/KVZXPcQhlze6SxCRnozXIjxSnjcsvD4Noaug86Sc7PW",
+	"i2UHkPOtf4BgzMf1DyZ28XH9gwl3zO5lBd1Gg0ukAww66Jyh/+UhISIkeHppJi5FtseGo24ShyhY4rwo",
+	"OYXfVV9EQLqTCG2FHJzsf3PGovRKarOPGNIQ021kBnPLOetcAUBk//gH1Sn6nT4pE+5AXysuMTupnTsL",
+	"qi3nlj3GJUPJkWZ4q8VwaxFjyRktPw9RC1kR1SiALpQz7gqWZ9rTJFQL2vPO3CHjC5IL7cixoWZtsn2z",
+	"IKQUInSjSx8d8rSBWbF3oyyxjvSLNBLHI9VnYV+EFw373pDladr0JZEsdRxHnR2/ff7y6PS7wwPjUZfC",
+	"0r6sk0+GPSGGwzXaByzj8pxqkLWoEZFeCmyghcxNL/TOWHuRyjxLkw6T6RrslYCpGHeGL4lbdo8FP68h",
+	"HeMasU5a9sw47KNq0csIdblrLDg84+dQsBD4NX/Uam2Gqs83tnfgv4VfC6CtQ3DUW3udSrH2iudhP9Ca",
+	"hvBJ9TRjwVdBA3XIZmvLht6Rf6oJb/l5jdpqrJ1+t7+xvWNLJE6/21/b2N4pk4zqEwZY1xBRDEBKYj4T",
+	"PPCNpKabuHTw7o3WjlkueteJ/qOeAF1muKqyHAqRMcoiZET6r70D1jyz+rQH1ReXIuMJPkEVqNVipKy+",
+	"0Wo1cJ7mzQexGqYq1qe+w3ie87CPcRprFIyGejIigkcQPSJ8ExNPoT3kdP2HFAo1IHp7fLB/dujWIKe9",
+	"XsFCXIUioPU7IbbOGwb870Mle7OTyqAN3V5sE7Hwin5sGDW/aUM2nDWmQou3mih15QttNPum7zSp4Mm3",
+	"ujH0ivc6qd6bvXcy9Tv9EXBTPlGMRNceSwdxDhDzSkGYSlH+XO1mq9mekaqmZy6dqcZ9TFJuqWT183Eu",
+	"QCgsxY7d0xIPBN51rcQ0zEW+pvJM8EHZWtSflee1Tq0bS46t0LAQHXkLZhmHKG1w9fWC9uEUwkj2oUQb",
+	"ZZ2atjj2kyst/QPgNAiac/eGkKOBNnzg2tov02PzaiVNNP22AJWkxwb8/Ro/F19vtrc3d1qtlsfiwWCU",
+	"a+uGhKC1gjzQ2CywWq1Z2gEVY5gWshUjKaTuHshYvcm+9mt/+sMf/doiObzkAF4KeZ73p9/9HPgjAB0G",
+	"HFy4b54oVIhzP4HdH7HMd6BBTSzjgf4sLfs5YpmLc4E2sVbfFZOfocvnv3vIc21y1zq1f+LXftda2+Vr",
+	"vV8+7Gx99Gv/Za1qM0xaGtVBN2PloEXTvLF0mjrutUmrooK8ZrZ5kaRXIlsLuRKsL94vvTLuusxaFTOq",
+	"s/FQrL0ZEnv2rJMpUyXjXm/Js0lXV51O/fKN1s59yaUJG4yWeCWjVjJqQkaVzPGKVUC6HRRYEINHebWG",
+	"vyTc/LBOMi3+vcAflpdn+Ap9dn/5izX8n3X8n+ozvBKrK7HqitVNDHFV1DZAsPeJYmE6HLN6yU2GqEE4",
+	"yjI43zK1R8uRjI9BVv2GN/vHLy0vvHMTlNlWe2dWIQBUj4F+r4qb0PmnKMh2e2f72cYWGAWq4WK12teo",
+	"HciyNFuY419mRJMnbSkt9NUnKxnf/2qOavn4sIWT2u39pMi5iSIxzk4ED3P2mufxpTH7FgfP+zzJ14Zp",
+	"Eofj2UFy6BpkEQKAbzWsJMEglieQjlcBhXIpPa9Y3QZt8Zd3uP8o2ef58vD9MCVewjUcH6MN0qAqhAyC",
+	"hJIFA/7+Gx4no0wQgiZgQ/wP2mIDxjPhyx5epDyqs8Qhu5SANi8Y6LlDO6OGZ7kM+SiKc5ak5xikVakv",
+	"6xwwOSzIZJMe2NS3QskCxgAhkCnFpcigsWPsVNMTgEyxOvFReWy75UtaI49q2fVEFlVAfCvyE/kdT/Jj",
+	"/FyPGyB8Zxm8YgUWSSXc1qtk3W0zufWpkTdGgMOMq/4av4JuDpRQGZodWlVPMFqUysfn4jOQd/Pbw7PS",
+	"6aggb/iczsanNo1AnTclEhFUWAjkWme7dQ0gobN8944l/K0f6s8WQHgq8hvLgrIlksSI8VlQxYiGzQRI",
+	"kNW7Y1uJ2PCYU93Yg/K96gpGwvqAVbJU+aHpq/cISw9pXR6q7JCAeOXOZg+Ca7xXo+VaXdg+pVao/P3/",
+	"4Y//4h/+zf/9d//PP/u7//o//Pmf/cu//zf/29/967/983/8H//+f/+nf/c//V/6cnIL3mZJrWOb+1f2",
+	"9XdBNO7g1imnum6znP+IvP6vbdIwgk78Ay4jnqdaHlCP/gF/v2+7bFonNpbuj5B6nFOUVFGDpI0Hwpro",
+	"BcPHTgLr2/oLYIxEL3e4yTc3N9tiN4yiaOfZ7s5u66nYFL1eb4eHotXtdtvd3k57u93i7Sjc3t6KNjc2",
+	"Nne3N8XTqLf9tGZIStutrWfbT3fcPkUn+9+cIbGHM6P2wzOcGjm1PCrWCo+VqXyHpbYVDvoS0FgDorWU",
+	"H0PIgFdQHCEiBsMtRaVQhwXG9w1YnReOsOMco+ua9npaU+4hczJRc9i6AFOGW6Xj0ZNm0PBbsZJjHVjp",
+	"EHi+DJwxBx4LyodX/4K8788h64V4oSUxtr6sQvc7RV7LAmzfwneYU8w0s8bliWJxVMJX7FYCQ+Lohvmc",
+	"dlU+5wupljL70rob16wBwP2/KoNaeTE3qEKFvVPEOJeQymmSdHl4Mbs64ac470cZv1JTOFRVBqIWdHKS",
+	"CZ4lscjKiC3gIkD4KbSF85AkwXRmc0pGZXplElwIpq0CgDWa7IUppBpJCXIeUlZ6tNKX9Cwt3wfpJbLk",
+	"xbn2n0D8AwQ0S6EnSmCWISgJ+gaBWU3n0yBPf7QQ6yu7LnOguk0GQWeZTq+IL5mZ7lU6SvQ6DPSisK3W",
+	"Lqubp5cKaYmvNE/Zecr0cA1va3cUJ/laLOlKBI0iJrx6yEhHOgUs1rPIMFId51CCa0aIkAGe61GbpFkB",
+	"IdUfFwHWSGlRPLggjoCFQJFhWCWKhfP0c7Ve01+RIMdayWciz8awb3hP4OdwlKitSMFvEIBvEjBwGZkV",
+	"7NXFJ/i9PxG0+sWwVGgjftKjuY7qMlLk3rUWfr5FSmtarHyhTAvXztC2dmdlaO2OgUSZI8Gs72qWFYo9",
+	"cCNpgaRlqZFOd5WsfU2iYuJ1UBniiLwpedT8rNW7PmaWU8IqAEfdLpstxZ/XQQfOjFUeA0SkyfYHKTB8",
+	"i9kGgBbCehcERrRge7zACKCAqgvITfIl9WY1qUWoNYAMCfV8O4qQ+tXDRmdasrvfFBxCDx/qy9+VIjKA",
+	"aSn++Qsl9fXJ4DE0gPWAu7Gkt7tjpsSAyzwOjXrzJVge6Mc1mgwa/7gD6diKFOoTiy+iLQdrC83StC4+",
+	"s0+ikgoI5daDPlfopgUNnGmcWww8TBTCaqSSA5JdZgCo5WF9Jv5C3iRnPx2dfXdwsv/T61LpkI23srq5",
+	"01h5Uvu64IWyigGLSz3EHqnxNIlE5hpPDDxA14KCXxpNtEVkSo+Eh/f1F3QWQD8Rwm42h40YKKb6ZB5p",
+	"M7GweGA6YPgURCbYAHetNAKwN7Rpmo1E0TYPB0JdiCssIdO8fnJl9dDr4n2YjFR8KRp2rOZ5emnNu+Hb",
+	"2675kloYe6zoWhh88Gt2BfxaBxfAY34Riyz9ala6+NGXfm3yE9pO+pDXN30t3XDBdYt+prpWQqnxQAzS",
+	"bOwxqvczggB2fiU7mP7DicTZ3lfuobhhTtUJnoZyRclUUczsTMRdVcUYQVCCQLtHIxtJhQ7ShAdQVNLg",
+	"lpfaQr/iyla7iagxXUDTmjHV8hm4PURo1ZwlhhUx0mjmUHfE4ms+EA3PyFf0JFUO/BnF5EEUT06wPXOC",
+	"hVRfOq+E4c/rFAkdkGb7xBwN3CFTOkXaVLb2wdnEznAVnIXPQwfTWYmeCUliEyFWSDmpkclkSRFKgB+W",
+	"SAR8NA2qy9P4R+DHfe0mcfxRq7WxY6yLr8naxF/NQfzanlj8vbxrIdnTwsOihIieKEYL2rjpojzKXJbz",
+	"pQy8YsGHutMs01RSaYldcQ3HE6cKimV+U04BIXP9/0C/cStMU6a/CQLnoJT55p7h3Tt5DwbwrOCA70Ff",
+	"54pcENk5y3gheunnMNzZFnlYcY+P3zMOqLZCJxrD4XORPw8vQlJVBBJz9v0pPcSXYPgxnoV9PfK0Z58G",
+	"TO9KiVxhgAkJBgq61iRNL1gsVRwJAOJj1ZPtPe3LbpJ2GRDewabqc/CVkU7hKovzXMgm27e6zQmgmrhY",
+	"37GoCqxHLH2pbVU8K54TWgtKHk9AThM5SfEEytW5sMm+icGLuxSZL39++5ev3qEp+O7V/s/vnv/V2eEp",
+	"qxvmwHbr6ebTrXYBxEbemfYmnh0TvIsVuxDD3PhLeuUDX1IzbuDOHvIsL0fyOpORPODvpj4gGNQDDocZ",
+	"STPtjTjpMsaVL69EkoCwH7PBSOVsAIUT9EUtU0SoZ+7W3Q9GSR7rARqOgYqs2mdS7D43cGjnua6Xes2o",
+	"uutF3XAp7q1l9Ap48lsBntw+hGSZ/omuklkR8X6uMVIUSjctI3FNh3mdFS8csyTNpsNsRTyp7pw41hUY",
+	"PpHpVaPcbBDcWV9iPhLCbdg/cRpZ4ur2zIWbW+eX6jD4uWiyY3w7gWCmwlwm1Wa0d3eEw3EeMZFzuw7F",
+	"Ltt3wo7LwlZoxDfWsIRj+JIIeCsk9PISkJglaU9/JG39OBJyKxDJY+TSJffqU0Qo7djZIvTUdmnt8wzk",
+	"AyZ+FKu3ms12q9WwSYdCtmkfiBUu0J4VwRdCDGEr9dLMl1cF0sAK3yY74bHpfYiXIwaCkk/G9ULHrsla",
+	"bMhHCvnVTdLKpHsMjCKW5/cuHaFACM/YCa3xSkBOCcjta8tHs5iPG8CwkpePGXRXIS6fqKJ+yJpUS8pQ",
+	"I2YW2aFOasjaoZ0pjJvK0yElclEKYtjGkAqDIZqNQG5CAbKFzDlJBESo6dunDElI3k+8k/K+JCrdbLQF",
+	"503Yn4VEJ5pOC+cDekxjzbKungOchS6HXOP9CmEzqy/SRl1Jui++nMPs3xuZePibWufD4ZIAojfozlbC",
+	"ZCdS3BVAIoQo0HUvsOWvL+cBY/RFASV0HNQRWwZ0tOdLepVi6SjXxqBzuSPOtdWqLuLhUEQYm5aEh+mN",
+	"kmQMl4lIP8JOccDHvuwKa9cSnBekV9BLs1A4SJgyWsXccmkgTlOwFfMSwq34snJNJpErsUGsZBciYs4Y",
+	"sNddBbQInuPLWLGuSKh+fmJ0TxQbxPJ0NMTmFs6NKKgJKWiXOeRZNi7okt9mSeCxQMW/p48YYCzSUijv",
+	"H//A6viHPM2Evh6HmkrhyytO8LDGHjt6czr1muKeVCbjJpuHz/HlbICOs1j2948BzvA2QDesEnPjSwTd",
+	"sLpMmR5mlyuBgOdGx+E2Qb3KkP7fMIVQsknvOy5DQmwPeATMzVBCTFeAFlTF9hOXQuasO1IsF0mikKYE",
+	"IOqxZJstpkSYyghedJVmKm9oHUxDwI8GRU0FA3ia2elfxXnYp4HSEzfMA2eCiPaHw8eDInJFE21RWGIQ",
+	"AHw4LMFQ2ssgbF5gH+3lKqs2N2qQL8DKqo321tOtZ5s7W08X0ec9ErxKsVQO7LFQFYsQK84xnAlWuTck",
+	"yvRX/Lp9I8QJHJ0kPa91av/p//v3f/63/8Of//b/+M//87/7h3/57//hf/lX3n/6j//qz//9vyglr/7w",
+	"v/79P/1/r522MqqcclfDi1L+ao3mtrbR5MOLmrdorWmTmsTRpoi2d1qh2HomdiIRdts72+HT7lb3WZvv",
+	"dnu77Wg3jJ5u9DafRtvR5m7U3uDddnd3W4iNsBc+be3YxJHh/7KJohe4Yvbfr/EMIcDrVgEmVs7cAGFS",
+	"6JMVtORG0JICCbgcosQ1TJck4TDGgWXhcGU5MXLksVAd8/c4wp9ncnP4stR/fGlOjiKx+xCsHCtSjLsh",
+	"xbixHJ+Namhvl1AN9y3v46jWaW+AbVFl4RtMwe1gD+5AhUyBD4w/YEa0lI55aGaMQlosz41hZN0qmnKn",
+	"5BiXhRRfVlldFwdpe2TMBUK6byghIl0nXAoRKULpoaW6f/yDN4lpZEtAGonpko99qd1v19HO0xR9cXpb",
+	"8ReonoEgtkyRWxUgilWShZAP+HQLaxykKrcMxXCZA60ELW4RFtqOuCnAsoBJsmuiJD3WZt/GzwEs6cul",
+	"0JJsWbBkZVutOgJbF7XVAqpQX16/sRb8vRy7oPY57KwE4vTlp6I42RwQJzZHXQrFWbniptoOaFvVbKDn",
+	"vlsZ8tuDehbTfxxgz5VB9WUaVHdhGi2P+aQhrUCfnz3o04kZFF2/lrXDPhn8aSKYD4H+LJIv1fBPX/KK",
+	"dNGd4z+d/N41AaCfoHl/AwinjceKAF1e/pqtsQI1PWYQqPwUYXrbMFCb/74nHGgBa+qOwguRs2wEPFy+",
+	"REyAnYpJ/JXRT9MgUnb7GNIbSNhT4cSbVzDSzx9GuhK6XxSStCRzbwIhnRLE18GSmi1yHTApqxu5fU5E",
+	"+pgw82UVZtRuwm56CeI1zpTHYi3AxrNBo5NGqy8fEjV6A7Fr5vWFWrYr2fbbwo7exDIsAmUfTF/Sj3Pz",
+	"9PvHP+ARYxO4QQ/OZ8QC7KvGYa9Tg08Td8M/OQEo/HuTDy8w2+HLEuzQWHF2IxWN38qGHSJbCadQEDnw",
+	"HDILXQBgFjSJdYe21gkXNLQYQbllBqEAlIhxdm5EEwszEQmZxzxRNOrKyP9ygX8PkKozw/6+XCLufyHG",
+	"sDZWIDrhjDg3UrhAdoE1nguVQ4hB9NJMTNrle8hkOE6lwDaTcV5Qboj3scpZfau11XBE7xOFKRZfIu07",
+	"qgUYiT0KbMDHeizQsBIGoi8lUr7g8IyfIw/bjJ6UANkMSs03gVvPKL00Y8FXQQOl/mZry5r33PBHrLFg",
+	"su1pYBBuc7qd5intON7LgXwE9wc8cKI/Mrx7o7VD3TpL7QgDVs+EGg14NxHFJgN4Jt4Mnwz7HfqSlVse",
+	"oipr78DVpBP1jld6CXmCT1BFh7hi/Ky+0WohCXFQ0bC4w2b0JzatevGHojOo/lyvU6ZGYX8CAr0IT2uT",
+	"eFv6eiSzm9LLpvfgPgTpH2uSx5tupHozyVemRZubsKjg/DdfZ9nmlfzi3e/21/6ar/2+tbb77pcPm95O",
+	"+6N90e/aa7u/QFfLDy1v96Pv6xdXNnRduFLPx7nAHpxLXHzU0ycaDvR1rZdb7XV+Zs/N/vEPn31z8ztt",
+	"Xj5LOHw+/cofuB/yqvn2RL/cjdbOfZ3zCZ1dVLKszvyXfeaX6w5t5pmpnBQ5/pJw88Mnt4/G1tFr+D9z",
+	"GkmvxNRjE1ObGCOYNhywdvuJYmE6HLN6yU0BakKqR9ljMrVb2+1cfg/H/wE306oH/6oH/6oH/4168Ett",
+	"mswK6WHL91O3B/7stAJGyvYYV2z9stVsI74mXNebczhS/fWqlvoYygj5QCQvtDDHNoDT3bJNX/6X4pyH",
+	"Y+wWfYADum4WcLkNXH4hvgpfe7OMXy7e5+vDhMcTYzCa4c0PlUph8ti8SEcyF9FjLi+7YUrusZSl0Xdn",
+	"tD9x07K63aIeFf8TnUrDOTtmp1eeHjpxt3d+zBH+lBNkBnUvZ4hetjpFv6VTZHbpJ5yjUVGXu4CAhEif",
+	"+cBkcXppVn4Nq+uHr+mns9ODH9gGZDeoqVLDmzhMviwCiXAhsTTUAxzTkeylgecQWpy81P+M1f4ljxOw",
+	"mr1yRyNriDUqGQ9KB8apR54OVldRC6DI0q71D2J8494dB6WnQDx2ud4hpdYaN3s3dnl0subw+qqXDXl4",
+	"wc/Fd1z1a9d7+pl4n89+bsK7IrnVJ+LOeyvjX0fX6Wa/zKNj9SIdDLmc7GZCArCbpongehHvMms/e9PO",
+	"MPvx7LBY9tJVmfzSkpRWDeXaTcTo0jb5IhMFy7+o+4yhicF8sMOGYglq6gE+PWCFZDkdhaEQkYgaLM18",
+	"SRRKBNdh9eLCb3iciKixZ9OtARzQQF+LYydWPIjPPlEsvZKWQhSYGIDBCNq0kdJnpP3ZUGTFIGnkymNU",
+	"lCKUBxVjo0xgGpX+AXnmPk9yrE2zD1BCsG8PS90p9FVrwzSJwzFks2HoxDFlJlikvvv8EgmvOESG9Rpi",
+	"MVsx8n1QP4oFb34I5umPT/KPnLgCHw7fXU6R0OOXfzcCifYu1i9+1mtvia3tXigEb+885cDCb6b47kLo",
+	"nRxdvPv5182w1fumPfrLi+3vBxt898f8+Kl6mT3fkn91dfis/9c75wc1j2Rwp3a5ofVeJi7jdKTewa/v",
+	"0uxdeVSXbTdEUbHFlg9amOVbeXu/dW9PSX4h3oVciU8UqEt6fSWRWjRuQ3ORJAxJvj0jDlz5NSEaFgmG",
+	"m7p9bsjxHoXA9Q/wytVcuZqfcIjR1noXLuVyXpnSvsC6lgHj4a+jGHOg4GfWM8HDfA2LFtcKH/QpKPmE",
+	"5yJrsFAbIE1fnopEhDnhW/GlXW0O4GvydGh7uxKRgpn6u1GWWMyZpSXmXZUmo1z48u3Jyz0WkOv0rs/1",
+	"SPWldg3pT0D74HafhJVQBFEbyd/Hw2Esz/d8GWA31Hdof73LEIrmiC3ToZHV08xjqaHKcpW45/KFCqnd",
+	"5sgaVub+RqnDqWM/XYixy7vIoljBExgfDr0pFkIEPcahmIUQM0vxCc43iLpb9L4rmHONtWu7ZvKppsZ7",
+	"rN1soa5Qeh+B9XaNTqCulXW77vz0fErbjnI/Ru1N9EDd09tZ/4MILCsM/+aMGbn7/sZu+PTg0aqfP+pZ",
+	"Q/q0aMP0WCx3bRyR+8OocBg5N9IMeGrTXlGnNmtoUwr+dkZ5dC7TTNhaC7uBQxPI0D+rxqxRxepdeJch",
+	"D8fCIUEVy1462xe6Ya8xLajvstmYesdNBNKc2Fi9M6KxYKRQ76YbkpW9L/fMdGrPeIvzbbHJd7o7vY3u",
+	"M77DW2G7uxFuRltiu7fTetp+trG7ybe62+FO9FQ86+22uPN354mTrcKg9fe7bCSNLrGLTeOq0DS1Tu2f",
+	"mC8xrVcMJ+i1zcdVDOteYliL7TN4ZnZp1G75M3DTrxMABIISYcGAXwgtcwO9J+wp66yvJ2nIk36q8s6z",
+	"1jNkdqN3TklSNBqokEJ5LOTDPOxzzBWsDXicMD1MEOtGXY7y/gzWYLRBtCE2HCrTRj7ODH699JThUFU8",
+	"5bQo61AovPGZzp1O5YeaMQ5r6CjLhOU8IK188xEwSOcMoSSxPEdqrO/Ozo6de+NB1a2vGBS1xCrH12IR",
+	"jWFPg8IWrZAg5CdkVHoe1sNUPBX2kUzzuEei210+2DfT9xjMCI+iTCglIoS6AH1Ns4x3r7j79RTRCH7E",
+	"Cj59dywEpKj+FPZEuH7C/vERNeeo9hVMCku7CZ6lrNe6ghjeFROEuHHGYc/TLIthkBZfhI2UyNxZ6D/X",
+	"Pv7y8f8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -382,6 +382,47 @@ type RnBundle struct {
 	RolloutPercent int32
 	CreatedAt      time.Time
 	PublishedAt    *time.Time
+	PackageHash    *string
+}
+
+type RnDeployment struct {
+	ID           int64
+	AppID        int64
+	Platform     string
+	ModuleID     string
+	Name         string
+	KeyHash      string
+	KeyHint      string
+	NextLabel    int32
+	CreatedAt    time.Time
+	KeyRotatedAt time.Time
+}
+
+type RnHaltPolicy struct {
+	AppID             int64
+	Enabled           bool
+	MinReports        int32
+	MaxFailurePercent int32
+	UpdatedAt         time.Time
+}
+
+type RnRelease struct {
+	ID                int64
+	DeploymentID      int64
+	BundleID          int64
+	Label             string
+	TargetBinaryRange string
+	Mandatory         bool
+	Description       string
+	RolloutPercent    int32
+	Disabled          bool
+	HaltedAt          *time.Time
+	PromotedFrom      *int64
+	Downloads         int64
+	Installs          int64
+	Successes         int64
+	Failures          int64
+	CreatedAt         time.Time
 }
 
 type ServerSetting struct {

@@ -56,6 +56,11 @@ type Querier interface {
 	// The events of a bucket inside the window, and the oldest and newest of them.
 	CountRateEvents(ctx context.Context, arg CountRateEventsParams) (CountRateEventsRow, error)
 	CountRnBundles(ctx context.Context, arg CountRnBundlesParams) (int64, error)
+	// One deploy report of a release; the row's lock orders the reports, so that the halt check
+	// sees each count once.
+	CountRnDeploy(ctx context.Context, arg CountRnDeployParams) (RnRelease, error)
+	CountRnDownload(ctx context.Context, arg CountRnDownloadParams) (int64, error)
+	CountRnReleases(ctx context.Context, deploymentID int64) (int64, error)
 	CountSearchGroups(ctx context.Context, arg CountSearchGroupsParams) (int64, error)
 	CountSearchMessages(ctx context.Context, arg CountSearchMessagesParams) (int64, error)
 	CountSubAccounts(ctx context.Context, tenantID int64) (int64, error)
@@ -78,6 +83,7 @@ type Querier interface {
 	// Unregisters devices whose token the vendor refused as invalid or expired.
 	DeletePushDevices(ctx context.Context, arg DeletePushDevicesParams) error
 	DeleteRateEvents(ctx context.Context, bucket string) error
+	DeleteRnDeployment(ctx context.Context, id int64) error
 	DeleteStaleEmailCodes(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStalePasswordResets(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStaleRateEvents(ctx context.Context, at time.Time) (int64, error)
@@ -127,6 +133,14 @@ type Querier interface {
 	GetPendingFriendRequestBetween(ctx context.Context, arg GetPendingFriendRequestBetweenParams) (ImFriendRequest, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
 	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
+	GetRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
+	// The deployment a client's key names, with what decides whether it may be served.
+	GetRnDeploymentByKey(ctx context.Context, keyHash string) (GetRnDeploymentByKeyRow, error)
+	GetRnDeploymentByName(ctx context.Context, arg GetRnDeploymentByNameParams) (RnDeployment, error)
+	GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolicy, error)
+	// A release with its deployment's name and app and its bundle's hash and size.
+	GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, error)
+	GetRnReleaseByLabel(ctx context.Context, arg GetRnReleaseByLabelParams) (RnRelease, error)
 	GetServerSetting(ctx context.Context, name string) (string, error)
 	// What decides whether from_id may message to_id: whether to_id blocked him, whether the app
 	// allows one-to-one messages between friends only, and whether they are friends.
@@ -139,6 +153,7 @@ type Querier interface {
 	GetWebhook(ctx context.Context, arg GetWebhookParams) (ImWebhook, error)
 	// For the delivery worker, which knows only the id.
 	GetWebhookByID(ctx context.Context, id int64) (ImWebhook, error)
+	HaltRnRelease(ctx context.Context, id int64) (RnRelease, error)
 	HandleFriendRequest(ctx context.Context, arg HandleFriendRequestParams) (ImFriendRequest, error)
 	HandleGroupJoinRequest(ctx context.Context, arg HandleGroupJoinRequestParams) (ImGroupJoinRequest, error)
 	ImAccountExists(ctx context.Context, arg ImAccountExistsParams) (bool, error)
@@ -177,6 +192,8 @@ type Querier interface {
 	InsertPushDeliveries(ctx context.Context, arg []InsertPushDeliveriesParams) (int64, error)
 	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
 	InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error)
+	InsertRnDeployment(ctx context.Context, arg InsertRnDeploymentParams) (RnDeployment, error)
+	InsertRnRelease(ctx context.Context, arg InsertRnReleaseParams) (RnRelease, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
 	InsertTenant(ctx context.Context, arg InsertTenantParams) (InsertTenantRow, error)
 	InsertTenantAccount(ctx context.Context, arg InsertTenantAccountParams) (InsertTenantAccountRow, error)
@@ -185,6 +202,7 @@ type Querier interface {
 	InsertWebhookAttempt(ctx context.Context, arg InsertWebhookAttemptParams) error
 	// Whether user_id has blocked blocked_id.
 	IsBlocked(ctx context.Context, arg IsBlockedParams) (bool, error)
+	LatestRnRelease(ctx context.Context, deploymentID int64) (RnRelease, error)
 	// The services of the given apps, each app's in the order IM, PUSH, FILE, UPDATE.
 	ListAppServices(ctx context.Context, appIds []int64) ([]AppService, error)
 	ListAppVersions(ctx context.Context, arg ListAppVersionsParams) ([]AppVersion, error)
@@ -231,6 +249,10 @@ type Querier interface {
 	// The devices of the app's live accounts among user_ids.
 	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
 	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
+	ListRnDeployments(ctx context.Context, arg ListRnDeploymentsParams) ([]RnDeployment, error)
+	// A deployment's releases with their bundles, oldest first: what an update check scans.
+	ListRnReleaseHistory(ctx context.Context, deploymentID int64) ([]ListRnReleaseHistoryRow, error)
+	ListRnReleases(ctx context.Context, arg ListRnReleasesParams) ([]ListRnReleasesRow, error)
 	// For read receipts: each sender other than the reader of the chat's messages in
 	// (after_seq, upto_seq], with his newest such message.
 	ListSendersBetween(ctx context.Context, arg ListSendersBetweenParams) ([]ListSendersBetweenRow, error)
@@ -265,6 +287,7 @@ type Querier interface {
 	LockPublishedRnBundles(ctx context.Context, arg LockPublishedRnBundlesParams) ([]RnBundle, error)
 	// Serialises the check and the insert of one bucket until the transaction ends.
 	LockRateBucket(ctx context.Context, bucket string) error
+	LockRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
 	// The search indexer's position, held until the transaction ends; no row while another
 	// instance's indexer holds it.
 	LockSearchCursor(ctx context.Context) (LockSearchCursorRow, error)
@@ -295,6 +318,9 @@ type Querier interface {
 	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
 	RevokeMessage(ctx context.Context, arg RevokeMessageParams) (*time.Time, error)
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
+	// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
+	RnBundleReleased(ctx context.Context, bundleID int64) (bool, error)
+	RotateRnDeploymentKey(ctx context.Context, arg RotateRnDeploymentKeyParams) (RnDeployment, error)
 	// Replaces a plaintext AppSecret by its sealed form unless it changed meanwhile.
 	SealAppSecret(ctx context.Context, arg SealAppSecretParams) error
 	// Replaces a plaintext service key by its sealed form unless it changed meanwhile.
@@ -348,6 +374,8 @@ type Querier interface {
 	SetWebhookSecret(ctx context.Context, arg SetWebhookSecretParams) (ImWebhook, error)
 	// A captcha is answered once: taking it deletes it, whatever the answer.
 	TakeCaptcha(ctx context.Context, id string) (TakeCaptchaRow, error)
+	// The deployment's next label number; the caller holds the row's lock.
+	TakeRnDeploymentLabel(ctx context.Context, id int64) (int32, error)
 	TenantAccountExists(ctx context.Context, email string) (bool, error)
 	// One answer to the address's live code of purpose, counted as it is judged: a wrong answer adds
 	// an attempt and the fifth makes the code useless. The row lock makes concurrent answers count
@@ -358,6 +386,7 @@ type Querier interface {
 	UpdateGroup(ctx context.Context, arg UpdateGroupParams) error
 	// Changes the fields given (NULL keeps the value) of a live account.
 	UpdateImAccountProfile(ctx context.Context, arg UpdateImAccountProfileParams) (ImAccount, error)
+	UpdateRnRelease(ctx context.Context, arg UpdateRnReleaseParams) (RnRelease, error)
 	UpdateWebhook(ctx context.Context, arg UpdateWebhookParams) (ImWebhook, error)
 	UpsertImSettings(ctx context.Context, arg UpsertImSettingsParams) (bool, error)
 	// The index entry of an edited message, whether or not the indexer has reached it.
@@ -365,6 +394,7 @@ type Querier interface {
 	// Registers a device token for the app; a token registered already moves to this user,
 	// platform and vendor and keeps its id.
 	UpsertPushDevice(ctx context.Context, arg UpsertPushDeviceParams) (PushDevice, error)
+	UpsertRnHaltPolicy(ctx context.Context, arg UpsertRnHaltPolicyParams) (RnHaltPolicy, error)
 	UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error)
 	UsePasswordReset(ctx context.Context, arg UsePasswordResetParams) (int64, error)
 	// One row per (app, nonce) until its request's timestamp plus the window: 0 rows affected

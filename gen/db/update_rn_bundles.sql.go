@@ -37,7 +37,7 @@ func (q *Queries) CountRnBundles(ctx context.Context, arg CountRnBundlesParams) 
 }
 
 const getRnBundle = `-- name: GetRnBundle :one
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at FROM rn_bundles WHERE id = $1
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles WHERE id = $1
 `
 
 func (q *Queries) GetRnBundle(ctx context.Context, id int64) (RnBundle, error) {
@@ -60,12 +60,13 @@ func (q *Queries) GetRnBundle(ctx context.Context, id int64) (RnBundle, error) {
 		&i.RolloutPercent,
 		&i.CreatedAt,
 		&i.PublishedAt,
+		&i.PackageHash,
 	)
 	return i, err
 }
 
 const getRnBundleByVersion = `-- name: GetRnBundleByVersion :one
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at FROM rn_bundles
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles
 WHERE app_id = $1 AND platform = $2
   AND module_id = $3 AND version = $4
 `
@@ -102,18 +103,19 @@ func (q *Queries) GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVer
 		&i.RolloutPercent,
 		&i.CreatedAt,
 		&i.PublishedAt,
+		&i.PackageHash,
 	)
 	return i, err
 }
 
 const insertRnBundle = `-- name: InsertRnBundle :one
 INSERT INTO rn_bundles (app_id, platform, module_id, version, min_app_version, max_app_version,
-                        mandatory, description, sha256, size, file_name, rollout_percent)
+                        mandatory, description, sha256, size, file_name, rollout_percent, package_hash)
 VALUES ($1, $2, $3, $4,
         $5, $6, $7,
         $8, $9, $10, $11,
-        $12)
-RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at
+        $12, $13)
+RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash
 `
 
 type InsertRnBundleParams struct {
@@ -129,6 +131,7 @@ type InsertRnBundleParams struct {
 	Size           int64
 	FileName       string
 	RolloutPercent int32
+	PackageHash    *string
 }
 
 func (q *Queries) InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error) {
@@ -145,6 +148,7 @@ func (q *Queries) InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) 
 		arg.Size,
 		arg.FileName,
 		arg.RolloutPercent,
+		arg.PackageHash,
 	)
 	var i RnBundle
 	err := row.Scan(
@@ -164,12 +168,13 @@ func (q *Queries) InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) 
 		&i.RolloutPercent,
 		&i.CreatedAt,
 		&i.PublishedAt,
+		&i.PackageHash,
 	)
 	return i, err
 }
 
 const listOfferableRnBundles = `-- name: ListOfferableRnBundles :many
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at FROM rn_bundles WHERE app_id = $1 AND status <> 'DRAFT'
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles WHERE app_id = $1 AND status <> 'DRAFT'
 `
 
 func (q *Queries) ListOfferableRnBundles(ctx context.Context, appID int64) ([]RnBundle, error) {
@@ -198,6 +203,7 @@ func (q *Queries) ListOfferableRnBundles(ctx context.Context, appID int64) ([]Rn
 			&i.RolloutPercent,
 			&i.CreatedAt,
 			&i.PublishedAt,
+			&i.PackageHash,
 		); err != nil {
 			return nil, err
 		}
@@ -210,7 +216,7 @@ func (q *Queries) ListOfferableRnBundles(ctx context.Context, appID int64) ([]Rn
 }
 
 const listRnBundles = `-- name: ListRnBundles :many
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at FROM rn_bundles
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles
 WHERE app_id = $1
   AND ($2::text IS NULL OR platform = $2)
   AND ($3::text IS NULL OR module_id = $3)
@@ -261,6 +267,7 @@ func (q *Queries) ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([
 			&i.RolloutPercent,
 			&i.CreatedAt,
 			&i.PublishedAt,
+			&i.PackageHash,
 		); err != nil {
 			return nil, err
 		}
@@ -273,7 +280,7 @@ func (q *Queries) ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([
 }
 
 const lockPublishedRnBundles = `-- name: LockPublishedRnBundles :many
-SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at FROM rn_bundles
+SELECT id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash FROM rn_bundles
 WHERE app_id = $1 AND platform = $2 AND module_id = $3
   AND status = 'PUBLISHED'
 FOR UPDATE
@@ -312,6 +319,7 @@ func (q *Queries) LockPublishedRnBundles(ctx context.Context, arg LockPublishedR
 			&i.RolloutPercent,
 			&i.CreatedAt,
 			&i.PublishedAt,
+			&i.PackageHash,
 		); err != nil {
 			return nil, err
 		}
@@ -329,7 +337,7 @@ SET published_at = CASE WHEN status = 'PUBLISHED' THEN published_at ELSE now() E
     status = 'PUBLISHED',
     rollout_percent = coalesce($1, rollout_percent)
 WHERE id = $2
-RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at
+RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash
 `
 
 type PublishRnBundleParams struct {
@@ -357,6 +365,7 @@ func (q *Queries) PublishRnBundle(ctx context.Context, arg PublishRnBundleParams
 		&i.RolloutPercent,
 		&i.CreatedAt,
 		&i.PublishedAt,
+		&i.PackageHash,
 	)
 	return i, err
 }
@@ -387,7 +396,7 @@ func (q *Queries) RnBundleExists(ctx context.Context, arg RnBundleExistsParams) 
 }
 
 const setRnBundleRollout = `-- name: SetRnBundleRollout :one
-UPDATE rn_bundles SET rollout_percent = $1 WHERE id = $2 RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at
+UPDATE rn_bundles SET rollout_percent = $1 WHERE id = $2 RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash
 `
 
 type SetRnBundleRolloutParams struct {
@@ -415,12 +424,13 @@ func (q *Queries) SetRnBundleRollout(ctx context.Context, arg SetRnBundleRollout
 		&i.RolloutPercent,
 		&i.CreatedAt,
 		&i.PublishedAt,
+		&i.PackageHash,
 	)
 	return i, err
 }
 
 const withdrawRnBundle = `-- name: WithdrawRnBundle :one
-UPDATE rn_bundles SET status = 'WITHDRAWN' WHERE id = $1 RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at
+UPDATE rn_bundles SET status = 'WITHDRAWN' WHERE id = $1 RETURNING id, app_id, platform, module_id, version, min_app_version, max_app_version, mandatory, description, sha256, size, file_name, status, rollout_percent, created_at, published_at, package_hash
 `
 
 func (q *Queries) WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error) {
@@ -443,6 +453,7 @@ func (q *Queries) WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, err
 		&i.RolloutPercent,
 		&i.CreatedAt,
 		&i.PublishedAt,
+		&i.PackageHash,
 	)
 	return i, err
 }

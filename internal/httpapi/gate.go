@@ -28,12 +28,15 @@ type operation struct {
 }
 
 // serviceOfTag is the service whose switch and key hold for the routes of a tag.
-var serviceOfTag = map[string]string{"im": "IM", "im-admin": "IM", "push": "PUSH", "file": "FILE", "update": "UPDATE"}
+var serviceOfTag = map[string]string{"im": "IM", "im-admin": "IM", "push": "PUSH", "file": "FILE", "update": "UPDATE",
+	"codepush": "UPDATE", "expo": "UPDATE"}
 
 // areaOfTag is the route group (XUQM_SERVICES) of a tag.
 var areaOfTag = map[string]string{
 	"auth": "tenant", "apps": "tenant", "sub-accounts": "tenant", "ops": "ops", "demo": "demo",
 	"im": "im", "im-admin": "im", "push": "push", "file": "file", "update": "update",
+	// The clients' own protocols, outside /api, are the update routes too.
+	"codepush": "update", "expo": "update",
 }
 
 // operations reads every operation of the contract, keyed by "METHOD /path/{template}",

@@ -77,13 +77,18 @@ func (s *Server) appVersion(ctx context.Context, v update.AppVersion) api.AppVer
 }
 
 func (s *Server) rnBundle(ctx context.Context, b update.Bundle) api.RnBundle {
-	return api.RnBundle{
+	out := api.RnBundle{
 		Id: b.ID, AppId: b.AppKey, Platform: api.Platform(b.Platform), ModuleId: b.ModuleID, Version: b.Version,
 		MinAppVersion: b.MinAppVersion, MaxAppVersion: b.MaxAppVersion, Mandatory: b.Mandatory,
 		Description: b.Description, Status: api.ReleaseStatus(b.Status), RolloutPercent: b.RolloutPercent,
 		Size: b.Size, Sha256: b.SHA256, DownloadUrl: s.baseURL(requestFrom(ctx)) + b.DownloadPath(),
-		CreatedAt: b.CreatedAt, PublishedAt: b.PublishedAt,
+		CreatedAt: b.CreatedAt, PublishedAt: b.PublishedAt, PackageHash: &b.PackageHash,
 	}
+	if b.Release != nil {
+		r := rnRelease(*b.Release)
+		out.Release = &r
+	}
+	return out
 }
 
 func (s *Server) appVersionEnvelope(ctx context.Context, v update.AppVersion) api.AppVersionEnvelope {

@@ -36,6 +36,8 @@ type Bundle struct {
 	RolloutPercent int32
 	CreatedAt      time.Time
 	PublishedAt    *time.Time
+	PackageHash    string   // CodePush's hash of the package (the file's SHA-256 when not a zip)
+	Release        *Release // the release the upload made into a deployment, if any
 }
 
 // BundlePath is where a bundle version is served.
@@ -47,12 +49,17 @@ func BundlePath(appKey, platform, moduleID, version string) string {
 func (b Bundle) DownloadPath() string { return BundlePath(b.AppKey, b.Platform, b.ModuleID, b.Version) }
 
 func bundleOf(row db.RnBundle, appKey string) Bundle {
-	return Bundle{
+	b := Bundle{
 		ID: row.ID, AppKey: appKey, Platform: row.Platform, ModuleID: row.ModuleID, Version: row.Version,
 		MinAppVersion: row.MinAppVersion, MaxAppVersion: row.MaxAppVersion, Mandatory: row.Mandatory,
 		Description: row.Description, SHA256: row.Sha256, Size: row.Size, FileName: row.FileName,
 		Status: row.Status, RolloutPercent: row.RolloutPercent, CreatedAt: row.CreatedAt, PublishedAt: row.PublishedAt,
+		PackageHash: row.Sha256,
 	}
+	if row.PackageHash != nil {
+		b.PackageHash = *row.PackageHash
+	}
+	return b
 }
 
 var moduleIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$`)
@@ -80,6 +87,10 @@ type bundleForm struct {
 	maxApp                                           *string
 	mandatory                                        bool
 	rollout                                          int32
+	// A release into a deployment, when the form names one.
+	deployment  string
+	binaryRange binaryRange
+	disabled    bool
 }
 
 func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error) {
@@ -87,7 +98,19 @@ func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error)
 	b := bundleForm{
 		appKey: f.appKey(), platform: f.platform(), moduleID: f.str("moduleId", true, 64),
 		version: f.str("version", true, 64), description: f.str("description", false, maxTextLen),
-		minApp: f.str("minAppVersion", true, 64), mandatory: f.bool("mandatory"), rollout: f.rollout(),
+		mandatory: f.bool("mandatory"), rollout: f.rollout(),
+		deployment: f.str("deployment", false, 64), disabled: f.bool("disabled"),
+	}
+	rangeText, hasRange := fields["targetBinaryRange"]
+	if b.deployment != "" && hasRange {
+		// A release for a binary range needs no minAppVersion of its own.
+		if _, ok := fields["minAppVersion"]; !ok {
+			fields["minAppVersion"] = "0"
+		}
+	}
+	b.minApp = f.str("minAppVersion", true, 64)
+	if _, ok := fields["deployment"]; ok && !deploymentNamePattern.MatchString(b.deployment) {
+		f.fail("deployment", "must be the name of a deployment of the module")
 	}
 	if _, ok := fields["moduleId"]; ok && !moduleIDPattern.MatchString(b.moduleID) {
 		f.fail("moduleId", "must be letters, digits, _, - and . (not first), at most 64")
@@ -116,6 +139,20 @@ func parseBundleForm(fields map[string]string, hasFile bool) (bundleForm, error)
 		}
 		b.maxApp = &s
 	}
+	if b.deployment != "" {
+		if !hasRange {
+			rangeText = ">=" + b.minApp
+			if b.maxApp != nil {
+				rangeText += " <=" + *b.maxApp
+			}
+		}
+		var err error
+		if b.binaryRange, err = parseBinaryRange(rangeText); err != nil {
+			f.fail("targetBinaryRange", "%v", err)
+		}
+	} else if hasRange {
+		f.fail("targetBinaryRange", "is taken only with deployment")
+	}
 	if !hasFile {
 		f.fail("file", "is missing; send the bundle as the last part")
 	}
@@ -139,7 +176,17 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 	if exists {
 		return Bundle{}, duplicateBundle(a.Key, form)
 	}
-	sha, size, err := s.store(ctx, file)
+	var deployment db.RnDeployment
+	if form.deployment != "" {
+		deployment, err = s.q.GetRnDeploymentByName(ctx, db.GetRnDeploymentByNameParams{AppID: a.ID, Platform: form.platform, ModuleID: form.moduleID, Name: form.deployment})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Bundle{}, fault.NotFoundf("module %s of app %s has no %s deployment %s; create it with POST /api/v1/rn/deployments", form.moduleID, a.Key, form.platform, form.deployment)
+		}
+		if err != nil {
+			return Bundle{}, fault.Wrap(err, "load deployment")
+		}
+	}
+	sha, size, packageHash, err := s.storeBundle(ctx, file)
 	if err != nil {
 		return Bundle{}, err
 	}
@@ -147,18 +194,39 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 	if name == "" {
 		name = form.moduleID + "-" + form.version + ".bundle"
 	}
-	row, err := s.q.InsertRnBundle(ctx, db.InsertRnBundleParams{
-		AppID: a.ID, Platform: form.platform, ModuleID: form.moduleID, Version: form.version,
-		MinAppVersion: form.minApp, MaxAppVersion: form.maxApp, Mandatory: form.mandatory,
-		Description: form.description, Sha256: sha, Size: size, FileName: name, RolloutPercent: form.rollout,
+	var out Bundle
+	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		row, err := q.InsertRnBundle(ctx, db.InsertRnBundleParams{
+			AppID: a.ID, Platform: form.platform, ModuleID: form.moduleID, Version: form.version,
+			MinAppVersion: form.minApp, MaxAppVersion: form.maxApp, Mandatory: form.mandatory,
+			Description: form.description, Sha256: sha, Size: size, FileName: name, RolloutPercent: form.rollout,
+			PackageHash: &packageHash,
+		})
+		if isUniqueViolation(err) {
+			return duplicateBundle(a.Key, form)
+		}
+		if err != nil {
+			return fault.Wrap(err, "insert bundle")
+		}
+		out = bundleOf(row, a.Key)
+		if form.deployment == "" {
+			return nil
+		}
+		rel, err := addRelease(ctx, q, deployment, db.InsertRnReleaseParams{
+			BundleID: row.ID, TargetBinaryRange: form.binaryRange.text, Mandatory: form.mandatory,
+			Description: form.description, RolloutPercent: form.rollout, Disabled: form.disabled,
+		})
+		out.Release = &rel
+		return err
 	})
-	if isUniqueViolation(err) {
-		return Bundle{}, duplicateBundle(a.Key, form)
-	}
 	if err != nil {
-		return Bundle{}, fault.Wrap(err, "insert bundle")
+		return Bundle{}, err
 	}
-	return bundleOf(row, a.Key), nil
+	if out.Release != nil {
+		s.releasesChanged(ctx, a.ID, out.Release.ID)
+	}
+	return out, nil
 }
 
 func duplicateBundle(appKey string, f bundleForm) error {

@@ -75,7 +75,8 @@ func (s *Service) DownloadAPK(ctx context.Context, p *auth.Principal, filename s
 	return s.open(ctx, *row.Sha256, filename, "")
 }
 
-// DownloadBundle opens a bundle: the given version (a DRAFT only for p with app-admin rights),
+// DownloadBundle opens a bundle: the given version (a DRAFT only when released into a
+// deployment, or for p with app-admin rights),
 // or without one the newest PUBLISHED bundle of the module.
 func (s *Service) DownloadBundle(ctx context.Context, p *auth.Principal, appKey, platform, moduleID string, version *string) (Download, error) {
 	a, err := s.publicApp(ctx, appKey)
@@ -86,7 +87,17 @@ func (s *Service) DownloadBundle(ctx context.Context, p *auth.Principal, appKey,
 	var row db.RnBundle
 	if version != nil {
 		row, err = s.q.GetRnBundleByVersion(ctx, db.GetRnBundleByVersionParams{AppID: appID, Platform: platform, ModuleID: moduleID, Version: *version})
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && row.Status == Draft && !mayTestDrafts(p, a)) {
+		if err == nil && row.Status == Draft && !mayTestDrafts(p, a) {
+			// A bundle released into a deployment is live for CodePush and Expo clients.
+			released, rerr := s.q.RnBundleReleased(ctx, row.ID)
+			if rerr != nil {
+				return Download{}, fault.Wrap(rerr, "load releases")
+			}
+			if !released {
+				err = pgx.ErrNoRows
+			}
+		}
+		if errors.Is(err, pgx.ErrNoRows) {
 			return Download{}, fault.NotFoundf("module %s has no %s bundle %s", moduleID, platform, *version)
 		}
 		if err != nil {

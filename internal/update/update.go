@@ -162,26 +162,62 @@ type Upload struct {
 	Body io.Reader
 }
 
-// stage streams an upload into the blob store's staging area and commits it under its hash.
-func (s *Service) store(ctx context.Context, up *Upload) (sha string, size int64, err error) {
+// stage streams an upload into the blob store's staging area; the caller commits or discards.
+func (s *Service) stage(ctx context.Context, up *Upload) (*blob.Staged, error) {
 	staged, err := s.blobs.Stage(ctx, up.Body, s.cfg.MaxBytes)
 	if err != nil {
 		var tooLarge *blob.TooLargeError
 		var source *blob.SourceError
 		switch {
 		case errors.As(err, &tooLarge):
-			return "", 0, fault.TooLargef("the file is larger than %d bytes, the limit (XUQM_UPDATE_MAX_BYTES)", s.cfg.MaxBytes)
+			return nil, fault.TooLargef("the file is larger than %d bytes, the limit (XUQM_UPDATE_MAX_BYTES)", s.cfg.MaxBytes)
 		case errors.As(err, &source):
-			return "", 0, fault.InvalidField("file", "the upload could not be read: %v", source.Err)
+			return nil, fault.InvalidField("file", "the upload could not be read: %v", source.Err)
 		}
-		return "", 0, fault.Wrap(err, "stage upload")
+		return nil, fault.Wrap(err, "stage upload")
+	}
+	if staged.Size == 0 {
+		staged.Discard()
+		return nil, fault.InvalidField("file", "is empty")
+	}
+	return staged, nil
+}
+
+// store streams an upload into the blob store and commits it under its hash.
+func (s *Service) store(ctx context.Context, up *Upload) (sha string, size int64, err error) {
+	staged, err := s.stage(ctx, up)
+	if err != nil {
+		return "", 0, err
 	}
 	defer staged.Discard()
-	if staged.Size == 0 {
-		return "", 0, fault.InvalidField("file", "is empty")
-	}
 	if err := staged.Commit(ctx, blob.ContentKey(staged.SHA256)); err != nil {
 		return "", 0, fault.Wrap(err, "store upload")
 	}
 	return staged.SHA256, staged.Size, nil
+}
+
+// storeBundle is store for a bundle, which also gets its CodePush package hash while staged.
+func (s *Service) storeBundle(ctx context.Context, up *Upload) (sha string, size int64, packageHash string, err error) {
+	staged, err := s.stage(ctx, up)
+	if err != nil {
+		return "", 0, "", err
+	}
+	defer staged.Discard()
+	packageHash = staged.SHA256
+	r, err := staged.Reader()
+	if err != nil {
+		return "", 0, "", fault.Wrap(err, "read staged bundle")
+	}
+	if ra, ok := r.(io.ReaderAt); ok {
+		switch h, err := PackageHash(ra, staged.Size); {
+		case err == nil:
+			packageHash = h
+		case !errors.Is(err, errNotZip):
+			return "", 0, "", fault.InvalidField("file", "is a zip that cannot be read: %v", err)
+		}
+	}
+	if err := staged.Commit(ctx, blob.ContentKey(staged.SHA256)); err != nil {
+		return "", 0, "", fault.Wrap(err, "store upload")
+	}
+	return staged.SHA256, staged.Size, packageHash, nil
 }

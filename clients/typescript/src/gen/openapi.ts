@@ -2210,7 +2210,9 @@ export interface paths {
          * @description With `version`: that bundle, cacheable forever; public once it has been published, while a
          *     DRAFT downloads only with app-admin credentials (as for APKs: the owner's tenant token or
          *     an ADMIN or DEVELOPER sub-account's, an operator token, or the app server's signature with
-         *     X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. Without: the newest PUBLISHED bundle of the module
+         *     X-App-Key), so that it can be tried before it is published, and is 404 to anyone else. A
+         *     DRAFT released into a deployment (the `download_url` of the CodePush check) is public too.
+         *     Without: the newest PUBLISHED bundle of the module
          *     (rollout and app-version range not applied), served with `Cache-Control: no-cache` since it
          *     changes; `X-Bundle-Version` says which one it is.
          *
@@ -2372,6 +2374,281 @@ export interface paths {
          *     App-admin; the app is the `appId` query parameter.
          */
         post: operations["rollbackRnBundle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an app's deployments
+         * @description The app's deployments (optionally of one platform and module), ordered by platform, module
+         *     and creation. Keys are not shown, only their last four characters (`keyHint`). App-admin.
+         */
+        get: operations["listRnDeployments"];
+        put?: never;
+        /**
+         * Create deployments of a module
+         * @description Creates the deployment `name` of the module, or without `name` the default ones, Staging
+         *     and Production, that the module does not have yet. The answer lists the deployments made,
+         *     each with its key in full: the only time it is shown (rotate-key makes a new one). A name
+         *     the module has already gets 409. App-admin.
+         */
+        post: operations["createRnDeployments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/deployments/{id}/rotate-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a deployment a new key
+         * @description Replaces the deployment's key at once (clients with the old key get 404 from then on) and
+         *     shows the new one in full, the only time. App-admin; a signed request names the app in
+         *     X-App-Key. A deployment of another app gets 404.
+         */
+        post: operations["rotateRnDeploymentKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/deployments/{id}/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a deployment's releases
+         * @description The deployment's releases, newest first, with what clients reported of each. App-admin; a
+         *     signed request names the app in X-App-Key. A deployment of another app gets 404.
+         */
+        get: operations["listRnReleases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/deployments/{id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Promote a release to another deployment
+         * @description Copies a release of this deployment (`label`, default the newest) into the deployment
+         *     `toDeployment` of the same module, under that deployment's next label; the bundle is
+         *     stored once. Fields given replace the copied ones. No such release or deployment gets 404.
+         *     App-admin; a signed request names the app in X-App-Key.
+         */
+        post: operations["promoteRnRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rn/releases/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a release
+         * @description Changes the fields given: `disabled` (a disabled release is never offered; enabling a
+         *     release that the crash-aware rollout halted clears `haltedAt`), `mandatory`,
+         *     `description`, `rolloutPercent`, `targetBinaryRange`. App-admin; a signed request names the
+         *     app in X-App-Key. A release of another app gets 404.
+         */
+        patch: operations["updateRnRelease"];
+        trace?: never;
+    };
+    "/api/v1/rn/halt-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show the app's crash-aware rollout policy
+         * @description When a release has at least `minReports` deploy reports (CodePush report_status/deploy,
+         *     Expo failed-update headers) and more than `maxFailurePercent` percent of them are
+         *     failures, the release is disabled at once (`haltedAt`), and the audit log says so
+         *     (action `rn.release.halt`). An app that never set it gets the defaults (enabled, 50
+         *     reports, 20 percent). App-admin.
+         */
+        get: operations["getRnHaltPolicy"];
+        /**
+         * Set the app's crash-aware rollout policy
+         * @description Replaces the app's policy (see GET). App-admin.
+         */
+        put: operations["setRnHaltPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v0.1/public/codepush/update_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * CodePush update check (snake_case)
+         * @description Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
+         *     Selection as described at the top of this file. `download_url` is the bundle's absolute
+         *     URL; `package_hash` the CodePush package hash the client checks after unzipping;
+         *     `target_binary_range` the release's range (or, on update_app_version, the newest enabled
+         *     release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
+         *     service 403.
+         */
+        get: operations["codePushUpdateCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v0.1/public/codepush/report_status/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CodePush deploy report (snake_case)
+         * @description Public. The client tells that it installed a release (`status` DeploymentSucceeded) or
+         *     rolled it back (DeploymentFailed); without `label` it reports the binary's own bundle, which
+         *     is not counted. Counted per release (installs, successes, failures); a failure may halt the
+         *     release (see GET /api/v1/rn/halt-policy). A label the deployment does not have is
+         *     accepted and not counted. Answers `OK`.
+         */
+        post: operations["codePushReportDeploy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v0.1/public/codepush/report_status/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CodePush download report (snake_case)
+         * @description Public. The client downloaded the release `label`; counted per release. Answers `OK`.
+         */
+        post: operations["codePushReportDownload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/updateCheck": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * CodePush update check (camelCase, older clients)
+         * @description Public; the same check for older clients (code-push SDK 2 and earlier), with camelCase
+         *     parameters and answer (`updateInfo`, `downloadURL`, `isAvailable`, `appVersion` the range).
+         */
+        get: operations["codePushLegacyUpdateCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reportStatus/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CodePush deploy report (camelCase, older clients)
+         * @description Public; as /v0.1/public/codepush/report_status/deploy with camelCase fields.
+         */
+        post: operations["codePushLegacyReportDeploy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reportStatus/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CodePush download report (camelCase, older clients)
+         * @description Public; as /v0.1/public/codepush/report_status/download with camelCase fields.
+         */
+        post: operations["codePushLegacyReportDownload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3817,7 +4094,30 @@ export interface components {
             platform: components["schemas"]["Platform"];
             moduleId: components["schemas"]["RnModuleId"];
             version: components["schemas"]["BundleVersion"];
-            minAppVersion: components["schemas"]["NativeVersion"];
+            /** @description Required, unless `deployment` and `targetBinaryRange` are given (then 0). */
+            minAppVersion?: components["schemas"]["NativeVersion"];
+            /**
+             * @description The name of a deployment of the module (POST /api/v1/rn/deployments) to release the
+             *     bundle into at once, for CodePush and Expo Updates clients: the release gets the
+             *     deployment's next label (v1, v2, …), `targetBinaryRange`, `mandatory`, `description`,
+             *     `rolloutPercent` (a release at 0 is offered to no one) and `disabled`. The bundle
+             *     itself stays a DRAFT for the check route of /api/v1/rn/update/check.
+             * @example Staging
+             */
+            deployment?: string;
+            /**
+             * @description With `deployment`: the binary versions the release runs on, a semantic-version range as
+             *     CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
+             *     Expo clients whose runtime version equals it, or satisfies it, get it too. Default
+             *     `>=minAppVersion` (and `<=maxAppVersion` when given).
+             * @example ^1.0.0
+             */
+            targetBinaryRange?: string;
+            /**
+             * @description With `deployment`, a release that no client is offered until enabled.
+             * @default false
+             */
+            disabled?: boolean;
             maxAppVersion?: components["schemas"]["NativeVersion"];
             /** @default false */
             mandatory?: boolean;
@@ -3831,9 +4131,58 @@ export interface components {
             rolloutPercent?: number;
             /**
              * Format: binary
-             * @description The bundle file.
+             * @description The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
+             *     release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
+             *     hash the server computes; any other file is served as it is.
              */
             file: string;
+        };
+        /** @example Staging */
+        DeploymentName: string;
+        RnRelease: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            deploymentId: number;
+            deployment: components["schemas"]["DeploymentName"];
+            /** Format: int64 */
+            bundleId: number;
+            /** @example v3 */
+            label: string;
+            targetBinaryRange: string;
+            mandatory: boolean;
+            description: string;
+            rolloutPercent: components["schemas"]["RolloutPercent"];
+            disabled: boolean;
+            /**
+             * Format: date-time
+             * @description When the crash-aware rollout disabled it; null otherwise.
+             */
+            haltedAt: string | null;
+            /**
+             * Format: int64
+             * @description The release it was promoted from.
+             */
+            promotedFrom: number | null;
+            packageHash: string;
+            /** Format: int64 */
+            size: number;
+            /**
+             * Format: int64
+             * @description Download reports.
+             */
+            downloads: number;
+            /**
+             * Format: int64
+             * @description Deploy reports (successes plus failures).
+             */
+            installs: number;
+            /** Format: int64 */
+            successes: number;
+            /** Format: int64 */
+            failures: number;
+            /** Format: date-time */
+            createdAt: string;
         };
         RnBundle: {
             /** Format: int64 */
@@ -3864,6 +4213,15 @@ export interface components {
              * @description When it was last published; null while it never was.
              */
             publishedAt: string | null;
+            /**
+             * @description The CodePush package hash: for a zip, SHA-256 (hex) of the JSON array of the sorted
+             *     `"<path>:<sha256 of the file>"` strings of its files (`__MACOSX/`, `.DS_Store` and
+             *     `.codepushrelease` left out), which the client computes again after unzipping; else
+             *     the file's SHA-256.
+             */
+            packageHash?: string | null;
+            /** @description The release that the upload made when it named a `deployment`. */
+            release?: components["schemas"]["RnRelease"];
         };
         RnBundleEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["RnBundle"];
@@ -3881,6 +4239,145 @@ export interface components {
             platform: components["schemas"]["Platform"];
             moduleId: components["schemas"]["RnModuleId"];
             toVersion?: components["schemas"]["BundleVersion"];
+        };
+        RnDeployment: {
+            /** Format: int64 */
+            id: number;
+            appId: components["schemas"]["AppKey"];
+            platform: components["schemas"]["Platform"];
+            moduleId: components["schemas"]["RnModuleId"];
+            name: components["schemas"]["DeploymentName"];
+            /** @description The deployment key in full; only in the answers of create and rotate-key. */
+            key?: string;
+            /** @description The key's last four characters. */
+            keyHint: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            keyRotatedAt: string;
+        };
+        RnDeploymentListEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnDeployment"][];
+        };
+        RnDeploymentCreate: {
+            platform: components["schemas"]["Platform"];
+            moduleId: components["schemas"]["RnModuleId"];
+            /** @description Omitted, Staging and Production (those missing). */
+            name?: components["schemas"]["DeploymentName"];
+        };
+        RnDeploymentEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnDeployment"];
+        };
+        RnReleasePage: components["schemas"]["PageMeta"] & {
+            content: components["schemas"]["RnRelease"][];
+        };
+        RnReleasePageEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnReleasePage"];
+        };
+        RnPromote: {
+            toDeployment: components["schemas"]["DeploymentName"];
+            /** @description The release to copy; default the newest. */
+            label?: string;
+            targetBinaryRange?: string;
+            mandatory?: boolean;
+            description?: string;
+            rolloutPercent?: components["schemas"]["RolloutPercent"];
+            disabled?: boolean;
+        };
+        RnReleaseEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnRelease"];
+        };
+        RnReleaseChange: {
+            disabled?: boolean;
+            mandatory?: boolean;
+            description?: string;
+            rolloutPercent?: components["schemas"]["RolloutPercent"];
+            targetBinaryRange?: string;
+        };
+        RnHaltPolicy: {
+            enabled: boolean;
+            /** Format: int32 */
+            minReports: number;
+            /** Format: int32 */
+            maxFailurePercent: number;
+        };
+        RnHaltPolicyEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnHaltPolicy"];
+        };
+        /**
+         * @description A deployment's key, as shown when the deployment was made or its key rotated.
+         * @example dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD
+         */
+        DeploymentKey: string;
+        /** @description A binary's version; invalid ones get 400. */
+        ClientAppVersion: string;
+        ClientText: string;
+        CodePushUpdateInfo: {
+            is_available: boolean;
+            is_mandatory: boolean;
+            /** @description The binary is too old for every enabled release; target_binary_range is the newest one's. */
+            update_app_version: boolean;
+            /** @description No enabled release runs on this binary; run its own bundle. */
+            should_run_binary_version: boolean;
+            is_disabled: boolean;
+            download_url: string;
+            package_hash: string;
+            /** Format: int64 */
+            package_size: number;
+            label: string;
+            description: string;
+            target_binary_range: string;
+            app_version: string;
+        };
+        CodePushUpdateCheck: {
+            update_info: components["schemas"]["CodePushUpdateInfo"];
+        };
+        CodePushDeployReport: {
+            deployment_key: components["schemas"]["DeploymentKey"];
+            app_version?: components["schemas"]["ClientText"];
+            label?: components["schemas"]["ClientText"];
+            /** @enum {string} */
+            status?: "DeploymentSucceeded" | "DeploymentFailed";
+            client_unique_id?: components["schemas"]["ClientText"];
+            previous_label_or_app_version?: components["schemas"]["ClientText"];
+            previous_deployment_key?: components["schemas"]["ClientText"];
+        };
+        CodePushDownloadReport: {
+            deployment_key: components["schemas"]["DeploymentKey"];
+            label: components["schemas"]["ClientText"];
+            client_unique_id?: components["schemas"]["ClientText"];
+        };
+        CodePushLegacyUpdateInfo: {
+            isAvailable: boolean;
+            isMandatory: boolean;
+            updateAppVersion: boolean;
+            shouldRunBinaryVersion: boolean;
+            downloadURL: string;
+            packageHash: string;
+            /** Format: int64 */
+            packageSize: number;
+            label: string;
+            description: string;
+            /** @description The release's range, or on updateAppVersion the newest enabled release's. */
+            appVersion: string;
+        };
+        CodePushLegacyUpdateCheck: {
+            updateInfo: components["schemas"]["CodePushLegacyUpdateInfo"];
+        };
+        CodePushLegacyDeployReport: {
+            deploymentKey: components["schemas"]["DeploymentKey"];
+            appVersion?: components["schemas"]["ClientText"];
+            label?: components["schemas"]["ClientText"];
+            /** @enum {string} */
+            status?: "DeploymentSucceeded" | "DeploymentFailed";
+            clientUniqueId?: components["schemas"]["ClientText"];
+            previousLabelOrAppVersion?: components["schemas"]["ClientText"];
+            previousDeploymentKey?: components["schemas"]["ClientText"];
+        };
+        CodePushLegacyDownloadReport: {
+            deploymentKey: components["schemas"]["DeploymentKey"];
+            label: components["schemas"]["ClientText"];
+            clientUniqueId?: components["schemas"]["ClientText"];
         };
     };
     responses: {
@@ -4200,6 +4697,11 @@ export interface components {
         PlatformFilter: components["schemas"]["Platform"];
         /** @description Only this status. */
         ReleaseStatusFilter: components["schemas"]["ReleaseStatus"];
+        /**
+         * @description The deployment's id.
+         * @example 3
+         */
+        DeploymentId: number;
     };
     requestBodies: never;
     headers: never;
@@ -10005,6 +10507,605 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listRnDeployments: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /** @description Only this platform. */
+                platform?: components["parameters"]["PlatformFilter"];
+                /** @description Only this module's deployments. */
+                moduleId?: components["schemas"]["RnModuleId"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnDeploymentListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createRnDeployments: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "platform": "ANDROID",
+                 *       "moduleId": "chat-home"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnDeploymentCreate"];
+            };
+        };
+        responses: {
+            /** @description The deployments made, with their keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 200,
+                     *       "status": "0",
+                     *       "data": [
+                     *         {
+                     *           "id": 3,
+                     *           "appId": "ak_demo_chat",
+                     *           "platform": "ANDROID",
+                     *           "moduleId": "chat-home",
+                     *           "name": "Staging",
+                     *           "key": "dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD",
+                     *           "keyHint": "6gD",
+                     *           "createdAt": "2026-04-28T10:20:00+08:00",
+                     *           "keyRotatedAt": "2026-04-28T10:20:00+08:00"
+                     *         }
+                     *       ],
+                     *       "message": "success"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RnDeploymentListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    rotateRnDeploymentKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The deployment's id.
+                 * @example 3
+                 */
+                id: components["parameters"]["DeploymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deployment with its new key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnDeploymentEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listRnReleases: {
+        parameters: {
+            query?: {
+                /** @description Page number, counted from 0. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
+                size?: components["parameters"]["Size"];
+            };
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The deployment's id.
+                 * @example 3
+                 */
+                id: components["parameters"]["DeploymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of releases. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnReleasePageEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    promoteRnRelease: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The deployment's id.
+                 * @example 3
+                 */
+                id: components["parameters"]["DeploymentId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "toDeployment": "Production",
+                 *       "label": "v3",
+                 *       "rolloutPercent": 20
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnPromote"];
+            };
+        };
+        responses: {
+            /** @description The release as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnReleaseEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateRnRelease: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The app's key, for signed requests on routes without an `appId` query parameter. */
+                "X-App-Key"?: components["parameters"]["AppKeyHeader"];
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The release's id.
+                 * @example 9
+                 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "disabled": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnReleaseChange"];
+            };
+        };
+        responses: {
+            /** @description The release as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnReleaseEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRnHaltPolicy: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnHaltPolicyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setRnHaltPolicy: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "minReports": 50,
+                 *       "maxFailurePercent": 20
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnHaltPolicy"];
+            };
+        };
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnHaltPolicyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushUpdateCheck: {
+        parameters: {
+            query: {
+                deployment_key: components["schemas"]["DeploymentKey"];
+                /**
+                 * @description The binary's version (a semantic version; 1.0 counts as 1.0.0).
+                 * @example 1.0.0
+                 */
+                app_version: components["schemas"]["ClientAppVersion"];
+                /** @description The package hash of the release the client runs; absent on the binary's own bundle. */
+                package_hash?: components["schemas"]["ClientText"];
+                /** @description The label of the release the client runs. */
+                label?: components["schemas"]["ClientText"];
+                /** @description The device's id, which places it in or out of a rollout. */
+                client_unique_id?: components["schemas"]["ClientText"];
+                /** @description Ignore the app version (companion apps). */
+                is_companion?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The update info. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "update_info": {
+                     *         "is_available": true,
+                     *         "is_mandatory": false,
+                     *         "download_url": "https://dev.xuqinmin.com/api/v1/rn/files/ak_demo_chat/ANDROID/chat-home?version=1.0.1",
+                     *         "package_hash": "8a0aa5e3a6b6f2b8a6a0c1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6",
+                     *         "package_size": 1048576,
+                     *         "label": "v2",
+                     *         "description": "首页消息列表样式调整",
+                     *         "target_binary_range": "^1.0.0",
+                     *         "app_version": "1.0.0",
+                     *         "update_app_version": false,
+                     *         "should_run_binary_version": false,
+                     *         "is_disabled": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CodePushUpdateCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushReportDeploy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "deployment_key": "dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD",
+                 *       "app_version": "1.0.0",
+                 *       "label": "v2",
+                 *       "status": "DeploymentSucceeded",
+                 *       "client_unique_id": "8f14e45fceea167a",
+                 *       "previous_label_or_app_version": "v1"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CodePushDeployReport"];
+            };
+        };
+        responses: {
+            /** @description Counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "OK";
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushReportDownload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "deployment_key": "dk_Xq3c0fF1uQk5Jm2a9VtP7sLrB4nYwE8hZ6gD",
+                 *       "label": "v2",
+                 *       "client_unique_id": "8f14e45fceea167a"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CodePushDownloadReport"];
+            };
+        };
+        responses: {
+            /** @description Counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "OK";
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushLegacyUpdateCheck: {
+        parameters: {
+            query: {
+                deploymentKey: components["schemas"]["DeploymentKey"];
+                /** @example 1.0.0 */
+                appVersion: components["schemas"]["ClientAppVersion"];
+                packageHash?: components["schemas"]["ClientText"];
+                label?: components["schemas"]["ClientText"];
+                clientUniqueId?: components["schemas"]["ClientText"];
+                isCompanion?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The update info. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodePushLegacyUpdateCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushLegacyReportDeploy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodePushLegacyDeployReport"];
+            };
+        };
+        responses: {
+            /** @description Counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "OK";
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    codePushLegacyReportDownload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodePushLegacyDownloadReport"];
+            };
+        };
+        responses: {
+            /** @description Counted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "OK";
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
