@@ -27,6 +27,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/realtime"
 	"github.com/xuqmgroup/xuqm/internal/tenant"
 	"github.com/xuqmgroup/xuqm/internal/update"
+	"github.com/xuqmgroup/xuqm/internal/webhook"
 
 	"log/slog"
 )
@@ -81,7 +82,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	if err := events.follow(authn, updates); err != nil {
 		return err
 	}
-	imService := im.New(pool, bus, im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log})
+	webhooks := webhook.New(pool, box, queue, webhook.Options{AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log})
+	jobs.Add(queue, &webhook.Worker{S: webhooks})
+	imService := im.New(pool, bus, im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
+		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks})
 	var hub *realtime.Hub
 	var webSocket http.Handler
 	if cfg.Serves(config.AreaIM) {
@@ -111,7 +115,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		WebSocket:       webSocket,
 		TransferTimeout: cfg.TransferTimeout,
 		MetricsToken:    cfg.MetricsToken,
-	}, httpapi.NewServer(httpapi.Services{Auth: authn, IM: imService, IMAccounts: imAccounts, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations,
+	}, httpapi.NewServer(httpapi.Services{Auth: authn, IM: imService, IMAccounts: imAccounts, Webhooks: webhooks, Demo: demoService, Push: pushService, Tenant: tenants, Ops: operations,
 		Files: files, Updates: updates, PublicURL: cfg.PublicURL}))
 	if err != nil {
 		return err

@@ -125,10 +125,16 @@ type Config struct {
 	ThumbMaxPixels int64 // XUQM_THUMB_MAX_PIXELS: larger images get no thumbnail
 	UpdateMaxBytes int64 // XUQM_UPDATE_MAX_BYTES: APK and bundle uploads
 
-	IMRevokeWindow  time.Duration // XUQM_IM_REVOKE_WINDOW
-	TokenTTL        time.Duration // XUQM_TOKEN_TTL
-	PublicURL       string        // XUQM_PUBLIC_URL, no trailing slash: base of download URLs
-	ShutdownTimeout time.Duration // XUQM_SHUTDOWN_TIMEOUT
+	IMRevokeWindow time.Duration // XUQM_IM_REVOKE_WINDOW
+	// WebhookAllowPrivate lets webhooks reach loopback, private and link-local addresses
+	// (XUQM_WEBHOOK_ALLOW_PRIVATE; tests and closed networks).
+	WebhookAllowPrivate bool
+	// WebhookRetryBase is the first retry delay of a failed delivery (XUQM_WEBHOOK_RETRY_BASE);
+	// later ones grow from it (×6, ×30, ×180, ×720).
+	WebhookRetryBase time.Duration
+	TokenTTL         time.Duration // XUQM_TOKEN_TTL
+	PublicURL        string        // XUQM_PUBLIC_URL, no trailing slash: base of download URLs
+	ShutdownTimeout  time.Duration // XUQM_SHUTDOWN_TIMEOUT
 
 	// Server timeouts. ReadTimeout and WriteTimeout hold for ordinary requests; uploads and
 	// downloads (multipart bodies, files, APKs, bundles) get TransferTimeout instead, and the
@@ -184,10 +190,12 @@ func Load(getenv func(string) string) (Config, error) {
 		ThumbMaxPixels: r.size("XUQM_THUMB_MAX_PIXELS", 40_000_000),
 		UpdateMaxBytes: r.size("XUQM_UPDATE_MAX_BYTES", 1<<30),
 
-		IMRevokeWindow:  r.duration("XUQM_IM_REVOKE_WINDOW", 2*time.Minute),
-		TokenTTL:        r.duration("XUQM_TOKEN_TTL", 24*time.Hour),
-		PublicURL:       r.publicURL("XUQM_PUBLIC_URL", "http://localhost:8080"),
-		ShutdownTimeout: r.duration("XUQM_SHUTDOWN_TIMEOUT", 15*time.Second),
+		IMRevokeWindow:      r.duration("XUQM_IM_REVOKE_WINDOW", 2*time.Minute),
+		WebhookAllowPrivate: r.onOff("XUQM_WEBHOOK_ALLOW_PRIVATE", false),
+		WebhookRetryBase:    r.duration("XUQM_WEBHOOK_RETRY_BASE", 10*time.Second),
+		TokenTTL:            r.duration("XUQM_TOKEN_TTL", 24*time.Hour),
+		PublicURL:           r.publicURL("XUQM_PUBLIC_URL", "http://localhost:8080"),
+		ShutdownTimeout:     r.duration("XUQM_SHUTDOWN_TIMEOUT", 15*time.Second),
 
 		ReadTimeout:     r.duration("XUQM_READ_TIMEOUT", 30*time.Second),
 		WriteTimeout:    r.duration("XUQM_WRITE_TIMEOUT", time.Minute),

@@ -126,10 +126,10 @@ func TestEnvelopeOnUnknownRouteAndMethod(t *testing.T) {
 	}
 }
 
-// Webhooks belong to the relationships issue, still open: they answer 501, in the envelope.
+// Join requests belong to the relationships issue, still open: they answer 501, in the envelope.
 func TestEnvelopeOnRouteNotBuilt(t *testing.T) {
 	w := newWorld(t)
-	resp, err := w.s.Client.ListWebhooksWithResponse(context.Background(), &api.ListWebhooksParams{AppId: w.appKey}, testserver.Bearer(w.tenant))
+	resp, err := w.s.Client.ListGroupJoinRequestsWithResponse(context.Background(), "g1", &api.ListGroupJoinRequestsParams{AppId: w.appKey}, testserver.Bearer(w.im))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestEnvelopeOnRouteNotBuilt(t *testing.T) {
 		t.Fatalf("status %d: %s", resp.StatusCode(), resp.Body)
 	}
 	var env envelope
-	if err := json.Unmarshal(resp.Body, &env); err != nil || env.Status != "1" || !strings.Contains(env.Message, "listWebhooks") {
+	if err := json.Unmarshal(resp.Body, &env); err != nil || env.Status != "1" || !strings.Contains(env.Message, "listGroupJoinRequests") {
 		t.Errorf("501 envelope: %s (%v)", resp.Body, err)
 	}
 }

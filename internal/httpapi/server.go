@@ -11,6 +11,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/push"
 	"github.com/xuqmgroup/xuqm/internal/tenant"
 	"github.com/xuqmgroup/xuqm/internal/update"
+	"github.com/xuqmgroup/xuqm/internal/webhook"
 )
 
 // Server implements the contract's operations: each area's handlers live in <area>_handlers.go
@@ -20,6 +21,7 @@ type Server struct {
 	auth       *auth.Authenticator
 	im         *im.Service
 	imAccounts *account.Service
+	webhooks   *webhook.Service
 	demo       *demo.Service
 	push       *push.Service
 	tenant     *tenant.Service
@@ -36,6 +38,7 @@ type Services struct {
 	Auth       *auth.Authenticator
 	IM         *im.Service
 	IMAccounts *account.Service
+	Webhooks   *webhook.Service
 	Demo       *demo.Service
 	Push       *push.Service
 	Tenant     *tenant.Service
@@ -48,6 +51,6 @@ type Services struct {
 
 // NewServer returns the handlers of every operation.
 func NewServer(s Services) *Server {
-	return &Server{auth: s.Auth, im: s.IM, imAccounts: s.IMAccounts, demo: s.Demo, push: s.Push, tenant: s.Tenant, ops: s.Ops,
+	return &Server{auth: s.Auth, im: s.IM, imAccounts: s.IMAccounts, webhooks: s.Webhooks, demo: s.Demo, push: s.Push, tenant: s.Tenant, ops: s.Ops,
 		files: s.Files, updates: s.Updates, publicURL: s.PublicURL}
 }

@@ -82,6 +82,9 @@ func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (M
 		}
 		return s.messageEvent(ctx, q, out, u.AppID, EventMessageEdited, r, m)
 	})
+	if err == nil {
+		s.notify(ctx, u.AppID, WebhookMessageEdited, m)
+	}
 	return m, err
 }
 
@@ -89,6 +92,7 @@ func (s *Service) Edit(ctx context.Context, u User, id int64, content string) (M
 // group by its owner or an admin. Revoking a revoked message changes nothing.
 func (s *Service) Revoke(ctx context.Context, u User, id int64) (Message, error) {
 	var m Message
+	revoked := false
 	err := s.inTx(ctx, func(q *db.Queries, out *outbox) error {
 		r, err := s.visibleForUpdate(ctx, q, u, id)
 		if err != nil {
@@ -112,8 +116,12 @@ func (s *Service) Revoke(ctx context.Context, u User, id int64) (Message, error)
 		if m, err = s.stored(ctx, q, r); err != nil {
 			return err
 		}
+		revoked = true
 		return s.messageEvent(ctx, q, out, u.AppID, EventMessageRevoked, r, revokedData(m, *at, u.UserID))
 	})
+	if err == nil && revoked {
+		s.notify(ctx, u.AppID, WebhookMessageRevoked, m)
+	}
 	return m, err
 }
 

@@ -1,0 +1,128 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/webhook"
+)
+
+// The app's webhooks (auth app-admin); internal/webhook keeps and delivers them.
+
+func apiWebhook(w webhook.Webhook) api.Webhook {
+	events := make([]api.WebhookEvent, len(w.Events))
+	for i, e := range w.Events {
+		events[i] = api.WebhookEvent(e)
+	}
+	return api.Webhook{Id: w.ID, Url: w.URL, Events: events, Enabled: w.Enabled, BeforeSend: w.BeforeSend, BeforeSendTimeoutMs: w.BeforeSendTimeoutMs,
+		OnTimeout: api.WebhookTimeoutAction(w.OnTimeout), Secret: w.Secret, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+}
+
+func webhookEnvelope(w webhook.Webhook) api.WebhookEnvelope {
+	return api.WebhookEnvelope{Code: 200, Status: "0", Message: "success", Data: apiWebhook(w)}
+}
+
+func eventNames(events *[]api.WebhookEvent) *[]string {
+	if events == nil {
+		return nil
+	}
+	out := make([]string, len(*events))
+	for i, e := range *events {
+		out[i] = string(e)
+	}
+	return &out
+}
+
+func timeoutAction(a *api.WebhookTimeoutAction) *string {
+	if a == nil {
+		return nil
+	}
+	s := string(*a)
+	return &s
+}
+
+func (s *Server) CreateWebhook(ctx context.Context, req api.CreateWebhookRequestObject) (api.CreateWebhookResponseObject, error) {
+	a, err := imAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.Body == nil {
+		return nil, fault.Invalidf("the request needs a JSON body")
+	}
+	b := req.Body
+	events := b.Events
+	w, err := s.webhooks.Create(ctx, a, webhook.Change{URL: &b.Url, Events: eventNames(&events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
+		BeforeSendTimeoutMs: b.BeforeSendTimeoutMs, OnTimeout: timeoutAction(b.OnTimeout)})
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateWebhook200JSONResponse(webhookEnvelope(w)), nil
+}
+
+func (s *Server) ListWebhooks(ctx context.Context, _ api.ListWebhooksRequestObject) (api.ListWebhooksResponseObject, error) {
+	a, err := imAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := s.webhooks.List(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]api.Webhook, len(ws))
+	for i, w := range ws {
+		data[i] = apiWebhook(w)
+	}
+	return api.ListWebhooks200JSONResponse(api.WebhookListEnvelope{Code: 200, Status: "0", Message: "success", Data: data}), nil
+}
+
+func (s *Server) UpdateWebhook(ctx context.Context, req api.UpdateWebhookRequestObject) (api.UpdateWebhookResponseObject, error) {
+	a, err := imAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.Body == nil {
+		return nil, fault.Invalidf("the request needs a JSON body")
+	}
+	b := req.Body
+	var events *[]api.WebhookEvent
+	if b.Events != nil {
+		e := []api.WebhookEvent(*b.Events)
+		events = &e
+	}
+	w, err := s.webhooks.Update(ctx, a, req.Id, webhook.Change{URL: b.Url, Events: eventNames(events), Enabled: b.Enabled, BeforeSend: b.BeforeSend,
+		BeforeSendTimeoutMs: b.BeforeSendTimeoutMs, OnTimeout: timeoutAction(b.OnTimeout), RotateSecret: imValue(b.RotateSecret)})
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateWebhook200JSONResponse(webhookEnvelope(w)), nil
+}
+
+func (s *Server) DeleteWebhook(ctx context.Context, req api.DeleteWebhookRequestObject) (api.DeleteWebhookResponseObject, error) {
+	a, err := imAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.webhooks.Delete(ctx, a, req.Id); err != nil {
+		return nil, err
+	}
+	return api.DeleteWebhook200JSONResponse(api.EmptyEnvelope{Code: 200, Status: "0", Message: "success"}), nil
+}
+
+func (s *Server) ListWebhookDeliveries(ctx context.Context, req api.ListWebhookDeliveriesRequestObject) (api.ListWebhookDeliveriesResponseObject, error) {
+	a, err := imAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.webhooks.Attempts(ctx, a, req.Id, pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	content := make([]api.WebhookDelivery, len(p.Items))
+	for i, d := range p.Items {
+		content[i] = api.WebhookDelivery{Id: d.ID, DeliveryId: d.DeliveryID, Event: api.WebhookEvent(d.Event), Attempt: d.Attempt, Success: d.Success,
+			HttpStatus: d.HTTPStatus, Error: d.Error, DurationMs: d.DurationMs, CreatedAt: d.CreatedAt}
+	}
+	return api.ListWebhookDeliveries200JSONResponse(api.WebhookDeliveryPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.WebhookDeliveryPage{
+		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+}
