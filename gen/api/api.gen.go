@@ -280,6 +280,63 @@ func (e Platform) Valid() bool {
 	}
 }
 
+// Defines values for PushCredentialEnvironment.
+const (
+	PushCredentialEnvironmentPRODUCTION PushCredentialEnvironment = "PRODUCTION"
+	PushCredentialEnvironmentSANDBOX    PushCredentialEnvironment = "SANDBOX"
+)
+
+// Valid indicates whether the value is a known member of the PushCredentialEnvironment enum.
+func (e PushCredentialEnvironment) Valid() bool {
+	switch e {
+	case PushCredentialEnvironmentPRODUCTION:
+		return true
+	case PushCredentialEnvironmentSANDBOX:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PushCredentialInputEnvironment.
+const (
+	PushCredentialInputEnvironmentPRODUCTION PushCredentialInputEnvironment = "PRODUCTION"
+	PushCredentialInputEnvironmentSANDBOX    PushCredentialInputEnvironment = "SANDBOX"
+)
+
+// Valid indicates whether the value is a known member of the PushCredentialInputEnvironment enum.
+func (e PushCredentialInputEnvironment) Valid() bool {
+	switch e {
+	case PushCredentialInputEnvironmentPRODUCTION:
+		return true
+	case PushCredentialInputEnvironmentSANDBOX:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PushDeliveryStatus.
+const (
+	PushDeliveryStatusACCEPTED PushDeliveryStatus = "ACCEPTED"
+	PushDeliveryStatusFAILED   PushDeliveryStatus = "FAILED"
+	PushDeliveryStatusQUEUED   PushDeliveryStatus = "QUEUED"
+)
+
+// Valid indicates whether the value is a known member of the PushDeliveryStatus enum.
+func (e PushDeliveryStatus) Valid() bool {
+	switch e {
+	case PushDeliveryStatusACCEPTED:
+		return true
+	case PushDeliveryStatusFAILED:
+		return true
+	case PushDeliveryStatusQUEUED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PushVendor.
 const (
 	APNS   PushVendor = "APNS"
@@ -363,19 +420,19 @@ func (e ServiceType) Valid() bool {
 
 // Defines values for SocialRequestStatus.
 const (
-	ACCEPTED SocialRequestStatus = "ACCEPTED"
-	PENDING  SocialRequestStatus = "PENDING"
-	REJECTED SocialRequestStatus = "REJECTED"
+	SocialRequestStatusACCEPTED SocialRequestStatus = "ACCEPTED"
+	SocialRequestStatusPENDING  SocialRequestStatus = "PENDING"
+	SocialRequestStatusREJECTED SocialRequestStatus = "REJECTED"
 )
 
 // Valid indicates whether the value is a known member of the SocialRequestStatus enum.
 func (e SocialRequestStatus) Valid() bool {
 	switch e {
-	case ACCEPTED:
+	case SocialRequestStatusACCEPTED:
 		return true
-	case PENDING:
+	case SocialRequestStatusPENDING:
 		return true
-	case REJECTED:
+	case SocialRequestStatusREJECTED:
 		return true
 	default:
 		return false
@@ -1190,6 +1247,30 @@ type ConversationEnvelope struct {
 
 	// Data One user's view of a one-to-one or group conversation.
 	Data Conversation `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// ConversationMute defines model for ConversationMute.
+type ConversationMute struct {
+	ChatType ChatType `json:"chatType"`
+	Muted    bool     `json:"muted"`
+	TargetId string   `json:"targetId"`
+}
+
+// ConversationMuteEnvelope defines model for ConversationMuteEnvelope.
+type ConversationMuteEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int              `json:"code"`
+	Data ConversationMute `json:"data"`
 
 	// Message Example: success
 	Message string `json:"message"`
@@ -2403,8 +2484,149 @@ type PageMeta struct {
 // Platform defines model for Platform.
 type Platform string
 
+// PushCredential defines model for PushCredential.
+type PushCredential struct {
+	BundleId *string `json:"bundleId,omitempty"`
+
+	// ClientEmail FCM. The service account.
+	ClientEmail *string                    `json:"clientEmail,omitempty"`
+	Environment *PushCredentialEnvironment `json:"environment,omitempty"`
+
+	// Fingerprint Identifies the secret without revealing it.
+	Fingerprint string  `json:"fingerprint"`
+	HmsAppId    *string `json:"hmsAppId,omitempty"`
+	KeyId       *string `json:"keyId,omitempty"`
+
+	// ProjectId FCM. The Firebase project of the service account.
+	ProjectId *string   `json:"projectId,omitempty"`
+	TeamId    *string   `json:"teamId,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Vendor The push gateway that delivers to the device.
+	Vendor PushVendor `json:"vendor"`
+}
+
+// PushCredentialEnvironment defines model for PushCredential.Environment.
+type PushCredentialEnvironment string
+
+// PushCredentialEnvelope defines model for PushCredentialEnvelope.
+type PushCredentialEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int            `json:"code"`
+	Data PushCredential `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// PushCredentialInput The fields of the vendor named in the path; the others are ignored.
+type PushCredentialInput struct {
+	// BundleId APNS. The app's bundle id, the notifications' topic.
+	BundleId *string `json:"bundleId,omitempty"`
+
+	// ClientSecret HUAWEI. The app's client secret.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+
+	// Environment APNS. Which gateway the app's tokens belong to.
+	Environment *PushCredentialInputEnvironment `json:"environment,omitempty"`
+
+	// HmsAppId HUAWEI. The app's id in AppGallery Connect (the OAuth client id).
+	HmsAppId *string `json:"hmsAppId,omitempty"`
+
+	// KeyId APNS. The key's id (10 characters).
+	KeyId *string `json:"keyId,omitempty"`
+
+	// PrivateKey APNS. The .p8 token-signing key, PEM.
+	PrivateKey *string `json:"privateKey,omitempty"`
+
+	// ServiceAccountJson FCM. The Firebase service account's key file (JSON text).
+	ServiceAccountJson *string `json:"serviceAccountJson,omitempty"`
+
+	// TeamId APNS. The Apple developer team id.
+	TeamId *string `json:"teamId,omitempty"`
+}
+
+// PushCredentialInputEnvironment APNS. Which gateway the app's tokens belong to.
+type PushCredentialInputEnvironment string
+
+// PushCredentialListEnvelope defines model for PushCredentialListEnvelope.
+type PushCredentialListEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int              `json:"code"`
+	Data []PushCredential `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// PushDelivery defines model for PushDelivery.
+type PushDelivery struct {
+	// Attempts How many times the vendor was called.
+	Attempts int32 `json:"attempts"`
+	DeviceId int64 `json:"deviceId"`
+
+	// DeviceToken Masked, as in PushDevice.
+	DeviceToken string `json:"deviceToken"`
+
+	// ProviderMessageId The vendor's id of the message (apns-id, FCM message name, HMS requestId), when accepted.
+	ProviderMessageId *string `json:"providerMessageId,omitempty"`
+
+	// Reason Why it failed, or why it waits for a retry; empty when accepted.
+	Reason    string             `json:"reason"`
+	Status    PushDeliveryStatus `json:"status"`
+	UpdatedAt time.Time          `json:"updatedAt"`
+	UserId    string             `json:"userId"`
+
+	// Vendor The push gateway that delivers to the device.
+	Vendor PushVendor `json:"vendor"`
+}
+
+// PushDeliveryStatus defines model for PushDelivery.Status.
+type PushDeliveryStatus string
+
+// PushDeliveryPageEnvelope defines model for PushDeliveryPageEnvelope.
+type PushDeliveryPageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int `json:"code"`
+	Data struct {
+		Content []PushDelivery `json:"content"`
+
+		// Page Page number, counted from 0.
+		Page          int32 `json:"page"`
+		Size          int32 `json:"size"`
+		TotalElements int64 `json:"totalElements"`
+		TotalPages    int32 `json:"totalPages"`
+	} `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // PushDevice defines model for PushDevice.
 type PushDevice struct {
+	// Active False once the vendor said the token is gone; pushes skip it until it is registered again.
+	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"createdAt"`
 
 	// DeviceToken Masked; its first 4 and last 4 characters around `****`.
@@ -2437,6 +2659,31 @@ type PushDeviceEnvelope struct {
 	Status string `json:"status"`
 }
 
+// PushDevicePageEnvelope defines model for PushDevicePageEnvelope.
+type PushDevicePageEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int `json:"code"`
+	Data struct {
+		Content []PushDevice `json:"content"`
+
+		// Page Page number, counted from 0.
+		Page          int32 `json:"page"`
+		Size          int32 `json:"size"`
+		TotalElements int64 `json:"totalElements"`
+		TotalPages    int32 `json:"totalPages"`
+	} `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // PushRegistration defines model for PushRegistration.
 type PushRegistration struct {
 	// DeviceToken The token the vendor's SDK gave the device.
@@ -2447,22 +2694,25 @@ type PushRegistration struct {
 	Vendor PushVendor `json:"vendor"`
 }
 
-// PushResult defines model for PushResult.
+// PushResult A push and the state of its deliveries; `devices = queued + accepted + failed`.
 type PushResult struct {
 	// Accepted Deliveries the vendors' gateways (or delivery queues) took.
 	Accepted  int32     `json:"accepted"`
 	CreatedAt time.Time `json:"createdAt"`
 
-	// Devices The devices those users have registered.
+	// Devices The active devices the push goes to.
 	Devices int32 `json:"devices"`
 
-	// Failed Deliveries refused at once.
+	// Failed Deliveries that failed for good (token gone, message refused, no credentials, retries exhausted).
 	Failed int32 `json:"failed"`
 
 	// PushId The server's id of this push, a decimal string.
 	PushId string `json:"pushId"`
 
-	// Requested The number of userIds in the request.
+	// Queued Deliveries not done yet (waiting for a worker, or for a retry).
+	Queued int32 `json:"queued"`
+
+	// Requested The number of userIds (or deviceTokens) in the request.
 	Requested int32 `json:"requested"`
 }
 
@@ -2471,7 +2721,9 @@ type PushResultEnvelope struct {
 	// Code Equals the HTTP status.
 	//
 	// Example: 200
-	Code int        `json:"code"`
+	Code int `json:"code"`
+
+	// Data A push and the state of its deliveries; `devices = queued + accepted + failed`.
 	Data PushResult `json:"data"`
 
 	// Message Example: success
@@ -2483,14 +2735,20 @@ type PushResultEnvelope struct {
 	Status string `json:"status"`
 }
 
-// PushSendRequest defines model for PushSendRequest.
+// PushSendRequest Names its devices by `userIds` or by `deviceTokens`, exactly one of them.
 type PushSendRequest struct {
 	// Badge The app icon's badge number (iOS and the Android vendors that have one).
 	Badge *int32 `json:"badge,omitempty"`
 	Body  string `json:"body"`
 
+	// CollapseId Notifications with the same collapse id replace each other on the device.
+	CollapseId *string `json:"collapseId,omitempty"`
+
 	// Data Custom payload for the app; at most 4096 bytes once JSON-encoded.
 	Data *map[string]interface{} `json:"data,omitempty"`
+
+	// DeviceTokens Registered device tokens of the app to notify, as the vendors' SDKs gave them.
+	DeviceTokens *[]string `json:"deviceTokens,omitempty"`
 
 	// Sound The sound to play; `default` for the system's.
 	Sound *string `json:"sound,omitempty"`
@@ -2500,7 +2758,12 @@ type PushSendRequest struct {
 	TtlSeconds *int32 `json:"ttlSeconds,omitempty"`
 
 	// UserIds The IM users to notify.
-	UserIds []UserId `json:"userIds"`
+	UserIds *[]UserId `json:"userIds,omitempty"`
+}
+
+// PushUnregistration defines model for PushUnregistration.
+type PushUnregistration struct {
+	DeviceToken string `json:"deviceToken"`
 }
 
 // PushVendor The push gateway that delivers to the device.
@@ -3563,6 +3826,15 @@ type PlatformFilter = Platform
 // PlatformQuery defines model for PlatformQuery.
 type PlatformQuery = Platform
 
+// PushAppIdPath defines model for PushAppIdPath.
+type PushAppIdPath = int64
+
+// PushIdPath defines model for PushIdPath.
+type PushIdPath = string
+
+// PushVendorPath The push gateway that delivers to the device.
+type PushVendorPath = PushVendor
+
 // ReleaseId defines model for ReleaseId.
 type ReleaseId = int64
 
@@ -4034,6 +4306,21 @@ type SetConversationDraftParams struct {
 	Draft *string `form:"draft,omitempty" json:"draft,omitempty"`
 }
 
+// SetConversationMutedJSONBody defines parameters for SetConversationMuted.
+type SetConversationMutedJSONBody struct {
+	// Muted true to mute, false to unmute.
+	Muted bool `json:"muted"`
+}
+
+// SetConversationMutedParams defines parameters for SetConversationMuted.
+type SetConversationMutedParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// ChatType Whether `targetId` is a user (SINGLE) or a group (GROUP).
+	ChatType ImChatTypeQuery `form:"chatType" json:"chatType"`
+}
+
 // SetConversationPinnedParams defines parameters for SetConversationPinned.
 type SetConversationPinnedParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4356,6 +4643,57 @@ type ListTenantsParams struct {
 	Status *TenantStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 }
 
+// ListPushDevicesParams defines parameters for ListPushDevices.
+type ListPushDevicesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// UserId The IM user whose devices to list.
+	UserId UserId `form:"userId" json:"userId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// GetPushParams defines parameters for GetPush.
+type GetPushParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// ListPushDeliveriesParams defines parameters for ListPushDeliveries.
+type ListPushDeliveriesParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Page Page number, counted from 0.
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
+	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
 // RegisterPushDeviceParams defines parameters for RegisterPushDevice.
 type RegisterPushDeviceParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4372,6 +4710,12 @@ type SendPushParams struct {
 
 	// XAppNonce A value never reused within 5 minutes.
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UnregisterPushDeviceParams defines parameters for UnregisterPushDevice.
+type UnregisterPushDeviceParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
 }
 
 // ListSubAccountsParams defines parameters for ListSubAccounts.
@@ -4756,6 +5100,9 @@ type CodePushUpdateCheckParams struct {
 // CreateAppJSONRequestBody defines body for CreateApp for application/json ContentType.
 type CreateAppJSONRequestBody = AppInput
 
+// SetPushCredentialJSONRequestBody defines body for SetPushCredential for application/json ContentType.
+type SetPushCredentialJSONRequestBody = PushCredentialInput
+
 // ToggleAppServiceJSONRequestBody defines body for ToggleAppService for application/json ContentType.
 type ToggleAppServiceJSONRequestBody = ToggleServiceRequest
 
@@ -4804,6 +5151,9 @@ type CreateWebhookJSONRequestBody = WebhookCreate
 // UpdateWebhookJSONRequestBody defines body for UpdateWebhook for application/json ContentType.
 type UpdateWebhookJSONRequestBody = WebhookUpdate
 
+// SetConversationMutedJSONRequestBody defines body for SetConversationMuted for application/json ContentType.
+type SetConversationMutedJSONRequestBody SetConversationMutedJSONBody
+
 // MarkConversationReadJSONRequestBody defines body for MarkConversationRead for application/json ContentType.
 type MarkConversationReadJSONRequestBody = ConversationReadRequest
 
@@ -4830,6 +5180,9 @@ type RegisterPushDeviceJSONRequestBody = PushRegistration
 
 // SendPushJSONRequestBody defines body for SendPush for application/json ContentType.
 type SendPushJSONRequestBody = PushSendRequest
+
+// UnregisterPushDeviceJSONRequestBody defines body for UnregisterPushDevice for application/json ContentType.
+type UnregisterPushDeviceJSONRequestBody = PushUnregistration
 
 // CreateSubAccountJSONRequestBody defines body for CreateSubAccount for application/json ContentType.
 type CreateSubAccountJSONRequestBody = CreateSubAccountRequest
@@ -4992,6 +5345,53 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/apps (the `CreateApp` operationId).
 	CreateApp(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPushCredentials The app's push credentials
+	//
+	// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+	// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+	// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+	//
+	// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+	ListPushCredentials(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePushCredential Remove the app's credentials for a vendor
+	//
+	// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+	// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+	//
+	// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+	DeletePushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetPushCredentialWithBody Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredentialWithBody(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetPushCredential Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAppServices List the app's services
 	//
@@ -5811,6 +6211,28 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/im/conversations/{targetId}/draft (the `SetConversationDraft` operationId).
 	SetConversationDraft(ctx context.Context, targetId ImTargetIdPath, params *SetConversationDraftParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetConversationMutedWithBody Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMutedWithBody(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetConversationMuted Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMuted(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SetConversationPinned Pin or unpin a conversation
 	//
 	// Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -6215,6 +6637,32 @@ type ClientInterface interface {
 	// Corresponds with POST /api/ops/tenants/{id}/toggle-status (the `ToggleTenantStatus` operationId).
 	ToggleTenantStatus(ctx context.Context, id OpsTenantIdPath, body ToggleTenantStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPushDevices List a user's devices
+	//
+	// The devices an IM user of the app registered, newest first, their tokens masked, for the
+	// app's back end or console. Deactivated devices are listed with `active` false.
+	//
+	// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+	ListPushDevices(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPush What became of a push
+	//
+	// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+	// `failed` grow. 404 when the app has no push with this id.
+	//
+	// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+	GetPush(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPushDeliveries A push's per-device results
+	//
+	// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+	// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+	// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+	// push with this id.
+	//
+	// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+	ListPushDeliveries(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RegisterPushDeviceWithBody Register a device token
 	//
 	// Registers the calling IM user's device token with its platform and push vendor, so that
@@ -6222,9 +6670,10 @@ type ClientInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6238,9 +6687,10 @@ type ClientInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6249,20 +6699,26 @@ type ClientInterface interface {
 
 	// SendPushWithBody Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6271,25 +6727,53 @@ type ClientInterface interface {
 
 	// SendPush Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/push/send (the `SendPush` operationId).
 	SendPush(ctx context.Context, params *SendPushParams, body SendPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnregisterPushDeviceWithBody Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDeviceWithBody(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnregisterPushDevice Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDevice(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSubAccounts List the tenant's sub-accounts
 	//
@@ -6973,6 +7457,93 @@ func (c *Client) CreateAppWithBody(ctx context.Context, contentType string, body
 // Corresponds with POST /api/apps (the `CreateApp` operationId).
 func (c *Client) CreateApp(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateAppRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPushCredentials The app's push credentials
+//
+// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+//
+// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+func (c *Client) ListPushCredentials(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPushCredentialsRequest(c.Server, appId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePushCredential Remove the app's credentials for a vendor
+//
+// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+//
+// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+func (c *Client) DeletePushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePushCredentialRequest(c.Server, appId, vendor)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetPushCredentialWithBody Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *Client) SetPushCredentialWithBody(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPushCredentialRequestWithBody(c.Server, appId, vendor, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetPushCredential Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *Client) SetPushCredential(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPushCredentialRequest(c.Server, appId, vendor, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8431,6 +9002,48 @@ func (c *Client) SetConversationDraft(ctx context.Context, targetId ImTargetIdPa
 	return c.Client.Do(req)
 }
 
+// SetConversationMutedWithBody Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *Client) SetConversationMutedWithBody(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConversationMutedRequestWithBody(c.Server, targetId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetConversationMuted Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *Client) SetConversationMuted(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetConversationMutedRequest(c.Server, targetId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SetConversationPinned Pin or unpin a conversation
 //
 // Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -9225,6 +9838,62 @@ func (c *Client) ToggleTenantStatus(ctx context.Context, id OpsTenantIdPath, bod
 	return c.Client.Do(req)
 }
 
+// ListPushDevices List a user's devices
+//
+// The devices an IM user of the app registered, newest first, their tokens masked, for the
+// app's back end or console. Deactivated devices are listed with `active` false.
+//
+// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+func (c *Client) ListPushDevices(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPushDevicesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPush What became of a push
+//
+// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+// `failed` grow. 404 when the app has no push with this id.
+//
+// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+func (c *Client) GetPush(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPushRequest(c.Server, pushId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPushDeliveries A push's per-device results
+//
+// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+// push with this id.
+//
+// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+func (c *Client) ListPushDeliveries(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPushDeliveriesRequest(c.Server, pushId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RegisterPushDeviceWithBody Register a device token
 //
 // Registers the calling IM user's device token with its platform and push vendor, so that
@@ -9232,9 +9901,10 @@ func (c *Client) ToggleTenantStatus(ctx context.Context, id OpsTenantIdPath, bod
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9258,9 +9928,10 @@ func (c *Client) RegisterPushDeviceWithBody(ctx context.Context, params *Registe
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9279,20 +9950,26 @@ func (c *Client) RegisterPushDevice(ctx context.Context, params *RegisterPushDev
 
 // SendPushWithBody Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9311,26 +9988,74 @@ func (c *Client) SendPushWithBody(ctx context.Context, params *SendPushParams, c
 
 // SendPush Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/push/send (the `SendPush` operationId).
 func (c *Client) SendPush(ctx context.Context, params *SendPushParams, body SendPushJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSendPushRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnregisterPushDeviceWithBody Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *Client) UnregisterPushDeviceWithBody(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnregisterPushDeviceRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnregisterPushDevice Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *Client) UnregisterPushDevice(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnregisterPushDeviceRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10577,6 +11302,135 @@ func NewCreateAppRequestWithBody(server string, contentType string, body io.Read
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListPushCredentialsRequest constructs an http.Request for the ListPushCredentials method
+func NewListPushCredentialsRequest(server string, appId PushAppIdPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/apps/%s/push/credentials", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeletePushCredentialRequest constructs an http.Request for the DeletePushCredential method
+func NewDeletePushCredentialRequest(server string, appId PushAppIdPath, vendor PushVendorPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "vendor", vendor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/apps/%s/push/credentials/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetPushCredentialRequest calls the generic SetPushCredential builder with application/json body
+func NewSetPushCredentialRequest(server string, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetPushCredentialRequestWithBody(server, appId, vendor, "application/json", bodyReader)
+}
+
+// NewSetPushCredentialRequestWithBody constructs an http.Request for the SetPushCredential method, with any body, and a specified content type
+func NewSetPushCredentialRequestWithBody(server string, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "vendor", vendor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/apps/%s/push/credentials/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -13807,6 +14661,84 @@ func NewSetConversationDraftRequest(server string, targetId ImTargetIdPath, para
 	return req, nil
 }
 
+// NewSetConversationMutedRequest calls the generic SetConversationMuted builder with application/json body
+func NewSetConversationMutedRequest(server string, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetConversationMutedRequestWithBody(server, targetId, params, "application/json", bodyReader)
+}
+
+// NewSetConversationMutedRequestWithBody constructs an http.Request for the SetConversationMuted method, with any body, and a specified content type
+func NewSetConversationMutedRequestWithBody(server string, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "targetId", targetId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/conversations/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "chatType", params.ChatType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSetConversationPinnedRequest constructs an http.Request for the SetConversationPinned method
 func NewSetConversationPinnedRequest(server string, targetId ImTargetIdPath, params *SetConversationPinnedParams) (*http.Request, error) {
 	var err error
@@ -16136,6 +17068,304 @@ func NewToggleTenantStatusRequestWithBody(server string, id OpsTenantIdPath, con
 	return req, nil
 }
 
+// NewListPushDevicesRequest constructs an http.Request for the ListPushDevices method
+func NewListPushDevicesRequest(server string, params *ListPushDevicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/devices")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userId", params.UserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetPushRequest constructs an http.Request for the GetPush method
+func NewGetPushRequest(server string, pushId PushIdPath, params *GetPushParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pushId", pushId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/pushes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewListPushDeliveriesRequest constructs an http.Request for the ListPushDeliveries method
+func NewListPushDeliveriesRequest(server string, pushId PushIdPath, params *ListPushDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "pushId", pushId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/pushes/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Size != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "size", *params.Size, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewRegisterPushDeviceRequest calls the generic RegisterPushDevice builder with application/json body
 func NewRegisterPushDeviceRequest(server string, params *RegisterPushDeviceParams, body RegisterPushDeviceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -16284,6 +17514,69 @@ func NewSendPushRequestWithBody(server string, params *SendPushParams, contentTy
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewUnregisterPushDeviceRequest calls the generic UnregisterPushDevice builder with application/json body
+func NewUnregisterPushDeviceRequest(server string, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUnregisterPushDeviceRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUnregisterPushDeviceRequestWithBody constructs an http.Request for the UnregisterPushDevice method, with any body, and a specified content type
+func NewUnregisterPushDeviceRequestWithBody(server string, params *UnregisterPushDeviceParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/push/unregister")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -19025,6 +20318,57 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/apps (the `CreateApp` operationId).
 	CreateAppWithResponse(ctx context.Context, body CreateAppJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAppResponse, error)
 
+	// ListPushCredentialsWithResponse The app's push credentials
+	//
+	// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+	// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+	// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+	ListPushCredentialsWithResponse(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*ListPushCredentialsResponse, error)
+
+	// DeletePushCredentialWithResponse Remove the app's credentials for a vendor
+	//
+	// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+	// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+	DeletePushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*DeletePushCredentialResponse, error)
+
+	// SetPushCredentialWithBodyWithResponse Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredentialWithBodyWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error)
+
+	// SetPushCredentialWithResponse Set the app's credentials for a vendor
+	//
+	// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+	// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+	// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+	// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+	// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+	// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+	// DEVELOPER sub-account; another tenant's app is 403.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+	SetPushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error)
+
 	// ListAppServicesWithResponse List the app's services
 	//
 	// The app's four services in the order IM, PUSH, FILE, UPDATE, with their switches and
@@ -19907,6 +21251,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/im/conversations/{targetId}/draft (the `SetConversationDraft` operationId).
 	SetConversationDraftWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationDraftParams, reqEditors ...RequestEditorFn) (*SetConversationDraftResponse, error)
 
+	// SetConversationMutedWithBodyWithResponse Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMutedWithBodyWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error)
+
+	// SetConversationMutedWithResponse Mute or unmute a conversation's notifications
+	//
+	// While a conversation is muted, its messages reach the caller's connections and history as
+	// ever but send no push notification to his devices when he is offline. Muting a
+	// conversation that does not exist yet is allowed (it holds once messages come).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+	SetConversationMutedWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error)
+
 	// SetConversationPinnedWithResponse Pin or unpin a conversation
 	//
 	// Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -20361,6 +21727,38 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/ops/tenants/{id}/toggle-status (the `ToggleTenantStatus` operationId).
 	ToggleTenantStatusWithResponse(ctx context.Context, id OpsTenantIdPath, body ToggleTenantStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ToggleTenantStatusResponse, error)
 
+	// ListPushDevicesWithResponse List a user's devices
+	//
+	// The devices an IM user of the app registered, newest first, their tokens masked, for the
+	// app's back end or console. Deactivated devices are listed with `active` false.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+	ListPushDevicesWithResponse(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*ListPushDevicesResponse, error)
+
+	// GetPushWithResponse What became of a push
+	//
+	// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+	// `failed` grow. 404 when the app has no push with this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+	GetPushWithResponse(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*GetPushResponse, error)
+
+	// ListPushDeliveriesWithResponse A push's per-device results
+	//
+	// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+	// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+	// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+	// push with this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+	ListPushDeliveriesWithResponse(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*ListPushDeliveriesResponse, error)
+
 	// RegisterPushDeviceWithBodyWithResponse Register a device token
 	//
 	// Registers the calling IM user's device token with its platform and push vendor, so that
@@ -20368,9 +21766,10 @@ type ClientWithResponsesInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20384,9 +21783,10 @@ type ClientWithResponsesInterface interface {
 	// it again (after a reinstall, or another user logging in on the same device) updates the
 	// existing record, its user and vendor included, and returns it with the same `id`.
 	//
-	// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-	// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-	// disabled for the app.
+	// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+	// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+	// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+	// deactivated) is active again once registered again.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20395,20 +21795,26 @@ type ClientWithResponsesInterface interface {
 
 	// SendPushWithBodyWithResponse Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -20417,25 +21823,53 @@ type ClientWithResponsesInterface interface {
 
 	// SendPushWithResponse Send a push notification
 	//
-	// Sends one notification to every registered device of the given users. A signed call uses
-	// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-	// `requested` and simply reach no device; they are not an error.
+	// Queues one notification for every active registered device of the given users (`userIds`)
+	// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+	// signed call uses the app's PUSH service key. Users without devices, unknown users and
+	// tokens not registered with the app are counted in `requested` and reach no device; they
+	// are not an error.
 	//
-	// The answer comes once every device has been handed on: `accepted` counts the deliveries
-	// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-	// an invalid or expired token (the device is then unregistered) or a vendor with no
-	// credentials configured for the app. `devices = accepted + failed`.
+	// The answer comes at once, before any vendor is called: `devices` counts the devices the
+	// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+	// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+	// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+	// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+	// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+	// UNREGISTERED, HMS 80300007) is deactivated.
 	//
 	// `data` is passed to the app as the notification's custom payload; FCM and the Android
 	// vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-	// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-	// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-	// accounts are not reached.
+	// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+	// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+	// for the app; 429 when the app has sent 600 pushes within the last minute (see
+	// Retry-After). Devices of deleted IM accounts are not reached.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/push/send (the `SendPush` operationId).
 	SendPushWithResponse(ctx context.Context, params *SendPushParams, body SendPushJSONRequestBody, reqEditors ...RequestEditorFn) (*SendPushResponse, error)
+
+	// UnregisterPushDeviceWithBodyWithResponse Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDeviceWithBodyWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error)
+
+	// UnregisterPushDeviceWithResponse Unregister a device token
+	//
+	// Removes the calling IM user's device token (on sign-out, or when the app turns
+	// notifications off), so that no push reaches it any more. 404 when the caller has no
+	// device with this token.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+	UnregisterPushDeviceWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error)
 
 	// ListSubAccountsWithResponse List the tenant's sub-accounts
 	//
@@ -21250,6 +22684,241 @@ func (r CreateAppResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPushCredentialsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushCredentialListEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON200() *PushCredentialListEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPushCredentialsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPushCredentialsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPushCredentialsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPushCredentialsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPushCredentialsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeletePushCredentialResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON200() *EmptyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeletePushCredentialResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePushCredentialResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePushCredentialResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePushCredentialResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePushCredentialResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetPushCredentialResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushCredentialEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetPushCredentialResponse) GetJSON200() *PushCredentialEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetPushCredentialResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetPushCredentialResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetPushCredentialResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetPushCredentialResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetPushCredentialResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetPushCredentialResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetPushCredentialResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetPushCredentialResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetPushCredentialResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetPushCredentialResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25136,6 +26805,89 @@ func (r SetConversationDraftResponse) ContentType() string {
 	return ""
 }
 
+type SetConversationMutedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConversationMuteEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetConversationMutedResponse) GetJSON200() *ConversationMuteEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetConversationMutedResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetConversationMutedResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetConversationMutedResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetConversationMutedResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetConversationMutedResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetConversationMutedResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetConversationMutedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetConversationMutedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetConversationMutedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetConversationMutedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SetConversationPinnedResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -27680,6 +29432,234 @@ func (r ToggleTenantStatusResponse) ContentType() string {
 	return ""
 }
 
+type ListPushDevicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushDevicePageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPushDevicesResponse) GetJSON200() *PushDevicePageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPushDevicesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPushDevicesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListPushDevicesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPushDevicesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPushDevicesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPushDevicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPushDevicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPushDevicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPushDevicesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPushResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushResultEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPushResponse) GetJSON200() *PushResultEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPushResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPushResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPushResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPushResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPushResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPushResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPushResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPushResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPushDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PushDeliveryPageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON200() *PushDeliveryPageEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPushDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPushDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPushDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPushDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPushDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RegisterPushDeviceResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -27854,6 +29834,89 @@ func (r SendPushResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SendPushResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnregisterPushDeviceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON200() *EmptyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnregisterPushDeviceResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnregisterPushDeviceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnregisterPushDeviceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnregisterPushDeviceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnregisterPushDeviceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -30816,6 +32879,81 @@ func (c *ClientWithResponses) CreateAppWithResponse(ctx context.Context, body Cr
 	return ParseCreateAppResponse(rsp)
 }
 
+// ListPushCredentialsWithResponse The app's push credentials
+//
+// The vendors the app has credentials for. Secrets are never returned: each entry shows the
+// non-secret settings and a fingerprint of the secret, so that a console can tell which key
+// is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/apps/{appId}/push/credentials (the `ListPushCredentials` operationId).
+func (c *ClientWithResponses) ListPushCredentialsWithResponse(ctx context.Context, appId PushAppIdPath, reqEditors ...RequestEditorFn) (*ListPushCredentialsResponse, error) {
+	rsp, err := c.ListPushCredentials(ctx, appId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPushCredentialsResponse(rsp)
+}
+
+// DeletePushCredentialWithResponse Remove the app's credentials for a vendor
+//
+// Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+// there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/apps/{appId}/push/credentials/{vendor} (the `DeletePushCredential` operationId).
+func (c *ClientWithResponses) DeletePushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, reqEditors ...RequestEditorFn) (*DeletePushCredentialResponse, error) {
+	rsp, err := c.DeletePushCredential(ctx, appId, vendor, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePushCredentialResponse(rsp)
+}
+
+// SetPushCredentialWithBodyWithResponse Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *ClientWithResponses) SetPushCredentialWithBodyWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error) {
+	rsp, err := c.SetPushCredentialWithBody(ctx, appId, vendor, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPushCredentialResponse(rsp)
+}
+
+// SetPushCredentialWithResponse Set the app's credentials for a vendor
+//
+// Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+// token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+// `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+// takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+// are supported. A key that does not parse is 400. The secret is sealed at rest and never
+// shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+// DEVELOPER sub-account; another tenant's app is 403.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/apps/{appId}/push/credentials/{vendor} (the `SetPushCredential` operationId).
+func (c *ClientWithResponses) SetPushCredentialWithResponse(ctx context.Context, appId PushAppIdPath, vendor PushVendorPath, body SetPushCredentialJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPushCredentialResponse, error) {
+	rsp, err := c.SetPushCredential(ctx, appId, vendor, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPushCredentialResponse(rsp)
+}
+
 // ListAppServicesWithResponse List the app's services
 //
 // The app's four services in the order IM, PUSH, FILE, UPDATE, with their switches and
@@ -32076,6 +34214,40 @@ func (c *ClientWithResponses) SetConversationDraftWithResponse(ctx context.Conte
 	return ParseSetConversationDraftResponse(rsp)
 }
 
+// SetConversationMutedWithBodyWithResponse Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *ClientWithResponses) SetConversationMutedWithBodyWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error) {
+	rsp, err := c.SetConversationMutedWithBody(ctx, targetId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConversationMutedResponse(rsp)
+}
+
+// SetConversationMutedWithResponse Mute or unmute a conversation's notifications
+//
+// While a conversation is muted, its messages reach the caller's connections and history as
+// ever but send no push notification to his devices when he is offline. Muting a
+// conversation that does not exist yet is allowed (it holds once messages come).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/conversations/{targetId}/mute (the `SetConversationMuted` operationId).
+func (c *ClientWithResponses) SetConversationMutedWithResponse(ctx context.Context, targetId ImTargetIdPath, params *SetConversationMutedParams, body SetConversationMutedJSONRequestBody, reqEditors ...RequestEditorFn) (*SetConversationMutedResponse, error) {
+	rsp, err := c.SetConversationMuted(ctx, targetId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetConversationMutedResponse(rsp)
+}
+
 // SetConversationPinnedWithResponse Pin or unpin a conversation
 //
 // Pins or unpins the caller's conversation with a user or a group, creating it when there
@@ -32764,6 +34936,56 @@ func (c *ClientWithResponses) ToggleTenantStatusWithResponse(ctx context.Context
 	return ParseToggleTenantStatusResponse(rsp)
 }
 
+// ListPushDevicesWithResponse List a user's devices
+//
+// The devices an IM user of the app registered, newest first, their tokens masked, for the
+// app's back end or console. Deactivated devices are listed with `active` false.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/push/devices (the `ListPushDevices` operationId).
+func (c *ClientWithResponses) ListPushDevicesWithResponse(ctx context.Context, params *ListPushDevicesParams, reqEditors ...RequestEditorFn) (*ListPushDevicesResponse, error) {
+	rsp, err := c.ListPushDevices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPushDevicesResponse(rsp)
+}
+
+// GetPushWithResponse What became of a push
+//
+// The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+// `failed` grow. 404 when the app has no push with this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/push/pushes/{pushId} (the `GetPush` operationId).
+func (c *ClientWithResponses) GetPushWithResponse(ctx context.Context, pushId PushIdPath, params *GetPushParams, reqEditors ...RequestEditorFn) (*GetPushResponse, error) {
+	rsp, err := c.GetPush(ctx, pushId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPushResponse(rsp)
+}
+
+// ListPushDeliveriesWithResponse A push's per-device results
+//
+// One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+// retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+// vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+// push with this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/push/pushes/{pushId}/deliveries (the `ListPushDeliveries` operationId).
+func (c *ClientWithResponses) ListPushDeliveriesWithResponse(ctx context.Context, pushId PushIdPath, params *ListPushDeliveriesParams, reqEditors ...RequestEditorFn) (*ListPushDeliveriesResponse, error) {
+	rsp, err := c.ListPushDeliveries(ctx, pushId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPushDeliveriesResponse(rsp)
+}
+
 // RegisterPushDeviceWithBodyWithResponse Register a device token
 //
 // Registers the calling IM user's device token with its platform and push vendor, so that
@@ -32771,9 +34993,10 @@ func (c *ClientWithResponses) ToggleTenantStatusWithResponse(ctx context.Context
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -32793,9 +35016,10 @@ func (c *ClientWithResponses) RegisterPushDeviceWithBodyWithResponse(ctx context
 // it again (after a reinstall, or another user logging in on the same device) updates the
 // existing record, its user and vendor included, and returns it with the same `id`.
 //
-// The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-// MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-// disabled for the app.
+// The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+// OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+// PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+// deactivated) is active again once registered again.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -32810,20 +35034,26 @@ func (c *ClientWithResponses) RegisterPushDeviceWithResponse(ctx context.Context
 
 // SendPushWithBodyWithResponse Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -32838,20 +35068,26 @@ func (c *ClientWithResponses) SendPushWithBodyWithResponse(ctx context.Context, 
 
 // SendPushWithResponse Send a push notification
 //
-// Sends one notification to every registered device of the given users. A signed call uses
-// the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-// `requested` and simply reach no device; they are not an error.
+// Queues one notification for every active registered device of the given users (`userIds`)
+// or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+// signed call uses the app's PUSH service key. Users without devices, unknown users and
+// tokens not registered with the app are counted in `requested` and reach no device; they
+// are not an error.
 //
-// The answer comes once every device has been handed on: `accepted` counts the deliveries
-// that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-// an invalid or expired token (the device is then unregistered) or a vendor with no
-// credentials configured for the app. `devices = accepted + failed`.
+// The answer comes at once, before any vendor is called: `devices` counts the devices the
+// push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+// vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+// retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+// push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+// tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+// UNREGISTERED, HMS 80300007) is deactivated.
 //
 // `data` is passed to the app as the notification's custom payload; FCM and the Android
 // vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-// bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-// has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-// accounts are not reached.
+// bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+// same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+// for the app; 429 when the app has sent 600 pushes within the last minute (see
+// Retry-After). Devices of deleted IM accounts are not reached.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -32862,6 +35098,40 @@ func (c *ClientWithResponses) SendPushWithResponse(ctx context.Context, params *
 		return nil, err
 	}
 	return ParseSendPushResponse(rsp)
+}
+
+// UnregisterPushDeviceWithBodyWithResponse Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *ClientWithResponses) UnregisterPushDeviceWithBodyWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error) {
+	rsp, err := c.UnregisterPushDeviceWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnregisterPushDeviceResponse(rsp)
+}
+
+// UnregisterPushDeviceWithResponse Unregister a device token
+//
+// Removes the calling IM user's device token (on sign-out, or when the app turns
+// notifications off), so that no push reaches it any more. 404 when the caller has no
+// device with this token.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/push/unregister (the `UnregisterPushDevice` operationId).
+func (c *ClientWithResponses) UnregisterPushDeviceWithResponse(ctx context.Context, params *UnregisterPushDeviceParams, body UnregisterPushDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*UnregisterPushDeviceResponse, error) {
+	rsp, err := c.UnregisterPushDevice(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnregisterPushDeviceResponse(rsp)
 }
 
 // ListSubAccountsWithResponse List the tenant's sub-accounts
@@ -33900,6 +36170,196 @@ func ParseCreateAppResponse(rsp *http.Response) (*CreateAppResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest AppEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPushCredentialsResponse parses an HTTP response from a ListPushCredentialsWithResponse call
+func ParseListPushCredentialsResponse(rsp *http.Response) (*ListPushCredentialsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPushCredentialsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushCredentialListEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeletePushCredentialResponse parses an HTTP response from a DeletePushCredentialWithResponse call
+func ParseDeletePushCredentialResponse(rsp *http.Response) (*DeletePushCredentialResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePushCredentialResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetPushCredentialResponse parses an HTTP response from a SetPushCredentialWithResponse call
+func ParseSetPushCredentialResponse(rsp *http.Response) (*SetPushCredentialResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetPushCredentialResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushCredentialEnvelope
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -37391,6 +39851,74 @@ func ParseSetConversationDraftResponse(rsp *http.Response) (*SetConversationDraf
 	return response, nil
 }
 
+// ParseSetConversationMutedResponse parses an HTTP response from a SetConversationMutedWithResponse call
+func ParseSetConversationMutedResponse(rsp *http.Response) (*SetConversationMutedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetConversationMutedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConversationMuteEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseSetConversationPinnedResponse parses an HTTP response from a SetConversationPinnedWithResponse call
 func ParseSetConversationPinnedResponse(rsp *http.Response) (*SetConversationPinnedResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -39461,6 +41989,189 @@ func ParseToggleTenantStatusResponse(rsp *http.Response) (*ToggleTenantStatusRes
 	return response, nil
 }
 
+// ParseListPushDevicesResponse parses an HTTP response from a ListPushDevicesWithResponse call
+func ParseListPushDevicesResponse(rsp *http.Response) (*ListPushDevicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPushDevicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushDevicePageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPushResponse parses an HTTP response from a GetPushWithResponse call
+func ParseGetPushResponse(rsp *http.Response) (*GetPushResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPushResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushResultEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPushDeliveriesResponse parses an HTTP response from a ListPushDeliveriesWithResponse call
+func ParseListPushDeliveriesResponse(rsp *http.Response) (*ListPushDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPushDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PushDeliveryPageEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRegisterPushDeviceResponse parses an HTTP response from a RegisterPushDeviceWithResponse call
 func ParseRegisterPushDeviceResponse(rsp *http.Response) (*RegisterPushDeviceResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -39612,6 +42323,74 @@ func ParseSendPushResponse(rsp *http.Response) (*SendPushResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUnregisterPushDeviceResponse parses an HTTP response from a UnregisterPushDeviceWithResponse call
+func ParseUnregisterPushDeviceResponse(rsp *http.Response) (*UnregisterPushDeviceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnregisterPushDeviceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
 	}
 
 	return response, nil
@@ -42299,6 +45078,15 @@ type ServerInterface interface {
 	// CreateApp Create an app
 	// (POST /api/apps)
 	CreateApp(w http.ResponseWriter, r *http.Request)
+	// ListPushCredentials The app's push credentials
+	// (GET /api/apps/{appId}/push/credentials)
+	ListPushCredentials(w http.ResponseWriter, r *http.Request, appId PushAppIdPath)
+	// DeletePushCredential Remove the app's credentials for a vendor
+	// (DELETE /api/apps/{appId}/push/credentials/{vendor})
+	DeletePushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath)
+	// SetPushCredential Set the app's credentials for a vendor
+	// (PUT /api/apps/{appId}/push/credentials/{vendor})
+	SetPushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath)
 	// ListAppServices List the app's services
 	// (GET /api/apps/{appId}/services)
 	ListAppServices(w http.ResponseWriter, r *http.Request, appId TenantServiceAppIdPath)
@@ -42443,6 +45231,9 @@ type ServerInterface interface {
 	// SetConversationDraft Save a draft
 	// (PUT /api/im/conversations/{targetId}/draft)
 	SetConversationDraft(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationDraftParams)
+	// SetConversationMuted Mute or unmute a conversation's notifications
+	// (PUT /api/im/conversations/{targetId}/mute)
+	SetConversationMuted(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationMutedParams)
 	// SetConversationPinned Pin or unpin a conversation
 	// (PUT /api/im/conversations/{targetId}/pinned)
 	SetConversationPinned(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationPinnedParams)
@@ -42539,12 +45330,24 @@ type ServerInterface interface {
 	// ToggleTenantStatus Enable or disable a tenant
 	// (POST /api/ops/tenants/{id}/toggle-status)
 	ToggleTenantStatus(w http.ResponseWriter, r *http.Request, id OpsTenantIdPath)
+	// ListPushDevices List a user's devices
+	// (GET /api/push/devices)
+	ListPushDevices(w http.ResponseWriter, r *http.Request, params ListPushDevicesParams)
+	// GetPush What became of a push
+	// (GET /api/push/pushes/{pushId})
+	GetPush(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params GetPushParams)
+	// ListPushDeliveries A push's per-device results
+	// (GET /api/push/pushes/{pushId}/deliveries)
+	ListPushDeliveries(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params ListPushDeliveriesParams)
 	// RegisterPushDevice Register a device token
 	// (POST /api/push/register)
 	RegisterPushDevice(w http.ResponseWriter, r *http.Request, params RegisterPushDeviceParams)
 	// SendPush Send a push notification
 	// (POST /api/push/send)
 	SendPush(w http.ResponseWriter, r *http.Request, params SendPushParams)
+	// UnregisterPushDevice Unregister a device token
+	// (POST /api/push/unregister)
+	UnregisterPushDevice(w http.ResponseWriter, r *http.Request, params UnregisterPushDeviceParams)
 	// ListSubAccounts List the tenant's sub-accounts
 	// (GET /api/sub-accounts)
 	ListSubAccounts(w http.ResponseWriter, r *http.Request, params ListSubAccountsParams)
@@ -42662,6 +45465,24 @@ func (_ Unimplemented) ListApps(w http.ResponseWriter, r *http.Request, params L
 // CreateApp Create an app
 // (POST /api/apps)
 func (_ Unimplemented) CreateApp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListPushCredentials The app's push credentials
+// (GET /api/apps/{appId}/push/credentials)
+func (_ Unimplemented) ListPushCredentials(w http.ResponseWriter, r *http.Request, appId PushAppIdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DeletePushCredential Remove the app's credentials for a vendor
+// (DELETE /api/apps/{appId}/push/credentials/{vendor})
+func (_ Unimplemented) DeletePushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetPushCredential Set the app's credentials for a vendor
+// (PUT /api/apps/{appId}/push/credentials/{vendor})
+func (_ Unimplemented) SetPushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -42953,6 +45774,12 @@ func (_ Unimplemented) SetConversationDraft(w http.ResponseWriter, r *http.Reque
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// SetConversationMuted Mute or unmute a conversation's notifications
+// (PUT /api/im/conversations/{targetId}/mute)
+func (_ Unimplemented) SetConversationMuted(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationMutedParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // SetConversationPinned Pin or unpin a conversation
 // (PUT /api/im/conversations/{targetId}/pinned)
 func (_ Unimplemented) SetConversationPinned(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationPinnedParams) {
@@ -43145,6 +45972,24 @@ func (_ Unimplemented) ToggleTenantStatus(w http.ResponseWriter, r *http.Request
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListPushDevices List a user's devices
+// (GET /api/push/devices)
+func (_ Unimplemented) ListPushDevices(w http.ResponseWriter, r *http.Request, params ListPushDevicesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetPush What became of a push
+// (GET /api/push/pushes/{pushId})
+func (_ Unimplemented) GetPush(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params GetPushParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListPushDeliveries A push's per-device results
+// (GET /api/push/pushes/{pushId}/deliveries)
+func (_ Unimplemented) ListPushDeliveries(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params ListPushDeliveriesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // RegisterPushDevice Register a device token
 // (POST /api/push/register)
 func (_ Unimplemented) RegisterPushDevice(w http.ResponseWriter, r *http.Request, params RegisterPushDeviceParams) {
@@ -43154,6 +45999,12 @@ func (_ Unimplemented) RegisterPushDevice(w http.ResponseWriter, r *http.Request
 // SendPush Send a push notification
 // (POST /api/push/send)
 func (_ Unimplemented) SendPush(w http.ResponseWriter, r *http.Request, params SendPushParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnregisterPushDevice Unregister a device token
+// (POST /api/push/unregister)
+func (_ Unimplemented) UnregisterPushDevice(w http.ResponseWriter, r *http.Request, params UnregisterPushDeviceParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -43434,6 +46285,102 @@ func (siw *ServerInterfaceWrapper) CreateApp(w http.ResponseWriter, r *http.Requ
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateApp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPushCredentials operation middleware
+func (siw *ServerInterfaceWrapper) ListPushCredentials(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId PushAppIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPushCredentials(w, r, appId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeletePushCredential operation middleware
+func (siw *ServerInterfaceWrapper) DeletePushCredential(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId PushAppIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "vendor" -------------
+	var vendor PushVendorPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "vendor", chi.URLParam(r, "vendor"), &vendor, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "vendor", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeletePushCredential(w, r, appId, vendor)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetPushCredential operation middleware
+func (siw *ServerInterfaceWrapper) SetPushCredential(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId PushAppIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "vendor" -------------
+	var vendor PushVendorPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "vendor", chi.URLParam(r, "vendor"), &vendor, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "vendor", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetPushCredential(w, r, appId, vendor)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -46094,6 +49041,61 @@ func (siw *ServerInterfaceWrapper) SetConversationDraft(w http.ResponseWriter, r
 	handler.ServeHTTP(w, r)
 }
 
+// SetConversationMuted operation middleware
+func (siw *ServerInterfaceWrapper) SetConversationMuted(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "targetId" -------------
+	var targetId ImTargetIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "targetId", chi.URLParam(r, "targetId"), &targetId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "targetId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetConversationMutedParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "chatType" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "chatType", r.URL.Query(), &params.ChatType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "chatType"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "chatType", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetConversationMuted(w, r, targetId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // SetConversationPinned operation middleware
 func (siw *ServerInterfaceWrapper) SetConversationPinned(w http.ResponseWriter, r *http.Request) {
 
@@ -47916,6 +50918,308 @@ func (siw *ServerInterfaceWrapper) ToggleTenantStatus(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// ListPushDevices operation middleware
+func (siw *ServerInterfaceWrapper) ListPushDevices(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPushDevicesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "userId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userId", r.URL.Query(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "userId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPushDevices(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetPush operation middleware
+func (siw *ServerInterfaceWrapper) GetPush(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "pushId" -------------
+	var pushId PushIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "pushId", chi.URLParam(r, "pushId"), &pushId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pushId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPushParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetPush(w, r, pushId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPushDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListPushDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "pushId" -------------
+	var pushId PushIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "pushId", chi.URLParam(r, "pushId"), &pushId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pushId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPushDeliveriesParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "page" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "page", r.URL.Query(), &params.Page, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "page"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "page", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "size" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "size", r.URL.Query(), &params.Size, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "size"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "size", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPushDeliveries(w, r, pushId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RegisterPushDevice operation middleware
 func (siw *ServerInterfaceWrapper) RegisterPushDevice(w http.ResponseWriter, r *http.Request) {
 
@@ -48013,6 +51317,39 @@ func (siw *ServerInterfaceWrapper) SendPush(w http.ResponseWriter, r *http.Reque
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.SendPush(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnregisterPushDevice operation middleware
+func (siw *ServerInterfaceWrapper) UnregisterPushDevice(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnregisterPushDeviceParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnregisterPushDevice(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -50928,6 +54265,30 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Post(options.BaseURL+"/api/push/send", wrapper.SendPush)
 	})
 	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/push/unregister", wrapper.UnregisterPushDevice)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/push/devices", wrapper.ListPushDevices)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/push/pushes/{pushId}", wrapper.GetPush)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/push/pushes/{pushId}/deliveries", wrapper.ListPushDeliveries)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/apps/{appId}/push/credentials", wrapper.ListPushCredentials)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/apps/{appId}/push/credentials/{vendor}", wrapper.DeletePushCredential)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/apps/{appId}/push/credentials/{vendor}", wrapper.SetPushCredential)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/conversations/{targetId}/mute", wrapper.SetConversationMuted)
+	})
+	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/api/file/upload", wrapper.UploadFile)
 	})
 	r.Group(func(r chi.Router) {
@@ -51244,6 +54605,299 @@ func (response CreateApp413JSONResponse) VisitCreateAppResponse(w http.ResponseW
 type CreateApp500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CreateApp500JSONResponse) VisitCreateAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentialsRequestObject struct {
+	AppId PushAppIdPath `json:"appId"`
+}
+
+type ListPushCredentialsResponseObject interface {
+	VisitListPushCredentialsResponse(w http.ResponseWriter) error
+}
+
+type ListPushCredentials200JSONResponse PushCredentialListEnvelope
+
+func (response ListPushCredentials200JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPushCredentials400JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPushCredentials401JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListPushCredentials403JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPushCredentials404JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushCredentials500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPushCredentials500JSONResponse) VisitListPushCredentialsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredentialRequestObject struct {
+	AppId  PushAppIdPath  `json:"appId"`
+	Vendor PushVendorPath `json:"vendor"`
+}
+
+type DeletePushCredentialResponseObject interface {
+	VisitDeletePushCredentialResponse(w http.ResponseWriter) error
+}
+
+type DeletePushCredential200JSONResponse EmptyEnvelope
+
+func (response DeletePushCredential200JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeletePushCredential400JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeletePushCredential401JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeletePushCredential403JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeletePushCredential404JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePushCredential500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeletePushCredential500JSONResponse) VisitDeletePushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredentialRequestObject struct {
+	AppId  PushAppIdPath  `json:"appId"`
+	Vendor PushVendorPath `json:"vendor"`
+	Body   *SetPushCredentialJSONRequestBody
+}
+
+type SetPushCredentialResponseObject interface {
+	VisitSetPushCredentialResponse(w http.ResponseWriter) error
+}
+
+type SetPushCredential200JSONResponse PushCredentialEnvelope
+
+func (response SetPushCredential200JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetPushCredential400JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetPushCredential401JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetPushCredential403JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetPushCredential404JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetPushCredential413JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPushCredential500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetPushCredential500JSONResponse) VisitSetPushCredentialResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -56211,6 +59865,114 @@ func (response SetConversationDraft500JSONResponse) VisitSetConversationDraftRes
 	return err
 }
 
+type SetConversationMutedRequestObject struct {
+	TargetId ImTargetIdPath `json:"targetId"`
+	Params   SetConversationMutedParams
+	Body     *SetConversationMutedJSONRequestBody
+}
+
+type SetConversationMutedResponseObject interface {
+	VisitSetConversationMutedResponse(w http.ResponseWriter) error
+}
+
+type SetConversationMuted200JSONResponse ConversationMuteEnvelope
+
+func (response SetConversationMuted200JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetConversationMuted400JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetConversationMuted401JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetConversationMuted403JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetConversationMuted404JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetConversationMuted413JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetConversationMuted500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetConversationMuted500JSONResponse) VisitSetConversationMutedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SetConversationPinnedRequestObject struct {
 	TargetId ImTargetIdPath `json:"targetId"`
 	Params   SetConversationPinnedParams
@@ -59397,6 +63159,284 @@ func (response ToggleTenantStatus500JSONResponse) VisitToggleTenantStatusRespons
 	return err
 }
 
+type ListPushDevicesRequestObject struct {
+	Params ListPushDevicesParams
+}
+
+type ListPushDevicesResponseObject interface {
+	VisitListPushDevicesResponse(w http.ResponseWriter) error
+}
+
+type ListPushDevices200JSONResponse PushDevicePageEnvelope
+
+func (response ListPushDevices200JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPushDevices400JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPushDevices401JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListPushDevices403JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPushDevices404JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDevices500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPushDevices500JSONResponse) VisitListPushDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPushRequestObject struct {
+	PushId PushIdPath `json:"pushId"`
+	Params GetPushParams
+}
+
+type GetPushResponseObject interface {
+	VisitGetPushResponse(w http.ResponseWriter) error
+}
+
+type GetPush200JSONResponse PushResultEnvelope
+
+func (response GetPush200JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetPush400JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetPush401JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetPush403JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetPush404JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPush500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetPush500JSONResponse) VisitGetPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveriesRequestObject struct {
+	PushId PushIdPath `json:"pushId"`
+	Params ListPushDeliveriesParams
+}
+
+type ListPushDeliveriesResponseObject interface {
+	VisitListPushDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListPushDeliveries200JSONResponse PushDeliveryPageEnvelope
+
+func (response ListPushDeliveries200JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPushDeliveries400JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPushDeliveries401JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListPushDeliveries403JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListPushDeliveries404JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPushDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPushDeliveries500JSONResponse) VisitListPushDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RegisterPushDeviceRequestObject struct {
 	Params RegisterPushDeviceParams
 	Body   *RegisterPushDeviceJSONRequestBody
@@ -59617,6 +63657,113 @@ func (response SendPush429JSONResponse) VisitSendPushResponse(w http.ResponseWri
 type SendPush500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response SendPush500JSONResponse) VisitSendPushResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDeviceRequestObject struct {
+	Params UnregisterPushDeviceParams
+	Body   *UnregisterPushDeviceJSONRequestBody
+}
+
+type UnregisterPushDeviceResponseObject interface {
+	VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error
+}
+
+type UnregisterPushDevice200JSONResponse EmptyEnvelope
+
+func (response UnregisterPushDevice200JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnregisterPushDevice400JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnregisterPushDevice401JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnregisterPushDevice403JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnregisterPushDevice404JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UnregisterPushDevice413JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnregisterPushDevice500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnregisterPushDevice500JSONResponse) VisitUnregisterPushDeviceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -63404,6 +67551,15 @@ type StrictServerInterface interface {
 	// CreateApp Create an app
 	// (POST /api/apps)
 	CreateApp(ctx context.Context, request CreateAppRequestObject) (CreateAppResponseObject, error)
+	// ListPushCredentials The app's push credentials
+	// (GET /api/apps/{appId}/push/credentials)
+	ListPushCredentials(ctx context.Context, request ListPushCredentialsRequestObject) (ListPushCredentialsResponseObject, error)
+	// DeletePushCredential Remove the app's credentials for a vendor
+	// (DELETE /api/apps/{appId}/push/credentials/{vendor})
+	DeletePushCredential(ctx context.Context, request DeletePushCredentialRequestObject) (DeletePushCredentialResponseObject, error)
+	// SetPushCredential Set the app's credentials for a vendor
+	// (PUT /api/apps/{appId}/push/credentials/{vendor})
+	SetPushCredential(ctx context.Context, request SetPushCredentialRequestObject) (SetPushCredentialResponseObject, error)
 	// ListAppServices List the app's services
 	// (GET /api/apps/{appId}/services)
 	ListAppServices(ctx context.Context, request ListAppServicesRequestObject) (ListAppServicesResponseObject, error)
@@ -63548,6 +67704,9 @@ type StrictServerInterface interface {
 	// SetConversationDraft Save a draft
 	// (PUT /api/im/conversations/{targetId}/draft)
 	SetConversationDraft(ctx context.Context, request SetConversationDraftRequestObject) (SetConversationDraftResponseObject, error)
+	// SetConversationMuted Mute or unmute a conversation's notifications
+	// (PUT /api/im/conversations/{targetId}/mute)
+	SetConversationMuted(ctx context.Context, request SetConversationMutedRequestObject) (SetConversationMutedResponseObject, error)
 	// SetConversationPinned Pin or unpin a conversation
 	// (PUT /api/im/conversations/{targetId}/pinned)
 	SetConversationPinned(ctx context.Context, request SetConversationPinnedRequestObject) (SetConversationPinnedResponseObject, error)
@@ -63644,12 +67803,24 @@ type StrictServerInterface interface {
 	// ToggleTenantStatus Enable or disable a tenant
 	// (POST /api/ops/tenants/{id}/toggle-status)
 	ToggleTenantStatus(ctx context.Context, request ToggleTenantStatusRequestObject) (ToggleTenantStatusResponseObject, error)
+	// ListPushDevices List a user's devices
+	// (GET /api/push/devices)
+	ListPushDevices(ctx context.Context, request ListPushDevicesRequestObject) (ListPushDevicesResponseObject, error)
+	// GetPush What became of a push
+	// (GET /api/push/pushes/{pushId})
+	GetPush(ctx context.Context, request GetPushRequestObject) (GetPushResponseObject, error)
+	// ListPushDeliveries A push's per-device results
+	// (GET /api/push/pushes/{pushId}/deliveries)
+	ListPushDeliveries(ctx context.Context, request ListPushDeliveriesRequestObject) (ListPushDeliveriesResponseObject, error)
 	// RegisterPushDevice Register a device token
 	// (POST /api/push/register)
 	RegisterPushDevice(ctx context.Context, request RegisterPushDeviceRequestObject) (RegisterPushDeviceResponseObject, error)
 	// SendPush Send a push notification
 	// (POST /api/push/send)
 	SendPush(ctx context.Context, request SendPushRequestObject) (SendPushResponseObject, error)
+	// UnregisterPushDevice Unregister a device token
+	// (POST /api/push/unregister)
+	UnregisterPushDevice(ctx context.Context, request UnregisterPushDeviceRequestObject) (UnregisterPushDeviceResponseObject, error)
 	// ListSubAccounts List the tenant's sub-accounts
 	// (GET /api/sub-accounts)
 	ListSubAccounts(ctx context.Context, request ListSubAccountsRequestObject) (ListSubAccountsResponseObject, error)
@@ -63843,6 +68014,93 @@ func (sh *strictHandler) CreateApp(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CreateAppResponseObject); ok {
 		if err := validResponse.VisitCreateAppResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPushCredentials operation middleware
+func (sh *strictHandler) ListPushCredentials(w http.ResponseWriter, r *http.Request, appId PushAppIdPath) {
+	var request ListPushCredentialsRequestObject
+
+	request.AppId = appId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPushCredentials(ctx, request.(ListPushCredentialsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPushCredentials")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPushCredentialsResponseObject); ok {
+		if err := validResponse.VisitListPushCredentialsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeletePushCredential operation middleware
+func (sh *strictHandler) DeletePushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
+	var request DeletePushCredentialRequestObject
+
+	request.AppId = appId
+	request.Vendor = vendor
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePushCredential(ctx, request.(DeletePushCredentialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePushCredential")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeletePushCredentialResponseObject); ok {
+		if err := validResponse.VisitDeletePushCredentialResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetPushCredential operation middleware
+func (sh *strictHandler) SetPushCredential(w http.ResponseWriter, r *http.Request, appId PushAppIdPath, vendor PushVendorPath) {
+	var request SetPushCredentialRequestObject
+
+	request.AppId = appId
+	request.Vendor = vendor
+
+	var body SetPushCredentialJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetPushCredential(ctx, request.(SetPushCredentialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetPushCredential")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetPushCredentialResponseObject); ok {
+		if err := validResponse.VisitSetPushCredentialResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -65207,6 +69465,40 @@ func (sh *strictHandler) SetConversationDraft(w http.ResponseWriter, r *http.Req
 	}
 }
 
+// SetConversationMuted operation middleware
+func (sh *strictHandler) SetConversationMuted(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationMutedParams) {
+	var request SetConversationMutedRequestObject
+
+	request.TargetId = targetId
+	request.Params = params
+
+	var body SetConversationMutedJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetConversationMuted(ctx, request.(SetConversationMutedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetConversationMuted")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetConversationMutedResponseObject); ok {
+		if err := validResponse.VisitSetConversationMutedResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // SetConversationPinned operation middleware
 func (sh *strictHandler) SetConversationPinned(w http.ResponseWriter, r *http.Request, targetId ImTargetIdPath, params SetConversationPinnedParams) {
 	var request SetConversationPinnedRequestObject
@@ -66115,6 +70407,86 @@ func (sh *strictHandler) ToggleTenantStatus(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// ListPushDevices operation middleware
+func (sh *strictHandler) ListPushDevices(w http.ResponseWriter, r *http.Request, params ListPushDevicesParams) {
+	var request ListPushDevicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPushDevices(ctx, request.(ListPushDevicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPushDevices")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPushDevicesResponseObject); ok {
+		if err := validResponse.VisitListPushDevicesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetPush operation middleware
+func (sh *strictHandler) GetPush(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params GetPushParams) {
+	var request GetPushRequestObject
+
+	request.PushId = pushId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPush(ctx, request.(GetPushRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPush")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetPushResponseObject); ok {
+		if err := validResponse.VisitGetPushResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPushDeliveries operation middleware
+func (sh *strictHandler) ListPushDeliveries(w http.ResponseWriter, r *http.Request, pushId PushIdPath, params ListPushDeliveriesParams) {
+	var request ListPushDeliveriesRequestObject
+
+	request.PushId = pushId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPushDeliveries(ctx, request.(ListPushDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPushDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPushDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListPushDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RegisterPushDevice operation middleware
 func (sh *strictHandler) RegisterPushDevice(w http.ResponseWriter, r *http.Request, params RegisterPushDeviceParams) {
 	var request RegisterPushDeviceRequestObject
@@ -66174,6 +70546,39 @@ func (sh *strictHandler) SendPush(w http.ResponseWriter, r *http.Request, params
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(SendPushResponseObject); ok {
 		if err := validResponse.VisitSendPushResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnregisterPushDevice operation middleware
+func (sh *strictHandler) UnregisterPushDevice(w http.ResponseWriter, r *http.Request, params UnregisterPushDeviceParams) {
+	var request UnregisterPushDeviceRequestObject
+
+	request.Params = params
+
+	var body UnregisterPushDeviceJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnregisterPushDevice(ctx, request.(UnregisterPushDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnregisterPushDevice")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnregisterPushDeviceResponseObject); ok {
+		if err := validResponse.VisitUnregisterPushDeviceResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -67202,770 +71607,819 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Lchs5ujD4KghOR5hyJ6nkRffoOE3Lss0q69KibFd30ccEM0ESpSSQlUBKZtXxRG1mM+s/4mxnM7Wd",
-	"xSzmAc6bVMQfM48xgQ9AXshMXiRZqtNdHR1lkcwEPgAfvvvl54rHpyFnhElROfy5EuIIT4kkEXzqhOG3",
-	"ZPaGYJ9E6rNPhBfRUFLOKoeVqwlBOAyfCXRNZg4a8QgJOmbERxH5MSZCCsQZingsiUC3VE54LBFmaIDD",
-	"sOsP0I8xiWYombFecSpUjTvR8zkVhqekclj5rtYJw9q3ZFZxKsKbkClWsPwpIqPKYeV/2U4XsK1/Fdsa",
-	"7sqXL45Zwt/UVCtWgKoDfP3pt19+HWwpUMhnPA0DNT++/uSTKf/kTbC0MALsKYiwoopTUQunEfErhzKK",
-	"yd3APePMI4uwdtANDmKCGLkhEYpILIgPu0oZ2kFTytQ2r9hDPXQWrCn+/JawsZxUDnfbTmVKmf2471Tk",
-	"LFTvChlRNrbgXdEpERJPw0UQ3zH6GU1pEFBBPM58gfgIyQmZQ4sVQKYTZAENsZQkUm/9+/du7eDjzw2n",
-	"sfvlT5UiKF8E3Lsm/jtBoq5ffOqxIBGSHA3Vo4hHKGbwZ/7k1VOfXLdZcurD3Dx3PX3zOgA+k+QSs3HB",
-	"8Z8zgoYzSVCkfnfQQH0Qf+nHrtvyRjQSEv4kNf1NgO0XgyXPDtTKza/mRRGPRvQzCgALzAj5TdGPu7WG",
-	"22yVnaReRAmiNXd2i07tJQkDPpsSJssOzU+eeCYQ9XNgtQwkIZaTFA66/FhGPJpiqZ5jcrddAfyn03ha",
-	"OWwkEFImyZhEBsQb6pEi8DpISDwMCKK+RXofHnbQ7YR6ExQG2CMCUYkoE9Qnaud5LOFPgr0JikhAsCDP",
-	"BIp4EPBY1vvsgyGaVDqIs2BmH9LPEF+NoLC44booJJFHmEQ4IoiPRiQifr3Pcie3P2q0SXtn5BGCG7t7",
-	"uAStfbvKkvNrNPdzlKJReJr8lgUc+2cw5vx2vaIBQWo64BrHnEnCZO0lFSEXVD2jdkkSnGwmZwSN6Q1h",
-	"CEv4AtAYxaGao16yEPinFAl3Vi9CgfkGi8niAnpvOrXmzq4Fb0QDdXJwNRwU8FsS1TwsCJqQz/nbczBq",
-	"em3S8PeGLbzj7ZL9kYsbw6bX8ttkZ7Tr7jX2mwct3B7ueLv+HtkfHWB32PCafou0Rzt4t1KI5xMF5DJM",
-	"nyOfuDb6+PNuu4R+dkdnnJFTLL2ClZ9c4bGARXsBVQg34YEvjhBGU/UCqiqS8nywhcZECtRy26XkvjtS",
-	"DInU9ERlyOY224UwTo8nWF7NQlLC2z9MiJyQCA0kjsZEKoGDCoQ15a/2umev355sqVuI0TjicYiqry/P",
-	"313M8X79XAl+eQaCO5N+uwSzohPmK+ZXRPyDGZoSIfCYCORFBEviq5vAIzQkIx4RJCdUIEmn5BANmm5z",
-	"t+a2a829q2brcOfgcOdggKqRuk6UqaPrM0GiGxI906+gnzgjsBeXr45Rq9U6mKccBSOW7Akxa1h3C7pT",
-	"9fgrGkhDY7vT1+o4uv6FwvACQguntcgAKvD9J9dtFF+RsR71zmdloDIwfktmtzzyL5OhFvgV+QykWRAc",
-	"eRMgc9XjCWVEAOl/iyVlDlI0okaZIEyRvRsyh30TEgS8ZKOvNQRL15O7R+5qetednmokK9t9xYUNHj4T",
-	"SCPRwkGoK1u5Cztetv0JYBZQMV5y+fMXBoi0uh6zkORBvTr57qpkf6d6grUR2QBkwOtJHMnNLzMeSSWX",
-	"Ft9l1z2E/6++yw7qCIq3exPMxhNM0XCGfDLCcSDXveV2rpLNEcny7nHPrwxhLkc1DhRcUWy47zmyrThQ",
-	"SgqKqfe8/J7HRssYHkJy7071hxKixVD3NF1HIZAlZCt+MOXiG07ZpdbALskUR9dFxJVxqWWy7PbyW0Yi",
-	"hJmPsD+lTOTh/3//x//9//1f/8///N//j//5v/2fJegS6fnKRDFFmhaJkSGx65DW+koaWU4TFyc+D8UV",
-	"YZgtRU0JTzwTiMVTElFv/lgbzcdQSC5wka6ovlVwDUnkII/HTBGYUcSnyC3bqRDP6WuGXlQOXScHVUtd",
-	"pin+bKBy1f8yYLrFYAZYqkHM9S8miUD1QvNkKZzm97Xpjp06B0fCNVIs7py9vDzvvlw97d3uYQ6MS63F",
-	"lam5OAzRDYkE5UxdvggNY+aDfvEkOGag7UksY7H6BAU8Vy9nHDIWa59ebm6Apkd/KsN4QX8iddSBfxEe",
-	"8hsCijE1goqPsFBfOIkJbQQ2tCoW10Dy+hUs0BSzmXpwxmNQOPuVrSMghpiJW6DfAzX+AAk8E+h2giW6",
-	"xXYGB4ikepopGqUuFSgd4trY6hCVpTujFlZ4A5uFV3D5ofW4R3FgyH0Zohl7HCCWgzDyiUenOECaFs4L",
-	"dWUcKkomuevlmAcWFhAPOx7QrmVUWMTDGtaPlZPi1qNcE80yOmG4DF5tbC5jGa7beDxIeyS6oR7ZEGBU",
-	"ZVwiKoX65Vsy21pvBavt4/daxFIU0Y/kVuGoGx5QofjicIZen1yhbRzSbRyGYvtnAPbLtnkxL+20H/eM",
-	"1qC58KDQyoAhv+QI4SBAtxPCEJ9SKYn/QPQ4C1bliwI0IiLkTBDwF73AvrnF6pOnzXrqTxyGAfWwAnz7",
-	"B6Ggz/Be9aSv99ap+FjiyuH3P1dGlAR+5bBCppgGasO0xqQ0s1hINCQIoxscUB+RmnoEYd+PiBCVLx+z",
-	"DxvqhIbcn6EJFggzRKKIR4cIRj5EK4Zz7B4dVhqVL+tu1Ima4oTdkICDTvjFWRC1E8eX1WYARKqOEgA5",
-	"QgO1GQNAVGHMjCTwhdIVgTXUFTzHnI0C6t1xxw/sjrM4CLL7ZgSQY+4T1ELkM8CAA6V4zoBbpgLTV9kf",
-	"zZ8EjyOPzE0Py37FoyH1fcLutu5W2brVNndPLdVQx+FTgYeBkqC5Uc1xGH41tIjlhDCpVqDEiWEslUqm",
-	"rjO/Jb7SenwOQMAmdJkkEcMBDHuXjdhJr9z8RlAztr4tqGovEvXR7qjhNfEB2Rnu+W2v1dj6mkhgjEwj",
-	"TAPia1HMAIk8HEWUCIRRBjjJ0Y8xlwQ26IzLVzxm/t2QpF22N0pCV8cygrG/0uLPOBIxOIb0LXC0sRr8",
-	"6cZkDdhImZCYeQT5nAgAC7YMVb9797fTT72Ty/fd45Pelt2PrlrllCid8G4Y0yi/OlQY8KgGhKZzoRmR",
-	"X5VW2Hn1T0PF2c3lGcY0kGp+2IILPAs49q84f4ujMbkTZjSWko8RDQCSQI2vSAZmqOG293f2dl1X+4i+",
-	"5k5onxjojYah8BuiOUxAp1TvwhXnp5jNDLcWd9qFZinzkJwbRUpKMg2lOEIRkdFMSSm7LjLRAV9rEy6x",
-	"NEtVBENPbA2r1i6C+MiCoYC6VA/VOiMThqI9VbArmV8KvIBmBMnRLdaqXbqGBalOQfqO4VhOeER/Inck",
-	"SqXXb0qFoGysDt5IEEjya8K+Jq7BBMgE/mAZR4D4BhIngYNHiHwOlWQMyPeOiTgMeSSJf0p8isFufqd7",
-	"uLPOPQQGyhCdGhvX19oMuNngf1cz8hHC4HFAGbo4wcwPlErxJZlaB1ppHfYEZN2cXQpsr381n+sen1Yy",
-	"xoBENs76tfNhPK0FC6djZ7Ou+XSyE/0X6snYpzw/8Fx4UKN83AssRLHltiNRQLCQaB95ExxhT5JIONoy",
-	"gu1vnBEUECmNyVl99OmYSlT1JsS71iqbTCSDI9R2Xe0puKVi3oMmWl5EAKKlq9kvX80lDwoMTqed7pnC",
-	"LbAM6QcVoZcoImOlV0ZE24G0eqbFFoBRI0jGboEiHhglkyl98HsYu+JUOi9P4d+XJ+9P3p5fnFxWnMr7",
-	"7smHk8vKx3JwjW6mjtUMd3LWefH2RAnqL7s9/Wfh+/6UMnByljpdldYsE6MA+AKokBGWPBJIEGKsW2HE",
-	"QxJJqnVC4+DqyJwa7GNJalI7kBZA8akQPLixLy349VnqnQDjW/L8EVJ0AEIQ8FAQJrdAaMcooDfmhXr2",
-	"/mShUG8qOd/q7gtQWQdyStrT36ZEMZVjdQDz2n7eWldgH7e6eMGwcPkLp/ySNTZ8n3Fum5gX+2YeNCdz",
-	"GikO8OEPxJN5HLCOBRwE5yPQx5dat/GYnBKJK1+cn+ePP6XpVJKpWBkLmaLhlwRCHEV4trBoO/TiSj4u",
-	"rCWh3WuvKaX2C2vSLGfddcBWzsMOQywBXPsTyzyJlnTc5T7iGyxx9C4KCkJ7pqGcabORNpELAgMs4OVd",
-	"7jQJiFxxo+2y4E7r55ffaPPC3e80o941K4xQW3svOAsoI+XxR9JGm4LxKcvkPpBhj3vXRCIeKimKISUy",
-	"J+oc47eZCYecBwQzNWMs1iMKies4WaWTOf3sKSarKCUKGh+fliqYO/EAZCFdzdPQhcxubkIYwrCQIOAw",
-	"tHGIWtyoQ4h9jyjRZ5C4pKw9+xkaCPjpWzIbgDRCGRqpWwYhpjaqRPu71MAX572MffwIqeswu52QiCAS",
-	"CCXfkhmMM9WOrqqOzWzDzAGGP1Nxr89A3Bs8f/78+QANibwlhG3pUJQ5SqXD4tcMnncqyZoXd2m3jSbk",
-	"M7YOrhQau3bHAk8+eySU+uL/EAuJptgn8yGcLayg95p+48GoYwbaZaRI0Q1FHiEWdi6WCWKOp1ytThob",
-	"5cJE1F/Pz+Ogwc/U/6KxZ2BcIgO1W6mj5Ldffi3w/ix4OsrlnRT2lwruY51fsQCzRdxiyEc8jhLcdgz6",
-	"Ih75JELdUwddvOu9cdCr7tsTB727eNm5OgFfyFpURyEUDLxIdJxKHPqbHfPcTacZcS27LMcifhajM7uQ",
-	"J9wpFIW0Owwfn8KF4YZUrcvCGHZxbrJll+JVRBS5+yyPFOPUu+BYbxe6JiQ0QcpxFBEmUeZtwOl+pV9B",
-	"XkCwogFy9U3K6I47jWaRKLEUqTdRpOf2DgYuOVxDH5fmZUGQAxZJ2pXRntXdCGMxcbSdRO2J3kWTsbU0",
-	"ByoTTo6vP33fqf0D135yawefPv7ccnYbRXHlAO/TCRDhvfWJ8IkUiTC8g6BQxgg7aBQRMQlmKOJSB57a",
-	"hx3LC+tPwonz+LYqKWLV7+W8b1N2VUS1Cwh0yQXVvz4F0hi4NkUbze4K08+sT5SPEAap8ygnSeYFKMOH",
-	"jRQJpjElSRWqpISBgzV3OjmFLaP8zB1ie12ZIwG0mF5ekxmsKwxrxuGYWLRF6vg1O3CEVsqTeWze8xpE",
-	"SYwHLh4ukXCsHXxprFTm0ULczI7lJFub3YBSVIUXnwZXjZR1F2R9S8XXuWD3lhE3Ws07YL7HE+Jdl7D0",
-	"RCEzNh/Lr8Esrk3MJmojCRSJCAojIpQABModKBETLPRkYMCOYlJgtJ1gNiYBHxeaJX2T21doRDJxITCf",
-	"Bqpz8e0zgfBQ8CCWBL27fJsz2MQRLboTIx55RMO5JIUXgnfMPphMqDEHLxg7QiOs1NPFNcP3xbaV5LnM",
-	"wjM/iwlu7uyuv2iTJliUErh+Rp6jY0PXnhTiXynT/qjcVi8hj5JHpPA8IQZD/arDWas4uMUzTRO7572j",
-	"bCyQiTjLqqhb6xx1JtZo1XV7n3k0ffOs2IA+d//Ss81jVwk9zFzIp6CJWXqwGSUxe7SoUOkozLWluOVE",
-	"4C5WjmV046qQUjhooPPSh1gQnY4OBoibxra+9WJbqS9iG4fX2/pJLZyZDHeDmSa5PYNo+vc6Dq8Hxsac",
-	"VKgAhagAb1dak+dIVpnwssZ1nFLWsy7y9/nbseBbKgErM1qSvbB2koJTCeNhQMVkicWeakM9GPiSp+1e",
-	"TsD3Lo3t/BaLu9voTTr8hc5vX5kxkH96Cc2+mqfSpXgwD+L9SfdVMbEuhABVu+e9rUI6vvroReIO3iDN",
-	"Is8ONr0Fj0TNrSIGHo5Mfk52+vyQWYqWv6zlF85JI6Tn8NBJMjY0fuXJW2YL8/a67L0qYTxm/qdgOpZ1",
-	"3InhPKVxJwH8vjaezFqe8ADuYPExb76D6L+CgJU4kDTEkVQC2zTv1skwUxyG22lRjYcTH5JkpkreGNrQ",
-	"+YOLrJQG5WTzCNltyUqfTpLRZWTTHMkcUoYh8WG1omEgBS2hSEdYwpzz4HaZkBjqtBgyJNCQBPxWMcas",
-	"4lLNgGANJ6DUbR0hLNGUC4kyZG2eFeRTMps6JzOfltl4KLFgkRkn+wXZtHPxkRNdjcbUwhG2MA2s0NSy",
-	"QZx5JBUgli+usSrZdH1NZg6Juuc9B3F4FAdZtCoQBHO5y+39r8kDF1dgVXwx4bcMSQ56sNDl14zFCTXq",
-	"jTqk+t7D7bARay3kZLFP+XFKyueU13cvu+dHyI8jbOr92HjcRcJjH4L07cXD1xG9WWGrPNuqEGVijS0L",
-	"x7rJdsXA6RNIizYkU5asQDd76LCckhgbTxGkCJnSZUl0Sql4/jVCZh4+gGXFdj86J88e9QZsPPPakwlT",
-	"OdDvJU3NreYpD2FTeeoFZNxnDCkL1d7IFDNJvYQcn3a+Ob+sn3bPzi/rF52r4zcmqpmlTCWMSM0yveqg",
-	"UW/W3dqQSFxvDLYcpBaAI+L32XCWDF+zw4cR8YhPmEeOIJ/FR1MisVoBqg7+DEUrk1B3zyOhXKz+plhC",
-	"Y5EnZJTZqvsf3zdqBx91gUXX2f+y1e/X1/62WlMftC+49vHP1X6/nvti6/nWvxXqyMc4CEoZxXHn7dtP",
-	"wC3ARw0f33dfnpwvGq1xEGiyslGxOmcD/pJo04t8Wc3+zOTf5rlx9+x99+rkpYM6x8cnF/DX5ck3J8fw",
-	"13Hn7Pjk7Vv158nZS/XPabfXO3k5x71bzc3YkdmLBOQiAnmMQ+lN8CIv8vQPZWUDdJKdIMxHQ+xda0RP",
-	"nX1519fu0B21PJfU9kcurrW9nZ3aAd5p1Zqjxmh3tOcd+M3CICqdrVGy0wAewgJhdHH2GsE1MG6FdGb1",
-	"7SEMsx2y8dEQC7Lbduj7F+eXt+63r8e80+l0znrvJifvxp1O5436T4cfd/6u/m3s/tAO1B/1+pyxvnjY",
-	"yuoDsXtq17bkSB6dVFpU2IBEJrXrMqkGSbU8KMZUmGZwDEUD81bqeeKqdbVnwhLXozSRiBGBxkSitrux",
-	"fGvnviKf5RoVSZ2KknMvYjHRhUkvidL4Co3qn27StSzd5XR+Ja3Bp08xoz/G5BP1N3s7rYX66Xp1aEZa",
-	"W9Uo5wEekmCzGcOI3FAei0+bTV0yCADwiUef7rx/YiHTJV1lL/Y8QnxwfKffvoIc4gK0nMf6/AILL6rF",
-	"DWPzK8OO/16HvHwf7IDL9uMtGWNvtvLGvL/7hXkHW9m9805++7i35eUmExcP8VbNfh517rhtj3FPvl1x",
-	"TQxarHVZ/lsc8NKdWP+izAV95LdDWwe7bMRXQlYwKLy3oFGnP60LnJ1/2R0uKt2RVLPW9cp5lMbppphs",
-	"amXdEiGRCVVKX62vESlf7mO+fFv4OxWdG0yNB6vQRytOMfOx5LpC3OIDCa4sjB1i7xqPk4rRZb/3yqxU",
-	"BcbMCY8D/zJmL0Akymx5QVrQ3N4WPTXvQ8tsRn7lBcOVQpPf9Pw25BdtN68g4N0Otgwt17gtn+gG12Xl",
-	"RdGjrQap9I5kJZs7o/InY58swOVPeBUyf7Lla0ofmN4T3T9NVuD7J7Epwn+KYvZJawHZHVyojzJHMlAU",
-	"M+g5AsGa+v0j9SUULOO3zFRSLA790uVg7bSRbcOwaL3UqDF3ugXlAGAgiLHjHPFA+xkgeWoe8CNUMLlN",
-	"LzfkkbM8SSy/0xmkmDvgQuCXbXoeg+ZQcg4D5s677K4XbbOTuyvF942pn3FxMsg5I7a67g0lt7r2Amek",
-	"JnmNMyi4rbPFvcwwhVGPcp0Y3LRsu1PxIzySJQGKDAIvdZIKySdxFfK2AAt5aktYrKv52xe+fCyqSRFg",
-	"qZDHFMZIonO0MyAy5TEY0dVxSoM70nMIKWNltCQi2O+RH8ujNZU0QLCPpji6RlWc1HEaCPLjYOsIuXZ/",
-	"5ISysYJNPb5mBGNSzfkBK0kv3n2mIEry/Odc7Lamd1psZn7VDlKUSVEi8tkLYp+su7r7Jptlal1nuhZk",
-	"ES6/uPQ0kzO3uL4q5yx7VR/fkJWlE5tYszLvPZnrJQ/8vXwv8+t50oPY1PuSffeS6GiW+1PqpeRJu0Vz",
-	"BCq9xTqS5Q50aBX92DT5qPgWpzc1O/yqq6k29kmxAk72HliRqTSaB0QUHbJ6A8UhkhzcSJQp8qu4DMiK",
-	"OU50ZEpNoCnBTMtgmo0WYsCK0ueLZwBO67S8cekyvDWCR6BglA0dIbZ61NL4rGylqUza6hrvQKQHiPVp",
-	"fac1XkvKQenwodUZTunWqKfnMcTWvEqgSJKoYXBH71sh9utUYDN4keNBl09I6pBUp5iy5BOPsmWbtmw9",
-	"b2GLLizGy9n61bmMtdZ6+WpkvVJga6QhLxT1KoqwXhcH9JE4FWkaJOQzKpvrUUh492xjQOeJoQXByey0",
-	"k+BHHikyc65Gjccni3nM3IQoxkLyacZ5jn2f6niDiwwYWpqfc6y/612dn6LffvkfUHfmm975GdJDJwlm",
-	"PhlRRrJaZ7plL8mUv+VjWujBg+x5XRzQlh+BryBni0okJGa+sK077hVmqgsLiqVBTxoSIXko0C2Prikb",
-	"H0GCJ1L3e6xuedJGS5fVWC8WStdXLFv/Nx+uQOUfdEzJR2Bdh+gFwRGJ0G+//DpA3BTUUC9s//bLr5nk",
-	"+yVhU2t2fMndFlMKMt0uJ42v0lv+cdkpP/qdSPFrg+uQvFTKVbPMa8MwEbVdrDQuM8HvZ8I2+4E6KtlI",
-	"ECihgAPqzVWUSb+/X8xmAmGGPRaf6pyzZBF/M502oYoEFibi1BoPMs9AHhBkd/MIOOI1SeoLzC30+tN3",
-	"P7Y8d/SqEf/teuebaRMfvJcXe+Jt9KLN/n57sj/5x+745VyM+Bpnk65oka/0JB6rx1ZsbTarJylo8TFT",
-	"26Je+/i8MH4plcIKMWO3putXKsFEt+GBItaYzmWJt/ebB43WYmrox593vyyf9yKOQi5yoRiXJ6+7vSso",
-	"Gnl50ju5+nTR6fU+nF+qve29e/Gpc3x8/u7sqjBGA8Z9TyI6MiVYF69RgXjik5tVwskNjFnULq+js0oV",
-	"nwKajJqua+KJjhBGtxFnY72B+kthI0BWFAwoER4TQIpux8LyH532LR7ABjQQwnC/CsiFR8ZMtYMVpsM1",
-	"4V9skyBizyMibSCu3oQqwtklFpSF0hnw2twOso3tVIEmWCS9FahA2PeJj0LoCKSfKLAMF17ukx9jHGgF",
-	"8c3V1UWm9VGCldneZtn8ztTKm6lVq1damEVYEnjYr7j9ihIizLsO6lca+hso2z9XVGWetjQ+/ml14Npc",
-	"GpwFvfDm5Mokfz3Ue6UOV68Q/D1t13XSEsAJSq5ldIOxdAOFL6VYvHFBh8yoC7TTdDYpwtqkJ4iDdA3y",
-	"pIw7vJR0/kBVrJE6xFI3F00fEnMlkC3NKyhaW4CEK7uhLMcWvbblWPKKBqQ03PdVFwIICw2p1uI338a5",
-	"VAneqN/z7yB9xDasVnCU7Vyxr3luh+bSsBgdjWwLQGkrledFUx3R+kNIxoW6x2SdLtiF7a+Psg2yDRpt",
-	"Wv+iXOrWuYqKfuNIyaoj21jcQT6NiCc5dAhRQ4WhlkZXYk9xyvaL0moaa2HHHFuzJQ6sQ3VZrQO1JlPb",
-	"QB2Dacqv91U9qpgY9Pq4ePfibff407vLt1pKF0Q6fZbSRZnr+QYEUBd+m3AhUXXCGY/VJqDvaq94dIsj",
-	"n/i1i4gbm2n22zdcSFO0c3l1j8UaHJOKY9Dd+ImzuOuUl7uzyP/o0lhy6zah/zwa88T0WaqN3sFkWyjR",
-	"Fu6XPqxySnt++aFz+RIMQLo+LFMMZ0xviECDqe23PHBQ6qkFT4lCLHKUKcGvrrVAAx7RMWU4gDeGPGbq",
-	"Xno8hMpaVNZRkoCpvgaoHP27tsYT37ZmJJ89QnyBGrut/Wzt2EPtjuHh7JmwQyjs92JoCDuiElUHMooZ",
-	"tE8abKX9GC0YGNll2+ZBUJpspPdK97pFERmRiDCPJEKnUmoZgX5xaiQHCSgOSRk0lzZvC+RzyMAZR7p0",
-	"c/6skx3doNW1U7GbuhJJ7dVM4gHmECWdfgmypK8Xe8mSXRzZ5xPUoExQn6Tbq0/nYYIsvDIcBte+2aEM",
-	"SlR1jXADiwPHZ3/LHqk67BRtt5wsIgEFzSDTERoR6U1MdVn9ChrO0ID6A12TPAgMoj9QUWDFrkv8iHQz",
-	"JLK9zNdtYe5UJC+ZOdmQ8ornA7PVoF1x3RhWXXwcSSsppGe2TkSTEijNZhjIcv7PtFO7xZN8yY0U5ELM",
-	"jyhh/tMl5MpbjobEw1OCRgCKeNRc3KikFbgO4gVHuDkzDV3Sai0t6WhXYcBfL9bpcXKA9eE+WUCHwa37",
-	"hXKka3h8ySfdvk1kH3ir3K99N0r4LkGYoh6BSnQpUVyYH6yuYmWTZpW+HRG1lrlaVhcnZy+7Z6/vUcZq",
-	"yUXT8D+D/F2y3v2Jsq2dN2quvG5RqNyLaWkoyZedREQ8Qm9I5KDbCTe7KtJNFcXscQ63sh2lM0efmTvZ",
-	"zoxhKkvy01MvpwpmZU90qez1uOu9emKaloD/AKQts6KnPYxNCV3SLet30WEn059q2Ypfm8e+OJUfOGU2",
-	"d6C8eY2pGDLFM4TFtRKP1XuomvbgokLX7/G0MSFtuod086mt4oD7VU2zNmiUxbgsLFt9lQnt1c+gIceR",
-	"n6exy/v7pD241nG7mwpv3iIsb3W/cVPfyWwYACdg3wTBkTfRKis0BLI7bcjhOqLyQh+wrKhkNqm8OZiB",
-	"fJVQBRikw9hWIP/qQkmbI60GueuXtQOB3jP6IYGGRCmlIoPHa/sF0gOd4s9d/cZOxpuT9AEpMDavkYue",
-	"YmzmvbZ7UJSInsWo5cXJilpHZLes9DgfnfCaFm8bEtsisaOTCd53kDfhgjDb5AJaI0VaTcl1jcy7SGCA",
-	"T67bqJSEAXyq/7X28eeGU2agBuC+4UviTu5H0EuoGtIl9w2h+H3LvwaQFyUF+IEmQYdrf0pZRnrMw4So",
-	"LAPrXhK4obH/XYTweIkIDpFHsH/iWizBjSVCd8pG4o3k7RezlbL3/E15GsKTvaqb0qDMu08mhC8u4l5y",
-	"eNG6nvxg7iSNnwKrWyGWLNxjdUM2o81Zy9ud4qkBWhtNfa/IzlUWMhMBnayx9FbqvXtanDbn9wDonK7m",
-	"aTA5s5t3Q2LR8QvM0jnx936C7JQy87GxYrvXECCfFm0eAmGeDlXuhCS2L7kN+Dz/cAbRnrZt+OnJ6YuS",
-	"VuHw/rLWKlq4NCF0kpsEuCMklXCNAjKSiMcSuuwpmZpG6AYHRX1kNtQGH1OVKlCdFjC7Oy1PFmI2yvuZ",
-	"QGHEba+Ae5uCVu/SHVQJ8llGeLP0kE5JTohurZjU/FM7cIQGP38ZlBtT0g3d3GGVKmmd4vj4kvoMG23P",
-	"V+W/eu836dqZoN2jk6MU4TcgRym4n6mQoiDKJfl+VXi2fnD5nsAzT7czZpF32Z/u1Na9WuzhbJIMJUcU",
-	"njrSYfBDLD1o0QmkOKG8ugUfbBdl4+TtByfIX5tu2Or2++hb+kJXgifM46YuwlLysZIMPMCdXoqI+jRf",
-	"qAMqNfesadce6YJr6z2cSEWLNVAiIuJAQiy7egoJCLEyFmeBp6Yv8to20Lm1KmnxEqZY0g95rVXMS2dm",
-	"t9JBkj2xkK57FE9HGLL4cHfqkNnjAtm/JDbrw0TbNuHQ9cZZA1bMAiIEGmjUgJCck8vL88sSe5ad2EqV",
-	"x5cnnauTlxWnontnq7/g/ULBcuOgDjPh8njxZIcuSjwrV6k/xRBK06JUvwbJa5ZEai8L5LKBW2C6gkZu",
-	"pvl/RUFijZ15Mh1s/oTup40VrOrpbnVmZ+9yqZdpWUZreAI96w5s/ZKEAfaMK+12wgOCBjDMwDD6r8jM",
-	"i1WzHpFK+CmQN00g2jkLZoV80pYFm9qCTYyYVhjy1vRTUacxzEXkrRBds3N+XArvE+ByslUbobB9K8Xh",
-	"KWVZPGk4yzd+PRX7ik7JKxpIbbad9+0F3MMBUopbErn7kzq7KhTqsaIN+PSeCfgJanphhi5fHaNWq3UA",
-	"L89p1m23IMu2/aWm/2imf1zZPw4X/rD9DT7+3HAOvmz9W/Uf//H9n2sfF54raXrQneJxeRpU97TzejEP",
-	"akLoeCJL2hRkqyjeLZFJTuLpkGEarE1I7pT65FRuqS8nq5ZRkCFVdLHecp0iW7qVb8+PO1fd87NFomly",
-	"2vIL2Gk0C0vzSSpj3xIrDfRBthlV7aCoY0TA2XjxxcZ+7k34uPBqWRLbctEqATQ7d/G+LSuTcKdaQneu",
-	"rbCqxM8S+K3AWlLKJ1+DxAqBqyqQZAv3bFKrp4DRPl1xknu5p5aU+9m4ws/6ZVPMoa1ROGW1P7uo4MlD",
-	"lgzK4N+jc/Qs7m/A0k9JtITlnJ5cvj6BbDBBbkiEg1Q+yqSHmfQvJ5MBhAUyARIlCU/r+6ryWSuJu6qx",
-	"wl3lVCSVweYpv/MoA4M4WcCLTj6TIvUAqU1QVP5UjPXlWhnEUpoKpQ3oIHVDeRGbliVQRG74dU4Iv58v",
-	"wafL31jdJ7s8sQk8T5flNVahNqvpeG+D/LgJVcUsi6i3oEOl5RypUAoKj1CIIXslrfpX2HKywO72tXOu",
-	"zDkVF9cVZZUrzSKeCaRFBxCTKbM5b7lyx+uQbr6OAecuKVkCSlRmvSB2wUsu2YlPZWm2e/GGMHILNZfn",
-	"RH7IJd2wiVapmSKF77FJf1l651Kyn0k8LUo+McoT9XVuZ+ZaZLrHuc12UWmihtN0i2MizbRPZpRKdupe",
-	"xqjMKp7qrDc1Pp2mlMeaca9OvruqOIlWCe30Kk7F9tEzRTcympIuDlhxKmfnV91Xf684lcvu8ZtPZpy0",
-	"J5/9kIykU24rTuVv786vTiAO4fL1SaG1+AxLerOsySKDB8B7ZPsgVjNdZ9E2On6lOzX2JjySZqQeTLB1",
-	"qIQSSOblcWRoo0A6Cgp6LPpciqVNGo+SnoyWtA5n9q/qlApB2TgZWCsWWCB3y+kzJalDybS5NpHCDpmd",
-	"Ryx2amzU3aWdGlO7w5wV4mfXaX25cyPGMy7paFYqIWpc0BUjbTqFLgpnm1YvLa8vbeO1TUQy9U4R/T0P",
-	"iW7a+NY2GJ93hhEmo5lNXsVhqOvycfseCvi4SPUr7jDwYYJ1oLTP2Vx7R0suNTdLeg3UfSoED27m6Gj+",
-	"6aJDwJ7kpcG9+Qq1JuYdMqphXVzRcVsF0Mn4Xme20H0atEKLJUKYvriOzNXJWefsCuE5KBx0ftHTl0jD",
-	"4KDOxcWn3snl+5NLhEGXVWpCGNZMvQgPB4GD3vXUz0kcDexTQq/UTBWncn7RU/QqGa7iVNRrhfTkDrKs",
-	"T6RR3de3hL/CnhQID3lsnNuAMjofGpxwaSEIgWeoOooIgab7W4VmcLq2Ur20wYFm3mBPmOiQAIicZ6jK",
-	"4imJqAdwKQQmHp3iAOlNmC8WZdj8osoOk5egxYSga8oMANnJ8xfl9KTX67w+cRAI8dAO9fzd2ZWDPpy8",
-	"eHN+/m0eEvP0Sj2fam3eIm16fxx7mXPQO9ki6ub4VyU8ZWnNk4kzOYJ3P5lmfj2PLtgsbOgG0s15KNav",
-	"8JqJHvOnlP210Wy1d3Y3Ly+aLf2ajgmpKo9TsfU8FD2JJRWSegXBHxemSX/tlvpEyyIkEkfIJwGRmvYK",
-	"J/nUPbWkW2ceWk7lJ+mIEQH6pQfyC2s0G2mrAJizBbFNJHW6HO2oFxOd1sO4XFMvVSsokBHD0FTwsSCb",
-	"Na45KlQs60FJopKKX6ASBYGtWzQM+FCg6ogGRCg2961wTFMpseUggr2J2k1JmSeTijNmF8E2syZcMP4i",
-	"RC/t0PC7lbrAiQzwrTn6mDB1/5YXJhEpHqFbEhGQXOP5rV2dwCaKnFsW0fJHZ9FwzWVQ62QvniJB8SL8",
-	"gKgoda4Kr9acz5pD32Ih917iWfG0idEUWkgIyjyCptRndDxRHz8jH88EwmOOqpL7eJY4J5LftLV/a0Oo",
-	"rtRgm0MEMKw5FWcBZeSYM0aAsxZvwAcy7HHvmsAFsE/qjGbGb5VIovadMiEx88i6mx/GYkJEr1AvuYjF",
-	"BPQRWy43t1TItjb0UVchIj6qKuUwhDDjtKbNulseMa11isI2I55EhgIawnB/4qfl7aKMZ/2DkzSUM+Qc",
-	"Pqw1eGFTBVExBDd3yeZxrehGJJfe0rA8jXVynCO7k7kTLkK1PNlaySOfQKbJcugNBJpERiypCDtWEnUm",
-	"rg0FVMijfJWttIax+nGRX4eFYYNqZmPAcBIuBUVC3TVt4kWBBiWPSi5xcBKQKTGYvJYxWuJAQSnuElUa",
-	"6rZmpspkfv7c2EXIZCWqrBWtc/by8rz7suJUuue9QhVUt4u/Meko984A92Goq2J36Skkfx+BoV9XPWjD",
-	"9Q8w/JlWTUQ44jHz0eD58+fPB4VK/9pKaJjZlqWKj33uvgkZizfCNlfQPQhuoKYHCTgbCyR5vbjsPPN1",
-	"IealIMdi8l4/WahjJuGZyR4kI+dPapNUjxRhHp1gZXB1E2oVi8klGVMho5LWAEuR9ioJeFDHp7fvmUC9",
-	"l9+iMb4hmUNdiNg62F2ppt0FO++NHPmjX0SOsmMvi/K2ZQ8KxH8S0Btiqpba3RPP0BhLArX4qzxSAi6F",
-	"ovc/xiQmYgtJzq/XJOd3JlGirCcK/GjiWXVg5UQdcwQYRKJFIWVlhkTplkRkFAsCNdKLNK2SgZXUsaZn",
-	"DHzG6nkH4TkzWn0z15itNlEyr/Ex8BHSNCfR9Mx7ay1tnhnqdWbnTg/PSZEuk3ix3CiWovCTUK7No1/U",
-	"W71lhQmH2C8rfIvDEFGPs2cCwVOJG4ie9xIFrsP8iFPf3kutdwK6c7aozsGhpaGE6n+r4jOH3J8Vprmu",
-	"IIt2TzfoDQZtxVCIZ1CcfGScBzgM0zBvNbUu+a6jTr7pnZ/VlgV8CyWFlNw0EFAkV4ra7AgNTJ2jQTKz",
-	"mAlJprpcbC7EpyjJtzgYaPU+SRn0iMdZUW2pN/wWKSEjQ3mhJNqEB/r0s/qnrgfMEB+NlBpj6OBRnueZ",
-	"NeqcVz6lUpZQwwRJmu3GQdN1V1acF0vqYxnpCQLcAeTZvSpiNdzloVlOJWb0x5iYnxWuFae9gEhu4q8A",
-	"z8tozvuEXxclAYmJ5Yb6+hluCMvNyxaJUH9x1qs4lVfHpxWn8uZd58NJt+JUvut2zk+74IC60J7y9+qf",
-	"N+dn55fg1O7+412hBvC3mMvyGDtwihsHakTCwED5o3pJZOqsLwbcLep08JKfRI6tHZh0Fzdsdi6n3Cl7",
-	"adj676SnaZn79JmAFhGoirU7noF3FCNJ8HTLQTgQ3LboYhlXq0+FIk/wbn1Ds/89uqau7n9qWvSUdk64",
-	"1HEGF9r4VOAtt8EP0ETGuBGNqSrTkDB/lBEPAh7LCxJ5BtWXreoy/3RhKogB0zy6iDz3njFX7ir/85Jt",
-	"65X0Xnp52Xl1ZbpEawufg6ADR+/NyUvNElNzX5WPRkrc3XLQh+7Vm5eXnQ9n+plbKid+hG8ZqjIOLAZE",
-	"P/10llDBfBWnksxRcSrJWIW06JIIUtSDYiHOhtwii046IoZQXckdVLWBo67HABBvANLOQGHcoLxN1te9",
-	"3vfoPyzLtdJIbZbRTZNGOSNo41FLNsc27VsmWOyuIqZLHX2X1Jtckc/yTi1dkxgtw2IgD9/nXgxdGk1C",
-	"fjXrk8foIuKCnNIo4lB+728xDQLFNiVO3iwOXLg0ttsCDXazDq530jozyy4II7ZtdQorrxR32blpbEcM",
-	"eu0I02wHA4TmEf2V1e5zX065Hwek6+sv/834PP+ifzSfTNOe+sp+ORvY4qaY+VjyaFYcMTzFnzuJsb00",
-	"VJYIaePsbIwd9BWCo0VRzJR0b0oujsBpgQI61VW8VwZ6TynLg7AMIfLhgOpts68rKT07tU8CdfCu8Zi8",
-	"KWxYpRatG2aKCTJPogkWk0MtsqOfaOgg29aqOiGftyw/hLsEQq39RvBIEr/PBv2KwQ4sTXemQ/2FmOBM",
-	"eyyFW/rnfmVg4290yxBhPLrVwadPp53j89532wMHDeove5/AcwJkt88GdUVhlZRrQgcHSZLwloNuJ9T0",
-	"J9FJBdZjK0wWkWFV7CcahpBkRAJBIFbRtucyC9fxiPOnu0nDrrsY4hJmuapWKRi4k6dz5UCpNNWDbrG4",
-	"T6l+2Nz17RmXzMgKBR0sNW+BX9MYMS0v6Lq0t2ZpSnzzEVbKr+1lO6ibfK17yD1ORWOhdgOtf4SlOaQF",
-	"XqC1SpnmxSndDXYduqC5TEIXCsO/wnDeMp8Qj3SeeXo0TyKzFDV/ipmqp3OHkbiXzCbnWU/eE5BF8I9L",
-	"GOqj29MSTr6BNc2+82TxcCnQ94qFy67jyTZ+0xg4+947ICMFrsE4kDTEETQ2myoWc3Heu0IZOUcToHs3",
-	"309JVYmAATWHRmAvT7qFG3aobyiqzoOWPgnOiwzxJH1m5BLKJLeGfh1kmnB1pZ+cfA450mULhGGGpnec",
-	"HWxMIDCI9Fmu1TkjnyUK8JAEqHrTcNBN00G//fLrloMGOmz0BWU4ml1iNiaKQScEQ33ILH/g9NkgTyoG",
-	"qIqT6bFELnTH0nqeNsaBmVjrVzaEY6Cb5ulV9xmVggQjJCSEECGtgVoTqTch3rVW19UW5w5b7cQ2PDCf",
-	"a7Bmc/RVEnhSmL4yF1zpupma+ZnXzQKLitrPcX6lj2Z5ooNwnqEybgWezI7GTNLAhsUU959QQk8x2hos",
-	"Uw8c5rHLIJOWFJO+p+ZxHvgkQlUstIJcU4JanyWi2hRfE4GodBCpj+toYAfdpswnn+tYuw/qerSBVsSV",
-	"aIiFIFKAgMcFsWJrnym5NduF0Yp7RwgsWqDBQ2wgFfoRSNWlapvmOncOAasLewRndYxV3QcKdI7NBP55",
-	"dWE9Ijw3zsfF0jWaqDpJMawMNun7tni5IWBwTG+I7nTCkLtVv4dScgd5eFHsS/Yf8qHnWvFOFMB8lPhc",
-	"E9KSoXp5o9RyZ0NjtaNhYdcK5Pb526vJsEa4NDw4C6TROdU1t+lTNauaRmoWhEWfJTdSmluFqoNGvVlv",
-	"KUr87+ovV/31vzbqTfWv+uLzwHbYJX9p1N26i7SW1lR/q9+eq/9g9B//gYaDraM+AzZib7zJJ1Z0ZZrq",
-	"ykS3gFeXmkdIYEnFiJpbPiZQaUJyXkcv9dEpZVEDkMN1xRsUGmp4/pK7RaauKqDi1jz1/ndYx+bx7A8i",
-	"eq8rdQOdLRZ4X+bkh8e2Iq1tabkms7IAh0SquSYzRBkaxUFwpLteGqc9ZuIW0tRHSMMIJCfiUoF2TWaF",
-	"IUvXZPaGlklV12T2zKjBkNyYhnqVjXUJs220OXcjdNb1suyN9NChuMadyOPmWqDJsrAbm1fNclu0ClXL",
-	"Wh/db8fW43Xze7fA7M61I9lBRrADZLuIuB/rNLWqjsUx6auap917+4t2fNUuPoGylaE2Gylb6Xtv6Vfq",
-	"WLKmyptdwQq1d+mK3uBAXvCAerOC0k8skcwLBbxXmAZxRDJyybpCRKPQik3ZJQl5JMXKoVx31XDzvlKz",
-	"lNwsRYsoRtZ0l54AWTNHtNHRnmao0LyjL5edYPVvrW9sZTKlC7poHSlJxudEN/bTvZx17jzy+Vyhdm+C",
-	"ZW3CTVJbUTet2sdsa63ax59dZ7dVbIa8ZBcRn/Iiejungm6odS7iNuj9Zc5Bo29y6IF+lATvyMSLMucW",
-	"bDVXCmEr/Df3NfsWSucbyomS5yW0TVjTQj2uzFDF9+0ytbvPReYBiq5dfuxODsW7LjP77toQrvRfLkVU",
-	"a2IuCkowP6FIU7t18w01OVw3L2OCg1Vtzb0Ii0kN3yqt1GBykpiUNnEDI8UtFeTuzpq1hXjIOAuCok2D",
-	"A7Rbhqoi9jwiBBEoDGKB7Oasmx6W0JGUJN60KpsTgDlP5kb+N00z/VcRny6naManZl+A0IfCdZYcRDYt",
-	"7r5+qg08TvaENqqdMEcL16grkLvaOSrhpETJnnjRNMt8SguupOTWZ27Y3FnmsSLxPqUUIYPn2W3KXPFV",
-	"gd0JHT6e2J36unz3d88HvyzbpScQDRNn8yZyoQ0CfDp/XQL2PR12mZU83eZv7rJTmDnE3vVDGQ7uYlOW",
-	"/P1DWP7W1/e1E+54QrySxqvaOjbnSQFP1VHOt6LzX03lLMjuBhsb2EYn2NQoR1QgxZ0KIhPjKCJMfrDB",
-	"lovAmCfMksFzKRDORGsaSGwikF54sWfpXuFpqQPqmUB4KHgQS4LeXb611uvfbeRacg5r0PnFNRsf3jQW",
-	"EoEImzl+UwB5zCkbQzwaeKAKTh++Lz6UKHP/CvoPG3eJdTALpL15UFY0jxs20krJTUn0bvGcXz305kEM",
-	"+em55cWVZMecxfuz8ro/AWnOEptNSHOBo22pa606nJm/u/5WkaPt3p61HmF+Eihdnk2BQ+lN8LGJui5w",
-	"T9AxlUn2oHkc0SkekyNkd8d6RTOeZHDBgXnnu3d/O/103Lm4On7T+QsfjRaKqhbVYdPzFJmglAyLXp+Y",
-	"eA8cy8m2efph4CnsBHa3IPM4CrlYP5r9wjxfmq5hfi+6N+q0T8t6O3XSpCAOOUH1udIPJpJUO1Yl+SyR",
-	"CRMZ8QhdnXx35aRqtokJ7zMTC27S9aBBkhlHx1SM1J24NYcAa7WBqgp6VM2EqKPffvkVZUuLz3sps4Wx",
-	"K73u2WsoNprIj5Wf+5U4CvqVw35lImUoDreBmdV9clP/HP9I2ZSyusengDPql2089PqVL5k6w2nDDF2/",
-	"GJLKPrlu0yjDD1uku4x35TOFzbEdwaFRkzmom7AxYkJyIyLjyPi/dQ2HTPHdVXidkcA3rHN8l+rUtjB0",
-	"kSnBI/RGrTCpLImq+py3bNlJqApjfoLyf1v1+xVOW6fmdPFdixTh/rbIo9tBo4iISTAz3lkf6A/1wOPq",
-	"WO/uonBJ87Xm2q7bWMtQJIgXEVkIym4bTchnbLPM8x7e1K60M9z19vx9cjBycWPY9Fp+m+yMdt29xn7z",
-	"oIXbwx1v198j+6ODgt9Ja1Qofeg1r4MevcyjhfaT7FjZ9S4/mUcXHTJIsYHc0MtvlM3T6p5CklbvTVpY",
-	"WffOK8zR6nGP4sCw+LVLdOtGS+py/cCBjCR1AbKlPN3GZmUJcrCUpb0BPOp2LIPEREBcnJy97J69tt8K",
-	"SGYdQh8WqDagXouI2lEdjWS30LxXcSqd4+OTC9128PLkm5Nj9WfhNsbDTKvmexfeSUSGdDt9cvNX80kx",
-	"o/J4kuSVVnMtKrBYV/ItRW9JoYa1TuuWdCts95b14vPNSzY+v+g6FzdKSWLjl9sVU7hAaHrI1kOFMtcK",
-	"GB6dxqQYugmNSd56MsNdFvB7We7ya3nCA9jUdjd3oxblhpen3bNDRG5INNMFkOezx4Hw+byOXp68P3l7",
-	"fgGFr330vnvy4eTyUHcpwWGoy7Eapin6rKo5pkBTqPW1hUx2nqm/rVOzjxDMD6+mw0/xTCeyezgIrBe/",
-	"BhVr+0y/iKrdUwTfJNWcHFPfRkeMoylmeAwV05LwgCSDHgpnakHfVlJQYFScSgIE1E1QKywk2bp2YWHc",
-	"X0nzl6v5+UtLvya0dD0SfB8OUdCRJV82gNTUo8h0m8vzaH7LSLQhW2ncla2cmJzfnox9ygtFv7UYhT64",
-	"ZXzC8AfLLhIGkRztKl6hp3h0EmFQcgPSoN94MtpsAb4XXU7X8EQbvik9ziFgRvI+Oeu8eAuy4stuT/9Z",
-	"Tnj066VVEc6nVKKBCSAbQGW1tPPtkPszyE0aBTTUtjVtH9WS8aKGmImpy08jo5iYLBWRoa+OMXAbx6lA",
-	"OuF6nYaqc8UD5js4mNoA87aiqiKg3/TOz7Revtx4cMXH44AY9adcjlsWR/hASmZev7QzFlIUW/lhDsi7",
-	"NmiMCCO3d2vMWNr+0PY9hGJi2daHaEKw6du/adPD0r14/LsOsG1wzd+VFAHtsFwXk4JoxTyTNbbARmk4",
-	"Yv2vNaUWl7lj3pOIjmbrqi+PUQOlxMYMUxcduHH8FDsKTNm6Z8ImtajHdGW7YUwDHxrKpMZLUxQeTUhE",
-	"to5QgKMxiRAVEAYZrShgZoJ4V0cFv6c+4aVkDLpNHSE/Nq18KENCF25bJL32oZJ2w2m/3X/15spOulVF",
-	"OPSBDCecF0QvaBrYI0W1/T5MiGnOSNCtHgB8FkqbscQT1KZsv0rTaqEqCDEZM2burWInawrAFZ0SHsvT",
-	"ZfX7sJm3BpXfTfgBFegWU4h/49HXK5ZaKgZ00thIu03XhIQCPC7C9GFHw1jqXE4mlcIzMYVHF3eE3Ngi",
-	"22tJkWZ7T24K8wo2CLHkzJzAmjOapzu6T09iES9Wq96cdo5rvTed5s6ubmg1Qt/Vvot/nNZ6dMywjCNy",
-	"iLTdPGMvT8z2mXgRc3J9xiNr6c/6yLSyjbAwFbONM0xh7AwOZKHCttaDFy/wHQpfF0WEfFC01pYypESH",
-	"wVyc964Km7oW1q6G+23QwsnkRWQub/FFyh5qcj6bVLg2R12WNDVPPZalgnfEdY6SLCcgGxGL9ZH1VCzc",
-	"ZANzLi628DauewnFg1wmg0trvKpYUjFLMLAvOVhTgbkgkUjJWtOwJENoKfe/UwC/BqNIYDRkwkKaZLpo",
-	"+I6yjlmDTBExvQM5A/xisjCz0jLM03XjkEkUFdUu/TCZZSFCugTzESKmpzMygbyFQAB4m5L4iZThMg+P",
-	"9umChP3m6uoCaRNOUmtJVyzyeBz4YHobQqdlryypfHXs+NosxuxEkVZZHMCdoIXdKSdBzHS03IbYY8qd",
-	"7yqL1dxteDKL0PytvJ9pqGBVj643Fu3sBlqkxfwnAvsuoN4UKj1a7QUcRjjhgVAeOB6qB4fENMCw9jAb",
-	"SyI02udbj/qZb3RLd9u8p24wPfmcNOZKvjGt1+sepAjoZuCUML8OjWh0PXmlJ2aGst8YK32hZS7PAwsJ",
-	"k2ZISHIrD0FB8oAokQxaszKOIhISrHOf7iT/puWtDzatbZ2s4WkzhRPku3uScKFUkav0c9Hp9SpOUaPc",
-	"vI5lUVUX5LY5pFbzYggKalR5BGxPbKEpwUwkhrBsN3IbHqAn1gEByxBpTh80gDfdxfIpG6iHoFFMaRDQ",
-	"jM1hRd5yVuBxC80DVhJL4qcXUd/EwEuO9LU7slXj7S9C4plSW+SEzJSOYEy52aqxDWcD7f33KW//fgRs",
-	"rTv2MjrrMu0FTP0RCQPsERvdqt7U5UAygYCM3ILcmYk3W1zz5sJ9mcjybkOV8wgpWQnxCP6dc2jaAM6M",
-	"S3P7c/zjdNvg0GIWwYJ5K2OjhdH+7XB7+/t/7/fFxz//qVDbFcSLIypnPbXuxIecGAUKbEEZS0KmK7Ww",
-	"b2jTE1jhL7oo8+6Wo6OQ1U/aJC/67LtaJwxrCjmExNMQVd8x+jlHIHRRN/3cGfSmQUlTEX3kA6hdMkA/",
-	"xiSa9VmIIzwlkkRIkZtbOAsIL4fibhOsKCgz/b31sN+SmXUSgC2CqnXqL6w/VulB6tF0Y1LmENKkoN+U",
-	"f3MrNWXAEYle2dP65sPVArF/SabcNONK62an9fzUYDrIO+BjCh4SwE1AZRg9BUEdtW7quf703dPieek0",
-	"M+tRunPPRLLRkGUyJKl/R0cUrAkiuDL+FpOouOGmBspE3cORmthqJ+FqSZPMuj0seC49K+vJWTghHor1",
-	"d+jcdGQv3ifYJB6KDY5HuyfXB0D7WpdMD1Ojai5YhkdKpK2Zj1trAPYF8rtHvKQUZs0EzAyxd40UX1fH",
-	"MOVDGsAtFIc2osZmSTmmlz0UJ0u/1E1LZZ9p5kfZGFVBPbYtgNLepxqKIfGh0ayYMQ+HtD7D02BLB9nk",
-	"G5Y6COv60AyYqWNrcisaEZtClmqSXAWPCZf2x3qf9dkJMGYoVB0REXImiGNNB2pTQa11wADPEDGiZp8N",
-	"fu6D66gPopHTN/EaEJDv9itOH8TEfuXwt19+dfpWaYCfzeD9ypeBKZCmWwPYumhqTzL2g3qfnSgYBPJw",
-	"FM3QQH89QP1Ko19x0EBNNNBGhirU4w6ogIKhIOHoBQjEGWq7rqaqGMzhhHkE4T7ziV6Ubpuitkp7hwYG",
-	"6EEd6URglGRMA2eL8K1uZQT7qGR3k2uIx0QcarjQXxBsFOjL/crh97/98utHpw9tJvuVQ9g4+pPeRaef",
-	"7zfZrxye2e+g52S/cnj6BaqEqtcHc903HTRQQw1Q00WQa6SLjcB6TfelhusCrJagUaUd2vAtqPqonjZx",
-	"XCbeyzAbHIbPBJjQqwN8/em3X34dbB2hwc8w0hc1VJ/pCxqGYtt8vf3bL7/mB2DxlETUQ9QHQDoFjPQQ",
-	"DeZ4DvoLmpDP1QwHNjFuDjo9uXpz/hL9GfUr/T7rV9Cf0UXn6k32iz477pydn3WPO28//e3dyeXfc0/P",
-	"M+LF34D55r5XwJiq51WI6tja2lLHAjOrtRLh4ZAkLYJRiOXEQfNgpIQ+IrYHlhYVdJF4tdsCVV/zZ6LP",
-	"4iiov8dBTET9BB7dchZgX5AhtMhgJEZzDp0w1MKnomfmzHK8L6FLHg6CNJ3BnD4JBAHZoo5OdRQDZmgH",
-	"TSmLdePzUSYHq8+8gHvXju6UExFotcd0/V0optt2G1r0CKhHmM6cMrysE2JvQmpNqFQIgmsiJ97e3tYx",
-	"/Fzn0XjbvCu233aPT856J/BO2tGr8l384/R1xOMQ9TSqdS66mVqDhxVdDxHYJGE4pJXDSqvu1lva9z8B",
-	"4TDBbfVhTNYJNHRsqwRI0jFSYD44s44G12R2yyMlXWDpTYhAUILZWJvVXjh95mFBapQJwgRVRDyY1VGH",
-	"zVDEAwJBmxCvSaXey4QLQVKToksd3ZY5kRBFqU0hfWRb28yclc/16E9rPfetXiiUn7OcBnaz6bpzRksc",
-	"hoFhcts/CG1CyGaGQUgCNDWzBo7k5e/hbUiPqeDrT0qa/ORNsNSBhFbtqhyMWvj58+fPvabfyJlpDytN",
-	"t7lbc9u15t6Ve3DYcg9d98/u/qHrVpzCYo5TUK2lOvKKtkk3IJfH4DGIu8caAhukC2Am2qk2b6sXdRJQ",
-	"JsOnsuc1iILzwMXDudQYJTXCvhcP1MwP1PCbIzXQDtnFCwNB4kn5UK38UNgdNszetRaGguSV8qHa+aFa",
-	"pK2hwruLyzMJMApfMk7RJeejntRNq10bcdF0F5pIN/ItohtpO3ylISa2fRvWWgHKoNXjNQqL5qzdIGLO",
-	"O+0VhJAGEyo9+ItTaWv8Lxo4uSfbL3DSjAleaax+5R3DJh6M+Pql1uqXXvFoSH2fMP1Ge/UbZ1y+giaN",
-	"X5zKzjpL6TKlquMApLqcMg73IqMtfP9RHamIp1OstCagZYsB5VBDZyxMdVlR+fjFqYS8KD5T+5NBklUy",
-	"sqlFx8gtqHjfktkglW4c8NpbScnE0JdKSzY83pRiT0jNwIEvoFkLj6MkTB9GUtfOQerGwEMa3x2kaLm5",
-	"PQ4i2Jv0WVLWm98yy8+vyUzxdxDMrcFRwQghC5yZOudiwm9FFiDL3vvMwvIMDZI7ObAGpEOIJVEPThHj",
-	"t1DPemZTsWymY4AlibbqfXbJAyXynna6Z47OLChiRXr7O0AnjWj0wnQnXZ/4rybBC4R3k/vbZWEs9cVN",
-	"bd7GSv/gXCvLqXZGTX/fa+CD4R5p+y13jmE1Dpp7rUZ7NGq2sdfaw7i5O9zZ2dkfHrRbQ+zvjNzG3tD3",
-	"PYIbjVFr6O3s7QxHrUar6TZdsjPaL2Ny+1cNRUHvxOSad2VyO3ku4LcbrdHurj/c22k3vOHBnrfn+cOm",
-	"3yajPX+34bX38Ij47T0P7+2Pmrsj0t718Gi3sU+83aFHGpsxxt25yYl70HLxbntvb2e34bf29tru/l6z",
-	"OWoR7BJ/hL1me9QauS1vZ7fhuU3fOxjt7Xs7B82hO3L3h5sy0705DrjvNUZ7jV3fHzX3vRZx/R08PGjs",
-	"tEetfdIiO+5eu+U32819z2uTZmPUbu7s+Tv+kLjDUWPUdjdlwPtzYkGDuKTZGu25w709t7F3sOs19hpt",
-	"b893Xf/A28Ot4X6rtT+EtePmzkF7H2Pstg/w3shvAlptxrQX8O1h2e8y1mual+lipVYOT+zl/1yMuN1Y",
-	"Y4oL3an5ivO3OAJh/2sz8GNby9wQkjm+/cWpLNoQUnqyRPHS1oU8izW2VB75JJrjt07CbK1pnkZI3FKt",
-	"gUHbNBPQlzJbUapztd3WobVxoCEJOBuDxw0z3U9Db0gdtd32IWIcidibgOG4XF3r2UU/ONf5F9I8jEft",
-	"fqrHAxInc6g5L38JnbJI/IeCcDcFQdMDkd6iRQ1hI2OISf/S4ykx0b/AcqKDHspJ1raEpCddyutBpivT",
-	"bHqWdinB3xYgSYtzK/2FQ4dgbRLUsQAIaIcieLopVhrKqH0WHjnsM90jESeD6nZJWjsyJmKjf7TdlnFV",
-	"UVDMIFUYnDiKFntB7BN/y6pDfQa9LwSKyCgWxK+jno5Y1+ZDqBVBJcJBRLA/A/cltTEg2qRf77OO6ZIh",
-	"0xujAVNjWwvberqJTk9LL+l9VJR5AlRMW9YlHIWJc4+koDwgKf0alHRNKqokAYUVSvgzuZZ/SHuPQI1P",
-	"AHsU4TGJKikZ2VD22/6Z+l+2IzImTF1aaIHzcFTV2ezNlcT4Mh+vY90nqSiZtTxBTIaY8FuWTzoB6TUx",
-	"7gDZ7jMegFcon1dqyfdhYVyKMA1jtQUJ+ktpr8u8NOrYslsZSq/oreIotjwZsNV1SeplclyZUklfgUgV",
-	"y69eo9keeaPhjt8iB639dnvH29nbbY1axB+C6r63t783OnDdPX9vOPTau43hkDR2h83Wbstv7pFimffB",
-	"iFhB4aolKmu+lNgfIuEGREi3aEopT+4iriJD1P+ir3dAigIsX8L3iX+7jroS7si36rgS6122Pov26arr",
-	"O397taFYcORz3V47FZ6sEESFiHU4KTRDKJLA2uZXHRMAPQg5W9tAq9djDbQPek1ZHAQPd3tOpqFcenFe",
-	"2rIuf9yVDe6K3rVS84xTbH85Z6Sw0E/ajNSycWfB/f3AFhUIADLdKUzOwFYRor8m8qtg+R/O539GE1CZ",
-	"Ibtx6DafypANcad/ELcNiNtr4MRllO0umsScYSYuVAV0TwBLy7QoIHWOfubRer4TeJKkoRP6s8WCOCNH",
-	"fYaZyfM09Ze9gOAIKv6gb5WEoefRtNbnIMdrm48iuanRJOcKMTR5XWFBZ518XW+uY0p0IOJT0wBnnrKh",
-	"5lP6dx/sPhsaU3gif1grHsNaYfpBrOebmjNHpCUoHoCOrLYpaOt2qmDczZyAeOD3mVGGCi0KYMGFoFAB",
-	"BgUbn5raEbaOSvWUPoPUshscUD/JXfmWzNJsPkuRNjUnJCGsTyXAEX9/38duy28fNPBBo9ly2/jgYH/n",
-	"oI332/7+XuvAG+7vDff3DnCr0cAjl3it9nAHN/Z3W3vDEc6Iag9tF1UQrmNRsAHUfxgV7mFUKLiLSwhH",
-	"pnFFqS/70qT06ctsnj5URIn6JnXh4uy17sahlK62addh2bq6mpT12VzCjCDMr0HFr5oHhbpECMQER2rD",
-	"Mh3HIYGBjhmPlOaEOmn/D6Fvcp+NeJQJ+AZ3DlT78lEc2nJqui2BrUwBipuBzkERHU8gXec24mxc77OO",
-	"7dgBHWItjRnMd+0YICFpEKAJZr5APJYWNl3jKENViAcpqNMSze/YnMHXCENOu5hUdofuqOW5pLY/cnGt",
-	"7e3s1A7wTqvWHDVGu6M978BvKu0PjlIXKsGH8GE7ZOOjIRZkt+3Q9y/OL2/db1+PeafT6Zz13k1O3o07",
-	"nc4b9Z8OP+78Xf3b2P2hHag/6vX6QyoiZquWB7RmMLV+N4GgebD6hSvOTzGbGdojHuaSFykI+m55CZIk",
-	"1zmWk/nrPOLRmMtaiIWA2HYlABSy71NMA2iXQtk4ILVYEBQRQUySm6PvFtjuWq69W466OHA1TYqbiVVR",
-	"XFzXBT5CVPaZvX7w89zFh0kS+OqoIzR/h0YilMG02Joww4jcUB4LDVS9zzK91qhATddFt6Y2G4/grgF0",
-	"GhZw0eIkH89BgusIVCpRRG4IDkRSf6zPLhX5DOiUykNwMEC141DRHzOa9kPvurZGHxCappt2BYB8Ld39",
-	"q3sBnyY8jvqs2m4eFNp8XsFZXdijuo9/VxdfLCjEvPbFygPzqF7dR7bEdkzbhiOE9SnbYnS3tlRqMQLd",
-	"XSJ5JHXkd0K1TqFOOLJXvJYhKyuIFwj25SSrR8cQuKHPLZdoi7OptrlSBNgmxX7z4QpVIcNskKtKe4he",
-	"QDIu+u2XXweFpem30nR5OwOFGsmKCowg7qPtNg5RzK6ZUnMs+liJItkKiFlPSk6kfejxTPfi28oamg0I",
-	"1gWaWR4VSZ3FOcKFR5JEqOGa0ltW3tFlSKBfkwYNPKstV/tk1PcJ3dLxh0pga+ykZH8UR0Bkk/FA2Woe",
-	"oJhJquvy31Lm81u4Mmq5ANpiLCEc8FchdE4l5XkV0VKSryJm69MNgO2Ro1nMiaq9aTWcpavLlHhOTb4H",
-	"i7Hyxhq1UCVf91ypKJW2YhPg1byNpv10VvKmKfRcIbNvJsPXHj2n33Tf/dRtnNGu6LLLHe+4u9u9Dr97",
-	"f/zNQZ3MvnHJdx31kPuPDzuTIfsbHf2t7jUDNpy+cv3vvgkeUhw0hybiYKmO2dOmAsr+sFz9rliFOhdF",
-	"0IG+2g4TzE8I5gp+oVtDlIdgG3qZoaa2CLol3U7qErQevFUOwHK6DIofISytgiso8zLVOcALqG1RZZqg",
-	"tqnbTjVPS3IempQ8pBqY26dV5iXrqcgLcv+SdiIIQgRqWEslqBXXLKmtspZoZuuMmNojSjjLimMs/T7b",
-	"KABmUxP99suvRuwyEWaUUUlxkL5GBRpAv58B2kaDjvrrr41mq72zO7BNV8FSA3bbTxedXu/D+eVL7eQy",
-	"7vo+SxXQnOiWTHIn2W0jUSwW6gin5KlksfNQ3Fscy4hc2XOoOBW7usphBc5q/att4XrswOIi+Wr/qtmc",
-	"k6/uKg3deG9Ov6YklO+G8TuSgf61JJqkVFVg7pYlrHzR9B6RMRWSROVkNUkPt1KHulI+Gqh/Bkked04Z",
-	"roLsonizUVsHwOIHOodsYG/swNFmaZvfAEZ4sI6tMNRPNTmDoU036D67PHnd7V2dXGoiCc+lJvgt7WtL",
-	"CCkjxBdpudP9TAV64zfMVELts4BIRUnVYhV1BO+C8d7lssyh9DV0gIatfyYOkzKEGcVZJLegz5RQ5x5C",
-	"ySoSgNPA2B91SboEYMk5uiX4OolHhgUCe3CQphvQA1Stt8+qejRdQWpL8ZeDw5xVyTolc1FkiWxS7GfU",
-	"eHIPSq0pXqW93zxotCp3k/vuqWDbZfyhY/9T6thptSFEPuvSY0X0KXcHH82i6q7BHI45GwVUFxX9b86F",
-	"7FVLGUfRWawQ+/OemiWyvxKscwTTpvkl+vciW5nzU1m2MoCLMECSO5phxcJ2lAMFOg7rqMuEJNi0kDbe",
-	"KsvkEkOtKeCnpl7pey5gaejypHdylSoPIO8nXCbhcqmrKw6P0I5RGbCJZ0u9WYjKTblgn2XZICrhghmr",
-	"hrUszPvo0uZu2sEHtRmTYP+6YYK581Mc1fA8ZNlZIjhsOZnzUMvXqtMCJ1Tcss8YoVpbMS8w0AcTXmji",
-	"hDRDxQKN6Q1hyZwaGbbyfJcKw3r7bG5GNMd6C1mpIA/iccvwQta61ZEWwA5TWt70GsM94o4O8L7fHu22",
-	"hjukgfe8A98dNUl7uLsJ58xA/c/smruaw0JTmP8IWEZiKKR/uOLWta8SaQJ3kl01N87QvIxvTt0iOP/l",
-	"XGGOeC7RXZR6YSKFTciOol5TE3ewWwMaZhQPbil4NvCgkQQe1NE5C3Qgz5QL2WcR8QgzLys+kFIUMB8b",
-	"Im5DhFaQZlAFamhgtZjBYUpt+GgxgEHz1rp5J8snVr2ZZaioOq+eZQhXDQ1671586hwfn787uyodNmN9",
-	"Fk62uaFR5voMlTytz/EGekKmXFAXjs3oVozcQHJLEIgk0qLcQ36IjAOU+fPOUAJ2Kp1HBjA2XdfYyJKv",
-	"wHKWO2tMAyTwTCCwqKFEzeQRymyPQgdd1nSU5y66r3YmYT8F1eChqWAGDIpxqVOzU/GiD4VNj2DqnDxQ",
-	"MqE6UR7LJIAkG2DSZ4MkGMset/58DKIKFPA15NzaMdPCpSiKmSiLQzvqsykVQunyid1Sd0+wWXhuyhsz",
-	"c245mdKqSVSdkWfWiYnJXraF+Jhq5sAAw6zRtM8mPPB1GeuFneWMbNnQmuKImkOwdsJWXBIZzWqdkbQF",
-	"4/PcvkeYnzYpvY/2nG6aVqIhS2rz0Lql7mu9j0pIMbu2Se5uZqH/7AKCvXtKSsXXhB2hW3XPlfiouZqD",
-	"qGIJM7h5jo42T8gJ0LI/5IeNQnksrwZ2YbBjhaww1zRhLc8RtGAwuiMk3dj8pDSWB77+5sOVkwYYZtW7",
-	"dNaIjCIiJjU6VcLFmMg0K+AonSCppC8ACgm135MMA1PlMgvOM5GWqzYBhTZBSNMpzTAVfdO5T4MY2j8P",
-	"rJVSPQtabfRM2P7PNpLalvacm/CazOYjjPRO3Su8KNng1Gut01MRJKxaf/idI42e2r31kkz5Q/q31H4l",
-	"sltNraam5Apo45hxdkGCBg6oR9anegmoj20ZVei2mFeyaAXdqbk7i1bQu9osr//xoXHTZW7eYKl3sesv",
-	"7OFD8ZZkl/8IFPrvx4jSFj3zfjWFLIV8J+UA5cynK0RMbG5L0vKmikVZGx6gqltJ1IKfgJVhW31mjJJJ",
-	"aBHUc06u1SCNRAfJW9NDDzMUEfWkeqN7igQRQvFZQQPCZDDrs4wlT8nPGlgzbB2dB7qqpLUGprluKemc",
-	"mcctI0jabogkeN7yhcToluFEaegTwJcU5cnwCKh/kOMvjENLOhIZt0AZsb7U59XVbYk2bg7QgSw53c3o",
-	"qxT0X9c5dFeyGA573xw8XXhAJ3cH/si+W4yqSpqKzcdUARWZJyKWRKTBVgmxKKdeIxqQ7ThURHiJxCx5",
-	"ZLwR0ziQFNpzGO1eDTDIycyKmhi8t2q79kRAoyCwOggZEYgrkKbQzzDgQ90OEYaaYDFRwjbUXbyNqJSK",
-	"SBpJV017O+EB1LSbkimPZltHSK+BsrGZRltiItsYyk+sMtXhTKlqilJs6SkTm4l23c91FQRD0UBBZGwo",
-	"cRQMwLpyjIOARAJSE61gXR1AI7aBY9o6ZXqkJb3TDA3cMj1hDI2rDpIguoHTZ8sae+nF8VuWFlUwYyZJ",
-	"xs+ELqpvaaadmzNjGNIHdDULCRBjwehoZPsopemLei+rH950rj68Rqfd0xP9JKi5WCDdmGciZVh/SSTx",
-	"5HE67pZjjXk4aWKWsp8jSNPUCzAv1dRbiq9BTf0+S1pN1W38CbVuv0g+E7r/gPrBmJjZDPk0Ip7kpnFc",
-	"GCrV3HZ+au7s9FnG51U1uJsk4QBa2yaBW4lhEvQPNTVYwdSufjrtfPfpxd+vTnqoantMNdz2/s7eruvq",
-	"PXNQw3XRKX2xdYQwCpRwE2mAddOfRqvPFDZZzKNK6wplcZEJtQmvaEAegEWVqSXJvd4e8WhasywoJfX5",
-	"7qdqJWXNVgNylD0l2GV9fEPi8SkR5jRz7V+H0F2ssE1ltu8uzLvYd/dxtJfMnakc6qTV7R9CMq44FUUe",
-	"oKpR02uThr83bOEdb5fsj1zcGDa9lt8mO6Ndd6+x3zxo4fZwx9v198j+6AC7w4bX9FukPdrBu2mkB4xe",
-	"/yFUg+s2Lu39ZqM13wZK7UfdJzf1z/GPlE0pg8ahCWG/NzwPKA8oBO6yEV9ZsFSTa7grVSjnECW0O4yI",
-	"INDZ8A9d6aGEDNM49PuPX5wVtUHU7KbdYkag0FcyL1D8rO7Dl6WpEuaYDbFMzF45VmCZEpaGvaNq9tZy",
-	"TxJZ07IEUPE+s+R0qIMXbjEUxGf+Vh1dxMOAepo0vbt8a3iT9vfmhBZQlpLtg6SMIekzD3sTXXkQXqwO",
-	"jqE5mwI44sEhCmF8B03x5xoek7+0GjutXdd1HUSn01gqdWWwZR1/J1d4DOxs0K/0Y9dteWrH4C/SrwyO",
-	"lEgx6I5qZ5yR2imW3mSgOB1wCgkV3gbPB1ual7TcduIGwmjI/Rm4886ZlrhQBHWuq4NL9e+h3vG/uLWG",
-	"22wNHDTQnxtus11LP9Z2Gk07ftPdNWZPhAb2fGAwBacZXjfakTiSYCLTmh1hvmV3u8aTlHvfAIOeb+s9",
-	"gDaQsAdKwEKok/N6CbXvONATCpQUcrGBNGCoA7lQ046m6xrHpp30JRUhF1SXl/JwBA2apWFaWpLQ4SBG",
-	"UdYykEE9rW8LI8Yq8KqXr47RbnN3N+VxzwcAKuOs1ukdd7swqNCSnpFhEnFD9z2Eqt6yjrpKxIAtpiyg",
-	"jAy0FwGE+lkIJoNhxG+VjKn7Gdkjj2LGTEztFFWBbwhkSgROMEO9968dNS6OfcoddEN9wh108fKVg8JA",
-	"CZmSfJZbR8abZl6chcRBb65O3zrwPvru9C0Iv9/gG9yDm6yGtBXNbWvUAZYSe5MpYVoAxlLLf1DbCTZR",
-	"XUiIKIaD0X1XYfPtfYP9GHxXy9KB2jkQDnGIGAeSYEKLM+jYMxStdsED6s0OkcDMH/LPR7YHaE1EHnqm",
-	"BLtnGWuIhsqSIUMSopjBfglIKR4nhR07F91nAvGIjiGWtyiZ6k5CmnrpjZIf1ijC/NKIxBDVucbzL2aS",
-	"wFVb5+HuSJEboDbrGDSebz/Pi4jrCHNl9HvTkQpFh/T2K9nSNBpX4+kEfE10REG//uAWz4ShfSCX5oXJ",
-	"rIhDWDxVbA+ezYiimTXmGMPibIN1OEXSuxlnWvdn51gkaQUzWVJiycIwlvo+LycGQK0ydxlVgTho1koC",
-	"oVS7wRGyRO8v/cpvv/zar6TfPP/Lu6tXtf1nzyDDPaHO+ro90yQgv8JM8/qqhvo/UgC2MnMVYpXdDdsQ",
-	"f34jXsD1tvW/LF4/E5pbLj3vBBUpk7vtilOZUkanCgfcBBLKJBmTKAfKHEUqR7pllGo5aIv7oMSKAjQo",
-	"lDGWj505j37le7d2gGujjz/vtr/0K38qPIKUZOv2xAVWJN0u2JLTDKumDAX8lkQ1DysOQD6jaqYPtoJ6",
-	"qxRbsrCtgizLTMoPxDKZ9eiAebqIEqjJm+7u75pszkmJ5mz+IKF/kNCnJ6FacFk8Ei2saZIGIrqmaTX9",
-	"TYDtFwVaxbo0T0+haMvHP9f0P9v6nz8t3b0/qP4fVP+LU2lpA1BBXQCwfT8TyOPhDFVzGv4WxJ/rwgFH",
-	"iPHkZmWo8GPQxSdDpy+PFiK3exdbcLuxWxaDCKkuwECLTCAZpoqqYMbV+uZW1pLa2CBmMYp4tDJmcR1w",
-	"5rFrLcL7/N50td9/voSafvkdBYEYddtYPdFwBoZCsPYvWED1Vhbfe7PJ6PWJifHImEnRLY8DHwl1NlW1",
-	"qY6xv6iL6ACj33IScw94S7WNb95AeMuja4Gwjoh7fXJVZKR4Q+7oSvqaVop1DA/FnqZnwm5tGcX8Q279",
-	"15Zbe/SnnFqjxA44wH8itT8r6RTfFVnoTvndSgJ/CJZfS7D8F5UnCzgyFhMdf5Mwokw9DlQ13MSx/FS7",
-	"R96cdF4myu9WttRzfoYzrlFxgoVWmGE6O6h5Ucs4c8XPk4h3kgKxdYQiIqOZiYHP5CDZ1Ke5Y808UZQ9",
-	"r7OlJEe3mMrC40tJ25dUqipuLkoiG5GfXd4Soaozx7lT2UbJVpq5ruNe3paTeDpkkN+0xNGsa1kLDwc6",
-	"U30E5eEF9Ql4Sz8rAjK4HfzXfw4mgzSAFouQeBKB5ASROSb8rM8Ig2ge/zAtlJ00fdDDahHts+7sWyOQ",
-	"0QdU1+T+ISXk2fgiswR1cadEZ6WM6Gfoui4VaGogNapIvVY4xS0b29SydHCKJvxWAzrFbAZT6Zg73ct9",
-	"xKNDtVwdyjbRSYAEexMEZfB1BXuTz8/IZwBht+2gRnPfQU118Zs7u06f7TSaMETDbbZRFecctQ3X/a//",
-	"bLmuLnMc3RCd8Ndo7v/Xf6r3hvzzVh311InYIgFxIJEP5dCYDgg0Mcom25F8xp6EtdRRj8eRR8Qh+ubi",
-	"5LWDLs5eO+h19xWqam/tSF3mLR1c9YEML7TDP0EVBdPF2evUCytgOPu1EpzVWBC5rD3/SEaYiRAr6rml",
-	"HY9qZu0pvaWC1NGJ2j8FnRoGWo1C5xAFgkIdODmIaUtLd0MUpN6bJDAOQiIALbpaZjNhY+DGheCzqzfv",
-	"Tl9A9NlF97uTtz1UvaW+nKD/+k80IXQ8+f/Ze9fnRpItP+xfSSPsaGC2CAJ8dROMCYnd5Mxwph9ckj0z",
-	"u7dGXYmqBFHLQhamskA2bkdHXIfCEbLDDn+RJX2z5JCu/Uly+LVf5PD/ckN3tftfOPKck1lZQOFBNl/d",
-	"g/2wdxqsR2ZW5nn+zu/knjEn2FYL/69BZZ495AqCDb7VahmSBgDNiTCNANFnhxLFAyGVVmwY8jPHCI9s",
-	"k+EZJnJz2yPVl7AJoRAaLofMNeG68co8G8mQU9FPmGbZSK8PgQS2m2yfNjRnPXHFyHYFGCeMEs+RXt09",
-	"W7dj11RLMz3WOGP5KEOgI6I+4FMAgANa8H4ahmPPl3PxGxSHvMJ/vac/WxVX2MRwtGEPYFVsSWk7cA+D",
-	"8mj68mV8gUYOFF8XsoNn2Xhx2nxO1toKok9zDMvi9yfYnGSggUSUbBi/F4nyriVu2HZ7wwNRo5VVrB8N",
-	"4IkCLndVUmJ0Bgi+55rymxvalOfv0ZTXT3Qs+3aVZT85p+8E9u64h0n173BStwsFcLCQ105t2X4ftwIB",
-	"sIfiAQzdR5RCWdrmXiCsbmiPY8rkQ9vb+vi++M/Fvt4qVH9HrtXDf2bHGVsu8A6L2OXRsZFKIB8cL6Lk",
-	"twEHRg+j3no2lzwZubH7Asf9uw81KF0hrVEE8U2JhLGptSAF4VdcUrzyqsMqry9H9D96tRyD1MegIcpT",
-	"KLwTPQFtkFQaefOnU5WKsA9tb7Rarfe7rVaLVNSeazVow5CsVUIaGvRgz07KmJF0/+T8bi9nsT/DDw+u",
-	"Ag8clXSUg3fVbjZBxQGlUKIFo8CCoYK1q7So6E/A8NGx1lbQzdJG28uAx9VoOEyzXESvRBRzCMk9noTG",
-	"vuMJIYsRrtV8THc8WLcsPvFAz24JAtmieskUpmFZEpRJGVcWnCgFpai9WCIpgaETiC2TXJz7CM1M0nO9",
-	"NZpsX2Jtp7aQLeEBehGt3T39DjTPwJLGIWuLDNtMA3sbdLqk/k72CUDwZ1gJHP5Iak/NuBRXrI5dZ7uj",
-	"YmYgUIhLruEh9wEw9fXTq4onYhVMl4cXVRb5EQz3aFBQ8n9C0Y+3zOVn8UConA+GS17/WjtgCwqKFqRU",
-	"ZRxekJm7D3X3TjW+/o93rdY1MqJ2sXDt7ru3rX39wo7VZgPgfvriyljui/T09lsWeB9q6VA5/+LD4Wl8",
-	"Lnk+ykRFAS6KFGhwNEVtGg/WkIF+ngRdB9m0WI5aWaVYfTRUIssb5F62Wy3zckUxqDgXA8Di660sIpZK",
-	"G3OEwFUmUDVpJyTQF6vAMwGeNIsgnizzDntxcrh/dnjgMewAf0BcXoolopeDrXUhxBBjLb4E4wQyh4cn",
-	"J29OLOEfyfE6hM+Jfxg5d44iKrTIr+JQdJxii2LwDWiLuUAYe2y+MGZ1mgo+TZvpqHgsV80AVASE3+A0",
-	"Y9QWomVYAoCJJRM3W0Jgq+fwZb9Asf27D5VCevrXDXhLITxhq11biENQ4whvbWuLdxBL80/rYPAs4+N7",
-	"qwDFrQfvx6QHOOA0vd99cOxw7KQDAZsanaIZOm7WXbRzK+7C5aV26bXObTZQnvgIsJXnabU30sbvh9Dc",
-	"VgxWxZmPS0kZHYHJpS4JpyWVlRI8QzVVmWCj8HodaSNFxAY8u1DQrDBFUsXMSWg22TcxZB6LntFmbMiW",
-	"QLoBaJzJQISqTB5LxYILMQY+aFZ/0Y+lUJhheclzAq8wnsQXwmMhV2ItlkpIFefxpdhjwX9FCa93gS+1",
-	"24uIl4IMoDFJ+xBnlAww6kT7yHssEO/zjCN9DXgk2Ga+LyBx80ar0E6RsLLTYXY2qG5A1wF9qqR8CQD1",
-	"tDdjswM0Ww/8V2kSZbmH2brumJ7eZAdlFYl+vVZtUPlazVKpP2qhsO5aVx0NfsDJnBgJvcRNx3y5qrXT",
-	"+Pfibvh37M2/+1Djlzzn2Vsovq95c90Xl0zsF72yWiy3TBn/Rsur5WnOk8NEDPRcUJnpX/SM1R2Jczyo",
-	"+g2LgjBYBVJw/HaFIitJKNy4Nxfwdy+rHwsLtj5gdhFL4naGoP2A++cjylh9oqelLZ505ZLtN9lRrgoC",
-	"roJm3+RJbR+GdCgk+0l0T9PwQhDLIfdlcBGHFyIKMHHO6pngKpWMiI7fHRy+PNTmMzbezwQLk1SJCNhb",
-	"EsEvqXT+PEtHQyDghf+CiA3w0yBXl0qTS2imrwdLe5v4woz3AalcFUcADIlVnmbjJnuZnp9DElQ6Zrkv",
-	"61utzYZDz8iHQwry4NqQ3IUO3xSNIa/BMK/ZDt0l9wFDhSTw8YF6qrS6lnCt7JHALGho1Uxj+vrPJZxz",
-	"RxGShTS7pMRWLGC3bAPiujrR2GrTz5uNnxpmKWA9IFw8LiipekVTDuS3alZhC25p39+FendV+pJ8Orwb",
-	"1jzjBZZ5+Z6etXYnePnAVqx1PnysthfQfVv4lMqw6K3bBwt7ZOAuWJ3PeQQ6pZP3LXTCIN5lWr5JQ+C6",
-	"Z+Jo8BZ2wzHPEZcxHFX2wUCGFGTZTxIYgXZTaBR7RcLD5DDdo4w8dlutzQLi1mj68puZEUAGAcCSc5SJ",
-	"YcLDiRCadmMgKlfNcqaPw22KixtmJm4sFsxxr4WwM2qn+jP0eVyrOv/XP6G4QI82tWHURNFhA6mVVtGg",
-	"u6DqmmDmgrYyqRTlc34dt2MdqXJnBnp+clqxuJyWEz1OKHqBPT2yo2jaJoAmPcWuwrfeefxhQmzeAVUv",
-	"rh4dx9tXz/D8helF4MNa6eilT85BWkYqwGecd2y0ubyOzu7cogOMbuKFnvY4ARsPwRMnjmmiKnAdBQrB",
-	"CbfxTcWuRJLo/4Uwpy+hSK/JDoxPbTxv7Zpb1Uy9fALi57IXf623ZyUKGHppv4xV/i3O7dE6qbcdN1x8",
-	"HYUuK+DN+4lKWRKrvAhx2EAIst3Z3/fzgCmRN2ZBfSe/VDXyt8cTJWzmq5umieCy9vHOg5+zHZ7Nkqvi",
-	"TNcA02hr1zr4X+C/aPk46IrsBRh6nU27CsC5D9fpDXolpxyfhw6nwjGBI7J8JBV3xEoo33JgQwsrJ5F0",
-	"buTWgryWI8DXP9DmnB9zpT2t/RiMbZpes8MhkHxDGghjnXmH4c6m6CoL4I6muERGRJkCACHkkg2hqWCe",
-	"sjiHsMogzYSH5AIY/IS4onakeAQ1K6bHqp4Ay1JsXQM5LXyHPXuBL69Et5+mFxCuF0221doq6p2M0SZT",
-	"pkZh38wpIzruQpJRUZulwVZCRE+UBXLUAwwNs8qltYc9aJi3EUM58X5jBz3oPNcXmWA8SSzbuse6IuQj",
-	"JUwwOUL9FvZTJSTrjjEFZno1AXqVnu5LaN6H2US6W7GBAIJ1fTEGgw0r+oUYY1N6/XWV2WyNmRrSbIZv",
-	"SUatIrnVhqhdebudVvLvtgO7tLIgPYzOrIzsTmzSGV/riWIxuGvWLChpbDBahtp/straqPZ5pQPzdhL6",
-	"ZNp8mRLQJkU018ZOpVjL0zVoE2lSSl2RXwkhMcC1bxo2KJE9R6Ab9YbGNgFxKsu2uS/r+jVCQh+JQIlf",
-	"g4bHMnGZXgCYDqp3kPKWLDxMH9HBajSZyajbLJGKIQeHfSjiJLECfQ8qz2OqjDSNEhL9ovP4Et0SfLo2",
-	"JJpQswlCHGbGiNAApjbXoH9llvIxm/TTmCKA+pOmDVN5KTIFkyvvUGsZVlvVsFSfvj+9yt1nE5aVQ9qY",
-	"M6TntzKkzwo+Efa56ZtwevT625eHNa+GBVav1LnesOgt2FtqfZEk6axcy7PpHkgiinPX7+hl6aDsPHi1",
-	"WP+bqnQG6pzGc3b48xl8EDjl1slS4ldyJaaRdw/qg9CBXt4BMcJxpYJvWQW/mtQ6+RW2W1rWDzFfZv3D",
-	"QJ+Cj+u4CbHmboHSpntRbTPHQIfESz+F3mzBQJ2DFa69CRkhkwlnkQjjAU9YHKEPwBUL9LkIyqKMjkqF",
-	"6ofh3liK0bqh7vdm4N9PYCmUgyOv8ruUkDm6UJEhvoBOdeBjNNnzNO8jewbxWPkSHTSPVgINVXpDw3ht",
-	"9O8myYSAgQPnFa4ZEPDHuTENPETXT9834YjBnACbYydleBGMkWGoRIpmWr4cSUylRAtcOfP6WeYALimt",
-	"/pfmvSzQRdfVPw+ieugQzdI8t65DFrlx9DprAq80yC1rEDyRGACyx3IZzWFP91qSns/L2qUsiiNsV24i",
-	"SBAvO3rF9NmYzE2ciDDNIhF1iO8q5EliBa8TevIlCC7TPUelA4EUgXUj2HDLeCRhMQ4wQpeLpCJB8jyq",
-	"b0IZin5TwysKfgjELiP0qeAJ+l8AU+DgxVG3PxwNWeZDkQ6BZUqfD+HLOpcMQsomJoFyGIanN/ggvTSS",
-	"GRUEB+JI/O1vUj1z3NBI3BTgm4kDBsrpc56dC5AyloEOoOhYZd/Eiy5F1iXSVNRBJp42oTwCz5cTkb3A",
-	"M7E+HGITBg0/GzAoLpb7C64nPI2WvYnLHjT1RXnqtgqnToR0L5gWrH52+Hr/9VnDQ5gm7Ls0I5iINgd8",
-	"WX9zfEp/1yrpQoxZff/4+N3p4cmPhycNU5VNLRLpsW9PD08acz3XN+bnl3qL/2YyUneOZA9JOJQ3XM2r",
-	"0XbQmmrD/NNqKr0J5irFiVSQyImYrUr1VqnICnWnteZTLRD1wTpyVGhx1LQZfnh6uv/t4cN7Zu6GXd49",
-	"S9JzJmSexSsP7db165mr76yY0Uu+pJ5VItcqYJlk/9Erlo0SoZos6GWxkJF6I5NxUHQIhcBCo0P2uzb1",
-	"GK8IYjIpRKQQiq6E1G6cVndY/xOKGAKFKesKRq+ZwOp5SCXy3dnZsb3Rwv6xRKoxgwjsaHBq5vub8g6c",
-	"70Xxn1vF8JhFXdj5kq5biYG7FAOq2OLV6ZJFkFq3vnzPQToibY1jJpGoYfXAflk0dYNGcyb+9TM5gTcE",
-	"15ZOGoHlrnuMHgoIe91jvILCPtbCaDzNZW94vliYMgwwzLuUVVCUUrq+NvW8vSJcLSAaAEzrKGso2ZPp",
-	"VdOX06DBiuLimbhBZmCDFaXCvpyJG8Srl0ANIsB2BRu8Lmxw8nMY2CD+vixoEK9+XJDBiXrpZUum7MxN",
-	"MLWicCqFHhEmWlpRHvUoUIJ4JJZ3Ayk6sjL+7hgoaNZ5STlvMjgzRT32MDYhTTdHlSaRI+2VCDORKzYA",
-	"HvYmOxWCAqA/0b29NGP99ApioNrLi4VD0ag9ORWfy+oaYz3Hn8xIf0Ou2yxs8rOKYkzJu0mRZIGMHnx9",
-	"EwZTAqrOJnJ4tV8wDLUJWzLTO6D21VdffbXb2+Szijgr3j4qlZPRlKCI7P3o14HZZRNso58mhWg/6K2x",
-	"yGK1acq6THPqeg0t6G2FD7GBbrQaK/l0Z87pVXGCqz3TGYny81jpk8Y4e3vy0maUITVeknu45xEsgKVC",
-	"pSb49PonCgRNLM99GeCeD7Rf2xslCYF3ifUGgLeA3iVorZAsS3MgZ8v7WTo671Nuh/ZiwyPxh3Se4yu4",
-	"WSRKAKPn9G5zduZWa5d1xTiFiBbHTgxMpoC5sJw5CvIRehX09Zip+eqrA5Sn4+ZXX7FvUrK1YTGQ8FON",
-	"unpBu3rY4yH6BdTZRGlv1WN5SjehELEIa48Fx29Oz6gX6ShLKLWDIwpcWusOmxRugQ3PddNo7Mvgg1+L",
-	"I7/WMfTNpAfGLI4MU7Pno+SCq1zJBX8CDDT8iV+8g75cnl8ISOfJJ9+8YJubm7vOY7VA9WudD3/6wx8/",
-	"ftTWfqB/sakhyhiDknLf67EJgelSuDYxNY5BEkhd6VkSbhQ723mM6jw+BvBsTHAVFH9UUVPA2/dKj+BR",
-	"JKLO79AI/NMf/vgLpfLKP5aeTQj9JmEq4Hl4qer8jnusay7HWEUTXrHHzEX0R5Nfc0dazrlFsPu+Q0Lw",
-	"Dgt+Xvt59Otg7fAS26pBN0bYg9Tgz1xgditd42wCz+5xaJOCGVpoDOTcbnVzwOpvZfyeDeIkialNkIMd",
-	"yXMxGObsiiuyK6i3iXmOlVjsa9YX7+vfvdp/Qb246igVPDb5SvYXzK81/Rr7C+wD1Ag8pFzsChAnMGdg",
-	"xsI+kHoDNdl+EdfOhBa/I8NxYxH5HtO/8wzp88NUqpxr6RYPhCG27I2UvssMRUFFBbZO2WaDWMJD0wS/",
-	"yn6xrKBkBRB8QR5+4/17OL2xvs90V2JvTHSdBKBe9dg2etjG93q+xJAP72pvut1iymNt/XIPx+CxzZb+",
-	"X9gtG6y/hwxgVHmRpcOhQD4vY/4N+JhpCX0pfEkM50jTyWXksYxnIhl7zky1ndVhkYhGKGqgY+XUxmr6",
-	"8qBsYv46EiNkBT1OVX6eidO/fAldazhwjvHM8n2QXExSBfyZUuwRUoA2FLAeUxS0UCh2tSEcmhTWajEO",
-	"I6yfI+WzFrxaXu9b0xpFKjJCnwoZdSCHAgKKa48aFIvH1FiG/SyV6UjptYFPYc6KybBYWmnQZXmaiagz",
-	"S5Lj4QAeg256SUSgKIMLwBc+8J0eNGHOUXjmBYhGPwFUcj3A7GfgsSBP8X9NjhTy9IQPgt9RgcB/Fmil",
-	"oKEPjd6opMWx3OX70zev8bjFCrUJT5L0yq91MPXkMb+G7E76J2rc+DEA1ihVGmrdyT0RqfZmoWTxGY09",
-	"X+rzgmgLPZhEXwkdeED1N9nr1A4QD5Tz9bTMSEf5KxV4jOuNtObMJ830s9lIZlrrQvmT1un6kIgwjkQE",
-	"2zqV9JCgw473T09xAO48aCQeOzn8/vDFGc0UGOD1VtuPokwoJRRuNP0KXMl+Cky0wCefCSr/ylM90iRN",
-	"h10eXngsieXFWpKGPGH1MElHWuvlHNSoNFUCDY8Ns/iSOMdtig7mS/SCHAfh0s4arlnEuUB9kiA2K1+C",
-	"BAdjJEylxCoG23aqDkcWYoFgBpqmU3YKhPeU7mtlmvu40jBgCgI6hz0bSYWDgv4EPx0+/+7Nmx/e7b98",
-	"+eand8cnRz/unx1CkLDKNX3h+rhfZlLjE1zLZf3Cazp9uOj3zIp7ny74drclnobt6Bnf6G2Jne5uuBm1",
-	"+dNeS2x0t8Kd6Blv9zbFdvdpuBu1+IbY6u10n4XtaFNsP70j1/3WPfdFXrsUV8z6IbZxIS6RcdhWDPOf",
-	"bY4KW1Vw84mvGa9c/xAvzyVJN+0xJ/KI1WpguFtrV5uK1kydC0U3WMMZbIifhzp4yApaY/XGip2ncsW7",
-	"dle8iPOP1xLFs4WTM1E+u1lZORNHN+zzVtXH75dro1XSQZznIjK/AncptCgW2tEUTRZgAO8UtIhxsYjN",
-	"zYDSMDrITBSAoliS1SEgqP+zgUJhOsaodVZZQ+35Mp1wrk2KZBkJs8e2Wrt4FccHObkYHK+507z/7cnL",
-	"2QR0vw1D1WDcrmWPPAzuZkljiKy5QvGs7J7P0+4hMrtPsnvWCztmQd7WhEHz1Ng+UHcPcVmql7Emtove",
-	"6bCJ2CzFTCpisxC0kxTsNWUS9Fo5wloT/RsAdtFdKIN9UYxCf/VRklAEIM5ZmI6SCIj+uxCUAf/d5hSE",
-	"/jZLWmnzM8pFjG5VhHFr8BjcALXOxoI6w3bbxcbAboPv87S3Gbb49sbaRndXrG1FW9213e4zsbYVtnst",
-	"sdPb4O22vmeE3/SVqnU2t70a7AqE5MB+dMpAyPnWju4pOa0wfO16tzc869OixH9ojE15b46v0dgAV36F",
-	"s7ltwb0/I97/eVrWroIZ5f31JD2P5ZxubTxJMCxdZNy7PLxgQkasTjkEG0HHv+8Ph6dkQiP9C3Tf5ywS",
-	"l3EoGlr/nIscIuFHr5B0FVKPWpmkPQj2IGIMcudULllubgZ8lmwsSn3T9DDgqUQvQ8zebLrZmo39V7da",
-	"iHMTlK5D7mRGp7uGZ9t98mJR4N8YZKCunpBsgtwtzMuXdhrdjDrhw91dIKGPI0genhk+WsgDse9/OoM1",
-	"Cvbp/IH067DngmciC1gqTSki1rGCuoTOD8H6lR7wP4KHfR3ssUxoZ6FoQhqI98M4E2o/D2DFR/JCplfS",
-	"MI+xkEs9Vq0pe7ANfGnzl5jIxtVs7+lvHCswxank0oN1TTMEIiM3mVn86o5zL2E/fj6cPmfUlkPv6iQ9",
-	"Z7HcKzaktk+kuCqzTzhtdGZT6dwK/dSd8AHTXnF1+u40dwDstlqnJsbf97vfhvGb+Pujt78/ar+Oj9SR",
-	"PNkOXxztHF0Mf/7xxfe7TTH+viV+3tcXDbun3+82w41EdgfftKKfv09uMwB9pke1yOOCoX9xftaD9Q9a",
-	"2MxNqRH08TC6YA5NcTfh4UUSG0VVHQA+4xdCsaCbpOGFiN7aDsi9ct8A+6wJXwIOM2YPsc1oRUmThIfr",
-	"R9+1pHruzuIRhG+L1WFJKs9FxmidV2bn8rT2uH2oicZ064yZlTdgFTm7GHxeWn8PoYXauZZ5MjY/m8Zm",
-	"VW6ws7fu3AN+1E3vZjmq7Qml5tRsPE+7M/uXPqj/6HzU5X1Hs1lWhRrXO8mvxoUaqWiBU+lRHY/yCu0k",
-	"Zyqn/dLXcWBLWmEpovQEqxyvy1xmMf0PhHsalpc9+4vqx0BleyGGOauP8HbMigJ0TOFTpfYvE2SbaTTZ",
-	"c3OVSgcC2oQTsZcZpdNrFN00fbGQeYaMy5buc3IJYley7ZV0ciZI5SDIxxDo2NhflSfx/LPS0Ms39Lpl",
-	"cXUngmeREWF3N+2LlcBZVuA8n2M4OHaySyw7v5jXSpzSLR4bxlIaauByU18xYWhQgqraxHhRGshvysao",
-	"ogeKMt4jEr6EWwrjG/H4zeWRfaod8vb2dcj8Nm7EI/t0kt4Imvjh5jFRC60eTvXFOyXGI+e9gIeNqGtG",
-	"e2YHwYk5Pbip5W7u5W2t0kFbib6lRZ+72iyZ386otMbrH8yum4sbO4EQrZoi5sbodck6A9UFpWG2K7ze",
-	"wI09F6SNIBRfkplCFKsWVcKkeJ8XwP0MiDWm3t3l4QXgzcHycf/kS7IEtzBW7ApyQk/bZh0lnnE6XMT9",
-	"ykqF+cHsPr/u8t99W7Mz+mLY2GyZO16QAP2kvqqrnr8P1a/MoNbC8ja77gFfJw37oRo/dsovJ9uHjiTW",
-	"k+rTCEWTpfNXt9kk7Up14dIA3hGwMBE804e/4fkS1DB5YuVHTDoxUrCxyIvUUT9WVGuC+TEsQsVijk84",
-	"2FUn+VSUDLIDWKvHf5Yrcy7wEeCz7U19IftlyokXYzJV5VwiWotCAgz4+5dCnuf9Wmertbtjc6kq17L6",
-	"xumV65sWi7yp0m770qmZ7lAGaeHAODM74dqix1i9M2TPcSyV3qMjOYzlhBAqCwytkdHFYwWXu8esiIlz",
-	"R6hAXaKRKiCvTP7WPACJio21sGfJ4Z04MqU7YumxrdZmAywKX96d5DnGpfoMRY92aVieav/Yw+pD/S/4",
-	"piVhg65PlaQZmrnPzu7eEqnRStQ8VlFzHEsrCm7B6NHOx2wIz6t0yujRN4DvojcvtINChq50BFCWNAJt",
-	"Cn/oGLhownOhrMfSIOsEHoIoH3SfsIYUWAPoyUNOPEXlJ1DRKs+1nmZnfWD2yAmK704VjDQYMcZ9oUQc",
-	"1o0Eo74BCcRPTBghMGXdxhnzZZzrkSihJvwltL1cEWc8NCwUVpOPwtUDOejLQP/DCD62P0e02sg9ENBU",
-	"C2ntzVVIz1c8u3CPqZ7m5+KD3RDRj9GlG4Vi9OpY8UKg/nvoumHDXE+XCnO17igQpWe/SIwXx3/F5Hnv",
-	"Te1fwbqXVWmGB3qW4Md83VpmcDmzAvrflDJ9JaQAge4jVg9sj8CvYxmmg1ieBx6h/oFbEfoaAPWOdC9O",
-	"R/l5qi9uTPJ9pvB+niS2JAA38Sz4PQ7Toow+VZCV18DMiX1NRFFpKa1oZmH+TMBW/HPZXTRPmuUxmpWp",
-	"5qd0bxdyNIDvWvxkxlH7ZdqxrOgbmIyLrwoBxVjRIu9Bh1n8b0E8OFQMN4tek0TMstLlNA1jntDnIgT9",
-	"Z9iob2YxQjlP0svSwdsp6k2v1ucyStwESia0BK11av24ZhUd3LWBd1hJfnz4+uDo9beAinz7+BAjpeO4",
-	"fB6jDCtYZTKW1wBA3DmxfMuiRwrTlXF1oVhgtlRQ7p2ARi49XRuhtAkdxHtRhwUNgZQvgRXmb0QIEPi9",
-	"8kVgvXLTAqJJTw4cUmeygY/tyWZ5xi9FQkANX4IYYijmPMYtnVK5AfcESqSY3xRAZLMAbdphOoi4SjgJ",
-	"uBeL8CRO7S10D7pKgSHAtKUgxIuH0RlaWOz7rRfbNk3siwEiYFRVh14srLPOEHb3jsP+Hn0PxiXw7aA2",
-	"01o1lirXllvas7gfDoW/qazufHEqZFQ63besay0gFOqaaQMaeNG1usdawXj7PW33tf+F/H7uTpkIDccz",
-	"BkZSfkZgGLTN7cSFb8RE8wi01x3poWU4YmjUnjmCv/na6LsMjguI6JS11vIuy/oHu8U+rqN8q2gGu8hQ",
-	"dA1RwtrN1pKT6q1jZTnCqLsiTAeFUE97SD4G4SCPRIUR6PpK5cv9Fy8Oj88OD7yJENGyyrEolDNV/XQl",
-	"6TxHoZWjR85oIHqHM5sHkrSaX1quiAmt5tgGBZjfnKRZfXfjiAWZ+BVa7/pyYe9dLUuqGyzAN7lF3fTI",
-	"he7k/TudzeL+5WWx2YCPTBhbQWzGt5LEdyeJ98k6vB1ZjPb+vclici86VfKVyCwPD5aUrr5cVrzuuU8D",
-	"6ll1gRW+SCT56MRvhcQ8gZV7cIl5l9LDfP+V9Lg76YHb6PrSY0kUOV1cKkZzy02oG3NVuyZmujU15wSN",
-	"V3Vq+RIGxVThR9nCGD3WGOR1g4+roOM1g46DsVm5xQd+3fQFmAeaPtT2P7DxFWc8layb5n2m4kiovTLe",
-	"HVQ7QaEBHz27+JqAAGXJMhufjDvo8arEpaqry4V5K37Mm2GIe2YrTEbUFxHzkE7MU+JrmR/CLLP03Bpp",
-	"h3MSARQyX/PiJRM2q+n1z9KeV1GxZehJ5pSGvxp/i+/+AtTtch8A5ru8AsJ1X53O65RKn5sttVSmC3mi",
-	"lYWrpleyIKLCve4VHp/JicmIBbj5jyIVMK7oKChItxhMK4tl+TKwhId4LOII7dH4XKaZiBpN9hNB4wJq",
-	"zxO4TQSGcXihfOwYwicusY2fqEaaIGC7e8URNV2toEFZQXeFmDNf6icUhT6H1O0D7jRuMXb/Edh+58XJ",
-	"4b52oWY2LIB9fgtq8oa4LlqeWgf/iyJl9lPoXeEipvA/N2u/WDl7IAYp7ojlrUuY8/22Drhhm9B5y0PA",
-	"sc2qpfBqMs3jUODbqPNUORqJbTluvw08LO4iwwaPMK3CisP28aHSLCu/2U+zvAMU4utmNy3sE03dYMhO",
-	"qefQh4bLcSqFDcXlKfubNJYNj9rUQJ8XA4o9irQLkfNYKrdbNLgMQP7tEbg4O7eYtCYL9AN5NxEBy0WS",
-	"KNuP2lEWxet9qS9nZbY/mqnpyfZxXV9jo6iNWei2Y5jw/ZhPbi/mlaW1srSwuMA9cYtPshI8C/szTzJu",
-	"5AUHkxXnsmjVLiOnRzvjSXwhGowPUtMwrywZTMy/wOVfSfrb3vQf8JRXQl70bO7n9B0N6PydGHNidQ5X",
-	"59CBTOituPQ5tHpmLrdhX2BfUWb6hqqiB+me0asiUQ7N6mKvwZcHR6enb17+eHjgtDR9omykLuTSZfzD",
-	"CoLKWByN6ra8jAer4DddWVf7ffn4G63ZLCNyBrFhdc1UKYQF+BJXXcBOp8otu8+nNuO3In/k+3B532m1",
-	"D5feh7CoLBI5j5OFQeCFKv5blMpYBDerL1EhltMMm1AOYkklVaokUbE1NEYHPIZOu77pMlZxN07ifLxH",
-	"PYx8aRKi7EIIOB9xxi55MhLUtteGts5FvrSkf3t8MCtAhB1KHjhANDe28ZNIwnQg/gsnnEEBnGuct4dp",
-	"93ONMMmqKO/ewx+2Oc+S4Y8ZQYHFqZonRSUGhBzMnR5Lk8ipqeulGTRCQKkC5dRapqhmqe6hiGcrJqnA",
-	"ILeySLrCiIqYSX3ORi6htJgR24BN/H0ay1sr3vsia8iqo7hTGHz64fl4CpT/n//5//n3/+Fv//zf/es/",
-	"/zf/bgIS2p4Jz3+EsI7J/bK8t2kOyaq87PrxH6oNKskX5LaaYZcvTIwb0TXRr6a0vSty4uYc3EYni+XK",
-	"4SiSXIi6qTo47IrPeFVFnJkmiE+/JD6piIBNl8iNDSVOKQ83CU1FeU6kGXjOqTzOlsFdqzzOwaqi0UAp",
-	"RPKSsGNlOcKW8wtR3hR7+tkswMsCoCo8fjs7AN5YqDecGjpW5zZGEfnS/Jnax0+AYR2/jzKlhf+X2d8g",
-	"kzopGXyJlV2xmq26nMynI4zuWnc5rzpBwf6gVQqPRindnXpZFY09slKFIrf3yab1chVkj091ebdcSlHS",
-	"UaxKRTnVBaU6C4jcYqWFla51CiEAm+ykEmsUdW6TpRqm0IfoY63QQChNYKVKwJSYX90212tZqHA8lma+",
-	"nKy6KGuEG9a9+XJW4RtbWPfWnl/3drua6FErlYm7N0poF0fXuEiVm2gcpzLuUamcVWncQ5TGuVbu7Wic",
-	"mXVyv2WNYzwhR6zuYWPJiYK+Ki3hywk1MaVtblCs97i0ycwyvsegAO5Y3q2K+e6xmO+m8o6sv7lha7rG",
-	"owPlNoPBkDT9g5DZeTwQGBbRgxJRk72iLBWEJOrALzw7uEwX/6bL/HDhFmKFnSq/feomm6Wgad789Prw",
-	"pMISasOUP/ltVFOI73p1+Op55cuWDT9v3HH4GXfU8pFn2u+rgPM1E+4De3JvO+NeaZnsGxc2lpdxLqhl",
-	"OIslET6Ssia8MUUQTcLcKe9osn3q39znOZGpV1RiMLcQY49xJlO5RiMg+6MacOUh2JFoupQNgXrV9Rt4",
-	"nE7f7R8cVCfp96Po9gTlpyTqq2o2tuCDX/twqv0oWuXjV/l4x5OLolkCZQl7ZhGm2VgkCGpGxaUdG6Pj",
-	"KnDNy5kxDvr4ngyZCXH52wAtr1T6fWKXP+UgLsMh8BP0O5GI5tTXQ+zEc5z4uuPEIzRmmPBYmoE1qFxb",
-	"YTEl/urLepVmfXdy+OrNj4cHjT0MSqRSUEmBeSVp80RAr6g63fby8Jsz0xcFBxVyqS0FuA7lQccmPN28",
-	"LJJ2WjPjqp/acs8SUm8G9z+2pXO2/SOUKBh6sgbbw8G2cbFWoO3rhBD0itmtCFhr2NJzTrtphIHHfo2K",
-	"BMoFDAtRcOYhk2TyQMKI8cKJlh57TGnd3IsTIBemYKEv4dfuOBesO4rORc6GIkPRzzE0mUqxlqdrqbRd",
-	"GCu1+TzM23d436M7e9dTzLdaUHg0eIUtYq8xu9OcZ/lZPBDLXX4oI7z4Hnv1fnvy5u3xZPPdWri23dvg",
-	"tbtuwFve8RAbiZEHcuvZ0j152xu2KW+RcnhwKCD1Or6O0YYCYiXMrxmI6VtZtVCAW9Gt98vHBWFg6n7k",
-	"0JuXWDf0I4KyNGd1+Jgt1k8T4onCHlANz5e0d8tREZT82M+RjlqTfUMSP0wH3ViKjlttSoAzbN+ZYawF",
-	"iR7Bimx4LKBTE2B+KVBGBgXsT//tv2X2+MK/AoEiJ4AsE23GkGdZLKBVFRDp8G46ylmbvYqfOxvVjLfD",
-	"ON6G3qVdt6t0lETwrLEvBymmn4BDJGJqgAtZ52BQqhz43m2rLUAlcKmuYFaBfjoBLfRJDjD+rh1Xmn8S",
-	"h8I8uk7XRPFlHFExStrrKZETa3svzRp7kGQzFOnQmRinQPQqg1nK8TSW54m4Le1YUVRjnYLrcDGB9LuH",
-	"POpK+36ySb9SC3evFt5M2b/L6IYFMbQXSTqKGF7E0ksKkFpp52iHkEvAGdeh03ExlmliQDDnCa3cFxNl",
-	"oI0OBfNRroLEX55/wJdIQFBWUE12QlrIDpxnApzznv4wsxkGaN+uOAZWx/uRxOoGxY5c4mzLOQ1DT7HL",
-	"jTVs8tS0I65jt8OG05eY1cFjajShJ3AOobbBCGAzSZJeYQUD7AZfpj2oabMWGaufiff5C7yN/ekPf2Sv",
-	"RHYu6IcGBCO2Wi20f8xoKG1G7GsUtfPlRMdQsGGw/yj2IqXr83ggiA6cDwQLHDcvwI5wCDXKRD7KJHUj",
-	"RWOWBmAqSpAEfLJbKAUTKzom0+2BL22zUBsQdDsW4XM8d4kd9vLJ0GHaw0QiQKJKnUXNCD3Dn5dpA++K",
-	"Z5GI1n8dpXkh9eYGIPVuoGP8cMnGqoabhSv+wa+NssSvdfxaP8+HqrO+3osT0YzEZfP96NdYDmLZDNMB",
-	"nAP9l3XeDf3ax5JLffRq/9vDmnWdXfDokn3ynIW6J5a5ymVxAxcYariVlbqtOAfAHxHCu7FV+QUqoxpP",
-	"K7/MLUcnFuWDqXjMSIJVHhjywFsbS0DiztL0FZdjWzh8L+2KBlZuLVSJH2IMgMzkdyABnAkoC1BO2KHH",
-	"wLK9kuzs8Ocz89I9FpijEKCrD62rHW5sW3Rh9hNeb7tJn6YDYeh8ioi5xZl4roouWER9CaPYarX0BU6U",
-	"hW21dqsE/GEU57ci4JfyWvFFpWzRTXVCORTrMVy+6x/6KM7vG32ypLwxn/eLR6B8AQyaehtdX+Ss4wGd",
-	"bYyXRI++VFlpY3bHVZz3YwNH15ewq1hG6RWrb7BBLEe5UKw7tu2d99ConYbzFyXi9lVcju1rwHpnPIcf",
-	"tR3dZEe5MmFPFitfhongmYg8FpDcCWwtAITgJgTghGnctDfZVqIqR+seJwRGsaqUip4DvwOfHrtjZmX3",
-	"3lLyyFQv2Xl1wl3f8qAC8WGFzsSarTzxayTT4fQtFALpUK1rKzVWeRzORt9DEhCS1AhBveqniWDDhOe9",
-	"NBt4Nl4fcdXvpjyLmuyQh31tB+hJjbSHB4UqGOiv68v5hZC+1DY54yzkYV/YtMZOiykRptAMMYn2WHAu",
-	"pD4YVKCDDWqFbDTZgf5vngkGCFkR2Q6/6GQ/UVgF8Ht9TOs/v/3LV+/Ojl4d/vWb14eVWfZvBbQVp9W4",
-	"CzLu4fBHkSntjdc6G1ue/kHVOu1nXq07zoU6BbO+1nm6udVqbcKt2vdRtc7usw2v5qzDVEFjBX23fvLW",
-	"jleLB/vU3qjW2d7YbFlvRb3kKn+qF7HWabc3N5y/nKURH+uRtba8WiqTWIoXRSih1nn21KsNR6ov1Cms",
-	"xkZrq932apl8PpIRjHhbO0pCcsznbtyij/RmqIrPtEiIhLR3m1+6KEiHqpqFhY4pU+7WNuIgHaoJeWC/",
-	"2QxhgJhyvGoyiF1Evwc8D/tCsSHPLHId7yHuOUa8UgMeS18Sxv2JYmJtwOOE8SjKhFIeC7kSa7FUQqo4",
-	"jy9FMt6D1Gk+UgHw0RF0RgDJNqBno1jBf/uS5tJkAR8OEbzDqNFXaUD6GKLrYqLuiBGMZqUbz2iRrquV",
-	"HzBRh0M+hZXDRPY91BPRqgOAZEYp91SBj9AboNbB5gH/2LDNhOmA4jXtDZtfPcQ/stN8FMWpK04OX+8/",
-	"f3l4gHVGdhTt2Q0Qns0YRSQG6T92I1JmFKXuB5WvfuiqI/ziy6c8zGlZ2VlLC1doZpZbYbBQqqKrlafn",
-	"54lYM9/0ui1P3wwVftqFtUmmXwxn3TQag+GFiMYPH4OGx3pJPHQloYXU0BYGL+ng6BT+gThlXwYf/BoJ",
-	"W7/WYX/6wx8/QtU0CVA9KeGxq34c9tmAa98tEznAVhTviSb7qR8n2jSlV8bKymutD6wqUAbXrOJzyWLp",
-	"gbagm/L0QkCqVl2JjEJQEu4HUf6EXYix8uBWno8y8B8jXx69sndm2r3ojZQ2R7damw2WSu3sZWPASXMZ",
-	"gjmaylB49h6q3YqVGoGpiUihpi8P9XJoPy8usjYQodU3Jaj+eN5k+zDe0orHEkYtxRWuXJXCOYPt4srv",
-	"2idEq+jbFf1XriNM8PX20FOw6vat5AfSGmav125dCi8yU2dth1VkX9y1DIfTKxzD0QqnmRJdez7rmTiP",
-	"lTajZobMTuiKAoWihcTRK1NcEonLOBQoX1Aw649v/GoQafpN7FLIKM08plIqDi3aw8BIFDbQ5WBxA0ME",
-	"PrnJ9unhsZbCOBiIwYcCwOl8OOzYP8Ty3JdWgtUx1MtZJkAiJglmgp3yGJak5+cg9qQWnzaXjS9vUPNr",
-	"hR65eK99D3nOMhGmWYTiHJ6ip4kzdGpSsREapL61VLXt1TBZHkeIi9Qnh26FVL8axdgk26xhh+0fvz5l",
-	"UohIsaM3p3vsu7f7Px0eeezno/03r4489ub4+I3Hfjz68Y3Hvnvz+s0JqopXh0d//RbuY/uvD07eHB3s",
-	"sW9evGLnqVCEDQWGD2LAvoqVQIRAiRDk+O3pd5Dw1585Vr60qs6ETPhwWB37w29yPFL9A1jOh0t54+c8",
-	"0/tIS77eZviMb4un3Xa01dvgu+GOeNZtRe3eJt8On4rd7ka01dvhz8KWaHc3o+3eU74bboit7k70rNfi",
-	"eh70cWqd2tGb05pXw0+obdHj16fLS1a9OLhQuHL3luyeyUlVVknTC/fVV199RYugddLWRsViUMv4hU+3",
-	"NAfaQ3nHiXhhailvS40VO3Fx2NYKGlwBMt1AEA0gBLhSa3eeBTISBIjhCjXjqDStOiZ12jJ4rFRCiCTu",
-	"0alheUqm89SXt2Tf8aWQSIygdZK2y0UEClH/SOAmbNNWEpkXYtxkb4FP4YpcGXywAmVkEEbEtMCHQ28i",
-	"GuzLwHA4RQjAUvFgmIxRWzKZ0vOIQNdEf7hkQq+2VTLkaWAGCdQnzpim2eeKdbXj1OcyAgXbYQHSIOr3",
-	"OiGnSCTxpdDukJ40R22Fh/aJYuc8F1ccHTV9ZujqMft1JEaiwfI0vfBY0ONxIqCzZ6oKP4b8FfanP/xz",
-	"X3LtM13yJIaImHg/1CKRzmAdB0JKCUH7I1l8PELVkWIFZSdTX4aZiITMY55Arq0Xn4+yCU3GAvo87Gtm",
-	"ps/+gtF4YTUDLUUBhzDkSsGYLK0Flcm5m+uJYuFI5emADfH4oBo2WLd9GWVpHPkSB6sM2AxYMZDBGDtV",
-	"KPb96ZvXa0JqeR4hdI7+wWhIAz5m3SILsdXa3fElhOW1i9hiXTFOZdSYr+JZlYbfY1sbDlUXHw59qbcM",
-	"wPx2Wi2GkXQ3f5pwlVPOlNWVEOxE5Nl4bV8bZY0mO6BlTnsmUsmOXjm+s9nIaBRGs+B0WqjfdWZxfzg8",
-	"iwdC5XwwXPL613off5rR0uWRVnptr9aFe5GZqMNMsdw84FquxXM+qVu13AV5r3+FBLa+NM6hDOS1uHJz",
-	"bXlyigmsWufZzpa2HVBbg9wt6Wv4RzftXoOvRH80/fEcL/xeGsnSeYbGr3NMoO1pE0jBPSgFIBqq9zus",
-	"77NnhmmThHSts3HLRsuJUKNkrv/9k5bDXRFCVqI3JYJWxsrDo+vQHzeGjldy5jHCf2pifTMxeOBKux92",
-	"ti2kRt01bnOmc4oRbQbJvcOzySitpoxCmCr4SBOhOuzV/tFrj+0fvDp6PbO2bdS1Cdy7TTg9lr4lRfLl",
-	"siKUt1mE8l7G7KWICxK4g8MfD1++OQYeuBsmZO6w9Lj4kMsnZdyNtcrMLJIMFcmZWafUOf2ln4EprtL9",
-	"we4NUPNR3GA0hu0Kiy+DKpRIBGRgYxktKEBt8AawwQPWHbuxPHcY4ImtaU+hN17TTwKfAH6Ee/E3sM2H",
-	"o2yo/YDTt8/f7b948ebt67MGsN/GypfgGYyGrC8yKhjRZvdVmkUUFLOFvs9Y2OcZD3PjbbFSDXAi8pyC",
-	"dakUvozi8zgnmnJnNbRrBw1D4AnF3PTeWk/S81g2fbnVanUYx/ZyeoHIU0HaGzu+PE3ZleAX4OrBEsOU",
-	"s1See9ajSSEUGbE6PMyXuOpgpO8i6TwhCWz6piuSVJ5Dh5aCXG9ZcYxboDjHtU+CDWtZWdtpbbU3ns4V",
-	"epPCziwRXnzMldLCtEoKLi2aJid2z8blAyuGuxDxy/QAcU7OCkn9gDG0OUoED0ZZ5s9WHVUG5JQonx1g",
-	"e8XjROuXnTUQryDxPIZhnF6asXbL4Kg9Gzch8UZqyJXFSA+Rp6wrIHqjT5jHhll6GctzqtSwnf20cFRM",
-	"i/Q3MkEGZQiDZCIUEkeiRTWMZY9toxz2JaeUNolwvVQxZLrtwBBWNU/4ImLaZnc2Wi393MhtO2galBKJ",
-	"GSLEcXUoKYaLgWG6KEVkNcvEpeAJVDZCz6YCadZkJ3qsSTyI847VzpgUo4FjhM8Bo+oxbbTgGkrXcsn6",
-	"6SjzZR0CPFrlleM0y2kV7aAUguNH2Ckv9Eb5lDT/DEl5E0mmH3WvCgEL9m5LJi9ka5vozAbY5D12pXfV",
-	"FVfGbkvtudA7JRdJolahgccWGijJ7leAJGUgek2yAgQZFJL3RvkoE58g10mk00mbJdNf9EV4oQoDtvAC",
-	"qobwRFn5YzIeI0XQotGwkHYcCs1VmgigtYB4fDYoaYSu6KWZYFxBCYoJR2fQG6Pa6aBkDLyqyfZn2dow",
-	"DSP4t1otMr7J42mAnDRxaEwXkXLa9iU80ty8rHxEiTghkO7D9F5axFSO8J5t6Nm2MR4A5923J1l5nPzo",
-	"HK/FaHw0I7L4vJ+vpOf9WLBaAJUN2AJnH6KZcR2xZwqUZ9HoHmDAU03aox0tw7SwKvrTWGynMfcIaqny",
-	"dMiu0gyL5zCv2fTlEcBLx7YhaRIrggbh5rVY1QINSrIQbwPF3mQ4QHi0g8hxLeeCfB/TwGyrtdXBFj3F",
-	"RYRJihWLTeGRjQKZ0gPMtQ54XBi7ljjDedbSliKt7UQA4nO2vWhGK6rc6x3qAwtVXMp+uW7aoNhgFmNu",
-	"ZMFlez2T65EYJumYQuZzEiQI6nCuZvUU/s6TZKztAm0elBCPgzQaJQI4dyKAknTHTqkh/hX9Q3Bp41Q2",
-	"2Q9iXOS8VT+9kp411+MMk+m9dJS5Ic56cCHG38UyDxpNtj8crkHt8awczIk8cGZ8102BaLqmTGeKkZBc",
-	"9FjRepSXuGnICKGRcxE/xGuBkXC5w3siX5lbPt59pv+Oio3dL6e/5CITpbSQK5l0q5lYyMhwOS0VHMmF",
-	"+Mcl0jB56WOxQO/ywLgauNchdWD8KLoAbwMAB1C+euw05+cxBrMidpyl0QiqXL0iroRPK+JKfX4p2Fjk",
-	"LiEqWCOTo1JswCPh+bJgE9dmyYUYa4uhN0qSDqWHEqQywLwNyjBWz9Kc52JNX46lNNz079Eyy2FapQFC",
-	"kItCbURDsLtAuOFq3qt4exhEkJV+HQD9rPXTgSiDkQnovbxx464aruP9+HpYWQlT4RfvAEKkp1Sbh8sp",
-	"N7yNEcZzIfSpjC7e/fzrZtjqfdMe/eXF9veDDb77Y378VL3Mnm/Jv7o6fNb/653zgxpcrzWmdp3Nv09g",
-	"iy5+44zlJ9VER3DG9/jl9uzRT9AGeJRtKUKcQZXZKm/zaLzeayojyuy4XxjSCrhTqzTSTBMYyzqHWTpI",
-	"8znpnRfpEOi7WSYSwRXFxWJXE7J6kPCuSALPKinq2iZU3ii6yhV3+DLI02JTWw0IuRSjBkfA2wP6rLjT",
-	"sFPCC5GLsgvsDYAcIIo5cL3ZN7FIIkU4bmIeo5DmMCbu9CZ7bRvW0vQyd2YOt6PVSHvagUE0uAnAa4mg",
-	"LCQ4luznNX35D2Jcpb6Occ1P5Am+89q6q1i5o2hJZfSDGH8neESW+aNUdvBJa53a5SamwJN0lB+LLCSu",
-	"Dq/mbhlcRrJ6riNKafHvm7PMfuzFOR3ch1yRWSXTq1XQ8ZGIX9o8jjSEpDCWFxZi4wZymJ43PzBREoPm",
-	"jskeQKDrIQ+IZKb6ymGa5QIy0Nqmd6zrPcZ9ubwwY/uucNSah+buNvicHY44MZO8a4F325Ql9yxA71oG",
-	"LY/kNJtsFVW4k6hC9Ym+ifiwTve8ym6HfLX0Yu2rm0qsupEatnw5TSK44lzk+ngz4D+DAqxUNrDyWLv+",
-	"ijmtek2kwCtHCsqSZ5EV5ctbkDzo67ku1A9i/KVZXPcQhlze6SxCRnozXIjxSnjcsvD4Noaug86Sc7PW",
-	"i2UHkPOtf4BgzMf1DyZ28XH9gwl3zO5lBd1Gg0ukAww66Jyh/+UhISIkeHppJi5FtseGo24ShyhY4rwo",
-	"OYXfVV9EQLqTCG2FHJzsf3PGovRKarOPGNIQ021kBnPLOetcAUBk//gH1Sn6nT4pE+5AXysuMTupnTsL",
-	"qi3nlj3GJUPJkWZ4q8VwaxFjyRktPw9RC1kR1SiALpQz7gqWZ9rTJFQL2vPO3CHjC5IL7cixoWZtsn2z",
-	"IKQUInSjSx8d8rSBWbF3oyyxjvSLNBLHI9VnYV+EFw373pDladr0JZEsdRxHnR2/ff7y6PS7wwPjUZfC",
-	"0r6sk0+GPSGGwzXaByzj8pxqkLWoEZFeCmyghcxNL/TOWHuRyjxLkw6T6RrslYCpGHeGL4lbdo8FP68h",
-	"HeMasU5a9sw47KNq0csIdblrLDg84+dQsBD4NX/Uam2Gqs83tnfgv4VfC6CtQ3DUW3udSrH2iudhP9Ca",
-	"hvBJ9TRjwVdBA3XIZmvLht6Rf6oJb/l5jdpqrJ1+t7+xvWNLJE6/21/b2N4pk4zqEwZY1xBRDEBKYj4T",
-	"PPCNpKabuHTw7o3WjlkueteJ/qOeAF1muKqyHAqRMcoiZET6r70D1jyz+rQH1ReXIuMJPkEVqNVipKy+",
-	"0Wo1cJ7mzQexGqYq1qe+w3ie87CPcRprFIyGejIigkcQPSJ8ExNPoT3kdP2HFAo1IHp7fLB/dujWIKe9",
-	"XsFCXIUioPU7IbbOGwb870Mle7OTyqAN3V5sE7Hwin5sGDW/aUM2nDWmQou3mih15QttNPum7zSp4Mm3",
-	"ujH0ivc6qd6bvXcy9Tv9EXBTPlGMRNceSwdxDhDzSkGYSlH+XO1mq9mekaqmZy6dqcZ9TFJuqWT183Eu",
-	"QCgsxY7d0xIPBN51rcQ0zEW+pvJM8EHZWtSflee1Tq0bS46t0LAQHXkLZhmHKG1w9fWC9uEUwkj2oUQb",
-	"ZZ2atjj2kyst/QPgNAiac/eGkKOBNnzg2tov02PzaiVNNP22AJWkxwb8/Ro/F19vtrc3d1qtlsfiwWCU",
-	"a+uGhKC1gjzQ2CywWq1Z2gEVY5gWshUjKaTuHshYvcm+9mt/+sMf/doiObzkAF4KeZ73p9/9HPgjAB0G",
-	"HFy4b54oVIhzP4HdH7HMd6BBTSzjgf4sLfs5YpmLc4E2sVbfFZOfocvnv3vIc21y1zq1f+LXftda2+Vr",
-	"vV8+7Gx99Gv/Za1qM0xaGtVBN2PloEXTvLF0mjrutUmrooK8ZrZ5kaRXIlsLuRKsL94vvTLuusxaFTOq",
-	"s/FQrL0ZEnv2rJMpUyXjXm/Js0lXV51O/fKN1s59yaUJG4yWeCWjVjJqQkaVzPGKVUC6HRRYEINHebWG",
-	"vyTc/LBOMi3+vcAflpdn+Ap9dn/5izX8n3X8n+ozvBKrK7HqitVNDHFV1DZAsPeJYmE6HLN6yU2GqEE4",
-	"yjI43zK1R8uRjI9BVv2GN/vHLy0vvHMTlNlWe2dWIQBUj4F+r4qb0PmnKMh2e2f72cYWGAWq4WK12teo",
-	"HciyNFuY419mRJMnbSkt9NUnKxnf/2qOavn4sIWT2u39pMi5iSIxzk4ED3P2mufxpTH7FgfP+zzJ14Zp",
-	"Eofj2UFy6BpkEQKAbzWsJMEglieQjlcBhXIpPa9Y3QZt8Zd3uP8o2ef58vD9MCVewjUcH6MN0qAqhAyC",
-	"hJIFA/7+Gx4no0wQgiZgQ/wP2mIDxjPhyx5epDyqs8Qhu5SANi8Y6LlDO6OGZ7kM+SiKc5ak5xikVakv",
-	"6xwwOSzIZJMe2NS3QskCxgAhkCnFpcigsWPsVNMTgEyxOvFReWy75UtaI49q2fVEFlVAfCvyE/kdT/Jj",
-	"/FyPGyB8Zxm8YgUWSSXc1qtk3W0zufWpkTdGgMOMq/4av4JuDpRQGZodWlVPMFqUysfn4jOQd/Pbw7PS",
-	"6aggb/iczsanNo1AnTclEhFUWAjkWme7dQ0gobN8944l/K0f6s8WQHgq8hvLgrIlksSI8VlQxYiGzQRI",
-	"kNW7Y1uJ2PCYU93Yg/K96gpGwvqAVbJU+aHpq/cISw9pXR6q7JCAeOXOZg+Ca7xXo+VaXdg+pVao/P3/",
-	"4Y//4h/+zf/9d//PP/u7//o//Pmf/cu//zf/29/967/983/8H//+f/+nf/c//V/6cnIL3mZJrWOb+1f2",
-	"9XdBNO7g1imnum6znP+IvP6vbdIwgk78Ay4jnqdaHlCP/gF/v2+7bFonNpbuj5B6nFOUVFGDpI0Hwpro",
-	"BcPHTgLr2/oLYIxEL3e4yTc3N9tiN4yiaOfZ7s5u66nYFL1eb4eHotXtdtvd3k57u93i7Sjc3t6KNjc2",
-	"Nne3N8XTqLf9tGZIStutrWfbT3fcPkUn+9+cIbGHM6P2wzOcGjm1PCrWCo+VqXyHpbYVDvoS0FgDorWU",
-	"H0PIgFdQHCEiBsMtRaVQhwXG9w1YnReOsOMco+ua9npaU+4hczJRc9i6AFOGW6Xj0ZNm0PBbsZJjHVjp",
-	"EHi+DJwxBx4LyodX/4K8788h64V4oSUxtr6sQvc7RV7LAmzfwneYU8w0s8bliWJxVMJX7FYCQ+Lohvmc",
-	"dlU+5wupljL70rob16wBwP2/KoNaeTE3qEKFvVPEOJeQymmSdHl4Mbs64ac470cZv1JTOFRVBqIWdHKS",
-	"CZ4lscjKiC3gIkD4KbSF85AkwXRmc0pGZXplElwIpq0CgDWa7IUppBpJCXIeUlZ6tNKX9Cwt3wfpJbLk",
-	"xbn2n0D8AwQ0S6EnSmCWISgJ+gaBWU3n0yBPf7QQ6yu7LnOguk0GQWeZTq+IL5mZ7lU6SvQ6DPSisK3W",
-	"Lqubp5cKaYmvNE/Zecr0cA1va3cUJ/laLOlKBI0iJrx6yEhHOgUs1rPIMFId51CCa0aIkAGe61GbpFkB",
-	"IdUfFwHWSGlRPLggjoCFQJFhWCWKhfP0c7Ve01+RIMdayWciz8awb3hP4OdwlKitSMFvEIBvEjBwGZkV",
-	"7NXFJ/i9PxG0+sWwVGgjftKjuY7qMlLk3rUWfr5FSmtarHyhTAvXztC2dmdlaO2OgUSZI8Gs72qWFYo9",
-	"cCNpgaRlqZFOd5WsfU2iYuJ1UBniiLwpedT8rNW7PmaWU8IqAEfdLpstxZ/XQQfOjFUeA0SkyfYHKTB8",
-	"i9kGgBbCehcERrRge7zACKCAqgvITfIl9WY1qUWoNYAMCfV8O4qQ+tXDRmdasrvfFBxCDx/qy9+VIjKA",
-	"aSn++Qsl9fXJ4DE0gPWAu7Gkt7tjpsSAyzwOjXrzJVge6Mc1mgwa/7gD6diKFOoTiy+iLQdrC83StC4+",
-	"s0+ikgoI5daDPlfopgUNnGmcWww8TBTCaqSSA5JdZgCo5WF9Jv5C3iRnPx2dfXdwsv/T61LpkI23srq5",
-	"01h5Uvu64IWyigGLSz3EHqnxNIlE5hpPDDxA14KCXxpNtEVkSo+Eh/f1F3QWQD8Rwm42h40YKKb6ZB5p",
-	"M7GweGA6YPgURCbYAHetNAKwN7Rpmo1E0TYPB0JdiCssIdO8fnJl9dDr4n2YjFR8KRp2rOZ5emnNu+Hb",
-	"2675kloYe6zoWhh88Gt2BfxaBxfAY34Riyz9ala6+NGXfm3yE9pO+pDXN30t3XDBdYt+prpWQqnxQAzS",
-	"bOwxqvczggB2fiU7mP7DicTZ3lfuobhhTtUJnoZyRclUUczsTMRdVcUYQVCCQLtHIxtJhQ7ShAdQVNLg",
-	"lpfaQr/iyla7iagxXUDTmjHV8hm4PURo1ZwlhhUx0mjmUHfE4ms+EA3PyFf0JFUO/BnF5EEUT06wPXOC",
-	"hVRfOq+E4c/rFAkdkGb7xBwN3CFTOkXaVLb2wdnEznAVnIXPQwfTWYmeCUliEyFWSDmpkclkSRFKgB+W",
-	"SAR8NA2qy9P4R+DHfe0mcfxRq7WxY6yLr8naxF/NQfzanlj8vbxrIdnTwsOihIieKEYL2rjpojzKXJbz",
-	"pQy8YsGHutMs01RSaYldcQ3HE6cKimV+U04BIXP9/0C/cStMU6a/CQLnoJT55p7h3Tt5DwbwrOCA70Ff",
-	"54pcENk5y3gheunnMNzZFnlYcY+P3zMOqLZCJxrD4XORPw8vQlJVBBJz9v0pPcSXYPgxnoV9PfK0Z58G",
-	"TO9KiVxhgAkJBgq61iRNL1gsVRwJAOJj1ZPtPe3LbpJ2GRDewabqc/CVkU7hKovzXMgm27e6zQmgmrhY",
-	"37GoCqxHLH2pbVU8K54TWgtKHk9AThM5SfEEytW5sMm+icGLuxSZL39++5ev3qEp+O7V/s/vnv/V2eEp",
-	"qxvmwHbr6ebTrXYBxEbemfYmnh0TvIsVuxDD3PhLeuUDX1IzbuDOHvIsL0fyOpORPODvpj4gGNQDDocZ",
-	"STPtjTjpMsaVL69EkoCwH7PBSOVsAIUT9EUtU0SoZ+7W3Q9GSR7rARqOgYqs2mdS7D43cGjnua6Xes2o",
-	"uutF3XAp7q1l9Ap48lsBntw+hGSZ/omuklkR8X6uMVIUSjctI3FNh3mdFS8csyTNpsNsRTyp7pw41hUY",
-	"PpHpVaPcbBDcWV9iPhLCbdg/cRpZ4ur2zIWbW+eX6jD4uWiyY3w7gWCmwlwm1Wa0d3eEw3EeMZFzuw7F",
-	"Ltt3wo7LwlZoxDfWsIRj+JIIeCsk9PISkJglaU9/JG39OBJyKxDJY+TSJffqU0Qo7djZIvTUdmnt8wzk",
-	"AyZ+FKu3ms12q9WwSYdCtmkfiBUu0J4VwRdCDGEr9dLMl1cF0sAK3yY74bHpfYiXIwaCkk/G9ULHrsla",
-	"bMhHCvnVTdLKpHsMjCKW5/cuHaFACM/YCa3xSkBOCcjta8tHs5iPG8CwkpePGXRXIS6fqKJ+yJpUS8pQ",
-	"I2YW2aFOasjaoZ0pjJvK0yElclEKYtjGkAqDIZqNQG5CAbKFzDlJBESo6dunDElI3k+8k/K+JCrdbLQF",
-	"503Yn4VEJ5pOC+cDekxjzbKungOchS6HXOP9CmEzqy/SRl1Jui++nMPs3xuZePibWufD4ZIAojfozlbC",
-	"ZCdS3BVAIoQo0HUvsOWvL+cBY/RFASV0HNQRWwZ0tOdLepVi6SjXxqBzuSPOtdWqLuLhUEQYm5aEh+mN",
-	"kmQMl4lIP8JOccDHvuwKa9cSnBekV9BLs1A4SJgyWsXccmkgTlOwFfMSwq34snJNJpErsUGsZBciYs4Y",
-	"sNddBbQInuPLWLGuSKh+fmJ0TxQbxPJ0NMTmFs6NKKgJKWiXOeRZNi7okt9mSeCxQMW/p48YYCzSUijv",
-	"H//A6viHPM2Evh6HmkrhyytO8LDGHjt6czr1muKeVCbjJpuHz/HlbICOs1j2948BzvA2QDesEnPjSwTd",
-	"sLpMmR5mlyuBgOdGx+E2Qb3KkP7fMIVQsknvOy5DQmwPeATMzVBCTFeAFlTF9hOXQuasO1IsF0mikKYE",
-	"IOqxZJstpkSYyghedJVmKm9oHUxDwI8GRU0FA3ia2elfxXnYp4HSEzfMA2eCiPaHw8eDInJFE21RWGIQ",
-	"AHw4LMFQ2ssgbF5gH+3lKqs2N2qQL8DKqo321tOtZ5s7W08X0ec9ErxKsVQO7LFQFYsQK84xnAlWuTck",
-	"yvRX/Lp9I8QJHJ0kPa91av/p//v3f/63/8Of//b/+M//87/7h3/57//hf/lX3n/6j//qz//9vyglr/7w",
-	"v/79P/1/r522MqqcclfDi1L+ao3mtrbR5MOLmrdorWmTmsTRpoi2d1qh2HomdiIRdts72+HT7lb3WZvv",
-	"dnu77Wg3jJ5u9DafRtvR5m7U3uDddnd3W4iNsBc+be3YxJHh/7KJohe4Yvbfr/EMIcDrVgEmVs7cAGFS",
-	"6JMVtORG0JICCbgcosQ1TJck4TDGgWXhcGU5MXLksVAd8/c4wp9ncnP4stR/fGlOjiKx+xCsHCtSjLsh",
-	"xbixHJ+Namhvl1AN9y3v46jWaW+AbVFl4RtMwe1gD+5AhUyBD4w/YEa0lI55aGaMQlosz41hZN0qmnKn",
-	"5BiXhRRfVlldFwdpe2TMBUK6byghIl0nXAoRKULpoaW6f/yDN4lpZEtAGonpko99qd1v19HO0xR9cXpb",
-	"8ReonoEgtkyRWxUgilWShZAP+HQLaxykKrcMxXCZA60ELW4RFtqOuCnAsoBJsmuiJD3WZt/GzwEs6cul",
-	"0JJsWbBkZVutOgJbF7XVAqpQX16/sRb8vRy7oPY57KwE4vTlp6I42RwQJzZHXQrFWbniptoOaFvVbKDn",
-	"vlsZ8tuDehbTfxxgz5VB9WUaVHdhGi2P+aQhrUCfnz3o04kZFF2/lrXDPhn8aSKYD4H+LJIv1fBPX/KK",
-	"dNGd4z+d/N41AaCfoHl/AwinjceKAF1e/pqtsQI1PWYQqPwUYXrbMFCb/74nHGgBa+qOwguRs2wEPFy+",
-	"REyAnYpJ/JXRT9MgUnb7GNIbSNhT4cSbVzDSzx9GuhK6XxSStCRzbwIhnRLE18GSmi1yHTApqxu5fU5E",
-	"+pgw82UVZtRuwm56CeI1zpTHYi3AxrNBo5NGqy8fEjV6A7Fr5vWFWrYr2fbbwo7exDIsAmUfTF/Sj3Pz",
-	"9PvHP+ARYxO4QQ/OZ8QC7KvGYa9Tg08Td8M/OQEo/HuTDy8w2+HLEuzQWHF2IxWN38qGHSJbCadQEDnw",
-	"HDILXQBgFjSJdYe21gkXNLQYQbllBqEAlIhxdm5EEwszEQmZxzxRNOrKyP9ygX8PkKozw/6+XCLufyHG",
-	"sDZWIDrhjDg3UrhAdoE1nguVQ4hB9NJMTNrle8hkOE6lwDaTcV5Qboj3scpZfau11XBE7xOFKRZfIu07",
-	"qgUYiT0KbMDHeizQsBIGoi8lUr7g8IyfIw/bjJ6UANkMSs03gVvPKL00Y8FXQQOl/mZry5r33PBHrLFg",
-	"su1pYBBuc7qd5intON7LgXwE9wc8cKI/Mrx7o7VD3TpL7QgDVs+EGg14NxHFJgN4Jt4Mnwz7HfqSlVse",
-	"oipr78DVpBP1jld6CXmCT1BFh7hi/Ky+0WohCXFQ0bC4w2b0JzatevGHojOo/lyvU6ZGYX8CAr0IT2uT",
-	"eFv6eiSzm9LLpvfgPgTpH2uSx5tupHozyVemRZubsKjg/DdfZ9nmlfzi3e/21/6ar/2+tbb77pcPm95O",
-	"+6N90e/aa7u/QFfLDy1v96Pv6xdXNnRduFLPx7nAHpxLXHzU0ycaDvR1rZdb7XV+Zs/N/vEPn31z8ztt",
-	"Xj5LOHw+/cofuB/yqvn2RL/cjdbOfZ3zCZ1dVLKszvyXfeaX6w5t5pmpnBQ5/pJw88Mnt4/G1tFr+D9z",
-	"GkmvxNRjE1ObGCOYNhywdvuJYmE6HLN6yU0BakKqR9ljMrVb2+1cfg/H/wE306oH/6oH/6oH/4168Ett",
-	"mswK6WHL91O3B/7stAJGyvYYV2z9stVsI74mXNebczhS/fWqlvoYygj5QCQvtDDHNoDT3bJNX/6X4pyH",
-	"Y+wWfYADum4WcLkNXH4hvgpfe7OMXy7e5+vDhMcTYzCa4c0PlUph8ti8SEcyF9FjLi+7YUrusZSl0Xdn",
-	"tD9x07K63aIeFf8TnUrDOTtmp1eeHjpxt3d+zBH+lBNkBnUvZ4hetjpFv6VTZHbpJ5yjUVGXu4CAhEif",
-	"+cBkcXppVn4Nq+uHr+mns9ODH9gGZDeoqVLDmzhMviwCiXAhsTTUAxzTkeylgecQWpy81P+M1f4ljxOw",
-	"mr1yRyNriDUqGQ9KB8apR54OVldRC6DI0q71D2J8494dB6WnQDx2ud4hpdYaN3s3dnl0subw+qqXDXl4",
-	"wc/Fd1z1a9d7+pl4n89+bsK7IrnVJ+LOeyvjX0fX6Wa/zKNj9SIdDLmc7GZCArCbpongehHvMms/e9PO",
-	"MPvx7LBY9tJVmfzSkpRWDeXaTcTo0jb5IhMFy7+o+4yhicF8sMOGYglq6gE+PWCFZDkdhaEQkYgaLM18",
-	"SRRKBNdh9eLCb3iciKixZ9OtARzQQF+LYydWPIjPPlEsvZKWQhSYGIDBCNq0kdJnpP3ZUGTFIGnkymNU",
-	"lCKUBxVjo0xgGpX+AXnmPk9yrE2zD1BCsG8PS90p9FVrwzSJwzFks2HoxDFlJlikvvv8EgmvOESG9Rpi",
-	"MVsx8n1QP4oFb34I5umPT/KPnLgCHw7fXU6R0OOXfzcCifYu1i9+1mtvia3tXigEb+885cDCb6b47kLo",
-	"nRxdvPv5182w1fumPfrLi+3vBxt898f8+Kl6mT3fkn91dfis/9c75wc1j2Rwp3a5ofVeJi7jdKTewa/v",
-	"0uxdeVSXbTdEUbHFlg9amOVbeXu/dW9PSX4h3oVciU8UqEt6fSWRWjRuQ3ORJAxJvj0jDlz5NSEaFgmG",
-	"m7p9bsjxHoXA9Q/wytVcuZqfcIjR1noXLuVyXpnSvsC6lgHj4a+jGHOg4GfWM8HDfA2LFtcKH/QpKPmE",
-	"5yJrsFAbIE1fnopEhDnhW/GlXW0O4GvydGh7uxKRgpn6u1GWWMyZpSXmXZUmo1z48u3Jyz0WkOv0rs/1",
-	"SPWldg3pT0D74HafhJVQBFEbyd/Hw2Esz/d8GWA31Hdof73LEIrmiC3ToZHV08xjqaHKcpW45/KFCqnd",
-	"5sgaVub+RqnDqWM/XYixy7vIoljBExgfDr0pFkIEPcahmIUQM0vxCc43iLpb9L4rmHONtWu7ZvKppsZ7",
-	"rN1soa5Qeh+B9XaNTqCulXW77vz0fErbjnI/Ru1N9EDd09tZ/4MILCsM/+aMGbn7/sZu+PTg0aqfP+pZ",
-	"Q/q0aMP0WCx3bRyR+8OocBg5N9IMeGrTXlGnNmtoUwr+dkZ5dC7TTNhaC7uBQxPI0D+rxqxRxepdeJch",
-	"D8fCIUEVy1462xe6Ya8xLajvstmYesdNBNKc2Fi9M6KxYKRQ76YbkpW9L/fMdGrPeIvzbbHJd7o7vY3u",
-	"M77DW2G7uxFuRltiu7fTetp+trG7ybe62+FO9FQ86+22uPN354mTrcKg9fe7bCSNLrGLTeOq0DS1Tu2f",
-	"mC8xrVcMJ+i1zcdVDOteYliL7TN4ZnZp1G75M3DTrxMABIISYcGAXwgtcwO9J+wp66yvJ2nIk36q8s6z",
-	"1jNkdqN3TklSNBqokEJ5LOTDPOxzzBWsDXicMD1MEOtGXY7y/gzWYLRBtCE2HCrTRj7ODH699JThUFU8",
-	"5bQo61AovPGZzp1O5YeaMQ5r6CjLhOU8IK188xEwSOcMoSSxPEdqrO/Ozo6de+NB1a2vGBS1xCrH12IR",
-	"jWFPg8IWrZAg5CdkVHoe1sNUPBX2kUzzuEei210+2DfT9xjMCI+iTCglIoS6AH1Ns4x3r7j79RTRCH7E",
-	"Cj59dywEpKj+FPZEuH7C/vERNeeo9hVMCku7CZ6lrNe6ghjeFROEuHHGYc/TLIthkBZfhI2UyNxZ6D/X",
-	"Pv7y8f8PAAD//w==",
+	"7L3Zchs5ujD4KgjOibBUnaK5aY+O07RE27StpUTZru6ijwlmgiRKSSArgZTMquOJupmbuf4fYG6mbudi",
+	"LuZ9KuKPmceYwAcgN2Zykyz16VMdHWWRzMTy4cO3L79WXD4NOCNMisrRr5UAh3hKJAnhUzsI3pLZa4I9",
+	"EqrPHhFuSANJOascVa4nBOEgeCbQDZk5aMRDJOiYEQ+F5OeICCkQZyjkkSQC3VE54ZFEmKEBDoKuN0A/",
+	"RyScoXjGasWpUDXuRM/nVBiekspR5YeddhDsvCWzilMR7oRMsVrLv4VkVDmq/C/Pkw0817+K53rdla9f",
+	"HbOF79VUS3aAtgb45vMfv/0+2FZLIV/wNPDV/Pjms0em/LM7wdKuEdaeLBF2VHEqauM0JF7lSIYR2Wy5",
+	"55y5ZH6tbXSL/YggRm5JiEISCeIBVClDu2hKmQLzEhjqodPLmuIv7wgby0nlaK/lVKaU2Y8HTkXOAvWu",
+	"kCFlY7u8azolQuJpML/E94x+QVPq+1QQlzNPID5CckJyaLFkkckE6YUGWEoSqrf+48fazuGnX+tOfe/r",
+	"v1WKVvnC5+4N8d4LEna94lOPBAmR5GioHkU8RBGDP7Mnr576XKs1Sk59mJln09M3r8PCZ5JcYTYuOP4L",
+	"RtBwJgkK1e8OGqgP4q/9qFZruiMaCgl/kh39jY/tF4MFzw7Uzs2v5kURjUb0C/IBC8wIWaDox2s79Vqj",
+	"WXaSehMliNbY3Ss6tVMS+Hw2JUyWHZoXP/FMIOplltU0KwmwnCTroIuPZcTDKZbqOSb3WhXAfzqNppWj",
+	"erxCyiQZk9As8Za6pGh5bSQkHvoEUc8ivQcPO+huQt0JCnzsEoGoRJQJ6hEFeR5J+JNgd4JC4hMsyDOB",
+	"Qu77PJLVPvtoiCaVDuLMn9mH9DPEUyMoLK7XaiggoUuYRDgkiI9GJCRetc8yJ3cwqrdIa3fkEoLre/u4",
+	"BK09u8uS86s3DjKUol54mvyO+Rx75zBmHlwvqU+Qmg64xglnkjC5c0pFwAVVzygoSYJjYHJG0JjeEoaw",
+	"hC8AjVEUqDmqJRuBf0qRcHf5JtQyX2Mxmd9A73V7p7G7Z5c3or46ObgaDvL5HQl3XCwImpAv2dtzOGq4",
+	"LVL39odNvOvukYNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0iGvDutvwmqQ12sV7lUI8n6hFLsL0",
+	"HPnEO6NPv+61Suhnd3TOGTnD0i3YeecajwVs2vWpQrgJ9z1xjDCaqhfQliIp3w220ZhIgZq1Vim5744U",
+	"QyI7eqIyZKs1WoVrnJ5MsLyeBaSEt3+cEDkhIRpIHI6JVAIHFQhryr/V656/etfZVrcQo3HIowBtvbq6",
+	"eH+Z4/36uRL8cs0KNib9dgtmRx3mKeZXRPz9GZoSIfCYCOSGBEviqZvAQzQkIx4SJCdUIEmn5AgNGrXG",
+	"3k6ttdPYv240j3YPj3YPB2grVNeJMnV0fSZIeEvCZ/oV9AtnBGBx9fIENZvNwzzlKBixBCbE7GFVEHSn",
+	"6vGX1JeGxnanr9RxdL1LheEFhBZOa54BVOD7z7VavfiKjPWoG5+VWZVZ41syu+OhdxUPNcevyBcgzYLg",
+	"0J0Amds6mVBGBJD+d1hS5iBFI3YoE4QpsndLctg3Ib7PSwB9o1ewcD+Ze1RbTu+60zONZGXQV1zY4OEz",
+	"gTQSzR2EurKVTdjxIvDHC7MLFeMFlz97YYBIq+sxC0h2qdedH65L4DvVE6yMyGZBZnk9iUO5/mXGI6nk",
+	"0uK7XKsdwf+X32UHtQXFz3sTzMYTTNFwhjwywpEvV73ldq4S4Ih4e/e459eGMJejGgcKrig23PcM2VYc",
+	"KCEFxdQ7L79nsdEyhoeQ3LtT/aGEaDHUPUv2UbjIErIVPZhy8YZTdqU1sCsyxeFNEXFlXGqZLA1efsdI",
+	"iDDzEPamlIns+v/f//F//3//1//zP//3/+N//m//Zwm6hHq+MlFMkaZ5YmRI7CqktbqURpbTxPmJLwJx",
+	"TRhmC1FTwhPPBGLRlITUzR9rvfEYCsklLtIV1bdqXUMSOsjlEVMEZhTyKaqVQSrAOX3N0IvKUc3JrKqp",
+	"LtMUfzGrqqn/pZZZK16mj6UaxFz/YpIIVC8wT5au0/y+Mt2xU2fWEXONBIvb56dXF93T5dNudg+zy4jE",
+	"pB0Ei9BLW6XKcKsQtZbboNbGrkhMFi0yiMQECJqDsECXF71r9BwH9Ln6/rkgzEMhkVHIiIeozBKNg4NS",
+	"ihfArOtoM2AMOihRZtQmPhDm8bB8I7fwu1ZqQuIRJin2BajShrqkEOXyvFe8cD3K5igSLxTWfaVV/TJb",
+	"CA4CdEtCQTlTFDpEw4h5oIQ+CSEyq+1JLCOx/JoLeK5aLl3ISKx8xTNzw2p69JcysijoL6SK2vAvwkN+",
+	"S8B6Qo006ylMVnwhtrOOwNC6hcUN8MV+BQs0xWymHpzxCKwS/cr2MWAPZuIOmPxAjT9AAs8Euptgie6w",
+	"ncEBTqqeZoqRKcoLmqm4MQZdc1kKIaM2VkimG4V0evGh9bhLsW9kgjJEM0Zbe8+RR1w6xT7SVywv+Zdd",
+	"6jCeZNPrkV8sbCAatl1gcIvIlIiGO1g/Vk5Tm49yTbRccS/aX6vVH2+lPRLeUpesuWC0xbhEVAr1y1sy",
+	"215tBw/PwDKbWIgi+pHMLoCp+VQo4Wk4Q686hrvhIBDPf4XFfn1uXsyKxK3HPaMVaC48KLTGaMgvOUbY",
+	"99HdhDDEp1RK4j0QPU4vq/JVLTQkIuBMEHAqvsCeucXqk6ttv+pPHAQ+dbFa+POfhFp9SkBTT3oatk7F",
+	"wxJXjn78tTKixPcqRxUyxdRXANNqtVLfIyHRkCCMbrFPPUR21CMIe15IhKh8/ZR+2FAnNOTeDE2wQJgh",
+	"EoY8PEIw8hFaMpxjYXRUqVe+rgqojpqiw26Jz8Fw8NWZ08di76hVeWGJVB0lLOQYDRQwBoCowtiiie8J",
+	"hCUC1lBV6znhbORTd0OIH1qIs8j303AzAsgJ9whqIvIF1oD9kGBvBtwykaq/CXw0fxI8Cl2Smx62/ZKH",
+	"Q+p5hG2272bZvhWYu2eWaqjj8KjAQ1+pWdzYb3AQfDO0iOREyagulkqcGEZS6e3qOvM74inV2OOwCABC",
+	"lylZGfsw7CaA2E2uXB4Q1IytbwvasheJemhvVHcb+JDsDve9ltusb39LJDCWyBGmPvG0KGYWiVwchpQI",
+	"hFFqcZKjnyMuCQDonMuXPGLeZkjSKoONktDVsYxg7G+0+XOORATeQ30LHO3RgKAL49cAbKRMSMxcgjxO",
+	"BCwLQIa2fnj//dnnXufqQ/ek09u28OiqXU4Jk8TbDGPq5VeHCrM8qhdCk7nQjMhvSivsvPqnoeLs5vIM",
+	"I+pLNT+A4BLPfI69a87f4XBMNsKM+kLyMaI+rMRX4yuSgRmq11oHu/t7tZp2JH5LSGjHKeiNhqHwW6I5",
+	"jE+nVEPhmvMzzGaGW4uNoNAoZR6Sc6NISUmmgRTHKCQynCkpZa+GTAjJtwLCFZZmq4pg6Imt9d0azxAf",
+	"2WWoRV2ph3baIxOrpN2ZAJXULwWuYjOC5OgOa9Uu2cOcVKdW+p7hSE54SH8hGxKl0us3pUJQNlYHbyQI",
+	"JPkNYd8S12ACZKLDsIxCQHyzEideBw8R+RIoyRiQ7z0TURDwUBLvjHgUg3Nlo3u4u8o9BAbKEJ0aQ+i3",
+	"AgbcbLAsqRn5CGFwS6EUXZxg5vlKpfgaT62j8bQO2wFZN2O8BAP938znqsunlZQxIJaN08EP2Viv5pzh",
+	"zLGz2fiNZLKO/gv1ZORRnh04F0NWLx/3EgtRbN5vS+QTLCQ6QO4Eh9iVJBSOtoxg+xtnBPlESuOXUB89",
+	"OqYSbbkT4t5olU3GksExatVq2p10R0XezSqabkhgRQt3c1C+myvuFxicztrdc4VbYBnSDypCL1FIxkqv",
+	"DIm2A2n1TIstsEaNICm7BQq5b5RMpvTBH2HsilNpn57Bv6edD513F5edq4pT+dDtfOxcVT6VL9foZupY",
+	"zXCd8/aLdx0lqJ92e/rPwve9KWXgCS/1zCutWcZGAXAYUSFDLHkokCDEWLeCkAcklFTrhMYL2pYZNdjD",
+	"kuxI7WWcW4pHheD+rX1pLviDJS4sML7Fzx8jRQcgTgUPBWFyG4R2jHx6a16opu9PehXqTSXnW919blU2",
+	"yiAh7clvU6KYyok6gLy2n7XWFThRrC5eMCxc/sIpv6aNDT+mIiBMYJR9M7s0J3UaCQ7w4U/ElVkcsN4n",
+	"7PsXI9DHF9q38ZicEYkrX51f88ef0HQqyVQsDZhN0PBrvEIchng2t2k79PxOPs3tJabdK+8pofZze9Is",
+	"Z9V9ACjza4chFixcO53L3M2WdGxyH/Etljh8H/oF8V/TQM602UibyAWBAebwcpM7TXwil9xouy240/r5",
+	"xTfavLD5nWbUvWGFYYwrw4IznzJSHqQmbUgyGJ/STO4jGfa4e0Mk4oGSohhSInOszjF+l5pwyLlPMFMz",
+	"RmI1ohDHF8S7dFKnnz7FeBelREHj49NSBXMnHoAsJLt5GrqQguY6hCEICgkCDgIbrKrFjSrkYfSIEn0G",
+	"sUvK2rOfoYGAn96S2QCkEcrQSN0yiEO2oUfa36UGTry/OAjEMVLXYXY3ISFBxBdKviUzGGeqHV1bOoC3",
+	"BTP7GP5MxL0+A3Fv8N133303QEMi7whh2zpeKUepdO7EihkWTiXe8zyU9lpoQr5g6+BKVmP37tjFky8u",
+	"CaS++D9FQqIp9kg+zreJ1erdhld/MOqYWu0iUqTohiKPEDCdC3iDwPQpV7uTxkY5NxH1VvPzOGjwK/W+",
+	"auwZGJfIQEErcZT88dvvBd6fOU9HubyTrP1UrftEJ+HMrdkibvHKRzwKY9x2DPoiHnokRN0zB12+7712",
+	"0Mvuu46D3l+etq874AtZieoohIKB54mOU4kCb71jzt10mhLX0ttyLOKnMToFhSzhTlZRSLuD4PEpXBCs",
+	"SdW6LIgAirnJFl2KlyFR5O6LPFaMU0PBsd4udENIYCLZozAkTKLU24DT/Uq/glyfYEUD5PKblNIdd+uN",
+	"IlFiIVKvo0jnYAcDlxyuoY8Lk/cgyAGLODfPaM/qbgSRmDjaTqJgoqFo0voWJsqlonTwzecf2zv/wDu/",
+	"1HYOP3/6tens1YvidWC9TydABPfWJ4InUiSCYANBoYwRttEoJGLiz1DIpY5Otg87lhdWn4QTZ/FtWebM",
+	"st/Led+67KqIahcQ6JILqn99CqQx61oXbTS7K8xRtD5RPkIYpM7jjCSZFaAMHzZSJJjGlCRVqJISBg7W",
+	"zOlkFLaU8pM7xNaqMke80GJ6eUNmsK8g2DEOx9iiLRLHr4HAMVoqT2axed+tEyUxHtbwcIGEY+3gC2Ol",
+	"Uo8W4mZ6LCcGbRoApagKLz4NrhopaxNkfUfFt7lg95YR19rNe2C+JxPi3pSw9FghMzYfy6/BLK5NzCZq",
+	"Iw4UCQkKQiKUAATKHSgREyz0ZGDADiNSYLSdYDYmPh8XmiU9kwBaaEQycSEwn15U+/LtM4HwUHA/kgS9",
+	"v3qXMdhEIS26EyMeukSvc0GeNwTvGDiYdLkxBy8YO0YjrNTT+T3D98W2lfi51MZTP4sJbuzurb5pk0ta",
+	"lDe6etqmo2NDV54U4l8p0/6oDKgXkEfJQ1J4nhCDoX7V4axb2L/DM00Tuxe943QskIk4S6uo26scdSrW",
+	"aNl1+5B6NHnzvNiAnrt/ydlmsauEHqYu5FPQxDQ9WI+SGBjNK1Q6CnNlKW4xEdjEyrGIblwXUgoHDXTx",
+	"giEWRNcsAAPEbf25vvXiuVJfxHMc3DzXT2rhzJRBMJhpKiCkEE3/XsXBzcDYmOMyJqAQFeDtUmtyjmSV",
+	"CS8rXMcpZT3rIv+QvR1zvqWSZaVGi1NcVs5kcSpBNPSpmCyw2FNtqAcDX/y0heUEfO/S2M7vsNjcRm9q",
+	"JlzqIghLMwayTy+g2dd5Kl2KB/kl3p90XxcT68IVoK3uRW+7kI4vP3oRu4PXSLPIsoN1b8EjUXOriIGH",
+	"I5XElZ4+O2SaomUva/mFc5II6RweOnHGhsavLHlLgTBrr0vfqxLGY+Z/CqZjWcdGDOcpjTvxwu9r40nt",
+	"5QkPYAOLj3nzPUT/FQSsRL6kAQ6lEtimWbdOipniIHieVF55OPEhTmaqZI2hdZ1kOs9KqV9ONo+RBUta",
+	"+nTijC4jm2ZI5pAyDIkPyxUNs1LQEop0hAXMObvcLhMSQzEfQ4YEGhKf3ynGmFZctlJLsIYTUOq2jxGW",
+	"aMqFRCmylmcF2bzdhk7czebu1h9KLJhnxjG8IOU6Fx850SWLTMEkYasXwQ5NwSPEmUsSAWLx5urLMpJX",
+	"12RySNS96DmIw6PYT6NVgSCYSXBvHXxLHliU0KpVfDHhdwxJDnqw0DX6jMUJ1av1KuSD38PtsBZrLeRk",
+	"kUf5SULKc8rr+9PuxTHyohCbolA2Hnee8NiHIMd//vB1RG9a2CrPtipEmUhjy9yxrgOuCDh9vNIigKRq",
+	"1xXoZg8dllMSY+MqghQiU98ujk4pFc+/RcjMwwewLAH3o3Py9FGvwcZTrz2ZMJVZ+r2kqdxunvIQ1pWn",
+	"XkDGfcqQMlcSkEwxk9SNyfFZ+83FVfWse35xVb1sX5+8NlHNLGEqQUh2LNPbGtSrjWptZ0gkrtYH2w5S",
+	"G8Ah8fpsOIuH37HDByFxiUeYS44hn8VDUyKx2gHaGvwFKpvGoe6uSwI5XyJQsYT6PE9IKbNbtf/8sb5z",
+	"+EkXXqg5B1+3+/3qyt9u7agP2he88+kvW/1+NfPF9nfb/16oI59g3y9lFCftd+8+A7cAHzV8/NA97VzM",
+	"G62x72uyslZFQ2cN/hJr0/N8Wc3+zOTfZrlx9/xD97pz6qD2yUnnEv666rzpnMBfJ+3zk867d+rPzvmp",
+	"+ues2+t1TnPcu9lYjx0ZWMRLLiKQJziQ7gTP8yJX/1BWNkAn2UERkCF2bzSiJ86+rOtrb1gbNd0a2TkY",
+	"1fBOy93d3TnEu82dxqg+2hvtu4deozCISmdrlEAaloewQBhdnr9CcA2MWyGZWX17BMM8D9j4eIgF2Ws5",
+	"9MOLi6u72ttXY95ut9vnvfeTzvtxu91+rf7T5iftv6t/63s/tXz1R7WaM9YXD1tZfiAWpnZvC47k0Uml",
+	"RYU1SGRc4DCVahCXVISKXYVpBidQWTJrpc4TV62rPROWuB4niUSMCDQmErVqa8u3du5r8kWuULbWqSg5",
+	"9zISE1299oooja/QqP75NtnLQign8ytpDT59jhj9OSKfqbfe20nB3M83y0MzkgK8Rjn38ZD4680YhOSW",
+	"8kh8Xm/qkkFgAZ95+Hlj+Im5TJdkl73IdQnxwPGdfPsScogL0DKP9dkNFl5UixvG5leGHf+1DnkxHOyA",
+	"i+DxjoyxO1t6Yz5sfmHeAyi7G0Py7ePeltN1Ji4e4p2a/SJsbwi2x7gnb5dcE4MWK12W/xIHvBASq1+U",
+	"XNBHFhzaOthlI750ZQWDwntzGnXy06qLs/MvusNFpTvikue6qD0PkzjdBJNNraw7IiQyoUrJq9UVIuXL",
+	"fcxX7wp/p6J9i6nxYBX6aMUZZh6WXJcRnH8gxpW5sQPs3uBxXFa87PdemZWqwJg54ZHvXUXsBYhEKZAX",
+	"pAXlYFv0VN6HlgJGducFw5WuJgv0LBiym7bAKwh4t4MtQssVbstnusZ1WXpR9GjLl1R6R9KSzcao/NnY",
+	"Jwtw+TNehsyfbfma0gem90T3z5Ml+P5ZrIvwn8OIfdZaQBqCc/VRciQDhRGDxjQQrKnfP1ZfQsEyfsdM",
+	"JcXi0C9dM9hOG9peHfPWS40audMtKAcAA0GMHeeI+9rPAMlT+YUfo4LJbXq5IY+cZUli+Z1OIUXugAsX",
+	"vwjoWQzKoWQOA3LnXXbXi8DsZO5K8X1j6mdcnAxywYgtwXxLyZ2uvcAZ2ZF8hzOoyq6zxd3UMIVRj3KV",
+	"GNyktr9T8UI8kiUBigwCL3WSCskmcRXyNh8LeWZLWKyq+dsXvn4qqknhY6mQxxTGiKNztDMgNOUxGNHV",
+	"cUqDO5JzCChjZbQkJNjrkZ/LozWVNECwh6Y4vEFbOK7jNBDk58H2MapZ+MgJZWO1NvX4ihGMccnvByw3",
+	"Pn/3mVpRnOefc7Hbwu9JsZn8rh2kKJOiROSL60ceWXV39002SxVET7W2SCNcdnPJacZnbnF9Wc5Z+qo+",
+	"viErTSfWsWal3juLdCTA/YnDNJJllyWNrpscnR56GfzVVp70DACWG57Dk7nAskh0Lx9Yfj9PehjresHS",
+	"714RHVV0/0uxkE1o93SGUSTUVEcUbcAPltHxdZPAiq9kQjHTwy+7ogqwT4oVcLL3wIpUxdfsQkTRIas3",
+	"UBQgycGdR5lig4rbg8yekQiOTckPNCWYaVlYizOFGLCkT8H8GUDwQFJmunQb7gpBPFC4y4bwEFvFa2Gc",
+	"XLriVyp9eIV3IOIG1KukztYKr8VluXQY1/JMswQ06uk8htjaY/Eq4mR2GNzRcCvEfp2SbQYvcgDpMhZx",
+	"PZitKaYs/sTDdPmsbVtXXdjiF/Nxi7aOeCZzsLla3iBZrSTbCungc8XViiLdV8UBfSRORZpuJtnM1sZq",
+	"FBLePV97oXliaJfgpCDtxPiRRYrUnMtR4/HJYhYz1yGKkZB8mgpiwJ5HddzHZWoZWqvKBTi8711fnKE/",
+	"fvsfUP/nTe/iHOmh40Q/j4woI2ntPwHZKZnyd3xMCz2pUMVAF2m0ZWDgK8idoxIJiZknbCeMe4X76gKP",
+	"YmHwmV6JkDwQ6I6HN5SNjyHRFqn7PVa3PO55p8ubrBaTputclu3/zcdrML0M2qb0JrCuI/SC4JCE6I/f",
+	"fh8gbgqbqBee//Hb76kiCAvC11Zsz5S5LaYkZwIuJ4lz0yD/tOiUH/1OJPi1xnWIXyrlqmnmtWa4jgIX",
+	"K42PjfH7mbCduaCeTToiB0pZYJ+6uco+yff3i52NV5hij8WnmnNazeNvqi0uVPPAwkT+WiNO6hnIx4Is",
+	"ex4CR7whcZ2H3EZvPv/wc9OtjV7Wo+9vdt9MG/jwg7zcF+/CFy3297vOweQfe+PTXKz+CmeT7Gier/Qk",
+	"HqvHloA2nV0VFxb5lKoxUt359F1hHFkihRVixt6OriOqBBPdMwuKiWOay9ZvHTQO6835FN1Pv+59XTzv",
+	"ZRQGXGRCYq46r7q9ayjeedXpda4/X7Z7vY8XVwq2vfcvPrdPTi7en18XxsrAuB9ISEemFO78NSoQTzxy",
+	"u0w4uYUxi3pbtnV2r+JTQJNRo1YzcV3HCKO7kLOxBqD+UthInCWFG0qEx3ghRbdjbvuPTvvmD2ANGgjh",
+	"0N9kyYVHxkzViSUm3BXXP9+uQkSuS0TS7V+9CdWc01ssKM+lKxFotwfINrZjCJpgEfe4oAJhzyMeCqAz",
+	"k36iwEJfeLk7P0fY1wri6+vry1QLqhgr040I03m2ibU9VTNY77Qwm7MkALRfqfUrSogw7zqoX6nrb6B9",
+	"Qq64TZ621D/92/IAwlw6ol164c3JlKv+dqj3Uh2u3iH43Vq1mpOUYo5RciWjG4ylG1l8LcXitQtrpEad",
+	"o52mw0xh+zvbm8VBuhZ8XE4fXoo7sKAtrJE6wFJ3Ak4eErlS1JbmFRQPLkDCpV1pFmOL3ttiLHlJfVIa",
+	"dv2yC4GchYZUa/HL91wvVYLXas7+T5DGY7vLq3WUQa7Y55+DUC4djtHRyPbrlLZifFY01ZHFPwVkXKh7",
+	"TFZpWV/Yq/443c3eoNG6dUjKpW6dM6roNw6VrAqJ6+pxB3k0JK7k0KlFDRUEWhpdij3FqfMvSquarIQd",
+	"ObZmS01Yx/aimhNqT6bGhDoG/ctAw1U9qpgY9Fy5fP/iXffk8/urd1pKF0Q6fZbQRZnpvQcEUBfgm3Ah",
+	"0daEMx4pIKAfdl7y8A6HHvF2LkNubKbpb19zIU3x1MVVVuZroUwqjkF3469P465TXnbQIv+jS2PxrVuH",
+	"/vNwzGPTZ6k2uoHJtlCiLYSXPqxySntx9bF9dQoGIF2nlymGM6a3RKDB1DZHHzgo8ZiDp0QhFjlOtUJQ",
+	"11qgAQ/pmDLswxtDHjF1L10eQIUzKqsoToRVX8OqHP27tsYTz7bIJF9cQjyB6nvNg3QN3yPtjuHB7Jmw",
+	"QyjsdyPo3jyiEm0NZBgxaGM12E76YtplYGS3bZs4QYm4kYaVbkyNQjIiIWEuiYVOpdQyAn371EgOElCk",
+	"kzLoBG/eFsjjkAk1DnUJ7exZxxBdoy+9U7FAXYqk9mrGcRk5REmmX4AsyevFXrIYiiP7fIwalAnqkQS8",
+	"+nQeJtjFLcNhCLEwEEqhxJau1W7W4sDx2d/SR6oOO0HbbSeNSEBBU8h0jEZEuhNT5Ve/goYzNKDeQNeG",
+	"932D6A9UnFmx6xI/Il0PiaZivArIz8xjYNksmTkGSHnl+YEBNWhXXDfoVRcfh9JKCsmZrRJZpgRKAwyz",
+	"smxIgll2gifZ0ifJkgsxP6SEeU+XGC3vOBoSF08JGsFSxKPmRIclfft1MDU4ws2Z6dXFLe+S0pp2F2b5",
+	"q8WcPU4utj7cJwvoMLh1v1COZA+PL/kk4FtH9oG3yv3am1HC9zHCFPVqVKJLieLCPH95NTGbvKz07ZCo",
+	"veRqil12zk+756/uUU5swUXT638GedRktfsTpltsr9XketXiXJkXkxJdki86iZC4hN6S0EF3E26gKhKg",
+	"imL2mMOtdGfv1NGn5o7BmTJMpUl+curlVMHs7Ikulb0em96rJ6Zp8fIfgLSldvS0h7EuoYu7lv1TdDpK",
+	"9QlbtONX5rGvTuUnTpnN4ShvImQqt0zxDGFxo8Rj9R7aSnqhUaHrKLnamJA0P0S6Cdh2ceLDsuZlazQs",
+	"Y1wWlg+/ToVY62fQkOPQy9LYxX2Wkl5oq7jdTaU9d34t73Tfd1NnywAMFicAboLg0J1olRUaM1lIG3K4",
+	"iqg8148tLSoZIJU3aTMrXyZUAQbpMLYlyL+8YNX6SKuX3PXK2rJADyD9kEBDopRSkcLjlf0CyYFO8Zeu",
+	"fmM35c2J+7EUGJtXqAmQYGzqvVbtsKggQBqjFheJK2rhkQZZ6XE+OuE1rfbWJLZFYkc7lUThIHfCBWG2",
+	"2Qi0qAq1mpLp3pl1kcAAn2u1eqUkDOBz9W87n36tO2UGaljcG74g7uR+BL2EqiHd+sAQin9u+dcs5EVJ",
+	"IwSgSdBp3JtSlpIes2tCVJYt614SuKGx/1WE8GiBCA6RRwA/cSMW4MYCoTthI9Fa8vaL2VLZO39Tnobw",
+	"pK/qujQo9e6TCeHzm7iXHF60ryc/mI2k8TNgdUvEkrl7rG7IerQ5bXnbKJ4aVmujqe8V2bnMQmYioOM9",
+	"lt5KDbunxWlzfg+AzslungaTU9DcDIlF2yswS2fE3/sJslPKzMf6EnCvIEA+Ldo8BMI8HapshCS2P7wN",
+	"+Lz4eA7RnrZ9+1nn7EVJy3Z4f1GLGy1cmhA6yU0C3DGSSrhGPhlJxCMJ3Q6VTE1DdIv9on4+a2qDj6lK",
+	"FahOc5jdnZYnCzEb5f1MoCDktmfDvU1By6G0gSpBvsgQr5ce0i7JCdEtLuPaiwoCx2jw69dBuTElAej6",
+	"DqtESWsXx8eX1MlYCzzflP9q2K/TPTVGu0cnRwnCr0GOkuV+oUKKgiiX+Ptl4dn6wcUwgWeeDjJmk5vA",
+	"pzu19cfme2mbJEPJEYWnjnUY/BBLF1qlAimOKa9uhQjgomwcv/3gBPlb0w3bZeAAvaUvdEV+wlxu6lMs",
+	"JB9LycAD3OmFiKhP84U6oFJzz4p27ZEufLfaw7FUNF+LJiQi8iXEsqunkIAQK2NxFnhq+lOvbAPN7VVJ",
+	"i1cwxYK+1CvtIi+dGWglg8QwsStd9SiejjCk8WFz6pCCcYHsXxKb9XGibZtw6Bpw1oAVMZ8IgQYaNSAk",
+	"p3N1dXFVYs+yE1up8uSq077unFaciu5hrv6C9wsFy7WDOsyEi+PFYwhdlnhWrhN/iiGUplWsfg2S1yyJ",
+	"1F4WyGUDt8B0CY1cT/P/hoLECpB5Mh0sf0L308YKdvV0tzoF2U0u9SIty2gNT6BnbcDWr0jgY9e40u4m",
+	"3CdoAMMMDKP/hsy8WDXrEamEnwJ50wSiXTB/VsgnbXm2qS2cxYhpSSLvTF8bdRrDTETeEtE1Peenhet9",
+	"AlyOQbUWCtu3EhyeUpbGk7qzGPCrqdjXdEpeUl9qs23et+dzF/tIKW5x5O4v6uy2oFCPFW3Ap/dMwE9Q",
+	"Ww0zdPXyBDWbzUN4OadZt2oFWbatrzv6j0byx7X942juD9tn4tOvdefw6/a/b/3jP3/8y86nuedKmk90",
+	"p3hcngbVPWu/ms+DmhA6nsiSdhHpapabJTLJSTQdMkz9lQnJRqlPTuWOenKybBsFGVJFF+sd1ymypaB8",
+	"d3HSvu5enM8TTZPTlt3Abr1RWCJRUhl5lljpRR+mm4LtHBZ17vA5G8+/WD/IvAkf514tS2JbLFrFC03P",
+	"XQy3RWUSNqoltHFthWUlfhas3wqsJaV8sjVIrBC4rAJJunDPOrV6Chjt0xUnuZd7akG5n7Ur/KxeNsUc",
+	"2gqFU5b7s4sKnjxkyaAU/j06R0/j/hos/YyEC1jOWefqVQeywQS5JSH2E/kolR5m0r+cVAYQFsgESJQk",
+	"PK3uq8pmrcTuqvoSd5VTkVT666f85lEGBnHSCy86+VSK1AOkNkFx/zMx1pdraRBLaSqUNqCD1A3lRWxa",
+	"lkAhueU3GSH8fr4Ejy5+Y3m/8vLEJvA8XZXXuoUauZBUdBwH+XETqopZGlHvQIdKyjlSoRQUHqIAQ/ZK",
+	"UvWvsPVngd3tW+dcmXMqrtsqyipXmk08E0iLDiAmU2Zz3jJlp1ch3XwVA84mKVkCSlSmvSB2wwsuWcej",
+	"sjTbvRggjNxB7eucyA+5pGs2Mys1UyTre2zSX5beuZDspxJPi5JPjPJEPZ3bmboWqS5+tUarqDRR3WnU",
+	"imMizbRPZpSKIXUvY1RqF0911usan84SymPNuNedH64rTqxVQlvDilOx/QxN0Y2UpqSLA1acyvnFdffl",
+	"3ytO5ap78vqzGSfpjWg/xCPplNuKU/n+/cV1B+IQrl51Cq3F51jS20XNLhk8AN4j249yK9X9Fz1HJy91",
+	"x8zehIfSjNSDCbaPlFACybw8Cg1tFEhHQUGvS49LsbBZ5nHcG9OS1uHM/rU1pUJQNo4H1ooFFqi27fSZ",
+	"ktShZFquXaewQ6bnEfMdM+vV2sKOmYndIWeF+LXmNL9u3BDznEs6mpVKiBoXdMVIm06hi8LZ5uEL2xxI",
+	"2wBvHZFMvVNEfy8CoptnvrON3vPOMMJkOLPJqzgIdF0+bt9DPh8XqX7FnR4+TrAOlPY4y7XZtORSc7O4",
+	"50PVo0Jw/zZHR7NPFx0CdiUvDe7NVqg1Me+QUQ374oqO2yqATsr3OrMNB5KgFVosEcL0xXVkrjvn7fNr",
+	"hHOrcNDFZU9fIr0GB7UvLz/3OlcfOlcIgy6r1IQg2DH1Ilzs+w5631M/x3E0AKeYXqmZKk7l4rKn6FU8",
+	"XMWpqNcK6ckGsqxHpFHdV7eEv8SuFAgPeWSc24AyOh8anHBJIQiBZ2hrFBKiEGa6XWgGpysr1QsbTWjm",
+	"DfaEiQ4JgMh5hrZYNCUhdWFdCoGJS6fYRxoI+WJRhs3Pq+wweQlaTAi6ocwsID159qKcdXq99quOg0CI",
+	"h7a0F+/Prx30sfPi9cXF2+xKzNNL9XyqtXmLtMn9cexlzqzeSRdRN8e/LOEpTWueTJzJELz7yTT5/Ty6",
+	"YDMH0DWkm4tArF7hNRU95k0p+1u90Wzt7q1fXjRd+jUZE1JVHqdi60UgehJLKiR1C4I/Ln0sFQnZuaMe",
+	"0bIICcUx8ohPpKa9wok/dc8s6daZh5ZTeXE6YkiAfumBvMIazUbaKljM+ZzYJuI6XY521IuJTuthXK6o",
+	"l6odFMiIQWAq+Nglmz2uOCpULOtBSaKSil+gEvm+rVs09PlQoK0R9YlQbO6tcExzL7HtIILdiYKmpMyV",
+	"ccUZA0Wwzay4Lhh/fkWndmj43Upd4ESG9a04+pgwdf8WFyYRCR6hOxISkFyjPGiXJ7CJIueWRbTs0Vk0",
+	"XHEb1DrZi6eIUbwIPyAqSp2rwqsV57Pm0HdYyP1TPCueNjaaQgsJQZlL0JR6jI4n6uMX5OGZQHjM0Zbk",
+	"Hp7Fzon4N23t315zVddqsPVXBGtYcSrOfMrICWeMAGctBsBHMuxx94bABbBP6oxmxu+USKLgTpmQmLlk",
+	"VeAHkZgQ0SvUSy4jMQF9xJbLzWwVsq0NfdRViIiHtpRyGECYcVLTZlWQh0xrnaKwzYgrkaGAhjDcn/hp",
+	"ebso41n/4MSN/Qw5hw8rDV7YVEFUDMHNXLI8rhXdiPjSWxqWpbFOhnOkIZk54SJUy5KtpTzyCWSaNIde",
+	"Q6CJZcSSirBjJVGn4tqQT4U8zlbZSmoYqx/n+XVQGDaoZjYGDCfmUlAktLaiTbwo0KDkUckl9js+mRKD",
+	"ySsZoyX21SrFJlGlgW4vZ6pMZufPjF2ETFaiSlvR2uenVxfd04pT6V70ClVQRYlOQuIRJqmu2Zc9B00R",
+	"Snwf2hXUsc7knNZ5cmYKKJLwlrqxL7tQhyfsloacTQ21tOvvtc9PX1z8UHEql1cXp+9PwNZXtI0RZWMS",
+	"BiEtDE2B3Y1o7Bd0Q5KU1QvJLcE+tFEsXttkKtq2w8fcjzdkVvJLEHJ1NEXqbwyalzQkUBDVPGw14lVA",
+	"Jgku80ltkFByS5inSz8v1A4jMfmgn8zjrhkgexTL8kay2PfoFDCH/OuQwMybXRZEcmFVd3OuGkhQ7jep",
+	"q4LlRNcmBbeg1mXomCn2M08X0/cxp1lcnvc0VmnToX4yNrdlpI1nSPKAunPFhfeW6pX6yvfgCs2v4fX7",
+	"9sdON70K/by5c7n5igOXcqSgaJMfJ9SdoDGW5A7PUtZSiKBQ4qjP2RhJnjbQrUxK0td92e4onGI7CF5B",
+	"qZYZMvxf1xq6aEdyYiFAve3qmpp3irqUHfUNmZlerPVaquxsfqpmY+lUQUhvsSTF7VXi+arBgYbyjqBj",
+	"pogm9Fq57JzlZjyoHxYdriFsRkJ7I4os1/PUMUcOdYcXrUVuQeaOJF/kdrH7dAHdLNtkO9CtbzRtCZF6",
+	"wxif14Hp16UE7x39RuUkVrLP5anf5r0D1EinxKe3RPdGz5lepCTToEgZeM3v0BSzGQS8ijSFvMNClz/y",
+	"VpTrPKIwZOV4L/34dXFY1xkUqYEkDMqQ3tytaYFUxOZvqUfCJT5rva/YZ50OeNnCARM7ik6/PIl1X1MS",
+	"/vVZD8V1TrYdnW5qy8yUZMRgUewPmiEqTa6No7S5O/3NHaZS6HrAKCQynGUqySycK6kIY6ns9+877yHl",
+	"pn1y0rnU2Tcv2913ndPi9Jv7ZL4+vAwTI1GqjEws16RRJlVUxsDbSdB8FaHH3pZvZsx+dGt/hgbcx9q/",
+	"Ltm5Nan0827R2wIN8iX2BUmCzgy5EZh6qdBWKtCYM3KMtIaPxA0N1FWJmKS++gNi1MZUSBIST4e8FlcM",
+	"3MjDt5Q0HUOslC4c1wILio/hz0QCQDjkEfPQ4LvvvvtuUHh7V/bjBSnNciEK2Ofue7PnyaftT6fbuIEw",
+	"oKU8YcS8hycGNEMGYhiUUgSDceukzScI/CSqj7k7G924fzXCpSHxaGTrCqhHWNKrbiEJuI7JlEzLFb3T",
+	"t2iMb0nqisylEB0u1+82uesPxHftRZq/amV3pzyZQhHuxE8hsSS604FAnuZRlEBLNZhYoL+inyMSEQ/9",
+	"Janh9xcjKw0K0y3gmQJ/Vzx66nTEM6urCrTFQ7uEmZ5UbCPJ+c2Kcu7GDKWk+qimWsgCQhd6FRM05sSS",
+	"1rXKASwAB7bSJwibY849tKUReQwhSlbyDckoEtBahSM31k+EA9KpGop8meBISOJtr7g8taMVg0khzFo9",
+	"7yCcizyprhdNqjFqIUzAvccZQTMi0ZYSxMFyDqL4HQ9vSAiCeko2X3XHtjpkyaZNTCAfIc3gLF7G11Bs",
+	"W/OUGWmlefPmbA329GoSbIwB5CTXKVVDYXF8S3L5n4Rxrp/Iot7qZXsM5EMQlAasCZS+isMZGpjTGUBT",
+	"vZmlV/qEBg4iX7Ar/RnEjWqlsqA4wBB7Zd1xcBAg6nL2TCB4Ko4VpRe9mHq2mRdy6llapi/yRHEazkgx",
+	"Pib5hup/y5I4h9ybFdbCWmaK5L6PA1Gocp9nfKtxDReoKGLfUzc+1EniOg5Cp2VwVs5CVzDZxXLM6m3N",
+	"oSM6CvAM+qqNTNwjDoIkQ10BRHer07rLm97F+c6iXPU0phQ5fWPlxUjTxnSaBJ8iybXNWLdSznCz3ulb",
+	"EQsb00xxlnUPMZMytTBnyqlEjP4cEfOzguRXpyKUllNC2UEBkhwFPp4Bs4dS1IMYwmImJJnqjj55M/i8",
+	"2bAwX2v5BqX0e8TlzCuxf2lTdaKKTvEMTbjvzRntNRtgiI9GPmUWQY+zUqDZo7bd8CmVssSCFl/RRqt+",
+	"2KjVljYFFAtKmBvtTCQ4c6+i5ZtgQkliHNCWMg7ynoXriOHrofYCEbdsPR9iObqoWoxIezywtFIkAD1L",
+	"sGLv7+V5r+JUXp6cVRzjvKg4lR+67YuzLkQqX+qUig/qn9cX5xdXkP3Q/cf7QmPd9xGX5cmYkD1hIu0V",
+	"VTWr/Fm9JFIN+eYzM+dZFrzkxSmGK2ewbRKvn57LKY/etxSzvFy6abi8tEs2tF1P52Cvk7Be3ldUx8E8",
+	"E2A4RltY520wCKPH4MLYdhD2Bbe93FnKneJRoYgkvLs+y0vHr66wGdtjcnkWvWN7OZe22LzSCSmXOkqp",
+	"IK3CZslAt2HD3UxMEwp5ZDqkZo8y5L7PI3lJQteg+qJdXWWfLnT7mGWaR+eR594zZuqiZ39eALZeSZPu",
+	"06v2y2uER5KEJhTMQdCqtfe6c6oFkCQubIuPRkqS2HbQx+7169Or9sdz/YwSu7wQ3zG0xTgwOtA59NNp",
+	"QgXzVZxKPEfFqcRjFdKiKyJIUbPSuYQscocsOmkxkFDd8g8EngHoVwNAvAFIvAOFcYPyfurf9npvfJNK",
+	"SxToVgGC2MIScUflEfR73YmBo5awLB5gbxkxXRgRfkXdyTX5IlMsZI1qTjaZz7AYcPt63I2mhElbuXEr",
+	"nbyB0WXIBTmjYcihT8P3EfV9xTYljt8sznC5MkF+BW6FYIXeL+0geEtmG1trUtsucHLZ/suFJXqL2zHf",
+	"1p+HDJoyC9OVGcMKzSP6K2t1y3w55V7kk66nv/x3Exz/V/2j+WS6O1eXNlZew+MwxczDkoez4tTyKf7S",
+	"jqMyS3OqiZA2IdMmY0IDah0XE0ZK3WGmN8cIoluRT6c6CGxpRYApZdklLEKIbN6oetvAdSmlZ2f2SaAO",
+	"7g0ek9eFnc3VphXtgdBi8ySaYDE5MvajX2jgINv/fGtCvmxbfgh3CUTrOP6Mh5J4fTboVwx2YGnaeB/p",
+	"L8QEp/qoK9zSP/crA5uoZS2uOvR/a/D581n75KL3w/OBgwbV095nCLEFsttng6qisErKNTmmg7iaHLi9",
+	"qWlka6JpTGi/MOVmDKtiv9AggGo0xBcEklptH3ezcZ24mj/ddTq7b2Igj5nlsqY24MaLn870jaHSlJm+",
+	"w+I+PR0BuKtby66YkRUqXz85hbwFfk2SCbW8oBsY3Zmt6Xg3rFTwwOczRXgHVVPY5x5yj1PRWKjjhVc/",
+	"wtJiYwXhwiv1vMmKU+ARWYkuaC4T04XCPMEgyPsfY+KRzJOnR3kSmaao2VNMRzJkwRvHIRsgZ1lP1s2Z",
+	"RvBPCxjqo1trY06+hq3WvvNkiZPJou+VNJnex5MBft1kSfveeyAjBQEQkS9pgEPogD9VLObyoneNUnKO",
+	"JkCFGYDriG4JqSoRMKA49Qi8RPbJOLILbijayi8teRKcfiniSfrMxusyyaHuD3NN2n7M1ZV+0vkScKTr",
+	"W9rgWnFkHDV6sDGBDDLSZ8l0zwRi5ItEPh4SH23d1h1023DQH7/9vu2ggc4vfkEZDmdXmI2JYtAxwVAf",
+	"UtsfOH02yJKKAdrC8fRYohq0Udd6njYJgqtA61c212egYy31rvuMSkH8ERIScs2Q1kCtodadEPdGq+sK",
+	"xJnDVpB4Dg/ki1L0JGSirG/Bz0rgcQfDSi6+tFZLNVdMvW42WNT9MMf5lT6a5okOwlmGyngcPpxAVEch",
+	"mfyp4rAjJfQUo63BMvXAURa7DDJpSdFisn2c+x4J0RYWWkHeUYJan8Wi2hTfgPfKQaQ6rqKBHfQ5ZR75",
+	"UsXahVTVow20Iq5EQywEkQIEPC6IFVv7TMmtqTqpsbh3jMCiBRo8hP9SoR+Bmm4QmKWxIGbtQ8DqSqHn",
+	"IaVjLGtTWaBzrCfw59WF1YhwbpxP8zWONVF14qrpKWzS923+ckOCwZjeEt0Sl6HadvUeSskG8vC82BfD",
+	"HwrnZTfZm6gF81HsGY1JS4rqZY1Si10e9eXujjmoFcjt+durybBGuCSPPL1Io3Oqa27r7OxY1TRUsyAs",
+	"+iy+kdLcKrQ1qFcb1aaixP+h/qqpv/7XerWh/lVffFF/aAXsr/VqrVpDWktrqL/Vb9+p/2D0n/+JhoPt",
+	"4z4DNmJvvCk8p+jKNNGVyc8R9vWlhghJSQWkUKkvxgRKkkrOq+hUH51SFvUCMriueINCQ72ev2ZukWnA",
+	"A6i4nafe/wH7WL/wwYOI3qtK3UBniwXe04z88NhWpJUtLTekpL1pSqq5ITNEGRpFvn8MlQxtbAhm4g7q",
+	"GY6QXiOQnJBLtbQbMisMzLwhs9e0TKrS+SygBkMVrCSgtWysK5htLeBsRuis62XRG8mhQxXWjcjj+lqg",
+	"KcdhAZtVzTIgWoaqZT2y7wex1XhdHnZzzO5Cu7MdZAQ7QLbLkHuRrme0pZsQmDpnmqfdG/xFEF8GxSdQ",
+	"tlLUZi1lK3nvaXORsjvYPBPpir3GvrzkPnULMpGMzFxqVH6JqR+FJCWXrCpE1Aut2JRdkYCHUiwdqlZb",
+	"NlzeV2q2kpmlaBPFyJpA6QmQNXVEax3tWYoK5R19mTIWVv/W+sZ2KqqpoN36sZJkPG7CMaHchimyiDye",
+	"6+jnTrDcmXBT/aio7frOp3QP9p1Pv9acvWaxGfKKXYZ8yovobU4FXVPrnMdt0PvLnING3+TI5cHsOA4h",
+	"krEXZf1k0iX+m/uafQul8zXlRMmzEto6rGmucHtqqOL7dpXY3cvzuVcQ1zZyKG66zfS7a2RWLvFfLkRU",
+	"a2IuCkowP6FQU7tVC1NpcrhqAY8J9peUmUJuiMVkB98prdRgclzBJun2D0aKOyrI5s6alYV4KE3k+0VA",
+	"gwO0IENbInJdIgQRKPAjgSxwVq0jFNORhCTeNivrE4CcJ3Mt/5ummd7LkE8XUzTjU7MvQOhD4T5LDiId",
+	"Tn9fP9UaHid7QmsV2czRwhUKUGaudoZKOAlRsideNM0in9KcKym+9akbljvLLFbE3qeEIqTwPA2m1BVf",
+	"ljYQ0+GTiYXUt+W7//R88OsiKD2BaBg7m9eRC20Q4NP56+Jl39Nhl9rJ0wF/fZedwswhdm8eynCwiU1Z",
+	"8g8PYflbXd/XTriTCdH7LsiuAetYzpMCnqrjjG9FVwgyJdahDCDY2MA2OsGmmR2iAinuVBCZGIUhYfKj",
+	"DbacX4x5wmwZPJcC4VS0plmJTX/TGy/2LN0rPC1xQD0TCA8F9yNJ0Purd9Z6/U8buRafwwp0fn7Pxoc3",
+	"jYREIMKmjt90yhpzysYQjwYeqILTh++LDyVM3b/52a27xDqYBdLePOg/k8UNG2ml5KY4erd4zm8eevMg",
+	"hvzk3LLiSgwxZ/7+LL3uT0Ca08RmHdJc4Ghb6FrbGs6QrYKyXeRou7dnrUeYFwdKl2dT4EC6E3xioq4L",
+	"3BN0TGVcUNg8jugUj8kxstCxXtGUJxlccGDe+eH992efT9qX1yev23/lo9Fc+aiilEM9T2FNv5BP0auO",
+	"iffAkZw8N08/zHoKW8ZvFmQehQEXq0ezX5rnS9M1zO9F90ad9llZE/B2khTEISeomqsRaiJJtWNVki8S",
+	"mTCREQ/RdeeHaydRs01MeJ+ZWHCTHAmdtM04Jgdd3Yk7cwiwVxuoqlaPtlIh6uiP335H6R50eS9luoNa",
+	"pdc9fwVdaWL5sfJrvxKFfr9y1K9MpAzE0XNgZlWP3Fa/RD9TNqWs6vIp4Iz65Tkeuv3K11RDqqSzqm50",
+	"BZl4n2u1hlGGH7abWxnvyubHm2M7hkOjJn9Rd+tnxITkhkRGofF/60o1qS5Ny/A6JYGv2RBrkzZmtoNY",
+	"kSnBJfRW7TBuQYK29Dlv2/4kUD7Y/AR9Itau8zdnTlzenKz4rkGVvOIKfmgUEjHxZ8Y768U19aB+n/Hu",
+	"zguXNNuUoFWr1VcyFOl6j4VL2WuhCfmCbW2FrIc3sSvtDvfcfe+AHI5quD5suE2vRXZHe7X9+kHjsIlb",
+	"w113z9snB6PDgt9Jc1Qprz64Cnr0Uo8W2k/SY6X3u/hkHl10SCHFGnJDLwsom6fVPYMkrd7rpAPX+8vT",
+	"9nVxt6wedyn2r2z1uhV7uemO3Opy/cSBjMTlJ9I9X2r19YpxZNZSlvZ2na4VU7YSEwFx2Tk/7Z6/st8K",
+	"SGYdkqR8DA9RSBREdTSSBaF5L1sh76rzpnNyXVIjrxcNDQcvEJM2aIZpRYYEnB65/Zv5pJhReTxJ/Eqz",
+	"sRIVmG9A8o6id6RQw1qlx28CCtvmd7X4fPOSjc8vus7FHXXj2PjFdsVkXSA0PWSP6kKZa8kaHp3GJBi6",
+	"Do2J33oyw1164fey3GX38oQHsK7tLnej5uWG07Pu+REitySc6U5Z+exxIHwer6LTzofOu4tL6JDmoQ/d",
+	"zsfO1ZFuZ4uDQPftMUxT9NmW5pgCTaGi4bYtu2IatenU7GME88OryfBTPNOJ7C72fevF34HWRn2mX0Rb",
+	"3TME38TlHRxT1UlHjKMpZngMpfXj8IA4gx46rGhB31ZSUMuoOJV4EVA3Qe2wkGTrJheFcX8lXYKv8/OX",
+	"9giKaelqJPg+HKKgdW+2bADZUY8i7HkhETn5jd8xEq7JVuqbspWOyfntycijfHGp2kUXSR/cIj5h+INl",
+	"FzGDiI92Ga/QUzw6iTAouQZp0G88GW22C74XXU728EQAX5ceZxAwJXl3ztsv3oGseNrt6T/LCY9+vbQq",
+	"wsWUSjQwAWQDqPymyN/dhPsE6mRAbtLIp4G2rWn7qJaM5zXEVExddhoZRsRkqYgUfXWMgds4TkW260Zs",
+	"YP5aeHUyxQPyrT5NbYC8rWhLEdA3vYtzrZcvNh5c8/HYJ0b9KZfjFsURPpCSmdUv7YyFFMVWfsgt8ktA",
+	"QyIWhrLomhBC8kBAwUHInQ4JI3fWLyEnhK3eP62kCEUbvfmYZHO1IznhIf1FV7WaEOzpVqrLrCK6Omiy",
+	"rVJYPP5dh7Wtcc3fl5Q6brNMu9uCaMUskzW2wHppOGL1bztKLS5zx3wgIR3NVlVfHqMGSomNGaYuOnDj",
+	"+Cl2FJjShc+ETWpRj+nqhsOI+h50Hk4XBoTugWhCQrJ9jHwcjkmIqIAwyHBJGTUTxLs8KvgD9QgvJWPQ",
+	"lvwYeZHp+UwZErp83DzptQ+Zkld5p4su5gjeS0LHE1ny2JLmWCCDLUmWmkTTIcPUN07fdAmZWuugqNR3",
+	"yYNLqPMd9eRk2Tby/UohWT0GVREOfSTDCecF0QuaBvZIUYXBjxMCaYjAOvUA4LNQ2owlnqA2xU4OKmxP",
+	"zi1BiMmYMXNvFztZkwVc0ynhkTxbVEUQm3l3oEWgCT+gAjo86Kq7367IcKkY0E5iIy2YbggJdK1TQaSE",
+	"UiHDSOpcTiaVwjMx5XbnIUJubTe2laRIA97ObWFewRohlpyZE1hxRvN0Wzd0ji3ixWrV67P2yU7vdbux",
+	"u6c7n4/QDzs/RD9Pd3p0zLCMQnKEtN08ZS+PzfapeBFzcn3GQ2vpT/vItLKNsDB9AYwzTGHsDA5kro+A",
+	"1oMfpHFHUUTIR0VrUzW5QeO9vOhdF3YcKazQD/fboIWTyotIXd7ii5Q+1Ph81infb466LGkqTz0WpYK3",
+	"xU2GkiwmIGsRi9WR9UzM3WSz5kxcbOFtXPUSige5TAaXVnhVsaRilmDWvuBgl7Y0Kk7rWcj9Nwrg18so",
+	"EhgNmbArjTNd9PqO045Zg0xQRlw9xxngV0l3Qcswz1aNQyZhWFS79ONkll6RqQBvWwxxhkwgb3FXyNsV",
+	"wmLzJH4iZbDIw6N9uiBhv76+vkTahBPXWtIVi1we+R6Y3obqDeyWJZUvjx1fmcUYSBRplcUB3DFaWEjF",
+	"TYiSAOlKBiD2mDLnu8xilbsNT2YRyt/K+5mGCnb16HpjEWTX0CIt5j/RsjdZ6m1xV0dQewGHEY55IJQH",
+	"jobqwSHJdXO0sSRCo739GJJbfqOzIs03xKO6swCEaVQNpsef4w7u8TdTorQmUXUhRQB6EoAfuAodi3W3",
+	"AujJmgxlvzFW+kLLXJYHFhImzZCQ5FYegvLvPlEiGTTIYByFJCBY5z5tJP8mRbYP16+1bgZ72kzhGPk2",
+	"TxIulCoylX4u271eZa5cD3hkMjqWRVVdkNvmkFrNi0FfQzCwKrYnttGUYCZiQ1gqICoOD9AT64CARYiU",
+	"0wfNwhu1+fIpa6iHoFFMqe/TlM1hSd5yWuCpFZoHrCQWx0+XdsmVHOlrd2xr19tfhMQz04ZgpnQEY8pN",
+	"V42tO2to7/+c8vY/j4Ctdcd0m99F2guY+k0rjUyPbSgHkgoEZOQO5M5UvNn8ntcX7stElvdrqpzHSMlK",
+	"iIfwb86haQM4Uy7N51+in6fPDQ7NZxHMmbdSNloY7d+Pnj//8T/6ffHpL/9WqO0K4kYhlbOe2nfsQ46N",
+	"AgW2oJQlAQfBjokyFvYNbXoCK/xlF6Xe3XaSLinaJC/67IeddhDsKOQQEk8DtPWe0S8ZAqGLuunnzjlz",
+	"SdwdGRJWJgQNoHbJAP0ckXDWZwEO8ZRIEiJFbu7gLCC8HIq7TbCioIrXqe/0sG/JzDoJwBZB1T71F9Yf",
+	"q/Qg9WgCmIQ5BDQu6Dflb+6kpgw4JOFLe1pvPl7PEftTMuWm5WBSNzup56cG00HePh/r5o+Am4DKMHqy",
+	"BHXUoAhMV5++e1Y8L52mZj1OIPdMxICGLJMhSfw7OqJgxSWCK+P7iBSlssSLMlH3cKQmttqJudpHMuxx",
+	"90Z3+4bDgueSs7KenLkT4oFYHUIXAQmx5CXnA0DigVjjeLR7cvUFaF/rgulharSVCZbhoRJpd8zH7RUW",
+	"9hXyu0e8pBTmjgmYGWL3Bim+ro5hyofUh1sojmxEjc2SchAHyEFxsuRLSK1lss8086NsjLZAPbZtoOJj",
+	"NVRjqDvYYzFjLg5odYan/rYOssn2mncQ1vWhGTBTx9bkVjQiMoUs1SSZCh4TLu2P1T7rsw4wZihUHRIR",
+	"cCaIY00HCqig1jpggGeIGFGzzwa/9sF11AfRyOmbeA0IyK/1K04fxMR+5eiP3353+lZpgJ/N4P3K14Ep",
+	"kKZbA9i6aAomKftBtc86ag0CuTgMZ2igvx6gfqXerzhooCYaaCPDFtTj9qmAgqEg4egNCMQZatVqmqpi",
+	"MIcT5hKE+yxpR670IgUq7R0amEUPqkgnAqM4Yxo4W4jvdOMogKOS3U2uIR4TcaTXhf6KAFCgL/crRz/+",
+	"8dvvn5x+JdDAAMDRXzQUnX5Fcon9jg/RUwqW5/Y7pcCqL86+QpVQ9frAeNV0+j2qOWighhqgRg1BrpEu",
+	"NgL7Nb2u6rUarNUSNKq0Qxu+BVUf1dMmjsvEexlmo7vy35AZ2hrgm89//Pb7YPsYDX6Fkb6qofpMX9Ag",
+	"EM/N18//+O337AAsmpKQuoh6sJB2ASM9QoMcz0F/RRPyZSvFgU2Mm4POOtevL07RX1C/0u+zfgX9BV22",
+	"r1+nv+izk/b5xXn3pP3u8/fvO1d/zzydZ8TzvwHzzXyvFmOqnm9BVMf29rY6FphZ7ZUIFwfEsyHMKMBy",
+	"4qD8MhJCHxLbcUyLCrpIvIK2QFuv+DPRZ1HoVz9gPyKi2oFHt525tc/JEFpkMBKjOYd2EGjhU9Ezc2YZ",
+	"3hfTJd0l3kYWmtMnviAgW1TRmY5iwAztoillgC18NErlYPWZ63P3xkGmzWIkiKekEJc4uphuq1bXoodP",
+	"XcJ05pThZe0AuxOy04BKhSC4xnLi3d1dFcPPVR6On5t3xfN33ZPOea8D7yR9xSo/RD9PX4U8ClBPo1r7",
+	"spuqNXhU0fUQgU0ShgNaOao0q7VqU/v+JyAcxritPozJKoGGjm2VAEk6RgrMBmdW0eCGzO54qKQLLN0J",
+	"EQhKMBtrM7Sq7zMXC7JDmSBMUEXE/VkVtdkMhdwnELQJ8ZpUaljGXAiSmhRdaqt1q80YCVGU2hSSR55r",
+	"m5mz9Lke/WWl597qjUL5OctpAJqNWi1ntMRB4Bsm9/wn03M/nRkGIQnQWs0aOOKXf4S3IT2mgm8+K2ny",
+	"szvBUgcSWrWrcjhq4u++++47t+HVM2bao0qj1tjbqbV2GvvXtcOjZu2oVvtL7eCoVqs4hcUcp6BaS3Xk",
+	"FW2TrkMuj8FjEHdP9ApskC4sM9ZOtXlbvaiTgFIZPpV9t07UOg9reJhLjVFSI8C9eKBGdqC61xipgXbJ",
+	"Hp4bCBJPyodqZofCtWHdwK45NxQkr5QP1coO1SQtvSq8N789kwCj8CXlFF1wPurJAGzoNRtx0ag5Waaq",
+	"LXIxS60c1b/GJk2lIca2fRvWWgHKoNXjFQqLZqzdIGLONVDGY50GEyg9+KtTaWn8Lxo4vifPX+C4GRO8",
+	"Ul/+ynuGTTwY8fRLzeUvveThkHoeYfqN1vI3zrl8Ca0ivzqV3VW20mVKVcc+SHUZZRzuRUpb+PGTOlIR",
+	"TadYaU1Ay+YDyqGGzliY6rKi8umrUwl4UXym9ieDJKtkZFOLjpE7UPHektkgkW4c8NpbScnE0JdKSzY8",
+	"3pRij0nNwIEvoFkLj8I4TB9GUtfOQerGwEMa3x2kaLm5PQ60T+2zuKw3v2OWn9+QmeLvIJhbg6NaI4Qs",
+	"cGbqnIsJvxPpBVn23md2Lc/QIL6TA2tAOoJYEuhCihi/g3rWM5uKZTMdfSxJuF3tsyvuK5H3rN09d3Rm",
+	"QREr0uBvA500otEL06F2deK/nATPEd517m+XBZHUFzexeRsr/YNzrTSn2h01vAO3jg+H+6TlNWs5hlU/",
+	"bOw3663RqNHCbnMf48becHd392B42GoOsbc7qtX3h57nElyvj5pDd3d/dzhq1puNWqNGdkcHZUzu4Lqu",
+	"KOhGTK6xKZPbzXIBr1Vvjvb2vOH+bqvuDg/33X3XGza8Fhnte3t1t7WPR8Rr7bt4/2DU2BuR1p6LR3v1",
+	"A+LuDV1SX48x7uUmJ7XDZg3vtfb3d/fqXnN/v1U72G80Rk2Ca8QbYbfRGjVHtaa7u1d3aw3PPRztH7i7",
+	"h41hbVQ7GK7LTPdzHPDArY/263ueN2ocuE1S83bx8LC+2xo1D0iT7Nb2W02v0WocuG6LNOqjVmN339v1",
+	"hqQ2HNVHrdq6DPggJxbUSY00mqP92nB/v1bfP9xz6/v1lrvv1WreobuPm8ODZvNgCHvHjd3D1gHGuNY6",
+	"xPsjrwFotR7TnsO3h2W/i1ivaV6mi5VaOTy2l/9rMeJWfYUpLnVf7GvO3+EQhP1vzcBPbC1zQ0hyfPur",
+	"U5m3ISh++9wNiUeYpNhfrIAlrdS1GWyCBUq9C5GaqGfOHnLAoPOX9qQQ70i3KydMhjPDOoFVMs52DNuN",
+	"Ayu1IWlE2ZiEQUiTHjXWNgENYcGx6XImlKqm2KckuvGYO1EcvM8o4GAkEvv+M2Eti8DKt6Axh66jYayb",
+	"YvsYYaabdaRFISUCtGrNMjXwMhKTkxQg19YIIzFRLNK7xHKyqR632lXOLjXjFy+52alTdkD8CUho0OFP",
+	"KXutS5qgIZic3QzG2Burflr1xj7/VZ/DV31nfVLkrL4iU36rfZzT47QTUU5CHo0n+i6ZVu7QXGWEqa9l",
+	"+H6F8fQ6+5UqatVaEHMGvQpDYhI+Weaa5R0ImJm0WB6msmJTboWim3UKG8oi7H2vlrPSC7qr+be/jJ1p",
+	"IGeL7p8+O+/Pe7bWPdNQSxnHc4wKYYPu89fOqQRRUdExxdW2oD6GjhjYNmWVk3FTBbLiNvdwh9SEimwa",
+	"konal+c93Senz7QnTsFfDaNxSJeOqgYHaBCE9BZLovXny87ZtgNmza43cNBAEjzVf9nat7YvKWG3NORM",
+	"96xEL0/OTFseNe5LGpIhFkSppiBemlymNwIa3yRZlTdkBrr4dhXpPvx9lozy+qyHoN/PWyrRYDIVba3N",
+	"63bUUH7JaMVVdAHc1MoPRqVu1WqmKZhSf/tMERERBQHY56uoDdNnQ5QCHAqiGXEtb38XBPsE3DEhEdo1",
+	"A/JHnylZg+n6TsepBjDg8tKtgURa1FiRiPVZIRVbW3joEflPQd82NBkkleArLp9W4zATra+m0FBpb1cX",
+	"p+9PrrsX57rDC7zVfnFSbzRPOy9fQaaYxfbKUWVH/e9F51X3HF1edT+0rzvobefv8G2f/fHb730Gf3fO",
+	"Twt+V/cabofiIp2X9Ubz1evum9X1neyZPLDlYpMlrCWjpYOZRFaS/lMbexRtrEfkRtynUOhLzD4L1DM9",
+	"U9YSakJeeOiRMGcWdWKbqI2goiESd1Q7yoCLmLyrxCYqSl1jrVrzKFYMh8TnSouTPEcMQXI8QowjEbkT",
+	"iO8p96r17KYf3Dj438hBZAIf7+chekAbkjnUVZROi8R/Sr6b+XE0PRDJLZp35KwlZpgqHUZkTJkqFpKs",
+	"5xJqU+iKyw8yXZkDqmdpl5K0bZ3IpIcS4kxJcHw00gKeDtlGQDsUwdO9i5OMMx1a5pKjPtOt7HE8qO5q",
+	"q51YJpInlmmbJqKQarlvy0YfKlrs+pFHvG3rteozaFEoUEhGkVAyb0/bvzT7hpJ+VCLshwR7MzC3URuq",
+	"ryOvqn3WNs0MZXJj9MLU2DYQYjUXkq4iklzS+3iS8gSomLasSjgK65s8kh/pAUnpt6CkK1JRJQkorGDk",
+	"zpbE+VMMfARq3AHsUYTH1BNIyMiKJvqYkP5Kva/PQzImTF1a6FT6cFTVWe/NpcT4KptWYaPcElEyHSAA",
+	"ofNaS8/UBgDpNfbBA9nuM+5D8F62/I8l30eF6QNKj/eI7d8NbYB1cFxeGnVsdeQUpVf0VnEUW0Ua2Oqq",
+	"JPUqPq5URdtvQKSK5Ve33miN3NFw12uSw+ZBq7Xr7u7vNUdN4g3Bw7q/f7A/OqzV9r394dBt7dWHQ1Lf",
+	"Gzaae02vsU+KZd4HI2IF9YUXeBazFZ//FAnXMYZCSElCeTIXcRkZot5C14K20MdOwSrqSrgjb9VxxUEW",
+	"6TKaOvRWXd/87dXxPIIjj4NnASXCkxWCqBCRzvqDnnVFEljL/KpDt8GbwdnKcTR6PzaO5kGvKYt8/+Fu",
+	"z1LHwamtvvnnXVnjrmiolXrRnWL7ywUjhfVYURxcZtm4Mxel/MAWFfBRmCaCJrV7uwjRXxH5TbD8zxjh",
+	"f0UTUFm8Uf2o1niqeCNID/yTuK1B3F4BJy6jbJtoEjnDTFSoCujWbZaWaVFAar9b6tEqGqQ+DeJcel13",
+	"LV3TlTNy3GeYmXI8pk2O6xMcQmFW9FZJGHoeTWs9DnK8tvkokpsYTTIRa4Ymryos6OIA3zbo1jGVFBHx",
+	"qOlTmqdsqPGUYbgPdp8NjSk8kT+tFY9hrTBt+1YLIcyZI5JKgQ9AR5bbFLR1O1EwNjMnIO57fWajD4ss",
+	"CmDBhdw9AQYFm0aY2BG2j0v1lD6DCiC32KdeHFbwlsySiAZLkdY1J8SZhk8lwBHv4MDDtabXOqzjw3qj",
+	"WWvhw8OD3cMWPmh5B/vNQ3d4sD882D/EzXodj2rEbbaGu7h+sNfcH45wSlR7aLuoWuEqFgUbS/qnUeEe",
+	"RoWCu7iAcKT6C5b6sq9M5RV9mc3TR4ooUc8EBl+ev9JNE5XS1TJdFS1bV1eTsj7L1TUQhHk7UJh5x4V6",
+	"yiIAYoJDBbB0XBAOCaJjxkOlOaF20qZR6JvcZyMepvJywZ0DRZk9FAW26rXuHmcLCILiZlbnoJCOJxBP",
+	"dBdyNq72WdvGjQmJIT0ZaMwg31xxgISkvo8mmHkC8UjatelStCmqQlyoFDQt0fxOzBl8i2zRpNlkZW9Y",
+	"GzXdGtk5GNXwTsvd3d05xLvNncaoPtob7buHXkNpf3CUup4kPoIPzwM2Ph5iQfZaDv3w4uLqrvb21Zi3",
+	"2+32ee/9pPN+3G63X6v/tPlJ++/q3/reTy1f/VGtVh9SETGgWpx3mMLU6mYCQeNw+QvXnJ9hNjO0RzzM",
+	"JS9SEPTdcmMkia9zJCf56zzi4ZjLnQALASnISgAoZN9nmPrQ1ZKysU92IkFQSAQxtUgcfbfAdtes2bvl",
+	"qIsDV9PE4JlYFcXFdfuWY0QlBPrD9YOfcxcfJonXV0Vtofk79HukDKbF1oQZhOSW8kjoRVX7LNUSmwrU",
+	"qNXQnSmhzUO4a7A6vRZw0eI4YDDJUqASheSWYF/EZaL77EqRT59OqTwCBwM0pQkU/TGjaT/0Xs2WUgdC",
+	"06glzdugrIZu0ty9hE8THoV9ttVqHBbafF7CWV3ao7qPf1fXyC/ol7Pyxcou5lG9uo9siW2b7nrHCOtT",
+	"tjXD72xHi2IE2lwieSR15J+Eap1BOydkr/hOiqwsIV4g2JeTrB4dQ+CGPrdsJHA66DdTMQ7bDKM3H6/R",
+	"FhQCGWSahxyhF1AzCf3x2++Dwg5i20lVMzsDhVY2igqMIO6jVasfoYjdMIhtNuhjJYoYFDqa21YGjOUD",
+	"gWc6TWo7bWi2iVHGBZraHhVxOfwc4cIjSUJUr5kKyVbeEXHIu1kaeFabNe2TUd/HdEvHHyqBrb6bkP1R",
+	"FAKRjccDZatxmESMozvKPH4HV0ZtF5Y2H0sIB/xNCJ1TSXheRTSV5KuI2ep0A9b2yNEs5kQVbJp1Z+Hu",
+	"Up14EpPv4XxKs7FGzTUz060xK0qlrdg6ZWreesN+Oi950/TjqZDZm8nwlUsv6Jvu+1+69XPaFV12teue",
+	"dPe6N8EPH07eHFbJ7E2N/NBWD9X+8XF3MmTf09H3Vbfhs+H0Zc374Y3/kOKgOTQR+Qt1zJ42FVD2p+Xq",
+	"n4pVqHNRBB3oq20EyLyYYC7hF7qDX3kItqGXKWpqe1VZ0u0kLkHrwVvmACyny6D4EcKSZiWCMjdVRBG8",
+	"gNoWVaYJapu6bSj6tCTnoUnJQ6qBGTgtTcYwnoqsIPffNuNVG053EglqyTWLS2CuJJrZcpCmRCSkaaXE",
+	"MZZ8n+7nBrOpif747XcjdpkIM8qopNhPXqMCDaAt6wA9R4O2+utv9Uaztbs3QBHzleQFlhqw236+bPd6",
+	"Hy+uTrWTy7jr+yxRQDOiWzzJRrLbWqJYJNQRTslTyWIXgbi3OJYSudLnUHEqdneVowqc1epX267rsQOL",
+	"i+Srg+tGIydfbSoN3bqvz76lJJRtWvhPJAP995Jo4orCvrlblrDyedN7SMZUSBKWk9W4ipeVOtSV8tBA",
+	"/TOIy21llOEtkF0UbzZq6wBYvM1Etjd24GiztM1vACM8WMeWGOqnmpzB0EEUBlyQPrvqvOr2rjtXmkjC",
+	"c4kJflv72mJCygjxRNKV4iDVKMz4DVMNK/rMJ1JRUrVZRR3Bu2C8d5liYNChCNIrAfTPxFFcLT6lOIv4",
+	"FvSZEupqR5CPSXxwGhj7o87YjBcsOUd3BN/E8ciwQWAPDtJ0w1M/qf322ZYeTRf63Vb85fAoY1WyTslM",
+	"FBlaUHbhyuLJPSi1pniV1kHjsN6sbCb33VPBttv4U8f+l9Sxk6KwiHzRFaKL6FPmDj6aRbW2AnM44Wzk",
+	"U9374b84F7JXLWEcRWexROzPemoWyP5KsM4QTJvmF+vf82wl56eybGUAF2GAJHc0w4qEbfwNCnQUVFGX",
+	"CUkwzIKtt8oyudhQa+qsq6mX+p4LWBq66vQ614nyAPJ+zGViLpe4uqLgGO0alQGbeLbEm4WoXJcL9lma",
+	"DaISLpiyaljLQt5Hl/Tg1g4+KKEfB/tXDRPMnJ/iqIbnIcvOYsFh20mdh9q+Vp3mOKEDVTkYoVpbMS8w",
+	"XbbD8kITJ6QZKhZoTG8Ji+fUyLCd5btUGNbbZ7kZUY71FrJSQR7E45bihax5pyMtgB0mtLzh1of7pDY6",
+	"xAdea7TXHO6SOt53D73aqEFaw711OGdq1f/KrrnrHBaa/mnHwDJiQyH90xW3qn2VSBO4E0PV3DhD81K+",
+	"OXWL4PwXc4Uc8Vyguyj1wkQKm5AdRb2mJu5gbwdomFE8uKXg6cCDehx4UEUXzNeBPFMuZJ+FxCXMvKz4",
+	"QEJRwHxsiLgNEVpCmkEV2EEDq8UMjhJqw0fzAQyat1bNO2k+sezNNENFW3n1LEW4dtCg9/7F5/bJycX7",
+	"8+vSYVPWZ1tmRvegN8pcn6GSp/U53kLr/oQL6v4eKd1K14yUxPdFHGlR7iE/QsYByry8M5SAnUrnkcEa",
+	"G7WasZHFX4HlLHPWmPpI4JlAYFFDsZrJQ5QCj0IH3X1ilOUuuiZlKmE/WarBQ1NoGhgU41KnZifiRR/6",
+	"TxzD1Bl5oGRCdaI8knEASTrApM8GcTCWPW79+QREFeizYsi5tWOmSpiFERNlcWjHfTalQihdPrZb6iZ3",
+	"SW2vmDem5tx2Uh0w4qg6I8+sEhOTvmxz8TFbqQMDDLNG0z6bcN/T3YbmIMsZ2bahNcURNUdg7QRQXBEZ",
+	"znbaI2n7euWLeTGvoxZ9ouna5tpzAjStREOW1PqhdQvd1xqOSkgxUFsndze10X91AcHePSWl4hvCjtGd",
+	"uudKfNRczUFUsYQZ3DxHR5vH5ARo2Z/yw1qhPJZXA7sw2LFEVsj1tlvJcwSd8ozuCEk3Nj8pieWBr998",
+	"vHaSAMO0epfMGpJRSMRkh06VcDEmMskKOE4miBueCViFhBZdcYaBaUaQXs4zkXQVMgGFNkFI0ynNMBV9",
+	"07lPA7UpaEAl4mdBqw2fCTUT7NlEUtsODLkJb8gsH2GkIXWv8KIYwInXWqenIkhYjQszbxpp9NTurVMy",
+	"5Q/p31LwimW3HbWbHSVXQLf9lLMLEjSwT12yOtWLl/rYllGFbvN5JfNW0N2d2u68FXRTm+XNPz7Wb7us",
+	"ljVYaih2vTkYPhRviaH8Z6DQfz1GlHRSzfvVFLIU8p2EA5Qzn64QEbG5LXFn0i0syrqlAlXdjqMWvHhZ",
+	"KbZliginQoug7U58rQZJJDpI3poeupihkKgn1RvdMySIEIrPCuoTJv1Zn6UseUp+1os1w1bRha+rSlpr",
+	"YJLrlqrrax63jCDujiji4HnLF2KjW4oTJaFPsL64KE+KR0D9gwx/YRw6h5PQuAXKiPWVPq+u7h67dtnd",
+	"NmTJ6aaz36Tv2qrOoU3JYjDsvTl8uvCAduYO/Jl9Nx9VFfd+zsdUARXJExFLIpJgq5hYlFOvEfXJ8yhQ",
+	"RHiBxCx5aLwR08iXFLooGu1eDTDIyMyKmhi8t2q79kRAP1ewOggZEogrkKbQz9DnQ921HoaaYDFRwjbU",
+	"XbwLqZSKSBpJV02r65NThqZkysPZ9jHSe6BsbKbRlpjQ9u/1YqvM1nCmVDVFKbb1lLHNRLvuc83fwVA0",
+	"UCsyNpQo9AdgXTnBvk9CAamJVrDeGkC/7IFjuu+mWlnHLa4NDdw2rTsNjdsaxEF0A6fPFvVf1pvjdywp",
+	"qmDGTNcuh95nlmbauTkzhiF9QNezgAAxFoyORrbdbZK+qGG59fF1+/rjK3TWPevoJ0HNxQLp/qkTKYPq",
+	"KZHElSfJuNuONebhuNd0wn6OIU1Tb8C8tKPeUnwNWp/1WdwRuGrjT6h1+4XymdBt4tQPxsTMZsijIXEl",
+	"N/29g0Cp5rZBb2N3t89SPq8tg7txEg6gte3lvh0bJkH/UFODFUxB9fNZ+4fPL/5+3emhLdsKuF5rHezu",
+	"79VqGmYOqtdq6Iy+2D5GGPlKuAn1gnVv1nqzz6BEvcE8qrSuQBYXmVBAeEl98gAsqkwtie/18xEPpzuW",
+	"BSWkPgjVqiTV7E3tpDgEWv1ynD4lgLI+viFx+ZQIc5rVilMZ2VblQ2gCnXQR1zU9Klm15Ec976f4KT78",
+	"ibiPpr2k7kzlSCetPv8pIOOKU1HkAaoaNdwWqXv7wybedffIwaiG68OG2/RaZHe0V9uvHzQOm7g13HX3",
+	"vH1yMDrEtWHdbXhN0hrt4r0k0gNGr/4UqMF1t83WQaPezHfrVfCoeuS2+iX6mbIpZVWXTxPCfu/1PKA8",
+	"oBC4y0b8/2fv35rbSLI8Qfyr+B/WfxOgDoAAbxJBS+uhRKbETFFikVQquzKyFY4IBxHNgDsyPEAIpZVZ",
+	"rY2t2ezaru3L7tS87czaTO0+zaztrV9mbR/6m5RN9XR/izU/x93DAwhcSPEmJeqhUgzExcPD/Vx/53cW",
+	"EpaiuIa9UgU6h9TK7kHKJIMG9Ctf6aaMDNBXYGJ4C7hB1NN1V3zHoMAtWTQoPqr98GluqYT+zFpY2rBX",
+	"QRUYpUQzrd5J1d21IsxYVkdbQrcjMuK0g+CFEQVCfB7VGuR42EniEEXT25NXWjdhvrdgtICzZKcPijI6",
+	"zOchDXvIPAgXVoPn0ENbDTgVSZsM4P4e6dMPdXrOvtlobW1sN5tNj8T9/jBT7kpQM4m/gzN6Duos8Cv+",
+	"sNncCNWMwb+YXwl2lUkRHHbrrwVn9SOahb1AaTrQFBkwvAWPgxrqko3mpk0DUdIR0RjSeW84WlwkBZ7r",
+	"anCi/tvGGf+mWW811zegcwz83Wqub9bzP+tbrXVz//Xmtg57EhKY7wM3U+PUt8d+qBlNMwiRoWfHeGTU",
+	"3bbOJBWu14Mhj9dwDqBbP8yBMrAI2StkvaSad5rgA4EKG5NNBkiT961B2bHebOrEpnnofiwHQsZIL2W6",
+	"v2RaaaElgXAQ7SijDaSXHvrbUpuxanjVk2+fk+317e1cxz0OYKhc8Pre6fPDQ7ipREtP2zDW3MD29MDq",
+	"nTXIoTIxYIpjnsScBZhFAKN+PICQQScVI2VjYu8888nTIecaU9snVdAbkmiKwB7l5PSHF566Lx1GsfDI",
+	"ZRwx4ZHj/W89MkiUkZmxD1ltV2fT9IXjAfPIy7OjVx5cT348egXG73f0kp7CTla3NIzmHn4MEtAso2EP",
+	"mg55kCNB+w+4nWAS1YYERDF8mAN4JEy+2W8wH8GPdVcO1N+A4JBtwgWIBA0tdpbjqZZo9WORxOG4TSTl",
+	"UUd82CXaPqvLNCSPlGH3yImG4KiMGDL9Cocc5ktCSfG5JXbcOz58JIlI43PA8pYVU13LSFMXvVT2wxIk",
+	"zPvaJAZU5xLnPxtnDLbaMicfdpW4AWmzTEDj8drjoom4jDE3S35f9U6lpkO++5Vt2WM0gk/wURfgo9CR",
+	"0/poLxnRsdSyD+zSojHpmjiMD/tK7cG5jinqvGNBMUw/LVhGU6hB5A8teca0SCt5khElRix0hhnu5/nC",
+	"AKSVs5dJFYQDqlaWSOXaBbvECL1v/Mqffv9Hv5IfefzN27Nv608fPYIKdyudcbs9QhFQfMMBVQpbDfpv",
+	"qjjq/yIfQM15VumqMrPxivHzrDc9Ec9gexv+L7OuH0nUlnO/t12KMc+2NytepR/zuK/WQNOOJOYZO2dp",
+	"YSgTEmn2opsnqeYPbXoelFlRsgxKbYz593a+h1/5qVnfofXuzx+3Nz/5lb8o/QS5yD59ube+tV0SRXq5",
+	"V1/f2jbi1FHVMSeJGLG0HlKlAdgHUmW/DE1HPTXq2szV4o5t0chcZTL7gxgls5wc0GeXSQL18PXm9oMW",
+	"mxNWov42KxG6EqH3L0LRcJn+JGisoUgDEx1lWh2PJNQcKPEqlpV5+AglW37+yzr+Zw3/8xdzZ28l9VdS",
+	"/5NX2cAAUAkvAMS+H0kSisGYVAsefg3w50gcsEu4sDvLkcJ3IRfvbTl9ujOI3PZ1YsGbre1ZGEQodQEF",
+	"WhYCcZQqqUIYF/3NmhtJbV0Bs5imIl2IWVxmOJOraynB+/iz5arvP54jTT89IBCIdrd11JN0xhAohGj/",
+	"VAQUp7J83+tJJi8ONMbDCZOSkRgmEZHq21TVpHo6/qI2ogeKvubZcA9kSzHGNxkgHIn0QhKKiLgXB2dl",
+	"QYqX7JqppNuMUiwTeCjPND2SZmpnScyV3frrtltP498V3BpldsAH/IrcftfSKd8rWWk65cFaAivD8rYM",
+	"y1+pPVmikansIf7GKiKHj4NUtTbxjD7F9MjLg7196/zWXKrn4hNeC1yKPSrRYYbHmZvqC9HGmSA/t4h3",
+	"lg+itktSlqVjjYF3apBM6dPEZ3XOKKuex2qpTJARjbPSz5eLtk+5VVXeXJSlBpHvvt4co2pvQnPnto2y",
+	"rVC5LpNeXst6w36HQ33TnEQzclnLkCZYqd4FengZRwyypR+UAAlGwd//IegFOYCWygELMwKWEyBzNPzM",
+	"54wDmidq50TZtukD3hZNtA/Y2bfOoKIPpK6u/SPKyDP4Iv0KauP2GValdOMP0HU9U0NTN1J3lXnWiuZr",
+	"y2CbNowc7JOeGOFA+5SP4VGIucNe7l2RttXrIpSth0WAjIY9AjT4yGCv6/k5+wBD2N70SGv9qUfW1cZf",
+	"39r2fL7VWodbtJrrm6RKC4naVrP593/YaDaR5ji9ZFjw11p/+vd/UNd1xIdag5yqL2JIAoZJRiKgQ+MI",
+	"CNQYZV3tyD7QMIN3aZBTMUxDJtvku+ODFx45fv3CIy8OvyVVzNZ21WauIbjqHescY8LfLhU1puPXL/Is",
+	"rITbmcPKcFb3AuQyZv5JllIuB1RJzxomHtWTMVM6iiVrkAM1f2p06jbQahQ6h6ghqKUDXw4wbTl1N6Ag",
+	"cW4sMA4gEbAsDtFm07AxSOMC+Ozs5dujZ4A+Oz788eDVKamO4ijrkb//A+mx+LyXecacIJtN/F9Nl3l2",
+	"kSsIFvhms2lIGgA0x0IRAaLPDiWK+4xLpdgw5Ge2EW7ZBsE9rMnNbY9Un8MihEJoOB0y1xrXjWdm6ZCH",
+	"VBf9hCJNh2p+NEhgq0H29IKmpMtGRNuuAOOEUeI+UrO7a+t27JwqaabGGqckG6YIdETUB3wKAHBAC97P",
+	"w3Ds+nwufkPHIUf41wf9s1VxuU0MWxvWAFbFFpS2A/cwKI+Gz1/FF2jkQPF1Ljtomo4Xp83nZK2tIPo8",
+	"x7Aoft/B4tQGGkhETgbxB5ZI70rihmy11j0QNUpZxerWAJ7I4XKjghLTe0DD91xTfmNdmfL0A5ry6o6O",
+	"Zd8qs+wn3+klw94dd/BSvVt8qZuFAjhYyCuntmy/jxuBANhNcQ+G7gNKoSxtcy8QVte0xzFl8rHlbX76",
+	"kP9zsa+3CtXfkmt1/5/ZccaWC7zDJHZodGykEsgHx4so+G3AgdHFqLd6m0uaDN3YfY7j/uljBUpXtNbI",
+	"g/imRMLY1EqQgvDLT8kfOWqT0vOLEf1PXiXDIPUxaIjiK+TeiXoBZZCUGnnzX6csFWFv2lpvNpsfdprN",
+	"plZRu67VoAxDba1qpKFBD3btSxkzUl8/+X43l7PYm+GHB6PAA0dFDDPwrlqNBqg4oBRKlGBkWDCUs3YV",
+	"JhX9CRg+OtbKCrpe2mhrGfC4HA4GIs1YdMSimEJI7uEkNPYcTwhZjHCu5mO64/6aZfGJ++rtliCQzauX",
+	"TGEaliVBmZRxZcGJklCK2o05khIYOoHYMsnFmY/QzEScq6XRIHscazuVhWwJD9CLaO7sqmegeQaWNA5Z",
+	"WWTYZhrY26DTpe7vZO8ABH+GlcDhj9TtqQnlbESq2HW2M8zfDASK5pKrech9AEx9PTEquSNWwXRoeFFm",
+	"kR/CcA/7OSX/ZxT9eMucfhb3mcxof7Dk+a+VA7agoGhBSpXH4YU2c/eg7t6pxlf/eN9sXiEjaicL5+6u",
+	"e9vaxy/sWG0WAK6nr66M5a5IT2++ZYH3sSIG0vmLDgan8Tmn2TBlJQW4KFKgwdEUtWncryMD/TwJugay",
+	"abEctbJKkupwIFma1bR72Wo2zcOljkHFGesDFl8tZRYRwW3MEQJXKUPVpJyQQJ0sA88EeEQaQTyZZ23y",
+	"/ORg7+xg3yPYAX5fc3lJkrBuBrbWBWMDjLX4HIwTyBwenJy8ObGEf1qOVyF8rvmHkXPnMNKFFtkoDlnb",
+	"KbbIB1+DtpgLhLFH5gtjUtWvgndTZjoqHstV0wcVAeE32M0YtYVoGZYAYGLJxM2WENjyGXzZr1Bs//Sx",
+	"VEhPH12Hp+TCE5balYU4BDUO8dKWsnj7MTd/WgeDpikd31kFKC49eD4mPcAB16/300fHDsdOOhCwqehd",
+	"NEPHzbpKr9ySq3B6dbv0SvsmGyhPfARYyvO02htu4/cDaG7L+qvizIelpIyOwORSRwunJZWVZDRFNVWa",
+	"YNPh9SrSRrKI9Gl6IaFZoUBSxdRJaDbItzFkHvOe0WZsyJagdQPQOGsDEaoyacwlCS7YGPigSfV5L+ZM",
+	"YoblFc00eIXQJL5gHgmpZPWYS8ZlnMWXbJcE/3+d8Hof+Fy5vYh4yckAapO0D3GqkwFGnSgfeZcE7EOW",
+	"UqSvAY8E28z3GCRu3igV2s4TVvZ1iH0bVDeg64A+let8CQD1lDdjswP6bT3wX7lJlGUeZus6Y333Btkv",
+	"qkj065Vqg8rXcpZK9VFzhXXbuuqw/z2+zImR0EtcdEyXq1o7jX/Hbod/x17808cKvaQZTd9C8X3Fm+u+",
+	"uGRiP6uZVWK5acr415teJRMZTQ4S1lfvgspMHVFvLG9JnONGVU9YFITBKpCc47fDpLaSmMSFe30Bf/uy",
+	"+qGwYKsNZiexIG5nCNqPuH4+oYxVO3pa2uJOly7ZfoMcZjIn4Mpp9k2e1PZhEAPGyTvWORXhBdMsh9Tn",
+	"wUUcXrAowMQ5qaaMSsGJJjp+v3/w6kCZz9h4P2UkTIRkEbC3JIxe6tL581QMB0DAC/+CiA3w0yBXlxTJ",
+	"JTTTV4PVa1vzhRnvA1K5Mo4AGBLLTKTjBnklzs8hCcods9zn1c3mRs2hZ6SDgQ7y4NxouQsdvnU0RnsN",
+	"hnnNduguuA8YKtQCH2+oXlXPriVcK3ok8BZ6aOVMY+r8LyWcc0sRkoU0u1qJrVjAbtgGxHl1orHlpp83",
+	"Gz81SAVgPSBcPM4pqbp5Uw7kt2qUYQtuaN3fhnp3VfqSfDq0E1Y84wUWefmenDV3Jnj5wFastD9+KrcX",
+	"0H1beJfSsOiN2wcLe2TgKljtz3kEOoWd9wI6YWjeZT19k4bAVffEYf8trIZjmiEuYzAs7YOBDCnIsp8k",
+	"MALlpuhR7OYJD5PDdLcy8thtNjdyiFut4fNvZ0YACQQAC85RygYJDSdCaMqNgahcOcuZ2g43KS6umZm4",
+	"tlgw270SwsqonKrP0KNxpWz/X32H4gQ92NSGURN5hw2kVlpFg26DqmuCmQvaygjOivv8Km7HGlLlzgz0",
+	"vHNasbiclhM9TnT0Ant6pIfRtE0ATXryVYVPvfX4w4TYvAWqXpw9vR1vXj3D/RemF4EPa6Wjl945+6KI",
+	"VIDPOG/bKHN5DZ3duUUHGN3EEz3lcQI2HoInThzTRFXgPB0oBCfcxjclGbEkUf+FMKfPoUivQfaNT208",
+	"b+WaW9Wse/kEmp/LnvyNWp6lKGDopf0qltkLfLcH66TedNxw8Xk6dFkCb95LpCBJLLM8xGEDIch2Z4/v",
+	"ZQGRLKvNgvpOfqly5G+XJpLZzFdHiIRRXvl068HP2Q7PRsFVcV7XANP00q608V/gvyj52O+w9DkYeu0N",
+	"OwvAuQ/nqQU64lOOz32HU2GbwBZZPpKKK2IllG84sKGElZNIOjdya0FeyxHgax/14pwfc9VrWvkxGNs0",
+	"vWYHAyD5hjQQxjqzNsGVraOrJIArGuwSGRG5AABCSDkZQFPBTJA4g7BKX6TMQ3IBDH5CXFE5UjSCmhXT",
+	"Y1W9AEkFtq6BnBY+w+69wOcj1ukJcQHhetYgm83NvN7JGG1cEDkMe+adUk3HnUsyXdRmabAlY9EjaYEc",
+	"1QBDw6R0au1mD2rmaZqhXPN+Ywc96DzXYykjNEks27pHOiykQ8lMMDlC/Rb2hGScdMaYAjO9mgC9qu/u",
+	"c2jeh9lEfbUkfQYE6+pkDAYbVvQLNsam9OrrSrPYajM1pFkML7SMWkVyyw1RO/N2Oa3k300HdvXMgvQw",
+	"OrM0sjuxSGd8rUeSxOCuWbOgoLHBaBko/8lqa6Pa55UOzFtJ6JMp82VKQJsU0VwbW3BWz0Qd2kSalFKH",
+	"ZSPGOAa49kzDBsnSZwh0072hsU1ALHjRNvd5VT2GcegjEUj2S1DzSMouxQWA6aB6BylvtYWH6SO9sWoN",
+	"YjLqNkskY8jBYR+KOEmsQN+FyvNYV0aaRgmJetB5fIluCd5dGRINqNkEIQ5vRjShAbzaXIP+yEzlQzbp",
+	"pzFFAPXXmjYU/JKlEl6uuEKtZVhuVcNUff769EpXn01Ylg5pfc6Qnt3IkL4o+ETYo6Zvwunh6xevDipe",
+	"BQusjuS5WrDoLdhLKj2WJGJWruXpdA8kFsWZ63d0U9EvOg9eJVZ/6yqdvjzX4zk7+PEMPgjscutkSfaL",
+	"diWmkXf36oPoDb28A2KE40oF37AKPprUOtkI2y0t64eYL7P2sa92wac1XIRYc7dAaetrUW0Tx0CHxEtP",
+	"QG+2oC/PwQpX3gSPkMmEkoiFcZ8mJI7QB6CSBGpfBEVRprdKieqH4V5biul5Q93vzcC/n8BUSAdHXuZ3",
+	"ScYzdKEiQ3wBnerAx2iQZyLrIXuG5rHyOTponp4JNFT1E2rGa9N/N7RMCAg4cF7umgEBf5wZ08BDdP30",
+	"dROOGLwTYHPsSxleBGNkGCqRvJmWz4ccUynRAlfOPH6WOYBTqmf/a/NeFuiiq+qfe1E9ehPN0jw3rkMW",
+	"uXH6cdYEXmmQG9YguCMxAGS35TKaw+7ueiLO52XtBIniCNuVmwgSxMsOj4jaG5O5iRMWijRiUVvzXYU0",
+	"SazgdUJPPgfBZbrnSNFnSBFYNYINl4ynJSzGAYbocmmpqCF5nq5vQhmKflPNywt+NIidR+hTwR3UXwBT",
+	"oODF6W5/OBptmQ+YGADLlNofzOdVygmElE1MAuUwDE8t8L64NJIZFQQF4kg89rdCvTkuaCRuCvDJmgMG",
+	"yukzmp4zkDKWgQ6g6Fhl38CTLlna0aSpqINMPG1CeQSezycie4FnYn04xAYMGg4bMChOlnsE5xPupqe9",
+	"gdMeNNRJmXBbhetOhPpaMC1I9ezg9d7rs5qHME1YdyLVMBFlDvi8+ub4VP+uVNIFG5Pq3vHx+9ODkx8O",
+	"TmqmKlu3SNS3fXt6cFKb67m+MYdfqSX+q8lI3TqSPdTCobjgKl5FLwelqdbNn1ZTqUUwVylOpIJYponZ",
+	"ylRvmYosUXdKaz5RAlFtrENHheZbTZnhB6eney8O7t8zcxfs8u5ZIs4J41karzy0G9evZ66+s2JGTfmS",
+	"elayTKmAZZL9h0ckHSZMNkjQTWPGI/mGJ+Mg7xAKgYVaW9vvytQjtCSISThjkUQoumRcuXFK3WH9T8hi",
+	"CBQK0mFEP2YCq+chlcjLs7Nje6GF/WOJVG0GEdhh/9S876/KO3C+l47/3CiGx0zqws6X+ryVGLhNMSDz",
+	"JV6eLlkEqXXry3cdpCPS1jhmkhY1pBrYL4umblBrzMS/fiE78Jrg2sJO02C5q26j+wLCXnUbr6CwD7Uw",
+	"Gndz0RueLxamDAMM8y5lFeSllK6vrXvejjSuFhANAKZ1lDWU7HExavh8GjRYUlw8EzdIDGywpFTY5zNx",
+	"g3j2EqhBBNiuYINXhQ1Ofg4DG8Tjy4IG8eyHBRmcqJdetmTKvrkJppYUTgnoEWGipSXlUQ8CJYhbYnk3",
+	"UEdHVsbfLQMFzTwvKedNBmemqMcexiak6eaoRBI50l6yMGWZJH3gYW+QU8Z0APSdvrYrUtITI4iBKi8v",
+	"Zg5Fo/LkZHzOy2uM1Tu+MyP9Fblus7DJT0uKMTntJHmSBTJ68PVNGEwyqDqbyOFVfsYw1AYsyVStgMrj",
+	"x48f73Q36KwizpKnDwvlZPqVoIjsw/CXvlllE2yjnyeF9HpQS2ORxWrTlFUuMt31GlrQ2wofzQa63qyt",
+	"5NOtOaejfAeXe6YzEuXnsVQ7jVDy9uSVzShDarwg93DNI1gAS4UKTfD14x9JEDQxP/d5gGs+UH5td5gk",
+	"GryrWW8AeAvoXQ2tZZykIgNytqyXiuF5T+d29FqseVr8IZ3neAQXs0QyYPScXm3Oytxs7pAOGwuIaFHs",
+	"xEC4AMyF5cyRkI9Qs6DOx0zN48f7KE/HjcePybdC29owGUj4KYcdNaEdNezxAP0C3dlEKm/VI5nQF6EQ",
+	"sQhrjwTHb07PdC/SYZro1A6OKHBprdtkUrgFNjzXEdHY58FHvxJHfqVt6Ju1HhiTODJMzZ6PkgvOciUX",
+	"/AQYaPiJXryHvlyenwtI584n3z4nGxsbO85tlUD1K+2Pf/r9Hz99UtZ+oI7Y1JDOGIOScp/rkQmB6VK4",
+	"NjA1jkESSF2pt9S4Uexs5xFd5/EpgHtjgiun+NMVNTm8fbdwCxpFLGr/hEbgn37/x591Kq94sHBvjdBv",
+	"aEwF3A9Ple2fqEc65nSMVTTgEbvEnKR/NPk1d6TFnFsEq+8lEoK3SfBj/cfhL/36wSW2VYNujLAGdYM/",
+	"c4JZrfocZxF4do1DmxTM0EJjIOdyq5sDUn3L4w+kHydJrNsEOdiRLGP9QUZGVGq7Qvc2MfexEot8Q3rs",
+	"Q/Xl0d5z3YurilLBI5OPJH9J/ErDr5C/xD5AtcBDysUOA3EC7wzMWNgHUi2gBtnL49opU+J3aDhuLCLf",
+	"I+o4TZE+PxRcZlRJt7jPDLFldyjVVWYoEioqsHXKFunHHG4qEvwqe/m0gpJlQPAFefj1Dx9g98bqOtNd",
+	"ibwx0XUtANWsx7bRwxY+1/M5hnxoR3nTrSaRHmmph3s4Bo9sNNV/YbWsk94uMoDpyotUDAYM+byM+den",
+	"Y6Ik9CXzuWY4R5pOyiOPpDRlydhz3lTZWW0SsWiIogY6Vk4trIbP94sm5i9DNkRW0GMhs/OUnf7mFXSt",
+	"ocA5RlPL96HlYiIk8GdytquRAnpBAeuxjoLmCsXONoRDk9xazcdhhPUzpHxWglfJ6z1rWqNIRUboU8aj",
+	"NuRQQEBR5VGDYvGIHPOwlwouhlLNDXwKs1dMhsXSSoMuy0TKovYsSY6bA3gMOuJSE4GiDM4BX3jD92rQ",
+	"GnOOwjPLQTTqDqCSqwFmPwOPBJnA/5ocKeTpNT4IjqMCgX/maKWgpjaNWqhai2O5y3enb17jdoslahOa",
+	"JGLkV9qYevKIX0F2J3VIN278FABrlCwMterknjSp9kauZPEetV2fq/2CaAs1mESdCR14QPU3yGthB4gb",
+	"yvl6SmaIYXYkA49QtZDqzvuIVN2bDHmqtC6UPymdrjYJC+OIRbCsBdc3CdrkeO/0FAfgvoceiUdODr47",
+	"eH6m3xQY4NVS24uilEnJJC409QicyZ4AJlrgk0+ZLv/KhBppIsSgQ8MLjyQxv6gnIqQJqYaJGCqtl1FQ",
+	"o9xUCdQ8MkjjS805blN08L6aXpDiIFzaWcM1izgXqE9ims3K5yDBwRgJBedYxWDbTlVhy0IsEMxA03TK",
+	"voLGe3L3sVxkPs40DFgHAZ3Nng65xEFBf4J3B89evnnz/fu9V6/evHt/fHL4w97ZAQQJy1zT566P+3Um",
+	"NT7DtVzWL7yi04eTfsesuHfpgm91muxJ2Iqe0vXuJtvu7IQbUYs+6TbZemcz3I6e0lZ3g211noQ7UZOu",
+	"s83ududp2Io22NaTW3Ldb9xzX+S1czYi1g+xjQtxiozDtmKY/2JzVNiqgppPfMV45drHeHkuSX3RLnEi",
+	"j1itBoa7tXaVqWjN1LlQdIM1nMGG+GWog/usoDVWbyzJueAr3rXb4kWcv72WKJ7NnZyJ8tmN0sqZOLpm",
+	"n7eyPn4/XxmtIvpxlrHIHAXuUmhRzJSjyRokwADeKWgR42JpNjcDSsPoIDFRAB3F4qQKAUH1zxoKhekY",
+	"o9JZRQ2163Mx4VybFMkyEmaXbDZ38CyKN3JyMThec6V5/tuTV7MJ6H4dhqrBuF3JHrkf3M2SxpC25nLF",
+	"s7J7vky7R5PZfZbds5bbMQvytiYMmglj+0DdPcRldb2MNbFd9E6bTMRmdcykJDYLQTuug72mTEI/lg+x",
+	"1kQdA8AuugtFsC+KUeivPkwSHQGIMxKKYRIB0X8HgjLgv9ucAlPfZkkrbX5GOY/RrYowbgwegwug0l5f",
+	"UGfYarnYGFht8H2edDfCJt1ar693dlh9M9rs1Hc6T1l9M2x1m2y7u05bLXXNEL/pkay0N7a8CqwKhOTA",
+	"enTKQLTzrRzdU+20wvCV691a96xPixL/vjE2xbU5vkJjA5z5Fc7mpgX33ox4/5dpWbsKZpj11hJxHvM5",
+	"3dpokmBYOs+4d2h4QRiPSFXnEGwEHX/fGwxOtQmN9C/QfZ+SiF3GIasp/XPOMoiEHx4h6SqkHpUyEV0I",
+	"9iBiDHLnulyy2NwM+CzJmBX6pqlhwF01vYxm9ibTzdZs7L+81UKcmaB0FXInMzrd1Tzb7pPmkwJ/Y5BB",
+	"d/WEZBPkbuG9fG5fo5PqTvhwdQdI6OMIkodnho8W8kDku3dnMEfBnt5/IP3a5BmjKUsDIrgpRcQ6VlCX",
+	"0PkhWBupAf8V3OybYJekTDkLeRPSgH0YxCmTe1kAMz7kF1yMuGEeIyHlaqxKU3ZhGfjc5i8xkY2z2dpV",
+	"3ziWYIrrkksP5lWkCERGbjIz+eUd517BevxyOH3OdFsOtaoTcU5ivpsvSGWfcDYqsk84bXRmU+ncCP3U",
+	"rfAB67Xi6vSdae4AWG2VdoWNv+t1XoTxm/i7w7e/O2y9jg/lIT/ZCp8fbh9eDH784fl3Ow02/q7JftxT",
+	"Jw06p9/tNML1hHf63zajH79LbjIAfaZGtcjjgqF/dX7WvfUPWtjMTcoh9PEwumAOTXEnoeFFEhtFVR4A",
+	"PqMXTJKgk4jwgkVvbQfkbrFvgL3XhC8Bmxmzh9hmtKSkicPN1a1vW1I9c9/iAYRv89khieDnLCV6nldm",
+	"5/K09rh8dBON6dYZMytvwCpyVjH4vHr+PYQWKueaZ8nYHDaNzcrcYGdt3boH/KCb3s1yVFsTSs2p2Xgm",
+	"OjP7l96r/+h81OV9R7NYVoUaV9vJR+NcjZS0wCn1qI6HWYl24jOV017h6ziwJaWwpKb0BKscz0tdZjH1",
+	"B8I9DcvLrj0iezFQ2V6wQUaqQ7wcs6IAHZN4V678ywTZZmoN8sycJUWfQZtwTexlRun0GkU3TZ3MeJYi",
+	"47Kl+5ycgtiVbLsFnZwyrXIQ5GMIdGzsr8yTePZFaejlG3rdsLi6FcGzyIiwq1uvi5XAWVbgPJtjODh2",
+	"skssO7+Y10qcwiUeGcScG2rgYlNfNmFo6ARVuYnxvDCQX5WNUUYPFKW0q0n4EmopjK/F4zeXR/aJcshb",
+	"W1ch81u/Fo/sk0l6I2jih4vHRC2UejhVJ28XGI+c5wIeNtJdM1ozOwhOvNO9m1ru4l7e1ipstJXoW1r0",
+	"ubNNkvntjApzvPbRrLq5uLETCNHKKWJujF4XrDNQXVAaZrvCqwVc23VB2ghC8bk2UzTFqkWVEM4+ZDlw",
+	"PwVijalnd2h4AXhzsHzcn3yuLcFNjBW7glyjp22zjgLPuN5cmvuVFArzg9l9ft3pv/22Zmf6i2Fjs2Wu",
+	"eK4F6Gf1VV31/L2vfmUGtRYWl9lVN/ia1rAfy/Fjp/Rysn3okGM9qdqNUDRZ2H9Vm01SrlQHTg3gGQEJ",
+	"E0ZTtflrns9BDWtPrHiLSSeGMzJmWZ466sVS15pgfgyLULGY4zM2dtlOPmUFg2wf5urh7+XSnAt8BPhs",
+	"u1NfyH6ZYuLFmExlOZdIz0UuAfr0wyvGz7Nepb3Z3Nm2uVSZKVl97fTK1U2LRd5UYbV97dRMtyiDlHAg",
+	"lJiVcGXR0x+iWVEqed71oIds8WPFkqiLIuyPZe0GgDwVpZS794ESXhO2U4mQLGj0LxlWjg+Gske4yOKu",
+	"XnwkEyBmjIABkdQDeSS63STmrEGOhkgJ7PPCEOek3aEIj0WkGmekJxKoNA0d8ycU/XJCxgkxdDREkp8v",
+	"wqS4JkAVPnMJMdwgVVOTaTyfPmty7air1CdUP3tY8qj+HHJ1QIm4KRIkN3X8k77tz/Y80flbFmZ3jXed",
+	"/ORXEWuPcKMYLjOgDltxzt12+2X1lZRWxYU2IbweyYKIkdeRmCZOMENmHsdc4vMHMZdTAtExsZQPg0Ex",
+	"kne/8Ig1yuLMMcOgktvYYWDhGcSLuQFSuxv/ate203AybzpBHHOPbDY3auCD+fz2bLVjnKov0Fgz0mug",
+	"5soRXoO42PMKg0VlttnAvPtsPMwN0cCtjLOHapwdx9yKghtwE1NGo9mgxyMx5SaqCyDaoxYvNNBDTkMx",
+	"BPCfiMD/gB/aBmCf0IxJG+OpaX8OboJGGwacsOoeeFb0nQdUM7sV76DL/GmmPBty1gMupEwXL03IZgyp",
+	"EsyUAakGzJsWjOoCbLlwYgKvgSHCMPabz+NMjUQyORFhQm910iTNqRXk5K1w9kAO+jxQfxjBR/bmiFab",
+	"6wTKrnIhvdncLJOeRzS9cLepes2v3MTEePy1gtdqdqx40WbhHfQpsomBJ0slBpq3FLpXb79IjOfbf8V9",
+	"fPd2KMx7UZWmuKFnCX5EONRTg2SclQL9toCNKGCrdJlSRKqB7ar6TcxD0Y/5eeDpOilgo4VOMEBWxt2T",
+	"xTA7F+rk2iRDsoDn0ySxRVS4iGcVLOEwLS7zcwVZcQ7MO5FvNLWeKAAxzFuYn3UpAP5cDLCZO82KsZmZ",
+	"KWf0dS9nfNiH75ofMuNwHFkbiivptJqM868KKZhY6knehZ7c+G8TDNHlw7MIibWIWVa6nIowpon+XLrm",
+	"6AtsbTqzfKuYWe6mov92iqzYq/QojxI35ZwyJUEr7UovrlhFB1et4xVWkh8fvN4/fP0CcORvHx7GrrAd",
+	"l8/8FoFYq9zv8hoAqI4npm9ZvF1uuhIqLyQJzJIKit1m0MjVd1dGqF6ETo1QXrkKLdSkz4FH629ZCEVD",
+	"u8WTwHqlpmlOQ985cGjwtQ18bHc2yVJ6yRINbfM5iCGCYs4j1BLQ6Y6ohrOniKvL328KUreRw9ztMB0M",
+	"cSkAD9yLRQg8h60A+q2NBHCqmEY+GiPoYXRGT6zPzWTbNrM91scYsyzraY6lyNYZomMlvOOwt6u/B6Ec",
+	"GMpQmymtGnOZKctNdC1SkgJVguCzQtM8KuzuG9a1FkIPTBB6ARpA5pX6bVvBePNdwPeU/4WMqO5KmUim",
+	"xTMGpqX8jFQaaJubyaRdi7vrAWivW9JDy7Bq6VF7Zgv+6tkkbjOdyCCiU9Ray7ssax/tEvu0hvKtpH32",
+	"IkPRNUQ1Onm2lpxUb20ry7HwpMNC0c+FuugiXSOEgzwtKoxAV2dKn+89f35wfHaw702EiJZVjnlpseFB",
+	"0WdqnecotGL0yBkNRO/wzebByq3m55ZdZ0KrObZBXv5kdtKsTuVxRIKU/QLNyn2+sFu5kiXlLWngm9yg",
+	"bnrgQnfy+u32Rn798rLYLMAHJoytIDbjW0ni25PEe9o6vBlZjPb+ncli7V60y+Srpv892F9Suvp8WfG6",
+	"694NyLrlBXIiIPXugxO/JRLzBGbu3iXmbUoP8/1X0uP2pAcuo6tLjyXrbvTJhfJdt0BP968va3BHTH+7",
+	"xpyg8aqyN1vCoJgqlStaGMOHGoO8avBxFXS8YtCxPzYzt3jDr5lOKvPKTA6U/Q/8pfkeF5x0RNYjMo6Y",
+	"3C1WCBXgnjKj49l0FRoIUJQssys6cAU9XJW4FB9FsZR5xSh8vaqLrlkKkxH1RVRmWidmQjNczQ9hFnnN",
+	"bozmyNmJAAqZr3nxlAmblRLsnkRE1yupcTWETnPINI7GL/DZX4G6Xe4DwPsur4Bw3le78yrkEudmSS2V",
+	"6UJmfWnhqmLEc+o+XOte7vGZnBiPSICL/zCSAaFSbwUJ6RaDaSUxL54GlvAAt0UcoT0an3ORsqjWIO80",
+	"NC7QDc0Ct+3KIA4vpI89lujEKbZVnmaV0BCwnd18i5o+gNDSMScIRMyZz9Ud8tLIA90fCa40bjH2S2PY",
+	"sOz5ycGecqFmtniBdX4DavKauC49PZU2/ktHyuynUKvCRUzhPzcqP1s5u8/6AlfE8tYlvPPdNlu5ZmPl",
+	"edOjgWMbZVPhVbjI4pDh03SvvmI0EhsZ5aTiN2W6w+QuMmxwC+tZWLF+PzxUmu1jYtbTLO8AhfiaWU0L",
+	"O+vr/lnaTqlm0LmL8rHgzIbiMkH+VsS85unGXtAZy4BiDyPlQmQ05tLtrw8uA7RL8DS4OD23mLQGCdQN",
+	"aSdhAclYkkjbwd9RFvnjfa5OJ0V+VP2mpovlpzV1jo2i1mah247hhe/GfHK7168srZWlhcUF7o5bvJMl",
+	"o2nYm7mTcSEv2Jgk35fV572YM4lcuq9oFnOsRqdJfMFqhPaFaTFalAwm5p/j8kdc/7Y7/QPu8lLIi3qb",
+	"u9l9h329/06MObHah6t96EAm1FJceh9aPTOXDbbHsBMzMZ2WZd61edfoVZZIh5h6sdfg8/3D09M3r344",
+	"2HeaQD+SNlIXUu5ypGIFQWksTo/qpryMe+M8MX2sV+t9+fibnrNZRuQMKtjymqlCCAvwJa66gJWuK7fs",
+	"Op9ajC9Y9sDX4fK+02odLr0OYVJJxDIaJwuDwAtV/AuUylgEN6uTWy6WRYpte/sx1yVVsiBRsZk+Rgc8",
+	"gk67uugylnEnTuJsvKu7vvncJETJBWOwP+KUXNJkyHSjcxvaOmfZ0pL+7fH+rAAR9nS65wDR3NjGO5aE",
+	"os/+f044Y4qEYuF+u58GaVcIk6yK8u48/GHbmS0Z/pgRFFicqnmUV2JAyMFc6RGRRE5NXVekQKODUgXK",
+	"qZVMkY1C3UMez5aE6wKDzMoi7gojXcSs1eds5BJKixmxDVjE34mY31jx3ldZQ1YexZ3C4OsDz8ZToPz/",
+	"/D/8H//4H/7uz//Nv/7zf/XvJiChrZnw/AcI65hcL8t7m2aTrMrLrh7/0bVBBfmCbIAz7PKFiXEjuiY6",
+	"fBWWd0lO3OyDm+j9s1w5nI4k56Juqg4OyOAjQssq4sxrgvj0C+JTFxGQ6RK5saHEKeThJqGpKM81aQbu",
+	"c10eZ8vgrlQe52BV0WjQKUTtJWGP32KELaMXrLgodtW9SYCnBUDuevx2dgC8tlBvODV0pEptjCLyufk5",
+	"TIYRi2oTYFjH79OZ0tz/S+0xyKROSgafY2VXLGerLifz6Qij29ZdzqNOULDfa5XCg1FKt6deVkVjD6xU",
+	"Ic/tfbZpvVwF2cNTXd4Nl1IUdBQpU1FOdUGhzgIit1hpYaVrVYcQgH97UonV8jq3yVINU+ijCbet0EAo",
+	"TWClSkAkm1/dNtdrWahwPCJSn09WXRQ1wjXr3nw+q/CNLKx7a82ve7tZTfSglcrE1esFtIuja1ykynU0",
+	"jlMZ96BUzqo07j5K41wr92Y0zsw6uV+zxjGekCNWd7EV70RBX5mW8PmEmpjSNtco1ntY2mRmGd9DUAC3",
+	"LO9WxXx3WMx3XXmnrb+5YWt9jqc3lNs+C0PS+g+NzM7iPsOwiBoUixrkSGepICRRBX7h2cFlffKvuswP",
+	"J24hVtip8tvT/bdTAZrmzbvXByclllALXvmzn6ZrCvFZRwdHz0oftmz4ef2Ww8+4opaPPOv1vgo4XzHh",
+	"3rc796Yz7qWWyZ5xYWN+GWdMalaXmGvCR62sNd5YRxBNwtwp72iQPd3xvkczTaZeUolB3EKMXUIJF7yu",
+	"R6Dtj3LAlYdgR03TJW0I1Cuv38DtdPp+b3+/PEm/F0U3Jyg/qwlESc3GJnzwK29OuRdFq3z8Kh/veHJR",
+	"NEugLGHPLMI0G4sEQc2ouJRjY3RcCa55OTPGQR/fkSEzIS5/HaDllUq/S+zy52zEZTgE3kG/E45oTnU+",
+	"xE48x4mvOk48QmMGCY25GVhNl2tLLKbEoz6vlmnW9ycHR29+ONiv7WJQQnCmSwrMI7U2Txh016vqy14d",
+	"fHtm+qLgoELKlaUA56E8aNuEp5uXRdJOa2aMesKWexaQejO4/7GRp7PsH6BEwdCTNdjuD7aNk7UCbV8l",
+	"hKBmzC5FwFrDkp6z200jDNz2dV0kUCxgWIiCMzeZJJMHEkaMF0609NglUunmbpwAubAOFvocjnbGGSOd",
+	"YXTOMjJgKYp+iqFJwVk9E3XBbd/aUm0+D/P2Eq97cHvvaor5RgsKD/tH2FT7Cm93mtE0O4v7bLnTD3iE",
+	"J99hd/MXJ2/eHk+2K6+E9a3uOq3cdsvy4oqH2EiMPJCbT5fuYt5at23M85TDvUMBdXf4qxhtKCBWwvyK",
+	"gZielVULBbgV3Wq9fFoQBtbdjxx68wLrhrpFUJTmpAofs6kbauY9oGqez/XaLUZFUPJjB1y91RrkWy3x",
+	"Q9HvxJy13WpTDTjDhscpxlqQ6BGsyJpHAr1rAswvBdLIoID86b/+t8RuX/grYChyAsgy6cUY0jSNGbSq",
+	"AiId2hHDjLTIUfzMWahmvG1C8TL0Lu28jcQwieBeY5/3BaafgEMkIrKPE1mlYFDKDPjebastQCVQLkfw",
+	"VoG6uwZaqJ0cYPxdOa76/ZM4ZObWVX1OFF/GkS5GEd2uZJlmbe+KtLYLSTZDkQ693PEVNL1Kf5ZyPI35",
+	"ecJuSjuWFNVYp+AqXEwg/e4gj7rSvp9t0q/Uwu2rhTdT9u8yumFBDO15IoYRwZOIuNQBUivtHO0QUg44",
+	"4yr0hs/HMk0MCOa8RitjQ2enDLTW1sF8lKsg8ZfnH/A5EhAUFVSDnGgtZAdOUwbOeVd9mNkMA3rdrjgG",
+	"Vtv7gcTq+vmKXGJv8zkNQ0+xy401bDJh2hFXsdthzelLTKrgMdUa0BM4g1BbfwiwmSQRI6xggNXgc9GF",
+	"mjZrkZHqGfuQPcfLyJ9+/0dyxNJzpg/UIBix2Wyi/WNGo9Nmmn1NR+2Kfd4fSbRhsP8o9iLV52dxn2k6",
+	"cNpnJHDcvAA7wiHUKGXZMOW6Gykas3oApqIEScAnu4XqYGJJx2R9eQAt7rFZqA0Iuh2L8D6eO8UOe/lk",
+	"6FB0MZEIkKhCZ1EzQs/w56XKwBvRNGLR2i9DkeVSb24AUq0GvY3vL9lY1nAzd8U/+pVhmviVtl/pZdlA",
+	"ttfWunHCGhG7bHwY/hLzfswboejDPlC/rNFO6Fc+FVzqw6O9FwcV6zq74NEl++Q5E3VHLHOl0+IGLjDU",
+	"cCMzdVNxDoA/IoR3fbP0C5RGNZ6Ufpkbjk4sygfr4jEjCVZ5YMgDb64vAYk7E+KI8rEtHL6TdkV9K7cW",
+	"qsSPMQZAZvI7aAGcMigLkE7YoUvAsh1xcnbw45l56C4JzFYI0NWH1tUON7YtujDrCc+33aRPRZ8ZOp88",
+	"Ym5xJp6ronMWUZ/DKDabTXWCE2Uhm82dMgF/EMXZjQj4pbxWfFAhW3RdnVAMxXoEp+/qmz6Ks7tGnywp",
+	"b8zn/eoRKF8Bg6ZaRlcXOWu4QWcb4wXRo06VVtqY1TGKs15s4OjqFDKKeSRGpLpO+jEfZkySzti2d95F",
+	"o3Yazp+XiNtHUT62jwHrndAMDio7ukEOM2nCniSWPg8TRlMWeSTQciewtQAQgpsQgBOmccNeZFuJygyt",
+	"e3whMIplqVT0HPgd+PTYHTMtuveWkocLNWXn5Ql3dcm9CsT7FToTc7byxK+QTIfdt1AIiIFcU1ZqLLM4",
+	"nI2+hyQgJKkRgjrqiYSRQUKzrkj7no3XR1T2OoKmUYMc0LCn7AD1UkPl4UGhCgb6q+p0esG4z5VNTigJ",
+	"adhjNq2x3SSShQKaISbRLgnOGVcbQxfoYINaxmsNsq/+TVNGACHLItvhF53sRxKrAH6ntmn1x7e/OXp/",
+	"dnh08Ns3rw9Ks+wvGLQV17NxG2Tcg8EPLJXKG6+01zc9dUBW2q2nXqUzzpg8BbO+0n6ysdlsbsClyveR",
+	"lfbO03Wv4szDVEFjCX23uvPmtleJ+3u6vVGlvbW+0bTeinxFZfZETWKl3WptrDu/nImIjtXImpteRfAk",
+	"5ux5HkqotJ8+8SqDoewxeQqzsd7cbLW8SsqfDXkEI95SjhLjFPO56zfoI70ZyPwzLRIioV67ja9dFIiB",
+	"LGdh0duUSHdpG3EgBnJCHthvNkMYIKYcz5oMYufR7z7Nwh6TZEBTi1zHazT3HNG8Un0ac59rjPsjSVi9",
+	"T+OE0ChKmZQeCalk9ZhLxmWcxZcsGe9C6jQbygD46DR0hgHJNqBno1jCv32u36VBAjoYIHiH6EZfhQGp",
+	"bYiui4m6I0YwmpVuPNOTdFWtfI+JOhzyKcwcJrLvoJ5IzzoASGaUck8V+DC1ACptbB7wzwzbTCj6Ol7T",
+	"Wrf51QP8kZxmwygWrjg5eL337NXBPtYZ2VG0ZjdAeDpjFBHri3/mRqTMKArdD0offd9VR/jFl095mN2y",
+	"srOWFq7QzCyzwmChVEVXKxPn5wmrm2961ZanbwYSP+3C2iTTL4aSjojGYHghovHjp6DmkW4SD1xJaCE1",
+	"egmDl7R/eAp/IE7Z58FHv6KFrV9pkz/9/o+foGpaC1D1Uswjo14c9kifKt8tZRnAViTtsgZ514sTZZrq",
+	"R8bSymulD6wqkAbXLONzTmLugbbQF2XigkGqVo5YqkNQHK4HUf6IXLCx9OBSmg1T8B8jnx8e2StT5V50",
+	"h1KZo5vNjRoRXDl76Rhw0pSHYI4KHjLPXqNrt2Iph2BqIlKo4fMDNR3Kz4vzrA1EaNVFCao/mjXIHoy3",
+	"MOMxh1FzNsKZK1M4Z7BcXPld+Yxolf52ef+VqwgTfLzd9DpYdfNW8j1pDbPWKzcuhReZqbOWwyqyz25b",
+	"hsPuZY7haIXTTImuPJ+1iF3GIZtfs67PIZSTwyNMszplnCk7j2XGIFBVBJ8jx7IWPH1wm62bDb24HknS",
+	"oeEFYRxM3lBwKRLWIPuMhll8Cf3D7MNTRhL1II1qDOAUFhCQALPbx8jevn7FWw4+7Q0GZ3GfyYz2B0ue",
+	"/1qJ5hlYPTPTiM8xs5AJmIQifE9Zd++pLloHAB+QH958N8UvCSuTf/nlbUc9yyvbcVruoCwxoscrCCL0",
+	"Tk6NnTLDwKSmGi2y+9HIJSWJJgUTxmXWPqr/LkJTq3MeSeMUY53KWHvBozYJfhmyIYtAVCTw+0ikF8qG",
+	"iViCoI4A6d7USUim06Vxov46T8VooquuaUPIBTzYwHpj4CgqD8ipxfig5c+ibQ0f4fZj6uo5J0wOk4Wm",
+	"hpr51T694X36Tvk+HRZCZKsLXUJg3V5hn67pLRXPsSnecEZSMYLKMhQGJNOflIwYeEaeMiL1byKNWNom",
+	"v3l78PZgn1RHNM6A01f5gfhv5A70ufLRxjq9S0lnKMeA06Ix+DXnNGMjOq7l7HHQxZRcMh4JJZj0CSQT",
+	"4oLEWd4P1ef2HJP6inUyIM6gbR5AcQHI9+3e4SsYpumlmjIqBa/NFCI+X0qK5NaMnd+vRKB8eVYFfIHx",
+	"VewK881WIuuGRdaeUf4Dlta1wEhBgywyMIzfMhsscKLPyPH3Soxow9waMujg4P5Vbq/JKEIwB7Y2Cg+P",
+	"SKFpcfLGmDASyaBhMoVcA4gAvHOD7Ombx9JxsyCgA8KTDgZt+0PMz31uYzdVIwVTBrGgJEEMrEMMQBJx",
+	"fg4BH04Ez1G8+PAaGUIXD4kCkH2IJYjalIUijTCQBXdRr4lv6LDxYAtoAP0qEWmFIcKE4wgrws6s9EWQ",
+	"sxzGGaoCPYdtsnf8+pRwxiJJDt+c7pKXb/feHRyS6sujU6I2I/k+zmoe+fFw783RIakexepgzfP5m+Pj",
+	"Nx754fCHNx55+eb1mxMY09HB4W/fwv3I3uv9kzeH+7vk2+dH5FwwqavlgPNQ9wQaxZIhZrrYJ+T47elL",
+	"wECr7+8G/0wSmQ4G6utZ7UaV/atfNWUDkSo/9hwyuoh4phkZUenzKHd9a1CyAV6u/qjw4Z2FAEfLURd4",
+	"Tu4E3R/YGOfgTK3jSrvS7G6ET+kWe9JpRZvddboTbrOnnWbU6m7QrfAJ2+msR5vdbfo0bLJWZyPa6j6h",
+	"O+E62+xsR0+7TareQy+OSrty+Oa04lVwXpUwOH59unxMC41NNVE4c3fWzBo+qXHBZ3MDF0OD09P4+PHj",
+	"x3pK4qjS3lwvmRrcw4vvbunmCrGEqYm9qXBivi4Xw2fsascZ0CF0EIsYU1qFF28djWfkCRB050pvgYad",
+	"XxfzG+WUg90Mjdu6ehOBCMUkhpZ9U0vAdl+KLxnXTHXVAJewDGrQasQIYjxn+hY6KlkNnH0lg1qbsA80",
+	"zJIxjMuk/EeiQfZ8LuNzziIwBNRTpZH0jyQpKIQLNm6QtzCskc5d6ZiHZ+tJcNQQa9BD4SJzx2lVpvIU",
+	"JtBBgaH0xXAF2g6EC/0YbKTicwMDoJww9bmtztUpJ81ebzJEHdYVKXQTt/pcYtVh1CZ6nmQBemCjkkon",
+	"gqkDelS5b2qOTNylQd7peAuUVmtrmGS9VAzPe0rFSw+0sEFgwW0fSbLHo1TEkXG/CnMCzdBlj4QpixjP",
+	"YppIUrX9VuhgINc+0gHQJ8FidM5b+4j3+4SF81k6VoYNYrusExhLdCCrm+s7NdeNrG59+FDzSE9wMUwx",
+	"XybJibpLfU/ZXErv44vrOZHD9BJcRAoZNQdLggCvBnlx4JqDEx61TQrmXoTPM5YkZFR01+NsN9+fuqwT",
+	"xGTu5CLuLJba9FAzTzZbTZh9n799fXLw4vD07ODkYN8jysJ62txoNpvNJ2CKOKYJrKRAKTQA4w+olCwi",
+	"misSFiwuEHdjP5IkHMpM9MkAZRdaXqbga+JbS1NxBdSQ2MYH2zVK8t3pm9d1xpVqjbB+TP9B9JD6dEw6",
+	"ORRvs7mz7XPAppHqZrNJOmwseIRFdklCB5IdRgFJsBSOsxEwXTsiSVcpqI2E/QvU7OXBATBq40jPJx1w",
+	"WTf3rccRLm1z4P0FG9eK5iSZZU2aZjwwpbtkc31nOn4ARXbbzSbBVeOilxMqM41YJlXJmM+dVVprEJ0X",
+	"0Q4qU7Ll8IjYzLWRHuiYRLOK2R52aPNzDNcOjZSp0/IqHbgWeYHbxFDVzCsby5RSziYtKqVtQcurowAf",
+	"V6fGGWRxXrORi3TNklOEj1baT7c3lf2oFZzStgUrDf7oiM4V2ELVR1Mfz8mB343li0F2ABPNMXy3pg1f",
+	"WWlveBWMysPlKB0r7crTp1gFhzIXTrPqsdJev2GrdXF0eiKIOikGV9bq/Ze5fVbESRfDgWp3P+wCY3jI",
+	"lwk4GeLFheGmquCADKqLYYahcFcz6Gprd3hKzndrNghls1cm7hRjJUpfpGwiVK2JJ0y02hgYNl4NAyrt",
+	"gGxf+SuMQ1xJapiZuOlAww0RPeYgD2V+5Ct15VvfRbNkO91Le9dy2KlTWw0xJzFuseHuFZ6FmSvb2xib",
+	"U1QuImGyTY72Dl97ZG//6PD1TNaqYceWZtwulPyhdCTOYdWXJSC9jRyk9yomr1ict3fYP/jh4NWbY+jw",
+	"cE2o9S2SCuYfcvnUlruwVsmtRaZGCex61i51dn/hMPSAKLUesC8rsLnkFxgTFJX4IwM+Btc3YuC9a1JX",
+	"0gfjWnnxASzwgHTGbq7KHQbE9uqXLI2747q6E8Cy4SBci8fARhgM04GQjJy+ffZ+7/nzN29fn9Wgr1Us",
+	"fQ7Y5eGA9FiqqWAGVMqRSCOd9LEUfk9J2KMpDTMTViMFdr+EZZlORgnOfB7F53GmGxA6s6FMJmgFDHfI",
+	"302trbVEnEM6ZbPZbBNKujFLIjVBMb+kiSG0tuPLhCAjRi88E7bCV04FP/cI+zCIUyzkQXg23MznOOsQ",
+	"ANjBdpK6RsgCszssEfwckH5524xlxTEugXwfVz6LEEDJysp2c7O1/mSu0JsUdmaK8ORjKqUSpmVScGnR",
+	"NPlid+y43rNiuA0Rv0x3X2fnrDgS7tFynKNEcGMUZf5s1VFmQE6J8tn+6RGNE6VftusgXkHieQSEIyRc",
+	"Wk3DkODZYLAWbybi7chiJH7NBOkwn+sd5pFBKi6V34scLJlplKiEo3JSG+QNT7A3GsR2UxYyjiNRohrG",
+	"sku2UA77nOpiFS3C1VTFUMNiB4a5+XnCF7kQLHphvdlU942cwVEIBCjvCdsTIHgOZ8f421med4kEM+me",
+	"S0YT4CyDbux5DWmDnKixJnE/ztpWOyPoQw8cc2ROmbka03oTztGFGJSTnhimPq9C7FipvGIIeDmtcsp4",
+	"lAuOH2ClPFcL5XMKeGZIyutIMnWrO1UISMV1UzJ5Kffc6YwJrAO7mP0ZUWnsNmH3hVopGUsSufLeH1qs",
+	"sSC7j6BGnIDoNakmEGRAEdkdZsOUfYZc1yJd77RZMv15j4UXMjdgcy+gbAiPpJU/JrU9lLpocDjIpR0F",
+	"CkkpEgaEtaHg3TjtFzSCSTfLC4PgRbSszHZJudMBSXfAuA0BXTXD1obXMIJ/s9nUxrf2eGogJ/NSASfP",
+	"v+VzuKW5eFn5iBJxQiDdhem9tIgpHeEd29CzbWPcAM6zb06y0jj5wdlei3k20IxI4/NetpKed2PBKgFU",
+	"NGBzBo0QzYyriD1DPTirQdY+BjzlpD3aVjJMCau887St2jbmnobqyEwMoIYIaLEQP9Pw+SEUjo8lMQn4",
+	"WGroKy5eW4We13lrWYiXgWJvEBwg3NrnFlnqWs55W03E9ZDN5mYbm2/nJ7kFBWZEJgpkSEWwAKJP49zY",
+	"tZS4zr2WthT13E4EIL5k20u/0aoJ1tU29b4tQl7Kfrlq2iBfYLYqzciCy9ZaytciNkjEWIfM5yRIEEjm",
+	"nE2qAn6nSTJWdoEyDwqI/r6IhgkDNu0IgHqdsUMihr+ifwgubSx4g3zPxjmeRvbEiHvWXI9TBOp0xTB1",
+	"Q5zV4IKNX8Y8C2oNsjcY1IFVcFYO5oTvO2982+2+9esaAh5vusAL3i2Wej6KU9yYUaWM50Kd8nKb94Qf",
+	"mUs+3T6K6JaSs+6XU19ycZ7WmciVTLqFOmU+LRUcyYWI+iXSMFnhY5FArfLAuBq41hG4of0ofQJeBuAw",
+	"aObkkdOMnscYzIrIcSqiIfDXeXlcCe+Wx5V69JKRMcvcVkdgjUyOSpI+jZjn87xPoDJLLthYWQzdYZK0",
+	"dXooQZJSzNugDCPVVGQ0Y3V1OpLkUNOZW8ksp4eSHiAEuXSoTROM7iwQbjibdyre7gdtaKVfGwCF9Z7o",
+	"s2Kxiy5YWt64cWcN5/FufD3kTINXoRfvAZ6oXqkyD/O3XihHiRHHd8HUrowu3v/4y0bY7H7bGv7mYuu7",
+	"/jrd+SE7fiJfpc82+V+PDp72frt9vl+B85XGVK6z+fsElujiJ86Yfq2a9Bac8T1+vjl79DO0AW5lC0uO",
+	"U+CPWuVtHozXe0VlpDM77heGtAKu1DKNNNMERsK2QSr6IpuT3nkuBrEuU0gYlTouFruakFSDhHZYEnhW",
+	"SWGPuxGTWY3EXKd98it8HmQiX9RWA0IuxajBITBygz7LrzR9Z+CB2GWmA7ysgBzQzSPA9SbfxiyJpC32",
+	"QbQ+hjQHse6K2CCvlYMc9vLXS903c7q2WI20qxwYrPoxAXglEWzlj9KSP9bV6d+zcZn6OsY5P+En+Mwr",
+	"66585g6jJZXR92z8ktFIW+YPUtnBJ620K5cbmAJPxDA7ZmmoWXi9irtkcBq11XMVUaon/67hlvZjL87p",
+	"4DqkUptVXIxWQccHIn714nGkISSFsXw+FxvXkMP6fos41xwxaK6YJFgDXQ95QGxTJPPactGF3t+Odb1L",
+	"qC1hXEKYQfW6FY5K8+h3V2fO63CF4YgT85K3LfBumoz4jgXobcug5ZGcZpGtogq3w35WuqOvIz6s0z2v",
+	"kMRpq1R4sPLVdcaCVI3UsHW1IongjHOWQQ0IdDaAol3Ba1itrFx/aYw+CI/qSIFXjBQUJc8iK8rnNyB5",
+	"0NdzXajv2fhrs7juIAy5vNOZh4zUYrhg45XwuGHh8QLYX9wpp2auF8sOaLthy+A/mtjFp7WPJtwxm1fx",
+	"HZCsXmKjj6CNzhn6Xx62OoEET1ek7JKlu2Qw7CRxiIIlziDU12GM43HZYxHQaSdMWSH7J3vfnpFIjLgy",
+	"+3TvA8R0G5lRrOunEgAie8ffSx2QHHEHza5r4kTqc8oxO6mcOwuqLeaWPajjBskhND2txXArEWPbrljm",
+	"bU0abkWUU0anc8YdRrJUeZoa1YL2vPPukPEFyYV25Ng0XQJmCZwQrRQidKMLHx3ytIGZsffDNLGO9HMR",
+	"MWBCCnssvKjZ54YkE6Lhc02f3nYcdXL89tmrw9OXB/vGoy6EpX1e1T4ZdnsdDOp6HZCU8nNNKqFEDYvU",
+	"VGBrfGTlfa5WRv254Fkqkjbhog5rJSAyxpXhc901apcEP9ax0Upd95OxfXHisIeqRU0jkA3USXBwRs+h",
+	"YCHwK/6w2dwIZY+ub23Dv5lfCaBha3DYrb8WnNWPaBb2AqVpND6pKlISPA5qqEM2mps29I7M8g14yo91",
+	"3TC3fvpyb31r25ZInL7cq69vbRfbB6kdBljXEFEMQLplPhPc8A1npDPOmJ46ePZ6c9tMl37WifpRvYA+",
+	"zbDQpxmwK2CUhfFI67/WNljzxOrTLlRfXLKUJngHmaNW85GS6nqzWcP3NE/ej+VAyFjt+jahWUbDHsZp",
+	"rFEwHKiXYRHcQjc+gW9i4il6DRnVvKtTKJqD4u3x/t7ZgctvILrdvL9YGYpAz9+J7sNzzYD/Xahkb3ZS",
+	"GbShS9M8EQuHFOiAZr08zIxR8+vSNONbYyo0f6qJUpc+0Eazr/tMkwqefKobQy95rpPqvd5zJ1O/0x8B",
+	"F+UjSbTo2iWiH2cAMS8VhIKz4udqNZqN1oxUtb7n0plqXMdayi2VrH42zhgIhaX63nWVxAOBd1UrUYQZ",
+	"y+oySxntF61F9VlpVmlXOjGn8PIZklwgGcss4xClDc6+mtAe7EIYyR7QP6Csk9MWx14yUtI/AKKWoDF3",
+	"bTA+7CvDB86t/Dw9Nq9S0ETTTwtQSXqkTz/U6Tn7ZqO1tbHdbDY9Evf7w0xZN1oIWivIA41NAqvVGoUV",
+	"UDKGaSFbMpJc6u6CjFWL7Bu/8qff/9GvLJLDSw7gFePnWW/62c+AFAfQYcAxievmkUSFOPcT2PUR82wb",
+	"Wk/HPO6rz9K0nyPmGTtnaBMr9V3y8jN0+fxnD2imTO5Ku/I3fuWnZn2H1rs/f9ze/ORX/qJSthgmLY3y",
+	"oJuxctCiaVxbOk1t98qkVTH9/DnmRSJGLK2HVDLSYx+Wnhl3XmbNihnV2XjA6m8Gui/erJ3JheRxt7vk",
+	"3tRnl+1O9fD15vZdyaUJG0xP8UpGrWTUhIwqmOMls4AcYiiwIAaP8qqORxJqDqxpmRb/juGB5eUZPkLt",
+	"3Z//so7/WcP/lO/hlVhdiVVXrG5giKuktgGCvdAmYzAm1YKbDFGDcJimsL+5sFvLkYwPQVb9ihf7p68t",
+	"L7x9HZTZZmt7ViEAVI+Bfi+Lm+j9r6MgW63trafrm2AUyJqL1WpdoXYgTUW6MMe/zIgmd9pSWujxZysZ",
+	"3388R7V8ut/CSeX2flbk3ESRCCUnjIYZeU2BTrhjYkoLguc9mmT1gUjicDw7SI6csQYhAPhWw0oS9GN+",
+	"Aul4GehQrk7PS1K1QVs88h7Xn072eT4/+DAQBNkO6zg+ohdITVchpBAk5CTo0w/f0jgZpkwjaAIywH/o",
+	"JdYnNGU+7+JJ0tN1ljhkl7ze5gUD9e7QqLzmWYJWOozijCTiHIO0Uvi8SgGTQ4KUN/QNG+pSKFnAGCBy",
+	"zbFLlhLJIFxu45IaQCZJVfNReWSr6XM9R56uZVcvsqgC4gXLTvhLmmTH+LkeNkD41jJ4+Qws7J4EZ62S",
+	"dTdNDdkTI4efOkyp7NXpCPq06oTKwKzQsnqC4aJUvua9hnsApy95cXBW2B0l5A1f0t743HawqPOmRCKC",
+	"CnOBXGlvNa8AJHSm786xhL/2Tf3FAghPWXZtWVC0RJIYMT4LqhjRsJkACZJqZ2wrEWsecaobu1C+V17B",
+	"qLE+YJUsVX6I7sqDLD3U83JfZYcaiIdNp51x3z2u8U6NluVZNz+zVqj4/f/pj//yn/7N//UP//e/+If/",
+	"8j/8+V/84R//zf/6D//67/78H//7f/zf/vk//I//pzpduwVv06TSrvSybCDba2sRu2x8GP4Sc7XIQ9Gf",
+	"AtG4g1vTOdU1m+X8K+31f2OThlGl/UQpIh7RTCh5AG2KQTXtDQY2gqCd2Ji7ByH1OKcoqaQGSRkPGmui",
+	"JgxvOwmsb6kvgDESNd3hBt3Y2GixnTCKou2nO9s7zSdsg3W73W0asman02l1ututrVaTtqJwa2sz2lhf",
+	"39jZ2mBPou7Wk4ohKW01N59uPdl2O5Cf7H17hsQezhu17p/h1Mip5VGxVnisTOVbLLUtcdCXgMYaEK2l",
+	"/BhABryE4ggRMRhuySuF2iQwvm9AqjR3hB3nGF1X0e0qTbmLzMmamsPWBZgy3DIdj540CRNGU0kKjnVg",
+	"pUPg+Txwxhx4JChuXnUEe0o8g6wX4oWWxNhCr/UpdL9T5LUswPYtfIc5xUwza1weQVtTF1+xUwoMiaNr",
+	"5nNaZfmcr6RayqxL625csQYA1/+qDGrlxVyjChXWTh7jXEIqiyTp0PBidnXCuzjrRSkdySkcqiwCUXM6",
+	"OU4YTZOYpUXEFnARIPwUemF6SJJgOo86JaNcjEyCC8G0ZQCwWoM8N4VUQ85BzkPKSo2W+1zfS8n3vrhE",
+	"lrw4U/4TiH+AgKYC+i0FZhqCgqCvaTDrO0P6kIkfLMR6ZOdlDlS3QSDozMX0jPicmNcdiWGi5qGvJoVs",
+	"NnewIbW6e6GQVvOVZoKcC6KGa3hbO8M4yeox12ciaBQx4eVDRjrSKWAxdtOCSHWcQQmuGSFCBmimRm2S",
+	"ZjmEVH1cBFgjpUV+45w44p1uwB3nrBL5xHnqvkqvqa+oIcdKyWOPcLVuaJfh53CUqK1IwW8QgG8SEHAZ",
+	"iRXs5cUn+L0/E7T61bBUKCN+0qO5iuoyUuTOtRZ+vkVKa1qsfKVMC1fO0DZ3ZmVo7YrRvYSsBLO+q5lW",
+	"KPbAhaQEkpKlRjrdVrL2tRYVE4+DyhBH5E3Jo8YXrd7VNrOcElYBOOp22WwpHl4DHTgzVnkMEJEG2esL",
+	"YPhmsw0AJYTVKgiMaMFOp4ERQIGuLtBuks9173G3MSlmSHTn0sMIqV89bGylJLv7TcEh9PCmPv+pEJEB",
+	"TEv+5886qa92Bo2hwbkH3I0Fvd0ZE8n6lGdxaNSbz8HyQD+u1iDQScwdSNtWpOg+6PggveRgbnXvzTow",
+	"O+GddEkFhHKrQY9KdNOCGr5pnFkMPLwohNW0Sg607DIDQC0P8zPxi/YmKXl3ePZy/2Tv3etC6ZCNt5Kq",
+	"udJYeVz5uuCFkpIBs0s1xK5W49hd0zGeCHiArgUFR2oNtEW40LeEm/fUF3QmQN0Rwm42h40YKCJ72jxS",
+	"ZmJu8cDrgOGTE5nQwQDrZZwRgL2hTNN0yPI2aTgQ3WW/xBLqsGzESmZWDb3KPoTJUMaXrGbHau6nptY8",
+	"G769sR0p1y36PZK3Yg0++hU7A36ljRPgET+PRRaOmpnOD/rcr0x+QvXrn37/x08B5PVND2M3XHDVop+p",
+	"NsRQatxnfZGOPaLr/YwggJVfyg6mfjjh+LZ3lXvIL5hTdYK7oVhRMlUUMzsTcVtVMUYQFCDQ7tZIh1yi",
+	"gzThAeSVNLjkOfTApdJWu7GoNl1A05zxqsU9cHOI0LJ35hhWxEijeYeqIxZf0z6reUa+oicpM+DPyF8e",
+	"RPHkC7ZmvmAu1ZfOK2H48ypFQvtas31mjgau4ELvImUqW/vgbGJluArOwuehLfOsRM+EJLGJECuknNTI",
+	"ZLIkDyXAgSUSAZ88Y6AUXuOvwI/7xk3i+MNmc33bWBffaGsTj5qN+I3dsXi8uGoh2dPEzSIZix5Joie0",
+	"dt1JeZC5LOdLGXjFgg91q1mmqaTSEqviCo4nvioolvldfhmEzNX/gX6jVpgKor4JAueglPn6nuHtO3n3",
+	"BvAs4YBXKr8UrKntnGW8EDX1cxjubIs8rLjH2+8aB1RZoRON4fC+yJ+HJyGpKgKJKfnuVN/E52D4EZqG",
+	"PTVyaMif82NQKVkmd522/zldayLEBYm5jCMGQHyserIN9X3eSUSHAOEdLKoeBV8Z6RRGaZxljDfIntVt",
+	"TgDVxMV6jkWVYz1i7nNlq+Je8ZzQWlDweALtNGknKZ5AuTonNsi3MXhxlyz1+Y9vf3P0Hk3B90d7P75/",
+	"9tdnB6ekapgDW80nG082WzkQG3lnWhu4d0zwLpbkgg0y4y+pmQ98TmXe5H5A06wYyWtPRvKAv1v3AcGg",
+	"HnA4zEiaKW/ESZcRKn0+YkkCwn5M+kOZkT4UTugvapkiQvXmbt19f5hksRqg4Rgoyap9IcXucwOH9j3X",
+	"1FTXjaq7WtQNp+LO2tGvgCe/FuDJzUNIlumf6CqZFRHvlxojRaF03TIS13SY11nxwjFLRDodZsvjSVVn",
+	"x5EOw/AJF6NasdkguLM+x3wkhNuwf+I0ssTV7akLN7fOr67DoOesQY7x6RoEMxXmMqk2o707QxyOc4uJ",
+	"nNtVKHbJnhN2XBa2okd8bQ2rcQxfEwFviYReXgJqZkm9pj9pbf0wEnIrEMlD5NLV7tXniFC9YmeL0FPb",
+	"pbVHU5APmPiRpNpsNFrNZs0mHXLZpnwgkrtAu1YEXzA2gKXUFanPRznSwArfBjmhsel9iKcjBkInn4zr",
+	"hY5dgzTJgA4l8qubpJVJ9xgYRczP71w6QoEQ7rETPccrATklILeuLB/NZD5sAMNKXj5k0F2JuHwk8/oh",
+	"a1ItKUONmFlkhzqpIWuHtqcwbjITA53IRSmIYRtDKgyGaDoEuQkFyBYy5yQREKGmLp8yJCF5P/FMnffV",
+	"otLNRltw3oT9mUt0TdNp4XxAj2msWdJR7wB7oUMh13i3Qti81Vdpo64k3VdfzmHW77VMPDwm1+hgsCSA",
+	"6A26s6Uw2YkUdwmQCCEK+rzn2PLX5/OAMeqkQCd0HNQRWQZ0tOtz/ShJxDBTxqBzuiPOldUqL+LBgEUY",
+	"m+YaD9MdJskYTmORuoV9xT4d+7zDrF2r4bwgvYKuSEPmIGGKaBVzyaWBOE3BVsxDNG7F56VzMolciQ1i",
+	"Jb1gEXHGgL3uSqBFcB+fx5J0WKLr5ydG90iSfsxPhwNsbuFciIJaIwXtNIc0Tcc5XfLbNAk8Esj4d/oj",
+	"BhiLtBTKe8ffkyr+kImUqfNxqIIzn4+ohofVdsnhm9Opx+TXCJ6MG2QePsfnswE6zmTZ458CfMObAN2Q",
+	"UsyNzxF0Q6pcEDXMDpUMAc+1tsNtgnqVIP2/YQrRySa17igPNWK7TyNgboYSYn0GaEGZLz92yXhGOkNJ",
+	"MpYkEmlKAKIec7LRJJKFgkfwoJFIZVZTOlgPAT8aFDXlDOAita8/irOwpweq77hubjgTRLQ3GDwcFJEr",
+	"mvQShSkGAUAHgwIMpbUMwuY59tFerrJqY70C+QKsrFpvbT7ZfLqxvflkEX3eA8Gr5FPlwB5zVbEIseJs",
+	"w5lglTtDokx/xW9a10KcwNZJxHmlXflP/++///O//e/+/Hf/+3/+n/7dP/3h3//T//yvvP/0H//Vn//b",
+	"f1lIXv3+f/nHf/7/XDltZVS5zl0NLgr5q7p+t/p6gw4uKt6iudaL1CSONli0td0M2eZTth2xsNPa3gqf",
+	"dDY7T1t0p9PdaUU7YfRkvbvxJNqKNnai1jrttDo7W4yth93wSXPbJo4M/5dNFD3HGbN/v8Y9hACvGwWY",
+	"WDlzDYRJrk9W0JJrQUtyJOByiBLXMF2ShMMYB5aFw5XlmpEji5lsm9/jCA/P5ObweaH/+NKcHHli9z5Y",
+	"OVakGLdDinFtOT4b1dDaKqAa7lrex1Gl3VoH26LMwjeYgpvBHtyCCpkCHxh/wIxoKR1z38wYubRYnhvD",
+	"yLpVNOVWyTEucym+rLK6Kg7S9siYC4R0n1BARLpOOGcskhqlh5bq3vH33iSmkSwBadRMl3Tsc+V+u452",
+	"JgT64vpp+S9QPQNBbC6QWxUgimWSRSMf8O4W1tgXMrMMxXCaA60ELW4RFsqOuC7AModJkiuiJD3SIi/i",
+	"ZwCW9PlSaEmyLFiytK1WFYGti9pqAVWoz6/eWAt+L8YudPscclYAcfr8c1GcZA6IE5ujLoXiLJ1xU20H",
+	"tK1yNtBzz60M+fVBPfPXfxhgz5VB9XUaVLdhGi2P+dRDWoE+v3jQpxMzyLt+LWuHfTb400Qw7wP9mSdf",
+	"yuGfPqcl6aJbx386+b0rAkA/Q/P+ChBO6w8VAbq8/DVLYwVqesggUP45wvSmYaA2/31HONAc1tQZhhcs",
+	"I+kQeLh8jpgA+yom8VdEP02DSMnNY0ivIWFPmRNvXsFIv3wY6UroflVI0oLMvQ6EdEoQXwVLapbIVcCk",
+	"pGrk9rkm0seEmc/LMKN2EXbEJYjXOJUeiZUAG88GjU4arT6/T9ToNcSuea+v1LJdybZfF3b0OpZhHij7",
+	"aPqSfpqbp987/h63GJnADXqwPyMSYF81CmtdN/g0cTf8yQlA4e8NOrjAbIfPC7BDY8XZhZQ3fisadohs",
+	"1TiFnMiBZpBZ6AAAM6dJrDq0tU64oKbECMotMwgJoESMs1MjmkiYsojxLKaJ1KMujfwvF/j3AKk6M+zv",
+	"8yXi/hdsDHNjBaITzogzI4VzZBdY4xmTGYQYWFekbNIu30Umw7HgDNtMxllOucE+xDIj1c3mZs0RvY8k",
+	"plh8jrTvqBZgJHYrkD4dq7FAw0oYiDpVk/IFB2f0HHnYZvSkBMhmUGi+Cdx6RumJlASPgxpK/Y3mpjXv",
+	"qeGPqJNgsu1pYBBuc7qdZkKvONrNgHwE1wfccKI/Mjx7vbmtu3UW2hEGpJoyOezTTsLyRQbwTLwYPhn2",
+	"O/Q5KbY8RFXW2oaztU5UK16qKaQJ3kHmHeLy8ZPqerOJJMRBScPiNpnRn9i06sUDeWdQ9bleCyKHYW8C",
+	"Ar0IT2uTeJvqfCSzm9LLpvfgHgTpH2qSx5tupHo9yVekRZubsCjh/DdfZ9nmlfTi/U979d/S+u+a9Z33",
+	"P3/c8LZbn+yDfmrVd36GrpYfm97OJ99XDy5t6Lpwpp6NM4Y9OJc4+bCrdjRs6KtaLzfa6/zM7pu94++/",
+	"+Obmt9q8fJZw+HL6ld9zP+RV8+2Jfrnrze272ucTOjuvZFnt+a97zy/XHdq8ZyozrcjxSELNgc9uH42t",
+	"o+v4nzmNpFdi6qGJqQ2MEUwbDli7/UiSUAzGpFpwU4CaUNej7BIu7NJ2O5ffwfa/x8W06sG/6sG/6sF/",
+	"rR78XJkms0J62PL91O2BPzutgJGyXUIlWbtsNlqIrwnX1OIcDGVvraylPoYyQtpnyXMlzLEN4HS3bNOX",
+	"/xU7p+EYu0Xv44CumgVcbgEXH4iPwsdeL+OXsQ/Z2iCh8cQYjGZ4832pUpjcNs/FkGcsesjlZddMyT2U",
+	"sjT93Ylen7hoSdUuUU8X/2s6lZqzd8xKL909esfd3P4xW/hzdpAZ1J3sIf2w1S76Ne0is0o/Yx8N87rc",
+	"BQQkmvSZ9k0WpyvS4mNIVd28ru5OTve/J+uQ3dBNlWrexGbyeR5IhBM1S0M1wDEd8q4IPIfQ4uSV+jOW",
+	"e5c0TsBq9oodjawhVitlPChsGKceeTpYXUYtgCJLudbfs/G1e3fsF+4C8djleocUWmtc79nY5dHJmsPj",
+	"yx42oOEFPWcvqexVrnb3M/Yhm33fhHZYcqN3xJX3lse/DK/SzX6ZW8fyuegPKJ/sZqIFYEeIhFE1ibeZ",
+	"tZ+9aGeY/bh3SMy7YlUmv7Qk1bOGcu06YnRpm3yRiYLlX7r7jKGJwXyww4ZiCWqqAd49ILlkOR2GIWMR",
+	"i2pEpD7XFEoarkOq+Ynf0jhhUW3XplsD2KCBOhfHrlnxID77SBIx4pZCFJgYgMEI2rRppU+09icDluaD",
+	"1COXHtFFKUx6UDE2TBmmUfUfkGfu0STD2jR7A8kYeXFQ6E6hzqoPRBKHY8hmw9A1x5R5wTz13aOXSHhF",
+	"ITKs5hCL2fKR74H6kSR4830wT398ln/kxBXoYPD+coqEHr/8+yFItPexevDTbmuTbW51Q8Zoa/sJBRZ+",
+	"84rvL5haydHF+x9/2Qib3W9bw99cbH3XX6c7P2THT+Sr9Nkm/+vRwdPeb7fP9yuelsHtyuW60nspu4zF",
+	"UL6Ho+9F+r44qsuWG6IoWWLLBy3M9K28vV+7tyc5vWDvQyrZZwrUJb2+gkjNG7ehuagljJZ8u0YcuPJr",
+	"QjQsEgzXdfvckOMdCoGrb+CVq7lyNT9jE6Ot9T5cyuUcmdK+wLqWAaHhL8MYc6DgZ1ZTRsOsjkWL9dwH",
+	"fQJKPqEZS2skVAZIw+enLGFhpvGt+NCOMgfwMZkY2N6umkjBvPr7YZpYzJmlJaYdKZJhxnz+9uTVLgm0",
+	"6/S+R9VI1al2DvVPQPvgdp+EmZAaojbkv4sHg5if7/o8wG6o79H+ep8iFM0RW6ZDI6mK1CPCUGW5Stxz",
+	"+UIZV25zZA0rc32t0OHUsZ8u2NjlXSRRLOEOhA4G3hQLIYIe45DNQoiZqfgM5xtE3Q163yXMucbatV0z",
+	"6VRT413SajRRV0i1jsB6u0InUNfKull3fvp9CstO536M2pvogbqrlrP6QxNYlhj+jRlv5K77a7vh04NH",
+	"q37+qGcN6fOiDdNjsdy1caTdH6ILh5FzQ6TAUyu6eZ3arKFNKfibGeXhORcps7UWdgGHJpChDsvarFHF",
+	"8n14myEPx8LRgirmXTHbF7pmrzElqG+z2Zh8T00E0uzYWL43ojFnpJDvpxuSFb0vd8+0K09pk9IttkG3",
+	"O9vd9c5Tuk2bYauzHm5Em2yru9180nq6vrNBNztb4Xb0hD3t7jSp87tzx8lWYdD6+3065EaX2MnW4yrR",
+	"NJV25W/Ml5jWK4YT9Mrm4yqGdScxrMX2GdwzvTRqt/gZqOnXCQACphNhQZ9eMCVzA7Um7C5rr60lIqRJ",
+	"T8is/bT5FJnd9DOnJCkaDbqQQnokpIMs7FHMFdT7NE6IGiaIdaMuh1lvBmsw2iDKEBsMpGkjH6cGv164",
+	"y2AgS+5ympd1SBTeeE/nSqfyQ84YhzV0pGXCcm4gSp98CAzSGUEoSczPkRrr5dnZsXNt3C+79IhAUUss",
+	"M3wsFtEY9jQobFEKCUJ+jEeF+2E9TMldYR1xkcVdLbrd6YN1M32NwYzQKEqZlCxCqAvQ1zSKePeSq19P",
+	"EY3gRyzh03fHooEU5Z/C7gjXT9g7PtTNOcp9BZPCUm6CZynrla7QDO+SMI24ccZh99Msi6Ev8i9ChpKl",
+	"7luonyuffv70/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -7,6 +7,8 @@ package db
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type App struct {
@@ -314,6 +316,17 @@ type PasswordReset struct {
 	CreatedAt time.Time
 }
 
+type PresenceConnection struct {
+	AppID      int64
+	UserID     string
+	InstanceID pgtype.UUID
+}
+
+type PresenceInstance struct {
+	ID     pgtype.UUID
+	SeenAt time.Time
+}
+
 type Push struct {
 	ID         int64
 	AppID      int64
@@ -328,6 +341,26 @@ type Push struct {
 	Accepted   int32
 	Failed     int32
 	CreatedAt  time.Time
+	Requested  int32
+	CollapseID string
+	Source     string
+}
+
+type PushConversationMute struct {
+	AppID     int64
+	UserID    string
+	ChatType  string
+	TargetID  string
+	CreatedAt time.Time
+}
+
+type PushCredential struct {
+	AppID       int64
+	Vendor      string
+	Sealed      string
+	Fingerprint string
+	Settings    json.RawMessage
+	UpdatedAt   time.Time
 }
 
 type PushDelivery struct {
@@ -339,6 +372,9 @@ type PushDelivery struct {
 	Status      string
 	Reason      string
 	CreatedAt   time.Time
+	Attempts    int32
+	ProviderID  string
+	UpdatedAt   time.Time
 }
 
 type PushDevice struct {
@@ -351,6 +387,7 @@ type PushDevice struct {
 	TokenHash   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Active      bool
 }
 
 type RateEvent struct {

@@ -20,11 +20,18 @@ type InsertPushDeliveriesParams struct {
 }
 
 const listPushDeliveries = `-- name: ListPushDeliveries :many
-SELECT push_id, device_id, user_id, vendor, device_token, status, reason, created_at FROM push_deliveries WHERE push_id = $1 ORDER BY device_id
+SELECT push_id, device_id, user_id, vendor, device_token, status, reason, created_at, attempts, provider_id, updated_at FROM push_deliveries WHERE push_id = $1 ORDER BY device_id
+LIMIT $3 OFFSET $2
 `
 
-func (q *Queries) ListPushDeliveries(ctx context.Context, pushID int64) ([]PushDelivery, error) {
-	rows, err := q.db.Query(ctx, listPushDeliveries, pushID)
+type ListPushDeliveriesParams struct {
+	PushID  int64
+	Skip    int32
+	MaxRows int32
+}
+
+func (q *Queries) ListPushDeliveries(ctx context.Context, arg ListPushDeliveriesParams) ([]PushDelivery, error) {
+	rows, err := q.db.Query(ctx, listPushDeliveries, arg.PushID, arg.Skip, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +48,106 @@ func (q *Queries) ListPushDeliveries(ctx context.Context, pushID int64) ([]PushD
 			&i.Status,
 			&i.Reason,
 			&i.CreatedAt,
+			&i.Attempts,
+			&i.ProviderID,
+			&i.UpdatedAt,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listQueuedPushDeliveries = `-- name: ListQueuedPushDeliveries :many
+SELECT push_id, device_id, user_id, vendor, device_token, status, reason, created_at, attempts, provider_id, updated_at FROM push_deliveries
+WHERE push_id = $1 AND device_id = ANY ($2::bigint[]) AND status = 'QUEUED'
+ORDER BY device_id
+`
+
+type ListQueuedPushDeliveriesParams struct {
+	PushID    int64
+	DeviceIds []int64
+}
+
+// The deliveries of a job that are still to be done.
+func (q *Queries) ListQueuedPushDeliveries(ctx context.Context, arg ListQueuedPushDeliveriesParams) ([]PushDelivery, error) {
+	rows, err := q.db.Query(ctx, listQueuedPushDeliveries, arg.PushID, arg.DeviceIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []PushDelivery{}
+	for rows.Next() {
+		var i PushDelivery
+		if err := rows.Scan(
+			&i.PushID,
+			&i.DeviceID,
+			&i.UserID,
+			&i.Vendor,
+			&i.DeviceToken,
+			&i.Status,
+			&i.Reason,
+			&i.CreatedAt,
+			&i.Attempts,
+			&i.ProviderID,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const recordPushDeliveries = `-- name: RecordPushDeliveries :many
+UPDATE push_deliveries d
+SET status = r.status, reason = r.reason, provider_id = r.provider_id,
+    attempts = d.attempts + 1, updated_at = now()
+FROM (SELECT ($2::bigint[])[i] AS device_id, ($3::text[])[i] AS status,
+             ($4::text[])[i] AS reason, ($5::text[])[i] AS provider_id
+      FROM generate_subscripts($2::bigint[], 1) AS i) AS r
+WHERE d.push_id = $1 AND d.device_id = r.device_id AND d.status = 'QUEUED'
+RETURNING d.device_id, d.status
+`
+
+type RecordPushDeliveriesParams struct {
+	PushID      int64
+	DeviceIds   []int64
+	Statuses    []string
+	Reasons     []string
+	ProviderIds []string
+}
+
+type RecordPushDeliveriesRow struct {
+	DeviceID int64
+	Status   string
+}
+
+// What a worker's attempt did, one row per device; a delivery already finished (by an
+// earlier attempt of the same job) is left alone. Returns the rows changed.
+func (q *Queries) RecordPushDeliveries(ctx context.Context, arg RecordPushDeliveriesParams) ([]RecordPushDeliveriesRow, error) {
+	rows, err := q.db.Query(ctx, recordPushDeliveries,
+		arg.PushID,
+		arg.DeviceIds,
+		arg.Statuses,
+		arg.Reasons,
+		arg.ProviderIds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RecordPushDeliveriesRow{}
+	for rows.Next() {
+		var i RecordPushDeliveriesRow
+		if err := rows.Scan(&i.DeviceID, &i.Status); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

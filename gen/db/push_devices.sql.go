@@ -9,25 +9,148 @@ import (
 	"context"
 )
 
-const deletePushDevices = `-- name: DeletePushDevices :exec
-DELETE FROM push_devices WHERE app_id = $1 AND id = ANY ($2::bigint[])
+const countUserPushDevices = `-- name: CountUserPushDevices :one
+SELECT count(*) FROM push_devices WHERE app_id = $1 AND user_id = $2
 `
 
-type DeletePushDevicesParams struct {
+type CountUserPushDevicesParams struct {
+	AppID  int64
+	UserID string
+}
+
+func (q *Queries) CountUserPushDevices(ctx context.Context, arg CountUserPushDevicesParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countUserPushDevices, arg.AppID, arg.UserID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const deactivatePushDevices = `-- name: DeactivatePushDevices :exec
+UPDATE push_devices SET active = false, updated_at = now()
+WHERE app_id = $1 AND id = ANY ($2::bigint[]) AND token_hash = ANY ($3::text[])
+`
+
+type DeactivatePushDevicesParams struct {
+	AppID       int64
+	Ids         []int64
+	TokenHashes []string
+}
+
+// Devices whose token the vendor says is gone: kept, but no push reaches them until the app
+// registers the token again. Only the token that was refused: one registered since is left.
+func (q *Queries) DeactivatePushDevices(ctx context.Context, arg DeactivatePushDevicesParams) error {
+	_, err := q.db.Exec(ctx, deactivatePushDevices, arg.AppID, arg.Ids, arg.TokenHashes)
+	return err
+}
+
+const deleteUserPushDevice = `-- name: DeleteUserPushDevice :execrows
+DELETE FROM push_devices
+WHERE app_id = $1 AND user_id = $2 AND token_hash = $3
+`
+
+type DeleteUserPushDeviceParams struct {
+	AppID     int64
+	UserID    string
+	TokenHash string
+}
+
+// Unregisters the user's own device with this token.
+func (q *Queries) DeleteUserPushDevice(ctx context.Context, arg DeleteUserPushDeviceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUserPushDevice, arg.AppID, arg.UserID, arg.TokenHash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const listPushDevicesByIDs = `-- name: ListPushDevicesByIDs :many
+SELECT id, app_id, user_id, platform, vendor, device_token, token_hash, created_at, updated_at, active FROM push_devices WHERE app_id = $1 AND id = ANY ($2::bigint[])
+`
+
+type ListPushDevicesByIDsParams struct {
 	AppID int64
 	Ids   []int64
 }
 
-// Unregisters devices whose token the vendor refused as invalid or expired.
-func (q *Queries) DeletePushDevices(ctx context.Context, arg DeletePushDevicesParams) error {
-	_, err := q.db.Exec(ctx, deletePushDevices, arg.AppID, arg.Ids)
-	return err
+func (q *Queries) ListPushDevicesByIDs(ctx context.Context, arg ListPushDevicesByIDsParams) ([]PushDevice, error) {
+	rows, err := q.db.Query(ctx, listPushDevicesByIDs, arg.AppID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []PushDevice{}
+	for rows.Next() {
+		var i PushDevice
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.UserID,
+			&i.Platform,
+			&i.Vendor,
+			&i.DeviceToken,
+			&i.TokenHash,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Active,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPushDevicesByTokens = `-- name: ListPushDevicesByTokens :many
+SELECT d.id, d.app_id, d.user_id, d.platform, d.vendor, d.device_token, d.token_hash, d.created_at, d.updated_at, d.active FROM push_devices d
+JOIN im_accounts m ON m.app_id = d.app_id AND m.user_id = d.user_id AND m.deleted_at IS NULL
+WHERE d.app_id = $1 AND d.token_hash = ANY ($2::text[]) AND d.active
+ORDER BY d.id
+`
+
+type ListPushDevicesByTokensParams struct {
+	AppID       int64
+	TokenHashes []string
+}
+
+// The active devices of the app's live accounts whose token hashes are among token_hashes.
+func (q *Queries) ListPushDevicesByTokens(ctx context.Context, arg ListPushDevicesByTokensParams) ([]PushDevice, error) {
+	rows, err := q.db.Query(ctx, listPushDevicesByTokens, arg.AppID, arg.TokenHashes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []PushDevice{}
+	for rows.Next() {
+		var i PushDevice
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.UserID,
+			&i.Platform,
+			&i.Vendor,
+			&i.DeviceToken,
+			&i.TokenHash,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Active,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listPushDevicesOfUsers = `-- name: ListPushDevicesOfUsers :many
-SELECT d.id, d.app_id, d.user_id, d.platform, d.vendor, d.device_token, d.token_hash, d.created_at, d.updated_at FROM push_devices d
+SELECT d.id, d.app_id, d.user_id, d.platform, d.vendor, d.device_token, d.token_hash, d.created_at, d.updated_at, d.active FROM push_devices d
 JOIN im_accounts m ON m.app_id = d.app_id AND m.user_id = d.user_id AND m.deleted_at IS NULL
-WHERE d.app_id = $1 AND d.user_id = ANY ($2::text[])
+WHERE d.app_id = $1 AND d.user_id = ANY ($2::text[]) AND d.active
 ORDER BY d.id
 `
 
@@ -36,7 +159,7 @@ type ListPushDevicesOfUsersParams struct {
 	UserIds []string
 }
 
-// The devices of the app's live accounts among user_ids.
+// The active devices of the app's live accounts among user_ids.
 func (q *Queries) ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error) {
 	rows, err := q.db.Query(ctx, listPushDevicesOfUsers, arg.AppID, arg.UserIds)
 	if err != nil {
@@ -56,6 +179,57 @@ func (q *Queries) ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevice
 			&i.TokenHash,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Active,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUserPushDevices = `-- name: ListUserPushDevices :many
+SELECT id, app_id, user_id, platform, vendor, device_token, token_hash, created_at, updated_at, active FROM push_devices
+WHERE app_id = $1 AND user_id = $2
+ORDER BY updated_at DESC, id DESC
+LIMIT $4 OFFSET $3
+`
+
+type ListUserPushDevicesParams struct {
+	AppID   int64
+	UserID  string
+	Skip    int32
+	MaxRows int32
+}
+
+func (q *Queries) ListUserPushDevices(ctx context.Context, arg ListUserPushDevicesParams) ([]PushDevice, error) {
+	rows, err := q.db.Query(ctx, listUserPushDevices,
+		arg.AppID,
+		arg.UserID,
+		arg.Skip,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []PushDevice{}
+	for rows.Next() {
+		var i PushDevice
+		if err := rows.Scan(
+			&i.ID,
+			&i.AppID,
+			&i.UserID,
+			&i.Platform,
+			&i.Vendor,
+			&i.DeviceToken,
+			&i.TokenHash,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Active,
 		); err != nil {
 			return nil, err
 		}
@@ -72,8 +246,8 @@ INSERT INTO push_devices (app_id, user_id, platform, vendor, device_token, token
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (app_id, token_hash) DO UPDATE
 SET user_id = EXCLUDED.user_id, platform = EXCLUDED.platform, vendor = EXCLUDED.vendor,
-    device_token = EXCLUDED.device_token, updated_at = now()
-RETURNING id, app_id, user_id, platform, vendor, device_token, token_hash, created_at, updated_at
+    device_token = EXCLUDED.device_token, active = true, updated_at = now()
+RETURNING id, app_id, user_id, platform, vendor, device_token, token_hash, created_at, updated_at, active
 `
 
 type UpsertPushDeviceParams struct {
@@ -86,7 +260,7 @@ type UpsertPushDeviceParams struct {
 }
 
 // Registers a device token for the app; a token registered already moves to this user,
-// platform and vendor and keeps its id.
+// platform and vendor, keeps its id and is active again.
 func (q *Queries) UpsertPushDevice(ctx context.Context, arg UpsertPushDeviceParams) (PushDevice, error) {
 	row := q.db.QueryRow(ctx, upsertPushDevice,
 		arg.AppID,
@@ -107,6 +281,7 @@ func (q *Queries) UpsertPushDevice(ctx context.Context, arg UpsertPushDevicePara
 		&i.TokenHash,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Active,
 	)
 	return i, err
 }

@@ -11,22 +11,91 @@ import (
 	"time"
 )
 
+const addPushCounts = `-- name: AddPushCounts :exec
+UPDATE pushes SET accepted = accepted + $1, failed = failed + $2
+WHERE id = $3
+`
+
+type AddPushCountsParams struct {
+	Accepted int32
+	Failed   int32
+	ID       int64
+}
+
+// Deliveries a worker finished.
+func (q *Queries) AddPushCounts(ctx context.Context, arg AddPushCountsParams) error {
+	_, err := q.db.Exec(ctx, addPushCounts, arg.Accepted, arg.Failed, arg.ID)
+	return err
+}
+
+const getPush = `-- name: GetPush :one
+SELECT id, app_id, user_ids, title, body, data, badge, sound, ttl_seconds, devices, accepted, failed, created_at, requested, collapse_id, source FROM pushes WHERE id = $1 AND app_id = $2
+`
+
+type GetPushParams struct {
+	ID    int64
+	AppID int64
+}
+
+func (q *Queries) GetPush(ctx context.Context, arg GetPushParams) (Push, error) {
+	row := q.db.QueryRow(ctx, getPush, arg.ID, arg.AppID)
+	var i Push
+	err := row.Scan(
+		&i.ID,
+		&i.AppID,
+		&i.UserIds,
+		&i.Title,
+		&i.Body,
+		&i.Data,
+		&i.Badge,
+		&i.Sound,
+		&i.TtlSeconds,
+		&i.Devices,
+		&i.Accepted,
+		&i.Failed,
+		&i.CreatedAt,
+		&i.Requested,
+		&i.CollapseID,
+		&i.Source,
+	)
+	return i, err
+}
+
+const getPushSenderNickname = `-- name: GetPushSenderNickname :one
+SELECT nickname FROM im_accounts WHERE app_id = $1 AND user_id = $2
+`
+
+type GetPushSenderNicknameParams struct {
+	AppID  int64
+	UserID string
+}
+
+func (q *Queries) GetPushSenderNickname(ctx context.Context, arg GetPushSenderNicknameParams) (string, error) {
+	row := q.db.QueryRow(ctx, getPushSenderNickname, arg.AppID, arg.UserID)
+	var nickname string
+	err := row.Scan(&nickname)
+	return nickname, err
+}
+
 const insertPush = `-- name: InsertPush :one
-INSERT INTO pushes (app_id, user_ids, title, body, data, badge, sound, ttl_seconds, created_at)
-VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $9)
+INSERT INTO pushes (app_id, source, user_ids, requested, title, body, data, badge, sound, ttl_seconds, collapse_id, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        $8, $9, $10, $11, $12)
 RETURNING id, created_at
 `
 
 type InsertPushParams struct {
 	AppID      int64
+	Source     string
 	UserIds    []string
+	Requested  int32
 	Title      string
 	Body       string
 	Data       json.RawMessage
 	Badge      *int32
 	Sound      string
 	TtlSeconds *int32
+	CollapseID string
 	CreatedAt  time.Time
 }
 
@@ -38,13 +107,16 @@ type InsertPushRow struct {
 func (q *Queries) InsertPush(ctx context.Context, arg InsertPushParams) (InsertPushRow, error) {
 	row := q.db.QueryRow(ctx, insertPush,
 		arg.AppID,
+		arg.Source,
 		arg.UserIds,
+		arg.Requested,
 		arg.Title,
 		arg.Body,
 		arg.Data,
 		arg.Badge,
 		arg.Sound,
 		arg.TtlSeconds,
+		arg.CollapseID,
 		arg.CreatedAt,
 	)
 	var i InsertPushRow
@@ -54,7 +126,7 @@ func (q *Queries) InsertPush(ctx context.Context, arg InsertPushParams) (InsertP
 
 const nthLatestPushOfApp = `-- name: NthLatestPushOfApp :one
 SELECT created_at FROM pushes
-WHERE app_id = $1 AND created_at > $2
+WHERE app_id = $1 AND source = 'API' AND created_at > $2
 ORDER BY created_at DESC
 OFFSET $3::int - 1 LIMIT 1
 `
@@ -67,6 +139,7 @@ type NthLatestPushOfAppParams struct {
 
 // The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 // sent fewer. With n the limit, the app may send again once this push leaves the window.
+// Offline pushes of IM messages are not the app's sends.
 func (q *Queries) NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error) {
 	row := q.db.QueryRow(ctx, nthLatestPushOfApp, arg.AppID, arg.Since, arg.N)
 	var created_at time.Time
@@ -74,24 +147,16 @@ func (q *Queries) NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfApp
 	return created_at, err
 }
 
-const setPushCounts = `-- name: SetPushCounts :exec
-UPDATE pushes SET devices = $1, accepted = $2, failed = $3
-WHERE id = $4
+const setPushDevices = `-- name: SetPushDevices :exec
+UPDATE pushes SET devices = $1 WHERE id = $2
 `
 
-type SetPushCountsParams struct {
-	Devices  int32
-	Accepted int32
-	Failed   int32
-	ID       int64
+type SetPushDevicesParams struct {
+	Devices int32
+	ID      int64
 }
 
-func (q *Queries) SetPushCounts(ctx context.Context, arg SetPushCountsParams) error {
-	_, err := q.db.Exec(ctx, setPushCounts,
-		arg.Devices,
-		arg.Accepted,
-		arg.Failed,
-		arg.ID,
-	)
+func (q *Queries) SetPushDevices(ctx context.Context, arg SetPushDevicesParams) error {
+	_, err := q.db.Exec(ctx, setPushDevices, arg.Devices, arg.ID)
 	return err
 }

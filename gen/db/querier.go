@@ -7,6 +7,8 @@ package db
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Querier interface {
@@ -14,6 +16,9 @@ type Querier interface {
 	AddFriendship(ctx context.Context, arg AddFriendshipParams) error
 	// The users who were not members yet, now members with role.
 	AddGroupMembers(ctx context.Context, arg AddGroupMembersParams) ([]string, error)
+	AddPresenceConnectionsOfApps(ctx context.Context, arg AddPresenceConnectionsOfAppsParams) error
+	// Deliveries a worker finished.
+	AddPushCounts(ctx context.Context, arg AddPushCountsParams) error
 	// Gives each user his next event seq and stores the event under it. The users are locked in
 	// sorted order, as every statement that bumps event seqs does, so that none deadlock.
 	AddUserEvents(ctx context.Context, arg AddUserEventsParams) ([]AddUserEventsRow, error)
@@ -26,6 +31,9 @@ type Querier interface {
 	AdminListImAccounts(ctx context.Context, arg AdminListImAccountsParams) ([]AdminListImAccountsRow, error)
 	AppVersionExists(ctx context.Context, arg AppVersionExistsParams) (bool, error)
 	AreFriends(ctx context.Context, arg AreFriendsParams) (bool, error)
+	// The instance is alive. True when its row was (re)created: its first beat, or one after
+	// another instance purged it as silent, whose connections must then be written again.
+	BeatPresenceInstance(ctx context.Context, id pgtype.UUID) (bool, error)
 	CountAllAppVersions(ctx context.Context) (int64, error)
 	CountAllRnBundles(ctx context.Context) (int64, error)
 	CountAppVersions(ctx context.Context, arg CountAppVersionsParams) (int64, error)
@@ -67,8 +75,12 @@ type Querier interface {
 	CountTenantApps(ctx context.Context, arg CountTenantAppsParams) (int64, error)
 	CountTenants(ctx context.Context, arg CountTenantsParams) (int64, error)
 	CountUnread(ctx context.Context, arg CountUnreadParams) (int64, error)
+	CountUserPushDevices(ctx context.Context, arg CountUserPushDevicesParams) (int64, error)
 	CountWebhookAttempts(ctx context.Context, webhookID int64) (int64, error)
 	CountWebhooks(ctx context.Context, appID int64) (int64, error)
+	// Devices whose token the vendor says is gone: kept, but no push reaches them until the app
+	// registers the token again. Only the token that was refused: one registered since is left.
+	DeactivatePushDevices(ctx context.Context, arg DeactivatePushDevicesParams) error
 	DeleteAllGroupConversations(ctx context.Context, arg DeleteAllGroupConversationsParams) error
 	DeleteBlock(ctx context.Context, arg DeleteBlockParams) (int64, error)
 	// Hides a listed conversation until its next message, and marks it read.
@@ -80,13 +92,15 @@ type Querier interface {
 	// Marks a live account deleted; its tokens issued before valid_after stop at once.
 	DeleteImAccount(ctx context.Context, arg DeleteImAccountParams) (int64, error)
 	DeleteMessageSearch(ctx context.Context, messageID int64) error
-	// Unregisters devices whose token the vendor refused as invalid or expired.
-	DeletePushDevices(ctx context.Context, arg DeletePushDevicesParams) error
+	DeletePresenceInstance(ctx context.Context, id pgtype.UUID) error
+	DeletePushCredential(ctx context.Context, arg DeletePushCredentialParams) (int64, error)
 	DeleteRateEvents(ctx context.Context, bucket string) error
 	DeleteRnDeployment(ctx context.Context, id int64) error
 	DeleteStaleEmailCodes(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStalePasswordResets(ctx context.Context, expiresAt time.Time) (int64, error)
 	DeleteStaleRateEvents(ctx context.Context, at time.Time) (int64, error)
+	// Unregisters the user's own device with this token.
+	DeleteUserPushDevice(ctx context.Context, arg DeleteUserPushDeviceParams) (int64, error)
 	DeleteWebhook(ctx context.Context, arg DeleteWebhookParams) (int64, error)
 	DisableSubAccount(ctx context.Context, arg DisableSubAccountParams) (int64, error)
 	DissolveGroup(ctx context.Context, arg DissolveGroupParams) error
@@ -131,6 +145,11 @@ type Querier interface {
 	GetOperatorByUsername(ctx context.Context, username string) (GetOperatorByUsernameRow, error)
 	GetOperatorForAuth(ctx context.Context, id int64) (GetOperatorForAuthRow, error)
 	GetPendingFriendRequestBetween(ctx context.Context, arg GetPendingFriendRequestBetweenParams) (ImFriendRequest, error)
+	GetPush(ctx context.Context, arg GetPushParams) (Push, error)
+	// The app the tenant routes name by numeric id.
+	GetPushApp(ctx context.Context, id int64) (GetPushAppRow, error)
+	GetPushCredential(ctx context.Context, arg GetPushCredentialParams) (PushCredential, error)
+	GetPushSenderNickname(ctx context.Context, arg GetPushSenderNicknameParams) (string, error)
 	GetRnBundle(ctx context.Context, id int64) (RnBundle, error)
 	GetRnBundleByVersion(ctx context.Context, arg GetRnBundleByVersionParams) (RnBundle, error)
 	GetRnDeployment(ctx context.Context, id int64) (RnDeployment, error)
@@ -245,9 +264,15 @@ type Querier interface {
 	ListPendingGroupJoinRequests(ctx context.Context, arg ListPendingGroupJoinRequestsParams) ([]ImGroupJoinRequest, error)
 	// keyword is lower-cased; NULL lists them all.
 	ListPublicGroups(ctx context.Context, arg ListPublicGroupsParams) ([]ListPublicGroupsRow, error)
-	ListPushDeliveries(ctx context.Context, pushID int64) ([]PushDelivery, error)
-	// The devices of the app's live accounts among user_ids.
+	ListPushCredentials(ctx context.Context, appID int64) ([]PushCredential, error)
+	ListPushDeliveries(ctx context.Context, arg ListPushDeliveriesParams) ([]PushDelivery, error)
+	ListPushDevicesByIDs(ctx context.Context, arg ListPushDevicesByIDsParams) ([]PushDevice, error)
+	// The active devices of the app's live accounts whose token hashes are among token_hashes.
+	ListPushDevicesByTokens(ctx context.Context, arg ListPushDevicesByTokensParams) ([]PushDevice, error)
+	// The active devices of the app's live accounts among user_ids.
 	ListPushDevicesOfUsers(ctx context.Context, arg ListPushDevicesOfUsersParams) ([]PushDevice, error)
+	// The deliveries of a job that are still to be done.
+	ListQueuedPushDeliveries(ctx context.Context, arg ListQueuedPushDeliveriesParams) ([]PushDelivery, error)
 	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
 	ListRnDeployments(ctx context.Context, arg ListRnDeploymentsParams) ([]RnDeployment, error)
 	// A deployment's releases with their bundles, oldest first: what an update check scans.
@@ -266,6 +291,7 @@ type Querier interface {
 	ListUnsealedServiceKeys(ctx context.Context) ([]ListUnsealedServiceKeysRow, error)
 	// The user's events after a seq, in order; message events with the message as it is now.
 	ListUserEventsAfter(ctx context.Context, arg ListUserEventsAfterParams) ([]ListUserEventsAfterRow, error)
+	ListUserPushDevices(ctx context.Context, arg ListUserPushDevicesParams) ([]PushDevice, error)
 	// The messages among ids that user_id can see: those of his one-to-one conversations and of
 	// the groups he is in.
 	ListVisibleMessages(ctx context.Context, arg ListVisibleMessagesParams) ([]ListVisibleMessagesRow, error)
@@ -300,19 +326,30 @@ type Querier interface {
 	LookupLiveAccounts(ctx context.Context, arg LookupLiveAccountsParams) ([]string, error)
 	MarkAppDeleted(ctx context.Context, id int64) error
 	MoveSearchCursor(ctx context.Context, arg MoveSearchCursorParams) error
+	MuteConversation(ctx context.Context, arg MuteConversationParams) error
 	// The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 	// sent fewer. With n the limit, the app may send again once this push leaves the window.
+	// Offline pushes of IM messages are not the app's sends.
 	NthLatestPushOfApp(ctx context.Context, arg NthLatestPushOfAppParams) (time.Time, error)
+	// Of user_ids, those with a connection on an instance seen within the expiry.
+	OnlineUsers(ctx context.Context, arg OnlineUsersParams) ([]string, error)
 	// published_at changes only when the version becomes PUBLISHED; a PUBLISHED one keeps it.
 	PublishAppVersion(ctx context.Context, arg PublishAppVersionParams) (AppVersion, error)
 	PublishRnBundle(ctx context.Context, arg PublishRnBundleParams) (RnBundle, error)
+	// Instances silent for long (crashed), with their connections. OnlineUsers ignores them
+	// long before.
+	PurgePresenceInstances(ctx context.Context, expirySeconds int32) (int64, error)
 	// The new code replaces the address's previous code of the same purpose.
 	PutEmailCode(ctx context.Context, arg PutEmailCodeParams) error
 	// The new token replaces the account's previous one.
 	PutPasswordReset(ctx context.Context, arg PutPasswordResetParams) error
+	// What a worker's attempt did, one row per device; a delivery already finished (by an
+	// earlier attempt of the same job) is left alone. Returns the rows changed.
+	RecordPushDeliveries(ctx context.Context, arg RecordPushDeliveriesParams) ([]RecordPushDeliveriesRow, error)
 	RecountGroupMembers(ctx context.Context, arg RecountGroupMembersParams) error
 	RemoveAllGroupMembers(ctx context.Context, arg RemoveAllGroupMembersParams) error
 	RemoveGroupMember(ctx context.Context, arg RemoveGroupMemberParams) (int64, error)
+	RemovePresenceConnectionsOfApps(ctx context.Context, arg RemovePresenceConnectionsOfAppsParams) error
 	// Re-import of a deleted account: a new account under the old userId, with only the profile
 	// given. Tokens issued before valid_after (those of the deleted account) stay refused.
 	ReviveImAccount(ctx context.Context, arg ReviveImAccountParams) (ImAccount, error)
@@ -365,7 +402,7 @@ type Querier interface {
 	SetGroupMemberRole(ctx context.Context, arg SetGroupMemberRoleParams) (int64, error)
 	SetGroupOwner(ctx context.Context, arg SetGroupOwnerParams) error
 	SetGroupRules(ctx context.Context, arg SetGroupRulesParams) error
-	SetPushCounts(ctx context.Context, arg SetPushCountsParams) error
+	SetPushDevices(ctx context.Context, arg SetPushDevicesParams) error
 	SetReadSeq(ctx context.Context, arg SetReadSeqParams) error
 	SetRnBundleRollout(ctx context.Context, arg SetRnBundleRolloutParams) (RnBundle, error)
 	// A new password ends every session issued before it.
@@ -381,6 +418,7 @@ type Querier interface {
 	// an attempt and the fifth makes the code useless. The row lock makes concurrent answers count
 	// one after another, each against the attempts before it. No row: no live code.
 	TryEmailCode(ctx context.Context, arg TryEmailCodeParams) (bool, error)
+	UnmuteConversation(ctx context.Context, arg UnmuteConversationParams) error
 	// A NULL description keeps the current one.
 	UpdateAppDetails(ctx context.Context, arg UpdateAppDetailsParams) (App, error)
 	UpdateGroup(ctx context.Context, arg UpdateGroupParams) error
@@ -391,8 +429,9 @@ type Querier interface {
 	UpsertImSettings(ctx context.Context, arg UpsertImSettingsParams) (bool, error)
 	// The index entry of an edited message, whether or not the indexer has reached it.
 	UpsertMessageSearch(ctx context.Context, arg UpsertMessageSearchParams) error
+	UpsertPushCredential(ctx context.Context, arg UpsertPushCredentialParams) (PushCredential, error)
 	// Registers a device token for the app; a token registered already moves to this user,
-	// platform and vendor and keeps its id.
+	// platform and vendor, keeps its id and is active again.
 	UpsertPushDevice(ctx context.Context, arg UpsertPushDeviceParams) (PushDevice, error)
 	UpsertRnHaltPolicy(ctx context.Context, arg UpsertRnHaltPolicyParams) (RnHaltPolicy, error)
 	UseEmailCode(ctx context.Context, arg UseEmailCodeParams) (int64, error)
@@ -400,6 +439,9 @@ type Querier interface {
 	// One row per (app, nonce) until its request's timestamp plus the window: 0 rows affected
 	// means a replay.
 	UseRequestNonce(ctx context.Context, arg UseRequestNonceParams) (int64, error)
+	// Of user_ids, those who muted the conversation (chat_type, target_id): for a one-to-one
+	// message its recipient's target is the sender, for a group message the group.
+	UsersMutingConversation(ctx context.Context, arg UsersMutingConversationParams) ([]string, error)
 	WithdrawAppVersion(ctx context.Context, id int64) (AppVersion, error)
 	WithdrawRnBundle(ctx context.Context, id int64) (RnBundle, error)
 }

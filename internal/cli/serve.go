@@ -23,6 +23,7 @@ import (
 	"github.com/xuqmgroup/xuqm/internal/mail"
 	"github.com/xuqmgroup/xuqm/internal/ops"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
+	"github.com/xuqmgroup/xuqm/internal/presence"
 	"github.com/xuqmgroup/xuqm/internal/push"
 	"github.com/xuqmgroup/xuqm/internal/realtime"
 	"github.com/xuqmgroup/xuqm/internal/tenant"
@@ -66,8 +67,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	imAccounts.OnDeleted = events.accountDeleted
 	demoService := demo.New(pool, authn.Tokens(), imAccounts, cfg.DemoPassword)
 	demoService.Secrets = secrets
-	// No vendor credentials are configured yet: every delivery fails with that reason.
-	pushService := push.New(pool, nil)
+	pushService, err := newPush(pool, cfg, queue, box, log)
+	if err != nil {
+		return err
+	}
+	// Every instance delivers pushes, whichever routes it serves: the jobs are in the database.
+	jobs.Add(queue, pushService.Worker())
 	sender, err := mail.New(cfg.SMTP, q, log)
 	if err != nil {
 		return err
@@ -84,12 +89,24 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	webhooks := webhook.New(pool, box, queue, webhook.Options{AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log})
 	jobs.Add(queue, &webhook.Worker{S: webhooks})
-	imService := im.New(pool, bus, im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
-		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks})
+	imOptions := im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
+		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks}
+	// Presence is shared by the instances that hold WebSockets; a message stored here goes to
+	// the devices of the recipients none of them holds.
+	var online *presence.Tracker
+	var offline *push.OfflinePush
+	if cfg.Serves(config.AreaIM) {
+		if online, err = presence.Start(ctx, pool, presence.Options{Log: log}); err != nil {
+			return err
+		}
+		offline = pushService.OfflinePush(online, 4)
+		imOptions.Hooks = append(imOptions.Hooks, offline)
+	}
+	imService := im.New(pool, bus, imOptions)
 	var hub *realtime.Hub
 	var webSocket http.Handler
 	if cfg.Serves(config.AreaIM) {
-		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins}); err != nil {
+		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins, Presence: online}); err != nil {
 			return err
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)
@@ -177,6 +194,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	if hub != nil {
 		hub.Close(shutdownCtx)
+	}
+	if offline != nil {
+		offline.Close()
+		online.Close(shutdownCtx)
 	}
 	if stopErr := queue.Stop(shutdownCtx); stopErr != nil {
 		log.Warn("stopping background jobs", "err", stopErr)

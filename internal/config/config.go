@@ -99,6 +99,7 @@ type Config struct {
 	DemoPassword  string // XUQM_DEMO_PASSWORD
 
 	SMTP           SMTP
+	Push           Push
 	CaptchaEnabled bool   // XUQM_CAPTCHA on|off
 	NATSURL        string // XUQM_NATS_URL; empty: in-process event bus
 	// NATSPrefix namespaces the bus's subjects (XUQM_NATS_PREFIX), so that deployments can
@@ -151,6 +152,19 @@ type Config struct {
 	MetricsToken string
 }
 
+// Push is where push notifications are delivered: the vendors' gateways (empty: their
+// production hosts), so that a proxy, or a test's local servers, can stand in for them.
+type Push struct {
+	APNsHost    string // XUQM_APNS_HOST: replaces api.push.apple.com and its sandbox
+	FCMHost     string // XUQM_FCM_HOST: https://fcm.googleapis.com
+	FCMTokenURL string // XUQM_FCM_TOKEN_URL: replaces the service account's token_uri
+	HMSHost     string // XUQM_HMS_HOST: https://push-api.cloud.huawei.com
+	HMSTokenURL string // XUQM_HMS_TOKEN_URL: https://oauth-login.cloud.huawei.com/oauth2/v3/token
+	// CAFile, when set, is a PEM file of the only certificate authorities trusted for the
+	// gateways (XUQM_PUSH_CA_FILE).
+	CAFile string
+}
+
 // Serves reports whether this instance serves the routes of area (one of Areas).
 func (c Config) Serves(area string) bool { return c.Services[area] }
 
@@ -173,9 +187,14 @@ func Load(getenv func(string) string) (Config, error) {
 
 		SMTP:           r.smtp(),
 		CaptchaEnabled: r.onOff("XUQM_CAPTCHA", true),
-		NATSURL:        r.str("XUQM_NATS_URL", ""),
-		NATSPrefix:     r.str("XUQM_NATS_PREFIX", "xuqm"),
-		Timezone:       r.location("XUQM_TIMEZONE", "Asia/Shanghai"),
+		Push: Push{
+			APNsHost: r.str("XUQM_APNS_HOST", ""), FCMHost: r.str("XUQM_FCM_HOST", ""),
+			FCMTokenURL: r.str("XUQM_FCM_TOKEN_URL", ""), HMSHost: r.str("XUQM_HMS_HOST", ""),
+			HMSTokenURL: r.str("XUQM_HMS_TOKEN_URL", ""), CAFile: r.str("XUQM_PUSH_CA_FILE", ""),
+		},
+		NATSURL:    r.str("XUQM_NATS_URL", ""),
+		NATSPrefix: r.str("XUQM_NATS_PREFIX", "xuqm"),
+		Timezone:   r.location("XUQM_TIMEZONE", "Asia/Shanghai"),
 
 		LogLevel:  r.logLevel("XUQM_LOG_LEVEL", slog.LevelInfo),
 		LogFormat: r.oneOf("XUQM_LOG_FORMAT", LogText, LogText, LogJSON),

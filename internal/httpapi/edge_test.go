@@ -28,9 +28,12 @@ type world struct {
 	tenant, viewer, ops, im, demo     string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldWith(t, nil) }
+
+// newWorldWith is newWorld on a server with env (XUQM_… names) set.
+func newWorldWith(t *testing.T, env map[string]string) *world {
 	t.Helper()
-	s := testserver.Start(t, nil)
+	s := testserver.Start(t, env)
 	w := &world{s: s, appKey: "ak_edge_app_0001", appSecret: "edge-app-secret", imKey: "edge-im-service-key"}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, s.DatabaseURL)

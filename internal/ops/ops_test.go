@@ -226,7 +226,7 @@ func TestStatisticsFollowTheDatabase(t *testing.T) {
 	}
 	// A push sent (to users without devices: the request still counts).
 	pr, err := p.c.SendPushWithResponse(ctx, &api.SendPushParams{AppId: app.AppKey},
-		api.SendPushJSONRequestBody{UserIds: []string{"u1"}, Title: "Hi", Body: "Hello"}, testserver.Bearer(tn.token))
+		api.SendPushJSONRequestBody{UserIds: &[]string{"u1"}, Title: "Hi", Body: "Hello"}, testserver.Bearer(tn.token))
 	if err != nil || pr.StatusCode() != 200 {
 		t.Fatalf("push: %v %d %s", err, pr.StatusCode(), pr.Body)
 	}

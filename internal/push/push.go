@@ -1,15 +1,18 @@
-// Package push keeps the devices IM users register and sends notifications to them through
-// one Sender per vendor, recording each push and what became of it on every device.
+// Package push keeps the devices IM users register and the apps' vendor credentials, and
+// sends notifications: a send is recorded and answered at once, and River jobs (internal/jobs)
+// deliver it through each device's vendor channel (APNs, FCM, HMS), recording what became of
+// it on every device.
 package push
 
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,9 +20,12 @@ import (
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/jobs"
+	"github.com/xuqmgroup/xuqm/internal/page"
+	"github.com/xuqmgroup/xuqm/internal/secret"
 )
 
-// The vendors a device can be reached through.
+// The vendors a device can be reached through. HUAWEI is HMS Push Kit, XIAOMI is MiPush.
 const (
 	APNS   = "APNS"
 	FCM    = "FCM"
@@ -53,6 +59,7 @@ type Device struct {
 	Platform  string
 	Vendor    string
 	Token     string // masked: MaskToken
+	Active    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -64,43 +71,32 @@ type Registration struct {
 	Vendor   string
 }
 
-// Target is a device a notification goes to, as a Sender sees it.
-type Target struct {
-	DeviceID int64
-	UserID   string
-	Platform string
-	Token    string
+// Options configure the service.
+type Options struct {
+	// Queue takes the delivery jobs; a push is inserted with its jobs in one transaction.
+	Queue jobs.Inserter
+	// Box seals the apps' vendor credentials at rest.
+	Box *secret.Box
+	// Endpoints are the vendors' gateways (production ones when empty).
+	Endpoints Endpoints
+	// RootCAs, when set, are the only authorities trusted for the gateways' TLS certificates
+	// (XUQM_PUSH_CA_FILE; tests' local gateways). Nil: the system's.
+	RootCAs *x509.CertPool
+	Log     *slog.Logger
 }
 
-// Notification is what a push shows on a device.
-type Notification struct {
-	Title      string
-	Body       string
-	Data       json.RawMessage // a JSON object, {} when none
-	Badge      *int32
-	Sound      string
-	TTLSeconds *int32 // nil: the vendor's default
-}
-
-// Sender hands a notification to one vendor's gateway for one device of an app. It returns
-// nil when the gateway (or its delivery queue) took it, and an error wrapping ErrInvalidToken
-// when the gateway says the token is invalid or expired.
-type Sender interface {
-	Send(ctx context.Context, appID int64, to Target, n Notification) error
-}
-
-// ErrInvalidToken is what a Sender wraps when the vendor refuses the device token for good.
-var ErrInvalidToken = errors.New("the device token is invalid or expired")
-
-// Service registers devices and sends pushes.
+// Service registers devices, keeps credentials and sends pushes.
 type Service struct {
-	pool    *pgxpool.Pool
-	q       *db.Queries
-	senders map[string]Sender
-	now     func() time.Time
+	pool *pgxpool.Pool
+	q    *db.Queries
+	opts Options
+	now  func() time.Time
 	// An app may send limit pushes per window.
 	limit  int
 	window time.Duration
+
+	channels  sync.Map // channelKey → *cachedChannel
+	retryWait sync.Map // River job id → time of the retry the gateway asked for
 }
 
 // The default send rate limit of an app.
@@ -109,14 +105,22 @@ const (
 	SendWindow = time.Minute
 )
 
-// New returns the service. senders holds a Sender for each vendor whose credentials are
-// configured; deliveries through any other vendor fail with that reason.
-func New(pool *pgxpool.Pool, senders map[string]Sender) *Service {
-	return &Service{pool: pool, q: db.New(pool), senders: senders, now: time.Now, limit: SendLimit, window: SendWindow}
+// New returns the service.
+func New(pool *pgxpool.Pool, opts Options) *Service {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	opts.Endpoints.defaults()
+	return &Service{pool: pool, q: db.New(pool), opts: opts, now: time.Now, limit: SendLimit, window: SendWindow}
+}
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
 
 // Register records the calling IM user's device. A token registered already for the app
-// moves to the caller, keeping its id.
+// moves to the caller, keeping its id, and is active again.
 func (s *Service) Register(ctx context.Context, p *auth.Principal, r Registration) (Device, error) {
 	if p == nil || p.Kind != auth.KindIM || p.App == nil {
 		return Device{}, fault.Forbiddenf("an IM user registers his own devices")
@@ -134,18 +138,63 @@ func (s *Service) Register(ctx context.Context, p *auth.Principal, r Registratio
 	case !slices.Contains(platforms, r.Platform):
 		return Device{}, fault.InvalidField("vendor", "%s does not deliver to %s devices", r.Vendor, r.Platform)
 	}
-	sum := sha256.Sum256([]byte(r.Token))
 	row, err := s.q.UpsertPushDevice(ctx, db.UpsertPushDeviceParams{
 		AppID: p.App.ID, UserID: p.UserID, Platform: r.Platform, Vendor: r.Vendor,
-		DeviceToken: r.Token, TokenHash: hex.EncodeToString(sum[:]),
+		DeviceToken: r.Token, TokenHash: tokenHash(r.Token),
 	})
 	if err != nil {
 		return Device{}, fault.Wrap(err, "register device")
 	}
+	return device(row), nil
+}
+
+// Unregister removes the calling IM user's device with this token.
+func (s *Service) Unregister(ctx context.Context, p *auth.Principal, token string) error {
+	if p == nil || p.Kind != auth.KindIM || p.App == nil {
+		return fault.Forbiddenf("an IM user unregisters his own devices")
+	}
+	if token == "" || len(token) > MaxToken {
+		return fault.InvalidField("deviceToken", "1 to %d bytes", MaxToken)
+	}
+	n, err := s.q.DeleteUserPushDevice(ctx, db.DeleteUserPushDeviceParams{AppID: p.App.ID, UserID: p.UserID, TokenHash: tokenHash(token)})
+	if err != nil {
+		return fault.Wrap(err, "unregister device")
+	}
+	if n == 0 {
+		return fault.NotFoundf("you have no device with this token")
+	}
+	return nil
+}
+
+// Devices lists a user's devices for the app's tenant, an operator or the app's back end.
+func (s *Service) Devices(ctx context.Context, p *auth.Principal, userID string, r page.Request) (page.Page[Device], error) {
+	app, err := read(p)
+	if err != nil {
+		return page.Page[Device]{}, err
+	}
+	if !userIDPattern.MatchString(userID) {
+		return page.Page[Device]{}, fault.InvalidField("userId", "%q is not a userId", userID)
+	}
+	rows, err := s.q.ListUserPushDevices(ctx, db.ListUserPushDevicesParams{AppID: app.ID, UserID: userID, MaxRows: r.Size, Skip: r.Offset()})
+	if err != nil {
+		return page.Page[Device]{}, fault.Wrap(err, "list devices")
+	}
+	total, err := s.q.CountUserPushDevices(ctx, db.CountUserPushDevicesParams{AppID: app.ID, UserID: userID})
+	if err != nil {
+		return page.Page[Device]{}, fault.Wrap(err, "count devices")
+	}
+	out := make([]Device, len(rows))
+	for i, row := range rows {
+		out[i] = device(row)
+	}
+	return page.Of(r, out, total), nil
+}
+
+func device(row db.PushDevice) Device {
 	return Device{
-		ID: row.ID, UserID: row.UserID, Platform: row.Platform, Vendor: row.Vendor,
+		ID: row.ID, UserID: row.UserID, Platform: row.Platform, Vendor: row.Vendor, Active: row.Active,
 		Token: MaskToken(row.DeviceToken), CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt,
-	}, nil
+	}
 }
 
 // MaskToken shows a token's first 4 and last 4 characters around ****; a token too short for
@@ -156,4 +205,26 @@ func MaskToken(token string) string {
 		return "****"
 	}
 	return string(r[:4]) + "****" + string(r[len(r)-4:])
+}
+
+// manage checks that p may send for the app it names: the app's tenant (not a VIEWER), an
+// operator or the app's own back end.
+func manage(p *auth.Principal) (*auth.App, error) {
+	app, err := read(p)
+	if err == nil && p.Kind == auth.KindTenant && p.Role == auth.RoleViewer {
+		return nil, fault.Forbiddenf("a VIEWER sub-account cannot change anything")
+	}
+	return app, err
+}
+
+// read checks that p may look at the app's pushes and devices: the app's tenant, an operator
+// or the app's own back end.
+func read(p *auth.Principal) (*auth.App, error) {
+	switch {
+	case p == nil || p.App == nil:
+		return nil, fault.Invalidf("name the app with the appId query parameter")
+	case !p.CanManageApp(p.App.TenantID):
+		return nil, fault.Forbiddenf("only the app's tenant, an operator or the app's back end may do this")
+	}
+	return p.App, nil
 }

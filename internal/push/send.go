@@ -6,45 +6,51 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
-	"sync"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
 	"github.com/xuqmgroup/xuqm/internal/fault"
+	"github.com/xuqmgroup/xuqm/internal/page"
 	"github.com/xuqmgroup/xuqm/internal/postgres"
 )
 
 // Limits of a push, as the contract states them.
 const (
-	MaxUsers = 1000
-	MaxTitle = 256  // characters
-	MaxBody  = 4096 // characters
-	MaxData  = 4096 // bytes of the encoded JSON object
-	MaxSound = 256
-	MaxBadge = 99999
-	MaxTTL   = 2419200 // seconds: 28 days
+	MaxUsers    = 1000 // userIds or deviceTokens
+	MaxTitle    = 256  // characters
+	MaxBody     = 4096 // characters
+	MaxData     = 4096 // bytes of the encoded JSON object
+	MaxSound    = 256
+	MaxBadge    = 99999
+	MaxTTL      = 2419200 // seconds: 28 days
+	MaxCollapse = 64      // bytes: APNs' limit of apns-collapse-id
 )
 
-// deliverers is how many devices are handed on at once.
-const deliverers = 8
+// jobDevices is how many devices one delivery job takes: enough that a job's rows are read
+// and written in a few statements, few enough that a retry repeats little.
+const jobDevices = 100
 
 var userIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
 
-// Push is a notification for some users of an app.
+// Push is a notification for some users, or some devices, of an app.
 type Push struct {
-	UserIDs []string
+	UserIDs      []string
+	DeviceTokens []string
 	Notification
 }
 
-// Result is what became of a push.
+// Result is what became of a push so far.
 type Result struct {
 	PushID    int64
 	Requested int
 	Devices   int
+	Queued    int
 	Accepted  int
 	Failed    int
 	CreatedAt time.Time
@@ -52,26 +58,29 @@ type Result struct {
 
 // The statuses of a delivery.
 const (
+	Queued   = "QUEUED"
 	Accepted = "ACCEPTED"
 	Failed   = "FAILED"
 )
 
+// Where a push comes from.
+const (
+	sourceAPI = "API"
+	sourceIM  = "IM"
+)
+
 func (p *Push) check() error {
+	n := len(p.UserIDs) + len(p.DeviceTokens)
 	switch {
-	case len(p.UserIDs) == 0 || len(p.UserIDs) > MaxUsers:
-		return fault.InvalidField("userIds", "name 1 to %d users", MaxUsers)
-	case p.Title == "" || utf8.RuneCountInString(p.Title) > MaxTitle:
-		return fault.InvalidField("title", "1 to %d characters", MaxTitle)
-	case p.Body == "" || utf8.RuneCountInString(p.Body) > MaxBody:
-		return fault.InvalidField("body", "1 to %d characters", MaxBody)
-	case len(p.Sound) > MaxSound:
-		return fault.InvalidField("sound", "at most %d bytes", MaxSound)
-	case p.Badge != nil && (*p.Badge < 0 || *p.Badge > MaxBadge):
-		return fault.InvalidField("badge", "0 to %d", MaxBadge)
-	case p.TTLSeconds != nil && (*p.TTLSeconds < 0 || *p.TTLSeconds > MaxTTL):
-		return fault.InvalidField("ttlSeconds", "0 to %d", MaxTTL)
+	case len(p.UserIDs) > 0 && len(p.DeviceTokens) > 0:
+		return fault.InvalidField("userIds", "name userIds or deviceTokens, not both")
+	case n == 0 || n > MaxUsers:
+		return fault.InvalidField("userIds", "name 1 to %d users (or deviceTokens)", MaxUsers)
 	}
-	seen := make(map[string]bool, len(p.UserIDs))
+	if err := p.Notification.check(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, n)
 	for _, id := range p.UserIDs {
 		if !userIDPattern.MatchString(id) {
 			return fault.InvalidField("userIds", "%q is not a userId", id)
@@ -81,26 +90,46 @@ func (p *Push) check() error {
 		}
 		seen[id] = true
 	}
-	if p.Data == nil {
-		p.Data = json.RawMessage(`{}`)
+	for _, t := range p.DeviceTokens {
+		if t == "" || len(t) > MaxToken {
+			return fault.InvalidField("deviceTokens", "each 1 to %d bytes", MaxToken)
+		}
+		if seen[t] {
+			return fault.InvalidField("deviceTokens", "a token is named twice")
+		}
+		seen[t] = true
 	}
-	if len(p.Data) > MaxData {
+	return nil
+}
+
+func (n *Notification) check() error {
+	switch {
+	case n.Title == "" || utf8.RuneCountInString(n.Title) > MaxTitle:
+		return fault.InvalidField("title", "1 to %d characters", MaxTitle)
+	case n.Body == "" || utf8.RuneCountInString(n.Body) > MaxBody:
+		return fault.InvalidField("body", "1 to %d characters", MaxBody)
+	case len(n.Sound) > MaxSound:
+		return fault.InvalidField("sound", "at most %d bytes", MaxSound)
+	case len(n.CollapseID) > MaxCollapse:
+		return fault.InvalidField("collapseId", "at most %d bytes", MaxCollapse)
+	case n.Badge != nil && (*n.Badge < 0 || *n.Badge > MaxBadge):
+		return fault.InvalidField("badge", "0 to %d", MaxBadge)
+	case n.TTLSeconds != nil && (*n.TTLSeconds < 0 || *n.TTLSeconds > MaxTTL):
+		return fault.InvalidField("ttlSeconds", "0 to %d", MaxTTL)
+	}
+	if n.Data == nil {
+		n.Data = json.RawMessage(`{}`)
+	}
+	if len(n.Data) > MaxData {
 		return fault.InvalidField("data", "at most %d bytes once encoded as JSON", MaxData)
 	}
-	if d := bytes.TrimSpace(p.Data); len(d) == 0 || d[0] != '{' || !json.Valid(d) {
+	if d := bytes.TrimSpace(n.Data); len(d) == 0 || d[0] != '{' || !json.Valid(d) {
 		return fault.InvalidField("data", "must be a JSON object")
 	}
 	return nil
 }
 
-// delivery is what became of a push on one device.
-type delivery struct {
-	device db.PushDevice
-	err    error
-}
-
-// Send sends a push to every registered device of its users and reports what the vendors
-// did with it. Devices whose token the vendor refuses for good are unregistered.
+// Send records a push for its devices and queues its delivery; the workers do the rest.
 func (s *Service) Send(ctx context.Context, p *auth.Principal, push Push) (Result, error) {
 	app, err := manage(p)
 	if err != nil {
@@ -113,97 +142,145 @@ func (s *Service) Send(ctx context.Context, p *auth.Principal, push Push) (Resul
 	if err := s.checkRate(ctx, app, now); err != nil {
 		return Result{}, err
 	}
-	n := push.Notification
-	row, err := s.q.InsertPush(ctx, db.InsertPushParams{
-		AppID: app.ID, UserIds: push.UserIDs, Title: n.Title, Body: n.Body, Data: n.Data,
-		Badge: n.Badge, Sound: n.Sound, TtlSeconds: n.TTLSeconds, CreatedAt: now,
-	})
-	if err != nil {
-		return Result{}, fault.Wrap(err, "record push")
-	}
-	devices, err := s.q.ListPushDevicesOfUsers(ctx, db.ListPushDevicesOfUsersParams{AppID: app.ID, UserIds: push.UserIDs})
-	if err != nil {
-		return Result{}, fault.Wrap(err, "list devices")
-	}
-	done := s.deliver(ctx, app.ID, devices, n)
+	return s.enqueue(ctx, app.ID, sourceAPI, push, now)
+}
 
-	res := Result{PushID: row.ID, Requested: len(push.UserIDs), Devices: len(done), CreatedAt: row.CreatedAt}
-	rows := make([]db.InsertPushDeliveriesParams, len(done))
-	var invalid []int64
-	for i, d := range done {
-		rows[i] = db.InsertPushDeliveriesParams{
-			PushID: row.ID, DeviceID: d.device.ID, UserID: d.device.UserID, Vendor: d.device.Vendor,
-			DeviceToken: MaskToken(d.device.DeviceToken), Status: Accepted,
-		}
-		if d.err == nil {
-			res.Accepted++
-			continue
-		}
-		res.Failed++
-		rows[i].Status, rows[i].Reason = Failed, d.err.Error()
-		if errors.Is(d.err, ErrInvalidToken) {
-			invalid = append(invalid, d.device.ID)
-		}
-	}
-	// The vendors have been called: what they did is recorded even if the caller has gone.
-	ctx = context.WithoutCancel(ctx)
-	err = postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
+// enqueue stores the push, one queued delivery per device, and the jobs that deliver them,
+// in one transaction: a push is queued exactly when it is recorded.
+func (s *Service) enqueue(ctx context.Context, appID int64, source string, push Push, now time.Time) (Result, error) {
+	n := push.Notification
+	var res Result
+	err := postgres.WithTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
+		userIDs := push.UserIDs
+		if userIDs == nil {
+			userIDs = []string{}
+		}
+		row, err := q.InsertPush(ctx, db.InsertPushParams{
+			AppID: appID, Source: source, UserIds: userIDs, Requested: int32(len(push.UserIDs) + len(push.DeviceTokens)),
+			Title: n.Title, Body: n.Body, Data: n.Data, Badge: n.Badge, Sound: n.Sound, TtlSeconds: n.TTLSeconds,
+			CollapseID: n.CollapseID, CreatedAt: now,
+		})
+		if err != nil {
+			return err
+		}
+		var devices []db.PushDevice
+		if len(push.DeviceTokens) > 0 {
+			hashes := make([]string, len(push.DeviceTokens))
+			for i, t := range push.DeviceTokens {
+				hashes[i] = tokenHash(t)
+			}
+			devices, err = q.ListPushDevicesByTokens(ctx, db.ListPushDevicesByTokensParams{AppID: appID, TokenHashes: hashes})
+		} else {
+			devices, err = q.ListPushDevicesOfUsers(ctx, db.ListPushDevicesOfUsersParams{AppID: appID, UserIds: push.UserIDs})
+		}
+		if err != nil {
+			return err
+		}
+		res = Result{PushID: row.ID, Requested: len(push.UserIDs) + len(push.DeviceTokens), Devices: len(devices), Queued: len(devices), CreatedAt: row.CreatedAt}
+		if len(devices) == 0 {
+			if source == sourceIM { // nothing to record of a message's push that reaches nobody
+				return errNoDevices
+			}
+			return nil
+		}
+		rows := make([]db.InsertPushDeliveriesParams, len(devices))
+		for i, d := range devices {
+			rows[i] = db.InsertPushDeliveriesParams{
+				PushID: row.ID, DeviceID: d.ID, UserID: d.UserID, Vendor: d.Vendor,
+				DeviceToken: MaskToken(d.DeviceToken), Status: Queued,
+			}
+		}
 		if _, err := q.InsertPushDeliveries(ctx, rows); err != nil {
 			return err
 		}
-		if len(invalid) > 0 {
-			if err := q.DeletePushDevices(ctx, db.DeletePushDevicesParams{AppID: app.ID, Ids: invalid}); err != nil {
-				return err
-			}
+		if err := q.SetPushDevices(ctx, db.SetPushDevicesParams{ID: row.ID, Devices: int32(len(devices))}); err != nil {
+			return err
 		}
-		return q.SetPushCounts(ctx, db.SetPushCountsParams{ID: row.ID, Devices: int32(res.Devices), Accepted: int32(res.Accepted), Failed: int32(res.Failed)})
+		var jobs []river.InsertManyParams
+		for start := 0; start < len(devices); start += jobDevices {
+			ids := make([]int64, 0, jobDevices)
+			for _, d := range devices[start:min(start+jobDevices, len(devices))] {
+				ids = append(ids, d.ID)
+			}
+			jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{PushID: row.ID, AppID: appID, DeviceIDs: ids}})
+		}
+		_, err = s.opts.Queue.InsertManyTx(ctx, tx, jobs)
+		return err
 	})
+	if errors.Is(err, errNoDevices) {
+		return Result{}, err
+	}
 	if err != nil {
-		return Result{}, fault.Wrap(err, "record deliveries")
+		return Result{}, fault.Wrap(err, "queue push")
 	}
 	return res, nil
 }
 
-// deliver hands n to every device, a few at a time, and returns what became of each, in
-// the order of devices.
-func (s *Service) deliver(ctx context.Context, appID int64, devices []db.PushDevice, n Notification) []delivery {
-	out := make([]delivery, len(devices))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(deliverers, len(devices)) {
-		wg.Go(func() {
-			for i := range next {
-				d := devices[i]
-				out[i] = delivery{device: d, err: s.deliverOne(ctx, appID, d, n)}
-			}
-		})
+// Get is a push of the app with its counts as they are now.
+func (s *Service) Get(ctx context.Context, p *auth.Principal, pushID string) (Result, error) {
+	row, err := s.push(ctx, p, pushID)
+	if err != nil {
+		return Result{}, err
 	}
-	for i := range devices {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return out
+	return Result{
+		PushID: row.ID, Requested: int(row.Requested), Devices: int(row.Devices),
+		Queued: int(row.Devices - row.Accepted - row.Failed), Accepted: int(row.Accepted), Failed: int(row.Failed),
+		CreatedAt: row.CreatedAt,
+	}, nil
 }
 
-func (s *Service) deliverOne(ctx context.Context, appID int64, d db.PushDevice, n Notification) error {
-	sender := s.senders[d.Vendor]
-	if sender == nil {
-		return errors.New("no credentials are configured for " + d.Vendor)
-	}
-	err := sender.Send(ctx, appID, Target{DeviceID: d.ID, UserID: d.UserID, Platform: d.Platform, Token: d.DeviceToken}, n)
-	if errors.Is(err, ErrInvalidToken) {
-		return unregistered{err}
-	}
-	return err
+// Delivery is what became of a push on one device.
+type Delivery struct {
+	DeviceID   int64
+	UserID     string
+	Vendor     string
+	Token      string // masked
+	Status     string
+	Reason     string
+	Attempts   int
+	ProviderID string
+	UpdatedAt  time.Time
 }
 
-// unregistered says, in the delivery's reason, that the device was unregistered.
-type unregistered struct{ error }
+// Deliveries pages through a push's deliveries, in device order.
+func (s *Service) Deliveries(ctx context.Context, p *auth.Principal, pushID string, r page.Request) (page.Page[Delivery], error) {
+	row, err := s.push(ctx, p, pushID)
+	if err != nil {
+		return page.Page[Delivery]{}, err
+	}
+	rows, err := s.q.ListPushDeliveries(ctx, db.ListPushDeliveriesParams{PushID: row.ID, MaxRows: r.Size, Skip: r.Offset()})
+	if err != nil {
+		return page.Page[Delivery]{}, fault.Wrap(err, "list deliveries")
+	}
+	out := make([]Delivery, len(rows))
+	for i, d := range rows {
+		out[i] = Delivery{
+			DeviceID: d.DeviceID, UserID: d.UserID, Vendor: d.Vendor, Token: d.DeviceToken, Status: d.Status,
+			Reason: d.Reason, Attempts: int(d.Attempts), ProviderID: d.ProviderID, UpdatedAt: d.UpdatedAt,
+		}
+	}
+	return page.Of(r, out, int64(row.Devices)), nil
+}
 
-func (e unregistered) Error() string { return e.error.Error() + "; the device was unregistered" }
-func (e unregistered) Unwrap() error { return e.error }
+func (s *Service) push(ctx context.Context, p *auth.Principal, pushID string) (db.Push, error) {
+	app, err := read(p)
+	if err != nil {
+		return db.Push{}, err
+	}
+	id, err := strconv.ParseInt(pushID, 10, 64)
+	if err != nil || id <= 0 {
+		return db.Push{}, fault.InvalidField("pushId", "must be a push's id")
+	}
+	row, err := s.q.GetPush(ctx, db.GetPushParams{ID: id, AppID: app.ID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return db.Push{}, fault.NotFoundf("app %s has no push %s", app.Key, pushID)
+	}
+	if err != nil {
+		return db.Push{}, fault.Wrap(err, "load push")
+	}
+	return row, nil
+}
 
 // checkRate refuses a push while the app is over its send limit.
 func (s *Service) checkRate(ctx context.Context, app *auth.App, now time.Time) error {
@@ -215,18 +292,4 @@ func (s *Service) checkRate(ctx context.Context, app *auth.App, now time.Time) e
 		return fault.Wrap(err, "count pushes")
 	}
 	return fault.RateLimitedf(at.Add(s.window).Sub(now), "app %s sent %d pushes within %s; try again later", app.Key, s.limit, s.window)
-}
-
-// manage checks that p may send for the app it names: the app's tenant (not a VIEWER), an
-// operator or the app's own back end.
-func manage(p *auth.Principal) (*auth.App, error) {
-	switch {
-	case p == nil || p.App == nil:
-		return nil, fault.Invalidf("name the app with the appId query parameter")
-	case !p.CanManageApp(p.App.TenantID):
-		return nil, fault.Forbiddenf("only the app's tenant, an operator or the app's back end may send pushes")
-	case p.Kind == auth.KindTenant && p.Role == auth.RoleViewer:
-		return nil, fault.Forbiddenf("a VIEWER sub-account cannot change anything")
-	}
-	return p.App, nil
 }

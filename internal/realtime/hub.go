@@ -49,6 +49,15 @@ type Options struct {
 	// Offline, when set, is told of each message event whose recipient has no conn on this
 	// instance (offline push). It must not block.
 	Offline func(appID int64, userID string, d *im.Delivery)
+	// Presence, when set, is told of every conn opened and closed (shared presence). It must
+	// not block.
+	Presence Presence
+}
+
+// Presence is told of this instance's connections.
+type Presence interface {
+	Connected(appID int64, userID string)
+	Disconnected(appID int64, userID string)
 }
 
 func (o *Options) defaults() {
@@ -198,6 +207,9 @@ func (h *Hub) add(c *conn) bool {
 	}
 	h.conns[k] = append(h.conns[k], c)
 	h.online.Add(1)
+	if h.opts.Presence != nil {
+		h.opts.Presence.Connected(k.app, k.user)
+	}
 	return true
 }
 
@@ -217,6 +229,9 @@ func (h *Hub) remove(c *conn) {
 		h.conns[k] = list
 	}
 	h.online.Add(-1)
+	if h.opts.Presence != nil {
+		h.opts.Presence.Disconnected(k.app, k.user)
+	}
 }
 
 // lookup is the user's conns; the slice is never changed in place.

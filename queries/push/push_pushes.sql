@@ -1,17 +1,28 @@
 -- name: InsertPush :one
-INSERT INTO pushes (app_id, user_ids, title, body, data, badge, sound, ttl_seconds, created_at)
-VALUES (sqlc.arg(app_id), sqlc.arg(user_ids), sqlc.arg(title), sqlc.arg(body), sqlc.arg(data),
-        sqlc.narg(badge), sqlc.arg(sound), sqlc.narg(ttl_seconds), sqlc.arg(created_at))
+INSERT INTO pushes (app_id, source, user_ids, requested, title, body, data, badge, sound, ttl_seconds, collapse_id, created_at)
+VALUES (sqlc.arg(app_id), sqlc.arg(source), sqlc.arg(user_ids), sqlc.arg(requested), sqlc.arg(title), sqlc.arg(body), sqlc.arg(data),
+        sqlc.narg(badge), sqlc.arg(sound), sqlc.narg(ttl_seconds), sqlc.arg(collapse_id), sqlc.arg(created_at))
 RETURNING id, created_at;
 
--- name: SetPushCounts :exec
-UPDATE pushes SET devices = sqlc.arg(devices), accepted = sqlc.arg(accepted), failed = sqlc.arg(failed)
+-- name: SetPushDevices :exec
+UPDATE pushes SET devices = sqlc.arg(devices) WHERE id = sqlc.arg(id);
+
+-- name: AddPushCounts :exec
+-- Deliveries a worker finished.
+UPDATE pushes SET accepted = accepted + sqlc.arg(accepted), failed = failed + sqlc.arg(failed)
 WHERE id = sqlc.arg(id);
+
+-- name: GetPush :one
+SELECT * FROM pushes WHERE id = sqlc.arg(id) AND app_id = sqlc.arg(app_id);
 
 -- name: NthLatestPushOfApp :one
 -- The created_at of the app's n-th latest push since since (n counted from 1); no row when it
 -- sent fewer. With n the limit, the app may send again once this push leaves the window.
+-- Offline pushes of IM messages are not the app's sends.
 SELECT created_at FROM pushes
-WHERE app_id = sqlc.arg(app_id) AND created_at > sqlc.arg(since)
+WHERE app_id = sqlc.arg(app_id) AND source = 'API' AND created_at > sqlc.arg(since)
 ORDER BY created_at DESC
 OFFSET sqlc.arg(n)::int - 1 LIMIT 1;
+
+-- name: GetPushSenderNickname :one
+SELECT nickname FROM im_accounts WHERE app_id = sqlc.arg(app_id) AND user_id = sqlc.arg(user_id);

@@ -1812,9 +1812,10 @@ export interface paths {
          *     it again (after a reinstall, or another user logging in on the same device) updates the
          *     existing record, its user and vendor included, and returns it with the same `id`.
          *
-         *     The vendor must suit the platform: APNS needs IOS; HUAWEI, XIAOMI, OPPO, VIVO, HONOR and
-         *     MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the PUSH service is
-         *     disabled for the app.
+         *     The vendor must suit the platform: APNS needs IOS; HUAWEI (HMS Push Kit), XIAOMI (MiPush),
+         *     OPPO, VIVO, HONOR and MEIZU need ANDROID; FCM goes with either. Otherwise 400. 403 when the
+         *     PUSH service is disabled for the app. A device that a vendor reported gone (and that was
+         *     deactivated) is active again once registered again.
          */
         post: operations["registerPushDevice"];
         delete?: never;
@@ -1834,22 +1835,190 @@ export interface paths {
         put?: never;
         /**
          * Send a push notification
-         * @description Sends one notification to every registered device of the given users. A signed call uses
-         *     the app's PUSH service key. Users without devices, or unknown to the app, are counted in
-         *     `requested` and simply reach no device; they are not an error.
+         * @description Queues one notification for every active registered device of the given users (`userIds`)
+         *     or for the given registered device tokens (`deviceTokens`): exactly one of the two. A
+         *     signed call uses the app's PUSH service key. Users without devices, unknown users and
+         *     tokens not registered with the app are counted in `requested` and reach no device; they
+         *     are not an error.
          *
-         *     The answer comes once every device has been handed on: `accepted` counts the deliveries
-         *     that the vendor's gateway (or its delivery queue) took, `failed` those refused at once —
-         *     an invalid or expired token (the device is then unregistered) or a vendor with no
-         *     credentials configured for the app. `devices = accepted + failed`.
+         *     The answer comes at once, before any vendor is called: `devices` counts the devices the
+         *     push goes to, all `queued`. Workers then deliver through APNs, FCM or the device's Android
+         *     vendor with the app's push credentials (PUT /api/apps/{appId}/push/credentials/{vendor}),
+         *     retrying when a gateway is busy (429) or failing (5xx), honouring its Retry-After. A queued
+         *     push survives a restart of the server. GET /api/push/pushes/{pushId} and its deliveries
+         *     tell what became of it; a device whose token the vendor says is gone (APNs 410, FCM
+         *     UNREGISTERED, HMS 80300007) is deactivated.
          *
          *     `data` is passed to the app as the notification's custom payload; FCM and the Android
          *     vendors receive non-string values JSON-encoded. The encoded `data` may be at most 4096
-         *     bytes (400 beyond). 403 when the PUSH service is disabled for the app; 429 when the app
-         *     has sent 600 pushes within the last minute (see Retry-After). Devices of deleted IM
-         *     accounts are not reached.
+         *     bytes (400 beyond). `collapseId` lets a newer notification replace an older one with the
+         *     same id (APNs apns-collapse-id, FCM collapse_key). 403 when the PUSH service is disabled
+         *     for the app; 429 when the app has sent 600 pushes within the last minute (see
+         *     Retry-After). Devices of deleted IM accounts are not reached.
          */
         post: operations["sendPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/unregister": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unregister a device token
+         * @description Removes the calling IM user's device token (on sign-out, or when the app turns
+         *     notifications off), so that no push reaches it any more. 404 when the caller has no
+         *     device with this token.
+         */
+        post: operations["unregisterPushDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user's devices
+         * @description The devices an IM user of the app registered, newest first, their tokens masked, for the
+         *     app's back end or console. Deactivated devices are listed with `active` false.
+         */
+        get: operations["listPushDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/pushes/{pushId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What became of a push
+         * @description The push's counts as they are now: `queued` falls as workers deliver, `accepted` and
+         *     `failed` grow. 404 when the app has no push with this id.
+         */
+        get: operations["getPush"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/pushes/{pushId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A push's per-device results
+         * @description One row per device the push went to, in device order: QUEUED (waiting, or waiting for a
+         *     retry after a busy or failing gateway), ACCEPTED (the vendor's gateway took it, with the
+         *     vendor's message id when it gives one) or FAILED (with the reason). 404 when the app has no
+         *     push with this id.
+         */
+        get: operations["listPushDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{appId}/push/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The app's push credentials
+         * @description The vendors the app has credentials for. Secrets are never returned: each entry shows the
+         *     non-secret settings and a fingerprint of the secret, so that a console can tell which key
+         *     is in use. The app's tenant only (any of its accounts); another tenant's app is 403.
+         */
+        get: operations["listPushCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{appId}/push/credentials/{vendor}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the app's credentials for a vendor
+         * @description Sets (or replaces) the credentials the server delivers with for one vendor. APNS takes
+         *     token authentication: the .p8 `privateKey` (PEM), `keyId`, `teamId`, `bundleId` and
+         *     `environment`. FCM takes the Firebase `serviceAccountJson` (the whole key file). HUAWEI
+         *     takes the HMS Push Kit `hmsAppId` and `clientSecret`. Other vendors answer 400 until they
+         *     are supported. A key that does not parse is 400. The secret is sealed at rest and never
+         *     shown again; the answer carries its fingerprint. The app's main account or an ADMIN or
+         *     DEVELOPER sub-account; another tenant's app is 403.
+         */
+        put: operations["setPushCredential"];
+        post?: never;
+        /**
+         * Remove the app's credentials for a vendor
+         * @description Removes them; deliveries through that vendor then fail with "no credentials". 404 when
+         *     there are none. The app's main account or an ADMIN or DEVELOPER sub-account.
+         */
+        delete: operations["deletePushCredential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/im/conversations/{targetId}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute or unmute a conversation's notifications
+         * @description While a conversation is muted, its messages reach the caller's connections and history as
+         *     ever but send no push notification to his devices when he is offline. Muting a
+         *     conversation that does not exist yet is allowed (it holds once messages come).
+         */
+        put: operations["setConversationMuted"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3841,6 +4010,8 @@ export interface components {
             vendor: components["schemas"]["PushVendor"];
             /** @description Masked; its first 4 and last 4 characters around `****`. */
             deviceToken: string;
+            /** @description False once the vendor said the token is gone; pushes skip it until it is registered again. */
+            active: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3849,9 +4020,14 @@ export interface components {
         PushDeviceEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["PushDevice"];
         };
+        /** @description Names its devices by `userIds` or by `deviceTokens`, exactly one of them. */
         PushSendRequest: {
             /** @description The IM users to notify. */
-            userIds: components["schemas"]["UserId"][];
+            userIds?: components["schemas"]["UserId"][];
+            /** @description Registered device tokens of the app to notify, as the vendors' SDKs gave them. */
+            deviceTokens?: string[];
+            /** @description Notifications with the same collapse id replace each other on the device. */
+            collapseId?: string;
             title: string;
             body: string;
             /** @description Custom payload for the app; at most 4096 bytes once JSON-encoded. */
@@ -3871,19 +4047,25 @@ export interface components {
              */
             ttlSeconds?: number;
         };
+        /** @description A push and the state of its deliveries; `devices = queued + accepted + failed`. */
         PushResult: {
             /** @description The server's id of this push, a decimal string. */
             pushId: string;
             /**
              * Format: int32
-             * @description The number of userIds in the request.
+             * @description The number of userIds (or deviceTokens) in the request.
              */
             requested: number;
             /**
              * Format: int32
-             * @description The devices those users have registered.
+             * @description The active devices the push goes to.
              */
             devices: number;
+            /**
+             * Format: int32
+             * @description Deliveries not done yet (waiting for a worker, or for a retry).
+             */
+            queued: number;
             /**
              * Format: int32
              * @description Deliveries the vendors' gateways (or delivery queues) took.
@@ -3891,7 +4073,7 @@ export interface components {
             accepted: number;
             /**
              * Format: int32
-             * @description Deliveries refused at once.
+             * @description Deliveries that failed for good (token gone, message refused, no credentials, retries exhausted).
              */
             failed: number;
             /** Format: date-time */
@@ -3899,6 +4081,93 @@ export interface components {
         };
         PushResultEnvelope: components["schemas"]["Envelope"] & {
             data: components["schemas"]["PushResult"];
+        };
+        PushUnregistration: {
+            deviceToken: string;
+        };
+        PushDevicePageEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["PageMeta"] & {
+                content: components["schemas"]["PushDevice"][];
+            };
+        };
+        PushDelivery: {
+            /** Format: int64 */
+            deviceId: number;
+            userId: string;
+            vendor: components["schemas"]["PushVendor"];
+            /** @description Masked, as in PushDevice. */
+            deviceToken: string;
+            /** @enum {string} */
+            status: "QUEUED" | "ACCEPTED" | "FAILED";
+            /** @description Why it failed, or why it waits for a retry; empty when accepted. */
+            reason: string;
+            /**
+             * Format: int32
+             * @description How many times the vendor was called.
+             */
+            attempts: number;
+            /** @description The vendor's id of the message (apns-id, FCM message name, HMS requestId), when accepted. */
+            providerMessageId?: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PushDeliveryPageEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["PageMeta"] & {
+                content: components["schemas"]["PushDelivery"][];
+            };
+        };
+        PushCredential: {
+            vendor: components["schemas"]["PushVendor"];
+            /** @description Identifies the secret without revealing it. */
+            fingerprint: string;
+            keyId?: string;
+            teamId?: string;
+            bundleId?: string;
+            /** @enum {string} */
+            environment?: "SANDBOX" | "PRODUCTION";
+            /** @description FCM. The Firebase project of the service account. */
+            projectId?: string;
+            /** @description FCM. The service account. */
+            clientEmail?: string;
+            hmsAppId?: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PushCredentialListEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["PushCredential"][];
+        };
+        /** @description The fields of the vendor named in the path; the others are ignored. */
+        PushCredentialInput: {
+            /** @description APNS. The .p8 token-signing key, PEM. */
+            privateKey?: string;
+            /** @description APNS. The key's id (10 characters). */
+            keyId?: string;
+            /** @description APNS. The Apple developer team id. */
+            teamId?: string;
+            /** @description APNS. The app's bundle id, the notifications' topic. */
+            bundleId?: string;
+            /**
+             * @description APNS. Which gateway the app's tokens belong to.
+             * @enum {string}
+             */
+            environment?: "SANDBOX" | "PRODUCTION";
+            /** @description FCM. The Firebase service account's key file (JSON text). */
+            serviceAccountJson?: string;
+            /** @description HUAWEI. The app's id in AppGallery Connect (the OAuth client id). */
+            hmsAppId?: string;
+            /** @description HUAWEI. The app's client secret. */
+            clientSecret?: string;
+        };
+        PushCredentialEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["PushCredential"];
+        };
+        ConversationMute: {
+            targetId: string;
+            chatType: components["schemas"]["ChatType"];
+            muted: boolean;
+        };
+        ConversationMuteEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["ConversationMute"];
         };
         FileInfo: {
             /** @description SHA-256 of the bytes, lower-case hex; the file's address. */
@@ -4666,6 +4935,21 @@ export interface components {
          * @example user_002
          */
         BlockedUserId: components["schemas"]["UserId"];
+        /**
+         * @description The push's id, as POST /api/push/send returned it.
+         * @example 88001
+         */
+        PushIdPath: string;
+        /**
+         * @description The app's numeric id.
+         * @example 1
+         */
+        PushAppIdPath: number;
+        /**
+         * @description The vendor the credentials are for.
+         * @example APNS
+         */
+        PushVendorPath: components["schemas"]["PushVendor"];
         /**
          * @description SHA-256 of the file's bytes, lower-case hex.
          * @example 9f2c4e1d7b3a5c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6
@@ -9129,6 +9413,7 @@ export interface operations {
                      *         "platform": "IOS",
                      *         "vendor": "APNS",
                      *         "deviceToken": "0f3c****8f0a",
+                     *         "active": true,
                      *         "createdAt": "2026-04-28T10:00:00+08:00",
                      *         "updatedAt": "2026-04-28T10:00:00+08:00"
                      *       },
@@ -9201,7 +9486,8 @@ export interface operations {
                      *         "pushId": "88001",
                      *         "requested": 2,
                      *         "devices": 3,
-                     *         "accepted": 3,
+                     *         "queued": 3,
+                     *         "accepted": 0,
                      *         "failed": 0,
                      *         "createdAt": "2026-04-28T10:05:00+08:00"
                      *       },
@@ -9217,6 +9503,352 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unregisterPushDevice: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "deviceToken": "0f3c8a5e7b1d4f2a9c6e8b0d1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PushUnregistration"];
+            };
+        };
+        responses: {
+            /** @description The device is unregistered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPushDevices: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /**
+                 * @description The IM user whose devices to list.
+                 * @example demo_alice
+                 */
+                userId: components["schemas"]["UserId"];
+                /** @description Page number, counted from 0. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
+                size?: components["parameters"]["Size"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of devices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushDevicePageEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getPush: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The push's id, as POST /api/push/send returned it.
+                 * @example 88001
+                 */
+                pushId: components["parameters"]["PushIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The push. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushResultEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPushDeliveries: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /** @description Page number, counted from 0. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it. */
+                size?: components["parameters"]["Size"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path: {
+                /**
+                 * @description The push's id, as POST /api/push/send returned it.
+                 * @example 88001
+                 */
+                pushId: components["parameters"]["PushIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushDeliveryPageEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listPushCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The app's numeric id.
+                 * @example 1
+                 */
+                appId: components["parameters"]["PushAppIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credentials, one per vendor. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushCredentialListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setPushCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The app's numeric id.
+                 * @example 1
+                 */
+                appId: components["parameters"]["PushAppIdPath"];
+                /**
+                 * @description The vendor the credentials are for.
+                 * @example APNS
+                 */
+                vendor: components["parameters"]["PushVendorPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "keyId": "ABC123DEFG",
+                 *       "teamId": "DEF123GHIJ",
+                 *       "bundleId": "com.example.chat",
+                 *       "environment": "PRODUCTION",
+                 *       "privateKey": "-----BEGIN PRIVATE KEY-----\n…\n-----END PRIVATE KEY-----\n"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PushCredentialInput"];
+            };
+        };
+        responses: {
+            /** @description The credentials, the secret as a fingerprint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushCredentialEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deletePushCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The app's numeric id.
+                 * @example 1
+                 */
+                appId: components["parameters"]["PushAppIdPath"];
+                /**
+                 * @description The vendor the credentials are for.
+                 * @example APNS
+                 */
+                vendor: components["parameters"]["PushVendorPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmptyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setConversationMuted: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /**
+                 * @description Whether `targetId` is a user (SINGLE) or a group (GROUP).
+                 * @example SINGLE
+                 */
+                chatType: components["parameters"]["ImChatTypeQuery"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The other user's id (SINGLE) or the group's id (GROUP).
+                 * @example user_002
+                 */
+                targetId: components["parameters"]["ImTargetIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "muted": true
+                 *     }
+                 */
+                "application/json": {
+                    /** @description true to mute, false to unmute. */
+                    muted: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The conversation's mute setting now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationMuteEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };

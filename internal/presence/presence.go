@@ -1,0 +1,222 @@
+// Package presence tells every instance which IM users have a live WebSocket on any
+// instance, so that offline push reaches exactly the users no instance holds.
+//
+// It is kept in PostgreSQL rather than passed over the event bus: a question "is this user
+// online anywhere?" then has one indexed answer, right on an instance that just started,
+// with no request to every other instance and no wait for their replies; the bus (core
+// NATS) keeps nothing, so a newcomer would not know who connected before it. The cost is a
+// write when a user's first connection on an instance opens or his last one closes (not per
+// connection, not per message), done off the connection's path in batches. Each instance
+// refreshes its row every Heartbeat; a crashed instance's users stop counting once its row
+// is older than Expiry (45 s by default: within a minute), and are purged later.
+package presence
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/xuqmgroup/xuqm/gen/db"
+)
+
+// Options tune the tracker; zero values take the defaults.
+type Options struct {
+	Heartbeat time.Duration // 15s: how often the instance's row is refreshed
+	Expiry    time.Duration // 45s: a row older than this is a crashed instance's
+	Log       *slog.Logger
+}
+
+type userKey struct {
+	app  int64
+	user string
+}
+
+// Tracker is this instance's part of presence: the hub tells it of connections, and anyone
+// may ask it who is online anywhere.
+type Tracker struct {
+	pool *pgxpool.Pool
+	q    *db.Queries
+	id   pgtype.UUID
+	opts Options
+
+	mu     sync.Mutex
+	counts map[userKey]int      // this instance's connections per user
+	dirty  map[userKey]struct{} // users whose row is to be written or removed
+
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+// Start registers the instance and keeps its rows until Close.
+func Start(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Tracker, error) {
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
+	if opts.Expiry <= 0 {
+		opts.Expiry = 3 * opts.Heartbeat
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	t := &Tracker{
+		pool: pool, q: db.New(pool), id: pgtype.UUID{Bytes: uuid.New(), Valid: true}, opts: opts,
+		counts: map[userKey]int{}, dirty: map[userKey]struct{}{},
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	if _, err := t.q.BeatPresenceInstance(ctx, t.id); err != nil {
+		return nil, err
+	}
+	go t.run()
+	return t, nil
+}
+
+// Connected counts a connection of the user on this instance. It never blocks on the
+// database.
+func (t *Tracker) Connected(appID int64, userID string) {
+	t.change(userKey{appID, userID}, 1)
+}
+
+// Disconnected counts a connection of the user gone.
+func (t *Tracker) Disconnected(appID int64, userID string) {
+	t.change(userKey{appID, userID}, -1)
+}
+
+func (t *Tracker) change(k userKey, d int) {
+	t.mu.Lock()
+	n := t.counts[k] + d
+	if n <= 0 {
+		delete(t.counts, k)
+	} else {
+		t.counts[k] = n
+	}
+	// Only the first connection and the last change the rows.
+	if (d > 0 && n == 1) || n <= 0 {
+		t.dirty[k] = struct{}{}
+	}
+	t.mu.Unlock()
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Online returns those of userIDs with a live connection on some instance. This instance's
+// own connections count at once, before they are written.
+func (t *Tracker) Online(ctx context.Context, appID int64, userIDs []string) ([]string, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := t.q.OnlineUsers(ctx, db.OnlineUsersParams{AppID: appID, UserIds: userIDs, ExpirySeconds: int32(t.opts.Expiry / time.Second)})
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(rows))
+	for _, u := range rows {
+		seen[u] = true
+	}
+	t.mu.Lock()
+	for _, u := range userIDs {
+		if !seen[u] && t.counts[userKey{appID, u}] > 0 {
+			seen[u] = true
+			rows = append(rows, u)
+		}
+	}
+	t.mu.Unlock()
+	return rows, nil
+}
+
+// Close removes the instance's rows: its users are offline here at once.
+func (t *Tracker) Close(ctx context.Context) {
+	close(t.stop)
+	<-t.done
+	if err := t.q.DeletePresenceInstance(ctx, t.id); err != nil {
+		t.opts.Log.Warn("presence: remove instance", "err", err)
+	}
+}
+
+func (t *Tracker) run() {
+	defer close(t.done)
+	beat := time.NewTicker(t.opts.Heartbeat)
+	defer beat.Stop()
+	ctx := context.Background()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-t.wake:
+			t.flush(ctx)
+		case <-beat.C:
+			t.heartbeat(ctx)
+			t.flush(ctx)
+		}
+	}
+}
+
+func (t *Tracker) heartbeat(ctx context.Context) {
+	created, err := t.q.BeatPresenceInstance(ctx, t.id)
+	if err != nil {
+		t.opts.Log.Warn("presence: heartbeat", "err", err)
+		return
+	}
+	if created { // purged while this instance could not beat: write every connection again
+		t.mu.Lock()
+		for k := range t.counts {
+			t.dirty[k] = struct{}{}
+		}
+		t.mu.Unlock()
+	}
+	// Long gone instances; Online has ignored them since Expiry.
+	if _, err := t.q.PurgePresenceInstances(ctx, int32(10*t.opts.Expiry/time.Second)); err != nil {
+		t.opts.Log.Warn("presence: purge", "err", err)
+	}
+}
+
+// flush writes the users whose first connection opened and removes those whose last closed.
+func (t *Tracker) flush(ctx context.Context) {
+	t.mu.Lock()
+	var add, remove db.AddPresenceConnectionsOfAppsParams
+	for k := range t.dirty {
+		if t.counts[k] > 0 {
+			add.AppIds, add.UserIds = append(add.AppIds, k.app), append(add.UserIds, k.user)
+		} else {
+			remove.AppIds, remove.UserIds = append(remove.AppIds, k.app), append(remove.UserIds, k.user)
+		}
+	}
+	clear(t.dirty)
+	t.mu.Unlock()
+	var failed []userKey
+	if len(add.AppIds) > 0 {
+		add.InstanceID = t.id
+		if err := t.q.AddPresenceConnectionsOfApps(ctx, add); err != nil {
+			t.opts.Log.Warn("presence: write connections", "err", err)
+			failed = appendKeys(failed, add.AppIds, add.UserIds)
+		}
+	}
+	if len(remove.AppIds) > 0 {
+		err := t.q.RemovePresenceConnectionsOfApps(ctx, db.RemovePresenceConnectionsOfAppsParams{AppIds: remove.AppIds, UserIds: remove.UserIds, InstanceID: t.id})
+		if err != nil {
+			t.opts.Log.Warn("presence: remove connections", "err", err)
+			failed = appendKeys(failed, remove.AppIds, remove.UserIds)
+		}
+	}
+	if len(failed) > 0 { // the next beat tries again
+		t.mu.Lock()
+		for _, k := range failed {
+			t.dirty[k] = struct{}{}
+		}
+		t.mu.Unlock()
+	}
+}
+
+func appendKeys(keys []userKey, apps []int64, users []string) []userKey {
+	for i := range apps {
+		keys = append(keys, userKey{apps[i], users[i]})
+	}
+	return keys
+}
