@@ -36,6 +36,7 @@ const (
 	ownListing  = "lists or searches only the caller's own data; the attacks on named resources cover the rest"
 	opsOnly     = attacked // operator routes: attacked with tenant and IM tokens
 	contentAddr = "public by design: content-addressed by SHA-256, unguessable"
+	codePush    = "public by design (CodePush clients): the deployment key named is the credential"
 )
 
 // isolation is the matrix: every operationId of the contract. A new operation fails
@@ -76,6 +77,12 @@ var isolation = map[string]string{
 	"uploadAppVersion": attacked, "publishAppVersion": attacked, "listAppVersions": attacked, "withdrawAppVersion": attacked,
 	"setAppVersionRollout": attacked, "uploadRnBundle": attacked, "publishRnBundle": attacked, "listRnBundles": attacked,
 	"withdrawRnBundle": attacked, "setRnBundleRollout": attacked, "rollbackRnBundle": attacked,
+
+	// CodePush: the public routes take a deployment key, which is the credential itself.
+	"codePushLegacyReportDeploy": codePush, "codePushLegacyReportDownload": codePush, "codePushLegacyUpdateCheck": codePush,
+	"codePushReportDeploy": codePush, "codePushReportDownload": codePush, "codePushUpdateCheck": codePush,
+	"createRnDeployments": attacked, "getRnHaltPolicy": attacked, "listRnDeployments": attacked, "listRnReleases": attacked,
+	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
 }
 
 type operation struct {
@@ -386,6 +393,8 @@ func (v *victims) bodyFor(x any, a attack) any {
 			m[k] = v.groupID
 		case "appId":
 			m[k] = a.appKey
+		case "targetBinaryRange":
+			m[k] = "1.0.0" // the schema has a pattern the example generator does not meet
 		}
 	}
 	return m
