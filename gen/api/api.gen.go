@@ -30748,25 +30748,27 @@ func (r RotateRnDeploymentKeyResponse) ContentType() string {
 
 // DownloadRnBundleResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnBundle
 type DownloadRnBundleResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadRnBundleResponse206Headers the declared response headers of an HTTP 206 response for DownloadRnBundle
 type DownloadRnBundleResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadRnBundleResponse304Headers the declared response headers of an HTTP 304 response for DownloadRnBundle
@@ -32195,23 +32197,25 @@ func (r WithdrawAppVersionResponse) ContentType() string {
 
 // DownloadApkResponse200Headers the declared response headers of an HTTP 200 response for DownloadApk
 type DownloadApkResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadApkResponse206Headers the declared response headers of an HTTP 206 response for DownloadApk
 type DownloadApkResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadApkResponse304Headers the declared response headers of an HTTP 304 response for DownloadApk
@@ -43191,6 +43195,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 			}
 			headers.XContentSHA256 = value
 		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
 		var headers DownloadRnBundleResponse206Headers
@@ -43249,6 +43260,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 				return nil, err
 			}
 			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -44499,6 +44517,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 			}
 			headers.XContentSHA256 = value
 		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
 		var headers DownloadApkResponse206Headers
@@ -44550,6 +44575,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 				return nil, err
 			}
 			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -64795,13 +64827,14 @@ type DownloadRnBundleResponseObject interface {
 }
 
 type DownloadRnBundle200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadRnBundle200ApplicationoctetStreamResponse struct {
@@ -64827,6 +64860,7 @@ func (response DownloadRnBundle200ApplicationoctetStreamResponse) VisitDownloadR
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Bundle-Version", fmt.Sprint(response.Headers.XBundleVersion))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -64837,14 +64871,15 @@ func (response DownloadRnBundle200ApplicationoctetStreamResponse) VisitDownloadR
 }
 
 type DownloadRnBundle206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadRnBundle206ApplicationoctetStreamResponse struct {
@@ -64871,6 +64906,7 @@ func (response DownloadRnBundle206ApplicationoctetStreamResponse) VisitDownloadR
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Bundle-Version", fmt.Sprint(response.Headers.XBundleVersion))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -66681,12 +66717,13 @@ type DownloadApkResponseObject interface {
 }
 
 type DownloadApk200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadApk200ApplicationoctetStreamResponse struct {
@@ -66711,6 +66748,7 @@ func (response DownloadApk200ApplicationoctetStreamResponse) VisitDownloadApkRes
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -66721,13 +66759,14 @@ func (response DownloadApk200ApplicationoctetStreamResponse) VisitDownloadApkRes
 }
 
 type DownloadApk206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadApk206ApplicationoctetStreamResponse struct {
@@ -66753,6 +66792,7 @@ func (response DownloadApk206ApplicationoctetStreamResponse) VisitDownloadApkRes
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -72278,106 +72318,108 @@ var swaggerSpec = []string{
 	"bTA+7CvDB86t/Dw9Nq9S0ETTTwtQSXqkTz/U6Tn7ZqO1tbHdbDY9Evf7w0xZN1oIWivIA41NAqvVGoUV",
 	"UDKGaSFbMpJc6u6CjFWL7Bu/8qff/9GvLJLDSw7gFePnWW/62c+AFAfQYcAxievmkUSFOPcT2PUR82wb",
 	"Wk/HPO6rz9K0nyPmGTtnaBMr9V3y8jN0+fxnD2imTO5Ku/I3fuWnZn2H1rs/f9ze/ORX/qJSthgmLY3y",
-	"oJuxctCiaVxbOk1t98qkVTH9/DnmRSJGLK2HVDLSYx+Wnhl3XspmRY1rvbl9V8JhwhDS77kSFCtBMSEo",
-	"CjZxySwgkRdKDQiEo9Co45GEmgNrWrDEv2N4YHmhgo9QG+jnv6zjf9bwP+XiZSXbHqBs28BgTwnKH8Ke",
-	"0DBiMCbVgsMI/nM4TFPYZFzY9e2Ip4cgMH7FK+7T15Yh3b4O3mqztT0LEg91VKBkyyIIehPqeMBWa3vr",
-	"6fomaGZZc1FLrSug6NNUpAuz3cuMaHKnLaUKHn+2pPf9x3Pk+6f7LSFUDuBnxZBNPIVQcsJomJHXFIh1",
-	"Oya6siCM3KNJVh+IJA7Hs8PFyJ5qcuWA9DT8HEE/5ieQmJaBDmrqRLUkVRu+xCPvcf3ptJfn84MPA0GQ",
-	"96+O4yN6gdQ0Hj+FcBknQZ9++JbGyTBlGksSkAH+Qy+xPqEp83kXT5KerjjEIbs07jZDFqh3h5bdNc9S",
-	"ldJhFGckEecYrpTC51UK6BQSpLyhb9hQlwJ4H6NhyLrGLllKJIPAsY3QaSiVJFXNzOSRrabP9Rx5uqpb",
-	"vciiWoAXLDvhL2mSHePnethQ2VvLZeUzsLCPEJy1SlvdNEliT4wcpuYwpbJXpyPoWKpTCwOzQsuQ9cNF",
-	"SW3NAA33AHZb8uLgrLA7SmgMvqS98bmNUVHnTYlEhNflArnS3mpeAVLnTN+do+p+7Zv6i4XSnbLs2rKg",
-	"aIkkMaJdFtTzoWEzAZcj1c7Y1uTVPOLU+XWhkK28lk+jXsAqWaoQD92VB1mEp+flvgrwNCSt2L3/XhB+",
-	"d2q0LM8/+ZlVM8Xv/09//Jf/9G/+r3/4v//FP/yX/+HP/+IP//hv/td/+Nd/9+f/+N//4//2z//hf/w/",
-	"1enaLXibJpV2pZdlA9leW4vYZePD8JeYq0Ueiv4UnMQd3JrOLq7ZfN9faa//G5s+iyrtJ0oR8YhmQskD",
-	"aNgLqmlvMLARBO3Extw9CEm4OeU5JdU4ynjQqAs1YXjbSYh5S30BjJGo6Q436MbGRovthFEUbT/d2d5p",
-	"PmEbrNvtbtOQNTudTqvT3W5ttZq0FYVbW5vRxvr6xs7WBnsSdbeeVAxdZ6u5+XTrybbbi/tk79szpLhw",
-	"3qh1/1yfRk4tjw+1wmNlKt9i0WmJg74ESNTASS35xQBywSVkP4gNwXBLXjPTJoHxfQNSpbkj7DjH6LqK",
-	"bldpyl3kENYkFRYhbwpSy3Q8etIkTBhNJSk41oGVDoHn88AZc+CRoLh51RHsrvAMUk+InFkSbQpdx6dw",
-	"7k6507JQ07fwHeaU9cys9ngEDT5dpMFOKUQijq6ZVGmVJVW+krohsy6tu3FFNDyu/1VB0MqLuUY9Jqyd",
-	"PMa5hFQWSdKh4cVsnP67OOtFKR3JKUSmLEIyc2I1ThhNk5ilRewSVOUjEBO6QnpIF2B6cDrFk1yMTIIL",
-	"YaVlUKhagzw3JUVDzkHOQ8pKjZb7XN9Lyfe+uES+uDhT/hOIfwBDpgI6DwVmGoKCoK9pWOc7Q3+QiR8s",
-	"2Hhk52UOaLVBIOjMxfSM+JyY1x2JYaLmoa8mhWw2d7A1s7p7oaRUM3dmgpwLooZrGEw7wzjJ6jHXZyJ8",
-	"EtHR5UNGYs4piC32lYJIdZxBMaoZIebtaaZGbZJmOZhSfVyEGiO5Q37jnELhnW5FHef8CvnEeeq+Sq+p",
-	"r6jBt0rJY7dstW5ol+HncJSorc3AbxCAbxIQcBmJFezlZRj4vT8TvvnV8DUoI37So7mK6jJS5M61Fn6+",
-	"RUprWqx8pZwDV87QNndmZWjtitFddawEs76rmVYoe8CFpASSkqVGOt1Wsva1FhUTj4MaCUfkTcmjxhet",
-	"3tU2s+wKVgE46nbZbCkeXgMdODNWeQwQkQbZ6wvgumazDQAlhNUqCIxowZ6fgRFAgcbZazfJ57oLt9ui",
-	"EzMkuofnYYQkqB62eFKS3f2m4BB6eFOf/1SIyACmJf/zZ53UVzuDxtDq2wMWw4Le7oyJZH3Kszg06s3n",
-	"YHmgH1drEOip5Q6kbWszdEdwfJBecjC3ugtlHTiO8E66uABCudWgRyW6aUEN3zTOLBocXhTCalolB1p2",
-	"mQGglof5mfhFe5OUvDs8e7l/svfudaGIxsZbSdVcaaw8rnxd8EJJyYDZpRpiV6tx7DPpGE8EPEDXgoIj",
-	"tQbaIlzoW8LNe+oLOhOg7ghhN5vDRgwUkT1tHikzMbd44HXA8MkpPehggJUjzgjA3lCmaTpkecMwHIju",
-	"N19iCXVYNmIlM6uGXmUfwmQo40tWs2M191NTa54N397YjpTrZvUeyZuSBh/9ip0Bv9LGCfCIn8ciC0fN",
-	"TOcHfe5XJj+h+vVPv//jpwDy+qabrxsuuGr5y1RDXii67bO+SMce0ZVvRhDAyi/lyVI/nHB827vKPeQX",
-	"zKm/wN1QrK2YKg+ZnYm4rfoQIwgKOGR3a6RDLtFBmvAA8poSXPIcusFSaeu+WFSbLiVpznjV4h64OVhm",
-	"2TtzDCtipNG8Q9URi69pn9U8I1/Rk5QZMEnkLw+iePIFWzNfMJfqS+eVMPx5lXKZfa3ZPjNHA1dwoXeR",
-	"MpWtfXA2sTJcBWcx7NCgeFaiZ0KS2ESIFVJOamQyWZKHEuDAEomAT6b5f/E1/gr8uG/cJI4/bDbXt411",
-	"8Y22NvGo2Yjf2B2Lx4urFpI9TdwskrHokSR6QmvXnZQHmctyvpSBVyz4ULeaZZpKKi2xKq7geOKrgmKZ",
-	"3++WQchc/R/oN2qFqSDqmyBwDop6r+8Z3r6Td28AzxI2dKXyS8Ga2s5ZxgtRUz+H6802i8Pac7z9rnFA",
-	"lRU60SIN74tMcngS0osikJiS7071TXwOhh+hadhTI4fW9DlTBJWSZXLXaYCfE5cmQlyQmMs4YgDEx9Ij",
-	"21re551EdAhQv8Gi6lHwlZFYYJTGWcZ4g+xZ3eYEUE1crOdYVDnWI+Y+V7Yq7hXPCa0FBY8n0E6TdpLi",
-	"CZSrc2KDfBuDF3fJUp//+PY3R+/RFHx/tPfj+2d/fXZwSqqGQ6/VfLLxZLOVA7GRgaW1gXvHBO9iSS7Y",
-	"IDP+kpr5wOe61z6wSA9omhUjee3JSB4wWeuOGBjUAzaDGUkz5Y046TJCpc9HLElA2I9Jfygz0ofCCf1F",
-	"LWdCqN7crUDvD5MsVgM01fYlWbUvpOx7buDQvueamuq6UXVXi7rhVNxZY/YV8OTXAjy5eQjJMp0EXSWz",
-	"oqT9UmOkKJSuW0bimg7zegxeOGaJSKfDbHk8qersONJhGD7hYlQrtt0Dd9bnmI+EcBt2EpxGlri6PXXh",
-	"5tb51XUY9Jw1yDE+XYNgpsJcJtVmtHdniMNxbjGRc7sK2SzZc8KOy8JW9IivrWE1juFroqItkdDLS0DN",
-	"sajX9CetrR9GQm4FInmIrLLavfocEapX7GwRemr7lfZoCvIBEz+SVJuNRqvZrNmkQy7blA9Echdo14rg",
-	"C8YGsJS6IvX5KEcaWOHbICc0Nl0A8XTEQOjkk3G90LFrkCYZ0KFEpnGTtDLpHgOjiPn5nUtHKBDCPXai",
-	"53glIKcE5NaV5aOZzIcNYFjJy4cMuisRl49kXj9kTaolZagRM4vsUCc1ZO3Q9hTGTWZioBO5KAUxbGPo",
-	"dcEQTYcgN6EA2ULmnCQCItTU5VOGJCTvJ56p875aVLrZaAvOm7A/c4muCSstnA+IIo01SzrqHWAvdCjk",
-	"Gu9WCJu3+ipt1JWk++rLOcz6vZaJh8fkGh0MlgQQvUF3thQmO5HiLgESIURBn/ccm9/6fB4wRp0U6ISO",
-	"gzoiy4COdn2uHyWJGGbKGHROd8S5slrlRTwYsAhj01zjYbrDJBnDaSxSt7Cv2Kdjn3eYtWs1nBekV9AV",
-	"acgcJEwRrWIuuTQQpynYinmIxq34vHROJpErsUGspBcsIs4YsOtbCbQI7uPzWJIOS3T9/MToHknSj/np",
-	"cIBtHpwLUVBrpKCd5pCm6TgnDn6bJoFHAhn/Tn/EAGORlkx47/h7UsUfMpEydT4OVXDm8xHV8LDaLjl8",
-	"czr1mPwawZNxg8zD5/h8NkDHmSx7/FOAb3gToBtSirnxOYJuSJULoobZoZIh4LnWdrhNUK8SJMI3TCE6",
-	"2aTWHeWhRmz3aQQcxlBCrM8ALSjz5ccuGc9IZyixZT/SlABEPeZko0kkCwWP4EEjkcqspnSwHgJ+NChq",
-	"yrmwRWpffxRnYU8PVN9x3dxwJohobzB4OCgiVzTpJQpTDAKADgYFGEprGYTNc+wovVxl1cZ6BfIFWFm1",
-	"3tp8svl0Y3vzySIOuweCV8mnyoE95qpiEWLF2YYzwSp3hkSZ/orftK6FOIGtk4jzSrvyn/7ff//nf/vf",
-	"/fnv/vf//D/9u3/6w7//p//5X3n/6T/+qz//t/+ykLz6/f/yj//8/7ly2sqocp27GlwU8ld1/W719QYd",
-	"XFS8RXOtF6lJHG2waGu7GbLNp2w7YmGntb0VPulsdp626E6nu9OKdsLoyXp340m0FW3sRK112ml1drYY",
-	"Ww+74ZPmtk0cGf4vmyh6jjNm/36NewgBXjcKMLFy5hoIk1yfrKAl14KW5EjA5RAlrmG6JAmHMQ4sC4cr",
-	"yzUjRxYz2Ta/xxEensnN4fNCJ+6lOTnyxO59sHKsSDFuhxTj2nJ8NqqhtVVANdy1vI+jSru1DrZFmYVv",
-	"MAU3gz24BRUyBT4w/oAZ0VI65r6ZMXJpsTw3hpF1q2jKrZJjXOZSfFlldVUcpO0WMRcI6T6hgIh0nXDO",
-	"WCQ1Sg8t1b3j771JTCNZAtKomS7p2OfK/XYd7UwI9MX10/JfoHoGgthcILcqQBTLJItGPuDdLayxL2Rm",
-	"GYrhNAdaCVrcIiyUHXFdgGUOkyRXREl6pEVexM8ALOnzpdCSZFmwZGmDqSoCWxc1mAKqUJ9fvcUU/F6M",
-	"XehGMuSsAOL0+eeiOMkcECe2CV0KxVk646baDmhb5Wyg555bGfLrg3rmr/8wwJ4rg+rrNKhuwzRaHvOp",
-	"h7QCfX7xoE8nZpD3v1rWDvts8KeJYN4H+jNPvpTDP31OS9JFt47/dPJ7VwSAfobm/RUgnNYfKgJ0eflr",
-	"lsYK1PSQQaD8c4TpTcNAbf77jnCgOaypMwwvWEbSIfBw+RwxAfZVTOKviH6aBpGSm8eQXkPCnjIn3ryC",
-	"kX75MNKV0P2qkKQFmXsdCOmUIL4KltQskauASUnVyO1zTaSPCTOfl2FG7SLsiEsQr3EqPRIrATaeDRqd",
-	"NFp9fp+o0WuIXfNeX6llu5Jtvy7s6HUswzxQ9tE0B/00N0+/d/w9bjEygRv0YH9GJMC+ahTWuu6yaeJu",
-	"+JMTgMLfG3RwgdkOnxdgh8aKswspb/xWNOwQ2apxCjmRA80gs9ABAGZOk1h1aGudcEFNiRGUW2YQEkCJ",
-	"GGenRjSRMGUR41lME6lHXRr5Xy7w7wFSdWbY3+dLxP0v2BjmxgpEJ5wRZ0YK58gusMYzJjMIMbCuSNmk",
-	"Xb6LTIZjwRm2mYyznHKDfYhlRqqbzc2aI3ofSUyx+Bxp31EtwEjsViB9OlZjgYaVMBB1qiblCw7O6Dny",
-	"sM3oSQmQzaDQfBO49YzSEykJHgc1lPobzU1r3lPDH1EnwWTv0cAg3Oa0HM2EXnG0mwH5CK4PuOFEk2J4",
-	"9npzW3frLLQjDEg1ZXLYp52E5YsM4Jl4MXwy7Hfoc1JseYiqrLUNZ2udqFa8VFNIE7yDzDvE5eMn1fVm",
-	"E0mIg5KuwW0yo0mw6ZeLB/LOoOpzvRZEDsPeBAR6EZ7WJvE21flIZjell03vwT0I0j/UJI833Uj1epKv",
-	"SIs2N2FRwvlvvs6yzSvpxfuf9uq/pfXfNes773/+uOFttz7ZB/3Uqu/8DF0tPza9nU++rx5c2tB14Uw9",
-	"G2cMe3AucfJhV+1o2NBXtV5utOH4md03e8fff/Edxm+1g/gs4fDlNA2/537Iq+7+pd39Vxvvq994q279",
-	"X4eseNDd8h9wN/xVN/pVN/pVN/prdaPnyj6YFdzC5uenbjf42QF2jBntEirJ2mWz0UKkSbimFudgKHtr",
-	"Zc3l0akPaZ8lz5VExYZ4032jTYf6V+ychmPsm7yPA7pqPmy5BVx8ID4KH3u93FfGPmRrg4TGE2MwBtSb",
-	"78usp6lt81wMecaih1xodc3k1EMp0NLfnej1iYuWVO0S9XQZvCYWqTl7x6z00t2jd9zN7R+zhT9nB5lB",
-	"3cke0g9b7aJf0y4yq/Qz9tEwr1BdQMWh6Y9p3+QzuiItPoZU1c3r6u7kdP97sg5xft1eqOZNbCaf5yE1",
-	"OFHzFVQDHNMh74rAc6gdTl6pP2O5d0njBKxmr9jbxxpitdLa/8KGcSpzp8O2ZUX2KLKUf/s9G1+7i8V+",
-	"4S4QmVyui0ahycT1no39Dp38MTy+7GEDGl7Qc/aSyl7lanc/Yx+y2fdNaIclN3pHXHlvefzL8Cp93Ze5",
-	"dSyfi/6A8sm+HloAdoRIGFWTeJv569mLdobZj3uHxLwrVgXjS0tSPWso164jRpe2yReZKFgIpfuwGMIU",
-	"zIw6vCCWqqUa4N0DkkuW02EYMhaxqEZE6nNNJqSBK6San/gtjRMW1XZt4jGADRqoc3Hsmh8OgqSPJBEj",
-	"bsk0gZMAuHygYZlW+kRrfzJgaT5IPXLpEV2ewaQHtVPDlGFCUf8BGdceTTKs0rI3kIyRFweFPg3qrPpA",
-	"JHE4hrwuDF2zLZkXzJPAPXqJ1E8UwrNqDrGsKx/5HqgfSYI33wfz9Mdn+UdOXIEOBu8vp+jY8cu/H4JE",
-	"ex+rBz/ttjbZ5lY3ZIy2tp9Q4KM3r/j+gqmVHF28//GXjbDZ/bY1/M3F1nf9dbrzQ3b8RL5Kn23yvx4d",
-	"PO39dvt8v+JpGdyuXK4rvZeyy1gM5Xs4+l6k74ujumy5IYqSJbZ80MJM38rb+7V7e5LTC/Y+pJJ9pkBd",
-	"0usriNS8hRmai1rCaMm3a8SBK78mRMMiwXBdt88NOd6hELj6Bl65mitX8zM2Mdpa78OlXM6RKXILrGsZ",
-	"EBr+MowxEQl+ZjVlNMzqWL5Xz33QJ6DkE5qxtEZCZYA0fH7KEhZmGumJD+0ocwAfk4mB7XKqKQXMq78f",
-	"polFX1mCXtqRIhlmzOdvT17tkkC7Tu97VI1UnWrnUP8EBAhuH0aYCanBWkP+u3gwiPn5rs8D7Av6Hu2v",
-	"9ymCshyxZXoVkqpIPSIMaZSrxD2XOZNx5TZH1rAy19cKvT4d++mCjV0GQhLFEu5A6GDgTfHxIfwvDtks",
-	"rJSZis9wvkHU3aD3XcIha6xd2z+STrX33SWtRhN1hVTrCKy3K/TEdK2sm3Xnp9+nsOx07seovYluoLtq",
-	"Oas/NJVjieHfmPFG7rq/ths+PXi06uePetaQPi/aMD0Wy+IaR9r9IbqEFtknRAqMraKbV2zNGtqUgr+Z",
-	"UR6ec5EyW3VgF3BoAhnqsKzNGlUs34e3GfJwLBwtqGLeFbN9oWt23VKC+jbbbsn31EQgzY6N5XsjGnNu",
-	"Bvl+ujVX0fty90y78pQ2Kd1iG3S7s91d7zyl27QZtjrr4Ua0yba6280nrafrOxt0s7MVbkdP2NPuTpM6",
-	"vzt3nGyaBU2w36dDbnSJnWw9rhJNU2lX/sZ8iWm9Ytgxr2w+rmJYdxLDWmyfwT3TS6N2i5+Bms6VACBg",
-	"OhEW9OkFUzI3UGvC7rL22loiQpr0hMzaT5tPkeNMP3NKkqLRoEsKpEdCOsjCHsVcQb1P44SoYYJYN+py",
-	"mPVm8OeiDaIMscFAmobqcWqQ3IW7DAay5C6neYGDROGN93SudGog5IxxWENHWk4o5wai9MmHwKWcEYSS",
-	"xPwcSaJenp0dO9fG/bJLjwiUd8Qyw8diOYnhEYMSD6WQIOTHeFS4H1aGlNwV1hEXWdzVotudPlg309cY",
-	"zAiNopRJySKEugCRS6OI/C65+vUU5QZ+xBJmeXcsGkhR/insjnD9hL3jQ92motxXMCks5SZ4lrxd6QrN",
-	"dS4J04gbZxx2P82yGPoi/yJkKFnqvoX6ufLp50//XwAAAP//",
+	"oJuxctCiaVxbOk1t98qkVTH9/DnmRSJGLK2HVDLSYx+Wnhl3XmbNihnV2XjA6m8Gui/erJ3JheRxt7vk",
+	"3tRnl+1O9fD15vZdyaUJG0xP8UpGrWTUhIwqmOMls4AcYiiwIAaP8qqORxJqDqxpmRb/juGB5eUZPkLt",
+	"3Z//so7/WcP/lO/hlVhdiVVXrG5giKuktgGCvdAmYzAm1YKbDFGDcJimsL+5sFvLkYwPQVb9ihf7p68t",
+	"L7x9HZTZZmt7ViEAVI+Bfi+Lm+j9r6MgW63trafrm2AUyJqL1WpdoXYgTUW6MMe/zIgmd9pSWujxZysZ",
+	"3388R7V8ut/CSeX2flbk3ESRCCUnjIYZeU2BTrhjYkoLguc9mmT1gUjicDw7SI6csQYhAPhWw0oS9GN+",
+	"Aul4GehQrk7PS1K1QVs88h7Xn072eT4/+DAQBNkO6zg+ohdITVchpBAk5CTo0w/f0jgZpkwjaAIywH/o",
+	"JdYnNGU+7+JJ0tN1ljhkl7ze5gUD9e7QqLzmWYJWOozijCTiHIO0Uvi8SgGTQ4KUN/QNG+pSKFnAGCBy",
+	"zbFLlhLJIFxu45IaQCZJVfNReWSr6XM9R56uZVcvsqgC4gXLTvhLmmTH+LkeNkD41jJ4+Qws7J4EZ62S",
+	"dTdNDdkTI4efOkyp7NXpCPq06oTKwKzQsnqC4aJUvua9hnsApy95cXBW2B0l5A1f0t743HawqPOmRCKC",
+	"CnOBXGlvNa8AJHSm786xhL/2Tf3FAghPWXZtWVC0RJIYMT4LqhjRsJkACZJqZ2wrEWsecaobu1C+V17B",
+	"qLE+YJUsVX6I7sqDLD3U83JfZYcaiIdNp51x3z2u8U6NluVZNz+zVqj4/f/pj//yn/7N//UP//e/+If/",
+	"8j/8+V/84R//zf/6D//67/78H//7f/zf/vk//I//pzpduwVv06TSrvSybCDba2sRu2x8GP4Sc7XIQ9Gf",
+	"AtG4g1vTOdU1m+X8K+31f2OThlGl/UQpIh7RTCh5AG2KQTXtDQY2gqCd2Ji7ByH1OKcoqaQGSRkPGmui",
+	"JgxvOwmsb6kvgDESNd3hBt3Y2GixnTCKou2nO9s7zSdsg3W73W0asman02l1ututrVaTtqJwa2sz2lhf",
+	"39jZ2mBPou7Wk4ohKW01N59uPdl2O5Cf7H17hsQezhu17p/h1Mip5VGxVnisTOVbLLUtcdCXgMYaEK2l",
+	"/BhABryE4ggRMRhuySuF2iQwvm9AqjR3hB3nGF1X0e0qTbmLzMmamsPWBZgy3DIdj540CRNGU0kKjnVg",
+	"pUPg+Txwxhx4JChuXnUEe0o8g6wX4oWWxNhCr/UpdL9T5LUswPYtfIc5xUwza1weQVtTF1+xUwoMiaNr",
+	"5nNaZfmcr6RayqxL625csQYA1/+qDGrlxVyjChXWTh7jXEIqiyTp0PBidnXCuzjrRSkdySkcqiwCUXM6",
+	"OU4YTZOYpUXEFnARIPwUemF6SJJgOo86JaNcjEyCC8G0ZQCwWoM8N4VUQ85BzkPKSo2W+1zfS8n3vrhE",
+	"lrw4U/4TiH+AgKYC+i0FZhqCgqCvaTDrO0P6kIkfLMR6ZOdlDlS3QSDozMX0jPicmNcdiWGi5qGvJoVs",
+	"NnewIbW6e6GQVvOVZoKcC6KGa3hbO8M4yeox12ciaBQx4eVDRjrSKWAxdtOCSHWcQQmuGSFCBmimRm2S",
+	"ZjmEVH1cBFgjpUV+45w44p1uwB3nrBL5xHnqvkqvqa+oIcdKyWOPcLVuaJfh53CUqK1IwW8QgG8SEHAZ",
+	"iRXs5cUn+L0/E7T61bBUKCN+0qO5iuoyUuTOtRZ+vkVKa1qsfKVMC1fO0DZ3ZmVo7YrRvYSsBLO+q5lW",
+	"KPbAhaQEkpKlRjrdVrL2tRYVE4+DyhBH5E3Jo8YXrd7VNrOcElYBOOp22WwpHl4DHTgzVnkMEJEG2esL",
+	"YPhmsw0AJYTVKgiMaMFOp4ERQIGuLtBuks9173G3MSlmSHTn0sMIqV89bGylJLv7TcEh9PCmPv+pEJEB",
+	"TEv+5886qa92Bo2hwbkH3I0Fvd0ZE8n6lGdxaNSbz8HyQD+u1iDQScwdSNtWpOg+6PggveRgbnXvzTow",
+	"O+GddEkFhHKrQY9KdNOCGr5pnFkMPLwohNW0Sg607DIDQC0P8zPxi/YmKXl3ePZy/2Tv3etC6ZCNt5Kq",
+	"udJYeVz5uuCFkpIBs0s1xK5W49hd0zGeCHiArgUFR2oNtEW40LeEm/fUF3QmQN0Rwm42h40YKCJ72jxS",
+	"ZmJu8cDrgOGTE5nQwQDrZZwRgL2hTNN0yPI2aTgQ3WW/xBLqsGzESmZWDb3KPoTJUMaXrGbHau6nptY8",
+	"G769sR0p1y36PZK3Yg0++hU7A36ljRPgET+PRRaOmpnOD/rcr0x+QvXrn37/x08B5PVND2M3XHDVop+p",
+	"NsRQatxnfZGOPaLr/YwggJVfyg6mfjjh+LZ3lXvIL5hTdYK7oVhRMlUUMzsTcVtVMUYQFCDQ7tZIh1yi",
+	"gzThAeSVNLjkOfTApdJWu7GoNl1A05zxqsU9cHOI0LJ35hhWxEijeYeqIxZf0z6reUa+oicpM+DPyF8e",
+	"RPHkC7ZmvmAu1ZfOK2H48ypFQvtas31mjgau4ELvImUqW/vgbGJluArOwuehLfOsRM+EJLGJECuknNTI",
+	"ZLIkDyXAgSUSAZ88Y6AUXuOvwI/7xk3i+MNmc33bWBffaGsTj5qN+I3dsXi8uGoh2dPEzSIZix5Joie0",
+	"dt1JeZC5LOdLGXjFgg91q1mmqaTSEqviCo4nvioolvldfhmEzNX/gX6jVpgKor4JAueglPn6nuHtO3n3",
+	"BvAs4YBXKr8UrKntnGW8EDX1cxjubIs8rLjH2+8aB1RZoRON4fC+yJ+HJyGpKgKJKfnuVN/E52D4EZqG",
+	"PTVyaMif82NQKVkmd522/zldayLEBYm5jCMGQHyserIN9X3eSUSHAOEdLKoeBV8Z6RRGaZxljDfIntVt",
+	"TgDVxMV6jkWVYz1i7nNlq+Je8ZzQWlDweALtNGknKZ5AuTonNsi3MXhxlyz1+Y9vf3P0Hk3B90d7P75/",
+	"9tdnB6ekapgDW80nG082WzkQG3lnWhu4d0zwLpbkgg0y4y+pmQ98TmXe5H5A06wYyWtPRvKAv1v3AcGg",
+	"HnA4zEiaKW/ESZcRKn0+YkkCwn5M+kOZkT4UTugvapkiQvXmbt19f5hksRqg4Rgoyap9IcXucwOH9j3X",
+	"1FTXjaq7WtQNp+LO2tGvgCe/FuDJzUNIlumf6CqZFRHvlxojRaF03TIS13SY11nxwjFLRDodZsvjSVVn",
+	"x5EOw/AJF6NasdkguLM+x3wkhNuwf+I0ssTV7akLN7fOr67DoOesQY7x6RoEMxXmMqk2o707QxyOc4uJ",
+	"nNtVKHbJnhN2XBa2okd8bQ2rcQxfEwFviYReXgJqZkm9pj9pbf0wEnIrEMlD5NLV7tXniFC9YmeL0FPb",
+	"pbVHU5APmPiRpNpsNFrNZs0mHXLZpnwgkrtAu1YEXzA2gKXUFanPRznSwArfBjmhsel9iKcjBkInn4zr",
+	"hY5dgzTJgA4l8qubpJVJ9xgYRczP71w6QoEQ7rETPccrATklILeuLB/NZD5sAMNKXj5k0F2JuHwk8/oh",
+	"a1ItKUONmFlkhzqpIWuHtqcwbjITA53IRSmIYRtDKgyGaDoEuQkFyBYy5yQREKGmLp8yJCF5P/FMnffV",
+	"otLNRltw3oT9mUt0TdNp4XxAj2msWdJR7wB7oUMh13i3Qti81Vdpo64k3VdfzmHW77VMPDwm1+hgsCSA",
+	"6A26s6Uw2YkUdwmQCCEK+rzn2PLX5/OAMeqkQCd0HNQRWQZ0tOtz/ShJxDBTxqBzuiPOldUqL+LBgEUY",
+	"m+YaD9MdJskYTmORuoV9xT4d+7zDrF2r4bwgvYKuSEPmIGGKaBVzyaWBOE3BVsxDNG7F56VzMolciQ1i",
+	"Jb1gEXHGgL3uSqBFcB+fx5J0WKLr5ydG90iSfsxPhwNsbuFciIJaIwXtNIc0Tcc5XfLbNAk8Esj4d/oj",
+	"BhiLtBTKe8ffkyr+kImUqfNxqIIzn4+ohofVdsnhm9Opx+TXCJ6MG2QePsfnswE6zmTZ458CfMObAN2Q",
+	"UsyNzxF0Q6pcEDXMDpUMAc+1tsNtgnqVIP2/YQrRySa17igPNWK7TyNgboYSYn0GaEGZLz92yXhGOkNJ",
+	"MpYkEmlKAKIec7LRJJKFgkfwoJFIZVZTOlgPAT8aFDXlDOAita8/irOwpweq77hubjgTRLQ3GDwcFJEr",
+	"mvQShSkGAUAHgwIMpbUMwuY59tFerrJqY70C+QKsrFpvbT7ZfLqxvflkEX3eA8Gr5FPlwB5zVbEIseJs",
+	"w5lglTtDokx/xW9a10KcwNZJxHmlXflP/++///O//e/+/Hf/+3/+n/7dP/3h3//T//yvvP/0H//Vn//b",
+	"f1lIXv3+f/nHf/7/XDltZVS5zl0NLgr5q7p+t/p6gw4uKt6iudaL1CSONli0td0M2eZTth2xsNPa3gqf",
+	"dDY7T1t0p9PdaUU7YfRkvbvxJNqKNnai1jrttDo7W4yth93wSXPbJo4M/5dNFD3HGbN/v8Y9hACvGwWY",
+	"WDlzDYRJrk9W0JJrQUtyJOByiBLXMF2ShMMYB5aFw5XlmpEji5lsm9/jCA/P5ObweaH/+NKcHHli9z5Y",
+	"OVakGLdDinFtOT4b1dDaKqAa7lrex1Gl3VoH26LMwjeYgpvBHtyCCpkCHxh/wIxoKR1z38wYubRYnhvD",
+	"yLpVNOVWyTEucym+rLK6Kg7S9siYC4R0n1BARLpOOGcskhqlh5bq3vH33iSmkSwBadRMl3Tsc+V+u452",
+	"JgT64vpp+S9QPQNBbC6QWxUgimWSRSMf8O4W1tgXMrMMxXCaA60ELW4RFsqOuC7AModJkiuiJD3SIi/i",
+	"ZwCW9PlSaEmyLFiytK1WFYGti9pqAVWoz6/eWAt+L8YudPscclYAcfr8c1GcZA6IE5ujLoXiLJ1xU20H",
+	"tK1yNtBzz60M+fVBPfPXfxhgz5VB9XUaVLdhGi2P+dRDWoE+v3jQpxMzyLt+LWuHfTb400Qw7wP9mSdf",
+	"yuGfPqcl6aJbx386+b0rAkA/Q/P+ChBO6w8VAbq8/DVLYwVqesggUP45wvSmYaA2/31HONAc1tQZhhcs",
+	"I+kQeLh8jpgA+yom8VdEP02DSMnNY0ivIWFPmRNvXsFIv3wY6UroflVI0oLMvQ6EdEoQXwVLapbIVcCk",
+	"pGrk9rkm0seEmc/LMKN2EXbEJYjXOJUeiZUAG88GjU4arT6/T9ToNcSuea+v1LJdybZfF3b0OpZhHij7",
+	"aPqSfpqbp987/h63GJnADXqwPyMSYF81CmtdN/g0cTf8yQlA4e8NOrjAbIfPC7BDY8XZhZQ3fisadohs",
+	"1TiFnMiBZpBZ6AAAM6dJrDq0tU64oKbECMotMwgJoESMs1MjmkiYsojxLKaJ1KMujfwvF/j3AKk6M+zv",
+	"8yXi/hdsDHNjBaITzogzI4VzZBdY4xmTGYQYWFekbNIu30Umw7HgDNtMxllOucE+xDIj1c3mZs0RvY8k",
+	"plh8jrTvqBZgJHYrkD4dq7FAw0oYiDpVk/IFB2f0HHnYZvSkBMhmUGi+Cdx6RumJlASPgxpK/Y3mpjXv",
+	"qeGPqJNgsu1pYBBuc7qdZkKvONrNgHwE1wfccKI/Mjx7vbmtu3UW2hEGpJoyOezTTsLyRQbwTLwYPhn2",
+	"O/Q5KbY8RFXW2oaztU5UK16qKaQJ3kHmHeLy8ZPqerOJJMRBScPiNpnRn9i06sUDeWdQ9bleCyKHYW8C",
+	"Ar0IT2uTeJvqfCSzm9LLpvfgHgTpH2qSx5tupHo9yVekRZubsCjh/DdfZ9nmlfTi/U979d/S+u+a9Z33",
+	"P3/c8LZbn+yDfmrVd36GrpYfm97OJ99XDy5t6Lpwpp6NM4Y9OJc4+bCrdjRs6KtaLzfa6/zM7pu94++/",
+	"+Obmt9q8fJZw+HL6ld9zP+RV8+2Jfrnrze272ucTOjuvZFnt+a97zy/XHdq8ZyozrcjxSELNgc9uH42t",
+	"o+v4nzmNpFdi6qGJqQ2MEUwbDli7/UiSUAzGpFpwU4CaUNej7BIu7NJ2O5ffwfa/x8W06sG/6sG/6sF/",
+	"rR78XJkms0J62PL91O2BPzutgJGyXUIlWbtsNlqIrwnX1OIcDGVvraylPoYyQtpnyXMlzLEN4HS3bNOX",
+	"/xU7p+EYu0Xv44CumgVcbgEXH4iPwsdeL+OXsQ/Z2iCh8cQYjGZ4832pUpjcNs/FkGcsesjlZddMyT2U",
+	"sjT93Ylen7hoSdUuUU8X/2s6lZqzd8xKL909esfd3P4xW/hzdpAZ1J3sIf2w1S76Ne0is0o/Yx8N87rc",
+	"BQQkmvSZ9k0WpyvS4mNIVd28ru5OTve/J+uQ3dBNlWrexGbyeR5IhBM1S0M1wDEd8q4IPIfQ4uSV+jOW",
+	"e5c0TsBq9oodjawhVitlPChsGKceeTpYXUYtgCJLudbfs/G1e3fsF+4C8djleocUWmtc79nY5dHJmsPj",
+	"yx42oOEFPWcvqexVrnb3M/Yhm33fhHZYcqN3xJX3lse/DK/SzX6ZW8fyuegPKJ/sZqIFYEeIhFE1ibeZ",
+	"tZ+9aGeY/bh3SMy7YlUmv7Qk1bOGcu06YnRpm3yRiYLlX7r7jKGJwXyww4ZiCWqqAd49ILlkOR2GIWMR",
+	"i2pEpD7XFEoarkOq+Ynf0jhhUW3XplsD2KCBOhfHrlnxID77SBIx4pZCFJgYgMEI2rRppU+09icDluaD",
+	"1COXHtFFKUx6UDE2TBmmUfUfkGfu0STD2jR7A8kYeXFQ6E6hzqoPRBKHY8hmw9A1x5R5wTz13aOXSHhF",
+	"ITKs5hCL2fKR74H6kSR4830wT398ln/kxBXoYPD+coqEHr/8+yFItPexevDTbmuTbW51Q8Zoa/sJBRZ+",
+	"84rvL5haydHF+x9/2Qib3W9bw99cbH3XX6c7P2THT+Sr9Nkm/+vRwdPeb7fP9yuelsHtyuW60nspu4zF",
+	"UL6Ho+9F+r44qsuWG6IoWWLLBy3M9K28vV+7tyc5vWDvQyrZZwrUJb2+gkjNG7ehuagljJZ8u0YcuPJr",
+	"QjQsEgzXdfvckOMdCoGrb+CVq7lyNT9jE6Ot9T5cyuUcmdK+wLqWAaHhL8MYc6DgZ1ZTRsOsjkWL9dwH",
+	"fQJKPqEZS2skVAZIw+enLGFhpvGt+NCOMgfwMZkY2N6umkjBvPr7YZpYzJmlJaYdKZJhxnz+9uTVLgm0",
+	"6/S+R9VI1al2DvVPQPvgdp+EmZAaojbkv4sHg5if7/o8wG6o79H+ep8iFM0RW6ZDI6mK1CPCUGW5Stxz",
+	"+UIZV25zZA0rc32t0OHUsZ8u2NjlXSRRLOEOhA4G3hQLIYIe45DNQoiZqfgM5xtE3Q163yXMucbatV0z",
+	"6VRT413SajRRV0i1jsB6u0InUNfKull3fvp9CstO536M2pvogbqrlrP6QxNYlhj+jRlv5K77a7vh04NH",
+	"q37+qGcN6fOiDdNjsdy1caTdH6ILh5FzQ6TAUyu6eZ3arKFNKfibGeXhORcps7UWdgGHJpChDsvarFHF",
+	"8n14myEPx8LRgirmXTHbF7pmrzElqG+z2Zh8T00E0uzYWL43ojFnpJDvpxuSFb0vd8+0K09pk9IttkG3",
+	"O9vd9c5Tuk2bYauzHm5Em2yru9180nq6vrNBNztb4Xb0hD3t7jSp87tzx8lWYdD6+3065EaX2MnW4yrR",
+	"NJV25W/Ml5jWK4YT9Mrm4yqGdScxrMX2GdwzvTRqt/gZqOnXCQACphNhQZ9eMCVzA7Um7C5rr60lIqRJ",
+	"T8is/bT5FJnd9DOnJCkaDbqQQnokpIMs7FHMFdT7NE6IGiaIdaMuh1lvBmsw2iDKEBsMpGkjH6cGv164",
+	"y2AgS+5ympd1SBTeeE/nSqfyQ84YhzV0pGXCcm4gSp98CAzSGUEoSczPkRrr5dnZsXNt3C+79IhAUUss",
+	"M3wsFtEY9jQobFEKCUJ+jEeF+2E9TMldYR1xkcVdLbrd6YN1M32NwYzQKEqZlCxCqAvQ1zSKePeSq19P",
+	"EY3gRyzh03fHooEU5Z/C7gjXT9g7PtTNOcp9BZPCUm6CZynrla7QDO+SMI24ccZh99Msi6Ev8i9ChpKl",
+	"7luonyuffv70/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -10459,6 +10459,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -10482,6 +10484,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -10745,6 +10749,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     /** @description The version served. */
                     "X-Bundle-Version": components["schemas"]["BundleVersion"];
                     [name: string]: unknown;
@@ -10770,6 +10776,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     /** @description The version served. */
                     "X-Bundle-Version": components["schemas"]["BundleVersion"];
                     [name: string]: unknown;
