@@ -30782,25 +30782,27 @@ func (r RotateRnDeploymentKeyResponse) ContentType() string {
 
 // DownloadRnBundleResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnBundle
 type DownloadRnBundleResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadRnBundleResponse206Headers the declared response headers of an HTTP 206 response for DownloadRnBundle
 type DownloadRnBundleResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadRnBundleResponse304Headers the declared response headers of an HTTP 304 response for DownloadRnBundle
@@ -32229,23 +32231,25 @@ func (r WithdrawAppVersionResponse) ContentType() string {
 
 // DownloadApkResponse200Headers the declared response headers of an HTTP 200 response for DownloadApk
 type DownloadApkResponse200Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadApkResponse206Headers the declared response headers of an HTTP 206 response for DownloadApk
 type DownloadApkResponse206Headers struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 // DownloadApkResponse304Headers the declared response headers of an HTTP 304 response for DownloadApk
@@ -43230,6 +43234,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 			}
 			headers.XContentSHA256 = value
 		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
 		var headers DownloadRnBundleResponse206Headers
@@ -43288,6 +43299,13 @@ func ParseDownloadRnBundleResponse(rsp *http.Response) (*DownloadRnBundleRespons
 				return nil, err
 			}
 			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -44538,6 +44556,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 			}
 			headers.XContentSHA256 = value
 		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 206:
 		var headers DownloadApkResponse206Headers
@@ -44589,6 +44614,13 @@ func ParseDownloadApkResponse(rsp *http.Response) (*DownloadApkResponse, error) 
 				return nil, err
 			}
 			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
 		}
 		response.Headers206 = &headers
 	case rsp.StatusCode == 304:
@@ -64847,13 +64879,14 @@ type DownloadRnBundleResponseObject interface {
 }
 
 type DownloadRnBundle200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadRnBundle200ApplicationoctetStreamResponse struct {
@@ -64879,6 +64912,7 @@ func (response DownloadRnBundle200ApplicationoctetStreamResponse) VisitDownloadR
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Bundle-Version", fmt.Sprint(response.Headers.XBundleVersion))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -64889,14 +64923,15 @@ func (response DownloadRnBundle200ApplicationoctetStreamResponse) VisitDownloadR
 }
 
 type DownloadRnBundle206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XBundleVersion     BundleVersion
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XBundleVersion      BundleVersion
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadRnBundle206ApplicationoctetStreamResponse struct {
@@ -64923,6 +64958,7 @@ func (response DownloadRnBundle206ApplicationoctetStreamResponse) VisitDownloadR
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Bundle-Version", fmt.Sprint(response.Headers.XBundleVersion))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -66733,12 +66769,13 @@ type DownloadApkResponseObject interface {
 }
 
 type DownloadApk200ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadApk200ApplicationoctetStreamResponse struct {
@@ -66763,6 +66800,7 @@ func (response DownloadApk200ApplicationoctetStreamResponse) VisitDownloadApkRes
 	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(200)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -66773,13 +66811,14 @@ func (response DownloadApk200ApplicationoctetStreamResponse) VisitDownloadApkRes
 }
 
 type DownloadApk206ResponseHeaders struct {
-	AcceptRanges       string
-	CacheControl       *string
-	ContentDisposition *string
-	ContentLength      int64
-	ContentRange       string
-	ETag               string
-	XContentSHA256     string
+	AcceptRanges        string
+	CacheControl        *string
+	ContentDisposition  *string
+	ContentLength       int64
+	ContentRange        string
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
 }
 
 type DownloadApk206ApplicationoctetStreamResponse struct {
@@ -66805,6 +66844,7 @@ func (response DownloadApk206ApplicationoctetStreamResponse) VisitDownloadApkRes
 	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
 	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
 	w.WriteHeader(206)
 
 	if closer, ok := response.Body.(io.ReadCloser); ok {
@@ -72020,421 +72060,422 @@ var swaggerSpec = []string{
 	"7vTQlm0FXK+1Dnb392o1DTMH1Ws1dEZfbB8jjHwl3IR6wbo3a73ZZ1Ci3mAeVVpXIIuLTCggvKQ+eQAW",
 	"VaaWxPf6+YiH0x3LghJSH4RqVZJq9qZ2UhwCrX45Tp8SQFkf35C4fEqEOc1qxamMbKvyITSBTrqI65oe",
 	"laxa8qOe91P8FB/+k7iPpr2k7kzlSCetPv9nQMYVp6LIA1Q1argtUvf2h0286+6Rg1EN14cNt+m1yO5o",
-	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/evzW3kWR5gvhX8T+s/yZAHQAB3iSCltZDiUyJmaLEIqlUdmdk",
-	"KxwRDiKKAXdkeIAQSiuzWhtbs9m1XduX3al525m1mdp9mlnbW7/M2j70Nymb6un+Fmt+jruHBxC4kOJN",
-	"StRDpRiIi4eH+7n+zu+E69EG2+xu0e0c6QF3b/x2oG6O3TY3n663Nia79ar5aETssvFh+EvM+zFvhKKf",
-	"C/bPHs8N2gNqAR/yrlhIWIriGvZKFegcUiu7BymTDBrQr3ylmzIyQF+BieEt4AZRT9dd8R2DArdk0aD4",
-	"qPbDp7mlEvoza2Fpw14FVWCUEs20eidVd9eKMGNZHW0J3Y7IiNMOghdGFAjxeVRrkONhJ4lDFE1vT15p",
-	"3YT53oLRAs6SnT4oyugwn4c07CHzIFxYDZ5DD2014FQkbTKA+3ukTz/U6Tn7ZqO1tbHdbDY9Evf7w0y5",
-	"K0HNJP4Ozug5qLPAr/jDZnMjVDMG/2J+JdhVJkVw2K2/FpzVj2gW9gKl6UBTZMDwFjwOaqhLNpqbNg1E",
-	"SUdEY0jnveFocZEUeK6rwYn6bxtn/JtmvdVc34DOMfB3q7m+Wc//rG+11s3915vbOuxJSGC+D9xMjVPf",
-	"HvuhZjTNIESGnh3jkVF32zqTVLheD4Y8XsM5gG79MAfKwCJkr5D1kmreaYIPBCpsTDYZIE3etwZlx3qz",
-	"qROb5qH7sRwIGSO9lOn+kmmlhZYEwkG0o4w2kF566G9Lbcaq4VVPvn1Otte3t3Md9ziAoXLB63unzw8P",
-	"4aYSLT1tw1hzA9vTA6t31iCHysSAKY55EnMWYBYBjPrxAEIGnVSMlI2JvfPMJ0+HnGtMbZ9UQW9IoikC",
-	"e5ST0x9eeOq+dBjFwiOXccSER473v/XIIFFGZsY+ZLVdnU3TF44HzCMvz45eeXA9+fHoFRi/39FLego7",
-	"Wd3SMJp7+DFIQLOMhj1oOuRBjgTtP+B2gklUGxIQxfBhDuCRMPlmv8F8BD/WXTlQfwOCQ7YJFyASNLTY",
-	"WY6nWqLVj0USh+M2kZRHHfFhl2j7rC7TkDxSht0jJxqCozJiyPQrHHKYLwklxeeW2HHv+PCRJCKNzwHL",
-	"W1ZMdS0jTV30UtkPS5Aw72uTGFCdS5z/bJwx2GrLnHzYVeIGpM0yAY3Ha4+LJuIyxtws+X3VO5WaDvnu",
-	"V7Zlj9EIPsFHXYCPQkdO66O9ZETHUss+sEuLxqRr4jA+7Cu1B+c6pqjzjgXFMP20YBlNoQaRP7TkGdMi",
-	"reRJRpQYsdAZZrif5wsDkFbOXiZVEA6oWlkilWsX7BIj9L7xK3/6/R/9Sn7k8Tdvz76tP330CCrcrXTG",
-	"7fYIRUDxDQdUKWw16L+t4qj/i3wANedZpavKzMYrxs+z3vREPIPtbfi/zLp+JFFbzv3edinGPNverHiV",
-	"fszjvloDTTuSmGfsnKWFoUxIpNmLbp6kmj+06XlQZkXJMii1Mebf2/kefuWnZn2H1rs/f9ze/ORX/qL0",
-	"E+Qi+/Tl3vrWdkkU6eVefX1r24hTR1XHnCRixNJ6SJUGYB9Ilf0yNB311KhrM1eLO7ZFI3OVyewPYpTM",
-	"cnJAn10mCdTD15vbD1psTliJ+tusROhKhN6/CEXDZfqToLGGIg1MdJRpdTySUHOgxKtYVubhI5Rs+fkv",
-	"6/ifNfzPX8ydvZXUX0n9T15lAwNAJbwAEPt+JEkoBmNSLXj4NcCfI3HALuHC7ixHCt+FXLy35fTpziBy",
-	"29eJBW+2tmdhEKHUBRRoWQjEUaqkCmFc9DdrbiS1dQXMYpqKdCFmcZnhTK6upQTv48+Wq77/eI40/fSA",
-	"QCDa3dZRT9IZQ6AQov1TEVCcyvJ9ryeZvDjQGA8nTEpGYphERKpvU1WT6un4i9qIHij6mmfDPZAtxRjf",
-	"ZIBwJNILSSgi4l4cnJUFKV6ya6aSbjNKsUzgoTzT9EiaqZ0lMVd266/bbj2Nf1dwa5TZAR/wK3L7XUun",
-	"fK9kpemUB2sJrAzL2zIsf6X2ZIlGprKH+BuriBw+DlLV2sQz+hTTIy8P9vat81tzqZ6LT3gtcCn2qESH",
-	"GR5nbqovRBtngvzcIt5ZPojaLklZlo41Bt6pQTKlTxOf1TmjrHoeq6UyQUY0zko/Xy7aPuVWVXlzUZYa",
-	"RL77enOMqr0JzZ3bNsq2QuW6THp5LesN+x0O9U1zEs3IZS1DmmClehfo4WUcMciWflACJBgFf/+HoBfk",
-	"AFoqByzMCFhOgMzR8DOfMw5onqidE2Xbpg94WzTRPmBn3zqDij6Qurr2jygjz+CL9CuojdtnWJXSjT9A",
-	"1/VMDU3dSN1V5lkrmq8tg23aMHKwT3pihAPtUz6GRyHmDnu5d0XaVq+LULYeFgEyGvYI0OAjg72u5+fs",
-	"Awxhe9MjrfWnHllXG399a9vz+VZrHW7Raq5vkiotJGpbzebf/2Gj2USa4/SSYcFfa/3p3/9BXdcRH2oN",
-	"cqq+iCEJGCYZiYAOjSMgUGOUdbUj+0DDDN6lQU7FMA2ZbJPvjg9eeOT49QuPvDj8llQxW9tVm7mG4Kp3",
-	"rHOMCX+7VNSYjl+/yLOwEm5nDivDWd0LkMuY+SdZSrkcUCU9a5h4VE/GTOkolqxBDtT8qdGp20CrUegc",
-	"ooaglg58OcC05dTdgILEubHAOIBEwLI4RJtNw8YgjQvgs7OXb4+eAfrs+PDHg1enpDqKo6xH/v4PpMfi",
-	"817mGXOCbDbxfzVd5tlFriBY4JvNpiFpANAcC0UEiD47lCjuMy6VYsOQn9lGuGUbBPewJje3PVJ9DosQ",
-	"CqHhdMhca1w3npmlQx5SXfQTijQdqvnRIIGtBtnTC5qSLhsRbbsCjBNGiftIze6urduxc6qkmRprnJJs",
-	"mCLQEVEf8CkAwAEteD8Pw7Hr87n4DR2HHOFfH/TPVsXlNjFsbVgDWBVbUNoO3MOgPBo+fxVfoJEDxde5",
-	"7KBpOl6cNp+TtbaC6PMcw6L4fQeLUxtoIBE5GcQfWCK9K4kbstVa90DUKGUVq1sDeCKHy40KSkzvAQ3f",
-	"c035jXVlytMPaMqrOzqWfavMsp98p5cMe3fcwUv1bvGlbhYK4GAhr5zasv0+bgQCYDfFPRi6DyiFsrTN",
-	"vUBYXdMex5TJx5a3+elD/s/Fvt4qVH9LrtX9f2bHGVsu8A6T2KHRsZFKIB8cL6LgtwEHRhej3uptLmky",
-	"dGP3OY77p48VKF3RWiMP4psSCWNTK0EKwi8/JX/kqE1Kzy9G9D95lQyD1MegIYqvkHsn6gWUQVJq5M1/",
-	"nbJUhL1pa73ZbH7YaTabWkXtulaDMgy1taqRhgY92LUvZcxIff3k+91czmJvhh8ejAIPHBUxzMC7ajUa",
-	"oOKAUihRgpFhwVDO2lWYVPQnYPjoWCsr6Hppo61lwONyOBiINGPREYtiCiG5h5PQ2HM8IWQxwrmaj+mO",
-	"+2uWxSfuq7dbgkA2r14yhWlYlgRlUsaVBSdKQilqN+ZISmDoBGLLJBdnPkIzE3GulkaD7HGs7VQWsiU8",
-	"QC+iubOrnoHmGVjSOGRlkWGbaWBvg06Xur+TvQMQ/BlWAoc/UrenJpSzEali19nOMH8zECiaS67mIfcB",
-	"MPX1xKjkjlgF06HhRZlFfgjDPeznlPyfUfTjLXP6WdxnMqP9wZLnv1YO2IKCogUpVR6HF9rM3YO6e6ca",
-	"X/3jfbN5hYyonSycu7vubWsfv7BjtVkAuJ6+ujKWuyI9vfmWBd7HihhI5y86GJzG55xmw5SVFOCiSIEG",
-	"R1PUpnG/jgz08yToGsimxXLUyipJqsOBZGlW0+5lq9k0D5c6BhVnrA9YfLWUWUQEtzFHCFylDFWTckIC",
-	"dbIMPBPgEWkE8WSetcnzk4O9s4N9j2AH+H3N5SVJwroZ2FoXjA0w1uJzME4gc3hwcvLmxBL+aTlehfC5",
-	"5h9Gzp3DSBdaZKM4ZG2n2CIffA3aYi4Qxh6ZL4xJVb8K3k2Z6ah4LFdNH1QEhN9gN2PUFqJlWAKAiSUT",
-	"N1tCYMtn8GW/QrH908dSIT19dB2ekgtPWGpXFuIQ1DjES1vK4u3H3PxpHQyapnR8ZxWguPTg+Zj0AAdc",
-	"v95PHx07HDvpQMCmonfRDB036yq9ckuuwunV7dIr7ZtsoDzxEWApz9Nqb7iN3w+guS3rr4ozH5aSMjoC",
-	"k0sdLZyWVFaS0RTVVGmCTYfXq0gbySLSp+mFhGaFAkkVUyeh2SDfxpB5zHtGm7EhW4LWDUDjrA1EqMqk",
-	"MZckuGBj4IMm1ee9mDOJGZZXNNPgFUKT+IJ5JKSS1WMuGZdxFl+yXRL8/3XC633gc+X2IuIlJwOoTdI+",
-	"xKlOBhh1onzkXRKwD1lKkb4GPBJsM99jkLh5o1RoO09Y2dch9m1Q3YCuA/pUrvMlANRT3ozNDui39cB/",
-	"5SZRlnmYreuM9d0bZL+oItGvV6oNKl/LWSrVR80V1m3rqsP+9/gyJ0ZCL3HRMV2uau00/h27Hf4de/FP",
-	"Hyv0kmY0fQvF9xVvrvvikon9rGZWieWmKeNfb3qVTGQ0OUhYX70LKjN1RL2xvCVxjhtVPWFREAarQHKO",
-	"3w6T2kpiEhfu9QX87cvqh8KCrTaYncSCuJ0haD/i+vmEMlbt6GlpiztdumT7DXKYyZyAK6fZN3lS24dB",
-	"DBgn71jnVIQXTLMcUp8HF3F4waIAE+ekmjIqBSea6Pj9/sGrA2U+Y+P9lJEwEZJFwN6SMHqpS+fPUzEc",
-	"AAEv/AsiNsBPg1xdUiSX0ExfDVavbc0XZrwPSOXKOAJgSCwzkY4b5JU4P4ckKHfMcp9XN5sbNYeekQ4G",
-	"OsiDc6PlLnT41tEY7TUY5jXbobvgPmCoUAt8vKF6VT27lnCt6JHAW+ihlTONqfO/lHDOLUVIFtLsaiW2",
-	"YgG7YRsQ59WJxpabft5s/NQgFYD1gHDxOKek6uZNOZDfqlGGLbihdX8b6t1V6Uvy6dBOWPGMF1jk5Xty",
-	"1tyZ4OUDW7HS/vip3F5A923hXUrDojduHyzskYGrYLU/5xHoFHbeC+iEoXmX9fRNGgJX3ROH/bewGo5p",
-	"hriMwbC0DwYypCDLfpLACJSbokexmyc8TA7T3crIY7fZ3MghbrWGz7+dGQEkEAAsOEcpGyQ0nAihKTcG",
-	"onLlLGdqO9ykuLhmZuLaYsFs90oIK6Nyqj5Dj8aVsv1/9R2KE/RgUxtGTeQdNpBaaRUNug2qrglmLmgr",
-	"Izgr7vOruB1rSJU7M9DzzmnF4nJaTvQ40dEL7OmRHkbTNgE06clXFT711uMPE2LzFqh6cfb0drx59Qz3",
-	"X5heBD6slY5eeufsiyJSAT7jvG2jzOU1dHbnFh1gdBNP9JTHCdh4CJ44cUwTVYHzdKAQnHAb35RkxJJE",
-	"/RfCnD6HIr0G2Tc+tfG8lWtuVbPu5RNofi578jdqeZaigKGX9qtYZi/w3R6sk3rTccPF5+nQZQm8eS+R",
-	"giSxzPIQhw2EINudPb6XBUSyrDYL6jv5pcqRv12aSGYzXx0hEkZ55dOtBz9nOzwbBVfFeV0DTNNLu9LG",
-	"f4H/ouRjv8PS52DotTfsLADnPpynFuiITzk+9x1OhW0CW2T5SCquiJVQvuHAhhJWTiLp3MitBXktR4Cv",
-	"fdSLc37MVa9p5cdgbNP0mh0MgOQb0kAY68zaBFe2jq6SAK5osEtkROQCAAgh5WQATQUzQeIMwip9kTIP",
-	"yQUw+AlxReVI0QhqVkyPVfUCJBXYugZyWvgMu/cCn49YpyfEBYTrWYNsNjfzeidjtHFB5DDsmXdKNR13",
-	"Lsl0UZulwZaMRY+kBXJUAwwNk9KptZs9qJmnaYZyzfuNHfSg81yPpYzQJLFs6x7psJAOJTPB5Aj1W9gT",
-	"knHSGWMKzPRqAvSqvrvPoXkfZhP11ZL0GRCsq5MxGGxY0S/YGJvSq68rzWKrzdSQZjG80DJqFcktN0Tt",
-	"zNvltJJ/Nx3Y1TML0sPozNLI7sQinfG1HkkSg7tmzYKCxgajZaD8J6utjWqfVzowbyWhT6bMlykBbVJE",
-	"c21swVk9E3VoE2lSSh2WjRjjGODaMw0bJEufIdBN94bGNgGx4EXb3OdV9RjGoY9EINkvQc0jKbsUFwCm",
-	"g+odpLzVFh6mj/TGqjWIyajbLJGMIQeHfSjiJLECfRcqz2NdGWkaJSTqQefxJboleHdlSDSgZhOEOLwZ",
-	"0YQG8GpzDfojM5UP2aSfxhQB1F9r2lDwS5ZKeLniCrWWYblVDVP1+evTK119NmFZOqT1OUN6diND+qLg",
-	"E2GPmr4Jp4evX7w6qHgVLLA6kudqwaK3YC+p9FiSiFm5lqfTPZBYFGeu39FNRb/oPHiVWP2tq3T68lyP",
-	"5+zgxzP4ILDLrZMl2S/alZhG3t2rD6I39PIOiBGOKxV8wyr4aFLrZCNst7SsH2K+zNrHvtoFn9ZwEWLN",
-	"3QKlra9FtU0cAx0SLz0BvdmCvjwHK1x5EzxCJhNKIhbGfZqQOEIfgEoSqH0RFEWZ3iolqh+Ge20ppucN",
-	"db83A/9+AlMhHRx5md8lGc/QhYoM8QV0qgMfo0GeiayH7Bmax8rn6KB5eibQUNVPqBmvTf/d0DIhIODA",
-	"eblrBgT8cWZMAw/R9dPXTThi8E6AzbEvZXgRjJFhqETyZlo+H3JMpUQLXDnz+FnmAE6pnv2vzXtZoIuu",
-	"qn/uRfXoTTRL89y4DlnkxunHWRN4pUFuWIPgjsQAkN2Wy2gOu7vriTifl7UTJIojbFduIkgQLzs8Impv",
-	"TOYmTlgo0ohFbc13FdIksYLXCT35HASX6Z4jRZ8hRWDVCDZcMp6WsBgHGKLLpaWihuR5ur4JZSj6TTUv",
-	"L/jRIHYeoU8Fd1B/AUyBghenu/3haLRlPmBiACxTan8wn1cpJxBSNjEJlMMwPLXA++LSSGZUEBSII/HY",
-	"b4V6c1zQSNwU4JM1BwyU02c0PWcgZSwDHUDRscq+gSddsrSjSVNRB5l42oTyCDyfT0T2As/E+nCIDRg0",
-	"HDZgUJws9wjOJ9xNT3sDpz1oqJMy4bYK150I9bVgWpDq2cHrvddnNQ9hmrDuRKphIsoc8Hn1zfGp/l2p",
-	"pAs2JtW94+P3pwcnPxyc1ExVtm6RqG/79vTgpDbXc31jDr9SS/xXk5G6dSR7qIVDccFVvIpeDkpTrZs/",
-	"raZSi2CuUpxIBbFME7OVqd4yFVmi7pTWfKIEotpYh44KzbeaMsMPTk/3Xhzcv2fmLtjl3bNEnBPGszRe",
-	"eWg3rl/PXH1nxYya8iX1rGSZUgHLJPsPj0g6TJhskKCbxoxH8g1PxkHeIRQCC7W2tt+VqUdoSRCTcMYi",
-	"iVB0ybhy45S6w/qfkMUQKBSkw4h+zARWz0MqkZdnZ8f2Qgv7xxKp2gwisMP+qXnfX5V34HwvHf+5UQyP",
-	"mdSFnS/1eSsxcJtiQOZLvDxdsghS69aX7zpIR6StccwkLWpINbBfFk3doNaYiX/9QnbgNcG1hZ2mwXJX",
-	"3Ub3BYS96jZeQWEfamE07uaiNzxfLEwZBhjmXcoqyEspXV9b97wdaVwtIBoATOsoayjZ42LU8Pk0aLCk",
-	"uHgmbpAY2GBJqbDPZ+IG8ewlUIMIsF3BBq8KG5z8HAY2iMeXBQ3i2Q8LMjhRL71syZR9cxNMLSmcEtAj",
-	"wkRLS8qjHgRKELfE8m6gjo6sjL9bBgqaeV5SzpsMzkxRjz2MTUjTzVGJJHKkvWRhyjJJ+sDD3iCnjOkA",
-	"6Dt9bVekpCdGEANVXl7MHIpG5cnJ+JyX1xird3xnRvorct1mYZOflhRjctpJ8iQLZPTg65swmGRQdTaR",
-	"w6v8jGGoDViSqVoBlcePHz/e6W7QWUWcJU8fFsrJ9CtBEdmH4S99s8om2EY/Twrp9aCWxiKL1aYpq1xk",
-	"uus1tKC3FT6aDXS9WVvJp1tzTkf5Di73TGckys9jqXYaoeTtySubUYbUeEHu4ZpHsACWChWa4OvHP5Ig",
-	"aGJ+7vMA13yg/NruMEk0eFez3gDwFtC7GlrLOElFBuRsWS8Vw/Oezu3otVjztPhDOs/xCC5miWTA6Dm9",
-	"2pyVudncIR02FhDRotiJgXABmAvLmSMhH6FmQZ2PmZrHj/dRno4bjx+Tb4W2tWEykPBTDjtqQjtq2OMB",
-	"+gW6s4lU3qpHMqEvQiFiEdYeCY7fnJ7pXqTDNNGpHRxR4NJat8mkcAtseK4jorHPg49+JY78StvQN2s9",
-	"MCZxZJiaPR8lF5zlSi74CTDQ8BO9eA99uTw/F5DOnU++fU42NjZ2nNsqgepX2h//9Ps/fvqkrP1AHbGp",
-	"IZ0xBiXlPtcjEwLTpXBtYGocgySQulJvqXGj2NnOI7rO41MA98YEV07xpytqcnj7buEWNIpY1P4JjcA/",
-	"/f6PP+tUXvFg4d4aod/QmAq4H54q2z9Rj3TM6RiraMAjdok5Sf9o8mvuSIs5twhW30skBG+T4Mf6j8Nf",
-	"+vWDS2yrBt0YYQ3qBn/mBLNa9TnOIvDsGoc2KZihhcZAzuVWNwek+pbHH0g/TpJYtwlysCNZxvqDjIyo",
-	"1HaF7m1i7mMlFvmG9NiH6sujvee6F1cVpYJHJh9J/pL4lYZfIX+JfYBqgYeUix0G4gTeGZixsA+kWkAN",
-	"spfHtVOmxO/QcNxYRL5H1HGaIn1+KLjMqJJucZ8ZYsvuUKqrzFAkVFRg65Qt0o853FQk+FX28mkFJcuA",
-	"4Avy8OsfPsDujdV1prsSeWOi61oAqlmPbaOHLXyu53MM+dCO8qZbTSI90lIP93AMHtloqv/CalknvV1k",
-	"ANOVF6kYDBjyeRnzr0/HREnoS+ZzzXCONJ2URx5JacqSsee8qbKz2iRi0RBFDXSsnFpYDZ/vF03MX4Zs",
-	"iKygx0Jm5yk7/c0r6FpDgXOMppbvQ8vFREjgz+RsVyMF9IIC1mMdBc0Vip1tCIcmubWaj8MI62dI+awE",
-	"r5LXe9a0RpGKjNCnjEdtyKGAgKLKowbF4hE55mEvFVwMpZob+BRmr5gMi6WVBl2WiZRF7VmSHDcH8Bh0",
-	"xKUmAkUZnAO+8Ibv1aA15hyFZ5aDaNQdQCVXA8x+Bh4JMoH/NTlSyNNrfBAcRwUC/8zRSkFNbRq1ULUW",
-	"x3KX707fvMbtFkvUJjRJxMivtDH15BG/guxO6pBu3PgpANYoWRhq1ck9aVLtjVzJ4j1quz5X+wXRFmow",
-	"iToTOvCA6m+Q18IOEDeU8/WUzBDD7EgGHqFqIdWd9xGpujcZ8lRpXSh/UjpdbRIWxhGLYFkLrm8StMnx",
-	"3ukpDsB9Dz0Sj5wcfHfw/Ey/KTDAq6W2F0Upk5JJXGjqETiTPQFMtMAnnzJd/pUJNdJEiEGHhhceSWJ+",
-	"UU9ESBNSDRMxVFovo6BGuakSqHlkkMaXmnPcpujgfTW9IMVBuLSzhmsWcS5Qn8Q0m5XPQYKDMRIKzrGK",
-	"wbadqsKWhVggmIGm6ZR9BY335O5juch8nGkYsA4COps9HXKJg4L+BO8Onr188+b793uvXr159/745PCH",
-	"vbMDCBKWuabPXR/360xqfIZruaxfeEWnDyf9jllx79IF3+o02ZOwFT2l691Ntt3ZCTeiFn3SbbL1zma4",
-	"HT2lre4G2+o8CXeiJl1nm93tztOwFW2wrSe35LrfuOe+yGvnbESsH2IbF+IUGYdtxTD/xeaosFUFNZ/4",
-	"ivHKtY/x8lyS+qJd4kQesVoNDHdr7SpT0Zqpc6HoBms4gw3xy1AH91lBa6zeWJJzwVe8a7fFizh/ey1R",
-	"PJs7ORPlsxullTNxdM0+b2V9/H6+MlpF9OMsY5E5Ctyl0KKYKUeTNUiAAbxT0CLGxdJsbgaUhtFBYqIA",
-	"OorFSRUCguqfNRQK0zFGpbOKGmrX52LCuTYpkmUkzC7ZbO7gWRRv5ORicLzmSvP8tyevZhPQ/ToMVYNx",
-	"u5I9cj+4myWNIW3N5YpnZfd8mXaPJrP7LLtnLbdjFuRtTRg0E8b2gbp7iMvqehlrYrvonTaZiM3qmElJ",
-	"bBaCdlwHe02ZhH4sH2KtiToGgF10F4pgXxSj0F99mCQ6AhBnJBTDJAKi/w4EZcB/tzkFpr7Nklba/Ixy",
-	"HqNbFWHcGDwGF0Clvb6gzrDVcrExsNrg+zzpboRNurVeX+/ssPpmtNmp73Sesvpm2Oo22XZ3nbZa6poh",
-	"ftMjWWlvbHkVWBUIyYH16JSBaOdbObqn2mmF4SvXu7XuWZ8WJf59Y2yKa3N8hcYGOPMrnM1NC+69GfH+",
-	"L9OydhXMMOutJeI85nO6tdEkwbB0nnHv0PCCMB6Rqs4h2Ag6/r43GJxqExrpX6D7PiURu4xDVlP655xl",
-	"EAk/PELSVUg9KmUiuhDsQcQY5M51uWSxuRnwWZIxK/RNU8OAu2p6Gc3sTaabrdnYf3mrhTgzQekq5E5m",
-	"dLqrebbdJ80nBf7GIIPu6gnJJsjdwnv53L5GJ9Wd8OHqDpDQxxEkD88MHy3kgch3785gjoI9vf9A+rXJ",
-	"M0ZTlgZEcFOKiHWsoC6h80OwNlID/iu42TfBLkmZchbyJqQB+zCIUyb3sgBmfMgvuBhxwzxGQsrVWJWm",
-	"7MIy8LnNX2IiG2eztau+cSzBFNcllx7Mq0gRiIzcZGbyyzvOvYL1+OVw+pzpthxqVSfinMR8N1+Qyj7h",
-	"bFRkn3Da6Mym0rkR+qlb4QPWa8XV6TvT3AGw2irtCht/1+u8COM38XeHb3932HodH8pDfrIVPj/cPrwY",
-	"/PjD8+92Gmz8XZP9uKdOGnROv9tphOsJ7/S/bUY/fpfcZAD6TI1qkccFQ//q/Kx76x+0sJmblEPo42F0",
-	"wRya4k5Cw4skNoqqPAB8Ri+YJEEnEeEFi97aDsjdYt8Ae68JXwI2M2YPsc1oSUkTh5urW9+2pHrmvsUD",
-	"CN/ms0MSwc9ZSvQ8r8zO5WntcfnoJhrTrTNmVt6AVeSsYvB59fx7CC1UzjXPkrE5bBqblbnBztq6dQ/4",
-	"QTe9m+WotiaUmlOz8Ux0ZvYvvVf/0fmoy/uOZrGsCjWutpOPxrkaKWmBU+pRHQ+zEu3EZyqnvcLXcWBL",
-	"SmFJTekJVjmel7rMYuoPhHsalpdde0T2YqCyvWCDjFSHeDlmRQE6JvGuXPmXCbLN1BrkmTlLij6DNuGa",
-	"2MuM0uk1im6aOpnxLEXGZUv3OTkFsSvZdgs6OWVa5SDIxxDo2NhfmSfx7IvS0Ms39LphcXUrgmeREWFX",
-	"t14XK4GzrMB5NsdwcOxkl1h2fjGvlTiFSzwyiDk31MDFpr5swtDQCapyE+N5YSC/KhujjB4oSmlXk/Al",
-	"1FIYX4vHby6P7BPlkLe2rkLmt34tHtknk/RG0MQPF4+JWij1cKpO3i4wHjnPBTxspLtmtGZ2EJx4p3s3",
-	"tdzFvbytVdhoK9G3tOhzZ5sk89sZFeZ47aNZdXNxYycQopVTxNwYvS5YZ6C6oDTMdoVXC7i264K0EYTi",
-	"c22maIpViyohnH3IcuB+CsQaU8/u0PAC8OZg+bg/+VxbgpsYK3YFuUZP22YdBZ5xvbk09yspFOYHs/v8",
-	"utN/+23NzvQXw8Zmy1zxXAvQz+qruur5e1/9ygxqLSwus6tu8DWtYT+W48dO6eVk+9Ahx3pStRuhaLKw",
-	"/6o2m6RcqQ6cGsAzAhImjKZq89c8n4Ma1p5Y8RaTTgxnZMyyPHXUi6WuNcH8GBahYjHHZ2zssp18ygoG",
-	"2T7M1cPfy6U5F/gI8Nl2p76Q/TLFxIsxmcpyLpGei1wC9OmHV4yfZ71Ke7O5s21zqTJTsvra6ZWrmxaL",
-	"vKnCavvaqZluUQYp4UAoMSvhyqKnP0SzolTyvOtBD9nix4olURdF2B/L2g0AeSpKKXfvAyW8JmynEiFZ",
-	"0OhfMqwcHwxlj3CRxV29+EgmQMwYAQMiqQfySHS7ScxZgxwNkRLY54Uhzkm7QxEei0g1zkhPJFBpGjrm",
-	"Tyj65YSME2LoaIgkP1+ESXFNgCp85hJiuEGqpibTeD591uTaUVepT6h+9rDkUf055OqAEnFTJEhu6vgn",
-	"fduf7Xmi81sWZneNd5385FcRa49woxguM6AOW3HO3Xb7ZfWVlFbFhTYhvB7JgoiR15GYJk4wQ2Yex1zi",
-	"8wcxl1MC0TGxlA+DQTGSd7/wiDXK4swxw6CS29hhYOEZxIu5AVK7G/9q17bTcDJvOkEcc49sNjdq4IP5",
-	"/PZstWOcqi/QWDPSa6DmyhFeg7jY8wqDRWW22cC8+2w8zA3RwK2Ms4dqnB3H3IqCG3ATU0aj2aDHIzHl",
-	"JqoLINqjFi800ENOQzEE8J+IwP+AH9oGYJ/QjEkb46lpfw5ugkYbBpyw6h54VvSdB1QzuxXvoMv8aaY8",
-	"G3LWAy6kTBcvTchmDKkSzJQBqQbMmxaM6gJsuXBiAq+BIcIw9pvP40yNRDI5EWFCb3XSJM2pFeTkrXD2",
-	"QA76PFB/GMFH9uaIVpvrBMquciG92dwsk55HNL1wt6l6za/cxMR4/LWC12p2rHjRZuEd9CmyiYEnSyUG",
-	"mrcUuldvv0iM59t/xX1893YozHtRlaa4oWcJfkQ41FODZJyVAv22gI0oYKt0mVJEqoHtqvpNzEPRj/l5",
-	"4Ok6KWCjhU4wQFbG3ZPFMDsX6uTaJEOygOfTJLFFVLiIZxUs4TAtLvNzBVlxDsw7kW80tZ4oADHMW5if",
-	"dSkA/lwMsJk7zYqxmZkpZ/R1L2d82Ifvmh8y43AcWRuKK+m0mozzrwopmFjqSd6Fntz4bxMM0eXDswiJ",
-	"tYhZVrqcijCmif5cuuboC2xtOrN8q5hZ7qai/3aKrNir9CiPEjflnDIlQSvtSi+uWEUHV63jFVaSHx+8",
-	"3j98/QJw5G8fHsausB2Xz/wWgVir3O/yGgCojiemb1m8XW66EiovJAnMkgqK3WbQyNV3V0aoXoROjVBe",
-	"uQot1KTPgUfrtyyEoqHd4klgvVLTNKeh7xw4NPjaBj62O5tkKb1kiYa2+RzEEEEx5xFqCeh0R1TD2VPE",
-	"1eXvNwWp28hh7naYDoa4FIAH7sUiBJ7DVgD91kYCOFVMIx+NEfQwOqMn1udmsm2b2R7rY4xZlvU0x1Jk",
-	"6wzRsRLecdjb1d+DUA4MZajNlFaNucyU5Sa6FilJgSpB8FmhaR4VdvcN61oLoQcmCL0ADSDzSv22rWC8",
-	"+S7ge8r/QkZUd6VMJNPiGQPTUn5GKg20zc1k0q7F3fUAtNct6aFlWLX0qD2zBX/1bBK3mU5kENEpaq3l",
-	"XZa1j3aJfVpD+VbSPnuRoegaohqdPFtLTqq3tpXlWHjSYaHo50JddJGuEcJBnhYVRqCrM6XP954/Pzg+",
-	"O9j3JkJEyyrHvLTY8KDoM7XOcxRaMXrkjAaid/hm82DlVvNzy64zodUc2yAvfzI7aVan8jgiQcp+gWbl",
-	"Pl/YrVzJkvKWNPBNblA3PXChO3n9dnsjv355WWwW4AMTxlYQm/GtJPHtSeI9bR3ejCxGe//OZLF2L9pl",
-	"8lXT/x7sLyldfb6seN117wZk3fICORGQevfBid8SiXkCM3fvEvM2pYf5/ivpcXvSA5fR1aXHknU3+uRC",
-	"+a5boKf715c1uCOmv11jTtB4VdmbLWFQTJXKFS2M4UONQV41+LgKOl4x6Ngfm5lbvOHXTCeVeWUmB8r+",
-	"B/7SfI8LTjoi6xEZR0zuFiuECnBPmdHxbLoKDQQoSpbZFR24gh6uSlyKj6JYyrxiFL5e1UXXLIXJiPoi",
-	"KjOtEzOhGa7mhzCLvGY3RnPk7EQAhczXvHjKhM1KCXZPIqLrldS4GkKnOWQaR+MX+OyvQN0u9wHgfZdX",
-	"QDjvq915FXKJc7Oklsp0IbO+tHBVMeI5dR+udS/3+ExOjEckwMV/GMmAUKm3goR0i8G0kpgXTwNLeIDb",
-	"Io7QHo3PuUhZVGuQdxoaF+iGZoHbdmUQhxfSxx5LdOIU2ypPs0poCNjObr5FTR9AaOmYEwQi5szn6g55",
-	"aeSB7o8EVxq3GPulMWxY9vzkYE+5UDNbvMA6vwE1eU1cl56eShv/pSNl9lOoVeEipvCfG5WfrZzdZ32B",
-	"K2J56xLe+W6brVyzsfK86dHAsY2yqfAqXGRxyPBpuldfMRqJjYxyUvGbMt1hchcZNriF9SysWL8fHirN",
-	"9jEx62mWd4BCfM2spoWd9XX/LG2nVDPo3EX5WHBmQ3GZIL8VMa95urEXdMYyoNjDSLkQGY25dPvrg8sA",
-	"7RI8DS5Ozy0mrUECdUPaSVhAMpYk0nbwd5RF/nifq9NJkR9Vv6npYvlpTZ1jo6i1Wei2Y3jhuzGf3O71",
-	"K0trZWlhcYG74xbvZMloGvZm7mRcyAs2Jsn3ZfV5L+ZMIpfuK5rFHKvRaRJfsBqhfWFajBYlg4n557j8",
-	"Ede/7U7/gLu8FPKi3uZudt9hX++/E2NOrPbhah86kAm1FJfeh1bPzGWD7THsxExMp2WZd23eNXqVJdIh",
-	"pl7sNfh8//D09M2rHw72nSbQj6SN1IWUuxypWEFQGovTo7opL+PeOE9MH+vVel8+/qbnbJYROYMKtrxm",
-	"qhDCAnyJqy5gpevKLbvOpxbjC5Y98HW4vO+0WodLr0OYVBKxjMbJwiDwQhX/AqUyFsHN6uSWi2WRYtve",
-	"fsx1SZUsSFRspo/RAY+g064uuoxl3ImTOBvv6q5vPjcJUXLBGOyPOCWXNBky3ejchrbOWba0pH97vD8r",
-	"QIQ9ne45QDQ3tvGOJaHos/+fE86YIqFYuN/up0HaFcIkq6K8Ow9/2HZmS4Y/ZgQFFqdqHuWVGBByMFd6",
-	"RCSRU1PXFSnQ6KBUgXJqJVNko1D3kMezJeG6wCCzsoi7wkgXMWv1ORu5hNJiRmwDFvF3IuY3Vrz3VdaQ",
-	"lUdxpzD4+sCz8RQo/z//D//HP/6Hv/vzf/Ov//xf/bsJSGhrJjz/AcI6JtfL8t6m2SSr8rKrx390bVBB",
-	"viAb4Ay7fGFi3IiuiQ5fheVdkhM3++Amev8sVw6nI8m5qJuqgwMy+IjQsoo485ogPv2C+NRFBGS6RG5s",
-	"KHEKebhJaCrKc02agftcl8fZMrgrlcc5WFU0GnQKUXtJ2OO3GGHL6AUrLopddW8S4GkBkLsev50dAK8t",
-	"1BtODR2pUhujiHxufg6TYcSi2gQY1vH7dKY09/9SewwyqZOSwedY2RXL2arLyXw6wui2dZfzqBMU7Pda",
-	"pfBglNLtqZdV0dgDK1XIc3ufbVovV0H28FSXd8OlFAUdRcpUlFNdUKizgMgtVlpY6VrVIQTg355UYrW8",
-	"zm2yVMMU+mjCbSs0EEoTWKkSEMnmV7fN9VoWKhyPiNTnk1UXRY1wzbo3n88qfCML695a8+veblYTPWil",
-	"MnH1egHt4ugaF6lyHY3jVMY9KJWzKo27j9I418q9GY0zs07u16xxjCfkiNVdbMU7UdBXpiV8PqEmprTN",
-	"NYr1HpY2mVnG9xAUwC3Lu1Ux3x0W811X3mnrb27YWp/j6Q3lts/CkLT+QyOzs7jPMCyiBsWiBjnSWSoI",
-	"SVSBX3h2cFmf/Ksu88OJW4gVdqr89nT/7VSApnnz7vXBSYkl1IJX/uyn6ZpCfNbRwdGz0octG35ev+Xw",
-	"M66o5SPPer2vAs5XTLj37c696Yx7qWWyZ1zYmF/GGZOa1SXmmvBRK2uNN9YRRJMwd8o7GmRPd7zv0UyT",
-	"qZdUYhC3EGOXUMIFr+sRaPujHHDlIdhR03RJGwL1yus3cDudvt/b3y9P0u9F0c0Jys9qAlFSs7EJH/zK",
-	"m1PuRdEqH7/KxzueXBTNEihL2DOLMM3GIkFQMyou5dgYHVeCa17OjHHQx3dkyEyIy18HaHml0u8Su/w5",
-	"G3EZDoF30O+EI5pTnQ+xE89x4quOE4/QmEFCY24GVtPl2hKLKfGoz6tlmvX9ycHRmx8O9mu7GJQQnOmS",
-	"AvNIrc0TBt31qvqyVwffnpm+KDiokHJlKcB5KA/aNuHp5mWRtNOaGaOesOWeBaTeDO5/bOTpLPsHKFEw",
-	"9GQNtvuDbeNkrUDbVwkhqBmzSxGw1rCk5+x20wgDt31dFwkUCxgWouDMTSbJ5IGEEeOFky09ILUEB0/Z",
-	"L8EukbTPfN6NEyAbtqRhSoF3xhkjnWF0zjIyYClqAoqRSsFZPRN1wW0b21Ll7nOfg2gKwP47hSYpphgd",
-	"QR2S/eKZu1rAxyPpnoPjCuSYhywKSEjTdOzzOKuhsIFxYbs5w+5baDWCFopunILWJ6lKxiOPsCjOEI5y",
-	"KS5YjYQwG2irxpnFE+qL3Nml0OMXhNCoTXpiRCjB7twoQLssSUiH9WIeEWqgG50x6YtUSTYliYl6IZKy",
-	"QULHknTjJNEwZzrw8KU6Y/jvXCThS5z+u5doJfT6eaM/mLDIWv2xnP7mJXNbiPVvNsvZhM1KKvAJd0Xa",
-	"p9gxINuGZuUxj/vDPoRNNLlwzDN2ztJb4N2/0SLTw/4RNlq/wrc5zWiancV9ttzpBzzCk++w4/2Lkzdv",
-	"jydb2FfC+lZ3nVZuu419UQpCvCxGbtDNp0t3tm+t29b2eRrq3uGhR3ifqxjyuElXCv6KwbmelbQLlbpV",
-	"52q9fFqQGtAy06G8LzCxqFsERQ1PqvAxm1rr5X3Bap7P9dotRsrQGsCuyHqrNci3WuuHot+JOWu7Fcga",
-	"hIhNsFOMvyH5J3gWNY8EetcEnlbPRgYF5E//9b8ldvvCXwFDkROASaAXo1LkMYP2ZUCuRDtimJEWOYqf",
-	"OQvVjLdNKF6G+jxX72KYRMYoAPUKXdDSSxYR2ceJrFJwMmQGPQBs+zVAqlAuR/BWgbq7tpDUTg4wJ8PB",
-	"JoD3T+KQmVtX9TlRfBlHukBJdLuSZZrJvyvS2i4kXg1tPvT3x1fQlDv9War9NObnCbsp3V5SaGUdxavw",
-	"c4H0u4Pc+kr7frabt1ILt68W3kw5QcvohgVx1eeJGEYETyLiUgfNrbRztENIOWDPq8q8dhyyabJIqHLS",
-	"CHZs8u2UBtfaOsGDchUk/vKcFD5HUoqigmqQE62F7MBpyiBg01UfZjbrhF63K96J1fZ+IPHbfr4il9jb",
-	"fE4T2VPsfGQNm0yYFtVV7IBZc3pVkyp4TLUG9InOIPzaHwKUKknECMM0sBp8LrpQ52gtMlI9Yx+y53gZ",
-	"+dPv/0iOWHrO9IEaBKg2m020f8xodCpVM/LpSG6x9/8jiTYM9qTF/rT6/Czus908dhQ4bl6AXQIRfpay",
-	"bJhy3aEWjVk9AFNlhMTwkx1kdYC5pIu2vjzwuW0ga4PEbhcrvI/nTrHDaD8ZThZdTC4DTK7QbdaM0DOc",
-	"iqky8EY0jVi09stQZLnUmxuUVqtBb+P7S0CXNWHNXfGPfmWYJn6l7Vd6WTaQ7bW1bpywRsQuGx+Gv8S8",
-	"H/NGKPqwD9Qva7QT+pVPBZf68GjvxUHFus4uoHjJ3onORN0R82DptLiBCww13MhM3VScAyCxCOte3yz9",
-	"AqVRjSelX+aGoxOLMAK6oNBIghU2ALABm+tLwCTPhDiifGyLye+khVXfyq2FKvFjjAGQmZwfWgBDHDzU",
-	"Fi6GHboELNsRJ2cHP56Zh+6SwGyFAF19aGfu8KXbQhyznvB822H8VPSZoXjKsygWe+S5KjpnlvU5jGKz",
-	"2VQnOFEWstncKRPwB1Gc3YiAX8prxQcVMojX1QnFUCxmSXCzXG3TR3F214ikJeWN+bxfPSrpK2BVVcvo",
-	"6iJnDTfobGO8IHrUqdJKG7M6RnHWi02JgjqFjGIeiRGprpN+zIcZk6Qzti2/d9GonS7xyGkD7KMot9ky",
-	"AtY7oRkcVHZ0gxxm0oQ9SSx9HiaMpizySKDlTmDrQyAENyEAJ0zjhr3ItpeVGVr3+EJgFMtSqeg5kEzw",
-	"6bFjalp07y1NExdqys7LQRjqknsViPcrdCbmbOWJXwFgAbtvoRAQA7mmrNRYZnE4uyIDkoCAVEBY8qgn",
-	"EkYGCc26Iu17Nl4fUdnrCJpGDXJAw56yA9RLDZWHB8VLGOivqtPpBeM+VzY5oSSkYY/ZtMZ2k0gWCmiQ",
-	"mUS7JDhnXG0MXbSFTYsZrzXIvvo3TRkB1DSLbNdndLIfSawM+Z3aptUf3/7m6P3Z4dHB37x5fVDKpPyC",
-	"Qat5PRu3QdA+GPzAUqm88Up7fdNTB2Sl3XrqVTrjjMlTMOsr7Scbm83mBlyqfB9Zae88XfcqzjxMFbmW",
-	"ULqrO29ue5W4v6dbXlXaW+sbTeutyFdUZk/UJFbardbGuvPLmYjoWI2suelVBE9izp7noYRK++kTrzIY",
-	"yh6TpzAb683NVsurpPzZkEcw4i3lKDFOMZ+7foM+0puBzD/TIiES6rXb+NpFgRjIcmYevU2JdJe2EQdi",
-	"ICfkgf1mM4QB1hngWZNB7Dz63adZ2GOSDGhqqxnwGs1HSDTXWJ/G3Oe67uGRJKzep3FCaBSlTEqPhFSy",
-	"eswl4zLO4kuWjHchdZoNZQAchRo/xYB4HRDVUSzh3z7X79IgAR0MNKBLN38rDEhtQ3RdTNQdcaPRrHTj",
-	"mZ6kq2rle0zU4ZBPYeYwkX0HNWZ61gFAMqO8f6roi6kFUGljQ4l/ZhiIQtHX8ZrWus2vHuCP5DQbRrFw",
-	"xcnB671nrw72sfbMjqI1uynG0xmjiFhf/DM3ImVGUeiIUfro+65Ewy++fMrD7JaVnbW0cIUGd5kVBgul",
-	"KrpamTg/T1jdfNOrtsF9M5D4aRfWq5keQpR0RDQGwwtRrh8/BTWPdJN44EpCC6nRSxi8pP3DU/gDses+",
-	"Dz76FS1s/Uqb/On3f/wElfRagKqXYh4Z9eKwR/pU+W4pywC2ImmXNci7Xpwo01Q/MpZWXit9YFWBNFh3",
-	"GZ9zEnMPtIW+KBMXDFK1csRSHYLicD2I8kfkgo2lB5fSbJiC/xj5/PDIXpkq96I7lMoc3Wxu1IjgytlL",
-	"xwCJpTwEc1TwkHn2Gl3PF0s5BFMTkUINnx+o6VB+XpxnbSBCqy5KUP3RrEH2YLyFGY85jJqzEc5cmcI5",
-	"g+Xiyu/KZ0Sr9LfLe/JcRZjg4+2m18Gqm7eS70lrmLVeuXEpvMhMnbUcVpF9dtsyHHYvcwxHK5xmSnTl",
-	"+axF7DIO2XweA30OoZwcHmGa1SntTdl5LDMGgapiQQLybmvB0we32brZ0J/tkSQdGl4QxsHkDQWXImEN",
-	"ss9omMWX0FPOPjxlJFEP0qjGAE5hAQEJMLulkOzt61e85eDT3mBwFveZzGh/sOT5r5VonoHVMzON+Bwz",
-	"C5mASSjC95R1955qIoMy8PxNddj8krAy+Zdf3nbUs7yyHaflDsoSI3q8giBC7+TU2CkzDExqKhQjux+N",
-	"XFKSaFIwYVxm7aP67yI0tTrnkTROMZYVjbUXPGqT4JchG7IIREUCv49EeqFsmIglCOoIkAJQnYQES10a",
-	"J+qv81SMJjotm9aUXMCDDaw3Bt6q8oCcWowPWv4s2tbwEW4/pq6ec8LkMFloaqiZX+3TG96n75Tv02Eh",
-	"RLa60DkG1u0V9uma3lLxHJviDWckFSMoL0RhgBV9sJmglk54yojUv4k0Ymmb/ObtwduDfVId0TgDnmfl",
-	"B+K/kU/S58pHG+v0LiWdoRwDTovG4Nec04yN6LiWMwpCZ1tyyXgklGDSJ5BMiAsoBDSAfZ/bc0zqK9bJ",
-	"gDiDVooAxQUg37d7h69gmKa/bsqoFLw2U4j4fCkpklszdn6/EoHy5VkV8AXGV7ErzDdbiawbFll7RvkP",
-	"WFrXAiMFDbLIwDB+y2ywwIk+I8ffKzGiDXNryKCDg/tXub0mowjBHNjaKDw8IoWmSsqbpcJIJIMm2hRy",
-	"DSAC8M4NsqdvHkvHzYKADghPOhi07Q8xP/e5jd1UjRRMGcSCkgQxsA5ZBEnE+TkEfDgRPEfx4sNrZAid",
-	"XSQKQPYhliBqUxaKNMJAFtxFvSa+ocPQhG3BAfSrRKQVhggTjiOsCDuz0hdBznIYZ6gK9By2yd7x61PC",
-	"GYskOXxzuktevt17d3BIqi+PTonajOR7qAj/8XDvzdEhqR7F6mDN8/mb4+M3Hvnh8Ic3Hnn55vWbExjT",
-	"0cHh37yF+5G91/snbw73d8m3z4/IuWBSV8sBD6buEzWKJUPMdLF3zPHb05eAgVbf3w3+mSQyHQzU17Pa",
-	"jSr7V79qygYiVX7sOWR0EfFMMzKi0udR7vrWoGQDvFz9UeHDOwsBjpajLvCc3Am6P7AxzsGZWseVdqXZ",
-	"3Qif0i32pNOKNrvrdCfcZk87zajV3aBb4RO201mPNrvb9GnYZK3ORrTVfUJ3wnW22dmOnnabVL2HXhyV",
-	"duXwzWnFq+C8KmFw/Pp0+ZgWGptqonDm7qzBOXxS44LP5osuhganp/Hx48eP9ZTEUaW9uV4yNbiHF9/d",
-	"UhAWYglTE3tT4cR8XS6Gz9jVjjOgQ+ggFjGmtAov3joaz8gTIG3Pld4CDTu/LuY3yikHuxma+XX1JgIR",
-	"ikkMLfumloDtyBVfMq7ZC6sBLmEZ1KD9jBHEeM70LXRUsho4+0oGtTZhH2iYJWMYl0n5j0SD7Plcxuec",
-	"RWAIqKdKI+kfSVJQCBds3CBvYVgjnbvSMQ/P1pPgqCHWoIfCReaO06pM5SlMoIMCQ/OM4Qq0HQgX+jHY",
-	"XMfnBgZAOWHqc1udq1NOuqOByRB1WFek0GHe6nOJVYdRm+h5kgXogY1KKp0Ipg7oUeW+qTkycZcGeafj",
-	"LVBara1hkvVSMTzvKRUvPdDCBoEFt30kyR6PUhFHxv0qzAk0yJc9EqYsYjyLaSJJ1fbgoYOBXPtIB0Cp",
-	"BYvROW/tI97vExbOZ+lYGTaI7bJOYCzRgaxuru/UXDeyuvXhQ80jPcHFMMV8mSQn6i71PWVzKb2PL67n",
-	"RA7TS3ARKWTUHCwJArwa5MWBaw5OeNQ2KZh7ET7PWJKQUdFdj7PdfH/qsk4Qk7mTi7izWGrTQ8082Ww1",
-	"YfZ9/vb1ycGLw9Ozg5ODfY8oC+tpc6PZbDafgCnimCawkgKl0ACMP6BSsoho/lBYsLhA3I39SJJwKDPR",
-	"JwOUXWh5mYKviW8tTcUV0IViayds4SnJd6dvXtcZV6o1wvox/QfRQ+rTMenkULzN5s62zwGbRqqbzSbp",
-	"sLHgERbZJQkdSHYYBSTBUjjORsB+7ogkXaWgNhL2tFCzlwcHwKiNIz2fdMBl3dy3Hke4tM2B9xdsXCua",
-	"k2SWNWkaNMGU7pLN9Z3p+AEU2W03mwRXjYteTqjMNGKZVCVjPndWaa1BdF5EO6hMyZbDI2Iz10Z6oGMS",
-	"zSpme9ihzc8xXDs0UqZOy6t04Frkim4TQ1Uzr2wsU0o5m7SolLYFLa+OAnxcnRpnkMV5zUYu0jVLThE+",
-	"Wmk/3d5U9qNWcErbFqw0+KMjOldgkFUfTX08Jwd+N5YvBtkBTDTH8N2aNnxlpb3hVTAqD5ejdKy0K0+f",
-	"YhUcylw4zarHSnv9hq3WxdHpiSDqpBhcWav3X+b2WREnXQwHqt39sAuM4SFfJuBkyDgXhpuqggMyqC6G",
-	"GYbCXc2gq63d4Sk5363ZIJTNXpm4U4yVKH2RsolQtSaeMNFqY2DYeDUMqLQrtn3lrzAOcSWpYWbipgMN",
-	"N0T+mYM8lPmRr9SVb30XDbTtdC/tXcthp05tNcScxLjFhrtXeBZmrmxvY2xOUbmIhMk2Odo7fO2Rvf2j",
-	"w9czWauGHVuacbtQ8ofSpTqHVV+WgPQ2cpDeq5i8YnHe8mP/4IeDV2+OoevHNaHWt0gqmH/I5VNb7sJa",
-	"JbcWmRolsOtZu9TZ/YXD0Bek1HrAXr3A5pJfYExQVOKPDPgYXN+IgfeumX1JH4xr5cUHsMAD0hm7uSp3",
-	"GBDbq1+yNO6O6+pOAMuGg3AtHgMbYTBMB0Iycvr22fu958/fvH19VttFGl2fA3Z5OCA9lmoqmAGVciTS",
-	"SCd9LIXfUxL2aErDzITVSIHdL2FZppNRgjOfR/F5nOmmlM5sKJMJ2kPDHfJ3U2trLRHnkE7ZbDbbhJJu",
-	"zJJITVDML2liSM7t+DIhyIjRC8+ErfCVU8HPPcI+DOIUC3kQng038znOOgQAdrDFqK4RssDsDksEPwek",
-	"X95KZVlxjEsg38eVzyIEULKyst3cbK0/mSv0JoWdmSI8+ZhKqYRpmRRcWjRNvtgdO673rBhuQ8Qv0/HZ",
-	"2TkrjoR7tBznKBHcGEWZP1t1lBmQU6J8tn96RONE6ZftOohXkHgeAeEICZdW0zAkeDYYrMWbiXg7shiJ",
-	"XzNBOszneod5ZJCKS+X3IgdLZppnKuGonNQGAc5xYEcUMoMoMceRKFENY9klWyiHfU51sYoW4WqqYqhh",
-	"sQPD3Pw84YtcCBa9sN5sqvtGzuAoBAKU96SZ6AE8h7Nj/O0sz7tEgpl0zyWjCXCWQYf+vIa0QU7UWJO4",
-	"H2dtq50R9KEHjjkyp8xcjWm9CefoQgzKSU8MU59XIXasVF4xBLycVjllPMoFxw+wUp6rhfI5BTwzJOV1",
-	"JJm61Z0qBKTiuimZvJR77nRLBdaBXcz+jKg0dpuw+0KtlIwliVx57w8t1liQ3UdQI05A9JpUEwgyoIjs",
-	"DrNhyj5DrmuRrnfaLJn+vMfCC5kbsLkXUDaER9LKH5PaHkpdNDgc5NKOAoWkFAkDwtpQ8G6c9gsawaSb",
-	"5YVB8CJaVma7pNzpgKQ7YNyGgK6aYWvDaxjBv9lsauNbezw1kJN5qYCT59/yOdzSXLysfESJOCGQ7sL0",
-	"XlrElI7wjm3o2bYxbgDn2TcnWWmc/OBsr8U8G2hGpPF5L1tJz7uxYJUAKhqwOYNGiGbGVcSeoR6c1TRt",
-	"HwOectIebSsZpoRV3o3cVm0bc09DdWQmBlBDBLRYiJ9p+PwQCsfHkpgEfCw19BUXr61Cz+u8tSzEy0Cx",
-	"NwgOEG7tc4ssdS3nvNUq4nrIZnOzjQ3Z85PcggIzIhMFMqQiWADRp3Fu7FpKXOdeS1uKem4nAhBfsu2l",
-	"32jVGO1qm3rfFiEvZb9cNW2QLzBblWZkwWVrLeVrERskYqxD5nMSJAgkc84mVQG/0yQZK7tAmQcFRH9f",
-	"RMOEAZt2BEC9ztghEcNf0T8ElzYWvEG+Z+McTyN7YsQ9a67HKQJ1umKYuiHOanDBxi9jngW1BtkbDOrA",
-	"KjgrB3PC9503vu0W8Pp1DQFPeVswED04H8UpbsyoUsZzoU55uc17wo/MJZ9uH0V0S8lZ98upL7k4T+tM",
-	"5Eom3UKdMp+WCo7kQkT9EmmYrPCxSKBWeWBcDVzrCNzQfpQ+AS8DcBg0c/LIaUbPYwxmReQ4FdEQ+Ou8",
-	"PK6Ed8vjSj16yciYZW6rI7BGJkclSZ9GzPN53jtSmSUXbKwshu4wSdo6PZQgSalufwgyjFRTkdGM1dXp",
-	"SJJDTbd2JbOcHkp6gBDk0qE2TTC6s0C44WzeqXi7H7ShlX5tABTWe6LPisUuumBpeePGnTWcx7vx9ZAz",
-	"DV6FXrwHeKJ6pco8zN96oRwlRhzfBVO7Mrp4/+MvG2Gz+21r+JuLre/663Tnh+z4iXyVPtvkfz06eNr7",
-	"m+3z/QqcrzSmcp3N3yewRBc/ccb0a9Wkt+CM7/Hzzdmjn6ENcCtbWHKcAn/UKm/zYLzeKyojndlxvzCk",
-	"FXCllmmkmSYwErYNUtEX2Zz0znMxiHWZQsKo1HGx2NWEpBoktMOSwLNKCnvcjZjMaiTmOu2TX+HzIBP5",
-	"orYaEHIpRg0OgZEb9Fl+pek7Aw/ELjMd4GUF5IBuHgGuN/k2ZkkkbbEPovUxpDmIdVfEBnmtHOSwl79e",
-	"6r6Z07XFaqRd5cBg1Y8JwCuJYCt/lJb8sa5O/56Ny9TXMc75CT/BZ15Zd+UzdxgtqYy+Z+OXjEbaMn+Q",
-	"yg4+aaVdudzAFHgihtkxS0PNwutV3CWD06itnquIUj35dw23tB97cU4H16HbVXoVdHwg4lcvHkcaQlIY",
-	"y+dzsXENOazvt4hzzRGD5opJgjXQ9ZAHxDZFMq8tF13oWO5Y17uE2hLGJYQZVK9b4ag0j353dea8DlcY",
-	"jjgxL3nbAu+myYjvWIDetgxaHslpFtkqqnA77GelO/o64sM63fMKSZy2SoUHK19dZyxI1UgNW1crkgjO",
-	"OGcZ1IBAZwMo2hW8htXKyvWXxuiD8KiOFHjFSEFR8iyyonx+A5IHfT3Xhfqejb82i+sOwpDLO515yEgt",
-	"hgs2XgmPGxYeL4D9xZ1yauZ6seyAthu2DP6jiV18Wvtowh2zeRXfAcnqJTb6CNronKH/5WGrE0jwdEXK",
-	"Llm6SwbDThKHKFjiDEJ9HcY4Hpc9FgGddsKUFbJ/svftGYnEiCuzT/c+QEy3kRnFun4qASCyd/y91AHJ",
-	"EXfQ7LomTqQ+pxyzk8q5s6DaYm7ZgzpukBxC09NaDLcSMbbtimXe1qThVkQ5ZXQ6Z9xhJEuVp6lRLWjP",
-	"O+8OGV+QXGhHjk3TJWCWwAnRSiFCN7rw0SFPG5gZez9ME+tIPxcRAyaksMfCi5p9bkgyIRo+1/TpbcdR",
-	"J8dvn706PH15sG886kJY2udV7ZNht9fBoK7XAUkpP9ekEkrUsEhNBbbGR1be52pl1J8LnqUiaRMu6rBW",
-	"AiJjXBk+112jdknwYx0brdR1PxnbFycOe6ha1DQC2UCdBAdn9BwKFgK/4g+bzY1Q9uj61jb8m/mVABq2",
-	"Bofd+mvBWf2IZmEvUJpG45OqIiXB46CGOmSjuWlD78gs34Cn/FjXDXPrpy/31re2bYnE6cu9+vrWdrF9",
-	"kNphgHUNEcUApFvmM8EN33BGOuOM6amDZ683t8106WedqB/VC+jTDAt9mgG7AkZZGI+0/mttgzVPrD7t",
-	"QvXFJUtpgneQOWo1HymprjebNXxP8+T9WA6EjNWubxOaZTTsYZzGGgXDgXoZFsEtdOMT+CYmnqLXkFHN",
-	"uzqFojko3h7v750duPwGotvN+4uVoQj0/J3oPjzXDPjfhUr2ZieVQRu6NM0TsXBIgQ5o1svDzBg1vy5N",
-	"M741pkLzp5oodekDbTT7us80qeDJp7ox9JLnOqne6z13MvU7/RFwUT6SRIuuXSL6cQYQ81JBKDgrfq5W",
-	"o9lozUhV63sunanGdayl3FLJ6mfjjIFQWKrvXVdJPBB4V7USRZixrC6zlNF+0VpUn5VmlXalE3MKL58h",
-	"yQWSscwyDlHa4OyrCe3BLoSR7AH9A8o6OW1x7CUjJf0DIGoJGnPXBuPDvjJ84NzKz9Nj8yoFTTT9tACV",
-	"pEf69EOdnrNvNlpbG9vNZtMjcb8/zJR1o4WgtYI80NgksFqtUVgBJWOYFrIlI8ml7i7IWLXIvvErf/r9",
-	"H/3KIjm85ABeMX6e9aaf/QxIcQAdBhyTuG4eSVSIcz+BXR8xz7ah9XTM4776LE37OWKesXOGNrFS3yUv",
-	"P0OXz3/2gGbK5K60K3/rV35q1ndovfvzx+3NT37lLypli2HS0igPuhkrBy2axrWl09R2r0xaFdPPn2Ne",
-	"JGLE0npIJSM99mHpmXHnpWxW1LjWm9t3JRwmDCH9nitBsRIUE4KiYBOXzAISeaHUgEA4Co06HkmoObCm",
-	"BUv8O4YHlhcq+Ai1gX7+yzr+Zw3/Uy5eVrLtAcq2DQz2lKD8IewJDSMGY1ItOIzgP4fDNIVNxoVd3454",
-	"eggC41e84j59bRnS7evgrTZb27Mg8VBHBUq2LIKgN6GOB2y1treerm+CZpY1F7XUugKKPk1FujDbvcyI",
-	"JnfaUqrg8WdLet9/PEe+f7rfEkLlAH5WDNnEUwglJ4yGGXlNgVi3Y6IrC8LIPZpk9YFI4nA8O1yM7Kkm",
-	"Vw5IT8PPEfRjfgKJaRnooKZOVEtSteFLPPIe159Oe3k+P/gwEAR5/+o4PqIXSE3j8VMIl3ES9OmHb2mc",
-	"DFOmsSQBGeA/9BLrE5oyn3fxJOnpikMcskvjbjNkgXp3aNld8yxVKR1GcUYScY7hSil8XqWATiFByhv6",
-	"hg11KYD3MRqGrGvskqVEMggc2widhlJJUtXMTB7Zavpcz5Gnq7rViyyqBXjBshP+kibZMX6uhw2VvbVc",
-	"Vj4DC/sIwVmrtNVNkyT2xMhhag5TKnt1OoKOpTq1MDArtAxZP1yU1NYM0HAPYLclLw7OCrujhMbgS9ob",
-	"n9sYFXXelEhEeF0ukCvtreYVIHXO9N05qu7Xvqm/WCjdKcuuLQuKlkgSI9plQT0fGjYTcDlS7YxtTV7N",
-	"I06dXxcK2cpr+TTqBaySpQrx0F15kEV4el7uqwBPQ9KK3fvvBeF3p0bL8vyTn1k1U/z+//THf/lP/+b/",
-	"+of/+1/8w3/5H/78L/7wj//mf/2Hf/13f/6P//0//m///B/+x/9Tna7dgrdpUmlXelk2kO21tYhdNj4M",
-	"f4m5WuSh6E/BSdzBrens4prN9/2V9vq/semzqNJ+ohQRj2gmlDyAhr2gmvYGAxtB0E5szN2DkISbU55T",
-	"Uo2jjAeNulAThredhJi31BfAGIma7nCDbmxstNhOGEXR9tOd7Z3mE7bBut3uNg1Zs9PptDrd7dZWq0lb",
-	"Ubi1tRltrK9v7GxtsCdRd+tJxdB1tpqbT7eebLu9uE/2vj1DigvnjVr3z/Vp5NTy+FArPFam8i0WnZY4",
-	"6EuARA2c1JJfDCAXXEL2g9gQDLfkNTNtEhjfNyBVmjvCjnOMrqvodpWm3EUOYU1SYRHypiC1TMejJ03C",
-	"hNFUkoJjHVjpEHg+D5wxBx4JiptXHcHuCs8g9YTImSXRptB1fArn7pQ7LQs1fQvfYU5Zz8xqj0fQ4NNF",
-	"GuyUQiTi6JpJlVZZUuUrqRsy69K6G1dEw+P6XxUErbyYa9RjwtrJY5xLSGWRJB0aXszG6b+Ls16U0pGc",
-	"QmTKIiQzJ1bjhNE0iVlaxC5BVT4CMaErpId0AaYHp1M8ycXIJLgQVloGhao1yHNTUjTkHOQ8pKzUaLnP",
-	"9b2UfO+LS+SLizPlP4H4BzBkKqDzUGCmISgI+pqGdb4z9AeZ+MGCjUd2XuaAVhsEgs5cTM+Iz4l53ZEY",
-	"Jmoe+mpSyGZzB1szq7sXSko1c2cmyLkgariGwbQzjJOsHnN9JsInER1dPmQk5pyC2GJfKYhUxxkUo5oR",
-	"Yt6eZmrUJmmWgynVx0WoMZI75DfOKRTe6VbUcc6vkE+cp+6r9Jr6ihp8q5Q8dstW64Z2GX4OR4na2gz8",
-	"BgH4JgEBl5FYwV5ehoHf+zPhm18NX4My4ic9mquoLiNF7lxr4edbpLSmxcpXyjlw5Qxtc2dWhtauGN1V",
-	"x0ow67uaaYWyB1xISiApWWqk020la19rUTHxOKiRcETelDxqfNHqXW0zy65gFYCjbpfNluLhNdCBM2OV",
-	"xwARaZC9vgCuazbbAFBCWK2CwIgW7PkZGAEUaJy9dpN8rrtwuy06MUOie3geRkiC6mGLJyXZ3W8KDqGH",
-	"N/X5T4WIDGBa8j9/1kl9tTNoDK2+PWAxLOjtzphI1qc8i0Oj3nwOlgf6cbUGgZ5a7kDatjZDdwTHB+kl",
-	"B3Oru1DWgeMI76SLCyCUWw16VKKbFtTwTePMosHhRSGsplVyoGWXGQBqeZifiV+0N0nJu8Ozl/sne+9e",
-	"F4pobLyVVM2VxsrjytcFL5SUDJhdqiF2tRrHPpOO8UTAA3QtKDhSa6AtwoW+Jdy8p76gMwHqjhB2szls",
-	"xEAR2dPmkTITc4sHXgcMn5zSgw4GWDnijADsDWWapkOWNwzDgeh+8yWWUIdlI1Yys2roVfYhTIYyvmQ1",
-	"O1ZzPzW15tnw7Y3tSLluVu+RvClp8NGv2BnwK22cAI/4eSyycNTMdH7Q535l8hOqX//0+z9+CiCvb7r5",
-	"uuGCq5a/TDXkhaLbPuuLdOwRXflmBAGs/FKeLPXDCce3vavcQ37BnPoL3A3F2oqp8pDZmYjbqg8xgqCA",
-	"Q3a3RjrkEh2kCQ8grynBJc+hGyyVtu6LRbXpUpLmjFct7oGbg2WWvTPHsCJGGs07VB2x+Jr2Wc0z8hU9",
-	"SZkBk0T+8iCKJ1+wNfMFc6m+dF4Jw59XKZfZ15rtM3M0cAUXehcpU9naB2cTK8NVcBbDDg2KZyV6JiSJ",
-	"TYRYIeWkRiaTJXkoAQ4skQj4ZJr/F1/jr8CP+8ZN4vjDZnN921gX32hrE4+ajfiN3bF4vLhqIdnTxM0i",
-	"GYseSaIntHbdSXmQuSznSxl4xYIPdatZpqmk0hKr4gqOJ74qKJb5/W4ZhMzV/4F+o1aYCqK+CQLnoKj3",
-	"+p7h7Tt59wbwLGFDVyq/FKyp7ZxlvBA19XO43myzOKw9x9vvGgdUWaETLdLwvsgkhychvSgCiSn57lTf",
-	"xOdg+BGahj01cmhNnzNFUClZJnedBvg5cWkixAWJuYwjBkB8LD2yreV93klEhwD1GyyqHgVfGYkFRmmc",
-	"ZYw3yJ7VbU4A1cTFeo5FlWM9Yu5zZaviXvGc0FpQ8HgC7TRpJymeQLk6JzbItzF4cZcs9fmPb39z9B5N",
-	"wfdHez++f/bXZwenpGo49FrNJxtPNls5EBsZWFobuHdM8C6W5IINMuMvqZkPfK577QOL9ICmWTGS156M",
-	"5AGTte6IgUE9YDOYkTRT3oiTLiNU+nzEkgSE/Zj0hzIjfSic0F/UciaE6s3dCvT+MMliNUBTbV+SVftC",
-	"yr7nBg7te66pqa4bVXe1qBtOxZ01Zl8BT34twJObh5As00nQVTIrStovNUaKQum6ZSSu6TCvx+CFY5aI",
-	"dDrMlseTqs6OIx2G4RMuRrVi2z1wZ32O+UgIt2EnwWlkiavbUxdubp1fXYdBz1mDHOPTNQhmKsxlUm1G",
-	"e3eGOBznFhM5t6uQzZI9J+y4LGxFj/jaGlbjGL4mKtoSCb28BNQci3pNf9La+mEk5FYgkofIKqvdq88R",
-	"oXrFzhahp7ZfaY+mIB8w8SNJtdlotJrNmk065LJN+UAkd4F2rQi+YGwAS6krUp+PcqSBFb4NckJj0wUQ",
-	"T0cMhE4+GdcLHbsGaZIBHUpkGjdJK5PuMTCKmJ/fuXSEAiHcYyd6jlcCckpAbl1ZPprJfNgAhpW8fMig",
-	"uxJx+Ujm9UPWpFpShhoxs8gOdVJD1g5tT2HcZCYGOpGLUhDDNoZeFwzRdAhyEwqQLWTOSSIgQk1dPmVI",
-	"QvJ+4pk676tFpZuNtuC8Cfszl+iasNLC+YAo0lizpKPeAfZCh0Ku8W6FsHmrr9JGXUm6r76cw6zfa5l4",
-	"eEyu0cFgSQDRG3RnS2GyEynuEiARQhT0ec+x+a3P5wFj1EmBTug4qCOyDOho1+f6UZKIYaaMQed0R5wr",
-	"q1VexIMBizA2zTUepjtMkjGcxiJ1C/uKfTr2eYdZu1bDeUF6BV2RhsxBwhTRKuaSSwNxmoKtmIdo3IrP",
-	"S+dkErkSG8RKesEi4owBu76VQIvgPj6PJemwRNfPT4zukST9mJ8OB9jmwbkQBbVGCtppDmmajnPi4Ldp",
-	"EngkkPHv9EcMMBZpyYT3jr8nVfwhEylT5+NQBWc+H1END6vtksM3p1OPya8RPBk3yDx8js9nA3ScybLH",
-	"PwX4hjcBuiGlmBufI+iGVLkgapgdKhkCnmtth9sE9SpBInzDFKKTTWrdUR5qxHafRsBhDCXE+gzQgjJf",
-	"fuyS8Yx0hhJb9iNNCUDUY042mkSyUPAIHjQSqcxqSgfrIeBHg6KmnAtbpPb1R3EW9vRA9R3XzQ1ngoj2",
-	"BoOHgyJyRZNeojDFIADoYFCAobSWQdg8x47Sy1VWbaxXIF+AlVXrrc0nm083tjefLOKweyB4lXyqHNhj",
-	"rioWIVacbTgTrHJnSJTpr/hN61qIE9g6iTivtCv/6f/993/+t//dn//uf//P/9O/+6c//Pt/+p//lfef",
-	"/uO/+vN/+y8Lyavf/y//+M//nyunrYwq17mrwUUhf1XX71Zfb9DBRcVbNNd6kZrE0QaLtrabIdt8yrYj",
-	"FnZa21vhk85m52mL7nS6O61oJ4yerHc3nkRb0cZO1FqnnVZnZ4ux9bAbPmlu28SR4f+yiaLnOGP279e4",
-	"hxDgdaMAEytnroEwyfXJClpyLWhJjgRcDlHiGqZLknAY48CycLiyXDNyZDGTbfN7HOHhmdwcPi904l6a",
-	"kyNP7N4HK8eKFON2SDGuLcdnoxpaWwVUw13L+ziqtFvrYFuUWfgGU3Az2INbUCFT4APjD5gRLaVj7psZ",
-	"I5cWy3NjGFm3iqbcKjnGZS7Fl1VWV8VB2m4Rc4GQ7hMKiEjXCeeMRVKj9NBS3Tv+3pvENJIlII2a6ZKO",
-	"fa7cb9fRzoRAX1w/Lf8FqmcgiM0FcqsCRLFMsmjkA97dwhr7QmaWoRhOc6CVoMUtwkLZEdcFWOYwSXJF",
-	"lKRHWuRF/AzAkj5fCi1JlgVLljaYqiKwdVGDKaAK9fnVW0zB78XYhW4kQ84KIE6ffy6Kk8wBcWKb0KVQ",
-	"nKUzbqrtgLZVzgZ67rmVIb8+qGf++g8D7LkyqL5Og+o2TKPlMZ96SCvQ5xcP+nRiBnn/q2XtsM8Gf5oI",
-	"5n2gP/PkSzn80+e0JF106/hPJ793RQDoZ2jeXwHCaf2hIkCXl79maaxATQ8ZBMo/R5jeNAzU5r/vCAea",
-	"w5o6w/CCZSQdAg+XzxETYF/FJP6K6KdpECm5eQzpNSTsKXPizSsY6ZcPI10J3a8KSVqQudeBkE4J4qtg",
-	"Sc0SuQqYlFSN3D7XRPqYMPN5GWbULsKOuATxGqfSI7ESYOPZoNFJo9Xn94kavYbYNe/1lVq2K9n268KO",
-	"XscyzANlH01z0E9z8/R7x9/jFiMTuEEP9mdEAuyrRmGt6y6bJu6GPzkBKPy9QQcXmO3weQF2aKw4u5Dy",
-	"xm9Fww6RrRqnkBM50AwyCx0AYOY0iVWHttYJF9SUGEG5ZQYhAZSIcXZqRBMJUxYxnsU0kXrUpZH/5QL/",
-	"HiBVZ4b9fb5E3P+CjWFurEB0whlxZqRwjuwCazxjMoMQA+uKlE3a5bvIZDgWnGGbyTjLKTfYh1hmpLrZ",
-	"3Kw5oveRxBSLz5H2HdUCjMRuBdKnYzUWaFgJA1GnalK+4OCMniMP24yelADZDArNN4Fbzyg9kZLgcVBD",
-	"qb/R3LTmPTX8EXUSTPYeDQzCbU7L0UzoFUe7GZCP4PqAG040KYZnrze3dbfOQjvCgFRTJod92klYvsgA",
-	"nokXwyfDfoc+J8WWh6jKWttwttaJasVLNYU0wTvIvENcPn5SXW82kYQ4KOka3CYzmgSbfrl4IO8Mqj7X",
-	"a0HkMOxNQKAX4WltEm9TnY9kdlN62fQe3IMg/UNN8njTjVSvJ/mKtGhzExYlnP/m6yzbvJJevP9pr/43",
-	"tP67Zn3n/c8fN7zt1if7oJ9a9Z2foavlx6a388n31YNLG7ounKln44xhD84lTj7sqh0NG/qq1suNNhw/",
-	"s/tm7/j7L77D+K12EJ8lHL6cpuH33A951d2/tLv/auN99Rtv1a3/65AVD7pb/gPuhr/qRr/qRr/qRn+t",
-	"bvRc2QezglvY/PzU7QY/O8COMaNdQiVZu2w2Wog0CdfU4hwMZW+trLk8OvUh7bPkuZKo2BBvum+06VD/",
-	"ip3TcIx9k/dxQFfNhy23gIsPxEfhY6+X+8rYh2xtkNB4YgzGgHrzfZn1NLVtnoshz1j0kAutrpmceigF",
-	"Wvq7E70+cdGSql2ini6D18QiNWfvmJVeunv0jru5/WO28OfsIDOoO9lD+mGrXfRr2kVmlX7GPhrmFaoL",
-	"qDg0/THtm3xGV6TFx5Cqunld3Z2c7n9P1iHOr9sL1byJzeTzPKQGJ2q+gmqAYzrkXRF4DrXDySv1Zyz3",
-	"LmmcgNXsFXv7WEOsVlr7X9gwTmXudNi2rMgeRZbyb79n42t3sdgv3AUik8t10Sg0mbjes7HfoZM/hseX",
-	"PWxAwwt6zl5S2atc7e5n7EM2+74J7bDkRu+IK+8tj38ZXqWv+zK3juVz0R9QPtnXQwvAjhAJo2oSbzN/",
-	"PXvRzjD7ce+QmHfFqmB8aUmqZw3l2nXE6NI2+SITBQuhdB8WQ5iCmVGHF8RStVQDvHtAcslyOgxDxiIW",
-	"1YhIfa7JhDRwhVTzE7+lccKi2q5NPAawQQN1Lo5d88NBkPSRJGLELZkmcBIAlw80LNNKn2jtTwYszQep",
-	"Ry49osszmPSgdmqYMkwo6j8g49qjSYZVWvYGkjHy4qDQp0GdVR+IJA7HkNeFoWu2JfOCeRK4Ry+R+olC",
-	"eFbNIZZ15SPfA/UjSfDm+2Ce/vgs/8iJK9DB4P3lFB07fvn3Q5Bo72P14Kfd1ibb3OqGjNHW9hMKfPTm",
-	"Fd9fMLWSo4v3P/6yETa737aGv7nY+q6/Tnd+yI6fyFfps03+16ODp72/2T7fr3haBrcrl+tK76XsMhZD",
-	"+R6Ovhfp++KoLltuiKJkiS0ftDDTt/L2fu3enuT0gr0PqWSfKVCX9PoKIjVvYYbmopYwWvLtGnHgyq8J",
-	"0bBIMFzX7XNDjncoBK6+gVeu5srV/IxNjLbW+3Apl3NkitwC61oGhIa/DGNMRIKfWU0ZDbM6lu/Vcx/0",
-	"CSj5hGYsrZFQGSANn5+yhIWZRnriQzvKHMDHZGJgu5xqSgHz6u+HaWLRV5agl3akSIYZ8/nbk1e7JNCu",
-	"0/seVSNVp9o51D8BAYLbhxFmQmqw1pD/Lh4MYn6+6/MA+4K+R/vrfYqgLEdsmV6FpCpSjwhDGuUqcc9l",
-	"zmRcuc2RNazM9bVCr0/HfrpgY5eBkESxhDsQOhh4U3x8CP+LQzYLK2Wm4jOcbxB1N+h9l3DIGmvX9o+k",
-	"U+19d0mr0URdIdU6AuvtCj0xXSvrZt356fcpLDud+zFqb6Ib6K5azuoPTeVYYvg3ZryRu+6v7YZPDx6t",
-	"+vmjnjWkz4s2TI/FsrjGkXZ/iC6hRfYJkQJjq+jmFVuzhjal4G9mlIfnXKTMVh3YBRyaQIY6LGuzRhXL",
-	"9+FthjwcC0cLqph3xWxf6Jpdt5Sgvs22W/I9NRFIs2Nj+d6IxpybQb6fbs1V9L7cPdOuPKVNSrfYBt3u",
-	"bHfXO0/pNm2Grc56uBFtsq3udvNJ6+n6zgbd7GyF29ET9rS706TO784dJ5tmQRPs9+mQG11iJ1uPq0TT",
-	"VNqVvzVfYlqvGHbMK5uPqxjWncSwFttncM/00qjd4megpnMlAAiYToQFfXrBlMwN1Jqwu6y9tpaIkCY9",
-	"IbP20+ZT5DjTz5ySpGg06JIC6ZGQDrKwRzFXUO/TOCFqmCDWjbocZr0Z/LlogyhDbDCQpqF6nBokd+Eu",
-	"g4EsuctpXuAgUXjjPZ0rnRoIOWMc1tCRlhPKuYEoffIhcClnBKEkMT9HkqiXZ2fHzrVxv+zSIwLlHbHM",
-	"8LFYTmJ4xKDEQykkCPkxHhXuh5UhJXeFdcRFFne16HanD9bN9DUGM0KjKGVSsgihLkDk0igiv0uufj1F",
-	"uYEfsYRZ3h2LBlKUfwq7I1w/Ye/4ULepKPcVTApLuQmeJW9XukJznUvCNOLGGYfdT7Mshr7IvwgZSpa6",
-	"b6F+rnz6+dP/FwAA//8=",
+	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/evzW3kWx7YvhXyT9i/iGgTwEEwItEMDpmKJEtsVuUuEmq1XO6",
+	"elSJqgRRh4VMdGWBELasiO2YcMTYYYdf7Dnz5hnHzLafZhy+nZdx+OF8kx2zz5zzLRy5VmZWFlC4kCIp",
+	"So39sFss1CUrK3Ndf+u3wna0ybZ623QnR3rA3Rt/NVQ3x26bW0/arc3pbr1qPhoRu2q8H/0a80HMG6EY",
+	"5IL9k8dzi/aAWsBHvCeWEpaiuIa9UgU6h9TK7mHKJIMG9Gtf6baMDNBXYGJ4S7hB1NN1V3zHoMAtWTQo",
+	"Pqj98HFhqYT+zFpY2rBXQRUYpUQzrd5J1d21IsxYVkdbQrcjMuK0i+CFMQVCfB7VGuRk1E3iEEXTm9OX",
+	"WjdhvrdgtICzZKcPijK6zOchDfvIPAgXVoNn0ENbDTgVSYcM4f4eGdD3dXrBvt1sbW/uNJtNj8SDwShT",
+	"7kpQM4m/w3N6Aeos8Cv+qNncDNWMwb+YXwn2lEkRHPXqrwRn9WOahf1AaTrQFBkwvAXfBDXUJZvNLZsG",
+	"oqQrogmk815ztLhICjzX1eBU/beDM/5ts95qtjehcwz83Wq2t+r5n/XtVtvcv93c0WFPQgLzfeBmapz6",
+	"9tgPNaNpBiEy9OwYj4y629GZpML1ejDkmw2cA+jWD3OgDCxC9gtZL6nmnSb4QKDCxmSTAdLkfWtQdrSb",
+	"TZ3YNA89iOVQyBjppUz3l0wrLbQkEA6iHWW0gfTSQ39bajNWDa96+t0zstPe2cl13DcBDJULXt8/e3Z0",
+	"BDeVaOlpG8aaG9ieHli9swY5UiYGTHHMk5izALMIYNRPhhAy6KZirGxM7J1nPnk64lxjagekCnpDEk0R",
+	"2KecnP343FP3paMoFh65iiMmPHJy8J1HhokyMjP2Pqvt6WyavnAyZB55cX780oPryU/HL8H4/Z5e0TPY",
+	"yeqWhtHcw49BApplNOxD0yEPciRo/wG3E0yi2pCAKIYPcwiPhMk3+w3mI/ip7sqB+msQHLJDuACRoKHF",
+	"znI80xKtfiKSOJx0iKQ86or3e0TbZ3WZhuSRMuweOdEQHJURQ6Zf4YjDfEkoKb6wxI77J0ePJBFpfAFY",
+	"3rJiqhsZaeqiF8p+WIGE+UCbxIDqXOH8p5OMwVZb5eSjnhI3IG1WCWh8s/FN0URcxZibJ7+ve6dS0yHf",
+	"/cq27DMawSf4oAvwUejIWX20n4zpRGrZB3Zp0Zh0TRzGRwOl9uBcxxR13rGgGGafFqyiKdQg8oeWPGNW",
+	"pJU8yYgSIxa6owz382JhANLK2cukCsIBVStLpHLtgj1ihN63fuVPf/ijX8mPfPPtm/Pv6k8ePYIKdyud",
+	"cbs9QhFQfMMhVQpbDfqfVXHU/0U+gJrzrNJVZWbjJeMXWX92Ip7C9jb8X2ZdP5KoLRd+b7sUY57tbFW8",
+	"yiDm8UCtgaYdScwzdsHSwlCmJNL8RbdIUi0e2uw8KLOiZBmU2hiL7+18D7/yc7O+S+u9Xz7sbH30K/+o",
+	"9BPkIvvsxX57e6ckivRiv97e3jHi1FHVMSeJGLO0HlKlAdh7UmW/jkxHPTXq2tzV4o5t2chcZTL/gxgl",
+	"s5oc0GeXSQL18HZz50GLzSkrUX+btQhdi9DPL0LRcJn9JGisoUgDEx1lWh2PJNQcKPEqVpV5+AglW375",
+	"izr+ZwP/848Wzt5a6q+l/kevsokBoBJeAIh9P5IkFMMJqRY8/Brgz5E4YI9wYXeWI4XvQy5+tuX08d4g",
+	"cjs3iQVvtXbmYRCh1AUUaFkIxFGqpAphXPQ3a24ktXUNzGKainQpZnGV4UyvrpUE7zefLFd9/5sF0vTj",
+	"AwKBaHdbRz1JdwKBQoj2z0RAcSrL972eZPL8UGM8nDApGYtREhGpvk1VTaqn4y9qI3qg6GueDfdAthRj",
+	"fNMBwrFILyWhiIh7fnheFqR4wW6YSrrLKMUqgYfyTNMjaaZ2nsRc262/bbv1LP59wa1RZgd8wK/I7Xct",
+	"nfK9kpWmUx6sJbA2LO/KsPyN2pMlGpnKPuJvrCJy+DhIVWsTz+hTTI+8ONw/sM5vzaV6Lj7hlcCl2KcS",
+	"HWZ4nLmpvhBtnCnyc4t4Z/kganskZVk60Rh4pwbJlD5NfVbnjLLqeayWygQZ0zgr/Xy5aPuYW1XlzUVZ",
+	"ahD57ustMKr2pzR3btso2wqV6yrp5Y2sPxp0OdQ3LUg0I5e1DGmCleo9oIeXccQgW/peCZBgHPztXwf9",
+	"IAfQUjlkYUbAcgJkjoaf+ZxxQPNEnZwo2zZ9wNuiifYeO/vWGVT0gdTVtX9EGXkGX6RfQW3cAcOqlF78",
+	"HrquZ2po6kbqrjLPWtF8bRls06aRgwPSF2Mc6IDyCTwKMXfYy70n0o56XYSy9bEIkNGwT4AGHxnsdT0/",
+	"Z+9hCDtbHmm1n3ikrTZ+e3vH8/l2qw23aDXbW6RKC4naVrP5t3+92WwizXF6xbDgr9V+8rd/ra7rive1",
+	"BjlTX8SQBIySjERAh8YREKgxyrrakb2nYQbv0iBnYpSGTHbI9yeHzz1y8uq5R54ffUeqmK3tqc1cQ3DV",
+	"W9Y9wYS/XSpqTCevnudZWAm3M4eV4azuBchlzPyTLKVcDqmSnjVMPKonY6Z0HEvWIIdq/tTo1G2g1Sh0",
+	"DlFDUEsHvhxg2nLqbkBB4txYYBxAImBZHKHNpmFjkMYF8Nn5izfHTwF9dnL00+HLM1Idx1HWJ3/716TP",
+	"4ot+5hlzgmw18X81XebZQ64gWOBbzaYhaQDQHAtFBIg+O5QoHjAulWLDkJ/ZRrhlGwT3sCY3tz1SfQ6L",
+	"EAqh4XTIXGtcN56ZpSMeUl30E4o0Han50SCB7QbZ1wuakh4bE227AowTRon7SM3unq3bsXOqpJkaa5yS",
+	"bJQi0BFRH/ApAMABLXg/DcOx5/OF+A0dhxzjX+/1z1bF5TYxbG1YA1gVW1DaDtzDoDwaPn8ZX6KRA8XX",
+	"ueygaTpZnjZfkLW2gujTHMOi+H0Li1MbaCARORnG71kivWuJG7LdansgapSyitWtATyRw+XGBSWm94CG",
+	"77mm/GZbmfL0PZry6o6OZd8qs+yn3+kFw94d9/BS/Tt8qduFAjhYyGuntmy/j1uBANhN8RkM3QeUQlnZ",
+	"5l4irG5oj2PK5EPL2/r4Pv/ncl9vHaq/I9fq839mxxlbLfAOk9il0YmRSiAfHC+i4LcBB0YPo97qba5o",
+	"MnJj9zmO++cPFShd0VojD+KbEgljUytBCsIvPyV/5LhDSs8vRvQ/epUMg9QnoCGKr5B7J+oFlEFSauQt",
+	"fp2yVIS9aavdbDbf7zabTa2i9lyrQRmG2lrVSEODHuzZlzJmpL5++v1uL2exP8cPD8aBB46KGGXgXbUa",
+	"DVBxQCmUKMHIsGAoZ+0qTCr6EzB8dKyVFXSztNH2KuBxORoORZqx6JhFMYWQ3MNJaOw7nhCyGOFcLcZ0",
+	"x4MNy+ITD9TbrUAgm1cvmcI0LEuCMinjyoITJaEUtRdzJCUwdAKxZZKLMx+hmYm4UEujQfY51nYqC9kS",
+	"HqAX0dzdU89A8wwsaRyyssiwzTSwt0GnS93fyd4BCP4MK4HDH6nbUxPK2ZhUsetsd5S/GQgUzSVX85D7",
+	"AJj6+mJcckesgunS8LLMIj+C4R4Nckr+Tyj68VY5/TweMJnRwXDF818pB2xJQdGSlCqPw0tt5u5D3b1T",
+	"ja/+8a7ZvEZG1E4Wzt1997a1j1/asdosAFxPX10Zy32Rnt5+ywLvQ0UMpfMXHQ7P4gtOs1HKSgpwUaRA",
+	"g6MZatN4UEcG+kUSdANk03I5amWVJNXRULI0q2n3stVsmodLHYOKMzYALL5ayiwigtuYIwSuUoaqSTkh",
+	"gTpZBp4J8Ig0gngyzzrk2enh/vnhgUewA/yB5vKSJGG9DGytS8aGGGvxORgnkDk8PD19fWoJ/7Qcr0L4",
+	"XPMPI+fOUaQLLbJxHLKOU2yRD74GbTGXCGOPLBbGpKpfBe+mzHRUPJarZgAqAsJvsJsxagvRMiwBwMSS",
+	"iZutILDlU/iyX6HY/vlDqZCePdqGp+TCE5batYU4BDWO8NKWsngHMTd/WgeDpimd3FsFKC49eD4mPcAB",
+	"16/38wfHDsdOOhCwqehdNEfHzbtKr9ySq3B6dbv0Suc2GyhPfQRYyou02mtu4/dDaG7LBuvizIelpIyO",
+	"wORSVwunFZWVZDRFNVWaYNPh9SrSRrKIDGh6KaFZoUBSxdRJaDbIdzFkHvOe0WZsyJagdQPQOGsDEaoy",
+	"acwlCS7ZBPigSfVZP+ZMYoblJc00eIXQJL5kHgmpZPWYS8ZlnMVXbI8E/3+d8HoX+Fy5vYh4yckAatO0",
+	"D3GqkwFGnSgfeY8E7H2WUqSvAY8E28z3GSRuXisV2skTVvZ1iH0bVDeg64A+let8CQD1lDdjswP6bT3w",
+	"X7lJlGUeZuu6E333Bjkoqkj065Vqg8rXcpZK9VFzhXXXuupo8AO+zKmR0CtcdEJXq1o7i3/P7oZ/x178",
+	"84cKvaIZTd9A8X3FW+i+uGRiv6iZVWK5acr4202vkomMJocJG6h3QWWmjqg3lnckznGjqicsC8JgFUjO",
+	"8dtlUltJTOLCvbmAv3tZ/VBYsNUGs5NYELdzBO0HXD8fUcaqHT0rbXGnS5dsv0GOMpkTcOU0+yZPavsw",
+	"iCHj5C3rnonwkmmWQ+rz4DIOL1kUYOKcVFNGpeBEEx2/Ozh8eajMZ2y8nzISJkKyCNhbEkavdOn8RSpG",
+	"QyDghX9BxAb4aZCrS4rkCprpq8Hqta35woz3AalcGUcADIllJtJJg7wUFxeQBOWOWe7z6lZzs+bQM9Lh",
+	"UAd5cG603IUO3zoao70Gw7xmO3QX3AcMFWqBjzdUr6pn1xKuFT0SeAs9tHKmMXX+lxLOuaMIyVKaXa3E",
+	"1ixgt2wD4rw60dhy08+bj58apgKwHhAunuSUVL28KQfyWzXKsAW3tO7vQr27Kn1FPh3aDSue8QKLvHyP",
+	"z5u7U7x8YCtWOh8+ltsL6L4tvUtpWPTW7YOlPTJwFaz35yICncLOew6dMDTvsp6+aUPgunviaPAGVsMJ",
+	"zRCXMRyV9sFAhhRk2U8SGIFyU/Qo9vKEh8lhulsZeey2mps5xK3W8Pl3cyOABAKABecoZcOEhlMhNOXG",
+	"QFSunOVMbYfbFBc3zEzcWCyY7V4JYWVUztRn6NO4Urb/r79DcYIebGrDqIm8wwZSK62jQXdB1TXFzAVt",
+	"ZQRnxX1+HbdjA6ly5wZ63jqtWFxOy6keJzp6gT090qNo1iaAJj35qsKn3nn8YUps3gFVL86e3o63r57h",
+	"/kvTi8CHtdbRK++cA1FEKsBnXLRtlLm8gc7uwqIDjG7iiZ7yOAEbD8ETJ45poipwng4UghNu45uSjFmS",
+	"qP9CmNPnUKTXIAfGpzaet3LNrWrWvXwCzc9lT/5WLc9SFDD00n4Zy+w5vtuDdVJvO264/DwduiyBN+8n",
+	"UpAkllke4rCBEGS7s8f3s4BIltXmQX2nv1Q58rdHE8ls5qsrRMIor3y88+DnfIdns+CqOK9rgGl6aVc6",
+	"+C/wX5R8HHRZ+gwMvc6mnQXg3Ifz1AId8xnH53OHU2GbwBZZPZKKK2ItlG85sKGElZNIujBya0leyxHg",
+	"Gx/04lwcc9VrWvkxGNs0vWaHQyD5hjQQxjqzDsGVraOrJIArGuwKGRG5AABCSDkZQlPBTJA4g7DKQKTM",
+	"Q3IBDH5CXFE5UjSCmhXTY1W9AEkFtq6BnBY+w+69wOdj1u0LcQnhetYgW82tvN7JGG1cEDkK++adUk3H",
+	"nUsyXdRmabAlY9EjaYEc1QBDw6R0au1mD2rmaZqhXPN+Ywc96DzXZykjNEks27pHuiykI8lMMDlC/Rb2",
+	"hWScdCeYAjO9mgC9qu/uc2jeh9lEfbUkAwYE6+pkDAYbVvRLNsGm9OrrSrPYanM1pFkMz7WMWkdyyw1R",
+	"O/N2Oa3l320HdvXMgvQwOrM0sju1SOd8rUeSxOCuWbOgoLHBaBkq/8lqa6PaF5UOLFpJ6JMp82VGQJsU",
+	"0UIbW3BWz0Qd2kSalFKXZWPGOAa49k3DBsnSpwh0072hsU1ALHjRNvd5VT2GcegjEUj2a1DzSMquxCWA",
+	"6aB6BylvtYWH6SO9sWoNYjLqNkskY8jBYR+KOEmsQN+DyvNYV0aaRgmJetBFfIVuCd5dGRINqNkEIQ5v",
+	"RjShAbzaQoP+2EzlQzbpZzFFAPXXmjYU/IqlEl6uuEKtZVhuVcNUffr69EpXn01Ylg6pvWBIT29lSF8U",
+	"fCLsU9M34ezo1fOXhxWvggVWx/JCLVj0FuwllT5LEjEv1/JktgcSi+LM9Tt6qRgUnQevEqu/dZXOQF7o",
+	"8Zwf/nQOHwR2uXWyJPtVuxKzyLvP6oPoDb26A2KE41oF37IKPp7WOtkY2y2t6oeYL7PxYaB2wccNXIRY",
+	"c7dEaetrUW0Tx0CHxEtfQG+2YCAvwApX3gSPkMmEkoiF8YAmJI7QB6CSBGpfBEVRprdKieqH4d5Yiul5",
+	"Q93vzcG/n8JUSAdHXuZ3ScYzdKEiQ3wBnerAx2iQpyLrI3uG5rHyOTponp4JNFT1E2rGa9N/N7RMCAg4",
+	"cF7umgEBf5wZ08BDdP3sdVOOGLwTYHPsSxleBGNkGCqRvJmWz0ccUynRElfOPH6eOYBTqmf/a/Neluii",
+	"6+qfz6J69Caap3luXYcsc+P046wJvNYgt6xBcEdiAMhuy1U0h93d9URcLMraCRLFEbYrNxEkiJcdHRO1",
+	"N6ZzE6csFGnEoo7muwppkljB64SefA6Cy3TPkWLAkCKwagQbLhlPS1iMA4zQ5dJSUUPyPF3fhDIU/aaa",
+	"lxf8aBA7j9CngjuovwCmQMGL093+cDTaMh8yMQSWKbU/mM+rlBMIKZuYBMphGJ5a4ANxZSQzKggKxJF4",
+	"7K+EenNc0EjcFOCTNQcMlNNnNL1gIGUsAx1A0bHKvoEnXbG0q0lTUQeZeNqU8gg8n09F9gLPxPpwiA0Y",
+	"NBw2YFCcLPcIzifcTU97A6c9aKiTMuG2CtedCPW1YFqQ6vnhq/1X5zUPYZqw7kSqYSLKHPB59fXJmf5d",
+	"qaRLNiHV/ZOTd2eHpz8entZMVbZukahv++bs8LS20HN9bQ6/VEv8N5ORunMke6iFQ3HBVbyKXg5KU7XN",
+	"n1ZTqUWwUClOpYJYponZylRvmYosUXdKaz5WAlFtrCNHheZbTZnhh2dn+88PP79n5i7Y1d2zRFwQxrM0",
+	"Xntot65fz119Z8WMmvIV9axkmVIBqyT7j45JOkqYbJCgl8aMR/I1TyZB3iEUAgu1jrbflalHaEkQk3DG",
+	"IolQdMm4cuOUusP6n5DFECgUpMuIfswUVs9DKpEX5+cn9kIL+8cSqdocIrCjwZl539+Ud+B8Lx3/uVUM",
+	"j5nUpZ0v9XlrMXCXYkDmS7w8XbIMUuvWl+85SEekrXHMJC1qSDWwXxZN3aDWmIt//UJ24A3BtYWdpsFy",
+	"191GnwsIe91tvIbCPtTCaNzNRW94sViYMQwwzLuSVZCXUrq+tu55O9a4WkA0AJjWUdZQssfFuOHzWdBg",
+	"SXHxXNwgMbDBklJhn8/FDeLZK6AGEWC7hg1eFzY4/TkMbBCPrwoaxLMfFmRwql561ZIp++YmmFpSOCWg",
+	"R4SJlpaURz0IlCBuidXdQB0dWRt/dwwUNPO8opw3GZy5oh57GJuQppujEknkSHvJwpRlkgyAh71BzhjT",
+	"AdC3+tqeSElfjCEGqry8mDkUjcqTk/EFL68xVu/41oz0N+S6zcMmPykpxuS0m+RJFsjowdc3YTDJoOps",
+	"KodX+QXDUJuwJFO1AirffPPNN7u9TTqviLPk6aNCOZl+JSgiez/6dWBW2RTb6KdJIb0e1NJYZrHaNGWV",
+	"i0x3vYYW9LbCR7OBtpu1tXy6M+d0nO/gcs90TqL8IpZqpxFK3py+tBllSI0X5B6ueQQLYKlQoQm+fvwj",
+	"CYIm5hc+D3DNB8qv7Y2SRIN3NesNAG8BvauhtYyTVGRAzpb1UzG66Ovcjl6LNU+LP6TznIzhYpZIBoye",
+	"s6vNWZlbzV3SZRMBES2KnRgIF4C5sJw5EvIRahbU+Zip+eabA5Snk8Y335DvhLa1YTKQ8FOOumpCu2rY",
+	"kyH6BbqziVTeqkcyoS9CIWIR1h4JTl6fnetepKM00akdHFHg0lp3yLRwC2x4riuiic+DD34ljvxKx9A3",
+	"az0wIXFkmJo9HyUXnOVKLvgJMNDwE718B325PD8XkM6dT797RjY3N3ed2yqB6lc6H/70hz9+/Kis/UAd",
+	"sakhnTEGJeU+1yNTAtOlcG1gahyDJJC6Um+pcaPY2c4jus7jYwD3xgRXTvGnK2pyePte4RY0iljU+RmN",
+	"wD/94Y+/6FRe8WDh3hqh39CYCrgfnio7P1OPdM3pGKtowCP2iDlJ/2jya+5Iizm3CFbfCyQE75Dgp/pP",
+	"o18H9cMrbKsG3RhhDeoGf+YEs1r1Oc4i8OwahzYpmKGFxkDO5VY3B6T6hsfvySBOkli3CXKwI1nGBsOM",
+	"jKnUdoXubWLuYyUW+Zb02fvqi+P9Z7oXVxWlgkemH0n+gviVhl8hf4F9gGqBh5SLXQbiBN4ZmLGwD6Ra",
+	"QA2yn8e1U6bE78hw3FhEvkfUcZoifX4ouMyokm7xgBliy95IqqvMUCRUVGDrlG0yiDncVCT4VfbzaQUl",
+	"y4DgC/Lw7ffvYffG6jrTXYm8NtF1LQDVrMe20cM2PtfzOYZ8aFd5060mkR5pqYd7OAaPbDbVf2G1tEl/",
+	"DxnAdOVFKoZDhnxexvwb0AlREvqK+VwznCNNJ+WRR1KasmTiOW+q7KwOiVg0QlEDHStnFlbD5wdFE/PX",
+	"ERshK+iJkNlFys5+9xK61lDgHKOp5fvQcjEREvgzOdvTSAG9oID1WEdBc4ViZxvCoUlurebjMML6KVI+",
+	"K8Gr5PW+Na1RpCIj9BnjUQdyKCCgqPKoQbF4RE542E8FFyOp5gY+hdkrJsNiaaVBl2UiZVFnniTHzQE8",
+	"Bl1xpYlAUQbngC+84Ts1aI05R+GZ5SAadQdQydUAs5+BR4JM4H9NjhTy9BofBMdRgcA/c7RSUFObRi1U",
+	"rcWx3OX7s9evcLvFErUJTRIx9isdTD15xK8gu5M6pBs3fgyANUoWhlp1ck+aVHszV7J4j9qez9V+QbSF",
+	"GkyizoQOPKD6G+SVsAPEDeV8PSUzxCg7loFHqFpIded9RKruTUY8VVoXyp+UTlebhIVxxCJY1oLrmwQd",
+	"crJ/doYDcN9Dj8Qjp4ffHz47128KDPBqqe1HUcqkZBIXmnoEzmRfABMt8MmnTJd/ZUKNNBFi2KXhpUeS",
+	"mF/WExHShFTDRIyU1ssoqFFuqgRqHhmm8ZXmHLcpOnhfTS9IcRAu7azhmkWcC9QnMc1m5XOQ4GCMhIJz",
+	"rGKwbaeqsGUhFghmoGk6ZV9B4z25+1guMh9nGgasg4DOZk9HXOKgoD/B28OnL16//uHd/suXr9++Ozk9",
+	"+nH//BCChGWu6TPXx/06kxqf4Fqu6hde0+nDSb9nVtz7dMG3u032OGxFT2i7t8V2urvhZtSij3tN1u5u",
+	"hTvRE9rqbbLt7uNwN2rSNtvq7XSfhK1ok20/viPX/dY992VeO2djYv0Q27gQp8g4bGuG+S82R4WtKqj5",
+	"xNeMV258iFfnktQX7REn8ojVamC4W2tXmYrWTF0IRTdYwzlsiF+GOvicFbTG6o0luRB8zbt2V7yIi7fX",
+	"CsWzuZMzVT67WVo5E0c37PNW1sfvl2ujVcQgzjIWmaPAXQotiplyNFmDBBjAOwMtYlwszeZmQGkYHSQm",
+	"CqCjWJxUISCo/llDoTAbY1Q6q6ih9nwuppxrkyJZRcLska3mLp5F8UZOLgbHa640z39z+nI+Ad1vw1A1",
+	"GLdr2SOfB3ezojGkrblc8aztni/T7tFkdp9k92zkdsySvK0Jg2bC2D5Qdw9xWV0vY01sF73TIVOxWR0z",
+	"KYnNQtCO62CvKZPQj+UjrDVRxwCwi+5CEeyLYhT6q4+SREcA4oyEYpREQPTfhaAM+O82p8DUt1nRSluc",
+	"Uc5jdOsijFuDx+ACqHTaS+oMWy0XGwOrDb7P495m2KTb7Xq7u8vqW9FWt77bfcLqW2Gr12Q7vTZttdQ1",
+	"I/ymx7LS2dz2KrAqEJID69EpA9HOt3J0z7TTCsNXrner7VmfFiX+58bYFNfm5BqNDXDm1zib2xbc+3Pi",
+	"/V+mZe0qmFHW30jERcwXdGujSYJh6Tzj3qXhJWE8IlWdQ7ARdPx9fzg80yY00r9A931KInYVh6ym9M8F",
+	"yyASfnSMpKuQelTKRPQg2IOIMcid63LJYnMz4LMkE1bom6aGAXfV9DKa2ZvMNluzsf/yVgtxZoLSVcid",
+	"zOl0V/Nsu0+aTwr8jUEG3dUTkk2Qu4X38rl9jW6qO+HD1V0goY8jSB6eGz5ayAOR79+ewxwF+3r/gfTr",
+	"kKeMpiwNiOCmFBHrWEFdQueHYGOsBvyP4WbfBnskZcpZyJuQBuz9ME6Z3M8CmPERv+RizA3zGAkpV2NV",
+	"mrIHy8DnNn+JiWyczdae+saxBFNcl1x6MK8iRSAycpOZyS/vOPcS1uOXw+lzrttyqFWdiAsS8718QSr7",
+	"hLNxkX3CaaMzn0rnVuin7oQPWK8VV6fvznIHwGqrdCps8n2/+zyMX8ffH735/VHrVXwkj/jpdvjsaOfo",
+	"cvjTj8++322wyfdN9tO+OmnYPft+txG2E94dfNeMfvo+uc0A9Lka1TKPC4b+1flZn61/0NJmblKOoI+H",
+	"0QULaIq7CQ0vk9goqvIA8Dm9ZJIE3USElyx6Yzsg94p9A+y9pnwJ2MyYPcQ2oyUlTRxurm5915LqqfsW",
+	"DyB8m88OSQS/YCnR87w2O1entcflo5tozLbOmFt5A1aRs4rB59Xz7yG0UDnXPEsm5rBpbFbmBjtr6849",
+	"4Afd9G6eo9qaUmpOzcZT0Z3bv/Sz+o/OR13ddzSLZV2ocb2dfDzJ1UhJC5xSj+pklJVoJz5XOe0Xvo4D",
+	"W1IKS2pKT7DK8bzUZRZTfyDc07C87Nkjsh8Dle0lG2akOsLLMSsK0DGJd+XKv0yQbabWIE/NWVIMGLQJ",
+	"18ReZpROr1F009TJjGcpMi5bus/pKYhdybZX0Mkp0yoHQT6GQMfG/so8iadflIZevaHXLYurOxE8y4wI",
+	"u7r1ulgLnFUFztMFhoNjJ7vEsouLea3EKVzikWHMuaEGLjb1ZVOGhk5QlZsYzwoD+U3ZGGX0QFFKe5qE",
+	"L6GWwvhGPH4LeWQfK4e8tX0dMr/2jXhkH0/TG0ETP1w8Jmqh1MOZOnmnwHjkPBfwsJHumtGa20Fw6p0+",
+	"u6nlLu7Vba3CRluLvpVFnzvbJFnczqgwxxsfzKpbiBs7hRCtnCHmxuh1wToD1QWlYbYrvFrAtT0XpI0g",
+	"FJ9rM0VTrFpUCeHsfZYD91Mg1ph5dpeGl4A3B8vH/cnn2hLcwlixK8g1eto26yjwjOvNpblfSaEwP5jf",
+	"59ed/rtva3auvxg2NlvlimdagH5SX9V1z9/P1a/MoNbC4jK77gbf0Br2Qzl+7IxeTbcPHXGsJ1W7EYom",
+	"C/uvarNJypXqwqkBPCMgYcJoqjZ/zfM5qGHtiRVvMe3EcEYmLMtTR/1Y6loTzI9hESoWc3zCxi7byWes",
+	"YJAdwFw9/L1cmnOBjwCfbW/mC9kvU0y8GJOpLOcS6bnIJcCAvn/J+EXWr3S2mrs7NpcqMyWrb5xeub5p",
+	"scybKqy2r52a6Q5lkBIOhBKzEq4tegYjNCtKJc/bPvSQLX6sWBJ1UYT9sazdAJCnopRy9z5QwmvCdioR",
+	"kgWN/iXDyvHhSPYJF1nc04uPZALEjBEwIJL6II9Er5fEnDXI8QgpgX1eGOKCtDsU4bGIVOOM9EUClaah",
+	"Y/6EYlBOyDglho5HSPLzRZgUNwSowmcuIYYbpmpqMo3n02dNrx11lfqE6mcPSx7VnyOuDigRN0OC5KaO",
+	"f9a3/cWeJ7p/xcLsvvGu05/8OmLtEW4Uw2UG1GFrzrm7br+svpLSqrjQpoTXI1kQMfImEtPECebIzJOY",
+	"S3z+MOZyRiA6JpbyYTAoRvLuFx6xRlmcOWYYVHIbOwwsPIN4MTdAanfjX+3ZdhpO5k0niGPuka3mZg18",
+	"MJ/fna12glP1BRprRnoN1Vw5wmsYF3teYbCozDYbmnefj4e5JRq4tXH2UI2zk5hbUXALbmLKaDQf9Hgs",
+	"ZtxEdQFEe9TihQZ6yGkoRgD+ExH4H/BDxwDsE5oxaWM8Ne3PwU3QaMOAE1bdA8+KvvOQama34h10mT/N",
+	"lGdDzvvAhZTp4qUp2YwhVYKZMiDVgHnTglFdgC0XTk3gNTBEGMZ+83mcqZFIJqciTOitTpukObWCnL4V",
+	"zh7IQZ8H6g8j+Mj+AtFqc51A2VUupLeaW2XS85iml+42Va/5lZuYGI+/UfBazY4VL9osvIc+RTYx8Hil",
+	"xEDzjkL36u2XifF8+6+5j+/fDoV5L6rSFDf0PMGPCId6apCM81Kg3xWwEQVslS5Tikg1sF1Vv415KAYx",
+	"vwg8XScFbLTQCQbIyrh7shhlF0KdXJtmSBbwfJoktogKF/G8giUcpsVlfqogK86BeSfyrabWEwUghnkL",
+	"87MuBcCfiwE2c6d5MTYzM+WMvu7ljI8G8F3zQ2YcjiNrQ3ElnVaTSf5VIQUTSz3Je9CTG/9tgiG6fHge",
+	"IbEWMatKlzMRxjTRn0vXHH2BrU3nlm8VM8u9VAzezJAVe5U+5VHippxTpiRopVPpxxWr6OCqNl5hJfnJ",
+	"4auDo1fPAUf+5uFh7ArbcfXMbxGItc79rq4BgOp4avpWxdvlpiuh8lKSwCypoNhtBo1cfXdlhOpF6NQI",
+	"5ZWr0EJN+hx4tP6KhVA0tFc8CaxXaprmNPSdA4cGX9vAJ3ZnkyylVyzR0DafgxgiKOY8Qi0Bne6Iajh7",
+	"iri6/P1mIHWbOczdDtPBEJcC8MC9WIbAc9gKoN/aWACnimnkozGCHkZn9MT63Ey2bTPbZwOMMcuynuZY",
+	"imydITpRwjsO+3v6exDKgaEMtZnSqjGXmbLcRM8iJSlQJQg+LzTNo8LuvmVdayH0wAShF6ABZF6r37YV",
+	"jLffBXxf+V/IiOqulKlkWjxnYFrKz0mlgba5nUzajbi7HoD2uiM9tAqrlh61Z7bgb55N4i7TiQwiOkWt",
+	"tbrLsvHBLrGPGyjfStpnLzMUXUNUo5Pna8lp9daxshwLT7osFINcqIse0jVCOMjTosIIdHWm9Pn+s2eH",
+	"J+eHB95UiGhV5ZiXFhseFH2m1nmOQitGj5zRQPQO32wRrNxqfm7Zdaa0mmMb5OVPZifN61QeRyRI2a/Q",
+	"rNznS7uVK1lS3pIGvskt6qYHLnSnr9/pbObXry6LzQJ8YMLYCmIzvrUkvjtJvK+tw9uRxWjv35ss1u5F",
+	"p0y+avrfw4MVpavPVxWve+7dgKxbXiInAlLvPjjxWyIxT2HmPrvEvEvpYb7/WnrcnfTAZXR96bFi3Y0+",
+	"uVC+6xbo6f71ZQ3uiOlv11gQNF5X9mYrGBQzpXJFC2P0UGOQ1w0+roOO1ww6DiZm5pZv+A3TSWVRmcmh",
+	"sv+BvzTf44KTrsj6RMYRk3vFCqEC3FNmdDKfrkIDAYqSZX5FB66gh6sSV+KjKJYyrxmFb1Z10TNLYTqi",
+	"vozKTOvETGiGq8UhzCKv2a3RHDk7EUAhizUvnjJls1KC3ZOI6HklNa6G0GkBmcbx5Dk++ytQt6t9AHjf",
+	"1RUQzvt6d16HXOLCLKmVMl3IrC8tXFWMeU7dh2vdyz0+kxPjEQlw8R9FMiBU6q0gId1iMK0k5sXTwBIe",
+	"4raII7RH4wsuUhbVGuSthsYFuqFZ4LZdGcbhpfSxxxKdOsW2ytOsEhoCtruXb1HTBxBaOuYEgYg587m6",
+	"Q14aeaj7I8GVxi3GfmkMG5Y9Oz3cVy7U3BYvsM5vQU3eENelp6fSwX/pSJn9FGpVuIgp/Odm5RcrZw/Y",
+	"QOCKWN26hHe+32YrN2ysvGh6NHBss2wqvAoXWRwyfJru1VeMRmIjo5xU/LZMd5jcZYYNbmE9C2vW74eH",
+	"SrN9TMx6mucdoBDfMKtpaWd93T9L2ynVDDp3UT4RnNlQXCbIX4mY1zzd2As6YxlQ7FGkXIiMxly6/fXB",
+	"ZYB2CZ4GF6cXFpPWIIG6Ie0mLCAZSxJpO/g7yiJ/vM/V6aTIj6rf1HSx/LihzrFR1No8dNsJvPD9mE9u",
+	"9/q1pbW2tLC4wN1xy3eyZDQN+3N3Mi7kJRuT5Puy+qwfcyaRS/clzWKO1eg0iS9ZjdCBMC1Gi5LBxPxz",
+	"XP6Y69/2Zn/AXV4KeVFvcz+772ig99+pMSfW+3C9Dx3IhFqKK+9Dq2cWssH2GXZiJqbTssy7Nu8ZvcoS",
+	"6RBTL/cafH5wdHb2+uWPhwdOE+hH0kbqQspdjlSsICiNxelR3ZaX8dk4T0wf6/V6Xz3+pudsnhE5hwq2",
+	"vGaqEMICfImrLmCl68otu85nFuNzlj3wdbi677RehyuvQ5hUErGMxsnSIPBSFf8cpTIWwc3r5JaLZZFi",
+	"295BzHVJlSxIVGymj9EBj6DTri66imXcjZM4m+zprm8+NwlRcskY7I84JVc0GTHd6NyGti5YtrKkf3Ny",
+	"MC9AhD2dPnOAaGFs4y1LQjFg/z8nnDFDQrF0v32eBmnXCJOsi/LuPfxh25mtGP6YExRYnqp5lFdiQMjB",
+	"XOkRkUROTV1PpECjg1IFyqmVTJGNQt1DHs+WhOsCg8zKIu4KI13ErNXnfOQSSos5sQ1YxN+LmN9a8d5X",
+	"WUNWHsWdweDrA08nM6D8//w//B9//x/+5s//zb/+83/176Ygoa258PwHCOuYXi+re5tmk6zLy64f/9G1",
+	"QQX5gmyAc+zypYlxI7qmOnwVlndJTtzsg9vo/bNaOZyOJOeibqYODsjgI0LLKuLMa4L49AviUxcRkNkS",
+	"uYmhxCnk4aahqSjPNWkG7nNdHmfL4K5VHudgVdFo0ClE7SVhj99ihC2jl6y4KPbUvUmApwVA7nryZn4A",
+	"vLZUbzg1dKRKbYwi8rn5OUxGEYtqU2BYx+/TmdLc/0vtMcikTksGn2NlVyznqy4n8+kIo7vWXc6jTlGw",
+	"f9YqhQejlO5OvayLxh5YqUKe2/tk03q1CrKHp7q8Wy6lKOgoUqainOqCQp0FRG6x0sJK16oOIQD/9rQS",
+	"q+V1btOlGqbQRxNuW6GBUJrASpWASLa4um2h17JU4XhEpD6frrooaoQb1r35fF7hG1la99ZaXPd2u5ro",
+	"QSuVqavbBbSLo2tcpMpNNI5TGfegVM66NO5zlMa5Vu7taJy5dXK/ZY1jPCFHrO5hK96pgr4yLeHzKTUx",
+	"o21uUKz3sLTJ3DK+h6AA7ljerYv57rGY76byTlt/C8PW+hxPbyi3fRaGpPUfGpmdxQOGYRE1KBY1yLHO",
+	"UkFIogr8wvODy/rk33SZH07cUqywU+W3r/tvpwI0zeu3rw5PSyyhFrzyJz9N1xTis44Pj5+WPmzV8HP7",
+	"jsPPuKJWjzzr9b4OOF8z4T6wO/e2M+6llsm+cWFjfhVnTGpWl5hrwketrDXeWEcQTcLcKe9okH3d8b5P",
+	"M02mXlKJQdxCjD1CCRe8rkeg7Y9ywJWHYEdN0yVtCNQrr9/A7XT2bv/goDxJvx9FtycoP6kJREnNxhZ8",
+	"8GtvTrkfRet8/Dof73hyUTRPoKxgzyzDNBuLBEHNqLiUY2N0XAmueTUzxkEf35MhMyUufxug5bVKv0/s",
+	"8qdsxFU4BN5CvxOOaE51PsROPMeJrzpOPEJjhgmNuRlYTZdrSyymxKM+r5Zp1nenh8evfzw8qO1hUEJw",
+	"pksKzCO1Nk8YdNer6steHn53bvqi4KBCypWlAOehPOjYhKebl0XSTmtmjPvClnsWkHpzuP+xkaez7B+g",
+	"RMHQkzXYPh9sGydrDdq+TghBzZhdioC1hiW9YLebRhi47eu6SKBYwLAUBWduMk0mDySMGC+cbukBqSU4",
+	"eMZ+DfaIpAPm816cANmwJQ1TCrw7yRjpjqILlpEhS1ETUIxUCs7qmagLbtvYlip3n/scRFMA9t8ZNEkx",
+	"xegI6pDsV8/c1QI+Hkn3HBxXICc8ZFFAQpqmE5/HWQ2FDYwL280Zdt9CqxG0UHTjFLQ+SVUyHnmERXGG",
+	"cJQrcclqJITZQFs1ziyeUF/kzi6FHr8ghMYd0hdjQgl250YB2mNJQrqsH/OIUAPd6E7IQKRKsilJTNQL",
+	"kZQNEzqRpBcniYY506GHL9WdwH8XIglf4PTfv0QrodfPG/3BhEXW6o/l7DcvmdtCrH+rWc4mbFZSgU+4",
+	"J9IBxY4B2Q40K495PBgNIGyiyYVjnrELlt4B7/6tFpkeDY6x0fo1vs1ZRtPsPB6w1U4/5BGefI8d75+f",
+	"vn5zMt3CvhLWt3ttWrnrNvZFKQjxshi5QbeerNzZvtW2re3zNNRnh4ce432uY8jjJl0r+GsG5/pW0i5V",
+	"6ladq/XycUlqQMtMh/K+wMSibhEUNTypwsdsaq2X9wWreT7Xa7cYKUNrALsi663WIN9prR+KQTfmrONW",
+	"IGsQIjbBTjH+huSf4FnUPBLoXRN4Wj0bGRSQP/3X/5bY7Qt/BQxFTgAmgV6MSpHHDNqXAbkS7YpRRlrk",
+	"OH7qLFQz3g6heBnq81y9i1ESGaMA1Ct0QUuvWETkACeySsHJkBn0ALDt1wCpQrkcw1sF6u7aQlI7OcCc",
+	"DAebAN4/iUNmbl3V50TxVRzpAiXR60mWaSb/nkhre5B4NbT50N8fX0FT7gzmqfazmF8k7LZ0e0mhlXUU",
+	"r8PPBdLvHnLra+37yW7eWi3cvVp4PeMEraIblsRVnyViFBE8iYgrHTS30s7RDiHlgD2vKvPacchmySKh",
+	"ykkj2LHJt1MaXOvoBA/KVZD4q3NS+BxJKYoKqkFOtRayA6cpg4BNT32Y+awTet2ueSfW2/uBxG8H+Ypc",
+	"YW/zBU1kz7DzkTVsMmFaVFexA2bN6VVNquAx1RrQJzqD8OtgBFCqJBFjDNPAavC56EGdo7XISPWcvc+e",
+	"4WXkT3/4Izlm6QXTB2oQoNpqNtH+MaPRqVTNyKcjucXe/48k2jDYkxb70+rzs3jA9vLYUeC4eQF2CUT4",
+	"WcqyUcp1h1o0ZvUATJUREsNPd5DVAeaSLtr68sDntoGsDRK7XazwPp47xQ6j/XQ4WfQwuQwwuUK3WTNC",
+	"z3AqpsrAG9M0YtHGryOR5VJvYVBarQa9jT9fArqsCWvuin/wK6M08Ssdv9LPsqHsbGz04oQ1InbVeD/6",
+	"NeaDmDdCMYB9oH7ZoN3Qr3wsuNRHx/vPDyvWdXYBxSv2TnQm6p6YB0unxQ1cYKjhVmbqtuIcAIlFWHd7",
+	"q/QLlEY1Hpd+mVuOTizDCOiCQiMJ1tgAwAZstVeASZ4LcUz5xBaT30sLq4GVW0tV4ocYAyBzOT+0AIY4",
+	"eKgtXAw79AhYtmNOzg9/OjcP3SOB2QoBuvrQztzhS7eFOGY94fm2w/iZGDBD8ZRnUSz2yHNVdM4s63MY",
+	"xVazqU5woixkq7lbJuAPozi7FQG/kteKDypkEG+qE4qhWMyS4Ga53qaP4uy+EUkryhvzeb96VNJXwKqq",
+	"ltH1Rc4GbtD5xnhB9KhTpZU2ZnWM46wfmxIFdQoZxzwSY1Jtk0HMRxmTpDuxLb/30KidLfHIaQPsoyi3",
+	"2TIC1juhGRxUdnSDHGXShD1JLH0eJoymLPJIoOVOYOtDIAQ3JQCnTOOGvci2l5UZWvf4QmAUy1Kp6DmQ",
+	"TPDpsWNqWnTvLU0TF2rKLspBGOqSzyoQP6/QmZqztSd+DYAF7L6lQkAM5YayUmOZxeH8igxIAgJSAWHJ",
+	"475IGBkmNOuJdODZeH1EZb8raBo1yCEN+8oOUC81Uh4eFC9hoL+qTqeXjPtc2eSEkpCGfWbTGjtNIlko",
+	"oEFmEu2R4IJxtTF00RY2LWa81iAH6t80ZQRQ0yyyXZ/RyX4ksTLk92qbVn9687vjd+dHx4d/+frVYSmT",
+	"8nMGreb1bNwFQftw+CNLpfLGK532lqcOyEqn9cSrdCcZk2dg1lc6jze3ms1NuFT5PrLS2X3S9irOPMwU",
+	"uZZQuqs7b+14lXiwr1teVTrb7c2m9VbkSyqzx2oSK51Wa7Pt/HIuIjpRI2tueRXBk5izZ3koodJ58tir",
+	"DEeyz+QZzEa7udVqeZWUPx3xCEa8rRwlxinmc9u36CO9Hsr8My0TIqFeu42vXRSIoSxn5tHblEh3aRtx",
+	"IIZySh7YbzZHGGCdAZ41HcTOo98DmoV9JsmQpraaAa/RfIREc40NaMx9ruseHknC6gMaJ4RGUcqk9EhI",
+	"JavHXDIu4yy+YslkD1Kn2UgGwFGo8VMMiNcBUR3FEv7tc/0uDRLQ4VADunTzt8KA1DZE18VE3RE3Gs1L",
+	"N57rSbquVv6MiToc8hnMHCay76HGTM86AEjmlPfPFH0xtQAqHWwo8U8MA1EoBjpe02rb/Ooh/kjOslEU",
+	"C1ecHL7af/ry8ABrz+woWvObYjyZM4qIDcQ/cSNSZhSFjhilj/7clWj4xVdPeZjdsrazVhau0OAus8Jg",
+	"qVRFVysTFxcJq5tvet02uK+HEj/t0no100OIkq6IJmB4Icr1w8eg5pFeEg9dSWghNXoJg5d0cHQGfyB2",
+	"3efBB7+iha1f6ZA//eGPH6GSXgtQ9VLMI+N+HPbJgCrfLWUZwFYk7bEGeduPE2Wa6kfG0sprpQ+sKpAG",
+	"6y7jC05i7oG20Bdl4pJBqlaOWapDUByuB1H+iFyyifTgUpqNUvAfI58fHdsrU+Ve9EZSmaNbzc0aEVw5",
+	"e+kEILGUh2COCh4yz16j6/liKUdgaiJSqOHzQzUdys+L86wNRGjVRQmqP5o1yD6MtzDjMYdRczbGmStT",
+	"OOewXFz5XfmEaJX+dnlPnusIE3y83fQ6WHX7VvJn0hpmrVduXQovM1PnLYd1ZJ/dtQyH3cscw9EKp7kS",
+	"XXk+GxG7ikO2mMdAn0MoJ0fHmGZ1SntTdhHLjEGgqliQgLzbWvAMwG22bjb0Z3skSZeGl4RxMHlDwaVI",
+	"WIMcMBpm8RX0lLMPTxlJ1IM0qjGAU1hAQALMbykk+wf6Fe84+LQ/HJ7HAyYzOhiueP4rJZrnYPXMTCM+",
+	"x8xCJmASivA9Zd29o5rIoAw8f1sdNr8krEz+5Ve3HfUsr23HWbmDssSIHq8giNA7OTN2yhwDk5oKxcju",
+	"RyOXlCSaFkwYl9n4oP67DE2tznkkjVOMZUUT7QWPOyT4dcRGLAJRkcDvY5FeKhsmYgmCOgKkAFQnIcFS",
+	"j8aJ+usiFeOpTsumNSUX8GAD642Bt6o8IKcW44OWP8u2NXyEu4+pq+ecMjlKlpoaaubX+/SW9+lb5ft0",
+	"WQiRrR50joF1e419uqG3VLzApnjNGUnFGMoLURhgRR9sJqilE54yIvVvIo1Y2iG/e3P45vCAVMc0zoDn",
+	"WfmB+G/kk/S58tEmOr1LSXckJ4DTojH4NRc0Y2M6qeWMgtDZllwxHgklmPQJJBPiEgoBDWDf5/Yck/qK",
+	"dTIgzqCVIkBxAcj33f7RSxim6a+bMioFr80VIj5fSYrk1oyd369EoHx5VgV8gcl17ArzzdYi65ZF1r5R",
+	"/kOW1rXASEGDLDMwjN8yHyxwqs/I8fdKjGjD3Boy6ODg/lVur8koQjAHtjYKD49IoamS8mapMBLJoIk2",
+	"hVwDiAC8c4Ps65vH0nGzIKADwpMOhx37Q8wvfG5jN1UjBVMGsaAkQQysQxZBEnFxAQEfTgTPUbz48BoZ",
+	"QWcXiQKQvY8liNqUhSKNMJAFd1GviW/oMDRhW3AA/SoRaYUhwoTjCCvCzq30RZCzHMUZqgI9hx2yf/Lq",
+	"jHDGIkmOXp/tkRdv9t8eHpHqi+MzojYj+QEqwn862n99fESqx7E6WPN8/vrk5LVHfjz68bVHXrx+9foU",
+	"xnR8ePSXb+B+ZP/Vwenro4M98t2zY3IhmNTVcsCDqftEjWPJEDNd7B1z8ubsBWCg1fd3g38miUyHQ/X1",
+	"rHajyv7Vr5qyoUiVH3sBGV1EPNOMjKn0eZS7vjUo2QAvV39U+PDOQoCj5agLPCd3gj4f2Bjn4Fyt40qn",
+	"0uxthk/oNnvcbUVbvTbdDXfYk24zavU26Xb4mO1229FWb4c+CZus1d2MtnuP6W7YZlvdnehJr0nVe+jF",
+	"UelUjl6fVbwKzqsSBievzlaPaaGxqSYKZ+7eGpzDJzUu+Hy+6GJocHYav/nmm2/0lMRRpbPVLpka3MPL",
+	"724pCAuxhJmJva1wYr4ul8Nn7GrHGdAhdBCLGFNahxfvHI1n5AmQtudKb4mGXVwX8zvllIPdDM38enoT",
+	"gQjFJIaWfTNLwHbkiq8Y1+yF1QCXsAxq0H7GCGI8Z/YWOipZDZx9JYNah7D3NMySCYzLpPzHokH2fS7j",
+	"C84iMATUU6WR9I8kKSiESzZpkDcwrLHOXemYh2frSXDUEGvQQ+Eic8dpVabyFKbQQYGhecZwBdoOhAv9",
+	"GGyu43MDA6CcMPW5rc7VKSfd0cBkiLqsJ1LoMG/1ucSqw6hD9DzJAvTARiWVTgRTB/Soct/UHJm4S4O8",
+	"1fEWKK3W1jDJ+qkYXfSVipceaGGDwILbPpJkn0epiCPjfhXmBBrkyz4JUxYxnsU0kaRqe/DQ4VBufKBD",
+	"oNSCxeict/EB7/cRC+ezdKIMG8R2WScwluhAVrfauzXXjaxuv39f80hfcDFKMV8myam6S31f2VxK7+OL",
+	"6zmRo/QKXEQKGTUHS4IArwZ5fuiag1MetU0K5l6EzzOWJGRcdNfjbC/fn7qsE8Rk7uQi7iyW2vRQM0+2",
+	"Wk2YfZ+/eXV6+Pzo7Pzw9PDAI8rCetLcbDabzcdgijimCaykQCk0AOMPqZQsIpo/FBYsLhB3Yz+SJBzJ",
+	"TAzIEGUXWl6m4GvqW0tTcQV0odjaCVt4SvL92etXdcaVao2wfkz/QfSQBnRCujkUb6u5u+NzwKaR6laz",
+	"SbpsIniERXZJQoeSHUUBSbAUjrMxsJ87IklXKaiNhD0t1OzlwQEwauNIzycdclk3963HES5tc+DdJZvU",
+	"iuYkmWdNmgZNMKV7ZKu9Oxs/gCK7nWaT4Kpx0csJlZlGLJOqZMznziqtNYjOi2gHlSnZcnRMbObaSA90",
+	"TKJ5xWwPO7T5KYZrl0bK1Gl5lS5ci1zRHWKoahaVjWVKKWfTFpXStqDl1VGAj6tT4wyyOK/Y2EW6ZskZ",
+	"wkcrnSc7W8p+1ApOaduClQZ/dEX3Ggyy6qOpj+fkwO/H8sUgO4CJFhi+27OGr6x0Nr0KRuXhcpSOlU7l",
+	"yROsgkOZC6dZ9VjptG/Zal0enZ4Kok6LwbW1+vnL3D4p4qSL4UC1ux92iTE84qsEnAwZ59JwU1VwQAbV",
+	"xSjDULirGXS1tTs8Jed7NRuEstkrE3eKsRJlIFI2FarWxBMmWm0MDBuvhgGVdsW2r/wVxiGuJTXMTNx2",
+	"oOGWyD9zkIcyP/KVuvat76OBtp3ulb1rOerWqa2GWJAYt9hw9wrPwsyV7W2MzRkqF5Ew2SHH+0evPLJ/",
+	"cHz0ai5r1ahrSzPuFkr+ULpU57DqqxKQ3mYO0nsZk5cszlt+HBz+ePjy9Ql0/bgh1PoOSQXzD7l6astd",
+	"WOvk1jJTowR2PW+XOru/cBj6gpRaD9irF9hc8guMCYpK/JEBH4PrGzHw3jWzLxmAca28+AAWeEC6EzdX",
+	"5Q4DYnv1K5bGvUld3Qlg2XAQrsVjYCMMR+lQSEbO3jx9t//s2es3r85re0ij63PALo+GpM9STQUzpFKO",
+	"RRrppI+l8HtCwj5NaZiZsBopsPslLMt0Mkpw5vMovogz3ZTSmQ1lMkF7aLhD/m5qbW0k4gLSKVvNZodQ",
+	"0otZEqkJivkVTQzJuR1fJgQZM3rpmbAVvnIq+IVH2PthnGIhD8Kz4WY+x1mHAMAuthjVNUIWmN1lieAX",
+	"gPTLW6msKo5xCeT7uPJJhABKVlZ2mlut9uOFQm9a2JkpwpNPqJRKmJZJwZVF0/SL3bPj+pkVw12I+FU6",
+	"Pjs7Z82R8BktxwVKBDdGUebPVx1lBuSMKJ/vnx7TOFH6ZacO4hUknkdAOELCpdU0DAmeDQZr8WYi3o4s",
+	"RuLXTJAu87neYR4ZpuJK+b3IwZKZ5plKOContUGAcxzYEYXMIErMcSRKVMNY9sg2ymGfU12sokW4mqoY",
+	"aljswDA3v0j4IheCRS+0m01138gZHIVAgPKeNBM9gOdwdoy/neV5l0gwk+65YjQBzjLo0J/XkDbIqRpr",
+	"Eg/irGO1M4I+9MAxR+aUmasxtZtwji7EoJz0xSj1eRVix0rlFUPAq2mVM8ajXHD8CCvlmVoon1LAM0dS",
+	"3kSSqVvdq0JAKq7bkskruedOt1RgHdjD7M+YSmO3Cbsv1ErJWJLItff+0GKNBdl9DDXiBESvSTWBIAOK",
+	"yN4oG6XsE+S6Ful6p82T6c/6LLyUuQGbewFlQ3gkrfwxqe2R1EWDo2Eu7ShQSEqRMCCsDQXvxemgoBFM",
+	"ulleGgQvomVltkfKnQ5IugPGbQToqjm2NryGEfxbzaY2vrXHUwM5mZcKOHn+bZ/DLc3Fq8pHlIhTAuk+",
+	"TO+VRUzpCO/Zhp5vG+MGcJ59e5KVxsmPzvZazrOBZkQaX/SztfS8HwtWCaCiAZszaIRoZlxH7BnqwXlN",
+	"0w4w4Cmn7dGOkmFKWOXdyG3VtjH3NFRHZmIINURAi4X4mYbPj6BwfCKJScDHUkNfcfHaKvS8zlvLQrwM",
+	"FHuD4ADh1j63yFLXcs5brSKuh2w1tzrYkD0/yS0oMCMyUSBDKoIFEAMa58aupcR17rWypajndioA8SXb",
+	"XvqN1o3RrrepD2wR8kr2y3XTBvkCs1VpRhZctTZSvhGxYSImOmS+IEGCQDLnbFIV8DtNkomyC5R5UED0",
+	"D0Q0ShiwaUcA1OtOHBIx/BX9Q3BpY8Eb5Ac2yfE0si/G3LPmepwiUKcnRqkb4qwGl2zyIuZZUGuQ/eGw",
+	"DqyC83Iwp/zAeeO7bgGvX9cQ8JS3BQPRg/NRnOLGnCplPBfqlFfbvKf82Fzy8e5RRHeUnHW/nPqSy/O0",
+	"zkSuZdId1CnzWangSC5E1K+QhskKH4sEapUHxtXAtY7ADe1H6RPwMgCHQTMnj5xl9CLGYFZETlIRjYC/",
+	"zsvjSni3PK7Up1eMTFjmtjoCa2R6VJIMaMQ8n+e9I5VZcskmymLojZKko9NDCZKU6vaHIMNINRUZzVhd",
+	"nY4kOdR0a1cyy+mhpAcIQS4datMEo7tLhBvO5r2Kt8+DNrTSrwOAwnpfDFix2EUXLK1u3LizhvN4P74e",
+	"cqbBq9DLdwBPVK9UWYT5axfKUWLE8V0ytSujy3c//boZNnvftUa/u9z+ftCmuz9mJ4/ly/TpFv+n48Mn",
+	"/b/cuTiowPlKYyrX2fx9Ckt0+RPnTL9WTXoLzvkev9yePfoJ2gC3soUlxynwR63zNg/G672mMtKZHfcL",
+	"Q1oBV2qZRpprAiNh2zAVA5EtSO88E8NYlykkjEodF4tdTUiqQUK7LAk8q6Swx92YyaxGYq7TPvkVPg8y",
+	"kS9qqwEhl2LU4AgYuUGf5VeavjPwQOwy0wVeVkAO6OYR4HqT72KWRNIW+yBaH0Oaw1h3RWyQV8pBDvv5",
+	"66XumzldW6xG2lMODFb9mAC8kgi28kdpyZ/q6vQf2KRMfZ3gnJ/yU3zmtXVXPnNH0YrK6Ac2ecFopC3z",
+	"B6ns4JNWOpWrTUyBJ2KUnbA01Cy8XsVdMjiN2uq5jijVk3/fcEv7sZfndHAdul2l10HHByJ+9eJxpCEk",
+	"hbF8PhcbN5DD+n7LONccMWiumCZYA10PeUBsUyTz2nLRg47ljnW9R6gtYVxBmEH1uhWOSvPod1dnLupw",
+	"heGIU/OSdy3wbpuM+J4F6F3LoNWRnGaRraMKd8N+VrqjbyI+rNO9qJDEaatUeLDy1XXGglSN1LB1tSKJ",
+	"4IwLlkENCHQ2gKJdwWtYraxcf2mMPgiP6kiBV4wUFCXPMivK57cgedDXc12oH9jka7O47iEMubrTmYeM",
+	"1GK4ZJO18Lhl4fEc2F/cKadmrpfLDmi7YcvgP5jYxceNDybcMZ9X8S2QrF5ho4+gg84Z+l8etjqBBE9P",
+	"pOyKpXtkOOomcYiCJc4g1NdljONx2WcR0GknTFkhB6f7352TSIy5Mvt07wPEdBuZUazrpxIAIvsnP0gd",
+	"kBxzB82ua+JE6nPKMTupnDsLqi3mlj2o4wbJITQ9rcVwKxFj265Y5m1NGm5FlFNGp3PGXUayVHmaGtWC",
+	"9rzz7pDxBcmFduTENF0CZgmcEK0UInSjCx8d8rSBmbF3ozSxjvQzETFgQgr7LLys2eeGJBOi4XNNn95x",
+	"HHVy8ubpy6OzF4cHxqMuhKV9XtU+GXZ7HQ7reh2QlPILTSqhRA2L1FRga3xk5X2mVkb9meBZKpIO4aIO",
+	"ayUgMsaV4XPdNWqPBD/VsdFKXfeTsX1x4rCPqkVNI5AN1ElweE4voGAh8Cv+qNncDGWftrd34N/MrwTQ",
+	"sDU46tVfCc7qxzQL+4HSNBqfVBUpCb4JaqhDNptbNvSOzPINeMpPdd0wt372Yr+9vWNLJM5e7Nfb2zvF",
+	"9kFqhwHWNUQUA5Bumc8EN3zNGelOMqanDp7dbu6Y6dLPOlU/qhfQpxkW+jQDdgWMsjAeaf3X2gFrnlh9",
+	"2oPqiyuW0gTvIHPUaj5SUm03mzV8T/Pkg1gOhYzVru8QmmU07GOcxhoFo6F6GRbBLXTjE/gmJp6i15BR",
+	"zXs6haI5KN6cHOyfH7r8BqLXy/uLlaEI9Pyd6j48Nwz434dK9uYnlUEbujTNU7FwSIEOadbPw8wYNb8p",
+	"TTO+NaZC86eaKHXpA200+6bPNKng6ae6MfSS5zqp3ps9dzr1O/sRcFE+kkSLrj0iBnEGEPNSQSg4K36u",
+	"VqPZaM1JVet7rpypxnWspdxKyeqnk4yBUFip711PSTwQeNe1EkWYsawus5TRQdFaVJ+VZpVOpRtzCi+f",
+	"IckFkrHMMw5R2uDsqwntwy6EkewD/QPKOjlrcewnYyX9AyBqCRoL1wbjo4EyfODcyi+zY/MqBU00+7QA",
+	"laRHBvR9nV6wbzdb25s7zWbTI/FgMMqUdaOFoLWCPNDYJLBarVFYASVjmBWyJSPJpe4eyFi1yL71K3/6",
+	"wx/9yjI5vOIAXjJ+kfVnn/0USHEAHQYck7huHklUiAs/gV0fMc92oPV0zOOB+ixN+zlinrELhjaxUt8l",
+	"Lz9Hly9+9pBmyuSudCr/zK/83Kzv0nrvlw87Wx/9yj+qlC2GaUujPOhmrBy0aBo3lk4z270ybVXMPn+B",
+	"eZGIMUvrIZWM9Nn7lWfGnZd5s2JGdT4Zsvrroe6LN29nciF53OutuDf12WW7Uz283dy5L7k0ZYPpKV7L",
+	"qLWMmpJRBXO8ZBaQQwwFFsTgUV7V8UhCzYENLdPi3zM8sLo8w0eovfvLX9TxPxv4n/I9vBara7HqitVN",
+	"DHGV1DZAsBfaZAwnpFpwkyFqEI7SFPY3F3ZrOZLxIciq3/Bi//i15YV3boIy22rtzCsEgOox0O9lcRO9",
+	"/3UUZLu1s/2kvQVGgay5WK3WNWoH0lSkS3P8q4xoeqetpIW++WQl4/vfLFAtHz9v4aRyez8pcm6iSISS",
+	"U0bDjLyiQCfcNTGlJcHzPk2y+lAkcTiZHyRHzliDEAB8q2ElCQYxP4V0vAx0KFen5yWp2qAtHnmH608n",
+	"+zyfH74fCoJsh3UcH9ELpKarEFIIEnISDOj772icjFKmETQBGeI/9BIbEJoyn/fwJOnpOkscskteb/OC",
+	"gXp3aFRe8yxBKx1FcUYScYFBWil8XqWAySFByhv6hg11KZQsYAwQuebYFUuJZBAut3FJDSCTpKr5qDyy",
+	"3fS5niNP17KrF1lWAfGcZaf8BU2yE/xcDxsgfGcZvHwGlnZPgrPWybrbpobsi7HDTx2mVPbrdAx9WnVC",
+	"ZWhWaFk9wWhZKl/zXsM9gNOXPD88L+yOEvKGL2lvfGo7WNR5MyIRQYW5QK50tpvXABI603fvWMLf+qb+",
+	"YgGEZyy7sSwoWiJJjBifJVWMaNhMgQRJtTuxlYg1jzjVjT0o3yuvYNRYH7BKVio/RHflQZYe6nn5XGWH",
+	"GoiHTaedcd8/rvFejZbVWTc/sVao+P3/4Y//8h/+zf/1d//3v/i7//I//Plf/PXf/5v/9e/+9d/8+T/+",
+	"93//v/3zv/sf/091unYL3qRJpVPpZ9lQdjY2InbVeD/6NeZqkYdiMAOicQe3oXOqGzbL+Y+11/+tTRpG",
+	"lc5jpYh4RDOh5AG0KQbVtD8c2giCdmJj7h6E1OOCoqSSGiRlPGisiZowvO00sL6lvgDGSNR0h5t0c3Oz",
+	"xXbDKIp2nuzu7DYfs03W6/V2aMia3W631e3ttLZbTdqKwu3trWiz3d7c3d5kj6Pe9uOKISltNbeebD/e",
+	"cTuQn+5/d47EHs4btT4/w6mRU6ujYq3wWJvKd1hqW+KgrwCNNSBaS/kxhAx4CcURImIw3JJXCnVIYHzf",
+	"gFRp7gg7zjG6rqLXU5pyD5mTNTWHrQswZbhlOh49aRImjKaSFBzrwEqHwPN54Iw58EhQ3LzqCPaUeApZ",
+	"L8QLrYixhV7rM+h+p8hrVYDtG/gOC4qZ5ta4PIK2pi6+YrcUGBJHN8zntMryOV9JtZRZl9bduGYNAK7/",
+	"dRnU2ou5QRUqrJ08xrmCVBZJ0qXh5fzqhLdx1o9SOpYzOFRZBKLmdHKcMJomMUuLiC3gIkD4KfTC9JAk",
+	"wXQedUpGuRibBBeCacsAYLUGeWYKqUacg5yHlJUaLfe5vpeS7wNxhSx5cab8JxD/AAFNBfRbCsw0BAVB",
+	"X9Ng1reG9CETP1qI9djOywKoboNA0JmL2RnxOTGvOxajRM3DQE0K2WruYkNqdfdCIa3mK80EuRBEDdfw",
+	"tnZHcZLVY67PRNAoYsLLh4x0pDPAYuymBZHqOIMSXDNChAzQTI3aJM1yCKn6uAiwRkqL/MY5ccRb3YA7",
+	"zlkl8onz1H2VXlNfUUOOlZLHHuFq3dAew8/hKFFbkYLfIADfJCDgMhIr2MuLT/B7fyJo9athqVBG/LRH",
+	"cx3VZaTIvWst/HzLlNasWPlKmRaunaFt7s7L0NoVo3sJWQlmfVczrVDsgQtJCSQlS410uqtk7SstKqYe",
+	"B5UhjsibkUeNL1q9q21mOSWsAnDU7arZUjy8ATpwbqzyBCAiDbI/EMDwzeYbAEoIq1UQGNGCnU4DI4AC",
+	"XV2g3SSf697jbmNSzJDozqVHEVK/etjYSkl295uCQ+jhTX3+cyEiA5iW/M9fdFJf7QwaQ4NzD7gbC3q7",
+	"OyGSDSjP4tCoN5+D5YF+XK1BoJOYO5COrUjRfdDxQXrJwdzq3pt1YHbCO+mSCgjlVoM+leimBTV80ziz",
+	"GHh4UQiraZUcaNllBoBaHuZn6hftTVLy9uj8xcHp/ttXhdIhG28lVXOlsfK48nXBCyUlA2ZXaog9rcax",
+	"u6ZjPBHwAF0LCo7UGmiLcKFvCTfvqy/oTIC6I4TdbA4bMVBE9rV5pMzE3OKB1wHDJycyocMh1ss4IwB7",
+	"Q5mm6YjlbdJwILrLfokl1GXZmJXMrBp6lb0Pk5GMr1jNjtXcT02teTZ8e2M7Uq5b9Hskb8UafPArdgb8",
+	"SgcnwCN+HossHDUznR/0uV+Z/oTq1z/94Y8fA8jrmx7GbrjgukU/M22IodR4wAYinXhE1/sZQQArv5Qd",
+	"TP1wyvFt7yv3kF+woOoEd0OxomSmKGZ+JuKuqmKMIChAoN2tkY64RAdpygPIK2lwyXPogUulrXZjUW22",
+	"gKY551WLe+D2EKFl78wxrIiRRvMOVUcsvqIDVvOMfEVPUmbAn5G/PIji6RdszX3BXKqvnFfC8Od1ioQO",
+	"tGb7xBwNXMGF3kXKVLb2wfnUynAVnIXPQ1vmeYmeKUliEyFWSDmpkelkSR5KgAMrJAI+esZAKbzGPwY/",
+	"7ls3ieOPms32jrEuvtXWJh41G/Fbu2PxeHHVQrKniZtFMhY9kkRPaO2mk/Igc1nOlzLwiiUf6k6zTDNJ",
+	"pRVWxTUcT3xVUCyLu/wyCJmr/wP9Rq0wFUR9EwTOQSnzzT3Du3fyPhvAs4QDXqn8UrCmtnNW8ULU1C9g",
+	"uLMt8rDiHm+/ZxxQZYVONYbD+yJ/Hp6EpKoIJKbk+zN9E5+D4UdoGvbVyKEhf86PQaVkmdxz2v7ndK2J",
+	"EJck5jKOGADxserJNtT3eTcRXQKEd7Co+hR8ZaRTGKdxljHeIPtWtzkBVBMX6zsWVY71iLnPla2Ke8Vz",
+	"QmtBweMJtNOknaR4CuXqnNgg38XgxV2x1Oc/vfnd8Ts0Bd8d7//07uk/PT88I1XDHNhqPt58vNXKgdjI",
+	"O9PaxL1jgnexJJdsmBl/Sc184HMq8yb3Q5pmxUheZzqSB/zdug8IBvWAw2FO0kx5I066jFDp8zFLEhD2",
+	"EzIYyYwMoHBCf1HLFBGqN3fr7gejJIvVAA3HQElW7Qspdl8YOLTvuaGmum5U3fWibjgV99aOfg08+a0A",
+	"T24fQrJK/0RXyayJeL/UGCkKpZuWkbimw6LOipeOWSLS2TBbHk+qOjuOdBmGT7gY14rNBsGd9TnmIyHc",
+	"hv0TZ5Elrm5PXbi5dX51HQa9YA1ygk/XIJiZMJdJtRnt3R3hcJxbTOXcrkOxS/adsOOqsBU94htrWI1j",
+	"+JoIeEsk9OoSUDNL6jX9UWvrh5GQW4NIHiKXrnavPkWE6hU7X4Se2S6tfZqCfMDEjyTVZqPRajZrNumQ",
+	"yzblA5HcBdqzIviSsSEspZ5IfT7OkQZW+DbIKY1N70M8HTEQOvlkXC907BqkSYZ0JJFf3SStTLrHwChi",
+	"fnHv0hEKhHCPneo5XgvIGQG5fW35aCbzYQMY1vLyIYPuSsTlI5nXD1mTakUZasTMMjvUSQ1ZO7Qzg3GT",
+	"mRjqRC5KQQzbGFJhMETTEchNKEC2kDkniYAINXX5jCEJyfupZ+q8rxaVbjbagvOm7M9comuaTgvnA3pM",
+	"Y82SrnoH2AtdCrnG+xXC5q2+Sht1Lem++nIOs35vZOLhMblBh8MVAUSv0Z0thclOpbhLgEQIUdDnPcOW",
+	"vz5fBIxRJwU6oeOgjsgqoKM9n+tHSSJGmTIGndMdca6sVnkZD4cswtg013iY3ihJJnAai9Qt7CsO6MTn",
+	"XWbtWg3nBekV9EQaMgcJU0SrmEuuDMRpBrZiHqJxKz4vnZNp5EpsECvpJYuIMwbsdVcCLYL7+DyWpMsS",
+	"XT8/NbpHkgxifjYaYnML50IU1BopaKc5pGk6yemS36RJ4JFAxr/XHzHAWKSlUN4/+YFU8YdMpEydj0MV",
+	"nPl8TDU8rLZHjl6fzTwmv0bwZNIgi/A5Pp8P0HEmyx7/GOAb3gbohpRibnyOoBtS5YKoYXapZAh4rnUc",
+	"bhPUqwTp/w1TiE42qXVHeagR2wMaAXMzlBDrM0ALynz5sSvGM9IdSZKxJJFIUwIQ9ZiTzSaRLBQ8ggeN",
+	"RSqzmtLBegj40aCoKWcAF6l9/XGchX09UH3HtrnhXBDR/nD4cFBErmjSSxSmGAQAHQ4LMJTWKgibZ9hH",
+	"e7XKqs12BfIFWFnVbm093nqyubP1eBl93gPBq+RT5cAec1WxDLHibMO5YJV7Q6LMfsVvWzdCnMDWScRF",
+	"pVP5T//vv//zv/3v/vw3//t//p/+3T/89b//h//5X3n/6T/+qz//t/+ykLz6w//y9//8/7l22sqocp27",
+	"Gl4W8ld1/W71doMOLyvesrnWi9QkjjZZtL3TDNnWE7YTsbDb2tkOH3e3uk9adLfb221Fu2H0uN3bfBxt",
+	"R5u7UatNu63u7jZj7bAXPm7u2MSR4f+yiaJnOGP271e4hxDgdasAEytnboAwyfXJGlpyI2hJjgRcDVHi",
+	"GqYrknAY48CycLiyXDNyZDGTHfN7HOHhudwcPi/0H1+ZkyNP7H4OVo41KcbdkGLcWI7PRzW0tguohvuW",
+	"93FU6bTaYFuUWfgGU3A72IM7UCEz4APjD5gRraRjPjczRi4tVufGMLJuHU25U3KMq1yKr6qsrouDtD0y",
+	"FgIh3ScUEJGuE84Zi6RG6aGlun/ygzeNaSQrQBo10yWd+Fy5366jnQmBvrh+Wv4LVM9AEJsL5FYFiGKZ",
+	"ZNHIB7y7hTUOhMwsQzGc5kArQYtbhIWyI24KsMxhkuSaKEmPtMjz+CmAJX2+ElqSrAqWLG2rVUVg67K2",
+	"WkAV6vPrN9aC34uxC90+h5wXQJw+/1QUJ1kA4sTmqCuhOEtn3FTbAW2rnA/03HcrQ357UM/89R8G2HNt",
+	"UH2dBtVdmEarYz71kNagzy8e9OnEDPKuX6vaYZ8M/jQRzM+B/syTL+XwT5/TknTRneM/nfzeNQGgn6B5",
+	"fwMIp/ZDRYCuLn/N0liDmh4yCJR/ijC9bRiozX/fEw40hzV1R+Ely0g6Ah4unyMmwL6KSfwV0U+zIFJy",
+	"+xjSG0jYM+bEm9cw0i8fRroWul8VkrQgc28CIZ0RxNfBkpolch0wKakauX2hifQxYebzMsyoXYRdcQXi",
+	"NU6lR2IlwCbzQaPTRqvPPydq9AZi17zXV2rZrmXbbws7ehPLMA+UfTB9ST8uzNPvn/yAW4xM4QY92J8R",
+	"CbCvGoW1rht8mrgb/uQEoPD3Bh1eYrbD5wXYobHi7ELKG78VDTtEtmqcQk7kQDPILHQBgJnTJFYd2lon",
+	"XFBTYgTllhmEBFAixtmpEU0kTFnEeBbTROpRl0b+Vwv8e4BUnRv29/kKcf9LNoG5sQLRCWfEmZHCObIL",
+	"rPGMyQxCDKwnUjZtl+8hk+FEcIZtJuMsp9xg72OZkepWc6vmiN5HElMsPkfad1QLMBK7FciATtRYoGEl",
+	"DESdqkn5gsNzeoE8bHN6UgJkMyg03wRuPaP0REqCb4IaSv3N5pY176nhj6iTYLrtaWAQbgu6nWZCrzja",
+	"y4B8BNcH3HCqPzI8u93c0d06C+0IA1JNmRwNaDdh+SIDeCZeDJ8M+x36nBRbHqIqa+3A2VonqhUv1RTS",
+	"BO8g8w5x+fhJtd1sIglxUNKwuEPm9Cc2rXrxQN4ZVH2uV4LIUdifgkAvw9PaJN6WOh/J7Gb0suk9uA9B",
+	"+oea5PFmG6neTPIVadEWJixKOP/N11m1eSW9fPfzfv0vaf33zfruu18+bHo7rY/2QT+36ru/QFfLD01v",
+	"96PvqweXNnRdOlNPJxnDHpwrnHzUUzsaNvR1rZdb7XV+bvfN/skPX3xz8zttXj5POHw5/co/cz/kdfPt",
+	"qX657ebOfe3zKZ2dV7Ks9/zXvedX6w5t3jOVmVbkeCSh5sAnt4/G1tF1/M+CRtJrMfXQxNQmxghmDQes",
+	"3X4kSSiGE1ItuClATajrUfYIF3Zpu53L72H7f8bFtO7Bv+7Bv+7Bf6Me/FyZJvNCetjy/cztgT8/rYCR",
+	"sj1CJdm4ajZaiK8JN9TiHI5kf6OspT6GMkI6YMkzJcyxDeBst2zTl/8lu6DhBLtFH+CArpsFXG0BFx+I",
+	"j8LH3izjl7H32cYwofHUGIxmeP1DqVKY3jbPxIhnLHrI5WU3TMk9lLI0/d2JXp+4aEnVLlFPF/9rOpWa",
+	"s3fMSi/dPXrH3d7+MVv4U3aQGdS97CH9sPUu+i3tIrNKP2EfjfK63CUEJJr0mQ5MFqcn0uJjSFXdvK7u",
+	"Ts4OfiBtyG7opko1b2oz+TwPJMKJmqWhGuCYjnhPBJ5DaHH6Uv0Zy/0rGidgNXvFjkbWEKuVMh4UNoxT",
+	"jzwbrC6jFkCRpVzrH9jkxr07Dgp3gXjsar1DCq01bvZs7PLoZM3h8WUPG9Lwkl6wF1T2K9e7+zl7n82/",
+	"b0K7LLnVO+LKe8PjX0fX6Wa/yq1j+UwMhpRPdzPRArArRMKomsS7zNrPX7RzzH7cOyTmPbEuk19ZkupZ",
+	"Q7l2EzG6sk2+zETB8i/dfcbQxGA+2GFDsQQ11QDvHpBcspyNwpCxiEU1IlKfawolDdch1fzE72icsKi2",
+	"Z9OtAWzQQJ2LY9eseBCffSSJGHNLIQpMDMBgBG3atNInWvuTIUvzQeqRS4/oohQmPagYG6UM06j6D8gz",
+	"92mSYW2avYFkjDw/LHSnUGfVhyKJwwlks2HommPKvGCe+u7TKyS8ohAZVnOIxWz5yPdB/UgSvP4hWKQ/",
+	"Psk/cuIKdDh8dzVDQo9f/t0IJNq7WD34Sa+1xba2eyFjtLXzmAILv3nFd5dMreTo8t1Pv26Gzd53rdHv",
+	"Lre/H7Tp7o/ZyWP5Mn26xf/p+PBJ/y93Lg4qnpbBncpVW+m9lF3FYiTfwdF3In1XHNVVyw1RlCyx1YMW",
+	"ZvrW3t5v3duTnF6ydyGV7BMF6opeX0Gk5o3b0FzUEkZLvj0jDlz5NSUalgmGm7p9bsjxHoXA9Tfw2tVc",
+	"u5qfsInR1noXruRyjk1pX2Bdy4DQ8NdRjDlQ8DOrKaNhVseixXrugz4GJZ/QjKU1EioDpOHzM5awMNP4",
+	"VnxoV5kD+JhMDG1vV02kYF793ShNLObM0hLTrhTJKGM+f3P6co8E2nV616dqpOpUO4f6J6B9cLtPwkxI",
+	"DVEb8d/Hw2HML/Z8HmA31Hdof71LEYrmiC3ToZFUReoRYaiyXCXuuXyhjCu3ObKGlbm+Vuhw6thPl2zi",
+	"8i6SKJZwB0KHQ2+GhRBBj3HI5iHEzFR8gvMNou4Wve8S5lxj7dqumXSmqfEeaTWaqCukWkdgvV2jE6hr",
+	"Zd2uOz/7PoVlp3M/Ru1N9UDdU8tZ/aEJLEsM/8acN3LX/Y3d8NnBo1W/eNTzhvRp0YbZsVju2jjS7g/R",
+	"hcPIuSFS4KkVvbxObd7QZhT87Yzy6IKLlNlaC7uAQxPIUIdlbd6oYvkuvMuQh2PhaEEV856Y7wvdsNeY",
+	"EtR32WxMvqMmAml2bCzfGdGYM1LId7MNyYrel7tnOpUntEnpNtukO92dXrv7hO7QZtjqtsPNaItt93aa",
+	"j1tP2rubdKu7He5Ej9mT3m6TOr87d5xuFQatv9+lI250iZ1sPa4STVPpVP6Z+RKzesVwgl7bfFzHsO4l",
+	"hrXcPoN7pldG7RY/AzX9OgFAwHQiLBjQS6ZkbqDWhN1lnY2NRIQ06QuZdZ40nyCzm37mjCRFo0EXUkiP",
+	"hHSYhX2KuYL6gMYJUcMEsW7U5Sjrz2ENRhtEGWLDoTRt5OPU4NcLdxkOZcldzvKyDonCG+/pXOlUfsg5",
+	"47CGjrRMWM4NROmTj4BBOiMIJYn5BVJjvTg/P3GujQdllx4TKGqJZYaPxSIaw54GhS1KIUHIj/GocD+s",
+	"hym5K6wjLrK4p0W3O32wbmavMZgRGkUpk5JFCHUB+ppGEe9ecvWrGaIR/IglfPruWDSQovxT2B3h+gn7",
+	"J0e6OUe5r2BSWMpN8CxlvdIVmuFdEqYRN8447H6aZzEMRP5FyEiy1H0L9XPl4y8f/78AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

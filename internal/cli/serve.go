@@ -91,7 +91,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	jobs.Add(queue, &webhook.Worker{S: webhooks})
 	announcer := realtime.NewAnnouncer(bus, log)
 	imOptions := im.Options{RevokeWindow: cfg.IMRevokeWindow, Location: cfg.Timezone, Log: log,
-		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks, Announcer: announcer}
+		Hooks: []im.MessageHook{webhooks}, Notifier: webhooks, BeforeSend: webhooks, GroupMaxMembers: int32(cfg.IMGroupMaxMembers),
+		Announcer: announcer}
 	// Presence is shared by the instances that hold WebSockets; a message stored here goes to
 	// the devices of the recipients none of them holds.
 	var online *presence.Tracker

@@ -136,6 +136,8 @@ type Config struct {
 	// WebhookAllowPrivate lets webhooks reach loopback, private and link-local addresses
 	// (XUQM_WEBHOOK_ALLOW_PRIVATE; tests and closed networks).
 	WebhookAllowPrivate bool
+	// IMGroupMaxMembers is the most members a group may have (XUQM_IM_GROUP_MAX_MEMBERS).
+	IMGroupMaxMembers int64
 	// WebhookRetryBase is the first retry delay of a failed delivery (XUQM_WEBHOOK_RETRY_BASE);
 	// later ones grow from it (×6, ×30, ×180, ×720).
 	WebhookRetryBase time.Duration
@@ -219,6 +221,7 @@ func Load(getenv func(string) string) (Config, error) {
 
 		IMRevokeWindow:      r.duration("XUQM_IM_REVOKE_WINDOW", 2*time.Minute),
 		WebhookAllowPrivate: r.onOff("XUQM_WEBHOOK_ALLOW_PRIVATE", false),
+		IMGroupMaxMembers:   r.count("XUQM_IM_GROUP_MAX_MEMBERS", 2000),
 		WebhookRetryBase:    r.duration("XUQM_WEBHOOK_RETRY_BASE", 10*time.Second),
 		TokenTTL:            r.duration("XUQM_TOKEN_TTL", 24*time.Hour),
 		PublicURL:           r.publicURL("XUQM_PUBLIC_URL", "http://localhost:8080"),

@@ -74,6 +74,8 @@ var isolation = map[string]string{
 	"listWebhookDeliveries": attacked, "getImSettings": attacked, "updateImSettings": attacked,
 
 	"registerPushDevice": attacked, "sendPush": attacked, "uploadFile": attacked,
+	"deletePushCredential": attacked, "listPushCredentials": attacked, "setPushCredential": attacked, "getPush": attacked,
+	"listPushDeliveries": attacked, "listPushDevices": attacked, "unregisterPushDevice": attacked, "setConversationMuted": attacked,
 	"uploadAppVersion": attacked, "publishAppVersion": attacked, "listAppVersions": attacked, "withdrawAppVersion": attacked,
 	"setAppVersionRollout": attacked, "uploadRnBundle": attacked, "publishRnBundle": attacked, "listRnBundles": attacked,
 	"withdrawRnBundle": attacked, "setRnBundleRollout": attacked, "rollbackRnBundle": attacked,

@@ -129,22 +129,6 @@ func TestEnvelopeOnUnknownRouteAndMethod(t *testing.T) {
 	}
 }
 
-// Join requests belong to the relationships issue, still open: they answer 501, in the envelope.
-func TestEnvelopeOnRouteNotBuilt(t *testing.T) {
-	w := newWorld(t)
-	resp, err := w.s.Client.ListGroupJoinRequestsWithResponse(context.Background(), "g1", &api.ListGroupJoinRequestsParams{AppId: w.appKey}, testserver.Bearer(w.im))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode() != 501 {
-		t.Fatalf("status %d: %s", resp.StatusCode(), resp.Body)
-	}
-	var env envelope
-	if err := json.Unmarshal(resp.Body, &env); err != nil || env.Status != "1" || !strings.Contains(env.Message, "listGroupJoinRequests") {
-		t.Errorf("501 envelope: %s (%v)", resp.Body, err)
-	}
-}
-
 func TestValidationNamesTheField(t *testing.T) {
 	w := newWorld(t)
 	for _, tc := range []struct {

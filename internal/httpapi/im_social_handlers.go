@@ -119,3 +119,57 @@ func (s *Server) ListBlockedUsers(ctx context.Context, req api.ListBlockedUsersR
 	return api.ListBlockedUsers200JSONResponse(api.BlockedUserPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.BlockedUserPage{
 		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
 }
+
+func apiJoinRequest(r im.JoinRequest) api.GroupJoinRequest {
+	return api.GroupJoinRequest{RequestId: itoa64(r.ID), GroupId: r.GroupID, UserId: r.UserID, Remark: r.Remark,
+		Status: api.SocialRequestStatus(r.Status), CreatedAt: r.CreatedAt, HandledBy: r.HandledBy, HandledAt: r.HandledAt}
+}
+
+func joinRequestEnvelope(r im.JoinRequest) api.GroupJoinRequestEnvelope {
+	return api.GroupJoinRequestEnvelope{Code: 200, Status: "0", Message: "success", Data: apiJoinRequest(r)}
+}
+
+func (s *Server) CreateGroupJoinRequest(ctx context.Context, req api.CreateGroupJoinRequestRequestObject) (api.CreateGroupJoinRequestResponseObject, error) {
+	r, err := s.im.RequestToJoin(ctx, imUser(ctx), req.GroupId, imValue(req.Params.Remark))
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateGroupJoinRequest200JSONResponse(joinRequestEnvelope(r)), nil
+}
+
+func (s *Server) ListGroupJoinRequests(ctx context.Context, req api.ListGroupJoinRequestsRequestObject) (api.ListGroupJoinRequestsResponseObject, error) {
+	p, err := s.im.JoinRequests(ctx, imUser(ctx), req.GroupId, pageOf(req.Params.Page, req.Params.Size))
+	if err != nil {
+		return nil, err
+	}
+	content := make([]api.GroupJoinRequest, len(p.Items))
+	for i, r := range p.Items {
+		content[i] = apiJoinRequest(r)
+	}
+	return api.ListGroupJoinRequests200JSONResponse(api.GroupJoinRequestPageEnvelope{Code: 200, Status: "0", Message: "success", Data: api.GroupJoinRequestPage{
+		Content: content, Page: p.Page, Size: p.Size, TotalElements: p.Total, TotalPages: p.TotalPages()}}), nil
+}
+
+func (s *Server) AcceptGroupJoinRequest(ctx context.Context, req api.AcceptGroupJoinRequestRequestObject) (api.AcceptGroupJoinRequestResponseObject, error) {
+	id, err := im.ParseRequestID(req.RequestId)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.im.AnswerJoinRequest(ctx, imUser(ctx), req.GroupId, id, true)
+	if err != nil {
+		return nil, err
+	}
+	return api.AcceptGroupJoinRequest200JSONResponse(joinRequestEnvelope(r)), nil
+}
+
+func (s *Server) RejectGroupJoinRequest(ctx context.Context, req api.RejectGroupJoinRequestRequestObject) (api.RejectGroupJoinRequestResponseObject, error) {
+	id, err := im.ParseRequestID(req.RequestId)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.im.AnswerJoinRequest(ctx, imUser(ctx), req.GroupId, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return api.RejectGroupJoinRequest200JSONResponse(joinRequestEnvelope(r)), nil
+}

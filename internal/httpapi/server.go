@@ -15,8 +15,7 @@ import (
 )
 
 // Server implements the contract's operations: each area's handlers live in <area>_handlers.go
-// and translate between the generated types and the area's service. Operations whose issue is
-// still open answer 501 from unbuilt_<area>.go (scripts/unbuilt-stubs.py writes those).
+// and translate between the generated types and the area's service.
 type Server struct {
 	auth       *auth.Authenticator
 	im         *im.Service

@@ -236,6 +236,7 @@ type groupEvent struct {
 	OperatorID string   `json:"operatorId"`
 	UserIDs    []string `json:"userIds"`
 	// GroupSeq is the group event seq of the change, on the members' own streams.
-	GroupSeq int64      `json:"groupSeq,omitempty"`
-	Group    *GroupInfo `json:"group,omitempty"`
+	GroupSeq  int64      `json:"groupSeq,omitempty"`
+	Group     *GroupInfo `json:"group,omitempty"`
+	RequestID string     `json:"requestId,omitempty"`
 }

@@ -36,7 +36,9 @@ type Options struct {
 	// it is stored (before-send webhooks). Either may be nil.
 	Notifier   Notifier
 	BeforeSend BeforeSend
-	Log        *slog.Logger
+	// GroupMaxMembers is the most members a group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2000).
+	GroupMaxMembers int32
+	Log             *slog.Logger
 	// Announcer takes the events stored, for live delivery (realtime.NewAnnouncer); nil:
 	// none are announced, and clients get them by sync.
 	Announcer Announcer
@@ -74,6 +76,9 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
+	}
+	if opts.GroupMaxMembers <= 0 {
+		opts.GroupMaxMembers = 2000
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()

@@ -10475,6 +10475,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -10498,6 +10500,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -10761,6 +10765,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     /** @description The version served. */
                     "X-Bundle-Version": components["schemas"]["BundleVersion"];
                     [name: string]: unknown;
@@ -10786,6 +10792,8 @@ export interface operations {
                     "Content-Disposition"?: string;
                     /** @description SHA-256 of the whole file, lower-case hex. */
                     "X-Content-SHA256": string;
+                    /** @description Always `nosniff`. */
+                    "X-Content-Type-Options": "nosniff";
                     /** @description The version served. */
                     "X-Bundle-Version": components["schemas"]["BundleVersion"];
                     [name: string]: unknown;
