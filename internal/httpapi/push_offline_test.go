@@ -141,6 +141,24 @@ func TestOfflinePushOfIMMessages(t *testing.T) {
 	if r.StatusCode() != 403 && r.StatusCode() != 404 {
 		t.Errorf("another app's mute: %d", r.StatusCode())
 	}
+
+	// A group message is read-diffused (the send names no recipients), yet its offline
+	// members are pushed, with the group as the conversation.
+	gid := "push_group"
+	if r, err := w.s.Client.CreateGroupWithResponse(ctx, &api.CreateGroupParams{AppId: w.appKey},
+		api.GroupCreate{Name: "Team", GroupId: &gid, MemberIds: []api.UserId{"bob", "carol"}}, testserver.Bearer(w.im)); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("create group: %v %s", err, r.Body)
+	}
+	had := len(pushed("carol-pixel-0001"))
+	if r, err := w.s.Client.SendMessageWithResponse(ctx, &api.SendMessageParams{AppId: w.appKey},
+		api.SendMessage{ToId: gid, ChatType: "GROUP", MsgType: "TEXT", Content: "to the team"}, testserver.Bearer(w.im)); err != nil || r.StatusCode() != 200 {
+		t.Fatalf("group send: %v %s", err, r.Body)
+	}
+	waitPushed("carol-pixel-0001", had+1)
+	last := pushed("carol-pixel-0001")[had].Body
+	if d, _ := last["data"].(map[string]any); d["chatType"] != "GROUP" || d["targetId"] != gid {
+		t.Errorf("group push %v", last)
+	}
 	for _, f := range gw.Failures() {
 		t.Errorf("gateway: %s", f)
 	}

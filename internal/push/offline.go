@@ -80,7 +80,16 @@ var errNoDevices = errors.New("no devices")
 
 func (o *OfflinePush) push(ctx context.Context, w offlineMessage) error {
 	m := w.m
-	users := slices.DeleteFunc(slices.Clone(w.recipients), func(u string) bool { return u == m.FromID })
+	recipients := w.recipients
+	if m.ChatType == im.Group && len(recipients) == 0 {
+		// Group messages are read-diffused: the send path names no recipients, so the members
+		// are read here, on the offline worker, never on the sender's path.
+		var err error
+		if recipients, err = o.s.q.ListGroupMemberIDs(ctx, db.ListGroupMemberIDsParams{AppID: w.appID, GroupID: m.ToID}); err != nil {
+			return err
+		}
+	}
+	users := slices.DeleteFunc(slices.Clone(recipients), func(u string) bool { return u == m.FromID })
 	if len(users) == 0 {
 		return nil
 	}
