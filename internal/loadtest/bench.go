@@ -115,7 +115,7 @@ func startServer(ctx context.Context, bin, dir, dbURL, appSecret, adminPassword 
 		}
 	}
 	cmd.Env = append(cmd.Env, "XUQM_ADDR="+addr, "DATABASE_URL="+dbURL, "XUQM_DATA_DIR="+filepath.Join(dir, "data"),
-		"XUQM_PUBLIC_RATE_LIMIT=0", "XUQM_LOG_LEVEL=warn", "XUQM_CAPTCHA=off",
+		"XUQM_PUBLIC_RATE_LIMIT=0", "XUQM_WS_MAX_PER_ADDR=20000", "XUQM_LOG_LEVEL=warn", "XUQM_CAPTCHA=off",
 		"XUQM_DEMO_APP_SECRET="+appSecret, "XUQM_ADMIN_PASSWORD="+adminPassword)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
