@@ -255,7 +255,9 @@ type Querier interface {
 	// Most recent friendship first; deleted accounts are left out.
 	ListFriends(ctx context.Context, arg ListFriendsParams) ([]ListFriendsRow, error)
 	// The group's events after a seq, in order, while user_id is a member, and none from
-	// before he joined; message events with the message as it is now.
+	// before he joined; message events with the message as it is now. A page holds at most
+	// max_events, and no more than fit in max_bytes of payload, but always the first (as
+	// ListUserEventsAfter).
 	ListGroupEventsAfter(ctx context.Context, arg ListGroupEventsAfterParams) ([]ListGroupEventsAfterRow, error)
 	// The owner and admins of a group: who handles its join requests.
 	ListGroupManagerIDs(ctx context.Context, arg ListGroupManagerIDsParams) ([]string, error)
@@ -313,6 +315,9 @@ type Querier interface {
 	// Service keys stored before sealing existed ('v1:' starts a sealed value).
 	ListUnsealedServiceKeys(ctx context.Context) ([]ListUnsealedServiceKeysRow, error)
 	// The user's events after a seq, in order; message events with the message as it is now.
+	// A page holds at most max_events, and no more than fit in max_bytes of payload (the
+	// message's content, or the event's data), but always the first: the running sum of the
+	// payloads over the first max_events ends the page.
 	ListUserEventsAfter(ctx context.Context, arg ListUserEventsAfterParams) ([]ListUserEventsAfterRow, error)
 	// Every group of the user: the group event seq he joined at, and the group's latest.
 	ListUserGroupSeqs(ctx context.Context, arg ListUserGroupSeqsParams) ([]ListUserGroupSeqsRow, error)

@@ -112,7 +112,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	var webSocket http.Handler
 	if cfg.Serves(config.AreaIM) {
 		if hub, err = realtime.NewHub(imService, bus, realtime.Options{Log: log, OriginPatterns: cfg.WSOrigins, Presence: online,
-			MaxPerUser: int(cfg.WSMaxPerUser), MaxPerAddr: int(cfg.WSMaxPerAddr)}); err != nil {
+			MaxPerUser: int(cfg.WSMaxPerUser), MaxPerAddr: int(cfg.WSMaxPerAddr), SyncBatchBytes: int(cfg.WSSyncBatchBytes)}); err != nil {
 			return err
 		}
 		webSocket = httpapi.IMWebSocket(authn, hub)
