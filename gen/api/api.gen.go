@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -1555,6 +1556,43 @@ type ErrorEnvelope struct {
 	Status string `json:"status"`
 }
 
+// ExpoAsset defines model for ExpoAsset.
+type ExpoAsset struct {
+	// ContentType Example: image/png
+	ContentType string `json:"contentType"`
+
+	// FileExtension With its dot (`.png`); absent for the launch asset.
+	//
+	// Example: .png
+	FileExtension *string `json:"fileExtension,omitempty"`
+
+	// Hash SHA-256 of the file, base64url without padding.
+	Hash string `json:"hash"`
+
+	// Key MD5 (hex) of the file, the key the bundle's code uses.
+	Key string `json:"key"`
+	Url string `json:"url"`
+}
+
+// ExpoManifest The manifest body of the protocol.
+type ExpoManifest struct {
+	Assets []ExpoAsset `json:"assets"`
+
+	// CreatedAt When the release was made (ISO 8601, UTC, milliseconds).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Extra `expoClient`: the export's expoConfig.json, when it had one.
+	Extra map[string]interface{} `json:"extra"`
+
+	// Id The update's id, the release's `expoUpdateId`.
+	Id          openapi_types.UUID `json:"id"`
+	LaunchAsset ExpoAsset          `json:"launchAsset"`
+
+	// Metadata `deployment` and `label` of the release.
+	Metadata       map[string]string `json:"metadata"`
+	RuntimeVersion string            `json:"runtimeVersion"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The parameter, header or body field at fault (a JSON path for body fields).
@@ -2965,7 +3003,11 @@ type RnBundleUpload struct {
 
 	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
 	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
-	// hash the server computes; any other file is served as it is.
+	// hash the server computes; for Expo Updates clients the zip of what `npx expo export`
+	// writes (`metadata.json`, `_expo/static/js/…`, `assets/…`, optionally `expoConfig.json`,
+	// at the root or under one folder such as `dist/`), whose files for `platform` become
+	// the update's assets; any other file is served as it is. When the app has a signing key
+	// (/api/v1/rn/signing-key), a CodePush zip gets `CodePush/.codepushrelease` added.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -2989,10 +3031,20 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// RuntimeVersion With `deployment`, for an Expo export: the Expo runtime version the release is for
+	// (what `expo-runtime-version` must equal; fingerprints and `exposdk:…` included). Without
+	// it, an Expo client gets the release when its runtime version satisfies
+	// `targetBinaryRange`. A bundle that is no Expo export is never served to Expo clients.
+	//
+	//
+	// Example: 1.0.0
+	RuntimeVersion *string `json:"runtimeVersion,omitempty"`
+
 	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
 	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
-	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
-	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	// Expo clients whose runtime version, read as a version, satisfies it get it too when the
+	// release has no `runtimeVersion`. Default `>=minAppVersion` (and `<=maxAppVersion` when
+	// given), or `*` with `runtimeVersion`.
 	//
 	//
 	// Example: ^1.0.0
@@ -3137,7 +3189,13 @@ type RnRelease struct {
 
 	// Downloads Download reports.
 	Downloads int64 `json:"downloads"`
-	Failures  int64 `json:"failures"`
+
+	// Expo Whether the bundle is an Expo export, served to Expo Updates clients (and not to CodePush clients).
+	Expo bool `json:"expo"`
+
+	// ExpoUpdateId The id of the Expo update the release is (the manifest's `id`), for Expo exports.
+	ExpoUpdateId openapi_types.UUID `json:"expoUpdateId"`
+	Failures     int64              `json:"failures"`
 
 	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
 	HaltedAt *time.Time `json:"haltedAt"`
@@ -3155,10 +3213,16 @@ type RnRelease struct {
 	PromotedFrom *int64 `json:"promotedFrom"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
-	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
-	Size              int64          `json:"size"`
-	Successes         int64          `json:"successes"`
-	TargetBinaryRange string         `json:"targetBinaryRange"`
+	RolloutPercent RolloutPercent `json:"rolloutPercent"`
+
+	// RuntimeVersion The Expo runtime version the release is for; null when its range decides.
+	RuntimeVersion *string `json:"runtimeVersion"`
+
+	// Signed Whether the zip carries the app's `.codepushrelease` signature.
+	Signed            bool   `json:"signed"`
+	Size              int64  `json:"size"`
+	Successes         int64  `json:"successes"`
+	TargetBinaryRange string `json:"targetBinaryRange"`
 }
 
 // RnReleaseChange defines model for RnReleaseChange.
@@ -4732,6 +4796,49 @@ type ListSubAccountsParams struct {
 
 	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+}
+
+// DownloadExpoAssetParams defines parameters for DownloadExpoAsset.
+type DownloadExpoAssetParams struct {
+	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
+	Range *ByteRange `json:"Range,omitempty"`
+
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetExpoManifestParams defines parameters for GetExpoManifest.
+type GetExpoManifestParams struct {
+	// ModuleId The module whose deployments serve the app; default `main`.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// ExpoPlatform `ios` or `android`.
+	ExpoPlatform string `json:"expo-platform"`
+
+	// ExpoRuntimeVersion The runtime version of the client's binary.
+	ExpoRuntimeVersion string `json:"expo-runtime-version"`
+
+	// ExpoProtocolVersion `1`; a client without it speaks protocol 0.
+	ExpoProtocolVersion *string `json:"expo-protocol-version,omitempty"`
+
+	// ExpoChannelName The deployment's name; default Production.
+	ExpoChannelName *string `json:"expo-channel-name,omitempty"`
+
+	// ExpoCurrentUpdateId The update the client runs (a release's `expoUpdateId`, or the embedded one's).
+	ExpoCurrentUpdateId *string `json:"expo-current-update-id,omitempty"`
+
+	// ExpoEmbeddedUpdateId The update the client's binary carries.
+	ExpoEmbeddedUpdateId *string `json:"expo-embedded-update-id,omitempty"`
+
+	// ExpoRecentFailedUpdateIds The updates that recently failed to launch on the client, a structured-field list of strings.
+	ExpoRecentFailedUpdateIds *string `json:"expo-recent-failed-update-ids,omitempty"`
+
+	// EasClientId A stable id of the install, for partial rollouts and reports.
+	EasClientId *string `json:"eas-client-id,omitempty"`
+
+	// ExpoExpectSignature A structured-field dictionary (`sig, keyid="main", alg="rsa-v1_5-sha256"`) asking for the
+	// `expo-signature` of the manifest and directive; answered when the app has a signing key.
+	ExpoExpectSignature *string `json:"expo-expect-signature,omitempty"`
 }
 
 // ListRnDeploymentsParams defines parameters for ListRnDeployments.
@@ -6883,6 +6990,41 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadExpoAsset Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExpoManifest Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRnDeployments List an app's deployments
 	//
@@ -10250,6 +10392,61 @@ func (c *Client) VerifySubAccountEmail(ctx context.Context, body VerifySubAccoun
 // Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDisableSubAccountRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadExpoAsset Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadExpoAssetRequest(c.Server, appId, hash, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExpoManifest Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *Client) GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExpoManifestRequest(c.Server, appId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -17830,6 +18027,233 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewDownloadExpoAssetRequest constructs an http.Request for the DownloadExpoAsset method
+func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, params *DownloadExpoAssetParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "hash", hash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/assets/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetExpoManifestRequest constructs an http.Request for the GetExpoManifest method
+func NewGetExpoManifestRequest(server string, appId AppKey, params *GetExpoManifestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/manifest", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "expo-platform", params.ExpoPlatform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-platform", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "expo-runtime-version", params.ExpoRuntimeVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-runtime-version", headerParam1)
+
+		if params.ExpoProtocolVersion != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "expo-protocol-version", *params.ExpoProtocolVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-protocol-version", headerParam2)
+		}
+
+		if params.ExpoChannelName != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "expo-channel-name", *params.ExpoChannelName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-channel-name", headerParam3)
+		}
+
+		if params.ExpoCurrentUpdateId != nil {
+			var headerParam4 string
+
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "expo-current-update-id", *params.ExpoCurrentUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-current-update-id", headerParam4)
+		}
+
+		if params.ExpoEmbeddedUpdateId != nil {
+			var headerParam5 string
+
+			headerParam5, err = runtime.StyleParamWithOptions("simple", false, "expo-embedded-update-id", *params.ExpoEmbeddedUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-embedded-update-id", headerParam5)
+		}
+
+		if params.ExpoRecentFailedUpdateIds != nil {
+			var headerParam6 string
+
+			headerParam6, err = runtime.StyleParamWithOptions("simple", false, "expo-recent-failed-update-ids", *params.ExpoRecentFailedUpdateIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-recent-failed-update-ids", headerParam6)
+		}
+
+		if params.EasClientId != nil {
+			var headerParam7 string
+
+			headerParam7, err = runtime.StyleParamWithOptions("simple", false, "eas-client-id", *params.EasClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("eas-client-id", headerParam7)
+		}
+
+		if params.ExpoExpectSignature != nil {
+			var headerParam8 string
+
+			headerParam8, err = runtime.StyleParamWithOptions("simple", false, "expo-expect-signature", *params.ExpoExpectSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-expect-signature", headerParam8)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
 func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
 	var err error
@@ -22005,6 +22429,45 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
+
+	// DownloadExpoAssetWithResponse Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error)
+
+	// GetExpoManifestWithResponse Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error)
 
 	// ListRnDeploymentsWithResponse List an app's deployments
 	//
@@ -30379,6 +30842,240 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+// DownloadExpoAssetResponse200Headers the declared response headers of an HTTP 200 response for DownloadExpoAsset
+type DownloadExpoAssetResponse200Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+// DownloadExpoAssetResponse206Headers the declared response headers of an HTTP 206 response for DownloadExpoAsset
+type DownloadExpoAssetResponse206Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+// DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
+type DownloadExpoAssetResponse304Headers struct {
+	ETag string
+}
+
+// DownloadExpoAssetResponse416Headers the declared response headers of an HTTP 416 response for DownloadExpoAsset
+type DownloadExpoAssetResponse416Headers struct {
+	ContentRange string
+}
+
+// DownloadExpoAssetResponse429Headers the declared response headers of an HTTP 429 response for DownloadExpoAsset
+type DownloadExpoAssetResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadExpoAssetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON416 the response for an HTTP 416 `application/json` response
+	JSON416 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadExpoAssetResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadExpoAssetResponse304Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *DownloadExpoAssetResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadExpoAssetResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON416 returns the response for an HTTP 416 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON416() *ErrorEnvelope {
+	return r.JSON416
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadExpoAssetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadExpoAssetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadExpoAssetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadExpoAssetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetExpoManifestResponse200Headers the declared response headers of an HTTP 200 response for GetExpoManifest
+type GetExpoManifestResponse200Headers struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+// GetExpoManifestResponse204Headers the declared response headers of an HTTP 204 response for GetExpoManifest
+type GetExpoManifestResponse204Headers struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+// GetExpoManifestResponse429Headers the declared response headers of an HTTP 429 response for GetExpoManifest
+type GetExpoManifestResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetExpoManifestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationexpoJSON200 the response for an HTTP 200 `application/expo+json` response
+	ApplicationexpoJSON200 *ExpoManifest
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpoManifest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExpoManifestResponse200Headers
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *GetExpoManifestResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetExpoManifestResponse429Headers
+}
+
+// GetApplicationexpoJSON200 returns the response for an HTTP 200 `application/expo+json` response
+func (r GetExpoManifestResponse) GetApplicationexpoJSON200() *ExpoManifest {
+	return r.ApplicationexpoJSON200
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExpoManifestResponse) GetJSON200() *ExpoManifest {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExpoManifestResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetExpoManifestResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExpoManifestResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetExpoManifestResponse) GetJSON406() *ErrorEnvelope {
+	return r.JSON406
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetExpoManifestResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExpoManifestResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExpoManifestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExpoManifestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExpoManifestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExpoManifestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnDeploymentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -35320,6 +36017,57 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseDisableSubAccountResponse(rsp)
+}
+
+// DownloadExpoAssetWithResponse Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *ClientWithResponses) DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error) {
+	rsp, err := c.DownloadExpoAsset(ctx, appId, hash, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadExpoAssetResponse(rsp)
+}
+
+// GetExpoManifestWithResponse Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *ClientWithResponses) GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error) {
+	rsp, err := c.GetExpoManifest(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExpoManifestResponse(rsp)
 }
 
 // ListRnDeploymentsWithResponse List an app's deployments
@@ -42788,6 +43536,321 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseDownloadExpoAssetResponse parses an HTTP response from a DownloadExpoAssetWithResponse call
+func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadExpoAssetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadExpoAssetResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers DownloadExpoAssetResponse206Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadExpoAssetResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 416:
+		var headers DownloadExpoAssetResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadExpoAssetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExpoManifestResponse parses an HTTP response from a GetExpoManifestWithResponse call
+func ParseGetExpoManifestResponse(rsp *http.Response) (*GetExpoManifestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExpoManifestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/expo+json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationexpoJSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (multipart/mixed) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExpoManifestResponse200Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-manifest-filters"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-manifest-filters", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoManifestFilters = &value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-server-defined-headers"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-server-defined-headers", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoServerDefinedHeaders = &value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		if values := rsp.Header.Values("expo-signature"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-signature", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSignature = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 204:
+		var headers GetExpoManifestResponse204Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetExpoManifestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
 func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -45402,6 +46465,12 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
@@ -46074,6 +47143,18 @@ func (_ Unimplemented) VerifySubAccountEmail(w http.ResponseWriter, r *http.Requ
 // DisableSubAccount Disable a sub-account
 // (DELETE /api/sub-accounts/{id})
 func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadExpoAsset Download an asset of an Expo update
+// (GET /api/v1/expo/{appId}/assets/{hash})
+func (_ Unimplemented) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetExpoManifest Expo Updates manifest request
+// (GET /api/v1/expo/{appId}/manifest)
+func (_ Unimplemented) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -51525,6 +52606,307 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadExpoAsset operation middleware
+func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "hash" -------------
+	var hash string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hash", chi.URLParam(r, "hash"), &hash, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hash", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadExpoAssetParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
+		var Range ByteRange
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Range", valueList[0], &Range, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Range", Err: err})
+			return
+		}
+
+		params.Range = &Range
+
+	}
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadExpoAsset(w, r, appId, hash, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetExpoManifest operation middleware
+func (siw *ServerInterfaceWrapper) GetExpoManifest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExpoManifestParams
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "expo-platform" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-platform")]; found {
+		var ExpoPlatform string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-platform", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-platform", valueList[0], &ExpoPlatform, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-platform", Err: err})
+			return
+		}
+
+		params.ExpoPlatform = ExpoPlatform
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-platform is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-platform", Err: err})
+		return
+	}
+
+	// ------------- Required header parameter "expo-runtime-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-runtime-version")]; found {
+		var ExpoRuntimeVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-runtime-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-runtime-version", valueList[0], &ExpoRuntimeVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-runtime-version", Err: err})
+			return
+		}
+
+		params.ExpoRuntimeVersion = ExpoRuntimeVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-runtime-version is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-runtime-version", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "expo-protocol-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-protocol-version")]; found {
+		var ExpoProtocolVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-protocol-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", valueList[0], &ExpoProtocolVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-protocol-version", Err: err})
+			return
+		}
+
+		params.ExpoProtocolVersion = &ExpoProtocolVersion
+
+	}
+
+	// ------------- Optional header parameter "expo-channel-name" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-channel-name")]; found {
+		var ExpoChannelName string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-channel-name", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-channel-name", valueList[0], &ExpoChannelName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-channel-name", Err: err})
+			return
+		}
+
+		params.ExpoChannelName = &ExpoChannelName
+
+	}
+
+	// ------------- Optional header parameter "expo-current-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-current-update-id")]; found {
+		var ExpoCurrentUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-current-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-current-update-id", valueList[0], &ExpoCurrentUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-current-update-id", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateId = &ExpoCurrentUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-embedded-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-embedded-update-id")]; found {
+		var ExpoEmbeddedUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-embedded-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-embedded-update-id", valueList[0], &ExpoEmbeddedUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-embedded-update-id", Err: err})
+			return
+		}
+
+		params.ExpoEmbeddedUpdateId = &ExpoEmbeddedUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-recent-failed-update-ids" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-recent-failed-update-ids")]; found {
+		var ExpoRecentFailedUpdateIds string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-recent-failed-update-ids", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-recent-failed-update-ids", valueList[0], &ExpoRecentFailedUpdateIds, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-recent-failed-update-ids", Err: err})
+			return
+		}
+
+		params.ExpoRecentFailedUpdateIds = &ExpoRecentFailedUpdateIds
+
+	}
+
+	// ------------- Optional header parameter "eas-client-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("eas-client-id")]; found {
+		var EasClientId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "eas-client-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "eas-client-id", valueList[0], &EasClientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eas-client-id", Err: err})
+			return
+		}
+
+		params.EasClientId = &EasClientId
+
+	}
+
+	// ------------- Optional header parameter "expo-expect-signature" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-expect-signature")]; found {
+		var ExpoExpectSignature string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-expect-signature", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-expect-signature", valueList[0], &ExpoExpectSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-expect-signature", Err: err})
+			return
+		}
+
+		params.ExpoExpectSignature = &ExpoExpectSignature
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetExpoManifest(w, r, appId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListRnDeployments operation middleware
 func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
 
@@ -54438,6 +55820,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/manifest", wrapper.GetExpoManifest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/assets/{hash}", wrapper.DownloadExpoAsset)
 	})
 
 	return r
@@ -64360,6 +65748,397 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type DownloadExpoAssetRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Hash   string `json:"hash"`
+	Params DownloadExpoAssetParams
+}
+
+type DownloadExpoAssetResponseObject interface {
+	VisitDownloadExpoAssetResponse(w http.ResponseWriter) error
+}
+
+type DownloadExpoAsset200ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+type DownloadExpoAsset200AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset200ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset200AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset206ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+type DownloadExpoAsset206AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset206ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(206)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset304ResponseHeaders struct {
+	ETag string
+}
+
+type DownloadExpoAsset304Response struct {
+	Headers DownloadExpoAsset304ResponseHeaders
+}
+
+func (response DownloadExpoAsset304Response) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadExpoAsset400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadExpoAsset400JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadExpoAsset403JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadExpoAsset404JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset416ResponseHeaders struct {
+	ContentRange string
+}
+
+type DownloadExpoAsset416JSONResponse struct {
+	Body    ErrorEnvelope
+	Headers DownloadExpoAsset416ResponseHeaders
+}
+
+func (response DownloadExpoAsset416JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.WriteHeader(416)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadExpoAsset429JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadExpoAsset500JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifestRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Params GetExpoManifestParams
+}
+
+type GetExpoManifestResponseObject interface {
+	VisitGetExpoManifestResponse(w http.ResponseWriter) error
+}
+
+type GetExpoManifest200ResponseHeaders struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+type GetExpoManifest200ApplicationExpoPlusJSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200ApplicationExpoPlusJSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/expo+json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200JSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200MultipartResponse struct {
+	Body    func(writer *multipart.Writer) error
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200MultipartResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	writer := multipart.NewWriter(w)
+
+	w.Header().Set("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": writer.Boundary()}))
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+
+	defer writer.Close()
+	return response.Body(writer)
+}
+
+type GetExpoManifest204ResponseHeaders struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+type GetExpoManifest204Response struct {
+	Headers GetExpoManifest204ResponseHeaders
+}
+
+func (response GetExpoManifest204Response) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetExpoManifest400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetExpoManifest400JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetExpoManifest403JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetExpoManifest404JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest406JSONResponse ErrorEnvelope
+
+func (response GetExpoManifest406JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetExpoManifest429JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetExpoManifest500JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnDeploymentsRequestObject struct {
 	Params ListRnDeploymentsParams
 }
@@ -67888,6 +69667,12 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(ctx context.Context, request DownloadExpoAssetRequestObject) (DownloadExpoAssetResponseObject, error)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(ctx context.Context, request GetExpoManifestRequestObject) (GetExpoManifestResponseObject, error)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
@@ -70783,6 +72568,61 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// DownloadExpoAsset operation middleware
+func (sh *strictHandler) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	var request DownloadExpoAssetRequestObject
+
+	request.AppId = appId
+	request.Hash = hash
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadExpoAsset(ctx, request.(DownloadExpoAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadExpoAsset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadExpoAssetResponseObject); ok {
+		if err := validResponse.VisitDownloadExpoAssetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetExpoManifest operation middleware
+func (sh *strictHandler) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	var request GetExpoManifestRequestObject
+
+	request.AppId = appId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExpoManifest(ctx, request.(GetExpoManifestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExpoManifest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetExpoManifestResponseObject); ok {
+		if err := validResponse.VisitGetExpoManifestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnDeployments operation middleware
 func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
 	var request ListRnDeploymentsRequestObject
@@ -71659,823 +73499,868 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Zchs5ujD4KgjOibBUnaK5aY+O07RE27StpUTZru6ijwlmgiRaSSArgZTMquOJupmbuf4fYG6mbudi",
-	"LuZ9KuKPmceYwAcgN2ZykyzV6VMdHWWRzMTy4cO3L79UXD4NOCNMisrRL5UAh3hKJAnhUzsI3pLZa4I9",
-	"EqrPHhFuSANJOascVa4nBOEgeCbQDZk5aMRDJOiYEQ+F5KeICCkQZyjkkSQC3VE54ZFEmKEBDoKuN0A/",
-	"RSScoXjGasWpUDXuRM/nVBiekspR5YeddhDsvCWzilMR7oRMsVrLv4VkVDmq/C/Pkw0817+K53rdla9f",
-	"HbOF79VUS3aAtgb45vPvv/422FZLIV/wNPDV/Pjms0em/LM7wdKuEdaeLBF2VHEqauM0JF7lSIYR2Wy5",
-	"55y5ZH6tbXSL/YggRm5JiEISCeIBVClDu2hKmQLzEhjqodPLmuIv7wgby0nlaK/lVKaU2Y8HTkXOAvWu",
-	"kCFlY7u8azolQuJpML/E94x+QVPq+1QQlzNPID5CckJyaLFkkckE6YUGWEoSqrf+48fazuGnX+pOfe/r",
-	"v1WKVvnC5+4N8d4LEna94lOPBAmR5GioHkU8RBGDP7Mnr576XKs1Sk59mJln09M3r8PCZ5JcYTYuOP4L",
-	"RtBwJgkK1e8OGqgP4q/9qFZruiMaCgl/kh39jY/tF4MFzw7Uzs2v5kURjUb0C/IBC8wIWaDox2s79Vqj",
-	"WXaSehMliNbY3Ss6tVMS+Hw2JUyWHZoXP/FMIOplltU0KwmwnCTroIuPZcTDKZbqOSb3WhXAfzqNppWj",
-	"erxCyiQZk9As8Za6pGh5bSQkHvoEUc8ivQcPO+huQt0JCnzsEoGoRJQJ6hEFeR5J+JNgd4JC4hMsyDOB",
-	"Qu77PJLVPvtoiCaVDuLMn9mH9DPEUyMoLK7XaiggoUuYRDgkiI9GJCRetc8yJ3cwqrdIa3fkEoLre/u4",
-	"BK09u8uS86s3DjKUol54mvyO+Rx75zBmHlwvqU+Qmg64xglnkjC5c0pFwAVVzygoSYJjYHJG0JjeEoaw",
-	"hC8AjVEUqDmqJRuBf0qRcHf5JtQyX2Mxmd9A73V7p7G7Z5c3or46ObgaDvL5HQl3XCwImpAv2dtzOGq4",
-	"LVL39odNvOvukYNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0iGvDutvwmqQ12sV7lUI8n6hFLsL0",
-	"HPnEO6NPv+y1Suhnd3TOGTnD0i3YeecajwVs2vWpQrgJ9z1xjDCaqhfQliIp3w220ZhIgZq1Vim5744U",
-	"QyI7eqIyZKs1WoVrnJ5MsLyeBaSEt3+cEDkhIRpIHI6JVAIHFQhryr/V656/etfZVrcQo3HIowBtvbq6",
-	"eH+Z4/36uRL8cs0KNib9dgtmRx3mKeZXRPz9GZoSIfCYCOSGBEviqZvAQzQkIx4SJCdUIEmn5AgNGrXG",
-	"3k6ttdPYv240j3YPj3YPB2grVNeJMnV0fSZIeEvCZ/oV9DNnBGBx9fIENZvNwzzlKBixBCbE7GFVEHSn",
-	"6vGX1JeGxnanr9RxdL1LheEFhBZOa54BVOD7z7VavfiKjPWoG5+VWZVZ41syu+OhdxUPNcevyBcgzYLg",
-	"0J0Amds6mVBGBJD+d1hS5iBFI3YoE4QpsndLctg3Ib7PSwB9o1ewcD+Ze1RbTu+60zONZGXQV1zY4OEz",
-	"gTQSzR2EurKVTdjxIvDHC7MLFeMFlz97YYBIq+sxC0h2qdedH65L4DvVE6yMyGZBZnk9iUO5/mXGI6nk",
-	"0uK7XKsdwf+X32UHtQXFz3sTzMYTTNFwhjwywpEvV73ldq4S4Ih4e/e459eGMJejGgcKrig23PcM2VYc",
-	"KCEFxdQ7L79nsdEyhoeQ3LtT/aGEaDHUPUv2UbjIErIVPZhy8YZTdqU1sCsyxeFNEXFlXGqZLA1efsdI",
-	"iDDzEPamlIns+v/f//F//3//1//zP//3/+N//m//Zwm6hHq+MlFMkaZ5YmRI7CqktbqURpbTxPmJLwJx",
-	"TRhmC1FTwhPPBGLRlITUzR9rvfEYCsklLtIV1bdqXUMSOsjlEVMEZhTyKaqVQSrAOX3N0IvKUc3JrKqp",
-	"LtMUfzGrqqn/pZZZK16mj6UaxFz/YpIIVC8wT5au0/y+Mt2xU2fWEXONBIvb56dXF93T5dNudg+zy4jE",
-	"pB0Ei9BLW6XKcKsQtZbboNbGrkhMFi0yiMQECJqDsECXF71r9BwH9Ln6/rkgzEMhkVHIiIeozBKNg4NS",
-	"ihfArOtoM2AMOihRZtQmPhDm8bB8I7fwu1ZqQuIRJin2BajShrqkEOXyvFe8cD3K5igSLxTWfaVV/TJb",
-	"CA4CdEtCQTlTFDpEw4h5oIQ+CSEyq+1JLCOx/JoLeK5aLl3ISKx8xTNzw2p69Ocysijoz6SK2vAvwkN+",
-	"S8B6Qo006ylMVnwhtrOOwNC6hcUN8MV+BQs0xWymHpzxCKwS/cr2MWAPZuIOmPxAjT9AAs8Euptgie6w",
-	"ncEBTqqeZoqRKcoLmqm4MQZdc1kKIaM2VkimG4V0evGh9bhLsW9kgjJEM0Zbe8+RR1w6xT7SVywv+Zdd",
-	"6jCeZNPrkV8sbCAatl1gcIvIlIiGO1g/Vk5Tm49yTbRccS/aX6vVH2+lPRLeUpesuWC0xbhEVAr1y1sy",
-	"215tBw/PwDKbWIgi+pHMLoCp+VQo4Wk4Q686hrvhIBDPf4HFfn1uXsyKxK3HPaMVaC48KLTGaMgvOUbY",
-	"99HdhDDEp1RK4j0QPU4vq/JVLTQkIuBMEHAqvsCeucXqk6ttv+pPHAQ+dbFa+PN/CrX6lICmnvQ0bJ2K",
-	"hyWuHP34S2VEie9VjipkiqmvAKbVaqW+R0KiIUEY3WKfeojsqEcQ9ryQCFH5+in9sKFOaMi9GZpggTBD",
-	"JAx5eIRg5CO0ZDjHwuioUq98XRVQHTVFh90Sn4Ph4Kszp4/F3lGr8sISqTpKWMgxGihgDABRhbFFE98T",
-	"CEsErKGq1nPC2cin7oYQP7QQZ5Hvp+FmBJAT7hHUROQLrAH7IcHeDLhlIlV/E/ho/iR4FLokNz1s+yUP",
-	"h9TzCNts382yfSswd88s1VDH4VGBh75Ss7ix3+Ag+GZoEcmJklFdLJU4MYyk0tvVdeZ3xFOqscdhEQCE",
-	"LlOyMvZh2E0AsZtcuTwgqBlb3xa0ZS8S9dDeqO428CHZHe57LbdZ3/6WSGAskSNMfeJpUcwsErk4DCkR",
-	"CKPU4iRHP0VcEgDQOZcvecS8zZCkVQYbJaGrYxnB2N9o8+cciQi8h/oWONqjAUEXxq8B2EiZkJi5BHmc",
-	"CFgWgAxt/fD++7PPvc7Vh+5Jp7dt4dFVu5wSJom3GcbUy68OFWZ5VC+EJnOhGZHflFbYefVPQ8XZzeUZ",
-	"RtSXan4AwSWe+Rx715y/w+GYbIQZ9YXkY0R9WImvxlckAzNUr7UOdvf3ajXtSPyWkNCOU9AbDUPht0Rz",
-	"GJ9OqYbCNednmM0MtxYbQaFRyjwk50aRkpJMAymOUUhkOFNSyl4NmRCSbwWEKyzNVhXB0BNb67s1niE+",
-	"sstQi7pSD+20RyZWSbszASqpXwpcxWYEydEd1qpdsoc5qU6t9D3DkZzwkP5MNiRKpddvSoWgbKwO3kgQ",
-	"SPIbwr4lrsEEyESHYRmFgPhmJU68Dh4i8iVQkjEg33smoiDgoSTeGfEoBufKRvdwd5V7CAyUITo1htBv",
-	"BQy42WBZUjPyEcLglkIpujjBzPOVSvE1nlpH42kdtgOybsZ4CQb6v5nPVZdPKyljQCwbp4MfsrFezTnD",
-	"mWNns/EbyWQd/RfqycijPDtwLoasXj7uJRai2LzflsgnWEh0gNwJDrErSSgcbRnB9jfOCPKJlMYvoT56",
-	"dEwl2nInxL3RKpuMJYNj1KrVtDvpjoq8m1U03ZDAihbu5qB8N1fcLzA4nbW75wq3wDKkH1SEXqKQjJVe",
-	"GRJtB9LqmRZbYI0aQVJ2CxRy3yiZTOmDP8LYFafSPj2Df087HzrvLi47VxWn8qHb+di5qnwqX67RzdSx",
-	"muE65+0X7zpKUD/t9vSfhe97U8rAE17qmVdas4yNAuAwokKGWPJQIEGIsW4FIQ9IKKnWCY0XtC0zarCH",
-	"JdmR2ss4txSPCsH9W/vSXPAHS1xYYHyLnz9Gig5AnAoeCsLkNgjtGPn01rxQTd+f9CrUm0rOt7r73Kps",
-	"lEFC2pPfpkQxlRN1AHltP2utK3CiWF28YFi4/IVTfk0bG35MRUCYwCj7ZnZpTuo0Ehzgw38SV2ZxwHqf",
-	"sO9fjEAfX2jfxmNyRiSufHV+yR9/QtOpJFOxNGA2QcOv8QpxGOLZ3Kbt0PM7+TS3l5h2r7ynhNrP7Umz",
-	"nFX3AaDMrx2GWLBw7XQuczdb0rHJfcS3WOLwfegXxH9NAznTZiNtIhcEBpjDy03uNPGJXHKj7bbgTuvn",
-	"F99o88Lmd5pR94YVhjGuDAvOfMpIeZCatCHJYHxKM7mPZNjj7g2RiAdKimJIicyxOsf4XWrCIec+wUzN",
-	"GInViEIcXxDv0kmdfvoU412UEgWNj09LFcydeACykOzmaehCCprrEIYgKCQIOAhssKoWN6qQh9EjSvQZ",
-	"xC4pa89+hgYCfnpLZgOQRihDI3XLIA7Zhh5pf5caOPH+4iAQx0hdh9ndhIQEEV8o+ZbMYJypdnRt6QDe",
-	"FszsY/gzEff6DMS9wXfffffdAA2JvCOEbet4pRyl0rkTK2ZYOJV4z/NQ2muhCfmCrYMrWY3du2MXT764",
-	"JJD64v8zEhJNsUfycb5NrFbvNrz6g1HH1GoXkSJFNxR5hIDpXMAbBKZPudqdNDbKuYmot5qfx0GDX6j3",
-	"VWPPwLhEBgpaiaPk919/K/D+zHk6yuWdZO2nat0nOglnbs0WcYtXPuJRGOO2Y9AX8dAjIeqeOejyfe+1",
-	"g15233Uc9P7ytH3dAV/ISlRHIRQMPE90nEoUeOsdc+6m05S4lt6WYxE/jdEpKGQJd7KKQtodBI9P4YJg",
-	"TarWZUEEUMxNtuhSvAyJIndf5LFinBoKjvV2oRtCAhPJHoUhYRKl3gac7lf6FeT6BCsaIJffpJTuuFtv",
-	"FIkSC5F6HUU6BzsYuORwDX1cmLwHQQ5YxLl5RntWdyOIxMTRdhIFEw1Fk9a3MFEuFaWDbz7/2N75B975",
-	"ubZz+PnTL01nr14UrwPrfToBIri3PhE8kSIRBBsICmWMsI1GIRETf4ZCLnV0sn3Ysbyw+iScOItvyzJn",
-	"lv1ezvvWZVdFVLuAQJdcUP3rUyCNWde6aKPZXWGOovWJ8hHCIHUeZyTJrABl+LCRIsE0piSpQpWUMHCw",
-	"Zk4no7CllJ/cIbZWlTnihRbTyxsyg30FwY5xOMYWbZE4fg0EjtFSeTKLzftunSiJ8bCGhwskHGsHXxgr",
-	"lXq0EDfTYzkxaNMAKEVVePFpcNVIWZsg6zsqvs0Fu7eMuNZu3gPzPZkQ96aEpccKmbH5WH4NZnFtYjZR",
-	"G3GgSEhQEBKhBCBQ7kCJmGChJwMDdhiRAqPtBLMx8fm40CzpmQTQQiOSiQuB+fSi2pdvnwmEh4L7kSTo",
-	"/dW7jMEmCmnRnRjx0CV6nQvyvCF4x8DBpMuNOXjB2DEaYaWezu8Zvi+2rcTPpTae+llMcGN3b/VNm1zS",
-	"orzR1dM2HR0buvKkEP9KmfZHZUC9gDxKHpLC84QYDPWrDmfdwv4dnmma2L3oHadjgUzEWVpF3V7lqFOx",
-	"Rsuu24fUo8mb58UG9Nz9S842i10l9DB1IZ+CJqbpwXqUxMBoXqHSUZgrS3GLicAmVo5FdOO6kFI4aKCL",
-	"FwyxILpmARggbuvP9a0Xz5X6Ip7j4Oa5flILZ6YMgsFMUwEhhWj69yoObgbGxhyXMQGFqABvl1qTcySr",
-	"THhZ4TpOKetZF/mH7O2Y8y2VLCs1WpzisnImi1MJoqFPxWSBxZ5qQz0Y+OKnLSwn4HuXxnZ+h8XmNnpT",
-	"M+FSF0FYmjGQfXoBzb7OU+lSPMgv8f6k+7qYWBeuAG11L3rbhXR8+dGL2B28RppFlh2sewseiZpbRQw8",
-	"HKkkrvT02SHTFC17WcsvnJNESOfw0IkzNjR+ZclbCoRZe136XpUwHjP/UzAdyzo2YjhPadyJF35fG09q",
-	"L094ABtYfMyb7yH6ryBgJfIlDXAolcA2zbp1UswUB8HzpPLKw4kPcTJTJWsMresk03lWSv1ysnmMLFjS",
-	"0qcTZ3QZ2TRDMoeUYUh8WK5omJWCllCkIyxgztnldpmQGIr5GDIk0JD4/E4xxrTispVagjWcgFK3fYyw",
-	"RFMuJEqRtTwryObtNnTibjZ3t/5QYsE8M47hBSnXufjIiS5ZZAomCVu9CHZoCh4hzlySCBCLN1dflpG8",
-	"uiaTQ6LuRc9BHB7FfhqtCgTBTIJ76+Bb8sCihFat4osJv2NIctCDha7RZyxOqF6tVyEf/B5uh7VYayEn",
-	"izzKTxJSnlNe3592L46RF4XYFIWy8bjzhMc+BDn+84evI3rTwlZ5tlUhykQaW+aOdR1wRcDp45UWASRV",
-	"u65AN3vosJySGBtXEaQQmfp2cXRKqXj+LUJmHj6AZQm4H52Tp496DTaeeu3JhKnM0u8lTeV285SHsK48",
-	"9QIy7lOGlLmSgGSKmaRuTI7P2m8urqpn3fOLq+pl+/rktYlqZglTCUKyY5ne1qBebVRrO0MicbU+2HaQ",
-	"2gAOiddnw1k8/I4dPgiJSzzCXHIM+SwemhKJ1Q7Q1uAvUNk0DnV3XRLI+RKBiiXU53lCSpndqv3nj/Wd",
-	"w0+68ELNOfi63e9XV/52a0d90L7gnU9/2er3q5kvtr/b/vdCHfkE+34pozhpv3v3GbgF+Kjh44fuaedi",
-	"3miNfV+TlbUqGjpr8JdYm57ny2r2Zyb/NsuNu+cfutedUwe1T046l/DXVedN5wT+Ommfn3TevVN/ds5P",
-	"1T9n3V6vc5rj3s3GeuzIwCJechGBPMGBdCd4nhe5+oeysgE6yQ6KgAyxe6MRPXH2ZV1fe8PaqOnWyM7B",
-	"qIZ3Wu7u7s4h3m3uNEb10d5o3z30GoVBVDpbowTSsDyEBcLo8vwVgmtg3ArJzOrbIxjmecDGx0MsyF7L",
-	"oR9eXFzd1d6+GvN2u90+772fdN6P2+32a/WfNj9p/139W9/7Z8tXf1SrOWN98bCV5QdiYWr3tuBIHp1U",
-	"WlRYg0TGBQ5TqQZxSUWo2FWYZnAClSWzVuo8cdW62jNhietxkkjEiEBjIlGrtrZ8a+e+Jl/kCmVrnYqS",
-	"cy8jMdHVa6+I0vgKjeqfb5O9LIRyMr+S1uDT54jRnyLymXrrvZ0UzP18szw0IynAa5RzHw+Jv96MQUhu",
-	"KY/E5/WmLhkEFvCZh583hp+Yy3RJdtmLXJcQDxzfybcvIYe4AC3zWJ/dYOFFtbhhbH5l2PFf65AXw8EO",
-	"uAge78gYu7OlN+bD5hfmPYCyuzEk3z7ubTldZ+LiId6p2S/C9oZge4x78nbJNTFosdJl+S9xwAshsfpF",
-	"yQV9ZMGhrYNdNuJLV1YwKLw3p1EnP626ODv/ojtcVLojLnmui9rzMInTTTDZ1Mq6I0IiE6qUvFpdIVK+",
-	"3Md89a7wdyrat5gaD1ahj1acYeZhyXUZwfkHYlyZGzvA7g0ex2XFy37vlVmpCoyZEx753lXEXoBIlAJ5",
-	"QVpQDrZFT+V9aClgZHdeMFzparJAz4Ihu2kLvIKAdzvYIrRc4bZ8pmtcl6UXRY+2fEmldyQt2WyMyp+N",
-	"fbIAlz/jZcj82ZavKX1gek90/zxZgu+fxboI/zmM2GetBaQhOFcfJUcyUBgxaEwDwZr6/WP1JRQs43fM",
-	"VFIsDv3SNYPttKHt1TFvvdSokTvdgnIAMBDE2HGOuK/9DJA8lV/4MSqY3KaXG/LIWZYklt/pFFLkDrhw",
-	"8YuAnsWgHErmMCB33mV3vQjMTuauFN83pn7GxckgF4zYEsy3lNzp2guckR3JdziDquw6W9xNDVMY9ShX",
-	"icFNavs7FS/EI1kSoMgg8FInqZBsElchb/OxkGe2hMWqmr994eunopoUPpYKeUxhjDg6RzsDQlMegxFd",
-	"Hac0uCM5h4AyVkZLQoK9HvmpPFpTSQMEe2iKwxu0heM6TgNBfhpsH6OahY+cUDZWa1OPrxjBGJf8fsBy",
-	"4/N3n6kVxXn+ORe7LfyeFJvJ79pBijIpSkS+uH7kkVV3d99ks1RB9FRrizTCZTeXnGZ85hbXl+Wcpa/q",
-	"4xuy0nRiHWtW6r2zSEcC3J84TCNZdlnS6LrJ0emhl8FfbeVJzwBgueE5PJkLLItE9/KB5ffzpIexrhcs",
-	"/e4V0VFF978UC9mEdk9nGEVCTXVE0Qb8YBkdXzcJrPhKJhQzPfyyK6oA+6RYASd7D6xIVXzNLkQUHbJ6",
-	"A0UBkhzceZQpNqi4PcjsGYng2JT8QFOCmZaFtThTiAFL+hTMnwEEDyRlpku34a4QxAOFu2wID7FVvBbG",
-	"yaUrfqXSh1d4ByJuQL1K6myt8FpclkuHcS3PNEtAo57OY4itPRavIk5mh8EdDbdC7Ncp2WbwIgeQLmMR",
-	"14PZmmLK4k88TJfP2rZ11YUtfjEft2jriGcyB5ur5Q2S1UqyrZAOPldcrSjSfVUc0EfiVKTpZpLNbG2s",
-	"RiHh3fO1F5onhnYJTgrSTowfWaRIzbkcNR6fLGYxcx2iGAnJp6kgBux5VMd9XKaWobWqXIDD+971xRn6",
-	"/df/AfV/3vQuzpEeOk7088iIMpLW/hOQnZIpf8fHtNCTClUMdJFGWwYGvoLcOSqRkJh5wnbCuFe4ry7w",
-	"KBYGn+mVCMkDge54eEPZ+BgSbZG632N1y+Oed7q8yWoxabrOZdn+33y8BtPLoG1KbwLrOkIvCA5JiH7/",
-	"9bcB4qawiXrh+e+//pYqgrAgfG3F9kyZ22JKcibgcpI4Nw3yT4tO+dHvRIJfa1yH+KVSrppmXmuG6yhw",
-	"sdL42Bi/nwnbmQvq2aQjcqCUBfapm6vsk3x/v9jZeIUp9lh8qjmn1Tz+ptriQjUPLEzkrzXipJ6BfCzI",
-	"suchcMQbEtd5yG305vMPPzXd2uhlPfr+ZvfNtIEPP8jLffEufNFif7/rHEz+sTc+zcXqr3A2yY7m+UpP",
-	"4rF6bAlo09lVcWGRT6kaI9WdT98VxpElUlghZuzt6DqiSjDRPbOgmDimuWz91kHjsN6cT9H99Mve18Xz",
-	"XkZhwEUmJOaq86rbu4binVedXuf682W71/t4caVg23v/4nP75OTi/fl1YawMjPuBhHRkSuHOX6MC8cQj",
-	"t8uEk1sYs6i3ZVtn9yo+BTQZNWo1E9d1jDC6CzkbawDqL4WNxFlSuKFEeIwXUnQ75rb/6LRv/gDWoIEQ",
-	"Dv1Nllx4ZMxUnVhiwl1x/fPtKkTkukQk3f7Vm1DNOb3FgvJcuhKBdnuAbGM7hqAJFnGPCyoQ9jzioQA6",
-	"M+knCiz0hZe781OEfa0gvr6+vky1oIqxMt2IMJ1nm1jbUzWD9U4LszlLAkD7lVq/ooQI866D+pW6/gba",
-	"J+SK2+RpS/3Tvy0PIMylI9qlF96cTLnqb4d6L9Xh6h2C361VqzlJKeYYJVcyusFYupHF11IsXruwRmrU",
-	"OdppOswUtr+zvVkcpGvBx+X04aW4AwvawhqpAyx1J+DkIZErRW1pXkHx4AIkXNqVZjG26L0txpKX1Cel",
-	"YdcvuxDIWWhItRa/fM/1UiV4rebsf4A0HttdXq2jDHLFPv8chHLpcIyORrZfp7QV47OiqY4s/mdAxoW6",
-	"x2SVlvWFveqP093sDRqtW4ekXOrWOaOKfuNQyaqQuK4ed5BHQ+JKDp1a1FBBoKXRpdhTnDr/orSqyUrY",
-	"kWNrttSEdWwvqjmh9mRqTKhj0L8MNFzVo4qJQc+Vy/cv3nVPPr+/eqeldEGk02cJXZSZ3ntAAHUBvgkX",
-	"Em1NOOORAgL6YeclD+9w6BFv5zLkxmaa/vY1F9IUT11cZWW+Fsqk4hh0N/76NO465WUHLfI/ujQW37p1",
-	"6D8Pxzw2fZZqoxuYbAsl2kJ46cMqp7QXVx/bV6dgANJ1epliOGN6SwQaTG1z9IGDEo85eEoUYpHjVCsE",
-	"da0FGvCQjinDPrwx5BFT99LlAVQ4o7KK4kRY9TWsytG/a2s88WyLTPLFJcQTqL7XPEjX8D3S7hgezJ4J",
-	"O4TCfjeC7s0jKtHWQIYRgzZWg+2kL6ZdBkZ227aJE5SIG2lY6cbUKCQjEhLmkljoVEotI9C3T43kIAFF",
-	"OimDTvDmbYE8DplQ41CX0M6edQzRNfrSOxUL1KVIaq9mHJeRQ5Rk+gXIkrxe7CWLoTiyz8eoQZmgHknA",
-	"q0/nYYJd3DIchhALA6EUSmzpWu1mLQ4cn/0tfaTqsBO03XbSiAQUNIVMx2hEpDsxVX71K2g4QwPqDXRt",
-	"eN83iP5AxZkVuy7xI9L1kGgqxquA/Mw8BpbNkpljgJRXnh8YUIN2xXWDXnXxcSitpJCc2SqRZUqgNMAw",
-	"K8uGJJhlJ3iSLX2SLLkQ80NKmPd0idHyjqMhcfGUoBEsRTxqTnRY0rdfB1ODI9ycmV5d3PIuKa1pd2GW",
-	"v1rM2ePkYuvDfbKADoNb9wvlSPbw+JJPAr51ZB94q9yvvRklfB8jTFGvRiW6lCguzPOXVxOzyctK3w6J",
-	"2kuupthl5/y0e/7qHuXEFlw0vf5nkEdNVrs/YbrF9lpNrlctzpV5MSnRJfmikwiJS+gtCR10N+EGqiIB",
-	"qihmjzncSnf2Th19au4YnCnDVJrkJ6deThXMzp7oUtnrsem9emKaFi//AUhbakdPexjrErq4a9kfotNR",
-	"qk/Yoh2/Mo99dSr/5JTZHI7yJkKmcssUzxAWN0o8Vu+hraQXGhW6jpKrjQlJ80Okm4BtFyc+LGtetkbD",
-	"MsZlYfnw61SItX4GDTkOvSyNXdxnKemFtorb3VTac+fX8k73fTd1tgzAYHEC4CYIDt2JVlmhMZOFtCGH",
-	"q4jKc/3Y0qKSAVJ5kzaz8mVCFWCQDmNbgvzLC1atj7R6yV2vrC0L9ADSDwk0JEopFSk8XtkvkBzoFH/p",
-	"6jd2U96cuB9LgbF5hZoACcam3mvVDosKAqQxanGRuKIWHmmQlR7noxNe02pvTWJbJHa0U0kUDnInXBBm",
-	"m41Ai6pQqymZ7p1ZFwkM8LlWq1dKwgA+V/+28+mXulNmoIbFveEL4k7uR9BLqBrSrQ8Mofhjy79mIS9K",
-	"GiEATYJO496UspT0mF0TorJsWfeSwA2N/a8ihEcLRHCIPAL4iRuxADcWCN0JG4nWkrdfzJbK3vmb8jSE",
-	"J31V16VBqXefTAif38S95PCifT35wWwkjZ8Bq1silszdY3VD1qPNacvbRvHUsFobTX2vyM5lFjITAR3v",
-	"sfRWatg9LU6b83sAdE528zSYnILmZkgs2l6BWToj/t5PkJ1SZj7Wl4B7BQHyadHmIRDm6VBlIySx/eFt",
-	"wOfFx3OI9rTt2886Zy9KWrbD+4ta3Gjh0oTQSW4S4I6RVMI18slIIh5J6HaoZGoaolvsF/XzWVMbfExV",
-	"qkB1msPs7rQ8WYjZKO9nAgUhtz0b7m0KWg6lDVQJ8kWGeL30kHZJTohucRnXXlQQOEaDX74Oyo0pCUDX",
-	"d1glSlq7OD6+pE7GWuD5pvxXw36d7qkx2j06OUoQfg1ylCz3CxVSFES5xN8vC8/WDy6GCTzzdJAxm9wE",
-	"Pt2prT8230vbJBlKjig8dazD4IdYutAqFUhxTHl1K0QAF2Xj+O0HJ8jfmm7YLgMH6C19oSvyE+ZyU59i",
-	"IflYSgYe4E4vRER9mi/UAZWae1a0a4904bvVHo6lovlaNCERkS8hll09hQSEWBmLs8BT0596ZRtobq9K",
-	"WryCKRb0pV5pF3npzEArGSSGiV3pqkfxdIQhjQ+bU4cUjAtk/5LYrI8TbduEQ9eAswasiPlECDTQqAEh",
-	"OZ2rq4urEnuWndhKlSdXnfZ157TiVHQPc/UXvF8oWK4d1GEmXBwvHkPossSzcp34UwyhNK1i9WuQvGZJ",
-	"pPayQC4buAWmS2jkepr/NxQkVoDMk+lg+RO6nzZWsKunu9UpyG5yqRdpWUZreAI9awO2fkUCH7vGlXY3",
-	"4T5BAxhmYBj9N2TmxapZj0gl/BTImyYQ7YL5s0I+acuzTW3hLEZMSxJ5Z/raqNMYZiLyloiu6Tk/LVzv",
-	"E+ByDKq1UNi+leDwlLI0ntSdxYBfTcW+plPykvpSm23zvj2fu9hHSnGLI3d/Vme3BYV6rGgDPr1nAn6C",
-	"2mqYoauXJ6jZbB7CyznNulUryLJtfd3RfzSSP67tH0dzf9g+E59+qTuHX7f/fesf//njX3Y+zT1X0nyi",
-	"O8Xj8jSo7ln71Xwe1ITQ8USWtItIV7PcLJFJTqLpkGHqr0xINkp9cip31JOTZdsoyJAquljvuE6RLQXl",
-	"u4uT9nX34nyeaJqctuwGduuNwhKJksrIs8RKL/ow3RRs57Coc4fP2Xj+xfpB5k34OPdqWRLbYtEqXmh6",
-	"7mK4LSqTsFEtoY1rKywr8bNg/VZgLSnlk61BYoXAZRVI0oV71qnVU8Bon644yb3cUwvK/axd4Wf1sinm",
-	"0FYonLLcn11U8OQhSwal8O/ROXoa99dg6WckXMByzjpXrzqQDSbILQmxn8hHqfQwk/7lpDKAsEAmQKIk",
-	"4Wl1X1U2ayV2V9WXuKuciqTSXz/lN48yMIiTXnjRyadSpB4gtQmK+5+Jsb5cS4NYSlOhtAEdpG4oL2LT",
-	"sgQKyS2/yQjh9/MleHTxG8v7lZcnNoHn6aq81i3UyIWkouM4yI+bUFXM0oh6BzpUUs6RCqWg8BAFGLJX",
-	"kqp/ha0/54kaLK2wgGSyqKNMUV9yS8Di8JNNoTETPhO2PrJW+NAWlQLW7SAFXcTDPtOntg3GC/XuRzLs",
-	"cfeGyGfC+OdgeAGJjDNEZS4bd07kK+zF+s0TyQzyFRejFWXlOBNAaXkIZH/KbCJfppb2KvyIr2KV2iTP",
-	"TEDdzbRrx254AeXoeFSWpvAXA4SROyjondNjIEF2zQ5tpbaXZH2Pzc/KclYX8rJUNm1RRo3RCKmnE1ZT",
-	"dz3VmrDWaBXVW6o7jVpxoKeZ9sksbTGk7mVhS+3iqc56XYvaWUJ5rG36uvPDdcWJVWXo1VhxKrZJo6kk",
-	"klL/dMXDilM5v7juvvx7xalcdU9efzbjJA0f7Yd4JJ1HXHEq37+/uO5AcMXVq06hCfwcS3q7qIMngwfA",
-	"JWabbG6lWhqj5+jkpW4D2pvwUJqRejDB9pGStCBDmUehoY0C6dAuaODpcSkWdgA9jht+WtI6nNm/tqZU",
-	"CMrG8cBaW8IC1badPlPqB9SBy/UgFXbI9Dxivg1ovVpb2AY0MabkTCu/1Jzm1427fJ5zSUezUrFX44Iu",
-	"g2lzRHSlO9sRfWHvBmm7+q0jZ6p3iujvRUB0R9B3tnt93sNHmAxnVpzAQaCLDXL7HvL5uEifLW5f8XGC",
-	"dfS3x1mud6gll5qbxY0sqh4Vgvu3OTqafbroELAreWnEcrbsrgnkhzRx2BdXdNyWNnRSDuWZ7aKQROLQ",
-	"YjEXpi8ujnPdOW+fXyOcW4WDLi57+hLpNTiofXn5ude5+tC5QhgUdKX7BMGOKYLhYt930Pue+jkODgI4",
-	"xfRKzVRxKheXPUWv4uEqTkW9VkhPNhDQPSKNPWJ18/5L7EqB8JBHxmMPKKOTvMGzmFS3EHiGtkYhIQph",
-	"ptuFtn26sqVgYfcMzbzBSDLRcQ6QDsDQFoumJKQurEshMHHpFPtIAyFfAcuw+Xk7BExeghYTgm4oMwtI",
-	"T569KGedXq/9quMgUAKg1+7F+/NrB33svHh9cfE2uxLz9FLjBdUmCou0yf1x7GXOrN5JV4Y3x78siytN",
-	"a55MnMkQvPvJNPn9PLpgMwfQNaSbi0CsXrY2FRLnTSn7W73RbO3urV8zNV3PNhkT8m8epwztRSB6Eksq",
-	"JHULIloufSwVCdm5ox7RsggJxTHyiE+kpr3CiT91zyzp1umUllN5cY5lSIB+6YG8wsLTRtoqWMz5nNgm",
-	"4uJjjo4+EBOdq8S4XFEvVTsokBGDwJQlsks2e1xxVCjD1oM6SyVlzEAl8n1bjGno86FAWyPqE6HY3Fvh",
-	"mI5lYttBBLsTBU1JmSvjMjoGimBwWnFdMP78ik7t0PC7lbrAMw7rW3H0MWHq/i2utiISPEJ3JCQguUZ5",
-	"0C7PyhNFHjuLaNmjs2i44jaojRwoniJG8SL8gFAvda4Kr1acz9p432Eh90/xrHja2BIMfTEEZS5BU+ox",
-	"Op6oj1+Qh2cC4TFHW5J7eBZ7XOLftAtje81VXavB1l8RrGHFqTjzKSMnnDECnLUYALH1TV0A+6RO02b8",
-	"TokkCu6UCYmZS1YFfhCJCRG9Qr3kMhIT0EdsDeDMViGF3NBHXVqJeGhLKYcBxE4nhXpWBXnItNYpCnun",
-	"uBIZCmgIw/2Jn5a3i9K49Q9O3K3QkHP4sNLghZ0iRMUQ3Mwly+Na0Y2IL72lYVka62Q4RxqSmRMuQrUs",
-	"2VrKI59Apklz6DUEmlhGLClzO1YSdSpYD/lUyONs6bCkMLP6cZ5fB4WxkGpmY8BwYi4FlU9rKxr6i6In",
-	"Sh6VXGK/45MpMZi8kjFaYl+tUmwSKhvonnmmdGZ2/szYRchkJaq0Fa19fnp10T2tOJXuRa9QBVWU6CQk",
-	"HmGS6kKE2XPQFKHEoaP9Wx3rIc9pnSdnpiokCW+pGzvoC3V4wm5pyNnUUEu7/l77/PTFxQ8Vp3J5dXH6",
-	"/gRsfUXbGFE2JmEQ0sJ4G9jdiMbOTjckSa3AkNwS7ENvyOK1TaaibduWzP14Q2YlvwQhV0dTpP7GoHlJ",
-	"QwJVXs3DViNeBWSS4DJH2wZZMreEebqe9ULtMBKTD/rJPO6aAbJHsSwZJot9j04Bc8i/DgnMvNllQSQX",
-	"lqo356qBBDWMk2IxWE50wVXwdWpdho6ZYj/zdDF9H3OaxeV5T2OVNh3qJ2NzW0baeIYkD6g7VzF5b6le",
-	"qa98D67Q/Bpev29/7HTTq9DPmzuXm684GitHCoo2+XFC3QkaY0nu8CxlLYWwECWO+pyNkeRpA93KpCR9",
-	"3ZftjsIptoPgFdSfmSHD/3UBpYt2JCcWAtTbrq6peaeoS9lR35CZaTBbr6Vq6eanajaWThWE9BZLUtwz",
-	"Jp6vGhxoKO8IOmaKaEIDmcvOWW7Gg/ph0eEawmYktDeiyHI9Tx1z5FC3rdFa5BakI0nyRW4Xu08X0M2y",
-	"TbYD3c9H05YQqTeM8XkdmH5dSvDe0W9UI2Ml+1ye+m3eEEGNdEp8ekt0w/ec6UVKMg2KlIHX/A5NMZtB",
-	"FK9IU8g7LHRNJ29Fuc4jCkNWDmLTj18Xx6qdQeUdCM6gDOnN3Zq+TkVs/pZ6JFzis9b7in3W6SieLRww",
-	"saPo9MuTWPc1de5fn/VQXLxl29E5tLZ2TkmaDxbF/qAZotIkEDlKm7vT39xhKoUucoxCIsNZpjzOwrmS",
-	"MjeWyn7/vvMe8ojaJyedS51S9LLdfdc5Lc4puk8678PLMDESpWrjxHJNGmVSlXIMvJ0EzVcReuxt+WbG",
-	"7Ee39mdowH2s/euSnVtTH2DeLXpboEG+xL4gSSSdITcCUy8Vr0sFGnNGjpHW8JG4oYG6KhGT1Fd/QODd",
-	"mApJQuLpON7iMogbefiWkqZjiJXS1fBaYEHxMfyZSAAIhzxiHhp899133w0Kb+/KfrwgpVkuRAH73H1v",
-	"9jz5tE33dG86EAa0lCeMmPfwxIBmyEAMg1KKYDBunVoACQI/iepj7s5GN+5fjXBpSDwa2boC6hGWNOBb",
-	"SAKuYzIl03JF7/QtGuNbkroic3lRh8v1u03u+gPxXXuR5q9a2d0pzxBRhDvxU0gsiW7fIJCneRQl0CcO",
-	"Jhbor+iniETEQ39JChP+xchKg8IcEnimwN8Vj546HfHM6qoCbfHQLmGmJxXbSHJ+s6KcuzFDKSmpqqkW",
-	"soDQ1WvFBI05saR1rRoHC8CBrfQJwuaYcw9taUQeQ4iSlXxDMooE9IvhyI31E+GAdKqGIl8mOBKSeNsr",
-	"Lk/taMVgUogdV887COciT6rrRZNqjFoIE3DvcUbQjEi0pQRxsJyDKH7HwxsSgqCeks1X3bEteVmyaRMT",
-	"yEdIMziLl/E1FNvWPGVGWmnevDlbgz29mgQbYwA5yXVKFYZYHN+SXP4nYZzrZ+eot3rZxgn5EASlAWsC",
-	"pa/icIYG5nQG0ClwZumVPqGBg8gX7Ep/BnGjWqksqHgwxF5Zyx8cBIi6nD0TCJ6KY0XpRS+mnm3mhZx6",
-	"lpbpizxRnIYzUoyPSRKl+t+yzNQh92aFBb6WmSK57+NAFKrc5xnfalyYBsqk2PfUjQ915ruOg9C5JpyV",
-	"s9AVTHaxHLN6r3Zo844CPINmcSMT94iDIEm7VwDRLfi07vKmd3G+sygBP40pRU7fWHkx0rQxnSbBp0hy",
-	"bTOexVkqMTfrnb4VsbAxzVScWfcQM3lgCxPBnErE6E8RMT8rSH51KkJpOSWUHRQgyVHg4xkwe6ivPYgh",
-	"LGZCkqluU5Q3g8+bDQuT0JZvUEq/R1zOvBL7lzZVJ6roFM/QhPvenNFeswGG+GjkU2YR9DgrBZo9atsN",
-	"n1IpSyxo8RVttOqHjVptaadDsaAuu9HORIIz96rEvgkmlGT7AW0p4yDvWbiOGL4eai8QccvW8yGWo4tK",
-	"4Ii0xwNLK0UC0LMEK/b+Xp73Kk7l5clZxTHOi4pT+aHbvjjrQqTypU6p+KD+eX1xfnEF2Q/df7wvNNZ9",
-	"H3FZnmEK2RMm0l5RVbPKn9RLItVlcD7ddJ5lwUtenDe5cgbbJvH66bmc8uh9SzHLa8CbLtJLW39DL/l0",
-	"Yvk6WfjlzVJ1HMwzAYZjtIV13gaDMHoMLoxtB2FfcNugnqXcKR4VikjCu+uzvHT86gqbsY0zl5cGcGyD",
-	"6tK+oVc6IeVSRykVpFXYLBlooWy4m4lpQiGPTNvX7FGG3Pd5JC9J6BpUX7Srq+zThW4fs0zz6Dzy3HvG",
-	"TLH37M8LwNYr6Tx+etV+eY3wSJLQhII5CPrP9l53TrUAksSFbfHRSEkS2w762L1+fXrV/niun1Filxfi",
-	"O4a2GAdGBzqHfjpNqGC+ilOJ56g4lXisQlp0RQQp6sA6l5BF7pBFJy0GEqr7GILAMwD9agCINwCJd6Aw",
-	"blDeJP7bXu+Nb1Jp3QXd/0AQWy0jbhM9gia2OzFw1BKWxQPsLSOmCyPCr6g7uSZfZIqFrFGiyibzGRYD",
-	"bl+Pu9GUMGnLUW6lkzcwugy5IGc0DDk0n/g+or6v2KbE8ZvFGS5XJsivwK0QrNDQph0Eb8lsY2tNatsF",
-	"Ti7bVLqw7nBxj+nb+vOQQadpYVpNY1iheUR/Za1umS+n3It80vX0l/9uguP/qn80n0zL6urSbtFreBym",
-	"mHlY8nBWnFo+xV/acVRmaU41EdImZNpkTOiqreNiwkipO8w0HBlBdCvy6VQHgS0tczClLLuERQiRzRtV",
-	"bxu4LqX07Mw+CdTBvcFj8rqwXbvatKI9EFpsnkQTLCZHxn70Mw0cZJu6b03Il23LD+EugWgdx5/xUBKv",
-	"zwb9isEOLE1v8iP9hZjgVHN4hVv6535lYBO1rMVVh/5vDT5/PmufXPR+eD5w0KB62vsMIbZAdvtsUFUU",
-	"Vkm5Jsd0EJfIA7c3Nd15TTSNCe0XpoaOYVXsZxoEUGKH+IJAUqttTm82rhNX86e7Trv6TQzkMbNc1qkH",
-	"3Hjx05lmOFSa2tl3WNynUSUAd3Vr2RUzskLl6yenkLfAr0kyoZYXdFemO7M1He+GlQoe+HymCO+gaqoV",
-	"3UPucSoaC3W88OpHWFpBrSBceKVGPllxCjwiK9EFzWViulCYJxgEef9jTDySefL0KE8i0xQ1e4rpSIYs",
-	"eOM4ZAPkLOvJujnTCP5pAUN9dGttzMnXsNXad54scTJZ9L2SJtP7eDLAr5ssad97D2SkIAAi8iUNcAht",
-	"/aeKxVxe9K5RSs7RBKgwA3Ad0S0hVSUCBlTcHoGXyD4ZR3bBDUVb+aUlT4LTL0U8SZ/ZeF0mORQzYq5J",
-	"24+5utJPOl8CjnTRThtcK46Mo0YPNiaQQUb6LJnumUCMfJHIx0Pio63buoNuGw76/dffth000PnFLyjD",
-	"4ewKszFRDDomGOpDavsDp88GWVIxQFs4nh5LVIPe8FrP0yZBcBVo/crm+gx0rKXedZ9RKYg/QkJCrhnS",
-	"Gqg11LoT4t5odV2BOHPYChLP4YF8UYqehEyU9S34WQk8bstYycWX1mqpjpGp180Gi1o65ji/0kfTPNFB",
-	"OMtQGY/DhxOI6igkkz9VHHakhJ5itDVYph44ymKXQSYtKVpMto9z3yMh2sJCK8g7SlDrs1hUm+Ib8F45",
-	"iFTHVTSwgz6nzCNfqli7kKp6tIFWxJVoiIUgUoCAxwWxYmufKbk1Vfw1FveOEVi0QIOH8F8q9CNQqA4C",
-	"s3KVsoaA1ZVCz0NKx1jWe7NA51hP4M+rC6sR4dw4n+YLN2ui6sSl4FPYpO/b/OWGBIMxvSW6zy9Dte3q",
-	"PZSSDeThebEvhj9UA8xusjdRC+aj2DMak5YU1csapRa7POrL3R1zUCuQ2/O3V5NhjXBJHnl6kUbnVNfc",
-	"1tnZsappCMXisOiz+EZKc6vQ1qBebVSbihL/h/qrpv76X+vVhvpXffFF/aEVsL/Wq7VqDWktraH+Vr99",
-	"p/6D0X/+JxoOto/7DNiIvfGmmp6iK9NEVyY/RdjXlxoiJCUVkEKlvhgTqLMqOa+iU310SlnUC8jguuIN",
-	"Cg31ev6auUWmqxCg4naeev8H7GP9wgcPInqvKnUDnS0WeE8z8sNjW5FWtrTckJKerSmp5obMEGVoFPn+",
-	"MVRCtLEhmIk7KNI4QnqNQHJCLtXSbsisMDDzhsxe0zKpSuezgBoMVbCSgNaysa5gtrWAsxmhs66XRW8k",
-	"hw6lZTcij+trgaYchwVsVjXLgGgZqpY1/r4fxFbjdXnYzTG7C+3OdpAR7ADZLkPuRbqe0ZburGDqnGme",
-	"dm/wF0F8GRSfQNlKUZu1lK3kvafNRcruYPNMpCv2GvvykvvULchEMjJzqVH5JaZ+FJKUXLKqEFFYf3VK",
-	"2RUJeCjF0qFqtWXD5X2lZiuZWYo2UYysCZSeAFlTR7TW0Z6lqFDe0ZcpY2H1b61vbKeimgp6yB8rScbj",
-	"JhwTym2YIovI47k2he4Ey50JN9WPinrJ73xKN5bf+fRLzdlrFpshr9hlyKe8iN7mVNA1tc553Aa9v8w5",
-	"aPRNjlwezI7jECIZe1HWTyZd4r+5r9m3UDpfU06UPCuhrcOa5qrRp4Yqvm9Xid29PJ97BXFtI4fipttM",
-	"v7tGZuUS/+VCRLUm5qKgBPMTCjW1W7UwlSaHqxbwmGB/SZkp5IZYTHbwndJKDSbHFWwQlcZrA0aKOyrI",
-	"5s6alYV4KE3k+0VAgwO0IENbInJdIgQRKPAjgSxwVq0jFNORhCTeNivrE4CcJ3Mt/5ummd7LkE8XUzTj",
-	"U7MvQOhD4T5LDiIdTn9fP9UaHid7QmsV2czRwhUKUGaudoZKOAlRsideNM0in9KcKym+9akbljvLLFbE",
-	"3qeEIqTwPA2m1BVfljYQ0+GTiYXUt+W7f3g++HURlJ5ANIydzevIhTYI8On8dfGy7+mwS+3k6YC/vstO",
-	"YeYQuzcPZTjYxKYs+YeHsPytru9rJ9zJhOh9F2TXgHUs50kBT9VxxreiKwSZEutQBhBsbGAbnWDToQ9R",
-	"gRR3KohMjMKQMPnRBlvOL8Y8YbYMnkuBcCpa06zEpr/pjRd7lu4VnpY4oJ4JhIeC+5Ek6P3VO2u9/sNG",
-	"rsXnsAKdn9+z8eFNIyERiLCp4zftv8acsjHEo4EHquD04fviQwlT929+dususQ5mgbQ3D5rqZHHDRlop",
-	"uSmO3i2e85uH3jyIIT85t6y4EkPMmb8/S6/7E5DmNLFZhzQXONoWuta2hjNkq6BsFzna7u1Z6xHmxYHS",
-	"5dkUOJDuBJ+YqOsC9wQdUxkXFDaPIzrFY3KMLHSsVzTlSQYXHJh3fnj//dnnk/bl9cnr9l/5aDRXPqoo",
-	"5VDPU1jTL+RT9Kpj4j1wJCfPzdMPs57CPvibBZlHYcDF6tHsl+b50nQN83vRvVGnfVbW2bydJAVxyAmq",
-	"5mqEmkhS7ViV5ItEJkxkxEN03fnh2knUbBMT3mcmFtwkR0J7cDOOyUFXd+LOHALs1QaqqtWjrVSIOvr9",
-	"199QurFe3kuZbgtX6XXPX0FXmlh+rPzSr0Sh368c9SsTKQNx9ByYWdUjt9Uv0U+UTSmrunwKOKN+eY6H",
-	"br/yNdWQKmkXqxtdQSbe51qtYZThh21RV8a7svnx5tiO4dCoyV+E3FrOiAnJDYmMQuP/1pVqUl2aluF1",
-	"SgJfsyHWJm3MbAexIlOCS+it2mHcggRt6XPetv1JbEM49RP0iVi7zt+cOXF5c7LiuwZV8oor+KFRSMTE",
-	"nxnvrBfX1IP6fca7Oy9c0mxTglatVl/JUKTrPRYuZa+FJuQLtrUVsh7exK60O9xz970Dcjiq4fqw4Ta9",
-	"Ftkd7dX26weNwyZuDXfdPW+fHIwOC34nzVGlvPrgKujRSz1aaD9Jj5Xe7+KTeXTRIYUUa8gNvSygbJ5W",
-	"9wyStHqvkw5c7y9P29fF3bJ63KXYv7LV61bs5abbjKvL9U8OZCQuP5Hu+VKrr1eMI7OWsrS363StmLKV",
-	"mAiIy875aff8lf1WQDLrkCTlY3iIQqIgqqORLAjNe9kKeVedN52T65Iaeb1oaDh4gZi0QYdPKzIk4PTI",
-	"7d/MJ8WMyuNJ4leajZWowHwDkncUvSOFGtYqjYsTUNjexavF55uXbHx+0XUubhMcx8Yvtism6wKh6SEb",
-	"bxfKXEvW8Og0JsHQdWhM/NaTGe7SC7+X5S67lyc8gHVtd7kbNS83nJ51z48QuSXhTHfKymePA+HzeBWd",
-	"dj503l1cQoc0D33odj52ro50j14cBLpvj2Gaos+2NMcUaAoVDbdt2RXTqE2nZh8jmB9eTYaf4plOZHex",
-	"71sv/g60Nuoz/SLa6p4h+CYu7+CYqk46YhxNMcNjKK0fhwfEGfTQYUUL+raSglpGxanEi4C6CWqHhSRb",
-	"N7kojPsraX18nZ+/tEdQTEtXI8H34RAFrXuzZQPIjnoUYc8LicjJb/yOkXBNtlLflK10TM5vT0Ye5YtL",
-	"1S66SPrgFvEJwx8su4gZRHy0y3iFnuLRSYRByTVIg37jyWizXfC96HKyhycC+Lr0OIOAKcm7c95+8Q5k",
-	"xdNuT/9ZTnj066VVES6mVKKBCSAbQOU3Rf7uJtwnUCcDcpNGPg20bU3bR7VkPK8hpmLqstPIMCImS0Wk",
-	"6KtjDNzGcSqyXTdiA/PXwquTKR6Qb/VpagPkbUVbioC+6V2ca718sfHgmo/HPjHqT7kctyiO8IGUzKx+",
-	"aWcspCi28kNukV8CGhKxMJRF14QQkgcCCg5C7nRIGLmzfgk5IWz1/mklRSja6M3HJJurHckJD+nPuqrV",
-	"hGBPt1JdZhXR1UGTbZXC4vHvOqxtjWv+vqTUcZtl2t0WRCtmmayxBdZLwxGrf9tRanGZO+YDCelotqr6",
-	"8hg1UEpszDB10YEbx0+xo8CULnwmbFKLekxXNxxG1Peg83C6MCB0D0QTEpLtY+TjcExCRAWEQYZLyqiZ",
-	"IN7lUcEfqEd4KRmDtuTHyItMz2fKkNDl4+ZJr33IlLzKO110MUfwXhI6nsiSx5Y0xwIZbEmy1CSaDhmm",
-	"vnH6pkvI1FoHRaW+Sx5cQp3vqCcny7aR71cKyeoxqIpw6CMZTjgviF7QNLBHiioMfpwQSEME1qkHAJ+F",
-	"0mYs8QS1KXZyUGF7cm4JQkzGjJl7u9jJmizgmk4Jj+TZoiqC2My7Ay0CTfgBFdDhQVfd/XZFhkvFgHYS",
-	"G2nBdENIoGudCiIllAoZRlLncjKpFJ6JKbc7DxFya7uxrSRFGvB2bgvzCtYIseTMnMCKM5qn27qhc2wR",
-	"L1arXp+1T3Z6r9uN3T3d+XyEftj5IfpputOjY4ZlFJIjpO3mKXt5bLZPxYuYk+szHlpLf9pHppVthIXp",
-	"C2CcYQpjZ3Agc30EtB78II07iiJCPipam6rJDRrv5UXvurDjSGGFfrjfBi2cVF5E6vIWX6T0ocbns075",
-	"fnPUZUlTeeqxKBW8LW4ylGQxAVmLWKyOrGdi7iabNWfiYgtv46qXUDzIZTK4tMKriiUVswSz9gUHu7Sl",
-	"UXFaz0Luv1EAv15GkcBoyIRdaZzpotd3nHbMGmSCMuLqOc4Av0q6C1qGebZqHDIJw6LapR8ns/SKTAV4",
-	"22KIM2QCeYu7Qt6uEBabJ/ETKYNFHh7t0wUJ+/X19SXSJpy41pKuWOTyyPfA9DZUb2C3LKl8eez4yizG",
-	"QKJIqywO4I7RwkIqbkKUBEhXMgCxx5Q532UWq9xteDKLUP5W3s80VLCrR9cbiyC7hhZpMf+Jlr3JUm+L",
-	"uzqC2gs4jHDMA6E8cDRUDw5JrpujjSURGu3tx5Dc8hudFWm+IR7VnQUgTKNqMD3+HHdwj7+ZEqU1iaoL",
-	"KQLQkwD8wFXoWKy7FUBP1mQo+42x0hda5rI8sJAwaYaEJLfyEJR/94kSyaBBBuMoJAHBOvdpI/k3KbJ9",
-	"uH6tdTPY02YKx8i3eZJwoVSRqfRz2e71KnPlesAjk9GxLKrqgtw2h9RqXgz6GoKBVbE9sY2mBDMRG8JS",
-	"AVFxeICeWAcELEKknD5oFt6ozZdPWUM9BI1iSn2fpmwOS/KW0wJPrdA8YCWxOH66tEuu5Ehfu2Nbu97+",
-	"IiSemTYEM6UjGFNuumps3VlDe/9jytt/HAFb647pNr+LtBcw9ZtWGpke21AOJBUIyMgdyJ2peLP5Pa8v",
-	"3JeJLO/XVDmPkZKVEA/h35xD0wZwplyaz79EP02fGxyazyKYM2+lbLQw2r8fPX/+43/0++LTX/6tUNsV",
-	"xI1CKmc9te/YhxwbBQpsQSlLAg6CHRNlLOwb2vQEVvjLLkq9u+0kXVK0SV702Q877SDYUcghJJ4GaOs9",
-	"o18yBEIXddPPnXPmkrg7MiSsTAgaQO2SAfopIuGszwIc4imRJESK3NzBWUB4ORR3m2BFQRWvU9/pYd+S",
-	"mXUSgC2Cqn3qL6w/VulB6tEEMAlzCGhc0G/K39xJTRlwSMKX9rTefLyeI/anZMpNy8GkbnZSz08NpoO8",
-	"fT7WzR8BNwGVYfRkCeqoQRGYrj5996x4XjpNzXqcQO6ZiAENWSZDkvh3dETBiksEV8b3ESlKZYkXZaLu",
-	"4UhNbLUTc7WPZNjj7o3u9g2HBc8lZ2U9OXMnxAOxOoQuAhJiyUvOB4DEA7HG8Wj35OoL0L7WBdPD1Ggr",
-	"EyzDQyXS7piP2yss7Cvkd494SSnMHRMwM8TuDVJ8XR3DlA+pD7dQHNmIGpsl5SAOkIPiZMmXkFrLZJ9p",
-	"5kfZGG2BemzbQMXHaqjGUHewx2LGXBzQ6gxP/W0dZJPtNe8grOtDM2Cmjq3JrWhEZApZqkkyFTwmXNof",
-	"q33WZx1gzFCoOiQi4EwQx5oOFFBBrXXAAM8QMaJmnw1+6YPrqA+ikdM38RoQkF/rV5w+iIn9ytHvv/7m",
-	"9K3SAD+bwfuVrwNTIE23BrB10RRMUvaDap911BoEcnEYztBAfz1A/Uq9X3HQQE000EaGLajH7VMBBUNB",
-	"wtEbEIgz1KrVNFXFYA4nzCUI91nSjlzpRQpU2js0MIseVJFOBEZxxjRwthDf6cZRAEclu5tcQzwm4kiv",
-	"C/0VAaBAX+5Xjn78/dffPjn9SqCBAYCjP2soOv2K5BL7HR+ipxQsz+13SoFVX5x9hSqh6vWB8arp9HtU",
-	"c9BADTVAjRqCXCNdbAT2a3pd1Ws1WKslaFRphzZ8C6o+qqdNHJeJ9zLMRnflvyEztDXAN59///W3wfYx",
-	"GvwCI31VQ/WZvqBBIJ6br5///utv2QFYNCUhdRH1YCHtAkZ6hAY5noP+iibky1aKA5sYNwedda5fX5yi",
-	"v6B+pd9n/Qr6C7psX79Of9FnJ+3zi/PuSfvd5+/fd67+nnk6z4jnfwPmm/leLcZUPd+CqI7t7W11LDCz",
-	"2isRLg6IZ0OYUYDlxEH5ZSSEPiS245gWFXSReAVtgbZe8Weiz6LQr37AfkREtQOPbjtza5+TIbTIYCRG",
-	"cw7tINDCp6Jn5swyvC+mS7pLvI0sNKdPfEFAtqiiMx3FgBnaRVPKAFv4aJTKweoz1+fujYNMm8VIEE9J",
-	"IS5xdDHdVq2uRQ+fuoTpzCnDy9oBdidkpwGVCkFwjeXEu7u7KoafqzwcPzfviufvuied814H3kn6ilV+",
-	"iH6avgp5FKCeRrX2ZTdVa/CooushApskDAe0clRpVmvVpvb9T0A4jHFbfRiTVQINHdsqAZJ0jBSYDc6s",
-	"osENmd3xUEkXWLoTIhCUYDbWZmhV32cuFmSHMkGYoIqI+7MqarMZCrlPIGgT4jWp1LCMuRAkNSm61Fbr",
-	"VpsxEqIotSkkjzzXNjNn6XM9+vNKz73VG4Xyc5bTADQbtVrOaImDwDdM7vk/Tc/9dGYYhCRAazVr4Ihf",
-	"/hHehvSYCr75rKTJz+4ESx1IaNWuyuGoib/77rvv3IZXz5hpjyqNWmNvp9baaexf1w6PmrWjWu0vtYOj",
-	"Wq3iFBZznIJqLdWRV7RNug65PAaPQdw90SuwQbqwzFg71eZt9aJOAkpl+FT23TpR6zys4WEuNUZJjQD3",
-	"4oEa2YHqXmOkBtole3huIEg8KR+qmR0K14Z1A7vm3FCQvFI+VCs7VJO09Krw3vz2TAKMwpeUU3TB+agn",
-	"A7Ch12zERaPmZJmqtsjFLLVyVP8amzSVhhjb9m1YawUog1aPVygsmrF2g4g510AZj3UaTKD04K9OpaXx",
-	"v2jg+J48f4HjZkzwSn35K+8ZNvFgxNMvNZe/9JKHQ+p5hOk3WsvfOOfyJbSK/OpUdlfZSpcpVR37INVl",
-	"lHG4Fylt4cdP6khFNJ1ipTUBLZsPKIcaOmNhqsuKyqevTiXgRfGZ2p8MkqySkU0tOkbuQMV7S2aDRLpx",
-	"wGtvJSUTQ18qLdnweFOKPSY1Awe+gGYtPArjMH0YSV07B6kbAw9pfHeQouXm9jjQPrXP4rLe/I5Zfn5D",
-	"Zoq/g2BuDY5qjRCywJmpcy4m/E6kF2TZe5/ZtTxDg/hODqwB6QhiSaALKWL8DupZz2wqls109LEk4Xa1",
-	"z664r0Tes3b33NGZBUWsSIO/DXTSiEYvTIfa1Yn/chI8R3jXub9dFkRSX9zE5m2s9A/OtdKcanfU8A7c",
-	"Oj4c7pOW16zlGFb9sLHfrLdGo0YLu819jBt7w93d3YPhYas5xN7uqFbfH3qeS3C9PmoO3d393eGoWW82",
-	"ao0a2R0dlDG5g+u6oqAbMbnGpkxuN8sFvFa9Odrb84b7u626Ozzcd/ddb9jwWmS07+3V3dY+HhGvte/i",
-	"/YNRY29EWnsuHu3VD4i7N3RJfT3GuJebnNQOmzW819rf392re839/VbtYL/RGDUJrhFvhN1Ga9Qc1Zru",
-	"7l7drTU893C0f+DuHjaGtVHtYLguM93PccADtz7ar+953qhx4DZJzdvFw8P6bmvUPCBNslvbbzW9Rqtx",
-	"4Lot0qiPWo3dfW/XG5LacFQftWrrMuCDnFhQJzXSaI72a8P9/Vp9/3DPre/XW+6+V6t5h+4+bg4Pms2D",
-	"IewdN3YPWwcY41rrEO+PvAag1XpMew7fHpb9LmK9pnmZLlZq5fDYXv6vxYhb9RWmuNR9sa85f4dDEPa/",
-	"NQM/sbXMDSHJ8e2vTmXehqD47XM3JB5hkmJ/sQKWtFLXZrAJFij1LkRqop45e8gBg85f2pNCvCPdrpww",
-	"Gc4M6wRWyTjbMWw3DqzUhqQRZWMSBiFNetRY2wQ0hAXHpsuZUKqaYp+S6MZj7kRx8D6jgIORSOz7z4S1",
-	"LAIr34LGHLqOhrFuiu1jhJlu1pEWhZQI0Ko1y9TAy0hMTlKAXFsjjMREsUjvEsvJpnrcalc5u9SMX7zk",
-	"ZqdO2QHxJyChQYc/pey1LmmChmBydjMYY2+s+mnVG/v8F30OX/Wd9UmRs/qKTPmt9nFOj9NORDkJeTSe",
-	"6LtkWrlDc5URpr6W4fsVxtPr7FeqqFVrQcwZ9CoMiUn4ZJlrlncgYGbSYnmYyopNuRWKbtYpbCiLsPe9",
-	"Ws5KL+iu5t/+MnamgZwtun/67Lw/79la90xDLWUczzEqhA26z187pxJERUXHFFfbgvoYOmJg25RVTsZN",
-	"FciK29zDHVITKrJpSCZqX573dJ+cPtOeOAV/NYzGIV06qhocoEEQ0lssidafLztn2w6YNbvewEEDSfBU",
-	"/2Vr39q+pITd0pAz3bMSvTw5M2151LgvaUiGWBClmoJ4aXKZ3ghofJNkVd6QGeji21Wk+/D3WTLK67Me",
-	"gn4/b6lEg8lUtLU2r9tRQ/kloxVX0QVwUys/GJW6VauZpmBK/e0zRUREFARgn6+iNkyfDVEKcCiIZsS1",
-	"vP1dEOwTcMeERGjXDMgffaZkDabrOx2nGsCAy0u3BhJpUWNFItZnhVRsbeGhR+Qfgr5taDJIKsFXXD6t",
-	"xmEmWl9NoaHS3q4uTt+fXHcvznWHF3ir/eKk3miedl6+gkwxi+2Vo8qO+t+LzqvuObq86n5oX3fQ287f",
-	"4ds++/3X3/oM/u6cnxb8ru413A7FRTov643mq9fdN6vrO9kzeWDLxSZLWEtGSwcziawk/ac29ijaWI/I",
-	"jbhPodCXmH0WqGd6pqwl1IS88NAjYc4s6sQ2URtBRUMk7qh2lAEXMXlXiU1UlLrGWrXmUawYDonPlRYn",
-	"eY4YguR4hBhHInInEN9T7lXr2U0/uHHwv5GDyAQ+3s9D9IA2JHOoqyidFon/lHw38+NoeiCSWzTvyFlL",
-	"zDBVOozImDJVLCRZzyXUptAVlx9kujIHVM/SLiVp2zqRSQ8lxJmS4PhopAU8HbKNgHYogqd7FycZZzq0",
-	"zCVHfaZb2eN4UN3VVjuxTCRPLNM2TUQh1XLflo0+VLTY9SOPeNvWa9Vn0KJQoJCMIqFk3p62f2n2DSX9",
-	"qETYDwn2ZmBuozZUX0deVfusbZoZyuTG6IWpsW0gxGouJF1FJLmk9/Ek5QlQMW1ZlXAU1jd5JD/SA5LS",
-	"b0FJV6SiShJQWMHInS2J86cY+AjUuAPYowiPqSeQkJEVTfQxIf2Fel+fh2RMmLq00Kn04aiqs96bS4nx",
-	"VTatwka5JaJkOkAAQue1lp6pDQDSa+yDB7LdZ9yH4L1s+R9Lvo8K0weUHu8R278b2gDr4Li8NOrY6sgp",
-	"Sq/oreIotoo0sNVVSepVfFypirbfgEgVy69uvdEauaPhrtckh82DVmvX3d3fa46axBuCh3V//2B/dFir",
-	"7Xv7w6Hb2qsPh6S+N2w095peY58Uy7wPRsQK6gsv8CxmKz7/KRKuYwyFkJKE8mQu4jIyRL2FrgVtoY+d",
-	"glXUlXBH3qrjioMs0mU0deitur7526vjeQRHHgfPAkqEJysEUSEinfUHPeuKJLCW+VWHboM3g7OV42j0",
-	"fmwczYNeUxb5/sPdnqWOg1NbffPPu7LGXdFQK/WiO8X2lwtGCuuxoji4zLJxZy5K+YEtKuCjME0ETWr3",
-	"dhGivyLym2D5nzHC/4omoLJ4o/pRrfFU8UaQHvgncVuDuL0CTlxG2TbRJHKGmahQFdCt2ywt06KA1H63",
-	"1KNVNEh9GsS59LruWrqmK2fkuM8wM+V4TJsc1yc4hMKs6K2SMPQ8mtZ6HOR4bfNRJDcxmmQi1gxNXlVY",
-	"0MUBvm3QrWMqKSLiUdOnNE/ZUOMpw3Af7D4bGlN4In9aKx7DWmHa9q0WQpgzRySVAh+Ajiy3KWjrdqJg",
-	"bGZOQNz3+sxGHxZZFMCCC7l7AgwKNo0wsSNsH5fqKX0GFUBusU+9OKzgLZklEQ2WIq1rTogzDZ9KgCPe",
-	"wYGHa02vdVjHh/VGs9bCh4cHu4ctfNDyDvabh+7wYH94sH+Im/U6HtWI22wNd3H9YK+5PxzhlKj20HZR",
-	"tcJVLAo2lvRPo8I9jAoFd3EB4Uj1Fyz1ZV+Zyiv6MpunjxRRop4JDL48f6WbJiqlq2W6Klq2rq4mZX2W",
-	"q2sgCPN2oDDzjgv1lEUAxASHCmDpuCAcEkTHjIdKc0LtpE2j0De5z0Y8TOXlgjsHijJ7KAps1WvdPc4W",
-	"EATFzazOQSEdTyCe6C7kbFzts7aNGxMSQ3oy0JhBvrniAAlJfR9NMPME4pG0a9OlaFNUhbhQKWhaovmd",
-	"mDP4FtmiSbPJyt6wNmq6NbJzMKrhnZa7u7tziHebO41RfbQ32ncPvYbS/uAodT1JfAQfngdsfDzEguy1",
-	"HPrhxcXVXe3tqzFvt9vt8977Sef9uN1uv1b/afOT9t/Vv/W9f7Z89Ue1Wn1IRcSAanHeYQpTq5sJBI3D",
-	"5S9cc36G2czQHvEwl7xIQdB3y42RJL7OkZzkr/OIh2MudwIsBKQgKwGgkH2fYepDV0vKxj7ZiQRBIRHE",
-	"1CJx9N0C212zZu+Woy4OXE0Tg2diVRQX1+1bjhGVEOgP1w9+zl18mCReXxW1hebv0O+RMpgWWxNmEJJb",
-	"yiOhF1Xts1RLbCpQo1ZDd6aENg/hrsHq9FrARYvjgMEkS4FKFJJbgn0Rl4nusytFPn06pfIIHAzQlCZQ",
-	"9MeMpv3QezVbSh0ITaOWNG+Dshq6SXP3Ej5NeBT22VarcVho83kJZ3Vpj+o+/l1dI7+gX87KFyu7mEf1",
-	"6j6yJbZtuusdI6xP2dYMv7MdLYoRaHOJ5JHUkT8I1TqDdk7IXvGdFFlZQrxAsC8nWT06hsANfW7ZSOB0",
-	"0G+mYhy2GUZvPl6jLSgEMsg0DzlCL6BmEvr9198GhR3EtpOqZnYGCq1sFBUYQdxHq1Y/QhG7YRDbbNDH",
-	"ShQxKHQ0t60MGMsHAs90mtR22tBsE6OMCzS1PSricvg5woVHkoSoXjMVkq28I+KQd7M08Kw2a9ono76P",
-	"6ZaOP1QCW303IfujKAQiG48HylbjMIkYR3eUefwOrozaLixtPpYQDvibEDqnkvC8imgqyVcRs9XpBqzt",
-	"kaNZzIkq2DTrzsLdpTrxJCbfw/mUZmONmmtmpltjVpRKW7F1ytS89Yb9dF7ypunHUyGzN5PhK5de0Dfd",
-	"9z936+e0K7rsatc96e51b4IfPpy8OayS2Zsa+aGtHqr94+PuZMi+p6Pvq27DZ8Ppy5r3wxv/IcVBc2gi",
-	"8hfqmD1tKqDsT8vVH4pVqHNRBB3oq20EyLyYYC7hF7qDX3kItqGXKWpqe1VZ0u0kLkHrwVvmACyny6D4",
-	"EcKSZiWCMjdVRBG8gNoWVaYJapu6bSj6tCTnoUnJQ6qBGTgtTcYwnoqsIPffNuNVG053EglqyTWLS2Cu",
-	"JJrZcpCmRCSkaaXEMZZ8n+7nBrOpiX7/9TcjdpkIM8qopNhPXqMCDaAt6wA9R4O2+utv9Uaztbs3QBHz",
-	"leQFlhqw236+bPd6Hy+uTrWTy7jr+yxRQDOiWzzJRrLbWqJYJNQRTslTyWIXgbi3OJYSudLnUHEqdneV",
-	"owqc1epX267rsQOLi+Srg+tGIydfbSoN3bqvz76lJJRtWvgHkoH+e0k0cUVh39wtS1j5vOk9JGMqJAnL",
-	"yWpcxctKHepKeWig/hnE5bYyyvAWyC6KNxu1dQAs3mYi2xs7cLRZ2uY3gBEerGNLDPVTTc5g6CAKAy5I",
-	"n111XnV7150rTSThucQEv619bTEhZYR4IulKcZBqFGb8hqmGFX3mE6koqdqsoo7gXTDeu0wxMOhQBOmV",
-	"APpn4iiuFp9SnEV8C/pMCXW1I8jHJD44DYz9UWdsxguWnKM7gm/ieGTYILAHB2m64amf1H77bEuPpgv9",
-	"biv+cniUsSpZp2QmigwtKLtwZfHkHpRaU7xK66BxWG9WNpP77qlg2238qWP/S+rYSVFYRL7oCtFF9Clz",
-	"Bx/NolpbgTmccDbyqe798F+cC9mrljCOorNYIvZnPTULZH8lWGcIpk3zi/XvebaS81NZtjKAizBAkjua",
-	"YUXCNv4GBToKqqjLhCQYZsHWW2WZXGyoNXXW1dRLfc8FLA1ddXqd60R5AHk/5jIxl0tcXVFwjHaNyoBN",
-	"PFvizUJUrssF+yzNBlEJF0xZNaxlIe+jS3pwawcflNCPg/2rhglmzk9xVMPzkGVnseCw7aTOQ21fq05z",
-	"nNCBqhyMUK2tmBeYLttheaGJE9IMFQs0preExXNqZNjO8l0qDOvts9yMKMd6C1mpIA/icUvxQta805EW",
-	"wA4TWt5w68N9Uhsd4gOvNdprDndJHe+7h15t1CCt4d46nDO16n9l19x1DgtN/7RjYBmxoZD+6Ypb1b5K",
-	"pAnciaFqbpyheSnfnLpFcP6LuUKOeC7QXZR6YSKFTciOol5TE3ewtwM0zCge3FLwdOBBPQ48qKIL5utA",
-	"nikXss9C4hJmXlZ8IKEoYD42RNyGCC0hzaAK7KCB1WIGRwm14aP5AAbNW6vmnTSfWPZmmqGirbx6liJc",
-	"O2jQe//ic/vk5OL9+XXpsCnrsy0zo3vQG2Wuz1DJ0/ocb6F1f8IFdX+PlG6la0ZK4vsijrQo95AfIeMA",
-	"ZV7eGUrATqXzyGCNjVrN2Mjir8ByljlrTH0k8EwgsKihWM3kIUqBR6GD7j4xynIXXZMylbCfLNXgoSk0",
-	"DQyKcalTsxPxog/9J45h6ow8UDKhOlEeyTiAJB1g0meDOBjLHrf+fAKiCvRZMeTc2jFTJczCiImyOLTj",
-	"PptSIZQuH9stdZO7pLZXzBtTc247qQ4YcVSdkWdWiYlJX7a5+Jit1IEBhlmjaZ9NuO/pbkNzkOWMbNvQ",
-	"muKImiOwdgIorogMZzvtkbR9vfLFvJjXUYs+0XRtc+05AZpWoiFLav3QuoXuaw1HJaQYqK2Tu5va6L+6",
-	"gGDvnpJS8Q1hx+hO3XMlPmqu5iCqWMIMbp6jo81jcgK07E/5Ya1QHsurgV0Y7FgiK+R6263kOYJOeUZ3",
-	"hKQbm5+UxPLA128+XjtJgGFavUtmDckoJGKyQ6dKuBgTmWQFHCcTxA3PBKxCQouuOMPANCNIL+eZSLoK",
-	"mYBCmyCk6ZRmmIq+6dyngdoUNKAS8bOg1YbPhJoJ9mwiqW0HhtyEN2SWjzDSkLpXeFEM4MRrrdNTESSs",
-	"xoWZN400emr31imZ8of0byl4xbLbjtrNjpIroNt+ytkFCRrYpy5ZnerFS31sy6hCt/m8knkr6O5ObXfe",
-	"CrqpzfLmHx/rt11WyxosNRS73hwMH4q3xFD+M1Dovx4jSjqp5v1qClkK+U7CAcqZT1eIiNjclrgz6RYW",
-	"Zd1Sgapux1ELXrysFNsyRYRToUXQdie+VoMkEh0kb00PXcxQSNST6o3uGRJECMVnBfUJk/6sz1KWPCU/",
-	"68WaYavowtdVJa01MMl1S9X1NY9bRhB3RxRx8LzlC7HRLcWJktAnWF9clCfFI6D+QYa/MA6dw0lo3AJl",
-	"xPpKn1dXd49du+xuG7LkdNPZb9J3bVXn0KZkMRj23hw+XXhAO3MH/sy+m4+qins/52OqgIrkiYglEUmw",
-	"VUwsyqnXiPrkeRQoIrxAYpY8NN6IaeRLCl0UjXavBhhkZGZFTQzeW7VdeyKgnytYHYQMCcQVSFPoZ+jz",
-	"oe5aD0NNsJgoYRvqLt6FVEpFJI2kq6bV9ckpQ1My5eFs+xjpPVA2NtNoS0xo+/d6sVVmazhTqpqiFNt6",
-	"ythmol33uebvYCgaqBUZG0oU+gOwrpxg3yehgNREK1hvDaBf9sAx3XdTrazjFteGBm6b1p2Gxm0N4iC6",
-	"gdNni/ov683xO5YUVTBjpmuXQ+8zSzPt3JwZw5A+oOtZQIAYC0ZHI9vuNklf1LDc+vi6ff3xFTrrnnX0",
-	"k6DmYoF0/9SJlEH1lEjiypNk3G3HGvNw3Gs6YT/HkKapN2Be2lFvKb4Grc/6LO4IXLXxJ9S6/UL5TOg2",
-	"ceoHY2JmM+TRkLiSm/7eQaBUc9ugt7G722cpn9eWwd04CQfQ2vZy344Nk6B/qKnBCqag+vms/cPnF3+/",
-	"7vTQlm0FXK+1Dnb392o1DTMH1Ws1dEZfbB8jjHwl3IR6wbo3a73ZZ1Ci3mAeVVpXIIuLTCggvKQ+eQAW",
-	"VaaWxPf6+YiH0x3LghJSH4RqVZJq9qZ2UhwCrX45Tp8SQFkf35C4fEqEOc1qxamMbKvyITSBTrqI65oe",
-	"laxa8qOe91P8FB/+k7iPpr2k7kzlSCetPv9nQMYVp6LIA1Q1argtUvf2h0286+6Rg1EN14cNt+m1yO5o",
-	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/evzW3kWx7YvhXyT9i/iGgTwEEwItEMDpmKJEtsVuUuEmq1XO6",
-	"elSJqgRRh4VMdGWBELasiO2YcMTYYYdf7Dnz5hnHzLafZhy+nZdx+OF8kx2zz5zzLRy5VmZWFlC4kCIp",
-	"So39sFss1CUrK3Ndf+u3wna0ybZ623QnR3rA3Rt/NVQ3x26bW0/arc3pbr1qPhoRu2q8H/0a80HMG6EY",
-	"5IL9k8dzi/aAWsBHvCeWEpaiuIa9UgU6h9TK7mHKJIMG9Gtf6baMDNBXYGJ4S7hB1NN1V3zHoMAtWTQo",
-	"Pqj98HFhqYT+zFpY2rBXQRUYpUQzrd5J1d21IsxYVkdbQrcjMuK0i+CFMQVCfB7VGuRk1E3iEEXTm9OX",
-	"WjdhvrdgtICzZKcPijK6zOchDfvIPAgXVoNn0ENbDTgVSYcM4f4eGdD3dXrBvt1sbW/uNJtNj8SDwShT",
-	"7kpQM4m/w3N6Aeos8Cv+qNncDNWMwb+YXwn2lEkRHPXqrwRn9WOahf1AaTrQFBkwvAXfBDXUJZvNLZsG",
-	"oqQrogmk815ztLhICjzX1eBU/beDM/5ts95qtjehcwz83Wq2t+r5n/XtVtvcv93c0WFPQgLzfeBmapz6",
-	"9tgPNaNpBiEy9OwYj4y629GZpML1ejDkmw2cA+jWD3OgDCxC9gtZL6nmnSb4QKDCxmSTAdLkfWtQdrSb",
-	"TZ3YNA89iOVQyBjppUz3l0wrLbQkEA6iHWW0gfTSQ39bajNWDa96+t0zstPe2cl13DcBDJULXt8/e3Z0",
-	"BDeVaOlpG8aaG9ieHli9swY5UiYGTHHMk5izALMIYNRPhhAy6KZirGxM7J1nPnk64lxjagekCnpDEk0R",
-	"2KecnP343FP3paMoFh65iiMmPHJy8J1HhokyMjP2Pqvt6WyavnAyZB55cX780oPryU/HL8H4/Z5e0TPY",
-	"yeqWhtHcw49BApplNOxD0yEPciRo/wG3E0yi2pCAKIYPcwiPhMk3+w3mI/ip7sqB+msQHLJDuACRoKHF",
-	"znI80xKtfiKSOJx0iKQ86or3e0TbZ3WZhuSRMuweOdEQHJURQ6Zf4YjDfEkoKb6wxI77J0ePJBFpfAFY",
-	"3rJiqhsZaeqiF8p+WIGE+UCbxIDqXOH8p5OMwVZb5eSjnhI3IG1WCWh8s/FN0URcxZibJ7+ve6dS0yHf",
-	"/cq27DMawSf4oAvwUejIWX20n4zpRGrZB3Zp0Zh0TRzGRwOl9uBcxxR13rGgGGafFqyiKdQg8oeWPGNW",
-	"pJU8yYgSIxa6owz382JhANLK2cukCsIBVStLpHLtgj1ihN63fuVPf/ijX8mPfPPtm/Pv6k8ePYIKdyud",
-	"cbs9QhFQfMMhVQpbDfqfVXHU/0U+gJrzrNJVZWbjJeMXWX92Ip7C9jb8X2ZdP5KoLRd+b7sUY57tbFW8",
-	"yiDm8UCtgaYdScwzdsHSwlCmJNL8RbdIUi0e2uw8KLOiZBmU2hiL7+18D7/yc7O+S+u9Xz7sbH30K/+o",
-	"9BPkIvvsxX57e6ckivRiv97e3jHi1FHVMSeJGLO0HlKlAdh7UmW/jkxHPTXq2tzV4o5t2chcZTL/gxgl",
-	"s5oc0GeXSQL18HZz50GLzSkrUX+btQhdi9DPL0LRcJn9JGisoUgDEx1lWh2PJNQcKPEqVpV5+AglW375",
-	"izr+ZwP/848Wzt5a6q+l/kevsokBoBJeAIh9P5IkFMMJqRY8/Brgz5E4YI9wYXeWI4XvQy5+tuX08d4g",
-	"cjs3iQVvtXbmYRCh1AUUaFkIxFGqpAphXPQ3a24ktXUNzGKainQpZnGV4UyvrpUE7zefLFd9/5sF0vTj",
-	"AwKBaHdbRz1JdwKBQoj2z0RAcSrL972eZPL8UGM8nDApGYtREhGpvk1VTaqn4y9qI3qg6GueDfdAthRj",
-	"fNMBwrFILyWhiIh7fnheFqR4wW6YSrrLKMUqgYfyTNMjaaZ2nsRc262/bbv1LP59wa1RZgd8wK/I7Xct",
-	"nfK9kpWmUx6sJbA2LO/KsPyN2pMlGpnKPuJvrCJy+DhIVWsTz+hTTI+8ONw/sM5vzaV6Lj7hlcCl2KcS",
-	"HWZ4nLmpvhBtnCnyc4t4Z/kganskZVk60Rh4pwbJlD5NfVbnjLLqeayWygQZ0zgr/Xy5aPuYW1XlzUVZ",
-	"ahD57ustMKr2pzR3btso2wqV6yrp5Y2sPxp0OdQ3LUg0I5e1DGmCleo9oIeXccQgW/peCZBgHPztXwf9",
-	"IAfQUjlkYUbAcgJkjoaf+ZxxQPNEnZwo2zZ9wNuiifYeO/vWGVT0gdTVtX9EGXkGX6RfQW3cAcOqlF78",
-	"HrquZ2po6kbqrjLPWtF8bRls06aRgwPSF2Mc6IDyCTwKMXfYy70n0o56XYSy9bEIkNGwT4AGHxnsdT0/",
-	"Z+9hCDtbHmm1n3ikrTZ+e3vH8/l2qw23aDXbW6RKC4naVrP5t3+92WwizXF6xbDgr9V+8rd/ra7rive1",
-	"BjlTX8SQBIySjERAh8YREKgxyrrakb2nYQbv0iBnYpSGTHbI9yeHzz1y8uq5R54ffUeqmK3tqc1cQ3DV",
-	"W9Y9wYS/XSpqTCevnudZWAm3M4eV4azuBchlzPyTLKVcDqmSnjVMPKonY6Z0HEvWIIdq/tTo1G2g1Sh0",
-	"DlFDUEsHvhxg2nLqbkBB4txYYBxAImBZHKHNpmFjkMYF8Nn5izfHTwF9dnL00+HLM1Idx1HWJ3/716TP",
-	"4ot+5hlzgmw18X81XebZQ64gWOBbzaYhaQDQHAtFBIg+O5QoHjAulWLDkJ/ZRrhlGwT3sCY3tz1SfQ6L",
-	"EAqh4XTIXGtcN56ZpSMeUl30E4o0Han50SCB7QbZ1wuakh4bE227AowTRon7SM3unq3bsXOqpJkaa5yS",
-	"bJQi0BFRH/ApAMABLXg/DcOx5/OF+A0dhxzjX+/1z1bF5TYxbG1YA1gVW1DaDtzDoDwaPn8ZX6KRA8XX",
-	"ueygaTpZnjZfkLW2gujTHMOi+H0Li1MbaCARORnG71kivWuJG7LdansgapSyitWtATyRw+XGBSWm94CG",
-	"77mm/GZbmfL0PZry6o6OZd8qs+yn3+kFw94d9/BS/Tt8qduFAjhYyGuntmy/j1uBANhN8RkM3QeUQlnZ",
-	"5l4irG5oj2PK5EPL2/r4Pv/ncl9vHaq/I9fq839mxxlbLfAOk9il0YmRSiAfHC+i4LcBB0YPo97qba5o",
-	"MnJj9zmO++cPFShd0VojD+KbEgljUytBCsIvPyV/5LhDSs8vRvQ/epUMg9QnoCGKr5B7J+oFlEFSauQt",
-	"fp2yVIS9aavdbDbf7zabTa2i9lyrQRmG2lrVSEODHuzZlzJmpL5++v1uL2exP8cPD8aBB46KGGXgXbUa",
-	"DVBxQCmUKMHIsGAoZ+0qTCr6EzB8dKyVFXSztNH2KuBxORoORZqx6JhFMYWQ3MNJaOw7nhCyGOFcLcZ0",
-	"x4MNy+ITD9TbrUAgm1cvmcI0LEuCMinjyoITJaEUtRdzJCUwdAKxZZKLMx+hmYm4UEujQfY51nYqC9kS",
-	"HqAX0dzdU89A8wwsaRyyssiwzTSwt0GnS93fyd4BCP4MK4HDH6nbUxPK2ZhUsetsd5S/GQgUzSVX85D7",
-	"AJj6+mJcckesgunS8LLMIj+C4R4Nckr+Tyj68VY5/TweMJnRwXDF818pB2xJQdGSlCqPw0tt5u5D3b1T",
-	"ja/+8a7ZvEZG1E4Wzt1997a1j1/asdosAFxPX10Zy32Rnt5+ywLvQ0UMpfMXHQ7P4gtOs1HKSgpwUaRA",
-	"g6MZatN4UEcG+kUSdANk03I5amWVJNXRULI0q2n3stVsmodLHYOKMzYALL5ayiwigtuYIwSuUoaqSTkh",
-	"gTpZBp4J8Ig0gngyzzrk2enh/vnhgUewA/yB5vKSJGG9DGytS8aGGGvxORgnkDk8PD19fWoJ/7Qcr0L4",
-	"XPMPI+fOUaQLLbJxHLKOU2yRD74GbTGXCGOPLBbGpKpfBe+mzHRUPJarZgAqAsJvsJsxagvRMiwBwMSS",
-	"iZutILDlU/iyX6HY/vlDqZCePdqGp+TCE5batYU4BDWO8NKWsngHMTd/WgeDpimd3FsFKC49eD4mPcAB",
-	"16/38wfHDsdOOhCwqehdNEfHzbtKr9ySq3B6dbv0Suc2GyhPfQRYyou02mtu4/dDaG7LBuvizIelpIyO",
-	"wORSVwunFZWVZDRFNVWaYNPh9SrSRrKIDGh6KaFZoUBSxdRJaDbIdzFkHvOe0WZsyJagdQPQOGsDEaoy",
-	"acwlCS7ZBPigSfVZP+ZMYoblJc00eIXQJL5kHgmpZPWYS8ZlnMVXbI8E/3+d8HoX+Fy5vYh4yckAatO0",
-	"D3GqkwFGnSgfeY8E7H2WUqSvAY8E28z3GSRuXisV2skTVvZ1iH0bVDeg64A+let8CQD1lDdjswP6bT3w",
-	"X7lJlGUeZuu6E333Bjkoqkj065Vqg8rXcpZK9VFzhXXXuupo8AO+zKmR0CtcdEJXq1o7i3/P7oZ/x178",
-	"84cKvaIZTd9A8X3FW+i+uGRiv6iZVWK5acr4202vkomMJocJG6h3QWWmjqg3lnckznGjqicsC8JgFUjO",
-	"8dtlUltJTOLCvbmAv3tZ/VBYsNUGs5NYELdzBO0HXD8fUcaqHT0rbXGnS5dsv0GOMpkTcOU0+yZPavsw",
-	"iCHj5C3rnonwkmmWQ+rz4DIOL1kUYOKcVFNGpeBEEx2/Ozh8eajMZ2y8nzISJkKyCNhbEkavdOn8RSpG",
-	"QyDghX9BxAb4aZCrS4rkCprpq8Hqta35woz3AalcGUcADIllJtJJg7wUFxeQBOWOWe7z6lZzs+bQM9Lh",
-	"UAd5cG603IUO3zoao70Gw7xmO3QX3AcMFWqBjzdUr6pn1xKuFT0SeAs9tHKmMXX+lxLOuaMIyVKaXa3E",
-	"1ixgt2wD4rw60dhy08+bj58apgKwHhAunuSUVL28KQfyWzXKsAW3tO7vQr27Kn1FPh3aDSue8QKLvHyP",
-	"z5u7U7x8YCtWOh8+ltsL6L4tvUtpWPTW7YOlPTJwFaz35yICncLOew6dMDTvsp6+aUPgunviaPAGVsMJ",
-	"zRCXMRyV9sFAhhRk2U8SGIFyU/Qo9vKEh8lhulsZeey2mps5xK3W8Pl3cyOABAKABecoZcOEhlMhNOXG",
-	"QFSunOVMbYfbFBc3zEzcWCyY7V4JYWVUztRn6NO4Urb/r79DcYIebGrDqIm8wwZSK62jQXdB1TXFzAVt",
-	"ZQRnxX1+HbdjA6ly5wZ63jqtWFxOy6keJzp6gT090qNo1iaAJj35qsKn3nn8YUps3gFVL86e3o63r57h",
-	"/kvTi8CHtdbRK++cA1FEKsBnXLRtlLm8gc7uwqIDjG7iiZ7yOAEbD8ETJ45poipwng4UghNu45uSjFmS",
-	"qP9CmNPnUKTXIAfGpzaet3LNrWrWvXwCzc9lT/5WLc9SFDD00n4Zy+w5vtuDdVJvO264/DwduiyBN+8n",
-	"UpAkllke4rCBEGS7s8f3s4BIltXmQX2nv1Q58rdHE8ls5qsrRMIor3y88+DnfIdns+CqOK9rgGl6aVc6",
-	"+C/wX5R8HHRZ+gwMvc6mnQXg3Ifz1AId8xnH53OHU2GbwBZZPZKKK2ItlG85sKGElZNIujBya0leyxHg",
-	"Gx/04lwcc9VrWvkxGNs0vWaHQyD5hjQQxjqzDsGVraOrJIArGuwKGRG5AABCSDkZQlPBTJA4g7DKQKTM",
-	"Q3IBDH5CXFE5UjSCmhXTY1W9AEkFtq6BnBY+w+69wOdj1u0LcQnhetYgW82tvN7JGG1cEDkK++adUk3H",
-	"nUsyXdRmabAlY9EjaYEc1QBDw6R0au1mD2rmaZqhXPN+Ywc96DzXZykjNEks27pHuiykI8lMMDlC/Rb2",
-	"hWScdCeYAjO9mgC9qu/uc2jeh9lEfbUkAwYE6+pkDAYbVvRLNsGm9OrrSrPYanM1pFkMz7WMWkdyyw1R",
-	"O/N2Oa3l320HdvXMgvQwOrM0sju1SOd8rUeSxOCuWbOgoLHBaBkq/8lqa6PaF5UOLFpJ6JMp82VGQJsU",
-	"0UIbW3BWz0Qd2kSalFKXZWPGOAa49k3DBsnSpwh0072hsU1ALHjRNvd5VT2GcegjEUj2a1DzSMquxCWA",
-	"6aB6BylvtYWH6SO9sWoNYjLqNkskY8jBYR+KOEmsQN+DyvNYV0aaRgmJetBFfIVuCd5dGRINqNkEIQ5v",
-	"RjShAbzaQoP+2EzlQzbpZzFFAPXXmjYU/IqlEl6uuEKtZVhuVcNUffr69EpXn01Ylg6pvWBIT29lSF8U",
-	"fCLsU9M34ezo1fOXhxWvggVWx/JCLVj0FuwllT5LEjEv1/JktgcSi+LM9Tt6qRgUnQevEqu/dZXOQF7o",
-	"8Zwf/nQOHwR2uXWyJPtVuxKzyLvP6oPoDb26A2KE41oF37IKPp7WOtkY2y2t6oeYL7PxYaB2wccNXIRY",
-	"c7dEaetrUW0Tx0CHxEtfQG+2YCAvwApX3gSPkMmEkoiF8YAmJI7QB6CSBGpfBEVRprdKieqH4d5Yiul5",
-	"Q93vzcG/n8JUSAdHXuZ3ScYzdKEiQ3wBnerAx2iQpyLrI3uG5rHyOTponp4JNFT1E2rGa9N/N7RMCAg4",
-	"cF7umgEBf5wZ08BDdP3sdVOOGLwTYHPsSxleBGNkGCqRvJmWz0ccUynRElfOPH6eOYBTqmf/a/Neluii",
-	"6+qfz6J69Caap3luXYcsc+P046wJvNYgt6xBcEdiAMhuy1U0h93d9URcLMraCRLFEbYrNxEkiJcdHRO1",
-	"N6ZzE6csFGnEoo7muwppkljB64SefA6Cy3TPkWLAkCKwagQbLhlPS1iMA4zQ5dJSUUPyPF3fhDIU/aaa",
-	"lxf8aBA7j9CngjuovwCmQMGL093+cDTaMh8yMQSWKbU/mM+rlBMIKZuYBMphGJ5a4ANxZSQzKggKxJF4",
-	"7K+EenNc0EjcFOCTNQcMlNNnNL1gIGUsAx1A0bHKvoEnXbG0q0lTUQeZeNqU8gg8n09F9gLPxPpwiA0Y",
-	"NBw2YFCcLPcIzifcTU97A6c9aKiTMuG2CtedCPW1YFqQ6vnhq/1X5zUPYZqw7kSqYSLKHPB59fXJmf5d",
-	"qaRLNiHV/ZOTd2eHpz8entZMVbZukahv++bs8LS20HN9bQ6/VEv8N5ORunMke6iFQ3HBVbyKXg5KU7XN",
-	"n1ZTqUWwUClOpYJYponZylRvmYosUXdKaz5WAlFtrCNHheZbTZnhh2dn+88PP79n5i7Y1d2zRFwQxrM0",
-	"Xntot65fz119Z8WMmvIV9axkmVIBqyT7j45JOkqYbJCgl8aMR/I1TyZB3iEUAgu1jrbflalHaEkQk3DG",
-	"IolQdMm4cuOUusP6n5DFECgUpMuIfswUVs9DKpEX5+cn9kIL+8cSqdocIrCjwZl539+Ud+B8Lx3/uVUM",
-	"j5nUpZ0v9XlrMXCXYkDmS7w8XbIMUuvWl+85SEekrXHMJC1qSDWwXxZN3aDWmIt//UJ24A3BtYWdpsFy",
-	"191GnwsIe91tvIbCPtTCaNzNRW94sViYMQwwzLuSVZCXUrq+tu55O9a4WkA0AJjWUdZQssfFuOHzWdBg",
-	"SXHxXNwgMbDBklJhn8/FDeLZK6AGEWC7hg1eFzY4/TkMbBCPrwoaxLMfFmRwql561ZIp++YmmFpSOCWg",
-	"R4SJlpaURz0IlCBuidXdQB0dWRt/dwwUNPO8opw3GZy5oh57GJuQppujEknkSHvJwpRlkgyAh71BzhjT",
-	"AdC3+tqeSElfjCEGqry8mDkUjcqTk/EFL68xVu/41oz0N+S6zcMmPykpxuS0m+RJFsjowdc3YTDJoOps",
-	"KodX+QXDUJuwJFO1AirffPPNN7u9TTqviLPk6aNCOZl+JSgiez/6dWBW2RTb6KdJIb0e1NJYZrHaNGWV",
-	"i0x3vYYW9LbCR7OBtpu1tXy6M+d0nO/gcs90TqL8IpZqpxFK3py+tBllSI0X5B6ueQQLYKlQoQm+fvwj",
-	"CYIm5hc+D3DNB8qv7Y2SRIN3NesNAG8BvauhtYyTVGRAzpb1UzG66Ovcjl6LNU+LP6TznIzhYpZIBoye",
-	"s6vNWZlbzV3SZRMBES2KnRgIF4C5sJw5EvIRahbU+Zip+eabA5Snk8Y335DvhLa1YTKQ8FOOumpCu2rY",
-	"kyH6BbqziVTeqkcyoS9CIWIR1h4JTl6fnetepKM00akdHFHg0lp3yLRwC2x4riuiic+DD34ljvxKx9A3",
-	"az0wIXFkmJo9HyUXnOVKLvgJMNDwE718B325PD8XkM6dT797RjY3N3ed2yqB6lc6H/70hz9+/Kis/UAd",
-	"sakhnTEGJeU+1yNTAtOlcG1gahyDJJC6Um+pcaPY2c4jus7jYwD3xgRXTvGnK2pyePte4RY0iljU+RmN",
-	"wD/94Y+/6FRe8WDh3hqh39CYCrgfnio7P1OPdM3pGKtowCP2iDlJ/2jya+5Iizm3CFbfCyQE75Dgp/pP",
-	"o18H9cMrbKsG3RhhDeoGf+YEs1r1Oc4i8OwahzYpmKGFxkDO5VY3B6T6hsfvySBOkli3CXKwI1nGBsOM",
-	"jKnUdoXubWLuYyUW+Zb02fvqi+P9Z7oXVxWlgkemH0n+gviVhl8hf4F9gGqBh5SLXQbiBN4ZmLGwD6Ra",
-	"QA2yn8e1U6bE78hw3FhEvkfUcZoifX4ouMyokm7xgBliy95IqqvMUCRUVGDrlG0yiDncVCT4VfbzaQUl",
-	"y4DgC/Lw7ffvYffG6jrTXYm8NtF1LQDVrMe20cM2PtfzOYZ8aFd5060mkR5pqYd7OAaPbDbVf2G1tEl/",
-	"DxnAdOVFKoZDhnxexvwb0AlREvqK+VwznCNNJ+WRR1KasmTiOW+q7KwOiVg0QlEDHStnFlbD5wdFE/PX",
-	"ERshK+iJkNlFys5+9xK61lDgHKOp5fvQcjEREvgzOdvTSAG9oID1WEdBc4ViZxvCoUlurebjMML6KVI+",
-	"K8Gr5PW+Na1RpCIj9BnjUQdyKCCgqPKoQbF4RE542E8FFyOp5gY+hdkrJsNiaaVBl2UiZVFnniTHzQE8",
-	"Bl1xpYlAUQbngC+84Ts1aI05R+GZ5SAadQdQydUAs5+BR4JM4H9NjhTy9BofBMdRgcA/c7RSUFObRi1U",
-	"rcWx3OX7s9evcLvFErUJTRIx9isdTD15xK8gu5M6pBs3fgyANUoWhlp1ck+aVHszV7J4j9qez9V+QbSF",
-	"GkyizoQOPKD6G+SVsAPEDeV8PSUzxCg7loFHqFpIded9RKruTUY8VVoXyp+UTlebhIVxxCJY1oLrmwQd",
-	"crJ/doYDcN9Dj8Qjp4ffHz47128KDPBqqe1HUcqkZBIXmnoEzmRfABMt8MmnTJd/ZUKNNBFi2KXhpUeS",
-	"mF/WExHShFTDRIyU1ssoqFFuqgRqHhmm8ZXmHLcpOnhfTS9IcRAu7azhmkWcC9QnMc1m5XOQ4GCMhIJz",
-	"rGKwbaeqsGUhFghmoGk6ZV9B4z25+1guMh9nGgasg4DOZk9HXOKgoD/B28OnL16//uHd/suXr9++Ozk9",
-	"+nH//BCChGWu6TPXx/06kxqf4Fqu6hde0+nDSb9nVtz7dMG3u032OGxFT2i7t8V2urvhZtSij3tN1u5u",
-	"hTvRE9rqbbLt7uNwN2rSNtvq7XSfhK1ok20/viPX/dY992VeO2djYv0Q27gQp8g4bGuG+S82R4WtKqj5",
-	"xNeMV258iFfnktQX7REn8ojVamC4W2tXmYrWTF0IRTdYwzlsiF+GOvicFbTG6o0luRB8zbt2V7yIi7fX",
-	"CsWzuZMzVT67WVo5E0c37PNW1sfvl2ujVcQgzjIWmaPAXQotiplyNFmDBBjAOwMtYlwszeZmQGkYHSQm",
-	"CqCjWJxUISCo/llDoTAbY1Q6q6ih9nwuppxrkyJZRcLska3mLp5F8UZOLgbHa640z39z+nI+Ad1vw1A1",
-	"GLdr2SOfB3ezojGkrblc8aztni/T7tFkdp9k92zkdsySvK0Jg2bC2D5Qdw9xWV0vY01sF73TIVOxWR0z",
-	"KYnNQtCO62CvKZPQj+UjrDVRxwCwi+5CEeyLYhT6q4+SREcA4oyEYpREQPTfhaAM+O82p8DUt1nRSluc",
-	"Uc5jdOsijFuDx+ACqHTaS+oMWy0XGwOrDb7P495m2KTb7Xq7u8vqW9FWt77bfcLqW2Gr12Q7vTZttdQ1",
-	"I/ymx7LS2dz2KrAqEJID69EpA9HOt3J0z7TTCsNXrner7VmfFiX+58bYFNfm5BqNDXDm1zib2xbc+3Pi",
-	"/V+mZe0qmFHW30jERcwXdGujSYJh6Tzj3qXhJWE8IlWdQ7ARdPx9fzg80yY00r9A931KInYVh6ym9M8F",
-	"yyASfnSMpKuQelTKRPQg2IOIMcid63LJYnMz4LMkE1bom6aGAXfV9DKa2ZvMNluzsf/yVgtxZoLSVcid",
-	"zOl0V/Nsu0+aTwr8jUEG3dUTkk2Qu4X38rl9jW6qO+HD1V0goY8jSB6eGz5ayAOR79+ewxwF+3r/gfTr",
-	"kKeMpiwNiOCmFBHrWEFdQueHYGOsBvyP4WbfBnskZcpZyJuQBuz9ME6Z3M8CmPERv+RizA3zGAkpV2NV",
-	"mrIHy8DnNn+JiWyczdae+saxBFNcl1x6MK8iRSAycpOZyS/vOPcS1uOXw+lzrttyqFWdiAsS8718QSr7",
-	"hLNxkX3CaaMzn0rnVuin7oQPWK8VV6fvznIHwGqrdCps8n2/+zyMX8ffH735/VHrVXwkj/jpdvjsaOfo",
-	"cvjTj8++322wyfdN9tO+OmnYPft+txG2E94dfNeMfvo+uc0A9Lka1TKPC4b+1flZn61/0NJmblKOoI+H",
-	"0QULaIq7CQ0vk9goqvIA8Dm9ZJIE3USElyx6Yzsg94p9A+y9pnwJ2MyYPcQ2oyUlTRxurm5915LqqfsW",
-	"DyB8m88OSQS/YCnR87w2O1entcflo5tozLbOmFt5A1aRs4rB59Xz7yG0UDnXPEsm5rBpbFbmBjtr6849",
-	"4Afd9G6eo9qaUmpOzcZT0Z3bv/Sz+o/OR13ddzSLZV2ocb2dfDzJ1UhJC5xSj+pklJVoJz5XOe0Xvo4D",
-	"W1IKS2pKT7DK8bzUZRZTfyDc07C87Nkjsh8Dle0lG2akOsLLMSsK0DGJd+XKv0yQbabWIE/NWVIMGLQJ",
-	"18ReZpROr1F009TJjGcpMi5bus/pKYhdybZX0Mkp0yoHQT6GQMfG/so8iadflIZevaHXLYurOxE8y4wI",
-	"u7r1ulgLnFUFztMFhoNjJ7vEsouLea3EKVzikWHMuaEGLjb1ZVOGhk5QlZsYzwoD+U3ZGGX0QFFKe5qE",
-	"L6GWwvhGPH4LeWQfK4e8tX0dMr/2jXhkH0/TG0ETP1w8Jmqh1MOZOnmnwHjkPBfwsJHumtGa20Fw6p0+",
-	"u6nlLu7Vba3CRluLvpVFnzvbJFnczqgwxxsfzKpbiBs7hRCtnCHmxuh1wToD1QWlYbYrvFrAtT0XpI0g",
-	"FJ9rM0VTrFpUCeHsfZYD91Mg1ph5dpeGl4A3B8vH/cnn2hLcwlixK8g1eto26yjwjOvNpblfSaEwP5jf",
-	"59ed/rtva3auvxg2NlvlimdagH5SX9V1z9/P1a/MoNbC4jK77gbf0Br2Qzl+7IxeTbcPHXGsJ1W7EYom",
-	"C/uvarNJypXqwqkBPCMgYcJoqjZ/zfM5qGHtiRVvMe3EcEYmLMtTR/1Y6loTzI9hESoWc3zCxi7byWes",
-	"YJAdwFw9/L1cmnOBjwCfbW/mC9kvU0y8GJOpLOcS6bnIJcCAvn/J+EXWr3S2mrs7NpcqMyWrb5xeub5p",
-	"scybKqy2r52a6Q5lkBIOhBKzEq4tegYjNCtKJc/bPvSQLX6sWBJ1UYT9sazdAJCnopRy9z5QwmvCdioR",
-	"kgWN/iXDyvHhSPYJF1nc04uPZALEjBEwIJL6II9Er5fEnDXI8QgpgX1eGOKCtDsU4bGIVOOM9EUClaah",
-	"Y/6EYlBOyDglho5HSPLzRZgUNwSowmcuIYYbpmpqMo3n02dNrx11lfqE6mcPSx7VnyOuDigRN0OC5KaO",
-	"f9a3/cWeJ7p/xcLsvvGu05/8OmLtEW4Uw2UG1GFrzrm7br+svpLSqrjQpoTXI1kQMfImEtPECebIzJOY",
-	"S3z+MOZyRiA6JpbyYTAoRvLuFx6xRlmcOWYYVHIbOwwsPIN4MTdAanfjX+3ZdhpO5k0niGPuka3mZg18",
-	"MJ/fna12glP1BRprRnoN1Vw5wmsYF3teYbCozDYbmnefj4e5JRq4tXH2UI2zk5hbUXALbmLKaDQf9Hgs",
-	"ZtxEdQFEe9TihQZ6yGkoRgD+ExH4H/BDxwDsE5oxaWM8Ne3PwU3QaMOAE1bdA8+KvvOQama34h10mT/N",
-	"lGdDzvvAhZTp4qUp2YwhVYKZMiDVgHnTglFdgC0XTk3gNTBEGMZ+83mcqZFIJqciTOitTpukObWCnL4V",
-	"zh7IQZ8H6g8j+Mj+AtFqc51A2VUupLeaW2XS85iml+42Va/5lZuYGI+/UfBazY4VL9osvIc+RTYx8Hil",
-	"xEDzjkL36u2XifF8+6+5j+/fDoV5L6rSFDf0PMGPCId6apCM81Kg3xWwEQVslS5Tikg1sF1Vv415KAYx",
-	"vwg8XScFbLTQCQbIyrh7shhlF0KdXJtmSBbwfJoktogKF/G8giUcpsVlfqogK86BeSfyrabWEwUghnkL",
-	"87MuBcCfiwE2c6d5MTYzM+WMvu7ljI8G8F3zQ2YcjiNrQ3ElnVaTSf5VIQUTSz3Je9CTG/9tgiG6fHge",
-	"IbEWMatKlzMRxjTRn0vXHH2BrU3nlm8VM8u9VAzezJAVe5U+5VHippxTpiRopVPpxxWr6OCqNl5hJfnJ",
-	"4auDo1fPAUf+5uFh7ArbcfXMbxGItc79rq4BgOp4avpWxdvlpiuh8lKSwCypoNhtBo1cfXdlhOpF6NQI",
-	"5ZWr0EJN+hx4tP6KhVA0tFc8CaxXaprmNPSdA4cGX9vAJ3ZnkyylVyzR0DafgxgiKOY8Qi0Bne6Iajh7",
-	"iri6/P1mIHWbOczdDtPBEJcC8MC9WIbAc9gKoN/aWACnimnkozGCHkZn9MT63Ey2bTPbZwOMMcuynuZY",
-	"imydITpRwjsO+3v6exDKgaEMtZnSqjGXmbLcRM8iJSlQJQg+LzTNo8LuvmVdayH0wAShF6ABZF6r37YV",
-	"jLffBXxf+V/IiOqulKlkWjxnYFrKz0mlgba5nUzajbi7HoD2uiM9tAqrlh61Z7bgb55N4i7TiQwiOkWt",
-	"tbrLsvHBLrGPGyjfStpnLzMUXUNUo5Pna8lp9daxshwLT7osFINcqIse0jVCOMjTosIIdHWm9Pn+s2eH",
-	"J+eHB95UiGhV5ZiXFhseFH2m1nmOQitGj5zRQPQO32wRrNxqfm7Zdaa0mmMb5OVPZifN61QeRyRI2a/Q",
-	"rNznS7uVK1lS3pIGvskt6qYHLnSnr9/pbObXry6LzQJ8YMLYCmIzvrUkvjtJvK+tw9uRxWjv35ss1u5F",
-	"p0y+avrfw4MVpavPVxWve+7dgKxbXiInAlLvPjjxWyIxT2HmPrvEvEvpYb7/WnrcnfTAZXR96bFi3Y0+",
-	"uVC+6xbo6f71ZQ3uiOlv11gQNF5X9mYrGBQzpXJFC2P0UGOQ1w0+roOO1ww6DiZm5pZv+A3TSWVRmcmh",
-	"sv+BvzTf44KTrsj6RMYRk3vFCqEC3FNmdDKfrkIDAYqSZX5FB66gh6sSV+KjKJYyrxmFb1Z10TNLYTqi",
-	"vozKTOvETGiGq8UhzCKv2a3RHDk7EUAhizUvnjJls1KC3ZOI6HklNa6G0GkBmcbx5Dk++ytQt6t9AHjf",
-	"1RUQzvt6d16HXOLCLKmVMl3IrC8tXFWMeU7dh2vdyz0+kxPjEQlw8R9FMiBU6q0gId1iMK0k5sXTwBIe",
-	"4raII7RH4wsuUhbVGuSthsYFuqFZ4LZdGcbhpfSxxxKdOsW2ytOsEhoCtruXb1HTBxBaOuYEgYg587m6",
-	"Q14aeaj7I8GVxi3GfmkMG5Y9Oz3cVy7U3BYvsM5vQU3eENelp6fSwX/pSJn9FGpVuIgp/Odm5RcrZw/Y",
-	"QOCKWN26hHe+32YrN2ysvGh6NHBss2wqvAoXWRwyfJru1VeMRmIjo5xU/LZMd5jcZYYNbmE9C2vW74eH",
-	"SrN9TMx6mucdoBDfMKtpaWd93T9L2ynVDDp3UT4RnNlQXCbIX4mY1zzd2As6YxlQ7FGkXIiMxly6/fXB",
-	"ZYB2CZ4GF6cXFpPWIIG6Ie0mLCAZSxJpO/g7yiJ/vM/V6aTIj6rf1HSx/LihzrFR1No8dNsJvPD9mE9u",
-	"9/q1pbW2tLC4wN1xy3eyZDQN+3N3Mi7kJRuT5Puy+qwfcyaRS/clzWKO1eg0iS9ZjdCBMC1Gi5LBxPxz",
-	"XP6Y69/2Zn/AXV4KeVFvcz+772ig99+pMSfW+3C9Dx3IhFqKK+9Dq2cWssH2GXZiJqbTssy7Nu8ZvcoS",
-	"6RBTL/cafH5wdHb2+uWPhwdOE+hH0kbqQspdjlSsICiNxelR3ZaX8dk4T0wf6/V6Xz3+pudsnhE5hwq2",
-	"vGaqEMICfImrLmCl68otu85nFuNzlj3wdbi677RehyuvQ5hUErGMxsnSIPBSFf8cpTIWwc3r5JaLZZFi",
-	"295BzHVJlSxIVGymj9EBj6DTri66imXcjZM4m+zprm8+NwlRcskY7I84JVc0GTHd6NyGti5YtrKkf3Ny",
-	"MC9AhD2dPnOAaGFs4y1LQjFg/z8nnDFDQrF0v32eBmnXCJOsi/LuPfxh25mtGP6YExRYnqp5lFdiQMjB",
-	"XOkRkUROTV1PpECjg1IFyqmVTJGNQt1DHs+WhOsCg8zKIu4KI13ErNXnfOQSSos5sQ1YxN+LmN9a8d5X",
-	"WUNWHsWdweDrA08nM6D8//w//B9//x/+5s//zb/+83/176Ygoa258PwHCOuYXi+re5tmk6zLy64f/9G1",
-	"QQX5gmyAc+zypYlxI7qmOnwVlndJTtzsg9vo/bNaOZyOJOeibqYODsjgI0LLKuLMa4L49AviUxcRkNkS",
-	"uYmhxCnk4aahqSjPNWkG7nNdHmfL4K5VHudgVdFo0ClE7SVhj99ihC2jl6y4KPbUvUmApwVA7nryZn4A",
-	"vLZUbzg1dKRKbYwi8rn5OUxGEYtqU2BYx+/TmdLc/0vtMcikTksGn2NlVyznqy4n8+kIo7vWXc6jTlGw",
-	"f9YqhQejlO5OvayLxh5YqUKe2/tk03q1CrKHp7q8Wy6lKOgoUqainOqCQp0FRG6x0sJK16oOIQD/9rQS",
-	"q+V1btOlGqbQRxNuW6GBUJrASpWASLa4um2h17JU4XhEpD6frrooaoQb1r35fF7hG1la99ZaXPd2u5ro",
-	"QSuVqavbBbSLo2tcpMpNNI5TGfegVM66NO5zlMa5Vu7taJy5dXK/ZY1jPCFHrO5hK96pgr4yLeHzKTUx",
-	"o21uUKz3sLTJ3DK+h6AA7ljerYv57rGY76byTlt/C8PW+hxPbyi3fRaGpPUfGpmdxQOGYRE1KBY1yLHO",
-	"UkFIogr8wvODy/rk33SZH07cUqywU+W3r/tvpwI0zeu3rw5PSyyhFrzyJz9N1xTis44Pj5+WPmzV8HP7",
-	"jsPPuKJWjzzr9b4OOF8z4T6wO/e2M+6llsm+cWFjfhVnTGpWl5hrwketrDXeWEcQTcLcKe9okH3d8b5P",
-	"M02mXlKJQdxCjD1CCRe8rkeg7Y9ywJWHYEdN0yVtCNQrr9/A7XT2bv/goDxJvx9FtycoP6kJREnNxhZ8",
-	"8GtvTrkfRet8/Dof73hyUTRPoKxgzyzDNBuLBEHNqLiUY2N0XAmueTUzxkEf35MhMyUufxug5bVKv0/s",
-	"8qdsxFU4BN5CvxOOaE51PsROPMeJrzpOPEJjhgmNuRlYTZdrSyymxKM+r5Zp1nenh8evfzw8qO1hUEJw",
-	"pksKzCO1Nk8YdNer6steHn53bvqi4KBCypWlAOehPOjYhKebl0XSTmtmjPvClnsWkHpzuP+xkaez7B+g",
-	"RMHQkzXYPh9sGydrDdq+TghBzZhdioC1hiW9YLebRhi47eu6SKBYwLAUBWduMk0mDySMGC+cbukBqSU4",
-	"eMZ+DfaIpAPm816cANmwJQ1TCrw7yRjpjqILlpEhS1ETUIxUCs7qmagLbtvYlip3n/scRFMA9t8ZNEkx",
-	"xegI6pDsV8/c1QI+Hkn3HBxXICc8ZFFAQpqmE5/HWQ2FDYwL280Zdt9CqxG0UHTjFLQ+SVUyHnmERXGG",
-	"cJQrcclqJITZQFs1ziyeUF/kzi6FHr8ghMYd0hdjQgl250YB2mNJQrqsH/OIUAPd6E7IQKRKsilJTNQL",
-	"kZQNEzqRpBcniYY506GHL9WdwH8XIglf4PTfv0QrodfPG/3BhEXW6o/l7DcvmdtCrH+rWc4mbFZSgU+4",
-	"J9IBxY4B2Q40K495PBgNIGyiyYVjnrELlt4B7/6tFpkeDY6x0fo1vs1ZRtPsPB6w1U4/5BGefI8d75+f",
-	"vn5zMt3CvhLWt3ttWrnrNvZFKQjxshi5QbeerNzZvtW2re3zNNRnh4ce432uY8jjJl0r+GsG5/pW0i5V",
-	"6ladq/XycUlqQMtMh/K+wMSibhEUNTypwsdsaq2X9wWreT7Xa7cYKUNrALsi663WIN9prR+KQTfmrONW",
-	"IGsQIjbBTjH+huSf4FnUPBLoXRN4Wj0bGRSQP/3X/5bY7Qt/BQxFTgAmgV6MSpHHDNqXAbkS7YpRRlrk",
-	"OH7qLFQz3g6heBnq81y9i1ESGaMA1Ct0QUuvWETkACeySsHJkBn0ALDt1wCpQrkcw1sF6u7aQlI7OcCc",
-	"DAebAN4/iUNmbl3V50TxVRzpAiXR60mWaSb/nkhre5B4NbT50N8fX0FT7gzmqfazmF8k7LZ0e0mhlXUU",
-	"r8PPBdLvHnLra+37yW7eWi3cvVp4PeMEraIblsRVnyViFBE8iYgrHTS30s7RDiHlgD2vKvPacchmySKh",
-	"ykkj2LHJt1MaXOvoBA/KVZD4q3NS+BxJKYoKqkFOtRayA6cpg4BNT32Y+awTet2ueSfW2/uBxG8H+Ypc",
-	"YW/zBU1kz7DzkTVsMmFaVFexA2bN6VVNquAx1RrQJzqD8OtgBFCqJBFjDNPAavC56EGdo7XISPWcvc+e",
-	"4WXkT3/4Izlm6QXTB2oQoNpqNtH+MaPRqVTNyKcjucXe/48k2jDYkxb70+rzs3jA9vLYUeC4eQF2CUT4",
-	"WcqyUcp1h1o0ZvUATJUREsNPd5DVAeaSLtr68sDntoGsDRK7XazwPp47xQ6j/XQ4WfQwuQwwuUK3WTNC",
-	"z3AqpsrAG9M0YtHGryOR5VJvYVBarQa9jT9fArqsCWvuin/wK6M08Ssdv9LPsqHsbGz04oQ1InbVeD/6",
-	"NeaDmDdCMYB9oH7ZoN3Qr3wsuNRHx/vPDyvWdXYBxSv2TnQm6p6YB0unxQ1cYKjhVmbqtuIcAIlFWHd7",
-	"q/QLlEY1Hpd+mVuOTizDCOiCQiMJ1tgAwAZstVeASZ4LcUz5xBaT30sLq4GVW0tV4ocYAyBzOT+0AIY4",
-	"eKgtXAw79AhYtmNOzg9/OjcP3SOB2QoBuvrQztzhS7eFOGY94fm2w/iZGDBD8ZRnUSz2yHNVdM4s63MY",
-	"xVazqU5woixkq7lbJuAPozi7FQG/kteKDypkEG+qE4qhWMyS4Ga53qaP4uy+EUkryhvzeb96VNJXwKqq",
-	"ltH1Rc4GbtD5xnhB9KhTpZU2ZnWM46wfmxIFdQoZxzwSY1Jtk0HMRxmTpDuxLb/30KidLfHIaQPsoyi3",
-	"2TIC1juhGRxUdnSDHGXShD1JLH0eJoymLPJIoOVOYOtDIAQ3JQCnTOOGvci2l5UZWvf4QmAUy1Kp6DmQ",
-	"TPDpsWNqWnTvLU0TF2rKLspBGOqSzyoQP6/QmZqztSd+DYAF7L6lQkAM5YayUmOZxeH8igxIAgJSAWHJ",
-	"475IGBkmNOuJdODZeH1EZb8raBo1yCEN+8oOUC81Uh4eFC9hoL+qTqeXjPtc2eSEkpCGfWbTGjtNIlko",
-	"oEFmEu2R4IJxtTF00RY2LWa81iAH6t80ZQRQ0yyyXZ/RyX4ksTLk92qbVn9687vjd+dHx4d/+frVYSmT",
-	"8nMGreb1bNwFQftw+CNLpfLGK532lqcOyEqn9cSrdCcZk2dg1lc6jze3ms1NuFT5PrLS2X3S9irOPMwU",
-	"uZZQuqs7b+14lXiwr1teVTrb7c2m9VbkSyqzx2oSK51Wa7Pt/HIuIjpRI2tueRXBk5izZ3koodJ58tir",
-	"DEeyz+QZzEa7udVqeZWUPx3xCEa8rRwlxinmc9u36CO9Hsr8My0TIqFeu42vXRSIoSxn5tHblEh3aRtx",
-	"IIZySh7YbzZHGGCdAZ41HcTOo98DmoV9JsmQpraaAa/RfIREc40NaMx9ruseHknC6gMaJ4RGUcqk9EhI",
-	"JavHXDIu4yy+YslkD1Kn2UgGwFGo8VMMiNcBUR3FEv7tc/0uDRLQ4VADunTzt8KA1DZE18VE3RE3Gs1L",
-	"N57rSbquVv6MiToc8hnMHCay76HGTM86AEjmlPfPFH0xtQAqHWwo8U8MA1EoBjpe02rb/Ooh/kjOslEU",
-	"C1ecHL7af/ry8ABrz+woWvObYjyZM4qIDcQ/cSNSZhSFjhilj/7clWj4xVdPeZjdsrazVhau0OAus8Jg",
-	"qVRFVysTFxcJq5tvet02uK+HEj/t0no100OIkq6IJmB4Icr1w8eg5pFeEg9dSWghNXoJg5d0cHQGfyB2",
-	"3efBB7+iha1f6ZA//eGPH6GSXgtQ9VLMI+N+HPbJgCrfLWUZwFYk7bEGeduPE2Wa6kfG0sprpQ+sKpAG",
-	"6y7jC05i7oG20Bdl4pJBqlaOWapDUByuB1H+iFyyifTgUpqNUvAfI58fHdsrU+Ve9EZSmaNbzc0aEVw5",
-	"e+kEILGUh2COCh4yz16j6/liKUdgaiJSqOHzQzUdys+L86wNRGjVRQmqP5o1yD6MtzDjMYdRczbGmStT",
-	"OOewXFz5XfmEaJX+dnlPnusIE3y83fQ6WHX7VvJn0hpmrVduXQovM1PnLYd1ZJ/dtQyH3cscw9EKp7kS",
-	"XXk+GxG7ikO2mMdAn0MoJ0fHmGZ1SntTdhHLjEGgqliQgLzbWvAMwG22bjb0Z3skSZeGl4RxMHlDwaVI",
-	"WIMcMBpm8RX0lLMPTxlJ1IM0qjGAU1hAQALMbykk+wf6Fe84+LQ/HJ7HAyYzOhiueP4rJZrnYPXMTCM+",
-	"x8xCJmASivA9Zd29o5rIoAw8f1sdNr8krEz+5Ve3HfUsr23HWbmDssSIHq8giNA7OTN2yhwDk5oKxcju",
-	"RyOXlCSaFkwYl9n4oP67DE2tznkkjVOMZUUT7QWPOyT4dcRGLAJRkcDvY5FeKhsmYgmCOgKkAFQnIcFS",
-	"j8aJ+usiFeOpTsumNSUX8GAD642Bt6o8IKcW44OWP8u2NXyEu4+pq+ecMjlKlpoaaubX+/SW9+lb5ft0",
-	"WQiRrR50joF1e419uqG3VLzApnjNGUnFGMoLURhgRR9sJqilE54yIvVvIo1Y2iG/e3P45vCAVMc0zoDn",
-	"WfmB+G/kk/S58tEmOr1LSXckJ4DTojH4NRc0Y2M6qeWMgtDZllwxHgklmPQJJBPiEgoBDWDf5/Yck/qK",
-	"dTIgzqCVIkBxAcj33f7RSxim6a+bMioFr80VIj5fSYrk1oyd369EoHx5VgV8gcl17ArzzdYi65ZF1r5R",
-	"/kOW1rXASEGDLDMwjN8yHyxwqs/I8fdKjGjD3Boy6ODg/lVur8koQjAHtjYKD49IoamS8mapMBLJoIk2",
-	"hVwDiAC8c4Ps65vH0nGzIKADwpMOhx37Q8wvfG5jN1UjBVMGsaAkQQysQxZBEnFxAQEfTgTPUbz48BoZ",
-	"QWcXiQKQvY8liNqUhSKNMJAFd1GviW/oMDRhW3AA/SoRaYUhwoTjCCvCzq30RZCzHMUZqgI9hx2yf/Lq",
-	"jHDGIkmOXp/tkRdv9t8eHpHqi+MzojYj+QEqwn862n99fESqx7E6WPN8/vrk5LVHfjz68bVHXrx+9foU",
-	"xnR8ePSXb+B+ZP/Vwenro4M98t2zY3IhmNTVcsCDqftEjWPJEDNd7B1z8ubsBWCg1fd3g38miUyHQ/X1",
-	"rHajyv7Vr5qyoUiVH3sBGV1EPNOMjKn0eZS7vjUo2QAvV39U+PDOQoCj5agLPCd3gj4f2Bjn4Fyt40qn",
-	"0uxthk/oNnvcbUVbvTbdDXfYk24zavU26Xb4mO1229FWb4c+CZus1d2MtnuP6W7YZlvdnehJr0nVe+jF",
-	"UelUjl6fVbwKzqsSBievzlaPaaGxqSYKZ+7eGpzDJzUu+Hy+6GJocHYav/nmm2/0lMRRpbPVLpka3MPL",
-	"724pCAuxhJmJva1wYr4ul8Nn7GrHGdAhdBCLGFNahxfvHI1n5AmQtudKb4mGXVwX8zvllIPdDM38enoT",
-	"gQjFJIaWfTNLwHbkiq8Y1+yF1QCXsAxq0H7GCGI8Z/YWOipZDZx9JYNah7D3NMySCYzLpPzHokH2fS7j",
-	"C84iMATUU6WR9I8kKSiESzZpkDcwrLHOXemYh2frSXDUEGvQQ+Eic8dpVabyFKbQQYGhecZwBdoOhAv9",
-	"GGyu43MDA6CcMPW5rc7VKSfd0cBkiLqsJ1LoMG/1ucSqw6hD9DzJAvTARiWVTgRTB/Soct/UHJm4S4O8",
-	"1fEWKK3W1jDJ+qkYXfSVipceaGGDwILbPpJkn0epiCPjfhXmBBrkyz4JUxYxnsU0kaRqe/DQ4VBufKBD",
-	"oNSCxeict/EB7/cRC+ezdKIMG8R2WScwluhAVrfauzXXjaxuv39f80hfcDFKMV8myam6S31f2VxK7+OL",
-	"6zmRo/QKXEQKGTUHS4IArwZ5fuiag1MetU0K5l6EzzOWJGRcdNfjbC/fn7qsE8Rk7uQi7iyW2vRQM0+2",
-	"Wk2YfZ+/eXV6+Pzo7Pzw9PDAI8rCetLcbDabzcdgijimCaykQCk0AOMPqZQsIpo/FBYsLhB3Yz+SJBzJ",
-	"TAzIEGUXWl6m4GvqW0tTcQV0odjaCVt4SvL92etXdcaVao2wfkz/QfSQBnRCujkUb6u5u+NzwKaR6laz",
-	"SbpsIniERXZJQoeSHUUBSbAUjrMxsJ87IklXKaiNhD0t1OzlwQEwauNIzycdclk3963HES5tc+DdJZvU",
-	"iuYkmWdNmgZNMKV7ZKu9Oxs/gCK7nWaT4Kpx0csJlZlGLJOqZMznziqtNYjOi2gHlSnZcnRMbObaSA90",
-	"TKJ5xWwPO7T5KYZrl0bK1Gl5lS5ci1zRHWKoahaVjWVKKWfTFpXStqDl1VGAj6tT4wyyOK/Y2EW6ZskZ",
-	"wkcrnSc7W8p+1ApOaduClQZ/dEX3Ggyy6qOpj+fkwO/H8sUgO4CJFhi+27OGr6x0Nr0KRuXhcpSOlU7l",
-	"yROsgkOZC6dZ9VjptG/Zal0enZ4Kok6LwbW1+vnL3D4p4qSL4UC1ux92iTE84qsEnAwZ59JwU1VwQAbV",
-	"xSjDULirGXS1tTs8Jed7NRuEstkrE3eKsRJlIFI2FarWxBMmWm0MDBuvhgGVdsW2r/wVxiGuJTXMTNx2",
-	"oOGWyD9zkIcyP/KVuvat76OBtp3ulb1rOerWqa2GWJAYt9hw9wrPwsyV7W2MzRkqF5Ew2SHH+0evPLJ/",
-	"cHz0ai5r1ahrSzPuFkr+ULpU57DqqxKQ3mYO0nsZk5cszlt+HBz+ePjy9Ql0/bgh1PoOSQXzD7l6astd",
-	"WOvk1jJTowR2PW+XOru/cBj6gpRaD9irF9hc8guMCYpK/JEBH4PrGzHw3jWzLxmAca28+AAWeEC6EzdX",
-	"5Q4DYnv1K5bGvUld3Qlg2XAQrsVjYCMMR+lQSEbO3jx9t//s2es3r85re0ij63PALo+GpM9STQUzpFKO",
-	"RRrppI+l8HtCwj5NaZiZsBopsPslLMt0Mkpw5vMovogz3ZTSmQ1lMkF7aLhD/m5qbW0k4gLSKVvNZodQ",
-	"0otZEqkJivkVTQzJuR1fJgQZM3rpmbAVvnIq+IVH2PthnGIhD8Kz4WY+x1mHAMAuthjVNUIWmN1lieAX",
-	"gPTLW6msKo5xCeT7uPJJhABKVlZ2mlut9uOFQm9a2JkpwpNPqJRKmJZJwZVF0/SL3bPj+pkVw12I+FU6",
-	"Pjs7Z82R8BktxwVKBDdGUebPVx1lBuSMKJ/vnx7TOFH6ZacO4hUknkdAOELCpdU0DAmeDQZr8WYi3o4s",
-	"RuLXTJAu87neYR4ZpuJK+b3IwZKZ5plKOContUGAcxzYEYXMIErMcSRKVMNY9sg2ymGfU12sokW4mqoY",
-	"aljswDA3v0j4IheCRS+0m01138gZHIVAgPKeNBM9gOdwdoy/neV5l0gwk+65YjQBzjLo0J/XkDbIqRpr",
-	"Eg/irGO1M4I+9MAxR+aUmasxtZtwji7EoJz0xSj1eRVix0rlFUPAq2mVM8ajXHD8CCvlmVoon1LAM0dS",
-	"3kSSqVvdq0JAKq7bkskruedOt1RgHdjD7M+YSmO3Cbsv1ErJWJLItff+0GKNBdl9DDXiBESvSTWBIAOK",
-	"yN4oG6XsE+S6Ful6p82T6c/6LLyUuQGbewFlQ3gkrfwxqe2R1EWDo2Eu7ShQSEqRMCCsDQXvxemgoBFM",
-	"ulleGgQvomVltkfKnQ5IugPGbQToqjm2NryGEfxbzaY2vrXHUwM5mZcKOHn+bZ/DLc3Fq8pHlIhTAuk+",
-	"TO+VRUzpCO/Zhp5vG+MGcJ59e5KVxsmPzvZazrOBZkQaX/SztfS8HwtWCaCiAZszaIRoZlxH7BnqwXlN",
-	"0w4w4Cmn7dGOkmFKWOXdyG3VtjH3NFRHZmIINURAi4X4mYbPj6BwfCKJScDHUkNfcfHaKvS8zlvLQrwM",
-	"FHuD4ADh1j63yFLXcs5brSKuh2w1tzrYkD0/yS0oMCMyUSBDKoIFEAMa58aupcR17rWypajndioA8SXb",
-	"XvqN1o3RrrepD2wR8kr2y3XTBvkCs1VpRhZctTZSvhGxYSImOmS+IEGCQDLnbFIV8DtNkomyC5R5UED0",
-	"D0Q0ShiwaUcA1OtOHBIx/BX9Q3BpY8Eb5Ac2yfE0si/G3LPmepwiUKcnRqkb4qwGl2zyIuZZUGuQ/eGw",
-	"DqyC83Iwp/zAeeO7bgGvX9cQ8JS3BQPRg/NRnOLGnCplPBfqlFfbvKf82Fzy8e5RRHeUnHW/nPqSy/O0",
-	"zkSuZdId1CnzWangSC5E1K+QhskKH4sEapUHxtXAtY7ADe1H6RPwMgCHQTMnj5xl9CLGYFZETlIRjYC/",
-	"zsvjSni3PK7Up1eMTFjmtjoCa2R6VJIMaMQ8n+e9I5VZcskmymLojZKko9NDCZKU6vaHIMNINRUZzVhd",
-	"nY4kOdR0a1cyy+mhpAcIQS4datMEo7tLhBvO5r2Kt8+DNrTSrwOAwnpfDFix2EUXLK1u3LizhvN4P74e",
-	"cqbBq9DLdwBPVK9UWYT5axfKUWLE8V0ytSujy3c//boZNnvftUa/u9z+ftCmuz9mJ4/ly/TpFv+n48Mn",
-	"/b/cuTiowPlKYyrX2fx9Ckt0+RPnTL9WTXoLzvkev9yePfoJ2gC3soUlxynwR63zNg/G672mMtKZHfcL",
-	"Q1oBV2qZRpprAiNh2zAVA5EtSO88E8NYlykkjEodF4tdTUiqQUK7LAk8q6Swx92YyaxGYq7TPvkVPg8y",
-	"kS9qqwEhl2LU4AgYuUGf5VeavjPwQOwy0wVeVkAO6OYR4HqT72KWRNIW+yBaH0Oaw1h3RWyQV8pBDvv5",
-	"66XumzldW6xG2lMODFb9mAC8kgi28kdpyZ/q6vQf2KRMfZ3gnJ/yU3zmtXVXPnNH0YrK6Ac2ecFopC3z",
-	"B6ns4JNWOpWrTUyBJ2KUnbA01Cy8XsVdMjiN2uq5jijVk3/fcEv7sZfndHAdul2l10HHByJ+9eJxpCEk",
-	"hbF8PhcbN5DD+n7LONccMWiumCZYA10PeUBsUyTz2nLRg47ljnW9R6gtYVxBmEH1uhWOSvPod1dnLupw",
-	"heGIU/OSdy3wbpuM+J4F6F3LoNWRnGaRraMKd8N+VrqjbyI+rNO9qJDEaatUeLDy1XXGglSN1LB1tSKJ",
-	"4IwLlkENCHQ2gKJdwWtYraxcf2mMPgiP6kiBV4wUFCXPMivK57cgedDXc12oH9jka7O47iEMubrTmYeM",
-	"1GK4ZJO18Lhl4fEc2F/cKadmrpfLDmi7YcvgP5jYxceNDybcMZ9X8S2QrF5ho4+gg84Z+l8etjqBBE9P",
-	"pOyKpXtkOOomcYiCJc4g1NdljONx2WcR0GknTFkhB6f7352TSIy5Mvt07wPEdBuZUazrpxIAIvsnP0gd",
-	"kBxzB82ua+JE6nPKMTupnDsLqi3mlj2o4wbJITQ9rcVwKxFj265Y5m1NGm5FlFNGp3PGXUayVHmaGtWC",
-	"9rzz7pDxBcmFduTENF0CZgmcEK0UInSjCx8d8rSBmbF3ozSxjvQzETFgQgr7LLys2eeGJBOi4XNNn95x",
-	"HHVy8ubpy6OzF4cHxqMuhKV9XtU+GXZ7HQ7reh2QlPILTSqhRA2L1FRga3xk5X2mVkb9meBZKpIO4aIO",
-	"ayUgMsaV4XPdNWqPBD/VsdFKXfeTsX1x4rCPqkVNI5AN1ElweE4voGAh8Cv+qNncDGWftrd34N/MrwTQ",
-	"sDU46tVfCc7qxzQL+4HSNBqfVBUpCb4JaqhDNptbNvSOzPINeMpPdd0wt372Yr+9vWNLJM5e7Nfb2zvF",
-	"9kFqhwHWNUQUA5Bumc8EN3zNGelOMqanDp7dbu6Y6dLPOlU/qhfQpxkW+jQDdgWMsjAeaf3X2gFrnlh9",
-	"2oPqiyuW0gTvIHPUaj5SUm03mzV8T/Pkg1gOhYzVru8QmmU07GOcxhoFo6F6GRbBLXTjE/gmJp6i15BR",
-	"zXs6haI5KN6cHOyfH7r8BqLXy/uLlaEI9Pyd6j48Nwz434dK9uYnlUEbujTNU7FwSIEOadbPw8wYNb8p",
-	"TTO+NaZC86eaKHXpA200+6bPNKng6ae6MfSS5zqp3ps9dzr1O/sRcFE+kkSLrj0iBnEGEPNSQSg4K36u",
-	"VqPZaM1JVet7rpypxnWspdxKyeqnk4yBUFip711PSTwQeNe1EkWYsawus5TRQdFaVJ+VZpVOpRtzCi+f",
-	"IckFkrHMMw5R2uDsqwntwy6EkewD/QPKOjlrcewnYyX9AyBqCRoL1wbjo4EyfODcyi+zY/MqBU00+7QA",
-	"laRHBvR9nV6wbzdb25s7zWbTI/FgMMqUdaOFoLWCPNDYJLBarVFYASVjmBWyJSPJpe4eyFi1yL71K3/6",
-	"wx/9yjI5vOIAXjJ+kfVnn/0USHEAHQYck7huHklUiAs/gV0fMc92oPV0zOOB+ixN+zlinrELhjaxUt8l",
-	"Lz9Hly9+9pBmyuSudCr/zK/83Kzv0nrvlw87Wx/9yj+qlC2GaUujPOhmrBy0aBo3lk4z270ybVXMPn+B",
-	"eZGIMUvrIZWM9Nn7lWfGnZd5s2JGdT4Zsvrroe6LN29nciF53OutuDf12WW7Uz283dy5L7k0ZYPpKV7L",
-	"qLWMmpJRBXO8ZBaQQwwFFsTgUV7V8UhCzYENLdPi3zM8sLo8w0eovfvLX9TxPxv4n/I9vBara7HqitVN",
-	"DHGV1DZAsBfaZAwnpFpwkyFqEI7SFPY3F3ZrOZLxIciq3/Bi//i15YV3boIy22rtzCsEgOox0O9lcRO9",
-	"/3UUZLu1s/2kvQVGgay5WK3WNWoH0lSkS3P8q4xoeqetpIW++WQl4/vfLFAtHz9v4aRyez8pcm6iSISS",
-	"U0bDjLyiQCfcNTGlJcHzPk2y+lAkcTiZHyRHzliDEAB8q2ElCQYxP4V0vAx0KFen5yWp2qAtHnmH608n",
-	"+zyfH74fCoJsh3UcH9ELpKarEFIIEnISDOj772icjFKmETQBGeI/9BIbEJoyn/fwJOnpOkscskteb/OC",
-	"gXp3aFRe8yxBKx1FcUYScYFBWil8XqWAySFByhv6hg11KZQsYAwQuebYFUuJZBAut3FJDSCTpKr5qDyy",
-	"3fS5niNP17KrF1lWAfGcZaf8BU2yE/xcDxsgfGcZvHwGlnZPgrPWybrbpobsi7HDTx2mVPbrdAx9WnVC",
-	"ZWhWaFk9wWhZKl/zXsM9gNOXPD88L+yOEvKGL2lvfGo7WNR5MyIRQYW5QK50tpvXABI603fvWMLf+qb+",
-	"YgGEZyy7sSwoWiJJjBifJVWMaNhMgQRJtTuxlYg1jzjVjT0o3yuvYNRYH7BKVio/RHflQZYe6nn5XGWH",
-	"GoiHTaedcd8/rvFejZbVWTc/sVao+P3/4Y//8h/+zf/1d//3v/i7//I//Plf/PXf/5v/9e/+9d/8+T/+",
-	"93//v/3zv/sf/091unYL3qRJpVPpZ9lQdjY2InbVeD/6NeZqkYdiMAOicQe3oXOqGzbL+Y+11/+tTRpG",
-	"lc5jpYh4RDOh5AG0KQbVtD8c2giCdmJj7h6E1OOCoqSSGiRlPGisiZowvO00sL6lvgDGSNR0h5t0c3Oz",
-	"xXbDKIp2nuzu7DYfs03W6/V2aMia3W631e3ttLZbTdqKwu3trWiz3d7c3d5kj6Pe9uOKISltNbeebD/e",
-	"cTuQn+5/d47EHs4btT4/w6mRU6ujYq3wWJvKd1hqW+KgrwCNNSBaS/kxhAx4CcURImIw3JJXCnVIYHzf",
-	"gFRp7gg7zjG6rqLXU5pyD5mTNTWHrQswZbhlOh49aRImjKaSFBzrwEqHwPN54Iw58EhQ3LzqCPaUeApZ",
-	"L8QLrYixhV7rM+h+p8hrVYDtG/gOC4qZ5ta4PIK2pi6+YrcUGBJHN8zntMryOV9JtZRZl9bduGYNAK7/",
-	"dRnU2ou5QRUqrJ08xrmCVBZJ0qXh5fzqhLdx1o9SOpYzOFRZBKLmdHKcMJomMUuLiC3gIkD4KfTC9JAk",
-	"wXQedUpGuRibBBeCacsAYLUGeWYKqUacg5yHlJUaLfe5vpeS7wNxhSx5cab8JxD/AAFNBfRbCsw0BAVB",
-	"X9Ng1reG9CETP1qI9djOywKoboNA0JmL2RnxOTGvOxajRM3DQE0K2WruYkNqdfdCIa3mK80EuRBEDdfw",
-	"tnZHcZLVY67PRNAoYsLLh4x0pDPAYuymBZHqOIMSXDNChAzQTI3aJM1yCKn6uAiwRkqL/MY5ccRb3YA7",
-	"zlkl8onz1H2VXlNfUUOOlZLHHuFq3dAew8/hKFFbkYLfIADfJCDgMhIr2MuLT/B7fyJo9athqVBG/LRH",
-	"cx3VZaTIvWst/HzLlNasWPlKmRaunaFt7s7L0NoVo3sJWQlmfVczrVDsgQtJCSQlS410uqtk7SstKqYe",
-	"B5UhjsibkUeNL1q9q21mOSWsAnDU7arZUjy8ATpwbqzyBCAiDbI/EMDwzeYbAEoIq1UQGNGCnU4DI4AC",
-	"XV2g3SSf697jbmNSzJDozqVHEVK/etjYSkl295uCQ+jhTX3+cyEiA5iW/M9fdFJf7QwaQ4NzD7gbC3q7",
-	"OyGSDSjP4tCoN5+D5YF+XK1BoJOYO5COrUjRfdDxQXrJwdzq3pt1YHbCO+mSCgjlVoM+leimBTV80ziz",
-	"GHh4UQiraZUcaNllBoBaHuZn6hftTVLy9uj8xcHp/ttXhdIhG28lVXOlsfK48nXBCyUlA2ZXaog9rcax",
-	"u6ZjPBHwAF0LCo7UGmiLcKFvCTfvqy/oTIC6I4TdbA4bMVBE9rV5pMzE3OKB1wHDJycyocMh1ss4IwB7",
-	"Q5mm6YjlbdJwILrLfokl1GXZmJXMrBp6lb0Pk5GMr1jNjtXcT02teTZ8e2M7Uq5b9Hskb8UafPArdgb8",
-	"SgcnwCN+HossHDUznR/0uV+Z/oTq1z/94Y8fA8jrmx7GbrjgukU/M22IodR4wAYinXhE1/sZQQArv5Qd",
-	"TP1wyvFt7yv3kF+woOoEd0OxomSmKGZ+JuKuqmKMIChAoN2tkY64RAdpygPIK2lwyXPogUulrXZjUW22",
-	"gKY551WLe+D2EKFl78wxrIiRRvMOVUcsvqIDVvOMfEVPUmbAn5G/PIji6RdszX3BXKqvnFfC8Od1ioQO",
-	"tGb7xBwNXMGF3kXKVLb2wfnUynAVnIXPQ1vmeYmeKUliEyFWSDmpkelkSR5KgAMrJAI+esZAKbzGPwY/",
-	"7ls3ieOPms32jrEuvtXWJh41G/Fbu2PxeHHVQrKniZtFMhY9kkRPaO2mk/Igc1nOlzLwiiUf6k6zTDNJ",
-	"pRVWxTUcT3xVUCyLu/wyCJmr/wP9Rq0wFUR9EwTOQSnzzT3Du3fyPhvAs4QDXqn8UrCmtnNW8ULU1C9g",
-	"uLMt8rDiHm+/ZxxQZYVONYbD+yJ/Hp6EpKoIJKbk+zN9E5+D4UdoGvbVyKEhf86PQaVkmdxz2v7ndK2J",
-	"EJck5jKOGADxserJNtT3eTcRXQKEd7Co+hR8ZaRTGKdxljHeIPtWtzkBVBMX6zsWVY71iLnPla2Ke8Vz",
-	"QmtBweMJtNOknaR4CuXqnNgg38XgxV2x1Oc/vfnd8Ts0Bd8d7//07uk/PT88I1XDHNhqPt58vNXKgdjI",
-	"O9PaxL1jgnexJJdsmBl/Sc184HMq8yb3Q5pmxUheZzqSB/zdug8IBvWAw2FO0kx5I066jFDp8zFLEhD2",
-	"EzIYyYwMoHBCf1HLFBGqN3fr7gejJIvVAA3HQElW7Qspdl8YOLTvuaGmum5U3fWibjgV99aOfg08+a0A",
-	"T24fQrJK/0RXyayJeL/UGCkKpZuWkbimw6LOipeOWSLS2TBbHk+qOjuOdBmGT7gY14rNBsGd9TnmIyHc",
-	"hv0TZ5Elrm5PXbi5dX51HQa9YA1ygk/XIJiZMJdJtRnt3R3hcJxbTOXcrkOxS/adsOOqsBU94htrWI1j",
-	"+JoIeEsk9OoSUDNL6jX9UWvrh5GQW4NIHiKXrnavPkWE6hU7X4Se2S6tfZqCfMDEjyTVZqPRajZrNumQ",
-	"yzblA5HcBdqzIviSsSEspZ5IfT7OkQZW+DbIKY1N70M8HTEQOvlkXC907BqkSYZ0JJFf3SStTLrHwChi",
-	"fnHv0hEKhHCPneo5XgvIGQG5fW35aCbzYQMY1vLyIYPuSsTlI5nXD1mTakUZasTMMjvUSQ1ZO7Qzg3GT",
-	"mRjqRC5KQQzbGFJhMETTEchNKEC2kDkniYAINXX5jCEJyfupZ+q8rxaVbjbagvOm7M9comuaTgvnA3pM",
-	"Y82SrnoH2AtdCrnG+xXC5q2+Sht1Lem++nIOs35vZOLhMblBh8MVAUSv0Z0thclOpbhLgEQIUdDnPcOW",
-	"vz5fBIxRJwU6oeOgjsgqoKM9n+tHSSJGmTIGndMdca6sVnkZD4cswtg013iY3ihJJnAai9Qt7CsO6MTn",
-	"XWbtWg3nBekV9EQaMgcJU0SrmEuuDMRpBrZiHqJxKz4vnZNp5EpsECvpJYuIMwbsdVcCLYL7+DyWpMsS",
-	"XT8/NbpHkgxifjYaYnML50IU1BopaKc5pGk6yemS36RJ4JFAxr/XHzHAWKSlUN4/+YFU8YdMpEydj0MV",
-	"nPl8TDU8rLZHjl6fzTwmv0bwZNIgi/A5Pp8P0HEmyx7/GOAb3gbohpRibnyOoBtS5YKoYXapZAh4rnUc",
-	"bhPUqwTp/w1TiE42qXVHeagR2wMaAXMzlBDrM0ALynz5sSvGM9IdSZKxJJFIUwIQ9ZiTzSaRLBQ8ggeN",
-	"RSqzmtLBegj40aCoKWcAF6l9/XGchX09UH3HtrnhXBDR/nD4cFBErmjSSxSmGAQAHQ4LMJTWKgibZ9hH",
-	"e7XKqs12BfIFWFnVbm093nqyubP1eBl93gPBq+RT5cAec1WxDLHibMO5YJV7Q6LMfsVvWzdCnMDWScRF",
-	"pVP5T//vv//zv/3v/vw3//t//p/+3T/89b//h//5X3n/6T/+qz//t/+ykLz6w//y9//8/7l22sqocp27",
-	"Gl4W8ld1/W71doMOLyvesrnWi9QkjjZZtL3TDNnWE7YTsbDb2tkOH3e3uk9adLfb221Fu2H0uN3bfBxt",
-	"R5u7UatNu63u7jZj7bAXPm7u2MSR4f+yiaJnOGP271e4hxDgdasAEytnboAwyfXJGlpyI2hJjgRcDVHi",
-	"GqYrknAY48CycLiyXDNyZDGTHfN7HOHhudwcPi/0H1+ZkyNP7H4OVo41KcbdkGLcWI7PRzW0tguohvuW",
-	"93FU6bTaYFuUWfgGU3A72IM7UCEz4APjD5gRraRjPjczRi4tVufGMLJuHU25U3KMq1yKr6qsrouDtD0y",
-	"FgIh3ScUEJGuE84Zi6RG6aGlun/ygzeNaSQrQBo10yWd+Fy5366jnQmBvrh+Wv4LVM9AEJsL5FYFiGKZ",
-	"ZNHIB7y7hTUOhMwsQzGc5kArQYtbhIWyI24KsMxhkuSaKEmPtMjz+CmAJX2+ElqSrAqWLG2rVUVg67K2",
-	"WkAV6vPrN9aC34uxC90+h5wXQJw+/1QUJ1kA4sTmqCuhOEtn3FTbAW2rnA/03HcrQ357UM/89R8G2HNt",
-	"UH2dBtVdmEarYz71kNagzy8e9OnEDPKuX6vaYZ8M/jQRzM+B/syTL+XwT5/TknTRneM/nfzeNQGgn6B5",
-	"fwMIp/ZDRYCuLn/N0liDmh4yCJR/ijC9bRiozX/fEw40hzV1R+Ely0g6Ah4unyMmwL6KSfwV0U+zIFJy",
-	"+xjSG0jYM+bEm9cw0i8fRroWul8VkrQgc28CIZ0RxNfBkpolch0wKakauX2hifQxYebzMsyoXYRdcQXi",
-	"NU6lR2IlwCbzQaPTRqvPPydq9AZi17zXV2rZrmXbbws7ehPLMA+UfTB9ST8uzNPvn/yAW4xM4QY92J8R",
-	"CbCvGoW1rht8mrgb/uQEoPD3Bh1eYrbD5wXYobHi7ELKG78VDTtEtmqcQk7kQDPILHQBgJnTJFYd2lon",
-	"XFBTYgTllhmEBFAixtmpEU0kTFnEeBbTROpRl0b+Vwv8e4BUnRv29/kKcf9LNoG5sQLRCWfEmZHCObIL",
-	"rPGMyQxCDKwnUjZtl+8hk+FEcIZtJuMsp9xg72OZkepWc6vmiN5HElMsPkfad1QLMBK7FciATtRYoGEl",
-	"DESdqkn5gsNzeoE8bHN6UgJkMyg03wRuPaP0REqCb4IaSv3N5pY176nhj6iTYLrtaWAQbgu6nWZCrzja",
-	"y4B8BNcH3HCqPzI8u93c0d06C+0IA1JNmRwNaDdh+SIDeCZeDJ8M+x36nBRbHqIqa+3A2VonqhUv1RTS",
-	"BO8g8w5x+fhJtd1sIglxUNKwuEPm9Cc2rXrxQN4ZVH2uV4LIUdifgkAvw9PaJN6WOh/J7Gb0suk9uA9B",
-	"+oea5PFmG6neTPIVadEWJixKOP/N11m1eSW9fPfzfv0vaf33zfruu18+bHo7rY/2QT+36ru/QFfLD01v",
-	"96PvqweXNnRdOlNPJxnDHpwrnHzUUzsaNvR1rZdb7XV+bvfN/skPX3xz8zttXj5POHw5/co/cz/kdfPt",
-	"qX657ebOfe3zKZ2dV7Ks9/zXvedX6w5t3jOVmVbkeCSh5sAnt4/G1tF1/M+CRtJrMfXQxNQmxghmDQes",
-	"3X4kSSiGE1ItuClATajrUfYIF3Zpu53L72H7f8bFtO7Bv+7Bv+7Bf6Me/FyZJvNCetjy/cztgT8/rYCR",
-	"sj1CJdm4ajZaiK8JN9TiHI5kf6OspT6GMkI6YMkzJcyxDeBst2zTl/8lu6DhBLtFH+CArpsFXG0BFx+I",
-	"j8LH3izjl7H32cYwofHUGIxmeP1DqVKY3jbPxIhnLHrI5WU3TMk9lLI0/d2JXp+4aEnVLlFPF/9rOpWa",
-	"s3fMSi/dPXrH3d7+MVv4U3aQGdS97CH9sPUu+i3tIrNKP2EfjfK63CUEJJr0mQ5MFqcn0uJjSFXdvK7u",
-	"Ts4OfiBtyG7opko1b2oz+TwPJMKJmqWhGuCYjnhPBJ5DaHH6Uv0Zy/0rGidgNXvFjkbWEKuVMh4UNoxT",
-	"jzwbrC6jFkCRpVzrH9jkxr07Dgp3gXjsar1DCq01bvZs7PLoZM3h8WUPG9Lwkl6wF1T2K9e7+zl7n82/",
-	"b0K7LLnVO+LKe8PjX0fX6Wa/yq1j+UwMhpRPdzPRArArRMKomsS7zNrPX7RzzH7cOyTmPbEuk19ZkupZ",
-	"Q7l2EzG6sk2+zETB8i/dfcbQxGA+2GFDsQQ11QDvHpBcspyNwpCxiEU1IlKfawolDdch1fzE72icsKi2",
-	"Z9OtAWzQQJ2LY9eseBCffSSJGHNLIQpMDMBgBG3atNInWvuTIUvzQeqRS4/oohQmPagYG6UM06j6D8gz",
-	"92mSYW2avYFkjDw/LHSnUGfVhyKJwwlks2HommPKvGCe+u7TKyS8ohAZVnOIxWz5yPdB/UgSvP4hWKQ/",
-	"Psk/cuIKdDh8dzVDQo9f/t0IJNq7WD34Sa+1xba2eyFjtLXzmAILv3nFd5dMreTo8t1Pv26Gzd53rdHv",
-	"Lre/H7Tp7o/ZyWP5Mn26xf/p+PBJ/y93Lg4qnpbBncpVW+m9lF3FYiTfwdF3In1XHNVVyw1RlCyx1YMW",
-	"ZvrW3t5v3duTnF6ydyGV7BMF6opeX0Gk5o3b0FzUEkZLvj0jDlz5NSUalgmGm7p9bsjxHoXA9Tfw2tVc",
-	"u5qfsInR1noXruRyjk1pX2Bdy4DQ8NdRjDlQ8DOrKaNhVseixXrugz4GJZ/QjKU1EioDpOHzM5awMNP4",
-	"VnxoV5kD+JhMDG1vV02kYF793ShNLObM0hLTrhTJKGM+f3P6co8E2nV616dqpOpUO4f6J6B9cLtPwkxI",
-	"DVEb8d/Hw2HML/Z8HmA31Hdof71LEYrmiC3ToZFUReoRYaiyXCXuuXyhjCu3ObKGlbm+Vuhw6thPl2zi",
-	"8i6SKJZwB0KHQ2+GhRBBj3HI5iHEzFR8gvMNou4Wve8S5lxj7dqumXSmqfEeaTWaqCukWkdgvV2jE6hr",
-	"Zd2uOz/7PoVlp3M/Ru1N9UDdU8tZ/aEJLEsM/8acN3LX/Y3d8NnBo1W/eNTzhvRp0YbZsVju2jjS7g/R",
-	"hcPIuSFS4KkVvbxObd7QZhT87Yzy6IKLlNlaC7uAQxPIUIdlbd6oYvkuvMuQh2PhaEEV856Y7wvdsNeY",
-	"EtR32WxMvqMmAml2bCzfGdGYM1LId7MNyYrel7tnOpUntEnpNtukO92dXrv7hO7QZtjqtsPNaItt93aa",
-	"j1tP2rubdKu7He5Ej9mT3m6TOr87d5xuFQatv9+lI250iZ1sPa4STVPpVP6Z+RKzesVwgl7bfFzHsO4l",
-	"hrXcPoN7pldG7RY/AzX9OgFAwHQiLBjQS6ZkbqDWhN1lnY2NRIQ06QuZdZ40nyCzm37mjCRFo0EXUkiP",
-	"hHSYhX2KuYL6gMYJUcMEsW7U5Sjrz2ENRhtEGWLDoTRt5OPU4NcLdxkOZcldzvKyDonCG+/pXOlUfsg5",
-	"47CGjrRMWM4NROmTj4BBOiMIJYn5BVJjvTg/P3GujQdllx4TKGqJZYaPxSIaw54GhS1KIUHIj/GocD+s",
-	"hym5K6wjLrK4p0W3O32wbmavMZgRGkUpk5JFCHUB+ppGEe9ecvWrGaIR/IglfPruWDSQovxT2B3h+gn7",
-	"J0e6OUe5r2BSWMpN8CxlvdIVmuFdEqYRN8447H6aZzEMRP5FyEiy1H0L9XPl4y8f/78AAAD//w==",
+	"7L3Zchu5mjD4KghOR1iqk6K5aY8T3bRE2yxbS4mSXX0O3SaYCZJZSgJZCaRkVrUn6mZu5vp/gLmZup2L",
+	"uZj3qYg/Zh5jAh+A3IjkJlk6fbpOnCiLZCaWDx++ffm14rJpyCihgleOfq2EOMJTIkgEn9ph+I7M3hLs",
+	"kUh+9gh3Iz8UPqOVo8r1hCAchi84uiUzB41YhLg/psRDEfk5JlxwxCiKWCwIR/e+mLBYIEzRAIdh1xug",
+	"n2MSzVAyY7XiVHw57kTN51QonpLKUeXHnXYY7rwjs4pT4e6ETLFcy79EZFQ5qvwvL9MNvFS/8pdq3ZWv",
+	"Xx29hR/kVEt2gLYG+PbzH7/9PtiWSyFf8DQM5Pz49rNHpuyzO8HCrBHWni4RdlRxKnLjfkS8ypGIYrLZ",
+	"cs8Zdcn8WtvoDgcxQZTckQhFJObEA6j6FO2iqU8lmJfAUA2dXdYUf3lP6FhMKkd7Lacy9an5eOBUxCyU",
+	"73IR+XRslnftTwkXeBrOL/GG+l/Q1A8CnxOXUY8jNkJiQgposWSR6QTZhYZYCBLJt/7j77Wdw0+/1p36",
+	"3td/qdhW+Spg7i3xbjiJup791GNOIiQYGspHEYtQTOHP/MnLpz7Xao2SUx/m5tn09PXrsPCZIFeYji3H",
+	"f0EJGs4EQZH83UED+YH/tR/Xak135EdcwJ9kR30TYPPFYMGzA7lz/at+kcejkf8FBYAFeoQ8UNTjtZ16",
+	"rdEsO0m1iRJEa+zu2U7tlIQBm00JFWWH5iVPvODI93LLauqVhFhM0nX4i49lxKIpFvI5KvZaFcB/fxpP",
+	"K0f1ZIU+FWRMIr3EO98ltuW1ERd4GBDkewbpPXjYQfcT352gMMAu4cgXyKfc94iEPIsF/EmwO0ERCQjm",
+	"5AVHEQsCFotqn37URNMXDmI0mJmH1DPEkyNILK7XaigkkUuoQDgiiI1GJCJetU9zJ3cwqrdIa3fkEoLr",
+	"e/u4BK09s8uS86s3DnKUom49TXZPA4a9cxizCK7XfkCQnA64xgmjglCxc+rzkHFfPiOhJAhOgMkoQWP/",
+	"jlCEBXwBaIziUM5RLdkI/FOKhLvLNyGX+RbzyfwGem/bO43dPbO8kR/Ik4Or4aCA3ZNox8WcoAn5kr89",
+	"h6OG2yJ1b3/YxLvuHjkY1XB92HCbXovsjvZq+/WDxmETt4a77p63Tw5Gh7g2rLsNr0lao128V7Hi+UQu",
+	"chGmF8gn3hl9+nWvVUI/u6NzRskZFq5l551rPOawaTfwJcJNWODxY4TRVL6AtiRJ+W6wjcZEcNSstUrJ",
+	"fXckGRLZUROVIVut0bKucXoyweJ6FpIS3v5xQsSERGggcDQmQgocPkdYUf6tXvf8zfvOtryFGI0jFodo",
+	"683Vxc1lgfer50rwy9Ur2Jj0my3oHXWoJ5mfjfgHMzQlnOMx4ciNCBbEkzeBRWhIRiwiSEx8joQ/JUdo",
+	"0Kg19nZqrZ3G/nWjebR7eLR7OEBbkbxOPpVH16ecRHckeqFeQb8wSgAWV69PULPZPCxSDsuIJTAheg+r",
+	"gqA7lY+/9gOhaWx3+kYeR9e7lBhuIbRwWvMMoALff67V6vYrMlajbnxWelV6je/I7J5F3lUy1By/Il+A",
+	"NHOCI3cCZG7rZOJTwoH0v8fCpw6SNGLHp5xQSfbuSAH7JiQIWAmgb9UKFu4nd49qy+ldd3qmkKwM+pIL",
+	"azx8wZFCormDkFe2sgk7XgT+ZGFmoXy84PLnLwwQaXk9ZiHJL/W68+N1CXynaoKVEVkvSC+vJ3Ak1r/M",
+	"eCSkXGq/y7XaEfx/+V12UJv7+GVvgul4gn00nCGPjHAciFVvuZmrBDg82d4D7vm1JszlqMaAgkuKDfc9",
+	"R7YlB0pJgZ16F+X3PDYaxvAYknt3qj6UEC2KumfpPqyLLCFb8aMpF98zn14pDeyKTHF0ayOulAklk2XB",
+	"y+4piRCmHsLe1Kc8v/7/93/83//f//X//M///f/4n//b/1mCLpGar0wUk6RpnhhpErsKaa0upZHlNHF+",
+	"4ouQXxOK6ULUFPDEC45oPCWR7xaPtd54CoXkEtt0RfmtXNeQRA5yWUwlgRlFbIpqZZAKcUFf0/SiclRz",
+	"cqtqyss0xV/0qmryf5ll1uzLDLCQg+jrbyeJQPVC/WTpOvXvK9MdM3VuHQnXSLG4fX56ddE9XT7tZvcw",
+	"v4yYT9phuAi9lFWqDLesqLXcBrU2dsV8smiRYcwnQNAchDm6vOhdo5c49F/K719yQj0UERFHlHjIF3mi",
+	"cXBQSvFCmHUdbQaMQQclyozcxAdCPRaVb+QOfldKTUQ8QoWPAw6qtKYuGUS5PO/ZF65G2RxFkoXCuq+U",
+	"ql9mC8FhiO5IxH1GJYWO0DCmHiihz0KI9Gp7AouYL7/mHJ6rlksXIuYrX/Hc3LCanv9LGVnk/i+kitrw",
+	"L8JDdkfAeuJradaTmCz5QmJnHYGhdQvzW+CL/QrmaIrpTD44YzFYJfqV7WPAHkz5PTD5gRx/gDiecXQ/",
+	"wQLdYzODA5xUPk0lI5OUFzRTfqsNuvqyWCEjN2Yl0w0rnV58aD3m+jjQMkEZommjrbnnyCOuP8UBUles",
+	"KPmXXeoomWTT61FcLGwgHrZdYHCLyBSPhztYPVZOU5tPck2UXPEg2l+r1Z9upT0S3fkuWXPBaIsygXzB",
+	"5S/vyGx7tR08PgPLbWIhiqhHcrsAphb4XApPwxl609HcDYchf/krLPbrS/1iXiRuPe0ZrUBz4UGuNEZN",
+	"fskxwkGA7ieEIjb1hSDeI9Hj7LIqX+VCI8JDRjkBp+Ir7OlbLD+5yvYr/8RhGPgulgt/+ROXq88IaPJJ",
+	"T8HWqXhY4MrR33+tjHwSeJWjCpliP5AAU2q1VN9jLtCQIIzucOB7iOzIRxD2vIhwXvn6Kfuwpk5oyLwZ",
+	"mmCOMEUkilh0hGDkI7RkOMfA6KhSr3xdFVAdOUWH3pGAgeHgqzOnjyXeUaPywhJ9eZSwkGM0kMAYAKJy",
+	"bYsmgccRFghYQ1Wu54TRUeC7G0L80ECcxkGQhZsWQE6YR1ATkS+wBhxEBHsz4JapVP1N4KP4E2dx5JLC",
+	"9LDt1ywa+p5H6Gb7bpbtW4K5e2aohjwOz+d4GEg1i2n7DQ7Db4YWsZhIGdXFQooTw1hIvV1eZ3ZPPKka",
+	"ewwWAUDoUikr4wCG3QQQu+mVKwLC12Or24K2zEXyPbQ3qrsNfEh2h/tey23Wt78lEmhL5Aj7AfGUKKYX",
+	"iVwcRT7hCKPM4gRDP8dMEADQOROvWUy9zZCkVQYbKaHLYxnB2N9o8+cM8Ri8h+oWOMqjAUEX2q8B2OhT",
+	"LjB1CfIY4bAsABna+vHmh7PPvc7Vh+5Jp7dt4NGVu5wSKoi3GcbUy6+Oz/XyfLUQP50LzYj4prTCzKt+",
+	"GkrOri/PMPYDIecHEFziWcCwd83YexyNyUaYUV9IPkZ+ACsJ5PiSZGCK6rXWwe7+Xq2mHInfEhLKcQp6",
+	"o2Yo7I4oDhP4U19B4ZqxM0xnmlvzjaDQKGUegjGtSAlBpqHgxygiIppJKWWvhnQIybcCwhUWequSYKiJ",
+	"jfXdGM8QG5llyEVdyYd22iMdq6TcmQCVzC8WV7EeQTB0j5Vql+5hTqqTK72hOBYTFvm/kA2JUun1m/qc",
+	"+3QsD15LEEiwW0K/Ja7BBEhHh2ERR4D4eiVOsg4WIfIllJIxIN8N5XEYskgQ74x4Pgbnykb3cHeVewgM",
+	"lCJ/qg2h3woYcLPBsiRnZCOEwS2FMnRxgqkXSJXiazK1isZTOmwHZN2c8RIM9P+mP1ddNq1kjAGJbJwN",
+	"fsjHejXnDGeOmc3Eb6STddRfqCdiz2f5gQsxZPXycS8x53bzfluggGAu0AFyJzjCriARd5RlBJvfGCUo",
+	"IEJov4T86PljX6Atd0LcW6WyiUQyOEatWk25k+59XnSz8qYbEVjRwt0clO/migUWg9NZu3sucQssQ+pB",
+	"SegFishY6pURUXYgpZ4psQXWqBAkY7dAEQu0kkmlPvh3GLviVNqnZ/DvaedD5/3FZeeq4lQ+dDsfO1eV",
+	"T+XL1bqZPFY9XOe8/ep9Rwrqp92e+tP6vjf1KXjCSz3zUmsWiVEAHEY+FxEWLOKIE6KtW2HEQhIJX+mE",
+	"2gvaFjk12MOC7AjlZZxbiudzzoI789Jc8AdNXVhgfEueP0aSDkCcCh5yQsU2CO0YBf6dfqGavT/ZVcg3",
+	"pZxvdPe5VZkog5S0p79NiWQqJ/IAitp+3lpncaIYXdwyLFx+65Rfs8aGv2ciIHRglHkzvzQncxopDrDh",
+	"T8QVeRww3iccBBcj0McX2rfxmJwRgStfnV+Lx5/SdF+QKV8aMJui4ddkhTiK8Gxu02bo+Z18mttLQrtX",
+	"3lNK7ef2pFjOqvsAUBbXDkMsWLhyOpe5mw3p2OQ+4jsscHQTBZb4r2koZspspEzknMAAc3i5yZ0mARFL",
+	"brTZFtxp9fziG61f2PxOU9+9pdYwxpVhwWjgU1IepCZMSDIYn7JM7iMZ9ph7SwRioZSiKJIic6LOUXaf",
+	"mXDIWEAwlTPGfDWikMQXJLt0MqefPcVkF6VEQeHj81IFfScegSyku3keupCB5jqEIQytBAGHoQlWVeJG",
+	"FfIwekSKPoPEJWXs2S/QgMNP78hsANKIT9FI3jKIQzahR8rfJQdOvb84DPkxktdhdj8hEUEk4FK+JTMY",
+	"Z6ocXVsqgLcFMwcY/kzFvT4FcW/w3XfffTdAQyLuCaHbKl6pQKlU7sSKGRZOJdnzPJT2WmhCvmDj4EpX",
+	"Y/bumMWTLy4Jhbr4P8VcoCn2SDHOt4nl6t2GV3806phZ7SJSJOmGJI8QMF0IeIPA9CmTuxPaRjk3ke+t",
+	"5udx0OBX3/uqsGegXSIDCa3UUfLHb79bvD9zno5yeSdd+6lc94lKwplbs0Fc+8pHLI4S3HY0+iIWeSRC",
+	"3TMHXd703jrodfd9x0E3l6ft6w74QlaiOhKhYOB5ouNU4tBb75gLN93PiGvZbTkG8bMYnYFCnnCnq7DS",
+	"7jB8egoXhmtStS4NY4BiYbJFl+J1RCS5+yKOJeNUUHCMtwvdEhLqSPY4iggVKPM24HS/0q8gNyBY0gCx",
+	"/CZldMfdesMmSixE6nUU6QLsYOCSw9X0cWHyHgQ5YJ7k5mntWd6NMOYTR9lJJEwUFHVa38JEuUyUDr79",
+	"/Pf2zt/wzi+1ncPPn35tOnt1W7wOrPf5BIjwwfpE+EyKRBhuICiUMcI2GkWET4IZiphQ0cnmYcfwwuqz",
+	"cOI8vi3LnFn2eznvW5dd2ai2hUCXXFD163MgjV7Xumij2J01R9H4RNkIYZA6j3OSZF6A0nxYS5FgGpOS",
+	"lFUlJRQcrLnTySlsGeWncIitVWWOZKF2enlLZrCvMNzRDsfEos1Tx6+GwDFaKk/msXnfrRMpMR7W8HCB",
+	"hGPs4AtjpTKPWnEzO5aTgDYLgFJUhRefB1e1lLUJsr73+be5YA+WEdfazQ0w35MJcW9LWHqikGmbj+HX",
+	"YBZXJmYdtZEEikQEhRHhUgAC5Q6UiAnmajIwYEcxsRhtJ5iOScDGVrOkpxNArUYkHRcC86lFtS/fveAI",
+	"DzkLYkHQzdX7nMEmjnzbnRixyCVqnQvyvCF4R8NBp8uNGXjB6DEaYamezu8ZvrfbVpLnMhvP/MwnuLG7",
+	"t/qmdS6pLW909bRNR8WGrjwpxL/6VPmjcqBeQB4Fi4j1PCEGQ/6qwlm3cHCPZ4omdi96x9lYIB1xllVR",
+	"t1c56kys0bLr9iHzaPrmud2AXrh/6dnmsauEHmYu5HPQxCw9WI+SaBjNK1QqCnNlKW4xEdjEyrGIblxb",
+	"KYWDBqp4wRBzomoWgAHirv5S3Xr+Uqov/CUOb1+qJ5VwpssgaMzUFRAyiKZ+r+LwdqBtzEkZE1CILHi7",
+	"1JpcIFllwssK13Hq055xkX/I344531LJsjKjJSkuK2eyOJUwHgY+nyyw2PvKUA8GvuRpA8sJ+N6Ftp3f",
+	"Y765jV7XTLhURRCWZgzkn15As6+LVLoUD4pLfDjpvrYTa+sK0Fb3ordtpePLj54n7uA10izy7GDdW/BE",
+	"1NwoYuDhyCRxZafPD5mlaPnLWn7hnDRCuoCHTpKxofArT94yIMzb67L3qoTx6Pmfg+kY1rERw3lO406y",
+	"8IfaeDJ7ecYD2MDio9+8geg/S8BKHAg/xJGQAts079bJMFMchi/TyiuPJz4kyUyVvDG0rpJM51mpH5ST",
+	"zWNkwJKVPp0ko0vLpjmSOfQphsSH5YqGXiloCTYdYQFzzi+3S7nAUMxHkyGOhiRg95IxZhWXrcwSjOEE",
+	"lLrtY4QFmjIuUIasFVlBPm+3oRJ387m79ccSC+aZcQIvSLkuxEdOVMkiXTCJm+pFsENd8Agx6pJUgFi8",
+	"ufqyjOTVNZkCEnUveg5i8CgOsmhlEQRzCe6tg2/JA20JrUrF5xN2T5FgoAdzVaNPW5xQvVqvQj74A9wO",
+	"a7FWKyeLPZ+dpKS8oLzenHYvjpEXR1gXhTLxuPOExzwEOf7zh68ierPCVnm2lRVlYoUtc8e6Drhi4PTJ",
+	"Sm0AydSus+hmjx2WUxJj40qCFCFd3y6JTikVz79FyMzjB7AsAfeTc/LsUa/BxjOvPZswlVv6g6Spwm6e",
+	"8xDWladeQcZ9xpAyVxKQTDEVvpuQ47P29xdX1bPu+cVV9bJ9ffJWRzXTlKmEEdkxTG9rUK82qrWdIRG4",
+	"Wh9sO0huAEfE69PhLBl+xwwfRsQlHqEuOYZ8Fg9NicByB2hr8BeobJqEursuCcV8iUDJEurzPCGjzG7V",
+	"/vPv9Z3DT6rwQs05+Lrd71dX/nZrR35QvuCdT3/Z6veruS+2v9v+V6uOfIKDoJRRnLTfv/8M3AJ81PDx",
+	"Q/e0czFvtMZBoMjKWhUNnTX4S6JNz/NlOfsLnX+b58bd8w/d686pg9onJ51L+Ouq833nBP46aZ+fdN6/",
+	"l392zk/lP2fdXq9zWuDezcZ67EjDIlmyjUCe4FC4EzzPi1z1Q1nZAJVkB0VAhti9VYieOvvyrq+9YW3U",
+	"dGtk52BUwzstd3d35xDvNncao/pob7TvHnoNaxCVytYogTQsD2GOMLo8f4PgGmi3Qjqz/PYIhnkZ0vHx",
+	"EHOy13L8D68uru5r796MWbvdbp/3biadm3G73X4r/9NmJ+1/l//W935qBfKParVgrLcPW1l+IAamZm8L",
+	"juTJSaVBhTVIZFLgMJNqkJRUhIpd1jSDE6gsmbdSF4mr0tVecENcj9NEIko4GhOBWrW15Vsz9zX5IlYo",
+	"W+tUpJx7GfOJql57RaTGZzWqf75L97IQyun8UlqDT59j6v8ck8++t97bacHcz7fLQzPSArxaOQ/wkATr",
+	"zRhG5M5nMf+83tQlg8ACPrPo88bw43OZLukue7HrEuKB4zv99jXkEFvQsoj1+Q1aL6rBDW3zK8OO/1qH",
+	"vBgOZsBF8HhPxtidLb0xHza/MDcAyu7GkHz3tLfldJ2J7UO8l7NfRO0NwfYU9+Tdkmui0WKly/Jf4oAX",
+	"QmL1i1II+siDQ1kHu3TElq7MMii8N6dRpz+tujgz/6I7bCvdkZQ8V0XtWZTG6aaYrGtl3RMukA5VSl+t",
+	"rhApX+5jvnpv/d3n7Tvsaw+W1UfLzzD1sGCqjOD8AwmuzI0dYvcWj5Oy4mW/98qsVBZj5oTFgXcV01cg",
+	"EmVAbkkLKsDW9lTRh5YBRn7nluFKV5MHeh4M+U0b4FkC3s1gi9Byhdvy2V/juiy9KGq05UsqvSNZyWZj",
+	"VP6s7ZMWXP6MlyHzZ1O+pvSB6QPR/fNkCb5/5usi/Ocopp+VFpCF4Fx9lALJQFFMoTENBGuq94/ll1Cw",
+	"jN1TXUnRHvqlagabaSPTq2PeeqlQo3C6lnIAMBDE2DGGWKD8DJA8VVz4MbJMbtLLNXlkNE8Sy+90BikK",
+	"B2xd/CKg5zGogJIFDCicd9ldt4HZyd0V+32j8mdsTwa5oMSUYL7zyb2qvcAo2RFsh1Goyq6yxd3MMNao",
+	"R7FKDG5a29+peBEeiZIARQqBlypJheSTuKy8LcBcnJkSFqtq/uaFr59sNSkCLCTy6MIYSXSOcgZEujwG",
+	"Jao6TmlwR3oOoU9pGS2JCPZ65OfyaE0pDRDsoSmObtEWTuo4DTj5ebB9jGoGPmLi07Fcm3x8xQjGpOT3",
+	"I5Ybn7/7VK4oyfMvuNhN4fe02Exx1w6SlElSIvLFDWKPrLq7hyabZQqiZ1pbZBEuv7n0NJMzN7i+LOcs",
+	"e1Wf3pCVpRPrWLMy753FKhLg4cRhGouyy5JF102OTg29DP5yK896BgDLDc/h2VxgeSR6kA+suJ9nPYx1",
+	"vWDZd6+Iiip6+KVYyCaUezrHKFJqqiKKNuAHy+j4uklg9iuZUszs8MuuqATss2IFnOwDsCJT8TW/EG47",
+	"ZPkGikMkGLjzfCrZoOT2ILPnJIJjXfIDTQmmShZW4owVA5b0KZg/AwgeSMtMl27DXSGIBwp3mRAeYqp4",
+	"LYyTy1b8yqQPr/AORNyAepXW2VrhtaQslwrjWp5ploJGPl3EEFN7LFlFkswOgzsKblbsVynZenCbA0iV",
+	"sUjqwWxNsU+TTyzKls/aNnXVuSl+MR+3aOqI5zIHm6vlDZLVSrKtkA4+V1zNFum+Kg6oI3EqQnczyWe2",
+	"NlajkPDu+doLLRJDswQnA2knwY88UmTmXI4aT08W85i5DlGMuWDTTBAD9jxfxX1cZpahtKpCgMNN7/ri",
+	"DP3x2/+A+j/f9y7OkRo6SfTzyMinJKv9pyA7JVP2no19qycVqhioIo2mDAx8BblzvkBcYOpx0wnjQeG+",
+	"qsAjXxh8plbCBQs5umfRrU/Hx5Boi+T9HstbnvS8U+VNVotJU3Uuy/b//cdrML0M2rr0JrCuI/SK4IhE",
+	"6I/ffh8gpgubyBde/vHb75kiCAvC11Zsz5S7LbokZwouJ41zUyD/tOiUn/xOpPi1xnVIXirlqlnmtWa4",
+	"jgQXLY2PTfD7BTeduaCeTTYiB0pZ4MB3C5V90u8fFjubrDDDHu2nWnBazeNvpi0uVPPAXEf+GiNO5hnI",
+	"x4IsexYBR7wlSZ2HwkZvP//4c9OtjV7X4x9ud7+fNvDhB3G5z99Hr1r03+87B5O/7Y1PC7H6K5xNuqN5",
+	"vtITeCwfWwLabHZVUljkU6bGSHXn03fWOLJUCrNixt6OqiMqBRPVMwuKiWO/kK3fOmgc1pvzKbqfft37",
+	"unjeyzgKGc+FxFx13nR711C886rT61x/vmz3eh8vriRsezevPrdPTi5uzq+tsTIw7gcS+SNdCnf+GlnE",
+	"E4/cLRNO7mBMW2/LtsrulXwKaDJq1Go6rusYYXQfMTpWAFRfchOJs6RwQ4nwmCzEdjvmtv/ktG/+ANag",
+	"gRAO/U2WbD0yqqtOLDHhrrj++XYVPHZdwtNu//JNqOac3aKlPJeqRKDcHiDbmI4haIJ50uPC5wh7HvFQ",
+	"CJ2Z1BMWC731cnd+jnGgFMS319eXmRZUCVZmGxFm82xTa3umZrDaqTWbsyQAtF+p9StSiNDvOqhfqatv",
+	"oH1CobhNkbbUP/3L8gDCQjqiWbr15uTKVX871HstD1ftEPxurVrNSUsxJyi5ktENxlKNLL6WYvHahTU6",
+	"X0LW5pxY9XoQ1pMYxuR4kuDOSkliWueLINTu+PtolFGPCbQ1qIZ0PNhODBmm+2aAY+pOEOY6QyKdu1oy",
+	"7WTVVuUOUhGpcZTmEYdSGVENvazM9fPOp19bTTtvu7UJJmenu2hrQr5s52cWupAONLMxPeuAWcS8TJa2",
+	"5hgvreMwqaiVOblTVMNZL8SXkJ1h6o+0LGppfax/VU0T9LbCiAnmMltFLHl0fGWLcoqGlkKCq6TtGA93",
+	"IuFtdXsX6GCvVnfQzfWJg6Z+EPg6g2p7dc2JfBERXk9fHZAvIVOxUIMjWJz8IpISKvzC6MgfV3/ijDpK",
+	"SPUFmmCI3bUqsGUlKZWXSTenE7mYIliCDr3wBvkMvRgSwy2+VXnlElKw8mGZNItyGC2L7KgMUgld19ME",
+	"z/jAYJnelxU4UUzl0X0oDSOxZcVn880LA+QB4Rg8zuzT4ITtGmVo9Bw51f26rM1ETacrB6nOGklzEngp",
+	"6WeFtrASEUIsVF/19CFeKOxvJEhLKXYLS1/a42sxVNXeFvPc135ASpNYXnchLH4hA8rFo+8uMCkWH1yi",
+	"kj17UqTWhGEdZZCzR1AVIFRgftQfjUz3Y2H6b+QVfcXKfwrJuLoxV9XD5is4HSdsDyqvAxqtW9Wp3Iah",
+	"MvClNIyBrkIZEPm4gzw/Iq5g0PdKDhWGSrdfij32QiSvSmtErYQdBSXBFO4xYUKLKvjIPemKPfIY1C8D",
+	"BVf5qFQJoIPV5c2r992TzzdX7xU74UQ4fZpKmSLXyRSIuCpnOmFcoK0JoyyWQEA/7rxm0T2OPOLtXErO",
+	"Dk9lv33LuNClqDeRSBS66+invGBSWsTVIP+T67bJrVtDmn7NojFLHEmltr0NHGBW+4AVXuqwyintxdXH",
+	"9tUpmNNV1XMqGc7YvyMcDTQB73oDB6XxR+B3lohFjjONZeS15mjAIn/sUxzAG0MWU3kvXRaCkOiLKkrK",
+	"CsivYVWO+l35NolnGg6TLy4hHkf1veZBtiK6EqLkKyAuwxAS+90YeuGPfKlJiCim0BRwsJ12GTbLwMhs",
+	"27TEg4KbIwUr1eYfRWREIkJdkugFUk+hBLqgypEcxKHksU+5HFS/LVUZyCsdR6ohQf6sE4guO++z5MGv",
+	"TsUAdSmSmquZRLkVECWdfgGypK/bYw4SKI7M8wlq+JT7HknBq07ncUIH3TIchoA1DaEMSmypzhd6LQ4c",
+	"n/kte6TysFO03XayiAQUNINMx2hEhDvRNdPVK2g4QwPfG6hOG0GgEf2RSt1Ldl0SleGvh0RTPl4F5Gf6",
+	"MfATlcycAKS8j8dAgxpsVUy1O5cXH0fCSArpma0SpysFSg0MvbJ8gJdedoonecE+XbIV8yOfUO/5ykyI",
+	"e4aGxMVTgkawFP6kFSYiMsXRbVlqCoQVGcsFrC5pIJoWKja70MtfLYL3aSpbqMN9tvA4jVsPC4xL9/D0",
+	"kk8KvnVkH3irPEpoM0p4kyCMrfOtFF1KFBfqBctrM5pSEFLfjojcS6FC42Xn/LR7/uYBxRkXXDS1/hdQ",
+	"lYKsdn/0NVwuTfSY6+PgKnl85VKHuRfTgoeCLTqJiLjEvyORg+4nTEOVp0DldvZYwK10b7mjz8ydgDNj",
+	"5s+S/PTUy6mC3tkzXSpzPTa9V89M05LlPwJpy+zoeQ9jXUKX9ID8h+gbl+m6uGjHb/RjX53KT8ynJiOu",
+	"vCWbroM1xTOE+a0Uj+V7aCvtLOlzVZXOVcaEtJUsUi0Vt+1pZMtaQa7R/pEyYW3GcJ1JWFHPoCHDkZen",
+	"sYu71qWdJVcJYtJ1S935tbz3QX/UVQs1wGBxHODGCY7ciVJZoc2dgbQmh6uIynPdLbOikgZSectLvfJl",
+	"QhVgkAoKXoL8y8v/rY+0asldr6zJFXRUUw9xNCRSKeUZPF7Zy5oe6BR/6ao3djO+8cQpZTE2r1BhJcXY",
+	"zHut2qGtvEoWoxaX3LQ1RMqCrPQ4n5zw6salaxJbm9jRzqSkOcidME6oad0EDf8ipabkeiHnXSQwwOda",
+	"rV7q963+286nX+tOmYEaFvc9WxDF9zCCXkLVkGokownFP7b8qxfyqqStDNAkOTs0Z81Ij/k1IV+ULetB",
+	"Erimsf9VhPB4gQgOcZwAP37LF+DGAqE7ZSPxWvL2q9lS2bt4U56H8GSv6ro0KPPuswnh85t4kBxu29ez",
+	"H8xG0vgZsLolYsncPZY3ZD3anLW8bZSdAqs1uSkPipNfZiHT+STJHktvpYLd8+K0Pr9HQOd0N8+DyRlo",
+	"bobEvO1ZzNI58fdhguzUp/pjfQm4VxAgnxdtHgNhng9VNkKSK01kTPj8xcdziJ1vn551zytO5axz9qpz",
+	"ZY2Wh/cXNQxTwqUOSBZMpxMfIyGFaxSQkUAsFtA7VsrUfoTucGDrjramNviUqpRFdZrD7O60PPWSmpyZ",
+	"FxyFETMdcB5sCloOpQ1UiQ2CF9slGXaqYXBSyVZC4BgNfv06KDempABd32GVKmlte7ZRSdWhtcDzTfmv",
+	"gv06vagTtHtycpQi/BrkKF3uF5+rUN9ClEvy/bJkF/XgYpjAM88HGb3JTeDTnZpqjnO0xKRsC4Z8eOpY",
+	"JRUNsXCh8TSQ4oTyqsayAC6fjpO3H50gf2u6YXq2HKB3/ivV34RQl+lqPwvJx1Iy8Ah3eiEiqtN8JQ+o",
+	"1Nyzol17pMqIrvZwIhXNV/aKCI8DAZlB8inEIcRKW5w5nupu/yvbQAt7ldLiFUyxoMv/SrsoSmcaWukg",
+	"CUzMSlc9iucjDFl82Jw6ZGBskf1LYrM+TpRtEw5dAc4YsGIaEM7RQKEGhOR0rq4urkrsWWZiI1WeXHXa",
+	"153TilO5uTzVf8H7VsFy7aAOPeHiePEEQpclnpXr1J+iCaVuvK1eg1RgQyKVlwUyg8EtMF1CI9fT/L+h",
+	"ILECZJ5NByue0MO0Mcuunu9WZyC7yaVepGVpreEZ9KwN2PoVCQPsalfa/YQFBA1gmIFm9N+QmdtVsx4R",
+	"UvixyJs6EO2CBjMrnzTFLqemDCElusGTuNddwuRpDHMReUtE1+ycnxau9xlwOQHVWihs3kpxeOrTLJ7U",
+	"ncWAX03Fvvan5LUfCGW2Lfr2AubiAEnFLYnc/UWe3RaUPTOiDfj0XnD4CSpVYoquXp+gZrN5CC8XNOtW",
+	"zVKzoPV1R/3RSP+4Nn8czf1huvZ8+rXuHH7d/tetv/3n3/+y82nuuZJWPt0pHpenQXXP2m/m86AmxB9P",
+	"REnznWxt4M0SmcQkng4p9oOVCclGqU9O5d73xGTZNiwZUraL9Z6pggOloHx/cdK+7l6czxNNndOW38Bu",
+	"vWFNihS+iD1DrNSiD7MtFncObX2QAkbH8y/WD3Jvwse5V8uS2BaLVslCs3Pb4bao6MxGldk2rlSzrGDa",
+	"gvUbgbWkMFq+opMRApfVc8qWQVun8pmF0T5fqacHuacWFE9bu17a6kWo9KGtUIZquT/bVj7qMQuwZfDv",
+	"yTl6FvfXYOlnJFrAcs46V286kA3GyR2JcJDKR5n0MJ3+5WQygDA3GeslCU+r+6ryWSuJu6q+xF3lVIQv",
+	"gvVTfosoA4M42YXbTj6TIvUIqU1QHuCMj9XlWhrEUpoKpQzoIHVDsSaTlsVRRO7YbU4If5gvwfMXv7F0",
+	"DwsSm8DzdFVeORwqjkNS0XES5Md0qCqmWUS9Bx0qLY7rc6mgsAiFGLJX0hqq1kbK80QNlmYtx5su6ihX",
+	"Ip3cEbA4/GxSaPSEL7ipNq8UPrTlCw7rdpCELmJRn6pT2wbjhXz3Ixn2mHtLxAuu/XMwPIdExhnyRSEb",
+	"d07ks3a2/uaJZBr57KW9eVlx4xRQSh4C2d+nJpEv15lgFX7EVrFKbZJnxqGKca6MhN7wAsrR8fzyKjt2",
+	"gFByD+0RCnoMJMiu2e+y1PaSru+p+VlZzupCXpbJprVl1GiN0PdUwmrmrmcavdYaLVv1urrTqNkDPfW0",
+	"z2ZpSyD1IAtbZhfPddbrWtTOUspjbNPXnR+vK06iKkPn24pTMS1vdSWRjPqn6sdWnMr5xXX39b9XnMpV",
+	"9+TtZz1O2j7XfEhGUnnEFafyw83FdQeCK67edKwm8HMs/LtF/ZApPAAuMdOyeCvTIB69RCevVVPl3oRF",
+	"Qo/Ugwm2j6SkBRnKLI40beRIhXZBO2SPCb6wn/Jx0j7ZkNbhzPy1NfU59+k4GVhpS5ij2rbTp1L9gKqa",
+	"hY7O3AyZnYfPN1WuV2sLmyqnxpSCaeXXmtP8unHP5HMm/NGsVOxVuKCKCpscEVU3VBuXFnfCEaZH6jpy",
+	"pnzHRn8vQqL6K79nY7uHj1ARJUW3cBiq0q3MvIcCNrbps/ZmQB8nWEV/e4wWOjEbcqm4WdIWqOr5nLPg",
+	"rkBH80/bDgG7gpVGLOeLmGfqWKl9MUnHTaFYJ+NQnpmeNGkkjm8Xc2F6e3Gc6855+/wa4cIqHHRx2VOX",
+	"SK3BQe3Ly8+9ztWHzhXCoKBL3ScMd3QRDBcHgYNuevLnJDgI4JTQKzlTxalcXPYkvUqGqzgV+ZqVnmwg",
+	"oHtEaHvE6ub919gVHOEhi7XHHlBGJXmDZzGtbsHxDG2NIkIkwky3F1Qqe3AvIsW8wUgyUXEOkA5A0RaN",
+	"pyTyXViXRGDi+lMcIAWEYgUszebn7RAweQlaTAi69aleQHby/EU56/R67TcdB4ESAJ3LL27Orx30sfPq",
+	"7cXFu/xK9NNLjRe+MlEYpE3vj2Muc271TrbPhj7+ZVlcWVrzbOJMjuA9TKYp7ufJBZs5gK4h3VyEfPUi",
+	"4JmQOG/q03+rN5qt3b31K1Bnq4OnY0L+zdMU9b4IeU9g4XPhu5aIlssAC0lCdu59jyhZhET8GHkkIELR",
+	"Xu4kn7pnhnSrdErDqbwkxzIiQL/UQJ61jL+WtiyLOZ8T23hSfMxR0Qd8onKVKBMr6qVyBxYZMQx1WSKz",
+	"ZL3HFUeFMmw9qLNUUsYMVKIgMMWYhgEbcrQ18gPCJZt7xx1dlZRvO4hgdyKhKXzqiqSMjoYiGJxWXBeM",
+	"P7+iUzM0/G6kLvCMw/pWHH1MqLx/i6ut8BSP0D2JCEiucRG0y7PyuM1jZxAtf3QGDVfchm8iB+xTJChu",
+	"ww8I9ZLnKvFqxfmMjfc95mL/FM/s0yaWYCjOy33qEjT1PeqPJ/LjF+ThGUd4zNCWYB6eJR6X5Dflwthe",
+	"c1XXcrD1VwRrWHEqRgOfkhNGKQHOagdAYn2TF8A8qdK0KbuXIomEu0+5wNQlqwI/jPmE8J5VL7mM+QT0",
+	"EVNRPbdVSCHX9FGVViIe2pLKYQix02mhnlVBHlGldXJrJypXIE0BNWF4OPFT8rYtjVv94CS9XzU5hw8r",
+	"DW7tu8MrmuDmLlkR12w3Irn0hoblaayT4xxZSOZO2IZqebK1lEc+g0yT5dBrCDSJjFhS5nYsJepMsB4K",
+	"fC6O86XD0jL38sd5fh1aYyHlzNqA4SRcCiqf1lY09NuiJ0oeFUzgoBOQKdGYvJIxWuBArpJvEiobqg6k",
+	"unRmfv7c2DZkMhJV1orWPj+9uuieVpxK96JnVUElJTqJiEeo8FUhwvw5KIpQ4tBR/q2O8ZAXtM6TM10V",
+	"kkR3vps46K06PKF3fsToVFNLs/5e+/z01cWPFadyeXVxenMCtr5P1nr0dEyiMPKt8Tawu5GfODvdiKS1",
+	"AiNyR3AAnXbta5tMeds0gbIVhi/5JYyYPBqb+puA5rUfEajyqh82GvEqIBMElznaNsiSuSPUU/WsF2qH",
+	"MZ98UE8WcVcPkD+KZckweex7cgpYQP51SGDuzS4NY7Gw8Yc+VwUkqGGcFovBYqIKroKvU+ky/phK9jNP",
+	"F7P3saBZXJ73FFYp06F6MjG35aSNF0iw0HfnKibvLdUr1ZXvwRWaX8Pbm/bHTje7CvW8vnOF+ezRWAVS",
+	"YNvkx4nvTtAYC3KPZxlrKYSFSHE0YHSMBMsa6FYmJdnrvmx3PpxiOwzfQP2ZGdL8XxVQumjHYmIg4Hvb",
+	"1TU17wx1KTvqWzLT7brrtUwt3eJUzcbSqcLIv8OC2DtwJfNVwwMF5R3uj6kkmtCO67JzVpjxoH5oO1xN",
+	"2LSE9j23Wa7nqWOBHKomYEqL3IJ0JEG+iG27+3QB3SzbZDtU3dEUbYmQfEMbn9eB6delBO+9/41qZKxk",
+	"nytSv83by8iRTkng35FoZinPIASZhjZl4C27R1NMZxDFy7MU8h5zVdPJW1Gu84jEkJWD2NTj1/ZYtTOo",
+	"vAPBGT5FanN3ukuejc3f+R6Jlvis1b4Sn3U2imcLh5TvSDr9+iTRfXWd+7dnPZQUb9nWnURM7ZySNB/M",
+	"7f6gGfKFTiBypDZ3r765x77gqsgxioiIZrnyOAvnSsvcGCr7w03nBvKI2icnnUuVUvS63X3fObXnFD0k",
+	"nffxZZgEiTK1cRK5JosymUo5Gt5OiuarCD3mtnwzY/aTW/tzNOAh1v51yc6drg8w7xa9s2iQr3HASRpJ",
+	"p8kNx76Xidf1ORozSo6R0vARv/VDeVViKvxA/gGBd2OfCxIRT8Xx2ssgbuThW0qajiFWSlXDa4EFJcDw",
+	"ZyoBIByxmHpo8N133303sN7elf14YUazXIgC5rmH3ux58mlamKpOnyAMKCmPazHv8YmBnyMDCQxKKYLG",
+	"uHVqAaQI/Cyqj747G924fzbCpSDxZGTrCqhHVNLOdCEJuE7IlMjKFb3Td2iM70jmiszlRR0u1+82ueuP",
+	"xHfNRZq/amV3pzxDRBLu1E8hsCCqfQNHnuJRPoGumzAxR39FP8ckJh76S1qY8C9aVhpYc0jgGYu/Kxk9",
+	"czr8hdFVOdpikVnCTE3Kt5Fg7HZFOXdjhlJSUlVRLWQAoarX8gkaM2JI61o1DhaAAxvpE4TNMWMe2lKI",
+	"PIYQJSP5RmQUc+gXw5Cb6CfcAelUDkW+THDMBfG2V1ye3NGKwaQQOy6fdxAuRJ5U14smVRi1ECbg3mOU",
+	"oBkRaEsK4mA5B1H8nkW3JAJBPSObr7pjU/KyZNM6JpCNkGJwBi+Ta8i3jXlKj7TSvEVztgJ7djUpNiYA",
+	"ctLrlCkMsTi+Jb38z8I418/OkW/18o0TiiEIUgNWBEpdxeEMDfTpDKBT4MzQK3VCAweRL9gVwQziRpVS",
+	"aal4MMReWcsfHIbIdxl9wRE8lcSK+he9hHq2qRcx3zO0TF3kieQ0jBI7PqZJlPJ/yzJTh8ybWQt8LTNF",
+	"siDAIbeq3Oc532pSmAbKpJj35I2PVOa7ioNQuSaMlrPQFUx2i7tk2sLzTmIu2BSFeAbN4kx3XByGadq9",
+	"BIhqwad0l+97F+c7ixLws5hic/omyouWprXpNA0+RYIpm/EsyVJJuFnv9B1PhI1pruLMuoeYywNbmAjm",
+	"VGLq/xwT/bOE5FenwqWWU0LZQQESDIUBngGzh/ragwTCfMYFmao2RUUz+LzZ0JqEtnyDQgQ91Y/Wbv9S",
+	"pupUFZ3iGZqwwJsz2is2QBEbjQKfGgQ9zkuBeo/KdsOmvhAlFrTkijZa9cNGrba00yFfUJdda2c8xZkH",
+	"VWLfBBNKsv2AtpRxkBsarSOGr4faC0TcsvV8SORoWwkcnvV4YGGkSAB6nmAl3t/L817Fqbw+Oas42nlR",
+	"cSo/dtsXZ12IVL5UKRUf5D9vL84vriD7ofu3G6ux7oeYifIMU8ie0JH2kqrqVf4sX+KZLoPz6abzLAte",
+	"8pK8yZUz2DaJ18/O5ZRH7xuKWV4DXvfkXyh6TLEfnMgHs4nl62ThlzdLVXEwLzgYjtEWVnkbFMLoMbgw",
+	"th2EA66QZYp9mnGneD6XRBLeXZ/lZeNXV9iMaZy5vDSAY9r9l/YNvVIJKZcqSsmSVmGyZHL9zNXTKGKx",
+	"bvuaP8qIBQGLxSWJXI3qi3Z1lX/a6vbRy9SPziPPg2fMFXvP/7wAbL3Efl9QUa7ar68RHgkS6VAwB0H/",
+	"2d7bzqkSQNK4sC02GklJYttBH7vXb0+v2h/P1TNS7PIifE/RFmXA6EDnUE9nCRXMV3EqyRwVp5KMZaVF",
+	"V4QTWwfWuYQsco8MOikxkPiqjyEIPAPQrwaAeLopucQ4i8r/NNd745tUWndB9T/gxFTLSNpEj6CJ7U4C",
+	"HLmEZfEAe8uI6cKI8CvfnVyTLyLDQtYoUWWS+TSLAbevx9x4Sqgw5Si3sskbGF1GjJMzP4oYNJ/4IfaD",
+	"QLJNgZM37RkuVzrIz+JWCFdoaNMOw3dktrG1JrNtW1N93VTaWnfY3mP6rv4yotBpmutW0xhWqB9RXxmr",
+	"W+7LKfPigHQ99eW/6uD4v6of9Sfdsrq6tFv0Gh6HKaYeFiya2VPLp/hLO4nKLM2pJlyYhEyTjAldtVVc",
+	"TBRLdYfqhiMjiG5FgT9VQWBLyxxMfZpfwiKEyOeNyrc1XJdSenpmngTq4N7iMXlrbdcuNy1pD4QW6yfR",
+	"BPPJkbYf/eKHDjJN3bcm5Mu24Ydwl0C0TuLPWCSI16eDfkVjBxa6N/mR+oJPcKY5vMQt9XO/MjCJWsbi",
+	"qkL/twafP5+1Ty56P74cOGhQPe19hhBbILt9OqhKCiulXJ1jOkhK5IHb29fdeXU0jQ7t57qGjmZV9Bc/",
+	"DKHEDgk4gaRW05xeb1wlrhZPd5129ZsYyBNmuaxTD7jxkqdzzXB8oWtn32P+kEaVANzVrWVXVMsKla+f",
+	"HCtvgV/TZEIlL6iuTPd6ayreDUsVPAzYTBLeQVVXK3qA3ONUFBaqeOHVj7C0gpolXHilRj55cQo8IivR",
+	"BcVlErpgzRMMw6L/MSEe6TxFelQkkVmKmj/FbCRDHrxJHLIGcp715N2cWQT/tIChPrm1NuHka9hqzTvP",
+	"ljiZLvpBSZPZfTwb4NdNljTv3QAZsQRAxIHwQxxBW/+pZDGXF71rlJFzFAGyZgCuI7qlpKpEwICK2yPw",
+	"Epknk8guuKFoq7i09Elw+mWIJ+lTE69LBYNiRtTVafsJV5f6SedLyJAq2mmCa/mRdtSowcYEMshIn6bT",
+	"veCIki8CBXhIArR1V3fQXcNBf/z2+7aDBiq/+JVPcTS7wnRMJINOCIb8kNn+wOnTQZ5UDNAWTqbHAtWg",
+	"N7zS85RJEFwFSr8yuT4DFWupdt2nvuAkGCEuINcMKQ3UGGrdCXFvlbouQZw7bAmJl/BAsShFT0AmyvoW",
+	"/LwEnrRlrBTiS2u1TMfIzOt6g7aWjgXOL/XRLE90EM4zVMqS8OEUoioKSedP2cOOpNBjR1uNZfKBozx2",
+	"aWRSkqLBZPM4CzwSoS3MlYK8IwW1Pk1EtSm+Be+Vg0h1XEUDM+hLn3rkSxUrF1JVjTZQirgUDTHnRHAQ",
+	"8BgnRmztUym3Zoq/JuLeMSzZdgfgab3wewm6AQ2/ICKflP+JxKBP7yNfgCQ6JQJLGlT9iUuERoPP8pmX",
+	"khP67suf+Ms/fvtdfq2Wpz+ZgivBDA3k4yeMjvyxHqJPtfgTMQaFyGKwcDKawI7H7gRJ+Hk+Fy8HyZ6V",
+	"dAwVEQ2PH6AhcdlUC7AKxV8YYB0jMOqBEQMioH2uoAS1+iA2rYqS+pM4DKUSoGta6HjtPt3KXCH9w84t",
+	"mW1LBEwQQkITiEl6nPNCOuRxFaqTDYGSVKzenoxet6zfqUXPW0/JKqpoqzG+wjif5otlK0bmJOX3MzdY",
+	"0bh5ggpJHWP/jqjeyhTVtqsPUAQ30EHmRe0E/lCBMb/J3kQumI0Sb3RCzjOcJm8IXOxmqi93MUWSsE3L",
+	"yytZyKV2iXXSa654IXyhx8sp/2bpPly5Pt1StEK+u6Of39HPD9A05gKRn2McHKNMVpMqQQDvcO/2SFIH",
+	"5FM3iD3ibVfRR5VXJlmakyxOU3HDm5N1aA2Jzy2WY+HzkU94n1rQqYrahjQDn4Ce3FkwwDe61RLQBsGy",
+	"C7EUcKoVCzit5NwsrmyFU1MnpGhEWm4hCxRtmpHEyJSjMoeCIqipiHmfJnRKaOaDtgb1aqPalJT7P+Rf",
+	"NfnX/1qvNuS/8osv8g9lp/gr7BgpY0ZD/i1/+w6oPvrP/0TDwfZxn2ZBZopO5g/KUVUogcQmXyWHJ1c1",
+	"JlCTWDCmThtEM7NVSZspQ4M87g+q6FQ7cs1yc8RMClwSBdXq/5ojk6pVV58CsdlW9u3vNMudm6aABf9h",
+	"QYNVio08irq7qqYLso1dyTzNyexPbbld2bp5S0r6JGc0iVsyQz5FozgIjqH6qInHwpTfQ2HUEVJrBGoU",
+	"MSGXdktm1mDoWzJ765dpMiqHDExPUHkuDSIvG+sKZlsLOJsxOuPuXPRGeuhQznkj9ri+5UWXwDGAzZtD",
+	"ciBahqplzfYfBrHVZJ0i7OaEnQsVQuIgrUwBsl1GzItVDbEt1c1E1xZUMs2DwW+D+DIoPoOBI0Nt1jJw",
+	"pO89b/5ffgebZ/9d0bc4EJcs8F1L9p/WU0sdOa+xH8QRycilqwqR1prHU59eESkB8aVD1WrLhivGJ+it",
+	"5GaxbcKOrCmUngFZM0e01tGeZahQ0bmeKx1jbF5KLN3ORBI6yJVEgqLhLA1s9AXymA6BhhI3urAp8lih",
+	"Nag7wWJnwnTFsdTKr4qD1nYOP+98ynyo7nz6tebsNe2m/yt6GbEps9HbgtlnTUvPPG6Dra3MIa9tPAy5",
+	"LJwdJ2F7IvFcrp/AvcRn+lBXi1XUX1NOFCwvoa3DmuY6QGSGst+3q9TXVV5DYQVxbSMn/qbbzL67Rjbz",
+	"kpiBhYhq3Dq2QCD9E4oUtVux+pPUQa2OTl3MP7Er+rygvjtFfbVo5gPFRxINweZMl9t2Y6gcWQ2zvBQp",
+	"zKksbkV7wZaKm6P+iHDxgqOB7w22ndQgqTaQB1Ecgyg5X65G8YtVqwpNcLCk9h1yI8wnO/geRwTpq56U",
+	"1UK+0K5kMBve+5xs7kFeWcuBemlBYMMqwHCDU2iLx65LOCcchUHMkQHOqsXNEkKb8oy7ZmV9ClkIr1gr",
+	"KEAxFe91xKaLSb529JsXIB7Lus+Sg8jayx5I0ZfZ265XN6QlkQrGmgVWGo+4vqcCLJeilSq5vJho/OKH",
+	"0BDDZNepGiyWyBE5GBZxROwEYR3/v0HNtUoeF7jkCuWAc0Q/xz+clF0ZVLdNs8jDP+fYT/hBhrQUkDh/",
+	"HZJYgJRXZC54FkwZ2pbXiXNUeA75NM9I8GAhRz+ZGMh+WwnuH16i+roISs+gZCShQutoGCaE+/miLZJl",
+	"PzDcIrOT5wP++gEXEjOH2L19LBPUJt4pwT48hg15dcuRIkUnE6L2bcmNBDtrwQ8OcQbHOc+4qu+mG2RA",
+	"EVew1gIrnGDdX1WyScn4LHHlcRQRKj6aUPn5xegn9JYh7oQjnIm11ysxyctq43bO96Dg4jR84AVHeMhZ",
+	"EAuCbq7eG6fKP2zccXIOK9D5+T1r3x14A0EZyhy/bt44Zj4dQzQx+LItpw/f2w8lyty/+dmN4zXVmFQ8",
+	"AbREy+OGiZOVAmaSe1EiAn3rwMlHcQml55YXbxKIOfP3Z+l1fwbSnCU265Bmi8t+oZN+azhDpobVts1l",
+	"/2AffY9QL0lzKc+Fw6FwJ/hE58xYHF3+WKoJpgmPehz5Uzwmx8hAx8RXZOKAwDMMhsIfb344+3zSvrw+",
+	"edv+KxuN5or/2RLG1TzWiqwRm6I3HR2th2Mxeamffpz17NkqEW6WIhRHIeOr5yJd6udLk+3077Z7I087",
+	"0xCzaP9NUjoZZHRWCxWedR6A8vcL8kUgHeQ3YhG67vx47aT2CJ3R06c6k0entiu/uhpHVxCRd+JeHwLs",
+	"1aQZyNWjrUyCEfrjt99Rti3qdsHfnW3qWel1z99AT7FEfqz82q/EUdCvHPUrEyFCfvQSmFnVI3fVL/HP",
+	"Pp36tOqyKeCM/OUlHrr9ytdMO8G02bdqUwh51J9rtYa2Gjxug9Ey3pWvbqKP7RgOzdfZ51AZgVGiEyoi",
+	"IuJIh2WoOmOZHnvL8Dojga/ZznCTJpSm/6PN5uIS/07uMGkghbbUOW+b7lKmnaf8Cbr8rF2ldc4wvby1",
+	"pP2uQY1Te/1VNIoInwQz7ef3koqoUH1VxwnMC5d+vqVMq1arr2RRU9V6rUvZa6EJ+YJNZZx8rEBqgNsd",
+	"7rn73gE5HNVwfdhwm16L7I72avv1g8ZhE7eGu+6et08ORoeW30lzVCmvHbsKevQyj1rtLdmxsvtdfDJP",
+	"LjpkkGINuaGXB5TJsu2eQYpt723aP/Hm8rR9be912GOuj4MrU3t0xU6co8gnFHpF/MSAjCTFg7Idu2r1",
+	"9Uop5dZSlrR8na30VbYSHUtz2Tk/7Z6/Md9yKEUwJGnxLxahiEiIqrhGA0L9Xr6+6VXn+87JdUmF0148",
+	"1BzcIiZt0J/ZiAwpOD1y92/6k2RG5ZFJySvNxkpUYL591HsfvSdWDWuVtvMpKEzn+dWyq/RLJrvKdp3t",
+	"Td6TzKbFxaTSdYHQVCrVbiCuWWWuJWt4chqTYug6NCZ569kMd9mFP8hyl9/LMx7Aura7wo2alxtOz7rn",
+	"R4jckWim+hwWa38A4fNYFZ12PnTeX1xCf0sPfeh2PnaujnRsaxiqkGfNNHmfbimOydEU6tFum6JZus2m",
+	"KqxxjGB+eDUdfopnqgyJi4PAuHF2oDFdn6oX0Vb3DME3SXEeR9fk067ZKaZ4DI1RkkCTpP4J9MdSgr6p",
+	"gyOXUXEqySKg6o3coZVkqxZF1gjSksb118X5Szu8JbR0NRL8EA5habyeL/pCduSjCHteRHhBfmP3lERr",
+	"spX6pmyloys29ETs+WxxofFFF0kd3CI+ofmDYRcJg0iOdhmvUFM8OYnQKLkGaVBvPBttNgt+EF1O9/BM",
+	"AF+XHucQMCN5d87br96DrHja7ak/ywmPer20ps3F1BdooEMRB1C3U5K/+wkLCFQ5gszSUeCHyram7KNK",
+	"Mp7XEDPRmflpRBQTnWPIM/TV0QZu7Tjl+Z5JiYH5q/Xq5Eq/FBs168ouRVvRliSg3/cuzpVevth4cM3G",
+	"44Bo9adcjlsUkfpISmZevzQzWimKqdtTWOSX0I8IXxjzoyr6cMFCDuViofJFRCi5N34JMSF09e6XJSWE",
+	"2uj7j2kubjsWExb5v6iahBOCPdUIe5lVRNV2TrdVCounv+uwtjWu+U1Jofo2zTUrt8S95pmstgXWSwNb",
+	"q/+2I9XiMnfMBxL5o9mq6stTVLAqsTHD1LYD144fu6NAF559wU3gkXxM1aYdxn7gQd/4bFlX6P2KJiQi",
+	"28cowNGYRCoP7l6h6IIimDocfHl8+QffI6yUjH3onnYujpEX6479PkVcFf+cJ73mIV2wsOh0UaV4wXtJ",
+	"/PFElDy2pLUhyGCLXxOTeDqk2A+00zebAlhrHdgaNZQ8uIQ63/uemCzbRrHbNJQaSUBlw6GPZDhhzBK9",
+	"oGhgj9AlYWX3agDwWUhtxhBPUJsSJ4fPTUflLU6Izr3Sc5cEnqYLuPanhMXibFENWKzn3YEGrzr8wOfQ",
+	"n0fVTP92JeJLxYB2GkRqwHRLSKgqVXMiBBR6GsZCpaFTIRWeiS6WbgnFvTO9NFeSIjV4O3fWDJU1YlEZ",
+	"1Sew4oz66bZqx59YxO1q1duz9slO7227sbsHaXtshH7c+TH+ebrTM3GIR0jZzTP28sRsn4kX0SfXpywy",
+	"lv6sj0wp21BEALq6aGeYxNgZHMhcFxilBz9K2yVbRMhHSWszHRVA47286F1b+0VZ+6vA/dZo4WQybDKX",
+	"136RsoeanM86zVf0UZel3xWpx6JCHm1+m6MkiwnIWsRidWQ943M3Wa85F3JrvY2rXkL+KJdJ49IKr0qW",
+	"ZGcJeu0LDnZpQzp7gthC7r9RKohahk1g1GTCrDTJmVLrO846ZjUyQRMI+RyjgF8lvWENwzxbNW6ZRJGt",
+	"8vTHySy7It2/wzSIYxTpwF97T9+7FcJiiyR+IkS4yMOjfLogYb+9vr5EyoSTjz+XomCgskSG8g3slpWn",
+	"WB5kvzKL0ZCwaZX2gO8ELQykkhZyaUB1JQcQc0y5811msSrchmezCBVv5cNMQ5ZdPbneaIPsGlqkwfxn",
+	"WvYmS72z9+QFtRdwGOGEB0Jx93goHxySQi9eE0vCFdqbjxG5Y7cqv1Z/Qzxf9YWBMI2qxvTks+dzzoK7",
+	"zDdTIrUmXnUhRQA6yoAfuAp1ilSvGeionQ5lvtFWeqtlLs8DrYRJMSQkmJGHoHlHQKRIBu2NKEMRCQlW",
+	"KWIbyb9pi4TD9Ttl6MGeN+c8Qb7N082tUkWuTttlu9erzBVbA49MTscyqKraKZhsZKN5UehKCwZWyfb4",
+	"NpoSTHliCMsERCXhAWpiFRCwCJEK+qBeeKM2X4hpDfUQNIqpHwR+xuawJAM+K/DUrOYBI4kl8dOlPc4F",
+	"Q+raHZvOI+YXLvBMN5GZSR1Bm3KzNb/rzhra+z+mvP2PI2Ar3THbpH2R9gKmft0IyUS3yjdVYZlMICAl",
+	"9yB3ZuLN5ve8vnBfJrLcrKlyHiMpKyEWwb8Fh6YJ4My4NF9+iX+evtQ4NJ9FMGfeythoYbR/PXr58u//",
+	"0e/zT3/5F6u2y4kbR76Y9eS+Ex9yYhSw2IIylgQchjs6yjhJZ1SmJ7DCX3ZR5t1tJ+1xpUzyvE9/3GmH",
+	"4Y5EDi7wNERbN9T/kiMQqiSneu6cUZckve0hYWVC0ACq4AzQzzGJZn0a4ghPiSARkuTmHs5CVT2MhSlm",
+	"JXmd/E4N+47MjJMAbBG+3Kf6wvhjpR4kH00BkzKH0E/KsU7Z9/dCUQYckei1Oa3vP17PEftTMmW6YWza",
+	"9SCtxioHU0HeARur1r2Am4DKMHq6BHnUoAhMV5++e2af159mZj1OIfeCJ4CGLJMhSf07KqJgxSWCK+OH",
+	"mNhSWZJF6ah7OFIdW+0kXO0jGfaYe0tAr4TDgufSszKenLkTYiFfHUIXIYmwYCXnA0BiIV/jeJR7cvUF",
+	"KF/rgulharSVC5ZhkRRpd/TH7RUW9hUS4UespJDxjg6YGWL3Fkm+Lo9hyoZ+ALeQH5mIGpMl5SAGkIOa",
+	"eemXkIpLRZ8q5ufTMdoC9dg08UuOVVONIfEkHmA+oy4O/eoMT4NtFWSTazrGHYRVdX8KzNQxHRUkjYh1",
+	"bQY5Sa4WzIQJ82O1T/u0A4wZ2gxEhIeMcuIY04EEKqi1jq4GQbSo2aeDX/vgOuqDaOT0dbwGBOTX+hWn",
+	"D2Jiv3L0x2+/O32jNMDPevB+5etA1+1TjV1UOUdF2zL2g2qfduQaOOSXz9BAfT1A/Uq9X3HQQE40UEaG",
+	"LeimEPgcyj2DhKM2wBGjqFWrKaqKwRxOqEsQ7lOPqE2pplcSVMo7NNCLHlSRSgRGSYY1cLYI36u2fwBH",
+	"KbvrXEM8JvxIrQv9FQGgQF/uV47+/sdvv39y+pVQAQMA5/+ioOj0K4IJHHQCiJ6SsDw330kFVn5x9hVq",
+	"PMvXB9qrpuoUoJqDBnKoAWrUEOQaqbI1sF/dqbBeq8FaDUHzpXZowregYK18Wsdx6XgvP5vPf0tmaGuA",
+	"bz//8dvvg+1jNPgVRvoqh+pTdUHDkL/UX7/847ff8wPQeEoi30W+BwtpWxjpERoUeA76K5qQL1sZDqxj",
+	"3Bx01rl+e3GK/oL6lX6f9ivoL+iyff02+0WfnrTPL867J+33n3+46Vz9e+7pIiOe/w2Yb+57uRjds2IL",
+	"ojq2t7flscDMcq+EuzgknglhRiEWEwcVl5ES+oiYfpFKVFAtPiS0Odp6w17wPo2joPoBBzHh1Q48uu3M",
+	"rX1OhlAig5YY9Tm0w1AJn6rI6jzvS+iSi4MgTWfQp08CTkC2qKIzFcWAKdpFU58CtrDRKJOD1aduwNxb",
+	"B+kmuTEnnpRCXOKocqutWl2JHoHvEqoypzQva4fYnZCdBtS8BME1kRPv7++rGH6usmj8Ur/LX77vnnTO",
+	"ex14J+0KWfkx/nn6JmJxiHoK1dqX3UzVSlNgFdgkoTj0K0eVZrVWbSrf/wSEwwS35YcxWSXQ0DGNbiBJ",
+	"R0uB+eDMKhrcktk9i6R0gYU7IRxBAX1tbZawcPrUxZzs+JQTyn1JxINZFbXpDEUsIBC0CfGavlCwTLgQ",
+	"JDVJutSW65ab0RIiL7UppI+8VDYzZ+lzPf+XlZ57pzYKhQwNpwFoNmq1gtESh2GgmdzLn7gyIWQzwyAk",
+	"ARpjGgNH8vLf4W1Ij6ng289SmvzsTrBQgYRG7aocjpr4u++++85tePWcmfao0qg19nZqrZ3G/nXt8KhZ",
+	"O6rV/lI7OKrVKo61LOgUVGshj7yibNJ1yOXReAzi7olagQnShWUm2qkyb8sXVRJQJsOnsu/WiVznYQ0P",
+	"C6kxUmoEuNsHauQHqnuNkRxol+zhuYEg8aR8qGZ+KFwb1jXsmnNDQfJK+VCt/FBN0lKrwnvz29MJMBJf",
+	"Mk7RBecjnwzBhl4zEReNmpNnqsoil7DUylH9a2LSlBpiYts3Ya0VoAxKPV6hRG3O2g0i5lz7ezxWaTCh",
+	"1IO/OpWWwn/bwMk9efkKJ6304JX68lduKNbxYMRTLzWXv/SaRUPf8whVb7SWv3HOxGto9PvVqeyuspUu",
+	"lao6DkCqyynjcC8y2sLfP8kj5fF0iqXWBLRsPqAcau6Mua5TzCufvjqVkNniM5U/GSRZKSPrqoaU3IOK",
+	"947MBql044DX3khKOoa+VFoy4fG6kUZCagYOfAGttlgcJWH6MJK8dg6SNwYeUvjuIEnL9e1xoPl1nyZN",
+	"Gdg9Nfz8lswkfwfB3Bgc5RohZIFRXX2cT9g9zy7IsPc+NWt5gQbJnRwYA9IRxJJAD2lE2T1UWJuZVCyT",
+	"6RhgQaLtap9esUCKvGft7rmjMgtsrEiBvw10UotGr3R/8dWJ/3ISPEd417m/XRrGQl3c1OatrfSPzrWy",
+	"nGp31PAO3Do+HO6TltesFRhW/bCx36y3RqNGC7vNfYwbe8Pd3d2D4WGrOcTe7qhW3x96nktwvT5qDt3d",
+	"/d3hqFlvNmqNGtkdHZQxuYPruqSgGzG5xqZMbjfPBbxWvTna2/OG+7utujs83Hf3XW/Y8FpktO/t1d3W",
+	"Ph4Rr7Xv4v2DUWNvRFp7Lh7t1Q+Iuzd0SX09xrhXmJzUDps1vNfa39/dq3vN/f1W7WC/0Rg1Ca4Rb4Td",
+	"RmvUHNWa7u5e3a01PPdwtH/g7h42hrVR7WC4LjPdL3DAA7c+2q/ved6oceA2Sc3bxcPD+m5r1DwgTbJb",
+	"2281vUarceC6LdKoj1qN3X1v1xuS2nBUH7Vq6zLgg4JYUCc10miO9mvD/f1aff9wz63v11vuvlereYfu",
+	"Pm4OD5rNgyHsHTd2D1sHGONa6xDvj7wGoNV6THsO3x6X/S5ivbr1pCp7a+TwxF7+z8WIW/UVprjEs4Bh",
+	"75qx9zgCYf9bM/ATUxVfE5IC3/7qVOZtCJLfvnQj4hEqfBwsVsBUs32e66+TeRciNVFPnz3kgEEjDuVJ",
+	"Id4R8FtEqIhmmnUCq6SM7mi2mwRWKkNSpvdI0qBT2yagnTc4Nl1GuVTVJPsURLWNdCeq3Y8POBjz1L7/",
+	"ghvLIrDyLegppOpoaOsm3z5GmKo+Q1lRSIoArVqzTA28jPnkJAPItTXCmE8ki/QusZhsqsetdpXzS835",
+	"xUtuduaUHRB/QhJpdPhTyl7rkqZoCCZnN4cx5sbKn1a9sS9/VefwVd3ZgNic1Vdkyu6Uj3N6nHUiiknE",
+	"4vFE3SU1EOTOgOdfyfD9CmXZdfYrVdSqtXS3FQGuMJXwSXPXrOhAwFSnxbIokxWbcSvYbtYpbCiPsA+9",
+	"Ws5KL3wAYHz7y9iZhmK26P6ps/P+vGdr3TMFtYxxvMCooGuRPOH5a+dUwthWdExytS2oj6EiBrZ1/el0",
+	"3EyBLH3HdJEsOaEkm5pkovbleU+1b+pT5YmT8JfDKBxSpaOq4QEahJF/hwVR+vNl52zbAbNm1xs4aCAI",
+	"nqq/TK1c01Wa0Ds/YlR1HEavT850tyg57ms/IkPMiVRNQbzUuUzfc+iwlGZV3pIZ6OLbVfT2pv2x0+3T",
+	"dJS3Zz0ERcjf+QINJlPeVto86Oiq/JLWiqvoAripkR+0St2q1XRLR6n+9qkkIjwOQ7DPV1Ebps+HKIU4",
+	"UqWXW7Va0f7OCQ4IuGMiwpVrBuSPPpWyBlX1nY4zrYSSksqqV3ciaqxIxPrUSsXWFh56RPxD0LcNTQZp",
+	"T4GKy6bVJMxE6asZNJTa29XF6c3JdffiXPUKgrfar07qjeZp5/UbyBQz2F45quzI/73qvOmeo8ur7of2",
+	"dQe96/w7fNunf/z2e5/C353zU8vv8l7D7ZBcpPO63mi+edv9fnV9J38mj2y52GQJa8lo2WAmnpek/9TG",
+	"nkQb6xGxEfexCn2p2WeBeqZmyltCdcgLizwSFcyiTmITNRFUfoT4va8cZcBFdN5VahPlpa6xVq15lCiG",
+	"QxIwqcUJViCGIDkeIcp0V9gwXOBV65lNP7px8L+Rg0gHPj7MQ/SINiR9qKsonQaJ/5R8N/PjKHrA01s0",
+	"78hZS8zQVTq0yJgxVSwkWS8F1KZQFZcfZboyB1TP0C4paZs6kWk3LsSolODYaKQEPBWyjYB2SIKnOs+n",
+	"GWcqtMwlR316PwGHVDKo6kmunFg6kieRaZs6otBXct+WiT7kaatc47XqU2h2yVFERjGXMm9P2b8U+4aS",
+	"fr5AOIgI9mZgbvNNqL6KvKr2aVu3xRTpjVELk2ObQIjVXEiqikh6SR/iSSoSIDttWZVwWOubPJEf6RFJ",
+	"6begpCtSUSkJSKyg5N6UxPlTDHwCatwB7JGER9cTSMnIiib6hJD+6ntfX0ZkTKi8tNDz9vGoqrPem0uJ",
+	"8VU+rcJEuaWiZDZAAELnlZaeqw0A0mvigwey3acsgOC9fPkfQ76PrOkDUo/3CNKOfmhMrYLjitKoY6oj",
+	"Zyi9pLeSo5gq0sBWVyWpV8lxZSrafgMiZZdf3XqjNXJHw12vSQ6bB63Wrru7v9ccNYk3BA/r/v7B/uiw",
+	"Vtv39odDt7VXHw5JfW/YaO41vcY+scu8j0bELPWFF3gW8xWf/xQJ1zGGQkhJSnlyF3EZGfK9ha4FZaFP",
+	"nIJV1BVwR97J40qCLLJlNFXorby+xdur4nk4Qx4DzwJKhScjBPmcxyrrD5r72SSwlv5VhW6DN4PRleNo",
+	"1H5MHM2jXlMaB8Hj3Z6ljoNTU33zz7uyxl1RUCv1ojt2+8sFJdZ6rCgJLjNs3JmLUn5kiwr4KHS3RZ3a",
+	"vW1D9DdEfBMs/zNG+J/RBFQWb1Q/qjWeK94I0gP/JG5rELc3wInLKNsmmkTBMBNbVQHVus3QMiUKCOV3",
+	"yzxaRYPMp0GSS6/qrmVrujJKjvsUU12OR7fJcQOCIyjMit5JCUPNo2itx0COVzYfSXJTo0kuYk3T5FWF",
+	"BVUc4NsG3Tq6kiIinq/7mhYpG2o8Zxjuo91nTWOsJ/KnteIprBW6bd9qIYQFc0RaKfAR6Mhym4KybqcK",
+	"xmbmBMQCr09N9KHNogAWXMjd40j16C3aEbaPS/WUPoUKIHc48L0krOAdmaURDYYirWtOSDINn0uAI97B",
+	"gYdrTa91WMeH9Uaz1sKHhwe7hy180PIO9puH7vBgf3iwf4ib9Toe1YjbbA13cf1gr7k/HOGMqPbYdlG5",
+	"wlUsCiaW9E+jwgOMCpa7uIBwZPoLlvqyr3TlFXWZ9dNHkij5ng4Mvjx/o5omSqWrpbsqGrYur6ZP+7RQ",
+	"14AT6u1AYeYdF+op8xCICY4kwLJxQTgiyB9TFknNCbXTNo1c3eQ+HbEok5cL7hwoyuyhODRVr1X3OFNA",
+	"EBQ3vToHRf54AvFE9xGj42qftk3cGBcY0pOBxgyKzRUHiAs/CNAEU48jFguzNlWKNkNViAuVgqYlmt+J",
+	"PoNvkS2aNpus7A1ro6ZbIzsHoxreabm7uzuHeLe50xjVR3ujfffQa0jtD45S1ZPER/DhZUjHx0PMyV7L",
+	"8T+8uri6r717M2btdrt93ruZdG7G7Xb7rfxPm520/13+W9/7qRXIP6rV6mMqIhpUi/MOM5ha3UwgaBwu",
+	"f+GasTNMZ5r28Me55DYFQd0tN0GS5DrHYlK8ziMWjZnYCTHnkIIsBQAr+z7DfgBdLX06DshOzAmKCCe6",
+	"Fomj7hbY7po1c7cceXHgauoYPB2rIrm4at9yjHwBgf5w/eDnwsWHSZL1VVGbK/4O/R59CtNiY8IMI3Ln",
+	"s5irRVX7NNMS2+eoUauhe11Cm0Vw12B1ai3gosVJwGCapeALFJE7ggOelInu0ytJPgN/6osjcDBAU5pQ",
+	"0h89mvJD79VMKXUgNI1a2rwNymqoJs3dS/g0YXHUp1utxqHV5vMazurSHNVD/LuqRr6lX87KFyu/mCf1",
+	"6j6xJbatu+sdI6xO2dQMvzcdLewItLlE8kTqyD8I1TqDdk7IXPGdDFlZQrxAsC8nWT1/DIEb6tzykcDZ",
+	"oN9cxThsMoy+/3iNtqAQyCDXPOQIvYKaSeiP334fWDuIbadVzcwMPrSykVRgBHEfrVr9CMX0lkJss0Yf",
+	"I1EkoFDR3KYyYCIfcDxTaVLbWUOzSYzSLtDM9nyelMMvEC48EiRC9ZqukGzkHZ6EvOulgWe1WVM+Gfl9",
+	"QrdU/KEU2Oq7KdkfxREQ2WQ8ULYah2nEOLr3qcfu4crI7cLS5mMJ4YC/CaFzKinPq/CmlHwlMVudbsDa",
+	"njiaRZ+ohE2z7izcXaYTT2ryPZxPadbWqLlmZqo1ZkWqtBVTp0zOW2+YT+clb+p+PBUy+34yfOP6F/73",
+	"3ZtfuvVzv8u79GrXPenudW/DHz+cfH9YJbPva+THtnyo9rePu5Mh/cEf/VB1GwEdTl/XvB+/Dx5THNSH",
+	"xuNgoY7ZU6YCn/5pufqHYhXyXCRBB/pqGgFSLyGYS/iF6uBXHoKt6WWGmppeVYZ0O6lL0HjwljkAy+ky",
+	"KH6E0LRZCfepmymiCF5AZYsq0wSVTd00FH1ekvPYpOQx1cAcnJYmY2hPRV6Q+2+b8aoMpzupBLXkmiUl",
+	"MFcSzUw5SF0iEtK0MuIYTb/P9nOD2eREf/z2uxa7dISZT33h4yB9zedoAG1ZB+glGrTlX/9WbzRbu3sD",
+	"FNNASl5gqQG77efLdq/38eLqVDm5tLu+T1MFNCe6JZNsJLutJYrFXB7hlDyXLHYR8geLYxmRK3sOFadi",
+	"dlc5qsBZrX61zbqeOrDYJl8dXDcaBflqU2nozn179i0loXzTwn8gGei/l0STVBQO9N0yhJXNm94jMva5",
+	"IFE5WU2qeBmpQ14pDw3kP4Ok3FZOGd4C2UXyZq22DoDFm0xkc2MHjjJLm/wGMMKDdWyJoX6qyBkMHcZR",
+	"yDjp06vOm27vunOliCQ8l5rgt5WvLSGklBCPp10pDjKNwrTfMNOwok8DIiQllZuV1BG8C9p7lysGBh2K",
+	"IL0SQP+CHyXV4jOKM09uQZ9Koa52BPmYJACngbY/qozNZMGCMXRP8G0SjwwbBPbgIEU3PPmT3G+fbqnR",
+	"VKHfbclfDo9yViXjlMxFkaEFZReuDJ48gFIrildpHTQO683KZnLfAxVss40/dex/Sh07LQqLyBdVIdpG",
+	"n3J38MksqrUVmMMJo6PAV70f/otzIXPVUsZhO4slYn/eU7NA9peCdY5gmjS/RP+eZysFP5VhKwO4CAMk",
+	"mKMYVsxN429QoOOwirqUC4JhFmy8VYbJJYZaXWddTr3U92xhaeiq0+tcp8oDyPsJl0m4XOrqisNjtKtV",
+	"Bqzj2VJvFvLFulywT7NsEJVwwYxVw1gWij66tAe3cvBBCf0k2L+qmWDu/CRH1TwPGXaWCA7bTuY85PaV",
+	"6jTHCR2oykGJr7QV/QJVZTsML9RxQoqhYo7G/h2hyZwKGbbzfNfnmvX2aWFGVGC9VlbKyaN43DK8kDbv",
+	"VaQFsMOUljfc+nCf1EaH+MBrjfaaw11Sx/vuoVcbNUhruLcO58ys+p/ZNXddwELdP+0YWEZiKPT/dMWt",
+	"al8lQgfuJFDVN07TvIxvTt4iOP/FXKFAPBfoLlK90JHCOmRHUq+pjjvY2wEaphUPZih4NvCgngQeVNEF",
+	"DVQgz5Rx0acRcQnVL0s+kFIUMB9rIm5ChJaQZlAFdtDAaDGDo5TasNF8AIPirVX9TpZPLHszy1DRVlE9",
+	"yxCuHTTo3bz63D45ubg5vy4dNmN9NmVmVA96rcz1KSp5Wp3jHbTuT7mg6u+R0a1UzUhBgoAnkRblHvIj",
+	"pB2g1Cs6QwnYqVQeGayxUatpG1nyFVjOcmeN/QBxPOMILGooUTNZhDLgkeiguk+M8txF1aTMJOynS9V4",
+	"qAtNA4OiTKjU7FS86EP/iWOYOicPlEwoT5TFIgkgyQaY9OkgCcYyx60+n4CoAn1WNDk3dsxMCbMoprws",
+	"Du24T6c+51KXT+yWqsldWtsr4Y2ZObedTAeMJKpOyzOrxMRkL9tcfMxW5sAAw4zRtE8nLPBUt6E5yDJK",
+	"tk1ojT2i5gisnQCKKyKi2U57JExfr2IxL+p15KJPFF3bXHtOgaaUaMiSWj+0bqH7WsFRCikaauvk7mY2",
+	"+s8uIJi7J6VUfEvoMbqX91yKj4qrOciXLGEGN89R0eYJOQFa9qf8sFYoj+HVwC40diyRFQq97VbyHEGn",
+	"PK07QtKNyU9KY3ng6+8/XjtpgGFWvUtnjcgoInyy40+lcDEmIs0KOE4nSBqecViFgBZdSYaBbkaQXc4L",
+	"nnYV0gGFJkFI0SnFMCV9U7lPA7kpaEDFk2dBq41ecDkT7FlHUpsODIUJb8msGGGkIPWg8KIEwKnXWqWn",
+	"IkhYTQozbxpp9NzurVMyZY/p35LwSmS3HbmbHSlXQLf9jLMLEjRw4LtkdaqXLPWpLaMS3ebzSuatoLs7",
+	"td15K+imNsvbv32s33VpLW+wVFDsenMwfCzekkD5z0Ch/3qMKO2kWvSrSWSx8p2UA5Qzny7nMTG5LUln",
+	"0i3M/3/2/q65jSTdE8O/Sv4R+w8BOgUQAF8kgtGxS4lsiT2ixCGpVp/T1atKVCWIGhYy0ZUFQhhZEePY",
+	"cMTaYYdv7J29865jd+yrXYff9mYdvjjfZGLn7DnfwpHPk5mVBRReSJEUW425mBYL9ZKVlfm8/p7fM69b",
+	"KkjVmkUtRHZYjtrSJMIOtAja7thtFeRIdLC8UR6GlJOUqTPVFUfHRDIplZ6VccJ4lkx87kTylP2Mg9W3",
+	"bZA3CbJKmmhgXuvm8Prq040isN0RpQXPG71gg26OJsqhTzA+S8rj6AjgPyjoFy6gczhLdVpgnrA+xe91",
+	"hN1jr027uw9Vcth09k76rq2aHLqpWBx2z77b/XLwgP3CHlhX382iqmzv52lMFUiRaSFiREQOtrLCYr70",
+	"6sUJ2xgNlRBeYDFnItXZiMEoyWLooqi9e3WDoGAzK2mi171x2zETAf1cIeogs5QBriDTRD/dRHSxaz3c",
+	"qk9lXxnbwLs4TuMsU0JSW7rqschPHnMyYAORTmp7BN8h5hf6MRiJSU3/3shGZardiXLVlKSo4SNtzART",
+	"91PN3yFQFKgR6RjKKE0CiK48p0nCUgmlicawrgbQLzvwdPddp5W1bXGtZWBNt+7UMq4aWBBd4Pl8Uf9l",
+	"fDkx5jmpgr6ny10Ovc+MzDTPFlwHhvADnU+GDISx5HGvZ9rd5uWLOJfVdy/3z9+9IMdHx4d4Jri5VBLs",
+	"n9rPsmHjgGUszJ7n9615JphHba/pXP3sQZkmvoC+qK6uUnoNWp/53HYEbhj8SWzSfmn2SGKbOPWDDjHz",
+	"CYnilIWZ0P29h0PlmpsGve3tbZ87Oa+qXru2CAeWtenlXrOBSfA/1KMhCqZm9f3x/g/vn/31+eEZqZpW",
+	"wK3m1tPtJzvNJs6ZR1rNJjmOn9X2CCWJMm5SHDD2Zm1t+hwo6vXKi5XXNczKSSbUJHwbJ+wWVNQ8t8Tu",
+	"642eSAd1o4JyUT9M1aiyGNWbepNyCLT6Zc/9SjDL+Pm6LBQDJvXXbFS8Ss+0Ku9CE+i8izhyelSKbsmP",
+	"+Nyf7Fmi+zsW3pv34uyZSgeLVjd+N2QXFa+ixAOwGrXDLdaKnnQ36Xa4w572mrTVbYeb0Rbb7u00n7Se",
+	"tnc36VZ3O9yJnrCnvV3a7LbCdrTJtnrbdCdHesDdG78bqptjt82tp+3W5nS3XjUfjYhdNT6Mfo75IOaN",
+	"UAxywf7Z47lFe0At4CPeE0sJS1Fcw16pAp1DamX3MGWSQQP6ta90W0YG6CswMbwl3CDq6borvmNQ4JYs",
+	"GhQf1X74tLBUQn9mLSxt2KugCoxSoplW76Tq7loRZiyroy2h2xEZcdpF8MKYAiE+j2oNcjLqJnGIount",
+	"6SutmzDfWzBawFmy0wdFGV3m85CGfWQehAurwXPooa0GnIqkQ4Zwf48M6Ic6vWDfbLa2N3eazaZH4sFg",
+	"lCl3JaiZxN/hOb0AdRb4FX/UbG6GasbgX8yvBHvKpAiOevXXgrP6Mc3CfqA0HWiKDBjegsdBDXXJZnPL",
+	"poEo6YpoAum8NxwtLpICz3U1OFX/7eCMf9Ost5rtTegcA3+3mu2tev5nfbvVNvdvN3d02JOQwHwfuJka",
+	"p7499kPNaJpBiAw9O8Yjo+52dCapcL0eDHm8gXMA3fphDpSBRch+Iesl1bzTBB8IVNiYbDJAmrxvDcqO",
+	"drOpE5vmoQexHAoZI72U6f6SaaWFlgTCQbSjjDaQXnrob0ttxqrhVU+/fU522js7uY57HMBQueD1/bPn",
+	"R0dwU4mWnrZhrLmB7emB1TtrkCNlYsAUxzyJOQswiwBG/WQIIYNuKsbKxsTeeeaTpyPONaZ2QKqgNyTR",
+	"FIF9ysnZ9y88dV86imLhkas4YsIjJwffemSYKCMzYx+y2p7OpukLJ0PmkZfnx688uJ78cPwKjN/v6BU9",
+	"g52sbmkYzT38GCSgWUbDPjQd8iBHgvYfcDvBJKoNCYhi+DCH8EiYfLPfYD6CH+quHKi/AcEhO4QLEAka",
+	"WuwsxzMt0eonIonDSYdIyqOu+LBHtH1Wl2lIHinD7pETDcFRGTFk+hWOOMyXhJLiC0vsuH9y9EgSkcYX",
+	"gOUtK6a6kZGmLnqp7IcVSJgPtEkMqM4Vzn82yRhstVVOPuopcQPSZpWAxuONx0UTcRVjbp78vu6dSk2H",
+	"fPcr27LPaASf4KMuwEehI2f10X4yphOpZR/YpUVj0jVxGB8NlNqDcx1T1HnHgmKYfVqwiqZQg8gfWvKM",
+	"WZFW8iQjSoxY6I4y3M+LhQFIK2cvkyoIB1StLJHKtQv2iBF63/iVP//hT34lP/L4m7fn39afPnoEFe5W",
+	"OuN2e4QioPiGQ6oUthr0P63iqP+LfAA151mlq8rMxivGL7L+7EQ8g+1t+L/Mun4kUVsu/N52KcY829mq",
+	"eJVBzOOBWgNNO5KYZ+yCpYWhTEmk+YtukaRaPLTZeVBmRckyKLUxFt/b+R5+5cdmfZfWez993Nn65Ff+",
+	"UeknyEX22cv99vZOSRTp5X69vb1jxKmjqmNOEjFmaT2kSgOwD6TKfh6Zjnpq1LW5q8Ud27KRucpk/gcx",
+	"SmY1OaDPLpME6uHt5s6DFptTVqL+NmsRuhahX16EouEy+0nQWEORBiY6yrQ6HkmoOVDiVawq8/ARSrb8",
+	"9Fd1/M8G/ucfLZy9tdRfS/1PXmUTA0AlvAAQ+34kSSiGE1ItePg1wJ8jccAe4cLuLEcK34dc/GLL6dO9",
+	"QeR2bhIL3mrtzMMgQqkLKNCyEIijVEkVwrjob9bcSGrrGpjFNBXpUsziKsOZXl0rCd7Hny1Xff/xAmn6",
+	"6QGBQLS7raOepDuBQCFE+2cioDiV5fteTzJ5cagxHk6YlIzFKImIVN+mqibV0/EXtRE9UPQ1z4Z7IFuK",
+	"Mb7pAOFYpJeSUETEvTg8LwtSvGQ3TCXdZZRilcBDeabpkTRTO09iru3WX7fdehb/vuDWKLMDPuBX5Pa7",
+	"lk75XslK0ykP1hJYG5Z3ZVj+Su3JEo1MZR/xN1YROXwcpKq1iWf0KaZHXh7uH1jnt+ZSPRef8FrgUuxT",
+	"iQ4zPM7cVF+INs4U+blFvLN8ELU9krIsnWgMvFODZEqfpj6rc0ZZ9TxWS2WCjGmclX6+XLR9yq2q8uai",
+	"LDWIfPf1FhhV+1OaO7dtlG2FynWV9PJG1h8NuhzqmxYkmpHLWoY0wUr1HtDDyzhikC39oARIMA7+9o9B",
+	"P8gBtFQOWZgRsJwAmaPhZz5nHNA8UScnyrZNH/C2aKJ9wM6+dQYVfSB1de0fUUaewRfpV1Abd8CwKqUX",
+	"f4Cu65kamrqRuqvMs1Y0X1sG27Rp5OCA9MUYBzqgfAKPQswd9nLvibSjXhehbH0sAmQ07BOgwUcGe13P",
+	"z9kHGMLOlkda7aceaauN397e8Xy+3WrDLVrN9hap0kKittVs/u0fN5tNpDlOrxgW/LXaT//2j+q6rvhQ",
+	"a5Az9UUMScAoyUgEdGgcAYEao6yrHdkHGmbwLg1yJkZpyGSHfHdy+MIjJ69feOTF0bekitnantrMNQRX",
+	"vWPdE0z426WixnTy+kWehZVwO3NYGc7qXoBcxsw/yVLK5ZAq6VnDxKN6MmZKx7FkDXKo5k+NTt0GWo1C",
+	"5xA1BLV04MsBpi2n7gYUJM6NBcYBJAKWxRHabBo2BmlcAJ+dv3x7/AzQZydHPxy+OiPVcRxlffK3fyR9",
+	"Fl/0M8+YE2Srif+r6TLPHnIFwQLfajYNSQOA5lgoIkD02aFE8YBxqRQbhvzMNsIt2yC4hzW5ue2R6nNY",
+	"hFAIDadD5lrjuvHMLB3xkOqin1Ck6UjNjwYJbDfIvl7QlPTYmGjbFWCcMErcR2p292zdjp1TJc3UWOOU",
+	"ZKMUgY6I+oBPAQAOaMH7eRiOPZ8vxG/oOOQY//qgf7YqLreJYWvDGsCq2ILSduAeBuXR8Pmr+BKNHCi+",
+	"zmUHTdPJ8rT5gqy1FUSf5xgWxe87WJzaQAOJyMkw/sAS6V1L3JDtVtsDUaOUVaxuDeCJHC43LigxvQc0",
+	"fM815TfbypSnH9CUV3d0LPtWmWU//U4vGfbuuIeX6t/hS90uFMDBQl47tWX7fdwKBMBuii9g6D6gFMrK",
+	"NvcSYXVDexxTJh9b3tanD/k/l/t661D9HblWX/4zO87YaoF3mMQujU6MVAL54HgRBb8NODB6GPVWb3NF",
+	"k5Ebu89x3D9+rEDpitYaeRDflEgYm1oJUhB++Sn5I8cdUnp+MaL/yatkGKQ+AQ1RfIXcO1EvoAySUiNv",
+	"8euUpSLsTVvtZrP5YbfZbGoVtedaDcow1NaqRhoa9GDPvpQxI/X10+93ezmL/Tl+eDAOPHBUxCgD76rV",
+	"aICKA0qhRAlGhgVDOWtXYVLRn4Dho2OtrKCbpY22VwGPy9FwKNKMRccsiimE5B5OQmPf8YSQxQjnajGm",
+	"Ox5sWBafeKDebgUC2bx6yRSmYVkSlEkZVxacKAmlqL2YIymBoROILZNcnPkIzUzEhVoaDbLPsbZTWciW",
+	"8AC9iObunnoGmmdgSeOQlUWGbaaBvQ06Xer+TvYOQPBnWAkc/kjdnppQzsakil1nu6P8zUCgaC65mofc",
+	"B8DU1xfjkjtiFUyXhpdlFvkRDPdokFPyf0bRj7fK6efxgMmMDoYrnv9aOWBLCoqWpFR5HF5qM3cf6u6d",
+	"anz1j/fN5jUyonaycO7uu7etffzSjtVmAeB6+urKWO6L9PT2WxZ4HytiKJ2/6HB4Fl9wmo1SVlKAiyIF",
+	"GhzNUJvGgzoy0C+SoBsgm5bLUSurJKmOhpKlWU27l61m0zxc6hhUnLEBYPHVUmYREdzGHCFwlTJUTcoJ",
+	"CdTJMvBMgEekEcSTedYhz08P988PDzyCHeAPNJeXJAnrZWBrXTI2xFiLz8E4gczh4enpm1NL+KfleBXC",
+	"55p/GDl3jiJdaJGN45B1nGKLfPA1aIu5RBh7ZLEwJlX9Kng3Zaaj4rFcNQNQERB+g92MUVuIlmEJACaW",
+	"TNxsBYEtn8GX/QrF9o8fS4X07NE2PCUXnrDUri3EIahxhJe2lMU7iLn50zoYNE3p5N4qQHHpwfMx6QEO",
+	"uH69Hz86djh20oGATUXvojk6bt5VeuWWXIXTq9ulVzq32UB56iPAUl6k1d5wG78fQnNbNlgXZz4sJWV0",
+	"BCaXulo4raisJKMpqqnSBJsOr1eRNpJFZEDTSwnNCgWSKqZOQrNBvo0h85j3jDZjQ7YErRuAxlkbiFCV",
+	"SWMuSXDJJsAHTarP+zFnEjMsr2imwSuEJvEl80hIJavHXDIu4yy+Ynsk+P/rhNf7wOfK7UXES04GUJum",
+	"fYhTnQww6kT5yHskYB+ylCJ9DXgk2Ga+zyBx80ap0E6esLKvQ+zboLoBXQf0qVznSwCop7wZmx3Qb+uB",
+	"/8pNoizzMFvXnei7N8hBUUWiX69UG1S+lrNUqo+aK6y71lVHg9/gy5waCb3CRSd0taq1s/j37G74d+zF",
+	"P36s0Cua0fQtFN9XvIXui0sm9pOaWSWWm6aMv930KpnIaHKYsIF6F1Rm6oh6Y3lH4hw3qnrCsiAMVoHk",
+	"HL9dJrWVxCQu3JsL+LuX1Q+FBVttMDuJBXE7R9B+xPXzCWWs2tGz0hZ3unTJ9hvkKJM5AVdOs2/ypLYP",
+	"gxgyTt6x7pkIL5lmOaQ+Dy7j8JJFASbOSTVlVApONNHx+4PDV4fKfMbG+ykjYSIki4C9JWH0SpfOX6Ri",
+	"NAQCXvgXRGyAnwa5uqRIrqCZvhqsXtuaL8x4H5DKlXEEwJBYZiKdNMgrcXEBSVDumOU+r241N2sOPSMd",
+	"DnWQB+dGy13o8K2jMdprMMxrtkN3wX3AUKEW+HhD9ap6di3hWtEjgbfQQytnGlPn/1LCOXcUIVlKs6uV",
+	"2JoF7JZtQJxXJxpbbvp58/FTw1QA1gPCxZOckqqXN+VAfqtGGbbgltb9Xah3V6WvyKdDu2HFM15gkZfv",
+	"yXlzd4qXD2zFSufjp3J7Ad23pXcpDYveun2wtEcGroL1/lxEoFPYeS+gE4bmXdbTN20IXHdPHA3ewmo4",
+	"oRniMoaj0j4YyJCCLPtJAiNQbooexV6e8DA5THcrI4/dVnMzh7jVGj7/dm4EkEAAsOAcpWyY0HAqhKbc",
+	"GIjKlbOcqe1wm+LihpmJG4sFs90rIayMypn6DH0aV8r2//V3KE7Qg01tGDWRd9hAaqV1NOguqLqmmLmg",
+	"rYzgrLjPr+N2bCBV7txAzzunFYvLaTnV40RHL7CnR3oUzdoE0KQnX1X41DuPP0yJzTug6sXZ09vx9tUz",
+	"3H9pehH4sNY6euWdcyCKSAX4jIu2jTKXN9DZXVh0gNFNPNFTHidg4yF44sQxTVQFztOBQnDCbXxTkjFL",
+	"EvVfCHP6HIr0GuTA+NTG81auuVXNupdPoPm57MnfqOVZigKGXtqvYpm9wHd7sE7qbccNl5+nQ5cl8Ob9",
+	"RAqSxDLLQxw2EIJsd/b4fhYQybLaPKjv9JcqR/72aCKZzXx1hUgY5ZVPdx78nO/wbBZcFed1DTBNL+1K",
+	"B/8F/ouSj4MuS5+DodfZtLMAnPtwnlqgYz7j+HzpcCpsE9giq0dScUWshfItBzaUsHISSRdGbi3JazkC",
+	"fOOjXpyLY656TSs/BmObptfscAgk35AGwlhn1iG4snV0lQRwRYNdISMiFwBACCknQ2gqmAkSZxBWGYiU",
+	"eUgugMFPiCsqR4pGULNieqyqFyCpwNY1kNPCZ9i9F/h8zLp9IS4hXM8aZKu5ldc7GaONCyJHYd+8U6rp",
+	"uHNJpovaLA22ZCx6JC2QoxpgaJiUTq3d7EHNPE0zlGveb+ygB53n+ixlhCaJZVv3SJeFdCSZCSZHqN/C",
+	"vpCMk+4EU2CmVxOgV/XdfQ7N+zCbqK+WZMCAYF2djMFgw4p+ySbYlF59XWkWW22uhjSL4YWWUetIbrkh",
+	"amfeLqe1/LvtwK6eWZAeRmeWRnanFumcr/VIkhjcNWsWFDQ2GC1D5T9ZbW1U+6LSgUUrCX0yZb7MCGiT",
+	"IlpoYwvO6pmoQ5tIk1LqsmzMGMcA175p2CBZ+gyBbro3NLYJiAUv2uY+r6rHMA59JALJfg5qHknZlbgE",
+	"MB1U7yDlrbbwMH2kN1atQUxG3WaJZAw5OOxDESeJFeh7UHke68pI0yghUQ+6iK/QLcG7K0OiATWbIMTh",
+	"zYgmNIBXW2jQH5upfMgm/SymCKD+WtOGgl+xVMLLFVeotQzLrWqYqs9fn17p6rMJy9IhtRcM6dmtDOkX",
+	"BZ8I+9T0TTg7ev3i1WHFq2CB1bG8UAsWvQV7SaXPkkTMy7U8ne2BxKI4c/2OXioGRefBq8Tqb12lM5AX",
+	"ejznhz+cwweBXW6dLMl+1q7ELPLui/ogekOv7oAY4bhWwbesgo+ntU42xnZLq/oh5stsfByoXfBpAxch",
+	"1twtUdr6WlTbxDHQIfHSF9CbLRjIC7DClTfBI2QyoSRiYTygCYkj9AGoJIHaF0FRlOmtUqL6Ybg3lmJ6",
+	"3lD3e3Pw76cwFdLBkZf5XZLxDF2oyBBfQKc68DEa5JnI+sieoXmsfI4OmqdnAg1V/YSa8dr03w0tEwIC",
+	"DpyXu2ZAwB9nxjTwEF0/e92UIwbvBNgc+1KGF8EYGYZKJG+m5fMRx1RKtMSVM4+fZw7glOrZ/9q8lyW6",
+	"6Lr654uoHr2J5mmeW9chy9w4/ThrAq81yC1rENyRGACy23IVzWF3dz0RF4uydoJEcYTtyk0ECeJlR8dE",
+	"7Y3p3MQpC0Uasaij+a5CmiRW8DqhJ5+D4DLdc6QYMKQIrBrBhkvG0xIW4wAjdLm0VNSQPE/XN6EMRb+p",
+	"5uUFPxrEziP0qeAO6i+AKVDw4nS3PxyNtsyHTAyBZUrtD+bzKuUEQsomJoFyGIanFvhAXBnJjAqCAnEk",
+	"HvudUG+OCxqJmwJ8suaAgXL6jKYXDKSMZaADKDpW2TfwpCuWdjVpKuogE0+bUh6B5/OpyF7gmVgfDrEB",
+	"g4bDBgyKk+UewfmEu+lpb+C0Bw11UibcVuG6E6G+FkwLUj0/fL3/+rzmIUwT1p1INUxEmQM+r745OdO/",
+	"K5V0ySakun9y8v7s8PT7w9OaqcrWLRL1bd+eHZ7WFnqub8zhV2qJ/2oyUneOZA+1cCguuIpX0ctBaaq2",
+	"+dNqKrUIFirFqVQQyzQxW5nqLVORJepOac0nSiCqjXXkqNB8qykz/PDsbP/F4Zf3zNwFu7p7logLwniW",
+	"xmsP7db167mr76yYUVO+op6VLFMqYJVk/9ExSUcJkw0S9NKY8Ui+4ckkyDuEQmCh1tH2uzL1CC0JYhLO",
+	"WCQRii4ZV26cUndY/xOyGAKFgnQZ0Y+Zwup5SCXy8vz8xF5oYf9YIlWbQwR2NDgz7/ur8g6c76XjP7eK",
+	"4TGTurTzpT5vLQbuUgzIfImXp0uWQWrd+vI9B+mItDWOmaRFDakG9suiqRvUGnPxr7+QHXhDcG1hp2mw",
+	"3HW30ZcCwl53G6+hsA+1MBp3c9EbXiwWZgwDDPOuZBXkpZSur6173o41rhYQDQCmdZQ1lOxxMW74fBY0",
+	"WFJcPBc3SAxssKRU2OdzcYN49gqoQQTYrmGD14UNTn8OAxvE46uCBvHshwUZnKqXXrVkyr65CaaWFE4J",
+	"6BFhoqUl5VEPAiWIW2J1N1BHR9bG3x0DBc08ryjnTQZnrqjHHsYmpOnmqEQSOdJesjBlmSQD4GFvkDPG",
+	"dAD0nb62J1LSF2OIgSovL2YORaPy5GR8wctrjNU7vjMj/RW5bvOwyU9LijE57SZ5kgUyevD1TRhMMqg6",
+	"m8rhVX7CMNQmLMlUrYDK48ePH+/2Num8Is6Sp48K5WT6laCI7MPo54FZZVNso58nhfR6UEtjmcVq05RV",
+	"LjLd9Rpa0NsKH80G2m7W1vLpzpzTcb6Dyz3TOYnyi1iqnUYoeXv6ymaUITVekHu45hEsgKVChSb4+vGP",
+	"JAiamF/4PMA1Hyi/tjdKEg3e1aw3ALwF9K6G1jJOUpEBOVvWT8Xooq9zO3ot1jwt/pDOczKGi1kiGTB6",
+	"zq42Z2VuNXdJl00ERLQodmIgXADmwnLmSMhHqFlQ52Om5vHjA5Snk8bjx+RboW1tmAwk/JSjrprQrhr2",
+	"ZIh+ge5sIpW36pFM6ItQiFiEtUeCkzdn57oX6ShNdGoHRxS4tNYdMi3cAhue64po4vPgo1+JI7/SMfTN",
+	"Wg9MSBwZpmbPR8kFZ7mSC34CDDT8RC/fQ18uz88FpHPn02+fk83NzV3ntkqg+pXOxz//4U+fPilrP1BH",
+	"bGpIZ4xBSbnP9ciUwHQpXBuYGscgCaSu1Ftq3Ch2tvOIrvP4FMC9McGVU/zpipoc3r5XuAWNIhZ1fkQj",
+	"8M9/+NNPOpVXPFi4t0boNzSmAu6Hp8rOj9QjXXM6xioa8Ig9Yk7SP5r8mjvSYs4tgtX3EgnBOyT4of7D",
+	"6OdB/fAK26pBN0ZYg7rBnznBrFZ9jrMIPLvGoU0KZmihMZBzudXNAam+5fEHMoiTJNZtghzsSJaxwTAj",
+	"Yyq1XaF7m5j7WIlFviF99qH68nj/ue7FVUWp4JHpR5K/In6l4VfIX2EfoFrgIeVil4E4gXcGZizsA6kW",
+	"UIPs53HtlCnxOzIcNxaR7xF1nKZInx8KLjOqpFs8YIbYsjeS6iozFAkVFdg6ZZsMYg43FQl+lf18WkHJ",
+	"MiD4gjx8+8MH2L2xus50VyJvTHRdC0A167Ft9LCNz/V8jiEf2lXedKtJpEda6uEejsEjm031X1gtbdLf",
+	"QwYwXXmRiuGQIZ+XMf8GdEKUhL5iPtcM50jTSXnkkZSmLJl4zpsqO6tDIhaNUNRAx8qZhdXw+UHRxPx5",
+	"xEbICnoiZHaRsrPfvoKuNRQ4x2hq+T60XEyEBP5MzvY0UkAvKGA91lHQXKHY2YZwaJJbq/k4jLB+hpTP",
+	"SvAqeb1vTWsUqcgIfcZ41IEcCggoqjxqUCwekRMe9lPBxUiquYFPYfaKybBYWmnQZZlIWdSZJ8lxcwCP",
+	"QVdcaSJQlME54Atv+F4NWmPOUXhmOYhG3QFUcjXA7GfgkSAT+F+TI4U8vcYHwXFUIPDPHK0U1NSmUQtV",
+	"a3Esd/nu7M1r3G6xRG1Ck0SM/UoHU08e8SvI7qQO6caNnwJgjZKFoVad3JMm1d7MlSzeo7bnc7VfEG2h",
+	"BpOoM6EDD6j+Bnkt7ABxQzlfT8kMMcqOZeARqhZS3Xkfkap7kxFPldaF8iel09UmYWEcsQiWteD6JkGH",
+	"nOyfneEA3PfQI/HI6eF3h8/P9ZsCA7xaavtRlDIpmcSFph6BM9kXwEQLfPIp0+VfmVAjTYQYdml46ZEk",
+	"5pf1RIQ0IdUwESOl9TIKapSbKoGaR4ZpfKU5x22KDt5X0wtSHIRLO2u4ZhHnAvVJTLNZ+RwkOBgjoeAc",
+	"qxhs26kqbFmIBYIZaJpO2VfQeE/uPpaLzMeZhgHrIKCz2dMRlzgo6E/w7vDZyzdvfvN+/9WrN+/en5we",
+	"fb9/fghBwjLX9Lnr436dSY3PcC1X9Quv6fThpN8zK+59uuDb3SZ7Eraip7Td22I73d1wM2rRJ70ma3e3",
+	"wp3oKW31Ntl290m4GzVpm231drpPw1a0ybaf3JHrfuue+zKvnbMxsX6IbVyIU2QctjXD/C82R4WtKqj5",
+	"xNeMV258jFfnktQX7REn8ojVamC4W2tXmYrWTF0IRTdYwzlsiL8MdfAlK2iN1RtLciH4mnftrngRF2+v",
+	"FYpncydnqnx2s7RyJo5u2OetrI/fT9dGq4hBnGUsMkeBuxRaFDPlaLIGCTCAdwZaxLhYms3NgNIwOkhM",
+	"FEBHsTipQkBQ/bOGQmE2xqh0VlFD7flcTDnXJkWyioTZI1vNXTyL4o2cXAyO11xpnv/29NV8Arpfh6Fq",
+	"MG7Xske+DO5mRWNIW3O54lnbPb9Mu0eT2X2W3bOR2zFL8rYmDJoJY/tA3T3EZXW9jDWxXfROh0zFZnXM",
+	"pCQ2C0E7roO9pkxCP5aPsNZEHQPALroLRbAvilHorz5KEh0BiDMSilESAdF/F4Iy4L/bnAJT32ZFK21x",
+	"RjmP0a2LMG4NHoMLoNJpL6kzbLVcbAysNvg+T3qbYZNut+vt7i6rb0Vb3fpu9ymrb4WtXpPt9Nq01VLX",
+	"jPCbHstKZ3Pbq8CqQEgOrEenDEQ738rRPdNOKwxfud6ttmd9WpT4XxpjU1ybk2s0NsCZX+Nsbltw78+J",
+	"9/8yLWtXwYyy/kYiLmK+oFsbTRIMS+cZ9y4NLwnjEanqHIKNoOPv+8PhmTahkf4Fuu9TErGrOGQ1pX8u",
+	"WAaR8KNjJF2F1KNSJqIHwR5EjEHuXJdLFpubAZ8lmbBC3zQ1DLirppfRzN5kttmajf2Xt1qIMxOUrkLu",
+	"ZE6nu5pn233SfFLgbwwy6K6ekGyC3C28l8/ta3RT3Qkfru4CCX0cQfLw3PDRQh6IfPfuHOYo2Nf7D6Rf",
+	"hzxjNGVpQAQ3pYhYxwrqEjo/BBtjNeB/DDf7JtgjKVPOQt6ENGAfhnHK5H4WwIyP+CUXY26Yx0hIuRqr",
+	"0pQ9WAY+t/lLTGTjbLb21DeOJZjiuuTSg3kVKQKRkZvMTH55x7lXsB5/OZw+57oth1rVibggMd/LF6Sy",
+	"TzgbF9knnDY686l0boV+6k74gPVacXX67ix3AKy2SqfCJt/1uy/C+E383dHb3x+1XsdH8oifbofPj3aO",
+	"Loc/fP/8u90Gm3zXZD/sq5OG3bPvdhthO+HdwbfN6IfvktsMQJ+rUS3zuGDoX52f9cX6By1t5iblCPp4",
+	"GF2wgKa4m9DwMomNoioPAJ/TSyZJ0E1EeMmit7YDcq/YN8Dea8qXgM2M2UNsM1pS0sTh5urWdy2pnrlv",
+	"8QDCt/nskETwC5YSPc9rs3N1WntcPrqJxmzrjLmVN2AVOasYfF49/x5CC5VzzbNkYg6bxmZlbrCztu7c",
+	"A37QTe/mOaqtKaXm1Gw8E925/Uu/qP/ofNTVfUezWNaFGtfbyceTXI2UtMAp9ahORlmJduJzldN+4es4",
+	"sCWlsKSm9ASrHM9LXWYx9QfCPQ3Ly549IvsxUNlesmFGqiO8HLOiAB2TeFeu/MsE2WZqDfLMnCXFgEGb",
+	"cE3sZUbp9BpFN02dzHiWIuOypfucnoLYlWx7BZ2cMq1yEORjCHRs7K/Mk3j2i9LQqzf0umVxdSeCZ5kR",
+	"YVe3XhdrgbOqwHm2wHBw7GSXWHZxMa+VOIVLPDKMOTfUwMWmvmzK0NAJqnIT43lhIL8qG6OMHihKaU+T",
+	"8CXUUhjfiMdvIY/sE+WQt7avQ+bXvhGP7JNpeiNo4oeLx0QtlHo4UyfvFBiPnOcCHjbSXTNaczsITr3T",
+	"Fze13MW9uq1V2Ghr0bey6HNnmySL2xkV5njjo1l1C3FjpxCilTPE3Bi9LlhnoLqgNMx2hVcLuLbngrQR",
+	"hOJzbaZoilWLKiGcfchy4H4KxBozz+7S8BLw5mD5uD/5XFuCWxgrdgW5Rk/bZh0FnnG9uTT3KykU5gfz",
+	"+/y603/3bc3O9RfDxmarXPFcC9DP6qu67vn7pfqVGdRaWFxm193gG1rDfizHj53Rq+n2oSOO9aRqN0LR",
+	"ZGH/VW02SblSXTg1gGcEJEwYTdXmr3k+BzWsPbHiLaadGM7IhGV56qgfS11rgvkxLELFYo7P2NhlO/mM",
+	"FQyyA5irh7+XS3Mu8BHgs+3NfCH7ZYqJF2MyleVcIj0XuQQY0A+vGL/I+pXOVnN3x+ZSZaZk9Y3TK9c3",
+	"LZZ5U4XV9rVTM92hDFLCgVBiVsK1Rc9ghGZFqeR514cessWPFUuiLoqwP5a1GwDyVJRS7t4HSnhN2E4l",
+	"QrKg0b9kWDk+HMk+4SKLe3rxkUyAmDECBkRSH+SR6PWSmLMGOR4hJbDPC0NckHaHIjwWkWqckb5IoNI0",
+	"dMyfUAzKCRmnxNDxCEl+fhEmxQ0BqvCZS4jhhqmamkzj+fRZ02tHXaU+ofrZw5JH9eeIqwNKxM2QILmp",
+	"4x/1bX+y54nu71iY3TfedfqTX0esPcKNYrjMgDpszTl31+2X1VdSWhUX2pTweiQLIkbeRGKaOMEcmXkS",
+	"c4nPH8ZczghEx8RSPgwGxUje/cIj1iiLM8cMg0puY4eBhWcQL+YGSO1u/Ks9207DybzpBHHMPbLV3KyB",
+	"D+bzu7PVTnCqfoHGmpFeQzVXjvAaxsWeVxgsKrPNhubd5+NhbokGbm2cPVTj7CTmVhTcgpuYMhrNBz0e",
+	"ixk3UV0A0R61eKGBHnIaihGA/0QE/gf80DEA+4RmTNoYT037c3ATNNow4IRV98Czou88pJrZrXgHXeZP",
+	"M+XZkPM+cCFlunhpSjZjSJVgpgxINWDetGBUF2DLhVMTeA0MEYax33weZ2okksmpCBN6q9MmaU6tIKdv",
+	"hbMHctDngfrDCD6yv0C02lwnUHaVC+mt5laZ9Dym6aW7TdVrfuUmJsbjbxS8VrNjxYs2C++hT5FNDDxZ",
+	"KTHQvKPQvXr7ZWI83/5r7uP7t0Nh3ouqNMUNPU/wI8Khnhok47wU6LcFbEQBW6XLlCJSDWxX1W9iHopB",
+	"zC8CT9dJARstdIIBsjLunixG2YVQJ9emGZIFPJ8miS2iwkU8r2AJh2lxmZ8ryIpzYN6JfKOp9UQBiGHe",
+	"wvysSwHw52KAzdxpXozNzEw5o697OeOjAXzX/JAZh+PI2lBcSafVZJJ/VUjBxFJP8h705MZ/m2CILh+e",
+	"R0isRcyq0uVMhDFN9OfSNUe/wNamc8u3ipnlXioGb2fIir1Kn/IocVPOKVMStNKp9OOKVXRwVRuvsJL8",
+	"5PD1wdHrF4Ajf/vwMHaF7bh65rcIxFrnflfXAEB1PDV9q+LtctOVUHkpSWCWVFDsNoNGrr67MkL1InRq",
+	"hPLKVWihJn0OPFq/YyEUDe0VTwLrlZqmOQ1958Chwdc28Ind2SRL6RVLNLTN5yCGCIo5j1BLQKc7ohrO",
+	"niKuLn+/GUjdZg5zt8N0MMSlADxwL5Yh8By2Aui3NhbAqWIa+WiMoIfRGT2xPjeTbdvM9tkAY8yyrKc5",
+	"liJbZ4hOlPCOw/6e/h6EcmAoQ22mtGrMZaYsN9GzSEkKVAmCzwtN86iwu29Z11oIPTBB6AVoAJnX6rdt",
+	"BePtdwHfV/4XMqK6K2UqmRbPGZiW8nNSaaBtbieTdiPurgegve5ID63CqqVH7Zkt+Ktnk7jLdCKDiE5R",
+	"a63usmx8tEvs0wbKt5L22csMRdcQ1ejk+VpyWr11rCzHwpMuC8UgF+qih3SNEA7ytKgwAl2dKX2+//z5",
+	"4cn54YE3FSJaVTnmpcWGB0WfqXWeo9CK0SNnNBC9wzdbBCu3mp9bdp0prebYBnn5k9lJ8zqVxxEJUvYz",
+	"NCv3+dJu5UqWlLekgW9yi7rpgQvd6et3Opv59avLYrMAH5gwtoLYjG8tie9OEu9r6/B2ZDHa+/cmi7V7",
+	"0SmTr5r+9/BgRenq81XF6557NyDrlpfIiYDUuw9O/JZIzFOYuS8uMe9Sepjvv5Yedyc9cBldX3qsWHej",
+	"Ty6U77oFerp/fVmDO2L62zUWBI3Xlb3ZCgbFTKlc0cIYPdQY5HWDj+ug4zWDjoOJmbnlG37DdFJZVGZy",
+	"qOx/4C/N97jgpCuyPpFxxOResUKoAPeUGZ3Mp6vQQICiZJlf0YEr6OGqxJX4KIqlzGtG4ZtVXfTMUpiO",
+	"qC+jMtM6MROa4WpxCLPIa3ZrNEfOTgRQyGLNi6dM2ayUYPckInpeSY2rIXRaQKZxPHmBz/4K1O1qHwDe",
+	"d3UFhPO+3p3XIZe4MEtqpUwXMutLC1cVY55T9+Fa93KPz+TEeEQCXPxHkQwIlXorSEi3GEwriXnxNLCE",
+	"h7gt4gjt0fiCi5RFtQZ5p6FxgW5oFrhtV4ZxeCl97LFEp06xrfI0q4SGgO3u5VvU9AGElo45QSBiznyu",
+	"7pCXRh7q/khwpXGLsV8aw4Zlz08P95ULNbfFC6zzW1CTN8R16empdPBfOlJmP4VaFS5iCv+5WfnJytkD",
+	"NhC4Ila3LuGd77fZyg0bKy+aHg0c2yybCq/CRRaHDJ+me/UVo5HYyCgnFb8t0x0md5lhg1tYz8Ka9fvh",
+	"odJsHxOznuZ5ByjEN8xqWtpZX/fP0nZKNYPOXZRPBGc2FJcJ8jsR85qnG3tBZywDij2KlAuR0ZhLt78+",
+	"uAzQLsHT4OL0wmLSGiRQN6TdhAUkY0kibQd/R1nkj/e5Op0U+VH1m5oulp821Dk2ilqbh247gRe+H/PJ",
+	"7V6/trTWlhYWF7g7bvlOloymYX/uTsaFvGRjknxfVp/3Y84kcum+olnMsRqdJvElqxE6EKbFaFEymJh/",
+	"jssfc/3b3uwPuMtLIS/qbe5n9x0N9P47NebEeh+u96EDmVBLceV9aPXMQjbYPsNOzMR0WpZ51+Y9o1dZ",
+	"Ih1i6uVeg88Pjs7O3rz6/vDAaQL9SNpIXUi5y5GKFQSlsTg9qtvyMr4Y54npY71e76vH3/SczTMi51DB",
+	"ltdMFUJYgC9x1QWsdF25Zdf5zGJ8wbIHvg5X953W63DldQiTSiKW0ThZGgRequJfoFTGIrh5ndxysSxS",
+	"bNs7iLkuqZIFiYrN9DE64BF02tVFV7GMu3ESZ5M93fXN5yYhSi4Zg/0Rp+SKJiOmG53b0NYFy1aW9G9P",
+	"DuYFiLCn0xcOEC2MbbxjSSgG7P/nhDNmSCiW7rcv0yDtGmGSdVHevYc/bDuzFcMfc4ICy1M1j/JKDAg5",
+	"mCs9IpLIqanriRRodFCqQDm1kimyUah7yOPZknBdYJBZWcRdYaSLmLX6nI9cQmkxJ7YBi/g7EfNbK977",
+	"KmvIyqO4Mxh8feDZZAaU/5//h//j7//9f/jLf/Ov/vJf/dspSGhrLjz/AcI6ptfL6t6m2STr8rLrx390",
+	"bVBBviAb4By7fGli3IiuqQ5fheVdkhM3++A2ev+sVg6nI8m5qJupgwMy+IjQsoo485ogPv2C+NRFBGS2",
+	"RG5iKHEKebhpaCrKc02agftcl8fZMrhrlcc5WFU0GnQKUXtJ2OO3GGHL6CUrLoo9dW8S4GkBkLuevJ0f",
+	"AK8t1RtODR2pUhujiHxufg6TUcSi2hQY1vH7dKY09/9SewwyqdOSwedY2RXL+arLyXw6wuiudZfzqFMU",
+	"7F+0SuHBKKW7Uy/rorEHVqqQ5/Y+27RerYLs4aku75ZLKQo6ipSpKKe6oFBnAZFbrLSw0rWqQwjAvz2t",
+	"xGp5ndt0qYYp9NGE21ZoIJQmsFIlIJItrm5b6LUsVTgeEanPp6suihrhhnVvPp9X+EaW1r21Fte93a4m",
+	"etBKZerqdgHt4ugaF6lyE43jVMY9KJWzLo37EqVxrpV7Oxpnbp3cr1njGE/IEat72Ip3qqCvTEv4fEpN",
+	"zGibGxTrPSxtMreM7yEogDuWd+tivnss5rupvNPW38KwtT7H0xvKbZ+FIWn9h0ZmZ/GAYVhEDYpFDXKs",
+	"s1QQkqgCv/D84LI++Vdd5ocTtxQr7FT57ev+26kATfPm3evD0xJLqAWv/NlP0zWF+Kzjw+NnpQ9bNfzc",
+	"vuPwM66o1SPPer2vA87XTLgP7M697Yx7qWWyb1zYmF/FGZOa1SXmmvBRK2uNN9YRRJMwd8o7GmRfd7zv",
+	"00yTqZdUYhC3EGOPUMIFr+sRaPujHHDlIdhR03RJGwL1yus3cDudvd8/OChP0u9H0e0Jys9qAlFSs7EF",
+	"H/zam1PuR9E6H7/OxzueXBTNEygr2DPLMM3GIkFQMyou5dgYHVeCa17NjHHQx/dkyEyJy18HaHmt0u8T",
+	"u/w5G3EVDoF30O+EI5pTnQ+xE89x4quOE4/QmGFCY24GVtPl2hKLKfGoz6tlmvX96eHxm+8PD2p7GJQQ",
+	"nOmSAvNIrc0TBt31qvqyV4ffnpu+KDiokHJlKcB5KA86NuHp5mWRtNOaGeO+sOWeBaTeHO5/bOTpLPsH",
+	"KFEw9GQNti8H28bJWoO2rxNCUDNmlyJgrWFJL9jtphEGbvu6LhIoFjAsRcGZm0yTyQMJI8YLp1t6QGoJ",
+	"Dp6xn4M9IumA+bwXJ0A2bEnDlALvTjJGuqPogmVkyFLUBBQjlYKzeibqgts2tqXK3ec+B9EUgP13Bk1S",
+	"TDE6gjok+9kzd7WAj0fSPQfHFcgJD1kUkJCm6cTncVZDYQPjwnZzht230GoELRTdOAWtT1KVjEceYVGc",
+	"IRzlSlyyGglhNtBWjTOLJ9QXubNLoccvCKFxh/TFmFCC3blRgPZYkpAu68c8ItRAN7oTMhCpkmxKEhP1",
+	"QiRlw4ROJOnFSaJhznTo4Ut1J/DfhUjClzj99y/RSuj180Z/MGGRtfpjOfvNS+a2EOvfapazCZuVVOAT",
+	"7ol0QLFjQLYDzcpjHg9GAwibaHLhmGfsgqV3wLt/q0WmR4NjbLR+jW9zltE0O48HbLXTD3mEJ99jx/sX",
+	"p2/enky3sK+E9e1em1buuo19UQpCvCxGbtCtpyt3tm+1bWv7PA31xeGhx3if6xjyuEnXCv6awbm+lbRL",
+	"lbpV52q9fFqSGtAy06G8LzCxqFsERQ1PqvAxm1rr5X3Bap7P9dotRsrQGsCuyHqrNci3WuuHYtCNOeu4",
+	"FcgahIhNsFOMvyH5J3gWNY8EetcEnlbPRgYF5M//9b8hdvvCXwFDkROASaAXo1LkMYP2ZUCuRLtilJEW",
+	"OY6fOQvVjLdDKF6G+jxX72KURMYoAPUKXdDSKxYROcCJrFJwMmQGPQBs+zVAqlAux/BWgbq7tpDUTg4w",
+	"J8PBJoD3T+KQmVtX9TlRfBVHukBJ9HqSZZrJvyfS2h4kXg1tPvT3x1fQlDuDear9LOYXCbst3V5SaGUd",
+	"xevwc4H0u4fc+lr7frabt1YLd68W3sw4QavohiVx1eeJGEUETyLiSgfNrbRztENIOWDPq8q8dhyyWbJI",
+	"qHLSCHZs8u2UBtc6OsGDchUk/uqcFD5HUoqigmqQU62F7MBpyiBg01MfZj7rhF63a96J9fZ+IPHbQb4i",
+	"V9jbfEET2TPsfGQNm0yYFtVV7IBZc3pVkyp4TLUG9InOIPw6GAGUKknEGMM0sBp8LnpQ52gtMlI9Zx+y",
+	"53gZ+fMf/kSOWXrB9IEaBKi2mk20f8xodCpVM/LpSG6x9/8jiTYM9qTF/rT6/CwesL08dhQ4bl6AXQIR",
+	"fpaybJRy3aEWjVk9AFNlhMTw0x1kdYC5pIu2vjzwuW0ga4PEbhcrvI/nTrHDaD8dThY9TC4DTK7QbdaM",
+	"0DOciqky8MY0jVi08fNIZLnUWxiUVqtBb+Mvl4Aua8Kau+If/cooTfxKx6/0s2woOxsbvThhjYhdNT6M",
+	"fo75IOaNUAxgH6hfNmg39CufCi710fH+i8OKdZ1dQPGKvROdibon5sHSaXEDFxhquJWZuq04B0BiEdbd",
+	"3ir9AqVRjSelX+aWoxPLMAK6oNBIgjU2ALABW+0VYJLnQhxTPrHF5PfSwmpg5dZSlfgxxgDIXM4PLYAh",
+	"Dh5qCxfDDj0Clu2Yk/PDH87NQ/dIYLZCgK4+tDN3+NJtIY5ZT3i+7TB+JgbMUDzlWRSLPfJcFZ0zy/oc",
+	"RrHVbKoTnCgL2Wrulgn4wyjObkXAr+S14oMKGcSb6oRiKBazJLhZrrfpozi7b0TSivLGfN6vHpX0FbCq",
+	"qmV0fZGzgRt0vjFeED3qVGmljVkd4zjrx6ZEQZ1CxjGPxJhU22QQ81HGJOlObMvvPTRqZ0s8ctoA+yjK",
+	"bbaMgPVOaAYHlR3dIEeZNGFPEkufhwmjKYs8Emi5E9j6EAjBTQnAKdO4YS+y7WVlhtY9vhAYxbJUKnoO",
+	"JBN8euyYmhbde0vTxIWasotyEIa65IsKxC8rdKbmbO2JXwNgAbtvqRAQQ7mhrNRYZnE4vyIDkoCAVEBY",
+	"8rgvEkaGCc16Ih14Nl4fUdnvCppGDXJIw76yA9RLjZSHB8VLGOivqtPpJeM+VzY5oSSkYZ/ZtMZOk0gW",
+	"CmiQmUR7JLhgXG0MXbSFTYsZrzXIgfo3TRkB1DSLbNdndLIfSawM+b3aptUf3v72+P350fHh37x5fVjK",
+	"pPyCQat5PRt3QdA+HH7PUqm88UqnveWpA7LSaT31Kt1JxuQZmPWVzpPNrWZzEy5Vvo+sdHaftr2KMw8z",
+	"Ra4llO7qzls7XiUe7OuWV5XOdnuzab0V+YrK7ImaxEqn1dpsO7+ci4hO1MiaW15F8CTm7HkeSqh0nj7x",
+	"KsOR7DN5BrPRbm61Wl4l5c9GPIIRbytHiXGK+dz2LfpIb4Yy/0zLhEio127jaxcFYijLmXn0NiXSXdpG",
+	"HIihnJIH9pvNEQZYZ4BnTQex8+j3gGZhn0kypKmtZsBrNB8h0VxjAxpzn+u6h0eSsPqAxgmhUZQyKT0S",
+	"UsnqMZeMyziLr1gy2YPUaTaSAXAUavwUA+J1QFRHsYR/+1y/S4MEdDjUgC7d/K0wILUN0XUxUXfEjUbz",
+	"0o3nepKuq5W/YKIOh3wGM4eJ7HuoMdOzDgCSOeX9M0VfTC2ASgcbSvwTw0AUioGO17TaNr96iD+Ss2wU",
+	"xcIVJ4ev95+9OjzA2jM7itb8phhP54wiYgPxT9yIlBlFoSNG6aO/dCUafvHVUx5mt6ztrJWFKzS4y6ww",
+	"WCpV0dXKxMVFwurmm163De6bocRPu7RezfQQoqQrogkYXohy/fgpqHmkl8RDVxJaSI1ewuAlHRydwR+I",
+	"Xfd58NGvaGHrVzrkz3/40yeopNcCVL0U88i4H4d9MqDKd0tZBrAVSXusQd7140SZpvqRsbTyWukDqwqk",
+	"wbrL+IKTmHugLfRFmbhkkKqVY5bqEBSH60GUPyKXbCI9uJRmoxT8x8jnR8f2ylS5F72RVOboVnOzRgRX",
+	"zl46AUgs5SGYo4KHzLPX6Hq+WMoRmJqIFGr4/FBNh/Lz4jxrAxFadVGC6o9mDbIP4y3MeMxh1JyNcebK",
+	"FM45LBdXflc+I1qlv13ek+c6wgQfbze9DlbdvpX8hbSGWeuVW5fCy8zUecthHdlndy3DYfcyx3C0wmmu",
+	"RFeez0bEruKQLeYx0OcQysnRMaZZndLelF3EMmMQqCoWJCDvthY8A3CbrZsN/dkeSdKl4SVhHEzeUHAp",
+	"EtYgB4yGWXwFPeXsw1NGEvUgjWoM4BQWEJAA81sKyf6BfsU7Dj7tD4fn8YDJjA6GK57/WonmOVg9M9OI",
+	"zzGzkAmYhCJ8T1l376kmMigDz99Wh81fElYm//Kr2456lte246zcQVliRI9XEETonZwZO2WOgUlNhWJk",
+	"96ORS0oSTQsmjMtsfFT/XYamVuc8ksYpxrKiifaCxx0S/DxiIxaBqEjg97FIL5UNE7EEQR0BUgCqk5Bg",
+	"qUfjRP11kYrxVKdl05qSC3iwgfXGwFtVHpBTi/FBy59l2xo+wt3H1NVzTpkcJUtNDTXz6316y/v0nfJ9",
+	"uiyEyFYPOsfAur3GPt3QWypeYFO84YykYgzlhSgMsKIPNhPU0glPGZH6N5FGLO2Q3749fHt4QKpjGmfA",
+	"86z8QPw38kn6XPloE53epaQ7khPAadEY/JoLmrExndRyRkHobEuuGI+EEkz6BJIJcQmFgAaw73N7jkl9",
+	"xToZEGfQShGguADk+3b/6BUM0/TXTRmVgtfmChGfryRFcmvGzu9XIlB+eVYFfIHJdewK883WIuuWRda+",
+	"Uf5Dlta1wEhBgywzMIzfMh8scKrPyPH3Soxow9waMujg4P5Vbq/JKEIwB7Y2Cg+PSKGpkvJmqTASyaCJ",
+	"NoVcA4gAvHOD7Oubx9JxsyCgA8KTDocd+0PML3xuYzdVIwVTBrGgJEEMrEMWQRJxcQEBH04Ez1G8+PAa",
+	"GUFnF4kCkH2IJYjalIUijTCQBXdRr4lv6DA0YVtwAP0qEWmFIcKE4wgrws6t9EWQsxzFGaoCPYcdsn/y",
+	"+oxwxiJJjt6c7ZGXb/ffHR6R6svjM6I2I/kNVIT/cLT/5viIVI9jdbDm+fzNyckbj3x/9P0bj7x88/rN",
+	"KYzp+PDob97C/cj+64PTN0cHe+Tb58fkQjCpq+WAB1P3iRrHkiFmutg75uTt2UvAQKvv7wb/TBKZDofq",
+	"61ntRpX9q181ZUORKj/2AjK6iHimGRlT6fMod31rULIBXq7+qPDhnYUAR8tRF3hO7gR9ObAxzsG5WseV",
+	"TqXZ2wyf0m32pNuKtnptuhvusKfdZtTqbdLt8Anb7bajrd4OfRo2Wau7GW33ntDdsM22ujvR016TqvfQ",
+	"i6PSqRy9Oat4FZxXJQxOXp+tHtNCY1NNFM7cvTU4h09qXPD5fNHF0ODsND5+/PixnpI4qnS22iVTg3t4",
+	"+d0tBWEhljAzsbcVTszX5XL4jF3tOAM6hA5iEWNK6/DinaPxjDwB0vZc6S3RsIvrYn6rnHKwm6GZX09v",
+	"IhChmMTQsm9mCdiOXPEV45q9sBrgEpZBDdrPGEGM58zeQkclq4Gzr2RQ6xD2gYZZMoFxmZT/WDTIvs9l",
+	"fMFZBIaAeqo0kv6RJAWFcMkmDfIWhjXWuSsd8/BsPQmOGmINeihcZO44rcpUnsIUOigwNM8YrkDbgXCh",
+	"H4PNdXxuYACUE6Y+t9W5OuWkOxqYDFGX9UQKHeatPpdYdRh1iJ4nWYAe2Kik0olg6oAeVe6bmiMTd2mQ",
+	"dzreAqXV2homWT8Vo4u+UvHSAy1sEFhw20eS7PMoFXFk3K/CnECDfNknYcoixrOYJpJUbQ8eOhzKjY90",
+	"CJRasBid8zY+4v0+YeF8lk6UYYPYLusExhIdyOpWe7fmupHV7Q8fah7pCy5GKebLJDlVd6nvK5tL6X18",
+	"cT0ncpRegYtIIaPmYEkQ4NUgLw5dc3DKo7ZJwdyL8HnGkoSMi+56nO3l+1OXdYKYzJ1cxJ3FUpseaubJ",
+	"VqsJs+/zt69PD18cnZ0fnh4eeERZWE+bm81ms/kETBHHNIGVFCiFBmD8IZWSRUTzh8KCxQXibuxHkoQj",
+	"mYkBGaLsQsvLFHxNfWtpKq6ALhRbO2ELT0m+O3vzus64Uq0R1o/pP4ge0oBOSDeH4m01d3d8Dtg0Ut1q",
+	"NkmXTQSPsMguSehQsqMoIAmWwnE2BvZzRyTpKgW1kbCnhZq9PDgARm0c6fmkQy7r5r71OMKlbQ68v2ST",
+	"WtGcJPOsSdOgCaZ0j2y1d2fjB1Bkt9NsElw1Lno5oTLTiGVSlYz53FmltQbReRHtoDIlW46Oic1cG+mB",
+	"jkk0r5jtYYc2P8dw7dJImTotr9KFa5ErukMMVc2isrFMKeVs2qJS2ha0vDoK8HF1apxBFuc1G7tI1yw5",
+	"Q/hopfN0Z0vZj1rBKW1bsNLgj67oXoNBVn009fGcHPj9WL4YZAcw0QLDd3vW8JWVzqZXwag8XI7SsdKp",
+	"PH2KVXAoc+E0qx4rnfYtW63Lo9NTQdRpMbi2Vr98mdtnRZx0MRyodvfDLjGGR3yVgJMh41wabqoKDsig",
+	"uhhlGAp3NYOutnaHp+R8r2aDUDZ7ZeJOMVaiDETKpkLVmnjCRKuNgWHj1TCg0q7Y9pW/wjjEtaSGmYnb",
+	"DjTcEvlnDvJQ5ke+Ute+9X000LbTvbJ3LUfdOrXVEAsS4xYb7l7hWZi5sr2NsTlD5SISJjvkeP/otUf2",
+	"D46PXs9lrRp1bWnG3ULJH0qX6hxWfVUC0tvMQXqvYvKKxXnLj4PD7w9fvTmBrh83hFrfIalg/iFXT225",
+	"C2ud3FpmapTAruftUmf3Fw5DX5BS6wF79QKbS36BMUFRiT8y4GNwfSMG3rtm9iUDMK6VFx/AAg9Id+Lm",
+	"qtxhQGyvfsXSuDepqzsBLBsOwrV4DGyE4SgdCsnI2dtn7/efP3/z9vV5bQ9pdH0O2OXRkPRZqqlghlTK",
+	"sUgjnfSxFH5PSdinKQ0zE1YjBXa/hGWZTkYJznwexRdxpptSOrOhTCZoDw13yN9Nra2NRFxAOmWr2ewQ",
+	"SnoxSyI1QTG/ookhObfjy4QgY0YvPRO2wldOBb/wCPswjFMs5EF4NtzM5zjrEADYxRajukbIArO7LBH8",
+	"ApB+eSuVVcUxLoF8H1c+ixBAycrKTnOr1X6yUOhNCzszRXjyCZVSCdMyKbiyaJp+sXt2XL+wYrgLEb9K",
+	"x2dn56w5Er6g5bhAieDGKMr8+aqjzICcEeXz/dNjGidKv+zUQbyCxPMICEdIuLSahiHBs8FgLd5MxNuR",
+	"xUj8mgnSZT7XO8wjw1RcKb8XOVgy0zxTCUflpDYIcI4DO6KQGUSJOY5EiWoYyx7ZRjnsc6qLVbQIV1MV",
+	"Qw2LHRjm5hcJX+RCsOiFdrOp7hs5g6MQCFDek2aiB/Aczo7xt7M87xIJZtI9V4wmwFkGHfrzGtIGOVVj",
+	"TeJBnHWsdkbQhx445sicMnM1pnYTztGFGJSTvhilPq9C7FipvGIIeDWtcsZ4lAuO72GlPFcL5XMKeOZI",
+	"yptIMnWre1UISMV1WzJ5Jffc6ZYKrAN7mP0ZU2nsNmH3hVopGUsSufbeH1qssSC7j6FGnIDoNakmEGRA",
+	"EdkbZaOUfYZc1yJd77R5Mv15n4WXMjdgcy+gbAiPpJU/JrU9krpocDTMpR0FCkkpEgaEtaHgvTgdFDSC",
+	"STfLS4PgRbSszPZIudMBSXfAuI0AXTXH1obXMIJ/q9nUxrf2eGogJ/NSASfPv+1zuKW5eFX5iBJxSiDd",
+	"h+m9sogpHeE929DzbWPcAM6zb0+y0jj53tley3k20IxI44t+tpae92PBKgFUNGBzBo0QzYzriD1DPTiv",
+	"adoBBjzltD3aUTJMCau8G7mt2jbmnobqyEwMoYYIaLEQP9Pw+REUjk8kMQn4WGroKy5eW4We13lrWYiX",
+	"gWJvEBwg3NrnFlnqWs55q1XE9ZCt5lYHG7LnJ7kFBWZEJgpkSEWwAGJA49zYtZS4zr1WthT13E4FIH7J",
+	"tpd+o3VjtOtt6gNbhLyS/XLdtEG+wGxVmpEFV60N9mEoLPiLSsmUVOhT2Z9fRbhPenEChoBjDyDK7PDD",
+	"UFgsfBWBNSMOzcAky1xQPRyoecAMFOmu7j4/e7lfb2/vEE3XrWFIiRiztB5SyUiffdjThjuPe0wq8Reo",
+	"4droLMLy4wtwADjpUsl2tkZpUvN8rpFWzrU4rrenrySgH8Hh1STgdS1wWNQxHU1s3QIC+1nk88CcjbTi",
+	"0BrlOQ37rK5+SEXSIcNRN4lDjwzohzq9YN9strY3d5rNpkfiwWCUqW8f7JHg8JxeBBDoDfyKP2o2N0PZ",
+	"p+3tHfg38ysBqR716q8FZ/VjmoV99LU3m1s1D74EdKNLoVcY/NJu7jTICTwc6LnxXXVC2+f4mdzqdOVX",
+	"L+LjPhBjrhSe+sr76mazKaxZMwEXxiWbFOuw6eV7wOKEfZqVt1KBNXnjOmxMhWMd9hTHfL7G4MXVi3ik",
+	"uMaKY2XbtLm5E7ae0idPaffJbu8JbTLa6rXCLmv36G63txnuNmnrydZuuNvdetJrd8OtnajZ3Wz3tnef",
+	"0PL3U6t24esNaaZESqVT+ac/Nuu7tN776ePO1qd/VLH92hDqt1Kx+bNJxk7V2liJG7KnVhksslUSiY83",
+	"HhcT7LbXXDfmFHt+TA241KKET6Gmvs9oBCvqY6Wwl2ZlUbDK5mosnOaZuayYLf2K8YusP/vQZyCWwEyA",
+	"YiOcnEcSOHcWP+yaXfgqSiiUvPUcAdFYdT35FXdF+ZWyNaUe327u3MG3flMUVu5GXH999+uboeDGnX19",
+	"1I+4FACKgCuhjkcSag5s6NUS/57hgdVXCj5CrZaf/qqO/9nA/5TKoS+9YDfRtivxVqE3ARAfDCdTihQQ",
+	"2+EoTRnP9pRrYL6ksxK/8HvdyJq+By955/aAV8puXhrZBYEBdQGApMdUAVDiLBAiK+2ix9fdJKWf6YsF",
+	"T4sehTbUcqtP9NS/HfPc8S/0gTxEMO0WGHt5cZdGfZKNvoseUXepW3dgmIpMhCIhrT1i/93UOxMZuV3r",
+	"nGRC1Bo+Rwu2Y63USzbxyEBEowQ7bYV9yjlLAIOfuTtdd8PpxRcjNGKna3qU+84uRBYDeVJ3QoJ9AF0H",
+	"HRIMRkkWD2mabQziDywKSBVyCIU3ovJSkp5IfQ7Ct4aJKRKYNwiQDLVq2hPVo1gOhYzVWDokBo7dPfCA",
+	"vvEr5iK/EniGeA+eZjntAoSZYmUVhmYpJwH7kDEODMP2efDN9fp6iRshwJ5G1OdBFKdM80Hp8z/6sJqh",
+	"OQsXb+H19q9onCgF6lc+BdDgsnBaKpLkGQ0vz8XhoMsi5QtVPN9xB/xK56NfCcVgEEPnP7jqz3/4k1/5",
+	"9CmoIUGrFRXqRf9KyYsACtKCaTESEJooF2dmjWiPDskOketqetLUN/G52UYEBYPp8LTjYIHtoqDETpHh",
+	"NcSO1SIdGJJC6KYJlW4zS5lUudDDML/Vr5AEWn0FvOElF2OgxbGPkp5x27ZMbhT6VgnOGgQ5ePUQ1TIr",
+	"v3+HtALPTEHvKj/cDDyfB8C6XQ+tY5pChVJuPjXtxWaC67rveYdEbJiIyYDx7Buj9KDvZ+6cggfv+NYD",
+	"ltGIZhTHm1+vveSEdlkS2HWMnVf10KHWqx6xXsxZVNeyXHdGzftMWfYA7bQ20c0dDq18EKkVDyYFg0Vz",
+	"ZizW393zOc1L03XET6Tk7cnB/vmhrTiyVP/l3EVKwB4baflLdI5BkuPcGTI1M1W6ZWxeY6XLcpS8i3lQ",
+	"fAN1aA7BGt4eRr/aaE/5sbmkZMRBLKSSTySgWBU3NRJ91AwG11I+GtxGphR80YQO6AfjErR2Sl3wEntl",
+	"xIGPXu9DCzA0Kgp9puKAW41mo7lwuPquZnevOur29g54HPYtVniJoBXs5X37zR6KMyKHjF5KR49PvcTi",
+	"+Z4SW5U5I3664jTni1RzjeeL8yQV0SjEYiJ3gGcZvVB3XDRMLTrqcGzOEHe2VhyjDrfln18tDkmqlKQs",
+	"YRQ8SJB+qH6ho7XO8zKtYZUqeCRrjcWDRj9GGyn1OLr9kduFa/pTLx6RGf6tD0kDkhDWlExIz6bjddRZ",
+	"M7XgqD1CiczSUajMgqiOeW5IO4kewcfJ4hrxK83uVrhNn7J6K2rv1Lfo5nZ9l2236ps0aoVbtNnb7Lb9",
+	"yuLNCqOr49jyKZDz5qDd3Fpl2e8rL6ibQC2tliqWu6YnUrDsYpoQZaeJUSZ17ftQpNmCz0VlHSdrwUdq",
+	"tVcd39RcRzHsQ7VuqoGMLzyl+OIIbN+Y+xWP0OTiG7+SSlq/ar3frmunuqKMhALyocQ01nOQG4ZQrqFN",
+	"qz1tOZmuJG7Am4JBrW6u1LDPFy/lD0MWZvlzK4tE7fQcXa8iw5rE13ChXetDeXNL8oWY7kHncR7rcrvT",
+	"bnaazUaz2fwb2BxZqsbxSXdSXGWDVLwK7kfMGeSvrAuBC6OkVxSXkfLhqexXOpVtut8e//Vw6+dN/uRF",
+	"e7T74eXvr3a6Ty9bg982o++yV+Hplvy+9479MBEVr3LJlAe822vTp2GLbW9Hze4mfRLusK1eK2p3n9Ld",
+	"sMmUehqlifrMuhelligNB21R8IVdk8zkyT47LwDwDTSS0ak2aqzSqeSKC+avy9RorzbVNVr/68Yy1mRY",
+	"PZE7vU6mnN3iiivu6xMIvTgubtW9G1rzBZcUfj+0B9DxcnxQn8MZB+ZAzSPA0FHiA6J/t8iZ9rn2ptFB",
+	"Ua+Ux+Rgb98gXK08DlgdujOuHftUnKngXZUFq2fdrevGpkt9s5JHLXPWOq4d4vRUyRzdChIVqCzMvRqV",
+	"FUY3Y9vN5o+TMZ1IErSWvD7jo0Gl82OlVfnJm/e0ck+xpIcNeJdVulAriR7hgrPaSu/puNfzX7G54is2",
+	"F71iXl5d1u1hXiCFlMZRPDeGtPg9Mf9TEk5/bWKISCVKSgIgc2MctS+0Z+55Vd752njAOYHmPecE9JpD",
+	"vgxJOJISkimdRjis1e/O3ry2RiLKc32dkX8+L5xDxtC9ZG6AUGmVhxP4hwD/Wy3ApyPyS0L+Kd9wgj0L",
+	"Y/0YtnJDQ1UBv9MkmRhgUIHbE4M+oPwjsMO7E6edIP6KlSJgiCp3nfyGTXJmHdkXY+7ZrxSnSNnTE6PU",
+	"LXasBpds8jLmWVBrkP3hsA79RedVY5/yA+eN75iYx7RlM624vFmqZ3i3WOr5KE5x467CaXfLJ3RHNA3u",
+	"l1NfcjljgzORa3TiHXQs4LNSoUzgLCvIngrPB2qV5949LFykcNGhSH0CXoYhP8GZ9IgO8KFQyZ0pL68w",
+	"03FuW2HWp1eMTJiuhNbSPollNj0qJVoj5vkcHBULCrxkExJz0hslSUcXiifYrhgruFGGkWoqMpqxujod",
+	"22UBjxqQojfIPsQvsU+yHiBEKXTRnc4/7C4Rbjib9yrevgzvmJV+HaAWq/cFhGodbldNXby6d+zOGs7j",
+	"/VR9YPdEeJWp/M/8iup2gZg2RkYvjIBEl+9/+HkzbPa+bY1+e7n93aBNd7/PTp7IV+mzLf7X48On/b/Z",
+	"uTjAiInSmJVOxf59Ckt0+RPnTL9WTXmMvex7/HR7yPTP0Aa4lS1BYZxCJ7l1BfeDqX+5pjLSNd7uF4YC",
+	"Y1yp1zKBsXXjMBUDkS0o9H4uhrEmLIU8TknghFR1ttuzSipD2gCImcVcF4DnV/g8yMSBkzI3NeF0kKvB",
+	"EfTmB31WzICxDxmBByJWvgsdmgFaDk0KkRW/Qb6NWRJJS/uLvJ1Y3DiMMd0kG+S1IHIU9vPXS8vy5w2f",
+	"W420p4PqLLJgICURLAew0pI/1NXpvzEh96L6OsE5P+Wn+Mxr66585o6iFZXRb9gEoTIPV9k5UWAgw0jE",
+	"KDthaaj7cXsVd8kUQ8jXEKV68u+beM1+7OXV3bgOqdRmFRfjdfnhAxG/evE40hDoIbDmx8lvXF8O6/st",
+	"677oiEFzxXSrRdD1gOYz0EPbZUL0IPngWNd7hFoy8xWEGfSxsMIRUJe63mk4XFhbg+GIU/OSdy3wbrst",
+	"+T0L0LuWQatzuplFto4q3E0fxNIdfRPxYZ3uRZSyYAJNu/uI0DO1y6RqpIZl2BdJBGdcsAzYYHupGCB9",
+	"v+A17FugXH9pjD4Ij+pIgVeMFBQlzzIryue3IHnQ13NdqN+wyddmcd1DGHJ1pzMPGanFAOjPtfC4VeHx",
+	"AvpAuVNOzVwvlx29OGF5Q4yPJnbxaeOjCXfMr43GjKxBe3fQOUP/yyOQ7ATQVk+k7Iqle7o2GAVLnEGo",
+	"r8sYx+OyzyJPJ6Cozw9O9789J5Gu7dAZK2R3NDKj2OGDQnUC2T/5jdQByTF3eC01O7ZIfU458hQo587S",
+	"6xVZJjzo6ACSQ+hG1RagqEQMZuIfybwHv65isCLKIdTW7BFdRrJUeZqa3wbteefdgfsBJBfakRMlOVki",
+	"GSDvcUK0UojQjS58dKhAD8yMvR+liXWkn4uIQU+0sM/Cy5p9bkgyIRo+f4fx5Y7jqJOTt89eHZ29PDww",
+	"HnUhLO3zqvbJENI+HJocsC5bAqoIJWpYpKbCKSmfrhjnog5rJSAyxpXh87CvbiL3SPBD/Rk8vq4BQAF2",
+	"KsGcO6gWNY0Alq/nZeVkXq0agOaDQkFcoDSNZiqqipQEj4OarTa3oXeKdXLwlB/qpsrq7OV+e3vHluNP",
+	"VVuP+0It/1hth0zg5OsmpOYzwQ3flNezm+lyK7oAoIynwdoqqw5D/dfaAWueWH3aAx7WK5bSBO8gc/66",
+	"fKSk2m42a/ie5skHLviIZhkN+xinsUbBaKhehkVwCw1Lhm9i4il6DdkCBJ1C0bj7qbqDGCjpF5YfmKKv",
+	"U47L44YB//tQyd4DrYXIn2qi1KUPXKlcYCHNvbnB1FPdGHrJc51U782eu7iS4tyGCh9JU7GwR8QgzoBs",
+	"slQQCs5mqxdac1LVZWj/RcPFdWxgjl+a5cC1EkWYsawus5TRwa1QH6C0wdmfgkhhTSLKOjkfTgRVrCtC",
+	"iuDccvzSbVTcayltrCAPNDYJrFZbhq8rEbIlI8ml7h7IWI38hBLDZXK4siaAWF537lWmLY3yoJuxctCi",
+	"adxYOs1s98q0VTH7/AXmxSyjy+1QrTijOp8MWf0NjGXBzuRC8rjXW3Fv6rPngf7aC+F1tyqXymk61jJq",
+	"LaPWNCVrsfp1idU74415CLLqV7zYP31teeGdm6DMtlo78yhBs1VYdXQUZLu1s/20vYW0jDUXq9W6RvHZ",
+	"rfD8qBHdD83PjJLx/ccLVMuXZQH6qNzez4qc59RB5JTRMCOvKTQW75qY0pLgeZ8mWX0okjiczA+SY/do",
+	"gxAAfKvpTxQMYn6KZcqBDuWasmVStUFbPPIe159O9nk+h/KHQqW1pnuRNV2FABxBlJNgQD98S+NklDKN",
+	"oAnIEP+hl9iA0JT5vIcnSU8zruOQncbDeV4wUO/Oov0sqHm2VTMdRXFGEnGBQVopfF6lgMkhQcob+oYN",
+	"dSmULGAMEEk62RVLiWQQLrdxSQ0gk6SqO9N5ZLvpcz1Hnu5qoV5kWQXEC5ad8pc0yU7wcz1sgPCdZfDy",
+	"GVgmlXBZr5N1t90kti/GDodwmFLZr9MxTZlhL9AzP6eeYLQsla874MM9oLs3eXF4XtgdJW1cfkl746Z9",
+	"ZVCAGJ03IxIRVJgL5Epnu3kNIKEzffeOJfy1b+pfLIDwTDO83UQWFC2RJF7CWIiPQMNmCiRIqt2JrUSs",
+	"ecSpbsSi+/IKRo31AatkpfJDdFceZOmhnpcvVXaogXhnMJfOuO8f13ivRsvq/Xc/s1ao+P3/4U//4h/+",
+	"9f/1d//3P/+7//Lf/+Wf//Hv//X/+nf/6j/85T/+93//v/2zv/sf/091unYL3hZIUyJ21fgw+jnmapE7",
+	"jCkWRFNgTdE51Q2b5fzH2uv/xiYNo0rniVJEPKKZUPKgRxOJqml/OLQRBO3Extw9aInTVq8JU8aDxpqo",
+	"CcPbTgPrW+oLYIxETXe4STc3N1tsN4yiaOfp7s5u8wnbZL1eb4eGrNntdlvd3k5ru9WkrSjc3t6KNtvt",
+	"zd3tTfYk6m0/qZh2xa3m1tPtJzuOEw1wFmzx47xR68v3OjZyanVUrBUea1P5DkttSxz0FaCxBkRrm/8M",
+	"IQNe0uwMETEYbskrhTokML5vQKoOaabjHKPrKno9pSn3sIe6btJj6wJMGW6ZjkdPmoQJoyk0+Mgd68BK",
+	"B6A0dcYceCQobl51JFOmTfYMsl6IF1oRY+vzMnS/U+S1KsAW+RgWFDPNrXF5JEkcFfAVu6XAkDi6YT6n",
+	"VZbP+Uqqpcy6tO7GNWsAcP2vy6DWXswNqlBh7eQxzhWkskiSLg0v51cnvIuzfpTSsZzBocoiEDVvLMkJ",
+	"o2kSs7SI2AIuAoSf0gsacw9JElKWjVIu3ZJRLsYmwYVg2jIAWK1BnptCqhEHKkUKKSs1Wu5zfS8l3wfi",
+	"Cgk640z3fNIQ0FSMMkaqgZmGoCDoaxrM+s6QPmTiewuxHtt5WQDVbRAIOnMxOyM+J+Z1x2KUqHkYqEkh",
+	"W81d5BRXdy8U0urOxZkgF4Ko4ZoOzt1RnGT1mOszETSKmPDyIWNj4hlgsXqLFCPVcQYluGaECBmgmRq1",
+	"SZrlEFL1cRFgjZQW+Y1z4giYCBQZhlUinzhP3VfpNfUVNeQYOWqzdALrhvYYfg5HidqKFPwGAfgmAQGX",
+	"kVjBXl58gt/7M0GrXw1LhTLib8zreMrNdN6/1sLPt0xpzYqVr5Rp4doZ2ubuvAytXTGQKHMkmPVdzbRC",
+	"sQcuJCWQlCw10umukrWvtaiYehySfOYib0YeNX7R6l1tM8spYRWAo25XzZbi4Q3QgXNjldgApUH2BwJ6",
+	"/bP5BoASwmoVBEa06F4LRgAFurpAu0k+j3mYjCJb8gi1BpAhCfCPowg7NGjeSCXZ3W8KDqGHN/X5j4WI",
+	"DGBa8j9/0kl9tTNozJXV6kEX14Le7k6IZAPKszg06s3nYHmgH1drkDOm3sgZSMflpc/xDHrJwdyySFsQ",
+	"5/ZOuqQCQrnVoE8lumlBDd80ziwGHl4UwmpaJQdadpkBoJaH+Zn6RXuTlLw7On95cLr/7nWhdMjGW0nV",
+	"XGmsPGgVAl4oKRkwu1JD7Gk1LpKIpa7xRMADdC0oOFJroC3Chb4l3LyvvqAzAeqOEHazOWzNsCj72jxS",
+	"ZmJu8cDrgOGTE5nQ4RDrZZwRgL2hTNN0xHIabhwIMjHyEkuoy7IxK5lZNfQq+xAmIxlfsZodq7lfDPyH",
+	"+Gz49sZ2pDmbb6AELtZGffQrdgb8SgcnwCN+HossHDUznR/0uV+Z/oTq1z//4U+fAsjrm64lbrjgukU/",
+	"DjFZKNTKglLjARuIdOIRXe9nBAGs/FJ2MPXDKX9rGkHdS+4hv2BB1QnuhmJFyUxRzPxMxF1VxUy179BL",
+	"c6aVQ4kHkFfS4JLnykIfU2mr3VhUW9D+Y+pVi3vg9hChZe/MMayIkUbzDlVHLL6mA1bzjHxFT1JmSN5t",
+	"Xx5E8fQLtua+YC7VV84rYfjzOkVCB1qzfWaOBq4w3bLAVLb2wfnUynAVnIXPX9FkNDfRMyVJbCLECikn",
+	"NTKdLMlDCXBghUTAJ88YKIXX+Mfgx33jJnH8UbPZ3jHWxTfa2sSjZiN+Y3csHi+uWkj2NHGzSMaiR5Lo",
+	"Ca3ddFIeZC7L+VIGXrHkQ91plmkmqbTCqriG44mvCoplkbvwrs8gZK7+jyGTshGmgqhvgsA5KGW+uWd4",
+	"907ew2B7hunWJOwluaDVOj2CF6KmfgHDneZmpQQr7vH2e8YBVVYoxKVO3pydE+e+yJ+HJyGpKgKJKfnu",
+	"TN8E2v0pGygN+2rk0Pg958fARhsYYEKCgZyuNRHiksRcxhEDID5WPWF4EQznbiK6BAjvYFH1KfjKSKcw",
+	"TuMsY7xB9q1ucwKoJi7WdyyqHOsRc58rWxX3iueE1oKCx2PI9rWTFE+hXJ0TG+TbGLy4K5b6/Ie3vz1+",
+	"j6bg++P9H94/++vzwzNSNcyBreaTzSdbrRyIjbwzrU3cOyZ4F0tyyYaZ8ZfUzAe2Az5wZw9pmhUjeZ3p",
+	"SB7wd2OfBB3UAw6HOUmzOCukywiVPh+zJAFhPyGDkczIAAon9Be1TBGhenO37t6ytxuOgZKs2i+k2H1h",
+	"4DBnqVdTXTeq7npRN5yK+2GpXQNPfkXAk9uHkCwLEHM2LiiZNRHvLzVGikLppmUkrukw3zA51vTpuGJE",
+	"Ohtmy+NJVWfHkS7D8AkXY4eVyKYjfY75SAi3SUjBzSJLXN2eunBz6/zqOgx6wRrkBJ+uQTAzYS6TajPa",
+	"u6s71Tq3mMq5XYdil+w7YcdVYSt6xDfWsBrH8DUR8JZI6NUloGaW1Gv6k9bWDyMhtwaRPEQuXe1efY4I",
+	"1St2vgg9M3Vlsk9TkA+Y+JGk2mw0Ws1mzSYdctmmfCCSu0B7VgRjK7k4w6744xxpYIVvg5zSWGpuMTwd",
+	"MRA6+WRcL3TsGqRJhnQkkV/dJK1MusfAKGJ+ce/SEQqEcI+d6jleC8gZAbl9bfloJvNhAxjW8vIhg+5K",
+	"xOUjmdcPWZNqRRlqxMwyO9RJDVk7tDODcZOZGOpELkpBDNsYUmHsaD0CuQkFyBYy5yQREKGmLp8xJCF5",
+	"P/VMnffVotLNRltw3pT9mUt0TdNp4XxAj2msWdKFrtmA5qOQa7xfIWze6qu0UdeS7qsv5zDr90Ymnu7T",
+	"u0GHwxUBRG/QnS2FyU6luEuARAhR0Oc9FxE2lFkEjFEnBTqh46COyCqgoz2f60dJIkaZMgad0x1xrqxW",
+	"eRkPhyzC2DTXeJjeKEkmcBqL1C3sKw7oxOddZu1aDecF6RX0RBoyBwlTRKuYS64MxGkGtmIeonErPi+d",
+	"k2nkSmwQK+kli4gzBux1VwItgvv4PJakyxJdPz81ukeSDGJ+NhpicwvnQhTUGilopzmkaTrJ6ZLfpkng",
+	"kUDGv9cfMcBYpKVQ3j/5DaniD5lImTofhyo48/mYanhYbY8cvTmbeUx+jeDJpEEW4XN8Ph+g40yWPf4p",
+	"wDe8DdANKcXc+BxBN6TKBVHD7FLJEPBc6zjcJqhXCdL/G6YQnWxS647yUCO2BzQC5mYoIdZngBaU+fJj",
+	"V4xnpDuSJGNJIpGmBCDqMSebTSJZKHgEDxqLVGY1pYP1EPCjQVFTzgAuUvv64zgL+3qg+o5tc8O5IKL9",
+	"4fDhoIhc0aSXKEwxCAA6HBZgKK1VEDbqVitXVm22K5AvwMqqdmvrydbTzZ2tJ8vo8x4IXiWfKgf2mKuK",
+	"ZYgVZxvOBavcGxJl9it+07oR4gS2TiIuKp3Kf/p//91f/s1/95f/8L//5//p3/7DH//dP/zP/9L7T//x",
+	"X/7lv/0XheTVH/6Xv/9n/8+101ZGlevc1fCykL+q63ertxt0eFnxls21XqQmcbTJou2dZsi2nrKdiIXd",
+	"1s52+KS71X3aorvd3m4r2g2jJ+3e5pNoO9rcjVpt2m11d7cZa4e98ElzxyaODP+XTRQ9xxmzf7/GPYQA",
+	"r1sFmFg5cwOESa5P1tCSG0FLciTgaogS1zBdkYTDGAeWhcOV5ZqRI4uZ7Jjf4wgPz+Xm8Hmh//jKnBx5",
+	"YvdLsHKsSTHuhhTjxnJ8PqqhtV1ANdy3vI+jSqfVBtuizMI3mILbwR7cgQqZAR8Yf8CMaCUd86WZMXJp",
+	"sTo3hpF162jKnZJjXOVSfFVldV0cpO2RsRAI6T6hgIh0nXDOWCQ1Sg8t1f2T33jTmEayAqRRM13Sic+V",
+	"++062pkQ6Ivrp+W/QPUMBLG5QG5VgCiWSRaNfMC7W1jjQMjMMhTDaQ60ErS4RVgoO+KmAMscJkmuiZL0",
+	"SIu8iJ8BWNLnK6ElyapgydK2WlUEti5rqwVUoT6/fmMt+L0Yu/j/2LvarrZxLPxXdPjSZI8DSQjhJZ+Y",
+	"trPD0p1hB2bP7ky6tuIoxCeO7Fp22rSH/75HupIsxzY4L1AK/sQhcSTZ1r26uvfR80j5HHSTAXEO6bYo",
+	"TnQPiBPEUSuhOAufuDptJ2hbWTnQ89w8GfL6oJ7p7T8PsGcdUL3MgOoxQqPqmE85pBr0+cODPo2cQar6",
+	"VTUO2xr8qTKY3wP9mRZfiuGfQ4oLykWPjv806ntrAkC3WHlfAcKp+1wRoNX9r5oaNajpOYNA6TbOdNcw",
+	"UF3/fiIcaAprGiXujMQoSgQP15ACJkDfiir8ZdFPeRAp2j2GdAMPe02MfHMNI/3xYaS1031RSNKMz90E",
+	"QppzxOtgSdUUWQdMihrKb99KIn0omA1pEWZUT8JRsBDu1YuYhTzuwJbloNHVoHVIvydqdAO3q+7rhUa2",
+	"tW97XdjRTSLDNFH2TemS3t1bpz+/ugQTQyu4QUvY5xg5oKuGxVyXAp8q7wZfGQko+H4fhzOodgxpBnao",
+	"ojg9kVLht2xgB8hWiVNIiRxwLCoLIwHATGkSGwZtrZEuaHI3An5LDYIJUCLk2bFyTciNyJjQ2MM+k6Mu",
+	"zPxXS/xbAqlamvYf0gp5/xlZimejHaKRzvBi5YVTZJeIxmPCYpFiIJMgIqtx+QCYDJcBJSAz6cUp5Qb5",
+	"4rEYNXrtXtNwvW8YlFiGFGjfYVkQI9GmgOZ4ycciBCvFQPilkpTPeX+Db4GHrUSTUkA2nYz4puDWU4te",
+	"ECHnb04TvP5hu6fDe6z4I1rIWZU9dRTC7R610ziQMw5PYkE+AvNDNLiijyz67rb7Uq0zI0fooEZEWDLH",
+	"I5+kk0zAM+HH4pWB3uGQoqzkISxlnb64Wq6JfMYz/gixDy2wVCEuHT9qdNttICF2CgSLz1CJPrGS6oUP",
+	"UmVQ/rp+DRBL3OkKBPohPK0u4vX49UBml1uXlfbguUjSP9cij5UXUt3M82Vp0e4tWBRw/qu3U1W8Es/s",
+	"v85bf+LW13br1P747dDqd+50R391Wqcfharlt7Z1ejcc8o4LBV0ffFI/LWMCGpwVLr6YcIsWBr1u9LJT",
+	"rfMbbTfnV5c/vLj5o4qXlzmHH0ev/DvrIdfi2yt6ud12/6nsfGXNTk+y1Db/sm2+mjq0us+IxXIhh098",
+	"rD7YWj4apKNb8OceIenaTT03N3UIOYJ84ABnt98w5AbhEjUy2xRBTSjPowwQDfTUNpXLn8D8v+NkqjX4",
+	"aw3+WoN/Iw1+ykOTspQeSL5fmxr45WUFyJQNEGboYNHe7wC+xj3gkzNM2PSgSFIfUhkunhP/LXfmIAOY",
+	"V8tWuvwfyC12l6AW/Q4GtG4VsNoEznYIXUG3m1X8YvIlPgh97K2MQa0Mv10WLgqrZvM2SGhMxs/5eNmG",
+	"JbnncixNvnck5ydMWtTQU9SSh/8lnUrTsB010wutR1rc7uxHmfA2FqQG9SQ2JDurreg1WZGapVvYUZKe",
+	"y32AgESSPuO5quJMgijbDWrwxlu8dXT97hJ1RXVDiio1rRVjGtI0kSgulCwNDQfGdEEngWMZhBa/f+D/",
+	"eux8gT1fRM1WVtFIB2LNQsaDjMEY55HzyeoiagFwWXxrfUmWG2t3vMu0IvKx1bRDMtIam/UNKo9G1Vx0",
+	"X9RZiN0ZviW/YDbdW6/1G/IlLm/XxyPi77RFmHl/UO9Tso6afZWmPfY2mIeYrqqZSAc4CgKfYP4QH7Nq",
+	"Xz5pS8J+sB3k0UlQH5Ov7EnlUwO/tokbrRyTPxSiwPEvqT6jaGKgHmywoWiCmoYDrTso9SzXiesSMibj",
+	"JgqiIZUUShKugxrphT9jzyfj5kCXWx1hoA6/FsYuWfFEfvYNQ8FnqilEBRODYDASMm1y0Udy9UchidJB",
+	"ypEzC8lDKYRZ4sRYEhEoo8p/RJ15iv0YzqbpBhgh6O/vM+oU/KpWGPieuxTVbDF0yTGlbjAtfU/xAgiv",
+	"sMgM82cIh9nSkZ+L5Ych57dL5771Y6v9kZFXwGFoL3Ik9PDm7UR4NNvjHZ9MOj3SO5q4hOBO/xgLFn51",
+	"i/aM8Jk8ntn/+XTotic/d5J/zY7+Me/i03/HV8fsQ/RTj/738/uT6Z/923d7lvTBZ3uLLl/3IrLwgoTZ",
+	"4lM7iOzsqBYdM0VRMMWqJy3U46t3e699t8conhHbxYxs6VAr7voyLjUVboNwUXoY6fkGyh2Y/mvFNTzk",
+	"GDbd9pkpxyd0AusbcL3VrLeaWxgxxFq2W2nL+Vkd7XP01tJB2P2UeFADFfvMRkSwG7fg0GIr3YMei0Xe",
+	"xzGJmsjlAcj+kF4Tn7ixxLdCpyMeDkA3cRBqbVdJpKBu3U4iX2PONC0xHrHAT2IypH/8/mGAHLl1sqeY",
+	"j5Rfqp+h/ErQPpjqk+JJMAlRS+hXLww9ejsYUgfUUG2Iv+wIoGiG21IKjagRRBYKFFWWuYhbJl8ooXzb",
+	"PNaBlfp9M6NwasRPM7I0eRfR2GOiBYTD0MqxEALo0XNJGUJMPYotNt/C1e1w913AnKuiXa2aiXOixgPU",
+	"2W/DWsH4PBLR2xpKoGaUtdvtfP5+MtNO1n7UsreigTrg05n/IwksCwL//ZI7Muf9xtvw/OAhqr9/1GVD",
+	"2i7bkB+L5q71xnL7g+TBYeDcCCLBUxtM0nNqZUPLLfC7GeXFLQ0ios9a6AnsqkQG/5g1y0blMdt9zJSH",
+	"EeFIR+XRSVC+F9pQa4w76scUG2M2VhlIZbEes5VrTBkpmJ0XJMvuvkybOds7wW2Mj8gh7o/6k+7oBPdx",
+	"2+2Muu7huEeOJv32ceeke3qIe6Mjtz8+JieT0zY2vjdaXJUKE9LfdpRQtZbohy3HVbDS7J3t/U+9ify6",
+	"ojhB1w4f6xzWk+SwHo7PRJvRQi272deAlV6nABAQWQhz5nhGuM91+JzQVnZ2cOAHLvanAYvPTtonwOwm",
+	"+8x5Ugga5EEKZiEXh7E7xVAraM2x5yM+TOHW1XKZxNMS1mCIQXggFoZMych7kcKvZ1oJQ1bQynV6rIOB",
+	"84Y2jV8aJz9YyTh0oMM0E5bRQFDY84VgkI4RQEk8egvUWL/c3FwZv/XmRT/9JxKHWjwWQ7dwiEaxp4mD",
+	"LXxBEik/QseZ9uA8TEGrYh7RIPYm0nWbj0/Mm/xvFGYEj8cRYYyMAeoi6Gv2s3j3gl//miMagZdYwKdv",
+	"jkUCKYpfhbYIc59wfnUhxTmK9wqqhMW3CZamrOdrhWR4Z4hIxI0xDm1PZRHDPEjfCEoYicy74F/v3X28",
+	"+38AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
