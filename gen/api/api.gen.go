@@ -4985,6 +4985,12 @@ type ListRnBundlesParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// DownloadRnPatchParams defines parameters for DownloadRnPatch.
+type DownloadRnPatchParams struct {
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
 // UpdateRnReleaseParams defines parameters for UpdateRnRelease.
 type UpdateRnReleaseParams struct {
 	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
@@ -7158,6 +7164,22 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadRnPatch Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateRnReleaseWithBody Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -7548,7 +7570,9 @@ type ClientInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -10709,6 +10733,32 @@ func (c *Client) ListRnBundles(ctx context.Context, params *ListRnBundlesParams,
 	return c.Client.Do(req)
 }
 
+// DownloadRnPatch Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *Client) DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnPatchRequest(c.Server, appId, sha256, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateRnReleaseWithBody Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -11389,7 +11439,9 @@ func (c *Client) CodePushReportDownload(ctx context.Context, body CodePushReport
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -19143,6 +19195,62 @@ func NewListRnBundlesRequest(server string, params *ListRnBundlesParams) (*http.
 	return req, nil
 }
 
+// NewDownloadRnPatchRequest constructs an http.Request for the DownloadRnPatch method
+func NewDownloadRnPatchRequest(server string, appId AppKey, sha256 string, params *DownloadRnPatchParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "sha256", sha256, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/patches/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewUpdateRnReleaseRequest calls the generic UpdateRnRelease builder with application/json body
 func NewUpdateRnReleaseRequest(server string, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -22613,6 +22721,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundlesWithResponse(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*ListRnBundlesResponse, error)
 
+	// DownloadRnPatchWithResponse Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error)
+
 	// UpdateRnReleaseWithBodyWithResponse Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -23017,7 +23143,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -31847,6 +31975,101 @@ func (r ListRnBundlesResponse) ContentType() string {
 	return ""
 }
 
+// DownloadRnPatchResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnPatch
+type DownloadRnPatchResponse200Headers struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+// DownloadRnPatchResponse304Headers the declared response headers of an HTTP 304 response for DownloadRnPatch
+type DownloadRnPatchResponse304Headers struct {
+	CacheControl *string
+	ETag         string
+}
+
+// DownloadRnPatchResponse429Headers the declared response headers of an HTTP 429 response for DownloadRnPatch
+type DownloadRnPatchResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadRnPatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadRnPatchResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadRnPatchResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadRnPatchResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnPatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnPatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnPatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnPatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type UpdateRnReleaseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -36286,6 +36509,30 @@ func (c *ClientWithResponses) ListRnBundlesWithResponse(ctx context.Context, par
 	return ParseListRnBundlesResponse(rsp)
 }
 
+// DownloadRnPatchWithResponse Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *ClientWithResponses) DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error) {
+	rsp, err := c.DownloadRnPatch(ctx, appId, sha256, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnPatchResponse(rsp)
+}
+
 // UpdateRnReleaseWithBodyWithResponse Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -36864,7 +37111,9 @@ func (c *ClientWithResponses) CodePushReportDownloadWithResponse(ctx context.Con
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -44610,6 +44859,131 @@ func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, err
 	return response, nil
 }
 
+// ParseDownloadRnPatchResponse parses an HTTP response from a DownloadRnPatchWithResponse call
+func ParseDownloadRnPatchResponse(rsp *http.Response) (*DownloadRnPatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnPatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadRnPatchResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-SHA256"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-SHA256", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadRnPatchResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadRnPatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUpdateRnReleaseResponse parses an HTTP response from a UpdateRnReleaseWithResponse call
 func ParseUpdateRnReleaseResponse(rsp *http.Response) (*UpdateRnReleaseResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -46498,6 +46872,9 @@ type ServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams)
@@ -47209,6 +47586,12 @@ func (_ Unimplemented) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, p
 // ListRnBundles List an app's React Native bundles
 // (GET /api/v1/rn/list)
 func (_ Unimplemented) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnPatch Download a patch of a release
+// (GET /api/v1/rn/patches/{appId}/{sha256})
+func (_ Unimplemented) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -53810,6 +54193,65 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadRnPatch operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnPatch(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "sha256" -------------
+	var sha256 string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sha256", chi.URLParam(r, "sha256"), &sha256, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sha256", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnPatchParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnPatch(w, r, appId, sha256, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UpdateRnRelease operation middleware
 func (siw *ServerInterfaceWrapper) UpdateRnRelease(w http.ResponseWriter, r *http.Request) {
 
@@ -55802,6 +56244,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.SetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/patches/{appId}/{sha256}", wrapper.DownloadRnPatch)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v0.1/public/codepush/update_check", wrapper.CodePushUpdateCheck)
@@ -67167,6 +67612,143 @@ func (response ListRnBundles500JSONResponse) VisitListRnBundlesResponse(w http.R
 	return err
 }
 
+type DownloadRnPatchRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Sha256 string `json:"sha256"`
+	Params DownloadRnPatchParams
+}
+
+type DownloadRnPatchResponseObject interface {
+	VisitDownloadRnPatchResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnPatch200ResponseHeaders struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+type DownloadRnPatch200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadRnPatch200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadRnPatch200ApplicationoctetStreamResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnPatch304ResponseHeaders struct {
+	CacheControl *string
+	ETag         string
+}
+
+type DownloadRnPatch304Response struct {
+	Headers DownloadRnPatch304ResponseHeaders
+}
+
+func (response DownloadRnPatch304Response) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadRnPatch400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnPatch400JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnPatch403JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnPatch404JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadRnPatch429JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnPatch500JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateRnReleaseRequestObject struct {
 	Id     int64 `json:"id"`
 	Params UpdateRnReleaseParams
@@ -69700,6 +70282,9 @@ type StrictServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(ctx context.Context, request ListRnBundlesRequestObject) (ListRnBundlesResponseObject, error)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(ctx context.Context, request DownloadRnPatchRequestObject) (DownloadRnPatchResponseObject, error)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(ctx context.Context, request UpdateRnReleaseRequestObject) (UpdateRnReleaseResponseObject, error)
@@ -72884,6 +73469,34 @@ func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// DownloadRnPatch operation middleware
+func (sh *strictHandler) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
+	var request DownloadRnPatchRequestObject
+
+	request.AppId = appId
+	request.Sha256 = sha256
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnPatch(ctx, request.(DownloadRnPatchRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnPatch")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnPatchResponseObject); ok {
+		if err := validResponse.VisitDownloadRnPatchResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UpdateRnRelease operation middleware
 func (sh *strictHandler) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
 	var request UpdateRnReleaseRequestObject
@@ -73901,466 +74514,475 @@ var swaggerSpec = []string{
 	"nnYV0gGFJkFI0SnFMCV9U7lPA7kpaEDFk2dBq41ecDkT7FlHUpsODIUJb8msGGGkIPWg8KIEwKnXWqWn",
 	"IkhYTQozbxpp9NzurVMyZY/p35LwSmS3HbmbHSlXQLf9jLMLEjRw4LtkdaqXLPWpLaMS3ebzSuatoLs7",
 	"td15K+imNsvbv32s33VpLW+wVFDsenMwfCzekkD5z0Ch/3qMKO2kWvSrSWSx8p2UA5Qzny7nMTG5LUln",
-	"0i3M/3/2/q65jSTdE8O/Sv4R+w8BOgUQAF8kgtGxS4lsiT2ixCGpVp/T1atKVCWIGhYy0ZUFQhhZEePY",
-	"cMTaYYdv7J29865jd+yrXYff9mYdvjjfZGLn7DnfwpHPk5mVBRReSJEUW425mBYL9ZKVlfm8/p7fM69b",
-	"KkjVmkUtRHZYjtrSJMIOtAja7thtFeRIdLC8UR6GlJOUqTPVFUfHRDIplZ6VccJ4lkx87kTylP2Mg9W3",
-	"bZA3CbJKmmhgXuvm8Prq040isN0RpQXPG71gg26OJsqhTzA+S8rj6AjgPyjoFy6gczhLdVpgnrA+xe91",
-	"hN1jr027uw9Vcth09k76rq2aHLqpWBx2z77b/XLwgP3CHlhX382iqmzv52lMFUiRaSFiREQOtrLCYr70",
-	"6sUJ2xgNlRBeYDFnItXZiMEoyWLooqi9e3WDoGAzK2mi171x2zETAf1cIeogs5QBriDTRD/dRHSxaz3c",
-	"qk9lXxnbwLs4TuMsU0JSW7rqschPHnMyYAORTmp7BN8h5hf6MRiJSU3/3shGZardiXLVlKSo4SNtzART",
-	"91PN3yFQFKgR6RjKKE0CiK48p0nCUgmlicawrgbQLzvwdPddp5W1bXGtZWBNt+7UMq4aWBBd4Pl8Uf9l",
-	"fDkx5jmpgr6ny10Ovc+MzDTPFlwHhvADnU+GDISx5HGvZ9rd5uWLOJfVdy/3z9+9IMdHx4d4Jri5VBLs",
-	"n9rPsmHjgGUszJ7n9615JphHba/pXP3sQZkmvoC+qK6uUnoNWp/53HYEbhj8SWzSfmn2SGKbOPWDDjHz",
-	"CYnilIWZ0P29h0PlmpsGve3tbZ87Oa+qXru2CAeWtenlXrOBSfA/1KMhCqZm9f3x/g/vn/31+eEZqZpW",
-	"wK3m1tPtJzvNJs6ZR1rNJjmOn9X2CCWJMm5SHDD2Zm1t+hwo6vXKi5XXNczKSSbUJHwbJ+wWVNQ8t8Tu",
-	"642eSAd1o4JyUT9M1aiyGNWbepNyCLT6Zc/9SjDL+Pm6LBQDJvXXbFS8Ss+0Ku9CE+i8izhyelSKbsmP",
-	"+Nyf7Fmi+zsW3pv34uyZSgeLVjd+N2QXFa+ixAOwGrXDLdaKnnQ36Xa4w572mrTVbYeb0Rbb7u00n7Se",
-	"tnc36VZ3O9yJnrCnvV3a7LbCdrTJtnrbdCdHesDdG78bqptjt82tp+3W5nS3XjUfjYhdNT6Mfo75IOaN",
-	"UAxywf7Z47lFe0At4CPeE0sJS1Fcw16pAp1DamX3MGWSQQP6ta90W0YG6CswMbwl3CDq6borvmNQ4JYs",
-	"GhQf1X74tLBUQn9mLSxt2KugCoxSoplW76Tq7loRZiyroy2h2xEZcdpF8MKYAiE+j2oNcjLqJnGIount",
-	"6SutmzDfWzBawFmy0wdFGV3m85CGfWQehAurwXPooa0GnIqkQ4Zwf48M6Ic6vWDfbLa2N3eazaZH4sFg",
-	"lCl3JaiZxN/hOb0AdRb4FX/UbG6GasbgX8yvBHvKpAiOevXXgrP6Mc3CfqA0HWiKDBjegsdBDXXJZnPL",
-	"poEo6YpoAum8NxwtLpICz3U1OFX/7eCMf9Ost5rtTegcA3+3mu2tev5nfbvVNvdvN3d02JOQwHwfuJka",
-	"p7499kPNaJpBiAw9O8Yjo+52dCapcL0eDHm8gXMA3fphDpSBRch+Iesl1bzTBB8IVNiYbDJAmrxvDcqO",
-	"drOpE5vmoQexHAoZI72U6f6SaaWFlgTCQbSjjDaQXnrob0ttxqrhVU+/fU522js7uY57HMBQueD1/bPn",
-	"R0dwU4mWnrZhrLmB7emB1TtrkCNlYsAUxzyJOQswiwBG/WQIIYNuKsbKxsTeeeaTpyPONaZ2QKqgNyTR",
-	"FIF9ysnZ9y88dV86imLhkas4YsIjJwffemSYKCMzYx+y2p7OpukLJ0PmkZfnx688uJ78cPwKjN/v6BU9",
-	"g52sbmkYzT38GCSgWUbDPjQd8iBHgvYfcDvBJKoNCYhi+DCH8EiYfLPfYD6CH+quHKi/AcEhO4QLEAka",
-	"WuwsxzMt0eonIonDSYdIyqOu+LBHtH1Wl2lIHinD7pETDcFRGTFk+hWOOMyXhJLiC0vsuH9y9EgSkcYX",
-	"gOUtK6a6kZGmLnqp7IcVSJgPtEkMqM4Vzn82yRhstVVOPuopcQPSZpWAxuONx0UTcRVjbp78vu6dSk2H",
-	"fPcr27LPaASf4KMuwEehI2f10X4yphOpZR/YpUVj0jVxGB8NlNqDcx1T1HnHgmKYfVqwiqZQg8gfWvKM",
-	"WZFW8iQjSoxY6I4y3M+LhQFIK2cvkyoIB1StLJHKtQv2iBF63/iVP//hT34lP/L4m7fn39afPnoEFe5W",
-	"OuN2e4QioPiGQ6oUthr0P63iqP+LfAA151mlq8rMxivGL7L+7EQ8g+1t+L/Mun4kUVsu/N52KcY829mq",
-	"eJVBzOOBWgNNO5KYZ+yCpYWhTEmk+YtukaRaPLTZeVBmRckyKLUxFt/b+R5+5cdmfZfWez993Nn65Ff+",
-	"UeknyEX22cv99vZOSRTp5X69vb1jxKmjqmNOEjFmaT2kSgOwD6TKfh6Zjnpq1LW5q8Ud27KRucpk/gcx",
-	"SmY1OaDPLpME6uHt5s6DFptTVqL+NmsRuhahX16EouEy+0nQWEORBiY6yrQ6HkmoOVDiVawq8/ARSrb8",
-	"9Fd1/M8G/ucfLZy9tdRfS/1PXmUTA0AlvAAQ+34kSSiGE1ItePg1wJ8jccAe4cLuLEcK34dc/GLL6dO9",
-	"QeR2bhIL3mrtzMMgQqkLKNCyEIijVEkVwrjob9bcSGrrGpjFNBXpUsziKsOZXl0rCd7Hny1Xff/xAmn6",
-	"6QGBQLS7raOepDuBQCFE+2cioDiV5fteTzJ5cagxHk6YlIzFKImIVN+mqibV0/EXtRE9UPQ1z4Z7IFuK",
-	"Mb7pAOFYpJeSUETEvTg8LwtSvGQ3TCXdZZRilcBDeabpkTRTO09iru3WX7fdehb/vuDWKLMDPuBX5Pa7",
-	"lk75XslK0ykP1hJYG5Z3ZVj+Su3JEo1MZR/xN1YROXwcpKq1iWf0KaZHXh7uH1jnt+ZSPRef8FrgUuxT",
-	"iQ4zPM7cVF+INs4U+blFvLN8ELU9krIsnWgMvFODZEqfpj6rc0ZZ9TxWS2WCjGmclX6+XLR9yq2q8uai",
-	"LDWIfPf1FhhV+1OaO7dtlG2FynWV9PJG1h8NuhzqmxYkmpHLWoY0wUr1HtDDyzhikC39oARIMA7+9o9B",
-	"P8gBtFQOWZgRsJwAmaPhZz5nHNA8UScnyrZNH/C2aKJ9wM6+dQYVfSB1de0fUUaewRfpV1Abd8CwKqUX",
-	"f4Cu65kamrqRuqvMs1Y0X1sG27Rp5OCA9MUYBzqgfAKPQswd9nLvibSjXhehbH0sAmQ07BOgwUcGe13P",
-	"z9kHGMLOlkda7aceaauN397e8Xy+3WrDLVrN9hap0kKittVs/u0fN5tNpDlOrxgW/LXaT//2j+q6rvhQ",
-	"a5Az9UUMScAoyUgEdGgcAYEao6yrHdkHGmbwLg1yJkZpyGSHfHdy+MIjJ69feOTF0bekitnantrMNQRX",
-	"vWPdE0z426WixnTy+kWehZVwO3NYGc7qXoBcxsw/yVLK5ZAq6VnDxKN6MmZKx7FkDXKo5k+NTt0GWo1C",
-	"5xA1BLV04MsBpi2n7gYUJM6NBcYBJAKWxRHabBo2BmlcAJ+dv3x7/AzQZydHPxy+OiPVcRxlffK3fyR9",
-	"Fl/0M8+YE2Srif+r6TLPHnIFwQLfajYNSQOA5lgoIkD02aFE8YBxqRQbhvzMNsIt2yC4hzW5ue2R6nNY",
-	"hFAIDadD5lrjuvHMLB3xkOqin1Ck6UjNjwYJbDfIvl7QlPTYmGjbFWCcMErcR2p292zdjp1TJc3UWOOU",
-	"ZKMUgY6I+oBPAQAOaMH7eRiOPZ8vxG/oOOQY//qgf7YqLreJYWvDGsCq2ILSduAeBuXR8Pmr+BKNHCi+",
-	"zmUHTdPJ8rT5gqy1FUSf5xgWxe87WJzaQAOJyMkw/sAS6V1L3JDtVtsDUaOUVaxuDeCJHC43LigxvQc0",
-	"fM815TfbypSnH9CUV3d0LPtWmWU//U4vGfbuuIeX6t/hS90uFMDBQl47tWX7fdwKBMBuii9g6D6gFMrK",
-	"NvcSYXVDexxTJh9b3tanD/k/l/t661D9HblWX/4zO87YaoF3mMQujU6MVAL54HgRBb8NODB6GPVWb3NF",
-	"k5Ebu89x3D9+rEDpitYaeRDflEgYm1oJUhB++Sn5I8cdUnp+MaL/yatkGKQ+AQ1RfIXcO1EvoAySUiNv",
-	"8euUpSLsTVvtZrP5YbfZbGoVtedaDcow1NaqRhoa9GDPvpQxI/X10+93ezmL/Tl+eDAOPHBUxCgD76rV",
-	"aICKA0qhRAlGhgVDOWtXYVLRn4Dho2OtrKCbpY22VwGPy9FwKNKMRccsiimE5B5OQmPf8YSQxQjnajGm",
-	"Ox5sWBafeKDebgUC2bx6yRSmYVkSlEkZVxacKAmlqL2YIymBoROILZNcnPkIzUzEhVoaDbLPsbZTWciW",
-	"8AC9iObunnoGmmdgSeOQlUWGbaaBvQ06Xer+TvYOQPBnWAkc/kjdnppQzsakil1nu6P8zUCgaC65mofc",
-	"B8DU1xfjkjtiFUyXhpdlFvkRDPdokFPyf0bRj7fK6efxgMmMDoYrnv9aOWBLCoqWpFR5HF5qM3cf6u6d",
-	"anz1j/fN5jUyonaycO7uu7etffzSjtVmAeB6+urKWO6L9PT2WxZ4HytiKJ2/6HB4Fl9wmo1SVlKAiyIF",
-	"GhzNUJvGgzoy0C+SoBsgm5bLUSurJKmOhpKlWU27l61m0zxc6hhUnLEBYPHVUmYREdzGHCFwlTJUTcoJ",
-	"CdTJMvBMgEekEcSTedYhz08P988PDzyCHeAPNJeXJAnrZWBrXTI2xFiLz8E4gczh4enpm1NL+KfleBXC",
-	"55p/GDl3jiJdaJGN45B1nGKLfPA1aIu5RBh7ZLEwJlX9Kng3Zaaj4rFcNQNQERB+g92MUVuIlmEJACaW",
-	"TNxsBYEtn8GX/QrF9o8fS4X07NE2PCUXnrDUri3EIahxhJe2lMU7iLn50zoYNE3p5N4qQHHpwfMx6QEO",
-	"uH69Hz86djh20oGATUXvojk6bt5VeuWWXIXTq9ulVzq32UB56iPAUl6k1d5wG78fQnNbNlgXZz4sJWV0",
-	"BCaXulo4raisJKMpqqnSBJsOr1eRNpJFZEDTSwnNCgWSKqZOQrNBvo0h85j3jDZjQ7YErRuAxlkbiFCV",
-	"SWMuSXDJJsAHTarP+zFnEjMsr2imwSuEJvEl80hIJavHXDIu4yy+Ynsk+P/rhNf7wOfK7UXES04GUJum",
-	"fYhTnQww6kT5yHskYB+ylCJ9DXgk2Ga+zyBx80ap0E6esLKvQ+zboLoBXQf0qVznSwCop7wZmx3Qb+uB",
-	"/8pNoizzMFvXnei7N8hBUUWiX69UG1S+lrNUqo+aK6y71lVHg9/gy5waCb3CRSd0taq1s/j37G74d+zF",
-	"P36s0Cua0fQtFN9XvIXui0sm9pOaWSWWm6aMv930KpnIaHKYsIF6F1Rm6oh6Y3lH4hw3qnrCsiAMVoHk",
-	"HL9dJrWVxCQu3JsL+LuX1Q+FBVttMDuJBXE7R9B+xPXzCWWs2tGz0hZ3unTJ9hvkKJM5AVdOs2/ypLYP",
-	"gxgyTt6x7pkIL5lmOaQ+Dy7j8JJFASbOSTVlVApONNHx+4PDV4fKfMbG+ykjYSIki4C9JWH0SpfOX6Ri",
-	"NAQCXvgXRGyAnwa5uqRIrqCZvhqsXtuaL8x4H5DKlXEEwJBYZiKdNMgrcXEBSVDumOU+r241N2sOPSMd",
-	"DnWQB+dGy13o8K2jMdprMMxrtkN3wX3AUKEW+HhD9ap6di3hWtEjgbfQQytnGlPn/1LCOXcUIVlKs6uV",
-	"2JoF7JZtQJxXJxpbbvp58/FTw1QA1gPCxZOckqqXN+VAfqtGGbbgltb9Xah3V6WvyKdDu2HFM15gkZfv",
-	"yXlzd4qXD2zFSufjp3J7Ad23pXcpDYveun2wtEcGroL1/lxEoFPYeS+gE4bmXdbTN20IXHdPHA3ewmo4",
-	"oRniMoaj0j4YyJCCLPtJAiNQbooexV6e8DA5THcrI4/dVnMzh7jVGj7/dm4EkEAAsOAcpWyY0HAqhKbc",
-	"GIjKlbOcqe1wm+LihpmJG4sFs90rIayMypn6DH0aV8r2//V3KE7Qg01tGDWRd9hAaqV1NOguqLqmmLmg",
-	"rYzgrLjPr+N2bCBV7txAzzunFYvLaTnV40RHL7CnR3oUzdoE0KQnX1X41DuPP0yJzTug6sXZ09vx9tUz",
-	"3H9pehH4sNY6euWdcyCKSAX4jIu2jTKXN9DZXVh0gNFNPNFTHidg4yF44sQxTVQFztOBQnDCbXxTkjFL",
-	"EvVfCHP6HIr0GuTA+NTG81auuVXNupdPoPm57MnfqOVZigKGXtqvYpm9wHd7sE7qbccNl5+nQ5cl8Ob9",
-	"RAqSxDLLQxw2EIJsd/b4fhYQybLaPKjv9JcqR/72aCKZzXx1hUgY5ZVPdx78nO/wbBZcFed1DTBNL+1K",
-	"B/8F/ouSj4MuS5+DodfZtLMAnPtwnlqgYz7j+HzpcCpsE9giq0dScUWshfItBzaUsHISSRdGbi3JazkC",
-	"fOOjXpyLY656TSs/BmObptfscAgk35AGwlhn1iG4snV0lQRwRYNdISMiFwBACCknQ2gqmAkSZxBWGYiU",
-	"eUgugMFPiCsqR4pGULNieqyqFyCpwNY1kNPCZ9i9F/h8zLp9IS4hXM8aZKu5ldc7GaONCyJHYd+8U6rp",
-	"uHNJpovaLA22ZCx6JC2QoxpgaJiUTq3d7EHNPE0zlGveb+ygB53n+ixlhCaJZVv3SJeFdCSZCSZHqN/C",
-	"vpCMk+4EU2CmVxOgV/XdfQ7N+zCbqK+WZMCAYF2djMFgw4p+ySbYlF59XWkWW22uhjSL4YWWUetIbrkh",
-	"amfeLqe1/LvtwK6eWZAeRmeWRnanFumcr/VIkhjcNWsWFDQ2GC1D5T9ZbW1U+6LSgUUrCX0yZb7MCGiT",
-	"IlpoYwvO6pmoQ5tIk1LqsmzMGMcA175p2CBZ+gyBbro3NLYJiAUv2uY+r6rHMA59JALJfg5qHknZlbgE",
-	"MB1U7yDlrbbwMH2kN1atQUxG3WaJZAw5OOxDESeJFeh7UHke68pI0yghUQ+6iK/QLcG7K0OiATWbIMTh",
-	"zYgmNIBXW2jQH5upfMgm/SymCKD+WtOGgl+xVMLLFVeotQzLrWqYqs9fn17p6rMJy9IhtRcM6dmtDOkX",
-	"BZ8I+9T0TTg7ev3i1WHFq2CB1bG8UAsWvQV7SaXPkkTMy7U8ne2BxKI4c/2OXioGRefBq8Tqb12lM5AX",
-	"ejznhz+cwweBXW6dLMl+1q7ELPLui/ogekOv7oAY4bhWwbesgo+ntU42xnZLq/oh5stsfByoXfBpAxch",
-	"1twtUdr6WlTbxDHQIfHSF9CbLRjIC7DClTfBI2QyoSRiYTygCYkj9AGoJIHaF0FRlOmtUqL6Ybg3lmJ6",
-	"3lD3e3Pw76cwFdLBkZf5XZLxDF2oyBBfQKc68DEa5JnI+sieoXmsfI4OmqdnAg1V/YSa8dr03w0tEwIC",
-	"DpyXu2ZAwB9nxjTwEF0/e92UIwbvBNgc+1KGF8EYGYZKJG+m5fMRx1RKtMSVM4+fZw7glOrZ/9q8lyW6",
-	"6Lr654uoHr2J5mmeW9chy9w4/ThrAq81yC1rENyRGACy23IVzWF3dz0RF4uydoJEcYTtyk0ECeJlR8dE",
-	"7Y3p3MQpC0Uasaij+a5CmiRW8DqhJ5+D4DLdc6QYMKQIrBrBhkvG0xIW4wAjdLm0VNSQPE/XN6EMRb+p",
-	"5uUFPxrEziP0qeAO6i+AKVDw4nS3PxyNtsyHTAyBZUrtD+bzKuUEQsomJoFyGIanFvhAXBnJjAqCAnEk",
-	"HvudUG+OCxqJmwJ8suaAgXL6jKYXDKSMZaADKDpW2TfwpCuWdjVpKuogE0+bUh6B5/OpyF7gmVgfDrEB",
-	"g4bDBgyKk+UewfmEu+lpb+C0Bw11UibcVuG6E6G+FkwLUj0/fL3/+rzmIUwT1p1INUxEmQM+r745OdO/",
-	"K5V0ySakun9y8v7s8PT7w9OaqcrWLRL1bd+eHZ7WFnqub8zhV2qJ/2oyUneOZA+1cCguuIpX0ctBaaq2",
-	"+dNqKrUIFirFqVQQyzQxW5nqLVORJepOac0nSiCqjXXkqNB8qykz/PDsbP/F4Zf3zNwFu7p7logLwniW",
-	"xmsP7db167mr76yYUVO+op6VLFMqYJVk/9ExSUcJkw0S9NKY8Ui+4ckkyDuEQmCh1tH2uzL1CC0JYhLO",
-	"WCQRii4ZV26cUndY/xOyGAKFgnQZ0Y+Zwup5SCXy8vz8xF5oYf9YIlWbQwR2NDgz7/ur8g6c76XjP7eK",
-	"4TGTurTzpT5vLQbuUgzIfImXp0uWQWrd+vI9B+mItDWOmaRFDakG9suiqRvUGnPxr7+QHXhDcG1hp2mw",
-	"3HW30ZcCwl53G6+hsA+1MBp3c9EbXiwWZgwDDPOuZBXkpZSur6173o41rhYQDQCmdZQ1lOxxMW74fBY0",
-	"WFJcPBc3SAxssKRU2OdzcYN49gqoQQTYrmGD14UNTn8OAxvE46uCBvHshwUZnKqXXrVkyr65CaaWFE4J",
-	"6BFhoqUl5VEPAiWIW2J1N1BHR9bG3x0DBc08ryjnTQZnrqjHHsYmpOnmqEQSOdJesjBlmSQD4GFvkDPG",
-	"dAD0nb62J1LSF2OIgSovL2YORaPy5GR8wctrjNU7vjMj/RW5bvOwyU9LijE57SZ5kgUyevD1TRhMMqg6",
-	"m8rhVX7CMNQmLMlUrYDK48ePH+/2Num8Is6Sp48K5WT6laCI7MPo54FZZVNso58nhfR6UEtjmcVq05RV",
-	"LjLd9Rpa0NsKH80G2m7W1vLpzpzTcb6Dyz3TOYnyi1iqnUYoeXv6ymaUITVekHu45hEsgKVChSb4+vGP",
-	"JAiamF/4PMA1Hyi/tjdKEg3e1aw3ALwF9K6G1jJOUpEBOVvWT8Xooq9zO3ot1jwt/pDOczKGi1kiGTB6",
-	"zq42Z2VuNXdJl00ERLQodmIgXADmwnLmSMhHqFlQ52Om5vHjA5Snk8bjx+RboW1tmAwk/JSjrprQrhr2",
-	"ZIh+ge5sIpW36pFM6ItQiFiEtUeCkzdn57oX6ShNdGoHRxS4tNYdMi3cAhue64po4vPgo1+JI7/SMfTN",
-	"Wg9MSBwZpmbPR8kFZ7mSC34CDDT8RC/fQ18uz88FpHPn02+fk83NzV3ntkqg+pXOxz//4U+fPilrP1BH",
-	"bGpIZ4xBSbnP9ciUwHQpXBuYGscgCaSu1Ftq3Ch2tvOIrvP4FMC9McGVU/zpipoc3r5XuAWNIhZ1fkQj",
-	"8M9/+NNPOpVXPFi4t0boNzSmAu6Hp8rOj9QjXXM6xioa8Ig9Yk7SP5r8mjvSYs4tgtX3EgnBOyT4of7D",
-	"6OdB/fAK26pBN0ZYg7rBnznBrFZ9jrMIPLvGoU0KZmihMZBzudXNAam+5fEHMoiTJNZtghzsSJaxwTAj",
-	"Yyq1XaF7m5j7WIlFviF99qH68nj/ue7FVUWp4JHpR5K/In6l4VfIX2EfoFrgIeVil4E4gXcGZizsA6kW",
-	"UIPs53HtlCnxOzIcNxaR7xF1nKZInx8KLjOqpFs8YIbYsjeS6iozFAkVFdg6ZZsMYg43FQl+lf18WkHJ",
-	"MiD4gjx8+8MH2L2xus50VyJvTHRdC0A167Ft9LCNz/V8jiEf2lXedKtJpEda6uEejsEjm031X1gtbdLf",
-	"QwYwXXmRiuGQIZ+XMf8GdEKUhL5iPtcM50jTSXnkkZSmLJl4zpsqO6tDIhaNUNRAx8qZhdXw+UHRxPx5",
-	"xEbICnoiZHaRsrPfvoKuNRQ4x2hq+T60XEyEBP5MzvY0UkAvKGA91lHQXKHY2YZwaJJbq/k4jLB+hpTP",
-	"SvAqeb1vTWsUqcgIfcZ41IEcCggoqjxqUCwekRMe9lPBxUiquYFPYfaKybBYWmnQZZlIWdSZJ8lxcwCP",
-	"QVdcaSJQlME54Atv+F4NWmPOUXhmOYhG3QFUcjXA7GfgkSAT+F+TI4U8vcYHwXFUIPDPHK0U1NSmUQtV",
-	"a3Esd/nu7M1r3G6xRG1Ck0SM/UoHU08e8SvI7qQO6caNnwJgjZKFoVad3JMm1d7MlSzeo7bnc7VfEG2h",
-	"BpOoM6EDD6j+Bnkt7ABxQzlfT8kMMcqOZeARqhZS3Xkfkap7kxFPldaF8iel09UmYWEcsQiWteD6JkGH",
-	"nOyfneEA3PfQI/HI6eF3h8/P9ZsCA7xaavtRlDIpmcSFph6BM9kXwEQLfPIp0+VfmVAjTYQYdml46ZEk",
-	"5pf1RIQ0IdUwESOl9TIKapSbKoGaR4ZpfKU5x22KDt5X0wtSHIRLO2u4ZhHnAvVJTLNZ+RwkOBgjoeAc",
-	"qxhs26kqbFmIBYIZaJpO2VfQeE/uPpaLzMeZhgHrIKCz2dMRlzgo6E/w7vDZyzdvfvN+/9WrN+/en5we",
-	"fb9/fghBwjLX9Lnr436dSY3PcC1X9Quv6fThpN8zK+59uuDb3SZ7Eraip7Td22I73d1wM2rRJ70ma3e3",
-	"wp3oKW31Ntl290m4GzVpm231drpPw1a0ybaf3JHrfuue+zKvnbMxsX6IbVyIU2QctjXD/C82R4WtKqj5",
-	"xNeMV258jFfnktQX7REn8ojVamC4W2tXmYrWTF0IRTdYwzlsiL8MdfAlK2iN1RtLciH4mnftrngRF2+v",
-	"FYpncydnqnx2s7RyJo5u2OetrI/fT9dGq4hBnGUsMkeBuxRaFDPlaLIGCTCAdwZaxLhYms3NgNIwOkhM",
-	"FEBHsTipQkBQ/bOGQmE2xqh0VlFD7flcTDnXJkWyioTZI1vNXTyL4o2cXAyO11xpnv/29NV8Arpfh6Fq",
-	"MG7Xske+DO5mRWNIW3O54lnbPb9Mu0eT2X2W3bOR2zFL8rYmDJoJY/tA3T3EZXW9jDWxXfROh0zFZnXM",
-	"pCQ2C0E7roO9pkxCP5aPsNZEHQPALroLRbAvilHorz5KEh0BiDMSilESAdF/F4Iy4L/bnAJT32ZFK21x",
-	"RjmP0a2LMG4NHoMLoNJpL6kzbLVcbAysNvg+T3qbYZNut+vt7i6rb0Vb3fpu9ymrb4WtXpPt9Nq01VLX",
-	"jPCbHstKZ3Pbq8CqQEgOrEenDEQ738rRPdNOKwxfud6ttmd9WpT4XxpjU1ybk2s0NsCZX+Nsbltw78+J",
-	"9/8yLWtXwYyy/kYiLmK+oFsbTRIMS+cZ9y4NLwnjEanqHIKNoOPv+8PhmTahkf4Fuu9TErGrOGQ1pX8u",
-	"WAaR8KNjJF2F1KNSJqIHwR5EjEHuXJdLFpubAZ8lmbBC3zQ1DLirppfRzN5kttmajf2Xt1qIMxOUrkLu",
-	"ZE6nu5pn233SfFLgbwwy6K6ekGyC3C28l8/ta3RT3Qkfru4CCX0cQfLw3PDRQh6IfPfuHOYo2Nf7D6Rf",
-	"hzxjNGVpQAQ3pYhYxwrqEjo/BBtjNeB/DDf7JtgjKVPOQt6ENGAfhnHK5H4WwIyP+CUXY26Yx0hIuRqr",
-	"0pQ9WAY+t/lLTGTjbLb21DeOJZjiuuTSg3kVKQKRkZvMTH55x7lXsB5/OZw+57oth1rVibggMd/LF6Sy",
-	"TzgbF9knnDY686l0boV+6k74gPVacXX67ix3AKy2SqfCJt/1uy/C+E383dHb3x+1XsdH8oifbofPj3aO",
-	"Loc/fP/8u90Gm3zXZD/sq5OG3bPvdhthO+HdwbfN6IfvktsMQJ+rUS3zuGDoX52f9cX6By1t5iblCPp4",
-	"GF2wgKa4m9DwMomNoioPAJ/TSyZJ0E1EeMmit7YDcq/YN8Dea8qXgM2M2UNsM1pS0sTh5urWdy2pnrlv",
-	"8QDCt/nskETwC5YSPc9rs3N1WntcPrqJxmzrjLmVN2AVOasYfF49/x5CC5VzzbNkYg6bxmZlbrCztu7c",
-	"A37QTe/mOaqtKaXm1Gw8E925/Uu/qP/ofNTVfUezWNaFGtfbyceTXI2UtMAp9ahORlmJduJzldN+4es4",
-	"sCWlsKSm9ASrHM9LXWYx9QfCPQ3Ly549IvsxUNlesmFGqiO8HLOiAB2TeFeu/MsE2WZqDfLMnCXFgEGb",
-	"cE3sZUbp9BpFN02dzHiWIuOypfucnoLYlWx7BZ2cMq1yEORjCHRs7K/Mk3j2i9LQqzf0umVxdSeCZ5kR",
-	"YVe3XhdrgbOqwHm2wHBw7GSXWHZxMa+VOIVLPDKMOTfUwMWmvmzK0NAJqnIT43lhIL8qG6OMHihKaU+T",
-	"8CXUUhjfiMdvIY/sE+WQt7avQ+bXvhGP7JNpeiNo4oeLx0QtlHo4UyfvFBiPnOcCHjbSXTNaczsITr3T",
-	"Fze13MW9uq1V2Ghr0bey6HNnmySL2xkV5njjo1l1C3FjpxCilTPE3Bi9LlhnoLqgNMx2hVcLuLbngrQR",
-	"hOJzbaZoilWLKiGcfchy4H4KxBozz+7S8BLw5mD5uD/5XFuCWxgrdgW5Rk/bZh0FnnG9uTT3KykU5gfz",
-	"+/y603/3bc3O9RfDxmarXPFcC9DP6qu67vn7pfqVGdRaWFxm193gG1rDfizHj53Rq+n2oSOO9aRqN0LR",
-	"ZGH/VW02SblSXTg1gGcEJEwYTdXmr3k+BzWsPbHiLaadGM7IhGV56qgfS11rgvkxLELFYo7P2NhlO/mM",
-	"FQyyA5irh7+XS3Mu8BHgs+3NfCH7ZYqJF2MyleVcIj0XuQQY0A+vGL/I+pXOVnN3x+ZSZaZk9Y3TK9c3",
-	"LZZ5U4XV9rVTM92hDFLCgVBiVsK1Rc9ghGZFqeR514cessWPFUuiLoqwP5a1GwDyVJRS7t4HSnhN2E4l",
-	"QrKg0b9kWDk+HMk+4SKLe3rxkUyAmDECBkRSH+SR6PWSmLMGOR4hJbDPC0NckHaHIjwWkWqckb5IoNI0",
-	"dMyfUAzKCRmnxNDxCEl+fhEmxQ0BqvCZS4jhhqmamkzj+fRZ02tHXaU+ofrZw5JH9eeIqwNKxM2QILmp",
-	"4x/1bX+y54nu71iY3TfedfqTX0esPcKNYrjMgDpszTl31+2X1VdSWhUX2pTweiQLIkbeRGKaOMEcmXkS",
-	"c4nPH8ZczghEx8RSPgwGxUje/cIj1iiLM8cMg0puY4eBhWcQL+YGSO1u/Ks9207DybzpBHHMPbLV3KyB",
-	"D+bzu7PVTnCqfoHGmpFeQzVXjvAaxsWeVxgsKrPNhubd5+NhbokGbm2cPVTj7CTmVhTcgpuYMhrNBz0e",
-	"ixk3UV0A0R61eKGBHnIaihGA/0QE/gf80DEA+4RmTNoYT037c3ATNNow4IRV98Czou88pJrZrXgHXeZP",
-	"M+XZkPM+cCFlunhpSjZjSJVgpgxINWDetGBUF2DLhVMTeA0MEYax33weZ2okksmpCBN6q9MmaU6tIKdv",
-	"hbMHctDngfrDCD6yv0C02lwnUHaVC+mt5laZ9Dym6aW7TdVrfuUmJsbjbxS8VrNjxYs2C++hT5FNDDxZ",
-	"KTHQvKPQvXr7ZWI83/5r7uP7t0Nh3ouqNMUNPU/wI8Khnhok47wU6LcFbEQBW6XLlCJSDWxX1W9iHopB",
-	"zC8CT9dJARstdIIBsjLunixG2YVQJ9emGZIFPJ8miS2iwkU8r2AJh2lxmZ8ryIpzYN6JfKOp9UQBiGHe",
-	"wvysSwHw52KAzdxpXozNzEw5o697OeOjAXzX/JAZh+PI2lBcSafVZJJ/VUjBxFJP8h705MZ/m2CILh+e",
-	"R0isRcyq0uVMhDFN9OfSNUe/wNamc8u3ipnlXioGb2fIir1Kn/IocVPOKVMStNKp9OOKVXRwVRuvsJL8",
-	"5PD1wdHrF4Ajf/vwMHaF7bh65rcIxFrnflfXAEB1PDV9q+LtctOVUHkpSWCWVFDsNoNGrr67MkL1InRq",
-	"hPLKVWihJn0OPFq/YyEUDe0VTwLrlZqmOQ1958Chwdc28Ind2SRL6RVLNLTN5yCGCIo5j1BLQKc7ohrO",
-	"niKuLn+/GUjdZg5zt8N0MMSlADxwL5Yh8By2Aui3NhbAqWIa+WiMoIfRGT2xPjeTbdvM9tkAY8yyrKc5",
-	"liJbZ4hOlPCOw/6e/h6EcmAoQ22mtGrMZaYsN9GzSEkKVAmCzwtN86iwu29Z11oIPTBB6AVoAJnX6rdt",
-	"BePtdwHfV/4XMqK6K2UqmRbPGZiW8nNSaaBtbieTdiPurgegve5ID63CqqVH7Zkt+Ktnk7jLdCKDiE5R",
-	"a63usmx8tEvs0wbKt5L22csMRdcQ1ejk+VpyWr11rCzHwpMuC8UgF+qih3SNEA7ytKgwAl2dKX2+//z5",
-	"4cn54YE3FSJaVTnmpcWGB0WfqXWeo9CK0SNnNBC9wzdbBCu3mp9bdp0prebYBnn5k9lJ8zqVxxEJUvYz",
-	"NCv3+dJu5UqWlLekgW9yi7rpgQvd6et3Opv59avLYrMAH5gwtoLYjG8tie9OEu9r6/B2ZDHa+/cmi7V7",
-	"0SmTr5r+9/BgRenq81XF6557NyDrlpfIiYDUuw9O/JZIzFOYuS8uMe9Sepjvv5Yedyc9cBldX3qsWHej",
-	"Ty6U77oFerp/fVmDO2L62zUWBI3Xlb3ZCgbFTKlc0cIYPdQY5HWDj+ug4zWDjoOJmbnlG37DdFJZVGZy",
-	"qOx/4C/N97jgpCuyPpFxxOResUKoAPeUGZ3Mp6vQQICiZJlf0YEr6OGqxJX4KIqlzGtG4ZtVXfTMUpiO",
-	"qC+jMtM6MROa4WpxCLPIa3ZrNEfOTgRQyGLNi6dM2ayUYPckInpeSY2rIXRaQKZxPHmBz/4K1O1qHwDe",
-	"d3UFhPO+3p3XIZe4MEtqpUwXMutLC1cVY55T9+Fa93KPz+TEeEQCXPxHkQwIlXorSEi3GEwriXnxNLCE",
-	"h7gt4gjt0fiCi5RFtQZ5p6FxgW5oFrhtV4ZxeCl97LFEp06xrfI0q4SGgO3u5VvU9AGElo45QSBiznyu",
-	"7pCXRh7q/khwpXGLsV8aw4Zlz08P95ULNbfFC6zzW1CTN8R16empdPBfOlJmP4VaFS5iCv+5WfnJytkD",
-	"NhC4Ila3LuGd77fZyg0bKy+aHg0c2yybCq/CRRaHDJ+me/UVo5HYyCgnFb8t0x0md5lhg1tYz8Ka9fvh",
-	"odJsHxOznuZ5ByjEN8xqWtpZX/fP0nZKNYPOXZRPBGc2FJcJ8jsR85qnG3tBZywDij2KlAuR0ZhLt78+",
-	"uAzQLsHT4OL0wmLSGiRQN6TdhAUkY0kibQd/R1nkj/e5Op0U+VH1m5oulp821Dk2ilqbh247gRe+H/PJ",
-	"7V6/trTWlhYWF7g7bvlOloymYX/uTsaFvGRjknxfVp/3Y84kcum+olnMsRqdJvElqxE6EKbFaFEymJh/",
-	"jssfc/3b3uwPuMtLIS/qbe5n9x0N9P47NebEeh+u96EDmVBLceV9aPXMQjbYPsNOzMR0WpZ51+Y9o1dZ",
-	"Ih1i6uVeg88Pjs7O3rz6/vDAaQL9SNpIXUi5y5GKFQSlsTg9qtvyMr4Y54npY71e76vH3/SczTMi51DB",
-	"ltdMFUJYgC9x1QWsdF25Zdf5zGJ8wbIHvg5X953W63DldQiTSiKW0ThZGgRequJfoFTGIrh5ndxysSxS",
-	"bNs7iLkuqZIFiYrN9DE64BF02tVFV7GMu3ESZ5M93fXN5yYhSi4Zg/0Rp+SKJiOmG53b0NYFy1aW9G9P",
-	"DuYFiLCn0xcOEC2MbbxjSSgG7P/nhDNmSCiW7rcv0yDtGmGSdVHevYc/bDuzFcMfc4ICy1M1j/JKDAg5",
-	"mCs9IpLIqanriRRodFCqQDm1kimyUah7yOPZknBdYJBZWcRdYaSLmLX6nI9cQmkxJ7YBi/g7EfNbK977",
-	"KmvIyqO4Mxh8feDZZAaU/5//h//j7//9f/jLf/Ov/vJf/dspSGhrLjz/AcI6ptfL6t6m2STr8rLrx390",
-	"bVBBviAb4By7fGli3IiuqQ5fheVdkhM3++A2ev+sVg6nI8m5qJupgwMy+IjQsoo485ogPv2C+NRFBGS2",
-	"RG5iKHEKebhpaCrKc02agftcl8fZMrhrlcc5WFU0GnQKUXtJ2OO3GGHL6CUrLoo9dW8S4GkBkLuevJ0f",
-	"AK8t1RtODR2pUhujiHxufg6TUcSi2hQY1vH7dKY09/9SewwyqdOSwedY2RXL+arLyXw6wuiudZfzqFMU",
-	"7F+0SuHBKKW7Uy/rorEHVqqQ5/Y+27RerYLs4aku75ZLKQo6ipSpKKe6oFBnAZFbrLSw0rWqQwjAvz2t",
-	"xGp5ndt0qYYp9NGE21ZoIJQmsFIlIJItrm5b6LUsVTgeEanPp6suihrhhnVvPp9X+EaW1r21Fte93a4m",
-	"etBKZerqdgHt4ugaF6lyE43jVMY9KJWzLo37EqVxrpV7Oxpnbp3cr1njGE/IEat72Ip3qqCvTEv4fEpN",
-	"zGibGxTrPSxtMreM7yEogDuWd+tivnss5rupvNPW38KwtT7H0xvKbZ+FIWn9h0ZmZ/GAYVhEDYpFDXKs",
-	"s1QQkqgCv/D84LI++Vdd5ocTtxQr7FT57ev+26kATfPm3evD0xJLqAWv/NlP0zWF+Kzjw+NnpQ9bNfzc",
-	"vuPwM66o1SPPer2vA87XTLgP7M697Yx7qWWyb1zYmF/FGZOa1SXmmvBRK2uNN9YRRJMwd8o7GmRfd7zv",
-	"00yTqZdUYhC3EGOPUMIFr+sRaPujHHDlIdhR03RJGwL1yus3cDudvd8/OChP0u9H0e0Jys9qAlFSs7EF",
-	"H/zam1PuR9E6H7/OxzueXBTNEygr2DPLMM3GIkFQMyou5dgYHVeCa17NjHHQx/dkyEyJy18HaHmt0u8T",
-	"u/w5G3EVDoF30O+EI5pTnQ+xE89x4quOE4/QmGFCY24GVtPl2hKLKfGoz6tlmvX96eHxm+8PD2p7GJQQ",
-	"nOmSAvNIrc0TBt31qvqyV4ffnpu+KDiokHJlKcB5KA86NuHp5mWRtNOaGeO+sOWeBaTeHO5/bOTpLPsH",
-	"KFEw9GQNti8H28bJWoO2rxNCUDNmlyJgrWFJL9jtphEGbvu6LhIoFjAsRcGZm0yTyQMJI8YLp1t6QGoJ",
-	"Dp6xn4M9IumA+bwXJ0A2bEnDlALvTjJGuqPogmVkyFLUBBQjlYKzeibqgts2tqXK3ec+B9EUgP13Bk1S",
-	"TDE6gjok+9kzd7WAj0fSPQfHFcgJD1kUkJCm6cTncVZDYQPjwnZzht230GoELRTdOAWtT1KVjEceYVGc",
-	"IRzlSlyyGglhNtBWjTOLJ9QXubNLoccvCKFxh/TFmFCC3blRgPZYkpAu68c8ItRAN7oTMhCpkmxKEhP1",
-	"QiRlw4ROJOnFSaJhznTo4Ut1J/DfhUjClzj99y/RSuj180Z/MGGRtfpjOfvNS+a2EOvfapazCZuVVOAT",
-	"7ol0QLFjQLYDzcpjHg9GAwibaHLhmGfsgqV3wLt/q0WmR4NjbLR+jW9zltE0O48HbLXTD3mEJ99jx/sX",
-	"p2/enky3sK+E9e1em1buuo19UQpCvCxGbtCtpyt3tm+1bWv7PA31xeGhx3if6xjyuEnXCv6awbm+lbRL",
-	"lbpV52q9fFqSGtAy06G8LzCxqFsERQ1PqvAxm1rr5X3Bap7P9dotRsrQGsCuyHqrNci3WuuHYtCNOeu4",
-	"FcgahIhNsFOMvyH5J3gWNY8EetcEnlbPRgYF5M//9b8hdvvCXwFDkROASaAXo1LkMYP2ZUCuRLtilJEW",
-	"OY6fOQvVjLdDKF6G+jxX72KURMYoAPUKXdDSKxYROcCJrFJwMmQGPQBs+zVAqlAux/BWgbq7tpDUTg4w",
-	"J8PBJoD3T+KQmVtX9TlRfBVHukBJ9HqSZZrJvyfS2h4kXg1tPvT3x1fQlDuDear9LOYXCbst3V5SaGUd",
-	"xevwc4H0u4fc+lr7frabt1YLd68W3sw4QavohiVx1eeJGEUETyLiSgfNrbRztENIOWDPq8q8dhyyWbJI",
-	"qHLSCHZs8u2UBtc6OsGDchUk/uqcFD5HUoqigmqQU62F7MBpyiBg01MfZj7rhF63a96J9fZ+IPHbQb4i",
-	"V9jbfEET2TPsfGQNm0yYFtVV7IBZc3pVkyp4TLUG9InOIPw6GAGUKknEGMM0sBp8LnpQ52gtMlI9Zx+y",
-	"53gZ+fMf/kSOWXrB9IEaBKi2mk20f8xodCpVM/LpSG6x9/8jiTYM9qTF/rT6/CwesL08dhQ4bl6AXQIR",
-	"fpaybJRy3aEWjVk9AFNlhMTw0x1kdYC5pIu2vjzwuW0ga4PEbhcrvI/nTrHDaD8dThY9TC4DTK7QbdaM",
-	"0DOciqky8MY0jVi08fNIZLnUWxiUVqtBb+Mvl4Aua8Kau+If/cooTfxKx6/0s2woOxsbvThhjYhdNT6M",
-	"fo75IOaNUAxgH6hfNmg39CufCi710fH+i8OKdZ1dQPGKvROdibon5sHSaXEDFxhquJWZuq04B0BiEdbd",
-	"3ir9AqVRjSelX+aWoxPLMAK6oNBIgjU2ALABW+0VYJLnQhxTPrHF5PfSwmpg5dZSlfgxxgDIXM4PLYAh",
-	"Dh5qCxfDDj0Clu2Yk/PDH87NQ/dIYLZCgK4+tDN3+NJtIY5ZT3i+7TB+JgbMUDzlWRSLPfJcFZ0zy/oc",
-	"RrHVbKoTnCgL2Wrulgn4wyjObkXAr+S14oMKGcSb6oRiKBazJLhZrrfpozi7b0TSivLGfN6vHpX0FbCq",
-	"qmV0fZGzgRt0vjFeED3qVGmljVkd4zjrx6ZEQZ1CxjGPxJhU22QQ81HGJOlObMvvPTRqZ0s8ctoA+yjK",
-	"bbaMgPVOaAYHlR3dIEeZNGFPEkufhwmjKYs8Emi5E9j6EAjBTQnAKdO4YS+y7WVlhtY9vhAYxbJUKnoO",
-	"JBN8euyYmhbde0vTxIWasotyEIa65IsKxC8rdKbmbO2JXwNgAbtvqRAQQ7mhrNRYZnE4vyIDkoCAVEBY",
-	"8rgvEkaGCc16Ih14Nl4fUdnvCppGDXJIw76yA9RLjZSHB8VLGOivqtPpJeM+VzY5oSSkYZ/ZtMZOk0gW",
-	"CmiQmUR7JLhgXG0MXbSFTYsZrzXIgfo3TRkB1DSLbNdndLIfSawM+b3aptUf3v72+P350fHh37x5fVjK",
-	"pPyCQat5PRt3QdA+HH7PUqm88UqnveWpA7LSaT31Kt1JxuQZmPWVzpPNrWZzEy5Vvo+sdHaftr2KMw8z",
-	"Ra4llO7qzls7XiUe7OuWV5XOdnuzab0V+YrK7ImaxEqn1dpsO7+ci4hO1MiaW15F8CTm7HkeSqh0nj7x",
-	"KsOR7DN5BrPRbm61Wl4l5c9GPIIRbytHiXGK+dz2LfpIb4Yy/0zLhEio127jaxcFYijLmXn0NiXSXdpG",
-	"HIihnJIH9pvNEQZYZ4BnTQex8+j3gGZhn0kypKmtZsBrNB8h0VxjAxpzn+u6h0eSsPqAxgmhUZQyKT0S",
-	"UsnqMZeMyziLr1gy2YPUaTaSAXAUavwUA+J1QFRHsYR/+1y/S4MEdDjUgC7d/K0wILUN0XUxUXfEjUbz",
-	"0o3nepKuq5W/YKIOh3wGM4eJ7HuoMdOzDgCSOeX9M0VfTC2ASgcbSvwTw0AUioGO17TaNr96iD+Ss2wU",
-	"xcIVJ4ev95+9OjzA2jM7itb8phhP54wiYgPxT9yIlBlFoSNG6aO/dCUafvHVUx5mt6ztrJWFKzS4y6ww",
-	"WCpV0dXKxMVFwurmm163De6bocRPu7RezfQQoqQrogkYXohy/fgpqHmkl8RDVxJaSI1ewuAlHRydwR+I",
-	"Xfd58NGvaGHrVzrkz3/40yeopNcCVL0U88i4H4d9MqDKd0tZBrAVSXusQd7140SZpvqRsbTyWukDqwqk",
-	"wbrL+IKTmHugLfRFmbhkkKqVY5bqEBSH60GUPyKXbCI9uJRmoxT8x8jnR8f2ylS5F72RVOboVnOzRgRX",
-	"zl46AUgs5SGYo4KHzLPX6Hq+WMoRmJqIFGr4/FBNh/Lz4jxrAxFadVGC6o9mDbIP4y3MeMxh1JyNcebK",
-	"FM45LBdXflc+I1qlv13ek+c6wgQfbze9DlbdvpX8hbSGWeuVW5fCy8zUecthHdlndy3DYfcyx3C0wmmu",
-	"RFeez0bEruKQLeYx0OcQysnRMaZZndLelF3EMmMQqCoWJCDvthY8A3CbrZsN/dkeSdKl4SVhHEzeUHAp",
-	"EtYgB4yGWXwFPeXsw1NGEvUgjWoM4BQWEJAA81sKyf6BfsU7Dj7tD4fn8YDJjA6GK57/WonmOVg9M9OI",
-	"zzGzkAmYhCJ8T1l376kmMigDz99Wh81fElYm//Kr2456lte246zcQVliRI9XEETonZwZO2WOgUlNhWJk",
-	"96ORS0oSTQsmjMtsfFT/XYamVuc8ksYpxrKiifaCxx0S/DxiIxaBqEjg97FIL5UNE7EEQR0BUgCqk5Bg",
-	"qUfjRP11kYrxVKdl05qSC3iwgfXGwFtVHpBTi/FBy59l2xo+wt3H1NVzTpkcJUtNDTXz6316y/v0nfJ9",
-	"uiyEyFYPOsfAur3GPt3QWypeYFO84YykYgzlhSgMsKIPNhPU0glPGZH6N5FGLO2Q3749fHt4QKpjGmfA",
-	"86z8QPw38kn6XPloE53epaQ7khPAadEY/JoLmrExndRyRkHobEuuGI+EEkz6BJIJcQmFgAaw73N7jkl9",
-	"xToZEGfQShGguADk+3b/6BUM0/TXTRmVgtfmChGfryRFcmvGzu9XIlB+eVYFfIHJdewK883WIuuWRda+",
-	"Uf5Dlta1wEhBgywzMIzfMh8scKrPyPH3Soxow9waMujg4P5Vbq/JKEIwB7Y2Cg+PSKGpkvJmqTASyaCJ",
-	"NoVcA4gAvHOD7Oubx9JxsyCgA8KTDocd+0PML3xuYzdVIwVTBrGgJEEMrEMWQRJxcQEBH04Ez1G8+PAa",
-	"GUFnF4kCkH2IJYjalIUijTCQBXdRr4lv6DA0YVtwAP0qEWmFIcKE4wgrws6t9EWQsxzFGaoCPYcdsn/y",
-	"+oxwxiJJjt6c7ZGXb/ffHR6R6svjM6I2I/kNVIT/cLT/5viIVI9jdbDm+fzNyckbj3x/9P0bj7x88/rN",
-	"KYzp+PDob97C/cj+64PTN0cHe+Tb58fkQjCpq+WAB1P3iRrHkiFmutg75uTt2UvAQKvv7wb/TBKZDofq",
-	"61ntRpX9q181ZUORKj/2AjK6iHimGRlT6fMod31rULIBXq7+qPDhnYUAR8tRF3hO7gR9ObAxzsG5WseV",
-	"TqXZ2wyf0m32pNuKtnptuhvusKfdZtTqbdLt8Anb7bajrd4OfRo2Wau7GW33ntDdsM22ujvR016TqvfQ",
-	"i6PSqRy9Oat4FZxXJQxOXp+tHtNCY1NNFM7cvTU4h09qXPD5fNHF0ODsND5+/PixnpI4qnS22iVTg3t4",
-	"+d0tBWEhljAzsbcVTszX5XL4jF3tOAM6hA5iEWNK6/DinaPxjDwB0vZc6S3RsIvrYn6rnHKwm6GZX09v",
-	"IhChmMTQsm9mCdiOXPEV45q9sBrgEpZBDdrPGEGM58zeQkclq4Gzr2RQ6xD2gYZZMoFxmZT/WDTIvs9l",
-	"fMFZBIaAeqo0kv6RJAWFcMkmDfIWhjXWuSsd8/BsPQmOGmINeihcZO44rcpUnsIUOigwNM8YrkDbgXCh",
-	"H4PNdXxuYACUE6Y+t9W5OuWkOxqYDFGX9UQKHeatPpdYdRh1iJ4nWYAe2Kik0olg6oAeVe6bmiMTd2mQ",
-	"dzreAqXV2homWT8Vo4u+UvHSAy1sEFhw20eS7PMoFXFk3K/CnECDfNknYcoixrOYJpJUbQ8eOhzKjY90",
-	"CJRasBid8zY+4v0+YeF8lk6UYYPYLusExhIdyOpWe7fmupHV7Q8fah7pCy5GKebLJDlVd6nvK5tL6X18",
-	"cT0ncpRegYtIIaPmYEkQ4NUgLw5dc3DKo7ZJwdyL8HnGkoSMi+56nO3l+1OXdYKYzJ1cxJ3FUpseaubJ",
-	"VqsJs+/zt69PD18cnZ0fnh4eeERZWE+bm81ms/kETBHHNIGVFCiFBmD8IZWSRUTzh8KCxQXibuxHkoQj",
-	"mYkBGaLsQsvLFHxNfWtpKq6ALhRbO2ELT0m+O3vzus64Uq0R1o/pP4ge0oBOSDeH4m01d3d8Dtg0Ut1q",
-	"NkmXTQSPsMguSehQsqMoIAmWwnE2BvZzRyTpKgW1kbCnhZq9PDgARm0c6fmkQy7r5r71OMKlbQ68v2ST",
-	"WtGcJPOsSdOgCaZ0j2y1d2fjB1Bkt9NsElw1Lno5oTLTiGVSlYz53FmltQbReRHtoDIlW46Oic1cG+mB",
-	"jkk0r5jtYYc2P8dw7dJImTotr9KFa5ErukMMVc2isrFMKeVs2qJS2ha0vDoK8HF1apxBFuc1G7tI1yw5",
-	"Q/hopfN0Z0vZj1rBKW1bsNLgj67oXoNBVn009fGcHPj9WL4YZAcw0QLDd3vW8JWVzqZXwag8XI7SsdKp",
-	"PH2KVXAoc+E0qx4rnfYtW63Lo9NTQdRpMbi2Vr98mdtnRZx0MRyodvfDLjGGR3yVgJMh41wabqoKDsig",
-	"uhhlGAp3NYOutnaHp+R8r2aDUDZ7ZeJOMVaiDETKpkLVmnjCRKuNgWHj1TCg0q7Y9pW/wjjEtaSGmYnb",
-	"DjTcEvlnDvJQ5ke+Ute+9X000LbTvbJ3LUfdOrXVEAsS4xYb7l7hWZi5sr2NsTlD5SISJjvkeP/otUf2",
-	"D46PXs9lrRp1bWnG3ULJH0qX6hxWfVUC0tvMQXqvYvKKxXnLj4PD7w9fvTmBrh83hFrfIalg/iFXT225",
-	"C2ud3FpmapTAruftUmf3Fw5DX5BS6wF79QKbS36BMUFRiT8y4GNwfSMG3rtm9iUDMK6VFx/AAg9Id+Lm",
-	"qtxhQGyvfsXSuDepqzsBLBsOwrV4DGyE4SgdCsnI2dtn7/efP3/z9vV5bQ9pdH0O2OXRkPRZqqlghlTK",
-	"sUgjnfSxFH5PSdinKQ0zE1YjBXa/hGWZTkYJznwexRdxpptSOrOhTCZoDw13yN9Nra2NRFxAOmWr2ewQ",
-	"SnoxSyI1QTG/ookhObfjy4QgY0YvPRO2wldOBb/wCPswjFMs5EF4NtzM5zjrEADYxRajukbIArO7LBH8",
-	"ApB+eSuVVcUxLoF8H1c+ixBAycrKTnOr1X6yUOhNCzszRXjyCZVSCdMyKbiyaJp+sXt2XL+wYrgLEb9K",
-	"x2dn56w5Er6g5bhAieDGKMr8+aqjzICcEeXz/dNjGidKv+zUQbyCxPMICEdIuLSahiHBs8FgLd5MxNuR",
-	"xUj8mgnSZT7XO8wjw1RcKb8XOVgy0zxTCUflpDYIcI4DO6KQGUSJOY5EiWoYyx7ZRjnsc6qLVbQIV1MV",
-	"Qw2LHRjm5hcJX+RCsOiFdrOp7hs5g6MQCFDek2aiB/Aczo7xt7M87xIJZtI9V4wmwFkGHfrzGtIGOVVj",
-	"TeJBnHWsdkbQhx445sicMnM1pnYTztGFGJSTvhilPq9C7FipvGIIeDWtcsZ4lAuO72GlPFcL5XMKeOZI",
-	"yptIMnWre1UISMV1WzJ5Jffc6ZYKrAN7mP0ZU2nsNmH3hVopGUsSufbeH1qssSC7j6FGnIDoNakmEGRA",
-	"EdkbZaOUfYZc1yJd77R5Mv15n4WXMjdgcy+gbAiPpJU/JrU9krpocDTMpR0FCkkpEgaEtaHgvTgdFDSC",
-	"STfLS4PgRbSszPZIudMBSXfAuI0AXTXH1obXMIJ/q9nUxrf2eGogJ/NSASfPv+1zuKW5eFX5iBJxSiDd",
-	"h+m9sogpHeE929DzbWPcAM6zb0+y0jj53tley3k20IxI44t+tpae92PBKgFUNGBzBo0QzYzriD1DPTiv",
-	"adoBBjzltD3aUTJMCau8G7mt2jbmnobqyEwMoYYIaLEQP9Pw+REUjk8kMQn4WGroKy5eW4We13lrWYiX",
-	"gWJvEBwg3NrnFlnqWs55q1XE9ZCt5lYHG7LnJ7kFBWZEJgpkSEWwAGJA49zYtZS4zr1WthT13E4FIH7J",
-	"tpd+o3VjtOtt6gNbhLyS/XLdtEG+wGxVmpEFV60N9mEoLPiLSsmUVOhT2Z9fRbhPenEChoBjDyDK7PDD",
-	"UFgsfBWBNSMOzcAky1xQPRyoecAMFOmu7j4/e7lfb2/vEE3XrWFIiRiztB5SyUiffdjThjuPe0wq8Reo",
-	"4droLMLy4wtwADjpUsl2tkZpUvN8rpFWzrU4rrenrySgH8Hh1STgdS1wWNQxHU1s3QIC+1nk88CcjbTi",
-	"0BrlOQ37rK5+SEXSIcNRN4lDjwzohzq9YN9strY3d5rNpkfiwWCUqW8f7JHg8JxeBBDoDfyKP2o2N0PZ",
-	"p+3tHfg38ysBqR716q8FZ/VjmoV99LU3m1s1D74EdKNLoVcY/NJu7jTICTwc6LnxXXVC2+f4mdzqdOVX",
-	"L+LjPhBjrhSe+sr76mazKaxZMwEXxiWbFOuw6eV7wOKEfZqVt1KBNXnjOmxMhWMd9hTHfL7G4MXVi3ik",
-	"uMaKY2XbtLm5E7ae0idPaffJbu8JbTLa6rXCLmv36G63txnuNmnrydZuuNvdetJrd8OtnajZ3Wz3tnef",
-	"0PL3U6t24esNaaZESqVT+ac/Nuu7tN776ePO1qd/VLH92hDqt1Kx+bNJxk7V2liJG7KnVhksslUSiY83",
-	"HhcT7LbXXDfmFHt+TA241KKET6Gmvs9oBCvqY6Wwl2ZlUbDK5mosnOaZuayYLf2K8YusP/vQZyCWwEyA",
-	"YiOcnEcSOHcWP+yaXfgqSiiUvPUcAdFYdT35FXdF+ZWyNaUe327u3MG3flMUVu5GXH999+uboeDGnX19",
-	"1I+4FACKgCuhjkcSag5s6NUS/57hgdVXCj5CrZaf/qqO/9nA/5TKoS+9YDfRtivxVqE3ARAfDCdTihQQ",
-	"2+EoTRnP9pRrYL6ksxK/8HvdyJq+By955/aAV8puXhrZBYEBdQGApMdUAVDiLBAiK+2ix9fdJKWf6YsF",
-	"T4sehTbUcqtP9NS/HfPc8S/0gTxEMO0WGHt5cZdGfZKNvoseUXepW3dgmIpMhCIhrT1i/93UOxMZuV3r",
-	"nGRC1Bo+Rwu2Y63USzbxyEBEowQ7bYV9yjlLAIOfuTtdd8PpxRcjNGKna3qU+84uRBYDeVJ3QoJ9AF0H",
-	"HRIMRkkWD2mabQziDywKSBVyCIU3ovJSkp5IfQ7Ct4aJKRKYNwiQDLVq2hPVo1gOhYzVWDokBo7dPfCA",
-	"vvEr5iK/EniGeA+eZjntAoSZYmUVhmYpJwH7kDEODMP2efDN9fp6iRshwJ5G1OdBFKdM80Hp8z/6sJqh",
-	"OQsXb+H19q9onCgF6lc+BdDgsnBaKpLkGQ0vz8XhoMsi5QtVPN9xB/xK56NfCcVgEEPnP7jqz3/4k1/5",
-	"9CmoIUGrFRXqRf9KyYsACtKCaTESEJooF2dmjWiPDskOketqetLUN/G52UYEBYPp8LTjYIHtoqDETpHh",
-	"NcSO1SIdGJJC6KYJlW4zS5lUudDDML/Vr5AEWn0FvOElF2OgxbGPkp5x27ZMbhT6VgnOGgQ5ePUQ1TIr",
-	"v3+HtALPTEHvKj/cDDyfB8C6XQ+tY5pChVJuPjXtxWaC67rveYdEbJiIyYDx7Buj9KDvZ+6cggfv+NYD",
-	"ltGIZhTHm1+vveSEdlkS2HWMnVf10KHWqx6xXsxZVNeyXHdGzftMWfYA7bQ20c0dDq18EKkVDyYFg0Vz",
-	"ZizW393zOc1L03XET6Tk7cnB/vmhrTiyVP/l3EVKwB4baflLdI5BkuPcGTI1M1W6ZWxeY6XLcpS8i3lQ",
-	"fAN1aA7BGt4eRr/aaE/5sbmkZMRBLKSSTySgWBU3NRJ91AwG11I+GtxGphR80YQO6AfjErR2Sl3wEntl",
-	"xIGPXu9DCzA0Kgp9puKAW41mo7lwuPquZnevOur29g54HPYtVniJoBXs5X37zR6KMyKHjF5KR49PvcTi",
-	"+Z4SW5U5I3664jTni1RzjeeL8yQV0SjEYiJ3gGcZvVB3XDRMLTrqcGzOEHe2VhyjDrfln18tDkmqlKQs",
-	"YRQ8SJB+qH6ho7XO8zKtYZUqeCRrjcWDRj9GGyn1OLr9kduFa/pTLx6RGf6tD0kDkhDWlExIz6bjddRZ",
-	"M7XgqD1CiczSUajMgqiOeW5IO4kewcfJ4hrxK83uVrhNn7J6K2rv1Lfo5nZ9l2236ps0aoVbtNnb7Lb9",
-	"yuLNCqOr49jyKZDz5qDd3Fpl2e8rL6ibQC2tliqWu6YnUrDsYpoQZaeJUSZ17ftQpNmCz0VlHSdrwUdq",
-	"tVcd39RcRzHsQ7VuqoGMLzyl+OIIbN+Y+xWP0OTiG7+SSlq/ar3frmunuqKMhALyocQ01nOQG4ZQrqFN",
-	"qz1tOZmuJG7Am4JBrW6u1LDPFy/lD0MWZvlzK4tE7fQcXa8iw5rE13ChXetDeXNL8oWY7kHncR7rcrvT",
-	"bnaazUaz2fwb2BxZqsbxSXdSXGWDVLwK7kfMGeSvrAuBC6OkVxSXkfLhqexXOpVtut8e//Vw6+dN/uRF",
-	"e7T74eXvr3a6Ty9bg982o++yV+Hplvy+9479MBEVr3LJlAe822vTp2GLbW9Hze4mfRLusK1eK2p3n9Ld",
-	"sMmUehqlifrMuhelligNB21R8IVdk8zkyT47LwDwDTSS0ak2aqzSqeSKC+avy9RorzbVNVr/68Yy1mRY",
-	"PZE7vU6mnN3iiivu6xMIvTgubtW9G1rzBZcUfj+0B9DxcnxQn8MZB+ZAzSPA0FHiA6J/t8iZ9rn2ptFB",
-	"Ua+Ux+Rgb98gXK08DlgdujOuHftUnKngXZUFq2fdrevGpkt9s5JHLXPWOq4d4vRUyRzdChIVqCzMvRqV",
-	"FUY3Y9vN5o+TMZ1IErSWvD7jo0Gl82OlVfnJm/e0ck+xpIcNeJdVulAriR7hgrPaSu/puNfzX7G54is2",
-	"F71iXl5d1u1hXiCFlMZRPDeGtPg9Mf9TEk5/bWKISCVKSgIgc2MctS+0Z+55Vd752njAOYHmPecE9JpD",
-	"vgxJOJISkimdRjis1e/O3ry2RiLKc32dkX8+L5xDxtC9ZG6AUGmVhxP4hwD/Wy3ApyPyS0L+Kd9wgj0L",
-	"Y/0YtnJDQ1UBv9MkmRhgUIHbE4M+oPwjsMO7E6edIP6KlSJgiCp3nfyGTXJmHdkXY+7ZrxSnSNnTE6PU",
-	"LXasBpds8jLmWVBrkP3hsA79RedVY5/yA+eN75iYx7RlM624vFmqZ3i3WOr5KE5x467CaXfLJ3RHNA3u",
-	"l1NfcjljgzORa3TiHXQs4LNSoUzgLCvIngrPB2qV5949LFykcNGhSH0CXoYhP8GZ9IgO8KFQyZ0pL68w",
-	"03FuW2HWp1eMTJiuhNbSPollNj0qJVoj5vkcHBULCrxkExJz0hslSUcXiifYrhgruFGGkWoqMpqxujod",
-	"22UBjxqQojfIPsQvsU+yHiBEKXTRnc4/7C4Rbjib9yrevgzvmJV+HaAWq/cFhGodbldNXby6d+zOGs7j",
-	"/VR9YPdEeJWp/M/8iup2gZg2RkYvjIBEl+9/+HkzbPa+bY1+e7n93aBNd7/PTp7IV+mzLf7X48On/b/Z",
-	"uTjAiInSmJVOxf59Ckt0+RPnTL9WTXmMvex7/HR7yPTP0Aa4lS1BYZxCJ7l1BfeDqX+5pjLSNd7uF4YC",
-	"Y1yp1zKBsXXjMBUDkS0o9H4uhrEmLIU8TknghFR1ttuzSipD2gCImcVcF4DnV/g8yMSBkzI3NeF0kKvB",
-	"EfTmB31WzICxDxmBByJWvgsdmgFaDk0KkRW/Qb6NWRJJS/uLvJ1Y3DiMMd0kG+S1IHIU9vPXS8vy5w2f",
-	"W420p4PqLLJgICURLAew0pI/1NXpvzEh96L6OsE5P+Wn+Mxr66585o6iFZXRb9gEoTIPV9k5UWAgw0jE",
-	"KDthaaj7cXsVd8kUQ8jXEKV68u+beM1+7OXV3bgOqdRmFRfjdfnhAxG/evE40hDoIbDmx8lvXF8O6/st",
-	"677oiEFzxXSrRdD1gOYz0EPbZUL0IPngWNd7hFoy8xWEGfSxsMIRUJe63mk4XFhbg+GIU/OSdy3wbrst",
-	"+T0L0LuWQatzuplFto4q3E0fxNIdfRPxYZ3uRZSyYAJNu/uI0DO1y6RqpIZl2BdJBGdcsAzYYHupGCB9",
-	"v+A17FugXH9pjD4Ij+pIgVeMFBQlzzIryue3IHnQ13NdqN+wyddmcd1DGHJ1pzMPGanFAOjPtfC4VeHx",
-	"AvpAuVNOzVwvlx29OGF5Q4yPJnbxaeOjCXfMr43GjKxBe3fQOUP/yyOQ7ATQVk+k7Iqle7o2GAVLnEGo",
-	"r8sYx+OyzyJPJ6Cozw9O9789J5Gu7dAZK2R3NDKj2OGDQnUC2T/5jdQByTF3eC01O7ZIfU458hQo587S",
-	"6xVZJjzo6ACSQ+hG1RagqEQMZuIfybwHv65isCLKIdTW7BFdRrJUeZqa3wbteefdgfsBJBfakRMlOVki",
-	"GSDvcUK0UojQjS58dKhAD8yMvR+liXWkn4uIQU+0sM/Cy5p9bkgyIRo+f4fx5Y7jqJOTt89eHZ29PDww",
-	"HnUhLO3zqvbJENI+HJocsC5bAqoIJWpYpKbCKSmfrhjnog5rJSAyxpXh87CvbiL3SPBD/Rk8vq4BQAF2",
-	"KsGcO6gWNY0Alq/nZeVkXq0agOaDQkFcoDSNZiqqipQEj4OarTa3oXeKdXLwlB/qpsrq7OV+e3vHluNP",
-	"VVuP+0It/1hth0zg5OsmpOYzwQ3flNezm+lyK7oAoIynwdoqqw5D/dfaAWueWH3aAx7WK5bSBO8gc/66",
-	"fKSk2m42a/ie5skHLviIZhkN+xinsUbBaKhehkVwCw1Lhm9i4il6DdkCBJ1C0bj7qbqDGCjpF5YfmKKv",
-	"U47L44YB//tQyd4DrYXIn2qi1KUPXKlcYCHNvbnB1FPdGHrJc51U782eu7iS4tyGCh9JU7GwR8QgzoBs",
-	"slQQCs5mqxdac1LVZWj/RcPFdWxgjl+a5cC1EkWYsawus5TRwa1QH6C0wdmfgkhhTSLKOjkfTgRVrCtC",
-	"iuDccvzSbVTcayltrCAPNDYJrFZbhq8rEbIlI8ml7h7IWI38hBLDZXK4siaAWF537lWmLY3yoJuxctCi",
-	"adxYOs1s98q0VTH7/AXmxSyjy+1QrTijOp8MWf0NjGXBzuRC8rjXW3Fv6rPngf7aC+F1tyqXymk61jJq",
-	"LaPWNCVrsfp1idU74415CLLqV7zYP31teeGdm6DMtlo78yhBs1VYdXQUZLu1s/20vYW0jDUXq9W6RvHZ",
-	"rfD8qBHdD83PjJLx/ccLVMuXZQH6qNzez4qc59RB5JTRMCOvKTQW75qY0pLgeZ8mWX0okjiczA+SY/do",
-	"gxAAfKvpTxQMYn6KZcqBDuWasmVStUFbPPIe159O9nk+h/KHQqW1pnuRNV2FABxBlJNgQD98S+NklDKN",
-	"oAnIEP+hl9iA0JT5vIcnSU8zruOQncbDeV4wUO/Oov0sqHm2VTMdRXFGEnGBQVopfF6lgMkhQcob+oYN",
-	"dSmULGAMEEk62RVLiWQQLrdxSQ0gk6SqO9N5ZLvpcz1Hnu5qoV5kWQXEC5ad8pc0yU7wcz1sgPCdZfDy",
-	"GVgmlXBZr5N1t90kti/GDodwmFLZr9MxTZlhL9AzP6eeYLQsla874MM9oLs3eXF4XtgdJW1cfkl746Z9",
-	"ZVCAGJ03IxIRVJgL5Epnu3kNIKEzffeOJfy1b+pfLIDwTDO83UQWFC2RJF7CWIiPQMNmCiRIqt2JrUSs",
-	"ecSpbsSi+/IKRo31AatkpfJDdFceZOmhnpcvVXaogXhnMJfOuO8f13ivRsvq/Xc/s1ao+P3/4U//4h/+",
-	"9f/1d//3P/+7//Lf/+Wf//Hv//X/+nf/6j/85T/+93//v/2zv/sf/091unYL3hZIUyJ21fgw+jnmapE7",
-	"jCkWRFNgTdE51Q2b5fzH2uv/xiYNo0rniVJEPKKZUPKgRxOJqml/OLQRBO3Extw9aInTVq8JU8aDxpqo",
-	"CcPbTgPrW+oLYIxETXe4STc3N1tsN4yiaOfp7s5u8wnbZL1eb4eGrNntdlvd3k5ru9WkrSjc3t6KNtvt",
-	"zd3tTfYk6m0/qZh2xa3m1tPtJzuOEw1wFmzx47xR68v3OjZyanVUrBUea1P5DkttSxz0FaCxBkRrm/8M",
-	"IQNe0uwMETEYbskrhTokML5vQKoOaabjHKPrKno9pSn3sIe6btJj6wJMGW6ZjkdPmoQJoyk0+Mgd68BK",
-	"B6A0dcYceCQobl51JFOmTfYMsl6IF1oRY+vzMnS/U+S1KsAW+RgWFDPNrXF5JEkcFfAVu6XAkDi6YT6n",
-	"VZbP+Uqqpcy6tO7GNWsAcP2vy6DWXswNqlBh7eQxzhWkskiSLg0v51cnvIuzfpTSsZzBocoiEDVvLMkJ",
-	"o2kSs7SI2AIuAoSf0gsacw9JElKWjVIu3ZJRLsYmwYVg2jIAWK1BnptCqhEHKkUKKSs1Wu5zfS8l3wfi",
-	"Cgk640z3fNIQ0FSMMkaqgZmGoCDoaxrM+s6QPmTiewuxHtt5WQDVbRAIOnMxOyM+J+Z1x2KUqHkYqEkh",
-	"W81d5BRXdy8U0urOxZkgF4Ko4ZoOzt1RnGT1mOszETSKmPDyIWNj4hlgsXqLFCPVcQYluGaECBmgmRq1",
-	"SZrlEFL1cRFgjZQW+Y1z4giYCBQZhlUinzhP3VfpNfUVNeQYOWqzdALrhvYYfg5HidqKFPwGAfgmAQGX",
-	"kVjBXl58gt/7M0GrXw1LhTLib8zreMrNdN6/1sLPt0xpzYqVr5Rp4doZ2ubuvAytXTGQKHMkmPVdzbRC",
-	"sQcuJCWQlCw10umukrWvtaiYehySfOYib0YeNX7R6l1tM8spYRWAo25XzZbi4Q3QgXNjldgApUH2BwJ6",
-	"/bP5BoASwmoVBEa06F4LRgAFurpAu0k+j3mYjCJb8gi1BpAhCfCPowg7NGjeSCXZ3W8KDqGHN/X5j4WI",
-	"DGBa8j9/0kl9tTNozJXV6kEX14Le7k6IZAPKszg06s3nYHmgH1drkDOm3sgZSMflpc/xDHrJwdyySFsQ",
-	"5/ZOuqQCQrnVoE8lumlBDd80ziwGHl4UwmpaJQdadpkBoJaH+Zn6RXuTlLw7On95cLr/7nWhdMjGW0nV",
-	"XGmsPGgVAl4oKRkwu1JD7Gk1LpKIpa7xRMADdC0oOFJroC3Chb4l3LyvvqAzAeqOEHazOWzNsCj72jxS",
-	"ZmJu8cDrgOGTE5nQ4RDrZZwRgL2hTNN0xHIabhwIMjHyEkuoy7IxK5lZNfQq+xAmIxlfsZodq7lfDPyH",
-	"+Gz49sZ2pDmbb6AELtZGffQrdgb8SgcnwCN+HossHDUznR/0uV+Z/oTq1z//4U+fAsjrm64lbrjgukU/",
-	"DjFZKNTKglLjARuIdOIRXe9nBAGs/FJ2MPXDKX9rGkHdS+4hv2BB1QnuhmJFyUxRzPxMxF1VxUy179BL",
-	"c6aVQ4kHkFfS4JLnykIfU2mr3VhUW9D+Y+pVi3vg9hChZe/MMayIkUbzDlVHLL6mA1bzjHxFT1JmSN5t",
-	"Xx5E8fQLtua+YC7VV84rYfjzOkVCB1qzfWaOBq4w3bLAVLb2wfnUynAVnIXPX9FkNDfRMyVJbCLECikn",
-	"NTKdLMlDCXBghUTAJ88YKIXX+Mfgx33jJnH8UbPZ3jHWxTfa2sSjZiN+Y3csHi+uWkj2NHGzSMaiR5Lo",
-	"Ca3ddFIeZC7L+VIGXrHkQ91plmkmqbTCqriG44mvCoplkbvwrs8gZK7+jyGTshGmgqhvgsA5KGW+uWd4",
-	"907ew2B7hunWJOwluaDVOj2CF6KmfgHDneZmpQQr7vH2e8YBVVYoxKVO3pydE+e+yJ+HJyGpKgKJKfnu",
-	"TN8E2v0pGygN+2rk0Pg958fARhsYYEKCgZyuNRHiksRcxhEDID5WPWF4EQznbiK6BAjvYFH1KfjKSKcw",
-	"TuMsY7xB9q1ucwKoJi7WdyyqHOsRc58rWxX3iueE1oKCx2PI9rWTFE+hXJ0TG+TbGLy4K5b6/Ie3vz1+",
-	"j6bg++P9H94/++vzwzNSNcyBreaTzSdbrRyIjbwzrU3cOyZ4F0tyyYaZ8ZfUzAe2Az5wZw9pmhUjeZ3p",
-	"SB7wd2OfBB3UAw6HOUmzOCukywiVPh+zJAFhPyGDkczIAAon9Be1TBGhenO37t6ytxuOgZKs2i+k2H1h",
-	"4DBnqVdTXTeq7npRN5yK+2GpXQNPfkXAk9uHkCwLEHM2LiiZNRHvLzVGikLppmUkrukw3zA51vTpuGJE",
-	"Ohtmy+NJVWfHkS7D8AkXY4eVyKYjfY75SAi3SUjBzSJLXN2eunBz6/zqOgx6wRrkBJ+uQTAzYS6TajPa",
-	"u6s71Tq3mMq5XYdil+w7YcdVYSt6xDfWsBrH8DUR8JZI6NUloGaW1Gv6k9bWDyMhtwaRPEQuXe1efY4I",
-	"1St2vgg9M3Vlsk9TkA+Y+JGk2mw0Ws1mzSYdctmmfCCSu0B7VgRjK7k4w6744xxpYIVvg5zSWGpuMTwd",
-	"MRA6+WRcL3TsGqRJhnQkkV/dJK1MusfAKGJ+ce/SEQqEcI+d6jleC8gZAbl9bfloJvNhAxjW8vIhg+5K",
-	"xOUjmdcPWZNqRRlqxMwyO9RJDVk7tDODcZOZGOpELkpBDNsYUmHsaD0CuQkFyBYy5yQREKGmLp8xJCF5",
-	"P/VMnffVotLNRltw3pT9mUt0TdNp4XxAj2msWdKFrtmA5qOQa7xfIWze6qu0UdeS7qsv5zDr90Ymnu7T",
-	"u0GHwxUBRG/QnS2FyU6luEuARAhR0Oc9FxE2lFkEjFEnBTqh46COyCqgoz2f60dJIkaZMgad0x1xrqxW",
-	"eRkPhyzC2DTXeJjeKEkmcBqL1C3sKw7oxOddZu1aDecF6RX0RBoyBwlTRKuYS64MxGkGtmIeonErPi+d",
-	"k2nkSmwQK+kli4gzBux1VwItgvv4PJakyxJdPz81ukeSDGJ+NhpicwvnQhTUGilopzmkaTrJ6ZLfpkng",
-	"kUDGv9cfMcBYpKVQ3j/5DaniD5lImTofhyo48/mYanhYbY8cvTmbeUx+jeDJpEEW4XN8Ph+g40yWPf4p",
-	"wDe8DdANKcXc+BxBN6TKBVHD7FLJEPBc6zjcJqhXCdL/G6YQnWxS647yUCO2BzQC5mYoIdZngBaU+fJj",
-	"V4xnpDuSJGNJIpGmBCDqMSebTSJZKHgEDxqLVGY1pYP1EPCjQVFTzgAuUvv64zgL+3qg+o5tc8O5IKL9",
-	"4fDhoIhc0aSXKEwxCAA6HBZgKK1VEDbqVitXVm22K5AvwMqqdmvrydbTzZ2tJ8vo8x4IXiWfKgf2mKuK",
-	"ZYgVZxvOBavcGxJl9it+07oR4gS2TiIuKp3Kf/p//91f/s1/95f/8L//5//p3/7DH//dP/zP/9L7T//x",
-	"X/7lv/0XheTVH/6Xv/9n/8+101ZGlevc1fCykL+q63ertxt0eFnxls21XqQmcbTJou2dZsi2nrKdiIXd",
-	"1s52+KS71X3aorvd3m4r2g2jJ+3e5pNoO9rcjVpt2m11d7cZa4e98ElzxyaODP+XTRQ9xxmzf7/GPYQA",
-	"r1sFmFg5cwOESa5P1tCSG0FLciTgaogS1zBdkYTDGAeWhcOV5ZqRI4uZ7Jjf4wgPz+Xm8Hmh//jKnBx5",
-	"YvdLsHKsSTHuhhTjxnJ8PqqhtV1ANdy3vI+jSqfVBtuizMI3mILbwR7cgQqZAR8Yf8CMaCUd86WZMXJp",
-	"sTo3hpF162jKnZJjXOVSfFVldV0cpO2RsRAI6T6hgIh0nXDOWCQ1Sg8t1f2T33jTmEayAqRRM13Sic+V",
-	"++062pkQ6Ivrp+W/QPUMBLG5QG5VgCiWSRaNfMC7W1jjQMjMMhTDaQ60ErS4RVgoO+KmAMscJkmuiZL0",
-	"SIu8iJ8BWNLnK6ElyapgydK2WlUEti5rqwVUoT6/fmMt+L0Yu/j/2LvarrZxLPxXdPjSZI8DSQjhJZ+Y",
-	"trPD0p1hB2bP7ky6tuIoxCeO7Fp22rSH/75HupIsxzY4L1AK/sQhcSTZ1r26uvfR80j5HHSTAXEO6bYo",
-	"TnQPiBPEUSuhOAufuDptJ2hbWTnQ89w8GfL6oJ7p7T8PsGcdUL3MgOoxQqPqmE85pBr0+cODPo2cQar6",
-	"VTUO2xr8qTKY3wP9mRZfiuGfQ4oLykWPjv806ntrAkC3WHlfAcKp+1wRoNX9r5oaNajpOYNA6TbOdNcw",
-	"UF3/fiIcaAprGiXujMQoSgQP15ACJkDfiir8ZdFPeRAp2j2GdAMPe02MfHMNI/3xYaS1031RSNKMz90E",
-	"QppzxOtgSdUUWQdMihrKb99KIn0omA1pEWZUT8JRsBDu1YuYhTzuwJbloNHVoHVIvydqdAO3q+7rhUa2",
-	"tW97XdjRTSLDNFH2TemS3t1bpz+/ugQTQyu4QUvY5xg5oKuGxVyXAp8q7wZfGQko+H4fhzOodgxpBnao",
-	"ojg9kVLht2xgB8hWiVNIiRxwLCoLIwHATGkSGwZtrZEuaHI3An5LDYIJUCLk2bFyTciNyJjQ2MM+k6Mu",
-	"zPxXS/xbAqlamvYf0gp5/xlZimejHaKRzvBi5YVTZJeIxmPCYpFiIJMgIqtx+QCYDJcBJSAz6cUp5Qb5",
-	"4rEYNXrtXtNwvW8YlFiGFGjfYVkQI9GmgOZ4ycciBCvFQPilkpTPeX+Db4GHrUSTUkA2nYz4puDWU4te",
-	"ECHnb04TvP5hu6fDe6z4I1rIWZU9dRTC7R610ziQMw5PYkE+AvNDNLiijyz67rb7Uq0zI0fooEZEWDLH",
-	"I5+kk0zAM+HH4pWB3uGQoqzkISxlnb64Wq6JfMYz/gixDy2wVCEuHT9qdNttICF2CgSLz1CJPrGS6oUP",
-	"UmVQ/rp+DRBL3OkKBPohPK0u4vX49UBml1uXlfbguUjSP9cij5UXUt3M82Vp0e4tWBRw/qu3U1W8Es/s",
-	"v85bf+LW13br1P747dDqd+50R391Wqcfharlt7Z1ejcc8o4LBV0ffFI/LWMCGpwVLr6YcIsWBr1u9LJT",
-	"rfMbbTfnV5c/vLj5o4qXlzmHH0ev/DvrIdfi2yt6ud12/6nsfGXNTk+y1Db/sm2+mjq0us+IxXIhh098",
-	"rD7YWj4apKNb8OceIenaTT03N3UIOYJ84ABnt98w5AbhEjUy2xRBTSjPowwQDfTUNpXLn8D8v+NkqjX4",
-	"aw3+WoN/Iw1+ykOTspQeSL5fmxr45WUFyJQNEGboYNHe7wC+xj3gkzNM2PSgSFIfUhkunhP/LXfmIAOY",
-	"V8tWuvwfyC12l6AW/Q4GtG4VsNoEznYIXUG3m1X8YvIlPgh97K2MQa0Mv10WLgqrZvM2SGhMxs/5eNmG",
-	"JbnncixNvnck5ydMWtTQU9SSh/8lnUrTsB010wutR1rc7uxHmfA2FqQG9SQ2JDurreg1WZGapVvYUZKe",
-	"y32AgESSPuO5quJMgijbDWrwxlu8dXT97hJ1RXVDiio1rRVjGtI0kSgulCwNDQfGdEEngWMZhBa/f+D/",
-	"eux8gT1fRM1WVtFIB2LNQsaDjMEY55HzyeoiagFwWXxrfUmWG2t3vMu0IvKx1bRDMtIam/UNKo9G1Vx0",
-	"X9RZiN0ZviW/YDbdW6/1G/IlLm/XxyPi77RFmHl/UO9Tso6afZWmPfY2mIeYrqqZSAc4CgKfYP4QH7Nq",
-	"Xz5pS8J+sB3k0UlQH5Ov7EnlUwO/tokbrRyTPxSiwPEvqT6jaGKgHmywoWiCmoYDrTso9SzXiesSMibj",
-	"JgqiIZUUShKugxrphT9jzyfj5kCXWx1hoA6/FsYuWfFEfvYNQ8FnqilEBRODYDASMm1y0Udy9UchidJB",
-	"ypEzC8lDKYRZ4sRYEhEoo8p/RJ15iv0YzqbpBhgh6O/vM+oU/KpWGPieuxTVbDF0yTGlbjAtfU/xAgiv",
-	"sMgM82cIh9nSkZ+L5Ych57dL5771Y6v9kZFXwGFoL3Ik9PDm7UR4NNvjHZ9MOj3SO5q4hOBO/xgLFn51",
-	"i/aM8Jk8ntn/+XTotic/d5J/zY7+Me/i03/HV8fsQ/RTj/738/uT6Z/923d7lvTBZ3uLLl/3IrLwgoTZ",
-	"4lM7iOzsqBYdM0VRMMWqJy3U46t3e699t8conhHbxYxs6VAr7voyLjUVboNwUXoY6fkGyh2Y/mvFNTzk",
-	"GDbd9pkpxyd0AusbcL3VrLeaWxgxxFq2W2nL+Vkd7XP01tJB2P2UeFADFfvMRkSwG7fg0GIr3YMei0Xe",
-	"xzGJmsjlAcj+kF4Tn7ixxLdCpyMeDkA3cRBqbVdJpKBu3U4iX2PONC0xHrHAT2IypH/8/mGAHLl1sqeY",
-	"j5Rfqp+h/ErQPpjqk+JJMAlRS+hXLww9ejsYUgfUUG2Iv+wIoGiG21IKjagRRBYKFFWWuYhbJl8ooXzb",
-	"PNaBlfp9M6NwasRPM7I0eRfR2GOiBYTD0MqxEALo0XNJGUJMPYotNt/C1e1w913AnKuiXa2aiXOixgPU",
-	"2W/DWsH4PBLR2xpKoGaUtdvtfP5+MtNO1n7UsreigTrg05n/IwksCwL//ZI7Muf9xtvw/OAhqr9/1GVD",
-	"2i7bkB+L5q71xnL7g+TBYeDcCCLBUxtM0nNqZUPLLfC7GeXFLQ0ios9a6AnsqkQG/5g1y0blMdt9zJSH",
-	"EeFIR+XRSVC+F9pQa4w76scUG2M2VhlIZbEes5VrTBkpmJ0XJMvuvkybOds7wW2Mj8gh7o/6k+7oBPdx",
-	"2+2Muu7huEeOJv32ceeke3qIe6Mjtz8+JieT0zY2vjdaXJUKE9LfdpRQtZbohy3HVbDS7J3t/U+9ify6",
-	"ojhB1w4f6xzWk+SwHo7PRJvRQi272deAlV6nABAQWQhz5nhGuM91+JzQVnZ2cOAHLvanAYvPTtonwOwm",
-	"+8x5Ugga5EEKZiEXh7E7xVAraM2x5yM+TOHW1XKZxNMS1mCIQXggFoZMych7kcKvZ1oJQ1bQynV6rIOB",
-	"84Y2jV8aJz9YyTh0oMM0E5bRQFDY84VgkI4RQEk8egvUWL/c3FwZv/XmRT/9JxKHWjwWQ7dwiEaxp4mD",
-	"LXxBEik/QseZ9uA8TEGrYh7RIPYm0nWbj0/Mm/xvFGYEj8cRYYyMAeoi6Gv2s3j3gl//miMagZdYwKdv",
-	"jkUCKYpfhbYIc59wfnUhxTmK9wqqhMW3CZamrOdrhWR4Z4hIxI0xDm1PZRHDPEjfCEoYicy74F/v3X28",
-	"+38AAAD//w==",
+	"0i3M/3/2/q25jWTbE8O/Sv4R8w8BOgUQAC8SweiYoUS2xN6ixE1SrT6nq0eVqEoQtVnIRFcWCGHLitgO",
+	"hyPGfvGL7fM6E2Hv8Ns4wpd58dv5JjviHM98C0eulZmVBRQupHhrNc7D2S2wLplZmev6W781r1sqSNWa",
+	"RS1EdliO2tIkwg60CNru2GMV5Eh0sLxRHoaUk5SpK9UdR8dEMimVnpVxwniWTHzuRPKU/YyD1Y9tkHcJ",
+	"skqaaGBe6+bw+urLjSKw3RGlBc8bvWCDbo4myqFPMD5LyuPoCOA/KOgXLqBzOEt1WmCesD7F73WE3WOv",
+	"Tbu7D1Vy2HT2TvqurZocuqlYHHbPfth9OHjAfuEMrKvvZlFVtvfzNKYKpMi0EDEiIgdbWWExX3r14oRt",
+	"jIZKCC+wmDOR6mzEYJRkMXRR1N69ekBQsJmVNNH73rjtmImAfq4QdZBZygBXkGmin24iuti1Hh7Vp7Kv",
+	"jG3gXRyncZYpIaktXfVa5CePORmwgUgntT2Cc4j5hX4NRmJS0783slGZaneiXDUlKWr4ShszwdT9VPN3",
+	"CBQFakQ6hjJKkwCiKy9pkrBUQmmiMayrAfTLDjzdfddpZW1bXGsZWNOtO7WMqwYWRBd4Pl/UfxknJ8Y8",
+	"J1XQz3S5y6H3mZGZ5t2C68AQfqDzyZCBMJY87vVMu9u8fBHXsvrh9f75h1fk+Oj4EK8EN5dKgv1T+1k2",
+	"bBywjIXZy/y5Nc8E86jtNZ2rnz0o08QJ6Jvq6i6l16D1mc9tR+CGwZ/EJu2XZk8ktolTf9AhZj4hUZyy",
+	"MBO6v/dwqFxz06C3vb3tcyfnVdV71xbhwLY2vdxrNjAJ/od6NUTB1Kp+PN7/6eOLvz8/PCNV0wq41dx6",
+	"vv1sp9nENfNIq9kkx/GL2h6hJFHGTYoDxt6srU2fA0W93nmx8rqGWTnJhFqE7+OE3YKKmueW2HO90RPp",
+	"oG5UUC7qh6kaVRajelMzKYdAq7/suV8JVhk/X5eFYsCk/pqNilfpmVblXWgCnXcRR06PStEt+Rnf+4u9",
+	"SnT/xMJ7816cM1PpYNHqxp+G7KLiVZR4AFajdrjFWtGz7ibdDnfY816TtrrtcDPaYtu9neaz1vP27ibd",
+	"6m6HO9Ez9ry3S5vdVtiONtlWb5vu5EgPeHrjT0P1cOy2ufW83dqc7tar1qMRsavGp9GvMR/EvBGKQS7Y",
+	"v3o8t2gPqA18xHtiKWEpims4K1Wgc0it7B6mTDJoQL/2lW7LyAB9BSaGt4QbRL1dd8V3DAo8kkWD4rM6",
+	"D18Wlkroz6yFpQ17FVSBUUo00+qdVN1TK8KMZXW0JXQ7IiNOuwheGFMgxOdRrUFORt0kDlE0vT99o3UT",
+	"5nsLRgs4S3b5oCijy3we0rCPzINwYzV4CT201YBTkXTIEJ7vkQH9VKcX7LvN1vbmTrPZ9Eg8GIwy5a4E",
+	"NZP4OzynF6DOAr/ij5rNzVCtGPwX8yvBnjIpgqNe/a3grH5Ms7AfKE0HmiIDhrfgaVBDXbLZ3LJpIEq6",
+	"IppAOu8dR4uLpMBzXQ1O1f92cMW/a9ZbzfYmdI6Bf7ea7a16/s/6dqttnt9u7uiwJyGB+T7wMDVO/Xjs",
+	"h5rRNIMQGXp2jEdG3e3oTFLhfj0Y8nQD1wC69cMaKAOLkP1C1kuqdacJvhCosDHZZIA0ed8alB3tZlMn",
+	"Ns1LD2I5FDJGeinT/SXTSgstCYSDaEcZbSC99dDfltqMVcOrnn7/kuy0d3ZyHfc0gKFywev7Zy+PjuCh",
+	"Ei09bcNYcwPb0wOrd9YgR8rEgCWOeRJzFmAWAYz6yRBCBt1UjJWNib3zzCdPR5xrTO2AVEFvSKIpAvuU",
+	"k7MfX3nquXQUxcIjV3HEhEdODr73yDBRRmbGPmW1PZ1N0zdOhswjr8+P33hwP/np+A0Yvz/QK3oGJ1k9",
+	"0jCae/gxSECzjIZ9aDrkQY4E7T/gdoJFVAcSEMXwYQ7hlbD45rzBegQ/1V05UH8HgkN2CBcgEjS02NmO",
+	"Z1qi1U9EEoeTDpGUR13xaY9o+6wu05A8UYbdEycagqMyYsj0KxxxWC8JJcUXlthx/+ToiSQijS8Ay1tW",
+	"THUjI03d9FrZDyuQMB9okxhQnStc/2KSMThqq1x81FPiBqTNKgGNpxtPiybiKsbcPPl93SeVmg756Ve2",
+	"ZZ/RCD7BZ12Aj0JHzuqj/WRMJ1LLPrBLi8aka+IwPhootQfXOqaoM8eCYph9W7CKplCDyF9a8o5ZkVby",
+	"JiNKjFjojjI8z4uFAUgr5yyTKggHVK0skcq1C/aIEXrf+ZW//eWvfiX/5el378+/rz9/8gQq3K10xuP2",
+	"BEVAcYZDqhS2GvS/reKo/6t8ADXnXaW7yqzGG8Yvsv7sQryA4234v8y+fiJRWy783nYrxjzb2ap4lUHM",
+	"44HaA007kphn7IKlhaFMSaT5m26RpFo8tNl1UGZFyTYotTEWP9v5Hn7l52Z9l9Z7v3ze2friV/5V6SfI",
+	"RfbZ6/329k5JFOn1fr29vWPEqaOqY04SMWZpPaRKA7BPpMp+HZmOemrUtbm7xR3bspG5ymT+BzFKZjU5",
+	"oK8ukwTq5e3mzqMWm1NWov42axG6FqEPL0LRcJn9JGisoUgDEx1lWh1/Saj5ocSrWFXm4SuUbPnl7+r4",
+	"Pxv4P/9q4eqtpf5a6n/xKpsYACrhBYDY9xNJQjGckGrBw68B/hyJA/YIF/ZkOVL4PuTig22nL/cGkdu5",
+	"SSx4q7UzD4MIpS6gQMtCII5SJVUI46K/WXMjqa1rYBbTVKRLMYurDGd6d60keJ9+tVz1/acLpOmXRwQC",
+	"0e62jnqS7gQChRDtn4mA4lKWn3u9yOTVocZ4OGFSMhajJCJSfZuqWlRPx1/UQfRA0dc8G+6BbCnG+KYD",
+	"hGORXkpCERH36vC8LEjxmt0wlXSXUYpVAg/lmaYn0iztPIm5tlt/33brWfznglujzA74gN+Q2+9aOuVn",
+	"JStNpzxaS2BtWN6VYfk7tSdLNDKVfcTfWEXk8HGQqtYmntGnmB55fbh/YJ3fmkv1XHzDW4FbsU8lOszw",
+	"OvNQfSPaOFPk5xbxzvJB1PZIyrJ0ojHwTg2SKX2a+qzOFWXV81gtlQkypnFW+vly0fYlt6rKm4uy1CDy",
+	"3ektMKr2pzR3btso2wqV6yrp5Y2sPxp0OdQ3LUg0I5e1DGmCleo9oIeXccQgW/pJCZBgHPzTPwb9IAfQ",
+	"UjlkYUbAcgJkjoaf+ZxxQPNEnZwo2zZ9wMeiifYJO/vWGVT0gdTVtX9EGXkGX6SnoA7ugGFVSi/+BF3X",
+	"MzU09SD1VJlnrWi+twy2adPIwQHpizEOdED5BF6FmDvs5d4TaUdNF6FsfSwCZDTsE6DBRwZ7Xc/P2ScY",
+	"ws6WR1rt5x5pq4Pf3t7xfL7dasMjWs32FqnSQqK21Wz+0z9uNptIc5xeMSz4a7Wf/9M/qvu64lOtQc7U",
+	"FzEkAaMkIxHQoXEEBGqMsq52ZJ9omMFcGuRMjNKQyQ754eTwlUdO3r7yyKuj70kVs7U9dZhrCK76wLon",
+	"mPC3W0WN6eTtqzwLK+Fx5mdlOKtnAXIZM/8kSymXQ6qkZw0Tj+rNmCkdx5I1yKFaPzU69RhoNQqdQ9QQ",
+	"1NaBLweYtpy6G1CQuDYWGAeQCNgWR2izadgYpHEBfHb++v3xC0CfnRz9dPjmjFTHcZT1yT/9I+mz+KKf",
+	"ecacIFtN/L+aLvPsIVcQbPCtZtOQNABojoUiAkSfHUoUDxiXSrFhyM8cIzyyDYJnWJOb2x6pPodNCIXQ",
+	"cDlkrjWuG6/M0hEPqS76CUWajtT6aJDAdoPs6w1NSY+NibZdAcYJo8RzpFZ3z9bt2DVV0kyNNU5JNkoR",
+	"6IioD/gUAOCAFrxfh+HY8/lC/IaOQ47xX5/0n62Ky21iONqwB7AqtqC0HbiHQXk0fP4mvkQjB4qvc9lB",
+	"03SyPG2+IGttBdHXOYZF8fsBNqc20EAicjKMP7FEetcSN2S71fZA1ChlFatHA3gih8uNC0pMnwEN33NN",
+	"+c22MuXpJzTl1RMdy75VZtlPz+k1w94d9zCp/h1O6nahAA4W8tqpLdvv41YgAPZQPICh+4hSKCvb3EuE",
+	"1Q3tcUyZfG55W18+5f+53Ndbh+rvyLV6+M/sOGOrBd5hEbs0OjFSCeSD40UU/DbgwOhh1FvN5oomIzd2",
+	"n+O4f/5cgdIVrTXyIL4pkTA2tRKkIPzyS/JXjjuk9PpiRP+LV8kwSH0CGqI4hdw7URNQBkmpkbd4OmWp",
+	"CPvQVrvZbH7abTabWkXtuVaDMgy1taqRhgY92LOTMmakvn96freXs9if44cH48ADR0WMMvCuWo0GqDig",
+	"FEqUYGRYMJSzdhUWFf0JGD461soKulnaaHsV8LgcDYcizVh0zKKYQkju8SQ09h1PCFmMcK0WY7rjwYZl",
+	"8YkHanYrEMjm1UumMA3LkqBMyriy4ERJKEXtxRxJCQydQGyZ5OLMR2hmIi7U1miQfY61ncpCtoQH6EU0",
+	"d/fUO9A8A0sah6wsMmwzDext0OlS93eyTwCCP8NK4PBH6vbUhHI2JlXsOtsd5TMDgaK55Goech8AU19f",
+	"jEueiFUwXRpellnkRzDco0FOyf8VRT/eKpefxwMmMzoYrnj9W+WALSkoWpJS5XF4qc3cfai7d6rx1X98",
+	"bDavkRG1i4Vrd9+9be3rl3asNhsA99M3V8ZyX6Snt9+ywPtcEUPp/IsOh2fxBafZKGUlBbgoUqDB0Qy1",
+	"aTyoIwP9Igm6AbJpuRy1skqS6mgoWZrVtHvZajbNy6WOQcUZGwAWX21lFhHBbcwRAlcpQ9WknJBAXSwD",
+	"zwR4RBpBPJlnHfLy9HD//PDAI9gB/kBzeUmSsF4GttYlY0OMtfgcjBPIHB6enr47tYR/Wo5XIXyu+YeR",
+	"c+co0oUW2TgOWccptsgHX4O2mEuEsUcWC2NS1VPBpykzHRWP5aoZgIqA8BucZozaQrQMSwAwsWTiZisI",
+	"bPkCvuw3KLZ//lwqpGd/bcNbcuEJW+3aQhyCGkd4a0tZvIOYm39aB4OmKZ3cWwUobj14PyY9wAHX0/v5",
+	"s2OHYycdCNhU9Cmao+Pm3aV3bslduLy6XXqlc5sNlKc+AmzlRVrtHbfx+yE0t2WDdXHm41JSRkdgcqmr",
+	"hdOKykoymqKaKk2w6fB6FWkjWUQGNL2U0KxQIKli6iQ0G+T7GDKPec9oMzZkS9C6AWictYEIVZk05pIE",
+	"l2wCfNCk+rIfcyYxw/KGZhq8QmgSXzKPhFSyeswl4zLO4iu2R4L/v054fQx8rtxeRLzkZAC1adqHONXJ",
+	"AKNOlI+8RwL2KUsp0teAR4Jt5vsMEjfvlArt5AkrOx1iZ4PqBnQd0KdynS8BoJ7yZmx2QM/WA/+Vm0RZ",
+	"5mG2rjvRT2+Qg6KKRL9eqTaofC1nqVQfNVdYd62rjgZ/wMmcGgm9wk0ndLWqtbP4z+xu+HfszT9/rtAr",
+	"mtH0PRTfV7yF7otLJvaLWlkllpumjL/d9CqZyGhymLCBmgsqM/WLmrG8I3GOB1W9YVkQBqtAco7fLpPa",
+	"SmISN+7NBfzdy+rHwoKtDphdxIK4nSNoP+P++YIyVp3oWWmLJ126ZPsNcpTJnIArp9k3eVLbh0EMGScf",
+	"WPdMhJdMsxxSnweXcXjJogAT56SaMioFJ5ro+OPB4ZtDZT5j4/2UkTARkkXA3pIweqVL5y9SMRoCAS/8",
+	"F0RsgJ8GubqkSK6gmb4arN7bmi/MeB+QypVxBMCQWGYinTTIG3FxAUlQ7pjlPq9uNTdrDj0jHQ51kAfX",
+	"Rstd6PCtozHaazDMa7ZDd8F9wFChFvj4QDVVvbqWcK3okcAs9NDKmcbU9b+VcM4dRUiW0uxqJbZmAbtl",
+	"GxDX1YnGlpt+3nz81DAVgPWAcPEkp6Tq5U05kN+qUYYtuKV9fxfq3VXpK/Lp0G5Y8YwXWOTle3be3J3i",
+	"5QNbsdL5/KXcXkD3belTSsOit24fLO2RgbtgfT4XEegUTt4r6ISheZf18k0bAtc9E0eD97AbTmiGuIzh",
+	"qLQPBjKkIMt+ksAIlJuiR7GXJzxMDtM9yshjt9XczCFutYbPv58bASQQACw4RykbJjScCqEpNwaicuUs",
+	"Z+o43Ka4uGFm4sZiwRz3Sgg7o3KmPkOfxpWy83/9E4oL9GhTG0ZN5B02kFppHQ26C6quKWYuaCsjOCue",
+	"8+u4HRtIlTs30PPBacXiclpO9TjR0Qvs6ZEeRbM2ATTpyXcVvvXO4w9TYvMOqHpx9fRxvH31DM9fml4E",
+	"Pqy1jl755ByIIlIBPuOiY6PM5Q10dhcWHWB0Ey/0lMcJ2HgInjhxTBNVget0oBCccBvflGTMkkT9L4Q5",
+	"fQ5Feg1yYHxq43kr19yqZt3LJ9D8XPbi79T2LEUBQy/tN7HMXuHcHq2Tettxw+XX6dBlCbx5P5GCJLHM",
+	"8hCHDYQg2539fT8LiGRZbR7Ud/pLlSN/ezSRzGa+ukIkjPLKlzsPfs53eDYLroozXQNM01u70sH/Av9F",
+	"ycdBl6UvwdDrbNpVAM59uE5t0DGfcXweOpwKxwSOyOqRVNwRa6F8y4ENJaycRNKFkVtL8lqOAN/4rDfn",
+	"4pir3tPKj8HYpuk1OxwCyTekgTDWmXUI7mwdXSUB3NFgV8iIyAUAEELKyRCaCmaCxBmEVQYiZR6SC2Dw",
+	"E+KKypGiEdSsmB6ragIkFdi6BnJa+A579gKfj1m3L8QlhOtZg2w1t/J6J2O0cUHkKOybOaWajjuXZLqo",
+	"zdJgS8aiJ9ICOaoBhoZJ6dLawx7UzNs0Q7nm/cYOetB5rs9SRmiSWLZ1j3RZSEeSmWByhPot7AvJOOlO",
+	"MAVmejUBelU/3efQvA+zifpuSQYMCNbVxRgMNqzol2yCTenV15Vms9XmakizGV5pGbWO5JYbonbl7XZa",
+	"y7/bDuzqlQXpYXRmaWR3apPO+VpPJInBXbNmQUFjg9EyVP6T1dZGtS8qHVi0k9AnU+bLjIA2KaKFNrbg",
+	"rJ6JOrSJNCmlLsvGjHEMcO2bhg2SpS8Q6KZ7Q2ObgFjwom3u86p6DePQRyKQ7Neg5pGUXYlLANNB9Q5S",
+	"3moLD9NH+mDVGsRk1G2WSMaQg8M+FHGSWIG+B5Xnsa6MNI0SEvWii/gK3RJ8ujIkGlCzCUIcZkY0oQFM",
+	"baFBf2yW8jGb9LOYIoD6a00bCn7FUgmTK+5QaxmWW9WwVF+/P73S3WcTlqVDai8Y0otbGdJvCj4R9qnp",
+	"m3B29PbVm8OKV8ECq2N5oTYsegv2lkqfJYmYl2t5PtsDiUVx5vodvVQMis6DV4nVv3WVzkBe6PGcH/50",
+	"Dh8ETrl1siT7VbsSs8i7B/VB9IFe3QExwnGtgm9ZBR9Pa51sjO2WVvVDzJfZ+DxQp+DLBm5CrLlborT1",
+	"vai2iWOgQ+KlL6A3WzCQF2CFK2+CR8hkQknEwnhAExJH6ANQSQJ1LoKiKNNHpUT1w3BvLMX0uqHu9+bg",
+	"309hKaSDIy/zuyTjGbpQkSG+gE514GM0yAuR9ZE9Q/NY+RwdNE+vBBqq+g0147Xpfze0TAgIOHBe7poB",
+	"AX+cGdPAQ3T97H1TjhjMCbA5dlKGF8EYGYZKJG+m5fMRx1RKtMSVM6+fZw7gkurV/9a8lyW66Lr650FU",
+	"jz5E8zTPreuQZW6cfp01gdca5JY1CJ5IDADZY7mK5rCnu56Ii0VZO0GiOMJ25SaCBPGyo2OizsZ0buKU",
+	"hSKNWNTRfFchTRIreJ3Qk89BcJnuOVIMGFIEVo1gwy3jaQmLcYARulxaKmpInqfrm1CGot9U8/KCHw1i",
+	"5xH6VPAE9S+AKVDw4nS3PxyNtsyHTAyBZUqdD+bzKuUEQsomJoFyGIanNvhAXBnJjAqCAnEk/vYnoWaO",
+	"GxqJmwJ8s+aAgXL6jKYXDKSMZaADKDpW2TfwoiuWdjVpKuogE0+bUh6B5/OpyF7gmVgfDrEBg4afDRgU",
+	"F8v9BdcTnqaXvYHLHjTURZlwW4XrToT6XjAtSPX88O3+2/OahzBN2Hci1TARZQ74vPru5Ez/XamkSzYh",
+	"1f2Tk49nh6c/Hp7WTFW2bpGoH/v+7PC0ttBzfWd+fqO2+O8mI3XnSPZQC4fihqt4Fb0dlKZqm39aTaU2",
+	"wUKlOJUKYpkmZitTvWUqskTdKa35TAlEdbCOHBWaHzVlhh+ene2/Onx4z8zdsKu7Z4m4IIxnabz20G5d",
+	"v567+s6KGbXkK+pZyTKlAlZJ9h8dk3SUMNkgQS+NGY/kO55MgrxDKAQWah1tvytTj9CSICbhjEUSoeiS",
+	"ceXGKXWH9T8hiyFQKEiXEf2aKayeh1Qir8/PT+yNFvaPJVK1OURgR4MzM9/flXfgfC8d/7lVDI9Z1KWd",
+	"L/V1azFwl2JA5lu8PF2yDFLr1pfvOUhHpK1xzCQtakg1sF8WTd2g1piLf/2NnMAbgmsLJ02D5a57jB4K",
+	"CHvdY7yGwj7Wwmg8zUVveLFYmDEMMMy7klWQl1K6vrbueTvWuFpANACY1lHWULLHxbjh81nQYElx8Vzc",
+	"IDGwwZJSYZ/PxQ3i1SugBhFgu4YNXhc2OP05DGwQf18VNIhXPy7I4FS99KolU3bmJphaUjgloEeEiZaW",
+	"lEc9CpQgHonV3UAdHVkbf3cMFDTrvKKcNxmcuaIeexibkKaboxJJ5Eh7ycKUZZIMgIe9Qc4Y0wHQD/re",
+	"nkhJX4whBqq8vJg5FI3Kk5PxBS+vMVZz/GBG+jty3eZhk5+XFGNy2k3yJAtk9ODrmzCYZFB1NpXDq/yC",
+	"YahN2JKp2gGVp0+fPt3tbdJ5RZwlbx8Vysn0lKCI7NPo14HZZVNso18nhfR+UFtjmcVq05RVLjLd9Rpa",
+	"0NsKH80G2m7W1vLpzpzTcX6Cyz3TOYnyi1iqk0YoeX/6xmaUITVekHu45xEsgKVChSb4+vVPJAiamF/4",
+	"PMA9Hyi/tjdKEg3e1aw3ALwF9K6G1jJOUpEBOVvWT8Xooq9zO3ov1jwt/pDOczKGm1kiGTB6zu42Z2du",
+	"NXdJl00ERLQodmIgXADmwnLmSMhHqFVQ12Om5unTA5Snk8bTp+R7oW1tWAwk/JSjrlrQrhr2ZIh+ge5s",
+	"IpW36pFM6JtQiFiEtUeCk3dn57oX6ShNdGoHRxS4tNYdMi3cAhue64po4vPgs1+JI7/SMfTNWg9MSBwZ",
+	"pmbPR8kFV7mSC/4EGGj4E738CH25PD8XkM6TT79/STY3N3edxyqB6lc6n//2l79++aKs/UD9YlNDOmMM",
+	"Ssp9r0emBKZL4drA1DgGSSB1pWapcaPY2c4jus7jSwDPxgRXTvGnK2pyePte4RE0iljU+RmNwL/95a+/",
+	"6FRe8cfCszVCv6ExFfA8vFR2fqYe6ZrLMVbRgFfsEXOR/qPJr7kjLebcIth9r5EQvEOCn+o/jX4d1A+v",
+	"sK0adGOEPagb/JkLzG7V1zibwLN7HNqkYIYWGgM5t1vdHJDqex5/IoM4SWLdJsjBjmQZGwwzMqZS2xW6",
+	"t4l5jpVY5DvSZ5+qr4/3X+peXFWUCh6ZfiX5O+JXGn6F/B32AaoFHlIudhmIE5gzMGNhH0i1gRpkP49r",
+	"p0yJ35HhuLGIfI+o32mK9Pmh4DKjSrrFA2aILXsjqe4yQ5FQUYGtU7bJIObwUJHgV9nPlxWULAOCL8jD",
+	"tz99gtMbq/tMdyXyzkTXtQBUqx7bRg/b+F7P5xjyoV3lTbeaRHqkpV7u4Rg8stlU/wu7pU36e8gApisv",
+	"UjEcMuTzMubfgE6IktBXzOea4RxpOimPPJLSlCUTz5mpsrM6JGLRCEUNdKyc2VgNnx8UTcxfR2yErKAn",
+	"QmYXKTv74xvoWkOBc4ymlu9Dy8VESODP5GxPIwX0hgLWYx0FzRWKXW0Ihya5tZqPwwjrF0j5rASvktf7",
+	"1rRGkYqM0GeMRx3IoYCAosqjBsXiETnhYT8VXIykWhv4FOasmAyLpZUGXZaJlEWdeZIcDwfwGHTFlSYC",
+	"RRmcA77wgR/VoDXmHIVnloNo1BNAJVcDzH4GHgkygf9rcqSQp9f4IPgdFQj8Z45WCmrq0KiNqrU4lrv8",
+	"cPbuLR63WKI2oUkixn6lg6knj/gVZHdSP+nGjV8CYI2ShaFWndyTJtXezJUsPqO253N1XhBtoQaTqCuh",
+	"Aw+o/gZ5K+wA8UA5X0/JDDHKjmXgEao2Ut2Zj0jVs8mIp0rrQvmT0unqkLAwjlgE21pw/ZCgQ072z85w",
+	"AO489Eg8cnr4w+HLcz1TYIBXW20/ilImJZO40dQrcCX7AphogU8+Zbr8KxNqpIkQwy4NLz2SxPyynoiQ",
+	"JqQaJmKktF5GQY1yUyVQ88gwja8057hN0cF8Nb0gxUG4tLOGaxZxLlCfxDSblc9BgoMxEgrOsYrBtp2q",
+	"wpGFWCCYgabplJ2Cxnty97VcZD6uNAxYBwGdw56OuMRBQX+CD4cvXr9794eP+2/evPvw8eT06Mf980MI",
+	"Epa5pi9dH/fbTGp8hWu5ql94TacPF/2eWXHv0wXf7jbZs7AVPaft3hbb6e6Gm1GLPus1Wbu7Fe5Ez2mr",
+	"t8m2u8/C3ahJ22yrt9N9HraiTbb97I5c91v33Jd57ZyNifVDbONCXCLjsK0Z5n+zOSpsVUHNJ75mvHLj",
+	"c7w6l6S+aY84kUesVgPD3Vq7ylS0ZupCKLrBGs5hQ/xtqIOHrKA1Vm8syYXga961u+JFXHy8ViiezZ2c",
+	"qfLZzdLKmTi6YZ+3sj5+v1wbrSIGcZaxyPwK3KXQopgpR5M1SIABvDPQIsbF0mxuBpSG0UFiogA6isVJ",
+	"FQKC6j9rKBRmY4xKZxU11J7PxZRzbVIkq0iYPbLV3MWrKD7IycXgeM2d5v3vT9/MJ6D7fRiqBuN2LXvk",
+	"YXA3KxpD2prLFc/a7vlt2j2azO6r7J6N3I5Zkrc1YdBMGNsH6u4hLqvrZayJ7aJ3OmQqNqtjJiWxWQja",
+	"cR3sNWUS+rV8hLUm6jcA7KK7UAT7ohiF/uqjJNERgDgjoRglERD9dyEoA/67zSkw9W1WtNIWZ5TzGN26",
+	"COPW4DG4ASqd9pI6w1bLxcbAboPv86y3GTbpdrve7u6y+la01a3vdp+z+lbY6jXZTq9NWy11zwi/6bGs",
+	"dDa3vQrsCoTkwH50ykC0860c3TPttMLwlevdanvWp0WJ/9AYm+LenFyjsQGu/Bpnc9uCe39OvP+3aVm7",
+	"CmaU9TcScRHzBd3aaJJgWDrPuHdpeEkYj0hV5xBsBB3/vj8cnmkTGulfoPs+JRG7ikNWU/rngmUQCT86",
+	"RtJVSD0qZSJ6EOxBxBjkznW5ZLG5GfBZkgkr9E1Tw4CnanoZzexNZput2dh/eauFODNB6SrkTuZ0uqt5",
+	"tt0nzRcF/o1BBt3VE5JNkLuFefncTqOb6k74cHcXSOjjCJKH54aPFvJA5IcP57BGwb4+fyD9OuQFoylL",
+	"AyK4KUXEOlZQl9D5IdgYqwH/a3jYd8EeSZlyFvImpAH7NIxTJvezAFZ8xC+5GHPDPEZCytVYlabswTbw",
+	"uc1fYiIbV7O1p75xLMEU1yWXHqyrSBGIjNxkZvHLO869gf342+H0OddtOdSuTsQFifleviGVfcLZuMg+",
+	"4bTRmU+lcyv0U3fCB6z3iqvTd2e5A2C3VToVNvmh330Vxu/iH47e//mo9TY+kkf8dDt8ebRzdDn86ceX",
+	"P+w22OSHJvtpX1007J79sNsI2wnvDr5vRj/9kNxmAPpcjWqZxwVD/+b8rAfrH7S0mZuUI+jjYXTBApri",
+	"bkLDyyQ2iqo8AHxOL5kkQTcR4SWL3tsOyL1i3wD7rClfAg4zZg+xzWhJSROHh6tH37WkeuHO4hGEb/PV",
+	"IYngFywlep3XZufqtPa4fXQTjdnWGXMrb8AqcnYx+Lx6/T2EFirnmmfJxPxsGpuVucHO3rpzD/hRN72b",
+	"56i2ppSaU7PxQnTn9i99UP/R+air+45ms6wLNa53ko8nuRopaYFT6lGdjLIS7cTnKqf9wtdxYEtKYUlN",
+	"6QlWOV6Xusxi6h8I9zQsL3v2F9mPgcr2kg0zUh3h7ZgVBeiYxKdy5V8myDZTa5AX5iopBgzahGtiLzNK",
+	"p9coumnqYsazFBmXLd3n9BLErmTbK+jklGmVgyAfQ6BjY39lnsSL35SGXr2h1y2LqzsRPMuMCLu79b5Y",
+	"C5xVBc6LBYaDYye7xLKLi3mtxCnc4pFhzLmhBi429WVThoZOUJWbGC8LA/ld2Rhl9EBRSnuahC+hlsL4",
+	"Rjx+C3lknymHvLV9HTK/9o14ZJ9N0xtBEz/cPCZqodTDmbp4p8B45LwX8LCR7prRmttBcGpOD25quZt7",
+	"dVurcNDWom9l0eeuNkkWtzMqrPHGZ7PrFuLGTiFEK2eIuTF6XbDOQHVBaZjtCq82cG3PBWkjCMXn2kzR",
+	"FKsWVUI4+5TlwP0UiDVm3t2l4SXgzcHycf/kc20JbmGs2BXkGj1tm3UUeMb14dLcr6RQmB/M7/PrLv/d",
+	"tzU7118MG5utcsdLLUC/qq/quufvQ/UrM6i1sLjNrnvAN7SG/VyOHzujV9PtQ0cc60nVaYSiycL5q9ps",
+	"knKlunBpAO8ISJgwmqrDX/N8DmpYe2LFR0w7MZyRCcvy1FE/lrrWBPNjWISKxRxfcbDLTvIZKxhkB7BW",
+	"j/8sl+Zc4CPAZ9ub+UL2yxQTL8ZkKsu5RHotcgkwoJ/eMH6R9Sudrebujs2lykzJ6hunV65vWizzpgq7",
+	"7VunZrpDGaSEA6HE7IRri57BCM2KUsnzoQ89ZIsfK5ZE3RRhfyxrNwDkqSil3LMPlPCasJ1KhGRBo3/J",
+	"sHJ8OJJ9wkUW9/TmI5kAMWMEDIikPsgj0eslMWcNcjxCSmCfF4a4IO0ORXgsItU4I32RQKVp6Jg/oRiU",
+	"EzJOiaHjEZL8/CZMihsCVOEzlxDDDVO1NJnG8+mrpveOukt9QvVnD0se1T9HXP2gRNwMCZKbOv5ZP/YX",
+	"e53o/omF2X3jXac/+XXE2hM8KIbLDKjD1pxzd91+WX0lpVVxo00JryeyIGLkTSSmiRPMkZknMZf4/mHM",
+	"5YxAdEws5cNgUIzk3S88Yo2yOHPMMKjkNnYYWHgG8WIegNTuxr/as+00nMybThDH3CNbzc0a+GA+vztb",
+	"7QSX6jdorBnpNVRr5QivYVzseYXBojLbbGjmPh8Pc0s0cGvj7LEaZycxt6LgFtzElNFoPujxWMy4ieoG",
+	"iPaozQsN9JDTUIwA/Cci8D/gDx0DsE9oxqSN8dS0PwcPQaMNA05YdQ88K/rJQ6qZ3YpP0GX+NFOeDTnv",
+	"AxdSpouXpmQzhlQJZsqAVAPWTQtGdQO2XDg1gdfAEGEY+83ncaZGIpmcijChtzptkubUCnL6Ubh6IAd9",
+	"Hqh/GMFH9heIVpvrBMquciG91dwqk57HNL10j6ma5jduYmI8/kbBa7U6Vrxos/Ae+hTZxMCzlRIDzTsK",
+	"3avZLxPj+fFfcx/fvx0K615UpSke6HmCHxEO9dQgGeelQL8vYCMK2CpdphSRamC7qn4X81AMYn4ReLpO",
+	"CthooRMMkJVx92Ixyi6Eurg2zZAs4P00SWwRFW7ieQVLOEyLy/xaQVZcAzMn8p2m1hMFIIaZhfmzLgXA",
+	"PxcDbOZJ82JsZmXKGX3d2xkfDeC75j+ZcTiOrA3FlXRaTSb5V4UUTCz1Iu9BT278bxMM0eXD8wiJtYhZ",
+	"VbqciTCmif5cuuboN9jadG75VjGz3EvF4P0MWbFX6VMeJW7KOWVKglY6lX5csYoO7mrjHVaSnxy+PTh6",
+	"+wpw5O8fH8aucBxXz/wWgVjr3O/qGgCojqeWb1W8XW66EiovJQnMlgqK3WbQyNVPV0ao3oROjVBeuQot",
+	"1KTPgUfrTyyEoqG94kVgvVLTNKehnxw4NPjaBj6xJ5tkKb1iiYa2+RzEEEEx5xFqCeh0R1TD2VPE1eXz",
+	"m4HUbeYwdztMB0NcCsAD92IZAs9hK4B+a2MBnCqmkY/GCHoYndEL63Oz2LbNbJ8NMMYsy3qaYymydYbo",
+	"RAnvOOzv6e9BKAeGMtRmSqvGXGbKchM9i5SkQJUg+LzQNI8Kp/uWda2F0AMThN6ABpB5rX7bVjDefhfw",
+	"feV/ISOqu1OmkmnxnIFpKT8nlQba5nYyaTfi7noE2uuO9NAqrFp61J45gr97Nom7TCcyiOgUtdbqLsvG",
+	"Z7vFvmygfCtpn73MUHQNUY1Onq8lp9Vbx8pyLDzpslAMcqEuekjXCOEgT4sKI9DVldLn+y9fHp6cHx54",
+	"UyGiVZVjXlpseFD0lVrnOQqtGD1yRgPRO5zZIli51fzcsutMaTXHNsjLn8xJmtepPI5IkLJfoVm5z5d2",
+	"K1eypLwlDXyTW9RNj1zoTt+/09nM719dFpsN+MiEsRXEZnxrSXx3knhfW4e3I4vR3r83Wazdi06ZfNX0",
+	"v4cHK0pXn68qXvfcpwFZt7xETgSk3n104rdEYp7Cyj24xLxL6WG+/1p63J30wG10femxYt2NvrhQvusW",
+	"6On+9WUN7ojpb9dYEDReV/ZmKxgUM6VyRQtj9FhjkNcNPq6DjtcMOg4mZuWWH/gN00llUZnJobL/gb80",
+	"P+OCk67I+kTGEZN7xQqhAtxTZnQyn65CAwGKkmV+RQfuoMerElfioyiWMq8ZhW9WddEzW2E6or6Mykzr",
+	"xExohqvFIcwir9mt0Rw5JxFAIYs1L14yZbNSgt2TiOh5JTWuhtBpAZnG8eQVvvsbULerfQCY7+oKCNd9",
+	"fTqvQy5xYbbUSpkuZNaXFq4qxjyn7sO97uUen8mJ8YgEuPmPIhkQKvVRkJBuMZhWEvPiZWAJD/FYxBHa",
+	"o/EFFymLag3yQUPjAt3QLHDbrgzj8FL62GOJTl1iW+VpVgkNAdvdy4+o6QMILR1zgkDEnPlcPSEvjTzU",
+	"/ZHgTuMWY780hg3LXp4e7isXam6LF9jnt6Amb4jr0stT6eB/6UiZ/RRqV7iIKfzPzcovVs4esIHAHbG6",
+	"dQlzvt9mKzdsrLxoeTRwbLNsKbwKF1kcMnyb7tVXjEZiI6OcVPy2THdY3GWGDR5hvQpr1u/Hh0qzfUzM",
+	"fprnHaAQ3zC7aWlnfd0/S9sp1Qw6d1E+EZzZUFwmyJ9EzGuebuwFnbEMKPYoUi5ERmMu3f764DJAuwRP",
+	"g4vTC4tJa5BAPZB2ExaQjCWJtB38HWWRv97n6nJS5EfVMzVdLL9sqGtsFLU2D912AhO+H/PJ7V6/trTW",
+	"lhYWF7gnbvlJloymYX/uScaNvORgkvxcVl/2Y84kcum+oVnMsRqdJvElqxE6EKbFaFEymJh/jssfc/23",
+	"vdk/4Ckvhbyo2dzP6Tsa6PN3asyJ9Tlcn0MHMqG24srn0OqZhWywfYadmInptCzzrs17Rq+yRDrE1Mu9",
+	"Bp8fHJ2dvXvz4+GB0wT6ibSRupBylyMVKwhKY3F6VLflZTwY54npY73e76vH3/SazTMi51DBltdMFUJY",
+	"gC9x1QXsdF25Zff5zGZ8xbJHvg9X953W+3DlfQiLSiKW0ThZGgRequJfoVTGIrh5ndxysSxSbNs7iLku",
+	"qZIFiYrN9DE64BF02tVNV7GMu3ESZ5M93fXN5yYhSi4Zg/MRp+SKJiOmG53b0NYFy1aW9O9PDuYFiLCn",
+	"0wMHiBbGNj6wJBQD9v9zwhkzJBRLz9vDNEi7RphkXZR37+EP285sxfDHnKDA8lTNk7wSA0IO5k6PiCRy",
+	"aup6IgUaHZQqUE6tZIpsFOoe8ni2JFwXGGRWFnFXGOkiZq0+5yOXUFrMiW3AJv5BxPzWive+yRqy8iju",
+	"DAZf//BiMgPK/3//x//jP//H//TP//2//+f/9n+dgoS25sLzHyGsY3q/rO5tmkOyLi+7fvxH1wYV5Auy",
+	"Ac6xy5cmxo3omurwVdjeJTlxcw5uo/fPauVwOpKci7qZOjggg48ILauIM9ME8ekXxKcuIiCzJXITQ4lT",
+	"yMNNQ1NRnmvSDDznujzOlsFdqzzOwaqi0aBTiNpLwh6/xQhbRi9ZcVPsqWeTAC8LgNz15P38AHhtqd5w",
+	"auhIldoYReRz8+cwGUUsqk2BYR2/T2dKc/8vtb9BJnVaMvgcK7tiOV91OZlPRxjdte5yXnWKgv1BqxQe",
+	"jVK6O/WyLhp7ZKUKeW7vq03r1SrIHp/q8m65lKKgo0iZinKqCwp1FhC5xUoLK12rOoQA/NvTSqyW17lN",
+	"l2qYQh9NuG2FBkJpAitVAiLZ4uq2hV7LUoXjEZH6fLrqoqgRblj35vN5hW9kad1ba3Hd2+1qoketVKbu",
+	"bhfQLo6ucZEqN9E4TmXco1I569K4hyiNc63c29E4c+vkfs8ax3hCjljdw1a8UwV9ZVrC51NqYkbb3KBY",
+	"73Fpk7llfI9BAdyxvFsX891jMd9N5Z22/haGrfU1nj5QbvssDEnrf2hkdhYPGIZF1KBY1CDHOksFIYkq",
+	"8AvPDy7ri3/XZX64cEuxwk6V377uv50K0DTvPrw9PC2xhFow5a9+m64pxHcdHx6/KH3ZquHn9h2Hn3FH",
+	"rR551vt9HXC+ZsJ9YE/ubWfcSy2TfePCxvwqzpjUrC4x14SPWllrvLGOIJqEuVPe0SD7uuN9n2aaTL2k",
+	"EoO4hRh7hBIueF2PQNsf5YArD8GOmqZL2hCoV16/gcfp7OP+wUF5kn4/im5PUH5VE4iSmo0t+ODXPpxy",
+	"P4rW+fh1Pt7x5KJonkBZwZ5Zhmk2FgmCmlFxKcfG6LgSXPNqZoyDPr4nQ2ZKXP4+QMtrlX6f2OWvOYir",
+	"cAh8gH4nHNGc6nqInXiOE191nHiExgwTGnMzsJou15ZYTIm/+rxaplk/nh4ev/vx8KC2h0EJwZkuKTCv",
+	"1No8YdBdr6pve3P4/bnpi4KDCilXlgJch/KgYxOebl4WSTutmTHuC1vuWUDqzeH+x0aezrZ/hBIFQ0/W",
+	"YHs42DYu1hq0fZ0QgloxuxUBaw1besFpN40w8NjXdZFAsYBhKQrOPGSaTB5IGDFeON3SA1JL8OMZ+zXY",
+	"I5IOmM97cQJkw5Y0TCnw7iRjpDuKLlhGhixFTUAxUik4q2eiLrhtY1uq3H3ucxBNAdh/Z9AkxRSjI6hD",
+	"sl8981QL+Hgi3WtwXIGc8JBFAQlpmk58Hmc1FDYwLmw3Z9h9C61G0ELRjVPQ+iRVyXjkERbFGcJRrsQl",
+	"q5EQVgNt1TizeEJ9k7u6FHr8ghAad0hfjAkl2J0bBWiPJQnpsn7MI0INdKM7IQORKsmmJDFREyIpGyZ0",
+	"IkkvThINc6ZDDyfVncD/LkQSvsblv3+JVkKvnzf6gwWLrNUfy9lvXrK2hVj/VrOcTdjspAKfcE+kA4od",
+	"A7IdaFYe83gwGkDYRJMLxzxjFyy9A979Wy0yPRocY6P1a3ybs4ym2Xk8YKtdfsgjvPgeO96/On33/mS6",
+	"hX0lrG/32rRy123si1IQ4mUxcoNuPV+5s32rbVvb52moB4eHHuNzrmPI4yFdK/hrBuf6VtIuVepWnav9",
+	"8mVJakDLTIfyvsDEoh4RFDU8qcLHbGqtl/cFq3k+13u3GClDawC7Iuuj1iDfa60fikE35qzjViBrECI2",
+	"wU4x/obkn+BZ1DwS6FMTeFo9GxkUkL/9d/8LsccX/hUwFDkBmAR6MypFHjNoXwbkSrQrRhlpkeP4hbNR",
+	"zXg7hOJtqM9z9S5GSWSMAlCv0AUtvWIRkQNcyCoFJ0Nm0APAtl8DpArlcgyzCtTTtYWkTnKAORkONgHM",
+	"P4lDZh5d1ddE8VUc6QIl0etJlmkm/55Ia3uQeDW0+dDfH6egKXcG81T7WcwvEnZbur2k0Mo6itfh5wLp",
+	"dw+59bX2/Wo3b60W7l4tvJtxglbRDUviqi8TMYoIXkTElQ6aW2nnaIeQcsCeV5V57Thks2SRUOWkEezY",
+	"5NspDa51dIIH5SpI/NU5KXyOpBRFBdUgp1oL2YHTlEHApqc+zHzWCb1v17wT6+P9SOK3g3xHrnC2+YIm",
+	"smfY+cgaNpkwLaqr2AGz5vSqJlXwmGoN6BOdQfh1MAIoVZKIMYZpYDf4XPSgztFaZKR6zj5lL/E28re/",
+	"/JUcs/SC6R9qEKDaajbR/jGj0alUzcinI7nF3v9PJNow2JMW+9Pq67N4wPby2FHguHkBdglE+FnKslHK",
+	"dYdaNGb1AEyVERLDT3eQ1QHmki7a+vbA57aBrA0Su12s8Dmeu8QOo/10OFn0MLkMMLlCt1kzQs9wKqbK",
+	"wBvTNGLRxq8jkeVSb2FQWu0GfYwfLgFd1oQ1d8U/+5VRmviVjl/pZ9lQdjY2enHCGhG7anwa/RrzQcwb",
+	"oRjAOVB/2aDd0K98KbjUR8f7rw4r1nV2AcUr9k50FuqemAdLl8UNXGCo4VZW6rbiHACJRVh3e6v0C5RG",
+	"NZ6Vfplbjk4swwjogkIjCdbYAMAGbLVXgEmeC3FM+cQWk99LC6uBlVtLVeLnGAMgczk/tACGOHioLVwM",
+	"O/QIWLZjTs4Pfzo3L90jgTkKAbr60M7c4Uu3hThmP+H1tsP4mRgwQ/GUZ1Es9shzVXTOLOtzGMVWs6ku",
+	"cKIsZKu5WybgD6M4uxUBv5LXii8qZBBvqhOKoVjMkuBhud6hj+LsvhFJK8ob83m/eVTSN8CqqrbR9UXO",
+	"Bh7Q+cZ4QfSoS6WVNmZ3jOOsH5sSBXUJGcc8EmNSbZNBzEcZk6Q7sS2/99ConS3xyGkD7Ksot9kyAtY7",
+	"oRn8qOzoBjnKpAl7klj6PEwYTVnkkUDLncDWh0AIbkoATpnGDXuTbS8rM7TucUJgFMtSqeg5kEzw6bFj",
+	"alp07y1NExdqyS7KQRjqlgcViA8rdKbWbO2JXwNgAadvqRAQQ7mhrNRYZnE4vyIDkoCAVEBY8rgvEkaG",
+	"Cc16Ih14Nl4fUdnvCppGDXJIw76yA9SkRsrDg+IlDPRX1eX0knGfK5ucUBLSsM9sWmOnSSQLBTTITKI9",
+	"Elwwrg6GLtrCpsWM1xrkQP03TRkB1DSLbNdndLKfSKwM+bM6ptWf3v/x+OP50fHhP7x7e1jKpPyKQat5",
+	"vRp3QdA+HP7IUqm88UqnveWpH2Sl03ruVbqTjMkzMOsrnWebW83mJtyqfB9Z6ew+b3sVZx1milxLKN3V",
+	"k7d2vEo82Nctryqd7fZm03or8g2V2TO1iJVOq7XZdv5yLiI6USNrbnkVwZOYs5d5KKHSef7MqwxHss/k",
+	"GaxGu7nVanmVlL8Y8QhGvK0cJcYp5nPbt+gjvRvK/DMtEyKh3ruNb10UiKEsZ+bRx5RId2sbcSCGckoe",
+	"2G82RxhgnQFeNR3EzqPfA5qFfSbJkKa2mgHv0XyERHONDWjMfa7rHp5IwuoDGieERlHKpPRISCWrx1wy",
+	"LuMsvmLJZA9Sp9lIBsBRqPFTDIjXAVEdxRL+2+d6Lg0S0OFQA7p087fCgNQxRNfFRN0RNxrNSzee60W6",
+	"rlZ+wEQdDvkMVg4T2fdQY6ZXHQAkc8r7Z4q+mNoAlQ42lPg3hoEoFAMdr2m1bX71EP9IzrJRFAtXnBy+",
+	"3X/x5vAAa8/sKFrzm2I8nzOKiA3Ev3EjUmYUhY4Ypa9+6Eo0/OKrpzzMaVnbWSsLV2hwl1lhsFSqoquV",
+	"iYuLhNXNN71uG9x3Q4mfdmm9mukhRElXRBMwvBDl+vlLUPNIL4mHriS0kBq9hcFLOjg6g38gdt3nwWe/",
+	"ooWtX+mQv/3lr1+gkl4LUDUp5pFxPw77ZECV75ayDGArkvZYg3zox4kyTfUrY2nltdIHVhVIg3WX8QUn",
+	"MfdAW+ibMnHJIFUrxyzVISgO94Mof0Iu2UR6cCvNRin4j5HPj47tnalyL3ojqczRreZmjQiunL10ApBY",
+	"ykMwRwUPmWfv0fV8sZQjMDURKdTw+aFaDuXnxXnWBiK06qYE1R/NGmQfxltY8ZjDqDkb48qVKZxz2C6u",
+	"/K58RbRKf7u8J891hAm+3h56Hay6fSv5gbSG2euVW5fCy8zUedthHdlndy3D4fQyx3C0wmmuRFeez0bE",
+	"ruKQLeYx0NcQysnRMaZZndLelF3EMmMQqCoWJCDvthY8A3CbrZsN/dmeSNKl4SVhHEzeUHApEtYgB4yG",
+	"WXwFPeXsy1NGEvUijWoM4BIWEJAA81sKyf6BnuIdB5/2h8PzeMBkRgfDFa9/q0TzHKyeWWnE55hVyAQs",
+	"QhG+p6y7j1QTGZSB52+rw+ZvCSuTf/nVbUe9ymvbcVbuoCwxoscrCCL0Ts6MnTLHwKSmQjGy59HIJSWJ",
+	"pgUTxmU2Pqv/XYamVtc8kcYpxrKiifaCxx0S/DpiIxaBqEjg72ORXiobJmIJgjoCpABUFyHBUo/GifrX",
+	"RSrGU52WTWtKLuDFBtYbA29VeUBObcZHLX+WHWv4CHcfU1fvOWVylCw1NdTKr8/pLZ/TD8r36bIQIls9",
+	"6BwD+/Ya53RDH6l4gU3xjjOSijGUF6IwwIo+OExQSyc8ZUTqv4k0YmmH/PH94fvDA1Id0zgDnmflB+J/",
+	"I5+kz5WPNtHpXUq6IzkBnBaNwa+5oBkb00ktZxSEzrbkivFIKMGkLyCZEJdQCGgA+z6315jUV6yTAXEG",
+	"rRQBigtAvu/3j97AME1/3ZRRKXhtrhDx+UpSJLdm7Pp+IwLlt2dVwBeYXMeuMN9sLbJuWWTtG+U/ZGld",
+	"C4wUNMgyA8P4LfPBAqf6ihx/r8SINsytIYMODp5f5faajCIEc+Boo/DwiBSaKilvlgojkQyaaFPINYAI",
+	"wCc3yL5+eCwdNwsCOiA86XDYsX+I+YXPbeymaqRgyiAWlCSIgXXIIkgiLi4g4MOJ4DmKF19eIyPo7CJR",
+	"ALJPsQRRm7JQpBEGsuApapo4Q4ehCduCA+hXiUgrDBEmHEdYEXZupS+CnOUozlAV6DXskP2Tt2eEMxZJ",
+	"cvTubI+8fr//4fCIVF8fnxF1GMkfoCL8p6P9d8dHpHocqx9rns/fnZy888iPRz++88jrd2/fncKYjg+P",
+	"/uE9PI/svz04fXd0sEe+f3lMLgSTuloOeDB1n6hxLBlipou9Y07en70GDLT6/m7wzySR6XCovp7VblTZ",
+	"v3qqKRuKVPmxF5DRRcQzzciYSp9Huetbg5IN8HL1R4UP72wE+LUcdYHX5E7Qw4GNcQ3O1T6udCrN3mb4",
+	"nG6zZ91WtNVr091whz3vNqNWb5Nuh8/YbrcdbfV26POwyVrdzWi794zuhm221d2JnveaVM1Db45Kp3L0",
+	"7qziVXBdlTA4eXu2ekwLjU21ULhy99bgHD6pccHn80UXQ4Ozy/j06dOnekniqNLZapcsDZ7h5U+3FISF",
+	"WMLMwt5WODHfl8vhM3a34wroEDqIRYwprcOLd47GM/IESNtzpbdEwy6ui/mjcsrBboZmfj19iECEYhJD",
+	"y76ZLWA7csVXjGv2wmqAW1gGNWg/YwQxXjP7CB2VrAbOuZJBrUPYJxpmyQTGZVL+Y9Eg+z6X8QVnERgC",
+	"6q3SSPonkhQUwiWbNMh7GNZY5650zMOz9SQ4aog16KFwkbnjtCpTeQpT6KDA0DxjuAJtB8KFfg021/G5",
+	"gQFQTpj63Fbn6pST7mhgMkRd1hMpdJi3+lxi1WHUIXqdZAF6YKOSSieCqQN6VLlvao1M3KVBPuh4C5RW",
+	"a2uYZP1UjC76SsVLD7SwQWDBY59Iss+jVMSRcb8KawIN8mWfhCmLGM9imkhStT146HAoNz7TIVBqwWZ0",
+	"rtv4jM/7goXzWTpRhg1iu6wTGEt0IKtb7d2a60ZWtz99qnmkL7gYpZgvk+RUPaW+r2wupfdx4npN5Ci9",
+	"AheRQkbNwZIgwKtBXh265uCUR22TgrkX4fOMJQkZF931ONvLz6cu6wQxmTu5iDuLpTY91MqTrVYTVt/n",
+	"79+eHr46Ojs/PD088IiysJ43N5vNZvMZmCKOaQI7KVAKDcD4Qyoli4jmD4UNixvEPdhPJAlHMhMDMkTZ",
+	"hZaXKfia+tbSVFwBXSi2dsIWnpL8cPbubZ1xpVojrB/T/yB6SAM6Id0cirfV3N3xOWDTSHWr2SRdNhE8",
+	"wiK7JKFDyY6igCRYCsfZGNjPHZGkqxTUQcKeFmr18uAAGLVxpNeTDrmsm+fW4wi3tvnh4yWb1IrmJJln",
+	"TZoGTbCke2SrvTsbP4Aiu51mk+CucdHLCZWZRiyTqmTM584urTWIzotoB5Up2XJ0TGzm2kgPdEyiecVs",
+	"jzu0+TWGa5dGytRpeZUu3Itc0R1iqGoWlY1lSiln0xaV0rag5dWvAB9Xl8YZZHHesrGLdM2SM4SPVjrP",
+	"d7aU/agVnNK2BSsN/tEV3WswyKqPpj6ekwO/H8sXg+wAJlpg+G7PGr6y0tn0KhiVh9tROlY6lefPsQoO",
+	"ZS5cZtVjpdO+Zat1eXR6Kog6LQbX1urDl7l9VcRJF8OBanc/7BJjeMRXCTgZMs6l4aaq4IAMqotRhqFw",
+	"VzPoamt3eErO92o2CGWzVybuFGMlykCkbCpUrYknTLTaGBg2Xg0DKu2Kbaf8DcYhriU1zErcdqDhlsg/",
+	"c5CHMj/ynbr2re+jgbZd7pW9aznq1qmthliQGLfYcPcOz8LMle1tjM0ZKheRMNkhx/tHbz2yf3B89HYu",
+	"a9Woa0sz7hZK/li6VOew6qsSkN5mDtJ7E5M3LM5bfhwc/nj45t0JdP24IdT6DkkF8w+5emrL3Vjr5NYy",
+	"U6MEdj3vlDqnv/Az9AUptR6wVy+wueQ3GBMUlfgTAz4G1zdi4L1rZl8yAONaefEBbPCAdCdursodBsT2",
+	"6lcsjXuTunoSwLLhR7gXfwMbYThKh0Iycvb+xcf9ly/fvX97XttDGl2fA3Z5NCR9lmoqmCGVcizSSCd9",
+	"LIXfcxL2aUrDzITVSIHdL2FZppNRgjOfR/FFnOmmlM5qKJMJ2kPDE/K5qb21kYgLSKdsNZsdQkkvZkmk",
+	"FijmVzQxJOd2fJkQZMzopWfCVjjlVPALj7BPwzjFQh6EZ8PDfI6rDgGAXWwxqmuELDC7yxLBLwDpl7dS",
+	"WVUc4xbIz3HlqwgBlKys7DS3Wu1nC4XetLAzS4QXn1AplTAtk4Iri6bpid2z4/rAiuEuRPwqHZ+dk7Pm",
+	"SHhAy3GBEsGDUZT581VHmQE5I8rn+6fHNE6Uftmpg3gFiecREI6QcGk1DUOCZ4PBWryZiLcji5H4NROk",
+	"y3yuT5hHhqm4Un4vcrBkpnmmEo7KSW0Q4BwHdkQhM4gScxyJEtUwlj2yjXLY51QXq2gRrpYqhhoWOzDM",
+	"zS8SvsiFYNEL7WZTPTdyBkchEKC8J81ED+A5XB3jb2d53iUSzKR7rhhNgLMMOvTnNaQNcqrGmsSDOOtY",
+	"7YygDz1wzJE5ZeZqTO0mXKMLMSgnfTFKfV6F2LFSecUQ8Gpa5YzxKBccP8JOeak2ytcU8MyRlDeRZOpR",
+	"96oQkIrrtmTySu650y0VWAf2MPszptLYbcKeC7VTMpYkcu29P7ZYY0F2H0ONOAHRa1JNIMiAIrI3ykYp",
+	"+wq5rkW6PmnzZPrLPgsvZW7A5l5A2RCeSCt/TGp7JHXR4GiYSzsKFJJSJAwIa0PBe3E6KGgEk26WlwbB",
+	"i2hZme2RcqcDku6AcRsBumqOrQ3TMIJ/q9nUxrf2eGogJ/NSASfPv+1zeKS5eVX5iBJxSiDdh+m9sogp",
+	"HeE929DzbWM8AM67b0+y0jj50Tley3k20IxI44t+tpae92PBKgFUNGBzBo0QzYzriD1DPTivadoBBjzl",
+	"tD3aUTJMCau8G7mt2jbmnobqyEwMoYYIaLEQP9Pw+REUjk8kMQn4WGroK25eW4We13lrWYi3gWJvEBwg",
+	"PNrnFlnqWs55q1XE9ZCt5lYHG7LnF7kFBWZEJgpkSEWwAGJA49zYtZS4zrNWthT12k4FIH7Ltpee0box",
+	"2vUO9YEtQl7Jfrlu2iDfYLYqzciCq9YG+zQUFvxFpWRKKvSp7M+vItwnvTgBQ8CxBxBldvhpKCwWvorA",
+	"mhGHZmCSZS6oHn6oecAMFOmu7j4/e71fb2/vEE3XrWFIiRiztB5SyUiffdrThjuPe0wq8Reo4droLMLy",
+	"4wtwADjpUsl2tkZpUvN8rpFWzr04rvenbySgH8Hh1STgdS1wWNQxHU1s3QIC+1nk88BcjbTi0BrlJQ37",
+	"rK7+kIqkQ4ajbhKHHhnQT3V6wb7bbG1v7jSbTY/Eg8EoU98+2CPB4Tm9CCDQG/gVf9RsboayT9vbO/Df",
+	"zK8EpHrUq78VnNWPaRb20dfebG7VPPgS0I0uhV5h8Jd2c6dBTuDlQM+Nc9UJbZ/jZ3Kr05VfvYiP+0CM",
+	"uVJ46ivvq4fNprBmzQTcGJdsUqzDppcfAYsT9mlW3koF9uSN67AxFY512FMc8/keg4mriXikuMeKY2Xb",
+	"tLm5E7ae02fPaffZbu8ZbTLa6rXCLmv36G63txnuNmnr2dZuuNvdetZrd8OtnajZ3Wz3tnef0fL5qV27",
+	"cHpDmimRUulU/u3Pzfourfd++byz9eVfVWy/NoT6rVRs/mKSsVO1N1bihuypXQabbJVE4tONp8UEu+01",
+	"1405xZ4fUwMutSjhU6il7zMawY76XCmcpVlZFKxyuBoLl3lmLSvmSL9h/CLrz770BYglMBOg2AgX54kE",
+	"zp3FL7tmF76KEgols54jIBqr7ie/4u4ov1K2p9Tr282dO/jW74rCyj2I66/vfn0zFDy4s9NH/YhbAaAI",
+	"uBPq+EtCzQ8berfEf2b4w+o7BV+hdssvf1fH/9nA/ymVQw+9YTfRtivxVqE3ARAfDCdTihQQ2+EoTRnP",
+	"9pRrYL6ksxMfeF43sqbvwUveuT3glbKbl0Z2QWBAXQAg6TFVAJQ4C4TISqfo6XUPSelnerDgadGj0IZa",
+	"bvWJnvpvxzx3/Av9Qx4imHYLjL28uEujvshG30WPqKfUrTswTEUmQpGQ1h6x/93UJxMZuV3rnGRC1Bo+",
+	"Rwu2Y63USzbxyEBEowQ7bYV9yjlLAIOfuSddd8PpxRcjNGKna3qU+84uRBYDeVJ3QoJ9AF0HHRIMRkkW",
+	"D2mabQziTywKSBVyCIUZUXkpSU+kPgfhW8PEFAnMDAIkQ62a9kT1KJZDIWM1lg6JgWN3Dzyg7/yKucmv",
+	"BJ4h3oO3WU67AGGmWFmFoVnKScA+ZYwDw7B9H3xzvb9e40EIsKcR9XkQxSnTfFD6+s8+7GZozsLFe5je",
+	"/hWNE6VA/cqXABpcFi5LRZK8oOHluTgcdFmkfKGK5zvugF/pfPYroRgMYuj8B3f97S9/9StfvgQ1JGi1",
+	"okJN9O+UvAigIC2YFiMBoYlycWb2iPbokOwQua6mF019E5+bY0RQMJgOTzsOFthuCkrsEhleQ+xYLdKB",
+	"ISmEbppQ6TazlUmVCz0M87f6FZJAq6+AD7zkYgy0OPZV0jNu25bJjULfKsFZgyAHrx6i2mblz++QVuCZ",
+	"Jehd5T83A8/nAbBu10PrmKZQoZSbT017s1nguu573iERGyZiMmA8+84oPej7mTun4ME7vvWAZTSiGcXx",
+	"5vdrLzmhXZYEdh9j51U9dKj1qkesF3MW1bUs151R8z5Tlj1AO61NdHOHQysfRGrFg0nBYNGcGYv1d/d8",
+	"TvPSdB3xEyl5f3Kwf35oK44s1X85d5ESsMdGWv4WnWOQ5Lh2hkzNLJVuGZvXWOmyHCXvYh4UZ6B+mkOw",
+	"ho+H0a822lN+bG4pGXEQC6nkEwkoVsVNjUT/agaDeykfDR4jUwq+aEEH9JNxCVo7pS54ib0y4sBHr8+h",
+	"BRgaFYU+U3HArUaz0Vw4XP1Uc7pXHXV7ewc8DjuLFSYRtIK9vG+/OUNxRuSQ0Uvp6PGpSSxe7ymxVZkz",
+	"4ucrLnO+STXXeL45T1IRjUIsJnIHeJbRC/XERcPUoqMOv80Z4s7WimPU4bb886vNIUmVkpQljIIHCdIP",
+	"1S90tNZ5XqY1rFIFT2StsXjQ6MdoI6UeR7c/crtxTX/qxSMyw7/1IWlAEsKakgnp2XS8jjprphYctUco",
+	"kVk6CpVZENUxzw1pJ9Ej+DpZ3CN+pdndCrfpc1ZvRe2d+hbd3K7vsu1WfZNGrXCLNnub3bZfWXxYYXR1",
+	"HFu+BHLeGrSbW6ts+33lBXUTqKXVUsVy1/RECpZdTBOi7DQxyqSufR+KNFvwuais42It+Eit9qrjm1rr",
+	"KIZzqPZNNZDxhacUXxyB7Rtzv+IRmlx851dSSetXrY/bde1UV5SRUEA+lJjGeg1ywxDKNbRptactJ9OV",
+	"xA14UzCo1cOVGvb54q38acjCLH9vZZGonV6j61VkWJP4Gi60a30ob25JvhDTPeg8zmNdbnfazU6z2Wg2",
+	"m/8AhyNL1Ti+6E6KqxyQilfB84g5g3zKuhC4MEp6RXEbKR+eyn6lU9mm++3x3w+3ft3kz161R7ufXv/5",
+	"aqf7/LI1+GMz+iF7E55uyR97H9hPE1HxKpdMecC7vTZ9HrbY9nbU7G7SZ+EO2+q1onb3Od0Nm0ypp1Ga",
+	"qM+se1FqidJw0BYFX9g1yUye7KvzAgDfQCMZnWqjxiqdSq64YP26TI32alPdo/W/bixjTYbVE7nT+2TK",
+	"2S3uuOK5PoHQi+PiVt2noTVfcEnh74f2B3S8HB/U53DFgfmh5hFg6CjxAdG/W+RM+1x70+igqCnlMTk4",
+	"2zcIVyuPA3aH7oxrxz4VZyp4V2XB6ll367qx6VLfrORVy5y1jmuHOD1VMke3gkQFKgvzrEZlhdHN2Haz",
+	"+eNkTCeSBK0l02d8NKh0fq60Kr94895W7imW9LAB77JKF2ol0SNccFZbaZ6Oez1/is0Vp9hcNMW8vLqs",
+	"28O8QAopjaN4bgxp8Twx/1MSTn9rYohIJUpKAiBzYxy1Bzoz97wr73xvPOKcQPOecwJ6zyFfhiQcSQnJ",
+	"lE4jHPbqD2fv3lojEeW5vs/IP58XriFj6F4yN0CotMrjCfxDgP+9FuDTEfklIf+UbzjBnoWxfgxbuaGh",
+	"qoC/0ySZGGBQgdsTgz6g/COww7sTp50g/hUrRcAQVe46+QOb5Mw6si/G3LNfKU6RsqcnRqlb7FgNLtnk",
+	"dcyzoNYg+8NhHfqLzqvGPuUHzozvmJjHtGUzrbi8WapnmFss9XoUl7hxV+G0u+UTuiOaBvfLqS+5nLHB",
+	"Wcg1OvEOOhbwWalQJnCWFWRPhecDtctz7x42LlK46FCkvgBvw5Cf4Ex6RAf4UKjkzpSXV5jpOLetMOvT",
+	"K0YmTFdCa2mfxDKbHpUSrRHzfA6OigUFXrIJiTnpjZKkowvFE2xXjBXcKMNINRUZzVhdXY7tsoBHDUjR",
+	"G2Qf4pfYJ1kPEKIUuuhO5x92lwg3XM17FW8PwztmpV8HqMXqfQGhWofbVVMXr+4du6uG63g/VR/YPRGm",
+	"MpX/mV9R3S4Q08bI6IURkOjy40+/bobN3vet0R8vt38YtOnuj9nJM/kmfbHF/358+Lz/DzsXBxgxURqz",
+	"0qnYf5/CFl3+xjnLr1VTHmMv+x6/3B4y/Su0AR5lS1AYp9BJbl3B/WjqX66pjHSNt/uFocAYd+q1TGBs",
+	"3ThMxUBkCwq9X4phrAlLIY9TEjghVZ3t9qySypA2AGJmMdcF4PkdPg8yceCkzE1NOB3kanAEvflBnxUz",
+	"YOxTRuCFiJXvQodmgJZDk0JkxW+Q72OWRNLS/iJvJxY3DmNMN8kGeSuIHIX9fHppWf684XOrkfZ0UJ1F",
+	"FgykJILlAFZa8qe6uvwPJuReVF8nuOan/BTfeW3dla/cUbSiMvoDmyBU5vEqOycKDGQYiRhlJywNdT9u",
+	"r+JumWII+RqiVC/+fROv2Y+9vLob9yGV2qziYrwuP3wk4ldvHkcaAj0E1vw4+Y3ry2H9vGXdFx0xaO6Y",
+	"brUIuh7QfAZ6aLtMiB4kHxzreo9QS2a+gjCDPhZWOALqUtc7DYcLa2swHHFqJnnXAu+225LfswC9axm0",
+	"Oqeb2WTrqMLd9EEsPdE3ER/W6V5EKQsm0LS7jwg9U7tMqkZqWIZ9kURwxQXLgA22l4oB0vcLXsO+Bcr1",
+	"l8bog/CojhR4xUhBUfIss6J8fguSB30914X6A5t8axbXPYQhV3c685CR2gyA/lwLj1sVHq+gD5S75NSs",
+	"9XLZ0YsTljfE+GxiF182Pptwx/zaaMzIGrR3B50z9L88AslOAG31RMquWLqna4NRsMQZhPq6jHH8XfZZ",
+	"5OkEFPX5wen+9+ck0rUdOmOF7I5GZhQ7fFCoTiD7J3+QOiA55g6vpWbHFqnPKUeeAuXcWXq9IsuEBx0d",
+	"QHII3ajaAhSViMFM/BOZ9+DXVQxWRDmE2po9ostIlipPU/PboD3vzB24H0ByoR05UZKTJZIB8h4XRCuF",
+	"CN3owkeHCvTArNjHUZpYR/qliBj0RAv7LLys2feGJBOi4fMPGF/uOI46OXn/4s3R2evDA+NRF8LSPq9q",
+	"nwwh7cOhyQHrsiWgilCihkVqKZyS8umKcS7qsFcCImPcGT4P++ohco8EP9VfwOvrGgAUYKcSzLmDalHL",
+	"CGD5el5WTubVqgFoPigUxAVK02imoqpISfA0qNlqcxt6p1gnB2/5qW6qrM5e77e3d2w5/lS19bgv1PaP",
+	"1XHIBC6+bkJqPhM88F15PbtZLreiCwDKeBnsrbLqMNR/rR2w5onVpz3gYb1iKU3wCTLnr8tHSqrtZrOG",
+	"8zRvPnDBRzTLaNjHOI01CkZDNRkWwSM0LBm+iYmn6D1kCxB0CkXj7qfqDmKgpF9YfmCKvk45bo8bBvzv",
+	"QyV7j7QWIn+riVKXvnClcoGFNPfmAVNvdWPoJe91Ur03e+/iSopzGyp8Ik3Fwh4RgzgDsslSQSg4m61e",
+	"aM1JVZeh/RcNF/exgTk+NMuBayWKMGNZXWYpo4NboT5AaYOrPwWRwppElHVyPpwIqlhXhBTBteX4pduo",
+	"uNdS2lhBHmhsElittgxfVyJkS0aSS909kLEa+QklhsvkcGVNALG87tyrTFsa5UE3Y+WgRdO4sXSaOe6V",
+	"aati9v0LzItZRpfboVpxRnU+GbL6OxjLgpPJheRxr7fi2dRXzwP9tRfC625VLpXTdKxl1FpGrWlK1mL1",
+	"2xKrd8Yb8xhk1e94s3/51vLCOzdBmW21duZRgmarsOroKMh2a2f7eXsLaRlrLlardY3is1vh+VEjuh+a",
+	"nxkl4/tPF6iWh2UB+qzc3q+KnOfUQeSU0TAjbyk0Fu+amNKS4HmfJll9KJI4nMwPkmP3aIMQAHyr6U8U",
+	"DGJ+imXKgQ7lmrJlUrVBW/zlI+4/nezzfA7lD4VKa033Imu6CgE4gignwYB++p7GyShlGkETkCH+h95i",
+	"A0JT5vMeXiQ9zbiOQ3YaD+d5wUDNnUX7WVDzbKtmOorijCTiAoO0Uvi8SgGTQ4KUN/QDG+pWKFnAGCCS",
+	"dLIrlhLJIFxu45IaQCZJVXem88h20+d6jTzd1UJNZFkFxCuWnfLXNMlO8HM9boDwnWXw8hVYJpVwW6+T",
+	"dbfdJLYvxg6HcJhS2a/TMU2ZYS/QKz+nnmC0LJWvO+DDM6C7N3l1eF44HSVtXH5LZ+OmfWVQgBidNyMS",
+	"EVSYC+RKZ7t5DSChs3z3jiX8vR/q3yyA8EwzvN1EFhQtkSRewliIr0DDZgokSKrdia1ErHnEqW7Eovvy",
+	"CkaN9QGrZKXyQ3RXHmXpoV6Xhyo71EC8M1hLZ9z3j2u8V6Nl9f67X1krVPz+/+Wv//N/+Q//17/83//u",
+	"X/7r//jP/+4f//N/+N/+5d//p3/+f/6H//y//zf/8j/9n+py7Ra8L5CmROyq8Wn0a8zVJncYUyyIpsCa",
+	"onOqGzbL+a+11/+dTRpGlc4zpYh4RDOh5EGPJhJV0/5waCMI2omNufujJU5bvSZMGQ8aa6IWDB87Daxv",
+	"qS+AMRK13OEm3dzcbLHdMIqinee7O7vNZ2yT9Xq9HRqyZrfbbXV7O63tVpO2onB7eyvabLc3d7c32bOo",
+	"t/2sYtoVt5pbz7ef7ThONMBZsMWPM6PWw/c6NnJqdVSsFR5rU/kOS21LHPQVoLFDmoV9F+CGe3s+pu1E",
+	"hyixSQeB+59Ig+zBEqNZkBXNIVbaFUewD4Bjqc8NpSCgXYIhDS/pBftoW3lQghyfXQpgL0AIQbmtrSvo",
+	"M405I91RnETSAzdct5tEjq8uDS8vUvX1PEJx4IRe0JjLTLeETGDp1POq8HTT7d28ZUAj5nMHnsYBt5lj",
+	"zGodd6ZR3OsRPRddaQxz+XM8dCNXEokmMmV1ZYRGkTRMpRdMkmEykiToi0xpgOFI9htI6PIdCT77ulVT",
+	"9L16jF/p/Py3v/z1ly8WsIWzluyJ9Dm+Kc6cJk19KnNG25w6A0BpUn3gUAwnCPyS+Tzglfh0IZl5sFrn",
+	"Ef9zPByaF+MCC/VJ4sxDBHSILfPMquc8Gk/k1Ff3OcD1cFGeSKiFxidyQeQAujFh8CabAkyYPkyXbJg5",
+	"bJWCE8onvoZBw0eeQnfpXOYKILlS8CYw2yI3MBJPAdmNXoW8rcoqLVVO+QngUH6rnLFTQqEsTVQyIq1V",
+	"760JymNC/MCK3VG7izW2ZZW81DWToPDB1vnPB8h/PuL85iPm4XpsrShyxWhTP46xamydGXPV1HzZXpXw",
+	"mLLevGg9oY2VF7Z3SGBSNQGpOhzvTi4HMy2i12Mpi/bQCNQ9JXNzU7PGlIWkMPFDwoTRFPrR5XmgwDqz",
+	"wMDvjDnwSFD0NdUvaP68AFWC8PYVS8J8XlaM6nASrFoPhvRhC2rv55ZkP5EkjgpWyW6p2o+jG6qRVpka",
+	"+UaK+82+tNHxa5as4v5fV+2vg+43IE2BvVMql+cEEZTgUt71/GLaD3HWj1I6ljNlU7JYN5X3QeeE0TSJ",
+	"WVosMADqLKyWAjfSQx8/Zdko5dJlOOFibOwRrP0qq1eoNchLU/c/4sD8TQFhpUbLfa6fpeT7QFwhn3yc",
+	"megHBjFSMcoYqQZmGYKCoK/p2qsPhqMsEz/aisCxXZcFlWUNAhgJLmZXxOfETHcsRolah4FaFLLV3MUW",
+	"OOrpBd4XbCaj5nEhICZCNN9MdxQnWT3m+kqsccISxvIhY9Bkpg5OzUL75nEGjDFmhIhwVf4xsRivvOJJ",
+	"fVwTJFEOfP7gnOcMFgJFhiFByxfOU89Vek19RRM/gZYKWTqBfUN7DD+Ho0RtATV+gwAc44BAhoNYwV5e",
+	"K43f+ytrrL4ZUjWvYvfJ9WnIT7lZzvvXWvj5limtWbHyjRKDXRtQ2NydByi0OwZwXY4Es6kWs6xQm4wb",
+	"SQkkJUuNdLorbOFbLSqmXoec9LnIm5FHjd+0elfHzFKgWQXgqNtVwX348wbowCXpggbZHwgdF55rACgh",
+	"rHZBYESLbg1mBFCg0wPaTfJ5zMNkFFmGDiiNBUBPgP84irChmKY5V5Ld/abgEHr4UJ//XEggQggi/+cv",
+	"GoOqTgaNucSINtB1Onq7OyGSDSjP4tCot0IYu9YgZ0zNyBlIx22jlMNv9ZaDtWWRtiDO7ZN0BTAgD6pB",
+	"n0p004IazjTObMkmTBSywFolB1p2mQGglof1mfqL9iYp+XB0/vrgdP/D20Klu4UHkKq501h50NkOvFBS",
+	"MmB2pYbY02pcJBFLXeOJgAfoWlDwS62BtggX+pHw8L76gs4CqCdClthCLnX4X/a1eaTMxNzigemA4ZPz",
+	"7tHhEMu7nRGAvaFM03TE8q4xOBAkDuclllCXZWNWsrJq6FX2KUxGMr5iNTtW87wY6Lrx3fDtje1I8+YT",
+	"gRK4mKX47FfsCviVDi6AR/w8dV741ax0/qPP/cr0J1R//dtf/volABiqabLnhguuW6Pu8OiGQu0sSP4N",
+	"2ECkE49oegojCGDnl5LZqj+c8vemb+m9QGXyGxYUSeNpKOZhZmq45wNn7qqIe6rbnN6aM53HSjyAvPAb",
+	"tzxXFvqYSkvOwKLagm51U1MtnoHbK2AqmzPHLDgmx8wcqo5YfEsHrOYZ+ZqngamlYngiURRPT7A1d4K5",
+	"VF8ZBoXZ+uvUtB9ozfaVkCK4wzR3BVPZ2gfnUzvDVXC22vOKJqO5uKQpSWJxO1ZIOUieaWxPHkqAH1bA",
+	"rXzxjIFSmMa/Bj/uOzcR6o+azfaOsS6+09Ym/moO4nf2xOLvxV0L2KQmHhbJWPREEr2gtZsuyqOEXjlf",
+	"yqCBl3yoOwVFzWCgVtgV13A8caqgWBa5Cx/6DELm6v8xRHIYYSqI+iZY5wGAipt7hr+XVNBLxP9AH5YS",
+	"6NJqjcnBC1FLv4CQWbcSoAQJovDxe8YBVVYoxKVO3p2dE+e5SPeMF2EPAKx7o+SHM/0Q6E6tbKA07KuR",
+	"i559mlI12Bduz8Um2e4CiRCXJOYyjhjkTRFKgOFFMJy7iegS4GeGTdWn4Csj+9c4jbOM8QbZt7rNCaCa",
+	"uFjfsahyaHLMfa5sVTwrnhNaCwoej+kNpZ2keKooy7mwQQB9BEgfn//0/o/HH9EU/Hi8/9PHF39/fnhG",
+	"qoboutV8tvlsq5XXDSJNYmsTz44J3sUS4DvGX1IrH/hct/eGVi9DmmbFSF5nOpIH7WawrZcO6gHl2Jyk",
+	"GcK5bLqMUOnzMUsSEPYTMhjJjAwgz62/qCU2C9XMXSCRbTZkKLFKsmq/EW6mhYHDvKmSWuq6UXXXi7rh",
+	"UtxPU4U1Tvp3hJO+fcTzsgAxZ+OCkln3jfitxkhRKN206tk1HeYbJse62w/uGJHOhtnyeFLVOXGkyzB8",
+	"wsXYIdG06UifYz4Swm0SUnCzyBJXt6dudaR1fnXZML1gDXKCb9cgmJkwl0m1Ge3dHeFwnEdM5dyu0xGC",
+	"7Dthx1VhK3rEN9awGsfwLfWLKJHQq0tATYSu9/QXra0fR0JuDSJ5jK0ftHv1NSJU79j5IvTMAPhln6Yg",
+	"HzDxI0m12Wi0ms2aTTrksk35QCR3gfasCMbOxzEQwfp8nCMNrPBtkFMaS02Fi5cjBkInn4zrhY5dgzTJ",
+	"kI4ktgMySSuT7jEwiphf3Lt0hHp2PGOneo3XAnJGQG5fWz6axXzcAIa1vHzMoLsScflE5uXu1qRaUYYa",
+	"MbPMDnVSQ9YO7cxg3GQmhjqRi1IQwzamBwYYoukI5Cbw5VjInJNEQISaun3GkITk/dQ7dd5Xi0o3G23B",
+	"eVP2Zy7RNau8hfMBm7uxZklXzQHOQpdCrvF+hbCZ1Tdpo64l3TdffWz2741MPPxNbtDhcEUA0Tt0Z0th",
+	"slMp7hIgEUIU9HUvRYT9DxcBY9RFgU7oOKgjsgroaM/n+lWSiFGmjEHnckecK6tVXsbDIYswNs01HqY3",
+	"SpIJXMYi9Qg7xQGd+LzLrF2r4bwgvYKeSEPmIGGKaBVzy5WBOM3AVsxLNG7F56VrMo1ciQ1iJb1kEXHG",
+	"gK2ZS6BF8Byfx5J0WaLpnqZG90SSQczPRkPsxebciIJaIwXtMoc0TSd54fn7NAk8Esj4z/ojBhiLtB0/",
+	"9k/+QKr4h0ykTF2PQxWc+XxMNTystkeO3p3NvCa/R/Bk0iCL8Dk+nw/QcRbL/v4lwBneBuiGlGJufI6g",
+	"G1LlgqhhQjU0oBmggN1UZ6BeJdityhDb6WST2neUhxqxPaARFMQD442+ArSgzLcfu2I8I92RJBlLEoms",
+	"egBRjznZbBLJQsEjeNFYpDKrQfF232GbhqKmvGGNSO30x3EW9vVA9RPb5oFzQUT7w+HjQRG5oklvUVhi",
+	"EAB0OCzAUFqrIGzUo1aurNpsVyBfgJVV7dbWs63nmztbz5ZV7T4SvEq+VA7sMVcVyxArzjGcC1a5NyTK",
+	"7Ff8rnUjxAkcnURcVP4/9q6nuW3cin8VjC8rpZQtyrJs2dODk+yf1GniJtlOu8uUgkjI4ogCGYJy4mQ8",
+	"05le22u7t8502ultD7300k6/zGba/RYd4AEgKJE29c9xYp08ligAJPEeHt774fc73PrhP9+//+sf3v/z",
+	"H//9899+/NP3P/7lO+uHf333/vd/zBWvfvv3//3u33OXrdRSLmtX8ShXv2rIe2u0tnE82rKue9ZykqrC",
+	"0S7x9zpNj7QPSMcnXt/u7Hn7/Xb/wMbd/qBr+13P328Ndvf9PX+369st3Lf73T1CWt7A2292dOFI0dXq",
+	"QtEDeGL6/ydgQwDwWinARPuZBRAm2XqygZYsBC3JkIDVECVmYFqRM04FB5o0zvTlkkAuDQg7VN8HPnxc",
+	"SiXnUOUaxGuvTCGXFXY/BInchsNtPRxuC/vxclSDvZdDNdy0vw/8rUO7JWKLoghfYQpWgz1YwxIyAz5Q",
+	"+wE1okprzIcmcsu8RXUqN+XrNtmUtXK5nWdevOpiNS8OUku6XQmENHvIISLNTTglxGcSpQeR6vHpiTWN",
+	"aUQVII2SmB1fOJRvv82NdhpFsBeXvWXfiNMzIolNI5ACEBDFIs8ikQ/QuoY1jiOWakENcZkBrRSruEZY",
+	"8DhiUYBlBpNEc6IkLWSjL4P7Aizp0EpoSVQVLFmoAlsDYOt1KrCC2d6h8+vAiu/zuQvJYoZe5ECcDl0W",
+	"xYmuAHGCln8lFGfhE1en7YTKACsHeh6bJ0PuHtQzu/3bAfbcBFSfZkC1jtCoOuZTDmkD+vzoQZ9GziAT",
+	"qa0ahy0N/lQZzA+B/syKL8XwT4fignLR2vGfRn1vTgDoEivvHUA4tW4rArS6/1VTYwNqus0gULqMM101",
+	"DFTXv28IB5rBmvoTb0RSlEwED5dDAROgb0UV/vLop1kQKVo9hnQBD/ucGPnmDYz044eRbpzuJ4Ukzfnc",
+	"RSCkM454HiypmiLzgElRTfntM6n7BAUzhxZhRvUk7Efnwr0GCbNQwB3YRTlodDpodeiHRI0u4HbVfX2i",
+	"ke3Gt90t7OgikWGWKHunZPQvr6zTH5+egImhKdygJezTRz3ghsdirks9epV3g6+MBBR8v43jEVQ7HJqD",
+	"HaooTk+kTKc4H9gBslXiFDIiB5yKykJfADAzmsSaQVtrpAuEMAr4LTUIJkCJkGfHyjUhLyE+oWmAQyZH",
+	"XZj5r5b4twRStTTt79AKef8RuRDPRjtEI50RpMoLZ8guEY2nhAntGUODx4jLj4DJ8CKiBFTRgzSj3CBv",
+	"ApaiWrvZrhuu9zMGJRaHAu07LAtiJNoU0Bhf8LEI0RdfKb5IUr7r1WIEZLOX00rQCj180YsS1LvXq4PX",
+	"3222dXiPFX9EA/WmBSp6CuF2hTh/GskZh4VgkpofosGnlIgbl3yDou9WsyPF5XPq2T1USwibjIXcjZ5k",
+	"Ap4JPxavDOS5HYryCt2wlNkdcbVcE/mMZ/wR4hBaYNNSPFJivNkEEmI9nocBiyMWcNM+RDhNsTccC7kJ",
+	"5Qd+qt6B+iATeuCv60mE2MQbTkGgr8PT6iJem18PZHal2j3HIkl/W4s81qwuxmKer1xuaKZgUcD5r95O",
+	"VfENPHK/PW58gxtvm42u+/LdrtWxL3VH39qN7kshwv6uaXUvHYd3vJgm0P2LlIBk/EcmIAR2c3x6MqW4",
+	"cux5JJaGfIV8jPCBFcVjxLVF0jHWjUoWGb6goKc5ncNGJmk9MknmcvRpaiW1mp2bsvOpNTs7ybKx+U/b",
+	"5nPhWMGNi7eD1H0mLJULOXwSYvXBjvQRwVv5GKr7B+hCLLI/acCfHfhTbJMbN7WRdLvTkm63NavdWUjh",
+	"we6UKTxknPWwA8xv/wyZW1RTeB9J/bguWYcXVUc0PZMredl7SztRx7l3heu8/KDnaN7xbc9Sqb1M4o/y",
+	"0KQspZeQOEpSOAyyAwLK5WUFyJQdIczQznlz2wZ8jbejZAJlay4zm4NUhofHJHzAnTnIAG7PngWVcs2P",
+	"yRn2Lp6Jlh7CgOatAlabwPkOoSvodrGKX0repDtxiIOpMaiV4elJ4aIwbTYPoglNiX+bj5ctWJK7LcfS",
+	"tC44zE+YtKimp6glD/9LOpV6uSBm3nqkxa3OfpQJL2NBalA3YkNKN3tjRXfIitQsXcKOJtm53GsISCTp",
+	"Mx6rKs4gSvLdoBpvvMFbR88fnqCWqG5IUaW6NWVMDs0SieJCydJQ68GYHtFB1LMMQotnj/m/ATs+x0Eo",
+	"omYrr2ikA7F6IeNBzmCM88izyeoiagFwWXxrfUIuFtbueJhrReRjq2mH5KQ1FusbVB6NqrnovqizGHsj",
+	"fEa+wmy4NV/rL8ibtLzdEPdJuNIWYeZ9TYNXE9CQWV3TAXsQjWNMp9VMpAPsR1FIMH+I66zal0/akrAf",
+	"bAcFdBBtjslX9qTyqYFfW8SNVo7JrwtR4PiXVJ9RNDFQDzbYUDRBTa0HrfdQ5lmeTzyPEJ/4dRQlDpUU",
+	"ShKug2rZhV/gICR+/UiXW3vCQHv8Whi7ZMUT+dnPGIpeU00hKpgYBIORkGmTiz6Sqz+KSZINUo6cWUge",
+	"SiHMEifGJgmBMqr8R9SZhzhM4WyaboARgr78PKdOwa9qxFEYeBeimi2GLjmm1A1mpe8hPgfCKywyw/wZ",
+	"wmG2bOTHYvlhqPf0pHfV+rHU/sjIK+A4ds9nSOjhzbsT4dHcgHd8MLDbpL038AjBdmcfCxZ+dYvuiPCZ",
+	"7I/cX73a9ZqDL+zJL0Z7Pxu3cPeX6ek+e5zcb9Nfv/78YPhN5+zhliV98OHWeYuvewk5D6IJc8WnbpS4",
+	"+VGd22aKomCKVU9aqMe32e3d9d0eo3hEXA8zsqRDrbjry7nUTLgNwkXpYaTnO1LuwPRfU67hOsew6LbP",
+	"TDneoBOY34A3W83NVnMJI4ZYy/UqbTlfq6N9Pb217CHsvZoEUAMV+8xaQrCXNuDQYiPbg+6LRT7EKUnq",
+	"yOMByLZDn5OQeKnEt0KnfR4OQDdpFGttV0mkoG7dnSShxpxpWmLcZ1E4SYlDv3722EJRoqR25R7KHWI2",
+	"zIRkQ8EPyj2OzMIrBySP51iAD3z2WBP++cFggGRjoBcq4sG+jovU+J7RU5x6w6Osa+B+hBEDA2HMr/iM",
+	"1Y8cOjVA/q1+26o7/pWpkyneGZNgugl9G8RxQM94Y6Db6kKk6CYAmjPuT2lJohp/QpEi9TLDDctkNiWU",
+	"b/B9HQKq39dzWqxGpDciFyZDJPIDJlpAOI6tGb5EgGcGHinDsqlHsUSaQDjlFeYJCjh+VVyu9T3xjPzy",
+	"EbK3m7CqMT7jRZw5h2apGQ+uNvEwez+5aTdlH1NqrUfc8Pg/kmqzYIuyXXJH5rxfOGEwO3jYf1w96rIh",
+	"LZcXmR2LZtkNfLlRQ/KIM7CDRIlg1I0G2Ym6sqHNhCKrGeWjMxolRJ8K0RPYUykX/jGrl40qYK63zuSM",
+	"EYtJRxXQQVS+a1tQFY0vKeuURWMuVrlSZbEBc5VrzLgzmDsrnZbfJ5o2c7h1gJsY75Fd3Ol3Bq3+Ae7g",
+	"pmf3W96u3yZ7g05z3z5odXdxu7/ndfx9cjDoNrHxvdHitKiZECl3kwlVa4l+2HJcBSvN1uHWb9SbmF1X",
+	"FHvp3IHuJtt2I9m26yNJ0WZyrpbd/GvASllUQB2ILNn1xnhEuM/t8TmhrexwZyeMPBwOI5YeHjQPgINO",
+	"9jnjSSFokEc+mIU8HKfeEENVozHGQYj4MIVbV8vlJB2W8BtDDMJDxjhmSvA+SBTSPtdKHLOCVp5nB1AY",
+	"OG9o0/ilcUaFlYxDBzpMc3YZDUSFPT8SXNcpAtBLQM+AxOurFy9Ojd8G46Kf/hyJ4zcBS6FbOO6jeN7E",
+	"ERy+IInkJKF+rj04uVPQqphHNEqDgXTd5uMT82b2Nwrdgn0/IYwRH0A5gmhnO4/ML/j1kxlKFHiJBcz/",
+	"5lgk5KP4VWiLMHc0x6ePpIxI8a5GFdv4hsbS5Pp8rZBc9AwRiQ0yxqHtqSxiGEfZG0ETRhLzLvjXW5cv",
+	"L/8fAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -239,7 +239,10 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 			RuntimeVersion: form.runtimeVersion,
 		})
 		out.Release = &rel
-		return err
+		if err != nil {
+			return err
+		}
+		return s.queuePatches(ctx, tx, rel.ID)
 	})
 	if err != nil {
 		return Bundle{}, err

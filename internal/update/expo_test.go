@@ -12,7 +12,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,14 +34,6 @@ func expoExportZip(t testing.TB, bundle, png string) []byte {
 func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
-}
-
-func pathOf(t testing.TB, u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.Path
 }
 
 func b64sha(b []byte) string {

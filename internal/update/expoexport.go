@@ -72,7 +72,7 @@ func findExpoMetadata(zr *zip.Reader) (*zip.File, string) {
 	return best, dir + "/"
 }
 
-func readZipJSON(f *zip.File, into any) error {
+func readExpoJSON(f *zip.File, into any) error {
 	rc, err := f.Open()
 	if err != nil {
 		return err
@@ -101,7 +101,7 @@ func (s *Service) storeExpoExport(ctx context.Context, ra io.ReaderAt, size int6
 		return nil, nil
 	}
 	var m expoMetadata
-	if err := readZipJSON(meta, &m); err != nil {
+	if err := readExpoJSON(meta, &m); err != nil {
 		return nil, fault.InvalidField("file", "has a metadata.json that is not the one `npx expo export` writes: %v", err)
 	}
 	fm, ok := m.FileMetadata[strings.ToLower(platform)]
@@ -115,7 +115,7 @@ func (s *Service) storeExpoExport(ctx context.Context, ra io.ReaderAt, size int6
 	out := &expoExport{}
 	if f := files[dir+"expoConfig.json"]; f != nil {
 		var cfg map[string]any
-		if err := readZipJSON(f, &cfg); err != nil {
+		if err := readExpoJSON(f, &cfg); err != nil {
 			return nil, fault.InvalidField("file", "has an expoConfig.json that is not a JSON object: %v", err)
 		}
 		out.config, _ = json.Marshal(cfg)
