@@ -431,16 +431,21 @@ type Querier interface {
 	// so that the rules of a one-to-one send live here only): each pair's next seqs, the messages, each user's next event seqs with his `message`
 	// events, and conversation rows when new. The arrays hold the sends, the n-th send at
 	// index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none);
-	// each row answers send n. A send with no row stored nothing: the receiver is not a live account of
-	// the app, or the sender has used client_msg_id already. Two sends of one client_msg_id
-	// fail the statement.
+	// each row answers send n. A send with no row stored nothing: the receiver is not a live
+	// account of the app, has blocked the sender, or the app allows messages between friends
+	// only and they are not; or the sender has used client_msg_id already. Two sends of one
+	// client_msg_id fail the statement.
 	//
 	// Chats, then users, are locked in sorted order, as every statement that bumps their
 	// counters does, so that none deadlock. The sends' columns are read from the arrays where
 	// they are stored rather than carried along, and the CTEs' outputs are matched by rank
 	// (the k-th chat in sorted order is the k-th element of an array) rather than joined by
 	// key: the planner, blind to their sizes, would join them by nested loops, quadratic in
-	// the batch.
+	// the batch. For the same reason the rules are correlated scalar subqueries, not EXISTS:
+	// the planner, taking the arrays for a thousand rows, turned an EXISTS into a hash join
+	// over every account of every app, a cost that grew with the accounts stored (issue 9);
+	// a scalar subquery is one index probe per send, whatever is stored. chats and states are
+	// MATERIALIZED: inlined, their aggregate was computed again for every send of the batch.
 	SendSingleMessages(ctx context.Context, arg SendSingleMessagesParams) ([]SendSingleMessagesRow, error)
 	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error
 	SetAppServiceEnabled(ctx context.Context, arg SetAppServiceEnabledParams) (AppService, error)
