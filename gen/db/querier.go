@@ -166,6 +166,9 @@ type Querier interface {
 	GetRnDeploymentByKey(ctx context.Context, keyHash string) (GetRnDeploymentByKeyRow, error)
 	GetRnDeploymentByName(ctx context.Context, arg GetRnDeploymentByNameParams) (RnDeployment, error)
 	GetRnHaltPolicy(ctx context.Context, appID int64) (RnHaltPolicy, error)
+	GetRnPatch(ctx context.Context, arg GetRnPatchParams) (RnPatch, error)
+	// A release with what its patches are made from: its bundle's file and hashes.
+	GetRnPatchTarget(ctx context.Context, id int64) (GetRnPatchTargetRow, error)
 	// A release with its deployment's name and app and its bundle's hash and size.
 	GetRnRelease(ctx context.Context, id int64) (GetRnReleaseRow, error)
 	GetRnReleaseByLabel(ctx context.Context, arg GetRnReleaseByLabelParams) (RnRelease, error)
@@ -221,6 +224,7 @@ type Querier interface {
 	InsertRateEvent(ctx context.Context, arg InsertRateEventParams) error
 	InsertRnBundle(ctx context.Context, arg InsertRnBundleParams) (RnBundle, error)
 	InsertRnDeployment(ctx context.Context, arg InsertRnDeploymentParams) (RnDeployment, error)
+	InsertRnPatch(ctx context.Context, arg InsertRnPatchParams) error
 	InsertRnRelease(ctx context.Context, arg InsertRnReleaseParams) (RnRelease, error)
 	InsertServerSettingIfAbsent(ctx context.Context, arg InsertServerSettingIfAbsentParams) error
 	InsertTenant(ctx context.Context, arg InsertTenantParams) (InsertTenantRow, error)
@@ -292,6 +296,10 @@ type Querier interface {
 	ListQueuedPushDeliveries(ctx context.Context, arg ListQueuedPushDeliveriesParams) ([]PushDelivery, error)
 	ListRnBundles(ctx context.Context, arg ListRnBundlesParams) ([]RnBundle, error)
 	ListRnDeployments(ctx context.Context, arg ListRnDeploymentsParams) ([]RnDeployment, error)
+	// The live bases of a release: the enabled releases made before it in its deployment, newest
+	// first, with their bundles.
+	ListRnPatchBases(ctx context.Context, arg ListRnPatchBasesParams) ([]ListRnPatchBasesRow, error)
+	ListRnPatches(ctx context.Context, releaseID int64) ([]RnPatch, error)
 	// A deployment's releases with their bundles, oldest first: what an update check scans.
 	ListRnReleaseHistory(ctx context.Context, deploymentID int64) ([]ListRnReleaseHistoryRow, error)
 	ListRnReleases(ctx context.Context, arg ListRnReleasesParams) ([]ListRnReleasesRow, error)
@@ -379,6 +387,8 @@ type Querier interface {
 	RnBundleExists(ctx context.Context, arg RnBundleExistsParams) (bool, error)
 	// Whether a bundle went into a deployment: CodePush and Expo clients may then download it.
 	RnBundleReleased(ctx context.Context, bundleID int64) (bool, error)
+	// Whether a stored patch belongs to a release of the app: its download is public by hash.
+	RnPatchOfApp(ctx context.Context, arg RnPatchOfAppParams) (bool, error)
 	RotateRnDeploymentKey(ctx context.Context, arg RotateRnDeploymentKeyParams) (RnDeployment, error)
 	// Replaces a plaintext AppSecret by its sealed form unless it changed meanwhile.
 	SealAppSecret(ctx context.Context, arg SealAppSecretParams) error
@@ -404,16 +414,21 @@ type Querier interface {
 	// so that the rules of a one-to-one send live here only): each pair's next seqs, the messages, each user's next event seqs with his `message`
 	// events, and conversation rows when new. The arrays hold the sends, the n-th send at
 	// index n (chat_keys are the pairs' keys; client_msg_ids holds an empty string for none);
-	// each row answers send n. A send with no row stored nothing: the receiver is not a live account of
-	// the app, or the sender has used client_msg_id already. Two sends of one client_msg_id
-	// fail the statement.
+	// each row answers send n. A send with no row stored nothing: the receiver is not a live
+	// account of the app, has blocked the sender, or the app allows messages between friends
+	// only and they are not; or the sender has used client_msg_id already. Two sends of one
+	// client_msg_id fail the statement.
 	//
 	// Chats, then users, are locked in sorted order, as every statement that bumps their
 	// counters does, so that none deadlock. The sends' columns are read from the arrays where
 	// they are stored rather than carried along, and the CTEs' outputs are matched by rank
 	// (the k-th chat in sorted order is the k-th element of an array) rather than joined by
 	// key: the planner, blind to their sizes, would join them by nested loops, quadratic in
-	// the batch.
+	// the batch. For the same reason the rules are correlated scalar subqueries, not EXISTS:
+	// the planner, taking the arrays for a thousand rows, turned an EXISTS into a hash join
+	// over every account of every app, a cost that grew with the accounts stored (issue 9);
+	// a scalar subquery is one index probe per send, whatever is stored. chats and states are
+	// MATERIALIZED: inlined, their aggregate was computed again for every send of the batch.
 	SendSingleMessages(ctx context.Context, arg SendSingleMessagesParams) ([]SendSingleMessagesRow, error)
 	SetAppSecret(ctx context.Context, arg SetAppSecretParams) error
 	SetAppServiceEnabled(ctx context.Context, arg SetAppServiceEnabledParams) (AppService, error)

@@ -84,6 +84,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 	}
 	files := file.New(pool, blobs, file.Config{MaxBytes: cfg.FileMaxBytes, ThumbMaxPixels: cfg.ThumbMaxPixels})
 	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes}, events)
+	// Every instance builds patches of new releases: the jobs are in the database.
+	updates.UseJobs(queue)
+	jobs.Add(queue, updates.PatchWorker())
 	if err := events.follow(authn, updates); err != nil {
 		return err
 	}
