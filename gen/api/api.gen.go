@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -1555,6 +1556,43 @@ type ErrorEnvelope struct {
 	Status string `json:"status"`
 }
 
+// ExpoAsset defines model for ExpoAsset.
+type ExpoAsset struct {
+	// ContentType Example: image/png
+	ContentType string `json:"contentType"`
+
+	// FileExtension With its dot (`.png`); absent for the launch asset.
+	//
+	// Example: .png
+	FileExtension *string `json:"fileExtension,omitempty"`
+
+	// Hash SHA-256 of the file, base64url without padding.
+	Hash string `json:"hash"`
+
+	// Key MD5 (hex) of the file, the key the bundle's code uses.
+	Key string `json:"key"`
+	Url string `json:"url"`
+}
+
+// ExpoManifest The manifest body of the protocol.
+type ExpoManifest struct {
+	Assets []ExpoAsset `json:"assets"`
+
+	// CreatedAt When the release was made (ISO 8601, UTC, milliseconds).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Extra `expoClient`: the export's expoConfig.json, when it had one.
+	Extra map[string]interface{} `json:"extra"`
+
+	// Id The update's id, the release's `expoUpdateId`.
+	Id          openapi_types.UUID `json:"id"`
+	LaunchAsset ExpoAsset          `json:"launchAsset"`
+
+	// Metadata `deployment` and `label` of the release.
+	Metadata       map[string]string `json:"metadata"`
+	RuntimeVersion string            `json:"runtimeVersion"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The parameter, header or body field at fault (a JSON path for body fields).
@@ -2965,7 +3003,11 @@ type RnBundleUpload struct {
 
 	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
 	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
-	// hash the server computes; any other file is served as it is.
+	// hash the server computes; for Expo Updates clients the zip of what `npx expo export`
+	// writes (`metadata.json`, `_expo/static/js/…`, `assets/…`, optionally `expoConfig.json`,
+	// at the root or under one folder such as `dist/`), whose files for `platform` become
+	// the update's assets; any other file is served as it is. When the app has a signing key
+	// (/api/v1/rn/signing-key), a CodePush zip gets `CodePush/.codepushrelease` added.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -2989,10 +3031,20 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// RuntimeVersion With `deployment`, for an Expo export: the Expo runtime version the release is for
+	// (what `expo-runtime-version` must equal; fingerprints and `exposdk:…` included). Without
+	// it, an Expo client gets the release when its runtime version satisfies
+	// `targetBinaryRange`. A bundle that is no Expo export is never served to Expo clients.
+	//
+	//
+	// Example: 1.0.0
+	RuntimeVersion *string `json:"runtimeVersion,omitempty"`
+
 	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
 	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
-	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
-	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	// Expo clients whose runtime version, read as a version, satisfies it get it too when the
+	// release has no `runtimeVersion`. Default `>=minAppVersion` (and `<=maxAppVersion` when
+	// given), or `*` with `runtimeVersion`.
 	//
 	//
 	// Example: ^1.0.0
@@ -3137,7 +3189,13 @@ type RnRelease struct {
 
 	// Downloads Download reports.
 	Downloads int64 `json:"downloads"`
-	Failures  int64 `json:"failures"`
+
+	// Expo Whether the bundle is an Expo export, served to Expo Updates clients (and not to CodePush clients).
+	Expo bool `json:"expo"`
+
+	// ExpoUpdateId The id of the Expo update the release is (the manifest's `id`), for Expo exports.
+	ExpoUpdateId openapi_types.UUID `json:"expoUpdateId"`
+	Failures     int64              `json:"failures"`
 
 	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
 	HaltedAt *time.Time `json:"haltedAt"`
@@ -3155,10 +3213,16 @@ type RnRelease struct {
 	PromotedFrom *int64 `json:"promotedFrom"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
-	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
-	Size              int64          `json:"size"`
-	Successes         int64          `json:"successes"`
-	TargetBinaryRange string         `json:"targetBinaryRange"`
+	RolloutPercent RolloutPercent `json:"rolloutPercent"`
+
+	// RuntimeVersion The Expo runtime version the release is for; null when its range decides.
+	RuntimeVersion *string `json:"runtimeVersion"`
+
+	// Signed Whether the zip carries the app's `.codepushrelease` signature.
+	Signed            bool   `json:"signed"`
+	Size              int64  `json:"size"`
+	Successes         int64  `json:"successes"`
+	TargetBinaryRange string `json:"targetBinaryRange"`
 }
 
 // RnReleaseChange defines model for RnReleaseChange.
@@ -4732,6 +4796,49 @@ type ListSubAccountsParams struct {
 
 	// Size Page size. A size above 100 is served as 100, never refused (ask for "as many as you give"); the answer's `size` says what was served, and the next page is asked with it.
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
+}
+
+// DownloadExpoAssetParams defines parameters for DownloadExpoAsset.
+type DownloadExpoAssetParams struct {
+	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
+	Range *ByteRange `json:"Range,omitempty"`
+
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetExpoManifestParams defines parameters for GetExpoManifest.
+type GetExpoManifestParams struct {
+	// ModuleId The module whose deployments serve the app; default `main`.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// ExpoPlatform `ios` or `android`.
+	ExpoPlatform string `json:"expo-platform"`
+
+	// ExpoRuntimeVersion The runtime version of the client's binary.
+	ExpoRuntimeVersion string `json:"expo-runtime-version"`
+
+	// ExpoProtocolVersion `1`; a client without it speaks protocol 0.
+	ExpoProtocolVersion *string `json:"expo-protocol-version,omitempty"`
+
+	// ExpoChannelName The deployment's name; default Production.
+	ExpoChannelName *string `json:"expo-channel-name,omitempty"`
+
+	// ExpoCurrentUpdateId The update the client runs (a release's `expoUpdateId`, or the embedded one's).
+	ExpoCurrentUpdateId *string `json:"expo-current-update-id,omitempty"`
+
+	// ExpoEmbeddedUpdateId The update the client's binary carries.
+	ExpoEmbeddedUpdateId *string `json:"expo-embedded-update-id,omitempty"`
+
+	// ExpoRecentFailedUpdateIds The updates that recently failed to launch on the client, a structured-field list of strings.
+	ExpoRecentFailedUpdateIds *string `json:"expo-recent-failed-update-ids,omitempty"`
+
+	// EasClientId A stable id of the install, for partial rollouts and reports.
+	EasClientId *string `json:"eas-client-id,omitempty"`
+
+	// ExpoExpectSignature A structured-field dictionary (`sig, keyid="main", alg="rsa-v1_5-sha256"`) asking for the
+	// `expo-signature` of the manifest and directive; answered when the app has a signing key.
+	ExpoExpectSignature *string `json:"expo-expect-signature,omitempty"`
 }
 
 // ListRnDeploymentsParams defines parameters for ListRnDeployments.
@@ -6889,6 +6996,41 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadExpoAsset Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExpoManifest Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRnDeployments List an app's deployments
 	//
@@ -10274,6 +10416,61 @@ func (c *Client) VerifySubAccountEmail(ctx context.Context, body VerifySubAccoun
 // Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDisableSubAccountRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadExpoAsset Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadExpoAssetRequest(c.Server, appId, hash, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExpoManifest Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *Client) GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExpoManifestRequest(c.Server, appId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -17882,6 +18079,233 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewDownloadExpoAssetRequest constructs an http.Request for the DownloadExpoAsset method
+func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, params *DownloadExpoAssetParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "hash", hash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/assets/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetExpoManifestRequest constructs an http.Request for the GetExpoManifest method
+func NewGetExpoManifestRequest(server string, appId AppKey, params *GetExpoManifestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/manifest", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "expo-platform", params.ExpoPlatform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-platform", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "expo-runtime-version", params.ExpoRuntimeVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-runtime-version", headerParam1)
+
+		if params.ExpoProtocolVersion != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "expo-protocol-version", *params.ExpoProtocolVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-protocol-version", headerParam2)
+		}
+
+		if params.ExpoChannelName != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "expo-channel-name", *params.ExpoChannelName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-channel-name", headerParam3)
+		}
+
+		if params.ExpoCurrentUpdateId != nil {
+			var headerParam4 string
+
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "expo-current-update-id", *params.ExpoCurrentUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-current-update-id", headerParam4)
+		}
+
+		if params.ExpoEmbeddedUpdateId != nil {
+			var headerParam5 string
+
+			headerParam5, err = runtime.StyleParamWithOptions("simple", false, "expo-embedded-update-id", *params.ExpoEmbeddedUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-embedded-update-id", headerParam5)
+		}
+
+		if params.ExpoRecentFailedUpdateIds != nil {
+			var headerParam6 string
+
+			headerParam6, err = runtime.StyleParamWithOptions("simple", false, "expo-recent-failed-update-ids", *params.ExpoRecentFailedUpdateIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-recent-failed-update-ids", headerParam6)
+		}
+
+		if params.EasClientId != nil {
+			var headerParam7 string
+
+			headerParam7, err = runtime.StyleParamWithOptions("simple", false, "eas-client-id", *params.EasClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("eas-client-id", headerParam7)
+		}
+
+		if params.ExpoExpectSignature != nil {
+			var headerParam8 string
+
+			headerParam8, err = runtime.StyleParamWithOptions("simple", false, "expo-expect-signature", *params.ExpoExpectSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-expect-signature", headerParam8)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
 func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
 	var err error
@@ -22113,6 +22537,45 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
+
+	// DownloadExpoAssetWithResponse Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error)
+
+	// GetExpoManifestWithResponse Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error)
 
 	// ListRnDeploymentsWithResponse List an app's deployments
 	//
@@ -30507,6 +30970,240 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+// DownloadExpoAssetResponse200Headers the declared response headers of an HTTP 200 response for DownloadExpoAsset
+type DownloadExpoAssetResponse200Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+// DownloadExpoAssetResponse206Headers the declared response headers of an HTTP 206 response for DownloadExpoAsset
+type DownloadExpoAssetResponse206Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+// DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
+type DownloadExpoAssetResponse304Headers struct {
+	ETag string
+}
+
+// DownloadExpoAssetResponse416Headers the declared response headers of an HTTP 416 response for DownloadExpoAsset
+type DownloadExpoAssetResponse416Headers struct {
+	ContentRange string
+}
+
+// DownloadExpoAssetResponse429Headers the declared response headers of an HTTP 429 response for DownloadExpoAsset
+type DownloadExpoAssetResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadExpoAssetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON416 the response for an HTTP 416 `application/json` response
+	JSON416 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadExpoAssetResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadExpoAssetResponse304Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *DownloadExpoAssetResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadExpoAssetResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON416 returns the response for an HTTP 416 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON416() *ErrorEnvelope {
+	return r.JSON416
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadExpoAssetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadExpoAssetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadExpoAssetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadExpoAssetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetExpoManifestResponse200Headers the declared response headers of an HTTP 200 response for GetExpoManifest
+type GetExpoManifestResponse200Headers struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+// GetExpoManifestResponse204Headers the declared response headers of an HTTP 204 response for GetExpoManifest
+type GetExpoManifestResponse204Headers struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+// GetExpoManifestResponse429Headers the declared response headers of an HTTP 429 response for GetExpoManifest
+type GetExpoManifestResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetExpoManifestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationexpoJSON200 the response for an HTTP 200 `application/expo+json` response
+	ApplicationexpoJSON200 *ExpoManifest
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpoManifest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExpoManifestResponse200Headers
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *GetExpoManifestResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetExpoManifestResponse429Headers
+}
+
+// GetApplicationexpoJSON200 returns the response for an HTTP 200 `application/expo+json` response
+func (r GetExpoManifestResponse) GetApplicationexpoJSON200() *ExpoManifest {
+	return r.ApplicationexpoJSON200
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExpoManifestResponse) GetJSON200() *ExpoManifest {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExpoManifestResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetExpoManifestResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExpoManifestResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetExpoManifestResponse) GetJSON406() *ErrorEnvelope {
+	return r.JSON406
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetExpoManifestResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExpoManifestResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExpoManifestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExpoManifestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExpoManifestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExpoManifestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnDeploymentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -35543,6 +36240,57 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseDisableSubAccountResponse(rsp)
+}
+
+// DownloadExpoAssetWithResponse Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *ClientWithResponses) DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error) {
+	rsp, err := c.DownloadExpoAsset(ctx, appId, hash, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadExpoAssetResponse(rsp)
+}
+
+// GetExpoManifestWithResponse Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *ClientWithResponses) GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error) {
+	rsp, err := c.GetExpoManifest(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExpoManifestResponse(rsp)
 }
 
 // ListRnDeploymentsWithResponse List an app's deployments
@@ -43037,6 +43785,321 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseDownloadExpoAssetResponse parses an HTTP response from a DownloadExpoAssetWithResponse call
+func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadExpoAssetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadExpoAssetResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers DownloadExpoAssetResponse206Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadExpoAssetResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 416:
+		var headers DownloadExpoAssetResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadExpoAssetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExpoManifestResponse parses an HTTP response from a GetExpoManifestWithResponse call
+func ParseGetExpoManifestResponse(rsp *http.Response) (*GetExpoManifestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExpoManifestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/expo+json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationexpoJSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (multipart/mixed) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExpoManifestResponse200Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-manifest-filters"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-manifest-filters", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoManifestFilters = &value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-server-defined-headers"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-server-defined-headers", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoServerDefinedHeaders = &value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		if values := rsp.Header.Values("expo-signature"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-signature", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSignature = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 204:
+		var headers GetExpoManifestResponse204Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetExpoManifestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
 func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -45776,6 +46839,12 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
@@ -46451,6 +47520,18 @@ func (_ Unimplemented) VerifySubAccountEmail(w http.ResponseWriter, r *http.Requ
 // DisableSubAccount Disable a sub-account
 // (DELETE /api/sub-accounts/{id})
 func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadExpoAsset Download an asset of an Expo update
+// (GET /api/v1/expo/{appId}/assets/{hash})
+func (_ Unimplemented) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetExpoManifest Expo Updates manifest request
+// (GET /api/v1/expo/{appId}/manifest)
+func (_ Unimplemented) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -51908,6 +52989,307 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadExpoAsset operation middleware
+func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "hash" -------------
+	var hash string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hash", chi.URLParam(r, "hash"), &hash, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hash", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadExpoAssetParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
+		var Range ByteRange
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Range", valueList[0], &Range, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Range", Err: err})
+			return
+		}
+
+		params.Range = &Range
+
+	}
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadExpoAsset(w, r, appId, hash, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetExpoManifest operation middleware
+func (siw *ServerInterfaceWrapper) GetExpoManifest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExpoManifestParams
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "expo-platform" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-platform")]; found {
+		var ExpoPlatform string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-platform", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-platform", valueList[0], &ExpoPlatform, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-platform", Err: err})
+			return
+		}
+
+		params.ExpoPlatform = ExpoPlatform
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-platform is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-platform", Err: err})
+		return
+	}
+
+	// ------------- Required header parameter "expo-runtime-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-runtime-version")]; found {
+		var ExpoRuntimeVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-runtime-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-runtime-version", valueList[0], &ExpoRuntimeVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-runtime-version", Err: err})
+			return
+		}
+
+		params.ExpoRuntimeVersion = ExpoRuntimeVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-runtime-version is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-runtime-version", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "expo-protocol-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-protocol-version")]; found {
+		var ExpoProtocolVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-protocol-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", valueList[0], &ExpoProtocolVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-protocol-version", Err: err})
+			return
+		}
+
+		params.ExpoProtocolVersion = &ExpoProtocolVersion
+
+	}
+
+	// ------------- Optional header parameter "expo-channel-name" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-channel-name")]; found {
+		var ExpoChannelName string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-channel-name", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-channel-name", valueList[0], &ExpoChannelName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-channel-name", Err: err})
+			return
+		}
+
+		params.ExpoChannelName = &ExpoChannelName
+
+	}
+
+	// ------------- Optional header parameter "expo-current-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-current-update-id")]; found {
+		var ExpoCurrentUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-current-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-current-update-id", valueList[0], &ExpoCurrentUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-current-update-id", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateId = &ExpoCurrentUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-embedded-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-embedded-update-id")]; found {
+		var ExpoEmbeddedUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-embedded-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-embedded-update-id", valueList[0], &ExpoEmbeddedUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-embedded-update-id", Err: err})
+			return
+		}
+
+		params.ExpoEmbeddedUpdateId = &ExpoEmbeddedUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-recent-failed-update-ids" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-recent-failed-update-ids")]; found {
+		var ExpoRecentFailedUpdateIds string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-recent-failed-update-ids", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-recent-failed-update-ids", valueList[0], &ExpoRecentFailedUpdateIds, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-recent-failed-update-ids", Err: err})
+			return
+		}
+
+		params.ExpoRecentFailedUpdateIds = &ExpoRecentFailedUpdateIds
+
+	}
+
+	// ------------- Optional header parameter "eas-client-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("eas-client-id")]; found {
+		var EasClientId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "eas-client-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "eas-client-id", valueList[0], &EasClientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eas-client-id", Err: err})
+			return
+		}
+
+		params.EasClientId = &EasClientId
+
+	}
+
+	// ------------- Optional header parameter "expo-expect-signature" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-expect-signature")]; found {
+		var ExpoExpectSignature string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-expect-signature", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-expect-signature", valueList[0], &ExpoExpectSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-expect-signature", Err: err})
+			return
+		}
+
+		params.ExpoExpectSignature = &ExpoExpectSignature
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetExpoManifest(w, r, appId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListRnDeployments operation middleware
 func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
 
@@ -54883,6 +56265,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/manifest", wrapper.GetExpoManifest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/assets/{hash}", wrapper.DownloadExpoAsset)
 	})
 
 	return r
@@ -64805,6 +66193,397 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type DownloadExpoAssetRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Hash   string `json:"hash"`
+	Params DownloadExpoAssetParams
+}
+
+type DownloadExpoAssetResponseObject interface {
+	VisitDownloadExpoAssetResponse(w http.ResponseWriter) error
+}
+
+type DownloadExpoAsset200ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+type DownloadExpoAsset200AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset200ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset200AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset206ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+type DownloadExpoAsset206AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset206ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(206)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset304ResponseHeaders struct {
+	ETag string
+}
+
+type DownloadExpoAsset304Response struct {
+	Headers DownloadExpoAsset304ResponseHeaders
+}
+
+func (response DownloadExpoAsset304Response) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadExpoAsset400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadExpoAsset400JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadExpoAsset403JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadExpoAsset404JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset416ResponseHeaders struct {
+	ContentRange string
+}
+
+type DownloadExpoAsset416JSONResponse struct {
+	Body    ErrorEnvelope
+	Headers DownloadExpoAsset416ResponseHeaders
+}
+
+func (response DownloadExpoAsset416JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.WriteHeader(416)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadExpoAsset429JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadExpoAsset500JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifestRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Params GetExpoManifestParams
+}
+
+type GetExpoManifestResponseObject interface {
+	VisitGetExpoManifestResponse(w http.ResponseWriter) error
+}
+
+type GetExpoManifest200ResponseHeaders struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+type GetExpoManifest200ApplicationExpoPlusJSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200ApplicationExpoPlusJSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/expo+json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200JSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200MultipartResponse struct {
+	Body    func(writer *multipart.Writer) error
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200MultipartResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	writer := multipart.NewWriter(w)
+
+	w.Header().Set("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": writer.Boundary()}))
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+
+	defer writer.Close()
+	return response.Body(writer)
+}
+
+type GetExpoManifest204ResponseHeaders struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+type GetExpoManifest204Response struct {
+	Headers GetExpoManifest204ResponseHeaders
+}
+
+func (response GetExpoManifest204Response) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetExpoManifest400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetExpoManifest400JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetExpoManifest403JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetExpoManifest404JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest406JSONResponse ErrorEnvelope
+
+func (response GetExpoManifest406JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetExpoManifest429JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetExpoManifest500JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnDeploymentsRequestObject struct {
 	Params ListRnDeploymentsParams
 }
@@ -68470,6 +70249,12 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(ctx context.Context, request DownloadExpoAssetRequestObject) (DownloadExpoAssetResponseObject, error)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(ctx context.Context, request GetExpoManifestRequestObject) (GetExpoManifestResponseObject, error)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
@@ -71368,6 +73153,61 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// DownloadExpoAsset operation middleware
+func (sh *strictHandler) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	var request DownloadExpoAssetRequestObject
+
+	request.AppId = appId
+	request.Hash = hash
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadExpoAsset(ctx, request.(DownloadExpoAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadExpoAsset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadExpoAssetResponseObject); ok {
+		if err := validResponse.VisitDownloadExpoAssetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetExpoManifest operation middleware
+func (sh *strictHandler) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	var request GetExpoManifestRequestObject
+
+	request.AppId = appId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExpoManifest(ctx, request.(GetExpoManifestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExpoManifest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetExpoManifestResponseObject); ok {
+		if err := validResponse.VisitGetExpoManifestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnDeployments operation middleware
 func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
 	var request ListRnDeploymentsRequestObject
@@ -72272,833 +74112,877 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Zchs5ujD4KgjOibBUnaK5aY+O07RE27StpUTZru6ijwlmgiRaSSArgZTMquOJupmbuf4fYG6mbudi",
-	"LuZ9KuKPmceYwAcgN2ZykyzV6VMdHWWRzMTy4cO3L79UXD4NOCNMisrRL5UAh3hKJAnhUzsI3pLZa4I9",
-	"EqrPHhFuSANJOascVa4nBOEgeCbQDZk5aMRDJOiYEQ+F5KeICCkQZyjkkSQC3VE54ZFEmKEBDoKuN0A/",
-	"RSScoXjGasWpUDXuRM/nVBiekspR5YeddhDsvCWzilMR7oRMsVrLv4VkVDmq/C/Pkw0817+K53rdla9f",
-	"HbOF79VUS3aAtgb45vPvv/422FZLIV/wNPDV/Pjms0em/LM7wdKuEdaeLBF2VHEqauM0JF7lSIYR2Wy5",
-	"55y5ZH6tbXSL/YggRm5JiEISCeIBVClDu2hKmQLzEhjqodPLmuIv7wgby0nlaK/lVKaU2Y8HTkXOAvWu",
-	"kCFlY7u8azolQuJpML/E94x+QVPq+1QQlzNPID5CckJyaLFkkckE6YUGWEoSqrf+48fazuGnX+pOfe/r",
-	"v1WKVvnC5+4N8d4LEna94lOPBAmR5GioHkU8RBGDP7Mnr576XKs1Sk59mJln09M3r8PCZ5JcYTYuOP4L",
-	"RtBwJgkK1e8OGqgP4q/9qFZruiMaCgl/kh39jY/tF4MFzw7Uzs2v5kURjUb0C/IBC8wIWaDox2s79Vqj",
-	"WXaSehMliNbY3Ss6tVMS+Hw2JUyWHZoXP/FMIOplltU0KwmwnCTroIuPZcTDKZbqOSb3WhXAfzqNppWj",
-	"erxCyiQZk9As8Za6pGh5bSQkHvoEUc8ivQcPO+huQt0JCnzsEoGoRJQJ6hEFeR5J+JNgd4JC4hMsyDOB",
-	"Qu77PJLVPvtoiCaVDuLMn9mH9DPEUyMoLK7XaiggoUuYRDgkiI9GJCRetc8yJ3cwqrdIa3fkEoLre/u4",
-	"BK09u8uS86s3DjKUol54mvyO+Rx75zBmHlwvqU+Qmg64xglnkjC5c0pFwAVVzygoSYJjYHJG0JjeEoaw",
-	"hC8AjVEUqDmqJRuBf0qRcHf5JtQyX2Mxmd9A73V7p7G7Z5c3or46ObgaDvL5HQl3XCwImpAv2dtzOGq4",
-	"LVL39odNvOvukYNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0iGvDutvwmqQ12sV7lUI8n6hFLsL0",
-	"HPnEO6NPv+y1Suhnd3TOGTnD0i3YeecajwVs2vWpQrgJ9z1xjDCaqhfQliIp3w220ZhIgZq1Vim5744U",
-	"QyI7eqIyZKs1WoVrnJ5MsLyeBaSEt3+cEDkhIRpIHI6JVAIHFQhryr/V656/etfZVrcQo3HIowBtvbq6",
-	"eH+Z4/36uRL8cs0KNib9dgtmRx3mKeZXRPz9GZoSIfCYCOSGBEviqZvAQzQkIx4SJCdUIEmn5AgNGrXG",
-	"3k6ttdPYv240j3YPj3YPB2grVNeJMnV0fSZIeEvCZ/oV9DNnBGBx9fIENZvNwzzlKBixBCbE7GFVEHSn",
-	"6vGX1JeGxnanr9RxdL1LheEFhBZOa54BVOD7z7VavfiKjPWoG5+VWZVZ41syu+OhdxUPNcevyBcgzYLg",
-	"0J0Amds6mVBGBJD+d1hS5iBFI3YoE4QpsndLctg3Ib7PSwB9o1ewcD+Ze1RbTu+60zONZGXQV1zY4OEz",
-	"gTQSzR2EurKVTdjxIvDHC7MLFeMFlz97YYBIq+sxC0h2qdedH65L4DvVE6yMyGZBZnk9iUO5/mXGI6nk",
-	"0uK7XKsdwf+X32UHtQXFz3sTzMYTTNFwhjwywpEvV73ldq4S4Ih4e/e459eGMJejGgcKrig23PcM2VYc",
-	"KCEFxdQ7L79nsdEyhoeQ3LtT/aGEaDHUPUv2UbjIErIVPZhy8YZTdqU1sCsyxeFNEXFlXGqZLA1efsdI",
-	"iDDzEPamlIns+v/f//F//3//1//zP//3/+N//m//Zwm6hHq+MlFMkaZ5YmRI7CqktbqURpbTxPmJLwJx",
-	"TRhmC1FTwhPPBGLRlITUzR9rvfEYCsklLtIV1bdqXUMSOsjlEVMEZhTyKaqVQSrAOX3N0IvKUc3JrKqp",
-	"LtMUfzGrqqn/pZZZK16mj6UaxFz/YpIIVC8wT5au0/y+Mt2xU2fWEXONBIvb56dXF93T5dNudg+zy4jE",
-	"pB0Ei9BLW6XKcKsQtZbboNbGrkhMFi0yiMQECJqDsECXF71r9BwH9Ln6/rkgzEMhkVHIiIeozBKNg4NS",
-	"ihfArOtoM2AMOihRZtQmPhDm8bB8I7fwu1ZqQuIRJin2BajShrqkEOXyvFe8cD3K5igSLxTWfaVV/TJb",
-	"CA4CdEtCQTlTFDpEw4h5oIQ+CSEyq+1JLCOx/JoLeK5aLl3ISKx8xTNzw2p69Ocysijoz6SK2vAvwkN+",
-	"S8B6Qo006ylMVnwhtrOOwNC6hcUN8MV+BQs0xWymHpzxCKwS/cr2MWAPZuIOmPxAjT9AAs8Euptgie6w",
-	"ncEBTqqeZoqRKcoLmqm4MQZdc1kKIaM2VkimG4V0evGh9bhLsW9kgjJEM0Zbe8+RR1w6xT7SVywv+Zdd",
-	"6jCeZNPrkV8sbCAatl1gcIvIlIiGO1g/Vk5Tm49yTbRccS/aX6vVH2+lPRLeUpesuWC0xbhEVAr1y1sy",
-	"215tBw/PwDKbWIgi+pHMLoCp+VQo4Wk4Q686hrvhIBDPf4HFfn1uXsyKxK3HPaMVaC48KLTGaMgvOUbY",
-	"99HdhDDEp1RK4j0QPU4vq/JVLTQkIuBMEHAqvsCeucXqk6ttv+pPHAQ+dbFa+PN/CrX6lICmnvQ0bJ2K",
-	"hyWuHP34S2VEie9VjipkiqmvAKbVaqW+R0KiIUEY3WKfeojsqEcQ9ryQCFH5+in9sKFOaMi9GZpggTBD",
-	"JAx5eIRg5CO0ZDjHwuioUq98XRVQHTVFh90Sn4Ph4Kszp4/F3lGr8sISqTpKWMgxGihgDABRhbFFE98T",
-	"CEsErKGq1nPC2cin7oYQP7QQZ5Hvp+FmBJAT7hHUROQLrAH7IcHeDLhlIlV/E/ho/iR4FLokNz1s+yUP",
-	"h9TzCNts382yfSswd88s1VDH4VGBh75Ss7ix3+Ag+GZoEcmJklFdLJU4MYyk0tvVdeZ3xFOqscdhEQCE",
-	"LlOyMvZh2E0AsZtcuTwgqBlb3xa0ZS8S9dDeqO428CHZHe57LbdZ3/6WSGAskSNMfeJpUcwsErk4DCkR",
-	"CKPU4iRHP0VcEgDQOZcvecS8zZCkVQYbJaGrYxnB2N9o8+cciQi8h/oWONqjAUEXxq8B2EiZkJi5BHmc",
-	"CFgWgAxt/fD++7PPvc7Vh+5Jp7dt4dFVu5wSJom3GcbUy68OFWZ5VC+EJnOhGZHflFbYefVPQ8XZzeUZ",
-	"RtSXan4AwSWe+Rx715y/w+GYbIQZ9YXkY0R9WImvxlckAzNUr7UOdvf3ajXtSPyWkNCOU9AbDUPht0Rz",
-	"GJ9OqYbCNednmM0MtxYbQaFRyjwk50aRkpJMAymOUUhkOFNSyl4NmRCSbwWEKyzNVhXB0BNb67s1niE+",
-	"sstQi7pSD+20RyZWSbszASqpXwpcxWYEydEd1qpdsoc5qU6t9D3DkZzwkP5MNiRKpddvSoWgbKwO3kgQ",
-	"SPIbwr4lrsEEyESHYRmFgPhmJU68Dh4i8iVQkjEg33smoiDgoSTeGfEoBufKRvdwd5V7CAyUITo1htBv",
-	"BQy42WBZUjPyEcLglkIpujjBzPOVSvE1nlpH42kdtgOybsZ4CQb6v5nPVZdPKyljQCwbp4MfsrFezTnD",
-	"mWNns/EbyWQd/RfqycijPDtwLoasXj7uJRai2LzflsgnWEh0gNwJDrErSSgcbRnB9jfOCPKJlMYvoT56",
-	"dEwl2nInxL3RKpuMJYNj1KrVtDvpjoq8m1U03ZDAihbu5qB8N1fcLzA4nbW75wq3wDKkH1SEXqKQjJVe",
-	"GRJtB9LqmRZbYI0aQVJ2CxRy3yiZTOmDP8LYFafSPj2Df087HzrvLi47VxWn8qHb+di5qnwqX67RzdSx",
-	"muE65+0X7zpKUD/t9vSfhe97U8rAE17qmVdas4yNAuAwokKGWPJQIEGIsW4FIQ9IKKnWCY0XtC0zarCH",
-	"JdmR2ss4txSPCsH9W/vSXPAHS1xYYHyLnz9Gig5AnAoeCsLkNgjtGPn01rxQTd+f9CrUm0rOt7r73Kps",
-	"lEFC2pPfpkQxlRN1AHltP2utK3CiWF28YFi4/IVTfk0bG35MRUCYwCj7ZnZpTuo0Ehzgw38SV2ZxwHqf",
-	"sO9fjEAfX2jfxmNyRiSufHV+yR9/QtOpJFOxNGA2QcOv8QpxGOLZ3Kbt0PM7+TS3l5h2r7ynhNrP7Umz",
-	"nFX3AaDMrx2GWLBw7XQuczdb0rHJfcS3WOLwfegXxH9NAznTZiNtIhcEBpjDy03uNPGJXHKj7bbgTuvn",
-	"F99o88Lmd5pR94YVhjGuDAvOfMpIeZCatCHJYHxKM7mPZNjj7g2RiAdKimJIicyxOsf4XWrCIec+wUzN",
-	"GInViEIcXxDv0kmdfvoU412UEgWNj09LFcydeACykOzmaehCCprrEIYgKCQIOAhssKoWN6qQh9EjSvQZ",
-	"xC4pa89+hgYCfnpLZgOQRihDI3XLIA7Zhh5pf5caOPH+4iAQx0hdh9ndhIQEEV8o+ZbMYJypdnRt6QDe",
-	"FszsY/gzEff6DMS9wXfffffdAA2JvCOEbet4pRyl0rkTK2ZYOJV4z/NQ2muhCfmCrYMrWY3du2MXT764",
-	"JJD64v8zEhJNsUfycb5NrFbvNrz6g1HH1GoXkSJFNxR5hIDpXMAbBKZPudqdNDbKuYmot5qfx0GDX6j3",
-	"VWPPwLhEBgpaiaPk919/K/D+zHk6yuWdZO2nat0nOglnbs0WcYtXPuJRGOO2Y9AX8dAjIeqeOejyfe+1",
-	"g15233Uc9P7ytH3dAV/ISlRHIRQMPE90nEoUeOsdc+6m05S4lt6WYxE/jdEpKGQJd7KKQtodBI9P4YJg",
-	"TarWZUEEUMxNtuhSvAyJIndf5LFinBoKjvV2oRtCAhPJHoUhYRKl3gac7lf6FeT6BCsaIJffpJTuuFtv",
-	"FIkSC5F6HUU6BzsYuORwDX1cmLwHQQ5YxLl5RntWdyOIxMTRdhIFEw1Fk9a3MFEuFaWDbz7/2N75B975",
-	"ubZz+PnTL01nr14UrwPrfToBIri3PhE8kSIRBBsICmWMsI1GIRETf4ZCLnV0sn3Ysbyw+iScOItvyzJn",
-	"lv1ezvvWZVdFVLuAQJdcUP3rUyCNWde6aKPZXWGOovWJ8hHCIHUeZyTJrABl+LCRIsE0piSpQpWUMHCw",
-	"Zk4no7CllJ/cIbZWlTnihRbTyxsyg30FwY5xOMYWbZE4fg0EjtFSeTKLzftunSiJ8bCGhwskHGsHXxgr",
-	"lXq0EDfTYzkxaNMAKEVVePFpcNVIWZsg6zsqvs0Fu7eMuNZu3gPzPZkQ96aEpccKmbH5WH4NZnFtYjZR",
-	"G3GgSEhQEBKhBCBQ7kCJmGChJwMDdhiRAqPtBLMx8fm40CzpmQTQQiOSiQuB+fSi2pdvnwmEh4L7kSTo",
-	"/dW7jMEmCmnRnRjx0CV6nQvyvCF4x8DBpMuNOXjB2DEaYaWezu8Zvi+2rcTPpTae+llMcGN3b/VNm1zS",
-	"orzR1dM2HR0buvKkEP9KmfZHZUC9gDxKHpLC84QYDPWrDmfdwv4dnmma2L3oHadjgUzEWVpF3V7lqFOx",
-	"Rsuu24fUo8mb58UG9Nz9S842i10l9DB1IZ+CJqbpwXqUxMBoXqHSUZgrS3GLicAmVo5FdOO6kFI4aKCL",
-	"FwyxILpmARggbuvP9a0Xz5X6Ip7j4Oa5flILZ6YMgsFMUwEhhWj69yoObgbGxhyXMQGFqABvl1qTcySr",
-	"THhZ4TpOKetZF/mH7O2Y8y2VLCs1WpzisnImi1MJoqFPxWSBxZ5qQz0Y+OKnLSwn4HuXxnZ+h8XmNnpT",
-	"M+FSF0FYmjGQfXoBzb7OU+lSPMgv8f6k+7qYWBeuAG11L3rbhXR8+dGL2B28RppFlh2sewseiZpbRQw8",
-	"HKkkrvT02SHTFC17WcsvnJNESOfw0IkzNjR+ZclbCoRZe136XpUwHjP/UzAdyzo2YjhPadyJF35fG09q",
-	"L094ABtYfMyb7yH6ryBgJfIlDXAolcA2zbp1UswUB8HzpPLKw4kPcTJTJWsMresk03lWSv1ysnmMLFjS",
-	"0qcTZ3QZ2TRDMoeUYUh8WK5omJWCllCkIyxgztnldpmQGIr5GDIk0JD4/E4xxrTispVagjWcgFK3fYyw",
-	"RFMuJEqRtTwryObtNnTibjZ3t/5QYsE8M47hBSnXufjIiS5ZZAomCVu9CHZoCh4hzlySCBCLN1dflpG8",
-	"uiaTQ6LuRc9BHB7FfhqtCgTBTIJ76+Bb8sCihFat4osJv2NIctCDha7RZyxOqF6tVyEf/B5uh7VYayEn",
-	"izzKTxJSnlNe3592L46RF4XYFIWy8bjzhMc+BDn+84evI3rTwlZ5tlUhykQaW+aOdR1wRcDp45UWASRV",
-	"u65AN3vosJySGBtXEaQQmfp2cXRKqXj+LUJmHj6AZQm4H52Tp496DTaeeu3JhKnM0u8lTeV285SHsK48",
-	"9QIy7lOGlLmSgGSKmaRuTI7P2m8urqpn3fOLq+pl+/rktYlqZglTCUKyY5ne1qBebVRrO0MicbU+2HaQ",
-	"2gAOiddnw1k8/I4dPgiJSzzCXHIM+SwemhKJ1Q7Q1uAvUNk0DnV3XRLI+RKBiiXU53lCSpndqv3nj/Wd",
-	"w0+68ELNOfi63e9XV/52a0d90L7gnU9/2er3q5kvtr/b/vdCHfkE+34pozhpv3v3GbgF+Kjh44fuaedi",
-	"3miNfV+TlbUqGjpr8JdYm57ny2r2Zyb/NsuNu+cfutedUwe1T046l/DXVedN5wT+Ommfn3TevVN/ds5P",
-	"1T9n3V6vc5rj3s3GeuzIwCJechGBPMGBdCd4nhe5+oeysgE6yQ6KgAyxe6MRPXH2ZV1fe8PaqOnWyM7B",
-	"qIZ3Wu7u7s4h3m3uNEb10d5o3z30GoVBVDpbowTSsDyEBcLo8vwVgmtg3ArJzOrbIxjmecDGx0MsyF7L",
-	"oR9eXFzd1d6+GvN2u90+772fdN6P2+32a/WfNj9p/139W9/7Z8tXf1SrOWN98bCV5QdiYWr3tuBIHp1U",
-	"WlRYg0TGBQ5TqQZxSUWo2FWYZnAClSWzVuo8cdW62jNhietxkkjEiEBjIlGrtrZ8a+e+Jl/kCmVrnYqS",
-	"cy8jMdHVa6+I0vgKjeqfb5O9LIRyMr+S1uDT54jRnyLymXrrvZ0UzP18szw0IynAa5RzHw+Jv96MQUhu",
-	"KY/E5/WmLhkEFvCZh583hp+Yy3RJdtmLXJcQDxzfybcvIYe4AC3zWJ/dYOFFtbhhbH5l2PFf65AXw8EO",
-	"uAge78gYu7OlN+bD5hfmPYCyuzEk3z7ubTldZ+LiId6p2S/C9oZge4x78nbJNTFosdJl+S9xwAshsfpF",
-	"yQV9ZMGhrYNdNuJLV1YwKLw3p1EnP626ODv/ojtcVLojLnmui9rzMInTTTDZ1Mq6I0IiE6qUvFpdIVK+",
-	"3Md89a7wdyrat5gaD1ahj1acYeZhyXUZwfkHYlyZGzvA7g0ex2XFy37vlVmpCoyZEx753lXEXoBIlAJ5",
-	"QVpQDrZFT+V9aClgZHdeMFzparJAz4Ihu2kLvIKAdzvYIrRc4bZ8pmtcl6UXRY+2fEmldyQt2WyMyp+N",
-	"fbIAlz/jZcj82ZavKX1gek90/zxZgu+fxboI/zmM2GetBaQhOFcfJUcyUBgxaEwDwZr6/WP1JRQs43fM",
-	"VFIsDv3SNYPttKHt1TFvvdSokTvdgnIAMBDE2HGOuK/9DJA8lV/4MSqY3KaXG/LIWZYklt/pFFLkDrhw",
-	"8YuAnsWgHErmMCB33mV3vQjMTuauFN83pn7GxckgF4zYEsy3lNzp2guckR3JdziDquw6W9xNDVMY9ShX",
-	"icFNavs7FS/EI1kSoMgg8FInqZBsElchb/OxkGe2hMWqmr994eunopoUPpYKeUxhjDg6RzsDQlMegxFd",
-	"Hac0uCM5h4AyVkZLQoK9HvmpPFpTSQMEe2iKwxu0heM6TgNBfhpsH6OahY+cUDZWa1OPrxjBGJf8fsBy",
-	"4/N3n6kVxXn+ORe7LfyeFJvJ79pBijIpSkS+uH7kkVV3d99ks1RB9FRrizTCZTeXnGZ85hbXl+Wcpa/q",
-	"4xuy0nRiHWtW6r2zSEcC3J84TCNZdlnS6LrJ0emhl8FfbeVJzwBgueE5PJkLLItE9/KB5ffzpIexrhcs",
-	"/e4V0VFF978UC9mEdk9nGEVCTXVE0Qb8YBkdXzcJrPhKJhQzPfyyK6oA+6RYASd7D6xIVXzNLkQUHbJ6",
-	"A0UBkhzceZQpNqi4PcjsGYng2JT8QFOCmZaFtThTiAFL+hTMnwEEDyRlpku34a4QxAOFu2wID7FVvBbG",
-	"yaUrfqXSh1d4ByJuQL1K6myt8FpclkuHcS3PNEtAo57OY4itPRavIk5mh8EdDbdC7Ncp2WbwIgeQLmMR",
-	"14PZmmLK4k88TJfP2rZ11YUtfjEft2jriGcyB5ur5Q2S1UqyrZAOPldcrSjSfVUc0EfiVKTpZpLNbG2s",
-	"RiHh3fO1F5onhnYJTgrSTowfWaRIzbkcNR6fLGYxcx2iGAnJp6kgBux5VMd9XKaWobWqXIDD+971xRn6",
-	"/df/AfV/3vQuzpEeOk7088iIMpLW/hOQnZIpf8fHtNCTClUMdJFGWwYGvoLcOSqRkJh5wnbCuFe4ry7w",
-	"KBYGn+mVCMkDge54eEPZ+BgSbZG632N1y+Oed7q8yWoxabrOZdn+33y8BtPLoG1KbwLrOkIvCA5JiH7/",
-	"9bcB4qawiXrh+e+//pYqgrAgfG3F9kyZ22JKcibgcpI4Nw3yT4tO+dHvRIJfa1yH+KVSrppmXmuG6yhw",
-	"sdL42Bi/nwnbmQvq2aQjcqCUBfapm6vsk3x/v9jZeIUp9lh8qjmn1Tz+ptriQjUPLEzkrzXipJ6BfCzI",
-	"suchcMQbEtd5yG305vMPPzXd2uhlPfr+ZvfNtIEPP8jLffEufNFif7/rHEz+sTc+zcXqr3A2yY7m+UpP",
-	"4rF6bAlo09lVcWGRT6kaI9WdT98VxpElUlghZuzt6DqiSjDRPbOgmDimuWz91kHjsN6cT9H99Mve18Xz",
-	"XkZhwEUmJOaq86rbu4binVedXuf682W71/t4caVg23v/4nP75OTi/fl1YawMjPuBhHRkSuHOX6MC8cQj",
-	"t8uEk1sYs6i3ZVtn9yo+BTQZNWo1E9d1jDC6CzkbawDqL4WNxFlSuKFEeIwXUnQ75rb/6LRv/gDWoIEQ",
-	"Dv1Nllx4ZMxUnVhiwl1x/fPtKkTkukQk3f7Vm1DNOb3FgvJcuhKBdnuAbGM7hqAJFnGPCyoQ9jzioQA6",
-	"M+knCiz0hZe781OEfa0gvr6+vky1oIqxMt2IMJ1nm1jbUzWD9U4LszlLAkD7lVq/ooQI866D+pW6/gba",
-	"J+SK2+RpS/3Tvy0PIMylI9qlF96cTLnqb4d6L9Xh6h2C361VqzlJKeYYJVcyusFYupHF11IsXruwRmrU",
-	"OdppOswUtr+zvVkcpGvBx+X04aW4AwvawhqpAyx1J+DkIZErRW1pXkHx4AIkXNqVZjG26L0txpKX1Cel",
-	"YdcvuxDIWWhItRa/fM/1UiV4rebsf4A0HttdXq2jDHLFPv8chHLpcIyORrZfp7QV47OiqY4s/mdAxoW6",
-	"x2SVlvWFveqP093sDRqtW4ekXOrWOaOKfuNQyaqQuK4ed5BHQ+JKDp1a1FBBoKXRpdhTnDr/orSqyUrY",
-	"kWNrttSEdWwvqjmh9mRqTKhj0L8MNFzVo4qJQc+Vy/cv3nVPPr+/eqeldEGk02cJXZSZ3ntAAHUBvgkX",
-	"Em1NOOORAgL6YeclD+9w6BFv5zLkxmaa/vY1F9IUT11cZWW+Fsqk4hh0N/76NO465WUHLfI/ujQW37p1",
-	"6D8Pxzw2fZZqoxuYbAsl2kJ46cMqp7QXVx/bV6dgANJ1epliOGN6SwQaTG1z9IGDEo85eEoUYpHjVCsE",
-	"da0FGvCQjinDPrwx5BFT99LlAVQ4o7KK4kRY9TWsytG/a2s88WyLTPLFJcQTqL7XPEjX8D3S7hgezJ4J",
-	"O4TCfjeC7s0jKtHWQIYRgzZWg+2kL6ZdBkZ227aJE5SIG2lY6cbUKCQjEhLmkljoVEotI9C3T43kIAFF",
-	"OimDTvDmbYE8DplQ41CX0M6edQzRNfrSOxUL1KVIaq9mHJeRQ5Rk+gXIkrxe7CWLoTiyz8eoQZmgHknA",
-	"q0/nYYJd3DIchhALA6EUSmzpWu1mLQ4cn/0tfaTqsBO03XbSiAQUNIVMx2hEpDsxVX71K2g4QwPqDXRt",
-	"eN83iP5AxZkVuy7xI9L1kGgqxquA/Mw8BpbNkpljgJRXnh8YUIN2xXWDXnXxcSitpJCc2SqRZUqgNMAw",
-	"K8uGJJhlJ3iSLX2SLLkQ80NKmPd0idHyjqMhcfGUoBEsRTxqTnRY0rdfB1ODI9ycmV5d3PIuKa1pd2GW",
-	"v1rM2ePkYuvDfbKADoNb9wvlSPbw+JJPAr51ZB94q9yvvRklfB8jTFGvRiW6lCguzPOXVxOzyctK3w6J",
-	"2kuupthl5/y0e/7qHuXEFlw0vf5nkEdNVrs/YbrF9lpNrlctzpV5MSnRJfmikwiJS+gtCR10N+EGqiIB",
-	"qihmjzncSnf2Th19au4YnCnDVJrkJ6deThXMzp7oUtnrsem9emKaFi//AUhbakdPexjrErq4a9kfotNR",
-	"qk/Yoh2/Mo99dSr/5JTZHI7yJkKmcssUzxAWN0o8Vu+hraQXGhW6jpKrjQlJ80Okm4BtFyc+LGtetkbD",
-	"MsZlYfnw61SItX4GDTkOvSyNXdxnKemFtorb3VTac+fX8k73fTd1tgzAYHEC4CYIDt2JVlmhMZOFtCGH",
-	"q4jKc/3Y0qKSAVJ5kzaz8mVCFWCQDmNbgvzLC1atj7R6yV2vrC0L9ADSDwk0JEopFSk8XtkvkBzoFH/p",
-	"6jd2U96cuB9LgbF5hZoACcam3mvVDosKAqQxanGRuKIWHmmQlR7noxNe02pvTWJbJHa0U0kUDnInXBBm",
-	"m41Ai6pQqymZ7p1ZFwkM8LlWq1dKwgA+V/+28+mXulNmoIbFveEL4k7uR9BLqBrSrQ8Mofhjy79mIS9K",
-	"GiEATYJO496UspT0mF0TorJsWfeSwA2N/a8ihEcLRHCIPAL4iRuxADcWCN0JG4nWkrdfzJbK3vmb8jSE",
-	"J31V16VBqXefTAif38S95PCifT35wWwkjZ8Bq1silszdY3VD1qPNacvbRvHUsFobTX2vyM5lFjITAR3v",
-	"sfRWatg9LU6b83sAdE528zSYnILmZkgs2l6BWToj/t5PkJ1SZj7Wl4B7BQHyadHmIRDm6VBlIySx/eFt",
-	"wOfFx3OI9rTt2886Zy9KWrbD+4ta3Gjh0oTQSW4S4I6RVMI18slIIh5J6HaoZGoaolvsF/XzWVMbfExV",
-	"qkB1msPs7rQ8WYjZKO9nAgUhtz0b7m0KWg6lDVQJ8kWGeL30kHZJTohucRnXXlQQOEaDX74Oyo0pCUDX",
-	"d1glSlq7OD6+pE7GWuD5pvxXw36d7qkx2j06OUoQfg1ylCz3CxVSFES5xN8vC8/WDy6GCTzzdJAxm9wE",
-	"Pt2prT8230vbJBlKjig8dazD4IdYutAqFUhxTHl1K0QAF2Xj+O0HJ8jfmm7YLgMH6C19oSvyE+ZyU59i",
-	"IflYSgYe4E4vRER9mi/UAZWae1a0a4904bvVHo6lovlaNCERkS8hll09hQSEWBmLs8BT0596ZRtobq9K",
-	"WryCKRb0pV5pF3npzEArGSSGiV3pqkfxdIQhjQ+bU4cUjAtk/5LYrI8TbduEQ9eAswasiPlECDTQqAEh",
-	"OZ2rq4urEnuWndhKlSdXnfZ157TiVHQPc/UXvF8oWK4d1GEmXBwvHkPossSzcp34UwyhNK1i9WuQvGZJ",
-	"pPayQC4buAWmS2jkepr/NxQkVoDMk+lg+RO6nzZWsKunu9UpyG5yqRdpWUZreAI9awO2fkUCH7vGlXY3",
-	"4T5BAxhmYBj9N2TmxapZj0gl/BTImyYQ7YL5s0I+acuzTW3hLEZMSxJ5Z/raqNMYZiLyloiu6Tk/LVzv",
-	"E+ByDKq1UNi+leDwlLI0ntSdxYBfTcW+plPykvpSm23zvj2fu9hHSnGLI3d/Vme3BYV6rGgDPr1nAn6C",
-	"2mqYoauXJ6jZbB7CyznNulUryLJtfd3RfzSSP67tH0dzf9g+E59+qTuHX7f/fesf//njX3Y+zT1X0nyi",
-	"O8Xj8jSo7ln71Xwe1ITQ8USWtItIV7PcLJFJTqLpkGHqr0xINkp9cip31JOTZdsoyJAquljvuE6RLQXl",
-	"u4uT9nX34nyeaJqctuwGduuNwhKJksrIs8RKL/ow3RRs57Coc4fP2Xj+xfpB5k34OPdqWRLbYtEqXmh6",
-	"7mK4LSqTsFEtoY1rKywr8bNg/VZgLSnlk61BYoXAZRVI0oV71qnVU8Bon644yb3cUwvK/axd4Wf1sinm",
-	"0FYonLLcn11U8OQhSwal8O/ROXoa99dg6WckXMByzjpXrzqQDSbILQmxn8hHqfQwk/7lpDKAsEAmQKIk",
-	"4Wl1X1U2ayV2V9WXuKuciqTSXz/lN48yMIiTXnjRyadSpB4gtQmK+5+Jsb5cS4NYSlOhtAEdpG4oL2LT",
-	"sgQKyS2/yQjh9/MleHTxG8v7lZcnNoHn6aq81i3UyIWkouM4yI+bUFXM0oh6BzpUUs6RCqWg8BAFGLJX",
-	"kqp/ha0/54kaLK2wgGSyqKNMUV9yS8Di8JNNoTETPhO2PrJW+NAWlQLW7SAFXcTDPtOntg3GC/XuRzLs",
-	"cfeGyGfC+OdgeAGJjDNEZS4bd07kK+zF+s0TyQzyFRejFWXlOBNAaXkIZH/KbCJfppb2KvyIr2KV2iTP",
-	"TEDdzbRrx254AeXoeFSWpvAXA4SROyjondNjIEF2zQ5tpbaXZH2Pzc/KclYX8rJUNm1RRo3RCKmnE1ZT",
-	"dz3VmrDWaBXVW6o7jVpxoKeZ9sksbTGk7mVhS+3iqc56XYvaWUJ5rG36uvPDdcWJVWXo1VhxKrZJo6kk",
-	"klL/dMXDilM5v7juvvx7xalcdU9efzbjJA0f7Yd4JJ1HXHEq37+/uO5AcMXVq06hCfwcS3q7qIMngwfA",
-	"JWabbG6lWhqj5+jkpW4D2pvwUJqRejDB9pGStCBDmUehoY0C6dAuaODpcSkWdgA9jht+WtI6nNm/tqZU",
-	"CMrG8cBaW8IC1badPlPqB9SBy/UgFXbI9Dxivg1ovVpb2AY0MabkTCu/1Jzm1427fJ5zSUezUrFX44Iu",
-	"g2lzRHSlO9sRfWHvBmm7+q0jZ6p3iujvRUB0R9B3tnt93sNHmAxnVpzAQaCLDXL7HvL5uEifLW5f8XGC",
-	"dfS3x1mud6gll5qbxY0sqh4Vgvu3OTqafbroELAreWnEcrbsrgnkhzRx2BdXdNyWNnRSDuWZ7aKQROLQ",
-	"YjEXpi8ujnPdOW+fXyOcW4WDLi57+hLpNTiofXn5ude5+tC5QhgUdKX7BMGOKYLhYt930Pue+jkODgI4",
-	"xfRKzVRxKheXPUWv4uEqTkW9VkhPNhDQPSKNPWJ18/5L7EqB8JBHxmMPKKOTvMGzmFS3EHiGtkYhIQph",
-	"ptuFtn26sqVgYfcMzbzBSDLRcQ6QDsDQFoumJKQurEshMHHpFPtIAyFfAcuw+Xk7BExeghYTgm4oMwtI",
-	"T569KGedXq/9quMgUAKg1+7F+/NrB33svHh9cfE2uxLz9FLjBdUmCou0yf1x7GXOrN5JV4Y3x78siytN",
-	"a55MnMkQvPvJNPn9PLpgMwfQNaSbi0CsXrY2FRLnTSn7W73RbO3urV8zNV3PNhkT8m8epwztRSB6Eksq",
-	"JHULIloufSwVCdm5ox7RsggJxTHyiE+kpr3CiT91zyzp1umUllN5cY5lSIB+6YG8wsLTRtoqWMz5nNgm",
-	"4uJjjo4+EBOdq8S4XFEvVTsokBGDwJQlsks2e1xxVCjD1oM6SyVlzEAl8n1bjGno86FAWyPqE6HY3Fvh",
-	"mI5lYttBBLsTBU1JmSvjMjoGimBwWnFdMP78ik7t0PC7lbrAMw7rW3H0MWHq/i2utiISPEJ3JCQguUZ5",
-	"0C7PyhNFHjuLaNmjs2i44jaojRwoniJG8SL8gFAvda4Kr1acz9p432Eh90/xrHja2BIMfTEEZS5BU+ox",
-	"Op6oj1+Qh2cC4TFHW5J7eBZ7XOLftAtje81VXavB1l8RrGHFqTjzKSMnnDECnLUYALH1TV0A+6RO02b8",
-	"TokkCu6UCYmZS1YFfhCJCRG9Qr3kMhIT0EdsDeDMViGF3NBHXVqJeGhLKYcBxE4nhXpWBXnItNYpCnun",
-	"uBIZCmgIw/2Jn5a3i9K49Q9O3K3QkHP4sNLghZ0iRMUQ3Mwly+Na0Y2IL72lYVka62Q4RxqSmRMuQrUs",
-	"2VrKI59Apklz6DUEmlhGLClzO1YSdSpYD/lUyONs6bCkMLP6cZ5fB4WxkGpmY8BwYi4FlU9rKxr6i6In",
-	"Sh6VXGK/45MpMZi8kjFaYl+tUmwSKhvonnmmdGZ2/szYRchkJaq0Fa19fnp10T2tOJXuRa9QBVWU6CQk",
-	"HmGS6kKE2XPQFKHEoaP9Wx3rIc9pnSdnpiokCW+pGzvoC3V4wm5pyNnUUEu7/l77/PTFxQ8Vp3J5dXH6",
-	"/gRsfUXbGFE2JmEQ0sJ4G9jdiMbOTjckSa3AkNwS7ENvyOK1TaaibduWzP14Q2YlvwQhV0dTpP7GoHlJ",
-	"QwJVXs3DViNeBWSS4DJH2wZZMreEebqe9ULtMBKTD/rJPO6aAbJHsSwZJot9j04Bc8i/DgnMvNllQSQX",
-	"lqo356qBBDWMk2IxWE50wVXwdWpdho6ZYj/zdDF9H3OaxeV5T2OVNh3qJ2NzW0baeIYkD6g7VzF5b6le",
-	"qa98D67Q/Bpev29/7HTTq9DPmzuXm684GitHCoo2+XFC3QkaY0nu8CxlLYWwECWO+pyNkeRpA93KpCR9",
-	"3ZftjsIptoPgFdSfmSHD/3UBpYt2JCcWAtTbrq6peaeoS9lR35CZaTBbr6Vq6eanajaWThWE9BZLUtwz",
-	"Jp6vGhxoKO8IOmaKaEIDmcvOWW7Gg/ph0eEawmYktDeiyHI9Tx1z5FC3rdFa5BakI0nyRW4Xu08X0M2y",
-	"TbYD3c9H05YQqTeM8XkdmH5dSvDe0W9UI2Ml+1ye+m3eEEGNdEp8ekt0w/ec6UVKMg2KlIHX/A5NMZtB",
-	"FK9IU8g7LHRNJ29Fuc4jCkNWDmLTj18Xx6qdQeUdCM6gDOnN3Zq+TkVs/pZ6JFzis9b7in3W6SieLRww",
-	"saPo9MuTWPc1de5fn/VQXLxl29E5tLZ2TkmaDxbF/qAZotIkEDlKm7vT39xhKoUucoxCIsNZpjzOwrmS",
-	"MjeWyn7/vvMe8ojaJyedS51S9LLdfdc5Lc4puk8678PLMDESpWrjxHJNGmVSlXIMvJ0EzVcReuxt+WbG",
-	"7Ee39mdowH2s/euSnVtTH2DeLXpboEG+xL4gSSSdITcCUy8Vr0sFGnNGjpHW8JG4oYG6KhGT1Fd/QODd",
-	"mApJQuLpON7iMogbefiWkqZjiJXS1fBaYEHxMfyZSAAIhzxiHhp899133w0Kb+/KfrwgpVkuRAH73H1v",
-	"9jz5tE33dG86EAa0lCeMmPfwxIBmyEAMg1KKYDBunVoACQI/iepj7s5GN+5fjXBpSDwa2boC6hGWNOBb",
-	"SAKuYzIl03JF7/QtGuNbkroic3lRh8v1u03u+gPxXXuR5q9a2d0pzxBRhDvxU0gsiW7fIJCneRQl0CcO",
-	"Jhbor+iniETEQ39JChP+xchKg8IcEnimwN8Vj546HfHM6qoCbfHQLmGmJxXbSHJ+s6KcuzFDKSmpqqkW",
-	"soDQ1WvFBI05saR1rRoHC8CBrfQJwuaYcw9taUQeQ4iSlXxDMooE9IvhyI31E+GAdKqGIl8mOBKSeNsr",
-	"Lk/taMVgUogdV887COciT6rrRZNqjFoIE3DvcUbQjEi0pQRxsJyDKH7HwxsSgqCeks1X3bEteVmyaRMT",
-	"yEdIMziLl/E1FNvWPGVGWmnevDlbgz29mgQbYwA5yXVKFYZYHN+SXP4nYZzrZ+eot3rZxgn5EASlAWsC",
-	"pa/icIYG5nQG0ClwZumVPqGBg8gX7Ep/BnGjWqksqHgwxF5Zyx8cBIi6nD0TCJ6KY0XpRS+mnm3mhZx6",
-	"lpbpizxRnIYzUoyPSRKl+t+yzNQh92aFBb6WmSK57+NAFKrc5xnfalyYBsqk2PfUjQ915ruOg9C5JpyV",
-	"s9AVTHaxHLN6r3Zo844CPINmcSMT94iDIEm7VwDRLfi07vKmd3G+sygBP40pRU7fWHkx0rQxnSbBp0hy",
-	"bTOexVkqMTfrnb4VsbAxzVScWfcQM3lgCxPBnErE6E8RMT8rSH51KkJpOSWUHRQgyVHg4xkwe6ivPYgh",
-	"LGZCkqluU5Q3g8+bDQuT0JZvUEq/R1zOvBL7lzZVJ6roFM/QhPvenNFeswGG+GjkU2YR9DgrBZo9atsN",
-	"n1IpSyxo8RVttOqHjVptaadDsaAuu9HORIIz96rEvgkmlGT7AW0p4yDvWbiOGL4eai8QccvW8yGWo4tK",
-	"4Ii0xwNLK0UC0LMEK/b+Xp73Kk7l5clZxTHOi4pT+aHbvjjrQqTypU6p+KD+eX1xfnEF2Q/df7wvNNZ9",
-	"H3FZnmEK2RMm0l5RVbPKn9RLItVlcD7ddJ5lwUtenDe5cgbbJvH66bmc8uh9SzHLa8CbLtJLW39DL/l0",
-	"Yvk6WfjlzVJ1HMwzAYZjtIV13gaDMHoMLoxtB2FfcNugnqXcKR4VikjCu+uzvHT86gqbsY0zl5cGcGyD",
-	"6tK+oVc6IeVSRykVpFXYLBlooWy4m4lpQiGPTNvX7FGG3Pd5JC9J6BpUX7Srq+zThW4fs0zz6Dzy3HvG",
-	"TLH37M8LwNYr6Tx+etV+eY3wSJLQhII5CPrP9l53TrUAksSFbfHRSEkS2w762L1+fXrV/niun1Filxfi",
-	"O4a2GAdGBzqHfjpNqGC+ilOJ56g4lXisQlp0RQQp6sA6l5BF7pBFJy0GEqr7GILAMwD9agCINwCJd6Aw",
-	"blDeJP7bXu+Nb1Jp3QXd/0AQWy0jbhM9gia2OzFw1BKWxQPsLSOmCyPCr6g7uSZfZIqFrFGiyibzGRYD",
-	"bl+Pu9GUMGnLUW6lkzcwugy5IGc0DDk0n/g+or6v2KbE8ZvFGS5XJsivwK0QrNDQph0Eb8lsY2tNatsF",
-	"Ti7bVLqw7nBxj+nb+vOQQadpYVpNY1iheUR/Za1umS+n3It80vX0l/9uguP/qn80n0zL6urSbtFreBym",
-	"mHlY8nBWnFo+xV/acVRmaU41EdImZNpkTOiqreNiwkipO8w0HBlBdCvy6VQHgS0tczClLLuERQiRzRtV",
-	"bxu4LqX07Mw+CdTBvcFj8rqwXbvatKI9EFpsnkQTLCZHxn70Mw0cZJu6b03Il23LD+EugWgdx5/xUBKv",
-	"zwb9isEOLE1v8iP9hZjgVHN4hVv6535lYBO1rMVVh/5vDT5/PmufXPR+eD5w0KB62vsMIbZAdvtsUFUU",
-	"Vkm5Jsd0EJfIA7c3Nd15TTSNCe0XpoaOYVXsZxoEUGKH+IJAUqttTm82rhNX86e7Trv6TQzkMbNc1qkH",
-	"3Hjx05lmOFSa2tl3WNynUSUAd3Vr2RUzskLl6yenkLfAr0kyoZYXdFemO7M1He+GlQoe+HymCO+gaqoV",
-	"3UPucSoaC3W88OpHWFpBrSBceKVGPllxCjwiK9EFzWViulCYJxgEef9jTDySefL0KE8i0xQ1e4rpSIYs",
-	"eOM4ZAPkLOvJujnTCP5pAUN9dGttzMnXsNXad54scTJZ9L2SJtP7eDLAr5ssad97D2SkIAAi8iUNcAht",
-	"/aeKxVxe9K5RSs7RBKgwA3Ad0S0hVSUCBlTcHoGXyD4ZR3bBDUVb+aUlT4LTL0U8SZ/ZeF0mORQzYq5J",
-	"24+5utJPOl8CjnTRThtcK46Mo0YPNiaQQUb6LJnumUCMfJHIx0Pio63buoNuGw76/dffth000PnFLyjD",
-	"4ewKszFRDDomGOpDavsDp88GWVIxQFs4nh5LVIPe8FrP0yZBcBVo/crm+gx0rKXedZ9RKYg/QkJCrhnS",
-	"Gqg11LoT4t5odV2BOHPYChLP4YF8UYqehEyU9S34WQk8bstYycWX1mqpjpGp180Gi1o65ji/0kfTPNFB",
-	"OMtQGY/DhxOI6igkkz9VHHakhJ5itDVYph44ymKXQSYtKVpMto9z3yMh2sJCK8g7SlDrs1hUm+Ib8F45",
-	"iFTHVTSwgz6nzCNfqli7kKp6tIFWxJVoiIUgUoCAxwWxYmufKbk1Vfw1FveOEVi0QIOH8F8q9CNQqA4C",
-	"s3KVsoaA1ZVCz0NKx1jWe7NA51hP4M+rC6sR4dw4n+YLN2ui6sSl4FPYpO/b/OWGBIMxvSW6zy9Dte3q",
-	"PZSSDeThebEvhj9UA8xusjdRC+aj2DMak5YU1csapRa7POrL3R1zUCuQ2/O3V5NhjXBJHnl6kUbnVNfc",
-	"1tnZsappCMXisOiz+EZKc6vQ1qBebVSbihL/h/qrpv76X+vVhvpXffFF/aEVsL/Wq7VqDWktraH+Vr99",
-	"p/6D0X/+JxoOto/7DNiIvfGmmp6iK9NEVyY/RdjXlxoiJCUVkEKlvhgTqLMqOa+iU310SlnUC8jguuIN",
-	"Cg31ev6auUWmqxCg4naeev8H7GP9wgcPInqvKnUDnS0WeE8z8sNjW5FWtrTckJKerSmp5obMEGVoFPn+",
-	"MVRCtLEhmIk7KNI4QnqNQHJCLtXSbsisMDDzhsxe0zKpSuezgBoMVbCSgNaysa5gtrWAsxmhs66XRW8k",
-	"hw6lZTcij+trgaYchwVsVjXLgGgZqpY1/r4fxFbjdXnYzTG7C+3OdpAR7ADZLkPuRbqe0ZburGDqnGme",
-	"dm/wF0F8GRSfQNlKUZu1lK3kvafNRcruYPNMpCv2GvvykvvULchEMjJzqVH5JaZ+FJKUXLKqEFFYf3VK",
-	"2RUJeCjF0qFqtWXD5X2lZiuZWYo2UYysCZSeAFlTR7TW0Z6lqFDe0ZcpY2H1b61vbKeimgp6yB8rScbj",
-	"JhwTym2YIovI47k2he4Ey50JN9WPinrJ73xKN5bf+fRLzdlrFpshr9hlyKe8iN7mVNA1tc553Aa9v8w5",
-	"aPRNjlwezI7jECIZe1HWTyZd4r+5r9m3UDpfU06UPCuhrcOa5qrRp4Yqvm9Xid29PJ97BXFtI4fipttM",
-	"v7tGZuUS/+VCRLUm5qKgBPMTCjW1W7UwlSaHqxbwmGB/SZkp5IZYTHbwndJKDSbHFWwQlcZrA0aKOyrI",
-	"5s6alYV4KE3k+0VAgwO0IENbInJdIgQRKPAjgSxwVq0jFNORhCTeNivrE4CcJ3Mt/5ummd7LkE8XUzTj",
-	"U7MvQOhD4T5LDiIdTn9fP9UaHid7QmsV2czRwhUKUGaudoZKOAlRsideNM0in9KcKym+9akbljvLLFbE",
-	"3qeEIqTwPA2m1BVfljYQ0+GTiYXUt+W7f3g++HURlJ5ANIydzevIhTYI8On8dfGy7+mwS+3k6YC/vstO",
-	"YeYQuzcPZTjYxKYs+YeHsPytru9rJ9zJhOh9F2TXgHUs50kBT9VxxreiKwSZEutQBhBsbGAbnWDToQ9R",
-	"gRR3KohMjMKQMPnRBlvOL8Y8YbYMnkuBcCpa06zEpr/pjRd7lu4VnpY4oJ4JhIeC+5Ek6P3VO2u9/sNG",
-	"rsXnsAKdn9+z8eFNIyERiLCp4zftv8acsjHEo4EHquD04fviQwlT929+dususQ5mgbQ3D5rqZHHDRlop",
-	"uSmO3i2e85uH3jyIIT85t6y4EkPMmb8/S6/7E5DmNLFZhzQXONoWuta2hjNkq6BsFzna7u1Z6xHmxYHS",
-	"5dkUOJDuBJ+YqOsC9wQdUxkXFDaPIzrFY3KMLHSsVzTlSQYXHJh3fnj//dnnk/bl9cnr9l/5aDRXPqoo",
-	"5VDPU1jTL+RT9Kpj4j1wJCfPzdMPs57CPvibBZlHYcDF6tHsl+b50nQN83vRvVGnfVbW2bydJAVxyAmq",
-	"5mqEmkhS7ViV5ItEJkxkxEN03fnh2knUbBMT3mcmFtwkR0J7cDOOyUFXd+LOHALs1QaqqtWjrVSIOvr9",
-	"199QurFe3kuZbgtX6XXPX0FXmlh+rPzSr0Sh368c9SsTKQNx9ByYWdUjt9Uv0U+UTSmrunwKOKN+eY6H",
-	"br/yNdWQKmkXqxtdQSbe51qtYZThh21RV8a7svnx5tiO4dCoyV+E3FrOiAnJDYmMQuP/1pVqUl2aluF1",
-	"SgJfsyHWJm3MbAexIlOCS+it2mHcggRt6XPetv1JbEM49RP0iVi7zt+cOXF5c7LiuwZV8oor+KFRSMTE",
-	"nxnvrBfX1IP6fca7Oy9c0mxTglatVl/JUKTrPRYuZa+FJuQLtrUVsh7exK60O9xz970Dcjiq4fqw4Ta9",
-	"Ftkd7dX26weNwyZuDXfdPW+fHIwOC34nzVGlvPrgKujRSz1aaD9Jj5Xe7+KTeXTRIYUUa8gNvSygbJ5W",
-	"9wyStHqvkw5c7y9P29fF3bJ63KXYv7LV61bs5abbjKvL9U8OZCQuP5Hu+VKrr1eMI7OWsrS363StmLKV",
-	"mAiIy875aff8lf1WQDLrkCTlY3iIQqIgqqORLAjNe9kKeVedN52T65Iaeb1oaDh4gZi0QYdPKzIk4PTI",
-	"7d/MJ8WMyuNJ4leajZWowHwDkncUvSOFGtYqjYsTUNjexavF55uXbHx+0XUubhMcx8Yvtism6wKh6SEb",
-	"bxfKXEvW8Og0JsHQdWhM/NaTGe7SC7+X5S67lyc8gHVtd7kbNS83nJ51z48QuSXhTHfKymePA+HzeBWd",
-	"dj503l1cQoc0D33odj52ro50j14cBLpvj2Gaos+2NMcUaAoVDbdt2RXTqE2nZh8jmB9eTYaf4plOZHex",
-	"71sv/g60Nuoz/SLa6p4h+CYu7+CYqk46YhxNMcNjKK0fhwfEGfTQYUUL+raSglpGxanEi4C6CWqHhSRb",
-	"N7kojPsraX18nZ+/tEdQTEtXI8H34RAFrXuzZQPIjnoUYc8LicjJb/yOkXBNtlLflK10TM5vT0Ye5YtL",
-	"1S66SPrgFvEJwx8su4gZRHy0y3iFnuLRSYRByTVIg37jyWizXfC96HKyhycC+Lr0OIOAKcm7c95+8Q5k",
-	"xdNuT/9ZTnj066VVES6mVKKBCSAbQOU3Rf7uJtwnUCcDcpNGPg20bU3bR7VkPK8hpmLqstPIMCImS0Wk",
-	"6KtjDNzGcSqyXTdiA/PXwquTKR6Qb/VpagPkbUVbioC+6V2ca718sfHgmo/HPjHqT7kctyiO8IGUzKx+",
-	"aWcspCi28kNukV8CGhKxMJRF14QQkgcCCg5C7nRIGLmzfgk5IWz1/mklRSja6M3HJJurHckJD+nPuqrV",
-	"hGBPt1JdZhXR1UGTbZXC4vHvOqxtjWv+vqTUcZtl2t0WRCtmmayxBdZLwxGrf9tRanGZO+YDCelotqr6",
-	"8hg1UEpszDB10YEbx0+xo8CULnwmbFKLekxXNxxG1Peg83C6MCB0D0QTEpLtY+TjcExCRAWEQYZLyqiZ",
-	"IN7lUcEfqEd4KRmDtuTHyItMz2fKkNDl4+ZJr33IlLzKO110MUfwXhI6nsiSx5Y0xwIZbEmy1CSaDhmm",
-	"vnH6pkvI1FoHRaW+Sx5cQp3vqCcny7aR71cKyeoxqIpw6CMZTjgviF7QNLBHiioMfpwQSEME1qkHAJ+F",
-	"0mYs8QS1KXZyUGF7cm4JQkzGjJl7u9jJmizgmk4Jj+TZoiqC2My7Ay0CTfgBFdDhQVfd/XZFhkvFgHYS",
-	"G2nBdENIoGudCiIllAoZRlLncjKpFJ6JKbc7DxFya7uxrSRFGvB2bgvzCtYIseTMnMCKM5qn27qhc2wR",
-	"L1arXp+1T3Z6r9uN3T3d+XyEftj5IfpputOjY4ZlFJIjpO3mKXt5bLZPxYuYk+szHlpLf9pHppVthIXp",
-	"C2CcYQpjZ3Agc30EtB78II07iiJCPipam6rJDRrv5UXvurDjSGGFfrjfBi2cVF5E6vIWX6T0ocbns075",
-	"fnPUZUlTeeqxKBW8LW4ylGQxAVmLWKyOrGdi7iabNWfiYgtv46qXUDzIZTK4tMKriiUVswSz9gUHu7Sl",
-	"UXFaz0Luv1EAv15GkcBoyIRdaZzpotd3nHbMGmSCMuLqOc4Av0q6C1qGebZqHDIJw6LapR8ns/SKTAV4",
-	"22KIM2QCeYu7Qt6uEBabJ/ETKYNFHh7t0wUJ+/X19SXSJpy41pKuWOTyyPfA9DZUb2C3LKl8eez4yizG",
-	"QKJIqywO4I7RwkIqbkKUBEhXMgCxx5Q532UWq9xteDKLUP5W3s80VLCrR9cbiyC7hhZpMf+Jlr3JUm+L",
-	"uzqC2gs4jHDMA6E8cDRUDw5JrpujjSURGu3tx5Dc8hudFWm+IR7VnQUgTKNqMD3+HHdwj7+ZEqU1iaoL",
-	"KQLQkwD8wFXoWKy7FUBP1mQo+42x0hda5rI8sJAwaYaEJLfyEJR/94kSyaBBBuMoJAHBOvdpI/k3KbJ9",
-	"uH6tdTPY02YKx8i3eZJwoVSRqfRz2e71KnPlesAjk9GxLKrqgtw2h9RqXgz6GoKBVbE9sY2mBDMRG8JS",
-	"AVFxeICeWAcELEKknD5oFt6ozZdPWUM9BI1iSn2fpmwOS/KW0wJPrdA8YCWxOH66tEuu5Ehfu2Nbu97+",
-	"IiSemTYEM6UjGFNuumps3VlDe/9jytt/HAFb647pNr+LtBcw9ZtWGpke21AOJBUIyMgdyJ2peLP5Pa8v",
-	"3JeJLO/XVDmPkZKVEA/h35xD0wZwplyaz79EP02fGxyazyKYM2+lbLQw2r8fPX/+43/0++LTX/6tUNsV",
-	"xI1CKmc9te/YhxwbBQpsQSlLAg6CHRNlLOwb2vQEVvjLLkq9u+0kXVK0SV702Q877SDYUcghJJ4GaOs9",
-	"o18yBEIXddPPnXPmkrg7MiSsTAgaQO2SAfopIuGszwIc4imRJESK3NzBWUB4ORR3m2BFQRWvU9/pYd+S",
-	"mXUSgC2Cqn3qL6w/VulB6tEEMAlzCGhc0G/K39xJTRlwSMKX9rTefLyeI/anZMpNy8GkbnZSz08NpoO8",
-	"fT7WzR8BNwGVYfRkCeqoQRGYrj5996x4XjpNzXqcQO6ZiAENWSZDkvh3dETBiksEV8b3ESlKZYkXZaLu",
-	"4UhNbLUTc7WPZNjj7o3u9g2HBc8lZ2U9OXMnxAOxOoQuAhJiyUvOB4DEA7HG8Wj35OoL0L7WBdPD1Ggr",
-	"EyzDQyXS7piP2yss7Cvkd494SSnMHRMwM8TuDVJ8XR3DlA+pD7dQHNmIGpsl5SAOkIPiZMmXkFrLZJ9p",
-	"5kfZGG2BemzbQMXHaqjGUHewx2LGXBzQ6gxP/W0dZJPtNe8grOtDM2Cmjq3JrWhEZApZqkkyFTwmXNof",
-	"q33WZx1gzFCoOiQi4EwQx5oOFFBBrXXAAM8QMaJmnw1+6YPrqA+ikdM38RoQkF/rV5w+iIn9ytHvv/7m",
-	"9K3SAD+bwfuVrwNTIE23BrB10RRMUvaDap911BoEcnEYztBAfz1A/Uq9X3HQQE000EaGLajH7VMBBUNB",
-	"wtEbEIgz1KrVNFXFYA4nzCUI91nSjlzpRQpU2js0MIseVJFOBEZxxjRwthDf6cZRAEclu5tcQzwm4kiv",
-	"C/0VAaBAX+5Xjn78/dffPjn9SqCBAYCjP2soOv2K5BL7HR+ipxQsz+13SoFVX5x9hSqh6vWB8arp9HtU",
-	"c9BADTVAjRqCXCNdbAT2a3pd1Ws1WKslaFRphzZ8C6o+qqdNHJeJ9zLMRnflvyEztDXAN59///W3wfYx",
-	"GvwCI31VQ/WZvqBBIJ6br5///utv2QFYNCUhdRH1YCHtAkZ6hAY5noP+iibky1aKA5sYNwedda5fX5yi",
-	"v6B+pd9n/Qr6C7psX79Of9FnJ+3zi/PuSfvd5+/fd67+nnk6z4jnfwPmm/leLcZUPd+CqI7t7W11LDCz",
-	"2isRLg6IZ0OYUYDlxEH5ZSSEPiS245gWFXSReAVtgbZe8Weiz6LQr37AfkREtQOPbjtza5+TIbTIYCRG",
-	"cw7tINDCp6Jn5swyvC+mS7pLvI0sNKdPfEFAtqiiMx3FgBnaRVPKAFv4aJTKweoz1+fujYNMm8VIEE9J",
-	"IS5xdDHdVq2uRQ+fuoTpzCnDy9oBdidkpwGVCkFwjeXEu7u7KoafqzwcPzfviufvuied814H3kn6ilV+",
-	"iH6avgp5FKCeRrX2ZTdVa/CooushApskDAe0clRpVmvVpvb9T0A4jHFbfRiTVQINHdsqAZJ0jBSYDc6s",
-	"osENmd3xUEkXWLoTIhCUYDbWZmhV32cuFmSHMkGYoIqI+7MqarMZCrlPIGgT4jWp1LCMuRAkNSm61Fbr",
-	"VpsxEqIotSkkjzzXNjNn6XM9+vNKz73VG4Xyc5bTADQbtVrOaImDwDdM7vk/Tc/9dGYYhCRAazVr4Ihf",
-	"/hHehvSYCr75rKTJz+4ESx1IaNWuyuGoib/77rvv3IZXz5hpjyqNWmNvp9baaexf1w6PmrWjWu0vtYOj",
-	"Wq3iFBZznIJqLdWRV7RNug65PAaPQdw90SuwQbqwzFg71eZt9aJOAkpl+FT23TpR6zys4WEuNUZJjQD3",
-	"4oEa2YHqXmOkBtole3huIEg8KR+qmR0K14Z1A7vm3FCQvFI+VCs7VJO09Krw3vz2TAKMwpeUU3TB+agn",
-	"A7Ch12zERaPmZJmqtsjFLLVyVP8amzSVhhjb9m1YawUog1aPVygsmrF2g4g510AZj3UaTKD04K9OpaXx",
-	"v2jg+J48f4HjZkzwSn35K+8ZNvFgxNMvNZe/9JKHQ+p5hOk3WsvfOOfyJbSK/OpUdlfZSpcpVR37INVl",
-	"lHG4Fylt4cdP6khFNJ1ipTUBLZsPKIcaOmNhqsuKyqevTiXgRfGZ2p8MkqySkU0tOkbuQMV7S2aDRLpx",
-	"wGtvJSUTQ18qLdnweFOKPSY1Awe+gGYtPArjMH0YSV07B6kbAw9pfHeQouXm9jjQPrXP4rLe/I5Zfn5D",
-	"Zoq/g2BuDY5qjRCywJmpcy4m/E6kF2TZe5/ZtTxDg/hODqwB6QhiSaALKWL8DupZz2wqls109LEk4Xa1",
-	"z664r0Tes3b33NGZBUWsSIO/DXTSiEYvTIfa1Yn/chI8R3jXub9dFkRSX9zE5m2s9A/OtdKcanfU8A7c",
-	"Oj4c7pOW16zlGFb9sLHfrLdGo0YLu819jBt7w93d3YPhYas5xN7uqFbfH3qeS3C9PmoO3d393eGoWW82",
-	"ao0a2R0dlDG5g+u6oqAbMbnGpkxuN8sFvFa9Odrb84b7u626Ozzcd/ddb9jwWmS07+3V3dY+HhGvte/i",
-	"/YNRY29EWnsuHu3VD4i7N3RJfT3GuJebnNQOmzW819rf392re839/VbtYL/RGDUJrhFvhN1Ga9Qc1Zru",
-	"7l7drTU893C0f+DuHjaGtVHtYLguM93PccADtz7ar+953qhx4DZJzdvFw8P6bmvUPCBNslvbbzW9Rqtx",
-	"4Lot0qiPWo3dfW/XG5LacFQftWrrMuCDnFhQJzXSaI72a8P9/Vp9/3DPre/XW+6+V6t5h+4+bg4Pms2D",
-	"IewdN3YPWwcY41rrEO+PvAag1XpMew7fHpb9LmK9pnmZLlZq5fDYXv6vxYhb9RWmuNR9sa85f4dDEPa/",
-	"NQM/sbXMDSHJ8e2vTmXehqD47XM3JB5hkmJ/sQKWtFLXZrAJFij1LkRqop45e8gBg85f2pNCvCPdrpww",
-	"Gc4M6wRWyTjbMWw3DqzUhqQRZWMSBiFNetRY2wQ0hAXHpsuZUKqaYp+S6MZj7kRx8D6jgIORSOz7z4S1",
-	"LAIr34LGHLqOhrFuiu1jhJlu1pEWhZQI0Ko1y9TAy0hMTlKAXFsjjMREsUjvEsvJpnrcalc5u9SMX7zk",
-	"ZqdO2QHxJyChQYc/pey1LmmChmBydjMYY2+s+mnVG/v8F30OX/Wd9UmRs/qKTPmt9nFOj9NORDkJeTSe",
-	"6LtkWrlDc5URpr6W4fsVxtPr7FeqqFVrQcwZ9CoMiUn4ZJlrlncgYGbSYnmYyopNuRWKbtYpbCiLsPe9",
-	"Ws5KL+iu5t/+MnamgZwtun/67Lw/79la90xDLWUczzEqhA26z187pxJERUXHFFfbgvoYOmJg25RVTsZN",
-	"FciK29zDHVITKrJpSCZqX573dJ+cPtOeOAV/NYzGIV06qhocoEEQ0lssidafLztn2w6YNbvewEEDSfBU",
-	"/2Vr39q+pITd0pAz3bMSvTw5M2151LgvaUiGWBClmoJ4aXKZ3ghofJNkVd6QGeji21Wk+/D3WTLK67Me",
-	"gn4/b6lEg8lUtLU2r9tRQ/kloxVX0QVwUys/GJW6VauZpmBK/e0zRUREFARgn6+iNkyfDVEKcCiIZsS1",
-	"vP1dEOwTcMeERGjXDMgffaZkDabrOx2nGsCAy0u3BhJpUWNFItZnhVRsbeGhR+Qfgr5taDJIKsFXXD6t",
-	"xmEmWl9NoaHS3q4uTt+fXHcvznWHF3ir/eKk3miedl6+gkwxi+2Vo8qO+t+LzqvuObq86n5oX3fQ287f",
-	"4ds++/3X3/oM/u6cnxb8ru413A7FRTov643mq9fdN6vrO9kzeWDLxSZLWEtGSwcziawk/ac29ijaWI/I",
-	"jbhPodCXmH0WqGd6pqwl1IS88NAjYc4s6sQ2URtBRUMk7qh2lAEXMXlXiU1UlLrGWrXmUawYDonPlRYn",
-	"eY4YguR4hBhHInInEN9T7lXr2U0/uHHwv5GDyAQ+3s9D9IA2JHOoqyidFon/lHw38+NoeiCSWzTvyFlL",
-	"zDBVOozImDJVLCRZzyXUptAVlx9kujIHVM/SLiVp2zqRSQ8lxJmS4PhopAU8HbKNgHYogqd7FycZZzq0",
-	"zCVHfaZb2eN4UN3VVjuxTCRPLNM2TUQh1XLflo0+VLTY9SOPeNvWa9Vn0KJQoJCMIqFk3p62f2n2DSX9",
-	"qETYDwn2ZmBuozZUX0deVfusbZoZyuTG6IWpsW0gxGouJF1FJLmk9/Ek5QlQMW1ZlXAU1jd5JD/SA5LS",
-	"b0FJV6SiShJQWMHInS2J86cY+AjUuAPYowiPqSeQkJEVTfQxIf2Fel+fh2RMmLq00Kn04aiqs96bS4nx",
-	"VTatwka5JaJkOkAAQue1lp6pDQDSa+yDB7LdZ9yH4L1s+R9Lvo8K0weUHu8R278b2gDr4Li8NOrY6sgp",
-	"Sq/oreIotoo0sNVVSepVfFypirbfgEgVy69uvdEauaPhrtckh82DVmvX3d3fa46axBuCh3V//2B/dFir",
-	"7Xv7w6Hb2qsPh6S+N2w095peY58Uy7wPRsQK6gsv8CxmKz7/KRKuYwyFkJKE8mQu4jIyRL2FrgVtoY+d",
-	"glXUlXBH3qrjioMs0mU0deitur7526vjeQRHHgfPAkqEJysEUSEinfUHPeuKJLCW+VWHboM3g7OV42j0",
-	"fmwczYNeUxb5/sPdnqWOg1NbffPPu7LGXdFQK/WiO8X2lwtGCuuxoji4zLJxZy5K+YEtKuCjME0ETWr3",
-	"dhGivyLym2D5nzHC/4omoLJ4o/pRrfFU8UaQHvgncVuDuL0CTlxG2TbRJHKGmahQFdCt2ywt06KA1H63",
-	"1KNVNEh9GsS59LruWrqmK2fkuM8wM+V4TJsc1yc4hMKs6K2SMPQ8mtZ6HOR4bfNRJDcxmmQi1gxNXlVY",
-	"0MUBvm3QrWMqKSLiUdOnNE/ZUOMpw3Af7D4bGlN4In9aKx7DWmHa9q0WQpgzRySVAh+Ajiy3KWjrdqJg",
-	"bGZOQNz3+sxGHxZZFMCCC7l7AgwKNo0wsSNsH5fqKX0GFUBusU+9OKzgLZklEQ2WIq1rTogzDZ9KgCPe",
-	"wYGHa02vdVjHh/VGs9bCh4cHu4ctfNDyDvabh+7wYH94sH+Im/U6HtWI22wNd3H9YK+5PxzhlKj20HZR",
-	"tcJVLAo2lvRPo8I9jAoFd3EB4Uj1Fyz1ZV+Zyiv6MpunjxRRop4JDL48f6WbJiqlq2W6Klq2rq4mZX2W",
-	"q2sgCPN2oDDzjgv1lEUAxASHCmDpuCAcEkTHjIdKc0LtpE2j0De5z0Y8TOXlgjsHijJ7KAps1WvdPc4W",
-	"EATFzazOQSEdTyCe6C7kbFzts7aNGxMSQ3oy0JhBvrniAAlJfR9NMPME4pG0a9OlaFNUhbhQKWhaovmd",
-	"mDP4FtmiSbPJyt6wNmq6NbJzMKrhnZa7u7tziHebO41RfbQ32ncPvYbS/uAodT1JfAQfngdsfDzEguy1",
-	"HPrhxcXVXe3tqzFvt9vt8977Sef9uN1uv1b/afOT9t/Vv/W9f7Z89Ue1Wn1IRcSAanHeYQpTq5sJBI3D",
-	"5S9cc36G2czQHvEwl7xIQdB3y42RJL7OkZzkr/OIh2MudwIsBKQgKwGgkH2fYepDV0vKxj7ZiQRBIRHE",
-	"1CJx9N0C212zZu+Woy4OXE0Tg2diVRQX1+1bjhGVEOgP1w9+zl18mCReXxW1hebv0O+RMpgWWxNmEJJb",
-	"yiOhF1Xts1RLbCpQo1ZDd6aENg/hrsHq9FrARYvjgMEkS4FKFJJbgn0Rl4nusytFPn06pfIIHAzQlCZQ",
-	"9MeMpv3QezVbSh0ITaOWNG+Dshq6SXP3Ej5NeBT22VarcVho83kJZ3Vpj+o+/l1dI7+gX87KFyu7mEf1",
-	"6j6yJbZtuusdI6xP2dYMv7MdLYoRaHOJ5JHUkT8I1TqDdk7IXvGdFFlZQrxAsC8nWT06hsANfW7ZSOB0",
-	"0G+mYhy2GUZvPl6jLSgEMsg0DzlCL6BmEvr9198GhR3EtpOqZnYGCq1sFBUYQdxHq1Y/QhG7YRDbbNDH",
-	"ShQxKHQ0t60MGMsHAs90mtR22tBsE6OMCzS1PSricvg5woVHkoSoXjMVkq28I+KQd7M08Kw2a9ono76P",
-	"6ZaOP1QCW303IfujKAQiG48HylbjMIkYR3eUefwOrozaLixtPpYQDvibEDqnkvC8imgqyVcRs9XpBqzt",
-	"kaNZzIkq2DTrzsLdpTrxJCbfw/mUZmONmmtmpltjVpRKW7F1ytS89Yb9dF7ypunHUyGzN5PhK5de0Dfd",
-	"9z936+e0K7rsatc96e51b4IfPpy8OayS2Zsa+aGtHqr94+PuZMi+p6Pvq27DZ8Ppy5r3wxv/IcVBc2gi",
-	"8hfqmD1tKqDsT8vVH4pVqHNRBB3oq20EyLyYYC7hF7qDX3kItqGXKWpqe1VZ0u0kLkHrwVvmACyny6D4",
-	"EcKSZiWCMjdVRBG8gNoWVaYJapu6bSj6tCTnoUnJQ6qBGTgtTcYwnoqsIPffNuNVG053EglqyTWLS2Cu",
-	"JJrZcpCmRCSkaaXEMZZ8n+7nBrOpiX7/9TcjdpkIM8qopNhPXqMCDaAt6wA9R4O2+utv9Uaztbs3QBHz",
-	"leQFlhqw236+bPd6Hy+uTrWTy7jr+yxRQDOiWzzJRrLbWqJYJNQRTslTyWIXgbi3OJYSudLnUHEqdneV",
-	"owqc1epX267rsQOLi+Srg+tGIydfbSoN3bqvz76lJJRtWvgHkoH+e0k0cUVh39wtS1j5vOk9JGMqJAnL",
-	"yWpcxctKHepKeWig/hnE5bYyyvAWyC6KNxu1dQAs3mYi2xs7cLRZ2uY3gBEerGNLDPVTTc5g6CAKAy5I",
-	"n111XnV7150rTSThucQEv619bTEhZYR4IulKcZBqFGb8hqmGFX3mE6koqdqsoo7gXTDeu0wxMOhQBOmV",
-	"APpn4iiuFp9SnEV8C/pMCXW1I8jHJD44DYz9UWdsxguWnKM7gm/ieGTYILAHB2m64amf1H77bEuPpgv9",
-	"biv+cniUsSpZp2QmigwtKLtwZfHkHpRaU7xK66BxWG9WNpP77qlg2238qWP/S+rYSVFYRL7oCtFF9Clz",
-	"Bx/NolpbgTmccDbyqe798F+cC9mrljCOorNYIvZnPTULZH8lWGcIpk3zi/XvebaS81NZtjKAizBAkjua",
-	"YUXCNv4GBToKqqjLhCQYZsHWW2WZXGyoNXXW1dRLfc8FLA1ddXqd60R5AHk/5jIxl0tcXVFwjHaNyoBN",
-	"PFvizUJUrssF+yzNBlEJF0xZNaxlIe+jS3pwawcflNCPg/2rhglmzk9xVMPzkGVnseCw7aTOQ21fq05z",
-	"nNCBqhyMUK2tmBeYLttheaGJE9IMFQs0preExXNqZNjO8l0qDOvts9yMKMd6C1mpIA/icUvxQta805EW",
-	"wA4TWt5w68N9Uhsd4gOvNdprDndJHe+7h15t1CCt4d46nDO16n9l19x1DgtN/7RjYBmxoZD+6Ypb1b5K",
-	"pAnciaFqbpyheSnfnLpFcP6LuUKOeC7QXZR6YSKFTciOol5TE3ewtwM0zCge3FLwdOBBPQ48qKIL5utA",
-	"nikXss9C4hJmXlZ8IKEoYD42RNyGCC0hzaAK7KCB1WIGRwm14aP5AAbNW6vmnTSfWPZmmqGirbx6liJc",
-	"O2jQe//ic/vk5OL9+XXpsCnrsy0zo3vQG2Wuz1DJ0/ocb6F1f8IFdX+PlG6la0ZK4vsijrQo95AfIeMA",
-	"ZV7eGUrATqXzyGCNjVrN2Mjir8ByljlrTH0k8EwgsKihWM3kIUqBR6GD7j4xynIXXZMylbCfLNXgoSk0",
-	"DQyKcalTsxPxog/9J45h6ow8UDKhOlEeyTiAJB1g0meDOBjLHrf+fAKiCvRZMeTc2jFTJczCiImyOLTj",
-	"PptSIZQuH9stdZO7pLZXzBtTc247qQ4YcVSdkWdWiYlJX7a5+Jit1IEBhlmjaZ9NuO/pbkNzkOWMbNvQ",
-	"muKImiOwdgIorogMZzvtkbR9vfLFvJjXUYs+0XRtc+05AZpWoiFLav3QuoXuaw1HJaQYqK2Tu5va6L+6",
-	"gGDvnpJS8Q1hx+hO3XMlPmqu5iCqWMIMbp6jo81jcgK07E/5Ya1QHsurgV0Y7FgiK+R6263kOYJOeUZ3",
-	"hKQbm5+UxPLA128+XjtJgGFavUtmDckoJGKyQ6dKuBgTmWQFHCcTxA3PBKxCQouuOMPANCNIL+eZSLoK",
-	"mYBCmyCk6ZRmmIq+6dyngdoUNKAS8bOg1YbPhJoJ9mwiqW0HhtyEN2SWjzDSkLpXeFEM4MRrrdNTESSs",
-	"xoWZN400emr31imZ8of0byl4xbLbjtrNjpIroNt+ytkFCRrYpy5ZnerFS31sy6hCt/m8knkr6O5ObXfe",
-	"CrqpzfLmHx/rt11WyxosNRS73hwMH4q3xFD+M1Dovx4jSjqp5v1qClkK+U7CAcqZT1eIiNjclrgz6RYW",
-	"Zd1Sgapux1ELXrysFNsyRYRToUXQdie+VoMkEh0kb00PXcxQSNST6o3uGRJECMVnBfUJk/6sz1KWPCU/",
-	"68WaYavowtdVJa01MMl1S9X1NY9bRhB3RxRx8LzlC7HRLcWJktAnWF9clCfFI6D+QYa/MA6dw0lo3AJl",
-	"xPpKn1dXd49du+xuG7LkdNPZb9J3bVXn0KZkMRj23hw+XXhAO3MH/sy+m4+qins/52OqgIrkiYglEUmw",
-	"VUwsyqnXiPrkeRQoIrxAYpY8NN6IaeRLCl0UjXavBhhkZGZFTQzeW7VdeyKgnytYHYQMCcQVSFPoZ+jz",
-	"oe5aD0NNsJgoYRvqLt6FVEpFJI2kq6bV9ckpQ1My5eFs+xjpPVA2NtNoS0xo+/d6sVVmazhTqpqiFNt6",
-	"ythmol33uebvYCgaqBUZG0oU+gOwrpxg3yehgNREK1hvDaBf9sAx3XdTrazjFteGBm6b1p2Gxm0N4iC6",
-	"gdNni/ov683xO5YUVTBjpmuXQ+8zSzPt3JwZw5A+oOtZQIAYC0ZHI9vuNklf1LDc+vi6ff3xFTrrnnX0",
-	"k6DmYoF0/9SJlEH1lEjiypNk3G3HGvNw3Gs6YT/HkKapN2Be2lFvKb4Grc/6LO4IXLXxJ9S6/UL5TOg2",
-	"ceoHY2JmM+TRkLiSm/7eQaBUc9ugt7G722cpn9eWwd04CQfQ2vZy344Nk6B/qKnBCqag+vms/cPnF3+/",
-	"7vTQlm0FXK+1Dnb392o1DTMH1Ws1dEZfbB8jjHwl3IR6wbo3a73ZZ1Ci3mAeVVpXIIuLTCggvKQ+eQAW",
-	"VaaWxPf6+YiH0x3LghJSH4RqVZJq9qZ2UhwCrX45Tp8SQFkf35C4fEqEOc1qxamMbKvyITSBTrqI65oe",
-	"laxa8qOe91P8FB/+k7iPpr2k7kzlSCetPv9nQMYVp6LIA1Q1argtUvf2h0286+6Rg1EN14cNt+m1yO5o",
-	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/e3zW3kax5YvhXyT9i/yFAUwABvkkEo2OXEtkSu0WJh6RaPdPV",
-	"o0pUJYgaFjLRlQVCaFkRx7HhiLXDDt/Ye/bOu47dY1/tOvw2N+vwxXyTE3tmZ76FI58nMysLKLyQ4pvU",
-	"OBenRaCQlZWV+bz+nt8TrkcbbLO7RbdzpAeM3vibgRocu21uPl1vbUx261Xr0YjYZePD8JeY92PeCEU/",
-	"F+yfPZ8btAfUBj7kXbGQsBTFNZyVKtA5pFZ2D1ImGTSgX/lKN2VkgL4CE8NbwA2i7q674jsGBR7JokHx",
-	"UZ2HT3NLJfRr1sLShr0KqsAoJZpp9U6q7qkVYcayOtoSuh2REacdBC+MKBDi86jWIMfDThKHKJrenrzS",
-	"ugnzvQWjBZwlu3xQlNFhPg9p2EPmQfhhNXgOPbTVhFORtMkAxvdIn36o03P2zUZra2O72Wx6JO73h5ly",
-	"V4KaSfwdnNFzUGeBX/GHzeZGqFYM/sX8SrCrTIrgsFt/LTirH9Es7AVK04GmyIDhLXgc1FCXbDQ3bRqI",
-	"ko6IxpDOe8PR4iIp8FxXgxP13zau+DfNequ5vgGdY+DvVnN9s57/Wd9qrZvx15vbOuxJSGDeDwym5qmH",
-	"x36oGU0zCJGhZ8d4ZNTdts4kFX6vJ0Mer+EaQLd+WANlYBGyV8h6SbXuNMEbAhU2JpsMkCbvW4OyY73Z",
-	"1IlNc9P9WA6EjJFeynR/ybTSQksC4SDaUUYbSG899LelNmPV9Kon3z4n2+vb27mOexzAVLng9b3T54eH",
-	"MKhES0/bMNbcwPb0wOqdNcihMjFgiWOexJwFmEUAo348gJBBJxUjZWNi7zzzytMh5xpT2ydV0BuSaIrA",
-	"HuXk9IcXnhqXDqNYeOQyjpjwyPH+tx4ZJMrIzNiHrLars2n6h+MB88jLs6NXHvye/Hj0Cozf7+glPYWT",
-	"rIY0jOYevgwS0CyjYQ+aDnmQI0H7D7idYBHVgQREMbyYA7glLL45b7AewY91Vw7U34DgkG3CBYgEDS12",
-	"tuOplmj1Y5HE4bhNJOVRR3zYJdo+q8s0JI+UYffIiYbgrIwYMv0KhxzWS0JJ8bkldtw7PnwkiUjjc8Dy",
-	"lhVTXctIUz96qeyHJUiY97VJDKjOJa5/Ns4YHLVlLj7sKnED0maZgMbjtcdFE3EZY26W/L7qSKWmQ376",
-	"lW3ZYzSCV/BRF+Cj0JHT+mgvGdGx1LIP7NKiMemaOIwP+0rtwbWOKeo8Y0ExTN8tWEZTqEnkNy25x7RI",
-	"K7mTESVGLHSGGZ7n+cIApJVzlkkVhAOqVpZI5doFu8QIvW/8yp9+/0e/kn/y+Ju3Z9/Wnz56BBXuVjrj",
-	"cXuEIqD4hAOqFLaa9F9Xcdb/RT6BmnOv0l1lVuMV4+dZb3ohnsHxNvxfZl8/kqgt575vuxVjnm1vVrxK",
-	"P+ZxX+2Bpp1JzDN2ztLCVCYk0uxNN09SzZ/a9Doos6JkG5TaGPPHdt6HX/mpWd+h9e7PH7c3P/mVf1L6",
-	"CnKRffpyb31ruySK9HKvvr61bcSpo6pjThIxYmk9pEoDsA+kyn4Zmo56ata1mbvFnduimbnKZPYLMUpm",
-	"OTmgry6TBOrm683tBy02J6xE/W5WInQlQu9fhKLhMv1K0FhDkQYmOsq0On6SUPNBiVexrMzDWyjZ8vNf",
-	"1PE/a/iffzJ39VZSfyX1P3mVDQwAlfACQOz7kSShGIxJteDh1wB/jsQBu4QLe7IcKXwXcvHettOnO4PI",
-	"bV8nFrzZ2p6FQYRSF1CgZSEQR6mSKoRx0d+suZHU1hUwi2kq0oWYxWWmM7m7lhK8jz9brvr+4znS9NMD",
-	"AoFod1tHPUlnDIFCiPZPRUBxKcvPvV5k8uJAYzycMCkZiWESEaneTVUtqqfjL+ogeqDoa54N90C2FGN8",
-	"kwHCkUgvJKGIiHtxcFYWpHjJrplKus0oxTKBh/JM0yNplnaWxFzZrb9tu/U0/rXg1iizA17gV+T2u5ZO",
-	"+VnJStMpD9YSWBmWt2VY/kbtyRKNTGUP8TdWETl8HKSqtYln9CmmR14e7O1b57fmUj0X7/Ba4FbsUYkO",
-	"M9zODKp/iDbOBPm5RbyzfBK1XZKyLB1rDLxTg2RKnyZeq3NFWfU8VktlgoxonJW+vly0fcqtqvLmoiw1",
-	"iHz38eYYVXsTmju3bZRthcp1mfTyWtYb9jsc6pvmJJqRy1qGNMFK9S7Qw8s4YpAt/aAESDAK/u4PQS/I",
-	"AbRUDliYEbCcAJmj4Wc+ZxzQPFE7J8q2TR9wWDTRPmBn3zqDij6Qurr2jygjz+CL9COog9tnWJXSjT9A",
-	"1/VMTU0NpEaVedaK5nvLYJs2jBzsk54Y4UT7lI/hVoi5w17uXZG21eMilK2HRYCMhj0CNPjIYK/r+Tn7",
-	"AFPY3vRIa/2pR9bVwV/f2vZ8vtVahyFazfVNUqWFRG2r2fy7P2w0m0hznF4yLPhrrT/9uz+o33XEh1qD",
-	"nKo3YkgChklGIqBD4wgI1BhlXe3IPtAwg2dpkFMxTEMm2+S744MXHjl+/cIjLw6/JVXM1nbVYa4huOod",
-	"6xxjwt9uFTWn49cv8iyshOHMx8pwVmMBchkz/yRLKZcDqqRnDROP6s6YKR3FkjXIgVo/NTs1DLQahc4h",
-	"agpq68CbA0xbTt0NKEhcGwuMA0gEbItDtNk0bAzSuAA+O3v59ugZoM+OD388eHVKqqM4ynrk7/5Aeiw+",
-	"72WeMSfIZhP/V9Nlnl3kCoINvtlsGpIGAM2xUESA6LNTieI+41IpNgz5mWOER7ZB8AxrcnPbI9XnsAmh",
-	"EBouh8y1xnXjlVk65CHVRT+hSNOhWh8NEthqkD29oSnpshHRtivAOGGWeI7U6u7auh27pkqaqbnGKcmG",
-	"KQIdEfUBrwIAHNCC9/MwHLs+n4vf0HHIEf71QX9tVVxuE8PRhj2AVbEFpe3APQzKo+HzV/EFGjlQfJ3L",
-	"Dpqm48Vp8zlZayuIPs8xLIrfd7A5tYEGEpGTQfyBJdK7krghW611D0SNUlaxGhrAEzlcblRQYvoMaPie",
-	"a8pvrCtTnn5AU16N6Fj2rTLLfvKZXjLs3XEHD9W7xYe6WSiAg4W8cmrL9vu4EQiAPRT3YOg+oBTK0jb3",
-	"AmF1TXscUyYfW97mpw/5Pxf7eqtQ/S25Vvf/mh1nbLnAOyxih0bHRiqBfHC8iILfBhwYXYx6q6e5pMnQ",
-	"jd3nOO6fPlagdEVrjTyIb0okjE2tBCkIv/yS/JajNim9vhjR/+RVMgxSH4OGKD5C7p2oB1AGSamRN/9x",
-	"ylIRdtDWerPZ/LDTbDa1itp1rQZlGGprVSMNDXqwax/KmJH695PPd3M5i70ZfngwCjxwVMQwA++q1WiA",
-	"igNKoUQJRoYFQzlrV2FR0Z+A6aNjrayg66WNtpYBj8vhYCDSjEVHLIophOQeTkJjz/GEkMUI12o+pjvu",
-	"r1kWn7ivnm4JAtm8eskUpmFZEpRJGVcWnCgJpajdmCMpgaETiC2TXJz5CM1MxLnaGg2yx7G2U1nIlvAA",
-	"vYjmzq66B5pnYEnjlJVFhm2mgb0NOl3q/k52BCD4M6wEDn+kbk9NKGcjUsWus51h/mQgUDSXXM1D7gNg",
-	"6uuJUcmIWAXToeFFmUV+CNM97OeU/J9R9OMtc/lZ3Gcyo/3Bkte/Vg7YgoKiBSlVHocX2szdg7p7pxpf",
-	"/eN9s3mFjKhdLFy7u+5ta2+/sGO12QC4n766Mpa7Ij29+ZYF3seKGEjnLzoYnMbnnGbDlJUU4KJIgQZH",
-	"U9Smcb+ODPTzJOgayKbFctTKKkmqw4FkaVbT7mWr2TQ3lzoGFWesD1h8tZVZRAS3MUcIXKUMVZNyQgJ1",
-	"sQw8E+ARaQTxZJ61yfOTg72zg32PYAf4fc3lJUnCuhnYWheMDTDW4nMwTiBzeHBy8ubEEv5pOV6F8Lnm",
-	"H0bOncNIF1pkozhkbafYIp98DdpiLhDGHpkvjElVPwqOpsx0VDyWq6YPKgLCb3CaMWoL0TIsAcDEkomb",
-	"LSGw5TN4s1+h2P7pY6mQnv50He6SC0/YalcW4hDUOMSftpTF24+5+dM6GDRN6fjOKkBx68H9MekBDrh+",
-	"vJ8+OnY4dtKBgE1Fn6IZOm7Wr/TOLfkVLq9ul15p32QD5YmXAFt5nlZ7w238fgDNbVl/VZz5sJSU0RGY",
-	"XOpo4bSkspKMpqimShNsOrxeRdpIFpE+TS8kNCsUSKqYOgnNBvk2hsxj3jPazA3ZErRuABpnbSBCVSaN",
-	"uSTBBRsDHzSpPu/FnEnMsLyimQavEJrEF8wjIZWsHnPJuIyz+JLtkuD/rxNe7wOfK7cXES85GUBtkvYh",
-	"TnUywKgT5SPvkoB9yFKK9DXgkWCb+R6DxM0bpULbecLKPg6xT4PqBnQd0KdynS8BoJ7yZmx2QD+tB/4r",
-	"N4myzMNsXWesR2+Q/aKKRL9eqTaofC1nqVQvNVdYt62rDvvf48OcGAm9xI+O6XJVa6fxr+x2+Hfsj3/6",
-	"WKGXNKPpWyi+r3hz3ReXTOxntbJKLDdNGf9606tkIqPJQcL66llQmalP1BPLWxLneFDVHRYFYbAKJOf4",
-	"7TCprSQmceNeX8Dfvqx+KCzY6oDZRSyI2xmC9iPun08oY9WJnpa2eNKlS7bfIIeZzAm4cpp9kye1fRjE",
-	"gHHyjnVORXjBNMsh9XlwEYcXLAowcU6qKaNScKKJjt/vH7w6UOYzNt5PGQkTIVkE7C0Jo5e6dP48FcMB",
-	"EPDCvyBiA/w0yNUlRXIJzfTVZPXe1nxhxvuAVK6MIwCGxDIT6bhBXonzc0iCcscs93l1s7lRc+gZ6WCg",
-	"gzy4NlruQodvHY3RXoNhXrMdugvuA4YKtcDHAdWj6tW1hGtFjwSeQk+tnGlMXf+lhHNuKUKykGZXK7EV",
-	"C9gN24C4rk40ttz082bjpwapAKwHhIvHOSVVN2/KgfxWjTJswQ3t+9tQ765KX5JPh3bCime8wCIv35Oz",
-	"5s4ELx/YipX2x0/l9gK6bwtHKQ2L3rh9sLBHBu6C1fmcR6BTOHkvoBOG5l3WyzdpCFz1TBz238JuOKYZ",
-	"4jIGw9I+GMiQgiz7SQIzUG6KnsVunvAwOUz3KCOP3WZzI4e41Ro+/3ZmBJBAALDgHKVskNBwIoSm3BiI",
-	"ypWznKnjcJPi4pqZiWuLBXPcKyHsjMqpeg09GlfKzv/VTygu0INNbRg1kXfYQGqlVTToNqi6Jpi5oK2M",
-	"4Kx4zq/idqwhVe7MQM87pxWLy2k50eNERy+wp0d6GE3bBNCkJ99VeNdbjz9MiM1boOrF1dPH8ebVM4y/",
-	"ML0IfFgrHb30ydkXRaQCvMZ5x0aZy2vo7M4tOsDoJl7oKY8TsPEQPHHimCaqAtfpQCE44Ta+KcmIJYn6",
-	"L4Q5fQ5Feg2yb3xq43kr19yqZt3LJ9D8XPbib9T2LEUBQy/tV7HMXuCzPVgn9abjhouv06HLEnjzXiIF",
-	"SWKZ5SEOGwhBtjv7+V4WEMmy2iyo7+SbKkf+dmkimc18dYRIGOWVT7ce/Jzt8GwUXBXncQ0wTW/tShv/",
-	"Bf6Lko/9Dkufg6HX3rCrAJz7cJ3aoCM+5fjcdzgVjgkckeUjqbgjVkL5hgMbSlg5iaRzI7cW5LUcAb72",
-	"UW/O+TFXvaeVH4OxTdNrdjAAkm9IA2GsM2sT3Nk6ukoC+EWDXSIjIhcAQAgpJwNoKpgJEmcQVumLlHlI",
-	"LoDBT4grKkeKRlCzYnqsqgcgqcDWNZDTwnvYsxf4fMQ6PSEuIFzPGmSzuZnXOxmjjQsih2HPPFOq6bhz",
-	"SaaL2iwNtmQseiQtkKMaYGiYlC6tPexBzdxNM5Rr3m/soAed53osZYQmiWVb90iHhXQomQkmR6jfwp6Q",
-	"jJPOGFNgplcToFf16D6H5n2YTdS/lqTPgGBdXYzBYMOKfsHG2JRevV1pNlttpoY0m+GFllGrSG65IWpX",
-	"3m6nlfy76cCuXlmQHkZnlkZ2JzbpjLf1SJIY3DVrFhQ0NhgtA+U/WW1tVPu80oF5Owl9MmW+TAlokyKa",
-	"a2MLzuqZqEObSJNS6rBsxBjHANeeadggWfoMgW66NzS2CYgFL9rmPq+q2zAOfSQCyX4Jah5J2aW4ADAd",
-	"VO8g5a228DB9pA9WrUFMRt1miWQMOTjsQxEniRXou1B5HuvKSNMoIVE3Oo8v0S3B0ZUh0YCaTRDi8GRE",
-	"ExrAo8016I/MUj5kk34aUwRQf61pQ8EvWSrh4Yo71FqG5VY1LNXn70+vdPfZhGXplNbnTOnZjUzpi4JP",
-	"hD1q+iacHr5+8eqg4lWwwOpInqsNi96C/Umlx5JEzMq1PJ3ugcSiOHP9jm4q+kXnwavE6m9dpdOX53o+",
-	"Zwc/nsELgVNunSzJftGuxDTy7l59EH2gl3dAjHBcqeAbVsFHk1onG2G7pWX9EPNm1j721Sn4tIabEGvu",
-	"Fiht/VtU28Qx0CHx0hPQmy3oy3OwwpU3wSNkMqEkYmHcpwmJI/QBqCSBOhdBUZTpo1Ki+mG615Ziet1Q",
-	"93sz8O8nsBTSwZGX+V2S8QxdqMgQX0CnOvAxGuSZyHrInqF5rHyODpqnVwINVX2HmvHa9N8NLRMCAg6c",
-	"l7tmQMAfZ8Y08BBdP/27CUcMngmwOfahDC+CMTIMlUjeTMvnQ46plGiBK2duP8scwCXVq/+1eS8LdNFV",
-	"9c+9qB59iGZpnhvXIYvcOH07awKvNMgNaxA8kRgAssdyGc1hT3c9EefzsnaCRHGE7cpNBAniZYdHRJ2N",
-	"ydzECQtFGrGorfmuQpokVvA6oSefg+Ay3XOk6DOkCKwawYZbxtMSFuMAQ3S5tFTUkDxP1zehDEW/qebl",
-	"BT8axM4j9KlgBPUXwBQoeHG62x/ORlvmAyYGwDKlzgfzeZVyAiFlE5NAOQzTUxu8Ly6NZEYFQYE4Ej/7",
-	"G6GeHDc0EjcFeGfNAQPl9BlNzxlIGctAB1B0rLJv4EWXLO1o0lTUQSaeNqE8As/nE5G9wDOxPpxiAyYN",
-	"HxswKC6W+wmuJ4yml72Byx401EWZcFuF606E+rdgWpDq2cHrvddnNQ9hmrDvRKphIsoc8Hn1zfGp/l6p",
-	"pAs2JtW94+P3pwcnPxyc1ExVtm6RqId9e3pwUpvrub4xH79SW/w3k5G6dSR7qIVDccNVvIreDkpTrZs/",
-	"raZSm2CuUpxIBbFME7OVqd4yFVmi7pTWfKIEojpYh44KzY+aMsMPTk/3Xhzcv2fmbtjl3bNEnBPGszRe",
-	"eWg3rl/PXH1nxYxa8iX1rGSZUgHLJPsPj0g6TJhskKCbxoxH8g1PxkHeIRQCC7W2tt+VqUdoSRCTcMYi",
-	"iVB0ybhy45S6w/qfkMUQKBSkw4i+zQRWz0MqkZdnZ8f2hxb2jyVStRlEYIf9U/O8vynvwHlfOv5zoxge",
-	"s6gLO1/q61Zi4DbFgMy3eHm6ZBGk1q0v33WQjkhb45hJWtSQamDfLJq6Qa0xE//6hZzAa4JrCydNg+Wu",
-	"eozuCwh71WO8gsI+1MJoPM1Fb3i+WJgyDDDMu5RVkJdSur627nk70rhaQDQAmNZR1lCyx8Wo4fNp0GBJ",
-	"cfFM3CAxsMGSUmGfz8QN4tVLoAYRYLuCDV4VNjj5OgxsED9fFjSIVz8syOBEvfSyJVP2yU0wtaRwSkCP",
-	"CBMtLSmPehAoQTwSy7uBOjqyMv5uGSho1nlJOW8yODNFPfYwNiFNN0clksiR9pKFKcsk6QMPe4OcMqYD",
-	"oO/0b7siJT0xghio8vJi5lA0Kk9Oxue8vMZYPeM7M9PfkOs2C5v8tKQYk9NOkidZIKMHb9+EwSSDqrOJ",
-	"HF7lZwxDbcCWTNUOqDx+/PjxTneDziriLLn7sFBOph8Jisg+DH/pm102wTb6eVJI7we1NRZZrDZNWeUi",
-	"012voQW9rfDRbKDrzdpKPt2aczrKT3C5ZzojUX4eS3XSCCVvT17ZjDKkxgtyD/c8ggWwVKjQBF/f/pEE",
-	"QRPzc58HuOcD5dd2h0miwbua9QaAt4De1dBaxkkqMiBny3qpGJ73dG5H78Wap8Uf0nmOR/BjlkgGjJ7T",
-	"u83ZmZvNHdJhYwERLYqdGAgXgLmwnDkS8hFqFdT1mKl5/Hgf5em48fgx+VZoWxsWAwk/5bCjFrSjpj0e",
-	"oF+gO5tI5a16JBP6RyhELMLaI8Hxm9Mz3Yt0mCY6tYMzClxa6zaZFG6BDc91RDT2efDRr8SRX2kb+mat",
-	"B8YkjgxTs+ej5IKrXMkFXwEGGr6iF++hL5fn5wLSGfnk2+dkY2NjxxlWCVS/0v74p9//8dMnZe0H6hOb",
-	"GtIZY1BS7n09MiEwXQrXBqbGMUgCqSv1lBo3ip3tPKLrPD4FMDYmuHKKP11Rk8PbdwtD0ChiUfsnNAL/",
-	"9Ps//qxTecUPC2NrhH5DYypgPLxUtn+iHumYyzFW0YBb7BJzkf7S5NfcmRZzbhHsvpdICN4mwY/1H4e/",
-	"9OsHl9hWDboxwh7UDf7MBWa36mucTeDZPQ5tUjBDC42BnJ9b3RyQ6lsefyD9OEli3SbIwY5kGesPMjKi",
-	"UtsVureJGcdKLPIN6bEP1ZdHe891L64qSgWPTN6S/AXxKw2/Qv4C+wDVAg8pFzsMxAk8MzBjYR9ItYEa",
-	"ZC+Pa6dMid+h4bixiHyPqM9pivT5oeAyo0q6xX1miC27Q6l+ZaYioaICW6dskX7MYVCR4FvZy5cVlCwD",
-	"gi/Iw69/+ACnN1a/M92VyBsTXdcCUK16bBs9bOF9PZ9jyId2lDfdahLpkZa6uYdz8MhGU/0Xdss66e0i",
-	"A5iuvEjFYMCQz8uYf306JkpCXzKfa4ZzpOmkPPJISlOWjD3nSZWd1SYRi4YoaqBj5dTGavh8v2hi/jJk",
-	"Q2QFPRYyO0/Z6e9eQdcaCpxjNLV8H1ouJkICfyZnuxopoDcUsB7rKGiuUOxqQzg0ya3VfB5GWD9Dymcl",
-	"eJW83rOmNYpUZIQ+ZTxqQw4FBBRVHjUoFo/IMQ97qeBiKNXawKswZ8VkWCytNOiyTKQsas+S5Hg4gMeg",
-	"Iy41ESjK4BzwhQO+V5PWmHMUnlkOolEjgEquBpj9DDwSZAL/a3KkkKfX+CD4HBUI/DNHKwU1dWjURtVa",
-	"HMtdvjt98xqPWyxRm9AkESO/0sbUk0f8CrI7qY9048ZPAbBGycJUq07uSZNqb+RKFseo7fpcnRdEW6jJ",
-	"JOpK6MADqr9BXgs7QTxQzttTMkMMsyMZeISqjVR3nkekamwy5KnSulD+pHS6OiQsjCMWwbYWXA8StMnx",
-	"3ukpTsB9Dj0Tj5wcfHfw/Ew/KTDAq622F0Upk5JJ3GjqFriSPQFMtMAnnzJd/pUJNdNEiEGHhhceSWJ+",
-	"UU9ESBNSDRMxVFovo6BGuakSqHlkkMaXmnPcpujgeTW9IMVJuLSzhmsWcS5Qn8Q0m5XPQYKDMRIKzrGK",
-	"wbadqsKRhVggmIGm6ZR9BI335O5tuch8XGmYsA4COoc9HXKJk4L+BO8Onr188+b793uvXr159/745PCH",
-	"vbMDCBKWuabPXR/360xqfIZruaxfeEWnDxf9jllx79IF3+o02ZOwFT2l691Ntt3ZCTeiFn3SbbL1zma4",
-	"HT2lre4G2+o8CXeiJl1nm93tztOwFW2wrSe35LrfuOe+yGvnbESsH2IbF+ISGYdtxTD/xeaosFUFNa/4",
-	"ivHKtY/x8lyS+ke7xIk8YrUaGO7W2lWmojVT50LRDdZwBhvil6EO7rOC1li9sSTngq94126LF3H+8Vqi",
-	"eDZ3cibKZzdKK2fi6Jp93sr6+P18ZbSK6MdZxiLzKXCXQotiphxN1iABBvBOQYsYF0uzuRlQGkYHiYkC",
-	"6CgWJ1UICKp/1lAoTMcYlc4qaqhdn4sJ59qkSJaRMLtks7mDV1EcyMnF4HzNL8393568mk1A99swVA3G",
-	"7Ur2yP3gbpY0hrQ1lyueld3zZdo9mszus+yetdyOWZC3NWHQTBjbB+ruIS6r62Wsie2id9pkIjarYyYl",
-	"sVkI2nEd7DVlEvq2fIi1JuozAOyiu1AE+6IYhf7qwyTREYA4I6EYJhEQ/XcgKAP+u80pMPVulrTS5meU",
-	"8xjdqgjjxuAxuAEq7fUFdYatlouNgd0G7+dJdyNs0q31+npnh9U3o81OfafzlNU3w1a3yba767TVUr8Z",
-	"4js9kpX2xpZXgV2BkBzYj04ZiHa+laN7qp1WmL5yvVvrnvVpUeLfN8amuDfHV2hsgCu/wtnctODemxHv",
-	"/zIta1fBDLPeWiLOYz6nWxtNEgxL5xn3Dg0vCOMRqeocgo2g4/d7g8GpNqGR/gW671MSscs4ZDWlf85Z",
-	"BpHwwyMkXYXUo1ImogvBHkSMQe5cl0sWm5sBnyUZs0LfNDUNGFXTy2hmbzLdbM3G/stbLcSZCUpXIXcy",
-	"o9NdzbPtPmm+KPA3Bhl0V09INkHuFp7L5/YxOqnuhA+/7gAJfRxB8vDM8NFCHoh89+4M1ijY0+cPpF+b",
-	"PGM0ZWlABDeliFjHCuoSOj8EayM14X8Kg30T7JKUKWchb0IasA+DOGVyLwtgxYf8gosRN8xjJKRczVVp",
-	"yi5sA5/b/CUmsnE1W7vqHccSTHFdcunBuooUgcjITWYWv7zj3CvYj18Op8+ZbsuhdnUizknMd/MNqewT",
-	"zkZF9gmnjc5sKp0boZ+6FT5gvVdcnb4zzR0Au63SrrDxd73OizB+E393+PbXw9br+FAe8pOt8Pnh9uHF",
-	"4Mcfnn+302Dj75rsxz110aBz+t1OI1xPeKf/bTP68bvkJgPQZ2pWizwumPpX52fdW/+ghc3cpBxCHw+j",
-	"C+bQFHcSGl4ksVFU5QHgM3rBJAk6iQgvWPTWdkDuFvsG2LEmfAk4zJg9xDajJSVNHAZXQ9+2pHrmPsUD",
-	"CN/mq0MSwc9ZSvQ6r8zO5WntcfvoJhrTrTNmVt6AVeTsYvB59fp7CC1UzjXPkrH52DQ2K3ODnb116x7w",
-	"g256N8tRbU0oNadm45nozOxfeq/+o/NSl/cdzWZZFWpc7SQfjXM1UtICp9SjOh5mJdqJz1ROe4W348CW",
-	"lMKSmtITrHK8LnWZxdQfCPc0LC+79hPZi4HK9oINMlId4s8xKwrQMYmjcuVfJsg2U2uQZ+YqKfoM2oRr",
-	"Yi8zS6fXKLpp6mLGsxQZly3d5+QSxK5k2y3o5JRplYMgH0OgY2N/ZZ7Esy9KQy/f0OuGxdWtCJ5FRoTd",
-	"3XpfrATOsgLn2RzDwbGTXWLZ+cW8VuIUfuKRQcy5oQYuNvVlE4aGTlCVmxjPCxP5TdkYZfRAUUq7moQv",
-	"oZbC+Fo8fnN5ZJ8oh7y1dRUyv/Vr8cg+maQ3giZ+uHlM1EKph1N18XaB8ci5L+BhI901ozWzg+DEM927",
-	"qeVu7uVtrcJBW4m+pUWfu9okmd/OqLDGax/NrpuLGzuBEK2cIubG6HXBOgPVBaVhtiu82sC1XRekjSAU",
-	"n2szRVOsWlQJ4exDlgP3UyDWmLp3h4YXgDcHy8f9yufaEtzEWLEryDV62jbrKPCM68OluV9JoTA/mN3n",
-	"113+229rdqbfGDY2W+YXz7UA/ay+qquev/fVr8yg1sLiNrvqAV/TGvZjOX7slF5Otg8dcqwnVacRiiYL",
-	"569qs0nKlerApQHcIyBhwmiqDn/N8zmoYe2JFYeYdGI4I2OW5amjXix1rQnmx7AIFYs5PuNgl53kU1Yw",
-	"yPZhrR7+WS7NucBLgNe2O/WG7JspJl6MyVSWc4n0WuQSoE8/vGL8POtV2pvNnW2bS5WZktXXTq9c3bRY",
-	"5E0VdtvXTs10izJICQdCidkJVxY9/SGaFaWS510PesgWX1YsifpRhP2xrN0AkKeilHLPPlDCa8J2KhGS",
-	"BY3+JcPK8cFQ9ggXWdzVm49kAsSMETAgknogj0S3m8ScNcjRECmBfV6Y4py0OxThsYhU44z0RAKVpqFj",
-	"/oSiX07IOCGGjoZI8vNFmBTXBKjCay4hhhukamkyjefTV03uHfUr9QrV1x6WPKo/h1x9oETcFAmSmzr+",
-	"SQ/7s71OdP6Ghdld410nX/lVxNojPCiGywyow1acc7fdflm9JaVVcaNNCK9HsiBi5HUkpokTzJCZxzGX",
-	"eP9BzOWUQHRMLOXDYFCM5N0vPGKNsjhzzDCo5DZ2GFh4BvFiBkBqd+Nf7dp2Gk7mTSeIY+6RzeZGDXww",
-	"n9+erXaMS/UFGmtGeg3UWjnCaxAXe15hsKjMNhuYZ5+Nh7khGriVcfZQjbPjmFtRcANuYspoNBv0eCSm",
-	"3ET1A4j2qM0LDfSQ01AMAfwnIvA/4Iu2AdgnNGPSxnhq2p+DQdBow4ATVt0Dz4oeeUA1s1txBF3mTzPl",
-	"2ZCzHnAhZbp4aUI2Y0iVYKYMSDVg3bRgVD/AlgsnJvAaGCIMY7/5PM7UTCSTExEm9FYnTdKcWkFODoWr",
-	"B3LQ54H6wwg+sjdHtNpcJ1B2lQvpzeZmmfQ8oumFe0zVY37lJibG468VvFarY8WLNgvvoE+RTQw8WSox",
-	"0Lyl0L16+kViPD/+K+7ju7dDYd2LqjTFAz1L8CPCoZ4aJOOsFOi3BWxEAVuly5QiUg1sV9VvYh6KfszP",
-	"A0/XSQEbLXSCAbIy7l4shtm5UBfXJhmSBdyfJoktosJNPKtgCadpcZmfK8iKa2CeiXyjqfVEAYhhnsJ8",
-	"rUsB8OtigM2MNCvGZlamnNHX/Tnjwz681/wjMw/HkbWhuJJOq8k4f6uQgomlXuRd6MmN/zbBEF0+PIuQ",
-	"WIuYZaXLqQhjmujXpWuOvsDWpjPLt4qZ5W4q+m+nyIq9So/yKHFTzilTErTSrvTiilV08Kt1/IWV5McH",
-	"r/cPX78AHPnbh4exKxzH5TO/RSDWKve7vAYAquOJ5VsWb5ebroTKC0kCs6WCYrcZNHL16MoI1ZvQqRHK",
-	"K1ehhZr0OfBo/Q0LoWhot3gRWK/UNM1p6JEDhwZf28DH9mSTLKWXLNHQNp+DGCIo5jxCLQGd7ohqOHuK",
-	"uLr8+aYgdRs5zN1O08EQlwLwwL1YhMBz2Aqg39pIAKeKaeSjMYIeRmf0wvrcLLZtM9tjfYwxy7Ke5liK",
-	"bJ0hOlbCOw57u/p9EMqBoQy1mdKqMZeZstxE1yIlKVAlCD4rNM2jwum+YV1rIfTABKE3oAFkXqnfthWM",
-	"N98FfE/5X8iI6u6UiWRaPGNiWsrPSKWBtrmZTNq1uLsegPa6JT20DKuWnrVnjuBvnk3iNtOJDCI6Ra21",
-	"vMuy9tFusU9rKN9K2mcvMhRdQ1Sjk2dryUn11rayHAtPOiwU/Vyoiy7SNUI4yNOiwgh0daX0+d7z5wfH",
-	"Zwf73kSIaFnlmJcWGx4UfaXWeY5CK0aPnNlA9A6fbB6s3Gp+btl1JrSaYxvk5U/mJM3qVB5HJEjZL9Cs",
-	"3OcLu5UrWVLekgbeyQ3qpgcudCd/v93eyH+/vCw2G/CBCWMriM38VpL49iTxnrYOb0YWo71/Z7JYuxft",
-	"Mvmq6X8P9peUrj5fVrzuuqMBWbe8QE4EpN59cOK3RGKewMrdu8S8Telh3v9Ketye9MBtdHXpsWTdjb64",
-	"UL7rFujp/vVlDe6I6W/XmBM0XlX2ZksYFFOlckULY/hQY5BXDT6ugo5XDDr2x2blFh/4NdNJZV6ZyYGy",
-	"/4G/ND/jgpOOyHpExhGTu8UKoQLcU2Z0PJuuQgMBipJldkUH7qCHqxKX4qMoljKvGIWvV3XRNVthMqK+",
-	"iMpM68RMaIar+SHMIq/ZjdEcOScRQCHzNS9eMmGzUoLdk4joeiU1robQaQ6ZxtH4Bd77K1C3y70AeN7l",
-	"FRCu++p0XoVc4txsqaUyXcisLy1cVYx4Tt2He93LPT6TE+MRCXDzH0YyIFTqoyAh3WIwrSTmxcvAEh7g",
-	"sYgjtEfjcy5SFtUa5J2GxgW6oVngtl0ZxOGF9LHHEp24xLbK06wSGgK2s5sfUdMHEFo65gSBiDnzuRoh",
-	"L4080P2R4JfGLcZ+aQwblj0/OdhTLtTMFi+wz29ATV4T16WXp9LGf+lImX0Vale4iCn850blZytn91lf",
-	"4I5Y3rqEZ77bZivXbKw8b3k0cGyjbCm8ChdZHDK8m+7VV4xGYiOjnFT8pkx3WNxFhg0eYb0KK9bvh4dK",
-	"s31MzH6a5R2gEF8zu2lhZ33dP0vbKdUMOndRPhac2VBcJsjfiJjXPN3YCzpjGVDsYaRciIzGXLr99cFl",
-	"gHYJngYXp+cWk9YggRqQdhIWkIwlibQd/B1lkd/e5+pyUuRH1U9qulh+WlPX2ChqbRa67Rge+G7MJ7d7",
-	"/crSWllaWFzgnrjFJ1kymoa9mScZN/KCg0nyc1l93os5k8il+4pmMcdqdJrEF6xGaF+YFqNFyWBi/jku",
-	"f8T1d7vTX+ApL4W8qKe5m9N32Nfn78SYE6tzuDqHDmRCbcWlz6HVM3PZYHsMOzET02lZ5l2bd41eZYl0",
-	"iKkXew0+3z88PX3z6oeDfacJ9CNpI3Uh5S5HKlYQlMbi9Kxuysu4N84T08d6td+Xj7/pNZtlRM6ggi2v",
-	"mSqEsABf4qoL2Om6csvu86nN+IJlD3wfLu87rfbh0vsQFpVELKNxsjAIvFDFv0CpjEVwszq55WJZpNi2",
-	"tx9zXVIlCxIVm+ljdMAj6LSrH13GMu7ESZyNd3XXN5+bhCi5YAzOR5ySS5oMmW50bkNb5yxbWtK/Pd6f",
-	"FSDCnk73HCCaG9t4x5JQ9Nn/zwlnTJFQLDxv99Mg7QphklVR3p2HP2w7syXDHzOCAotTNY/ySgwIOZhf",
-	"ekQkkVNT1xUp0OigVIFyaiVTZKNQ95DHsyXhusAgs7KIu8JIFzFr9TkbuYTSYkZsAzbxdyLmN1a891XW",
-	"kJVHcacw+PqDZ+MpUP5//h/+j3/4D3/75//mX//5v/p3E5DQ1kx4/gOEdUzul+W9TXNIVuVlV4//6Nqg",
-	"gnxBNsAZdvnCxLgRXRMdvgrbuyQnbs7BTfT+Wa4cTkeSc1E3VQcHZPARoWUVceYxQXz6BfGpiwjIdInc",
-	"2FDiFPJwk9BUlOeaNAPPuS6Ps2VwVyqPc7CqaDToFKL2krDHbzHCltELVtwUu2psEuBlAZC7Hr+dHQCv",
-	"LdQbTg0dqVIbo4h8br4Ok2HEotoEGNbx+3SmNPf/UvsZZFInJYPPsbIrlrNVl5P5dITRbesu51YnKNjv",
-	"tUrhwSil21Mvq6KxB1aqkOf2Ptu0Xq6C7OGpLu+GSykKOoqUqSinuqBQZwGRW6y0sNK1qkMIwL89qcRq",
-	"eZ3bZKmGKfTRhNtWaCCUJrBSJSCSza9um+u1LFQ4HhGpzyerLooa4Zp1bz6fVfhGFta9tebXvd2sJnrQ",
-	"SmXi1+sFtIuja1ykynU0jlMZ96BUzqo07j5K41wr92Y0zsw6ud+yxjGekCNWd7EV70RBX5mW8PmEmpjS",
-	"Ntco1ntY2mRmGd9DUAC3LO9WxXx3WMx3XXmnrb+5YWt9jacPlNs+C0PS+g+NzM7iPsOwiJoUixrkSGep",
-	"ICRRBX7h2cFlffFvuswPF24hVtip8tvT/bdTAZrmzbvXByclllALHvmz76ZrCvFeRwdHz0pvtmz4ef2W",
-	"w8+4o5aPPOv9vgo4XzHh3rcn96Yz7qWWyZ5xYWN+GWdMalaXmGvCR62sNd5YRxBNwtwp72iQPd3xvkcz",
-	"TaZeUolB3EKMXUIJF7yuZ6Dtj3LAlYdgR03TJW0I1Cuv38DjdPp+b3+/PEm/F0U3Jyg/qwlESc3GJrzw",
-	"Kx9OuRdFq3z8Kh/veHJRNEugLGHPLMI0G4sEQc2ouJRjY3RcCa55OTPGQR/fkSEzIS5/G6DllUq/S+zy",
-	"5xzEZTgE3kG/E45oTnU9xE48x4mvOk48QmMGCY25mVhNl2tLLKbET31eLdOs708Ojt78cLBf28WghOBM",
-	"lxSYW2ptnjDorlfVP3t18O2Z6YuCkwopV5YCXIfyoG0Tnm5eFkk7rZkx6glb7llA6s3g/sdGns62f4AS",
-	"BUNP1mC7P9g2LtYKtH2VEIJaMbsVAWsNW3rOaTeNMPDY13WRQLGAYSEKzgwySSYPJIwYL5xs6QGpJfjw",
-	"lP0S7BJJ+8zn3TgBsmFLGqYUeGecMdIZRucsIwOWoiagGKkUnNUzURfctrEtVe4+9zmIpgDsv1NokmKK",
-	"0RHUIdkvnhnVAj4eSfcanFcgxzxkUUBCmqZjn8dZDYUNzAvbzRl230KrEbRQdOMUtD5JVTIeeYRFcYZw",
-	"lEtxwWokhNVAWzXOLJ5Q/8hdXQo9fkEIjdqkJ0aEEuzOjQK0y5KEdFgv5hGhBrrRGZO+SJVkU5KYqAci",
-	"KRskdCxJN04SDXOmAw8fqjOG/85FEr7E5b97iVZCr583+oMFi6zVH8vpd16ytoVY/2aznE3Y7KQCn3BX",
-	"pH2KHQOybWhWHvO4P+xD2ESTC8c8Y+csvQXe/RstMj3sH2Gj9Su8m9OMptlZ3GfLXX7AI7z4Djvevzh5",
-	"8/Z4soV9Jaxvdddp5bbb2BelIMTLYuQG3Xy6dGf71rptbZ+noe4dHnqE41zFkMdDulLwVwzO9aykXajU",
-	"rTpX++XTgtSAlpkO5X2BiUUNERQ1PKnCy2xqrZf3Bat5Ptd7txgpQ2sAuyLro9Yg32qtH4p+J+as7VYg",
-	"axAiNsFOMf6G5J/gWdQ8EuhTE3haPRsZFJA//df/ltjjC38FDEVOACaB3oxKkccM2pcBuRLtiGFGWuQo",
-	"fuZsVDPfNqH4M9TnuXoXwyQyRgGoV+iCll6yiMg+LmSVgpMhM+gBYNuvAVKFcjmCpwrU6NpCUic5wJwM",
-	"B5sAnj+JQ2aGruprovgyjnSBkuh2Jcs0k39XpLVdSLwa2nzo74+PoCl3+rNU+2nMzxN2U7q9pNDKOopX",
-	"4ecC6XcHufWV9v1sN2+lFm5fLbyZcoKW0Q0L4qrPEzGMCF5ExKUOmltp52iHkHLAnleVee04ZNNkkVDl",
-	"pBHs2OTbKQ2utXWCB+UqSPzlOSl8jqQURQXVICdaC9mJ05RBwKarXsxs1gm9b1e8E6vj/UDit/18Ry5x",
-	"tvmcJrKn2PnIGjaZMC2qq9gBs+b0qiZV8JhqDegTnUH4tT8EKFWSiBGGaWA3+Fx0oc7RWmSkesY+ZM/x",
-	"Z+RPv/8jOWLpOdMf1CBAtdlsov1jZqNTqZqRT0dyi73/H0m0YbAnLfan1ddncZ/t5rGjwHHzAuwSiPCz",
-	"lGXDlOsOtWjM6gmYKiMkhp/sIKsDzCVdtPXPA5/bBrI2SOx2scJxPHeJHUb7yXCy6GJyGWByhW6zZoae",
-	"4VRMlYE3omnEorVfhiLLpd7coLTaDfoY318CuqwJa+6Kf/QrwzTxK22/0suygWyvrXXjhDUidtn4MPwl",
-	"5v2YN0LRh3OgvlmjndCvfCq41IdHey8OKtZ1dgHFS/ZOdBbqjpgHS5fFDVxgqOFGVuqm4hwAiUVY9/pm",
-	"6RsojWo8KX0zNxydWIQR0AWFRhKssAGADdhcXwImeSbEEeVjW0x+Jy2s+lZuLVSJH2MMgMzk/NACGOLg",
-	"obZwMezQJWDZjjg5O/jxzNx0lwTmKATo6kM7c4cv3RbimP2E19sO46eizwzFU55Fsdgjz1XRObOsz2EW",
-	"m82musCJspDN5k6ZgD+I4uxGBPxSXiveqJBBvK5OKIZiMUuCh+Vqhz6Ks7tGJC0pb8zr/epRSV8Bq6ra",
-	"RlcXOWt4QGcb4wXRoy6VVtqY3TGKs15sShTUJWQU80iMSHWd9GM+zJgknbFt+b2LRu10iUdOG2BvRbnN",
-	"lhGw3gnN4ENlRzfIYSZN2JPE0udhwmjKIo8EWu4Etj4EQnATAnDCNG7YH9n2sjJD6x4fCIxiWSoVPQeS",
-	"CT49dkxNi+69pWniQi3ZeTkIQ/3kXgXi/QqdiTVbeeJXAFjA6VsoBMRArikrNZZZHM6uyIAkICAVEJY8",
-	"6omEkUFCs65I+56N10dU9jqCplGDHNCwp+wA9VBD5eFB8RIG+qvqcnrBuM+VTU4oCWnYYzatsd0kkoUC",
-	"GmQm0S4JzhlXB0MXbWHTYsZrDbKv/k1TRgA1zSLb9Rmd7EcSK0N+Vce0+uPb3x29Pzs8OvirN68PSpmU",
-	"XzBoNa9X4zYI2geDH1gqlTdeaa9veuoDWWm3nnqVzjhj8hTM+kr7ycZms7kBP1W+j6y0d56uexVnHaaK",
-	"XEso3dXIm9teJe7v6ZZXlfbW+kbTeivyFZXZE7WIlXartbHufHMmIjpWM2tuehXBk5iz53koodJ++sSr",
-	"DIayx+QprMZ6c7PV8iopfzbkEcx4SzlKjFPM567foI/0ZiDz17RIiIR67za+dlEgBrKcmUcfUyLdrW3E",
-	"gRjICXlg39kMYYB1BnjVZBA7j373aRb2mCQDmtpqBvyN5iMkmmusT2Puc1338EgSVu/TOCE0ilImpUdC",
-	"Klk95pJxGWfxJUvGu5A6zYYyAI5CjZ9iQLwOiOoolvBvn+tnaZCADgYa0KWbvxUmpI4hui4m6o640WhW",
-	"uvFML9JVtfI9JupwyqewcpjIvoMaM73qACCZUd4/VfTF1AaotLGhxD8zDESh6Ot4TWvd5lcP8Etymg2j",
-	"WLji5OD13rNXB/tYe2Zn0ZrdFOPpjFlErC/+mRuRMrModMQovfV9V6LhG18+5WFOy8rOWlq4QoO7zAqD",
-	"hVIVXa1MnJ8nrG7e6VXb4L4ZSHy1C+vVTA8hSjoiGoPhhSjXj5+Cmke6STxwJaGF1OgtDF7S/uEp/IHY",
-	"dZ8HH/2KFrZ+pU3+9Ps/foJKei1A1UMxj4x6cdgjfap8t5RlAFuRtMsa5F0vTpRpqm8ZSyuvlT6wqkAa",
-	"rLuMzzmJuQfaQv8oExcMUrVyxFIdguLwexDlj8gFG0sPfkqzYQr+Y+TzwyP7y1S5F92hVOboZnOjRgRX",
-	"zl46Bkgs5SGYo4KHzLO/0fV8sZRDMDURKdTw+YFaDuXnxXnWBiK06kcJqj+aNcgezLew4jGHWXM2wpUr",
-	"UzhnsF1c+V35jGiVfnd5T56rCBO8vT30Olh181byPWkNs9crNy6FF5mps7bDKrLPbluGw+lljuFohdNM",
-	"ia48n7WIXcYhm89joK8hlJPDI0yzOqW9KTuPZcYgUFUsSEDebS14+uA2Wzcb+rM9kqRDwwvCOJi8oeBS",
-	"JKxB9hkNs/gSesrZm6eMJOpGGtUYwCUsICABZrcUkr19/Yi3HHzaGwzO4j6TGe0Plrz+tRLNM7B6ZqUR",
-	"n2NWIROwCEX4nrLu3lNNZFAGnr+pDptfElYmf/PL2456lVe247TcQVliRI9XEETonZwaO2WGgUlNhWJk",
-	"z6ORS0oSTQomjMusfVT/XYSmVtc8ksYpxrKisfaCR20S/DJkQxaBqEjg+5FIL5QNE7EEQR0BUgCqi5Bg",
-	"qUvjRP11norRRKdl05qSC7ixgfXGwFtVHpBTm/FBy59Fxxpewu3H1NV9TpgcJgtNDbXyq3N6w+f0nfJ9",
-	"OiyEyFYXOsfAvr3COV3TRyqeY1O84YykYgTlhSgMsKIPDhPU0glPGZH6O5FGLG2T3709eHuwT6ojGmfA",
-	"86z8QPw38kn6XPloY53epaQzlGPAadEY/JpzmrERHddyRkHobEsuGY+EEkz6ApIJcQGFgAaw73N7jUl9",
-	"xToZEGfQShGguADk+3bv8BVM0/TXTRmVgtdmChGfLyVFcmvGru9XIlC+PKsC3sD4KnaFeWcrkXXDImvP",
-	"KP8BS+taYKSgQRYZGMZvmQ0WONFX5Ph7JUa0YW4NGXRw8Pwqt9dkFCGYA0cbhYdHpNBUSXmzVJiJZNBE",
-	"m0KuAUQAjtwge3rwWDpuFgR0QHjSwaBtv4j5uc9t7KZqpGDKIBaUJIiBdcgiSCLOzyHgw4ngOYoXb14j",
-	"Q+jsIlEAsg+xBFGbslCkEQayYBT1mPiEDkMTtgUH0K8SkVYYIkw4jrAi7MxKXwQ5y2GcoSrQa9gme8ev",
-	"TwlnLJLk8M3pLnn5du/dwSGpvjw6Jeowku+hIvzHw703R4ekehSrD2uez98cH7/xyA+HP7zxyMs3r9+c",
-	"wJyODg7/6i2MR/Ze75+8OdzfJd8+PyLngkldLQc8mLpP1CiWDDHTxd4xx29PXwIGWr1/N/hnksh0MFBv",
-	"z2o3quxf/agpG4hU+bHnkNFFxDPNyIhKn0e561uDkg3wcvVLhRfvbAT4tBx1gdfkTtD9gY1xDc7UPq60",
-	"K83uRviUbrEnnVa02V2nO+E2e9ppRq3uBt0Kn7Cdznq02d2mT8Mma3U2oq3uE7oTrrPNznb0tNuk6jn0",
-	"5qi0K4dvTiteBddVCYPj16fLx7TQ2FQLhSt3Zw3O4ZUaF3w2X3QxNDi9jI8fP36slySOKu3N9ZKlwTO8",
-	"eHRLQViIJUwt7E2FE/N9uRg+Y3c7roAOoYNYxJjSKrx462g8I0+AtD1Xegs07Py6mN8ppxzsZmjm19WH",
-	"CEQoJjG07JvaArYjV3zJuGYvrAa4hWVQg/YzRhDjNdND6KhkNXDOlQxqbcI+0DBLxjAvk/IfiQbZ87mM",
-	"zzmLwBBQd5VG0j+SpKAQLti4Qd7CtEY6d6VjHp6tJ8FZQ6xBT4WLzJ2nVZnKU5hABwWG5hnDFWg7EC70",
-	"bbC5js8NDIBywtTrtjpXp5x0RwOTIeqwrkihw7zV5xKrDqM20eskC9ADG5VUOhFMHdCjyn1Ta2TiLg3y",
-	"TsdboLRaW8Mk66VieN5TKl56oIUNAguGfSTJHo9SEUfG/SqsCTTIlz0SpixiPItpIknV9uChg4Fc+0gH",
-	"QKkFm9G5bu0jjvcJC+ezdKwMG8R2WScwluhAVjfXd2quG1nd+vCh5pGe4GKYYr5MkhM1Sn1P2VxK7+OD",
-	"6zWRw/QSXEQKGTUHS4IArwZ5ceCagxMetU0K5l6EzzOWJGRUdNfjbDc/n7qsE8Rk7uQi7iyW2vRQK082",
-	"W01YfZ+/fX1y8OLw9Ozg5GDfI8rCetrcaDabzSdgijimCeykQCk0AOMPqJQsIpo/FDYsbhD3YD+SJBzK",
-	"TPTJAGUXWl6m4GviXUtTcQV0odjaCVt4SvLd6ZvXdcaVao2wfkz/QfSU+nRMOjkUb7O5s+1zwKaR6maz",
-	"STpsLHiERXZJQgeSHUYBSbAUjrMRsJ87IklXKaiDhD0t1OrlwQEwauNIrycdcFk349bjCLe2+eD9BRvX",
-	"iuYkmWVNmgZNsKS7ZHN9Zzp+AEV2280mwV3jopcTKjONWCZVyZjPnV1aaxCdF9EOKlOy5fCI2My1kR7o",
-	"mESzitkedmjzcwzXDo2UqdPyKh34LXJFt4mhqplXNpYppZxNWlRK24KWV58CfFxdGmeQxXnNRi7SNUtO",
-	"ET5aaT/d3lT2o1ZwStsWrDT4oyM6V2CQVS9NvTwnB343li8G2QFMNMfw3Zo2fGWlveFVMCoPP0fpWGlX",
-	"nj7FKjiUuXCZVY+V9voNW62Lo9MTQdRJMbiyVu+/zO2zIk66GA5Uu/tiFxjDQ75MwMmQcS4MN1UFB2RQ",
-	"XQwzDIW7mkFXW7vTU3K+W7NBKJu9MnGnGCtR+iJlE6FqTTxhotXGwLDxaphQaVds+8hfYRziSlLDrMRN",
-	"BxpuiPwzB3ko8yPfqSvf+i4aaNvlXtq7lsNOndpqiDmJcYsNd3/hWZi5sr2NsTlF5SISJtvkaO/wtUf2",
-	"9o8OX89krRp2bGnG7ULJH0qX6hxWfVkC0tvIQXqvYvKKxXnLj/2DHw5evTmGrh/XhFrfIqlg/iKXT225",
-	"G2uV3FpkapTArmedUuf0Fz6GviCl1gP26gU2l/wHxgRFJf7IgI/B9Y0YeO+a2Zf0wbhWXnwAGzwgnbGb",
-	"q3KnAbG9+iVL4+64rkYCWDZ8CL/Fz8BGGAzTgZCMnL599n7v+fM3b1+f1XaRRtfngF0eDkiPpZoKZkCl",
-	"HIk00kkfS+H3lIQ9mtIwM2E1UmD3S1iW6WSU4MznUXweZ7oppbMaymSC9tAwQv5sam+tJeIc0imbzWab",
-	"UNKNWRKpBYr5JU0MybmdXyYEGTF64ZmwFT5yKvi5R9iHQZxiIQ/Cs2Ewn+OqQwBgB1uM6hohC8zusETw",
-	"c0D65a1UlhXHuAXyc1z5LEIAJSsr283N1vqTuUJvUtiZJcKLj6mUSpiWScGlRdPkg92x43rPiuE2RPwy",
-	"HZ+dk7PiSLhHy3GOEsGDUZT5s1VHmQE5Jcpn+6dHNE6Uftmug3gFiecREI6QcGk1DUOCZ4PBWryZiLcj",
-	"i5H4NROkw3yuT5hHBqm4VH4vcrBkpnmmEo7KSW0Q4BwHdkQhM4gSc5yJEtUwl12yhXLY51QXq2gRrpYq",
-	"hhoWOzHMzc8TvsiFYNEL682mGjdyJkchEKC8J81ED+A5XB3jb2d53iUSzKR7LhlNgLMMOvTnNaQNcqLm",
-	"msT9OGtb7YygDz1xzJE5ZeZqTutNuEYXYlBOemKY+rwKsWOl8ooh4OW0yinjUS44foCd8lxtlM8p4Jkh",
-	"Ka8jydRQd6oQkIrrpmTyUu650y0VWAd2MfszotLYbcKeC7VTMpYkcuW9P7RYY0F2H0GNOAHRa1JNIMiA",
-	"IrI7zIYp+wy5rkW6PmmzZPrzHgsvZG7A5l5A2RQeSSt/TGp7KHXR4HCQSzsKFJJSJAwIa0PBu3HaL2gE",
-	"k26WFwbBi2hZme2ScqcDku6AcRsCumqGrQ2PYQT/ZrOpjW/t8dRATualAk6ef8vnMKT58bLyESXihEC6",
-	"C9N7aRFTOsM7tqFn28Z4AJx735xkpXHyg3O8FvNsoBmRxue9bCU978aCVQKoaMDmDBohmhlXEXuGenBW",
-	"07R9DHjKSXu0rWSYElZ5N3JbtW3MPQ3VkZkYQA0R0GIhfqbh80MoHB9LYhLwsdTQV9y8tgo9r/PWshB/",
-	"Boq9QXCCMLTPLbLUtZzzVquI6yGbzc02NmTPL3ILCsyMTBTIkIpgAUSfxrmxaylxnbGWthT12k4EIL5k",
-	"20s/0aox2tUO9b4tQl7Kfrlq2iDfYLYqzciCy9ZaytciNkjEWIfM5yRIEEjmXE2qAr6nSTJWdoEyDwqI",
-	"/r6IhgkDNu0IgHqdsUMiht+ifwgubSx4g3zPxjmeRvbEiHvWXI9TBOp0xTB1Q5zV4IKNX8Y8C2oNsjcY",
-	"1IFVcFYO5oTvO0982y3g9eMaAp7ytmAgenA9ikvcmFGljNdCnfJyh/eEH5mffLp9FNEtJWfdN6fe5OI8",
-	"rbOQK5l0C3XKfFoqOJILEfVLpGGywssigdrlgXE1cK8jcEP7UfoC/BmAw6CZk0dOM3oeYzArIsepiIbA",
-	"X+flcSUcLY8r9eglI2OWua2OwBqZnJUkfRoxz+d570hlllywsbIYusMkaev0UIIkpbr9IcgwUk1FRjNW",
-	"V5cjSQ413dqVzHJ6KOkJQpBLh9o0wejOAuGGq3mn4u1+0IZW+rUBUFjviT4rFrvogqXljRt31XAd78bX",
-	"Q840eBR68R7gieqRKvMwf+uFcpQYcXwXTJ3K6OL9j79shM3ut63h7y62vuuv050fsuMn8lX6bJP/5ejg",
-	"ae+vts/3K3C90pjKdTZ/n8AWXXzHGcuvVZM+gjPex883Z49+hjbAo2xhyXEK/FGrvM2D8XqvqIx0Zsd9",
-	"w5BWwJ1appFmmsBI2DZIRV9kc9I7z8Ug1mUKCaNSx8ViVxOSapDQDksCzyop7HE3YjKrkZjrtE/+C58H",
-	"mcg3tdWAkEsxanAIjNygz/Jfmr4zcEPsMtMBXlZADujmEeB6k29jlkTSFvsgWh9DmoNYd0VskNfKQQ57",
-	"+eOl7pM5XVusRtpVDgxW/ZgAvJIItvJHackf6+ry79m4TH0d45qf8BO855V1V75yh9GSyuh7Nn7JaKQt",
-	"8wep7OCVVtqVyw1MgSdimB2zNNQsvF7F3TK4jNrquYoo1Yt/13BL+7IX53RwH7pdpVdBxwcifvXmcaQh",
-	"JIWxfD4XG9eQw3q8RZxrjhg0v5gkWANdD3lAbFMk89py0YWO5Y51vUuoLWFcQphB9boVjkrz6GdXV87r",
-	"cIXhiBPzkLct8G6ajPiOBehty6DlkZxmk62iCrfDflZ6oq8jPqzTPa+QxGmrVLix8tV1xoJUjdSwdbUi",
-	"ieCKc5ZBDQh0NoCiXcFrWK2sXH9pjD4Ij+pIgVeMFBQlzyIryuc3IHnQ13NdqO/Z+GuzuO4gDLm805mH",
-	"jNRmuGDjlfC4YeHxAthf3CWnZq0Xyw5ou2HL4D+a2MWntY8m3DGbV/EdkKxeYqOPoI3OGfpfHrY6gQRP",
-	"V6TskqW7ZDDsJHGIgiXOINTXYYzj57LHIqDTTpiyQvZP9r49I5EYcWX26d4HiOk2MqNY108lAET2jr+X",
-	"OiA54g6aXdfEidTnlGN2Ujl3FlRbzC17UMcNkkNoelqL4VYixrZdsczbmjTciiinjE7njDuMZKnyNDWq",
-	"Be1559kh4wuSC+3IsWm6BMwSuCBaKUToRhdeOuRpA7Ni74dpYh3p5yJiwIQU9lh4UbP3DUkmRMPnmj69",
-	"7Tjq5Pjts1eHpy8P9o1HXQhL+7yqfTLs9joY1PU+ICnl55pUQokaFqmlwNb4yMr7XO2M+nPBs1QkbcJF",
-	"HfZKQGSMO8PnumvULgl+rGOjlbruJ2P74sRhD1WLWkYgG6iT4OCMnkPBQuBX/GGzuRHKHl3f2oZ/M78S",
-	"QMPW4LBbfy04qx/RLOwFStNofFJVpCR4HNRQh2w0N23oHZnlG3CXH+u6YW799OXe+ta2LZE4fblXX9/a",
-	"LrYPUicMsK4hohiAdMu8JhjwDWekM86YXjq493pz2yyXvteJ+lI9gL7MsNCnGbArYJSF8Ujrv9Y2WPPE",
-	"6tMuVF9cspQmOILMUav5TEl1vdms4XOaO+/HciBkrE59m9Aso2EP4zTWKBgO1MOwCIbQjU/gnZh4it5D",
-	"RjXv6hSK5qB4e7y/d3bg8huIbjfvL1aGItDrd6L78Fwz4H8XKtmbnVQGbejSNE/EwiEFOqBZLw8zY9T8",
-	"ujTN+NSYCs3vaqLUpTe00ezr3tOkgifv6sbQS+7rpHqvd9/J1O/0S8BN+UgSLbp2iejHGUDMSwWh4Kz4",
-	"ulqNZqM1I1Wtx1w6U437WEu5pZLVz8YZA6GwVN+7rpJ4IPCuaiWKMGNZXWYpo/2itaheK80q7Uon5hQe",
-	"PkOSCyRjmWUcorTB1VcL2oNTCDPZA/oHlHVy2uLYS0ZK+gdA1BI05u4Nxod9ZfjAtZWfp+fmVQqaaPpu",
-	"ASpJj/Tphzo9Z99stLY2tpvNpkfifn+YKetGC0FrBXmgsUlgtVqjsANK5jAtZEtmkkvdXZCxapN941f+",
-	"9Ps/+pVFcnjJCbxi/DzrTd/7GZDiADoMOCZx3zySqBDnvgK7P2KebUPr6ZjHffVamvZ1xDxj5wxtYqW+",
-	"Sx5+hi6ff+8BzZTJXWlX/tqv/NSs79B69+eP25uf/Mo/qZRthklLozzoZqwctGga15ZOU8e9MmlVTN9/",
-	"jnmRiBFL6yGVjPTYh6VXxl2XWatiZnU2HrD6m4HuizfrZHIhedztLnk29dVlp1PdfL25fVdyacIG00u8",
-	"klErGTUhowrmeMkqIIcYCiyIwaO8quMnCTUfrGmZFv/K8IPl5RneQp3dn/+ijv9Zw/+Un+GVWF2JVVes",
-	"bmCIq6S2AYK90CZjMCbVgpsMUYNwmKZwvrmwR8uRjA9BVv2GN/unry0vvH0dlNlma3tWIQBUj4F+L4ub",
-	"6POvoyBbre2tp+ubYBTImovVal2hdiBNRbowx7/MjCZP2lJa6PFnKxnffzxHtXy638JJ5fZ+VuTcRJEI",
-	"JSeMhhl5TYFOuGNiSguC5z2aZPWBSOJwPDtIjpyxBiEA+FbDShL0Y34C6XgZ6FCuTs9LUrVBW/zkPe4/",
-	"nezzfH7wYSAIsh3WcX5Eb5CarkJIIUjISdCnH76lcTJMmUbQBGSA/9BbrE9oynzexYukp+ssccoueb3N",
-	"Cwbq2aFRec2zBK10GMUZScQ5Bmml8HmVAiaHBClv6AEb6qdQsoAxQOSaY5csJZJBuNzGJTWATJKq5qPy",
-	"yFbT53qNPF3Lrh5kUQXEC5ad8Jc0yY7xdT1sgPCtZfDyFVjYPQmuWiXrbpoasidGDj91mFLZq9MR9GnV",
-	"CZWB2aFl9QTDRal8zXsNYwCnL3lxcFY4HSXkDV/S2fjcdrCo86ZEIoIKc4FcaW81rwAkdJbvzrGEv/VD",
-	"/cUCCE9Zdm1ZULREkhgxPguqGNGwmQAJkmpnbCsRax5xqhu7UL5XXsGosT5glSxVfojuyoMsPdTrcl9l",
-	"hxqIh02nnXnfPa7xTo2W5Vk3P7NWqPj+//GP//If/83/9ff/97/4+//yP/z5X/zhH/7N//r3//pv//wf",
-	"//t/+N/++d//j/+nuly7BW/TpNKu9LJsINtraxG7bHwY/hJztclD0Z8C0biTW9M51TWb5fyn2uv/xiYN",
-	"o0r7iVJEPKKZUPIA2hSDatobDGwEQTuxMXc/hNTjnKKkkhokZTxorIlaMBx2EljfUm8AYyRqucMNurGx",
-	"0WI7YRRF2093tneaT9gG63a72zRkzU6n0+p0t1tbrSZtReHW1ma0sb6+sbO1wZ5E3a0nFUNS2mpuPt16",
-	"su12ID/Z+/YMiT2cJ2rdP8OpkVPLo2Kt8FiZyrdYalvioC8BjR3QLOy5ADfc27Mxbcc6RNkZayrPLOw9",
-	"kgbZgyVG0yArmkOstCuOYB8Ax1KfY2BVo12CAQ0v6Dl736OyB9ghSrDjT4cC2AsQQlBua+sKbCcY0hnG",
-	"SSQ9cMM1yRwSd3RoeHGeqrfnEYoTx+5vMtNEcAksnRqvCqMbjmdzlz6NmM8deBrXTWUMxqzWdp80irtd",
-	"op9FVxrDs/waD9zIle79g+0uCI0iCY3cEeFFBslQkqAnMqUBoGOv0g4B+YYEH31N0BJ9q4bxK+2f/vT7",
-	"P/78yQK28KkleyR9jneKM4eapUelp4FimQ1ua1CaVC84FIOx6c5jnwNuiaMLyczAap2H/Nd4MDA3xgUW",
-	"6pXE2Mie40uXdtVzPr9HcuKt+xzgergojyTUQuOIXBDZRzp9CN5kE4AJw75ywQbQzEc/luCE8rGvYdDw",
-	"kifQXTqXuQRIrhS8SdV69nR3SsRmc2FWIW/1Pw98nYO2jgGHMmUIPkicVIkXVRQKZWmikhlprXpTKaQv",
-	"CvEDK3YLyaIVtmXZvNQVk6Dwwlb5z3vIfz7g/Oa184u3HwG6tyTUrHySVYw29eMYq8bWmTJXTc2XZaiD",
-	"YcoYOdF6QhsrL2xvk8CkagJSpXnexsnlYKZFdLssZdEuGoGaSS43NzVrTFlIChM/JEwYTZXp5uSBAuvM",
-	"Bp7PA2fOgUeCoq+pPkHz5xmoEoS3L1kS5vOyYlSHk2DZerC3YK3Pqb2fWZL9CLrwu1bJTqnaj6NrqpFW",
-	"mRr5Sor7zb600fErlqzi/l9V7a+C7tcgTYG9UyqXZwQRlOBS3vXsYtp3cdaLUjqSU2VTslg3lbMfc8Jo",
-	"msQsLRYYAHUWVkuBG+mhj28a5TsMJ1yMjD2CtV9l9Qq1Bnlu6v6HnIOcB4SVmi33uR5Lyfe+uERS5zgz",
-	"0Q8MYqQC2oMGZhmCgqCv6dqrd4ajLBM/2IrAkV2XOZVlDQIYCS6mV8TnxDzuSAwTtQ59tShks7lDqmb0",
-	"Au+LptfPBDkXEBMxbQY6wzjJ6jHXV2KNE5Ywlk8ZgyZTdXDY/BV88zgDxhgzQ0S4Kv+YWIxXXvGkXq4J",
-	"kigHPh845zmDhUCRYUjQ8oXz1LhKr6m3aOInVbWPsxSaEUvaZfg6HCVqC6jxHQTgGAcEMhzECvbyWml8",
-	"359ZY/XVkKp5FbtPbAD+KqrLSJE711r4+hYprWmx8pUSg10ZUNjcmQUotDtGt760EsymWsyyQm0ybiQl",
-	"kJQsNdLptrCFr7WomLgdFDI7Im9KHjW+aPWujpmlQLMKwFG3y4L78OM10IEL0gUNstcXOi480wBQQljt",
-	"gsCIFmzMHxgBFOj0gHaTfB7zMBlGzO2jj4Ae3Wj/MMJOBR72YVWS3X2n4BB6OKjPfyokECEEkf/5s8ag",
-	"qpNBYy4xog10nY7e7oyJZH3Kszg06q0Qxq41CDS+dSfStgXUMXqUeCO95WBtdav4OhCR6iwBVgAD8qAa",
-	"9KhENy2o4ZPGmS3ZhAeFLLBWyYGWXWYCqOVhfSa+0d4kJe8Oz17un+y9e12odLfwAFI1vzRWHle+Lnih",
-	"pGTC7FJNsavVODaDd4wnAh6ga0HBJ7UG2iJc6CFh8J56g84CqBEhS2whlzr8L3vaPFJmYm7xwOOA4ZPz",
-	"7tHBAMu7nRmAvaFM03TI8q6+OBGQF5SXWEIdlo1YycqqqVfZhzAZyviS1exczXhqac294d0b25FynT7z",
-	"TJv+WEIeyK6AX2njAnjEz1PnhU/NSucf+tyvTL5C9e2ffv/HTwHAUIccE3BuuOCqNeoOj24o1M6C5F+f",
-	"9UU69oimpzCCAHZ+KZmt+uKE49PeFVQm/8GcImk8DcU8zFQN92zgzG0VcRtBUKjYc49GOuQSHaQJDyAv",
-	"/MYtz5WFPqLSkjOwqDZd792c8ajFM3BzBUxlz8wxC47JMfMMVUcsvqZ9VvOMfM3TwNRSMTySKIonH7A1",
-	"8wFzqb40DAqz9Vepad/Xmu0zIUXwCy70KVKmsrUPziZ2hqvgbLXnJU2GM3FJE5LE4naskHKQPJPYnjyU",
-	"AB8sgVv55BkDpfAY/xT8uG/cRKg/bDbXt4118Y22NvFTcxC/sScWPy/uWsAmNfGwSMaiR5LoBa1dd1Ee",
-	"JPTKeVMGDbzgRd0qKGoKA7XErriC44mPCoplnrvwrscgZK7+jyGSwwhTQdQ7wToPAFRc3zP8raSCsGWR",
-	"UvmltUXazlnGC1FLP4eQ2XZ0RoIoHH7XOKDKCp3oY4zjIt0zXoQ9ALDujZLvTvUgPgfDj9A07KmZi64d",
-	"DRoTSckyuetik2x3gUSICxJzGUcM8qYIJcDwIhjOnUR0CPAzw6bqUfCVkf1rlMZZxniD7Fnd5gRQTVys",
-	"51hUOTQ55j5XtiqeFc8JrQUFjyfQTpN2kuKJoiznwgYB9BEgfXz+49vfHb1HU/D90d6P75/95dnBKaka",
-	"outW88nGk81WXjeINImtDTw7JngXS4DvGH9JrXzgc4rKCFq9DGiaFSN57clIHrSb0W3rMKgHlGMzkmYI",
-	"57LpMkKlz0csSUDYj0l/KDPShzy3fqOW2CxUT+4CifrDJIvVBA0lVklW7QvhZpobOLTPuaaWum5U3dWi",
-	"brgUd9VAb4WT/s3gpG8e8bxMu29Xyaz6RnypMVIUStetenZNh3mNwC8cs0Sk02G2PJ5UdU4c6TAMn3Ax",
-	"qhV7Y4M763PMR0K4Ddt9TyNLXN2eutWR1vnVZcP0nDXIMd5dg2Cmwlwm1Wa0d2eI03GGmMi5XaUjBNlz",
-	"wo7Lwlb0jK+tYTWO4WvqF1EioZeXgJoIXe/pT1pbP4yE3ApE8hBbP2j36nNEqN6xs0XoqQHwyx5NQT5g",
-	"4keSarPRaDWbNZt0yGWb8oFI7gLtWhF8wdgAtlJXpD4f5UgDK3wb5ITGplU3Xo4YCJ18Mq4XOnYN0iQD",
-	"OpTYDsgkrUy6x8AoYn5+59IR6tnxjJ3oNV4JyCkBuXVl+WgW82EDGFby8iGD7krE5SOZl7tbk2pJGWrE",
-	"zCI71EkNWTu0PYVxk5kY6EQuSkEM25geGGCIpkOQm8CXYyFzThIBEWrq51OGJCTvJ+6p875aVLrZaAvO",
-	"m7A/c4muWeUtnA/Y3I01SzrqGeAsdCjkGu9WCJun+ipt1JWk++qrj83+vZaJh5/JNToYLAkgeoPubClM",
-	"diLFXQIkQoiCvu65iLD/4TxgjLoo0AkdB3VElgEd7fpc30oSMcyUMehc7ohzZbXKi3gwYBHGprnGw3SH",
-	"STKGy1ikhrCP2Kdjn3eYtWs1nBekV9AVacgcJEwRrWJ+cmkgTlOwFXMTjVvxeemaTCJXYoNYSS9YRJw5",
-	"YGvmEmgRjOPzWJIOSzTd08TsHknSj/npcIC92JwfoqDWSEG7zCFN03FeeP42TQKPBDL+Vb/EAGORtuPH",
-	"3vH3pIpfZCJl6nqcquDM5yOq4WG1XXL45nTqNvlvBE/GDTIPn+Pz2QAdZ7Hs558CfMKbAN2QUsyNzxF0",
-	"Q6pcEDVNqIYGNAMUsJvqDNSrBLtVGWI7nWxS+47yUCO2+zSCgnhgvNFXgBaU+fZjl4xnpDOUJGNJIpFV",
-	"DyDqMScbTSJZKHgENxqJVGY1KN7uOWzTUNSUN6wRqX38UZyFPT1RPeK6GXAmiGhvMHg4KCJXNOktCksM",
-	"AoAOBgUYSmsZhI0aaunKqo31CuQLsLJqvbX5ZPPpxvbmk0VVuw8Er5IvlQN7zFXFIsSKcwxnglXuDIky",
-	"/Ra/aV0LcQJHJxHnlXblP/2///7P//a/+/Pf/u//+X/6d//4h3//j//zv/L+03/8V3/+b/9lIXn1+//l",
-	"H/75/3PltJVR5Tp3Nbgo5K/q+tnq6w06uKh4i9Zab1KTONpg0dZ2M2SbT9l2xMJOa3srfNLZ7Dxt0Z1O",
-	"d6cV7YTRk/XuxpNoK9rYiVrrtNPq7Gwxth52wyfNbZs4MnS1NlH0HFfM/v0azxACvG4UYGLlzDUQJrk+",
-	"WUFLrgUtyZGAyyFKXMN0Sc44YxxY0jhXlmsCuSxmsm2+jyP8eCaVnM+NaIDXvjSFXJ7YvQ8SuRWH2+1w",
-	"uF1bjs9GNbS2CqiGu5b3cVRpt9bBtiiz8A2m4GawB7egQqbAB8YfMDNaSsfcN5FbLi2Wp3Izsm4VTblV",
-	"LrfLXIovq6yuioO0Ld3mAiHdOxQQka4TzhmLpEbpoaW6d/y9N4lpJEtAGjUxOx37XLnfrqOdCYG+uL5b",
-	"/g1Uz0AQmwtsBQAQxTLJopEPOLqFNfaFzGxDDbjMgVaCFrcIC2VHXBdgmcMkyRVRkh5pkRfxMwBL+nwp",
-	"tCRZFixZ2gW2isDWRV1ggdne51fvAwvfF2MXmsWMnBVAnD7/XBQnmQPixF7+S6E4S1fcVNtBlwE5G+i5",
-	"51aG/PagnvnjPwyw58qg+joNqtswjZbHfOoprUCfXzzo04kZ5E1ql7XDPhv8aSKY94H+zJMv5fBPn9OS",
-	"dNGt4z+d/N4VAaCfoXl/Awin9YeKAF1e/pqtsQI1PWQQKP8cYXrTMFCb/74jHGgOa+oMwwuWkXQIPFw+",
-	"R0yAfRST+Cuin6ZBpOTmMaTXkLCnzIk3r2CkXz6MdCV0vyokaUHmXgdCOiWIr4IlNVvkKmBSUjVy+1z3",
-	"fcKEmc/LMKN2E3bEJYjXOJUeiZUAG88GjU4arT6/T9ToNcSuea6v1LJdybbfFnb0OpZhHij7aNrof5qb",
-	"p987/h6PGJnADXpwPiMSIDc8hb2u+9GbuBt+5QSg8PsGHVxgtsPnBdihseLsRsr7FBcNO0S2apxCTuRA",
-	"M8gsdACAmdMkVh3aWidcAI1RUG6ZSUgAJWKcnRrRRMKURYxnMU2knnVp5H+5wL8HSNWZYX+fLxH3v2Bj",
-	"WBsrEJ1wRpwZKZwju8Aaz5iE3jNODx7HLt9FJsOx4Ay7osdZTrnBPsQyI9XN5mbNEb2PJKZYfI6076gW",
-	"YCb2KJA+Hau5QNOXyHR80aR8i7vFAGQzKPRKsB16lNITKQkeBzWU+hvNTWveU8MfUSfBZIOKwCDc5jTn",
-	"z4TecRQaJpn9AQO+4QweXPMNwr3Xm9u6uXyhe3ZAqimTwz60u7GbDOCZ+GN4Zdie2+ek2KEbVVlrG67W",
-	"OlHteKmWkCY4gpxsxaNbjDebSEJs57Mfy4GQsTrabUKzjIa9PrSbMHLgG/MOzAd5owf1ul4LIodhbwIC",
-	"vQhPa5N4m+p6JLOb2btnD4L0DzXJ4033xbie5JvdbmgqYVHC+W/ezrLNN+jF+5/26n9F67826zvvf/64",
-	"4W23Ptkb/dSq7/wMTdg/Nr2dT76vbny9nkDPxhnDlvFfWAMhPDd7x99PdFzZC0M20Ad5TvsYkIFLNo+B",
-	"a8tax3h32rLIkQUld7qicFi1SbqdNkmuOvo6eyWtN7fv6pxP6Oy8kmV15r/uM18wx0oeHN4OMc+Zykwr",
-	"cvwkoeaDNS0j4l/1MiwvH/AWoGT/oo7/WcP/lJ/JlZhatXT7Tbd0e6hR7e1rdXhobc/q8JBz1qMHWHT/",
-	"nDa3pGrwPpr68bbaOpwtO6PJnbyUlH382ULU9x/PEZ2f7rWO5qNyez4rtJe3+OPKNJkV0kvZQKQZFoOs",
-	"YQPl2WkFjJTtEirJ2mWz0UJ8Tbhm2gTq0d5LdzgMZYS0z5LnSphjG8DGdC2obtf8ip3TcHwCI+3jhK6a",
-	"BVxuAxdviLfC214v45exD9naIKHxxByMZnjzfalSmDw2z8WQZyx6yOVl10zJPZSyNNsXHPcnblpStVvU",
-	"08X/mk6lNrshZvH06BN3c+fHHOHPOUFmUndyhkzf7NUp+g2dIrNLP+McDfO63AUEJJr0mfZNFqcr0uJt",
-	"SFUNXlejk9P978k6ZDd0U6WaN3GYfJ4HEuFCzdJQDXBOh7wrAs8htDh5pf6M5d4ljROwmr1iRyNriNVK",
-	"GQ8KB8apR54OVpdRC6DIUq7192x87d4d+4VRIB67XO+QQmuN690buzw6WXO4fdnNBjS8oOfsJZW9ytVG",
-	"P2MfstnjJrTDkhsdEXfeWx7/MsQeMjc3dCyfi/6A8sluJloAdoRIGFWLeJtZ+9mbdobZj2eHxLwrVmXy",
-	"S0tSvWoo164jRpe2yReZKFj+pbvPGJoYzAc7bCiWoKYa4OgBySXL6TAMGYtYVCMi9bmmUNJwHVLNL/yW",
-	"xgmLars23RrAAQ3UtTh3zYoH8dlHkogRtxSiwMQADEbQpk0rfaK1PxmwNJ+knrn0iC5KYdKDirFhyjCN",
-	"qv+APHOPJhnWptkBJGPkxUGhO4W6qj4QSRyOIZsNU9ccU+YB89R3j14i4RWFyLBaQyxmy2e+B+pHkuDN",
-	"98E8/fFZ/pETV6CDwfvLKRJ6fPPvhyDR3sfqxk+7rU22udUNGaOt7ScUWPjNI76/YGonRxfvf/xlI2x2",
-	"v20Nf3ex9V1/ne78kB0/ka/SZ5v8L0cHT3t/tX2+X/G0DG5XLteV3kvZZSyG8j18+l6k74uzumy5IYqS",
-	"LbZ80MIs38rb+617e5LTC/Y+pJJ9pkBd0usriNS8cRuai1rCaMm3a8SBK78mRMMiwXBdt88NOd6hELj6",
-	"AV65mitX8zMOMdpa78OlXM6RKe0LrGsZEBr+MowxBwp+ZjVlNMzqWLRYz33QJ6DkE5qxtEZCZYA0fH7K",
-	"EhZmGt+KN+0ocwBvk4mB7e2qiRTMo78fponFnFlaYtqRIhlmzOdvT155RKSm1a72od73qOzljWQT4AdV",
-	"EkdH4Y0A0uU5HuIDT15Zwr8o7naJHgz7hYI92LF2kZnfCT+mWdjbzW+N3I84Y2QgHKgrHsnars8nJqi+",
-	"tW/b3E595fbJhHcmNZhuyH+NB4OYn6vBsG/re7QU36cImnOez/SSJFW1QsKQernmhucymzKuHPzImoDm",
-	"97VCL1bH0rtgY5chkkSxhBEIHQy8Kb5EhGfGIZuFZTNL8RlhAhDKNxgnKOH4NXa57e9Jp9ov75JWo4la",
-	"TaodD3bmFXqWuvbgzQYepp+nsO0mzsdEt9ZddfDUH5pqs8RFacx4InffXztgMD159D/mz3rWlD4vLjI9",
-	"F8uyG0faUSO6xBnZQUQKjLqim1fUzZralClyM7M8POciZbYqxG7g0IRc1MeyNmtWsXwf3mZwxrHFtKCK",
-	"eVfM9tqu2RVNqZTbbIsm31MTKzUnNpbvjWjMuTPk++nWaUU/0T0z7cpT2qR0i23Q7c52d73zlG7TZtjq",
-	"rIcb0Sbb6m43n7Seru9s0M3OVrgdPWFPuztN6nzvjDjZ1AyalL9Ph9zoErvYel4lmqbSrvy1eRPTesWw",
-	"l17Z0F1F2+4k2rbYkoQx00ujdouvgZrOogB1YDplF/TpBVMyN1B7wp6y9tpaIkKa9ITM2k+bT5GDTt9z",
-	"SpKi0aBLPqRHQjrIwh7FrEa9T+OEqGmCWDfq8v+j6+p5EAaB6F8hzsb/4GYHTRO7OpiAytBCODr2vxvu",
-	"gB7pMZt7YPm6a997rPHX8TemHCSljN5DufDehsK0b1C8BwHluQtQgDZvwmSRTKMCnX7URAeqZxcDcGLL",
-	"A3pdR0WkF7t8ycTrNk0ji7WzFHpXKL+xEKlZkvsUnzeU4KQDCV9OmkU3eKTcEVBxHi0u2k/euvnjw3lz",
-	"jCnslrfWwQAYTaQcNNq5tMx8IfpxsEShQRSc/3lfMuVDHoq6InhFcx2HfI2IXNWUj22poDlXc/10VmQv",
-	"elAmc4NYP+p66mUMs9tHRK1gAv8X6efT9tr+AQAA//8=",
+	"7L3Zchu5mjD4KghOR1iqk6K5aY8T3bRE2yxbS4mSXX0O3SaYCZJZSgJZCaRkVrUn6mZu5vp/gLmZup2L",
+	"uZj3qYg/Zh5jAh+A3IjkJlk6fbpOnCiLZCaWDx++ffm14rJpyCihgleOfq2EOMJTIkgEn9ph+I7M3hLs",
+	"kUh+9gh3Iz8UPqOVo8r1hCAchi84uiUzB41YhLg/psRDEfk5JlxwxCiKWCwIR/e+mLBYIEzRAIdh1xug",
+	"n2MSzVAyY7XiVHw57kTN51QonpLKUeXHnXYY7rwjs4pT4e6ETLFcy79EZFQ5qvwvL9MNvFS/8pdq3ZWv",
+	"Xx29hR/kVEt2gLYG+PbzH7/9PtiWSyFf8DQM5Pz49rNHpuyzO8HCrBHWni4RdlRxKnLjfkS8ypGIYrLZ",
+	"cs8Zdcn8WtvoDgcxQZTckQhFJObEA6j6FO2iqU8lmJfAUA2dXdYUf3lP6FhMKkd7Lacy9an5eOBUxCyU",
+	"73IR+XRslnftTwkXeBrOL/GG+l/Q1A8CnxOXUY8jNkJiQgposWSR6QTZhYZYCBLJt/7j77Wdw0+/1p36",
+	"3td/qdhW+Spg7i3xbjiJup791GNOIiQYGspHEYtQTOHP/MnLpz7Xao2SUx/m5tn09PXrsPCZIFeYji3H",
+	"f0EJGs4EQZH83UED+YH/tR/Xak135EdcwJ9kR30TYPPFYMGzA7lz/at+kcejkf8FBYAFeoQ8UNTjtZ16",
+	"rdEsO0m1iRJEa+zu2U7tlIQBm00JFWWH5iVPvODI93LLauqVhFhM0nX4i49lxKIpFvI5KvZaFcB/fxpP",
+	"K0f1ZIU+FWRMIr3EO98ltuW1ERd4GBDkewbpPXjYQfcT352gMMAu4cgXyKfc94iEPIsF/EmwO0ERCQjm",
+	"5AVHEQsCFotqn37URNMXDmI0mJmH1DPEkyNILK7XaigkkUuoQDgiiI1GJCJetU9zJ3cwqrdIa3fkEoLr",
+	"e/u4BK09s8uS86s3DnKUom49TXZPA4a9cxizCK7XfkCQnA64xgmjglCxc+rzkHFfPiOhJAhOgMkoQWP/",
+	"jlCEBXwBaIziUM5RLdkI/FOKhLvLNyGX+RbzyfwGem/bO43dPbO8kR/Ik4Or4aCA3ZNox8WcoAn5kr89",
+	"h6OG2yJ1b3/YxLvuHjkY1XB92HCbXovsjvZq+/WDxmETt4a77p63Tw5Gh7g2rLsNr0lao128V7Hi+UQu",
+	"chGmF8gn3hl9+nWvVUI/u6NzRskZFq5l551rPOawaTfwJcJNWODxY4TRVL6AtiRJ+W6wjcZEcNSstUrJ",
+	"fXckGRLZUROVIVut0bKucXoyweJ6FpIS3v5xQsSERGggcDQmQgocPkdYUf6tXvf8zfvOtryFGI0jFodo",
+	"683Vxc1lgfer50rwy9Ur2Jj0my3oHXWoJ5mfjfgHMzQlnOMx4ciNCBbEkzeBRWhIRiwiSEx8joQ/JUdo",
+	"0Kg19nZqrZ3G/nWjebR7eLR7OEBbkbxOPpVH16ecRHckeqFeQb8wSgAWV69PULPZPCxSDsuIJTAheg+r",
+	"gqA7lY+/9gOhaWx3+kYeR9e7lBhuIbRwWvMMoALff67V6vYrMlajbnxWelV6je/I7J5F3lUy1By/Il+A",
+	"NHOCI3cCZG7rZOJTwoH0v8fCpw6SNGLHp5xQSfbuSAH7JiQIWAmgb9UKFu4nd49qy+ldd3qmkKwM+pIL",
+	"azx8wZFCormDkFe2sgk7XgT+ZGFmoXy84PLnLwwQaXk9ZiHJL/W68+N1CXynaoKVEVkvSC+vJ3Ak1r/M",
+	"eCSkXGq/y7XaEfx/+V12UJv7+GVvgul4gn00nCGPjHAciFVvuZmrBDg82d4D7vm1JszlqMaAgkuKDfc9",
+	"R7YlB0pJgZ16F+X3PDYaxvAYknt3qj6UEC2KumfpPqyLLCFb8aMpF98zn14pDeyKTHF0ayOulAklk2XB",
+	"y+4piRCmHsLe1Kc8v/7/93/83//f//X//M///f/4n//b/1mCLpGar0wUk6RpnhhpErsKaa0upZHlNHF+",
+	"4ouQXxOK6ULUFPDEC45oPCWR7xaPtd54CoXkEtt0RfmtXNeQRA5yWUwlgRlFbIpqZZAKcUFf0/SiclRz",
+	"cqtqyss0xV/0qmryf5ll1uzLDLCQg+jrbyeJQPVC/WTpOvXvK9MdM3VuHQnXSLG4fX56ddE9XT7tZvcw",
+	"v4yYT9phuAi9lFWqDLesqLXcBrU2dsV8smiRYcwnQNAchDm6vOhdo5c49F/K719yQj0UERFHlHjIF3mi",
+	"cXBQSvFCmHUdbQaMQQclyozcxAdCPRaVb+QOfldKTUQ8QoWPAw6qtKYuGUS5PO/ZF65G2RxFkoXCuq+U",
+	"ql9mC8FhiO5IxH1GJYWO0DCmHiihz0KI9Gp7AouYL7/mHJ6rlksXIuYrX/Hc3LCanv9LGVnk/i+kitrw",
+	"L8JDdkfAeuJradaTmCz5QmJnHYGhdQvzW+CL/QrmaIrpTD44YzFYJfqV7WPAHkz5PTD5gRx/gDiecXQ/",
+	"wQLdYzODA5xUPk0lI5OUFzRTfqsNuvqyWCEjN2Yl0w0rnV58aD3m+jjQMkEZommjrbnnyCOuP8UBUles",
+	"KPmXXeoomWTT61FcLGwgHrZdYHCLyBSPhztYPVZOU5tPck2UXPEg2l+r1Z9upT0S3fkuWXPBaIsygXzB",
+	"5S/vyGx7tR08PgPLbWIhiqhHcrsAphb4XApPwxl609HcDYchf/krLPbrS/1iXiRuPe0ZrUBz4UGuNEZN",
+	"fskxwkGA7ieEIjb1hSDeI9Hj7LIqX+VCI8JDRjkBp+Ir7OlbLD+5yvYr/8RhGPgulgt/+ROXq88IaPJJ",
+	"T8HWqXhY4MrR33+tjHwSeJWjCpliP5AAU2q1VN9jLtCQIIzucOB7iOzIRxD2vIhwXvn6Kfuwpk5oyLwZ",
+	"mmCOMEUkilh0hGDkI7RkOMfA6KhSr3xdFVAdOUWH3pGAgeHgqzOnjyXeUaPywhJ9eZSwkGM0kMAYAKJy",
+	"bYsmgccRFghYQ1Wu54TRUeC7G0L80ECcxkGQhZsWQE6YR1ATkS+wBhxEBHsz4JapVP1N4KP4E2dx5JLC",
+	"9LDt1ywa+p5H6Gb7bpbtW4K5e2aohjwOz+d4GEg1i2n7DQ7Db4YWsZhIGdXFQooTw1hIvV1eZ3ZPPKka",
+	"ewwWAUDoUikr4wCG3QQQu+mVKwLC12Or24K2zEXyPbQ3qrsNfEh2h/tey23Wt78lEmhL5Aj7AfGUKKYX",
+	"iVwcRT7hCKPM4gRDP8dMEADQOROvWUy9zZCkVQYbKaHLYxnB2N9o8+cM8Ri8h+oWOMqjAUEX2q8B2OhT",
+	"LjB1CfIY4bAsABna+vHmh7PPvc7Vh+5Jp7dt4NGVu5wSKoi3GcbUy6+Oz/XyfLUQP50LzYj4prTCzKt+",
+	"GkrOri/PMPYDIecHEFziWcCwd83YexyNyUaYUV9IPkZ+ACsJ5PiSZGCK6rXWwe7+Xq2mHInfEhLKcQp6",
+	"o2Yo7I4oDhP4U19B4ZqxM0xnmlvzjaDQKGUegjGtSAlBpqHgxygiIppJKWWvhnQIybcCwhUWequSYKiJ",
+	"jfXdGM8QG5llyEVdyYd22iMdq6TcmQCVzC8WV7EeQTB0j5Vql+5hTqqTK72hOBYTFvm/kA2JUun1m/qc",
+	"+3QsD15LEEiwW0K/Ja7BBEhHh2ERR4D4eiVOsg4WIfIllJIxIN8N5XEYskgQ74x4Pgbnykb3cHeVewgM",
+	"lCJ/qg2h3woYcLPBsiRnZCOEwS2FMnRxgqkXSJXiazK1isZTOmwHZN2c8RIM9P+mP1ddNq1kjAGJbJwN",
+	"fsjHejXnDGeOmc3Eb6STddRfqCdiz2f5gQsxZPXycS8x53bzfluggGAu0AFyJzjCriARd5RlBJvfGCUo",
+	"IEJov4T86PljX6Atd0LcW6WyiUQyOEatWk25k+59XnSz8qYbEVjRwt0clO/migUWg9NZu3sucQssQ+pB",
+	"SegFishY6pURUXYgpZ4psQXWqBAkY7dAEQu0kkmlPvh3GLviVNqnZ/DvaedD5/3FZeeq4lQ+dDsfO1eV",
+	"T+XL1bqZPFY9XOe8/ep9Rwrqp92e+tP6vjf1KXjCSz3zUmsWiVEAHEY+FxEWLOKIE6KtW2HEQhIJX+mE",
+	"2gvaFjk12MOC7AjlZZxbiudzzoI789Jc8AdNXVhgfEueP0aSDkCcCh5yQsU2CO0YBf6dfqGavT/ZVcg3",
+	"pZxvdPe5VZkog5S0p79NiWQqJ/IAitp+3lpncaIYXdwyLFx+65Rfs8aGv2ciIHRglHkzvzQncxopDrDh",
+	"T8QVeRww3iccBBcj0McX2rfxmJwRgStfnV+Lx5/SdF+QKV8aMJui4ddkhTiK8Gxu02bo+Z18mttLQrtX",
+	"3lNK7ef2pFjOqvsAUBbXDkMsWLhyOpe5mw3p2OQ+4jsscHQTBZb4r2koZspspEzknMAAc3i5yZ0mARFL",
+	"brTZFtxp9fziG61f2PxOU9+9pdYwxpVhwWjgU1IepCZMSDIYn7JM7iMZ9ph7SwRioZSiKJIic6LOUXaf",
+	"mXDIWEAwlTPGfDWikMQXJLt0MqefPcVkF6VEQeHj81IFfScegSyku3keupCB5jqEIQytBAGHoQlWVeJG",
+	"FfIwekSKPoPEJWXs2S/QgMNP78hsANKIT9FI3jKIQzahR8rfJQdOvb84DPkxktdhdj8hEUEk4FK+JTMY",
+	"Z6ocXVsqgLcFMwcY/kzFvT4FcW/w3XfffTdAQyLuCaHbKl6pQKlU7sSKGRZOJdnzPJT2WmhCvmDj4EpX",
+	"Y/bumMWTLy4Jhbr4P8VcoCn2SDHOt4nl6t2GV3806phZ7SJSJOmGJI8QMF0IeIPA9CmTuxPaRjk3ke+t",
+	"5udx0OBX3/uqsGegXSIDCa3UUfLHb79bvD9zno5yeSdd+6lc94lKwplbs0Fc+8pHLI4S3HY0+iIWeSRC",
+	"3TMHXd703jrodfd9x0E3l6ft6w74QlaiOhKhYOB5ouNU4tBb75gLN93PiGvZbTkG8bMYnYFCnnCnq7DS",
+	"7jB8egoXhmtStS4NY4BiYbJFl+J1RCS5+yKOJeNUUHCMtwvdEhLqSPY4iggVKPM24HS/0q8gNyBY0gCx",
+	"/CZldMfdesMmSixE6nUU6QLsYOCSw9X0cWHyHgQ5YJ7k5mntWd6NMOYTR9lJJEwUFHVa38JEuUyUDr79",
+	"/Pf2zt/wzi+1ncPPn35tOnt1W7wOrPf5BIjwwfpE+EyKRBhuICiUMcI2GkWET4IZiphQ0cnmYcfwwuqz",
+	"cOI8vi3LnFn2eznvW5dd2ai2hUCXXFD163MgjV7Xumij2J01R9H4RNkIYZA6j3OSZF6A0nxYS5FgGpOS",
+	"lFUlJRQcrLnTySlsGeWncIitVWWOZKF2enlLZrCvMNzRDsfEos1Tx6+GwDFaKk/msXnfrRMpMR7W8HCB",
+	"hGPs4AtjpTKPWnEzO5aTgDYLgFJUhRefB1e1lLUJsr73+be5YA+WEdfazQ0w35MJcW9LWHqikGmbj+HX",
+	"YBZXJmYdtZEEikQEhRHhUgAC5Q6UiAnmajIwYEcxsRhtJ5iOScDGVrOkpxNArUYkHRcC86lFtS/fveAI",
+	"DzkLYkHQzdX7nMEmjnzbnRixyCVqnQvyvCF4R8NBp8uNGXjB6DEaYamezu8ZvrfbVpLnMhvP/MwnuLG7",
+	"t/qmdS6pLW909bRNR8WGrjwpxL/6VPmjcqBeQB4Fi4j1PCEGQ/6qwlm3cHCPZ4omdi96x9lYIB1xllVR",
+	"t1c56kys0bLr9iHzaPrmud2AXrh/6dnmsauEHmYu5HPQxCw9WI+SaBjNK1QqCnNlKW4xEdjEyrGIblxb",
+	"KYWDBqp4wRBzomoWgAHirv5S3Xr+Uqov/CUOb1+qJ5VwpssgaMzUFRAyiKZ+r+LwdqBtzEkZE1CILHi7",
+	"1JpcIFllwssK13Hq055xkX/I344531LJsjKjJSkuK2eyOJUwHgY+nyyw2PvKUA8GvuRpA8sJ+N6Ftp3f",
+	"Y765jV7XTLhURRCWZgzkn15As6+LVLoUD4pLfDjpvrYTa+sK0Fb3ordtpePLj54n7uA10izy7GDdW/BE",
+	"1NwoYuDhyCRxZafPD5mlaPnLWn7hnDRCuoCHTpKxofArT94yIMzb67L3qoTx6Pmfg+kY1rERw3lO406y",
+	"8IfaeDJ7ecYD2MDio9+8geg/S8BKHAg/xJGQAts079bJMFMchi/TyiuPJz4kyUyVvDG0rpJM51mpH5ST",
+	"zWNkwJKVPp0ko0vLpjmSOfQphsSH5YqGXiloCTYdYQFzzi+3S7nAUMxHkyGOhiRg95IxZhWXrcwSjOEE",
+	"lLrtY4QFmjIuUIasFVlBPm+3oRJ387m79ccSC+aZcQIvSLkuxEdOVMkiXTCJm+pFsENd8Agx6pJUgFi8",
+	"ufqyjOTVNZkCEnUveg5i8CgOsmhlEQRzCe6tg2/JA20JrUrF5xN2T5FgoAdzVaNPW5xQvVqvQj74A9wO",
+	"a7FWKyeLPZ+dpKS8oLzenHYvjpEXR1gXhTLxuPOExzwEOf7zh68ierPCVnm2lRVlYoUtc8e6Drhi4PTJ",
+	"Sm0AydSus+hmjx2WUxJj40qCFCFd3y6JTikVz79FyMzjB7AsAfeTc/LsUa/BxjOvPZswlVv6g6Spwm6e",
+	"8xDWladeQcZ9xpAyVxKQTDEVvpuQ47P29xdX1bPu+cVV9bJ9ffJWRzXTlKmEEdkxTG9rUK82qrWdIRG4",
+	"Wh9sO0huAEfE69PhLBl+xwwfRsQlHqEuOYZ8Fg9NicByB2hr8BeobJqEursuCcV8iUDJEurzPCGjzG7V",
+	"/vPv9Z3DT6rwQs05+Lrd71dX/nZrR35QvuCdT3/Z6veruS+2v9v+V6uOfIKDoJRRnLTfv/8M3AJ81PDx",
+	"Q/e0czFvtMZBoMjKWhUNnTX4S6JNz/NlOfsLnX+b58bd8w/d686pg9onJ51L+Ouq833nBP46aZ+fdN6/",
+	"l392zk/lP2fdXq9zWuDezcZ67EjDIlmyjUCe4FC4EzzPi1z1Q1nZAJVkB0VAhti9VYieOvvyrq+9YW3U",
+	"dGtk52BUwzstd3d35xDvNncao/pob7TvHnoNaxCVytYogTQsD2GOMLo8f4PgGmi3Qjqz/PYIhnkZ0vHx",
+	"EHOy13L8D68uru5r796MWbvdbp/3biadm3G73X4r/9NmJ+1/l//W935qBfKParVgrLcPW1l+IAamZm8L",
+	"juTJSaVBhTVIZFLgMJNqkJRUhIpd1jSDE6gsmbdSF4mr0tVecENcj9NEIko4GhOBWrW15Vsz9zX5IlYo",
+	"W+tUpJx7GfOJql57RaTGZzWqf75L97IQyun8UlqDT59j6v8ck8++t97bacHcz7fLQzPSArxaOQ/wkATr",
+	"zRhG5M5nMf+83tQlg8ACPrPo88bw43OZLukue7HrEuKB4zv99jXkEFvQsoj1+Q1aL6rBDW3zK8OO/1qH",
+	"vBgOZsBF8HhPxtidLb0xHza/MDcAyu7GkHz3tLfldJ2J7UO8l7NfRO0NwfYU9+Tdkmui0WKly/Jf4oAX",
+	"QmL1i1II+siDQ1kHu3TElq7MMii8N6dRpz+tujgz/6I7bCvdkZQ8V0XtWZTG6aaYrGtl3RMukA5VSl+t",
+	"rhApX+5jvnpv/d3n7Tvsaw+W1UfLzzD1sGCqjOD8AwmuzI0dYvcWj5Oy4mW/98qsVBZj5oTFgXcV01cg",
+	"EmVAbkkLKsDW9lTRh5YBRn7nluFKV5MHeh4M+U0b4FkC3s1gi9Byhdvy2V/juiy9KGq05UsqvSNZyWZj",
+	"VP6s7ZMWXP6MlyHzZ1O+pvSB6QPR/fNkCb5/5usi/Ocopp+VFpCF4Fx9lALJQFFMoTENBGuq94/ll1Cw",
+	"jN1TXUnRHvqlagabaSPTq2PeeqlQo3C6lnIAMBDE2DGGWKD8DJA8VVz4MbJMbtLLNXlkNE8Sy+90BikK",
+	"B2xd/CKg5zGogJIFDCicd9ldt4HZyd0V+32j8mdsTwa5oMSUYL7zyb2qvcAo2RFsh1Goyq6yxd3MMNao",
+	"R7FKDG5a29+peBEeiZIARQqBlypJheSTuKy8LcBcnJkSFqtq/uaFr59sNSkCLCTy6MIYSXSOcgZEujwG",
+	"Jao6TmlwR3oOoU9pGS2JCPZ65OfyaE0pDRDsoSmObtEWTuo4DTj5ebB9jGoGPmLi07Fcm3x8xQjGpOT3",
+	"I5Ybn7/7VK4oyfMvuNhN4fe02Exx1w6SlElSIvLFDWKPrLq7hyabZQqiZ1pbZBEuv7n0NJMzN7i+LOcs",
+	"e1Wf3pCVpRPrWLMy753FKhLg4cRhGouyy5JF102OTg29DP5yK896BgDLDc/h2VxgeSR6kA+suJ9nPYx1",
+	"vWDZd6+Iiip6+KVYyCaUezrHKFJqqiKKNuAHy+j4uklg9iuZUszs8MuuqATss2IFnOwDsCJT8TW/EG47",
+	"ZPkGikMkGLjzfCrZoOT2ILPnJIJjXfIDTQmmShZW4owVA5b0KZg/AwgeSMtMl27DXSGIBwp3mRAeYqp4",
+	"LYyTy1b8yqQPr/AORNyAepXW2VrhtaQslwrjWp5ploJGPl3EEFN7LFlFkswOgzsKblbsVynZenCbA0iV",
+	"sUjqwWxNsU+TTyzKls/aNnXVuSl+MR+3aOqI5zIHm6vlDZLVSrKtkA4+V1zNFum+Kg6oI3EqQnczyWe2",
+	"NlajkPDu+doLLRJDswQnA2knwY88UmTmXI4aT08W85i5DlGMuWDTTBAD9jxfxX1cZpahtKpCgMNN7/ri",
+	"DP3x2/+A+j/f9y7OkRo6SfTzyMinJKv9pyA7JVP2no19qycVqhioIo2mDAx8BblzvkBcYOpx0wnjQeG+",
+	"qsAjXxh8plbCBQs5umfRrU/Hx5Boi+T9HstbnvS8U+VNVotJU3Uuy/b//cdrML0M2rr0JrCuI/SK4IhE",
+	"6I/ffh8gpgubyBde/vHb75kiCAvC11Zsz5S7LbokZwouJ41zUyD/tOiUn/xOpPi1xnVIXirlqlnmtWa4",
+	"jgQXLY2PTfD7BTeduaCeTTYiB0pZ4MB3C5V90u8fFjubrDDDHu2nWnBazeNvpi0uVPPAXEf+GiNO5hnI",
+	"x4IsexYBR7wlSZ2HwkZvP//4c9OtjV7X4x9ud7+fNvDhB3G5z99Hr1r03+87B5O/7Y1PC7H6K5xNuqN5",
+	"vtITeCwfWwLabHZVUljkU6bGSHXn03fWOLJUCrNixt6OqiMqBRPVMwuKiWO/kK3fOmgc1pvzKbqfft37",
+	"unjeyzgKGc+FxFx13nR711C886rT61x/vmz3eh8vriRsezevPrdPTi5uzq+tsTIw7gcS+SNdCnf+GlnE",
+	"E4/cLRNO7mBMW2/LtsrulXwKaDJq1Go6rusYYXQfMTpWAFRfchOJs6RwQ4nwmCzEdjvmtv/ktG/+ANag",
+	"gRAO/U2WbD0yqqtOLDHhrrj++XYVPHZdwtNu//JNqOac3aKlPJeqRKDcHiDbmI4haIJ50uPC5wh7HvFQ",
+	"CJ2Z1BMWC731cnd+jnGgFMS319eXmRZUCVZmGxFm82xTa3umZrDaqTWbsyQAtF+p9StSiNDvOqhfqatv",
+	"oH1CobhNkbbUP/3L8gDCQjqiWbr15uTKVX871HstD1ftEPxurVrNSUsxJyi5ktENxlKNLL6WYvHahTU6",
+	"X0LW5pxY9XoQ1pMYxuR4kuDOSkliWueLINTu+PtolFGPCbQ1qIZ0PNhODBmm+2aAY+pOEOY6QyKdu1oy",
+	"7WTVVuUOUhGpcZTmEYdSGVENvazM9fPOp19bTTtvu7UJJmenu2hrQr5s52cWupAONLMxPeuAWcS8TJa2",
+	"5hgvreMwqaiVOblTVMNZL8SXkJ1h6o+0LGppfax/VU0T9LbCiAnmMltFLHl0fGWLcoqGlkKCq6TtGA93",
+	"IuFtdXsX6GCvVnfQzfWJg6Z+EPg6g2p7dc2JfBERXk9fHZAvIVOxUIMjWJz8IpISKvzC6MgfV3/ijDpK",
+	"SPUFmmCI3bUqsGUlKZWXSTenE7mYIliCDr3wBvkMvRgSwy2+VXnlElKw8mGZNItyGC2L7KgMUgld19ME",
+	"z/jAYJnelxU4UUzl0X0oDSOxZcVn880LA+QB4Rg8zuzT4ITtGmVo9Bw51f26rM1ETacrB6nOGklzEngp",
+	"6WeFtrASEUIsVF/19CFeKOxvJEhLKXYLS1/a42sxVNXeFvPc135ASpNYXnchLH4hA8rFo+8uMCkWH1yi",
+	"kj17UqTWhGEdZZCzR1AVIFRgftQfjUz3Y2H6b+QVfcXKfwrJuLoxV9XD5is4HSdsDyqvAxqtW9Wp3Iah",
+	"MvClNIyBrkIZEPm4gzw/Iq5g0PdKDhWGSrdfij32QiSvSmtErYQdBSXBFO4xYUKLKvjIPemKPfIY1C8D",
+	"BVf5qFQJoIPV5c2r992TzzdX7xU74UQ4fZpKmSLXyRSIuCpnOmFcoK0JoyyWQEA/7rxm0T2OPOLtXErO",
+	"Dk9lv33LuNClqDeRSBS66+invGBSWsTVIP+T67bJrVtDmn7NojFLHEmltr0NHGBW+4AVXuqwyintxdXH",
+	"9tUpmNNV1XMqGc7YvyMcDTQB73oDB6XxR+B3lohFjjONZeS15mjAIn/sUxzAG0MWU3kvXRaCkOiLKkrK",
+	"CsivYVWO+l35NolnGg6TLy4hHkf1veZBtiK6EqLkKyAuwxAS+90YeuGPfKlJiCim0BRwsJ12GTbLwMhs",
+	"27TEg4KbIwUr1eYfRWREIkJdkugFUk+hBLqgypEcxKHksU+5HFS/LVUZyCsdR6ohQf6sE4guO++z5MGv",
+	"TsUAdSmSmquZRLkVECWdfgGypK/bYw4SKI7M8wlq+JT7HknBq07ncUIH3TIchoA1DaEMSmypzhd6LQ4c",
+	"n/kte6TysFO03XayiAQUNINMx2hEhDvRNdPVK2g4QwPfG6hOG0GgEf2RSt1Ldl0SleGvh0RTPl4F5Gf6",
+	"MfATlcycAKS8j8dAgxpsVUy1O5cXH0fCSArpma0SpysFSg0MvbJ8gJdedoonecE+XbIV8yOfUO/5ykyI",
+	"e4aGxMVTgkawFP6kFSYiMsXRbVlqCoQVGcsFrC5pIJoWKja70MtfLYL3aSpbqMN9tvA4jVsPC4xL9/D0",
+	"kk8KvnVkH3irPEpoM0p4kyCMrfOtFF1KFBfqBctrM5pSEFLfjojcS6FC42Xn/LR7/uYBxRkXXDS1/hdQ",
+	"lYKsdn/0NVwuTfSY6+PgKnl85VKHuRfTgoeCLTqJiLjEvyORg+4nTEOVp0DldvZYwK10b7mjz8ydgDNj",
+	"5s+S/PTUy6mC3tkzXSpzPTa9V89M05LlPwJpy+zoeQ9jXUKX9ID8h+gbl+m6uGjHb/RjX53KT8ynJiOu",
+	"vCWbroM1xTOE+a0Uj+V7aCvtLOlzVZXOVcaEtJUsUi0Vt+1pZMtaQa7R/pEyYW3GcJ1JWFHPoCHDkZen",
+	"sYu71qWdJVcJYtJ1S935tbz3QX/UVQs1wGBxHODGCY7ciVJZoc2dgbQmh6uIynPdLbOikgZSectLvfJl",
+	"QhVgkAoKXoL8y8v/rY+0asldr6zJFXRUUw9xNCRSKeUZPF7Zy5oe6BR/6ao3djO+8cQpZTE2r1BhJcXY",
+	"zHut2qGtvEoWoxaX3LQ1RMqCrPQ4n5zw6salaxJbm9jRzqSkOcidME6oad0EDf8ipabkeiHnXSQwwOda",
+	"rV7q963+286nX+tOmYEaFvc9WxDF9zCCXkLVkGokownFP7b8qxfyqqStDNAkOTs0Z81Ij/k1IV+ULetB",
+	"Erimsf9VhPB4gQgOcZwAP37LF+DGAqE7ZSPxWvL2q9lS2bt4U56H8GSv6ro0KPPuswnh85t4kBxu29ez",
+	"H8xG0vgZsLolYsncPZY3ZD3anLW8bZSdAqs1uSkPipNfZiHT+STJHktvpYLd8+K0Pr9HQOd0N8+DyRlo",
+	"bobEvO1ZzNI58fdhguzUp/pjfQm4VxAgnxdtHgNhng9VNkKSK01kTPj8xcdziJ1vn551zytO5axz9qpz",
+	"ZY2Wh/cXNQxTwqUOSBZMpxMfIyGFaxSQkUAsFtA7VsrUfoTucGDrjramNviUqpRFdZrD7O60PPWSmpyZ",
+	"FxyFETMdcB5sCloOpQ1UiQ2CF9slGXaqYXBSyVZC4BgNfv06KDempABd32GVKmlte7ZRSdWhtcDzTfmv",
+	"gv06vagTtHtycpQi/BrkKF3uF5+rUN9ClEvy/bJkF/XgYpjAM88HGb3JTeDTnZpqjnO0xKRsC4Z8eOpY",
+	"JRUNsXCh8TSQ4oTyqsayAC6fjpO3H50gf2u6YXq2HKB3/ivV34RQl+lqPwvJx1Iy8Ah3eiEiqtN8JQ+o",
+	"1Nyzol17pMqIrvZwIhXNV/aKCI8DAZlB8inEIcRKW5w5nupu/yvbQAt7ldLiFUyxoMv/SrsoSmcaWukg",
+	"CUzMSlc9iucjDFl82Jw6ZGBskf1LYrM+TpRtEw5dAc4YsGIaEM7RQKEGhOR0rq4urkrsWWZiI1WeXHXa",
+	"153TilO5uTzVf8H7VsFy7aAOPeHiePEEQpclnpXr1J+iCaVuvK1eg1RgQyKVlwUyg8EtMF1CI9fT/L+h",
+	"ILECZJ5NByue0MO0Mcuunu9WZyC7yaVepGVpreEZ9KwN2PoVCQPsalfa/YQFBA1gmIFm9N+QmdtVsx4R",
+	"UvixyJs6EO2CBjMrnzTFLqemDCElusGTuNddwuRpDHMReUtE1+ycnxau9xlwOQHVWihs3kpxeOrTLJ7U",
+	"ncWAX03Fvvan5LUfCGW2Lfr2AubiAEnFLYnc/UWe3RaUPTOiDfj0XnD4CSpVYoquXp+gZrN5CC8XNOtW",
+	"zVKzoPV1R/3RSP+4Nn8czf1huvZ8+rXuHH7d/tetv/3n3/+y82nuuZJWPt0pHpenQXXP2m/m86AmxB9P",
+	"REnznWxt4M0SmcQkng4p9oOVCclGqU9O5d73xGTZNiwZUraL9Z6pggOloHx/cdK+7l6czxNNndOW38Bu",
+	"vWFNihS+iD1DrNSiD7MtFncObX2QAkbH8y/WD3Jvwse5V8uS2BaLVslCs3Pb4bao6MxGldk2rlSzrGDa",
+	"gvUbgbWkMFq+opMRApfVc8qWQVun8pmF0T5fqacHuacWFE9bu17a6kWo9KGtUIZquT/bVj7qMQuwZfDv",
+	"yTl6FvfXYOlnJFrAcs46V286kA3GyR2JcJDKR5n0MJ3+5WQygDA3GeslCU+r+6ryWSuJu6q+xF3lVIQv",
+	"gvVTfosoA4M42YXbTj6TIvUIqU1QHuCMj9XlWhrEUpoKpQzoIHVDsSaTlsVRRO7YbU4If5gvwfMXv7F0",
+	"DwsSm8DzdFVeORwqjkNS0XES5Md0qCqmWUS9Bx0qLY7rc6mgsAiFGLJX0hqq1kbK80QNlmYtx5su6ihX",
+	"Ip3cEbA4/GxSaPSEL7ipNq8UPrTlCw7rdpCELmJRn6pT2wbjhXz3Ixn2mHtLxAuu/XMwPIdExhnyRSEb",
+	"d07ks3a2/uaJZBr57KW9eVlx4xRQSh4C2d+nJpEv15lgFX7EVrFKbZJnxqGKca6MhN7wAsrR8fzyKjt2",
+	"gFByD+0RCnoMJMiu2e+y1PaSru+p+VlZzupCXpbJprVl1GiN0PdUwmrmrmcavdYaLVv1urrTqNkDPfW0",
+	"z2ZpSyD1IAtbZhfPddbrWtTOUspjbNPXnR+vK06iKkPn24pTMS1vdSWRjPqn6sdWnMr5xXX39b9XnMpV",
+	"9+TtZz1O2j7XfEhGUnnEFafyw83FdQeCK67edKwm8HMs/LtF/ZApPAAuMdOyeCvTIB69RCevVVPl3oRF",
+	"Qo/Ugwm2j6SkBRnKLI40beRIhXZBO2SPCb6wn/Jx0j7ZkNbhzPy1NfU59+k4GVhpS5ij2rbTp1L9gKqa",
+	"hY7O3AyZnYfPN1WuV2sLmyqnxpSCaeXXmtP8unHP5HMm/NGsVOxVuKCKCpscEVU3VBuXFnfCEaZH6jpy",
+	"pnzHRn8vQqL6K79nY7uHj1ARJUW3cBiq0q3MvIcCNrbps/ZmQB8nWEV/e4wWOjEbcqm4WdIWqOr5nLPg",
+	"rkBH80/bDgG7gpVGLOeLmGfqWKl9MUnHTaFYJ+NQnpmeNGkkjm8Xc2F6e3Gc6855+/wa4cIqHHRx2VOX",
+	"SK3BQe3Ly8+9ztWHzhXCoKBL3ScMd3QRDBcHgYNuevLnJDgI4JTQKzlTxalcXPYkvUqGqzgV+ZqVnmwg",
+	"oHtEaHvE6ub919gVHOEhi7XHHlBGJXmDZzGtbsHxDG2NIkIkwky3F1Qqe3AvIsW8wUgyUXEOkA5A0RaN",
+	"pyTyXViXRGDi+lMcIAWEYgUszebn7RAweQlaTAi69aleQHby/EU56/R67TcdB4ESAJ3LL27Orx30sfPq",
+	"7cXFu/xK9NNLjRe+MlEYpE3vj2Muc271TrbPhj7+ZVlcWVrzbOJMjuA9TKYp7ufJBZs5gK4h3VyEfPUi",
+	"4JmQOG/q03+rN5qt3b31K1Bnq4OnY0L+zdMU9b4IeU9g4XPhu5aIlssAC0lCdu59jyhZhET8GHkkIELR",
+	"Xu4kn7pnhnSrdErDqbwkxzIiQL/UQJ61jL+WtiyLOZ8T23hSfMxR0Qd8onKVKBMr6qVyBxYZMQx1WSKz",
+	"ZL3HFUeFMmw9qLNUUsYMVKIgMMWYhgEbcrQ18gPCJZt7xx1dlZRvO4hgdyKhKXzqiqSMjoYiGJxWXBeM",
+	"P7+iUzM0/G6kLvCMw/pWHH1MqLx/i6ut8BSP0D2JCEiucRG0y7PyuM1jZxAtf3QGDVfchm8iB+xTJChu",
+	"ww8I9ZLnKvFqxfmMjfc95mL/FM/s0yaWYCjOy33qEjT1PeqPJ/LjF+ThGUd4zNCWYB6eJR6X5Dflwthe",
+	"c1XXcrD1VwRrWHEqRgOfkhNGKQHOagdAYn2TF8A8qdK0KbuXIomEu0+5wNQlqwI/jPmE8J5VL7mM+QT0",
+	"EVNRPbdVSCHX9FGVViIe2pLKYQix02mhnlVBHlGldXJrJypXIE0BNWF4OPFT8rYtjVv94CS9XzU5hw8r",
+	"DW7tu8MrmuDmLlkR12w3Irn0hoblaayT4xxZSOZO2IZqebK1lEc+g0yT5dBrCDSJjFhS5nYsJepMsB4K",
+	"fC6O86XD0jL38sd5fh1aYyHlzNqA4SRcCiqf1lY09NuiJ0oeFUzgoBOQKdGYvJIxWuBArpJvEiobqg6k",
+	"unRmfv7c2DZkMhJV1orWPj+9uuieVpxK96JnVUElJTqJiEeo8FUhwvw5KIpQ4tBR/q2O8ZAXtM6TM10V",
+	"kkR3vps46K06PKF3fsToVFNLs/5e+/z01cWPFadyeXVxenMCtr5P1nr0dEyiMPKt8Tawu5GfODvdiKS1",
+	"AiNyR3AAnXbta5tMeds0gbIVhi/5JYyYPBqb+puA5rUfEajyqh82GvEqIBMElznaNsiSuSPUU/WsF2qH",
+	"MZ98UE8WcVcPkD+KZckweex7cgpYQP51SGDuzS4NY7Gw8Yc+VwUkqGGcFovBYqIKroKvU+ky/phK9jNP",
+	"F7P3saBZXJ73FFYp06F6MjG35aSNF0iw0HfnKibvLdUr1ZXvwRWaX8Pbm/bHTje7CvW8vnOF+ezRWAVS",
+	"YNvkx4nvTtAYC3KPZxlrKYSFSHE0YHSMBMsa6FYmJdnrvmx3PpxiOwzfQP2ZGdL8XxVQumjHYmIg4Hvb",
+	"1TU17wx1KTvqWzLT7brrtUwt3eJUzcbSqcLIv8OC2DtwJfNVwwMF5R3uj6kkmtCO67JzVpjxoH5oO1xN",
+	"2LSE9j23Wa7nqWOBHKomYEqL3IJ0JEG+iG27+3QB3SzbZDtU3dEUbYmQfEMbn9eB6delBO+9/41qZKxk",
+	"nytSv83by8iRTkng35FoZinPIASZhjZl4C27R1NMZxDFy7MU8h5zVdPJW1Gu84jEkJWD2NTj1/ZYtTOo",
+	"vAPBGT5FanN3ukuejc3f+R6Jlvis1b4Sn3U2imcLh5TvSDr9+iTRfXWd+7dnPZQUb9nWnURM7ZySNB/M",
+	"7f6gGfKFTiBypDZ3r765x77gqsgxioiIZrnyOAvnSsvcGCr7w03nBvKI2icnnUuVUvS63X3fObXnFD0k",
+	"nffxZZgEiTK1cRK5JosymUo5Gt5OiuarCD3mtnwzY/aTW/tzNOAh1v51yc6drg8w7xa9s2iQr3HASRpJ",
+	"p8kNx76Xidf1ORozSo6R0vARv/VDeVViKvxA/gGBd2OfCxIRT8Xx2ssgbuThW0qajiFWSlXDa4EFJcDw",
+	"ZyoBIByxmHpo8N133303sN7elf14YUazXIgC5rmH3ux58mlamKpOnyAMKCmPazHv8YmBnyMDCQxKKYLG",
+	"uHVqAaQI/Cyqj747G924fzbCpSDxZGTrCqhHVNLOdCEJuE7IlMjKFb3Td2iM70jmiszlRR0u1+82ueuP",
+	"xHfNRZq/amV3pzxDRBLu1E8hsCCqfQNHnuJRPoGumzAxR39FP8ckJh76S1qY8C9aVhpYc0jgGYu/Kxk9",
+	"czr8hdFVOdpikVnCTE3Kt5Fg7HZFOXdjhlJSUlVRLWQAoarX8gkaM2JI61o1DhaAAxvpE4TNMWMe2lKI",
+	"PIYQJSP5RmQUc+gXw5Cb6CfcAelUDkW+THDMBfG2V1ye3NGKwaQQOy6fdxAuRJ5U14smVRi1ECbg3mOU",
+	"oBkRaEsK4mA5B1H8nkW3JAJBPSObr7pjU/KyZNM6JpCNkGJwBi+Ta8i3jXlKj7TSvEVztgJ7djUpNiYA",
+	"ctLrlCkMsTi+Jb38z8I418/OkW/18o0TiiEIUgNWBEpdxeEMDfTpDKBT4MzQK3VCAweRL9gVwQziRpVS",
+	"aal4MMReWcsfHIbIdxl9wRE8lcSK+he9hHq2qRcx3zO0TF3kieQ0jBI7PqZJlPJ/yzJTh8ybWQt8LTNF",
+	"siDAIbeq3Oc532pSmAbKpJj35I2PVOa7ioNQuSaMlrPQFUx2i7tk2sLzTmIu2BSFeAbN4kx3XByGadq9",
+	"BIhqwad0l+97F+c7ixLws5hic/omyouWprXpNA0+RYIpm/EsyVJJuFnv9B1PhI1pruLMuoeYywNbmAjm",
+	"VGLq/xwT/bOE5FenwqWWU0LZQQESDIUBngGzh/ragwTCfMYFmao2RUUz+LzZ0JqEtnyDQgQ91Y/Wbv9S",
+	"pupUFZ3iGZqwwJsz2is2QBEbjQKfGgQ9zkuBeo/KdsOmvhAlFrTkijZa9cNGrba00yFfUJdda2c8xZkH",
+	"VWLfBBNKsv2AtpRxkBsarSOGr4faC0TcsvV8SORoWwkcnvV4YGGkSAB6nmAl3t/L817Fqbw+Oas42nlR",
+	"cSo/dtsXZ12IVL5UKRUf5D9vL84vriD7ofu3G6ux7oeYifIMU8ie0JH2kqrqVf4sX+KZLoPz6abzLAte",
+	"8pK8yZUz2DaJ18/O5ZRH7xuKWV4DXvfkXyh6TLEfnMgHs4nl62ThlzdLVXEwLzgYjtEWVnkbFMLoMbgw",
+	"th2EA66QZYp9mnGneD6XRBLeXZ/lZeNXV9iMaZy5vDSAY9r9l/YNvVIJKZcqSsmSVmGyZHL9zNXTKGKx",
+	"bvuaP8qIBQGLxSWJXI3qi3Z1lX/a6vbRy9SPziPPg2fMFXvP/7wAbL3Efl9QUa7ar68RHgkS6VAwB0H/",
+	"2d7bzqkSQNK4sC02GklJYttBH7vXb0+v2h/P1TNS7PIifE/RFmXA6EDnUE9nCRXMV3EqyRwVp5KMZaVF",
+	"V4QTWwfWuYQsco8MOikxkPiqjyEIPAPQrwaAeLopucQ4i8r/NNd745tUWndB9T/gxFTLSNpEj6CJ7U4C",
+	"HLmEZfEAe8uI6cKI8CvfnVyTLyLDQtYoUWWS+TSLAbevx9x4Sqgw5Si3sskbGF1GjJMzP4oYNJ/4IfaD",
+	"QLJNgZM37RkuVzrIz+JWCFdoaNMOw3dktrG1JrNtW1N93VTaWnfY3mP6rv4yotBpmutW0xhWqB9RXxmr",
+	"W+7LKfPigHQ99eW/6uD4v6of9Sfdsrq6tFv0Gh6HKaYeFiya2VPLp/hLO4nKLM2pJlyYhEyTjAldtVVc",
+	"TBRLdYfqhiMjiG5FgT9VQWBLyxxMfZpfwiKEyOeNyrc1XJdSenpmngTq4N7iMXlrbdcuNy1pD4QW6yfR",
+	"BPPJkbYf/eKHDjJN3bcm5Mu24Ydwl0C0TuLPWCSI16eDfkVjBxa6N/mR+oJPcKY5vMQt9XO/MjCJWsbi",
+	"qkL/twafP5+1Ty56P74cOGhQPe19hhBbILt9OqhKCiulXJ1jOkhK5IHb29fdeXU0jQ7t57qGjmZV9Bc/",
+	"DKHEDgk4gaRW05xeb1wlrhZPd5129ZsYyBNmuaxTD7jxkqdzzXB8oWtn32P+kEaVANzVrWVXVMsKla+f",
+	"HCtvgV/TZEIlL6iuTPd6ayreDUsVPAzYTBLeQVVXK3qA3ONUFBaqeOHVj7C0gpolXHilRj55cQo8IivR",
+	"BcVlErpgzRMMw6L/MSEe6TxFelQkkVmKmj/FbCRDHrxJHLIGcp715N2cWQT/tIChPrm1NuHka9hqzTvP",
+	"ljiZLvpBSZPZfTwb4NdNljTv3QAZsQRAxIHwQxxBW/+pZDGXF71rlJFzFAGyZgCuI7qlpKpEwICK2yPw",
+	"Epknk8guuKFoq7i09Elw+mWIJ+lTE69LBYNiRtTVafsJV5f6SedLyJAq2mmCa/mRdtSowcYEMshIn6bT",
+	"veCIki8CBXhIArR1V3fQXcNBf/z2+7aDBiq/+JVPcTS7wnRMJINOCIb8kNn+wOnTQZ5UDNAWTqbHAtWg",
+	"N7zS85RJEFwFSr8yuT4DFWupdt2nvuAkGCEuINcMKQ3UGGrdCXFvlbouQZw7bAmJl/BAsShFT0AmyvoW",
+	"/LwEnrRlrBTiS2u1TMfIzOt6g7aWjgXOL/XRLE90EM4zVMqS8OEUoioKSedP2cOOpNBjR1uNZfKBozx2",
+	"aWRSkqLBZPM4CzwSoS3MlYK8IwW1Pk1EtSm+Be+Vg0h1XEUDM+hLn3rkSxUrF1JVjTZQirgUDTHnRHAQ",
+	"8BgnRmztUym3Zoq/JuLeMSzZdgfgab3wewm6AQ2/ICKflP+JxKBP7yNfgCQ6JQJLGlT9iUuERoPP8pmX",
+	"khP67suf+Ms/fvtdfq2Wpz+ZgivBDA3k4yeMjvyxHqJPtfgTMQaFyGKwcDKawI7H7gRJ+Hk+Fy8HyZ6V",
+	"dAwVEQ2PH6AhcdlUC7AKxV8YYB0jMOqBEQMioH2uoAS1+iA2rYqS+pM4DKUSoGta6HjtPt3KXCH9w84t",
+	"mW1LBEwQQkITiEl6nPNCOuRxFaqTDYGSVKzenoxet6zfqUXPW0/JKqpoqzG+wjif5otlK0bmJOX3MzdY",
+	"0bh5ggpJHWP/jqjeyhTVtqsPUAQ30EHmRe0E/lCBMb/J3kQumI0Sb3RCzjOcJm8IXOxmqi93MUWSsE3L",
+	"yytZyKV2iXXSa654IXyhx8sp/2bpPly5Pt1StEK+u6Of39HPD9A05gKRn2McHKNMVpMqQQDvcO/2SFIH",
+	"5FM3iD3ibVfRR5VXJlmakyxOU3HDm5N1aA2Jzy2WY+HzkU94n1rQqYrahjQDn4Ce3FkwwDe61RLQBsGy",
+	"C7EUcKoVCzit5NwsrmyFU1MnpGhEWm4hCxRtmpHEyJSjMoeCIqipiHmfJnRKaOaDtgb1aqPalJT7P+Rf",
+	"NfnX/1qvNuS/8osv8g9lp/gr7BgpY0ZD/i1/+w6oPvrP/0TDwfZxn2ZBZopO5g/KUVUogcQmXyWHJ1c1",
+	"JlCTWDCmThtEM7NVSZspQ4M87g+q6FQ7cs1yc8RMClwSBdXq/5ojk6pVV58CsdlW9u3vNMudm6aABf9h",
+	"QYNVio08irq7qqYLso1dyTzNyexPbbld2bp5S0r6JGc0iVsyQz5FozgIjqH6qInHwpTfQ2HUEVJrBGoU",
+	"MSGXdktm1mDoWzJ765dpMiqHDExPUHkuDSIvG+sKZlsLOJsxOuPuXPRGeuhQznkj9ri+5UWXwDGAzZtD",
+	"ciBahqplzfYfBrHVZJ0i7OaEnQsVQuIgrUwBsl1GzItVDbEt1c1E1xZUMs2DwW+D+DIoPoOBI0Nt1jJw",
+	"pO89b/5ffgebZ/9d0bc4EJcs8F1L9p/WU0sdOa+xH8QRycilqwqR1prHU59eESkB8aVD1WrLhivGJ+it",
+	"5GaxbcKOrCmUngFZM0e01tGeZahQ0bmeKx1jbF5KLN3ORBI6yJVEgqLhLA1s9AXymA6BhhI3urAp8lih",
+	"Nag7wWJnwnTFsdTKr4qD1nYOP+98ynyo7nz6tebsNe2m/yt6GbEps9HbgtlnTUvPPG6Dra3MIa9tPAy5",
+	"LJwdJ2F7IvFcrp/AvcRn+lBXi1XUX1NOFCwvoa3DmuY6QGSGst+3q9TXVV5DYQVxbSMn/qbbzL67Rjbz",
+	"kpiBhYhq3Dq2QCD9E4oUtVux+pPUQa2OTl3MP7Er+rygvjtFfbVo5gPFRxINweZMl9t2Y6gcWQ2zvBQp",
+	"zKksbkV7wZaKm6P+iHDxgqOB7w22ndQgqTaQB1Ecgyg5X65G8YtVqwpNcLCk9h1yI8wnO/geRwTpq56U",
+	"1UK+0K5kMBve+5xs7kFeWcuBemlBYMMqwHCDU2iLx65LOCcchUHMkQHOqsXNEkKb8oy7ZmV9ClkIr1gr",
+	"KEAxFe91xKaLSb529JsXIB7Lus+Sg8jayx5I0ZfZ265XN6QlkQrGmgVWGo+4vqcCLJeilSq5vJho/OKH",
+	"0BDDZNepGiyWyBE5GBZxROwEYR3/v0HNtUoeF7jkCuWAc0Q/xz+clF0ZVLdNs8jDP+fYT/hBhrQUkDh/",
+	"HZJYgJRXZC54FkwZ2pbXiXNUeA75NM9I8GAhRz+ZGMh+WwnuH16i+roISs+gZCShQutoGCaE+/miLZJl",
+	"PzDcIrOT5wP++gEXEjOH2L19LBPUJt4pwT48hg15dcuRIkUnE6L2bcmNBDtrwQ8OcQbHOc+4qu+mG2RA",
+	"EVew1gIrnGDdX1WyScn4LHHlcRQRKj6aUPn5xegn9JYh7oQjnIm11ysxyctq43bO96Dg4jR84AVHeMhZ",
+	"EAuCbq7eG6fKP2zccXIOK9D5+T1r3x14A0EZyhy/bt44Zj4dQzQx+LItpw/f2w8lyty/+dmN4zXVmFQ8",
+	"AbREy+OGiZOVAmaSe1EiAn3rwMlHcQml55YXbxKIOfP3Z+l1fwbSnCU265Bmi8t+oZN+azhDpobVts1l",
+	"/2AffY9QL0lzKc+Fw6FwJ/hE58xYHF3+WKoJpgmPehz5Uzwmx8hAx8RXZOKAwDMMhsIfb344+3zSvrw+",
+	"edv+KxuN5or/2RLG1TzWiqwRm6I3HR2th2Mxeamffpz17NkqEW6WIhRHIeOr5yJd6udLk+3077Z7I087",
+	"0xCzaP9NUjoZZHRWCxWedR6A8vcL8kUgHeQ3YhG67vx47aT2CJ3R06c6k0entiu/uhpHVxCRd+JeHwLs",
+	"1aQZyNWjrUyCEfrjt99Rti3qdsHfnW3qWel1z99AT7FEfqz82q/EUdCvHPUrEyFCfvQSmFnVI3fVL/HP",
+	"Pp36tOqyKeCM/OUlHrr9ytdMO8G02bdqUwh51J9rtYa2Gjxug9Ey3pWvbqKP7RgOzdfZ51AZgVGiEyoi",
+	"IuJIh2WoOmOZHnvL8Dojga/ZznCTJpSm/6PN5uIS/07uMGkghbbUOW+b7lKmnaf8Cbr8rF2ldc4wvby1",
+	"pP2uQY1Te/1VNIoInwQz7ef3koqoUH1VxwnMC5d+vqVMq1arr2RRU9V6rUvZa6EJ+YJNZZx8rEBqgNsd",
+	"7rn73gE5HNVwfdhwm16L7I72avv1g8ZhE7eGu+6et08ORoeW30lzVCmvHbsKevQyj1rtLdmxsvtdfDJP",
+	"LjpkkGINuaGXB5TJsu2eQYpt723aP/Hm8rR9be912GOuj4MrU3t0xU6co8gnFHpF/MSAjCTFg7Idu2r1",
+	"9Uop5dZSlrR8na30VbYSHUtz2Tk/7Z6/Md9yKEUwJGnxLxahiEiIqrhGA0L9Xr6+6VXn+87JdUmF0148",
+	"1BzcIiZt0J/ZiAwpOD1y92/6k2RG5ZFJySvNxkpUYL591HsfvSdWDWuVtvMpKEzn+dWyq/RLJrvKdp3t",
+	"Td6TzKbFxaTSdYHQVCrVbiCuWWWuJWt4chqTYug6NCZ569kMd9mFP8hyl9/LMx7Aura7wo2alxtOz7rn",
+	"R4jckWim+hwWa38A4fNYFZ12PnTeX1xCf0sPfeh2PnaujnRsaxiqkGfNNHmfbimOydEU6tFum6JZus2m",
+	"KqxxjGB+eDUdfopnqgyJi4PAuHF2oDFdn6oX0Vb3DME3SXEeR9fk067ZKaZ4DI1RkkCTpP4J9MdSgr6p",
+	"gyOXUXEqySKg6o3coZVkqxZF1gjSksb118X5Szu8JbR0NRL8EA5habyeL/pCduSjCHteRHhBfmP3lERr",
+	"spX6pmyloys29ETs+WxxofFFF0kd3CI+ofmDYRcJg0iOdhmvUFM8OYnQKLkGaVBvPBttNgt+EF1O9/BM",
+	"AF+XHucQMCN5d87br96DrHja7ak/ywmPer20ps3F1BdooEMRB1C3U5K/+wkLCFQ5gszSUeCHyram7KNK",
+	"Mp7XEDPRmflpRBQTnWPIM/TV0QZu7Tjl+Z5JiYH5q/Xq5Eq/FBs168ouRVvRliSg3/cuzpVevth4cM3G",
+	"44Bo9adcjlsUkfpISmZevzQzWimKqdtTWOSX0I8IXxjzoyr6cMFCDuViofJFRCi5N34JMSF09e6XJSWE",
+	"2uj7j2kubjsWExb5v6iahBOCPdUIe5lVRNV2TrdVCounv+uwtjWu+U1Jofo2zTUrt8S95pmstgXWSwNb",
+	"q/+2I9XiMnfMBxL5o9mq6stTVLAqsTHD1LYD144fu6NAF559wU3gkXxM1aYdxn7gQd/4bFlX6P2KJiQi",
+	"28cowNGYRCoP7l6h6IIimDocfHl8+QffI6yUjH3onnYujpEX6479PkVcFf+cJ73mIV2wsOh0UaV4wXtJ",
+	"/PFElDy2pLUhyGCLXxOTeDqk2A+00zebAlhrHdgaNZQ8uIQ63/uemCzbRrHbNJQaSUBlw6GPZDhhzBK9",
+	"oGhgj9AlYWX3agDwWUhtxhBPUJsSJ4fPTUflLU6Izr3Sc5cEnqYLuPanhMXibFENWKzn3YEGrzr8wOfQ",
+	"n0fVTP92JeJLxYB2GkRqwHRLSKgqVXMiBBR6GsZCpaFTIRWeiS6WbgnFvTO9NFeSIjV4O3fWDJU1YlEZ",
+	"1Sew4oz66bZqx59YxO1q1duz9slO7227sbsHaXtshH7c+TH+ebrTM3GIR0jZzTP28sRsn4kX0SfXpywy",
+	"lv6sj0wp21BEALq6aGeYxNgZHMhcFxilBz9K2yVbRMhHSWszHRVA47286F1b+0VZ+6vA/dZo4WQybDKX",
+	"136RsoeanM86zVf0UZel3xWpx6JCHm1+m6MkiwnIWsRidWQ943M3Wa85F3JrvY2rXkL+KJdJ49IKr0qW",
+	"ZGcJeu0LDnZpQzp7gthC7r9RKohahk1g1GTCrDTJmVLrO846ZjUyQRMI+RyjgF8lvWENwzxbNW6ZRJGt",
+	"8vTHySy7It2/wzSIYxTpwF97T9+7FcJiiyR+IkS4yMOjfLogYb+9vr5EyoSTjz+XomCgskSG8g3slpWn",
+	"WB5kvzKL0ZCwaZX2gO8ELQykkhZyaUB1JQcQc0y5811msSrchmezCBVv5cNMQ5ZdPbneaIPsGlqkwfxn",
+	"WvYmS72z9+QFtRdwGOGEB0Jx93goHxySQi9eE0vCFdqbjxG5Y7cqv1Z/Qzxf9YWBMI2qxvTks+dzzoK7",
+	"zDdTIrUmXnUhRQA6yoAfuAp1ilSvGeionQ5lvtFWeqtlLs8DrYRJMSQkmJGHoHlHQKRIBu2NKEMRCQlW",
+	"KWIbyb9pi4TD9Ttl6MGeN+c8Qb7N082tUkWuTttlu9erzBVbA49MTscyqKraKZhsZKN5UehKCwZWyfb4",
+	"NpoSTHliCMsERCXhAWpiFRCwCJEK+qBeeKM2X4hpDfUQNIqpHwR+xuawJAM+K/DUrOYBI4kl8dOlPc4F",
+	"Q+raHZvOI+YXLvBMN5GZSR1Bm3KzNb/rzhra+z+mvP2PI2Ar3THbpH2R9gKmft0IyUS3yjdVYZlMICAl",
+	"9yB3ZuLN5ve8vnBfJrLcrKlyHiMpKyEWwb8Fh6YJ4My4NF9+iX+evtQ4NJ9FMGfeythoYbR/PXr58u//",
+	"0e/zT3/5F6u2y4kbR76Y9eS+Ex9yYhSw2IIylgQchjs6yjhJZ1SmJ7DCX3ZR5t1tJ+1xpUzyvE9/3GmH",
+	"4Y5EDi7wNERbN9T/kiMQqiSneu6cUZckve0hYWVC0ACq4AzQzzGJZn0a4ghPiSARkuTmHs5CVT2MhSlm",
+	"JXmd/E4N+47MjJMAbBG+3Kf6wvhjpR4kH00BkzKH0E/KsU7Z9/dCUQYckei1Oa3vP17PEftTMmW6YWza",
+	"9SCtxioHU0HeARur1r2Am4DKMHq6BHnUoAhMV5++e2af159mZj1OIfeCJ4CGLJMhSf07KqJgxSWCK+OH",
+	"mNhSWZJF6ah7OFIdW+0kXO0jGfaYe0tAr4TDgufSszKenLkTYiFfHUIXIYmwYCXnA0BiIV/jeJR7cvUF",
+	"KF/rgulharSVC5ZhkRRpd/TH7RUW9hUS4UespJDxjg6YGWL3Fkm+Lo9hyoZ+ALeQH5mIGpMl5SAGkIOa",
+	"eemXkIpLRZ8q5ufTMdoC9dg08UuOVVONIfEkHmA+oy4O/eoMT4NtFWSTazrGHYRVdX8KzNQxHRUkjYh1",
+	"bQY5Sa4WzIQJ82O1T/u0A4wZ2gxEhIeMcuIY04EEKqi1jq4GQbSo2aeDX/vgOuqDaOT0dbwGBOTX+hWn",
+	"D2Jiv3L0x2+/O32jNMDPevB+5etA1+1TjV1UOUdF2zL2g2qfduQaOOSXz9BAfT1A/Uq9X3HQQE40UEaG",
+	"LeimEPgcyj2DhKM2wBGjqFWrKaqKwRxOqEsQ7lOPqE2pplcSVMo7NNCLHlSRSgRGSYY1cLYI36u2fwBH",
+	"KbvrXEM8JvxIrQv9FQGgQF/uV47+/sdvv39y+pVQAQMA5/+ioOj0K4IJHHQCiJ6SsDw330kFVn5x9hVq",
+	"PMvXB9qrpuoUoJqDBnKoAWrUEOQaqbI1sF/dqbBeq8FaDUHzpXZowregYK18Wsdx6XgvP5vPf0tmaGuA",
+	"bz//8dvvg+1jNPgVRvoqh+pTdUHDkL/UX7/847ff8wPQeEoi30W+BwtpWxjpERoUeA76K5qQL1sZDqxj",
+	"3Bx01rl+e3GK/oL6lX6f9ivoL+iyff02+0WfnrTPL867J+33n3+46Vz9e+7pIiOe/w2Yb+57uRjds2IL",
+	"ojq2t7flscDMcq+EuzgknglhRiEWEwcVl5ES+oiYfpFKVFAtPiS0Odp6w17wPo2joPoBBzHh1Q48uu3M",
+	"rX1OhlAig5YY9Tm0w1AJn6rI6jzvS+iSi4MgTWfQp08CTkC2qKIzFcWAKdpFU58CtrDRKJOD1aduwNxb",
+	"B+kmuTEnnpRCXOKocqutWl2JHoHvEqoypzQva4fYnZCdBtS8BME1kRPv7++rGH6usmj8Ur/LX77vnnTO",
+	"ex14J+0KWfkx/nn6JmJxiHoK1dqX3UzVSlNgFdgkoTj0K0eVZrVWbSrf/wSEwwS35YcxWSXQ0DGNbiBJ",
+	"R0uB+eDMKhrcktk9i6R0gYU7IRxBAX1tbZawcPrUxZzs+JQTyn1JxINZFbXpDEUsIBC0CfGavlCwTLgQ",
+	"JDVJutSW65ab0RIiL7UppI+8VDYzZ+lzPf+XlZ57pzYKhQwNpwFoNmq1gtESh2GgmdzLn7gyIWQzwyAk",
+	"ARpjGgNH8vLf4W1Ij6ng289SmvzsTrBQgYRG7aocjpr4u++++85tePWcmfao0qg19nZqrZ3G/nXt8KhZ",
+	"O6rV/lI7OKrVKo61LOgUVGshj7yibNJ1yOXReAzi7olagQnShWUm2qkyb8sXVRJQJsOnsu/WiVznYQ0P",
+	"C6kxUmoEuNsHauQHqnuNkRxol+zhuYEg8aR8qGZ+KFwb1jXsmnNDQfJK+VCt/FBN0lKrwnvz29MJMBJf",
+	"Mk7RBecjnwzBhl4zEReNmpNnqsoil7DUylH9a2LSlBpiYts3Ya0VoAxKPV6hRG3O2g0i5lz7ezxWaTCh",
+	"1IO/OpWWwn/bwMk9efkKJ6304JX68lduKNbxYMRTLzWXv/SaRUPf8whVb7SWv3HOxGto9PvVqeyuspUu",
+	"lao6DkCqyynjcC8y2sLfP8kj5fF0iqXWBLRsPqAcau6Mua5TzCufvjqVkNniM5U/GSRZKSPrqoaU3IOK",
+	"947MBql044DX3khKOoa+VFoy4fG6kUZCagYOfAGttlgcJWH6MJK8dg6SNwYeUvjuIEnL9e1xoPl1nyZN",
+	"Gdg9Nfz8lswkfwfB3Bgc5RohZIFRXX2cT9g9zy7IsPc+NWt5gQbJnRwYA9IRxJJAD2lE2T1UWJuZVCyT",
+	"6RhgQaLtap9esUCKvGft7rmjMgtsrEiBvw10UotGr3R/8dWJ/3ISPEd417m/XRrGQl3c1OatrfSPzrWy",
+	"nGp31PAO3Do+HO6TltesFRhW/bCx36y3RqNGC7vNfYwbe8Pd3d2D4WGrOcTe7qhW3x96nktwvT5qDt3d",
+	"/d3hqFlvNmqNGtkdHZQxuYPruqSgGzG5xqZMbjfPBbxWvTna2/OG+7utujs83Hf3XW/Y8FpktO/t1d3W",
+	"Ph4Rr7Xv4v2DUWNvRFp7Lh7t1Q+Iuzd0SX09xrhXmJzUDps1vNfa39/dq3vN/f1W7WC/0Rg1Ca4Rb4Td",
+	"RmvUHNWa7u5e3a01PPdwtH/g7h42hrVR7WC4LjPdL3DAA7c+2q/ved6oceA2Sc3bxcPD+m5r1DwgTbJb",
+	"2281vUarceC6LdKoj1qN3X1v1xuS2nBUH7Vq6zLgg4JYUCc10miO9mvD/f1aff9wz63v11vuvlereYfu",
+	"Pm4OD5rNgyHsHTd2D1sHGONa6xDvj7wGoNV6THsO3x6X/S5ivbr1pCp7a+TwxF7+z8WIW/UVprjEs4Bh",
+	"75qx9zgCYf9bM/ATUxVfE5IC3/7qVOZtCJLfvnQj4hEqfBwsVsBUs32e66+TeRciNVFPnz3kgEEjDuVJ",
+	"Id4R8FtEqIhmmnUCq6SM7mi2mwRWKkNSpvdI0qBT2yagnTc4Nl1GuVTVJPsURLWNdCeq3Y8POBjz1L7/",
+	"ghvLIrDyLegppOpoaOsm3z5GmKo+Q1lRSIoArVqzTA28jPnkJAPItTXCmE8ki/QusZhsqsetdpXzS835",
+	"xUtuduaUHRB/QhJpdPhTyl7rkqZoCCZnN4cx5sbKn1a9sS9/VefwVd3ZgNic1Vdkyu6Uj3N6nHUiiknE",
+	"4vFE3SU1EOTOgOdfyfD9CmXZdfYrVdSqtXS3FQGuMJXwSXPXrOhAwFSnxbIokxWbcSvYbtYpbCiPsA+9",
+	"Ws5KL3wAYHz7y9iZhmK26P6ps/P+vGdr3TMFtYxxvMCooGuRPOH5a+dUwthWdExytS2oj6EiBrZ1/el0",
+	"3EyBLH3HdJEsOaEkm5pkovbleU+1b+pT5YmT8JfDKBxSpaOq4QEahJF/hwVR+vNl52zbAbNm1xs4aCAI",
+	"nqq/TK1c01Wa0Ds/YlR1HEavT850tyg57ms/IkPMiVRNQbzUuUzfc+iwlGZV3pIZ6OLbVfT2pv2x0+3T",
+	"dJS3Zz0ERcjf+QINJlPeVto86Oiq/JLWiqvoAripkR+0St2q1XRLR6n+9qkkIjwOQ7DPV1Ebps+HKIU4",
+	"UqWXW7Va0f7OCQ4IuGMiwpVrBuSPPpWyBlX1nY4zrYSSksqqV3ciaqxIxPrUSsXWFh56RPxD0LcNTQZp",
+	"T4GKy6bVJMxE6asZNJTa29XF6c3JdffiXPUKgrfar07qjeZp5/UbyBQz2F45quzI/73qvOmeo8ur7of2",
+	"dQe96/w7fNunf/z2e5/C353zU8vv8l7D7ZBcpPO63mi+edv9fnV9J38mj2y52GQJa8lo2WAmnpek/9TG",
+	"nkQb6xGxEfexCn2p2WeBeqZmyltCdcgLizwSFcyiTmITNRFUfoT4va8cZcBFdN5VahPlpa6xVq15lCiG",
+	"QxIwqcUJViCGIDkeIcp0V9gwXOBV65lNP7px8L+Rg0gHPj7MQ/SINiR9qKsonQaJ/5R8N/PjKHrA01s0",
+	"78hZS8zQVTq0yJgxVSwkWS8F1KZQFZcfZboyB1TP0C4paZs6kWk3LsSolODYaKQEPBWyjYB2SIKnOs+n",
+	"GWcqtMwlR316PwGHVDKo6kmunFg6kieRaZs6otBXct+WiT7kaatc47XqU2h2yVFERjGXMm9P2b8U+4aS",
+	"fr5AOIgI9mZgbvNNqL6KvKr2aVu3xRTpjVELk2ObQIjVXEiqikh6SR/iSSoSIDttWZVwWOubPJEf6RFJ",
+	"6begpCtSUSkJSKyg5N6UxPlTDHwCatwB7JGER9cTSMnIiib6hJD+6ntfX0ZkTKi8tNDz9vGoqrPem0uJ",
+	"8VU+rcJEuaWiZDZAAELnlZaeqw0A0mvigwey3acsgOC9fPkfQ76PrOkDUo/3CNKOfmhMrYLjitKoY6oj",
+	"Zyi9pLeSo5gq0sBWVyWpV8lxZSrafgMiZZdf3XqjNXJHw12vSQ6bB63Wrru7v9ccNYk3BA/r/v7B/uiw",
+	"Vtv39odDt7VXHw5JfW/YaO41vcY+scu8j0bELPWFF3gW8xWf/xQJ1zGGQkhJSnlyF3EZGfK9ha4FZaFP",
+	"nIJV1BVwR97J40qCLLJlNFXorby+xdur4nk4Qx4DzwJKhScjBPmcxyrrD5r72SSwlv5VhW6DN4PRleNo",
+	"1H5MHM2jXlMaB8Hj3Z6ljoNTU33zz7uyxl1RUCv1ojt2+8sFJdZ6rCgJLjNs3JmLUn5kiwr4KHS3RZ3a",
+	"vW1D9DdEfBMs/zNG+J/RBFQWb1Q/qjWeK94I0gP/JG5rELc3wInLKNsmmkTBMBNbVQHVus3QMiUKCOV3",
+	"yzxaRYPMp0GSS6/qrmVrujJKjvsUU12OR7fJcQOCIyjMit5JCUPNo2itx0COVzYfSXJTo0kuYk3T5FWF",
+	"BVUc4NsG3Tq6kiIinq/7mhYpG2o8Zxjuo91nTWOsJ/KnteIprBW6bd9qIYQFc0RaKfAR6Mhym4KybqcK",
+	"xmbmBMQCr09N9KHNogAWXMjd40j16C3aEbaPS/WUPoUKIHc48L0krOAdmaURDYYirWtOSDINn0uAI97B",
+	"gYdrTa91WMeH9Uaz1sKHhwe7hy180PIO9puH7vBgf3iwf4ib9Toe1YjbbA13cf1gr7k/HOGMqPbYdlG5",
+	"wlUsCiaW9E+jwgOMCpa7uIBwZPoLlvqyr3TlFXWZ9dNHkij5ng4Mvjx/o5omSqWrpbsqGrYur6ZP+7RQ",
+	"14AT6u1AYeYdF+op8xCICY4kwLJxQTgiyB9TFknNCbXTNo1c3eQ+HbEok5cL7hwoyuyhODRVr1X3OFNA",
+	"EBQ3vToHRf54AvFE9xGj42qftk3cGBcY0pOBxgyKzRUHiAs/CNAEU48jFguzNlWKNkNViAuVgqYlmt+J",
+	"PoNvkS2aNpus7A1ro6ZbIzsHoxreabm7uzuHeLe50xjVR3ujfffQa0jtD45S1ZPER/DhZUjHx0PMyV7L",
+	"8T+8uri6r717M2btdrt93ruZdG7G7Xb7rfxPm520/13+W9/7qRXIP6rV6mMqIhpUi/MOM5ha3UwgaBwu",
+	"f+GasTNMZ5r28Me55DYFQd0tN0GS5DrHYlK8ziMWjZnYCTHnkIIsBQAr+z7DfgBdLX06DshOzAmKCCe6",
+	"Fomj7hbY7po1c7cceXHgauoYPB2rIrm4at9yjHwBgf5w/eDnwsWHSZL1VVGbK/4O/R59CtNiY8IMI3Ln",
+	"s5irRVX7NNMS2+eoUauhe11Cm0Vw12B1ai3gosVJwGCapeALFJE7ggOelInu0ytJPgN/6osjcDBAU5pQ",
+	"0h89mvJD79VMKXUgNI1a2rwNymqoJs3dS/g0YXHUp1utxqHV5vMazurSHNVD/LuqRr6lX87KFyu/mCf1",
+	"6j6xJbatu+sdI6xO2dQMvzcdLewItLlE8kTqyD8I1TqDdk7IXPGdDFlZQrxAsC8nWT1/DIEb6tzykcDZ",
+	"oN9cxThsMoy+/3iNtqAQyCDXPOQIvYKaSeiP334fWDuIbadVzcwMPrSykVRgBHEfrVr9CMX0lkJss0Yf",
+	"I1EkoFDR3KYyYCIfcDxTaVLbWUOzSYzSLtDM9nyelMMvEC48EiRC9ZqukGzkHZ6EvOulgWe1WVM+Gfl9",
+	"QrdU/KEU2Oq7KdkfxREQ2WQ8ULYah2nEOLr3qcfu4crI7cLS5mMJ4YC/CaFzKinPq/CmlHwlMVudbsDa",
+	"njiaRZ+ohE2z7izcXaYTT2ryPZxPadbWqLlmZqo1ZkWqtBVTp0zOW2+YT+clb+p+PBUy+34yfOP6F/73",
+	"3ZtfuvVzv8u79GrXPenudW/DHz+cfH9YJbPva+THtnyo9rePu5Mh/cEf/VB1GwEdTl/XvB+/Dx5THNSH",
+	"xuNgoY7ZU6YCn/5pufqHYhXyXCRBB/pqGgFSLyGYS/iF6uBXHoKt6WWGmppeVYZ0O6lL0HjwljkAy+ky",
+	"KH6E0LRZCfepmymiCF5AZYsq0wSVTd00FH1ekvPYpOQx1cAcnJYmY2hPRV6Q+2+b8aoMpzupBLXkmiUl",
+	"MFcSzUw5SF0iEtK0MuIYTb/P9nOD2eREf/z2uxa7dISZT33h4yB9zedoAG1ZB+glGrTlX/9WbzRbu3sD",
+	"FNNASl5gqQG77efLdq/38eLqVDm5tLu+T1MFNCe6JZNsJLutJYrFXB7hlDyXLHYR8geLYxmRK3sOFadi",
+	"dlc5qsBZrX61zbqeOrDYJl8dXDcaBflqU2nozn179i0loXzTwn8gGei/l0STVBQO9N0yhJXNm94jMva5",
+	"IFE5WU2qeBmpQ14pDw3kP4Ok3FZOGd4C2UXyZq22DoDFm0xkc2MHjjJLm/wGMMKDdWyJoX6qyBkMHcZR",
+	"yDjp06vOm27vunOliCQ8l5rgt5WvLSGklBCPp10pDjKNwrTfMNOwok8DIiQllZuV1BG8C9p7lysGBh2K",
+	"IL0SQP+CHyXV4jOKM09uQZ9Koa52BPmYJACngbY/qozNZMGCMXRP8G0SjwwbBPbgIEU3PPmT3G+fbqnR",
+	"VKHfbclfDo9yViXjlMxFkaEFZReuDJ48gFIrildpHTQO683KZnLfAxVss40/dex/Sh07LQqLyBdVIdpG",
+	"n3J38MksqrUVmMMJo6PAV70f/otzIXPVUsZhO4slYn/eU7NA9peCdY5gmjS/RP+eZysFP5VhKwO4CAMk",
+	"mKMYVsxN429QoOOwirqUC4JhFmy8VYbJJYZaXWddTr3U92xhaeiq0+tcp8oDyPsJl0m4XOrqisNjtKtV",
+	"Bqzj2VJvFvLFulywT7NsEJVwwYxVw1gWij66tAe3cvBBCf0k2L+qmWDu/CRH1TwPGXaWCA7bTuY85PaV",
+	"6jTHCR2oykGJr7QV/QJVZTsML9RxQoqhYo7G/h2hyZwKGbbzfNfnmvX2aWFGVGC9VlbKyaN43DK8kDbv",
+	"VaQFsMOUljfc+nCf1EaH+MBrjfaaw11Sx/vuoVcbNUhruLcO58ys+p/ZNXddwELdP+0YWEZiKPT/dMWt",
+	"al8lQgfuJFDVN07TvIxvTt4iOP/FXKFAPBfoLlK90JHCOmRHUq+pjjvY2wEaphUPZih4NvCgngQeVNEF",
+	"DVQgz5Rx0acRcQnVL0s+kFIUMB9rIm5ChJaQZlAFdtDAaDGDo5TasNF8AIPirVX9TpZPLHszy1DRVlE9",
+	"yxCuHTTo3bz63D45ubg5vy4dNmN9NmVmVA96rcz1KSp5Wp3jHbTuT7mg6u+R0a1UzUhBgoAnkRblHvIj",
+	"pB2g1Cs6QwnYqVQeGayxUatpG1nyFVjOcmeN/QBxPOMILGooUTNZhDLgkeiguk+M8txF1aTMJOynS9V4",
+	"qAtNA4OiTKjU7FS86EP/iWOYOicPlEwoT5TFIgkgyQaY9OkgCcYyx60+n4CoAn1WNDk3dsxMCbMoprws",
+	"Du24T6c+51KXT+yWqsldWtsr4Y2ZObedTAeMJKpOyzOrxMRkL9tcfMxW5sAAw4zRtE8nLPBUt6E5yDJK",
+	"tk1ojT2i5gisnQCKKyKi2U57JExfr2IxL+p15KJPFF3bXHtOgaaUaMiSWj+0bqH7WsFRCikaauvk7mY2",
+	"+s8uIJi7J6VUfEvoMbqX91yKj4qrOciXLGEGN89R0eYJOQFa9qf8sFYoj+HVwC40diyRFQq97VbyHEGn",
+	"PK07QtKNyU9KY3ng6+8/XjtpgGFWvUtnjcgoInyy40+lcDEmIs0KOE4nSBqecViFgBZdSYaBbkaQXc4L",
+	"nnYV0gGFJkFI0SnFMCV9U7lPA7kpaEDFk2dBq41ecDkT7FlHUpsODIUJb8msGGGkIPWg8KIEwKnXWqWn",
+	"IkhYTQozbxpp9NzurVMyZY/p35LwSmS3HbmbHSlXQLf9jLMLEjRw4LtkdaqXLPWpLaMS3ebzSuatoLs7",
+	"td15K+imNsvbv32s33VpLW+wVFDsenMwfCzekkD5z0Ch/3qMKO2kWvSrSWSx8p2UA5Qzny7nMTG5LUln",
+	"0i3M/3/2/q25jWTbE8O/Sv4R8w8BOgUQAC8SweiYoUS2xN6ixE1SrT6nq0eVqEoQtVnIRFcWCGHLitgO",
+	"hyPGfvGL7fM6E2Hv8Ns4wpd58dv5JjviHM98C0eulZmVBRQupHhrNc7D2S2wLplZmev6W781r1sqSNWa",
+	"RS1EdliO2tIkwg60CNru2GMV5Eh0sLxRHoaUk5SpK9UdR8dEMimVnpVxwniWTHzuRPKU/YyD1Y9tkHcJ",
+	"skqaaGBe6+bw+urLjSKw3RGlBc8bvWCDbo4myqFPMD5LyuPoCOA/KOgXLqBzOEt1WmCesD7F73WE3WOv",
+	"Tbu7D1Vy2HT2TvqurZocuqlYHHbPfth9OHjAfuEMrKvvZlFVtvfzNKYKpMi0EDEiIgdbWWExX3r14oRt",
+	"jIZKCC+wmDOR6mzEYJRkMXRR1N69ekBQsJmVNNH73rjtmImAfq4QdZBZygBXkGmin24iuti1Hh7Vp7Kv",
+	"jG3gXRyncZYpIaktXfVa5CePORmwgUgntT2Cc4j5hX4NRmJS0783slGZaneiXDUlKWr4ShszwdT9VPN3",
+	"CBQFakQ6hjJKkwCiKy9pkrBUQmmiMayrAfTLDjzdfddpZW1bXGsZWNOtO7WMqwYWRBd4Pl/UfxknJ8Y8",
+	"J1XQz3S5y6H3mZGZ5t2C68AQfqDzyZCBMJY87vVMu9u8fBHXsvrh9f75h1fk+Oj4EK8EN5dKgv1T+1k2",
+	"bBywjIXZy/y5Nc8E86jtNZ2rnz0o08QJ6Jvq6i6l16D1mc9tR+CGwZ/EJu2XZk8ktolTf9AhZj4hUZyy",
+	"MBO6v/dwqFxz06C3vb3tcyfnVdV71xbhwLY2vdxrNjAJ/od6NUTB1Kp+PN7/6eOLvz8/PCNV0wq41dx6",
+	"vv1sp9nENfNIq9kkx/GL2h6hJFHGTYoDxt6srU2fA0W93nmx8rqGWTnJhFqE7+OE3YKKmueW2HO90RPp",
+	"oG5UUC7qh6kaVRajelMzKYdAq7/suV8JVhk/X5eFYsCk/pqNilfpmVblXWgCnXcRR06PStEt+Rnf+4u9",
+	"SnT/xMJ7816cM1PpYNHqxp+G7KLiVZR4AFajdrjFWtGz7ibdDnfY816TtrrtcDPaYtu9neaz1vP27ibd",
+	"6m6HO9Ez9ry3S5vdVtiONtlWb5vu5EgPeHrjT0P1cOy2ufW83dqc7tar1qMRsavGp9GvMR/EvBGKQS7Y",
+	"v3o8t2gPqA18xHtiKWEpims4K1Wgc0it7B6mTDJoQL/2lW7LyAB9BSaGt4QbRL1dd8V3DAo8kkWD4rM6",
+	"D18Wlkroz6yFpQ17FVSBUUo00+qdVN1TK8KMZXW0JXQ7IiNOuwheGFMgxOdRrUFORt0kDlE0vT99o3UT",
+	"5nsLRgs4S3b5oCijy3we0rCPzINwYzV4CT201YBTkXTIEJ7vkQH9VKcX7LvN1vbmTrPZ9Eg8GIwy5a4E",
+	"NZP4OzynF6DOAr/ij5rNzVCtGPwX8yvBnjIpgqNe/a3grH5Ms7AfKE0HmiIDhrfgaVBDXbLZ3LJpIEq6",
+	"IppAOu8dR4uLpMBzXQ1O1f92cMW/a9ZbzfYmdI6Bf7ea7a16/s/6dqttnt9u7uiwJyGB+T7wMDVO/Xjs",
+	"h5rRNIMQGXp2jEdG3e3oTFLhfj0Y8nQD1wC69cMaKAOLkP1C1kuqdacJvhCosDHZZIA0ed8alB3tZlMn",
+	"Ns1LD2I5FDJGeinT/SXTSgstCYSDaEcZbSC99dDfltqMVcOrnn7/kuy0d3ZyHfc0gKFywev7Zy+PjuCh",
+	"Ei09bcNYcwPb0wOrd9YgR8rEgCWOeRJzFmAWAYz6yRBCBt1UjJWNib3zzCdPR5xrTO2AVEFvSKIpAvuU",
+	"k7MfX3nquXQUxcIjV3HEhEdODr73yDBRRmbGPmW1PZ1N0zdOhswjr8+P33hwP/np+A0Yvz/QK3oGJ1k9",
+	"0jCae/gxSECzjIZ9aDrkQY4E7T/gdoJFVAcSEMXwYQ7hlbD45rzBegQ/1V05UH8HgkN2CBcgEjS02NmO",
+	"Z1qi1U9EEoeTDpGUR13xaY9o+6wu05A8UYbdEycagqMyYsj0KxxxWC8JJcUXlthx/+ToiSQijS8Ay1tW",
+	"THUjI03d9FrZDyuQMB9okxhQnStc/2KSMThqq1x81FPiBqTNKgGNpxtPiybiKsbcPPl93SeVmg756Ve2",
+	"ZZ/RCD7BZ12Aj0JHzuqj/WRMJ1LLPrBLi8aka+IwPhootQfXOqaoM8eCYph9W7CKplCDyF9a8o5ZkVby",
+	"JiNKjFjojjI8z4uFAUgr5yyTKggHVK0skcq1C/aIEXrf+ZW//eWvfiX/5el378+/rz9/8gQq3K10xuP2",
+	"BEVAcYZDqhS2GvS/reKo/6t8ADXnXaW7yqzGG8Yvsv7sQryA4234v8y+fiJRWy783nYrxjzb2ap4lUHM",
+	"44HaA007kphn7IKlhaFMSaT5m26RpFo8tNl1UGZFyTYotTEWP9v5Hn7l52Z9l9Z7v3ze2friV/5V6SfI",
+	"RfbZ6/329k5JFOn1fr29vWPEqaOqY04SMWZpPaRKA7BPpMp+HZmOemrUtbm7xR3bspG5ymT+BzFKZjU5",
+	"oK8ukwTq5e3mzqMWm1NWov42axG6FqEPL0LRcJn9JGisoUgDEx1lWh1/Saj5ocSrWFXm4SuUbPnl7+r4",
+	"Pxv4P/9q4eqtpf5a6n/xKpsYACrhBYDY9xNJQjGckGrBw68B/hyJA/YIF/ZkOVL4PuTig22nL/cGkdu5",
+	"SSx4q7UzD4MIpS6gQMtCII5SJVUI46K/WXMjqa1rYBbTVKRLMYurDGd6d60keJ9+tVz1/acLpOmXRwQC",
+	"0e62jnqS7gQChRDtn4mA4lKWn3u9yOTVocZ4OGFSMhajJCJSfZuqWlRPx1/UQfRA0dc8G+6BbCnG+KYD",
+	"hGORXkpCERH36vC8LEjxmt0wlXSXUYpVAg/lmaYn0iztPIm5tlt/33brWfznglujzA74gN+Q2+9aOuVn",
+	"JStNpzxaS2BtWN6VYfk7tSdLNDKVfcTfWEXk8HGQqtYmntGnmB55fbh/YJ3fmkv1XHzDW4FbsU8lOszw",
+	"OvNQfSPaOFPk5xbxzvJB1PZIyrJ0ojHwTg2SKX2a+qzOFWXV81gtlQkypnFW+vly0fYlt6rKm4uy1CDy",
+	"3ektMKr2pzR3btso2wqV6yrp5Y2sPxp0OdQ3LUg0I5e1DGmCleo9oIeXccQgW/pJCZBgHPzTPwb9IAfQ",
+	"UjlkYUbAcgJkjoaf+ZxxQPNEnZwo2zZ9wMeiifYJO/vWGVT0gdTVtX9EGXkGX6SnoA7ugGFVSi/+BF3X",
+	"MzU09SD1VJlnrWi+twy2adPIwQHpizEOdED5BF6FmDvs5d4TaUdNF6FsfSwCZDTsE6DBRwZ7Xc/P2ScY",
+	"ws6WR1rt5x5pq4Pf3t7xfL7dasMjWs32FqnSQqK21Wz+0z9uNptIc5xeMSz4a7Wf/9M/qvu64lOtQc7U",
+	"FzEkAaMkIxHQoXEEBGqMsq52ZJ9omMFcGuRMjNKQyQ754eTwlUdO3r7yyKuj70kVs7U9dZhrCK76wLon",
+	"mPC3W0WN6eTtqzwLK+Fx5mdlOKtnAXIZM/8kSymXQ6qkZw0Tj+rNmCkdx5I1yKFaPzU69RhoNQqdQ9QQ",
+	"1NaBLweYtpy6G1CQuDYWGAeQCNgWR2izadgYpHEBfHb++v3xC0CfnRz9dPjmjFTHcZT1yT/9I+mz+KKf",
+	"ecacIFtN/L+aLvPsIVcQbPCtZtOQNABojoUiAkSfHUoUDxiXSrFhyM8cIzyyDYJnWJOb2x6pPodNCIXQ",
+	"cDlkrjWuG6/M0hEPqS76CUWajtT6aJDAdoPs6w1NSY+NibZdAcYJo8RzpFZ3z9bt2DVV0kyNNU5JNkoR",
+	"6IioD/gUAOCAFrxfh+HY8/lC/IaOQ47xX5/0n62Ky21iONqwB7AqtqC0HbiHQXk0fP4mvkQjB4qvc9lB",
+	"03SyPG2+IGttBdHXOYZF8fsBNqc20EAicjKMP7FEetcSN2S71fZA1ChlFatHA3gih8uNC0pMnwEN33NN",
+	"+c22MuXpJzTl1RMdy75VZtlPz+k1w94d9zCp/h1O6nahAA4W8tqpLdvv41YgAPZQPICh+4hSKCvb3EuE",
+	"1Q3tcUyZfG55W18+5f+53Ndbh+rvyLV6+M/sOGOrBd5hEbs0OjFSCeSD40UU/DbgwOhh1FvN5oomIzd2",
+	"n+O4f/5cgdIVrTXyIL4pkTA2tRKkIPzyS/JXjjuk9PpiRP+LV8kwSH0CGqI4hdw7URNQBkmpkbd4OmWp",
+	"CPvQVrvZbH7abTabWkXtuVaDMgy1taqRhgY92LOTMmakvn96freXs9if44cH48ADR0WMMvCuWo0GqDig",
+	"FEqUYGRYMJSzdhUWFf0JGD461soKulnaaHsV8LgcDYcizVh0zKKYQkju8SQ09h1PCFmMcK0WY7rjwYZl",
+	"8YkHanYrEMjm1UumMA3LkqBMyriy4ERJKEXtxRxJCQydQGyZ5OLMR2hmIi7U1miQfY61ncpCtoQH6EU0",
+	"d/fUO9A8A0sah6wsMmwzDext0OlS93eyTwCCP8NK4PBH6vbUhHI2JlXsOtsd5TMDgaK55Goech8AU19f",
+	"jEueiFUwXRpellnkRzDco0FOyf8VRT/eKpefxwMmMzoYrnj9W+WALSkoWpJS5XF4qc3cfai7d6rx1X98",
+	"bDavkRG1i4Vrd9+9be3rl3asNhsA99M3V8ZyX6Snt9+ywPtcEUPp/IsOh2fxBafZKGUlBbgoUqDB0Qy1",
+	"aTyoIwP9Igm6AbJpuRy1skqS6mgoWZrVtHvZajbNy6WOQcUZGwAWX21lFhHBbcwRAlcpQ9WknJBAXSwD",
+	"zwR4RBpBPJlnHfLy9HD//PDAI9gB/kBzeUmSsF4GttYlY0OMtfgcjBPIHB6enr47tYR/Wo5XIXyu+YeR",
+	"c+co0oUW2TgOWccptsgHX4O2mEuEsUcWC2NS1VPBpykzHRWP5aoZgIqA8BucZozaQrQMSwAwsWTiZisI",
+	"bPkCvuw3KLZ//lwqpGd/bcNbcuEJW+3aQhyCGkd4a0tZvIOYm39aB4OmKZ3cWwUobj14PyY9wAHX0/v5",
+	"s2OHYycdCNhU9Cmao+Pm3aV3bslduLy6XXqlc5sNlKc+AmzlRVrtHbfx+yE0t2WDdXHm41JSRkdgcqmr",
+	"hdOKykoymqKaKk2w6fB6FWkjWUQGNL2U0KxQIKli6iQ0G+T7GDKPec9oMzZkS9C6AWictYEIVZk05pIE",
+	"l2wCfNCk+rIfcyYxw/KGZhq8QmgSXzKPhFSyeswl4zLO4iu2R4L/v054fQx8rtxeRLzkZAC1adqHONXJ",
+	"AKNOlI+8RwL2KUsp0teAR4Jt5vsMEjfvlArt5AkrOx1iZ4PqBnQd0KdynS8BoJ7yZmx2QM/WA/+Vm0RZ",
+	"5mG2rjvRT2+Qg6KKRL9eqTaofC1nqVQfNVdYd62rjgZ/wMmcGgm9wk0ndLWqtbP4z+xu+HfszT9/rtAr",
+	"mtH0PRTfV7yF7otLJvaLWlkllpumjL/d9CqZyGhymLCBmgsqM/WLmrG8I3GOB1W9YVkQBqtAco7fLpPa",
+	"SmISN+7NBfzdy+rHwoKtDphdxIK4nSNoP+P++YIyVp3oWWmLJ126ZPsNcpTJnIArp9k3eVLbh0EMGScf",
+	"WPdMhJdMsxxSnweXcXjJogAT56SaMioFJ5ro+OPB4ZtDZT5j4/2UkTARkkXA3pIweqVL5y9SMRoCAS/8",
+	"F0RsgJ8GubqkSK6gmb4arN7bmi/MeB+QypVxBMCQWGYinTTIG3FxAUlQ7pjlPq9uNTdrDj0jHQ51kAfX",
+	"Rstd6PCtozHaazDMa7ZDd8F9wFChFvj4QDVVvbqWcK3okcAs9NDKmcbU9b+VcM4dRUiW0uxqJbZmAbtl",
+	"GxDX1YnGlpt+3nz81DAVgPWAcPEkp6Tq5U05kN+qUYYtuKV9fxfq3VXpK/Lp0G5Y8YwXWOTle3be3J3i",
+	"5QNbsdL5/KXcXkD3belTSsOit24fLO2RgbtgfT4XEegUTt4r6ISheZf18k0bAtc9E0eD97AbTmiGuIzh",
+	"qLQPBjKkIMt+ksAIlJuiR7GXJzxMDtM9yshjt9XczCFutYbPv58bASQQACw4RykbJjScCqEpNwaicuUs",
+	"Z+o43Ka4uGFm4sZiwRz3Sgg7o3KmPkOfxpWy83/9E4oL9GhTG0ZN5B02kFppHQ26C6quKWYuaCsjOCue",
+	"8+u4HRtIlTs30PPBacXiclpO9TjR0Qvs6ZEeRbM2ATTpyXcVvvXO4w9TYvMOqHpx9fRxvH31DM9fml4E",
+	"Pqy1jl755ByIIlIBPuOiY6PM5Q10dhcWHWB0Ey/0lMcJ2HgInjhxTBNVget0oBCccBvflGTMkkT9L4Q5",
+	"fQ5Feg1yYHxq43kr19yqZt3LJ9D8XPbi79T2LEUBQy/tN7HMXuHcHq2Tettxw+XX6dBlCbx5P5GCJLHM",
+	"8hCHDYQg2539fT8LiGRZbR7Ud/pLlSN/ezSRzGa+ukIkjPLKlzsPfs53eDYLroozXQNM01u70sH/Av9F",
+	"ycdBl6UvwdDrbNpVAM59uE5t0DGfcXweOpwKxwSOyOqRVNwRa6F8y4ENJaycRNKFkVtL8lqOAN/4rDfn",
+	"4pir3tPKj8HYpuk1OxwCyTekgTDWmXUI7mwdXSUB3NFgV8iIyAUAEELKyRCaCmaCxBmEVQYiZR6SC2Dw",
+	"E+KKypGiEdSsmB6ragIkFdi6BnJa+A579gKfj1m3L8QlhOtZg2w1t/J6J2O0cUHkKOybOaWajjuXZLqo",
+	"zdJgS8aiJ9ICOaoBhoZJ6dLawx7UzNs0Q7nm/cYOetB5rs9SRmiSWLZ1j3RZSEeSmWByhPot7AvJOOlO",
+	"MAVmejUBelU/3efQvA+zifpuSQYMCNbVxRgMNqzol2yCTenV15Vms9XmakizGV5pGbWO5JYbonbl7XZa",
+	"y7/bDuzqlQXpYXRmaWR3apPO+VpPJInBXbNmQUFjg9EyVP6T1dZGtS8qHVi0k9AnU+bLjIA2KaKFNrbg",
+	"rJ6JOrSJNCmlLsvGjHEMcO2bhg2SpS8Q6KZ7Q2ObgFjwom3u86p6DePQRyKQ7Neg5pGUXYlLANNB9Q5S",
+	"3moLD9NH+mDVGsRk1G2WSMaQg8M+FHGSWIG+B5Xnsa6MNI0SEvWii/gK3RJ8ujIkGlCzCUIcZkY0oQFM",
+	"baFBf2yW8jGb9LOYIoD6a00bCn7FUgmTK+5QaxmWW9WwVF+/P73S3WcTlqVDai8Y0otbGdJvCj4R9qnp",
+	"m3B29PbVm8OKV8ECq2N5oTYsegv2lkqfJYmYl2t5PtsDiUVx5vodvVQMis6DV4nVv3WVzkBe6PGcH/50",
+	"Dh8ETrl1siT7VbsSs8i7B/VB9IFe3QExwnGtgm9ZBR9Pa51sjO2WVvVDzJfZ+DxQp+DLBm5CrLlborT1",
+	"vai2iWOgQ+KlL6A3WzCQF2CFK2+CR8hkQknEwnhAExJH6ANQSQJ1LoKiKNNHpUT1w3BvLMX0uqHu9+bg",
+	"309hKaSDIy/zuyTjGbpQkSG+gE514GM0yAuR9ZE9Q/NY+RwdNE+vBBqq+g0147Xpfze0TAgIOHBe7poB",
+	"AX+cGdPAQ3T97H1TjhjMCbA5dlKGF8EYGYZKJG+m5fMRx1RKtMSVM6+fZw7gkurV/9a8lyW66Lr650FU",
+	"jz5E8zTPreuQZW6cfp01gdca5JY1CJ5IDADZY7mK5rCnu56Ii0VZO0GiOMJ25SaCBPGyo2OizsZ0buKU",
+	"hSKNWNTRfFchTRIreJ3Qk89BcJnuOVIMGFIEVo1gwy3jaQmLcYARulxaKmpInqfrm1CGot9U8/KCHw1i",
+	"5xH6VPAE9S+AKVDw4nS3PxyNtsyHTAyBZUqdD+bzKuUEQsomJoFyGIanNvhAXBnJjAqCAnEk/vYnoWaO",
+	"GxqJmwJ8s+aAgXL6jKYXDKSMZaADKDpW2TfwoiuWdjVpKuogE0+bUh6B5/OpyF7gmVgfDrEBg4afDRgU",
+	"F8v9BdcTnqaXvYHLHjTURZlwW4XrToT6XjAtSPX88O3+2/OahzBN2Hci1TARZQ74vPru5Ez/XamkSzYh",
+	"1f2Tk49nh6c/Hp7WTFW2bpGoH/v+7PC0ttBzfWd+fqO2+O8mI3XnSPZQC4fihqt4Fb0dlKZqm39aTaU2",
+	"wUKlOJUKYpkmZitTvWUqskTdKa35TAlEdbCOHBWaHzVlhh+ene2/Onx4z8zdsKu7Z4m4IIxnabz20G5d",
+	"v567+s6KGbXkK+pZyTKlAlZJ9h8dk3SUMNkgQS+NGY/kO55MgrxDKAQWah1tvytTj9CSICbhjEUSoeiS",
+	"ceXGKXWH9T8hiyFQKEiXEf2aKayeh1Qir8/PT+yNFvaPJVK1OURgR4MzM9/flXfgfC8d/7lVDI9Z1KWd",
+	"L/V1azFwl2JA5lu8PF2yDFLr1pfvOUhHpK1xzCQtakg1sF8WTd2g1piLf/2NnMAbgmsLJ02D5a57jB4K",
+	"CHvdY7yGwj7Wwmg8zUVveLFYmDEMMMy7klWQl1K6vrbueTvWuFpANACY1lHWULLHxbjh81nQYElx8Vzc",
+	"IDGwwZJSYZ/PxQ3i1SugBhFgu4YNXhc2OP05DGwQf18VNIhXPy7I4FS99KolU3bmJphaUjgloEeEiZaW",
+	"lEc9CpQgHonV3UAdHVkbf3cMFDTrvKKcNxmcuaIeexibkKaboxJJ5Eh7ycKUZZIMgIe9Qc4Y0wHQD/re",
+	"nkhJX4whBqq8vJg5FI3Kk5PxBS+vMVZz/GBG+jty3eZhk5+XFGNy2k3yJAtk9ODrmzCYZFB1NpXDq/yC",
+	"YahN2JKp2gGVp0+fPt3tbdJ5RZwlbx8Vysn0lKCI7NPo14HZZVNso18nhfR+UFtjmcVq05RVLjLd9Rpa",
+	"0NsKH80G2m7W1vLpzpzTcX6Cyz3TOYnyi1iqk0YoeX/6xmaUITVekHu45xEsgKVChSb4+vVPJAiamF/4",
+	"PMA9Hyi/tjdKEg3e1aw3ALwF9K6G1jJOUpEBOVvWT8Xooq9zO3ov1jwt/pDOczKGm1kiGTB6zu42Z2du",
+	"NXdJl00ERLQodmIgXADmwnLmSMhHqFVQ12Om5unTA5Snk8bTp+R7oW1tWAwk/JSjrlrQrhr2ZIh+ge5s",
+	"IpW36pFM6JtQiFiEtUeCk3dn57oX6ShNdGoHRxS4tNYdMi3cAhue64po4vPgs1+JI7/SMfTNWg9MSBwZ",
+	"pmbPR8kFV7mSC/4EGGj4E738CH25PD8XkM6TT79/STY3N3edxyqB6lc6n//2l79++aKs/UD9YlNDOmMM",
+	"Ssp9r0emBKZL4drA1DgGSSB1pWapcaPY2c4jus7jSwDPxgRXTvGnK2pyePte4RE0iljU+RmNwL/95a+/",
+	"6FRe8cfCszVCv6ExFfA8vFR2fqYe6ZrLMVbRgFfsEXOR/qPJr7kjLebcIth9r5EQvEOCn+o/jX4d1A+v",
+	"sK0adGOEPagb/JkLzG7V1zibwLN7HNqkYIYWGgM5t1vdHJDqex5/IoM4SWLdJsjBjmQZGwwzMqZS2xW6",
+	"t4l5jpVY5DvSZ5+qr4/3X+peXFWUCh6ZfiX5O+JXGn6F/B32AaoFHlIudhmIE5gzMGNhH0i1gRpkP49r",
+	"p0yJ35HhuLGIfI+o32mK9Pmh4DKjSrrFA2aILXsjqe4yQ5FQUYGtU7bJIObwUJHgV9nPlxWULAOCL8jD",
+	"tz99gtMbq/tMdyXyzkTXtQBUqx7bRg/b+F7P5xjyoV3lTbeaRHqkpV7u4Rg8stlU/wu7pU36e8gApisv",
+	"UjEcMuTzMubfgE6IktBXzOea4RxpOimPPJLSlCUTz5mpsrM6JGLRCEUNdKyc2VgNnx8UTcxfR2yErKAn",
+	"QmYXKTv74xvoWkOBc4ymlu9Dy8VESODP5GxPIwX0hgLWYx0FzRWKXW0Ihya5tZqPwwjrF0j5rASvktf7",
+	"1rRGkYqM0GeMRx3IoYCAosqjBsXiETnhYT8VXIykWhv4FOasmAyLpZUGXZaJlEWdeZIcDwfwGHTFlSYC",
+	"RRmcA77wgR/VoDXmHIVnloNo1BNAJVcDzH4GHgkygf9rcqSQp9f4IPgdFQj8Z45WCmrq0KiNqrU4lrv8",
+	"cPbuLR63WKI2oUkixn6lg6knj/gVZHdSP+nGjV8CYI2ShaFWndyTJtXezJUsPqO253N1XhBtoQaTqCuh",
+	"Aw+o/gZ5K+wA8UA5X0/JDDHKjmXgEao2Ut2Zj0jVs8mIp0rrQvmT0unqkLAwjlgE21pw/ZCgQ072z85w",
+	"AO489Eg8cnr4w+HLcz1TYIBXW20/ilImJZO40dQrcCX7AphogU8+Zbr8KxNqpIkQwy4NLz2SxPyynoiQ",
+	"JqQaJmKktF5GQY1yUyVQ88gwja8057hN0cF8Nb0gxUG4tLOGaxZxLlCfxDSblc9BgoMxEgrOsYrBtp2q",
+	"wpGFWCCYgabplJ2Cxnty97VcZD6uNAxYBwGdw56OuMRBQX+CD4cvXr9794eP+2/evPvw8eT06Mf980MI",
+	"Epa5pi9dH/fbTGp8hWu5ql94TacPF/2eWXHv0wXf7jbZs7AVPaft3hbb6e6Gm1GLPus1Wbu7Fe5Ez2mr",
+	"t8m2u8/C3ahJ22yrt9N9HraiTbb97I5c91v33Jd57ZyNifVDbONCXCLjsK0Z5n+zOSpsVUHNJ75mvHLj",
+	"c7w6l6S+aY84kUesVgPD3Vq7ylS0ZupCKLrBGs5hQ/xtqIOHrKA1Vm8syYXga961u+JFXHy8ViiezZ2c",
+	"qfLZzdLKmTi6YZ+3sj5+v1wbrSIGcZaxyPwK3KXQopgpR5M1SIABvDPQIsbF0mxuBpSG0UFiogA6isVJ",
+	"FQKC6j9rKBRmY4xKZxU11J7PxZRzbVIkq0iYPbLV3MWrKD7IycXgeM2d5v3vT9/MJ6D7fRiqBuN2LXvk",
+	"YXA3KxpD2prLFc/a7vlt2j2azO6r7J6N3I5Zkrc1YdBMGNsH6u4hLqvrZayJ7aJ3OmQqNqtjJiWxWQja",
+	"cR3sNWUS+rV8hLUm6jcA7KK7UAT7ohiF/uqjJNERgDgjoRglERD9dyEoA/67zSkw9W1WtNIWZ5TzGN26",
+	"COPW4DG4ASqd9pI6w1bLxcbAboPv86y3GTbpdrve7u6y+la01a3vdp+z+lbY6jXZTq9NWy11zwi/6bGs",
+	"dDa3vQrsCoTkwH50ykC0860c3TPttMLwlevdanvWp0WJ/9AYm+LenFyjsQGu/Bpnc9uCe39OvP+3aVm7",
+	"CmaU9TcScRHzBd3aaJJgWDrPuHdpeEkYj0hV5xBsBB3/vj8cnmkTGulfoPs+JRG7ikNWU/rngmUQCT86",
+	"RtJVSD0qZSJ6EOxBxBjkznW5ZLG5GfBZkgkr9E1Tw4CnanoZzexNZput2dh/eauFODNB6SrkTuZ0uqt5",
+	"tt0nzRcF/o1BBt3VE5JNkLuFefncTqOb6k74cHcXSOjjCJKH54aPFvJA5IcP57BGwb4+fyD9OuQFoylL",
+	"AyK4KUXEOlZQl9D5IdgYqwH/a3jYd8EeSZlyFvImpAH7NIxTJvezAFZ8xC+5GHPDPEZCytVYlabswTbw",
+	"uc1fYiIbV7O1p75xLMEU1yWXHqyrSBGIjNxkZvHLO869gf342+H0OddtOdSuTsQFifleviGVfcLZuMg+",
+	"4bTRmU+lcyv0U3fCB6z3iqvTd2e5A2C3VToVNvmh330Vxu/iH47e//mo9TY+kkf8dDt8ebRzdDn86ceX",
+	"P+w22OSHJvtpX1007J79sNsI2wnvDr5vRj/9kNxmAPpcjWqZxwVD/+b8rAfrH7S0mZuUI+jjYXTBApri",
+	"bkLDyyQ2iqo8AHxOL5kkQTcR4SWL3tsOyL1i3wD7rClfAg4zZg+xzWhJSROHh6tH37WkeuHO4hGEb/PV",
+	"IYngFywlep3XZufqtPa4fXQTjdnWGXMrb8AqcnYx+Lx6/T2EFirnmmfJxPxsGpuVucHO3rpzD/hRN72b",
+	"56i2ppSaU7PxQnTn9i99UP/R+air+45ms6wLNa53ko8nuRopaYFT6lGdjLIS7cTnKqf9wtdxYEtKYUlN",
+	"6QlWOV6Xusxi6h8I9zQsL3v2F9mPgcr2kg0zUh3h7ZgVBeiYxKdy5V8myDZTa5AX5iopBgzahGtiLzNK",
+	"p9coumnqYsazFBmXLd3n9BLErmTbK+jklGmVgyAfQ6BjY39lnsSL35SGXr2h1y2LqzsRPMuMCLu79b5Y",
+	"C5xVBc6LBYaDYye7xLKLi3mtxCnc4pFhzLmhBi429WVThoZOUJWbGC8LA/ld2Rhl9EBRSnuahC+hlsL4",
+	"Rjx+C3lknymHvLV9HTK/9o14ZJ9N0xtBEz/cPCZqodTDmbp4p8B45LwX8LCR7prRmttBcGpOD25quZt7",
+	"dVurcNDWom9l0eeuNkkWtzMqrPHGZ7PrFuLGTiFEK2eIuTF6XbDOQHVBaZjtCq82cG3PBWkjCMXn2kzR",
+	"FKsWVUI4+5TlwP0UiDVm3t2l4SXgzcHycf/kc20JbmGs2BXkGj1tm3UUeMb14dLcr6RQmB/M7/PrLv/d",
+	"tzU7118MG5utcsdLLUC/qq/quufvQ/UrM6i1sLjNrnvAN7SG/VyOHzujV9PtQ0cc60nVaYSiycL5q9ps",
+	"knKlunBpAO8ISJgwmqrDX/N8DmpYe2LFR0w7MZyRCcvy1FE/lrrWBPNjWISKxRxfcbDLTvIZKxhkB7BW",
+	"j/8sl+Zc4CPAZ9ub+UL2yxQTL8ZkKsu5RHotcgkwoJ/eMH6R9Sudrebujs2lykzJ6hunV65vWizzpgq7",
+	"7VunZrpDGaSEA6HE7IRri57BCM2KUsnzoQ89ZIsfK5ZE3RRhfyxrNwDkqSil3LMPlPCasJ1KhGRBo3/J",
+	"sHJ8OJJ9wkUW9/TmI5kAMWMEDIikPsgj0eslMWcNcjxCSmCfF4a4IO0ORXgsItU4I32RQKVp6Jg/oRiU",
+	"EzJOiaHjEZL8/CZMihsCVOEzlxDDDVO1NJnG8+mrpveOukt9QvVnD0se1T9HXP2gRNwMCZKbOv5ZP/YX",
+	"e53o/omF2X3jXac/+XXE2hM8KIbLDKjD1pxzd91+WX0lpVVxo00JryeyIGLkTSSmiRPMkZknMZf4/mHM",
+	"5YxAdEws5cNgUIzk3S88Yo2yOHPMMKjkNnYYWHgG8WIegNTuxr/as+00nMybThDH3CNbzc0a+GA+vztb",
+	"7QSX6jdorBnpNVRr5QivYVzseYXBojLbbGjmPh8Pc0s0cGvj7LEaZycxt6LgFtzElNFoPujxWMy4ieoG",
+	"iPaozQsN9JDTUIwA/Cci8D/gDx0DsE9oxqSN8dS0PwcPQaMNA05YdQ88K/rJQ6qZ3YpP0GX+NFOeDTnv",
+	"AxdSpouXpmQzhlQJZsqAVAPWTQtGdQO2XDg1gdfAEGEY+83ncaZGIpmcijChtzptkubUCnL6Ubh6IAd9",
+	"Hqh/GMFH9heIVpvrBMquciG91dwqk57HNL10j6ma5jduYmI8/kbBa7U6Vrxos/Ae+hTZxMCzlRIDzTsK",
+	"3avZLxPj+fFfcx/fvx0K615UpSke6HmCHxEO9dQgGeelQL8vYCMK2CpdphSRamC7qn4X81AMYn4ReLpO",
+	"CthooRMMkJVx92Ixyi6Eurg2zZAs4P00SWwRFW7ieQVLOEyLy/xaQVZcAzMn8p2m1hMFIIaZhfmzLgXA",
+	"PxcDbOZJ82JsZmXKGX3d2xkfDeC75j+ZcTiOrA3FlXRaTSb5V4UUTCz1Iu9BT278bxMM0eXD8wiJtYhZ",
+	"VbqciTCmif5cuuboN9jadG75VjGz3EvF4P0MWbFX6VMeJW7KOWVKglY6lX5csYoO7mrjHVaSnxy+PTh6",
+	"+wpw5O8fH8aucBxXz/wWgVjr3O/qGgCojqeWb1W8XW66EiovJQnMlgqK3WbQyNVPV0ao3oROjVBeuQot",
+	"1KTPgUfrTyyEoqG94kVgvVLTNKehnxw4NPjaBj6xJ5tkKb1iiYa2+RzEEEEx5xFqCeh0R1TD2VPE1eXz",
+	"m4HUbeYwdztMB0NcCsAD92IZAs9hK4B+a2MBnCqmkY/GCHoYndEL63Oz2LbNbJ8NMMYsy3qaYymydYbo",
+	"RAnvOOzv6e9BKAeGMtRmSqvGXGbKchM9i5SkQJUg+LzQNI8Kp/uWda2F0AMThN6ABpB5rX7bVjDefhfw",
+	"feV/ISOqu1OmkmnxnIFpKT8nlQba5nYyaTfi7noE2uuO9NAqrFp61J45gr97Nom7TCcyiOgUtdbqLsvG",
+	"Z7vFvmygfCtpn73MUHQNUY1Onq8lp9Vbx8pyLDzpslAMcqEuekjXCOEgT4sKI9DVldLn+y9fHp6cHx54",
+	"UyGiVZVjXlpseFD0lVrnOQqtGD1yRgPRO5zZIli51fzcsutMaTXHNsjLn8xJmtepPI5IkLJfoVm5z5d2",
+	"K1eypLwlDXyTW9RNj1zoTt+/09nM719dFpsN+MiEsRXEZnxrSXx3knhfW4e3I4vR3r83Wazdi06ZfNX0",
+	"v4cHK0pXn68qXvfcpwFZt7xETgSk3n104rdEYp7Cyj24xLxL6WG+/1p63J30wG10femxYt2NvrhQvusW",
+	"6On+9WUN7ojpb9dYEDReV/ZmKxgUM6VyRQtj9FhjkNcNPq6DjtcMOg4mZuWWH/gN00llUZnJobL/gb80",
+	"P+OCk67I+kTGEZN7xQqhAtxTZnQyn65CAwGKkmV+RQfuoMerElfioyiWMq8ZhW9WddEzW2E6or6Mykzr",
+	"xExohqvFIcwir9mt0Rw5JxFAIYs1L14yZbNSgt2TiOh5JTWuhtBpAZnG8eQVvvsbULerfQCY7+oKCNd9",
+	"fTqvQy5xYbbUSpkuZNaXFq4qxjyn7sO97uUen8mJ8YgEuPmPIhkQKvVRkJBuMZhWEvPiZWAJD/FYxBHa",
+	"o/EFFymLag3yQUPjAt3QLHDbrgzj8FL62GOJTl1iW+VpVgkNAdvdy4+o6QMILR1zgkDEnPlcPSEvjTzU",
+	"/ZHgTuMWY780hg3LXp4e7isXam6LF9jnt6Amb4jr0stT6eB/6UiZ/RRqV7iIKfzPzcovVs4esIHAHbG6",
+	"dQlzvt9mKzdsrLxoeTRwbLNsKbwKF1kcMnyb7tVXjEZiI6OcVPy2THdY3GWGDR5hvQpr1u/Hh0qzfUzM",
+	"fprnHaAQ3zC7aWlnfd0/S9sp1Qw6d1E+EZzZUFwmyJ9EzGuebuwFnbEMKPYoUi5ERmMu3f764DJAuwRP",
+	"g4vTC4tJa5BAPZB2ExaQjCWJtB38HWWRv97n6nJS5EfVMzVdLL9sqGtsFLU2D912AhO+H/PJ7V6/trTW",
+	"lhYWF7gnbvlJloymYX/uScaNvORgkvxcVl/2Y84kcum+oVnMsRqdJvElqxE6EKbFaFEymJh/jssfc/23",
+	"vdk/4Ckvhbyo2dzP6Tsa6PN3asyJ9Tlcn0MHMqG24srn0OqZhWywfYadmInptCzzrs17Rq+yRDrE1Mu9",
+	"Bp8fHJ2dvXvz4+GB0wT6ibSRupBylyMVKwhKY3F6VLflZTwY54npY73e76vH3/SazTMi51DBltdMFUJY",
+	"gC9x1QXsdF25Zff5zGZ8xbJHvg9X953W+3DlfQiLSiKW0ThZGgRequJfoVTGIrh5ndxysSxSbNs7iLku",
+	"qZIFiYrN9DE64BF02tVNV7GMu3ESZ5M93fXN5yYhSi4Zg/MRp+SKJiOmG53b0NYFy1aW9O9PDuYFiLCn",
+	"0wMHiBbGNj6wJBQD9v9zwhkzJBRLz9vDNEi7RphkXZR37+EP285sxfDHnKDA8lTNk7wSA0IO5k6PiCRy",
+	"aup6IgUaHZQqUE6tZIpsFOoe8ni2JFwXGGRWFnFXGOkiZq0+5yOXUFrMiW3AJv5BxPzWive+yRqy8iju",
+	"DAZf//BiMgPK/3//x//jP//H//TP//2//+f/9n+dgoS25sLzHyGsY3q/rO5tmkOyLi+7fvxH1wYV5Auy",
+	"Ac6xy5cmxo3omurwVdjeJTlxcw5uo/fPauVwOpKci7qZOjggg48ILauIM9ME8ekXxKcuIiCzJXITQ4lT",
+	"yMNNQ1NRnmvSDDznujzOlsFdqzzOwaqi0aBTiNpLwh6/xQhbRi9ZcVPsqWeTAC8LgNz15P38AHhtqd5w",
+	"auhIldoYReRz8+cwGUUsqk2BYR2/T2dKc/8vtb9BJnVaMvgcK7tiOV91OZlPRxjdte5yXnWKgv1BqxQe",
+	"jVK6O/WyLhp7ZKUKeW7vq03r1SrIHp/q8m65lKKgo0iZinKqCwp1FhC5xUoLK12rOoQA/NvTSqyW17lN",
+	"l2qYQh9NuG2FBkJpAitVAiLZ4uq2hV7LUoXjEZH6fLrqoqgRblj35vN5hW9kad1ba3Hd2+1qoketVKbu",
+	"bhfQLo6ucZEqN9E4TmXco1I569K4hyiNc63c29E4c+vkfs8ax3hCjljdw1a8UwV9ZVrC51NqYkbb3KBY",
+	"73Fpk7llfI9BAdyxvFsX891jMd9N5Z22/haGrfU1nj5QbvssDEnrf2hkdhYPGIZF1KBY1CDHOksFIYkq",
+	"8AvPDy7ri3/XZX64cEuxwk6V377uv50K0DTvPrw9PC2xhFow5a9+m64pxHcdHx6/KH3ZquHn9h2Hn3FH",
+	"rR551vt9HXC+ZsJ9YE/ubWfcSy2TfePCxvwqzpjUrC4x14SPWllrvLGOIJqEuVPe0SD7uuN9n2aaTL2k",
+	"EoO4hRh7hBIueF2PQNsf5YArD8GOmqZL2hCoV16/gcfp7OP+wUF5kn4/im5PUH5VE4iSmo0t+ODXPpxy",
+	"P4rW+fh1Pt7x5KJonkBZwZ5Zhmk2FgmCmlFxKcfG6LgSXPNqZoyDPr4nQ2ZKXP4+QMtrlX6f2OWvOYir",
+	"cAh8gH4nHNGc6nqInXiOE191nHiExgwTGnMzsJou15ZYTIm/+rxaplk/nh4ev/vx8KC2h0EJwZkuKTCv",
+	"1No8YdBdr6pve3P4/bnpi4KDCilXlgJch/KgYxOebl4WSTutmTHuC1vuWUDqzeH+x0aezrZ/hBIFQ0/W",
+	"YHs42DYu1hq0fZ0QgloxuxUBaw1besFpN40w8NjXdZFAsYBhKQrOPGSaTB5IGDFeON3SA1JL8OMZ+zXY",
+	"I5IOmM97cQJkw5Y0TCnw7iRjpDuKLlhGhixFTUAxUik4q2eiLrhtY1uq3H3ucxBNAdh/Z9AkxRSjI6hD",
+	"sl8981QL+Hgi3WtwXIGc8JBFAQlpmk58Hmc1FDYwLmw3Z9h9C61G0ELRjVPQ+iRVyXjkERbFGcJRrsQl",
+	"q5EQVgNt1TizeEJ9k7u6FHr8ghAad0hfjAkl2J0bBWiPJQnpsn7MI0INdKM7IQORKsmmJDFREyIpGyZ0",
+	"IkkvThINc6ZDDyfVncD/LkQSvsblv3+JVkKvnzf6gwWLrNUfy9lvXrK2hVj/VrOcTdjspAKfcE+kA4od",
+	"A7IdaFYe83gwGkDYRJMLxzxjFyy9A979Wy0yPRocY6P1a3ybs4ym2Xk8YKtdfsgjvPgeO96/On33/mS6",
+	"hX0lrG/32rRy123si1IQ4mUxcoNuPV+5s32rbVvb52moB4eHHuNzrmPI4yFdK/hrBuf6VtIuVepWnav9",
+	"8mVJakDLTIfyvsDEoh4RFDU8qcLHbGqtl/cFq3k+13u3GClDawC7Iuuj1iDfa60fikE35qzjViBrECI2",
+	"wU4x/obkn+BZ1DwS6FMTeFo9GxkUkL/9d/8LsccX/hUwFDkBmAR6MypFHjNoXwbkSrQrRhlpkeP4hbNR",
+	"zXg7hOJtqM9z9S5GSWSMAlCv0AUtvWIRkQNcyCoFJ0Nm0APAtl8DpArlcgyzCtTTtYWkTnKAORkONgHM",
+	"P4lDZh5d1ddE8VUc6QIl0etJlmkm/55Ia3uQeDW0+dDfH6egKXcG81T7WcwvEnZbur2k0Mo6itfh5wLp",
+	"dw+59bX2/Wo3b60W7l4tvJtxglbRDUviqi8TMYoIXkTElQ6aW2nnaIeQcsCeV5V57Thks2SRUOWkEezY",
+	"5NspDa51dIIH5SpI/NU5KXyOpBRFBdUgp1oL2YHTlEHApqc+zHzWCb1v17wT6+P9SOK3g3xHrnC2+YIm",
+	"smfY+cgaNpkwLaqr2AGz5vSqJlXwmGoN6BOdQfh1MAIoVZKIMYZpYDf4XPSgztFaZKR6zj5lL/E28re/",
+	"/JUcs/SC6R9qEKDaajbR/jGj0alUzcinI7nF3v9PJNow2JMW+9Pq67N4wPby2FHguHkBdglE+FnKslHK",
+	"dYdaNGb1AEyVERLDT3eQ1QHmki7a+vbA57aBrA0Su12s8Dmeu8QOo/10OFn0MLkMMLlCt1kzQs9wKqbK",
+	"wBvTNGLRxq8jkeVSb2FQWu0GfYwfLgFd1oQ1d8U/+5VRmviVjl/pZ9lQdjY2enHCGhG7anwa/RrzQcwb",
+	"oRjAOVB/2aDd0K98KbjUR8f7rw4r1nV2AcUr9k50FuqemAdLl8UNXGCo4VZW6rbiHACJRVh3e6v0C5RG",
+	"NZ6Vfplbjk4swwjogkIjCdbYAMAGbLVXgEmeC3FM+cQWk99LC6uBlVtLVeLnGAMgczk/tACGOHioLVwM",
+	"O/QIWLZjTs4Pfzo3L90jgTkKAbr60M7c4Uu3hThmP+H1tsP4mRgwQ/GUZ1Es9shzVXTOLOtzGMVWs6ku",
+	"cKIsZKu5WybgD6M4uxUBv5LXii8qZBBvqhOKoVjMkuBhud6hj+LsvhFJK8ob83m/eVTSN8CqqrbR9UXO",
+	"Bh7Q+cZ4QfSoS6WVNmZ3jOOsH5sSBXUJGcc8EmNSbZNBzEcZk6Q7sS2/99ConS3xyGkD7Ksot9kyAtY7",
+	"oRn8qOzoBjnKpAl7klj6PEwYTVnkkUDLncDWh0AIbkoATpnGDXuTbS8rM7TucUJgFMtSqeg5kEzw6bFj",
+	"alp07y1NExdqyS7KQRjqlgcViA8rdKbWbO2JXwNgAadvqRAQQ7mhrNRYZnE4vyIDkoCAVEBY8rgvEkaG",
+	"Cc16Ih14Nl4fUdnvCppGDXJIw76yA9SkRsrDg+IlDPRX1eX0knGfK5ucUBLSsM9sWmOnSSQLBTTITKI9",
+	"Elwwrg6GLtrCpsWM1xrkQP03TRkB1DSLbNdndLKfSKwM+bM6ptWf3v/x+OP50fHhP7x7e1jKpPyKQat5",
+	"vRp3QdA+HP7IUqm88UqnveWpH2Sl03ruVbqTjMkzMOsrnWebW83mJtyqfB9Z6ew+b3sVZx1milxLKN3V",
+	"k7d2vEo82Nctryqd7fZm03or8g2V2TO1iJVOq7XZdv5yLiI6USNrbnkVwZOYs5d5KKHSef7MqwxHss/k",
+	"GaxGu7nVanmVlL8Y8QhGvK0cJcYp5nPbt+gjvRvK/DMtEyKh3ruNb10UiKEsZ+bRx5RId2sbcSCGckoe",
+	"2G82RxhgnQFeNR3EzqPfA5qFfSbJkKa2mgHv0XyERHONDWjMfa7rHp5IwuoDGieERlHKpPRISCWrx1wy",
+	"LuMsvmLJZA9Sp9lIBsBRqPFTDIjXAVEdxRL+2+d6Lg0S0OFQA7p087fCgNQxRNfFRN0RNxrNSzee60W6",
+	"rlZ+wEQdDvkMVg4T2fdQY6ZXHQAkc8r7Z4q+mNoAlQ42lPg3hoEoFAMdr2m1bX71EP9IzrJRFAtXnBy+",
+	"3X/x5vAAa8/sKFrzm2I8nzOKiA3Ev3EjUmYUhY4Ypa9+6Eo0/OKrpzzMaVnbWSsLV2hwl1lhsFSqoquV",
+	"iYuLhNXNN71uG9x3Q4mfdmm9mukhRElXRBMwvBDl+vlLUPNIL4mHriS0kBq9hcFLOjg6g38gdt3nwWe/",
+	"ooWtX+mQv/3lr1+gkl4LUDUp5pFxPw77ZECV75ayDGArkvZYg3zox4kyTfUrY2nltdIHVhVIg3WX8QUn",
+	"MfdAW+ibMnHJIFUrxyzVISgO94Mof0Iu2UR6cCvNRin4j5HPj47tnalyL3ojqczRreZmjQiunL10ApBY",
+	"ykMwRwUPmWfv0fV8sZQjMDURKdTw+aFaDuXnxXnWBiK06qYE1R/NGmQfxltY8ZjDqDkb48qVKZxz2C6u",
+	"/K58RbRKf7u8J891hAm+3h56Hay6fSv5gbSG2euVW5fCy8zUedthHdlndy3D4fQyx3C0wmmuRFeez0bE",
+	"ruKQLeYx0NcQysnRMaZZndLelF3EMmMQqCoWJCDvthY8A3CbrZsN/dmeSNKl4SVhHEzeUHApEtYgB4yG",
+	"WXwFPeXsy1NGEvUijWoM4BIWEJAA81sKyf6BnuIdB5/2h8PzeMBkRgfDFa9/q0TzHKyeWWnE55hVyAQs",
+	"QhG+p6y7j1QTGZSB52+rw+ZvCSuTf/nVbUe9ymvbcVbuoCwxoscrCCL0Ts6MnTLHwKSmQjGy59HIJSWJ",
+	"pgUTxmU2Pqv/XYamVtc8kcYpxrKiifaCxx0S/DpiIxaBqEjg72ORXiobJmIJgjoCpABUFyHBUo/GifrX",
+	"RSrGU52WTWtKLuDFBtYbA29VeUBObcZHLX+WHWv4CHcfU1fvOWVylCw1NdTKr8/pLZ/TD8r36bIQIls9",
+	"6BwD+/Ya53RDH6l4gU3xjjOSijGUF6IwwIo+OExQSyc8ZUTqv4k0YmmH/PH94fvDA1Id0zgDnmflB+J/",
+	"I5+kz5WPNtHpXUq6IzkBnBaNwa+5oBkb00ktZxSEzrbkivFIKMGkLyCZEJdQCGgA+z6315jUV6yTAXEG",
+	"rRQBigtAvu/3j97AME1/3ZRRKXhtrhDx+UpSJLdm7Pp+IwLlt2dVwBeYXMeuMN9sLbJuWWTtG+U/ZGld",
+	"C4wUNMgyA8P4LfPBAqf6ihx/r8SINsytIYMODp5f5faajCIEc+Boo/DwiBSaKilvlgojkQyaaFPINYAI",
+	"wCc3yL5+eCwdNwsCOiA86XDYsX+I+YXPbeymaqRgyiAWlCSIgXXIIkgiLi4g4MOJ4DmKF19eIyPo7CJR",
+	"ALJPsQRRm7JQpBEGsuApapo4Q4ehCduCA+hXiUgrDBEmHEdYEXZupS+CnOUozlAV6DXskP2Tt2eEMxZJ",
+	"cvTubI+8fr//4fCIVF8fnxF1GMkfoCL8p6P9d8dHpHocqx9rns/fnZy888iPRz++88jrd2/fncKYjg+P",
+	"/uE9PI/svz04fXd0sEe+f3lMLgSTuloOeDB1n6hxLBlipou9Y07en70GDLT6/m7wzySR6XCovp7VblTZ",
+	"v3qqKRuKVPmxF5DRRcQzzciYSp9Huetbg5IN8HL1R4UP72wE+LUcdYHX5E7Qw4GNcQ3O1T6udCrN3mb4",
+	"nG6zZ91WtNVr091whz3vNqNWb5Nuh8/YbrcdbfV26POwyVrdzWi794zuhm221d2JnveaVM1Db45Kp3L0",
+	"7qziVXBdlTA4eXu2ekwLjU21ULhy99bgHD6pccHn80UXQ4Ozy/j06dOnekniqNLZapcsDZ7h5U+3FISF",
+	"WMLMwt5WODHfl8vhM3a34wroEDqIRYwprcOLd47GM/IESNtzpbdEwy6ui/mjcsrBboZmfj19iECEYhJD",
+	"y76ZLWA7csVXjGv2wmqAW1gGNWg/YwQxXjP7CB2VrAbOuZJBrUPYJxpmyQTGZVL+Y9Eg+z6X8QVnERgC",
+	"6q3SSPonkhQUwiWbNMh7GNZY5650zMOz9SQ4aog16KFwkbnjtCpTeQpT6KDA0DxjuAJtB8KFfg021/G5",
+	"gQFQTpj63Fbn6pST7mhgMkRd1hMpdJi3+lxi1WHUIXqdZAF6YKOSSieCqQN6VLlvao1M3KVBPuh4C5RW",
+	"a2uYZP1UjC76SsVLD7SwQWDBY59Iss+jVMSRcb8KawIN8mWfhCmLGM9imkhStT146HAoNz7TIVBqwWZ0",
+	"rtv4jM/7goXzWTpRhg1iu6wTGEt0IKtb7d2a60ZWtz99qnmkL7gYpZgvk+RUPaW+r2wupfdx4npN5Ci9",
+	"AheRQkbNwZIgwKtBXh265uCUR22TgrkX4fOMJQkZF931ONvLz6cu6wQxmTu5iDuLpTY91MqTrVYTVt/n",
+	"79+eHr46Ojs/PD088IiysJ43N5vNZvMZmCKOaQI7KVAKDcD4Qyoli4jmD4UNixvEPdhPJAlHMhMDMkTZ",
+	"hZaXKfia+tbSVFwBXSi2dsIWnpL8cPbubZ1xpVojrB/T/yB6SAM6Id0cirfV3N3xOWDTSHWr2SRdNhE8",
+	"wiK7JKFDyY6igCRYCsfZGNjPHZGkqxTUQcKeFmr18uAAGLVxpNeTDrmsm+fW4wi3tvnh4yWb1IrmJJln",
+	"TZoGTbCke2SrvTsbP4Aiu51mk+CucdHLCZWZRiyTqmTM584urTWIzotoB5Up2XJ0TGzm2kgPdEyiecVs",
+	"jzu0+TWGa5dGytRpeZUu3Itc0R1iqGoWlY1lSiln0xaV0rag5dWvAB9Xl8YZZHHesrGLdM2SM4SPVjrP",
+	"d7aU/agVnNK2BSsN/tEV3WswyKqPpj6ekwO/H8sXg+wAJlpg+G7PGr6y0tn0KhiVh9tROlY6lefPsQoO",
+	"ZS5cZtVjpdO+Zat1eXR6Kog6LQbX1urDl7l9VcRJF8OBanc/7BJjeMRXCTgZMs6l4aaq4IAMqotRhqFw",
+	"VzPoamt3eErO92o2CGWzVybuFGMlykCkbCpUrYknTLTaGBg2Xg0DKu2Kbaf8DcYhriU1zErcdqDhlsg/",
+	"c5CHMj/ynbr2re+jgbZd7pW9aznq1qmthliQGLfYcPcOz8LMle1tjM0ZKheRMNkhx/tHbz2yf3B89HYu",
+	"a9Woa0sz7hZK/li6VOew6qsSkN5mDtJ7E5M3LM5bfhwc/nj45t0JdP24IdT6DkkF8w+5emrL3Vjr5NYy",
+	"U6MEdj3vlDqnv/Az9AUptR6wVy+wueQ3GBMUlfgTAz4G1zdi4L1rZl8yAONaefEBbPCAdCdursodBsT2",
+	"6lcsjXuTunoSwLLhR7gXfwMbYThKh0Iycvb+xcf9ly/fvX97XttDGl2fA3Z5NCR9lmoqmCGVcizSSCd9",
+	"LIXfcxL2aUrDzITVSIHdL2FZppNRgjOfR/FFnOmmlM5qKJMJ2kPDE/K5qb21kYgLSKdsNZsdQkkvZkmk",
+	"FijmVzQxJOd2fJkQZMzopWfCVjjlVPALj7BPwzjFQh6EZ8PDfI6rDgGAXWwxqmuELDC7yxLBLwDpl7dS",
+	"WVUc4xbIz3HlqwgBlKys7DS3Wu1nC4XetLAzS4QXn1AplTAtk4Iri6bpid2z4/rAiuEuRPwqHZ+dk7Pm",
+	"SHhAy3GBEsGDUZT581VHmQE5I8rn+6fHNE6Uftmpg3gFiecREI6QcGk1DUOCZ4PBWryZiLcji5H4NROk",
+	"y3yuT5hHhqm4Un4vcrBkpnmmEo7KSW0Q4BwHdkQhM4gScxyJEtUwlj2yjXLY51QXq2gRrpYqhhoWOzDM",
+	"zS8SvsiFYNEL7WZTPTdyBkchEKC8J81ED+A5XB3jb2d53iUSzKR7rhhNgLMMOvTnNaQNcqrGmsSDOOtY",
+	"7YygDz1wzJE5ZeZqTO0mXKMLMSgnfTFKfV6F2LFSecUQ8Gpa5YzxKBccP8JOeak2ytcU8MyRlDeRZOpR",
+	"96oQkIrrtmTySu650y0VWAf2MPszptLYbcKeC7VTMpYkcu29P7ZYY0F2H0ONOAHRa1JNIMiAIrI3ykYp",
+	"+wq5rkW6PmnzZPrLPgsvZW7A5l5A2RCeSCt/TGp7JHXR4GiYSzsKFJJSJAwIa0PBe3E6KGgEk26WlwbB",
+	"i2hZme2RcqcDku6AcRsBumqOrQ3TMIJ/q9nUxrf2eGogJ/NSASfPv+1zeKS5eVX5iBJxSiDdh+m9sogp",
+	"HeE929DzbWM8AM67b0+y0jj50Tley3k20IxI44t+tpae92PBKgFUNGBzBo0QzYzriD1DPTivadoBBjzl",
+	"tD3aUTJMCau8G7mt2jbmnobqyEwMoYYIaLEQP9Pw+REUjk8kMQn4WGroK25eW4We13lrWYi3gWJvEBwg",
+	"PNrnFlnqWs55q1XE9ZCt5lYHG7LnF7kFBWZEJgpkSEWwAGJA49zYtZS4zrNWthT12k4FIH7Ltpee0box",
+	"2vUO9YEtQl7Jfrlu2iDfYLYqzciCq9YG+zQUFvxFpWRKKvSp7M+vItwnvTgBQ8CxBxBldvhpKCwWvorA",
+	"mhGHZmCSZS6oHn6oecAMFOmu7j4/e71fb2/vEE3XrWFIiRiztB5SyUiffdrThjuPe0wq8Reo4droLMLy",
+	"4wtwADjpUsl2tkZpUvN8rpFWzr04rvenbySgH8Hh1STgdS1wWNQxHU1s3QIC+1nk88BcjbTi0BrlJQ37",
+	"rK7+kIqkQ4ajbhKHHhnQT3V6wb7bbG1v7jSbTY/Eg8EoU98+2CPB4Tm9CCDQG/gVf9RsboayT9vbO/Df",
+	"zK8EpHrUq78VnNWPaRb20dfebG7VPPgS0I0uhV5h8Jd2c6dBTuDlQM+Nc9UJbZ/jZ3Kr05VfvYiP+0CM",
+	"uVJ46ivvq4fNprBmzQTcGJdsUqzDppcfAYsT9mlW3koF9uSN67AxFY512FMc8/keg4mriXikuMeKY2Xb",
+	"tLm5E7ae02fPaffZbu8ZbTLa6rXCLmv36G63txnuNmnr2dZuuNvdetZrd8OtnajZ3Wz3tnef0fL5qV27",
+	"cHpDmimRUulU/u3Pzfourfd++byz9eVfVWy/NoT6rVRs/mKSsVO1N1bihuypXQabbJVE4tONp8UEu+01",
+	"1405xZ4fUwMutSjhU6il7zMawY76XCmcpVlZFKxyuBoLl3lmLSvmSL9h/CLrz770BYglMBOg2AgX54kE",
+	"zp3FL7tmF76KEgols54jIBqr7ie/4u4ov1K2p9Tr282dO/jW74rCyj2I66/vfn0zFDy4s9NH/YhbAaAI",
+	"uBPq+EtCzQ8berfEf2b4w+o7BV+hdssvf1fH/9nA/ymVQw+9YTfRtivxVqE3ARAfDCdTihQQ2+EoTRnP",
+	"9pRrYL6ksxMfeF43sqbvwUveuT3glbKbl0Z2QWBAXQAg6TFVAJQ4C4TISqfo6XUPSelnerDgadGj0IZa",
+	"bvWJnvpvxzx3/Av9Qx4imHYLjL28uEujvshG30WPqKfUrTswTEUmQpGQ1h6x/93UJxMZuV3rnGRC1Bo+",
+	"Rwu2Y63USzbxyEBEowQ7bYV9yjlLAIOfuSddd8PpxRcjNGKna3qU+84uRBYDeVJ3QoJ9AF0HHRIMRkkW",
+	"D2mabQziTywKSBVyCIUZUXkpSU+kPgfhW8PEFAnMDAIkQ62a9kT1KJZDIWM1lg6JgWN3Dzyg7/yKucmv",
+	"BJ4h3oO3WU67AGGmWFmFoVnKScA+ZYwDw7B9H3xzvb9e40EIsKcR9XkQxSnTfFD6+s8+7GZozsLFe5je",
+	"/hWNE6VA/cqXABpcFi5LRZK8oOHluTgcdFmkfKGK5zvugF/pfPYroRgMYuj8B3f97S9/9StfvgQ1JGi1",
+	"okJN9O+UvAigIC2YFiMBoYlycWb2iPbokOwQua6mF019E5+bY0RQMJgOTzsOFthuCkrsEhleQ+xYLdKB",
+	"ISmEbppQ6TazlUmVCz0M87f6FZJAq6+AD7zkYgy0OPZV0jNu25bJjULfKsFZgyAHrx6i2mblz++QVuCZ",
+	"Jehd5T83A8/nAbBu10PrmKZQoZSbT017s1nguu573iERGyZiMmA8+84oPej7mTun4ME7vvWAZTSiGcXx",
+	"5vdrLzmhXZYEdh9j51U9dKj1qkesF3MW1bUs151R8z5Tlj1AO61NdHOHQysfRGrFg0nBYNGcGYv1d/d8",
+	"TvPSdB3xEyl5f3Kwf35oK44s1X85d5ESsMdGWv4WnWOQ5Lh2hkzNLJVuGZvXWOmyHCXvYh4UZ6B+mkOw",
+	"ho+H0a822lN+bG4pGXEQC6nkEwkoVsVNjUT/agaDeykfDR4jUwq+aEEH9JNxCVo7pS54ib0y4sBHr8+h",
+	"BRgaFYU+U3HArUaz0Vw4XP1Uc7pXHXV7ewc8DjuLFSYRtIK9vG+/OUNxRuSQ0Uvp6PGpSSxe7ymxVZkz",
+	"4ucrLnO+STXXeL45T1IRjUIsJnIHeJbRC/XERcPUoqMOv80Z4s7WimPU4bb886vNIUmVkpQljIIHCdIP",
+	"1S90tNZ5XqY1rFIFT2StsXjQ6MdoI6UeR7c/crtxTX/qxSMyw7/1IWlAEsKakgnp2XS8jjprphYctUco",
+	"kVk6CpVZENUxzw1pJ9Ej+DpZ3CN+pdndCrfpc1ZvRe2d+hbd3K7vsu1WfZNGrXCLNnub3bZfWXxYYXR1",
+	"HFu+BHLeGrSbW6ts+33lBXUTqKXVUsVy1/RECpZdTBOi7DQxyqSufR+KNFvwuais42It+Eit9qrjm1rr",
+	"KIZzqPZNNZDxhacUXxyB7Rtzv+IRmlx851dSSetXrY/bde1UV5SRUEA+lJjGeg1ywxDKNbRptactJ9OV",
+	"xA14UzCo1cOVGvb54q38acjCLH9vZZGonV6j61VkWJP4Gi60a30ob25JvhDTPeg8zmNdbnfazU6z2Wg2",
+	"m/8AhyNL1Ti+6E6KqxyQilfB84g5g3zKuhC4MEp6RXEbKR+eyn6lU9mm++3x3w+3ft3kz161R7ufXv/5",
+	"aqf7/LI1+GMz+iF7E55uyR97H9hPE1HxKpdMecC7vTZ9HrbY9nbU7G7SZ+EO2+q1onb3Od0Nm0ypp1Ga",
+	"qM+se1FqidJw0BYFX9g1yUye7KvzAgDfQCMZnWqjxiqdSq64YP26TI32alPdo/W/bixjTYbVE7nT+2TK",
+	"2S3uuOK5PoHQi+PiVt2noTVfcEnh74f2B3S8HB/U53DFgfmh5hFg6CjxAdG/W+RM+1x70+igqCnlMTk4",
+	"2zcIVyuPA3aH7oxrxz4VZyp4V2XB6ll367qx6VLfrORVy5y1jmuHOD1VMke3gkQFKgvzrEZlhdHN2Haz",
+	"+eNkTCeSBK0l02d8NKh0fq60Kr94895W7imW9LAB77JKF2ol0SNccFZbaZ6Oez1/is0Vp9hcNMW8vLqs",
+	"28O8QAopjaN4bgxp8Twx/1MSTn9rYohIJUpKAiBzYxy1Bzoz97wr73xvPOKcQPOecwJ6zyFfhiQcSQnJ",
+	"lE4jHPbqD2fv3lojEeW5vs/IP58XriFj6F4yN0CotMrjCfxDgP+9FuDTEfklIf+UbzjBnoWxfgxbuaGh",
+	"qoC/0ySZGGBQgdsTgz6g/COww7sTp50g/hUrRcAQVe46+QOb5Mw6si/G3LNfKU6RsqcnRqlb7FgNLtnk",
+	"dcyzoNYg+8NhHfqLzqvGPuUHzozvmJjHtGUzrbi8WapnmFss9XoUl7hxV+G0u+UTuiOaBvfLqS+5nLHB",
+	"Wcg1OvEOOhbwWalQJnCWFWRPhecDtctz7x42LlK46FCkvgBvw5Cf4Ex6RAf4UKjkzpSXV5jpOLetMOvT",
+	"K0YmTFdCa2mfxDKbHpUSrRHzfA6OigUFXrIJiTnpjZKkowvFE2xXjBXcKMNINRUZzVhdXY7tsoBHDUjR",
+	"G2Qf4pfYJ1kPEKIUuuhO5x92lwg3XM17FW8PwztmpV8HqMXqfQGhWofbVVMXr+4du6uG63g/VR/YPRGm",
+	"MpX/mV9R3S4Q08bI6IURkOjy40+/bobN3vet0R8vt38YtOnuj9nJM/kmfbHF/358+Lz/DzsXBxgxURqz",
+	"0qnYf5/CFl3+xjnLr1VTHmMv+x6/3B4y/Su0AR5lS1AYp9BJbl3B/WjqX66pjHSNt/uFocAYd+q1TGBs",
+	"3ThMxUBkCwq9X4phrAlLIY9TEjghVZ3t9qySypA2AGJmMdcF4PkdPg8yceCkzE1NOB3kanAEvflBnxUz",
+	"YOxTRuCFiJXvQodmgJZDk0JkxW+Q72OWRNLS/iJvJxY3DmNMN8kGeSuIHIX9fHppWf684XOrkfZ0UJ1F",
+	"FgykJILlAFZa8qe6uvwPJuReVF8nuOan/BTfeW3dla/cUbSiMvoDmyBU5vEqOycKDGQYiRhlJywNdT9u",
+	"r+JumWII+RqiVC/+fROv2Y+9vLob9yGV2qziYrwuP3wk4ldvHkcaAj0E1vw4+Y3ry2H9vGXdFx0xaO6Y",
+	"brUIuh7QfAZ6aLtMiB4kHxzreo9QS2a+gjCDPhZWOALqUtc7DYcLa2swHHFqJnnXAu+225LfswC9axm0",
+	"Oqeb2WTrqMLd9EEsPdE3ER/W6V5EKQsm0LS7jwg9U7tMqkZqWIZ9kURwxQXLgA22l4oB0vcLXsO+Bcr1",
+	"l8bog/CojhR4xUhBUfIss6J8fguSB30914X6A5t8axbXPYQhV3c685CR2gyA/lwLj1sVHq+gD5S75NSs",
+	"9XLZ0YsTljfE+GxiF182Pptwx/zaaMzIGrR3B50z9L88AslOAG31RMquWLqna4NRsMQZhPq6jHH8XfZZ",
+	"5OkEFPX5wen+9+ck0rUdOmOF7I5GZhQ7fFCoTiD7J3+QOiA55g6vpWbHFqnPKUeeAuXcWXq9IsuEBx0d",
+	"QHII3ajaAhSViMFM/BOZ9+DXVQxWRDmE2po9ostIlipPU/PboD3vzB24H0ByoR05UZKTJZIB8h4XRCuF",
+	"CN3owkeHCvTArNjHUZpYR/qliBj0RAv7LLys2feGJBOi4fMPGF/uOI46OXn/4s3R2evDA+NRF8LSPq9q",
+	"nwwh7cOhyQHrsiWgilCihkVqKZyS8umKcS7qsFcCImPcGT4P++ohco8EP9VfwOvrGgAUYKcSzLmDalHL",
+	"CGD5el5WTubVqgFoPigUxAVK02imoqpISfA0qNlqcxt6p1gnB2/5qW6qrM5e77e3d2w5/lS19bgv1PaP",
+	"1XHIBC6+bkJqPhM88F15PbtZLreiCwDKeBnsrbLqMNR/rR2w5onVpz3gYb1iKU3wCTLnr8tHSqrtZrOG",
+	"8zRvPnDBRzTLaNjHOI01CkZDNRkWwSM0LBm+iYmn6D1kCxB0CkXj7qfqDmKgpF9YfmCKvk45bo8bBvzv",
+	"QyV7j7QWIn+riVKXvnClcoGFNPfmAVNvdWPoJe91Ur03e+/iSopzGyp8Ik3Fwh4RgzgDsslSQSg4m61e",
+	"aM1JVZeh/RcNF/exgTk+NMuBayWKMGNZXWYpo4NboT5AaYOrPwWRwppElHVyPpwIqlhXhBTBteX4pduo",
+	"uNdS2lhBHmhsElittgxfVyJkS0aSS909kLEa+QklhsvkcGVNALG87tyrTFsa5UE3Y+WgRdO4sXSaOe6V",
+	"aati9v0LzItZRpfboVpxRnU+GbL6OxjLgpPJheRxr7fi2dRXzwP9tRfC625VLpXTdKxl1FpGrWlK1mL1",
+	"2xKrd8Yb8xhk1e94s3/51vLCOzdBmW21duZRgmarsOroKMh2a2f7eXsLaRlrLlardY3is1vh+VEjuh+a",
+	"nxkl4/tPF6iWh2UB+qzc3q+KnOfUQeSU0TAjbyk0Fu+amNKS4HmfJll9KJI4nMwPkmP3aIMQAHyr6U8U",
+	"DGJ+imXKgQ7lmrJlUrVBW/zlI+4/nezzfA7lD4VKa033Imu6CgE4gignwYB++p7GyShlGkETkCH+h95i",
+	"A0JT5vMeXiQ9zbiOQ3YaD+d5wUDNnUX7WVDzbKtmOorijCTiAoO0Uvi8SgGTQ4KUN/QDG+pWKFnAGCCS",
+	"dLIrlhLJIFxu45IaQCZJVXem88h20+d6jTzd1UJNZFkFxCuWnfLXNMlO8HM9boDwnWXw8hVYJpVwW6+T",
+	"dbfdJLYvxg6HcJhS2a/TMU2ZYS/QKz+nnmC0LJWvO+DDM6C7N3l1eF44HSVtXH5LZ+OmfWVQgBidNyMS",
+	"EVSYC+RKZ7t5DSChs3z3jiX8vR/q3yyA8EwzvN1EFhQtkSRewliIr0DDZgokSKrdia1ErHnEqW7Eovvy",
+	"CkaN9QGrZKXyQ3RXHmXpoV6Xhyo71EC8M1hLZ9z3j2u8V6Nl9f67X1krVPz+/+Wv//N/+Q//17/83//u",
+	"X/7r//jP/+4f//N/+N/+5d//p3/+f/6H//y//zf/8j/9n+py7Ra8L5CmROyq8Wn0a8zVJncYUyyIpsCa",
+	"onOqGzbL+a+11/+dTRpGlc4zpYh4RDOh5EGPJhJV0/5waCMI2omNufujJU5bvSZMGQ8aa6IWDB87Daxv",
+	"qS+AMRK13OEm3dzcbLHdMIqinee7O7vNZ2yT9Xq9HRqyZrfbbXV7O63tVpO2onB7eyvabLc3d7c32bOo",
+	"t/2sYtoVt5pbz7ef7ThONMBZsMWPM6PWw/c6NnJqdVSsFR5rU/kOS21LHPQVoLFDmoV9F+CGe3s+pu1E",
+	"hyixSQeB+59Ig+zBEqNZkBXNIVbaFUewD4Bjqc8NpSCgXYIhDS/pBftoW3lQghyfXQpgL0AIQbmtrSvo",
+	"M405I91RnETSAzdct5tEjq8uDS8vUvX1PEJx4IRe0JjLTLeETGDp1POq8HTT7d28ZUAj5nMHnsYBt5lj",
+	"zGodd6ZR3OsRPRddaQxz+XM8dCNXEokmMmV1ZYRGkTRMpRdMkmEykiToi0xpgOFI9htI6PIdCT77ulVT",
+	"9L16jF/p/Py3v/z1ly8WsIWzluyJ9Dm+Kc6cJk19KnNG25w6A0BpUn3gUAwnCPyS+Tzglfh0IZl5sFrn",
+	"Ef9zPByaF+MCC/VJ4sxDBHSILfPMquc8Gk/k1Ff3OcD1cFGeSKiFxidyQeQAujFh8CabAkyYPkyXbJg5",
+	"bJWCE8onvoZBw0eeQnfpXOYKILlS8CYw2yI3MBJPAdmNXoW8rcoqLVVO+QngUH6rnLFTQqEsTVQyIq1V",
+	"760JymNC/MCK3VG7izW2ZZW81DWToPDB1vnPB8h/PuL85iPm4XpsrShyxWhTP46xamydGXPV1HzZXpXw",
+	"mLLevGg9oY2VF7Z3SGBSNQGpOhzvTi4HMy2i12Mpi/bQCNQ9JXNzU7PGlIWkMPFDwoTRFPrR5XmgwDqz",
+	"wMDvjDnwSFD0NdUvaP68AFWC8PYVS8J8XlaM6nASrFoPhvRhC2rv55ZkP5EkjgpWyW6p2o+jG6qRVpka",
+	"+UaK+82+tNHxa5as4v5fV+2vg+43IE2BvVMql+cEEZTgUt71/GLaD3HWj1I6ljNlU7JYN5X3QeeE0TSJ",
+	"WVosMADqLKyWAjfSQx8/Zdko5dJlOOFibOwRrP0qq1eoNchLU/c/4sD8TQFhpUbLfa6fpeT7QFwhn3yc",
+	"megHBjFSMcoYqQZmGYKCoK/p2qsPhqMsEz/aisCxXZcFlWUNAhgJLmZXxOfETHcsRolah4FaFLLV3MUW",
+	"OOrpBd4XbCaj5nEhICZCNN9MdxQnWT3m+kqsccISxvIhY9Bkpg5OzUL75nEGjDFmhIhwVf4xsRivvOJJ",
+	"fVwTJFEOfP7gnOcMFgJFhiFByxfOU89Vek19RRM/gZYKWTqBfUN7DD+Ho0RtATV+gwAc44BAhoNYwV5e",
+	"K43f+ytrrL4ZUjWvYvfJ9WnIT7lZzvvXWvj5limtWbHyjRKDXRtQ2NydByi0OwZwXY4Es6kWs6xQm4wb",
+	"SQkkJUuNdLorbOFbLSqmXoec9LnIm5FHjd+0elfHzFKgWQXgqNtVwX348wbowCXpggbZHwgdF55rACgh",
+	"rHZBYESLbg1mBFCg0wPaTfJ5zMNkFFmGDiiNBUBPgP84irChmKY5V5Ld/abgEHr4UJ//XEggQggi/+cv",
+	"GoOqTgaNucSINtB1Onq7OyGSDSjP4tCot0IYu9YgZ0zNyBlIx22jlMNv9ZaDtWWRtiDO7ZN0BTAgD6pB",
+	"n0p004IazjTObMkmTBSywFolB1p2mQGglof1mfqL9iYp+XB0/vrgdP/D20Klu4UHkKq501h50NkOvFBS",
+	"MmB2pYbY02pcJBFLXeOJgAfoWlDwS62BtggX+pHw8L76gs4CqCdClthCLnX4X/a1eaTMxNzigemA4ZPz",
+	"7tHhEMu7nRGAvaFM03TE8q4xOBAkDuclllCXZWNWsrJq6FX2KUxGMr5iNTtW87wY6Lrx3fDtje1I8+YT",
+	"gRK4mKX47FfsCviVDi6AR/w8dV741ax0/qPP/cr0J1R//dtf/volABiqabLnhguuW6Pu8OiGQu0sSP4N",
+	"2ECkE49oegojCGDnl5LZqj+c8vemb+m9QGXyGxYUSeNpKOZhZmq45wNn7qqIe6rbnN6aM53HSjyAvPAb",
+	"tzxXFvqYSkvOwKLagm51U1MtnoHbK2AqmzPHLDgmx8wcqo5YfEsHrOYZ+ZqngamlYngiURRPT7A1d4K5",
+	"VF8ZBoXZ+uvUtB9ozfaVkCK4wzR3BVPZ2gfnUzvDVXC22vOKJqO5uKQpSWJxO1ZIOUieaWxPHkqAH1bA",
+	"rXzxjIFSmMa/Bj/uOzcR6o+azfaOsS6+09Ym/moO4nf2xOLvxV0L2KQmHhbJWPREEr2gtZsuyqOEXjlf",
+	"yqCBl3yoOwVFzWCgVtgV13A8caqgWBa5Cx/6DELm6v8xRHIYYSqI+iZY5wGAipt7hr+XVNBLxP9AH5YS",
+	"6NJqjcnBC1FLv4CQWbcSoAQJovDxe8YBVVYoxKVO3p2dE+e5SPeMF2EPAKx7o+SHM/0Q6E6tbKA07KuR",
+	"i559mlI12Bduz8Um2e4CiRCXJOYyjhjkTRFKgOFFMJy7iegS4GeGTdWn4Csj+9c4jbOM8QbZt7rNCaCa",
+	"uFjfsahyaHLMfa5sVTwrnhNaCwoej+kNpZ2keKooy7mwQQB9BEgfn//0/o/HH9EU/Hi8/9PHF39/fnhG",
+	"qoboutV8tvlsq5XXDSJNYmsTz44J3sUS4DvGX1IrH/hct/eGVi9DmmbFSF5nOpIH7WawrZcO6gHl2Jyk",
+	"GcK5bLqMUOnzMUsSEPYTMhjJjAwgz62/qCU2C9XMXSCRbTZkKLFKsmq/EW6mhYHDvKmSWuq6UXXXi7rh",
+	"UtxPU4U1Tvp3hJO+fcTzsgAxZ+OCkln3jfitxkhRKN206tk1HeYbJse62w/uGJHOhtnyeFLVOXGkyzB8",
+	"wsXYIdG06UifYz4Swm0SUnCzyBJXt6dudaR1fnXZML1gDXKCb9cgmJkwl0m1Ge3dHeFwnEdM5dyu0xGC",
+	"7Dthx1VhK3rEN9awGsfwLfWLKJHQq0tATYSu9/QXra0fR0JuDSJ5jK0ftHv1NSJU79j5IvTMAPhln6Yg",
+	"HzDxI0m12Wi0ms2aTTrksk35QCR3gfasCMbOxzEQwfp8nCMNrPBtkFMaS02Fi5cjBkInn4zrhY5dgzTJ",
+	"kI4ktgMySSuT7jEwiphf3Lt0hHp2PGOneo3XAnJGQG5fWz6axXzcAIa1vHzMoLsScflE5uXu1qRaUYYa",
+	"MbPMDnVSQ9YO7cxg3GQmhjqRi1IQwzamBwYYoukI5Cbw5VjInJNEQISaun3GkITk/dQ7dd5Xi0o3G23B",
+	"eVP2Zy7RNau8hfMBm7uxZklXzQHOQpdCrvF+hbCZ1Tdpo64l3TdffWz2741MPPxNbtDhcEUA0Tt0Z0th",
+	"slMp7hIgEUIU9HUvRYT9DxcBY9RFgU7oOKgjsgroaM/n+lWSiFGmjEHnckecK6tVXsbDIYswNs01HqY3",
+	"SpIJXMYi9Qg7xQGd+LzLrF2r4bwgvYKeSEPmIGGKaBVzy5WBOM3AVsxLNG7F56VrMo1ciQ1iJb1kEXHG",
+	"gK2ZS6BF8Byfx5J0WaLpnqZG90SSQczPRkPsxebciIJaIwXtMoc0TSd54fn7NAk8Esj4z/ojBhiLtB0/",
+	"9k/+QKr4h0ykTF2PQxWc+XxMNTystkeO3p3NvCa/R/Bk0iCL8Dk+nw/QcRbL/v4lwBneBuiGlGJufI6g",
+	"G1LlgqhhQjU0oBmggN1UZ6BeJdityhDb6WST2neUhxqxPaARFMQD442+ArSgzLcfu2I8I92RJBlLEoms",
+	"egBRjznZbBLJQsEjeNFYpDKrQfF232GbhqKmvGGNSO30x3EW9vVA9RPb5oFzQUT7w+HjQRG5oklvUVhi",
+	"EAB0OCzAUFqrIGzUo1aurNpsVyBfgJVV7dbWs63nmztbz5ZV7T4SvEq+VA7sMVcVyxArzjGcC1a5NyTK",
+	"7Ff8rnUjxAkcnURcVP4/9q6nuW3cin8VjC8rpZQtyrJs2dODk+yf1GniJtlOu8uUgkjI4ogCGYJy4mQ8",
+	"05le22u7t8502ultD7300k6/zGba/RYd4AEgKJE29c9xYp08ligAJPEeHt774fc73PrhP9+//+sf3v/z",
+	"H//9899+/NP3P/7lO+uHf333/vd/zBWvfvv3//3u33OXrdRSLmtX8ShXv2rIe2u0tnE82rKue9ZykqrC",
+	"0S7x9zpNj7QPSMcnXt/u7Hn7/Xb/wMbd/qBr+13P328Ndvf9PX+369st3Lf73T1CWt7A2292dOFI0dXq",
+	"QtEDeGL6/ydgQwDwWinARPuZBRAm2XqygZYsBC3JkIDVECVmYFqRM04FB5o0zvTlkkAuDQg7VN8HPnxc",
+	"SiXnUOUaxGuvTCGXFXY/BInchsNtPRxuC/vxclSDvZdDNdy0vw/8rUO7JWKLoghfYQpWgz1YwxIyAz5Q",
+	"+wE1okprzIcmcsu8RXUqN+XrNtmUtXK5nWdevOpiNS8OUku6XQmENHvIISLNTTglxGcSpQeR6vHpiTWN",
+	"aUQVII2SmB1fOJRvv82NdhpFsBeXvWXfiNMzIolNI5ACEBDFIs8ikQ/QuoY1jiOWakENcZkBrRSruEZY",
+	"8DhiUYBlBpNEc6IkLWSjL4P7Aizp0EpoSVQVLFmoAlsDYOt1KrCC2d6h8+vAiu/zuQvJYoZe5ECcDl0W",
+	"xYmuAHGCln8lFGfhE1en7YTKACsHeh6bJ0PuHtQzu/3bAfbcBFSfZkC1jtCoOuZTDmkD+vzoQZ9GziAT",
+	"qa0ahy0N/lQZzA+B/syKL8XwT4fignLR2vGfRn1vTgDoEivvHUA4tW4rArS6/1VTYwNqus0gULqMM101",
+	"DFTXv28IB5rBmvoTb0RSlEwED5dDAROgb0UV/vLop1kQKVo9hnQBD/ucGPnmDYz044eRbpzuJ4Ukzfnc",
+	"RSCkM454HiypmiLzgElRTfntM6n7BAUzhxZhRvUk7Efnwr0GCbNQwB3YRTlodDpodeiHRI0u4HbVfX2i",
+	"ke3Gt90t7OgikWGWKHunZPQvr6zTH5+egImhKdygJezTRz3ghsdirks9epV3g6+MBBR8v43jEVQ7HJqD",
+	"HaooTk+kTKc4H9gBslXiFDIiB5yKykJfADAzmsSaQVtrpAuEMAr4LTUIJkCJkGfHyjUhLyE+oWmAQyZH",
+	"XZj5r5b4twRStTTt79AKef8RuRDPRjtEI50RpMoLZ8guEY2nhAntGUODx4jLj4DJ8CKiBFTRgzSj3CBv",
+	"ApaiWrvZrhuu9zMGJRaHAu07LAtiJNoU0Bhf8LEI0RdfKb5IUr7r1WIEZLOX00rQCj180YsS1LvXq4PX",
+	"3222dXiPFX9EA/WmBSp6CuF2hTh/GskZh4VgkpofosGnlIgbl3yDou9WsyPF5XPq2T1USwibjIXcjZ5k",
+	"Ap4JPxavDOS5HYryCt2wlNkdcbVcE/mMZ/wR4hBaYNNSPFJivNkEEmI9nocBiyMWcNM+RDhNsTccC7kJ",
+	"5Qd+qt6B+iATeuCv60mE2MQbTkGgr8PT6iJem18PZHal2j3HIkl/W4s81qwuxmKer1xuaKZgUcD5r95O",
+	"VfENPHK/PW58gxtvm42u+/LdrtWxL3VH39qN7kshwv6uaXUvHYd3vJgm0P2LlIBk/EcmIAR2c3x6MqW4",
+	"cux5JJaGfIV8jPCBFcVjxLVF0jHWjUoWGb6goKc5ncNGJmk9MknmcvRpaiW1mp2bsvOpNTs7ybKx+U/b",
+	"5nPhWMGNi7eD1H0mLJULOXwSYvXBjvQRwVv5GKr7B+hCLLI/acCfHfhTbJMbN7WRdLvTkm63NavdWUjh",
+	"we6UKTxknPWwA8xv/wyZW1RTeB9J/bguWYcXVUc0PZMredl7SztRx7l3heu8/KDnaN7xbc9Sqb1M4o/y",
+	"0KQspZeQOEpSOAyyAwLK5WUFyJQdIczQznlz2wZ8jbejZAJlay4zm4NUhofHJHzAnTnIAG7PngWVcs2P",
+	"yRn2Lp6Jlh7CgOatAlabwPkOoSvodrGKX0repDtxiIOpMaiV4elJ4aIwbTYPoglNiX+bj5ctWJK7LcfS",
+	"tC44zE+YtKimp6glD/9LOpV6uSBm3nqkxa3OfpQJL2NBalA3YkNKN3tjRXfIitQsXcKOJtm53GsISCTp",
+	"Mx6rKs4gSvLdoBpvvMFbR88fnqCWqG5IUaW6NWVMDs0SieJCydJQ68GYHtFB1LMMQotnj/m/ATs+x0Eo",
+	"omYrr2ikA7F6IeNBzmCM88izyeoiagFwWXxrfUIuFtbueJhrReRjq2mH5KQ1FusbVB6NqrnovqizGHsj",
+	"fEa+wmy4NV/rL8ibtLzdEPdJuNIWYeZ9TYNXE9CQWV3TAXsQjWNMp9VMpAPsR1FIMH+I66zal0/akrAf",
+	"bAcFdBBtjslX9qTyqYFfW8SNVo7JrwtR4PiXVJ9RNDFQDzbYUDRBTa0HrfdQ5lmeTzyPEJ/4dRQlDpUU",
+	"ShKug2rZhV/gICR+/UiXW3vCQHv8Whi7ZMUT+dnPGIpeU00hKpgYBIORkGmTiz6Sqz+KSZINUo6cWUge",
+	"SiHMEifGJgmBMqr8R9SZhzhM4WyaboARgr78PKdOwa9qxFEYeBeimi2GLjmm1A1mpe8hPgfCKywyw/wZ",
+	"wmG2bOTHYvlhqPf0pHfV+rHU/sjIK+A4ds9nSOjhzbsT4dHcgHd8MLDbpL038AjBdmcfCxZ+dYvuiPCZ",
+	"7I/cX73a9ZqDL+zJL0Z7Pxu3cPeX6ek+e5zcb9Nfv/78YPhN5+zhliV98OHWeYuvewk5D6IJc8WnbpS4",
+	"+VGd22aKomCKVU9aqMe32e3d9d0eo3hEXA8zsqRDrbjry7nUTLgNwkXpYaTnO1LuwPRfU67hOsew6LbP",
+	"TDneoBOY34A3W83NVnMJI4ZYy/UqbTlfq6N9Pb217CHsvZoEUAMV+8xaQrCXNuDQYiPbg+6LRT7EKUnq",
+	"yOMByLZDn5OQeKnEt0KnfR4OQDdpFGttV0mkoG7dnSShxpxpWmLcZ1E4SYlDv3722EJRoqR25R7KHWI2",
+	"zIRkQ8EPyj2OzMIrBySP51iAD3z2WBP++cFggGRjoBcq4sG+jovU+J7RU5x6w6Osa+B+hBEDA2HMr/iM",
+	"1Y8cOjVA/q1+26o7/pWpkyneGZNgugl9G8RxQM94Y6Db6kKk6CYAmjPuT2lJohp/QpEi9TLDDctkNiWU",
+	"b/B9HQKq39dzWqxGpDciFyZDJPIDJlpAOI6tGb5EgGcGHinDsqlHsUSaQDjlFeYJCjh+VVyu9T3xjPzy",
+	"EbK3m7CqMT7jRZw5h2apGQ+uNvEwez+5aTdlH1NqrUfc8Pg/kmqzYIuyXXJH5rxfOGEwO3jYf1w96rIh",
+	"LZcXmR2LZtkNfLlRQ/KIM7CDRIlg1I0G2Ym6sqHNhCKrGeWjMxolRJ8K0RPYUykX/jGrl40qYK63zuSM",
+	"EYtJRxXQQVS+a1tQFY0vKeuURWMuVrlSZbEBc5VrzLgzmDsrnZbfJ5o2c7h1gJsY75Fd3Ol3Bq3+Ae7g",
+	"pmf3W96u3yZ7g05z3z5odXdxu7/ndfx9cjDoNrHxvdHitKiZECl3kwlVa4l+2HJcBSvN1uHWb9SbmF1X",
+	"FHvp3IHuJtt2I9m26yNJ0WZyrpbd/GvASllUQB2ILNn1xnhEuM/t8TmhrexwZyeMPBwOI5YeHjQPgINO",
+	"9jnjSSFokEc+mIU8HKfeEENVozHGQYj4MIVbV8vlJB2W8BtDDMJDxjhmSvA+SBTSPtdKHLOCVp5nB1AY",
+	"OG9o0/ilcUaFlYxDBzpMc3YZDUSFPT8SXNcpAtBLQM+AxOurFy9Ojd8G46Kf/hyJ4zcBS6FbOO6jeN7E",
+	"ERy+IInkJKF+rj04uVPQqphHNEqDgXTd5uMT82b2Nwrdgn0/IYwRH0A5gmhnO4/ML/j1kxlKFHiJBcz/",
+	"5lgk5KP4VWiLMHc0x6ePpIxI8a5GFdv4hsbS5Pp8rZBc9AwRiQ0yxqHtqSxiGEfZG0ETRhLzLvjXW5cv",
+	"L/8fAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

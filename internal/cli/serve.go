@@ -83,7 +83,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, database *p
 		return err
 	}
 	files := file.New(pool, blobs, file.Config{MaxBytes: cfg.FileMaxBytes, ThumbMaxPixels: cfg.ThumbMaxPixels})
-	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes}, events)
+	updates := update.New(pool, blobs, update.Config{MaxBytes: cfg.UpdateMaxBytes, Box: box}, events)
 	// Every instance builds patches of new releases: the jobs are in the database.
 	updates.UseJobs(queue)
 	jobs.Add(queue, updates.PatchWorker())

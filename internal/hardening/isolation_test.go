@@ -88,6 +88,11 @@ var isolation = map[string]string{
 	"downloadRnPatch":     contentAddr,
 	"createRnDeployments": attacked, "getRnHaltPolicy": attacked, "listRnDeployments": attacked, "listRnReleases": attacked,
 	"promoteRnRelease": attacked, "rotateRnDeploymentKey": attacked, "setRnHaltPolicy": attacked, "updateRnRelease": attacked,
+
+	// Expo Updates: the app key, module and channel are the client's own configuration; assets
+	// are content-addressed and served only under the key of an app whose update has them.
+	"getExpoManifest":   "public by design (Expo clients): the app key, module and channel are the app's own configuration",
+	"downloadExpoAsset": contentAddr,
 }
 
 type operation struct {

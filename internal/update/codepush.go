@@ -84,6 +84,9 @@ func (s *Service) CheckCodePush(ctx context.Context, c CodePushCheck) (CodePushA
 	}
 	history := make([]codePushRelease, 0, len(rows))
 	for _, r := range rows {
+		if r.Expo {
+			continue // an Expo export, which CodePush clients cannot run
+		}
 		br, _ := parseBinaryRange(r.TargetBinaryRange) // checked when stored
 		history = append(history, codePushRelease{
 			ID: r.ID, Label: r.Label, Description: r.Description, Range: br, Mandatory: r.Mandatory,
