@@ -395,6 +395,36 @@ func (e ReleaseStatus) Valid() bool {
 	}
 }
 
+// Defines values for RnSigningKeyAlgorithm.
+const (
+	RsaV15Sha256 RnSigningKeyAlgorithm = "rsa-v1_5-sha256"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyAlgorithm enum.
+func (e RnSigningKeyAlgorithm) Valid() bool {
+	switch e {
+	case RsaV15Sha256:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RnSigningKeyKeyId.
+const (
+	Main RnSigningKeyKeyId = "main"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyKeyId enum.
+func (e RnSigningKeyKeyId) Valid() bool {
+	switch e {
+	case Main:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceType.
 const (
 	ServiceTypeFILE   ServiceType = "FILE"
@@ -548,6 +578,24 @@ func (e ListFriendRequestsParamsDirection) Valid() bool {
 	case Incoming:
 		return true
 	case Outgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DownloadRnSigningCertificateParamsFormat.
+const (
+	Certificate DownloadRnSigningCertificateParamsFormat = "certificate"
+	PublicKey   DownloadRnSigningCertificateParamsFormat = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the DownloadRnSigningCertificateParamsFormat enum.
+func (e DownloadRnSigningCertificateParamsFormat) Valid() bool {
+	switch e {
+	case Certificate:
+		return true
+	case PublicKey:
 		return true
 	default:
 		return false
@@ -3297,6 +3345,65 @@ type RnRollback struct {
 	ToVersion *BundleVersion `json:"toVersion,omitempty"`
 }
 
+// RnSigningKey defines model for RnSigningKey.
+type RnSigningKey struct {
+	// Algorithm `updates.codeSigningMetadata.alg`.
+	Algorithm RnSigningKeyAlgorithm `json:"algorithm"`
+
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId AppKey `json:"appId"`
+
+	// CertificatePem The self-signed code-signing certificate, for expo-updates.
+	CertificatePem string    `json:"certificatePem"`
+	CreatedAt      time.Time `json:"createdAt"`
+
+	// Fingerprint SHA-256 of the public key's DER.
+	Fingerprint string `json:"fingerprint"`
+
+	// KeyId `updates.codeSigningMetadata.keyid`.
+	KeyId RnSigningKeyKeyId `json:"keyId"`
+
+	// PublicKeyPem The public key (PKIX, `-----BEGIN PUBLIC KEY-----`), for CodePushPublicKey.
+	PublicKeyPem  string `json:"publicKeyPem"`
+	RequireSigned bool   `json:"requireSigned"`
+}
+
+// RnSigningKeyAlgorithm `updates.codeSigningMetadata.alg`.
+type RnSigningKeyAlgorithm string
+
+// RnSigningKeyKeyId `updates.codeSigningMetadata.keyid`.
+type RnSigningKeyKeyId string
+
+// RnSigningKeyChange defines model for RnSigningKeyChange.
+type RnSigningKeyChange struct {
+	RequireSigned bool `json:"requireSigned"`
+}
+
+// RnSigningKeyCreate defines model for RnSigningKeyCreate.
+type RnSigningKeyCreate struct {
+	// PrivateKeyPem The tenant's own RSA private key (PEM); omitted, the server makes one.
+	PrivateKeyPem *string `json:"privateKeyPem,omitempty"`
+}
+
+// RnSigningKeyEnvelope defines model for RnSigningKeyEnvelope.
+type RnSigningKeyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnSigningKey `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
 // RnUpdateCheck The answer of the bundle check; the bundle fields are present only when hasUpdate is true.
 type RnUpdateCheck struct {
 	// CurrentWithdrawn currentVersion names a WITHDRAWN bundle of this module.
@@ -5015,6 +5122,60 @@ type RollbackRnBundleParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// GetRnSigningKeyParams defines parameters for GetRnSigningKey.
+type GetRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnSigningKeyParams defines parameters for UpdateRnSigningKey.
+type UpdateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnSigningKeyParams defines parameters for CreateRnSigningKey.
+type CreateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParams defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Format `certificate` (default) or `public-key`.
+	Format *DownloadRnSigningCertificateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParamsFormat defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParamsFormat string
+
 // CheckRnUpdateParams defines parameters for CheckRnUpdate.
 type CheckRnUpdateParams struct {
 	// AppId The app's key (`ak_…`).
@@ -5327,6 +5488,12 @@ type UpdateRnReleaseJSONRequestBody = RnReleaseChange
 
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
+
+// UpdateRnSigningKeyJSONRequestBody defines body for UpdateRnSigningKey for application/json ContentType.
+type UpdateRnSigningKeyJSONRequestBody = RnSigningKeyChange
+
+// CreateRnSigningKeyJSONRequestBody defines body for CreateRnSigningKey for application/json ContentType.
+type CreateRnSigningKeyJSONRequestBody = RnSigningKeyCreate
 
 // UploadRnBundleMultipartRequestBody defines body for UploadRnBundle for multipart/form-data ContentType.
 type UploadRnBundleMultipartRequestBody = RnBundleUpload
@@ -7241,6 +7408,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRnSigningKey Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKeyWithBody Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKey Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKeyWithBody Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKey Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CheckRnUpdate Check for a React Native bundle update
 	//
@@ -10851,6 +11089,137 @@ func (c *Client) RollbackRnBundleWithBody(ctx context.Context, params *RollbackR
 // Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 func (c *Client) RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRollbackRnBundleRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRnSigningKey Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *Client) GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnSigningKeyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKeyWithBody Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKeyWithBody Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *Client) DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnSigningCertificateRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -19424,6 +19793,348 @@ func NewRollbackRnBundleRequestWithBody(server string, params *RollbackRnBundleP
 	return req, nil
 }
 
+// NewGetRnSigningKeyRequest constructs an http.Request for the GetRnSigningKey method
+func NewGetRnSigningKeyRequest(server string, params *GetRnSigningKeyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnSigningKeyRequest calls the generic UpdateRnSigningKey builder with application/json body
+func NewUpdateRnSigningKeyRequest(server string, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnSigningKeyRequestWithBody constructs an http.Request for the UpdateRnSigningKey method, with any body, and a specified content type
+func NewUpdateRnSigningKeyRequestWithBody(server string, params *UpdateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnSigningKeyRequest calls the generic CreateRnSigningKey builder with application/json body
+func NewCreateRnSigningKeyRequest(server string, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnSigningKeyRequestWithBody constructs an http.Request for the CreateRnSigningKey method, with any body, and a specified content type
+func NewCreateRnSigningKeyRequestWithBody(server string, params *CreateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadRnSigningCertificateRequest constructs an http.Request for the DownloadRnSigningCertificate method
+func NewDownloadRnSigningCertificateRequest(server string, params *DownloadRnSigningCertificateParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key/certificate")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewCheckRnUpdateRequest constructs an http.Request for the CheckRnUpdate method
 func NewCheckRnUpdateRequest(server string, params *CheckRnUpdateParams) (*http.Request, error) {
 	var err error
@@ -22800,6 +23511,81 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundleWithResponse(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*RollbackRnBundleResponse, error)
+
+	// GetRnSigningKeyWithResponse Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error)
 
 	// CheckRnUpdateWithResponse Check for a React Native bundle update
 	//
@@ -32243,6 +33029,324 @@ func (r RollbackRnBundleResponse) ContentType() string {
 	return ""
 }
 
+type GetRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DownloadRnSigningCertificateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnSigningCertificateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnSigningCertificateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnSigningCertificateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnSigningCertificateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CheckRnUpdateResponse429Headers the declared response headers of an HTTP 429 response for CheckRnUpdate
 type CheckRnUpdateResponse429Headers struct {
 	RetryAfter *int
@@ -36617,6 +37721,117 @@ func (c *ClientWithResponses) RollbackRnBundleWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseRollbackRnBundleResponse(rsp)
+}
+
+// GetRnSigningKeyWithResponse Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *ClientWithResponses) GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error) {
+	rsp, err := c.GetRnSigningKey(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *ClientWithResponses) DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error) {
+	rsp, err := c.DownloadRnSigningCertificate(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnSigningCertificateResponse(rsp)
 }
 
 // CheckRnUpdateWithResponse Check for a React Native bundle update
@@ -45127,6 +46342,264 @@ func ParseRollbackRnBundleResponse(rsp *http.Response) (*RollbackRnBundleRespons
 	return response, nil
 }
 
+// ParseGetRnSigningKeyResponse parses an HTTP response from a GetRnSigningKeyWithResponse call
+func ParseGetRnSigningKeyResponse(rsp *http.Response) (*GetRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnSigningKeyResponse parses an HTTP response from a UpdateRnSigningKeyWithResponse call
+func ParseUpdateRnSigningKeyResponse(rsp *http.Response) (*UpdateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnSigningKeyResponse parses an HTTP response from a CreateRnSigningKeyWithResponse call
+func ParseCreateRnSigningKeyResponse(rsp *http.Response) (*CreateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadRnSigningCertificateResponse parses an HTTP response from a DownloadRnSigningCertificateWithResponse call
+func ParseDownloadRnSigningCertificateResponse(rsp *http.Response) (*DownloadRnSigningCertificateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnSigningCertificateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCheckRnUpdateResponse parses an HTTP response from a CheckRnUpdateWithResponse call
 func ParseCheckRnUpdateResponse(rsp *http.Response) (*CheckRnUpdateResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -46881,6 +48354,18 @@ type ServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(w http.ResponseWriter, r *http.Request, params CheckRnUpdateParams)
@@ -47604,6 +49089,30 @@ func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, i
 // RollbackRnBundle Roll a module back to an earlier bundle
 // (POST /api/v1/rn/rollback)
 func (_ Unimplemented) RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRnSigningKey Show the app's signing key
+// (GET /api/v1/rn/signing-key)
+func (_ Unimplemented) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+// (PATCH /api/v1/rn/signing-key)
+func (_ Unimplemented) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+// (POST /api/v1/rn/signing-key)
+func (_ Unimplemented) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+// (GET /api/v1/rn/signing-key/certificate)
+func (_ Unimplemented) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -54413,6 +55922,311 @@ func (siw *ServerInterfaceWrapper) RollbackRnBundle(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// GetRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) GetRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnSigningCertificateParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnSigningCertificate(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // CheckRnUpdate operation middleware
 func (siw *ServerInterfaceWrapper) CheckRnUpdate(w http.ResponseWriter, r *http.Request) {
 
@@ -56265,6 +58079,18 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key", wrapper.GetRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/signing-key", wrapper.UpdateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/signing-key", wrapper.CreateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key/certificate", wrapper.DownloadRnSigningCertificate)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api/v1/expo/{appId}/manifest", wrapper.GetExpoManifest)
@@ -67978,6 +69804,424 @@ func (response RollbackRnBundle500JSONResponse) VisitRollbackRnBundleResponse(w 
 	return err
 }
 
+type GetRnSigningKeyRequestObject struct {
+	Params GetRnSigningKeyParams
+}
+
+type GetRnSigningKeyResponseObject interface {
+	VisitGetRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type GetRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response GetRnSigningKey200JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnSigningKey400JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnSigningKey401JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnSigningKey403JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnSigningKey404JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnSigningKey500JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKeyRequestObject struct {
+	Params UpdateRnSigningKeyParams
+	Body   *UpdateRnSigningKeyJSONRequestBody
+}
+
+type UpdateRnSigningKeyResponseObject interface {
+	VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response UpdateRnSigningKey200JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnSigningKey400JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnSigningKey401JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnSigningKey403JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnSigningKey404JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UpdateRnSigningKey409JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnSigningKey413JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnSigningKey500JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKeyRequestObject struct {
+	Params CreateRnSigningKeyParams
+	Body   *CreateRnSigningKeyJSONRequestBody
+}
+
+type CreateRnSigningKeyResponseObject interface {
+	VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response CreateRnSigningKey200JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnSigningKey400JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnSigningKey401JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnSigningKey403JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnSigningKey404JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnSigningKey413JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnSigningKey500JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificateRequestObject struct {
+	Params DownloadRnSigningCertificateParams
+}
+
+type DownloadRnSigningCertificateResponseObject interface {
+	VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnSigningCertificate200ApplicationxPemFileResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DownloadRnSigningCertificate200ApplicationxPemFileResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnSigningCertificate400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnSigningCertificate400JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnSigningCertificate401JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnSigningCertificate403JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnSigningCertificate404JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnSigningCertificate500JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CheckRnUpdateRequestObject struct {
 	Params CheckRnUpdateParams
 }
@@ -70291,6 +72535,18 @@ type StrictServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(ctx context.Context, request GetRnSigningKeyRequestObject) (GetRnSigningKeyResponseObject, error)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(ctx context.Context, request UpdateRnSigningKeyRequestObject) (UpdateRnSigningKeyResponseObject, error)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(ctx context.Context, request CreateRnSigningKeyRequestObject) (CreateRnSigningKeyResponseObject, error)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(ctx context.Context, request DownloadRnSigningCertificateRequestObject) (DownloadRnSigningCertificateResponseObject, error)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(ctx context.Context, request CheckRnUpdateRequestObject) (CheckRnUpdateResponseObject, error)
@@ -73564,6 +75820,124 @@ func (sh *strictHandler) RollbackRnBundle(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// GetRnSigningKey operation middleware
+func (sh *strictHandler) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	var request GetRnSigningKeyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnSigningKey(ctx, request.(GetRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitGetRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnSigningKey operation middleware
+func (sh *strictHandler) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	var request UpdateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body UpdateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnSigningKey(ctx, request.(UpdateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitUpdateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnSigningKey operation middleware
+func (sh *strictHandler) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	var request CreateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body CreateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnSigningKey(ctx, request.(CreateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitCreateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (sh *strictHandler) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
+	var request DownloadRnSigningCertificateRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnSigningCertificate(ctx, request.(DownloadRnSigningCertificateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnSigningCertificate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnSigningCertificateResponseObject); ok {
+		if err := validResponse.VisitDownloadRnSigningCertificateResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CheckRnUpdate operation middleware
 func (sh *strictHandler) CheckRnUpdate(w http.ResponseWriter, r *http.Request, params CheckRnUpdateParams) {
 	var request CheckRnUpdateRequestObject
@@ -74112,877 +76486,895 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Zchu5mjD4KghOR1iqk6K5aY8T3bRE2yxbS4mSXX0O3SaYCZJZSgJZCaRkVrUn6mZu5vp/gLmZup2L",
-	"uZj3qYg/Zh5jAh+A3IjkJlk6fbpOnCiLZCaWDx++ffm14rJpyCihgleOfq2EOMJTIkgEn9ph+I7M3hLs",
-	"kUh+9gh3Iz8UPqOVo8r1hCAchi84uiUzB41YhLg/psRDEfk5JlxwxCiKWCwIR/e+mLBYIEzRAIdh1xug",
-	"n2MSzVAyY7XiVHw57kTN51QonpLKUeXHnXYY7rwjs4pT4e6ETLFcy79EZFQ5qvwvL9MNvFS/8pdq3ZWv",
-	"Xx29hR/kVEt2gLYG+PbzH7/9PtiWSyFf8DQM5Pz49rNHpuyzO8HCrBHWni4RdlRxKnLjfkS8ypGIYrLZ",
-	"cs8Zdcn8WtvoDgcxQZTckQhFJObEA6j6FO2iqU8lmJfAUA2dXdYUf3lP6FhMKkd7Lacy9an5eOBUxCyU",
-	"73IR+XRslnftTwkXeBrOL/GG+l/Q1A8CnxOXUY8jNkJiQgposWSR6QTZhYZYCBLJt/7j77Wdw0+/1p36",
-	"3td/qdhW+Spg7i3xbjiJup791GNOIiQYGspHEYtQTOHP/MnLpz7Xao2SUx/m5tn09PXrsPCZIFeYji3H",
-	"f0EJGs4EQZH83UED+YH/tR/Xak135EdcwJ9kR30TYPPFYMGzA7lz/at+kcejkf8FBYAFeoQ8UNTjtZ16",
-	"rdEsO0m1iRJEa+zu2U7tlIQBm00JFWWH5iVPvODI93LLauqVhFhM0nX4i49lxKIpFvI5KvZaFcB/fxpP",
-	"K0f1ZIU+FWRMIr3EO98ltuW1ERd4GBDkewbpPXjYQfcT352gMMAu4cgXyKfc94iEPIsF/EmwO0ERCQjm",
-	"5AVHEQsCFotqn37URNMXDmI0mJmH1DPEkyNILK7XaigkkUuoQDgiiI1GJCJetU9zJ3cwqrdIa3fkEoLr",
-	"e/u4BK09s8uS86s3DnKUom49TXZPA4a9cxizCK7XfkCQnA64xgmjglCxc+rzkHFfPiOhJAhOgMkoQWP/",
-	"jlCEBXwBaIziUM5RLdkI/FOKhLvLNyGX+RbzyfwGem/bO43dPbO8kR/Ik4Or4aCA3ZNox8WcoAn5kr89",
-	"h6OG2yJ1b3/YxLvuHjkY1XB92HCbXovsjvZq+/WDxmETt4a77p63Tw5Gh7g2rLsNr0lao128V7Hi+UQu",
-	"chGmF8gn3hl9+nWvVUI/u6NzRskZFq5l551rPOawaTfwJcJNWODxY4TRVL6AtiRJ+W6wjcZEcNSstUrJ",
-	"fXckGRLZUROVIVut0bKucXoyweJ6FpIS3v5xQsSERGggcDQmQgocPkdYUf6tXvf8zfvOtryFGI0jFodo",
-	"683Vxc1lgfer50rwy9Ur2Jj0my3oHXWoJ5mfjfgHMzQlnOMx4ciNCBbEkzeBRWhIRiwiSEx8joQ/JUdo",
-	"0Kg19nZqrZ3G/nWjebR7eLR7OEBbkbxOPpVH16ecRHckeqFeQb8wSgAWV69PULPZPCxSDsuIJTAheg+r",
-	"gqA7lY+/9gOhaWx3+kYeR9e7lBhuIbRwWvMMoALff67V6vYrMlajbnxWelV6je/I7J5F3lUy1By/Il+A",
-	"NHOCI3cCZG7rZOJTwoH0v8fCpw6SNGLHp5xQSfbuSAH7JiQIWAmgb9UKFu4nd49qy+ldd3qmkKwM+pIL",
-	"azx8wZFCormDkFe2sgk7XgT+ZGFmoXy84PLnLwwQaXk9ZiHJL/W68+N1CXynaoKVEVkvSC+vJ3Ak1r/M",
-	"eCSkXGq/y7XaEfx/+V12UJv7+GVvgul4gn00nCGPjHAciFVvuZmrBDg82d4D7vm1JszlqMaAgkuKDfc9",
-	"R7YlB0pJgZ16F+X3PDYaxvAYknt3qj6UEC2KumfpPqyLLCFb8aMpF98zn14pDeyKTHF0ayOulAklk2XB",
-	"y+4piRCmHsLe1Kc8v/7/93/83//f//X//M///f/4n//b/1mCLpGar0wUk6RpnhhpErsKaa0upZHlNHF+",
-	"4ouQXxOK6ULUFPDEC45oPCWR7xaPtd54CoXkEtt0RfmtXNeQRA5yWUwlgRlFbIpqZZAKcUFf0/SiclRz",
-	"cqtqyss0xV/0qmryf5ll1uzLDLCQg+jrbyeJQPVC/WTpOvXvK9MdM3VuHQnXSLG4fX56ddE9XT7tZvcw",
-	"v4yYT9phuAi9lFWqDLesqLXcBrU2dsV8smiRYcwnQNAchDm6vOhdo5c49F/K719yQj0UERFHlHjIF3mi",
-	"cXBQSvFCmHUdbQaMQQclyozcxAdCPRaVb+QOfldKTUQ8QoWPAw6qtKYuGUS5PO/ZF65G2RxFkoXCuq+U",
-	"ql9mC8FhiO5IxH1GJYWO0DCmHiihz0KI9Gp7AouYL7/mHJ6rlksXIuYrX/Hc3LCanv9LGVnk/i+kitrw",
-	"L8JDdkfAeuJradaTmCz5QmJnHYGhdQvzW+CL/QrmaIrpTD44YzFYJfqV7WPAHkz5PTD5gRx/gDiecXQ/",
-	"wQLdYzODA5xUPk0lI5OUFzRTfqsNuvqyWCEjN2Yl0w0rnV58aD3m+jjQMkEZommjrbnnyCOuP8UBUles",
-	"KPmXXeoomWTT61FcLGwgHrZdYHCLyBSPhztYPVZOU5tPck2UXPEg2l+r1Z9upT0S3fkuWXPBaIsygXzB",
-	"5S/vyGx7tR08PgPLbWIhiqhHcrsAphb4XApPwxl609HcDYchf/krLPbrS/1iXiRuPe0ZrUBz4UGuNEZN",
-	"fskxwkGA7ieEIjb1hSDeI9Hj7LIqX+VCI8JDRjkBp+Ir7OlbLD+5yvYr/8RhGPgulgt/+ROXq88IaPJJ",
-	"T8HWqXhY4MrR33+tjHwSeJWjCpliP5AAU2q1VN9jLtCQIIzucOB7iOzIRxD2vIhwXvn6Kfuwpk5oyLwZ",
-	"mmCOMEUkilh0hGDkI7RkOMfA6KhSr3xdFVAdOUWH3pGAgeHgqzOnjyXeUaPywhJ9eZSwkGM0kMAYAKJy",
-	"bYsmgccRFghYQ1Wu54TRUeC7G0L80ECcxkGQhZsWQE6YR1ATkS+wBhxEBHsz4JapVP1N4KP4E2dx5JLC",
-	"9LDt1ywa+p5H6Gb7bpbtW4K5e2aohjwOz+d4GEg1i2n7DQ7Db4YWsZhIGdXFQooTw1hIvV1eZ3ZPPKka",
-	"ewwWAUDoUikr4wCG3QQQu+mVKwLC12Or24K2zEXyPbQ3qrsNfEh2h/tey23Wt78lEmhL5Aj7AfGUKKYX",
-	"iVwcRT7hCKPM4gRDP8dMEADQOROvWUy9zZCkVQYbKaHLYxnB2N9o8+cM8Ri8h+oWOMqjAUEX2q8B2OhT",
-	"LjB1CfIY4bAsABna+vHmh7PPvc7Vh+5Jp7dt4NGVu5wSKoi3GcbUy6+Oz/XyfLUQP50LzYj4prTCzKt+",
-	"GkrOri/PMPYDIecHEFziWcCwd83YexyNyUaYUV9IPkZ+ACsJ5PiSZGCK6rXWwe7+Xq2mHInfEhLKcQp6",
-	"o2Yo7I4oDhP4U19B4ZqxM0xnmlvzjaDQKGUegjGtSAlBpqHgxygiIppJKWWvhnQIybcCwhUWequSYKiJ",
-	"jfXdGM8QG5llyEVdyYd22iMdq6TcmQCVzC8WV7EeQTB0j5Vql+5hTqqTK72hOBYTFvm/kA2JUun1m/qc",
-	"+3QsD15LEEiwW0K/Ja7BBEhHh2ERR4D4eiVOsg4WIfIllJIxIN8N5XEYskgQ74x4Pgbnykb3cHeVewgM",
-	"lCJ/qg2h3woYcLPBsiRnZCOEwS2FMnRxgqkXSJXiazK1isZTOmwHZN2c8RIM9P+mP1ddNq1kjAGJbJwN",
-	"fsjHejXnDGeOmc3Eb6STddRfqCdiz2f5gQsxZPXycS8x53bzfluggGAu0AFyJzjCriARd5RlBJvfGCUo",
-	"IEJov4T86PljX6Atd0LcW6WyiUQyOEatWk25k+59XnSz8qYbEVjRwt0clO/migUWg9NZu3sucQssQ+pB",
-	"SegFishY6pURUXYgpZ4psQXWqBAkY7dAEQu0kkmlPvh3GLviVNqnZ/DvaedD5/3FZeeq4lQ+dDsfO1eV",
-	"T+XL1bqZPFY9XOe8/ep9Rwrqp92e+tP6vjf1KXjCSz3zUmsWiVEAHEY+FxEWLOKIE6KtW2HEQhIJX+mE",
-	"2gvaFjk12MOC7AjlZZxbiudzzoI789Jc8AdNXVhgfEueP0aSDkCcCh5yQsU2CO0YBf6dfqGavT/ZVcg3",
-	"pZxvdPe5VZkog5S0p79NiWQqJ/IAitp+3lpncaIYXdwyLFx+65Rfs8aGv2ciIHRglHkzvzQncxopDrDh",
-	"T8QVeRww3iccBBcj0McX2rfxmJwRgStfnV+Lx5/SdF+QKV8aMJui4ddkhTiK8Gxu02bo+Z18mttLQrtX",
-	"3lNK7ef2pFjOqvsAUBbXDkMsWLhyOpe5mw3p2OQ+4jsscHQTBZb4r2koZspspEzknMAAc3i5yZ0mARFL",
-	"brTZFtxp9fziG61f2PxOU9+9pdYwxpVhwWjgU1IepCZMSDIYn7JM7iMZ9ph7SwRioZSiKJIic6LOUXaf",
-	"mXDIWEAwlTPGfDWikMQXJLt0MqefPcVkF6VEQeHj81IFfScegSyku3keupCB5jqEIQytBAGHoQlWVeJG",
-	"FfIwekSKPoPEJWXs2S/QgMNP78hsANKIT9FI3jKIQzahR8rfJQdOvb84DPkxktdhdj8hEUEk4FK+JTMY",
-	"Z6ocXVsqgLcFMwcY/kzFvT4FcW/w3XfffTdAQyLuCaHbKl6pQKlU7sSKGRZOJdnzPJT2WmhCvmDj4EpX",
-	"Y/bumMWTLy4Jhbr4P8VcoCn2SDHOt4nl6t2GV3806phZ7SJSJOmGJI8QMF0IeIPA9CmTuxPaRjk3ke+t",
-	"5udx0OBX3/uqsGegXSIDCa3UUfLHb79bvD9zno5yeSdd+6lc94lKwplbs0Fc+8pHLI4S3HY0+iIWeSRC",
-	"3TMHXd703jrodfd9x0E3l6ft6w74QlaiOhKhYOB5ouNU4tBb75gLN93PiGvZbTkG8bMYnYFCnnCnq7DS",
-	"7jB8egoXhmtStS4NY4BiYbJFl+J1RCS5+yKOJeNUUHCMtwvdEhLqSPY4iggVKPM24HS/0q8gNyBY0gCx",
-	"/CZldMfdesMmSixE6nUU6QLsYOCSw9X0cWHyHgQ5YJ7k5mntWd6NMOYTR9lJJEwUFHVa38JEuUyUDr79",
-	"/Pf2zt/wzi+1ncPPn35tOnt1W7wOrPf5BIjwwfpE+EyKRBhuICiUMcI2GkWET4IZiphQ0cnmYcfwwuqz",
-	"cOI8vi3LnFn2eznvW5dd2ai2hUCXXFD163MgjV7Xumij2J01R9H4RNkIYZA6j3OSZF6A0nxYS5FgGpOS",
-	"lFUlJRQcrLnTySlsGeWncIitVWWOZKF2enlLZrCvMNzRDsfEos1Tx6+GwDFaKk/msXnfrRMpMR7W8HCB",
-	"hGPs4AtjpTKPWnEzO5aTgDYLgFJUhRefB1e1lLUJsr73+be5YA+WEdfazQ0w35MJcW9LWHqikGmbj+HX",
-	"YBZXJmYdtZEEikQEhRHhUgAC5Q6UiAnmajIwYEcxsRhtJ5iOScDGVrOkpxNArUYkHRcC86lFtS/fveAI",
-	"DzkLYkHQzdX7nMEmjnzbnRixyCVqnQvyvCF4R8NBp8uNGXjB6DEaYamezu8ZvrfbVpLnMhvP/MwnuLG7",
-	"t/qmdS6pLW909bRNR8WGrjwpxL/6VPmjcqBeQB4Fi4j1PCEGQ/6qwlm3cHCPZ4omdi96x9lYIB1xllVR",
-	"t1c56kys0bLr9iHzaPrmud2AXrh/6dnmsauEHmYu5HPQxCw9WI+SaBjNK1QqCnNlKW4xEdjEyrGIblxb",
-	"KYWDBqp4wRBzomoWgAHirv5S3Xr+Uqov/CUOb1+qJ5VwpssgaMzUFRAyiKZ+r+LwdqBtzEkZE1CILHi7",
-	"1JpcIFllwssK13Hq055xkX/I344531LJsjKjJSkuK2eyOJUwHgY+nyyw2PvKUA8GvuRpA8sJ+N6Ftp3f",
-	"Y765jV7XTLhURRCWZgzkn15As6+LVLoUD4pLfDjpvrYTa+sK0Fb3ordtpePLj54n7uA10izy7GDdW/BE",
-	"1NwoYuDhyCRxZafPD5mlaPnLWn7hnDRCuoCHTpKxofArT94yIMzb67L3qoTx6Pmfg+kY1rERw3lO406y",
-	"8IfaeDJ7ecYD2MDio9+8geg/S8BKHAg/xJGQAts079bJMFMchi/TyiuPJz4kyUyVvDG0rpJM51mpH5ST",
-	"zWNkwJKVPp0ko0vLpjmSOfQphsSH5YqGXiloCTYdYQFzzi+3S7nAUMxHkyGOhiRg95IxZhWXrcwSjOEE",
-	"lLrtY4QFmjIuUIasFVlBPm+3oRJ387m79ccSC+aZcQIvSLkuxEdOVMkiXTCJm+pFsENd8Agx6pJUgFi8",
-	"ufqyjOTVNZkCEnUveg5i8CgOsmhlEQRzCe6tg2/JA20JrUrF5xN2T5FgoAdzVaNPW5xQvVqvQj74A9wO",
-	"a7FWKyeLPZ+dpKS8oLzenHYvjpEXR1gXhTLxuPOExzwEOf7zh68ierPCVnm2lRVlYoUtc8e6Drhi4PTJ",
-	"Sm0AydSus+hmjx2WUxJj40qCFCFd3y6JTikVz79FyMzjB7AsAfeTc/LsUa/BxjOvPZswlVv6g6Spwm6e",
-	"8xDWladeQcZ9xpAyVxKQTDEVvpuQ47P29xdX1bPu+cVV9bJ9ffJWRzXTlKmEEdkxTG9rUK82qrWdIRG4",
-	"Wh9sO0huAEfE69PhLBl+xwwfRsQlHqEuOYZ8Fg9NicByB2hr8BeobJqEursuCcV8iUDJEurzPCGjzG7V",
-	"/vPv9Z3DT6rwQs05+Lrd71dX/nZrR35QvuCdT3/Z6veruS+2v9v+V6uOfIKDoJRRnLTfv/8M3AJ81PDx",
-	"Q/e0czFvtMZBoMjKWhUNnTX4S6JNz/NlOfsLnX+b58bd8w/d686pg9onJ51L+Ouq833nBP46aZ+fdN6/",
-	"l392zk/lP2fdXq9zWuDezcZ67EjDIlmyjUCe4FC4EzzPi1z1Q1nZAJVkB0VAhti9VYieOvvyrq+9YW3U",
-	"dGtk52BUwzstd3d35xDvNncao/pob7TvHnoNaxCVytYogTQsD2GOMLo8f4PgGmi3Qjqz/PYIhnkZ0vHx",
-	"EHOy13L8D68uru5r796MWbvdbp/3biadm3G73X4r/9NmJ+1/l//W935qBfKParVgrLcPW1l+IAamZm8L",
-	"juTJSaVBhTVIZFLgMJNqkJRUhIpd1jSDE6gsmbdSF4mr0tVecENcj9NEIko4GhOBWrW15Vsz9zX5IlYo",
-	"W+tUpJx7GfOJql57RaTGZzWqf75L97IQyun8UlqDT59j6v8ck8++t97bacHcz7fLQzPSArxaOQ/wkATr",
-	"zRhG5M5nMf+83tQlg8ACPrPo88bw43OZLukue7HrEuKB4zv99jXkEFvQsoj1+Q1aL6rBDW3zK8OO/1qH",
-	"vBgOZsBF8HhPxtidLb0xHza/MDcAyu7GkHz3tLfldJ2J7UO8l7NfRO0NwfYU9+Tdkmui0WKly/Jf4oAX",
-	"QmL1i1II+siDQ1kHu3TElq7MMii8N6dRpz+tujgz/6I7bCvdkZQ8V0XtWZTG6aaYrGtl3RMukA5VSl+t",
-	"rhApX+5jvnpv/d3n7Tvsaw+W1UfLzzD1sGCqjOD8AwmuzI0dYvcWj5Oy4mW/98qsVBZj5oTFgXcV01cg",
-	"EmVAbkkLKsDW9lTRh5YBRn7nluFKV5MHeh4M+U0b4FkC3s1gi9Byhdvy2V/juiy9KGq05UsqvSNZyWZj",
-	"VP6s7ZMWXP6MlyHzZ1O+pvSB6QPR/fNkCb5/5usi/Ocopp+VFpCF4Fx9lALJQFFMoTENBGuq94/ll1Cw",
-	"jN1TXUnRHvqlagabaSPTq2PeeqlQo3C6lnIAMBDE2DGGWKD8DJA8VVz4MbJMbtLLNXlkNE8Sy+90BikK",
-	"B2xd/CKg5zGogJIFDCicd9ldt4HZyd0V+32j8mdsTwa5oMSUYL7zyb2qvcAo2RFsh1Goyq6yxd3MMNao",
-	"R7FKDG5a29+peBEeiZIARQqBlypJheSTuKy8LcBcnJkSFqtq/uaFr59sNSkCLCTy6MIYSXSOcgZEujwG",
-	"Jao6TmlwR3oOoU9pGS2JCPZ65OfyaE0pDRDsoSmObtEWTuo4DTj5ebB9jGoGPmLi07Fcm3x8xQjGpOT3",
-	"I5Ybn7/7VK4oyfMvuNhN4fe02Exx1w6SlElSIvLFDWKPrLq7hyabZQqiZ1pbZBEuv7n0NJMzN7i+LOcs",
-	"e1Wf3pCVpRPrWLMy753FKhLg4cRhGouyy5JF102OTg29DP5yK896BgDLDc/h2VxgeSR6kA+suJ9nPYx1",
-	"vWDZd6+Iiip6+KVYyCaUezrHKFJqqiKKNuAHy+j4uklg9iuZUszs8MuuqATss2IFnOwDsCJT8TW/EG47",
-	"ZPkGikMkGLjzfCrZoOT2ILPnJIJjXfIDTQmmShZW4owVA5b0KZg/AwgeSMtMl27DXSGIBwp3mRAeYqp4",
-	"LYyTy1b8yqQPr/AORNyAepXW2VrhtaQslwrjWp5ploJGPl3EEFN7LFlFkswOgzsKblbsVynZenCbA0iV",
-	"sUjqwWxNsU+TTyzKls/aNnXVuSl+MR+3aOqI5zIHm6vlDZLVSrKtkA4+V1zNFum+Kg6oI3EqQnczyWe2",
-	"NlajkPDu+doLLRJDswQnA2knwY88UmTmXI4aT08W85i5DlGMuWDTTBAD9jxfxX1cZpahtKpCgMNN7/ri",
-	"DP3x2/+A+j/f9y7OkRo6SfTzyMinJKv9pyA7JVP2no19qycVqhioIo2mDAx8BblzvkBcYOpx0wnjQeG+",
-	"qsAjXxh8plbCBQs5umfRrU/Hx5Boi+T9HstbnvS8U+VNVotJU3Uuy/b//cdrML0M2rr0JrCuI/SK4IhE",
-	"6I/ffh8gpgubyBde/vHb75kiCAvC11Zsz5S7LbokZwouJ41zUyD/tOiUn/xOpPi1xnVIXirlqlnmtWa4",
-	"jgQXLY2PTfD7BTeduaCeTTYiB0pZ4MB3C5V90u8fFjubrDDDHu2nWnBazeNvpi0uVPPAXEf+GiNO5hnI",
-	"x4IsexYBR7wlSZ2HwkZvP//4c9OtjV7X4x9ud7+fNvDhB3G5z99Hr1r03+87B5O/7Y1PC7H6K5xNuqN5",
-	"vtITeCwfWwLabHZVUljkU6bGSHXn03fWOLJUCrNixt6OqiMqBRPVMwuKiWO/kK3fOmgc1pvzKbqfft37",
-	"unjeyzgKGc+FxFx13nR711C886rT61x/vmz3eh8vriRsezevPrdPTi5uzq+tsTIw7gcS+SNdCnf+GlnE",
-	"E4/cLRNO7mBMW2/LtsrulXwKaDJq1Go6rusYYXQfMTpWAFRfchOJs6RwQ4nwmCzEdjvmtv/ktG/+ANag",
-	"gRAO/U2WbD0yqqtOLDHhrrj++XYVPHZdwtNu//JNqOac3aKlPJeqRKDcHiDbmI4haIJ50uPC5wh7HvFQ",
-	"CJ2Z1BMWC731cnd+jnGgFMS319eXmRZUCVZmGxFm82xTa3umZrDaqTWbsyQAtF+p9StSiNDvOqhfqatv",
-	"oH1CobhNkbbUP/3L8gDCQjqiWbr15uTKVX871HstD1ftEPxurVrNSUsxJyi5ktENxlKNLL6WYvHahTU6",
-	"X0LW5pxY9XoQ1pMYxuR4kuDOSkliWueLINTu+PtolFGPCbQ1qIZ0PNhODBmm+2aAY+pOEOY6QyKdu1oy",
-	"7WTVVuUOUhGpcZTmEYdSGVENvazM9fPOp19bTTtvu7UJJmenu2hrQr5s52cWupAONLMxPeuAWcS8TJa2",
-	"5hgvreMwqaiVOblTVMNZL8SXkJ1h6o+0LGppfax/VU0T9LbCiAnmMltFLHl0fGWLcoqGlkKCq6TtGA93",
-	"IuFtdXsX6GCvVnfQzfWJg6Z+EPg6g2p7dc2JfBERXk9fHZAvIVOxUIMjWJz8IpISKvzC6MgfV3/ijDpK",
-	"SPUFmmCI3bUqsGUlKZWXSTenE7mYIliCDr3wBvkMvRgSwy2+VXnlElKw8mGZNItyGC2L7KgMUgld19ME",
-	"z/jAYJnelxU4UUzl0X0oDSOxZcVn880LA+QB4Rg8zuzT4ITtGmVo9Bw51f26rM1ETacrB6nOGklzEngp",
-	"6WeFtrASEUIsVF/19CFeKOxvJEhLKXYLS1/a42sxVNXeFvPc135ASpNYXnchLH4hA8rFo+8uMCkWH1yi",
-	"kj17UqTWhGEdZZCzR1AVIFRgftQfjUz3Y2H6b+QVfcXKfwrJuLoxV9XD5is4HSdsDyqvAxqtW9Wp3Iah",
-	"MvClNIyBrkIZEPm4gzw/Iq5g0PdKDhWGSrdfij32QiSvSmtErYQdBSXBFO4xYUKLKvjIPemKPfIY1C8D",
-	"BVf5qFQJoIPV5c2r992TzzdX7xU74UQ4fZpKmSLXyRSIuCpnOmFcoK0JoyyWQEA/7rxm0T2OPOLtXErO",
-	"Dk9lv33LuNClqDeRSBS66+invGBSWsTVIP+T67bJrVtDmn7NojFLHEmltr0NHGBW+4AVXuqwyintxdXH",
-	"9tUpmNNV1XMqGc7YvyMcDTQB73oDB6XxR+B3lohFjjONZeS15mjAIn/sUxzAG0MWU3kvXRaCkOiLKkrK",
-	"CsivYVWO+l35NolnGg6TLy4hHkf1veZBtiK6EqLkKyAuwxAS+90YeuGPfKlJiCim0BRwsJ12GTbLwMhs",
-	"27TEg4KbIwUr1eYfRWREIkJdkugFUk+hBLqgypEcxKHksU+5HFS/LVUZyCsdR6ohQf6sE4guO++z5MGv",
-	"TsUAdSmSmquZRLkVECWdfgGypK/bYw4SKI7M8wlq+JT7HknBq07ncUIH3TIchoA1DaEMSmypzhd6LQ4c",
-	"n/kte6TysFO03XayiAQUNINMx2hEhDvRNdPVK2g4QwPfG6hOG0GgEf2RSt1Ldl0SleGvh0RTPl4F5Gf6",
-	"MfATlcycAKS8j8dAgxpsVUy1O5cXH0fCSArpma0SpysFSg0MvbJ8gJdedoonecE+XbIV8yOfUO/5ykyI",
-	"e4aGxMVTgkawFP6kFSYiMsXRbVlqCoQVGcsFrC5pIJoWKja70MtfLYL3aSpbqMN9tvA4jVsPC4xL9/D0",
-	"kk8KvnVkH3irPEpoM0p4kyCMrfOtFF1KFBfqBctrM5pSEFLfjojcS6FC42Xn/LR7/uYBxRkXXDS1/hdQ",
-	"lYKsdn/0NVwuTfSY6+PgKnl85VKHuRfTgoeCLTqJiLjEvyORg+4nTEOVp0DldvZYwK10b7mjz8ydgDNj",
-	"5s+S/PTUy6mC3tkzXSpzPTa9V89M05LlPwJpy+zoeQ9jXUKX9ID8h+gbl+m6uGjHb/RjX53KT8ynJiOu",
-	"vCWbroM1xTOE+a0Uj+V7aCvtLOlzVZXOVcaEtJUsUi0Vt+1pZMtaQa7R/pEyYW3GcJ1JWFHPoCHDkZen",
-	"sYu71qWdJVcJYtJ1S935tbz3QX/UVQs1wGBxHODGCY7ciVJZoc2dgbQmh6uIynPdLbOikgZSectLvfJl",
-	"QhVgkAoKXoL8y8v/rY+0asldr6zJFXRUUw9xNCRSKeUZPF7Zy5oe6BR/6ao3djO+8cQpZTE2r1BhJcXY",
-	"zHut2qGtvEoWoxaX3LQ1RMqCrPQ4n5zw6salaxJbm9jRzqSkOcidME6oad0EDf8ipabkeiHnXSQwwOda",
-	"rV7q963+286nX+tOmYEaFvc9WxDF9zCCXkLVkGokownFP7b8qxfyqqStDNAkOTs0Z81Ij/k1IV+ULetB",
-	"Erimsf9VhPB4gQgOcZwAP37LF+DGAqE7ZSPxWvL2q9lS2bt4U56H8GSv6ro0KPPuswnh85t4kBxu29ez",
-	"H8xG0vgZsLolYsncPZY3ZD3anLW8bZSdAqs1uSkPipNfZiHT+STJHktvpYLd8+K0Pr9HQOd0N8+DyRlo",
-	"bobEvO1ZzNI58fdhguzUp/pjfQm4VxAgnxdtHgNhng9VNkKSK01kTPj8xcdziJ1vn551zytO5axz9qpz",
-	"ZY2Wh/cXNQxTwqUOSBZMpxMfIyGFaxSQkUAsFtA7VsrUfoTucGDrjramNviUqpRFdZrD7O60PPWSmpyZ",
-	"FxyFETMdcB5sCloOpQ1UiQ2CF9slGXaqYXBSyVZC4BgNfv06KDempABd32GVKmlte7ZRSdWhtcDzTfmv",
-	"gv06vagTtHtycpQi/BrkKF3uF5+rUN9ClEvy/bJkF/XgYpjAM88HGb3JTeDTnZpqjnO0xKRsC4Z8eOpY",
-	"JRUNsXCh8TSQ4oTyqsayAC6fjpO3H50gf2u6YXq2HKB3/ivV34RQl+lqPwvJx1Iy8Ah3eiEiqtN8JQ+o",
-	"1Nyzol17pMqIrvZwIhXNV/aKCI8DAZlB8inEIcRKW5w5nupu/yvbQAt7ldLiFUyxoMv/SrsoSmcaWukg",
-	"CUzMSlc9iucjDFl82Jw6ZGBskf1LYrM+TpRtEw5dAc4YsGIaEM7RQKEGhOR0rq4urkrsWWZiI1WeXHXa",
-	"153TilO5uTzVf8H7VsFy7aAOPeHiePEEQpclnpXr1J+iCaVuvK1eg1RgQyKVlwUyg8EtMF1CI9fT/L+h",
-	"ILECZJ5NByue0MO0Mcuunu9WZyC7yaVepGVpreEZ9KwN2PoVCQPsalfa/YQFBA1gmIFm9N+QmdtVsx4R",
-	"UvixyJs6EO2CBjMrnzTFLqemDCElusGTuNddwuRpDHMReUtE1+ycnxau9xlwOQHVWihs3kpxeOrTLJ7U",
-	"ncWAX03Fvvan5LUfCGW2Lfr2AubiAEnFLYnc/UWe3RaUPTOiDfj0XnD4CSpVYoquXp+gZrN5CC8XNOtW",
-	"zVKzoPV1R/3RSP+4Nn8czf1huvZ8+rXuHH7d/tetv/3n3/+y82nuuZJWPt0pHpenQXXP2m/m86AmxB9P",
-	"REnznWxt4M0SmcQkng4p9oOVCclGqU9O5d73xGTZNiwZUraL9Z6pggOloHx/cdK+7l6czxNNndOW38Bu",
-	"vWFNihS+iD1DrNSiD7MtFncObX2QAkbH8y/WD3Jvwse5V8uS2BaLVslCs3Pb4bao6MxGldk2rlSzrGDa",
-	"gvUbgbWkMFq+opMRApfVc8qWQVun8pmF0T5fqacHuacWFE9bu17a6kWo9KGtUIZquT/bVj7qMQuwZfDv",
-	"yTl6FvfXYOlnJFrAcs46V286kA3GyR2JcJDKR5n0MJ3+5WQygDA3GeslCU+r+6ryWSuJu6q+xF3lVIQv",
-	"gvVTfosoA4M42YXbTj6TIvUIqU1QHuCMj9XlWhrEUpoKpQzoIHVDsSaTlsVRRO7YbU4If5gvwfMXv7F0",
-	"DwsSm8DzdFVeORwqjkNS0XES5Md0qCqmWUS9Bx0qLY7rc6mgsAiFGLJX0hqq1kbK80QNlmYtx5su6ihX",
-	"Ip3cEbA4/GxSaPSEL7ipNq8UPrTlCw7rdpCELmJRn6pT2wbjhXz3Ixn2mHtLxAuu/XMwPIdExhnyRSEb",
-	"d07ks3a2/uaJZBr57KW9eVlx4xRQSh4C2d+nJpEv15lgFX7EVrFKbZJnxqGKca6MhN7wAsrR8fzyKjt2",
-	"gFByD+0RCnoMJMiu2e+y1PaSru+p+VlZzupCXpbJprVl1GiN0PdUwmrmrmcavdYaLVv1urrTqNkDPfW0",
-	"z2ZpSyD1IAtbZhfPddbrWtTOUspjbNPXnR+vK06iKkPn24pTMS1vdSWRjPqn6sdWnMr5xXX39b9XnMpV",
-	"9+TtZz1O2j7XfEhGUnnEFafyw83FdQeCK67edKwm8HMs/LtF/ZApPAAuMdOyeCvTIB69RCevVVPl3oRF",
-	"Qo/Ugwm2j6SkBRnKLI40beRIhXZBO2SPCb6wn/Jx0j7ZkNbhzPy1NfU59+k4GVhpS5ij2rbTp1L9gKqa",
-	"hY7O3AyZnYfPN1WuV2sLmyqnxpSCaeXXmtP8unHP5HMm/NGsVOxVuKCKCpscEVU3VBuXFnfCEaZH6jpy",
-	"pnzHRn8vQqL6K79nY7uHj1ARJUW3cBiq0q3MvIcCNrbps/ZmQB8nWEV/e4wWOjEbcqm4WdIWqOr5nLPg",
-	"rkBH80/bDgG7gpVGLOeLmGfqWKl9MUnHTaFYJ+NQnpmeNGkkjm8Xc2F6e3Gc6855+/wa4cIqHHRx2VOX",
-	"SK3BQe3Ly8+9ztWHzhXCoKBL3ScMd3QRDBcHgYNuevLnJDgI4JTQKzlTxalcXPYkvUqGqzgV+ZqVnmwg",
-	"oHtEaHvE6ub919gVHOEhi7XHHlBGJXmDZzGtbsHxDG2NIkIkwky3F1Qqe3AvIsW8wUgyUXEOkA5A0RaN",
-	"pyTyXViXRGDi+lMcIAWEYgUszebn7RAweQlaTAi69aleQHby/EU56/R67TcdB4ESAJ3LL27Orx30sfPq",
-	"7cXFu/xK9NNLjRe+MlEYpE3vj2Muc271TrbPhj7+ZVlcWVrzbOJMjuA9TKYp7ufJBZs5gK4h3VyEfPUi",
-	"4JmQOG/q03+rN5qt3b31K1Bnq4OnY0L+zdMU9b4IeU9g4XPhu5aIlssAC0lCdu59jyhZhET8GHkkIELR",
-	"Xu4kn7pnhnSrdErDqbwkxzIiQL/UQJ61jL+WtiyLOZ8T23hSfMxR0Qd8onKVKBMr6qVyBxYZMQx1WSKz",
-	"ZL3HFUeFMmw9qLNUUsYMVKIgMMWYhgEbcrQ18gPCJZt7xx1dlZRvO4hgdyKhKXzqiqSMjoYiGJxWXBeM",
-	"P7+iUzM0/G6kLvCMw/pWHH1MqLx/i6ut8BSP0D2JCEiucRG0y7PyuM1jZxAtf3QGDVfchm8iB+xTJChu",
-	"ww8I9ZLnKvFqxfmMjfc95mL/FM/s0yaWYCjOy33qEjT1PeqPJ/LjF+ThGUd4zNCWYB6eJR6X5Dflwthe",
-	"c1XXcrD1VwRrWHEqRgOfkhNGKQHOagdAYn2TF8A8qdK0KbuXIomEu0+5wNQlqwI/jPmE8J5VL7mM+QT0",
-	"EVNRPbdVSCHX9FGVViIe2pLKYQix02mhnlVBHlGldXJrJypXIE0BNWF4OPFT8rYtjVv94CS9XzU5hw8r",
-	"DW7tu8MrmuDmLlkR12w3Irn0hoblaayT4xxZSOZO2IZqebK1lEc+g0yT5dBrCDSJjFhS5nYsJepMsB4K",
-	"fC6O86XD0jL38sd5fh1aYyHlzNqA4SRcCiqf1lY09NuiJ0oeFUzgoBOQKdGYvJIxWuBArpJvEiobqg6k",
-	"unRmfv7c2DZkMhJV1orWPj+9uuieVpxK96JnVUElJTqJiEeo8FUhwvw5KIpQ4tBR/q2O8ZAXtM6TM10V",
-	"kkR3vps46K06PKF3fsToVFNLs/5e+/z01cWPFadyeXVxenMCtr5P1nr0dEyiMPKt8Tawu5GfODvdiKS1",
-	"AiNyR3AAnXbta5tMeds0gbIVhi/5JYyYPBqb+puA5rUfEajyqh82GvEqIBMElznaNsiSuSPUU/WsF2qH",
-	"MZ98UE8WcVcPkD+KZckweex7cgpYQP51SGDuzS4NY7Gw8Yc+VwUkqGGcFovBYqIKroKvU+ky/phK9jNP",
-	"F7P3saBZXJ73FFYp06F6MjG35aSNF0iw0HfnKibvLdUr1ZXvwRWaX8Pbm/bHTje7CvW8vnOF+ezRWAVS",
-	"YNvkx4nvTtAYC3KPZxlrKYSFSHE0YHSMBMsa6FYmJdnrvmx3PpxiOwzfQP2ZGdL8XxVQumjHYmIg4Hvb",
-	"1TU17wx1KTvqWzLT7brrtUwt3eJUzcbSqcLIv8OC2DtwJfNVwwMF5R3uj6kkmtCO67JzVpjxoH5oO1xN",
-	"2LSE9j23Wa7nqWOBHKomYEqL3IJ0JEG+iG27+3QB3SzbZDtU3dEUbYmQfEMbn9eB6delBO+9/41qZKxk",
-	"nytSv83by8iRTkng35FoZinPIASZhjZl4C27R1NMZxDFy7MU8h5zVdPJW1Gu84jEkJWD2NTj1/ZYtTOo",
-	"vAPBGT5FanN3ukuejc3f+R6Jlvis1b4Sn3U2imcLh5TvSDr9+iTRfXWd+7dnPZQUb9nWnURM7ZySNB/M",
-	"7f6gGfKFTiBypDZ3r765x77gqsgxioiIZrnyOAvnSsvcGCr7w03nBvKI2icnnUuVUvS63X3fObXnFD0k",
-	"nffxZZgEiTK1cRK5JosymUo5Gt5OiuarCD3mtnwzY/aTW/tzNOAh1v51yc6drg8w7xa9s2iQr3HASRpJ",
-	"p8kNx76Xidf1ORozSo6R0vARv/VDeVViKvxA/gGBd2OfCxIRT8Xx2ssgbuThW0qajiFWSlXDa4EFJcDw",
-	"ZyoBIByxmHpo8N133303sN7elf14YUazXIgC5rmH3ux58mlamKpOnyAMKCmPazHv8YmBnyMDCQxKKYLG",
-	"uHVqAaQI/Cyqj747G924fzbCpSDxZGTrCqhHVNLOdCEJuE7IlMjKFb3Td2iM70jmiszlRR0u1+82ueuP",
-	"xHfNRZq/amV3pzxDRBLu1E8hsCCqfQNHnuJRPoGumzAxR39FP8ckJh76S1qY8C9aVhpYc0jgGYu/Kxk9",
-	"czr8hdFVOdpikVnCTE3Kt5Fg7HZFOXdjhlJSUlVRLWQAoarX8gkaM2JI61o1DhaAAxvpE4TNMWMe2lKI",
-	"PIYQJSP5RmQUc+gXw5Cb6CfcAelUDkW+THDMBfG2V1ye3NGKwaQQOy6fdxAuRJ5U14smVRi1ECbg3mOU",
-	"oBkRaEsK4mA5B1H8nkW3JAJBPSObr7pjU/KyZNM6JpCNkGJwBi+Ta8i3jXlKj7TSvEVztgJ7djUpNiYA",
-	"ctLrlCkMsTi+Jb38z8I418/OkW/18o0TiiEIUgNWBEpdxeEMDfTpDKBT4MzQK3VCAweRL9gVwQziRpVS",
-	"aal4MMReWcsfHIbIdxl9wRE8lcSK+he9hHq2qRcx3zO0TF3kieQ0jBI7PqZJlPJ/yzJTh8ybWQt8LTNF",
-	"siDAIbeq3Oc532pSmAbKpJj35I2PVOa7ioNQuSaMlrPQFUx2i7tk2sLzTmIu2BSFeAbN4kx3XByGadq9",
-	"BIhqwad0l+97F+c7ixLws5hic/omyouWprXpNA0+RYIpm/EsyVJJuFnv9B1PhI1pruLMuoeYywNbmAjm",
-	"VGLq/xwT/bOE5FenwqWWU0LZQQESDIUBngGzh/ragwTCfMYFmao2RUUz+LzZ0JqEtnyDQgQ91Y/Wbv9S",
-	"pupUFZ3iGZqwwJsz2is2QBEbjQKfGgQ9zkuBeo/KdsOmvhAlFrTkijZa9cNGrba00yFfUJdda2c8xZkH",
-	"VWLfBBNKsv2AtpRxkBsarSOGr4faC0TcsvV8SORoWwkcnvV4YGGkSAB6nmAl3t/L817Fqbw+Oas42nlR",
-	"cSo/dtsXZ12IVL5UKRUf5D9vL84vriD7ofu3G6ux7oeYifIMU8ie0JH2kqrqVf4sX+KZLoPz6abzLAte",
-	"8pK8yZUz2DaJ18/O5ZRH7xuKWV4DXvfkXyh6TLEfnMgHs4nl62ThlzdLVXEwLzgYjtEWVnkbFMLoMbgw",
-	"th2EA66QZYp9mnGneD6XRBLeXZ/lZeNXV9iMaZy5vDSAY9r9l/YNvVIJKZcqSsmSVmGyZHL9zNXTKGKx",
-	"bvuaP8qIBQGLxSWJXI3qi3Z1lX/a6vbRy9SPziPPg2fMFXvP/7wAbL3Efl9QUa7ar68RHgkS6VAwB0H/",
-	"2d7bzqkSQNK4sC02GklJYttBH7vXb0+v2h/P1TNS7PIifE/RFmXA6EDnUE9nCRXMV3EqyRwVp5KMZaVF",
-	"V4QTWwfWuYQsco8MOikxkPiqjyEIPAPQrwaAeLopucQ4i8r/NNd745tUWndB9T/gxFTLSNpEj6CJ7U4C",
-	"HLmEZfEAe8uI6cKI8CvfnVyTLyLDQtYoUWWS+TSLAbevx9x4Sqgw5Si3sskbGF1GjJMzP4oYNJ/4IfaD",
-	"QLJNgZM37RkuVzrIz+JWCFdoaNMOw3dktrG1JrNtW1N93VTaWnfY3mP6rv4yotBpmutW0xhWqB9RXxmr",
-	"W+7LKfPigHQ99eW/6uD4v6of9Sfdsrq6tFv0Gh6HKaYeFiya2VPLp/hLO4nKLM2pJlyYhEyTjAldtVVc",
-	"TBRLdYfqhiMjiG5FgT9VQWBLyxxMfZpfwiKEyOeNyrc1XJdSenpmngTq4N7iMXlrbdcuNy1pD4QW6yfR",
-	"BPPJkbYf/eKHDjJN3bcm5Mu24Ydwl0C0TuLPWCSI16eDfkVjBxa6N/mR+oJPcKY5vMQt9XO/MjCJWsbi",
-	"qkL/twafP5+1Ty56P74cOGhQPe19hhBbILt9OqhKCiulXJ1jOkhK5IHb29fdeXU0jQ7t57qGjmZV9Bc/",
-	"DKHEDgk4gaRW05xeb1wlrhZPd5129ZsYyBNmuaxTD7jxkqdzzXB8oWtn32P+kEaVANzVrWVXVMsKla+f",
-	"HCtvgV/TZEIlL6iuTPd6ayreDUsVPAzYTBLeQVVXK3qA3ONUFBaqeOHVj7C0gpolXHilRj55cQo8IivR",
-	"BcVlErpgzRMMw6L/MSEe6TxFelQkkVmKmj/FbCRDHrxJHLIGcp715N2cWQT/tIChPrm1NuHka9hqzTvP",
-	"ljiZLvpBSZPZfTwb4NdNljTv3QAZsQRAxIHwQxxBW/+pZDGXF71rlJFzFAGyZgCuI7qlpKpEwICK2yPw",
-	"Epknk8guuKFoq7i09Elw+mWIJ+lTE69LBYNiRtTVafsJV5f6SedLyJAq2mmCa/mRdtSowcYEMshIn6bT",
-	"veCIki8CBXhIArR1V3fQXcNBf/z2+7aDBiq/+JVPcTS7wnRMJINOCIb8kNn+wOnTQZ5UDNAWTqbHAtWg",
-	"N7zS85RJEFwFSr8yuT4DFWupdt2nvuAkGCEuINcMKQ3UGGrdCXFvlbouQZw7bAmJl/BAsShFT0AmyvoW",
-	"/LwEnrRlrBTiS2u1TMfIzOt6g7aWjgXOL/XRLE90EM4zVMqS8OEUoioKSedP2cOOpNBjR1uNZfKBozx2",
-	"aWRSkqLBZPM4CzwSoS3MlYK8IwW1Pk1EtSm+Be+Vg0h1XEUDM+hLn3rkSxUrF1JVjTZQirgUDTHnRHAQ",
-	"8BgnRmztUym3Zoq/JuLeMSzZdgfgab3wewm6AQ2/ICKflP+JxKBP7yNfgCQ6JQJLGlT9iUuERoPP8pmX",
-	"khP67suf+Ms/fvtdfq2Wpz+ZgivBDA3k4yeMjvyxHqJPtfgTMQaFyGKwcDKawI7H7gRJ+Hk+Fy8HyZ6V",
-	"dAwVEQ2PH6AhcdlUC7AKxV8YYB0jMOqBEQMioH2uoAS1+iA2rYqS+pM4DKUSoGta6HjtPt3KXCH9w84t",
-	"mW1LBEwQQkITiEl6nPNCOuRxFaqTDYGSVKzenoxet6zfqUXPW0/JKqpoqzG+wjif5otlK0bmJOX3MzdY",
-	"0bh5ggpJHWP/jqjeyhTVtqsPUAQ30EHmRe0E/lCBMb/J3kQumI0Sb3RCzjOcJm8IXOxmqi93MUWSsE3L",
-	"yytZyKV2iXXSa654IXyhx8sp/2bpPly5Pt1StEK+u6Of39HPD9A05gKRn2McHKNMVpMqQQDvcO/2SFIH",
-	"5FM3iD3ibVfRR5VXJlmakyxOU3HDm5N1aA2Jzy2WY+HzkU94n1rQqYrahjQDn4Ce3FkwwDe61RLQBsGy",
-	"C7EUcKoVCzit5NwsrmyFU1MnpGhEWm4hCxRtmpHEyJSjMoeCIqipiHmfJnRKaOaDtgb1aqPalJT7P+Rf",
-	"NfnX/1qvNuS/8osv8g9lp/gr7BgpY0ZD/i1/+w6oPvrP/0TDwfZxn2ZBZopO5g/KUVUogcQmXyWHJ1c1",
-	"JlCTWDCmThtEM7NVSZspQ4M87g+q6FQ7cs1yc8RMClwSBdXq/5ojk6pVV58CsdlW9u3vNMudm6aABf9h",
-	"QYNVio08irq7qqYLso1dyTzNyexPbbld2bp5S0r6JGc0iVsyQz5FozgIjqH6qInHwpTfQ2HUEVJrBGoU",
-	"MSGXdktm1mDoWzJ765dpMiqHDExPUHkuDSIvG+sKZlsLOJsxOuPuXPRGeuhQznkj9ri+5UWXwDGAzZtD",
-	"ciBahqplzfYfBrHVZJ0i7OaEnQsVQuIgrUwBsl1GzItVDbEt1c1E1xZUMs2DwW+D+DIoPoOBI0Nt1jJw",
-	"pO89b/5ffgebZ/9d0bc4EJcs8F1L9p/WU0sdOa+xH8QRycilqwqR1prHU59eESkB8aVD1WrLhivGJ+it",
-	"5GaxbcKOrCmUngFZM0e01tGeZahQ0bmeKx1jbF5KLN3ORBI6yJVEgqLhLA1s9AXymA6BhhI3urAp8lih",
-	"Nag7wWJnwnTFsdTKr4qD1nYOP+98ynyo7nz6tebsNe2m/yt6GbEps9HbgtlnTUvPPG6Dra3MIa9tPAy5",
-	"LJwdJ2F7IvFcrp/AvcRn+lBXi1XUX1NOFCwvoa3DmuY6QGSGst+3q9TXVV5DYQVxbSMn/qbbzL67Rjbz",
-	"kpiBhYhq3Dq2QCD9E4oUtVux+pPUQa2OTl3MP7Er+rygvjtFfbVo5gPFRxINweZMl9t2Y6gcWQ2zvBQp",
-	"zKksbkV7wZaKm6P+iHDxgqOB7w22ndQgqTaQB1Ecgyg5X65G8YtVqwpNcLCk9h1yI8wnO/geRwTpq56U",
-	"1UK+0K5kMBve+5xs7kFeWcuBemlBYMMqwHCDU2iLx65LOCcchUHMkQHOqsXNEkKb8oy7ZmV9ClkIr1gr",
-	"KEAxFe91xKaLSb529JsXIB7Lus+Sg8jayx5I0ZfZ265XN6QlkQrGmgVWGo+4vqcCLJeilSq5vJho/OKH",
-	"0BDDZNepGiyWyBE5GBZxROwEYR3/v0HNtUoeF7jkCuWAc0Q/xz+clF0ZVLdNs8jDP+fYT/hBhrQUkDh/",
-	"HZJYgJRXZC54FkwZ2pbXiXNUeA75NM9I8GAhRz+ZGMh+WwnuH16i+roISs+gZCShQutoGCaE+/miLZJl",
-	"PzDcIrOT5wP++gEXEjOH2L19LBPUJt4pwT48hg15dcuRIkUnE6L2bcmNBDtrwQ8OcQbHOc+4qu+mG2RA",
-	"EVew1gIrnGDdX1WyScn4LHHlcRQRKj6aUPn5xegn9JYh7oQjnIm11ysxyctq43bO96Dg4jR84AVHeMhZ",
-	"EAuCbq7eG6fKP2zccXIOK9D5+T1r3x14A0EZyhy/bt44Zj4dQzQx+LItpw/f2w8lyty/+dmN4zXVmFQ8",
-	"AbREy+OGiZOVAmaSe1EiAn3rwMlHcQml55YXbxKIOfP3Z+l1fwbSnCU265Bmi8t+oZN+azhDpobVts1l",
-	"/2AffY9QL0lzKc+Fw6FwJ/hE58xYHF3+WKoJpgmPehz5Uzwmx8hAx8RXZOKAwDMMhsIfb344+3zSvrw+",
-	"edv+KxuN5or/2RLG1TzWiqwRm6I3HR2th2Mxeamffpz17NkqEW6WIhRHIeOr5yJd6udLk+3077Z7I087",
-	"0xCzaP9NUjoZZHRWCxWedR6A8vcL8kUgHeQ3YhG67vx47aT2CJ3R06c6k0entiu/uhpHVxCRd+JeHwLs",
-	"1aQZyNWjrUyCEfrjt99Rti3qdsHfnW3qWel1z99AT7FEfqz82q/EUdCvHPUrEyFCfvQSmFnVI3fVL/HP",
-	"Pp36tOqyKeCM/OUlHrr9ytdMO8G02bdqUwh51J9rtYa2Gjxug9Ey3pWvbqKP7RgOzdfZ51AZgVGiEyoi",
-	"IuJIh2WoOmOZHnvL8Dojga/ZznCTJpSm/6PN5uIS/07uMGkghbbUOW+b7lKmnaf8Cbr8rF2ldc4wvby1",
-	"pP2uQY1Te/1VNIoInwQz7ef3koqoUH1VxwnMC5d+vqVMq1arr2RRU9V6rUvZa6EJ+YJNZZx8rEBqgNsd",
-	"7rn73gE5HNVwfdhwm16L7I72avv1g8ZhE7eGu+6et08ORoeW30lzVCmvHbsKevQyj1rtLdmxsvtdfDJP",
-	"LjpkkGINuaGXB5TJsu2eQYpt723aP/Hm8rR9be912GOuj4MrU3t0xU6co8gnFHpF/MSAjCTFg7Idu2r1",
-	"9Uop5dZSlrR8na30VbYSHUtz2Tk/7Z6/Md9yKEUwJGnxLxahiEiIqrhGA0L9Xr6+6VXn+87JdUmF0148",
-	"1BzcIiZt0J/ZiAwpOD1y92/6k2RG5ZFJySvNxkpUYL591HsfvSdWDWuVtvMpKEzn+dWyq/RLJrvKdp3t",
-	"Td6TzKbFxaTSdYHQVCrVbiCuWWWuJWt4chqTYug6NCZ569kMd9mFP8hyl9/LMx7Aura7wo2alxtOz7rn",
-	"R4jckWim+hwWa38A4fNYFZ12PnTeX1xCf0sPfeh2PnaujnRsaxiqkGfNNHmfbimOydEU6tFum6JZus2m",
-	"KqxxjGB+eDUdfopnqgyJi4PAuHF2oDFdn6oX0Vb3DME3SXEeR9fk067ZKaZ4DI1RkkCTpP4J9MdSgr6p",
-	"gyOXUXEqySKg6o3coZVkqxZF1gjSksb118X5Szu8JbR0NRL8EA5habyeL/pCduSjCHteRHhBfmP3lERr",
-	"spX6pmyloys29ETs+WxxofFFF0kd3CI+ofmDYRcJg0iOdhmvUFM8OYnQKLkGaVBvPBttNgt+EF1O9/BM",
-	"AF+XHucQMCN5d87br96DrHja7ak/ywmPer20ps3F1BdooEMRB1C3U5K/+wkLCFQ5gszSUeCHyram7KNK",
-	"Mp7XEDPRmflpRBQTnWPIM/TV0QZu7Tjl+Z5JiYH5q/Xq5Eq/FBs168ouRVvRliSg3/cuzpVevth4cM3G",
-	"44Bo9adcjlsUkfpISmZevzQzWimKqdtTWOSX0I8IXxjzoyr6cMFCDuViofJFRCi5N34JMSF09e6XJSWE",
-	"2uj7j2kubjsWExb5v6iahBOCPdUIe5lVRNV2TrdVCounv+uwtjWu+U1Jofo2zTUrt8S95pmstgXWSwNb",
-	"q/+2I9XiMnfMBxL5o9mq6stTVLAqsTHD1LYD144fu6NAF559wU3gkXxM1aYdxn7gQd/4bFlX6P2KJiQi",
-	"28cowNGYRCoP7l6h6IIimDocfHl8+QffI6yUjH3onnYujpEX6479PkVcFf+cJ73mIV2wsOh0UaV4wXtJ",
-	"/PFElDy2pLUhyGCLXxOTeDqk2A+00zebAlhrHdgaNZQ8uIQ63/uemCzbRrHbNJQaSUBlw6GPZDhhzBK9",
-	"oGhgj9AlYWX3agDwWUhtxhBPUJsSJ4fPTUflLU6Izr3Sc5cEnqYLuPanhMXibFENWKzn3YEGrzr8wOfQ",
-	"n0fVTP92JeJLxYB2GkRqwHRLSKgqVXMiBBR6GsZCpaFTIRWeiS6WbgnFvTO9NFeSIjV4O3fWDJU1YlEZ",
-	"1Sew4oz66bZqx59YxO1q1duz9slO7227sbsHaXtshH7c+TH+ebrTM3GIR0jZzTP28sRsn4kX0SfXpywy",
-	"lv6sj0wp21BEALq6aGeYxNgZHMhcFxilBz9K2yVbRMhHSWszHRVA47286F1b+0VZ+6vA/dZo4WQybDKX",
-	"136RsoeanM86zVf0UZel3xWpx6JCHm1+m6MkiwnIWsRidWQ943M3Wa85F3JrvY2rXkL+KJdJ49IKr0qW",
-	"ZGcJeu0LDnZpQzp7gthC7r9RKohahk1g1GTCrDTJmVLrO846ZjUyQRMI+RyjgF8lvWENwzxbNW6ZRJGt",
-	"8vTHySy7It2/wzSIYxTpwF97T9+7FcJiiyR+IkS4yMOjfLogYb+9vr5EyoSTjz+XomCgskSG8g3slpWn",
-	"WB5kvzKL0ZCwaZX2gO8ELQykkhZyaUB1JQcQc0y5811msSrchmezCBVv5cNMQ5ZdPbneaIPsGlqkwfxn",
-	"WvYmS72z9+QFtRdwGOGEB0Jx93goHxySQi9eE0vCFdqbjxG5Y7cqv1Z/Qzxf9YWBMI2qxvTks+dzzoK7",
-	"zDdTIrUmXnUhRQA6yoAfuAp1ilSvGeionQ5lvtFWeqtlLs8DrYRJMSQkmJGHoHlHQKRIBu2NKEMRCQlW",
-	"KWIbyb9pi4TD9Ttl6MGeN+c8Qb7N082tUkWuTttlu9erzBVbA49MTscyqKraKZhsZKN5UehKCwZWyfb4",
-	"NpoSTHliCMsERCXhAWpiFRCwCJEK+qBeeKM2X4hpDfUQNIqpHwR+xuawJAM+K/DUrOYBI4kl8dOlPc4F",
-	"Q+raHZvOI+YXLvBMN5GZSR1Bm3KzNb/rzhra+z+mvP2PI2Ar3THbpH2R9gKmft0IyUS3yjdVYZlMICAl",
-	"9yB3ZuLN5ve8vnBfJrLcrKlyHiMpKyEWwb8Fh6YJ4My4NF9+iX+evtQ4NJ9FMGfeythoYbR/PXr58u//",
-	"0e/zT3/5F6u2y4kbR76Y9eS+Ex9yYhSw2IIylgQchjs6yjhJZ1SmJ7DCX3ZR5t1tJ+1xpUzyvE9/3GmH",
-	"4Y5EDi7wNERbN9T/kiMQqiSneu6cUZckve0hYWVC0ACq4AzQzzGJZn0a4ghPiSARkuTmHs5CVT2MhSlm",
-	"JXmd/E4N+47MjJMAbBG+3Kf6wvhjpR4kH00BkzKH0E/KsU7Z9/dCUQYckei1Oa3vP17PEftTMmW6YWza",
-	"9SCtxioHU0HeARur1r2Am4DKMHq6BHnUoAhMV5++e2af159mZj1OIfeCJ4CGLJMhSf07KqJgxSWCK+OH",
-	"mNhSWZJF6ah7OFIdW+0kXO0jGfaYe0tAr4TDgufSszKenLkTYiFfHUIXIYmwYCXnA0BiIV/jeJR7cvUF",
-	"KF/rgulharSVC5ZhkRRpd/TH7RUW9hUS4UespJDxjg6YGWL3Fkm+Lo9hyoZ+ALeQH5mIGpMl5SAGkIOa",
-	"eemXkIpLRZ8q5ufTMdoC9dg08UuOVVONIfEkHmA+oy4O/eoMT4NtFWSTazrGHYRVdX8KzNQxHRUkjYh1",
-	"bQY5Sa4WzIQJ82O1T/u0A4wZ2gxEhIeMcuIY04EEKqi1jq4GQbSo2aeDX/vgOuqDaOT0dbwGBOTX+hWn",
-	"D2Jiv3L0x2+/O32jNMDPevB+5etA1+1TjV1UOUdF2zL2g2qfduQaOOSXz9BAfT1A/Uq9X3HQQE40UEaG",
-	"LeimEPgcyj2DhKM2wBGjqFWrKaqKwRxOqEsQ7lOPqE2pplcSVMo7NNCLHlSRSgRGSYY1cLYI36u2fwBH",
-	"KbvrXEM8JvxIrQv9FQGgQF/uV47+/sdvv39y+pVQAQMA5/+ioOj0K4IJHHQCiJ6SsDw330kFVn5x9hVq",
-	"PMvXB9qrpuoUoJqDBnKoAWrUEOQaqbI1sF/dqbBeq8FaDUHzpXZowregYK18Wsdx6XgvP5vPf0tmaGuA",
-	"bz//8dvvg+1jNPgVRvoqh+pTdUHDkL/UX7/847ff8wPQeEoi30W+BwtpWxjpERoUeA76K5qQL1sZDqxj",
-	"3Bx01rl+e3GK/oL6lX6f9ivoL+iyff02+0WfnrTPL867J+33n3+46Vz9e+7pIiOe/w2Yb+57uRjds2IL",
-	"ojq2t7flscDMcq+EuzgknglhRiEWEwcVl5ES+oiYfpFKVFAtPiS0Odp6w17wPo2joPoBBzHh1Q48uu3M",
-	"rX1OhlAig5YY9Tm0w1AJn6rI6jzvS+iSi4MgTWfQp08CTkC2qKIzFcWAKdpFU58CtrDRKJOD1aduwNxb",
-	"B+kmuTEnnpRCXOKocqutWl2JHoHvEqoypzQva4fYnZCdBtS8BME1kRPv7++rGH6usmj8Ur/LX77vnnTO",
-	"ex14J+0KWfkx/nn6JmJxiHoK1dqX3UzVSlNgFdgkoTj0K0eVZrVWbSrf/wSEwwS35YcxWSXQ0DGNbiBJ",
-	"R0uB+eDMKhrcktk9i6R0gYU7IRxBAX1tbZawcPrUxZzs+JQTyn1JxINZFbXpDEUsIBC0CfGavlCwTLgQ",
-	"JDVJutSW65ab0RIiL7UppI+8VDYzZ+lzPf+XlZ57pzYKhQwNpwFoNmq1gtESh2GgmdzLn7gyIWQzwyAk",
-	"ARpjGgNH8vLf4W1Ij6ng289SmvzsTrBQgYRG7aocjpr4u++++85tePWcmfao0qg19nZqrZ3G/nXt8KhZ",
-	"O6rV/lI7OKrVKo61LOgUVGshj7yibNJ1yOXReAzi7olagQnShWUm2qkyb8sXVRJQJsOnsu/WiVznYQ0P",
-	"C6kxUmoEuNsHauQHqnuNkRxol+zhuYEg8aR8qGZ+KFwb1jXsmnNDQfJK+VCt/FBN0lKrwnvz29MJMBJf",
-	"Mk7RBecjnwzBhl4zEReNmpNnqsoil7DUylH9a2LSlBpiYts3Ya0VoAxKPV6hRG3O2g0i5lz7ezxWaTCh",
-	"1IO/OpWWwn/bwMk9efkKJ6304JX68lduKNbxYMRTLzWXv/SaRUPf8whVb7SWv3HOxGto9PvVqeyuspUu",
-	"lao6DkCqyynjcC8y2sLfP8kj5fF0iqXWBLRsPqAcau6Mua5TzCufvjqVkNniM5U/GSRZKSPrqoaU3IOK",
-	"947MBql044DX3khKOoa+VFoy4fG6kUZCagYOfAGttlgcJWH6MJK8dg6SNwYeUvjuIEnL9e1xoPl1nyZN",
-	"Gdg9Nfz8lswkfwfB3Bgc5RohZIFRXX2cT9g9zy7IsPc+NWt5gQbJnRwYA9IRxJJAD2lE2T1UWJuZVCyT",
-	"6RhgQaLtap9esUCKvGft7rmjMgtsrEiBvw10UotGr3R/8dWJ/3ISPEd417m/XRrGQl3c1OatrfSPzrWy",
-	"nGp31PAO3Do+HO6TltesFRhW/bCx36y3RqNGC7vNfYwbe8Pd3d2D4WGrOcTe7qhW3x96nktwvT5qDt3d",
-	"/d3hqFlvNmqNGtkdHZQxuYPruqSgGzG5xqZMbjfPBbxWvTna2/OG+7utujs83Hf3XW/Y8FpktO/t1d3W",
-	"Ph4Rr7Xv4v2DUWNvRFp7Lh7t1Q+Iuzd0SX09xrhXmJzUDps1vNfa39/dq3vN/f1W7WC/0Rg1Ca4Rb4Td",
-	"RmvUHNWa7u5e3a01PPdwtH/g7h42hrVR7WC4LjPdL3DAA7c+2q/ved6oceA2Sc3bxcPD+m5r1DwgTbJb",
-	"2281vUarceC6LdKoj1qN3X1v1xuS2nBUH7Vq6zLgg4JYUCc10miO9mvD/f1aff9wz63v11vuvlereYfu",
-	"Pm4OD5rNgyHsHTd2D1sHGONa6xDvj7wGoNV6THsO3x6X/S5ivbr1pCp7a+TwxF7+z8WIW/UVprjEs4Bh",
-	"75qx9zgCYf9bM/ATUxVfE5IC3/7qVOZtCJLfvnQj4hEqfBwsVsBUs32e66+TeRciNVFPnz3kgEEjDuVJ",
-	"Id4R8FtEqIhmmnUCq6SM7mi2mwRWKkNSpvdI0qBT2yagnTc4Nl1GuVTVJPsURLWNdCeq3Y8POBjz1L7/",
-	"ghvLIrDyLegppOpoaOsm3z5GmKo+Q1lRSIoArVqzTA28jPnkJAPItTXCmE8ki/QusZhsqsetdpXzS835",
-	"xUtuduaUHRB/QhJpdPhTyl7rkqZoCCZnN4cx5sbKn1a9sS9/VefwVd3ZgNic1Vdkyu6Uj3N6nHUiiknE",
-	"4vFE3SU1EOTOgOdfyfD9CmXZdfYrVdSqtXS3FQGuMJXwSXPXrOhAwFSnxbIokxWbcSvYbtYpbCiPsA+9",
-	"Ws5KL3wAYHz7y9iZhmK26P6ps/P+vGdr3TMFtYxxvMCooGuRPOH5a+dUwthWdExytS2oj6EiBrZ1/el0",
-	"3EyBLH3HdJEsOaEkm5pkovbleU+1b+pT5YmT8JfDKBxSpaOq4QEahJF/hwVR+vNl52zbAbNm1xs4aCAI",
-	"nqq/TK1c01Wa0Ds/YlR1HEavT850tyg57ms/IkPMiVRNQbzUuUzfc+iwlGZV3pIZ6OLbVfT2pv2x0+3T",
-	"dJS3Zz0ERcjf+QINJlPeVto86Oiq/JLWiqvoAripkR+0St2q1XRLR6n+9qkkIjwOQ7DPV1Ebps+HKIU4",
-	"UqWXW7Va0f7OCQ4IuGMiwpVrBuSPPpWyBlX1nY4zrYSSksqqV3ciaqxIxPrUSsXWFh56RPxD0LcNTQZp",
-	"T4GKy6bVJMxE6asZNJTa29XF6c3JdffiXPUKgrfar07qjeZp5/UbyBQz2F45quzI/73qvOmeo8ur7of2",
-	"dQe96/w7fNunf/z2e5/C353zU8vv8l7D7ZBcpPO63mi+edv9fnV9J38mj2y52GQJa8lo2WAmnpek/9TG",
-	"nkQb6xGxEfexCn2p2WeBeqZmyltCdcgLizwSFcyiTmITNRFUfoT4va8cZcBFdN5VahPlpa6xVq15lCiG",
-	"QxIwqcUJViCGIDkeIcp0V9gwXOBV65lNP7px8L+Rg0gHPj7MQ/SINiR9qKsonQaJ/5R8N/PjKHrA01s0",
-	"78hZS8zQVTq0yJgxVSwkWS8F1KZQFZcfZboyB1TP0C4paZs6kWk3LsSolODYaKQEPBWyjYB2SIKnOs+n",
-	"GWcqtMwlR316PwGHVDKo6kmunFg6kieRaZs6otBXct+WiT7kaatc47XqU2h2yVFERjGXMm9P2b8U+4aS",
-	"fr5AOIgI9mZgbvNNqL6KvKr2aVu3xRTpjVELk2ObQIjVXEiqikh6SR/iSSoSIDttWZVwWOubPJEf6RFJ",
-	"6begpCtSUSkJSKyg5N6UxPlTDHwCatwB7JGER9cTSMnIiib6hJD+6ntfX0ZkTKi8tNDz9vGoqrPem0uJ",
-	"8VU+rcJEuaWiZDZAAELnlZaeqw0A0mvigwey3acsgOC9fPkfQ76PrOkDUo/3CNKOfmhMrYLjitKoY6oj",
-	"Zyi9pLeSo5gq0sBWVyWpV8lxZSrafgMiZZdf3XqjNXJHw12vSQ6bB63Wrru7v9ccNYk3BA/r/v7B/uiw",
-	"Vtv39odDt7VXHw5JfW/YaO41vcY+scu8j0bELPWFF3gW8xWf/xQJ1zGGQkhJSnlyF3EZGfK9ha4FZaFP",
-	"nIJV1BVwR97J40qCLLJlNFXorby+xdur4nk4Qx4DzwJKhScjBPmcxyrrD5r72SSwlv5VhW6DN4PRleNo",
-	"1H5MHM2jXlMaB8Hj3Z6ljoNTU33zz7uyxl1RUCv1ojt2+8sFJdZ6rCgJLjNs3JmLUn5kiwr4KHS3RZ3a",
-	"vW1D9DdEfBMs/zNG+J/RBFQWb1Q/qjWeK94I0gP/JG5rELc3wInLKNsmmkTBMBNbVQHVus3QMiUKCOV3",
-	"yzxaRYPMp0GSS6/qrmVrujJKjvsUU12OR7fJcQOCIyjMit5JCUPNo2itx0COVzYfSXJTo0kuYk3T5FWF",
-	"BVUc4NsG3Tq6kiIinq/7mhYpG2o8Zxjuo91nTWOsJ/KnteIprBW6bd9qIYQFc0RaKfAR6Mhym4KybqcK",
-	"xmbmBMQCr09N9KHNogAWXMjd40j16C3aEbaPS/WUPoUKIHc48L0krOAdmaURDYYirWtOSDINn0uAI97B",
-	"gYdrTa91WMeH9Uaz1sKHhwe7hy180PIO9puH7vBgf3iwf4ib9Toe1YjbbA13cf1gr7k/HOGMqPbYdlG5",
-	"wlUsCiaW9E+jwgOMCpa7uIBwZPoLlvqyr3TlFXWZ9dNHkij5ng4Mvjx/o5omSqWrpbsqGrYur6ZP+7RQ",
-	"14AT6u1AYeYdF+op8xCICY4kwLJxQTgiyB9TFknNCbXTNo1c3eQ+HbEok5cL7hwoyuyhODRVr1X3OFNA",
-	"EBQ3vToHRf54AvFE9xGj42qftk3cGBcY0pOBxgyKzRUHiAs/CNAEU48jFguzNlWKNkNViAuVgqYlmt+J",
-	"PoNvkS2aNpus7A1ro6ZbIzsHoxreabm7uzuHeLe50xjVR3ujfffQa0jtD45S1ZPER/DhZUjHx0PMyV7L",
-	"8T+8uri6r717M2btdrt93ruZdG7G7Xb7rfxPm520/13+W9/7qRXIP6rV6mMqIhpUi/MOM5ha3UwgaBwu",
-	"f+GasTNMZ5r28Me55DYFQd0tN0GS5DrHYlK8ziMWjZnYCTHnkIIsBQAr+z7DfgBdLX06DshOzAmKCCe6",
-	"Fomj7hbY7po1c7cceXHgauoYPB2rIrm4at9yjHwBgf5w/eDnwsWHSZL1VVGbK/4O/R59CtNiY8IMI3Ln",
-	"s5irRVX7NNMS2+eoUauhe11Cm0Vw12B1ai3gosVJwGCapeALFJE7ggOelInu0ytJPgN/6osjcDBAU5pQ",
-	"0h89mvJD79VMKXUgNI1a2rwNymqoJs3dS/g0YXHUp1utxqHV5vMazurSHNVD/LuqRr6lX87KFyu/mCf1",
-	"6j6xJbatu+sdI6xO2dQMvzcdLewItLlE8kTqyD8I1TqDdk7IXPGdDFlZQrxAsC8nWT1/DIEb6tzykcDZ",
-	"oN9cxThsMoy+/3iNtqAQyCDXPOQIvYKaSeiP334fWDuIbadVzcwMPrSykVRgBHEfrVr9CMX0lkJss0Yf",
-	"I1EkoFDR3KYyYCIfcDxTaVLbWUOzSYzSLtDM9nyelMMvEC48EiRC9ZqukGzkHZ6EvOulgWe1WVM+Gfl9",
-	"QrdU/KEU2Oq7KdkfxREQ2WQ8ULYah2nEOLr3qcfu4crI7cLS5mMJ4YC/CaFzKinPq/CmlHwlMVudbsDa",
-	"njiaRZ+ohE2z7izcXaYTT2ryPZxPadbWqLlmZqo1ZkWqtBVTp0zOW2+YT+clb+p+PBUy+34yfOP6F/73",
-	"3ZtfuvVzv8u79GrXPenudW/DHz+cfH9YJbPva+THtnyo9rePu5Mh/cEf/VB1GwEdTl/XvB+/Dx5THNSH",
-	"xuNgoY7ZU6YCn/5pufqHYhXyXCRBB/pqGgFSLyGYS/iF6uBXHoKt6WWGmppeVYZ0O6lL0HjwljkAy+ky",
-	"KH6E0LRZCfepmymiCF5AZYsq0wSVTd00FH1ekvPYpOQx1cAcnJYmY2hPRV6Q+2+b8aoMpzupBLXkmiUl",
-	"MFcSzUw5SF0iEtK0MuIYTb/P9nOD2eREf/z2uxa7dISZT33h4yB9zedoAG1ZB+glGrTlX/9WbzRbu3sD",
-	"FNNASl5gqQG77efLdq/38eLqVDm5tLu+T1MFNCe6JZNsJLutJYrFXB7hlDyXLHYR8geLYxmRK3sOFadi",
-	"dlc5qsBZrX61zbqeOrDYJl8dXDcaBflqU2nozn179i0loXzTwn8gGei/l0STVBQO9N0yhJXNm94jMva5",
-	"IFE5WU2qeBmpQ14pDw3kP4Ok3FZOGd4C2UXyZq22DoDFm0xkc2MHjjJLm/wGMMKDdWyJoX6qyBkMHcZR",
-	"yDjp06vOm27vunOliCQ8l5rgt5WvLSGklBCPp10pDjKNwrTfMNOwok8DIiQllZuV1BG8C9p7lysGBh2K",
-	"IL0SQP+CHyXV4jOKM09uQZ9Koa52BPmYJACngbY/qozNZMGCMXRP8G0SjwwbBPbgIEU3PPmT3G+fbqnR",
-	"VKHfbclfDo9yViXjlMxFkaEFZReuDJ48gFIrildpHTQO683KZnLfAxVss40/dex/Sh07LQqLyBdVIdpG",
-	"n3J38MksqrUVmMMJo6PAV70f/otzIXPVUsZhO4slYn/eU7NA9peCdY5gmjS/RP+eZysFP5VhKwO4CAMk",
-	"mKMYVsxN429QoOOwirqUC4JhFmy8VYbJJYZaXWddTr3U92xhaeiq0+tcp8oDyPsJl0m4XOrqisNjtKtV",
-	"Bqzj2VJvFvLFulywT7NsEJVwwYxVw1gWij66tAe3cvBBCf0k2L+qmWDu/CRH1TwPGXaWCA7bTuY85PaV",
-	"6jTHCR2oykGJr7QV/QJVZTsML9RxQoqhYo7G/h2hyZwKGbbzfNfnmvX2aWFGVGC9VlbKyaN43DK8kDbv",
-	"VaQFsMOUljfc+nCf1EaH+MBrjfaaw11Sx/vuoVcbNUhruLcO58ys+p/ZNXddwELdP+0YWEZiKPT/dMWt",
-	"al8lQgfuJFDVN07TvIxvTt4iOP/FXKFAPBfoLlK90JHCOmRHUq+pjjvY2wEaphUPZih4NvCgngQeVNEF",
-	"DVQgz5Rx0acRcQnVL0s+kFIUMB9rIm5ChJaQZlAFdtDAaDGDo5TasNF8AIPirVX9TpZPLHszy1DRVlE9",
-	"yxCuHTTo3bz63D45ubg5vy4dNmN9NmVmVA96rcz1KSp5Wp3jHbTuT7mg6u+R0a1UzUhBgoAnkRblHvIj",
-	"pB2g1Cs6QwnYqVQeGayxUatpG1nyFVjOcmeN/QBxPOMILGooUTNZhDLgkeiguk+M8txF1aTMJOynS9V4",
-	"qAtNA4OiTKjU7FS86EP/iWOYOicPlEwoT5TFIgkgyQaY9OkgCcYyx60+n4CoAn1WNDk3dsxMCbMoprws",
-	"Du24T6c+51KXT+yWqsldWtsr4Y2ZObedTAeMJKpOyzOrxMRkL9tcfMxW5sAAw4zRtE8nLPBUt6E5yDJK",
-	"tk1ojT2i5gisnQCKKyKi2U57JExfr2IxL+p15KJPFF3bXHtOgaaUaMiSWj+0bqH7WsFRCikaauvk7mY2",
-	"+s8uIJi7J6VUfEvoMbqX91yKj4qrOciXLGEGN89R0eYJOQFa9qf8sFYoj+HVwC40diyRFQq97VbyHEGn",
-	"PK07QtKNyU9KY3ng6+8/XjtpgGFWvUtnjcgoInyy40+lcDEmIs0KOE4nSBqecViFgBZdSYaBbkaQXc4L",
-	"nnYV0gGFJkFI0SnFMCV9U7lPA7kpaEDFk2dBq41ecDkT7FlHUpsODIUJb8msGGGkIPWg8KIEwKnXWqWn",
-	"IkhYTQozbxpp9NzurVMyZY/p35LwSmS3HbmbHSlXQLf9jLMLEjRw4LtkdaqXLPWpLaMS3ebzSuatoLs7",
-	"td15K+imNsvbv32s33VpLW+wVFDsenMwfCzekkD5z0Ch/3qMKO2kWvSrSWSx8p2UA5Qzny7nMTG5LUln",
-	"0i3M/3/2/q25jWTbE8O/Sv4R8w8BOgUQAC8SweiYoUS2xN6ixE1SrT6nq0eVqEoQtVnIRFcWCGHLitgO",
-	"hyPGfvGL7fM6E2Hv8Ns4wpd58dv5JjviHM98C0eulZmVBRQupHhrNc7D2S2wLplZmev6W781r1sqSNWa",
-	"RS1EdliO2tIkwg60CNru2GMV5Eh0sLxRHoaUk5SpK9UdR8dEMimVnpVxwniWTHzuRPKU/YyD1Y9tkHcJ",
-	"skqaaGBe6+bw+urLjSKw3RGlBc8bvWCDbo4myqFPMD5LyuPoCOA/KOgXLqBzOEt1WmCesD7F73WE3WOv",
-	"Tbu7D1Vy2HT2TvqurZocuqlYHHbPfth9OHjAfuEMrKvvZlFVtvfzNKYKpMi0EDEiIgdbWWExX3r14oRt",
-	"jIZKCC+wmDOR6mzEYJRkMXRR1N69ekBQsJmVNNH73rjtmImAfq4QdZBZygBXkGmin24iuti1Hh7Vp7Kv",
-	"jG3gXRyncZYpIaktXfVa5CePORmwgUgntT2Cc4j5hX4NRmJS0783slGZaneiXDUlKWr4ShszwdT9VPN3",
-	"CBQFakQ6hjJKkwCiKy9pkrBUQmmiMayrAfTLDjzdfddpZW1bXGsZWNOtO7WMqwYWRBd4Pl/UfxknJ8Y8",
-	"J1XQz3S5y6H3mZGZ5t2C68AQfqDzyZCBMJY87vVMu9u8fBHXsvrh9f75h1fk+Oj4EK8EN5dKgv1T+1k2",
-	"bBywjIXZy/y5Nc8E86jtNZ2rnz0o08QJ6Jvq6i6l16D1mc9tR+CGwZ/EJu2XZk8ktolTf9AhZj4hUZyy",
-	"MBO6v/dwqFxz06C3vb3tcyfnVdV71xbhwLY2vdxrNjAJ/od6NUTB1Kp+PN7/6eOLvz8/PCNV0wq41dx6",
-	"vv1sp9nENfNIq9kkx/GL2h6hJFHGTYoDxt6srU2fA0W93nmx8rqGWTnJhFqE7+OE3YKKmueW2HO90RPp",
-	"oG5UUC7qh6kaVRajelMzKYdAq7/suV8JVhk/X5eFYsCk/pqNilfpmVblXWgCnXcRR06PStEt+Rnf+4u9",
-	"SnT/xMJ7816cM1PpYNHqxp+G7KLiVZR4AFajdrjFWtGz7ibdDnfY816TtrrtcDPaYtu9neaz1vP27ibd",
-	"6m6HO9Ez9ry3S5vdVtiONtlWb5vu5EgPeHrjT0P1cOy2ufW83dqc7tar1qMRsavGp9GvMR/EvBGKQS7Y",
-	"v3o8t2gPqA18xHtiKWEpims4K1Wgc0it7B6mTDJoQL/2lW7LyAB9BSaGt4QbRL1dd8V3DAo8kkWD4rM6",
-	"D18Wlkroz6yFpQ17FVSBUUo00+qdVN1TK8KMZXW0JXQ7IiNOuwheGFMgxOdRrUFORt0kDlE0vT99o3UT",
-	"5nsLRgs4S3b5oCijy3we0rCPzINwYzV4CT201YBTkXTIEJ7vkQH9VKcX7LvN1vbmTrPZ9Eg8GIwy5a4E",
-	"NZP4OzynF6DOAr/ij5rNzVCtGPwX8yvBnjIpgqNe/a3grH5Ms7AfKE0HmiIDhrfgaVBDXbLZ3LJpIEq6",
-	"IppAOu8dR4uLpMBzXQ1O1f92cMW/a9ZbzfYmdI6Bf7ea7a16/s/6dqttnt9u7uiwJyGB+T7wMDVO/Xjs",
-	"h5rRNIMQGXp2jEdG3e3oTFLhfj0Y8nQD1wC69cMaKAOLkP1C1kuqdacJvhCosDHZZIA0ed8alB3tZlMn",
-	"Ns1LD2I5FDJGeinT/SXTSgstCYSDaEcZbSC99dDfltqMVcOrnn7/kuy0d3ZyHfc0gKFywev7Zy+PjuCh",
-	"Ei09bcNYcwPb0wOrd9YgR8rEgCWOeRJzFmAWAYz6yRBCBt1UjJWNib3zzCdPR5xrTO2AVEFvSKIpAvuU",
-	"k7MfX3nquXQUxcIjV3HEhEdODr73yDBRRmbGPmW1PZ1N0zdOhswjr8+P33hwP/np+A0Yvz/QK3oGJ1k9",
-	"0jCae/gxSECzjIZ9aDrkQY4E7T/gdoJFVAcSEMXwYQ7hlbD45rzBegQ/1V05UH8HgkN2CBcgEjS02NmO",
-	"Z1qi1U9EEoeTDpGUR13xaY9o+6wu05A8UYbdEycagqMyYsj0KxxxWC8JJcUXlthx/+ToiSQijS8Ay1tW",
-	"THUjI03d9FrZDyuQMB9okxhQnStc/2KSMThqq1x81FPiBqTNKgGNpxtPiybiKsbcPPl93SeVmg756Ve2",
-	"ZZ/RCD7BZ12Aj0JHzuqj/WRMJ1LLPrBLi8aka+IwPhootQfXOqaoM8eCYph9W7CKplCDyF9a8o5ZkVby",
-	"JiNKjFjojjI8z4uFAUgr5yyTKggHVK0skcq1C/aIEXrf+ZW//eWvfiX/5el378+/rz9/8gQq3K10xuP2",
-	"BEVAcYZDqhS2GvS/reKo/6t8ADXnXaW7yqzGG8Yvsv7sQryA4234v8y+fiJRWy783nYrxjzb2ap4lUHM",
-	"44HaA007kphn7IKlhaFMSaT5m26RpFo8tNl1UGZFyTYotTEWP9v5Hn7l52Z9l9Z7v3ze2friV/5V6SfI",
-	"RfbZ6/329k5JFOn1fr29vWPEqaOqY04SMWZpPaRKA7BPpMp+HZmOemrUtbm7xR3bspG5ymT+BzFKZjU5",
-	"oK8ukwTq5e3mzqMWm1NWov42axG6FqEPL0LRcJn9JGisoUgDEx1lWh1/Saj5ocSrWFXm4SuUbPnl7+r4",
-	"Pxv4P/9q4eqtpf5a6n/xKpsYACrhBYDY9xNJQjGckGrBw68B/hyJA/YIF/ZkOVL4PuTig22nL/cGkdu5",
-	"SSx4q7UzD4MIpS6gQMtCII5SJVUI46K/WXMjqa1rYBbTVKRLMYurDGd6d60keJ9+tVz1/acLpOmXRwQC",
-	"0e62jnqS7gQChRDtn4mA4lKWn3u9yOTVocZ4OGFSMhajJCJSfZuqWlRPx1/UQfRA0dc8G+6BbCnG+KYD",
-	"hGORXkpCERH36vC8LEjxmt0wlXSXUYpVAg/lmaYn0iztPIm5tlt/33brWfznglujzA74gN+Q2+9aOuVn",
-	"JStNpzxaS2BtWN6VYfk7tSdLNDKVfcTfWEXk8HGQqtYmntGnmB55fbh/YJ3fmkv1XHzDW4FbsU8lOszw",
-	"OvNQfSPaOFPk5xbxzvJB1PZIyrJ0ojHwTg2SKX2a+qzOFWXV81gtlQkypnFW+vly0fYlt6rKm4uy1CDy",
-	"3ektMKr2pzR3btso2wqV6yrp5Y2sPxp0OdQ3LUg0I5e1DGmCleo9oIeXccQgW/pJCZBgHPzTPwb9IAfQ",
-	"UjlkYUbAcgJkjoaf+ZxxQPNEnZwo2zZ9wMeiifYJO/vWGVT0gdTVtX9EGXkGX6SnoA7ugGFVSi/+BF3X",
-	"MzU09SD1VJlnrWi+twy2adPIwQHpizEOdED5BF6FmDvs5d4TaUdNF6FsfSwCZDTsE6DBRwZ7Xc/P2ScY",
-	"ws6WR1rt5x5pq4Pf3t7xfL7dasMjWs32FqnSQqK21Wz+0z9uNptIc5xeMSz4a7Wf/9M/qvu64lOtQc7U",
-	"FzEkAaMkIxHQoXEEBGqMsq52ZJ9omMFcGuRMjNKQyQ754eTwlUdO3r7yyKuj70kVs7U9dZhrCK76wLon",
-	"mPC3W0WN6eTtqzwLK+Fx5mdlOKtnAXIZM/8kSymXQ6qkZw0Tj+rNmCkdx5I1yKFaPzU69RhoNQqdQ9QQ",
-	"1NaBLweYtpy6G1CQuDYWGAeQCNgWR2izadgYpHEBfHb++v3xC0CfnRz9dPjmjFTHcZT1yT/9I+mz+KKf",
-	"ecacIFtN/L+aLvPsIVcQbPCtZtOQNABojoUiAkSfHUoUDxiXSrFhyM8cIzyyDYJnWJOb2x6pPodNCIXQ",
-	"cDlkrjWuG6/M0hEPqS76CUWajtT6aJDAdoPs6w1NSY+NibZdAcYJo8RzpFZ3z9bt2DVV0kyNNU5JNkoR",
-	"6IioD/gUAOCAFrxfh+HY8/lC/IaOQ47xX5/0n62Ky21iONqwB7AqtqC0HbiHQXk0fP4mvkQjB4qvc9lB",
-	"03SyPG2+IGttBdHXOYZF8fsBNqc20EAicjKMP7FEetcSN2S71fZA1ChlFatHA3gih8uNC0pMnwEN33NN",
-	"+c22MuXpJzTl1RMdy75VZtlPz+k1w94d9zCp/h1O6nahAA4W8tqpLdvv41YgAPZQPICh+4hSKCvb3EuE",
-	"1Q3tcUyZfG55W18+5f+53Ndbh+rvyLV6+M/sOGOrBd5hEbs0OjFSCeSD40UU/DbgwOhh1FvN5oomIzd2",
-	"n+O4f/5cgdIVrTXyIL4pkTA2tRKkIPzyS/JXjjuk9PpiRP+LV8kwSH0CGqI4hdw7URNQBkmpkbd4OmWp",
-	"CPvQVrvZbH7abTabWkXtuVaDMgy1taqRhgY92LOTMmakvn96freXs9if44cH48ADR0WMMvCuWo0GqDig",
-	"FEqUYGRYMJSzdhUWFf0JGD461soKulnaaHsV8LgcDYcizVh0zKKYQkju8SQ09h1PCFmMcK0WY7rjwYZl",
-	"8YkHanYrEMjm1UumMA3LkqBMyriy4ERJKEXtxRxJCQydQGyZ5OLMR2hmIi7U1miQfY61ncpCtoQH6EU0",
-	"d/fUO9A8A0sah6wsMmwzDext0OlS93eyTwCCP8NK4PBH6vbUhHI2JlXsOtsd5TMDgaK55Goech8AU19f",
-	"jEueiFUwXRpellnkRzDco0FOyf8VRT/eKpefxwMmMzoYrnj9W+WALSkoWpJS5XF4qc3cfai7d6rx1X98",
-	"bDavkRG1i4Vrd9+9be3rl3asNhsA99M3V8ZyX6Snt9+ywPtcEUPp/IsOh2fxBafZKGUlBbgoUqDB0Qy1",
-	"aTyoIwP9Igm6AbJpuRy1skqS6mgoWZrVtHvZajbNy6WOQcUZGwAWX21lFhHBbcwRAlcpQ9WknJBAXSwD",
-	"zwR4RBpBPJlnHfLy9HD//PDAI9gB/kBzeUmSsF4GttYlY0OMtfgcjBPIHB6enr47tYR/Wo5XIXyu+YeR",
-	"c+co0oUW2TgOWccptsgHX4O2mEuEsUcWC2NS1VPBpykzHRWP5aoZgIqA8BucZozaQrQMSwAwsWTiZisI",
-	"bPkCvuw3KLZ//lwqpGd/bcNbcuEJW+3aQhyCGkd4a0tZvIOYm39aB4OmKZ3cWwUobj14PyY9wAHX0/v5",
-	"s2OHYycdCNhU9Cmao+Pm3aV3bslduLy6XXqlc5sNlKc+AmzlRVrtHbfx+yE0t2WDdXHm41JSRkdgcqmr",
-	"hdOKykoymqKaKk2w6fB6FWkjWUQGNL2U0KxQIKli6iQ0G+T7GDKPec9oMzZkS9C6AWictYEIVZk05pIE",
-	"l2wCfNCk+rIfcyYxw/KGZhq8QmgSXzKPhFSyeswl4zLO4iu2R4L/v054fQx8rtxeRLzkZAC1adqHONXJ",
-	"AKNOlI+8RwL2KUsp0teAR4Jt5vsMEjfvlArt5AkrOx1iZ4PqBnQd0KdynS8BoJ7yZmx2QM/WA/+Vm0RZ",
-	"5mG2rjvRT2+Qg6KKRL9eqTaofC1nqVQfNVdYd62rjgZ/wMmcGgm9wk0ndLWqtbP4z+xu+HfszT9/rtAr",
-	"mtH0PRTfV7yF7otLJvaLWlkllpumjL/d9CqZyGhymLCBmgsqM/WLmrG8I3GOB1W9YVkQBqtAco7fLpPa",
-	"SmISN+7NBfzdy+rHwoKtDphdxIK4nSNoP+P++YIyVp3oWWmLJ126ZPsNcpTJnIArp9k3eVLbh0EMGScf",
-	"WPdMhJdMsxxSnweXcXjJogAT56SaMioFJ5ro+OPB4ZtDZT5j4/2UkTARkkXA3pIweqVL5y9SMRoCAS/8",
-	"F0RsgJ8GubqkSK6gmb4arN7bmi/MeB+QypVxBMCQWGYinTTIG3FxAUlQ7pjlPq9uNTdrDj0jHQ51kAfX",
-	"Rstd6PCtozHaazDMa7ZDd8F9wFChFvj4QDVVvbqWcK3okcAs9NDKmcbU9b+VcM4dRUiW0uxqJbZmAbtl",
-	"GxDX1YnGlpt+3nz81DAVgPWAcPEkp6Tq5U05kN+qUYYtuKV9fxfq3VXpK/Lp0G5Y8YwXWOTle3be3J3i",
-	"5QNbsdL5/KXcXkD3belTSsOit24fLO2RgbtgfT4XEegUTt4r6ISheZf18k0bAtc9E0eD97AbTmiGuIzh",
-	"qLQPBjKkIMt+ksAIlJuiR7GXJzxMDtM9yshjt9XczCFutYbPv58bASQQACw4RykbJjScCqEpNwaicuUs",
-	"Z+o43Ka4uGFm4sZiwRz3Sgg7o3KmPkOfxpWy83/9E4oL9GhTG0ZN5B02kFppHQ26C6quKWYuaCsjOCue",
-	"8+u4HRtIlTs30PPBacXiclpO9TjR0Qvs6ZEeRbM2ATTpyXcVvvXO4w9TYvMOqHpx9fRxvH31DM9fml4E",
-	"Pqy1jl755ByIIlIBPuOiY6PM5Q10dhcWHWB0Ey/0lMcJ2HgInjhxTBNVget0oBCccBvflGTMkkT9L4Q5",
-	"fQ5Feg1yYHxq43kr19yqZt3LJ9D8XPbi79T2LEUBQy/tN7HMXuHcHq2Tettxw+XX6dBlCbx5P5GCJLHM",
-	"8hCHDYQg2539fT8LiGRZbR7Ud/pLlSN/ezSRzGa+ukIkjPLKlzsPfs53eDYLroozXQNM01u70sH/Av9F",
-	"ycdBl6UvwdDrbNpVAM59uE5t0DGfcXweOpwKxwSOyOqRVNwRa6F8y4ENJaycRNKFkVtL8lqOAN/4rDfn",
-	"4pir3tPKj8HYpuk1OxwCyTekgTDWmXUI7mwdXSUB3NFgV8iIyAUAEELKyRCaCmaCxBmEVQYiZR6SC2Dw",
-	"E+KKypGiEdSsmB6ragIkFdi6BnJa+A579gKfj1m3L8QlhOtZg2w1t/J6J2O0cUHkKOybOaWajjuXZLqo",
-	"zdJgS8aiJ9ICOaoBhoZJ6dLawx7UzNs0Q7nm/cYOetB5rs9SRmiSWLZ1j3RZSEeSmWByhPot7AvJOOlO",
-	"MAVmejUBelU/3efQvA+zifpuSQYMCNbVxRgMNqzol2yCTenV15Vms9XmakizGV5pGbWO5JYbonbl7XZa",
-	"y7/bDuzqlQXpYXRmaWR3apPO+VpPJInBXbNmQUFjg9EyVP6T1dZGtS8qHVi0k9AnU+bLjIA2KaKFNrbg",
-	"rJ6JOrSJNCmlLsvGjHEMcO2bhg2SpS8Q6KZ7Q2ObgFjwom3u86p6DePQRyKQ7Neg5pGUXYlLANNB9Q5S",
-	"3moLD9NH+mDVGsRk1G2WSMaQg8M+FHGSWIG+B5Xnsa6MNI0SEvWii/gK3RJ8ujIkGlCzCUIcZkY0oQFM",
-	"baFBf2yW8jGb9LOYIoD6a00bCn7FUgmTK+5QaxmWW9WwVF+/P73S3WcTlqVDai8Y0otbGdJvCj4R9qnp",
-	"m3B29PbVm8OKV8ECq2N5oTYsegv2lkqfJYmYl2t5PtsDiUVx5vodvVQMis6DV4nVv3WVzkBe6PGcH/50",
-	"Dh8ETrl1siT7VbsSs8i7B/VB9IFe3QExwnGtgm9ZBR9Pa51sjO2WVvVDzJfZ+DxQp+DLBm5CrLlborT1",
-	"vai2iWOgQ+KlL6A3WzCQF2CFK2+CR8hkQknEwnhAExJH6ANQSQJ1LoKiKNNHpUT1w3BvLMX0uqHu9+bg",
-	"309hKaSDIy/zuyTjGbpQkSG+gE514GM0yAuR9ZE9Q/NY+RwdNE+vBBqq+g0147Xpfze0TAgIOHBe7poB",
-	"AX+cGdPAQ3T97H1TjhjMCbA5dlKGF8EYGYZKJG+m5fMRx1RKtMSVM6+fZw7gkurV/9a8lyW66Lr650FU",
-	"jz5E8zTPreuQZW6cfp01gdca5JY1CJ5IDADZY7mK5rCnu56Ii0VZO0GiOMJ25SaCBPGyo2OizsZ0buKU",
-	"hSKNWNTRfFchTRIreJ3Qk89BcJnuOVIMGFIEVo1gwy3jaQmLcYARulxaKmpInqfrm1CGot9U8/KCHw1i",
-	"5xH6VPAE9S+AKVDw4nS3PxyNtsyHTAyBZUqdD+bzKuUEQsomJoFyGIanNvhAXBnJjAqCAnEk/vYnoWaO",
-	"GxqJmwJ8s+aAgXL6jKYXDKSMZaADKDpW2TfwoiuWdjVpKuogE0+bUh6B5/OpyF7gmVgfDrEBg4afDRgU",
-	"F8v9BdcTnqaXvYHLHjTURZlwW4XrToT6XjAtSPX88O3+2/OahzBN2Hci1TARZQ74vPru5Ez/XamkSzYh",
-	"1f2Tk49nh6c/Hp7WTFW2bpGoH/v+7PC0ttBzfWd+fqO2+O8mI3XnSPZQC4fihqt4Fb0dlKZqm39aTaU2",
-	"wUKlOJUKYpkmZitTvWUqskTdKa35TAlEdbCOHBWaHzVlhh+ene2/Onx4z8zdsKu7Z4m4IIxnabz20G5d",
-	"v567+s6KGbXkK+pZyTKlAlZJ9h8dk3SUMNkgQS+NGY/kO55MgrxDKAQWah1tvytTj9CSICbhjEUSoeiS",
-	"ceXGKXWH9T8hiyFQKEiXEf2aKayeh1Qir8/PT+yNFvaPJVK1OURgR4MzM9/flXfgfC8d/7lVDI9Z1KWd",
-	"L/V1azFwl2JA5lu8PF2yDFLr1pfvOUhHpK1xzCQtakg1sF8WTd2g1piLf/2NnMAbgmsLJ02D5a57jB4K",
-	"CHvdY7yGwj7Wwmg8zUVveLFYmDEMMMy7klWQl1K6vrbueTvWuFpANACY1lHWULLHxbjh81nQYElx8Vzc",
-	"IDGwwZJSYZ/PxQ3i1SugBhFgu4YNXhc2OP05DGwQf18VNIhXPy7I4FS99KolU3bmJphaUjgloEeEiZaW",
-	"lEc9CpQgHonV3UAdHVkbf3cMFDTrvKKcNxmcuaIeexibkKaboxJJ5Eh7ycKUZZIMgIe9Qc4Y0wHQD/re",
-	"nkhJX4whBqq8vJg5FI3Kk5PxBS+vMVZz/GBG+jty3eZhk5+XFGNy2k3yJAtk9ODrmzCYZFB1NpXDq/yC",
-	"YahN2JKp2gGVp0+fPt3tbdJ5RZwlbx8Vysn0lKCI7NPo14HZZVNso18nhfR+UFtjmcVq05RVLjLd9Rpa",
-	"0NsKH80G2m7W1vLpzpzTcX6Cyz3TOYnyi1iqk0YoeX/6xmaUITVekHu45xEsgKVChSb4+vVPJAiamF/4",
-	"PMA9Hyi/tjdKEg3e1aw3ALwF9K6G1jJOUpEBOVvWT8Xooq9zO3ov1jwt/pDOczKGm1kiGTB6zu42Z2du",
-	"NXdJl00ERLQodmIgXADmwnLmSMhHqFVQ12Om5unTA5Snk8bTp+R7oW1tWAwk/JSjrlrQrhr2ZIh+ge5s",
-	"IpW36pFM6JtQiFiEtUeCk3dn57oX6ShNdGoHRxS4tNYdMi3cAhue64po4vPgs1+JI7/SMfTNWg9MSBwZ",
-	"pmbPR8kFV7mSC/4EGGj4E738CH25PD8XkM6TT79/STY3N3edxyqB6lc6n//2l79++aKs/UD9YlNDOmMM",
-	"Ssp9r0emBKZL4drA1DgGSSB1pWapcaPY2c4jus7jSwDPxgRXTvGnK2pyePte4RE0iljU+RmNwL/95a+/",
-	"6FRe8cfCszVCv6ExFfA8vFR2fqYe6ZrLMVbRgFfsEXOR/qPJr7kjLebcIth9r5EQvEOCn+o/jX4d1A+v",
-	"sK0adGOEPagb/JkLzG7V1zibwLN7HNqkYIYWGgM5t1vdHJDqex5/IoM4SWLdJsjBjmQZGwwzMqZS2xW6",
-	"t4l5jpVY5DvSZ5+qr4/3X+peXFWUCh6ZfiX5O+JXGn6F/B32AaoFHlIudhmIE5gzMGNhH0i1gRpkP49r",
-	"p0yJ35HhuLGIfI+o32mK9Pmh4DKjSrrFA2aILXsjqe4yQ5FQUYGtU7bJIObwUJHgV9nPlxWULAOCL8jD",
-	"tz99gtMbq/tMdyXyzkTXtQBUqx7bRg/b+F7P5xjyoV3lTbeaRHqkpV7u4Rg8stlU/wu7pU36e8gApisv",
-	"UjEcMuTzMubfgE6IktBXzOea4RxpOimPPJLSlCUTz5mpsrM6JGLRCEUNdKyc2VgNnx8UTcxfR2yErKAn",
-	"QmYXKTv74xvoWkOBc4ymlu9Dy8VESODP5GxPIwX0hgLWYx0FzRWKXW0Ihya5tZqPwwjrF0j5rASvktf7",
-	"1rRGkYqM0GeMRx3IoYCAosqjBsXiETnhYT8VXIykWhv4FOasmAyLpZUGXZaJlEWdeZIcDwfwGHTFlSYC",
-	"RRmcA77wgR/VoDXmHIVnloNo1BNAJVcDzH4GHgkygf9rcqSQp9f4IPgdFQj8Z45WCmrq0KiNqrU4lrv8",
-	"cPbuLR63WKI2oUkixn6lg6knj/gVZHdSP+nGjV8CYI2ShaFWndyTJtXezJUsPqO253N1XhBtoQaTqCuh",
-	"Aw+o/gZ5K+wA8UA5X0/JDDHKjmXgEao2Ut2Zj0jVs8mIp0rrQvmT0unqkLAwjlgE21pw/ZCgQ072z85w",
-	"AO489Eg8cnr4w+HLcz1TYIBXW20/ilImJZO40dQrcCX7AphogU8+Zbr8KxNqpIkQwy4NLz2SxPyynoiQ",
-	"JqQaJmKktF5GQY1yUyVQ88gwja8057hN0cF8Nb0gxUG4tLOGaxZxLlCfxDSblc9BgoMxEgrOsYrBtp2q",
-	"wpGFWCCYgabplJ2Cxnty97VcZD6uNAxYBwGdw56OuMRBQX+CD4cvXr9794eP+2/evPvw8eT06Mf980MI",
-	"Epa5pi9dH/fbTGp8hWu5ql94TacPF/2eWXHv0wXf7jbZs7AVPaft3hbb6e6Gm1GLPus1Wbu7Fe5Ez2mr",
-	"t8m2u8/C3ahJ22yrt9N9HraiTbb97I5c91v33Jd57ZyNifVDbONCXCLjsK0Z5n+zOSpsVUHNJ75mvHLj",
-	"c7w6l6S+aY84kUesVgPD3Vq7ylS0ZupCKLrBGs5hQ/xtqIOHrKA1Vm8syYXga961u+JFXHy8ViiezZ2c",
-	"qfLZzdLKmTi6YZ+3sj5+v1wbrSIGcZaxyPwK3KXQopgpR5M1SIABvDPQIsbF0mxuBpSG0UFiogA6isVJ",
-	"FQKC6j9rKBRmY4xKZxU11J7PxZRzbVIkq0iYPbLV3MWrKD7IycXgeM2d5v3vT9/MJ6D7fRiqBuN2LXvk",
-	"YXA3KxpD2prLFc/a7vlt2j2azO6r7J6N3I5Zkrc1YdBMGNsH6u4hLqvrZayJ7aJ3OmQqNqtjJiWxWQja",
-	"cR3sNWUS+rV8hLUm6jcA7KK7UAT7ohiF/uqjJNERgDgjoRglERD9dyEoA/67zSkw9W1WtNIWZ5TzGN26",
-	"COPW4DG4ASqd9pI6w1bLxcbAboPv86y3GTbpdrve7u6y+la01a3vdp+z+lbY6jXZTq9NWy11zwi/6bGs",
-	"dDa3vQrsCoTkwH50ykC0860c3TPttMLwlevdanvWp0WJ/9AYm+LenFyjsQGu/Bpnc9uCe39OvP+3aVm7",
-	"CmaU9TcScRHzBd3aaJJgWDrPuHdpeEkYj0hV5xBsBB3/vj8cnmkTGulfoPs+JRG7ikNWU/rngmUQCT86",
-	"RtJVSD0qZSJ6EOxBxBjkznW5ZLG5GfBZkgkr9E1Tw4CnanoZzexNZput2dh/eauFODNB6SrkTuZ0uqt5",
-	"tt0nzRcF/o1BBt3VE5JNkLuFefncTqOb6k74cHcXSOjjCJKH54aPFvJA5IcP57BGwb4+fyD9OuQFoylL",
-	"AyK4KUXEOlZQl9D5IdgYqwH/a3jYd8EeSZlyFvImpAH7NIxTJvezAFZ8xC+5GHPDPEZCytVYlabswTbw",
-	"uc1fYiIbV7O1p75xLMEU1yWXHqyrSBGIjNxkZvHLO869gf342+H0OddtOdSuTsQFifleviGVfcLZuMg+",
-	"4bTRmU+lcyv0U3fCB6z3iqvTd2e5A2C3VToVNvmh330Vxu/iH47e//mo9TY+kkf8dDt8ebRzdDn86ceX",
-	"P+w22OSHJvtpX1007J79sNsI2wnvDr5vRj/9kNxmAPpcjWqZxwVD/+b8rAfrH7S0mZuUI+jjYXTBApri",
-	"bkLDyyQ2iqo8AHxOL5kkQTcR4SWL3tsOyL1i3wD7rClfAg4zZg+xzWhJSROHh6tH37WkeuHO4hGEb/PV",
-	"IYngFywlep3XZufqtPa4fXQTjdnWGXMrb8AqcnYx+Lx6/T2EFirnmmfJxPxsGpuVucHO3rpzD/hRN72b",
-	"56i2ppSaU7PxQnTn9i99UP/R+air+45ms6wLNa53ko8nuRopaYFT6lGdjLIS7cTnKqf9wtdxYEtKYUlN",
-	"6QlWOV6Xusxi6h8I9zQsL3v2F9mPgcr2kg0zUh3h7ZgVBeiYxKdy5V8myDZTa5AX5iopBgzahGtiLzNK",
-	"p9coumnqYsazFBmXLd3n9BLErmTbK+jklGmVgyAfQ6BjY39lnsSL35SGXr2h1y2LqzsRPMuMCLu79b5Y",
-	"C5xVBc6LBYaDYye7xLKLi3mtxCnc4pFhzLmhBi429WVThoZOUJWbGC8LA/ld2Rhl9EBRSnuahC+hlsL4",
-	"Rjx+C3lknymHvLV9HTK/9o14ZJ9N0xtBEz/cPCZqodTDmbp4p8B45LwX8LCR7prRmttBcGpOD25quZt7",
-	"dVurcNDWom9l0eeuNkkWtzMqrPHGZ7PrFuLGTiFEK2eIuTF6XbDOQHVBaZjtCq82cG3PBWkjCMXn2kzR",
-	"FKsWVUI4+5TlwP0UiDVm3t2l4SXgzcHycf/kc20JbmGs2BXkGj1tm3UUeMb14dLcr6RQmB/M7/PrLv/d",
-	"tzU7118MG5utcsdLLUC/qq/quufvQ/UrM6i1sLjNrnvAN7SG/VyOHzujV9PtQ0cc60nVaYSiycL5q9ps",
-	"knKlunBpAO8ISJgwmqrDX/N8DmpYe2LFR0w7MZyRCcvy1FE/lrrWBPNjWISKxRxfcbDLTvIZKxhkB7BW",
-	"j/8sl+Zc4CPAZ9ub+UL2yxQTL8ZkKsu5RHotcgkwoJ/eMH6R9Sudrebujs2lykzJ6hunV65vWizzpgq7",
-	"7VunZrpDGaSEA6HE7IRri57BCM2KUsnzoQ89ZIsfK5ZE3RRhfyxrNwDkqSil3LMPlPCasJ1KhGRBo3/J",
-	"sHJ8OJJ9wkUW9/TmI5kAMWMEDIikPsgj0eslMWcNcjxCSmCfF4a4IO0ORXgsItU4I32RQKVp6Jg/oRiU",
-	"EzJOiaHjEZL8/CZMihsCVOEzlxDDDVO1NJnG8+mrpveOukt9QvVnD0se1T9HXP2gRNwMCZKbOv5ZP/YX",
-	"e53o/omF2X3jXac/+XXE2hM8KIbLDKjD1pxzd91+WX0lpVVxo00JryeyIGLkTSSmiRPMkZknMZf4/mHM",
-	"5YxAdEws5cNgUIzk3S88Yo2yOHPMMKjkNnYYWHgG8WIegNTuxr/as+00nMybThDH3CNbzc0a+GA+vztb",
-	"7QSX6jdorBnpNVRr5QivYVzseYXBojLbbGjmPh8Pc0s0cGvj7LEaZycxt6LgFtzElNFoPujxWMy4ieoG",
-	"iPaozQsN9JDTUIwA/Cci8D/gDx0DsE9oxqSN8dS0PwcPQaMNA05YdQ88K/rJQ6qZ3YpP0GX+NFOeDTnv",
-	"AxdSpouXpmQzhlQJZsqAVAPWTQtGdQO2XDg1gdfAEGEY+83ncaZGIpmcijChtzptkubUCnL6Ubh6IAd9",
-	"Hqh/GMFH9heIVpvrBMquciG91dwqk57HNL10j6ma5jduYmI8/kbBa7U6Vrxos/Ae+hTZxMCzlRIDzTsK",
-	"3avZLxPj+fFfcx/fvx0K615UpSke6HmCHxEO9dQgGeelQL8vYCMK2CpdphSRamC7qn4X81AMYn4ReLpO",
-	"CthooRMMkJVx92Ixyi6Eurg2zZAs4P00SWwRFW7ieQVLOEyLy/xaQVZcAzMn8p2m1hMFIIaZhfmzLgXA",
-	"PxcDbOZJ82JsZmXKGX3d2xkfDeC75j+ZcTiOrA3FlXRaTSb5V4UUTCz1Iu9BT278bxMM0eXD8wiJtYhZ",
-	"VbqciTCmif5cuuboN9jadG75VjGz3EvF4P0MWbFX6VMeJW7KOWVKglY6lX5csYoO7mrjHVaSnxy+PTh6",
-	"+wpw5O8fH8aucBxXz/wWgVjr3O/qGgCojqeWb1W8XW66EiovJQnMlgqK3WbQyNVPV0ao3oROjVBeuQot",
-	"1KTPgUfrTyyEoqG94kVgvVLTNKehnxw4NPjaBj6xJ5tkKb1iiYa2+RzEEEEx5xFqCeh0R1TD2VPE1eXz",
-	"m4HUbeYwdztMB0NcCsAD92IZAs9hK4B+a2MBnCqmkY/GCHoYndEL63Oz2LbNbJ8NMMYsy3qaYymydYbo",
-	"RAnvOOzv6e9BKAeGMtRmSqvGXGbKchM9i5SkQJUg+LzQNI8Kp/uWda2F0AMThN6ABpB5rX7bVjDefhfw",
-	"feV/ISOqu1OmkmnxnIFpKT8nlQba5nYyaTfi7noE2uuO9NAqrFp61J45gr97Nom7TCcyiOgUtdbqLsvG",
-	"Z7vFvmygfCtpn73MUHQNUY1Onq8lp9Vbx8pyLDzpslAMcqEuekjXCOEgT4sKI9DVldLn+y9fHp6cHx54",
-	"UyGiVZVjXlpseFD0lVrnOQqtGD1yRgPRO5zZIli51fzcsutMaTXHNsjLn8xJmtepPI5IkLJfoVm5z5d2",
-	"K1eypLwlDXyTW9RNj1zoTt+/09nM719dFpsN+MiEsRXEZnxrSXx3knhfW4e3I4vR3r83Wazdi06ZfNX0",
-	"v4cHK0pXn68qXvfcpwFZt7xETgSk3n104rdEYp7Cyj24xLxL6WG+/1p63J30wG10femxYt2NvrhQvusW",
-	"6On+9WUN7ojpb9dYEDReV/ZmKxgUM6VyRQtj9FhjkNcNPq6DjtcMOg4mZuWWH/gN00llUZnJobL/gb80",
-	"P+OCk67I+kTGEZN7xQqhAtxTZnQyn65CAwGKkmV+RQfuoMerElfioyiWMq8ZhW9WddEzW2E6or6Mykzr",
-	"xExohqvFIcwir9mt0Rw5JxFAIYs1L14yZbNSgt2TiOh5JTWuhtBpAZnG8eQVvvsbULerfQCY7+oKCNd9",
-	"fTqvQy5xYbbUSpkuZNaXFq4qxjyn7sO97uUen8mJ8YgEuPmPIhkQKvVRkJBuMZhWEvPiZWAJD/FYxBHa",
-	"o/EFFymLag3yQUPjAt3QLHDbrgzj8FL62GOJTl1iW+VpVgkNAdvdy4+o6QMILR1zgkDEnPlcPSEvjTzU",
-	"/ZHgTuMWY780hg3LXp4e7isXam6LF9jnt6Amb4jr0stT6eB/6UiZ/RRqV7iIKfzPzcovVs4esIHAHbG6",
-	"dQlzvt9mKzdsrLxoeTRwbLNsKbwKF1kcMnyb7tVXjEZiI6OcVPy2THdY3GWGDR5hvQpr1u/Hh0qzfUzM",
-	"fprnHaAQ3zC7aWlnfd0/S9sp1Qw6d1E+EZzZUFwmyJ9EzGuebuwFnbEMKPYoUi5ERmMu3f764DJAuwRP",
-	"g4vTC4tJa5BAPZB2ExaQjCWJtB38HWWRv97n6nJS5EfVMzVdLL9sqGtsFLU2D912AhO+H/PJ7V6/trTW",
-	"lhYWF7gnbvlJloymYX/uScaNvORgkvxcVl/2Y84kcum+oVnMsRqdJvElqxE6EKbFaFEymJh/jssfc/23",
-	"vdk/4Ckvhbyo2dzP6Tsa6PN3asyJ9Tlcn0MHMqG24srn0OqZhWywfYadmInptCzzrs17Rq+yRDrE1Mu9",
-	"Bp8fHJ2dvXvz4+GB0wT6ibSRupBylyMVKwhKY3F6VLflZTwY54npY73e76vH3/SazTMi51DBltdMFUJY",
-	"gC9x1QXsdF25Zff5zGZ8xbJHvg9X953W+3DlfQiLSiKW0ThZGgRequJfoVTGIrh5ndxysSxSbNs7iLku",
-	"qZIFiYrN9DE64BF02tVNV7GMu3ESZ5M93fXN5yYhSi4Zg/MRp+SKJiOmG53b0NYFy1aW9O9PDuYFiLCn",
-	"0wMHiBbGNj6wJBQD9v9zwhkzJBRLz9vDNEi7RphkXZR37+EP285sxfDHnKDA8lTNk7wSA0IO5k6PiCRy",
-	"aup6IgUaHZQqUE6tZIpsFOoe8ni2JFwXGGRWFnFXGOkiZq0+5yOXUFrMiW3AJv5BxPzWive+yRqy8iju",
-	"DAZf//BiMgPK/3//x//jP//H//TP//2//+f/9n+dgoS25sLzHyGsY3q/rO5tmkOyLi+7fvxH1wYV5Auy",
-	"Ac6xy5cmxo3omurwVdjeJTlxcw5uo/fPauVwOpKci7qZOjggg48ILauIM9ME8ekXxKcuIiCzJXITQ4lT",
-	"yMNNQ1NRnmvSDDznujzOlsFdqzzOwaqi0aBTiNpLwh6/xQhbRi9ZcVPsqWeTAC8LgNz15P38AHhtqd5w",
-	"auhIldoYReRz8+cwGUUsqk2BYR2/T2dKc/8vtb9BJnVaMvgcK7tiOV91OZlPRxjdte5yXnWKgv1BqxQe",
-	"jVK6O/WyLhp7ZKUKeW7vq03r1SrIHp/q8m65lKKgo0iZinKqCwp1FhC5xUoLK12rOoQA/NvTSqyW17lN",
-	"l2qYQh9NuG2FBkJpAitVAiLZ4uq2hV7LUoXjEZH6fLrqoqgRblj35vN5hW9kad1ba3Hd2+1qoketVKbu",
-	"bhfQLo6ucZEqN9E4TmXco1I569K4hyiNc63c29E4c+vkfs8ax3hCjljdw1a8UwV9ZVrC51NqYkbb3KBY",
-	"73Fpk7llfI9BAdyxvFsX891jMd9N5Z22/haGrfU1nj5QbvssDEnrf2hkdhYPGIZF1KBY1CDHOksFIYkq",
-	"8AvPDy7ri3/XZX64cEuxwk6V377uv50K0DTvPrw9PC2xhFow5a9+m64pxHcdHx6/KH3ZquHn9h2Hn3FH",
-	"rR551vt9HXC+ZsJ9YE/ubWfcSy2TfePCxvwqzpjUrC4x14SPWllrvLGOIJqEuVPe0SD7uuN9n2aaTL2k",
-	"EoO4hRh7hBIueF2PQNsf5YArD8GOmqZL2hCoV16/gcfp7OP+wUF5kn4/im5PUH5VE4iSmo0t+ODXPpxy",
-	"P4rW+fh1Pt7x5KJonkBZwZ5Zhmk2FgmCmlFxKcfG6LgSXPNqZoyDPr4nQ2ZKXP4+QMtrlX6f2OWvOYir",
-	"cAh8gH4nHNGc6nqInXiOE191nHiExgwTGnMzsJou15ZYTIm/+rxaplk/nh4ev/vx8KC2h0EJwZkuKTCv",
-	"1No8YdBdr6pve3P4/bnpi4KDCilXlgJch/KgYxOebl4WSTutmTHuC1vuWUDqzeH+x0aezrZ/hBIFQ0/W",
-	"YHs42DYu1hq0fZ0QgloxuxUBaw1besFpN40w8NjXdZFAsYBhKQrOPGSaTB5IGDFeON3SA1JL8OMZ+zXY",
-	"I5IOmM97cQJkw5Y0TCnw7iRjpDuKLlhGhixFTUAxUik4q2eiLrhtY1uq3H3ucxBNAdh/Z9AkxRSjI6hD",
-	"sl8981QL+Hgi3WtwXIGc8JBFAQlpmk58Hmc1FDYwLmw3Z9h9C61G0ELRjVPQ+iRVyXjkERbFGcJRrsQl",
-	"q5EQVgNt1TizeEJ9k7u6FHr8ghAad0hfjAkl2J0bBWiPJQnpsn7MI0INdKM7IQORKsmmJDFREyIpGyZ0",
-	"IkkvThINc6ZDDyfVncD/LkQSvsblv3+JVkKvnzf6gwWLrNUfy9lvXrK2hVj/VrOcTdjspAKfcE+kA4od",
-	"A7IdaFYe83gwGkDYRJMLxzxjFyy9A979Wy0yPRocY6P1a3ybs4ym2Xk8YKtdfsgjvPgeO96/On33/mS6",
-	"hX0lrG/32rRy123si1IQ4mUxcoNuPV+5s32rbVvb52moB4eHHuNzrmPI4yFdK/hrBuf6VtIuVepWnav9",
-	"8mVJakDLTIfyvsDEoh4RFDU8qcLHbGqtl/cFq3k+13u3GClDawC7Iuuj1iDfa60fikE35qzjViBrECI2",
-	"wU4x/obkn+BZ1DwS6FMTeFo9GxkUkL/9d/8LsccX/hUwFDkBmAR6MypFHjNoXwbkSrQrRhlpkeP4hbNR",
-	"zXg7hOJtqM9z9S5GSWSMAlCv0AUtvWIRkQNcyCoFJ0Nm0APAtl8DpArlcgyzCtTTtYWkTnKAORkONgHM",
-	"P4lDZh5d1ddE8VUc6QIl0etJlmkm/55Ia3uQeDW0+dDfH6egKXcG81T7WcwvEnZbur2k0Mo6itfh5wLp",
-	"dw+59bX2/Wo3b60W7l4tvJtxglbRDUviqi8TMYoIXkTElQ6aW2nnaIeQcsCeV5V57Thks2SRUOWkEezY",
-	"5NspDa51dIIH5SpI/NU5KXyOpBRFBdUgp1oL2YHTlEHApqc+zHzWCb1v17wT6+P9SOK3g3xHrnC2+YIm",
-	"smfY+cgaNpkwLaqr2AGz5vSqJlXwmGoN6BOdQfh1MAIoVZKIMYZpYDf4XPSgztFaZKR6zj5lL/E28re/",
-	"/JUcs/SC6R9qEKDaajbR/jGj0alUzcinI7nF3v9PJNow2JMW+9Pq67N4wPby2FHguHkBdglE+FnKslHK",
-	"dYdaNGb1AEyVERLDT3eQ1QHmki7a+vbA57aBrA0Su12s8Dmeu8QOo/10OFn0MLkMMLlCt1kzQs9wKqbK",
-	"wBvTNGLRxq8jkeVSb2FQWu0GfYwfLgFd1oQ1d8U/+5VRmviVjl/pZ9lQdjY2enHCGhG7anwa/RrzQcwb",
-	"oRjAOVB/2aDd0K98KbjUR8f7rw4r1nV2AcUr9k50FuqemAdLl8UNXGCo4VZW6rbiHACJRVh3e6v0C5RG",
-	"NZ6Vfplbjk4swwjogkIjCdbYAMAGbLVXgEmeC3FM+cQWk99LC6uBlVtLVeLnGAMgczk/tACGOHioLVwM",
-	"O/QIWLZjTs4Pfzo3L90jgTkKAbr60M7c4Uu3hThmP+H1tsP4mRgwQ/GUZ1Es9shzVXTOLOtzGMVWs6ku",
-	"cKIsZKu5WybgD6M4uxUBv5LXii8qZBBvqhOKoVjMkuBhud6hj+LsvhFJK8ob83m/eVTSN8CqqrbR9UXO",
-	"Bh7Q+cZ4QfSoS6WVNmZ3jOOsH5sSBXUJGcc8EmNSbZNBzEcZk6Q7sS2/99ConS3xyGkD7Ksot9kyAtY7",
-	"oRn8qOzoBjnKpAl7klj6PEwYTVnkkUDLncDWh0AIbkoATpnGDXuTbS8rM7TucUJgFMtSqeg5kEzw6bFj",
-	"alp07y1NExdqyS7KQRjqlgcViA8rdKbWbO2JXwNgAadvqRAQQ7mhrNRYZnE4vyIDkoCAVEBY8rgvEkaG",
-	"Cc16Ih14Nl4fUdnvCppGDXJIw76yA9SkRsrDg+IlDPRX1eX0knGfK5ucUBLSsM9sWmOnSSQLBTTITKI9",
-	"Elwwrg6GLtrCpsWM1xrkQP03TRkB1DSLbNdndLKfSKwM+bM6ptWf3v/x+OP50fHhP7x7e1jKpPyKQat5",
-	"vRp3QdA+HP7IUqm88UqnveWpH2Sl03ruVbqTjMkzMOsrnWebW83mJtyqfB9Z6ew+b3sVZx1milxLKN3V",
-	"k7d2vEo82Nctryqd7fZm03or8g2V2TO1iJVOq7XZdv5yLiI6USNrbnkVwZOYs5d5KKHSef7MqwxHss/k",
-	"GaxGu7nVanmVlL8Y8QhGvK0cJcYp5nPbt+gjvRvK/DMtEyKh3ruNb10UiKEsZ+bRx5RId2sbcSCGckoe",
-	"2G82RxhgnQFeNR3EzqPfA5qFfSbJkKa2mgHv0XyERHONDWjMfa7rHp5IwuoDGieERlHKpPRISCWrx1wy",
-	"LuMsvmLJZA9Sp9lIBsBRqPFTDIjXAVEdxRL+2+d6Lg0S0OFQA7p087fCgNQxRNfFRN0RNxrNSzee60W6",
-	"rlZ+wEQdDvkMVg4T2fdQY6ZXHQAkc8r7Z4q+mNoAlQ42lPg3hoEoFAMdr2m1bX71EP9IzrJRFAtXnBy+",
-	"3X/x5vAAa8/sKFrzm2I8nzOKiA3Ev3EjUmYUhY4Ypa9+6Eo0/OKrpzzMaVnbWSsLV2hwl1lhsFSqoquV",
-	"iYuLhNXNN71uG9x3Q4mfdmm9mukhRElXRBMwvBDl+vlLUPNIL4mHriS0kBq9hcFLOjg6g38gdt3nwWe/",
-	"ooWtX+mQv/3lr1+gkl4LUDUp5pFxPw77ZECV75ayDGArkvZYg3zox4kyTfUrY2nltdIHVhVIg3WX8QUn",
-	"MfdAW+ibMnHJIFUrxyzVISgO94Mof0Iu2UR6cCvNRin4j5HPj47tnalyL3ojqczRreZmjQiunL10ApBY",
-	"ykMwRwUPmWfv0fV8sZQjMDURKdTw+aFaDuXnxXnWBiK06qYE1R/NGmQfxltY8ZjDqDkb48qVKZxz2C6u",
-	"/K58RbRKf7u8J891hAm+3h56Hay6fSv5gbSG2euVW5fCy8zUedthHdlndy3D4fQyx3C0wmmuRFeez0bE",
-	"ruKQLeYx0NcQysnRMaZZndLelF3EMmMQqCoWJCDvthY8A3CbrZsN/dmeSNKl4SVhHEzeUHApEtYgB4yG",
-	"WXwFPeXsy1NGEvUijWoM4BIWEJAA81sKyf6BnuIdB5/2h8PzeMBkRgfDFa9/q0TzHKyeWWnE55hVyAQs",
-	"QhG+p6y7j1QTGZSB52+rw+ZvCSuTf/nVbUe9ymvbcVbuoCwxoscrCCL0Ts6MnTLHwKSmQjGy59HIJSWJ",
-	"pgUTxmU2Pqv/XYamVtc8kcYpxrKiifaCxx0S/DpiIxaBqEjg72ORXiobJmIJgjoCpABUFyHBUo/GifrX",
-	"RSrGU52WTWtKLuDFBtYbA29VeUBObcZHLX+WHWv4CHcfU1fvOWVylCw1NdTKr8/pLZ/TD8r36bIQIls9",
-	"6BwD+/Ya53RDH6l4gU3xjjOSijGUF6IwwIo+OExQSyc8ZUTqv4k0YmmH/PH94fvDA1Id0zgDnmflB+J/",
-	"I5+kz5WPNtHpXUq6IzkBnBaNwa+5oBkb00ktZxSEzrbkivFIKMGkLyCZEJdQCGgA+z6315jUV6yTAXEG",
-	"rRQBigtAvu/3j97AME1/3ZRRKXhtrhDx+UpSJLdm7Pp+IwLlt2dVwBeYXMeuMN9sLbJuWWTtG+U/ZGld",
-	"C4wUNMgyA8P4LfPBAqf6ihx/r8SINsytIYMODp5f5faajCIEc+Boo/DwiBSaKilvlgojkQyaaFPINYAI",
-	"wCc3yL5+eCwdNwsCOiA86XDYsX+I+YXPbeymaqRgyiAWlCSIgXXIIkgiLi4g4MOJ4DmKF19eIyPo7CJR",
-	"ALJPsQRRm7JQpBEGsuApapo4Q4ehCduCA+hXiUgrDBEmHEdYEXZupS+CnOUozlAV6DXskP2Tt2eEMxZJ",
-	"cvTubI+8fr//4fCIVF8fnxF1GMkfoCL8p6P9d8dHpHocqx9rns/fnZy888iPRz++88jrd2/fncKYjg+P",
-	"/uE9PI/svz04fXd0sEe+f3lMLgSTuloOeDB1n6hxLBlipou9Y07en70GDLT6/m7wzySR6XCovp7VblTZ",
-	"v3qqKRuKVPmxF5DRRcQzzciYSp9Huetbg5IN8HL1R4UP72wE+LUcdYHX5E7Qw4GNcQ3O1T6udCrN3mb4",
-	"nG6zZ91WtNVr091whz3vNqNWb5Nuh8/YbrcdbfV26POwyVrdzWi794zuhm221d2JnveaVM1Db45Kp3L0",
-	"7qziVXBdlTA4eXu2ekwLjU21ULhy99bgHD6pccHn80UXQ4Ozy/j06dOnekniqNLZapcsDZ7h5U+3FISF",
-	"WMLMwt5WODHfl8vhM3a34wroEDqIRYwprcOLd47GM/IESNtzpbdEwy6ui/mjcsrBboZmfj19iECEYhJD",
-	"y76ZLWA7csVXjGv2wmqAW1gGNWg/YwQxXjP7CB2VrAbOuZJBrUPYJxpmyQTGZVL+Y9Eg+z6X8QVnERgC",
-	"6q3SSPonkhQUwiWbNMh7GNZY5650zMOz9SQ4aog16KFwkbnjtCpTeQpT6KDA0DxjuAJtB8KFfg021/G5",
-	"gQFQTpj63Fbn6pST7mhgMkRd1hMpdJi3+lxi1WHUIXqdZAF6YKOSSieCqQN6VLlvao1M3KVBPuh4C5RW",
-	"a2uYZP1UjC76SsVLD7SwQWDBY59Iss+jVMSRcb8KawIN8mWfhCmLGM9imkhStT146HAoNz7TIVBqwWZ0",
-	"rtv4jM/7goXzWTpRhg1iu6wTGEt0IKtb7d2a60ZWtz99qnmkL7gYpZgvk+RUPaW+r2wupfdx4npN5Ci9",
-	"AheRQkbNwZIgwKtBXh265uCUR22TgrkX4fOMJQkZF931ONvLz6cu6wQxmTu5iDuLpTY91MqTrVYTVt/n",
-	"79+eHr46Ojs/PD088IiysJ43N5vNZvMZmCKOaQI7KVAKDcD4Qyoli4jmD4UNixvEPdhPJAlHMhMDMkTZ",
-	"hZaXKfia+tbSVFwBXSi2dsIWnpL8cPbubZ1xpVojrB/T/yB6SAM6Id0cirfV3N3xOWDTSHWr2SRdNhE8",
-	"wiK7JKFDyY6igCRYCsfZGNjPHZGkqxTUQcKeFmr18uAAGLVxpNeTDrmsm+fW4wi3tvnh4yWb1IrmJJln",
-	"TZoGTbCke2SrvTsbP4Aiu51mk+CucdHLCZWZRiyTqmTM584urTWIzotoB5Up2XJ0TGzm2kgPdEyiecVs",
-	"jzu0+TWGa5dGytRpeZUu3Itc0R1iqGoWlY1lSiln0xaV0rag5dWvAB9Xl8YZZHHesrGLdM2SM4SPVjrP",
-	"d7aU/agVnNK2BSsN/tEV3WswyKqPpj6ekwO/H8sXg+wAJlpg+G7PGr6y0tn0KhiVh9tROlY6lefPsQoO",
-	"ZS5cZtVjpdO+Zat1eXR6Kog6LQbX1urDl7l9VcRJF8OBanc/7BJjeMRXCTgZMs6l4aaq4IAMqotRhqFw",
-	"VzPoamt3eErO92o2CGWzVybuFGMlykCkbCpUrYknTLTaGBg2Xg0DKu2Kbaf8DcYhriU1zErcdqDhlsg/",
-	"c5CHMj/ynbr2re+jgbZd7pW9aznq1qmthliQGLfYcPcOz8LMle1tjM0ZKheRMNkhx/tHbz2yf3B89HYu",
-	"a9Woa0sz7hZK/li6VOew6qsSkN5mDtJ7E5M3LM5bfhwc/nj45t0JdP24IdT6DkkF8w+5emrL3Vjr5NYy",
-	"U6MEdj3vlDqnv/Az9AUptR6wVy+wueQ3GBMUlfgTAz4G1zdi4L1rZl8yAONaefEBbPCAdCdursodBsT2",
-	"6lcsjXuTunoSwLLhR7gXfwMbYThKh0Iycvb+xcf9ly/fvX97XttDGl2fA3Z5NCR9lmoqmCGVcizSSCd9",
-	"LIXfcxL2aUrDzITVSIHdL2FZppNRgjOfR/FFnOmmlM5qKJMJ2kPDE/K5qb21kYgLSKdsNZsdQkkvZkmk",
-	"FijmVzQxJOd2fJkQZMzopWfCVjjlVPALj7BPwzjFQh6EZ8PDfI6rDgGAXWwxqmuELDC7yxLBLwDpl7dS",
-	"WVUc4xbIz3HlqwgBlKys7DS3Wu1nC4XetLAzS4QXn1AplTAtk4Iri6bpid2z4/rAiuEuRPwqHZ+dk7Pm",
-	"SHhAy3GBEsGDUZT581VHmQE5I8rn+6fHNE6Uftmpg3gFiecREI6QcGk1DUOCZ4PBWryZiLcji5H4NROk",
-	"y3yuT5hHhqm4Un4vcrBkpnmmEo7KSW0Q4BwHdkQhM4gScxyJEtUwlj2yjXLY51QXq2gRrpYqhhoWOzDM",
-	"zS8SvsiFYNEL7WZTPTdyBkchEKC8J81ED+A5XB3jb2d53iUSzKR7rhhNgLMMOvTnNaQNcqrGmsSDOOtY",
-	"7YygDz1wzJE5ZeZqTO0mXKMLMSgnfTFKfV6F2LFSecUQ8Gpa5YzxKBccP8JOeak2ytcU8MyRlDeRZOpR",
-	"96oQkIrrtmTySu650y0VWAf2MPszptLYbcKeC7VTMpYkcu29P7ZYY0F2H0ONOAHRa1JNIMiAIrI3ykYp",
-	"+wq5rkW6PmnzZPrLPgsvZW7A5l5A2RCeSCt/TGp7JHXR4GiYSzsKFJJSJAwIa0PBe3E6KGgEk26WlwbB",
-	"i2hZme2RcqcDku6AcRsBumqOrQ3TMIJ/q9nUxrf2eGogJ/NSASfPv+1zeKS5eVX5iBJxSiDdh+m9sogp",
-	"HeE929DzbWM8AM67b0+y0jj50Tley3k20IxI44t+tpae92PBKgFUNGBzBo0QzYzriD1DPTivadoBBjzl",
-	"tD3aUTJMCau8G7mt2jbmnobqyEwMoYYIaLEQP9Pw+REUjk8kMQn4WGroK25eW4We13lrWYi3gWJvEBwg",
-	"PNrnFlnqWs55q1XE9ZCt5lYHG7LnF7kFBWZEJgpkSEWwAGJA49zYtZS4zrNWthT12k4FIH7Ltpee0box",
-	"2vUO9YEtQl7Jfrlu2iDfYLYqzciCq9YG+zQUFvxFpWRKKvSp7M+vItwnvTgBQ8CxBxBldvhpKCwWvorA",
-	"mhGHZmCSZS6oHn6oecAMFOmu7j4/e71fb2/vEE3XrWFIiRiztB5SyUiffdrThjuPe0wq8Reo4droLMLy",
-	"4wtwADjpUsl2tkZpUvN8rpFWzr04rvenbySgH8Hh1STgdS1wWNQxHU1s3QIC+1nk88BcjbTi0BrlJQ37",
-	"rK7+kIqkQ4ajbhKHHhnQT3V6wb7bbG1v7jSbTY/Eg8EoU98+2CPB4Tm9CCDQG/gVf9RsboayT9vbO/Df",
-	"zK8EpHrUq78VnNWPaRb20dfebG7VPPgS0I0uhV5h8Jd2c6dBTuDlQM+Nc9UJbZ/jZ3Kr05VfvYiP+0CM",
-	"uVJ46ivvq4fNprBmzQTcGJdsUqzDppcfAYsT9mlW3koF9uSN67AxFY512FMc8/keg4mriXikuMeKY2Xb",
-	"tLm5E7ae02fPaffZbu8ZbTLa6rXCLmv36G63txnuNmnr2dZuuNvdetZrd8OtnajZ3Wz3tnef0fL5qV27",
-	"cHpDmimRUulU/u3Pzfourfd++byz9eVfVWy/NoT6rVRs/mKSsVO1N1bihuypXQabbJVE4tONp8UEu+01",
-	"1405xZ4fUwMutSjhU6il7zMawY76XCmcpVlZFKxyuBoLl3lmLSvmSL9h/CLrz770BYglMBOg2AgX54kE",
-	"zp3FL7tmF76KEgols54jIBqr7ie/4u4ov1K2p9Tr282dO/jW74rCyj2I66/vfn0zFDy4s9NH/YhbAaAI",
-	"uBPq+EtCzQ8berfEf2b4w+o7BV+hdssvf1fH/9nA/ymVQw+9YTfRtivxVqE3ARAfDCdTihQQ2+EoTRnP",
-	"9pRrYL6ksxMfeF43sqbvwUveuT3glbKbl0Z2QWBAXQAg6TFVAJQ4C4TISqfo6XUPSelnerDgadGj0IZa",
-	"bvWJnvpvxzx3/Av9Qx4imHYLjL28uEujvshG30WPqKfUrTswTEUmQpGQ1h6x/93UJxMZuV3rnGRC1Bo+",
-	"Rwu2Y63USzbxyEBEowQ7bYV9yjlLAIOfuSddd8PpxRcjNGKna3qU+84uRBYDeVJ3QoJ9AF0HHRIMRkkW",
-	"D2mabQziTywKSBVyCIUZUXkpSU+kPgfhW8PEFAnMDAIkQ62a9kT1KJZDIWM1lg6JgWN3Dzyg7/yKucmv",
-	"BJ4h3oO3WU67AGGmWFmFoVnKScA+ZYwDw7B9H3xzvb9e40EIsKcR9XkQxSnTfFD6+s8+7GZozsLFe5je",
-	"/hWNE6VA/cqXABpcFi5LRZK8oOHluTgcdFmkfKGK5zvugF/pfPYroRgMYuj8B3f97S9/9StfvgQ1JGi1",
-	"okJN9O+UvAigIC2YFiMBoYlycWb2iPbokOwQua6mF019E5+bY0RQMJgOTzsOFthuCkrsEhleQ+xYLdKB",
-	"ISmEbppQ6TazlUmVCz0M87f6FZJAq6+AD7zkYgy0OPZV0jNu25bJjULfKsFZgyAHrx6i2mblz++QVuCZ",
-	"Jehd5T83A8/nAbBu10PrmKZQoZSbT017s1nguu573iERGyZiMmA8+84oPej7mTun4ME7vvWAZTSiGcXx",
-	"5vdrLzmhXZYEdh9j51U9dKj1qkesF3MW1bUs151R8z5Tlj1AO61NdHOHQysfRGrFg0nBYNGcGYv1d/d8",
-	"TvPSdB3xEyl5f3Kwf35oK44s1X85d5ESsMdGWv4WnWOQ5Lh2hkzNLJVuGZvXWOmyHCXvYh4UZ6B+mkOw",
-	"ho+H0a822lN+bG4pGXEQC6nkEwkoVsVNjUT/agaDeykfDR4jUwq+aEEH9JNxCVo7pS54ib0y4sBHr8+h",
-	"BRgaFYU+U3HArUaz0Vw4XP1Uc7pXHXV7ewc8DjuLFSYRtIK9vG+/OUNxRuSQ0Uvp6PGpSSxe7ymxVZkz",
-	"4ucrLnO+STXXeL45T1IRjUIsJnIHeJbRC/XERcPUoqMOv80Z4s7WimPU4bb886vNIUmVkpQljIIHCdIP",
-	"1S90tNZ5XqY1rFIFT2StsXjQ6MdoI6UeR7c/crtxTX/qxSMyw7/1IWlAEsKakgnp2XS8jjprphYctUco",
-	"kVk6CpVZENUxzw1pJ9Ej+DpZ3CN+pdndCrfpc1ZvRe2d+hbd3K7vsu1WfZNGrXCLNnub3bZfWXxYYXR1",
-	"HFu+BHLeGrSbW6ts+33lBXUTqKXVUsVy1/RECpZdTBOi7DQxyqSufR+KNFvwuais42It+Eit9qrjm1rr",
-	"KIZzqPZNNZDxhacUXxyB7Rtzv+IRmlx851dSSetXrY/bde1UV5SRUEA+lJjGeg1ywxDKNbRptactJ9OV",
-	"xA14UzCo1cOVGvb54q38acjCLH9vZZGonV6j61VkWJP4Gi60a30ob25JvhDTPeg8zmNdbnfazU6z2Wg2",
-	"m/8AhyNL1Ti+6E6KqxyQilfB84g5g3zKuhC4MEp6RXEbKR+eyn6lU9mm++3x3w+3ft3kz161R7ufXv/5",
-	"aqf7/LI1+GMz+iF7E55uyR97H9hPE1HxKpdMecC7vTZ9HrbY9nbU7G7SZ+EO2+q1onb3Od0Nm0ypp1Ga",
-	"qM+se1FqidJw0BYFX9g1yUye7KvzAgDfQCMZnWqjxiqdSq64YP26TI32alPdo/W/bixjTYbVE7nT+2TK",
-	"2S3uuOK5PoHQi+PiVt2noTVfcEnh74f2B3S8HB/U53DFgfmh5hFg6CjxAdG/W+RM+1x70+igqCnlMTk4",
-	"2zcIVyuPA3aH7oxrxz4VZyp4V2XB6ll367qx6VLfrORVy5y1jmuHOD1VMke3gkQFKgvzrEZlhdHN2Haz",
-	"+eNkTCeSBK0l02d8NKh0fq60Kr94895W7imW9LAB77JKF2ol0SNccFZbaZ6Oez1/is0Vp9hcNMW8vLqs",
-	"28O8QAopjaN4bgxp8Twx/1MSTn9rYohIJUpKAiBzYxy1Bzoz97wr73xvPOKcQPOecwJ6zyFfhiQcSQnJ",
-	"lE4jHPbqD2fv3lojEeW5vs/IP58XriFj6F4yN0CotMrjCfxDgP+9FuDTEfklIf+UbzjBnoWxfgxbuaGh",
-	"qoC/0ySZGGBQgdsTgz6g/COww7sTp50g/hUrRcAQVe46+QOb5Mw6si/G3LNfKU6RsqcnRqlb7FgNLtnk",
-	"dcyzoNYg+8NhHfqLzqvGPuUHzozvmJjHtGUzrbi8WapnmFss9XoUl7hxV+G0u+UTuiOaBvfLqS+5nLHB",
-	"Wcg1OvEOOhbwWalQJnCWFWRPhecDtctz7x42LlK46FCkvgBvw5Cf4Ex6RAf4UKjkzpSXV5jpOLetMOvT",
-	"K0YmTFdCa2mfxDKbHpUSrRHzfA6OigUFXrIJiTnpjZKkowvFE2xXjBXcKMNINRUZzVhdXY7tsoBHDUjR",
-	"G2Qf4pfYJ1kPEKIUuuhO5x92lwg3XM17FW8PwztmpV8HqMXqfQGhWofbVVMXr+4du6uG63g/VR/YPRGm",
-	"MpX/mV9R3S4Q08bI6IURkOjy40+/bobN3vet0R8vt38YtOnuj9nJM/kmfbHF/358+Lz/DzsXBxgxURqz",
-	"0qnYf5/CFl3+xjnLr1VTHmMv+x6/3B4y/Su0AR5lS1AYp9BJbl3B/WjqX66pjHSNt/uFocAYd+q1TGBs",
-	"3ThMxUBkCwq9X4phrAlLIY9TEjghVZ3t9qySypA2AGJmMdcF4PkdPg8yceCkzE1NOB3kanAEvflBnxUz",
-	"YOxTRuCFiJXvQodmgJZDk0JkxW+Q72OWRNLS/iJvJxY3DmNMN8kGeSuIHIX9fHppWf684XOrkfZ0UJ1F",
-	"FgykJILlAFZa8qe6uvwPJuReVF8nuOan/BTfeW3dla/cUbSiMvoDmyBU5vEqOycKDGQYiRhlJywNdT9u",
-	"r+JumWII+RqiVC/+fROv2Y+9vLob9yGV2qziYrwuP3wk4ldvHkcaAj0E1vw4+Y3ry2H9vGXdFx0xaO6Y",
-	"brUIuh7QfAZ6aLtMiB4kHxzreo9QS2a+gjCDPhZWOALqUtc7DYcLa2swHHFqJnnXAu+225LfswC9axm0",
-	"Oqeb2WTrqMLd9EEsPdE3ER/W6V5EKQsm0LS7jwg9U7tMqkZqWIZ9kURwxQXLgA22l4oB0vcLXsO+Bcr1",
-	"l8bog/CojhR4xUhBUfIss6J8fguSB30914X6A5t8axbXPYQhV3c685CR2gyA/lwLj1sVHq+gD5S75NSs",
-	"9XLZ0YsTljfE+GxiF182Pptwx/zaaMzIGrR3B50z9L88AslOAG31RMquWLqna4NRsMQZhPq6jHH8XfZZ",
-	"5OkEFPX5wen+9+ck0rUdOmOF7I5GZhQ7fFCoTiD7J3+QOiA55g6vpWbHFqnPKUeeAuXcWXq9IsuEBx0d",
-	"QHII3ajaAhSViMFM/BOZ9+DXVQxWRDmE2po9ostIlipPU/PboD3vzB24H0ByoR05UZKTJZIB8h4XRCuF",
-	"CN3owkeHCvTArNjHUZpYR/qliBj0RAv7LLys2feGJBOi4fMPGF/uOI46OXn/4s3R2evDA+NRF8LSPq9q",
-	"nwwh7cOhyQHrsiWgilCihkVqKZyS8umKcS7qsFcCImPcGT4P++ohco8EP9VfwOvrGgAUYKcSzLmDalHL",
-	"CGD5el5WTubVqgFoPigUxAVK02imoqpISfA0qNlqcxt6p1gnB2/5qW6qrM5e77e3d2w5/lS19bgv1PaP",
-	"1XHIBC6+bkJqPhM88F15PbtZLreiCwDKeBnsrbLqMNR/rR2w5onVpz3gYb1iKU3wCTLnr8tHSqrtZrOG",
-	"8zRvPnDBRzTLaNjHOI01CkZDNRkWwSM0LBm+iYmn6D1kCxB0CkXj7qfqDmKgpF9YfmCKvk45bo8bBvzv",
-	"QyV7j7QWIn+riVKXvnClcoGFNPfmAVNvdWPoJe91Ur03e+/iSopzGyp8Ik3Fwh4RgzgDsslSQSg4m61e",
-	"aM1JVZeh/RcNF/exgTk+NMuBayWKMGNZXWYpo4NboT5AaYOrPwWRwppElHVyPpwIqlhXhBTBteX4pduo",
-	"uNdS2lhBHmhsElittgxfVyJkS0aSS909kLEa+QklhsvkcGVNALG87tyrTFsa5UE3Y+WgRdO4sXSaOe6V",
-	"aati9v0LzItZRpfboVpxRnU+GbL6OxjLgpPJheRxr7fi2dRXzwP9tRfC625VLpXTdKxl1FpGrWlK1mL1",
-	"2xKrd8Yb8xhk1e94s3/51vLCOzdBmW21duZRgmarsOroKMh2a2f7eXsLaRlrLlardY3is1vh+VEjuh+a",
-	"nxkl4/tPF6iWh2UB+qzc3q+KnOfUQeSU0TAjbyk0Fu+amNKS4HmfJll9KJI4nMwPkmP3aIMQAHyr6U8U",
-	"DGJ+imXKgQ7lmrJlUrVBW/zlI+4/nezzfA7lD4VKa033Imu6CgE4gignwYB++p7GyShlGkETkCH+h95i",
-	"A0JT5vMeXiQ9zbiOQ3YaD+d5wUDNnUX7WVDzbKtmOorijCTiAoO0Uvi8SgGTQ4KUN/QDG+pWKFnAGCCS",
-	"dLIrlhLJIFxu45IaQCZJVXem88h20+d6jTzd1UJNZFkFxCuWnfLXNMlO8HM9boDwnWXw8hVYJpVwW6+T",
-	"dbfdJLYvxg6HcJhS2a/TMU2ZYS/QKz+nnmC0LJWvO+DDM6C7N3l1eF44HSVtXH5LZ+OmfWVQgBidNyMS",
-	"EVSYC+RKZ7t5DSChs3z3jiX8vR/q3yyA8EwzvN1EFhQtkSRewliIr0DDZgokSKrdia1ErHnEqW7Eovvy",
-	"CkaN9QGrZKXyQ3RXHmXpoV6Xhyo71EC8M1hLZ9z3j2u8V6Nl9f67X1krVPz+/+Wv//N/+Q//17/83//u",
-	"X/7r//jP/+4f//N/+N/+5d//p3/+f/6H//y//zf/8j/9n+py7Ra8L5CmROyq8Wn0a8zVJncYUyyIpsCa",
-	"onOqGzbL+a+11/+dTRpGlc4zpYh4RDOh5EGPJhJV0/5waCMI2omNufujJU5bvSZMGQ8aa6IWDB87Daxv",
-	"qS+AMRK13OEm3dzcbLHdMIqinee7O7vNZ2yT9Xq9HRqyZrfbbXV7O63tVpO2onB7eyvabLc3d7c32bOo",
-	"t/2sYtoVt5pbz7ef7ThONMBZsMWPM6PWw/c6NnJqdVSsFR5rU/kOS21LHPQVoLFDmoV9F+CGe3s+pu1E",
-	"hyixSQeB+59Ig+zBEqNZkBXNIVbaFUewD4Bjqc8NpSCgXYIhDS/pBftoW3lQghyfXQpgL0AIQbmtrSvo",
-	"M405I91RnETSAzdct5tEjq8uDS8vUvX1PEJx4IRe0JjLTLeETGDp1POq8HTT7d28ZUAj5nMHnsYBt5lj",
-	"zGodd6ZR3OsRPRddaQxz+XM8dCNXEokmMmV1ZYRGkTRMpRdMkmEykiToi0xpgOFI9htI6PIdCT77ulVT",
-	"9L16jF/p/Py3v/z1ly8WsIWzluyJ9Dm+Kc6cJk19KnNG25w6A0BpUn3gUAwnCPyS+Tzglfh0IZl5sFrn",
-	"Ef9zPByaF+MCC/VJ4sxDBHSILfPMquc8Gk/k1Ff3OcD1cFGeSKiFxidyQeQAujFh8CabAkyYPkyXbJg5",
-	"bJWCE8onvoZBw0eeQnfpXOYKILlS8CYw2yI3MBJPAdmNXoW8rcoqLVVO+QngUH6rnLFTQqEsTVQyIq1V",
-	"760JymNC/MCK3VG7izW2ZZW81DWToPDB1vnPB8h/PuL85iPm4XpsrShyxWhTP46xamydGXPV1HzZXpXw",
-	"mLLevGg9oY2VF7Z3SGBSNQGpOhzvTi4HMy2i12Mpi/bQCNQ9JXNzU7PGlIWkMPFDwoTRFPrR5XmgwDqz",
-	"wMDvjDnwSFD0NdUvaP68AFWC8PYVS8J8XlaM6nASrFoPhvRhC2rv55ZkP5EkjgpWyW6p2o+jG6qRVpka",
-	"+UaK+82+tNHxa5as4v5fV+2vg+43IE2BvVMql+cEEZTgUt71/GLaD3HWj1I6ljNlU7JYN5X3QeeE0TSJ",
-	"WVosMADqLKyWAjfSQx8/Zdko5dJlOOFibOwRrP0qq1eoNchLU/c/4sD8TQFhpUbLfa6fpeT7QFwhn3yc",
-	"megHBjFSMcoYqQZmGYKCoK/p2qsPhqMsEz/aisCxXZcFlWUNAhgJLmZXxOfETHcsRolah4FaFLLV3MUW",
-	"OOrpBd4XbCaj5nEhICZCNN9MdxQnWT3m+kqsccISxvIhY9Bkpg5OzUL75nEGjDFmhIhwVf4xsRivvOJJ",
-	"fVwTJFEOfP7gnOcMFgJFhiFByxfOU89Vek19RRM/gZYKWTqBfUN7DD+Ho0RtATV+gwAc44BAhoNYwV5e",
-	"K43f+ytrrL4ZUjWvYvfJ9WnIT7lZzvvXWvj5limtWbHyjRKDXRtQ2NydByi0OwZwXY4Es6kWs6xQm4wb",
-	"SQkkJUuNdLorbOFbLSqmXoec9LnIm5FHjd+0elfHzFKgWQXgqNtVwX348wbowCXpggbZHwgdF55rACgh",
-	"rHZBYESLbg1mBFCg0wPaTfJ5zMNkFFmGDiiNBUBPgP84irChmKY5V5Ld/abgEHr4UJ//XEggQggi/+cv",
-	"GoOqTgaNucSINtB1Onq7OyGSDSjP4tCot0IYu9YgZ0zNyBlIx22jlMNv9ZaDtWWRtiDO7ZN0BTAgD6pB",
-	"n0p004IazjTObMkmTBSywFolB1p2mQGglof1mfqL9iYp+XB0/vrgdP/D20Klu4UHkKq501h50NkOvFBS",
-	"MmB2pYbY02pcJBFLXeOJgAfoWlDwS62BtggX+pHw8L76gs4CqCdClthCLnX4X/a1eaTMxNzigemA4ZPz",
-	"7tHhEMu7nRGAvaFM03TE8q4xOBAkDuclllCXZWNWsrJq6FX2KUxGMr5iNTtW87wY6Lrx3fDtje1I8+YT",
-	"gRK4mKX47FfsCviVDi6AR/w8dV741ax0/qPP/cr0J1R//dtf/volABiqabLnhguuW6Pu8OiGQu0sSP4N",
-	"2ECkE49oegojCGDnl5LZqj+c8vemb+m9QGXyGxYUSeNpKOZhZmq45wNn7qqIe6rbnN6aM53HSjyAvPAb",
-	"tzxXFvqYSkvOwKLagm51U1MtnoHbK2AqmzPHLDgmx8wcqo5YfEsHrOYZ+ZqngamlYngiURRPT7A1d4K5",
-	"VF8ZBoXZ+uvUtB9ozfaVkCK4wzR3BVPZ2gfnUzvDVXC22vOKJqO5uKQpSWJxO1ZIOUieaWxPHkqAH1bA",
-	"rXzxjIFSmMa/Bj/uOzcR6o+azfaOsS6+09Ym/moO4nf2xOLvxV0L2KQmHhbJWPREEr2gtZsuyqOEXjlf",
-	"yqCBl3yoOwVFzWCgVtgV13A8caqgWBa5Cx/6DELm6v8xRHIYYSqI+iZY5wGAipt7hr+XVNBLxP9AH5YS",
-	"6NJqjcnBC1FLv4CQWbcSoAQJovDxe8YBVVYoxKVO3p2dE+e5SPeMF2EPAKx7o+SHM/0Q6E6tbKA07KuR",
-	"i559mlI12Bduz8Um2e4CiRCXJOYyjhjkTRFKgOFFMJy7iegS4GeGTdWn4Csj+9c4jbOM8QbZt7rNCaCa",
-	"uFjfsahyaHLMfa5sVTwrnhNaCwoej+kNpZ2keKooy7mwQQB9BEgfn//0/o/HH9EU/Hi8/9PHF39/fnhG",
-	"qoboutV8tvlsq5XXDSJNYmsTz44J3sUS4DvGX1IrH/hct/eGVi9DmmbFSF5nOpIH7WawrZcO6gHl2Jyk",
-	"GcK5bLqMUOnzMUsSEPYTMhjJjAwgz62/qCU2C9XMXSCRbTZkKLFKsmq/EW6mhYHDvKmSWuq6UXXXi7rh",
-	"UtxPU4U1Tvp3hJO+fcTzsgAxZ+OCkln3jfitxkhRKN206tk1HeYbJse62w/uGJHOhtnyeFLVOXGkyzB8",
-	"wsXYIdG06UifYz4Swm0SUnCzyBJXt6dudaR1fnXZML1gDXKCb9cgmJkwl0m1Ge3dHeFwnEdM5dyu0xGC",
-	"7Dthx1VhK3rEN9awGsfwLfWLKJHQq0tATYSu9/QXra0fR0JuDSJ5jK0ftHv1NSJU79j5IvTMAPhln6Yg",
-	"HzDxI0m12Wi0ms2aTTrksk35QCR3gfasCMbOxzEQwfp8nCMNrPBtkFMaS02Fi5cjBkInn4zrhY5dgzTJ",
-	"kI4ktgMySSuT7jEwiphf3Lt0hHp2PGOneo3XAnJGQG5fWz6axXzcAIa1vHzMoLsScflE5uXu1qRaUYYa",
-	"MbPMDnVSQ9YO7cxg3GQmhjqRi1IQwzamBwYYoukI5Cbw5VjInJNEQISaun3GkITk/dQ7dd5Xi0o3G23B",
-	"eVP2Zy7RNau8hfMBm7uxZklXzQHOQpdCrvF+hbCZ1Tdpo64l3TdffWz2741MPPxNbtDhcEUA0Tt0Z0th",
-	"slMp7hIgEUIU9HUvRYT9DxcBY9RFgU7oOKgjsgroaM/n+lWSiFGmjEHnckecK6tVXsbDIYswNs01HqY3",
-	"SpIJXMYi9Qg7xQGd+LzLrF2r4bwgvYKeSEPmIGGKaBVzy5WBOM3AVsxLNG7F56VrMo1ciQ1iJb1kEXHG",
-	"gK2ZS6BF8Byfx5J0WaLpnqZG90SSQczPRkPsxebciIJaIwXtMoc0TSd54fn7NAk8Esj4z/ojBhiLtB0/",
-	"9k/+QKr4h0ykTF2PQxWc+XxMNTystkeO3p3NvCa/R/Bk0iCL8Dk+nw/QcRbL/v4lwBneBuiGlGJufI6g",
-	"G1LlgqhhQjU0oBmggN1UZ6BeJdityhDb6WST2neUhxqxPaARFMQD442+ArSgzLcfu2I8I92RJBlLEoms",
-	"egBRjznZbBLJQsEjeNFYpDKrQfF232GbhqKmvGGNSO30x3EW9vVA9RPb5oFzQUT7w+HjQRG5oklvUVhi",
-	"EAB0OCzAUFqrIGzUo1aurNpsVyBfgJVV7dbWs63nmztbz5ZV7T4SvEq+VA7sMVcVyxArzjGcC1a5NyTK",
-	"7Ff8rnUjxAkcnURcVP4/9q6nuW3cin8VjC8rpZQtyrJs2dODk+yf1GniJtlOu8uUgkjI4ogCGYJy4mQ8",
-	"05le22u7t8502ultD7300k6/zGba/RYd4AEgKJE29c9xYp08ligAJPEeHt774fc73PrhP9+//+sf3v/z",
-	"H//9899+/NP3P/7lO+uHf333/vd/zBWvfvv3//3u33OXrdRSLmtX8ShXv2rIe2u0tnE82rKue9ZykqrC",
-	"0S7x9zpNj7QPSMcnXt/u7Hn7/Xb/wMbd/qBr+13P328Ndvf9PX+369st3Lf73T1CWt7A2292dOFI0dXq",
-	"QtEDeGL6/ydgQwDwWinARPuZBRAm2XqygZYsBC3JkIDVECVmYFqRM04FB5o0zvTlkkAuDQg7VN8HPnxc",
-	"SiXnUOUaxGuvTCGXFXY/BInchsNtPRxuC/vxclSDvZdDNdy0vw/8rUO7JWKLoghfYQpWgz1YwxIyAz5Q",
-	"+wE1okprzIcmcsu8RXUqN+XrNtmUtXK5nWdevOpiNS8OUku6XQmENHvIISLNTTglxGcSpQeR6vHpiTWN",
-	"aUQVII2SmB1fOJRvv82NdhpFsBeXvWXfiNMzIolNI5ACEBDFIs8ikQ/QuoY1jiOWakENcZkBrRSruEZY",
-	"8DhiUYBlBpNEc6IkLWSjL4P7Aizp0EpoSVQVLFmoAlsDYOt1KrCC2d6h8+vAiu/zuQvJYoZe5ECcDl0W",
-	"xYmuAHGCln8lFGfhE1en7YTKACsHeh6bJ0PuHtQzu/3bAfbcBFSfZkC1jtCoOuZTDmkD+vzoQZ9GziAT",
-	"qa0ahy0N/lQZzA+B/syKL8XwT4fignLR2vGfRn1vTgDoEivvHUA4tW4rArS6/1VTYwNqus0gULqMM101",
-	"DFTXv28IB5rBmvoTb0RSlEwED5dDAROgb0UV/vLop1kQKVo9hnQBD/ucGPnmDYz044eRbpzuJ4Ukzfnc",
-	"RSCkM454HiypmiLzgElRTfntM6n7BAUzhxZhRvUk7Efnwr0GCbNQwB3YRTlodDpodeiHRI0u4HbVfX2i",
-	"ke3Gt90t7OgikWGWKHunZPQvr6zTH5+egImhKdygJezTRz3ghsdirks9epV3g6+MBBR8v43jEVQ7HJqD",
-	"HaooTk+kTKc4H9gBslXiFDIiB5yKykJfADAzmsSaQVtrpAuEMAr4LTUIJkCJkGfHyjUhLyE+oWmAQyZH",
-	"XZj5r5b4twRStTTt79AKef8RuRDPRjtEI50RpMoLZ8guEY2nhAntGUODx4jLj4DJ8CKiBFTRgzSj3CBv",
-	"ApaiWrvZrhuu9zMGJRaHAu07LAtiJNoU0Bhf8LEI0RdfKb5IUr7r1WIEZLOX00rQCj180YsS1LvXq4PX",
-	"3222dXiPFX9EA/WmBSp6CuF2hTh/GskZh4VgkpofosGnlIgbl3yDou9WsyPF5XPq2T1USwibjIXcjZ5k",
-	"Ap4JPxavDOS5HYryCt2wlNkdcbVcE/mMZ/wR4hBaYNNSPFJivNkEEmI9nocBiyMWcNM+RDhNsTccC7kJ",
-	"5Qd+qt6B+iATeuCv60mE2MQbTkGgr8PT6iJem18PZHal2j3HIkl/W4s81qwuxmKer1xuaKZgUcD5r95O",
-	"VfENPHK/PW58gxtvm42u+/LdrtWxL3VH39qN7kshwv6uaXUvHYd3vJgm0P2LlIBk/EcmIAR2c3x6MqW4",
-	"cux5JJaGfIV8jPCBFcVjxLVF0jHWjUoWGb6goKc5ncNGJmk9MknmcvRpaiW1mp2bsvOpNTs7ybKx+U/b",
-	"5nPhWMGNi7eD1H0mLJULOXwSYvXBjvQRwVv5GKr7B+hCLLI/acCfHfhTbJMbN7WRdLvTkm63NavdWUjh",
-	"we6UKTxknPWwA8xv/wyZW1RTeB9J/bguWYcXVUc0PZMredl7SztRx7l3heu8/KDnaN7xbc9Sqb1M4o/y",
-	"0KQspZeQOEpSOAyyAwLK5WUFyJQdIczQznlz2wZ8jbejZAJlay4zm4NUhofHJHzAnTnIAG7PngWVcs2P",
-	"yRn2Lp6Jlh7CgOatAlabwPkOoSvodrGKX0repDtxiIOpMaiV4elJ4aIwbTYPoglNiX+bj5ctWJK7LcfS",
-	"tC44zE+YtKimp6glD/9LOpV6uSBm3nqkxa3OfpQJL2NBalA3YkNKN3tjRXfIitQsXcKOJtm53GsISCTp",
-	"Mx6rKs4gSvLdoBpvvMFbR88fnqCWqG5IUaW6NWVMDs0SieJCydJQ68GYHtFB1LMMQotnj/m/ATs+x0Eo",
-	"omYrr2ikA7F6IeNBzmCM88izyeoiagFwWXxrfUIuFtbueJhrReRjq2mH5KQ1FusbVB6NqrnovqizGHsj",
-	"fEa+wmy4NV/rL8ibtLzdEPdJuNIWYeZ9TYNXE9CQWV3TAXsQjWNMp9VMpAPsR1FIMH+I66zal0/akrAf",
-	"bAcFdBBtjslX9qTyqYFfW8SNVo7JrwtR4PiXVJ9RNDFQDzbYUDRBTa0HrfdQ5lmeTzyPEJ/4dRQlDpUU",
-	"ShKug2rZhV/gICR+/UiXW3vCQHv8Whi7ZMUT+dnPGIpeU00hKpgYBIORkGmTiz6Sqz+KSZINUo6cWUge",
-	"SiHMEifGJgmBMqr8R9SZhzhM4WyaboARgr78PKdOwa9qxFEYeBeimi2GLjmm1A1mpe8hPgfCKywyw/wZ",
-	"wmG2bOTHYvlhqPf0pHfV+rHU/sjIK+A4ds9nSOjhzbsT4dHcgHd8MLDbpL038AjBdmcfCxZ+dYvuiPCZ",
-	"7I/cX73a9ZqDL+zJL0Z7Pxu3cPeX6ek+e5zcb9Nfv/78YPhN5+zhliV98OHWeYuvewk5D6IJc8WnbpS4",
-	"+VGd22aKomCKVU9aqMe32e3d9d0eo3hEXA8zsqRDrbjry7nUTLgNwkXpYaTnO1LuwPRfU67hOsew6LbP",
-	"TDneoBOY34A3W83NVnMJI4ZYy/UqbTlfq6N9Pb217CHsvZoEUAMV+8xaQrCXNuDQYiPbg+6LRT7EKUnq",
-	"yOMByLZDn5OQeKnEt0KnfR4OQDdpFGttV0mkoG7dnSShxpxpWmLcZ1E4SYlDv3722EJRoqR25R7KHWI2",
-	"zIRkQ8EPyj2OzMIrBySP51iAD3z2WBP++cFggGRjoBcq4sG+jovU+J7RU5x6w6Osa+B+hBEDA2HMr/iM",
-	"1Y8cOjVA/q1+26o7/pWpkyneGZNgugl9G8RxQM94Y6Db6kKk6CYAmjPuT2lJohp/QpEi9TLDDctkNiWU",
-	"b/B9HQKq39dzWqxGpDciFyZDJPIDJlpAOI6tGb5EgGcGHinDsqlHsUSaQDjlFeYJCjh+VVyu9T3xjPzy",
-	"EbK3m7CqMT7jRZw5h2apGQ+uNvEwez+5aTdlH1NqrUfc8Pg/kmqzYIuyXXJH5rxfOGEwO3jYf1w96rIh",
-	"LZcXmR2LZtkNfLlRQ/KIM7CDRIlg1I0G2Ym6sqHNhCKrGeWjMxolRJ8K0RPYUykX/jGrl40qYK63zuSM",
-	"EYtJRxXQQVS+a1tQFY0vKeuURWMuVrlSZbEBc5VrzLgzmDsrnZbfJ5o2c7h1gJsY75Fd3Ol3Bq3+Ae7g",
-	"pmf3W96u3yZ7g05z3z5odXdxu7/ndfx9cjDoNrHxvdHitKiZECl3kwlVa4l+2HJcBSvN1uHWb9SbmF1X",
-	"FHvp3IHuJtt2I9m26yNJ0WZyrpbd/GvASllUQB2ILNn1xnhEuM/t8TmhrexwZyeMPBwOI5YeHjQPgINO",
-	"9jnjSSFokEc+mIU8HKfeEENVozHGQYj4MIVbV8vlJB2W8BtDDMJDxjhmSvA+SBTSPtdKHLOCVp5nB1AY",
-	"OG9o0/ilcUaFlYxDBzpMc3YZDUSFPT8SXNcpAtBLQM+AxOurFy9Ojd8G46Kf/hyJ4zcBS6FbOO6jeN7E",
-	"ERy+IInkJKF+rj04uVPQqphHNEqDgXTd5uMT82b2Nwrdgn0/IYwRH0A5gmhnO4/ML/j1kxlKFHiJBcz/",
-	"5lgk5KP4VWiLMHc0x6ePpIxI8a5GFdv4hsbS5Pp8rZBc9AwRiQ0yxqHtqSxiGEfZG0ETRhLzLvjXW5cv",
-	"L/8fAAD//w==",
+	"7L1bcxs5lj/4VRDcibBUnaJ50z06ZmiJtlW2Li1Kds00PSaYCZJoJYGsBCiZXeONetmXff5/gH3Zet2H",
+	"fdjvUxH/2P0YGzgA8kYkb5Ktnpnq6CiLZF5wOTj38zu/VHw+iTgjTIrK0S+VCMd4QiSJ4VM7it6R2VuC",
+	"AxKrzwERfkwjSTmrHFVuxgThKHoh0B2ZeWjIYyToiJEAxeTnKRFSIM5QzKeSCPRA5ZhPJcIM9XEUnQV9",
+	"9POUxDOUvLFa8SpUPXes3+dVGJ6QylHlp512FO28I7OKVxH+mEywGss/xWRYOar8Ly/TCbzUv4qXetyV",
+	"r189M4W/qFctmQHa6uO7z7//+lt/Ww2FfMGTKFTvx3efAzLhn/0xlnaMMPZ0iDCjildRE6cxCSpHMp6S",
+	"zYZ7wZlP5sfaRvc4nBLEyD2JUUymggSwqpShXTShTC3zkjXUj84Oa4K/vCdsJMeVo72WV5lQZj8eeBU5",
+	"i9S9QsaUjezwbuiECIkn0fwQbxn9giY0DKkgPmeBQHyI5JgUyGLJINMXZAcaYSlJrO7697/Wdg4//VL3",
+	"6ntf/6niGuWrkPt3JLgVJD4L3Ls+FSRGkqOBuhTxGE0Z/JnfeXXV51qtUbLrg9x7Nt19czsMfCbJNWYj",
+	"x/ZfMoIGM0lQrH73UF99EH/uTWu1pj+ksZDwJ9nR34TYftFfcG1fzdz8am4U0+GQfkEhUIF5Qn5R9OW1",
+	"nXqt0SzbST2JEkJr7O65du2URCGfTQiTZZsWJFe8EIgGuWE1zUgiLMfpOOjibRnyeIKluo7JvVYF6J9O",
+	"ppPKUT0ZIWWSjEhshnhPfeIaXhsJiQchQTSwRB/AxR56GFN/jKIQ+0QgKhFlggZErTyfSviTYH+MYhIS",
+	"LMgLgWIehnwqqz320TBNKj3EWTizF+lrSKCeoKi4XquhiMQ+YRLhmCA+HJKYBNUey+3cwbDeIq3doU8I",
+	"ru/t4xKyDuwsS/av3jjIcYq6czf5Aws5Di7gmcXlek1DgtTrQGqccCYJkzunVERcUHWNWiVJcLKYnBE0",
+	"oveEISzhCyBjNI3UO6olE4F/Solwd/kk1DDfYjGen0D3bXunsbtnhzekodo5OBoeCvkDiXd8LAgaky/5",
+	"03M4bPgtUg/2B0286++Rg2EN1wcNvxm0yO5wr7ZfP2gcNnFrsOvvBfvkYHiIa4O63wiapDXcxXsVJ52P",
+	"1SAXUXqBfeKd4adf9lol/PNseMEZOcfSd8y8c4NHAibth1QR3JiHgThGGE3UDWhLsZQf+ttoRKRAzVqr",
+	"lN2fDZVAIjv6RWXEVmu0nGOcnIyxvJlFpES2fxwTOSYx6kscj4hUCgcVCGvOv9U9u3jzvrOtTiFGo5hP",
+	"I7T15vry9qog+/V1JfTlmxFszPrtFMyMOixQws/F/MMZmhAh8IgI5McESxKok8BjNCBDHhMkx1QgSSfk",
+	"CPUbtcbeTq2109i/aTSPdg+Pdg/7aCtWx4kytXU9Jkh8T+IX+hb0d84IrMX16xPUbDYPi5zD8cSSNSFm",
+	"DqsuwdlEXf6ahtLw2LPJG7UdZ8GVonAHo4XdmhcAFfj+c61Wdx+RkX7qxntlRmXG+I7MHngcXCePmpNX",
+	"5AuwZkFw7I+BzW2djCkjAlj/eywp85DiETuUCcIU27snBeobkzDkJQt9p0ewcD65c1Rbzu/OJueayMpW",
+	"X0lhQ4cvBNJENLcR6shWNhHHi5Y/GZgdqBgtOPz5AwNMWh2PWUTyQ73p/HRTsr4T/YKVCdkMyAyvK3Es",
+	"1z/MeCiVXuo+y7XaEfx/+Vn2UFtQ/LI7xmw0xhQNZiggQzwN5aqn3L6rZHFEMr1HnPMbw5jLSY0DB1cc",
+	"G857jm0rCZSyAjf3LurveWq0guEpNPezif5QwrQYOjtP5+EcZAnbmj6ZcfEjp+xaW2DXZILjOxdzZVxq",
+	"nSy7vPyBkRhhFiAcTCgT+fH/v//j//7//q//53/+7//H//zf/s8Scon1+8pUMcWa5pmRYbGrsNbqUh5Z",
+	"zhPnX3wZiRvCMFtImhKueCEQm05ITP3ittYb38MgucIuW1F9q8Y1ILGHfD5lisEMYz5BtbKVinDBXjP8",
+	"onJU83KjaqrDNMFfzKhq6n+ZYdbcwwyxVA8xx9/NEoHrRebK0nGa31fmO/bVuXEkUiOl4vbF6fXl2eny",
+	"1252DvPDmIpxO4oWkZf2SpXRlpO0lvug1qauqRgvGmQ0FWNgaB7CAl1ddm/QSxzRl+r7l4KwAMVETmNG",
+	"AkRlnmkcHJRyvAjeuo41A86ggxJjRk3iA2EBj8sncg+/a6MmJgFhkuJQgCltuEuGUK4uuu6B66dsTiLJ",
+	"QGHc19rUL/OF4ChC9yQWlDPFoWM0mLIAjNBnYURmtF2J5VQsP+YCrquWaxdyKlY+4rl3w2i69O9lbFHQ",
+	"v5MqasO/CA/4PQHvCTXabKAoWcmFxM86BEfrFhZ3IBd7FSzQBLOZunDGp+CV6FW2j4F6MBMPIOT76vl9",
+	"JPBMoIcxlugB2zd4IEnV1UwJMsV5wTIVd8ahaw6Lc2XUxJxsuuHk04s3rct9ikOjE5QRmnHa2nOOAuLT",
+	"CQ6RPmJFzb/sUMfJSzY9HsXBwgSmg7YPAm4RmxLTwQ7Wl5Xz1OZ3OSZar3gU76/V6t9vpF0S31OfrDlg",
+	"tMW4RFQK9cs7MttebQZPL8Byk1hIIvqS3CxAqIVUKOVpMENvOka64SgSL3+BwX59aW7Mq8St77tHK/Bc",
+	"uFBoi9GwX3KMcBiihzFhiE+olCR4In6cHVblqxpoTETEmSAQVHyFA3OK1Sdf+37VnziKQupjNfCXfxNq",
+	"9BkFTV0Z6LX1KgGWuHL0118qQ0rCoHJUIRNMQ7Vg2qxW5vtUSDQgCKN7HNIAkR11CcJBEBMhKl8/ZS82",
+	"3AkNeDBDYywQZojEMY+PEDz5CC15nGfX6KhSr3xddaE66hUddk9CDo6Dr96cPZZER63JC0OkaithIMeo",
+	"rxajD4QqjC+ahIFAWCIQDVU1nhPOhiH1N1zxQ7vibBqG2XUzCsgJDwhqIvIFxoDDmOBgBtIy1aq/yfpo",
+	"+ST4NPZJ4fUw7dc8HtAgIGyzeTfL5q2W+ezccg21HQEVeBAqM4sb/w2Oom9GFlM5Vjqqj6VSJwZTqex2",
+	"dZz5AwmUaRxwGAQswhlTujIO4bGbLMRueuSKC0HNs/VpQVv2INEA7Q3rfgMfkt3BftDym/Xtb0kExhM5",
+	"xDQkgVbFzCCRj+OYEoEwygxOcvTzlEsCC3TB5Ws+ZcFmRNIqWxuloattGcKzv9HkLzgSU4ge6lPg6YgG",
+	"JF2YuAZQI2VCYuYTFHAiYFiwZGjrp9u/nH/udq4/nJ10utt2Pc7ULCeESRJsRjH18qNDhRke1QOh6bvQ",
+	"jMhvyivse/VPAyXZzeEZTGko1fthCa7wLOQ4uOH8PY5HZCPKqC9kH0MawkhC9XzFMjBD9VrrYHd/r1bT",
+	"gcRvuRI6cAp2oxEo/J5oCRPSCdWrcMP5OWYzI63FRqvQKBUeknNjSElJJpEUxygmMp4pLWWvhkwKybda",
+	"hGsszVQVw9Avtt536zxDfGiHoQZ1rS7aaQ9NrpIOZ8KqZH5xhIrNEyRHD1ibdukc5rQ6NdJbhqdyzGP6",
+	"d7IhUyo9fhMqBGUjtfFGg0CS3xH2LWkNXoBMdhiW0xgI34zES8bBY0S+REozBuK7ZWIaRTyWJDgnAcUQ",
+	"XNnoHO6ucg5BgDJEJ8YR+q0WA042eJbUG/kQYQhLoQxfHGMWhMqk+Jq8WmfjaRu2A7puznkJDvp/MZ+r",
+	"Pp9UMs6ARDfOJj/kc72ac44zz77N5m+kL+vov1BXTgPK8w8u5JDVy597hYVwu/fbEoUEC4kOkD/GMfYl",
+	"iYWnPSPY/sYZQSGR0sQl1MeAjqhEW/6Y+HfaZJOJZnCMWrWaDic9UFEMs4qmHxMY0cLZHJTP5pqHDofT",
+	"efvsQtEWeIb0hYrRSxSTkbIrY6L9QNo802oLjFETSMZvgWIeGiOTKXvwr/Dsildpn57Dv6edD533l1ed",
+	"64pX+XDW+di5rnwqH66xzdS2msd1Ltqv3neUon561tV/Ou8PJpRBJLw0Mq+sZpk4BSBgRIWMseSxQIIQ",
+	"492KYh6RWFJtE5ooaFvmzOAAS7IjdZRxbigBFYKH9/amueQPloawwPmWXH+MFB+APBU8EITJbVDaMQrp",
+	"vbmhmj0/2VGoO5Web233uVHZLIOUtae/TYgSKidqA4rWft5b5wiiWFvc8Vg4/M5Xfs06G/6ayYAwiVH2",
+	"zvzQvMxupDTAB38jvszTgI0+4TC8HII9vtC/jUfknEhc+er9Utz+lKdTSSZiacJsSoZfkxHiOMazuUnb",
+	"R8/P5NPcXBLevfKcUm4/NyctcladByxlcezwiAUD10HnsnCzZR2bnEd8jyWOb+PQkf81ieRMu420i1wQ",
+	"eMAcXW5ypklI5JITbacFZ1pfv/hEmxs2P9OM+nfMmca48lpwFlJGypPUpE1JBudTVsh9JIMu9++IRDxS",
+	"WhRDSmVOzDnGHzIvHHAeEszUG6diNaaQ5Bcks/Qyu5/dxWQWpUxB0+PzcgVzJp6ALaSzeR6+kFnNdRhD",
+	"FDkZAo4im6yq1Y0q1GF0iVJ9+klIyvqzX6C+gJ/ekVkftBHK0FCdMshDtqlHOt6lHpxGf3EUiWOkjsPs",
+	"YUxigkgolH5LZvCciQ50bekE3ha8OcTwZ6ru9Rioe/0ffvjhhz4aEPlACNvW+UoFTqVrJ1assPAqyZzn",
+	"V2mvhcbkC7YBrnQ0du6eHTz54pNI6oP/t6mQaIIDUszzbWI1er8R1J+MO2ZGu4gVKb6h2CMkTBcS3iAx",
+	"fcLV7KTxUc69iAarxXk81P+FBl819fRNSKSvVisNlPz+62+O6M9cpKNc30nHfqrGfaKLcObGbAnXPfIh",
+	"n8YJbXuGfBGPAxKjs3MPXd1233ro9dn7jodur07bNx2IhazEdRRBwYPnmY5XmUbBettcOOk0o65lp+VZ",
+	"ws9SdGYV8ow7HYWTd0fR9+dwUbQmVztj0RRWsfCyRYfidUwUu/sij5Xg1Kvg2WgXuiMkMpns0zgmTKLM",
+	"3UDTvUqvgvyQYMUD5PKTlLEdd+sNlyqxkKjXMaQLawcPLtlcwx8XFu9BkgMWSW2esZ7V2YimYuxpP4la",
+	"E72KpqxvYaFcJksH333+a3vn3/DO32s7h58//dL09uqufB0Y7/MpENGj7YnomQyJKNpAUSgThG00jIkY",
+	"hzMUc6mzk+3FnpWF1WeRxHl6W1Y5s+z3ctm3rrhycW0Hgy45oPrX5yAaM651yUaLO2eNoo2J8iHCoHUe",
+	"5zTJvAJl5LDRIsE1pjQpp0lKGARYc7uTM9gyxk9hE1ur6hzJQN388o7MYF5RtGMCjolHW6SBX7MCx2ip",
+	"Ppmn5n2/TpTGeFjDgwUajvWDL8yVylzqpM3ss7xkabMLUEqqcOPz0KrRsjYh1vdUfJsD9mgdca3Z3ILw",
+	"PRkT/65EpCcGmfH5WHkNbnHtYjZZG0miSExQFBOhFCAw7sCIGGOhXwYO7HhKHE7bMWYjEvKR0y0ZmAJQ",
+	"pxPJ5IXA+/Sg2lfvXgiEB4KHU0nQ7fX7nMNmGlPXmRjy2Cd6nAvqvCF5x6yDKZcbcYiCsWM0xMo8nZ8z",
+	"fO/2rSTXZSae+VmMcWN3b/VJm1pSV93o6mWbns4NXfmlkP9KmY5H5ZZ6AXuUPCbO/YQcDPWrTmfdwuED",
+	"nmmeeHbZPc7mApmMs6yJur3KVmdyjZYdtw+ZS9M7L9wO9ML5S/c2T10l/DBzIJ+DJ2b5wXqcxKzRvEGl",
+	"szBX1uIWM4FNvByL+MaNk1N4qK/BCwZYEI1ZAA6I+/pLferFS2W+iJc4unupr9TKmYFBMJRpEBAyhKZ/",
+	"r+Lorm98zAmMCRhEDrpd6k0usKwy5WWF4zihrGtD5B/yp2MutlQyrMzTkhKXlStZvEo0HYRUjBd47Kl2",
+	"1IODL7naruUYYu/S+M4fsNjcR28wE640CMLSioH81Qt49k2RS5fSQXGIj2fdN25m7RwB2jq77G47+fjy",
+	"rRdJOHiNMou8OFj3FHwnbm4NMYhwZIq4sq/PPzLL0fKHtfzAeWmGdIEOvaRiQ9NXnr1lljDvr8ueqxLB",
+	"Y97/HELHio6NBM5zOneSgT/Wx5OZyzNuwAYeH3PnLWT/ORJWpqGkEY6lUtgm+bBORpjiKHqZIq88nfqQ",
+	"FDNV8s7Qui4ynRelNCxnm8fILktW+/SSii6jm+ZY5oAyDIUPyw0NM1KwElw2wgLhnB/uGRMSA5iPYUMC",
+	"DUjIH5RgzBouW5khWMcJGHXbxwhLNOFCogxbK4qCfN1uQxfu5mt360+lFswL42S9oOS6kB851pBFBjBJ",
+	"WPQimKEBPEKc+SRVIBZPrr6sInl1S6ZARGeXXQ9xuBSHWbJyKIK5AvfWwbeUga6CVm3iizF/YEhysIOF",
+	"xugzHidUr9arUA/+iLDDWqLVKcmmAeUnKSsvGK+3p2eXxyiYxtiAQtl83HnGYy+CGv/5zdcZvVllq7za",
+	"ykkyU00tc9u6znJNQdInI3UtSAa7zmGbPXVaTkmOja8YUowMvl2SnVKqnn+LlJmnT2BZstzfXZJnt3oN",
+	"MZ657dmUqdzQH6VNFWbznJuwrj71CiruM46UOUhAMsFMUj9hx+ftHy+vq+dnF5fX1av2zclbk9XMUqES",
+	"xWTHCr2tfr3aqNZ2BkTiar2/7SE1ARyToMcGs+TxO/bxUUx8EhDmk2OoZwnQhEisZoC2+n8CZNMk1d33",
+	"SSTnIQKVSKjPy4SMMbtV+4+/1ncOP2nghZp38HW716uu/O3WjvqgY8E7n/601etVc19s/7D9z04b+QSH",
+	"YamgOGm/f/8ZpAXEqOHjh7PTzuW80xqHoWYrayEaemvIl8SanpfL6u0vTP1tXhqfXXw4u+mceqh9ctK5",
+	"gr+uOz92TuCvk/bFSef9e/Vn5+JU/XN+1u12TgvSu9lYTxyZtUiG7GKQJziS/hjPyyJf/1AGG6CL7AAE",
+	"ZID9O03oabAvH/raG9SGTb9Gdg6GNbzT8nd3dw7xbnOnMawP94b7/mHQcCZR6WqNkpWG4SEsEEZXF28Q",
+	"HAMTVkjfrL49gse8jNjoeIAF2Wt59MOry+uH2rs3I95ut9sX3dtx53bUbrffqv+0+Un7X9W/9b2/tUL1",
+	"R7VacNa7H1tZviF2Te3cFmzJd2eVlhTWYJEJwGGm1CCBVATELmeZwQkgS+a91EXmqm21F8Iy1+O0kIgR",
+	"gUZEolZtbf3WvvuGfJErwNZ6FaXnXk3FWKPXXhNl8Tmd6p/v07ksXOX0/Upbg0+fp4z+PCWfabDe3Slg",
+	"7ue75akZKQCvMc5DPCDhem+MYnJP+VR8Xu/VJQ+BAXzm8eeN10/MVbqks+xOfZ+QAALf6bevoYbYQZZF",
+	"qs9P0HlQLW0Yn18Zdfzn2uTF62AfuGg93pMR9mdLT8yHzQ/MLSzl2cYr+e77npbTdV7sfsR79fbLuL3h",
+	"sn2Pc/JuyTExZLHSYflPscELV2L1g1JI+sgvh/YOnrEhXzoyx0PhvjmLOv1p1cHZ9y86wy7ojgTyXIPa",
+	"8zjN000p2WBlPRAhkUlVSm+trpApXx5jvn7v/J2K9j2mJoLljNGKc8wCLLmGEZy/IKGVuWdH2L/DowRW",
+	"vOz3bpmXyuHMHPNpGFxP2StQiTJL7igLKqyt66piDC2zGPmZOx5XOpr8oueXIT9pu3iOhHf7sEVkucJp",
+	"+UzXOC5LD4p+2vIhlZ6RrGazMSl/Nv5JBy1/xsuI+bOFrym9YPJIcv88XkLvn8W6BP85nrLP2grIruAc",
+	"PkqBZaB4yqAxDSRr6vuP1ZcAWMYfmEFSdKd+acxg+9rY9uqY915q0ijsrgMOAB4EOXacIx7qOAMUTxUH",
+	"fowcL7fl5YY9cpZnieVnOkMUhQ12Dn7RoucpqECSBQoo7HfZWXcts5c7K+7zxtTP2F0McsmIhWC+p+RB",
+	"Yy9wRnYk3+EMUNl1tbifeYwz61GukoObYvt7lSDGQ1mSoMgg8VIXqZB8EZdTtoVYyHMLYbGq5W9v+PrJ",
+	"hUkRYqmIxwBjJNk5OhgQG3gMRjQ6TmlyR7oPEWWsjJfEBAdd8nN5tqbSBggO0ATHd2gLJzhOfUF+7m8f",
+	"o5pdHzmmbKTGpi5fMYMxgfx+Qrjx+bPP1IiSOv9CiN0Cv6dgM8VZe0hxJsWJyBc/nAZk1dk9ttgsA4ie",
+	"aW2RJbj85NLdTPbc0vqymrPsUf3+jqwsn1jHm5W573yqMwEezxwmU1l2WLLkusnW6UcvW381lWfdA1jL",
+	"Dffh2UJgeSJ6VAysOJ9n3Yx1o2DZe6+Jzip6/KFYKCZ0eDonKFJuqjOKNpAHy/j4ukVg7iOZcszs45cd",
+	"UbWwz0oVsLOPoIoM4mt+IMK1yeoONI2Q5BDOo0yJQSXtQWfPaQTHBvIDTQhmWhfW6oyTApb0KZjfA0ge",
+	"SGGmS6fhr5DEA8BdNoWHWBSvhXlyWcSvTPnwCvdAxg2YVynO1gq3JbBcOo1reaVZujTq6iKFWOyxZBRJ",
+	"MTs83NPr5qR+XZJtHu4KAGkYiwQPZmuCKUs+8TgLn7VtcdWFBb+Yz1u0OOK5ysHmanWDZDVIthXKwefA",
+	"1VyZ7qvSgN4SryJNN5N8ZWtjNQ4J916sPdAiM7RD8DIr7SX0kSeKzDuXk8b3Z4t5ylyHKU6F5JNMEgMO",
+	"AqrzPq4yw9BWVSHB4bZ7c3mOfv/1fwD+z4/dywukH50U+gVkSBnJWv/pkp2SCX/PR9QZSQUUAw3SaGFg",
+	"4CuonaMSCYlZIGwnjEel+2qAR7Ew+UyPREgeCfTA4zvKRsdQaIvU+R6pU570vNPwJqvlpGmcy7L5//jx",
+	"Blwv/baB3gTRdYReERyTGP3+6299xA2wibrh5e+//pYBQViQvrZie6bcaTGQnOlyeWmem17yT4t2+buf",
+	"iZS+1jgOyU2lUjUrvNZM11HLxUrzYxP6fiFsZy7As8lm5ACUBQ6pX0D2Sb9/XO5sMsKMeHTvaiFoNU+/",
+	"mba4gOaBhcn8tU6czDVQjwVV9jwGiXhHEpyHwkTvPv/0c9OvDV/Xp3+52/1x0sCHH+TVvngfv2qxf33o",
+	"HIz/bW90WsjVX2Fv0hnNy5WuxCN12ZKlzVZXJcAinzIYI9WdTz8488hSLcxJGXs7GkdUKSa6ZxaAiWNa",
+	"qNZvHTQO6835Et1Pv+x9Xfzeq2kccZFLibnuvDnr3gB453Wn27n5fNXudj9eXqu17d6++tw+Obm8vbhx",
+	"5srAcz+QmA4NFO78MXKoJwG5X6ac3MMzXb0t27q6V8kp4MmoUauZvK5jhNFDzNlIL6D+UthMnCXADSXK",
+	"YzIQ1+mYm/53533zG7AGD4R06G8yZOeWMYM6scSFu+L459tViKnvE5F2+1d3AppzdooOeC6NRKDDHqDb",
+	"2I4haIxF0uOCCoSDgAQogs5M+gqHh955uDs/T3GoDcS3NzdXmRZUCVVmGxFm62xTb3sGM1jP1FnNWZIA",
+	"2qvUehWlRJh7PdSr1PU30D6hAG5T5C31T/+0PIGwUI5oh+48OTm46m9Heq/V5uoZQtytVat5KRRzQpIr",
+	"Od3gWbqRxddSKl4bWKPzJeJtIYjTrgdlPclhTLYnSe6slBSmdb5IwtyBv4/WGA24RFv9asRG/e3EkWG7",
+	"b4Z4yvwxwsJUSKTvrpa8drxqq3IP6YzUaZzWEUfKGNENvZzC9fPOp19aTbdsu3MpJuenu2hrTL5s598s",
+	"DZAONLOxPetAWExFmS7trDFeiuMwruiRebld1I9zHogvET/HjA6NLupofWx+1U0TzLSimEvucxcilto6",
+	"sbJHOSVDB5DgKmU7NsKdaHhbZ91LdLBXq3vo9ubEQxMahtRUUG2vbjmRLzLG69mrffIl4joXqn8Eg1Nf",
+	"xEpDhV84G9JR9W+CM08rqVSiMYbcXacBWwZJqaNMpjmdzOUUwRBM6kXQz1foTaEw3BFbVUcuYQUrb5Yt",
+	"syhfo2WZHZV+qqEbPE2IjPctlZl5ORcnnjK1dR9K00hcVfHZevPCA/IL4Vk6zszT0oTrGGV49Bw7Nf26",
+	"nM1EbacrD+nOGklzErgp6WeFtrBWESIsdV/19CJRAPa3GqQDit0h0pf2+Fq8qnpui2XuaxqS0iKW12eQ",
+	"Fr9QAOXy0XcXuBSLFy4xyZ69KNJYwjCOspVzZ1AVVqgg/BgdDm33Y2n7b+QNfS3K/xaRUXVjqWoem0dw",
+	"Ok7EHiCvAxmti+pU7sPQFfhKG8bAVwEGRF3uoYDGxJcc+l6pR0WRtu2XUo8biORVKUbUStRRMBIscI9N",
+	"E1qE4KPmZBB71DboX/p6XdWlyiSADlZXt6/en518vr1+r8WJINLrsVTLlLlOpsDENZzpmAuJtsac8ala",
+	"BPTTzmseP+A4IMHOlZLscFX227dcSANFvYlGosndZD/lFZNSEFdL/N/dtk1O3Rra9Gsej3gSSCr17W0Q",
+	"AHP6B5zrpTernNNeXn9sX5+CO12jnjMlcEb0ngjUNwz8LOh7KM0/grizIixynGkso461QH0e0xFlOIQ7",
+	"BnzK1Ln0eQRKIpVVlMAKqK9hVJ7+Xcc2SWAbDpMvPiGBQPW95kEWEV0rUeoWUJfhEYr6/Sn0wh9SZUnI",
+	"eMqgKWB/O+0ybIeBkZ22bYkHgJtDvVa6zT+KyZDEhPkksQuUncIIdEFVT/KQAMhjyoR6qLlbmTJQVzqK",
+	"dUOC/F4nK7psv8+TC796FbuoS4nUHs0ky61AKOnrFxBLers75yBZxaG9PiENygQNSLq8eneeJnXQL6Nh",
+	"SFgzK5QhiS3d+cKMxYPts79lt1Rtdkq2216WkICDZojpGA2J9McGM13fggYz1KdBX3faCEND6E8Eda/E",
+	"dUlWBl2PiCZitMqSn5vLIE5U8uZkQcr7ePTNUoOviut25+rg41haTSHds1XydJVCaRbDjCyf4GWGndJJ",
+	"XrFPh+yk/JgSFjwfzIR84GhAfDwhaAhDEd8VYSImExzflZWmQFqR9VzA6JIGoilQsZ2FGf5qGbzfB9lC",
+	"b+6zpccZ2npcYlw6h++v+aTLt47uA3eVZwltxglvE4Jxdb5VqkuJ4cKCcDk2o4WCUPZ2TNRcCgiNV52L",
+	"07OLN48AZ1xw0PT4XwAqBVnt/JhjuFyb6HKf4vA6uXxlqMPcjSngoeSLdiImPqH3JPbQw5ibVRXpogq3",
+	"eCzQVjq33NZn3p0sZ8bNn2X56a6XcwUzs2c6VPZ4bHqunpmnJcN/AtaWmdHzbsa6jC7pAfkP0Tcu03Vx",
+	"0YzfmMu+epW/ccpsRVx5SzaDgzXBM4TFnVKP1X1oK+0sSYVGpfO1MyFtJYt0S8VtdxnZslaQa7R/ZFw6",
+	"mzHcZApW9DVowHEc5Hns4q51aWfJVZKYDG6pPz+W9xTsR4NaaBYMBidg3QTBsT/WJiu0ubMrbdjhKqry",
+	"XHfLrKpkFqm85aUZ+TKlCihIJwUvIf7l8H/rE60e8llQ1uQKOqrpiwQaEGWUigwdrxxlTTd0gr+c6Tt2",
+	"M7HxJCjlcDavgLCSUmzmvlbt0AWvkqWoxZCbroZI2SUr3c7vznhN49I1ma1L7WhnStI85I+5IMy2boKG",
+	"f7E2U3K9kPMhEnjA51qtXhr3rf7Lzqdf6l6ZgxoG9yNfkMX3OIZewtWQbiRjGMU/tv5rBvKqpK0M8CT1",
+	"dmjOmtEe82NCVJYN61EauOGx/1mU8OkCFRzyOGH9xJ1YQBsLlO5UjEzX0rdfzZbq3sWT8jyMJ3tU1+VB",
+	"mXufTQmfn8Sj9HDXvJ59YzbSxs9B1C1RS+bOsToh6/HmrOdto+oUGK2tTXlUnvwyD5mpJ0nmWHoq9do9",
+	"L02b/XsCck5n8zyUnFnNzYhYtAOHWzqn/j5OkZ1QZj7Wlyz3Cgrk85LNUxDM85HKRkRybZiMTZ+//HgB",
+	"ufPt0/Ozi4pXOe+cv+pcO7Pl4f5FDcO0cmkSkiU35cTHSCrlGoVkKBGfSugdq3RqGqN7HLq6o61pDX5P",
+	"U8phOs1R9tmkvPSS2ZqZFwJFMbcdcB7tClq+ShuYEhskL7ZLKux0w+AEyVatwDHq//K1X+5MSRd0/YBV",
+	"aqS13dVGJahDay3PN5W/eu3X6UWdkN13Z0cpwa/BjtLhfqFCp/oWslyS75cVu+gLF68JXPN8K2Mmucn6",
+	"nE0smuMcL7El25IjClcd66KiAZY+NJ4GVpxwXt1YFpaLslFy95Mz5G/NN2zPlgP0jr7S/U0I87lB+1nI",
+	"PpaygSc40wsJUe/mK7VBpe6eFf3aQw0jutrFiVY0j+wVEzENJVQGqauQgBQr43EWeGK6/a/sAy3MVWmL",
+	"1/CKBV3+V5pFUTszq5U+JFkTO9JVt+L5GEOWHjbnDpk1duj+JblZH8fatwmbrhfOOrCmLCRCoL4mDUjJ",
+	"6VxfX16X+LPsi61WeXLdad90Tite5fbq1PwF9zsVy7WTOswLF+eLJyt0VRJZuUnjKYZRmsbb+jYoBbYs",
+	"UkdZoDIYwgKTJTxyPcv/GyoSK6zMs9lgxR16nDXmmNXznerMym5yqBdZWcZqeAY7awOxfk2iEPsmlPYw",
+	"5iFBfXhM3wj6byjM3aZZl0il/Dj0TZOIdsnCmVNOWrDLiYUhZMQ0eJIPpkuY2o1BLiNvieqafeenheN9",
+	"BlpOlmotErZ3pTQ8oSxLJ3Vv8cKvZmLf0Al5TUOp3bbF2F7IfRwiZbglmbt/V3u3BbBnVrWBmN4LAT8B",
+	"UiVm6Pr1CWo2m4dwc8GybtUcmAWtrzv6j0b6x43942juD9u159Mvde/w6/Y/b/3bf/z1Tzuf5q4raeVz",
+	"NsGj8jKos/P2m/k6qDGho7Esab6TxQberJBJjqeTAcM0XJmRbFT65FUeaCDHy6bhqJByHaz3XAMOlC7l",
+	"+8uT9s3Z5cU80zQ1bfkJ7NYbzqJISeU0sMxKD/ow22Jx59DVBynkbDR/Y/0gdyd8nLu1rIhtsWqVDDT7",
+	"bve6LQKd2QiZbWOkmmWAaQvGbxXWEmC0PKKTVQKX4TllYdDWQT5zCNrng3p6VHhqAXja2nhpq4NQmU1b",
+	"AYZqeTzbBR/1lABsGfr77hI9S/triPRzEi8QOeed6zcdqAYT5J7EOEz1o0x5mCn/8jIVQFjYivWSgqfV",
+	"Y1X5qpUkXFVfEq7yKpLKcP2S3yLJwEO87MBdO58pkXqC0iaABzgXI324liaxlJZCaQc6aN0A1mTLsgSK",
+	"yT2/yynhj4slBHTxHUvnsKCwCSJP1+XI4YA4DkVFx0mSHzepqphlCfUBbKgUHJcKZaDwGEUYqldSDFVn",
+	"I+V5pgZDc8LxpoM6ykGkk3sCHoefbQmNeeELYdHmtcGHtqgUMG4PqdVFPO4xvWvb4LxQ934kgy7374h8",
+	"IUx8Dh4voJBxhqgsVOPOqXzOztbfvJDMEJ8b2luUgRunC6X1IdD9KbOFfLnOBKvII76KV2qTOjMBKMY5",
+	"GAkz4QWcoxPQcpQd94Iw8gDtEQp2DBTIrtnvstT3ko7ve8uzsprVhbIsU03rqqgxFiENdMFq5qxnGr3W",
+	"Gi0Xel3da9TciZ7mtc/maUtW6lEetswsnmuv1/Wonaecx/qmbzo/3VS8xFSGzrcVr2Jb3hokkYz5p/Fj",
+	"K17l4vLm7PW/VrzK9dnJ28/mOWn7XPsheZKuI654lb/cXt50ILni+k3H6QK/wJLeL+qHzOACCInZlsVb",
+	"mQbx6CU6ea2bKnfHPJbmSV14wfaR0rSgQplPY8MbBdKpXdAOOeBSLOynfJy0T7asdTCzf21NqBCUjZIH",
+	"a2sJC1Tb9npMmR+Aqlno6CzsI7PvEfNNlevV2sKmyqkzpeBa+aXmNb9u3DP5gks6nJWqvZoWNKiwrRHR",
+	"uKHGubS4E460PVLX0TPVPS7+exkR3V/5PR+5I3yEyTgB3cJRpKFbub0PhXzksmfdzYA+jrHO/g44K3Ri",
+	"tuxSS7OkLVA1oELw8L7AR/NXuzYB+5KXZiznQcwzOFZ6XlzxcQsU62UCyjPbkybNxKFuNRde7wbHuelc",
+	"tC9uEC6MwkOXV119iPQYPNS+uvrc7Vx/6FwjDAa6sn2iaMeAYPg4DD1021U/J8lBsE4Jv1JvqniVy6uu",
+	"4lfJ4ypeRd3m5CcbKOgBkcYfsbp7/zX2pUB4wKcmYg8ko4u8IbKYolsIPENbw5gQRTCT7QVIZY/uRaSF",
+	"NzhJxjrPAcoBGNpi0wmJqQ/jUgRMfDrBIdKLUETAMmJ+3g8BLy8hizFBd5SZAWRfnj8o551ut/2m4yEw",
+	"AqBz+eXtxY2HPnZevb28fJcfibl6qfOCaheFJdr0/Hj2MOdG72X7bJjtX1bFleU1z6bO5Bje43Sa4ny+",
+	"u2Izt6BraDeXkVgdBDyTEhdMKPuXeqPZ2t1bH4E6iw6ePhPqb74PqPdlJLoSSyok9R0ZLVchloqF7DzQ",
+	"gGhdhMTiGAUkJFLzXuEln87OLevW5ZRWUgVJjWVMgH/pBwVOGH+jbTkGczGntokEfMzT2QdirGuVGJcr",
+	"2qVqBg4dMYoMLJEdspnjik8FGLYu4CyVwJiBSRSGFoxpEPKBQFtDGhKhxNw74RlUUrHtIYL9sVpNSZkv",
+	"Exgds4rgcFpxXPD8+RGd2kfD71brgsg4jG/Fp48IU+dvMdqKSOkIPZCYgOY6LS7t8qo84YrYWULLb50l",
+	"wxWnQW3mgPsVCYm76ANSvdS+Krpa8X3Wx/seC7l/imfu1yaeYADnFZT5BE1owOhorD5+QQGeCYRHHG1J",
+	"HuBZEnFJftMhjO01R3WjHrb+iGAMK76Ks5AycsIZIyBZ3QuQeN/UAbBX6jJtxh+USqLWnTIhMfPJqosf",
+	"TcWYiK7TLrmaijHYIxZRPTdVKCE3/FFDK5EAbSnjMILc6RSoZ9Ulj5m2OoWzE5UvkeGAhjE8nvlpfdtV",
+	"xq1/8JLer4adw4eVHu7suyMqhuHmDlmR1lwnIjn0lofleayXkxzZlcztsIvU8mxrqYx8Bp0mK6HXUGgS",
+	"HbEE5nakNOpMsh4KqZDHeeiwFOZe/TgvryNnLqR6s3FgeImUAuTT2oqOflf2RMmlkkscdkIyIYaSV3JG",
+	"SxyqUYpNUmUj3YHUQGfm3597touYrEaV9aK1L06vL89OK17l7LLrNEEVJzqJSUCYpBqIML8PmiOUBHR0",
+	"fKtjI+QFq/Pk3KBCkvie+kmA3mnDE3ZPY84mhlva8XfbF6evLn+qeJWr68vT2xPw9X1y4tGzEYmjmDrz",
+	"bWB2Q5oEO/2YpFiBMbknOIROu+6xjSeibZtAuYDhS36JYq62xmX+JkvzmsYEUF7NxdYiXmXJJMFlgbYN",
+	"qmTuCQs0nvVC63Aqxh/0lUXaNQ/Ib8WyYpg89X13Dlgg/nVYYO7OMxZN5cLGH2Zf9SIBhnEKFoPlWAOu",
+	"QqxT2zJ0xJT4meeL2fNYsCyuLrqaqrTrUF+ZuNty2sYLJHlE/TnE5L2ldqU+8l04QvNjeHvb/tg5y45C",
+	"X2/OXOF97mysAitwTfLjmPpjNMKSPOBZxlsKaSFKHQ05GyHJsw66lVlJ9rgvmx2FXWxH0RvAn5khI/81",
+	"gNJleyrHdgVosF1d0/LOcJeyrb4jM9Ouu17LYOkWX9VsLH1VFNN7LIm7A1fyvmp0oFd5R9ARU0wT2nFd",
+	"dc4LbzyoH7o21zA2o6H9KFye63nuWGCHugmYtiK3oBxJki9y2x0+XcA3yybZjnR3NM1bYqTuMM7nddb0",
+	"61KG955+I4yMlfxzRe63eXsZ9aRTEtJ7Es8c8AxSkknkMgbe8gc0wWwGWbwiyyEfsNCYTsGKel1AFIWs",
+	"nMSmL79x56qdA/IOJGdQhvTk7k2XPJeYv6cBiZfErPW8kph1NotnC0dM7Cg+/foksX0Nzv3b8y5KwFu2",
+	"TScRi51TUuaDhTseNENUmgIiT1lzD/qbB0yl0CDHKCYynuXgcRa+K4W5sVz2L7edW6gjap+cdK50SdHr",
+	"9tn7zqm7pugx5bxPr8MkRJTBxkn0mizJZJByzHp7KZmvovTY0/LNnNnf3duf4wGP8favy3buDT7AfFj0",
+	"3mFBvsahIGkmnWE3AtMgk69LBRpxRo6RtvCRuKOROipTJmmo/oDEuxEVksQk0Hm8bhjEjSJ8S1nTMeRK",
+	"aTS8FnhQQgx/phoAwjGfsgD1f/jhhx/6ztO7chwvyliWC0nAXvfYkz3PPm0LU93pE5QBreUJo+Y9PTOg",
+	"OTaQrEEpRzAUtw4WQErAz2L6mLOz0Yn7r8a49Ep8N7Z1DdwjLmlnupAF3CRsSmb1iu7pOzTC9yRzRObq",
+	"og6X23ebnPUnkrv2IM0ftbKzU14hohh3GqeQWBLdvkGgQMsoSqDrJrxYoD+jn6dkSgL0pxSY8E9GV+o7",
+	"a0jgGke8K3l6ZnfEC2urCrTFYzuEmX6p2EaS87sV9dyNBUoJpKrmWsguhEavFWM04sSy1rUwDhYsB7ba",
+	"JyibI84DtKUJeQQpSlbzjclwKqBfDEd+Yp8ID7RT9SjyZYynQpJge8XhqRmtmEwKuePqeg/hQuZJdb1s",
+	"Uk1RC9cEwnucETQjEm0pRRw856CKP/D4jsSgqGd081VnbCEvSyZtcgL5EGkBZ+kyOYZi27qnzJNWem/R",
+	"na2XPTualBqTBfLS45QBhlic35Ie/mcRnOtX56i7uvnGCcUUBGUBawalj+Jghvpmd/rQKXBm+ZXeob6H",
+	"yBfsy3AGeaPaqHQgHgxwUNbyB0cRoj5nLwSCq5JcUXrZTbhnmwUxp4HlZfogj5Wk4Yy46TEtolT/W1aZ",
+	"OuDBzAnwtcwVycMQR8Jpcl/kYqsJMA3ApNj71ImPdeW7zoPQtSaclYvQFVx2i7tkutLzTqZC8gmK8Aya",
+	"xdnuuDiK0rJ7tSC6BZ+2XX7sXl7sLCrAz1KKK+ibGC9Gmzau0zT5FEmufcazpEolkWbd03ciUTYmOcSZ",
+	"dTcxVwe2sBDMq0wZ/XlKzM9qJb96FaGsnBLODgaQ5CgK8QyEPeBr95MVFjMhyUS3KSq6wefdhs4itOUT",
+	"lDLs6n60bv+XdlWnpugEz9CYh8Gc016LAYb4cBhSZgn0OK8Fmjlq3w2fUClLPGjJEW206oeNWm1pp0Ox",
+	"AJfdWGcipZlHIbFvQgkl1X7AW8okyC2L11HD1yPtBSpu2Xg+JHq0CwJHZCMeWFotEhY9z7CS6O/VRbfi",
+	"VV6fnFc8E7yoeJWfztqX52eQqXylSyo+qH/eXl5cXkP1w9m/3TqddX+ZclleYQrVEybTXnFVM8qf1U0i",
+	"02Vwvtx0XmTBTUFSN7lyBdsm+frZd3nl2fuWY5ZjwJue/AtVjwmm4Ym6MFtYvk4VfnmzVJ0H80KA4xht",
+	"YV23wSCNHkMIY9tDOBSaWCaYskw4JaBCMUm4d32Rl81fXWEytnHmcmgAz7b7L+0beq0LUq50lpKjrMJW",
+	"yeT6meurUcynpu1rfitjHoZ8Kq9I7BtSXzSr6/zVzrCPGaa5dJ54Hv3GHNh7/ucFy9ZN/PcFE+W6/foG",
+	"4aEksUkF8xD0n+2+7ZxqBSTNC9viw6HSJLY99PHs5u3pdfvjhb5GqV1BjB8Y2mIcBB3YHPrqLKOC91W8",
+	"SvKOildJnuXkRddEEFcH1rmCLPKALDlpNZBQ3ccQFJ4+2Fd9IDzTlFxRnMPk/z7He+OTVIq7oPsfCGLR",
+	"MpI20UNoYruTLI4awrJ8gL1lzHRhRvg19cc35IvMiJA1IKpsMZ8RMRD2Dbg/nRAmLRzlVrZ4A6OrmAty",
+	"TuOYQ/OJv0xpGCqxKXFyp7vC5dok+TnCCtEKDW3aUfSOzDb21mSm7Wqqb5pKO3GH3T2m7+svYwadpoVp",
+	"NY1hhOYS/ZX1uuW+nPBgGpKzQH/5zyY5/s/6R/PJtKyuLu0WvUbEYYJZgCWPZ+7S8gn+0k6yMktrqomQ",
+	"tiDTFmNCV22dFxNPlbnDTMORIWS3opBOdBLYUpiDCWX5ISwiiHzdqLrbrOtSTs/O7ZXAHfw7PCJvne3a",
+	"1aQV74HUYnMlGmMxPjL+o7/TyEO2qfvWmHzZtvIQzhKo1kn+GY8lCXqs36sY6sDS9CY/0l+IMc40h1e0",
+	"pX/uVfq2UMt6XHXq/1b/8+fz9sll96eXfQ/1q6fdz5BiC2y3x/pVxWGVlmtqTPsJRB6EvanpzmuyaUxq",
+	"vzAYOkZUsb/TKAKIHRIKAkWttjm9mbguXC3u7jrt6jdxkCfCclmnHgjjJVfnmuFQabCzH7B4TKNKWNzV",
+	"vWXXzOgKla+fPKdsgV/TYkKtL+iuTA9majrfDSsTPAr5TDHeftWgFT1C7/Eqmgp1vvDqW1iKoOZIF16p",
+	"kU9enYKIyEp8QUuZhC846wSjqBh/TJhH+p4iPyqyyCxHze9iNpMhv7xJHrJZ5LzoyYc5swT+aYFA/e7e",
+	"2kSSr+Grtfc8W+FkOuhHFU1m5/FsC79usaS97xbYiCMBYhpKGuEY2vpPlIi5uuzeoIyeoxmQswJwHdUt",
+	"ZVUlCgYgbg8hSmSvTDK74ISireLQ0ish6JdhnqTHbL4ukxzAjJhvyvYTqa7sk86XiCMN2mmTa8WRCdTo",
+	"h40IVJCRHktf90IgRr5IFOIBCdHWfd1D9w0P/f7rb9se6uv64leU4Xh2jdmIKAGdMAz1ITP9vtdj/Tyr",
+	"6KMtnLweS1SD3vDaztMuQQgVaPvK1vr0da6lnnWPUSlIOERCQq0Z0haoddT6Y+LfaXNdLXFus9VKvIQL",
+	"iqAUXQmVKOt78PMaeNKWsVLIL63VMh0jM7ebCbpaOhYkv7JHszLRQzgvUBlP0ofTFdVZSKZ+yp12pJQe",
+	"N9kaKlMXHOWpyxCT1hQtJdvLeRiQGG1hoQ3kHaWo9Viiqk3wHUSvPESqoyrq24e+pCwgX6pYh5Cq+ml9",
+	"bYgr1RALQaQABY8LYtXWHlN6awb8NVH3jmHIrjMAV5uBP6il67PoCyLqSvWfWPZ77CGmEjTRCZFY8aDq",
+	"34QiaNT/rK55qSQh9V/+Tbz8/dff1Nd6eOaTBVwJZ6ivLj/hbEhH5hE9ZtSfmHMAIpuCh5OzZO3E1B8j",
+	"tX4BFfJlP5mz1o4BEdHK+D4aEJ9PjAKrSfyFXaxjBE49cGJABjQVepUAqw9y06oowZ/EUaSMAINpYfK1",
+	"e2wrc4TMDzt3ZLatCDAhCLWawEzS7ZxX0qGOq4BONgBOUnFGezJ23bJ+pw47bz0jq2iirSb4Cs/5NA+W",
+	"rQWZl8DvZ06w5nHzDBWKOkb0nujeygzVtquPMAQ3sEHmVe1k/QGBMT/J7lgNmA+TaHTCzjOSJu8IXBxm",
+	"qi8PMcWKsU3K4ZUc7NKExDrpMdeyEL4wz8sZ/3boFI5cj21pXqHu3THX75jr+2gyFRKRn6c4PEaZqiYN",
+	"QQD3iODuSHEHRJkfTgMSbFfRR11XpkSalwzOcHErm5NxGAtJzA1WYEnFkBLRYw5yqqK2Zc0gJ6And3YZ",
+	"4BvTagl4g+TZgTgAnGpFAKeVgpvFka2wa3qHNI9I4Rayi2JcM4oZWTgquykoBkxFLHos4VPSCB+01a9X",
+	"G9Wm4tz/rv6qqb/+13q1of5VX3xRf2g/xZ9hxkg7Mxrqb/XbD8D10X/8Bxr0t497LLtkFnQyv1GeRqEE",
+	"Fpt8lWyeGtWIACax5FzvNqhmdqqKNzOO+nna71fRqQnk2uHmmJlSuBQJ6tH/OccmdauuHgNms6392z8Y",
+	"kTv3mgIV/LuDDFYBG3kSc3dVSxd0G7eReZrT2b+353Zl7+YdKemTnLEk7sgMUYaG0zA8BvRRm4+FmXgA",
+	"YNQh0mMEbhRzqYZ2R2bOZOg7MntLyywZXUMGridAnkuTyMuedQ1vW2txNhN0Nty56I500wHOeSPxuL7n",
+	"xUDg2IXNu0NyS7SMVMua7T9uxVbTdYprN6fsXOoUEg8ZYwqI7SrmwVRjiG3pbiYGW1DrNI9efteKL1vF",
+	"Z3BwZLjNWg6O9L7nrf/Lz2Dz6r9r9haH8oqH1HdU/xk7tTSQ8xrTcBqTjF66qhLpxDyeUHZNlAYklj6q",
+	"Vlv2uGJ+gplK7i2uSbiJNV2lZyDWzBattbXnGS5UDK7noGOsz0urpduZTEIP+YpJMDSYpYmNVKKAmxRo",
+	"gLgxwKYo4IXWoP4Yy50xN4hjqZdfg4PWdg4/73zKfKjufPql5u013a7/a3YV8wl38duC22dNT888bYOv",
+	"rSwgb3w8HPk8mh0naXsyiVyuX8C9JGb62FCLU9VfU0+UPK+hrSOa5jpAZB7lPm/XaayrHENhBXVtoyD+",
+	"ptPM3rtGNfOSnIGFhGrDOq5EIPMTijW3WxH9SdmgzkCnAfNP/IpUFMx3r2ivFt18YPgopiH5nOty2+0M",
+	"VU/Wj1kORQrv1B63or9gS+fNMTokQr4QqE+D/raXOiT1BPJLNJ2CKjkPV6PlxaqoQmMcLsG+Q36MxXgH",
+	"P+CYIHPUE1gtRKUJJYPb8IEKsnkEeWUrB/DSwtBFVUDhlqbQlpj6PhGCCBSFU4Hs4qwKbpYw2lRm3Dcr",
+	"63PIQnrFWkkBWqgEr2M+WczyTaDf3gD5WM55lmxE1l/2SI6+zN92s7ojLclUsN4s8NIExKeBTrBcSlYa",
+	"cnkx0/g7jaAhhq2u0xgsjswR9TAspzFxM4R14v+WNNeCPC5IyRXggHNMPyc/vFRcWVJ3vWZRhH8usJ/I",
+	"gwxrKRBx/jgkuQCprMgc8OwyZXhb3ibOceE54jMyI6GDhRL9ZGxX9ttqcP/wGtXXRav0DEZGkiq0joVh",
+	"U7ifL9siGfYj0y0yM3m+xV8/4UJR5gD7d0/lgtokOiX5h6fwIa/uOerqqKeBuyq4isMRj6kcO0R5X+uG",
+	"AmSOeca5jSbjcNTPprXHAu/c1z/v7pgMKlci+7puaTVKqAgjV2RSVtEcDndMCwMI1tvQb+Zmi3Mf8R07",
+	"oyfqILYQidGmn2YLMXzjgD7tXDsqrBeqXSXwaAs36Y7MaJDbpgmmzLk3enjvyKx0qdMJoK2rd2c/eai/",
+	"o/73qvPm7EKXTJygd51/hS+ttWDNliv7+BIcJyDrbqIXLelRbN3VefjF3BTmyMeuoJch+eKbl5ViZ49S",
+	"mWBedy7565e+tcSBniLale5fUjTFHxi67raRucfsaOd8+9hWUXrZfBSd72IaI67fsmvhdJ5BdGSY4VqS",
+	"Q+tzJ2OihYejwByCVYVkIkjWOs6lF2mQTNNlCJCwIeQF9sQYmybVytZQ1oOjOGcax4TJj7beaH4w5goj",
+	"NyB5TyCcKVgyI7EIEFp6uM2HR1VopDlYLwTCA8HDqSTo9vq9jUz/wxZvJPuwgrI8P2eTAAEpFeBRymy/",
+	"6YA74kpIcXaMICHIsfvwvXtT4owSM/92m72Sup10Uhb0lczThi02UFZ6UsBWYkd+6+zzJ4mrp/uWtxGT",
+	"FfPmz4+b5WaO+zMwqSyzWYdLOfKeFmY6bQ1myAIBbrvynh6d6NQlLEhqBcsLinEk/TE+MYWHjmwBOqIy",
+	"6alhLkd0gkfkGNnVsUlqGeEF6TUQbfnp9i/nn0/aVzcnb9t/5sPhnDRzqYT6PU5Y65hP0JuOSXnGUzl+",
+	"aa5+mvHsueBcN6uznMYRF6sXdF6Z60srls3vrnOjdjvTVbgYREvq4jmUxVcLMPmmmEonTUnyRSKTKa00",
+	"yZvOTzde6tQ1ZZE9ZsohDT6ITk7SzzEwTOpMPJhNgLnaWi01erSVqdJEv//6G8r2lt4uJA1lOyNXumcX",
+	"b6AxY2KEV37pVaZx2Ksc9SpjKSNx9BKEWTUg99Uv058pm1BW9fkEaEb98hIP/F7la6Yn61HSBlL3egUw",
+	"is+1WsO4Xp+2S3OZ7MpDRJltO4ZNowbCA+BlOCOmKi0mchqb3DYN1phpVLqMrjNujDUVzE06+domui7H",
+	"tU/ovZph0oUPbel93rYt+mxPZPUTtEpbG+p6Lrq3vD+v+6wBULQbxBoNYyLG4cwkSwUJrDRAWJtkq3nl",
+	"kub7crVqtfpKYQkNee4cyl4LjckXbOHF8glXaRRjd7Dn7wcH5HBYw/VBw28GLbI73Kvt1w8ah03cGuz6",
+	"e8E+ORgeOn4nzWGlHIB7FfLoZi51Oq2zz8rOd/HOfHfVIUMUa+gN3fxCWWfB2TngFHTfpk1ob69O2zfu",
+	"hrFd7lMcXlsA5xXbGQ9jShg03PkbBzaSILBl2x7W6uvh0eXGUob8cJOFSywbiUlIvOpcnJ5dvLHfCsBz",
+	"GZAUQZHHKCZqRXVyuF1Cc18eJPq682Pn5KYEJro7HRgJ7lCTNmhyb1WGdDkDcv8v5pMSRuXpncktzcZK",
+	"XGC+B997it4Tp4UV83D5oUyW4prrCsHVSlTNTbZE1XWcrTJjUhthNJny0MVuoHRcoDSVarUbqGtOnWvJ",
+	"GL47j0kpdB0ek9z1bNGP7MAfFf7Iz+UZN2DdAEjhRM3rDafnZxdHiNyTeKabxRYBlIDxBbyKTjsfOu8v",
+	"r6BJcIA+nHU+dq6PTIFAFOm6ESM0RY9taYkp0ARAvbct8qDpVazRiY4RvB9uTR8/wTON5eTjMLSx8B3o",
+	"7tlj+ka0dXaO4JsE4cwzwKYmv2WCGR5Bd6kkWy/xh0KTQa3oWzAxNYyKV0kGAdBhaoZOlq37vDnT8E8s",
+	"I1/gj8WL2mQmvHQ1FvwYCTE/xAJyFtlRlyIcBDERBf2NPzASrylW6puKlY6BvenKaUD54m4Niw6S3rhF",
+	"csLIBysuEgGRbO0yWaFf8d1ZhCHJNViDvuPZeLMd8KP4cjqHZ1rwdflxjgAzmnfnov3qPeiKp2dd/Wc5",
+	"49G3lwKDXU6oRH2Tz90H8GPF/h7GPCQAFQfl+cOQRtq3pv2jWjOetxAzKe7518h4SkyhtsjwV884uE32",
+	"icg3nssGxRxHJ4efVex2b+Cxir6iLcVAf+xeXmi7fLHz4IaPRiEx5k+5Hrcorf+JjMy8fWnf6OQoFvys",
+	"MMgvEY2JWJg4qWHRhOSRAMxtgA+KCSMPNi4hx4St3kK4BIetjX78mAIatKdyzGP6dw3sOiY4IHG1stwr",
+	"ogHy02mVrsX3P+swtjWO+W1Jt482s3CyYBE7igfyQtb4Auul1QHVf9lRZnFZOOYDielwtqr58j1gAEt8",
+	"zPBq14abwI87UGDQu18Im72pLtMA34MpDQOhljqLjQ0NtNGYxGT7GIU4HpFYFxM/aBJdgCRsamqWF+l8",
+	"oAHhpWzsw9lp5/IYBVOttSLKkNAIyvOs115kUF+LQReNZw7RS0JHY1ly2ZL+sKCDLb5NjqeTAcM0NEHf",
+	"bB11rXXg6nZTcuES7vxAAzleNo1iy37Aa0qWykVDH8lgzLkjBUzzwC5hS3JzH/QDIGahrBnLPMFsSoIc",
+	"VNi29FuCEFPAat5dkr2fDuCGTgifyvNFQNrYvHcHumSb9AMqoMmZbjzx7fpslKoB7TQT3y7THSGRhvsX",
+	"REpAyxtMpcbyYFIZPGPTccJRz3BvGxKvpEWa5e3cO8v81kjo58zswIpvNFe3oVI09Yi7zaq35+2Tne7b",
+	"dmN3D5Jv+BD9tPPT9OfJTtcmcx8h7TfP+MsTt30mX8TsXI/x2Hr6szEybWwDEgu0xjLBMEWxM9iQuVZa",
+	"2g5+kt51royQj4rXZtrSgMV7ddm9cTbdczapgvNtyMLLlClmDq/7IGU3NdmfdTpYma0uS8Eqco9FaEht",
+	"cZfjJIsZyFrMYnViPRdzJ9mMOVe34DyNqx5C8SSHydDSCrcqkeQWCWbsCzZ2aVdPd5XtQum/UT2dHoZL",
+	"YTRswo40KTzV4zvOBmYNMUEnHXUdZ0BfJQ22rcA8X7X4g8SxC77/43iWHZFpgmS7bHKGTPWEuzH6/Qq1",
+	"BUUWP5YyWhTh0TFd0LDf3txcIe3CyRfxKFUw1KV2A3UH9sswfpZXKq0sYsxKrJAiaqpmErKwK5X04Uyr",
+	"Uiq5BbHblNvfZR6rwml4No9Q8VQ+zjXkmNV3txtdK7uGFWkp/5mGvclQ792NzcHsBRpGOJGB0CFjOlAX",
+	"DkihobnNJRGa7O3HmNzzOw1SYL4hAdXNtSBNo2ooPfkcUCF4eJ/5ZkKU1SSqPqRzQ1I5xIGrAPamG3Yp",
+	"OzHzKPuN8dI7PXN5GehkTFogIcmtPgQdkEKiVDLoEcc4iklEsK6z3Uj/TfvMHK7fbsg87HmBOxLi2xyz",
+	"w6lV5MAur9rdbmUOsRIiMjkby5Kq7kljIR2s5cWgtTc4WJXYE9toQjATiSMskxCVpAfoF+uEgEWEVLAH",
+	"zcAbtXk0uzXMQ7AoJjQMacbnsARGJKvw1JzuAauJJfnT86RvcuAlR/rYJYUH9hch8cx04popG8G4crON",
+	"E+reGtb7P6a+/Y+jYGvbsZuxWRdZL+DqN93kbHarulOjc2USARl5AL0zk282P+f1lfsyleV2TZPzGCld",
+	"CfEY/i0ENG0CZyak+fLL9OfJS0ND81UEc+6tjI8WnvbPRy9f/vXfez3x6U//5LR2BfGnMZWzrpp3EkNO",
+	"nAIOX1DGk4CjaMdkGSc14dr1BF74qzOUuXfbSxsFape86LGfdtpRtKOIQ0g8idDWLaNfcgxC4xrr6y44",
+	"84kGNobeinrL+1Cb1Uc/T0k867EIx3hCJImRYjcPsBcaOnYqLSKgknXqO/3Yd2RmgwTgi6BqnvoLG49V",
+	"dpC6NF2YVDhENMG0nvAfH6TmDDgm8Wu7Wz9+vJlj9qdkwk3X7bR1TApprR6mk7xDPtL9z4E2gZTh6ekQ",
+	"1FaDITBZ/fVn5+730knmrcfpyr0QyUJDlcmApPEdnVGw4hAhlPGXKXGVsiSDMln3sKUmt9pLpNpHMuhy",
+	"/46AXQmbBdele2UjOXM7xCOx+gpdRiTGkpfsDywSj8Qa26PDk6sPQMdaF7weXo22cskyPFYq7Y75uL3C",
+	"wL4CmsiQl6DB75iEmQH275CS62obJnxAQziF4shm1NgqKQ9xWDkAHk2/BDwDJntMCz/KRmgLzGPbCTXZ",
+	"VsM1BiRQdIDFjPk4otUZnoTbOskm17lReAjrFikMhKln29IoHmFqVeElOUCtMZf2x2qP9VgHBDP0aomJ",
+	"iDgTxLOuA7WoYNZ6BlKHGFWzx/q/9CB01APVyOuZfA1IyK/1Kl4P1MRe5ej3X3/zetZogJ/Nw3uVr30D",
+	"fqq7Y2lMXM3bMv6Dao911BgEgHTMUF9/3Ue9Sr1X8VBfvaivnQxb0JImpAIw80HD0RMQiDPUqtU0V8Xg",
+	"DifMJwj3WED0pHTnQLVUOjrUN4PuV5FGU0AJTAVIthg/6N6psI5Kdze1hnhExJEeF/ozgoUCe7lXOfrr",
+	"77/+9snrVSK9GLBw9O96Fb1eRXKJw04I2VNqLS/sd8qAVV+cfwWgfHV730TVNNgLqnmorx7VR40agloj",
+	"jf0F8zXtXuu1GozVMjSqrEObvgWo3+pqk8dl8r1oFhQF6lf7+O7z77/+1t8+Rv1f4Elf1aN6TB/QKBIv",
+	"zdcvf//1t/wD2HRCYuojGsBA2g5BeoT6BZmD/ozG5MtWRgKbHDcPnXdu3l6eoj+hXqXXY70K+hO6at+8",
+	"zX7RYyfti8uLs5P2+89/ue1c/2vu6qIgnv8NhG/uezUYU3K+BVkd29vbalvgzWquRPg4IoFNYUYRlmMP",
+	"FYeRMvqY2Ka7WlXQfZLUagu09Ya/ED02jcPqBxxOiah24NJtb27sczqEVhmMxmj2oR1FWvnUSNXzsi/h",
+	"Sz4Ow7Scwew+CQUB3aKKznUWA2ZoF00oA2rhw2GmBqvH/JD7dx4yncanggRKC/GJpzGrW7W6Vj1C6hOm",
+	"K6eMLGtH2B+TnQYAB4PimuiJDw8PVQw/V3k8emnuFS/fn510LroduCdtrVv5afrz5E3MpxHqalJrX51l",
+	"oH8tSjWIScJwRCtHlWa1Vm3q2P8YlMOEttWHEVkl0dCz3cKgSMdogfnkzCrq35HZA4+VdoGlPyYCQRcS",
+	"421Wa+H1mI8F2aFMECaoYuLhrIrabIZiHhJI2oR8TSr1WiZSCIqaFF9qq3GryRgNUZT6FNJLXmqfmbf0",
+	"ui79+0rXvdMTBTRYK2lgNRu1WsFpiaMoNELu5d+EdiFkK8MgJQG6C1sHR3LzX+FuKI+p4LvPSpv87I+x",
+	"1ImE1uyqHA6b+IcffvjBbwT1nJv2qNKoNfZ2aq2dxv5N7fCoWTuq1f5UOziq1SqeE1t5Aqa1VFte0T7p",
+	"OtTyGDoGdfdEj8Am6cIwE+tUu7fVjboIKFPhU9n360SN87CGB4XSGKU1wrq7H9TIP6geNIbqQbtkD889",
+	"CApPyh/VzD8K1wZ1s3bNuUdB8Ur5o1r5RzVJS48K781PzxTAKHrJBEUX7I+6MgIfes1mXDRqXl6oao9c",
+	"IlIrR/WviUtTWYiJb9+mtVaAM2jzeAVAlZy3G1TMYtBejRDKYCJlB3/1Ki1N/64HJ+fk5Suc9COFW+rL",
+	"b7ll2OSDkUDf1Fx+02seD2gQEKbvaC2/44LL19At/atX2V1lKmdMmeo4BK0uZ4zDuchYC3/9pLZUTCcT",
+	"rKwm4GXzCeUAXDYSBq1EVD599SoRd+Vn6ngyaLJKRzbQsIw8gIn3jsz6qXbjQdTeakomh75UW7Lp8aYb",
+	"UcJq+h58Af0K+TRO0vThSerYeUidGLhI07uHFC83p8dDBPvjHks62/AHZuX5HZkp+Q6KuXU4qjFCygJn",
+	"poWDGPMHkR2QFe89ZsfyAvWTM9m3DqQjyCWBRvyI8QeAqZzZUixb6RhiSeLtao9d81CpvOftswtPVxa4",
+	"RJFe/jbwSaMaveLBbD3mv5wFzzHedc7vGYumUh/c1OdtvPRPLrWykmp32AgO/Do+HOyTVtCsFQRW/bCx",
+	"36y3hsNGC/vNfYwbe4Pd3d2DwWGrOcDB7rBW3x8EgU9wvT5sDvzd/d3BsFlvNmqNGtkdHpQJuYObuuKg",
+	"Gwm5xqZCbjcvBYJWvTnc2wsG+7utuj843Pf3/WDQCFpkuB/s1f3WPh6SoLXv4/2DYWNvSFp7Ph7u1Q+I",
+	"vzfwSX09wbhXeDmpHTZreK+1v7+7Vw+a+/ut2sF+ozFsElwjwRD7jdawOaw1/d29ul9rBP7hcP/A3z1s",
+	"DGrD2sFgXWG6X5CAB359uF/fC4Jh48BvklqwiweH9d3WsHlAmmS3tt9qBo1W48D3W6RRH7Yau/vBbjAg",
+	"tcGwPmzV1hXABwW1oE5qpNEc7tcG+/u1+v7hnl/fr7f8/aBWCw79fdwcHDSbBwOYO27sHrYOMMa11iHe",
+	"HwYNIKv1hPYcvT2t+F0kek3/Xo0dbvXwxF/+X0sQt+orvOIKz0KOgxvO3+MYlP1vLcBPbGsRw0gKcvur",
+	"V5n3ISh5+9KPSUCYpDhcbIDdExbwWOSalGXuhUxN1DV7DzVg0M1IR1JIcATyFhEm45kRnSAqGWc7Ruwm",
+	"iZXakZTBRUu6HBvfhOCm1Az5nAllqinxKYnuveuPdc80CjQ4Fal//4WwnkUQ5VvQmE3jaBjvptg+Rpjp",
+	"Zm1ZVUipAK1as8wMvJqK8UlmIde2CKdirERkcIXleFM7brWjnB9qLi5ecrIzu+yB+hOR2JDDH1r2Woc0",
+	"JUNwOfs5irEnVv206ol9+Yveh6/6zIbEFay+JhN+r2Ock+NsEFGOYz4djfVZ0g+C2hmI/GsdvldhPDvO",
+	"XqWKWrWWaVklIRSmCz5Z7pgVAwiYmbJYHmeqYjNhBdfJOoUJ5Qn2sUfLW+mGD7AY3/4wdiaRnC06f3rv",
+	"gj/O2VrnTK9axjleEFTQ+k3t8Pyx8yrR1AU6pqTaFuBj6IyBbQPinz43A5BlzpgByVIvVGzTsEzUvrro",
+	"6h54PaYjcWr91WM0DWnoqGp0gPopImZfo1t64NY8C/oe6kuCJ/ovCzhuW/MTdk9jznTbdvT65Ny03FPP",
+	"fU1jMsCCKNMU1EtTy/SjgDZ1aVXlHZmBLb5dRW9v2x87Zz2WPuXteRdBJ4d3VKL+eCLa2poHG13DLxmr",
+	"uIouQZpa/cGY1K1azfTFVeZvjykmIqZRBP75KmrD6/MpShGONX59q1Yr+t8FwSGBcExMhA7NgP7RY0rX",
+	"YBrf6TjTjy3BpQcHQqpqrMjEeszJxdZWHrpE/kPwtw1dBmljlorPJ9UkzUTbqxkyVNbb9eXp7cnN2eVF",
+	"AmN7VGm/Oqk3mqed12+gUsxSe+WokoXlvT770L7pJLi8Pfb7r7/1GPzduTh1/K7ONZwOJUU6r+uN5pu3",
+	"Zz+ubu/k9+SJPRebDGEtHS2bzCTymvQf1th3sca6RG4kfZxKX+r2WWCe6TflPaEm5YXHAYkLblEv8Yna",
+	"DCoaI/FAdaAMpIipu0p9oqI0NNaqNY8Sw3BAQq6sOMkLzBA0xyPEuGmtHUULompdO+kndw7+NwoQmcTH",
+	"x0WIntCHZDZ1FaPTEvEfmu9mcRzND0R6iuYDOWupGQalw6iMGVfFQpb1UgI2hUZcfpLXlQWgupZ3KU3b",
+	"4kSmLQ0RZ0qD48OhVvB0yjYC3qEYntS90ZOKM51a5pOjHnsYQ0AqeSiFXAwdxDKZPIlO2zQZhVTrfVs2",
+	"+1Ck/cZt1KrHoGOwQDEZToXSebva/6XFN0D6UYlwGBMczMDdRm2qvs68qvZY2/QWlumJ0QNTz7aJEKuF",
+	"kDSKSHpIHxNJKjIgN29ZlXE48U2+UxzpCVnpt+CkK3JRpQkoqmDkwULi/KEGfgdu3AHqUYzH4AmkbGRF",
+	"F33CSH+hwdeXMRkRpg4tNA5/Oq7qrXfnUmZ8nS+rsFluqSqZTRCA1HltpeewAUB7TWLwwLZ7jIeQvJeH",
+	"/7Hs+8hZPqDs+IAgE+iH7v46Oa6ojXoWHTnD6RW/VRLFokiDWF2VpV4n25VBtP0GTMqtv/r1RmvoDwe7",
+	"QZMcNg9arV1/d3+vOWySYAAR1v39g/3hYa22H+wPBn5rrz4YkPreoNHcawaNfeLWeZ+MiTnwhRdEFvOI",
+	"z3+ohOs4QyGlJOU8uYO4jA3RYGFoQXvok6BgFZ1JOCPv1HYlSRZZGE2dequOb/H06nwewVHAIbKAUuXJ",
+	"KkFUiKmu+oMOqS4NrGV+1anbEM3gbOU8Gj0fm0fzpMeUTcPw6U7P0sDBqUXf/OOsrHFW9KqVRtE9t//l",
+	"khEnHitKksusGPfmspSf2KMCMQrTstaUdm+7CP0Nkd+Eyv/IEf6v6AIqyzeqH9Uaz5VvBOWBfzC3NZjb",
+	"G5DEZZxtE0ui4JiZOk0B3brN8jKtCkgdd8tcWkX9zKd+UkuvcdeymK6ckeMew8zA8Zg2OX5IcAzArOid",
+	"0jD0ezSvDTjo8drno1hu6jTJZawZnryqsqDBAb5t0q1nkBQRCahpDl3kbKjxnGm4T3aeDY9x7sgf3orv",
+	"4a0wbftWSyEsuCNSpMAn4CPLfQrau50aGJu5ExAPgx6z2YcujwJ4cKF2TyDToLfgR9g+LrVTegwQQO5x",
+	"SIMkreAdmaUZDZYjretOSCoNn0uBI8HBQYBrzaB1WMeH9Uaz1sKHhwe7hy180AoO9puH/uBgf3Cwf4ib",
+	"9Toe1ojfbA12cf1gr7k/GOKMqvbUflE1wlU8CjaX9A+nwiOcCo6zuIBxZPoLlsayrw3yij7M5uojxZRo",
+	"YBKDry7e6KaJyuhqma6KVqyro0lZjxVwDQRhwQ4AM+/4gKcsImAmOFYLls0LwjFBdMR4rCwn1E7bNAp9",
+	"kntsyONMXS6EcwCUOUDTyKJe6+5xFkAQDDczOg/FdDSGfKKHmLNRtcfaNm9MSAzlycBj+sXmin0kJA1D",
+	"NMYsEIhPpR2bhqLNcBXiA1LQpMTyOzF78C2qRdNmk5W9QW3Y9Gtk52BYwzstf3d35xDvNncaw/pwb7jv",
+	"HwYNZf3BVmo8SXwEH15GbHQ8wILstTz64dXl9UPt3ZsRb7fb7Yvu7bhzO2q322/Vf9r8pP2v6t/63t9a",
+	"ofqjWq0+pSFilmpx3WGGUqubKQSNw+U33HB+jtnM8B7xNIfcZSDos+UnRJIc56kcF4/zkMcjLnciLASU",
+	"ICsFwCm+zzENoaslZaOQ7EwFQTERxGCRePpsge+uWbNny1MHB46mycEzuSpKiuv2LceISkj0h+MHPxcO",
+	"PrwkGV8VtYWW79DvkTJ4LbYuzCgm95RPhR5UtccyLbGpQI1aDT0YCG0ew1mD0emxQIgWJwmDaZUClSgm",
+	"9wSHIoGJ7rFrxT5DOqHyCAIM0JQmUvzHPE3HofdqFkodGE2jljZvA1gN3aT57Ao+jfk07rGtVuPQ6fN5",
+	"DXt1ZbfqMfFdjZHv6Jez8sHKD+a7RnW/sye2bbrrHSOsd9lihj/YjhZuAtpcI/lO5sg/CNc6h3ZOyB7x",
+	"nQxbWcK8QLEvZ1ldOoLEDb1v+UzgbNJvDjEO2wqjHz/eoC0AAunnmoccoVeAmYR+//W3vrOD2HaKambf",
+	"QKGVjeICQ8j7aNXqR2jK7hjkNhvysRpFshQ6m9siAyb6gcAzXSa1nXU028IoEwLNTI+KBA6/wLjwUJIY",
+	"1WsGIdnqOyJJeTdDg8hqs6ZjMur7hG/p/EOlsNV3U7Y/nMbAZJPngbHVOEwzxtEDZQF/gCOjpgtDm88l",
+	"hA3+JozOq6QyryKaSvNVzGx1vgFj+87ZLGZH1do0697C2WU68aQu38P5kmbjjZprZqZbY1aUSVuxOGXq",
+	"vfWG/XRRcqfpx1Mhsx/Hgzc+vaQ/nt3+/ax+Qc/EGbve9U/O9s7uop8+nPx4WCWzH2vkp7a6qPZvH3fH",
+	"A/YXOvxL1W+EbDB5XQt++jF8SnXQbJqYhgttzK52FVD2h+fqH0pUqH1RDB34q20EyIKEYS6RF7qDX3kK",
+	"tuGXGW5qe1VZ1u2lIUEbwVsWACzny2D4EcLSZiWCMj8DoghRQO2LKrMEtU/dNhR9Xpbz1KzkKc3A3Dot",
+	"LcYwkYq8IvfftuJVO053Ug1qyTFLIDBXUs0sHKSBiIQyrYw6xtLvs/3c4G3qRb//+ptRu0yGGWVUUhym",
+	"t1GB+tCWtY9eon5b/fUv9UaztbvXR1MWKs0LPDXgt/181e52P15en+oglwnX91hqgOZUt+QlG+lua6li",
+	"U6G2cEKeSxe7jMSj1bGMypXdh4pXsbOrHFVgr1Y/2nZc3zux2KVfHdw0GgX9alNt6N5/e/4tNaF808J/",
+	"IB3ov5dGkyAKh+ZsWcbK513vMRlRIUlczlYTFC+rdagjFaC++qefwG3ljOEt0F2UbDZmax9EvK1Etie2",
+	"72m3tK1vACc8eMeWOOonmp3Bo6NpHHFBeuy68+ase9O51kwSrktd8Ns61pYwUkZIINKuFAeZRmEmbphp",
+	"WNFjIZGKk6rJKu4I0QUTvcuBgUGHIiivhKV/IY4StPiM4SySU9BjSqmrHUE9JgkhaGD8j7piMxmw5Bw9",
+	"EHyX5CPDBEE8eEjzjUD9pObbY1v6aRrod1vJl8OjnFfJBiVzWWRoAezCtaWTR3BqzfEqrYPGYb1Z2Uzv",
+	"e6SBbafxh439X9LGTkFhEfmiEaJd/Cl3Br+bR7W2gnA44WwYUt374T+5FLJHLRUcrr1YovbnIzULdH+l",
+	"WOcYpi3zS+zvebFSiFNZsdKHg9BHkntaYE2FbfwNBvQ0qqIzJiTB8BZso1VWyCWOWoOzrl69NPbsEGno",
+	"utPt3KTGA+j7iZRJpFwa6ppGx2jXmAzY5LOl0SxE5bpSsMeyYhCVSMGMV8N6FooxurQHtw7wAYR+kuxf",
+	"NUIwt39KohqZh6w4SxSHbS+zH2r62nSak4QeoHIwQrW1Ym5gGrbDykKTJ6QFKhZoRO8JS96piWE7L3ep",
+	"MKK3xwpvRAXR6xSlgjxJxC0jC1nzQWdagDhMeXnDrw/2SW14iA+C1nCvOdgldbzvHwa1YYO0BnvrSM7M",
+	"qP8rh+ZuClRo+qcdg8hIHIX0j1Dcqv5VIk3iTrKq5sQZnpeJzalTBPu/WCoUmOcC20WZFyZT2KTsKO41",
+	"MXkHezvAw4zhwS0HzyYe1JPEgyq6ZKFO5JlwIXssJj5h5mYlB1KOAu5jw8RtitAS1gymwA7qWyumf5Ry",
+	"Gz6cT2DQsrVq7snKiWV3ZgUq2iqaZxnGtYP63dtXn9snJ5e3Fzelj814ny3MjO5Bb4y5HkMlV+t9vIfW",
+	"/akU1P09MraVxoyUJAxFkmlRHiE/QiYAyoJiMJSAn0rXkcEYG7Wa8ZElX4HnLLfXmIZI4JlA4FFDiZnJ",
+	"Y5RZHkUOuvvEMC9dNCZlpmA/HaqhQwM0DQKKcalLs1P1ogf9J47h1Tl9oOSFakf5VCYJJNkEkx7rJ8lY",
+	"drv15xNQVaDPimHn1o+ZgTCLp0yU5aEd99iECqFs+cRvqZvcpdheiWzMvHPby3TASLLqjD6zSk5M9rDN",
+	"5cdsZTYMKMw6TXtszMNAdxuaW1nOyLZNrXFn1ByBtxOW4prIeLbTHkrb16sI5sWCjhr0ieZrm1vP6aJp",
+	"IxqqpNZPrVsYvtbrqJQUs2rr1O5mJvpfXUGwZ09pqfiOsGP0/7P3bs1tJNua2F9Jw+MQoFOAAPAiEYyO",
+	"M5TIlthblHhIqtVzunq6ElUJojYLmejKAilsWRHb4XDE2C9+sX1eZyLsHX4bR/gyL347/2RHnOMz/8KR",
+	"a63MqgILF0okxe7GftktsC6ZWZnfun/rypxzoz6iVPNYbETCFE6eh9nmDk4Ay9b6w41SeaysBnFBu2OJ",
+	"rjDT226lyBF0yiPbEYpubH1SnssDP3/3/szLEwyL5l3+1lQMUqGHzXhklItzkeVVAbv5C1zDMw2jyKBF",
+	"l6swoGYExeE80nlXIUootAVCiFMoMA2+Ye1TYCYFDai0uxas2vSRNm+COVMmte3AMPPCCzGdzTDClfqi",
+	"9CK3wHnUGstTGRSsOmLmz800+trhrX0xUrcZ3zLr5XS3pplN0+gV0G2/EOyCAg2exKFYHfXcUO/bM2q2",
+	"2/W6kute0K1me+u6F/RzfZYXf/++c3ko22WHJa7iYXRtDW9LtrhVXicK/foEUd5JdTauZjZLpdzJJcB8",
+	"4XOo9UTY2hbXmbTO9bxuqYCqDZe1ELlhFcQWkQgXUoug7Y47VkGeiQ6aN+JhyCVLhbnS3HF4xLTQ2shZ",
+	"HSdCZsnUlwVPntGfcbD02BZ7myCrpPUG5rVuBV5futwKAtcdUbvkeSsXnNOtIIny1CcYnyPlKcgI4D8o",
+	"yRepoHO4SCksMA+sT/B7HWL32BvT7u5BlRw2nb2TvmurBoc+FxbH/dPvdr5eesBe6Qysq++uZ1W53s+z",
+	"OVWAIrMgYiEiT7ZyYDEfvQZxIp5MxgaEF2jMmUopGjGaJFkMXRTJujcPCEo6s0ET2vfWbMdIBPRzBa+D",
+	"zlIBeQUZEf30E9XHrvXwqCHXQ6NsA+/iVRpnmQFJ0nTNa5GfPJZsJEYqnTZ2Gc4hluf0GvTEpLZ/b+S8",
+	"MvX+1JhqBika+ErnM8HQ/Uzzd3AUBWZE5EOZpEkA3pUXPElEqqE00SrW9QD6ZQcedd8ttLJ2La4JAxvU",
+	"upMwrh64JLrA8+Wi/ss4OXUlc1IFemaRuxx6n1nMtO9WkhxD+IHOpmMBYKxlPBjYdrd5+SKuZf39q72z",
+	"9y/Z0eHRAV4JZi7XDPunDrNs3NoXmQizF/lzG5515nHXazoXP7tQpokToJua5i4j16D1mS9dR+CWzT+J",
+	"bdgvzR5pbBNn/kAuZjllUZyKMFPU33s8Nqa5bdDb3dryZSHmVae964pwYFvbXu4N55gE+8O8GrxgZlV/",
+	"Ptr74efn/+bs4JTVbSvgTnvz2dbT7XYb18xjnXabHcXPG7uMs8QoNykOGHuzdjZ8CRT1tPNiY3WNs2qS",
+	"CbMI38aJuAURNc8scef6yUClo6YVQTnUj1MzqixG8WZmUp0Cbf6yW/xKsMr4+foiVCOh6Wu2al5tYFuV",
+	"96EJdN5FHDk9amWz5Ed870/uKtX/owjvzXopnJlaD4tWn/xxLM5rXs3AA7AadcNN0Yme9jf4Vrgtng3a",
+	"vNPvhhvRptgabLefdp51dzb4Zn8r3I6eimeDHd7ud8JutCE2B1t8O8/0gKe3/jg2D8dum5vPup2N2W69",
+	"Zj1akbhsfZj8EstRLFuhGuXA/sXjuUV9wGzgQzlQSwlLEa7hrNSBziF12D1OhRbQgH5tK92WkgHyClQM",
+	"bwk3iHk7dcUvKBR4JMsKxUdzHj4tLJWgz0xg6dxeJVFghRLPSLyzevHUqjATWRN1CWpHZOG0j8kLVxwI",
+	"8WXUaLHjST+JQ4SmdyevSTZhvLektICx5JYPijL6wpchD4fIPAg31oMX0EPbDDhVSY+N4fkeG/EPTX4u",
+	"vtnobG1st9ttj8Wj0SQz5krQsIG/gzN+DuIs8Gv+pN3eCM2KwX8JvxbsGpUiOBw03ygpmkc8C4eBkXQg",
+	"KTJgeAseBw2UJRvtTRcG4qyvoimE895K1LhYCjzX9eDE/H8PV/ybdrPT7m5A5xj4d6fd3Wzm/2xudbr2",
+	"+d32Nrk9GQvs94GHmXHS47EfasbTDFxkaNkJGVlxt02RpNL9NBj2+AmuAXTrhzUwChZje6WolzbrzhN8",
+	"IVBhY7DJJtLkfWsQO7rtNgU27Uv3Yz1WOkZ6Kdv9JSOhhZoEpoOQoYw6EG09tLc1qbFmePWTb1+w7e72",
+	"di7jHgcwVKlkc+/0xeEhPFSjpkc6jFM3sD09sHpnLXZoVAxY4lgmsRQBRhFAqZ+OwWXQT9WV0TGxd579",
+	"5OlESsqpHbE6yA3NiCJwyCU7/f6lZ57LJ1GsPHYZR0J57Hj/W4+NE6NkZuJD1tilaBrdOB0Lj706O3rt",
+	"wf3sh6PXoPx+xy/5KZxk80jLaO7hx2ABzzIeDqHpkAcxEtT/gNsJFtEcSMgohg9zAK+ExbfnDdYj+KFZ",
+	"xIHmWwAO3WNSASRQanFhO54SojWPVRKH0x7TXEZ99WGXkX7W1GnIHhnF7lHBG4KjsjBk+xVOJKyXhpLi",
+	"c0fsuHd8+EgzlcbnkMtbVUz1WUqauemV0R9WIGHeJ5UYsjpXuP75NBNw1Fa5+HBg4AbQZhWHxuMnj8sq",
+	"4irK3Dz8vumTKlWH/PQb3XIoeASf4CMV4CPo6OvyaC+54lNN2Ad6aVmZLKo4Qk5GRuzBtQVVtDDHkmC4",
+	"/rZgFUlhBpG/tOId1yGt4k0WSiws9CcZnufFYABoVTjLrA7ggKJVJNqYdsEus6D3jV/765//4tfyXx5/",
+	"8+7s2+azR4+gwt2hMx63RwgB5RmOuRHYZtD/to6j/q/zATQK76rcVXY1Xgt5ng2vL8RzON6W/8vu60ca",
+	"peXC7+22Yiyz7c2aVxvFMh6ZPdB2I4llJs5FWhrKDCLN33SLkGrx0K6vg1ErKrZBpY6x+NmF7+HXfmw3",
+	"d3hz8NPH7c1Pfu1fVX6CHLJPX+11t7YrvEiv9prdrW0LpwVRHUuWqCuRNkNuJID4wOril4ntqGdG3Zi7",
+	"W4pjWzayojCZ/0GskFkNB+jqKiQwL++2tx80bM5oifRt1hC6htCvD6GouFz/JKisIaSBio6Y1sRfEm5/",
+	"qLAqVsU8fIXBlp/+pon/9wT/718tXL016q9R/5NX20AHUAUvAPi+H2kWqvGU1UsWfgPyz5E4YJdJ5U5W",
+	"AYXvAxe/2nb6dG8pctuf4wve7GzPy0GEUhcQoFUukIJQZXVw46K92Sh6Ujs3yFlMU5UuzVlcZTizu2sl",
+	"4H38xbjq+48XoOmnB5QEQuY2eT1ZfwqOQvD2X/OA4lJWn3taZPbygHI8Cm5SdqUmScS0+TZ1s6ge+V/M",
+	"QfRA0Dc85+6BaCn6+GYdhFcqvdCMY0bcy4OzKifFK/GZoaS79FKs4niojjQ90nZp5yHmWm/9feutp/Gf",
+	"SmaNUTvgA/6GzP6iplN9VrLKcMqD1QTWiuVdKZa/U32yQiJzPcT8GyeICnwcrE7SxLPyFMMjrw729p3x",
+	"2yhSPZff8EbhVhxyjQYzvM4+lG5EHWeG/NxlvIt8EI1dloosnVIOfKEGyZY+zXzWwhVV1fNYLZUpdsXj",
+	"rPLz5dD2KdeqqpuLitRm5Bent0Cp2puR3LluY3QrFK6rhJefZMPJqC+hvmlBoBm5rHXIE6xUHwA9vI4j",
+	"AdHSDwZAgqvgH/8hGAZ5Ai3XYxFmDDQnyMyh9DNfCgnZPFEvJ8p2TR/wsaiifcDOvk0BFX2AulT7x4yS",
+	"Z/OLaArm4I4EVqUM4g/QdT0zQzMPMk/VedSK53vL5jZtWBwcsaG6woGOuJzCqzDnDnu5D1TaM9PFVLYh",
+	"FgEKHg4Z0OAjgz3V80vxAYawvemxTveZx7rm4He3tj1fbnW68IhOu7vJ6rwUqO202//4DxvtNtIcp5cC",
+	"C/463Wf/+A/mvr760GixU/NFLEnAJMlYBHRoEhMCKUeZqh3FBx5mMJcWO1WTNBS6x747PnjpseM3Lz32",
+	"8vBbVsdo7cAc5gYmV70X/WMM+LutYsZ0/OZlHoXV8Dj7s1GczbMgcxkj/yxLudRjbtCzgYFH82aMlF7F",
+	"WrTYgVk/MzrzGGg1Cp1DzBDM1oEvBzltOXU3ZEHi2rjEOEiJgG1xiDobpY1BGBeSz85evTt6Dtlnx4c/",
+	"HLw+ZfWrOMqG7B//gQ1FfD7MPKtOsM02/q9BZZ4D5AqCDb7ZbluSBkiaE6GKIKPPDSWKR0JqI9jQ5WeP",
+	"ER7ZFsMzTOTmrkeqL2ETQiE0XA6Ra8rrxiuzdCJDTkU/oUrTiVkfShLYarE92tCcDcQVI90V0jhhlHiO",
+	"zOruurodt6YGzcxY45RlkxQTHTHrAz4FJHBAC94vy+HY9eXC/A3yQ17hvz7Qn52Iy3ViONqwB7AqtiS0",
+	"C+keNsuj5cvX8QUqOVB8nWMHT9Pp8rD5gqi1A6IvMwzL8PseNicpaICIko3jDyLR3o3ghm11uh5AjRFW",
+	"sXk0JE/k6XJXJSFGZ4DS94qq/EbXqPL8A6ry5okFzb5TpdnPzumVwN4d9zCp4R1O6nZTAQq5kDcObbl+",
+	"H7eSAuAOxVdQdB9QCGVlnXsJWH2mPo4hk48db/PTh/w/l9t6a1f9HZlWX/8zF4yx1RzvsIh9Hh1bVAJ8",
+	"KFgRJbsNODAG6PU2s7nkyaTou8/zuH/8WIPSFZIauRPflkhYndoAKYBffkn+yqseq7y+7NH/5NUydFIf",
+	"g4QoTyG3TswEjEJSqeQtnk5VKMI9tNNtt9sfdtrtNomo3aLWYBRD0lYp09BmDw7cpKwaSffPzu/2YhZ7",
+	"c+zw4CrwwFBRkwysq06rBSIOKIUSA4wCC4Zy1q7SoqI9AcNHw9poQZ8XNtpaJXlcT8ZjlWYiOhJRzMEl",
+	"93ACGnsFSwhZjHCtFud0x6MnjsUnHpnZrUAgm1cv2cI0LEuCMilryoIRpaEUdRBLJCWwdAKxY5KLMx9T",
+	"MxN1brZGi+1JrO00GrIjPEAror2za96B6hlo0jhko5Fhm2lgb4NOl9TfyT0BCP4sK0GBP5LaUzMuxRWr",
+	"Y9fZ/iSfGQAKcck1POQ+AKa+obqqeCJWwfR5eFGlkR/CcA9HOSX/FxT9eKtcfhaPhM74aLzi9W+MAbak",
+	"oGhJSFXG4QWpuXtQd1+oxjf/8XO7fYOIqFssXLv77m3rXr+0Y7XdALiffnNlLPdFenr7LQu8jzU11oV/",
+	"8fH4ND6XPJukoqIAFyEFGhxdozaNR01koF+EoE8Am5bjqMMqzeqTsRZp1iDzstNu25dr8kHFmRhBLr7Z",
+	"yiJiSjqfIziuUoGiyRghgblYB5518Kg0An+yzHrsxcnB3tnBvsewA/w+cXlplohBBrrWhRBj9LX4EpQT",
+	"iBwenJy8PXGEf4TjdXCfE/8wcu4cRlRokV3FoegVii3ywTegLeYSMPbYYjBmdZoKPs2o6Sh4HFfNCEQE",
+	"uN/gNKPXFrxlWAKAgSXrN1sBsPVz+LK/Qdj+8WMlSF//tQtvycETttqNQRycGod4a8dovKNY2n86A4On",
+	"KZ/eWwUobj14PwY9wACn6f34saCHYycdcNjU6BTNkXHz7qKdW3EXLi+1S6/1brOB8sxHgK28SKq9lc5/",
+	"P4bmtmK0Ls58WELKyggMLvUJnFYUVlrwFMVUZYCN3Ot1pI0UERvx9EJDs0KFpIppIaDZYt/GEHnMe0bb",
+	"sSFbAskGoHEmBRGqMnksNQsuxBT4oFn9xTCWQmOE5TXPKHmF8SS+EB4LuRbNWGohdZzFl2KXBf8VBbx+",
+	"DnxpzF7MeMnJABqztA9xSsEAK06MjbzLAvEhSznS14BFgm3mhwICN2+NCO3lASs3HeZmg+IGZB3Qp0qK",
+	"l0CinrFmXHSAZuuB/SptoCzzMFrXn9LTW2y/LCLRrjeiDSpfq1kqzUfNBdZdy6rD0R9wMicWoVe46Ziv",
+	"VrV2Gv9J3A3/jrv5x481fskznr6D4vuat9B8KZKJ/WRW1sBy25bxd9teLVMZTw4SMTJzQWFmfjEz1ncE",
+	"53hQzRuWOWGwCiTn+O0LTVqS0LhxPx/g7x6rHwoLtjlgbhFLcDsHaD/i/vmEGGtO9HW0xZOui2T7LXaY",
+	"6ZyAK6fZt3FS14dBjYVk70X/VIUXglgOuS+Dizi8EFGAgXNWTwXXSjIiOv55/+D1gVGfsfF+KliYKC0i",
+	"YG9JBL+k0vnzVE3GQMAL/wUeG+CnQa4urZJLaKZvBkt7m/jCrPUBoVwdR5AYEutMpdMWe63OzyEIKgtq",
+	"uS/rm+2NRoGekY/H5OTBtSHchQ7f5I0hq8Eyr7kO3SXzAV2FBPj4QDNVWl1HuFa2SGAWNLRqpjFz/a/F",
+	"nXNHHpKlNLskxNYsYLesA+K6Fryx1aqfNz9/apwqyPUAd/E0p6Qa5E05kN+qVZVbcEv7/i7Ee1Gkr8in",
+	"w/thzbNWYJmX7+lZe2eGlw90xVrv46dqfQHNt6VPqXSL3rp+sLRHBu6C9flcRKBTOnkvoRMG8S7T8s0q",
+	"Ajc9E4ejd7AbjnmGeRnjSWUfDGRIQZb9JIERGDOFRrGbBzxsDLN4lJHHbrO9kae4NVq+/HauB5CBA7Bk",
+	"HKVinPBwxoVmzBjwylWznJnjcJtw8ZmRic+GBXvcayHsjNqp+QxDHteqzv/NTygu0IMNbVgxkXfYQGql",
+	"tTfoLqi6Zpi5oK2MkqJ8zm9idjxBqty5jp73hVYsRU7LmR4n5L3Anh7pYXRdJ4AmPfmuwrfeuf9hBjbv",
+	"gKoXV4+O4+2LZ3j+0vAi8GGtZfTKJ2dflTMV4DMuOjZGXX6Cxu7CogP0buKFnrE4ITcenCcFP6b1qsB1",
+	"5CgEI9z5NzW7Ekli/h/cnL6EIr0W27c2tbW8jWnuRDP18gmIn8td/I3ZnpVZwNBL+3Wss5c4twdrpN62",
+	"33D5deS6rEhv3ku0Ykmss9zF4RwhyHbnft/LAqZF1piX6jv7paozfwc80cJFvvpKJYLL2qc7d37ON3g2",
+	"SqZKYbo2MY22dq2H/wX2i8HHUV+kL0DR6224VQDOfbjObNArec3w+druVDgmcERW96TijliD8i07NgxY",
+	"FQJJ5xa3lsS1CgD+5CNtzsU+V9rTxo5B36btNTseA8k3hIHQ15n1GO5s8q6yAO5oiUtkRJQKEhBCLtkY",
+	"mgpmisUZuFVGKhUekgug8xP8isaQ4hHUrNgeq2YCLFXYugZiWvgOd/YCX16J/lCpC3DXixbbbG/m9U5W",
+	"aZOK6Uk4tHNKiY47RzIqanM02FqI6JF2iRz1AF3DrHJp3WEPGvZtxFBOvN/YQQ86zw1FKhhPEse27rG+",
+	"CPlEC+tMjlC+hUOlhWT9KYbAbK8myF6lp/sSmvdhNJHu1mwkgGDdXIzOYMuKfiGm2JTefF1tN1tjroS0",
+	"m+ElYdTak1utiLqVd9tpjX+37dillQX0sDKz0rM7s0nnfK1HmsVgrjm1oCSxQWkZG/vJSWsr2heVDiza",
+	"SWiTGfXlGkDbENFCHVtJ0cxUE9pE2pBSX2RXQkh0cO3Zhg1apM8x0Y16Q2ObgFjJsm7uy7p5jZDQRyLQ",
+	"4peg4bFUXKoLSKaD6h2kvCUND8NHdLAaLWYj6i5KpGOIwWEfijhJHKDvQuV5TJWRtlFCYl50Hl+iWYJP",
+	"N4pEC2o2AcRhZowIDWBqCxX6I7uUD1mlv55TBKn+JGlDJS9FqmFy5R3qNMNqrRqW6sv3p1e5+1zAsnJI",
+	"3QVDen4rQ/pVpU+EQ277Jpwevnn5+qDm1bDA6kifmw2L1oK7pTYUSaLmxVqeXe+BJKI4K9odg1SNysaD",
+	"V4vNv6lKZ6TPaTxnBz+cwQeBU+6MLC1+IVPieubdV7VB6ECvboBYcFyL4FsWwUezUie7wnZLq9oh9ss8",
+	"+Tgyp+DTE9yEWHO3RGjTvSi2WUFBh8DLUEFvtmCkz0ELN9aEjJDJhLNIhPGIJyyO0AbgmgXmXARlKKOj",
+	"UiH6YbifjWK0bij7vTn57yewFLqQR15ld2khMzShIkt8AZ3qwMZosecqGyJ7BvFY+RINNI9WAhVVekPD",
+	"Wm307xZhQsDAgPNy0wwI+OPMqgYeZtdfv2/GEIM5QW6Om5TlRbBKhqUSyZtp+XIiMZQSLTHl7OvnqQO4",
+	"pLT6vzXrZYksuqn8+Sqihw7RPMlz6zJkmRlHr3Mq8FqC3LIEwROJDiB3LFeRHO50NxN1vihqp1gUR9iu",
+	"3HqQwF92eMTM2ZiNTZyIUKWRiHrEdxXyJHHAW3A9+RKAy3bP0WokkCKwboENt4xHCIt+gAmaXISKlJLn",
+	"UX0TYijaTQ0vL/ihJHYZoU0FTzD/gjQFDlYcdfvD0ZBmPhZqDCxT5nwIX9a5ZOBStj4JxGEYntngI3Vp",
+	"kRkFBAfiSPztj8rMHDc0EjcF+GbigIFy+oyn5wJQxjHQQSo6Vtm38KJLkfaJNBVlkPWnzQiPwPPljGcv",
+	"8KyvD4fYgkHDzzYZFBer+AuuJzyNlr2Fyx60zEWZKrYKp06EdC+oFqx+dvBm781Zw8M0Tdh3KqU0EaMO",
+	"+LL+9viU/m5E0oWYsvre8fHPpwcn3x+cNGxVNrVIpMe+Oz04aSy0XN/an1+bLf67iUjdeSZ7SOBQ3nA1",
+	"r0bbwUiqrv2nk1RmEywUijOhIJERMVuV6K0SkRXizkjNpwYQzcE6LIjQ/KgZNfzg9HTv5cHXt8yKG3Z1",
+	"8yxR50zILI3XFtqty9ezorxzMGOWfEU5q0VmRMAqwf7DI5ZOEqFbLBiksZCRfiuTaZB3CAXHQqNH+rtR",
+	"9RivcGIyKUSkMRVdC2nMOCPusP4nFDE4ChXrC0avmcnV85BK5NXZ2bG70aX9Y4lUYw4R2OHo1M73d2Ud",
+	"FL4X+X9uNYfHLurSzpd03RoG7hIGdL7Fq8Mly1Jqi/Xlu4VMR6StKahJBDWsHrgvi6pu0GjNzX/9lZzA",
+	"z0yuLZ00Spa76TH6WomwNz3G61TYh1oYjae5bA0vhoVrigG6eVfSCvJSyqKtTT1vryivFjIaIJm2IKyh",
+	"ZE+qq5YvrycNVhQXz80bZDZtsKJU2Jdz8wbx6hWyBjHBdp02eNO0wdnPYdMG8fdVkwbx6oeVMjhTL71q",
+	"yZSbuXWmVhROKegRYb2lFeVRDyJLEI/E6mYgeUfWyt8dJwradV4R520EZy7UYw9j69IsxqhUEhXQXosw",
+	"FZlmI+Bhb7FTIcgB+p7uHaiUDdUV+ECNlReLAkWjseR0fC6ra4zNHN/bkf6OTLd5ucnPKooxJe8neZAF",
+	"Inrw9a0bTAuoOpuJ4dV+QjfUBmzJ1OyA2uPHjx/vDDb4vCLOirdPSuVkNCUoIvsw+WVkd9kM2+iXoRDt",
+	"B7M1lmmsLkxZlyqjrtfQgt5V+BAbaLfdWOPTnRmnV/kJrrZM5wTKz2NtThrj7N3JaxdRhtB4Cfdwz2Oy",
+	"AJYKlZrg0+sfaQCaWJ77MsA9Hxi7djBJEkreJdYbSLyF7F1KrRWSpSoDcrZsmKrJ+ZBiO7QXGx7BH9J5",
+	"Tq/gZpFoAYye13dbYWdutndYX0wVeLQ4dmJgUkHOhePM0RCPMKtgrsdIzePH+4in09bjx+xbRbo2LAYS",
+	"fupJ3yxo3wx7Oka7gDqbaGOteixTdBOCiMuw9lhw/Pb0jHqRTtKEQjs4oqBIa91js+AWOPdcX0VTXwYf",
+	"/Voc+bWepW8mOTBlcWSZmj0fkQuuKiIX/AlyoOFP/OJn6Mvl+TlAFp588u0LtrGxsVN4rAFUv9b7+Nc/",
+	"/+XTJ6PtB+YXFxqiiDEIqeJ7PTYDmEUK1xaGxtFJAqErM0vKG8XOdh6jOo9PATwbA1w5xR9V1OTp7bul",
+	"R/AoElHvR1QC//rnv/xEobzyj6VnU4Z+i3Iq4Hl4qe79yD3Wt5ejr6IFr9hl9iL6o42vFUdajrlFsPte",
+	"ISF4jwU/NH+Y/DJqHlxiWzXoxgh7kBr82QvsbqVrCpvAc3sc2qRghBYaAxVud7I5YPV3Mv7ARnGSxNQm",
+	"qJA7kmViNM7YFdekV1BvE/sch1jsGzYUH+qvjvZeUC+uOqKCx2Zfyf6G+bWWX2N/g32AGoGHlIt9AXAC",
+	"cwZmLOwDaTZQi+3lfu1UGPidWI4bl5HvMfM7T5E+P1RSZ9ygWzwSlthyMNHmLjsUDRUV2Dpli41iCQ9V",
+	"CX6VvXxZQcgKIPiCOHz3wwc4vbG5z3ZXYm+td50A0Kx67Bo9bOF7PV+iy4f3jTXdaTPtsY55uYdj8NhG",
+	"2/w/7JYuG+4iAxhVXqRqPBbI52XVvxGfMoPQl8KXxHCONJ1cRh5LeSqSqVeYqdGzeiwS0QShBjpWXttY",
+	"LV/ul1XMXyZigqygx0pn56k4/bvX0LWGA+cYTx3fB+FiojTwZ0qxS5kCtKGA9Zi8oLlAcasN7tAk11bz",
+	"cViwfo6UzwZ4DV7vOdUaIRUZoU+FjHoQQwGA4saiBsHiMT2V4TBVUk20WRv4FPas2AiLo5UGWZapVES9",
+	"eUiOhwN4DPrqkohAEYPzhC984M9m0JRzjuCZ5Uk05gkgkusBRj8DjwWZwv+3MVKI01N+EPyOAgT+M89W",
+	"Chrm0JiNSlIcy12+O337Bo9brFGa8CRRV36th6Enj/k1ZHcyP1Hjxk8BsEbp0lDrhdgTkWpv5EIWn9HY",
+	"9aU5L5htYQaTmCuhAw+I/hZ7o9wA8UAVvp7BDDXJjnTgMW42UrMwH5WaZ7OJTI3UhfInI9PNIRFhHIkI",
+	"trWS9JCgx473Tk9xAMV50Eg8dnLw3cGLM5opMMCbrbYXRanQWmjcaOYVuJJDBUy0wCefCir/ypQZaaLU",
+	"uM/DC48lsbxoJirkCauHiZoYqZdxEKPSVgk0PDZO40viHHchOpgv0QtyHESRdtZyzWKeC9QnCWKz8iUg",
+	"OCgjoZISqxhc26k6HFnwBYIaaJtOuSlQvqcsvlaqzMeVhgGTE7Bw2NOJ1Dgo6E/w/uD5q7dv//Dz3uvX",
+	"b9//fHxy+P3e2QE4CatM0xdFG/e3GdT4AtNyVbvwhkYfLvo9s+Lepwm+1W+Lp2Enesa7g02x3d8JN6IO",
+	"fzpoi25/M9yOnvHOYENs9Z+GO1Gbd8XmYLv/LOxEG2Lr6R2Z7rduuS+z2qW4Ys4OcY0LcYmswbZmmP/V",
+	"xqiwVQW3n/iG/sonH+PVuSTppl1W8DxitRoo7k7bNaqiU1MXpqLbXMM5bIi/DnHwNStordYba3au5Jp3",
+	"7a54ERcfrxWKZ3MjZ6Z8dqOyciaOPrPPW1Ufv59unK2iRnGWicj+Ctyl0KJYGENTtFiADrxTkCLWxCI2",
+	"N5uUht5BZr0A5MWSrA4OQfOfDQSF6z5GI7PKEmrXl2rGuLYhklUQZpdttnfwKo4PKsRicLz2Tvv+dyev",
+	"5xPQ/T4UVZvjdiN95Ovk3ayoDJE2lwuetd7z69R7iMzui/SeJ7kesyRua92gmbK6D9Tdg1+W6mWcil3M",
+	"3umxGd8s+UwqfLPgtJPk7LVlEvRaOcFaE/MbJOyiuVBO9kUYhf7qkyQhD0CcsVBNkgiI/vvglAH73cUU",
+	"hPk2K2ppiyPKuY9uXYRxa+kxuAFqve6SOsNOp5gbA7sNvs/TwUbY5lvdZre/I5qb0Wa/udN/JpqbYWfQ",
+	"FtuDLu90zD0T/KZHutbb2PJqsCswJQf2Y6EMhIxvY+iektEKwzemd6frOZsWEf9r59iU9+b0Bo0NcOXX",
+	"eTa3Ddx7c/z9v07NuihgJtnwSaLOY7mgWxtPEnRL5xH3Pg8vmJARq1MMwXnQ8e974/EpqdBI/wLd9zmL",
+	"xGUcioaRP+ciA0/44RGSrkLo0QgTNQBnD2aMQeycyiXLzc2Az5JNRalvmhkGPJXoZYjZm11vtuZ8/9Wt",
+	"FuLMOqXrEDuZ0+mu4bl2nzxfFPg3OhmoqycEmyB2C/PypZtGP6VO+HB3H0jo4wiCh2eWjxbiQOy792ew",
+	"RsEenT9Avx57Lngq0oApaUsRsY4VxCV0fgieXJkB/y087Jtgl6XCGAt5E9JAfBjHqdB7WQArPpEXUl1J",
+	"yzzGQi7NWI2kHMA28KWLX2IgG1ezs2u+caxBFaeSSw/WVaWYiIzcZHbxqzvOvYb9+Ovh9DmjthxmVyfq",
+	"nMVyN9+QRj+R4qrMPlFoozOfSudW6KfuhA+Y9kpRpu9c5w6A3Vbr1cT0u2H/ZRi/jb87fPenw86b+FAf",
+	"ypOt8MXh9uHF+IfvX3y30xLT79rihz1z0bh/+t1OK+wmsj/6th398F1ymw7oMzOqZRYXDP03Z2d9tf5B",
+	"S5u5aT2BPh5WFiygKe4nPLxIYiuoqh3AZ/xCaBb0ExVeiOid64A8KPcNcM+asSXgMGP0ENuMVpQ0SXi4",
+	"efRdI9Xz4iwegPs2Xx2WKHkuUkbrvFY7V6e1x+1DTTSut86YW3kDWlFhF4PNS+vvYWqhMa5llkztz7ax",
+	"WZUZXNhbd24BP+imd/MM1c6MUCvUbDxX/bn9S7+q/Vj4qKvbjnazrAs1bnaSj6a5GKlogVNpUR1Psgrp",
+	"JOcKp73S1ymkLRmBpYnSE7RyvC4tMouZf2C6p2V52XW/6GEMVLYXYpyx+gRvx6gopI5pfKo09mWCbDON",
+	"Fntur9JqJKBNOBF72VEWeo2imWYuFjJLkXHZ0X3OLkFcRLbdkkxOBYkcTPKxBDrO91dlSTz/VUno1Rt6",
+	"3TJc3QnwLFMi3O6mfbEGnFUB5/kCxaGgJxeJZRcX8zrEKd3isXEspaUGLjf1FTOKBgWoqlWMF6WB/K50",
+	"jCp6oCjlAyLhS7ijMP4sHr+FPLJPjUHe2boJmV/3s3hkn87SG0ETP9w81mthxMOpuXi7xHhUeC/kw0bU",
+	"NaMzt4PgzJy+uqpV3Nyr61qlg7aGvpWhr7jaLFnczqi0xk8+2l23MG/sBFy0+hoxN3qvS9oZiC4oDXNd",
+	"4c0GbuwWk7QxCcWXpKYQxarLKmFSfMjyxP0UiDWuvbvPwwvINwfNp/gnX5ImuIm+4iKQU/a0a9ZR4hmn",
+	"w0Xcr6xUmB/M7/NbXP67b2t2Rl8MG5utcscLAtAv6qu67vn7tfqV2ay1sLzNbnrAn5CE/VidP3bKL2fb",
+	"h04k1pOa0whFk6XzV3fRJGNK9eHSAN4RsDARPDWHv+H5EsQwWWLlR8waMVKwqcjy0NEw1lRrgvExLELF",
+	"Yo4vONhVJ/lUlBSyfVirh3+WK2Mu8BHgs+1e+0Luy5QDL1Zlqoq5RLQWOQKM+IfXQp5nw1pvs72z7WKp",
+	"OjNY/dnhlZurFsusqdJu+61TM90hBhlwYJzZnXBj6BlNUK2oRJ73Q+ghW/5YsWbmpgj7Yzm9AVKeyihV",
+	"PPtACU+E7VxjShY0+tcCK8fHEz1kUmXxgDYfyxTAjAUYgKQh4JEaDJJYihY7miAlsC9LQ1wQdociPBGx",
+	"epyxoUqg0jQsqD+hGlUTMs7A0NEESX5+FSrFZyaowmeuIIYbp2ZpMsrno6tm9465y3xC82cPSx7NPyfS",
+	"/GAg7hoJUjF0/CM99id3ner/UYTZfee7zn7ym8DaIzwolssMqMPWnHN33X7ZfCUjVXGjzYDXI12CGP05",
+	"iGn9BHMw8ziWGt8/jqW+BogFFcvYMOgUY3n3C485pSzOCmoYVHJbPQw0PJvxYh+A1O7Wvtp17TQKkTcK",
+	"EMfSY5vtjQbYYL68O13tGJfqV6isWfQam7UqgNc4Lve8QmdRlW42tnOfnw9zSzRwa+XsoSpnx7F0UHAL",
+	"ZmIqeDQ/6fFIXTMTzQ3g7TGbFxroIaehmkDyn4rA/oA/9GyCfcIzoZ2Pp0H2HDwElTZ0OGHVPfCs0JPH",
+	"nJjdyk+gMn+eGcuGnQ2BCymj4qUZbEaXKsNIGZBqwLoRMJobsOXCiXW8BpYIw+pvvowzMxIt9IyHCa3V",
+	"WZU0p1bQs4/C1QMc9GVg/mGBj+0tgFYX6wTKrmqQ3mxvVqHnEU8visfUTPM3rmKiP/6znNdmdRy8kFp4",
+	"D32KXGDg6UqBgfYdue7N7JfBeH7819zH96+HwrqXRWmKB3oe8GOGQzO1mYzzQqDflnIjSrlVVKYUsXrg",
+	"uqp+E8tQjWJ5HnhUJwVstNAJBsjKZPFiNcnOlbm4McuQrOD9PElcERVu4nkFSzhMl5f5pUBWXgM7J/YN",
+	"UeupUiKGnYX9M5UC4J/LDjb7pHk+Nrsy1Yy+xduFnIzgu+Y/2XEUDFnniqvotJpM868KIZhY0yLvQk9u",
+	"/G/rDKHy4XmExAQxq6LLqQpjntDnopqjX2Fr07nlW+XI8iBVo3fXyIq92pDLKCmGnFNhELTWqw3jmhN0",
+	"cFcX73BIfnzwZv/wzUvII3/38HLsSsdx9chvORFrHftdXQIA1fHM8q2ab5errozrC80Cu6WCcrcZVHLp",
+	"6UYJpU1YqBHKK1ehhZr2JfBo/VGEUDS0W74ItFdum+a06MlBgQafdOBjd7JZlvJLkVBqmy8BhhjCnMe4",
+	"I6CjjqiWs6ecV5fP71pK3Uae5u6GWcghrkzAA/NiWQZega0A+q1dKeBUsY18KEfQQ+8MLawv7WK7NrND",
+	"MUIfs67qaY6lyM4Y4lMD3nE43KXvwbgEhjKUZkaqxlJnRnNTA5cpyYEqQcl5rmkZlU73Lctal0IPTBC0",
+	"AW1C5o36bTtgvP0u4HvG/kJG1OJOmQmmxXMGRig/J5QG0uZ2Immfxd31AKTXHcmhVVi1aNSePYK/ezaJ",
+	"uwwnCvDolKXW6ibLk49ui316gvhW0T57maJYVEQpO3m+lJwVbz2H5Vh40hehGuWgrgZI1wjuII+gwgK6",
+	"uVL7cu/Fi4Pjs4N9b8ZFtKpwzEuLLQ8KXUkyryDQyt6jwmjAe4czW5RW7iS/dOw6M1KtoBvk5U/2JM3r",
+	"VB5HLEjFL9Cs3JdLu5UbLKluSQPf5BZl0wMH3dn7t3sb+f2rY7HdgA8MjB0Q2/GtkfjukHiPtMPbwWLU",
+	"9+8Ni8m86FXhK9H/HuyviK6+XBVed4tPA7JufYGcCEi9++DgtwIxT2Dlvjpi3iV62O+/Ro+7Qw/cRjdH",
+	"jxXrbujiUvlusUCP+tdXNbhjtr9da4HTeF3Zm62gUFwrlStrGJOH6oO8qfNx7XS8odNxNLUrt/zAP7Gd",
+	"VBaVmRwY/R/4S/MzriTrq2zIdBwJvVuuECqle+qMT+fTVVAiQBlZ5ld04A56uCJxJT6KcinzmlH486ou",
+	"BnYrzHrUl1GZkUzMFDFcLXZhlnnNbo3mqHASISlkseTFS2Z0Vs6wexJTA6+ixtUSOi0g0ziavsR3/wbE",
+	"7WofAOa7ugDCdV+fzpuQS5zbLbVSpAuZ9bVLV1VXMqfuw73u5RafjYnJiAW4+Q8jHTCu6ShoCLfYnFYW",
+	"y/JloAmP8VjEEeqj8blUqYgaLfaeUuMCamgWFNuujOPwQvvYY4nPXOJa5RGrBKWA7ezmR9T2AYSWjjlB",
+	"IOac+dI8IS+NPKD+SHCnNYuxX5rAhmUvTg72jAk1t8UL7PNbEJOfmddFy1Pr4X+Rp8x9CrMrihlT+J8b",
+	"tZ8czu6LkcIdsbp2CXO+32Yrn9lYedHyUOLYRtVSeDWpsjgU+Dbq1Vf2RmIjo5xU/LZUd1jcZYoNHmFa",
+	"hTXr98PLSnN9TOx+mmcdIIg/sbtpaWd96p9Feko9g85dXE6VFM4Vlyn2RxXLhkeNvaAzlk2KPYyMCZHx",
+	"WOpif30wGaBdgkfJxem5y0lrscA8kPcTEbBMJIl2HfwLwiJ/vS/N5azMj0oztV0sPz0x1zgvamNedtsx",
+	"TPh+1Kdi9/q1prXWtLC4oHjilp9kLXgaDueeZNzISw4my89l/cUwlkIjl+5rnsUSq9F5El+IBuMjZVuM",
+	"lpHB+vzzvPwrSX/bvf4HPOWVKS9mNvdz+g5HdP5OrDqxPofrc1hImTBbceVz6OTMQjbYocBOzMx2WtZ5",
+	"1+ZdK1dFogvE1MutBl/uH56evn39/cF+oQn0I+08dSGXRY5UrCCo9MXRqG7LyvhqnCe2j/V6v6/uf6M1",
+	"m6dEzqGCra6ZKrmwIL+kKC5gp1Plltvn1zbjS5E98H24uu203ocr70NYVBaJjMfJUifwUhH/ElEZi+Dm",
+	"dXLLYVml2LZ3FEsqqdIlRMVm+ugd8Bga7eamy1jH/TiJs+kudX3zpQ2Isgsh4HzEKbvkyURQo3Pn2joX",
+	"2cpI/+54f56DCHs6fWUH0ULfxnuRhGok/ouCO+MaCcXS8/Z1GqTdwE2yLsq7d/eHa2e2ovtjjlNgeajm",
+	"UV6JAS4He6fHVBIVauoGKgUaHUQVKKc2mKJbpbqH3J+tmaQCg8xhkSyCERUxk/icn7mEaDHHtwGb+DsV",
+	"y1sr3vtN1pBVe3Gv5eDTD8+n15Ly/7//6f/8l//4n/7pf/j3//Tf/W8zKaGduen5DzCtY3a/rG5t2kOy",
+	"Li+7uf+HaoNK+IJsgHP08qWBcQtdMx2+Stu7IiZuz8Ft9P5ZrRyOPMk51F2rgwMy+Ijxqoo4O02AT78E",
+	"n1REwK6XyE0tJU4pDjebmop4TqQZeM6pPM6Vwd2oPK6Qq4pKA4UQyUrCHr9lD1vGL0R5U+yaZ7MALwuA",
+	"3PX43XwHeGOp3CjU0LE6dz6KyJf2z2EyiUTUmEmGLdh9FCnN7b/U/QaR1Flk8CVWdsV6vugqRD4LYHTX",
+	"sqvwqhME9q9apfBghNLdiZd10dgDK1XIY3tfrFqvVkH28ESXd8ulFCUZxapEVKG6oFRnAZ5brLRw6Fon",
+	"FwLwb88KsUZe5zZbqmELfYhw24EGptIEDlUCpsXi6raFVstSgeMxlfpytuqiLBE+s+7Nl/MK39jSurfO",
+	"4rq325VED1qozNzdLWW7FGRNMVPlcyROoTLuQYmcdWnc1yiNK2q5tyNx5tbJ/Z4ljrWECrC6i614Zwr6",
+	"qqSEL2fExDVp8xnFeg9Lmswt43sIAuCO8W5dzHePxXyfi3ek/S10W9M1Hh2oYvssdEnTPygzO4tHAt0i",
+	"ZlAiarEjilKBS6IO/MLznct08e+6zA8XbmmucKHKb4/6b6cKJM3b928OTio0oQ5M+YvfRjWF+K6jg6Pn",
+	"lS9b1f3cvWP3M+6o1T3PtN/XDucbBtxH7uTedsS9UjPZsyZsLC/jTGhidYklET6SsKZ8Y/Ig2oB5obyj",
+	"xfao4/2QZ0SmXlGJwYqFGLuMM6lkk0ZA+kd1wpWHyY5E06WdC9Srrt/A43T6897+fnWQfi+Kbg8ov6gJ",
+	"REXNxiZ88BsfTr0XRet4/DoeX7DkomgeoKygzyzLabYaCSY1o+Ayho2VcRV5zaupMYXs43tSZGbg8veR",
+	"tLwW6feZu/wlB3EVDoH30O9EYjanuR58J17BiK8XjHhMjRknPJZ2YA0q19ZYTIm/+rJeJVl/Pjk4evv9",
+	"wX5jF50SSgoqKbCvJGmeCOiuV6fbXh98e2b7ouCgQi6NpgDXIR70XMCzGJdF0k6nZlwNlSv3LGXqzeH+",
+	"x0aehW3/ABEFXU9OYft6adu4WOuk7Zu4EMyKua0IudawpRecdtsIA499k4oEygUMS7Pg7ENmyeSBhBH9",
+	"hbMtPSC0BD+eil+CXab5SPhyECdANuxIw4wA708zwfqT6FxkbCxSlAQcPZVKimammkq6NraVwt2XvgRo",
+	"CkD/O4UmKbYYHZM6tPjFs091CR+PdPEaHFegpzIUUcBCnqZTX8ZZA8EGxoXt5iy7b6nVCGoo1DgFtU9W",
+	"10JGHhNRnGE6yqW6EA0WwmqgrhpnLp+QbiquLocevwBCVz02VFeMM+zOjQA6EEnC+mIYy4hxm7rRn7KR",
+	"Sg2yGSRmZkIsFeOETzUbxElCac587OGk+lP4/4WZhK9w+e8f0Sro9fNGf7BgkdP6Y339m1esbcnXv9mu",
+	"ZhO2O6nEJzxQ6Yhjx4BsG5qVxzIeTUbgNiFy4Vhm4lykd8C7f6tFpoejI2y0foNvc5rxNDuLR2K1yw9k",
+	"hBffY8f7lydv3x3PtrCvhc2tQZfX7rqNfRkFwV8WIzfo5rOVO9t3uq61fR6G+urpoUf4nJso8nhI1wL+",
+	"hs65oUPapULdiXOzXz4tCQ0QZhYo70tMLOYRQVnCszp8zDZJvbwvWMPzJe3dsqcMtQHsikxHrcW+Jakf",
+	"qlE/lqJXrECmJERsgp2i/w3JP8GyaHgsoFMTeCSeLQYF7K///f/K3PGFfwUCIScAlYA2oxHksYD2ZUCu",
+	"xPtqkrEOO4qfFzaqHW+PcbwN5Xku3tUkiaxSAOIVuqCllyJieoQLWedgZOgMegC49muQqcKlvoJZBebp",
+	"pCGZkxxgTEaCTgDzT+JQ2EfX6ZoovowjKlBSg4EWGTH5D1Ta2IXAq6XNh/7+OAWi3BnNE+2nsTxPxG3J",
+	"9opCK2co3oSfC9DvHmLra+n7xWbeWizcvVh4e80IWkU2LPGrvkjUJGJ4EVOX5DR3aFeQDiGXkHteN+p1",
+	"wSC7ThYJVU6UwY5NvgulwY0eBXgQVwHxV+ek8CWSUpQFVIudkBRyA+epAIfNwHyY+awTtG/XvBPr4/1A",
+	"/LejfEeucLblgiayp9j5yCk2mbItquvYAbNR6FXN6mAxNVrQJzoD9+toAqlUSaKu0E0Du8GXagB1jk4j",
+	"Y/Uz8SF7gbexv/75L+xIpOeCfmiAg2qz3Ub9x46GQqnEyEee3HLv/0cadRjsSYv9aen6LB6J3dx3FBTM",
+	"vAC7BGL6WSqySSqpQy0qszQAW2WExPCzHWTJwVzRRZtuD3zpGsg6J3GxixU+xysucYHRftadrAYYXIY0",
+	"uVK3WTtCz3IqpkbBu+JpJKInv0xUlqPeQqe02Q10jL9eALqqCWtuin/0a5M08Ws9vzbMsrHuPXkyiBPR",
+	"isRl68Pkl1iOYtkK1QjOgfnLE94P/dqnkkl9eLT38qDmTOdiQvGKvRMLC3VPzIOVy1J0XKCr4VZW6rb8",
+	"HJASi2nd3c3KL1Dp1Xha+WVu2TuxLEeACgotEqxzAyA3YLO7QprkmVJHXE5dMfm9tLAaOdxaKhI/xugA",
+	"mcv5QQAMfvCQNFx0OwwYaLZXkp0d/HBmX7rLAnsUAjT1oZ15gS/dFeLY/YTXuw7jp2okLMVTHkVxuUde",
+	"UUTnzLK+hFFsttvmgoKXhW22d6oA/iCKs1sB+JWsVnxRKYL4uTKh7IrFKAkelpsd+ijO7jsjaUW8sZ/3",
+	"N5+V9BtgVTXb6OaQ8wQP6HxlvAQ95lLt0Mbujqs4G8a2RMFcwq5iGakrVu+yUSwnmdCsP3Utv3dRqb1e",
+	"4pHTBrhXcemiZQy0d8Yz+NHo0S12mGnr9mSx9mWYCJ6KyGMB4U7g6kPABTcDgDOqccvd5NrL6gy1e5wQ",
+	"KMW6EhW9Qkom2PTYMTUtm/eOpkkqs2Tn1UkY5pavCohfF3Rm1mxtid8gwQJO31IQUGP9xGipsc7icH5F",
+	"BgQBIVMB05KvhioRbJzwbKDSkef89RHXw77iadRiBzwcGj3ATGpiLDwoXkJHf91czi+E9KXRyRlnIQ+H",
+	"woU1tttMi1BBg8wk2mXBuZDmYFDRFjYtFrLRYvvmv3kqGGRNi8h1fUYj+5HGypA/mWNa/+Hd3x39fHZ4",
+	"dPD3b98cVDIpvxTQap5W4y4I2sfj70WqjTVe63U3PfODrvU6z7xaf5oJfQpqfa33dGOz3d6AW43to2u9",
+	"nWddr1ZYh2tFrhWU7ubJm9teLR7tUcurWm+ru9F21op+zXX21CxirdfpbHQLfzlTEZ+akbU3vZqSSSzF",
+	"i9yVUOs9e+rVxhM9FPoUVqPb3ux0vFoqn09kBCPeMoaSkBzjud1btJHejnX+mZaBSEh7t/VbhwI11tXM",
+	"PHRMmS5ubQsHaqxn8MB9szlggHUGeNWsEzv3fo94Fg6FZmOeumoGvIf4CBlxjY14LH1JdQ+PNBPNEY8T",
+	"xqMoFVp7LORaNGOphdRxFl+KZLoLodNsogPgKKT8KQHE65BRHcUa/tuXNJcWC/h4TAld1PytNCBzDNF0",
+	"sV53zBuN5oUbz2iRbiqVv2KgDod8CiuHgex7qDGjVYcEkjnl/deKvoTZALUeNpT415aBKFQj8td0ui6+",
+	"eoB/ZKfZJIpVEU4O3uw9f32wj7VnbhSd+U0xns0ZRSRG6l8XPVJ2FKWOGJWv/tqVaPjFVw952NOy1rNW",
+	"BldocJc5MFiKqmhqZer8PBFN+01v2gb37Vjjp11ar2Z7CHHWV9EUFC/Mcv34KWh4bJDE4yISupQa2sJg",
+	"Je0fnsI/MHfdl8FHv0Zg69d67K9//ssnqKQnADWTEh67GsbhkI24sd1SkUHaiuYD0WLvh3FiVFN6Zawd",
+	"Xht54ESBtrnuOj6XLJYeSAu6KVMXAkK1+kqk5IKScD9A+SN2Iabag1t5NknBfox8eXjk7kyNeTGYaKOO",
+	"brY3GkxJY+ylU0iJ5TIEdVTJUHjuHqrni7WegKqJmUItXx6Y5TB2XpxHbcBDa25KUPzxrMX2YLylFY8l",
+	"jFqKK1y5KoFzBtuliN+1L/BW0bfLe/LcBEzw9e7Qk7Pq9rXkryQ17F6v3ToKL1NT522HtWdf3DWGw+kV",
+	"BcXRgdNcRDeWz5NIXMahWMxjQNcwLtnhEYZZC6W9qTiPdSbAUVUuSEDebQKeEZjNzsyG/myPNOvz8IIJ",
+	"CSpvqKRWiWixfcHDLL6EnnLu5algiXkRZTUGcIkIGCDA/JZCerhPU7xj59PeeHwWj4TO+Gi84vVvDDTP",
+	"ydWzK435OXYVMgWLUE7fM9rdz5yIDKqS52+rw+avKVcm//Kr6460ymvd8TruIJZY6PFKQITWyanVU+Yo",
+	"mNxWKEbuPFpcMkg0C0zol3ny0fz/smxqc80jbY1iLCuakhV81WPBLxMxERFARQJ/v1LphdFhIpFgUkeA",
+	"FIDmIiRYGvA4Mf86T9XVTKdl25pSKnixTeuNgbeq2iFnNuODxp9lxxo+wt371M17ToSeJEtVDbPy63N6",
+	"y+f0vbF9+iIEz9YAOsfAvr3BOX1CRypeoFO8lYKl6grKCxEMsKIPDhPU0inPKJH0N5VGIu2xv3t38O5g",
+	"n9WveJwBz7OxA/G/kU/Sl8ZGm1J4l7P+RE8hT4vHYNec80xc8WkjZxSEzrbsUshIGWCiC1im1AUUAtqE",
+	"fV+6a2zoK6ZgQJxBK0VIxYVEvm/3Dl/DMG1/3VRwrWRjLoj4ciUUybUZt76/EUD59WkV8AWmN9Er7Ddb",
+	"Q9YtQ9aeFf5jkTYJMFKQIMsUDGu3zE8WOKEr8vx7AyOkmDtFBg0cPL/G7LURRXDmwNFG8PCYVkSVlDdL",
+	"hZFoAU20OcQaAALwyS22Rw+PdcHMAocOgCcfj3vuD7E896Xz3dQtCqYCfEFJgjmwBbIIlqjzc3D4SKZk",
+	"nsWLL2+wCXR20QiA4kOsAWpTEao0QkcWPMVME2dYYGjCtuCQ9Gsg0oEhpgnHEVaEnTn0xSRnPYkzFAW0",
+	"hj22d/zmlEkhIs0O357uslfv9t4fHLL6q6NTZg4j+wNUhP9wuPf26JDVj2LzY8Pz5dvj47ce+/7w+7ce",
+	"e/X2zdsTGNPRweHfv4Pnsb03+ydvD/d32bcvjti5Epqq5YAHk/pEXcVaYM50uXfM8bvTV5ADbb5/0fln",
+	"g8h8PDZfz0k3bvRfmmoqxio1duw5RHQx45ln7IprX0a56duAkg2wcumjwocvbAT4tTrrAq/JjaCvl2yM",
+	"a3Bm9nGtV2sPNsJnfEs87XeizUGX74Tb4lm/HXUGG3wrfCp2+t1oc7DNn4Vt0elvRFuDp3wn7IrN/nb0",
+	"bNDmZh60OWq92uHb05pXw3U1YHD85nR1nxYqm2ahcOXurcE5fFJrgs/niy67Bq8v4+PHjx/TksRRrbfZ",
+	"rVgaPMPLn+4oCEu+hGsLe1vuxHxfLk+fcbsdV4Bc6ACL6FNauxfvPBvP4gmQtudCb4mEXVwX83fGKAe9",
+	"GZr5DegQAYRiEIOw79oWcB254kshib2wHuAW1kED2s9YIMZrrj+CvJL1oHCudNDoMfGBh1kyhXHZkP+V",
+	"arE9X+r4XIoIFAHzVm2R/pFmJYFwIaYt9g6GdUWxK/J5eK6eBEcNvgYailRZcZxOZBpLYSY7KLA0z+iu",
+	"QN2BSUWvweY6vrRpAFwyYT63k7kUcqKOBjZC1BcDlUKHeSfPNVYdRj1G66RLqQfOK2lkIqg6IEeN+WbW",
+	"yPpdWuw9+VugtJq0YZYNUzU5HxoRrz2QwjYDCx77SLM9GaUqjqz5VVoTaJCvhyxMRSRkFvNEs7rrwcPH",
+	"Y/3kIx8DpRZsxsJ1Tz7i8z5h4XyWTo1ig7ldzgiMNRqQ9c3uTqNoRta3PnxoeGyopJqkGC/T7MQ8pbln",
+	"dC4j93HitCZ6kl6CicgholbIJcEErxZ7eVBUB2csahcUzK0IX2YiSdhV2VyPs938fFJZJ8BkbuRi3lms",
+	"SfUwK882O21YfV++e3Ny8PLw9Ozg5GDfY0bDetbeaLfb7aegihRUE9hJgRFokIw/5lqLiBF/KGxY3CDF",
+	"g/1Is3CiMzViY8Qu1LxswdfMt9a24groQrG1E7bw1Oy707dvmkIa0Rph/Rj9g9GQRnzK+nkq3mZ7Z9uX",
+	"kJvG6pvtNuuLqZIRFtklCR9rcRgFLMFSOCmugP28AElUpWAOEva0MKuXOwdAqY0jWk8+lrppn9uMI9za",
+	"9oefL8S0UVYn2Txt0jZogiXdZZvdnev+Ayiy2263Ge6aYvZywnVGGcusroXwZWGXNlqM4iJkoAqDLYdH",
+	"zEWuLXqgYRLNK2Z72K7NL1Fc+zwyqk7Hq/XhXuSK7jFLVbOobCwzQjmb1aiMtAUpb36F9HFzaZxBFOeN",
+	"uCpmumbJKaaP1nrPtjeN/kgCzkjbkpYG/+ir/g0YZM1HMx+vEAO/H80XneyQTLRA8d26rvjqWm/Dq6FX",
+	"Hm5HdKz1as+eYRUcYi5c5sRjrde9Za11uXd6xok6C4NrbfXrl7l9kceJiuFAtBc/7BJleCJXcThZMs6l",
+	"7qa6kpAZ1FSTDF3hRclA1dbF4RmcHzScE8pFr6zfKcZKlJFKxYyrmognrLfaKhjOXw0DquyK7ab8G/RD",
+	"3Ag17ErctqPhlsg/8yQPo37kO3VtW99HA2233Ctb13rSb3JXDbEgMO5yw4t3eC7N3OjeVtm8RuWiEqF7",
+	"7Gjv8I3H9vaPDt/MZa2a9F1pxt2mkj+ULtV5WvVlRZLeRp6k9zpmr0Wct/zYP/j+4PXbY+j68Zmp1ndI",
+	"Kph/yNVDW8WNtQ5uLVM1KtKu553Swukv/Qx9QSq1B+zVC2wu+Q1WBUUh/sgmH4PpGwmw3onZl41AuTZW",
+	"fAAbPGD9aTFWVRwG+PaalyKNB9OmeRKkZcOPcC/+BjrCeJKOlRbs9N3zn/devHj77s1ZYxdpdH0JucuT",
+	"MRuKlKhgxlzrK5VGFPRxFH7PWDjkKQ8z61ZjJXa/RGQZBaOUFL6M4vM4o6aUhdUwKhO0h4Yn5HMze+tJ",
+	"os4hnLLZbvcYZ4NYJJFZoFhe8sSSnLvxZUqxK8EvPOu2wimnSp57THwYxykW8mB6NjzMl7jq4ADYwRaj",
+	"VCPkErP7IlHyHDL98lYqq8IxboH8HNe+iBDAYGVtu73Z6T5dCHqzYGeXCC8+5lobMK1CwZWhaXZi92y4",
+	"fmXBcBcQv0rH58LJWXMkfEXNcYEQwYNRxvz5oqNKgbwG5fPt0yMeJ0a+bDcBXgHxPAbgCAGXTtsyJHjO",
+	"GUzwZj3eBSxG4tdMsb7wJZ0wj41TdWnsXuRgyWzzTAOOxkhtMeAcB3ZEpTPwEksciYFqGMsu20Ic9iWn",
+	"YhWCcLNUMdSwuIFhbH4R+CIXgste6Lbb5rlRYXAcHAHGeiImekiew9Wx9naWx10iJWy451LwBDjLoEN/",
+	"XkPaYidmrEk8irOek86Y9EEDxxhZoczcjKnbhmuoEINLNlST1Jd18B0bkVd2Aa8mVU6FjHLg+B52yguz",
+	"Ub6kgGcOUn4OkplH3atAQCqu28LklczzQrdUYB3YxejPFddWb1PuXJidkokk0Wvr/aH5GkvYfQQ14gyg",
+	"14aaAMiAInIwySap+AJcJ0inkzYP018MRXihcwU2twKqhvBIO/yxoe2JpqLByThHOw4UklolAghrQyUH",
+	"cToqSQQbbtYXNoMXs2V1tsuqjQ4IukOO2wSyq+bo2jANC/yb7TYp32TxNAAn81KBQpx/y5fwSHvzqviI",
+	"iDgDSPeheq8MMZUjvGcder5ujAeg8O7bQ1YeJ98Xjtdyng1UI9L4fJit0fN+NFgDQGUFNmfQCFHNuAns",
+	"WerBeU3T9tHhqWf10Z7BMANWeTdyV7Vt1T1K1dGZGkMNEdBiYf5My5eHUDg+1cwG4GNNqa+4eV0Vel7n",
+	"TViIt4FgbzEcIDzaly6ztKg5561WMa+HbbY3e9iQPb+oWFBgR2S9QJZUBAsgRjzOlV1HiVt41sqaIq3t",
+	"jAPi16x70YzWjdFudqj3XRHySvrLTcMG+QZzVWkWCy47T8SHsXLJX1xrYVBhyPVwfhXhHhvECSgCBX0A",
+	"s8wOPoyVy4WvY2LNREIzMC2yYlI9/NDwgBkooq7uvjx9tdfsbm0zouumNKREXYm0GXIt2FB82CXFXcYD",
+	"oQ38BWa4zjuLafnxORgAkvW5FtubkzRpeL6kTKvCvTiudyevNWQ/gsFLJOBNAhwR9WxHE1e3gIn9IvJl",
+	"YK9GWnFojfKCh0PRNH9IVdJj40k/iUOPjfiHJj8X32x0tja22+22x+LRaJKZbx/ssuDgjJ8H4OgN/Jo/",
+	"abc3Qj3k3a1t+G/h1wJWPxw03ygpmkc8C4doa2+0NxsefAnoRpdCrzD4S7e93WLH8HKg58a5UkDbl/iZ",
+	"itXpxq5exMe9r66kEXjmK++Zh10PYV1XE3BjXIhpuQ6bX/wMuTjhkGfVrVRgT352HTaGwrEOe4ZjPt9j",
+	"MHEzEY+V91h5rGKLtze2w84z/vQZ7z/dGTzlbcE7g07YF90B3+kPNsKdNu883dwJd/qbTwfdfri5HbX7",
+	"G93B1s5TXj0/s2sXTm/MMwMptV7t3/7Ybu7w5uCnj9ubn/5VzfVrw1S/lYrNn08zcWL2xkrckAOzy2CT",
+	"rRJIfPzkcTnA7nrN9WPJsefHzIArNUr4FGbph4JHsKM+1kpn6ToWBascrtbCZb62ljV7pF8LeZ4Nr7/0",
+	"OcASqAlQbISL80gD587il92wC1/NgELFrOcARGvV/eTXijvKr1XtKfP6bnv7Dr712zJYFQ/i+usXv74d",
+	"Ch7c69NH+YhbAVIRcCc08ZeE2x+e0G6J/yTwh9V3Cr7C7Jaf/qaJ//cE/68Sh772ht1A3a7CWoXeBEB8",
+	"MJ7OCFLI2A4naSpktmtMA/slCzvxK8/rs7Tpe7CSt28v8crozUs9uwAYUBcAmfQYKgBKnAUgstIpenzT",
+	"Q1L5mb6a87RsUZCilmt9amD+u6CeF+wL+iF3EcyaBVZfXtylkS5y3nc1YOYpTWcOjFOVqVAlrLPL3H+3",
+	"6WQiI3dRO2eZUo2WL1GD7Tkt9UJMPTZS0STBTlvhkEspEsjBz4onnbrhDOLzCSqxszU9xnwX5yqLgTyp",
+	"P2XBHiRdBz0WjCZJFo95mj0ZxR9EFLA6xBBKM+L6QrOBSn0J4NvAwBQL7AwCJEOt2/ZEzSjWY6VjM5Ye",
+	"i4FjdxcsoG/8mr3JrwWeJd6DtzlOuwDTTLGyCl2zXLJAfMiEBIZh9z745rS/XuFBCLCnEfdlEMWpID4o",
+	"uv6jD7sZmrNI9Q6mt3fJ48QIUL/2KYAGl6XLUpUkz3l4caYORn0RGVuo5vkFc8Cv9T76tVCNRjF0/oO7",
+	"/vrnv/i1T5+CBhK0OqgwE/0bgxcBFKQFszASMJ4YE+faHiGLDskOketqdtHMN/GlPUYMgcF2eNou5AK7",
+	"TcGZWyLLa4gdq1U6siSF0E0TKt2ubWVWl4qGYf/WvEQSaPMV8IEXUl0BLY57lfas2bZpY6PQt0pJ0WLI",
+	"wUtDNNus+vk91gk8uwSDy/znduD5MgDW7WboDNMUKpRy9antbrYL3KS+5z0WiXGipiMhs2+s0IO+n7lx",
+	"ChZ8wbYeiYxHPOM43vx+spIT3hdJ4PYxdl6loUOtVzMSg1iKqElYTp1R8z5Tjj2AjNY2mrnjscMHlTp4",
+	"sCEYLJqzY3H27q4veV6aTh4/lbJ3x/t7Zweu4shR/VdzFxmAPbJo+Ws0jgHJce0smZpdKmoZm9dYUVmO",
+	"wbtYBuUZmJ/mEKzh42H0q432RB7ZWypGHMRKG3xiAcequJmR0K92MLiX8tHgMbKl4IsWdMQ/WJOgs11p",
+	"glfoKxMJfPR0Dl2CoRVRaDOVB9xptVvthcOlp9rTveqou1vbYHG4WawwiaAT7OZ9++0ZijOmx4Jf6IIc",
+	"n5nE4vWega3anBE/W3GZ801KXOP55jxOVTQJsZioOMDTjJ+bJy4aJkFHE36bM8TtzRXHSO62/PObzaFZ",
+	"nbNUJIKDBQnoh+IXOlpTnFeQhDWi4JFutBYPGu0YUlKacXT7I3cb1/anXjwiO/xbHxIlJGFaUzJlAxeO",
+	"J68zMbXgqD3Gmc7SSWjUgqiJcW4IO6kBw9fp8h7xa+3+ZrjFn4lmJ+puNzf5xlZzR2x1mhs86oSbvD3Y",
+	"6Hf92uLDCqNr4tjyJdDz1qDb3lxl2+8ZK6ifQC0toYrjrhmoFDS7mCfM6GlqkmmqfR+rNFvwubhu4mIt",
+	"+Eid7qrjm1nrKIZzaPZNPdDxuWcEXxyB7htLv+Yxnpx/49dSzZuXnZ+3mmRU14ySUMp8qFCNaQ1yxRDK",
+	"NUi12iXNyXYlKTq8OSjU5uFGDPty8Vb+MBZhlr+3tghqZ9foZhUZTiW+gQld1D6MNbckXojhHjQe57Eu",
+	"d3vddq/dbrXb7b+Hw5GlZhyfqJPiKgek5tXwPGLMIJ8yFQKXRskvOW4jY8NzPaz1alt8r3v1b8abv2zI",
+	"py+7k50Pr/50ud1/dtEZ/V07+i57HZ5s6u8H78UPU1XzahfCWMA7gy5/FnbE1lbU7m/wp+G22Bx0om7/",
+	"Gd8J28KIp0mamM9MvSgJUVqFbIuSLVxUyWyc7IvjApC+gUoyGtVWjNV6tVxwwfr1hRnt5Ya5h+Q/NZZx",
+	"KsPqgdzZfTJj7JZ3XPlcH4PrpWDi1otPQ22+ZJLC3w/cD2h4FWxQX8IV+/aHhseAoaPCBkT7bpEx7Uuy",
+	"ptFAMVPKfXJwtj/DXW0sDtgd1BnXjX3Gz1Syrqqc1dfNrZv6pitts4pXLTPWekU9pNBTJSvIVkBUoLKw",
+	"z2rVVhjdNd3uevw4ueJTzYLOkukLORnVej/WOrWfvHlvq7YUK3rYgHVZ5wulkhowqaRorDTPgnk9f4rt",
+	"FafYXjTFvLy6qtvDPEcKq/SjeEUf0uJ5Yvynwp3+xvoQkUqUVThA5vo4Gl/pzNzzrrzzvfGAYwLte44J",
+	"0J5DvgzNJJISshmZxiTs1e9O375xSiLiOd1n8c+XpWvYFXQvmesgNFLl4Tj+wcH/jgB81iO/xOWfyicF",
+	"Z89CXz+6rYquobqCv/MkmdrEoBK3Jzp9QPhHoIf3p4V2gvhXrBQBRdSY6+wPYpoz6+ihupKe+0pxipQ9",
+	"AzVJi8WO9eBCTF/FMgsaLbY3Hjehv+i8auwTuV+Y8R0T89i2bLYVl3ed6hnmFmtaj/ISt+7KnXa3fEJ3",
+	"RNNQ/HLmSy5nbCgs5Do78Q46FsjrqFAFOMsKsmfc84HZ5bl1DxsXKVzIFUkX4G3o8lNSaI+Rgw9BJTem",
+	"vLzCjPzcrsJsyC8FmwqqhCa0T2KdzY7KQGskPF+CoeKSAi/ElMWSDSZJ0qNC8QTbFWMFN2IYq6cq45lo",
+	"msuxXRbwqAEpeovtgf8S+yTTAMFLQUV3FH/YWQJuuJr3Cm9fh3fMoV8PqMWaQwWu2gK3K1EXr24dF1cN",
+	"1/F+qj6weyJMZSb+M7+iulsipo2R0Qs9INHFzz/8shG2B992Jn93sfXdqMt3vs+On+rX6fNN+W+uDp4N",
+	"/377fB89JkZi1no19+8T2KLL3zhn+Uk05T72qu/x0+1lpn+BNMCj7AgK4xQ6ya0ruB9M/csNhRHVeBe/",
+	"MBQY4069kQqMrRvHqRqpbEGh9ws1jomwFOI4FY4TVqdot+eEVIa0AeAziyUVgOd3+DLI1H4hZG5rwvko",
+	"F4MT6M0P8qwcARMfMgYvxFz5PnRohtRyaFKIrPgt9m0skkg72l/k7cTixnGM4SbdYm8U05NwmE8vrYqf",
+	"t3zpJNIuOdVF5JKBDCI4DmAjJX9omsv/YF3uZfF1jGt+Ik/wnTeWXfnKHUYrCqM/iCmmyjxcYVfwAgMZ",
+	"RqIm2bFIQ+rH7dWKW6bsQr4BlNLi3zfxmvvYy6u7cR9yTWqVVFfr8sMHAr+0eQpoCPQQWPNTiG/cHIfp",
+	"ecu6LxZg0N4x22oRZD1k89nUQ9dlQg0g+FDQrncZd2TmK4AZ9LFw4AhZl1TvNB4vrK1Bd8SJneRdA95t",
+	"tyW/ZwC9awxandPNbrK1V+Fu+iBWnujPgQ9ndC+ilAUVaNbcxww9W7vM6hY1HMO+SiK44lxkwAY7SNUI",
+	"6fuVbGDfAmP6a6v0gXuUPAVe2VNQRp5lWpQvbwF50NYrmlB/ENPfmsZ1D27I1Y3O3GVkNgNkf67B41bB",
+	"4yX0gSouObdrvRw7BnEi8oYYH63v4tOTj9bdMb82GiOyNtu7h8YZ2l8eg2AnJG0NVCouRbpLtcEILHEG",
+	"rr6+EBJ/10MReRSA4r7cP9n79oxFVNtBEStkd7SYUe7wwaE6ge0d/0GTQ/JKFngtiR1bpb7kEnkKjHHn",
+	"6PXKLBMedHQA5FDUqNolKBqIwUj8I5334KcqBgdRBUJtYo/oC5alxtIkfhvU5wtzB+4HQC7UI6cGOUWi",
+	"BWTe44KQUIjQjC59dKhAD+yK/TxJE2dIv1CRgJ5o4VCEFw333pBlSrV8+R79y72Coc6O3z1/fXj66mDf",
+	"WtQlt7Qv62STYUr7eGxjwFS2BFQRBmpEZJaiUFI+WzEuVRP2SsB0jDvDl+HQPETvsuCH5nN4fZMSgALs",
+	"VIIxdxAtZhkhWb6Zl5WzebVqkDQflAriAiNpiKmorlIWPA4artrcud451snBW35o2iqr01d73a1tV44/",
+	"U219NVRm+8fmOGQKF5+akNrPBA98W13PbperWNEFCcp4GeytquowlH+dbdDmmZOnA+BhvRQpT/AJOuev",
+	"y0fK6t12u4HztG/eLyYf8Szj4RD9NE4pmIzNZEQEj6C0ZPgm1p9Ce8gVIFAIhfLuZ+oOYqCkX1h+YIu+",
+	"TiRuj890+N+HSPYeaC1E/lbrpa584UrlAgtp7u0DZt5a9KFXvLcQ6v289y6upDhzrsJH2lYs7DI1ijMg",
+	"m6wEQiXF9eqFzpxQdVW2/6Lh4j62aY5fm+WgqCWqMBNZU2ep4KNboT5AtMHVn0mRwppExDo9P50IqlhX",
+	"TCmCa6vzl26j4p5Q2mpBHkhsFjiptiy/rgJkK0aSo+4uYCxlfkKJ4TIcrq0JIJbXnXu1WU2j2ulmtRzU",
+	"aFqfjU7XjnttVqu4/v4F6sV1RpfboVopjOpsOhbNtzCWBSdTKi3jwWDFs0lXz0v66y5Mr7tVXKqm6Vhj",
+	"1Bqj1jQla1j9bcHqnfHGPASs+h1v9k+/tbjw9udkmW12tudRgmarsOqQF2Srs731rLuJtIyNYq5W5wbF",
+	"Z7fC82NGdD80P9eEjO8/XiBavi4L0Edj9n6R5zynDmIngocZe8OhsXjf+pSWOM+HPMmaY5XE4XS+kxy7",
+	"R9sMAchvtf2JglEsT7BMOSBXri1bZnXntMVffsb9R8E+z5dQ/lCqtCa6F92gKgTgCOKSBSP+4VseJ5NU",
+	"UAZNwMb4H7TFRoynwpcDvEh7xLiOQy40Hs7jgoGZu4j2sqDhuVbNfBLFGUvUOTpptfJlnUNODgtS2aIH",
+	"tsytULKAPkAk6RSXImVagLvc+SUpgUyzOnWm89hW25e0Rh51tTATWVYB8VJkJ/IVT7Jj/FwPO0H4ziJ4",
+	"+QosQyXc1utg3W03iR2qqwKHcJhyPWzyK54Ky15AKz+nnmCyLJRPHfDhGdDdm708OCudjoo2Lr+ms/G5",
+	"fWUQQKzMuwaJmFSYA3Ktt9W+QSJhYfnuPZfw936of7UJhKfE8PY5WFDWRJJ4CWMhvgIVm5kkQVbvT10l",
+	"YsNjhepGLLqvrmCkXB/QSlYqP0Rz5UGWHtK6fK2yQ0rEO4W1LIz7/vMa71VpWb3/7hfWCpW//3/+y//y",
+	"n//D//3P/8+/++f/5j/+07/7h3/5D//7P//7//RP/+//+C//x3/7z//z/2UuJ7PgXYk0JRKXrQ+TX2Jp",
+	"NnmBMcUl0ZRYUyim+sRFOf+WrP5vXNAwqvWeGkEkI54pgwcDnmgUTXvjsfMgkBEby+KPjjht9ZowozxQ",
+	"rolZMHzsbGJ9x3wB9JGY5Q43+MbGRkfshFEUbT/b2d5pPxUbYjAYbPNQtPv9fqc/2O5sddq8E4VbW5vR",
+	"Rre7sbO1IZ5Gg62nNduuuNPefLb1dLtgREM6C7b4Kcyo8/V7HVucWj0r1oHHWlW+w1LbCgN9hdTYMc/C",
+	"YTHBDff2/Jy2Y3JRYpMOBvc/0jazB0uMridZ8TzFikxxTPaB5FjuS0spCNkuwZiHF/xc/OxaeXCGHJ99",
+	"DslekCEE5baurmAoKOeM9SdxEmkPzHBqN4kcX30eXpyn5ut5jOPAGT/nsdQZtYRMYOnM8+rwdNvt3b5l",
+	"xCPhy0J6moS8zTzHrNErzjSKBwNGc6FKY5jLn+Jx0XOlkWgiM1pXxngUactUei40GycTzYKhyowEGE/0",
+	"sIWELt+w4KNPrZqib81j/Frvx7/++S8/fXIJWzhrLR5pX+Kb4qzQpGnIdc5om1NnQFKaNh84VOMpJn7p",
+	"fB7wSny60sI+2KzzRP4pHo/ti3GBlfkkceZhBnSILfPsquc8Go/0zFf3JaTr4aI80lALjU+UiukRdGNC",
+	"5002kzBh+zBdiHFWYKtUknE59SkNGj7yTHYXxTJXSJKrTN4EZlvkBkbiKSC7oVXI26qs0lLlRB5DHsqv",
+	"lTN2BhSqwkQVIyKpem9NUB5Sxg+s2B21u1jntqwSl7phEBQ+2Dr++RXinw84vvmAebgeWiuKXDC60E9B",
+	"WbW6zjV11dZ8uV6V8Jiq3ryoPaGOlRe291hgQzUBqxc43guxHIy0qMFApCLaRSWQekrm6iaxxlS5pDDw",
+	"w8JE8BT60eVxoMAZs8DAXxhz4LGgbGuaX1D9eQ6iBNPbVywJ82VVMWqBk2DVejCkD1tQez+3JPuRZnFU",
+	"0kp2KsV+HH2mGOlUiZHfSHG/3ZfOO37DklXc/+uq/bXT/TNIU2DvVOLyHCeCAS5jXc8vpn0fZ8Mo5Vf6",
+	"WtmULtdN5X3QJRM8TWKRlgsMgDoLq6XAjPTQxk9FNkmlLjKcSHVl9RGs/aqqV2i02Atb9z+RwPzNIcPK",
+	"jFb6kp5l8H2kLpFPPs6s9wOdGKmaZILVA7sMQQnoG1R79d5ylGXqe1cReOXWZUFlWYtBjoRU11fEl8xO",
+	"90pNErMOI7MobLO9gy1wzNNLvC/YTMbM41yBT4QR30x/EidZM5Z0JdY4YQlj9ZDRaXKtDs7MgmzzOAPG",
+	"GDtCzHA19jFzOV55xZP5uNZJYgz4/ME5zxksBEKGJUHLF84zzzVyzXxF6z+BlgpZOoV9wwcCP0dBiLoC",
+	"avwGARjGAYMIB3PAXl0rjd/7C2usfjOkal7N7ZOb05CfSLuc9y+18PMtE1rXYeU3Sgx244TC9s68hEK3",
+	"YyCvq4BgLtRilxVqk3EjGUAyWGrR6a5yC98QVMy8Djnpc8i7hketX7V4N8fMUaA5AVAQt6sm91GnDMui",
+	"MTeyTpXUF2LK6scHR9iRxDrJMZyA9eDoxE8GTbJqzO5q2n4coUizeGD2ovBl/pxiC75HLLCNG8ytp3jn",
+	"i/zGgF4C3JwRFmYn5yqNs+GIqYEvq+4/op4MgUfWpDwX6TiNjVYx6xRyM32k2f7BScMm/hnLEeDMTk2L",
+	"LIvleYu9AWMTbkZyc/DlQo37teYkEpq/Lc/io4F/DnHHbySLL1+BZaBebPeyjk/eaSpfYann5O5V+3JQ",
+	"BaUDdArnJ2BKeoxb2bGA9GE00Rnr43eGeE0d4m9I9i4pSdiASArBonHCY4kZ7raNIKXvlikiNPqHjESz",
+	"tizGLv8Uj20fLF9KVeC/qEO8DGKIluEiP9yR5QzOs35zYgViE1qF6te6a341EPCZSmlpN9zYSZKvztfy",
+	"k6wB6nfFQ3uCWyt311ouQmUgJLsJNbpzI5C+8AcxPRYj6uFDKRCWSLzb3nzW7McZOzndQ73iPXJN4dU4",
+	"JeqNfHK658tcRzv+w4tT9l92zADxP5958DijKz7r7HRZP860xyZSyDCdjjNgsRGt8xYxmAlfBqC/jbFC",
+	"AzGy2SyMmmfDgE20iHImID4e54a9HsbjsSXFgRQEUK9wlBdCjNmlSOPBFPSoA+zzccWnRO60iiJpNHvA",
+	"Y6NJxlnLl7BMZVzWlgw36rkPR3cVmN3AQ0Svc5W8xO7my7rVrd0DYPxIMe1EhC5WiozH+lG5YTWTQkQ5",
+	"bVxxNVRanBZS1ldrnExnfKpXJIz/jUuRz5MYt0wCv5YYvwef+hG/AK5srO1fXSmea3E/KZz3hdZ3Ee6g",
+	"weXxwVFOuaX5pdFcRSqW2s5srGKZaQNmBuYD82BdHEZrLEZBg2RM8LcYuPsGYcoMmQzogjvADIX80R62",
+	"zr/mFphrCqM8WwhjeTrV9el8MaDNpBeExZWqU1leAzxJhRWYlz9PQc6qVI2wPGb3rEoyjAdjsH9ojsWo",
+	"abaZwdlKmLL7cG123zLWuCSLQuXMHAVoOeTgz0/A6F2SE9xieyNFyZ9zo3zmAA/gVFD8gPr/2yhDQHY0",
+	"5UL4MpZhMokcDS/w30HVXoD/OIwCcLNRL8OAuyIAcNxC1oeHD/Xlj6UqAcgzyv/5ExWamy3NY6kxbRVU",
+	"6UJwrj9lWoy4zOLQxrBKuaqNFjsVZkaFgfSKvdLzGnvyK8PaiojChGfuSUTzB+VF9WDINRr3QQNnajRi",
+	"G0QzEwW9hOJuAQUo7AAwlAfrM/MXShnh7P3h2av9k733b0p0lq4GiNXtnTaUK8mb6ktWMWBxaYY4oFid",
+	"SiKRFiOkDNI8imFS+MVKD6nokfDwofmChQUwT4RSEKctU46vHlIMNJukMg9rwnQgupk31+DjMXI4FkYA",
+	"QUVjiqQTkYscHAg5jCrCnX2RXYmKlTVDr4sPYTLR8aVwrmD3PLA96N3w7a1lx/MOswE4niEV+aNfcyvg",
+	"13q4AB7z8/qY0q92pfMffenXZj+h+etf//yXTwF4nSYSs+yLOUE3JaIsNMsKldlZYCSNxEilU48RB60F",
+	"Atj5lQaI+cOJxNneVz3cPNleYkLE01BOtr5G1Di/Ou6umBotEJRouYpHI51IjVkQM2H+nN0Rt7xUUrAr",
+	"rh0Dq4ga10kd23OmWj4Dt8dSVDVniaUuKOHsHOoFWHzDR6LhWXzNaz2441t9pBGKZyfYmTvBHNVXrnXE",
+	"kpybEFfuk2T7wrpBuEMqOkXG1nQ6wtnMzigKOEfpdsmTydziwxkkccV5DqQK5XqzBXx5vhD8sEJx2ifP",
+	"KiilafwtJGt8U6x28CftdnfbahffUEgZf7UH8Rt3YvH38q6FAsQ2HhYtRPRIM1rQxucuyoOsryx8KVvy",
+	"v+RD3Wnl47VCxxV2xQ08ODhVECyLHCjvhwIciRnYxFCuZcFUMfNN0EUHVVOfb7n8XvK9X2CRHzRbrqhP",
+	"JD1nFSvELP2CrmvUL5QzZIHHx+/aLBOjhYJT9vjt6RkrPBd7uuFF6DVFcivOvjulh/jQKloynoZDM3I1",
+	"cE8zooZrLTK9W/S+uxaiiVIXLJY6jgQUR2C9EOYQguLcT1SfQRM22FTD/5+9a2luHEfSfwXhS8m9kq2X",
+	"5Vf0QfXo7tp6ue2qjn6wVoJIyGKIAtkEZberwhEbsdfd627fNmJjJ+bWh7nMZSbmz3THTP+LCWQCICiR",
+	"NiU/yuXSqcoSBYAkkEhkfvl9FAAxSPF/GvtJwvgG6Zq9zUJJ6hj5yPKoUv4Bnztc+qq4VqpW8rCfOfFo",
+	"AXh1SPJnmJesCzcIlBhCOZ/Dv33z9YseuoK9F91vew+/e/3kyEQ9SKO+3dpuN1JyMNRCabRw7WiEni+g",
+	"Rk+fl+ST7zuc4mYEes4RjZMsXG9vFq4HmtKo3a+Qe5BNKEDGY82mwcQTKhx+yoIAjP0ZJosnUMyi3qjJ",
+	"3rryzu1qQaMornnvc3KxHwkB+4Uh9FQ5XT7qmt7qFoPW4aO4HeXUFRnCJ0SGcP20BpdlVzg7zWwyq6T8",
+	"x5qTQaO0LLWh7ToUOyYvVCYeZ0wYz4fZ0nhSxVpxZMAwfMLDU0spx9QcOByLDiDcJgBnP18+Zu/tsU2B",
+	"Zg6/ihuQHrMNcoC9q0q3uTCXxtPr3XswxeFYTcwA6xeRfSVdK+xYtjZNjXjpHVYVK90nUdgcC13eAiq1",
+	"QzWnz9VufTdQ96tKsbuo76qOV1cxoWrGFpvQI83SIUY0BvuAiR9BKvWNjUa9vm6SDqltk2cgkh6B9o0J",
+	"HjMWwVSCdPNpWk5kjO8GOaS+UHpXeDkWOqnkkz564cFug9RJRKcCNb910kqne3StlM+Pb906AmklrrFD",
+	"9YxXBnLOQG4tbB/1w7zbVUore3mXK2tzzOUDkXJaGpeqpA3VZuYyP9RKDRk/dG+ukFUkYaQSuWgFMWyj",
+	"hW7BEY2nYDeBFNvUxVpJBCxDlT+fcyQheT/Tp8r7KlNpZ6NNBe6M/5ladCUdaWp2QbJRe7NkIO8B1sKA",
+	"Qq7xdo2wvqt76aOuLN29xxLp+buUi6cAhZs0ikoCiF7hcTa3Fn4mxZ0DJEKIgrruUegx4guHXwSMkRf1",
+	"VULHQh2RMqCjfYerrgQJp4l0Bq3LLXMOyPAxYNkxNs0VHmY4DYIzuIx5sglzixN65vABM36twkiC9eoP",
+	"w9hlFhImi1bRPznREKc52IruROFWHJ77TGaRK75GrMRj5hFrDNDDaQ60CNpxuC/IgAWqEGxmdA8Emfj8",
+	"aBpFYZwwz/ohGmpVDmwes0vj+Cxll3wTB/0q6Qv/nXqJfYxFGlnf7sEzUsEvkjBm8nocKoDyT6mCh63v",
+	"k6evjua6SX8T8kDVThThcxxeDNCxHpb5/LyPd3gdoBuSi7lxOIJuSIWHRA4TKA8BzQAslbokA/dVgpL0",
+	"Wr1CJZvkvKPyb9jzoebBT5DWWl0Bu6BIpx87YTwhg6kgCQsCgdIZwEPhc9KqE8HckHvQ0WkYi2QdGBpH",
+	"lqQcMBelqtRhbG7/1E/ckRqoarGpGywEEXWj6O6giGzTpKYoPGIwADSKMjCURhmEjWyqNH1Sq7kG+QKk",
+	"T2o22tvtnVanvX0ZNd8dwaukj8qCPaZbxWWIFWsZFoJVbg2JMv8WP28shTiBpROEx2t7a7/+7Zff/v+/",
+	"fvvzn/7+v3/4/X9++f3/fq7++peff/vP/84kr/79j//4j78unLbSW7nKXUXjTP6qpu6t1tyg0Xitetmz",
+	"VpNUJ45azNvq1F3W3mEdj7mDRmfL3R60BzsNujsY7ja8Xdfbbg5b296W19r1Gk06aAx2txhrukN3u94x",
+	"iSOtSWUSRY/wiZm/X+IaQoDXtQJMjJ1ZAmGS7icraMlS0JIUCVgOUWI7piWFIbRzYJQhbFuuVCISn4k9",
+	"/b3v4ceFehEO16YBXntpnYg0sfshlCJWQg03I9SwtB0vRjU0tjKohtu29763ttdogm+R5+FrTMH1YA9u",
+	"YAuZAx/o84AeUak95kOrNaTWorxeg7Z1q2jKjQo2nKRWvOxmtSgOUnVxCRDS7iGDiLQP4Vh8jig99FS7",
+	"B8+qs5hGUgLSqNQX6ZnD5fHbPmgnYYhncdVb+g1Uz0AQm4dYNggQxTzLopAP2LqBNU5CkRjVXLjMglbC",
+	"Lm4QFtKPWBZgmcIkyYIoySppkC/9hwCWdHgptCQpC5YMTzloLKhDdRKOGScVBLZ2H794+lKesx8/+ebJ",
+	"81cHTw6JmA5q1HXDKU8eICmBw9ERkU9C/hiiPrp1xL2qYmaESxoKhGzsQkkVkNcZEKfDr4riJBeAOB1e",
+	"GsWZ+8R1tR1IiYpioGfXrgz59KCe6e3fDbDnyqG6nw7VTbhG5TGfakgr0OdHD/q0YgYnxmyX9cOuDP7U",
+	"EcwPgf5Mky/58E+H05x00Y3jP6383oIA0CvsvJ8Awql5VxGg5e2vnhorUNNdBoHyqxjT64aBmvz3LeFA",
+	"U1jTYOqOWULiKZDtOxwxAeZWdOIvi36aB5GS68eQLmFhj5gVb17BSD9+GOnK6N4rJGnG5i4DIZ0zxItg",
+	"SfUUWQRMSirabh8rcXdMmDk8DzNqJuEgPGHIlymqxJcG7KwYNDrrtDr8Q6JGlzC7+r7uqWe7sm2fFnZ0",
+	"Gc8wDZS9l/+VS+z8wjx99+AZLjEygxuswvr0SB8FICnMdRSANHE3/MoKQOH3GzQaY7bD4RnYofbizETi",
+	"Xr5jh8hWhVNIiRxoApmFAQAwUy2UiqVNZYULQP0Y7ZYehABQIsbZqTZNxI2Zx3ji00CoUedG/ssF/quA",
+	"VC0M+zu8RNx/zM7g2RiDaIUz/ERb4RTZBd54wgRQFVtC25Zfvo9yJWchZ4QFAr43lBvsJ18kpNKut9ct",
+	"0/tAYIrF4ajtiNsCjMQsBTKhZ3IsoOzsaVlnRcp3uSQ0QDb7GUFUI8MtN70wJv3P+uto9Vv1tkXvr/gj",
+	"aqQ/q0Lb1wi3GZ0RzF0YEleccRRU0fX8gAZfcQY3rvgGoe9mvYNvqa/7QmFJUomZmE5AI8FMMoBn4o/h",
+	"lYmExolwOCERVfrdjHtqK2t04Gq1J8oZL+QjpAG2IGb1tpFqpVmvo9KYGc9jX0Sh8OXS3iM0Sag7moCm",
+	"rLYDn+t3oD9I1Vzl63oZEjF1RzMQ6MvwtCaJ15bXI5ldIaNsF4L0dzXJM89Ou6TlK9YUn0tY5Ah76rdT",
+	"VmGXjns/dGvf09q7em239/Z9q9ppnJuOfmjUdt/+UK/tvn1fr+6eO47seDnh74dnCTtE3YePSyUc1033",
+	"4NmMrHLXdVmkFvIFGtFgA0sqRMO1uRzDt6pLbtmCnJ4WNA4rLfSb0UK3t6P7KYjerHdua53P7NlpJctq",
+	"zd/vNZ9xx3JuHN4O0fcZi0Rt5PhJQPUHm8pG+O/UYyhvH7AL2GT/pYb/bOI/+WtyZabulplqYYwgRwQC",
+	"areBCD46I5XMMQWoCVU9yj7hoZnalrG5jeX/ASfT+X2LaneWknFtdIpkXFPOejwBZo9/an2p85zC+yjq",
+	"x5vSbn1ddkSzM7mUlf3sykbUcT67wHSef9A6mvfy2HM9EhOUS9ekKKQXsyiMEywG2URRxuK0AkbK9gkV",
+	"ZPOkvtFAfI27KSdnNBUj1VpP2M1hKMOlExY8ksYcMKRiY74WVOnKPGfH1D07hJYe44AWzQKWm8DZDrEr",
+	"7Ha5jF/Cfko2QZ0yOwa9M7x6lrspzC6bR+GUJ8y7y+VlS6bk7kpZmpYJVfMTJy2pmClaVcX/ik5l3Vo7",
+	"eqbnrh614q5v/eglfJUVpAd1K2tIqzmtVtEntIr0LL3COpqmdbmXEJAo0mc60VmcYRhnuyGVVNTy6PEz",
+	"0oTshlJ3XK/OLCaHp4FEVBtHloaK0lp7yodhv2oRWhw+l3/6ontC/QC85mpW0cg4Yuu5jAeZBWPVI88H",
+	"q/OoBVLZZFR8XE6743GmFYjHltMOyUhrLNf3I3hLVtYcus/rLKLumB6zr6gYrS3W+mv2U1LcbkAHLLjW",
+	"FnHmveH+j1PUkLm+pn3xKJxElM+qmSgDOAjDgFH5EG8ya188aQvcflw7xOfDcFUmX9qSqqeGdm0ZM1ra",
+	"J7/MRcHyL6U+o2liMB9ssaEYgppKH1vvk9SyHE1dlzGPeeskjB2uKJQUXIdU0gu/oH7AvPV9k27twwLt",
+	"y2tx7IoVD+KzSgpZU4gCEwMwGIFMm9r0idr9SZTq+ZKKGrmoElWUwkQVKsZA13efUP0H5JlHNEiwNs00",
+	"IBgjXz7JqFPIq2pRGPguyMITGLrimDIC9yb1PaInSHhFITIsnyEWs6Uj78L2I0j/1bP+RfvHlc5HVlyB",
+	"RlHvZI6EHt98bwoWrefLjneGjTZrbw1dxmijs02BhV/fYm/M5Ez2xr1vf2y59eEXjenX461/nTTp7jfJ",
+	"wbZ4Hj9s8+9On+yMvu8cP16rKhu8t3bSlPtezE78cCp68GkvjHvZUZ007BBFzhQrH7TQj2912vvUT3uC",
+	"0zHruVSwKxrUkqe+jElNhdvQXVQWRlm+fW0ObPs1YxouMwzLHvvskOMtGoHFF/DqqLk6al5hEaOv1XNL",
+	"HTlPdWlf3xwt+4S6P059zIHCObMSM+omNSxarKVn0G3Y5AOasHiduNIB2XD4EQuYmyh8K3Y6kO4AdpOE",
+	"kdF2VUQK+tZ70zgwmDNDS0wHIgymCXP4m8PnVRLGWmpXnaF6IypGqZBsAPyg0uKoKLw2QKo8B1XA3xw+",
+	"N4R/nj8cEtUY6oWCPzgwfpFnhLwPaOKO9tOukfsRR4wMhJG84oFY33f4zADlt+Zt6+7kV7ZOJrwzocB0",
+	"U/7OjyKfH8vGULe1h55iL0bQnHV/WkuSVOQTCjWpl+1uVG1mU8blAd8zLqD+/XpGi9Xy9MbszGaIJJ4v",
+	"oAVCo6g6x5eI8EzfZUVYNv0orhAm6I2vN06Qw/Gr/XKj70nn5Jf3SWOjjruakDMe/MwFNEttf/B6Aw/z",
+	"95OZdjPrY0atdV8uPPmHotrMOaIUycnb837pgMH84PH8cfGoi4Z0tbjI/FgMy67vqYMaUSXOyA4SxsCo",
+	"Gw7Tirqioc25ItczyqfHPIyZqQoxE9jVIRf5sVgvGpUveu5NBmcsX0wZKp8Pw+JT25KqaHJLuUlZNNGj",
+	"OlaqV6wveto0ptwZojcvnZY9J9prZm9th9Yp3WIt2hl0hs3BDu3QutsYNN2W12Zbw059u7HT3G3R9mDL",
+	"7XjbbGe4W6fW91aLs6JmIFLei6dc7yXmYatx5ew0a3tr/6bfxPy+otlLF3Z0V9G2W4m2Xe5JQpvxid52",
+	"s6+BamVRgDowlbLrT+iYSZvbl3PCrLK9zc0gdGkwCkWyt1PfQQ461eecJUWnQZV8iCpxaZS4I4pZjdqE",
+	"+gGRwwSzrrfLaTIq4DdGH0S6jFEktOC9H2ukfaaVKBI5rRylBSgCjTe2af3SqlERBeMwjo4wnF1WA2Fu",
+	"z0+B6zohCHrx+TGSeH31+vWB9Vt/kvfTFwTKb3yRYLdY7qN53qAER25IEJxk3Mu0h5U7Oa3CPOJh4g+V",
+	"6bYfH8yb+d9odAv1vJgJwTwE5QDRzkYWmZ/z65dzlCj4EnOY/+2xKMhH/qswK8I+0XQPnioZkfxTjU62",
+	"yQNN1ZDry71CcdELwhQ2yBqHWU9FHsMkTN8ImQoW23chv147f3v+zwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/internal/config"
 	"github.com/xuqmgroup/xuqm/internal/httpapi"
+	"github.com/xuqmgroup/xuqm/internal/realtime"
 )
 
 // serveMetrics serves /metrics and /debug/pprof/ on XUQM_METRICS_ADDR, a listener of its own (loopback by
@@ -48,4 +49,17 @@ func serveMetrics(cfg config.Config, reg *prometheus.Registry, log *slog.Logger,
 		env.MetricsListening(ln.Addr())
 	}
 	return func(ctx context.Context) { _ = srv.Shutdown(ctx) }
+}
+
+// registerHubMetrics exports the WebSockets of this instance and what waits to be written
+// to them, whose bound is XUQM_WS_SEND_QUEUE_BYTES a connection.
+func registerHubMetrics(reg *prometheus.Registry, hub *realtime.Hub) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xuqm_ws_connections", Help: "IM WebSockets open on this instance."},
+			func() float64 { return float64(hub.Online()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xuqm_ws_queued_bytes", Help: "Bytes of frames waiting to be written to this instance's IM WebSockets."},
+			func() float64 { _, b := hub.Queued(); return float64(b) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xuqm_ws_queued_frames", Help: "Frames waiting to be written to this instance's IM WebSockets."},
+			func() float64 { f, _ := hub.Queued(); return float64(f) }),
+	)
 }

@@ -93,6 +93,8 @@ var isolation = map[string]string{
 	// are content-addressed and served only under the key of an app whose update has them.
 	"getExpoManifest":   "public by design (Expo clients): the app key, module and channel are the app's own configuration",
 	"downloadExpoAsset": contentAddr,
+	"getRnSigningKey":   attacked, "createRnSigningKey": attacked, "updateRnSigningKey": attacked,
+	"downloadRnSigningCertificate": attacked,
 }
 
 type operation struct {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xuqmgroup/xuqm/gen/api"
+	"github.com/xuqmgroup/xuqm/internal/fault"
 	"github.com/xuqmgroup/xuqm/internal/update"
 )
 
@@ -265,3 +266,58 @@ func (s *Server) DownloadExpoAsset(ctx context.Context, req api.DownloadExpoAsse
 }
 
 func (d download) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error { return d.serve(w) }
+
+func rnSigningKeyEnvelope(k update.SigningKey) api.RnSigningKeyEnvelope {
+	return api.RnSigningKeyEnvelope{Code: 200, Status: "0", Message: "success", Data: api.RnSigningKey{
+		AppId: k.AppKey, Fingerprint: k.Fingerprint, PublicKeyPem: k.PublicKeyPEM, CertificatePem: k.CertificatePEM,
+		KeyId: api.RnSigningKeyKeyId(update.ExpoKeyID), Algorithm: api.RnSigningKeyAlgorithm(update.ExpoAlgorithm),
+		RequireSigned: k.RequireSigned, CreatedAt: k.CreatedAt,
+	}}
+}
+
+// GetRnSigningKey shows the app's signing key.
+func (s *Server) GetRnSigningKey(ctx context.Context, req api.GetRnSigningKeyRequestObject) (api.GetRnSigningKeyResponseObject, error) {
+	k, err := s.updates.GetSigningKey(ctx, principalFrom(ctx), req.Params.AppId)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetRnSigningKey200JSONResponse(rnSigningKeyEnvelope(k)), nil
+}
+
+// CreateRnSigningKey makes the app's signing key, or takes the tenant's.
+func (s *Server) CreateRnSigningKey(ctx context.Context, req api.CreateRnSigningKeyRequestObject) (api.CreateRnSigningKeyResponseObject, error) {
+	var pem *string
+	if req.Body != nil {
+		pem = req.Body.PrivateKeyPem
+	}
+	k, err := s.updates.CreateSigningKey(ctx, principalFrom(ctx), req.Params.AppId, pem)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateRnSigningKey200JSONResponse(rnSigningKeyEnvelope(k)), nil
+}
+
+// UpdateRnSigningKey turns the require-signed setting on or off.
+func (s *Server) UpdateRnSigningKey(ctx context.Context, req api.UpdateRnSigningKeyRequestObject) (api.UpdateRnSigningKeyResponseObject, error) {
+	if req.Body == nil {
+		return nil, fault.InvalidField("body", "is missing")
+	}
+	k, err := s.updates.SetRequireSigned(ctx, principalFrom(ctx), req.Params.AppId, req.Body.RequireSigned)
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateRnSigningKey200JSONResponse(rnSigningKeyEnvelope(k)), nil
+}
+
+// DownloadRnSigningCertificate serves the certificate, or the public key, as a PEM file.
+func (s *Server) DownloadRnSigningCertificate(ctx context.Context, req api.DownloadRnSigningCertificateRequestObject) (api.DownloadRnSigningCertificateResponseObject, error) {
+	k, err := s.updates.GetSigningKey(ctx, principalFrom(ctx), req.Params.AppId)
+	if err != nil {
+		return nil, err
+	}
+	body := k.CertificatePEM
+	if req.Params.Format != nil && *req.Params.Format == api.PublicKey {
+		body = k.PublicKeyPEM
+	}
+	return api.DownloadRnSigningCertificate200ApplicationxPemFileResponse{Body: strings.NewReader(body), ContentLength: int64(len(body))}, nil
+}

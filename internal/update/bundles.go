@@ -203,9 +203,19 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 			return Bundle{}, fault.Wrap(err, "load deployment")
 		}
 	}
-	stored, err := s.storeBundle(ctx, file, form.platform)
+	// A release into a deployment is signed with the app's key, if it has one.
+	var signer *appSigner
+	if form.deployment != "" {
+		if signer, err = s.signer(ctx, a.ID); err != nil {
+			return Bundle{}, err
+		}
+	}
+	stored, err := s.storeBundle(ctx, file, form.platform, signer)
 	if err != nil {
 		return Bundle{}, err
+	}
+	if signer != nil && signer.requireSigned && !stored.signed && stored.expo == nil {
+		return Bundle{}, fault.InvalidField("file", "cannot be signed: app %s requires signed releases, and only a zip (CodePush) or an Expo export carries a signature", a.Key)
 	}
 	name := file.Name
 	if name == "" {
@@ -218,7 +228,7 @@ func (s *Service) UploadRnBundle(ctx context.Context, p *auth.Principal, fields 
 			AppID: a.ID, Platform: form.platform, ModuleID: form.moduleID, Version: form.version,
 			MinAppVersion: form.minApp, MaxAppVersion: form.maxApp, Mandatory: form.mandatory,
 			Description: form.description, Sha256: stored.sha256, Size: stored.size, FileName: name, RolloutPercent: form.rollout,
-			PackageHash: &stored.packageHash, ExpoConfig: stored.expoConfig(),
+			PackageHash: &stored.packageHash, ExpoConfig: stored.expoConfig(), Signed: stored.signed,
 		})
 		if isUniqueViolation(err) {
 			return duplicateBundle(a.Key, form)

@@ -1,6 +1,7 @@
 package update
 
 import (
+	"archive/zip"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -10,9 +11,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +25,7 @@ import (
 
 	"github.com/xuqmgroup/xuqm/gen/db"
 	"github.com/xuqmgroup/xuqm/internal/auth"
+	"github.com/xuqmgroup/xuqm/internal/blob"
 	"github.com/xuqmgroup/xuqm/internal/fault"
 )
 
@@ -244,4 +249,78 @@ func (s *Service) SignExpo(ctx context.Context, appKey string, body []byte) (str
 		return "", fault.Wrap(err, "sign manifest")
 	}
 	return base64.StdEncoding.EncodeToString(sig), nil
+}
+
+// codePushReleaseFile is where react-native-code-push looks for the signature in an unzipped
+// update (CodePushUpdateUtils.getSignatureFilePath: <update>/CodePush/.codepushrelease).
+const codePushReleaseFile = "CodePush/.codepushrelease"
+
+// codePushReleaseJWT is the `.codepushrelease` of a package: a JWT signed RS256 with claims
+// {claimVersion, contentHash, iat}, as `code-push release --privateKeyPath` writes it.
+func (k *appSigner) codePushReleaseJWT(contentHash string, now time.Time) (string, error) {
+	header := base64URL([]byte(`{"alg":"RS256","typ":"JWT"}`))
+	claims, err := json.Marshal(struct {
+		ClaimVersion string `json:"claimVersion"`
+		ContentHash  string `json:"contentHash"`
+		Iat          int64  `json:"iat"`
+	}{"1.0.0", contentHash, now.Unix()})
+	if err != nil {
+		return "", err
+	}
+	signingInput := header + "." + base64URL(claims)
+	sig, err := k.sign([]byte(signingInput))
+	if err != nil {
+		return "", err
+	}
+	return signingInput + "." + base64URL(sig), nil
+}
+
+// signZip stages a copy of a CodePush zip with its `.codepushrelease` (any it had replaced):
+// the other entries are copied as they are, so the package hash does not change.
+func (s *Service) signZip(ctx context.Context, ra io.ReaderAt, size int64, jwt string) (*blob.Staged, error) {
+	zr, err := zip.NewReader(ra, size)
+	if err != nil {
+		return nil, fault.Wrap(err, "read zip to sign")
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		zw := zip.NewWriter(pw)
+		err := func() error {
+			for _, f := range zr.File {
+				if path.Base(f.Name) == ".codepushrelease" {
+					continue
+				}
+				if err := zw.Copy(f); err != nil {
+					return err
+				}
+			}
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: codePushReleaseFile, Method: zip.Deflate, Modified: time.Now()})
+			if err != nil {
+				return err
+			}
+			if _, err := io.WriteString(w, jwt); err != nil {
+				return err
+			}
+			return zw.Close()
+		}()
+		pw.CloseWithError(err)
+	}()
+	staged, err := s.blobs.Stage(ctx, pr, s.cfg.MaxBytes+int64(len(jwt))+1024)
+	pr.CloseWithError(io.ErrClosedPipe) // stops the writer when staging gave up early
+	if err != nil {
+		return nil, fault.Wrap(err, "stage signed zip")
+	}
+	return staged, nil
+}
+
+// requiresSigned tells whether the app requires signed releases.
+func (s *Service) requiresSigned(ctx context.Context, appID int64) (bool, error) {
+	row, err := s.q.GetAppSigningKey(ctx, appID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fault.Wrap(err, "load signing key")
+	}
+	return row.RequireSigned, nil
 }

@@ -206,11 +206,14 @@ type storedBundle struct {
 	sha256, packageHash string
 	size                int64
 	expo                *expoExport // when the zip is an Expo export
+	signed              bool        // a CodePush zip that got the app's .codepushrelease
+	zip                 bool
 }
 
 // storeBundle is store for a bundle, which also gets its CodePush package hash while staged
-// and, when it is an Expo export, stores the platform's files of the update one by one.
-func (s *Service) storeBundle(ctx context.Context, up *Upload, platform string) (storedBundle, error) {
+// and, when it is an Expo export, stores the platform's files of the update one by one. With
+// a signer, a CodePush zip is stored with its .codepushrelease added.
+func (s *Service) storeBundle(ctx context.Context, up *Upload, platform string, signer *appSigner) (storedBundle, error) {
 	staged, err := s.stage(ctx, up)
 	if err != nil {
 		return storedBundle{}, err
@@ -224,9 +227,21 @@ func (s *Service) storeBundle(ctx context.Context, up *Upload, platform string) 
 	if ra, ok := r.(io.ReaderAt); ok {
 		switch h, err := PackageHash(ra, staged.Size); {
 		case err == nil:
-			out.packageHash = h
+			out.packageHash, out.zip = h, true
 			if out.expo, err = s.storeExpoExport(ctx, ra, staged.Size, platform); err != nil {
 				return storedBundle{}, err
+			}
+			if out.expo == nil && signer != nil {
+				jwt, err := signer.codePushReleaseJWT(h, time.Now())
+				if err != nil {
+					return storedBundle{}, fault.Wrap(err, "sign release")
+				}
+				signed, err := s.signZip(ctx, ra, staged.Size, jwt)
+				if err != nil {
+					return storedBundle{}, err
+				}
+				defer signed.Discard()
+				staged, out.signed, out.sha256, out.size = signed, true, signed.SHA256, signed.Size
 			}
 		case !errors.Is(err, errNotZip):
 			return storedBundle{}, fault.InvalidField("file", "is a zip that cannot be read: %v", err)

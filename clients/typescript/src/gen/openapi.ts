@@ -2860,6 +2860,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rn/signing-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Show the app's signing key
+         * @description The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+         *     (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+         *     `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+         *     require-signed setting. Never the private key. 404 when the app has none. App-admin.
+         */
+        get: operations["getRnSigningKey"];
+        put?: never;
+        /**
+         * Make or upload the app's signing key
+         * @description Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+         *     key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+         *     `code-push release --privateKeyPath` used, so that apps already shipped with its public
+         *     key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+         *     A key the app had is replaced: releases made from then on are signed with the new one
+         *     (earlier releases keep their signatures), and the apps' configuration needs the new public
+         *     key or certificate. The require-signed setting stays. App-admin.
+         */
+        post: operations["createRnSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Require signed releases, or not
+         * @description With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+         *     Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+         *     no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+         */
+        patch: operations["updateRnSigningKey"];
+        trace?: never;
+    };
+    "/api/v1/rn/signing-key/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the app's code-signing certificate
+         * @description The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+         *     (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+         *     CodePushPublicKey. 404 when the app has no key. App-admin.
+         */
+        get: operations["downloadRnSigningCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/expo/{appId}/manifest": {
         parameters: {
             query?: never;
@@ -4774,6 +4835,38 @@ export interface components {
             deploymentKey: components["schemas"]["DeploymentKey"];
             label: components["schemas"]["ClientText"];
             clientUniqueId?: components["schemas"]["ClientText"];
+        };
+        RnSigningKey: {
+            appId: components["schemas"]["AppKey"];
+            /** @description SHA-256 of the public key's DER. */
+            fingerprint: string;
+            /** @description The public key (PKIX, `-----BEGIN PUBLIC KEY-----`), for CodePushPublicKey. */
+            publicKeyPem: string;
+            /** @description The self-signed code-signing certificate, for expo-updates. */
+            certificatePem: string;
+            /**
+             * @description `updates.codeSigningMetadata.keyid`.
+             * @enum {string}
+             */
+            keyId: "main";
+            /**
+             * @description `updates.codeSigningMetadata.alg`.
+             * @enum {string}
+             */
+            algorithm: "rsa-v1_5-sha256";
+            requireSigned: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        RnSigningKeyEnvelope: components["schemas"]["Envelope"] & {
+            data: components["schemas"]["RnSigningKey"];
+        };
+        RnSigningKeyCreate: {
+            /** @description The tenant's own RSA private key (PEM); omitted, the server makes one. */
+            privateKeyPem?: string;
+        };
+        RnSigningKeyChange: {
+            requireSigned: boolean;
         };
         ExpoAsset: {
             /** @description SHA-256 of the file, base64url without padding. */
@@ -11966,6 +12059,169 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRnSigningKey: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signing key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnSigningKeyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createRnSigningKey: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RnSigningKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description The signing key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnSigningKeyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateRnSigningKey: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "requireSigned": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["RnSigningKeyChange"];
+            };
+        };
+        responses: {
+            /** @description The signing key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RnSigningKeyEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    downloadRnSigningCertificate: {
+        parameters: {
+            query: {
+                /**
+                 * @description The app's key (`ak_…`).
+                 * @example ak_demo_chat
+                 */
+                appId: components["parameters"]["AppKeyQuery"];
+                /** @description `certificate` (default) or `public-key`. */
+                format?: "certificate" | "public-key";
+            };
+            header?: {
+                /** @description Unix milliseconds of the signed request. */
+                "X-App-Timestamp"?: components["parameters"]["AppTimestamp"];
+                /** @description A value never reused within 5 minutes. */
+                "X-App-Nonce"?: components["parameters"]["AppNonce"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PEM file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-pem-file": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };
