@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -394,6 +395,36 @@ func (e ReleaseStatus) Valid() bool {
 	}
 }
 
+// Defines values for RnSigningKeyAlgorithm.
+const (
+	RsaV15Sha256 RnSigningKeyAlgorithm = "rsa-v1_5-sha256"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyAlgorithm enum.
+func (e RnSigningKeyAlgorithm) Valid() bool {
+	switch e {
+	case RsaV15Sha256:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RnSigningKeyKeyId.
+const (
+	Main RnSigningKeyKeyId = "main"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyKeyId enum.
+func (e RnSigningKeyKeyId) Valid() bool {
+	switch e {
+	case Main:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceType.
 const (
 	ServiceTypeFILE   ServiceType = "FILE"
@@ -547,6 +578,24 @@ func (e ListFriendRequestsParamsDirection) Valid() bool {
 	case Incoming:
 		return true
 	case Outgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DownloadRnSigningCertificateParamsFormat.
+const (
+	Certificate DownloadRnSigningCertificateParamsFormat = "certificate"
+	PublicKey   DownloadRnSigningCertificateParamsFormat = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the DownloadRnSigningCertificateParamsFormat enum.
+func (e DownloadRnSigningCertificateParamsFormat) Valid() bool {
+	switch e {
+	case Certificate:
+		return true
+	case PublicKey:
 		return true
 	default:
 		return false
@@ -1553,6 +1602,43 @@ type ErrorEnvelope struct {
 	//
 	// Example: 0
 	Status string `json:"status"`
+}
+
+// ExpoAsset defines model for ExpoAsset.
+type ExpoAsset struct {
+	// ContentType Example: image/png
+	ContentType string `json:"contentType"`
+
+	// FileExtension With its dot (`.png`); absent for the launch asset.
+	//
+	// Example: .png
+	FileExtension *string `json:"fileExtension,omitempty"`
+
+	// Hash SHA-256 of the file, base64url without padding.
+	Hash string `json:"hash"`
+
+	// Key MD5 (hex) of the file, the key the bundle's code uses.
+	Key string `json:"key"`
+	Url string `json:"url"`
+}
+
+// ExpoManifest The manifest body of the protocol.
+type ExpoManifest struct {
+	Assets []ExpoAsset `json:"assets"`
+
+	// CreatedAt When the release was made (ISO 8601, UTC, milliseconds).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Extra `expoClient`: the export's expoConfig.json, when it had one.
+	Extra map[string]interface{} `json:"extra"`
+
+	// Id The update's id, the release's `expoUpdateId`.
+	Id          openapi_types.UUID `json:"id"`
+	LaunchAsset ExpoAsset          `json:"launchAsset"`
+
+	// Metadata `deployment` and `label` of the release.
+	Metadata       map[string]string `json:"metadata"`
+	RuntimeVersion string            `json:"runtimeVersion"`
 }
 
 // FieldError defines model for FieldError.
@@ -2965,7 +3051,11 @@ type RnBundleUpload struct {
 
 	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
 	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
-	// hash the server computes; any other file is served as it is.
+	// hash the server computes; for Expo Updates clients the zip of what `npx expo export`
+	// writes (`metadata.json`, `_expo/static/js/…`, `assets/…`, optionally `expoConfig.json`,
+	// at the root or under one folder such as `dist/`), whose files for `platform` become
+	// the update's assets; any other file is served as it is. When the app has a signing key
+	// (/api/v1/rn/signing-key), a CodePush zip gets `CodePush/.codepushrelease` added.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -2989,10 +3079,20 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// RuntimeVersion With `deployment`, for an Expo export: the Expo runtime version the release is for
+	// (what `expo-runtime-version` must equal; fingerprints and `exposdk:…` included). Without
+	// it, an Expo client gets the release when its runtime version satisfies
+	// `targetBinaryRange`. A bundle that is no Expo export is never served to Expo clients.
+	//
+	//
+	// Example: 1.0.0
+	RuntimeVersion *string `json:"runtimeVersion,omitempty"`
+
 	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
 	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
-	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
-	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	// Expo clients whose runtime version, read as a version, satisfies it get it too when the
+	// release has no `runtimeVersion`. Default `>=minAppVersion` (and `<=maxAppVersion` when
+	// given), or `*` with `runtimeVersion`.
 	//
 	//
 	// Example: ^1.0.0
@@ -3137,7 +3237,13 @@ type RnRelease struct {
 
 	// Downloads Download reports.
 	Downloads int64 `json:"downloads"`
-	Failures  int64 `json:"failures"`
+
+	// Expo Whether the bundle is an Expo export, served to Expo Updates clients (and not to CodePush clients).
+	Expo bool `json:"expo"`
+
+	// ExpoUpdateId The id of the Expo update the release is (the manifest's `id`), for Expo exports.
+	ExpoUpdateId openapi_types.UUID `json:"expoUpdateId"`
+	Failures     int64              `json:"failures"`
 
 	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
 	HaltedAt *time.Time `json:"haltedAt"`
@@ -3155,10 +3261,16 @@ type RnRelease struct {
 	PromotedFrom *int64 `json:"promotedFrom"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
-	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
-	Size              int64          `json:"size"`
-	Successes         int64          `json:"successes"`
-	TargetBinaryRange string         `json:"targetBinaryRange"`
+	RolloutPercent RolloutPercent `json:"rolloutPercent"`
+
+	// RuntimeVersion The Expo runtime version the release is for; null when its range decides.
+	RuntimeVersion *string `json:"runtimeVersion"`
+
+	// Signed Whether the zip carries the app's `.codepushrelease` signature.
+	Signed            bool   `json:"signed"`
+	Size              int64  `json:"size"`
+	Successes         int64  `json:"successes"`
+	TargetBinaryRange string `json:"targetBinaryRange"`
 }
 
 // RnReleaseChange defines model for RnReleaseChange.
@@ -3231,6 +3343,65 @@ type RnRollback struct {
 	//
 	// Example: 1.0.1
 	ToVersion *BundleVersion `json:"toVersion,omitempty"`
+}
+
+// RnSigningKey defines model for RnSigningKey.
+type RnSigningKey struct {
+	// Algorithm `updates.codeSigningMetadata.alg`.
+	Algorithm RnSigningKeyAlgorithm `json:"algorithm"`
+
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId AppKey `json:"appId"`
+
+	// CertificatePem The self-signed code-signing certificate, for expo-updates.
+	CertificatePem string    `json:"certificatePem"`
+	CreatedAt      time.Time `json:"createdAt"`
+
+	// Fingerprint SHA-256 of the public key's DER.
+	Fingerprint string `json:"fingerprint"`
+
+	// KeyId `updates.codeSigningMetadata.keyid`.
+	KeyId RnSigningKeyKeyId `json:"keyId"`
+
+	// PublicKeyPem The public key (PKIX, `-----BEGIN PUBLIC KEY-----`), for CodePushPublicKey.
+	PublicKeyPem  string `json:"publicKeyPem"`
+	RequireSigned bool   `json:"requireSigned"`
+}
+
+// RnSigningKeyAlgorithm `updates.codeSigningMetadata.alg`.
+type RnSigningKeyAlgorithm string
+
+// RnSigningKeyKeyId `updates.codeSigningMetadata.keyid`.
+type RnSigningKeyKeyId string
+
+// RnSigningKeyChange defines model for RnSigningKeyChange.
+type RnSigningKeyChange struct {
+	RequireSigned bool `json:"requireSigned"`
+}
+
+// RnSigningKeyCreate defines model for RnSigningKeyCreate.
+type RnSigningKeyCreate struct {
+	// PrivateKeyPem The tenant's own RSA private key (PEM); omitted, the server makes one.
+	PrivateKeyPem *string `json:"privateKeyPem,omitempty"`
+}
+
+// RnSigningKeyEnvelope defines model for RnSigningKeyEnvelope.
+type RnSigningKeyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnSigningKey `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // RnUpdateCheck The answer of the bundle check; the bundle fields are present only when hasUpdate is true.
@@ -4734,6 +4905,49 @@ type ListSubAccountsParams struct {
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
+// DownloadExpoAssetParams defines parameters for DownloadExpoAsset.
+type DownloadExpoAssetParams struct {
+	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
+	Range *ByteRange `json:"Range,omitempty"`
+
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetExpoManifestParams defines parameters for GetExpoManifest.
+type GetExpoManifestParams struct {
+	// ModuleId The module whose deployments serve the app; default `main`.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// ExpoPlatform `ios` or `android`.
+	ExpoPlatform string `json:"expo-platform"`
+
+	// ExpoRuntimeVersion The runtime version of the client's binary.
+	ExpoRuntimeVersion string `json:"expo-runtime-version"`
+
+	// ExpoProtocolVersion `1`; a client without it speaks protocol 0.
+	ExpoProtocolVersion *string `json:"expo-protocol-version,omitempty"`
+
+	// ExpoChannelName The deployment's name; default Production.
+	ExpoChannelName *string `json:"expo-channel-name,omitempty"`
+
+	// ExpoCurrentUpdateId The update the client runs (a release's `expoUpdateId`, or the embedded one's).
+	ExpoCurrentUpdateId *string `json:"expo-current-update-id,omitempty"`
+
+	// ExpoEmbeddedUpdateId The update the client's binary carries.
+	ExpoEmbeddedUpdateId *string `json:"expo-embedded-update-id,omitempty"`
+
+	// ExpoRecentFailedUpdateIds The updates that recently failed to launch on the client, a structured-field list of strings.
+	ExpoRecentFailedUpdateIds *string `json:"expo-recent-failed-update-ids,omitempty"`
+
+	// EasClientId A stable id of the install, for partial rollouts and reports.
+	EasClientId *string `json:"eas-client-id,omitempty"`
+
+	// ExpoExpectSignature A structured-field dictionary (`sig, keyid="main", alg="rsa-v1_5-sha256"`) asking for the
+	// `expo-signature` of the manifest and directive; answered when the app has a signing key.
+	ExpoExpectSignature *string `json:"expo-expect-signature,omitempty"`
+}
+
 // ListRnDeploymentsParams defines parameters for ListRnDeployments.
 type ListRnDeploymentsParams struct {
 	// AppId The app's key (`ak_…`).
@@ -4878,6 +5092,12 @@ type ListRnBundlesParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// DownloadRnPatchParams defines parameters for DownloadRnPatch.
+type DownloadRnPatchParams struct {
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
 // UpdateRnReleaseParams defines parameters for UpdateRnRelease.
 type UpdateRnReleaseParams struct {
 	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
@@ -4901,6 +5121,60 @@ type RollbackRnBundleParams struct {
 	// XAppNonce A value never reused within 5 minutes.
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
+
+// GetRnSigningKeyParams defines parameters for GetRnSigningKey.
+type GetRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnSigningKeyParams defines parameters for UpdateRnSigningKey.
+type UpdateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnSigningKeyParams defines parameters for CreateRnSigningKey.
+type CreateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParams defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Format `certificate` (default) or `public-key`.
+	Format *DownloadRnSigningCertificateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParamsFormat defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParamsFormat string
 
 // CheckRnUpdateParams defines parameters for CheckRnUpdate.
 type CheckRnUpdateParams struct {
@@ -5214,6 +5488,12 @@ type UpdateRnReleaseJSONRequestBody = RnReleaseChange
 
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
+
+// UpdateRnSigningKeyJSONRequestBody defines body for UpdateRnSigningKey for application/json ContentType.
+type UpdateRnSigningKeyJSONRequestBody = RnSigningKeyChange
+
+// CreateRnSigningKeyJSONRequestBody defines body for CreateRnSigningKey for application/json ContentType.
+type CreateRnSigningKeyJSONRequestBody = RnSigningKeyCreate
 
 // UploadRnBundleMultipartRequestBody defines body for UploadRnBundle for multipart/form-data ContentType.
 type UploadRnBundleMultipartRequestBody = RnBundleUpload
@@ -6884,6 +7164,41 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadExpoAsset Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExpoManifest Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRnDeployments List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -7016,6 +7331,22 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadRnPatch Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateRnReleaseWithBody Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -7077,6 +7408,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRnSigningKey Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKeyWithBody Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKey Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKeyWithBody Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKey Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CheckRnUpdate Check for a React Native bundle update
 	//
@@ -7406,7 +7808,9 @@ type ClientInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -10260,6 +10664,61 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 	return c.Client.Do(req)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadExpoAssetRequest(c.Server, appId, hash, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExpoManifest Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *Client) GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExpoManifestRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRnDeployments List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -10512,6 +10971,32 @@ func (c *Client) ListRnBundles(ctx context.Context, params *ListRnBundlesParams,
 	return c.Client.Do(req)
 }
 
+// DownloadRnPatch Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *Client) DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnPatchRequest(c.Server, appId, sha256, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateRnReleaseWithBody Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -10604,6 +11089,137 @@ func (c *Client) RollbackRnBundleWithBody(ctx context.Context, params *RollbackR
 // Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 func (c *Client) RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRollbackRnBundleRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRnSigningKey Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *Client) GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnSigningKeyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKeyWithBody Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKeyWithBody Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *Client) DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnSigningCertificateRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -11192,7 +11808,9 @@ func (c *Client) CodePushReportDownload(ctx context.Context, body CodePushReport
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -17830,6 +18448,233 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewDownloadExpoAssetRequest constructs an http.Request for the DownloadExpoAsset method
+func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, params *DownloadExpoAssetParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "hash", hash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/assets/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetExpoManifestRequest constructs an http.Request for the GetExpoManifest method
+func NewGetExpoManifestRequest(server string, appId AppKey, params *GetExpoManifestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/manifest", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "expo-platform", params.ExpoPlatform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-platform", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "expo-runtime-version", params.ExpoRuntimeVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-runtime-version", headerParam1)
+
+		if params.ExpoProtocolVersion != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "expo-protocol-version", *params.ExpoProtocolVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-protocol-version", headerParam2)
+		}
+
+		if params.ExpoChannelName != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "expo-channel-name", *params.ExpoChannelName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-channel-name", headerParam3)
+		}
+
+		if params.ExpoCurrentUpdateId != nil {
+			var headerParam4 string
+
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "expo-current-update-id", *params.ExpoCurrentUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-current-update-id", headerParam4)
+		}
+
+		if params.ExpoEmbeddedUpdateId != nil {
+			var headerParam5 string
+
+			headerParam5, err = runtime.StyleParamWithOptions("simple", false, "expo-embedded-update-id", *params.ExpoEmbeddedUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-embedded-update-id", headerParam5)
+		}
+
+		if params.ExpoRecentFailedUpdateIds != nil {
+			var headerParam6 string
+
+			headerParam6, err = runtime.StyleParamWithOptions("simple", false, "expo-recent-failed-update-ids", *params.ExpoRecentFailedUpdateIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-recent-failed-update-ids", headerParam6)
+		}
+
+		if params.EasClientId != nil {
+			var headerParam7 string
+
+			headerParam7, err = runtime.StyleParamWithOptions("simple", false, "eas-client-id", *params.EasClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("eas-client-id", headerParam7)
+		}
+
+		if params.ExpoExpectSignature != nil {
+			var headerParam8 string
+
+			headerParam8, err = runtime.StyleParamWithOptions("simple", false, "expo-expect-signature", *params.ExpoExpectSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-expect-signature", headerParam8)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
 func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
 	var err error
@@ -18719,6 +19564,62 @@ func NewListRnBundlesRequest(server string, params *ListRnBundlesParams) (*http.
 	return req, nil
 }
 
+// NewDownloadRnPatchRequest constructs an http.Request for the DownloadRnPatch method
+func NewDownloadRnPatchRequest(server string, appId AppKey, sha256 string, params *DownloadRnPatchParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "sha256", sha256, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/patches/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewUpdateRnReleaseRequest calls the generic UpdateRnRelease builder with application/json body
 func NewUpdateRnReleaseRequest(server string, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -18862,6 +19763,348 @@ func NewRollbackRnBundleRequestWithBody(server string, params *RollbackRnBundleP
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnSigningKeyRequest constructs an http.Request for the GetRnSigningKey method
+func NewGetRnSigningKeyRequest(server string, params *GetRnSigningKeyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnSigningKeyRequest calls the generic UpdateRnSigningKey builder with application/json body
+func NewUpdateRnSigningKeyRequest(server string, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnSigningKeyRequestWithBody constructs an http.Request for the UpdateRnSigningKey method, with any body, and a specified content type
+func NewUpdateRnSigningKeyRequestWithBody(server string, params *UpdateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnSigningKeyRequest calls the generic CreateRnSigningKey builder with application/json body
+func NewCreateRnSigningKeyRequest(server string, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnSigningKeyRequestWithBody constructs an http.Request for the CreateRnSigningKey method, with any body, and a specified content type
+func NewCreateRnSigningKeyRequestWithBody(server string, params *CreateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadRnSigningCertificateRequest constructs an http.Request for the DownloadRnSigningCertificate method
+func NewDownloadRnSigningCertificateRequest(server string, params *DownloadRnSigningCertificateParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key/certificate")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -22006,6 +23249,45 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
 
+	// DownloadExpoAssetWithResponse Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error)
+
+	// GetExpoManifestWithResponse Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error)
+
 	// ListRnDeploymentsWithResponse List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -22150,6 +23432,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundlesWithResponse(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*ListRnBundlesResponse, error)
 
+	// DownloadRnPatchWithResponse Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error)
+
 	// UpdateRnReleaseWithBodyWithResponse Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -22211,6 +23511,81 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundleWithResponse(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*RollbackRnBundleResponse, error)
+
+	// GetRnSigningKeyWithResponse Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error)
 
 	// CheckRnUpdateWithResponse Check for a React Native bundle update
 	//
@@ -22554,7 +23929,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -30379,6 +31756,240 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+// DownloadExpoAssetResponse200Headers the declared response headers of an HTTP 200 response for DownloadExpoAsset
+type DownloadExpoAssetResponse200Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+// DownloadExpoAssetResponse206Headers the declared response headers of an HTTP 206 response for DownloadExpoAsset
+type DownloadExpoAssetResponse206Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+// DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
+type DownloadExpoAssetResponse304Headers struct {
+	ETag string
+}
+
+// DownloadExpoAssetResponse416Headers the declared response headers of an HTTP 416 response for DownloadExpoAsset
+type DownloadExpoAssetResponse416Headers struct {
+	ContentRange string
+}
+
+// DownloadExpoAssetResponse429Headers the declared response headers of an HTTP 429 response for DownloadExpoAsset
+type DownloadExpoAssetResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadExpoAssetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON416 the response for an HTTP 416 `application/json` response
+	JSON416 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadExpoAssetResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadExpoAssetResponse304Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *DownloadExpoAssetResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadExpoAssetResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON416 returns the response for an HTTP 416 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON416() *ErrorEnvelope {
+	return r.JSON416
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadExpoAssetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadExpoAssetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadExpoAssetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadExpoAssetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetExpoManifestResponse200Headers the declared response headers of an HTTP 200 response for GetExpoManifest
+type GetExpoManifestResponse200Headers struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+// GetExpoManifestResponse204Headers the declared response headers of an HTTP 204 response for GetExpoManifest
+type GetExpoManifestResponse204Headers struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+// GetExpoManifestResponse429Headers the declared response headers of an HTTP 429 response for GetExpoManifest
+type GetExpoManifestResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetExpoManifestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationexpoJSON200 the response for an HTTP 200 `application/expo+json` response
+	ApplicationexpoJSON200 *ExpoManifest
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpoManifest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExpoManifestResponse200Headers
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *GetExpoManifestResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetExpoManifestResponse429Headers
+}
+
+// GetApplicationexpoJSON200 returns the response for an HTTP 200 `application/expo+json` response
+func (r GetExpoManifestResponse) GetApplicationexpoJSON200() *ExpoManifest {
+	return r.ApplicationexpoJSON200
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExpoManifestResponse) GetJSON200() *ExpoManifest {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExpoManifestResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetExpoManifestResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExpoManifestResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetExpoManifestResponse) GetJSON406() *ErrorEnvelope {
+	return r.JSON406
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetExpoManifestResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExpoManifestResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExpoManifestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExpoManifestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExpoManifestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExpoManifestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnDeploymentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31150,6 +32761,101 @@ func (r ListRnBundlesResponse) ContentType() string {
 	return ""
 }
 
+// DownloadRnPatchResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnPatch
+type DownloadRnPatchResponse200Headers struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+// DownloadRnPatchResponse304Headers the declared response headers of an HTTP 304 response for DownloadRnPatch
+type DownloadRnPatchResponse304Headers struct {
+	CacheControl *string
+	ETag         string
+}
+
+// DownloadRnPatchResponse429Headers the declared response headers of an HTTP 429 response for DownloadRnPatch
+type DownloadRnPatchResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadRnPatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadRnPatchResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadRnPatchResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadRnPatchResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnPatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnPatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnPatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnPatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type UpdateRnReleaseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -31317,6 +33023,324 @@ func (r RollbackRnBundleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RollbackRnBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DownloadRnSigningCertificateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnSigningCertificateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnSigningCertificateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnSigningCertificateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnSigningCertificateResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -35322,6 +37346,57 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 	return ParseDisableSubAccountResponse(rsp)
 }
 
+// DownloadExpoAssetWithResponse Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *ClientWithResponses) DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error) {
+	rsp, err := c.DownloadExpoAsset(ctx, appId, hash, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadExpoAssetResponse(rsp)
+}
+
+// GetExpoManifestWithResponse Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *ClientWithResponses) GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error) {
+	rsp, err := c.GetExpoManifest(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExpoManifestResponse(rsp)
+}
+
 // ListRnDeploymentsWithResponse List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -35538,6 +37613,30 @@ func (c *ClientWithResponses) ListRnBundlesWithResponse(ctx context.Context, par
 	return ParseListRnBundlesResponse(rsp)
 }
 
+// DownloadRnPatchWithResponse Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *ClientWithResponses) DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error) {
+	rsp, err := c.DownloadRnPatch(ctx, appId, sha256, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnPatchResponse(rsp)
+}
+
 // UpdateRnReleaseWithBodyWithResponse Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -35622,6 +37721,117 @@ func (c *ClientWithResponses) RollbackRnBundleWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseRollbackRnBundleResponse(rsp)
+}
+
+// GetRnSigningKeyWithResponse Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *ClientWithResponses) GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error) {
+	rsp, err := c.GetRnSigningKey(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *ClientWithResponses) DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error) {
+	rsp, err := c.DownloadRnSigningCertificate(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnSigningCertificateResponse(rsp)
 }
 
 // CheckRnUpdateWithResponse Check for a React Native bundle update
@@ -36116,7 +38326,9 @@ func (c *ClientWithResponses) CodePushReportDownloadWithResponse(ctx context.Con
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -42788,6 +45000,321 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseDownloadExpoAssetResponse parses an HTTP response from a DownloadExpoAssetWithResponse call
+func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadExpoAssetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadExpoAssetResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers DownloadExpoAssetResponse206Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadExpoAssetResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 416:
+		var headers DownloadExpoAssetResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadExpoAssetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExpoManifestResponse parses an HTTP response from a GetExpoManifestWithResponse call
+func ParseGetExpoManifestResponse(rsp *http.Response) (*GetExpoManifestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExpoManifestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/expo+json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationexpoJSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (multipart/mixed) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExpoManifestResponse200Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-manifest-filters"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-manifest-filters", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoManifestFilters = &value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-server-defined-headers"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-server-defined-headers", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoServerDefinedHeaders = &value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		if values := rsp.Header.Values("expo-signature"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-signature", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSignature = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 204:
+		var headers GetExpoManifestResponse204Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetExpoManifestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
 func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -43547,6 +46074,131 @@ func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, err
 	return response, nil
 }
 
+// ParseDownloadRnPatchResponse parses an HTTP response from a DownloadRnPatchWithResponse call
+func ParseDownloadRnPatchResponse(rsp *http.Response) (*DownloadRnPatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnPatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadRnPatchResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-SHA256"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-SHA256", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadRnPatchResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadRnPatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUpdateRnReleaseResponse parses an HTTP response from a UpdateRnReleaseWithResponse call
 func ParseUpdateRnReleaseResponse(rsp *http.Response) (*UpdateRnReleaseResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -43677,6 +46329,264 @@ func ParseRollbackRnBundleResponse(rsp *http.Response) (*RollbackRnBundleRespons
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRnSigningKeyResponse parses an HTTP response from a GetRnSigningKeyWithResponse call
+func ParseGetRnSigningKeyResponse(rsp *http.Response) (*GetRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnSigningKeyResponse parses an HTTP response from a UpdateRnSigningKeyWithResponse call
+func ParseUpdateRnSigningKeyResponse(rsp *http.Response) (*UpdateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnSigningKeyResponse parses an HTTP response from a CreateRnSigningKeyWithResponse call
+func ParseCreateRnSigningKeyResponse(rsp *http.Response) (*CreateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadRnSigningCertificateResponse parses an HTTP response from a DownloadRnSigningCertificateWithResponse call
+func ParseDownloadRnSigningCertificateResponse(rsp *http.Response) (*DownloadRnSigningCertificateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnSigningCertificateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -45402,6 +48312,12 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
@@ -45429,12 +48345,27 @@ type ServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(w http.ResponseWriter, r *http.Request, params CheckRnUpdateParams)
@@ -46077,6 +49008,18 @@ func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+// (GET /api/v1/expo/{appId}/assets/{hash})
+func (_ Unimplemented) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetExpoManifest Expo Updates manifest request
+// (GET /api/v1/expo/{appId}/manifest)
+func (_ Unimplemented) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListRnDeployments List an app's deployments
 // (GET /api/v1/rn/deployments)
 func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
@@ -46131,6 +49074,12 @@ func (_ Unimplemented) ListRnBundles(w http.ResponseWriter, r *http.Request, par
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// DownloadRnPatch Download a patch of a release
+// (GET /api/v1/rn/patches/{appId}/{sha256})
+func (_ Unimplemented) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // UpdateRnRelease Change a release
 // (PATCH /api/v1/rn/releases/{id})
 func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
@@ -46140,6 +49089,30 @@ func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, i
 // RollbackRnBundle Roll a module back to an earlier bundle
 // (POST /api/v1/rn/rollback)
 func (_ Unimplemented) RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRnSigningKey Show the app's signing key
+// (GET /api/v1/rn/signing-key)
+func (_ Unimplemented) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+// (PATCH /api/v1/rn/signing-key)
+func (_ Unimplemented) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+// (POST /api/v1/rn/signing-key)
+func (_ Unimplemented) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+// (GET /api/v1/rn/signing-key/certificate)
+func (_ Unimplemented) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -51525,6 +54498,307 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadExpoAsset operation middleware
+func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "hash" -------------
+	var hash string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hash", chi.URLParam(r, "hash"), &hash, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hash", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadExpoAssetParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
+		var Range ByteRange
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Range", valueList[0], &Range, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Range", Err: err})
+			return
+		}
+
+		params.Range = &Range
+
+	}
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadExpoAsset(w, r, appId, hash, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetExpoManifest operation middleware
+func (siw *ServerInterfaceWrapper) GetExpoManifest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExpoManifestParams
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "expo-platform" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-platform")]; found {
+		var ExpoPlatform string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-platform", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-platform", valueList[0], &ExpoPlatform, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-platform", Err: err})
+			return
+		}
+
+		params.ExpoPlatform = ExpoPlatform
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-platform is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-platform", Err: err})
+		return
+	}
+
+	// ------------- Required header parameter "expo-runtime-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-runtime-version")]; found {
+		var ExpoRuntimeVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-runtime-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-runtime-version", valueList[0], &ExpoRuntimeVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-runtime-version", Err: err})
+			return
+		}
+
+		params.ExpoRuntimeVersion = ExpoRuntimeVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-runtime-version is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-runtime-version", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "expo-protocol-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-protocol-version")]; found {
+		var ExpoProtocolVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-protocol-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", valueList[0], &ExpoProtocolVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-protocol-version", Err: err})
+			return
+		}
+
+		params.ExpoProtocolVersion = &ExpoProtocolVersion
+
+	}
+
+	// ------------- Optional header parameter "expo-channel-name" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-channel-name")]; found {
+		var ExpoChannelName string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-channel-name", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-channel-name", valueList[0], &ExpoChannelName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-channel-name", Err: err})
+			return
+		}
+
+		params.ExpoChannelName = &ExpoChannelName
+
+	}
+
+	// ------------- Optional header parameter "expo-current-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-current-update-id")]; found {
+		var ExpoCurrentUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-current-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-current-update-id", valueList[0], &ExpoCurrentUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-current-update-id", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateId = &ExpoCurrentUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-embedded-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-embedded-update-id")]; found {
+		var ExpoEmbeddedUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-embedded-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-embedded-update-id", valueList[0], &ExpoEmbeddedUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-embedded-update-id", Err: err})
+			return
+		}
+
+		params.ExpoEmbeddedUpdateId = &ExpoEmbeddedUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-recent-failed-update-ids" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-recent-failed-update-ids")]; found {
+		var ExpoRecentFailedUpdateIds string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-recent-failed-update-ids", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-recent-failed-update-ids", valueList[0], &ExpoRecentFailedUpdateIds, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-recent-failed-update-ids", Err: err})
+			return
+		}
+
+		params.ExpoRecentFailedUpdateIds = &ExpoRecentFailedUpdateIds
+
+	}
+
+	// ------------- Optional header parameter "eas-client-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("eas-client-id")]; found {
+		var EasClientId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "eas-client-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "eas-client-id", valueList[0], &EasClientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eas-client-id", Err: err})
+			return
+		}
+
+		params.EasClientId = &EasClientId
+
+	}
+
+	// ------------- Optional header parameter "expo-expect-signature" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-expect-signature")]; found {
+		var ExpoExpectSignature string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-expect-signature", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-expect-signature", valueList[0], &ExpoExpectSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-expect-signature", Err: err})
+			return
+		}
+
+		params.ExpoExpectSignature = &ExpoExpectSignature
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetExpoManifest(w, r, appId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListRnDeployments operation middleware
 func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
 
@@ -52428,6 +55702,65 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadRnPatch operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnPatch(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "sha256" -------------
+	var sha256 string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sha256", chi.URLParam(r, "sha256"), &sha256, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sha256", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnPatchParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnPatch(w, r, appId, sha256, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UpdateRnRelease operation middleware
 func (siw *ServerInterfaceWrapper) UpdateRnRelease(w http.ResponseWriter, r *http.Request) {
 
@@ -52580,6 +55913,311 @@ func (siw *ServerInterfaceWrapper) RollbackRnBundle(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RollbackRnBundle(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) GetRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnSigningCertificateParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnSigningCertificate(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -54422,6 +58060,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Put(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.SetRnHaltPolicy)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/patches/{appId}/{sha256}", wrapper.DownloadRnPatch)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v0.1/public/codepush/update_check", wrapper.CodePushUpdateCheck)
 	})
 	r.Group(func(r chi.Router) {
@@ -54438,6 +58079,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key", wrapper.GetRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/signing-key", wrapper.UpdateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/signing-key", wrapper.CreateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key/certificate", wrapper.DownloadRnSigningCertificate)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/manifest", wrapper.GetExpoManifest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/assets/{hash}", wrapper.DownloadExpoAsset)
 	})
 
 	return r
@@ -64360,6 +68019,397 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type DownloadExpoAssetRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Hash   string `json:"hash"`
+	Params DownloadExpoAssetParams
+}
+
+type DownloadExpoAssetResponseObject interface {
+	VisitDownloadExpoAssetResponse(w http.ResponseWriter) error
+}
+
+type DownloadExpoAsset200ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+type DownloadExpoAsset200AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset200ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset200AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset206ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+type DownloadExpoAsset206AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset206ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(206)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset304ResponseHeaders struct {
+	ETag string
+}
+
+type DownloadExpoAsset304Response struct {
+	Headers DownloadExpoAsset304ResponseHeaders
+}
+
+func (response DownloadExpoAsset304Response) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadExpoAsset400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadExpoAsset400JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadExpoAsset403JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadExpoAsset404JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset416ResponseHeaders struct {
+	ContentRange string
+}
+
+type DownloadExpoAsset416JSONResponse struct {
+	Body    ErrorEnvelope
+	Headers DownloadExpoAsset416ResponseHeaders
+}
+
+func (response DownloadExpoAsset416JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.WriteHeader(416)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadExpoAsset429JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadExpoAsset500JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifestRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Params GetExpoManifestParams
+}
+
+type GetExpoManifestResponseObject interface {
+	VisitGetExpoManifestResponse(w http.ResponseWriter) error
+}
+
+type GetExpoManifest200ResponseHeaders struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+type GetExpoManifest200ApplicationExpoPlusJSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200ApplicationExpoPlusJSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/expo+json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200JSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200MultipartResponse struct {
+	Body    func(writer *multipart.Writer) error
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200MultipartResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	writer := multipart.NewWriter(w)
+
+	w.Header().Set("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": writer.Boundary()}))
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+
+	defer writer.Close()
+	return response.Body(writer)
+}
+
+type GetExpoManifest204ResponseHeaders struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+type GetExpoManifest204Response struct {
+	Headers GetExpoManifest204ResponseHeaders
+}
+
+func (response GetExpoManifest204Response) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetExpoManifest400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetExpoManifest400JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetExpoManifest403JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetExpoManifest404JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest406JSONResponse ErrorEnvelope
+
+func (response GetExpoManifest406JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetExpoManifest429JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetExpoManifest500JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnDeploymentsRequestObject struct {
 	Params ListRnDeploymentsParams
 }
@@ -65388,6 +69438,143 @@ func (response ListRnBundles500JSONResponse) VisitListRnBundlesResponse(w http.R
 	return err
 }
 
+type DownloadRnPatchRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Sha256 string `json:"sha256"`
+	Params DownloadRnPatchParams
+}
+
+type DownloadRnPatchResponseObject interface {
+	VisitDownloadRnPatchResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnPatch200ResponseHeaders struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+type DownloadRnPatch200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadRnPatch200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadRnPatch200ApplicationoctetStreamResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnPatch304ResponseHeaders struct {
+	CacheControl *string
+	ETag         string
+}
+
+type DownloadRnPatch304Response struct {
+	Headers DownloadRnPatch304ResponseHeaders
+}
+
+func (response DownloadRnPatch304Response) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadRnPatch400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnPatch400JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnPatch403JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnPatch404JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadRnPatch429JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnPatch500JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateRnReleaseRequestObject struct {
 	Id     int64 `json:"id"`
 	Params UpdateRnReleaseParams
@@ -65606,6 +69793,424 @@ func (response RollbackRnBundle413JSONResponse) VisitRollbackRnBundleResponse(w 
 type RollbackRnBundle500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RollbackRnBundle500JSONResponse) VisitRollbackRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKeyRequestObject struct {
+	Params GetRnSigningKeyParams
+}
+
+type GetRnSigningKeyResponseObject interface {
+	VisitGetRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type GetRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response GetRnSigningKey200JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnSigningKey400JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnSigningKey401JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnSigningKey403JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnSigningKey404JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnSigningKey500JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKeyRequestObject struct {
+	Params UpdateRnSigningKeyParams
+	Body   *UpdateRnSigningKeyJSONRequestBody
+}
+
+type UpdateRnSigningKeyResponseObject interface {
+	VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response UpdateRnSigningKey200JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnSigningKey400JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnSigningKey401JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnSigningKey403JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnSigningKey404JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UpdateRnSigningKey409JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnSigningKey413JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnSigningKey500JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKeyRequestObject struct {
+	Params CreateRnSigningKeyParams
+	Body   *CreateRnSigningKeyJSONRequestBody
+}
+
+type CreateRnSigningKeyResponseObject interface {
+	VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response CreateRnSigningKey200JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnSigningKey400JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnSigningKey401JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnSigningKey403JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnSigningKey404JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnSigningKey413JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnSigningKey500JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificateRequestObject struct {
+	Params DownloadRnSigningCertificateParams
+}
+
+type DownloadRnSigningCertificateResponseObject interface {
+	VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnSigningCertificate200ApplicationxPemFileResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DownloadRnSigningCertificate200ApplicationxPemFileResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnSigningCertificate400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnSigningCertificate400JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnSigningCertificate401JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnSigningCertificate403JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnSigningCertificate404JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnSigningCertificate500JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -67888,6 +72493,12 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(ctx context.Context, request DownloadExpoAssetRequestObject) (DownloadExpoAssetResponseObject, error)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(ctx context.Context, request GetExpoManifestRequestObject) (GetExpoManifestResponseObject, error)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
@@ -67915,12 +72526,27 @@ type StrictServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(ctx context.Context, request ListRnBundlesRequestObject) (ListRnBundlesResponseObject, error)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(ctx context.Context, request DownloadRnPatchRequestObject) (DownloadRnPatchResponseObject, error)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(ctx context.Context, request UpdateRnReleaseRequestObject) (UpdateRnReleaseResponseObject, error)
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(ctx context.Context, request GetRnSigningKeyRequestObject) (GetRnSigningKeyResponseObject, error)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(ctx context.Context, request UpdateRnSigningKeyRequestObject) (UpdateRnSigningKeyResponseObject, error)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(ctx context.Context, request CreateRnSigningKeyRequestObject) (CreateRnSigningKeyResponseObject, error)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(ctx context.Context, request DownloadRnSigningCertificateRequestObject) (DownloadRnSigningCertificateResponseObject, error)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(ctx context.Context, request CheckRnUpdateRequestObject) (CheckRnUpdateResponseObject, error)
@@ -70783,6 +75409,61 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// DownloadExpoAsset operation middleware
+func (sh *strictHandler) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	var request DownloadExpoAssetRequestObject
+
+	request.AppId = appId
+	request.Hash = hash
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadExpoAsset(ctx, request.(DownloadExpoAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadExpoAsset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadExpoAssetResponseObject); ok {
+		if err := validResponse.VisitDownloadExpoAssetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetExpoManifest operation middleware
+func (sh *strictHandler) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	var request GetExpoManifestRequestObject
+
+	request.AppId = appId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExpoManifest(ctx, request.(GetExpoManifestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExpoManifest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetExpoManifestResponseObject); ok {
+		if err := validResponse.VisitGetExpoManifestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnDeployments operation middleware
 func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
 	var request ListRnDeploymentsRequestObject
@@ -71044,6 +75725,34 @@ func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// DownloadRnPatch operation middleware
+func (sh *strictHandler) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
+	var request DownloadRnPatchRequestObject
+
+	request.AppId = appId
+	request.Sha256 = sha256
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnPatch(ctx, request.(DownloadRnPatchRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnPatch")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnPatchResponseObject); ok {
+		if err := validResponse.VisitDownloadRnPatchResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UpdateRnRelease operation middleware
 func (sh *strictHandler) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
 	var request UpdateRnReleaseRequestObject
@@ -71104,6 +75813,124 @@ func (sh *strictHandler) RollbackRnBundle(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RollbackRnBundleResponseObject); ok {
 		if err := validResponse.VisitRollbackRnBundleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRnSigningKey operation middleware
+func (sh *strictHandler) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	var request GetRnSigningKeyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnSigningKey(ctx, request.(GetRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitGetRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnSigningKey operation middleware
+func (sh *strictHandler) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	var request UpdateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body UpdateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnSigningKey(ctx, request.(UpdateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitUpdateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnSigningKey operation middleware
+func (sh *strictHandler) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	var request CreateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body CreateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnSigningKey(ctx, request.(CreateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitCreateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (sh *strictHandler) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
+	var request DownloadRnSigningCertificateRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnSigningCertificate(ctx, request.(DownloadRnSigningCertificateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnSigningCertificate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnSigningCertificateResponseObject); ok {
+		if err := validResponse.VisitDownloadRnSigningCertificateResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -71659,823 +76486,895 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Zchs5ujD4KgjOibBUnaK5aY+O07RE27StpUTZru6ijwlmgiRaSSArgZTMquOJupmbuf4fYG6mbudi",
-	"LuZ9KuKPmceYwAcgN2ZykyzV6VMdHWWRzMTy4cO3L79UXD4NOCNMisrRL5UAh3hKJAnhUzsI3pLZa4I9",
-	"EqrPHhFuSANJOascVa4nBOEgeCbQDZk5aMRDJOiYEQ+F5KeICCkQZyjkkSQC3VE54ZFEmKEBDoKuN0A/",
-	"RSScoXjGasWpUDXuRM/nVBiekspR5YeddhDsvCWzilMR7oRMsVrLv4VkVDmq/C/Pkw0817+K53rdla9f",
-	"HbOF79VUS3aAtgb45vPvv/422FZLIV/wNPDV/Pjms0em/LM7wdKuEdaeLBF2VHEqauM0JF7lSIYR2Wy5",
-	"55y5ZH6tbXSL/YggRm5JiEISCeIBVClDu2hKmQLzEhjqodPLmuIv7wgby0nlaK/lVKaU2Y8HTkXOAvWu",
-	"kCFlY7u8azolQuJpML/E94x+QVPq+1QQlzNPID5CckJyaLFkkckE6YUGWEoSqrf+48fazuGnX+pOfe/r",
-	"v1WKVvnC5+4N8d4LEna94lOPBAmR5GioHkU8RBGDP7Mnr576XKs1Sk59mJln09M3r8PCZ5JcYTYuOP4L",
-	"RtBwJgkK1e8OGqgP4q/9qFZruiMaCgl/kh39jY/tF4MFzw7Uzs2v5kURjUb0C/IBC8wIWaDox2s79Vqj",
-	"WXaSehMliNbY3Ss6tVMS+Hw2JUyWHZoXP/FMIOplltU0KwmwnCTroIuPZcTDKZbqOSb3WhXAfzqNppWj",
-	"erxCyiQZk9As8Za6pGh5bSQkHvoEUc8ivQcPO+huQt0JCnzsEoGoRJQJ6hEFeR5J+JNgd4JC4hMsyDOB",
-	"Qu77PJLVPvtoiCaVDuLMn9mH9DPEUyMoLK7XaiggoUuYRDgkiI9GJCRetc8yJ3cwqrdIa3fkEoLre/u4",
-	"BK09u8uS86s3DjKUol54mvyO+Rx75zBmHlwvqU+Qmg64xglnkjC5c0pFwAVVzygoSYJjYHJG0JjeEoaw",
-	"hC8AjVEUqDmqJRuBf0qRcHf5JtQyX2Mxmd9A73V7p7G7Z5c3or46ObgaDvL5HQl3XCwImpAv2dtzOGq4",
-	"LVL39odNvOvukYNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0iGvDutvwmqQ12sV7lUI8n6hFLsL0",
-	"HPnEO6NPv+y1Suhnd3TOGTnD0i3YeecajwVs2vWpQrgJ9z1xjDCaqhfQliIp3w220ZhIgZq1Vim5744U",
-	"QyI7eqIyZKs1WoVrnJ5MsLyeBaSEt3+cEDkhIRpIHI6JVAIHFQhryr/V656/etfZVrcQo3HIowBtvbq6",
-	"eH+Z4/36uRL8cs0KNib9dgtmRx3mKeZXRPz9GZoSIfCYCOSGBEviqZvAQzQkIx4SJCdUIEmn5AgNGrXG",
-	"3k6ttdPYv240j3YPj3YPB2grVNeJMnV0fSZIeEvCZ/oV9DNnBGBx9fIENZvNwzzlKBixBCbE7GFVEHSn",
-	"6vGX1JeGxnanr9RxdL1LheEFhBZOa54BVOD7z7VavfiKjPWoG5+VWZVZ41syu+OhdxUPNcevyBcgzYLg",
-	"0J0Amds6mVBGBJD+d1hS5iBFI3YoE4QpsndLctg3Ib7PSwB9o1ewcD+Ze1RbTu+60zONZGXQV1zY4OEz",
-	"gTQSzR2EurKVTdjxIvDHC7MLFeMFlz97YYBIq+sxC0h2qdedH65L4DvVE6yMyGZBZnk9iUO5/mXGI6nk",
-	"0uK7XKsdwf+X32UHtQXFz3sTzMYTTNFwhjwywpEvV73ldq4S4Ih4e/e459eGMJejGgcKrig23PcM2VYc",
-	"KCEFxdQ7L79nsdEyhoeQ3LtT/aGEaDHUPUv2UbjIErIVPZhy8YZTdqU1sCsyxeFNEXFlXGqZLA1efsdI",
-	"iDDzEPamlIns+v/f//F//3//1//zP//3/+N//m//Zwm6hHq+MlFMkaZ5YmRI7CqktbqURpbTxPmJLwJx",
-	"TRhmC1FTwhPPBGLRlITUzR9rvfEYCsklLtIV1bdqXUMSOsjlEVMEZhTyKaqVQSrAOX3N0IvKUc3JrKqp",
-	"LtMUfzGrqqn/pZZZK16mj6UaxFz/YpIIVC8wT5au0/y+Mt2xU2fWEXONBIvb56dXF93T5dNudg+zy4jE",
-	"pB0Ei9BLW6XKcKsQtZbboNbGrkhMFi0yiMQECJqDsECXF71r9BwH9Ln6/rkgzEMhkVHIiIeozBKNg4NS",
-	"ihfArOtoM2AMOihRZtQmPhDm8bB8I7fwu1ZqQuIRJin2BajShrqkEOXyvFe8cD3K5igSLxTWfaVV/TJb",
-	"CA4CdEtCQTlTFDpEw4h5oIQ+CSEyq+1JLCOx/JoLeK5aLl3ISKx8xTNzw2p69Ocysijoz6SK2vAvwkN+",
-	"S8B6Qo006ylMVnwhtrOOwNC6hcUN8MV+BQs0xWymHpzxCKwS/cr2MWAPZuIOmPxAjT9AAs8Euptgie6w",
-	"ncEBTqqeZoqRKcoLmqm4MQZdc1kKIaM2VkimG4V0evGh9bhLsW9kgjJEM0Zbe8+RR1w6xT7SVywv+Zdd",
-	"6jCeZNPrkV8sbCAatl1gcIvIlIiGO1g/Vk5Tm49yTbRccS/aX6vVH2+lPRLeUpesuWC0xbhEVAr1y1sy",
-	"215tBw/PwDKbWIgi+pHMLoCp+VQo4Wk4Q686hrvhIBDPf4HFfn1uXsyKxK3HPaMVaC48KLTGaMgvOUbY",
-	"99HdhDDEp1RK4j0QPU4vq/JVLTQkIuBMEHAqvsCeucXqk6ttv+pPHAQ+dbFa+PN/CrX6lICmnvQ0bJ2K",
-	"hyWuHP34S2VEie9VjipkiqmvAKbVaqW+R0KiIUEY3WKfeojsqEcQ9ryQCFH5+in9sKFOaMi9GZpggTBD",
-	"JAx5eIRg5CO0ZDjHwuioUq98XRVQHTVFh90Sn4Ph4Kszp4/F3lGr8sISqTpKWMgxGihgDABRhbFFE98T",
-	"CEsErKGq1nPC2cin7oYQP7QQZ5Hvp+FmBJAT7hHUROQLrAH7IcHeDLhlIlV/E/ho/iR4FLokNz1s+yUP",
-	"h9TzCNts382yfSswd88s1VDH4VGBh75Ss7ix3+Ag+GZoEcmJklFdLJU4MYyk0tvVdeZ3xFOqscdhEQCE",
-	"LlOyMvZh2E0AsZtcuTwgqBlb3xa0ZS8S9dDeqO428CHZHe57LbdZ3/6WSGAskSNMfeJpUcwsErk4DCkR",
-	"CKPU4iRHP0VcEgDQOZcvecS8zZCkVQYbJaGrYxnB2N9o8+cciQi8h/oWONqjAUEXxq8B2EiZkJi5BHmc",
-	"CFgWgAxt/fD++7PPvc7Vh+5Jp7dt4dFVu5wSJom3GcbUy68OFWZ5VC+EJnOhGZHflFbYefVPQ8XZzeUZ",
-	"RtSXan4AwSWe+Rx715y/w+GYbIQZ9YXkY0R9WImvxlckAzNUr7UOdvf3ajXtSPyWkNCOU9AbDUPht0Rz",
-	"GJ9OqYbCNednmM0MtxYbQaFRyjwk50aRkpJMAymOUUhkOFNSyl4NmRCSbwWEKyzNVhXB0BNb67s1niE+",
-	"sstQi7pSD+20RyZWSbszASqpXwpcxWYEydEd1qpdsoc5qU6t9D3DkZzwkP5MNiRKpddvSoWgbKwO3kgQ",
-	"SPIbwr4lrsEEyESHYRmFgPhmJU68Dh4i8iVQkjEg33smoiDgoSTeGfEoBufKRvdwd5V7CAyUITo1htBv",
-	"BQy42WBZUjPyEcLglkIpujjBzPOVSvE1nlpH42kdtgOybsZ4CQb6v5nPVZdPKyljQCwbp4MfsrFezTnD",
-	"mWNns/EbyWQd/RfqycijPDtwLoasXj7uJRai2LzflsgnWEh0gNwJDrErSSgcbRnB9jfOCPKJlMYvoT56",
-	"dEwl2nInxL3RKpuMJYNj1KrVtDvpjoq8m1U03ZDAihbu5qB8N1fcLzA4nbW75wq3wDKkH1SEXqKQjJVe",
-	"GRJtB9LqmRZbYI0aQVJ2CxRy3yiZTOmDP8LYFafSPj2Df087HzrvLi47VxWn8qHb+di5qnwqX67RzdSx",
-	"muE65+0X7zpKUD/t9vSfhe97U8rAE17qmVdas4yNAuAwokKGWPJQIEGIsW4FIQ9IKKnWCY0XtC0zarCH",
-	"JdmR2ss4txSPCsH9W/vSXPAHS1xYYHyLnz9Gig5AnAoeCsLkNgjtGPn01rxQTd+f9CrUm0rOt7r73Kps",
-	"lEFC2pPfpkQxlRN1AHltP2utK3CiWF28YFi4/IVTfk0bG35MRUCYwCj7ZnZpTuo0Ehzgw38SV2ZxwHqf",
-	"sO9fjEAfX2jfxmNyRiSufHV+yR9/QtOpJFOxNGA2QcOv8QpxGOLZ3Kbt0PM7+TS3l5h2r7ynhNrP7Umz",
-	"nFX3AaDMrx2GWLBw7XQuczdb0rHJfcS3WOLwfegXxH9NAznTZiNtIhcEBpjDy03uNPGJXHKj7bbgTuvn",
-	"F99o88Lmd5pR94YVhjGuDAvOfMpIeZCatCHJYHxKM7mPZNjj7g2RiAdKimJIicyxOsf4XWrCIec+wUzN",
-	"GInViEIcXxDv0kmdfvoU412UEgWNj09LFcydeACykOzmaehCCprrEIYgKCQIOAhssKoWN6qQh9EjSvQZ",
-	"xC4pa89+hgYCfnpLZgOQRihDI3XLIA7Zhh5pf5caOPH+4iAQx0hdh9ndhIQEEV8o+ZbMYJypdnRt6QDe",
-	"FszsY/gzEff6DMS9wXfffffdAA2JvCOEbet4pRyl0rkTK2ZYOJV4z/NQ2muhCfmCrYMrWY3du2MXT764",
-	"JJD64v8zEhJNsUfycb5NrFbvNrz6g1HH1GoXkSJFNxR5hIDpXMAbBKZPudqdNDbKuYmot5qfx0GDX6j3",
-	"VWPPwLhEBgpaiaPk919/K/D+zHk6yuWdZO2nat0nOglnbs0WcYtXPuJRGOO2Y9AX8dAjIeqeOejyfe+1",
-	"g15233Uc9P7ytH3dAV/ISlRHIRQMPE90nEoUeOsdc+6m05S4lt6WYxE/jdEpKGQJd7KKQtodBI9P4YJg",
-	"TarWZUEEUMxNtuhSvAyJIndf5LFinBoKjvV2oRtCAhPJHoUhYRKl3gac7lf6FeT6BCsaIJffpJTuuFtv",
-	"FIkSC5F6HUU6BzsYuORwDX1cmLwHQQ5YxLl5RntWdyOIxMTRdhIFEw1Fk9a3MFEuFaWDbz7/2N75B975",
-	"ubZz+PnTL01nr14UrwPrfToBIri3PhE8kSIRBBsICmWMsI1GIRETf4ZCLnV0sn3Ysbyw+iScOItvyzJn",
-	"lv1ezvvWZVdFVLuAQJdcUP3rUyCNWde6aKPZXWGOovWJ8hHCIHUeZyTJrABl+LCRIsE0piSpQpWUMHCw",
-	"Zk4no7CllJ/cIbZWlTnihRbTyxsyg30FwY5xOMYWbZE4fg0EjtFSeTKLzftunSiJ8bCGhwskHGsHXxgr",
-	"lXq0EDfTYzkxaNMAKEVVePFpcNVIWZsg6zsqvs0Fu7eMuNZu3gPzPZkQ96aEpccKmbH5WH4NZnFtYjZR",
-	"G3GgSEhQEBKhBCBQ7kCJmGChJwMDdhiRAqPtBLMx8fm40CzpmQTQQiOSiQuB+fSi2pdvnwmEh4L7kSTo",
-	"/dW7jMEmCmnRnRjx0CV6nQvyvCF4x8DBpMuNOXjB2DEaYaWezu8Zvi+2rcTPpTae+llMcGN3b/VNm1zS",
-	"orzR1dM2HR0buvKkEP9KmfZHZUC9gDxKHpLC84QYDPWrDmfdwv4dnmma2L3oHadjgUzEWVpF3V7lqFOx",
-	"Rsuu24fUo8mb58UG9Nz9S842i10l9DB1IZ+CJqbpwXqUxMBoXqHSUZgrS3GLicAmVo5FdOO6kFI4aKCL",
-	"FwyxILpmARggbuvP9a0Xz5X6Ip7j4Oa5flILZ6YMgsFMUwEhhWj69yoObgbGxhyXMQGFqABvl1qTcySr",
-	"THhZ4TpOKetZF/mH7O2Y8y2VLCs1WpzisnImi1MJoqFPxWSBxZ5qQz0Y+OKnLSwn4HuXxnZ+h8XmNnpT",
-	"M+FSF0FYmjGQfXoBzb7OU+lSPMgv8f6k+7qYWBeuAG11L3rbhXR8+dGL2B28RppFlh2sewseiZpbRQw8",
-	"HKkkrvT02SHTFC17WcsvnJNESOfw0IkzNjR+ZclbCoRZe136XpUwHjP/UzAdyzo2YjhPadyJF35fG09q",
-	"L094ABtYfMyb7yH6ryBgJfIlDXAolcA2zbp1UswUB8HzpPLKw4kPcTJTJWsMresk03lWSv1ysnmMLFjS",
-	"0qcTZ3QZ2TRDMoeUYUh8WK5omJWCllCkIyxgztnldpmQGIr5GDIk0JD4/E4xxrTispVagjWcgFK3fYyw",
-	"RFMuJEqRtTwryObtNnTibjZ3t/5QYsE8M47hBSnXufjIiS5ZZAomCVu9CHZoCh4hzlySCBCLN1dflpG8",
-	"uiaTQ6LuRc9BHB7FfhqtCgTBTIJ76+Bb8sCihFat4osJv2NIctCDha7RZyxOqF6tVyEf/B5uh7VYayEn",
-	"izzKTxJSnlNe3592L46RF4XYFIWy8bjzhMc+BDn+84evI3rTwlZ5tlUhykQaW+aOdR1wRcDp45UWASRV",
-	"u65AN3vosJySGBtXEaQQmfp2cXRKqXj+LUJmHj6AZQm4H52Tp496DTaeeu3JhKnM0u8lTeV285SHsK48",
-	"9QIy7lOGlLmSgGSKmaRuTI7P2m8urqpn3fOLq+pl+/rktYlqZglTCUKyY5ne1qBebVRrO0MicbU+2HaQ",
-	"2gAOiddnw1k8/I4dPgiJSzzCXHIM+SwemhKJ1Q7Q1uAvUNk0DnV3XRLI+RKBiiXU53lCSpndqv3nj/Wd",
-	"w0+68ELNOfi63e9XV/52a0d90L7gnU9/2er3q5kvtr/b/vdCHfkE+34pozhpv3v3GbgF+Kjh44fuaedi",
-	"3miNfV+TlbUqGjpr8JdYm57ny2r2Zyb/NsuNu+cfutedUwe1T046l/DXVedN5wT+Ommfn3TevVN/ds5P",
-	"1T9n3V6vc5rj3s3GeuzIwCJechGBPMGBdCd4nhe5+oeysgE6yQ6KgAyxe6MRPXH2ZV1fe8PaqOnWyM7B",
-	"qIZ3Wu7u7s4h3m3uNEb10d5o3z30GoVBVDpbowTSsDyEBcLo8vwVgmtg3ArJzOrbIxjmecDGx0MsyF7L",
-	"oR9eXFzd1d6+GvN2u90+772fdN6P2+32a/WfNj9p/139W9/7Z8tXf1SrOWN98bCV5QdiYWr3tuBIHp1U",
-	"WlRYg0TGBQ5TqQZxSUWo2FWYZnAClSWzVuo8cdW62jNhietxkkjEiEBjIlGrtrZ8a+e+Jl/kCmVrnYqS",
-	"cy8jMdHVa6+I0vgKjeqfb5O9LIRyMr+S1uDT54jRnyLymXrrvZ0UzP18szw0IynAa5RzHw+Jv96MQUhu",
-	"KY/E5/WmLhkEFvCZh583hp+Yy3RJdtmLXJcQDxzfybcvIYe4AC3zWJ/dYOFFtbhhbH5l2PFf65AXw8EO",
-	"uAge78gYu7OlN+bD5hfmPYCyuzEk3z7ubTldZ+LiId6p2S/C9oZge4x78nbJNTFosdJl+S9xwAshsfpF",
-	"yQV9ZMGhrYNdNuJLV1YwKLw3p1EnP626ODv/ojtcVLojLnmui9rzMInTTTDZ1Mq6I0IiE6qUvFpdIVK+",
-	"3Md89a7wdyrat5gaD1ahj1acYeZhyXUZwfkHYlyZGzvA7g0ex2XFy37vlVmpCoyZEx753lXEXoBIlAJ5",
-	"QVpQDrZFT+V9aClgZHdeMFzparJAz4Ihu2kLvIKAdzvYIrRc4bZ8pmtcl6UXRY+2fEmldyQt2WyMyp+N",
-	"fbIAlz/jZcj82ZavKX1gek90/zxZgu+fxboI/zmM2GetBaQhOFcfJUcyUBgxaEwDwZr6/WP1JRQs43fM",
-	"VFIsDv3SNYPttKHt1TFvvdSokTvdgnIAMBDE2HGOuK/9DJA8lV/4MSqY3KaXG/LIWZYklt/pFFLkDrhw",
-	"8YuAnsWgHErmMCB33mV3vQjMTuauFN83pn7GxckgF4zYEsy3lNzp2guckR3JdziDquw6W9xNDVMY9ShX",
-	"icFNavs7FS/EI1kSoMgg8FInqZBsElchb/OxkGe2hMWqmr994eunopoUPpYKeUxhjDg6RzsDQlMegxFd",
-	"Hac0uCM5h4AyVkZLQoK9HvmpPFpTSQMEe2iKwxu0heM6TgNBfhpsH6OahY+cUDZWa1OPrxjBGJf8fsBy",
-	"4/N3n6kVxXn+ORe7LfyeFJvJ79pBijIpSkS+uH7kkVV3d99ks1RB9FRrizTCZTeXnGZ85hbXl+Wcpa/q",
-	"4xuy0nRiHWtW6r2zSEcC3J84TCNZdlnS6LrJ0emhl8FfbeVJzwBgueE5PJkLLItE9/KB5ffzpIexrhcs",
-	"/e4V0VFF978UC9mEdk9nGEVCTXVE0Qb8YBkdXzcJrPhKJhQzPfyyK6oA+6RYASd7D6xIVXzNLkQUHbJ6",
-	"A0UBkhzceZQpNqi4PcjsGYng2JT8QFOCmZaFtThTiAFL+hTMnwEEDyRlpku34a4QxAOFu2wID7FVvBbG",
-	"yaUrfqXSh1d4ByJuQL1K6myt8FpclkuHcS3PNEtAo57OY4itPRavIk5mh8EdDbdC7Ncp2WbwIgeQLmMR",
-	"14PZmmLK4k88TJfP2rZ11YUtfjEft2jriGcyB5ur5Q2S1UqyrZAOPldcrSjSfVUc0EfiVKTpZpLNbG2s",
-	"RiHh3fO1F5onhnYJTgrSTowfWaRIzbkcNR6fLGYxcx2iGAnJp6kgBux5VMd9XKaWobWqXIDD+971xRn6",
-	"/df/AfV/3vQuzpEeOk7088iIMpLW/hOQnZIpf8fHtNCTClUMdJFGWwYGvoLcOSqRkJh5wnbCuFe4ry7w",
-	"KBYGn+mVCMkDge54eEPZ+BgSbZG632N1y+Oed7q8yWoxabrOZdn+33y8BtPLoG1KbwLrOkIvCA5JiH7/",
-	"9bcB4qawiXrh+e+//pYqgrAgfG3F9kyZ22JKcibgcpI4Nw3yT4tO+dHvRIJfa1yH+KVSrppmXmuG6yhw",
-	"sdL42Bi/nwnbmQvq2aQjcqCUBfapm6vsk3x/v9jZeIUp9lh8qjmn1Tz+ptriQjUPLEzkrzXipJ6BfCzI",
-	"suchcMQbEtd5yG305vMPPzXd2uhlPfr+ZvfNtIEPP8jLffEufNFif7/rHEz+sTc+zcXqr3A2yY7m+UpP",
-	"4rF6bAlo09lVcWGRT6kaI9WdT98VxpElUlghZuzt6DqiSjDRPbOgmDimuWz91kHjsN6cT9H99Mve18Xz",
-	"XkZhwEUmJOaq86rbu4binVedXuf682W71/t4caVg23v/4nP75OTi/fl1YawMjPuBhHRkSuHOX6MC8cQj",
-	"t8uEk1sYs6i3ZVtn9yo+BTQZNWo1E9d1jDC6CzkbawDqL4WNxFlSuKFEeIwXUnQ75rb/6LRv/gDWoIEQ",
-	"Dv1Nllx4ZMxUnVhiwl1x/fPtKkTkukQk3f7Vm1DNOb3FgvJcuhKBdnuAbGM7hqAJFnGPCyoQ9jzioQA6",
-	"M+knCiz0hZe781OEfa0gvr6+vky1oIqxMt2IMJ1nm1jbUzWD9U4LszlLAkD7lVq/ooQI866D+pW6/gba",
-	"J+SK2+RpS/3Tvy0PIMylI9qlF96cTLnqb4d6L9Xh6h2C361VqzlJKeYYJVcyusFYupHF11IsXruwRmrU",
-	"OdppOswUtr+zvVkcpGvBx+X04aW4AwvawhqpAyx1J+DkIZErRW1pXkHx4AIkXNqVZjG26L0txpKX1Cel",
-	"YdcvuxDIWWhItRa/fM/1UiV4rebsf4A0HttdXq2jDHLFPv8chHLpcIyORrZfp7QV47OiqY4s/mdAxoW6",
-	"x2SVlvWFveqP093sDRqtW4ekXOrWOaOKfuNQyaqQuK4ed5BHQ+JKDp1a1FBBoKXRpdhTnDr/orSqyUrY",
-	"kWNrttSEdWwvqjmh9mRqTKhj0L8MNFzVo4qJQc+Vy/cv3nVPPr+/eqeldEGk02cJXZSZ3ntAAHUBvgkX",
-	"Em1NOOORAgL6YeclD+9w6BFv5zLkxmaa/vY1F9IUT11cZWW+Fsqk4hh0N/76NO465WUHLfI/ujQW37p1",
-	"6D8Pxzw2fZZqoxuYbAsl2kJ46cMqp7QXVx/bV6dgANJ1epliOGN6SwQaTG1z9IGDEo85eEoUYpHjVCsE",
-	"da0FGvCQjinDPrwx5BFT99LlAVQ4o7KK4kRY9TWsytG/a2s88WyLTPLFJcQTqL7XPEjX8D3S7hgezJ4J",
-	"O4TCfjeC7s0jKtHWQIYRgzZWg+2kL6ZdBkZ227aJE5SIG2lY6cbUKCQjEhLmkljoVEotI9C3T43kIAFF",
-	"OimDTvDmbYE8DplQ41CX0M6edQzRNfrSOxUL1KVIaq9mHJeRQ5Rk+gXIkrxe7CWLoTiyz8eoQZmgHknA",
-	"q0/nYYJd3DIchhALA6EUSmzpWu1mLQ4cn/0tfaTqsBO03XbSiAQUNIVMx2hEpDsxVX71K2g4QwPqDXRt",
-	"eN83iP5AxZkVuy7xI9L1kGgqxquA/Mw8BpbNkpljgJRXnh8YUIN2xXWDXnXxcSitpJCc2SqRZUqgNMAw",
-	"K8uGJJhlJ3iSLX2SLLkQ80NKmPd0idHyjqMhcfGUoBEsRTxqTnRY0rdfB1ODI9ycmV5d3PIuKa1pd2GW",
-	"v1rM2ePkYuvDfbKADoNb9wvlSPbw+JJPAr51ZB94q9yvvRklfB8jTFGvRiW6lCguzPOXVxOzyctK3w6J",
-	"2kuupthl5/y0e/7qHuXEFlw0vf5nkEdNVrs/YbrF9lpNrlctzpV5MSnRJfmikwiJS+gtCR10N+EGqiIB",
-	"qihmjzncSnf2Th19au4YnCnDVJrkJ6deThXMzp7oUtnrsem9emKaFi//AUhbakdPexjrErq4a9kfotNR",
-	"qk/Yoh2/Mo99dSr/5JTZHI7yJkKmcssUzxAWN0o8Vu+hraQXGhW6jpKrjQlJ80Okm4BtFyc+LGtetkbD",
-	"MsZlYfnw61SItX4GDTkOvSyNXdxnKemFtorb3VTac+fX8k73fTd1tgzAYHEC4CYIDt2JVlmhMZOFtCGH",
-	"q4jKc/3Y0qKSAVJ5kzaz8mVCFWCQDmNbgvzLC1atj7R6yV2vrC0L9ADSDwk0JEopFSk8XtkvkBzoFH/p",
-	"6jd2U96cuB9LgbF5hZoACcam3mvVDosKAqQxanGRuKIWHmmQlR7noxNe02pvTWJbJHa0U0kUDnInXBBm",
-	"m41Ai6pQqymZ7p1ZFwkM8LlWq1dKwgA+V/+28+mXulNmoIbFveEL4k7uR9BLqBrSrQ8Mofhjy79mIS9K",
-	"GiEATYJO496UspT0mF0TorJsWfeSwA2N/a8ihEcLRHCIPAL4iRuxADcWCN0JG4nWkrdfzJbK3vmb8jSE",
-	"J31V16VBqXefTAif38S95PCifT35wWwkjZ8Bq1silszdY3VD1qPNacvbRvHUsFobTX2vyM5lFjITAR3v",
-	"sfRWatg9LU6b83sAdE528zSYnILmZkgs2l6BWToj/t5PkJ1SZj7Wl4B7BQHyadHmIRDm6VBlIySx/eFt",
-	"wOfFx3OI9rTt2886Zy9KWrbD+4ta3Gjh0oTQSW4S4I6RVMI18slIIh5J6HaoZGoaolvsF/XzWVMbfExV",
-	"qkB1msPs7rQ8WYjZKO9nAgUhtz0b7m0KWg6lDVQJ8kWGeL30kHZJTohucRnXXlQQOEaDX74Oyo0pCUDX",
-	"d1glSlq7OD6+pE7GWuD5pvxXw36d7qkx2j06OUoQfg1ylCz3CxVSFES5xN8vC8/WDy6GCTzzdJAxm9wE",
-	"Pt2prT8230vbJBlKjig8dazD4IdYutAqFUhxTHl1K0QAF2Xj+O0HJ8jfmm7YLgMH6C19oSvyE+ZyU59i",
-	"IflYSgYe4E4vRER9mi/UAZWae1a0a4904bvVHo6lovlaNCERkS8hll09hQSEWBmLs8BT0596ZRtobq9K",
-	"WryCKRb0pV5pF3npzEArGSSGiV3pqkfxdIQhjQ+bU4cUjAtk/5LYrI8TbduEQ9eAswasiPlECDTQqAEh",
-	"OZ2rq4urEnuWndhKlSdXnfZ157TiVHQPc/UXvF8oWK4d1GEmXBwvHkPossSzcp34UwyhNK1i9WuQvGZJ",
-	"pPayQC4buAWmS2jkepr/NxQkVoDMk+lg+RO6nzZWsKunu9UpyG5yqRdpWUZreAI9awO2fkUCH7vGlXY3",
-	"4T5BAxhmYBj9N2TmxapZj0gl/BTImyYQ7YL5s0I+acuzTW3hLEZMSxJ5Z/raqNMYZiLyloiu6Tk/LVzv",
-	"E+ByDKq1UNi+leDwlLI0ntSdxYBfTcW+plPykvpSm23zvj2fu9hHSnGLI3d/Vme3BYV6rGgDPr1nAn6C",
-	"2mqYoauXJ6jZbB7CyznNulUryLJtfd3RfzSSP67tH0dzf9g+E59+qTuHX7f/fesf//njX3Y+zT1X0nyi",
-	"O8Xj8jSo7ln71Xwe1ITQ8USWtItIV7PcLJFJTqLpkGHqr0xINkp9cip31JOTZdsoyJAquljvuE6RLQXl",
-	"u4uT9nX34nyeaJqctuwGduuNwhKJksrIs8RKL/ow3RRs57Coc4fP2Xj+xfpB5k34OPdqWRLbYtEqXmh6",
-	"7mK4LSqTsFEtoY1rKywr8bNg/VZgLSnlk61BYoXAZRVI0oV71qnVU8Bon644yb3cUwvK/axd4Wf1sinm",
-	"0FYonLLcn11U8OQhSwal8O/ROXoa99dg6WckXMByzjpXrzqQDSbILQmxn8hHqfQwk/7lpDKAsEAmQKIk",
-	"4Wl1X1U2ayV2V9WXuKuciqTSXz/lN48yMIiTXnjRyadSpB4gtQmK+5+Jsb5cS4NYSlOhtAEdpG4oL2LT",
-	"sgQKyS2/yQjh9/MleHTxG8v7lZcnNoHn6aq81i3UyIWkouM4yI+bUFXM0oh6BzpUUs6RCqWg8BAFGLJX",
-	"kqp/ha0/54kaLK2wgGSyqKNMUV9yS8Di8JNNoTETPhO2PrJW+NAWlQLW7SAFXcTDPtOntg3GC/XuRzLs",
-	"cfeGyGfC+OdgeAGJjDNEZS4bd07kK+zF+s0TyQzyFRejFWXlOBNAaXkIZH/KbCJfppb2KvyIr2KV2iTP",
-	"TEDdzbRrx254AeXoeFSWpvAXA4SROyjondNjIEF2zQ5tpbaXZH2Pzc/KclYX8rJUNm1RRo3RCKmnE1ZT",
-	"dz3VmrDWaBXVW6o7jVpxoKeZ9sksbTGk7mVhS+3iqc56XYvaWUJ5rG36uvPDdcWJVWXo1VhxKrZJo6kk",
-	"klL/dMXDilM5v7juvvx7xalcdU9efzbjJA0f7Yd4JJ1HXHEq37+/uO5AcMXVq06hCfwcS3q7qIMngwfA",
-	"JWabbG6lWhqj5+jkpW4D2pvwUJqRejDB9pGStCBDmUehoY0C6dAuaODpcSkWdgA9jht+WtI6nNm/tqZU",
-	"CMrG8cBaW8IC1badPlPqB9SBy/UgFXbI9Dxivg1ovVpb2AY0MabkTCu/1Jzm1427fJ5zSUezUrFX44Iu",
-	"g2lzRHSlO9sRfWHvBmm7+q0jZ6p3iujvRUB0R9B3tnt93sNHmAxnVpzAQaCLDXL7HvL5uEifLW5f8XGC",
-	"dfS3x1mud6gll5qbxY0sqh4Vgvu3OTqafbroELAreWnEcrbsrgnkhzRx2BdXdNyWNnRSDuWZ7aKQROLQ",
-	"YjEXpi8ujnPdOW+fXyOcW4WDLi57+hLpNTiofXn5ude5+tC5QhgUdKX7BMGOKYLhYt930Pue+jkODgI4",
-	"xfRKzVRxKheXPUWv4uEqTkW9VkhPNhDQPSKNPWJ18/5L7EqB8JBHxmMPKKOTvMGzmFS3EHiGtkYhIQph",
-	"ptuFtn26sqVgYfcMzbzBSDLRcQ6QDsDQFoumJKQurEshMHHpFPtIAyFfAcuw+Xk7BExeghYTgm4oMwtI",
-	"T569KGedXq/9quMgUAKg1+7F+/NrB33svHh9cfE2uxLz9FLjBdUmCou0yf1x7GXOrN5JV4Y3x78siytN",
-	"a55MnMkQvPvJNPn9PLpgMwfQNaSbi0CsXrY2FRLnTSn7W73RbO3urV8zNV3PNhkT8m8epwztRSB6Eksq",
-	"JHULIloufSwVCdm5ox7RsggJxTHyiE+kpr3CiT91zyzp1umUllN5cY5lSIB+6YG8wsLTRtoqWMz5nNgm",
-	"4uJjjo4+EBOdq8S4XFEvVTsokBGDwJQlsks2e1xxVCjD1oM6SyVlzEAl8n1bjGno86FAWyPqE6HY3Fvh",
-	"mI5lYttBBLsTBU1JmSvjMjoGimBwWnFdMP78ik7t0PC7lbrAMw7rW3H0MWHq/i2utiISPEJ3JCQguUZ5",
-	"0C7PyhNFHjuLaNmjs2i44jaojRwoniJG8SL8gFAvda4Kr1acz9p432Eh90/xrHja2BIMfTEEZS5BU+ox",
-	"Op6oj1+Qh2cC4TFHW5J7eBZ7XOLftAtje81VXavB1l8RrGHFqTjzKSMnnDECnLUYALH1TV0A+6RO02b8",
-	"TokkCu6UCYmZS1YFfhCJCRG9Qr3kMhIT0EdsDeDMViGF3NBHXVqJeGhLKYcBxE4nhXpWBXnItNYpCnun",
-	"uBIZCmgIw/2Jn5a3i9K49Q9O3K3QkHP4sNLghZ0iRMUQ3Mwly+Na0Y2IL72lYVka62Q4RxqSmRMuQrUs",
-	"2VrKI59Apklz6DUEmlhGLClzO1YSdSpYD/lUyONs6bCkMLP6cZ5fB4WxkGpmY8BwYi4FlU9rKxr6i6In",
-	"Sh6VXGK/45MpMZi8kjFaYl+tUmwSKhvonnmmdGZ2/szYRchkJaq0Fa19fnp10T2tOJXuRa9QBVWU6CQk",
-	"HmGS6kKE2XPQFKHEoaP9Wx3rIc9pnSdnpiokCW+pGzvoC3V4wm5pyNnUUEu7/l77/PTFxQ8Vp3J5dXH6",
-	"/gRsfUXbGFE2JmEQ0sJ4G9jdiMbOTjckSa3AkNwS7ENvyOK1TaaibduWzP14Q2YlvwQhV0dTpP7GoHlJ",
-	"QwJVXs3DViNeBWSS4DJH2wZZMreEebqe9ULtMBKTD/rJPO6aAbJHsSwZJot9j04Bc8i/DgnMvNllQSQX",
-	"lqo356qBBDWMk2IxWE50wVXwdWpdho6ZYj/zdDF9H3OaxeV5T2OVNh3qJ2NzW0baeIYkD6g7VzF5b6le",
-	"qa98D67Q/Bpev29/7HTTq9DPmzuXm684GitHCoo2+XFC3QkaY0nu8CxlLYWwECWO+pyNkeRpA93KpCR9",
-	"3ZftjsIptoPgFdSfmSHD/3UBpYt2JCcWAtTbrq6peaeoS9lR35CZaTBbr6Vq6eanajaWThWE9BZLUtwz",
-	"Jp6vGhxoKO8IOmaKaEIDmcvOWW7Gg/ph0eEawmYktDeiyHI9Tx1z5FC3rdFa5BakI0nyRW4Xu08X0M2y",
-	"TbYD3c9H05YQqTeM8XkdmH5dSvDe0W9UI2Ml+1ye+m3eEEGNdEp8ekt0w/ec6UVKMg2KlIHX/A5NMZtB",
-	"FK9IU8g7LHRNJ29Fuc4jCkNWDmLTj18Xx6qdQeUdCM6gDOnN3Zq+TkVs/pZ6JFzis9b7in3W6SieLRww",
-	"saPo9MuTWPc1de5fn/VQXLxl29E5tLZ2TkmaDxbF/qAZotIkEDlKm7vT39xhKoUucoxCIsNZpjzOwrmS",
-	"MjeWyn7/vvMe8ojaJyedS51S9LLdfdc5Lc4puk8678PLMDESpWrjxHJNGmVSlXIMvJ0EzVcReuxt+WbG",
-	"7Ee39mdowH2s/euSnVtTH2DeLXpboEG+xL4gSSSdITcCUy8Vr0sFGnNGjpHW8JG4oYG6KhGT1Fd/QODd",
-	"mApJQuLpON7iMogbefiWkqZjiJXS1fBaYEHxMfyZSAAIhzxiHhp899133w0Kb+/KfrwgpVkuRAH73H1v",
-	"9jz5tE33dG86EAa0lCeMmPfwxIBmyEAMg1KKYDBunVoACQI/iepj7s5GN+5fjXBpSDwa2boC6hGWNOBb",
-	"SAKuYzIl03JF7/QtGuNbkroic3lRh8v1u03u+gPxXXuR5q9a2d0pzxBRhDvxU0gsiW7fIJCneRQl0CcO",
-	"Jhbor+iniETEQ39JChP+xchKg8IcEnimwN8Vj546HfHM6qoCbfHQLmGmJxXbSHJ+s6KcuzFDKSmpqqkW",
-	"soDQ1WvFBI05saR1rRoHC8CBrfQJwuaYcw9taUQeQ4iSlXxDMooE9IvhyI31E+GAdKqGIl8mOBKSeNsr",
-	"Lk/taMVgUogdV887COciT6rrRZNqjFoIE3DvcUbQjEi0pQRxsJyDKH7HwxsSgqCeks1X3bEteVmyaRMT",
-	"yEdIMziLl/E1FNvWPGVGWmnevDlbgz29mgQbYwA5yXVKFYZYHN+SXP4nYZzrZ+eot3rZxgn5EASlAWsC",
-	"pa/icIYG5nQG0ClwZumVPqGBg8gX7Ep/BnGjWqksqHgwxF5Zyx8cBIi6nD0TCJ6KY0XpRS+mnm3mhZx6",
-	"lpbpizxRnIYzUoyPSRKl+t+yzNQh92aFBb6WmSK57+NAFKrc5xnfalyYBsqk2PfUjQ915ruOg9C5JpyV",
-	"s9AVTHaxHLN6r3Zo844CPINmcSMT94iDIEm7VwDRLfi07vKmd3G+sygBP40pRU7fWHkx0rQxnSbBp0hy",
-	"bTOexVkqMTfrnb4VsbAxzVScWfcQM3lgCxPBnErE6E8RMT8rSH51KkJpOSWUHRQgyVHg4xkwe6ivPYgh",
-	"LGZCkqluU5Q3g8+bDQuT0JZvUEq/R1zOvBL7lzZVJ6roFM/QhPvenNFeswGG+GjkU2YR9DgrBZo9atsN",
-	"n1IpSyxo8RVttOqHjVptaadDsaAuu9HORIIz96rEvgkmlGT7AW0p4yDvWbiOGL4eai8QccvW8yGWo4tK",
-	"4Ii0xwNLK0UC0LMEK/b+Xp73Kk7l5clZxTHOi4pT+aHbvjjrQqTypU6p+KD+eX1xfnEF2Q/df7wvNNZ9",
-	"H3FZnmEK2RMm0l5RVbPKn9RLItVlcD7ddJ5lwUtenDe5cgbbJvH66bmc8uh9SzHLa8CbLtJLW39DL/l0",
-	"Yvk6WfjlzVJ1HMwzAYZjtIV13gaDMHoMLoxtB2FfcNugnqXcKR4VikjCu+uzvHT86gqbsY0zl5cGcGyD",
-	"6tK+oVc6IeVSRykVpFXYLBlooWy4m4lpQiGPTNvX7FGG3Pd5JC9J6BpUX7Srq+zThW4fs0zz6Dzy3HvG",
-	"TLH37M8LwNYr6Tx+etV+eY3wSJLQhII5CPrP9l53TrUAksSFbfHRSEkS2w762L1+fXrV/niun1Filxfi",
-	"O4a2GAdGBzqHfjpNqGC+ilOJ56g4lXisQlp0RQQp6sA6l5BF7pBFJy0GEqr7GILAMwD9agCINwCJd6Aw",
-	"blDeJP7bXu+Nb1Jp3QXd/0AQWy0jbhM9gia2OzFw1BKWxQPsLSOmCyPCr6g7uSZfZIqFrFGiyibzGRYD",
-	"bl+Pu9GUMGnLUW6lkzcwugy5IGc0DDk0n/g+or6v2KbE8ZvFGS5XJsivwK0QrNDQph0Eb8lsY2tNatsF",
-	"Ti7bVLqw7nBxj+nb+vOQQadpYVpNY1iheUR/Za1umS+n3It80vX0l/9uguP/qn80n0zL6urSbtFreBym",
-	"mHlY8nBWnFo+xV/acVRmaU41EdImZNpkTOiqreNiwkipO8w0HBlBdCvy6VQHgS0tczClLLuERQiRzRtV",
-	"bxu4LqX07Mw+CdTBvcFj8rqwXbvatKI9EFpsnkQTLCZHxn70Mw0cZJu6b03Il23LD+EugWgdx5/xUBKv",
-	"zwb9isEOLE1v8iP9hZjgVHN4hVv6535lYBO1rMVVh/5vDT5/PmufXPR+eD5w0KB62vsMIbZAdvtsUFUU",
-	"Vkm5Jsd0EJfIA7c3Nd15TTSNCe0XpoaOYVXsZxoEUGKH+IJAUqttTm82rhNX86e7Trv6TQzkMbNc1qkH",
-	"3Hjx05lmOFSa2tl3WNynUSUAd3Vr2RUzskLl6yenkLfAr0kyoZYXdFemO7M1He+GlQoe+HymCO+gaqoV",
-	"3UPucSoaC3W88OpHWFpBrSBceKVGPllxCjwiK9EFzWViulCYJxgEef9jTDySefL0KE8i0xQ1e4rpSIYs",
-	"eOM4ZAPkLOvJujnTCP5pAUN9dGttzMnXsNXad54scTJZ9L2SJtP7eDLAr5ssad97D2SkIAAi8iUNcAht",
-	"/aeKxVxe9K5RSs7RBKgwA3Ad0S0hVSUCBlTcHoGXyD4ZR3bBDUVb+aUlT4LTL0U8SZ/ZeF0mORQzYq5J",
-	"24+5utJPOl8CjnTRThtcK46Mo0YPNiaQQUb6LJnumUCMfJHIx0Pio63buoNuGw76/dffth000PnFLyjD",
-	"4ewKszFRDDomGOpDavsDp88GWVIxQFs4nh5LVIPe8FrP0yZBcBVo/crm+gx0rKXedZ9RKYg/QkJCrhnS",
-	"Gqg11LoT4t5odV2BOHPYChLP4YF8UYqehEyU9S34WQk8bstYycWX1mqpjpGp180Gi1o65ji/0kfTPNFB",
-	"OMtQGY/DhxOI6igkkz9VHHakhJ5itDVYph44ymKXQSYtKVpMto9z3yMh2sJCK8g7SlDrs1hUm+Ib8F45",
-	"iFTHVTSwgz6nzCNfqli7kKp6tIFWxJVoiIUgUoCAxwWxYmufKbk1Vfw1FveOEVi0QIOH8F8q9CNQqA4C",
-	"s3KVsoaA1ZVCz0NKx1jWe7NA51hP4M+rC6sR4dw4n+YLN2ui6sSl4FPYpO/b/OWGBIMxvSW6zy9Dte3q",
-	"PZSSDeThebEvhj9UA8xusjdRC+aj2DMak5YU1csapRa7POrL3R1zUCuQ2/O3V5NhjXBJHnl6kUbnVNfc",
-	"1tnZsappCMXisOiz+EZKc6vQ1qBebVSbihL/h/qrpv76X+vVhvpXffFF/aEVsL/Wq7VqDWktraH+Vr99",
-	"p/6D0X/+JxoOto/7DNiIvfGmmp6iK9NEVyY/RdjXlxoiJCUVkEKlvhgTqLMqOa+iU310SlnUC8jguuIN",
-	"Cg31ev6auUWmqxCg4naeev8H7GP9wgcPInqvKnUDnS0WeE8z8sNjW5FWtrTckJKerSmp5obMEGVoFPn+",
-	"MVRCtLEhmIk7KNI4QnqNQHJCLtXSbsisMDDzhsxe0zKpSuezgBoMVbCSgNaysa5gtrWAsxmhs66XRW8k",
-	"hw6lZTcij+trgaYchwVsVjXLgGgZqpY1/r4fxFbjdXnYzTG7C+3OdpAR7ADZLkPuRbqe0ZburGDqnGme",
-	"dm/wF0F8GRSfQNlKUZu1lK3kvafNRcruYPNMpCv2GvvykvvULchEMjJzqVH5JaZ+FJKUXLKqEFFYf3VK",
-	"2RUJeCjF0qFqtWXD5X2lZiuZWYo2UYysCZSeAFlTR7TW0Z6lqFDe0ZcpY2H1b61vbKeimgp6yB8rScbj",
-	"JhwTym2YIovI47k2he4Ey50JN9WPinrJ73xKN5bf+fRLzdlrFpshr9hlyKe8iN7mVNA1tc553Aa9v8w5",
-	"aPRNjlwezI7jECIZe1HWTyZd4r+5r9m3UDpfU06UPCuhrcOa5qrRp4Yqvm9Xid29PJ97BXFtI4fipttM",
-	"v7tGZuUS/+VCRLUm5qKgBPMTCjW1W7UwlSaHqxbwmGB/SZkp5IZYTHbwndJKDSbHFWwQlcZrA0aKOyrI",
-	"5s6alYV4KE3k+0VAgwO0IENbInJdIgQRKPAjgSxwVq0jFNORhCTeNivrE4CcJ3Mt/5ummd7LkE8XUzTj",
-	"U7MvQOhD4T5LDiIdTn9fP9UaHid7QmsV2czRwhUKUGaudoZKOAlRsideNM0in9KcKym+9akbljvLLFbE",
-	"3qeEIqTwPA2m1BVfljYQ0+GTiYXUt+W7f3g++HURlJ5ANIydzevIhTYI8On8dfGy7+mwS+3k6YC/vstO",
-	"YeYQuzcPZTjYxKYs+YeHsPytru9rJ9zJhOh9F2TXgHUs50kBT9VxxreiKwSZEutQBhBsbGAbnWDToQ9R",
-	"gRR3KohMjMKQMPnRBlvOL8Y8YbYMnkuBcCpa06zEpr/pjRd7lu4VnpY4oJ4JhIeC+5Ek6P3VO2u9/sNG",
-	"rsXnsAKdn9+z8eFNIyERiLCp4zftv8acsjHEo4EHquD04fviQwlT929+dususQ5mgbQ3D5rqZHHDRlop",
-	"uSmO3i2e85uH3jyIIT85t6y4EkPMmb8/S6/7E5DmNLFZhzQXONoWuta2hjNkq6BsFzna7u1Z6xHmxYHS",
-	"5dkUOJDuBJ+YqOsC9wQdUxkXFDaPIzrFY3KMLHSsVzTlSQYXHJh3fnj//dnnk/bl9cnr9l/5aDRXPqoo",
-	"5VDPU1jTL+RT9Kpj4j1wJCfPzdMPs57CPvibBZlHYcDF6tHsl+b50nQN83vRvVGnfVbW2bydJAVxyAmq",
-	"5mqEmkhS7ViV5ItEJkxkxEN03fnh2knUbBMT3mcmFtwkR0J7cDOOyUFXd+LOHALs1QaqqtWjrVSIOvr9",
-	"199QurFe3kuZbgtX6XXPX0FXmlh+rPzSr0Sh368c9SsTKQNx9ByYWdUjt9Uv0U+UTSmrunwKOKN+eY6H",
-	"br/yNdWQKmkXqxtdQSbe51qtYZThh21RV8a7svnx5tiO4dCoyV+E3FrOiAnJDYmMQuP/1pVqUl2aluF1",
-	"SgJfsyHWJm3MbAexIlOCS+it2mHcggRt6XPetv1JbEM49RP0iVi7zt+cOXF5c7LiuwZV8oor+KFRSMTE",
-	"nxnvrBfX1IP6fca7Oy9c0mxTglatVl/JUKTrPRYuZa+FJuQLtrUVsh7exK60O9xz970Dcjiq4fqw4Ta9",
-	"Ftkd7dX26weNwyZuDXfdPW+fHIwOC34nzVGlvPrgKujRSz1aaD9Jj5Xe7+KTeXTRIYUUa8gNvSygbJ5W",
-	"9wyStHqvkw5c7y9P29fF3bJ63KXYv7LV61bs5abbjKvL9U8OZCQuP5Hu+VKrr1eMI7OWsrS363StmLKV",
-	"mAiIy875aff8lf1WQDLrkCTlY3iIQqIgqqORLAjNe9kKeVedN52T65Iaeb1oaDh4gZi0QYdPKzIk4PTI",
-	"7d/MJ8WMyuNJ4leajZWowHwDkncUvSOFGtYqjYsTUNjexavF55uXbHx+0XUubhMcx8Yvtism6wKh6SEb",
-	"bxfKXEvW8Og0JsHQdWhM/NaTGe7SC7+X5S67lyc8gHVtd7kbNS83nJ51z48QuSXhTHfKymePA+HzeBWd",
-	"dj503l1cQoc0D33odj52ro50j14cBLpvj2Gaos+2NMcUaAoVDbdt2RXTqE2nZh8jmB9eTYaf4plOZHex",
-	"71sv/g60Nuoz/SLa6p4h+CYu7+CYqk46YhxNMcNjKK0fhwfEGfTQYUUL+raSglpGxanEi4C6CWqHhSRb",
-	"N7kojPsraX18nZ+/tEdQTEtXI8H34RAFrXuzZQPIjnoUYc8LicjJb/yOkXBNtlLflK10TM5vT0Ye5YtL",
-	"1S66SPrgFvEJwx8su4gZRHy0y3iFnuLRSYRByTVIg37jyWizXfC96HKyhycC+Lr0OIOAKcm7c95+8Q5k",
-	"xdNuT/9ZTnj066VVES6mVKKBCSAbQOU3Rf7uJtwnUCcDcpNGPg20bU3bR7VkPK8hpmLqstPIMCImS0Wk",
-	"6KtjDNzGcSqyXTdiA/PXwquTKR6Qb/VpagPkbUVbioC+6V2ca718sfHgmo/HPjHqT7kctyiO8IGUzKx+",
-	"aWcspCi28kNukV8CGhKxMJRF14QQkgcCCg5C7nRIGLmzfgk5IWz1/mklRSja6M3HJJurHckJD+nPuqrV",
-	"hGBPt1JdZhXR1UGTbZXC4vHvOqxtjWv+vqTUcZtl2t0WRCtmmayxBdZLwxGrf9tRanGZO+YDCelotqr6",
-	"8hg1UEpszDB10YEbx0+xo8CULnwmbFKLekxXNxxG1Peg83C6MCB0D0QTEpLtY+TjcExCRAWEQYZLyqiZ",
-	"IN7lUcEfqEd4KRmDtuTHyItMz2fKkNDl4+ZJr33IlLzKO110MUfwXhI6nsiSx5Y0xwIZbEmy1CSaDhmm",
-	"vnH6pkvI1FoHRaW+Sx5cQp3vqCcny7aR71cKyeoxqIpw6CMZTjgviF7QNLBHiioMfpwQSEME1qkHAJ+F",
-	"0mYs8QS1KXZyUGF7cm4JQkzGjJl7u9jJmizgmk4Jj+TZoiqC2My7Ay0CTfgBFdDhQVfd/XZFhkvFgHYS",
-	"G2nBdENIoGudCiIllAoZRlLncjKpFJ6JKbc7DxFya7uxrSRFGvB2bgvzCtYIseTMnMCKM5qn27qhc2wR",
-	"L1arXp+1T3Z6r9uN3T3d+XyEftj5IfpputOjY4ZlFJIjpO3mKXt5bLZPxYuYk+szHlpLf9pHppVthIXp",
-	"C2CcYQpjZ3Agc30EtB78II07iiJCPipam6rJDRrv5UXvurDjSGGFfrjfBi2cVF5E6vIWX6T0ocbns075",
-	"fnPUZUlTeeqxKBW8LW4ylGQxAVmLWKyOrGdi7iabNWfiYgtv46qXUDzIZTK4tMKriiUVswSz9gUHu7Sl",
-	"UXFaz0Luv1EAv15GkcBoyIRdaZzpotd3nHbMGmSCMuLqOc4Av0q6C1qGebZqHDIJw6LapR8ns/SKTAV4",
-	"22KIM2QCeYu7Qt6uEBabJ/ETKYNFHh7t0wUJ+/X19SXSJpy41pKuWOTyyPfA9DZUb2C3LKl8eez4yizG",
-	"QKJIqywO4I7RwkIqbkKUBEhXMgCxx5Q532UWq9xteDKLUP5W3s80VLCrR9cbiyC7hhZpMf+Jlr3JUm+L",
-	"uzqC2gs4jHDMA6E8cDRUDw5JrpujjSURGu3tx5Dc8hudFWm+IR7VnQUgTKNqMD3+HHdwj7+ZEqU1iaoL",
-	"KQLQkwD8wFXoWKy7FUBP1mQo+42x0hda5rI8sJAwaYaEJLfyEJR/94kSyaBBBuMoJAHBOvdpI/k3KbJ9",
-	"uH6tdTPY02YKx8i3eZJwoVSRqfRz2e71KnPlesAjk9GxLKrqgtw2h9RqXgz6GoKBVbE9sY2mBDMRG8JS",
-	"AVFxeICeWAcELEKknD5oFt6ozZdPWUM9BI1iSn2fpmwOS/KW0wJPrdA8YCWxOH66tEuu5Ehfu2Nbu97+",
-	"IiSemTYEM6UjGFNuumps3VlDe/9jytt/HAFb647pNr+LtBcw9ZtWGpke21AOJBUIyMgdyJ2peLP5Pa8v",
-	"3JeJLO/XVDmPkZKVEA/h35xD0wZwplyaz79EP02fGxyazyKYM2+lbLQw2r8fPX/+43/0++LTX/6tUNsV",
-	"xI1CKmc9te/YhxwbBQpsQSlLAg6CHRNlLOwb2vQEVvjLLkq9u+0kXVK0SV702Q877SDYUcghJJ4GaOs9",
-	"o18yBEIXddPPnXPmkrg7MiSsTAgaQO2SAfopIuGszwIc4imRJESK3NzBWUB4ORR3m2BFQRWvU9/pYd+S",
-	"mXUSgC2Cqn3qL6w/VulB6tEEMAlzCGhc0G/K39xJTRlwSMKX9rTefLyeI/anZMpNy8GkbnZSz08NpoO8",
-	"fT7WzR8BNwGVYfRkCeqoQRGYrj5996x4XjpNzXqcQO6ZiAENWSZDkvh3dETBiksEV8b3ESlKZYkXZaLu",
-	"4UhNbLUTc7WPZNjj7o3u9g2HBc8lZ2U9OXMnxAOxOoQuAhJiyUvOB4DEA7HG8Wj35OoL0L7WBdPD1Ggr",
-	"EyzDQyXS7piP2yss7Cvkd494SSnMHRMwM8TuDVJ8XR3DlA+pD7dQHNmIGpsl5SAOkIPiZMmXkFrLZJ9p",
-	"5kfZGG2BemzbQMXHaqjGUHewx2LGXBzQ6gxP/W0dZJPtNe8grOtDM2Cmjq3JrWhEZApZqkkyFTwmXNof",
-	"q33WZx1gzFCoOiQi4EwQx5oOFFBBrXXAAM8QMaJmnw1+6YPrqA+ikdM38RoQkF/rV5w+iIn9ytHvv/7m",
-	"9K3SAD+bwfuVrwNTIE23BrB10RRMUvaDap911BoEcnEYztBAfz1A/Uq9X3HQQE000EaGLajH7VMBBUNB",
-	"wtEbEIgz1KrVNFXFYA4nzCUI91nSjlzpRQpU2js0MIseVJFOBEZxxjRwthDf6cZRAEclu5tcQzwm4kiv",
-	"C/0VAaBAX+5Xjn78/dffPjn9SqCBAYCjP2soOv2K5BL7HR+ipxQsz+13SoFVX5x9hSqh6vWB8arp9HtU",
-	"c9BADTVAjRqCXCNdbAT2a3pd1Ws1WKslaFRphzZ8C6o+qqdNHJeJ9zLMRnflvyEztDXAN59///W3wfYx",
-	"GvwCI31VQ/WZvqBBIJ6br5///utv2QFYNCUhdRH1YCHtAkZ6hAY5noP+iibky1aKA5sYNwedda5fX5yi",
-	"v6B+pd9n/Qr6C7psX79Of9FnJ+3zi/PuSfvd5+/fd67+nnk6z4jnfwPmm/leLcZUPd+CqI7t7W11LDCz",
-	"2isRLg6IZ0OYUYDlxEH5ZSSEPiS245gWFXSReAVtgbZe8Weiz6LQr37AfkREtQOPbjtza5+TIbTIYCRG",
-	"cw7tINDCp6Jn5swyvC+mS7pLvI0sNKdPfEFAtqiiMx3FgBnaRVPKAFv4aJTKweoz1+fujYNMm8VIEE9J",
-	"IS5xdDHdVq2uRQ+fuoTpzCnDy9oBdidkpwGVCkFwjeXEu7u7KoafqzwcPzfviufvuied814H3kn6ilV+",
-	"iH6avgp5FKCeRrX2ZTdVa/CooushApskDAe0clRpVmvVpvb9T0A4jHFbfRiTVQINHdsqAZJ0jBSYDc6s",
-	"osENmd3xUEkXWLoTIhCUYDbWZmhV32cuFmSHMkGYoIqI+7MqarMZCrlPIGgT4jWp1LCMuRAkNSm61Fbr",
-	"VpsxEqIotSkkjzzXNjNn6XM9+vNKz73VG4Xyc5bTADQbtVrOaImDwDdM7vk/Tc/9dGYYhCRAazVr4Ihf",
-	"/hHehvSYCr75rKTJz+4ESx1IaNWuyuGoib/77rvv3IZXz5hpjyqNWmNvp9baaexf1w6PmrWjWu0vtYOj",
-	"Wq3iFBZznIJqLdWRV7RNug65PAaPQdw90SuwQbqwzFg71eZt9aJOAkpl+FT23TpR6zys4WEuNUZJjQD3",
-	"4oEa2YHqXmOkBtole3huIEg8KR+qmR0K14Z1A7vm3FCQvFI+VCs7VJO09Krw3vz2TAKMwpeUU3TB+agn",
-	"A7Ch12zERaPmZJmqtsjFLLVyVP8amzSVhhjb9m1YawUog1aPVygsmrF2g4g510AZj3UaTKD04K9OpaXx",
-	"v2jg+J48f4HjZkzwSn35K+8ZNvFgxNMvNZe/9JKHQ+p5hOk3WsvfOOfyJbSK/OpUdlfZSpcpVR37INVl",
-	"lHG4Fylt4cdP6khFNJ1ipTUBLZsPKIcaOmNhqsuKyqevTiXgRfGZ2p8MkqySkU0tOkbuQMV7S2aDRLpx",
-	"wGtvJSUTQ18qLdnweFOKPSY1Awe+gGYtPArjMH0YSV07B6kbAw9pfHeQouXm9jjQPrXP4rLe/I5Zfn5D",
-	"Zoq/g2BuDY5qjRCywJmpcy4m/E6kF2TZe5/ZtTxDg/hODqwB6QhiSaALKWL8DupZz2wqls109LEk4Xa1",
-	"z664r0Tes3b33NGZBUWsSIO/DXTSiEYvTIfa1Yn/chI8R3jXub9dFkRSX9zE5m2s9A/OtdKcanfU8A7c",
-	"Oj4c7pOW16zlGFb9sLHfrLdGo0YLu819jBt7w93d3YPhYas5xN7uqFbfH3qeS3C9PmoO3d393eGoWW82",
-	"ao0a2R0dlDG5g+u6oqAbMbnGpkxuN8sFvFa9Odrb84b7u626Ozzcd/ddb9jwWmS07+3V3dY+HhGvte/i",
-	"/YNRY29EWnsuHu3VD4i7N3RJfT3GuJebnNQOmzW819rf392re839/VbtYL/RGDUJrhFvhN1Ga9Qc1Zru",
-	"7l7drTU893C0f+DuHjaGtVHtYLguM93PccADtz7ar+953qhx4DZJzdvFw8P6bmvUPCBNslvbbzW9Rqtx",
-	"4Lot0qiPWo3dfW/XG5LacFQftWrrMuCDnFhQJzXSaI72a8P9/Vp9/3DPre/XW+6+V6t5h+4+bg4Pms2D",
-	"IewdN3YPWwcY41rrEO+PvAag1XpMew7fHpb9LmK9pnmZLlZq5fDYXv6vxYhb9RWmuNR9sa85f4dDEPa/",
-	"NQM/sbXMDSHJ8e2vTmXehqD47XM3JB5hkmJ/sQKWtFLXZrAJFij1LkRqop45e8gBg85f2pNCvCPdrpww",
-	"Gc4M6wRWyTjbMWw3DqzUhqQRZWMSBiFNetRY2wQ0hAXHpsuZUKqaYp+S6MZj7kRx8D6jgIORSOz7z4S1",
-	"LAIr34LGHLqOhrFuiu1jhJlu1pEWhZQI0Ko1y9TAy0hMTlKAXFsjjMREsUjvEsvJpnrcalc5u9SMX7zk",
-	"ZqdO2QHxJyChQYc/pey1LmmChmBydjMYY2+s+mnVG/v8F30OX/Wd9UmRs/qKTPmt9nFOj9NORDkJeTSe",
-	"6LtkWrlDc5URpr6W4fsVxtPr7FeqqFVrQcwZ9CoMiUn4ZJlrlncgYGbSYnmYyopNuRWKbtYpbCiLsPe9",
-	"Ws5KL+iu5t/+MnamgZwtun/67Lw/79la90xDLWUczzEqhA26z187pxJERUXHFFfbgvoYOmJg25RVTsZN",
-	"FciK29zDHVITKrJpSCZqX573dJ+cPtOeOAV/NYzGIV06qhocoEEQ0lssidafLztn2w6YNbvewEEDSfBU",
-	"/2Vr39q+pITd0pAz3bMSvTw5M2151LgvaUiGWBClmoJ4aXKZ3ghofJNkVd6QGeji21Wk+/D3WTLK67Me",
-	"gn4/b6lEg8lUtLU2r9tRQ/kloxVX0QVwUys/GJW6VauZpmBK/e0zRUREFARgn6+iNkyfDVEKcCiIZsS1",
-	"vP1dEOwTcMeERGjXDMgffaZkDabrOx2nGsCAy0u3BhJpUWNFItZnhVRsbeGhR+Qfgr5taDJIKsFXXD6t",
-	"xmEmWl9NoaHS3q4uTt+fXHcvznWHF3ir/eKk3miedl6+gkwxi+2Vo8qO+t+LzqvuObq86n5oX3fQ287f",
-	"4ds++/3X3/oM/u6cnxb8ru413A7FRTov643mq9fdN6vrO9kzeWDLxSZLWEtGSwcziawk/ac29ijaWI/I",
-	"jbhPodCXmH0WqGd6pqwl1IS88NAjYc4s6sQ2URtBRUMk7qh2lAEXMXlXiU1UlLrGWrXmUawYDonPlRYn",
-	"eY4YguR4hBhHInInEN9T7lXr2U0/uHHwv5GDyAQ+3s9D9IA2JHOoqyidFon/lHw38+NoeiCSWzTvyFlL",
-	"zDBVOozImDJVLCRZzyXUptAVlx9kujIHVM/SLiVp2zqRSQ8lxJmS4PhopAU8HbKNgHYogqd7FycZZzq0",
-	"zCVHfaZb2eN4UN3VVjuxTCRPLNM2TUQh1XLflo0+VLTY9SOPeNvWa9Vn0KJQoJCMIqFk3p62f2n2DSX9",
-	"qETYDwn2ZmBuozZUX0deVfusbZoZyuTG6IWpsW0gxGouJF1FJLmk9/Ek5QlQMW1ZlXAU1jd5JD/SA5LS",
-	"b0FJV6SiShJQWMHInS2J86cY+AjUuAPYowiPqSeQkJEVTfQxIf2Fel+fh2RMmLq00Kn04aiqs96bS4nx",
-	"VTatwka5JaJkOkAAQue1lp6pDQDSa+yDB7LdZ9yH4L1s+R9Lvo8K0weUHu8R278b2gDr4Li8NOrY6sgp",
-	"Sq/oreIotoo0sNVVSepVfFypirbfgEgVy69uvdEauaPhrtckh82DVmvX3d3fa46axBuCh3V//2B/dFir",
-	"7Xv7w6Hb2qsPh6S+N2w095peY58Uy7wPRsQK6gsv8CxmKz7/KRKuYwyFkJKE8mQu4jIyRL2FrgVtoY+d",
-	"glXUlXBH3qrjioMs0mU0deitur7526vjeQRHHgfPAkqEJysEUSEinfUHPeuKJLCW+VWHboM3g7OV42j0",
-	"fmwczYNeUxb5/sPdnqWOg1NbffPPu7LGXdFQK/WiO8X2lwtGCuuxoji4zLJxZy5K+YEtKuCjME0ETWr3",
-	"dhGivyLym2D5nzHC/4omoLJ4o/pRrfFU8UaQHvgncVuDuL0CTlxG2TbRJHKGmahQFdCt2ywt06KA1H63",
-	"1KNVNEh9GsS59LruWrqmK2fkuM8wM+V4TJsc1yc4hMKs6K2SMPQ8mtZ6HOR4bfNRJDcxmmQi1gxNXlVY",
-	"0MUBvm3QrWMqKSLiUdOnNE/ZUOMpw3Af7D4bGlN4In9aKx7DWmHa9q0WQpgzRySVAh+Ajiy3KWjrdqJg",
-	"bGZOQNz3+sxGHxZZFMCCC7l7AgwKNo0wsSNsH5fqKX0GFUBusU+9OKzgLZklEQ2WIq1rTogzDZ9KgCPe",
-	"wYGHa02vdVjHh/VGs9bCh4cHu4ctfNDyDvabh+7wYH94sH+Im/U6HtWI22wNd3H9YK+5PxzhlKj20HZR",
-	"tcJVLAo2lvRPo8I9jAoFd3EB4Uj1Fyz1ZV+Zyiv6MpunjxRRop4JDL48f6WbJiqlq2W6Klq2rq4mZX2W",
-	"q2sgCPN2oDDzjgv1lEUAxASHCmDpuCAcEkTHjIdKc0LtpE2j0De5z0Y8TOXlgjsHijJ7KAps1WvdPc4W",
-	"EATFzazOQSEdTyCe6C7kbFzts7aNGxMSQ3oy0JhBvrniAAlJfR9NMPME4pG0a9OlaFNUhbhQKWhaovmd",
-	"mDP4FtmiSbPJyt6wNmq6NbJzMKrhnZa7u7tziHebO41RfbQ32ncPvYbS/uAodT1JfAQfngdsfDzEguy1",
-	"HPrhxcXVXe3tqzFvt9vt8977Sef9uN1uv1b/afOT9t/Vv/W9f7Z89Ue1Wn1IRcSAanHeYQpTq5sJBI3D",
-	"5S9cc36G2czQHvEwl7xIQdB3y42RJL7OkZzkr/OIh2MudwIsBKQgKwGgkH2fYepDV0vKxj7ZiQRBIRHE",
-	"1CJx9N0C212zZu+Woy4OXE0Tg2diVRQX1+1bjhGVEOgP1w9+zl18mCReXxW1hebv0O+RMpgWWxNmEJJb",
-	"yiOhF1Xts1RLbCpQo1ZDd6aENg/hrsHq9FrARYvjgMEkS4FKFJJbgn0Rl4nusytFPn06pfIIHAzQlCZQ",
-	"9MeMpv3QezVbSh0ITaOWNG+Dshq6SXP3Ej5NeBT22VarcVho83kJZ3Vpj+o+/l1dI7+gX87KFyu7mEf1",
-	"6j6yJbZtuusdI6xP2dYMv7MdLYoRaHOJ5JHUkT8I1TqDdk7IXvGdFFlZQrxAsC8nWT06hsANfW7ZSOB0",
-	"0G+mYhy2GUZvPl6jLSgEMsg0DzlCL6BmEvr9198GhR3EtpOqZnYGCq1sFBUYQdxHq1Y/QhG7YRDbbNDH",
-	"ShQxKHQ0t60MGMsHAs90mtR22tBsE6OMCzS1PSricvg5woVHkoSoXjMVkq28I+KQd7M08Kw2a9ono76P",
-	"6ZaOP1QCW303IfujKAQiG48HylbjMIkYR3eUefwOrozaLixtPpYQDvibEDqnkvC8imgqyVcRs9XpBqzt",
-	"kaNZzIkq2DTrzsLdpTrxJCbfw/mUZmONmmtmpltjVpRKW7F1ytS89Yb9dF7ypunHUyGzN5PhK5de0Dfd",
-	"9z936+e0K7rsatc96e51b4IfPpy8OayS2Zsa+aGtHqr94+PuZMi+p6Pvq27DZ8Ppy5r3wxv/IcVBc2gi",
-	"8hfqmD1tKqDsT8vVH4pVqHNRBB3oq20EyLyYYC7hF7qDX3kItqGXKWpqe1VZ0u0kLkHrwVvmACyny6D4",
-	"EcKSZiWCMjdVRBG8gNoWVaYJapu6bSj6tCTnoUnJQ6qBGTgtTcYwnoqsIPffNuNVG053EglqyTWLS2Cu",
-	"JJrZcpCmRCSkaaXEMZZ8n+7nBrOpiX7/9TcjdpkIM8qopNhPXqMCDaAt6wA9R4O2+utv9Uaztbs3QBHz",
-	"leQFlhqw236+bPd6Hy+uTrWTy7jr+yxRQDOiWzzJRrLbWqJYJNQRTslTyWIXgbi3OJYSudLnUHEqdneV",
-	"owqc1epX267rsQOLi+Srg+tGIydfbSoN3bqvz76lJJRtWvgHkoH+e0k0cUVh39wtS1j5vOk9JGMqJAnL",
-	"yWpcxctKHepKeWig/hnE5bYyyvAWyC6KNxu1dQAs3mYi2xs7cLRZ2uY3gBEerGNLDPVTTc5g6CAKAy5I",
-	"n111XnV7150rTSThucQEv619bTEhZYR4IulKcZBqFGb8hqmGFX3mE6koqdqsoo7gXTDeu0wxMOhQBOmV",
-	"APpn4iiuFp9SnEV8C/pMCXW1I8jHJD44DYz9UWdsxguWnKM7gm/ieGTYILAHB2m64amf1H77bEuPpgv9",
-	"biv+cniUsSpZp2QmigwtKLtwZfHkHpRaU7xK66BxWG9WNpP77qlg2238qWP/S+rYSVFYRL7oCtFF9Clz",
-	"Bx/NolpbgTmccDbyqe798F+cC9mrljCOorNYIvZnPTULZH8lWGcIpk3zi/XvebaS81NZtjKAizBAkjua",
-	"YUXCNv4GBToKqqjLhCQYZsHWW2WZXGyoNXXW1dRLfc8FLA1ddXqd60R5AHk/5jIxl0tcXVFwjHaNyoBN",
-	"PFvizUJUrssF+yzNBlEJF0xZNaxlIe+jS3pwawcflNCPg/2rhglmzk9xVMPzkGVnseCw7aTOQ21fq05z",
-	"nNCBqhyMUK2tmBeYLttheaGJE9IMFQs0preExXNqZNjO8l0qDOvts9yMKMd6C1mpIA/icUvxQta805EW",
-	"wA4TWt5w68N9Uhsd4gOvNdprDndJHe+7h15t1CCt4d46nDO16n9l19x1DgtN/7RjYBmxoZD+6Ypb1b5K",
-	"pAnciaFqbpyheSnfnLpFcP6LuUKOeC7QXZR6YSKFTciOol5TE3ewtwM0zCge3FLwdOBBPQ48qKIL5utA",
-	"nikXss9C4hJmXlZ8IKEoYD42RNyGCC0hzaAK7KCB1WIGRwm14aP5AAbNW6vmnTSfWPZmmqGirbx6liJc",
-	"O2jQe//ic/vk5OL9+XXpsCnrsy0zo3vQG2Wuz1DJ0/ocb6F1f8IFdX+PlG6la0ZK4vsijrQo95AfIeMA",
-	"ZV7eGUrATqXzyGCNjVrN2Mjir8ByljlrTH0k8EwgsKihWM3kIUqBR6GD7j4xynIXXZMylbCfLNXgoSk0",
-	"DQyKcalTsxPxog/9J45h6ow8UDKhOlEeyTiAJB1g0meDOBjLHrf+fAKiCvRZMeTc2jFTJczCiImyOLTj",
-	"PptSIZQuH9stdZO7pLZXzBtTc247qQ4YcVSdkWdWiYlJX7a5+Jit1IEBhlmjaZ9NuO/pbkNzkOWMbNvQ",
-	"muKImiOwdgIorogMZzvtkbR9vfLFvJjXUYs+0XRtc+05AZpWoiFLav3QuoXuaw1HJaQYqK2Tu5va6L+6",
-	"gGDvnpJS8Q1hx+hO3XMlPmqu5iCqWMIMbp6jo81jcgK07E/5Ya1QHsurgV0Y7FgiK+R6263kOYJOeUZ3",
-	"hKQbm5+UxPLA128+XjtJgGFavUtmDckoJGKyQ6dKuBgTmWQFHCcTxA3PBKxCQouuOMPANCNIL+eZSLoK",
-	"mYBCmyCk6ZRmmIq+6dyngdoUNKAS8bOg1YbPhJoJ9mwiqW0HhtyEN2SWjzDSkLpXeFEM4MRrrdNTESSs",
-	"xoWZN400emr31imZ8of0byl4xbLbjtrNjpIroNt+ytkFCRrYpy5ZnerFS31sy6hCt/m8knkr6O5ObXfe",
-	"CrqpzfLmHx/rt11WyxosNRS73hwMH4q3xFD+M1Dovx4jSjqp5v1qClkK+U7CAcqZT1eIiNjclrgz6RYW",
-	"Zd1Sgapux1ELXrysFNsyRYRToUXQdie+VoMkEh0kb00PXcxQSNST6o3uGRJECMVnBfUJk/6sz1KWPCU/",
-	"68WaYavowtdVJa01MMl1S9X1NY9bRhB3RxRx8LzlC7HRLcWJktAnWF9clCfFI6D+QYa/MA6dw0lo3AJl",
-	"xPpKn1dXd49du+xuG7LkdNPZb9J3bVXn0KZkMRj23hw+XXhAO3MH/sy+m4+qins/52OqgIrkiYglEUmw",
-	"VUwsyqnXiPrkeRQoIrxAYpY8NN6IaeRLCl0UjXavBhhkZGZFTQzeW7VdeyKgnytYHYQMCcQVSFPoZ+jz",
-	"oe5aD0NNsJgoYRvqLt6FVEpFJI2kq6bV9ckpQ1My5eFs+xjpPVA2NtNoS0xo+/d6sVVmazhTqpqiFNt6",
-	"ythmol33uebvYCgaqBUZG0oU+gOwrpxg3yehgNREK1hvDaBf9sAx3XdTrazjFteGBm6b1p2Gxm0N4iC6",
-	"gdNni/ov683xO5YUVTBjpmuXQ+8zSzPt3JwZw5A+oOtZQIAYC0ZHI9vuNklf1LDc+vi6ff3xFTrrnnX0",
-	"k6DmYoF0/9SJlEH1lEjiypNk3G3HGvNw3Gs6YT/HkKapN2Be2lFvKb4Grc/6LO4IXLXxJ9S6/UL5TOg2",
-	"ceoHY2JmM+TRkLiSm/7eQaBUc9ugt7G722cpn9eWwd04CQfQ2vZy344Nk6B/qKnBCqag+vms/cPnF3+/",
-	"7vTQlm0FXK+1Dnb392o1DTMH1Ws1dEZfbB8jjHwl3IR6wbo3a73ZZ1Ci3mAeVVpXIIuLTCggvKQ+eQAW",
-	"VaaWxPf6+YiH0x3LghJSH4RqVZJq9qZ2UhwCrX45Tp8SQFkf35C4fEqEOc1qxamMbKvyITSBTrqI65oe",
-	"laxa8qOe91P8FB/+k7iPpr2k7kzlSCetPv9nQMYVp6LIA1Q1argtUvf2h0286+6Rg1EN14cNt+m1yO5o",
-	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/evzW3kWx7YvhXyT9i/iGgTwEEwItEMDpmKJEtsVuUuEmq1XO6",
-	"elSJqgRRh4VMdGWBELasiO2YcMTYYYdf7Dnz5hnHzLafZhy+nZdx+OF8kx2zz5zzLRy5VmZWFlC4kCIp",
-	"So39sFss1CUrK3Ndf+u3wna0ybZ623QnR3rA3Rt/NVQ3x26bW0/arc3pbr1qPhoRu2q8H/0a80HMG6EY",
-	"5IL9k8dzi/aAWsBHvCeWEpaiuIa9UgU6h9TK7mHKJIMG9Gtf6baMDNBXYGJ4S7hB1NN1V3zHoMAtWTQo",
-	"Pqj98HFhqYT+zFpY2rBXQRUYpUQzrd5J1d21IsxYVkdbQrcjMuK0i+CFMQVCfB7VGuRk1E3iEEXTm9OX",
-	"WjdhvrdgtICzZKcPijK6zOchDfvIPAgXVoNn0ENbDTgVSYcM4f4eGdD3dXrBvt1sbW/uNJtNj8SDwShT",
-	"7kpQM4m/w3N6Aeos8Cv+qNncDNWMwb+YXwn2lEkRHPXqrwRn9WOahf1AaTrQFBkwvAXfBDXUJZvNLZsG",
-	"oqQrogmk815ztLhICjzX1eBU/beDM/5ts95qtjehcwz83Wq2t+r5n/XtVtvcv93c0WFPQgLzfeBmapz6",
-	"9tgPNaNpBiEy9OwYj4y629GZpML1ejDkmw2cA+jWD3OgDCxC9gtZL6nmnSb4QKDCxmSTAdLkfWtQdrSb",
-	"TZ3YNA89iOVQyBjppUz3l0wrLbQkEA6iHWW0gfTSQ39bajNWDa96+t0zstPe2cl13DcBDJULXt8/e3Z0",
-	"BDeVaOlpG8aaG9ieHli9swY5UiYGTHHMk5izALMIYNRPhhAy6KZirGxM7J1nPnk64lxjagekCnpDEk0R",
-	"2KecnP343FP3paMoFh65iiMmPHJy8J1HhokyMjP2Pqvt6WyavnAyZB55cX780oPryU/HL8H4/Z5e0TPY",
-	"yeqWhtHcw49BApplNOxD0yEPciRo/wG3E0yi2pCAKIYPcwiPhMk3+w3mI/ip7sqB+msQHLJDuACRoKHF",
-	"znI80xKtfiKSOJx0iKQ86or3e0TbZ3WZhuSRMuweOdEQHJURQ6Zf4YjDfEkoKb6wxI77J0ePJBFpfAFY",
-	"3rJiqhsZaeqiF8p+WIGE+UCbxIDqXOH8p5OMwVZb5eSjnhI3IG1WCWh8s/FN0URcxZibJ7+ve6dS0yHf",
-	"/cq27DMawSf4oAvwUejIWX20n4zpRGrZB3Zp0Zh0TRzGRwOl9uBcxxR13rGgGGafFqyiKdQg8oeWPGNW",
-	"pJU8yYgSIxa6owz382JhANLK2cukCsIBVStLpHLtgj1ihN63fuVPf/ijX8mPfPPtm/Pv6k8ePYIKdyud",
-	"cbs9QhFQfMMhVQpbDfqfVXHU/0U+gJrzrNJVZWbjJeMXWX92Ip7C9jb8X2ZdP5KoLRd+b7sUY57tbFW8",
-	"yiDm8UCtgaYdScwzdsHSwlCmJNL8RbdIUi0e2uw8KLOiZBmU2hiL7+18D7/yc7O+S+u9Xz7sbH30K/+o",
-	"9BPkIvvsxX57e6ckivRiv97e3jHi1FHVMSeJGLO0HlKlAdh7UmW/jkxHPTXq2tzV4o5t2chcZTL/gxgl",
-	"s5oc0GeXSQL18HZz50GLzSkrUX+btQhdi9DPL0LRcJn9JGisoUgDEx1lWh2PJNQcKPEqVpV5+AglW375",
-	"izr+ZwP/848Wzt5a6q+l/kevsokBoBJeAIh9P5IkFMMJqRY8/Brgz5E4YI9wYXeWI4XvQy5+tuX08d4g",
-	"cjs3iQVvtXbmYRCh1AUUaFkIxFGqpAphXPQ3a24ktXUNzGKainQpZnGV4UyvrpUE7zefLFd9/5sF0vTj",
-	"AwKBaHdbRz1JdwKBQoj2z0RAcSrL972eZPL8UGM8nDApGYtREhGpvk1VTaqn4y9qI3qg6GueDfdAthRj",
-	"fNMBwrFILyWhiIh7fnheFqR4wW6YSrrLKMUqgYfyTNMjaaZ2nsRc262/bbv1LP59wa1RZgd8wK/I7Xct",
-	"nfK9kpWmUx6sJbA2LO/KsPyN2pMlGpnKPuJvrCJy+DhIVWsTz+hTTI+8ONw/sM5vzaV6Lj7hlcCl2KcS",
-	"HWZ4nLmpvhBtnCnyc4t4Z/kganskZVk60Rh4pwbJlD5NfVbnjLLqeayWygQZ0zgr/Xy5aPuYW1XlzUVZ",
-	"ahD57ustMKr2pzR3btso2wqV6yrp5Y2sPxp0OdQ3LUg0I5e1DGmCleo9oIeXccQgW/peCZBgHPztXwf9",
-	"IAfQUjlkYUbAcgJkjoaf+ZxxQPNEnZwo2zZ9wNuiifYeO/vWGVT0gdTVtX9EGXkGX6RfQW3cAcOqlF78",
-	"HrquZ2po6kbqrjLPWtF8bRls06aRgwPSF2Mc6IDyCTwKMXfYy70n0o56XYSy9bEIkNGwT4AGHxnsdT0/",
-	"Z+9hCDtbHmm1n3ikrTZ+e3vH8/l2qw23aDXbW6RKC4naVrP5t3+92WwizXF6xbDgr9V+8rd/ra7rive1",
-	"BjlTX8SQBIySjERAh8YREKgxyrrakb2nYQbv0iBnYpSGTHbI9yeHzz1y8uq5R54ffUeqmK3tqc1cQ3DV",
-	"W9Y9wYS/XSpqTCevnudZWAm3M4eV4azuBchlzPyTLKVcDqmSnjVMPKonY6Z0HEvWIIdq/tTo1G2g1Sh0",
-	"DlFDUEsHvhxg2nLqbkBB4txYYBxAImBZHKHNpmFjkMYF8Nn5izfHTwF9dnL00+HLM1Idx1HWJ3/716TP",
-	"4ot+5hlzgmw18X81XebZQ64gWOBbzaYhaQDQHAtFBIg+O5QoHjAulWLDkJ/ZRrhlGwT3sCY3tz1SfQ6L",
-	"EAqh4XTIXGtcN56ZpSMeUl30E4o0Han50SCB7QbZ1wuakh4bE227AowTRon7SM3unq3bsXOqpJkaa5yS",
-	"bJQi0BFRH/ApAMABLXg/DcOx5/OF+A0dhxzjX+/1z1bF5TYxbG1YA1gVW1DaDtzDoDwaPn8ZX6KRA8XX",
-	"ueygaTpZnjZfkLW2gujTHMOi+H0Li1MbaCARORnG71kivWuJG7LdansgapSyitWtATyRw+XGBSWm94CG",
-	"77mm/GZbmfL0PZry6o6OZd8qs+yn3+kFw94d9/BS/Tt8qduFAjhYyGuntmy/j1uBANhN8RkM3QeUQlnZ",
-	"5l4irG5oj2PK5EPL2/r4Pv/ncl9vHaq/I9fq839mxxlbLfAOk9il0YmRSiAfHC+i4LcBB0YPo97qba5o",
-	"MnJj9zmO++cPFShd0VojD+KbEgljUytBCsIvPyV/5LhDSs8vRvQ/epUMg9QnoCGKr5B7J+oFlEFSauQt",
-	"fp2yVIS9aavdbDbf7zabTa2i9lyrQRmG2lrVSEODHuzZlzJmpL5++v1uL2exP8cPD8aBB46KGGXgXbUa",
-	"DVBxQCmUKMHIsGAoZ+0qTCr6EzB8dKyVFXSztNH2KuBxORoORZqx6JhFMYWQ3MNJaOw7nhCyGOFcLcZ0",
-	"x4MNy+ITD9TbrUAgm1cvmcI0LEuCMinjyoITJaEUtRdzJCUwdAKxZZKLMx+hmYm4UEujQfY51nYqC9kS",
-	"HqAX0dzdU89A8wwsaRyyssiwzTSwt0GnS93fyd4BCP4MK4HDH6nbUxPK2ZhUsetsd5S/GQgUzSVX85D7",
-	"AJj6+mJcckesgunS8LLMIj+C4R4Nckr+Tyj68VY5/TweMJnRwXDF818pB2xJQdGSlCqPw0tt5u5D3b1T",
-	"ja/+8a7ZvEZG1E4Wzt1997a1j1/asdosAFxPX10Zy32Rnt5+ywLvQ0UMpfMXHQ7P4gtOs1HKSgpwUaRA",
-	"g6MZatN4UEcG+kUSdANk03I5amWVJNXRULI0q2n3stVsmodLHYOKMzYALL5ayiwigtuYIwSuUoaqSTkh",
-	"gTpZBp4J8Ig0gngyzzrk2enh/vnhgUewA/yB5vKSJGG9DGytS8aGGGvxORgnkDk8PD19fWoJ/7Qcr0L4",
-	"XPMPI+fOUaQLLbJxHLKOU2yRD74GbTGXCGOPLBbGpKpfBe+mzHRUPJarZgAqAsJvsJsxagvRMiwBwMSS",
-	"iZutILDlU/iyX6HY/vlDqZCePdqGp+TCE5batYU4BDWO8NKWsngHMTd/WgeDpimd3FsFKC49eD4mPcAB",
-	"16/38wfHDsdOOhCwqehdNEfHzbtKr9ySq3B6dbv0Suc2GyhPfQRYyou02mtu4/dDaG7LBuvizIelpIyO",
-	"wORSVwunFZWVZDRFNVWaYNPh9SrSRrKIDGh6KaFZoUBSxdRJaDbIdzFkHvOe0WZsyJagdQPQOGsDEaoy",
-	"acwlCS7ZBPigSfVZP+ZMYoblJc00eIXQJL5kHgmpZPWYS8ZlnMVXbI8E/3+d8HoX+Fy5vYh4yckAatO0",
-	"D3GqkwFGnSgfeY8E7H2WUqSvAY8E28z3GSRuXisV2skTVvZ1iH0bVDeg64A+let8CQD1lDdjswP6bT3w",
-	"X7lJlGUeZuu6E333Bjkoqkj065Vqg8rXcpZK9VFzhXXXuupo8AO+zKmR0CtcdEJXq1o7i3/P7oZ/x178",
-	"84cKvaIZTd9A8X3FW+i+uGRiv6iZVWK5acr4202vkomMJocJG6h3QWWmjqg3lnckznGjqicsC8JgFUjO",
-	"8dtlUltJTOLCvbmAv3tZ/VBYsNUGs5NYELdzBO0HXD8fUcaqHT0rbXGnS5dsv0GOMpkTcOU0+yZPavsw",
-	"iCHj5C3rnonwkmmWQ+rz4DIOL1kUYOKcVFNGpeBEEx2/Ozh8eajMZ2y8nzISJkKyCNhbEkavdOn8RSpG",
-	"QyDghX9BxAb4aZCrS4rkCprpq8Hqta35woz3AalcGUcADIllJtJJg7wUFxeQBOWOWe7z6lZzs+bQM9Lh",
-	"UAd5cG603IUO3zoao70Gw7xmO3QX3AcMFWqBjzdUr6pn1xKuFT0SeAs9tHKmMXX+lxLOuaMIyVKaXa3E",
-	"1ixgt2wD4rw60dhy08+bj58apgKwHhAunuSUVL28KQfyWzXKsAW3tO7vQr27Kn1FPh3aDSue8QKLvHyP",
-	"z5u7U7x8YCtWOh8+ltsL6L4tvUtpWPTW7YOlPTJwFaz35yICncLOew6dMDTvsp6+aUPgunviaPAGVsMJ",
-	"zRCXMRyV9sFAhhRk2U8SGIFyU/Qo9vKEh8lhulsZeey2mps5xK3W8Pl3cyOABAKABecoZcOEhlMhNOXG",
-	"QFSunOVMbYfbFBc3zEzcWCyY7V4JYWVUztRn6NO4Urb/r79DcYIebGrDqIm8wwZSK62jQXdB1TXFzAVt",
-	"ZQRnxX1+HbdjA6ly5wZ63jqtWFxOy6keJzp6gT090qNo1iaAJj35qsKn3nn8YUps3gFVL86e3o63r57h",
-	"/kvTi8CHtdbRK++cA1FEKsBnXLRtlLm8gc7uwqIDjG7iiZ7yOAEbD8ETJ45poipwng4UghNu45uSjFmS",
-	"qP9CmNPnUKTXIAfGpzaet3LNrWrWvXwCzc9lT/5WLc9SFDD00n4Zy+w5vtuDdVJvO264/DwduiyBN+8n",
-	"UpAkllke4rCBEGS7s8f3s4BIltXmQX2nv1Q58rdHE8ls5qsrRMIor3y88+DnfIdns+CqOK9rgGl6aVc6",
-	"+C/wX5R8HHRZ+gwMvc6mnQXg3Ifz1AId8xnH53OHU2GbwBZZPZKKK2ItlG85sKGElZNIujBya0leyxHg",
-	"Gx/04lwcc9VrWvkxGNs0vWaHQyD5hjQQxjqzDsGVraOrJIArGuwKGRG5AABCSDkZQlPBTJA4g7DKQKTM",
-	"Q3IBDH5CXFE5UjSCmhXTY1W9AEkFtq6BnBY+w+69wOdj1u0LcQnhetYgW82tvN7JGG1cEDkK++adUk3H",
-	"nUsyXdRmabAlY9EjaYEc1QBDw6R0au1mD2rmaZqhXPN+Ywc96DzXZykjNEks27pHuiykI8lMMDlC/Rb2",
-	"hWScdCeYAjO9mgC9qu/uc2jeh9lEfbUkAwYE6+pkDAYbVvRLNsGm9OrrSrPYanM1pFkMz7WMWkdyyw1R",
-	"O/N2Oa3l320HdvXMgvQwOrM0sju1SOd8rUeSxOCuWbOgoLHBaBkq/8lqa6PaF5UOLFpJ6JMp82VGQJsU",
-	"0UIbW3BWz0Qd2kSalFKXZWPGOAa49k3DBsnSpwh0072hsU1ALHjRNvd5VT2GcegjEUj2a1DzSMquxCWA",
-	"6aB6BylvtYWH6SO9sWoNYjLqNkskY8jBYR+KOEmsQN+DyvNYV0aaRgmJetBFfIVuCd5dGRINqNkEIQ5v",
-	"RjShAbzaQoP+2EzlQzbpZzFFAPXXmjYU/IqlEl6uuEKtZVhuVcNUffr69EpXn01Ylg6pvWBIT29lSF8U",
-	"fCLsU9M34ezo1fOXhxWvggVWx/JCLVj0FuwllT5LEjEv1/JktgcSi+LM9Tt6qRgUnQevEqu/dZXOQF7o",
-	"8Zwf/nQOHwR2uXWyJPtVuxKzyLvP6oPoDb26A2KE41oF37IKPp7WOtkY2y2t6oeYL7PxYaB2wccNXIRY",
-	"c7dEaetrUW0Tx0CHxEtfQG+2YCAvwApX3gSPkMmEkoiF8YAmJI7QB6CSBGpfBEVRprdKieqH4d5Yiul5",
-	"Q93vzcG/n8JUSAdHXuZ3ScYzdKEiQ3wBnerAx2iQpyLrI3uG5rHyOTponp4JNFT1E2rGa9N/N7RMCAg4",
-	"cF7umgEBf5wZ08BDdP3sdVOOGLwTYHPsSxleBGNkGCqRvJmWz0ccUynRElfOPH6eOYBTqmf/a/Neluii",
-	"6+qfz6J69Caap3luXYcsc+P046wJvNYgt6xBcEdiAMhuy1U0h93d9URcLMraCRLFEbYrNxEkiJcdHRO1",
-	"N6ZzE6csFGnEoo7muwppkljB64SefA6Cy3TPkWLAkCKwagQbLhlPS1iMA4zQ5dJSUUPyPF3fhDIU/aaa",
-	"lxf8aBA7j9CngjuovwCmQMGL093+cDTaMh8yMQSWKbU/mM+rlBMIKZuYBMphGJ5a4ANxZSQzKggKxJF4",
-	"7K+EenNc0EjcFOCTNQcMlNNnNL1gIGUsAx1A0bHKvoEnXbG0q0lTUQeZeNqU8gg8n09F9gLPxPpwiA0Y",
-	"NBw2YFCcLPcIzifcTU97A6c9aKiTMuG2CtedCPW1YFqQ6vnhq/1X5zUPYZqw7kSqYSLKHPB59fXJmf5d",
-	"qaRLNiHV/ZOTd2eHpz8entZMVbZukahv++bs8LS20HN9bQ6/VEv8N5ORunMke6iFQ3HBVbyKXg5KU7XN",
-	"n1ZTqUWwUClOpYJYponZylRvmYosUXdKaz5WAlFtrCNHheZbTZnhh2dn+88PP79n5i7Y1d2zRFwQxrM0",
-	"Xntot65fz119Z8WMmvIV9axkmVIBqyT7j45JOkqYbJCgl8aMR/I1TyZB3iEUAgu1jrbflalHaEkQk3DG",
-	"IolQdMm4cuOUusP6n5DFECgUpMuIfswUVs9DKpEX5+cn9kIL+8cSqdocIrCjwZl539+Ud+B8Lx3/uVUM",
-	"j5nUpZ0v9XlrMXCXYkDmS7w8XbIMUuvWl+85SEekrXHMJC1qSDWwXxZN3aDWmIt//UJ24A3BtYWdpsFy",
-	"191GnwsIe91tvIbCPtTCaNzNRW94sViYMQwwzLuSVZCXUrq+tu55O9a4WkA0AJjWUdZQssfFuOHzWdBg",
-	"SXHxXNwgMbDBklJhn8/FDeLZK6AGEWC7hg1eFzY4/TkMbBCPrwoaxLMfFmRwql561ZIp++YmmFpSOCWg",
-	"R4SJlpaURz0IlCBuidXdQB0dWRt/dwwUNPO8opw3GZy5oh57GJuQppujEknkSHvJwpRlkgyAh71BzhjT",
-	"AdC3+tqeSElfjCEGqry8mDkUjcqTk/EFL68xVu/41oz0N+S6zcMmPykpxuS0m+RJFsjowdc3YTDJoOps",
-	"KodX+QXDUJuwJFO1AirffPPNN7u9TTqviLPk6aNCOZl+JSgiez/6dWBW2RTb6KdJIb0e1NJYZrHaNGWV",
-	"i0x3vYYW9LbCR7OBtpu1tXy6M+d0nO/gcs90TqL8IpZqpxFK3py+tBllSI0X5B6ueQQLYKlQoQm+fvwj",
-	"CYIm5hc+D3DNB8qv7Y2SRIN3NesNAG8BvauhtYyTVGRAzpb1UzG66Ovcjl6LNU+LP6TznIzhYpZIBoye",
-	"s6vNWZlbzV3SZRMBES2KnRgIF4C5sJw5EvIRahbU+Zip+eabA5Snk8Y335DvhLa1YTKQ8FOOumpCu2rY",
-	"kyH6BbqziVTeqkcyoS9CIWIR1h4JTl6fnetepKM00akdHFHg0lp3yLRwC2x4riuiic+DD34ljvxKx9A3",
-	"az0wIXFkmJo9HyUXnOVKLvgJMNDwE718B325PD8XkM6dT797RjY3N3ed2yqB6lc6H/70hz9+/Kis/UAd",
-	"sakhnTEGJeU+1yNTAtOlcG1gahyDJJC6Um+pcaPY2c4jus7jYwD3xgRXTvGnK2pyePte4RY0iljU+RmN",
-	"wD/94Y+/6FRe8WDh3hqh39CYCrgfnio7P1OPdM3pGKtowCP2iDlJ/2jya+5Iizm3CFbfCyQE75Dgp/pP",
-	"o18H9cMrbKsG3RhhDeoGf+YEs1r1Oc4i8OwahzYpmKGFxkDO5VY3B6T6hsfvySBOkli3CXKwI1nGBsOM",
-	"jKnUdoXubWLuYyUW+Zb02fvqi+P9Z7oXVxWlgkemH0n+gviVhl8hf4F9gGqBh5SLXQbiBN4ZmLGwD6Ra",
-	"QA2yn8e1U6bE78hw3FhEvkfUcZoifX4ouMyokm7xgBliy95IqqvMUCRUVGDrlG0yiDncVCT4VfbzaQUl",
-	"y4DgC/Lw7ffvYffG6jrTXYm8NtF1LQDVrMe20cM2PtfzOYZ8aFd5060mkR5pqYd7OAaPbDbVf2G1tEl/",
-	"DxnAdOVFKoZDhnxexvwb0AlREvqK+VwznCNNJ+WRR1KasmTiOW+q7KwOiVg0QlEDHStnFlbD5wdFE/PX",
-	"ERshK+iJkNlFys5+9xK61lDgHKOp5fvQcjEREvgzOdvTSAG9oID1WEdBc4ViZxvCoUlurebjMML6KVI+",
-	"K8Gr5PW+Na1RpCIj9BnjUQdyKCCgqPKoQbF4RE542E8FFyOp5gY+hdkrJsNiaaVBl2UiZVFnniTHzQE8",
-	"Bl1xpYlAUQbngC+84Ts1aI05R+GZ5SAadQdQydUAs5+BR4JM4H9NjhTy9BofBMdRgcA/c7RSUFObRi1U",
-	"rcWx3OX7s9evcLvFErUJTRIx9isdTD15xK8gu5M6pBs3fgyANUoWhlp1ck+aVHszV7J4j9qez9V+QbSF",
-	"GkyizoQOPKD6G+SVsAPEDeV8PSUzxCg7loFHqFpIded9RKruTUY8VVoXyp+UTlebhIVxxCJY1oLrmwQd",
-	"crJ/doYDcN9Dj8Qjp4ffHz47128KDPBqqe1HUcqkZBIXmnoEzmRfABMt8MmnTJd/ZUKNNBFi2KXhpUeS",
-	"mF/WExHShFTDRIyU1ssoqFFuqgRqHhmm8ZXmHLcpOnhfTS9IcRAu7azhmkWcC9QnMc1m5XOQ4GCMhIJz",
-	"rGKwbaeqsGUhFghmoGk6ZV9B4z25+1guMh9nGgasg4DOZk9HXOKgoD/B28OnL16//uHd/suXr9++Ozk9",
-	"+nH//BCChGWu6TPXx/06kxqf4Fqu6hde0+nDSb9nVtz7dMG3u032OGxFT2i7t8V2urvhZtSij3tN1u5u",
-	"hTvRE9rqbbLt7uNwN2rSNtvq7XSfhK1ok20/viPX/dY992VeO2djYv0Q27gQp8g4bGuG+S82R4WtKqj5",
-	"xNeMV258iFfnktQX7REn8ojVamC4W2tXmYrWTF0IRTdYwzlsiF+GOvicFbTG6o0luRB8zbt2V7yIi7fX",
-	"CsWzuZMzVT67WVo5E0c37PNW1sfvl2ujVcQgzjIWmaPAXQotiplyNFmDBBjAOwMtYlwszeZmQGkYHSQm",
-	"CqCjWJxUISCo/llDoTAbY1Q6q6ih9nwuppxrkyJZRcLska3mLp5F8UZOLgbHa640z39z+nI+Ad1vw1A1",
-	"GLdr2SOfB3ezojGkrblc8aztni/T7tFkdp9k92zkdsySvK0Jg2bC2D5Qdw9xWV0vY01sF73TIVOxWR0z",
-	"KYnNQtCO62CvKZPQj+UjrDVRxwCwi+5CEeyLYhT6q4+SREcA4oyEYpREQPTfhaAM+O82p8DUt1nRSluc",
-	"Uc5jdOsijFuDx+ACqHTaS+oMWy0XGwOrDb7P495m2KTb7Xq7u8vqW9FWt77bfcLqW2Gr12Q7vTZttdQ1",
-	"I/ymx7LS2dz2KrAqEJID69EpA9HOt3J0z7TTCsNXrner7VmfFiX+58bYFNfm5BqNDXDm1zib2xbc+3Pi",
-	"/V+mZe0qmFHW30jERcwXdGujSYJh6Tzj3qXhJWE8IlWdQ7ARdPx9fzg80yY00r9A931KInYVh6ym9M8F",
-	"yyASfnSMpKuQelTKRPQg2IOIMcid63LJYnMz4LMkE1bom6aGAXfV9DKa2ZvMNluzsf/yVgtxZoLSVcid",
-	"zOl0V/Nsu0+aTwr8jUEG3dUTkk2Qu4X38rl9jW6qO+HD1V0goY8jSB6eGz5ayAOR79+ewxwF+3r/gfTr",
-	"kKeMpiwNiOCmFBHrWEFdQueHYGOsBvyP4WbfBnskZcpZyJuQBuz9ME6Z3M8CmPERv+RizA3zGAkpV2NV",
-	"mrIHy8DnNn+JiWyczdae+saxBFNcl1x6MK8iRSAycpOZyS/vOPcS1uOXw+lzrttyqFWdiAsS8718QSr7",
-	"hLNxkX3CaaMzn0rnVuin7oQPWK8VV6fvznIHwGqrdCps8n2/+zyMX8ffH735/VHrVXwkj/jpdvjsaOfo",
-	"cvjTj8++322wyfdN9tO+OmnYPft+txG2E94dfNeMfvo+uc0A9Lka1TKPC4b+1flZn61/0NJmblKOoI+H",
-	"0QULaIq7CQ0vk9goqvIA8Dm9ZJIE3USElyx6Yzsg94p9A+y9pnwJ2MyYPcQ2oyUlTRxurm5915LqqfsW",
-	"DyB8m88OSQS/YCnR87w2O1entcflo5tozLbOmFt5A1aRs4rB59Xz7yG0UDnXPEsm5rBpbFbmBjtr6849",
-	"4Afd9G6eo9qaUmpOzcZT0Z3bv/Sz+o/OR13ddzSLZV2ocb2dfDzJ1UhJC5xSj+pklJVoJz5XOe0Xvo4D",
-	"W1IKS2pKT7DK8bzUZRZTfyDc07C87Nkjsh8Dle0lG2akOsLLMSsK0DGJd+XKv0yQbabWIE/NWVIMGLQJ",
-	"18ReZpROr1F009TJjGcpMi5bus/pKYhdybZX0Mkp0yoHQT6GQMfG/so8iadflIZevaHXLYurOxE8y4wI",
-	"u7r1ulgLnFUFztMFhoNjJ7vEsouLea3EKVzikWHMuaEGLjb1ZVOGhk5QlZsYzwoD+U3ZGGX0QFFKe5qE",
-	"L6GWwvhGPH4LeWQfK4e8tX0dMr/2jXhkH0/TG0ETP1w8Jmqh1MOZOnmnwHjkPBfwsJHumtGa20Fw6p0+",
-	"u6nlLu7Vba3CRluLvpVFnzvbJFnczqgwxxsfzKpbiBs7hRCtnCHmxuh1wToD1QWlYbYrvFrAtT0XpI0g",
-	"FJ9rM0VTrFpUCeHsfZYD91Mg1ph5dpeGl4A3B8vH/cnn2hLcwlixK8g1eto26yjwjOvNpblfSaEwP5jf",
-	"59ed/rtva3auvxg2NlvlimdagH5SX9V1z9/P1a/MoNbC4jK77gbf0Br2Qzl+7IxeTbcPHXGsJ1W7EYom",
-	"C/uvarNJypXqwqkBPCMgYcJoqjZ/zfM5qGHtiRVvMe3EcEYmLMtTR/1Y6loTzI9hESoWc3zCxi7byWes",
-	"YJAdwFw9/L1cmnOBjwCfbW/mC9kvU0y8GJOpLOcS6bnIJcCAvn/J+EXWr3S2mrs7NpcqMyWrb5xeub5p",
-	"scybKqy2r52a6Q5lkBIOhBKzEq4tegYjNCtKJc/bPvSQLX6sWBJ1UYT9sazdAJCnopRy9z5QwmvCdioR",
-	"kgWN/iXDyvHhSPYJF1nc04uPZALEjBEwIJL6II9Er5fEnDXI8QgpgX1eGOKCtDsU4bGIVOOM9EUClaah",
-	"Y/6EYlBOyDglho5HSPLzRZgUNwSowmcuIYYbpmpqMo3n02dNrx11lfqE6mcPSx7VnyOuDigRN0OC5KaO",
-	"f9a3/cWeJ7p/xcLsvvGu05/8OmLtEW4Uw2UG1GFrzrm7br+svpLSqrjQpoTXI1kQMfImEtPECebIzJOY",
-	"S3z+MOZyRiA6JpbyYTAoRvLuFx6xRlmcOWYYVHIbOwwsPIN4MTdAanfjX+3ZdhpO5k0niGPuka3mZg18",
-	"MJ/fna12glP1BRprRnoN1Vw5wmsYF3teYbCozDYbmnefj4e5JRq4tXH2UI2zk5hbUXALbmLKaDQf9Hgs",
-	"ZtxEdQFEe9TihQZ6yGkoRgD+ExH4H/BDxwDsE5oxaWM8Ne3PwU3QaMOAE1bdA8+KvvOQama34h10mT/N",
-	"lGdDzvvAhZTp4qUp2YwhVYKZMiDVgHnTglFdgC0XTk3gNTBEGMZ+83mcqZFIJqciTOitTpukObWCnL4V",
-	"zh7IQZ8H6g8j+Mj+AtFqc51A2VUupLeaW2XS85iml+42Va/5lZuYGI+/UfBazY4VL9osvIc+RTYx8Hil",
-	"xEDzjkL36u2XifF8+6+5j+/fDoV5L6rSFDf0PMGPCId6apCM81Kg3xWwEQVslS5Tikg1sF1Vv415KAYx",
-	"vwg8XScFbLTQCQbIyrh7shhlF0KdXJtmSBbwfJoktogKF/G8giUcpsVlfqogK86BeSfyrabWEwUghnkL",
-	"87MuBcCfiwE2c6d5MTYzM+WMvu7ljI8G8F3zQ2YcjiNrQ3ElnVaTSf5VIQUTSz3Je9CTG/9tgiG6fHge",
-	"IbEWMatKlzMRxjTRn0vXHH2BrU3nlm8VM8u9VAzezJAVe5U+5VHippxTpiRopVPpxxWr6OCqNl5hJfnJ",
-	"4auDo1fPAUf+5uFh7ArbcfXMbxGItc79rq4BgOp4avpWxdvlpiuh8lKSwCypoNhtBo1cfXdlhOpF6NQI",
-	"5ZWr0EJN+hx4tP6KhVA0tFc8CaxXaprmNPSdA4cGX9vAJ3ZnkyylVyzR0DafgxgiKOY8Qi0Bne6Iajh7",
-	"iri6/P1mIHWbOczdDtPBEJcC8MC9WIbAc9gKoN/aWACnimnkozGCHkZn9MT63Ey2bTPbZwOMMcuynuZY",
-	"imydITpRwjsO+3v6exDKgaEMtZnSqjGXmbLcRM8iJSlQJQg+LzTNo8LuvmVdayH0wAShF6ABZF6r37YV",
-	"jLffBXxf+V/IiOqulKlkWjxnYFrKz0mlgba5nUzajbi7HoD2uiM9tAqrlh61Z7bgb55N4i7TiQwiOkWt",
-	"tbrLsvHBLrGPGyjfStpnLzMUXUNUo5Pna8lp9daxshwLT7osFINcqIse0jVCOMjTosIIdHWm9Pn+s2eH",
-	"J+eHB95UiGhV5ZiXFhseFH2m1nmOQitGj5zRQPQO32wRrNxqfm7Zdaa0mmMb5OVPZifN61QeRyRI2a/Q",
-	"rNznS7uVK1lS3pIGvskt6qYHLnSnr9/pbObXry6LzQJ8YMLYCmIzvrUkvjtJvK+tw9uRxWjv35ss1u5F",
-	"p0y+avrfw4MVpavPVxWve+7dgKxbXiInAlLvPjjxWyIxT2HmPrvEvEvpYb7/WnrcnfTAZXR96bFi3Y0+",
-	"uVC+6xbo6f71ZQ3uiOlv11gQNF5X9mYrGBQzpXJFC2P0UGOQ1w0+roOO1ww6DiZm5pZv+A3TSWVRmcmh",
-	"sv+BvzTf44KTrsj6RMYRk3vFCqEC3FNmdDKfrkIDAYqSZX5FB66gh6sSV+KjKJYyrxmFb1Z10TNLYTqi",
-	"vozKTOvETGiGq8UhzCKv2a3RHDk7EUAhizUvnjJls1KC3ZOI6HklNa6G0GkBmcbx5Dk++ytQt6t9AHjf",
-	"1RUQzvt6d16HXOLCLKmVMl3IrC8tXFWMeU7dh2vdyz0+kxPjEQlw8R9FMiBU6q0gId1iMK0k5sXTwBIe",
-	"4raII7RH4wsuUhbVGuSthsYFuqFZ4LZdGcbhpfSxxxKdOsW2ytOsEhoCtruXb1HTBxBaOuYEgYg587m6",
-	"Q14aeaj7I8GVxi3GfmkMG5Y9Oz3cVy7U3BYvsM5vQU3eENelp6fSwX/pSJn9FGpVuIgp/Odm5RcrZw/Y",
-	"QOCKWN26hHe+32YrN2ysvGh6NHBss2wqvAoXWRwyfJru1VeMRmIjo5xU/LZMd5jcZYYNbmE9C2vW74eH",
-	"SrN9TMx6mucdoBDfMKtpaWd93T9L2ynVDDp3UT4RnNlQXCbIX4mY1zzd2As6YxlQ7FGkXIiMxly6/fXB",
-	"ZYB2CZ4GF6cXFpPWIIG6Ie0mLCAZSxJpO/g7yiJ/vM/V6aTIj6rf1HSx/LihzrFR1No8dNsJvPD9mE9u",
-	"9/q1pbW2tLC4wN1xy3eyZDQN+3N3Mi7kJRuT5Puy+qwfcyaRS/clzWKO1eg0iS9ZjdCBMC1Gi5LBxPxz",
-	"XP6Y69/2Zn/AXV4KeVFvcz+772ig99+pMSfW+3C9Dx3IhFqKK+9Dq2cWssH2GXZiJqbTssy7Nu8ZvcoS",
-	"6RBTL/cafH5wdHb2+uWPhwdOE+hH0kbqQspdjlSsICiNxelR3ZaX8dk4T0wf6/V6Xz3+pudsnhE5hwq2",
-	"vGaqEMICfImrLmCl68otu85nFuNzlj3wdbi677RehyuvQ5hUErGMxsnSIPBSFf8cpTIWwc3r5JaLZZFi",
-	"295BzHVJlSxIVGymj9EBj6DTri66imXcjZM4m+zprm8+NwlRcskY7I84JVc0GTHd6NyGti5YtrKkf3Ny",
-	"MC9AhD2dPnOAaGFs4y1LQjFg/z8nnDFDQrF0v32eBmnXCJOsi/LuPfxh25mtGP6YExRYnqp5lFdiQMjB",
-	"XOkRkUROTV1PpECjg1IFyqmVTJGNQt1DHs+WhOsCg8zKIu4KI13ErNXnfOQSSos5sQ1YxN+LmN9a8d5X",
-	"WUNWHsWdweDrA08nM6D8//w//B9//x/+5s//zb/+83/176Ygoa258PwHCOuYXi+re5tmk6zLy64f/9G1",
-	"QQX5gmyAc+zypYlxI7qmOnwVlndJTtzsg9vo/bNaOZyOJOeibqYODsjgI0LLKuLMa4L49AviUxcRkNkS",
-	"uYmhxCnk4aahqSjPNWkG7nNdHmfL4K5VHudgVdFo0ClE7SVhj99ihC2jl6y4KPbUvUmApwVA7nryZn4A",
-	"vLZUbzg1dKRKbYwi8rn5OUxGEYtqU2BYx+/TmdLc/0vtMcikTksGn2NlVyznqy4n8+kIo7vWXc6jTlGw",
-	"f9YqhQejlO5OvayLxh5YqUKe2/tk03q1CrKHp7q8Wy6lKOgoUqainOqCQp0FRG6x0sJK16oOIQD/9rQS",
-	"q+V1btOlGqbQRxNuW6GBUJrASpWASLa4um2h17JU4XhEpD6frrooaoQb1r35fF7hG1la99ZaXPd2u5ro",
-	"QSuVqavbBbSLo2tcpMpNNI5TGfegVM66NO5zlMa5Vu7taJy5dXK/ZY1jPCFHrO5hK96pgr4yLeHzKTUx",
-	"o21uUKz3sLTJ3DK+h6AA7ljerYv57rGY76byTlt/C8PW+hxPbyi3fRaGpPUfGpmdxQOGYRE1KBY1yLHO",
-	"UkFIogr8wvODy/rk33SZH07cUqywU+W3r/tvpwI0zeu3rw5PSyyhFrzyJz9N1xTis44Pj5+WPmzV8HP7",
-	"jsPPuKJWjzzr9b4OOF8z4T6wO/e2M+6llsm+cWFjfhVnTGpWl5hrwketrDXeWEcQTcLcKe9okH3d8b5P",
-	"M02mXlKJQdxCjD1CCRe8rkeg7Y9ywJWHYEdN0yVtCNQrr9/A7XT2bv/goDxJvx9FtycoP6kJREnNxhZ8",
-	"8GtvTrkfRet8/Dof73hyUTRPoKxgzyzDNBuLBEHNqLiUY2N0XAmueTUzxkEf35MhMyUufxug5bVKv0/s",
-	"8qdsxFU4BN5CvxOOaE51PsROPMeJrzpOPEJjhgmNuRlYTZdrSyymxKM+r5Zp1nenh8evfzw8qO1hUEJw",
-	"pksKzCO1Nk8YdNer6steHn53bvqi4KBCypWlAOehPOjYhKebl0XSTmtmjPvClnsWkHpzuP+xkaez7B+g",
-	"RMHQkzXYPh9sGydrDdq+TghBzZhdioC1hiW9YLebRhi47eu6SKBYwLAUBWduMk0mDySMGC+cbukBqSU4",
-	"eMZ+DfaIpAPm816cANmwJQ1TCrw7yRjpjqILlpEhS1ETUIxUCs7qmagLbtvYlip3n/scRFMA9t8ZNEkx",
-	"xegI6pDsV8/c1QI+Hkn3HBxXICc8ZFFAQpqmE5/HWQ2FDYwL280Zdt9CqxG0UHTjFLQ+SVUyHnmERXGG",
-	"cJQrcclqJITZQFs1ziyeUF/kzi6FHr8ghMYd0hdjQgl250YB2mNJQrqsH/OIUAPd6E7IQKRKsilJTNQL",
-	"kZQNEzqRpBcniYY506GHL9WdwH8XIglf4PTfv0QrodfPG/3BhEXW6o/l7DcvmdtCrH+rWc4mbFZSgU+4",
-	"J9IBxY4B2Q40K495PBgNIGyiyYVjnrELlt4B7/6tFpkeDY6x0fo1vs1ZRtPsPB6w1U4/5BGefI8d75+f",
-	"vn5zMt3CvhLWt3ttWrnrNvZFKQjxshi5QbeerNzZvtW2re3zNNRnh4ce432uY8jjJl0r+GsG5/pW0i5V",
-	"6ladq/XycUlqQMtMh/K+wMSibhEUNTypwsdsaq2X9wWreT7Xa7cYKUNrALsi663WIN9prR+KQTfmrONW",
-	"IGsQIjbBTjH+huSf4FnUPBLoXRN4Wj0bGRSQP/3X/5bY7Qt/BQxFTgAmgV6MSpHHDNqXAbkS7YpRRlrk",
-	"OH7qLFQz3g6heBnq81y9i1ESGaMA1Ct0QUuvWETkACeySsHJkBn0ALDt1wCpQrkcw1sF6u7aQlI7OcCc",
-	"DAebAN4/iUNmbl3V50TxVRzpAiXR60mWaSb/nkhre5B4NbT50N8fX0FT7gzmqfazmF8k7LZ0e0mhlXUU",
-	"r8PPBdLvHnLra+37yW7eWi3cvVp4PeMEraIblsRVnyViFBE8iYgrHTS30s7RDiHlgD2vKvPacchmySKh",
-	"ykkj2LHJt1MaXOvoBA/KVZD4q3NS+BxJKYoKqkFOtRayA6cpg4BNT32Y+awTet2ueSfW2/uBxG8H+Ypc",
-	"YW/zBU1kz7DzkTVsMmFaVFexA2bN6VVNquAx1RrQJzqD8OtgBFCqJBFjDNPAavC56EGdo7XISPWcvc+e",
-	"4WXkT3/4Izlm6QXTB2oQoNpqNtH+MaPRqVTNyKcjucXe/48k2jDYkxb70+rzs3jA9vLYUeC4eQF2CUT4",
-	"WcqyUcp1h1o0ZvUATJUREsNPd5DVAeaSLtr68sDntoGsDRK7XazwPp47xQ6j/XQ4WfQwuQwwuUK3WTNC",
-	"z3AqpsrAG9M0YtHGryOR5VJvYVBarQa9jT9fArqsCWvuin/wK6M08Ssdv9LPsqHsbGz04oQ1InbVeD/6",
-	"NeaDmDdCMYB9oH7ZoN3Qr3wsuNRHx/vPDyvWdXYBxSv2TnQm6p6YB0unxQ1cYKjhVmbqtuIcAIlFWHd7",
-	"q/QLlEY1Hpd+mVuOTizDCOiCQiMJ1tgAwAZstVeASZ4LcUz5xBaT30sLq4GVW0tV4ocYAyBzOT+0AIY4",
-	"eKgtXAw79AhYtmNOzg9/OjcP3SOB2QoBuvrQztzhS7eFOGY94fm2w/iZGDBD8ZRnUSz2yHNVdM4s63MY",
-	"xVazqU5woixkq7lbJuAPozi7FQG/kteKDypkEG+qE4qhWMyS4Ga53qaP4uy+EUkryhvzeb96VNJXwKqq",
-	"ltH1Rc4GbtD5xnhB9KhTpZU2ZnWM46wfmxIFdQoZxzwSY1Jtk0HMRxmTpDuxLb/30KidLfHIaQPsoyi3",
-	"2TIC1juhGRxUdnSDHGXShD1JLH0eJoymLPJIoOVOYOtDIAQ3JQCnTOOGvci2l5UZWvf4QmAUy1Kp6DmQ",
-	"TPDpsWNqWnTvLU0TF2rKLspBGOqSzyoQP6/QmZqztSd+DYAF7L6lQkAM5YayUmOZxeH8igxIAgJSAWHJ",
-	"475IGBkmNOuJdODZeH1EZb8raBo1yCEN+8oOUC81Uh4eFC9hoL+qTqeXjPtc2eSEkpCGfWbTGjtNIlko",
-	"oEFmEu2R4IJxtTF00RY2LWa81iAH6t80ZQRQ0yyyXZ/RyX4ksTLk92qbVn9687vjd+dHx4d/+frVYSmT",
-	"8nMGreb1bNwFQftw+CNLpfLGK532lqcOyEqn9cSrdCcZk2dg1lc6jze3ms1NuFT5PrLS2X3S9irOPMwU",
-	"uZZQuqs7b+14lXiwr1teVTrb7c2m9VbkSyqzx2oSK51Wa7Pt/HIuIjpRI2tueRXBk5izZ3koodJ58tir",
-	"DEeyz+QZzEa7udVqeZWUPx3xCEa8rRwlxinmc9u36CO9Hsr8My0TIqFeu42vXRSIoSxn5tHblEh3aRtx",
-	"IIZySh7YbzZHGGCdAZ41HcTOo98DmoV9JsmQpraaAa/RfIREc40NaMx9ruseHknC6gMaJ4RGUcqk9EhI",
-	"JavHXDIu4yy+YslkD1Kn2UgGwFGo8VMMiNcBUR3FEv7tc/0uDRLQ4VADunTzt8KA1DZE18VE3RE3Gs1L",
-	"N57rSbquVv6MiToc8hnMHCay76HGTM86AEjmlPfPFH0xtQAqHWwo8U8MA1EoBjpe02rb/Ooh/kjOslEU",
-	"C1ecHL7af/ry8ABrz+woWvObYjyZM4qIDcQ/cSNSZhSFjhilj/7clWj4xVdPeZjdsrazVhau0OAus8Jg",
-	"qVRFVysTFxcJq5tvet02uK+HEj/t0no100OIkq6IJmB4Icr1w8eg5pFeEg9dSWghNXoJg5d0cHQGfyB2",
-	"3efBB7+iha1f6ZA//eGPH6GSXgtQ9VLMI+N+HPbJgCrfLWUZwFYk7bEGeduPE2Wa6kfG0sprpQ+sKpAG",
-	"6y7jC05i7oG20Bdl4pJBqlaOWapDUByuB1H+iFyyifTgUpqNUvAfI58fHdsrU+Ve9EZSmaNbzc0aEVw5",
-	"e+kEILGUh2COCh4yz16j6/liKUdgaiJSqOHzQzUdys+L86wNRGjVRQmqP5o1yD6MtzDjMYdRczbGmStT",
-	"OOewXFz5XfmEaJX+dnlPnusIE3y83fQ6WHX7VvJn0hpmrVduXQovM1PnLYd1ZJ/dtQyH3cscw9EKp7kS",
-	"XXk+GxG7ikO2mMdAn0MoJ0fHmGZ1SntTdhHLjEGgqliQgLzbWvAMwG22bjb0Z3skSZeGl4RxMHlDwaVI",
-	"WIMcMBpm8RX0lLMPTxlJ1IM0qjGAU1hAQALMbykk+wf6Fe84+LQ/HJ7HAyYzOhiueP4rJZrnYPXMTCM+",
-	"x8xCJmASivA9Zd29o5rIoAw8f1sdNr8krEz+5Ve3HfUsr23HWbmDssSIHq8giNA7OTN2yhwDk5oKxcju",
-	"RyOXlCSaFkwYl9n4oP67DE2tznkkjVOMZUUT7QWPOyT4dcRGLAJRkcDvY5FeKhsmYgmCOgKkAFQnIcFS",
-	"j8aJ+usiFeOpTsumNSUX8GAD642Bt6o8IKcW44OWP8u2NXyEu4+pq+ecMjlKlpoaaubX+/SW9+lb5ft0",
-	"WQiRrR50joF1e419uqG3VLzApnjNGUnFGMoLURhgRR9sJqilE54yIvVvIo1Y2iG/e3P45vCAVMc0zoDn",
-	"WfmB+G/kk/S58tEmOr1LSXckJ4DTojH4NRc0Y2M6qeWMgtDZllwxHgklmPQJJBPiEgoBDWDf5/Yck/qK",
-	"dTIgzqCVIkBxAcj33f7RSxim6a+bMioFr80VIj5fSYrk1oyd369EoHx5VgV8gcl17ArzzdYi65ZF1r5R",
-	"/kOW1rXASEGDLDMwjN8yHyxwqs/I8fdKjGjD3Boy6ODg/lVur8koQjAHtjYKD49IoamS8mapMBLJoIk2",
-	"hVwDiAC8c4Ps65vH0nGzIKADwpMOhx37Q8wvfG5jN1UjBVMGsaAkQQysQxZBEnFxAQEfTgTPUbz48BoZ",
-	"QWcXiQKQvY8liNqUhSKNMJAFd1GviW/oMDRhW3AA/SoRaYUhwoTjCCvCzq30RZCzHMUZqgI9hx2yf/Lq",
-	"jHDGIkmOXp/tkRdv9t8eHpHqi+MzojYj+QEqwn862n99fESqx7E6WPN8/vrk5LVHfjz68bVHXrx+9foU",
-	"xnR8ePSXb+B+ZP/Vwenro4M98t2zY3IhmNTVcsCDqftEjWPJEDNd7B1z8ubsBWCg1fd3g38miUyHQ/X1",
-	"rHajyv7Vr5qyoUiVH3sBGV1EPNOMjKn0eZS7vjUo2QAvV39U+PDOQoCj5agLPCd3gj4f2Bjn4Fyt40qn",
-	"0uxthk/oNnvcbUVbvTbdDXfYk24zavU26Xb4mO1229FWb4c+CZus1d2MtnuP6W7YZlvdnehJr0nVe+jF",
-	"UelUjl6fVbwKzqsSBievzlaPaaGxqSYKZ+7eGpzDJzUu+Hy+6GJocHYav/nmm2/0lMRRpbPVLpka3MPL",
-	"724pCAuxhJmJva1wYr4ul8Nn7GrHGdAhdBCLGFNahxfvHI1n5AmQtudKb4mGXVwX8zvllIPdDM38enoT",
-	"gQjFJIaWfTNLwHbkiq8Y1+yF1QCXsAxq0H7GCGI8Z/YWOipZDZx9JYNah7D3NMySCYzLpPzHokH2fS7j",
-	"C84iMATUU6WR9I8kKSiESzZpkDcwrLHOXemYh2frSXDUEGvQQ+Eic8dpVabyFKbQQYGhecZwBdoOhAv9",
-	"GGyu43MDA6CcMPW5rc7VKSfd0cBkiLqsJ1LoMG/1ucSqw6hD9DzJAvTARiWVTgRTB/Soct/UHJm4S4O8",
-	"1fEWKK3W1jDJ+qkYXfSVipceaGGDwILbPpJkn0epiCPjfhXmBBrkyz4JUxYxnsU0kaRqe/DQ4VBufKBD",
-	"oNSCxeict/EB7/cRC+ezdKIMG8R2WScwluhAVrfauzXXjaxuv39f80hfcDFKMV8myam6S31f2VxK7+OL",
-	"6zmRo/QKXEQKGTUHS4IArwZ5fuiag1MetU0K5l6EzzOWJGRcdNfjbC/fn7qsE8Rk7uQi7iyW2vRQM0+2",
-	"Wk2YfZ+/eXV6+Pzo7Pzw9PDAI8rCetLcbDabzcdgijimCaykQCk0AOMPqZQsIpo/FBYsLhB3Yz+SJBzJ",
-	"TAzIEGUXWl6m4GvqW0tTcQV0odjaCVt4SvL92etXdcaVao2wfkz/QfSQBnRCujkUb6u5u+NzwKaR6laz",
-	"SbpsIniERXZJQoeSHUUBSbAUjrMxsJ87IklXKaiNhD0t1OzlwQEwauNIzycdclk3963HES5tc+DdJZvU",
-	"iuYkmWdNmgZNMKV7ZKu9Oxs/gCK7nWaT4Kpx0csJlZlGLJOqZMznziqtNYjOi2gHlSnZcnRMbObaSA90",
-	"TKJ5xWwPO7T5KYZrl0bK1Gl5lS5ci1zRHWKoahaVjWVKKWfTFpXStqDl1VGAj6tT4wyyOK/Y2EW6ZskZ",
-	"wkcrnSc7W8p+1ApOaduClQZ/dEX3Ggyy6qOpj+fkwO/H8sUgO4CJFhi+27OGr6x0Nr0KRuXhcpSOlU7l",
-	"yROsgkOZC6dZ9VjptG/Zal0enZ4Kok6LwbW1+vnL3D4p4qSL4UC1ux92iTE84qsEnAwZ59JwU1VwQAbV",
-	"xSjDULirGXS1tTs8Jed7NRuEstkrE3eKsRJlIFI2FarWxBMmWm0MDBuvhgGVdsW2r/wVxiGuJTXMTNx2",
-	"oOGWyD9zkIcyP/KVuvat76OBtp3ulb1rOerWqa2GWJAYt9hw9wrPwsyV7W2MzRkqF5Ew2SHH+0evPLJ/",
-	"cHz0ai5r1ahrSzPuFkr+ULpU57DqqxKQ3mYO0nsZk5cszlt+HBz+ePjy9Ql0/bgh1PoOSQXzD7l6astd",
-	"WOvk1jJTowR2PW+XOru/cBj6gpRaD9irF9hc8guMCYpK/JEBH4PrGzHw3jWzLxmAca28+AAWeEC6EzdX",
-	"5Q4DYnv1K5bGvUld3Qlg2XAQrsVjYCMMR+lQSEbO3jx9t//s2es3r85re0ij63PALo+GpM9STQUzpFKO",
-	"RRrppI+l8HtCwj5NaZiZsBopsPslLMt0Mkpw5vMovogz3ZTSmQ1lMkF7aLhD/m5qbW0k4gLSKVvNZodQ",
-	"0otZEqkJivkVTQzJuR1fJgQZM3rpmbAVvnIq+IVH2PthnGIhD8Kz4WY+x1mHAMAuthjVNUIWmN1lieAX",
-	"gPTLW6msKo5xCeT7uPJJhABKVlZ2mlut9uOFQm9a2JkpwpNPqJRKmJZJwZVF0/SL3bPj+pkVw12I+FU6",
-	"Pjs7Z82R8BktxwVKBDdGUebPVx1lBuSMKJ/vnx7TOFH6ZacO4hUknkdAOELCpdU0DAmeDQZr8WYi3o4s",
-	"RuLXTJAu87neYR4ZpuJK+b3IwZKZ5plKOContUGAcxzYEYXMIErMcSRKVMNY9sg2ymGfU12sokW4mqoY",
-	"aljswDA3v0j4IheCRS+0m01138gZHIVAgPKeNBM9gOdwdoy/neV5l0gwk+65YjQBzjLo0J/XkDbIqRpr",
-	"Eg/irGO1M4I+9MAxR+aUmasxtZtwji7EoJz0xSj1eRVix0rlFUPAq2mVM8ajXHD8CCvlmVoon1LAM0dS",
-	"3kSSqVvdq0JAKq7bkskruedOt1RgHdjD7M+YSmO3Cbsv1ErJWJLItff+0GKNBdl9DDXiBESvSTWBIAOK",
-	"yN4oG6XsE+S6Ful6p82T6c/6LLyUuQGbewFlQ3gkrfwxqe2R1EWDo2Eu7ShQSEqRMCCsDQXvxemgoBFM",
-	"ulleGgQvomVltkfKnQ5IugPGbQToqjm2NryGEfxbzaY2vrXHUwM5mZcKOHn+bZ/DLc3Fq8pHlIhTAuk+",
-	"TO+VRUzpCO/Zhp5vG+MGcJ59e5KVxsmPzvZazrOBZkQaX/SztfS8HwtWCaCiAZszaIRoZlxH7BnqwXlN",
-	"0w4w4Cmn7dGOkmFKWOXdyG3VtjH3NFRHZmIINURAi4X4mYbPj6BwfCKJScDHUkNfcfHaKvS8zlvLQrwM",
-	"FHuD4ADh1j63yFLXcs5brSKuh2w1tzrYkD0/yS0oMCMyUSBDKoIFEAMa58aupcR17rWypajndioA8SXb",
-	"XvqN1o3RrrepD2wR8kr2y3XTBvkCs1VpRhZctTZSvhGxYSImOmS+IEGCQDLnbFIV8DtNkomyC5R5UED0",
-	"D0Q0ShiwaUcA1OtOHBIx/BX9Q3BpY8Eb5Ac2yfE0si/G3LPmepwiUKcnRqkb4qwGl2zyIuZZUGuQ/eGw",
-	"DqyC83Iwp/zAeeO7bgGvX9cQ8JS3BQPRg/NRnOLGnCplPBfqlFfbvKf82Fzy8e5RRHeUnHW/nPqSy/O0",
-	"zkSuZdId1CnzWangSC5E1K+QhskKH4sEapUHxtXAtY7ADe1H6RPwMgCHQTMnj5xl9CLGYFZETlIRjYC/",
-	"zsvjSni3PK7Up1eMTFjmtjoCa2R6VJIMaMQ8n+e9I5VZcskmymLojZKko9NDCZKU6vaHIMNINRUZzVhd",
-	"nY4kOdR0a1cyy+mhpAcIQS4datMEo7tLhBvO5r2Kt8+DNrTSrwOAwnpfDFix2EUXLK1u3LizhvN4P74e",
-	"cqbBq9DLdwBPVK9UWYT5axfKUWLE8V0ytSujy3c//boZNnvftUa/u9z+ftCmuz9mJ4/ly/TpFv+n48Mn",
-	"/b/cuTiowPlKYyrX2fx9Ckt0+RPnTL9WTXoLzvkev9yePfoJ2gC3soUlxynwR63zNg/G672mMtKZHfcL",
-	"Q1oBV2qZRpprAiNh2zAVA5EtSO88E8NYlykkjEodF4tdTUiqQUK7LAk8q6Swx92YyaxGYq7TPvkVPg8y",
-	"kS9qqwEhl2LU4AgYuUGf5VeavjPwQOwy0wVeVkAO6OYR4HqT72KWRNIW+yBaH0Oaw1h3RWyQV8pBDvv5",
-	"66XumzldW6xG2lMODFb9mAC8kgi28kdpyZ/q6vQf2KRMfZ3gnJ/yU3zmtXVXPnNH0YrK6Ac2ecFopC3z",
-	"B6ns4JNWOpWrTUyBJ2KUnbA01Cy8XsVdMjiN2uq5jijVk3/fcEv7sZfndHAdul2l10HHByJ+9eJxpCEk",
-	"hbF8PhcbN5DD+n7LONccMWiumCZYA10PeUBsUyTz2nLRg47ljnW9R6gtYVxBmEH1uhWOSvPod1dnLupw",
-	"heGIU/OSdy3wbpuM+J4F6F3LoNWRnGaRraMKd8N+VrqjbyI+rNO9qJDEaatUeLDy1XXGglSN1LB1tSKJ",
-	"4IwLlkENCHQ2gKJdwWtYraxcf2mMPgiP6kiBV4wUFCXPMivK57cgedDXc12oH9jka7O47iEMubrTmYeM",
-	"1GK4ZJO18Lhl4fEc2F/cKadmrpfLDmi7YcvgP5jYxceNDybcMZ9X8S2QrF5ho4+gg84Z+l8etjqBBE9P",
-	"pOyKpXtkOOomcYiCJc4g1NdljONx2WcR0GknTFkhB6f7352TSIy5Mvt07wPEdBuZUazrpxIAIvsnP0gd",
-	"kBxzB82ua+JE6nPKMTupnDsLqi3mlj2o4wbJITQ9rcVwKxFj265Y5m1NGm5FlFNGp3PGXUayVHmaGtWC",
-	"9rzz7pDxBcmFduTENF0CZgmcEK0UInSjCx8d8rSBmbF3ozSxjvQzETFgQgr7LLys2eeGJBOi4XNNn95x",
-	"HHVy8ubpy6OzF4cHxqMuhKV9XtU+GXZ7HQ7reh2QlPILTSqhRA2L1FRga3xk5X2mVkb9meBZKpIO4aIO",
-	"ayUgMsaV4XPdNWqPBD/VsdFKXfeTsX1x4rCPqkVNI5AN1ElweE4voGAh8Cv+qNncDGWftrd34N/MrwTQ",
-	"sDU46tVfCc7qxzQL+4HSNBqfVBUpCb4JaqhDNptbNvSOzPINeMpPdd0wt372Yr+9vWNLJM5e7Nfb2zvF",
-	"9kFqhwHWNUQUA5Bumc8EN3zNGelOMqanDp7dbu6Y6dLPOlU/qhfQpxkW+jQDdgWMsjAeaf3X2gFrnlh9",
-	"2oPqiyuW0gTvIHPUaj5SUm03mzV8T/Pkg1gOhYzVru8QmmU07GOcxhoFo6F6GRbBLXTjE/gmJp6i15BR",
-	"zXs6haI5KN6cHOyfH7r8BqLXy/uLlaEI9Pyd6j48Nwz434dK9uYnlUEbujTNU7FwSIEOadbPw8wYNb8p",
-	"TTO+NaZC86eaKHXpA200+6bPNKng6ae6MfSS5zqp3ps9dzr1O/sRcFE+kkSLrj0iBnEGEPNSQSg4K36u",
-	"VqPZaM1JVet7rpypxnWspdxKyeqnk4yBUFip711PSTwQeNe1EkWYsawus5TRQdFaVJ+VZpVOpRtzCi+f",
-	"IckFkrHMMw5R2uDsqwntwy6EkewD/QPKOjlrcewnYyX9AyBqCRoL1wbjo4EyfODcyi+zY/MqBU00+7QA",
-	"laRHBvR9nV6wbzdb25s7zWbTI/FgMMqUdaOFoLWCPNDYJLBarVFYASVjmBWyJSPJpe4eyFi1yL71K3/6",
-	"wx/9yjI5vOIAXjJ+kfVnn/0USHEAHQYck7huHklUiAs/gV0fMc92oPV0zOOB+ixN+zlinrELhjaxUt8l",
-	"Lz9Hly9+9pBmyuSudCr/zK/83Kzv0nrvlw87Wx/9yj+qlC2GaUujPOhmrBy0aBo3lk4z270ybVXMPn+B",
-	"eZGIMUvrIZWM9Nn7lWfGnZd5s2JGdT4Zsvrroe6LN29nciF53OutuDf12WW7Uz283dy5L7k0ZYPpKV7L",
-	"qLWMmpJRBXO8ZBaQQwwFFsTgUV7V8UhCzYENLdPi3zM8sLo8w0eovfvLX9TxPxv4n/I9vBara7HqitVN",
-	"DHGV1DZAsBfaZAwnpFpwkyFqEI7SFPY3F3ZrOZLxIciq3/Bi//i15YV3boIy22rtzCsEgOox0O9lcRO9",
-	"/3UUZLu1s/2kvQVGgay5WK3WNWoH0lSkS3P8q4xoeqetpIW++WQl4/vfLFAtHz9v4aRyez8pcm6iSISS",
-	"U0bDjLyiQCfcNTGlJcHzPk2y+lAkcTiZHyRHzliDEAB8q2ElCQYxP4V0vAx0KFen5yWp2qAtHnmH608n",
-	"+zyfH74fCoJsh3UcH9ELpKarEFIIEnISDOj772icjFKmETQBGeI/9BIbEJoyn/fwJOnpOkscskteb/OC",
-	"gXp3aFRe8yxBKx1FcUYScYFBWil8XqWAySFByhv6hg11KZQsYAwQuebYFUuJZBAut3FJDSCTpKr5qDyy",
-	"3fS5niNP17KrF1lWAfGcZaf8BU2yE/xcDxsgfGcZvHwGlnZPgrPWybrbpobsi7HDTx2mVPbrdAx9WnVC",
-	"ZWhWaFk9wWhZKl/zXsM9gNOXPD88L+yOEvKGL2lvfGo7WNR5MyIRQYW5QK50tpvXABI603fvWMLf+qb+",
-	"YgGEZyy7sSwoWiJJjBifJVWMaNhMgQRJtTuxlYg1jzjVjT0o3yuvYNRYH7BKVio/RHflQZYe6nn5XGWH",
-	"GoiHTaedcd8/rvFejZbVWTc/sVao+P3/4Y//8h/+zf/1d//3v/i7//I//Plf/PXf/5v/9e/+9d/8+T/+",
-	"93//v/3zv/sf/091unYL3qRJpVPpZ9lQdjY2InbVeD/6NeZqkYdiMAOicQe3oXOqGzbL+Y+11/+tTRpG",
-	"lc5jpYh4RDOh5AG0KQbVtD8c2giCdmJj7h6E1OOCoqSSGiRlPGisiZowvO00sL6lvgDGSNR0h5t0c3Oz",
-	"xXbDKIp2nuzu7DYfs03W6/V2aMia3W631e3ttLZbTdqKwu3trWiz3d7c3d5kj6Pe9uOKISltNbeebD/e",
-	"cTuQn+5/d47EHs4btT4/w6mRU6ujYq3wWJvKd1hqW+KgrwCNNSBaS/kxhAx4CcURImIw3JJXCnVIYHzf",
-	"gFRp7gg7zjG6rqLXU5pyD5mTNTWHrQswZbhlOh49aRImjKaSFBzrwEqHwPN54Iw58EhQ3LzqCPaUeApZ",
-	"L8QLrYixhV7rM+h+p8hrVYDtG/gOC4qZ5ta4PIK2pi6+YrcUGBJHN8zntMryOV9JtZRZl9bduGYNAK7/",
-	"dRnU2ou5QRUqrJ08xrmCVBZJ0qXh5fzqhLdx1o9SOpYzOFRZBKLmdHKcMJomMUuLiC3gIkD4KfTC9JAk",
-	"wXQedUpGuRibBBeCacsAYLUGeWYKqUacg5yHlJUaLfe5vpeS7wNxhSx5cab8JxD/AAFNBfRbCsw0BAVB",
-	"X9Ng1reG9CETP1qI9djOywKoboNA0JmL2RnxOTGvOxajRM3DQE0K2WruYkNqdfdCIa3mK80EuRBEDdfw",
-	"tnZHcZLVY67PRNAoYsLLh4x0pDPAYuymBZHqOIMSXDNChAzQTI3aJM1yCKn6uAiwRkqL/MY5ccRb3YA7",
-	"zlkl8onz1H2VXlNfUUOOlZLHHuFq3dAew8/hKFFbkYLfIADfJCDgMhIr2MuLT/B7fyJo9athqVBG/LRH",
-	"cx3VZaTIvWst/HzLlNasWPlKmRaunaFt7s7L0NoVo3sJWQlmfVczrVDsgQtJCSQlS410uqtk7SstKqYe",
-	"B5UhjsibkUeNL1q9q21mOSWsAnDU7arZUjy8ATpwbqzyBCAiDbI/EMDwzeYbAEoIq1UQGNGCnU4DI4AC",
-	"XV2g3SSf697jbmNSzJDozqVHEVK/etjYSkl295uCQ+jhTX3+cyEiA5iW/M9fdFJf7QwaQ4NzD7gbC3q7",
-	"OyGSDSjP4tCoN5+D5YF+XK1BoJOYO5COrUjRfdDxQXrJwdzq3pt1YHbCO+mSCgjlVoM+leimBTV80ziz",
-	"GHh4UQiraZUcaNllBoBaHuZn6hftTVLy9uj8xcHp/ttXhdIhG28lVXOlsfK48nXBCyUlA2ZXaog9rcax",
-	"u6ZjPBHwAF0LCo7UGmiLcKFvCTfvqy/oTIC6I4TdbA4bMVBE9rV5pMzE3OKB1wHDJycyocMh1ss4IwB7",
-	"Q5mm6YjlbdJwILrLfokl1GXZmJXMrBp6lb0Pk5GMr1jNjtXcT02teTZ8e2M7Uq5b9Hskb8UafPArdgb8",
-	"SgcnwCN+HossHDUznR/0uV+Z/oTq1z/94Y8fA8jrmx7GbrjgukU/M22IodR4wAYinXhE1/sZQQArv5Qd",
-	"TP1wyvFt7yv3kF+woOoEd0OxomSmKGZ+JuKuqmKMIChAoN2tkY64RAdpygPIK2lwyXPogUulrXZjUW22",
-	"gKY551WLe+D2EKFl78wxrIiRRvMOVUcsvqIDVvOMfEVPUmbAn5G/PIji6RdszX3BXKqvnFfC8Od1ioQO",
-	"tGb7xBwNXMGF3kXKVLb2wfnUynAVnIXPQ1vmeYmeKUliEyFWSDmpkelkSR5KgAMrJAI+esZAKbzGPwY/",
-	"7ls3ieOPms32jrEuvtXWJh41G/Fbu2PxeHHVQrKniZtFMhY9kkRPaO2mk/Igc1nOlzLwiiUf6k6zTDNJ",
-	"pRVWxTUcT3xVUCyLu/wyCJmr/wP9Rq0wFUR9EwTOQSnzzT3Du3fyPhvAs4QDXqn8UrCmtnNW8ULU1C9g",
-	"uLMt8rDiHm+/ZxxQZYVONYbD+yJ/Hp6EpKoIJKbk+zN9E5+D4UdoGvbVyKEhf86PQaVkmdxz2v7ndK2J",
-	"EJck5jKOGADxserJNtT3eTcRXQKEd7Co+hR8ZaRTGKdxljHeIPtWtzkBVBMX6zsWVY71iLnPla2Ke8Vz",
-	"QmtBweMJtNOknaR4CuXqnNgg38XgxV2x1Oc/vfnd8Ts0Bd8d7//07uk/PT88I1XDHNhqPt58vNXKgdjI",
-	"O9PaxL1jgnexJJdsmBl/Sc184HMq8yb3Q5pmxUheZzqSB/zdug8IBvWAw2FO0kx5I066jFDp8zFLEhD2",
-	"EzIYyYwMoHBCf1HLFBGqN3fr7gejJIvVAA3HQElW7Qspdl8YOLTvuaGmum5U3fWibjgV99aOfg08+a0A",
-	"T24fQrJK/0RXyayJeL/UGCkKpZuWkbimw6LOipeOWSLS2TBbHk+qOjuOdBmGT7gY14rNBsGd9TnmIyHc",
-	"hv0TZ5Elrm5PXbi5dX51HQa9YA1ygk/XIJiZMJdJtRnt3R3hcJxbTOXcrkOxS/adsOOqsBU94htrWI1j",
-	"+JoIeEsk9OoSUDNL6jX9UWvrh5GQW4NIHiKXrnavPkWE6hU7X4Se2S6tfZqCfMDEjyTVZqPRajZrNumQ",
-	"yzblA5HcBdqzIviSsSEspZ5IfT7OkQZW+DbIKY1N70M8HTEQOvlkXC907BqkSYZ0JJFf3SStTLrHwChi",
-	"fnHv0hEKhHCPneo5XgvIGQG5fW35aCbzYQMY1vLyIYPuSsTlI5nXD1mTakUZasTMMjvUSQ1ZO7Qzg3GT",
-	"mRjqRC5KQQzbGFJhMETTEchNKEC2kDkniYAINXX5jCEJyfupZ+q8rxaVbjbagvOm7M9comuaTgvnA3pM",
-	"Y82SrnoH2AtdCrnG+xXC5q2+Sht1Lem++nIOs35vZOLhMblBh8MVAUSv0Z0thclOpbhLgEQIUdDnPcOW",
-	"vz5fBIxRJwU6oeOgjsgqoKM9n+tHSSJGmTIGndMdca6sVnkZD4cswtg013iY3ihJJnAai9Qt7CsO6MTn",
-	"XWbtWg3nBekV9EQaMgcJU0SrmEuuDMRpBrZiHqJxKz4vnZNp5EpsECvpJYuIMwbsdVcCLYL7+DyWpMsS",
-	"XT8/NbpHkgxifjYaYnML50IU1BopaKc5pGk6yemS36RJ4JFAxr/XHzHAWKSlUN4/+YFU8YdMpEydj0MV",
-	"nPl8TDU8rLZHjl6fzTwmv0bwZNIgi/A5Pp8P0HEmyx7/GOAb3gbohpRibnyOoBtS5YKoYXapZAh4rnUc",
-	"bhPUqwTp/w1TiE42qXVHeagR2wMaAXMzlBDrM0ALynz5sSvGM9IdSZKxJJFIUwIQ9ZiTzSaRLBQ8ggeN",
-	"RSqzmtLBegj40aCoKWcAF6l9/XGchX09UH3HtrnhXBDR/nD4cFBErmjSSxSmGAQAHQ4LMJTWKgibZ9hH",
-	"e7XKqs12BfIFWFnVbm093nqyubP1eBl93gPBq+RT5cAec1WxDLHibMO5YJV7Q6LMfsVvWzdCnMDWScRF",
-	"pVP5T//vv//zv/3v/vw3//t//p/+3T/89b//h//5X3n/6T/+qz//t/+ykLz6w//y9//8/7l22sqocp27",
-	"Gl4W8ld1/W71doMOLyvesrnWi9QkjjZZtL3TDNnWE7YTsbDb2tkOH3e3uk9adLfb221Fu2H0uN3bfBxt",
-	"R5u7UatNu63u7jZj7bAXPm7u2MSR4f+yiaJnOGP271e4hxDgdasAEytnboAwyfXJGlpyI2hJjgRcDVHi",
-	"GqYrknAY48CycLiyXDNyZDGTHfN7HOHhudwcPi/0H1+ZkyNP7H4OVo41KcbdkGLcWI7PRzW0tguohvuW",
-	"93FU6bTaYFuUWfgGU3A72IM7UCEz4APjD5gRraRjPjczRi4tVufGMLJuHU25U3KMq1yKr6qsrouDtD0y",
-	"FgIh3ScUEJGuE84Zi6RG6aGlun/ygzeNaSQrQBo10yWd+Fy5366jnQmBvrh+Wv4LVM9AEJsL5FYFiGKZ",
-	"ZNHIB7y7hTUOhMwsQzGc5kArQYtbhIWyI24KsMxhkuSaKEmPtMjz+CmAJX2+ElqSrAqWLG2rVUVg67K2",
-	"WkAV6vPrN9aC34uxC90+h5wXQJw+/1QUJ1kA4sTmqCuhOEtn3FTbAW2rnA/03HcrQ357UM/89R8G2HNt",
-	"UH2dBtVdmEarYz71kNagzy8e9OnEDPKuX6vaYZ8M/jQRzM+B/syTL+XwT5/TknTRneM/nfzeNQGgn6B5",
-	"fwMIp/ZDRYCuLn/N0liDmh4yCJR/ijC9bRiozX/fEw40hzV1R+Ely0g6Ah4unyMmwL6KSfwV0U+zIFJy",
-	"+xjSG0jYM+bEm9cw0i8fRroWul8VkrQgc28CIZ0RxNfBkpolch0wKakauX2hifQxYebzMsyoXYRdcQXi",
-	"NU6lR2IlwCbzQaPTRqvPPydq9AZi17zXV2rZrmXbbws7ehPLMA+UfTB9ST8uzNPvn/yAW4xM4QY92J8R",
-	"CbCvGoW1rht8mrgb/uQEoPD3Bh1eYrbD5wXYobHi7ELKG78VDTtEtmqcQk7kQDPILHQBgJnTJFYd2lon",
-	"XFBTYgTllhmEBFAixtmpEU0kTFnEeBbTROpRl0b+Vwv8e4BUnRv29/kKcf9LNoG5sQLRCWfEmZHCObIL",
-	"rPGMyQxCDKwnUjZtl+8hk+FEcIZtJuMsp9xg72OZkepWc6vmiN5HElMsPkfad1QLMBK7FciATtRYoGEl",
-	"DESdqkn5gsNzeoE8bHN6UgJkMyg03wRuPaP0REqCb4IaSv3N5pY176nhj6iTYLrtaWAQbgu6nWZCrzja",
-	"y4B8BNcH3HCqPzI8u93c0d06C+0IA1JNmRwNaDdh+SIDeCZeDJ8M+x36nBRbHqIqa+3A2VonqhUv1RTS",
-	"BO8g8w5x+fhJtd1sIglxUNKwuEPm9Cc2rXrxQN4ZVH2uV4LIUdifgkAvw9PaJN6WOh/J7Gb0suk9uA9B",
-	"+oea5PFmG6neTPIVadEWJixKOP/N11m1eSW9fPfzfv0vaf33zfruu18+bHo7rY/2QT+36ru/QFfLD01v",
-	"96PvqweXNnRdOlNPJxnDHpwrnHzUUzsaNvR1rZdb7XV+bvfN/skPX3xz8zttXj5POHw5/co/cz/kdfPt",
-	"qX657ebOfe3zKZ2dV7Ks9/zXvedX6w5t3jOVmVbkeCSh5sAnt4/G1tF1/M+CRtJrMfXQxNQmxghmDQes",
-	"3X4kSSiGE1ItuClATajrUfYIF3Zpu53L72H7f8bFtO7Bv+7Bv+7Bf6Me/FyZJvNCetjy/cztgT8/rYCR",
-	"sj1CJdm4ajZaiK8JN9TiHI5kf6OspT6GMkI6YMkzJcyxDeBst2zTl/8lu6DhBLtFH+CArpsFXG0BFx+I",
-	"j8LH3izjl7H32cYwofHUGIxmeP1DqVKY3jbPxIhnLHrI5WU3TMk9lLI0/d2JXp+4aEnVLlFPF/9rOpWa",
-	"s3fMSi/dPXrH3d7+MVv4U3aQGdS97CH9sPUu+i3tIrNKP2EfjfK63CUEJJr0mQ5MFqcn0uJjSFXdvK7u",
-	"Ts4OfiBtyG7opko1b2oz+TwPJMKJmqWhGuCYjnhPBJ5DaHH6Uv0Zy/0rGidgNXvFjkbWEKuVMh4UNoxT",
-	"jzwbrC6jFkCRpVzrH9jkxr07Dgp3gXjsar1DCq01bvZs7PLoZM3h8WUPG9Lwkl6wF1T2K9e7+zl7n82/",
-	"b0K7LLnVO+LKe8PjX0fX6Wa/yq1j+UwMhpRPdzPRArArRMKomsS7zNrPX7RzzH7cOyTmPbEuk19ZkupZ",
-	"Q7l2EzG6sk2+zETB8i/dfcbQxGA+2GFDsQQ11QDvHpBcspyNwpCxiEU1IlKfawolDdch1fzE72icsKi2",
-	"Z9OtAWzQQJ2LY9eseBCffSSJGHNLIQpMDMBgBG3atNInWvuTIUvzQeqRS4/oohQmPagYG6UM06j6D8gz",
-	"92mSYW2avYFkjDw/LHSnUGfVhyKJwwlks2HommPKvGCe+u7TKyS8ohAZVnOIxWz5yPdB/UgSvP4hWKQ/",
-	"Psk/cuIKdDh8dzVDQo9f/t0IJNq7WD34Sa+1xba2eyFjtLXzmAILv3nFd5dMreTo8t1Pv26Gzd53rdHv",
-	"Lre/H7Tp7o/ZyWP5Mn26xf/p+PBJ/y93Lg4qnpbBncpVW+m9lF3FYiTfwdF3In1XHNVVyw1RlCyx1YMW",
-	"ZvrW3t5v3duTnF6ydyGV7BMF6opeX0Gk5o3b0FzUEkZLvj0jDlz5NSUalgmGm7p9bsjxHoXA9Tfw2tVc",
-	"u5qfsInR1noXruRyjk1pX2Bdy4DQ8NdRjDlQ8DOrKaNhVseixXrugz4GJZ/QjKU1EioDpOHzM5awMNP4",
-	"VnxoV5kD+JhMDG1vV02kYF793ShNLObM0hLTrhTJKGM+f3P6co8E2nV616dqpOpUO4f6J6B9cLtPwkxI",
-	"DVEb8d/Hw2HML/Z8HmA31Hdof71LEYrmiC3ToZFUReoRYaiyXCXuuXyhjCu3ObKGlbm+Vuhw6thPl2zi",
-	"8i6SKJZwB0KHQ2+GhRBBj3HI5iHEzFR8gvMNou4Wve8S5lxj7dqumXSmqfEeaTWaqCukWkdgvV2jE6hr",
-	"Zd2uOz/7PoVlp3M/Ru1N9UDdU8tZ/aEJLEsM/8acN3LX/Y3d8NnBo1W/eNTzhvRp0YbZsVju2jjS7g/R",
-	"hcPIuSFS4KkVvbxObd7QZhT87Yzy6IKLlNlaC7uAQxPIUIdlbd6oYvkuvMuQh2PhaEEV856Y7wvdsNeY",
-	"EtR32WxMvqMmAml2bCzfGdGYM1LId7MNyYrel7tnOpUntEnpNtukO92dXrv7hO7QZtjqtsPNaItt93aa",
-	"j1tP2rubdKu7He5Ej9mT3m6TOr87d5xuFQatv9+lI250iZ1sPa4STVPpVP6Z+RKzesVwgl7bfFzHsO4l",
-	"hrXcPoN7pldG7RY/AzX9OgFAwHQiLBjQS6ZkbqDWhN1lnY2NRIQ06QuZdZ40nyCzm37mjCRFo0EXUkiP",
-	"hHSYhX2KuYL6gMYJUcMEsW7U5Sjrz2ENRhtEGWLDoTRt5OPU4NcLdxkOZcldzvKyDonCG+/pXOlUfsg5",
-	"47CGjrRMWM4NROmTj4BBOiMIJYn5BVJjvTg/P3GujQdllx4TKGqJZYaPxSIaw54GhS1KIUHIj/GocD+s",
-	"hym5K6wjLrK4p0W3O32wbmavMZgRGkUpk5JFCHUB+ppGEe9ecvWrGaIR/IglfPruWDSQovxT2B3h+gn7",
-	"J0e6OUe5r2BSWMpN8CxlvdIVmuFdEqYRN8447H6aZzEMRP5FyEiy1H0L9XPl4y8f/78AAAD//w==",
+	"7L1bcxs5lj/4VRDcibBUnaJ50z06ZmiJtlW2Li1Kds00PSaYCZJoJYGsBCiZXeONetmXff5/gH3Zet2H",
+	"fdjvUxH/2P0YGzgA8kYkb5Ktnpnq6CiLZF5wOTj38zu/VHw+iTgjTIrK0S+VCMd4QiSJ4VM7it6R2VuC",
+	"AxKrzwERfkwjSTmrHFVuxgThKHoh0B2ZeWjIYyToiJEAxeTnKRFSIM5QzKeSCPRA5ZhPJcIM9XEUnQV9",
+	"9POUxDOUvLFa8SpUPXes3+dVGJ6QylHlp512FO28I7OKVxH+mEywGss/xWRYOar8Ly/TCbzUv4qXetyV",
+	"r189M4W/qFctmQHa6uO7z7//+lt/Ww2FfMGTKFTvx3efAzLhn/0xlnaMMPZ0iDCjildRE6cxCSpHMp6S",
+	"zYZ7wZlP5sfaRvc4nBLEyD2JUUymggSwqpShXTShTC3zkjXUj84Oa4K/vCdsJMeVo72WV5lQZj8eeBU5",
+	"i9S9QsaUjezwbuiECIkn0fwQbxn9giY0DKkgPmeBQHyI5JgUyGLJINMXZAcaYSlJrO7697/Wdg4//VL3",
+	"6ntf/6niGuWrkPt3JLgVJD4L3Ls+FSRGkqOBuhTxGE0Z/JnfeXXV51qtUbLrg9x7Nt19czsMfCbJNWYj",
+	"x/ZfMoIGM0lQrH73UF99EH/uTWu1pj+ksZDwJ9nR34TYftFfcG1fzdz8am4U0+GQfkEhUIF5Qn5R9OW1",
+	"nXqt0SzbST2JEkJr7O65du2URCGfTQiTZZsWJFe8EIgGuWE1zUgiLMfpOOjibRnyeIKluo7JvVYF6J9O",
+	"ppPKUT0ZIWWSjEhshnhPfeIaXhsJiQchQTSwRB/AxR56GFN/jKIQ+0QgKhFlggZErTyfSviTYH+MYhIS",
+	"LMgLgWIehnwqqz320TBNKj3EWTizF+lrSKCeoKi4XquhiMQ+YRLhmCA+HJKYBNUey+3cwbDeIq3doU8I",
+	"ru/t4xKyDuwsS/av3jjIcYq6czf5Aws5Di7gmcXlek1DgtTrQGqccCYJkzunVERcUHWNWiVJcLKYnBE0",
+	"oveEISzhCyBjNI3UO6olE4F/Solwd/kk1DDfYjGen0D3bXunsbtnhzekodo5OBoeCvkDiXd8LAgaky/5",
+	"03M4bPgtUg/2B0286++Rg2EN1wcNvxm0yO5wr7ZfP2gcNnFrsOvvBfvkYHiIa4O63wiapDXcxXsVJ52P",
+	"1SAXUXqBfeKd4adf9lol/PNseMEZOcfSd8y8c4NHAibth1QR3JiHgThGGE3UDWhLsZQf+ttoRKRAzVqr",
+	"lN2fDZVAIjv6RWXEVmu0nGOcnIyxvJlFpES2fxwTOSYx6kscj4hUCgcVCGvOv9U9u3jzvrOtTiFGo5hP",
+	"I7T15vry9qog+/V1JfTlmxFszPrtFMyMOixQws/F/MMZmhAh8IgI5McESxKok8BjNCBDHhMkx1QgSSfk",
+	"CPUbtcbeTq2109i/aTSPdg+Pdg/7aCtWx4kytXU9Jkh8T+IX+hb0d84IrMX16xPUbDYPi5zD8cSSNSFm",
+	"DqsuwdlEXf6ahtLw2LPJG7UdZ8GVonAHo4XdmhcAFfj+c61Wdx+RkX7qxntlRmXG+I7MHngcXCePmpNX",
+	"5AuwZkFw7I+BzW2djCkjAlj/eywp85DiETuUCcIU27snBeobkzDkJQt9p0ewcD65c1Rbzu/OJueayMpW",
+	"X0lhQ4cvBNJENLcR6shWNhHHi5Y/GZgdqBgtOPz5AwNMWh2PWUTyQ73p/HRTsr4T/YKVCdkMyAyvK3Es",
+	"1z/MeCiVXuo+y7XaEfx/+Vn2UFtQ/LI7xmw0xhQNZiggQzwN5aqn3L6rZHFEMr1HnPMbw5jLSY0DB1cc",
+	"G857jm0rCZSyAjf3LurveWq0guEpNPezif5QwrQYOjtP5+EcZAnbmj6ZcfEjp+xaW2DXZILjOxdzZVxq",
+	"nSy7vPyBkRhhFiAcTCgT+fH/v//j//7//q//53/+7//H//zf/s8Scon1+8pUMcWa5pmRYbGrsNbqUh5Z",
+	"zhPnX3wZiRvCMFtImhKueCEQm05ITP3ittYb38MgucIuW1F9q8Y1ILGHfD5lisEMYz5BtbKVinDBXjP8",
+	"onJU83KjaqrDNMFfzKhq6n+ZYdbcwwyxVA8xx9/NEoHrRebK0nGa31fmO/bVuXEkUiOl4vbF6fXl2eny",
+	"1252DvPDmIpxO4oWkZf2SpXRlpO0lvug1qauqRgvGmQ0FWNgaB7CAl1ddm/QSxzRl+r7l4KwAMVETmNG",
+	"AkRlnmkcHJRyvAjeuo41A86ggxJjRk3iA2EBj8sncg+/a6MmJgFhkuJQgCltuEuGUK4uuu6B66dsTiLJ",
+	"QGHc19rUL/OF4ChC9yQWlDPFoWM0mLIAjNBnYURmtF2J5VQsP+YCrquWaxdyKlY+4rl3w2i69O9lbFHQ",
+	"v5MqasO/CA/4PQHvCTXabKAoWcmFxM86BEfrFhZ3IBd7FSzQBLOZunDGp+CV6FW2j4F6MBMPIOT76vl9",
+	"JPBMoIcxlugB2zd4IEnV1UwJMsV5wTIVd8ahaw6Lc2XUxJxsuuHk04s3rct9ikOjE5QRmnHa2nOOAuLT",
+	"CQ6RPmJFzb/sUMfJSzY9HsXBwgSmg7YPAm4RmxLTwQ7Wl5Xz1OZ3OSZar3gU76/V6t9vpF0S31OfrDlg",
+	"tMW4RFQK9cs7MttebQZPL8Byk1hIIvqS3CxAqIVUKOVpMENvOka64SgSL3+BwX59aW7Mq8St77tHK/Bc",
+	"uFBoi9GwX3KMcBiihzFhiE+olCR4In6cHVblqxpoTETEmSAQVHyFA3OK1Sdf+37VnziKQupjNfCXfxNq",
+	"9BkFTV0Z6LX1KgGWuHL0118qQ0rCoHJUIRNMQ7Vg2qxW5vtUSDQgCKN7HNIAkR11CcJBEBMhKl8/ZS82",
+	"3AkNeDBDYywQZojEMY+PEDz5CC15nGfX6KhSr3xddaE66hUddk9CDo6Dr96cPZZER63JC0OkaithIMeo",
+	"rxajD4QqjC+ahIFAWCIQDVU1nhPOhiH1N1zxQ7vibBqG2XUzCsgJDwhqIvIFxoDDmOBgBtIy1aq/yfpo",
+	"+ST4NPZJ4fUw7dc8HtAgIGyzeTfL5q2W+ezccg21HQEVeBAqM4sb/w2Oom9GFlM5Vjqqj6VSJwZTqex2",
+	"dZz5AwmUaRxwGAQswhlTujIO4bGbLMRueuSKC0HNs/VpQVv2INEA7Q3rfgMfkt3BftDym/Xtb0kExhM5",
+	"xDQkgVbFzCCRj+OYEoEwygxOcvTzlEsCC3TB5Ws+ZcFmRNIqWxuloattGcKzv9HkLzgSU4ge6lPg6YgG",
+	"JF2YuAZQI2VCYuYTFHAiYFiwZGjrp9u/nH/udq4/nJ10utt2Pc7ULCeESRJsRjH18qNDhRke1QOh6bvQ",
+	"jMhvyivse/VPAyXZzeEZTGko1fthCa7wLOQ4uOH8PY5HZCPKqC9kH0MawkhC9XzFMjBD9VrrYHd/r1bT",
+	"gcRvuRI6cAp2oxEo/J5oCRPSCdWrcMP5OWYzI63FRqvQKBUeknNjSElJJpEUxygmMp4pLWWvhkwKybda",
+	"hGsszVQVw9Avtt536zxDfGiHoQZ1rS7aaQ9NrpIOZ8KqZH5xhIrNEyRHD1ibdukc5rQ6NdJbhqdyzGP6",
+	"d7IhUyo9fhMqBGUjtfFGg0CS3xH2LWkNXoBMdhiW0xgI34zES8bBY0S+REozBuK7ZWIaRTyWJDgnAcUQ",
+	"XNnoHO6ucg5BgDJEJ8YR+q0WA042eJbUG/kQYQhLoQxfHGMWhMqk+Jq8WmfjaRu2A7puznkJDvp/MZ+r",
+	"Pp9UMs6ARDfOJj/kc72ac44zz77N5m+kL+vov1BXTgPK8w8u5JDVy597hYVwu/fbEoUEC4kOkD/GMfYl",
+	"iYWnPSPY/sYZQSGR0sQl1MeAjqhEW/6Y+HfaZJOJZnCMWrWaDic9UFEMs4qmHxMY0cLZHJTP5pqHDofT",
+	"efvsQtEWeIb0hYrRSxSTkbIrY6L9QNo802oLjFETSMZvgWIeGiOTKXvwr/Dsildpn57Dv6edD533l1ed",
+	"64pX+XDW+di5rnwqH66xzdS2msd1Ltqv3neUon561tV/Ou8PJpRBJLw0Mq+sZpk4BSBgRIWMseSxQIIQ",
+	"492KYh6RWFJtE5ooaFvmzOAAS7IjdZRxbigBFYKH9/amueQPloawwPmWXH+MFB+APBU8EITJbVDaMQrp",
+	"vbmhmj0/2VGoO5Web233uVHZLIOUtae/TYgSKidqA4rWft5b5wiiWFvc8Vg4/M5Xfs06G/6ayYAwiVH2",
+	"zvzQvMxupDTAB38jvszTgI0+4TC8HII9vtC/jUfknEhc+er9Utz+lKdTSSZiacJsSoZfkxHiOMazuUnb",
+	"R8/P5NPcXBLevfKcUm4/NyctcladByxlcezwiAUD10HnsnCzZR2bnEd8jyWOb+PQkf81ieRMu420i1wQ",
+	"eMAcXW5ypklI5JITbacFZ1pfv/hEmxs2P9OM+nfMmca48lpwFlJGypPUpE1JBudTVsh9JIMu9++IRDxS",
+	"WhRDSmVOzDnGHzIvHHAeEszUG6diNaaQ5Bcks/Qyu5/dxWQWpUxB0+PzcgVzJp6ALaSzeR6+kFnNdRhD",
+	"FDkZAo4im6yq1Y0q1GF0iVJ9+klIyvqzX6C+gJ/ekVkftBHK0FCdMshDtqlHOt6lHpxGf3EUiWOkjsPs",
+	"YUxigkgolH5LZvCciQ50bekE3ha8OcTwZ6ru9Rioe/0ffvjhhz4aEPlACNvW+UoFTqVrJ1assPAqyZzn",
+	"V2mvhcbkC7YBrnQ0du6eHTz54pNI6oP/t6mQaIIDUszzbWI1er8R1J+MO2ZGu4gVKb6h2CMkTBcS3iAx",
+	"fcLV7KTxUc69iAarxXk81P+FBl819fRNSKSvVisNlPz+62+O6M9cpKNc30nHfqrGfaKLcObGbAnXPfIh",
+	"n8YJbXuGfBGPAxKjs3MPXd1233ro9dn7jodur07bNx2IhazEdRRBwYPnmY5XmUbBettcOOk0o65lp+VZ",
+	"ws9SdGYV8ow7HYWTd0fR9+dwUbQmVztj0RRWsfCyRYfidUwUu/sij5Xg1Kvg2WgXuiMkMpns0zgmTKLM",
+	"3UDTvUqvgvyQYMUD5PKTlLEdd+sNlyqxkKjXMaQLawcPLtlcwx8XFu9BkgMWSW2esZ7V2YimYuxpP4la",
+	"E72KpqxvYaFcJksH333+a3vn3/DO32s7h58//dL09uqufB0Y7/MpENGj7YnomQyJKNpAUSgThG00jIkY",
+	"hzMUc6mzk+3FnpWF1WeRxHl6W1Y5s+z3ctm3rrhycW0Hgy45oPrX5yAaM651yUaLO2eNoo2J8iHCoHUe",
+	"5zTJvAJl5LDRIsE1pjQpp0lKGARYc7uTM9gyxk9hE1ur6hzJQN388o7MYF5RtGMCjolHW6SBX7MCx2ip",
+	"Ppmn5n2/TpTGeFjDgwUajvWDL8yVylzqpM3ss7xkabMLUEqqcOPz0KrRsjYh1vdUfJsD9mgdca3Z3ILw",
+	"PRkT/65EpCcGmfH5WHkNbnHtYjZZG0miSExQFBOhFCAw7sCIGGOhXwYO7HhKHE7bMWYjEvKR0y0ZmAJQ",
+	"pxPJ5IXA+/Sg2lfvXgiEB4KHU0nQ7fX7nMNmGlPXmRjy2Cd6nAvqvCF5x6yDKZcbcYiCsWM0xMo8nZ8z",
+	"fO/2rSTXZSae+VmMcWN3b/VJm1pSV93o6mWbns4NXfmlkP9KmY5H5ZZ6AXuUPCbO/YQcDPWrTmfdwuED",
+	"nmmeeHbZPc7mApmMs6yJur3KVmdyjZYdtw+ZS9M7L9wO9ML5S/c2T10l/DBzIJ+DJ2b5wXqcxKzRvEGl",
+	"szBX1uIWM4FNvByL+MaNk1N4qK/BCwZYEI1ZAA6I+/pLferFS2W+iJc4unupr9TKmYFBMJRpEBAyhKZ/",
+	"r+Lorm98zAmMCRhEDrpd6k0usKwy5WWF4zihrGtD5B/yp2MutlQyrMzTkhKXlStZvEo0HYRUjBd47Kl2",
+	"1IODL7naruUYYu/S+M4fsNjcR28wE640CMLSioH81Qt49k2RS5fSQXGIj2fdN25m7RwB2jq77G47+fjy",
+	"rRdJOHiNMou8OFj3FHwnbm4NMYhwZIq4sq/PPzLL0fKHtfzAeWmGdIEOvaRiQ9NXnr1lljDvr8ueqxLB",
+	"Y97/HELHio6NBM5zOneSgT/Wx5OZyzNuwAYeH3PnLWT/ORJWpqGkEY6lUtgm+bBORpjiKHqZIq88nfqQ",
+	"FDNV8s7Qui4ynRelNCxnm8fILktW+/SSii6jm+ZY5oAyDIUPyw0NM1KwElw2wgLhnB/uGRMSA5iPYUMC",
+	"DUjIH5RgzBouW5khWMcJGHXbxwhLNOFCogxbK4qCfN1uQxfu5mt360+lFswL42S9oOS6kB851pBFBjBJ",
+	"WPQimKEBPEKc+SRVIBZPrr6sInl1S6ZARGeXXQ9xuBSHWbJyKIK5AvfWwbeUga6CVm3iizF/YEhysIOF",
+	"xugzHidUr9arUA/+iLDDWqLVKcmmAeUnKSsvGK+3p2eXxyiYxtiAQtl83HnGYy+CGv/5zdcZvVllq7za",
+	"ykkyU00tc9u6znJNQdInI3UtSAa7zmGbPXVaTkmOja8YUowMvl2SnVKqnn+LlJmnT2BZstzfXZJnt3oN",
+	"MZ657dmUqdzQH6VNFWbznJuwrj71CiruM46UOUhAMsFMUj9hx+ftHy+vq+dnF5fX1av2zclbk9XMUqES",
+	"xWTHCr2tfr3aqNZ2BkTiar2/7SE1ARyToMcGs+TxO/bxUUx8EhDmk2OoZwnQhEisZoC2+n8CZNMk1d33",
+	"SSTnIQKVSKjPy4SMMbtV+4+/1ncOP2nghZp38HW716uu/O3WjvqgY8E7n/601etVc19s/7D9z04b+QSH",
+	"YamgOGm/f/8ZpAXEqOHjh7PTzuW80xqHoWYrayEaemvIl8SanpfL6u0vTP1tXhqfXXw4u+mceqh9ctK5",
+	"gr+uOz92TuCvk/bFSef9e/Vn5+JU/XN+1u12TgvSu9lYTxyZtUiG7GKQJziS/hjPyyJf/1AGG6CL7AAE",
+	"ZID9O03oabAvH/raG9SGTb9Gdg6GNbzT8nd3dw7xbnOnMawP94b7/mHQcCZR6WqNkpWG4SEsEEZXF28Q",
+	"HAMTVkjfrL49gse8jNjoeIAF2Wt59MOry+uH2rs3I95ut9sX3dtx53bUbrffqv+0+Un7X9W/9b2/tUL1",
+	"R7VacNa7H1tZviF2Te3cFmzJd2eVlhTWYJEJwGGm1CCBVATELmeZwQkgS+a91EXmqm21F8Iy1+O0kIgR",
+	"gUZEolZtbf3WvvuGfJErwNZ6FaXnXk3FWKPXXhNl8Tmd6p/v07ksXOX0/Upbg0+fp4z+PCWfabDe3Slg",
+	"7ue75akZKQCvMc5DPCDhem+MYnJP+VR8Xu/VJQ+BAXzm8eeN10/MVbqks+xOfZ+QAALf6bevoYbYQZZF",
+	"qs9P0HlQLW0Yn18Zdfzn2uTF62AfuGg93pMR9mdLT8yHzQ/MLSzl2cYr+e77npbTdV7sfsR79fbLuL3h",
+	"sn2Pc/JuyTExZLHSYflPscELV2L1g1JI+sgvh/YOnrEhXzoyx0PhvjmLOv1p1cHZ9y86wy7ojgTyXIPa",
+	"8zjN000p2WBlPRAhkUlVSm+trpApXx5jvn7v/J2K9j2mJoLljNGKc8wCLLmGEZy/IKGVuWdH2L/DowRW",
+	"vOz3bpmXyuHMHPNpGFxP2StQiTJL7igLKqyt66piDC2zGPmZOx5XOpr8oueXIT9pu3iOhHf7sEVkucJp",
+	"+UzXOC5LD4p+2vIhlZ6RrGazMSl/Nv5JBy1/xsuI+bOFrym9YPJIcv88XkLvn8W6BP85nrLP2grIruAc",
+	"PkqBZaB4yqAxDSRr6vuP1ZcAWMYfmEFSdKd+acxg+9rY9uqY915q0ijsrgMOAB4EOXacIx7qOAMUTxUH",
+	"fowcL7fl5YY9cpZnieVnOkMUhQ12Dn7RoucpqECSBQoo7HfZWXcts5c7K+7zxtTP2F0McsmIhWC+p+RB",
+	"Yy9wRnYk3+EMUNl1tbifeYwz61GukoObYvt7lSDGQ1mSoMgg8VIXqZB8EZdTtoVYyHMLYbGq5W9v+PrJ",
+	"hUkRYqmIxwBjJNk5OhgQG3gMRjQ6TmlyR7oPEWWsjJfEBAdd8nN5tqbSBggO0ATHd2gLJzhOfUF+7m8f",
+	"o5pdHzmmbKTGpi5fMYMxgfx+Qrjx+bPP1IiSOv9CiN0Cv6dgM8VZe0hxJsWJyBc/nAZk1dk9ttgsA4ie",
+	"aW2RJbj85NLdTPbc0vqymrPsUf3+jqwsn1jHm5W573yqMwEezxwmU1l2WLLkusnW6UcvW381lWfdA1jL",
+	"Dffh2UJgeSJ6VAysOJ9n3Yx1o2DZe6+Jzip6/KFYKCZ0eDonKFJuqjOKNpAHy/j4ukVg7iOZcszs45cd",
+	"UbWwz0oVsLOPoIoM4mt+IMK1yeoONI2Q5BDOo0yJQSXtQWfPaQTHBvIDTQhmWhfW6oyTApb0KZjfA0ge",
+	"SGGmS6fhr5DEA8BdNoWHWBSvhXlyWcSvTPnwCvdAxg2YVynO1gq3JbBcOo1reaVZujTq6iKFWOyxZBRJ",
+	"MTs83NPr5qR+XZJtHu4KAGkYiwQPZmuCKUs+8TgLn7VtcdWFBb+Yz1u0OOK5ysHmanWDZDVIthXKwefA",
+	"1VyZ7qvSgN4SryJNN5N8ZWtjNQ4J916sPdAiM7RD8DIr7SX0kSeKzDuXk8b3Z4t5ylyHKU6F5JNMEgMO",
+	"AqrzPq4yw9BWVSHB4bZ7c3mOfv/1fwD+z4/dywukH50U+gVkSBnJWv/pkp2SCX/PR9QZSQUUAw3SaGFg",
+	"4CuonaMSCYlZIGwnjEel+2qAR7Ew+UyPREgeCfTA4zvKRsdQaIvU+R6pU570vNPwJqvlpGmcy7L5//jx",
+	"Blwv/baB3gTRdYReERyTGP3+6299xA2wibrh5e+//pYBQViQvrZie6bcaTGQnOlyeWmem17yT4t2+buf",
+	"iZS+1jgOyU2lUjUrvNZM11HLxUrzYxP6fiFsZy7As8lm5ACUBQ6pX0D2Sb9/XO5sMsKMeHTvaiFoNU+/",
+	"mba4gOaBhcn8tU6czDVQjwVV9jwGiXhHEpyHwkTvPv/0c9OvDV/Xp3+52/1x0sCHH+TVvngfv2qxf33o",
+	"HIz/bW90WsjVX2Fv0hnNy5WuxCN12ZKlzVZXJcAinzIYI9WdTz8488hSLcxJGXs7GkdUKSa6ZxaAiWNa",
+	"qNZvHTQO6835Et1Pv+x9Xfzeq2kccZFLibnuvDnr3gB453Wn27n5fNXudj9eXqu17d6++tw+Obm8vbhx",
+	"5srAcz+QmA4NFO78MXKoJwG5X6ac3MMzXb0t27q6V8kp4MmoUauZvK5jhNFDzNlIL6D+UthMnCXADSXK",
+	"YzIQ1+mYm/53533zG7AGD4R06G8yZOeWMYM6scSFu+L459tViKnvE5F2+1d3AppzdooOeC6NRKDDHqDb",
+	"2I4haIxF0uOCCoSDgAQogs5M+gqHh955uDs/T3GoDcS3NzdXmRZUCVVmGxFm62xTb3sGM1jP1FnNWZIA",
+	"2qvUehWlRJh7PdSr1PU30D6hAG5T5C31T/+0PIGwUI5oh+48OTm46m9Heq/V5uoZQtytVat5KRRzQpIr",
+	"Od3gWbqRxddSKl4bWKPzJeJtIYjTrgdlPclhTLYnSe6slBSmdb5IwtyBv4/WGA24RFv9asRG/e3EkWG7",
+	"b4Z4yvwxwsJUSKTvrpa8drxqq3IP6YzUaZzWEUfKGNENvZzC9fPOp19aTbdsu3MpJuenu2hrTL5s598s",
+	"DZAONLOxPetAWExFmS7trDFeiuMwruiRebld1I9zHogvET/HjA6NLupofWx+1U0TzLSimEvucxcilto6",
+	"sbJHOSVDB5DgKmU7NsKdaHhbZ91LdLBXq3vo9ubEQxMahtRUUG2vbjmRLzLG69mrffIl4joXqn8Eg1Nf",
+	"xEpDhV84G9JR9W+CM08rqVSiMYbcXacBWwZJqaNMpjmdzOUUwRBM6kXQz1foTaEw3BFbVUcuYQUrb5Yt",
+	"syhfo2WZHZV+qqEbPE2IjPctlZl5ORcnnjK1dR9K00hcVfHZevPCA/IL4Vk6zszT0oTrGGV49Bw7Nf26",
+	"nM1EbacrD+nOGklzErgp6WeFtrBWESIsdV/19CJRAPa3GqQDit0h0pf2+Fq8qnpui2XuaxqS0iKW12eQ",
+	"Fr9QAOXy0XcXuBSLFy4xyZ69KNJYwjCOspVzZ1AVVqgg/BgdDm33Y2n7b+QNfS3K/xaRUXVjqWoem0dw",
+	"Ok7EHiCvAxmti+pU7sPQFfhKG8bAVwEGRF3uoYDGxJcc+l6pR0WRtu2XUo8biORVKUbUStRRMBIscI9N",
+	"E1qE4KPmZBB71DboX/p6XdWlyiSADlZXt6/en518vr1+r8WJINLrsVTLlLlOpsDENZzpmAuJtsac8ala",
+	"BPTTzmseP+A4IMHOlZLscFX227dcSANFvYlGosndZD/lFZNSEFdL/N/dtk1O3Rra9Gsej3gSSCr17W0Q",
+	"AHP6B5zrpTernNNeXn9sX5+CO12jnjMlcEb0ngjUNwz8LOh7KM0/grizIixynGkso461QH0e0xFlOIQ7",
+	"BnzK1Ln0eQRKIpVVlMAKqK9hVJ7+Xcc2SWAbDpMvPiGBQPW95kEWEV0rUeoWUJfhEYr6/Sn0wh9SZUnI",
+	"eMqgKWB/O+0ybIeBkZ22bYkHgJtDvVa6zT+KyZDEhPkksQuUncIIdEFVT/KQAMhjyoR6qLlbmTJQVzqK",
+	"dUOC/F4nK7psv8+TC796FbuoS4nUHs0ky61AKOnrFxBLers75yBZxaG9PiENygQNSLq8eneeJnXQL6Nh",
+	"SFgzK5QhiS3d+cKMxYPts79lt1Rtdkq2216WkICDZojpGA2J9McGM13fggYz1KdBX3faCEND6E8Eda/E",
+	"dUlWBl2PiCZitMqSn5vLIE5U8uZkQcr7ePTNUoOviut25+rg41haTSHds1XydJVCaRbDjCyf4GWGndJJ",
+	"XrFPh+yk/JgSFjwfzIR84GhAfDwhaAhDEd8VYSImExzflZWmQFqR9VzA6JIGoilQsZ2FGf5qGbzfB9lC",
+	"b+6zpccZ2npcYlw6h++v+aTLt47uA3eVZwltxglvE4Jxdb5VqkuJ4cKCcDk2o4WCUPZ2TNRcCgiNV52L",
+	"07OLN48AZ1xw0PT4XwAqBVnt/JhjuFyb6HKf4vA6uXxlqMPcjSngoeSLdiImPqH3JPbQw5ibVRXpogq3",
+	"eCzQVjq33NZn3p0sZ8bNn2X56a6XcwUzs2c6VPZ4bHqunpmnJcN/AtaWmdHzbsa6jC7pAfkP0Tcu03Vx",
+	"0YzfmMu+epW/ccpsRVx5SzaDgzXBM4TFnVKP1X1oK+0sSYVGpfO1MyFtJYt0S8VtdxnZslaQa7R/ZFw6",
+	"mzHcZApW9DVowHEc5Hns4q51aWfJVZKYDG6pPz+W9xTsR4NaaBYMBidg3QTBsT/WJiu0ubMrbdjhKqry",
+	"XHfLrKpkFqm85aUZ+TKlCihIJwUvIf7l8H/rE60e8llQ1uQKOqrpiwQaEGWUigwdrxxlTTd0gr+c6Tt2",
+	"M7HxJCjlcDavgLCSUmzmvlbt0AWvkqWoxZCbroZI2SUr3c7vznhN49I1ma1L7WhnStI85I+5IMy2boKG",
+	"f7E2U3K9kPMhEnjA51qtXhr3rf7Lzqdf6l6ZgxoG9yNfkMX3OIZewtWQbiRjGMU/tv5rBvKqpK0M8CT1",
+	"dmjOmtEe82NCVJYN61EauOGx/1mU8OkCFRzyOGH9xJ1YQBsLlO5UjEzX0rdfzZbq3sWT8jyMJ3tU1+VB",
+	"mXufTQmfn8Sj9HDXvJ59YzbSxs9B1C1RS+bOsToh6/HmrOdto+oUGK2tTXlUnvwyD5mpJ0nmWHoq9do9",
+	"L02b/XsCck5n8zyUnFnNzYhYtAOHWzqn/j5OkZ1QZj7Wlyz3Cgrk85LNUxDM85HKRkRybZiMTZ+//HgB",
+	"ufPt0/Ozi4pXOe+cv+pcO7Pl4f5FDcO0cmkSkiU35cTHSCrlGoVkKBGfSugdq3RqGqN7HLq6o61pDX5P",
+	"U8phOs1R9tmkvPSS2ZqZFwJFMbcdcB7tClq+ShuYEhskL7ZLKux0w+AEyVatwDHq//K1X+5MSRd0/YBV",
+	"aqS13dVGJahDay3PN5W/eu3X6UWdkN13Z0cpwa/BjtLhfqFCp/oWslyS75cVu+gLF68JXPN8K2Mmucn6",
+	"nE0smuMcL7El25IjClcd66KiAZY+NJ4GVpxwXt1YFpaLslFy95Mz5G/NN2zPlgP0jr7S/U0I87lB+1nI",
+	"PpaygSc40wsJUe/mK7VBpe6eFf3aQw0jutrFiVY0j+wVEzENJVQGqauQgBQr43EWeGK6/a/sAy3MVWmL",
+	"1/CKBV3+V5pFUTszq5U+JFkTO9JVt+L5GEOWHjbnDpk1duj+JblZH8fatwmbrhfOOrCmLCRCoL4mDUjJ",
+	"6VxfX16X+LPsi61WeXLdad90Tite5fbq1PwF9zsVy7WTOswLF+eLJyt0VRJZuUnjKYZRmsbb+jYoBbYs",
+	"UkdZoDIYwgKTJTxyPcv/GyoSK6zMs9lgxR16nDXmmNXznerMym5yqBdZWcZqeAY7awOxfk2iEPsmlPYw",
+	"5iFBfXhM3wj6byjM3aZZl0il/Dj0TZOIdsnCmVNOWrDLiYUhZMQ0eJIPpkuY2o1BLiNvieqafeenheN9",
+	"BlpOlmotErZ3pTQ8oSxLJ3Vv8cKvZmLf0Al5TUOp3bbF2F7IfRwiZbglmbt/V3u3BbBnVrWBmN4LAT8B",
+	"UiVm6Pr1CWo2m4dwc8GybtUcmAWtrzv6j0b6x43942juD9u159Mvde/w6/Y/b/3bf/z1Tzuf5q4raeVz",
+	"NsGj8jKos/P2m/k6qDGho7Esab6TxQberJBJjqeTAcM0XJmRbFT65FUeaCDHy6bhqJByHaz3XAMOlC7l",
+	"+8uT9s3Z5cU80zQ1bfkJ7NYbzqJISeU0sMxKD/ow22Jx59DVBynkbDR/Y/0gdyd8nLu1rIhtsWqVDDT7",
+	"bve6LQKd2QiZbWOkmmWAaQvGbxXWEmC0PKKTVQKX4TllYdDWQT5zCNrng3p6VHhqAXja2nhpq4NQmU1b",
+	"AYZqeTzbBR/1lABsGfr77hI9S/triPRzEi8QOeed6zcdqAYT5J7EOEz1o0x5mCn/8jIVQFjYivWSgqfV",
+	"Y1X5qpUkXFVfEq7yKpLKcP2S3yLJwEO87MBdO58pkXqC0iaABzgXI324liaxlJZCaQc6aN0A1mTLsgSK",
+	"yT2/yynhj4slBHTxHUvnsKCwCSJP1+XI4YA4DkVFx0mSHzepqphlCfUBbKgUHJcKZaDwGEUYqldSDFVn",
+	"I+V5pgZDc8LxpoM6ykGkk3sCHoefbQmNeeELYdHmtcGHtqgUMG4PqdVFPO4xvWvb4LxQ934kgy7374h8",
+	"IUx8Dh4voJBxhqgsVOPOqXzOztbfvJDMEJ8b2luUgRunC6X1IdD9KbOFfLnOBKvII76KV2qTOjMBKMY5",
+	"GAkz4QWcoxPQcpQd94Iw8gDtEQp2DBTIrtnvstT3ko7ve8uzsprVhbIsU03rqqgxFiENdMFq5qxnGr3W",
+	"Gi0Xel3da9TciZ7mtc/maUtW6lEetswsnmuv1/Wonaecx/qmbzo/3VS8xFSGzrcVr2Jb3hokkYz5p/Fj",
+	"K17l4vLm7PW/VrzK9dnJ28/mOWn7XPsheZKuI654lb/cXt50ILni+k3H6QK/wJLeL+qHzOACCInZlsVb",
+	"mQbx6CU6ea2bKnfHPJbmSV14wfaR0rSgQplPY8MbBdKpXdAOOeBSLOynfJy0T7asdTCzf21NqBCUjZIH",
+	"a2sJC1Tb9npMmR+Aqlno6CzsI7PvEfNNlevV2sKmyqkzpeBa+aXmNb9u3DP5gks6nJWqvZoWNKiwrRHR",
+	"uKHGubS4E460PVLX0TPVPS7+exkR3V/5PR+5I3yEyTgB3cJRpKFbub0PhXzksmfdzYA+jrHO/g44K3Ri",
+	"tuxSS7OkLVA1oELw8L7AR/NXuzYB+5KXZiznQcwzOFZ6XlzxcQsU62UCyjPbkybNxKFuNRde7wbHuelc",
+	"tC9uEC6MwkOXV119iPQYPNS+uvrc7Vx/6FwjDAa6sn2iaMeAYPg4DD1021U/J8lBsE4Jv1JvqniVy6uu",
+	"4lfJ4ypeRd3m5CcbKOgBkcYfsbp7/zX2pUB4wKcmYg8ko4u8IbKYolsIPENbw5gQRTCT7QVIZY/uRaSF",
+	"NzhJxjrPAcoBGNpi0wmJqQ/jUgRMfDrBIdKLUETAMmJ+3g8BLy8hizFBd5SZAWRfnj8o551ut/2m4yEw",
+	"AqBz+eXtxY2HPnZevb28fJcfibl6qfOCaheFJdr0/Hj2MOdG72X7bJjtX1bFleU1z6bO5Bje43Sa4ny+",
+	"u2Izt6BraDeXkVgdBDyTEhdMKPuXeqPZ2t1bH4E6iw6ePhPqb74PqPdlJLoSSyok9R0ZLVchloqF7DzQ",
+	"gGhdhMTiGAUkJFLzXuEln87OLevW5ZRWUgVJjWVMgH/pBwVOGH+jbTkGczGntokEfMzT2QdirGuVGJcr",
+	"2qVqBg4dMYoMLJEdspnjik8FGLYu4CyVwJiBSRSGFoxpEPKBQFtDGhKhxNw74RlUUrHtIYL9sVpNSZkv",
+	"Exgds4rgcFpxXPD8+RGd2kfD71brgsg4jG/Fp48IU+dvMdqKSOkIPZCYgOY6LS7t8qo84YrYWULLb50l",
+	"wxWnQW3mgPsVCYm76ANSvdS+Krpa8X3Wx/seC7l/imfu1yaeYADnFZT5BE1owOhorD5+QQGeCYRHHG1J",
+	"HuBZEnFJftMhjO01R3WjHrb+iGAMK76Ks5AycsIZIyBZ3QuQeN/UAbBX6jJtxh+USqLWnTIhMfPJqosf",
+	"TcWYiK7TLrmaijHYIxZRPTdVKCE3/FFDK5EAbSnjMILc6RSoZ9Ulj5m2OoWzE5UvkeGAhjE8nvlpfdtV",
+	"xq1/8JLer4adw4eVHu7suyMqhuHmDlmR1lwnIjn0lofleayXkxzZlcztsIvU8mxrqYx8Bp0mK6HXUGgS",
+	"HbEE5nakNOpMsh4KqZDHeeiwFOZe/TgvryNnLqR6s3FgeImUAuTT2oqOflf2RMmlkkscdkIyIYaSV3JG",
+	"SxyqUYpNUmUj3YHUQGfm3597touYrEaV9aK1L06vL89OK17l7LLrNEEVJzqJSUCYpBqIML8PmiOUBHR0",
+	"fKtjI+QFq/Pk3KBCkvie+kmA3mnDE3ZPY84mhlva8XfbF6evLn+qeJWr68vT2xPw9X1y4tGzEYmjmDrz",
+	"bWB2Q5oEO/2YpFiBMbknOIROu+6xjSeibZtAuYDhS36JYq62xmX+JkvzmsYEUF7NxdYiXmXJJMFlgbYN",
+	"qmTuCQs0nvVC63Aqxh/0lUXaNQ/Ib8WyYpg89X13Dlgg/nVYYO7OMxZN5cLGH2Zf9SIBhnEKFoPlWAOu",
+	"QqxT2zJ0xJT4meeL2fNYsCyuLrqaqrTrUF+ZuNty2sYLJHlE/TnE5L2ldqU+8l04QvNjeHvb/tg5y45C",
+	"X2/OXOF97mysAitwTfLjmPpjNMKSPOBZxlsKaSFKHQ05GyHJsw66lVlJ9rgvmx2FXWxH0RvAn5khI/81",
+	"gNJleyrHdgVosF1d0/LOcJeyrb4jM9Ouu17LYOkWX9VsLH1VFNN7LIm7A1fyvmp0oFd5R9ARU0wT2nFd",
+	"dc4LbzyoH7o21zA2o6H9KFye63nuWGCHugmYtiK3oBxJki9y2x0+XcA3yybZjnR3NM1bYqTuMM7nddb0",
+	"61KG955+I4yMlfxzRe63eXsZ9aRTEtJ7Es8c8AxSkknkMgbe8gc0wWwGWbwiyyEfsNCYTsGKel1AFIWs",
+	"nMSmL79x56qdA/IOJGdQhvTk7k2XPJeYv6cBiZfErPW8kph1NotnC0dM7Cg+/foksX0Nzv3b8y5KwFu2",
+	"TScRi51TUuaDhTseNENUmgIiT1lzD/qbB0yl0CDHKCYynuXgcRa+K4W5sVz2L7edW6gjap+cdK50SdHr",
+	"9tn7zqm7pugx5bxPr8MkRJTBxkn0mizJZJByzHp7KZmvovTY0/LNnNnf3duf4wGP8favy3buDT7AfFj0",
+	"3mFBvsahIGkmnWE3AtMgk69LBRpxRo6RtvCRuKOROipTJmmo/oDEuxEVksQk0Hm8bhjEjSJ8S1nTMeRK",
+	"aTS8FnhQQgx/phoAwjGfsgD1f/jhhx/6ztO7chwvyliWC0nAXvfYkz3PPm0LU93pE5QBreUJo+Y9PTOg",
+	"OTaQrEEpRzAUtw4WQErAz2L6mLOz0Yn7r8a49Ep8N7Z1DdwjLmlnupAF3CRsSmb1iu7pOzTC9yRzRObq",
+	"og6X23ebnPUnkrv2IM0ftbKzU14hohh3GqeQWBLdvkGgQMsoSqDrJrxYoD+jn6dkSgL0pxSY8E9GV+o7",
+	"a0jgGke8K3l6ZnfEC2urCrTFYzuEmX6p2EaS87sV9dyNBUoJpKrmWsguhEavFWM04sSy1rUwDhYsB7ba",
+	"JyibI84DtKUJeQQpSlbzjclwKqBfDEd+Yp8ID7RT9SjyZYynQpJge8XhqRmtmEwKuePqeg/hQuZJdb1s",
+	"Uk1RC9cEwnucETQjEm0pRRw856CKP/D4jsSgqGd081VnbCEvSyZtcgL5EGkBZ+kyOYZi27qnzJNWem/R",
+	"na2XPTualBqTBfLS45QBhlic35Ie/mcRnOtX56i7uvnGCcUUBGUBawalj+Jghvpmd/rQKXBm+ZXeob6H",
+	"yBfsy3AGeaPaqHQgHgxwUNbyB0cRoj5nLwSCq5JcUXrZTbhnmwUxp4HlZfogj5Wk4Yy46TEtolT/W1aZ",
+	"OuDBzAnwtcwVycMQR8Jpcl/kYqsJMA3ApNj71ImPdeW7zoPQtSaclYvQFVx2i7tkutLzTqZC8gmK8Aya",
+	"xdnuuDiK0rJ7tSC6BZ+2XX7sXl7sLCrAz1KKK+ibGC9Gmzau0zT5FEmufcazpEolkWbd03ciUTYmOcSZ",
+	"dTcxVwe2sBDMq0wZ/XlKzM9qJb96FaGsnBLODgaQ5CgK8QyEPeBr95MVFjMhyUS3KSq6wefdhs4itOUT",
+	"lDLs6n60bv+XdlWnpugEz9CYh8Gc016LAYb4cBhSZgn0OK8Fmjlq3w2fUClLPGjJEW206oeNWm1pp0Ox",
+	"AJfdWGcipZlHIbFvQgkl1X7AW8okyC2L11HD1yPtBSpu2Xg+JHq0CwJHZCMeWFotEhY9z7CS6O/VRbfi",
+	"VV6fnFc8E7yoeJWfztqX52eQqXylSyo+qH/eXl5cXkP1w9m/3TqddX+ZclleYQrVEybTXnFVM8qf1U0i",
+	"02Vwvtx0XmTBTUFSN7lyBdsm+frZd3nl2fuWY5ZjwJue/AtVjwmm4Ym6MFtYvk4VfnmzVJ0H80KA4xht",
+	"YV23wSCNHkMIY9tDOBSaWCaYskw4JaBCMUm4d32Rl81fXWEytnHmcmgAz7b7L+0beq0LUq50lpKjrMJW",
+	"yeT6meurUcynpu1rfitjHoZ8Kq9I7BtSXzSr6/zVzrCPGaa5dJ54Hv3GHNh7/ucFy9ZN/PcFE+W6/foG",
+	"4aEksUkF8xD0n+2+7ZxqBSTNC9viw6HSJLY99PHs5u3pdfvjhb5GqV1BjB8Y2mIcBB3YHPrqLKOC91W8",
+	"SvKOildJnuXkRddEEFcH1rmCLPKALDlpNZBQ3ccQFJ4+2Fd9IDzTlFxRnMPk/z7He+OTVIq7oPsfCGLR",
+	"MpI20UNoYruTLI4awrJ8gL1lzHRhRvg19cc35IvMiJA1IKpsMZ8RMRD2Dbg/nRAmLRzlVrZ4A6OrmAty",
+	"TuOYQ/OJv0xpGCqxKXFyp7vC5dok+TnCCtEKDW3aUfSOzDb21mSm7Wqqb5pKO3GH3T2m7+svYwadpoVp",
+	"NY1hhOYS/ZX1uuW+nPBgGpKzQH/5zyY5/s/6R/PJtKyuLu0WvUbEYYJZgCWPZ+7S8gn+0k6yMktrqomQ",
+	"tiDTFmNCV22dFxNPlbnDTMORIWS3opBOdBLYUpiDCWX5ISwiiHzdqLrbrOtSTs/O7ZXAHfw7PCJvne3a",
+	"1aQV74HUYnMlGmMxPjL+o7/TyEO2qfvWmHzZtvIQzhKo1kn+GY8lCXqs36sY6sDS9CY/0l+IMc40h1e0",
+	"pX/uVfq2UMt6XHXq/1b/8+fz9sll96eXfQ/1q6fdz5BiC2y3x/pVxWGVlmtqTPsJRB6EvanpzmuyaUxq",
+	"vzAYOkZUsb/TKAKIHRIKAkWttjm9mbguXC3u7jrt6jdxkCfCclmnHgjjJVfnmuFQabCzH7B4TKNKWNzV",
+	"vWXXzOgKla+fPKdsgV/TYkKtL+iuTA9majrfDSsTPAr5TDHeftWgFT1C7/Eqmgp1vvDqW1iKoOZIF16p",
+	"kU9enYKIyEp8QUuZhC846wSjqBh/TJhH+p4iPyqyyCxHze9iNpMhv7xJHrJZ5LzoyYc5swT+aYFA/e7e",
+	"2kSSr+Grtfc8W+FkOuhHFU1m5/FsC79usaS97xbYiCMBYhpKGuEY2vpPlIi5uuzeoIyeoxmQswJwHdUt",
+	"ZVUlCgYgbg8hSmSvTDK74ISireLQ0ish6JdhnqTHbL4ukxzAjJhvyvYTqa7sk86XiCMN2mmTa8WRCdTo",
+	"h40IVJCRHktf90IgRr5IFOIBCdHWfd1D9w0P/f7rb9se6uv64leU4Xh2jdmIKAGdMAz1ITP9vtdj/Tyr",
+	"6KMtnLweS1SD3vDaztMuQQgVaPvK1vr0da6lnnWPUSlIOERCQq0Z0haoddT6Y+LfaXNdLXFus9VKvIQL",
+	"iqAUXQmVKOt78PMaeNKWsVLIL63VMh0jM7ebCbpaOhYkv7JHszLRQzgvUBlP0ofTFdVZSKZ+yp12pJQe",
+	"N9kaKlMXHOWpyxCT1hQtJdvLeRiQGG1hoQ3kHaWo9Viiqk3wHUSvPESqoyrq24e+pCwgX6pYh5Cq+ml9",
+	"bYgr1RALQaQABY8LYtXWHlN6awb8NVH3jmHIrjMAV5uBP6il67PoCyLqSvWfWPZ77CGmEjTRCZFY8aDq",
+	"34QiaNT/rK55qSQh9V/+Tbz8/dff1Nd6eOaTBVwJZ6ivLj/hbEhH5hE9ZtSfmHMAIpuCh5OzZO3E1B8j",
+	"tX4BFfJlP5mz1o4BEdHK+D4aEJ9PjAKrSfyFXaxjBE49cGJABjQVepUAqw9y06oowZ/EUaSMAINpYfK1",
+	"e2wrc4TMDzt3ZLatCDAhCLWawEzS7ZxX0qGOq4BONgBOUnFGezJ23bJ+pw47bz0jq2iirSb4Cs/5NA+W",
+	"rQWZl8DvZ06w5nHzDBWKOkb0nujeygzVtquPMAQ3sEHmVe1k/QGBMT/J7lgNmA+TaHTCzjOSJu8IXBxm",
+	"qi8PMcWKsU3K4ZUc7NKExDrpMdeyEL4wz8sZ/3boFI5cj21pXqHu3THX75jr+2gyFRKRn6c4PEaZqiYN",
+	"QQD3iODuSHEHRJkfTgMSbFfRR11XpkSalwzOcHErm5NxGAtJzA1WYEnFkBLRYw5yqqK2Zc0gJ6And3YZ",
+	"4BvTagl4g+TZgTgAnGpFAKeVgpvFka2wa3qHNI9I4Rayi2JcM4oZWTgquykoBkxFLHos4VPSCB+01a9X",
+	"G9Wm4tz/rv6qqb/+13q1of5VX3xRf2g/xZ9hxkg7Mxrqb/XbD8D10X/8Bxr0t497LLtkFnQyv1GeRqEE",
+	"Fpt8lWyeGtWIACax5FzvNqhmdqqKNzOO+nna71fRqQnk2uHmmJlSuBQJ6tH/OccmdauuHgNms6392z8Y",
+	"kTv3mgIV/LuDDFYBG3kSc3dVSxd0G7eReZrT2b+353Zl7+YdKemTnLEk7sgMUYaG0zA8BvRRm4+FmXgA",
+	"YNQh0mMEbhRzqYZ2R2bOZOg7MntLyywZXUMGridAnkuTyMuedQ1vW2txNhN0Nty56I500wHOeSPxuL7n",
+	"xUDg2IXNu0NyS7SMVMua7T9uxVbTdYprN6fsXOoUEg8ZYwqI7SrmwVRjiG3pbiYGW1DrNI9efteKL1vF",
+	"Z3BwZLjNWg6O9L7nrf/Lz2Dz6r9r9haH8oqH1HdU/xk7tTSQ8xrTcBqTjF66qhLpxDyeUHZNlAYklj6q",
+	"Vlv2uGJ+gplK7i2uSbiJNV2lZyDWzBattbXnGS5UDK7noGOsz0urpduZTEIP+YpJMDSYpYmNVKKAmxRo",
+	"gLgxwKYo4IXWoP4Yy50xN4hjqZdfg4PWdg4/73zKfKjufPql5u013a7/a3YV8wl38duC22dNT888bYOv",
+	"rSwgb3w8HPk8mh0naXsyiVyuX8C9JGb62FCLU9VfU0+UPK+hrSOa5jpAZB7lPm/XaayrHENhBXVtoyD+",
+	"ptPM3rtGNfOSnIGFhGrDOq5EIPMTijW3WxH9SdmgzkCnAfNP/IpUFMx3r2ivFt18YPgopiH5nOty2+0M",
+	"VU/Wj1kORQrv1B63or9gS+fNMTokQr4QqE+D/raXOiT1BPJLNJ2CKjkPV6PlxaqoQmMcLsG+Q36MxXgH",
+	"P+CYIHPUE1gtRKUJJYPb8IEKsnkEeWUrB/DSwtBFVUDhlqbQlpj6PhGCCBSFU4Hs4qwKbpYw2lRm3Dcr",
+	"63PIQnrFWkkBWqgEr2M+WczyTaDf3gD5WM55lmxE1l/2SI6+zN92s7ojLclUsN4s8NIExKeBTrBcSlYa",
+	"cnkx0/g7jaAhhq2u0xgsjswR9TAspzFxM4R14v+WNNeCPC5IyRXggHNMPyc/vFRcWVJ3vWZRhH8usJ/I",
+	"gwxrKRBx/jgkuQCprMgc8OwyZXhb3ibOceE54jMyI6GDhRL9ZGxX9ttqcP/wGtXXRav0DEZGkiq0joVh",
+	"U7ifL9siGfYj0y0yM3m+xV8/4UJR5gD7d0/lgtokOiX5h6fwIa/uOerqqKeBuyq4isMRj6kcO0R5X+uG",
+	"AmSOeca5jSbjcNTPprXHAu/c1z/v7pgMKlci+7puaTVKqAgjV2RSVtEcDndMCwMI1tvQb+Zmi3Mf8R07",
+	"oyfqILYQidGmn2YLMXzjgD7tXDsqrBeqXSXwaAs36Y7MaJDbpgmmzLk3enjvyKx0qdMJoK2rd2c/eai/",
+	"o/73qvPm7EKXTJygd51/hS+ttWDNliv7+BIcJyDrbqIXLelRbN3VefjF3BTmyMeuoJch+eKbl5ViZ49S",
+	"mWBedy7565e+tcSBniLale5fUjTFHxi67raRucfsaOd8+9hWUXrZfBSd72IaI67fsmvhdJ5BdGSY4VqS",
+	"Q+tzJ2OihYejwByCVYVkIkjWOs6lF2mQTNNlCJCwIeQF9sQYmybVytZQ1oOjOGcax4TJj7beaH4w5goj",
+	"NyB5TyCcKVgyI7EIEFp6uM2HR1VopDlYLwTCA8HDqSTo9vq9jUz/wxZvJPuwgrI8P2eTAAEpFeBRymy/",
+	"6YA74kpIcXaMICHIsfvwvXtT4owSM/92m72Sup10Uhb0lczThi02UFZ6UsBWYkd+6+zzJ4mrp/uWtxGT",
+	"FfPmz4+b5WaO+zMwqSyzWYdLOfKeFmY6bQ1myAIBbrvynh6d6NQlLEhqBcsLinEk/TE+MYWHjmwBOqIy",
+	"6alhLkd0gkfkGNnVsUlqGeEF6TUQbfnp9i/nn0/aVzcnb9t/5sPhnDRzqYT6PU5Y65hP0JuOSXnGUzl+",
+	"aa5+mvHsueBcN6uznMYRF6sXdF6Z60srls3vrnOjdjvTVbgYREvq4jmUxVcLMPmmmEonTUnyRSKTKa00",
+	"yZvOTzde6tQ1ZZE9ZsohDT6ITk7SzzEwTOpMPJhNgLnaWi01erSVqdJEv//6G8r2lt4uJA1lOyNXumcX",
+	"b6AxY2KEV37pVaZx2Ksc9SpjKSNx9BKEWTUg99Uv058pm1BW9fkEaEb98hIP/F7la6Yn61HSBlL3egUw",
+	"is+1WsO4Xp+2S3OZ7MpDRJltO4ZNowbCA+BlOCOmKi0mchqb3DYN1phpVLqMrjNujDUVzE06+domui7H",
+	"tU/ovZph0oUPbel93rYt+mxPZPUTtEpbG+p6Lrq3vD+v+6wBULQbxBoNYyLG4cwkSwUJrDRAWJtkq3nl",
+	"kub7crVqtfpKYQkNee4cyl4LjckXbOHF8glXaRRjd7Dn7wcH5HBYw/VBw28GLbI73Kvt1w8ah03cGuz6",
+	"e8E+ORgeOn4nzWGlHIB7FfLoZi51Oq2zz8rOd/HOfHfVIUMUa+gN3fxCWWfB2TngFHTfpk1ob69O2zfu",
+	"hrFd7lMcXlsA5xXbGQ9jShg03PkbBzaSILBl2x7W6uvh0eXGUob8cJOFSywbiUlIvOpcnJ5dvLHfCsBz",
+	"GZAUQZHHKCZqRXVyuF1Cc18eJPq682Pn5KYEJro7HRgJ7lCTNmhyb1WGdDkDcv8v5pMSRuXpncktzcZK",
+	"XGC+B997it4Tp4UV83D5oUyW4prrCsHVSlTNTbZE1XWcrTJjUhthNJny0MVuoHRcoDSVarUbqGtOnWvJ",
+	"GL47j0kpdB0ek9z1bNGP7MAfFf7Iz+UZN2DdAEjhRM3rDafnZxdHiNyTeKabxRYBlIDxBbyKTjsfOu8v",
+	"r6BJcIA+nHU+dq6PTIFAFOm6ESM0RY9taYkp0ARAvbct8qDpVazRiY4RvB9uTR8/wTON5eTjMLSx8B3o",
+	"7tlj+ka0dXaO4JsE4cwzwKYmv2WCGR5Bd6kkWy/xh0KTQa3oWzAxNYyKV0kGAdBhaoZOlq37vDnT8E8s",
+	"I1/gj8WL2mQmvHQ1FvwYCTE/xAJyFtlRlyIcBDERBf2NPzASrylW6puKlY6BvenKaUD54m4Niw6S3rhF",
+	"csLIBysuEgGRbO0yWaFf8d1ZhCHJNViDvuPZeLMd8KP4cjqHZ1rwdflxjgAzmnfnov3qPeiKp2dd/Wc5",
+	"49G3lwKDXU6oRH2Tz90H8GPF/h7GPCQAFQfl+cOQRtq3pv2jWjOetxAzKe7518h4SkyhtsjwV884uE32",
+	"icg3nssGxRxHJ4efVex2b+Cxir6iLcVAf+xeXmi7fLHz4IaPRiEx5k+5Hrcorf+JjMy8fWnf6OQoFvys",
+	"MMgvEY2JWJg4qWHRhOSRAMxtgA+KCSMPNi4hx4St3kK4BIetjX78mAIatKdyzGP6dw3sOiY4IHG1stwr",
+	"ogHy02mVrsX3P+swtjWO+W1Jt482s3CyYBE7igfyQtb4Auul1QHVf9lRZnFZOOYDielwtqr58j1gAEt8",
+	"zPBq14abwI87UGDQu18Im72pLtMA34MpDQOhljqLjQ0NtNGYxGT7GIU4HpFYFxM/aBJdgCRsamqWF+l8",
+	"oAHhpWzsw9lp5/IYBVOttSLKkNAIyvOs115kUF+LQReNZw7RS0JHY1ly2ZL+sKCDLb5NjqeTAcM0NEHf",
+	"bB11rXXg6nZTcuES7vxAAzleNo1iy37Aa0qWykVDH8lgzLkjBUzzwC5hS3JzH/QDIGahrBnLPMFsSoIc",
+	"VNi29FuCEFPAat5dkr2fDuCGTgifyvNFQNrYvHcHumSb9AMqoMmZbjzx7fpslKoB7TQT3y7THSGRhvsX",
+	"REpAyxtMpcbyYFIZPGPTccJRz3BvGxKvpEWa5e3cO8v81kjo58zswIpvNFe3oVI09Yi7zaq35+2Tne7b",
+	"dmN3D5Jv+BD9tPPT9OfJTtcmcx8h7TfP+MsTt30mX8TsXI/x2Hr6szEybWwDEgu0xjLBMEWxM9iQuVZa",
+	"2g5+kt51royQj4rXZtrSgMV7ddm9cTbdczapgvNtyMLLlClmDq/7IGU3NdmfdTpYma0uS8Eqco9FaEht",
+	"cZfjJIsZyFrMYnViPRdzJ9mMOVe34DyNqx5C8SSHydDSCrcqkeQWCWbsCzZ2aVdPd5XtQum/UT2dHoZL",
+	"YTRswo40KTzV4zvOBmYNMUEnHXUdZ0BfJQ22rcA8X7X4g8SxC77/43iWHZFpgmS7bHKGTPWEuzH6/Qq1",
+	"BUUWP5YyWhTh0TFd0LDf3txcIe3CyRfxKFUw1KV2A3UH9sswfpZXKq0sYsxKrJAiaqpmErKwK5X04Uyr",
+	"Uiq5BbHblNvfZR6rwml4No9Q8VQ+zjXkmNV3txtdK7uGFWkp/5mGvclQ792NzcHsBRpGOJGB0CFjOlAX",
+	"DkihobnNJRGa7O3HmNzzOw1SYL4hAdXNtSBNo2ooPfkcUCF4eJ/5ZkKU1SSqPqRzQ1I5xIGrAPamG3Yp",
+	"OzHzKPuN8dI7PXN5GehkTFogIcmtPgQdkEKiVDLoEcc4iklEsK6z3Uj/TfvMHK7fbsg87HmBOxLi2xyz",
+	"w6lV5MAur9rdbmUOsRIiMjkby5Kq7kljIR2s5cWgtTc4WJXYE9toQjATiSMskxCVpAfoF+uEgEWEVLAH",
+	"zcAbtXk0uzXMQ7AoJjQMacbnsARGJKvw1JzuAauJJfnT86RvcuAlR/rYJYUH9hch8cx04popG8G4crON",
+	"E+reGtb7P6a+/Y+jYGvbsZuxWRdZL+DqN93kbHarulOjc2USARl5AL0zk282P+f1lfsyleV2TZPzGCld",
+	"CfEY/i0ENG0CZyak+fLL9OfJS0ND81UEc+6tjI8WnvbPRy9f/vXfez3x6U//5LR2BfGnMZWzrpp3EkNO",
+	"nAIOX1DGk4CjaMdkGSc14dr1BF74qzOUuXfbSxsFape86LGfdtpRtKOIQ0g8idDWLaNfcgxC4xrr6y44",
+	"84kGNobeinrL+1Cb1Uc/T0k867EIx3hCJImRYjcPsBcaOnYqLSKgknXqO/3Yd2RmgwTgi6BqnvoLG49V",
+	"dpC6NF2YVDhENMG0nvAfH6TmDDgm8Wu7Wz9+vJlj9qdkwk3X7bR1TApprR6mk7xDPtL9z4E2gZTh6ekQ",
+	"1FaDITBZ/fVn5+730knmrcfpyr0QyUJDlcmApPEdnVGw4hAhlPGXKXGVsiSDMln3sKUmt9pLpNpHMuhy",
+	"/46AXQmbBdele2UjOXM7xCOx+gpdRiTGkpfsDywSj8Qa26PDk6sPQMdaF7weXo22cskyPFYq7Y75uL3C",
+	"wL4CmsiQl6DB75iEmQH275CS62obJnxAQziF4shm1NgqKQ9xWDkAHk2/BDwDJntMCz/KRmgLzGPbCTXZ",
+	"VsM1BiRQdIDFjPk4otUZnoTbOskm17lReAjrFikMhKln29IoHmFqVeElOUCtMZf2x2qP9VgHBDP0aomJ",
+	"iDgTxLOuA7WoYNZ6BlKHGFWzx/q/9CB01APVyOuZfA1IyK/1Kl4P1MRe5ej3X3/zetZogJ/Nw3uVr30D",
+	"fqq7Y2lMXM3bMv6Dao911BgEgHTMUF9/3Ue9Sr1X8VBfvaivnQxb0JImpAIw80HD0RMQiDPUqtU0V8Xg",
+	"DifMJwj3WED0pHTnQLVUOjrUN4PuV5FGU0AJTAVIthg/6N6psI5Kdze1hnhExJEeF/ozgoUCe7lXOfrr",
+	"77/+9snrVSK9GLBw9O96Fb1eRXKJw04I2VNqLS/sd8qAVV+cfwWgfHV730TVNNgLqnmorx7VR40agloj",
+	"jf0F8zXtXuu1GozVMjSqrEObvgWo3+pqk8dl8r1oFhQF6lf7+O7z77/+1t8+Rv1f4Elf1aN6TB/QKBIv",
+	"zdcvf//1t/wD2HRCYuojGsBA2g5BeoT6BZmD/ozG5MtWRgKbHDcPnXdu3l6eoj+hXqXXY70K+hO6at+8",
+	"zX7RYyfti8uLs5P2+89/ue1c/2vu6qIgnv8NhG/uezUYU3K+BVkd29vbalvgzWquRPg4IoFNYUYRlmMP",
+	"FYeRMvqY2Ka7WlXQfZLUagu09Ya/ED02jcPqBxxOiah24NJtb27sczqEVhmMxmj2oR1FWvnUSNXzsi/h",
+	"Sz4Ow7Scwew+CQUB3aKKznUWA2ZoF00oA2rhw2GmBqvH/JD7dx4yncanggRKC/GJpzGrW7W6Vj1C6hOm",
+	"K6eMLGtH2B+TnQYAB4PimuiJDw8PVQw/V3k8emnuFS/fn510LroduCdtrVv5afrz5E3MpxHqalJrX51l",
+	"oH8tSjWIScJwRCtHlWa1Vm3q2P8YlMOEttWHEVkl0dCz3cKgSMdogfnkzCrq35HZA4+VdoGlPyYCQRcS",
+	"421Wa+H1mI8F2aFMECaoYuLhrIrabIZiHhJI2oR8TSr1WiZSCIqaFF9qq3GryRgNUZT6FNJLXmqfmbf0",
+	"ui79+0rXvdMTBTRYK2lgNRu1WsFpiaMoNELu5d+EdiFkK8MgJQG6C1sHR3LzX+FuKI+p4LvPSpv87I+x",
+	"1ImE1uyqHA6b+IcffvjBbwT1nJv2qNKoNfZ2aq2dxv5N7fCoWTuq1f5UOziq1SqeE1t5Aqa1VFte0T7p",
+	"OtTyGDoGdfdEj8Am6cIwE+tUu7fVjboIKFPhU9n360SN87CGB4XSGKU1wrq7H9TIP6geNIbqQbtkD889",
+	"CApPyh/VzD8K1wZ1s3bNuUdB8Ur5o1r5RzVJS48K781PzxTAKHrJBEUX7I+6MgIfes1mXDRqXl6oao9c",
+	"IlIrR/WviUtTWYiJb9+mtVaAM2jzeAVAlZy3G1TMYtBejRDKYCJlB3/1Ki1N/64HJ+fk5Suc9COFW+rL",
+	"b7ll2OSDkUDf1Fx+02seD2gQEKbvaC2/44LL19At/atX2V1lKmdMmeo4BK0uZ4zDuchYC3/9pLZUTCcT",
+	"rKwm4GXzCeUAXDYSBq1EVD599SoRd+Vn6ngyaLJKRzbQsIw8gIn3jsz6qXbjQdTeakomh75UW7Lp8aYb",
+	"UcJq+h58Af0K+TRO0vThSerYeUidGLhI07uHFC83p8dDBPvjHks62/AHZuX5HZkp+Q6KuXU4qjFCygJn",
+	"poWDGPMHkR2QFe89ZsfyAvWTM9m3DqQjyCWBRvyI8QeAqZzZUixb6RhiSeLtao9d81CpvOftswtPVxa4",
+	"RJFe/jbwSaMaveLBbD3mv5wFzzHedc7vGYumUh/c1OdtvPRPLrWykmp32AgO/Do+HOyTVtCsFQRW/bCx",
+	"36y3hsNGC/vNfYwbe4Pd3d2DwWGrOcDB7rBW3x8EgU9wvT5sDvzd/d3BsFlvNmqNGtkdHpQJuYObuuKg",
+	"Gwm5xqZCbjcvBYJWvTnc2wsG+7utuj843Pf3/WDQCFpkuB/s1f3WPh6SoLXv4/2DYWNvSFp7Ph7u1Q+I",
+	"vzfwSX09wbhXeDmpHTZreK+1v7+7Vw+a+/ut2sF+ozFsElwjwRD7jdawOaw1/d29ul9rBP7hcP/A3z1s",
+	"DGrD2sFgXWG6X5CAB359uF/fC4Jh48BvklqwiweH9d3WsHlAmmS3tt9qBo1W48D3W6RRH7Yau/vBbjAg",
+	"tcGwPmzV1hXABwW1oE5qpNEc7tcG+/u1+v7hnl/fr7f8/aBWCw79fdwcHDSbBwOYO27sHrYOMMa11iHe",
+	"HwYNIKv1hPYcvT2t+F0kek3/Xo0dbvXwxF/+X0sQt+orvOIKz0KOgxvO3+MYlP1vLcBPbGsRw0gKcvur",
+	"V5n3ISh5+9KPSUCYpDhcbIDdExbwWOSalGXuhUxN1DV7DzVg0M1IR1JIcATyFhEm45kRnSAqGWc7Ruwm",
+	"iZXakZTBRUu6HBvfhOCm1Az5nAllqinxKYnuveuPdc80CjQ4Fal//4WwnkUQ5VvQmE3jaBjvptg+Rpjp",
+	"Zm1ZVUipAK1as8wMvJqK8UlmIde2CKdirERkcIXleFM7brWjnB9qLi5ecrIzu+yB+hOR2JDDH1r2Woc0",
+	"JUNwOfs5irEnVv206ol9+Yveh6/6zIbEFay+JhN+r2Ock+NsEFGOYz4djfVZ0g+C2hmI/GsdvldhPDvO",
+	"XqWKWrWWaVklIRSmCz5Z7pgVAwiYmbJYHmeqYjNhBdfJOoUJ5Qn2sUfLW+mGD7AY3/4wdiaRnC06f3rv",
+	"gj/O2VrnTK9axjleEFTQ+k3t8Pyx8yrR1AU6pqTaFuBj6IyBbQPinz43A5BlzpgByVIvVGzTsEzUvrro",
+	"6h54PaYjcWr91WM0DWnoqGp0gPopImZfo1t64NY8C/oe6kuCJ/ovCzhuW/MTdk9jznTbdvT65Ny03FPP",
+	"fU1jMsCCKNMU1EtTy/SjgDZ1aVXlHZmBLb5dRW9v2x87Zz2WPuXteRdBJ4d3VKL+eCLa2poHG13DLxmr",
+	"uIouQZpa/cGY1K1azfTFVeZvjykmIqZRBP75KmrD6/MpShGONX59q1Yr+t8FwSGBcExMhA7NgP7RY0rX",
+	"YBrf6TjTjy3BpQcHQqpqrMjEeszJxdZWHrpE/kPwtw1dBmljlorPJ9UkzUTbqxkyVNbb9eXp7cnN2eVF",
+	"AmN7VGm/Oqk3mqed12+gUsxSe+WokoXlvT770L7pJLi8Pfb7r7/1GPzduTh1/K7ONZwOJUU6r+uN5pu3",
+	"Zz+ubu/k9+SJPRebDGEtHS2bzCTymvQf1th3sca6RG4kfZxKX+r2WWCe6TflPaEm5YXHAYkLblEv8Yna",
+	"DCoaI/FAdaAMpIipu0p9oqI0NNaqNY8Sw3BAQq6sOMkLzBA0xyPEuGmtHUULompdO+kndw7+NwoQmcTH",
+	"x0WIntCHZDZ1FaPTEvEfmu9mcRzND0R6iuYDOWupGQalw6iMGVfFQpb1UgI2hUZcfpLXlQWgupZ3KU3b",
+	"4kSmLQ0RZ0qD48OhVvB0yjYC3qEYntS90ZOKM51a5pOjHnsYQ0AqeSiFXAwdxDKZPIlO2zQZhVTrfVs2",
+	"+1Ck/cZt1KrHoGOwQDEZToXSebva/6XFN0D6UYlwGBMczMDdRm2qvs68qvZY2/QWlumJ0QNTz7aJEKuF",
+	"kDSKSHpIHxNJKjIgN29ZlXE48U2+UxzpCVnpt+CkK3JRpQkoqmDkwULi/KEGfgdu3AHqUYzH4AmkbGRF",
+	"F33CSH+hwdeXMRkRpg4tNA5/Oq7qrXfnUmZ8nS+rsFluqSqZTRCA1HltpeewAUB7TWLwwLZ7jIeQvJeH",
+	"/7Hs+8hZPqDs+IAgE+iH7v46Oa6ojXoWHTnD6RW/VRLFokiDWF2VpV4n25VBtP0GTMqtv/r1RmvoDwe7",
+	"QZMcNg9arV1/d3+vOWySYAAR1v39g/3hYa22H+wPBn5rrz4YkPreoNHcawaNfeLWeZ+MiTnwhRdEFvOI",
+	"z3+ohOs4QyGlJOU8uYO4jA3RYGFoQXvok6BgFZ1JOCPv1HYlSRZZGE2dequOb/H06nwewVHAIbKAUuXJ",
+	"KkFUiKmu+oMOqS4NrGV+1anbEM3gbOU8Gj0fm0fzpMeUTcPw6U7P0sDBqUXf/OOsrHFW9KqVRtE9t//l",
+	"khEnHitKksusGPfmspSf2KMCMQrTstaUdm+7CP0Nkd+Eyv/IEf6v6AIqyzeqH9Uaz5VvBOWBfzC3NZjb",
+	"G5DEZZxtE0ui4JiZOk0B3brN8jKtCkgdd8tcWkX9zKd+UkuvcdeymK6ckeMew8zA8Zg2OX5IcAzArOid",
+	"0jD0ezSvDTjo8drno1hu6jTJZawZnryqsqDBAb5t0q1nkBQRCahpDl3kbKjxnGm4T3aeDY9x7sgf3orv",
+	"4a0wbftWSyEsuCNSpMAn4CPLfQrau50aGJu5ExAPgx6z2YcujwJ4cKF2TyDToLfgR9g+LrVTegwQQO5x",
+	"SIMkreAdmaUZDZYjretOSCoNn0uBI8HBQYBrzaB1WMeH9Uaz1sKHhwe7hy180AoO9puH/uBgf3Cwf4ib",
+	"9Toe1ojfbA12cf1gr7k/GOKMqvbUflE1wlU8CjaX9A+nwiOcCo6zuIBxZPoLlsayrw3yij7M5uojxZRo",
+	"YBKDry7e6KaJyuhqma6KVqyro0lZjxVwDQRhwQ4AM+/4gKcsImAmOFYLls0LwjFBdMR4rCwn1E7bNAp9",
+	"kntsyONMXS6EcwCUOUDTyKJe6+5xFkAQDDczOg/FdDSGfKKHmLNRtcfaNm9MSAzlycBj+sXmin0kJA1D",
+	"NMYsEIhPpR2bhqLNcBXiA1LQpMTyOzF78C2qRdNmk5W9QW3Y9Gtk52BYwzstf3d35xDvNncaw/pwb7jv",
+	"HwYNZf3BVmo8SXwEH15GbHQ8wILstTz64dXl9UPt3ZsRb7fb7Yvu7bhzO2q322/Vf9r8pP2v6t/63t9a",
+	"ofqjWq0+pSFilmpx3WGGUqubKQSNw+U33HB+jtnM8B7xNIfcZSDos+UnRJIc56kcF4/zkMcjLnciLASU",
+	"ICsFwCm+zzENoaslZaOQ7EwFQTERxGCRePpsge+uWbNny1MHB46mycEzuSpKiuv2LceISkj0h+MHPxcO",
+	"PrwkGV8VtYWW79DvkTJ4LbYuzCgm95RPhR5UtccyLbGpQI1aDT0YCG0ew1mD0emxQIgWJwmDaZUClSgm",
+	"9wSHIoGJ7rFrxT5DOqHyCAIM0JQmUvzHPE3HofdqFkodGE2jljZvA1gN3aT57Ao+jfk07rGtVuPQ6fN5",
+	"DXt1ZbfqMfFdjZHv6Jez8sHKD+a7RnW/sye2bbrrHSOsd9lihj/YjhZuAtpcI/lO5sg/CNc6h3ZOyB7x",
+	"nQxbWcK8QLEvZ1ldOoLEDb1v+UzgbNJvDjEO2wqjHz/eoC0AAunnmoccoVeAmYR+//W3vrOD2HaKambf",
+	"QKGVjeICQ8j7aNXqR2jK7hjkNhvysRpFshQ6m9siAyb6gcAzXSa1nXU028IoEwLNTI+KBA6/wLjwUJIY",
+	"1WsGIdnqOyJJeTdDg8hqs6ZjMur7hG/p/EOlsNV3U7Y/nMbAZJPngbHVOEwzxtEDZQF/gCOjpgtDm88l",
+	"hA3+JozOq6QyryKaSvNVzGx1vgFj+87ZLGZH1do0697C2WU68aQu38P5kmbjjZprZqZbY1aUSVuxOGXq",
+	"vfWG/XRRcqfpx1Mhsx/Hgzc+vaQ/nt3+/ax+Qc/EGbve9U/O9s7uop8+nPx4WCWzH2vkp7a6qPZvH3fH",
+	"A/YXOvxL1W+EbDB5XQt++jF8SnXQbJqYhgttzK52FVD2h+fqH0pUqH1RDB34q20EyIKEYS6RF7qDX3kK",
+	"tuGXGW5qe1VZ1u2lIUEbwVsWACzny2D4EcLSZiWCMj8DoghRQO2LKrMEtU/dNhR9Xpbz1KzkKc3A3Dot",
+	"LcYwkYq8IvfftuJVO053Ug1qyTFLIDBXUs0sHKSBiIQyrYw6xtLvs/3c4G3qRb//+ptRu0yGGWVUUhym",
+	"t1GB+tCWtY9eon5b/fUv9UaztbvXR1MWKs0LPDXgt/181e52P15en+oglwnX91hqgOZUt+QlG+lua6li",
+	"U6G2cEKeSxe7jMSj1bGMypXdh4pXsbOrHFVgr1Y/2nZc3zux2KVfHdw0GgX9alNt6N5/e/4tNaF808J/",
+	"IB3ov5dGkyAKh+ZsWcbK513vMRlRIUlczlYTFC+rdagjFaC++qefwG3ljOEt0F2UbDZmax9EvK1Etie2",
+	"72m3tK1vACc8eMeWOOonmp3Bo6NpHHFBeuy68+ase9O51kwSrktd8Ns61pYwUkZIINKuFAeZRmEmbphp",
+	"WNFjIZGKk6rJKu4I0QUTvcuBgUGHIiivhKV/IY4StPiM4SySU9BjSqmrHUE9JgkhaGD8j7piMxmw5Bw9",
+	"EHyX5CPDBEE8eEjzjUD9pObbY1v6aRrod1vJl8OjnFfJBiVzWWRoAezCtaWTR3BqzfEqrYPGYb1Z2Uzv",
+	"e6SBbafxh439X9LGTkFhEfmiEaJd/Cl3Br+bR7W2gnA44WwYUt374T+5FLJHLRUcrr1YovbnIzULdH+l",
+	"WOcYpi3zS+zvebFSiFNZsdKHg9BHkntaYE2FbfwNBvQ0qqIzJiTB8BZso1VWyCWOWoOzrl69NPbsEGno",
+	"utPt3KTGA+j7iZRJpFwa6ppGx2jXmAzY5LOl0SxE5bpSsMeyYhCVSMGMV8N6FooxurQHtw7wAYR+kuxf",
+	"NUIwt39KohqZh6w4SxSHbS+zH2r62nSak4QeoHIwQrW1Ym5gGrbDykKTJ6QFKhZoRO8JS96piWE7L3ep",
+	"MKK3xwpvRAXR6xSlgjxJxC0jC1nzQWdagDhMeXnDrw/2SW14iA+C1nCvOdgldbzvHwa1YYO0BnvrSM7M",
+	"qP8rh+ZuClRo+qcdg8hIHIX0j1Dcqv5VIk3iTrKq5sQZnpeJzalTBPu/WCoUmOcC20WZFyZT2KTsKO41",
+	"MXkHezvAw4zhwS0HzyYe1JPEgyq6ZKFO5JlwIXssJj5h5mYlB1KOAu5jw8RtitAS1gymwA7qWyumf5Ry",
+	"Gz6cT2DQsrVq7snKiWV3ZgUq2iqaZxnGtYP63dtXn9snJ5e3Fzelj814ny3MjO5Bb4y5HkMlV+t9vIfW",
+	"/akU1P09MraVxoyUJAxFkmlRHiE/QiYAyoJiMJSAn0rXkcEYG7Wa8ZElX4HnLLfXmIZI4JlA4FFDiZnJ",
+	"Y5RZHkUOuvvEMC9dNCZlpmA/HaqhQwM0DQKKcalLs1P1ogf9J47h1Tl9oOSFakf5VCYJJNkEkx7rJ8lY",
+	"drv15xNQVaDPimHn1o+ZgTCLp0yU5aEd99iECqFs+cRvqZvcpdheiWzMvHPby3TASLLqjD6zSk5M9rDN",
+	"5cdsZTYMKMw6TXtszMNAdxuaW1nOyLZNrXFn1ByBtxOW4prIeLbTHkrb16sI5sWCjhr0ieZrm1vP6aJp",
+	"IxqqpNZPrVsYvtbrqJQUs2rr1O5mJvpfXUGwZ09pqfiOsGP0/7P3bs1tJNua2F9Jw+MQoFOAAPAiEYyO",
+	"M5TIlthblHhIqtVzunq6ElUJojYLmejKAilsWRHb4XDE2C9+sX1eZyLsHX4bR/gyL347/2RHnOMz/8KR",
+	"a63MqgILF0okxe7GftktsC6ZWZnfun/rypxzoz6iVPNYbETCFE6eh9nmDk4Ay9b6w41SeaysBnFBu2OJ",
+	"rjDT226lyBF0yiPbEYpubH1SnssDP3/3/szLEwyL5l3+1lQMUqGHzXhklItzkeVVAbv5C1zDMw2jyKBF",
+	"l6swoGYExeE80nlXIUootAVCiFMoMA2+Ye1TYCYFDai0uxas2vSRNm+COVMmte3AMPPCCzGdzTDClfqi",
+	"9CK3wHnUGstTGRSsOmLmz800+trhrX0xUrcZ3zLr5XS3pplN0+gV0G2/EOyCAg2exKFYHfXcUO/bM2q2",
+	"2/W6kute0K1me+u6F/RzfZYXf/++c3ko22WHJa7iYXRtDW9LtrhVXicK/foEUd5JdTauZjZLpdzJJcB8",
+	"4XOo9UTY2hbXmbTO9bxuqYCqDZe1ELlhFcQWkQgXUoug7Y47VkGeiQ6aN+JhyCVLhbnS3HF4xLTQ2shZ",
+	"HSdCZsnUlwVPntGfcbD02BZ7myCrpPUG5rVuBV5futwKAtcdUbvkeSsXnNOtIIny1CcYnyPlKcgI4D8o",
+	"yRepoHO4SCksMA+sT/B7HWL32BvT7u5BlRw2nb2TvmurBoc+FxbH/dPvdr5eesBe6Qysq++uZ1W53s+z",
+	"OVWAIrMgYiEiT7ZyYDEfvQZxIp5MxgaEF2jMmUopGjGaJFkMXRTJujcPCEo6s0ET2vfWbMdIBPRzBa+D",
+	"zlIBeQUZEf30E9XHrvXwqCHXQ6NsA+/iVRpnmQFJ0nTNa5GfPJZsJEYqnTZ2Gc4hluf0GvTEpLZ/b+S8",
+	"MvX+1JhqBika+ErnM8HQ/Uzzd3AUBWZE5EOZpEkA3pUXPElEqqE00SrW9QD6ZQcedd8ttLJ2La4JAxvU",
+	"upMwrh64JLrA8+Wi/ss4OXUlc1IFemaRuxx6n1nMtO9WkhxD+IHOpmMBYKxlPBjYdrd5+SKuZf39q72z",
+	"9y/Z0eHRAV4JZi7XDPunDrNs3NoXmQizF/lzG5515nHXazoXP7tQpokToJua5i4j16D1mS9dR+CWzT+J",
+	"bdgvzR5pbBNn/kAuZjllUZyKMFPU33s8Nqa5bdDb3dryZSHmVae964pwYFvbXu4N55gE+8O8GrxgZlV/",
+	"Ptr74efn/+bs4JTVbSvgTnvz2dbT7XYb18xjnXabHcXPG7uMs8QoNykOGHuzdjZ8CRT1tPNiY3WNs2qS",
+	"CbMI38aJuAURNc8scef6yUClo6YVQTnUj1MzqixG8WZmUp0Cbf6yW/xKsMr4+foiVCOh6Wu2al5tYFuV",
+	"96EJdN5FHDk9amWz5Ed870/uKtX/owjvzXopnJlaD4tWn/xxLM5rXs3AA7AadcNN0Yme9jf4Vrgtng3a",
+	"vNPvhhvRptgabLefdp51dzb4Zn8r3I6eimeDHd7ud8JutCE2B1t8O8/0gKe3/jg2D8dum5vPup2N2W69",
+	"Zj1akbhsfZj8EstRLFuhGuXA/sXjuUV9wGzgQzlQSwlLEa7hrNSBziF12D1OhRbQgH5tK92WkgHyClQM",
+	"bwk3iHk7dcUvKBR4JMsKxUdzHj4tLJWgz0xg6dxeJVFghRLPSLyzevHUqjATWRN1CWpHZOG0j8kLVxwI",
+	"8WXUaLHjST+JQ4SmdyevSTZhvLektICx5JYPijL6wpchD4fIPAg31oMX0EPbDDhVSY+N4fkeG/EPTX4u",
+	"vtnobG1st9ttj8Wj0SQz5krQsIG/gzN+DuIs8Gv+pN3eCM2KwX8JvxbsGpUiOBw03ygpmkc8C4eBkXQg",
+	"KTJgeAseBw2UJRvtTRcG4qyvoimE895K1LhYCjzX9eDE/H8PV/ybdrPT7m5A5xj4d6fd3Wzm/2xudbr2",
+	"+d32Nrk9GQvs94GHmXHS47EfasbTDFxkaNkJGVlxt02RpNL9NBj2+AmuAXTrhzUwChZje6WolzbrzhN8",
+	"IVBhY7DJJtLkfWsQO7rtNgU27Uv3Yz1WOkZ6Kdv9JSOhhZoEpoOQoYw6EG09tLc1qbFmePWTb1+w7e72",
+	"di7jHgcwVKlkc+/0xeEhPFSjpkc6jFM3sD09sHpnLXZoVAxY4lgmsRQBRhFAqZ+OwWXQT9WV0TGxd579",
+	"5OlESsqpHbE6yA3NiCJwyCU7/f6lZ57LJ1GsPHYZR0J57Hj/W4+NE6NkZuJD1tilaBrdOB0Lj706O3rt",
+	"wf3sh6PXoPx+xy/5KZxk80jLaO7hx2ABzzIeDqHpkAcxEtT/gNsJFtEcSMgohg9zAK+ExbfnDdYj+KFZ",
+	"xIHmWwAO3WNSASRQanFhO54SojWPVRKH0x7TXEZ99WGXkX7W1GnIHhnF7lHBG4KjsjBk+xVOJKyXhpLi",
+	"c0fsuHd8+EgzlcbnkMtbVUz1WUqauemV0R9WIGHeJ5UYsjpXuP75NBNw1Fa5+HBg4AbQZhWHxuMnj8sq",
+	"4irK3Dz8vumTKlWH/PQb3XIoeASf4CMV4CPo6OvyaC+54lNN2Ad6aVmZLKo4Qk5GRuzBtQVVtDDHkmC4",
+	"/rZgFUlhBpG/tOId1yGt4k0WSiws9CcZnufFYABoVTjLrA7ggKJVJNqYdsEus6D3jV/765//4tfyXx5/",
+	"8+7s2+azR4+gwt2hMx63RwgB5RmOuRHYZtD/to6j/q/zATQK76rcVXY1Xgt5ng2vL8RzON6W/8vu60ca",
+	"peXC7+22Yiyz7c2aVxvFMh6ZPdB2I4llJs5FWhrKDCLN33SLkGrx0K6vg1ErKrZBpY6x+NmF7+HXfmw3",
+	"d3hz8NPH7c1Pfu1fVX6CHLJPX+11t7YrvEiv9prdrW0LpwVRHUuWqCuRNkNuJID4wOril4ntqGdG3Zi7",
+	"W4pjWzayojCZ/0GskFkNB+jqKiQwL++2tx80bM5oifRt1hC6htCvD6GouFz/JKisIaSBio6Y1sRfEm5/",
+	"qLAqVsU8fIXBlp/+pon/9wT/718tXL016q9R/5NX20AHUAUvAPi+H2kWqvGU1UsWfgPyz5E4YJdJ5U5W",
+	"AYXvAxe/2nb6dG8pctuf4wve7GzPy0GEUhcQoFUukIJQZXVw46K92Sh6Ujs3yFlMU5UuzVlcZTizu2sl",
+	"4H38xbjq+48XoOmnB5QEQuY2eT1ZfwqOQvD2X/OA4lJWn3taZPbygHI8Cm5SdqUmScS0+TZ1s6ge+V/M",
+	"QfRA0Dc85+6BaCn6+GYdhFcqvdCMY0bcy4OzKifFK/GZoaS79FKs4niojjQ90nZp5yHmWm/9feutp/Gf",
+	"SmaNUTvgA/6GzP6iplN9VrLKcMqD1QTWiuVdKZa/U32yQiJzPcT8GyeICnwcrE7SxLPyFMMjrw729p3x",
+	"2yhSPZff8EbhVhxyjQYzvM4+lG5EHWeG/NxlvIt8EI1dloosnVIOfKEGyZY+zXzWwhVV1fNYLZUpdsXj",
+	"rPLz5dD2KdeqqpuLitRm5Bent0Cp2puR3LluY3QrFK6rhJefZMPJqC+hvmlBoBm5rHXIE6xUHwA9vI4j",
+	"AdHSDwZAgqvgH/8hGAZ5Ai3XYxFmDDQnyMyh9DNfCgnZPFEvJ8p2TR/wsaiifcDOvk0BFX2AulT7x4yS",
+	"Z/OLaArm4I4EVqUM4g/QdT0zQzMPMk/VedSK53vL5jZtWBwcsaG6woGOuJzCqzDnDnu5D1TaM9PFVLYh",
+	"FgEKHg4Z0OAjgz3V80vxAYawvemxTveZx7rm4He3tj1fbnW68IhOu7vJ6rwUqO202//4DxvtNtIcp5cC",
+	"C/463Wf/+A/mvr760GixU/NFLEnAJMlYBHRoEhMCKUeZqh3FBx5mMJcWO1WTNBS6x747PnjpseM3Lz32",
+	"8vBbVsdo7cAc5gYmV70X/WMM+LutYsZ0/OZlHoXV8Dj7s1GczbMgcxkj/yxLudRjbtCzgYFH82aMlF7F",
+	"WrTYgVk/MzrzGGg1Cp1DzBDM1oEvBzltOXU3ZEHi2rjEOEiJgG1xiDobpY1BGBeSz85evTt6Dtlnx4c/",
+	"HLw+ZfWrOMqG7B//gQ1FfD7MPKtOsM02/q9BZZ4D5AqCDb7ZbluSBkiaE6GKIKPPDSWKR0JqI9jQ5WeP",
+	"ER7ZFsMzTOTmrkeqL2ETQiE0XA6Ra8rrxiuzdCJDTkU/oUrTiVkfShLYarE92tCcDcQVI90V0jhhlHiO",
+	"zOruurodt6YGzcxY45RlkxQTHTHrAz4FJHBAC94vy+HY9eXC/A3yQ17hvz7Qn52Iy3ViONqwB7AqtiS0",
+	"C+keNsuj5cvX8QUqOVB8nWMHT9Pp8rD5gqi1A6IvMwzL8PseNicpaICIko3jDyLR3o3ghm11uh5AjRFW",
+	"sXk0JE/k6XJXJSFGZ4DS94qq/EbXqPL8A6ry5okFzb5TpdnPzumVwN4d9zCp4R1O6nZTAQq5kDcObbl+",
+	"H7eSAuAOxVdQdB9QCGVlnXsJWH2mPo4hk48db/PTh/w/l9t6a1f9HZlWX/8zF4yx1RzvsIh9Hh1bVAJ8",
+	"KFgRJbsNODAG6PU2s7nkyaTou8/zuH/8WIPSFZIauRPflkhYndoAKYBffkn+yqseq7y+7NH/5NUydFIf",
+	"g4QoTyG3TswEjEJSqeQtnk5VKMI9tNNtt9sfdtrtNomo3aLWYBRD0lYp09BmDw7cpKwaSffPzu/2YhZ7",
+	"c+zw4CrwwFBRkwysq06rBSIOKIUSA4wCC4Zy1q7SoqI9AcNHw9poQZ8XNtpaJXlcT8ZjlWYiOhJRzMEl",
+	"93ACGnsFSwhZjHCtFud0x6MnjsUnHpnZrUAgm1cv2cI0LEuCMilryoIRpaEUdRBLJCWwdAKxY5KLMx9T",
+	"MxN1brZGi+1JrO00GrIjPEAror2za96B6hlo0jhko5Fhm2lgb4NOl9TfyT0BCP4sK0GBP5LaUzMuxRWr",
+	"Y9fZ/iSfGQAKcck1POQ+AKa+obqqeCJWwfR5eFGlkR/CcA9HOSX/FxT9eKtcfhaPhM74aLzi9W+MAbak",
+	"oGhJSFXG4QWpuXtQd1+oxjf/8XO7fYOIqFssXLv77m3rXr+0Y7XdALiffnNlLPdFenr7LQu8jzU11oV/",
+	"8fH4ND6XPJukoqIAFyEFGhxdozaNR01koF+EoE8Am5bjqMMqzeqTsRZp1iDzstNu25dr8kHFmRhBLr7Z",
+	"yiJiSjqfIziuUoGiyRghgblYB5518Kg0An+yzHrsxcnB3tnBvsewA/w+cXlplohBBrrWhRBj9LX4EpQT",
+	"iBwenJy8PXGEf4TjdXCfE/8wcu4cRlRokV3FoegVii3ywTegLeYSMPbYYjBmdZoKPs2o6Sh4HFfNCEQE",
+	"uN/gNKPXFrxlWAKAgSXrN1sBsPVz+LK/Qdj+8WMlSF//tQtvycETttqNQRycGod4a8dovKNY2n86A4On",
+	"KZ/eWwUobj14PwY9wACn6f34saCHYycdcNjU6BTNkXHz7qKdW3EXLi+1S6/1brOB8sxHgK28SKq9lc5/",
+	"P4bmtmK0Ls58WELKyggMLvUJnFYUVlrwFMVUZYCN3Ot1pI0UERvx9EJDs0KFpIppIaDZYt/GEHnMe0bb",
+	"sSFbAskGoHEmBRGqMnksNQsuxBT4oFn9xTCWQmOE5TXPKHmF8SS+EB4LuRbNWGohdZzFl2KXBf8VBbx+",
+	"DnxpzF7MeMnJABqztA9xSsEAK06MjbzLAvEhSznS14BFgm3mhwICN2+NCO3lASs3HeZmg+IGZB3Qp0qK",
+	"l0CinrFmXHSAZuuB/SptoCzzMFrXn9LTW2y/LCLRrjeiDSpfq1kqzUfNBdZdy6rD0R9wMicWoVe46Ziv",
+	"VrV2Gv9J3A3/jrv5x481fskznr6D4vuat9B8KZKJ/WRW1sBy25bxd9teLVMZTw4SMTJzQWFmfjEz1ncE",
+	"53hQzRuWOWGwCiTn+O0LTVqS0LhxPx/g7x6rHwoLtjlgbhFLcDsHaD/i/vmEGGtO9HW0xZOui2T7LXaY",
+	"6ZyAK6fZt3FS14dBjYVk70X/VIUXglgOuS+Dizi8EFGAgXNWTwXXSjIiOv55/+D1gVGfsfF+KliYKC0i",
+	"YG9JBL+k0vnzVE3GQMAL/wUeG+CnQa4urZJLaKZvBkt7m/jCrPUBoVwdR5AYEutMpdMWe63OzyEIKgtq",
+	"uS/rm+2NRoGekY/H5OTBtSHchQ7f5I0hq8Eyr7kO3SXzAV2FBPj4QDNVWl1HuFa2SGAWNLRqpjFz/a/F",
+	"nXNHHpKlNLskxNYsYLesA+K6Fryx1aqfNz9/apwqyPUAd/E0p6Qa5E05kN+qVZVbcEv7/i7Ee1Gkr8in",
+	"w/thzbNWYJmX7+lZe2eGlw90xVrv46dqfQHNt6VPqXSL3rp+sLRHBu6C9flcRKBTOnkvoRMG8S7T8s0q",
+	"Ajc9E4ejd7AbjnmGeRnjSWUfDGRIQZb9JIERGDOFRrGbBzxsDLN4lJHHbrO9kae4NVq+/HauB5CBA7Bk",
+	"HKVinPBwxoVmzBjwylWznJnjcJtw8ZmRic+GBXvcayHsjNqp+QxDHteqzv/NTygu0IMNbVgxkXfYQGql",
+	"tTfoLqi6Zpi5oK2MkqJ8zm9idjxBqty5jp73hVYsRU7LmR4n5L3Anh7pYXRdJ4AmPfmuwrfeuf9hBjbv",
+	"gKoXV4+O4+2LZ3j+0vAi8GGtZfTKJ2dflTMV4DMuOjZGXX6Cxu7CogP0buKFnrE4ITcenCcFP6b1qsB1",
+	"5CgEI9z5NzW7Ekli/h/cnL6EIr0W27c2tbW8jWnuRDP18gmIn8td/I3ZnpVZwNBL+3Wss5c4twdrpN62",
+	"33D5deS6rEhv3ku0Ykmss9zF4RwhyHbnft/LAqZF1piX6jv7paozfwc80cJFvvpKJYLL2qc7d37ON3g2",
+	"SqZKYbo2MY22dq2H/wX2i8HHUV+kL0DR6224VQDOfbjObNArec3w+druVDgmcERW96TijliD8i07NgxY",
+	"FQJJ5xa3lsS1CgD+5CNtzsU+V9rTxo5B36btNTseA8k3hIHQ15n1GO5s8q6yAO5oiUtkRJQKEhBCLtkY",
+	"mgpmisUZuFVGKhUekgug8xP8isaQ4hHUrNgeq2YCLFXYugZiWvgOd/YCX16J/lCpC3DXixbbbG/m9U5W",
+	"aZOK6Uk4tHNKiY47RzIqanM02FqI6JF2iRz1AF3DrHJp3WEPGvZtxFBOvN/YQQ86zw1FKhhPEse27rG+",
+	"CPlEC+tMjlC+hUOlhWT9KYbAbK8myF6lp/sSmvdhNJHu1mwkgGDdXIzOYMuKfiGm2JTefF1tN1tjroS0",
+	"m+ElYdTak1utiLqVd9tpjX+37dillQX0sDKz0rM7s0nnfK1HmsVgrjm1oCSxQWkZG/vJSWsr2heVDiza",
+	"SWiTGfXlGkDbENFCHVtJ0cxUE9pE2pBSX2RXQkh0cO3Zhg1apM8x0Y16Q2ObgFjJsm7uy7p5jZDQRyLQ",
+	"4peg4bFUXKoLSKaD6h2kvCUND8NHdLAaLWYj6i5KpGOIwWEfijhJHKDvQuV5TJWRtlFCYl50Hl+iWYJP",
+	"N4pEC2o2AcRhZowIDWBqCxX6I7uUD1mlv55TBKn+JGlDJS9FqmFy5R3qNMNqrRqW6sv3p1e5+1zAsnJI",
+	"3QVDen4rQ/pVpU+EQ277Jpwevnn5+qDm1bDA6kifmw2L1oK7pTYUSaLmxVqeXe+BJKI4K9odg1SNysaD",
+	"V4vNv6lKZ6TPaTxnBz+cwQeBU+6MLC1+IVPieubdV7VB6ECvboBYcFyL4FsWwUezUie7wnZLq9oh9ss8",
+	"+Tgyp+DTE9yEWHO3RGjTvSi2WUFBh8DLUEFvtmCkz0ELN9aEjJDJhLNIhPGIJyyO0AbgmgXmXARlKKOj",
+	"UiH6YbifjWK0bij7vTn57yewFLqQR15ld2khMzShIkt8AZ3qwMZosecqGyJ7BvFY+RINNI9WAhVVekPD",
+	"Wm307xZhQsDAgPNy0wwI+OPMqgYeZtdfv2/GEIM5QW6Om5TlRbBKhqUSyZtp+XIiMZQSLTHl7OvnqQO4",
+	"pLT6vzXrZYksuqn8+Sqihw7RPMlz6zJkmRlHr3Mq8FqC3LIEwROJDiB3LFeRHO50NxN1vihqp1gUR9iu",
+	"3HqQwF92eMTM2ZiNTZyIUKWRiHrEdxXyJHHAW3A9+RKAy3bP0WokkCKwboENt4xHCIt+gAmaXISKlJLn",
+	"UX0TYijaTQ0vL/ihJHYZoU0FTzD/gjQFDlYcdfvD0ZBmPhZqDCxT5nwIX9a5ZOBStj4JxGEYntngI3Vp",
+	"kRkFBAfiSPztj8rMHDc0EjcF+GbigIFy+oyn5wJQxjHQQSo6Vtm38KJLkfaJNBVlkPWnzQiPwPPljGcv",
+	"8KyvD4fYgkHDzzYZFBer+AuuJzyNlr2Fyx60zEWZKrYKp06EdC+oFqx+dvBm781Zw8M0Tdh3KqU0EaMO",
+	"+LL+9viU/m5E0oWYsvre8fHPpwcn3x+cNGxVNrVIpMe+Oz04aSy0XN/an1+bLf67iUjdeSZ7SOBQ3nA1",
+	"r0bbwUiqrv2nk1RmEywUijOhIJERMVuV6K0SkRXizkjNpwYQzcE6LIjQ/KgZNfzg9HTv5cHXt8yKG3Z1",
+	"8yxR50zILI3XFtqty9ezorxzMGOWfEU5q0VmRMAqwf7DI5ZOEqFbLBiksZCRfiuTaZB3CAXHQqNH+rtR",
+	"9RivcGIyKUSkMRVdC2nMOCPusP4nFDE4ChXrC0avmcnV85BK5NXZ2bG70aX9Y4lUYw4R2OHo1M73d2Ud",
+	"FL4X+X9uNYfHLurSzpd03RoG7hIGdL7Fq8Mly1Jqi/Xlu4VMR6StKahJBDWsHrgvi6pu0GjNzX/9lZzA",
+	"z0yuLZ00Spa76TH6WomwNz3G61TYh1oYjae5bA0vhoVrigG6eVfSCvJSyqKtTT1vryivFjIaIJm2IKyh",
+	"ZE+qq5YvrycNVhQXz80bZDZtsKJU2Jdz8wbx6hWyBjHBdp02eNO0wdnPYdMG8fdVkwbx6oeVMjhTL71q",
+	"yZSbuXWmVhROKegRYb2lFeVRDyJLEI/E6mYgeUfWyt8dJwradV4R520EZy7UYw9j69IsxqhUEhXQXosw",
+	"FZlmI+Bhb7FTIcgB+p7uHaiUDdUV+ECNlReLAkWjseR0fC6ra4zNHN/bkf6OTLd5ucnPKooxJe8neZAF",
+	"Inrw9a0bTAuoOpuJ4dV+QjfUBmzJ1OyA2uPHjx/vDDb4vCLOirdPSuVkNCUoIvsw+WVkd9kM2+iXoRDt",
+	"B7M1lmmsLkxZlyqjrtfQgt5V+BAbaLfdWOPTnRmnV/kJrrZM5wTKz2NtThrj7N3JaxdRhtB4Cfdwz2Oy",
+	"AJYKlZrg0+sfaQCaWJ77MsA9Hxi7djBJEkreJdYbSLyF7F1KrRWSpSoDcrZsmKrJ+ZBiO7QXGx7BH9J5",
+	"Tq/gZpFoAYye13dbYWdutndYX0wVeLQ4dmJgUkHOhePM0RCPMKtgrsdIzePH+4in09bjx+xbRbo2LAYS",
+	"fupJ3yxo3wx7Oka7gDqbaGOteixTdBOCiMuw9lhw/Pb0jHqRTtKEQjs4oqBIa91js+AWOPdcX0VTXwYf",
+	"/Voc+bWepW8mOTBlcWSZmj0fkQuuKiIX/AlyoOFP/OJn6Mvl+TlAFp588u0LtrGxsVN4rAFUv9b7+Nc/",
+	"/+XTJ6PtB+YXFxqiiDEIqeJ7PTYDmEUK1xaGxtFJAqErM0vKG8XOdh6jOo9PATwbA1w5xR9V1OTp7bul",
+	"R/AoElHvR1QC//rnv/xEobzyj6VnU4Z+i3Iq4Hl4qe79yD3Wt5ejr6IFr9hl9iL6o42vFUdajrlFsPte",
+	"ISF4jwU/NH+Y/DJqHlxiWzXoxgh7kBr82QvsbqVrCpvAc3sc2qRghBYaAxVud7I5YPV3Mv7ARnGSxNQm",
+	"qJA7kmViNM7YFdekV1BvE/sch1jsGzYUH+qvjvZeUC+uOqKCx2Zfyf6G+bWWX2N/g32AGoGHlIt9AXAC",
+	"cwZmLOwDaTZQi+3lfu1UGPidWI4bl5HvMfM7T5E+P1RSZ9ygWzwSlthyMNHmLjsUDRUV2Dpli41iCQ9V",
+	"CX6VvXxZQcgKIPiCOHz3wwc4vbG5z3ZXYm+td50A0Kx67Bo9bOF7PV+iy4f3jTXdaTPtsY55uYdj8NhG",
+	"2/w/7JYuG+4iAxhVXqRqPBbI52XVvxGfMoPQl8KXxHCONJ1cRh5LeSqSqVeYqdGzeiwS0QShBjpWXttY",
+	"LV/ul1XMXyZigqygx0pn56k4/bvX0LWGA+cYTx3fB+FiojTwZ0qxS5kCtKGA9Zi8oLlAcasN7tAk11bz",
+	"cViwfo6UzwZ4DV7vOdUaIRUZoU+FjHoQQwGA4saiBsHiMT2V4TBVUk20WRv4FPas2AiLo5UGWZapVES9",
+	"eUiOhwN4DPrqkohAEYPzhC984M9m0JRzjuCZ5Uk05gkgkusBRj8DjwWZwv+3MVKI01N+EPyOAgT+M89W",
+	"Chrm0JiNSlIcy12+O337Bo9brFGa8CRRV36th6Enj/k1ZHcyP1Hjxk8BsEbp0lDrhdgTkWpv5EIWn9HY",
+	"9aU5L5htYQaTmCuhAw+I/hZ7o9wA8UAVvp7BDDXJjnTgMW42UrMwH5WaZ7OJTI3UhfInI9PNIRFhHIkI",
+	"trWS9JCgx473Tk9xAMV50Eg8dnLw3cGLM5opMMCbrbYXRanQWmjcaOYVuJJDBUy0wCefCir/ypQZaaLU",
+	"uM/DC48lsbxoJirkCauHiZoYqZdxEKPSVgk0PDZO40viHHchOpgv0QtyHESRdtZyzWKeC9QnCWKz8iUg",
+	"OCgjoZISqxhc26k6HFnwBYIaaJtOuSlQvqcsvlaqzMeVhgGTE7Bw2NOJ1Dgo6E/w/uD5q7dv//Dz3uvX",
+	"b9//fHxy+P3e2QE4CatM0xdFG/e3GdT4AtNyVbvwhkYfLvo9s+Lepwm+1W+Lp2Enesa7g02x3d8JN6IO",
+	"fzpoi25/M9yOnvHOYENs9Z+GO1Gbd8XmYLv/LOxEG2Lr6R2Z7rduuS+z2qW4Ys4OcY0LcYmswbZmmP/V",
+	"xqiwVQW3n/iG/sonH+PVuSTppl1W8DxitRoo7k7bNaqiU1MXpqLbXMM5bIi/DnHwNStordYba3au5Jp3",
+	"7a54ERcfrxWKZ3MjZ6Z8dqOyciaOPrPPW1Ufv59unK2iRnGWicj+Ctyl0KJYGENTtFiADrxTkCLWxCI2",
+	"N5uUht5BZr0A5MWSrA4OQfOfDQSF6z5GI7PKEmrXl2rGuLYhklUQZpdttnfwKo4PKsRicLz2Tvv+dyev",
+	"5xPQ/T4UVZvjdiN95Ovk3ayoDJE2lwuetd7z69R7iMzui/SeJ7kesyRua92gmbK6D9Tdg1+W6mWcil3M",
+	"3umxGd8s+UwqfLPgtJPk7LVlEvRaOcFaE/MbJOyiuVBO9kUYhf7qkyQhD0CcsVBNkgiI/vvglAH73cUU",
+	"hPk2K2ppiyPKuY9uXYRxa+kxuAFqve6SOsNOp5gbA7sNvs/TwUbY5lvdZre/I5qb0Wa/udN/JpqbYWfQ",
+	"FtuDLu90zD0T/KZHutbb2PJqsCswJQf2Y6EMhIxvY+iektEKwzemd6frOZsWEf9r59iU9+b0Bo0NcOXX",
+	"eTa3Ddx7c/z9v07NuihgJtnwSaLOY7mgWxtPEnRL5xH3Pg8vmJARq1MMwXnQ8e974/EpqdBI/wLd9zmL",
+	"xGUcioaRP+ciA0/44RGSrkLo0QgTNQBnD2aMQeycyiXLzc2Az5JNRalvmhkGPJXoZYjZm11vtuZ8/9Wt",
+	"FuLMOqXrEDuZ0+mu4bl2nzxfFPg3OhmoqycEmyB2C/PypZtGP6VO+HB3H0jo4wiCh2eWjxbiQOy792ew",
+	"RsEenT9Avx57Lngq0oApaUsRsY4VxCV0fgieXJkB/y087Jtgl6XCGAt5E9JAfBjHqdB7WQArPpEXUl1J",
+	"yzzGQi7NWI2kHMA28KWLX2IgG1ezs2u+caxBFaeSSw/WVaWYiIzcZHbxqzvOvYb9+Ovh9DmjthxmVyfq",
+	"nMVyN9+QRj+R4qrMPlFoozOfSudW6KfuhA+Y9kpRpu9c5w6A3Vbr1cT0u2H/ZRi/jb87fPenw86b+FAf",
+	"ypOt8MXh9uHF+IfvX3y30xLT79rihz1z0bh/+t1OK+wmsj/6th398F1ymw7oMzOqZRYXDP03Z2d9tf5B",
+	"S5u5aT2BPh5WFiygKe4nPLxIYiuoqh3AZ/xCaBb0ExVeiOid64A8KPcNcM+asSXgMGP0ENuMVpQ0SXi4",
+	"efRdI9Xz4iwegPs2Xx2WKHkuUkbrvFY7V6e1x+1DTTSut86YW3kDWlFhF4PNS+vvYWqhMa5llkztz7ax",
+	"WZUZXNhbd24BP+imd/MM1c6MUCvUbDxX/bn9S7+q/Vj4qKvbjnazrAs1bnaSj6a5GKlogVNpUR1Psgrp",
+	"JOcKp73S1ymkLRmBpYnSE7RyvC4tMouZf2C6p2V52XW/6GEMVLYXYpyx+gRvx6gopI5pfKo09mWCbDON",
+	"Fntur9JqJKBNOBF72VEWeo2imWYuFjJLkXHZ0X3OLkFcRLbdkkxOBYkcTPKxBDrO91dlSTz/VUno1Rt6",
+	"3TJc3QnwLFMi3O6mfbEGnFUB5/kCxaGgJxeJZRcX8zrEKd3isXEspaUGLjf1FTOKBgWoqlWMF6WB/K50",
+	"jCp6oCjlAyLhS7ijMP4sHr+FPLJPjUHe2boJmV/3s3hkn87SG0ETP9w81mthxMOpuXi7xHhUeC/kw0bU",
+	"NaMzt4PgzJy+uqpV3Nyr61qlg7aGvpWhr7jaLFnczqi0xk8+2l23MG/sBFy0+hoxN3qvS9oZiC4oDXNd",
+	"4c0GbuwWk7QxCcWXpKYQxarLKmFSfMjyxP0UiDWuvbvPwwvINwfNp/gnX5ImuIm+4iKQU/a0a9ZR4hmn",
+	"w0Xcr6xUmB/M7/NbXP67b2t2Rl8MG5utcscLAtAv6qu67vn7tfqV2ay1sLzNbnrAn5CE/VidP3bKL2fb",
+	"h04k1pOa0whFk6XzV3fRJGNK9eHSAN4RsDARPDWHv+H5EsQwWWLlR8waMVKwqcjy0NEw1lRrgvExLELF",
+	"Yo4vONhVJ/lUlBSyfVirh3+WK2Mu8BHgs+1e+0Luy5QDL1Zlqoq5RLQWOQKM+IfXQp5nw1pvs72z7WKp",
+	"OjNY/dnhlZurFsusqdJu+61TM90hBhlwYJzZnXBj6BlNUK2oRJ73Q+ghW/5YsWbmpgj7Yzm9AVKeyihV",
+	"PPtACU+E7VxjShY0+tcCK8fHEz1kUmXxgDYfyxTAjAUYgKQh4JEaDJJYihY7miAlsC9LQ1wQdociPBGx",
+	"epyxoUqg0jQsqD+hGlUTMs7A0NEESX5+FSrFZyaowmeuIIYbp2ZpMsrno6tm9465y3xC82cPSx7NPyfS",
+	"/GAg7hoJUjF0/CM99id3ner/UYTZfee7zn7ym8DaIzwolssMqMPWnHN33X7ZfCUjVXGjzYDXI12CGP05",
+	"iGn9BHMw8ziWGt8/jqW+BogFFcvYMOgUY3n3C485pSzOCmoYVHJbPQw0PJvxYh+A1O7Wvtp17TQKkTcK",
+	"EMfSY5vtjQbYYL68O13tGJfqV6isWfQam7UqgNc4Lve8QmdRlW42tnOfnw9zSzRwa+XsoSpnx7F0UHAL",
+	"ZmIqeDQ/6fFIXTMTzQ3g7TGbFxroIaehmkDyn4rA/oA/9GyCfcIzoZ2Pp0H2HDwElTZ0OGHVPfCs0JPH",
+	"nJjdyk+gMn+eGcuGnQ2BCymj4qUZbEaXKsNIGZBqwLoRMJobsOXCiXW8BpYIw+pvvowzMxIt9IyHCa3V",
+	"WZU0p1bQs4/C1QMc9GVg/mGBj+0tgFYX6wTKrmqQ3mxvVqHnEU8visfUTPM3rmKiP/6znNdmdRy8kFp4",
+	"D32KXGDg6UqBgfYdue7N7JfBeH7819zH96+HwrqXRWmKB3oe8GOGQzO1mYzzQqDflnIjSrlVVKYUsXrg",
+	"uqp+E8tQjWJ5HnhUJwVstNAJBsjKZPFiNcnOlbm4McuQrOD9PElcERVu4nkFSzhMl5f5pUBWXgM7J/YN",
+	"UeupUiKGnYX9M5UC4J/LDjb7pHk+Nrsy1Yy+xduFnIzgu+Y/2XEUDFnniqvotJpM868KIZhY0yLvQk9u",
+	"/G/rDKHy4XmExAQxq6LLqQpjntDnopqjX2Fr07nlW+XI8iBVo3fXyIq92pDLKCmGnFNhELTWqw3jmhN0",
+	"cFcX73BIfnzwZv/wzUvII3/38HLsSsdx9chvORFrHftdXQIA1fHM8q2ab5errozrC80Cu6WCcrcZVHLp",
+	"6UYJpU1YqBHKK1ehhZr2JfBo/VGEUDS0W74ItFdum+a06MlBgQafdOBjd7JZlvJLkVBqmy8BhhjCnMe4",
+	"I6CjjqiWs6ecV5fP71pK3Uae5u6GWcghrkzAA/NiWQZega0A+q1dKeBUsY18KEfQQ+8MLawv7WK7NrND",
+	"MUIfs67qaY6lyM4Y4lMD3nE43KXvwbgEhjKUZkaqxlJnRnNTA5cpyYEqQcl5rmkZlU73Lctal0IPTBC0",
+	"AW1C5o36bTtgvP0u4HvG/kJG1OJOmQmmxXMGRig/J5QG0uZ2Immfxd31AKTXHcmhVVi1aNSePYK/ezaJ",
+	"uwwnCvDolKXW6ibLk49ui316gvhW0T57maJYVEQpO3m+lJwVbz2H5Vh40hehGuWgrgZI1wjuII+gwgK6",
+	"uVL7cu/Fi4Pjs4N9b8ZFtKpwzEuLLQ8KXUkyryDQyt6jwmjAe4czW5RW7iS/dOw6M1KtoBvk5U/2JM3r",
+	"VB5HLEjFL9Cs3JdLu5UbLKluSQPf5BZl0wMH3dn7t3sb+f2rY7HdgA8MjB0Q2/GtkfjukHiPtMPbwWLU",
+	"9+8Ni8m86FXhK9H/HuyviK6+XBVed4tPA7JufYGcCEi9++DgtwIxT2Dlvjpi3iV62O+/Ro+7Qw/cRjdH",
+	"jxXrbujiUvlusUCP+tdXNbhjtr9da4HTeF3Zm62gUFwrlStrGJOH6oO8qfNx7XS8odNxNLUrt/zAP7Gd",
+	"VBaVmRwY/R/4S/MzriTrq2zIdBwJvVuuECqle+qMT+fTVVAiQBlZ5ld04A56uCJxJT6KcinzmlH486ou",
+	"BnYrzHrUl1GZkUzMFDFcLXZhlnnNbo3mqHASISlkseTFS2Z0Vs6wexJTA6+ixtUSOi0g0ziavsR3/wbE",
+	"7WofAOa7ugDCdV+fzpuQS5zbLbVSpAuZ9bVLV1VXMqfuw73u5RafjYnJiAW4+Q8jHTCu6ShoCLfYnFYW",
+	"y/JloAmP8VjEEeqj8blUqYgaLfaeUuMCamgWFNuujOPwQvvYY4nPXOJa5RGrBKWA7ezmR9T2AYSWjjlB",
+	"IOac+dI8IS+NPKD+SHCnNYuxX5rAhmUvTg72jAk1t8UL7PNbEJOfmddFy1Pr4X+Rp8x9CrMrihlT+J8b",
+	"tZ8czu6LkcIdsbp2CXO+32Yrn9lYedHyUOLYRtVSeDWpsjgU+Dbq1Vf2RmIjo5xU/LZUd1jcZYoNHmFa",
+	"hTXr98PLSnN9TOx+mmcdIIg/sbtpaWd96p9Feko9g85dXE6VFM4Vlyn2RxXLhkeNvaAzlk2KPYyMCZHx",
+	"WOpif30wGaBdgkfJxem5y0lrscA8kPcTEbBMJIl2HfwLwiJ/vS/N5azMj0oztV0sPz0x1zgvamNedtsx",
+	"TPh+1Kdi9/q1prXWtLC4oHjilp9kLXgaDueeZNzISw4my89l/cUwlkIjl+5rnsUSq9F5El+IBuMjZVuM",
+	"lpHB+vzzvPwrSX/bvf4HPOWVKS9mNvdz+g5HdP5OrDqxPofrc1hImTBbceVz6OTMQjbYocBOzMx2WtZ5",
+	"1+ZdK1dFogvE1MutBl/uH56evn39/cF+oQn0I+08dSGXRY5UrCCo9MXRqG7LyvhqnCe2j/V6v6/uf6M1",
+	"m6dEzqGCra6ZKrmwIL+kKC5gp1Plltvn1zbjS5E98H24uu203ocr70NYVBaJjMfJUifwUhH/ElEZi+Dm",
+	"dXLLYVml2LZ3FEsqqdIlRMVm+ugd8Bga7eamy1jH/TiJs+kudX3zpQ2Isgsh4HzEKbvkyURQo3Pn2joX",
+	"2cpI/+54f56DCHs6fWUH0ULfxnuRhGok/ouCO+MaCcXS8/Z1GqTdwE2yLsq7d/eHa2e2ovtjjlNgeajm",
+	"UV6JAS4He6fHVBIVauoGKgUaHUQVKKc2mKJbpbqH3J+tmaQCg8xhkSyCERUxk/icn7mEaDHHtwGb+DsV",
+	"y1sr3vtN1pBVe3Gv5eDTD8+n15Ly/7//6f/8l//4n/7pf/j3//Tf/W8zKaGduen5DzCtY3a/rG5t2kOy",
+	"Li+7uf+HaoNK+IJsgHP08qWBcQtdMx2+Stu7IiZuz8Ft9P5ZrRyOPMk51F2rgwMy+Ijxqoo4O02AT78E",
+	"n1REwK6XyE0tJU4pDjebmop4TqQZeM6pPM6Vwd2oPK6Qq4pKA4UQyUrCHr9lD1vGL0R5U+yaZ7MALwuA",
+	"3PX43XwHeGOp3CjU0LE6dz6KyJf2z2EyiUTUmEmGLdh9FCnN7b/U/QaR1Flk8CVWdsV6vugqRD4LYHTX",
+	"sqvwqhME9q9apfBghNLdiZd10dgDK1XIY3tfrFqvVkH28ESXd8ulFCUZxapEVKG6oFRnAZ5brLRw6Fon",
+	"FwLwb88KsUZe5zZbqmELfYhw24EGptIEDlUCpsXi6raFVstSgeMxlfpytuqiLBE+s+7Nl/MK39jSurfO",
+	"4rq325VED1qozNzdLWW7FGRNMVPlcyROoTLuQYmcdWnc1yiNK2q5tyNx5tbJ/Z4ljrWECrC6i614Zwr6",
+	"qqSEL2fExDVp8xnFeg9Lmswt43sIAuCO8W5dzHePxXyfi3ek/S10W9M1Hh2oYvssdEnTPygzO4tHAt0i",
+	"ZlAiarEjilKBS6IO/MLznct08e+6zA8XbmmucKHKb4/6b6cKJM3b928OTio0oQ5M+YvfRjWF+K6jg6Pn",
+	"lS9b1f3cvWP3M+6o1T3PtN/XDucbBtxH7uTedsS9UjPZsyZsLC/jTGhidYklET6SsKZ8Y/Ig2oB5obyj",
+	"xfao4/2QZ0SmXlGJwYqFGLuMM6lkk0ZA+kd1wpWHyY5E06WdC9Srrt/A43T6897+fnWQfi+Kbg8ov6gJ",
+	"REXNxiZ88BsfTr0XRet4/DoeX7DkomgeoKygzyzLabYaCSY1o+Ayho2VcRV5zaupMYXs43tSZGbg8veR",
+	"tLwW6feZu/wlB3EVDoH30O9EYjanuR58J17BiK8XjHhMjRknPJZ2YA0q19ZYTIm/+rJeJVl/Pjk4evv9",
+	"wX5jF50SSgoqKbCvJGmeCOiuV6fbXh98e2b7ouCgQi6NpgDXIR70XMCzGJdF0k6nZlwNlSv3LGXqzeH+",
+	"x0aehW3/ABEFXU9OYft6adu4WOuk7Zu4EMyKua0IudawpRecdtsIA499k4oEygUMS7Pg7ENmyeSBhBH9",
+	"hbMtPSC0BD+eil+CXab5SPhyECdANuxIw4wA708zwfqT6FxkbCxSlAQcPZVKimammkq6NraVwt2XvgRo",
+	"CkD/O4UmKbYYHZM6tPjFs091CR+PdPEaHFegpzIUUcBCnqZTX8ZZA8EGxoXt5iy7b6nVCGoo1DgFtU9W",
+	"10JGHhNRnGE6yqW6EA0WwmqgrhpnLp+QbiquLocevwBCVz02VFeMM+zOjQA6EEnC+mIYy4hxm7rRn7KR",
+	"Sg2yGSRmZkIsFeOETzUbxElCac587OGk+lP4/4WZhK9w+e8f0Sro9fNGf7BgkdP6Y339m1esbcnXv9mu",
+	"ZhO2O6nEJzxQ6Yhjx4BsG5qVxzIeTUbgNiFy4Vhm4lykd8C7f6tFpoejI2y0foNvc5rxNDuLR2K1yw9k",
+	"hBffY8f7lydv3x3PtrCvhc2tQZfX7rqNfRkFwV8WIzfo5rOVO9t3uq61fR6G+urpoUf4nJso8nhI1wL+",
+	"hs65oUPapULdiXOzXz4tCQ0QZhYo70tMLOYRQVnCszp8zDZJvbwvWMPzJe3dsqcMtQHsikxHrcW+Jakf",
+	"qlE/lqJXrECmJERsgp2i/w3JP8GyaHgsoFMTeCSeLQYF7K///f/K3PGFfwUCIScAlYA2oxHksYD2ZUCu",
+	"xPtqkrEOO4qfFzaqHW+PcbwN5Xku3tUkiaxSAOIVuqCllyJieoQLWedgZOgMegC49muQqcKlvoJZBebp",
+	"pCGZkxxgTEaCTgDzT+JQ2EfX6ZoovowjKlBSg4EWGTH5D1Ta2IXAq6XNh/7+OAWi3BnNE+2nsTxPxG3J",
+	"9opCK2co3oSfC9DvHmLra+n7xWbeWizcvVh4e80IWkU2LPGrvkjUJGJ4EVOX5DR3aFeQDiGXkHteN+p1",
+	"wSC7ThYJVU6UwY5NvgulwY0eBXgQVwHxV+ek8CWSUpQFVIudkBRyA+epAIfNwHyY+awTtG/XvBPr4/1A",
+	"/LejfEeucLblgiayp9j5yCk2mbItquvYAbNR6FXN6mAxNVrQJzoD9+toAqlUSaKu0E0Du8GXagB1jk4j",
+	"Y/Uz8SF7gbexv/75L+xIpOeCfmiAg2qz3Ub9x46GQqnEyEee3HLv/0cadRjsSYv9aen6LB6J3dx3FBTM",
+	"vAC7BGL6WSqySSqpQy0qszQAW2WExPCzHWTJwVzRRZtuD3zpGsg6J3GxixU+xysucYHRftadrAYYXIY0",
+	"uVK3WTtCz3IqpkbBu+JpJKInv0xUlqPeQqe02Q10jL9eALqqCWtuin/0a5M08Ws9vzbMsrHuPXkyiBPR",
+	"isRl68Pkl1iOYtkK1QjOgfnLE94P/dqnkkl9eLT38qDmTOdiQvGKvRMLC3VPzIOVy1J0XKCr4VZW6rb8",
+	"HJASi2nd3c3KL1Dp1Xha+WVu2TuxLEeACgotEqxzAyA3YLO7QprkmVJHXE5dMfm9tLAaOdxaKhI/xugA",
+	"mcv5QQAMfvCQNFx0OwwYaLZXkp0d/HBmX7rLAnsUAjT1oZ15gS/dFeLY/YTXuw7jp2okLMVTHkVxuUde",
+	"UUTnzLK+hFFsttvmgoKXhW22d6oA/iCKs1sB+JWsVnxRKYL4uTKh7IrFKAkelpsd+ijO7jsjaUW8sZ/3",
+	"N5+V9BtgVTXb6OaQ8wQP6HxlvAQ95lLt0Mbujqs4G8a2RMFcwq5iGakrVu+yUSwnmdCsP3Utv3dRqb1e",
+	"4pHTBrhXcemiZQy0d8Yz+NHo0S12mGnr9mSx9mWYCJ6KyGMB4U7g6kPABTcDgDOqccvd5NrL6gy1e5wQ",
+	"KMW6EhW9Qkom2PTYMTUtm/eOpkkqs2Tn1UkY5pavCohfF3Rm1mxtid8gwQJO31IQUGP9xGipsc7icH5F",
+	"BgQBIVMB05KvhioRbJzwbKDSkef89RHXw77iadRiBzwcGj3ATGpiLDwoXkJHf91czi+E9KXRyRlnIQ+H",
+	"woU1tttMi1BBg8wk2mXBuZDmYFDRFjYtFrLRYvvmv3kqGGRNi8h1fUYj+5HGypA/mWNa/+Hd3x39fHZ4",
+	"dPD3b98cVDIpvxTQap5W4y4I2sfj70WqjTVe63U3PfODrvU6z7xaf5oJfQpqfa33dGOz3d6AW43to2u9",
+	"nWddr1ZYh2tFrhWU7ubJm9teLR7tUcurWm+ru9F21op+zXX21CxirdfpbHQLfzlTEZ+akbU3vZqSSSzF",
+	"i9yVUOs9e+rVxhM9FPoUVqPb3ux0vFoqn09kBCPeMoaSkBzjud1btJHejnX+mZaBSEh7t/VbhwI11tXM",
+	"PHRMmS5ubQsHaqxn8MB9szlggHUGeNWsEzv3fo94Fg6FZmOeumoGvIf4CBlxjY14LH1JdQ+PNBPNEY8T",
+	"xqMoFVp7LORaNGOphdRxFl+KZLoLodNsogPgKKT8KQHE65BRHcUa/tuXNJcWC/h4TAld1PytNCBzDNF0",
+	"sV53zBuN5oUbz2iRbiqVv2KgDod8CiuHgex7qDGjVYcEkjnl/deKvoTZALUeNpT415aBKFQj8td0ui6+",
+	"eoB/ZKfZJIpVEU4O3uw9f32wj7VnbhSd+U0xns0ZRSRG6l8XPVJ2FKWOGJWv/tqVaPjFVw952NOy1rNW",
+	"BldocJc5MFiKqmhqZer8PBFN+01v2gb37Vjjp11ar2Z7CHHWV9EUFC/Mcv34KWh4bJDE4yISupQa2sJg",
+	"Je0fnsI/MHfdl8FHv0Zg69d67K9//ssnqKQnADWTEh67GsbhkI24sd1SkUHaiuYD0WLvh3FiVFN6Zawd",
+	"Xht54ESBtrnuOj6XLJYeSAu6KVMXAkK1+kqk5IKScD9A+SN2Iabag1t5NknBfox8eXjk7kyNeTGYaKOO",
+	"brY3GkxJY+ylU0iJ5TIEdVTJUHjuHqrni7WegKqJmUItXx6Y5TB2XpxHbcBDa25KUPzxrMX2YLylFY8l",
+	"jFqKK1y5KoFzBtuliN+1L/BW0bfLe/LcBEzw9e7Qk7Pq9rXkryQ17F6v3ToKL1NT522HtWdf3DWGw+kV",
+	"BcXRgdNcRDeWz5NIXMahWMxjQNcwLtnhEYZZC6W9qTiPdSbAUVUuSEDebQKeEZjNzsyG/myPNOvz8IIJ",
+	"CSpvqKRWiWixfcHDLL6EnnLu5algiXkRZTUGcIkIGCDA/JZCerhPU7xj59PeeHwWj4TO+Gi84vVvDDTP",
+	"ydWzK435OXYVMgWLUE7fM9rdz5yIDKqS52+rw+avKVcm//Kr6460ymvd8TruIJZY6PFKQITWyanVU+Yo",
+	"mNxWKEbuPFpcMkg0C0zol3ny0fz/smxqc80jbY1iLCuakhV81WPBLxMxERFARQJ/v1LphdFhIpFgUkeA",
+	"FIDmIiRYGvA4Mf86T9XVTKdl25pSKnixTeuNgbeq2iFnNuODxp9lxxo+wt371M17ToSeJEtVDbPy63N6",
+	"y+f0vbF9+iIEz9YAOsfAvr3BOX1CRypeoFO8lYKl6grKCxEMsKIPDhPU0inPKJH0N5VGIu2xv3t38O5g",
+	"n9WveJwBz7OxA/G/kU/Sl8ZGm1J4l7P+RE8hT4vHYNec80xc8WkjZxSEzrbsUshIGWCiC1im1AUUAtqE",
+	"fV+6a2zoK6ZgQJxBK0VIxYVEvm/3Dl/DMG1/3VRwrWRjLoj4ciUUybUZt76/EUD59WkV8AWmN9Er7Ddb",
+	"Q9YtQ9aeFf5jkTYJMFKQIMsUDGu3zE8WOKEr8vx7AyOkmDtFBg0cPL/G7LURRXDmwNFG8PCYVkSVlDdL",
+	"hZFoAU20OcQaAALwyS22Rw+PdcHMAocOgCcfj3vuD7E896Xz3dQtCqYCfEFJgjmwBbIIlqjzc3D4SKZk",
+	"nsWLL2+wCXR20QiA4kOsAWpTEao0QkcWPMVME2dYYGjCtuCQ9Gsg0oEhpgnHEVaEnTn0xSRnPYkzFAW0",
+	"hj22d/zmlEkhIs0O357uslfv9t4fHLL6q6NTZg4j+wNUhP9wuPf26JDVj2LzY8Pz5dvj47ce+/7w+7ce",
+	"e/X2zdsTGNPRweHfv4Pnsb03+ydvD/d32bcvjti5Epqq5YAHk/pEXcVaYM50uXfM8bvTV5ADbb5/0fln",
+	"g8h8PDZfz0k3bvRfmmoqxio1duw5RHQx45ln7IprX0a56duAkg2wcumjwocvbAT4tTrrAq/JjaCvl2yM",
+	"a3Bm9nGtV2sPNsJnfEs87XeizUGX74Tb4lm/HXUGG3wrfCp2+t1oc7DNn4Vt0elvRFuDp3wn7IrN/nb0",
+	"bNDmZh60OWq92uHb05pXw3U1YHD85nR1nxYqm2ahcOXurcE5fFJrgs/niy67Bq8v4+PHjx/TksRRrbfZ",
+	"rVgaPMPLn+4oCEu+hGsLe1vuxHxfLk+fcbsdV4Bc6ACL6FNauxfvPBvP4gmQtudCb4mEXVwX83fGKAe9",
+	"GZr5DegQAYRiEIOw79oWcB254kshib2wHuAW1kED2s9YIMZrrj+CvJL1oHCudNDoMfGBh1kyhXHZkP+V",
+	"arE9X+r4XIoIFAHzVm2R/pFmJYFwIaYt9g6GdUWxK/J5eK6eBEcNvgYailRZcZxOZBpLYSY7KLA0z+iu",
+	"QN2BSUWvweY6vrRpAFwyYT63k7kUcqKOBjZC1BcDlUKHeSfPNVYdRj1G66RLqQfOK2lkIqg6IEeN+WbW",
+	"yPpdWuw9+VugtJq0YZYNUzU5HxoRrz2QwjYDCx77SLM9GaUqjqz5VVoTaJCvhyxMRSRkFvNEs7rrwcPH",
+	"Y/3kIx8DpRZsxsJ1Tz7i8z5h4XyWTo1ig7ldzgiMNRqQ9c3uTqNoRta3PnxoeGyopJqkGC/T7MQ8pbln",
+	"dC4j93HitCZ6kl6CicgholbIJcEErxZ7eVBUB2csahcUzK0IX2YiSdhV2VyPs938fFJZJ8BkbuRi3lms",
+	"SfUwK882O21YfV++e3Ny8PLw9Ozg5GDfY0bDetbeaLfb7aegihRUE9hJgRFokIw/5lqLiBF/KGxY3CDF",
+	"g/1Is3CiMzViY8Qu1LxswdfMt9a24groQrG1E7bw1Oy707dvmkIa0Rph/Rj9g9GQRnzK+nkq3mZ7Z9uX",
+	"kJvG6pvtNuuLqZIRFtklCR9rcRgFLMFSOCmugP28AElUpWAOEva0MKuXOwdAqY0jWk8+lrppn9uMI9za",
+	"9oefL8S0UVYn2Txt0jZogiXdZZvdnev+Ayiy2263Ge6aYvZywnVGGcusroXwZWGXNlqM4iJkoAqDLYdH",
+	"zEWuLXqgYRLNK2Z72K7NL1Fc+zwyqk7Hq/XhXuSK7jFLVbOobCwzQjmb1aiMtAUpb36F9HFzaZxBFOeN",
+	"uCpmumbJKaaP1nrPtjeN/kgCzkjbkpYG/+ir/g0YZM1HMx+vEAO/H80XneyQTLRA8d26rvjqWm/Dq6FX",
+	"Hm5HdKz1as+eYRUcYi5c5sRjrde9Za11uXd6xok6C4NrbfXrl7l9kceJiuFAtBc/7BJleCJXcThZMs6l",
+	"7qa6kpAZ1FSTDF3hRclA1dbF4RmcHzScE8pFr6zfKcZKlJFKxYyrmognrLfaKhjOXw0DquyK7ab8G/RD",
+	"3Ag17ErctqPhlsg/8yQPo37kO3VtW99HA2233Ctb13rSb3JXDbEgMO5yw4t3eC7N3OjeVtm8RuWiEqF7",
+	"7Gjv8I3H9vaPDt/MZa2a9F1pxt2mkj+ULtV5WvVlRZLeRp6k9zpmr0Wct/zYP/j+4PXbY+j68Zmp1ndI",
+	"Kph/yNVDW8WNtQ5uLVM1KtKu553Swukv/Qx9QSq1B+zVC2wu+Q1WBUUh/sgmH4PpGwmw3onZl41AuTZW",
+	"fAAbPGD9aTFWVRwG+PaalyKNB9OmeRKkZcOPcC/+BjrCeJKOlRbs9N3zn/devHj77s1ZYxdpdH0JucuT",
+	"MRuKlKhgxlzrK5VGFPRxFH7PWDjkKQ8z61ZjJXa/RGQZBaOUFL6M4vM4o6aUhdUwKhO0h4Yn5HMze+tJ",
+	"os4hnLLZbvcYZ4NYJJFZoFhe8sSSnLvxZUqxK8EvPOu2wimnSp57THwYxykW8mB6NjzMl7jq4ADYwRaj",
+	"VCPkErP7IlHyHDL98lYqq8IxboH8HNe+iBDAYGVtu73Z6T5dCHqzYGeXCC8+5lobMK1CwZWhaXZi92y4",
+	"fmXBcBcQv0rH58LJWXMkfEXNcYEQwYNRxvz5oqNKgbwG5fPt0yMeJ0a+bDcBXgHxPAbgCAGXTtsyJHjO",
+	"GUzwZj3eBSxG4tdMsb7wJZ0wj41TdWnsXuRgyWzzTAOOxkhtMeAcB3ZEpTPwEksciYFqGMsu20Ic9iWn",
+	"YhWCcLNUMdSwuIFhbH4R+CIXgste6Lbb5rlRYXAcHAHGeiImekiew9Wx9naWx10iJWy451LwBDjLoEN/",
+	"XkPaYidmrEk8irOek86Y9EEDxxhZoczcjKnbhmuoEINLNlST1Jd18B0bkVd2Aa8mVU6FjHLg+B52yguz",
+	"Ub6kgGcOUn4OkplH3atAQCqu28LklczzQrdUYB3YxejPFddWb1PuXJidkokk0Wvr/aH5GkvYfQQ14gyg",
+	"14aaAMiAInIwySap+AJcJ0inkzYP018MRXihcwU2twKqhvBIO/yxoe2JpqLByThHOw4UklolAghrQyUH",
+	"cToqSQQbbtYXNoMXs2V1tsuqjQ4IukOO2wSyq+bo2jANC/yb7TYp32TxNAAn81KBQpx/y5fwSHvzqviI",
+	"iDgDSPeheq8MMZUjvGcder5ujAeg8O7bQ1YeJ98Xjtdyng1UI9L4fJit0fN+NFgDQGUFNmfQCFHNuAns",
+	"WerBeU3T9tHhqWf10Z7BMANWeTdyV7Vt1T1K1dGZGkMNEdBiYf5My5eHUDg+1cwG4GNNqa+4eV0Vel7n",
+	"TViIt4FgbzEcIDzaly6ztKg5561WMa+HbbY3e9iQPb+oWFBgR2S9QJZUBAsgRjzOlV1HiVt41sqaIq3t",
+	"jAPi16x70YzWjdFudqj3XRHySvrLTcMG+QZzVWkWCy47T8SHsXLJX1xrYVBhyPVwfhXhHhvECSgCBX0A",
+	"s8wOPoyVy4WvY2LNREIzMC2yYlI9/NDwgBkooq7uvjx9tdfsbm0zouumNKREXYm0GXIt2FB82CXFXcYD",
+	"oQ38BWa4zjuLafnxORgAkvW5FtubkzRpeL6kTKvCvTiudyevNWQ/gsFLJOBNAhwR9WxHE1e3gIn9IvJl",
+	"YK9GWnFojfKCh0PRNH9IVdJj40k/iUOPjfiHJj8X32x0tja22+22x+LRaJKZbx/ssuDgjJ8H4OgN/Jo/",
+	"abc3Qj3k3a1t+G/h1wJWPxw03ygpmkc8C4doa2+0NxsefAnoRpdCrzD4S7e93WLH8HKg58a5UkDbl/iZ",
+	"itXpxq5exMe9r66kEXjmK++Zh10PYV1XE3BjXIhpuQ6bX/wMuTjhkGfVrVRgT352HTaGwrEOe4ZjPt9j",
+	"MHEzEY+V91h5rGKLtze2w84z/vQZ7z/dGTzlbcE7g07YF90B3+kPNsKdNu883dwJd/qbTwfdfri5HbX7",
+	"G93B1s5TXj0/s2sXTm/MMwMptV7t3/7Ybu7w5uCnj9ubn/5VzfVrw1S/lYrNn08zcWL2xkrckAOzy2CT",
+	"rRJIfPzkcTnA7nrN9WPJsefHzIArNUr4FGbph4JHsKM+1kpn6ToWBascrtbCZb62ljV7pF8LeZ4Nr7/0",
+	"OcASqAlQbISL80gD587il92wC1/NgELFrOcARGvV/eTXijvKr1XtKfP6bnv7Dr712zJYFQ/i+usXv74d",
+	"Ch7c69NH+YhbAVIRcCc08ZeE2x+e0G6J/yTwh9V3Cr7C7Jaf/qaJ//cE/68Sh772ht1A3a7CWoXeBEB8",
+	"MJ7OCFLI2A4naSpktmtMA/slCzvxK8/rs7Tpe7CSt28v8crozUs9uwAYUBcAmfQYKgBKnAUgstIpenzT",
+	"Q1L5mb6a87RsUZCilmt9amD+u6CeF+wL+iF3EcyaBVZfXtylkS5y3nc1YOYpTWcOjFOVqVAlrLPL3H+3",
+	"6WQiI3dRO2eZUo2WL1GD7Tkt9UJMPTZS0STBTlvhkEspEsjBz4onnbrhDOLzCSqxszU9xnwX5yqLgTyp",
+	"P2XBHiRdBz0WjCZJFo95mj0ZxR9EFLA6xBBKM+L6QrOBSn0J4NvAwBQL7AwCJEOt2/ZEzSjWY6VjM5Ye",
+	"i4FjdxcsoG/8mr3JrwWeJd6DtzlOuwDTTLGyCl2zXLJAfMiEBIZh9z745rS/XuFBCLCnEfdlEMWpID4o",
+	"uv6jD7sZmrNI9Q6mt3fJ48QIUL/2KYAGl6XLUpUkz3l4caYORn0RGVuo5vkFc8Cv9T76tVCNRjF0/oO7",
+	"/vrnv/i1T5+CBhK0OqgwE/0bgxcBFKQFszASMJ4YE+faHiGLDskOketqdtHMN/GlPUYMgcF2eNou5AK7",
+	"TcGZWyLLa4gdq1U6siSF0E0TKt2ubWVWl4qGYf/WvEQSaPMV8IEXUl0BLY57lfas2bZpY6PQt0pJ0WLI",
+	"wUtDNNus+vk91gk8uwSDy/znduD5MgDW7WboDNMUKpRy9antbrYL3KS+5z0WiXGipiMhs2+s0IO+n7lx",
+	"ChZ8wbYeiYxHPOM43vx+spIT3hdJ4PYxdl6loUOtVzMSg1iKqElYTp1R8z5Tjj2AjNY2mrnjscMHlTp4",
+	"sCEYLJqzY3H27q4veV6aTh4/lbJ3x/t7Zweu4shR/VdzFxmAPbJo+Ws0jgHJce0smZpdKmoZm9dYUVmO",
+	"wbtYBuUZmJ/mEKzh42H0q432RB7ZWypGHMRKG3xiAcequJmR0K92MLiX8tHgMbKl4IsWdMQ/WJOgs11p",
+	"glfoKxMJfPR0Dl2CoRVRaDOVB9xptVvthcOlp9rTveqou1vbYHG4WawwiaAT7OZ9++0ZijOmx4Jf6IIc",
+	"n5nE4vWega3anBE/W3GZ801KXOP55jxOVTQJsZioOMDTjJ+bJy4aJkFHE36bM8TtzRXHSO62/PObzaFZ",
+	"nbNUJIKDBQnoh+IXOlpTnFeQhDWi4JFutBYPGu0YUlKacXT7I3cb1/anXjwiO/xbHxIlJGFaUzJlAxeO",
+	"J68zMbXgqD3Gmc7SSWjUgqiJcW4IO6kBw9fp8h7xa+3+ZrjFn4lmJ+puNzf5xlZzR2x1mhs86oSbvD3Y",
+	"6Hf92uLDCqNr4tjyJdDz1qDb3lxl2+8ZK6ifQC0toYrjrhmoFDS7mCfM6GlqkmmqfR+rNFvwubhu4mIt",
+	"+Eid7qrjm1nrKIZzaPZNPdDxuWcEXxyB7htLv+Yxnpx/49dSzZuXnZ+3mmRU14ySUMp8qFCNaQ1yxRDK",
+	"NUi12iXNyXYlKTq8OSjU5uFGDPty8Vb+MBZhlr+3tghqZ9foZhUZTiW+gQld1D6MNbckXojhHjQe57Eu",
+	"d3vddq/dbrXb7b+Hw5GlZhyfqJPiKgek5tXwPGLMIJ8yFQKXRskvOW4jY8NzPaz1alt8r3v1b8abv2zI",
+	"py+7k50Pr/50ud1/dtEZ/V07+i57HZ5s6u8H78UPU1XzahfCWMA7gy5/FnbE1lbU7m/wp+G22Bx0om7/",
+	"Gd8J28KIp0mamM9MvSgJUVqFbIuSLVxUyWyc7IvjApC+gUoyGtVWjNV6tVxwwfr1hRnt5Ya5h+Q/NZZx",
+	"KsPqgdzZfTJj7JZ3XPlcH4PrpWDi1otPQ22+ZJLC3w/cD2h4FWxQX8IV+/aHhseAoaPCBkT7bpEx7Uuy",
+	"ptFAMVPKfXJwtj/DXW0sDtgd1BnXjX3Gz1Syrqqc1dfNrZv6pitts4pXLTPWekU9pNBTJSvIVkBUoLKw",
+	"z2rVVhjdNd3uevw4ueJTzYLOkukLORnVej/WOrWfvHlvq7YUK3rYgHVZ5wulkhowqaRorDTPgnk9f4rt",
+	"FafYXjTFvLy6qtvDPEcKq/SjeEUf0uJ5Yvynwp3+xvoQkUqUVThA5vo4Gl/pzNzzrrzzvfGAYwLte44J",
+	"0J5DvgzNJJISshmZxiTs1e9O375xSiLiOd1n8c+XpWvYFXQvmesgNFLl4Tj+wcH/jgB81iO/xOWfyicF",
+	"Z89CXz+6rYquobqCv/MkmdrEoBK3Jzp9QPhHoIf3p4V2gvhXrBQBRdSY6+wPYpoz6+ihupKe+0pxipQ9",
+	"AzVJi8WO9eBCTF/FMgsaLbY3Hjehv+i8auwTuV+Y8R0T89i2bLYVl3ed6hnmFmtaj/ISt+7KnXa3fEJ3",
+	"RNNQ/HLmSy5nbCgs5Do78Q46FsjrqFAFOMsKsmfc84HZ5bl1DxsXKVzIFUkX4G3o8lNSaI+Rgw9BJTem",
+	"vLzCjPzcrsJsyC8FmwqqhCa0T2KdzY7KQGskPF+CoeKSAi/ElMWSDSZJ0qNC8QTbFWMFN2IYq6cq45lo",
+	"msuxXRbwqAEpeovtgf8S+yTTAMFLQUV3FH/YWQJuuJr3Cm9fh3fMoV8PqMWaQwWu2gK3K1EXr24dF1cN",
+	"1/F+qj6weyJMZSb+M7+iulsipo2R0Qs9INHFzz/8shG2B992Jn93sfXdqMt3vs+On+rX6fNN+W+uDp4N",
+	"/377fB89JkZi1no19+8T2KLL3zhn+Uk05T72qu/x0+1lpn+BNMCj7AgK4xQ6ya0ruB9M/csNhRHVeBe/",
+	"MBQY4069kQqMrRvHqRqpbEGh9ws1jomwFOI4FY4TVqdot+eEVIa0AeAziyUVgOd3+DLI1H4hZG5rwvko",
+	"F4MT6M0P8qwcARMfMgYvxFz5PnRohtRyaFKIrPgt9m0skkg72l/k7cTixnGM4SbdYm8U05NwmE8vrYqf",
+	"t3zpJNIuOdVF5JKBDCI4DmAjJX9omsv/YF3uZfF1jGt+Ik/wnTeWXfnKHUYrCqM/iCmmyjxcYVfwAgMZ",
+	"RqIm2bFIQ+rH7dWKW6bsQr4BlNLi3zfxmvvYy6u7cR9yTWqVVFfr8sMHAr+0eQpoCPQQWPNTiG/cHIfp",
+	"ecu6LxZg0N4x22oRZD1k89nUQ9dlQg0g+FDQrncZd2TmK4AZ9LFw4AhZl1TvNB4vrK1Bd8SJneRdA95t",
+	"tyW/ZwC9awxandPNbrK1V+Fu+iBWnujPgQ9ndC+ilAUVaNbcxww9W7vM6hY1HMO+SiK44lxkwAY7SNUI",
+	"6fuVbGDfAmP6a6v0gXuUPAVe2VNQRp5lWpQvbwF50NYrmlB/ENPfmsZ1D27I1Y3O3GVkNgNkf67B41bB",
+	"4yX0gSouObdrvRw7BnEi8oYYH63v4tOTj9bdMb82GiOyNtu7h8YZ2l8eg2AnJG0NVCouRbpLtcEILHEG",
+	"rr6+EBJ/10MReRSA4r7cP9n79oxFVNtBEStkd7SYUe7wwaE6ge0d/0GTQ/JKFngtiR1bpb7kEnkKjHHn",
+	"6PXKLBMedHQA5FDUqNolKBqIwUj8I5334KcqBgdRBUJtYo/oC5alxtIkfhvU5wtzB+4HQC7UI6cGOUWi",
+	"BWTe44KQUIjQjC59dKhAD+yK/TxJE2dIv1CRgJ5o4VCEFw333pBlSrV8+R79y72Coc6O3z1/fXj66mDf",
+	"WtQlt7Qv62STYUr7eGxjwFS2BFQRBmpEZJaiUFI+WzEuVRP2SsB0jDvDl+HQPETvsuCH5nN4fZMSgALs",
+	"VIIxdxAtZhkhWb6Zl5WzebVqkDQflAriAiNpiKmorlIWPA4artrcud451snBW35o2iqr01d73a1tV44/",
+	"U219NVRm+8fmOGQKF5+akNrPBA98W13PbperWNEFCcp4GeytquowlH+dbdDmmZOnA+BhvRQpT/AJOuev",
+	"y0fK6t12u4HztG/eLyYf8Szj4RD9NE4pmIzNZEQEj6C0ZPgm1p9Ce8gVIFAIhfLuZ+oOYqCkX1h+YIu+",
+	"TiRuj890+N+HSPYeaC1E/lbrpa584UrlAgtp7u0DZt5a9KFXvLcQ6v289y6upDhzrsJH2lYs7DI1ijMg",
+	"m6wEQiXF9eqFzpxQdVW2/6Lh4j62aY5fm+WgqCWqMBNZU2ep4KNboT5AtMHVn0mRwppExDo9P50IqlhX",
+	"TCmCa6vzl26j4p5Q2mpBHkhsFjiptiy/rgJkK0aSo+4uYCxlfkKJ4TIcrq0JIJbXnXu1WU2j2ulmtRzU",
+	"aFqfjU7XjnttVqu4/v4F6sV1RpfboVopjOpsOhbNtzCWBSdTKi3jwWDFs0lXz0v66y5Mr7tVXKqm6Vhj",
+	"1Bqj1jQla1j9bcHqnfHGPASs+h1v9k+/tbjw9udkmW12tudRgmarsOqQF2Srs731rLuJtIyNYq5W5wbF",
+	"Z7fC82NGdD80P9eEjO8/XiBavi4L0Edj9n6R5zynDmIngocZe8OhsXjf+pSWOM+HPMmaY5XE4XS+kxy7",
+	"R9sMAchvtf2JglEsT7BMOSBXri1bZnXntMVffsb9R8E+z5dQ/lCqtCa6F92gKgTgCOKSBSP+4VseJ5NU",
+	"UAZNwMb4H7TFRoynwpcDvEh7xLiOQy40Hs7jgoGZu4j2sqDhuVbNfBLFGUvUOTpptfJlnUNODgtS2aIH",
+	"tsytULKAPkAk6RSXImVagLvc+SUpgUyzOnWm89hW25e0Rh51tTATWVYB8VJkJ/IVT7Jj/FwPO0H4ziJ4",
+	"+QosQyXc1utg3W03iR2qqwKHcJhyPWzyK54Ky15AKz+nnmCyLJRPHfDhGdDdm708OCudjoo2Lr+ms/G5",
+	"fWUQQKzMuwaJmFSYA3Ktt9W+QSJhYfnuPZfw936of7UJhKfE8PY5WFDWRJJ4CWMhvgIVm5kkQVbvT10l",
+	"YsNjhepGLLqvrmCkXB/QSlYqP0Rz5UGWHtK6fK2yQ0rEO4W1LIz7/vMa71VpWb3/7hfWCpW//3/+y//y",
+	"n//D//3P/8+/++f/5j/+07/7h3/5D//7P//7//RP/+//+C//x3/7z//z/2UuJ7PgXYk0JRKXrQ+TX2Jp",
+	"NnmBMcUl0ZRYUyim+sRFOf+WrP5vXNAwqvWeGkEkI54pgwcDnmgUTXvjsfMgkBEby+KPjjht9ZowozxQ",
+	"rolZMHzsbGJ9x3wB9JGY5Q43+MbGRkfshFEUbT/b2d5pPxUbYjAYbPNQtPv9fqc/2O5sddq8E4VbW5vR",
+	"Rre7sbO1IZ5Gg62nNduuuNPefLb1dLtgREM6C7b4Kcyo8/V7HVucWj0r1oHHWlW+w1LbCgN9hdTYMc/C",
+	"YTHBDff2/Jy2Y3JRYpMOBvc/0jazB0uMridZ8TzFikxxTPaB5FjuS0spCNkuwZiHF/xc/OxaeXCGHJ99",
+	"DslekCEE5baurmAoKOeM9SdxEmkPzHBqN4kcX30eXpyn5ut5jOPAGT/nsdQZtYRMYOnM8+rwdNvt3b5l",
+	"xCPhy0J6moS8zTzHrNErzjSKBwNGc6FKY5jLn+Jx0XOlkWgiM1pXxngUactUei40GycTzYKhyowEGE/0",
+	"sIWELt+w4KNPrZqib81j/Frvx7/++S8/fXIJWzhrLR5pX+Kb4qzQpGnIdc5om1NnQFKaNh84VOMpJn7p",
+	"fB7wSny60sI+2KzzRP4pHo/ti3GBlfkkceZhBnSILfPsquc8Go/0zFf3JaTr4aI80lALjU+UiukRdGNC",
+	"5002kzBh+zBdiHFWYKtUknE59SkNGj7yTHYXxTJXSJKrTN4EZlvkBkbiKSC7oVXI26qs0lLlRB5DHsqv",
+	"lTN2BhSqwkQVIyKpem9NUB5Sxg+s2B21u1jntqwSl7phEBQ+2Dr++RXinw84vvmAebgeWiuKXDC60E9B",
+	"WbW6zjV11dZ8uV6V8Jiq3ryoPaGOlRe291hgQzUBqxc43guxHIy0qMFApCLaRSWQekrm6iaxxlS5pDDw",
+	"w8JE8BT60eVxoMAZs8DAXxhz4LGgbGuaX1D9eQ6iBNPbVywJ82VVMWqBk2DVejCkD1tQez+3JPuRZnFU",
+	"0kp2KsV+HH2mGOlUiZHfSHG/3ZfOO37DklXc/+uq/bXT/TNIU2DvVOLyHCeCAS5jXc8vpn0fZ8Mo5Vf6",
+	"WtmULtdN5X3QJRM8TWKRlgsMgDoLq6XAjPTQxk9FNkmlLjKcSHVl9RGs/aqqV2i02Atb9z+RwPzNIcPK",
+	"jFb6kp5l8H2kLpFPPs6s9wOdGKmaZILVA7sMQQnoG1R79d5ylGXqe1cReOXWZUFlWYtBjoRU11fEl8xO",
+	"90pNErMOI7MobLO9gy1wzNNLvC/YTMbM41yBT4QR30x/EidZM5Z0JdY4YQlj9ZDRaXKtDs7MgmzzOAPG",
+	"GDtCzHA19jFzOV55xZP5uNZJYgz4/ME5zxksBEKGJUHLF84zzzVyzXxF6z+BlgpZOoV9wwcCP0dBiLoC",
+	"avwGARjGAYMIB3PAXl0rjd/7C2usfjOkal7N7ZOb05CfSLuc9y+18PMtE1rXYeU3Sgx244TC9s68hEK3",
+	"YyCvq4BgLtRilxVqk3EjGUAyWGrR6a5yC98QVMy8Djnpc8i7hketX7V4N8fMUaA5AVAQt6sm91GnDMui",
+	"MTeyTpXUF2LK6scHR9iRxDrJMZyA9eDoxE8GTbJqzO5q2n4coUizeGD2ovBl/pxiC75HLLCNG8ytp3jn",
+	"i/zGgF4C3JwRFmYn5yqNs+GIqYEvq+4/op4MgUfWpDwX6TiNjVYx6xRyM32k2f7BScMm/hnLEeDMTk2L",
+	"LIvleYu9AWMTbkZyc/DlQo37teYkEpq/Lc/io4F/DnHHbySLL1+BZaBebPeyjk/eaSpfYann5O5V+3JQ",
+	"BaUDdArnJ2BKeoxb2bGA9GE00Rnr43eGeE0d4m9I9i4pSdiASArBonHCY4kZ7raNIKXvlikiNPqHjESz",
+	"tizGLv8Uj20fLF9KVeC/qEO8DGKIluEiP9yR5QzOs35zYgViE1qF6te6a341EPCZSmlpN9zYSZKvztfy",
+	"k6wB6nfFQ3uCWyt311ouQmUgJLsJNbpzI5C+8AcxPRYj6uFDKRCWSLzb3nzW7McZOzndQ73iPXJN4dU4",
+	"JeqNfHK658tcRzv+w4tT9l92zADxP5958DijKz7r7HRZP860xyZSyDCdjjNgsRGt8xYxmAlfBqC/jbFC",
+	"AzGy2SyMmmfDgE20iHImID4e54a9HsbjsSXFgRQEUK9wlBdCjNmlSOPBFPSoA+zzccWnRO60iiJpNHvA",
+	"Y6NJxlnLl7BMZVzWlgw36rkPR3cVmN3AQ0Svc5W8xO7my7rVrd0DYPxIMe1EhC5WiozH+lG5YTWTQkQ5",
+	"bVxxNVRanBZS1ldrnExnfKpXJIz/jUuRz5MYt0wCv5YYvwef+hG/AK5srO1fXSmea3E/KZz3hdZ3Ee6g",
+	"weXxwVFOuaX5pdFcRSqW2s5srGKZaQNmBuYD82BdHEZrLEZBg2RM8LcYuPsGYcoMmQzogjvADIX80R62",
+	"zr/mFphrCqM8WwhjeTrV9el8MaDNpBeExZWqU1leAzxJhRWYlz9PQc6qVI2wPGb3rEoyjAdjsH9ojsWo",
+	"abaZwdlKmLL7cG123zLWuCSLQuXMHAVoOeTgz0/A6F2SE9xieyNFyZ9zo3zmAA/gVFD8gPr/2yhDQHY0",
+	"5UL4MpZhMokcDS/w30HVXoD/OIwCcLNRL8OAuyIAcNxC1oeHD/Xlj6UqAcgzyv/5ExWamy3NY6kxbRVU",
+	"6UJwrj9lWoy4zOLQxrBKuaqNFjsVZkaFgfSKvdLzGnvyK8PaiojChGfuSUTzB+VF9WDINRr3QQNnajRi",
+	"G0QzEwW9hOJuAQUo7AAwlAfrM/MXShnh7P3h2av9k733b0p0lq4GiNXtnTaUK8mb6ktWMWBxaYY4oFid",
+	"SiKRFiOkDNI8imFS+MVKD6nokfDwofmChQUwT4RSEKctU46vHlIMNJukMg9rwnQgupk31+DjMXI4FkYA",
+	"QUVjiqQTkYscHAg5jCrCnX2RXYmKlTVDr4sPYTLR8aVwrmD3PLA96N3w7a1lx/MOswE4niEV+aNfcyvg",
+	"13q4AB7z8/qY0q92pfMffenXZj+h+etf//yXTwF4nSYSs+yLOUE3JaIsNMsKldlZYCSNxEilU48RB60F",
+	"Atj5lQaI+cOJxNneVz3cPNleYkLE01BOtr5G1Di/Ou6umBotEJRouYpHI51IjVkQM2H+nN0Rt7xUUrAr",
+	"rh0Dq4ga10kd23OmWj4Dt8dSVDVniaUuKOHsHOoFWHzDR6LhWXzNaz2441t9pBGKZyfYmTvBHNVXrnXE",
+	"kpybEFfuk2T7wrpBuEMqOkXG1nQ6wtnMzigKOEfpdsmTydziwxkkccV5DqQK5XqzBXx5vhD8sEJx2ifP",
+	"KiilafwtJGt8U6x28CftdnfbahffUEgZf7UH8Rt3YvH38q6FAsQ2HhYtRPRIM1rQxucuyoOsryx8KVvy",
+	"v+RD3Wnl47VCxxV2xQ08ODhVECyLHCjvhwIciRnYxFCuZcFUMfNN0EUHVVOfb7n8XvK9X2CRHzRbrqhP",
+	"JD1nFSvELP2CrmvUL5QzZIHHx+/aLBOjhYJT9vjt6RkrPBd7uuFF6DVFcivOvjulh/jQKloynoZDM3I1",
+	"cE8zooZrLTK9W/S+uxaiiVIXLJY6jgQUR2C9EOYQguLcT1SfQRM22FTD/5+9a2luHEfSfwXhS8m9kq2X",
+	"5Vf0QfXo7tp6ue2qjn6wVoJIyGKIAtkEZberwhEbsdfd627fNmJjJ+bWh7nMZSbmz3THTP+LCWQCICiR",
+	"NiU/yuXSqcoSBYAkkEhkfvl9FAAxSPF/GvtJwvgG6Zq9zUJJ6hj5yPKoUv4Bnztc+qq4VqpW8rCfOfFo",
+	"AXh1SPJnmJesCzcIlBhCOZ/Dv33z9YseuoK9F91vew+/e/3kyEQ9SKO+3dpuN1JyMNRCabRw7WiEni+g",
+	"Rk+fl+ST7zuc4mYEes4RjZMsXG9vFq4HmtKo3a+Qe5BNKEDGY82mwcQTKhx+yoIAjP0ZJosnUMyi3qjJ",
+	"3rryzu1qQaMornnvc3KxHwkB+4Uh9FQ5XT7qmt7qFoPW4aO4HeXUFRnCJ0SGcP20BpdlVzg7zWwyq6T8",
+	"x5qTQaO0LLWh7ToUOyYvVCYeZ0wYz4fZ0nhSxVpxZMAwfMLDU0spx9QcOByLDiDcJgBnP18+Zu/tsU2B",
+	"Zg6/ihuQHrMNcoC9q0q3uTCXxtPr3XswxeFYTcwA6xeRfSVdK+xYtjZNjXjpHVYVK90nUdgcC13eAiq1",
+	"QzWnz9VufTdQ96tKsbuo76qOV1cxoWrGFpvQI83SIUY0BvuAiR9BKvWNjUa9vm6SDqltk2cgkh6B9o0J",
+	"HjMWwVSCdPNpWk5kjO8GOaS+UHpXeDkWOqnkkz564cFug9RJRKcCNb910kqne3StlM+Pb906AmklrrFD",
+	"9YxXBnLOQG4tbB/1w7zbVUore3mXK2tzzOUDkXJaGpeqpA3VZuYyP9RKDRk/dG+ukFUkYaQSuWgFMWyj",
+	"hW7BEY2nYDeBFNvUxVpJBCxDlT+fcyQheT/Tp8r7KlNpZ6NNBe6M/5ladCUdaWp2QbJRe7NkIO8B1sKA",
+	"Qq7xdo2wvqt76aOuLN29xxLp+buUi6cAhZs0ikoCiF7hcTa3Fn4mxZ0DJEKIgrruUegx4guHXwSMkRf1",
+	"VULHQh2RMqCjfYerrgQJp4l0Bq3LLXMOyPAxYNkxNs0VHmY4DYIzuIx5sglzixN65vABM36twkiC9eoP",
+	"w9hlFhImi1bRPznREKc52IruROFWHJ77TGaRK75GrMRj5hFrDNDDaQ60CNpxuC/IgAWqEGxmdA8Emfj8",
+	"aBpFYZwwz/ohGmpVDmwes0vj+Cxll3wTB/0q6Qv/nXqJfYxFGlnf7sEzUsEvkjBm8nocKoDyT6mCh63v",
+	"k6evjua6SX8T8kDVThThcxxeDNCxHpb5/LyPd3gdoBuSi7lxOIJuSIWHRA4TKA8BzQAslbokA/dVgpL0",
+	"Wr1CJZvkvKPyb9jzoebBT5DWWl0Bu6BIpx87YTwhg6kgCQsCgdIZwEPhc9KqE8HckHvQ0WkYi2QdGBpH",
+	"lqQcMBelqtRhbG7/1E/ckRqoarGpGywEEXWj6O6giGzTpKYoPGIwADSKMjCURhmEjWyqNH1Sq7kG+QKk",
+	"T2o22tvtnVanvX0ZNd8dwaukj8qCPaZbxWWIFWsZFoJVbg2JMv8WP28shTiBpROEx2t7a7/+7Zff/v+/",
+	"fvvzn/7+v3/4/X9++f3/fq7++peff/vP/84kr/79j//4j78unLbSW7nKXUXjTP6qpu6t1tyg0Xitetmz",
+	"VpNUJ45azNvq1F3W3mEdj7mDRmfL3R60BzsNujsY7ja8Xdfbbg5b296W19r1Gk06aAx2txhrukN3u94x",
+	"iSOtSWUSRY/wiZm/X+IaQoDXtQJMjJ1ZAmGS7icraMlS0JIUCVgOUWI7piWFIbRzYJQhbFuuVCISn4k9",
+	"/b3v4ceFehEO16YBXntpnYg0sfshlCJWQg03I9SwtB0vRjU0tjKohtu29763ttdogm+R5+FrTMH1YA9u",
+	"YAuZAx/o84AeUak95kOrNaTWorxeg7Z1q2jKjQo2nKRWvOxmtSgOUnVxCRDS7iGDiLQP4Vh8jig99FS7",
+	"B8+qs5hGUgLSqNQX6ZnD5fHbPmgnYYhncdVb+g1Uz0AQm4dYNggQxTzLopAP2LqBNU5CkRjVXLjMglbC",
+	"Lm4QFtKPWBZgmcIkyYIoySppkC/9hwCWdHgptCQpC5YMTzloLKhDdRKOGScVBLZ2H794+lKesx8/+ebJ",
+	"81cHTw6JmA5q1HXDKU8eICmBw9ERkU9C/hiiPrp1xL2qYmaESxoKhGzsQkkVkNcZEKfDr4riJBeAOB1e",
+	"GsWZ+8R1tR1IiYpioGfXrgz59KCe6e3fDbDnyqG6nw7VTbhG5TGfakgr0OdHD/q0YgYnxmyX9cOuDP7U",
+	"EcwPgf5Mky/58E+H05x00Y3jP6383oIA0CvsvJ8Awql5VxGg5e2vnhorUNNdBoHyqxjT64aBmvz3LeFA",
+	"U1jTYOqOWULiKZDtOxwxAeZWdOIvi36aB5GS68eQLmFhj5gVb17BSD9+GOnK6N4rJGnG5i4DIZ0zxItg",
+	"SfUUWQRMSirabh8rcXdMmDk8DzNqJuEgPGHIlymqxJcG7KwYNDrrtDr8Q6JGlzC7+r7uqWe7sm2fFnZ0",
+	"Gc8wDZS9l/+VS+z8wjx99+AZLjEygxuswvr0SB8FICnMdRSANHE3/MoKQOH3GzQaY7bD4RnYofbizETi",
+	"Xr5jh8hWhVNIiRxoApmFAQAwUy2UiqVNZYULQP0Y7ZYehABQIsbZqTZNxI2Zx3ji00CoUedG/ssF/quA",
+	"VC0M+zu8RNx/zM7g2RiDaIUz/ERb4RTZBd54wgRQFVtC25Zfvo9yJWchZ4QFAr43lBvsJ18kpNKut9ct",
+	"0/tAYIrF4ajtiNsCjMQsBTKhZ3IsoOzsaVlnRcp3uSQ0QDb7GUFUI8MtN70wJv3P+uto9Vv1tkXvr/gj",
+	"aqQ/q0Lb1wi3GZ0RzF0YEleccRRU0fX8gAZfcQY3rvgGoe9mvYNvqa/7QmFJUomZmE5AI8FMMoBn4o/h",
+	"lYmExolwOCERVfrdjHtqK2t04Gq1J8oZL+QjpAG2IGb1tpFqpVmvo9KYGc9jX0Sh8OXS3iM0Sag7moCm",
+	"rLYDn+t3oD9I1Vzl63oZEjF1RzMQ6MvwtCaJ15bXI5ldIaNsF4L0dzXJM89Ou6TlK9YUn0tY5Ah76rdT",
+	"VmGXjns/dGvf09q7em239/Z9q9ppnJuOfmjUdt/+UK/tvn1fr+6eO47seDnh74dnCTtE3YePSyUc1033",
+	"4NmMrHLXdVmkFvIFGtFgA0sqRMO1uRzDt6pLbtmCnJ4WNA4rLfSb0UK3t6P7KYjerHdua53P7NlpJctq",
+	"zd/vNZ9xx3JuHN4O0fcZi0Rt5PhJQPUHm8pG+O/UYyhvH7AL2GT/pYb/bOI/+WtyZabulplqYYwgRwQC",
+	"areBCD46I5XMMQWoCVU9yj7hoZnalrG5jeX/ASfT+X2LaneWknFtdIpkXFPOejwBZo9/an2p85zC+yjq",
+	"x5vSbn1ddkSzM7mUlf3sykbUcT67wHSef9A6mvfy2HM9EhOUS9ekKKQXsyiMEywG2URRxuK0AkbK9gkV",
+	"ZPOkvtFAfI27KSdnNBUj1VpP2M1hKMOlExY8ksYcMKRiY74WVOnKPGfH1D07hJYe44AWzQKWm8DZDrEr",
+	"7Ha5jF/Cfko2QZ0yOwa9M7x6lrspzC6bR+GUJ8y7y+VlS6bk7kpZmpYJVfMTJy2pmClaVcX/ik5l3Vo7",
+	"eqbnrh614q5v/eglfJUVpAd1K2tIqzmtVtEntIr0LL3COpqmdbmXEJAo0mc60VmcYRhnuyGVVNTy6PEz",
+	"0oTshlJ3XK/OLCaHp4FEVBtHloaK0lp7yodhv2oRWhw+l3/6ontC/QC85mpW0cg4Yuu5jAeZBWPVI88H",
+	"q/OoBVLZZFR8XE6743GmFYjHltMOyUhrLNf3I3hLVtYcus/rLKLumB6zr6gYrS3W+mv2U1LcbkAHLLjW",
+	"FnHmveH+j1PUkLm+pn3xKJxElM+qmSgDOAjDgFH5EG8ya188aQvcflw7xOfDcFUmX9qSqqeGdm0ZM1ra",
+	"J7/MRcHyL6U+o2liMB9ssaEYgppKH1vvk9SyHE1dlzGPeeskjB2uKJQUXIdU0gu/oH7AvPV9k27twwLt",
+	"y2tx7IoVD+KzSgpZU4gCEwMwGIFMm9r0idr9SZTq+ZKKGrmoElWUwkQVKsZA13efUP0H5JlHNEiwNs00",
+	"IBgjXz7JqFPIq2pRGPguyMITGLrimDIC9yb1PaInSHhFITIsnyEWs6Uj78L2I0j/1bP+RfvHlc5HVlyB",
+	"RlHvZI6EHt98bwoWrefLjneGjTZrbw1dxmijs02BhV/fYm/M5Ez2xr1vf2y59eEXjenX461/nTTp7jfJ",
+	"wbZ4Hj9s8+9On+yMvu8cP16rKhu8t3bSlPtezE78cCp68GkvjHvZUZ007BBFzhQrH7TQj2912vvUT3uC",
+	"0zHruVSwKxrUkqe+jElNhdvQXVQWRlm+fW0ObPs1YxouMwzLHvvskOMtGoHFF/DqqLk6al5hEaOv1XNL",
+	"HTlPdWlf3xwt+4S6P059zIHCObMSM+omNSxarKVn0G3Y5AOasHiduNIB2XD4EQuYmyh8K3Y6kO4AdpOE",
+	"kdF2VUQK+tZ70zgwmDNDS0wHIgymCXP4m8PnVRLGWmpXnaF6IypGqZBsAPyg0uKoKLw2QKo8B1XA3xw+",
+	"N4R/nj8cEtUY6oWCPzgwfpFnhLwPaOKO9tOukfsRR4wMhJG84oFY33f4zADlt+Zt6+7kV7ZOJrwzocB0",
+	"U/7OjyKfH8vGULe1h55iL0bQnHV/WkuSVOQTCjWpl+1uVG1mU8blAd8zLqD+/XpGi9Xy9MbszGaIJJ4v",
+	"oAVCo6g6x5eI8EzfZUVYNv0orhAm6I2vN06Qw/Gr/XKj70nn5Jf3SWOjjruakDMe/MwFNEttf/B6Aw/z",
+	"95OZdjPrY0atdV8uPPmHotrMOaIUycnb837pgMH84PH8cfGoi4Z0tbjI/FgMy67vqYMaUSXOyA4SxsCo",
+	"Gw7Tirqioc25ItczyqfHPIyZqQoxE9jVIRf5sVgvGpUveu5NBmcsX0wZKp8Pw+JT25KqaHJLuUlZNNGj",
+	"OlaqV6wveto0ptwZojcvnZY9J9prZm9th9Yp3WIt2hl0hs3BDu3QutsYNN2W12Zbw059u7HT3G3R9mDL",
+	"7XjbbGe4W6fW91aLs6JmIFLei6dc7yXmYatx5ew0a3tr/6bfxPy+otlLF3Z0V9G2W4m2Xe5JQpvxid52",
+	"s6+BamVRgDowlbLrT+iYSZvbl3PCrLK9zc0gdGkwCkWyt1PfQQ461eecJUWnQZV8iCpxaZS4I4pZjdqE",
+	"+gGRwwSzrrfLaTIq4DdGH0S6jFEktOC9H2ukfaaVKBI5rRylBSgCjTe2af3SqlERBeMwjo4wnF1WA2Fu",
+	"z0+B6zohCHrx+TGSeH31+vWB9Vt/kvfTFwTKb3yRYLdY7qN53qAER25IEJxk3Mu0h5U7Oa3CPOJh4g+V",
+	"6bYfH8yb+d9odAv1vJgJwTwE5QDRzkYWmZ/z65dzlCj4EnOY/+2xKMhH/qswK8I+0XQPnioZkfxTjU62",
+	"yQNN1ZDry71CcdELwhQ2yBqHWU9FHsMkTN8ImQoW23chv147f3v+zwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

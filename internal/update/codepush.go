@@ -78,12 +78,19 @@ func (s *Service) CheckCodePush(ctx context.Context, c CodePushCheck) (CodePushA
 	if err != nil {
 		return CodePushAnswer{}, err
 	}
+	requireSigned, err := s.requiresSigned(ctx, d.AppID)
+	if err != nil {
+		return CodePushAnswer{}, err
+	}
 	rows, err := s.q.ListRnReleaseHistory(ctx, d.ID)
 	if err != nil {
 		return CodePushAnswer{}, fault.Wrap(err, "load releases")
 	}
 	history := make([]codePushRelease, 0, len(rows))
 	for _, r := range rows {
+		if r.Expo || (requireSigned && !r.Signed) {
+			continue // an Expo export, which CodePush clients cannot run; an unsigned release
+		}
 		br, _ := parseBinaryRange(r.TargetBinaryRange) // checked when stored
 		history = append(history, codePushRelease{
 			ID: r.ID, Label: r.Label, Description: r.Description, Range: br, Mandatory: r.Mandatory,
@@ -91,8 +98,20 @@ func (s *Service) CheckCodePush(ctx context.Context, c CodePushCheck) (CodePushA
 		})
 	}
 	a, rel := selectCodePush(history, c, v)
-	if rel != nil {
-		a.DownloadPath = BundlePath(d.AppKey, d.Platform, d.ModuleID, rel.Version)
+	if rel == nil {
+		return a, nil
+	}
+	a.DownloadPath = BundlePath(d.AppKey, d.Platform, d.ModuleID, rel.Version)
+	// A client on a known base downloads the diff package instead; the answer keeps the
+	// target's package hash, which the client checks after applying it.
+	if c.PackageHash != "" && c.PackageHash != rel.PackageHash {
+		p, ok, err := s.patchFor(ctx, rel.ID, PatchCodePushZip, c.PackageHash)
+		if err != nil {
+			return CodePushAnswer{}, err
+		}
+		if ok {
+			a.DownloadPath, a.PackageSize = PatchPath(d.AppKey, p.SHA256), p.Size
+		}
 	}
 	return a, nil
 }
