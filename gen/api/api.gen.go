@@ -142,6 +142,45 @@ func (e EmailCodePurpose) Valid() bool {
 	}
 }
 
+// Defines values for GroupJoinPolicy.
+const (
+	APPROVAL GroupJoinPolicy = "APPROVAL"
+	CLOSED   GroupJoinPolicy = "CLOSED"
+	FREE     GroupJoinPolicy = "FREE"
+)
+
+// Valid indicates whether the value is a known member of the GroupJoinPolicy enum.
+func (e GroupJoinPolicy) Valid() bool {
+	switch e {
+	case APPROVAL:
+		return true
+	case CLOSED:
+		return true
+	case FREE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupMemberRoleChangeRole.
+const (
+	GroupMemberRoleChangeRoleADMIN  GroupMemberRoleChangeRole = "ADMIN"
+	GroupMemberRoleChangeRoleMEMBER GroupMemberRoleChangeRole = "MEMBER"
+)
+
+// Valid indicates whether the value is a known member of the GroupMemberRoleChangeRole enum.
+func (e GroupMemberRoleChangeRole) Valid() bool {
+	switch e {
+	case GroupMemberRoleChangeRoleADMIN:
+		return true
+	case GroupMemberRoleChangeRoleMEMBER:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GroupRole.
 const (
 	GroupRoleADMIN  GroupRole = "ADMIN"
@@ -1772,10 +1811,21 @@ type Group struct {
 	// Example: group_001
 	GroupId GroupId `json:"groupId"`
 
-	// Joinable Whether the caller may ask to join (the group is public and he is not a member).
-	Joinable    *bool  `json:"joinable,omitempty"`
-	MemberCount int32  `json:"memberCount"`
-	Name        string `json:"name"`
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy GroupJoinPolicy `json:"joinPolicy"`
+
+	// Joinable Whether the caller may ask to join (the group is public, not CLOSED, and he is not a member).
+	Joinable    *bool `json:"joinable,omitempty"`
+	MemberCount int32 `json:"memberCount"`
+
+	// MutedAll The whole group is muted; only its owner and admins may post.
+	MutedAll bool   `json:"mutedAll"`
+	Name     string `json:"name"`
 
 	// Notice The group's notice board; empty when never set.
 	Notice string `json:"notice"`
@@ -1797,6 +1847,9 @@ type GroupCreate struct {
 	//
 	// Example: group_001
 	GroupId *GroupId `json:"groupId,omitempty"`
+
+	// JoinPolicy Defaults to APPROVAL.
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
 
 	// MemberIds The first members besides the caller.
 	MemberIds []UserId `json:"memberIds"`
@@ -1826,6 +1879,13 @@ type GroupEnvelope struct {
 //
 // Example: group_001
 type GroupId = string
+
+// GroupJoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+// (403). Members may invite whatever the policy.
+//
+// Example: APPROVAL
+type GroupJoinPolicy string
 
 // GroupJoinRequest defines model for GroupJoinRequest.
 type GroupJoinRequest struct {
@@ -1904,13 +1964,39 @@ type GroupJoinRequestPageEnvelope struct {
 type GroupMember struct {
 	AvatarUrl string    `json:"avatarUrl"`
 	JoinedAt  time.Time `json:"joinedAt"`
-	Nickname  string    `json:"nickname"`
-	Role      GroupRole `json:"role"`
+
+	// MutedUntil Until when the member may not post; null when he is not muted (or his mute has ended).
+	MutedUntil *time.Time `json:"mutedUntil,omitempty"`
+	Nickname   string     `json:"nickname"`
+	Role       GroupRole  `json:"role"`
 
 	// UserId An IM user's id, chosen by the app.
 	//
 	// Example: user_001
 	UserId UserId `json:"userId"`
+}
+
+// GroupMemberEnvelope defines model for GroupMemberEnvelope.
+type GroupMemberEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int         `json:"code"`
+	Data GroupMember `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// GroupMemberMute defines model for GroupMemberMute.
+type GroupMemberMute struct {
+	// MutedUntil When the mute ends; it must be in the future.
+	MutedUntil time.Time `json:"mutedUntil"`
 }
 
 // GroupMemberPage defines model for GroupMemberPage.
@@ -1941,9 +2027,24 @@ type GroupMemberPageEnvelope struct {
 	Status string `json:"status"`
 }
 
+// GroupMemberRoleChange defines model for GroupMemberRoleChange.
+type GroupMemberRoleChange struct {
+	// Role ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+	Role GroupMemberRoleChangeRole `json:"role"`
+}
+
+// GroupMemberRoleChangeRole ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+type GroupMemberRoleChangeRole string
+
 // GroupMembersAdd defines model for GroupMembersAdd.
 type GroupMembersAdd struct {
 	MemberIds []UserId `json:"memberIds"`
+}
+
+// GroupOwnerTransfer defines model for GroupOwnerTransfer.
+type GroupOwnerTransfer struct {
+	// UserId The member who becomes the owner.
+	UserId UserId `json:"userId"`
 }
 
 // GroupPage defines model for GroupPage.
@@ -1980,9 +2081,17 @@ type GroupRole string
 // GroupUpdate The group fields to change; those left out keep their value.
 type GroupUpdate struct {
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Notice    *string `json:"notice,omitempty"`
-	Public    *bool   `json:"public,omitempty"`
+
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
+	Name       *string          `json:"name,omitempty"`
+	Notice     *string          `json:"notice,omitempty"`
+	Public     *bool            `json:"public,omitempty"`
 }
 
 // ImAccount An IM user's profile.
@@ -4547,6 +4656,42 @@ type RemoveGroupMemberParams struct {
 	AppId AppKeyQuery `form:"appId" json:"appId"`
 }
 
+// UnmuteGroupMemberParams defines parameters for UnmuteGroupMember.
+type UnmuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupMemberParams defines parameters for MuteGroupMember.
+type MuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// SetGroupMemberRoleParams defines parameters for SetGroupMemberRole.
+type SetGroupMemberRoleParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// UnmuteGroupParams defines parameters for UnmuteGroup.
+type UnmuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupParams defines parameters for MuteGroup.
+type MuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// TransferGroupOwnerParams defines parameters for TransferGroupOwner.
+type TransferGroupOwnerParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
 // ListGroupHistoryParams defines parameters for ListGroupHistory.
 type ListGroupHistoryParams struct {
 	// AppId The app's key (`ak_…`).
@@ -5172,6 +5317,15 @@ type UpdateGroupJSONRequestBody = GroupUpdate
 
 // AddGroupMembersJSONRequestBody defines body for AddGroupMembers for application/json ContentType.
 type AddGroupMembersJSONRequestBody = GroupMembersAdd
+
+// MuteGroupMemberJSONRequestBody defines body for MuteGroupMember for application/json ContentType.
+type MuteGroupMemberJSONRequestBody = GroupMemberMute
+
+// SetGroupMemberRoleJSONRequestBody defines body for SetGroupMemberRole for application/json ContentType.
+type SetGroupMemberRoleJSONRequestBody = GroupMemberRoleChange
+
+// TransferGroupOwnerJSONRequestBody defines body for TransferGroupOwner for application/json ContentType.
+type TransferGroupOwnerJSONRequestBody = GroupOwnerTransfer
 
 // SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
 type SendMessageJSONRequestBody = SendMessage
@@ -6347,7 +6501,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6359,7 +6515,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6385,8 +6543,9 @@ type ClientInterface interface {
 
 	// DissolveGroup Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 	DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6400,9 +6559,10 @@ type ClientInterface interface {
 
 	// UpdateGroupWithBody Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6411,9 +6571,10 @@ type ClientInterface interface {
 
 	// UpdateGroup Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6430,12 +6591,15 @@ type ClientInterface interface {
 
 	// CreateGroupJoinRequest Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -6447,8 +6611,9 @@ type ClientInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -6474,9 +6639,12 @@ type ClientInterface interface {
 
 	// AddGroupMembersWithBody Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6485,9 +6653,12 @@ type ClientInterface interface {
 
 	// AddGroupMembers Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6505,10 +6676,124 @@ type ClientInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroupMember Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMemberWithBody Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMember Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRoleWithBody Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRole Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroup Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroup Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwnerWithBody Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwner Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListGroupHistory Group history
 	//
@@ -9263,7 +9548,9 @@ func (c *Client) ListMyGroups(ctx context.Context, params *ListMyGroupsParams, r
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9285,7 +9572,9 @@ func (c *Client) CreateGroupWithBody(ctx context.Context, params *CreateGroupPar
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9341,8 +9630,9 @@ func (c *Client) SearchGroups(ctx context.Context, params *SearchGroupsParams, r
 
 // DissolveGroup Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 func (c *Client) DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9376,9 +9666,10 @@ func (c *Client) GetGroup(ctx context.Context, groupId ImGroupIdPath, params *Ge
 
 // UpdateGroupWithBody Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9397,9 +9688,10 @@ func (c *Client) UpdateGroupWithBody(ctx context.Context, groupId ImGroupIdPath,
 
 // UpdateGroup Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9436,12 +9728,15 @@ func (c *Client) ListGroupJoinRequests(ctx context.Context, groupId UserId, para
 
 // CreateGroupJoinRequest Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -9463,8 +9758,9 @@ func (c *Client) CreateGroupJoinRequest(ctx context.Context, groupId UserId, par
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -9520,9 +9816,12 @@ func (c *Client) ListGroupMembers(ctx context.Context, groupId ImGroupIdPath, pa
 
 // AddGroupMembersWithBody Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9541,9 +9840,12 @@ func (c *Client) AddGroupMembersWithBody(ctx context.Context, groupId ImGroupIdP
 
 // AddGroupMembers Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9581,11 +9883,215 @@ func (c *Client) SearchGroupMembers(ctx context.Context, groupId ImGroupIdPath, 
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 func (c *Client) RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRemoveGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroupMember Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *Client) UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMemberWithBody Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMember Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRoleWithBody Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroup Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *Client) UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroup Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *Client) MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwnerWithBody Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequestWithBody(c.Server, groupId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwner Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequest(c.Server, groupId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -16391,6 +16897,408 @@ func NewRemoveGroupMemberRequest(server string, groupId ImGroupIdPath, userId Im
 	return req, nil
 }
 
+// NewUnmuteGroupMemberRequest constructs an http.Request for the UnmuteGroupMember method
+func NewUnmuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupMemberRequest calls the generic MuteGroupMember builder with application/json body
+func NewMuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMuteGroupMemberRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewMuteGroupMemberRequestWithBody constructs an http.Request for the MuteGroupMember method, with any body, and a specified content type
+func NewMuteGroupMemberRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetGroupMemberRoleRequest calls the generic SetGroupMemberRole builder with application/json body
+func NewSetGroupMemberRoleRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetGroupMemberRoleRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewSetGroupMemberRoleRequestWithBody constructs an http.Request for the SetGroupMemberRole method, with any body, and a specified content type
+func NewSetGroupMemberRoleRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/role", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnmuteGroupRequest constructs an http.Request for the UnmuteGroup method
+func NewUnmuteGroupRequest(server string, groupId ImGroupIdPath, params *UnmuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupRequest constructs an http.Request for the MuteGroup method
+func NewMuteGroupRequest(server string, groupId ImGroupIdPath, params *MuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTransferGroupOwnerRequest calls the generic TransferGroupOwner builder with application/json body
+func NewTransferGroupOwnerRequest(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTransferGroupOwnerRequestWithBody(server, groupId, params, "application/json", bodyReader)
+}
+
+// NewTransferGroupOwnerRequestWithBody constructs an http.Request for the TransferGroupOwner method, with any body, and a specified content type
+func NewTransferGroupOwnerRequestWithBody(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/transfer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListGroupHistoryRequest constructs an http.Request for the ListGroupHistory method
 func NewListGroupHistoryRequest(server string, groupId ImGroupIdPath, params *ListGroupHistoryParams) (*http.Request, error) {
 	var err error
@@ -21425,7 +22333,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21437,7 +22347,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21467,8 +22379,9 @@ type ClientWithResponsesInterface interface {
 
 	// DissolveGroupWithResponse Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21486,9 +22399,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithBodyWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21497,9 +22411,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21518,12 +22433,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreateGroupJoinRequestWithResponse Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -21537,8 +22455,9 @@ type ClientWithResponsesInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -21570,9 +22489,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithBodyWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21581,9 +22503,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21603,12 +22528,132 @@ type ClientWithResponsesInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*RemoveGroupMemberResponse, error)
+
+	// UnmuteGroupMemberWithResponse Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithBodyWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// SetGroupMemberRoleWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// UnmuteGroupWithResponse Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error)
+
+	// MuteGroupWithResponse Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error)
+
+	// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
+
+	// TransferGroupOwnerWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
 
 	// ListGroupHistoryWithResponse Group history
 	//
@@ -28747,6 +29792,483 @@ func (r RemoveGroupMemberResponse) ContentType() string {
 	return ""
 }
 
+type UnmuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetGroupMemberRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetGroupMemberRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetGroupMemberRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetGroupMemberRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetGroupMemberRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnmuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TransferGroupOwnerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TransferGroupOwnerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TransferGroupOwnerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TransferGroupOwnerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TransferGroupOwnerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListGroupHistoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -34465,7 +35987,9 @@ func (c *ClientWithResponses) ListMyGroupsWithResponse(ctx context.Context, para
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34483,7 +36007,9 @@ func (c *ClientWithResponses) CreateGroupWithBodyWithResponse(ctx context.Contex
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34531,8 +36057,9 @@ func (c *ClientWithResponses) SearchGroupsWithResponse(ctx context.Context, para
 
 // DissolveGroupWithResponse Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -34562,9 +36089,10 @@ func (c *ClientWithResponses) GetGroupWithResponse(ctx context.Context, groupId 
 
 // UpdateGroupWithBodyWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34579,9 +36107,10 @@ func (c *ClientWithResponses) UpdateGroupWithBodyWithResponse(ctx context.Contex
 
 // UpdateGroupWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34612,12 +36141,15 @@ func (c *ClientWithResponses) ListGroupJoinRequestsWithResponse(ctx context.Cont
 
 // CreateGroupJoinRequestWithResponse Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -34637,8 +36169,9 @@ func (c *ClientWithResponses) CreateGroupJoinRequestWithResponse(ctx context.Con
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -34688,9 +36221,12 @@ func (c *ClientWithResponses) ListGroupMembersWithResponse(ctx context.Context, 
 
 // AddGroupMembersWithBodyWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34705,9 +36241,12 @@ func (c *ClientWithResponses) AddGroupMembersWithBodyWithResponse(ctx context.Co
 
 // AddGroupMembersWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -34739,7 +36278,9 @@ func (c *ClientWithResponses) SearchGroupMembersWithResponse(ctx context.Context
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -34750,6 +36291,178 @@ func (c *ClientWithResponses) RemoveGroupMemberWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRemoveGroupMemberResponse(rsp)
+}
+
+// UnmuteGroupMemberWithResponse Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *ClientWithResponses) UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error) {
+	rsp, err := c.UnmuteGroupMember(ctx, groupId, userId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithBodyWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMemberWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMember(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRoleWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// SetGroupMemberRoleWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRole(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// UnmuteGroupWithResponse Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *ClientWithResponses) UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error) {
+	rsp, err := c.UnmuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupResponse(rsp)
+}
+
+// MuteGroupWithResponse Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *ClientWithResponses) MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error) {
+	rsp, err := c.MuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupResponse(rsp)
+}
+
+// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwnerWithBody(ctx, groupId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
+}
+
+// TransferGroupOwnerWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwner(ctx, groupId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
 }
 
 // ListGroupHistoryWithResponse Group history
@@ -41438,6 +43151,393 @@ func ParseRemoveGroupMemberResponse(rsp *http.Response) (*RemoveGroupMemberRespo
 	return response, nil
 }
 
+// ParseUnmuteGroupMemberResponse parses an HTTP response from a UnmuteGroupMemberWithResponse call
+func ParseUnmuteGroupMemberResponse(rsp *http.Response) (*UnmuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupMemberResponse parses an HTTP response from a MuteGroupMemberWithResponse call
+func ParseMuteGroupMemberResponse(rsp *http.Response) (*MuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetGroupMemberRoleResponse parses an HTTP response from a SetGroupMemberRoleWithResponse call
+func ParseSetGroupMemberRoleResponse(rsp *http.Response) (*SetGroupMemberRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetGroupMemberRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnmuteGroupResponse parses an HTTP response from a UnmuteGroupWithResponse call
+func ParseUnmuteGroupResponse(rsp *http.Response) (*UnmuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupResponse parses an HTTP response from a MuteGroupWithResponse call
+func ParseMuteGroupResponse(rsp *http.Response) (*MuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTransferGroupOwnerResponse parses an HTTP response from a TransferGroupOwnerWithResponse call
+func ParseTransferGroupOwnerResponse(rsp *http.Response) (*TransferGroupOwnerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TransferGroupOwnerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListGroupHistoryResponse parses an HTTP response from a ListGroupHistoryWithResponse call
 func ParseListGroupHistoryResponse(rsp *http.Response) (*ListGroupHistoryResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -45342,6 +47442,24 @@ type ServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params RemoveGroupMemberParams)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams)
@@ -45954,6 +48072,42 @@ func (_ Unimplemented) SearchGroupMembers(w http.ResponseWriter, r *http.Request
 // RemoveGroupMember Remove a member, or leave
 // (DELETE /api/im/groups/{groupId}/members/{userId})
 func (_ Unimplemented) RemoveGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params RemoveGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnmuteGroupMember Unmute a member
+// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroupMember Mute a member
+// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+func (_ Unimplemented) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnmuteGroup Unmute the whole group
+// (DELETE /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroup Mute the whole group
+// (PUT /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// TransferGroupOwner Transfer ownership
+// (POST /api/im/groups/{groupId}/transfer)
+func (_ Unimplemented) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -50416,6 +52570,285 @@ func (siw *ServerInterfaceWrapper) RemoveGroupMember(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// UnmuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetGroupMemberRole operation middleware
+func (siw *ServerInterfaceWrapper) SetGroupMemberRole(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetGroupMemberRoleParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetGroupMemberRole(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnmuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// TransferGroupOwner operation middleware
+func (siw *ServerInterfaceWrapper) TransferGroupOwner(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TransferGroupOwnerParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.TransferGroupOwner(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListGroupHistory operation middleware
 func (siw *ServerInterfaceWrapper) ListGroupHistory(w http.ResponseWriter, r *http.Request) {
 
@@ -54285,6 +56718,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}", wrapper.RemoveGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/role", wrapper.SetGroupMemberRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.UnmuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.MuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.UnmuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.MuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/im/groups/{groupId}/transfer", wrapper.TransferGroupOwner)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api/im/friends", wrapper.ListFriends)
@@ -62318,6 +64769,612 @@ func (response RemoveGroupMember500JSONResponse) VisitRemoveGroupMemberResponse(
 	return err
 }
 
+type UnmuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  UnmuteGroupMemberParams
+}
+
+type UnmuteGroupMemberResponseObject interface {
+	VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response UnmuteGroupMember200JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroupMember400JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroupMember401JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroupMember403JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroupMember404JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroupMember500JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  MuteGroupMemberParams
+	Body    *MuteGroupMemberJSONRequestBody
+}
+
+type MuteGroupMemberResponseObject interface {
+	VisitMuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type MuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response MuteGroupMember200JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroupMember400JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroupMember401JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroupMember403JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroupMember404JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response MuteGroupMember413JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroupMember500JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRoleRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  SetGroupMemberRoleParams
+	Body    *SetGroupMemberRoleJSONRequestBody
+}
+
+type SetGroupMemberRoleResponseObject interface {
+	VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error
+}
+
+type SetGroupMemberRole200JSONResponse GroupMemberEnvelope
+
+func (response SetGroupMemberRole200JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetGroupMemberRole400JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetGroupMemberRole401JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetGroupMemberRole403JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetGroupMemberRole404JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetGroupMemberRole413JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetGroupMemberRole500JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  UnmuteGroupParams
+}
+
+type UnmuteGroupResponseObject interface {
+	VisitUnmuteGroupResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroup200JSONResponse GroupEnvelope
+
+func (response UnmuteGroup200JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroup400JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroup401JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroup403JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroup404JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroup500JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  MuteGroupParams
+}
+
+type MuteGroupResponseObject interface {
+	VisitMuteGroupResponse(w http.ResponseWriter) error
+}
+
+type MuteGroup200JSONResponse GroupEnvelope
+
+func (response MuteGroup200JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroup400JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroup401JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroup403JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroup404JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroup500JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwnerRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  TransferGroupOwnerParams
+	Body    *TransferGroupOwnerJSONRequestBody
+}
+
+type TransferGroupOwnerResponseObject interface {
+	VisitTransferGroupOwnerResponse(w http.ResponseWriter) error
+}
+
+type TransferGroupOwner200JSONResponse GroupEnvelope
+
+func (response TransferGroupOwner200JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response TransferGroupOwner400JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response TransferGroupOwner401JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response TransferGroupOwner403JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response TransferGroupOwner404JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response TransferGroupOwner413JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response TransferGroupOwner500JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListGroupHistoryRequestObject struct {
 	GroupId ImGroupIdPath `json:"groupId"`
 	Params  ListGroupHistoryParams
@@ -67828,6 +70885,24 @@ type StrictServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(ctx context.Context, request RemoveGroupMemberRequestObject) (RemoveGroupMemberResponseObject, error)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(ctx context.Context, request UnmuteGroupMemberRequestObject) (UnmuteGroupMemberResponseObject, error)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(ctx context.Context, request MuteGroupMemberRequestObject) (MuteGroupMemberResponseObject, error)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(ctx context.Context, request SetGroupMemberRoleRequestObject) (SetGroupMemberRoleResponseObject, error)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(ctx context.Context, request UnmuteGroupRequestObject) (UnmuteGroupResponseObject, error)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(ctx context.Context, request MuteGroupRequestObject) (MuteGroupResponseObject, error)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(ctx context.Context, request TransferGroupOwnerRequestObject) (TransferGroupOwnerResponseObject, error)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(ctx context.Context, request ListGroupHistoryRequestObject) (ListGroupHistoryResponseObject, error)
@@ -70199,6 +73274,192 @@ func (sh *strictHandler) RemoveGroupMember(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// UnmuteGroupMember operation middleware
+func (sh *strictHandler) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	var request UnmuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroupMember(ctx, request.(UnmuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroupMember operation middleware
+func (sh *strictHandler) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	var request MuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body MuteGroupMemberJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroupMember(ctx, request.(MuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitMuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetGroupMemberRole operation middleware
+func (sh *strictHandler) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	var request SetGroupMemberRoleRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body SetGroupMemberRoleJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetGroupMemberRole(ctx, request.(SetGroupMemberRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetGroupMemberRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetGroupMemberRoleResponseObject); ok {
+		if err := validResponse.VisitSetGroupMemberRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnmuteGroup operation middleware
+func (sh *strictHandler) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	var request UnmuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroup(ctx, request.(UnmuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroup operation middleware
+func (sh *strictHandler) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	var request MuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroup(ctx, request.(MuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupResponseObject); ok {
+		if err := validResponse.VisitMuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// TransferGroupOwner operation middleware
+func (sh *strictHandler) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
+	var request TransferGroupOwnerRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	var body TransferGroupOwnerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.TransferGroupOwner(ctx, request.(TransferGroupOwnerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TransferGroupOwner")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(TransferGroupOwnerResponseObject); ok {
+		if err := validResponse.VisitTransferGroupOwnerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListGroupHistory operation middleware
 func (sh *strictHandler) ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams) {
 	var request ListGroupHistoryRequestObject
@@ -71659,823 +74920,855 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3Zchs5ujD4KgjOibBUnaK5aY+O07RE27StpUTZru6ijwlmgiRaSSArgZTMquOJupmbuf4fYG6mbudi",
-	"LuZ9KuKPmceYwAcgN2ZykyzV6VMdHWWRzMTy4cO3L79UXD4NOCNMisrRL5UAh3hKJAnhUzsI3pLZa4I9",
-	"EqrPHhFuSANJOascVa4nBOEgeCbQDZk5aMRDJOiYEQ+F5KeICCkQZyjkkSQC3VE54ZFEmKEBDoKuN0A/",
-	"RSScoXjGasWpUDXuRM/nVBiekspR5YeddhDsvCWzilMR7oRMsVrLv4VkVDmq/C/Pkw0817+K53rdla9f",
-	"HbOF79VUS3aAtgb45vPvv/422FZLIV/wNPDV/Pjms0em/LM7wdKuEdaeLBF2VHEqauM0JF7lSIYR2Wy5",
-	"55y5ZH6tbXSL/YggRm5JiEISCeIBVClDu2hKmQLzEhjqodPLmuIv7wgby0nlaK/lVKaU2Y8HTkXOAvWu",
-	"kCFlY7u8azolQuJpML/E94x+QVPq+1QQlzNPID5CckJyaLFkkckE6YUGWEoSqrf+48fazuGnX+pOfe/r",
-	"v1WKVvnC5+4N8d4LEna94lOPBAmR5GioHkU8RBGDP7Mnr576XKs1Sk59mJln09M3r8PCZ5JcYTYuOP4L",
-	"RtBwJgkK1e8OGqgP4q/9qFZruiMaCgl/kh39jY/tF4MFzw7Uzs2v5kURjUb0C/IBC8wIWaDox2s79Vqj",
-	"WXaSehMliNbY3Ss6tVMS+Hw2JUyWHZoXP/FMIOplltU0KwmwnCTroIuPZcTDKZbqOSb3WhXAfzqNppWj",
-	"erxCyiQZk9As8Za6pGh5bSQkHvoEUc8ivQcPO+huQt0JCnzsEoGoRJQJ6hEFeR5J+JNgd4JC4hMsyDOB",
-	"Qu77PJLVPvtoiCaVDuLMn9mH9DPEUyMoLK7XaiggoUuYRDgkiI9GJCRetc8yJ3cwqrdIa3fkEoLre/u4",
-	"BK09u8uS86s3DjKUol54mvyO+Rx75zBmHlwvqU+Qmg64xglnkjC5c0pFwAVVzygoSYJjYHJG0JjeEoaw",
-	"hC8AjVEUqDmqJRuBf0qRcHf5JtQyX2Mxmd9A73V7p7G7Z5c3or46ObgaDvL5HQl3XCwImpAv2dtzOGq4",
-	"LVL39odNvOvukYNRDdeHDbfptcjuaK+2Xz9oHDZxa7jr7nn75GB0iGvDutvwmqQ12sV7lUI8n6hFLsL0",
-	"HPnEO6NPv+y1Suhnd3TOGTnD0i3YeecajwVs2vWpQrgJ9z1xjDCaqhfQliIp3w220ZhIgZq1Vim5744U",
-	"QyI7eqIyZKs1WoVrnJ5MsLyeBaSEt3+cEDkhIRpIHI6JVAIHFQhryr/V656/etfZVrcQo3HIowBtvbq6",
-	"eH+Z4/36uRL8cs0KNib9dgtmRx3mKeZXRPz9GZoSIfCYCOSGBEviqZvAQzQkIx4SJCdUIEmn5AgNGrXG",
-	"3k6ttdPYv240j3YPj3YPB2grVNeJMnV0fSZIeEvCZ/oV9DNnBGBx9fIENZvNwzzlKBixBCbE7GFVEHSn",
-	"6vGX1JeGxnanr9RxdL1LheEFhBZOa54BVOD7z7VavfiKjPWoG5+VWZVZ41syu+OhdxUPNcevyBcgzYLg",
-	"0J0Amds6mVBGBJD+d1hS5iBFI3YoE4QpsndLctg3Ib7PSwB9o1ewcD+Ze1RbTu+60zONZGXQV1zY4OEz",
-	"gTQSzR2EurKVTdjxIvDHC7MLFeMFlz97YYBIq+sxC0h2qdedH65L4DvVE6yMyGZBZnk9iUO5/mXGI6nk",
-	"0uK7XKsdwf+X32UHtQXFz3sTzMYTTNFwhjwywpEvV73ldq4S4Ih4e/e459eGMJejGgcKrig23PcM2VYc",
-	"KCEFxdQ7L79nsdEyhoeQ3LtT/aGEaDHUPUv2UbjIErIVPZhy8YZTdqU1sCsyxeFNEXFlXGqZLA1efsdI",
-	"iDDzEPamlIns+v/f//F//3//1//zP//3/+N//m//Zwm6hHq+MlFMkaZ5YmRI7CqktbqURpbTxPmJLwJx",
-	"TRhmC1FTwhPPBGLRlITUzR9rvfEYCsklLtIV1bdqXUMSOsjlEVMEZhTyKaqVQSrAOX3N0IvKUc3JrKqp",
-	"LtMUfzGrqqn/pZZZK16mj6UaxFz/YpIIVC8wT5au0/y+Mt2xU2fWEXONBIvb56dXF93T5dNudg+zy4jE",
-	"pB0Ei9BLW6XKcKsQtZbboNbGrkhMFi0yiMQECJqDsECXF71r9BwH9Ln6/rkgzEMhkVHIiIeozBKNg4NS",
-	"ihfArOtoM2AMOihRZtQmPhDm8bB8I7fwu1ZqQuIRJin2BajShrqkEOXyvFe8cD3K5igSLxTWfaVV/TJb",
-	"CA4CdEtCQTlTFDpEw4h5oIQ+CSEyq+1JLCOx/JoLeK5aLl3ISKx8xTNzw2p69Ocysijoz6SK2vAvwkN+",
-	"S8B6Qo006ylMVnwhtrOOwNC6hcUN8MV+BQs0xWymHpzxCKwS/cr2MWAPZuIOmPxAjT9AAs8Euptgie6w",
-	"ncEBTqqeZoqRKcoLmqm4MQZdc1kKIaM2VkimG4V0evGh9bhLsW9kgjJEM0Zbe8+RR1w6xT7SVywv+Zdd",
-	"6jCeZNPrkV8sbCAatl1gcIvIlIiGO1g/Vk5Tm49yTbRccS/aX6vVH2+lPRLeUpesuWC0xbhEVAr1y1sy",
-	"215tBw/PwDKbWIgi+pHMLoCp+VQo4Wk4Q686hrvhIBDPf4HFfn1uXsyKxK3HPaMVaC48KLTGaMgvOUbY",
-	"99HdhDDEp1RK4j0QPU4vq/JVLTQkIuBMEHAqvsCeucXqk6ttv+pPHAQ+dbFa+PN/CrX6lICmnvQ0bJ2K",
-	"hyWuHP34S2VEie9VjipkiqmvAKbVaqW+R0KiIUEY3WKfeojsqEcQ9ryQCFH5+in9sKFOaMi9GZpggTBD",
-	"JAx5eIRg5CO0ZDjHwuioUq98XRVQHTVFh90Sn4Ph4Kszp4/F3lGr8sISqTpKWMgxGihgDABRhbFFE98T",
-	"CEsErKGq1nPC2cin7oYQP7QQZ5Hvp+FmBJAT7hHUROQLrAH7IcHeDLhlIlV/E/ho/iR4FLokNz1s+yUP",
-	"h9TzCNts382yfSswd88s1VDH4VGBh75Ss7ix3+Ag+GZoEcmJklFdLJU4MYyk0tvVdeZ3xFOqscdhEQCE",
-	"LlOyMvZh2E0AsZtcuTwgqBlb3xa0ZS8S9dDeqO428CHZHe57LbdZ3/6WSGAskSNMfeJpUcwsErk4DCkR",
-	"CKPU4iRHP0VcEgDQOZcvecS8zZCkVQYbJaGrYxnB2N9o8+cciQi8h/oWONqjAUEXxq8B2EiZkJi5BHmc",
-	"CFgWgAxt/fD++7PPvc7Vh+5Jp7dt4dFVu5wSJom3GcbUy68OFWZ5VC+EJnOhGZHflFbYefVPQ8XZzeUZ",
-	"RtSXan4AwSWe+Rx715y/w+GYbIQZ9YXkY0R9WImvxlckAzNUr7UOdvf3ajXtSPyWkNCOU9AbDUPht0Rz",
-	"GJ9OqYbCNednmM0MtxYbQaFRyjwk50aRkpJMAymOUUhkOFNSyl4NmRCSbwWEKyzNVhXB0BNb67s1niE+",
-	"sstQi7pSD+20RyZWSbszASqpXwpcxWYEydEd1qpdsoc5qU6t9D3DkZzwkP5MNiRKpddvSoWgbKwO3kgQ",
-	"SPIbwr4lrsEEyESHYRmFgPhmJU68Dh4i8iVQkjEg33smoiDgoSTeGfEoBufKRvdwd5V7CAyUITo1htBv",
-	"BQy42WBZUjPyEcLglkIpujjBzPOVSvE1nlpH42kdtgOybsZ4CQb6v5nPVZdPKyljQCwbp4MfsrFezTnD",
-	"mWNns/EbyWQd/RfqycijPDtwLoasXj7uJRai2LzflsgnWEh0gNwJDrErSSgcbRnB9jfOCPKJlMYvoT56",
-	"dEwl2nInxL3RKpuMJYNj1KrVtDvpjoq8m1U03ZDAihbu5qB8N1fcLzA4nbW75wq3wDKkH1SEXqKQjJVe",
-	"GRJtB9LqmRZbYI0aQVJ2CxRy3yiZTOmDP8LYFafSPj2Df087HzrvLi47VxWn8qHb+di5qnwqX67RzdSx",
-	"muE65+0X7zpKUD/t9vSfhe97U8rAE17qmVdas4yNAuAwokKGWPJQIEGIsW4FIQ9IKKnWCY0XtC0zarCH",
-	"JdmR2ss4txSPCsH9W/vSXPAHS1xYYHyLnz9Gig5AnAoeCsLkNgjtGPn01rxQTd+f9CrUm0rOt7r73Kps",
-	"lEFC2pPfpkQxlRN1AHltP2utK3CiWF28YFi4/IVTfk0bG35MRUCYwCj7ZnZpTuo0Ehzgw38SV2ZxwHqf",
-	"sO9fjEAfX2jfxmNyRiSufHV+yR9/QtOpJFOxNGA2QcOv8QpxGOLZ3Kbt0PM7+TS3l5h2r7ynhNrP7Umz",
-	"nFX3AaDMrx2GWLBw7XQuczdb0rHJfcS3WOLwfegXxH9NAznTZiNtIhcEBpjDy03uNPGJXHKj7bbgTuvn",
-	"F99o88Lmd5pR94YVhjGuDAvOfMpIeZCatCHJYHxKM7mPZNjj7g2RiAdKimJIicyxOsf4XWrCIec+wUzN",
-	"GInViEIcXxDv0kmdfvoU412UEgWNj09LFcydeACykOzmaehCCprrEIYgKCQIOAhssKoWN6qQh9EjSvQZ",
-	"xC4pa89+hgYCfnpLZgOQRihDI3XLIA7Zhh5pf5caOPH+4iAQx0hdh9ndhIQEEV8o+ZbMYJypdnRt6QDe",
-	"FszsY/gzEff6DMS9wXfffffdAA2JvCOEbet4pRyl0rkTK2ZYOJV4z/NQ2muhCfmCrYMrWY3du2MXT764",
-	"JJD64v8zEhJNsUfycb5NrFbvNrz6g1HH1GoXkSJFNxR5hIDpXMAbBKZPudqdNDbKuYmot5qfx0GDX6j3",
-	"VWPPwLhEBgpaiaPk919/K/D+zHk6yuWdZO2nat0nOglnbs0WcYtXPuJRGOO2Y9AX8dAjIeqeOejyfe+1",
-	"g15233Uc9P7ytH3dAV/ISlRHIRQMPE90nEoUeOsdc+6m05S4lt6WYxE/jdEpKGQJd7KKQtodBI9P4YJg",
-	"TarWZUEEUMxNtuhSvAyJIndf5LFinBoKjvV2oRtCAhPJHoUhYRKl3gac7lf6FeT6BCsaIJffpJTuuFtv",
-	"FIkSC5F6HUU6BzsYuORwDX1cmLwHQQ5YxLl5RntWdyOIxMTRdhIFEw1Fk9a3MFEuFaWDbz7/2N75B975",
-	"ubZz+PnTL01nr14UrwPrfToBIri3PhE8kSIRBBsICmWMsI1GIRETf4ZCLnV0sn3Ysbyw+iScOItvyzJn",
-	"lv1ezvvWZVdFVLuAQJdcUP3rUyCNWde6aKPZXWGOovWJ8hHCIHUeZyTJrABl+LCRIsE0piSpQpWUMHCw",
-	"Zk4no7CllJ/cIbZWlTnihRbTyxsyg30FwY5xOMYWbZE4fg0EjtFSeTKLzftunSiJ8bCGhwskHGsHXxgr",
-	"lXq0EDfTYzkxaNMAKEVVePFpcNVIWZsg6zsqvs0Fu7eMuNZu3gPzPZkQ96aEpccKmbH5WH4NZnFtYjZR",
-	"G3GgSEhQEBKhBCBQ7kCJmGChJwMDdhiRAqPtBLMx8fm40CzpmQTQQiOSiQuB+fSi2pdvnwmEh4L7kSTo",
-	"/dW7jMEmCmnRnRjx0CV6nQvyvCF4x8DBpMuNOXjB2DEaYaWezu8Zvi+2rcTPpTae+llMcGN3b/VNm1zS",
-	"orzR1dM2HR0buvKkEP9KmfZHZUC9gDxKHpLC84QYDPWrDmfdwv4dnmma2L3oHadjgUzEWVpF3V7lqFOx",
-	"Rsuu24fUo8mb58UG9Nz9S842i10l9DB1IZ+CJqbpwXqUxMBoXqHSUZgrS3GLicAmVo5FdOO6kFI4aKCL",
-	"FwyxILpmARggbuvP9a0Xz5X6Ip7j4Oa5flILZ6YMgsFMUwEhhWj69yoObgbGxhyXMQGFqABvl1qTcySr",
-	"THhZ4TpOKetZF/mH7O2Y8y2VLCs1WpzisnImi1MJoqFPxWSBxZ5qQz0Y+OKnLSwn4HuXxnZ+h8XmNnpT",
-	"M+FSF0FYmjGQfXoBzb7OU+lSPMgv8f6k+7qYWBeuAG11L3rbhXR8+dGL2B28RppFlh2sewseiZpbRQw8",
-	"HKkkrvT02SHTFC17WcsvnJNESOfw0IkzNjR+ZclbCoRZe136XpUwHjP/UzAdyzo2YjhPadyJF35fG09q",
-	"L094ABtYfMyb7yH6ryBgJfIlDXAolcA2zbp1UswUB8HzpPLKw4kPcTJTJWsMresk03lWSv1ysnmMLFjS",
-	"0qcTZ3QZ2TRDMoeUYUh8WK5omJWCllCkIyxgztnldpmQGIr5GDIk0JD4/E4xxrTispVagjWcgFK3fYyw",
-	"RFMuJEqRtTwryObtNnTibjZ3t/5QYsE8M47hBSnXufjIiS5ZZAomCVu9CHZoCh4hzlySCBCLN1dflpG8",
-	"uiaTQ6LuRc9BHB7FfhqtCgTBTIJ76+Bb8sCihFat4osJv2NIctCDha7RZyxOqF6tVyEf/B5uh7VYayEn",
-	"izzKTxJSnlNe3592L46RF4XYFIWy8bjzhMc+BDn+84evI3rTwlZ5tlUhykQaW+aOdR1wRcDp45UWASRV",
-	"u65AN3vosJySGBtXEaQQmfp2cXRKqXj+LUJmHj6AZQm4H52Tp496DTaeeu3JhKnM0u8lTeV285SHsK48",
-	"9QIy7lOGlLmSgGSKmaRuTI7P2m8urqpn3fOLq+pl+/rktYlqZglTCUKyY5ne1qBebVRrO0MicbU+2HaQ",
-	"2gAOiddnw1k8/I4dPgiJSzzCXHIM+SwemhKJ1Q7Q1uAvUNk0DnV3XRLI+RKBiiXU53lCSpndqv3nj/Wd",
-	"w0+68ELNOfi63e9XV/52a0d90L7gnU9/2er3q5kvtr/b/vdCHfkE+34pozhpv3v3GbgF+Kjh44fuaedi",
-	"3miNfV+TlbUqGjpr8JdYm57ny2r2Zyb/NsuNu+cfutedUwe1T046l/DXVedN5wT+Ommfn3TevVN/ds5P",
-	"1T9n3V6vc5rj3s3GeuzIwCJechGBPMGBdCd4nhe5+oeysgE6yQ6KgAyxe6MRPXH2ZV1fe8PaqOnWyM7B",
-	"qIZ3Wu7u7s4h3m3uNEb10d5o3z30GoVBVDpbowTSsDyEBcLo8vwVgmtg3ArJzOrbIxjmecDGx0MsyF7L",
-	"oR9eXFzd1d6+GvN2u90+772fdN6P2+32a/WfNj9p/139W9/7Z8tXf1SrOWN98bCV5QdiYWr3tuBIHp1U",
-	"WlRYg0TGBQ5TqQZxSUWo2FWYZnAClSWzVuo8cdW62jNhietxkkjEiEBjIlGrtrZ8a+e+Jl/kCmVrnYqS",
-	"cy8jMdHVa6+I0vgKjeqfb5O9LIRyMr+S1uDT54jRnyLymXrrvZ0UzP18szw0IynAa5RzHw+Jv96MQUhu",
-	"KY/E5/WmLhkEFvCZh583hp+Yy3RJdtmLXJcQDxzfybcvIYe4AC3zWJ/dYOFFtbhhbH5l2PFf65AXw8EO",
-	"uAge78gYu7OlN+bD5hfmPYCyuzEk3z7ubTldZ+LiId6p2S/C9oZge4x78nbJNTFosdJl+S9xwAshsfpF",
-	"yQV9ZMGhrYNdNuJLV1YwKLw3p1EnP626ODv/ojtcVLojLnmui9rzMInTTTDZ1Mq6I0IiE6qUvFpdIVK+",
-	"3Md89a7wdyrat5gaD1ahj1acYeZhyXUZwfkHYlyZGzvA7g0ex2XFy37vlVmpCoyZEx753lXEXoBIlAJ5",
-	"QVpQDrZFT+V9aClgZHdeMFzparJAz4Ihu2kLvIKAdzvYIrRc4bZ8pmtcl6UXRY+2fEmldyQt2WyMyp+N",
-	"fbIAlz/jZcj82ZavKX1gek90/zxZgu+fxboI/zmM2GetBaQhOFcfJUcyUBgxaEwDwZr6/WP1JRQs43fM",
-	"VFIsDv3SNYPttKHt1TFvvdSokTvdgnIAMBDE2HGOuK/9DJA8lV/4MSqY3KaXG/LIWZYklt/pFFLkDrhw",
-	"8YuAnsWgHErmMCB33mV3vQjMTuauFN83pn7GxckgF4zYEsy3lNzp2guckR3JdziDquw6W9xNDVMY9ShX",
-	"icFNavs7FS/EI1kSoMgg8FInqZBsElchb/OxkGe2hMWqmr994eunopoUPpYKeUxhjDg6RzsDQlMegxFd",
-	"Hac0uCM5h4AyVkZLQoK9HvmpPFpTSQMEe2iKwxu0heM6TgNBfhpsH6OahY+cUDZWa1OPrxjBGJf8fsBy",
-	"4/N3n6kVxXn+ORe7LfyeFJvJ79pBijIpSkS+uH7kkVV3d99ks1RB9FRrizTCZTeXnGZ85hbXl+Wcpa/q",
-	"4xuy0nRiHWtW6r2zSEcC3J84TCNZdlnS6LrJ0emhl8FfbeVJzwBgueE5PJkLLItE9/KB5ffzpIexrhcs",
-	"/e4V0VFF978UC9mEdk9nGEVCTXVE0Qb8YBkdXzcJrPhKJhQzPfyyK6oA+6RYASd7D6xIVXzNLkQUHbJ6",
-	"A0UBkhzceZQpNqi4PcjsGYng2JT8QFOCmZaFtThTiAFL+hTMnwEEDyRlpku34a4QxAOFu2wID7FVvBbG",
-	"yaUrfqXSh1d4ByJuQL1K6myt8FpclkuHcS3PNEtAo57OY4itPRavIk5mh8EdDbdC7Ncp2WbwIgeQLmMR",
-	"14PZmmLK4k88TJfP2rZ11YUtfjEft2jriGcyB5ur5Q2S1UqyrZAOPldcrSjSfVUc0EfiVKTpZpLNbG2s",
-	"RiHh3fO1F5onhnYJTgrSTowfWaRIzbkcNR6fLGYxcx2iGAnJp6kgBux5VMd9XKaWobWqXIDD+971xRn6",
-	"/df/AfV/3vQuzpEeOk7088iIMpLW/hOQnZIpf8fHtNCTClUMdJFGWwYGvoLcOSqRkJh5wnbCuFe4ry7w",
-	"KBYGn+mVCMkDge54eEPZ+BgSbZG632N1y+Oed7q8yWoxabrOZdn+33y8BtPLoG1KbwLrOkIvCA5JiH7/",
-	"9bcB4qawiXrh+e+//pYqgrAgfG3F9kyZ22JKcibgcpI4Nw3yT4tO+dHvRIJfa1yH+KVSrppmXmuG6yhw",
-	"sdL42Bi/nwnbmQvq2aQjcqCUBfapm6vsk3x/v9jZeIUp9lh8qjmn1Tz+ptriQjUPLEzkrzXipJ6BfCzI",
-	"suchcMQbEtd5yG305vMPPzXd2uhlPfr+ZvfNtIEPP8jLffEufNFif7/rHEz+sTc+zcXqr3A2yY7m+UpP",
-	"4rF6bAlo09lVcWGRT6kaI9WdT98VxpElUlghZuzt6DqiSjDRPbOgmDimuWz91kHjsN6cT9H99Mve18Xz",
-	"XkZhwEUmJOaq86rbu4binVedXuf682W71/t4caVg23v/4nP75OTi/fl1YawMjPuBhHRkSuHOX6MC8cQj",
-	"t8uEk1sYs6i3ZVtn9yo+BTQZNWo1E9d1jDC6CzkbawDqL4WNxFlSuKFEeIwXUnQ75rb/6LRv/gDWoIEQ",
-	"Dv1Nllx4ZMxUnVhiwl1x/fPtKkTkukQk3f7Vm1DNOb3FgvJcuhKBdnuAbGM7hqAJFnGPCyoQ9jzioQA6",
-	"M+knCiz0hZe781OEfa0gvr6+vky1oIqxMt2IMJ1nm1jbUzWD9U4LszlLAkD7lVq/ooQI866D+pW6/gba",
-	"J+SK2+RpS/3Tvy0PIMylI9qlF96cTLnqb4d6L9Xh6h2C361VqzlJKeYYJVcyusFYupHF11IsXruwRmrU",
-	"OdppOswUtr+zvVkcpGvBx+X04aW4AwvawhqpAyx1J+DkIZErRW1pXkHx4AIkXNqVZjG26L0txpKX1Cel",
-	"YdcvuxDIWWhItRa/fM/1UiV4rebsf4A0HttdXq2jDHLFPv8chHLpcIyORrZfp7QV47OiqY4s/mdAxoW6",
-	"x2SVlvWFveqP093sDRqtW4ekXOrWOaOKfuNQyaqQuK4ed5BHQ+JKDp1a1FBBoKXRpdhTnDr/orSqyUrY",
-	"kWNrttSEdWwvqjmh9mRqTKhj0L8MNFzVo4qJQc+Vy/cv3nVPPr+/eqeldEGk02cJXZSZ3ntAAHUBvgkX",
-	"Em1NOOORAgL6YeclD+9w6BFv5zLkxmaa/vY1F9IUT11cZWW+Fsqk4hh0N/76NO465WUHLfI/ujQW37p1",
-	"6D8Pxzw2fZZqoxuYbAsl2kJ46cMqp7QXVx/bV6dgANJ1epliOGN6SwQaTG1z9IGDEo85eEoUYpHjVCsE",
-	"da0FGvCQjinDPrwx5BFT99LlAVQ4o7KK4kRY9TWsytG/a2s88WyLTPLFJcQTqL7XPEjX8D3S7hgezJ4J",
-	"O4TCfjeC7s0jKtHWQIYRgzZWg+2kL6ZdBkZ227aJE5SIG2lY6cbUKCQjEhLmkljoVEotI9C3T43kIAFF",
-	"OimDTvDmbYE8DplQ41CX0M6edQzRNfrSOxUL1KVIaq9mHJeRQ5Rk+gXIkrxe7CWLoTiyz8eoQZmgHknA",
-	"q0/nYYJd3DIchhALA6EUSmzpWu1mLQ4cn/0tfaTqsBO03XbSiAQUNIVMx2hEpDsxVX71K2g4QwPqDXRt",
-	"eN83iP5AxZkVuy7xI9L1kGgqxquA/Mw8BpbNkpljgJRXnh8YUIN2xXWDXnXxcSitpJCc2SqRZUqgNMAw",
-	"K8uGJJhlJ3iSLX2SLLkQ80NKmPd0idHyjqMhcfGUoBEsRTxqTnRY0rdfB1ODI9ycmV5d3PIuKa1pd2GW",
-	"v1rM2ePkYuvDfbKADoNb9wvlSPbw+JJPAr51ZB94q9yvvRklfB8jTFGvRiW6lCguzPOXVxOzyctK3w6J",
-	"2kuupthl5/y0e/7qHuXEFlw0vf5nkEdNVrs/YbrF9lpNrlctzpV5MSnRJfmikwiJS+gtCR10N+EGqiIB",
-	"qihmjzncSnf2Th19au4YnCnDVJrkJ6deThXMzp7oUtnrsem9emKaFi//AUhbakdPexjrErq4a9kfotNR",
-	"qk/Yoh2/Mo99dSr/5JTZHI7yJkKmcssUzxAWN0o8Vu+hraQXGhW6jpKrjQlJ80Okm4BtFyc+LGtetkbD",
-	"MsZlYfnw61SItX4GDTkOvSyNXdxnKemFtorb3VTac+fX8k73fTd1tgzAYHEC4CYIDt2JVlmhMZOFtCGH",
-	"q4jKc/3Y0qKSAVJ5kzaz8mVCFWCQDmNbgvzLC1atj7R6yV2vrC0L9ADSDwk0JEopFSk8XtkvkBzoFH/p",
-	"6jd2U96cuB9LgbF5hZoACcam3mvVDosKAqQxanGRuKIWHmmQlR7noxNe02pvTWJbJHa0U0kUDnInXBBm",
-	"m41Ai6pQqymZ7p1ZFwkM8LlWq1dKwgA+V/+28+mXulNmoIbFveEL4k7uR9BLqBrSrQ8Mofhjy79mIS9K",
-	"GiEATYJO496UspT0mF0TorJsWfeSwA2N/a8ihEcLRHCIPAL4iRuxADcWCN0JG4nWkrdfzJbK3vmb8jSE",
-	"J31V16VBqXefTAif38S95PCifT35wWwkjZ8Bq1silszdY3VD1qPNacvbRvHUsFobTX2vyM5lFjITAR3v",
-	"sfRWatg9LU6b83sAdE528zSYnILmZkgs2l6BWToj/t5PkJ1SZj7Wl4B7BQHyadHmIRDm6VBlIySx/eFt",
-	"wOfFx3OI9rTt2886Zy9KWrbD+4ta3Gjh0oTQSW4S4I6RVMI18slIIh5J6HaoZGoaolvsF/XzWVMbfExV",
-	"qkB1msPs7rQ8WYjZKO9nAgUhtz0b7m0KWg6lDVQJ8kWGeL30kHZJTohucRnXXlQQOEaDX74Oyo0pCUDX",
-	"d1glSlq7OD6+pE7GWuD5pvxXw36d7qkx2j06OUoQfg1ylCz3CxVSFES5xN8vC8/WDy6GCTzzdJAxm9wE",
-	"Pt2prT8230vbJBlKjig8dazD4IdYutAqFUhxTHl1K0QAF2Xj+O0HJ8jfmm7YLgMH6C19oSvyE+ZyU59i",
-	"IflYSgYe4E4vRER9mi/UAZWae1a0a4904bvVHo6lovlaNCERkS8hll09hQSEWBmLs8BT0596ZRtobq9K",
-	"WryCKRb0pV5pF3npzEArGSSGiV3pqkfxdIQhjQ+bU4cUjAtk/5LYrI8TbduEQ9eAswasiPlECDTQqAEh",
-	"OZ2rq4urEnuWndhKlSdXnfZ157TiVHQPc/UXvF8oWK4d1GEmXBwvHkPossSzcp34UwyhNK1i9WuQvGZJ",
-	"pPayQC4buAWmS2jkepr/NxQkVoDMk+lg+RO6nzZWsKunu9UpyG5yqRdpWUZreAI9awO2fkUCH7vGlXY3",
-	"4T5BAxhmYBj9N2TmxapZj0gl/BTImyYQ7YL5s0I+acuzTW3hLEZMSxJ5Z/raqNMYZiLyloiu6Tk/LVzv",
-	"E+ByDKq1UNi+leDwlLI0ntSdxYBfTcW+plPykvpSm23zvj2fu9hHSnGLI3d/Vme3BYV6rGgDPr1nAn6C",
-	"2mqYoauXJ6jZbB7CyznNulUryLJtfd3RfzSSP67tH0dzf9g+E59+qTuHX7f/fesf//njX3Y+zT1X0nyi",
-	"O8Xj8jSo7ln71Xwe1ITQ8USWtItIV7PcLJFJTqLpkGHqr0xINkp9cip31JOTZdsoyJAquljvuE6RLQXl",
-	"u4uT9nX34nyeaJqctuwGduuNwhKJksrIs8RKL/ow3RRs57Coc4fP2Xj+xfpB5k34OPdqWRLbYtEqXmh6",
-	"7mK4LSqTsFEtoY1rKywr8bNg/VZgLSnlk61BYoXAZRVI0oV71qnVU8Bon644yb3cUwvK/axd4Wf1sinm",
-	"0FYonLLcn11U8OQhSwal8O/ROXoa99dg6WckXMByzjpXrzqQDSbILQmxn8hHqfQwk/7lpDKAsEAmQKIk",
-	"4Wl1X1U2ayV2V9WXuKuciqTSXz/lN48yMIiTXnjRyadSpB4gtQmK+5+Jsb5cS4NYSlOhtAEdpG4oL2LT",
-	"sgQKyS2/yQjh9/MleHTxG8v7lZcnNoHn6aq81i3UyIWkouM4yI+bUFXM0oh6BzpUUs6RCqWg8BAFGLJX",
-	"kqp/ha0/54kaLK2wgGSyqKNMUV9yS8Di8JNNoTETPhO2PrJW+NAWlQLW7SAFXcTDPtOntg3GC/XuRzLs",
-	"cfeGyGfC+OdgeAGJjDNEZS4bd07kK+zF+s0TyQzyFRejFWXlOBNAaXkIZH/KbCJfppb2KvyIr2KV2iTP",
-	"TEDdzbRrx254AeXoeFSWpvAXA4SROyjondNjIEF2zQ5tpbaXZH2Pzc/KclYX8rJUNm1RRo3RCKmnE1ZT",
-	"dz3VmrDWaBXVW6o7jVpxoKeZ9sksbTGk7mVhS+3iqc56XYvaWUJ5rG36uvPDdcWJVWXo1VhxKrZJo6kk",
-	"klL/dMXDilM5v7juvvx7xalcdU9efzbjJA0f7Yd4JJ1HXHEq37+/uO5AcMXVq06hCfwcS3q7qIMngwfA",
-	"JWabbG6lWhqj5+jkpW4D2pvwUJqRejDB9pGStCBDmUehoY0C6dAuaODpcSkWdgA9jht+WtI6nNm/tqZU",
-	"CMrG8cBaW8IC1badPlPqB9SBy/UgFXbI9Dxivg1ovVpb2AY0MabkTCu/1Jzm1427fJ5zSUezUrFX44Iu",
-	"g2lzRHSlO9sRfWHvBmm7+q0jZ6p3iujvRUB0R9B3tnt93sNHmAxnVpzAQaCLDXL7HvL5uEifLW5f8XGC",
-	"dfS3x1mud6gll5qbxY0sqh4Vgvu3OTqafbroELAreWnEcrbsrgnkhzRx2BdXdNyWNnRSDuWZ7aKQROLQ",
-	"YjEXpi8ujnPdOW+fXyOcW4WDLi57+hLpNTiofXn5ude5+tC5QhgUdKX7BMGOKYLhYt930Pue+jkODgI4",
-	"xfRKzVRxKheXPUWv4uEqTkW9VkhPNhDQPSKNPWJ18/5L7EqB8JBHxmMPKKOTvMGzmFS3EHiGtkYhIQph",
-	"ptuFtn26sqVgYfcMzbzBSDLRcQ6QDsDQFoumJKQurEshMHHpFPtIAyFfAcuw+Xk7BExeghYTgm4oMwtI",
-	"T569KGedXq/9quMgUAKg1+7F+/NrB33svHh9cfE2uxLz9FLjBdUmCou0yf1x7GXOrN5JV4Y3x78siytN",
-	"a55MnMkQvPvJNPn9PLpgMwfQNaSbi0CsXrY2FRLnTSn7W73RbO3urV8zNV3PNhkT8m8epwztRSB6Eksq",
-	"JHULIloufSwVCdm5ox7RsggJxTHyiE+kpr3CiT91zyzp1umUllN5cY5lSIB+6YG8wsLTRtoqWMz5nNgm",
-	"4uJjjo4+EBOdq8S4XFEvVTsokBGDwJQlsks2e1xxVCjD1oM6SyVlzEAl8n1bjGno86FAWyPqE6HY3Fvh",
-	"mI5lYttBBLsTBU1JmSvjMjoGimBwWnFdMP78ik7t0PC7lbrAMw7rW3H0MWHq/i2utiISPEJ3JCQguUZ5",
-	"0C7PyhNFHjuLaNmjs2i44jaojRwoniJG8SL8gFAvda4Kr1acz9p432Eh90/xrHja2BIMfTEEZS5BU+ox",
-	"Op6oj1+Qh2cC4TFHW5J7eBZ7XOLftAtje81VXavB1l8RrGHFqTjzKSMnnDECnLUYALH1TV0A+6RO02b8",
-	"TokkCu6UCYmZS1YFfhCJCRG9Qr3kMhIT0EdsDeDMViGF3NBHXVqJeGhLKYcBxE4nhXpWBXnItNYpCnun",
-	"uBIZCmgIw/2Jn5a3i9K49Q9O3K3QkHP4sNLghZ0iRMUQ3Mwly+Na0Y2IL72lYVka62Q4RxqSmRMuQrUs",
-	"2VrKI59Apklz6DUEmlhGLClzO1YSdSpYD/lUyONs6bCkMLP6cZ5fB4WxkGpmY8BwYi4FlU9rKxr6i6In",
-	"Sh6VXGK/45MpMZi8kjFaYl+tUmwSKhvonnmmdGZ2/szYRchkJaq0Fa19fnp10T2tOJXuRa9QBVWU6CQk",
-	"HmGS6kKE2XPQFKHEoaP9Wx3rIc9pnSdnpiokCW+pGzvoC3V4wm5pyNnUUEu7/l77/PTFxQ8Vp3J5dXH6",
-	"/gRsfUXbGFE2JmEQ0sJ4G9jdiMbOTjckSa3AkNwS7ENvyOK1TaaibduWzP14Q2YlvwQhV0dTpP7GoHlJ",
-	"QwJVXs3DViNeBWSS4DJH2wZZMreEebqe9ULtMBKTD/rJPO6aAbJHsSwZJot9j04Bc8i/DgnMvNllQSQX",
-	"lqo356qBBDWMk2IxWE50wVXwdWpdho6ZYj/zdDF9H3OaxeV5T2OVNh3qJ2NzW0baeIYkD6g7VzF5b6le",
-	"qa98D67Q/Bpev29/7HTTq9DPmzuXm684GitHCoo2+XFC3QkaY0nu8CxlLYWwECWO+pyNkeRpA93KpCR9",
-	"3ZftjsIptoPgFdSfmSHD/3UBpYt2JCcWAtTbrq6peaeoS9lR35CZaTBbr6Vq6eanajaWThWE9BZLUtwz",
-	"Jp6vGhxoKO8IOmaKaEIDmcvOWW7Gg/ph0eEawmYktDeiyHI9Tx1z5FC3rdFa5BakI0nyRW4Xu08X0M2y",
-	"TbYD3c9H05YQqTeM8XkdmH5dSvDe0W9UI2Ml+1ye+m3eEEGNdEp8ekt0w/ec6UVKMg2KlIHX/A5NMZtB",
-	"FK9IU8g7LHRNJ29Fuc4jCkNWDmLTj18Xx6qdQeUdCM6gDOnN3Zq+TkVs/pZ6JFzis9b7in3W6SieLRww",
-	"saPo9MuTWPc1de5fn/VQXLxl29E5tLZ2TkmaDxbF/qAZotIkEDlKm7vT39xhKoUucoxCIsNZpjzOwrmS",
-	"MjeWyn7/vvMe8ojaJyedS51S9LLdfdc5Lc4puk8678PLMDESpWrjxHJNGmVSlXIMvJ0EzVcReuxt+WbG",
-	"7Ee39mdowH2s/euSnVtTH2DeLXpboEG+xL4gSSSdITcCUy8Vr0sFGnNGjpHW8JG4oYG6KhGT1Fd/QODd",
-	"mApJQuLpON7iMogbefiWkqZjiJXS1fBaYEHxMfyZSAAIhzxiHhp899133w0Kb+/KfrwgpVkuRAH73H1v",
-	"9jz5tE33dG86EAa0lCeMmPfwxIBmyEAMg1KKYDBunVoACQI/iepj7s5GN+5fjXBpSDwa2boC6hGWNOBb",
-	"SAKuYzIl03JF7/QtGuNbkroic3lRh8v1u03u+gPxXXuR5q9a2d0pzxBRhDvxU0gsiW7fIJCneRQl0CcO",
-	"Jhbor+iniETEQ39JChP+xchKg8IcEnimwN8Vj546HfHM6qoCbfHQLmGmJxXbSHJ+s6KcuzFDKSmpqqkW",
-	"soDQ1WvFBI05saR1rRoHC8CBrfQJwuaYcw9taUQeQ4iSlXxDMooE9IvhyI31E+GAdKqGIl8mOBKSeNsr",
-	"Lk/taMVgUogdV887COciT6rrRZNqjFoIE3DvcUbQjEi0pQRxsJyDKH7HwxsSgqCeks1X3bEteVmyaRMT",
-	"yEdIMziLl/E1FNvWPGVGWmnevDlbgz29mgQbYwA5yXVKFYZYHN+SXP4nYZzrZ+eot3rZxgn5EASlAWsC",
-	"pa/icIYG5nQG0ClwZumVPqGBg8gX7Ep/BnGjWqksqHgwxF5Zyx8cBIi6nD0TCJ6KY0XpRS+mnm3mhZx6",
-	"lpbpizxRnIYzUoyPSRKl+t+yzNQh92aFBb6WmSK57+NAFKrc5xnfalyYBsqk2PfUjQ915ruOg9C5JpyV",
-	"s9AVTHaxHLN6r3Zo844CPINmcSMT94iDIEm7VwDRLfi07vKmd3G+sygBP40pRU7fWHkx0rQxnSbBp0hy",
-	"bTOexVkqMTfrnb4VsbAxzVScWfcQM3lgCxPBnErE6E8RMT8rSH51KkJpOSWUHRQgyVHg4xkwe6ivPYgh",
-	"LGZCkqluU5Q3g8+bDQuT0JZvUEq/R1zOvBL7lzZVJ6roFM/QhPvenNFeswGG+GjkU2YR9DgrBZo9atsN",
-	"n1IpSyxo8RVttOqHjVptaadDsaAuu9HORIIz96rEvgkmlGT7AW0p4yDvWbiOGL4eai8QccvW8yGWo4tK",
-	"4Ii0xwNLK0UC0LMEK/b+Xp73Kk7l5clZxTHOi4pT+aHbvjjrQqTypU6p+KD+eX1xfnEF2Q/df7wvNNZ9",
-	"H3FZnmEK2RMm0l5RVbPKn9RLItVlcD7ddJ5lwUtenDe5cgbbJvH66bmc8uh9SzHLa8CbLtJLW39DL/l0",
-	"Yvk6WfjlzVJ1HMwzAYZjtIV13gaDMHoMLoxtB2FfcNugnqXcKR4VikjCu+uzvHT86gqbsY0zl5cGcGyD",
-	"6tK+oVc6IeVSRykVpFXYLBlooWy4m4lpQiGPTNvX7FGG3Pd5JC9J6BpUX7Srq+zThW4fs0zz6Dzy3HvG",
-	"TLH37M8LwNYr6Tx+etV+eY3wSJLQhII5CPrP9l53TrUAksSFbfHRSEkS2w762L1+fXrV/niun1Filxfi",
-	"O4a2GAdGBzqHfjpNqGC+ilOJ56g4lXisQlp0RQQp6sA6l5BF7pBFJy0GEqr7GILAMwD9agCINwCJd6Aw",
-	"blDeJP7bXu+Nb1Jp3QXd/0AQWy0jbhM9gia2OzFw1BKWxQPsLSOmCyPCr6g7uSZfZIqFrFGiyibzGRYD",
-	"bl+Pu9GUMGnLUW6lkzcwugy5IGc0DDk0n/g+or6v2KbE8ZvFGS5XJsivwK0QrNDQph0Eb8lsY2tNatsF",
-	"Ti7bVLqw7nBxj+nb+vOQQadpYVpNY1iheUR/Za1umS+n3It80vX0l/9uguP/qn80n0zL6urSbtFreBym",
-	"mHlY8nBWnFo+xV/acVRmaU41EdImZNpkTOiqreNiwkipO8w0HBlBdCvy6VQHgS0tczClLLuERQiRzRtV",
-	"bxu4LqX07Mw+CdTBvcFj8rqwXbvatKI9EFpsnkQTLCZHxn70Mw0cZJu6b03Il23LD+EugWgdx5/xUBKv",
-	"zwb9isEOLE1v8iP9hZjgVHN4hVv6535lYBO1rMVVh/5vDT5/PmufXPR+eD5w0KB62vsMIbZAdvtsUFUU",
-	"Vkm5Jsd0EJfIA7c3Nd15TTSNCe0XpoaOYVXsZxoEUGKH+IJAUqttTm82rhNX86e7Trv6TQzkMbNc1qkH",
-	"3Hjx05lmOFSa2tl3WNynUSUAd3Vr2RUzskLl6yenkLfAr0kyoZYXdFemO7M1He+GlQoe+HymCO+gaqoV",
-	"3UPucSoaC3W88OpHWFpBrSBceKVGPllxCjwiK9EFzWViulCYJxgEef9jTDySefL0KE8i0xQ1e4rpSIYs",
-	"eOM4ZAPkLOvJujnTCP5pAUN9dGttzMnXsNXad54scTJZ9L2SJtP7eDLAr5ssad97D2SkIAAi8iUNcAht",
-	"/aeKxVxe9K5RSs7RBKgwA3Ad0S0hVSUCBlTcHoGXyD4ZR3bBDUVb+aUlT4LTL0U8SZ/ZeF0mORQzYq5J",
-	"24+5utJPOl8CjnTRThtcK46Mo0YPNiaQQUb6LJnumUCMfJHIx0Pio63buoNuGw76/dffth000PnFLyjD",
-	"4ewKszFRDDomGOpDavsDp88GWVIxQFs4nh5LVIPe8FrP0yZBcBVo/crm+gx0rKXedZ9RKYg/QkJCrhnS",
-	"Gqg11LoT4t5odV2BOHPYChLP4YF8UYqehEyU9S34WQk8bstYycWX1mqpjpGp180Gi1o65ji/0kfTPNFB",
-	"OMtQGY/DhxOI6igkkz9VHHakhJ5itDVYph44ymKXQSYtKVpMto9z3yMh2sJCK8g7SlDrs1hUm+Ib8F45",
-	"iFTHVTSwgz6nzCNfqli7kKp6tIFWxJVoiIUgUoCAxwWxYmufKbk1Vfw1FveOEVi0QIOH8F8q9CNQqA4C",
-	"s3KVsoaA1ZVCz0NKx1jWe7NA51hP4M+rC6sR4dw4n+YLN2ui6sSl4FPYpO/b/OWGBIMxvSW6zy9Dte3q",
-	"PZSSDeThebEvhj9UA8xusjdRC+aj2DMak5YU1csapRa7POrL3R1zUCuQ2/O3V5NhjXBJHnl6kUbnVNfc",
-	"1tnZsappCMXisOiz+EZKc6vQ1qBebVSbihL/h/qrpv76X+vVhvpXffFF/aEVsL/Wq7VqDWktraH+Vr99",
-	"p/6D0X/+JxoOto/7DNiIvfGmmp6iK9NEVyY/RdjXlxoiJCUVkEKlvhgTqLMqOa+iU310SlnUC8jguuIN",
-	"Cg31ev6auUWmqxCg4naeev8H7GP9wgcPInqvKnUDnS0WeE8z8sNjW5FWtrTckJKerSmp5obMEGVoFPn+",
-	"MVRCtLEhmIk7KNI4QnqNQHJCLtXSbsisMDDzhsxe0zKpSuezgBoMVbCSgNaysa5gtrWAsxmhs66XRW8k",
-	"hw6lZTcij+trgaYchwVsVjXLgGgZqpY1/r4fxFbjdXnYzTG7C+3OdpAR7ADZLkPuRbqe0ZburGDqnGme",
-	"dm/wF0F8GRSfQNlKUZu1lK3kvafNRcruYPNMpCv2GvvykvvULchEMjJzqVH5JaZ+FJKUXLKqEFFYf3VK",
-	"2RUJeCjF0qFqtWXD5X2lZiuZWYo2UYysCZSeAFlTR7TW0Z6lqFDe0ZcpY2H1b61vbKeimgp6yB8rScbj",
-	"JhwTym2YIovI47k2he4Ey50JN9WPinrJ73xKN5bf+fRLzdlrFpshr9hlyKe8iN7mVNA1tc553Aa9v8w5",
-	"aPRNjlwezI7jECIZe1HWTyZd4r+5r9m3UDpfU06UPCuhrcOa5qrRp4Yqvm9Xid29PJ97BXFtI4fipttM",
-	"v7tGZuUS/+VCRLUm5qKgBPMTCjW1W7UwlSaHqxbwmGB/SZkp5IZYTHbwndJKDSbHFWwQlcZrA0aKOyrI",
-	"5s6alYV4KE3k+0VAgwO0IENbInJdIgQRKPAjgSxwVq0jFNORhCTeNivrE4CcJ3Mt/5ummd7LkE8XUzTj",
-	"U7MvQOhD4T5LDiIdTn9fP9UaHid7QmsV2czRwhUKUGaudoZKOAlRsideNM0in9KcKym+9akbljvLLFbE",
-	"3qeEIqTwPA2m1BVfljYQ0+GTiYXUt+W7f3g++HURlJ5ANIydzevIhTYI8On8dfGy7+mwS+3k6YC/vstO",
-	"YeYQuzcPZTjYxKYs+YeHsPytru9rJ9zJhOh9F2TXgHUs50kBT9VxxreiKwSZEutQBhBsbGAbnWDToQ9R",
-	"gRR3KohMjMKQMPnRBlvOL8Y8YbYMnkuBcCpa06zEpr/pjRd7lu4VnpY4oJ4JhIeC+5Ek6P3VO2u9/sNG",
-	"rsXnsAKdn9+z8eFNIyERiLCp4zftv8acsjHEo4EHquD04fviQwlT929+dususQ5mgbQ3D5rqZHHDRlop",
-	"uSmO3i2e85uH3jyIIT85t6y4EkPMmb8/S6/7E5DmNLFZhzQXONoWuta2hjNkq6BsFzna7u1Z6xHmxYHS",
-	"5dkUOJDuBJ+YqOsC9wQdUxkXFDaPIzrFY3KMLHSsVzTlSQYXHJh3fnj//dnnk/bl9cnr9l/5aDRXPqoo",
-	"5VDPU1jTL+RT9Kpj4j1wJCfPzdMPs57CPvibBZlHYcDF6tHsl+b50nQN83vRvVGnfVbW2bydJAVxyAmq",
-	"5mqEmkhS7ViV5ItEJkxkxEN03fnh2knUbBMT3mcmFtwkR0J7cDOOyUFXd+LOHALs1QaqqtWjrVSIOvr9",
-	"199QurFe3kuZbgtX6XXPX0FXmlh+rPzSr0Sh368c9SsTKQNx9ByYWdUjt9Uv0U+UTSmrunwKOKN+eY6H",
-	"br/yNdWQKmkXqxtdQSbe51qtYZThh21RV8a7svnx5tiO4dCoyV+E3FrOiAnJDYmMQuP/1pVqUl2aluF1",
-	"SgJfsyHWJm3MbAexIlOCS+it2mHcggRt6XPetv1JbEM49RP0iVi7zt+cOXF5c7LiuwZV8oor+KFRSMTE",
-	"nxnvrBfX1IP6fca7Oy9c0mxTglatVl/JUKTrPRYuZa+FJuQLtrUVsh7exK60O9xz970Dcjiq4fqw4Ta9",
-	"Ftkd7dX26weNwyZuDXfdPW+fHIwOC34nzVGlvPrgKujRSz1aaD9Jj5Xe7+KTeXTRIYUUa8gNvSygbJ5W",
-	"9wyStHqvkw5c7y9P29fF3bJ63KXYv7LV61bs5abbjKvL9U8OZCQuP5Hu+VKrr1eMI7OWsrS363StmLKV",
-	"mAiIy875aff8lf1WQDLrkCTlY3iIQqIgqqORLAjNe9kKeVedN52T65Iaeb1oaDh4gZi0QYdPKzIk4PTI",
-	"7d/MJ8WMyuNJ4leajZWowHwDkncUvSOFGtYqjYsTUNjexavF55uXbHx+0XUubhMcx8Yvtism6wKh6SEb",
-	"bxfKXEvW8Og0JsHQdWhM/NaTGe7SC7+X5S67lyc8gHVtd7kbNS83nJ51z48QuSXhTHfKymePA+HzeBWd",
-	"dj503l1cQoc0D33odj52ro50j14cBLpvj2Gaos+2NMcUaAoVDbdt2RXTqE2nZh8jmB9eTYaf4plOZHex",
-	"71sv/g60Nuoz/SLa6p4h+CYu7+CYqk46YhxNMcNjKK0fhwfEGfTQYUUL+raSglpGxanEi4C6CWqHhSRb",
-	"N7kojPsraX18nZ+/tEdQTEtXI8H34RAFrXuzZQPIjnoUYc8LicjJb/yOkXBNtlLflK10TM5vT0Ye5YtL",
-	"1S66SPrgFvEJwx8su4gZRHy0y3iFnuLRSYRByTVIg37jyWizXfC96HKyhycC+Lr0OIOAKcm7c95+8Q5k",
-	"xdNuT/9ZTnj066VVES6mVKKBCSAbQOU3Rf7uJtwnUCcDcpNGPg20bU3bR7VkPK8hpmLqstPIMCImS0Wk",
-	"6KtjDNzGcSqyXTdiA/PXwquTKR6Qb/VpagPkbUVbioC+6V2ca718sfHgmo/HPjHqT7kctyiO8IGUzKx+",
-	"aWcspCi28kNukV8CGhKxMJRF14QQkgcCCg5C7nRIGLmzfgk5IWz1/mklRSja6M3HJJurHckJD+nPuqrV",
-	"hGBPt1JdZhXR1UGTbZXC4vHvOqxtjWv+vqTUcZtl2t0WRCtmmayxBdZLwxGrf9tRanGZO+YDCelotqr6",
-	"8hg1UEpszDB10YEbx0+xo8CULnwmbFKLekxXNxxG1Peg83C6MCB0D0QTEpLtY+TjcExCRAWEQYZLyqiZ",
-	"IN7lUcEfqEd4KRmDtuTHyItMz2fKkNDl4+ZJr33IlLzKO110MUfwXhI6nsiSx5Y0xwIZbEmy1CSaDhmm",
-	"vnH6pkvI1FoHRaW+Sx5cQp3vqCcny7aR71cKyeoxqIpw6CMZTjgviF7QNLBHiioMfpwQSEME1qkHAJ+F",
-	"0mYs8QS1KXZyUGF7cm4JQkzGjJl7u9jJmizgmk4Jj+TZoiqC2My7Ay0CTfgBFdDhQVfd/XZFhkvFgHYS",
-	"G2nBdENIoGudCiIllAoZRlLncjKpFJ6JKbc7DxFya7uxrSRFGvB2bgvzCtYIseTMnMCKM5qn27qhc2wR",
-	"L1arXp+1T3Z6r9uN3T3d+XyEftj5IfpputOjY4ZlFJIjpO3mKXt5bLZPxYuYk+szHlpLf9pHppVthIXp",
-	"C2CcYQpjZ3Agc30EtB78II07iiJCPipam6rJDRrv5UXvurDjSGGFfrjfBi2cVF5E6vIWX6T0ocbns075",
-	"fnPUZUlTeeqxKBW8LW4ylGQxAVmLWKyOrGdi7iabNWfiYgtv46qXUDzIZTK4tMKriiUVswSz9gUHu7Sl",
-	"UXFaz0Luv1EAv15GkcBoyIRdaZzpotd3nHbMGmSCMuLqOc4Av0q6C1qGebZqHDIJw6LapR8ns/SKTAV4",
-	"22KIM2QCeYu7Qt6uEBabJ/ETKYNFHh7t0wUJ+/X19SXSJpy41pKuWOTyyPfA9DZUb2C3LKl8eez4yizG",
-	"QKJIqywO4I7RwkIqbkKUBEhXMgCxx5Q532UWq9xteDKLUP5W3s80VLCrR9cbiyC7hhZpMf+Jlr3JUm+L",
-	"uzqC2gs4jHDMA6E8cDRUDw5JrpujjSURGu3tx5Dc8hudFWm+IR7VnQUgTKNqMD3+HHdwj7+ZEqU1iaoL",
-	"KQLQkwD8wFXoWKy7FUBP1mQo+42x0hda5rI8sJAwaYaEJLfyEJR/94kSyaBBBuMoJAHBOvdpI/k3KbJ9",
-	"uH6tdTPY02YKx8i3eZJwoVSRqfRz2e71KnPlesAjk9GxLKrqgtw2h9RqXgz6GoKBVbE9sY2mBDMRG8JS",
-	"AVFxeICeWAcELEKknD5oFt6ozZdPWUM9BI1iSn2fpmwOS/KW0wJPrdA8YCWxOH66tEuu5Ehfu2Nbu97+",
-	"IiSemTYEM6UjGFNuumps3VlDe/9jytt/HAFb647pNr+LtBcw9ZtWGpke21AOJBUIyMgdyJ2peLP5Pa8v",
-	"3JeJLO/XVDmPkZKVEA/h35xD0wZwplyaz79EP02fGxyazyKYM2+lbLQw2r8fPX/+43/0++LTX/6tUNsV",
-	"xI1CKmc9te/YhxwbBQpsQSlLAg6CHRNlLOwb2vQEVvjLLkq9u+0kXVK0SV702Q877SDYUcghJJ4GaOs9",
-	"o18yBEIXddPPnXPmkrg7MiSsTAgaQO2SAfopIuGszwIc4imRJESK3NzBWUB4ORR3m2BFQRWvU9/pYd+S",
-	"mXUSgC2Cqn3qL6w/VulB6tEEMAlzCGhc0G/K39xJTRlwSMKX9rTefLyeI/anZMpNy8GkbnZSz08NpoO8",
-	"fT7WzR8BNwGVYfRkCeqoQRGYrj5996x4XjpNzXqcQO6ZiAENWSZDkvh3dETBiksEV8b3ESlKZYkXZaLu",
-	"4UhNbLUTc7WPZNjj7o3u9g2HBc8lZ2U9OXMnxAOxOoQuAhJiyUvOB4DEA7HG8Wj35OoL0L7WBdPD1Ggr",
-	"EyzDQyXS7piP2yss7Cvkd494SSnMHRMwM8TuDVJ8XR3DlA+pD7dQHNmIGpsl5SAOkIPiZMmXkFrLZJ9p",
-	"5kfZGG2BemzbQMXHaqjGUHewx2LGXBzQ6gxP/W0dZJPtNe8grOtDM2Cmjq3JrWhEZApZqkkyFTwmXNof",
-	"q33WZx1gzFCoOiQi4EwQx5oOFFBBrXXAAM8QMaJmnw1+6YPrqA+ikdM38RoQkF/rV5w+iIn9ytHvv/7m",
-	"9K3SAD+bwfuVrwNTIE23BrB10RRMUvaDap911BoEcnEYztBAfz1A/Uq9X3HQQE000EaGLajH7VMBBUNB",
-	"wtEbEIgz1KrVNFXFYA4nzCUI91nSjlzpRQpU2js0MIseVJFOBEZxxjRwthDf6cZRAEclu5tcQzwm4kiv",
-	"C/0VAaBAX+5Xjn78/dffPjn9SqCBAYCjP2soOv2K5BL7HR+ipxQsz+13SoFVX5x9hSqh6vWB8arp9HtU",
-	"c9BADTVAjRqCXCNdbAT2a3pd1Ws1WKslaFRphzZ8C6o+qqdNHJeJ9zLMRnflvyEztDXAN59///W3wfYx",
-	"GvwCI31VQ/WZvqBBIJ6br5///utv2QFYNCUhdRH1YCHtAkZ6hAY5noP+iibky1aKA5sYNwedda5fX5yi",
-	"v6B+pd9n/Qr6C7psX79Of9FnJ+3zi/PuSfvd5+/fd67+nnk6z4jnfwPmm/leLcZUPd+CqI7t7W11LDCz",
-	"2isRLg6IZ0OYUYDlxEH5ZSSEPiS245gWFXSReAVtgbZe8Weiz6LQr37AfkREtQOPbjtza5+TIbTIYCRG",
-	"cw7tINDCp6Jn5swyvC+mS7pLvI0sNKdPfEFAtqiiMx3FgBnaRVPKAFv4aJTKweoz1+fujYNMm8VIEE9J",
-	"IS5xdDHdVq2uRQ+fuoTpzCnDy9oBdidkpwGVCkFwjeXEu7u7KoafqzwcPzfviufvuied814H3kn6ilV+",
-	"iH6avgp5FKCeRrX2ZTdVa/CooushApskDAe0clRpVmvVpvb9T0A4jHFbfRiTVQINHdsqAZJ0jBSYDc6s",
-	"osENmd3xUEkXWLoTIhCUYDbWZmhV32cuFmSHMkGYoIqI+7MqarMZCrlPIGgT4jWp1LCMuRAkNSm61Fbr",
-	"VpsxEqIotSkkjzzXNjNn6XM9+vNKz73VG4Xyc5bTADQbtVrOaImDwDdM7vk/Tc/9dGYYhCRAazVr4Ihf",
-	"/hHehvSYCr75rKTJz+4ESx1IaNWuyuGoib/77rvv3IZXz5hpjyqNWmNvp9baaexf1w6PmrWjWu0vtYOj",
-	"Wq3iFBZznIJqLdWRV7RNug65PAaPQdw90SuwQbqwzFg71eZt9aJOAkpl+FT23TpR6zys4WEuNUZJjQD3",
-	"4oEa2YHqXmOkBtole3huIEg8KR+qmR0K14Z1A7vm3FCQvFI+VCs7VJO09Krw3vz2TAKMwpeUU3TB+agn",
-	"A7Ch12zERaPmZJmqtsjFLLVyVP8amzSVhhjb9m1YawUog1aPVygsmrF2g4g510AZj3UaTKD04K9OpaXx",
-	"v2jg+J48f4HjZkzwSn35K+8ZNvFgxNMvNZe/9JKHQ+p5hOk3WsvfOOfyJbSK/OpUdlfZSpcpVR37INVl",
-	"lHG4Fylt4cdP6khFNJ1ipTUBLZsPKIcaOmNhqsuKyqevTiXgRfGZ2p8MkqySkU0tOkbuQMV7S2aDRLpx",
-	"wGtvJSUTQ18qLdnweFOKPSY1Awe+gGYtPArjMH0YSV07B6kbAw9pfHeQouXm9jjQPrXP4rLe/I5Zfn5D",
-	"Zoq/g2BuDY5qjRCywJmpcy4m/E6kF2TZe5/ZtTxDg/hODqwB6QhiSaALKWL8DupZz2wqls109LEk4Xa1",
-	"z664r0Tes3b33NGZBUWsSIO/DXTSiEYvTIfa1Yn/chI8R3jXub9dFkRSX9zE5m2s9A/OtdKcanfU8A7c",
-	"Oj4c7pOW16zlGFb9sLHfrLdGo0YLu819jBt7w93d3YPhYas5xN7uqFbfH3qeS3C9PmoO3d393eGoWW82",
-	"ao0a2R0dlDG5g+u6oqAbMbnGpkxuN8sFvFa9Odrb84b7u626Ozzcd/ddb9jwWmS07+3V3dY+HhGvte/i",
-	"/YNRY29EWnsuHu3VD4i7N3RJfT3GuJebnNQOmzW819rf392re839/VbtYL/RGDUJrhFvhN1Ga9Qc1Zru",
-	"7l7drTU893C0f+DuHjaGtVHtYLguM93PccADtz7ar+953qhx4DZJzdvFw8P6bmvUPCBNslvbbzW9Rqtx",
-	"4Lot0qiPWo3dfW/XG5LacFQftWrrMuCDnFhQJzXSaI72a8P9/Vp9/3DPre/XW+6+V6t5h+4+bg4Pms2D",
-	"IewdN3YPWwcY41rrEO+PvAag1XpMew7fHpb9LmK9pnmZLlZq5fDYXv6vxYhb9RWmuNR9sa85f4dDEPa/",
-	"NQM/sbXMDSHJ8e2vTmXehqD47XM3JB5hkmJ/sQKWtFLXZrAJFij1LkRqop45e8gBg85f2pNCvCPdrpww",
-	"Gc4M6wRWyTjbMWw3DqzUhqQRZWMSBiFNetRY2wQ0hAXHpsuZUKqaYp+S6MZj7kRx8D6jgIORSOz7z4S1",
-	"LAIr34LGHLqOhrFuiu1jhJlu1pEWhZQI0Ko1y9TAy0hMTlKAXFsjjMREsUjvEsvJpnrcalc5u9SMX7zk",
-	"ZqdO2QHxJyChQYc/pey1LmmChmBydjMYY2+s+mnVG/v8F30OX/Wd9UmRs/qKTPmt9nFOj9NORDkJeTSe",
-	"6LtkWrlDc5URpr6W4fsVxtPr7FeqqFVrQcwZ9CoMiUn4ZJlrlncgYGbSYnmYyopNuRWKbtYpbCiLsPe9",
-	"Ws5KL+iu5t/+MnamgZwtun/67Lw/79la90xDLWUczzEqhA26z187pxJERUXHFFfbgvoYOmJg25RVTsZN",
-	"FciK29zDHVITKrJpSCZqX573dJ+cPtOeOAV/NYzGIV06qhocoEEQ0lssidafLztn2w6YNbvewEEDSfBU",
-	"/2Vr39q+pITd0pAz3bMSvTw5M2151LgvaUiGWBClmoJ4aXKZ3ghofJNkVd6QGeji21Wk+/D3WTLK67Me",
-	"gn4/b6lEg8lUtLU2r9tRQ/kloxVX0QVwUys/GJW6VauZpmBK/e0zRUREFARgn6+iNkyfDVEKcCiIZsS1",
-	"vP1dEOwTcMeERGjXDMgffaZkDabrOx2nGsCAy0u3BhJpUWNFItZnhVRsbeGhR+Qfgr5taDJIKsFXXD6t",
-	"xmEmWl9NoaHS3q4uTt+fXHcvznWHF3ir/eKk3miedl6+gkwxi+2Vo8qO+t+LzqvuObq86n5oX3fQ287f",
-	"4ds++/3X3/oM/u6cnxb8ru413A7FRTov643mq9fdN6vrO9kzeWDLxSZLWEtGSwcziawk/ac29ijaWI/I",
-	"jbhPodCXmH0WqGd6pqwl1IS88NAjYc4s6sQ2URtBRUMk7qh2lAEXMXlXiU1UlLrGWrXmUawYDonPlRYn",
-	"eY4YguR4hBhHInInEN9T7lXr2U0/uHHwv5GDyAQ+3s9D9IA2JHOoqyidFon/lHw38+NoeiCSWzTvyFlL",
-	"zDBVOozImDJVLCRZzyXUptAVlx9kujIHVM/SLiVp2zqRSQ8lxJmS4PhopAU8HbKNgHYogqd7FycZZzq0",
-	"zCVHfaZb2eN4UN3VVjuxTCRPLNM2TUQh1XLflo0+VLTY9SOPeNvWa9Vn0KJQoJCMIqFk3p62f2n2DSX9",
-	"qETYDwn2ZmBuozZUX0deVfusbZoZyuTG6IWpsW0gxGouJF1FJLmk9/Ek5QlQMW1ZlXAU1jd5JD/SA5LS",
-	"b0FJV6SiShJQWMHInS2J86cY+AjUuAPYowiPqSeQkJEVTfQxIf2Fel+fh2RMmLq00Kn04aiqs96bS4nx",
-	"VTatwka5JaJkOkAAQue1lp6pDQDSa+yDB7LdZ9yH4L1s+R9Lvo8K0weUHu8R278b2gDr4Li8NOrY6sgp",
-	"Sq/oreIotoo0sNVVSepVfFypirbfgEgVy69uvdEauaPhrtckh82DVmvX3d3fa46axBuCh3V//2B/dFir",
-	"7Xv7w6Hb2qsPh6S+N2w095peY58Uy7wPRsQK6gsv8CxmKz7/KRKuYwyFkJKE8mQu4jIyRL2FrgVtoY+d",
-	"glXUlXBH3qrjioMs0mU0deitur7526vjeQRHHgfPAkqEJysEUSEinfUHPeuKJLCW+VWHboM3g7OV42j0",
-	"fmwczYNeUxb5/sPdnqWOg1NbffPPu7LGXdFQK/WiO8X2lwtGCuuxoji4zLJxZy5K+YEtKuCjME0ETWr3",
-	"dhGivyLym2D5nzHC/4omoLJ4o/pRrfFU8UaQHvgncVuDuL0CTlxG2TbRJHKGmahQFdCt2ywt06KA1H63",
-	"1KNVNEh9GsS59LruWrqmK2fkuM8wM+V4TJsc1yc4hMKs6K2SMPQ8mtZ6HOR4bfNRJDcxmmQi1gxNXlVY",
-	"0MUBvm3QrWMqKSLiUdOnNE/ZUOMpw3Af7D4bGlN4In9aKx7DWmHa9q0WQpgzRySVAh+Ajiy3KWjrdqJg",
-	"bGZOQNz3+sxGHxZZFMCCC7l7AgwKNo0wsSNsH5fqKX0GFUBusU+9OKzgLZklEQ2WIq1rTogzDZ9KgCPe",
-	"wYGHa02vdVjHh/VGs9bCh4cHu4ctfNDyDvabh+7wYH94sH+Im/U6HtWI22wNd3H9YK+5PxzhlKj20HZR",
-	"tcJVLAo2lvRPo8I9jAoFd3EB4Uj1Fyz1ZV+Zyiv6MpunjxRRop4JDL48f6WbJiqlq2W6Klq2rq4mZX2W",
-	"q2sgCPN2oDDzjgv1lEUAxASHCmDpuCAcEkTHjIdKc0LtpE2j0De5z0Y8TOXlgjsHijJ7KAps1WvdPc4W",
-	"EATFzazOQSEdTyCe6C7kbFzts7aNGxMSQ3oy0JhBvrniAAlJfR9NMPME4pG0a9OlaFNUhbhQKWhaovmd",
-	"mDP4FtmiSbPJyt6wNmq6NbJzMKrhnZa7u7tziHebO41RfbQ32ncPvYbS/uAodT1JfAQfngdsfDzEguy1",
-	"HPrhxcXVXe3tqzFvt9vt8977Sef9uN1uv1b/afOT9t/Vv/W9f7Z89Ue1Wn1IRcSAanHeYQpTq5sJBI3D",
-	"5S9cc36G2czQHvEwl7xIQdB3y42RJL7OkZzkr/OIh2MudwIsBKQgKwGgkH2fYepDV0vKxj7ZiQRBIRHE",
-	"1CJx9N0C212zZu+Woy4OXE0Tg2diVRQX1+1bjhGVEOgP1w9+zl18mCReXxW1hebv0O+RMpgWWxNmEJJb",
-	"yiOhF1Xts1RLbCpQo1ZDd6aENg/hrsHq9FrARYvjgMEkS4FKFJJbgn0Rl4nusytFPn06pfIIHAzQlCZQ",
-	"9MeMpv3QezVbSh0ITaOWNG+Dshq6SXP3Ej5NeBT22VarcVho83kJZ3Vpj+o+/l1dI7+gX87KFyu7mEf1",
-	"6j6yJbZtuusdI6xP2dYMv7MdLYoRaHOJ5JHUkT8I1TqDdk7IXvGdFFlZQrxAsC8nWT06hsANfW7ZSOB0",
-	"0G+mYhy2GUZvPl6jLSgEMsg0DzlCL6BmEvr9198GhR3EtpOqZnYGCq1sFBUYQdxHq1Y/QhG7YRDbbNDH",
-	"ShQxKHQ0t60MGMsHAs90mtR22tBsE6OMCzS1PSricvg5woVHkoSoXjMVkq28I+KQd7M08Kw2a9ono76P",
-	"6ZaOP1QCW303IfujKAQiG48HylbjMIkYR3eUefwOrozaLixtPpYQDvibEDqnkvC8imgqyVcRs9XpBqzt",
-	"kaNZzIkq2DTrzsLdpTrxJCbfw/mUZmONmmtmpltjVpRKW7F1ytS89Yb9dF7ypunHUyGzN5PhK5de0Dfd",
-	"9z936+e0K7rsatc96e51b4IfPpy8OayS2Zsa+aGtHqr94+PuZMi+p6Pvq27DZ8Ppy5r3wxv/IcVBc2gi",
-	"8hfqmD1tKqDsT8vVH4pVqHNRBB3oq20EyLyYYC7hF7qDX3kItqGXKWpqe1VZ0u0kLkHrwVvmACyny6D4",
-	"EcKSZiWCMjdVRBG8gNoWVaYJapu6bSj6tCTnoUnJQ6qBGTgtTcYwnoqsIPffNuNVG053EglqyTWLS2Cu",
-	"JJrZcpCmRCSkaaXEMZZ8n+7nBrOpiX7/9TcjdpkIM8qopNhPXqMCDaAt6wA9R4O2+utv9Uaztbs3QBHz",
-	"leQFlhqw236+bPd6Hy+uTrWTy7jr+yxRQDOiWzzJRrLbWqJYJNQRTslTyWIXgbi3OJYSudLnUHEqdneV",
-	"owqc1epX267rsQOLi+Srg+tGIydfbSoN3bqvz76lJJRtWvgHkoH+e0k0cUVh39wtS1j5vOk9JGMqJAnL",
-	"yWpcxctKHepKeWig/hnE5bYyyvAWyC6KNxu1dQAs3mYi2xs7cLRZ2uY3gBEerGNLDPVTTc5g6CAKAy5I",
-	"n111XnV7150rTSThucQEv619bTEhZYR4IulKcZBqFGb8hqmGFX3mE6koqdqsoo7gXTDeu0wxMOhQBOmV",
-	"APpn4iiuFp9SnEV8C/pMCXW1I8jHJD44DYz9UWdsxguWnKM7gm/ieGTYILAHB2m64amf1H77bEuPpgv9",
-	"biv+cniUsSpZp2QmigwtKLtwZfHkHpRaU7xK66BxWG9WNpP77qlg2238qWP/S+rYSVFYRL7oCtFF9Clz",
-	"Bx/NolpbgTmccDbyqe798F+cC9mrljCOorNYIvZnPTULZH8lWGcIpk3zi/XvebaS81NZtjKAizBAkjua",
-	"YUXCNv4GBToKqqjLhCQYZsHWW2WZXGyoNXXW1dRLfc8FLA1ddXqd60R5AHk/5jIxl0tcXVFwjHaNyoBN",
-	"PFvizUJUrssF+yzNBlEJF0xZNaxlIe+jS3pwawcflNCPg/2rhglmzk9xVMPzkGVnseCw7aTOQ21fq05z",
-	"nNCBqhyMUK2tmBeYLttheaGJE9IMFQs0preExXNqZNjO8l0qDOvts9yMKMd6C1mpIA/icUvxQta805EW",
-	"wA4TWt5w68N9Uhsd4gOvNdprDndJHe+7h15t1CCt4d46nDO16n9l19x1DgtN/7RjYBmxoZD+6Ypb1b5K",
-	"pAnciaFqbpyheSnfnLpFcP6LuUKOeC7QXZR6YSKFTciOol5TE3ewtwM0zCge3FLwdOBBPQ48qKIL5utA",
-	"nikXss9C4hJmXlZ8IKEoYD42RNyGCC0hzaAK7KCB1WIGRwm14aP5AAbNW6vmnTSfWPZmmqGirbx6liJc",
-	"O2jQe//ic/vk5OL9+XXpsCnrsy0zo3vQG2Wuz1DJ0/ocb6F1f8IFdX+PlG6la0ZK4vsijrQo95AfIeMA",
-	"ZV7eGUrATqXzyGCNjVrN2Mjir8ByljlrTH0k8EwgsKihWM3kIUqBR6GD7j4xynIXXZMylbCfLNXgoSk0",
-	"DQyKcalTsxPxog/9J45h6ow8UDKhOlEeyTiAJB1g0meDOBjLHrf+fAKiCvRZMeTc2jFTJczCiImyOLTj",
-	"PptSIZQuH9stdZO7pLZXzBtTc247qQ4YcVSdkWdWiYlJX7a5+Jit1IEBhlmjaZ9NuO/pbkNzkOWMbNvQ",
-	"muKImiOwdgIorogMZzvtkbR9vfLFvJjXUYs+0XRtc+05AZpWoiFLav3QuoXuaw1HJaQYqK2Tu5va6L+6",
-	"gGDvnpJS8Q1hx+hO3XMlPmqu5iCqWMIMbp6jo81jcgK07E/5Ya1QHsurgV0Y7FgiK+R6263kOYJOeUZ3",
-	"hKQbm5+UxPLA128+XjtJgGFavUtmDckoJGKyQ6dKuBgTmWQFHCcTxA3PBKxCQouuOMPANCNIL+eZSLoK",
-	"mYBCmyCk6ZRmmIq+6dyngdoUNKAS8bOg1YbPhJoJ9mwiqW0HhtyEN2SWjzDSkLpXeFEM4MRrrdNTESSs",
-	"xoWZN400emr31imZ8of0byl4xbLbjtrNjpIroNt+ytkFCRrYpy5ZnerFS31sy6hCt/m8knkr6O5ObXfe",
-	"CrqpzfLmHx/rt11WyxosNRS73hwMH4q3xFD+M1Dovx4jSjqp5v1qClkK+U7CAcqZT1eIiNjclrgz6RYW",
-	"Zd1Sgapux1ELXrysFNsyRYRToUXQdie+VoMkEh0kb00PXcxQSNST6o3uGRJECMVnBfUJk/6sz1KWPCU/",
-	"68WaYavowtdVJa01MMl1S9X1NY9bRhB3RxRx8LzlC7HRLcWJktAnWF9clCfFI6D+QYa/MA6dw0lo3AJl",
-	"xPpKn1dXd49du+xuG7LkdNPZb9J3bVXn0KZkMRj23hw+XXhAO3MH/sy+m4+qins/52OqgIrkiYglEUmw",
-	"VUwsyqnXiPrkeRQoIrxAYpY8NN6IaeRLCl0UjXavBhhkZGZFTQzeW7VdeyKgnytYHYQMCcQVSFPoZ+jz",
-	"oe5aD0NNsJgoYRvqLt6FVEpFJI2kq6bV9ckpQ1My5eFs+xjpPVA2NtNoS0xo+/d6sVVmazhTqpqiFNt6",
-	"ythmol33uebvYCgaqBUZG0oU+gOwrpxg3yehgNREK1hvDaBf9sAx3XdTrazjFteGBm6b1p2Gxm0N4iC6",
-	"gdNni/ov683xO5YUVTBjpmuXQ+8zSzPt3JwZw5A+oOtZQIAYC0ZHI9vuNklf1LDc+vi6ff3xFTrrnnX0",
-	"k6DmYoF0/9SJlEH1lEjiypNk3G3HGvNw3Gs6YT/HkKapN2Be2lFvKb4Grc/6LO4IXLXxJ9S6/UL5TOg2",
-	"ceoHY2JmM+TRkLiSm/7eQaBUc9ugt7G722cpn9eWwd04CQfQ2vZy344Nk6B/qKnBCqag+vms/cPnF3+/",
-	"7vTQlm0FXK+1Dnb392o1DTMH1Ws1dEZfbB8jjHwl3IR6wbo3a73ZZ1Ci3mAeVVpXIIuLTCggvKQ+eQAW",
-	"VaaWxPf6+YiH0x3LghJSH4RqVZJq9qZ2UhwCrX45Tp8SQFkf35C4fEqEOc1qxamMbKvyITSBTrqI65oe",
-	"laxa8qOe91P8FB/+k7iPpr2k7kzlSCetPv9nQMYVp6LIA1Q1argtUvf2h0286+6Rg1EN14cNt+m1yO5o",
-	"r7ZfP2gcNnFruOvuefvkYHSIa8P6/8/evzW3kWx7YvhXyT9i/iGgTwEEwItEMDpmKJEtsVuUuEmq1XO6",
-	"elSJqgRRh4VMdGWBELasiO2YcMTYYYdf7Dnz5hnHzLafZhy+nZdx+OF8kx2zz5zzLRy5VmZWFlC4kCIp",
-	"So39sFss1CUrK3Ndf+u3wna0ybZ623QnR3rA3Rt/NVQ3x26bW0/arc3pbr1qPhoRu2q8H/0a80HMG6EY",
-	"5IL9k8dzi/aAWsBHvCeWEpaiuIa9UgU6h9TK7mHKJIMG9Gtf6baMDNBXYGJ4S7hB1NN1V3zHoMAtWTQo",
-	"Pqj98HFhqYT+zFpY2rBXQRUYpUQzrd5J1d21IsxYVkdbQrcjMuK0i+CFMQVCfB7VGuRk1E3iEEXTm9OX",
-	"WjdhvrdgtICzZKcPijK6zOchDfvIPAgXVoNn0ENbDTgVSYcM4f4eGdD3dXrBvt1sbW/uNJtNj8SDwShT",
-	"7kpQM4m/w3N6Aeos8Cv+qNncDNWMwb+YXwn2lEkRHPXqrwRn9WOahf1AaTrQFBkwvAXfBDXUJZvNLZsG",
-	"oqQrogmk815ztLhICjzX1eBU/beDM/5ts95qtjehcwz83Wq2t+r5n/XtVtvcv93c0WFPQgLzfeBmapz6",
-	"9tgPNaNpBiEy9OwYj4y629GZpML1ejDkmw2cA+jWD3OgDCxC9gtZL6nmnSb4QKDCxmSTAdLkfWtQdrSb",
-	"TZ3YNA89iOVQyBjppUz3l0wrLbQkEA6iHWW0gfTSQ39bajNWDa96+t0zstPe2cl13DcBDJULXt8/e3Z0",
-	"BDeVaOlpG8aaG9ieHli9swY5UiYGTHHMk5izALMIYNRPhhAy6KZirGxM7J1nPnk64lxjagekCnpDEk0R",
-	"2KecnP343FP3paMoFh65iiMmPHJy8J1HhokyMjP2Pqvt6WyavnAyZB55cX780oPryU/HL8H4/Z5e0TPY",
-	"yeqWhtHcw49BApplNOxD0yEPciRo/wG3E0yi2pCAKIYPcwiPhMk3+w3mI/ip7sqB+msQHLJDuACRoKHF",
-	"znI80xKtfiKSOJx0iKQ86or3e0TbZ3WZhuSRMuweOdEQHJURQ6Zf4YjDfEkoKb6wxI77J0ePJBFpfAFY",
-	"3rJiqhsZaeqiF8p+WIGE+UCbxIDqXOH8p5OMwVZb5eSjnhI3IG1WCWh8s/FN0URcxZibJ7+ve6dS0yHf",
-	"/cq27DMawSf4oAvwUejIWX20n4zpRGrZB3Zp0Zh0TRzGRwOl9uBcxxR13rGgGGafFqyiKdQg8oeWPGNW",
-	"pJU8yYgSIxa6owz382JhANLK2cukCsIBVStLpHLtgj1ihN63fuVPf/ijX8mPfPPtm/Pv6k8ePYIKdyud",
-	"cbs9QhFQfMMhVQpbDfqfVXHU/0U+gJrzrNJVZWbjJeMXWX92Ip7C9jb8X2ZdP5KoLRd+b7sUY57tbFW8",
-	"yiDm8UCtgaYdScwzdsHSwlCmJNL8RbdIUi0e2uw8KLOiZBmU2hiL7+18D7/yc7O+S+u9Xz7sbH30K/+o",
-	"9BPkIvvsxX57e6ckivRiv97e3jHi1FHVMSeJGLO0HlKlAdh7UmW/jkxHPTXq2tzV4o5t2chcZTL/gxgl",
-	"s5oc0GeXSQL18HZz50GLzSkrUX+btQhdi9DPL0LRcJn9JGisoUgDEx1lWh2PJNQcKPEqVpV5+AglW375",
-	"izr+ZwP/848Wzt5a6q+l/kevsokBoBJeAIh9P5IkFMMJqRY8/Brgz5E4YI9wYXeWI4XvQy5+tuX08d4g",
-	"cjs3iQVvtXbmYRCh1AUUaFkIxFGqpAphXPQ3a24ktXUNzGKainQpZnGV4UyvrpUE7zefLFd9/5sF0vTj",
-	"AwKBaHdbRz1JdwKBQoj2z0RAcSrL972eZPL8UGM8nDApGYtREhGpvk1VTaqn4y9qI3qg6GueDfdAthRj",
-	"fNMBwrFILyWhiIh7fnheFqR4wW6YSrrLKMUqgYfyTNMjaaZ2nsRc262/bbv1LP59wa1RZgd8wK/I7Xct",
-	"nfK9kpWmUx6sJbA2LO/KsPyN2pMlGpnKPuJvrCJy+DhIVWsTz+hTTI+8ONw/sM5vzaV6Lj7hlcCl2KcS",
-	"HWZ4nLmpvhBtnCnyc4t4Z/kganskZVk60Rh4pwbJlD5NfVbnjLLqeayWygQZ0zgr/Xy5aPuYW1XlzUVZ",
-	"ahD57ustMKr2pzR3btso2wqV6yrp5Y2sPxp0OdQ3LUg0I5e1DGmCleo9oIeXccQgW/peCZBgHPztXwf9",
-	"IAfQUjlkYUbAcgJkjoaf+ZxxQPNEnZwo2zZ9wNuiifYeO/vWGVT0gdTVtX9EGXkGX6RfQW3cAcOqlF78",
-	"HrquZ2po6kbqrjLPWtF8bRls06aRgwPSF2Mc6IDyCTwKMXfYy70n0o56XYSy9bEIkNGwT4AGHxnsdT0/",
-	"Z+9hCDtbHmm1n3ikrTZ+e3vH8/l2qw23aDXbW6RKC4naVrP5t3+92WwizXF6xbDgr9V+8rd/ra7rive1",
-	"BjlTX8SQBIySjERAh8YREKgxyrrakb2nYQbv0iBnYpSGTHbI9yeHzz1y8uq5R54ffUeqmK3tqc1cQ3DV",
-	"W9Y9wYS/XSpqTCevnudZWAm3M4eV4azuBchlzPyTLKVcDqmSnjVMPKonY6Z0HEvWIIdq/tTo1G2g1Sh0",
-	"DlFDUEsHvhxg2nLqbkBB4txYYBxAImBZHKHNpmFjkMYF8Nn5izfHTwF9dnL00+HLM1Idx1HWJ3/716TP",
-	"4ot+5hlzgmw18X81XebZQ64gWOBbzaYhaQDQHAtFBIg+O5QoHjAulWLDkJ/ZRrhlGwT3sCY3tz1SfQ6L",
-	"EAqh4XTIXGtcN56ZpSMeUl30E4o0Han50SCB7QbZ1wuakh4bE227AowTRon7SM3unq3bsXOqpJkaa5yS",
-	"bJQi0BFRH/ApAMABLXg/DcOx5/OF+A0dhxzjX+/1z1bF5TYxbG1YA1gVW1DaDtzDoDwaPn8ZX6KRA8XX",
-	"ueygaTpZnjZfkLW2gujTHMOi+H0Li1MbaCARORnG71kivWuJG7LdansgapSyitWtATyRw+XGBSWm94CG",
-	"77mm/GZbmfL0PZry6o6OZd8qs+yn3+kFw94d9/BS/Tt8qduFAjhYyGuntmy/j1uBANhN8RkM3QeUQlnZ",
-	"5l4irG5oj2PK5EPL2/r4Pv/ncl9vHaq/I9fq839mxxlbLfAOk9il0YmRSiAfHC+i4LcBB0YPo97qba5o",
-	"MnJj9zmO++cPFShd0VojD+KbEgljUytBCsIvPyV/5LhDSs8vRvQ/epUMg9QnoCGKr5B7J+oFlEFSauQt",
-	"fp2yVIS9aavdbDbf7zabTa2i9lyrQRmG2lrVSEODHuzZlzJmpL5++v1uL2exP8cPD8aBB46KGGXgXbUa",
-	"DVBxQCmUKMHIsGAoZ+0qTCr6EzB8dKyVFXSztNH2KuBxORoORZqx6JhFMYWQ3MNJaOw7nhCyGOFcLcZ0",
-	"x4MNy+ITD9TbrUAgm1cvmcI0LEuCMinjyoITJaEUtRdzJCUwdAKxZZKLMx+hmYm4UEujQfY51nYqC9kS",
-	"HqAX0dzdU89A8wwsaRyyssiwzTSwt0GnS93fyd4BCP4MK4HDH6nbUxPK2ZhUsetsd5S/GQgUzSVX85D7",
-	"AJj6+mJcckesgunS8LLMIj+C4R4Nckr+Tyj68VY5/TweMJnRwXDF818pB2xJQdGSlCqPw0tt5u5D3b1T",
-	"ja/+8a7ZvEZG1E4Wzt1997a1j1/asdosAFxPX10Zy32Rnt5+ywLvQ0UMpfMXHQ7P4gtOs1HKSgpwUaRA",
-	"g6MZatN4UEcG+kUSdANk03I5amWVJNXRULI0q2n3stVsmodLHYOKMzYALL5ayiwigtuYIwSuUoaqSTkh",
-	"gTpZBp4J8Ig0gngyzzrk2enh/vnhgUewA/yB5vKSJGG9DGytS8aGGGvxORgnkDk8PD19fWoJ/7Qcr0L4",
-	"XPMPI+fOUaQLLbJxHLKOU2yRD74GbTGXCGOPLBbGpKpfBe+mzHRUPJarZgAqAsJvsJsxagvRMiwBwMSS",
-	"iZutILDlU/iyX6HY/vlDqZCePdqGp+TCE5batYU4BDWO8NKWsngHMTd/WgeDpimd3FsFKC49eD4mPcAB",
-	"16/38wfHDsdOOhCwqehdNEfHzbtKr9ySq3B6dbv0Suc2GyhPfQRYyou02mtu4/dDaG7LBuvizIelpIyO",
-	"wORSVwunFZWVZDRFNVWaYNPh9SrSRrKIDGh6KaFZoUBSxdRJaDbIdzFkHvOe0WZsyJagdQPQOGsDEaoy",
-	"acwlCS7ZBPigSfVZP+ZMYoblJc00eIXQJL5kHgmpZPWYS8ZlnMVXbI8E/3+d8HoX+Fy5vYh4yckAatO0",
-	"D3GqkwFGnSgfeY8E7H2WUqSvAY8E28z3GSRuXisV2skTVvZ1iH0bVDeg64A+let8CQD1lDdjswP6bT3w",
-	"X7lJlGUeZuu6E333Bjkoqkj065Vqg8rXcpZK9VFzhXXXuupo8AO+zKmR0CtcdEJXq1o7i3/P7oZ/x178",
-	"84cKvaIZTd9A8X3FW+i+uGRiv6iZVWK5acr4202vkomMJocJG6h3QWWmjqg3lnckznGjqicsC8JgFUjO",
-	"8dtlUltJTOLCvbmAv3tZ/VBYsNUGs5NYELdzBO0HXD8fUcaqHT0rbXGnS5dsv0GOMpkTcOU0+yZPavsw",
-	"iCHj5C3rnonwkmmWQ+rz4DIOL1kUYOKcVFNGpeBEEx2/Ozh8eajMZ2y8nzISJkKyCNhbEkavdOn8RSpG",
-	"QyDghX9BxAb4aZCrS4rkCprpq8Hqta35woz3AalcGUcADIllJtJJg7wUFxeQBOWOWe7z6lZzs+bQM9Lh",
-	"UAd5cG603IUO3zoao70Gw7xmO3QX3AcMFWqBjzdUr6pn1xKuFT0SeAs9tHKmMXX+lxLOuaMIyVKaXa3E",
-	"1ixgt2wD4rw60dhy08+bj58apgKwHhAunuSUVL28KQfyWzXKsAW3tO7vQr27Kn1FPh3aDSue8QKLvHyP",
-	"z5u7U7x8YCtWOh8+ltsL6L4tvUtpWPTW7YOlPTJwFaz35yICncLOew6dMDTvsp6+aUPgunviaPAGVsMJ",
-	"zRCXMRyV9sFAhhRk2U8SGIFyU/Qo9vKEh8lhulsZeey2mps5xK3W8Pl3cyOABAKABecoZcOEhlMhNOXG",
-	"QFSunOVMbYfbFBc3zEzcWCyY7V4JYWVUztRn6NO4Urb/r79DcYIebGrDqIm8wwZSK62jQXdB1TXFzAVt",
-	"ZQRnxX1+HbdjA6ly5wZ63jqtWFxOy6keJzp6gT090qNo1iaAJj35qsKn3nn8YUps3gFVL86e3o63r57h",
-	"/kvTi8CHtdbRK++cA1FEKsBnXLRtlLm8gc7uwqIDjG7iiZ7yOAEbD8ETJ45poipwng4UghNu45uSjFmS",
-	"qP9CmNPnUKTXIAfGpzaet3LNrWrWvXwCzc9lT/5WLc9SFDD00n4Zy+w5vtuDdVJvO264/DwduiyBN+8n",
-	"UpAkllke4rCBEGS7s8f3s4BIltXmQX2nv1Q58rdHE8ls5qsrRMIor3y88+DnfIdns+CqOK9rgGl6aVc6",
-	"+C/wX5R8HHRZ+gwMvc6mnQXg3Ifz1AId8xnH53OHU2GbwBZZPZKKK2ItlG85sKGElZNIujBya0leyxHg",
-	"Gx/04lwcc9VrWvkxGNs0vWaHQyD5hjQQxjqzDsGVraOrJIArGuwKGRG5AABCSDkZQlPBTJA4g7DKQKTM",
-	"Q3IBDH5CXFE5UjSCmhXTY1W9AEkFtq6BnBY+w+69wOdj1u0LcQnhetYgW82tvN7JGG1cEDkK++adUk3H",
-	"nUsyXdRmabAlY9EjaYEc1QBDw6R0au1mD2rmaZqhXPN+Ywc96DzXZykjNEks27pHuiykI8lMMDlC/Rb2",
-	"hWScdCeYAjO9mgC9qu/uc2jeh9lEfbUkAwYE6+pkDAYbVvRLNsGm9OrrSrPYanM1pFkMz7WMWkdyyw1R",
-	"O/N2Oa3l320HdvXMgvQwOrM0sju1SOd8rUeSxOCuWbOgoLHBaBkq/8lqa6PaF5UOLFpJ6JMp82VGQJsU",
-	"0UIbW3BWz0Qd2kSalFKXZWPGOAa49k3DBsnSpwh0072hsU1ALHjRNvd5VT2GcegjEUj2a1DzSMquxCWA",
-	"6aB6BylvtYWH6SO9sWoNYjLqNkskY8jBYR+KOEmsQN+DyvNYV0aaRgmJetBFfIVuCd5dGRINqNkEIQ5v",
-	"RjShAbzaQoP+2EzlQzbpZzFFAPXXmjYU/IqlEl6uuEKtZVhuVcNUffr69EpXn01Ylg6pvWBIT29lSF8U",
-	"fCLsU9M34ezo1fOXhxWvggVWx/JCLVj0FuwllT5LEjEv1/JktgcSi+LM9Tt6qRgUnQevEqu/dZXOQF7o",
-	"8Zwf/nQOHwR2uXWyJPtVuxKzyLvP6oPoDb26A2KE41oF37IKPp7WOtkY2y2t6oeYL7PxYaB2wccNXIRY",
-	"c7dEaetrUW0Tx0CHxEtfQG+2YCAvwApX3gSPkMmEkoiF8YAmJI7QB6CSBGpfBEVRprdKieqH4d5Yiul5",
-	"Q93vzcG/n8JUSAdHXuZ3ScYzdKEiQ3wBnerAx2iQpyLrI3uG5rHyOTponp4JNFT1E2rGa9N/N7RMCAg4",
-	"cF7umgEBf5wZ08BDdP3sdVOOGLwTYHPsSxleBGNkGCqRvJmWz0ccUynRElfOPH6eOYBTqmf/a/Neluii",
-	"6+qfz6J69Caap3luXYcsc+P046wJvNYgt6xBcEdiAMhuy1U0h93d9URcLMraCRLFEbYrNxEkiJcdHRO1",
-	"N6ZzE6csFGnEoo7muwppkljB64SefA6Cy3TPkWLAkCKwagQbLhlPS1iMA4zQ5dJSUUPyPF3fhDIU/aaa",
-	"lxf8aBA7j9CngjuovwCmQMGL093+cDTaMh8yMQSWKbU/mM+rlBMIKZuYBMphGJ5a4ANxZSQzKggKxJF4",
-	"7K+EenNc0EjcFOCTNQcMlNNnNL1gIGUsAx1A0bHKvoEnXbG0q0lTUQeZeNqU8gg8n09F9gLPxPpwiA0Y",
-	"NBw2YFCcLPcIzifcTU97A6c9aKiTMuG2CtedCPW1YFqQ6vnhq/1X5zUPYZqw7kSqYSLKHPB59fXJmf5d",
-	"qaRLNiHV/ZOTd2eHpz8entZMVbZukahv++bs8LS20HN9bQ6/VEv8N5ORunMke6iFQ3HBVbyKXg5KU7XN",
-	"n1ZTqUWwUClOpYJYponZylRvmYosUXdKaz5WAlFtrCNHheZbTZnhh2dn+88PP79n5i7Y1d2zRFwQxrM0",
-	"Xntot65fz119Z8WMmvIV9axkmVIBqyT7j45JOkqYbJCgl8aMR/I1TyZB3iEUAgu1jrbflalHaEkQk3DG",
-	"IolQdMm4cuOUusP6n5DFECgUpMuIfswUVs9DKpEX5+cn9kIL+8cSqdocIrCjwZl539+Ud+B8Lx3/uVUM",
-	"j5nUpZ0v9XlrMXCXYkDmS7w8XbIMUuvWl+85SEekrXHMJC1qSDWwXxZN3aDWmIt//UJ24A3BtYWdpsFy",
-	"191GnwsIe91tvIbCPtTCaNzNRW94sViYMQwwzLuSVZCXUrq+tu55O9a4WkA0AJjWUdZQssfFuOHzWdBg",
-	"SXHxXNwgMbDBklJhn8/FDeLZK6AGEWC7hg1eFzY4/TkMbBCPrwoaxLMfFmRwql561ZIp++YmmFpSOCWg",
-	"R4SJlpaURz0IlCBuidXdQB0dWRt/dwwUNPO8opw3GZy5oh57GJuQppujEknkSHvJwpRlkgyAh71BzhjT",
-	"AdC3+tqeSElfjCEGqry8mDkUjcqTk/EFL68xVu/41oz0N+S6zcMmPykpxuS0m+RJFsjowdc3YTDJoOps",
-	"KodX+QXDUJuwJFO1AirffPPNN7u9TTqviLPk6aNCOZl+JSgiez/6dWBW2RTb6KdJIb0e1NJYZrHaNGWV",
-	"i0x3vYYW9LbCR7OBtpu1tXy6M+d0nO/gcs90TqL8IpZqpxFK3py+tBllSI0X5B6ueQQLYKlQoQm+fvwj",
-	"CYIm5hc+D3DNB8qv7Y2SRIN3NesNAG8BvauhtYyTVGRAzpb1UzG66Ovcjl6LNU+LP6TznIzhYpZIBoye",
-	"s6vNWZlbzV3SZRMBES2KnRgIF4C5sJw5EvIRahbU+Zip+eabA5Snk8Y335DvhLa1YTKQ8FOOumpCu2rY",
-	"kyH6BbqziVTeqkcyoS9CIWIR1h4JTl6fnetepKM00akdHFHg0lp3yLRwC2x4riuiic+DD34ljvxKx9A3",
-	"az0wIXFkmJo9HyUXnOVKLvgJMNDwE718B325PD8XkM6dT797RjY3N3ed2yqB6lc6H/70hz9+/Kis/UAd",
-	"sakhnTEGJeU+1yNTAtOlcG1gahyDJJC6Um+pcaPY2c4jus7jYwD3xgRXTvGnK2pyePte4RY0iljU+RmN",
-	"wD/94Y+/6FRe8WDh3hqh39CYCrgfnio7P1OPdM3pGKtowCP2iDlJ/2jya+5Iizm3CFbfCyQE75Dgp/pP",
-	"o18H9cMrbKsG3RhhDeoGf+YEs1r1Oc4i8OwahzYpmKGFxkDO5VY3B6T6hsfvySBOkli3CXKwI1nGBsOM",
-	"jKnUdoXubWLuYyUW+Zb02fvqi+P9Z7oXVxWlgkemH0n+gviVhl8hf4F9gGqBh5SLXQbiBN4ZmLGwD6Ra",
-	"QA2yn8e1U6bE78hw3FhEvkfUcZoifX4ouMyokm7xgBliy95IqqvMUCRUVGDrlG0yiDncVCT4VfbzaQUl",
-	"y4DgC/Lw7ffvYffG6jrTXYm8NtF1LQDVrMe20cM2PtfzOYZ8aFd5060mkR5pqYd7OAaPbDbVf2G1tEl/",
-	"DxnAdOVFKoZDhnxexvwb0AlREvqK+VwznCNNJ+WRR1KasmTiOW+q7KwOiVg0QlEDHStnFlbD5wdFE/PX",
-	"ERshK+iJkNlFys5+9xK61lDgHKOp5fvQcjEREvgzOdvTSAG9oID1WEdBc4ViZxvCoUlurebjMML6KVI+",
-	"K8Gr5PW+Na1RpCIj9BnjUQdyKCCgqPKoQbF4RE542E8FFyOp5gY+hdkrJsNiaaVBl2UiZVFnniTHzQE8",
-	"Bl1xpYlAUQbngC+84Ts1aI05R+GZ5SAadQdQydUAs5+BR4JM4H9NjhTy9BofBMdRgcA/c7RSUFObRi1U",
-	"rcWx3OX7s9evcLvFErUJTRIx9isdTD15xK8gu5M6pBs3fgyANUoWhlp1ck+aVHszV7J4j9qez9V+QbSF",
-	"GkyizoQOPKD6G+SVsAPEDeV8PSUzxCg7loFHqFpIded9RKruTUY8VVoXyp+UTlebhIVxxCJY1oLrmwQd",
-	"crJ/doYDcN9Dj8Qjp4ffHz47128KDPBqqe1HUcqkZBIXmnoEzmRfABMt8MmnTJd/ZUKNNBFi2KXhpUeS",
-	"mF/WExHShFTDRIyU1ssoqFFuqgRqHhmm8ZXmHLcpOnhfTS9IcRAu7azhmkWcC9QnMc1m5XOQ4GCMhIJz",
-	"rGKwbaeqsGUhFghmoGk6ZV9B4z25+1guMh9nGgasg4DOZk9HXOKgoD/B28OnL16//uHd/suXr9++Ozk9",
-	"+nH//BCChGWu6TPXx/06kxqf4Fqu6hde0+nDSb9nVtz7dMG3u032OGxFT2i7t8V2urvhZtSij3tN1u5u",
-	"hTvRE9rqbbLt7uNwN2rSNtvq7XSfhK1ok20/viPX/dY992VeO2djYv0Q27gQp8g4bGuG+S82R4WtKqj5",
-	"xNeMV258iFfnktQX7REn8ojVamC4W2tXmYrWTF0IRTdYwzlsiF+GOvicFbTG6o0luRB8zbt2V7yIi7fX",
-	"CsWzuZMzVT67WVo5E0c37PNW1sfvl2ujVcQgzjIWmaPAXQotiplyNFmDBBjAOwMtYlwszeZmQGkYHSQm",
-	"CqCjWJxUISCo/llDoTAbY1Q6q6ih9nwuppxrkyJZRcLska3mLp5F8UZOLgbHa640z39z+nI+Ad1vw1A1",
-	"GLdr2SOfB3ezojGkrblc8aztni/T7tFkdp9k92zkdsySvK0Jg2bC2D5Qdw9xWV0vY01sF73TIVOxWR0z",
-	"KYnNQtCO62CvKZPQj+UjrDVRxwCwi+5CEeyLYhT6q4+SREcA4oyEYpREQPTfhaAM+O82p8DUt1nRSluc",
-	"Uc5jdOsijFuDx+ACqHTaS+oMWy0XGwOrDb7P495m2KTb7Xq7u8vqW9FWt77bfcLqW2Gr12Q7vTZttdQ1",
-	"I/ymx7LS2dz2KrAqEJID69EpA9HOt3J0z7TTCsNXrner7VmfFiX+58bYFNfm5BqNDXDm1zib2xbc+3Pi",
-	"/V+mZe0qmFHW30jERcwXdGujSYJh6Tzj3qXhJWE8IlWdQ7ARdPx9fzg80yY00r9A931KInYVh6ym9M8F",
-	"yyASfnSMpKuQelTKRPQg2IOIMcid63LJYnMz4LMkE1bom6aGAXfV9DKa2ZvMNluzsf/yVgtxZoLSVcid",
-	"zOl0V/Nsu0+aTwr8jUEG3dUTkk2Qu4X38rl9jW6qO+HD1V0goY8jSB6eGz5ayAOR79+ewxwF+3r/gfTr",
-	"kKeMpiwNiOCmFBHrWEFdQueHYGOsBvyP4WbfBnskZcpZyJuQBuz9ME6Z3M8CmPERv+RizA3zGAkpV2NV",
-	"mrIHy8DnNn+JiWyczdae+saxBFNcl1x6MK8iRSAycpOZyS/vOPcS1uOXw+lzrttyqFWdiAsS8718QSr7",
-	"hLNxkX3CaaMzn0rnVuin7oQPWK8VV6fvznIHwGqrdCps8n2/+zyMX8ffH735/VHrVXwkj/jpdvjsaOfo",
-	"cvjTj8++322wyfdN9tO+OmnYPft+txG2E94dfNeMfvo+uc0A9Lka1TKPC4b+1flZn61/0NJmblKOoI+H",
-	"0QULaIq7CQ0vk9goqvIA8Dm9ZJIE3USElyx6Yzsg94p9A+y9pnwJ2MyYPcQ2oyUlTRxurm5915LqqfsW",
-	"DyB8m88OSQS/YCnR87w2O1entcflo5tozLbOmFt5A1aRs4rB59Xz7yG0UDnXPEsm5rBpbFbmBjtr6849",
-	"4Afd9G6eo9qaUmpOzcZT0Z3bv/Sz+o/OR13ddzSLZV2ocb2dfDzJ1UhJC5xSj+pklJVoJz5XOe0Xvo4D",
-	"W1IKS2pKT7DK8bzUZRZTfyDc07C87Nkjsh8Dle0lG2akOsLLMSsK0DGJd+XKv0yQbabWIE/NWVIMGLQJ",
-	"18ReZpROr1F009TJjGcpMi5bus/pKYhdybZX0Mkp0yoHQT6GQMfG/so8iadflIZevaHXLYurOxE8y4wI",
-	"u7r1ulgLnFUFztMFhoNjJ7vEsouLea3EKVzikWHMuaEGLjb1ZVOGhk5QlZsYzwoD+U3ZGGX0QFFKe5qE",
-	"L6GWwvhGPH4LeWQfK4e8tX0dMr/2jXhkH0/TG0ETP1w8Jmqh1MOZOnmnwHjkPBfwsJHumtGa20Fw6p0+",
-	"u6nlLu7Vba3CRluLvpVFnzvbJFnczqgwxxsfzKpbiBs7hRCtnCHmxuh1wToD1QWlYbYrvFrAtT0XpI0g",
-	"FJ9rM0VTrFpUCeHsfZYD91Mg1ph5dpeGl4A3B8vH/cnn2hLcwlixK8g1eto26yjwjOvNpblfSaEwP5jf",
-	"59ed/rtva3auvxg2NlvlimdagH5SX9V1z9/P1a/MoNbC4jK77gbf0Br2Qzl+7IxeTbcPHXGsJ1W7EYom",
-	"C/uvarNJypXqwqkBPCMgYcJoqjZ/zfM5qGHtiRVvMe3EcEYmLMtTR/1Y6loTzI9hESoWc3zCxi7byWes",
-	"YJAdwFw9/L1cmnOBjwCfbW/mC9kvU0y8GJOpLOcS6bnIJcCAvn/J+EXWr3S2mrs7NpcqMyWrb5xeub5p",
-	"scybKqy2r52a6Q5lkBIOhBKzEq4tegYjNCtKJc/bPvSQLX6sWBJ1UYT9sazdAJCnopRy9z5QwmvCdioR",
-	"kgWN/iXDyvHhSPYJF1nc04uPZALEjBEwIJL6II9Er5fEnDXI8QgpgX1eGOKCtDsU4bGIVOOM9EUClaah",
-	"Y/6EYlBOyDglho5HSPLzRZgUNwSowmcuIYYbpmpqMo3n02dNrx11lfqE6mcPSx7VnyOuDigRN0OC5KaO",
-	"f9a3/cWeJ7p/xcLsvvGu05/8OmLtEW4Uw2UG1GFrzrm7br+svpLSqrjQpoTXI1kQMfImEtPECebIzJOY",
-	"S3z+MOZyRiA6JpbyYTAoRvLuFx6xRlmcOWYYVHIbOwwsPIN4MTdAanfjX+3ZdhpO5k0niGPuka3mZg18",
-	"MJ/fna12glP1BRprRnoN1Vw5wmsYF3teYbCozDYbmnefj4e5JRq4tXH2UI2zk5hbUXALbmLKaDQf9Hgs",
-	"ZtxEdQFEe9TihQZ6yGkoRgD+ExH4H/BDxwDsE5oxaWM8Ne3PwU3QaMOAE1bdA8+KvvOQama34h10mT/N",
-	"lGdDzvvAhZTp4qUp2YwhVYKZMiDVgHnTglFdgC0XTk3gNTBEGMZ+83mcqZFIJqciTOitTpukObWCnL4V",
-	"zh7IQZ8H6g8j+Mj+AtFqc51A2VUupLeaW2XS85iml+42Va/5lZuYGI+/UfBazY4VL9osvIc+RTYx8Hil",
-	"xEDzjkL36u2XifF8+6+5j+/fDoV5L6rSFDf0PMGPCId6apCM81Kg3xWwEQVslS5Tikg1sF1Vv415KAYx",
-	"vwg8XScFbLTQCQbIyrh7shhlF0KdXJtmSBbwfJoktogKF/G8giUcpsVlfqogK86BeSfyrabWEwUghnkL",
-	"87MuBcCfiwE2c6d5MTYzM+WMvu7ljI8G8F3zQ2YcjiNrQ3ElnVaTSf5VIQUTSz3Je9CTG/9tgiG6fHge",
-	"IbEWMatKlzMRxjTRn0vXHH2BrU3nlm8VM8u9VAzezJAVe5U+5VHippxTpiRopVPpxxWr6OCqNl5hJfnJ",
-	"4auDo1fPAUf+5uFh7ArbcfXMbxGItc79rq4BgOp4avpWxdvlpiuh8lKSwCypoNhtBo1cfXdlhOpF6NQI",
-	"5ZWr0EJN+hx4tP6KhVA0tFc8CaxXaprmNPSdA4cGX9vAJ3ZnkyylVyzR0DafgxgiKOY8Qi0Bne6Iajh7",
-	"iri6/P1mIHWbOczdDtPBEJcC8MC9WIbAc9gKoN/aWACnimnkozGCHkZn9MT63Ey2bTPbZwOMMcuynuZY",
-	"imydITpRwjsO+3v6exDKgaEMtZnSqjGXmbLcRM8iJSlQJQg+LzTNo8LuvmVdayH0wAShF6ABZF6r37YV",
-	"jLffBXxf+V/IiOqulKlkWjxnYFrKz0mlgba5nUzajbi7HoD2uiM9tAqrlh61Z7bgb55N4i7TiQwiOkWt",
-	"tbrLsvHBLrGPGyjfStpnLzMUXUNUo5Pna8lp9daxshwLT7osFINcqIse0jVCOMjTosIIdHWm9Pn+s2eH",
-	"J+eHB95UiGhV5ZiXFhseFH2m1nmOQitGj5zRQPQO32wRrNxqfm7Zdaa0mmMb5OVPZifN61QeRyRI2a/Q",
-	"rNznS7uVK1lS3pIGvskt6qYHLnSnr9/pbObXry6LzQJ8YMLYCmIzvrUkvjtJvK+tw9uRxWjv35ss1u5F",
-	"p0y+avrfw4MVpavPVxWve+7dgKxbXiInAlLvPjjxWyIxT2HmPrvEvEvpYb7/WnrcnfTAZXR96bFi3Y0+",
-	"uVC+6xbo6f71ZQ3uiOlv11gQNF5X9mYrGBQzpXJFC2P0UGOQ1w0+roOO1ww6DiZm5pZv+A3TSWVRmcmh",
-	"sv+BvzTf44KTrsj6RMYRk3vFCqEC3FNmdDKfrkIDAYqSZX5FB66gh6sSV+KjKJYyrxmFb1Z10TNLYTqi",
-	"vozKTOvETGiGq8UhzCKv2a3RHDk7EUAhizUvnjJls1KC3ZOI6HklNa6G0GkBmcbx5Dk++ytQt6t9AHjf",
-	"1RUQzvt6d16HXOLCLKmVMl3IrC8tXFWMeU7dh2vdyz0+kxPjEQlw8R9FMiBU6q0gId1iMK0k5sXTwBIe",
-	"4raII7RH4wsuUhbVGuSthsYFuqFZ4LZdGcbhpfSxxxKdOsW2ytOsEhoCtruXb1HTBxBaOuYEgYg587m6",
-	"Q14aeaj7I8GVxi3GfmkMG5Y9Oz3cVy7U3BYvsM5vQU3eENelp6fSwX/pSJn9FGpVuIgp/Odm5RcrZw/Y",
-	"QOCKWN26hHe+32YrN2ysvGh6NHBss2wqvAoXWRwyfJru1VeMRmIjo5xU/LZMd5jcZYYNbmE9C2vW74eH",
-	"SrN9TMx6mucdoBDfMKtpaWd93T9L2ynVDDp3UT4RnNlQXCbIX4mY1zzd2As6YxlQ7FGkXIiMxly6/fXB",
-	"ZYB2CZ4GF6cXFpPWIIG6Ie0mLCAZSxJpO/g7yiJ/vM/V6aTIj6rf1HSx/LihzrFR1No8dNsJvPD9mE9u",
-	"9/q1pbW2tLC4wN1xy3eyZDQN+3N3Mi7kJRuT5Puy+qwfcyaRS/clzWKO1eg0iS9ZjdCBMC1Gi5LBxPxz",
-	"XP6Y69/2Zn/AXV4KeVFvcz+772ig99+pMSfW+3C9Dx3IhFqKK+9Dq2cWssH2GXZiJqbTssy7Nu8ZvcoS",
-	"6RBTL/cafH5wdHb2+uWPhwdOE+hH0kbqQspdjlSsICiNxelR3ZaX8dk4T0wf6/V6Xz3+pudsnhE5hwq2",
-	"vGaqEMICfImrLmCl68otu85nFuNzlj3wdbi677RehyuvQ5hUErGMxsnSIPBSFf8cpTIWwc3r5JaLZZFi",
-	"295BzHVJlSxIVGymj9EBj6DTri66imXcjZM4m+zprm8+NwlRcskY7I84JVc0GTHd6NyGti5YtrKkf3Ny",
-	"MC9AhD2dPnOAaGFs4y1LQjFg/z8nnDFDQrF0v32eBmnXCJOsi/LuPfxh25mtGP6YExRYnqp5lFdiQMjB",
-	"XOkRkUROTV1PpECjg1IFyqmVTJGNQt1DHs+WhOsCg8zKIu4KI13ErNXnfOQSSos5sQ1YxN+LmN9a8d5X",
-	"WUNWHsWdweDrA08nM6D8//w//B9//x/+5s//zb/+83/176Ygoa258PwHCOuYXi+re5tmk6zLy64f/9G1",
-	"QQX5gmyAc+zypYlxI7qmOnwVlndJTtzsg9vo/bNaOZyOJOeibqYODsjgI0LLKuLMa4L49AviUxcRkNkS",
-	"uYmhxCnk4aahqSjPNWkG7nNdHmfL4K5VHudgVdFo0ClE7SVhj99ihC2jl6y4KPbUvUmApwVA7nryZn4A",
-	"vLZUbzg1dKRKbYwi8rn5OUxGEYtqU2BYx+/TmdLc/0vtMcikTksGn2NlVyznqy4n8+kIo7vWXc6jTlGw",
-	"f9YqhQejlO5OvayLxh5YqUKe2/tk03q1CrKHp7q8Wy6lKOgoUqainOqCQp0FRG6x0sJK16oOIQD/9rQS",
-	"q+V1btOlGqbQRxNuW6GBUJrASpWASLa4um2h17JU4XhEpD6frrooaoQb1r35fF7hG1la99ZaXPd2u5ro",
-	"QSuVqavbBbSLo2tcpMpNNI5TGfegVM66NO5zlMa5Vu7taJy5dXK/ZY1jPCFHrO5hK96pgr4yLeHzKTUx",
-	"o21uUKz3sLTJ3DK+h6AA7ljerYv57rGY76byTlt/C8PW+hxPbyi3fRaGpPUfGpmdxQOGYRE1KBY1yLHO",
-	"UkFIogr8wvODy/rk33SZH07cUqywU+W3r/tvpwI0zeu3rw5PSyyhFrzyJz9N1xTis44Pj5+WPmzV8HP7",
-	"jsPPuKJWjzzr9b4OOF8z4T6wO/e2M+6llsm+cWFjfhVnTGpWl5hrwketrDXeWEcQTcLcKe9okH3d8b5P",
-	"M02mXlKJQdxCjD1CCRe8rkeg7Y9ywJWHYEdN0yVtCNQrr9/A7XT2bv/goDxJvx9FtycoP6kJREnNxhZ8",
-	"8GtvTrkfRet8/Dof73hyUTRPoKxgzyzDNBuLBEHNqLiUY2N0XAmueTUzxkEf35MhMyUufxug5bVKv0/s",
-	"8qdsxFU4BN5CvxOOaE51PsROPMeJrzpOPEJjhgmNuRlYTZdrSyymxKM+r5Zp1nenh8evfzw8qO1hUEJw",
-	"pksKzCO1Nk8YdNer6steHn53bvqi4KBCypWlAOehPOjYhKebl0XSTmtmjPvClnsWkHpzuP+xkaez7B+g",
-	"RMHQkzXYPh9sGydrDdq+TghBzZhdioC1hiW9YLebRhi47eu6SKBYwLAUBWduMk0mDySMGC+cbukBqSU4",
-	"eMZ+DfaIpAPm816cANmwJQ1TCrw7yRjpjqILlpEhS1ETUIxUCs7qmagLbtvYlip3n/scRFMA9t8ZNEkx",
-	"xegI6pDsV8/c1QI+Hkn3HBxXICc8ZFFAQpqmE5/HWQ2FDYwL280Zdt9CqxG0UHTjFLQ+SVUyHnmERXGG",
-	"cJQrcclqJITZQFs1ziyeUF/kzi6FHr8ghMYd0hdjQgl250YB2mNJQrqsH/OIUAPd6E7IQKRKsilJTNQL",
-	"kZQNEzqRpBcniYY506GHL9WdwH8XIglf4PTfv0QrodfPG/3BhEXW6o/l7DcvmdtCrH+rWc4mbFZSgU+4",
-	"J9IBxY4B2Q40K495PBgNIGyiyYVjnrELlt4B7/6tFpkeDY6x0fo1vs1ZRtPsPB6w1U4/5BGefI8d75+f",
-	"vn5zMt3CvhLWt3ttWrnrNvZFKQjxshi5QbeerNzZvtW2re3zNNRnh4ce432uY8jjJl0r+GsG5/pW0i5V",
-	"6ladq/XycUlqQMtMh/K+wMSibhEUNTypwsdsaq2X9wWreT7Xa7cYKUNrALsi663WIN9prR+KQTfmrONW",
-	"IGsQIjbBTjH+huSf4FnUPBLoXRN4Wj0bGRSQP/3X/5bY7Qt/BQxFTgAmgV6MSpHHDNqXAbkS7YpRRlrk",
-	"OH7qLFQz3g6heBnq81y9i1ESGaMA1Ct0QUuvWETkACeySsHJkBn0ALDt1wCpQrkcw1sF6u7aQlI7OcCc",
-	"DAebAN4/iUNmbl3V50TxVRzpAiXR60mWaSb/nkhre5B4NbT50N8fX0FT7gzmqfazmF8k7LZ0e0mhlXUU",
-	"r8PPBdLvHnLra+37yW7eWi3cvVp4PeMEraIblsRVnyViFBE8iYgrHTS30s7RDiHlgD2vKvPacchmySKh",
-	"ykkj2LHJt1MaXOvoBA/KVZD4q3NS+BxJKYoKqkFOtRayA6cpg4BNT32Y+awTet2ueSfW2/uBxG8H+Ypc",
-	"YW/zBU1kz7DzkTVsMmFaVFexA2bN6VVNquAx1RrQJzqD8OtgBFCqJBFjDNPAavC56EGdo7XISPWcvc+e",
-	"4WXkT3/4Izlm6QXTB2oQoNpqNtH+MaPRqVTNyKcjucXe/48k2jDYkxb70+rzs3jA9vLYUeC4eQF2CUT4",
-	"WcqyUcp1h1o0ZvUATJUREsNPd5DVAeaSLtr68sDntoGsDRK7XazwPp47xQ6j/XQ4WfQwuQwwuUK3WTNC",
-	"z3AqpsrAG9M0YtHGryOR5VJvYVBarQa9jT9fArqsCWvuin/wK6M08Ssdv9LPsqHsbGz04oQ1InbVeD/6",
-	"NeaDmDdCMYB9oH7ZoN3Qr3wsuNRHx/vPDyvWdXYBxSv2TnQm6p6YB0unxQ1cYKjhVmbqtuIcAIlFWHd7",
-	"q/QLlEY1Hpd+mVuOTizDCOiCQiMJ1tgAwAZstVeASZ4LcUz5xBaT30sLq4GVW0tV4ocYAyBzOT+0AIY4",
-	"eKgtXAw79AhYtmNOzg9/OjcP3SOB2QoBuvrQztzhS7eFOGY94fm2w/iZGDBD8ZRnUSz2yHNVdM4s63MY",
-	"xVazqU5woixkq7lbJuAPozi7FQG/kteKDypkEG+qE4qhWMyS4Ga53qaP4uy+EUkryhvzeb96VNJXwKqq",
-	"ltH1Rc4GbtD5xnhB9KhTpZU2ZnWM46wfmxIFdQoZxzwSY1Jtk0HMRxmTpDuxLb/30KidLfHIaQPsoyi3",
-	"2TIC1juhGRxUdnSDHGXShD1JLH0eJoymLPJIoOVOYOtDIAQ3JQCnTOOGvci2l5UZWvf4QmAUy1Kp6DmQ",
-	"TPDpsWNqWnTvLU0TF2rKLspBGOqSzyoQP6/QmZqztSd+DYAF7L6lQkAM5YayUmOZxeH8igxIAgJSAWHJ",
-	"475IGBkmNOuJdODZeH1EZb8raBo1yCEN+8oOUC81Uh4eFC9hoL+qTqeXjPtc2eSEkpCGfWbTGjtNIlko",
-	"oEFmEu2R4IJxtTF00RY2LWa81iAH6t80ZQRQ0yyyXZ/RyX4ksTLk92qbVn9687vjd+dHx4d/+frVYSmT",
-	"8nMGreb1bNwFQftw+CNLpfLGK532lqcOyEqn9cSrdCcZk2dg1lc6jze3ms1NuFT5PrLS2X3S9irOPMwU",
-	"uZZQuqs7b+14lXiwr1teVTrb7c2m9VbkSyqzx2oSK51Wa7Pt/HIuIjpRI2tueRXBk5izZ3koodJ58tir",
-	"DEeyz+QZzEa7udVqeZWUPx3xCEa8rRwlxinmc9u36CO9Hsr8My0TIqFeu42vXRSIoSxn5tHblEh3aRtx",
-	"IIZySh7YbzZHGGCdAZ41HcTOo98DmoV9JsmQpraaAa/RfIREc40NaMx9ruseHknC6gMaJ4RGUcqk9EhI",
-	"JavHXDIu4yy+YslkD1Kn2UgGwFGo8VMMiNcBUR3FEv7tc/0uDRLQ4VADunTzt8KA1DZE18VE3RE3Gs1L",
-	"N57rSbquVv6MiToc8hnMHCay76HGTM86AEjmlPfPFH0xtQAqHWwo8U8MA1EoBjpe02rb/Ooh/kjOslEU",
-	"C1ecHL7af/ry8ABrz+woWvObYjyZM4qIDcQ/cSNSZhSFjhilj/7clWj4xVdPeZjdsrazVhau0OAus8Jg",
-	"qVRFVysTFxcJq5tvet02uK+HEj/t0no100OIkq6IJmB4Icr1w8eg5pFeEg9dSWghNXoJg5d0cHQGfyB2",
-	"3efBB7+iha1f6ZA//eGPH6GSXgtQ9VLMI+N+HPbJgCrfLWUZwFYk7bEGeduPE2Wa6kfG0sprpQ+sKpAG",
-	"6y7jC05i7oG20Bdl4pJBqlaOWapDUByuB1H+iFyyifTgUpqNUvAfI58fHdsrU+Ve9EZSmaNbzc0aEVw5",
-	"e+kEILGUh2COCh4yz16j6/liKUdgaiJSqOHzQzUdys+L86wNRGjVRQmqP5o1yD6MtzDjMYdRczbGmStT",
-	"OOewXFz5XfmEaJX+dnlPnusIE3y83fQ6WHX7VvJn0hpmrVduXQovM1PnLYd1ZJ/dtQyH3cscw9EKp7kS",
-	"XXk+GxG7ikO2mMdAn0MoJ0fHmGZ1SntTdhHLjEGgqliQgLzbWvAMwG22bjb0Z3skSZeGl4RxMHlDwaVI",
-	"WIMcMBpm8RX0lLMPTxlJ1IM0qjGAU1hAQALMbykk+wf6Fe84+LQ/HJ7HAyYzOhiueP4rJZrnYPXMTCM+",
-	"x8xCJmASivA9Zd29o5rIoAw8f1sdNr8krEz+5Ve3HfUsr23HWbmDssSIHq8giNA7OTN2yhwDk5oKxcju",
-	"RyOXlCSaFkwYl9n4oP67DE2tznkkjVOMZUUT7QWPOyT4dcRGLAJRkcDvY5FeKhsmYgmCOgKkAFQnIcFS",
-	"j8aJ+usiFeOpTsumNSUX8GAD642Bt6o8IKcW44OWP8u2NXyEu4+pq+ecMjlKlpoaaubX+/SW9+lb5ft0",
-	"WQiRrR50joF1e419uqG3VLzApnjNGUnFGMoLURhgRR9sJqilE54yIvVvIo1Y2iG/e3P45vCAVMc0zoDn",
-	"WfmB+G/kk/S58tEmOr1LSXckJ4DTojH4NRc0Y2M6qeWMgtDZllwxHgklmPQJJBPiEgoBDWDf5/Yck/qK",
-	"dTIgzqCVIkBxAcj33f7RSxim6a+bMioFr80VIj5fSYrk1oyd369EoHx5VgV8gcl17ArzzdYi65ZF1r5R",
-	"/kOW1rXASEGDLDMwjN8yHyxwqs/I8fdKjGjD3Boy6ODg/lVur8koQjAHtjYKD49IoamS8mapMBLJoIk2",
-	"hVwDiAC8c4Ps65vH0nGzIKADwpMOhx37Q8wvfG5jN1UjBVMGsaAkQQysQxZBEnFxAQEfTgTPUbz48BoZ",
-	"QWcXiQKQvY8liNqUhSKNMJAFd1GviW/oMDRhW3AA/SoRaYUhwoTjCCvCzq30RZCzHMUZqgI9hx2yf/Lq",
-	"jHDGIkmOXp/tkRdv9t8eHpHqi+MzojYj+QEqwn862n99fESqx7E6WPN8/vrk5LVHfjz68bVHXrx+9foU",
-	"xnR8ePSXb+B+ZP/Vwenro4M98t2zY3IhmNTVcsCDqftEjWPJEDNd7B1z8ubsBWCg1fd3g38miUyHQ/X1",
-	"rHajyv7Vr5qyoUiVH3sBGV1EPNOMjKn0eZS7vjUo2QAvV39U+PDOQoCj5agLPCd3gj4f2Bjn4Fyt40qn",
-	"0uxthk/oNnvcbUVbvTbdDXfYk24zavU26Xb4mO1229FWb4c+CZus1d2MtnuP6W7YZlvdnehJr0nVe+jF",
-	"UelUjl6fVbwKzqsSBievzlaPaaGxqSYKZ+7eGpzDJzUu+Hy+6GJocHYav/nmm2/0lMRRpbPVLpka3MPL",
-	"724pCAuxhJmJva1wYr4ul8Nn7GrHGdAhdBCLGFNahxfvHI1n5AmQtudKb4mGXVwX8zvllIPdDM38enoT",
-	"gQjFJIaWfTNLwHbkiq8Y1+yF1QCXsAxq0H7GCGI8Z/YWOipZDZx9JYNah7D3NMySCYzLpPzHokH2fS7j",
-	"C84iMATUU6WR9I8kKSiESzZpkDcwrLHOXemYh2frSXDUEGvQQ+Eic8dpVabyFKbQQYGhecZwBdoOhAv9",
-	"GGyu43MDA6CcMPW5rc7VKSfd0cBkiLqsJ1LoMG/1ucSqw6hD9DzJAvTARiWVTgRTB/Soct/UHJm4S4O8",
-	"1fEWKK3W1jDJ+qkYXfSVipceaGGDwILbPpJkn0epiCPjfhXmBBrkyz4JUxYxnsU0kaRqe/DQ4VBufKBD",
-	"oNSCxeict/EB7/cRC+ezdKIMG8R2WScwluhAVrfauzXXjaxuv39f80hfcDFKMV8myam6S31f2VxK7+OL",
-	"6zmRo/QKXEQKGTUHS4IArwZ5fuiag1MetU0K5l6EzzOWJGRcdNfjbC/fn7qsE8Rk7uQi7iyW2vRQM0+2",
-	"Wk2YfZ+/eXV6+Pzo7Pzw9PDAI8rCetLcbDabzcdgijimCaykQCk0AOMPqZQsIpo/FBYsLhB3Yz+SJBzJ",
-	"TAzIEGUXWl6m4GvqW0tTcQV0odjaCVt4SvL92etXdcaVao2wfkz/QfSQBnRCujkUb6u5u+NzwKaR6laz",
-	"SbpsIniERXZJQoeSHUUBSbAUjrMxsJ87IklXKaiNhD0t1OzlwQEwauNIzycdclk3963HES5tc+DdJZvU",
-	"iuYkmWdNmgZNMKV7ZKu9Oxs/gCK7nWaT4Kpx0csJlZlGLJOqZMznziqtNYjOi2gHlSnZcnRMbObaSA90",
-	"TKJ5xWwPO7T5KYZrl0bK1Gl5lS5ci1zRHWKoahaVjWVKKWfTFpXStqDl1VGAj6tT4wyyOK/Y2EW6ZskZ",
-	"wkcrnSc7W8p+1ApOaduClQZ/dEX3Ggyy6qOpj+fkwO/H8sUgO4CJFhi+27OGr6x0Nr0KRuXhcpSOlU7l",
-	"yROsgkOZC6dZ9VjptG/Zal0enZ4Kok6LwbW1+vnL3D4p4qSL4UC1ux92iTE84qsEnAwZ59JwU1VwQAbV",
-	"xSjDULirGXS1tTs8Jed7NRuEstkrE3eKsRJlIFI2FarWxBMmWm0MDBuvhgGVdsW2r/wVxiGuJTXMTNx2",
-	"oOGWyD9zkIcyP/KVuvat76OBtp3ulb1rOerWqa2GWJAYt9hw9wrPwsyV7W2MzRkqF5Ew2SHH+0evPLJ/",
-	"cHz0ai5r1ahrSzPuFkr+ULpU57DqqxKQ3mYO0nsZk5cszlt+HBz+ePjy9Ql0/bgh1PoOSQXzD7l6astd",
-	"WOvk1jJTowR2PW+XOru/cBj6gpRaD9irF9hc8guMCYpK/JEBH4PrGzHw3jWzLxmAca28+AAWeEC6EzdX",
-	"5Q4DYnv1K5bGvUld3Qlg2XAQrsVjYCMMR+lQSEbO3jx9t//s2es3r85re0ij63PALo+GpM9STQUzpFKO",
-	"RRrppI+l8HtCwj5NaZiZsBopsPslLMt0Mkpw5vMovogz3ZTSmQ1lMkF7aLhD/m5qbW0k4gLSKVvNZodQ",
-	"0otZEqkJivkVTQzJuR1fJgQZM3rpmbAVvnIq+IVH2PthnGIhD8Kz4WY+x1mHAMAuthjVNUIWmN1lieAX",
-	"gPTLW6msKo5xCeT7uPJJhABKVlZ2mlut9uOFQm9a2JkpwpNPqJRKmJZJwZVF0/SL3bPj+pkVw12I+FU6",
-	"Pjs7Z82R8BktxwVKBDdGUebPVx1lBuSMKJ/vnx7TOFH6ZacO4hUknkdAOELCpdU0DAmeDQZr8WYi3o4s",
-	"RuLXTJAu87neYR4ZpuJK+b3IwZKZ5plKOContUGAcxzYEYXMIErMcSRKVMNY9sg2ymGfU12sokW4mqoY",
-	"aljswDA3v0j4IheCRS+0m01138gZHIVAgPKeNBM9gOdwdoy/neV5l0gwk+65YjQBzjLo0J/XkDbIqRpr",
-	"Eg/irGO1M4I+9MAxR+aUmasxtZtwji7EoJz0xSj1eRVix0rlFUPAq2mVM8ajXHD8CCvlmVoon1LAM0dS",
-	"3kSSqVvdq0JAKq7bkskruedOt1RgHdjD7M+YSmO3Cbsv1ErJWJLItff+0GKNBdl9DDXiBESvSTWBIAOK",
-	"yN4oG6XsE+S6Ful6p82T6c/6LLyUuQGbewFlQ3gkrfwxqe2R1EWDo2Eu7ShQSEqRMCCsDQXvxemgoBFM",
-	"ulleGgQvomVltkfKnQ5IugPGbQToqjm2NryGEfxbzaY2vrXHUwM5mZcKOHn+bZ/DLc3Fq8pHlIhTAuk+",
-	"TO+VRUzpCO/Zhp5vG+MGcJ59e5KVxsmPzvZazrOBZkQaX/SztfS8HwtWCaCiAZszaIRoZlxH7BnqwXlN",
-	"0w4w4Cmn7dGOkmFKWOXdyG3VtjH3NFRHZmIINURAi4X4mYbPj6BwfCKJScDHUkNfcfHaKvS8zlvLQrwM",
-	"FHuD4ADh1j63yFLXcs5brSKuh2w1tzrYkD0/yS0oMCMyUSBDKoIFEAMa58aupcR17rWypajndioA8SXb",
-	"XvqN1o3RrrepD2wR8kr2y3XTBvkCs1VpRhZctTZSvhGxYSImOmS+IEGCQDLnbFIV8DtNkomyC5R5UED0",
-	"D0Q0ShiwaUcA1OtOHBIx/BX9Q3BpY8Eb5Ac2yfE0si/G3LPmepwiUKcnRqkb4qwGl2zyIuZZUGuQ/eGw",
-	"DqyC83Iwp/zAeeO7bgGvX9cQ8JS3BQPRg/NRnOLGnCplPBfqlFfbvKf82Fzy8e5RRHeUnHW/nPqSy/O0",
-	"zkSuZdId1CnzWangSC5E1K+QhskKH4sEapUHxtXAtY7ADe1H6RPwMgCHQTMnj5xl9CLGYFZETlIRjYC/",
-	"zsvjSni3PK7Up1eMTFjmtjoCa2R6VJIMaMQ8n+e9I5VZcskmymLojZKko9NDCZKU6vaHIMNINRUZzVhd",
-	"nY4kOdR0a1cyy+mhpAcIQS4datMEo7tLhBvO5r2Kt8+DNrTSrwOAwnpfDFix2EUXLK1u3LizhvN4P74e",
-	"cqbBq9DLdwBPVK9UWYT5axfKUWLE8V0ytSujy3c//boZNnvftUa/u9z+ftCmuz9mJ4/ly/TpFv+n48Mn",
-	"/b/cuTiowPlKYyrX2fx9Ckt0+RPnTL9WTXoLzvkev9yePfoJ2gC3soUlxynwR63zNg/G672mMtKZHfcL",
-	"Q1oBV2qZRpprAiNh2zAVA5EtSO88E8NYlykkjEodF4tdTUiqQUK7LAk8q6Swx92YyaxGYq7TPvkVPg8y",
-	"kS9qqwEhl2LU4AgYuUGf5VeavjPwQOwy0wVeVkAO6OYR4HqT72KWRNIW+yBaH0Oaw1h3RWyQV8pBDvv5",
-	"66XumzldW6xG2lMODFb9mAC8kgi28kdpyZ/q6vQf2KRMfZ3gnJ/yU3zmtXVXPnNH0YrK6Ac2ecFopC3z",
-	"B6ns4JNWOpWrTUyBJ2KUnbA01Cy8XsVdMjiN2uq5jijVk3/fcEv7sZfndHAdul2l10HHByJ+9eJxpCEk",
-	"hbF8PhcbN5DD+n7LONccMWiumCZYA10PeUBsUyTz2nLRg47ljnW9R6gtYVxBmEH1uhWOSvPod1dnLupw",
-	"heGIU/OSdy3wbpuM+J4F6F3LoNWRnGaRraMKd8N+VrqjbyI+rNO9qJDEaatUeLDy1XXGglSN1LB1tSKJ",
-	"4IwLlkENCHQ2gKJdwWtYraxcf2mMPgiP6kiBV4wUFCXPMivK57cgedDXc12oH9jka7O47iEMubrTmYeM",
-	"1GK4ZJO18Lhl4fEc2F/cKadmrpfLDmi7YcvgP5jYxceNDybcMZ9X8S2QrF5ho4+gg84Z+l8etjqBBE9P",
-	"pOyKpXtkOOomcYiCJc4g1NdljONx2WcR0GknTFkhB6f7352TSIy5Mvt07wPEdBuZUazrpxIAIvsnP0gd",
-	"kBxzB82ua+JE6nPKMTupnDsLqi3mlj2o4wbJITQ9rcVwKxFj265Y5m1NGm5FlFNGp3PGXUayVHmaGtWC",
-	"9rzz7pDxBcmFduTENF0CZgmcEK0UInSjCx8d8rSBmbF3ozSxjvQzETFgQgr7LLys2eeGJBOi4XNNn95x",
-	"HHVy8ubpy6OzF4cHxqMuhKV9XtU+GXZ7HQ7reh2QlPILTSqhRA2L1FRga3xk5X2mVkb9meBZKpIO4aIO",
-	"ayUgMsaV4XPdNWqPBD/VsdFKXfeTsX1x4rCPqkVNI5AN1ElweE4voGAh8Cv+qNncDGWftrd34N/MrwTQ",
-	"sDU46tVfCc7qxzQL+4HSNBqfVBUpCb4JaqhDNptbNvSOzPINeMpPdd0wt372Yr+9vWNLJM5e7Nfb2zvF",
-	"9kFqhwHWNUQUA5Bumc8EN3zNGelOMqanDp7dbu6Y6dLPOlU/qhfQpxkW+jQDdgWMsjAeaf3X2gFrnlh9",
-	"2oPqiyuW0gTvIHPUaj5SUm03mzV8T/Pkg1gOhYzVru8QmmU07GOcxhoFo6F6GRbBLXTjE/gmJp6i15BR",
-	"zXs6haI5KN6cHOyfH7r8BqLXy/uLlaEI9Pyd6j48Nwz434dK9uYnlUEbujTNU7FwSIEOadbPw8wYNb8p",
-	"TTO+NaZC86eaKHXpA200+6bPNKng6ae6MfSS5zqp3ps9dzr1O/sRcFE+kkSLrj0iBnEGEPNSQSg4K36u",
-	"VqPZaM1JVet7rpypxnWspdxKyeqnk4yBUFip711PSTwQeNe1EkWYsawus5TRQdFaVJ+VZpVOpRtzCi+f",
-	"IckFkrHMMw5R2uDsqwntwy6EkewD/QPKOjlrcewnYyX9AyBqCRoL1wbjo4EyfODcyi+zY/MqBU00+7QA",
-	"laRHBvR9nV6wbzdb25s7zWbTI/FgMMqUdaOFoLWCPNDYJLBarVFYASVjmBWyJSPJpe4eyFi1yL71K3/6",
-	"wx/9yjI5vOIAXjJ+kfVnn/0USHEAHQYck7huHklUiAs/gV0fMc92oPV0zOOB+ixN+zlinrELhjaxUt8l",
-	"Lz9Hly9+9pBmyuSudCr/zK/83Kzv0nrvlw87Wx/9yj+qlC2GaUujPOhmrBy0aBo3lk4z270ybVXMPn+B",
-	"eZGIMUvrIZWM9Nn7lWfGnZd5s2JGdT4Zsvrroe6LN29nciF53OutuDf12WW7Uz283dy5L7k0ZYPpKV7L",
-	"qLWMmpJRBXO8ZBaQQwwFFsTgUV7V8UhCzYENLdPi3zM8sLo8w0eovfvLX9TxPxv4n/I9vBara7HqitVN",
-	"DHGV1DZAsBfaZAwnpFpwkyFqEI7SFPY3F3ZrOZLxIciq3/Bi//i15YV3boIy22rtzCsEgOox0O9lcRO9",
-	"/3UUZLu1s/2kvQVGgay5WK3WNWoH0lSkS3P8q4xoeqetpIW++WQl4/vfLFAtHz9v4aRyez8pcm6iSISS",
-	"U0bDjLyiQCfcNTGlJcHzPk2y+lAkcTiZHyRHzliDEAB8q2ElCQYxP4V0vAx0KFen5yWp2qAtHnmH608n",
-	"+zyfH74fCoJsh3UcH9ELpKarEFIIEnISDOj772icjFKmETQBGeI/9BIbEJoyn/fwJOnpOkscskteb/OC",
-	"gXp3aFRe8yxBKx1FcUYScYFBWil8XqWAySFByhv6hg11KZQsYAwQuebYFUuJZBAut3FJDSCTpKr5qDyy",
-	"3fS5niNP17KrF1lWAfGcZaf8BU2yE/xcDxsgfGcZvHwGlnZPgrPWybrbpobsi7HDTx2mVPbrdAx9WnVC",
-	"ZWhWaFk9wWhZKl/zXsM9gNOXPD88L+yOEvKGL2lvfGo7WNR5MyIRQYW5QK50tpvXABI603fvWMLf+qb+",
-	"YgGEZyy7sSwoWiJJjBifJVWMaNhMgQRJtTuxlYg1jzjVjT0o3yuvYNRYH7BKVio/RHflQZYe6nn5XGWH",
-	"GoiHTaedcd8/rvFejZbVWTc/sVao+P3/4Y//8h/+zf/1d//3v/i7//I//Plf/PXf/5v/9e/+9d/8+T/+",
-	"93//v/3zv/sf/091unYL3qRJpVPpZ9lQdjY2InbVeD/6NeZqkYdiMAOicQe3oXOqGzbL+Y+11/+tTRpG",
-	"lc5jpYh4RDOh5AG0KQbVtD8c2giCdmJj7h6E1OOCoqSSGiRlPGisiZowvO00sL6lvgDGSNR0h5t0c3Oz",
-	"xXbDKIp2nuzu7DYfs03W6/V2aMia3W631e3ttLZbTdqKwu3trWiz3d7c3d5kj6Pe9uOKISltNbeebD/e",
-	"cTuQn+5/d47EHs4btT4/w6mRU6ujYq3wWJvKd1hqW+KgrwCNNSBaS/kxhAx4CcURImIw3JJXCnVIYHzf",
-	"gFRp7gg7zjG6rqLXU5pyD5mTNTWHrQswZbhlOh49aRImjKaSFBzrwEqHwPN54Iw58EhQ3LzqCPaUeApZ",
-	"L8QLrYixhV7rM+h+p8hrVYDtG/gOC4qZ5ta4PIK2pi6+YrcUGBJHN8zntMryOV9JtZRZl9bduGYNAK7/",
-	"dRnU2ou5QRUqrJ08xrmCVBZJ0qXh5fzqhLdx1o9SOpYzOFRZBKLmdHKcMJomMUuLiC3gIkD4KfTC9JAk",
-	"wXQedUpGuRibBBeCacsAYLUGeWYKqUacg5yHlJUaLfe5vpeS7wNxhSx5cab8JxD/AAFNBfRbCsw0BAVB",
-	"X9Ng1reG9CETP1qI9djOywKoboNA0JmL2RnxOTGvOxajRM3DQE0K2WruYkNqdfdCIa3mK80EuRBEDdfw",
-	"tnZHcZLVY67PRNAoYsLLh4x0pDPAYuymBZHqOIMSXDNChAzQTI3aJM1yCKn6uAiwRkqL/MY5ccRb3YA7",
-	"zlkl8onz1H2VXlNfUUOOlZLHHuFq3dAew8/hKFFbkYLfIADfJCDgMhIr2MuLT/B7fyJo9athqVBG/LRH",
-	"cx3VZaTIvWst/HzLlNasWPlKmRaunaFt7s7L0NoVo3sJWQlmfVczrVDsgQtJCSQlS410uqtk7SstKqYe",
-	"B5UhjsibkUeNL1q9q21mOSWsAnDU7arZUjy8ATpwbqzyBCAiDbI/EMDwzeYbAEoIq1UQGNGCnU4DI4AC",
-	"XV2g3SSf697jbmNSzJDozqVHEVK/etjYSkl295uCQ+jhTX3+cyEiA5iW/M9fdFJf7QwaQ4NzD7gbC3q7",
-	"OyGSDSjP4tCoN5+D5YF+XK1BoJOYO5COrUjRfdDxQXrJwdzq3pt1YHbCO+mSCgjlVoM+leimBTV80ziz",
-	"GHh4UQiraZUcaNllBoBaHuZn6hftTVLy9uj8xcHp/ttXhdIhG28lVXOlsfK48nXBCyUlA2ZXaog9rcax",
-	"u6ZjPBHwAF0LCo7UGmiLcKFvCTfvqy/oTIC6I4TdbA4bMVBE9rV5pMzE3OKB1wHDJycyocMh1ss4IwB7",
-	"Q5mm6YjlbdJwILrLfokl1GXZmJXMrBp6lb0Pk5GMr1jNjtXcT02teTZ8e2M7Uq5b9Hskb8UafPArdgb8",
-	"SgcnwCN+HossHDUznR/0uV+Z/oTq1z/94Y8fA8jrmx7GbrjgukU/M22IodR4wAYinXhE1/sZQQArv5Qd",
-	"TP1wyvFt7yv3kF+woOoEd0OxomSmKGZ+JuKuqmKMIChAoN2tkY64RAdpygPIK2lwyXPogUulrXZjUW22",
-	"gKY551WLe+D2EKFl78wxrIiRRvMOVUcsvqIDVvOMfEVPUmbAn5G/PIji6RdszX3BXKqvnFfC8Od1ioQO",
-	"tGb7xBwNXMGF3kXKVLb2wfnUynAVnIXPQ1vmeYmeKUliEyFWSDmpkelkSR5KgAMrJAI+esZAKbzGPwY/",
-	"7ls3ieOPms32jrEuvtXWJh41G/Fbu2PxeHHVQrKniZtFMhY9kkRPaO2mk/Igc1nOlzLwiiUf6k6zTDNJ",
-	"pRVWxTUcT3xVUCyLu/wyCJmr/wP9Rq0wFUR9EwTOQSnzzT3Du3fyPhvAs4QDXqn8UrCmtnNW8ULU1C9g",
-	"uLMt8rDiHm+/ZxxQZYVONYbD+yJ/Hp6EpKoIJKbk+zN9E5+D4UdoGvbVyKEhf86PQaVkmdxz2v7ndK2J",
-	"EJck5jKOGADxserJNtT3eTcRXQKEd7Co+hR8ZaRTGKdxljHeIPtWtzkBVBMX6zsWVY71iLnPla2Ke8Vz",
-	"QmtBweMJtNOknaR4CuXqnNgg38XgxV2x1Oc/vfnd8Ts0Bd8d7//07uk/PT88I1XDHNhqPt58vNXKgdjI",
-	"O9PaxL1jgnexJJdsmBl/Sc184HMq8yb3Q5pmxUheZzqSB/zdug8IBvWAw2FO0kx5I066jFDp8zFLEhD2",
-	"EzIYyYwMoHBCf1HLFBGqN3fr7gejJIvVAA3HQElW7Qspdl8YOLTvuaGmum5U3fWibjgV99aOfg08+a0A",
-	"T24fQrJK/0RXyayJeL/UGCkKpZuWkbimw6LOipeOWSLS2TBbHk+qOjuOdBmGT7gY14rNBsGd9TnmIyHc",
-	"hv0TZ5Elrm5PXbi5dX51HQa9YA1ygk/XIJiZMJdJtRnt3R3hcJxbTOXcrkOxS/adsOOqsBU94htrWI1j",
-	"+JoIeEsk9OoSUDNL6jX9UWvrh5GQW4NIHiKXrnavPkWE6hU7X4Se2S6tfZqCfMDEjyTVZqPRajZrNumQ",
-	"yzblA5HcBdqzIviSsSEspZ5IfT7OkQZW+DbIKY1N70M8HTEQOvlkXC907BqkSYZ0JJFf3SStTLrHwChi",
-	"fnHv0hEKhHCPneo5XgvIGQG5fW35aCbzYQMY1vLyIYPuSsTlI5nXD1mTakUZasTMMjvUSQ1ZO7Qzg3GT",
-	"mRjqRC5KQQzbGFJhMETTEchNKEC2kDkniYAINXX5jCEJyfupZ+q8rxaVbjbagvOm7M9comuaTgvnA3pM",
-	"Y82SrnoH2AtdCrnG+xXC5q2+Sht1Lem++nIOs35vZOLhMblBh8MVAUSv0Z0thclOpbhLgEQIUdDnPcOW",
-	"vz5fBIxRJwU6oeOgjsgqoKM9n+tHSSJGmTIGndMdca6sVnkZD4cswtg013iY3ihJJnAai9Qt7CsO6MTn",
-	"XWbtWg3nBekV9EQaMgcJU0SrmEuuDMRpBrZiHqJxKz4vnZNp5EpsECvpJYuIMwbsdVcCLYL7+DyWpMsS",
-	"XT8/NbpHkgxifjYaYnML50IU1BopaKc5pGk6yemS36RJ4JFAxr/XHzHAWKSlUN4/+YFU8YdMpEydj0MV",
-	"nPl8TDU8rLZHjl6fzTwmv0bwZNIgi/A5Pp8P0HEmyx7/GOAb3gbohpRibnyOoBtS5YKoYXapZAh4rnUc",
-	"bhPUqwTp/w1TiE42qXVHeagR2wMaAXMzlBDrM0ALynz5sSvGM9IdSZKxJJFIUwIQ9ZiTzSaRLBQ8ggeN",
-	"RSqzmtLBegj40aCoKWcAF6l9/XGchX09UH3HtrnhXBDR/nD4cFBErmjSSxSmGAQAHQ4LMJTWKgibZ9hH",
-	"e7XKqs12BfIFWFnVbm093nqyubP1eBl93gPBq+RT5cAec1WxDLHibMO5YJV7Q6LMfsVvWzdCnMDWScRF",
-	"pVP5T//vv//zv/3v/vw3//t//p/+3T/89b//h//5X3n/6T/+qz//t/+ykLz6w//y9//8/7l22sqocp27",
-	"Gl4W8ld1/W71doMOLyvesrnWi9QkjjZZtL3TDNnWE7YTsbDb2tkOH3e3uk9adLfb221Fu2H0uN3bfBxt",
-	"R5u7UatNu63u7jZj7bAXPm7u2MSR4f+yiaJnOGP271e4hxDgdasAEytnboAwyfXJGlpyI2hJjgRcDVHi",
-	"GqYrknAY48CycLiyXDNyZDGTHfN7HOHhudwcPi/0H1+ZkyNP7H4OVo41KcbdkGLcWI7PRzW0tguohvuW",
-	"93FU6bTaYFuUWfgGU3A72IM7UCEz4APjD5gRraRjPjczRi4tVufGMLJuHU25U3KMq1yKr6qsrouDtD0y",
-	"FgIh3ScUEJGuE84Zi6RG6aGlun/ygzeNaSQrQBo10yWd+Fy5366jnQmBvrh+Wv4LVM9AEJsL5FYFiGKZ",
-	"ZNHIB7y7hTUOhMwsQzGc5kArQYtbhIWyI24KsMxhkuSaKEmPtMjz+CmAJX2+ElqSrAqWLG2rVUVg67K2",
-	"WkAV6vPrN9aC34uxC90+h5wXQJw+/1QUJ1kA4sTmqCuhOEtn3FTbAW2rnA/03HcrQ357UM/89R8G2HNt",
-	"UH2dBtVdmEarYz71kNagzy8e9OnEDPKuX6vaYZ8M/jQRzM+B/syTL+XwT5/TknTRneM/nfzeNQGgn6B5",
-	"fwMIp/ZDRYCuLn/N0liDmh4yCJR/ijC9bRiozX/fEw40hzV1R+Ely0g6Ah4unyMmwL6KSfwV0U+zIFJy",
-	"+xjSG0jYM+bEm9cw0i8fRroWul8VkrQgc28CIZ0RxNfBkpolch0wKakauX2hifQxYebzMsyoXYRdcQXi",
-	"NU6lR2IlwCbzQaPTRqvPPydq9AZi17zXV2rZrmXbbws7ehPLMA+UfTB9ST8uzNPvn/yAW4xM4QY92J8R",
-	"CbCvGoW1rht8mrgb/uQEoPD3Bh1eYrbD5wXYobHi7ELKG78VDTtEtmqcQk7kQDPILHQBgJnTJFYd2lon",
-	"XFBTYgTllhmEBFAixtmpEU0kTFnEeBbTROpRl0b+Vwv8e4BUnRv29/kKcf9LNoG5sQLRCWfEmZHCObIL",
-	"rPGMyQxCDKwnUjZtl+8hk+FEcIZtJuMsp9xg72OZkepWc6vmiN5HElMsPkfad1QLMBK7FciATtRYoGEl",
-	"DESdqkn5gsNzeoE8bHN6UgJkMyg03wRuPaP0REqCb4IaSv3N5pY176nhj6iTYLrtaWAQbgu6nWZCrzja",
-	"y4B8BNcH3HCqPzI8u93c0d06C+0IA1JNmRwNaDdh+SIDeCZeDJ8M+x36nBRbHqIqa+3A2VonqhUv1RTS",
-	"BO8g8w5x+fhJtd1sIglxUNKwuEPm9Cc2rXrxQN4ZVH2uV4LIUdifgkAvw9PaJN6WOh/J7Gb0suk9uA9B",
-	"+oea5PFmG6neTPIVadEWJixKOP/N11m1eSW9fPfzfv0vaf33zfruu18+bHo7rY/2QT+36ru/QFfLD01v",
-	"96PvqweXNnRdOlNPJxnDHpwrnHzUUzsaNvR1rZdb7XV+bvfN/skPX3xz8zttXj5POHw5/co/cz/kdfPt",
-	"qX657ebOfe3zKZ2dV7Ks9/zXvedX6w5t3jOVmVbkeCSh5sAnt4/G1tF1/M+CRtJrMfXQxNQmxghmDQes",
-	"3X4kSSiGE1ItuClATajrUfYIF3Zpu53L72H7f8bFtO7Bv+7Bv+7Bf6Me/FyZJvNCetjy/cztgT8/rYCR",
-	"sj1CJdm4ajZaiK8JN9TiHI5kf6OspT6GMkI6YMkzJcyxDeBst2zTl/8lu6DhBLtFH+CArpsFXG0BFx+I",
-	"j8LH3izjl7H32cYwofHUGIxmeP1DqVKY3jbPxIhnLHrI5WU3TMk9lLI0/d2JXp+4aEnVLlFPF/9rOpWa",
-	"s3fMSi/dPXrH3d7+MVv4U3aQGdS97CH9sPUu+i3tIrNKP2EfjfK63CUEJJr0mQ5MFqcn0uJjSFXdvK7u",
-	"Ts4OfiBtyG7opko1b2oz+TwPJMKJmqWhGuCYjnhPBJ5DaHH6Uv0Zy/0rGidgNXvFjkbWEKuVMh4UNoxT",
-	"jzwbrC6jFkCRpVzrH9jkxr07Dgp3gXjsar1DCq01bvZs7PLoZM3h8WUPG9Lwkl6wF1T2K9e7+zl7n82/",
-	"b0K7LLnVO+LKe8PjX0fX6Wa/yq1j+UwMhpRPdzPRArArRMKomsS7zNrPX7RzzH7cOyTmPbEuk19ZkupZ",
-	"Q7l2EzG6sk2+zETB8i/dfcbQxGA+2GFDsQQ11QDvHpBcspyNwpCxiEU1IlKfawolDdch1fzE72icsKi2",
-	"Z9OtAWzQQJ2LY9eseBCffSSJGHNLIQpMDMBgBG3atNInWvuTIUvzQeqRS4/oohQmPagYG6UM06j6D8gz",
-	"92mSYW2avYFkjDw/LHSnUGfVhyKJwwlks2HommPKvGCe+u7TKyS8ohAZVnOIxWz5yPdB/UgSvP4hWKQ/",
-	"Psk/cuIKdDh8dzVDQo9f/t0IJNq7WD34Sa+1xba2eyFjtLXzmAILv3nFd5dMreTo8t1Pv26Gzd53rdHv",
-	"Lre/H7Tp7o/ZyWP5Mn26xf/p+PBJ/y93Lg4qnpbBncpVW+m9lF3FYiTfwdF3In1XHNVVyw1RlCyx1YMW",
-	"ZvrW3t5v3duTnF6ydyGV7BMF6opeX0Gk5o3b0FzUEkZLvj0jDlz5NSUalgmGm7p9bsjxHoXA9Tfw2tVc",
-	"u5qfsInR1noXruRyjk1pX2Bdy4DQ8NdRjDlQ8DOrKaNhVseixXrugz4GJZ/QjKU1EioDpOHzM5awMNP4",
-	"VnxoV5kD+JhMDG1vV02kYF793ShNLObM0hLTrhTJKGM+f3P6co8E2nV616dqpOpUO4f6J6B9cLtPwkxI",
-	"DVEb8d/Hw2HML/Z8HmA31Hdof71LEYrmiC3ToZFUReoRYaiyXCXuuXyhjCu3ObKGlbm+Vuhw6thPl2zi",
-	"8i6SKJZwB0KHQ2+GhRBBj3HI5iHEzFR8gvMNou4Wve8S5lxj7dqumXSmqfEeaTWaqCukWkdgvV2jE6hr",
-	"Zd2uOz/7PoVlp3M/Ru1N9UDdU8tZ/aEJLEsM/8acN3LX/Y3d8NnBo1W/eNTzhvRp0YbZsVju2jjS7g/R",
-	"hcPIuSFS4KkVvbxObd7QZhT87Yzy6IKLlNlaC7uAQxPIUIdlbd6oYvkuvMuQh2PhaEEV856Y7wvdsNeY",
-	"EtR32WxMvqMmAml2bCzfGdGYM1LId7MNyYrel7tnOpUntEnpNtukO92dXrv7hO7QZtjqtsPNaItt93aa",
-	"j1tP2rubdKu7He5Ej9mT3m6TOr87d5xuFQatv9+lI250iZ1sPa4STVPpVP6Z+RKzesVwgl7bfFzHsO4l",
-	"hrXcPoN7pldG7RY/AzX9OgFAwHQiLBjQS6ZkbqDWhN1lnY2NRIQ06QuZdZ40nyCzm37mjCRFo0EXUkiP",
-	"hHSYhX2KuYL6gMYJUcMEsW7U5Sjrz2ENRhtEGWLDoTRt5OPU4NcLdxkOZcldzvKyDonCG+/pXOlUfsg5",
-	"47CGjrRMWM4NROmTj4BBOiMIJYn5BVJjvTg/P3GujQdllx4TKGqJZYaPxSIaw54GhS1KIUHIj/GocD+s",
-	"hym5K6wjLrK4p0W3O32wbmavMZgRGkUpk5JFCHUB+ppGEe9ecvWrGaIR/IglfPruWDSQovxT2B3h+gn7",
-	"J0e6OUe5r2BSWMpN8CxlvdIVmuFdEqYRN8447H6aZzEMRP5FyEiy1H0L9XPl4y8f/78AAAD//w==",
+	"7L3JchtJmjD4Km6YNhOZFQSxcbeyboiEJKTEpQhSyu6CWnBEOAAvBtwjwz1IobI1lpe5zPl/gLlMXucw",
+	"h3mfNPtt5jHG/HP32BCBjRRZ3Z1lZSkCiPD129dfKi6fBpwRJkXl+JdKgEM8JZKE8KkdBO/J7B3BHgnV",
+	"Z48IN6SBpJxVjis3E4JwELwS6I7MHDTiIRJ0zIiHQvJzRIQUiDMU8kgSgR6onPBIIszQAAdB1xugnyMS",
+	"zlA8Y7XiVKgad6LncyoMT0nluPLTTjsIdt6TWcWpCHdCplit5Z9CMqocV/6X3WQDu/pXsavXXfn2zTFb",
+	"+IuaaskO0NYA3335/dffBttqKeQrnga+mh/fffHIlH9xJ1jaNcLakyXCjipORW2chsSrHMswIpst94Iz",
+	"l8yvtY3usR8RxMg9CVFIIkE8OFXK0B6aUqaOeckZ6qHTy5rirx8IG8tJ5Xi/5VSmlNmPh05FzgL1rpAh",
+	"ZWO7vBs6JULiaTC/xFtGv6Ip9X0qiMuZJxAfITkhObBYsshkgvRCAywlCdVb//7X2s7R51/qTn3/2z9V",
+	"ilb52ufuHfFuBQm7XvGtR4KESHI0VI8iHqKIwZ/Zm1dPfanVGiW3PszMs+ntm9dh4TNJrjEbF1z/JSNo",
+	"OJMEhep3Bw3UB/HnflSrNd0RDYWEP8mO/sbH9ovBgmcHaufmV/OiiEYj+hX5AAVmhOyh6MdrO/Vao1l2",
+	"k3oTJYDW2NsvurUzEvh8NiVMll2aFz/xSiDqZZbVNCsJsJwk66CLr2XEwymW6jkm91sVgH86jaaV43q8",
+	"QsokGZPQLPGeuqRoeW0kJB76BFHPAr0HDzvoYULdCQp87BKBqESUCeoRdfI8kvAnwe4EhcQnWJBXAoXc",
+	"93kkq332yRBNKh3EmT+zD+lniKdGUFBcr9VQQEKXMIlwSBAfjUhIvGqfZW7ucFRvkdbeyCUE1/cPcAlY",
+	"e3aXJfdXbxxmKEW98Db5A/M59i5gzPxxvaE+QWo64BqnnEnC5M4ZFQEXVD2jTkkSHB8mZwSN6T1hCEv4",
+	"AsAYRYGao1qyEfinFAj3lm9CLfMdFpP5DfTetXcae/t2eSPqq5sD1HCQzx9IuONiQdCEfM1iz9Go4bZI",
+	"3TsYNvGeu08ORzVcHzbcptcie6P92kH9sHHUxK3hnrvvHZDD0RGuDetuw2uS1mgP71cK4XyiFrkI0nPk",
+	"E++MPv+y3yqhn93RBWfkHEu3YOedGzwWsGnXpwrgJtz3xAnCaKpeQFuKpPww2EZjIgVq1lql5L47UgyJ",
+	"7OiJyoCt1mgVrnF6OsHyZhaQEt7+aULkhIRoIHE4JlIJHFQgrCn/Vq978fZDZ1thIUbjkEcB2np7fXl7",
+	"leP9+rkS+HLNCjYm/XYLZkcd5inmV0T8/RmaEiHwmAjkhgRL4ilM4CEakhEPCZITKpCkU3KMBo1aY3+n",
+	"1tppHNw0msd7R8d7RwO0FSp0okxdXZ8JEt6T8JV+Bf2dMwJncf3mFDWbzaM85SgYseRMiNnDqkfQnarH",
+	"31BfGhrbnb5V19H1rhSEFxBauK15BlCB77/UavViFBnrUTe+K7Mqs8b3ZPbAQ+86HmqOX5GvQJoFwaE7",
+	"ATK3dTqhjAgg/R+wpMxBikbsUCYIU2TvnuSgb0J8n5cc9J1ewcL9ZPCotpzedafnGsjKTl9xYQOHrwTS",
+	"QDR3EQplK5uw40XHHy/MLlSMFyB/FmGASCv0mAUku9Sbzk83Jec71ROsDMhmQWZ5PYlDuT4y45FUcmkx",
+	"Ltdqx/D/5bjsoLageLc3wWw8wRQNZ8gjIxz5clUst3OVHI6It/cIPL8xhLkc1DhQcEWxAd8zZFtxoIQU",
+	"FFPvvPyehUbLGJ5Ccu9O9YcSosVQ9zzZR+EiS8hW9GTKxY+csmutgV2TKQ7viogr41LLZOnj5Q+MhAgz",
+	"D2FvSpnIrv///R//9//3f/0///N//z/+5//2f5aAS6jnKxPFFGmaJ0aGxK5CWqtLaWQ5TZyf+DIQN4Rh",
+	"thA0JTzxSiAWTUlI3fy11hvPoZBc4SJdUX2r1jUkoYNcHjFFYEYhn6Ja2UkFOKevGXpROa45mVU1FTJN",
+	"8Vezqpr6X2qZteJl+liqQQz6F5NEoHqBebJ0neb3lemOnTqzjphrJFDcvji7vuyeLZ92MzzMLiMSk3YQ",
+	"LAIvbZUqg61C0Fpug1obuiIxWbTIIBITIGgOwgJdXfZu0C4O6K76flcQ5qGQyChkxENUZonG4WEpxQtg",
+	"1nW0GTAGHZYoM2oTHwnzeFi+kXv4XSs1IfEIkxT7AlRpQ11SgHJ10SteuB5lcxCJFwrrvtaqfpktBAcB",
+	"uiehoJwpCh2iYcQ8UEJfhBCZ1fYklpFYjuYCnquWSxcyEiujeGZuWE2P/r2MLAr6d1JFbfgX4SG/J2A9",
+	"oUaa9RQkK74Q21lHYGjdwuIO+GK/ggWaYjZTD854BFaJfmX7BKAHM/EATH6gxh8ggWcCPUywRA/YzuAA",
+	"J1VPM8XIFOUFzVTcGYOuQZbCk1EbKyTTjUI6vfjSetyl2DcyQRmgGaOtxXPkEZdOsY80iuUl/zKkDuNJ",
+	"NkWP/GJhA9Gw7QKDW0SmRDTcwfqxcprafBY00XLFo2h/rVZ/vpX2SHhPXbLmgtEW4xJRKdQv78lse7Ud",
+	"PD0Dy2xiIYjoRzK7AKbmU6GEp+EMve0Y7oaDQOz+Aov9tmtezIrEree9oxVoLjwotMZoyC85Qdj30cOE",
+	"MMSnVEriPRE9Ti+r8k0tNCQi4EwQcCq+xp7BYvXJ1bZf9ScOAp+6WC18929CrT4loKknPX22TsXDEleO",
+	"//pLZUSJ71WOK2SKqa8OTKvVSn2PhERDgjC6xz71ENlRjyDseSERovLtc/phQ53QkHszNMECYYZIGPLw",
+	"GMHIx2jJcI49o+NKvfJt1YPqqCk67J74HAwH35w5fSz2jlqVF5ZI1VXCQk7QQB3GAABVGFs08T2BsETA",
+	"GqpqPaecjXzqbnjiR/bEWeT76XMzAsgp9whqIvIV1oD9kGBvBtwykaq/y/lo/iR4FLokNz1s+w0Ph9Tz",
+	"CNts382yfatj7p5bqqGuw6MCD32lZnFjv8FB8N3AIpITJaO6WCpxYhhJpbcrdOYPxFOqscdhEXAIXaZk",
+	"ZezDsJscxF6CcvmDoGZsjS1oyyIS9dD+qO428BHZGx54LbdZ3/6eQGAskSNMfeJpUcwsErk4DCkRCKPU",
+	"4iRHP0dcEjigCy7f8Ih5mwFJq+xslISurmUEY3+nzV9wJCLwHmoscLRHA4IujF8DoJEyITFzCfI4EbAs",
+	"ODK09dPtX86/9DrXH7unnd62PY+u2uWUMEm8zSCmXo46VJjlUb0QmsyFZkR+V1ph59U/DRVnN8gzjKgv",
+	"1fxwBFd45nPs3XD+AYdjshFk1BeSjxH1YSW+Gl+RDMxQvdY63DvYr9W0I/F7noR2nILeaBgKvyeaw/h0",
+	"SvUp3HB+jtnMcGux0Sk0SpmH5NwoUlKSaSDFCQqJDGdKStmvIRNC8r0O4RpLs1VFMPTE1vpujWeIj+wy",
+	"1KKu1UM77ZGJVdLuTDiV1C8FrmIzguToAWvVLtnDnFSnVnrLcCQnPKR/JxsSpVL0m1IhKBurizcSBJL8",
+	"jrDvCWswATLRYVhGIQC+WYkTr4OHiHwNlGQMwHfLRBQEPJTEOycexeBc2QgP91bBQ2CgDNGpMYR+r8MA",
+	"zAbLkpqRjxAGtxRK0cUJZp6vVIpv8dQ6Gk/rsB2QdTPGSzDQ/4v5XHX5tJIyBsSycTr4IRvr1ZwznDl2",
+	"Nhu/kUzW0X+hnow8yrMD52LI6uXjXmEhis37bYl8goVEh8id4BC7koTC0ZYRbH/jjCCfSGn8EuqjR8dU",
+	"oi13Qtw7rbLJWDI4Qa1aTbuTHqjIu1lF0w0JrGjhbg7Ld3PN/QKD03m7e6FgCyxD+kFF6CUKyVjplSHR",
+	"diCtnmmxBdaoASRlt0Ah942SyZQ++FcYu+JU2mfn8O9Z52Pnw+VV57riVD52O58615XP5cs1upm6VjNc",
+	"56L9+kNHCepn3Z7+s/B9b0oZeMJLPfNKa5axUQAcRlTIEEseCiQIMdatIOQBCSXVOqHxgrZlRg32sCQ7",
+	"UnsZ55biUSG4f29fmgv+YIkLC4xv8fMnSNEBiFPBQ0GY3AahHSOf3psXqmn8Sa9CvankfKu7z63KRhkk",
+	"pD35bUoUUzlVF5DX9rPWugInitXFC4YF5C+c8lva2PDXVASECYyyb2aX5qRuI4EBPvwbcWUWBqz3Cfv+",
+	"5Qj08YX2bTwm50Tiyjfnl/z1JzSdSjIVSwNmEzD8Fq8QhyGezW3aDj2/k89ze4lp98p7Sqj93J40y1l1",
+	"H3CU+bXDEAsWrp3OZe5mSzo2wUd8jyUOb0O/IP5rGsiZNhtpE7kgMMAcXG6C08QncglG220BTuvnF2O0",
+	"eWFznGbUvWOFYYwrnwVnPmWkPEhN2pBkMD6lmdwnMuxx945IxAMlRTGkROZYnWP8ITXhkHOfYKZmjMRq",
+	"RCGOL4h36aRuP32L8S5KiYKGx5elCgYnnoAsJLt5GbqQOs11CEMQFBIEHAQ2WFWLG1XIw+gRJfoMYpeU",
+	"tWe/QgMBP70nswFII5ShkcIyiEO2oUfa36UGTry/OAjECVLoMHuYkJAg4gsl35IZjDPVjq4tHcDbgpl9",
+	"DH8m4l6fgbg3+OGHH34YoCGRD4SwbR2vlKNUOndixQwLpxLvef6U9ltoQr5i6+BKVmP37tjFk68uCaRG",
+	"/L9FQqIp9kg+zreJ1erdhld/MuqYWu0iUqTohiKPEDCdC3iDwPQpV7uTxkY5NxH1VvPzOGjwC/W+aegZ",
+	"GJfIQJ1W4ij5/dffCrw/c56OcnknWfuZWvepTsKZW7MF3OKVj3gUxrDtGPBFPPRIiLrnDrq67b1z0Jvu",
+	"h46Dbq/O2jcd8IWsRHUUQMHA80THqUSBt9415zCdpsS19LYcC/hpiE6dQpZwJ6sopN1B8PwULgjWpGpd",
+	"FkRwirnJFiHFm5AocvdVnijGqU/Bsd4udEdIYCLZozAkTKLU2wDT/Uq/glyfYEUD5HJMSumOe/VGkSix",
+	"EKjXUaRzZwcDl1yuoY8Lk/cgyAGLODfPaM8KN4JITBxtJ1Fnok/RpPUtTJRLRenguy9/be/8G975e23n",
+	"6MvnX5rOfr0oXgfW+3ICRPBofSJ4IUUiCDYQFMoYYRuNQiIm/gyFXOroZPuwY3lh9UU4cRbelmXOLPu9",
+	"nPety66KqHYBgS5BUP3rSwCNWde6YKPZXWGOovWJ8hHCIHWeZCTJrABl+LCRIsE0piSpQpWUMHCwZm4n",
+	"o7CllJ/cJbZWlTnihRbTyzsyg30FwY5xOMYWbZE4fs0JnKCl8mQWmg/cOlES41ENDxdIONYOvjBWKvVo",
+	"IWymx3Lio00fQCmowosvA6tGytoEWD9Q8X0Q7NEy4lq7uQXmezoh7l0JS48VMmPzsfwazOLaxGyiNuJA",
+	"kZCgICRCCUCg3IESMcFCTwYG7DAiBUbbCWZj4vNxoVnSMwmghUYkExcC8+lFta/evxIIDwX3I0nQ7fWH",
+	"jMEmCmkRTox46BK9zgV53hC8Y87BpMuNOXjB2AkaYaWezu8Zvi+2rcTPpTae+llMcGNvf/VNm1zSorzR",
+	"1dM2HR0buvKkEP9KmfZHZY56AXmUPCSF9wkxGOpXHc66hf0HPNM0sXvZO0nHApmIs7SKur3KVadijZah",
+	"28fUo8mbF8UG9Bz+JXebha4SephCyJegiWl6sB4lMWc0r1DpKMyVpbjFRGATK8ciunFTSCkcNNDFC4ZY",
+	"EF2zAAwQ9/VdjfViV6kvYhcHd7v6SS2cmTIIBjJNBYQUoOnfqzi4Gxgbc1zGBBSiArhdak3Okawy4WUF",
+	"dJxS1rMu8o9Z7JjzLZUsKzVanOKyciaLUwmioU/FZIHFnmpDPRj44qftWU7A9y6N7fwBi81t9KZmwpUu",
+	"grA0YyD79AKafZOn0qVwkF/i40n3TTGxLlwB2upe9rYL6fjyqxexO3iNNIssO1gXC56JmltFDDwcqSSu",
+	"9PTZIdMULYus5QjnJBHSOTh04owNDV9Z8pY6wqy9Lo1XJYzHzP8STMeyjo0Yzksad+KFP9bGk9rLC17A",
+	"BhYf8+YtRP8VBKxEvqQBDqUS2KZZt06KmeIg2E0qrzyd+BAnM1WyxtC6TjKdZ6XULyebJ8geS1r6dOKM",
+	"LiObZkjmkDIMiQ/LFQ2zUtASinSEBcw5u9wuExJDMR9DhgQaEp8/KMaYVly2UkuwhhNQ6rZPEJZoyoVE",
+	"KbKWZwXZvN2GTtzN5u7Wn0osmGfG8XlBynUuPnKiSxaZgknCVi+CHZqCR4gzlyQCxOLN1ZdlJK+uyeSA",
+	"qHvZcxCHR7GfBqsCQTCT4N46/J48sCihVav4YsIfGJIc9GCha/QZixOqV+tVyAd/hNthLdZayMkij/LT",
+	"hJTnlNfbs+7lCfKiEJuiUDYed57w2Icgx3/+8nVEb1rYKs+2KgSZSEPL3LWuc1wRcPp4pUUHkqpdV6Cb",
+	"PXVYTkmMjasIUohMfbs4OqVUPP8eITNPH8Cy5LifnZOnr3oNNp567cWEqczSHyVN5Xbzkpewrjz1GjLu",
+	"U4aUuZKAZIqZpG5Mjs/bP15eV8+7F5fX1av2zek7E9XMEqYShGTHMr2tQb3aqNZ2hkTian2w7SC1ARwS",
+	"r8+Gs3j4HTt8EBKXeIS55ATyWTw0JRKrHaCtwZ+gsmkc6u66JJDzJQIVS6jP84SUMrtV+4+/1neOPuvC",
+	"CzXn8Nt2v19d+dutHfVB+4J3Pv9pq9+vZr7Y/mH7nwt15FPs+6WM4rT94cMX4Bbgo4aPH7tnnct5ozX2",
+	"fU1W1qpo6KzBX2Jtep4vq9lfmfzbLDfuXnzs3nTOHNQ+Pe1cwV/XnR87p/DXafvitPPhg/qzc3Gm/jnv",
+	"9nqdsxz3bjbWY0fmLOIlFxHIUxxId4LneZGrfygrG6CT7KAIyBC7dxrQE2df1vW1P6yNmm6N7ByOanin",
+	"5e7t7RzhveZOY1Qf7Y8O3COvURhEpbM1Sk4aloewQBhdXbxFgAbGrZDMrL49hmF2AzY+GWJB9lsO/fj6",
+	"8vqh9v7tmLfb7fZF73bSuR232+136j9tftr+V/Vvff9vLV/9Ua3mjPXFw1aWX4g9U7u3BVfy7KTSgsIa",
+	"JDIucJhKNYhLKkLFrsI0g1OoLJm1UueJq9bVXglLXE+SRCJGBBoTiVq1teVbO/cN+SpXKFvrVJScexWJ",
+	"ia5ee02UxldoVP9yn+xl4Skn8ytpDT59iRj9OSJfqLfe20nB3C93y0MzkgK8Rjn38ZD4680YhOSe8kh8",
+	"WW/qkkFgAV94+GXj8xNzmS7JLnuR6xLigeM7+fYN5BAXgGUe6rMbLERUCxvG5lcGHf+5LnnxOdgBF53H",
+	"BzLG7mwpxnzcHGFu4Si7G5/k++fFlrN1Ji4e4oOa/TJsb3hsz4En75egiQGLlZDlP8UFLzyJ1RElF/SR",
+	"PQ5tHeyyEV+6soJB4b05jTr5adXF2fkX4XBR6Y645Lkuas/DJE43gWRTK+uBCIlMqFLyanWFSPlyH/P1",
+	"h8LfqWjfY2o8WIU+WnGOmYcl12UE5x+IYWVu7AC7d3gclxUv+71XZqUqMGZOeOR71xF7DSJR6sgL0oJy",
+	"Z1v0VN6HljqM7M4LhitdTfbQs8eQ3bQ9vIKAdzvYIrBcAVu+0DXQZSmi6NGWL6kUR9KSzcag/MXYJwtg",
+	"+QteBsxfbPma0gemjwT3L5Ml8P5FrAvwX8KIfdFaQPoE5+qj5EgGCiMGjWkgWFO/f6K+hIJl/IGZSorF",
+	"oV+6ZrCdNrS9Ouatlxo0crdbUA4ABoIYO84R97WfAZKn8gs/QQWT2/RyQx45y5LEcpxOAUXuggsXv+jQ",
+	"sxCUA8kcBOTuuwzXi47ZyeBKMb4x9TMuTga5ZMSWYL6n5EHXXuCM7Ei+wxlUZdfZ4m5qmMKoR7lKDG5S",
+	"29+peCEeyZIARQaBlzpJhWSTuAp5m4+FPLclLFbV/O0L3z4X1aTwsVTAYwpjxNE52hkQmvIYjOjqOKXB",
+	"Hck9BJSxMloSEuz1yM/l0ZpKGiDYQ1Mc3qEtHNdxGgjy82D7BNXs+cgJZWO1NvX4ihGMccnvJyw3Po/7",
+	"TK0ozvPPudht4fek2Ex+1w5SlElRIvLV9SOPrLq7xyabpQqip1pbpAEuu7nkNuM7t7C+LOcsjarPb8hK",
+	"04l1rFmp984jHQnweOIwjWQZsqTBdZOr00MvO3+1lRe9AzjLDe/hxVxgWSB6lA8sv58XvYx1vWDpd6+J",
+	"jip6PFIsZBPaPZ1hFAk11RFFG/CDZXR83SSwYpRMKGZ6+GUoqg72RaECbvYRUJGq+JpdiCi6ZPUGigIk",
+	"ObjzKFNsUHF7kNkzEsGJKfmBpgQzLQtrcaYQApb0KZi/AwgeSMpMl27DXSGIBwp32RAeYqt4LYyTS1f8",
+	"SqUPr/AORNyAepXU2Vrhtbgslw7jWp5plhyNejoPIbb2WLyKOJkdBnf0uRVCv07JNoMXOYB0GYu4HszW",
+	"FFMWf+JhunzWtq2rLmzxi/m4RVtHPJM52Fwtb5CsVpJthXTwueJqRZHuq8KAvhKnIk03k2xma2M1Cgnv",
+	"Xqy90DwxtEtwUiftxPCRBYrUnMtB4/nJYhYy1yGKkZB8mgpiwJ5HddzHVWoZWqvKBTjc9m4uz9Hvv/4P",
+	"qP/zY+/yAumh40Q/j4woI2ntPzmyMzLlH/iYFnpSoYqBLtJoy8DAV5A7RyUSEjNP2E4Yjwr31QUexcLg",
+	"M70SIXkg0AMP7ygbn0CiLVL4PVZYHve80+VNVotJ03Uuy/b/46cbML0M2qb0JrCuY/Sa4JCE6Pdffxsg",
+	"bgqbqBd2f//1t1QRhAXhayu2Z8pgiynJmRyXk8S56SP/vOiWnx0nEvhaAx3il0q5app5rRmuo46LlcbH",
+	"xvD9StjOXFDPJh2RA6UssE/dXGWf5PvHxc7GK0yxx+JbzTmt5uE31RYXqnlgYSJ/rREn9QzkY0GWPQ+B",
+	"I96RuM5DbqN3X376uenWRm/q0V/u9n6cNvDRR3l1ID6Er1vsXx86h5N/2x+f5WL1V7ibZEfzfKUn8Vg9",
+	"tuRo09lVcWGRz6kaI9Wdzz8UxpElUlghZOzv6DqiSjDRPbOgmDimuWz91mHjqN6cT9H9/Mv+t8XzXkVh",
+	"wEUmJOa687bbu4HindedXufmy1W71/t0ea3Otnf7+kv79PTy9uKmMFYGxv1IQjoypXDn0ahAPPHI/TLh",
+	"5B7GLOpt2dbZvYpPAU1GjVrNxHWdIIweQs7G+gD1l8JG4iwp3FAiPMYLKcKOue0/O+2bv4A1aCCEQ3+X",
+	"JRdeGTNVJ5aYcFdc/3y7ChG5LhFJt3/1JlRzTm+xoDyXrkSg3R4g29iOIWiCRdzjggqEPY94KIDOTPqJ",
+	"Agt9IXJ3fo6wrxXEdzc3V6kWVDFUphsRpvNsE2t7qmaw3mlhNmdJAGi/UutXlBBh3nVQv1LX30D7hFxx",
+	"mzxtqX/+p+UBhLl0RLv0QszJlKv+fqD3Rl2u3iH43Vq1mpOUYo5BciWjG4ylG1l8K4XitQtrpEado52m",
+	"w0xh+zvbm8VBuhZ8XE4fXoo7sKAtrIE6wFJ3Ak4eErlS1JbmFRQPLgDCpV1pFkOL3ttiKHlDfVIadv2m",
+	"C4GchYZUa/HL91wvVYLXas7+D5DGY7vLq3WUnVyxzz93Qrl0OEZHI9uvU9qK8VnRVEcW/y0g40LdY7JK",
+	"y/rCXvUn6W72BozWrUNSLnXrnFFFv3GoZFVIXFePO8ijIXElh04taqgg0NLoUugpTp1/XVrVZCXoyLE1",
+	"W2rCOrYX1ZxQezI1JtQ16F8G+lzVo4qJQc+Vq9vXH7qnX26vP2gpXRDp9FlCF2Wm9x4QQF2Ab8KFRFsT",
+	"znikDgH9tPOGhw849Ii3cxVyYzNNf/uOC2mKpy6usjJfC2VScQy4G399Gnad8rKDFvifXRqLsW4d+s/D",
+	"MY9Nn6Xa6AYm20KJtvC89GWVU9rL60/t6zMwAOk6vUwxnDG9JwINprY5+sBBicccPCUKsMhJqhWCQmuB",
+	"BjykY8qwD28MecQUXro8gApnVFZRnAirvoZVOfp3bY0nnm2RSb66hHgC1febh+kavsfaHcOD2Sthh1DQ",
+	"70bQvXlEJdoayDBi0MZqsJ30xbTLwMhu2zZxghJxI31WujE1CsmIhIS5JBY6lVLLCPTtUyM5SECRTsqg",
+	"E7x5WyCPQybUONQltLN3HZ/oGn3pnYo91KVAalEzjsvIAUoy/QJgSV4v9pLFpziyz8egQZmgHkmOV9/O",
+	"0wS7uGUwDCEW5oRSILGla7WbtThwffa39JWqy07AdttJAxJQ0BQwnaARke7EVPnVr6DhDA2oN9C14X3f",
+	"APoTFWdW7LrEj0jXA6KpGK9y5OfmMbBslswcH0h55fmBOWrQrrhu0KsQH4fSSgrJna0SWaYESnMYZmXZ",
+	"kASz7AROsqVPkiUXQn5ICfNeLjFaPnA0JC6eEjSCpYhnzYkOS/r262BqcISbO9Ori1veJaU17S7M8leL",
+	"OXueXGx9uS8W0GFg63GhHMkenl/ySY5vHdkH3ir3a29GCW9jgCnq1ahElxLFhXn+8mpiNnlZ6dshUXvJ",
+	"1RS76lycdS/ePqKc2AJE0+t/BXnUZDX8CdMtttdqcr1qca7Mi0mJLskX3URIXELvSeighwk3pyqSQxXF",
+	"7DEHW+nO3qmrT80dH2fKMJUm+cmtl1MFs7MXQiqLHpvi1QvTtHj5T0DaUjt62ctYl9DFXcv+ITodpfqE",
+	"LdrxW/PYN6fyN07ZFfepO1vppR+Tx83LNgGkvAORKfsyxTOExZ2SrdV7aCtppEaFLsLkOqA7nX647HXO",
+	"tOI2SdooIt1ObLs4hWJZG7QCA3ykTtcvqdb0MOF+an3w8IlpU6PVBtMkEHpfCdhewIUsXl1pmzXGZWHR",
+	"85tUYLh+Bg05Dr0sZ1jcHSrp4LZKsICpD+jOr+WD7lZvqoPpp/TiBJyAIDh0J/q+oJ2UvWJDxFcR8Oe6",
+	"yKUFPHNI5a3lzMoz4Jy64GUiIoC2DspbgsrLy289FgVXI3lzyDjnNTvTtdGgQWz76ur68mP7QzVBlK5X",
+	"1tMGGijphwQaEqXRixQer+xUSeBqir929Rt7KVdY3MymwFK/QkGFBHFS77VqR0XVFNKAvbjCXlH/k/SR",
+	"lULPs3Mt06dwTU5VJLO1UxkoDnInXBBmO7VAf69Q63iZ1qdZ/xIM8KVWq1dKYii+VP9l5/MvdafMup+H",
+	"5wKGghULSJMVtJWUkaTTXU2Qdn8xCPhtVz27Y0mQk6NbipBv95nHiThGb647HRgauuRx5hInxhnormz7",
+	"MBBD93kIbSgU5XcMu9IpQ1AEss+2WrXmdhWdGyxSvIGyeyoVW8GS2J7YAWzWFEsyQRtqLRWnYqevOBU9",
+	"vrrV5MBTP5ef5VOqX+My6IkZFdI9OAzt/8dWxMxCXpd05EguWd1wSo3JrglRWbasR6mCBmb/s2iD0QJd",
+	"EELg4PzEnVgAGwu0v0QyiNZS/F7PliqBeUx5GSKeRtV16Xnq3RfTBuc38SiFsGhfL34xG6mFmvwvkSjn",
+	"8FhhyHq0GeTcWyZpgSoDXycBm1qSAYakdCqlsKQTcxNtC8aE3rcTo/1AE1nCPOJtP03T241yEOBgbQbC",
+	"o6Khl1mVTdZAfB2lBERf88uAqAGxzSCzONl0ETTFHgsACG3ptwWlh3H96FEko5Cs6sLI+yiT6Zec+MsS",
+	"PHvyj6d1yW5eEoYeQeEUOp5ObNGK7CosTudUjrPz7oVSLjhlUsSy9Ak675y/7lyjkEz5PVFSOqmiy08X",
+	"nWuTgClACwkxEyMloTF/Vk3JzjBsxanoUZYXkYLFLYEy0fYKPIMZJfpx6vCUMvOxvgSWVlBDL5XkemPO",
+	"p6BQTUwwVwMvu+jC+g6GlyjpbkhcPjVmAhCeq2XktnTlL4vNT4HHL4fBG+HutcFMizyAZkrzXIZE5v1F",
+	"/dG0QmjiryU3yHuC5IQLgnwykohHElrlKpihIbrHflEzuDWNb4+yZj+nHarA7jSHFt1peZoqs/lFrwQK",
+	"Qm67BT3aCbH8iDewHZCvMsTrJSa2S7IRdXPluOqvOoETNPjl26DcIJ4c6PqhEimDS3FmVkmFprWO57tK",
+	"sfrs1+nbHYPds9OyBODXoGXJcr9SIUVBfGX8/bLEIP3g4jOBZ17uZMwmNzmf7tRWvpyjJTa9XXJE4akT",
+	"nYA1xNKFJt1Ax2OyrZvwwnFRNo7ffnJq/r3phu1vc4je09e6FwxhLjeVkRaSj6Vk4AlweiEg6tt8rS6o",
+	"1L67oh90pEuurvZwLFLNV0ELiYh8CVlU6ikkILjX6IQCTwniobeGAym3VyUkX8MU88JaTNNW2kVetDOn",
+	"lQwSn4ld6apX8XKEIQ0Pm1OH1BkXqDwlUcGfJtoxBJeuD85arCPmEyHQQIMGBIN2rq8vr0sM2HZiK5Ke",
+	"XnfaN52zilO5vTozf8H7hVLp2uGEZsLFmUrxCV2VeMdvEp+4IZSmSbl+DdKmLYnUnnLIogZlabqERq5n",
+	"P/uOgsQKJ/NiClz+hh6nyhXs6uWwOnWymyD1IhXNaA0voKRtwNavSeBj1xgYdGTOAIYZGEb/HZl5sWrW",
+	"I1IJPwXypgmBvmT+rJBP2sKgU1uykRHTDEs+mI5q6jaGmVjwJaJres7PC9f7ArAcH9VaIGzfSmB4Slka",
+	"TurO4oNfTcW+oVPyhvpSW8vygRE+d7GPlOIW54z8Xd3dFpSIs6INBES8EvDTtokNuH5ziprN5hG8nNOs",
+	"W7WC+g6tbzv6j0byx43943juD9vh6PMvdefo2/Y/b/3bf/z1Tzuf554raXvUneJxeQJu97z9dj4Dd0Lo",
+	"eCJLGhWl6yhvlkIrJ9F0yDD1VyYkGyXdOpUH6snJsm0U5OYWIdYHroszlB7lh8vT9k338mKeaJps6uwG",
+	"9uqNwuK8ksrIs8RKL/oo3Y5y56ioZ5TP2Xj+xfph5k34OPdqWfr0YtEqXmh67uJzW1SgZ6MqdhtX9VlW",
+	"XG7B+q3AWlJELlv9ygqBy2pfpUvGrVMlroDRvlxZrEc5eRcUmlu7ttzqBbvMpa1Qsmt5AEtRqa2nLFaX",
+	"gr9n5+hp2F+DpZ+TcAHLOe9cv+1AHrIg9yTEfiIfpRKTTeKxk8o9xdpLWJ5qu7qLLpsvGXvp6ku8dE5F",
+	"UumvX2wiDzIwiJNeeNHNp5JznyCpFtrKnIuxRq6l4RulSbjagA5Stw4zMQnBAoXknt9lhPDH+RI8uviN",
+	"pXtYkFILbqvr8irrUJ0dvM4ncYQ0N3kOmKUB9QF0qKSQMNWRpSEKMORNJvVmC5tOzxM1WFph6eJkUceZ",
+	"cvLknoDF4WebvGkmfCVsZX6t8KEtKgWs20HqdBEP+0zf2jYYL9S7n8iwx907Il8J49yD4QWk0M8Qlbk6",
+	"EHMiX2EX8O+ewmyAr7gMuigrBJ0clJaHQPanzKaQZ7o4rMKP+CpWqU0ynAVUfE67duyGF1COjkdlafGY",
+	"4gNh5AFaSeT0GCjNsGZv0FLbS7K+5+ZnZdUSFvKyVB2HolxOoxFST5dKSOF6qilurdEqqvRXdxq14ih5",
+	"M+2LWdrik3qUhS21i5e663UtaucJ5bG26ZvOTzcVJ1aVoUtwxanY9sCmhlVK/dO1ditO5eLypvvmXytO",
+	"5bp7+u6LGSdpNWw/xCPpChYVp/KX28ubDkRmXL/tFJrAL7Ck94t6RzN4AFxitr3zVqqZPtpFp290A+re",
+	"hIfSjNSDCbaPlaQFtTF4FBraKJAOkITW0R6XYmHv6ZO41bQlrcOZ/WtrSoWgbBwPrLUlLFBt2+kzpX5A",
+	"BdJc92thh0zPI+YbUNertYUNqBNjSs608kvNaX7buL/0BZd0NCsVezUs6ALMNs9P11g1xqXFXYOk7Se7",
+	"jpyp3imiv5cB0b2oP/BxsYePMBnOrDiBg0CXueX2PeTzcZE+W9w4CTJ6HrBAHme5rtWWXGpuFrdQqnpU",
+	"CO7f5+ho9umiS8Cu5KUpCtmC7yYLCgLZYF9c0XFbVNdJOZRntn9PEolDi8VcmL64LNtN56J9cYNwbhUO",
+	"urzqaSTSa4B8pC+9zvXHzjXCoKAr3ScIdkz5JRf7voNue+rnODgoHRupZ6o4lcurns4vMsNVnIp6rZCe",
+	"bCCge0Qae8Tq5v032JUC4SGPjMceQEaXFwHPYlJXSeAZ2hqFhCiAmW4X2vbpypaChX2bNPMGI8lExzlA",
+	"/g9DWyyakpC6sC4FwMSlU+wjfQj52ouGzc/bIWDyErCYEHRHmVlAevIsopx3er32246DQAmALu+Xtxc3",
+	"DvrUef3u8vJ9diXm6aXGC6pNFBZoE/xxLDJnVu+ke5KY61+WcZumNS8mzmQI3uNkmvx+nl2wmTvQNaSb",
+	"y0CsXjA9FRLnTSn7l3qj2drbX79ad7qSejImhIE/TwH0y0D0JJZUSOoWRLRc+VgqErLzQD2iZRESihPk",
+	"EZ9ITXuFE3/qnlvSrVPiLafy4jz5kAD90gN5hS0PjLRVsJiLObFNxGUvTWarmOjkRMblinqp2kGBjBgE",
+	"piCeXbLZ44qjQgHQHlT4KymgCSqR79sygEOfDwXaGlGfCMXm3gvH9MoU2w4i2J2o05SUuTIu4GZOEQxO",
+	"K64Lxp9f0ZkdGn6PM1iob8oUrjj6mDCFf4vrfIkEjtADCQlIrlH+aJen4Yoij50FtOzVWTBccRvURg4U",
+	"TxGDeBF8QKiXulcFVyvOZ228H7CQB2d4VjxtbAmGjkyCMpegKfUYHU/Ux6/IwzOB8JijLck9PIs9LvFv",
+	"2oWxveaqbtRg668I1rDiVJz5lJFTzhgBzlp8ALH1TSGAfVKX2mD8QYkk6twpExIzl6x6+EEkJkT0CvWS",
+	"q0hMQB+x1eczW4XcdUMfdVE/yBVkBIL/RKpE3KpHHjKtdYrCrl2uRIYCGsLweOKn5e2iGhj6Byfuk2vI",
+	"OXxYafDCHkWiYghuBsnysFaEETHSWxqWpbFOhnOkTzJzw0WgliVbS3nkC8g0aQ69hkATy4glBdbHSqJO",
+	"Beshnwp5ki1ambQEUD/O8+ugMBZSzWwMGE7MpaDmdm1FQ39R9ETJo5JL7Hd8MiUGklcyRkvsq1WKTUJl",
+	"A92t1RRtzs6fGbsImKxElbaitS/Ori+7ZxWn0r3sFaqgihKdhsQjTFJdAjd7D5oilDh0tH+rYz3kOa3z",
+	"9NzUIybhPXVjB32hDk/YPQ05mxpqadffa1+cvb78qeJUrq4vz25PwdZXtI0RZWMSBiEtjLeB3Y1o7Ox0",
+	"Q5JUqQ3JPcE+dCUuXttkKtq2Ydbcj3dkVvJLEHJ1NUXqb3w0b2hIoL64edhqxKscmSS4zNG2QZbMPWGe",
+	"7qSwUDuMxOSjfjIPu2aA7FUsS4bJQt+zU8Ac8K9DAjNvdlkQyYVNUsy96kOC6vlJwS8sJ7rUN/g6tS5D",
+	"x0yxn3m6mMbHnGZxddHTUKVNh/rJ2NyWkTZeIckD6s7V6t9fqldqlO8BCs2v4d1t+1Onm16Fft7gXG6+",
+	"4misHCko2uSnCXUnaIwlecCzlLUUwkKUOOpzNkaSpw10K5OSNLov2x2FW2wHwVso3jVDhv/r6nuX7UhO",
+	"7AlQXddhvezHmLqUXfUdmZnW5vVaqop7fqpmY+lUQUjvsSTF3cri+arBoT7lHUHHTBFNaF121TnPzXhY",
+	"Pyq6XEPYjIT2oyiyXM9Txxw51A3TtBa5BelIknyV28Xu0wV0s2yT7UB3ktO0JUTqDWN8XudMvy0leB/o",
+	"dyqKs5J9Lk/9Nm/Fo0Y6Iz69J+GsoB6LlGQaFCkD7/gDmmI2gyhekaaQD1jognjeinKdRxSErBzEph+/",
+	"KY5VO4dSWxCcQRnSm7s3HQWL2Pw99Ui4xGet9xX7rNNRPFs4YGJH0ek3p7HuazqsvDvvobha07ajc2ht",
+	"saySNB8siv1BM0SlSSBylDb3oL9JCrBhFBIZzjL1sBbOldS1slT2L7edW8gjap+edq50StGbdveDLrD2",
+	"tOm8Ty/DxECUKoYVyzVpkEmVxjLn7SRgvorQY7Hluxmzn93an6EBj7H2r0t27k19gHm36H2BBvkG+4Ik",
+	"kXSG3AhMvVS8LhVozBk5QVrDR+KOBgpVIqj2RKUOvBtTIUlIPB3HW1yYdiMP31LSdAKxUrqUaAssKD6G",
+	"PxMJAOGQR8xDgx9++OGHQSH2ruzHC1Ka5UIQsM89FrPnyadt96q7ooIwoKU8YcS8pycGNEMG4jMopQgG",
+	"4tapBZAA8IuoPgZ3NsK4/2qES5/Es5Gta6AeYUnr14Uk4CYmUzItV/TO3qMxvicpFJnLizpart9tgutP",
+	"xHctIs2jWhnulGeIKMKd+CkklkQ3DhLI0zyKEuhQChML9Gf0c0Qi4qE/JZVI/2RkpUFhDgk8U+DvikdP",
+	"3Y54ZXVVASX/zBJmelKxjSTndyvKuRszlJJ61JpqIXsQugK5mKAxJ5a0rlXjYMFxYCt9grA55txDWxqQ",
+	"xxCiZCVfU+bXQYwjN9ZPhAPSqRqKfJ3gSMh8pcTy5akdrRhMCrHj6nkH4VzkSXW9aFINUQvPBNx7nBE0",
+	"IxJtKUEcLOcgij/w8I6EIKinZPNVd2xr3JZs2sQE8hHSDM7CZYyGYtuap8xIK82bN2frY0+vJoHG+ICc",
+	"BJ1ShSEWx7ckyP8ijHP97Bz1Vi/bsicfgqA0YE2gNCoOZ2hgbmcAPWpnll7pGxo4iHzFrvRnEDeqlcqC",
+	"igdD7JU1m8NBgKjL2SuB4Kk4VpRe9mLq2WZeyKlnaZlG5IniNJyRYnhMkijV/5Zlpg65Nyss8LXMFMl9",
+	"HweiUOW+yPhW48I0UCbFvqcwPtSZ7zoOQueacFbOQlcw2cVyzMrheaeRkHyKAjyDNqW2FDoOgiTtXh2I",
+	"bv6qdZcfe5cXO4sS8NOQUuT0jZUXI00b02kSfIok1zbjWZylEnOz3tl7EQsb00zFmXUvMZMHtjARzKlE",
+	"jP4cEfOzOslvTkUoLaeEsoMCJDkKfDwDZg/NCQbxCYuZkGSqG+TlzeDzZsPCJLTlG5TS7xGXM6/E/qVN",
+	"1YkqOsUzNOG+N2e012yAIT4a+ZRZAD3JSoFmj9p2w6dUyhILWoyijVb9qFGrLe2xKxY0tTDamUhg5lFt",
+	"LDaBhJJsP6AtZRzkloXriOHrgfYCEbdsPR9jObqoBI5IezywtFIkHHqWYMXe36uLXsWpvDk9rzjGeVFx",
+	"Kj9125fnXYhUvtIpFR/VP+8uLy6vIfuh+2+3hca6v0RclmeYQvaEibRXVNWs8mf1kkj1t51PN51nWfCS",
+	"F+dNrpzBtkm8fnoupzx631LM8qYP3FuaOgee8lP1YDqxfJ0s/PI23ToO5pUAwzHawjpvg0EYPQYXxraD",
+	"sC80sEwxZSl3ikeFIpLw7vosLx2/usJmbMvm5aUBHH2qCzpWX+uElCsdpVSQVmGzZKB5v+FuJqYJhTwy",
+	"Dcfniir7PJJXJHQNqC/a1XX26UK3j1mmebSwjPPjZsyVXU7/vODYerH9PqeiXLff3CA8kiQ0oWAOgs7n",
+	"vXedMy2AJHFhW3w0UpLEtoM+dW/enV23P13oZ5TY5YX4gaEtxoHRgc6hn04TKpiv4lTiOSpOJR6rkBZd",
+	"E0GKen/PJWSRB2TBSYuBhOoOuiDwDEC/GgDgDUDiHSiIK1D5nwe9N8ak0roLuuGJILZaBgRLQQwutE/f",
+	"iQ9HLWFZPMD+MmK6MCL8mrqTG/JVpljIGiWqbDKfYTHg9vW4G00Jk7Yc5VY6eQOjq5ALck7DkEO3mb9E",
+	"1PcV25Q4frM4w+XaBPkVuBWCFZqPtYPgPZltbK1JbbvAyeXxB6YwsrDu8KAf1WpNd4gFgb8IdG+6r++G",
+	"bBeiG3f1AxhWaB7RX1mrW+bLKfcin3Q9/eU/m+D4P+sfzSf92yAjZUYhfZTHYYqZhyUPZ8Wp5VP8tR1H",
+	"ZZbmVBMhbUKmTcZUgG/iYsJIqTvMtOcYQXQr8ulUB4EtLXMwpSy7hEUAkc0bVW+bc11K6dm5fRKog3uH",
+	"x+QdLuJ0atOK9kBosXkSTbCYHBv70d9p4KDeu/ZOY28fbU3I123LDwGXQLSO4894KInXZ4N+xUAHlhN9",
+	"0cf6CzHBahzbuJr6BuD6lYFN1LIWVx36vzX48uW8fXrZ+2l34KBB9az3BUJsgez22aCqKKySck2O6SAu",
+	"kQdub2r6wptoGhPaL0wNHcOq2N9pEECJHeILAkmtMPsrYTeuE1fzt5uz6uGd0edfylqpbWIgj5nlstZc",
+	"4MaLn850v6LS1M5+wOIxLZLhcFe3ll0zIyuUdCkwAybJhFpe0C3tHszWdLwbVip44POZIryDqqlW9Ai5",
+	"x6loKNTxwqtfYWkFtYJw4ZU6d2XFKfCIrEQXNJeJ6UJhnmAQ5P2PMfFI5snTozyJTFPU7C2mIxmyxxvH",
+	"IZtDzrKerJszDeCfFzDUZ7fWxpx8DVutfefFEieTRT8qaTK9jxc7+HWTJe17t0BGCgIgIl/SAIcSEpQV",
+	"i0m6VGo5RxOgwgzAdUS3hFSVCBhQcXsEXiL7ZBzZBRiabqCpl5Y8CU6/FPEkfWbjdZnkSZtMxbpjrq70",
+	"k87XgCNdtNMG14pj46jRg40JZJCRPkumeyUQI18l8vGQ+Gjrvu6g+4aDfv/1t20HDXR+8WvKcDi7xmxM",
+	"FIOOCYb6kNr+wOmzQZZUDNAWjqfHEtUQFVbP0yZBcBVo/crm+gx0rKXedZ9RKYg/QkJCrhnSGqg11LoT",
+	"4t5pdV0dceay1UnswgP5ohQ9CZko61vwsxJ43NO2kosvrdVS7XZTr5sNFvXDzXF+pY+meaKDcJahMh6H",
+	"DycnqqOQTP5UcdiREnqKwdZAmXrgOAtdBpi0pGgh2T7OfY+EaAsLrSDvKEGtz2JRbYrvwHvlIFIdV9HA",
+	"DrpLmUe+VrF2IVX1aAOtiCvREAtBpAABjwtixdY+U3JrqvhrLO6dILBogQYP4b9U6EegUB0EZuUqZQ0B",
+	"qgvb+qV1jGWNiwt0jvUE/ry6sBoRzo3zeb5wsyaqTlwKPgVNGt/mkRsSDMb0nugm8QzVtquPUEo2kIfn",
+	"xb74/KEaYHaTvYlaMB/FntGYtKSoXtYotdjlUV/u7pg7tQK5PY+9mgxrgEvyyNOLNDqnQnNbZ2fHqqYh",
+	"FIvDos9ijJQGq9DWoF5tVJuKEv+7+qum/vpf69WG+ld98VX9oRWwP9ertWoNaS2tof5Wv/2g/oPRf/wH",
+	"Gg62T/oM2IjFeFNNT9GVaaIrk58j7GukhghJSQWkUKkvxgTqrErOq8h0QlfKol5ABtYVb1BgqNfz5wwW",
+	"ma5CAIrbeer977CP9QsfPInovarUDXS2WOA9y8gPz21FWtnSckdKmjSnpJo7MkOUoVHk+ydQCdHGhmAm",
+	"HqBI4wjpNQLJCblUS7sjs8LAzDsye0fLpCqdzwJqMFTBSgJay8a6htnWa+i6EaGzrpdFbySXDqVlNyKP",
+	"62uBphyHPdisapY5omWgegovFjQnedSJrcbr8mc3x+wutTvbQUawA2C7CrkX6XpGW7qzgqlzpnnao4+/",
+	"6MSXneILKFsparOWspW897K5SNkdbJ6JdM3eYV8mPQpzhc9ZLJkXCnhvMPWjkKTkklWFiML6q1PKrknA",
+	"QymWDlWrLRsu7ys1W8nMUrSJYmBNTukFgDV1RWtd7XmKCuUdfZkyFlb/1vrGdiqqyUGuIhIM+tzaICsq",
+	"kcdNOCaU2zBFFpHHc20K3QmWOxNuqh8lFkddqLC2c/Rl53PqQ3Xn8y81Z79ZbIa8Zlchn/IieptTQdfU",
+	"OudhG/T+Mueg0Tc5cnkwO4lDiGTsRVk/mXSJ/+axZt9C6XxNOVHyrIS2Dmuaq0afGqoY364Tu3t5PvcK",
+	"4tpGDsVNt5l+d43MyiX+y4WAak3MRUEJ5icUamq3amEqTQ5XLeAxwf6SMlPIDbGY7OAHpZUaSI4r2CBq",
+	"G/6DkeKBCrK5s2ZlIR5KE/l+0aHBBdojQ1sicl0iBBEo8COB7OGsWkcopiMJSbxvVtYnADlP5lr+N00z",
+	"vTchny6maManZl+A0IfCfZZcRDqc/rF+qjU8TvaG1iqymaOFKxSgzKB2hko4CVGyN140zSKf0pwrKcb6",
+	"FIbl7jILFbH3KaEIKThPH1MKxZelDcR0uKyd/lPz3X94Pvht0Sm9gGgYO5vXkQttEODL+eviZT/SYZfa",
+	"ycsd/vouOwWZQ+zePZXhYBObsuQfn8Lyt7q+r51wpxOi912QXQPWsZwnBTxVJxnfiq4QZEqsQxlAsLGB",
+	"bXSCTYc+RAVS3KkgMjEKQ8LkJxtsOb8Y84TZMnguBcKpaE2zEpv+pjde7Fl6VHha4oB6JRAeCu5HkqDb",
+	"6w/Wev0PG7kW38MKdH5+z8aHN42ERCDCpq7ftP8ac8rGEI8GHqiC24fviy8lTOHf/OzWXWIdzAJpbx40",
+	"1cnCho20UnJTHL1bPOd3D715EkN+cm9ZcSU+MWcef5ai+wuQ5jSxWYc0FzjaFrrWtoYzZKugbBc52h7t",
+	"WesR5sWB0uXZFDiQ7gSfmqjrAvcEHVMZFxQ2jyM6xWNyguzpWK9oypMMLjgw7/x0+5fzL6ftq5vTd+0/",
+	"89FornxUUcqhnqewpl/Ip+htx8R74EhOds3TT7Oewj74mwWZR2HAxerR7Ffm+dJ0DfN7Ed6o2z4v62ze",
+	"TpKCOOQEVXM1Qk0kqXasSvJVIhMmMuIhuun8dOMkaraJCe8zEwtukiOhPbgZx+SgK5x4MJcAe7WBqmr1",
+	"aCsVoo5+//U3lG6sl/dSptvCVXrdi7fQlSaWHyu/9CtR6Pcrx/3KRMpAHO8CM6t65L76NfqZsillVZdP",
+	"AWbUL7t46PYr31INqZJ2sbrRFWTifanVGkYZftoWdWW8K5sfb67tBC6NmvxFyK3ljJiQ3JDIKDT+b12p",
+	"JtWlaRlcpyTwNRtibdLGzHYQKzIluITeqx3GLUjQlr7nbdufxDaEUz9Bn4i16/zNmROXNycrxjWokldc",
+	"wQ+NQiIm/sx4Z724ph7U7zPe3XnhkmabErRqtfpKhiJd77FwKfstNCFfsa2tkPXwJnalveG+e+AdkqNR",
+	"DdeHDbfptcjeaL92UD9sHDVxa7jn7nsH5HB0VPA7aY4q5dUHVwGPXurRQvtJeqz0fhffzLOLDimgWENu",
+	"6GUPyuZpdc8hSav3LunAdXt11r4p7pbV4y7F/rWtXrdiLzfdZlwh1984kJG4/ES650utvl4xjsxaytLe",
+	"btK1YspWYiIgrjoXZ92Lt/ZbAcmsQ5KUj+EhCok6UR2NZI/QvJetkHfd+bFzelNSI68XDQ0HLxCTNujw",
+	"aUWG5Dg9cv8v5pNiRuXxJPErzcZKVGC+AckHij6QQg1rlcbFyVHY3sWrxeebl2x8fhE6F7cJjmPjF9sV",
+	"k3WB0PSUjbcLZa4la3h2GpNA6Do0Jn7rxQx36YU/ynKX3csLXsC6trscRs3LDWfn3YtjRO5JONOdsvLZ",
+	"40D4PF5FZ52PnQ+XV9AhzUMfu51Pnetj3aMXB4Hu22OYpuizLc0xBZpCRcNtW3bFNGrTqdknCOaHV5Ph",
+	"p3imE9ld7PvWi78DrY36TL+ItrrnCL6Jyzs4pqqTjhhHU8zwGErrx+EBcQY9dFjRgr6tpKCWUXEq8SKg",
+	"boLaYSHJ1k0uCuP+Slof3+TnL+0RFNPS1UjwYzhEQevebNkAsqMeRdjzQiJy8ht/YCRck63UN2UrHZPz",
+	"25ORR/niUrWLEElf3CI+YfiDZRcxg4ivdhmv0FM8O4kwILkGadBvvBhttgt+FF1O9vBCB74uPc4AYEry",
+	"7ly0X38AWfGs29N/lhMe/XppVYTLKZVoYALIBlD5TZG/hwn3CdTJgNykkU8DbVvT9lEtGc9riKmYuuw0",
+	"MoyIyVIRKfrqGAO3cZyKbNeN2MD8rRB1MsUD8q0+TW2AvK1oSxHQH3uXF1ovX2w8uOHjsU+M+lMuxy2K",
+	"I3wiJTOrX9oZCymKrfyQW+TXgIZELAxl0TUhhOSBgIKDkDsdEkYerF9CTghbvX9aSRGKNvrxU5LN1Y7k",
+	"hIf077qq1YRgT7dSXWYV0dVBk22VnsXz4zqsbQ00vy0pddxmmXa3BdGKWSZrbIH10nDE6r/sKLW4zB3z",
+	"kYR0NFtVfXmOGiglNmaYuujCjeOn2FFgShe+EjapRT2mqxsOI+p70Hk4XRgQugeiCQnJ9gnycTgmIaIC",
+	"wiDDJWXUTBDv8qjgj9QjvJSMQVvyE+RFpuczZUjo8nHzpNc+ZEpe5Z0uupgjeC8JHU9kyWNLmmOBDLYk",
+	"WWoSTYcMU984fdMlZGqtw6JS3yUPLqHOD9STk2XbyPcrhWT1+KiKYOgTGU44L4he0DSwR4oqDH6aEEhD",
+	"BNapBwCfhdJmLPEEtSl2clBhe3JuCUJMxoyZe7vYyZos4IZOCY/k+aIqgtjMuwMtAk34ARXQ4UFX3f1+",
+	"RYZLxYB2Ehtpj+mOkEDXOhVESigVMoykzuVkUik8E1Nud/5EyL3txraSFGmOt3NfmFewRoglZ+YGVpzR",
+	"PN3WDZ1ji3ixWvXuvH2603vXbuzt687nI/TTzk/Rz9OdHh0zLKOQHCNtN0/Zy2OzfSpexNxcn/HQWvrT",
+	"PjKtbCMsTF8A4wxTEDuDC5nrI6D14Cdp3FEUEfJJ0dpUTW7QeK8uezeFHUcKK/QDfhuwcFJ5ESnkLUak",
+	"9KXG97NO+X5z1WVJU3nqsSgVvC3uMpRkMQFZi1isDqznYg6TzZozcbGF2LgqEoonQSYDSyu8qlhSMUsw",
+	"a19wsUtbGhWn9Szk/hsF8OtlFAmMhkzYlcaZLnp9J2nHrAEmKCOunuMM4Kuku6BlmOerxiGTMCyqXfpp",
+	"MkuvyFSAty2GOEMmkLe4K+T9CmGxeRI/kTJY5OHRPl2QsN/d3FwhbcKJay3pikUuj3wPTG9D9QZ2y5LK",
+	"l8eOr8xizEkUaZXFAdwxWNiTipsQJQHSlcyB2GvK3O8yi1UOG17MIpTHyseZhgp29ex6Y9HJrqFFWsh/",
+	"oWVvstT74q6OoPYCDCMc80AoDxwN1YNDkuvmaGNJhAZ7+zEk9/xOZ0Wab4hHdWcBCNOoGkiPP8cd3ONv",
+	"pkRpTaLqQooA9CQAP3AVOhbrbgXQkzUZyn5jrPSFlrksDywkTJohIcmtPATl332iRDJokME4CklAsM59",
+	"2kj+TYpsH61fa90M9rKZwjHwbZ4kXChVZCr9XLV7vcpcuR7wyGR0LAuquiC3zSG1mheDvoZgYFVsT2yj",
+	"KcFMxIawVEBUHB6gJ9YBAYsAKacPmoU3avPlU9ZQD0GjmFLfpymbw5K85bTAUys0D1hJLI6fLu2SKznS",
+	"aHdia9fbX4TEM9OGYKZ0BGPKTVeNrTtraO//mPL2P46ArXXHdJvfRdoLmPpNK41Mj20oB5IKBGTkAeTO",
+	"VLzZ/J7XF+7LRJbbNVXOE6RkJcRD+Dfn0LQBnCmX5u7X6OfproGh+SyCOfNWykYLo/3z8e7uX/+93xef",
+	"//RPhdquIG4UUjnrqX3HPuTYKFBgC0pZEnAQ7JgoY2Hf0KYnsMJfdVHq3W0n6ZKiTfKiz37aaQfBjgIO",
+	"IfE0QFu3jH7NEAhd1E0/d8GZS+LuyJCwMiFoALVLBujniISzPgtwiKdEkhApcvMAdwHh5VDcbYIVBVW8",
+	"Tn2nh31PZtZJALYIqvapv7D+WKUHqUeTg0mYQ0Djgn5T/uOD1JQBhyR8Y2/rx083c8T+jEy5aTmY1M1O",
+	"6vmpwXSQt8/HuvkjwCaAMoyeLEFdNSgC09Wn754Xz0unqVlPkpN7JeKDhiyTIUn8OzqiYMUlgivjLxEp",
+	"SmWJF2Wi7uFKTWy1E3O1T2TY4+6d7vYNlwXPJXdlPTlzN8QDsfoJXQYkxJKX3A8cEg/EGtej3ZOrL0D7",
+	"WhdMD1OjrUywDA+VSLtjPm6vsLBvkN894iWlMHdMwMwQu3dI8XV1DVM+pD5goTi2ETU2S8pBHE4OipMl",
+	"X0JqLZN9ppkfZWO0BeqxbQMVX6uhGkPdwR6LGXNxQKszPPW3dZBNtte8g7CuD82AmTq2JreiEZEpZKkm",
+	"yVTwmHBpf6z2WZ91gDFDoeqQiIAzQRxrOlCHCmqtAwZ4hogRNfts8EsfXEd9EI2cvonXgID8Wr/i9EFM",
+	"7FeOf//1N6dvlQb42Qzer3wbmAJpujWArYumziRlP6j2WUetQSAXh+EMDfTXA9Sv1PsVBw3URANtZNiC",
+	"etw+FVAwFCQcvQGBOEOtWk1TVQzmcMJcgnCfJe3IlV6kjkp7hwZm0YMq0onAKM6YBs4W4gfdOArOUcnu",
+	"JtcQj4k41utCf0ZwUKAv9yvHf/39198+O/1KoA8DDo7+XZ+i069ILrHf8SF6Sp3lhf1OKbDqi/NvUCVU",
+	"vT4wXjWdfo9qDhqooQaoUUOQa6SLjcB+Ta+req0Ga7UEjSrt0IZvQdVH9bSJ4zLxXobZ6K78d2SGtgb4",
+	"7svvv/422D5Bg19gpG9qqD7TCBoEYtd8vfv7r79lB2DRlITURdSDhbQLGOkxGuR4DvozmpCvWykObGLc",
+	"HHTeuXl3eYb+hPqVfp/1K+hP6Kp98y79RZ+dti8uL7qn7Q9f/nLbuf7XzNN5Rjz/GzDfzPdqMabq+RZE",
+	"dWxvb6trgZnVXolwcUA8G8KMAiwnDsovIyH0IbEdx7SooIvEq9MWaOstfyX6LAr96kfsR0RUO/DotjO3",
+	"9jkZQosMRmI099AOAi18Knpm7izD+2K6pLvE28hCc/vEFwRkiyo611EMmKE9NKUMoIWPRqkcrD5zfe7e",
+	"Oci0WYwE8ZQU4hJHF9Nt1epa9PCpS5jOnDK8rB1gd0J2GlCpEATXWE58eHioYvi5ysPxrnlX7H7onnYu",
+	"eh14J+krVvkp+nn6NuRRgHoa1NpX3VStweOKrocIbJIwHNDKcaVZrVWb2vc/AeEwhm31YUxWCTR0bKsE",
+	"SNIxUmA2OLOKBndk9sBDJV1g6U6IQFCC2ViboVV9n7lYkB3KBGGCKiLuz6qozWYo5D6BoE2I16RSn2XM",
+	"hSCpSdGltlq32oyREEWpTSF5ZFfbzJylz/Xo31d67r3eKJSfs5wGTrNRq+WMljgIfMPkdv9meu6nM8Mg",
+	"JAFaq1kDR/zyX+FtSI+p4LsvSpr84k6w1IGEVu2qHI2a+IcffvjBbXj1jJn2uNKoNfZ3aq2dxsFN7ei4",
+	"WTuu1f5UOzyu1SpOYTHHKajWUl15Rduk65DLY+AYxN1TvQIbpAvLjLVTbd5WL+okoFSGT+XArRO1zqMa",
+	"HuZSY5TUCOdePFAjO1Dda4zUQHtkH88NBIkn5UM1s0Ph2rBuzq45NxQkr5QP1coO1SQtvSq8P789kwCj",
+	"4CXlFF1wP+rJAGzoNRtx0ag5WaaqLXIxS60c17/FJk2lIca2fRvWWgHKoNXjFQqLZqzdIGLONVDGY50G",
+	"Eyg9+JtTaWn4Lxo4xpPd1zhuxgSv1Je/csuwiQcjnn6pufylNzwcUs8jTL/RWv7GBZdvoFXkN6eyt8pW",
+	"ukyp6tgHqS6jjANepLSFv35WVyqi6RQrrQlo2XxAOdTQGQtTXVZUPn9zKgEvis/U/mSQZJWMbGrRMfIA",
+	"Kt57Mhsk0o0DXnsrKZkY+lJpyYbHm1LsMakZOPAFNGvhURiH6cNICu0cpDAGHtLw7iBFyw32ONA+tc/i",
+	"st78gVl+fkdmir+DYG4NjmqNELLAmalzLib8QaQXZNl7n9m1vEKDGCcH1oB0DLEk0IUUMf4A9axnNhXL",
+	"Zjr6WJJwu9pn19xXIu95u3vh6MyCIlakj78NdNKIRq9Nh9rVif9yEjxHeNfB3y4LIqkRN7F5Gyv9k3Ot",
+	"NKfaGzW8Q7eOj4YHpOU1azmGVT9qHDTrrdGo0cJu8wDjxv5wb2/vcHjUag6xtzeq1Q+GnucSXK+PmkN3",
+	"72BvOGrWm41ao0b2RodlTO7wpq4o6EZMrrEpk9vLcgGvVW+O9ve94cFeq+4Ojw7cA9cbNrwWGR14+3W3",
+	"dYBHxGsduPjgcNTYH5HWvotH+/VD4u4PXVJfjzHu5yYntaNmDe+3Dg729ute8+CgVTs8aDRGTYJrxBth",
+	"t9EaNUe1pru3X3drDc89Gh0cuntHjWFtVDscrstMD3Ic8NCtjw7q+543ahy6TVLz9vDwqL7XGjUPSZPs",
+	"1Q5aTa/Rahy6bos06qNWY+/A2/OGpDYc1Uet2roM+DAnFtRJjTSao4Pa8OCgVj842nfrB/WWe+DVat6R",
+	"e4Cbw8Nm83AIe8eNvaPWIca41jrCByOvAWC1HtOeg7enZb+LWK9pXqaLlVo5PLaX/9dixK36ClNc6b7Y",
+	"N5x/wCEI+9+bgZ/aWuaGkOT49jenMm9DUPx21w2JR5ik2F+sgCWt1LUZbIIFSr0LkZqoZ+4ecsCg85f2",
+	"pBDvWLcrJ0yGM8M6gVUyznYM240DK7UhaUTZmIRBSJMeNdY2AQ1hwbHpciaUqqbYpyS68Zg7URy8zyjA",
+	"YCQS+/4rYS2LwMq3oDGHrqNhrJti+wRhppt1pEUhJQK0as0yNfAqEpPT1EGurRFGYqJYpHeF5WRTPW41",
+	"VM4uNeMXL8Hs1C07IP4EJDTg8IeUvRaSJmAIJmc3AzEWY9VPq2Ls7i/6Hr5pnPVJkbP6mkz5vfZxTk/S",
+	"TkQ5CXk0nmhcMq3cobnKCFNfy/D9CuPpdfYrVdSqtSDmDHoVhsQkfLIMmuUdCJiZtFgeprJiU26FIsw6",
+	"gw1lAfaxqOWs9ILuav79kbEzDeRsEf7pu/P+wLO18EyfWso4nmNUCBtwn0c7pxJERUXHFFfbgvoYOmJg",
+	"25RVTsZNFciK29wDDqkJFdk0JBO1ry56uk9On2lPnDp/NYyGIV06qhocokEQ0nssidafrzrn2w6YNbve",
+	"wEEDSfBU/2Vr39q+pITd05Az3bMSvTk9N2151LhvaEiGWBClmoJ4aXKZfhTQ+CbJqrwjM9DFt6tI9+Hv",
+	"s2SUd+c9BP1+3lOJBpOpaGttXrejhvJLRiuuokvgplZ+MCp1q1YzTcGU+ttnioiIKAjAPl9FbZg+G6IU",
+	"4FAQzYhrefu7INgn4I4JidCuGZA/+kzJGkzXdzpJNYABl5duDSTSosaKRKzPCqnY2sJDj8h/CPq2ockg",
+	"qQRfcfm0GoeZaH01BYZKe7u+PLs9veleXugOL/BW+/VpvdE867x5C5liFtorx5Ud9b/XnbfdC3R13f3Y",
+	"vumg951/hW/77Pdff+sz+LtzcVbwu8JrwA7FRTpv6o3m23fdH1fXd7J38sSWi02WsJaMlg5mEllJ+g9t",
+	"7Fm0sR6RG3GfQqEvMfssUM/0TFlLqAl54aFHwpxZ1IltojaCioZIPFDtKAMuYvKuEpuoKHWNtWrN41gx",
+	"HBKfKy1O8hwxBMnxGDGOROROIL6n3KvWs5t+cuPgfyMHkQl8fJyH6AltSOZSV1E6LRD/Iflu5sfR9EAk",
+	"WDTvyFlLzDBVOozImDJVLCRZuxJqU+iKy08yXZkDqmdpl5K0bZ3IpIcS4kxJcHw00gKeDtlGQDsUwdO9",
+	"i5OMMx1a5pLjPtOt7HE8qO5qq51YJpInlmmbJqKQarlvy0YfKlrs+pFHvG3rteozaFEoUEhGkVAyb0/b",
+	"vzT7hpJ+VCLshwR7MzC3URuqryOvqn3WNs0MZYIxemFqbBsIsZoLSVcRSZD0MZ6kPAEqpi2rEo7C+ibP",
+	"5Ed6QlL6PSjpilRUSQIKKhh5sCVx/hADn4EadwB6FOEx9QQSMrKiiT4mpL9Q79tuSMaEKaSFTqVPR1Wd",
+	"9d5cSoyvs2kVNsotESXTAQIQOq+19ExtAJBeYx88kO0+4z4E72XL/1jyfVyYPqD0eI/Y/t3QBlgHx+Wl",
+	"UcdWR05RekVvFUexVaSBra5KUq/j60pVtP0ORKpYfnXrjdbIHQ33vCY5ah62Wnvu3sF+c9Qk3hA8rAcH",
+	"hwejo1rtwDsYDt3Wfn04JPX9YaO53/QaB6RY5n0yIlZQX3iBZzFb8fkPkXAdYyiElCSUJ4OIy8gQ9Ra6",
+	"FrSFPnYKVlFXAo68V9cVB1mky2jq0FuFvnns1fE8giOPg2cBJcKTFYKoEJHO+oOedUUSWMv8qkO3wZvB",
+	"2cpxNHo/No7mSdGURb7/dNiz1HFwZqtv/oEra+CKPrVSL7pTbH+5ZKSwHiuKg8ssG3fmopSf2KICPgrT",
+	"RNCkdm8XAfpbIr8LlP8RI/xf0QRUFm9UP641XireCNID/yBuaxC3t8CJyyjbJppEzjATFaoCunWbpWVa",
+	"FJDa75Z6tIoGqU+DOJde111L13TljJz0GWamHI9pk+P6BIdQmBW9VxKGnkfTWo+DHK9tPorkJkaTTMSa",
+	"ocmrCgu6OMD3Dbp1TCVFRDxq+pTmKRtqvGQY7pPhs6ExhTfyh7XiOawVpm3faiGEOXNEUinwCejIcpuC",
+	"tm4nCsZm5gTEfa/PbPRhkUUBLLiQuyfAoGDTCBM7wvZJqZ7SZ1AB5B771IvDCt6TWRLRYCnSuuaEONPw",
+	"pQQ44h0eerjW9FpHdXxUbzRrLXx0dLh31MKHLe/woHnkDg8PhocHR7hZr+NRjbjN1nAP1w/3mwfDEU6J",
+	"ak9tF1UrXMWiYGNJ/zAqPMKoUICLCwhHqr9gqS/72lRe0chsnj5WRIl6JjD46uKtbpqolK6W6apo2bpC",
+	"Tcr6LFfXQBDm7UBh5h0X6imLAIgJDtWBpeOCcEgQHTMeKs0JtZM2jUJjcp+NeJjKywV3DhRl9lAU2KrX",
+	"unucLSAIiptZnYNCOp5APNFDyNm42mdtGzcmJIb0ZKAxg3xzxQESkvo+mmDmCcQjademS9GmqApxoVLQ",
+	"tETzOzV38D2yRZNmk5X9YW3UdGtk53BUwzstd29v5wjvNXcao/pof3TgHnkNpf3BVep6kvgYPuwGbHwy",
+	"xILstxz68fXl9UPt/dsxb7fb7Yve7aRzO2632+/Uf9r8tP2v6t/6/t9avvqjWq0+pSJijmpx3mEKUqub",
+	"CQSNo+Uv3HB+jtnM0B7xNEhepCBo3HJjIInROZKTPDqPeDjmcifAQkAKshIACtn3OaY+dLWkbOyTnUgQ",
+	"FBJBTC0SR+MW2O6aNYtbjkIcQE0Tg2diVRQX1+1bThCVEOgP6Ac/5xAfJonXV0Vtofk79HukDKbF1oQZ",
+	"hOSe8kjoRVX7LNUSmwrUqNXQgymhzUPANVidXgu4aHEcMJhkKVCJQnJPsC/iMtF9dq3Ip0+nVB6DgwGa",
+	"0gSK/pjRtB96v2ZLqQOhadSS5m1QVkM3ae5ewacJj8I+22o1jgptPm/grq7sVT3Gv6tr5Bf0y1kZsbKL",
+	"eVav7jNbYtumu94JwvqWbc3wB9vRohiANpdInkkd+QehWufQzglZFN9JkZUlxAsE+3KS1aNjCNzQ95aN",
+	"BE4H/WYqxmGbYfTjpxu0BYVABpnmIcfoNdRMQr//+tugsIPYdlLVzM5AoZWNogIjiPto1erHKGJ3DGKb",
+	"DfhYiSI+Ch3NbSsDxvKBwDOdJrWdNjTbxCjjAk1tj4q4HH6OcOGRJCGq10yFZCvviDjk3SwNPKvNmvbJ",
+	"qO9juqXjD5XAVt9LyP4oCoHIxuOBstU4SiLG0QNlHn8AlFHbhaXNxxLCBX8XQudUEp5XEU0l+Spitjrd",
+	"gLU9czSLuVF1Ns26s3B3qU48icn3aD6l2Vij5pqZ6daYFaXSVmydMjVvvWE/XZS8afrxVMjsx8nwrUsv",
+	"6Y/d27936xe0K7rses897e5374KfPp7+eFQlsx9r5Ke2eqj2b5/2JkP2Fzr6S9Vt+Gw4fVPzfvrRf0px",
+	"0FyaiPyFOmZPmwoo+8Ny9Q/FKtS9KIIO9NU2AmReTDCX8Avdwa88BNvQyxQ1tb2qLOl2Epeg9eAtcwCW",
+	"02VQ/AhhSbMSQZmbKqIIXkBtiyrTBLVN3TYUfVmS89Sk5CnVwMw5LU3GMJ6KrCD33zbjVRtOdxIJagma",
+	"xSUwVxLNbDlIUyIS0rRS4hhLvk/3c4PZ1ES///qbEbtMhBllVFLsJ69RgQbQlnWAdtGgrf76l3qj2drb",
+	"H6CI+UryAksN2G2/XLV7vU+X12fayWXc9X2WKKAZ0S2eZCPZbS1RLBLqCqfkpWSxy0A8WhxLiVzpe6g4",
+	"Fbu7ynEF7mp11Lbreu7A4iL56vCm0cjJV5tKQ/fuu/PvKQllmxb+A8lA/70kmriisG9wyxJWPm96D8mY",
+	"CknCcrIaV/GyUodCKQ8N1D+DuNxWRhneAtlF8Wajtg6AxdtMZIuxA0ebpW1+AxjhwTq2xFA/1eQMhg6i",
+	"MOCC9Nl15223d9O51kQSnktM8Nva1xYTUkaIJ5KuFIepRmHGb5hqWNFnPpGKkqrNKuoI3gXjvcsUA4MO",
+	"RZBeCUf/ShzH1eJTirOIsaDPlFBXO4Z8TOKD08DYH3XGZrxgyTl6IPgujkeGDQJ7cJCmG576Se23z7b0",
+	"aLrQ77biL0fHGauSdUpmosjQgrIL1xZOHkGpNcWrtA4bR/VmZTO575EKtt3GHzr2f0kdOykKi8hXXSG6",
+	"iD5lcPDZLKq1FZjDKWcjn+reD//JuZBFtYRxFN3FErE/66lZIPsrwTpDMG2aX6x/z7OVnJ/KspUBIMIA",
+	"Se5ohhUJ2/gbFOgoqKIuE5JgmAVbb5VlcrGh1tRZV1Mv9T0XsDR03el1bhLlAeT9mMvEXC5xdUXBCdoz",
+	"KgM28WyJNwtRuS4X7LM0G0QlXDBl1bCWhbyPLunBrR18UEI/DvavGiaYuT/FUQ3PQ5adxYLDtpO6D7V9",
+	"rTrNcUIHqnIwQrW2Yl5gumyH5YUmTkgzVCzQmN4TFs+pgWE7y3epMKy3z3IzohzrLWSlgjyJxy3FC1nz",
+	"QUdaADtMaHnDrQ8PSG10hA+91mi/OdwjdXzgHnm1UYO0hvvrcM7Uqv8ru+ZuclBo+qedAMuIDYX0D1fc",
+	"qvZVIk3gTnyqBuMMzUv55hQWwf0v5go54rlAd1HqhYkUNiE7inpNTdzB/g7QMKN4cEvB04EH9TjwoIou",
+	"ma8DeaZcyD4LiUuYeVnxgYSigPnYEHEbIrSENIMqsIMGVosZHCfUho/mAxg0b62ad9J8YtmbaYaKtvLq",
+	"WYpw7aBB7/b1l/bp6eXtxU3psCnrsy0zo3vQG2Wuz1DJ0/oe76F1f8IFdX+PlG6la0ZK4vsijrQo95Af",
+	"I+MAZV7eGUrATqXzyGCNjVrN2Mjir8BylrlrTH0k8EwgsKihWM3kIUodjwIH3X1ilOUuuiZlKmE/WaqB",
+	"Q1NoGhgU41KnZifiRR/6T5zA1Bl5oGRCdaM8knEASTrApM8GcTCWvW79+RREFeizYsi5tWOmSpiFERNl",
+	"cWgnfTalQihdPrZb6iZ3SW2vmDem5tx2Uh0w4qg6I8+sEhOTRra5+Jit1IUBhFmjaZ9NuO/pbkNzJ8sZ",
+	"2bahNcURNcdg7YSjuCYynO20R9L29coX82JeRy36VNO1zbXn5NC0Eg1ZUuuH1i10X+tzVEKKObV1cndT",
+	"G/2vLiBY3FNSKr4j7AQ9KDxX4qPmag6iiiXMAPMcHW0ekxOgZX/ID2uF8lheDezCQMcSWSHX224lzxF0",
+	"yjO6IyTd2PykJJYHvv7x042TBBim1btk1pCMQiImO3SqhIsxkUlWwEkyQdzwTMAqJLToijMMTDOC9HJe",
+	"iaSrkAkotAlCmk5phqnom859GqhNQQMqET8LWm34SqiZYM8mktp2YMhNeEdm+QgjfVKPCi+KDzjxWuv0",
+	"VAQJq3Fh5k0jjV7avXVGpvwp/VvqvGLZbUftZkfJFdBtP+XsggQN7FOXrE714qU+t2VUgdt8Xsm8FXRv",
+	"p7Y3bwXd1GZ592+f6vddVssaLPUpdr25M3wq3hKf8h+BQv/5GFHSSTXvV1PAUsh3Eg5Qzny6QkTE5rbE",
+	"nUm3sCjrlgpUdTuOWvDiZaXYlikinAotgrY7MVoNkkh0kLw1PXQxQyFRT6o3uudIECEUnxXUJ0z6sz5L",
+	"WfKU/KwXa4atoktfV5W01sAk1y1V19c8bhlB3B1RxMHzli/ERrcUJ0pCn2B9cVGeFI+A+gcZ/sI4dA4n",
+	"oXELlBHra31fXd09du2yu23IktNNZ79L37VVnUObksVg2Pvx6OXCA9oZHPgj+24+qiru/ZyPqQIqkici",
+	"lkQkwVYxsSinXiPqk90oUER4gcQseWi8EdPIlxS6KBrtXg0wyMjMipoYuLdqu/ZEQD9XsDoIGRKIK5Cm",
+	"0M/Q50PdtR6GmmAxUcI21F18CKmUikgaSVdNq+uTU4amZMrD2fYJ0nugbGym0ZaY0Pbv9WKrzNZwplQ1",
+	"RSm29ZSxzUS77nPN38FQNFArMjaUKPQHYF05xb5PQgGpiVaw3hpAv+yBY7rvplpZxy2uDQ3cNq07DY3b",
+	"GsRBdAOnzxb1X9ab4w/s/2fv3Z7bSNY8sX8ljRiHAE0BBHiTBEbHLCRSErtFkYekWj3T1atKVCWIOixk",
+	"oisLpHBkRRzHhiPWDjv8Yu/ZN+86do/9tOvwbV7W4Yf5T07smZ35Lzby+zKzsoDChRRvrcZ5OC0W6pKV",
+	"lfldf9/vy0kV9D1d7nLofWZkpnm24DowhB/odDxkIIwlj3s90+42L1/Euay+f905ff+KHOwf7OGZ4OZS",
+	"SbB/aj/Lho1dlrEwe5Hft+aZYB61vaZz9bMDZZr4AvqiurpK6TVofeZz2xG4YfAnsUn7pdkjiW3i1A86",
+	"xMzHJIpTFmZC9/ceDpVrbhr0rm9t+dzJeVX12rVFOLCsTS/3mg1Mgv+hHg1RMDWrHw46P3x4/teneyek",
+	"aloBt5qbT7eebDebOGceaTWb5CB+XtshlCTKuElxwNibtbXhc6Co1ysvVl7XMCsnmVCT8DJO2A2oqFlu",
+	"id3Xaz2RDupGBeWifpiqUWUxqjf1JuUQaPXLjvuVYJbx83VZKAZM6q/ZqHiVnmlV3oUm0HkXceT0qBTd",
+	"kh/xuT/Zs0T3tyy8M+/F2TOVNhatrv12yM4qXkWJB2A1Wg83WSt60t2gW+E2e9pr0lZ3PdyINtlWb7v5",
+	"pPV0/dkG3exuhdvRE/a094w2u61wPdpgm70tup0jPeDujd8O1c2x2+bm0/XWxmS3XjUfjYhdND6Ofo75",
+	"IOaNUAxywf7F47lBe0At4H3eEwsJS1Fcw16pAp1DamX3MGWSQQP6la90U0YG6CswMbwF3CDq6borvmNQ",
+	"4JYsGhSf1H74PLdUQn9mLSxt2KugCoxSoplW76Tq7loRZiyroy2h2xEZcdpF8MIlBUJ8HtUa5GjUTeIQ",
+	"RdO74zdaN2G+t2C0gLNkpw+KMrrM5yEN+8g8CBdWgxfQQ1sNOBVJmwzh/h4Z0I91esa+2WhtbWw3m02P",
+	"xIPBKFPuSlAzib+9U3oG6izwK/6o2dwI1YzBv5hfCXaUSRHs9+pvBWf1A5qF/UBpOtAUGTC8BY+DGuqS",
+	"jeamTQNR0hXRGNJ5hxwtLpICz3U1OFb/beOMf9Ost5rrG9A5Bv5uNdc36/mf9a3Wurn/enNbhz0JCcz3",
+	"gZupcerbYz/UjKYZhMjQs2M8MupuW2eSCtfrwZDHazgH0K0f5kAZWIR0ClkvqeadJvhAoMLGZJMB0uR9",
+	"a1B2rDebOrFpHroby6GQMdJLme4vmVZaaEkgHEQ7ymgD6aWH/rbUZqwaXvX45Quyvb69neu4xwEMlQte",
+	"75y82N+Hm0q09LQNY80NbE8PrN5Zg+wrEwOmOOZJzFmAWQQw6sdDCBl0U3GpbEzsnWc+eTriXGNqB6QK",
+	"ekMSTRHYp5ycfP/KU/eloygWHrmIIyY8crT70iPDRBmZGfuY1XZ0Nk1fOB4yj7w+PXjjwfXkh4M3YPx+",
+	"Sy/oCexkdUvDaO7hxyABzTIa9qHpkAc5ErT/gNsJJlFtSEAUw4fZg0fC5Jv9BvMR/FB35UD9EASHbBMu",
+	"QCRoaLGzHE+0RKsfiSQOx20iKY+64uMO0fZZXaYheaQMu0dONARHZcSQ6Vc44jBfEkqKzyyxY+do/5Ek",
+	"Io3PAMtbVkx1LSNNXfRa2Q9LkDDvapMYUJ1LnP98nDHYasucvN9T4gakzTIBjcdrj4sm4jLG3Cz5fdU7",
+	"lZoO+e5XtmWf0Qg+wSddgI9CR07ro05yScdSyz6wS4vGpGviMD4aKLUH5zqmqPOOBcUw/bRgGU2hBpE/",
+	"tOQZ0yKt5ElGlBix0B1luJ/nCwOQVs5eJlUQDqhaWSKVaxfsECP0vvErf/r9H/1KfuTxN+9OX9afPnoE",
+	"Fe5WOuN2e4QioPiGQ6oUthr0P63iqP+rfAA151mlq8rMxhvGz7L+9EQ8h+1t+L/Mun4kUVvO/d52KcY8",
+	"296seJVBzOOBWgNNO5KYZ+yMpYWhTEik2YtunqSaP7TpeVBmRckyKLUx5t/b+R5+5cdm/Rmt9376tL35",
+	"2a/8ReknyEX2yevO+tZ2SRTpdae+vrVtxKmjqmNOEnHJ0npIlQZgH0mV/TwyHfXUqGszV4s7tkUjc5XJ",
+	"7A9ilMxyckCfXSYJ1MPXm9sPWmxOWIn626xE6EqE3r8IRcNl+pOgsYYiDUx0lGl1PJJQc6DEq1hW5uEj",
+	"lGz56S/r+J81/M9fzJ29ldRfSf3PXmUDA0AlvAAQ+34kSSiGY1ItePg1wJ8jccAO4cLuLEcK34VcvLfl",
+	"9PnOIHLb14kFb7a2Z2EQodQFFGhZCMRRqqQKYVz0N2tuJLV1Bcximop0IWZxmeFMrq6lBO/jL5arvv94",
+	"jjT9/IBAINrd1lFP0h1DoBCi/VMRUJzK8n2vJ5m82tMYDydMSi7FKImIVN+mqibV0/EXtRE9UPQ1z4Z7",
+	"IFuKMb7JAOGlSM8loYiIe7V3WhakeM2umUq6zSjFMoGH8kzTI2mmdpbEXNmtv2679ST+XcGtUWYHfMCv",
+	"yO13LZ3yvZKVplMerCWwMixvy7D8ldqTJRqZyj7ib6wicvg4SFVrE8/oU0yPvN7r7Frnt+ZSPRef8Fbg",
+	"UuxTiQ4zPM7cVF+INs4E+blFvLN8ELUdkrIsHWsMvFODZEqfJj6rc0ZZ9TxWS2WCXNI4K/18uWj7nFtV",
+	"5c1FWWoQ+e7rzTGqOhOaO7dtlG2FynWZ9PJa1h8Nuhzqm+YkmpHLWoY0wUr1HtDDyzhikC39qARIcBn8",
+	"3R+CfpADaKkcsjAjYDkBMkfDz3zOOKB5onZOlG2bPuBt0UT7iJ196wwq+kDq6to/oow8gy/Sr6A27oBh",
+	"VUov/ghd1zM1NHUjdVeZZ61ovrYMtmnDyMEB6YtLHOiA8jE8CjF32Mu9J9K2el2EsvWxCJDRsE+ABh8Z",
+	"7HU9P2cfYQjbmx5prT/1yLra+Otb257Pt1rrcItWc32TVGkhUdtqNv/uDxvNJtIcpxcMC/5a60//7g/q",
+	"uq74WGuQE/VFDEnAKMlIBHRoHAGBGqOsqx3ZRxpm8C4NciJGachkm3x7tPfKI0dvX3nk1f5LUsVsbU9t",
+	"5hqCq96z7hEm/O1SUWM6evsqz8JKuJ05rAxndS9ALmPmn2Qp5XJIlfSsYeJRPRkzpZexZA2yp+ZPjU7d",
+	"BlqNQucQNQS1dODLAaYtp+4GFCTOjQXGASQClsU+2mwaNgZpXACfnb5+d/Ac0GdH+z/svTkh1cs4yvrk",
+	"7/5A+iw+62eeMSfIZhP/V9Nlnj3kCoIFvtlsGpIGAM2xUESA6LNDieIB41IpNgz5mW2EW7ZBcA9rcnPb",
+	"I9XnsAihEBpOh8y1xnXjmVk64iHVRT+hSNORmh8NEthqkI5e0JT02CXRtivAOGGUuI/U7O7Yuh07p0qa",
+	"qbHGKclGKQIdEfUBnwIAHNCC98swHDs+n4vf0HHIS/zro/7ZqrjcJoatDWsAq2ILStuBexiUR8Pnb+Jz",
+	"NHKg+DqXHTRNx4vT5nOy1lYQfZljWBS/72FxagMNJCInw/gjS6R3JXFDtlrrHogapaxidWsAT+RwucuC",
+	"EtN7QMP3XFN+Y12Z8vQjmvLqjo5l3yqz7Cff6TXD3h138FL9W3ypm4UCOFjIK6e2bL+PG4EA2E1xD4bu",
+	"A0qhLG1zLxBW17THMWXyqeVtfv6Y/3Oxr7cK1d+Sa3X/n9lxxpYLvMMkdml0ZKQSyAfHiyj4bcCB0cOo",
+	"t3qbC5qM3Nh9juP+8VMFSle01siD+KZEwtjUSpCC8MtPyR952Sal5xcj+p+9SoZB6iPQEMVXyL0T9QLK",
+	"ICk18ua/Tlkqwt60td5sNj8+azabWkXtuFaDMgy1taqRhgY92LMvZcxIff3k+91czqIzww8PLgMPHBUx",
+	"ysC7ajUaoOKAUihRgpFhwVDO2lWYVPQnYPjoWCsr6Hppo61lwONyNByKNGPRAYtiCiG5h5PQ6DieELIY",
+	"4VzNx3THgzXL4hMP1NstQSCbVy+ZwjQsS4IyKePKghMloRS1F3MkJTB0ArFlkoszH6GZiThTS6NBOhxr",
+	"O5WFbAkP0ItoPttRz0DzDCxpHLKyyLDNNLC3QadL3d/J3gEI/gwrgcMfqdtTE8rZJali19nuKH8zECia",
+	"S67mIfcBMPX1xWXJHbEKpkvD8zKLfB+Guz/IKfm/oOjHW+b003jAZEYHwyXPf6scsAUFRQtSqjwOz7WZ",
+	"24G6e6caX/3jQ7N5hYyonSycu7vubWsfv7BjtVkAuJ6+ujKWuyI9vfmWBd6nihhK5y86HJ7EZ5xmo5SV",
+	"FOCiSIEGR1PUpvGgjgz08yToGsimxXLUyipJqqOhZGlW0+5lq9k0D5c6BhVnbABYfLWUWUQEtzFHCFyl",
+	"DFWTckICdbIMPBPgEWkE8WSetcmL473O6d6uR7AD/K7m8pIkYb0MbK1zxoYYa/E5GCeQOdw7Pj48toR/",
+	"Wo5XIXyu+YeRc2c/0oUW2WUcsrZTbJEPvgZtMRcIY4/MF8akql8F76bMdFQ8lqtmACoCwm+wmzFqC9Ey",
+	"LAHAxJKJmy0hsOVz+LJfodj+8VOpkJ4+ug5PyYUnLLUrC3EIauzjpS1l8Q5ibv60DgZNUzq+swpQXHrw",
+	"fEx6gAOuX+/HT44djp10IGBT0btoho6bdZVeuSVX4fTqdumV9k02UJ74CLCU52m1Q27j90NobssGq+LM",
+	"h6WkjI7A5FJXC6cllZVkNEU1VZpg0+H1KtJGsogMaHouoVmhQFLF1EloNsjLGDKPec9oMzZkS9C6AWic",
+	"tYEIVZk05pIE52wMfNCk+qIfcyYxw/KGZhq8QmgSnzOPhFSyeswl4zLO4gu2Q4L/Uie8PgQ+V24vIl5y",
+	"MoDaJO1DnOpkgFEnykfeIQH7mKUU6WvAI8E2830GiZtDpULbecLKvg6xb4PqBnQd0KdynS8BoJ7yZmx2",
+	"QL+tB/4rN4myzMNsXXes794gu0UViX69Um1Q+VrOUqk+aq6wbltX7Q++w5c5NhJ6iYuO6HJVayfx79jt",
+	"8O/Yi3/8VKEXNKPpOyi+r3hz3ReXTOwnNbNKLDdNGf9606tkIqPJXsIG6l1Qmakj6o3lLYlz3KjqCYuC",
+	"MFgFknP8dpnUVhKTuHCvL+BvX1Y/FBZstcHsJBbE7QxB+wnXz2eUsWpHT0tb3OnSJdtvkP1M5gRcOc2+",
+	"yZPaPgxiyDh5z7onIjxnmuWQ+jw4j8NzFgWYOCfVlFEpONFExx92997sKfMZG++njISJkCwC9paE0Qtd",
+	"On+WitEQCHjhXxCxAX4a5OqSIrmAZvpqsHpta74w431AKlfGEQBDYpmJdNwgb8TZGSRBuWOW+7y62dyo",
+	"OfSMdDjUQR6cGy13ocO3jsZor8Ewr9kO3QX3AUOFWuDjDdWr6tm1hGtFjwTeQg+tnGlMnf9LCefcUoRk",
+	"Ic2uVmIrFrAbtgFxXp1obLnp583GTw1TAVgPCBePc0qqXt6UA/mtGmXYghta97eh3l2VviSfDu2GFc94",
+	"gUVevienzWcTvHxgK1banz6X2wvovi28S2lY9Mbtg4U9MnAVrPbnPAKdws57BZ0wNO+ynr5JQ+Cqe2J/",
+	"8A5WwxHNEJcxHJX2wUCGFGTZTxIYgXJT9Ch28oSHyWG6Wxl57DabGznErdbw+cuZEUACAcCCc5SyYULD",
+	"iRCacmMgKlfOcqa2w02Ki2tmJq4tFsx2r4SwMion6jP0aVwp2/9X36E4QQ82tWHURN5hA6mVVtGg26Dq",
+	"mmDmgrYygrPiPr+K27GGVLkzAz3vnVYsLqflRI8THb3Anh7pfjRtE0CTnnxV4VNvPf4wITZvgaoXZ09v",
+	"x5tXz3D/helF4MNa6eild86uKCIV4DPO2zbKXF5DZ3du0QFGN/FET3mcgI2H4IkTxzRRFThPBwrBCbfx",
+	"TUkuWZKo/0KY0+dQpNcgu8anNp63cs2tata9fALNz2VP/kYtz1IUMPTSfhPL7BW+24N1Um86brj4PB26",
+	"LIE3dxIpSBLLLA9x2EAIst3Z450sIJJltVlQ38kvVY787dFEMpv56gqRMMorn289+Dnb4dkouCrO6xpg",
+	"ml7alTb+C/wXJR8HXZa+AEOvvWFnATj34Ty1QC/5lONz3+FU2CawRZaPpOKKWAnlGw5sKGHlJJLOjNxa",
+	"kNdyBPjaJ70458dc9ZpWfgzGNk2v2eEQSL4hDYSxzqxNcGXr6CoJ4IoGu0BGRC4AgBBSTobQVDATJM4g",
+	"rDIQKfOQXACDnxBXVI4UjaBmxfRYVS9AUoGtayCnhc+wey/w+SXr9oU4h3A9a5DN5mZe72SMNi6IHIV9",
+	"806ppuPOJZkuarM02JKx6JG0QI5qgKFhUjq1drMHNfM0zVCueb+xgx50nuuzlBGaJJZt3SNdFtKRZCaY",
+	"HKF+C/tCMk66Y0yBmV5NgF7Vd/c5NO/DbKK+WpIBA4J1dTIGgw0r+jkbY1N69XWlWWy1mRrSLIZXWkat",
+	"IrnlhqidebucVvLvpgO7emZBehidWRrZnVikM77WI0licNesWVDQ2GC0DJX/ZLW1Ue3zSgfmrST0yZT5",
+	"MiWgTYporo0tOKtnog5tIk1KqcuyS8Y4Brg6pmGDZOlzBLrp3tDYJiAWvGib+7yqHsM49JEIJPs5qHkk",
+	"ZRfiHMB0UL2DlLfawsP0kd5YtQYxGXWbJZIx5OCwD0WcJFag70DleawrI02jhEQ96Cy+QLcE764MiQbU",
+	"bIIQhzcjmtAAXm2uQX9gpvIhm/TTmCKA+mtNGwp+wVIJL1dcodYyLLeqYaq+fH16pavPJixLh7Q+Z0jP",
+	"b2RIvyj4RNinpm/Cyf7bV2/2Kl4FC6wO5JlasOgt2EsqfZYkYlau5el0DyQWxZnrd/RSMSg6D14lVn/r",
+	"Kp2BPNPjOd374RQ+COxy62RJ9rN2JaaRd/fqg+gNvbwDYoTjSgXfsAo+mNQ62SW2W1rWDzFfZu3TQO2C",
+	"z2u4CLHmboHS1tei2iaOgQ6Jl76A3mzBQJ6BFa68CR4hkwklEQvjAU1IHKEPQCUJ1L4IiqJMb5US1Q/D",
+	"vbYU0/OGut+bgX8/hqmQDo68zO+SjGfoQkWG+AI61YGP0SDPRdZH9gzNY+VzdNA8PRNoqOon1IzXpv9u",
+	"aJkQEHDgvNw1AwL+ODOmgYfo+unrJhwxeCfA5tiXMrwIxsgwVCJ5My2fjzimUqIFrpx5/CxzAKdUz/7X",
+	"5r0s0EVX1T/3onr0JpqleW5chyxy4/TjrAm80iA3rEFwR2IAyG7LZTSH3d31RJzNy9oJEsURtis3ESSI",
+	"l+0fELU3JnMTxywUacSitua7CmmSWMHrhJ58DoLLdM+RYsCQIrBqBBsuGU9LWIwDjNDl0lJRQ/I8Xd+E",
+	"MhT9ppqXF/xoEDuP0KeCO6i/AKZAwYvT3f5wNNoyHzIxBJYptT+Yz6uUEwgpm5gEymEYnlrgA3FhJDMq",
+	"CArEkXjst0K9OS5oJG4K8MmaAwbK6TOanjGQMpaBDqDoWGXfwJMuWNrVpKmog0w8bUJ5BJ7PJyJ7gWdi",
+	"fTjEBgwaDhswKE6WewTnE+6mp72B0x401EmZcFuF606E+lowLUj1dO9t5+1pzUOYJqw7kWqYiDIHfF49",
+	"PDrRvyuVdM7GpNo5Ovpwsnf8/d5xzVRl6xaJ+rbvTvaOa3M910Nz+I1a4r+ajNStI9lDLRyKC67iVfRy",
+	"UJpq3fxpNZVaBHOV4kQqiGWamK1M9ZapyBJ1p7TmEyUQ1cbad1RovtWUGb53ctJ5tXf/npm7YJd3zxJx",
+	"RhjP0njlod24fj119Z0VM2rKl9SzkmVKBSyT7N8/IOkoYbJBgl4aMx7JQ56Mg7xDKAQWam1tvytTj9CS",
+	"ICbhjEUSoeiSceXGKXWH9T8hiyFQKEiXEf2YCayeh1Qir09Pj+yFFvaPJVK1GURg+4MT876/Ku/A+V46",
+	"/nOjGB4zqQs7X+rzVmLgNsWAzJd4ebpkEaTWrS/fcZCOSFvjmEla1JBqYL8smrpBrTET//oL2YHXBNcW",
+	"dpoGy111G90XEPaq23gFhX2ohdG4m4ve8HyxMGUYYJh3KasgL6V0fW3d8/ZS42oB0QBgWkdZQ8keF5cN",
+	"n0+DBkuKi2fiBomBDZaUCvt8Jm4Qz14CNYgA2xVs8KqwwcnPYWCDeHxZ0CCe/bAggxP10suWTNk3N8HU",
+	"ksIpAT0iTLS0pDzqQaAEcUss7wbq6MjK+LtloKCZ5yXlvMngzBT12MPYhDTdHJVIIkfaSxamLJNkADzs",
+	"DXLCmA6AvtfX9kRK+uISYqDKy4uZQ9GoPDkZn/HyGmP1ju/NSH9FrtssbPLTkmJMTrtJnmSBjB58fRMG",
+	"kwyqziZyeJWfMAy1AUsyVSug8vjx48fPeht0VhFnydNHhXIy/UpQRPZx9PPArLIJttEvk0J6Pailschi",
+	"tWnKKheZ7noNLehthY9mA11v1lby6dac08t8B5d7pjMS5WexVDuNUPLu+I3NKENqvCD3cM0jWABLhQpN",
+	"8PXjH0kQNDE/83mAaz5Qfm1vlCQavKtZbwB4C+hdDa1lnKQiA3K2rJ+K0Vlf53b0Wqx5Wvwhnef4Ei5m",
+	"iWTA6Dm92pyVudl8RrpsLCCiRbETA+ECMBeWM0dCPkLNgjofMzWPH++iPB03Hj8mL4W2tWEykPBTjrpq",
+	"Qrtq2OMh+gW6s4lU3qpHMqEvQiFiEdYeCY4OT051L9JRmujUDo4ocGmt22RSuAU2PNcV0djnwSe/Ekd+",
+	"pW3om7UeGJM4MkzNno+SC85yJRf8BBho+Imef4C+XJ6fC0jnzscvX5CNjY1nzm2VQPUr7U9/+v0fP39W",
+	"1n6gjtjUkM4Yg5Jyn+uRCYHpUrg2MDWOQRJIXam31LhR7GznEV3n8TmAe2OCK6f40xU1Obx9p3ALGkUs",
+	"av+IRuCffv/Hn3Qqr3iwcG+N0G9oTAXcD0+V7R+pR7rmdIxVNOARO8ScpH80+TV3pMWcWwSr7zUSgrdJ",
+	"8EP9h9HPg/reBbZVg26MsAZ1gz9zglmt+hxnEXh2jUObFMzQQmMg53KrmwNSfcfjj2QQJ0ms2wQ52JEs",
+	"Y4NhRi6p1HaF7m1i7mMlFvmG9NnH6uuDzgvdi6uKUsEjk48kf0n8SsOvkL/EPkC1wEPKxS4DcQLvDMxY",
+	"2AdSLaAG6eRx7ZQp8TsyHDcWke8RdZymSJ8fCi4zqqRbPGCG2LI3kuoqMxQJFRXYOmWLDGIONxUJfpVO",
+	"Pq2gZBkQfEEefv3jR9i9sbrOdFcihya6rgWgmvXYNnrYwud6PseQD+0qb7rVJNIjLfVwD8fgkY2m+i+s",
+	"lnXS30EGMF15kYrhkCGflzH/BnRMlIS+YD7XDOdI00l55JGUpiwZe86bKjurTSIWjVDUQMfKqYXV8Plu",
+	"0cT8ecRGyAp6JGR2lrKT37yBrjUUOMdoavk+tFxMhAT+TM52NFJALyhgPdZR0Fyh2NmGcGiSW6v5OIyw",
+	"fo6Uz0rwKnndsaY1ilRkhD5hPGpDDgUEFFUeNSgWj8gxD/up4GIk1dzApzB7xWRYLK006LJMpCxqz5Lk",
+	"uDmAx6ArLjQRKMrgHPCFN/ygBq0x5yg8sxxEo+4AKrkaYPYz8EiQCfyvyZFCnl7jg+A4KhD4Z45WCmpq",
+	"06iFqrU4lrt8e3L4FrdbLFGb0CQRl36ljaknj/gVZHdSh3Tjxs8BsEbJwlCrTu5Jk2pv5EoW71Hb8bna",
+	"L4i2UINJ1JnQgQdUf4O8FXaAuKGcr6dkhhhlBzLwCFULqe68j0jVvcmIp0rrQvmT0ulqk7AwjlgEy1pw",
+	"fZOgTY46Jyc4APc99Eg8crz37d6LU/2mwACvllonilImJZO40NQjcCb7AphogU8+Zbr8KxNqpIkQwy4N",
+	"zz2SxPy8noiQJqQaJmKktF5GQY1yUyVQ88gwjS8057hN0cH7anpBioNwaWcN1yziXKA+iWk2K5+DBAdj",
+	"JBScYxWDbTtVhS0LsUAwA03TKfsKGu/J3cdykfk40zBgHQR0Nns64hIHBf0J3u89f314+N2Hzps3h+8/",
+	"HB3vf9853YMgYZlr+sL1cb/OpMYXuJbL+oVXdPpw0u+YFfcuXfCtbpM9CVvRU7re22Tb3WfhRtSiT3pN",
+	"tt7dDLejp7TV22Bb3Sfhs6hJ19lmb7v7NGxFG2zryS257jfuuS/y2jm7JNYPsY0LcYqMw7ZimP/F5qiw",
+	"VQU1n/iK8cq1T/HyXJL6oh3iRB6xWg0Md2vtKlPRmqlzoegGaziDDfGXoQ7us4LWWL2xJGeCr3jXbosX",
+	"cf72WqJ4NndyJspnN0orZ+Lomn3eyvr4/XRltIoYxFnGInMUuEuhRTFTjiZrkAADeCegRYyLpdncDCgN",
+	"o4PERAF0FIuTKgQE1T9rKBSmY4xKZxU11I7PxYRzbVIky0iYHbLZfIZnUbyRk4vB8ZorzfPfHb+ZTUD3",
+	"6zBUDcbtSvbI/eBuljSGtDWXK56V3fPLtHs0md0X2T1ruR2zIG9rwqCZMLYP1N1DXFbXy1gT20XvtMlE",
+	"bFbHTEpisxC04zrYa8ok9GP5CGtN1DEA7KK7UAT7ohiF/uqjJNERgDgjoRglERD9dyEoA/67zSkw9W2W",
+	"tNLmZ5TzGN2qCOPG4DG4ACrt9QV1hq2Wi42B1Qbf50lvI2zSrfX6evcZq29Gm936s+5TVt8MW70m2+6t",
+	"01ZLXTPCb3ogK+2NLa8CqwIhObAenTIQ7XwrR/dEO60wfOV6t9Y969OixL9vjE1xbY6v0NgAZ36Fs7lp",
+	"wd2ZEe//ZVrWroIZZf21RJzFfE63NpokGJbOM+5dGp4TxiNS1TkEG0HH3zvD4Yk2oZH+BbrvUxKxizhk",
+	"NaV/zlgGkfD9AyRdhdSjUiaiB8EeRIxB7lyXSxabmwGfJRmzQt80NQy4q6aX0czeZLrZmo39l7daiDMT",
+	"lK5C7mRGp7uaZ9t90nxS4G8MMuiunpBsgtwtvJfP7Wt0U90JH67uAgl9HEHy8NTw0UIeiHz7/hTmKOjo",
+	"/QfSr02eM5qyNCCCm1JErGMFdQmdH4K1SzXgv4KbfRPskJQpZyFvQhqwj8M4ZbKTBTDjI37OxSU3zGMk",
+	"pFyNVWnKHiwDn9v8JSaycTZbO+obxxJMcV1y6cG8ihSByMhNZia/vOPcG1iPvxxOn1PdlkOt6kSckZjv",
+	"5AtS2SecXRbZJ5w2OrOpdG6EfupW+ID1WnF1+rNp7gBYbZV2hY2/7XdfhfFh/O3+u9/tt97G+3KfH2+F",
+	"L/a398+HP3z/4ttnDTb+tsl+6KiTht2Tb581wvWEdwcvm9EP3yY3GYA+VaNa5HHB0L86P+ve+gctbOYm",
+	"5Qj6eBhdMIemuJvQ8DyJjaIqDwCf0nMmSdBNRHjOone2A3Kv2DfA3mvCl4DNjNlDbDNaUtLE4ebq1rct",
+	"qZ67b/EAwrf57JBE8DOWEj3PK7NzeVp7XD66icZ064yZlTdgFTmrGHxePf8eQguVc82zZGwOm8ZmZW6w",
+	"s7Zu3QN+0E3vZjmqrQml5tRsPBfdmf1L79V/dD7q8r6jWSyrQo2r7eSDca5GSlrglHpUR6OsRDvxmcqp",
+	"U/g6DmxJKSypKT3BKsfzUpdZTP2BcE/D8rJjj8h+DFS252yYkeoIL8esKEDHJN6VK/8yQbaZWoM8N2dJ",
+	"MWDQJlwTe5lROr1G0U1TJzOepci4bOk+J6cgdiXbTkEnp0yrHAT5GAIdG/sr8ySe/6I09PINvW5YXN2K",
+	"4FlkRNjVrdfFSuAsK3CezzEcHDvZJZadX8xrJU7hEo8MY84NNXCxqS+bMDR0gqrcxHhRGMivysYooweK",
+	"UtrTJHwJtRTG1+Lxm8sj+0Q55K2tq5D5rV+LR/bJJL0RNPHDxWOiFko9nKiTtwuMR85zAQ8b6a4ZrZkd",
+	"BCfe6d5NLXdxL29rFTbaSvQtLfrc2SbJ/HZGhTle+2RW3Vzc2DGEaOUUMTdGrwvWGaguKA2zXeHVAq7t",
+	"uCBtBKH4XJspmmLVokoIZx+zHLifArHG1LO7NDwHvDlYPu5PPteW4CbGil1BrtHTtllHgWdcby7N/UoK",
+	"hfnB7D6/7vTffluzU/3FsLHZMle80AL0i/qqrnr+3le/MoNaC4vL7KobfE1r2E/l+LETejHZPnTEsZ5U",
+	"7UYomizsv6rNJilXqgunBvCMgIQJo6na/DXP56CGtSdWvMWkE8MZGbMsTx31Y6lrTTA/hkWoWMzxBRu7",
+	"bCefsIJBtgtz9fD3cmnOBT4CfLadqS9kv0wx8WJMprKcS6TnIpcAA/rxDeNnWb/S3mw+27a5VJkpWX3t",
+	"9MrVTYtF3lRhtX3t1Ey3KIOUcCCUmJVwZdEzGKFZUSp53vehh2zxY8WSqIsi7I9l7QaAPBWllLv3gRJe",
+	"E7ZTiZAsaPQvGVaOD0eyT7jI4p5efCQTIGaMgAGR1Ad5JHq9JOasQQ5GSAns88IQ56TdoQiPRaQaZ6Qv",
+	"Eqg0DR3zJxSDckLGCTF0MEKSn1+ESXFNgCp85hJiuGGqpibTeD591uTaUVepT6h+9rDkUf054uqAEnFT",
+	"JEhu6vhHfduf7Hmi+1sWZneNd5385FcRa49woxguM6AOW3HO3Xb7ZfWVlFbFhTYhvB7JgoiR15GYJk4w",
+	"Q2YexVzi84cxl1MC0TGxlA+DQTGSd7/wiDXK4swxw6CS29hhYOEZxIu5AVK7G/9qx7bTcDJvOkEcc49s",
+	"Njdq4IP5/PZstSOcql+gsWak11DNlSO8hnGx5xUGi8pss6F599l4mBuigVsZZw/VODuKuRUFN+AmpoxG",
+	"s0GPB2LKTVQXQLRHLV5ooIechmIE4D8Rgf8BP7QNwD6hGZM2xlPT/hzcBI02DDhh1T3wrOg7D6lmdive",
+	"QZf500x5NuS0D1xImS5empDNGFIlmCkDUg2YNy0Y1QXYcuHYBF4DQ4Rh7Defx5kaiWRyIsKE3uqkSZpT",
+	"K8jJW+HsgRz0eaD+MIKPdOaIVpvrBMquciG92dwsk54HND13t6l6za/cxMR4/LWC12p2rHjRZuEd9Cmy",
+	"iYEnSyUGmrcUuldvv0iM59t/xX1893YozHtRlaa4oWcJfkQ41FODZJyVAn1ZwEYUsFW6TCki1cB2Vf0m",
+	"5qEYxPws8HSdFLDRQicYICvj7slilJ0JdXJtkiFZwPNpktgiKlzEswqWcJgWl/mlgqw4B+adyDeaWk8U",
+	"gBjmLczPuhQAfy4G2MydZsXYzMyUM/q6lzM+GsB3zQ+ZcTiOrA3FlXRaTcb5V4UUTCz1JO9AT278twmG",
+	"6PLhWYTEWsQsK11ORBjTRH8uXXP0C2xtOrN8q5hZ7qVi8G6KrNir9CmPEjflnDIlQSvtSj+uWEUHV63j",
+	"FVaSH+293d1/+wpw5O8eHsausB2Xz/wWgVir3O/yGgCojiemb1m8XW66EirPJQnMkgqK3WbQyNV3V0ao",
+	"XoROjVBeuQot1KTPgUfrtyyEoqGd4klgvVLTNKeh7xw4NPjaBj6yO5tkKb1giYa2+RzEEEEx5xFqCeh0",
+	"R1TD2VPE1eXvNwWp28hh7naYDoa4FIAH7sUiBJ7DVgD91i4FcKqYRj4aI+hhdEZPrM/NZNs2s302wBiz",
+	"LOtpjqXI1hmiYyW847C/o78HoRwYylCbKa0ac5kpy030LFKSAlWC4LNC0zwq7O4b1rUWQg9MEHoBGkDm",
+	"lfptW8F4813AO8r/QkZUd6VMJNPiGQPTUn5GKg20zc1k0q7F3fUAtNct6aFlWLX0qD2zBX/1bBK3mU5k",
+	"ENEpaq3lXZa1T3aJfV5D+VbSPnuRoegaohqdPFtLTqq3tpXlWHjSZaEY5EJd9JCuEcJBnhYVRqCrM6XP",
+	"Oy9e7B2d7u16EyGiZZVjXlpseFD0mVrnOQqtGD1yRgPRO3yzebByq/m5ZdeZ0GqObZCXP5mdNKtTeRyR",
+	"IGU/Q7Nyny/sVq5kSXlLGvgmN6ibHrjQnbx+u72RX7+8LDYL8IEJYyuIzfhWkvj2JHFHW4c3I4vR3r8z",
+	"Wazdi3aZfNX0v3u7S0pXny8rXnfcuwFZtzxHTgSk3n1w4rdEYh7DzN27xLxN6WG+/0p63J70wGV0demx",
+	"ZN2NPrlQvusW6On+9WUN7ojpb9eYEzReVfZmSxgUU6VyRQtj9FBjkFcNPq6CjlcMOg7GZuYWb/g100ll",
+	"XpnJnrL/gb803+OCk67I+kTGEZM7xQqhAtxTZnQ8m65CAwGKkmV2RQeuoIerEpfioyiWMq8Yha9XddEz",
+	"S2Eyor6IykzrxExohqv5Icwir9mN0Rw5OxFAIfM1L54yYbNSgt2TiOh5JTWuhtBpDpnGwfgVPvsrULfL",
+	"fQB43+UVEM77andehVzizCyppTJdyKwvLVxVXPKcug/Xupd7fCYnxiMS4OLfj2RAqNRbQUK6xWBaScyL",
+	"p4ElPMRtEUdoj8ZnXKQsqjXIew2NC3RDs8BtuzKMw3PpY48lOnGKbZWnWSU0BOzZTr5FTR9AaOmYEwQi",
+	"5szn6g4udFdfddkXM1JdFmaGQUopSCSw9ZSZCGhBRX2O06rc4T69YKQKXWP2Dz68Oj58d/ThoPPDh4O9",
+	"g+d7xyceWfeazaaaew1vQKkCLeGIbaLTIEDW63M9RuO2Yz83hg3VXhzvdWwENSi0kQvyNoK9OJ3TpQa2",
+	"6g1o+mtC0/QXrrTxXzrYZ1eTWtgu6Av/uVH5yaqKXTYQuKiXN5Dhne+2X8w1e0OXT89vRcyPRBKHEMI6",
+	"Ojo+/L7zxk6bxsRteFjd0UkSW5g/PWdehYssDhkOS/clLEZesWlTTqB+U24KfIVFRhzuKz1dK4bzh4fA",
+	"sz1bzHqa5Qmhwlozq2mOGYZUsbpXmLbJqhl0KaN8LDizYcdMELUXap5uYgZdwAwAeD9S7lJGYy59Hpxj",
+	"b/oA3SNoDeFpIHV6ZvF3DRKoG9JuwgKSsSQBEBhgDRytkD/e5+p0UuSC1W9qOnZ+XlPn2IhxbRaS7whe",
+	"+G5MRbdT/8qqXFmVWEjh7rjFO1kymob9mTsZF/KCjUnyfVl90Y85k8gb/IZmMcfKe5rE56xG6ECYdqpF",
+	"yWDyG3kNwiXXv+1M/4C7vBTeo97mbnbf/kDvv2Njd6z24WofOvAQtRSX3odWz8xlvrUuhukqLfMO1TtG",
+	"r7JEOiTc6IKQogfy9vB0/+VfG6idz20npEnnZHf/5OTwzfd7u0RwZLK45ERmKaMDpzn2I2kjmCHlefbO",
+	"59jgIyo4N7Yj9hLuza4+96YcnHtjjDHvvNpBy0cv9ZzNMktnEOmWV5wVAoCAznEVEOwdXfdmd87UYnzF",
+	"sge+Dpf3xlbrcOl1CJNKIpbROFkYQl9oNLxCOY8lhLP64OWCXqTY9HgQc12QJgtyV9lkHsHAhEcwDOCR",
+	"i1jG3TiJkTVHeS4+H0KsYcd00DO5ZXLOGGyWOCUXNBkx3TPeBsfOWDZTkfi8oC7a5HjvbedgbzdPX4HN",
+	"iAPXraYmNQbqnUQKe8+idqp55N3RbudU6SDTb292G7x7joTNjc28Z0koBuy/cMIxU4QhC3f3/TSzu0KY",
+	"Z1VAeefhG9t6bsnwzYygxuK02qO8agZCJuZKj4gkcuofeyIFyiOUYVD6riSYbBRqVPLcgyRcF4PkUXTu",
+	"ij5dcK6V9WyUGUqjGbEZWMTfipjfWKHlV1nvVx6unqqX0Aeej6cKKP7T//R//cO//9s//3f/6s//zb+d",
+	"gO+2ZpZSPEAIzuR6Wd5bNptkVQp49fiVruMqyBdkbpzhBSwEMRjRNdGNrbC8S/ALZh/cRJ+m5UoXdSTc",
+	"FXWXQCFJh0PGJemJJBGXRQMwyPNIQYO8PN7ba/scud+sz0MzoG7LizR0g+NYusBbB6xOTD6qPYHM9Tm0",
+	"DogILaufNGOaNl11xQmZrqccW96QQuDh28P9tx+O937zbu9EWX6oUBrkxZvDk73dNmZz7SNJBi2BuCiu",
+	"Gk3IgnJJl17aEssrlV46OGh8oE5Pax8S+0cXI5pqSMXh7Kh7kwBPC4A4+Ojd7IQD5EOwYWos9YuD6+oc",
+	"7UFf1dl56tpCXenUeJIqtXGlyCTDbS57AqzteNY6k5972Kk9Bpn+SWnoc6w8jOVsde2ktR0BfNv62nnU",
+	"MSqze62ieTCK+PZU6nWKGknVyCnkPFIyD1dSbYWTv8UqmzxV+8WexnLFjw9Pk3s3XAW0WGE66regi1lq",
+	"i4Ss4K3qkA1Qx0+G8mu59p+sMrLbCbnirTxBFFhgBU5AJJtfmDnXicuVV0GPKh02l41Ac5qJdKqWqKhH",
+	"5pUT+bxYT0Sq+q2Mqqq5BZ4+n1XhSRYWeLbmF3jerEp70Npp4ur1AibKUVouTOk6qsspAX1QumtVA3of",
+	"NaCuyX0z+mlmQeivWT8ZL86RtDvYc3qicrVMp/h8QqlM6aZrVKXO1T0L/SClX3x+fQWzdL3qQ1AAtyzv",
+	"VlWrd1i1el15p23FuTF/fY6nN5TbJw7j+foPXYKQxQOGIR01KBY1yIHOIUJ8pApE2rMj8/rkX3U9K07c",
+	"QkS5U87a0Y3mUwGa5vD9273jEkuoBa/8xU/TxbP4LAwyfUHsfv2WY/e4opYP2+v1vorWXxEbMbA796bB",
+	"EaWWScc4vDG/iDMmNX1RzDWzqVbol32aAQ13nEkUkwYCoWHoOkhpvWanxKlBOlh5O7cYiUzWInHB63ps",
+	"aJnYLm5u8ZHy2TkOHsluIbsBj5tdxQQOsFqjImU+N53CqetMqwtTIQZgtlyleKnWJlTHkjFkUMB6eLqd",
+	"3SV2CzURYa+8nEk/5ENnd3dv18M07yTkYxKAWIAHmk2oQSNLgAQ7UXRzCuSLusCUVDxtwka4stCSnSha",
+	"gTxWIA/Hw42iWYJ2CTtvEdDfWGqI9EeFDiE3rftLwP7LmXcOJP+ODLwJNfLrQPKvTJ27BPR/yUZchkTk",
+	"PTQ84ghIVudDTMmtMa4WAutK4Q8TGnMzsJrma5BowOBRn1fLdPWH472Dw+/3dms7GKwRnOk6G/NIHWVJ",
+	"GLTXrOrL3uy9PDWNkXBQIeXKToLzUB60SZZSLntaWei69bx+AfLYSOJrTS5lAxmLq1g6bZvhThoUpWUN",
+	"c60Kny80K7BhsLO7HqDgwsiftZfvr8ABJ2tV3nCVCI6aMZu9A/seds6XCBXbpHKWZHkT97I8ZWj67mmA",
+	"0A7svQEdA64Ds1wD7BupdnOOv/YK4VR0R+ye1feuqQ3tkDPon6GcHYiOpPKGKLS0hP5KsSSZSKKd/DHY",
+	"+3KyeKlUhr17e/DOJUqc5XIogQLSoRRCDo3wbmzH35HSX2Sxm/VlZ3+1SZdHVpvWiAOzHm4ywnENCX+F",
+	"chHdTczsHmhzPxQSu1g7kRIN4AtgbbxT/w58XqWYckH5kDJIiEPcgtE0idWjONNJc3y0Ehs4WRAahp2o",
+	"xdOOHZTPESrn2ioN8hYFgLpa5jaOKURB68MWouy4sZKZdgIwzzhvVAjkaMxbb5SNUlsq2QR5BdLJCEef",
+	"S+RuFBcsJa9PT4+sfMmJVqG02TOjy9GQfJmKGSO+lhNeZI7sOrhxyfUlrXBh0oth5dbTQlj5OkER9Y73",
+	"EhS5mqD9KoXsQ+1fO0s0X8lqwoTGp4cmzQcAa85h3Jx0dg/233pFpJiWpihJMF3eIB2sBe+OMrTQ8Ibl",
+	"wWgrca3bR6ojyQjwofzp939cy304QfoFIeVzJRprpTKZTLluJ7q9M2TPRZJ/PJcSzOemzlH5v9DSRT0R",
+	"aFzQUtSKQVmIZKGB6PPjwzd7H1687rx9tbdrWszgQ+OBZEkPiw+n6ttrs8XxZInijP6+jug4Vgvs3kSy",
+	"ztfB4rmW4FXDfwFf5Z6otpbMVLq6B7HQs3KXOBd3gRi7iu5YxdXvIa4+HIqYZ1iagi65Fq1XUikL/O5y",
+	"Ez1RAqsgwpSBriFPBs6rjVIQ52PTTHLsg2cS1WZYyW7n3dzwXex8+1wsL1sJ5hYX+t7LyEvH9/4a+BUc",
+	"d5tUA8PhF2CD9NrKA7+qB67W1WVf2QzLVQHeJg9D7qfCWNra58OSrBE32zUZO/F6vTd8rr1j5S2rvb6j",
+	"d5lwOBceSejM4XD4zN/iWhRYQMNywbVlTCeNHbg55/Tr2NrT21qZQatdfUXXbcGenqdujUfyxU7bXPgz",
+	"bt0+NZT+WqEKm5ozHr9yewzyOc4kARQeEmSJJNL3gW3pcyiJLLhsVaw+PWUcmoO8SMQoIvsHsOMOh4zv",
+	"H+zkEBwba6PabunHA2iMCYKlNun5kaLjt5SjtuN6hOA6KpcwD5PtLbQL4P0/nB533p683Ds+Nn5XdikQ",
+	"YOBzZYZLSwxjPDCkocl9MFn7IrFzqlcJfPFD9T7354OVOhpXEE0wfPNCK2TQyoPJhalZFbhlZT+eJ0r1",
+	"dpEoU+t6OxX5BxeSwJibTPa9h36RWPEBpx4zGgGTdeDk4k/Yz8EOkXTAfN6LE+iLbPub0YHycjIlvyJl",
+	"5wyVT0TPGKE6TsVZPRN1JeH00EthSD73OYAoAliP6pGkanjzsTWaZD975q42mv9IuufguAI55iGLAhLS",
+	"NB37PM5qCIuAcfVFEknbiNhpYGywVAnN1AzhbiBVZdl5hEWx9jgvxDmrkRBmA/dOnFk6HX2RO7tKV2h/",
+	"7rJN+uKSUBImMTT2V55ejyUJ6bJ+zKOc0r47RsJ7JLon6oUwpzOWpBcniVZvdOjhS3XH8N+5RDqvcfrv",
+	"HhRRXJaH6qPbKbcKRUuhWE5/85K5LVRrbTbLGx+blVRofdwT6YBmlXYl5tn2ZsWrDGIeD0YDAL7rPsgx",
+	"z9gZCO2bhpXdKEf0/uBAnp2Oh+wK3+Yko2l2Gg/Ycqfv8QhPvnWuoz7NTnH2wYepeBXcJAfyDJZxWN/q",
+	"rVN12FxV6bMkEbNp/acKYNUednkYeqkYFDW8LpK1UhAqHmJsY7r5VC0WnHAlXfd+OIX6PyUPIsv1L9nP",
+	"lXYL6iQmSm3vnR3pAO9zFcghbtKVm3TF8oq+lbQLlbpV52q9fF5Q3KVlptOdv9A0Rt0iKGp4UoWP2dRa",
+	"D5n3lXqreT7Xa7dYJYDWABsMszHRW61BXmqtH4pBN+as7RKI69w8sIaLFLnCsU8pYCBrHgn0rgk0wE8a",
+	"GRSQP/23/4bY7Qt/BQxFTgAmgV6MSpHHTBKaYR8o2hWjjLTIQfzcWahmvG3lr6m/UZ/n6l2MksgYBaBe",
+	"Y4ktcCIiBziRVQpwSJlB3NYwWiJsAkmYHkkSqLtrC0nt5ACr6jjYBPD+SRwyc+uqPieKL+LIZO96Pcky",
+	"QqWa/56AhJw8tx3+uZpMfAXdHWgwS7WfxPwsYTel20tcagtpvUorMZB+d1AdvdK+X+wqrtTC7auFwykn",
+	"aBndsKACBMNOeBICngrOjKMdQsqByqwKCfN8LNN9LfPqL0kmOOlEr9bWhXgoV0HiL99SwufYU6KooBrk",
+	"WGshO3CaMghz9dSHmd00Qq/bVduI1fZ+IJUmg3xFLrG3eQSx8NJY9gnjEW49NGwyYcLA1ZP9t6/e7NWQ",
+	"Eh9d5Sp4TLUGCfSKCchgBGQYSSIuMUwDq8HnogfhbmuRkeop+5i9wMvIn37/R3LA0jOmD9QAuAQhZMcA",
+	"NRFk3TxQ15z43JUmjyTaMIFkP6OhZM/P4gHbyWNHgePmBcpwNNn0lGWjlEs0qNCYNZFj4jbklxO99jUm",
+	"KhScsxAlm2bX0pcHgFJXZq1Tv+LW7+J9PHeKneb7k0F40cPCWiA6AeDsiJ9DDN6M0MvLaHoivaRpxKK1",
+	"n0ciy6VejrkqlXc80tv4/sLhjoOOS7Dgin/yK6M08Sttv9LPsqFsr6314oQ1InbR+Dj6OeaDmDdCMYB9",
+	"oH5Zo93Qr3wuuNT7B51X6rbadb563N2dqDuCPZVOixu4wFDDjczUTcU5gNQIibnWN0u/QGlU40npl7nh",
+	"6MSinIVmszWSYJWrgFzF5voSRDenQhxQPrZc6retE0HoD6zcWqgSP8UYAJkJ7NAC2NY25GGHnoWCnu79",
+	"cGoeukMCsxUCdPUz0BV5a3dLvGjWE54fEK0gTsSAmQ5NeRbFReXmKjpHbfkcRrHZbKoTnCgL2Ww+KxPw",
+	"e1Gc3YiAX8prxQcVihCvqxOKoVjMkuBmudqmj+LsrjOkS8ob83m/+izpV9AUVS2jq4ucNdygs43xguhR",
+	"p0orbczquIyzfmxI5tQp5DLmkbgk1XUyiDnAzxz2lh00aqeBajlrvn0U5TZbRsB6JzSDg8qObpD9TJqw",
+	"J7C9hwmjKYs8Emi5E1icC4TgJgTghGncsBdpAXhEpa5HwBcCo1iWSkXPgb+BTw+VAFb82RhtsVagvI5b",
+	"XXKvAvF+hc7EnK088SvUaMPuWygExFCuKSs1llkczubUgyQgIBV6DvhtmNCsJ9KBZ+P1EZX9rqBp1CB7",
+	"NOwrO0C9FKAOoegaA/1VdTo9Z9znUNxJSUjDPrNpje0mkSwUyvcH6GdwxrjaGJp2k46hLzKvNciu+jdN",
+	"GQF2KxbpCkmfo5P9SCK33+/UNkViqdP9g72/OXy7V9oI+RXLTvLZuI3qkOHwe5ZK5Y1X2uubnjogK+3W",
+	"U6/SHWdMnoBZX2k/2dhsNjfgUuX7yEr72dN1r+LMwxRNcUnrdnXnzW2vEg86SP8lK+2t9Y2m9VbkGyqz",
+	"J2oSK+1Wa2Pd+eVURHSsRtbc9CqCJzFnL/JQQqX99IlXGY5kn8kTmI315mar5VVS/nzEIxjxlnKUGKeY",
+	"z12/QR/pcCjzz7RIiIR67Ta+dlEghrK8MY3epkS6S9uIAzGUE/LAfrMZwgBRlHjWZBA7j34PaBb2mSRD",
+	"mlrWObxGN/8jutXWgMbc55qf7pEkrD6gcUJoFKVMSo+EVLJ6zCXjMs7iC5aMdyB1mo1kAD0ANX6KQd/0",
+	"SJO0wL99rt+lQQI6HGpAF+6E4oDUNkTXxUTdsR4mmpVuPNWTdFWtfI+JOhzyCcwcJrLvgCVUzzoASGYQ",
+	"tE8VwzG1ACrtCtiF/8Q0tAnFQMdrWus2v7qHP5KTbBTFwhUne287z9/s7SJ7qB1Fa2b0qPl0xigiNhD/",
+	"xI1ImVF4btPE0kffN5cofvHlUx5mt6zsrKWFq5IFZt6WkaroamXi7CxhdfNNr1oKcDiU+GkXFgO8j7O+",
+	"GCnXBopplOGFKNdPn4OaR3pJPHQloYXU6CUMXtLu/gn8gSxbPg8++RUtbP1Km/zp93/8DFzoWoCql2Ie",
+	"uezHYV8XgqcsA9iKpD3WIO/7MVRQ60fG0sprpQ+sKpCGlUvGZ5zE3ANtoS/KxDmDVC20A7OF4eoMJcof",
+	"kXM2lh5cSrNRCv5j5PP9A3tlqtyL3kgqc3SzuVEjguvCopjLjPKQ5d3HzDW6TCmWcgSmJiKFGj7fU9Oh",
+	"/Lw4z9pAhFZdlKD6o1mDdGC8hRmPOYyas0ucudJyAFgurvyufEG0Sn87HdS+ojDBx9tNr4NVN28l35PW",
+	"MGu9cuNSeJGZOms5rCL77LZlOOxe5hiOVjjNlOjK81mL2EUcsvlM9PocQjnZP8A0q0PBnLKzWGYMAlXF",
+	"ggQsKNKCZwBus3WzfU6Hw0eSdGl4ThgHkzcUXIqENcguo2EWX6gtkz88ZSRRD9KoxgBOYbqod5aJezSS",
+	"/V39irccfOoMh6fxgMmMDoZLnv9WieYZWD0z04jPMbOQCZiEInxPWXcfqKaiLwPP6/KnB4fhu83wXP7l",
+	"l7cd9SyvbMdpuYOyxIgeryCI0Ds5MXbKDAOTGi7VyO5HI5eUJJoUTBiXWfuk/rsITa3OeSSNU4xlRWPt",
+	"BV+2SfDziI1YBKIigd8vRXqubJiIJQjqCLDlmzoJW+T0aJyov85ScdkoEC6C0OtT6DujHmxgvTF0HioP",
+	"yKnF+KDlz6JtDR/h9mPq6jnHTI6ShaaGmvnVPr3hffpe+T5dFkJkq0cozPLV9uma3lLxHJvikDOSikso",
+	"L0RhgBV9sJmglk54yojUv4k0Ymmb/Obd3ru9XVK9pHEGbYOVH4j/xo6APlc+2lindynpjuQYcFo0Br/m",
+	"jGbsko5reU84LIy+YDwSSjDpE0gmxDkUAhrAvs/tOSb1FUe2FfBZfMEAigtAvped/TcwTH0tSRmVgtdm",
+	"ChGfLyVFcmvGzu9XIlB+eVYFfIHxVewK881WIuuGRVbHKP8hS+taYKSgQRYZGMZvmQ0WONZn5Ph7JUa0",
+	"YW4NGXRwcP8qt9dkFCGYA1sbhYdHpIAQis+B2y8fCfDNpIxCrgFEAN65QTr65rF03CwI6IDwpMNh2/4Q",
+	"8zOf29hN1UjBlEEsKEk0cWFeA0QScXYGAR+u6R8QxYsPr5HRMKKaa8fn7GOM5LUpC0UaYSAL7qJeE9/Q",
+	"6U5D4Y0A9KtEpBWGCBOOI6wIO7XSF0HOchQjb4aZwzbpHL09IZyxSJL9w5Md8vpd5/3ePqm+PjghajOS",
+	"76Ai/If9zuHBPqkexOpgzfP54dHRoUe+3//+0COvD98eHsOYDvb2/+Yd3I903u4eH+7v7pCXLw7ImWBS",
+	"V8tBJ0OX5RAw027jQ58fvTt5DRho9f3d4J9JItPhUH09q92osn/1q6ZsKFLlx55BRhcRzzQjl1T6PMpd",
+	"3xqUbICXqz8qfHhnISDdZCnqAs/JnaD7AxvjHJyqdVxpV5q9jfAp3WJPuq1os7dOn4Xb7Gm3GbV6G3Qr",
+	"fMKeddejzd42fRo2Wau7EW31ntBn4Trb7G5HT3tNqt5DL45Ku7J/eFLxKjivShgcvT1ZPqaFxqaaKJy5",
+	"O2NXhE9qXPDZHX+LocHpaXz8+PFjPSVxVGlvrpdMDe7hxXe3BCmFWMLUxN5UODFfl4vhM3a14wzoEDqI",
+	"RYwprcKLt47GM/IE2m7nSm+Bhp1fF/Mb5ZSD3Uy4yOKe3kQgQjGJoWXf1BIw0UdleHPdf64a4BKWQc3n",
+	"WJzhnDN9Cx2VrAbOvpJBrU3YRxpmCVI9mpT/pWiQjs9lfMZZBIaAeqo0kv6RJAWFcM7GDfIOhnWpc1c6",
+	"5uHZehIcNcQa9FC4yNxxWpWpPIUJdFBgGvViuAJtB8KFfgxU5IyxpZ5uncfU57Y6V6ecdAd7kyHqsp5I",
+	"GeARjT6XWHUYtYmeJ1mAHtiopNKJYOqAHlXum5ojE3dpkPc63gKl1doaJlk/FaOzvlLx0gMtbBBYcNtH",
+	"knR4lIo4Mu5XYU6UyaeeGKYsYjyLaSJJ9eidtqvocCjXPtEh8JXBYnTOW/uE9/uMhfNZOlaGDWK7rBMY",
+	"S3Qgq5vrz2quG1nd+vix5pG+4GKUYr5MkmN1l3pH2VxK7+OL6zmRo/QCXEQKGTUHS4IArwZ5teeagxMe",
+	"tU0K5l6EzzOWJNBj0XHX42wn35+6rBPEZO7kIu4sltr0UDNPNltNmH2fv3t7vPdq/+R073hv1yPKwnra",
+	"3Gg2m80nYIo4pgmspEApNADjD6mULDJ9DWDB4gJxN/YjScKRzMSADFF2oeVlCr4mvrU0FVfQ1lFmMNMX",
+	"NFEi49uTw7d1xpVqjbB+TP9B9JAGdEy6ORRvs/ls2+eATSPVzWaTdNlY8AiL7JKEDiXbjwLkg6WQw0iL",
+	"IklXKaiNJJII2y84wQEwauNIzycdclk3963HES5tc+DDORvXiuYkmWVN+twxJ3fI5vqz6fgBFNltN5sE",
+	"V42LXk6ozDRimVQlYz53VmmtQXReRDuoTMmW/QNiM9dGeqBjEs0qZnvYoc0vMVy7NFKmTsurdOFa7Pbb",
+	"JoaqZl7ZWKaUcjZpUSltC1peHQX4uDo1ziCL85ZdukjXLDlB+Gil/XR7U9mPWsEpbVuw0uCPruheodel",
+	"+mjq4zk58LuxfDHIDmCiOYbv1rThKyvtDa+CUXm4HKVjpV15+hSr4FDmwmlWPVba6zdstS6OTk8EUSfF",
+	"4Mpavf8yty+KOOliOFDt7oddYAyP+DIBJ9M2cGG4qSo4IIPqYpRhKNzVDLra2h2ekvO9mg1C2eyViTvF",
+	"WIkyECmbCFVr4gkTrTYGho1Xw4DKWcXTrzcOcSWpYWbipgMNN9Q/MAd5IIl27oaspNWt+9b5Llnau5aj",
+	"bp3aaog5iXGLDXev8CzMXNnexticonIRCZNtctDZf+th55uZrFWjri3NuF0o+a0TF840SSaK8i2s+qIE",
+	"pLeRg/TexOQNi/PGJ7t73++9OTzaO74+1PoWSQXzD7l8astdWKvk1iJTowR2PWuXOru/cBjaLZRaDy9g",
+	"9QKbS36BMUFRiT8y4GNwfSMG3rtm9iUDMK6VFx/AAg9Id+zmqtxhQGyvfsHSuDeuqzsBLBsOwrV4DGyE",
+	"4SgdCsnIybvnHzovXhy+e3ta20EaXehdGpHRkPRZqqlghlTKS5FGOuljKfyekrBPUxpmJqxGCux+Ccsy",
+	"nYwSnPk8is/iDO/ozoYymYDvHe6Qv5taW2uJOIN0ymaz2SaU9GKWRGqCYn5BE9OO2Y4vE4JcMnrumbAV",
+	"vnIq+JlH2MdhnGIhD8Kz4WY+x1mHAMCzNpprWCNkgdldlgh+JpHo3njjy4pjXAL5Pq58ESGAkpWV7eZm",
+	"a/3JXKE3KezMFOHJR1RKJUzLpODSomnyxe7Ycb1nxXAbIn6RPQjo7XznrDgS7tFynKNEcGMUZf5s1VFm",
+	"QE6J8tn+6QGNE6VftusgXkHieQSEIyRcWk3DkODZYLAWbybi7chiJH7NBOkyn+sd5pFhKi6wTSHNIOyN",
+	"zApKOContUEOTW8fiO2mDNp2gOyNJY5lh2yhHPY51cUqWoSrqYqhhsUODHPz84QvciFY9MJ6s6nuGzmD",
+	"oxAIUN6TZqIH8BzOjvG3szzvAn0fMbR6wWgCnGXQgzGvIW2QYzXWJB7EWdtqZwR96IFjjswpM1djWm/C",
+	"OboQg3LSF6PU51WIHSuVVwwBL6dVThiPcsHxPayUF2qhfEkBzwxJeR1Jpm51pwoBqbhuSiYv5Z7riQZ7",
+	"jZ4zvoPZn0sqjd1me17BSoGWnSvv/aHFGot9mKBGnIDoNakmEGRAEakbZF9frmuRrnfaLJn+os/Cc5kb",
+	"sLkXUDaER9LKH5PaHkldNDga5tKOAoWkFAkDwtpQ8F6cDgoawaSb5blB8CJaVmY7pNzpgKQ7YNxGgK6a",
+	"YWvDaxjBv9lsauNbezzY1CgvFXDy/Fs+h1uai5eVjygRJwTSXZjeS4uY0hHesQ092zbGDeA8++YkK42T",
+	"753ttZhnA82IND7rZyvpeTcWrBJARQM2Z9AI0cy4itgz1IOzmsHuYsBTTtqjbSXDlLDigigrkKV51bYx",
+	"9zRUR2ZiCDVEQIuF+JmGz/cz3f3RJOBjqaGvuHhtFXpe561lIV4Gir1BcIBwa59bZKlrORvaWoPrIZvN",
+	"zbYat3uSW1BgRmSiQIZURHfkpnFu7FpKXOdeS1uKem4nAhC/ZNtLv1G0im1eaVPv2iLkpeyXq6YN8gVm",
+	"q9KMLLhoraV8LWLDRIx1yHxOggSBZM7ZpCrgd5okY2UXKPOggOgfiGiUMGDTjgCo1x07JGL4K/qH4NLG",
+	"gjfId2yc42lkX1xyz5rrcYpAnZ4YpW6Isxqcs/HrmGdBrUE6w2EdWAVn5WCO+a7zxrcMxzFkTIaAp7wt",
+	"GIgenI/iFDdmVCnjuVCnvNzmPeYH5pLPt48iuqXkrPvl1JdcnKd1JnIlk26hTplPSwVHciGifok0TFb4",
+	"WCRQqzwwrgaudQRuaD9Kn4CXATgMmjl55CSjZzEGsyJylIpoBPx1Xh5XwrvlcaU+vWBkzDK31RFYI5Oj",
+	"kmRAI+b5PO8dqcySczZWFkNvlCRtnR5KkKRUtz8EGUaqqchoxurqdCTJodgmlzMls5weSnqAEOTSoTZN",
+	"MPpsgXDD2bxT8XY/aEMr/doAKKz3xYAVi110wdLyxo07aziPd+PrIWcavAo9/wDwRPVKlXmYv/VCOUqM",
+	"OL5zpnZldP7hh583wmbvZWv0m/Otbwfr9Nn32dET+SZ9vsn/+nLvaf9vts92K3C+0pjKdTZ/H8MSXfzE",
+	"GdOvVZPegjO+x083Z49+gTbArWxhyXEK/FGrvM2D8XqvqIx0Zsf9wpBWwJVappFmmsBI2DZMxUBkc9I7",
+	"L8Qw1mUKCaNSx8ViVxOSapDQLksCzyop3RydyaxGYq7TPvkVPg8ykS9qqwEhl2LU4AgYuUGf5VeavjPw",
+	"QOwy0wVeVkAO6OYR4HqTlzFLImmLfRCtjyHNYay7IjbIW+Ugh/389VL3zZyuLVYj7SgHBqt+TABeSQRb",
+	"+aO05A91dfp3bFymvo5wzo/5MT7zyrorn7n9aEll9B0bv2Y00pb5g1R28Ekr7crFBqbAEzHKjlgaahZe",
+	"r+IuGZxGbfVcRZTqyb9ruKX92ItzOrgO3a7Sq6DjAxG/evE40hCSwlg+n4uNa8hhfb9FnGuOGDRXTBKs",
+	"ga6HPCC2KZJ5bbnoQcdyx7reIdSWMC4hzKB63QpHpXn0u6sz53W4wnDEsXnJ2xZ4N01GfMcC9LZl0PJI",
+	"TrPIVlGF22E/K93R1xEf1umeV0jitFUqPFj56jpjQapGati6WpFEcMYZy6AGBDobQNGu4DWsVlauvzRG",
+	"H4RHdaTAK0YKipJnkRXl8xuQPOjruS7Ud2z8tVlcdxCGXN7pzENGajGcs/FKeNyw8HgF7C/ulFMz14tl",
+	"B7TdsGXwn0zs4vPaJxPumM2r+B5IVi+w0UfQRucM/S8PW51AgqcnUnbB0h0yHHWTOETBEmcQ6usyxvG4",
+	"7LMI6LQTpqyQ3ePOy1MSiUuuzD7d+wAx3UZmFOv6qQSASOfoO6kDkpfcQbPrmjiR+pxyzE4q586Caou5",
+	"ZQ/quEFyCE1PazHcSsTYtiuWeVuThlsR5ZTR6Zxxl5EsVZ6mRrWgPe+8O2R8QXKhHTk2TZeAWQInRCuF",
+	"CN3owkeHPG1gZuzDKE2sI/1CRAyYkMI+C89r9rkhyYRo+FzTp7cdR50cvXv+Zv/k9d6u8agLYWmfV7VP",
+	"ht1eh8O6XgckpfxMk0ooUcMiNRXYGh9ZeV+olVF/IXiWiqRNuKjDWgmIjHFl+Fx3jdohwQ91bLRS1/1k",
+	"bF+cOOyjalHTCGQDdRLsndIzKFgI/Io/ajY3Qtmn61vb8G/mVwJo2Brs9+pvBWf1A5qF/UBpGo1PqoqU",
+	"BI+DGuqQjeamDb0js3wDnvJDXTfMrZ+87qxvbdsSiZPXnfr61naxfZDaYYB1DRHFAKRb5jPBDQ85I91x",
+	"xvTUwbPXm9tmuvSzjtWP6gX0aYaFPs2AXQGjLIxHWv+1tsGaJ1af9qD64oKlNME7yBy1mo+UVNebzRq+",
+	"p3nybiyHQsZq17cJzTIa9jFOY42C0VC9DIvgFrrxCXwTE0/Ra8io5h2dQtEcFO+Odjuney6/gej18v5i",
+	"ZSgCPX/Hug/PNQP+d6GSvdlJZdCGLk3zRCwcUqBDmvXzMDNGza9L04xvjanQ/KkmSl36QBvNvu4zTSp4",
+	"8qluDL3kuU6q93rPnUz9Tn8EXJSPJNGia4eIQZwBxLxUEArOip+r1Wg2WjNS1fqeS2eqcR1rKbdUsvr5",
+	"OGMgFJbqe9dTEg8E3lWtRBFmLKvLLGV0ULQW1WelWaVd6cacwstnSHKBZCyzjEOUNjj7akL7sAthJB2g",
+	"f0BZJ6ctjk5yqaR/AEQtQWPu2mB8NFCGD5xb+Wl6bF6loImmnxagkvTIgH6s0zP2zUZra2O72Wx6JB4M",
+	"RpmybrQQtFaQBxqbBFarNQoroGQM00K2ZCS51N0BGasW2Td+5U+//6NfWSSHlxzAG8bPsv70s58DKQ6g",
+	"w4BjEtfNI4kKce4nsOsj5tk2tJ6OeTxQn6VpP0fMM3bG0CZW6rvk5Wfo8vnPHtJMmdyVduWf+pUfm/Vn",
+	"tN776dP25me/8heVssUwaWmUB92MlYMWTePa0mlqu1cmrYrp588xLxJxydJ6SCUjffZx6Zlx52XWrJhR",
+	"nY6HrH441H3xZu1MLiSPe70l96Y+u2x3qoevN7fvSi5N2GB6ilcyaiWjJmRUwRwvmQXkEEOBBTF4lFd1",
+	"PJJQc2BNy7T4dwwPLC/P8BFq7/70l3X8zxr+p3wPr8TqSqy6YnUDQ1wltQ0Q7IU2GcMxqRbcZIgahKM0",
+	"hf3Nhd1ajmR8CLLqV7zYP39teeHt66DMNlvbswoBoHoM9HtZ3ETvfx0F2Wptbz1d3wSjQNZcrFbrCrUD",
+	"aSrShTn+ZUY0udOW0kKPv1jJ+P7jOarl8/0WTiq394si5yaKRCg5ZjTMyFsKdMJdE1NaEDzv0ySrD0US",
+	"h+PZQXLkjDUIAcC3GlaSYBDzY0jHy0CHcnV6XpKqDdrikQ+4/nSyz/P53sehIMh2WMfxEb1AaroKIYUg",
+	"ISfBgH58SeNklDKNoAnIEP+hl9iA0JT5vIcnSU/XWeKQXfJ6mxcM1LtDo/KaZwla6SiKM5KIMwzSSuHz",
+	"KgVMDglS3tA3bKhLoWQBY4DINccuWEokg3C5jUtqAJkkVc1H5ZGtps/1HHm6ll29yKIKiFcsO+avaZId",
+	"4ed62ADhW8vg5TOwsHsSnLVK1t00NWRfXDr81GFKZb9OL6FPq06oDM0KLasnGC1K5Wvea7gHcPqSV3un",
+	"hd1RQt7wS9obX9oOFnXelEhEUGEukCvtreYVgITO9N05lvDXvql/sQDCE5ZdWxYULZEkRozPgipGNGwm",
+	"QIKk2h3bSsSaR5zqxh6U75VXMGqsD1glS5UforvyIEsP9bzcV9mhBuJh02ln3HePa7xTo2V51s0vrBUq",
+	"fv9//OO/+Md//f/8/f/7z//+v/73f/7nf/iHf/2///2/+ts//4f/8R/+j3/29//z/61O127BuzSptCv9",
+	"LBvK9tpaxC4aH0c/x1wt8lAMpkA07uDWdE51zWY5/0p7/d/YpGFUaT9RiohHNBNKHkCbYlBNneHQRhC0",
+	"Extz9yCkHucUJZXUICnjQWNN1IThbSeB9S31BTBGoqY73KAbGxst9iyMomj76bPtZ80nbIP1er1tGrJm",
+	"t9ttdXvbra1Wk7aicGtrM9pYX994trXBnkS9rScVQ1Laam4+3Xqy7XYgP+68PEViD+eNWvfPcGrk1PKo",
+	"WCs8VqbyLZbaljjoS0BjDYjWUn4MIQNeQnGEiBgMt+SVQm0SGN83IFWaO8KOc4yuq+j1lKbcQeZkTc1h",
+	"6wJMGW6ZjkdPmoQJo6kkBcc6sNIh8HweOGMOPBIUN686gj0lnkPWC/FCS2Jsodf6FLrfKfJaFmD7Dr7D",
+	"nGKmmTUuj6CtqYuveFYKDImja+ZzWmX5nK+kWsqsS+tuXLEGANf/qgxq5cVcowoV1k4e41xCKosk6dLw",
+	"fHZ1wvs460cpvZRTOFRZBKLmdHKcMJomMUuLiC3gIkD4KfTC9JAkwXQedUpGubg0CS4E05YBwGoN8sIU",
+	"Uo04BzkPKSs1Wu5zfS8l3wfiAlny4kz5TyD+AQKaCui3FJhpCAqCvqbBrO8N6UMmvrcQ60s7L3Ogug0C",
+	"QWcupmfE58S87qUYJWoeBmpSyGbzGTakVncvFNJqvtJMkDNB1HANb2t3FCdZPeb6TASNIia8fMhIRzoF",
+	"LMZuWhCpjjMowTUjRMgAzdSoTdIsh5Cqj4sAa6S0yG+cE0e81w2445xVIp84T91X6TX1FTXkWCl57BGu",
+	"1g3tMfwcjhK1FSn4DQLwTQICLiOxgr28+AS/9xeCVr8algplxE96NFdRXUaK3LnWws+3SGlNi5WvlGnh",
+	"yhna5rNZGVq7YnQvISvBrO9qphWKPXAhKYGkZKmRTreVrH2rRcXE46AyxBF5U/Ko8YtW72qbWU4JqwAc",
+	"dbtsthQPr4EOnBmrPAKISIN0BgIYvtlsA0AJYbUKAiNasNNpYARQoKsLtJvkc9173G1MihkS3bl0P0Lq",
+	"Vw8bWynJ7n5TcAg9vKnPfyxEZADTkv/5k07qq51BY2hw7gF3Y0Fvd8dEsgHlWRwa9eZzsDzQj6s1CHQS",
+	"cwfSthUpug86PkgvOZhb3XuzDsxOeCddUgGh3GrQpxLdtKCGbxpnFgMPLwphNa2SAy27zABQy8P8TPyi",
+	"vUlK3u+fvt497rx/WygdsvFWUjVXGiuPK18XvFBSMmB2oYbY02ocu2s6xhMBD9C1oOBIrYG2CBf6lnDz",
+	"vvqCzgSoO0LYzeawEQNFZF+bR8pMzC0eeB0wfHIiEzocYr2MMwKwN5Rpmo5Y3iYNB6K77JdYQl2WXbKS",
+	"mVVDr7KPYTKS8QWr2bGa+6mpNc+Gb29sR8p1i36P5K1Yg09+xc6AX2njBHjEz2ORhaNmpvODPvcrk59Q",
+	"/fqn3//xcwB5fdPD2A0XXLXoZ6oNMZQaD9hApGOP6Ho/Iwhg5Zeyg6kfjjm+7V3lHvIL5lSd4G4oVpRM",
+	"FcXMzkTcVlWMEQQFCLS7NdIRl+ggTXgAeSUNLnkOPXCptNVuLKpNF9A0Z7xqcQ/cHCK07J05hhUx0mje",
+	"oeqIxbd0wGqeka/oScoM+DPylwdRPPmCrZkvmEv1pfNKGP68SpHQrtZsX5ijgSu40LtImcrWPjidWBmu",
+	"grPweWjLPCvRMyFJbCLECiknNTKZLMlDCXBgiUTAZ88YKIXX+Cvw475xkzj+qNlc3zbWxTfa2sSjZiN+",
+	"Y3csHi+uWkj2NHGzSMaiR5LoCa1dd1IeZC7L+VIGXrHgQ91qlmkqqbTEqriC44mvCoplfpdfBiFz9X+g",
+	"36gVpoKob4LAOShlvr5nePtO3r0BPEs44JXKLwVrajtnGS9ETf0chjvbIg8r7vH2O8YBVVboRGM4vC/y",
+	"5+FJSKqKQGJKvj3RN/E5GH6EpmFfjRwa8uf8GFRKlskdp+1/TteaCHFOYi7jiAEQH6uebEN9n3cT0SVA",
+	"eAeLqk/BV0Y6hcs0zjLGG6RjdZsTQDVxsb5jUeVYj5j7XNmquFc8J7QWFDyeQDtN2kmKJ1CuzokN8jIG",
+	"L+6CpT7/4d1vDj6gKfjhoPPDh+d/fbp3QqqGObDVfLLxZLOVA7GRd6a1gXvHBO9iSc7ZMDP+kpr5wOdU",
+	"5k3uhzTNipG89mQkD/i7dR8QDOoBh8OMpJnyRpx0GaHS55csSUDYj8lgJDMygMIJ/UUtU0So3tytux+M",
+	"kixWAzQcAyVZtV9IsfvcwKF9zzU11XWj6q4WdcOpuLN29Cvgya8FeHLzEJJl+ie6SmZFxPtLjZGiULpu",
+	"GYlrOszrrHjumCUinQ6z5fGkqrPjSJdh+ISLy1qx2SC4sz7HfCSE27B/4jSyxNXtqQs3t86vrsOgZ6xB",
+	"jvDpGgQzFeYyqTajvbsjHI5zi4mc21UodknHCTsuC1vRI762htU4hq+JgLdEQi8vATWzpF7Tn7W2fhgJ",
+	"uRWI5CFy6Wr36ktEqF6xs0Xoie3S2qcpyAdM/EhSbTYarWazZpMOuWxTPhDJXaAdK4LPGRvCUuqJ1OeX",
+	"OdLACt8GOaax6X2IpyMGQiefjOuFjl2DNMmQjiTyq5uklUn3GBhFzM/uXDpCgRDusWM9xysBOSUgt64s",
+	"H81kPmwAw0pePmTQXYm4fCTz+iFrUi0pQ42YWWSHOqkha4e2pzBuMhNDnchFKYhhG0MqDIZoOgK5CQXI",
+	"FjLnJBEQoaYunzIkIXk/8Uyd99Wi0s1GW3DehP2ZS3RN02nhfECPaaxZ0lXvAHuhSyHXeLdC2LzVV2mj",
+	"riTdV1/OYdbvtUw8PCbX6HC4JIDoEN3ZUpjsRIq7BEiEEAV93gts+evzecAYdVKgEzoO6ogsAzra8bl+",
+	"lCRilClj0DndEefKapXn8XDIIoxNc42H6Y2SZAynsUjdwr7igI593mXWrtVwXpBeQU+kIXOQMEW0irnk",
+	"wkCcpmAr5iEat+Lz0jmZRK7EBrGSnrOIOGPAXncl0CK4j89jSbos0fXzE6N7JMkg5iejITa3cC5EQa2R",
+	"gnaaQ5qm45wu+V2aBB4JZPw7/REDjEVaCuXO0Xekij9kImXqfByq4Mznl1TDw2o7ZP/wZOox+TWCJ+MG",
+	"mYfP8flsgI4zWfb45wDf8CZAN6QUc+NzBN2QKhdEDbNLJUPAc63tcJugXiVI/2+YQnSySa07ykON2B7Q",
+	"CJiboYRYnwFaUObLj10wnpHuSJKMJYlEmhKAqMecbDSJZKHgETzoUqQyqykdrIeAHw2KmnIGcJHa17+M",
+	"s7CvB6rvuG5uOBNE1BkOHw6KyBVNeonCFIMAoMNhAYbSWgZh8wL7aC9XWbWxXoF8AVZWrbc2n2w+3dje",
+	"fLKIPu+B4FXyqXJgj7mqWIRYcbbhTLDKnSFRpr/iN61rIU5g6yTirNKu/Mf//9/9+d/8D3/+2//zP/0v",
+	"//Yf//Dv/vF//Zfef/wP//LP//2/KCSvfv+//cM/+/+unLYyqlznrobnhfxVXb9bfb1Bh+cVb9Fc60Vq",
+	"EkcbLNraboZs8ynbjljYbW1vhU+6m92nLfqs23vWip6F0ZP13saTaCvaeBa11mm31X22xdh62AufNLdt",
+	"4sjwf9lE0QucMfv3W9xDCPC6UYCJlTPXQJjk+mQFLbkWtCRHAi6HKHEN0yVJOIxxYFk4XFmuGTmymMm2",
+	"+T2O8PBMbg6fF/qPL83JkSd274OVY0WKcTukGNeW47NRDa2tAqrhruV9HFXarXWwLcosfIMpuBnswS2o",
+	"kCnwgfEHzIiW0jH3zYyRS4vluTGMrFtFU26VHOMil+LLKqur4iBtj4y5QEj3CQVEpOuEc8YiqVF6aKl2",
+	"jr7zJjGNZAlIo2a6pGOfK/fbdbQzIdAX10/Lf4HqGQhic4HcqgBRLJMsGvmAd7ewxoGQmWUohtMcaCVo",
+	"cYuwUHbEdQGWOUySXBEl6ZEWeRU/B7Ckz5dCS5JlwZKlbbWqCGxd1FYLqEJ9fvXGWvB7MXah2+eQ0wKI",
+	"0+dfiuIkc0Cc2Bx1KRRn6YybajugbZWzgZ4dtzLk1wf1zF//YYA9VwbV12lQ3YZptDzmUw9pBfr8xYM+",
+	"nZhB3vVrWTvsi8GfJoJ5H+jPPPlSDv/0OS1JF906/tPJ710RAPoFmvdXgHBaf6gI0OXlr1kaK1DTQwaB",
+	"8i8RpjcNA7X57zvCgeawpu4oPGcZSUfAw+VzxATYVzGJvyL6aRpESm4eQ3oNCXvCnHjzCkb6y4eRroTu",
+	"V4UkLcjc60BIpwTxVbCkZolcBUxKqkZun2kifUyY+bwMM2oXYVdcgHiNU+mRWAmw8WzQ6KTR6vP7RI1e",
+	"Q+ya9/pKLduVbPt1YUevYxnmgbJPpi/p57l5+s7Rd7jFyARu0IP9GZEA+6pRWOu6waeJu+FPTgAKf2/Q",
+	"4TlmO3xegB0aK84upLzxW9GwQ2SrxinkRA40g8xCFwCYOU1i1aGtdcIFNSVGUG6ZQUgAJWKcnRrRRMKU",
+	"RYxnMU2kHnVp5H+5wL8HSNWZYX+fLxH3P2djmBsrEJ1wRpwZKZwju8Aaz5jMIMTAeiJlk3b5DjIZjgVn",
+	"2GYyznLKDfYxlhmpbjY3a47ofSQxxeJzpH1HtQAjsVuBDOhYjQUaVsJA1KmalC/YO6VnyMM2oyclQDaD",
+	"QvNN4NYzSk+kJHgc1FDqbzQ3rXlPDX9EnQSTbU8Dg3Cb0+00E3rF0V4G5CO4PuCGE/2R4dnrzW3drbPQ",
+	"jjAg1ZTJ0YB2E5YvMoBn4sXwybDfoc9JseUhqrLWNpytdaJa8VJNIU3wDjLvEJePn1TXm00kIQ5KGha3",
+	"yYz+xKZVLx7IO4Oqz/VWEDkK+xMQ6EV4WpvE21TnI5ndlF42vQc7EKR/qEkeb7qR6vUkX5EWbW7CooTz",
+	"33ydZZtX0vMPP3bqf0Prv2vWn3346dOGt936bB/0Y6v+7Cfoavmp6T377PvqwaUNXRfO1PNxxrAH5xIn",
+	"7/fUjoYNfVXr5UZ7nZ/afdM5+u4X39z8VpuXzxIOv5x+5ffcD3nVfHuiX+56c/uu9vmEzs4rWVZ7/uve",
+	"88t1hzbvmcpMK3I8klBz4IvbR2Pr6Dr+Z04j6ZWYemhiagNjBNOGA9ZuP5IkFMMxqRbcFKAm1PUoO4QL",
+	"u7TdzuV3sP3vcTGtevCvevCvevBfqwc/V6bJrJAetnw/cXvgz04rYKRsh1BJ1i6ajRbia8I1tTiHI9lf",
+	"K2upj6GMkA5Y8kIJc2wDON0t2/Tlf8POaDjGbtG7OKCrZgGXW8DFB+Kj8LHXy/hl7GO2NkxoPDEGoxkO",
+	"vytVCpPb5oUY8YxFD7m87JopuYdSlqa/O9HrExctqdol6unif02nUnP2jlnppbtH77ib2z9mC3/JDvrP",
+	"7F1fU+M2EP8qmrw0mTFcEiAE8kTLXY9CW3pwnbZDayu2TDRxJGPZoXTmvntHWkmWsX2EBHi5PCa2V2tZ",
+	"2n/a/a1h6k32kB5su4u+pV1kVukG+6go63KfACDRoM94YU5xYp5Vh0FdSXxHUkdXp+doqE43dFOlnvdo",
+	"M92wMpCobtQoDd0AeDpjMQ88B9Di04X8ScXJEtNEWc1etaORNcR6jYgHlQ3j1CPXg9VN0AIgsqRrfU4e",
+	"1u7dcVqhouKxq/UOqbTWWG9s6PLonJqr4ZsGS3E4x7fkIxazzvOoX5N/83a6CZ6S5EUpwsr7zOhd8Zxu",
+	"9quQpuIHvkgxe9zNRAvAKecJwXISX/PUvn3Rtpj9sHcQZTHflsmvLEn1rIFcW0eMrmyTP2WiQPmX7j5j",
+	"YGLgPNhBQ7EANd0AqAeolCxXRRgSEpGoh3h2wzSEkk7XQd3yxg+YJiTqTexxa6A2aCDvBd41Kp6Kz34n",
+	"EL9nFkJUITEoBCPVpk0rfaS1P0pJVjKpORce0kUpRHiqYqzICByj6h/qnHmGkxxq0ywBQQj68X2lO4W8",
+	"ayflCQ0f1Gm2Yl1jTJkXLI++Z3gJgFdYRYblHEIxW8n5iVI/AgW/ngdf0x8b+UdOXAGnqb+sgdDDl/cL",
+	"JdF8Kgcex4N9sn8Qh4TgwegQKxR+84r+nMiVHM39P+72wn78YVD8Nj/4aTHER7/nl4fiIvt+n/15/348",
+	"+2t0e9rxtAw+7iyHUu9lZEl5IXz1r88zv8rVcuCGKBqW2OpBCzN9W2/vW/f2BMNz4odYkA0F6opeX0Wk",
+	"lo3bwFzUEkZLvokRB678eiQanhIM67p9bsjxDYXA8zfw1tXcupobbGKwtfxwJZfz3pT2Bda1DBAO7woK",
+	"Z6DKz+xmBIf5DhQt7pQ+6KFS8gnOSdZDoTRAdm/YFUlImOv8Vhh0Ks0BGCbnqe3tqoEUzKv7RZbYnDML",
+	"S4yngidFTm7Y508XExRo18mfYcmpvNXOob6kYB/c7pNqJoROUSvYfzRNKbud3LAAuqH6YH/5GaSiOWLL",
+	"dGhEXZ55iBuoLFeJey5eKGHSbY6sYWWe71U6nDr205w8uLiLKKJCUUA4Tb0aCiEkPdKQtGWImanYwPlW",
+	"ou4Fve8G5Fxj7dqumbjW1HiCBrt90BVCriNlvT2jE6hrZb2sO19/n8qy02c/Ru096oE6kctZ/tAAlg2G",
+	"/27LG7nrfm03vM48WPVf57qNpc2iDXVeLHYtjbT7g3ThMGBu8Ezh1PK4rFNrY62m4F+Gy7NbxjNiay3s",
+	"Ag5NIEP+LXptXFHhh68Z8nAsHC2oKIt5uy+0Zq8xKahfs9mY8LGJQJodS4VvRGOJSCH8ekOyqvfl7pnj",
+	"zhj3MT4ge3g0HcXD6RiPcD8cTIfhXrRPDuJR/3AwHh7t4f3pQTiKDsk4Pupj57pD8XGrMNX6288KZnSJ",
+	"nWzNV4Om6Rx3/jFfoq5XDCbos83HbQzrTWJYT9tnima2NGq3+hmw6depEgiIPggLFnhOpMwN5Jqwu+z4",
+	"3buEhziZcZEfj/tjQHbTY9YkKRgNupBCeCjEaR7OMJwV7CwwTZBkU4l1oy6LfNaCGgw2iDTE0lSYNvI0",
+	"M/nrFSppKhqoXJVlHQKEN9B0nnQqP0QLH9bQERYJyyHAG0c+UwjSOYJUEspuARrr4/X1pfMsXTQ9+jNS",
+	"RS1U5DAsFNEY9DRV2CIVkgr5ERZV6EE9TANVtY4Yz2msRbc7fWrd1J8xOSM4ijIiBIkg1UXB1+xW890b",
+	"nv6lBjQCH7EBT9/lRSdSNH8KuyNcP+Hk8kw352j2FcwRlnQTPAtZL3WFRngXiOiMG4cPu5/aLIYFL78I",
+	"KgTJ3LeQlztf/v7yfwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
