@@ -161,7 +161,9 @@ func TestGroupWebhooks(t *testing.T) {
 
 	// One at a time, so that they arrive in order.
 	steps := []func(){
-		func() { a.call(t, 200, "POST", "/api/im/groups", alice, nil, `{"groupId":"hooked","name":"Hooked","memberIds":[],"public":true,"joinPolicy":"FREE"}`) },
+		func() {
+			a.call(t, 200, "POST", "/api/im/groups", alice, nil, `{"groupId":"hooked","name":"Hooked","memberIds":[],"public":true,"joinPolicy":"FREE"}`)
+		},
 		func() { a.call(t, 200, "POST", "/api/im/groups/hooked/members", alice, nil, `{"memberIds":["bob"]}`) },
 		func() { a.call(t, 200, "POST", "/api/im/groups/hooked/join-requests", carol, nil, "") },
 		func() { a.call(t, 200, "DELETE", "/api/im/groups/hooked/members/bob", bob, nil, "") },
