@@ -5023,6 +5023,12 @@ type ListRnBundlesParams struct {
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
 
+// DownloadRnPatchParams defines parameters for DownloadRnPatch.
+type DownloadRnPatchParams struct {
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
 // UpdateRnReleaseParams defines parameters for UpdateRnRelease.
 type UpdateRnReleaseParams struct {
 	// XAppKey The app's key, for signed requests on routes without an `appId` query parameter.
@@ -7301,6 +7307,22 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundles(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadRnPatch Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateRnReleaseWithBody Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -7691,7 +7713,9 @@ type ClientInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -11018,6 +11042,32 @@ func (c *Client) ListRnBundles(ctx context.Context, params *ListRnBundlesParams,
 	return c.Client.Do(req)
 }
 
+// DownloadRnPatch Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *Client) DownloadRnPatch(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnPatchRequest(c.Server, appId, sha256, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // UpdateRnReleaseWithBody Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -11698,7 +11748,9 @@ func (c *Client) CodePushReportDownload(ctx context.Context, body CodePushReport
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -19627,6 +19679,62 @@ func NewListRnBundlesRequest(server string, params *ListRnBundlesParams) (*http.
 	return req, nil
 }
 
+// NewDownloadRnPatchRequest constructs an http.Request for the DownloadRnPatch method
+func NewDownloadRnPatchRequest(server string, appId AppKey, sha256 string, params *DownloadRnPatchParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "sha256", sha256, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/patches/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewUpdateRnReleaseRequest calls the generic UpdateRnRelease builder with application/json body
 func NewUpdateRnReleaseRequest(server string, id int64, params *UpdateRnReleaseParams, body UpdateRnReleaseJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -23195,6 +23303,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/rn/list (the `ListRnBundles` operationId).
 	ListRnBundlesWithResponse(ctx context.Context, params *ListRnBundlesParams, reqEditors ...RequestEditorFn) (*ListRnBundlesResponse, error)
 
+	// DownloadRnPatchWithResponse Download a patch of a release
+	//
+	// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+	// client whose `package_hash` is a known base. After each release the server builds, once
+	// and in the background, a patch against every live base (each enabled release made
+	// before it in its deployment): a CodePush diff package, that is a zip of the files the
+	// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+	// files it no longer has, which the client applies by copying its package, deleting those
+	// files and unzipping the patch over it, then checks against the answer's `package_hash`
+	// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+	// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+	// names no patch of the app gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+	DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error)
+
 	// UpdateRnReleaseWithBodyWithResponse Change a release
 	//
 	// Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -23599,7 +23725,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 	// Selection as described at the top of this file. `download_url` is the bundle's absolute
-	// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+	// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+	// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+	// `package_hash` the CodePush package hash the client checks after unzipping;
 	// `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 	// release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 	// service 403.
@@ -32672,6 +32800,101 @@ func (r ListRnBundlesResponse) ContentType() string {
 	return ""
 }
 
+// DownloadRnPatchResponse200Headers the declared response headers of an HTTP 200 response for DownloadRnPatch
+type DownloadRnPatchResponse200Headers struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+// DownloadRnPatchResponse304Headers the declared response headers of an HTTP 304 response for DownloadRnPatch
+type DownloadRnPatchResponse304Headers struct {
+	CacheControl *string
+	ETag         string
+}
+
+// DownloadRnPatchResponse429Headers the declared response headers of an HTTP 429 response for DownloadRnPatch
+type DownloadRnPatchResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadRnPatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadRnPatchResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadRnPatchResponse304Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadRnPatchResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnPatchResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnPatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnPatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnPatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnPatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type UpdateRnReleaseResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -37251,6 +37474,30 @@ func (c *ClientWithResponses) ListRnBundlesWithResponse(ctx context.Context, par
 	return ParseListRnBundlesResponse(rsp)
 }
 
+// DownloadRnPatchWithResponse Download a patch of a release
+//
+// Public, by the patch's SHA-256; the `download_url` of a CodePush update check from a
+// client whose `package_hash` is a known base. After each release the server builds, once
+// and in the background, a patch against every live base (each enabled release made
+// before it in its deployment): a CodePush diff package, that is a zip of the files the
+// target adds or changes plus `hotcodepush.json` = `{"deletedFiles":[…]}` naming the base's
+// files it no longer has, which the client applies by copying its package, deleting those
+// files and unzipping the patch over it, then checks against the answer's `package_hash`
+// (the target's). A patch no smaller than the whole bundle is not kept; a client on any
+// other base gets the whole bundle. `ETag` is `"<sha256>"`, cacheable forever; a hash that
+// names no patch of the app gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/patches/{appId}/{sha256} (the `DownloadRnPatch` operationId).
+func (c *ClientWithResponses) DownloadRnPatchWithResponse(ctx context.Context, appId AppKey, sha256 string, params *DownloadRnPatchParams, reqEditors ...RequestEditorFn) (*DownloadRnPatchResponse, error) {
+	rsp, err := c.DownloadRnPatch(ctx, appId, sha256, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnPatchResponse(rsp)
+}
+
 // UpdateRnReleaseWithBodyWithResponse Change a release
 //
 // Changes the fields given: `disabled` (a disabled release is never offered; enabling a
@@ -37829,7 +38076,9 @@ func (c *ClientWithResponses) CodePushReportDownloadWithResponse(ctx context.Con
 //
 // Public; what the `code-push` acquisition SDK (react-native-code-push 7 and later) calls.
 // Selection as described at the top of this file. `download_url` is the bundle's absolute
-// URL; `package_hash` the CodePush package hash the client checks after unzipping;
+// URL, or, when `package_hash` names a live base of the release offered, the URL of the
+// diff package from that base (see downloadRnPatch; `package_size` is then the patch's);
+// `package_hash` the CodePush package hash the client checks after unzipping;
 // `target_binary_range` the release's range (or, on update_app_version, the newest enabled
 // release's range). An unknown deployment key gets 404; a disabled app, tenant or UPDATE
 // service 403.
@@ -45647,6 +45896,131 @@ func ParseListRnBundlesResponse(rsp *http.Response) (*ListRnBundlesResponse, err
 	return response, nil
 }
 
+// ParseDownloadRnPatchResponse parses an HTTP response from a DownloadRnPatchWithResponse call
+func ParseDownloadRnPatchResponse(rsp *http.Response) (*DownloadRnPatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnPatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadRnPatchResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Content-SHA256"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-SHA256", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentSHA256 = value
+		}
+		if values := rsp.Header.Values("X-Content-Type-Options"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-Type-Options", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentTypeOptions = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadRnPatchResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadRnPatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseUpdateRnReleaseResponse parses an HTTP response from a UpdateRnReleaseWithResponse call
 func ParseUpdateRnReleaseResponse(rsp *http.Response) (*UpdateRnReleaseResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -47547,6 +47921,9 @@ type ServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams)
@@ -48282,6 +48659,12 @@ func (_ Unimplemented) SetRnHaltPolicy(w http.ResponseWriter, r *http.Request, p
 // ListRnBundles List an app's React Native bundles
 // (GET /api/v1/rn/list)
 func (_ Unimplemented) ListRnBundles(w http.ResponseWriter, r *http.Request, params ListRnBundlesParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnPatch Download a patch of a release
+// (GET /api/v1/rn/patches/{appId}/{sha256})
+func (_ Unimplemented) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -54861,6 +55244,65 @@ func (siw *ServerInterfaceWrapper) ListRnBundles(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadRnPatch operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnPatch(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "sha256" -------------
+	var sha256 string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sha256", chi.URLParam(r, "sha256"), &sha256, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sha256", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnPatchParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnPatch(w, r, appId, sha256, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UpdateRnRelease operation middleware
 func (siw *ServerInterfaceWrapper) UpdateRnRelease(w http.ResponseWriter, r *http.Request) {
 
@@ -56871,6 +57313,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/api/v1/rn/halt-policy", wrapper.SetRnHaltPolicy)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/patches/{appId}/{sha256}", wrapper.DownloadRnPatch)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v0.1/public/codepush/update_check", wrapper.CodePushUpdateCheck)
@@ -68445,6 +68890,143 @@ func (response ListRnBundles500JSONResponse) VisitListRnBundlesResponse(w http.R
 	return err
 }
 
+type DownloadRnPatchRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Sha256 string `json:"sha256"`
+	Params DownloadRnPatchParams
+}
+
+type DownloadRnPatchResponseObject interface {
+	VisitDownloadRnPatchResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnPatch200ResponseHeaders struct {
+	CacheControl        *string
+	ContentLength       int64
+	ETag                string
+	XContentSHA256      string
+	XContentTypeOptions string
+}
+
+type DownloadRnPatch200ApplicationoctetStreamResponse struct {
+	Body          io.Reader
+	Headers       DownloadRnPatch200ResponseHeaders
+	ContentLength int64
+}
+
+func (response DownloadRnPatch200ApplicationoctetStreamResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.Header().Set("X-Content-SHA256", fmt.Sprint(response.Headers.XContentSHA256))
+	w.Header().Set("X-Content-Type-Options", fmt.Sprint(response.Headers.XContentTypeOptions))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnPatch304ResponseHeaders struct {
+	CacheControl *string
+	ETag         string
+}
+
+type DownloadRnPatch304Response struct {
+	Headers DownloadRnPatch304ResponseHeaders
+}
+
+func (response DownloadRnPatch304Response) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadRnPatch400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnPatch400JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnPatch403JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnPatch404JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadRnPatch429JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnPatch500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnPatch500JSONResponse) VisitDownloadRnPatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateRnReleaseRequestObject struct {
 	Id     int64 `json:"id"`
 	Params UpdateRnReleaseParams
@@ -70990,6 +71572,9 @@ type StrictServerInterface interface {
 	// ListRnBundles List an app's React Native bundles
 	// (GET /api/v1/rn/list)
 	ListRnBundles(ctx context.Context, request ListRnBundlesRequestObject) (ListRnBundlesResponseObject, error)
+	// DownloadRnPatch Download a patch of a release
+	// (GET /api/v1/rn/patches/{appId}/{sha256})
+	DownloadRnPatch(ctx context.Context, request DownloadRnPatchRequestObject) (DownloadRnPatchResponseObject, error)
 	// UpdateRnRelease Change a release
 	// (PATCH /api/v1/rn/releases/{id})
 	UpdateRnRelease(ctx context.Context, request UpdateRnReleaseRequestObject) (UpdateRnReleaseResponseObject, error)
@@ -74305,6 +74890,34 @@ func (sh *strictHandler) ListRnBundles(w http.ResponseWriter, r *http.Request, p
 	}
 }
 
+// DownloadRnPatch operation middleware
+func (sh *strictHandler) DownloadRnPatch(w http.ResponseWriter, r *http.Request, appId AppKey, sha256 string, params DownloadRnPatchParams) {
+	var request DownloadRnPatchRequestObject
+
+	request.AppId = appId
+	request.Sha256 = sha256
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnPatch(ctx, request.(DownloadRnPatchRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnPatch")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnPatchResponseObject); ok {
+		if err := validResponse.VisitDownloadRnPatchResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UpdateRnRelease operation middleware
 func (sh *strictHandler) UpdateRnRelease(w http.ResponseWriter, r *http.Request, id int64, params UpdateRnReleaseParams) {
 	var request UpdateRnReleaseRequestObject
@@ -75322,453 +75935,462 @@ var swaggerSpec = []string{
 	"lkQkwVYxsSinXiPqk90oUER4gcQseWi8EdPIlxS6KBrtXg0wyMjMipoYuLdqu/ZEQD9XsDoIGRKIK5Cm",
 	"0M/Q50PdtR6GmmAxUcI21F18CKmUikgaSVdNq+uTU4amZMrD2fYJ0nugbGym0ZaY0Pbv9WKrzNZwplQ1",
 	"RSm29ZSxzUS77nPN38FQNFArMjaUKPQHYF05xb5PQgGpiVaw3hpAv+yBY7rvplpZxy2uDQ3cNq07DY3b",
-	"GsRBdAOnzxb1X9ab4w/s/2fv3Z7bSNY8sX8ljRiHAE0BBHiTBEbHLCRSErtFkYekWj3T1atKVCWIOixk",
-	"oisLpHBkRRzHhiPWDjv8Yu/ZN+86do/9tOvwbV7W4Yf5T07smZ35Lzby+zKzsoDChRRvrcZ5OC0W6pKV",
-	"lfldf9/vy0kV9D1d7nLofWZkpnm24DowhB/odDxkIIwlj3s90+42L1/Euay+f905ff+KHOwf7OGZ4OZS",
-	"SbB/aj/Lho1dlrEwe5Hft+aZYB61vaZz9bMDZZr4AvqiurpK6TVofeZz2xG4YfAnsUn7pdkjiW3i1A86",
-	"xMzHJIpTFmZC9/ceDpVrbhr0rm9t+dzJeVX12rVFOLCsTS/3mg1Mgv+hHg1RMDWrHw46P3x4/teneyek",
-	"aloBt5qbT7eebDebOGceaTWb5CB+XtshlCTKuElxwNibtbXhc6Co1ysvVl7XMCsnmVCT8DJO2A2oqFlu",
-	"id3Xaz2RDupGBeWifpiqUWUxqjf1JuUQaPXLjvuVYJbx83VZKAZM6q/ZqHiVnmlV3oUm0HkXceT0qBTd",
-	"kh/xuT/Zs0T3tyy8M+/F2TOVNhatrv12yM4qXkWJB2A1Wg83WSt60t2gW+E2e9pr0lZ3PdyINtlWb7v5",
-	"pPV0/dkG3exuhdvRE/a094w2u61wPdpgm70tup0jPeDujd8O1c2x2+bm0/XWxmS3XjUfjYhdND6Ofo75",
-	"IOaNUAxywf7F47lBe0At4H3eEwsJS1Fcw16pAp1DamX3MGWSQQP6la90U0YG6CswMbwF3CDq6borvmNQ",
-	"4JYsGhSf1H74PLdUQn9mLSxt2KugCoxSoplW76Tq7loRZiyroy2h2xEZcdpF8MIlBUJ8HtUa5GjUTeIQ",
-	"RdO74zdaN2G+t2C0gLNkpw+KMrrM5yEN+8g8CBdWgxfQQ1sNOBVJmwzh/h4Z0I91esa+2WhtbWw3m02P",
-	"xIPBKFPuSlAzib+9U3oG6izwK/6o2dwI1YzBv5hfCXaUSRHs9+pvBWf1A5qF/UBpOtAUGTC8BY+DGuqS",
-	"jeamTQNR0hXRGNJ5hxwtLpICz3U1OFb/beOMf9Ost5rrG9A5Bv5uNdc36/mf9a3Wurn/enNbhz0JCcz3",
-	"gZupcerbYz/UjKYZhMjQs2M8MupuW2eSCtfrwZDHazgH0K0f5kAZWIR0ClkvqeadJvhAoMLGZJMB0uR9",
-	"a1B2rDebOrFpHroby6GQMdJLme4vmVZaaEkgHEQ7ymgD6aWH/rbUZqwaXvX45Quyvb69neu4xwEMlQte",
-	"75y82N+Hm0q09LQNY80NbE8PrN5Zg+wrEwOmOOZJzFmAWQQw6sdDCBl0U3GpbEzsnWc+eTriXGNqB6QK",
-	"ekMSTRHYp5ycfP/KU/eloygWHrmIIyY8crT70iPDRBmZGfuY1XZ0Nk1fOB4yj7w+PXjjwfXkh4M3YPx+",
-	"Sy/oCexkdUvDaO7hxyABzTIa9qHpkAc5ErT/gNsJJlFtSEAUw4fZg0fC5Jv9BvMR/FB35UD9EASHbBMu",
-	"QCRoaLGzHE+0RKsfiSQOx20iKY+64uMO0fZZXaYheaQMu0dONARHZcSQ6Vc44jBfEkqKzyyxY+do/5Ek",
-	"Io3PAMtbVkx1LSNNXfRa2Q9LkDDvapMYUJ1LnP98nDHYasucvN9T4gakzTIBjcdrj4sm4jLG3Cz5fdU7",
-	"lZoO+e5XtmWf0Qg+wSddgI9CR07ro05yScdSyz6wS4vGpGviMD4aKLUH5zqmqPOOBcUw/bRgGU2hBpE/",
-	"tOQZ0yKt5ElGlBix0B1luJ/nCwOQVs5eJlUQDqhaWSKVaxfsECP0vvErf/r9H/1KfuTxN+9OX9afPnoE",
-	"Fe5WOuN2e4QioPiGQ6oUthr0P63iqP+rfAA151mlq8rMxhvGz7L+9EQ8h+1t+L/Mun4kUVvO/d52KcY8",
-	"296seJVBzOOBWgNNO5KYZ+yMpYWhTEik2YtunqSaP7TpeVBmRckyKLUx5t/b+R5+5cdm/Rmt9376tL35",
-	"2a/8ReknyEX2yevO+tZ2SRTpdae+vrVtxKmjqmNOEnHJ0npIlQZgH0mV/TwyHfXUqGszV4s7tkUjc5XJ",
-	"7A9ilMxyckCfXSYJ1MPXm9sPWmxOWIn626xE6EqE3r8IRcNl+pOgsYYiDUx0lGl1PJJQc6DEq1hW5uEj",
-	"lGz56S/r+J81/M9fzJ29ldRfSf3PXmUDA0AlvAAQ+34kSSiGY1ItePg1wJ8jccAO4cLuLEcK34VcvLfl",
-	"9PnOIHLb14kFb7a2Z2EQodQFFGhZCMRRqqQKYVz0N2tuJLV1Bcximop0IWZxmeFMrq6lBO/jL5arvv94",
-	"jjT9/IBAINrd1lFP0h1DoBCi/VMRUJzK8n2vJ5m82tMYDydMSi7FKImIVN+mqibV0/EXtRE9UPQ1z4Z7",
-	"IFuKMb7JAOGlSM8loYiIe7V3WhakeM2umUq6zSjFMoGH8kzTI2mmdpbEXNmtv2679ST+XcGtUWYHfMCv",
-	"yO13LZ3yvZKVplMerCWwMixvy7D8ldqTJRqZyj7ib6wicvg4SFVrE8/oU0yPvN7r7Frnt+ZSPRef8Fbg",
-	"UuxTiQ4zPM7cVF+INs4E+blFvLN8ELUdkrIsHWsMvFODZEqfJj6rc0ZZ9TxWS2WCXNI4K/18uWj7nFtV",
-	"5c1FWWoQ+e7rzTGqOhOaO7dtlG2FynWZ9PJa1h8Nuhzqm+YkmpHLWoY0wUr1HtDDyzhikC39qARIcBn8",
-	"3R+CfpADaKkcsjAjYDkBMkfDz3zOOKB5onZOlG2bPuBt0UT7iJ196wwq+kDq6to/oow8gy/Sr6A27oBh",
-	"VUov/ghd1zM1NHUjdVeZZ61ovrYMtmnDyMEB6YtLHOiA8jE8CjF32Mu9J9K2el2EsvWxCJDRsE+ABh8Z",
-	"7HU9P2cfYQjbmx5prT/1yLra+Otb257Pt1rrcItWc32TVGkhUdtqNv/uDxvNJtIcpxcMC/5a60//7g/q",
-	"uq74WGuQE/VFDEnAKMlIBHRoHAGBGqOsqx3ZRxpm8C4NciJGachkm3x7tPfKI0dvX3nk1f5LUsVsbU9t",
-	"5hqCq96z7hEm/O1SUWM6evsqz8JKuJ05rAxndS9ALmPmn2Qp5XJIlfSsYeJRPRkzpZexZA2yp+ZPjU7d",
-	"BlqNQucQNQS1dODLAaYtp+4GFCTOjQXGASQClsU+2mwaNgZpXACfnb5+d/Ac0GdH+z/svTkh1cs4yvrk",
-	"7/5A+iw+62eeMSfIZhP/V9Nlnj3kCoIFvtlsGpIGAM2xUESA6LNDieIB41IpNgz5mW2EW7ZBcA9rcnPb",
-	"I9XnsAihEBpOh8y1xnXjmVk64iHVRT+hSNORmh8NEthqkI5e0JT02CXRtivAOGGUuI/U7O7Yuh07p0qa",
-	"qbHGKclGKQIdEfUBnwIAHNCC98swHDs+n4vf0HHIS/zro/7ZqrjcJoatDWsAq2ILStuBexiUR8Pnb+Jz",
-	"NHKg+DqXHTRNx4vT5nOy1lYQfZljWBS/72FxagMNJCInw/gjS6R3JXFDtlrrHogapaxidWsAT+RwucuC",
-	"EtN7QMP3XFN+Y12Z8vQjmvLqjo5l3yqz7Cff6TXD3h138FL9W3ypm4UCOFjIK6e2bL+PG4EA2E1xD4bu",
-	"A0qhLG1zLxBW17THMWXyqeVtfv6Y/3Oxr7cK1d+Sa3X/n9lxxpYLvMMkdml0ZKQSyAfHiyj4bcCB0cOo",
-	"t3qbC5qM3Nh9juP+8VMFSle01siD+KZEwtjUSpCC8MtPyR952Sal5xcj+p+9SoZB6iPQEMVXyL0T9QLK",
-	"ICk18ua/Tlkqwt60td5sNj8+azabWkXtuFaDMgy1taqRhgY92LMvZcxIff3k+91czqIzww8PLgMPHBUx",
-	"ysC7ajUaoOKAUihRgpFhwVDO2lWYVPQnYPjoWCsr6Hppo61lwONyNByKNGPRAYtiCiG5h5PQ6DieELIY",
-	"4VzNx3THgzXL4hMP1NstQSCbVy+ZwjQsS4IyKePKghMloRS1F3MkJTB0ArFlkoszH6GZiThTS6NBOhxr",
-	"O5WFbAkP0ItoPttRz0DzDCxpHLKyyLDNNLC3QadL3d/J3gEI/gwrgcMfqdtTE8rZJali19nuKH8zECia",
-	"S67mIfcBMPX1xWXJHbEKpkvD8zKLfB+Guz/IKfm/oOjHW+b003jAZEYHwyXPf6scsAUFRQtSqjwOz7WZ",
-	"24G6e6caX/3jQ7N5hYyonSycu7vubWsfv7BjtVkAuJ6+ujKWuyI9vfmWBd6nihhK5y86HJ7EZ5xmo5SV",
-	"FOCiSIEGR1PUpvGgjgz08yToGsimxXLUyipJqqOhZGlW0+5lq9k0D5c6BhVnbABYfLWUWUQEtzFHCFyl",
-	"DFWTckICdbIMPBPgEWkE8WSetcmL473O6d6uR7AD/K7m8pIkYb0MbK1zxoYYa/E5GCeQOdw7Pj48toR/",
-	"Wo5XIXyu+YeRc2c/0oUW2WUcsrZTbJEPvgZtMRcIY4/MF8akql8F76bMdFQ8lqtmACoCwm+wmzFqC9Ey",
-	"LAHAxJKJmy0hsOVz+LJfodj+8VOpkJ4+ug5PyYUnLLUrC3EIauzjpS1l8Q5ibv60DgZNUzq+swpQXHrw",
-	"fEx6gAOuX+/HT44djp10IGBT0btoho6bdZVeuSVX4fTqdumV9k02UJ74CLCU52m1Q27j90NobssGq+LM",
-	"h6WkjI7A5FJXC6cllZVkNEU1VZpg0+H1KtJGsogMaHouoVmhQFLF1EloNsjLGDKPec9oMzZkS9C6AWic",
-	"tYEIVZk05pIE52wMfNCk+qIfcyYxw/KGZhq8QmgSnzOPhFSyeswl4zLO4gu2Q4L/Uie8PgQ+V24vIl5y",
-	"MoDaJO1DnOpkgFEnykfeIQH7mKUU6WvAI8E2830GiZtDpULbecLKvg6xb4PqBnQd0KdynS8BoJ7yZmx2",
-	"QL+tB/4rN4myzMNsXXes794gu0UViX69Um1Q+VrOUqk+aq6wbltX7Q++w5c5NhJ6iYuO6HJVayfx79jt",
-	"8O/Yi3/8VKEXNKPpOyi+r3hz3ReXTOwnNbNKLDdNGf9606tkIqPJXsIG6l1Qmakj6o3lLYlz3KjqCYuC",
-	"MFgFknP8dpnUVhKTuHCvL+BvX1Y/FBZstcHsJBbE7QxB+wnXz2eUsWpHT0tb3OnSJdtvkP1M5gRcOc2+",
-	"yZPaPgxiyDh5z7onIjxnmuWQ+jw4j8NzFgWYOCfVlFEpONFExx92997sKfMZG++njISJkCwC9paE0Qtd",
-	"On+WitEQCHjhXxCxAX4a5OqSIrmAZvpqsHpta74w431AKlfGEQBDYpmJdNwgb8TZGSRBuWOW+7y62dyo",
-	"OfSMdDjUQR6cGy13ocO3jsZor8Ewr9kO3QX3AUOFWuDjDdWr6tm1hGtFjwTeQg+tnGlMnf9LCefcUoRk",
-	"Ic2uVmIrFrAbtgFxXp1obLnp583GTw1TAVgPCBePc0qqXt6UA/mtGmXYghta97eh3l2VviSfDu2GFc94",
-	"gUVevienzWcTvHxgK1banz6X2wvovi28S2lY9Mbtg4U9MnAVrPbnPAKdws57BZ0wNO+ynr5JQ+Cqe2J/",
-	"8A5WwxHNEJcxHJX2wUCGFGTZTxIYgXJT9Ch28oSHyWG6Wxl57DabGznErdbw+cuZEUACAcCCc5SyYULD",
-	"iRCacmMgKlfOcqa2w02Ki2tmJq4tFsx2r4SwMion6jP0aVwp2/9X36E4QQ82tWHURN5hA6mVVtGg26Dq",
-	"mmDmgrYygrPiPr+K27GGVLkzAz3vnVYsLqflRI8THb3Anh7pfjRtE0CTnnxV4VNvPf4wITZvgaoXZ09v",
-	"x5tXz3D/helF4MNa6eild86uKCIV4DPO2zbKXF5DZ3du0QFGN/FET3mcgI2H4IkTxzRRFThPBwrBCbfx",
-	"TUkuWZKo/0KY0+dQpNcgu8anNp63cs2tata9fALNz2VP/kYtz1IUMPTSfhPL7BW+24N1Um86brj4PB26",
-	"LIE3dxIpSBLLLA9x2EAIst3Z450sIJJltVlQ38kvVY787dFEMpv56gqRMMorn289+Dnb4dkouCrO6xpg",
-	"ml7alTb+C/wXJR8HXZa+AEOvvWFnATj34Ty1QC/5lONz3+FU2CawRZaPpOKKWAnlGw5sKGHlJJLOjNxa",
-	"kNdyBPjaJ70458dc9ZpWfgzGNk2v2eEQSL4hDYSxzqxNcGXr6CoJ4IoGu0BGRC4AgBBSTobQVDATJM4g",
-	"rDIQKfOQXACDnxBXVI4UjaBmxfRYVS9AUoGtayCnhc+wey/w+SXr9oU4h3A9a5DN5mZe72SMNi6IHIV9",
-	"806ppuPOJZkuarM02JKx6JG0QI5qgKFhUjq1drMHNfM0zVCueb+xgx50nuuzlBGaJJZt3SNdFtKRZCaY",
-	"HKF+C/tCMk66Y0yBmV5NgF7Vd/c5NO/DbKK+WpIBA4J1dTIGgw0r+jkbY1N69XWlWWy1mRrSLIZXWkat",
-	"IrnlhqidebucVvLvpgO7emZBehidWRrZnVikM77WI0licNesWVDQ2GC0DJX/ZLW1Ue3zSgfmrST0yZT5",
-	"MiWgTYporo0tOKtnog5tIk1KqcuyS8Y4Brg6pmGDZOlzBLrp3tDYJiAWvGib+7yqHsM49JEIJPs5qHkk",
-	"ZRfiHMB0UL2DlLfawsP0kd5YtQYxGXWbJZIx5OCwD0WcJFag70DleawrI02jhEQ96Cy+QLcE764MiQbU",
-	"bIIQhzcjmtAAXm2uQX9gpvIhm/TTmCKA+mtNGwp+wVIJL1dcodYyLLeqYaq+fH16pavPJixLh7Q+Z0jP",
-	"b2RIvyj4RNinpm/Cyf7bV2/2Kl4FC6wO5JlasOgt2EsqfZYkYlau5el0DyQWxZnrd/RSMSg6D14lVn/r",
-	"Kp2BPNPjOd374RQ+COxy62RJ9rN2JaaRd/fqg+gNvbwDYoTjSgXfsAo+mNQ62SW2W1rWDzFfZu3TQO2C",
-	"z2u4CLHmboHS1tei2iaOgQ6Jl76A3mzBQJ6BFa68CR4hkwklEQvjAU1IHKEPQCUJ1L4IiqJMb5US1Q/D",
-	"vbYU0/OGut+bgX8/hqmQDo68zO+SjGfoQkWG+AI61YGP0SDPRdZH9gzNY+VzdNA8PRNoqOon1IzXpv9u",
-	"aJkQEHDgvNw1AwL+ODOmgYfo+unrJhwxeCfA5tiXMrwIxsgwVCJ5My2fjzimUqIFrpx5/CxzAKdUz/7X",
-	"5r0s0EVX1T/3onr0JpqleW5chyxy4/TjrAm80iA3rEFwR2IAyG7LZTSH3d31RJzNy9oJEsURtis3ESSI",
-	"l+0fELU3JnMTxywUacSitua7CmmSWMHrhJ58DoLLdM+RYsCQIrBqBBsuGU9LWIwDjNDl0lJRQ/I8Xd+E",
-	"MhT9ppqXF/xoEDuP0KeCO6i/AKZAwYvT3f5wNNoyHzIxBJYptT+Yz6uUEwgpm5gEymEYnlrgA3FhJDMq",
-	"CArEkXjst0K9OS5oJG4K8MmaAwbK6TOanjGQMpaBDqDoWGXfwJMuWNrVpKmog0w8bUJ5BJ7PJyJ7gWdi",
-	"fTjEBgwaDhswKE6WewTnE+6mp72B0x401EmZcFuF606E+lowLUj1dO9t5+1pzUOYJqw7kWqYiDIHfF49",
-	"PDrRvyuVdM7GpNo5Ovpwsnf8/d5xzVRl6xaJ+rbvTvaOa3M910Nz+I1a4r+ajNStI9lDLRyKC67iVfRy",
-	"UJpq3fxpNZVaBHOV4kQqiGWamK1M9ZapyBJ1p7TmEyUQ1cbad1RovtWUGb53ctJ5tXf/npm7YJd3zxJx",
-	"RhjP0njlod24fj119Z0VM2rKl9SzkmVKBSyT7N8/IOkoYbJBgl4aMx7JQ56Mg7xDKAQWam1tvytTj9CS",
-	"ICbhjEUSoeiSceXGKXWH9T8hiyFQKEiXEf2YCayeh1Qir09Pj+yFFvaPJVK1GURg+4MT876/Ku/A+V46",
-	"/nOjGB4zqQs7X+rzVmLgNsWAzJd4ebpkEaTWrS/fcZCOSFvjmEla1JBqYL8smrpBrTET//oL2YHXBNcW",
-	"dpoGy111G90XEPaq23gFhX2ohdG4m4ve8HyxMGUYYJh3KasgL6V0fW3d8/ZS42oB0QBgWkdZQ8keF5cN",
-	"n0+DBkuKi2fiBomBDZaUCvt8Jm4Qz14CNYgA2xVs8KqwwcnPYWCDeHxZ0CCe/bAggxP10suWTNk3N8HU",
-	"ksIpAT0iTLS0pDzqQaAEcUss7wbq6MjK+LtloKCZ5yXlvMngzBT12MPYhDTdHJVIIkfaSxamLJNkADzs",
-	"DXLCmA6AvtfX9kRK+uISYqDKy4uZQ9GoPDkZn/HyGmP1ju/NSH9FrtssbPLTkmJMTrtJnmSBjB58fRMG",
-	"kwyqziZyeJWfMAy1AUsyVSug8vjx48fPeht0VhFnydNHhXIy/UpQRPZx9PPArLIJttEvk0J6Pailschi",
-	"tWnKKheZ7noNLehthY9mA11v1lby6dac08t8B5d7pjMS5WexVDuNUPLu+I3NKENqvCD3cM0jWABLhQpN",
-	"8PXjH0kQNDE/83mAaz5Qfm1vlCQavKtZbwB4C+hdDa1lnKQiA3K2rJ+K0Vlf53b0Wqx5Wvwhnef4Ei5m",
-	"iWTA6Dm92pyVudl8RrpsLCCiRbETA+ECMBeWM0dCPkLNgjofMzWPH++iPB03Hj8mL4W2tWEykPBTjrpq",
-	"Qrtq2OMh+gW6s4lU3qpHMqEvQiFiEdYeCY4OT051L9JRmujUDo4ocGmt22RSuAU2PNcV0djnwSe/Ekd+",
-	"pW3om7UeGJM4MkzNno+SC85yJRf8BBho+Imef4C+XJ6fC0jnzscvX5CNjY1nzm2VQPUr7U9/+v0fP39W",
-	"1n6gjtjUkM4Yg5Jyn+uRCYHpUrg2MDWOQRJIXam31LhR7GznEV3n8TmAe2OCK6f40xU1Obx9p3ALGkUs",
-	"av+IRuCffv/Hn3Qqr3iwcG+N0G9oTAXcD0+V7R+pR7rmdIxVNOARO8ScpH80+TV3pMWcWwSr7zUSgrdJ",
-	"8EP9h9HPg/reBbZVg26MsAZ1gz9zglmt+hxnEXh2jUObFMzQQmMg53KrmwNSfcfjj2QQJ0ms2wQ52JEs",
-	"Y4NhRi6p1HaF7m1i7mMlFvmG9NnH6uuDzgvdi6uKUsEjk48kf0n8SsOvkL/EPkC1wEPKxS4DcQLvDMxY",
-	"2AdSLaAG6eRx7ZQp8TsyHDcWke8RdZymSJ8fCi4zqqRbPGCG2LI3kuoqMxQJFRXYOmWLDGIONxUJfpVO",
-	"Pq2gZBkQfEEefv3jR9i9sbrOdFcihya6rgWgmvXYNnrYwud6PseQD+0qb7rVJNIjLfVwD8fgkY2m+i+s",
-	"lnXS30EGMF15kYrhkCGflzH/BnRMlIS+YD7XDOdI00l55JGUpiwZe86bKjurTSIWjVDUQMfKqYXV8Plu",
-	"0cT8ecRGyAp6JGR2lrKT37yBrjUUOMdoavk+tFxMhAT+TM52NFJALyhgPdZR0Fyh2NmGcGiSW6v5OIyw",
-	"fo6Uz0rwKnndsaY1ilRkhD5hPGpDDgUEFFUeNSgWj8gxD/up4GIk1dzApzB7xWRYLK006LJMpCxqz5Lk",
-	"uDmAx6ArLjQRKMrgHPCFN/ygBq0x5yg8sxxEo+4AKrkaYPYz8EiQCfyvyZFCnl7jg+A4KhD4Z45WCmpq",
-	"06iFqrU4lrt8e3L4FrdbLFGb0CQRl36ljaknj/gVZHdSh3Tjxs8BsEbJwlCrTu5Jk2pv5EoW71Hb8bna",
-	"L4i2UINJ1JnQgQdUf4O8FXaAuKGcr6dkhhhlBzLwCFULqe68j0jVvcmIp0rrQvmT0ulqk7AwjlgEy1pw",
-	"fZOgTY46Jyc4APc99Eg8crz37d6LU/2mwACvllonilImJZO40NQjcCb7AphogU8+Zbr8KxNqpIkQwy4N",
-	"zz2SxPy8noiQJqQaJmKktF5GQY1yUyVQ88gwjS8057hN0cH7anpBioNwaWcN1yziXKA+iWk2K5+DBAdj",
-	"JBScYxWDbTtVhS0LsUAwA03TKfsKGu/J3cdykfk40zBgHQR0Nns64hIHBf0J3u89f314+N2Hzps3h+8/",
-	"HB3vf9853YMgYZlr+sL1cb/OpMYXuJbL+oVXdPpw0u+YFfcuXfCtbpM9CVvRU7re22Tb3WfhRtSiT3pN",
-	"tt7dDLejp7TV22Bb3Sfhs6hJ19lmb7v7NGxFG2zryS257jfuuS/y2jm7JNYPsY0LcYqMw7ZimP/F5qiw",
-	"VQU1n/iK8cq1T/HyXJL6oh3iRB6xWg0Md2vtKlPRmqlzoegGaziDDfGXoQ7us4LWWL2xJGeCr3jXbosX",
-	"cf72WqJ4NndyJspnN0orZ+Lomn3eyvr4/XRltIoYxFnGInMUuEuhRTFTjiZrkAADeCegRYyLpdncDCgN",
-	"o4PERAF0FIuTKgQE1T9rKBSmY4xKZxU11I7PxYRzbVIky0iYHbLZfIZnUbyRk4vB8ZorzfPfHb+ZTUD3",
-	"6zBUDcbtSvbI/eBuljSGtDWXK56V3fPLtHs0md0X2T1ruR2zIG9rwqCZMLYP1N1DXFbXy1gT20XvtMlE",
-	"bFbHTEpisxC04zrYa8ok9GP5CGtN1DEA7KK7UAT7ohiF/uqjJNERgDgjoRglERD9dyEoA/67zSkw9W2W",
-	"tNLmZ5TzGN2qCOPG4DG4ACrt9QV1hq2Wi42B1Qbf50lvI2zSrfX6evcZq29Gm936s+5TVt8MW70m2+6t",
-	"01ZLXTPCb3ogK+2NLa8CqwIhObAenTIQ7XwrR/dEO60wfOV6t9Y969OixL9vjE1xbY6v0NgAZ36Fs7lp",
-	"wd2ZEe//ZVrWroIZZf21RJzFfE63NpokGJbOM+5dGp4TxiNS1TkEG0HH3zvD4Yk2oZH+BbrvUxKxizhk",
-	"NaV/zlgGkfD9AyRdhdSjUiaiB8EeRIxB7lyXSxabmwGfJRmzQt80NQy4q6aX0czeZLrZmo39l7daiDMT",
-	"lK5C7mRGp7uaZ9t90nxS4G8MMuiunpBsgtwtvJfP7Wt0U90JH67uAgl9HEHy8NTw0UIeiHz7/hTmKOjo",
-	"/QfSr02eM5qyNCCCm1JErGMFdQmdH4K1SzXgv4KbfRPskJQpZyFvQhqwj8M4ZbKTBTDjI37OxSU3zGMk",
-	"pFyNVWnKHiwDn9v8JSaycTZbO+obxxJMcV1y6cG8ihSByMhNZia/vOPcG1iPvxxOn1PdlkOt6kSckZjv",
-	"5AtS2SecXRbZJ5w2OrOpdG6EfupW+ID1WnF1+rNp7gBYbZV2hY2/7XdfhfFh/O3+u9/tt97G+3KfH2+F",
-	"L/a398+HP3z/4ttnDTb+tsl+6KiTht2Tb581wvWEdwcvm9EP3yY3GYA+VaNa5HHB0L86P+ve+gctbOYm",
-	"5Qj6eBhdMIemuJvQ8DyJjaIqDwCf0nMmSdBNRHjOone2A3Kv2DfA3mvCl4DNjNlDbDNaUtLE4ebq1rct",
-	"qZ67b/EAwrf57JBE8DOWEj3PK7NzeVp7XD66icZ064yZlTdgFTmrGHxePf8eQguVc82zZGwOm8ZmZW6w",
-	"s7Zu3QN+0E3vZjmqrQml5tRsPBfdmf1L79V/dD7q8r6jWSyrQo2r7eSDca5GSlrglHpUR6OsRDvxmcqp",
-	"U/g6DmxJKSypKT3BKsfzUpdZTP2BcE/D8rJjj8h+DFS252yYkeoIL8esKEDHJN6VK/8yQbaZWoM8N2dJ",
-	"MWDQJlwTe5lROr1G0U1TJzOepci4bOk+J6cgdiXbTkEnp0yrHAT5GAIdG/sr8ySe/6I09PINvW5YXN2K",
-	"4FlkRNjVrdfFSuAsK3CezzEcHDvZJZadX8xrJU7hEo8MY84NNXCxqS+bMDR0gqrcxHhRGMivysYooweK",
-	"UtrTJHwJtRTG1+Lxm8sj+0Q55K2tq5D5rV+LR/bJJL0RNPHDxWOiFko9nKiTtwuMR85zAQ8b6a4ZrZkd",
-	"BCfe6d5NLXdxL29rFTbaSvQtLfrc2SbJ/HZGhTle+2RW3Vzc2DGEaOUUMTdGrwvWGaguKA2zXeHVAq7t",
-	"uCBtBKH4XJspmmLVokoIZx+zHLifArHG1LO7NDwHvDlYPu5PPteW4CbGil1BrtHTtllHgWdcby7N/UoK",
-	"hfnB7D6/7vTffluzU/3FsLHZMle80AL0i/qqrnr+3le/MoNaC4vL7KobfE1r2E/l+LETejHZPnTEsZ5U",
-	"7UYomizsv6rNJilXqgunBvCMgIQJo6na/DXP56CGtSdWvMWkE8MZGbMsTx31Y6lrTTA/hkWoWMzxBRu7",
-	"bCefsIJBtgtz9fD3cmnOBT4CfLadqS9kv0wx8WJMprKcS6TnIpcAA/rxDeNnWb/S3mw+27a5VJkpWX3t",
-	"9MrVTYtF3lRhtX3t1Ey3KIOUcCCUmJVwZdEzGKFZUSp53vehh2zxY8WSqIsi7I9l7QaAPBWllLv3gRJe",
-	"E7ZTiZAsaPQvGVaOD0eyT7jI4p5efCQTIGaMgAGR1Ad5JHq9JOasQQ5GSAns88IQ56TdoQiPRaQaZ6Qv",
-	"Eqg0DR3zJxSDckLGCTF0MEKSn1+ESXFNgCp85hJiuGGqpibTeD591uTaUVepT6h+9rDkUf054uqAEnFT",
-	"JEhu6vhHfduf7Hmi+1sWZneNd5385FcRa49woxguM6AOW3HO3Xb7ZfWVlFbFhTYhvB7JgoiR15GYJk4w",
-	"Q2YexVzi84cxl1MC0TGxlA+DQTGSd7/wiDXK4swxw6CS29hhYOEZxIu5AVK7G/9qx7bTcDJvOkEcc49s",
-	"Njdq4IP5/PZstSOcql+gsWak11DNlSO8hnGx5xUGi8pss6F599l4mBuigVsZZw/VODuKuRUFN+AmpoxG",
-	"s0GPB2LKTVQXQLRHLV5ooIechmIE4D8Rgf8BP7QNwD6hGZM2xlPT/hzcBI02DDhh1T3wrOg7D6lmdive",
-	"QZf500x5NuS0D1xImS5empDNGFIlmCkDUg2YNy0Y1QXYcuHYBF4DQ4Rh7Defx5kaiWRyIsKE3uqkSZpT",
-	"K8jJW+HsgRz0eaD+MIKPdOaIVpvrBMquciG92dwsk54HND13t6l6za/cxMR4/LWC12p2rHjRZuEd9Cmy",
-	"iYEnSyUGmrcUuldvv0iM59t/xX1893YozHtRlaa4oWcJfkQ41FODZJyVAn1ZwEYUsFW6TCki1cB2Vf0m",
-	"5qEYxPws8HSdFLDRQicYICvj7slilJ0JdXJtkiFZwPNpktgiKlzEswqWcJgWl/mlgqw4B+adyDeaWk8U",
-	"gBjmLczPuhQAfy4G2MydZsXYzMyUM/q6lzM+GsB3zQ+ZcTiOrA3FlXRaTcb5V4UUTCz1JO9AT278twmG",
-	"6PLhWYTEWsQsK11ORBjTRH8uXXP0C2xtOrN8q5hZ7qVi8G6KrNir9CmPEjflnDIlQSvtSj+uWEUHV63j",
-	"FVaSH+293d1/+wpw5O8eHsausB2Xz/wWgVir3O/yGgCojiemb1m8XW66EirPJQnMkgqK3WbQyNV3V0ao",
-	"XoROjVBeuQot1KTPgUfrtyyEoqGd4klgvVLTNKeh7xw4NPjaBj6yO5tkKb1giYa2+RzEEEEx5xFqCeh0",
-	"R1TD2VPE1eXvNwWp28hh7naYDoa4FIAH7sUiBJ7DVgD91i4FcKqYRj4aI+hhdEZPrM/NZNs2s302wBiz",
-	"LOtpjqXI1hmiYyW847C/o78HoRwYylCbKa0ac5kpy030LFKSAlWC4LNC0zwq7O4b1rUWQg9MEHoBGkDm",
-	"lfptW8F4813AO8r/QkZUd6VMJNPiGQPTUn5GKg20zc1k0q7F3fUAtNct6aFlWLX0qD2zBX/1bBK3mU5k",
-	"ENEpaq3lXZa1T3aJfV5D+VbSPnuRoegaohqdPFtLTqq3tpXlWHjSZaEY5EJd9JCuEcJBnhYVRqCrM6XP",
-	"Oy9e7B2d7u16EyGiZZVjXlpseFD0mVrnOQqtGD1yRgPRO3yzebByq/m5ZdeZ0GqObZCXP5mdNKtTeRyR",
-	"IGU/Q7Nyny/sVq5kSXlLGvgmN6ibHrjQnbx+u72RX7+8LDYL8IEJYyuIzfhWkvj2JHFHW4c3I4vR3r8z",
-	"Wazdi3aZfNX0v3u7S0pXny8rXnfcuwFZtzxHTgSk3n1w4rdEYh7DzN27xLxN6WG+/0p63J70wGV0demx",
-	"ZN2NPrlQvusW6On+9WUN7ojpb9eYEzReVfZmSxgUU6VyRQtj9FBjkFcNPq6CjlcMOg7GZuYWb/g100ll",
-	"XpnJnrL/gb803+OCk67I+kTGEZM7xQqhAtxTZnQ8m65CAwGKkmV2RQeuoIerEpfioyiWMq8Yha9XddEz",
-	"S2Eyor6IykzrxExohqv5Icwir9mN0Rw5OxFAIfM1L54yYbNSgt2TiOh5JTWuhtBpDpnGwfgVPvsrULfL",
-	"fQB43+UVEM77andehVzizCyppTJdyKwvLVxVXPKcug/Xupd7fCYnxiMS4OLfj2RAqNRbQUK6xWBaScyL",
-	"p4ElPMRtEUdoj8ZnXKQsqjXIew2NC3RDs8BtuzKMw3PpY48lOnGKbZWnWSU0BOzZTr5FTR9AaOmYEwQi",
-	"5szn6g4udFdfddkXM1JdFmaGQUopSCSw9ZSZCGhBRX2O06rc4T69YKQKXWP2Dz68Oj58d/ThoPPDh4O9",
-	"g+d7xyceWfeazaaaew1vQKkCLeGIbaLTIEDW63M9RuO2Yz83hg3VXhzvdWwENSi0kQvyNoK9OJ3TpQa2",
-	"6g1o+mtC0/QXrrTxXzrYZ1eTWtgu6Av/uVH5yaqKXTYQuKiXN5Dhne+2X8w1e0OXT89vRcyPRBKHEMI6",
-	"Ojo+/L7zxk6bxsRteFjd0UkSW5g/PWdehYssDhkOS/clLEZesWlTTqB+U24KfIVFRhzuKz1dK4bzh4fA",
-	"sz1bzHqa5Qmhwlozq2mOGYZUsbpXmLbJqhl0KaN8LDizYcdMELUXap5uYgZdwAwAeD9S7lJGYy59Hpxj",
-	"b/oA3SNoDeFpIHV6ZvF3DRKoG9JuwgKSsSQBEBhgDRytkD/e5+p0UuSC1W9qOnZ+XlPn2IhxbRaS7whe",
-	"+G5MRbdT/8qqXFmVWEjh7rjFO1kymob9mTsZF/KCjUnyfVl90Y85k8gb/IZmMcfKe5rE56xG6ECYdqpF",
-	"yWDyG3kNwiXXv+1M/4C7vBTeo97mbnbf/kDvv2Njd6z24WofOvAQtRSX3odWz8xlvrUuhukqLfMO1TtG",
-	"r7JEOiTc6IKQogfy9vB0/+VfG6idz20npEnnZHf/5OTwzfd7u0RwZLK45ERmKaMDpzn2I2kjmCHlefbO",
-	"59jgIyo4N7Yj9hLuza4+96YcnHtjjDHvvNpBy0cv9ZzNMktnEOmWV5wVAoCAznEVEOwdXfdmd87UYnzF",
-	"sge+Dpf3xlbrcOl1CJNKIpbROFkYQl9oNLxCOY8lhLP64OWCXqTY9HgQc12QJgtyV9lkHsHAhEcwDOCR",
-	"i1jG3TiJkTVHeS4+H0KsYcd00DO5ZXLOGGyWOCUXNBkx3TPeBsfOWDZTkfi8oC7a5HjvbedgbzdPX4HN",
-	"iAPXraYmNQbqnUQKe8+idqp55N3RbudU6SDTb292G7x7joTNjc28Z0koBuy/cMIxU4QhC3f3/TSzu0KY",
-	"Z1VAeefhG9t6bsnwzYygxuK02qO8agZCJuZKj4gkcuofeyIFyiOUYVD6riSYbBRqVPLcgyRcF4PkUXTu",
-	"ij5dcK6V9WyUGUqjGbEZWMTfipjfWKHlV1nvVx6unqqX0Aeej6cKKP7T//R//cO//9s//3f/6s//zb+d",
-	"gO+2ZpZSPEAIzuR6Wd5bNptkVQp49fiVruMqyBdkbpzhBSwEMRjRNdGNrbC8S/ALZh/cRJ+m5UoXdSTc",
-	"FXWXQCFJh0PGJemJJBGXRQMwyPNIQYO8PN7ba/scud+sz0MzoG7LizR0g+NYusBbB6xOTD6qPYHM9Tm0",
-	"DogILaufNGOaNl11xQmZrqccW96QQuDh28P9tx+O937zbu9EWX6oUBrkxZvDk73dNmZz7SNJBi2BuCiu",
-	"Gk3IgnJJl17aEssrlV46OGh8oE5Pax8S+0cXI5pqSMXh7Kh7kwBPC4A4+Ojd7IQD5EOwYWos9YuD6+oc",
-	"7UFf1dl56tpCXenUeJIqtXGlyCTDbS57AqzteNY6k5972Kk9Bpn+SWnoc6w8jOVsde2ktR0BfNv62nnU",
-	"MSqze62ieTCK+PZU6nWKGknVyCnkPFIyD1dSbYWTv8UqmzxV+8WexnLFjw9Pk3s3XAW0WGE66regi1lq",
-	"i4Ss4K3qkA1Qx0+G8mu59p+sMrLbCbnirTxBFFhgBU5AJJtfmDnXicuVV0GPKh02l41Ac5qJdKqWqKhH",
-	"5pUT+bxYT0Sq+q2Mqqq5BZ4+n1XhSRYWeLbmF3jerEp70Npp4ur1AibKUVouTOk6qsspAX1QumtVA3of",
-	"NaCuyX0z+mlmQeivWT8ZL86RtDvYc3qicrVMp/h8QqlM6aZrVKXO1T0L/SClX3x+fQWzdL3qQ1AAtyzv",
-	"VlWrd1i1el15p23FuTF/fY6nN5TbJw7j+foPXYKQxQOGIR01KBY1yIHOIUJ8pApE2rMj8/rkX3U9K07c",
-	"QkS5U87a0Y3mUwGa5vD9273jEkuoBa/8xU/TxbP4LAwyfUHsfv2WY/e4opYP2+v1vorWXxEbMbA796bB",
-	"EaWWScc4vDG/iDMmNX1RzDWzqVbol32aAQ13nEkUkwYCoWHoOkhpvWanxKlBOlh5O7cYiUzWInHB63ps",
-	"aJnYLm5u8ZHy2TkOHsluIbsBj5tdxQQOsFqjImU+N53CqetMqwtTIQZgtlyleKnWJlTHkjFkUMB6eLqd",
-	"3SV2CzURYa+8nEk/5ENnd3dv18M07yTkYxKAWIAHmk2oQSNLgAQ7UXRzCuSLusCUVDxtwka4stCSnSha",
-	"gTxWIA/Hw42iWYJ2CTtvEdDfWGqI9EeFDiE3rftLwP7LmXcOJP+ODLwJNfLrQPKvTJ27BPR/yUZchkTk",
-	"PTQ84ghIVudDTMmtMa4WAutK4Q8TGnMzsJrma5BowOBRn1fLdPWH472Dw+/3dms7GKwRnOk6G/NIHWVJ",
-	"GLTXrOrL3uy9PDWNkXBQIeXKToLzUB60SZZSLntaWei69bx+AfLYSOJrTS5lAxmLq1g6bZvhThoUpWUN",
-	"c60Kny80K7BhsLO7HqDgwsiftZfvr8ABJ2tV3nCVCI6aMZu9A/seds6XCBXbpHKWZHkT97I8ZWj67mmA",
-	"0A7svQEdA64Ds1wD7BupdnOOv/YK4VR0R+ye1feuqQ3tkDPon6GcHYiOpPKGKLS0hP5KsSSZSKKd/DHY",
-	"+3KyeKlUhr17e/DOJUqc5XIogQLSoRRCDo3wbmzH35HSX2Sxm/VlZ3+1SZdHVpvWiAOzHm4ywnENCX+F",
-	"chHdTczsHmhzPxQSu1g7kRIN4AtgbbxT/w58XqWYckH5kDJIiEPcgtE0idWjONNJc3y0Ehs4WRAahp2o",
-	"xdOOHZTPESrn2ioN8hYFgLpa5jaOKURB68MWouy4sZKZdgIwzzhvVAjkaMxbb5SNUlsq2QR5BdLJCEef",
-	"S+RuFBcsJa9PT4+sfMmJVqG02TOjy9GQfJmKGSO+lhNeZI7sOrhxyfUlrXBh0oth5dbTQlj5OkER9Y73",
-	"EhS5mqD9KoXsQ+1fO0s0X8lqwoTGp4cmzQcAa85h3Jx0dg/233pFpJiWpihJMF3eIB2sBe+OMrTQ8Ibl",
-	"wWgrca3bR6ojyQjwofzp939cy304QfoFIeVzJRprpTKZTLluJ7q9M2TPRZJ/PJcSzOemzlH5v9DSRT0R",
-	"aFzQUtSKQVmIZKGB6PPjwzd7H1687rx9tbdrWszgQ+OBZEkPiw+n6ttrs8XxZInijP6+jug4Vgvs3kSy",
-	"ztfB4rmW4FXDfwFf5Z6otpbMVLq6B7HQs3KXOBd3gRi7iu5YxdXvIa4+HIqYZ1iagi65Fq1XUikL/O5y",
-	"Ez1RAqsgwpSBriFPBs6rjVIQ52PTTHLsg2cS1WZYyW7n3dzwXex8+1wsL1sJ5hYX+t7LyEvH9/4a+BUc",
-	"d5tUA8PhF2CD9NrKA7+qB67W1WVf2QzLVQHeJg9D7qfCWNra58OSrBE32zUZO/F6vTd8rr1j5S2rvb6j",
-	"d5lwOBceSejM4XD4zN/iWhRYQMNywbVlTCeNHbg55/Tr2NrT21qZQatdfUXXbcGenqdujUfyxU7bXPgz",
-	"bt0+NZT+WqEKm5ozHr9yewzyOc4kARQeEmSJJNL3gW3pcyiJLLhsVaw+PWUcmoO8SMQoIvsHsOMOh4zv",
-	"H+zkEBwba6PabunHA2iMCYKlNun5kaLjt5SjtuN6hOA6KpcwD5PtLbQL4P0/nB533p683Ds+Nn5XdikQ",
-	"YOBzZYZLSwxjPDCkocl9MFn7IrFzqlcJfPFD9T7354OVOhpXEE0wfPNCK2TQyoPJhalZFbhlZT+eJ0r1",
-	"dpEoU+t6OxX5BxeSwJibTPa9h36RWPEBpx4zGgGTdeDk4k/Yz8EOkXTAfN6LE+iLbPub0YHycjIlvyJl",
-	"5wyVT0TPGKE6TsVZPRN1JeH00EthSD73OYAoAliP6pGkanjzsTWaZD975q42mv9IuufguAI55iGLAhLS",
-	"NB37PM5qCIuAcfVFEknbiNhpYGywVAnN1AzhbiBVZdl5hEWx9jgvxDmrkRBmA/dOnFk6HX2RO7tKV2h/",
-	"7rJN+uKSUBImMTT2V55ejyUJ6bJ+zKOc0r47RsJ7JLon6oUwpzOWpBcniVZvdOjhS3XH8N+5RDqvcfrv",
-	"HhRRXJaH6qPbKbcKRUuhWE5/85K5LVRrbTbLGx+blVRofdwT6YBmlXYl5tn2ZsWrDGIeD0YDAL7rPsgx",
-	"z9gZCO2bhpXdKEf0/uBAnp2Oh+wK3+Yko2l2Gg/Ycqfv8QhPvnWuoz7NTnH2wYepeBXcJAfyDJZxWN/q",
-	"rVN12FxV6bMkEbNp/acKYNUednkYeqkYFDW8LpK1UhAqHmJsY7r5VC0WnHAlXfd+OIX6PyUPIsv1L9nP",
-	"lXYL6iQmSm3vnR3pAO9zFcghbtKVm3TF8oq+lbQLlbpV52q9fF5Q3KVlptOdv9A0Rt0iKGp4UoWP2dRa",
-	"D5n3lXqreT7Xa7dYJYDWABsMszHRW61BXmqtH4pBN+as7RKI69w8sIaLFLnCsU8pYCBrHgn0rgk0wE8a",
-	"GRSQP/23/4bY7Qt/BQxFTgAmgV6MSpHHTBKaYR8o2hWjjLTIQfzcWahmvG3lr6m/UZ/n6l2MksgYBaBe",
-	"Y4ktcCIiBziRVQpwSJlB3NYwWiJsAkmYHkkSqLtrC0nt5ACr6jjYBPD+SRwyc+uqPieKL+LIZO96Pcky",
-	"QqWa/56AhJw8tx3+uZpMfAXdHWgwS7WfxPwsYTel20tcagtpvUorMZB+d1AdvdK+X+wqrtTC7auFwykn",
-	"aBndsKACBMNOeBICngrOjKMdQsqByqwKCfN8LNN9LfPqL0kmOOlEr9bWhXgoV0HiL99SwufYU6KooBrk",
-	"WGshO3CaMghz9dSHmd00Qq/bVduI1fZ+IJUmg3xFLrG3eQSx8NJY9gnjEW49NGwyYcLA1ZP9t6/e7NWQ",
-	"Eh9d5Sp4TLUGCfSKCchgBGQYSSIuMUwDq8HnogfhbmuRkeop+5i9wMvIn37/R3LA0jOmD9QAuAQhZMcA",
-	"NRFk3TxQ15z43JUmjyTaMIFkP6OhZM/P4gHbyWNHgePmBcpwNNn0lGWjlEs0qNCYNZFj4jbklxO99jUm",
-	"KhScsxAlm2bX0pcHgFJXZq1Tv+LW7+J9PHeKneb7k0F40cPCWiA6AeDsiJ9DDN6M0MvLaHoivaRpxKK1",
-	"n0ciy6VejrkqlXc80tv4/sLhjoOOS7Dgin/yK6M08Sttv9LPsqFsr6314oQ1InbR+Dj6OeaDmDdCMYB9",
-	"oH5Zo93Qr3wuuNT7B51X6rbadb563N2dqDuCPZVOixu4wFDDjczUTcU5gNQIibnWN0u/QGlU40npl7nh",
-	"6MSinIVmszWSYJWrgFzF5voSRDenQhxQPrZc6retE0HoD6zcWqgSP8UYAJkJ7NAC2NY25GGHnoWCnu79",
-	"cGoeukMCsxUCdPUz0BV5a3dLvGjWE54fEK0gTsSAmQ5NeRbFReXmKjpHbfkcRrHZbKoTnCgL2Ww+KxPw",
-	"e1Gc3YiAX8prxQcVihCvqxOKoVjMkuBmudqmj+LsrjOkS8ob83m/+izpV9AUVS2jq4ucNdygs43xguhR",
-	"p0orbczquIyzfmxI5tQp5DLmkbgk1XUyiDnAzxz2lh00aqeBajlrvn0U5TZbRsB6JzSDg8qObpD9TJqw",
-	"J7C9hwmjKYs8Emi5E1icC4TgJgTghGncsBdpAXhEpa5HwBcCo1iWSkXPgb+BTw+VAFb82RhtsVagvI5b",
-	"XXKvAvF+hc7EnK088SvUaMPuWygExFCuKSs1llkczubUgyQgIBV6DvhtmNCsJ9KBZ+P1EZX9rqBp1CB7",
-	"NOwrO0C9FKAOoegaA/1VdTo9Z9znUNxJSUjDPrNpje0mkSwUyvcH6GdwxrjaGJp2k46hLzKvNciu+jdN",
-	"GQF2KxbpCkmfo5P9SCK33+/UNkViqdP9g72/OXy7V9oI+RXLTvLZuI3qkOHwe5ZK5Y1X2uubnjogK+3W",
-	"U6/SHWdMnoBZX2k/2dhsNjfgUuX7yEr72dN1r+LMwxRNcUnrdnXnzW2vEg86SP8lK+2t9Y2m9VbkGyqz",
-	"J2oSK+1Wa2Pd+eVURHSsRtbc9CqCJzFnL/JQQqX99IlXGY5kn8kTmI315mar5VVS/nzEIxjxlnKUGKeY",
-	"z12/QR/pcCjzz7RIiIR67Ta+dlEghrK8MY3epkS6S9uIAzGUE/LAfrMZwgBRlHjWZBA7j34PaBb2mSRD",
-	"mlrWObxGN/8jutXWgMbc55qf7pEkrD6gcUJoFKVMSo+EVLJ6zCXjMs7iC5aMdyB1mo1kAD0ANX6KQd/0",
-	"SJO0wL99rt+lQQI6HGpAF+6E4oDUNkTXxUTdsR4mmpVuPNWTdFWtfI+JOhzyCcwcJrLvgCVUzzoASGYQ",
-	"tE8VwzG1ACrtCtiF/8Q0tAnFQMdrWus2v7qHP5KTbBTFwhUne287z9/s7SJ7qB1Fa2b0qPl0xigiNhD/",
-	"xI1ImVF4btPE0kffN5cofvHlUx5mt6zsrKWFq5IFZt6WkaroamXi7CxhdfNNr1oKcDiU+GkXFgO8j7O+",
-	"GCnXBopplOGFKNdPn4OaR3pJPHQloYXU6CUMXtLu/gn8gSxbPg8++RUtbP1Km/zp93/8DFzoWoCql2Ie",
-	"uezHYV8XgqcsA9iKpD3WIO/7MVRQ60fG0sprpQ+sKpCGlUvGZ5zE3ANtoS/KxDmDVC20A7OF4eoMJcof",
-	"kXM2lh5cSrNRCv5j5PP9A3tlqtyL3kgqc3SzuVEjguvCopjLjPKQ5d3HzDW6TCmWcgSmJiKFGj7fU9Oh",
-	"/Lw4z9pAhFZdlKD6o1mDdGC8hRmPOYyas0ucudJyAFgurvyufEG0Sn87HdS+ojDBx9tNr4NVN28l35PW",
-	"MGu9cuNSeJGZOms5rCL77LZlOOxe5hiOVjjNlOjK81mL2EUcsvlM9PocQjnZP8A0q0PBnLKzWGYMAlXF",
-	"ggQsKNKCZwBus3WzfU6Hw0eSdGl4ThgHkzcUXIqENcguo2EWX6gtkz88ZSRRD9KoxgBOYbqod5aJezSS",
-	"/V39irccfOoMh6fxgMmMDoZLnv9WieYZWD0z04jPMbOQCZiEInxPWXcfqKaiLwPP6/KnB4fhu83wXP7l",
-	"l7cd9SyvbMdpuYOyxIgeryCI0Ds5MXbKDAOTGi7VyO5HI5eUJJoUTBiXWfuk/rsITa3OeSSNU4xlRWPt",
-	"BV+2SfDziI1YBKIigd8vRXqubJiIJQjqCLDlmzoJW+T0aJyov85ScdkoEC6C0OtT6DujHmxgvTF0HioP",
-	"yKnF+KDlz6JtDR/h9mPq6jnHTI6ShaaGmvnVPr3hffpe+T5dFkJkq0cozPLV9uma3lLxHJvikDOSikso",
-	"L0RhgBV9sJmglk54yojUv4k0Ymmb/Obd3ru9XVK9pHEGbYOVH4j/xo6APlc+2lindynpjuQYcFo0Br/m",
-	"jGbsko5reU84LIy+YDwSSjDpE0gmxDkUAhrAvs/tOSb1FUe2FfBZfMEAigtAvped/TcwTH0tSRmVgtdm",
-	"ChGfLyVFcmvGzu9XIlB+eVYFfIHxVewK881WIuuGRVbHKP8hS+taYKSgQRYZGMZvmQ0WONZn5Ph7JUa0",
-	"YW4NGXRwcP8qt9dkFCGYA1sbhYdHpIAQis+B2y8fCfDNpIxCrgFEAN65QTr65rF03CwI6IDwpMNh2/4Q",
-	"8zOf29hN1UjBlEEsKEk0cWFeA0QScXYGAR+u6R8QxYsPr5HRMKKaa8fn7GOM5LUpC0UaYSAL7qJeE9/Q",
-	"6U5D4Y0A9KtEpBWGCBOOI6wIO7XSF0HOchQjb4aZwzbpHL09IZyxSJL9w5Md8vpd5/3ePqm+PjghajOS",
-	"76Ai/If9zuHBPqkexOpgzfP54dHRoUe+3//+0COvD98eHsOYDvb2/+Yd3I903u4eH+7v7pCXLw7ImWBS",
-	"V8tBJ0OX5RAw027jQ58fvTt5DRho9f3d4J9JItPhUH09q92osn/1q6ZsKFLlx55BRhcRzzQjl1T6PMpd",
-	"3xqUbICXqz8qfHhnISDdZCnqAs/JnaD7AxvjHJyqdVxpV5q9jfAp3WJPuq1os7dOn4Xb7Gm3GbV6G3Qr",
-	"fMKeddejzd42fRo2Wau7EW31ntBn4Trb7G5HT3tNqt5DL45Ku7J/eFLxKjivShgcvT1ZPqaFxqaaKJy5",
-	"O2NXhE9qXPDZHX+LocHpaXz8+PFjPSVxVGlvrpdMDe7hxXe3BCmFWMLUxN5UODFfl4vhM3a14wzoEDqI",
-	"RYwprcKLt47GM/IE2m7nSm+Bhp1fF/Mb5ZSD3Uy4yOKe3kQgQjGJoWXf1BIw0UdleHPdf64a4BKWQc3n",
-	"WJzhnDN9Cx2VrAbOvpJBrU3YRxpmCVI9mpT/pWiQjs9lfMZZBIaAeqo0kv6RJAWFcM7GDfIOhnWpc1c6",
-	"5uHZehIcNcQa9FC4yNxxWpWpPIUJdFBgGvViuAJtB8KFfgxU5IyxpZ5uncfU57Y6V6ecdAd7kyHqsp5I",
-	"GeARjT6XWHUYtYmeJ1mAHtiopNKJYOqAHlXum5ojE3dpkPc63gKl1doaJlk/FaOzvlLx0gMtbBBYcNtH",
-	"knR4lIo4Mu5XYU6UyaeeGKYsYjyLaSJJ9eidtqvocCjXPtEh8JXBYnTOW/uE9/uMhfNZOlaGDWK7rBMY",
-	"S3Qgq5vrz2quG1nd+vix5pG+4GKUYr5MkmN1l3pH2VxK7+OL6zmRo/QCXEQKGTUHS4IArwZ5teeagxMe",
-	"tU0K5l6EzzOWJNBj0XHX42wn35+6rBPEZO7kIu4sltr0UDNPNltNmH2fv3t7vPdq/+R073hv1yPKwnra",
-	"3Gg2m80nYIo4pgmspEApNADjD6mULDJ9DWDB4gJxN/YjScKRzMSADFF2oeVlCr4mvrU0FVfQ1lFmMNMX",
-	"NFEi49uTw7d1xpVqjbB+TP9B9JAGdEy6ORRvs/ls2+eATSPVzWaTdNlY8AiL7JKEDiXbjwLkg6WQw0iL",
-	"IklXKaiNJJII2y84wQEwauNIzycdclk3963HES5tc+DDORvXiuYkmWVN+twxJ3fI5vqz6fgBFNltN5sE",
-	"V42LXk6ozDRimVQlYz53VmmtQXReRDuoTMmW/QNiM9dGeqBjEs0qZnvYoc0vMVy7NFKmTsurdOFa7Pbb",
-	"JoaqZl7ZWKaUcjZpUSltC1peHQX4uDo1ziCL85ZdukjXLDlB+Gil/XR7U9mPWsEpbVuw0uCPruheodel",
-	"+mjq4zk58LuxfDHIDmCiOYbv1rThKyvtDa+CUXm4HKVjpV15+hSr4FDmwmlWPVba6zdstS6OTk8EUSfF",
-	"4Mpavf8yty+KOOliOFDt7oddYAyP+DIBJ9M2cGG4qSo4IIPqYpRhKNzVDLra2h2ekvO9mg1C2eyViTvF",
-	"WIkyECmbCFVr4gkTrTYGho1Xw4DKWcXTrzcOcSWpYWbipgMNN9Q/MAd5IIl27oaspNWt+9b5Llnau5aj",
-	"bp3aaog5iXGLDXev8CzMXNnexticonIRCZNtctDZf+th55uZrFWjri3NuF0o+a0TF840SSaK8i2s+qIE",
-	"pLeRg/TexOQNi/PGJ7t73++9OTzaO74+1PoWSQXzD7l8astdWKvk1iJTowR2PWuXOru/cBjaLZRaDy9g",
-	"9QKbS36BMUFRiT8y4GNwfSMG3rtm9iUDMK6VFx/AAg9Id+zmqtxhQGyvfsHSuDeuqzsBLBsOwrV4DGyE",
-	"4SgdCsnIybvnHzovXhy+e3ta20EaXehdGpHRkPRZqqlghlTKS5FGOuljKfyekrBPUxpmJqxGCux+Ccsy",
-	"nYwSnPk8is/iDO/ozoYymYDvHe6Qv5taW2uJOIN0ymaz2SaU9GKWRGqCYn5BE9OO2Y4vE4JcMnrumbAV",
-	"vnIq+JlH2MdhnGIhD8Kz4WY+x1mHAMCzNpprWCNkgdldlgh+JpHo3njjy4pjXAL5Pq58ESGAkpWV7eZm",
-	"a/3JXKE3KezMFOHJR1RKJUzLpODSomnyxe7Ycb1nxXAbIn6RPQjo7XznrDgS7tFynKNEcGMUZf5s1VFm",
-	"QE6J8tn+6QGNE6VftusgXkHieQSEIyRcWk3DkODZYLAWbybi7chiJH7NBOkyn+sd5pFhKi6wTSHNIOyN",
-	"zApKOContUEOTW8fiO2mDNp2gOyNJY5lh2yhHPY51cUqWoSrqYqhhsUODHPz84QvciFY9MJ6s6nuGzmD",
-	"oxAIUN6TZqIH8BzOjvG3szzvAn0fMbR6wWgCnGXQgzGvIW2QYzXWJB7EWdtqZwR96IFjjswpM1djWm/C",
-	"OboQg3LSF6PU51WIHSuVVwwBL6dVThiPcsHxPayUF2qhfEkBzwxJeR1Jpm51pwoBqbhuSiYv5Z7riQZ7",
-	"jZ4zvoPZn0sqjd1me17BSoGWnSvv/aHFGot9mKBGnIDoNakmEGRAEakbZF9frmuRrnfaLJn+os/Cc5kb",
-	"sLkXUDaER9LKH5PaHkldNDga5tKOAoWkFAkDwtpQ8F6cDgoawaSb5blB8CJaVmY7pNzpgKQ7YNxGgK6a",
-	"YWvDaxjBv9lsauNbezzY1CgvFXDy/Fs+h1uai5eVjygRJwTSXZjeS4uY0hHesQ092zbGDeA8++YkK42T",
-	"753ttZhnA82IND7rZyvpeTcWrBJARQM2Z9AI0cy4itgz1IOzmsHuYsBTTtqjbSXDlLDigigrkKV51bYx",
-	"9zRUR2ZiCDVEQIuF+JmGz/cz3f3RJOBjqaGvuHhtFXpe561lIV4Gir1BcIBwa59bZKlrORvaWoPrIZvN",
-	"zbYat3uSW1BgRmSiQIZURHfkpnFu7FpKXOdeS1uKem4nAhC/ZNtLv1G0im1eaVPv2iLkpeyXq6YN8gVm",
-	"q9KMLLhoraV8LWLDRIx1yHxOggSBZM7ZpCrgd5okY2UXKPOggOgfiGiUMGDTjgCo1x07JGL4K/qH4NLG",
-	"gjfId2yc42lkX1xyz5rrcYpAnZ4YpW6Isxqcs/HrmGdBrUE6w2EdWAVn5WCO+a7zxrcMxzFkTIaAp7wt",
-	"GIgenI/iFDdmVCnjuVCnvNzmPeYH5pLPt48iuqXkrPvl1JdcnKd1JnIlk26hTplPSwVHciGifok0TFb4",
-	"WCRQqzwwrgaudQRuaD9Kn4CXATgMmjl55CSjZzEGsyJylIpoBPx1Xh5XwrvlcaU+vWBkzDK31RFYI5Oj",
-	"kmRAI+b5PO8dqcySczZWFkNvlCRtnR5KkKRUtz8EGUaqqchoxurqdCTJodgmlzMls5weSnqAEOTSoTZN",
-	"MPpsgXDD2bxT8XY/aEMr/doAKKz3xYAVi110wdLyxo07aziPd+PrIWcavAo9/wDwRPVKlXmYv/VCOUqM",
-	"OL5zpnZldP7hh583wmbvZWv0m/Otbwfr9Nn32dET+SZ9vsn/+nLvaf9vts92K3C+0pjKdTZ/H8MSXfzE",
-	"GdOvVZPegjO+x083Z49+gTbArWxhyXEK/FGrvM2D8XqvqIx0Zsf9wpBWwJVappFmmsBI2DZMxUBkc9I7",
-	"L8Qw1mUKCaNSx8ViVxOSapDQLksCzyop3RydyaxGYq7TPvkVPg8ykS9qqwEhl2LU4AgYuUGf5VeavjPw",
-	"QOwy0wVeVkAO6OYR4HqTlzFLImmLfRCtjyHNYay7IjbIW+Ugh/389VL3zZyuLVYj7SgHBqt+TABeSQRb",
-	"+aO05A91dfp3bFymvo5wzo/5MT7zyrorn7n9aEll9B0bv2Y00pb5g1R28Ekr7crFBqbAEzHKjlgaahZe",
-	"r+IuGZxGbfVcRZTqyb9ruKX92ItzOrgO3a7Sq6DjAxG/evE40hCSwlg+n4uNa8hhfb9FnGuOGDRXTBKs",
-	"ga6HPCC2KZJ5bbnoQcdyx7reIdSWMC4hzKB63QpHpXn0u6sz53W4wnDEsXnJ2xZ4N01GfMcC9LZl0PJI",
-	"TrPIVlGF22E/K93R1xEf1umeV0jitFUqPFj56jpjQapGati6WpFEcMYZy6AGBDobQNGu4DWsVlauvzRG",
-	"H4RHdaTAK0YKipJnkRXl8xuQPOjruS7Ud2z8tVlcdxCGXN7pzENGajGcs/FKeNyw8HgF7C/ulFMz14tl",
-	"B7TdsGXwn0zs4vPaJxPumM2r+B5IVi+w0UfQRucM/S8PW51AgqcnUnbB0h0yHHWTOETBEmcQ6usyxvG4",
-	"7LMI6LQTpqyQ3ePOy1MSiUuuzD7d+wAx3UZmFOv6qQSASOfoO6kDkpfcQbPrmjiR+pxyzE4q586Caou5",
-	"ZQ/quEFyCE1PazHcSsTYtiuWeVuThlsR5ZTR6Zxxl5EsVZ6mRrWgPe+8O2R8QXKhHTk2TZeAWQInRCuF",
-	"CN3owkeHPG1gZuzDKE2sI/1CRAyYkMI+C89r9rkhyYRo+FzTp7cdR50cvXv+Zv/k9d6u8agLYWmfV7VP",
-	"ht1eh8O6XgckpfxMk0ooUcMiNRXYGh9ZeV+olVF/IXiWiqRNuKjDWgmIjHFl+Fx3jdohwQ91bLRS1/1k",
-	"bF+cOOyjalHTCGQDdRLsndIzKFgI/Io/ajY3Qtmn61vb8G/mVwJo2Brs9+pvBWf1A5qF/UBpGo1PqoqU",
-	"BI+DGuqQjeamDb0js3wDnvJDXTfMrZ+87qxvbdsSiZPXnfr61naxfZDaYYB1DRHFAKRb5jPBDQ85I91x",
-	"xvTUwbPXm9tmuvSzjtWP6gX0aYaFPs2AXQGjLIxHWv+1tsGaJ1af9qD64oKlNME7yBy1mo+UVNebzRq+",
-	"p3nybiyHQsZq17cJzTIa9jFOY42C0VC9DIvgFrrxCXwTE0/Ra8io5h2dQtEcFO+Odjuney6/gej18v5i",
-	"ZSgCPX/Hug/PNQP+d6GSvdlJZdCGLk3zRCwcUqBDmvXzMDNGza9L04xvjanQ/KkmSl36QBvNvu4zTSp4",
-	"8qluDL3kuU6q93rPnUz9Tn8EXJSPJNGia4eIQZwBxLxUEArOip+r1Wg2WjNS1fqeS2eqcR1rKbdUsvr5",
-	"OGMgFJbqe9dTEg8E3lWtRBFmLKvLLGV0ULQW1WelWaVd6cacwstnSHKBZCyzjEOUNjj7akL7sAthJB2g",
-	"f0BZJ6ctjk5yqaR/AEQtQWPu2mB8NFCGD5xb+Wl6bF6loImmnxagkvTIgH6s0zP2zUZra2O72Wx6JB4M",
-	"RpmybrQQtFaQBxqbBFarNQoroGQM00K2ZCS51N0BGasW2Td+5U+//6NfWSSHlxzAG8bPsv70s58DKQ6g",
-	"w4BjEtfNI4kKce4nsOsj5tk2tJ6OeTxQn6VpP0fMM3bG0CZW6rvk5Wfo8vnPHtJMmdyVduWf+pUfm/Vn",
-	"tN776dP25me/8heVssUwaWmUB92MlYMWTePa0mlqu1cmrYrp588xLxJxydJ6SCUjffZx6Zlx52XWrJhR",
-	"nY6HrH441H3xZu1MLiSPe70l96Y+u2x3qoevN7fvSi5N2GB6ilcyaiWjJmRUwRwvmQXkEEOBBTF4lFd1",
-	"PJJQc2BNy7T4dwwPLC/P8BFq7/70l3X8zxr+p3wPr8TqSqy6YnUDQ1wltQ0Q7IU2GcMxqRbcZIgahKM0",
-	"hf3Nhd1ajmR8CLLqV7zYP39teeHt66DMNlvbswoBoHoM9HtZ3ETvfx0F2Wptbz1d3wSjQNZcrFbrCrUD",
-	"aSrShTn+ZUY0udOW0kKPv1jJ+P7jOarl8/0WTiq394si5yaKRCg5ZjTMyFsKdMJdE1NaEDzv0ySrD0US",
-	"h+PZQXLkjDUIAcC3GlaSYBDzY0jHy0CHcnV6XpKqDdrikQ+4/nSyz/P53sehIMh2WMfxEb1AaroKIYUg",
-	"ISfBgH58SeNklDKNoAnIEP+hl9iA0JT5vIcnSU/XWeKQXfJ6mxcM1LtDo/KaZwla6SiKM5KIMwzSSuHz",
-	"KgVMDglS3tA3bKhLoWQBY4DINccuWEokg3C5jUtqAJkkVc1H5ZGtps/1HHm6ll29yKIKiFcsO+avaZId",
-	"4ed62ADhW8vg5TOwsHsSnLVK1t00NWRfXDr81GFKZb9OL6FPq06oDM0KLasnGC1K5Wvea7gHcPqSV3un",
-	"hd1RQt7wS9obX9oOFnXelEhEUGEukCvtreYVgITO9N05lvDXvql/sQDCE5ZdWxYULZEkRozPgipGNGwm",
-	"QIKk2h3bSsSaR5zqxh6U75VXMGqsD1glS5UforvyIEsP9bzcV9mhBuJh02ln3HePa7xTo2V51s0vrBUq",
-	"fv9//OO/+Md//f/8/f/7z//+v/73f/7nf/iHf/2///2/+ts//4f/8R/+j3/29//z/61O127BuzSptCv9",
-	"LBvK9tpaxC4aH0c/x1wt8lAMpkA07uDWdE51zWY5/0p7/d/YpGFUaT9RiohHNBNKHkCbYlBNneHQRhC0",
-	"Extz9yCkHucUJZXUICnjQWNN1IThbSeB9S31BTBGoqY73KAbGxst9iyMomj76bPtZ80nbIP1er1tGrJm",
-	"t9ttdXvbra1Wk7aicGtrM9pYX994trXBnkS9rScVQ1Laam4+3Xqy7XYgP+68PEViD+eNWvfPcGrk1PKo",
-	"WCs8VqbyLZbaljjoS0BjDYjWUn4MIQNeQnGEiBgMt+SVQm0SGN83IFWaO8KOc4yuq+j1lKbcQeZkTc1h",
-	"6wJMGW6ZjkdPmoQJo6kkBcc6sNIh8HweOGMOPBIUN686gj0lnkPWC/FCS2Jsodf6FLrfKfJaFmD7Dr7D",
-	"nGKmmTUuj6CtqYuveFYKDImja+ZzWmX5nK+kWsqsS+tuXLEGANf/qgxq5cVcowoV1k4e41xCKosk6dLw",
-	"fHZ1wvs460cpvZRTOFRZBKLmdHKcMJomMUuLiC3gIkD4KfTC9JAkwXQedUpGubg0CS4E05YBwGoN8sIU",
-	"Uo04BzkPKSs1Wu5zfS8l3wfiAlny4kz5TyD+AQKaCui3FJhpCAqCvqbBrO8N6UMmvrcQ60s7L3Ogug0C",
-	"QWcupmfE58S87qUYJWoeBmpSyGbzGTakVncvFNJqvtJMkDNB1HANb2t3FCdZPeb6TASNIia8fMhIRzoF",
-	"LMZuWhCpjjMowTUjRMgAzdSoTdIsh5Cqj4sAa6S0yG+cE0e81w2445xVIp84T91X6TX1FTXkWCl57BGu",
-	"1g3tMfwcjhK1FSn4DQLwTQICLiOxgr28+AS/9xeCVr8algplxE96NFdRXUaK3LnWws+3SGlNi5WvlGnh",
-	"yhna5rNZGVq7YnQvISvBrO9qphWKPXAhKYGkZKmRTreVrH2rRcXE46AyxBF5U/Ko8YtW72qbWU4JqwAc",
-	"dbtsthQPr4EOnBmrPAKISIN0BgIYvtlsA0AJYbUKAiNasNNpYARQoKsLtJvkc9173G1MihkS3bl0P0Lq",
-	"Vw8bWynJ7n5TcAg9vKnPfyxEZADTkv/5k07qq51BY2hw7gF3Y0Fvd8dEsgHlWRwa9eZzsDzQj6s1CHQS",
-	"cwfSthUpug86PkgvOZhb3XuzDsxOeCddUgGh3GrQpxLdtKCGbxpnFgMPLwphNa2SAy27zABQy8P8TPyi",
-	"vUlK3u+fvt497rx/WygdsvFWUjVXGiuPK18XvFBSMmB2oYbY02ocu2s6xhMBD9C1oOBIrYG2CBf6lnDz",
-	"vvqCzgSoO0LYzeawEQNFZF+bR8pMzC0eeB0wfHIiEzocYr2MMwKwN5Rpmo5Y3iYNB6K77JdYQl2WXbKS",
-	"mVVDr7KPYTKS8QWr2bGa+6mpNc+Gb29sR8p1i36P5K1Yg09+xc6AX2njBHjEz2ORhaNmpvODPvcrk59Q",
-	"/fqn3//xcwB5fdPD2A0XXLXoZ6oNMZQaD9hApGOP6Ho/Iwhg5Zeyg6kfjjm+7V3lHvIL5lSd4G4oVpRM",
-	"FcXMzkTcVlWMEQQFCLS7NdIRl+ggTXgAeSUNLnkOPXCptNVuLKpNF9A0Z7xqcQ/cHCK07J05hhUx0mje",
-	"oeqIxbd0wGqeka/oScoM+DPylwdRPPmCrZkvmEv1pfNKGP68SpHQrtZsX5ijgSu40LtImcrWPjidWBmu",
-	"grPweWjLPCvRMyFJbCLECiknNTKZLMlDCXBgiUTAZ88YKIXX+Cvw475xkzj+qNlc3zbWxTfa2sSjZiN+",
-	"Y3csHi+uWkj2NHGzSMaiR5LoCa1dd1IeZC7L+VIGXrHgQ91qlmkqqbTEqriC44mvCoplfpdfBiFz9X+g",
-	"36gVpoKob4LAOShlvr5nePtO3r0BPEs44JXKLwVrajtnGS9ETf0chjvbIg8r7vH2O8YBVVboRGM4vC/y",
-	"5+FJSKqKQGJKvj3RN/E5GH6EpmFfjRwa8uf8GFRKlskdp+1/TteaCHFOYi7jiAEQH6uebEN9n3cT0SVA",
-	"eAeLqk/BV0Y6hcs0zjLGG6RjdZsTQDVxsb5jUeVYj5j7XNmquFc8J7QWFDyeQDtN2kmKJ1CuzokN8jIG",
-	"L+6CpT7/4d1vDj6gKfjhoPPDh+d/fbp3QqqGObDVfLLxZLOVA7GRd6a1gXvHBO9iSc7ZMDP+kpr5wOdU",
-	"5k3uhzTNipG89mQkD/i7dR8QDOoBh8OMpJnyRpx0GaHS55csSUDYj8lgJDMygMIJ/UUtU0So3tytux+M",
-	"kixWAzQcAyVZtV9IsfvcwKF9zzU11XWj6q4WdcOpuLN29Cvgya8FeHLzEJJl+ie6SmZFxPtLjZGiULpu",
-	"GYlrOszrrHjumCUinQ6z5fGkqrPjSJdh+ISLy1qx2SC4sz7HfCSE27B/4jSyxNXtqQs3t86vrsOgZ6xB",
-	"jvDpGgQzFeYyqTajvbsjHI5zi4mc21UodknHCTsuC1vRI762htU4hq+JgLdEQi8vATWzpF7Tn7W2fhgJ",
-	"uRWI5CFy6Wr36ktEqF6xs0Xoie3S2qcpyAdM/EhSbTYarWazZpMOuWxTPhDJXaAdK4LPGRvCUuqJ1OeX",
-	"OdLACt8GOaax6X2IpyMGQiefjOuFjl2DNMmQjiTyq5uklUn3GBhFzM/uXDpCgRDusWM9xysBOSUgt64s",
-	"H81kPmwAw0pePmTQXYm4fCTz+iFrUi0pQ42YWWSHOqkha4e2pzBuMhNDnchFKYhhG0MqDIZoOgK5CQXI",
-	"FjLnJBEQoaYunzIkIXk/8Uyd99Wi0s1GW3DehP2ZS3RN02nhfECPaaxZ0lXvAHuhSyHXeLdC2LzVV2mj",
-	"riTdV1/OYdbvtUw8PCbX6HC4JIDoEN3ZUpjsRIq7BEiEEAV93gts+evzecAYdVKgEzoO6ogsAzra8bl+",
-	"lCRilClj0DndEefKapXn8XDIIoxNc42H6Y2SZAynsUjdwr7igI593mXWrtVwXpBeQU+kIXOQMEW0irnk",
-	"wkCcpmAr5iEat+Lz0jmZRK7EBrGSnrOIOGPAXncl0CK4j89jSbos0fXzE6N7JMkg5iejITa3cC5EQa2R",
-	"gnaaQ5qm45wu+V2aBB4JZPw7/REDjEVaCuXO0Xekij9kImXqfByq4Mznl1TDw2o7ZP/wZOox+TWCJ+MG",
-	"mYfP8flsgI4zWfb45wDf8CZAN6QUc+NzBN2QKhdEDbNLJUPAc63tcJugXiVI/2+YQnSySa07ykON2B7Q",
-	"CJiboYRYnwFaUObLj10wnpHuSJKMJYlEmhKAqMecbDSJZKHgETzoUqQyqykdrIeAHw2KmnIGcJHa17+M",
-	"s7CvB6rvuG5uOBNE1BkOHw6KyBVNeonCFIMAoMNhAYbSWgZh8wL7aC9XWbWxXoF8AVZWrbc2n2w+3dje",
-	"fLKIPu+B4FXyqXJgj7mqWIRYcbbhTLDKnSFRpr/iN61rIU5g6yTirNKu/Mf//9/9+d/8D3/+2//zP/0v",
-	"//Yf//Dv/vF//Zfef/wP//LP//2/KCSvfv+//cM/+/+unLYyqlznrobnhfxVXb9bfb1Bh+cVb9Fc60Vq",
-	"EkcbLNraboZs8ynbjljYbW1vhU+6m92nLfqs23vWip6F0ZP13saTaCvaeBa11mm31X22xdh62AufNLdt",
-	"4sjwf9lE0QucMfv3W9xDCPC6UYCJlTPXQJjk+mQFLbkWtCRHAi6HKHEN0yVJOIxxYFk4XFmuGTmymMm2",
-	"+T2O8PBMbg6fF/qPL83JkSd274OVY0WKcTukGNeW47NRDa2tAqrhruV9HFXarXWwLcosfIMpuBnswS2o",
-	"kCnwgfEHzIiW0jH3zYyRS4vluTGMrFtFU26VHOMil+LLKqur4iBtj4y5QEj3CQVEpOuEc8YiqVF6aKl2",
-	"jr7zJjGNZAlIo2a6pGOfK/fbdbQzIdAX10/Lf4HqGQhic4HcqgBRLJMsGvmAd7ewxoGQmWUohtMcaCVo",
-	"cYuwUHbEdQGWOUySXBEl6ZEWeRU/B7Ckz5dCS5JlwZKlbbWqCGxd1FYLqEJ9fvXGWvB7MXah2+eQ0wKI",
-	"0+dfiuIkc0Cc2Bx1KRRn6YybajugbZWzgZ4dtzLk1wf1zF//YYA9VwbV12lQ3YZptDzmUw9pBfr8xYM+",
-	"nZhB3vVrWTvsi8GfJoJ5H+jPPPlSDv/0OS1JF906/tPJ710RAPoFmvdXgHBaf6gI0OXlr1kaK1DTQwaB",
-	"8i8RpjcNA7X57zvCgeawpu4oPGcZSUfAw+VzxATYVzGJvyL6aRpESm4eQ3oNCXvCnHjzCkb6y4eRroTu",
-	"V4UkLcjc60BIpwTxVbCkZolcBUxKqkZun2kifUyY+bwMM2oXYVdcgHiNU+mRWAmw8WzQ6KTR6vP7RI1e",
-	"Q+ya9/pKLduVbPt1YUevYxnmgbJPpi/p57l5+s7Rd7jFyARu0IP9GZEA+6pRWOu6waeJu+FPTgAKf2/Q",
-	"4TlmO3xegB0aK84upLzxW9GwQ2SrxinkRA40g8xCFwCYOU1i1aGtdcIFNSVGUG6ZQUgAJWKcnRrRRMKU",
-	"RYxnMU2kHnVp5H+5wL8HSNWZYX+fLxH3P2djmBsrEJ1wRpwZKZwju8Aaz5jMIMTAeiJlk3b5DjIZjgVn",
-	"2GYyznLKDfYxlhmpbjY3a47ofSQxxeJzpH1HtQAjsVuBDOhYjQUaVsJA1KmalC/YO6VnyMM2oyclQDaD",
-	"QvNN4NYzSk+kJHgc1FDqbzQ3rXlPDX9EnQSTbU8Dg3Cb0+00E3rF0V4G5CO4PuCGE/2R4dnrzW3drbPQ",
-	"jjAg1ZTJ0YB2E5YvMoBn4sXwybDfoc9JseUhqrLWNpytdaJa8VJNIU3wDjLvEJePn1TXm00kIQ5KGha3",
-	"yYz+xKZVLx7IO4Oqz/VWEDkK+xMQ6EV4WpvE21TnI5ndlF42vQc7EKR/qEkeb7qR6vUkX5EWbW7CooTz",
-	"33ydZZtX0vMPP3bqf0Prv2vWn3346dOGt936bB/0Y6v+7Cfoavmp6T377PvqwaUNXRfO1PNxxrAH5xIn",
-	"7/fUjoYNfVXr5UZ7nZ/afdM5+u4X39z8VpuXzxIOv5x+5ffcD3nVfHuiX+56c/uu9vmEzs4rWVZ7/uve",
-	"88t1hzbvmcpMK3I8klBz4IvbR2Pr6Dr+Z04j6ZWYemhiagNjBNOGA9ZuP5IkFMMxqRbcFKAm1PUoO4QL",
-	"u7TdzuV3sP3vcTGtevCvevCvevBfqwc/V6bJrJAetnw/cXvgz04rYKRsh1BJ1i6ajRbia8I1tTiHI9lf",
-	"K2upj6GMkA5Y8kIJc2wDON0t2/Tlf8POaDjGbtG7OKCrZgGXW8DFB+Kj8LHXy/hl7GO2NkxoPDEGoxkO",
-	"vytVCpPb5oUY8YxFD7m87JopuYdSlqa/O9HrExctqdol6unif02nUnP2jlnppbtH77ib2z9mC3/JDvrP",
-	"7F1fU+M2EP8qmrw0mTFcEiAE8kTLXY9CW3pwnbZDayu2TDRxJGPZoXTmvntHWkmWsX2EBHi5PCa2V2tZ",
-	"2n/a/a1h6k32kB5su4u+pV1kVukG+6go63KfACDRoM94YU5xYp5Vh0FdSXxHUkdXp+doqE43dFOlnvdo",
-	"M92wMpCobtQoDd0AeDpjMQ88B9Di04X8ScXJEtNEWc1etaORNcR6jYgHlQ3j1CPXg9VN0AIgsqRrfU4e",
-	"1u7dcVqhouKxq/UOqbTWWG9s6PLonJqr4ZsGS3E4x7fkIxazzvOoX5N/83a6CZ6S5EUpwsr7zOhd8Zxu",
-	"9quQpuIHvkgxe9zNRAvAKecJwXISX/PUvn3Rtpj9sHcQZTHflsmvLEn1rIFcW0eMrmyTP2WiQPmX7j5j",
-	"YGLgPNhBQ7EANd0AqAeolCxXRRgSEpGoh3h2wzSEkk7XQd3yxg+YJiTqTexxa6A2aCDvBd41Kp6Kz34n",
-	"EL9nFkJUITEoBCPVpk0rfaS1P0pJVjKpORce0kUpRHiqYqzICByj6h/qnHmGkxxq0ywBQQj68X2lO4W8",
-	"ayflCQ0f1Gm2Yl1jTJkXLI++Z3gJgFdYRYblHEIxW8n5iVI/AgW/ngdf0x8b+UdOXAGnqb+sgdDDl/cL",
-	"JdF8Kgcex4N9sn8Qh4TgwegQKxR+84r+nMiVHM39P+72wn78YVD8Nj/4aTHER7/nl4fiIvt+n/15/348",
-	"+2t0e9rxtAw+7iyHUu9lZEl5IXz1r88zv8rVcuCGKBqW2OpBCzN9W2/vW/f2BMNz4odYkA0F6opeX0Wk",
-	"lo3bwFzUEkZLvokRB678eiQanhIM67p9bsjxDYXA8zfw1tXcupobbGKwtfxwJZfz3pT2Bda1DBAO7woK",
-	"Z6DKz+xmBIf5DhQt7pQ+6KFS8gnOSdZDoTRAdm/YFUlImOv8Vhh0Ks0BGCbnqe3tqoEUzKv7RZbYnDML",
-	"S4yngidFTm7Y508XExRo18mfYcmpvNXOob6kYB/c7pNqJoROUSvYfzRNKbud3LAAuqH6YH/5GaSiOWLL",
-	"dGhEXZ55iBuoLFeJey5eKGHSbY6sYWWe71U6nDr205w8uLiLKKJCUUA4Tb0aCiEkPdKQtGWImanYwPlW",
-	"ou4Fve8G5Fxj7dqumbjW1HiCBrt90BVCriNlvT2jE6hrZb2sO19/n8qy02c/Ru096oE6kctZ/tAAlg2G",
-	"/27LG7nrfm03vM48WPVf57qNpc2iDXVeLHYtjbT7g3ThMGBu8Ezh1PK4rFNrY62m4F+Gy7NbxjNiay3s",
-	"Ag5NIEP+LXptXFHhh68Z8nAsHC2oKIt5uy+0Zq8xKahfs9mY8LGJQJodS4VvRGOJSCH8ekOyqvfl7pnj",
-	"zhj3MT4ge3g0HcXD6RiPcD8cTIfhXrRPDuJR/3AwHh7t4f3pQTiKDsk4Pupj57pD8XGrMNX6288KZnSJ",
-	"nWzNV4Om6Rx3/jFfoq5XDCbos83HbQzrTWJYT9tnima2NGq3+hmw6depEgiIPggLFnhOpMwN5Jqwu+z4",
-	"3buEhziZcZEfj/tjQHbTY9YkKRgNupBCeCjEaR7OMJwV7CwwTZBkU4l1oy6LfNaCGgw2iDTE0lSYNvI0",
-	"M/nrFSppKhqoXJVlHQKEN9B0nnQqP0QLH9bQERYJyyHAG0c+UwjSOYJUEspuARrr4/X1pfMsXTQ9+jNS",
-	"RS1U5DAsFNEY9DRV2CIVkgr5ERZV6EE9TANVtY4Yz2msRbc7fWrd1J8xOSM4ijIiBIkg1UXB1+xW890b",
-	"nv6lBjQCH7EBT9/lRSdSNH8KuyNcP+Hk8kw352j2FcwRlnQTPAtZL3WFRngXiOiMG4cPu5/aLIYFL78I",
-	"KgTJ3LeQlztf/v7yfwAAAP//",
+	"GsRBdAOnzxb1X9ab4w/s/2fvXZ/bSLY8sX8ljRiHAE0RBPiSBEbHLCVSErtFkZekWj3T1atKoBJEXRay",
+	"0JUFUriyIq5jwxFrhx3+Yu/db9517F77067Dr/myDn+Y/+TG3tmZ/2IjzzmZlQUUHqT4ajXmw9wWWI+s",
+	"fPzO63fOyYsq0DPd2uXQ+8xgpnl3IskxhAt0OhoIAGMlo27XtLvN0xdxLqvvX++cvn/FDvYP9vBKMHO5",
+	"Ytg/tZdlg/quyEQne5E/t+YZZx63vaZz8bMNaZr4AXTTir5LyzVofeZL2xG4bvgnkQn7pdkjhW3i9B/I",
+	"xSxHLIxS0ckS6u89GGjT3DToXdvc9KUT86rS3rVJOLCtTS/3mnVMgv2hXw1eMD2rHw52fvjw/K9P905Y",
+	"1bQCbjY2nm4+2Wo0cM481mw02EH0vLbNOIu1cpPigLE3a3Pdl1CinnZepK2uQVZeZEJPwssoFjcgoqaZ",
+	"JfZcr3aTtL9iRFAO9YNUjyqLULzpLymnQOu/bLurBLOMy9cWnaQvFK1mveJVuqZVeRuaQOddxLGmR6Vo",
+	"lvyI7/3JXpW0fys6d2a9OGem0sKk1dXfDsRZxatoeICqRmudDdEMn7TX+WZnSzztNnizvdZZDzfEZner",
+	"8aT5dO3ZOt9ob3a2wifiafcZb7SbnbVwXWx0N/lWzvSAp9d/O9APx26bG0/Xmuvj3Xr1fNRDcVH/OPw5",
+	"kv1I1jtJPwf2Lx7PDeoDegPvy24yt2ApwjWclSqUc0gtdg9SoQQ0oF/aSjelZIC8AhXDm1MbRL+duuI7",
+	"CgUeyaJC8Umfh88zUyVomQksrdurIAqMUOIZiXdWdU9t0slEtoK6BLUjMnDaRvLCJYeC+DKs1dnRsB1H",
+	"HYSmd8dvSDZhvLegtICxZKcPkjLawpcd3ulh5UG4sRq8gB7aesBpErfYAJ7vsT7/uMLPxDfrzc31rUaj",
+	"4bGo3x9m2lwJaibwt3fKz0CcBX7FHzYa6x09Y/Bfwq8E21qlCPa7K28TKVYOeNbpBVrSgaTIoMJb8Dio",
+	"oSxZb2zYMBBn7SQcQTjvUKLGxVKoc10NjvX/tnDGv2msNBtr69A5Bv7dbKxtrOT/XNlsrpnnrzW2yO3J",
+	"WGDWBx6mx0mPx36oGU8zcJGhZSdkaMTdFkWSCvfTYNjjVZwD6NYPc6AVLMZ2ClEvpeedx/hCKIWNwSZD",
+	"pMn71iB2rDUaFNg0L92N1CBREZaXMt1fMhJaqEkgHYQMZdSBaOuhva1IjdXDqx6/fMG21ra2chn3OICh",
+	"ykSu7Jy82N+HhyrU9EiHseoGtqeHqt5Zne1rFQOmOJJxJEWAUQRQ6kcDcBm00+RS65jYO88seTqUkji1",
+	"fVYFuaEYlQjscclOvn/l6efyYRglHruIQpF47Gj3pccGsVYyM/Exq21TNI1uHA2Ex16fHrzx4H72w8Eb",
+	"UH6/5Rf8BE6yfqSpaO7hYrCAZxnv9KDpkAcxEtT/oLYTTKI+kMAohoXZg1fC5JvzBvMR/LDi4sDKIQCH",
+	"ajGZACQQtdjZjieEaCtHSRx1Ri2muAzbycdtRvrZiko77JFW7B453hAclYEh069wKGG+FKQUn9nCjjtH",
+	"+48US9LoDLi8ZclU11LS9E2vtf6wQBHmXVKJgdW5wPXPR5mAo7bIxftdDTeANos4NB6vPi6qiIsoc9Pw",
+	"+6pPKlUd8tOvdcue4CEswSdKwEfQUZPyaCe+5CNF2Ad6aVGZdFUcIYd9LfbgWkcVdb6xIBgm3xYsIin0",
+	"IPKXlrxjEtJK3mSgxMBCe5jheZ4NBoBWzllmVQAHFK0iVtq0C7aZAb1v/Mqffv9Hv5L/8vibd6cvV54+",
+	"egQZ7had8bg9QggofuGAa4GtB/1Pqzjq/yofQM15V+muMrPxRsizrDc5Ec/heJv6X2ZfP1IoLWeut92K",
+	"kcy2NipepR/JqK/3QMOOJJKZOBNpYShjiDR9081CqtlDm5wHrVaUbINSHWP2s5318Cs/Nlae8ZXuT5+2",
+	"Nj77lb8oXYIcsk9e76xtbpV4kV7vrKxtbhk4dUR1JFmcXIp0pcO1BBAfWVX8PDQd9fSoa1N3izu2eSNz",
+	"hcn0BTFCZjEcoKvLkEC/fK2x9aBhc0xLpLVZQugSQu8fQlFxmVwSVNYQ0kBFR0xbwV9ibn4osSoWxTx8",
+	"hcaWn/5yBf9nFf/nL2bO3hL1l6j/2ausowOopC4A+L4fKdZJBiNWLVj4NeCfY+GAbSYTe7IcFL4LXLy3",
+	"7fT5zihyW9fxBW80t6ZxECHVBQRomQvEEaqsCm5ctDdrrie1eQXOYpom6VzO4iLDGd9dCwHv4y/GVd9/",
+	"PANNPz8gEgiZ2+T1ZO0ROArB2z/hAcWpLD/3NMns1R5xPBw3KbtMhnHIlF6bqp5Uj/wv+iB6IOhrnnX3",
+	"QLQUfXzjDsLLJD1XjCMj7tXeaZmT4rW4ZijpNr0UizgeyiNNj5SZ2mmIudRbf91660n0u4JZo9UOWMCv",
+	"yOx3NZ3ys5KVhlMerCawVCxvS7H8leqTJRKZqx7yb6wgcupxsCpJE8/IUwyPvN7b2bXGb80t9Vx8w9sE",
+	"t2KPKzSY4XXmoXQj6jhjxc8t413kg6hts1Rk6Yg48E4Okkl9GltW54qy7HnMlsoSdsmjrHT5cmj7nGtV",
+	"5c1FRWoY+e7nzVCqdsYkd67baN0Khesi4eXVrDfstyXkN80INGMta9XhMWaqd6E8vIpCAdHSjxpAgsvg",
+	"7/4Q9IKcQMvVQHQyBpoTMHOIfuZLIYHNE7byQtm26QM+FlW0j9jZd0VARh+gLuX+Ma3kGX4RfYI+uH2B",
+	"WSnd6CN0Xc/00PSD9FNVHrXi+d4y3KZ1g4N91ksucaB9LkfwKuTcYS/3bpK29Ocila2HSYCCd3oMyuBj",
+	"BXvK55fiIwxha8NjzbWnHlvTB39tc8vz5WZzDR7RbKxtsCovBGqbjcbf/WG90cAyx+mFwIS/5trTv/uD",
+	"vq+dfKzV2YleEVMkYBhnLIRyaBIJgcRRpmxH8ZF3MviWOjtJhmlHqBb79mjvlceO3r7y2Kv9l6yK0dqu",
+	"Psw1JFe9F+0jDPjbraLHdPT2VR6FVfA487NWnPWzgLmMkX+WpVyqAdfoWcPAo34zRkovIyXqbE/Pnx6d",
+	"fgy0GoXOIXoIeuvAygGnLS/dDSxInBtLjANKBGyLfdTZiDYGYVwgn52+fnfwHNhnR/s/7L05YdXLKMx6",
+	"7O/+wHoiOutlnlEn2EYD/69GaZ5drBUEG3yj0TBFGoA0JzpJCIw+O5Qw6guptGBDl585Rnhk6wzPMBU3",
+	"tz1SfQmbEBKh4XKIXBOvG6/M0qHscEr66SRpOtTzQySBzTrboQ3NWVdcMtJdgcYJo8RzpGd32+bt2DnV",
+	"aKbHGqUsG6ZIdETWBywFEDigBe+XcTi2fTmTv0F+yEv810f6sxVxuU4MRxv2AGbFFoS2Q/cwLI+6L99E",
+	"56jkQPJ1jh08TUfzw+YzotYWiL7MMCzC73vYnKSgASJKNog+ilh5V4Ibttlc8wBqtLCK9KOBPJHT5S4L",
+	"QozOANH3XFV+fU2r8vwjqvL6iY5m3yzT7Me/6bXA3h138FG9W/yom6UCOFzIK4e2bL+PG6EA2ENxD4ru",
+	"AwqhLKxzzwGra+rjGDL51PQ2Pn/M/3O+rbd01d+SaXX/y+wYY4s53mES2zw8MqgE+OBYEQW7DWpgdNHr",
+	"rb/mgsdD13ef87h//FSB1BWSGrkT36RIGJ1aAymAX35J/srLFiu9vujR/+xVMnRSH4GEKH5Cbp3oD9AK",
+	"SamSN/tzykIR9qHNtUaj8fFZo9EgEbXtag1aMSRtlZiGhj3YtR9l1Ei6f/z7bi5msTPFDg8uAw8MlWSY",
+	"gXXVrNdBxEFJoVgDo8CEobxqV2FS0Z6A4aNhrbWg64WNNhchj6vhYJCkmQgPRBhxcMk9nIDGjmMJYRUj",
+	"nKvZnO6ov2qr+ER9/XULFJDNs5dMYhqmJUGalDFlwYhSkIrajSQWJTDlBCJbSS7KfKRmxsmZ3hp1tiMx",
+	"t1NryLbgAVoRjWfb+h2onoEmjUPWGhm2mYbqbdDpkvo72SdAgT9TlcCpH0ntqRmX4pJVsetse5h/GQAK",
+	"1ZKreVj7ACr19ZLLkidiFkybd87LNPJ9GO5+Py/J/wVJP94il59GfaEy3h8seP1bbYDNSSiaE1KVUeec",
+	"1NwdyLt3svH1f3xoNK4QEbWThXN3171t7evndqw2GwD301eXxnJXRU9vvmWB96mSDJTzLz4YnERnkmfD",
+	"VJQk4CKkQIOjidKmUX8FK9DPQtBVwKb5OGqxSrHqcKBEmtXIvGw2GublinxQUSb6wMXXW1mELJHW5wiO",
+	"q1SgaNJGSKAvVoFnHDxJGoI/WWYt9uJ4b+d0b9dj2AF+l2p5KRaLbga61rkQA/S1+BKUE4gc7h0fHx7b",
+	"gn+E41Vwn1P9Yay5sx9SokV2GXVEy0m2yAdfg7aYc8DYY7PBmFXpU/BpWk1HwWNr1fRBRID7DU4zem3B",
+	"W4YpABhYMn6zBQBbPYeV/Qph+8dPpSA9+esavCUHT9hqVwZxcGrs461NrfH2I2n+aQ0MnqZ8dGcZoLj1",
+	"4P0Y9AADnD7vx0+OHo6ddMBhU6FTNEXGTbuLdm7JXTi91C690rrJBspjiwBbeZZUO5TWfz+A5raiv0zO",
+	"fFhCysgIDC61CZwWFFZK8BTFVGmAjdzrVSwbKULW5+m5gmaFCRZVTJ2AZp29jCDymPeMNmPDagkkG6CM",
+	"MymIkJXJI6lYcC5GUA+aVV/0IikURlje8IzIK4zH0bnwWIcrsRJJJaSKsuhCbLPgv6SA14fAl9rsRcZL",
+	"XgygNl72IUopGGDEibaRt1kgPmYpx/I1YJFgm/megMDNoRahrTxgZT+H2a9BcQOyDsqnSoqXAFFPWzM2",
+	"OkBf64H9Kk2gLPMwWtce0dPrbLcoItGu16INMl/Lq1TqRc0F1m3Lqv3+d/gxxwahF7jpiC+WtXYS/U7c",
+	"Tv0de/OPnyr8gmc8fQfJ9xVvpvniFhP7Sc+shuWGSeNfa3iVLMl4vBeLvv4WFGb6F/3F6pbgHA+qfsM8",
+	"JwxmgeQ1fttCkZYkFG7c6wP87WP1Q6mCrQ+YncQC3E4B2k+4fz4jxuoTPYm2eNKVW2y/zvYzlRfgysvs",
+	"mzip7cOQDIRk70X7JOmcC6pyyH0ZnEedcxEGGDhn1VRwlUhGhY4/7O692dPqMzbeTwXrxIkSIVRviQW/",
+	"oNT5szQZDqAAL/wXeGygPg3W6lJJfAHN9PVgaW9TvTBjfUAoV0UhEEMilSXpqM7eJGdnEASVjlruy+pG",
+	"Y73mlGfkgwE5eXBuCHehwzd5Y8hqMJXXbIfugvmArkICfHyg/lSaXVtwrWiRwFfQ0MorjenrfynunFvy",
+	"kMwts0tCbFkF7IZ1QJxXxxtbrvp50/lTgzQBrge4i0d5Sapu3pQD61vVy7gFN7Tvb0O8uyJ9wXo6vN2p",
+	"eMYKLNble3LaeDZWlw90xUrr0+dyfQHNt7lPKXWL3rh+MLdHBu6C5fmcVUCncPJeQScMqrtM0zeuCFz1",
+	"TOz338FuOOIZ8jIGw9I+GFghBavsxzGMQJspNIrtPOBhYpjuUcY6dhuN9ZziVqv78uVUDyADB2DBOErF",
+	"IOadMReaNmPAK1de5Uwfh5uEi2tGJq4NC+a4VzqwMyonehl6PKqUnf+rn1CcoAcb2jBiIu+wgaWVlt6g",
+	"2yjVNVaZC9rKJFIUz/lVzI5VLJU71dHz3mnF4ta0HOtxQt4L7OmR7oeTOgE06cl3Fb711v0PY7B5C6V6",
+	"cfboON68eIbnzw0vQj2spYxe+OTsJkWmAizjrGOj1eVVNHZnJh2gdxMv9LTFCdx4cJ44fkzjVYHryFEI",
+	"Rrj1byp2KeJY/y+4OX0JSXp1tmtsamN5a9Pcimbq5RNQfS578Td6e5aygKGX9ptIZa/w2x6skXrTfsP5",
+	"15HrsoTevBOrhMWRynIXh3WEYLU7+/tOFjAlsto0qu/4SpUzf7s8VsJGvtpJEgsuK59v3fk53eBZL5gq",
+	"zucaYhpt7UoL/wvsF42P/bZIX4Ci11q3swA19+E6vUEv5YThc9/uVDgmcEQW96TijliC8g07NjRYOYGk",
+	"M4Nbc+JaDoCvfqLNOdvnSnta2zHo2zS9ZgcDKPINYSD0dWYthjubvKssgDvq4gIrIsoECAgdLtkAmgpm",
+	"CYsycKv0k1R4WFwAnZ/gV9SGFA8hZ8X0WNUfwNIEW9dATAvfYc9e4MtL0e4lyTm460WdbTQ28nwno7TJ",
+	"hKlhp2e+KaVy3DmSUVKbLYOthAgfKUvkqAboGmalU2sPe1Azb6MK5VT3GzvoQee5nkgF43Fsq617rC06",
+	"fKiEcSaHKN86vUQJydojDIGZXk3AXqWn+xKa92E0ke5WrC+gwLq+GJ3Bpir6uRhhU3q9uspsttpUCWk2",
+	"wyvCqKUnt1wRtTNvt9MS/27asUszC+hhZGapZ3dsk05ZrUeKRWCuWbWgILFBaRlo+8lKayPaZ6UOzNpJ",
+	"aJNp9WUCoE2IaKaOnUixkiUr0CbShJTaIrsUQqKDa8c0bFAifY5EN+oNjW0CokQWdXNfVvVrhIQ+EoES",
+	"Pwc1j6XiIjkHMh1k72DJW9LwMHxEB6tWZyaibqNEKoIYHPahiOLYAvo2ZJ5HlBlpGiXE+kVn0QWaJfh0",
+	"rUjUIWcTQBy+jFFBA/i0mQr9gZnKh6zST3KKgOpPkraTyAuRKvi44g61mmG5Vg1T9eX70yvdfTZgWTqk",
+	"tRlDen4jQ/pF0Sc6PW76Jpzsv331Zq/iVTDB6kCd6Q2L1oK9pdITcZxMi7U8neyBJMIoc+2Obpr0i8aD",
+	"V4n0vylLp6/OaDynez+cwoLAKbdGlhI/kykxyby7VxuEDvTiBogBx6UIvmERfDAudbJLbLe0qB1iVmb1",
+	"U1+fgs+ruAkx526O0KZ7UWwzR0GHwEsvgd5sQV+dgRaurQkZYiUTzkLRifo8ZlGINgBXLNDnIihCGR2V",
+	"EtEPw702itG8oez3pvDfj2EqlMMjL7O7lJAZmlChKXwBnerAxqiz50nWw+oZVMfKl2igeTQTqKjSG2rG",
+	"aqN/1wkTAgYGnJebZlCAP8qMauAhu37yvjFDDL4JuDn2o0xdBKNkmFIieTMtXw4lhlLCOaacef00dQCn",
+	"lGb/a7Ne5siiq8qfexE9dIimSZ4blyHzzDh6nVWBlxLkhiUInkh0ANljuYjksKd7JU7OZkXtEhZGIbYr",
+	"Nx4k8JftHzB9NsZjE8eik6ShCFtU76rD49gCr+N68iUAl+meo5K+wBKBVQNsuGU8Qlj0AwzR5CJUJEqe",
+	"R/lNiKFoN9W8POGHSOwyRJsKnqD/BTQFDlYcdfvD0ZBmPhDJAKpM6fMhfFnlkoFL2fgkEIdheHqD95ML",
+	"g8woIDgUjsTffpvoL8cNjYWbAnwz1YCBdPqMp2cCUMZWoAMqOmbZ1/GiC5G2qWgqyiDjTxsTHoHnyzHP",
+	"XuAZXx8OsQ6Dhp8NGRQny/0F5xOeRtNex2kP6vqiLHFbhVMnQroXVAtWPd17u/P2tOYhTRP2XZISTUSr",
+	"A76sHh6d0N+1SDoXI1bdOTr6cLJ3/P3ecc1kZVOLRHrsu5O949pMy/XQ/PxGb/FfTUTq1pnsHQKH4oar",
+	"eBXaDlpSrZl/WkmlN8FMoTgWChIZFWYrE71lIrJE3Gmp+UQDoj5Y+44IzY+aVsP3Tk52Xu3dv2XmbtjF",
+	"zbM4OWNCZmm0tNBuXL6euvLOwoye8gXlrBKZFgGLBPv3D1g6jIWqs6CbRkKG6lDGoyDvEAqOhVqL9Het",
+	"6jFe4sRkUohQIRVdCanNOC3uMP+nIyJwFCasLRi9Zoyr52Epkdenp0f2Rkv7xxSp2pRCYPv9E/O9vyrr",
+	"wFkv8v/cKIfHTOrczpd03RIGbhMGVL7Fy8Ml8yi1bn75tsN0xLI1jppEUMOqgV1ZVHWDWn0q//UXcgKv",
+	"Sa4tnDQiy131GN0XEfaqx3hJhX2oidF4movW8GxYmFAM0M27kFaQp1K6tjb1vL0kXi0wGoBM6whrSNmT",
+	"yWXdl5OkwZLk4qm8QWZogyWpwr6cyhvEqxdgDSLBdkkbvCptcHw5DG0Qf1+UNIhXPyzK4Fi+9KIpU/bL",
+	"jTO1JHEqgR4Rxltakh71IFiCeCQWNwPJO7JU/m6ZKGjmeUGcNxGcqVCPPYyNS9ONUSVx6KC9Ep1UZIr1",
+	"oQ57nZ0IQQ7Q93RvN0lZL7kEH6i28iLhlGjUlpyKzmR5jrH+xvdmpL8i020aN/lpSTKm5O04D7JARA9W",
+	"37jBlICss7EYXuUndEOtw5ZM9Q6oPH78+PGz7jqflsRZ8vZhIZ2MPgmSyD4Of+6bXTZWbfTLUIj2g94a",
+	"8zRWG6asyiSjrtfQgt5m+FA10LVGbYlPt2acXuYnuNwynRIoP4uUPmmMs3fHb2xEGULjBdzDPY9kAUwV",
+	"KjTBp9c/UgA0kTzzZYB7PtB2bXcYx0Tepao3QLwF9i5Ra4VkaZJBcbaslybDsx7Fdmgv1jyCPyznObqE",
+	"m0WsBFT0nNxtzs7caDxjbTFKwKPFsRMDkwlwLmzNHAXxCD0L+nqM1Dx+vIt4Oqo/fsxeJqRrw2RgwU81",
+	"bOsJbethjwZoF1BnE6WtVY9lCd2EIGIZ1h4Ljg5PTqkX6TCNKbSDIwrcstYtNg5ugXXPtZNw5Mvgk1+J",
+	"Qr/SMuWbSQ6MWBSaSs2ej8gFV7nIBX8CDjT8iZ9/gL5cnp8DpPPk45cv2Pr6+jPnsRpQ/Urr059+/8fP",
+	"n7W2H+hfbGiIIsYgpNz3emwMMN0SrnUMjaOTBEJX+iuJN4qd7TxGeR6fA3g2BrjyEn+UUZPT27cLj+Bh",
+	"KMLWj6gE/un3f/yJQnnFHwvPJoZ+nTgV8Dy8VLV+5B5rm8vRV1GHV2wzcxH90cTX3JEWY24h7L7XWBC8",
+	"xYIfVn4Y/txf2bvAtmrQjRH2IDX4MxeY3UrXOJvAs3sc2qRghBYaAzm3W9kcsOo7GX1k/SiOI2oT5HBH",
+	"skz0Bxm75Ir0CuptYp5jEYt9w3riY/X1wc4L6sVVRVTw2Pgr2V8yv1L3K+wvsQ9QLfCw5GJbAJzAN0Nl",
+	"LOwDqTdQne3kfu1UaPgdmho3lpHvMf07T7F8fieRKuMa3aK+MIUtu0Ol7zJDUZBRga1TNlk/kvDQJMZV",
+	"2cmnFYSsgAJfEIdf+/gRTm+k7zPdldih8a4TAOpZj2yjh018r+dLdPnwtrammw2mPNbUL/dwDB5bb+j/",
+	"hd2yxnrbWAGMMi/SZDAQWM/LqH99PmIaoS+EL6nCOZbp5DL0WMpTEY8850u1ntVioQiHCDXQsXJiY9V9",
+	"uVtUMX8eiiFWBT1KVHaWipPfvIGuNRxqjvHU1vsgXIwTBfUzpdgmpgBtKKh6TF7QXKDY2QZ3aJxrq/k4",
+	"DFg/x5LPGng1Xu9Y1RohFStCnwgZtiCGAgDFtUUNgsVjaiQ7vTSRyVDpuYGlMGfFRFhsWWmQZVmSirA1",
+	"DcnxcEAdg3ZyQYVAEYNzwhc+8IMeNHHOETyznESjnwAiuRpg9DPwWJAl+L8mRgpxeuIHwe8oQOA/c7ZS",
+	"UNOHRm9UkuKY7vLtyeFbPG6RQmnC4zi59CstDD15zK9gdSf9EzVu/BxA1ShVGGrViT1RUe31XMjiM2rb",
+	"vtTnBdkWejCxvhI68IDor7O3iR0gHihn9TRmJMPsQAUe43ojrTjfk6T62WwoUy11If1Jy3R9SEQnCkUI",
+	"2zqR9JCgxY52Tk5wAO530Eg8drz37d6LU/pSqACvt9pOGKZCKaFwo+lX4Ez2EqhEC/XkU0HpX1miRxon",
+	"yaDNO+ceiyN5vhInHR6zaidOhlrqZRzEqDRZAjWPDdLogmqO2xAdfC+VF+Q4CLfsrKk1izwXyE8SVM3K",
+	"l4DgoIx0Eikxi8G2narCkQVfIKiBpumU/QTie0r3tTLJfJxpGDA5AZ3Dng6lwkFBf4L3e89fHx5+92Hn",
+	"zZvD9x+Ojve/3zndAydhmWn6wrVxv86gxheYlovahVc0+nDS77gq7l2a4JvthnjSaYZP+Vp3Q2y1n3XW",
+	"wyZ/0m2ItfZGZyt8ypvddbHZftJ5Fjb4mtjobrWfdprhuth8ckum+41b7vOsdikumbVDbONCnCJjsC0r",
+	"zP9iY1TYqoKbJb6iv3L1U7R4LUm6aZs5nkfMVgPF3Wq7WlW0aupMKrrhGk6phvjLEAf3mUFrtN5IsbNE",
+	"Luuu3VZdxNnHa4Hk2dzIGUufXS/NnInCa/Z5K+vj99OV2SpJP8oyEZpfoXYptCgW2tAUdRagA+8EpIgx",
+	"saiamyGloXeQGS8AebEkq4JDUP9nDUFh0seoZVZRQm37Mhkzrk2IZBGE2WYbjWd4FccHObEYHK+507z/",
+	"3fGb6QXofh2KquG4XUkfuR/ezYLKEGlzueBZ6j2/TL2Hitl9kd6zmusxc+K2xg2aJUb3gbx78MtSvoxV",
+	"sV32TouN+WbJZ1LimwWnnSRnr0mToNfKIeaa6N+AsIvmQpHsizAK/dWHcUwegChjnWQYh1Dovw1OGbDf",
+	"bUxB6LVZUEubHVHOfXTLJIwbo8fgBqi01ubkGTabLjcGdhusz5PueqfBN9dW1trPxMpGuNFeedZ+KlY2",
+	"Os1uQ2x113izqe8Z4poeqEprfdOrwK5ASg7sRycNhIxvbeiekNEKw9emd3PNszYtIv59c2yKe3N0hcYG",
+	"OPNLns1NA/fOFH//L1OzdgXMMOutxslZJGd0a+NxjG7pPOLe5p1zJmTIqhRDsB50/PvOYHBCKjSWf4Hu",
+	"+5yF4iLqiJqWP2ciA0/4/gEWXYXQoxYmSRecPcgYg9g5pUsWm5tBPUs2EoW+aXoY8FQqL0OVvdlkszXr",
+	"+y9vtRBlxildhdjJlE53Nc+2++T5pMC/0clAXT0h2ASxW/guX9rPaKfUCR/ubkMR+iiE4OGpqUcLcSD2",
+	"7ftTmKNgh84foF+LPRc8FWnAEmlSETGPFcQldH4IVi/1gP8KHvZNsM1SoY2FvAlpID4OolSonSyAGR/K",
+	"c5lcSlN5jHW41GPVkrIL28CXNn6JgWyczea2XuNIgSpOKZcezGuSIhEZa5OZyS/vOPcG9uMvp6bPKbXl",
+	"0Ls6Ts5YJLfzDan1Eykui9UnnDY600vp3Ej5qVupB0x7xZXpzyZrB8Buq7QqYvRtr/2qEx1G3+6/+91+",
+	"8220r/bl8Wbnxf7W/vngh+9ffPusLkbfNsQPO/qiQfvk22f1zlos2/2XjfCHb+ObdECf6lHNs7hg6F+d",
+	"nXVv/YPmNnNTagh9PIwsmFGmuB3zznkcGUFV7gA+5edCsaAdJ51zEb6zHZC7xb4B9lljtgQcZoweYpvR",
+	"kpQmCQ/Xj75tpHrufsUDcN/ms8PiRJ6JlNE8L9XOxcva4/ahJhqTrTOmZt6AVuTsYrB5af49pBZq41pm",
+	"8cj8bBqblZnBzt66dQv4QTe9m2aoNseEmpOz8TxpT+1feq/2o7Ooi9uOZrMsEzWudpIPRrkYKWmBU2pR",
+	"HQ2zEukkpwqnncLqOLQlLbAUlfQErRyvS93KYvofSPc0VV627S+qF0Ep23MxyFh1iLdjVBSoYwqfKrV9",
+	"GWO1mVqdPTdXqaQvoE04FfYyo3R6jaKZpi8WMkux4rIt9zk+BZGLbNsFmZwKEjlI8jEFdKzvr8ySeP6L",
+	"ktCLN/S6Ybi6FeCZp0TY3U37Ygk4iwLO8xmKg6Mnu4VlZyfzWsQp3OKxQSSlKQ1cbOorxhQNClCVqxgv",
+	"CgP5VekYZeWBwpR3qQhfzG0J42vV8ZtZR/aJNsibm1cp5rd2rTqyT8bLG0ETP9w8xmuhxcOJvnirUPHI",
+	"eS/wYUPqmtGc2kFw7JvuXdVyN/fiulbhoC2hb2Hoc2ebxbPbGRXmePWT2XUzeWPH4KJVE4W50Xtd0M5A",
+	"dEFqmO0KrzdwbdslaSMJxZekplCJVcsqYVJ8zHLifgqFNSbe3eadc+Cbg+bj/smXpAluoK/YBXJiT9tm",
+	"HYU643S4qPYrKyTmB9P7/LrTf/ttzU5pxbCx2SJ3vCAA/aK+qsuev/fVr8yw1jrFbXbVA75KEvZTOX/s",
+	"hF+Mtw8dSswn1acRkiYL569qo0nalGrDpQG8I2CdWPBUH/6a50sQw2SJFR8xbsRIwUYiy0NHvUhRrgnG",
+	"xzAJFZM5vuBgl53kE1FQyHZhrh7+WS6NucAiwLJtT6yQXZli4MWoTGUxl5DmIkeAPv/4RsizrFdpbTSe",
+	"bdlYqso0Vl87vHJ11WKeNVXYbV97aaZbxCANDowzsxOuDD39IaoVpcjzvgc9ZIuLFSmmbwqxP5bVG4Dy",
+	"VEQp9+xDSXgq2M4VUrKg0b8SmDk+GKoek0kWdWnzsSwBmDEAA5DUAzxKut04kqLODoZYEtiXhSHOCLtD",
+	"Ep4IWTXKWC+JIdO046g/naRfXpBxDIYOhljk5xehUlyToArLXFIYbpDqqcmIz0dXje8dfZdeQv1nD1Me",
+	"9T+HUv+gIW6iCJIbOv6RHvuTvS5p/1Z0srvmu44v+VVg7REeFFPLDEqHLWvO3Xb7Zb1KWqriRhsDr0eq",
+	"ADHqOohp/ARTMPMokgrfP4ikmgBER8XSNgw6xVje/cJjVimLMkcNg0xuo4eBhmcYL+YBWNrd2Ffbtp2G",
+	"E3mjAHEkPbbRWK+BDebL29PVjnCqfoHKmkGvgZ4rB7wGUbHnFTqLynSzgfn26XyYGyoDt1TOHqpydhRJ",
+	"CwU3YCamgofTSY8HyYSZqG8Ab4/evNBAD2saJkMg/yUh2B/wh5Yh2Mc8E8r6eGpkz8FDUGlDhxNm3UOd",
+	"FXrygFNlt+ITKM2fZ9qyYac9qIWUUfLSGDajS5VhpAyKasC8ETDqG7DlwrFxvAamEIbR33wZZXokSqgx",
+	"DxNaq+MqaV5aQY0/CmcPcNCXgf6HAT62MwNabawTSnaVg/RGY6MMPQ94eu4eU/2ZX7mKif74azmv9exY",
+	"eCG18A76FNnAwJOFAgONW3Ld66+fB+P58V/WPr57PRTmvShKUzzQ04AfGQ4rqWEyTguBvixwIwrcKkpT",
+	"Clk1sF1Vv4lkJ+lH8izwKE8KqtFCJxgoVibdi5Nhdpboi2vjFZITeD+PY5tEhZt4WsISDtPyMr8UyIpz",
+	"YL6JfUOl9ZICEcN8hfkzpQLgn4sONvOkaT42MzPlFX3d24Uc9mFd85/MOBxD1rriSjqtxqN8VSEEEyma",
+	"5G3oyY3/bZwhlD48rSAxQcyi6HKSdCIe03JRztEvsLXp1PStYmS5myb9dxPFir1Kj8swdkPOqdAIWmlV",
+	"elHFCjq4aw3vsEh+tPd2d//tK+CRv3t4HLvCcVw88lskYi1jv4tLACh1PDZ9i/LtctWVcXWuWGC2VFDs",
+	"NoNKLj1dK6G0CZ0coTxzFVqoKV9CHa3fig4kDW0XLwLtlZumOXV6cuCUwScd+MiebJal/ELERG3zJcAQ",
+	"Q5jzGLcF6KgjqqnZU+TV5d83Qalbz2nudpgOh7iUgAfmxTwGnlOtAPqtXSZQU8U08iGOoIfeGZpYX5rJ",
+	"tm1me6KPPmZV1tMcU5GtMcRHGryjTm+b1oNxCRXKUJppqRpJlWnNLelapiSHUgmJnOaalmHhdN+wrLUU",
+	"eqgEQRvQEDKv1G/bAuPNdwHf0fYXVkR1d8pYMC2aMjBC+SmhNJA2NxNJu1btrgcgvW5JDi1SVYtG7Zkj",
+	"+KuvJnGb4UQBHp2i1FrcZFn9ZLfY51XEt5L22fMURVcRJXbydCk5Lt5aFssx8aQtOkk/B/Wki+UawR3k",
+	"EVQYQNdXKl/uvHixd3S6t+uNuYgWFY55arGpg0JXksxzBFrRe+SMBrx3+GWzaOVW8ktbXWdMqjm6QZ7+",
+	"ZE7StE7lUciCVPwMzcp9ObdbucaS8pY0sCY3KJseOOiO37/VWs/vXxyLzQZ8YGBsgdiMb4nEt4fEO6Qd",
+	"3gwWo75/Z1hM5kWrDF+p/O/e7oLo6stF4XXbfRoU61bnWBMBS+8+OPgtQcxjmLl7R8zbRA+z/kv0uD30",
+	"wG10dfRYMO+GLi6k77oJetS/vqzBHTP97eoznMbLzN5sAYViIlWuqGEMH6oP8qrOx6XT8YpOx/7IzNz8",
+	"A79qOqnMSjPZ0/o/1C/Nz3giWTvJekxFoVDbxQyhAt1TZXw0vVwFEQGKyDI9owN30MMViQvVoyimMi8r",
+	"Cl8v66JrtsK4R31eKTOSiVlCFa5muzCLdc1urMyRcxKBFDJb8uIlYzorZ9g9iSVdryTH1RR0mlFM42D0",
+	"Ct/9FYjbxRYAvndxAYTzvjydVykucWa21EKRLqysryxdNbmUeek+3OtebvGZmJgMWYCbfz9UAeOKjoKC",
+	"cIvhtLJIFi8DTXiAxyIKUR+NzmSSirBWZ++JGhdQQ7PAbbsyiDrnysceS3zsEtsqj6pKEAXs2XZ+RE0f",
+	"QGjpmBcIRM6ZL/UTXOou3XXZS6aEuizNDJ2UKmFhgq2nzERACyruS5xWbQ73+IVgVegas3/w4dXx4buj",
+	"Dwc7P3w42Dt4vnd84rE1r9Fo6LknegOiCrSEY7aJTp1BsV5f0hiN2Y793AQ2VHtxvLdjPahBoY1ckLcR",
+	"7EbpjC41cFRvQNJfk5pGK1xp4X+Rs8/uJr2xXdIX/ud65ScrKnZFP8FNvbiCDN98t/1irtkbunx6fptE",
+	"8iiJow64sI6Ojg+/33ljp404ceseZnfsxLFNzJ+cM68ikyzqCBwW9SUsel6xaVNeQP2mzBRYhXlKHJ4r",
+	"mq5lhfOHx8CzPVvMfppmCaHAWjW7aYYahqViqVcY6WTVDLqUcTlKpLBuxyxh+izUPGpiBl3ADAF4P9Tm",
+	"UsYjqXwZnGNv+gDNI2gN4RGROj2z/Ls6C/QDeTsWActEHAMJDLgGjlTIX+9LfTkr1oKlLzUdOz+v6mus",
+	"x7g2jcl3BB98N6qi26l/qVUutUpMpHBP3PyTrARPO72pJxk38pyDyfJzWX3Ri6RQWDf4Dc8iiZn3PI7O",
+	"RY3xfmLaqRaRwcQ38hyES0l/2578A57yUnqP/pq7OX37fTp/x0bvWJ7D5Tl06CF6Ky58Dq2cmVn51poY",
+	"pqu0yjtUbxu5KmLlFOFGE4QVLZC3h6f7L//aUO18aTshjRsnu/snJ4dvvt/bZYnEShaXkqksFbzvNMd+",
+	"pKwHs8NlHr3zJTb4CAvGje2IvYB5s0vX3pSBc28VY8w3L0/Q4t5LmrNpaumUQrrlGWcFByCwc1wBBGeH",
+	"8t7syZnYjK9E9sD34eLW2HIfLrwPYVJZKDIexXNd6HOVhleI85hCOK0PXg70SYpNj/uRpIQ0VcBdrZN5",
+	"DB0THkM3gMcuIhW1ozjCqjnacvHlAHwN26aDnokts3Mh4LBEKbvg8VBQz3jrHDsT2VRB4suCuGix4723",
+	"Owd7u3n4CnRGHDi1mhqXGCh3YpXYZxalU81j7452d061DDL99qa3wbtnT9hM38x7EXeSvvgvHHfMRMGQ",
+	"uaf7fprZXcHNs0ygvHP3jW09t6D7ZopTY35Y7VGeNQMuE3Onx5I4dPIfu0kKJY8QwyD1XSOYqhdyVPLY",
+	"g2KSkkFyL7p0oY8SzklYT2eZIRpN8c3AJv42ieSNJVp+lfl+5e7qiXwJ+uH5aCKB4j/9T//XP/z7v/3z",
+	"f/ev/vzf/Nsx+m5zairFA6TgjO+Xxa1lc0iWqYBX919RHlcBX7By4xQrYC6JwUDXWDe2wvYu4S+Yc3AT",
+	"fZoWS10kT7gLdZdQQpIPBkIq1k3iOLksKoBBHkcK6uzl8d5ey5dY+83aPDyD0m15kgY1OI6US7x1yOrM",
+	"xKNaY8xcX0LrgJDxsvxJM6ZJ1ZUyTthkPuXI1g0pOB6+Pdx/++F47zfv9k605ocCpc5evDk82dttYTTX",
+	"vpJl0BJIJsVdQwVZEJco9dKmWF4p9dLhQeMLKTxNNiT2jy56NPWQisPZ1s9mAV4WQOHgo3fTAw4QD8GG",
+	"qZGiDwfT1fm1C31Vp8epa3NlpZPjyarc+pVCEwy3sewxsrZjWVMkP7ewU/sbRPrH0dCXmHkYqeni2glr",
+	"OwB82/LaedUxCrN7zaJ5MIL49kTqdZIaWdXgFNY80piHO6m25MnfYpZNHqr9YktjseTHhyfJvRvOApov",
+	"MB3xW5DFIrVJQhZ4q+SygdLx4678Wi79x7OM7HHCWvEWT5AFFljACZgSsxMzZxpxufAqyFEtw2ZWI6Ca",
+	"Zkk6kUtUlCOz0ol8WcwnYlX6KiOqam6Cpy+nZXiyuQmezdkJnjcr0h60dBq7e63AiXKElktTuo7oclJA",
+	"H5TsWuaA3kcOqKty34x8mpoQ+muWT8aKc5B2G3tOj2WulskUX44JlQnZdI2s1JmyZ64dpOWLL68vYBbO",
+	"V30IAuCW8W6ZtXqHWavXxTvSFWf6/Okajw6U2ycO/fn0D0pByKK+QJeOHpQI6+yAYojgH6lCIe3pnnm6",
+	"+Fedz4oTN5dR7qSz7lCj+TQBSXP4/u3ecYkm1IRP/uK3UfIsvgudTF/gu1+7Zd897qjF3fa035fe+ity",
+	"I/r25N40OaJUM9kxBm8kL6JMKCpfFEmqbEoC/bLHMyjDHWUKYdJQIIiGTk5KazU7KU51toOZtzOTkdh4",
+	"LpJM5AqNDTUT28XNTT7SNrvEwWOxW4huwOumZzGBAaz3aJIKX5pO4dw1pvWNaZL0QW25SvJSrcU4+ZLR",
+	"ZVDgenjUzu4Su4Uaj7BXns5EL/mws7u7t+thmHec8jFOQCzQA80hJNLIAiTBnTC8OQHyRV1gSjKeNuAg",
+	"XBm01E4YLkkeS5KHY+GG4TSgXUDPm0f0N5oaMv1RoIPLjWR/Cdl/MfXOoeTfkYI3JkZ+HUz+papzl4T+",
+	"LzmIixQReQ8NjyQSkvX14FNyc4yrBce6FviDmEfSDKxG9RoUKjD4qy+rZbL6w/HeweH3e7u1bXTWJFJQ",
+	"no15JXlZYgHtNat025u9l6emMRIOqsOl1pPgOsSDFstSLlWXhAXlref5CxDHxiK+VuXSOpDRuIqp07YZ",
+	"7rhCUZrWMFOr8OVctQIbBjun6wECF3r+rL58fwkOOFnL9IareHD0jNnoHej3cHK+BFRsk8ppyPIm6mZ5",
+	"yND03SOC0DacvT4fAa8Do1x97BupT3POv/YK7lQ0R+yZpWfX9IF2ijPQnyGdHQodKW0NcWhpCf2VIsWy",
+	"JA6389dg78vx5KVSDHv39uCdWyhxmsmhAQXQoZRCDo3wbuzE35HQn6exm/1lZ395SBdnVpvWiH2zH27S",
+	"w3ENhL9Cugh1EzOnB9rcDxKFXawdTwkR+ALYG+/0fwe+rHIMuSA+pAIC4uC3EDyNI/0qKShojq/WsIGT",
+	"Ba5hOIkET9t2UL5Eqpyrq9TZWwQAfbfKdRyTiILah01E2XZ9JVP1BKg843xRwZFDnLfuMBumNlWyAXgF",
+	"6GTA0ZcKazcmFyJlr09Pjyy+5IVWIbXZM6PL2ZBykYwZA1+LgRebgV0HN45cX9IKFya96FZuPi24la/j",
+	"FNHfeC9OkasB7VcJsg+1f+00aL6S1oQBjU8PDc37QGvOadyS7ewe7L/1ikwxQlNEEgyX19kO5oK3hxlq",
+	"aPjAcme0RVxr9rHqUAkG9VD+9Ps/ruY2XMJ6BZDypYbGWikmswnT7YTaO0P0PInzxXNLgvnS5Dlq+xda",
+	"uug3QhkX1BRJMGgNkc1VEH15fPhm78OL1ztvX+3tmhYz+NKor0TcxeTDifz22nQ4Hk9RnNLf14GOY73B",
+	"7g2SKV4Hm+dawKuH/wJW5Z5KbS0YqXRlD3Khp8UucS7ugjF2Fdmx9Kvfg199MEgimWFqCprkBK1XEilz",
+	"7O5yFT3WgFWAMK2gE+XJ0HlJKQU4H5lmkiMfLJOwNkVLdjvv5orvfOPbl8ni2MowtjjX9l4ELx3b+2uo",
+	"r+CY26wamBp+ATZIry0t8Kta4HpfXfa0zrBYFuBt1mHI7VQYS4tsPkzJGkpzXOOR46+ns+FLso61tazP",
+	"+jadssSpufBIQWcOp4bP7CNOUGAJDYs51xZRnYg7cHPG6ddxtCePtVaDlqf6iqbbnDM9S9wai+SLjbaZ",
+	"9Gc8uj1uSvqTQE1saM5Y/NrsMcznKFMMWHhYICuJQ3oOHEtfQkpkwWSrYvbpqZDQHORFnAxDtn8AJ+5w",
+	"IOT+wXZOwbG+Nk56Sy/qQ2NMAJbauOXHiobfQobatmsRgumoTcLcTbY3Vy+A7/9werzz9uTl3vGxsbuy",
+	"ywQJBr7UariyhWGMBYZlaHIbTNW+CHZOaZfAih/q77k/G6zU0LgCNMHwzQctmUFLCyYHU7Mr8MiqXjQL",
+	"Sum4KMTUFTpOxfqDc4vAmIeM972HfpGY8QGXHgseQiXrwInFn4ifg22meF/4shvF0BfZ9jfjfW3lZBq/",
+	"Qq3nDLRNxM8E4+SnkmIlS1Y0wtHQS2lIvvQlkCgC2I/6laxq6uZjazQlfvbMU603/5Fyr8FxBWokOyIM",
+	"WIen6ciXUVZDWgSMq5fEobKNiJ0GxoZLFfNMzxCeBlbVmp3HRBiRxXmRnIsa68Bs4NmJMltOh25yZ1fL",
+	"CrLnLlusl1wyzjpxBI39taXXFXHM2qIXyTAvad8eYcF7LHTP9AdhTGekWDeKYxJvfODhR7VH8L8zC+m8",
+	"xum/e1JEcVse6kW3U24FCqFQpCbXvGRuC9laG43yxsdmJxVaH3eTtM+zSqsSyWxro+JV+pGM+sM+EN+p",
+	"D3IkM3EGoH3TtLIbrRG93z9QZ6ejgbjC2pxkPM1Oo75Y7PI9GeLFt17rqMezU5x9sGEqXgUPyYE6g23c",
+	"WdnsrnH9s7mr0hNxnEwv6z+RAKvPsFuHoZsm/aKEpyRZi4KQ8RBhG9ONp3qz4IRrdN374RTy/zQehLbW",
+	"vxI/V1pNyJMYS7W99+pIB/icq1AO8ZAuzaQrplf0LNLOFepWnOv98nlOchdhptOdv9A0Rj8iKEp4VoXF",
+	"bJDUw8r7WrzVPF/S3i1mCaA2IPqDbMToqNXZS5L6naTfjqRouQXEKTYPVcOTFGuFY59S4EDWPBbQqQmI",
+	"4KcMBgXsT//tv2H2+MK/AoGQE4BKQJtRC/JIKMYz7APF28kwY012ED13NqoZb0vba/rfKM9z8Z4M49Ao",
+	"BSBeI4UtcEKm+jiRVQ50SJWB39ZUtETaBBZheqRYoJ9OGpI+yQFm1UnQCeD746gjzKOrdE0YXUShid51",
+	"u0pkjCs9/90EAnLq3Hb4l3oy8ROoO1B/mmg/ieRZLG5KtpeY1JbSepVWYoB+d5AdvZS+X2wqLsXC7YuF",
+	"wwkjaBHZMCcDBN1OeBESngrGjCMdOlxCKbMqBMzzsUz2tcyzvxQbq0mXdGstSsRDXAXEX7ylhC+xp0RR",
+	"QNXZMUkhO3CeCnBzdfXCTG8aQft22TZiebwfSKZJP9+RC5xtGYIvvNSXfSJkiEcPFZssMW7g6sn+21dv",
+	"9mpYEh9N5SpYTLU6C2jHBKw/hGIYcZxcopsGdoMvky64u61Gxqqn4mP2Am9jf/r9H9mBSM8E/VAD4hK4",
+	"kB0F1HiQqXkg5Zz40kWTRwp1mECJn1FRstdnUV9s576jwDHzAq04mmh6KrJhKhUqVKjMGs8xcxvyq7Fe",
+	"+8SJ6iRSig4iG1XXotsDYKlrtdbJX3Hzd/E5njvFTvP9cSd80sXEWih0AsTZoTwHH7wZoZen0XST9JKn",
+	"oQhXfx4mWY56OeeqFO9kSMf4/tzhjoGOW7Bgin/yK8M09istv9LLsoFqra52o1jUQ3FR/zj8OZL9SNY7",
+	"SR/Ogf7LKm93/Mrngkm9f7DzSj+WTOer+93diboj2lPptLiOC3Q13MhM3ZSfA4oaYWGutY3SFSj1ajwp",
+	"XZkb9k7Mi1lQNVuDBMtYBcQqNtYWKHRzmiQHXI5sLfXblokA+n2LW3NF4qcIHSBTiR0EwDa3IXc7dC0V",
+	"9HTvh1Pz0m0WmKMQoKmfgazIW7vbwotmP+H1ASMBcZL0henQlEdRXFZuLqJz1pYvYRQbjYa+wPGysI3G",
+	"szKA3wuj7EYAfiGrFV9USEK8rkwoumIxSoKH5WqHPoyyu46QLog3Znm/+ijpV9AUVW+jq0POKh7Q6cp4",
+	"AXr0pcqijdkdl1HWi0yROX0Ju4xkmFyy6hrrRxLoZ071lm1UaieJannVfPsqLm20jIH2zngGP2o9us72",
+	"M2XcnlDtvRMLnorQYwHhTmB5LuCCGwPAMdW4bm8iADziivIR8INAKValqOg59Dew6SETwMKf9dEWcwXK",
+	"87j1LfcKiPcLOmNztrTEr5CjDadvLggkA7WqtdRIZVFnek09CAICU6HrkN8GMc+6Sdr3rL8+5KrXTnga",
+	"1tke7/S0HqA/CliHkHSNjv6qvpyfC+lLSO7krMM7PWHDGlsNpkQn0bY/UD+DMyH1waCym3wEfZFlrc52",
+	"9X/zVDCobiVCypD0JRrZjxTW9vudPqZYWOp0/2Dvbw7f7pU2Qn4lspN8Nm4jO2Qw+F6kSlvjldbahqd/",
+	"UJVW86lXaY8yoU5Ara+0nqxvNBrrcKu2fVSl9ezpmldx5mGiTHFJ63b95I0trxL1d7D8l6q0NtfWG9Za",
+	"UW+4yp7oSay0ms31Necvp0nIR3pkjQ2vksg4kuJF7kqotJ4+8SqDoeoJdQKzsdbYaDa9SiqfD2UII97U",
+	"hpKQHOO5azdoIx0OVL5M80CkQ3u3/rVDQTJQ5Y1p6Jgy5W5tAwfJQI3hgV2zKWCALEq8atyJnXu/+zzr",
+	"9IRiA57aqnN4DzX/Y9Rqq88j6UuqT/dIMbHS51HMeBimQimPdbgSK5FUQqooiy5EPNqG0Gk2VAH0ACT+",
+	"lIC+6SEVaYH/9iV9S50FfDAgQheehOKA9DFE08V43TEfJpwWbjylSbqqVL7HQB0O+QRmDgPZd1AllGYd",
+	"CCRTCrRPJMMJvQEqrQrohf/ENLTpJH3y1zTXbHx1D//ITrJhGCUunOy93Xn+Zm8Xq4faUTSneo8aT6eM",
+	"IhT95J+4HikzCs9tmlj66vuuJYorvnjIw5yWpZ61MLhqLDDztgiqoqmVJWdnsVgxa3rVVIDDgcKlnZsM",
+	"8D7KeslQmzaQTKMVL2S5fvoc1DzWjaOBi4SWUkNbGKyk3f0T+AdW2fJl8MmvENj6lRb70+//+BlqoROA",
+	"6o8SHrvsRZ0eJYKnIgPaiuJdUWfvexFkUNMrI2XxWssDKwqUqcqlojPJIumBtKCbsuRcQKgW2oHZxHB9",
+	"hYbyR+xcjJQHt/JsmIL9GPpy/8DemWrzojtUWh3daKzXWCIpsSiSKuOyI/LuY+YeSlOKlBqCqolMobov",
+	"9/R0aDsvyqM24KHVN8Uo/nhWZzsw3sKMRxJGLcUlzlxpOgBsFxe/K1/graK1I6f2FcEEX28PPTmrbl5L",
+	"viepYfZ65cZReJ6aOm07LD374rYxHE6vcBRHC05TEV1bPquhuIg6YnYlerqGccn2DzDM6pRgTsVZpDIB",
+	"jqpiQgImFBHw9MFstma2L/lg8EixNu+cMyFB5e0kUiWxqLNdwTtZdKGPTP7yVLBYv4hYjQFcIiipd5qK",
+	"ezRUvV36xFt2Pu0MBqdRX6iM9wcLXv9WQ/MUrp6ZaeTnmFnIEpiEIn1Pa3cfOJWiLyPPU/rTg+Pw3aZ7",
+	"Ll/5xXVHmuWl7jiJO4glBnq8AhChdXJi9JQpCiY3tVRDex4NLmkkGgcm9MusftL/O49Nra95pIxRjGlF",
+	"I7KCL1ss+HkohiIEqIjh75dJeq51mFDESOoIsOWbvghb5HR5FOt/naXJZb1QcBFAr8eh74x+saH1RtB5",
+	"qNwhpzfjg8afeccaFuH2fer6PcdCDeO5qoae+eU5veFz+l7bPm3RAc9Wl3GY5aud01U6UtEMneJQCpYm",
+	"l5BeiGCAGX1wmCCXLvG0Ekl/S9JQpC32m3d77/Z2WfWSRxm0DdZ2IP43dgT0pbbRRhTe5aw9VCPgafEI",
+	"7JoznolLPqrlPeEwMfpCyDDRwEQXsCxJziER0BD2fWmvMaGvKLStgM+iCwFUXCDyvdzZfwPDpHtZKrhK",
+	"ZG0qiPhyIRTJtRk7v18JoPzytApYgdFV9AqzZkvIumHI2jHCfyDSFQKMFCTIPAXD2C3TyQLHdEXOv9cw",
+	"Qoq5VWTQwMHzq81eE1EEZw4cbQQPj6kEXCi+hNp++Uig3kwqOMQaAALwyXW2Qw+PlGNmgUMHwJMPBi37",
+	"h0ie+dL6bqoGBVMBvqA4psKFeQ4Qi5OzM3D4SCr/gCxefHmNDQchp1o7vhQfIyxem4pOkoboyIKn6M/E",
+	"L3S603D4IiD9aoi0YIg04SjEjLBTi75IclbDCOtmmDlssZ2jtydMChEqtn94ss1ev9t5v7fPqq8PTpg+",
+	"jOw7yAj/YX/n8GCfVQ8i/WPN8+Xh0dGhx77f//7QY68P3x4ew5gO9vb/5h08j+283T0+3N/dZi9fHLCz",
+	"RCjKloNOhm6VQ+BMu40PfXn07uQ1cKD1+rvOPxNE5oOBXj0r3bjWf+lTUzFIUm3HnkFEFxnPPGOXXPky",
+	"zE3fGqRsgJVLiwoL72wELDdZyrrAa3Ij6P7IxjgHp3ofV1qVRne985RviiftZrjRXePPOlviabsRNrvr",
+	"fLPzRDxrr4Ub3S3+tNMQzfZ6uNl9wp911sRGeyt82m1w/R20OSqtyv7hScWr4LxqMDh6e7K4TwuVTT1R",
+	"OHN3Vl0RltSY4NM7/hZdg5PT+Pjx48c0JVFYaW2slUwNnuH5T7cFUgq+hImJvSl3Yr4v59Nn7G7HGSAX",
+	"OsAi+pSW7sVbZ+MZPIG227nQmyNhZ+fF/EYb5aA3M5lkUZcOEUAoBjEI+ya2gPE+asVbUv+5aoBbWAU1",
+	"X2JyhnPN5CPIK1kNnHOlglqLiY+8k8VY6tGE/C+TOtvxpYrOpAhBEdBvVQbpHylWEAjnYlRn72BYlxS7",
+	"Ip+HZ/NJcNTga6ChyCRzx2lFprYUxthBgWnUi+4K1B2YTOg1kJEzwpZ61DpP6OW2MpdCTtTB3kSI2qKb",
+	"pAL4iEaeK8w6DFuM5kkVqAfWK6llIqg6IEe1+abnyPhd6uw9+VsgtZq0YZb10mR41tMiXnkghQ0DCx77",
+	"SLEdGaZJFBrzqzAnWuXTb+ykIhQyi3isWPXoHelVfDBQq5/4AOqVwWZ0rlv9hM/7jInzWTrSig1yu6wR",
+	"GCk0IKsba89qrhlZ3fz4seaxXiKTYYrxMsWO9VNWdrTOpeU+fjjNiRqmF2AicoioOVwSJHjV2as9Vx0c",
+	"s6htUDC3InyZiTiGHouOuR5l2/n5pLROgMncyEXeWaRI9dAzzzaaDZh9X757e7z3av/kdO94b9djWsN6",
+	"2lhvNBqNJ6CKOKoJ7KRACzQg4w+4UiI0fQ1gw+IGcQ/2I8U6Q5UlfTZA7ELNyyR8ja21MhlX0NZRZTDT",
+	"FzzWkPHtyeHbFSG1aA0xf4z+wWhIfT5i7ZyKt9F4tuVL4Kax6kajwdpilMgQk+zimA+U2A8DrAfLIYaR",
+	"FiGJshT0QUriENsvOM4BUGqjkOaTD6RaMc9diULc2uaHD+diVCuqk2yaNulLR53cZhtrzyb9B5Bkt9Vo",
+	"MNw1Lns55iojxjKrKiF86ezSWp1RXIQMVKGxZf+A2ci1QQ80TMJpyWwP27X5JYprm4da1Wl6lTbci91+",
+	"W8yUqpmVNpZpoZyNa1Ra2oKU178CfVxfGmUQxXkrLl2maxafIH200nq6taH1RxJwWtoWtDT4RztpX6HX",
+	"pV40vXhODPxuNF90sgOZaIbiuzmp+KpKa92roFcebkd0rLQqT59iFhxiLlxmxWOltXbDWut87/SYE3Uc",
+	"Bpfa6v2nuX2Rx4mS4UC0uws7RxkeykUcTqZt4Fx3UzWRwAxaSYYZusJdyUDZ1u7wNM53a9YJZaNXxu8U",
+	"YSZKP0nFmKuaCk8Yb7VRMKy/GgZUXlU8/Xr9EFdCDTMTN+1ouKH+gTnJA4to52bIEq1u3bbOT8nC1rUa",
+	"tle4zYaYERi33HD3Ds/SzLXubZTNiVIuSSxUix3s7L/1sPPN1KpVw7ZNzbhdKvmtFy6cqpKMJeVbWvVF",
+	"CUlvPSfpvYnYGxHljU92977fe3N4tHd8far1LRYVzBdy8dCWu7GWwa15qkYJ7XraKXVOf+FnaLdQqj28",
+	"gN0L1VzyG4wKikL8kSEfg+kbCrDeqbIv64Nyra34ADZ4wNojN1blDgN8eysXIo26oxX9JKBlw49wL/4G",
+	"OsJgmA4SJdjJu+cfdl68OHz39rS2jWV0oXdpyIYD1hMplYIZcKUukzSkoI8t4feUdXo85Z3MuNVYobpf",
+	"LLKMglGJFL4Mo7Mowye6s6FVJqj3Dk/Iv03vrdU4OYNwykaj0WKcdSMRh3qCInnBY9OO2Y4vSxJ2Kfi5",
+	"Z9xW+MlpIs88Jj4OohQTeZCeDQ/zJc46OACetVBdwxwhS8xuiziRZwoL3RtrfFE4xi2Qn+PKFxUE0FhZ",
+	"2WpsNNeezAS9cbAzU4QXH3GlNJiWoeDC0DT+YXdsuN6zYLgNiJ+nDwJ7Oz85yxoJ96g5zhAieDCKmD9d",
+	"dJQpkBNQPt0+PeBRrOXL1grAKyCexwAcIeDSbJgKCZ51BhO8GY+3g8VY+DVLWFv4kk6YxwZpcoFtCnkG",
+	"bm+srKDBURupdXZoevuAbzcV0LYDsDdSOJZttok47EtOySoE4XqqIshhsQPD2Pws8MVaCJa9sNZo6OeG",
+	"zuA4OAK09USV6IE8h7Nj7O0sj7tA30d0rV4IHkPNMujBmOeQ1tmxHmsc9aOsZaUzkj5o4Bgjc9LM9ZjW",
+	"GnANJWJwyXrJMPVlFXzHWuQVXcCLSZUTIcMcOL6HnfJCb5QvSeCZgpTXQTL9qDsVCFiK66YweSHznCYa",
+	"9DV+LuQ2Rn8uuTJ6m+15BTsFWnYurfeH5mss9mGCHHEG0GtCTQBkUCKSGmRfH9cJ0umkTcP0Fz3ROVe5",
+	"AptbAWVDeKQs/pjQ9lBR0uBwkKMdhxKSKokFFKztJLIbpf2CRDDhZnVuGLzIllXZNis3OiDoDhy3IbCr",
+	"puja8BkG+DcaDVK+yeLBpkZ5qoAT59/0JTzS3LwoPiIijgHSXajeC0NM6QjvWIeerhvjAXDefXPIyqP4",
+	"e+d4za+zgWpEGp31siV63o0GqwGoqMDmFTQ6qGZcBfZM6cFpzWB30eGpxvXRlsYwDVYyYVoLFGmetW3U",
+	"PaLqqCwZQA4RlMVC/kzdl/sZdX80AfhIEfUVN6/NQs/zvAkL8TYQ7HWGA4RH+9IyS13N2ZStNbwettHY",
+	"aOlxuxe5CQVmRMYLZIqKUEduHuXKri2J6zxrYU2R5nbMAfFL1r3oi8Klb/NKh3rXJiEvpL9cNWyQbzCb",
+	"lWaw4KK5msrVUAziZEQu8xkBEiSSOVezagJ/53E80nqBVg8KjP5+Eg5jAdW0QyDqtUdOETH8K9qHYNJG",
+	"iayz78Qo59OoXnIpPauuRykSdbrJMHVdnNXgXIxeRzILanW2MxisQFXBaTGYY7nrfPEt03FMMSZTgKe8",
+	"LRhAD85HcYrrU7KU8VrIU17s8B7LA3PL59tnEd1ScNZdOb2S8+O0zkQuMekW8pTlJCo4yIWM+gXCMFlh",
+	"sVigd3lgTA3c60jcIDuKLsDbgBwGzZw8dpLxswidWSE7SpNwCPXrvNyvhE/L/Uo9fiHYSGRuqyPQRsZH",
+	"pVifh8LzZd47Uqsl52KkNYbuMI5bFB6KsUgptT8EDGPVNMl4Jlb05Vgkh2ObXCk0Zjk9lGiA4OQiVxsV",
+	"GH02B9xwNu8U3u6HbWjRrwWEwpVe0hfFZBdKWFpcuXFnDefxbmw9rJkGn8LPPwA9UX9SZRbnb62QjhIh",
+	"j+9c6FMZnn/44ef1TqP7sjn8zfnmt/01/uz77OiJepM+35B/fbn3tPc3W2e7FbheS0xtOpt/H8MWnf/G",
+	"KdNPoomO4JT1+Onm9NEvkAZ4lC0tOUqhftQybvNgrN4rCiOK7LgrDGEF3KllEmmqCowF2wZp0k+yGeGd",
+	"F8kgojSFWHBFfrHIlYSsGsS8LeLAs0KKmqMLldVYJCnsk9/hyyBL8k1tJSDEUowYHEJFbpBn+Z2m7wy8",
+	"ELvMtKEuKzAHqHkEmN7sZSTiUNlkH2Tro0tzEFFXxDp7qw3kTi//vNT9Mqdri5VI29qAwawf44DXiGAz",
+	"f7SU/GFFX/6dGJWJryOc82N5jO+8suzKZ24/XFAYfSdGrwUPSTN/kMIOlrTSqlysYwg8TobZkUg7VIXX",
+	"q7hbBqeRtJ6rQClN/l3TLe1iz4/p4D50u0ovnY4PBH5p8zhoCEFhTJ/PYeMaOEzPm1dzzYFBc8d4gTWQ",
+	"9RAHxDZFKs8tT7rQsdzRrrcZtymMC4AZZK9bcNSSh75dXzmrwxW6I47NR9424N10MeI7BtDbxqDFmZxm",
+	"ky29CrdT/az0RF8HPqzRPSuRxGmrVHixttUpYsGqBjVsXm0Sh3DFmcggBwQ6G0DSbiJrmK2sTX9llD5w",
+	"j5KnwCt6CorIM0+L8uUNIA/aeq4J9Z0YfW0a1x24IRc3OnOXkd4M52K0BI8bBo9XUP3FnXJu5no+dkDb",
+	"DZsG/8n4Lj6vfjLujul1Fd9DkdULbPQRtNA4Q/vLw1YnEODpJqm4EOk2GwzbcdRBYIkycPW1hZD4u+qJ",
+	"EMppx0JrIbvHOy9PWZhcSq32Ue8D5HQbzCjm9XMFBJGdo+8UOSQvpcNmp5y4JPUllxid1MadJdUWY8se",
+	"5HEDciRUntZyuDXE2LYrtvI2FQ23EOWk0VHMuC1YlmpLk1gtqM873w4RX0Au1CNHpukSVJbACSGhEKIZ",
+	"XVh0iNMGZsY+DNPYGtIvklBAJaROT3TOa/a9HZYlSd2XVD695Rjq7Ojd8zf7J6/3do1FXXBL+7JKNhl2",
+	"ex0MVmgfsJTLMyoqoaFGhHoqsDU+VuV9oXfGyotEZmkSt5hMVmCvBExFuDN8SV2jtlnwwwo2WlmhfjK2",
+	"L07U6aFo0dMIxQZWWLB3ys8gYSHwK/6w0VjvqB5f29yC/xZ+JYCGrcF+d+VtIsXKAc86vUBLGuInVZOU",
+	"BY+DGsqQ9caGdb1jZfk6vOWHFWqYu3Lyemdtc8umSJy83llZ29wqtg/SJwy4rh1kMUDRLbNM8MBDKVh7",
+	"lAmaOnj3WmPLTBe961j/UX8AXWaq0KcZVFdAL4uQIcm/5hZo88zK0y5kX1yIlMf4BJWzVvORsupao1HD",
+	"7zRv3o3UIFGRPvUtxrOMd3rop7FKwXCgP0aE8AhqfAJrYvwptIeMaN6mEArVoHh3tLtzuufWN0i63by/",
+	"WBmLgObvmPrwXNPhfxci2ZseVAZp6JZpHvOFQwh0wLNe7mZGr/l1yzTjV2MoNH+r8VKXvtB6s6/7ThMK",
+	"Hn+r60Mvea8T6r3ee8dDv5OLgJvykWIEXdss6UcZUMxLgTCRorhczXqj3pwSqqZnLhypxn1MKLdQsPr5",
+	"KBMACgv1vetqxAPAu6qWmHQyka2oLBW8X9QW9bLyrNKqtCPJ4eMzLHKBxVimKYeINjj7ekJ7cAphJDtQ",
+	"/gGxTk1qHDvxpUb/AAq1BPWZe0PIYV8rPnBt5afJsXmVgiSafFuAQtJjff5xhZ+Jb9abm+tbjUbDY1G/",
+	"P8y0dkMgaLUgDyQ2C6xUqxd2QMkYJkG2ZCQ56m4DxupN9o1f+dPv/+hX5uHwggN4I+RZ1pt893MoigPs",
+	"MKgxifvmkUKBOHMJ7P6IZLYFracjGfX1sjTsckQyE2cCdWItvks+foosn/3uAc+0yl1pVf6pX/mxsfKM",
+	"r3R/+rS18dmv/EWlbDOMaxrlTjej5aBGU782Ok0c98q4VjH5/hnqRZxcinSlw5VgPfFx4Zlx52XarJhR",
+	"nY4GYuVwQH3xpp1MmSgZdbsLnk26uux06pevNbbuCpfGdDCa4iVGLTFqDKMK6njJLGANMQQs8MEjXq3g",
+	"LzE3P6wSpkW/E/jD4niGr9Bn96e/XMH/WcX/KT/DS1hdwqoLq+vo4irJbQBnL7TJGIxYtWAmg9egM0xT",
+	"ON8ysUfLQcaHgFW/4s3++WuLC29dh2W20dyalggA2WMg38v8JnT+yQuy2dzafLq2AUqBqrlcreYVcgfS",
+	"NEnnxvgXGdH4SVtICj3+YiHj+49niJbP95s4qc3eL/KcGy8S4+xY8E7G3nIoJ9w2PqU5zvMej7OVQRJH",
+	"ndF0JznWjDUMAeC3mqokQT+SxxCOVwG5cik8r1jVOm3xlw+4/yjY5/ly7+MgYVjtcAXHx2iD1CgLIQUn",
+	"oWRBn398yaN4mApi0ARsgP9BW6zPeCp82cWLlEd5ljhkt3i9jQsG+tuhUXnNswVa+TCMMhYnZ+ikVYkv",
+	"qxw4OSxIZZ0eWNe3QsoC+gCx1py4EClTAtzl1i9JBDLFqlSPymObDV/SHHmUy64/ZF4GxCuRHcvXPM6O",
+	"cLkeNkH41iJ4+QzM7Z4EVy2DdTddGrKXXDr1qTspV70Vfgl9WimgMjA7tCyfYDgvlE91r+EZUNOXvdo7",
+	"LZyOkuINv6Sz8aXtYFHmTUAikgpzQK60NhtXIBI603fnXMJf+6H+xRIIT0R2bSwoaiJxhByfOVmMqNiM",
+	"kQRZtT2ymYg1jznZjV1I3yvPYCSuD2glC6UfornyIFMPaV7uK+2QiHjYdNoZ993zGu9UaVm86uYX5goV",
+	"1/8f//gv/vFf/z9////+87//r//9n//5H/7hX//vf/+v/vbP/+F//If/45/9/f/8f+vLySx4l8aVVqWX",
+	"ZQPVWl0NxUX94/DnSOpN3kn6EyQad3CrFFNdtVHOvyKr/xsbNAwrrSdaEMmQZ4nGA2hTDKJpZzCwHgQy",
+	"YiPp/gihxxlJSSU5SFp5IK6JnjB87DixvqlXAH0kero763x9fb0pnnXCMNx6+mzrWeOJWBfdbneLd0Sj",
+	"3W43292t5mazwZthZ3NzI1xfW1t/trkunoTdzScVU6S02dh4uvlky+1Afrzz8hQLezhf1Lz/CqcGpxZn",
+	"xVrwWKrKt5hqW2KgL0CNHfCs03MJbri3p3PajshF2R5RKc+s03ukDLMHU4wmSVY8p1iRKY5kHyDHcl+i",
+	"Y5XYLsGAd875mfjQ46oH3CHOsONPmwPZCxhCkG5r8wpsJxjWHkZxqDwww6nIHBbuaPPO+VmqV89jHAeO",
+	"3d9URoXgYpg6/bwqPN3UeDZv6fNQ+NKhp0lqKmM4ZrWW+6Vh1O0y+hbKNIZv+V00cD1X1PsH210wHoYK",
+	"Grkjw4sN4qFiQS/JtASAjr1aOgTsGxZ88qlAS/hSP8avtH780+//+NNnS9jCr1bikfIlvinKnNIsPa48",
+	"Iopl1rlNpDSlF7iTDEamO4/9DnglPj1RwjxYz/NQ/i4aDMyLcYITvSQRNrKXuOjKznpez++RGlt1XwJd",
+	"DyflkYJcaHyiTJjqYzl9cN5kY4QJU33lXAygmQ99ViIZlyOfaNCwyGPsLoplLkCSKyVvcj2fPepOidxs",
+	"mZhZyFv9zyJf56StI+ChTCiCD5InVWJFFUGhLExUMiKSqjcVQvpFMX5gxm4hWLTktiwal7piEBQWbBn/",
+	"vIf45wOOb147vnj7HqB7C0JNiydZwWhDP46yanSdCXXV5HzZCnXwmLKKnKg9oY6VJ7a3WGBCNQGr8jxu",
+	"48RyMNKSdLsiFeE2KoFUSS5XN6lqTJlLCgM/rBMLnmrVzYkDBdaYDTxfBs6YA48FRVtT/4Lqz3MQJUhv",
+	"XzAlzJdlyahOTYJF88HegbY+I/d+akr2I+jC72olz0rFfhReU4w0y8TIV5Lcb/al9Y5fMWUV9/8ya3/p",
+	"dL9G0RTYO6W4PMWJoIFLW9fTk2nfR1kvTPmlmkibUsW8qbz6sWSCp3Ek0mKCAZTOwmwpMCM9tPFNo3yn",
+	"wolMLo0+grlfZfkKtTp7YfL+h1ICzgPDSo9W+pKepfG9n1xgUecoM94PdGKkCbQHDcw0BAWgr1Hu1XtT",
+	"oyxLvrcZgZd2XmZkltUZcCRkMjkjvmTmcy+TYaznoa8nhW00nrGqeXqh7guV188SdpaAT8S0GWgPozhb",
+	"iSRdiTlOmMJYPmR0mkzkwWHzV7DNowwqxpgRIsNV28fMcrzyjCe9uMZJog34/MF5nTOYCIQMUwQtnzhP",
+	"P1fLNb2Kxn9S1fs4S6EZseJdgcvhCFGbQI1rEIBhHDCIcDAL7OW50rjeX5hj9dUUVfMqdp9YB/xVRJdB",
+	"kTuXWrh884TWJKx8pYXBrkwobDybRii0O4ZaX1oEs6EWM62Qm4wbSQOSxlKDTrfFLXxLUDH2OkhkdiBv",
+	"Ao/qv2jxro+ZLYFmBYAjbhcl9+HPqyAD54QL6mynn5BfeKoCoEFY74LAQAs25g8MAAUUHiAzyZeR7MTD",
+	"ULh99JHQQ43290PsVOBhH1aN7O6agkHo4UN9+WMhgAguiPyfPxEHVZ8MHkmFHm0o1+nI7faIKdHnMos6",
+	"RrwV3Ni1OoPGt+5AWjaBOkKLEl9EWw7mllrFr0AhUooSYAYwMA+qQY8rNNOCGn5plNmUTfhQiAKTSA4I",
+	"u8wAUMrD/Iz9haxJzt7vn77ePd55/7aQ6W7pAaxq7jRantS2LlihrGTA4kIPsUtiHJvBO8oTAwvQ1aDg",
+	"l1oddRGZ0CPh4T29gs4E6CdClNhSLsn9r3qkHmk1Mdd44HNA8cnr7vHBANO7nRGAvqFV03Qo8q6+OBDA",
+	"Cy5LNKG2yC5FyczqoVfFx048VNGFqNmxmufpqTXvhrU3uiOXFD7zTJv+SEEcyM6AX2nhBHjMz0PnhV/N",
+	"TOc/+tKvjC+h/uuffv/HzwHQUIcSA3Cuu+CqOepOHd1OoncWBP/6op+kI49ReQoDBLDzS4vZ6j8cS/za",
+	"u6LK5DfMSJLG01CMw0zkcE8nztxWErcBgkLGnns00qFUaCCNWQB54jdueak19EuubHEGEdYm870bUz61",
+	"eAZuLoGp7JslRsExOGa+oerA4lveFzXP4GseBua2FMMjhVA8/oHNqR+Yo/rCNCiM1l8lp32XJNsXUorg",
+	"DpnQKdKqstUPTsd2hivgbLbnBY+HU3lJY0hieTsWpBwmzzi3J3clwA8L8FY+e0ZBKXzGX4Ed940bCPWH",
+	"jcbaltEuviFtE381B/Ebe2Lx9+KuBW5SAw+LEiJ8pBhNaO26k/IgqVfOShk28JyFulVS1AQHaoFdcQXD",
+	"Ez8VBMssc+F9T4DLXP8/gUwOA6YJ02uCeR5AqLi+ZfhrCQVhyyIt8ktzi0jPWcQK0VM/oyCz7eiMBaLw",
+	"8dvGANVa6FgfY3wulnvGi7AHAOa9cfbtCT3El6D4MZ52enrkSdc+DRoTKSUyte1yk2x3gThJzlkkVRQK",
+	"iJsilQDdi6A4t+OkzaA+M2yqHgdbGat/XaZRlglZZztWtjkOVOMX6zkaVU5NjqQvta6KZ8VzXGtBweIJ",
+	"yGgiIykaS8pyLqwzYB8B08eXP7z7zcEHVAU/HOz88OH5X5/unbCqKXTdbDxZf7LRzPMGsUxicx3PjnHe",
+	"RQroO8Ze0jMf+JKjMIJWLwOeZkVPXmvckwftZqhtHTr1oOTYlKAZ0rlsuIxx5ctLEccA9iPWH6qM9SHO",
+	"TStqC5t19Je7RKL+MM4iPUBTEqskqvYLqc0003Fov3NVT/WKEXVX87rhVNxVA70lT/pXw5O+ecbzIu2+",
+	"XSGz7BvxS/WRIihdN+vZVR1mNQI/d9SSJJ10s+X+pKpz4lhboPtEJpe1Ym9sMGd9ifFIcLdhu+9JZokr",
+	"21M3O9Iav5Q2zM9EnR3h24kEM+HmMqE2I73bQxyO84ixmNtVOkKwHcftuChthUZ8bQlLPIavqV9ECUIv",
+	"joBUCJ329GeS1g8jILckkTzE1g9kXn0JhNKOnQ6hJ4bAr3o8BXzAwI9i1Ua93mw0ajbokGObtoFYbgJt",
+	"Wwg+F2IAW6mbpL68zJkGFnzr7JhHplU3Xo4cCAo+GdMLDbs6a7ABHypsB2SCVibcY2gUkTy7c3SEfHY8",
+	"Y8c0x0uAnADIzSvjo5nMh01gWOLlQybdlcDlI5Wnu1uVakEMNTAzTw91QkNWD21NcNxUlgwokIsoiG4b",
+	"0wMDFNF0CLgJ9XIsZc4JIiBDTd8+oUhC8H7snRT3Jah0o9GWnDemf+aITlXlLZ0PqrkbbZa19TfAWWhz",
+	"iDXeLQibr/oqddQl0n312cdm/15LxcPf1CofDBYkEB2iOVtKkx0LcZcQiZCiQNe9SELsfziLGKMvCiig",
+	"47CO2CKko21f0qsUS4aZVgadyx0411qrOo8GAxGib1oSH6Y7jOMRXCZC/Qj7iX0+8mVbWL2W6LyAXkE3",
+	"STvCYcIU2SrmlgtDcZqgrZiXEG/Fl6VzMs5ciQxjJT0XIXPGgK2ZS6hF8BxfRoq1RUzlnsZG90ixfiRP",
+	"hgPsxebciEBNTEE7zR2epqM88fxdGgceC1T0O1rEAH2RtuPHztF3rIp/yJJU6OtxqIkUvrzkRA+rbbP9",
+	"w5OJ1+T3JDIe1dksfo4vpxN0nMmyv38O8AtvgnTDSjk3vkTSDavKhOlhQjY0sBkggd1kZ6BcZdityhS2",
+	"o2CT3ndcdoix3echJMRDxRu6AqSgyrefuBAyY+2hYpmIY4VV9YCiHkm23mBKdBIZwosuk1RlNUje7jnV",
+	"piGpKW9Yk6T28y+jrNOjgdIT18wDp5KIdgaDh8MicqGJtihMMQAAHwwKNJTmIgwb/aiFM6vW1yoQL8DM",
+	"qrXmxpONp+tbG0/mZe0+EL5KPlUO7TEXFfMYK84xnEpWuTMmyuQqftO8FuMEjk6cnFValf/4//+7P/+b",
+	"/+HPf/t//qf/5d/+4x/+3T/+r//S+4//4V/++b//F4Xg1e//t3/4Z//flcNWRpRT7GpwXohfrdC3razV",
+	"+eC84s2ba9qkJnC0LsLNrUZHbDwVW6HotJtbm50n7Y320yZ/1u4+a4bPOuGTte76k3AzXH8WNtd4u9l+",
+	"tinEWqfbedLYsoEjU67WBope4IzZf7/FM4QErxslmFicuQbDJJcnS2rJtaglORNwMUaJq5guWDPOKAe2",
+	"aJyL5VRALouEapm/RyH+PLWUnC8NNMCyL1xCLg/s3kcRuWUNt9up4XZtHJ/OamhuFlgNd433UVhpNddA",
+	"tyjT8A2n4Ga4B7cgQibIB8YeMCNaSMbcdyG3HC0WL+VmsG7pTbnVWm4XOYovKqyuyoO0Ld1mEiHdNxQY",
+	"ka4RLoUIFbH0UFPdOfrOG+c0sgUojVSYnY98qc1v19DOkgRtcXpb/hfIngEntkywFQBQFMuQhZgP+HRL",
+	"a+wnKrMNNeAyh1oJUtwyLLQecV2CZU6TZFdkSXqsyV5Fz4Es6cuF2JJsUbJkaRfYKhJb53WBhcr2vrx6",
+	"H1j4e9F3QVXM2GmBxOnLL2VxshkkTuzlvxCLs3TGTbYddBlQ04meO25myK+P6pl//sMgey4Vqq9ToboN",
+	"1WhxzicNaUn6/MWTPh2fQd6kdlE97IvJn8aDeR/szzz4Uk7/9CUvCRfdOv/Tie9dkQD6BZL3V8BwWnuo",
+	"DNDF8ddsjSWp6SGTQOWXgOlN00Bt/PuOeKA5rak97JyLjKVDqMPlS+QE2E8xgb8i+2mSRMpunkN6DYQ9",
+	"EY6/eUkj/eXTSJeg+1UxSQuYex0K6QQQX4VLarbIVcikrGpw+4z6PmHAzJdlnFG7CdvJBcBrlCqPRRrA",
+	"RtNJo+NKqy/vkzV6Ddg13/WVarZLbPt1cUevoxnmjrJPpo3+55lx+p2j7/CIsTHeoAfnM2QB1obnsNep",
+	"H73xu+GfHAcU/r3OB+cY7fBlgXZotDi7kfI+xUXFDpmtxFPICznwDCILbSBg5mUSq07ZWsddAI1RELfM",
+	"IBSQEtHPzg00sU4qQiGziMeKRl3q+V/M8e8BU3Wq29+XC/j9z8UI5sYCouPOiDKDwjmzC7TxTCjoPeP0",
+	"4HH08m2sZDhKpMCu6FGWl9wQHyOVsepGY6PmQO8jhSEWX2LZdxQLMBJ7FFifj/RYoOlLaDq+UFG++d1i",
+	"gLIZFHol2A49WuglKQseBzVE/fXGhlXvuakfscKC8QYVgWG4zWjOnyW04zg0TDL7Ax54KAV8ONUbhHev",
+	"NbaouXyhe3bAqqlQwz60u7GbDOiZeDMs2X9m73qb2saZ+FfR8KZJH4ck/AkB5nlBS3vl4FoO6M1dm56j",
+	"yArRxLFdy05LO3z3G2klWY5tCAlwXJtXDImzWtva1e5K+/sBPXcvQHmGbljK2h15tVoTxYzn4hFiHyTw",
+	"WSoeRTHeagEIsdHnkPEo5EyY9h7CSYLJaCLpJrQf+L9+B/qDjOhBvK63IeIpGc0cgb7tPK3ZxNsS1wOY",
+	"XSV3z4Es0j/VTR6nyIuxmOerphsqbFiUYP7rtzMv+QYeux8PGh9w41urset++r7pdNrXZqCP7cbuJ0nC",
+	"/r3l7F73emLgxTiBXlwlFCjj/2MEQmA3B6fHM4wrB4TQSBnyDfQx0gfOSR4jry2jjnEelbLI8gUlI93R",
+	"Oaxokh6GJslejn5MrqSNVuex7Hxmzc46WVY2/2PbfC4cK7lx+XaQvs+YJ2ohh098rD9oKh/BvqnHML9/",
+	"gCHkIvu/Bvxpwp9ym1y5qRWl209N6fZUq9qdhRge2p0qhocMsx4ywHz6Z9Hcopo+76OgHx+K1uFiXo1m",
+	"Z/JcXvb50k6013t+g+u8/lf7aL6LtGep0l5G8ReI0KSqpBfTKIwTaAZpAoFy9bYCVMr2EeaoOW2tt+F8",
+	"DWlqmkAlzeW2OChlEDyh/kvhzIEGcL3YC6romk/oJSZXZ1LSISh0113A+SZwfkAYCoZdbMcvoV+TZuRj",
+	"NqODXhneHZcuCrNm8zJMg4R6T7m9bMEtuafSlmZ4wWF+wqRFNTNFHdX8r+BU6tWEmHnrURZ3f/ajTXgZ",
+	"C9JKPYoNad7slRX9RFakZ+kSdpRmfbm3AJAo0Gc80bs4wzDOD4NqQnhDSEfnh8doQ+5uKFKlujNjTL0g",
+	"KyTKCxVKQ60POh0Fw7DvWIAWZyfiX8YPppj5Mmp28oxGJhCrlyIe5AzG6kcuFqvLoAXAZYnU+pheLczd",
+	"cZiTIuux83GH5Kg1FhsbWB6tXXM5fNlgESZjfEnfYD5au5v0C/o1qZbr4wH171UizLz3AfucAofM/Ylm",
+	"/GU4iXAwy2aiHOAgDH2KxUN8yF376klbEfaD7SAWDMNVm/zcnlQ9NfBri7jRuWPy20IUaP9S7DMaJgb2",
+	"gy00FANQU+uD9D7KPMt5SgilHvXqKIx7gYJQUsd1UC278DVmPvXq+2a7tS8NtC+uBd0VKp6szz7jKPwS",
+	"GAhRicQgEYwkTZta9JFa/VFE40xJpTl3kGpKodyRHWNpTGEbVf0j95lH2E+gN80I4JSiX17l2CnEVY0o",
+	"9Bm5krvZUnWFMaVvMNv6HuEpAF5hWRkWzxCa2TLND+Tyw1H/3XH/pvVjqfzIqivgKHKnBRB6ePNuKj2a",
+	"y8TA3WF7i25tDwmluN3ZwRKFX9+iO6ZiJntj98/Pm6Q1fN1Ofx9v/zrZwLt/JKc7/CR+sRX89eVVd/Sh",
+	"c3m45igfvLc23RDrXkynLEy5Kz91w9jNazVt2yWKkik2f9FCP75VtvezZ3s8wGPqEszpkg51zqwv51Iz",
+	"4jYIF5WHUZ5vX7sD23/NuIbbHMOiaZ9dcnxEJ3B3A16lmqtUcwkjhljLJXOlnF90a1/fpJZ9hMnnlMEe",
+	"qMwzazHFJGlA02Ijy0F35CLv44TGdUREALLeC86pT0mizrfCoAMRDsAwSRgZblcFpKBv3U1j35w5M7DE",
+	"eMBDP01oL3h/duKgMNZUuyqHckeYjzIiWV/igwqPo6rw2gGp9hwHzgeenRjAP48Nh0gJA75QGQ8OTFyk",
+	"9TsLTnFCRvvZ0ID9CBoDAmEkrnjG6/u9YEZB8a1523o48ZXNkynfGVeH6dLgG4siFlwKYcDb6kKk6MZw",
+	"aM66P80liWriCYUa1MsONxwb2ZQGIsH3TAiof1/PcbFakd6YXtkIkchjXEpAOIqcAl4iHM9khFadZdOP",
+	"YokygXTK91gnKMH41XG54ffEBfrlfdReb8GqxsWMl3HmHThL7XjwfgsPxfvJTbsZ+5hha90Xhif+UVCb",
+	"JSnKesUd2fN+4YJBUXnIP27Wukql5eoiRV0Myi7zVKKGVIszoIOEsUTUDYdZR12VaoVQ5H60PLoMwpia",
+	"rhAzgYkuuYiPeb1KK8Zd8pDFGSsWU46KBcOwOmtbkBVNLCkPSYvGXaxrpdpiGXe1a8ywM7hbpE7L54m2",
+	"zeytdXEL4226iTuDznBj0MUd3CLtwQbZ9Lbo9rDT2ml3N3Y38dZgm3S8Hdod7raw9b0lcZbUTJKUu3Ea",
+	"6LXEPGylV8lKs7a39rd+E8V1RaOX3jnQXVXbHqXadnskKWXGU73s5l8D1syi8qgDVVt2/QkeU+Fz+2JO",
+	"GCvbazb9kGB/FPJkr9vqAgadGrPgSSFoUC0f3EEERwkZYdjVaEww85FQU7p1vVymyagC3xhiEBEyRhHX",
+	"hPcs1iftc1KiiJdIOc8aUDg4b5Bp/dLqUeEVephAhxvMLktAWDrykcS6ThAcemHBJYB4vbm4OLV+yyZl",
+	"P/0NyfYbxhMYFtp9NM6bbMERC5IsTtLAy8mDzp0SqXIeBWHChsp1249Pzpvib/TpFux5MeWcenAoRwLt",
+	"rOdP5pf8+m0BEgVeYgnyv62LOvJR/iqMRdgZzcHpkaIRKc9q9GabSGgcA64v1gqFRc8RVWeDLD2MPVVF",
+	"DJMweyMo5TS270J8vXb96fqfAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
