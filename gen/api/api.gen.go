@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -433,6 +434,36 @@ func (e ReleaseStatus) Valid() bool {
 	}
 }
 
+// Defines values for RnSigningKeyAlgorithm.
+const (
+	RsaV15Sha256 RnSigningKeyAlgorithm = "rsa-v1_5-sha256"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyAlgorithm enum.
+func (e RnSigningKeyAlgorithm) Valid() bool {
+	switch e {
+	case RsaV15Sha256:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RnSigningKeyKeyId.
+const (
+	Main RnSigningKeyKeyId = "main"
+)
+
+// Valid indicates whether the value is a known member of the RnSigningKeyKeyId enum.
+func (e RnSigningKeyKeyId) Valid() bool {
+	switch e {
+	case Main:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceType.
 const (
 	ServiceTypeFILE   ServiceType = "FILE"
@@ -586,6 +617,24 @@ func (e ListFriendRequestsParamsDirection) Valid() bool {
 	case Incoming:
 		return true
 	case Outgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DownloadRnSigningCertificateParamsFormat.
+const (
+	Certificate DownloadRnSigningCertificateParamsFormat = "certificate"
+	PublicKey   DownloadRnSigningCertificateParamsFormat = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the DownloadRnSigningCertificateParamsFormat enum.
+func (e DownloadRnSigningCertificateParamsFormat) Valid() bool {
+	switch e {
+	case Certificate:
+		return true
+	case PublicKey:
 		return true
 	default:
 		return false
@@ -1592,6 +1641,43 @@ type ErrorEnvelope struct {
 	//
 	// Example: 0
 	Status string `json:"status"`
+}
+
+// ExpoAsset defines model for ExpoAsset.
+type ExpoAsset struct {
+	// ContentType Example: image/png
+	ContentType string `json:"contentType"`
+
+	// FileExtension With its dot (`.png`); absent for the launch asset.
+	//
+	// Example: .png
+	FileExtension *string `json:"fileExtension,omitempty"`
+
+	// Hash SHA-256 of the file, base64url without padding.
+	Hash string `json:"hash"`
+
+	// Key MD5 (hex) of the file, the key the bundle's code uses.
+	Key string `json:"key"`
+	Url string `json:"url"`
+}
+
+// ExpoManifest The manifest body of the protocol.
+type ExpoManifest struct {
+	Assets []ExpoAsset `json:"assets"`
+
+	// CreatedAt When the release was made (ISO 8601, UTC, milliseconds).
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Extra `expoClient`: the export's expoConfig.json, when it had one.
+	Extra map[string]interface{} `json:"extra"`
+
+	// Id The update's id, the release's `expoUpdateId`.
+	Id          openapi_types.UUID `json:"id"`
+	LaunchAsset ExpoAsset          `json:"launchAsset"`
+
+	// Metadata `deployment` and `label` of the release.
+	Metadata       map[string]string `json:"metadata"`
+	RuntimeVersion string            `json:"runtimeVersion"`
 }
 
 // FieldError defines model for FieldError.
@@ -3074,7 +3160,11 @@ type RnBundleUpload struct {
 
 	// File The bundle file: for CodePush clients a zip of the bundle folder (as `code-push
 	// release` makes it, e.g. `CodePush/index.android.bundle` with its assets), whose package
-	// hash the server computes; any other file is served as it is.
+	// hash the server computes; for Expo Updates clients the zip of what `npx expo export`
+	// writes (`metadata.json`, `_expo/static/js/…`, `assets/…`, optionally `expoConfig.json`,
+	// at the root or under one folder such as `dist/`), whose files for `platform` become
+	// the update's assets; any other file is served as it is. When the app has a signing key
+	// (/api/v1/rn/signing-key), a CodePush zip gets `CodePush/.codepushrelease` added.
 	File      openapi_types.File `json:"file"`
 	Mandatory *bool              `json:"mandatory,omitempty"`
 
@@ -3098,10 +3188,20 @@ type RnBundleUpload struct {
 	// RolloutPercent Share of devices offered the release once published.
 	RolloutPercent *int32 `json:"rolloutPercent,omitempty"`
 
+	// RuntimeVersion With `deployment`, for an Expo export: the Expo runtime version the release is for
+	// (what `expo-runtime-version` must equal; fingerprints and `exposdk:…` included). Without
+	// it, an Expo client gets the release when its runtime version satisfies
+	// `targetBinaryRange`. A bundle that is no Expo export is never served to Expo clients.
+	//
+	//
+	// Example: 1.0.0
+	RuntimeVersion *string `json:"runtimeVersion,omitempty"`
+
 	// TargetBinaryRange With `deployment`: the binary versions the release runs on, a semantic-version range as
 	// CodePush takes it (`1.2.3`, `^1.2.0`, `~1.2`, `1.2.x`, `>=1.0.0 <2.0.0`, `*`, `a || b`);
-	// Expo clients whose runtime version equals it, or satisfies it, get it too. Default
-	// `>=minAppVersion` (and `<=maxAppVersion` when given).
+	// Expo clients whose runtime version, read as a version, satisfies it get it too when the
+	// release has no `runtimeVersion`. Default `>=minAppVersion` (and `<=maxAppVersion` when
+	// given), or `*` with `runtimeVersion`.
 	//
 	//
 	// Example: ^1.0.0
@@ -3246,7 +3346,13 @@ type RnRelease struct {
 
 	// Downloads Download reports.
 	Downloads int64 `json:"downloads"`
-	Failures  int64 `json:"failures"`
+
+	// Expo Whether the bundle is an Expo export, served to Expo Updates clients (and not to CodePush clients).
+	Expo bool `json:"expo"`
+
+	// ExpoUpdateId The id of the Expo update the release is (the manifest's `id`), for Expo exports.
+	ExpoUpdateId openapi_types.UUID `json:"expoUpdateId"`
+	Failures     int64              `json:"failures"`
 
 	// HaltedAt When the crash-aware rollout disabled it; null otherwise.
 	HaltedAt *time.Time `json:"haltedAt"`
@@ -3264,10 +3370,16 @@ type RnRelease struct {
 	PromotedFrom *int64 `json:"promotedFrom"`
 
 	// RolloutPercent Share of devices (by deviceId) offered the release.
-	RolloutPercent    RolloutPercent `json:"rolloutPercent"`
-	Size              int64          `json:"size"`
-	Successes         int64          `json:"successes"`
-	TargetBinaryRange string         `json:"targetBinaryRange"`
+	RolloutPercent RolloutPercent `json:"rolloutPercent"`
+
+	// RuntimeVersion The Expo runtime version the release is for; null when its range decides.
+	RuntimeVersion *string `json:"runtimeVersion"`
+
+	// Signed Whether the zip carries the app's `.codepushrelease` signature.
+	Signed            bool   `json:"signed"`
+	Size              int64  `json:"size"`
+	Successes         int64  `json:"successes"`
+	TargetBinaryRange string `json:"targetBinaryRange"`
 }
 
 // RnReleaseChange defines model for RnReleaseChange.
@@ -3340,6 +3452,65 @@ type RnRollback struct {
 	//
 	// Example: 1.0.1
 	ToVersion *BundleVersion `json:"toVersion,omitempty"`
+}
+
+// RnSigningKey defines model for RnSigningKey.
+type RnSigningKey struct {
+	// Algorithm `updates.codeSigningMetadata.alg`.
+	Algorithm RnSigningKeyAlgorithm `json:"algorithm"`
+
+	// AppId The app's key, used as `appId` by the IM, push, file and update routes.
+	//
+	// Example: ak_demo_chat
+	AppId AppKey `json:"appId"`
+
+	// CertificatePem The self-signed code-signing certificate, for expo-updates.
+	CertificatePem string    `json:"certificatePem"`
+	CreatedAt      time.Time `json:"createdAt"`
+
+	// Fingerprint SHA-256 of the public key's DER.
+	Fingerprint string `json:"fingerprint"`
+
+	// KeyId `updates.codeSigningMetadata.keyid`.
+	KeyId RnSigningKeyKeyId `json:"keyId"`
+
+	// PublicKeyPem The public key (PKIX, `-----BEGIN PUBLIC KEY-----`), for CodePushPublicKey.
+	PublicKeyPem  string `json:"publicKeyPem"`
+	RequireSigned bool   `json:"requireSigned"`
+}
+
+// RnSigningKeyAlgorithm `updates.codeSigningMetadata.alg`.
+type RnSigningKeyAlgorithm string
+
+// RnSigningKeyKeyId `updates.codeSigningMetadata.keyid`.
+type RnSigningKeyKeyId string
+
+// RnSigningKeyChange defines model for RnSigningKeyChange.
+type RnSigningKeyChange struct {
+	RequireSigned bool `json:"requireSigned"`
+}
+
+// RnSigningKeyCreate defines model for RnSigningKeyCreate.
+type RnSigningKeyCreate struct {
+	// PrivateKeyPem The tenant's own RSA private key (PEM); omitted, the server makes one.
+	PrivateKeyPem *string `json:"privateKeyPem,omitempty"`
+}
+
+// RnSigningKeyEnvelope defines model for RnSigningKeyEnvelope.
+type RnSigningKeyEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int          `json:"code"`
+	Data RnSigningKey `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
 }
 
 // RnUpdateCheck The answer of the bundle check; the bundle fields are present only when hasUpdate is true.
@@ -4879,6 +5050,49 @@ type ListSubAccountsParams struct {
 	Size *Size `form:"size,omitempty" json:"size,omitempty"`
 }
 
+// DownloadExpoAssetParams defines parameters for DownloadExpoAsset.
+type DownloadExpoAssetParams struct {
+	// Range One byte range, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`.
+	Range *ByteRange `json:"Range,omitempty"`
+
+	// IfNoneMatch ETags the client holds; a match (or `*`) gets 304.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// GetExpoManifestParams defines parameters for GetExpoManifest.
+type GetExpoManifestParams struct {
+	// ModuleId The module whose deployments serve the app; default `main`.
+	ModuleId *RnModuleId `form:"moduleId,omitempty" json:"moduleId,omitempty"`
+
+	// ExpoPlatform `ios` or `android`.
+	ExpoPlatform string `json:"expo-platform"`
+
+	// ExpoRuntimeVersion The runtime version of the client's binary.
+	ExpoRuntimeVersion string `json:"expo-runtime-version"`
+
+	// ExpoProtocolVersion `1`; a client without it speaks protocol 0.
+	ExpoProtocolVersion *string `json:"expo-protocol-version,omitempty"`
+
+	// ExpoChannelName The deployment's name; default Production.
+	ExpoChannelName *string `json:"expo-channel-name,omitempty"`
+
+	// ExpoCurrentUpdateId The update the client runs (a release's `expoUpdateId`, or the embedded one's).
+	ExpoCurrentUpdateId *string `json:"expo-current-update-id,omitempty"`
+
+	// ExpoEmbeddedUpdateId The update the client's binary carries.
+	ExpoEmbeddedUpdateId *string `json:"expo-embedded-update-id,omitempty"`
+
+	// ExpoRecentFailedUpdateIds The updates that recently failed to launch on the client, a structured-field list of strings.
+	ExpoRecentFailedUpdateIds *string `json:"expo-recent-failed-update-ids,omitempty"`
+
+	// EasClientId A stable id of the install, for partial rollouts and reports.
+	EasClientId *string `json:"eas-client-id,omitempty"`
+
+	// ExpoExpectSignature A structured-field dictionary (`sig, keyid="main", alg="rsa-v1_5-sha256"`) asking for the
+	// `expo-signature` of the manifest and directive; answered when the app has a signing key.
+	ExpoExpectSignature *string `json:"expo-expect-signature,omitempty"`
+}
+
 // ListRnDeploymentsParams defines parameters for ListRnDeployments.
 type ListRnDeploymentsParams struct {
 	// AppId The app's key (`ak_…`).
@@ -5052,6 +5266,60 @@ type RollbackRnBundleParams struct {
 	// XAppNonce A value never reused within 5 minutes.
 	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
 }
+
+// GetRnSigningKeyParams defines parameters for GetRnSigningKey.
+type GetRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// UpdateRnSigningKeyParams defines parameters for UpdateRnSigningKey.
+type UpdateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// CreateRnSigningKeyParams defines parameters for CreateRnSigningKey.
+type CreateRnSigningKeyParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParams defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+
+	// Format `certificate` (default) or `public-key`.
+	Format *DownloadRnSigningCertificateParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// XAppTimestamp Unix milliseconds of the signed request.
+	XAppTimestamp *AppTimestamp `json:"X-App-Timestamp,omitempty"`
+
+	// XAppNonce A value never reused within 5 minutes.
+	XAppNonce *AppNonce `json:"X-App-Nonce,omitempty"`
+}
+
+// DownloadRnSigningCertificateParamsFormat defines parameters for DownloadRnSigningCertificate.
+type DownloadRnSigningCertificateParamsFormat string
 
 // CheckRnUpdateParams defines parameters for CheckRnUpdate.
 type CheckRnUpdateParams struct {
@@ -5374,6 +5642,12 @@ type UpdateRnReleaseJSONRequestBody = RnReleaseChange
 
 // RollbackRnBundleJSONRequestBody defines body for RollbackRnBundle for application/json ContentType.
 type RollbackRnBundleJSONRequestBody = RnRollback
+
+// UpdateRnSigningKeyJSONRequestBody defines body for UpdateRnSigningKey for application/json ContentType.
+type UpdateRnSigningKeyJSONRequestBody = RnSigningKeyChange
+
+// CreateRnSigningKeyJSONRequestBody defines body for CreateRnSigningKey for application/json ContentType.
+type CreateRnSigningKeyJSONRequestBody = RnSigningKeyCreate
 
 // UploadRnBundleMultipartRequestBody defines body for UploadRnBundle for multipart/form-data ContentType.
 type UploadRnBundleMultipartRequestBody = RnBundleUpload
@@ -7175,6 +7449,41 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccount(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DownloadExpoAsset Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetExpoManifest Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListRnDeployments List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -7384,6 +7693,77 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRnSigningKey Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKeyWithBody Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRnSigningKey Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKeyWithBody Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRnSigningKey Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CheckRnUpdate Check for a React Native bundle update
 	//
@@ -10790,6 +11170,61 @@ func (c *Client) DisableSubAccount(ctx context.Context, id SubAccountIdPath, req
 	return c.Client.Do(req)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *Client) DownloadExpoAsset(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadExpoAssetRequest(c.Server, appId, hash, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetExpoManifest Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *Client) GetExpoManifest(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetExpoManifestRequest(c.Server, appId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListRnDeployments List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -11160,6 +11595,137 @@ func (c *Client) RollbackRnBundleWithBody(ctx context.Context, params *RollbackR
 // Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 func (c *Client) RollbackRnBundle(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRollbackRnBundleRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRnSigningKey Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *Client) GetRnSigningKey(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRnSigningKeyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKeyWithBody Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKeyWithBody(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *Client) UpdateRnSigningKey(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKeyWithBody Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKeyWithBody(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *Client) CreateRnSigningKey(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRnSigningKeyRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *Client) DownloadRnSigningCertificate(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDownloadRnSigningCertificateRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -18790,6 +19356,233 @@ func NewDisableSubAccountRequest(server string, id SubAccountIdPath) (*http.Requ
 	return req, nil
 }
 
+// NewDownloadExpoAssetRequest constructs an http.Request for the DownloadExpoAsset method
+func NewDownloadExpoAssetRequest(server string, appId AppKey, hash string, params *DownloadExpoAssetParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "hash", hash, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/assets/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.Range != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Range", *params.Range, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Range", headerParam0)
+		}
+
+		if params.IfNoneMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetExpoManifestRequest constructs an http.Request for the GetExpoManifest method
+func NewGetExpoManifestRequest(server string, appId AppKey, params *GetExpoManifestParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "appId", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/expo/%s/manifest", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ModuleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "moduleId", *params.ModuleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "expo-platform", params.ExpoPlatform, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-platform", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "expo-runtime-version", params.ExpoRuntimeVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("expo-runtime-version", headerParam1)
+
+		if params.ExpoProtocolVersion != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "expo-protocol-version", *params.ExpoProtocolVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-protocol-version", headerParam2)
+		}
+
+		if params.ExpoChannelName != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "expo-channel-name", *params.ExpoChannelName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-channel-name", headerParam3)
+		}
+
+		if params.ExpoCurrentUpdateId != nil {
+			var headerParam4 string
+
+			headerParam4, err = runtime.StyleParamWithOptions("simple", false, "expo-current-update-id", *params.ExpoCurrentUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-current-update-id", headerParam4)
+		}
+
+		if params.ExpoEmbeddedUpdateId != nil {
+			var headerParam5 string
+
+			headerParam5, err = runtime.StyleParamWithOptions("simple", false, "expo-embedded-update-id", *params.ExpoEmbeddedUpdateId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-embedded-update-id", headerParam5)
+		}
+
+		if params.ExpoRecentFailedUpdateIds != nil {
+			var headerParam6 string
+
+			headerParam6, err = runtime.StyleParamWithOptions("simple", false, "expo-recent-failed-update-ids", *params.ExpoRecentFailedUpdateIds, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-recent-failed-update-ids", headerParam6)
+		}
+
+		if params.EasClientId != nil {
+			var headerParam7 string
+
+			headerParam7, err = runtime.StyleParamWithOptions("simple", false, "eas-client-id", *params.EasClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("eas-client-id", headerParam7)
+		}
+
+		if params.ExpoExpectSignature != nil {
+			var headerParam8 string
+
+			headerParam8, err = runtime.StyleParamWithOptions("simple", false, "expo-expect-signature", *params.ExpoExpectSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("expo-expect-signature", headerParam8)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListRnDeploymentsRequest constructs an http.Request for the ListRnDeployments method
 func NewListRnDeploymentsRequest(server string, params *ListRnDeploymentsParams) (*http.Request, error) {
 	var err error
@@ -19878,6 +20671,348 @@ func NewRollbackRnBundleRequestWithBody(server string, params *RollbackRnBundleP
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetRnSigningKeyRequest constructs an http.Request for the GetRnSigningKey method
+func NewGetRnSigningKeyRequest(server string, params *GetRnSigningKeyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateRnSigningKeyRequest calls the generic UpdateRnSigningKey builder with application/json body
+func NewUpdateRnSigningKeyRequest(server string, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateRnSigningKeyRequestWithBody constructs an http.Request for the UpdateRnSigningKey method, with any body, and a specified content type
+func NewUpdateRnSigningKeyRequestWithBody(server string, params *UpdateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreateRnSigningKeyRequest calls the generic CreateRnSigningKey builder with application/json body
+func NewCreateRnSigningKeyRequest(server string, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRnSigningKeyRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateRnSigningKeyRequestWithBody constructs an http.Request for the CreateRnSigningKey method, with any body, and a specified content type
+func NewCreateRnSigningKeyRequestWithBody(server string, params *CreateRnSigningKeyParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XAppTimestamp != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-App-Timestamp", *params.XAppTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Timestamp", headerParam0)
+		}
+
+		if params.XAppNonce != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-App-Nonce", *params.XAppNonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-App-Nonce", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDownloadRnSigningCertificateRequest constructs an http.Request for the DownloadRnSigningCertificate method
+func NewDownloadRnSigningCertificateRequest(server string, params *DownloadRnSigningCertificateParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/rn/signing-key/certificate")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	if params != nil {
 
@@ -23159,6 +24294,45 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/sub-accounts/{id} (the `DisableSubAccount` operationId).
 	DisableSubAccountWithResponse(ctx context.Context, id SubAccountIdPath, reqEditors ...RequestEditorFn) (*DisableSubAccountResponse, error)
 
+	// DownloadExpoAssetWithResponse Download an asset of an Expo update
+	//
+	// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+	// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+	// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+	// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+	// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+	// update of the app has gets 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+	DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error)
+
+	// GetExpoManifestWithResponse Expo Updates manifest request
+	//
+	// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+	// Public: the app key, module and channel are the client's own configuration.
+	//
+	// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+	// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+	// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+	// `directive` part (`{"type":"noUpdateAvailable"}` or
+	// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+	// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+	// response header), or 406 when the answer is a directive, which that form cannot carry. A
+	// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+	// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+	// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+	// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+	//
+	// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+	// a disabled tenant or UPDATE service gets 403.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+	GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error)
+
 	// ListRnDeploymentsWithResponse List an app's deployments
 	//
 	// The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -23382,6 +24556,81 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/rn/rollback (the `RollbackRnBundle` operationId).
 	RollbackRnBundleWithResponse(ctx context.Context, params *RollbackRnBundleParams, body RollbackRnBundleJSONRequestBody, reqEditors ...RequestEditorFn) (*RollbackRnBundleResponse, error)
+
+	// GetRnSigningKeyWithResponse Show the app's signing key
+	//
+	// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+	// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+	// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+	// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+	GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// UpdateRnSigningKeyWithResponse Require signed releases, or not
+	//
+	// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+	// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+	// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+	UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+	//
+	// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+	// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+	// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+	// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+	// A key the app had is replaced: releases made from then on are signed with the new one
+	// (earlier releases keep their signatures), and the apps' configuration needs the new public
+	// key or certificate. The require-signed setting stays. App-admin.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+	CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error)
+
+	// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+	//
+	// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+	// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+	// CodePushPublicKey. 404 when the app has no key. App-admin.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+	DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error)
 
 	// CheckRnUpdateWithResponse Check for a React Native bundle update
 	//
@@ -32029,6 +33278,240 @@ func (r DisableSubAccountResponse) ContentType() string {
 	return ""
 }
 
+// DownloadExpoAssetResponse200Headers the declared response headers of an HTTP 200 response for DownloadExpoAsset
+type DownloadExpoAssetResponse200Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+// DownloadExpoAssetResponse206Headers the declared response headers of an HTTP 206 response for DownloadExpoAsset
+type DownloadExpoAssetResponse206Headers struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+// DownloadExpoAssetResponse304Headers the declared response headers of an HTTP 304 response for DownloadExpoAsset
+type DownloadExpoAssetResponse304Headers struct {
+	ETag string
+}
+
+// DownloadExpoAssetResponse416Headers the declared response headers of an HTTP 416 response for DownloadExpoAsset
+type DownloadExpoAssetResponse416Headers struct {
+	ContentRange string
+}
+
+// DownloadExpoAssetResponse429Headers the declared response headers of an HTTP 429 response for DownloadExpoAsset
+type DownloadExpoAssetResponse429Headers struct {
+	RetryAfter *int
+}
+
+type DownloadExpoAssetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON416 the response for an HTTP 416 `application/json` response
+	JSON416 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DownloadExpoAssetResponse200Headers
+	// Headers206 the parsed response headers for an HTTP 206 response
+	Headers206 *DownloadExpoAssetResponse206Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *DownloadExpoAssetResponse304Headers
+	// Headers416 the parsed response headers for an HTTP 416 response
+	Headers416 *DownloadExpoAssetResponse416Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DownloadExpoAssetResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON416 returns the response for an HTTP 416 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON416() *ErrorEnvelope {
+	return r.JSON416
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadExpoAssetResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadExpoAssetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadExpoAssetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadExpoAssetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadExpoAssetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetExpoManifestResponse200Headers the declared response headers of an HTTP 200 response for GetExpoManifest
+type GetExpoManifestResponse200Headers struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+// GetExpoManifestResponse204Headers the declared response headers of an HTTP 204 response for GetExpoManifest
+type GetExpoManifestResponse204Headers struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+// GetExpoManifestResponse429Headers the declared response headers of an HTTP 429 response for GetExpoManifest
+type GetExpoManifestResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetExpoManifestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationexpoJSON200 the response for an HTTP 200 `application/expo+json` response
+	ApplicationexpoJSON200 *ExpoManifest
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ExpoManifest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON406 the response for an HTTP 406 `application/json` response
+	JSON406 *ErrorEnvelope
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetExpoManifestResponse200Headers
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *GetExpoManifestResponse204Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetExpoManifestResponse429Headers
+}
+
+// GetApplicationexpoJSON200 returns the response for an HTTP 200 `application/expo+json` response
+func (r GetExpoManifestResponse) GetApplicationexpoJSON200() *ExpoManifest {
+	return r.ApplicationexpoJSON200
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetExpoManifestResponse) GetJSON200() *ExpoManifest {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetExpoManifestResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetExpoManifestResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetExpoManifestResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON406 returns the response for an HTTP 406 `application/json` response
+func (r GetExpoManifestResponse) GetJSON406() *ErrorEnvelope {
+	return r.JSON406
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetExpoManifestResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetExpoManifestResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetExpoManifestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetExpoManifestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetExpoManifestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetExpoManifestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListRnDeploymentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -33062,6 +34545,324 @@ func (r RollbackRnBundleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RollbackRnBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateRnSigningKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RnSigningKeyEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON200() *RnSigningKeyEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateRnSigningKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRnSigningKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRnSigningKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRnSigningKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRnSigningKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DownloadRnSigningCertificateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DownloadRnSigningCertificateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DownloadRnSigningCertificateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DownloadRnSigningCertificateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DownloadRnSigningCertificateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DownloadRnSigningCertificateResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -37258,6 +39059,57 @@ func (c *ClientWithResponses) DisableSubAccountWithResponse(ctx context.Context,
 	return ParseDisableSubAccountResponse(rsp)
 }
 
+// DownloadExpoAssetWithResponse Download an asset of an Expo update
+//
+// A file of one of the app's Expo updates (the launch asset or another asset), named by the
+// SHA-256 of its bytes (lower-case hex; the manifest's `hash` is the same digest in base64url),
+// as the manifest's asset URLs give it. Content-addressed: served with its recorded
+// `Content-Type` and `Cache-Control: public, max-age=31536000, immutable`; `ETag` is
+// `"<sha256>"` (If-None-Match gets 304), one byte range gets 206. Public; an asset that no
+// update of the app has gets 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/assets/{hash} (the `DownloadExpoAsset` operationId).
+func (c *ClientWithResponses) DownloadExpoAssetWithResponse(ctx context.Context, appId AppKey, hash string, params *DownloadExpoAssetParams, reqEditors ...RequestEditorFn) (*DownloadExpoAssetResponse, error) {
+	rsp, err := c.DownloadExpoAsset(ctx, appId, hash, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadExpoAssetResponse(rsp)
+}
+
+// GetExpoManifestWithResponse Expo Updates manifest request
+//
+// The manifest request of expo-updates (protocol 1; protocol 0 clients get the manifest too).
+// Public: the app key, module and channel are the client's own configuration.
+//
+// The answer is negotiated by `Accept`: `multipart/mixed` (what expo-updates asks for
+// first) has a `manifest` part (`content-disposition: inline; name="manifest"`, with
+// `expo-signature` when signed) and an `extensions` part (`assetRequestHeaders`), or a
+// `directive` part (`{"type":"noUpdateAvailable"}` or
+// `{"type":"rollBackToEmbedded","parameters":{"commitTime":"…"}}`). `application/expo+json`
+// or `application/json` alone get the manifest as the body (with `expo-signature` as a
+// response header), or 406 when the answer is a directive, which that form cannot carry. A
+// protocol 0 client (no `expo-protocol-version`), which knows no directives, gets 204 instead
+// of one. Every answer has `expo-protocol-version: 1`, `expo-sfv-version: 0`,
+// `cache-control: private, max-age=0`, `expo-manifest-filters: deployment="<name>"` (the
+// manifest's metadata has `deployment` and `label`) and an empty `expo-server-defined-headers`.
+//
+// An unknown platform gets 400; an app, module or channel without the deployment gets 404;
+// a disabled tenant or UPDATE service gets 403.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/expo/{appId}/manifest (the `GetExpoManifest` operationId).
+func (c *ClientWithResponses) GetExpoManifestWithResponse(ctx context.Context, appId AppKey, params *GetExpoManifestParams, reqEditors ...RequestEditorFn) (*GetExpoManifestResponse, error) {
+	rsp, err := c.GetExpoManifest(ctx, appId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetExpoManifestResponse(rsp)
+}
+
 // ListRnDeploymentsWithResponse List an app's deployments
 //
 // The app's deployments (optionally of one platform and module), ordered by platform, module
@@ -37582,6 +39434,117 @@ func (c *ClientWithResponses) RollbackRnBundleWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseRollbackRnBundleResponse(rsp)
+}
+
+// GetRnSigningKeyWithResponse Show the app's signing key
+//
+// The public key (PEM, for CodePushPublicKey), the self-signed code-signing certificate
+// (PEM, for expo-updates' `updates.codeSigningCertificate`), the key id and algorithm of
+// `updates.codeSigningMetadata`, the fingerprint (SHA-256 of the public key's DER) and the
+// require-signed setting. Never the private key. 404 when the app has none. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key (the `GetRnSigningKey` operationId).
+func (c *ClientWithResponses) GetRnSigningKeyWithResponse(ctx context.Context, params *GetRnSigningKeyParams, reqEditors ...RequestEditorFn) (*GetRnSigningKeyResponse, error) {
+	rsp, err := c.GetRnSigningKey(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithBodyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// UpdateRnSigningKeyWithResponse Require signed releases, or not
+//
+// With `requireSigned` on, a bundle released into a deployment must be signable (a zip, or an
+// Expo export; a plain file gets 400), and CodePush checks offer no release whose zip carries
+// no signature (those made before the app had its key). An app without a key gets 409. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/rn/signing-key (the `UpdateRnSigningKey` operationId).
+func (c *ClientWithResponses) UpdateRnSigningKeyWithResponse(ctx context.Context, params *UpdateRnSigningKeyParams, body UpdateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRnSigningKeyResponse, error) {
+	rsp, err := c.UpdateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithBodyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithBodyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKeyWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// CreateRnSigningKeyWithResponse Make or upload the app's signing key
+//
+// Without `privateKeyPem`: the server makes a 2048-bit RSA key. With it: the tenant's own RSA
+// key (PEM, PKCS #1 or PKCS #8, 2048 to 8192 bits, unencrypted), e.g. the one
+// `code-push release --privateKeyPath` used, so that apps already shipped with its public
+// key keep verifying. Either way a new self-signed code-signing certificate is made for it.
+// A key the app had is replaced: releases made from then on are signed with the new one
+// (earlier releases keep their signatures), and the apps' configuration needs the new public
+// key or certificate. The require-signed setting stays. App-admin.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/rn/signing-key (the `CreateRnSigningKey` operationId).
+func (c *ClientWithResponses) CreateRnSigningKeyWithResponse(ctx context.Context, params *CreateRnSigningKeyParams, body CreateRnSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRnSigningKeyResponse, error) {
+	rsp, err := c.CreateRnSigningKey(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRnSigningKeyResponse(rsp)
+}
+
+// DownloadRnSigningCertificateWithResponse Download the app's code-signing certificate
+//
+// The certificate as a PEM file, to save where `updates.codeSigningCertificate` points
+// (e.g. `certs/certificate.pem`). With `?format=public-key`, the public key PEM instead, for
+// CodePushPublicKey. 404 when the app has no key. App-admin.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/rn/signing-key/certificate (the `DownloadRnSigningCertificate` operationId).
+func (c *ClientWithResponses) DownloadRnSigningCertificateWithResponse(ctx context.Context, params *DownloadRnSigningCertificateParams, reqEditors ...RequestEditorFn) (*DownloadRnSigningCertificateResponse, error) {
+	rsp, err := c.DownloadRnSigningCertificate(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDownloadRnSigningCertificateResponse(rsp)
 }
 
 // CheckRnUpdateWithResponse Check for a React Native bundle update
@@ -45137,6 +47100,321 @@ func ParseDisableSubAccountResponse(rsp *http.Response) (*DisableSubAccountRespo
 	return response, nil
 }
 
+// ParseDownloadExpoAssetResponse parses an HTTP response from a DownloadExpoAssetWithResponse call
+func ParseDownloadExpoAssetResponse(rsp *http.Response) (*DownloadExpoAssetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadExpoAssetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 304:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 416:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON416 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DownloadExpoAssetResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 206:
+		var headers DownloadExpoAssetResponse206Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = value
+		}
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers206 = &headers
+	case rsp.StatusCode == 304:
+		var headers DownloadExpoAssetResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 416:
+		var headers DownloadExpoAssetResponse416Headers
+		if values := rsp.Header.Values("Content-Range"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Range", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentRange = value
+		}
+		response.Headers416 = &headers
+	case rsp.StatusCode == 429:
+		var headers DownloadExpoAssetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetExpoManifestResponse parses an HTTP response from a GetExpoManifestWithResponse call
+func ParseGetExpoManifestResponse(rsp *http.Response) (*GetExpoManifestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetExpoManifestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/expo+json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationexpoJSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 200:
+		var dest ExpoManifest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 406:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON406 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (multipart/mixed) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetExpoManifestResponse200Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-manifest-filters"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-manifest-filters", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoManifestFilters = &value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-server-defined-headers"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-server-defined-headers", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoServerDefinedHeaders = &value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		if values := rsp.Header.Values("expo-signature"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-signature", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSignature = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 204:
+		var headers GetExpoManifestResponse204Headers
+		if values := rsp.Header.Values("cache-control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "cache-control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = value
+		}
+		if values := rsp.Header.Values("expo-protocol-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoProtocolVersion = value
+		}
+		if values := rsp.Header.Values("expo-sfv-version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "expo-sfv-version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ExpoSfvVersion = value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetExpoManifestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListRnDeploymentsResponse parses an HTTP response from a ListRnDeploymentsWithResponse call
 func ParseListRnDeploymentsResponse(rsp *http.Response) (*ListRnDeploymentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -46151,6 +48429,264 @@ func ParseRollbackRnBundleResponse(rsp *http.Response) (*RollbackRnBundleRespons
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetRnSigningKeyResponse parses an HTTP response from a GetRnSigningKeyWithResponse call
+func ParseGetRnSigningKeyResponse(rsp *http.Response) (*GetRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRnSigningKeyResponse parses an HTTP response from a UpdateRnSigningKeyWithResponse call
+func ParseUpdateRnSigningKeyResponse(rsp *http.Response) (*UpdateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateRnSigningKeyResponse parses an HTTP response from a CreateRnSigningKeyWithResponse call
+func ParseCreateRnSigningKeyResponse(rsp *http.Response) (*CreateRnSigningKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRnSigningKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RnSigningKeyEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDownloadRnSigningCertificateResponse parses an HTTP response from a DownloadRnSigningCertificateWithResponse call
+func ParseDownloadRnSigningCertificateResponse(rsp *http.Response) (*DownloadRnSigningCertificateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DownloadRnSigningCertificateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -47894,6 +50430,12 @@ type ServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(w http.ResponseWriter, r *http.Request, id SubAccountIdPath)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams)
@@ -47930,6 +50472,18 @@ type ServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(w http.ResponseWriter, r *http.Request, params CheckRnUpdateParams)
@@ -48608,6 +51162,18 @@ func (_ Unimplemented) DisableSubAccount(w http.ResponseWriter, r *http.Request,
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// DownloadExpoAsset Download an asset of an Expo update
+// (GET /api/v1/expo/{appId}/assets/{hash})
+func (_ Unimplemented) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetExpoManifest Expo Updates manifest request
+// (GET /api/v1/expo/{appId}/manifest)
+func (_ Unimplemented) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListRnDeployments List an app's deployments
 // (GET /api/v1/rn/deployments)
 func (_ Unimplemented) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
@@ -48677,6 +51243,30 @@ func (_ Unimplemented) UpdateRnRelease(w http.ResponseWriter, r *http.Request, i
 // RollbackRnBundle Roll a module back to an earlier bundle
 // (POST /api/v1/rn/rollback)
 func (_ Unimplemented) RollbackRnBundle(w http.ResponseWriter, r *http.Request, params RollbackRnBundleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetRnSigningKey Show the app's signing key
+// (GET /api/v1/rn/signing-key)
+func (_ Unimplemented) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateRnSigningKey Require signed releases, or not
+// (PATCH /api/v1/rn/signing-key)
+func (_ Unimplemented) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateRnSigningKey Make or upload the app's signing key
+// (POST /api/v1/rn/signing-key)
+func (_ Unimplemented) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DownloadRnSigningCertificate Download the app's code-signing certificate
+// (GET /api/v1/rn/signing-key/certificate)
+func (_ Unimplemented) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -54341,6 +56931,307 @@ func (siw *ServerInterfaceWrapper) DisableSubAccount(w http.ResponseWriter, r *h
 	handler.ServeHTTP(w, r)
 }
 
+// DownloadExpoAsset operation middleware
+func (siw *ServerInterfaceWrapper) DownloadExpoAsset(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "hash" -------------
+	var hash string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "hash", chi.URLParam(r, "hash"), &hash, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "hash", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadExpoAssetParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Range" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Range")]; found {
+		var Range ByteRange
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Range", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Range", valueList[0], &Range, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Range", Err: err})
+			return
+		}
+
+		params.Range = &Range
+
+	}
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadExpoAsset(w, r, appId, hash, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetExpoManifest operation middleware
+func (siw *ServerInterfaceWrapper) GetExpoManifest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "appId" -------------
+	var appId AppKey
+
+	err = runtime.BindStyledParameterWithOptions("simple", "appId", chi.URLParam(r, "appId"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExpoManifestParams
+
+	// ------------- Optional query parameter "moduleId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "moduleId", r.URL.Query(), &params.ModuleId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "moduleId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "moduleId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "expo-platform" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-platform")]; found {
+		var ExpoPlatform string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-platform", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-platform", valueList[0], &ExpoPlatform, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-platform", Err: err})
+			return
+		}
+
+		params.ExpoPlatform = ExpoPlatform
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-platform is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-platform", Err: err})
+		return
+	}
+
+	// ------------- Required header parameter "expo-runtime-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-runtime-version")]; found {
+		var ExpoRuntimeVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-runtime-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-runtime-version", valueList[0], &ExpoRuntimeVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-runtime-version", Err: err})
+			return
+		}
+
+		params.ExpoRuntimeVersion = ExpoRuntimeVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter expo-runtime-version is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "expo-runtime-version", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "expo-protocol-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-protocol-version")]; found {
+		var ExpoProtocolVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-protocol-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-protocol-version", valueList[0], &ExpoProtocolVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-protocol-version", Err: err})
+			return
+		}
+
+		params.ExpoProtocolVersion = &ExpoProtocolVersion
+
+	}
+
+	// ------------- Optional header parameter "expo-channel-name" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-channel-name")]; found {
+		var ExpoChannelName string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-channel-name", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-channel-name", valueList[0], &ExpoChannelName, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-channel-name", Err: err})
+			return
+		}
+
+		params.ExpoChannelName = &ExpoChannelName
+
+	}
+
+	// ------------- Optional header parameter "expo-current-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-current-update-id")]; found {
+		var ExpoCurrentUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-current-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-current-update-id", valueList[0], &ExpoCurrentUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-current-update-id", Err: err})
+			return
+		}
+
+		params.ExpoCurrentUpdateId = &ExpoCurrentUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-embedded-update-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-embedded-update-id")]; found {
+		var ExpoEmbeddedUpdateId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-embedded-update-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-embedded-update-id", valueList[0], &ExpoEmbeddedUpdateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-embedded-update-id", Err: err})
+			return
+		}
+
+		params.ExpoEmbeddedUpdateId = &ExpoEmbeddedUpdateId
+
+	}
+
+	// ------------- Optional header parameter "expo-recent-failed-update-ids" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-recent-failed-update-ids")]; found {
+		var ExpoRecentFailedUpdateIds string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-recent-failed-update-ids", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-recent-failed-update-ids", valueList[0], &ExpoRecentFailedUpdateIds, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-recent-failed-update-ids", Err: err})
+			return
+		}
+
+		params.ExpoRecentFailedUpdateIds = &ExpoRecentFailedUpdateIds
+
+	}
+
+	// ------------- Optional header parameter "eas-client-id" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("eas-client-id")]; found {
+		var EasClientId string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "eas-client-id", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "eas-client-id", valueList[0], &EasClientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "eas-client-id", Err: err})
+			return
+		}
+
+		params.EasClientId = &EasClientId
+
+	}
+
+	// ------------- Optional header parameter "expo-expect-signature" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("expo-expect-signature")]; found {
+		var ExpoExpectSignature string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "expo-expect-signature", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "expo-expect-signature", valueList[0], &ExpoExpectSignature, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "expo-expect-signature", Err: err})
+			return
+		}
+
+		params.ExpoExpectSignature = &ExpoExpectSignature
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetExpoManifest(w, r, appId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListRnDeployments operation middleware
 func (siw *ServerInterfaceWrapper) ListRnDeployments(w http.ResponseWriter, r *http.Request) {
 
@@ -55455,6 +58346,311 @@ func (siw *ServerInterfaceWrapper) RollbackRnBundle(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RollbackRnBundle(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) GetRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateRnSigningKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateRnSigningKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateRnSigningKeyParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateRnSigningKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (siw *ServerInterfaceWrapper) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DownloadRnSigningCertificateParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", r.URL.Query(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "format"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "format", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "X-App-Timestamp" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Timestamp")]; found {
+		var XAppTimestamp AppTimestamp
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Timestamp", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Timestamp", valueList[0], &XAppTimestamp, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Timestamp", Err: err})
+			return
+		}
+
+		params.XAppTimestamp = &XAppTimestamp
+
+	}
+
+	// ------------- Optional header parameter "X-App-Nonce" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("X-App-Nonce")]; found {
+		var XAppNonce AppNonce
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "X-App-Nonce", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "X-App-Nonce", valueList[0], &XAppNonce, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "X-App-Nonce", Err: err})
+			return
+		}
+
+		params.XAppNonce = &XAppNonce
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DownloadRnSigningCertificate(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -57334,6 +60530,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/reportStatus/download", wrapper.CodePushLegacyReportDownload)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key", wrapper.GetRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/api/v1/rn/signing-key", wrapper.UpdateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/v1/rn/signing-key", wrapper.CreateRnSigningKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/rn/signing-key/certificate", wrapper.DownloadRnSigningCertificate)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/manifest", wrapper.GetExpoManifest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api/v1/expo/{appId}/assets/{hash}", wrapper.DownloadExpoAsset)
 	})
 
 	return r
@@ -67862,6 +71076,397 @@ func (response DisableSubAccount500JSONResponse) VisitDisableSubAccountResponse(
 	return err
 }
 
+type DownloadExpoAssetRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Hash   string `json:"hash"`
+	Params DownloadExpoAssetParams
+}
+
+type DownloadExpoAssetResponseObject interface {
+	VisitDownloadExpoAssetResponse(w http.ResponseWriter) error
+}
+
+type DownloadExpoAsset200ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ETag          string
+}
+
+type DownloadExpoAsset200AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset200ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset200AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset206ResponseHeaders struct {
+	CacheControl  string
+	ContentLength int64
+	ContentRange  string
+	ETag          string
+}
+
+type DownloadExpoAsset206AsteriskResponse struct {
+	Body          io.Reader
+	Headers       DownloadExpoAsset206ResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DownloadExpoAsset206AsteriskResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.Header().Set("Cache-Control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("Content-Length", fmt.Sprint(response.Headers.ContentLength))
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(206)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadExpoAsset304ResponseHeaders struct {
+	ETag string
+}
+
+type DownloadExpoAsset304Response struct {
+	Headers DownloadExpoAsset304ResponseHeaders
+}
+
+func (response DownloadExpoAsset304Response) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
+}
+
+type DownloadExpoAsset400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadExpoAsset400JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadExpoAsset403JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadExpoAsset404JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset416ResponseHeaders struct {
+	ContentRange string
+}
+
+type DownloadExpoAsset416JSONResponse struct {
+	Body    ErrorEnvelope
+	Headers DownloadExpoAsset416ResponseHeaders
+}
+
+func (response DownloadExpoAsset416JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Range", fmt.Sprint(response.Headers.ContentRange))
+	w.WriteHeader(416)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DownloadExpoAsset429JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadExpoAsset500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadExpoAsset500JSONResponse) VisitDownloadExpoAssetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifestRequestObject struct {
+	AppId  AppKey `json:"appId"`
+	Params GetExpoManifestParams
+}
+
+type GetExpoManifestResponseObject interface {
+	VisitGetExpoManifestResponse(w http.ResponseWriter) error
+}
+
+type GetExpoManifest200ResponseHeaders struct {
+	CacheControl             string
+	ExpoManifestFilters      *string
+	ExpoProtocolVersion      string
+	ExpoServerDefinedHeaders *string
+	ExpoSfvVersion           string
+	ExpoSignature            *string
+}
+
+type GetExpoManifest200ApplicationExpoPlusJSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200ApplicationExpoPlusJSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/expo+json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200JSONResponse struct {
+	Body    ExpoManifest
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest200MultipartResponse struct {
+	Body    func(writer *multipart.Writer) error
+	Headers GetExpoManifest200ResponseHeaders
+}
+
+func (response GetExpoManifest200MultipartResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	writer := multipart.NewWriter(w)
+
+	w.Header().Set("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": writer.Boundary()}))
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	if response.Headers.ExpoManifestFilters != nil {
+		w.Header().Set("expo-manifest-filters", fmt.Sprint(*response.Headers.ExpoManifestFilters))
+	}
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	if response.Headers.ExpoServerDefinedHeaders != nil {
+		w.Header().Set("expo-server-defined-headers", fmt.Sprint(*response.Headers.ExpoServerDefinedHeaders))
+	}
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	if response.Headers.ExpoSignature != nil {
+		w.Header().Set("expo-signature", fmt.Sprint(*response.Headers.ExpoSignature))
+	}
+	w.WriteHeader(200)
+
+	defer writer.Close()
+	return response.Body(writer)
+}
+
+type GetExpoManifest204ResponseHeaders struct {
+	CacheControl        string
+	ExpoProtocolVersion string
+	ExpoSfvVersion      string
+}
+
+type GetExpoManifest204Response struct {
+	Headers GetExpoManifest204ResponseHeaders
+}
+
+func (response GetExpoManifest204Response) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+	w.Header().Set("cache-control", fmt.Sprint(response.Headers.CacheControl))
+	w.Header().Set("expo-protocol-version", fmt.Sprint(response.Headers.ExpoProtocolVersion))
+	w.Header().Set("expo-sfv-version", fmt.Sprint(response.Headers.ExpoSfvVersion))
+	w.WriteHeader(204)
+	return nil
+}
+
+type GetExpoManifest400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetExpoManifest400JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetExpoManifest403JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetExpoManifest404JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest406JSONResponse ErrorEnvelope
+
+func (response GetExpoManifest406JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(406)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetExpoManifest429JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetExpoManifest500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetExpoManifest500JSONResponse) VisitGetExpoManifestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRnDeploymentsRequestObject struct {
 	Params ListRnDeploymentsParams
 }
@@ -69245,6 +72850,424 @@ func (response RollbackRnBundle413JSONResponse) VisitRollbackRnBundleResponse(w 
 type RollbackRnBundle500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RollbackRnBundle500JSONResponse) VisitRollbackRnBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKeyRequestObject struct {
+	Params GetRnSigningKeyParams
+}
+
+type GetRnSigningKeyResponseObject interface {
+	VisitGetRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type GetRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response GetRnSigningKey200JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetRnSigningKey400JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetRnSigningKey401JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetRnSigningKey403JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetRnSigningKey404JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetRnSigningKey500JSONResponse) VisitGetRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKeyRequestObject struct {
+	Params UpdateRnSigningKeyParams
+	Body   *UpdateRnSigningKeyJSONRequestBody
+}
+
+type UpdateRnSigningKeyResponseObject interface {
+	VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response UpdateRnSigningKey200JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateRnSigningKey400JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateRnSigningKey401JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateRnSigningKey403JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateRnSigningKey404JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UpdateRnSigningKey409JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateRnSigningKey413JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateRnSigningKey500JSONResponse) VisitUpdateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKeyRequestObject struct {
+	Params CreateRnSigningKeyParams
+	Body   *CreateRnSigningKeyJSONRequestBody
+}
+
+type CreateRnSigningKeyResponseObject interface {
+	VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateRnSigningKey200JSONResponse RnSigningKeyEnvelope
+
+func (response CreateRnSigningKey200JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateRnSigningKey400JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateRnSigningKey401JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateRnSigningKey403JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateRnSigningKey404JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateRnSigningKey413JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateRnSigningKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateRnSigningKey500JSONResponse) VisitCreateRnSigningKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificateRequestObject struct {
+	Params DownloadRnSigningCertificateParams
+}
+
+type DownloadRnSigningCertificateResponseObject interface {
+	VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error
+}
+
+type DownloadRnSigningCertificate200ApplicationxPemFileResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DownloadRnSigningCertificate200ApplicationxPemFileResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DownloadRnSigningCertificate400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DownloadRnSigningCertificate400JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DownloadRnSigningCertificate401JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DownloadRnSigningCertificate403JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DownloadRnSigningCertificate404JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DownloadRnSigningCertificate500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DownloadRnSigningCertificate500JSONResponse) VisitDownloadRnSigningCertificateResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -71545,6 +75568,12 @@ type StrictServerInterface interface {
 	// DisableSubAccount Disable a sub-account
 	// (DELETE /api/sub-accounts/{id})
 	DisableSubAccount(ctx context.Context, request DisableSubAccountRequestObject) (DisableSubAccountResponseObject, error)
+	// DownloadExpoAsset Download an asset of an Expo update
+	// (GET /api/v1/expo/{appId}/assets/{hash})
+	DownloadExpoAsset(ctx context.Context, request DownloadExpoAssetRequestObject) (DownloadExpoAssetResponseObject, error)
+	// GetExpoManifest Expo Updates manifest request
+	// (GET /api/v1/expo/{appId}/manifest)
+	GetExpoManifest(ctx context.Context, request GetExpoManifestRequestObject) (GetExpoManifestResponseObject, error)
 	// ListRnDeployments List an app's deployments
 	// (GET /api/v1/rn/deployments)
 	ListRnDeployments(ctx context.Context, request ListRnDeploymentsRequestObject) (ListRnDeploymentsResponseObject, error)
@@ -71581,6 +75610,18 @@ type StrictServerInterface interface {
 	// RollbackRnBundle Roll a module back to an earlier bundle
 	// (POST /api/v1/rn/rollback)
 	RollbackRnBundle(ctx context.Context, request RollbackRnBundleRequestObject) (RollbackRnBundleResponseObject, error)
+	// GetRnSigningKey Show the app's signing key
+	// (GET /api/v1/rn/signing-key)
+	GetRnSigningKey(ctx context.Context, request GetRnSigningKeyRequestObject) (GetRnSigningKeyResponseObject, error)
+	// UpdateRnSigningKey Require signed releases, or not
+	// (PATCH /api/v1/rn/signing-key)
+	UpdateRnSigningKey(ctx context.Context, request UpdateRnSigningKeyRequestObject) (UpdateRnSigningKeyResponseObject, error)
+	// CreateRnSigningKey Make or upload the app's signing key
+	// (POST /api/v1/rn/signing-key)
+	CreateRnSigningKey(ctx context.Context, request CreateRnSigningKeyRequestObject) (CreateRnSigningKeyResponseObject, error)
+	// DownloadRnSigningCertificate Download the app's code-signing certificate
+	// (GET /api/v1/rn/signing-key/certificate)
+	DownloadRnSigningCertificate(ctx context.Context, request DownloadRnSigningCertificateRequestObject) (DownloadRnSigningCertificateResponseObject, error)
 	// CheckRnUpdate Check for a React Native bundle update
 	// (GET /api/v1/rn/update/check)
 	CheckRnUpdate(ctx context.Context, request CheckRnUpdateRequestObject) (CheckRnUpdateResponseObject, error)
@@ -74629,6 +78670,61 @@ func (sh *strictHandler) DisableSubAccount(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// DownloadExpoAsset operation middleware
+func (sh *strictHandler) DownloadExpoAsset(w http.ResponseWriter, r *http.Request, appId AppKey, hash string, params DownloadExpoAssetParams) {
+	var request DownloadExpoAssetRequestObject
+
+	request.AppId = appId
+	request.Hash = hash
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadExpoAsset(ctx, request.(DownloadExpoAssetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadExpoAsset")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadExpoAssetResponseObject); ok {
+		if err := validResponse.VisitDownloadExpoAssetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetExpoManifest operation middleware
+func (sh *strictHandler) GetExpoManifest(w http.ResponseWriter, r *http.Request, appId AppKey, params GetExpoManifestParams) {
+	var request GetExpoManifestRequestObject
+
+	request.AppId = appId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExpoManifest(ctx, request.(GetExpoManifestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExpoManifest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetExpoManifestResponseObject); ok {
+		if err := validResponse.VisitGetExpoManifestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListRnDeployments operation middleware
 func (sh *strictHandler) ListRnDeployments(w http.ResponseWriter, r *http.Request, params ListRnDeploymentsParams) {
 	var request ListRnDeploymentsRequestObject
@@ -74978,6 +79074,124 @@ func (sh *strictHandler) RollbackRnBundle(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(RollbackRnBundleResponseObject); ok {
 		if err := validResponse.VisitRollbackRnBundleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetRnSigningKey operation middleware
+func (sh *strictHandler) GetRnSigningKey(w http.ResponseWriter, r *http.Request, params GetRnSigningKeyParams) {
+	var request GetRnSigningKeyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRnSigningKey(ctx, request.(GetRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitGetRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateRnSigningKey operation middleware
+func (sh *strictHandler) UpdateRnSigningKey(w http.ResponseWriter, r *http.Request, params UpdateRnSigningKeyParams) {
+	var request UpdateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body UpdateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateRnSigningKey(ctx, request.(UpdateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitUpdateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateRnSigningKey operation middleware
+func (sh *strictHandler) CreateRnSigningKey(w http.ResponseWriter, r *http.Request, params CreateRnSigningKeyParams) {
+	var request CreateRnSigningKeyRequestObject
+
+	request.Params = params
+
+	var body CreateRnSigningKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateRnSigningKey(ctx, request.(CreateRnSigningKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateRnSigningKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateRnSigningKeyResponseObject); ok {
+		if err := validResponse.VisitCreateRnSigningKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DownloadRnSigningCertificate operation middleware
+func (sh *strictHandler) DownloadRnSigningCertificate(w http.ResponseWriter, r *http.Request, params DownloadRnSigningCertificateParams) {
+	var request DownloadRnSigningCertificateRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DownloadRnSigningCertificate(ctx, request.(DownloadRnSigningCertificateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DownloadRnSigningCertificate")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DownloadRnSigningCertificateResponseObject); ok {
+		if err := validResponse.VisitDownloadRnSigningCertificateResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -75533,864 +79747,926 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3JchtJmjD4Km6YNhOZFQSxcbeyboiEJKTEpQhSyu6CWnBEOAAvBtwjwz1IobI1lpe5zPl/gLlMXucw",
-	"h3mfNPtt5jHG/HP32BCBjRRZ3Z1lZSkCiPD129dfKi6fBpwRJkXl+JdKgEM8JZKE8KkdBO/J7B3BHgnV",
-	"Z48IN6SBpJxVjis3E4JwELwS6I7MHDTiIRJ0zIiHQvJzRIQUiDMU8kgSgR6onPBIIszQAAdB1xugnyMS",
-	"zlA8Y7XiVKgad6LncyoMT0nluPLTTjsIdt6TWcWpCHdCplit5Z9CMqocV/6X3WQDu/pXsavXXfn2zTFb",
-	"+IuaaskO0NYA3335/dffBttqKeQrnga+mh/fffHIlH9xJ1jaNcLakyXCjipORW2chsSrHMswIpst94Iz",
-	"l8yvtY3usR8RxMg9CVFIIkE8OFXK0B6aUqaOeckZ6qHTy5rirx8IG8tJ5Xi/5VSmlNmPh05FzgL1rpAh",
-	"ZWO7vBs6JULiaTC/xFtGv6Ip9X0qiMuZJxAfITkhObBYsshkgvRCAywlCdVb//7X2s7R51/qTn3/2z9V",
-	"ilb52ufuHfFuBQm7XvGtR4KESHI0VI8iHqKIwZ/Zm1dPfanVGiW3PszMs+ntm9dh4TNJrjEbF1z/JSNo",
-	"OJMEhep3Bw3UB/HnflSrNd0RDYWEP8mO/sbH9ovBgmcHaufmV/OiiEYj+hX5AAVmhOyh6MdrO/Vao1l2",
-	"k3oTJYDW2NsvurUzEvh8NiVMll2aFz/xSiDqZZbVNCsJsJwk66CLr2XEwymW6jkm91sVgH86jaaV43q8",
-	"QsokGZPQLPGeuqRoeW0kJB76BFHPAr0HDzvoYULdCQp87BKBqESUCeoRdfI8kvAnwe4EhcQnWJBXAoXc",
-	"93kkq332yRBNKh3EmT+zD+lniKdGUFBcr9VQQEKXMIlwSBAfjUhIvGqfZW7ucFRvkdbeyCUE1/cPcAlY",
-	"e3aXJfdXbxxmKEW98Db5A/M59i5gzPxxvaE+QWo64BqnnEnC5M4ZFQEXVD2jTkkSHB8mZwSN6T1hCEv4",
-	"AsAYRYGao1qyEfinFAj3lm9CLfMdFpP5DfTetXcae/t2eSPqq5sD1HCQzx9IuONiQdCEfM1iz9Go4bZI",
-	"3TsYNvGeu08ORzVcHzbcptcie6P92kH9sHHUxK3hnrvvHZDD0RGuDetuw2uS1mgP71cK4XyiFrkI0nPk",
-	"E++MPv+y3yqhn93RBWfkHEu3YOedGzwWsGnXpwrgJtz3xAnCaKpeQFuKpPww2EZjIgVq1lql5L47UgyJ",
-	"7OiJyoCt1mgVrnF6OsHyZhaQEt7+aULkhIRoIHE4JlIJHFQgrCn/Vq978fZDZ1thIUbjkEcB2np7fXl7",
-	"leP9+rkS+HLNCjYm/XYLZkcd5inmV0T8/RmaEiHwmAjkhgRL4ilM4CEakhEPCZITKpCkU3KMBo1aY3+n",
-	"1tppHNw0msd7R8d7RwO0FSp0okxdXZ8JEt6T8JV+Bf2dMwJncf3mFDWbzaM85SgYseRMiNnDqkfQnarH",
-	"31BfGhrbnb5V19H1rhSEFxBauK15BlCB77/UavViFBnrUTe+K7Mqs8b3ZPbAQ+86HmqOX5GvQJoFwaE7",
-	"ATK3dTqhjAgg/R+wpMxBikbsUCYIU2TvnuSgb0J8n5cc9J1ewcL9ZPCotpzedafnGsjKTl9xYQOHrwTS",
-	"QDR3EQplK5uw40XHHy/MLlSMFyB/FmGASCv0mAUku9Sbzk83Jec71ROsDMhmQWZ5PYlDuT4y45FUcmkx",
-	"Ltdqx/D/5bjsoLageLc3wWw8wRQNZ8gjIxz5clUst3OVHI6It/cIPL8xhLkc1DhQcEWxAd8zZFtxoIQU",
-	"FFPvvPyehUbLGJ5Ccu9O9YcSosVQ9zzZR+EiS8hW9GTKxY+csmutgV2TKQ7viogr41LLZOnj5Q+MhAgz",
-	"D2FvSpnIrv///R//9//3f/0///N//z/+5//2f5aAS6jnKxPFFGmaJ0aGxK5CWqtLaWQ5TZyf+DIQN4Rh",
-	"thA0JTzxSiAWTUlI3fy11hvPoZBc4SJdUX2r1jUkoYNcHjFFYEYhn6Ja2UkFOKevGXpROa45mVU1FTJN",
-	"8Vezqpr6X2qZteJl+liqQQz6F5NEoHqBebJ0neb3lemOnTqzjphrJFDcvji7vuyeLZ92MzzMLiMSk3YQ",
-	"LAIvbZUqg61C0Fpug1obuiIxWbTIIBITIGgOwgJdXfZu0C4O6K76flcQ5qGQyChkxENUZonG4WEpxQtg",
-	"1nW0GTAGHZYoM2oTHwnzeFi+kXv4XSs1IfEIkxT7AlRpQ11SgHJ10SteuB5lcxCJFwrrvtaqfpktBAcB",
-	"uiehoJwpCh2iYcQ8UEJfhBCZ1fYklpFYjuYCnquWSxcyEiujeGZuWE2P/r2MLAr6d1JFbfgX4SG/J2A9",
-	"oUaa9RQkK74Q21lHYGjdwuIO+GK/ggWaYjZTD854BFaJfmX7BKAHM/EATH6gxh8ggWcCPUywRA/YzuAA",
-	"J1VPM8XIFOUFzVTcGYOuQZbCk1EbKyTTjUI6vfjSetyl2DcyQRmgGaOtxXPkEZdOsY80iuUl/zKkDuNJ",
-	"NkWP/GJhA9Gw7QKDW0SmRDTcwfqxcprafBY00XLFo2h/rVZ/vpX2SHhPXbLmgtEW4xJRKdQv78lse7Ud",
-	"PD0Dy2xiIYjoRzK7AKbmU6GEp+EMve0Y7oaDQOz+Aov9tmtezIrEree9oxVoLjwotMZoyC85Qdj30cOE",
-	"MMSnVEriPRE9Ti+r8k0tNCQi4EwQcCq+xp7BYvXJ1bZf9ScOAp+6WC18929CrT4loKknPX22TsXDEleO",
-	"//pLZUSJ71WOK2SKqa8OTKvVSn2PhERDgjC6xz71ENlRjyDseSERovLtc/phQ53QkHszNMECYYZIGPLw",
-	"GMHIx2jJcI49o+NKvfJt1YPqqCk67J74HAwH35w5fSz2jlqVF5ZI1VXCQk7QQB3GAABVGFs08T2BsETA",
-	"GqpqPaecjXzqbnjiR/bEWeT76XMzAsgp9whqIvIV1oD9kGBvBtwykaq/y/lo/iR4FLokNz1s+w0Ph9Tz",
-	"CNts382yfatj7p5bqqGuw6MCD32lZnFjv8FB8N3AIpITJaO6WCpxYhhJpbcrdOYPxFOqscdhEXAIXaZk",
-	"ZezDsJscxF6CcvmDoGZsjS1oyyIS9dD+qO428BHZGx54LbdZ3/6eQGAskSNMfeJpUcwsErk4DCkRCKPU",
-	"4iRHP0dcEjigCy7f8Ih5mwFJq+xslISurmUEY3+nzV9wJCLwHmoscLRHA4IujF8DoJEyITFzCfI4EbAs",
-	"ODK09dPtX86/9DrXH7unnd62PY+u2uWUMEm8zSCmXo46VJjlUb0QmsyFZkR+V1ph59U/DRVnN8gzjKgv",
-	"1fxwBFd45nPs3XD+AYdjshFk1BeSjxH1YSW+Gl+RDMxQvdY63DvYr9W0I/F7noR2nILeaBgKvyeaw/h0",
-	"SvUp3HB+jtnMcGux0Sk0SpmH5NwoUlKSaSDFCQqJDGdKStmvIRNC8r0O4RpLs1VFMPTE1vpujWeIj+wy",
-	"1KKu1UM77ZGJVdLuTDiV1C8FrmIzguToAWvVLtnDnFSnVnrLcCQnPKR/JxsSpVL0m1IhKBurizcSBJL8",
-	"jrDvCWswATLRYVhGIQC+WYkTr4OHiHwNlGQMwHfLRBQEPJTEOycexeBc2QgP91bBQ2CgDNGpMYR+r8MA",
-	"zAbLkpqRjxAGtxRK0cUJZp6vVIpv8dQ6Gk/rsB2QdTPGSzDQ/4v5XHX5tJIyBsSycTr4IRvr1ZwznDl2",
-	"Nhu/kUzW0X+hnow8yrMD52LI6uXjXmEhis37bYl8goVEh8id4BC7koTC0ZYRbH/jjCCfSGn8EuqjR8dU",
-	"oi13Qtw7rbLJWDI4Qa1aTbuTHqjIu1lF0w0JrGjhbg7Ld3PN/QKD03m7e6FgCyxD+kFF6CUKyVjplSHR",
-	"diCtnmmxBdaoASRlt0Ah942SyZQ++FcYu+JU2mfn8O9Z52Pnw+VV57riVD52O58615XP5cs1upm6VjNc",
-	"56L9+kNHCepn3Z7+s/B9b0oZeMJLPfNKa5axUQAcRlTIEEseCiQIMdatIOQBCSXVOqHxgrZlRg32sCQ7",
-	"UnsZ55biUSG4f29fmgv+YIkLC4xv8fMnSNEBiFPBQ0GY3AahHSOf3psXqmn8Sa9CvankfKu7z63KRhkk",
-	"pD35bUoUUzlVF5DX9rPWugInitXFC4YF5C+c8lva2PDXVASECYyyb2aX5qRuI4EBPvwbcWUWBqz3Cfv+",
-	"5Qj08YX2bTwm50Tiyjfnl/z1JzSdSjIVSwNmEzD8Fq8QhyGezW3aDj2/k89ze4lp98p7Sqj93J40y1l1",
-	"H3CU+bXDEAsWrp3OZe5mSzo2wUd8jyUOb0O/IP5rGsiZNhtpE7kgMMAcXG6C08QncglG220BTuvnF2O0",
-	"eWFznGbUvWOFYYwrnwVnPmWkPEhN2pBkMD6lmdwnMuxx945IxAMlRTGkROZYnWP8ITXhkHOfYKZmjMRq",
-	"RCGOL4h36aRuP32L8S5KiYKGx5elCgYnnoAsJLt5GbqQOs11CEMQFBIEHAQ2WFWLG1XIw+gRJfoMYpeU",
-	"tWe/QgMBP70nswFII5ShkcIyiEO2oUfa36UGTry/OAjECVLoMHuYkJAg4gsl35IZjDPVjq4tHcDbgpl9",
-	"DH8m4l6fgbg3+OGHH34YoCGRD4SwbR2vlKNUOndixQwLpxLvef6U9ltoQr5i6+BKVmP37tjFk68uCaRG",
-	"/L9FQqIp9kg+zreJ1erdhld/MuqYWu0iUqTohiKPEDCdC3iDwPQpV7uTxkY5NxH1VvPzOGjwC/W+aegZ",
-	"GJfIQJ1W4ij5/dffCrw/c56OcnknWfuZWvepTsKZW7MF3OKVj3gUxrDtGPBFPPRIiLrnDrq67b1z0Jvu",
-	"h46Dbq/O2jcd8IWsRHUUQMHA80THqUSBt9415zCdpsS19LYcC/hpiE6dQpZwJ6sopN1B8PwULgjWpGpd",
-	"FkRwirnJFiHFm5AocvdVnijGqU/Bsd4udEdIYCLZozAkTKLU2wDT/Uq/glyfYEUD5HJMSumOe/VGkSix",
-	"EKjXUaRzZwcDl1yuoY8Lk/cgyAGLODfPaM8KN4JITBxtJ1Fnok/RpPUtTJRLRenguy9/be/8G975e23n",
-	"6MvnX5rOfr0oXgfW+3ICRPBofSJ4IUUiCDYQFMoYYRuNQiIm/gyFXOroZPuwY3lh9UU4cRbelmXOLPu9",
-	"nPety66KqHYBgS5BUP3rSwCNWde6YKPZXWGOovWJ8hHCIHWeZCTJrABl+LCRIsE0piSpQpWUMHCwZm4n",
-	"o7CllJ/cJbZWlTnihRbTyzsyg30FwY5xOMYWbZE4fs0JnKCl8mQWmg/cOlES41ENDxdIONYOvjBWKvVo",
-	"IWymx3Lio00fQCmowosvA6tGytoEWD9Q8X0Q7NEy4lq7uQXmezoh7l0JS48VMmPzsfwazOLaxGyiNuJA",
-	"kZCgICRCCUCg3IESMcFCTwYG7DAiBUbbCWZj4vNxoVnSMwmghUYkExcC8+lFta/evxIIDwX3I0nQ7fWH",
-	"jMEmCmkRTox46BK9zgV53hC8Y87BpMuNOXjB2AkaYaWezu8Zvi+2rcTPpTae+llMcGNvf/VNm1zSorzR",
-	"1dM2HR0buvKkEP9KmfZHZY56AXmUPCSF9wkxGOpXHc66hf0HPNM0sXvZO0nHApmIs7SKur3KVadijZah",
-	"28fUo8mbF8UG9Bz+JXebha4SephCyJegiWl6sB4lMWc0r1DpKMyVpbjFRGATK8ciunFTSCkcNNDFC4ZY",
-	"EF2zAAwQ9/VdjfViV6kvYhcHd7v6SS2cmTIIBjJNBYQUoOnfqzi4Gxgbc1zGBBSiArhdak3Okawy4WUF",
-	"dJxS1rMu8o9Z7JjzLZUsKzVanOKyciaLUwmioU/FZIHFnmpDPRj44qftWU7A9y6N7fwBi81t9KZmwpUu",
-	"grA0YyD79AKafZOn0qVwkF/i40n3TTGxLlwB2upe9rYL6fjyqxexO3iNNIssO1gXC56JmltFDDwcqSSu",
-	"9PTZIdMULYus5QjnJBHSOTh04owNDV9Z8pY6wqy9Lo1XJYzHzP8STMeyjo0Yzksad+KFP9bGk9rLC17A",
-	"BhYf8+YtRP8VBKxEvqQBDqUS2KZZt06KmeIg2E0qrzyd+BAnM1WyxtC6TjKdZ6XULyebJ8geS1r6dOKM",
-	"LiObZkjmkDIMiQ/LFQ2zUtASinSEBcw5u9wuExJDMR9DhgQaEp8/KMaYVly2UkuwhhNQ6rZPEJZoyoVE",
-	"KbKWZwXZvN2GTtzN5u7Wn0osmGfG8XlBynUuPnKiSxaZgknCVi+CHZqCR4gzlyQCxOLN1ZdlJK+uyeSA",
-	"qHvZcxCHR7GfBqsCQTCT4N46/J48sCihVav4YsIfGJIc9GCha/QZixOqV+tVyAd/hNthLdZayMkij/LT",
-	"hJTnlNfbs+7lCfKiEJuiUDYed57w2Icgx3/+8nVEb1rYKs+2KgSZSEPL3LWuc1wRcPp4pUUHkqpdV6Cb",
-	"PXVYTkmMjasIUohMfbs4OqVUPP8eITNPH8Cy5LifnZOnr3oNNp567cWEqczSHyVN5Xbzkpewrjz1GjLu",
-	"U4aUuZKAZIqZpG5Mjs/bP15eV8+7F5fX1av2zek7E9XMEqYShGTHMr2tQb3aqNZ2hkTian2w7SC1ARwS",
-	"r8+Gs3j4HTt8EBKXeIS55ATyWTw0JRKrHaCtwZ+gsmkc6u66JJDzJQIVS6jP84SUMrtV+4+/1neOPuvC",
-	"CzXn8Nt2v19d+dutHfVB+4J3Pv9pq9+vZr7Y/mH7nwt15FPs+6WM4rT94cMX4Bbgo4aPH7tnnct5ozX2",
-	"fU1W1qpo6KzBX2Jtep4vq9lfmfzbLDfuXnzs3nTOHNQ+Pe1cwV/XnR87p/DXafvitPPhg/qzc3Gm/jnv",
-	"9nqdsxz3bjbWY0fmLOIlFxHIUxxId4LneZGrfygrG6CT7KAIyBC7dxrQE2df1vW1P6yNmm6N7ByOanin",
-	"5e7t7RzhveZOY1Qf7Y8O3COvURhEpbM1Sk4aloewQBhdXbxFgAbGrZDMrL49hmF2AzY+GWJB9lsO/fj6",
-	"8vqh9v7tmLfb7fZF73bSuR232+136j9tftr+V/Vvff9vLV/9Ua3mjPXFw1aWX4g9U7u3BVfy7KTSgsIa",
-	"JDIucJhKNYhLKkLFrsI0g1OoLJm1UueJq9bVXglLXE+SRCJGBBoTiVq1teVbO/cN+SpXKFvrVJScexWJ",
-	"ia5ee02UxldoVP9yn+xl4Skn8ytpDT59iRj9OSJfqLfe20nB3C93y0MzkgK8Rjn38ZD4680YhOSe8kh8",
-	"WW/qkkFgAV94+GXj8xNzmS7JLnuR6xLigeM7+fYN5BAXgGUe6rMbLERUCxvG5lcGHf+5LnnxOdgBF53H",
-	"BzLG7mwpxnzcHGFu4Si7G5/k++fFlrN1Ji4e4oOa/TJsb3hsz4En75egiQGLlZDlP8UFLzyJ1RElF/SR",
-	"PQ5tHeyyEV+6soJB4b05jTr5adXF2fkX4XBR6Y645Lkuas/DJE43gWRTK+uBCIlMqFLyanWFSPlyH/P1",
-	"h8LfqWjfY2o8WIU+WnGOmYcl12UE5x+IYWVu7AC7d3gclxUv+71XZqUqMGZOeOR71xF7DSJR6sgL0oJy",
-	"Z1v0VN6HljqM7M4LhitdTfbQs8eQ3bQ9vIKAdzvYIrBcAVu+0DXQZSmi6NGWL6kUR9KSzcag/MXYJwtg",
-	"+QteBsxfbPma0gemjwT3L5Ml8P5FrAvwX8KIfdFaQPoE5+qj5EgGCiMGjWkgWFO/f6K+hIJl/IGZSorF",
-	"oV+6ZrCdNrS9Ouatlxo0crdbUA4ABoIYO84R97WfAZKn8gs/QQWT2/RyQx45y5LEcpxOAUXuggsXv+jQ",
-	"sxCUA8kcBOTuuwzXi47ZyeBKMb4x9TMuTga5ZMSWYL6n5EHXXuCM7Ei+wxlUZdfZ4m5qmMKoR7lKDG5S",
-	"29+peCEeyZIARQaBlzpJhWSTuAp5m4+FPLclLFbV/O0L3z4X1aTwsVTAYwpjxNE52hkQmvIYjOjqOKXB",
-	"Hck9BJSxMloSEuz1yM/l0ZpKGiDYQ1Mc3qEtHNdxGgjy82D7BNXs+cgJZWO1NvX4ihGMccnvJyw3Po/7",
-	"TK0ozvPPudht4fek2Ex+1w5SlElRIvLV9SOPrLq7xyabpQqip1pbpAEuu7nkNuM7t7C+LOcsjarPb8hK",
-	"04l1rFmp984jHQnweOIwjWQZsqTBdZOr00MvO3+1lRe9AzjLDe/hxVxgWSB6lA8sv58XvYx1vWDpd6+J",
-	"jip6PFIsZBPaPZ1hFAk11RFFG/CDZXR83SSwYpRMKGZ6+GUoqg72RaECbvYRUJGq+JpdiCi6ZPUGigIk",
-	"ObjzKFNsUHF7kNkzEsGJKfmBpgQzLQtrcaYQApb0KZi/AwgeSMpMl27DXSGIBwp32RAeYqt4LYyTS1f8",
-	"SqUPr/AORNyAepXU2Vrhtbgslw7jWp5plhyNejoPIbb2WLyKOJkdBnf0uRVCv07JNoMXOYB0GYu4HszW",
-	"FFMWf+JhunzWtq2rLmzxi/m4RVtHPJM52Fwtb5CsVpJthXTwueJqRZHuq8KAvhKnIk03k2xma2M1Cgnv",
-	"Xqy90DwxtEtwUiftxPCRBYrUnMtB4/nJYhYy1yGKkZB8mgpiwJ5HddzHVWoZWqvKBTjc9m4uz9Hvv/4P",
-	"qP/zY+/yAumh40Q/j4woI2ntPzmyMzLlH/iYFnpSoYqBLtJoy8DAV5A7RyUSEjNP2E4Yjwr31QUexcLg",
-	"M70SIXkg0AMP7ygbn0CiLVL4PVZYHve80+VNVotJ03Uuy/b/46cbML0M2qb0JrCuY/Sa4JCE6Pdffxsg",
-	"bgqbqBd2f//1t1QRhAXhayu2Z8pgiynJmRyXk8S56SP/vOiWnx0nEvhaAx3il0q5app5rRmuo46LlcbH",
-	"xvD9StjOXFDPJh2RA6UssE/dXGWf5PvHxc7GK0yxx+JbzTmt5uE31RYXqnlgYSJ/rREn9QzkY0GWPQ+B",
-	"I96RuM5DbqN3X376uenWRm/q0V/u9n6cNvDRR3l1ID6Er1vsXx86h5N/2x+f5WL1V7ibZEfzfKUn8Vg9",
-	"tuRo09lVcWGRz6kaI9Wdzz8UxpElUlghZOzv6DqiSjDRPbOgmDimuWz91mHjqN6cT9H9/Mv+t8XzXkVh",
-	"wEUmJOa687bbu4HindedXufmy1W71/t0ea3Otnf7+kv79PTy9uKmMFYGxv1IQjoypXDn0ahAPPHI/TLh",
-	"5B7GLOpt2dbZvYpPAU1GjVrNxHWdIIweQs7G+gD1l8JG4iwp3FAiPMYLKcKOue0/O+2bv4A1aCCEQ3+X",
-	"JRdeGTNVJ5aYcFdc/3y7ChG5LhFJt3/1JlRzTm+xoDyXrkSg3R4g29iOIWiCRdzjggqEPY94KIDOTPqJ",
-	"Agt9IXJ3fo6wrxXEdzc3V6kWVDFUphsRpvNsE2t7qmaw3mlhNmdJAGi/UutXlBBh3nVQv1LX30D7hFxx",
-	"mzxtqX/+p+UBhLl0RLv0QszJlKv+fqD3Rl2u3iH43Vq1mpOUYo5BciWjG4ylG1l8K4XitQtrpEado52m",
-	"w0xh+zvbm8VBuhZ8XE4fXoo7sKAtrIE6wFJ3Ak4eErlS1JbmFRQPLgDCpV1pFkOL3ttiKHlDfVIadv2m",
-	"C4GchYZUa/HL91wvVYLXas7+D5DGY7vLq3WUnVyxzz93Qrl0OEZHI9uvU9qK8VnRVEcW/y0g40LdY7JK",
-	"y/rCXvUn6W72BozWrUNSLnXrnFFFv3GoZFVIXFePO8ijIXElh04taqgg0NLoUugpTp1/XVrVZCXoyLE1",
-	"W2rCOrYX1ZxQezI1JtQ16F8G+lzVo4qJQc+Vq9vXH7qnX26vP2gpXRDp9FlCF2Wm9x4QQF2Ab8KFRFsT",
-	"znikDgH9tPOGhw849Ii3cxVyYzNNf/uOC2mKpy6usjJfC2VScQy4G399Gnad8rKDFvifXRqLsW4d+s/D",
-	"MY9Nn6Xa6AYm20KJtvC89GWVU9rL60/t6zMwAOk6vUwxnDG9JwINprY5+sBBicccPCUKsMhJqhWCQmuB",
-	"BjykY8qwD28MecQUXro8gApnVFZRnAirvoZVOfp3bY0nnm2RSb66hHgC1febh+kavsfaHcOD2Sthh1DQ",
-	"70bQvXlEJdoayDBi0MZqsJ30xbTLwMhu2zZxghJxI31WujE1CsmIhIS5JBY6lVLLCPTtUyM5SECRTsqg",
-	"E7x5WyCPQybUONQltLN3HZ/oGn3pnYo91KVAalEzjsvIAUoy/QJgSV4v9pLFpziyz8egQZmgHkmOV9/O",
-	"0wS7uGUwDCEW5oRSILGla7WbtThwffa39JWqy07AdttJAxJQ0BQwnaARke7EVPnVr6DhDA2oN9C14X3f",
-	"APoTFWdW7LrEj0jXA6KpGK9y5OfmMbBslswcH0h55fmBOWrQrrhu0KsQH4fSSgrJna0SWaYESnMYZmXZ",
-	"kASz7AROsqVPkiUXQn5ICfNeLjFaPnA0JC6eEjSCpYhnzYkOS/r262BqcISbO9Ori1veJaU17S7M8leL",
-	"OXueXGx9uS8W0GFg63GhHMkenl/ySY5vHdkH3ir3a29GCW9jgCnq1ahElxLFhXn+8mpiNnlZ6dshUXvJ",
-	"1RS76lycdS/ePqKc2AJE0+t/BXnUZDX8CdMtttdqcr1qca7Mi0mJLskX3URIXELvSeighwk3pyqSQxXF",
-	"7DEHW+nO3qmrT80dH2fKMJUm+cmtl1MFs7MXQiqLHpvi1QvTtHj5T0DaUjt62ctYl9DFXcv+ITodpfqE",
-	"LdrxW/PYN6fyN07ZFfepO1vppR+Tx83LNgGkvAORKfsyxTOExZ2SrdV7aCtppEaFLsLkOqA7nX647HXO",
-	"tOI2SdooIt1ObLs4hWJZG7QCA3ykTtcvqdb0MOF+an3w8IlpU6PVBtMkEHpfCdhewIUsXl1pmzXGZWHR",
-	"85tUYLh+Bg05Dr0sZ1jcHSrp4LZKsICpD+jOr+WD7lZvqoPpp/TiBJyAIDh0J/q+oJ2UvWJDxFcR8Oe6",
-	"yKUFPHNI5a3lzMoz4Jy64GUiIoC2DspbgsrLy289FgVXI3lzyDjnNTvTtdGgQWz76ur68mP7QzVBlK5X",
-	"1tMGGijphwQaEqXRixQer+xUSeBqir929Rt7KVdY3MymwFK/QkGFBHFS77VqR0XVFNKAvbjCXlH/k/SR",
-	"lULPs3Mt06dwTU5VJLO1UxkoDnInXBBmO7VAf69Q63iZ1qdZ/xIM8KVWq1dKYii+VP9l5/MvdafMup+H",
-	"5wKGghULSJMVtJWUkaTTXU2Qdn8xCPhtVz27Y0mQk6NbipBv95nHiThGb647HRgauuRx5hInxhnormz7",
-	"MBBD93kIbSgU5XcMu9IpQ1AEss+2WrXmdhWdGyxSvIGyeyoVW8GS2J7YAWzWFEsyQRtqLRWnYqevOBU9",
-	"vrrV5MBTP5ef5VOqX+My6IkZFdI9OAzt/8dWxMxCXpd05EguWd1wSo3JrglRWbasR6mCBmb/s2iD0QJd",
-	"EELg4PzEnVgAGwu0v0QyiNZS/F7PliqBeUx5GSKeRtV16Xnq3RfTBuc38SiFsGhfL34xG6mFmvwvkSjn",
-	"8FhhyHq0GeTcWyZpgSoDXycBm1qSAYakdCqlsKQTcxNtC8aE3rcTo/1AE1nCPOJtP03T241yEOBgbQbC",
-	"o6Khl1mVTdZAfB2lBERf88uAqAGxzSCzONl0ETTFHgsACG3ptwWlh3H96FEko5Cs6sLI+yiT6Zec+MsS",
-	"PHvyj6d1yW5eEoYeQeEUOp5ObNGK7CosTudUjrPz7oVSLjhlUsSy9Ak675y/7lyjkEz5PVFSOqmiy08X",
-	"nWuTgClACwkxEyMloTF/Vk3JzjBsxanoUZYXkYLFLYEy0fYKPIMZJfpx6vCUMvOxvgSWVlBDL5XkemPO",
-	"p6BQTUwwVwMvu+jC+g6GlyjpbkhcPjVmAhCeq2XktnTlL4vNT4HHL4fBG+HutcFMizyAZkrzXIZE5v1F",
-	"/dG0QmjiryU3yHuC5IQLgnwykohHElrlKpihIbrHflEzuDWNb4+yZj+nHarA7jSHFt1peZoqs/lFrwQK",
-	"Qm67BT3aCbH8iDewHZCvMsTrJSa2S7IRdXPluOqvOoETNPjl26DcIJ4c6PqhEimDS3FmVkmFprWO57tK",
-	"sfrs1+nbHYPds9OyBODXoGXJcr9SIUVBfGX8/bLEIP3g4jOBZ17uZMwmNzmf7tRWvpyjJTa9XXJE4akT",
-	"nYA1xNKFJt1Ax2OyrZvwwnFRNo7ffnJq/r3phu1vc4je09e6FwxhLjeVkRaSj6Vk4AlweiEg6tt8rS6o",
-	"1L67oh90pEuurvZwLFLNV0ELiYh8CVlU6ikkILjX6IQCTwniobeGAym3VyUkX8MU88JaTNNW2kVetDOn",
-	"lQwSn4ld6apX8XKEIQ0Pm1OH1BkXqDwlUcGfJtoxBJeuD85arCPmEyHQQIMGBIN2rq8vr0sM2HZiK5Ke",
-	"XnfaN52zilO5vTozf8H7hVLp2uGEZsLFmUrxCV2VeMdvEp+4IZSmSbl+DdKmLYnUnnLIogZlabqERq5n",
-	"P/uOgsQKJ/NiClz+hh6nyhXs6uWwOnWymyD1IhXNaA0voKRtwNavSeBj1xgYdGTOAIYZGEb/HZl5sWrW",
-	"I1IJPwXypgmBvmT+rJBP2sKgU1uykRHTDEs+mI5q6jaGmVjwJaJres7PC9f7ArAcH9VaIGzfSmB4Slka",
-	"TurO4oNfTcW+oVPyhvpSW8vygRE+d7GPlOIW54z8Xd3dFpSIs6INBES8EvDTtokNuH5ziprN5hG8nNOs",
-	"W7WC+g6tbzv6j0byx43943juD9vh6PMvdefo2/Y/b/3bf/z1Tzuf554raXvUneJxeQJu97z9dj4Dd0Lo",
-	"eCJLGhWl6yhvlkIrJ9F0yDD1VyYkGyXdOpUH6snJsm0U5OYWIdYHroszlB7lh8vT9k338mKeaJps6uwG",
-	"9uqNwuK8ksrIs8RKL/oo3Y5y56ioZ5TP2Xj+xfph5k34OPdqWfr0YtEqXmh67uJzW1SgZ6MqdhtX9VlW",
-	"XG7B+q3AWlJELlv9ygqBy2pfpUvGrVMlroDRvlxZrEc5eRcUmlu7ttzqBbvMpa1Qsmt5AEtRqa2nLFaX",
-	"gr9n5+hp2F+DpZ+TcAHLOe9cv+1AHrIg9yTEfiIfpRKTTeKxk8o9xdpLWJ5qu7qLLpsvGXvp6ku8dE5F",
-	"UumvX2wiDzIwiJNeeNHNp5JznyCpFtrKnIuxRq6l4RulSbjagA5Stw4zMQnBAoXknt9lhPDH+RI8uviN",
-	"pXtYkFILbqvr8irrUJ0dvM4ncYQ0N3kOmKUB9QF0qKSQMNWRpSEKMORNJvVmC5tOzxM1WFph6eJkUceZ",
-	"cvLknoDF4WebvGkmfCVsZX6t8KEtKgWs20HqdBEP+0zf2jYYL9S7n8iwx907Il8J49yD4QWk0M8Qlbk6",
-	"EHMiX2EX8O+ewmyAr7gMuigrBJ0clJaHQPanzKaQZ7o4rMKP+CpWqU0ynAVUfE67duyGF1COjkdlafGY",
-	"4gNh5AFaSeT0GCjNsGZv0FLbS7K+5+ZnZdUSFvKyVB2HolxOoxFST5dKSOF6qilurdEqqvRXdxq14ih5",
-	"M+2LWdrik3qUhS21i5e663UtaucJ5bG26ZvOTzcVJ1aVoUtwxanY9sCmhlVK/dO1ditO5eLypvvmXytO",
-	"5bp7+u6LGSdpNWw/xCPpChYVp/KX28ubDkRmXL/tFJrAL7Ck94t6RzN4AFxitr3zVqqZPtpFp290A+re",
-	"hIfSjNSDCbaPlaQFtTF4FBraKJAOkITW0R6XYmHv6ZO41bQlrcOZ/WtrSoWgbBwPrLUlLFBt2+kzpX5A",
-	"BdJc92thh0zPI+YbUNertYUNqBNjSs608kvNaX7buL/0BZd0NCsVezUs6ALMNs9P11g1xqXFXYOk7Se7",
-	"jpyp3imiv5cB0b2oP/BxsYePMBnOrDiBg0CXueX2PeTzcZE+W9w4CTJ6HrBAHme5rtWWXGpuFrdQqnpU",
-	"CO7f5+ho9umiS8Cu5KUpCtmC7yYLCgLZYF9c0XFbVNdJOZRntn9PEolDi8VcmL64LNtN56J9cYNwbhUO",
-	"urzqaSTSa4B8pC+9zvXHzjXCoKAr3ScIdkz5JRf7voNue+rnODgoHRupZ6o4lcurns4vMsNVnIp6rZCe",
-	"bCCge0Qae8Tq5v032JUC4SGPjMceQEaXFwHPYlJXSeAZ2hqFhCiAmW4X2vbpypaChX2bNPMGI8lExzlA",
-	"/g9DWyyakpC6sC4FwMSlU+wjfQj52ouGzc/bIWDyErCYEHRHmVlAevIsopx3er32246DQAmALu+Xtxc3",
-	"DvrUef3u8vJ9diXm6aXGC6pNFBZoE/xxLDJnVu+ke5KY61+WcZumNS8mzmQI3uNkmvx+nl2wmTvQNaSb",
-	"y0CsXjA9FRLnTSn7l3qj2drbX79ad7qSejImhIE/TwH0y0D0JJZUSOoWRLRc+VgqErLzQD2iZRESihPk",
-	"EZ9ITXuFE3/qnlvSrVPiLafy4jz5kAD90gN5hS0PjLRVsJiLObFNxGUvTWarmOjkRMblinqp2kGBjBgE",
-	"piCeXbLZ44qjQgHQHlT4KymgCSqR79sygEOfDwXaGlGfCMXm3gvH9MoU2w4i2J2o05SUuTIu4GZOEQxO",
-	"K64Lxp9f0ZkdGn6PM1iob8oUrjj6mDCFf4vrfIkEjtADCQlIrlH+aJen4Yoij50FtOzVWTBccRvURg4U",
-	"TxGDeBF8QKiXulcFVyvOZ228H7CQB2d4VjxtbAmGjkyCMpegKfUYHU/Ux6/IwzOB8JijLck9PIs9LvFv",
-	"2oWxveaqbtRg668I1rDiVJz5lJFTzhgBzlp8ALH1TSGAfVKX2mD8QYkk6twpExIzl6x6+EEkJkT0CvWS",
-	"q0hMQB+x1eczW4XcdUMfdVE/yBVkBIL/RKpE3KpHHjKtdYrCrl2uRIYCGsLweOKn5e2iGhj6Byfuk2vI",
-	"OXxYafDCHkWiYghuBsnysFaEETHSWxqWpbFOhnOkTzJzw0WgliVbS3nkC8g0aQ69hkATy4glBdbHSqJO",
-	"Beshnwp5ki1ambQEUD/O8+ugMBZSzWwMGE7MpaDmdm1FQ39R9ETJo5JL7Hd8MiUGklcyRkvsq1WKTUJl",
-	"A92t1RRtzs6fGbsImKxElbaitS/Ori+7ZxWn0r3sFaqgihKdhsQjTFJdAjd7D5oilDh0tH+rYz3kOa3z",
-	"9NzUIybhPXVjB32hDk/YPQ05mxpqadffa1+cvb78qeJUrq4vz25PwdZXtI0RZWMSBiEtjLeB3Y1o7Ox0",
-	"Q5JUqQ3JPcE+dCUuXttkKtq2Ydbcj3dkVvJLEHJ1NUXqb3w0b2hIoL64edhqxKscmSS4zNG2QZbMPWGe",
-	"7qSwUDuMxOSjfjIPu2aA7FUsS4bJQt+zU8Ac8K9DAjNvdlkQyYVNUsy96kOC6vlJwS8sJ7rUN/g6tS5D",
-	"x0yxn3m6mMbHnGZxddHTUKVNh/rJ2NyWkTZeIckD6s7V6t9fqldqlO8BCs2v4d1t+1Onm16Fft7gXG6+",
-	"4misHCko2uSnCXUnaIwlecCzlLUUwkKUOOpzNkaSpw10K5OSNLov2x2FW2wHwVso3jVDhv/r6nuX7UhO",
-	"7AlQXddhvezHmLqUXfUdmZnW5vVaqop7fqpmY+lUQUjvsSTF3cri+arBoT7lHUHHTBFNaF121TnPzXhY",
-	"Pyq6XEPYjIT2oyiyXM9Txxw51A3TtBa5BelIknyV28Xu0wV0s2yT7UB3ktO0JUTqDWN8XudMvy0leB/o",
-	"dyqKs5J9Lk/9Nm/Fo0Y6Iz69J+GsoB6LlGQaFCkD7/gDmmI2gyhekaaQD1jognjeinKdRxSErBzEph+/",
-	"KY5VO4dSWxCcQRnSm7s3HQWL2Pw99Ui4xGet9xX7rNNRPFs4YGJH0ek3p7HuazqsvDvvobha07ajc2ht",
-	"saySNB8siv1BM0SlSSBylDb3oL9JCrBhFBIZzjL1sBbOldS1slT2L7edW8gjap+edq50StGbdveDLrD2",
-	"tOm8Ty/DxECUKoYVyzVpkEmVxjLn7SRgvorQY7Hluxmzn93an6EBj7H2r0t27k19gHm36H2BBvkG+4Ik",
-	"kXSG3AhMvVS8LhVozBk5QVrDR+KOBgpVIqj2RKUOvBtTIUlIPB3HW1yYdiMP31LSdAKxUrqUaAssKD6G",
-	"PxMJAOGQR8xDgx9++OGHQSH2ruzHC1Ka5UIQsM89FrPnyadt96q7ooIwoKU8YcS8pycGNEMG4jMopQgG",
-	"4tapBZAA8IuoPgZ3NsK4/2qES5/Es5Gta6AeYUnr14Uk4CYmUzItV/TO3qMxvicpFJnLizpart9tgutP",
-	"xHctIs2jWhnulGeIKMKd+CkklkQ3DhLI0zyKEuhQChML9Gf0c0Qi4qE/JZVI/2RkpUFhDgk8U+DvikdP",
-	"3Y54ZXVVASX/zBJmelKxjSTndyvKuRszlJJ61JpqIXsQugK5mKAxJ5a0rlXjYMFxYCt9grA55txDWxqQ",
-	"xxCiZCVfU+bXQYwjN9ZPhAPSqRqKfJ3gSMh8pcTy5akdrRhMCrHj6nkH4VzkSXW9aFINUQvPBNx7nBE0",
-	"IxJtKUEcLOcgij/w8I6EIKinZPNVd2xr3JZs2sQE8hHSDM7CZYyGYtuap8xIK82bN2frY0+vJoHG+ICc",
-	"BJ1ShSEWx7ckyP8ijHP97Bz1Vi/bsicfgqA0YE2gNCoOZ2hgbmcAPWpnll7pGxo4iHzFrvRnEDeqlcqC",
-	"igdD7JU1m8NBgKjL2SuB4Kk4VpRe9mLq2WZeyKlnaZlG5IniNJyRYnhMkijV/5Zlpg65Nyss8LXMFMl9",
-	"HweiUOW+yPhW48I0UCbFvqcwPtSZ7zoOQueacFbOQlcw2cVyzMrheaeRkHyKAjyDNqW2FDoOgiTtXh2I",
-	"bv6qdZcfe5cXO4sS8NOQUuT0jZUXI00b02kSfIok1zbjWZylEnOz3tl7EQsb00zFmXUvMZMHtjARzKlE",
-	"jP4cEfOzOslvTkUoLaeEsoMCJDkKfDwDZg/NCQbxCYuZkGSqG+TlzeDzZsPCJLTlG5TS7xGXM6/E/qVN",
-	"1YkqOsUzNOG+N2e012yAIT4a+ZRZAD3JSoFmj9p2w6dUyhILWoyijVb9qFGrLe2xKxY0tTDamUhg5lFt",
-	"LDaBhJJsP6AtZRzkloXriOHrgfYCEbdsPR9jObqoBI5IezywtFIkHHqWYMXe36uLXsWpvDk9rzjGeVFx",
-	"Kj9125fnXYhUvtIpFR/VP+8uLy6vIfuh+2+3hca6v0RclmeYQvaEibRXVNWs8mf1kkj1t51PN51nWfCS",
-	"F+dNrpzBtkm8fnoupzx631LM8qYP3FuaOgee8lP1YDqxfJ0s/PI23ToO5pUAwzHawjpvg0EYPQYXxraD",
-	"sC80sEwxZSl3ikeFIpLw7vosLx2/usJmbMvm5aUBHH2qCzpWX+uElCsdpVSQVmGzZKB5v+FuJqYJhTwy",
-	"Dcfniir7PJJXJHQNqC/a1XX26UK3j1mmebSwjPPjZsyVXU7/vODYerH9PqeiXLff3CA8kiQ0oWAOgs7n",
-	"vXedMy2AJHFhW3w0UpLEtoM+dW/enV23P13oZ5TY5YX4gaEtxoHRgc6hn04TKpiv4lTiOSpOJR6rkBZd",
-	"E0GKen/PJWSRB2TBSYuBhOoOuiDwDEC/GgDgDUDiHSiIK1D5nwe9N8ak0roLuuGJILZaBgRLQQwutE/f",
-	"iQ9HLWFZPMD+MmK6MCL8mrqTG/JVpljIGiWqbDKfYTHg9vW4G00Jk7Yc5VY6eQOjq5ALck7DkEO3mb9E",
-	"1PcV25Q4frM4w+XaBPkVuBWCFZqPtYPgPZltbK1JbbvAyeXxB6YwsrDu8KAf1WpNd4gFgb8IdG+6r++G",
-	"bBeiG3f1AxhWaB7RX1mrW+bLKfcin3Q9/eU/m+D4P+sfzSf92yAjZUYhfZTHYYqZhyUPZ8Wp5VP8tR1H",
-	"ZZbmVBMhbUKmTcZUgG/iYsJIqTvMtOcYQXQr8ulUB4EtLXMwpSy7hEUAkc0bVW+bc11K6dm5fRKog3uH",
-	"x+QdLuJ0atOK9kBosXkSTbCYHBv70d9p4KDeu/ZOY28fbU3I123LDwGXQLSO4894KInXZ4N+xUAHlhN9",
-	"0cf6CzHBahzbuJr6BuD6lYFN1LIWVx36vzX48uW8fXrZ+2l34KBB9az3BUJsgez22aCqKKySck2O6SAu",
-	"kQdub2r6wptoGhPaL0wNHcOq2N9pEECJHeILAkmtMPsrYTeuE1fzt5uz6uGd0edfylqpbWIgj5nlstZc",
-	"4MaLn850v6LS1M5+wOIxLZLhcFe3ll0zIyuUdCkwAybJhFpe0C3tHszWdLwbVip44POZIryDqqlW9Ai5",
-	"x6loKNTxwqtfYWkFtYJw4ZU6d2XFKfCIrEQXNJeJ6UJhnmAQ5P2PMfFI5snTozyJTFPU7C2mIxmyxxvH",
-	"IZtDzrKerJszDeCfFzDUZ7fWxpx8DVutfefFEieTRT8qaTK9jxc7+HWTJe17t0BGCgIgIl/SAIcSEpQV",
-	"i0m6VGo5RxOgwgzAdUS3hFSVCBhQcXsEXiL7ZBzZBRiabqCpl5Y8CU6/FPEkfWbjdZnkSZtMxbpjrq70",
-	"k87XgCNdtNMG14pj46jRg40JZJCRPkumeyUQI18l8vGQ+Gjrvu6g+4aDfv/1t20HDXR+8WvKcDi7xmxM",
-	"FIOOCYb6kNr+wOmzQZZUDNAWjqfHEtUQFVbP0yZBcBVo/crm+gx0rKXedZ9RKYg/QkJCrhnSGqg11LoT",
-	"4t5pdV0dceay1UnswgP5ohQ9CZko61vwsxJ43NO2kosvrdVS7XZTr5sNFvXDzXF+pY+meaKDcJahMh6H",
-	"DycnqqOQTP5UcdiREnqKwdZAmXrgOAtdBpi0pGgh2T7OfY+EaAsLrSDvKEGtz2JRbYrvwHvlIFIdV9HA",
-	"DrpLmUe+VrF2IVX1aAOtiCvREAtBpAABjwtixdY+U3JrqvhrLO6dILBogQYP4b9U6EegUB0EZuUqZQ0B",
-	"qgvb+qV1jGWNiwt0jvUE/ry6sBoRzo3zeb5wsyaqTlwKPgVNGt/mkRsSDMb0nugm8QzVtquPUEo2kIfn",
-	"xb74/KEaYHaTvYlaMB/FntGYtKSoXtYotdjlUV/u7pg7tQK5PY+9mgxrgEvyyNOLNDqnQnNbZ2fHqqYh",
-	"FIvDos9ijJQGq9DWoF5tVJuKEv+7+qum/vpf69WG+ld98VX9oRWwP9ertWoNaS2tof5Wv/2g/oPRf/wH",
-	"Gg62T/oM2IjFeFNNT9GVaaIrk58j7GukhghJSQWkUKkvxgTqrErOq8h0QlfKol5ABtYVb1BgqNfz5wwW",
-	"ma5CAIrbeer977CP9QsfPInovarUDXS2WOA9y8gPz21FWtnSckdKmjSnpJo7MkOUoVHk+ydQCdHGhmAm",
-	"HqBI4wjpNQLJCblUS7sjs8LAzDsye0fLpCqdzwJqMFTBSgJay8a6htnWa+i6EaGzrpdFbySXDqVlNyKP",
-	"62uBphyHPdisapY5omWgegovFjQnedSJrcbr8mc3x+wutTvbQUawA2C7CrkX6XpGW7qzgqlzpnnao4+/",
-	"6MSXneILKFsparOWspW897K5SNkdbJ6JdM3eYV8mPQpzhc9ZLJkXCnhvMPWjkKTkklWFiML6q1PKrknA",
-	"QymWDlWrLRsu7ys1W8nMUrSJYmBNTukFgDV1RWtd7XmKCuUdfZkyFlb/1vrGdiqqyUGuIhIM+tzaICsq",
-	"kcdNOCaU2zBFFpHHc20K3QmWOxNuqh8lFkddqLC2c/Rl53PqQ3Xn8y81Z79ZbIa8Zlchn/IieptTQdfU",
-	"OudhG/T+Mueg0Tc5cnkwO4lDiGTsRVk/mXSJ/+axZt9C6XxNOVHyrIS2Dmuaq0afGqoY364Tu3t5PvcK",
-	"4tpGDsVNt5l+d43MyiX+y4WAak3MRUEJ5icUamq3amEqTQ5XLeAxwf6SMlPIDbGY7OAHpZUaSI4r2CBq",
-	"G/6DkeKBCrK5s2ZlIR5KE/l+0aHBBdojQ1sicl0iBBEo8COB7OGsWkcopiMJSbxvVtYnADlP5lr+N00z",
-	"vTchny6maManZl+A0IfCfZZcRDqc/rF+qjU8TvaG1iqymaOFKxSgzKB2hko4CVGyN140zSKf0pwrKcb6",
-	"FIbl7jILFbH3KaEIKThPH1MKxZelDcR0uKyd/lPz3X94Pvht0Sm9gGgYO5vXkQttEODL+eviZT/SYZfa",
-	"ycsd/vouOwWZQ+zePZXhYBObsuQfn8Lyt7q+r51wpxOi912QXQPWsZwnBTxVJxnfiq4QZEqsQxlAsLGB",
-	"bXSCTYc+RAVS3KkgMjEKQ8LkJxtsOb8Y84TZMnguBcKpaE2zEpv+pjde7Fl6VHha4oB6JRAeCu5HkqDb",
-	"6w/Wev0PG7kW38MKdH5+z8aHN42ERCDCpq7ftP8ac8rGEI8GHqiC24fviy8lTOHf/OzWXWIdzAJpbx40",
-	"1cnCho20UnJTHL1bPOd3D715EkN+cm9ZcSU+MWcef5ai+wuQ5jSxWYc0FzjaFrrWtoYzZKugbBc52h7t",
-	"WesR5sWB0uXZFDiQ7gSfmqjrAvcEHVMZFxQ2jyM6xWNyguzpWK9oypMMLjgw7/x0+5fzL6ftq5vTd+0/",
-	"89FornxUUcqhnqewpl/Ip+htx8R74EhOds3TT7Oewj74mwWZR2HAxerR7Ffm+dJ0DfN7Ed6o2z4v62ze",
-	"TpKCOOQEVXM1Qk0kqXasSvJVIhMmMuIhuun8dOMkaraJCe8zEwtukiOhPbgZx+SgK5x4MJcAe7WBqmr1",
-	"aCsVoo5+//U3lG6sl/dSptvCVXrdi7fQlSaWHyu/9CtR6Pcrx/3KRMpAHO8CM6t65L76NfqZsillVZdP",
-	"AWbUL7t46PYr31INqZJ2sbrRFWTifanVGkYZftoWdWW8K5sfb67tBC6NmvxFyK3ljJiQ3JDIKDT+b12p",
-	"JtWlaRlcpyTwNRtibdLGzHYQKzIluITeqx3GLUjQlr7nbdufxDaEUz9Bn4i16/zNmROXNycrxjWokldc",
-	"wQ+NQiIm/sx4Z724ph7U7zPe3XnhkmabErRqtfpKhiJd77FwKfstNCFfsa2tkPXwJnalveG+e+AdkqNR",
-	"DdeHDbfptcjeaL92UD9sHDVxa7jn7nsH5HB0VPA7aY4q5dUHVwGPXurRQvtJeqz0fhffzLOLDimgWENu",
-	"6GUPyuZpdc8hSav3LunAdXt11r4p7pbV4y7F/rWtXrdiLzfdZlwh1984kJG4/ES650utvl4xjsxaytLe",
-	"btK1YspWYiIgrjoXZ92Lt/ZbAcmsQ5KUj+EhCok6UR2NZI/QvJetkHfd+bFzelNSI68XDQ0HLxCTNujw",
-	"aUWG5Dg9cv8v5pNiRuXxJPErzcZKVGC+AckHij6QQg1rlcbFyVHY3sWrxeebl2x8fhE6F7cJjmPjF9sV",
-	"k3WB0PSUjbcLZa4la3h2GpNA6Do0Jn7rxQx36YU/ynKX3csLXsC6trscRs3LDWfn3YtjRO5JONOdsvLZ",
-	"40D4PF5FZ52PnQ+XV9AhzUMfu51Pnetj3aMXB4Hu22OYpuizLc0xBZpCRcNtW3bFNGrTqdknCOaHV5Ph",
-	"p3imE9ld7PvWi78DrY36TL+ItrrnCL6Jyzs4pqqTjhhHU8zwGErrx+EBcQY9dFjRgr6tpKCWUXEq8SKg",
-	"boLaYSHJ1k0uCuP+Slof3+TnL+0RFNPS1UjwYzhEQevebNkAsqMeRdjzQiJy8ht/YCRck63UN2UrHZPz",
-	"25ORR/niUrWLEElf3CI+YfiDZRcxg4ivdhmv0FM8O4kwILkGadBvvBhttgt+FF1O9vBCB74uPc4AYEry",
-	"7ly0X38AWfGs29N/lhMe/XppVYTLKZVoYALIBlD5TZG/hwn3CdTJgNykkU8DbVvT9lEtGc9riKmYuuw0",
-	"MoyIyVIRKfrqGAO3cZyKbNeN2MD8rRB1MsUD8q0+TW2AvK1oSxHQH3uXF1ovX2w8uOHjsU+M+lMuxy2K",
-	"I3wiJTOrX9oZCymKrfyQW+TXgIZELAxl0TUhhOSBgIKDkDsdEkYerF9CTghbvX9aSRGKNvrxU5LN1Y7k",
-	"hIf077qq1YRgT7dSXWYV0dVBk22VnsXz4zqsbQ00vy0pddxmmXa3BdGKWSZrbIH10nDE6r/sKLW4zB3z",
-	"kYR0NFtVfXmOGiglNmaYuujCjeOn2FFgShe+EjapRT2mqxsOI+p70Hk4XRgQugeiCQnJ9gnycTgmIaIC",
-	"wiDDJWXUTBDv8qjgj9QjvJSMQVvyE+RFpuczZUjo8nHzpNc+ZEpe5Z0uupgjeC8JHU9kyWNLmmOBDLYk",
-	"WWoSTYcMU984fdMlZGqtw6JS3yUPLqHOD9STk2XbyPcrhWT1+KiKYOgTGU44L4he0DSwR4oqDH6aEEhD",
-	"BNapBwCfhdJmLPEEtSl2clBhe3JuCUJMxoyZe7vYyZos4IZOCY/k+aIqgtjMuwMtAk34ARXQ4UFX3f1+",
-	"RYZLxYB2Ehtpj+mOkEDXOhVESigVMoykzuVkUik8E1Nud/5EyL3txraSFGmOt3NfmFewRoglZ+YGVpzR",
-	"PN3WDZ1ji3ixWvXuvH2603vXbuzt687nI/TTzk/Rz9OdHh0zLKOQHCNtN0/Zy2OzfSpexNxcn/HQWvrT",
-	"PjKtbCMsTF8A4wxTEDuDC5nrI6D14Cdp3FEUEfJJ0dpUTW7QeK8uezeFHUcKK/QDfhuwcFJ5ESnkLUak",
-	"9KXG97NO+X5z1WVJU3nqsSgVvC3uMpRkMQFZi1isDqznYg6TzZozcbGF2LgqEoonQSYDSyu8qlhSMUsw",
-	"a19wsUtbGhWn9Szk/hsF8OtlFAmMhkzYlcaZLnp9J2nHrAEmKCOunuMM4Kuku6BlmOerxiGTMCyqXfpp",
-	"MkuvyFSAty2GOEMmkLe4K+T9CmGxeRI/kTJY5OHRPl2QsN/d3FwhbcKJay3pikUuj3wPTG9D9QZ2y5LK",
-	"l8eOr8xizEkUaZXFAdwxWNiTipsQJQHSlcyB2GvK3O8yi1UOG17MIpTHyseZhgp29ex6Y9HJrqFFWsh/",
-	"oWVvstT74q6OoPYCDCMc80AoDxwN1YNDkuvmaGNJhAZ7+zEk9/xOZ0Wab4hHdWcBCNOoGkiPP8cd3ONv",
-	"pkRpTaLqQooA9CQAP3AVOhbrbgXQkzUZyn5jrPSFlrksDywkTJohIcmtPATl332iRDJokME4CklAsM59",
-	"2kj+TYpsH61fa90M9rKZwjHwbZ4kXChVZCr9XLV7vcpcuR7wyGR0LAuquiC3zSG1mheDvoZgYFVsT2yj",
-	"KcFMxIawVEBUHB6gJ9YBAYsAKacPmoU3avPlU9ZQD0GjmFLfpymbw5K85bTAUys0D1hJLI6fLu2SKznS",
-	"aHdia9fbX4TEM9OGYKZ0BGPKTVeNrTtraO//mPL2P46ArXXHdJvfRdoLmPpNK41Mj20oB5IKBGTkAeTO",
-	"VLzZ/J7XF+7LRJbbNVXOE6RkJcRD+Dfn0LQBnCmX5u7X6OfproGh+SyCOfNWykYLo/3z8e7uX/+93xef",
-	"//RPhdquIG4UUjnrqX3HPuTYKFBgC0pZEnAQ7JgoY2Hf0KYnsMJfdVHq3W0n6ZKiTfKiz37aaQfBjgIO",
-	"IfE0QFu3jH7NEAhd1E0/d8GZS+LuyJCwMiFoALVLBujniISzPgtwiKdEkhApcvMAdwHh5VDcbYIVBVW8",
-	"Tn2nh31PZtZJALYIqvapv7D+WKUHqUeTg0mYQ0Djgn5T/uOD1JQBhyR8Y2/rx083c8T+jEy5aTmY1M1O",
-	"6vmpwXSQt8/HuvkjwCaAMoyeLEFdNSgC09Wn754Xz0unqVlPkpN7JeKDhiyTIUn8OzqiYMUlgivjLxEp",
-	"SmWJF2Wi7uFKTWy1E3O1T2TY4+6d7vYNlwXPJXdlPTlzN8QDsfoJXQYkxJKX3A8cEg/EGtej3ZOrL0D7",
-	"WhdMD1OjrUywDA+VSLtjPm6vsLBvkN894iWlMHdMwMwQu3dI8XV1DVM+pD5goTi2ETU2S8pBHE4OipMl",
-	"X0JqLZN9ppkfZWO0BeqxbQMVX6uhGkPdwR6LGXNxQKszPPW3dZBNtte8g7CuD82AmTq2JreiEZEpZKkm",
-	"yVTwmHBpf6z2WZ91gDFDoeqQiIAzQRxrOlCHCmqtAwZ4hogRNfts8EsfXEd9EI2cvonXgID8Wr/i9EFM",
-	"7FeOf//1N6dvlQb42Qzer3wbmAJpujWArYumziRlP6j2WUetQSAXh+EMDfTXA9Sv1PsVBw3URANtZNiC",
-	"etw+FVAwFCQcvQGBOEOtWk1TVQzmcMJcgnCfJe3IlV6kjkp7hwZm0YMq0onAKM6YBs4W4gfdOArOUcnu",
-	"JtcQj4k41utCf0ZwUKAv9yvHf/39198+O/1KoA8DDo7+XZ+i069ILrHf8SF6Sp3lhf1OKbDqi/NvUCVU",
-	"vT4wXjWdfo9qDhqooQaoUUOQa6SLjcB+Ta+req0Ga7UEjSrt0IZvQdVH9bSJ4zLxXobZ6K78d2SGtgb4",
-	"7svvv/422D5Bg19gpG9qqD7TCBoEYtd8vfv7r79lB2DRlITURdSDhbQLGOkxGuR4DvozmpCvWykObGLc",
-	"HHTeuXl3eYb+hPqVfp/1K+hP6Kp98y79RZ+dti8uL7qn7Q9f/nLbuf7XzNN5Rjz/GzDfzPdqMabq+RZE",
-	"dWxvb6trgZnVXolwcUA8G8KMAiwnDsovIyH0IbEdx7SooIvEq9MWaOstfyX6LAr96kfsR0RUO/DotjO3",
-	"9jkZQosMRmI099AOAi18Knpm7izD+2K6pLvE28hCc/vEFwRkiyo611EMmKE9NKUMoIWPRqkcrD5zfe7e",
-	"Oci0WYwE8ZQU4hJHF9Nt1epa9PCpS5jOnDK8rB1gd0J2GlCpEATXWE58eHioYvi5ysPxrnlX7H7onnYu",
-	"eh14J+krVvkp+nn6NuRRgHoa1NpX3VStweOKrocIbJIwHNDKcaVZrVWb2vc/AeEwhm31YUxWCTR0bKsE",
-	"SNIxUmA2OLOKBndk9sBDJV1g6U6IQFCC2ViboVV9n7lYkB3KBGGCKiLuz6qozWYo5D6BoE2I16RSn2XM",
-	"hSCpSdGltlq32oyREEWpTSF5ZFfbzJylz/Xo31d67r3eKJSfs5wGTrNRq+WMljgIfMPkdv9meu6nM8Mg",
-	"JAFaq1kDR/zyX+FtSI+p4LsvSpr84k6w1IGEVu2qHI2a+IcffvjBbXj1jJn2uNKoNfZ3aq2dxsFN7ei4",
-	"WTuu1f5UOzyu1SpOYTHHKajWUl15Rduk65DLY+AYxN1TvQIbpAvLjLVTbd5WL+okoFSGT+XArRO1zqMa",
-	"HuZSY5TUCOdePFAjO1Dda4zUQHtkH88NBIkn5UM1s0Ph2rBuzq45NxQkr5QP1coO1SQtvSq8P789kwCj",
-	"4CXlFF1wP+rJAGzoNRtx0ag5WaaqLXIxS60c17/FJk2lIca2fRvWWgHKoNXjFQqLZqzdIGLONVDGY50G",
-	"Eyg9+JtTaWn4Lxo4xpPd1zhuxgSv1Je/csuwiQcjnn6pufylNzwcUs8jTL/RWv7GBZdvoFXkN6eyt8pW",
-	"ukyp6tgHqS6jjANepLSFv35WVyqi6RQrrQlo2XxAOdTQGQtTXVZUPn9zKgEvis/U/mSQZJWMbGrRMfIA",
-	"Kt57Mhsk0o0DXnsrKZkY+lJpyYbHm1LsMakZOPAFNGvhURiH6cNICu0cpDAGHtLw7iBFyw32ONA+tc/i",
-	"st78gVl+fkdmir+DYG4NjmqNELLAmalzLib8QaQXZNl7n9m1vEKDGCcH1oB0DLEk0IUUMf4A9axnNhXL",
-	"Zjr6WJJwu9pn19xXIu95u3vh6MyCIlakj78NdNKIRq9Nh9rVif9yEjxHeNfB3y4LIqkRN7F5Gyv9k3Ot",
-	"NKfaGzW8Q7eOj4YHpOU1azmGVT9qHDTrrdGo0cJu8wDjxv5wb2/vcHjUag6xtzeq1Q+GnucSXK+PmkN3",
-	"72BvOGrWm41ao0b2RodlTO7wpq4o6EZMrrEpk9vLcgGvVW+O9ve94cFeq+4Ojw7cA9cbNrwWGR14+3W3",
-	"dYBHxGsduPjgcNTYH5HWvotH+/VD4u4PXVJfjzHu5yYntaNmDe+3Dg729ute8+CgVTs8aDRGTYJrxBth",
-	"t9EaNUe1pru3X3drDc89Gh0cuntHjWFtVDscrstMD3Ic8NCtjw7q+543ahy6TVLz9vDwqL7XGjUPSZPs",
-	"1Q5aTa/Rahy6bos06qNWY+/A2/OGpDYc1Uet2roM+DAnFtRJjTSao4Pa8OCgVj842nfrB/WWe+DVat6R",
-	"e4Cbw8Nm83AIe8eNvaPWIca41jrCByOvAWC1HtOeg7enZb+LWK9pXqaLlVo5PLaX/9dixK36ClNc6b7Y",
-	"N5x/wCEI+9+bgZ/aWuaGkOT49jenMm9DUPx21w2JR5ik2F+sgCWt1LUZbIIFSr0LkZqoZ+4ecsCg85f2",
-	"pBDvWLcrJ0yGM8M6gVUyznYM240DK7UhaUTZmIRBSJMeNdY2AQ1hwbHpciaUqqbYpyS68Zg7URy8zyjA",
-	"YCQS+/4rYS2LwMq3oDGHrqNhrJti+wRhppt1pEUhJQK0as0yNfAqEpPT1EGurRFGYqJYpHeF5WRTPW41",
-	"VM4uNeMXL8Hs1C07IP4EJDTg8IeUvRaSJmAIJmc3AzEWY9VPq2Ls7i/6Hr5pnPVJkbP6mkz5vfZxTk/S",
-	"TkQ5CXk0nmhcMq3cobnKCFNfy/D9CuPpdfYrVdSqtSDmDHoVhsQkfLIMmuUdCJiZtFgeprJiU26FIsw6",
-	"gw1lAfaxqOWs9ILuav79kbEzDeRsEf7pu/P+wLO18EyfWso4nmNUCBtwn0c7pxJERUXHFFfbgvoYOmJg",
-	"25RVTsZNFciK29wDDqkJFdk0JBO1ry56uk9On2lPnDp/NYyGIV06qhocokEQ0nssidafrzrn2w6YNbve",
-	"wEEDSfBU/2Vr39q+pITd05Az3bMSvTk9N2151LhvaEiGWBClmoJ4aXKZfhTQ+CbJqrwjM9DFt6tI9+Hv",
-	"s2SUd+c9BP1+3lOJBpOpaGttXrejhvJLRiuuokvgplZ+MCp1q1YzTcGU+ttnioiIKAjAPl9FbZg+G6IU",
-	"4FAQzYhrefu7INgn4I4JidCuGZA/+kzJGkzXdzpJNYABl5duDSTSosaKRKzPCqnY2sJDj8h/CPq2ockg",
-	"qQRfcfm0GoeZaH01BYZKe7u+PLs9veleXugOL/BW+/VpvdE867x5C5liFtorx5Ud9b/XnbfdC3R13f3Y",
-	"vumg951/hW/77Pdff+sz+LtzcVbwu8JrwA7FRTpv6o3m23fdH1fXd7J38sSWi02WsJaMlg5mEllJ+g9t",
-	"7Fm0sR6RG3GfQqEvMfssUM/0TFlLqAl54aFHwpxZ1IltojaCioZIPFDtKAMuYvKuEpuoKHWNtWrN41gx",
-	"HBKfKy1O8hwxBMnxGDGOROROIL6n3KvWs5t+cuPgfyMHkQl8fJyH6AltSOZSV1E6LRD/Iflu5sfR9EAk",
-	"WDTvyFlLzDBVOozImDJVLCRZuxJqU+iKy08yXZkDqmdpl5K0bZ3IpIcS4kxJcHw00gKeDtlGQDsUwdO9",
-	"i5OMMx1a5pLjPtOt7HE8qO5qq51YJpInlmmbJqKQarlvy0YfKlrs+pFHvG3rteozaFEoUEhGkVAyb0/b",
-	"vzT7hpJ+VCLshwR7MzC3URuqryOvqn3WNs0MZYIxemFqbBsIsZoLSVcRSZD0MZ6kPAEqpi2rEo7C+ibP",
-	"5Ed6QlL6PSjpilRUSQIKKhh5sCVx/hADn4EadwB6FOEx9QQSMrKiiT4mpL9Q79tuSMaEKaSFTqVPR1Wd",
-	"9d5cSoyvs2kVNsotESXTAQIQOq+19ExtAJBeYx88kO0+4z4E72XL/1jyfVyYPqD0eI/Y/t3QBlgHx+Wl",
-	"UcdWR05RekVvFUexVaSBra5KUq/j60pVtP0ORKpYfnXrjdbIHQ33vCY5ah62Wnvu3sF+c9Qk3hA8rAcH",
-	"hwejo1rtwDsYDt3Wfn04JPX9YaO53/QaB6RY5n0yIlZQX3iBZzFb8fkPkXAdYyiElCSUJ4OIy8gQ9Ra6",
-	"FrSFPnYKVlFXAo68V9cVB1mky2jq0FuFvnns1fE8giOPg2cBJcKTFYKoEJHO+oOedUUSWMv8qkO3wZvB",
-	"2cpxNHo/No7mSdGURb7/dNiz1HFwZqtv/oEra+CKPrVSL7pTbH+5ZKSwHiuKg8ssG3fmopSf2KICPgrT",
-	"RNCkdm8XAfpbIr8LlP8RI/xf0QRUFm9UP641XireCNID/yBuaxC3t8CJyyjbJppEzjATFaoCunWbpWVa",
-	"FJDa75Z6tIoGqU+DOJde111L13TljJz0GWamHI9pk+P6BIdQmBW9VxKGnkfTWo+DHK9tPorkJkaTTMSa",
-	"ocmrCgu6OMD3Dbp1TCVFRDxq+pTmKRtqvGQY7pPhs6ExhTfyh7XiOawVpm3faiGEOXNEUinwCejIcpuC",
-	"tm4nCsZm5gTEfa/PbPRhkUUBLLiQuyfAoGDTCBM7wvZJqZ7SZ1AB5B771IvDCt6TWRLRYCnSuuaEONPw",
-	"pQQ44h0eerjW9FpHdXxUbzRrLXx0dLh31MKHLe/woHnkDg8PhocHR7hZr+NRjbjN1nAP1w/3mwfDEU6J",
-	"ak9tF1UrXMWiYGNJ/zAqPMKoUICLCwhHqr9gqS/72lRe0chsnj5WRIl6JjD46uKtbpqolK6W6apo2bpC",
-	"Tcr6LFfXQBDm7UBh5h0X6imLAIgJDtWBpeOCcEgQHTMeKs0JtZM2jUJjcp+NeJjKywV3DhRl9lAU2KrX",
-	"unucLSAIiptZnYNCOp5APNFDyNm42mdtGzcmJIb0ZKAxg3xzxQESkvo+mmDmCcQjademS9GmqApxoVLQ",
-	"tETzOzV38D2yRZNmk5X9YW3UdGtk53BUwzstd29v5wjvNXcao/pof3TgHnkNpf3BVep6kvgYPuwGbHwy",
-	"xILstxz68fXl9UPt/dsxb7fb7Yve7aRzO2632+/Uf9r8tP2v6t/6/t9avvqjWq0+pSJijmpx3mEKUqub",
-	"CQSNo+Uv3HB+jtnM0B7xNEhepCBo3HJjIInROZKTPDqPeDjmcifAQkAKshIACtn3OaY+dLWkbOyTnUgQ",
-	"FBJBTC0SR+MW2O6aNYtbjkIcQE0Tg2diVRQX1+1bThCVEOgP6Ac/5xAfJonXV0Vtofk79HukDKbF1oQZ",
-	"hOSe8kjoRVX7LNUSmwrUqNXQgymhzUPANVidXgu4aHEcMJhkKVCJQnJPsC/iMtF9dq3Ip0+nVB6DgwGa",
-	"0gSK/pjRtB96v2ZLqQOhadSS5m1QVkM3ae5ewacJj8I+22o1jgptPm/grq7sVT3Gv6tr5Bf0y1kZsbKL",
-	"eVav7jNbYtumu94JwvqWbc3wB9vRohiANpdInkkd+QehWufQzglZFN9JkZUlxAsE+3KS1aNjCNzQ95aN",
-	"BE4H/WYqxmGbYfTjpxu0BYVABpnmIcfoNdRMQr//+tugsIPYdlLVzM5AoZWNogIjiPto1erHKGJ3DGKb",
-	"DfhYiSI+Ch3NbSsDxvKBwDOdJrWdNjTbxCjjAk1tj4q4HH6OcOGRJCGq10yFZCvviDjk3SwNPKvNmvbJ",
-	"qO9juqXjD5XAVt9LyP4oCoHIxuOBstU4SiLG0QNlHn8AlFHbhaXNxxLCBX8XQudUEp5XEU0l+Spitjrd",
-	"gLU9czSLuVF1Ns26s3B3qU48icn3aD6l2Vij5pqZ6daYFaXSVmydMjVvvWE/XZS8afrxVMjsx8nwrUsv",
-	"6Y/d27936xe0K7rses897e5374KfPp7+eFQlsx9r5Ke2eqj2b5/2JkP2Fzr6S9Vt+Gw4fVPzfvrRf0px",
-	"0FyaiPyFOmZPmwoo+8Ny9Q/FKtS9KIIO9NU2AmReTDCX8Avdwa88BNvQyxQ1tb2qLOl2Epeg9eAtcwCW",
-	"02VQ/AhhSbMSQZmbKqIIXkBtiyrTBLVN3TYUfVmS89Sk5CnVwMw5LU3GMJ6KrCD33zbjVRtOdxIJagma",
-	"xSUwVxLNbDlIUyIS0rRS4hhLvk/3c4PZ1ES///qbEbtMhBllVFLsJ69RgQbQlnWAdtGgrf76l3qj2drb",
-	"H6CI+UryAksN2G2/XLV7vU+X12fayWXc9X2WKKAZ0S2eZCPZbS1RLBLqCqfkpWSxy0A8WhxLiVzpe6g4",
-	"Fbu7ynEF7mp11Lbreu7A4iL56vCm0cjJV5tKQ/fuu/PvKQllmxb+A8lA/70kmriisG9wyxJWPm96D8mY",
-	"CknCcrIaV/GyUodCKQ8N1D+DuNxWRhneAtlF8Wajtg6AxdtMZIuxA0ebpW1+AxjhwTq2xFA/1eQMhg6i",
-	"MOCC9Nl15223d9O51kQSnktM8Nva1xYTUkaIJ5KuFIepRmHGb5hqWNFnPpGKkqrNKuoI3gXjvcsUA4MO",
-	"RZBeCUf/ShzH1eJTirOIsaDPlFBXO4Z8TOKD08DYH3XGZrxgyTl6IPgujkeGDQJ7cJCmG576Se23z7b0",
-	"aLrQ77biL0fHGauSdUpmosjQgrIL1xZOHkGpNcWrtA4bR/VmZTO575EKtt3GHzr2f0kdOykKi8hXXSG6",
-	"iD5lcPDZLKq1FZjDKWcjn+reD//JuZBFtYRxFN3FErE/66lZIPsrwTpDMG2aX6x/z7OVnJ/KspUBIMIA",
-	"Se5ohhUJ2/gbFOgoqKIuE5JgmAVbb5VlcrGh1tRZV1Mv9T0XsDR03el1bhLlAeT9mMvEXC5xdUXBCdoz",
-	"KgM28WyJNwtRuS4X7LM0G0QlXDBl1bCWhbyPLunBrR18UEI/DvavGiaYuT/FUQ3PQ5adxYLDtpO6D7V9",
-	"rTrNcUIHqnIwQrW2Yl5gumyH5YUmTkgzVCzQmN4TFs+pgWE7y3epMKy3z3IzohzrLWSlgjyJxy3FC1nz",
-	"QUdaADtMaHnDrQ8PSG10hA+91mi/OdwjdXzgHnm1UYO0hvvrcM7Uqv8ru+ZuclBo+qedAMuIDYX0D1fc",
-	"qvZVIk3gTnyqBuMMzUv55hQWwf0v5go54rlAd1HqhYkUNiE7inpNTdzB/g7QMKN4cEvB04EH9TjwoIou",
-	"ma8DeaZcyD4LiUuYeVnxgYSigPnYEHEbIrSENIMqsIMGVosZHCfUho/mAxg0b62ad9J8YtmbaYaKtvLq",
-	"WYpw7aBB7/b1l/bp6eXtxU3psCnrsy0zo3vQG2Wuz1DJ0/oe76F1f8IFdX+PlG6la0ZK4vsijrQo95Af",
-	"I+MAZV7eGUrATqXzyGCNjVrN2Mjir8BylrlrTH0k8EwgsKihWM3kIUodjwIH3X1ilOUuuiZlKmE/WaqB",
-	"Q1NoGhgU41KnZifiRR/6T5zA1Bl5oGRCdaM8knEASTrApM8GcTCWvW79+RREFeizYsi5tWOmSpiFERNl",
-	"cWgnfTalQihdPrZb6iZ3SW2vmDem5tx2Uh0w4qg6I8+sEhOTRra5+Jit1IUBhFmjaZ9NuO/pbkNzJ8sZ",
-	"2bahNcURNcdg7YSjuCYynO20R9L29coX82JeRy36VNO1zbXn5NC0Eg1ZUuuH1i10X+tzVEKKObV1cndT",
-	"G/2vLiBY3FNSKr4j7AQ9KDxX4qPmag6iiiXMAPMcHW0ekxOgZX/ID2uF8lheDezCQMcSWSHX224lzxF0",
-	"yjO6IyTd2PykJJYHvv7x042TBBim1btk1pCMQiImO3SqhIsxkUlWwEkyQdzwTMAqJLToijMMTDOC9HJe",
-	"iaSrkAkotAlCmk5phqnom859GqhNQQMqET8LWm34SqiZYM8mktp2YMhNeEdm+QgjfVKPCi+KDzjxWuv0",
-	"VAQJq3Fh5k0jjV7avXVGpvwp/VvqvGLZbUftZkfJFdBtP+XsggQN7FOXrE714qU+t2VUgdt8Xsm8FXRv",
-	"p7Y3bwXd1GZ592+f6vddVssaLPUpdr25M3wq3hKf8h+BQv/5GFHSSTXvV1PAUsh3Eg5Qzny6QkTE5rbE",
-	"nUm3sCjrlgpUdTuOWvDiZaXYlikinAotgrY7MVoNkkh0kLw1PXQxQyFRT6o3uudIECEUnxXUJ0z6sz5L",
-	"WfKU/KwXa4atoktfV5W01sAk1y1V19c8bhlB3B1RxMHzli/ERrcUJ0pCn2B9cVGeFI+A+gcZ/sI4dA4n",
-	"oXELlBHra31fXd09du2yu23IktNNZ79L37VVnUObksVg2Pvx6OXCA9oZHPgj+24+qiru/ZyPqQIqkici",
-	"lkQkwVYxsSinXiPqk90oUER4gcQseWi8EdPIlxS6KBrtXg0wyMjMipoYuLdqu/ZEQD9XsDoIGRKIK5Cm",
-	"0M/Q50PdtR6GmmAxUcI21F18CKmUikgaSVdNq+uTU4amZMrD2fYJ0nugbGym0ZaY0Pbv9WKrzNZwplQ1",
-	"RSm29ZSxzUS77nPN38FQNFArMjaUKPQHYF05xb5PQgGpiVaw3hpAv+yBY7rvplpZxy2uDQ3cNq07DY3b",
-	"GsRBdAOnzxb1X9ab4w/s/2fvXZ/bSLY8sX8ljRiHAE0RBPiSBEbHLCVSErtFkZekWj3T1atKoBJEXRay",
-	"0JUFUriyIq5jwxFrhx3+Yu/db9517F77067Dr/myDn+Y/+TG3tmZ/2IjzzmZlQUUHqT4ajXmw9wWWI+s",
-	"fPzO63fOyYsq0DPd2uXQ+8xgpnl3IskxhAt0OhoIAGMlo27XtLvN0xdxLqvvX++cvn/FDvYP9vBKMHO5",
-	"Ytg/tZdlg/quyEQne5E/t+YZZx63vaZz8bMNaZr4AXTTir5LyzVofeZL2xG4bvgnkQn7pdkjhW3i9B/I",
-	"xSxHLIxS0ckS6u89GGjT3DToXdvc9KUT86rS3rVJOLCtTS/3mnVMgv2hXw1eMD2rHw52fvjw/K9P905Y",
-	"1bQCbjY2nm4+2Wo0cM481mw02EH0vLbNOIu1cpPigLE3a3Pdl1CinnZepK2uQVZeZEJPwssoFjcgoqaZ",
-	"JfZcr3aTtL9iRFAO9YNUjyqLULzpLymnQOu/bLurBLOMy9cWnaQvFK1mveJVuqZVeRuaQOddxLGmR6Vo",
-	"lvyI7/3JXpW0fys6d2a9OGem0sKk1dXfDsRZxatoeICqRmudDdEMn7TX+WZnSzztNnizvdZZDzfEZner",
-	"8aT5dO3ZOt9ob3a2wifiafcZb7SbnbVwXWx0N/lWzvSAp9d/O9APx26bG0/Xmuvj3Xr1fNRDcVH/OPw5",
-	"kv1I1jtJPwf2Lx7PDeoDegPvy24yt2ApwjWclSqUc0gtdg9SoQQ0oF/aSjelZIC8AhXDm1MbRL+duuI7",
-	"CgUeyaJC8Umfh88zUyVomQksrdurIAqMUOIZiXdWdU9t0slEtoK6BLUjMnDaRvLCJYeC+DKs1dnRsB1H",
-	"HYSmd8dvSDZhvLegtICxZKcPkjLawpcd3ulh5UG4sRq8gB7aesBpErfYAJ7vsT7/uMLPxDfrzc31rUaj",
-	"4bGo3x9m2lwJaibwt3fKz0CcBX7FHzYa6x09Y/Bfwq8E21qlCPa7K28TKVYOeNbpBVrSgaTIoMJb8Dio",
-	"oSxZb2zYMBBn7SQcQTjvUKLGxVKoc10NjvX/tnDGv2msNBtr69A5Bv7dbKxtrOT/XNlsrpnnrzW2yO3J",
-	"WGDWBx6mx0mPx36oGU8zcJGhZSdkaMTdFkWSCvfTYNjjVZwD6NYPc6AVLMZ2ClEvpeedx/hCKIWNwSZD",
-	"pMn71iB2rDUaFNg0L92N1CBREZaXMt1fMhJaqEkgHYQMZdSBaOuhva1IjdXDqx6/fMG21ra2chn3OICh",
-	"ykSu7Jy82N+HhyrU9EiHseoGtqeHqt5Zne1rFQOmOJJxJEWAUQRQ6kcDcBm00+RS65jYO88seTqUkji1",
-	"fVYFuaEYlQjscclOvn/l6efyYRglHruIQpF47Gj3pccGsVYyM/Exq21TNI1uHA2Ex16fHrzx4H72w8Eb",
-	"UH6/5Rf8BE6yfqSpaO7hYrCAZxnv9KDpkAcxEtT/oLYTTKI+kMAohoXZg1fC5JvzBvMR/LDi4sDKIQCH",
-	"ajGZACQQtdjZjieEaCtHSRx1Ri2muAzbycdtRvrZiko77JFW7B453hAclYEh069wKGG+FKQUn9nCjjtH",
-	"+48US9LoDLi8ZclU11LS9E2vtf6wQBHmXVKJgdW5wPXPR5mAo7bIxftdDTeANos4NB6vPi6qiIsoc9Pw",
-	"+6pPKlUd8tOvdcue4CEswSdKwEfQUZPyaCe+5CNF2Ad6aVGZdFUcIYd9LfbgWkcVdb6xIBgm3xYsIin0",
-	"IPKXlrxjEtJK3mSgxMBCe5jheZ4NBoBWzllmVQAHFK0iVtq0C7aZAb1v/Mqffv9Hv5L/8vibd6cvV54+",
-	"egQZ7had8bg9QggofuGAa4GtB/1Pqzjq/yofQM15V+muMrPxRsizrDc5Ec/heJv6X2ZfP1IoLWeut92K",
-	"kcy2NipepR/JqK/3QMOOJJKZOBNpYShjiDR9081CqtlDm5wHrVaUbINSHWP2s5318Cs/Nlae8ZXuT5+2",
-	"Nj77lb8oXYIcsk9e76xtbpV4kV7vrKxtbhk4dUR1JFmcXIp0pcO1BBAfWVX8PDQd9fSoa1N3izu2eSNz",
-	"hcn0BTFCZjEcoKvLkEC/fK2x9aBhc0xLpLVZQugSQu8fQlFxmVwSVNYQ0kBFR0xbwV9ibn4osSoWxTx8",
-	"hcaWn/5yBf9nFf/nL2bO3hL1l6j/2ausowOopC4A+L4fKdZJBiNWLVj4NeCfY+GAbSYTe7IcFL4LXLy3",
-	"7fT5zihyW9fxBW80t6ZxECHVBQRomQvEEaqsCm5ctDdrrie1eQXOYpom6VzO4iLDGd9dCwHv4y/GVd9/",
-	"PANNPz8gEgiZ2+T1ZO0ROArB2z/hAcWpLD/3NMns1R5xPBw3KbtMhnHIlF6bqp5Uj/wv+iB6IOhrnnX3",
-	"QLQUfXzjDsLLJD1XjCMj7tXeaZmT4rW4ZijpNr0UizgeyiNNj5SZ2mmIudRbf91660n0u4JZo9UOWMCv",
-	"yOx3NZ3ys5KVhlMerCawVCxvS7H8leqTJRKZqx7yb6wgcupxsCpJE8/IUwyPvN7b2bXGb80t9Vx8w9sE",
-	"t2KPKzSY4XXmoXQj6jhjxc8t413kg6hts1Rk6Yg48E4Okkl9GltW54qy7HnMlsoSdsmjrHT5cmj7nGtV",
-	"5c1FRWoY+e7nzVCqdsYkd67baN0Khesi4eXVrDfstyXkN80INGMta9XhMWaqd6E8vIpCAdHSjxpAgsvg",
-	"7/4Q9IKcQMvVQHQyBpoTMHOIfuZLIYHNE7byQtm26QM+FlW0j9jZd0VARh+gLuX+Ma3kGX4RfYI+uH2B",
-	"WSnd6CN0Xc/00PSD9FNVHrXi+d4y3KZ1g4N91ksucaB9LkfwKuTcYS/3bpK29Ocila2HSYCCd3oMyuBj",
-	"BXvK55fiIwxha8NjzbWnHlvTB39tc8vz5WZzDR7RbKxtsCovBGqbjcbf/WG90cAyx+mFwIS/5trTv/uD",
-	"vq+dfKzV2YleEVMkYBhnLIRyaBIJgcRRpmxH8ZF3MviWOjtJhmlHqBb79mjvlceO3r7y2Kv9l6yK0dqu",
-	"Psw1JFe9F+0jDPjbraLHdPT2VR6FVfA487NWnPWzgLmMkX+WpVyqAdfoWcPAo34zRkovIyXqbE/Pnx6d",
-	"fgy0GoXOIXoIeuvAygGnLS/dDSxInBtLjANKBGyLfdTZiDYGYVwgn52+fnfwHNhnR/s/7L05YdXLKMx6",
-	"7O/+wHoiOutlnlEn2EYD/69GaZ5drBUEG3yj0TBFGoA0JzpJCIw+O5Qw6guptGBDl585Rnhk6wzPMBU3",
-	"tz1SfQmbEBKh4XKIXBOvG6/M0qHscEr66SRpOtTzQySBzTrboQ3NWVdcMtJdgcYJo8RzpGd32+bt2DnV",
-	"aKbHGqUsG6ZIdETWBywFEDigBe+XcTi2fTmTv0F+yEv810f6sxVxuU4MRxv2AGbFFoS2Q/cwLI+6L99E",
-	"56jkQPJ1jh08TUfzw+YzotYWiL7MMCzC73vYnKSgASJKNog+ilh5V4Ibttlc8wBqtLCK9KOBPJHT5S4L",
-	"QozOANH3XFV+fU2r8vwjqvL6iY5m3yzT7Me/6bXA3h138FG9W/yom6UCOFzIK4e2bL+PG6EA2ENxD4ru",
-	"AwqhLKxzzwGra+rjGDL51PQ2Pn/M/3O+rbd01d+SaXX/y+wYY4s53mES2zw8MqgE+OBYEQW7DWpgdNHr",
-	"rb/mgsdD13ef87h//FSB1BWSGrkT36RIGJ1aAymAX35J/srLFiu9vujR/+xVMnRSH4GEKH5Cbp3oD9AK",
-	"SamSN/tzykIR9qHNtUaj8fFZo9EgEbXtag1aMSRtlZiGhj3YtR9l1Ei6f/z7bi5msTPFDg8uAw8MlWSY",
-	"gXXVrNdBxEFJoVgDo8CEobxqV2FS0Z6A4aNhrbWg64WNNhchj6vhYJCkmQgPRBhxcMk9nIDGjmMJYRUj",
-	"nKvZnO6ov2qr+ER9/XULFJDNs5dMYhqmJUGalDFlwYhSkIrajSQWJTDlBCJbSS7KfKRmxsmZ3hp1tiMx",
-	"t1NryLbgAVoRjWfb+h2onoEmjUPWGhm2mYbqbdDpkvo72SdAgT9TlcCpH0ntqRmX4pJVsetse5h/GQAK",
-	"1ZKreVj7ACr19ZLLkidiFkybd87LNPJ9GO5+Py/J/wVJP94il59GfaEy3h8seP1bbYDNSSiaE1KVUeec",
-	"1NwdyLt3svH1f3xoNK4QEbWThXN3171t7evndqw2GwD301eXxnJXRU9vvmWB96mSDJTzLz4YnERnkmfD",
-	"VJQk4CKkQIOjidKmUX8FK9DPQtBVwKb5OGqxSrHqcKBEmtXIvGw2GublinxQUSb6wMXXW1mELJHW5wiO",
-	"q1SgaNJGSKAvVoFnHDxJGoI/WWYt9uJ4b+d0b9dj2AF+l2p5KRaLbga61rkQA/S1+BKUE4gc7h0fHx7b",
-	"gn+E41Vwn1P9Yay5sx9SokV2GXVEy0m2yAdfg7aYc8DYY7PBmFXpU/BpWk1HwWNr1fRBRID7DU4zem3B",
-	"W4YpABhYMn6zBQBbPYeV/Qph+8dPpSA9+esavCUHT9hqVwZxcGrs461NrfH2I2n+aQ0MnqZ8dGcZoLj1",
-	"4P0Y9AADnD7vx0+OHo6ddMBhU6FTNEXGTbuLdm7JXTi91C690rrJBspjiwBbeZZUO5TWfz+A5raiv0zO",
-	"fFhCysgIDC61CZwWFFZK8BTFVGmAjdzrVSwbKULW5+m5gmaFCRZVTJ2AZp29jCDymPeMNmPDagkkG6CM",
-	"MymIkJXJI6lYcC5GUA+aVV/0IikURlje8IzIK4zH0bnwWIcrsRJJJaSKsuhCbLPgv6SA14fAl9rsRcZL",
-	"XgygNl72IUopGGDEibaRt1kgPmYpx/I1YJFgm/megMDNoRahrTxgZT+H2a9BcQOyDsqnSoqXAFFPWzM2",
-	"OkBf64H9Kk2gLPMwWtce0dPrbLcoItGu16INMl/Lq1TqRc0F1m3Lqv3+d/gxxwahF7jpiC+WtXYS/U7c",
-	"Tv0de/OPnyr8gmc8fQfJ9xVvpvniFhP7Sc+shuWGSeNfa3iVLMl4vBeLvv4WFGb6F/3F6pbgHA+qfsM8",
-	"JwxmgeQ1fttCkZYkFG7c6wP87WP1Q6mCrQ+YncQC3E4B2k+4fz4jxuoTPYm2eNKVW2y/zvYzlRfgysvs",
-	"mzip7cOQDIRk70X7JOmcC6pyyH0ZnEedcxEGGDhn1VRwlUhGhY4/7O692dPqMzbeTwXrxIkSIVRviQW/",
-	"oNT5szQZDqAAL/wXeGygPg3W6lJJfAHN9PVgaW9TvTBjfUAoV0UhEEMilSXpqM7eJGdnEASVjlruy+pG",
-	"Y73mlGfkgwE5eXBuCHehwzd5Y8hqMJXXbIfugvmArkICfHyg/lSaXVtwrWiRwFfQ0MorjenrfynunFvy",
-	"kMwts0tCbFkF7IZ1QJxXxxtbrvp50/lTgzQBrge4i0d5Sapu3pQD61vVy7gFN7Tvb0O8uyJ9wXo6vN2p",
-	"eMYKLNble3LaeDZWlw90xUrr0+dyfQHNt7lPKXWL3rh+MLdHBu6C5fmcVUCncPJeQScMqrtM0zeuCFz1",
-	"TOz338FuOOIZ8jIGw9I+GFghBavsxzGMQJspNIrtPOBhYpjuUcY6dhuN9ZziVqv78uVUDyADB2DBOErF",
-	"IOadMReaNmPAK1de5Uwfh5uEi2tGJq4NC+a4VzqwMyonehl6PKqUnf+rn1CcoAcb2jBiIu+wgaWVlt6g",
-	"2yjVNVaZC9rKJFIUz/lVzI5VLJU71dHz3mnF4ta0HOtxQt4L7OmR7oeTOgE06cl3Fb711v0PY7B5C6V6",
-	"cfboON68eIbnzw0vQj2spYxe+OTsJkWmAizjrGOj1eVVNHZnJh2gdxMv9LTFCdx4cJ44fkzjVYHryFEI",
-	"Rrj1byp2KeJY/y+4OX0JSXp1tmtsamN5a9Pcimbq5RNQfS578Td6e5aygKGX9ptIZa/w2x6skXrTfsP5",
-	"15HrsoTevBOrhMWRynIXh3WEYLU7+/tOFjAlsto0qu/4SpUzf7s8VsJGvtpJEgsuK59v3fk53eBZL5gq",
-	"zucaYhpt7UoL/wvsF42P/bZIX4Ci11q3swA19+E6vUEv5YThc9/uVDgmcEQW96TijliC8g07NjRYOYGk",
-	"M4Nbc+JaDoCvfqLNOdvnSnta2zHo2zS9ZgcDKPINYSD0dWYthjubvKssgDvq4gIrIsoECAgdLtkAmgpm",
-	"CYsycKv0k1R4WFwAnZ/gV9SGFA8hZ8X0WNUfwNIEW9dATAvfYc9e4MtL0e4lyTm460WdbTQ28nwno7TJ",
-	"hKlhp2e+KaVy3DmSUVKbLYOthAgfKUvkqAboGmalU2sPe1Azb6MK5VT3GzvoQee5nkgF43Fsq617rC06",
-	"fKiEcSaHKN86vUQJydojDIGZXk3AXqWn+xKa92E0ke5WrC+gwLq+GJ3Bpir6uRhhU3q9uspsttpUCWk2",
-	"wyvCqKUnt1wRtTNvt9MS/27asUszC+hhZGapZ3dsk05ZrUeKRWCuWbWgILFBaRlo+8lKayPaZ6UOzNpJ",
-	"aJNp9WUCoE2IaKaOnUixkiUr0CbShJTaIrsUQqKDa8c0bFAifY5EN+oNjW0CokQWdXNfVvVrhIQ+EoES",
-	"Pwc1j6XiIjkHMh1k72DJW9LwMHxEB6tWZyaibqNEKoIYHPahiOLYAvo2ZJ5HlBlpGiXE+kVn0QWaJfh0",
-	"rUjUIWcTQBy+jFFBA/i0mQr9gZnKh6zST3KKgOpPkraTyAuRKvi44g61mmG5Vg1T9eX70yvdfTZgWTqk",
-	"tRlDen4jQ/pF0Sc6PW76Jpzsv331Zq/iVTDB6kCd6Q2L1oK9pdITcZxMi7U8neyBJMIoc+2Obpr0i8aD",
-	"V4n0vylLp6/OaDynez+cwoLAKbdGlhI/kykxyby7VxuEDvTiBogBx6UIvmERfDAudbJLbLe0qB1iVmb1",
-	"U1+fgs+ruAkx526O0KZ7UWwzR0GHwEsvgd5sQV+dgRaurQkZYiUTzkLRifo8ZlGINgBXLNDnIihCGR2V",
-	"EtEPw702itG8oez3pvDfj2EqlMMjL7O7lJAZmlChKXwBnerAxqiz50nWw+oZVMfKl2igeTQTqKjSG2rG",
-	"aqN/1wkTAgYGnJebZlCAP8qMauAhu37yvjFDDL4JuDn2o0xdBKNkmFIieTMtXw4lhlLCOaacef00dQCn",
-	"lGb/a7Ne5siiq8qfexE9dIimSZ4blyHzzDh6nVWBlxLkhiUInkh0ANljuYjksKd7JU7OZkXtEhZGIbYr",
-	"Nx4k8JftHzB9NsZjE8eik6ShCFtU76rD49gCr+N68iUAl+meo5K+wBKBVQNsuGU8Qlj0AwzR5CJUJEqe",
-	"R/lNiKFoN9W8POGHSOwyRJsKnqD/BTQFDlYcdfvD0ZBmPhDJAKpM6fMhfFnlkoFL2fgkEIdheHqD95ML",
-	"g8woIDgUjsTffpvoL8cNjYWbAnwz1YCBdPqMp2cCUMZWoAMqOmbZ1/GiC5G2qWgqyiDjTxsTHoHnyzHP",
-	"XuAZXx8OsQ6Dhp8NGRQny/0F5xOeRtNex2kP6vqiLHFbhVMnQroXVAtWPd17u/P2tOYhTRP2XZISTUSr",
-	"A76sHh6d0N+1SDoXI1bdOTr6cLJ3/P3ecc1kZVOLRHrsu5O949pMy/XQ/PxGb/FfTUTq1pnsHQKH4oar",
-	"eBXaDlpSrZl/WkmlN8FMoTgWChIZFWYrE71lIrJE3Gmp+UQDoj5Y+44IzY+aVsP3Tk52Xu3dv2XmbtjF",
-	"zbM4OWNCZmm0tNBuXL6euvLOwoye8gXlrBKZFgGLBPv3D1g6jIWqs6CbRkKG6lDGoyDvEAqOhVqL9Het",
-	"6jFe4sRkUohQIRVdCanNOC3uMP+nIyJwFCasLRi9Zoyr52Epkdenp0f2Rkv7xxSp2pRCYPv9E/O9vyrr",
-	"wFkv8v/cKIfHTOrczpd03RIGbhMGVL7Fy8Ml8yi1bn75tsN0xLI1jppEUMOqgV1ZVHWDWn0q//UXcgKv",
-	"Sa4tnDQiy131GN0XEfaqx3hJhX2oidF4movW8GxYmFAM0M27kFaQp1K6tjb1vL0kXi0wGoBM6whrSNmT",
-	"yWXdl5OkwZLk4qm8QWZogyWpwr6cyhvEqxdgDSLBdkkbvCptcHw5DG0Qf1+UNIhXPyzK4Fi+9KIpU/bL",
-	"jTO1JHEqgR4Rxltakh71IFiCeCQWNwPJO7JU/m6ZKGjmeUGcNxGcqVCPPYyNS9ONUSVx6KC9Ep1UZIr1",
-	"oQ57nZ0IQQ7Q93RvN0lZL7kEH6i28iLhlGjUlpyKzmR5jrH+xvdmpL8i020aN/lpSTKm5O04D7JARA9W",
-	"37jBlICss7EYXuUndEOtw5ZM9Q6oPH78+PGz7jqflsRZ8vZhIZ2MPgmSyD4Of+6bXTZWbfTLUIj2g94a",
-	"8zRWG6asyiSjrtfQgt5m+FA10LVGbYlPt2acXuYnuNwynRIoP4uUPmmMs3fHb2xEGULjBdzDPY9kAUwV",
-	"KjTBp9c/UgA0kTzzZYB7PtB2bXcYx0Tepao3QLwF9i5Ra4VkaZJBcbaslybDsx7Fdmgv1jyCPyznObqE",
-	"m0WsBFT0nNxtzs7caDxjbTFKwKPFsRMDkwlwLmzNHAXxCD0L+nqM1Dx+vIt4Oqo/fsxeJqRrw2RgwU81",
-	"bOsJbethjwZoF1BnE6WtVY9lCd2EIGIZ1h4Ljg5PTqkX6TCNKbSDIwrcstYtNg5ugXXPtZNw5Mvgk1+J",
-	"Qr/SMuWbSQ6MWBSaSs2ej8gFV7nIBX8CDjT8iZ9/gL5cnp8DpPPk45cv2Pr6+jPnsRpQ/Urr059+/8fP",
-	"n7W2H+hfbGiIIsYgpNz3emwMMN0SrnUMjaOTBEJX+iuJN4qd7TxGeR6fA3g2BrjyEn+UUZPT27cLj+Bh",
-	"KMLWj6gE/un3f/yJQnnFHwvPJoZ+nTgV8Dy8VLV+5B5rm8vRV1GHV2wzcxH90cTX3JEWY24h7L7XWBC8",
-	"xYIfVn4Y/txf2bvAtmrQjRH2IDX4MxeY3UrXOJvAs3sc2qRghBYaAzm3W9kcsOo7GX1k/SiOI2oT5HBH",
-	"skz0Bxm75Ir0CuptYp5jEYt9w3riY/X1wc4L6sVVRVTw2Pgr2V8yv1L3K+wvsQ9QLfCw5GJbAJzAN0Nl",
-	"LOwDqTdQne3kfu1UaPgdmho3lpHvMf07T7F8fieRKuMa3aK+MIUtu0Ol7zJDUZBRga1TNlk/kvDQJMZV",
-	"2cmnFYSsgAJfEIdf+/gRTm+k7zPdldih8a4TAOpZj2yjh018r+dLdPnwtrammw2mPNbUL/dwDB5bb+j/",
-	"hd2yxnrbWAGMMi/SZDAQWM/LqH99PmIaoS+EL6nCOZbp5DL0WMpTEY8850u1ntVioQiHCDXQsXJiY9V9",
-	"uVtUMX8eiiFWBT1KVHaWipPfvIGuNRxqjvHU1vsgXIwTBfUzpdgmpgBtKKh6TF7QXKDY2QZ3aJxrq/k4",
-	"DFg/x5LPGng1Xu9Y1RohFStCnwgZtiCGAgDFtUUNgsVjaiQ7vTSRyVDpuYGlMGfFRFhsWWmQZVmSirA1",
-	"DcnxcEAdg3ZyQYVAEYNzwhc+8IMeNHHOETyznESjnwAiuRpg9DPwWJAl+L8mRgpxeuIHwe8oQOA/c7ZS",
-	"UNOHRm9UkuKY7vLtyeFbPG6RQmnC4zi59CstDD15zK9gdSf9EzVu/BxA1ShVGGrViT1RUe31XMjiM2rb",
-	"vtTnBdkWejCxvhI68IDor7O3iR0gHihn9TRmJMPsQAUe43ojrTjfk6T62WwoUy11If1Jy3R9SEQnCkUI",
-	"2zqR9JCgxY52Tk5wAO530Eg8drz37d6LU/pSqACvt9pOGKZCKaFwo+lX4Ez2EqhEC/XkU0HpX1miRxon",
-	"yaDNO+ceiyN5vhInHR6zaidOhlrqZRzEqDRZAjWPDdLogmqO2xAdfC+VF+Q4CLfsrKk1izwXyE8SVM3K",
-	"l4DgoIx0Eikxi8G2narCkQVfIKiBpumU/QTie0r3tTLJfJxpGDA5AZ3Dng6lwkFBf4L3e89fHx5+92Hn",
-	"zZvD9x+Ojve/3zndAydhmWn6wrVxv86gxheYlovahVc0+nDS77gq7l2a4JvthnjSaYZP+Vp3Q2y1n3XW",
-	"wyZ/0m2ItfZGZyt8ypvddbHZftJ5Fjb4mtjobrWfdprhuth8ckum+41b7vOsdikumbVDbONCnCJjsC0r",
-	"zP9iY1TYqoKbJb6iv3L1U7R4LUm6aZs5nkfMVgPF3Wq7WlW0aupMKrrhGk6phvjLEAf3mUFrtN5IsbNE",
-	"Luuu3VZdxNnHa4Hk2dzIGUufXS/NnInCa/Z5K+vj99OV2SpJP8oyEZpfoXYptCgW2tAUdRagA+8EpIgx",
-	"saiamyGloXeQGS8AebEkq4JDUP9nDUFh0seoZVZRQm37Mhkzrk2IZBGE2WYbjWd4FccHObEYHK+507z/",
-	"3fGb6QXofh2KquG4XUkfuR/ezYLKEGlzueBZ6j2/TL2Hitl9kd6zmusxc+K2xg2aJUb3gbx78MtSvoxV",
-	"sV32TouN+WbJZ1LimwWnnSRnr0mToNfKIeaa6N+AsIvmQpHsizAK/dWHcUwegChjnWQYh1Dovw1OGbDf",
-	"bUxB6LVZUEubHVHOfXTLJIwbo8fgBqi01ubkGTabLjcGdhusz5PueqfBN9dW1trPxMpGuNFeedZ+KlY2",
-	"Os1uQ2x113izqe8Z4poeqEprfdOrwK5ASg7sRycNhIxvbeiekNEKw9emd3PNszYtIv59c2yKe3N0hcYG",
-	"OPNLns1NA/fOFH//L1OzdgXMMOutxslZJGd0a+NxjG7pPOLe5p1zJmTIqhRDsB50/PvOYHBCKjSWf4Hu",
-	"+5yF4iLqiJqWP2ciA0/4/gEWXYXQoxYmSRecPcgYg9g5pUsWm5tBPUs2EoW+aXoY8FQqL0OVvdlkszXr",
-	"+y9vtRBlxildhdjJlE53Nc+2++T5pMC/0clAXT0h2ASxW/guX9rPaKfUCR/ubkMR+iiE4OGpqUcLcSD2",
-	"7ftTmKNgh84foF+LPRc8FWnAEmlSETGPFcQldH4IVi/1gP8KHvZNsM1SoY2FvAlpID4OolSonSyAGR/K",
-	"c5lcSlN5jHW41GPVkrIL28CXNn6JgWyczea2XuNIgSpOKZcezGuSIhEZa5OZyS/vOPcG9uMvp6bPKbXl",
-	"0Ls6Ts5YJLfzDan1Eykui9UnnDY600vp3Ej5qVupB0x7xZXpzyZrB8Buq7QqYvRtr/2qEx1G3+6/+91+",
-	"8220r/bl8Wbnxf7W/vngh+9ffPusLkbfNsQPO/qiQfvk22f1zlos2/2XjfCHb+ObdECf6lHNs7hg6F+d",
-	"nXVv/YPmNnNTagh9PIwsmFGmuB3zznkcGUFV7gA+5edCsaAdJ51zEb6zHZC7xb4B9lljtgQcZoweYpvR",
-	"kpQmCQ/Xj75tpHrufsUDcN/ms8PiRJ6JlNE8L9XOxcva4/ahJhqTrTOmZt6AVuTsYrB5af49pBZq41pm",
-	"8cj8bBqblZnBzt66dQv4QTe9m2aoNseEmpOz8TxpT+1feq/2o7Ooi9uOZrMsEzWudpIPRrkYKWmBU2pR",
-	"HQ2zEukkpwqnncLqOLQlLbAUlfQErRyvS93KYvofSPc0VV627S+qF0Ep23MxyFh1iLdjVBSoYwqfKrV9",
-	"GWO1mVqdPTdXqaQvoE04FfYyo3R6jaKZpi8WMkux4rIt9zk+BZGLbNsFmZwKEjlI8jEFdKzvr8ySeP6L",
-	"ktCLN/S6Ybi6FeCZp0TY3U37Ygk4iwLO8xmKg6Mnu4VlZyfzWsQp3OKxQSSlKQ1cbOorxhQNClCVqxgv",
-	"CgP5VekYZeWBwpR3qQhfzG0J42vV8ZtZR/aJNsibm1cp5rd2rTqyT8bLG0ETP9w8xmuhxcOJvnirUPHI",
-	"eS/wYUPqmtGc2kFw7JvuXdVyN/fiulbhoC2hb2Hoc2ebxbPbGRXmePWT2XUzeWPH4KJVE4W50Xtd0M5A",
-	"dEFqmO0KrzdwbdslaSMJxZekplCJVcsqYVJ8zHLifgqFNSbe3eadc+Cbg+bj/smXpAluoK/YBXJiT9tm",
-	"HYU643S4qPYrKyTmB9P7/LrTf/ttzU5pxbCx2SJ3vCAA/aK+qsuev/fVr8yw1jrFbXbVA75KEvZTOX/s",
-	"hF+Mtw8dSswn1acRkiYL569qo0nalGrDpQG8I2CdWPBUH/6a50sQw2SJFR8xbsRIwUYiy0NHvUhRrgnG",
-	"xzAJFZM5vuBgl53kE1FQyHZhrh7+WS6NucAiwLJtT6yQXZli4MWoTGUxl5DmIkeAPv/4RsizrFdpbTSe",
-	"bdlYqso0Vl87vHJ11WKeNVXYbV97aaZbxCANDowzsxOuDD39IaoVpcjzvgc9ZIuLFSmmbwqxP5bVG4Dy",
-	"VEQp9+xDSXgq2M4VUrKg0b8SmDk+GKoek0kWdWnzsSwBmDEAA5DUAzxKut04kqLODoZYEtiXhSHOCLtD",
-	"Ep4IWTXKWC+JIdO046g/naRfXpBxDIYOhljk5xehUlyToArLXFIYbpDqqcmIz0dXje8dfZdeQv1nD1Me",
-	"9T+HUv+gIW6iCJIbOv6RHvuTvS5p/1Z0srvmu44v+VVg7REeFFPLDEqHLWvO3Xb7Zb1KWqriRhsDr0eq",
-	"ADHqOohp/ARTMPMokgrfP4ikmgBER8XSNgw6xVje/cJjVimLMkcNg0xuo4eBhmcYL+YBWNrd2Ffbtp2G",
-	"E3mjAHEkPbbRWK+BDebL29PVjnCqfoHKmkGvgZ4rB7wGUbHnFTqLynSzgfn26XyYGyoDt1TOHqpydhRJ",
-	"CwU3YCamgofTSY8HyYSZqG8Ab4/evNBAD2saJkMg/yUh2B/wh5Yh2Mc8E8r6eGpkz8FDUGlDhxNm3UOd",
-	"FXrygFNlt+ITKM2fZ9qyYac9qIWUUfLSGDajS5VhpAyKasC8ETDqG7DlwrFxvAamEIbR33wZZXokSqgx",
-	"DxNaq+MqaV5aQY0/CmcPcNCXgf6HAT62MwNabawTSnaVg/RGY6MMPQ94eu4eU/2ZX7mKif74azmv9exY",
-	"eCG18A76FNnAwJOFAgONW3Ld66+fB+P58V/WPr57PRTmvShKUzzQ04AfGQ4rqWEyTguBvixwIwrcKkpT",
-	"Clk1sF1Vv4lkJ+lH8izwKE8KqtFCJxgoVibdi5Nhdpboi2vjFZITeD+PY5tEhZt4WsISDtPyMr8UyIpz",
-	"YL6JfUOl9ZICEcN8hfkzpQLgn4sONvOkaT42MzPlFX3d24Uc9mFd85/MOBxD1rriSjqtxqN8VSEEEyma",
-	"5G3oyY3/bZwhlD48rSAxQcyi6HKSdCIe03JRztEvsLXp1PStYmS5myb9dxPFir1Kj8swdkPOqdAIWmlV",
-	"elHFCjq4aw3vsEh+tPd2d//tK+CRv3t4HLvCcVw88lskYi1jv4tLACh1PDZ9i/LtctWVcXWuWGC2VFDs",
-	"NoNKLj1dK6G0CZ0coTxzFVqoKV9CHa3fig4kDW0XLwLtlZumOXV6cuCUwScd+MiebJal/ELERG3zJcAQ",
-	"Q5jzGLcF6KgjqqnZU+TV5d83Qalbz2nudpgOh7iUgAfmxTwGnlOtAPqtXSZQU8U08iGOoIfeGZpYX5rJ",
-	"tm1me6KPPmZV1tMcU5GtMcRHGryjTm+b1oNxCRXKUJppqRpJlWnNLelapiSHUgmJnOaalmHhdN+wrLUU",
-	"eqgEQRvQEDKv1G/bAuPNdwHf0fYXVkR1d8pYMC2aMjBC+SmhNJA2NxNJu1btrgcgvW5JDi1SVYtG7Zkj",
-	"+KuvJnGb4UQBHp2i1FrcZFn9ZLfY51XEt5L22fMURVcRJXbydCk5Lt5aFssx8aQtOkk/B/Wki+UawR3k",
-	"EVQYQNdXKl/uvHixd3S6t+uNuYgWFY55arGpg0JXksxzBFrRe+SMBrx3+GWzaOVW8ktbXWdMqjm6QZ7+",
-	"ZE7StE7lUciCVPwMzcp9ObdbucaS8pY0sCY3KJseOOiO37/VWs/vXxyLzQZ8YGBsgdiMb4nEt4fEO6Qd",
-	"3gwWo75/Z1hM5kWrDF+p/O/e7oLo6stF4XXbfRoU61bnWBMBS+8+OPgtQcxjmLl7R8zbRA+z/kv0uD30",
-	"wG10dfRYMO+GLi6k77oJetS/vqzBHTP97eoznMbLzN5sAYViIlWuqGEMH6oP8qrOx6XT8YpOx/7IzNz8",
-	"A79qOqnMSjPZ0/o/1C/Nz3giWTvJekxFoVDbxQyhAt1TZXw0vVwFEQGKyDI9owN30MMViQvVoyimMi8r",
-	"Cl8v66JrtsK4R31eKTOSiVlCFa5muzCLdc1urMyRcxKBFDJb8uIlYzorZ9g9iSVdryTH1RR0mlFM42D0",
-	"Ct/9FYjbxRYAvndxAYTzvjydVykucWa21EKRLqysryxdNbmUeek+3OtebvGZmJgMWYCbfz9UAeOKjoKC",
-	"cIvhtLJIFi8DTXiAxyIKUR+NzmSSirBWZ++JGhdQQ7PAbbsyiDrnysceS3zsEtsqj6pKEAXs2XZ+RE0f",
-	"QGjpmBcIRM6ZL/UTXOou3XXZS6aEuizNDJ2UKmFhgq2nzERACyruS5xWbQ73+IVgVegas3/w4dXx4buj",
-	"Dwc7P3w42Dt4vnd84rE1r9Fo6LknegOiCrSEY7aJTp1BsV5f0hiN2Y793AQ2VHtxvLdjPahBoY1ckLcR",
-	"7EbpjC41cFRvQNJfk5pGK1xp4X+Rs8/uJr2xXdIX/ud65ScrKnZFP8FNvbiCDN98t/1irtkbunx6fptE",
-	"8iiJow64sI6Ojg+/33ljp404ceseZnfsxLFNzJ+cM68ikyzqCBwW9SUsel6xaVNeQP2mzBRYhXlKHJ4r",
-	"mq5lhfOHx8CzPVvMfppmCaHAWjW7aYYahqViqVcY6WTVDLqUcTlKpLBuxyxh+izUPGpiBl3ADAF4P9Tm",
-	"UsYjqXwZnGNv+gDNI2gN4RGROj2z/Ls6C/QDeTsWActEHAMJDLgGjlTIX+9LfTkr1oKlLzUdOz+v6mus",
-	"x7g2jcl3BB98N6qi26l/qVUutUpMpHBP3PyTrARPO72pJxk38pyDyfJzWX3Ri6RQWDf4Dc8iiZn3PI7O",
-	"RY3xfmLaqRaRwcQ38hyES0l/2578A57yUnqP/pq7OX37fTp/x0bvWJ7D5Tl06CF6Ky58Dq2cmVn51poY",
-	"pqu0yjtUbxu5KmLlFOFGE4QVLZC3h6f7L//aUO18aTshjRsnu/snJ4dvvt/bZYnEShaXkqksFbzvNMd+",
-	"pKwHs8NlHr3zJTb4CAvGje2IvYB5s0vX3pSBc28VY8w3L0/Q4t5LmrNpaumUQrrlGWcFByCwc1wBBGeH",
-	"8t7syZnYjK9E9sD34eLW2HIfLrwPYVJZKDIexXNd6HOVhleI85hCOK0PXg70SYpNj/uRpIQ0VcBdrZN5",
-	"DB0THkM3gMcuIhW1ozjCqjnacvHlAHwN26aDnokts3Mh4LBEKbvg8VBQz3jrHDsT2VRB4suCuGix4723",
-	"Owd7u3n4CnRGHDi1mhqXGCh3YpXYZxalU81j7452d061DDL99qa3wbtnT9hM38x7EXeSvvgvHHfMRMGQ",
-	"uaf7fprZXcHNs0ygvHP3jW09t6D7ZopTY35Y7VGeNQMuE3Onx5I4dPIfu0kKJY8QwyD1XSOYqhdyVPLY",
-	"g2KSkkFyL7p0oY8SzklYT2eZIRpN8c3AJv42ieSNJVp+lfl+5e7qiXwJ+uH5aCKB4j/9T//XP/z7v/3z",
-	"f/ev/vzf/Nsx+m5zairFA6TgjO+Xxa1lc0iWqYBX919RHlcBX7By4xQrYC6JwUDXWDe2wvYu4S+Yc3AT",
-	"fZoWS10kT7gLdZdQQpIPBkIq1k3iOLksKoBBHkcK6uzl8d5ey5dY+83aPDyD0m15kgY1OI6US7x1yOrM",
-	"xKNaY8xcX0LrgJDxsvxJM6ZJ1ZUyTthkPuXI1g0pOB6+Pdx/++F47zfv9k605ocCpc5evDk82dttYTTX",
-	"vpJl0BJIJsVdQwVZEJco9dKmWF4p9dLhQeMLKTxNNiT2jy56NPWQisPZ1s9mAV4WQOHgo3fTAw4QD8GG",
-	"qZGiDwfT1fm1C31Vp8epa3NlpZPjyarc+pVCEwy3sewxsrZjWVMkP7ewU/sbRPrH0dCXmHkYqeni2glr",
-	"OwB82/LaedUxCrN7zaJ5MIL49kTqdZIaWdXgFNY80piHO6m25MnfYpZNHqr9YktjseTHhyfJvRvOApov",
-	"MB3xW5DFIrVJQhZ4q+SygdLx4678Wi79x7OM7HHCWvEWT5AFFljACZgSsxMzZxpxufAqyFEtw2ZWI6Ca",
-	"Zkk6kUtUlCOz0ol8WcwnYlX6KiOqam6Cpy+nZXiyuQmezdkJnjcr0h60dBq7e63AiXKElktTuo7oclJA",
-	"H5TsWuaA3kcOqKty34x8mpoQ+muWT8aKc5B2G3tOj2WulskUX44JlQnZdI2s1JmyZ64dpOWLL68vYBbO",
-	"V30IAuCW8W6ZtXqHWavXxTvSFWf6/Okajw6U2ycO/fn0D0pByKK+QJeOHpQI6+yAYojgH6lCIe3pnnm6",
-	"+Fedz4oTN5dR7qSz7lCj+TQBSXP4/u3ecYkm1IRP/uK3UfIsvgudTF/gu1+7Zd897qjF3fa035fe+ity",
-	"I/r25N40OaJUM9kxBm8kL6JMKCpfFEmqbEoC/bLHMyjDHWUKYdJQIIiGTk5KazU7KU51toOZtzOTkdh4",
-	"LpJM5AqNDTUT28XNTT7SNrvEwWOxW4huwOumZzGBAaz3aJIKX5pO4dw1pvWNaZL0QW25SvJSrcU4+ZLR",
-	"ZVDgenjUzu4Su4Uaj7BXns5EL/mws7u7t+thmHec8jFOQCzQA80hJNLIAiTBnTC8OQHyRV1gSjKeNuAg",
-	"XBm01E4YLkkeS5KHY+GG4TSgXUDPm0f0N5oaMv1RoIPLjWR/Cdl/MfXOoeTfkYI3JkZ+HUz+papzl4T+",
-	"LzmIixQReQ8NjyQSkvX14FNyc4yrBce6FviDmEfSDKxG9RoUKjD4qy+rZbL6w/HeweH3e7u1bXTWJFJQ",
-	"no15JXlZYgHtNat025u9l6emMRIOqsOl1pPgOsSDFstSLlWXhAXlref5CxDHxiK+VuXSOpDRuIqp07YZ",
-	"7rhCUZrWMFOr8OVctQIbBjun6wECF3r+rL58fwkOOFnL9IareHD0jNnoHej3cHK+BFRsk8ppyPIm6mZ5",
-	"yND03SOC0DacvT4fAa8Do1x97BupT3POv/YK7lQ0R+yZpWfX9IF2ijPQnyGdHQodKW0NcWhpCf2VIsWy",
-	"JA6389dg78vx5KVSDHv39uCdWyhxmsmhAQXQoZRCDo3wbuzE35HQn6exm/1lZ395SBdnVpvWiH2zH27S",
-	"w3ENhL9Cugh1EzOnB9rcDxKFXawdTwkR+ALYG+/0fwe+rHIMuSA+pAIC4uC3EDyNI/0qKShojq/WsIGT",
-	"Ba5hOIkET9t2UL5Eqpyrq9TZWwQAfbfKdRyTiILah01E2XZ9JVP1BKg843xRwZFDnLfuMBumNlWyAXgF",
-	"6GTA0ZcKazcmFyJlr09Pjyy+5IVWIbXZM6PL2ZBykYwZA1+LgRebgV0HN45cX9IKFya96FZuPi24la/j",
-	"FNHfeC9OkasB7VcJsg+1f+00aL6S1oQBjU8PDc37QGvOadyS7ewe7L/1ikwxQlNEEgyX19kO5oK3hxlq",
-	"aPjAcme0RVxr9rHqUAkG9VD+9Ps/ruY2XMJ6BZDypYbGWikmswnT7YTaO0P0PInzxXNLgvnS5Dlq+xda",
-	"uug3QhkX1BRJMGgNkc1VEH15fPhm78OL1ztvX+3tmhYz+NKor0TcxeTDifz22nQ4Hk9RnNLf14GOY73B",
-	"7g2SKV4Hm+dawKuH/wJW5Z5KbS0YqXRlD3Khp8UucS7ugjF2Fdmx9Kvfg199MEgimWFqCprkBK1XEilz",
-	"7O5yFT3WgFWAMK2gE+XJ0HlJKQU4H5lmkiMfLJOwNkVLdjvv5orvfOPbl8ni2MowtjjX9l4ELx3b+2uo",
-	"r+CY26wamBp+ATZIry0t8Kta4HpfXfa0zrBYFuBt1mHI7VQYS4tsPkzJGkpzXOOR46+ns+FLso61tazP",
-	"+jadssSpufBIQWcOp4bP7CNOUGAJDYs51xZRnYg7cHPG6ddxtCePtVaDlqf6iqbbnDM9S9wai+SLjbaZ",
-	"9Gc8uj1uSvqTQE1saM5Y/NrsMcznKFMMWHhYICuJQ3oOHEtfQkpkwWSrYvbpqZDQHORFnAxDtn8AJ+5w",
-	"IOT+wXZOwbG+Nk56Sy/qQ2NMAJbauOXHiobfQobatmsRgumoTcLcTbY3Vy+A7/9werzz9uTl3vGxsbuy",
-	"ywQJBr7UariyhWGMBYZlaHIbTNW+CHZOaZfAih/q77k/G6zU0LgCNMHwzQctmUFLCyYHU7Mr8MiqXjQL",
-	"Sum4KMTUFTpOxfqDc4vAmIeM972HfpGY8QGXHgseQiXrwInFn4ifg22meF/4shvF0BfZ9jfjfW3lZBq/",
-	"Qq3nDLRNxM8E4+SnkmIlS1Y0wtHQS2lIvvQlkCgC2I/6laxq6uZjazQlfvbMU603/5Fyr8FxBWokOyIM",
-	"WIen6ciXUVZDWgSMq5fEobKNiJ0GxoZLFfNMzxCeBlbVmp3HRBiRxXmRnIsa68Bs4NmJMltOh25yZ1fL",
-	"CrLnLlusl1wyzjpxBI39taXXFXHM2qIXyTAvad8eYcF7LHTP9AdhTGekWDeKYxJvfODhR7VH8L8zC+m8",
-	"xum/e1JEcVse6kW3U24FCqFQpCbXvGRuC9laG43yxsdmJxVaH3eTtM+zSqsSyWxro+JV+pGM+sM+EN+p",
-	"D3IkM3EGoH3TtLIbrRG93z9QZ6ejgbjC2pxkPM1Oo75Y7PI9GeLFt17rqMezU5x9sGEqXgUPyYE6g23c",
-	"WdnsrnH9s7mr0hNxnEwv6z+RAKvPsFuHoZsm/aKEpyRZi4KQ8RBhG9ONp3qz4IRrdN374RTy/zQehLbW",
-	"vxI/V1pNyJMYS7W99+pIB/icq1AO8ZAuzaQrplf0LNLOFepWnOv98nlOchdhptOdv9A0Rj8iKEp4VoXF",
-	"bJDUw8r7WrzVPF/S3i1mCaA2IPqDbMToqNXZS5L6naTfjqRouQXEKTYPVcOTFGuFY59S4EDWPBbQqQmI",
-	"4KcMBgXsT//tv2H2+MK/AoGQE4BKQJtRC/JIKMYz7APF28kwY012ED13NqoZb0vba/rfKM9z8Z4M49Ao",
-	"BSBeI4UtcEKm+jiRVQ50SJWB39ZUtETaBBZheqRYoJ9OGpI+yQFm1UnQCeD746gjzKOrdE0YXUShid51",
-	"u0pkjCs9/90EAnLq3Hb4l3oy8ROoO1B/mmg/ieRZLG5KtpeY1JbSepVWYoB+d5AdvZS+X2wqLsXC7YuF",
-	"wwkjaBHZMCcDBN1OeBESngrGjCMdOlxCKbMqBMzzsUz2tcyzvxQbq0mXdGstSsRDXAXEX7ylhC+xp0RR",
-	"QNXZMUkhO3CeCnBzdfXCTG8aQft22TZiebwfSKZJP9+RC5xtGYIvvNSXfSJkiEcPFZssMW7g6sn+21dv",
-	"9mpYEh9N5SpYTLU6C2jHBKw/hGIYcZxcopsGdoMvky64u61Gxqqn4mP2Am9jf/r9H9mBSM8E/VAD4hK4",
-	"kB0F1HiQqXkg5Zz40kWTRwp1mECJn1FRstdnUV9s576jwDHzAq04mmh6KrJhKhUqVKjMGs8xcxvyq7Fe",
-	"+8SJ6iRSig4iG1XXotsDYKlrtdbJX3Hzd/E5njvFTvP9cSd80sXEWih0AsTZoTwHH7wZoZen0XST9JKn",
-	"oQhXfx4mWY56OeeqFO9kSMf4/tzhjoGOW7Bgin/yK8M09istv9LLsoFqra52o1jUQ3FR/zj8OZL9SNY7",
-	"SR/Ogf7LKm93/Mrngkm9f7DzSj+WTOer+93diboj2lPptLiOC3Q13MhM3ZSfA4oaYWGutY3SFSj1ajwp",
-	"XZkb9k7Mi1lQNVuDBMtYBcQqNtYWKHRzmiQHXI5sLfXblokA+n2LW3NF4qcIHSBTiR0EwDa3IXc7dC0V",
-	"9HTvh1Pz0m0WmKMQoKmfgazIW7vbwotmP+H1ASMBcZL0henQlEdRXFZuLqJz1pYvYRQbjYa+wPGysI3G",
-	"szKA3wuj7EYAfiGrFV9USEK8rkwoumIxSoKH5WqHPoyyu46QLog3Znm/+ijpV9AUVW+jq0POKh7Q6cp4",
-	"AXr0pcqijdkdl1HWi0yROX0Ju4xkmFyy6hrrRxLoZ071lm1UaieJannVfPsqLm20jIH2zngGP2o9us72",
-	"M2XcnlDtvRMLnorQYwHhTmB5LuCCGwPAMdW4bm8iADziivIR8INAKValqOg59Dew6SETwMKf9dEWcwXK",
-	"87j1LfcKiPcLOmNztrTEr5CjDadvLggkA7WqtdRIZVFnek09CAICU6HrkN8GMc+6Sdr3rL8+5KrXTnga",
-	"1tke7/S0HqA/CliHkHSNjv6qvpyfC+lLSO7krMM7PWHDGlsNpkQn0bY/UD+DMyH1waCym3wEfZFlrc52",
-	"9X/zVDCobiVCypD0JRrZjxTW9vudPqZYWOp0/2Dvbw7f7pU2Qn4lspN8Nm4jO2Qw+F6kSlvjldbahqd/",
-	"UJVW86lXaY8yoU5Ara+0nqxvNBrrcKu2fVSl9ezpmldx5mGiTHFJ63b95I0trxL1d7D8l6q0NtfWG9Za",
-	"UW+4yp7oSay0ms31Necvp0nIR3pkjQ2vksg4kuJF7kqotJ4+8SqDoeoJdQKzsdbYaDa9SiqfD2UII97U",
-	"hpKQHOO5azdoIx0OVL5M80CkQ3u3/rVDQTJQ5Y1p6Jgy5W5tAwfJQI3hgV2zKWCALEq8atyJnXu/+zzr",
-	"9IRiA57aqnN4DzX/Y9Rqq88j6UuqT/dIMbHS51HMeBimQimPdbgSK5FUQqooiy5EPNqG0Gk2VAH0ACT+",
-	"lIC+6SEVaYH/9iV9S50FfDAgQheehOKA9DFE08V43TEfJpwWbjylSbqqVL7HQB0O+QRmDgPZd1AllGYd",
-	"CCRTCrRPJMMJvQEqrQrohf/ENLTpJH3y1zTXbHx1D//ITrJhGCUunOy93Xn+Zm8Xq4faUTSneo8aT6eM",
-	"IhT95J+4HikzCs9tmlj66vuuJYorvnjIw5yWpZ61MLhqLDDztgiqoqmVJWdnsVgxa3rVVIDDgcKlnZsM",
-	"8D7KeslQmzaQTKMVL2S5fvoc1DzWjaOBi4SWUkNbGKyk3f0T+AdW2fJl8MmvENj6lRb70+//+BlqoROA",
-	"6o8SHrvsRZ0eJYKnIgPaiuJdUWfvexFkUNMrI2XxWssDKwqUqcqlojPJIumBtKCbsuRcQKgW2oHZxHB9",
-	"hYbyR+xcjJQHt/JsmIL9GPpy/8DemWrzojtUWh3daKzXWCIpsSiSKuOyI/LuY+YeSlOKlBqCqolMobov",
-	"9/R0aDsvyqM24KHVN8Uo/nhWZzsw3sKMRxJGLcUlzlxpOgBsFxe/K1/graK1I6f2FcEEX28PPTmrbl5L",
-	"viepYfZ65cZReJ6aOm07LD374rYxHE6vcBRHC05TEV1bPquhuIg6YnYlerqGccn2DzDM6pRgTsVZpDIB",
-	"jqpiQgImFBHw9MFstma2L/lg8EixNu+cMyFB5e0kUiWxqLNdwTtZdKGPTP7yVLBYv4hYjQFcIiipd5qK",
-	"ezRUvV36xFt2Pu0MBqdRX6iM9wcLXv9WQ/MUrp6ZaeTnmFnIEpiEIn1Pa3cfOJWiLyPPU/rTg+Pw3aZ7",
-	"Ll/5xXVHmuWl7jiJO4glBnq8AhChdXJi9JQpCiY3tVRDex4NLmkkGgcm9MusftL/O49Nra95pIxRjGlF",
-	"I7KCL1ss+HkohiIEqIjh75dJeq51mFDESOoIsOWbvghb5HR5FOt/naXJZb1QcBFAr8eh74x+saH1RtB5",
-	"qNwhpzfjg8afeccaFuH2fer6PcdCDeO5qoae+eU5veFz+l7bPm3RAc9Wl3GY5aud01U6UtEMneJQCpYm",
-	"l5BeiGCAGX1wmCCXLvG0Ekl/S9JQpC32m3d77/Z2WfWSRxm0DdZ2IP43dgT0pbbRRhTe5aw9VCPgafEI",
-	"7JoznolLPqrlPeEwMfpCyDDRwEQXsCxJziER0BD2fWmvMaGvKLStgM+iCwFUXCDyvdzZfwPDpHtZKrhK",
-	"ZG0qiPhyIRTJtRk7v18JoPzytApYgdFV9AqzZkvIumHI2jHCfyDSFQKMFCTIPAXD2C3TyQLHdEXOv9cw",
-	"Qoq5VWTQwMHzq81eE1EEZw4cbQQPj6kEXCi+hNp++Uig3kwqOMQaAALwyXW2Qw+PlGNmgUMHwJMPBi37",
-	"h0ie+dL6bqoGBVMBvqA4psKFeQ4Qi5OzM3D4SCr/gCxefHmNDQchp1o7vhQfIyxem4pOkoboyIKn6M/E",
-	"L3S603D4IiD9aoi0YIg04SjEjLBTi75IclbDCOtmmDlssZ2jtydMChEqtn94ss1ev9t5v7fPqq8PTpg+",
-	"jOw7yAj/YX/n8GCfVQ8i/WPN8+Xh0dGhx77f//7QY68P3x4ew5gO9vb/5h08j+283T0+3N/dZi9fHLCz",
-	"RCjKloNOhm6VQ+BMu40PfXn07uQ1cKD1+rvOPxNE5oOBXj0r3bjWf+lTUzFIUm3HnkFEFxnPPGOXXPky",
-	"zE3fGqRsgJVLiwoL72wELDdZyrrAa3Ij6P7IxjgHp3ofV1qVRne985RviiftZrjRXePPOlviabsRNrvr",
-	"fLPzRDxrr4Ub3S3+tNMQzfZ6uNl9wp911sRGeyt82m1w/R20OSqtyv7hScWr4LxqMDh6e7K4TwuVTT1R",
-	"OHN3Vl0RltSY4NM7/hZdg5PT+Pjx48c0JVFYaW2slUwNnuH5T7cFUgq+hImJvSl3Yr4v59Nn7G7HGSAX",
-	"OsAi+pSW7sVbZ+MZPIG227nQmyNhZ+fF/EYb5aA3M5lkUZcOEUAoBjEI+ya2gPE+asVbUv+5aoBbWAU1",
-	"X2JyhnPN5CPIK1kNnHOlglqLiY+8k8VY6tGE/C+TOtvxpYrOpAhBEdBvVQbpHylWEAjnYlRn72BYlxS7",
-	"Ip+HZ/NJcNTga6ChyCRzx2lFprYUxthBgWnUi+4K1B2YTOg1kJEzwpZ61DpP6OW2MpdCTtTB3kSI2qKb",
-	"pAL4iEaeK8w6DFuM5kkVqAfWK6llIqg6IEe1+abnyPhd6uw9+VsgtZq0YZb10mR41tMiXnkghQ0DCx77",
-	"SLEdGaZJFBrzqzAnWuXTb+ykIhQyi3isWPXoHelVfDBQq5/4AOqVwWZ0rlv9hM/7jInzWTrSig1yu6wR",
-	"GCk0IKsba89qrhlZ3fz4seaxXiKTYYrxMsWO9VNWdrTOpeU+fjjNiRqmF2AicoioOVwSJHjV2as9Vx0c",
-	"s6htUDC3InyZiTiGHouOuR5l2/n5pLROgMncyEXeWaRI9dAzzzaaDZh9X757e7z3av/kdO94b9djWsN6",
-	"2lhvNBqNJ6CKOKoJ7KRACzQg4w+4UiI0fQ1gw+IGcQ/2I8U6Q5UlfTZA7ELNyyR8ja21MhlX0NZRZTDT",
-	"FzzWkPHtyeHbFSG1aA0xf4z+wWhIfT5i7ZyKt9F4tuVL4Kax6kajwdpilMgQk+zimA+U2A8DrAfLIYaR",
-	"FiGJshT0QUriENsvOM4BUGqjkOaTD6RaMc9diULc2uaHD+diVCuqk2yaNulLR53cZhtrzyb9B5Bkt9Vo",
-	"MNw1Lns55iojxjKrKiF86ezSWp1RXIQMVKGxZf+A2ci1QQ80TMJpyWwP27X5JYprm4da1Wl6lTbci91+",
-	"W8yUqpmVNpZpoZyNa1Ra2oKU178CfVxfGmUQxXkrLl2maxafIH200nq6taH1RxJwWtoWtDT4RztpX6HX",
-	"pV40vXhODPxuNF90sgOZaIbiuzmp+KpKa92roFcebkd0rLQqT59iFhxiLlxmxWOltXbDWut87/SYE3Uc",
-	"Bpfa6v2nuX2Rx4mS4UC0uws7RxkeykUcTqZt4Fx3UzWRwAxaSYYZusJdyUDZ1u7wNM53a9YJZaNXxu8U",
-	"YSZKP0nFmKuaCk8Yb7VRMKy/GgZUXlU8/Xr9EFdCDTMTN+1ouKH+gTnJA4to52bIEq1u3bbOT8nC1rUa",
-	"tle4zYaYERi33HD3Ds/SzLXubZTNiVIuSSxUix3s7L/1sPPN1KpVw7ZNzbhdKvmtFy6cqpKMJeVbWvVF",
-	"CUlvPSfpvYnYGxHljU92977fe3N4tHd8far1LRYVzBdy8dCWu7GWwa15qkYJ7XraKXVOf+FnaLdQqj28",
-	"gN0L1VzyG4wKikL8kSEfg+kbCrDeqbIv64Nyra34ADZ4wNojN1blDgN8eysXIo26oxX9JKBlw49wL/4G",
-	"OsJgmA4SJdjJu+cfdl68OHz39rS2jWV0oXdpyIYD1hMplYIZcKUukzSkoI8t4feUdXo85Z3MuNVYobpf",
-	"LLKMglGJFL4Mo7Mowye6s6FVJqj3Dk/Iv03vrdU4OYNwykaj0WKcdSMRh3qCInnBY9OO2Y4vSxJ2Kfi5",
-	"Z9xW+MlpIs88Jj4OohQTeZCeDQ/zJc46OACetVBdwxwhS8xuiziRZwoL3RtrfFE4xi2Qn+PKFxUE0FhZ",
-	"2WpsNNeezAS9cbAzU4QXH3GlNJiWoeDC0DT+YXdsuN6zYLgNiJ+nDwJ7Oz85yxoJ96g5zhAieDCKmD9d",
-	"dJQpkBNQPt0+PeBRrOXL1grAKyCexwAcIeDSbJgKCZ51BhO8GY+3g8VY+DVLWFv4kk6YxwZpcoFtCnkG",
-	"bm+srKDBURupdXZoevuAbzcV0LYDsDdSOJZttok47EtOySoE4XqqIshhsQPD2Pws8MVaCJa9sNZo6OeG",
-	"zuA4OAK09USV6IE8h7Nj7O0sj7tA30d0rV4IHkPNMujBmOeQ1tmxHmsc9aOsZaUzkj5o4Bgjc9LM9ZjW",
-	"GnANJWJwyXrJMPVlFXzHWuQVXcCLSZUTIcMcOL6HnfJCb5QvSeCZgpTXQTL9qDsVCFiK66YweSHznCYa",
-	"9DV+LuQ2Rn8uuTJ6m+15BTsFWnYurfeH5mss9mGCHHEG0GtCTQBkUCKSGmRfH9cJ0umkTcP0Fz3ROVe5",
-	"AptbAWVDeKQs/pjQ9lBR0uBwkKMdhxKSKokFFKztJLIbpf2CRDDhZnVuGLzIllXZNis3OiDoDhy3IbCr",
-	"puja8BkG+DcaDVK+yeLBpkZ5qoAT59/0JTzS3LwoPiIijgHSXajeC0NM6QjvWIeerhvjAXDefXPIyqP4",
-	"e+d4za+zgWpEGp31siV63o0GqwGoqMDmFTQ6qGZcBfZM6cFpzWB30eGpxvXRlsYwDVYyYVoLFGmetW3U",
-	"PaLqqCwZQA4RlMVC/kzdl/sZdX80AfhIEfUVN6/NQs/zvAkL8TYQ7HWGA4RH+9IyS13N2ZStNbwettHY",
-	"aOlxuxe5CQVmRMYLZIqKUEduHuXKri2J6zxrYU2R5nbMAfFL1r3oi8Klb/NKh3rXJiEvpL9cNWyQbzCb",
-	"lWaw4KK5msrVUAziZEQu8xkBEiSSOVezagJ/53E80nqBVg8KjP5+Eg5jAdW0QyDqtUdOETH8K9qHYNJG",
-	"iayz78Qo59OoXnIpPauuRykSdbrJMHVdnNXgXIxeRzILanW2MxisQFXBaTGYY7nrfPEt03FMMSZTgKe8",
-	"LRhAD85HcYrrU7KU8VrIU17s8B7LA3PL59tnEd1ScNZdOb2S8+O0zkQuMekW8pTlJCo4yIWM+gXCMFlh",
-	"sVigd3lgTA3c60jcIDuKLsDbgBwGzZw8dpLxswidWSE7SpNwCPXrvNyvhE/L/Uo9fiHYSGRuqyPQRsZH",
-	"pVifh8LzZd47Uqsl52KkNYbuMI5bFB6KsUgptT8EDGPVNMl4Jlb05Vgkh2ObXCk0Zjk9lGiA4OQiVxsV",
-	"GH02B9xwNu8U3u6HbWjRrwWEwpVe0hfFZBdKWFpcuXFnDefxbmw9rJkGn8LPPwA9UX9SZRbnb62QjhIh",
-	"j+9c6FMZnn/44ef1TqP7sjn8zfnmt/01/uz77OiJepM+35B/fbn3tPc3W2e7FbheS0xtOpt/H8MWnf/G",
-	"KdNPoomO4JT1+Onm9NEvkAZ4lC0tOUqhftQybvNgrN4rCiOK7LgrDGEF3KllEmmqCowF2wZp0k+yGeGd",
-	"F8kgojSFWHBFfrHIlYSsGsS8LeLAs0KKmqMLldVYJCnsk9/hyyBL8k1tJSDEUowYHEJFbpBn+Z2m7wy8",
-	"ELvMtKEuKzAHqHkEmN7sZSTiUNlkH2Tro0tzEFFXxDp7qw3kTi//vNT9Mqdri5VI29qAwawf44DXiGAz",
-	"f7SU/GFFX/6dGJWJryOc82N5jO+8suzKZ24/XFAYfSdGrwUPSTN/kMIOlrTSqlysYwg8TobZkUg7VIXX",
-	"q7hbBqeRtJ6rQClN/l3TLe1iz4/p4D50u0ovnY4PBH5p8zhoCEFhTJ/PYeMaOEzPm1dzzYFBc8d4gTWQ",
-	"9RAHxDZFKs8tT7rQsdzRrrcZtymMC4AZZK9bcNSSh75dXzmrwxW6I47NR9424N10MeI7BtDbxqDFmZxm",
-	"ky29CrdT/az0RF8HPqzRPSuRxGmrVHixttUpYsGqBjVsXm0Sh3DFmcggBwQ6G0DSbiJrmK2sTX9llD5w",
-	"j5KnwCt6CorIM0+L8uUNIA/aeq4J9Z0YfW0a1x24IRc3OnOXkd4M52K0BI8bBo9XUP3FnXJu5no+dkDb",
-	"DZsG/8n4Lj6vfjLujul1Fd9DkdULbPQRtNA4Q/vLw1YnEODpJqm4EOk2GwzbcdRBYIkycPW1hZD4u+qJ",
-	"EMppx0JrIbvHOy9PWZhcSq32Ue8D5HQbzCjm9XMFBJGdo+8UOSQvpcNmp5y4JPUllxid1MadJdUWY8se",
-	"5HEDciRUntZyuDXE2LYrtvI2FQ23EOWk0VHMuC1YlmpLk1gtqM873w4RX0Au1CNHpukSVJbACSGhEKIZ",
-	"XVh0iNMGZsY+DNPYGtIvklBAJaROT3TOa/a9HZYlSd2XVD695Rjq7Ojd8zf7J6/3do1FXXBL+7JKNhl2",
-	"ex0MVmgfsJTLMyoqoaFGhHoqsDU+VuV9oXfGyotEZmkSt5hMVmCvBExFuDN8SV2jtlnwwwo2WlmhfjK2",
-	"L07U6aFo0dMIxQZWWLB3ys8gYSHwK/6w0VjvqB5f29yC/xZ+JYCGrcF+d+VtIsXKAc86vUBLGuInVZOU",
-	"BY+DGsqQ9caGdb1jZfk6vOWHFWqYu3Lyemdtc8umSJy83llZ29wqtg/SJwy4rh1kMUDRLbNM8MBDKVh7",
-	"lAmaOnj3WmPLTBe961j/UX8AXWaq0KcZVFdAL4uQIcm/5hZo88zK0y5kX1yIlMf4BJWzVvORsupao1HD",
-	"7zRv3o3UIFGRPvUtxrOMd3rop7FKwXCgP0aE8AhqfAJrYvwptIeMaN6mEArVoHh3tLtzuufWN0i63by/",
-	"WBmLgObvmPrwXNPhfxci2ZseVAZp6JZpHvOFQwh0wLNe7mZGr/l1yzTjV2MoNH+r8VKXvtB6s6/7ThMK",
-	"Hn+r60Mvea8T6r3ee8dDv5OLgJvykWIEXdss6UcZUMxLgTCRorhczXqj3pwSqqZnLhypxn1MKLdQsPr5",
-	"KBMACgv1vetqxAPAu6qWmHQyka2oLBW8X9QW9bLyrNKqtCPJ4eMzLHKBxVimKYeINjj7ekJ7cAphJDtQ",
-	"/gGxTk1qHDvxpUb/AAq1BPWZe0PIYV8rPnBt5afJsXmVgiSafFuAQtJjff5xhZ+Jb9abm+tbjUbDY1G/",
-	"P8y0dkMgaLUgDyQ2C6xUqxd2QMkYJkG2ZCQ56m4DxupN9o1f+dPv/+hX5uHwggN4I+RZ1pt893MoigPs",
-	"MKgxifvmkUKBOHMJ7P6IZLYFracjGfX1sjTsckQyE2cCdWItvks+foosn/3uAc+0yl1pVf6pX/mxsfKM",
-	"r3R/+rS18dmv/EWlbDOMaxrlTjej5aBGU782Ok0c98q4VjH5/hnqRZxcinSlw5VgPfFx4Zlx52XarJhR",
-	"nY4GYuVwQH3xpp1MmSgZdbsLnk26uux06pevNbbuCpfGdDCa4iVGLTFqDKMK6njJLGANMQQs8MEjXq3g",
-	"LzE3P6wSpkW/E/jD4niGr9Bn96e/XMH/WcX/KT/DS1hdwqoLq+vo4irJbQBnL7TJGIxYtWAmg9egM0xT",
-	"ON8ysUfLQcaHgFW/4s3++WuLC29dh2W20dyalggA2WMg38v8JnT+yQuy2dzafLq2AUqBqrlcreYVcgfS",
-	"NEnnxvgXGdH4SVtICj3+YiHj+49niJbP95s4qc3eL/KcGy8S4+xY8E7G3nIoJ9w2PqU5zvMej7OVQRJH",
-	"ndF0JznWjDUMAeC3mqokQT+SxxCOVwG5cik8r1jVOm3xlw+4/yjY5/ly7+MgYVjtcAXHx2iD1CgLIQUn",
-	"oWRBn398yaN4mApi0ARsgP9BW6zPeCp82cWLlEd5ljhkt3i9jQsG+tuhUXnNswVa+TCMMhYnZ+ikVYkv",
-	"qxw4OSxIZZ0eWNe3QsoC+gCx1py4EClTAtzl1i9JBDLFqlSPymObDV/SHHmUy64/ZF4GxCuRHcvXPM6O",
-	"cLkeNkH41iJ4+QzM7Z4EVy2DdTddGrKXXDr1qTspV70Vfgl9WimgMjA7tCyfYDgvlE91r+EZUNOXvdo7",
-	"LZyOkuINv6Sz8aXtYFHmTUAikgpzQK60NhtXIBI603fnXMJf+6H+xRIIT0R2bSwoaiJxhByfOVmMqNiM",
-	"kQRZtT2ymYg1jznZjV1I3yvPYCSuD2glC6UfornyIFMPaV7uK+2QiHjYdNoZ993zGu9UaVm86uYX5goV",
-	"1/8f//gv/vFf/z9////+87//r//9n//5H/7hX//vf/+v/vbP/+F//If/45/9/f/8f+vLySx4l8aVVqWX",
-	"ZQPVWl0NxUX94/DnSOpN3kn6EyQad3CrFFNdtVHOvyKr/xsbNAwrrSdaEMmQZ4nGA2hTDKJpZzCwHgQy",
-	"YiPp/gihxxlJSSU5SFp5IK6JnjB87DixvqlXAH0kero763x9fb0pnnXCMNx6+mzrWeOJWBfdbneLd0Sj",
-	"3W43292t5mazwZthZ3NzI1xfW1t/trkunoTdzScVU6S02dh4uvlky+1Afrzz8hQLezhf1Lz/CqcGpxZn",
-	"xVrwWKrKt5hqW2KgL0CNHfCs03MJbri3p3PajshF2R5RKc+s03ukDLMHU4wmSVY8p1iRKY5kHyDHcl+i",
-	"Y5XYLsGAd875mfjQ46oH3CHOsONPmwPZCxhCkG5r8wpsJxjWHkZxqDwww6nIHBbuaPPO+VmqV89jHAeO",
-	"3d9URoXgYpg6/bwqPN3UeDZv6fNQ+NKhp0lqKmM4ZrWW+6Vh1O0y+hbKNIZv+V00cD1X1PsH210wHoYK",
-	"Grkjw4sN4qFiQS/JtASAjr1aOgTsGxZ88qlAS/hSP8avtH780+//+NNnS9jCr1bikfIlvinKnNIsPa48",
-	"Iopl1rlNpDSlF7iTDEamO4/9DnglPj1RwjxYz/NQ/i4aDMyLcYITvSQRNrKXuOjKznpez++RGlt1XwJd",
-	"DyflkYJcaHyiTJjqYzl9cN5kY4QJU33lXAygmQ99ViIZlyOfaNCwyGPsLoplLkCSKyVvcj2fPepOidxs",
-	"mZhZyFv9zyJf56StI+ChTCiCD5InVWJFFUGhLExUMiKSqjcVQvpFMX5gxm4hWLTktiwal7piEBQWbBn/",
-	"vIf45wOOb147vnj7HqB7C0JNiydZwWhDP46yanSdCXXV5HzZCnXwmLKKnKg9oY6VJ7a3WGBCNQGr8jxu",
-	"48RyMNKSdLsiFeE2KoFUSS5XN6lqTJlLCgM/rBMLnmrVzYkDBdaYDTxfBs6YA48FRVtT/4Lqz3MQJUhv",
-	"XzAlzJdlyahOTYJF88HegbY+I/d+akr2I+jC72olz0rFfhReU4w0y8TIV5Lcb/al9Y5fMWUV9/8ya3/p",
-	"dL9G0RTYO6W4PMWJoIFLW9fTk2nfR1kvTPmlmkibUsW8qbz6sWSCp3Ek0mKCAZTOwmwpMCM9tPFNo3yn",
-	"wolMLo0+grlfZfkKtTp7YfL+h1ICzgPDSo9W+pKepfG9n1xgUecoM94PdGKkCbQHDcw0BAWgr1Hu1XtT",
-	"oyxLvrcZgZd2XmZkltUZcCRkMjkjvmTmcy+TYaznoa8nhW00nrGqeXqh7guV188SdpaAT8S0GWgPozhb",
-	"iSRdiTlOmMJYPmR0mkzkwWHzV7DNowwqxpgRIsNV28fMcrzyjCe9uMZJog34/MF5nTOYCIQMUwQtnzhP",
-	"P1fLNb2Kxn9S1fs4S6EZseJdgcvhCFGbQI1rEIBhHDCIcDAL7OW50rjeX5hj9dUUVfMqdp9YB/xVRJdB",
-	"kTuXWrh884TWJKx8pYXBrkwobDybRii0O4ZaX1oEs6EWM62Qm4wbSQOSxlKDTrfFLXxLUDH2OkhkdiBv",
-	"Ao/qv2jxro+ZLYFmBYAjbhcl9+HPqyAD54QL6mynn5BfeKoCoEFY74LAQAs25g8MAAUUHiAzyZeR7MTD",
-	"ULh99JHQQ43290PsVOBhH1aN7O6agkHo4UN9+WMhgAguiPyfPxEHVZ8MHkmFHm0o1+nI7faIKdHnMos6",
-	"RrwV3Ni1OoPGt+5AWjaBOkKLEl9EWw7mllrFr0AhUooSYAYwMA+qQY8rNNOCGn5plNmUTfhQiAKTSA4I",
-	"u8wAUMrD/Iz9haxJzt7vn77ePd55/7aQ6W7pAaxq7jRantS2LlihrGTA4kIPsUtiHJvBO8oTAwvQ1aDg",
-	"l1oddRGZ0CPh4T29gs4E6CdClNhSLsn9r3qkHmk1Mdd44HNA8cnr7vHBANO7nRGAvqFV03Qo8q6+OBDA",
-	"Cy5LNKG2yC5FyczqoVfFx048VNGFqNmxmufpqTXvhrU3uiOXFD7zTJv+SEEcyM6AX2nhBHjMz0PnhV/N",
-	"TOc/+tKvjC+h/uuffv/HzwHQUIcSA3Cuu+CqOepOHd1OoncWBP/6op+kI49ReQoDBLDzS4vZ6j8cS/za",
-	"u6LK5DfMSJLG01CMw0zkcE8nztxWErcBgkLGnns00qFUaCCNWQB54jdueak19EuubHEGEdYm870bUz61",
-	"eAZuLoGp7JslRsExOGa+oerA4lveFzXP4GseBua2FMMjhVA8/oHNqR+Yo/rCNCiM1l8lp32XJNsXUorg",
-	"DpnQKdKqstUPTsd2hivgbLbnBY+HU3lJY0hieTsWpBwmzzi3J3clwA8L8FY+e0ZBKXzGX4Ed940bCPWH",
-	"jcbaltEuviFtE381B/Ebe2Lx9+KuBW5SAw+LEiJ8pBhNaO26k/IgqVfOShk28JyFulVS1AQHaoFdcQXD",
-	"Ez8VBMssc+F9T4DLXP8/gUwOA6YJ02uCeR5AqLi+ZfhrCQVhyyIt8ktzi0jPWcQK0VM/oyCz7eiMBaLw",
-	"8dvGANVa6FgfY3wulnvGi7AHAOa9cfbtCT3El6D4MZ52enrkSdc+DRoTKSUyte1yk2x3gThJzlkkVRQK",
-	"iJsilQDdi6A4t+OkzaA+M2yqHgdbGat/XaZRlglZZztWtjkOVOMX6zkaVU5NjqQvta6KZ8VzXGtBweIJ",
-	"yGgiIykaS8pyLqwzYB8B08eXP7z7zcEHVAU/HOz88OH5X5/unbCqKXTdbDxZf7LRzPMGsUxicx3PjnHe",
-	"RQroO8Ze0jMf+JKjMIJWLwOeZkVPXmvckwftZqhtHTr1oOTYlKAZ0rlsuIxx5ctLEccA9iPWH6qM9SHO",
-	"TStqC5t19Je7RKL+MM4iPUBTEqskqvYLqc0003Fov3NVT/WKEXVX87rhVNxVA70lT/pXw5O+ecbzIu2+",
-	"XSGz7BvxS/WRIihdN+vZVR1mNQI/d9SSJJ10s+X+pKpz4lhboPtEJpe1Ym9sMGd9ifFIcLdhu+9JZokr",
-	"21M3O9Iav5Q2zM9EnR3h24kEM+HmMqE2I73bQxyO84ixmNtVOkKwHcftuChthUZ8bQlLPIavqV9ECUIv",
-	"joBUCJ329GeS1g8jILckkTzE1g9kXn0JhNKOnQ6hJ4bAr3o8BXzAwI9i1Ua93mw0ajbokGObtoFYbgJt",
-	"Wwg+F2IAW6mbpL68zJkGFnzr7JhHplU3Xo4cCAo+GdMLDbs6a7ABHypsB2SCVibcY2gUkTy7c3SEfHY8",
-	"Y8c0x0uAnADIzSvjo5nMh01gWOLlQybdlcDlI5Wnu1uVakEMNTAzTw91QkNWD21NcNxUlgwokIsoiG4b",
-	"0wMDFNF0CLgJ9XIsZc4JIiBDTd8+oUhC8H7snRT3Jah0o9GWnDemf+aITlXlLZ0PqrkbbZa19TfAWWhz",
-	"iDXeLQibr/oqddQl0n312cdm/15LxcPf1CofDBYkEB2iOVtKkx0LcZcQiZCiQNe9SELsfziLGKMvCiig",
-	"47CO2CKko21f0qsUS4aZVgadyx0411qrOo8GAxGib1oSH6Y7jOMRXCZC/Qj7iX0+8mVbWL2W6LyAXkE3",
-	"STvCYcIU2SrmlgtDcZqgrZiXEG/Fl6VzMs5ciQxjJT0XIXPGgK2ZS6hF8BxfRoq1RUzlnsZG90ixfiRP",
-	"hgPsxebciEBNTEE7zR2epqM88fxdGgceC1T0O1rEAH2RtuPHztF3rIp/yJJU6OtxqIkUvrzkRA+rbbP9",
-	"w5OJ1+T3JDIe1dksfo4vpxN0nMmyv38O8AtvgnTDSjk3vkTSDavKhOlhQjY0sBkggd1kZ6BcZdityhS2",
-	"o2CT3ndcdoix3echJMRDxRu6AqSgyrefuBAyY+2hYpmIY4VV9YCiHkm23mBKdBIZwosuk1RlNUje7jnV",
-	"piGpKW9Yk6T28y+jrNOjgdIT18wDp5KIdgaDh8MicqGJtihMMQAAHwwKNJTmIgwb/aiFM6vW1yoQL8DM",
-	"qrXmxpONp+tbG0/mZe0+EL5KPlUO7TEXFfMYK84xnEpWuTMmyuQqftO8FuMEjk6cnFValf/4//+7P/+b",
-	"/+HPf/t//qf/5d/+4x/+3T/+r//S+4//4V/++b//F4Xg1e//t3/4Z//flcNWRpRT7GpwXohfrdC3razV",
-	"+eC84s2ba9qkJnC0LsLNrUZHbDwVW6HotJtbm50n7Y320yZ/1u4+a4bPOuGTte76k3AzXH8WNtd4u9l+",
-	"tinEWqfbedLYsoEjU67WBope4IzZf7/FM4QErxslmFicuQbDJJcnS2rJtaglORNwMUaJq5guWDPOKAe2",
-	"aJyL5VRALouEapm/RyH+PLWUnC8NNMCyL1xCLg/s3kcRuWUNt9up4XZtHJ/OamhuFlgNd433UVhpNddA",
-	"tyjT8A2n4Ga4B7cgQibIB8YeMCNaSMbcdyG3HC0WL+VmsG7pTbnVWm4XOYovKqyuyoO0Ld1mEiHdNxQY",
-	"ka4RLoUIFbH0UFPdOfrOG+c0sgUojVSYnY98qc1v19DOkgRtcXpb/hfIngEntkywFQBQFMuQhZgP+HRL",
-	"a+wnKrMNNeAyh1oJUtwyLLQecV2CZU6TZFdkSXqsyV5Fz4Es6cuF2JJsUbJkaRfYKhJb53WBhcr2vrx6",
-	"H1j4e9F3QVXM2GmBxOnLL2VxshkkTuzlvxCLs3TGTbYddBlQ04meO25myK+P6pl//sMgey4Vqq9ToboN",
-	"1WhxzicNaUn6/MWTPh2fQd6kdlE97IvJn8aDeR/szzz4Uk7/9CUvCRfdOv/Tie9dkQD6BZL3V8BwWnuo",
-	"DNDF8ddsjSWp6SGTQOWXgOlN00Bt/PuOeKA5rak97JyLjKVDqMPlS+QE2E8xgb8i+2mSRMpunkN6DYQ9",
-	"EY6/eUkj/eXTSJeg+1UxSQuYex0K6QQQX4VLarbIVcikrGpw+4z6PmHAzJdlnFG7CdvJBcBrlCqPRRrA",
-	"RtNJo+NKqy/vkzV6Ddg13/WVarZLbPt1cUevoxnmjrJPpo3+55lx+p2j7/CIsTHeoAfnM2QB1obnsNep",
-	"H73xu+GfHAcU/r3OB+cY7fBlgXZotDi7kfI+xUXFDpmtxFPICznwDCILbSBg5mUSq07ZWsddAI1RELfM",
-	"IBSQEtHPzg00sU4qQiGziMeKRl3q+V/M8e8BU3Wq29+XC/j9z8UI5sYCouPOiDKDwjmzC7TxTCjoPeP0",
-	"4HH08m2sZDhKpMCu6FGWl9wQHyOVsepGY6PmQO8jhSEWX2LZdxQLMBJ7FFifj/RYoOlLaDq+UFG++d1i",
-	"gLIZFHol2A49WuglKQseBzVE/fXGhlXvuakfscKC8QYVgWG4zWjOnyW04zg0TDL7Ax54KAV8ONUbhHev",
-	"NbaouXyhe3bAqqlQwz60u7GbDOiZeDMs2X9m73qb2saZ+FfR8KZJH4ck/AkB5nlBS3vl4FoO6M1dm56j",
-	"yArRxLFdy05LO3z3G2klWY5tCAlwXJtXDImzWtva1e5K+/sBPXcvQHmGbljK2h15tVoTxYzn4hFiHyTw",
-	"WSoeRTHeagEIsdHnkPEo5EyY9h7CSYLJaCLpJrQf+L9+B/qDjOhBvK63IeIpGc0cgb7tPK3ZxNsS1wOY",
-	"XSV3z4Es0j/VTR6nyIuxmOerphsqbFiUYP7rtzMv+QYeux8PGh9w41urset++r7pdNrXZqCP7cbuJ0nC",
-	"/r3l7F73emLgxTiBXlwlFCjj/2MEQmA3B6fHM4wrB4TQSBnyDfQx0gfOSR4jry2jjnEelbLI8gUlI93R",
-	"Oaxokh6GJslejn5MrqSNVuex7Hxmzc46WVY2/2PbfC4cK7lx+XaQvs+YJ2ohh098rD9oKh/BvqnHML9/",
-	"gCHkIvu/Bvxpwp9ym1y5qRWl209N6fZUq9qdhRge2p0qhocMsx4ywHz6Z9Hcopo+76OgHx+K1uFiXo1m",
-	"Z/JcXvb50k6013t+g+u8/lf7aL6LtGep0l5G8ReI0KSqpBfTKIwTaAZpAoFy9bYCVMr2EeaoOW2tt+F8",
-	"DWlqmkAlzeW2OChlEDyh/kvhzIEGcL3YC6romk/oJSZXZ1LSISh0113A+SZwfkAYCoZdbMcvoV+TZuRj",
-	"NqODXhneHZcuCrNm8zJMg4R6T7m9bMEtuafSlmZ4wWF+wqRFNTNFHdX8r+BU6tWEmHnrURZ3f/ajTXgZ",
-	"C9JKPYoNad7slRX9RFakZ+kSdpRmfbm3AJAo0Gc80bs4wzDOD4NqQnhDSEfnh8doQ+5uKFKlujNjTL0g",
-	"KyTKCxVKQ60POh0Fw7DvWIAWZyfiX8YPppj5Mmp28oxGJhCrlyIe5AzG6kcuFqvLoAXAZYnU+pheLczd",
-	"cZiTIuux83GH5Kg1FhsbWB6tXXM5fNlgESZjfEnfYD5au5v0C/o1qZbr4wH171UizLz3AfucAofM/Ylm",
-	"/GU4iXAwy2aiHOAgDH2KxUN8yF376klbEfaD7SAWDMNVm/zcnlQ9NfBri7jRuWPy20IUaP9S7DMaJgb2",
-	"gy00FANQU+uD9D7KPMt5SgilHvXqKIx7gYJQUsd1UC278DVmPvXq+2a7tS8NtC+uBd0VKp6szz7jKPwS",
-	"GAhRicQgEYwkTZta9JFa/VFE40xJpTl3kGpKodyRHWNpTGEbVf0j95lH2E+gN80I4JSiX17l2CnEVY0o",
-	"9Bm5krvZUnWFMaVvMNv6HuEpAF5hWRkWzxCa2TLND+Tyw1H/3XH/pvVjqfzIqivgKHKnBRB6ePNuKj2a",
-	"y8TA3WF7i25tDwmluN3ZwRKFX9+iO6ZiJntj98/Pm6Q1fN1Ofx9v/zrZwLt/JKc7/CR+sRX89eVVd/Sh",
-	"c3m45igfvLc23RDrXkynLEy5Kz91w9jNazVt2yWKkik2f9FCP75VtvezZ3s8wGPqEszpkg51zqwv51Iz",
-	"4jYIF5WHUZ5vX7sD23/NuIbbHMOiaZ9dcnxEJ3B3A16lmqtUcwkjhljLJXOlnF90a1/fpJZ9hMnnlMEe",
-	"qMwzazHFJGlA02Ijy0F35CLv44TGdUREALLeC86pT0mizrfCoAMRDsAwSRgZblcFpKBv3U1j35w5M7DE",
-	"eMBDP01oL3h/duKgMNZUuyqHckeYjzIiWV/igwqPo6rw2gGp9hwHzgeenRjAP48Nh0gJA75QGQ8OTFyk",
-	"9TsLTnFCRvvZ0ID9CBoDAmEkrnjG6/u9YEZB8a1523o48ZXNkynfGVeH6dLgG4siFlwKYcDb6kKk6MZw",
-	"aM66P80liWriCYUa1MsONxwb2ZQGIsH3TAiof1/PcbFakd6YXtkIkchjXEpAOIqcAl4iHM9khFadZdOP",
-	"YokygXTK91gnKMH41XG54ffEBfrlfdReb8GqxsWMl3HmHThL7XjwfgsPxfvJTbsZ+5hha90Xhif+UVCb",
-	"JSnKesUd2fN+4YJBUXnIP27Wukql5eoiRV0Myi7zVKKGVIszoIOEsUTUDYdZR12VaoVQ5H60PLoMwpia",
-	"rhAzgYkuuYiPeb1KK8Zd8pDFGSsWU46KBcOwOmtbkBVNLCkPSYvGXaxrpdpiGXe1a8ywM7hbpE7L54m2",
-	"zeytdXEL4226iTuDznBj0MUd3CLtwQbZ9Lbo9rDT2ml3N3Y38dZgm3S8Hdod7raw9b0lcZbUTJKUu3Ea",
-	"6LXEPGylV8lKs7a39rd+E8V1RaOX3jnQXVXbHqXadnskKWXGU73s5l8D1syi8qgDVVt2/QkeU+Fz+2JO",
-	"GCvbazb9kGB/FPJkr9vqAgadGrPgSSFoUC0f3EEERwkZYdjVaEww85FQU7p1vVymyagC3xhiEBEyRhHX",
-	"hPcs1iftc1KiiJdIOc8aUDg4b5Bp/dLqUeEVephAhxvMLktAWDrykcS6ThAcemHBJYB4vbm4OLV+yyZl",
-	"P/0NyfYbxhMYFtp9NM6bbMERC5IsTtLAy8mDzp0SqXIeBWHChsp1249Pzpvib/TpFux5MeWcenAoRwLt",
-	"rOdP5pf8+m0BEgVeYgnyv62LOvJR/iqMRdgZzcHpkaIRKc9q9GabSGgcA64v1gqFRc8RVWeDLD2MPVVF",
-	"DJMweyMo5TS270J8vXb96fqfAAAA//8=",
+	"7L1bcxs5lj/4VRDcibBUnaJ40z06ZmiJtlW2Li3Kds00PSaYCZJoJYGsBCiZXeONetmXff5/gH3Zet2H",
+	"fdjvUxH/2P0YGzgA8kYkb5Ktnpnq6CiLZF5wOTj38zu/VHw+iTgjTIrK8S+VCMd4QiSJ4VM7it6S2RuC",
+	"AxKrzwERfkwjSTmrHFduxwThKHoh0B2ZeWjIYyToiJEAxeTnKRFSIM5QzKeSCPRA5ZhPJcIM9XEUnQd9",
+	"9POUxDOUvLFa8SpUPXes3+dVGJ6QynHlp512FO28JbOKVxH+mEywGss/xWRYOa78L7vpBHb1r2JXj7vy",
+	"9atnpvAX9aolM0BbfXz3+fdff+tvq6GQL3gSher9+O5zQCb8sz/G0o4Rxp4OEWZU8Spq4jQmQeVYxlOy",
+	"2XAvOfPJ/Fjb6B6HU4IYuScxislUkABWlTK0hyaUqWVesob60dlhTfCXd4SN5LhyvN/yKhPK7MdDryJn",
+	"kbpXyJiykR3eLZ0QIfEkmh/ie0a/oAkNQyqIz1kgEB8iOSYFslgyyPQF2YFGWEoSq7v+/a+1naNPv9S9",
+	"+v7Xf6q4Rvky5P4dCd4LEp8H7l2fChIjydFAXYp4jKYM/szvvLrqc63WKNn1Qe49m+6+uR0GPpPkBrOR",
+	"Y/uvGEGDmSQoVr97qK8+iD/3prVa0x/SWEj4k+zob0Jsv+gvuLavZm5+NTeK6XBIv6AQqMA8Ib8o+vLa",
+	"Tr3WaJbtpJ5ECaE19vZdu3ZGopDPJoTJsk0LkiteCESD3LCaZiQRluN0HHTxtgx5PMFSXcfkfqsC9E8n",
+	"00nluJ6MkDJJRiQ2Q7ynPnENr42ExIOQIBpYog/gYg89jKk/RlGIfSIQlYgyQQOiVp5PJfxJsD9GMQkJ",
+	"FuSFQDEPQz6V1R77aJgmlR7iLJzZi/Q1JFBPUFRcr9VQRGKfMIlwTBAfDklMgmqP5XbucFhvkdbe0CcE",
+	"1/cPcAlZB3aWJftXbxzmOEXduZv8gYUcB5fwzOJyvaIhQep1IDVOOZOEyZ0zKiIuqLpGrZIkOFlMzgga",
+	"0XvCEJbwBZAxmkbqHdWSicA/pUS4t3wSaphvsBjPT6D7pr3T2Nu3wxvSUO0cHA0PhfyBxDs+FgSNyZf8",
+	"6TkaNvwWqQcHgybe8/fJ4bCG64OG3wxaZG+4XzuoHzaOmrg12PP3gwNyODzCtUHdbwRN0hru4f2Kk87H",
+	"apCLKL3APvHO8NMv+60S/nk+vOSMXGDpO2beucUjAZP2Q6oIbszDQJwgjCbqBrSlWMoP/W00IlKgZq1V",
+	"yu7Ph0ogkR39ojJiqzVazjFOTsdY3s4iUiLbP46JHJMY9SWOR0QqhYMKhDXn3+qeX75+19lWpxCjUcyn",
+	"Edp6fXP1/rog+/V1JfTlmxFszPrtFMyMOixQws/F/MMZmhAh8IgI5McESxKok8BjNCBDHhMkx1QgSSfk",
+	"GPUbtcb+Tq210zi4bTSP946O9476aCtWx4kytXU9Jkh8T+IX+hb0d84IrMXNq1PUbDaPipzD8cSSNSFm",
+	"DqsuwflEXf6KhtLw2PPJa7Ud58G1onAHo4XdmhcAFfj+c61Wdx+RkX7qxntlRmXG+JbMHngc3CSPmpNX",
+	"5AuwZkFw7I+BzW2djikjAlj/Oywp85DiETuUCcIU27snBeobkzDkJQt9p0ewcD65c1Rbzu/OJxeayMpW",
+	"X0lhQ4cvBNJENLcR6shWNhHHi5Y/GZgdqBgtOPz5AwNMWh2PWUTyQ73t/HRbsr4T/YKVCdkMyAyvK3Es",
+	"1z/MeCiVXuo+y7XaMfx/+Vn2UFtQvNsdYzYaY4oGMxSQIZ6GctVTbt9Vsjgimd4jzvmtYczlpMaBgyuO",
+	"Dec9x7aVBEpZgZt7F/X3PDVawfAUmvv5RH8oYVoMnV+k83AOsoRtTZ/MuPiRU3ajLbAbMsHxnYu5Mi61",
+	"TpZdXv7ASIwwCxAOJpSJ/Pj/3//xf/9//9f/8z//9//jf/5v/2cJucT6fWWqmGJN88zIsNhVWGt1KY8s",
+	"54nzL76KxC1hmC0kTQlXvBCITSckpn5xW+uN72GQXGOXrai+VeMakNhDPp8yxWCGMZ+gWtlKRbhgrxl+",
+	"UTmueblRNdVhmuAvZlQ19b/MMGvuYYZYqoeY4+9micD1InNl6TjN7yvzHfvq3DgSqZFScfvy7Obq/Gz5",
+	"azc7h/lhTMW4HUWLyEt7pcpoy0lay31Qa1PXVIwXDTKaijEwNA9hga6vurdoF0d0V32/KwgLUEzkNGYk",
+	"QFTmmcbhYSnHi+Ct61gz4Aw6LDFm1CQ+EBbwuHwi9/C7NmpiEhAmKQ4FmNKGu2QI5fqy6x64fsrmJJIM",
+	"FMZ9o039Ml8IjiJ0T2JBOVMcOkaDKQvACH0WRmRG25VYTsXyYy7gumq5diGnYuUjnns3jKZL/17GFgX9",
+	"O6miNvyL8IDfE/CeUKPNBoqSlVxI/KxDcLRuYXEHcrFXwQJNMJupC2d8Cl6JXmX7BKgHM/EAQr6vnt9H",
+	"As8EehhjiR6wfYMHklRdzZQgU5wXLFNxZxy65rA4V0ZNzMmmG04+vXjTutynODQ6QRmhGaetPecoID6d",
+	"4BDpI1bU/MsOdZy8ZNPjURwsTGA6aPsg4BaxKTEd7GB9WTlPbX6XY6L1ikfx/lqt/v1G2iXxPfXJmgNG",
+	"W4xLRKVQv7wls+3VZvD0Aiw3iYUkoi/JzQKEWkiFUp4GM/S6Y6QbjiKx+wsM9uuuuTGvEre+7x6twHPh",
+	"QqEtRsN+yQnCYYgexoQhPqFSkuCJ+HF2WJWvaqAxERFngkBQ8SUOzClWn3zt+1V/4igKqY/VwHf/JtTo",
+	"MwqaujLQa+tVAixx5fivv1SGlIRB5bhCJpiGasG0Wa3M96mQaEAQRvc4pAEiO+oShIMgJkJUvn7KXmy4",
+	"ExrwYIbGWCDMEIljHh8jePIxWvI4z67RcaVe+brqQnXUKzrsnoQcHAdfvTl7LImOWpMXhkjVVsJATlBf",
+	"LUYfCFUYXzQJA4GwRCAaqmo8p5wNQ+pvuOJHdsXZNAyz62YUkFMeENRE5AuMAYcxwcEMpGWqVX+T9dHy",
+	"SfBp7JPC62Har3g8oEFA2GbzbpbNWy3z+YXlGmo7AirwIFRmFjf+GxxF34wspnKsdFQfS6VODKZS2e3q",
+	"OPMHEijTOOAwCFiEc6Z0ZRzCYzdZiL30yBUXgppn69OCtuxBogHaH9b9Bj4ie4ODoOU369vfkgiMJ3KI",
+	"aUgCrYqZQSIfxzElAmGUGZzk6OcplwQW6JLLV3zKgs2IpFW2NkpDV9syhGd/o8lfciSmED3Up8DTEQ1I",
+	"ujBxDaBGyoTEzCco4ETAsGDJ0NZP7/9y8bnbuflwftrpbtv1OFeznBAmSbAZxdTLjw4VZnhUD4Sm70Iz",
+	"Ir8pr7Dv1T8NlGQ3h2cwpaFU74cluMazkOPglvN3OB6RjSijvpB9DGkIIwnV8xXLwAzVa63DvYP9Wk0H",
+	"Er/lSujAKdiNRqDwe6IlTEgnVK/CLecXmM2MtBYbrUKjVHhIzo0hJSWZRFKcoJjIeKa0lP0aMikk32oR",
+	"brA0U1UMQ7/Yet+t8wzxoR2GGtSNuminPTS5SjqcCauS+cURKjZPkBw9YG3apXOY0+rUSN8zPJVjHtO/",
+	"kw2ZUunxm1AhKBupjTcaBJL8jrBvSWvwAmSyw7CcxkD4ZiReMg4eI/IlUpoxEN97JqZRxGNJggsSUAzB",
+	"lY3O4d4q5xAEKEN0Yhyh32ox4GSDZ0m9kQ8RhrAUyvDFMWZBqEyKr8mrdTaetmE7oOvmnJfgoP8X87nq",
+	"80kl4wxIdONs8kM+16s55zjz7Nts/kb6so7+C3XlNKA8/+BCDlm9/LnXWAi3e78tUUiwkOgQ+WMcY1+S",
+	"WHjaM4Ltb5wRFBIpTVxCfQzoiEq05Y+Jf6dNNploBieoVavpcNIDFcUwq2j6MYERLZzNYflsbnjocDhd",
+	"tM8vFW2BZ0hfqBi9RDEZKbsyJtoPpM0zrbbAGDWBZPwWKOahMTKZsgf/Cs+ueJX22QX8e9b50Hl3dd25",
+	"qXiVD+edj52byqfy4RrbTG2reVznsv3yXUcp6mfnXf2n8/5gQhlEwksj88pqlolTAAJGVMgYSx4LJAgx",
+	"3q0o5hGJJdU2oYmCtmXODA6wJDtSRxnnhhJQIXh4b2+aS/5gaQgLnG/J9SdI8QHIU8EDQZjcBqUdo5De",
+	"mxuq2fOTHYW6U+n51nafG5XNMkhZe/rbhCihcqo2oGjt5711jiCKtcUdj4XD73zl16yz4a+ZDAiTGGXv",
+	"zA/Ny+xGSgN88DfiyzwN2OgTDsOrIdjjC/3beEQuiMSVr94vxe1PeTqVZCKWJsymZPg1GSGOYzybm7R9",
+	"9PxMPs3NJeHdK88p5fZzc9IiZ9V5wFIWxw6PWDBwHXQuCzdb1rHJecT3WOL4fRw68r8mkZxpt5F2kQsC",
+	"D5ijy03ONAmJXHKi7bTgTOvrF59oc8PmZ5pR/4450xhXXgvOQspIeZKatCnJ4HzKCrmPZNDl/h2RiEdK",
+	"i2JIqcyJOcf4Q+aFA85Dgpl641SsxhSS/IJkll5m97O7mMyilCloenxermDOxBOwhXQ2z8MXMqu5DmOI",
+	"IidDwFFkk1W1ulGFOowuUapPPwlJWX/2C9QX8NNbMuuDNkIZGqpTBnnINvVIx7vUg9PoL44icYLUcZg9",
+	"jElMEAmF0m/JDJ4z0YGuLZ3A24I3hxj+TNW9HgN1r//DDz/80EcDIh8IYds6X6nAqXTtxIoVFl4lmfP8",
+	"Ku230Jh8wTbAlY7Gzt2zgydffBJJffD/NhUSTXBAinm+TaxG7zeC+pNxx8xoF7EixTcUe4SE6ULCGySm",
+	"T7ianTQ+yrkX0WC1OI+H+r/Q4Kumnr4JifTVaqWBkt9//c0R/ZmLdJTrO+nYz9S4T3URztyYLeG6Rz7k",
+	"0zihbc+QL+JxQGJ0fuGh6/fdNx56df6u46H312ft2w7EQlbiOoqg4MHzTMerTKNgvW0unHSaUdey0/Is",
+	"4WcpOrMKecadjsLJu6Po+3O4KFqTq52zaAqrWHjZokPxKiaK3X2RJ0pw6lXwbLQL3RESmUz2aRwTJlHm",
+	"bqDpXqVXQX5IsOIBcvlJytiOe/WGS5VYSNTrGNKFtYMHl2yu4Y8Li/cgyQGLpDbPWM/qbERTMfa0n0St",
+	"iV5FU9a3sFAuk6WD7z7/tb3zb3jn77Wdo8+ffml6+3VXvg6M9/kUiOjR9kT0TIZEFG2gKJQJwjYaxkSM",
+	"wxmKudTZyfZiz8rC6rNI4jy9LaucWfZ7uexbV1y5uLaDQZccUP3rcxCNGde6ZKPFnbNG0cZE+RBh0DpP",
+	"cppkXoEycthokeAaU5qU0yQlDAKsud3JGWwZ46ewia1VdY5koG5+eUdmMK8o2jEBx8SjLdLAr1mBE7RU",
+	"n8xT84FfJ0pjPKrhwQINx/rBF+ZKZS510mb2WV6ytNkFKCVVuPF5aNVoWZsQ6zsqvs0Be7SOuNZs3oPw",
+	"PR0T/65EpCcGmfH5WHkNbnHtYjZZG0miSExQFBOhFCAw7sCIGGOhXwYO7HhKHE7bMWYjEvKR0y0ZmAJQ",
+	"pxPJ5IXA+/Sg2tdvXwiEB4KHU0nQ+5t3OYfNNKauMzHksU/0OBfUeUPyjlkHUy434hAFYydoiJV5Oj9n",
+	"+N7tW0muy0w887MY48be/uqTNrWkrrrR1cs2PZ0buvJLIf+VMh2Pyi31AvYoeUyc+wk5GOpXnc66hcMH",
+	"PNM88fyqe5LNBTIZZ1kTdXuVrc7kGi07bh8yl6Z3Xrod6IXzl+5tnrpK+GHmQD4HT8zyg/U4iVmjeYNK",
+	"Z2GurMUtZgKbeDkW8Y1bJ6fwUF+DFwywIBqzABwQ9/VdferFrjJfxC6O7nb1lVo5MzAIhjINAkKG0PTv",
+	"VRzd9Y2POYExAYPIQbdLvckFllWmvKxwHCeUdW2I/EP+dMzFlkqGlXlaUuKyciWLV4mmg5CK8QKPPdWO",
+	"enDwJVfbtRxD7F0a3/kDFpv76A1mwrUGQVhaMZC/egHPvi1y6VI6KA7x8az71s2snSNAW+dX3W0nH1++",
+	"9SIJB69RZpEXB+uegu/Eza0hBhGOTBFX9vX5R2Y5Wv6wlh84L82QLtChl1RsaPrKs7fMEub9ddlzVSJ4",
+	"zPufQ+hY0bGRwHlO504y8Mf6eDJzecYN2MDjY+58D9l/joSVaShphGOpFLZJPqyTEaY4inZT5JWnUx+S",
+	"YqZK3hla10Wm86KUhuVs8wTZZclqn15S0WV00xzLHFCGofBhuaFhRgpWgstGWCCc88M9Z0JiAPMxbEig",
+	"AQn5gxKMWcNlKzME6zgBo277BGGJJlxIlGFrRVGQr9tt6MLdfO1u/anUgnlhnKwXlFwX8iPHGrLIACYJ",
+	"i14EMzSAR4gzn6QKxOLJ1ZdVJK9uyRSI6Pyq6yEOl+IwS1YORTBX4N46/JYy0FXQqk18MeYPDEkOdrDQ",
+	"GH3G44Tq1XoV6sEfEXZYS7Q6Jdk0oPw0ZeUF4/X92fnVCQqmMTagUDYfd57x2Iugxn9+83VGb1bZKq+2",
+	"cpLMVFPL3Laus1xTkPTJSF0LksGuc9hmT52WU5Jj4yuGFCODb5dkp5Sq598iZebpE1iWLPd3l+TZrV5D",
+	"jGduezZlKjf0R2lThdk85yasq0+9hIr7jCNlDhKQTDCT1E/Y8UX7x6ub6sX55dVN9bp9e/rGZDWzVKhE",
+	"MdmxQm+rX682qrWdAZG4Wu9ve0hNAMck6LHBLHn8jn18FBOfBIT55ATqWQI0IRKrGaCt/p8A2TRJdfd9",
+	"Esl5iEAlEurzMiFjzG7V/uOv9Z2jTxp4oeYdft3u9aorf7u1oz7oWPDOpz9t9XrV3BfbP2z/s9NGPsVh",
+	"WCooTtvv3n0GaQExavj44fysczXvtMZhqNnKWoiG3hryJbGm5+WyevsLU3+bl8bnlx/ObztnHmqfnnau",
+	"4a+bzo+dU/jrtH152nn3Tv3ZuTxT/1ycd7uds4L0bjbWE0dmLZIhuxjkKY6kP8bzssjXP5TBBugiOwAB",
+	"GWD/ThN6GuzLh772B7Vh06+RncNhDe+0/L29nSO819xpDOvD/eGBfxQ0nElUulqjZKVheAgLhNH15WsE",
+	"x8CEFdI3q2+P4TG7ERudDLAg+y2Pfnh5dfNQe/t6xNvtdvuy+37ceT9qt9tv1H/a/LT9r+rf+v7fWqH6",
+	"o1otOOvdj60s3xC7pnZuC7bku7NKSwprsMgE4DBTapBAKgJil7PM4BSQJfNe6iJz1bbaC2GZ60laSMSI",
+	"QCMiUau2tn5r331LvsgVYGu9itJzr6dirNFrb4iy+JxO9c/36VwWrnL6fqWtwafPU0Z/npLPNFjv7hQw",
+	"9/Pd8tSMFIDXGOchHpBwvTdGMbmnfCo+r/fqkofAAD7z+PPG6yfmKl3SWXanvk9IAIHv9NtXUEPsIMsi",
+	"1ecn6DyoljaMz6+MOv5zbfLidbAPXLQe78gI+7OlJ+bD5gfmPSzl+cYr+fb7npazdV7sfsQ79faruL3h",
+	"sn2Pc/J2yTExZLHSYflPscELV2L1g1JI+sgvh/YOnrMhXzoyx0PhvjmLOv1p1cHZ9y86wy7ojgTyXIPa",
+	"8zjN000p2WBlPRAhkUlVSm+trpApXx5jvnnn/J2K9j2mJoLljNGKC8wCLLmGEZy/IKGVuWdH2L/DowRW",
+	"vOz3bpmXyuHMHPNpGNxM2UtQiTJL7igLKqyt66piDC2zGPmZOx5XOpr8oueXIT9pu3iOhHf7sEVkucJp",
+	"+UzXOC5LD4p+2vIhlZ6RrGazMSl/Nv5JBy1/xsuI+bOFrym9YPJIcv88XkLvn8W6BP85nrLP2grIruAc",
+	"PkqBZaB4yqAxDSRr6vtP1JcAWMYfmEFSdKd+acxg+9rY9uqY915q0ijsrgMOAB4EOXacIx7qOAMUTxUH",
+	"foIcL7fl5YY9cpZnieVnOkMUhQ12Dn7RoucpqECSBQoo7HfZWXcts5c7K+7zxtTP2F0McsWIhWC+p+RB",
+	"Yy9wRnYk3+EMUNl1tbifeYwz61GukoObYvt7lSDGQ1mSoMgg8VIXqZB8EZdTtoVYyAsLYbGq5W9v+PrJ",
+	"hUkRYqmIxwBjJNk5OhgQG3gMRjQ6TmlyR7oPEWWsjJfEBAdd8nN5tqbSBggO0ATHd2gLJzhOfUF+7m+f",
+	"oJpdHzmmbKTGpi5fMYMxgfx+Qrjx+bPP1IiSOv9CiN0Cv6dgM8VZe0hxJsWJyBc/nAZk1dk9ttgsA4ie",
+	"aW2RJbj85NLdTPbc0vqymrPsUf3+jqwsn1jHm5W572KqMwEezxwmU1l2WLLkusnW6UcvW381lWfdA1jL",
+	"Dffh2UJgeSJ6VAysOJ9n3Yx1o2DZe2+Izip6/KFYKCZ0eDonKFJuqjOKNpAHy/j4ukVg7iOZcszs45cd",
+	"UbWwz0oVsLOPoIoM4mt+IMK1yeoONI2Q5BDOo0yJQSXtQWfPaQQnBvIDTQhmWhfW6oyTApb0KZjfA0ge",
+	"SGGmS6fhr5DEA8BdNoWHWBSvhXlyWcSvTPnwCvdAxg2YVynO1gq3JbBcOo1reaVZujTq6iKFWOyxZBRJ",
+	"MTs83NPr5qR+XZJtHu4KAGkYiwQPZmuCKUs+8TgLn7VtcdWFBb+Yz1u0OOK5ysHmanWDZDVIthXKwefA",
+	"1VyZ7qvSgN4SryJNN5N8ZWtjNQ4J916uPdAiM7RD8DIr7SX0kSeKzDuXk8b3Z4t5ylyHKU6F5JNMEgMO",
+	"AqrzPq4zw9BWVSHB4X339uoC/f7r/wD8nx+7V5dIPzop9AvIkDKStf7TJTsjE/6Oj6gzkgooBhqk0cLA",
+	"wFdQO0clEhKzQNhOGI9K99UAj2Jh8pkeiZA8EuiBx3eUjU6g0Bap8z1SpzzpeafhTVbLSdM4l2Xz//Hj",
+	"Lbhe+m0DvQmi6xi9JDgmMfr919/6iBtgE3XD7u+//pYBQViQvrZie6bcaTGQnOlyeWmem17yT4t2+buf",
+	"iZS+1jgOyU2lUjUrvNZM11HLxUrzYxP6fiFsZy7As8lm5ACUBQ6pX0D2Sb9/XO5sMsKMeHTvaiFoNU+/",
+	"mba4gOaBhcn8tU6czDVQjwVV9jwGiXhHEpyHwkTvPv/0c9OvDV/Vp3+52/tx0sBHH+T1gXgXv2yxf33o",
+	"HI7/bX90VsjVX2Fv0hnNy5WuxCN12ZKlzVZXJcAinzIYI9WdTz8488hSLcxJGfs7GkdUKSa6ZxaAiWNa",
+	"qNZvHTaO6s35Et1Pv+x/Xfze62kccZFLibnpvD7v3gJ4502n27n9fN3udj9e3ai17b5/+bl9enr1/vLW",
+	"mSsDz/1AYjo0ULjzx8ihngTkfplycg/PdPW2bOvqXiWngCejRq1m8rpOEEYPMWcjvYD6S2EzcZYAN5Qo",
+	"j8lAXKdjbvrfnffNb8AaPBDSob/JkJ1bxgzqxBIX7orjn29XIaa+T0Ta7V/dCWjO2Sk64Lk0EoEOe4Bu",
+	"YzuGoDEWSY8LKhAOAhKgCDoz6SscHnrn4e78PMWhNhDf3N5eZ1pQJVSZbUSYrbNNve0ZzGA9U2c1Z0kC",
+	"aK9S61WUEmHu9VCvUtffQPuEArhNkbfUP/3T8gTCQjmiHbrz5OTgqr8d6b1Sm6tnCHG3Vq3mpVDMCUmu",
+	"5HSDZ+lGFl9LqXhtYI3Ol4i3hSBOux6U9SSHMdmeJLmzUlKY1vkiCXMH/j5aYzTgEm31qxEb9bcTR4bt",
+	"vhniKfPHCAtTIZG+u1ry2vGqrco9pDNSp3FaRxwpY0Q39HIK1887n35pNd2y7c6lmFyc7aGtMfmynX+z",
+	"NEA60MzG9qwDYTEVZbq0s8Z4KY7DuKJH5uV2UT/OeSC+RPwCMzo0uqij9bH5VTdNMNOKYi65z12IWGrr",
+	"xMoe5ZQMHUCCq5Tt2Ah3ouFtnXev0OF+re6h97enHprQMKSmgmp7dcuJfJExXs9e7ZMvEde5UP1jGJz6",
+	"IlYaKvzC2ZCOqn8TnHlaSaUSjTHk7joN2DJISh1lMs3pZC6nCIZgUi+Cfr5CbwqF4Y7YqjpyCStYebNs",
+	"mUX5Gi3L7Kj0Uw3d4GlCZLxvqczMy7k48ZSprftQmkbiqorP1psXHpBfCM/ScWaeliZcxyjDo+fYqenX",
+	"5WwmajtdeUh31kiak8BNST8rtIW1ihBhqfuqpxeJArC/1SAdUOwOkb60x9fiVdVzWyxzX9GQlBaxvDqH",
+	"tPiFAiiXj763wKVYvHCJSfbsRZHGEoZxlK2cO4OqsEIF4cfocGi7H0vbfyNv6GtR/reIjKobS1Xz2DyC",
+	"00ki9gB5HchoXVSnch+GrsBX2jAGvgowIOpyDwU0Jr7k0PdKPSqKtG2/lHrcQCQvSzGiVqKOgpFggXts",
+	"mtAiBB81J4PYo7ZB/9LX66ouVSYBdLC6fv/y3fnp5/c377Q4EUR6PZZqmTLXyRSYuIYzHXMh0daYMz5V",
+	"i4B+2nnF4wccByTYuVaSHa7KfvuGC2mgqDfRSDS5m+ynvGJSCuJqif+727bJqVtDm37F4xFPAkmlvr0N",
+	"AmBO/4BzvfRmlXPaq5uP7ZszcKdr1HOmBM6I3hOB+oaBnwd9D6X5RxB3VoRFTjKNZdSxFqjPYzqiDIdw",
+	"x4BPmTqXPo9ASaSyihJYAfU1jMrTv+vYJglsw2HyxSckEKi+3zzMIqJrJUrdAuoyPEJRvz+FXvhDqiwJ",
+	"GU8ZNAXsb6ddhu0wMLLTti3xAHBzqNdKt/lHMRmSmDCfJHaBslMYgS6o6kkeEgB5TJlQDzV3K1MG6kpH",
+	"sW5IkN/rZEWX7fdFcuFXr2IXdSmR2qOZZLkVCCV9/QJiSW935xwkqzi01yekQZmgAUmXV+/O06QO+mU0",
+	"DAlrZoUyJLGlO1+YsXiwffa37JaqzU7JdtvLEhJw0AwxnaAhkf7YYKbrW9Bghvo06OtOG2FoCP2JoO6V",
+	"uC7JyqDrEdFEjFZZ8gtzGcSJSt6cLEh5H4++WWrwVXHd7lwdfBxLqymke7ZKnq5SKM1imJHlE7zMsFM6",
+	"ySv26ZCdlB9TwoLng5mQDxwNiI8nBA1hKOK7IkzEZILju7LSFEgrsp4LGF3SQDQFKrazMMNfLYP3+yBb",
+	"6M19tvQ4Q1uPS4xL5/D9NZ90+dbRfeCu8iyhzTjh+4RgXJ1vlepSYriwIFyOzWihIJS9HRM1lwJC43Xn",
+	"8uz88vUjwBkXHDQ9/heASkFWOz/mGC7XJrrcpzi8SS5fGeowd2MKeCj5op2IiU/oPYk99DDmZlVFuqjC",
+	"LR4LtJXOLbf1mXcny5lx82dZfrrr5VzBzOyZDpU9Hpueq2fmacnwn4C1ZWb0vJuxLqNLekD+Q/SNy3Rd",
+	"XDTj1+ayr17lb5yyax5Sf7bSTT+ml5ubbTldeT83A6I1wTOExZ3SrdV9aCttS0mFhrTzPbCdTt9ddTtn",
+	"2nAbp01pkW7OuO0uSFvWVNIRzpyq1Q1LsO8exjzMjA8uPjFNv7TZYFquQidBAdOLuJDu0ZU2rWRcOltI",
+	"3GbKbPQ1aMBxHOQlw+Jee2k/zFVSrwzaqj8/lncUrF6Dtaiv0oMTsAKC4Ngf6/2C5nx2iw0TX0XBn+vJ",
+	"mVXwzCKVN+o0I8+Rc2aDl6mIQNo6xXnJUV4OZvjYI7gay5s7jHM5CGcaaRLabbevr2+uPrTfVdODch6U",
+	"dQiDdnT6IoEGRFn0InOOVw5Rp3Q1wV/O9R17mcSCJKLn8NSvAE+THpzMfa3akQubJkvYi/FKXd2ksktW",
+	"Sj3fXWqZrq9rSiqXztbO1PN5yB9zQZjtewXdEmNt4+UaSefjS/CAz7VavTRoXv2XnU+/1L0y736Rnh0C",
+	"BSsRkGUraCsF5aWTXc2Qdn8xB/Drrrp2x7Igr8C3FCPf7rGAE3GMXt10OvBo6DnKmU+85MxAr3qRJCNo",
+	"vs9jaOqjOL9nxJUuwARI3R7batWa21V0YU6Rkg2U3VOpxAqWwLWBlcJkDfScSYFTY6l4Ffv6ilfRz1e7",
+	"mi545ufytXxK82tURj2JoEK6o5Hh/f/YhpgZyMuS/kbpJqsdzpgx+TEhKsuG9ShT0NDsfxZrcLrAFoSE",
+	"Ylg/cScW0MYC6y/VDKZrGX4vZ0uNwOJJeR4mnj2q6/LzzL3PZg3OT+JRBqFrXs++MRuZhZr9L9Eo586x",
+	"OiHr8WbQc98zSR2mDHydpr9rTQYEkrKplMGShTlIrS14JnQSHxvrB1pyExaQYPtpWohvVNEFC2vruR5V",
+	"W7LMq2xqsJLtKGUgepufh0QNiW1Gme7S/UXUlEQsgCC0p9/C8w8SNP7hVE5jsmoIoxijTF+/ZMWfl+HZ",
+	"lX88r0tn85w09AgOp47j6dhCAOVHYc90weQ4uzi/VMYFp0yKRJc+QRedi5edGxSTCb8nArIg0dXHy86N",
+	"KWcXYIXEmImh0tBYOKtmdGd4bMWr6Kcsh+SDwS2hMtEOHJHBnBH9OHN4Qpn5WF9CSyuYoVdKc7016+OA",
+	"/UoY5mrkZQftRMsxskRpdwPi84lxE4DyXC1jt6Ujf97T/BTn+PlO8EZn98acTHt44Jgpy3PZITL3L+o2",
+	"qQ1CU80iuTm8J0iOuSAoJEOJ+FRC43FFMzRG9zh0tdZc0/n2KG/29/RDOfxOc8fifFJe9M9steYLgaKY",
+	"295rjw5CLF/iDXwHG6TNt0tqu3Wr+gRDXa3ACer/8rVf7hBPF3T9VImMw8Vd51qCd7fW8nxTLVavfd5A",
+	"XoxIlZDdd+dlKcGvwcvS4X6hQheZFPIrk++XlVnqCxevCVzzfCtjJrnJ+pxPLI7wHC+xYCGSIwpXnehy",
+	"1gGW/tizfDxh27qlOSwXZaPk7ifn5t+ab9huYYfoLX2pO2sR5nODM7eQfSxlA09wphcSot7Nl2qDSv27",
+	"K8ZBhxrAerWLE5VqHlMyJmIaSqhJVVchAcm9xiYUeEIQj4M1AkiFuSol+QZe4SoLMzxtpVkUVTuzWulD",
+	"kjWxI111K56PMWTpYXPukFljh8lTkhX8cawDQ7DpeuGsx3rKQiIE6mvSgGTQzs3N1U2JA9u+2Kqkpzed",
+	"9m3nrOJV3l+fmb/gfqdWunY6oXnh4kqlZIWuS6Ljt2lM3DBKzR8NWwQQCssidaQcMCnAWJos4ZHr+c++",
+	"oSKxwso8mwFX3KHHmXKOWT3fqc6s7CaHepGJZqyGZzDSNhDrNyQKsW8cDDozpw+P6RtB/w2Fuds06xKp",
+	"lB+HvmlSoK9YOHPKSQuzPLEAuIyY1oLywfSnVLsxyOWCL1Fds+/8tHC8z0DLyVKtRcL2rpSGJ5Rl6aTu",
+	"LV741UzsWzohr2gotbesmBgRch+HSBluSc3I39XebQHgplVtICHihYCftk1uwM2rU9RsNo/g5oJl3ao5",
+	"0HJaX3f0H430j1v7x/HcH7Zf3Kdf6t7R1+1/3vq3//jrn3Y+zV1X0kTufIJH5QW45xft1/MVuGNCR2NZ",
+	"0vYti0q/WQmtHE8nA4ZpuDIj2ajo1qs80ECOl03DUZvrOljvuIa6KV3Kd1en7dvzq8t5pmmqqfMT2Ks3",
+	"nOX4ksppYJmVHvRRtrnvzpGrA1/I2Wj+xvph7k74OHdrWfn0YtUqGWj23e51WwR3thEm6MYYacugOheM",
+	"3yqsJZCceSxBqwQuQxLMAnCug7npELTPBzL4qCDvAtjOtZE6V4c/NJu2AgDi8gQWF3DhU0J/Zujvu0v0",
+	"LO2vIdIvSLxA5Fx0bl53oA5ZkHsS4zDVjzKFyabw2MvUnmJhsVJKSm1XD9Hl6yWTKF19SZTOq0gqw/XB",
+	"JookAw/xsgN37XymOPcJimoBmOZCjPThWpq+UVqEqx3ooHXrNBNTECxQTO75XU4Jf1wsIaCL71g6hwUl",
+	"tRC2uinvWQG9LiDqfJJkSHNT54BZllAfwIZKYdmpziyNUYShbjJF73a28J9najA0JxB8OqjjXHMOck/A",
+	"4/CzLd40L3whbJ8TbfChLSoFjNtDanURj3tM79o2OC/UvR/JoMv9OyJfCBPcg8cLKKGfISoLOBBzKl/d",
+	"6Uz81iXMhvjcTSVEGax+ulBaHwLdnzJbQp7ribOKPOKreKU2qXAWgJ+fAzAyE17AOToBLcd3cy8IIw/Q",
+	"mKdgxwA0w5qdlkt9L+n4vrc8K0NLWCjLMjgOrlpOYxHSQEMlZM56psV4rdFy4abWvUbNnSVvXvtsnrZk",
+	"pR7lYcvM4rn2el2P2kXKeaxv+rbz023FS0xl6Lle8Sq22brBsMqYfxq5vOJVLq9uz1/9a8Wr3Jyfvvls",
+	"npM2brcfkidpBIuKV/nL+6vbDmRm3LzuOF3gl1jS+0Wd+BlcACEx2yx/y/yhdE20i05f6Xb+3TGPpXlS",
+	"F16wfaw0LcDG4NPY8EaBdIIkNOIPuBQLO/mfJI37LWsdzOxfWxMqBGWj5MHaWsIC1ba9HlPmB+A5m2b/",
+	"dvzCPjL7HjHfzr9erS1s5586UwqulV9qXvPrxt36L7mkw1mp2qtpQcPZ2zo/jVhtnEuLe7BJ2517HT1T",
+	"3ePiv1cR0Z393/GRO8JHmIwTuEccRRo0nNv7UMhHLnvW3YYOKnoesEABZyQPRGbZpZZmSUO6akCF4OF9",
+	"gY/mr3ZtAvYlLy1RyLfPyCAo6nlxxcctRLmXCSjPbDe0NBOHutVceL0blu22c9m+vEW4MAoPXV139SHS",
+	"Y4B6pM/dzs2Hzg3CYKAr2yeKdgz8ko/D0EPvu+rnJDkomxup31TxKlfXXV1fZB5X8SrqNic/2UBBD4g0",
+	"/ojV3fuvsC8FwgM+NRF7IBkNLwKRxRRXSeAZ2hrGhCiCmWwvwMh8dBc8LbzBSTLWeQ5Q/8PQFptOSEx9",
+	"GJciYOLTCQ6RXoQi9qIR8/N+CHh5CVmMCbqjzAwg+/L8QbnodLvt1x0PgRHgIYOP7qGPnZdvrq7e5kdi",
+	"rl7qvKDaRWGJNj0/nj3MudF72Q5PZvuXVdxmec2zqTM5hvc4naY4n++u2Mwt6BrazVUkVm8/kUmJCyaU",
+	"/Uu90Wzt7a/f+yDblyJ9JqSBf592EleR6EosqZDUd2S0XIdYKhay80ADonUREosTFJCQSM17hZd8Or+w",
+	"rFuXxFtJFSR18jEB/qUfFDgbyBhtyzGYyzm1TSSwl6ayVYx1cSLjckW7VM3AoSNGkQHEs0M2c1zxqQAA",
+	"2gWEvxIATTCJwtDCAA5CPhBoa0hDIpSYeys8g4cttj1EsD9Wqykp82UC4GZWERxOK44Lnj8/ojP7aPg9",
+	"qWChoYEpXPHpI8LU+VuM8yVSOkIPJCaguU6LS7u8DFe4InaW0PJbZ8lwxWlQmzngfkVC4i76gFQvta+K",
+	"rlZ8n/XxvsNCHpzhmfu1iScYYOEFZT5BExowOhqrj19QgGcC4RFHW5IHeJZEXJLfdAhje81R3aqHrT8i",
+	"GMOKr+IspIyccsYISFb3AiTeN3UA7JUaaoPxB6WSqHWnTEjMfLLq4kdTMSai67RLrqdiDPaI7eWRmyrU",
+	"rhv+qEH9oFaQEUj+ExmIuFWXPGba6hTOHoi+RIYDGsbweOan9W0XBob+wUu6jht2Dh9Weriz45uoGIab",
+	"O2RFWnOdiOTQWx6W57FeTnJkVzK3wy5Sy7OtpTLyGXSarIReQ6FJdMQSgPWR0qgzyXoopEKe5EEr0wYr",
+	"6sd5eR05cyHVm40Dw0ukFGBu11Z09LuyJ0oulVzisBOSCTGUvJIzWuJQjVJskiob6d7XBrQ5//7cs13E",
+	"ZDWqrBetfXl2c3V+VvEq51ddpwmqONFpTALCJNUQuPl90ByhJKCj41sdGyEvWJ2nFwaPmMT31E8C9E4b",
+	"nrB7GnM2MdzSjr/bvjx7efVTxatc31ydvT8FX98nZycUNiJxFFNnvg3MbkiTYKcfkxSlNib3BIfQ4909",
+	"tvFEtG37QVdLkpJfopirrXGZv8nSvKIxAXxxc7G1iFdZMklwWaBtgyqZe8IC3UlhoXU4FeMP+soi7ZoH",
+	"5LdiWTFMnvq+OwcsEP86LDB35zmLpnJhyymzr3qRAD0/BfzCcqyhviHWqW0ZOmJK/Mzzxex5LFgW15dd",
+	"TVXadaivTNxtOW3jBZI8ov4cVv/+UrtSH/kuHKH5Mbx53/7YOc+OQl9vzlzhfe5srAIrcE3y45j6YzTC",
+	"kjzgWcZbCmkhSh0NORshybMOupVZSfa4L5sdhV1sR9FrAO+aISP/NfreVXsqx3YFqMZ1WK/6MeEuZVt9",
+	"R2Z6GFv1WgbFvfiqZmPpq6KY3mNJ3L0fk/dVo0O9yjuCjphimtAI8rpzUXjjYf3ItbmGsRkN7Ufh8lzP",
+	"c8cCO9TtJ7UVuQXlSJJ8kdvu8OkCvlk2yXak+3Jq3hIjdYdxPq+zpl+XMrx39BuB4qzknytyv80bm6kn",
+	"nZGQ3pN45sBjkZJMIpcx8IY/oAlmM8jiFVkO+YCFBsQLVtTrAqIoZOUkNn35rTtX7QKgtiA5gzKkJ3dv",
+	"+rO6xPw9DUi8JGat55XErLNZPFs4YmJH8elXp4ntazqsvLnoogStadv0sLJgWSVlPli440EzRKUpIPKU",
+	"Nfegv0kB2DCKiYxnOTyshe9Kca0sl/3L+857qCNqn552rnVJ0av2+TsNsPa05bxPr8MkRJQBw0r0mizJ",
+	"ZKCxzHp7KZmvovTY0/LNnNnf3duf4wGP8favy3buDT7AfFj03mFBvsKhIGkmnWE3AtMgk69LBRpxRk6Q",
+	"tvCRuKOROipTQHuiUifejaiQJCaBzuN1A9NuFOFbyppOIFdKQ4m2wIMSYvgz1QAQjvmUBaj/ww8//NB3",
+	"nt6V43hRxrJcSAL2usee7Hn2aZtn6x7ToAxoLU8YNe/pmQHNsYFkDUo5gqG4dbAAUgJ+FtPHnJ2NTtx/",
+	"NcalV+K7sa0b4B5xSSPthSzgNmFTMqtXdM/eohG+J5kjMlcXdbTcvtvkrD+R3LUHaf6olZ2d8goRxbjT",
+	"OIXEkujGQQIFWkZRAv2e4cUC/Rn9PCVTEqA/pUikfzK6Ut9ZQwLXOOJdydMzuyNeWFtVAOSfGcJMv1Rs",
+	"I8n53Yp67sYCpQSPWnMtZBdCI5CLMRpxYlnrWhgHC5YDW+0TlM0R5wHa0oQ8ghQlq/kamF8PMY78xD4R",
+	"Hmin6lHkyxhPhSwiJZYPT81oxWRSyB1X13sIFzJPqutlk2qKWrgmEN7jjKAZkWhLKeLgOQdV/IHHdyQG",
+	"RT2jm686Y4txWzJpkxPIh0gLOEuXyTEU29Y9ZZ600nuL7my97NnRpNSYLJCXHqcMMMTi/Jb08D+L4Fy/",
+	"Okfd1c237CmmICgLWDMofRQHM9Q3u9OHHrUzy6/0DvU9RL5gX4YzyBvVRqUD8WCAg7JmcziKEPU5eyEQ",
+	"XJXkitKrbsI92yyIOQ0sL9MHeawkDWfETY9pEaX637LK1AEPZk6Ar2WuSB6GOBJOk/syF1tNgGkAJsXe",
+	"p058rCvfdR6ErjXhrFyEruCyW9yf2ZWedzoVkk9QhGfQptRCoeMoSsvu1YLo5q/advmxe3W5s6gAP0sp",
+	"rqBvYrwYbdq4TtPkUyS59hnPkiqVRJp1z96KRNmY5BBn1t3EXB3YwkIwrzJl9OcpMT+rlfzqVYSycko4",
+	"OxhAkqMoxDMQ9tCcoJ+ssJgJSSa6QV7RDT7vNnQWoS2foJRhV3dCd/u/tKs6NUUneIbGPAzmnPZaDDDE",
+	"h8OQMkugJ3kt0MxR+274hEpZ4kFLjmijVT9q1GpLe+yKBU0tjHUmUpp5VBuLTSihpNoPeEuZBHnP4nXU",
+	"8PVIe4GKWzaeD4ke7YLAEdmIB5ZWi4RFzzOsJPp7fdmteJVXpxcVzwQvKl7lp/P21cU5ZCpf65KKD+qf",
+	"N1eXVzdQ/XD+b++dzrq/TLksrzCF6gmTaa+4qhnlz+omkelvO19uOi+y4KYgqZtcuYJtk3z97Lu88ux9",
+	"yzHLmz7wYGnpHETKT9WF2cLydarwy9t06zyYFwIcx2gL67oNBmn0GEIY2x7CodDEMsGUZcIpARWKScK9",
+	"64u8bP7qCpOxLZuXQwN4elUXdKy+0QUp1zpLyVFWYatkoHm/kW4mpwnFfGoajs+BKod8Kq9J7BtSXzSr",
+	"m/zVzrCPGaa51Anj/Lg3FmCXsz8vWLZu4r8vmCg37Ve3CA8liU0qmIeg83n3TedMKyBpXtgWHw6VJrHt",
+	"oY/nt2/ObtofL/U1Su0KYvzA0BbjIOjA5tBXZxkVvK/iVZJ3VLxK8iwnL7ohgrh6f88VZJEHZMlJq4GE",
+	"6g66oPD0wb7qA+H1QePtK4pzmPzf53hvfJJKcRd0wxNBLFoGJEtBDi60T99JFkcNYVk+wP4yZrowI/yG",
+	"+uNb8kVmRMgaEFW2mM+IGAj7BtyfTgiTFo5yK1u8gdF1zAW5oHHModvMX6Y0DJXYlDi5013hcmOS/Bxh",
+	"hWiF5mPtKHpLZht7azLTdgS5Av7A1Il04g73e9NarekPsCDwF4HuTff13ZjtQnbjrr4AwwjNJfor63XL",
+	"fTnhwTQk54H+8p9Ncvyf9Y/mk/6tn9MypzF9VMRhglmAJY9n7tLyCf7STrIyS2uqiZC2INMWYyrCN3kx",
+	"8VSZO8y05xhCdisK6UQngS2FOZhQlh/CIoLI142qu826LuX07MJeCdzBv8Mj8ga7JJ2atOI9kFpsrkRj",
+	"LMbHxn/0dxp5qPumvdPY20dbY/Jl28pDOEugWif5ZzyWJOixfq9iqAPLsd7oY/2FGGP1HNu4moaG4HqV",
+	"vi3Ush5Xnfq/1f/8+aJ9etX9abfvoX71rPsZUmyB7fZYv6o4rNJyTY1pP4HIg7A3NX3hTTaNSe0XBkPH",
+	"iCr2dxpFALFDQkGgqBXe/kLYievC1eLuFrx6eGf46ZeyVmqbOMgTYbmsNReE8ZKrc92vqDTY2Q9YPKZF",
+	"Mizu6t6yG2Z0hZIuBeaBaTGh1hd0S7sHMzWd74aVCR6FfKYYb79q0Ioeofd4FU2FOl949S0sRVBzpAuv",
+	"1Lkrr05BRGQlvqClTMIXnHWCUVSMPybMI31PkR8VWWSWo+Z3MZvJkF/eJA/ZLHJe9OTDnFkC/7RAoH53",
+	"b20iydfw1dp7nq1wMh30o4oms/N4toVft1jS3vce2IgjAWIaShrhWEKBshIxaZdKredoBuSsAFxHdUtZ",
+	"VYmCAYjbQ4gS2SuTzC44odkGmnpo6ZUQ9MswT9JjNl+XSZ62yVSiO5Hqyj7pfIk40qCdNrlWHJtAjX7Y",
+	"iEAFGemx9HUvBGLki0QhHpAQbd3XPXTf8NDvv/627aG+ri9+SRmOZzeYjYgS0AnDUB8y0+97PdbPs4o+",
+	"2sLJ67FENUSFtfO0SxBCBdq+srU+fZ1rqWfdY1QKEg6RkFBrhrQFah21/pj4d9pcV0uc22y1ErtwQRGU",
+	"oiuhEmV9D35eA0962lYK+aW1WqbdbuZ2M0FXP9yC5Ff2aFYmegjnBSrjSfpwuqI6C8nUT7nTjpTS4yZb",
+	"Q2XqguM8dRli0pqipWR7OQ8DEqMtLLSBvKMUtR5LVLUJvoPolYdIdVRFffvQXcoC8qWKdQipqp/W14a4",
+	"Ug2xEEQKUPC4IFZt7TGlt2bAXxN17wSG7DoDcLUZ+INauj6LviCirlT/iWW/xx5iKkETnRCJFQ+q/k0o",
+	"gkb9z+qaXSUJqb/7N7H7+6+/qa/18MwnC7gSzlBfXX7K2ZCOzCN6zKg/MecARDYFDydnydqJqT9Gav0C",
+	"KuRuP5mz1o4BEdHK+L5p+KQVWE3iL+xinSBw6oETAzKgqdCrBFh9kJtWRQn+JI4iaCyoMS1MvnaPbWWO",
+	"kPlh547MthUBJgShVhOYSbqd80o61HEV0MkGwEmcrRSzdt2yZtEOO289I6tooq0m+ArP+TQPlq0FmZfA",
+	"72dOsOZx8wwVijpG9J7oxvwM1barjzAEN7BB5lXtZP0BgTE/ye5YDZgPk2h0ws4zkibvCFwcZqovDzHF",
+	"irFNyuGVHOzShMQ66THXshC+MM/LGf926BSOXI9taV6h7t0x1++Y6/u67yL5eYrDE5SpatIQBHCPCO6O",
+	"FXdAlPnhFHp3oo+6rkyJNC8ZnOHiVjYn4zAWkpgbrMCSiiEloscc5FRFbcuaQU5AV9HsMsA3ptUS8AbJ",
+	"swNxADjVigBOKwU3iyNbYdf0DmkekcItZBfFuGYUM7JwVHZTUAyYilj0WMKnpBE+aKtfrzaqTcW5/139",
+	"VVN//a/1akP9q774ov7Qfoo/w4yRdmY01N/qtx+A66P/+A806G+f9Fh2ySzoZH6jPI1CCSw2+SrZPDWq",
+	"EQFMYsl50ic2kZzAmxlH/Tzt96vozARy7XBzzEwpXIoE9ej/nGOTulVXjwGz2db+7R+MyJ17TYEK/t1B",
+	"BquAjTyJubuqpQu6jdvIPMvp7N/bc7uyd/OOlDRGz1gSd2SGKEPDaRieAPqozcfCTDwAMOoQ6TECN4q5",
+	"VEO7IzNnMvQdmb2hZZaMriED1xMgz6VJ5GXPuoG3rddEeSNBZ8Odi+5INx3gnDcSj+t7XgwEjl3YvDsk",
+	"t0TLSPUUbnQ0BHrUiq2m6xTXbk7ZudIpJB4yxhQQ23XMg6nGENvS3UwMtqDWaR69/K4VX7aKz+DgyHCb",
+	"tRwc6X3PW/+Xn8Hm1X837A0OZdoXtNBsgCXWsFPBf4VpOI1JRi9dVYl0Yh5PKLshSgMSSx9Vqy17XDE/",
+	"wUwl9xbXJNzEmq7SMxBrZovW2tqLDBcqBtdz0DHW56XV0u1MJqGHfMUkGPSWtomNVKKAmxRogLgxwKYo",
+	"4IXWoP4Yy50xN4hjqZdfg4PWdo4+73zKfKjufPql5u033a7/G3Yd8wl38duC22dNT888bYOvrSwgb3w8",
+	"HPk8mp0kaXsyiVyuX8C9JGb62FCLU9VfU0+UPK+hrSOa5jpAZB7lPm83aayrHENhBXVtoyD+ptPM3rtG",
+	"NfOSnIGFhGrDOq5EIPMTijW3WxH9SdmgzkCnAfNP/IpUFMx3r2ivFt18YPgopiH5nOty2+0MVU/Wj1kO",
+	"RQrv1B63or9gS+fNMTokQr4QqE+D/raXOiT1BPJLNJ2CKjkPV6PlxaqoQmMcLsG+Q36MxXgHP+CYIHPU",
+	"E1gtRKUJJYPb8IEKsnkEeWUrB/DSwtBFVUDhlqbQlpj6PhGCCBSFU4Hs4qwKbpYw2lRm3Dcr63PIQnrF",
+	"WkkBWqgEr2I+WczyTaDf3gD5WM55lmxE1l/2SI6+zN92u7ojLclUsN4s8NIExKeBTrBcSlYacnkx0/g7",
+	"jaAhhq2u0xgsjswR9TAspzFxM4R14v+WNNeCPC5IyRXggHNMPyc/vFRcWVJ3vWZRhH8usJ/IgwxrKRBx",
+	"/jgkuQCprMgc8OwyZXhb3ibOceE54jMyI6GDhRL9dGxX9ttqcP/wGtXXRav0DEZGkiq0joVhU7ifL9si",
+	"GfYj0y0yM3m+xV8/4UJR5gD7d0/lgtokOiX5h6fwIa/uOerqqKeBuyq4isMRj6kcO0R5X+uGAmSOecaF",
+	"jSbjcNTPprXHAu/c1z/v7ZgMKlci+7puaTVKqAgj12RSVtEcDndMCwMI1tvQb+Zmi3Mf8R07oyfqILYQ",
+	"idGmn2YLMXzjgD7r3DgqrBeqXSXwaAs36Y7MaJDbpgmmzLk3enhvyax0qdMJoK3rt+c/eai/o/73svP6",
+	"/FKXTJyit51/hS+ttWDNlmv7+BIcJyDrbqIXLelRbN3VefjF3BTmyMeuoJch+eKbl5ViZ49SmWBedy75",
+	"65e+tcSBniLale5fUjTFHxi66baRucfsaOdi+8RWUXrZfBSd72IaI67fsmvhdJ5BdGSY4VqSQ+tzp2Oi",
+	"hYejwByCVYVkIkjWOsmlF2mQTNNlCJCwIeQF9sQYmybVytZQ1oOjOGcax4TJj7beaH4w5gojNyB5TyCc",
+	"KVgyI7EIEFp6uM2HR1VopDlYLwTCA8HDqSTo/c07G5n+hy3eSPZhBWV5fs4mAQJSKsCjlNl+0wF3xJWQ",
+	"4uwEQUKQY/fhe/emxBklZv7tNnsldTvppCzoK5mnDVtsoKz0pICtxI781tnnTxJXT/ctbyMmK+bNnx83",
+	"y80c92dgUllmsw6XcuQ9Lcx02hrMkAUC3HblPT060alLWJDUCpYXFONI+mN8agoPHdkCdERl0lPDXI7o",
+	"BI/ICbKrY5PUMsIL0msg2vLT+79cfD5tX9+evmn/mQ+Hc9LMpRLq9zhhrWM+Qa87JuUZT+V411z9NOPZ",
+	"d8G5blZnOY0jLlYv6Lw215dWLJvfXedG7Xamq3AxiJbUxXMoi68WYPJNMZVOmpLki0QmU1ppkredn269",
+	"1KlryiJ7zJRDGnwQnZykn2NgmNSZeDCbAHO1tVpq9GgrU6WJfv/1N5TtLb1dSBrKdkaudM8vX0NjxsQI",
+	"r/zSq0zjsFc57lXGUkbieBeEWTUg99Uv058pm1BW9fkEaEb9sosHfq/yNdOT9ThpA6l7vQIYxedarWFc",
+	"r0/bpblMduUhosy2ncCmUQPhAfAynBFTlRYTOY1NbpsGa8w0Kl1G1xk3xpoK5iadfG0TXZfj2if0Xs0w",
+	"6cKHtvQ+b9sWfbYnsvoJWqWtDXU9F91b3p/XfdYAKNoNYo2GMRHjcGaSpYIEVhogrE2y1bxySfN9uVq1",
+	"Wn2lsISGPHcOZb+FxuQLtvBi+YSrNIqxN9j3D4JDcjSs4fqg4TeDFtkb7tcO6oeNoyZuDfb8/eCAHA6P",
+	"HL+T5rBSDsC9Cnl0M5c6ndbZZ2Xnu3hnvrvqkCGKNfSGbn6hrLPg/AJwCrpv0ia076/P2rfuhrFd7lMc",
+	"3lgA5xXbGQ9jShg03PkbBzaSILBl2x7W6uvh0eXGUob8cJuFSywbiUlIvO5cnp1fvrbfCsBzGZAUQZHH",
+	"KCZqRXVyuF1Cc18eJPqm82Pn9LYEJro7HRgJ7lCTNmhyb1WGdDkDcv8v5pMSRuXpncktzcZKXGC+B987",
+	"it4Rp4UV83D5oUyW4obrCsHVSlTNTbZE1XWcrTJjUhthNJny0MVuoHRcoDSVarUbqGtOnWvJGL47j0kp",
+	"dB0ek9z1bNGP7MAfFf7Iz+UZN2DdAEjhRM3rDWcX55fHiNyTeKabxRYBlIDxBbyKzjofOu+urqFJcIA+",
+	"nHc+dm6OTYFAFOm6ESM0RY9taYkp0ARAvbct8qDpVazRiU4QvB9uTR8/wTON5eTjMLSx8B3o7tlj+ka0",
+	"dX6B4JsE4cwzwKYmv2WCGR5Bd6kkWy/xh0KTQa3oWzAxNYyKV0kGAdBhaoZOlq37vDnT8E8tI1/gj8WL",
+	"2mQmvHQ1FvwYCTE/xAJyFtlRlyIcBDERBf2NPzASrylW6puKlY6BvenKaUD54m4Niw6S3rhFcsLIBysu",
+	"EgGRbO0yWaFf8d1ZhCHJNViDvuPZeLMd8KP4cjqHZ1rwdflxjgAzmnfnsv3yHeiKZ+dd/Wc549G3lwKD",
+	"XU2oRH2Tz90H8GPF/h7GPCQAFQfl+cOQRtq3pv2jWjOetxAzKe7518h4SkyhtsjwV884uE32icg3nssG",
+	"xRxHJ4efVex2b+Cxir6iLcVAf+xeXWq7fLHz4JaPRiEx5k+5Hrcorf+JjMy8fWnf6OQoFvysMMgvEY2J",
+	"WJg4qWHRhOSRAMxtgA+KCSMPNi4hx4St3kK4BIetjX78mAIatKdyzGP6dw3sOiY4IHG1stwrogHy02mV",
+	"rsX3P+swtjWO+fuSbh9tZuFkwSJ2FA/khazxBdZLqwOq/7KjzOKycMwHEtPhbFXz5XvAAJb4mOHVrg03",
+	"gR93oMCgd78QNntTXaYBvgdTGgZCLXUWGxsaaKMxicn2CQpxPCKxLiZ+0CS6AEnY1NQsL9L5QAPCS9nY",
+	"h/OzztUJCqZaa0WUIaERlOdZr73IoL4Wgy4azxyil4SOxrLksiX9YUEHW3ybHE8nA4ZpaIK+2TrqWuvQ",
+	"1e2m5MIl3PmBBnK8bBrFlv2A15QslYuGPpLBmHNHCpjmgV3CluTmPugHQMxCWTOWeYLZlAQ5qLBt6bcE",
+	"IaaA1by7JHs/HcAtnRA+lReLgLSxee8OdMk26QdUQJMz3Xji2/XZKFUD2mkmvl2mO0IiDfcviJSAljeY",
+	"So3lwaQyeMam44SjnuHeNiReSYs0y9u5d5b5rZHQz5nZgRXfaK5uQ6Vo6hF3m1VvLtqnO9037cbePiTf",
+	"8CH6aeen6c+Tna5N5j5G2m+e8ZcnbvtMvojZuR7jsfX0Z2Nk2tgGJBZojWWCYYpiZ7Ahc620tB38JL3r",
+	"XBkhHxWvzbSlAYv3+qp762y652xSBefbkIWXKVPMHF73QcpuarI/63SwMltdloJV5B6L0JDa4i7HSRYz",
+	"kLWYxerEeiHmTrIZc65uwXkaVz2E4kkOk6GlFW5VIsktEszYF2zs0q6e7irbhdJ/o3o6PQyXwmjYhB1p",
+	"Uniqx3eSDcwaYoJOOuo6zoC+ShpsW4F5sWrxB4ljF3z/x/EsOyLTBMl22eQMmeoJd2P0+xVqC4osfixl",
+	"tCjCo2O6oGG/ub29RtqFky/iUapgqEvtBuoO7Jdh/CyvVFpZxJiVWCFF1FTNJGRhVyrpw5lWpVRyC2K3",
+	"Kbe/yzxWhdPwbB6h4ql8nGvIMavvbje6VnYNK9JS/jMNe5Oh3rsbm4PZCzSMcCIDoUPGdKAuHJBCQ3Ob",
+	"SyI02duPMbnndxqkwHxDAqqba0GaRtVQevI5oELw8D7zzYQoq0lUfUjnhqRyiANXAexNN+xSdmLmUfYb",
+	"46V3eubyMtDJmLRAQpJbfQg6IIVEqWTQI45xFJOIYF1nu5H+m/aZOVq/3ZB52PMCdyTEtzlmh1OryIFd",
+	"Xre73cocYiVEZHI2liVV3ZPGQjpYy4tBa29wsCqxJ7bRhGAmEkdYJiEqSQ/QL9YJAYsIqWAPmoE3avNo",
+	"dmuYh2BRTGgY0ozPYQmMSFbhqTndA1YTS/Kn50nf5MBLjvSxSwoP7C9C4pnpxDVTNoJx5WYbJ9S9Naz3",
+	"f0x9+x9Hwda2Yzdjsy6yXsDVb7rJ2exWdadG58okAjLyAHpnJt9sfs7rK/dlKsv7NU3OE6R0JcRj+LcQ",
+	"0LQJnJmQ5u6X6c+TXUND81UEc+6tjI8WnvbPx7u7f/33Xk98+tM/Oa1dQfxpTOWsq+adxJATp4DDF5Tx",
+	"JOAo2jFZxklNuHY9gRf++hxl7t320kaB2iUveuynnXYU7SjiEBJPIrT1ntEvOQahcY31dZec+UQDG0Nv",
+	"Rb3lfajN6qOfpySe9ViEYzwhksRIsZsH2AsNHTuVFhFQyTr1nX7sWzKzQQLwRVA1T/2FjccqO0hdmi5M",
+	"KhwimmBaT/iPD1JzBhyT+JXdrR8/3s4x+zMy4abrdto6JoW0Vg/TSd4hH+n+50CbQMrw9HQIaqvBEJis",
+	"/vrzC/d76STz1pN05V6IZKGhymRA0viOzihYcYgQyvjLlLhKWZJBmax72FKTW+0lUu0jGXS5f0fAroTN",
+	"guvSvbKRnLkd4pFYfYWuIhJjyUv2BxaJR2KN7dHhydUHoGOtC14Pr0ZbuWQZHiuVdsd83F5hYF8BTWTI",
+	"S9Dgd0zCzAD7d0jJdbUNEz6gIZxCcWwzamyVlIc4rBwAj6ZfAp4Bkz2mhR9lI7QF5rHthJpsq+EaAxIo",
+	"OsBixnwc0eoMT8JtnWST69woPIR1ixQGwtSzbWkUjzC1qvCSHKDWmEv7Y7XHeqwDghl6tcRERJwJ4lnX",
+	"gVpUMGs9A6lDjKrZY/1fehA66oFq5PVMvgYk5Nd6Fa8HamKvcvz7r795PWs0wM/m4b3K174BP9XdsTQm",
+	"ruZtGf9Btcc6agwCQDpmqK+/7qNepd6reKivXtTXToYtaEkTUgGY+aDh6AkIxBlq1Wqaq2JwhxPmE4R7",
+	"LCB6UrpzoFoqHR3qm0H3q0ijKaAEpgIkW4wfdO9UWEelu5taQzwi4liPC/0ZwUKBvdyrHP/1919/++T1",
+	"KpFeDFg4+ne9il6vIrnEYSeE7Cm1lpf2O2XAqi8uvgJQvrq9b6JqGuwF1TzUV4/qo0YNQa2Rxv6C+Zp2",
+	"r/VaDcZqGRpV1qFN3wLUb3W1yeMy+V40C4oC9at9fPf5919/62+foP4v8KSv6lE9pg9oFIld8/Xu77/+",
+	"ln8Am05ITH1EAxhI2yFIj1G/IHPQn9GYfNnKSGCT4+ahi87tm6sz9CfUq/R6rFdBf0LX7ds32S967LR9",
+	"eXV5ftp+9/kv7zs3/5q7uiiI538D4Zv7Xg3GlJxvQVbH9va22hZ4s5orET6OSGBTmFGE5dhDxWGkjD4m",
+	"tumuVhV0nyS12gJtveYvRI9N47D6AYdTIqoduHTbmxv7nA6hVQajMZp9aEeRVj41UvW87Ev4ko/DMC1n",
+	"MLtPQkFAt6iiC53FgBnaQxPKgFr4cJipweoxP+T+nYdMp/GpIIHSQnziaczqVq2uVY+Q+oTpyikjy9oR",
+	"9sdkpwHAwaC4Jnriw8NDFcPPVR6Pds29Yvfd+WnnstuBe9LWupWfpj9PXsd8GqGuJrX29XkG+teiVIOY",
+	"JAxHtHJcaVZr1aaO/Y9BOUxoW30YkVUSDT3bLQyKdIwWmE/OrKL+HZk98FhpF1j6YyIQdCEx3ma1Fl6P",
+	"+ViQHcoEYYIqJh7OqqjNZijmIYGkTcjXpFKvZSKFoKhJ8aW2GreajNEQRalPIb1kV/vMvKXXdenfV7ru",
+	"rZ4ooMFaSQOr2ajVCk5LHEWhEXK7fxPahZCtDIOUBOgubB0cyc1/hbuhPKaC7z4rbfKzP8ZSJxJas6ty",
+	"NGziH3744Qe/EdRzbtrjSqPW2N+ptXYaB7e1o+Nm7bhW+1Pt8LhWq3hObOUJmNZSbXlF+6TrUMtj6BjU",
+	"3VM9ApukC8NMrFPt3lY36iKgTIVP5cCvEzXOoxoeFEpjlNYI6+5+UCP/oHrQGKoH7ZF9PPcgKDwpf1Qz",
+	"/yhcG9TN2jXnHgXFK+WPauUf1SQtPSq8Pz89UwCj6CUTFF2wP+rKCHzoNZtx0ah5eaGqPXKJSK0c178m",
+	"Lk1lISa+fZvWWgHOoM3jFQBVct5uUDGLQXs1QiiDiZQd/NWrtDT9ux6cnJPdlzjpRwq31Jff8p5hkw9G",
+	"An1Tc/lNr3g8oEFAmL6jtfyOSy5fQbf0r15lb5WpnDNlquMQtLqcMQ7nImMt/PWT2lIxnUywspqAl80n",
+	"lANw2UgYtBJR+fTVq0TclZ+p48mgySod2UDDMvIAJt5bMuun2o0HUXurKZkc+lJtyabHm25ECavpe/AF",
+	"9Cvk0zhJ04cnqWPnIXVi4CJN7x5SvNycHg8R7I97LOlswx+Yled3ZKbkOyjm1uGoxggpC5yZFg5izB9E",
+	"dkBWvPeYHcsL1E/OZN86kI4hlwQa8SPGHwCmcmZLsWylY4gliberPXbDQ6XyXrTPLz1dWeASRXr528An",
+	"jWr0kgez9Zj/chY8x3jXOb/nLJpKfXBTn7fx0j+51MpKqr1hIzj06/hocEBaQbNWEFj1o8ZBs94aDhst",
+	"7DcPMG7sD/b29g4HR63mAAd7w1r9YBAEPsH1+rA58PcO9gbDZr3ZqDVqZG94WCbkDm/rioNuJOQamwq5",
+	"vbwUCFr15nB/Pxgc7LXq/uDowD/wg0EjaJHhQbBf91sHeEiC1oGPDw6Hjf0hae37eLhfPyT+/sAn9fUE",
+	"437h5aR21Kzh/dbBwd5+PWgeHLRqhweNxrBJcI0EQ+w3WsPmsNb09/brfq0R+EfDg0N/76gxqA1rh4N1",
+	"helBQQIe+vXhQX0/CIaNQ79JasEeHhzV91rD5iFpkr3aQasZNFqNQ99vkUZ92GrsHQR7wYDUBsP6sFVb",
+	"VwAfFtSCOqmRRnN4UBscHNTqB0f7fv2g3vIPglotOPIPcHNw2GweDmDuuLF31DrEGNdaR/hgGDSArNYT",
+	"2nP09rTid5HoNf17NXa41cMTf/l/LUHcqq/wims8CzkObjl/h2NQ9r+1AD+1rUUMIynI7a9eZd6HoOTt",
+	"rh+TgDBJcbjYALsnLOCxyDUpy9wLmZqoa/YeasCgm5GOpJDgGOQtIkzGMyM6QVQyznaM2E0SK7UjKYOL",
+	"lnQ5Nr4JwU2pGfI5E8pUU+JTEt171x/rnmkUaHAqUv/+C2E9iyDKt6Axm8bRMN5NsX2CMNPN2rKqkFIB",
+	"WrVmmRl4PRXj08xCrm0RTsVYicjgGsvxpnbcakc5P9RcXLzkZGd22QP1JyKxIYc/tOy1DmlKhuBy9nMU",
+	"Y0+s+mnVE7v7i96Hr/rMhsQVrL4hE36vY5yTk2wQUY5jPh2N9VnSD4LaGYj8ax2+V2E8O85epYpatZZp",
+	"WSUhFKYLPlnumBUDCJiZslgeZ6piM2EF18k6gwnlCfaxR8tb6YYPsBjf/jB2JpGcLTp/eu+CP87ZWudM",
+	"r1rGOV4QVND6Te3w/LHzKtHUBTqmpNoW4GPojIFtA+KfPjcDkGXOmAHJUi9UbNOwTNS+vuzqHng9piNx",
+	"av3VYzQNaeioanSI+ikiZl+jW3rg1jwP+h7qS4In+i8LOG5b8xN2T2POdNt29Or0wrTcU899RWMywIIo",
+	"0xTUS1PL9KOANnVpVeUdmYEtvl1Fb963P3bOeyx9ypuLLoJODm+pRP3xRLS1NQ82uoZfMlZxFV2BNLX6",
+	"gzGpW7Wa6YurzN8eU0xETKMI/PNV1IbX51OUIhxr/PpWrVb0vwuCQwLhmJgIHZoB/aPHlK7BNL7TSaYf",
+	"W4JLDw6EVNVYkYn1mJOLra08dIn8h+BvG7oM0sYsFZ9PqkmaibZXM2SorLebq7P3p7fnV5cJjO1xpf3y",
+	"tN5onnVevYZKMUvtleNKFpb35vxD+7aT4PL22O+//tZj8Hfn8szxuzrXcDqUFOm8qjear9+c/7i6vZPf",
+	"kyf2XGwyhLV0tGwyk8hr0n9YY9/FGusSuZH0cSp9qdtngXmm35T3hJqUFx4HJC64Rb3EJ2ozqGiMxAPV",
+	"gTKQIqbuKvWJitLQWKvWPE4MwwEJubLiJC8wQ9AcjxHjprV2FC2IqnXtpJ/cOfjfKEBkEh8fFyF6Qh+S",
+	"2dRVjE5LxH9ovpvFcTQ/EOkpmg/krKVmGJQOozJmXBULWdauBGwKjbj8JK8rC0B1Le9SmrbFiUxbGiLO",
+	"lAbHh0Ot4OmUbQS8QzE8qXujJxVnOrXMJ8c99jCGgFTyUAq5GDqIZTJ5Ep22aTIKqdb7tmz2oUj7jduo",
+	"VY9Bx2CBYjKcCqXzdrX/S4tvgPSjEuEwJjiYgbuN2lR9nXlV7bG26S0s0xOjB6aebRMhVgshaRSR9JA+",
+	"JpJUZEBu3rIq43Dim3ynONITstJvwUlX5KJKE1BUwciDhcT5Qw38Dty4A9SjGI/BE0jZyIou+oSR/kKD",
+	"r7sxGRGmDi00Dn86ruqtd+dSZnyTL6uwWW6pKplNEIDUeW2l57ABQHtNYvDAtnuMh5C8l4f/sez72Fk+",
+	"oOz4gCAT6Ifu/jo5rqiNehYdOcPpFb9VEsWiSINYXZWl3iTblUG0/QZMyq2/+vVGa+gPB3tBkxw1D1ut",
+	"PX/vYL85bJJgABHWg4PDg+FRrXYQHAwGfmu/PhiQ+v6g0dxvBo0D4tZ5n4yJOfCFF0QW84jPf6iE6zhD",
+	"IaUk5Ty5g7iMDdFgYWhBe+iToGAVnUs4I2/VdiVJFlkYTZ16q45v8fTqfB7BUcAhsoBS5ckqQVSIqa76",
+	"gw6pLg2sZX7VqdsQzeBs5TwaPR+bR/Okx5RNw/DpTs/SwMGZRd/846yscVb0qpVG0T23/+WKESceK0qS",
+	"y6wY9+aylJ/YowIxCtOy1pR2b7sI/TWR34TK/8gR/q/oAirLN6of1xrPlW8E5YF/MLc1mNtrkMRlnG0T",
+	"S6LgmJk6TQHdus3yMq0KSB13y1xaRf3Mp35SS69x17KYrpyRkx7DzMDxmDY5fkhwDMCs6K3SMPR7NK8N",
+	"OOjx2uejWG7qNMllrBmevKqyoMEBvm3SrWeQFBEJqGkOXeRsqPGcabhPdp4Nj3HuyB/eiu/hrTBt+1ZL",
+	"ISy4I1KkwCfgI8t9Ctq7nRoYm7kTEA+DHrPZhy6PAnhwoXZPINOgt+BH2D4ptVN6DBBA7nFIgySt4C2Z",
+	"pRkNliOt605IKg2fS4EjweFhgGvNoHVUx0f1RrPWwkdHh3tHLXzYCg4Pmkf+4PBgcHhwhJv1Oh7WiN9s",
+	"DfZw/XC/eTAY4oyq9tR+UTXCVTwKNpf0D6fCI5wKjrO4gHFk+guWxrJvDPKKPszm6mPFlGhgEoOvL1/r",
+	"ponK6GqZropWrKujSVmPFXANBGHBDgAz7/iApywiYCY4VguWzQvCMUF0xHisLCfUTts0Cn2Se2zI40xd",
+	"LoRzAJQ5QNPIol7r7nEWQBAMNzM6D8V0NIZ8ooeYs1G1x9o2b0xIDOXJwGP6xeaKfSQkDUM0xiwQiE+l",
+	"HZuGos1wFeIDUtCkxPI7NXvwLapF02aTlf1Bbdj0a2TncFjDOy1/b2/nCO81dxrD+nB/eOAfBQ1l/cFW",
+	"ajxJfAwfdiM2OhlgQfZbHv3w8urmofb29Yi32+32Zff9uPN+1G6336j/tPlp+1/Vv/X9v7VC9Ue1Wn1K",
+	"Q8Qs1eK6wwylVjdTCBpHy2+45fwCs5nhPeJpDrnLQNBny0+IJDnOUzkuHuchj0dc7kRYCChBVgqAU3xf",
+	"YBpCV0vKRiHZmQqCYiKIwSLx9NkC312zZs+Wpw4OHE2Tg2dyVZQU1+1bThCVkOgPxw9+Lhx8eEkyvipq",
+	"Cy3fod8jZfBabF2YUUzuKZ8KPahqj2VaYlOBGrUaejAQ2jyGswaj02OBEC1OEgbTKgUqUUzuCQ5FAhPd",
+	"YzeKfYZ0QuUxBBigKU2k+I95mo5D79cslDowmkYtbd4GsBq6SfP5NXwa82ncY1utxpHT5/MK9urabtVj",
+	"4rsaI9/RL2flg5UfzHeN6n5nT2zbdNc7QVjvssUMf7AdLdwEtLlG8p3MkX8QrnUB7ZyQPeI7GbayhHmB",
+	"Yl/Osrp0BIkbet/ymcDZpN8cYhy2FUY/frxFWwAE0s81DzlGLwEzCf3+6299Zwex7RTVzL6BQisbxQWG",
+	"kPfRqtWP0ZTdMchtNuRjNYpkKXQ2t0UGTPQDgWe6TGo762i2hVEmBJqZHhUJHH6BceGhJDGq1wxCstV3",
+	"RJLyboYGkdVmTcdk1PcJ39L5h0phq++lbH84jYHJJs8DY6txlGaMowfKAv4AR0ZNF4Y2n0sIG/xNGJ1X",
+	"SWVeRTSV5quY2ep8A8b2nbNZzI6qtWnWvYWzy3TiSV2+R/MlzcYbNdfMTLfGrCiTtmJxytR76w376bLk",
+	"TtOPp0JmP44Hr316RX88f//38/olPRfn7GbPPz3fP7+Lfvpw+uNRlcx+rJGf2uqi2r993BsP2F/o8C9V",
+	"vxGyweRVLfjpx/Ap1UGzaWIaLrQxu9pVQNkfnqt/KFGh9kUxdOCvthEgCxKGuURe6A5+5SnYhl9muKnt",
+	"VWVZt5eGBG0Eb1kAsJwvg+FHCEublQjK/AyIIkQBtS+qzBLUPnXbUPR5Wc5Ts5KnNANz67S0GMNEKvKK",
+	"3H/bilftON1JNaglxyyBwFxJNbNwkAYiEsq0MuoYS7/P9nODt6kX/f7rb0btMhlmlFFJcZjeRgXqQ1vW",
+	"PtpF/bb661/qjWZrb7+PpixUmhd4asBv+/m63e1+vLo500EuE67vsdQAzaluyUs20t3WUsWmQm3hhDyX",
+	"LnYViUerYxmVK7sPFa9iZ1c5rsBerX607bi+d2KxS786vG00CvrVptrQvf/m4ltqQvmmhf9AOtB/L40m",
+	"QRQOzdmyjJXPu95jMqJCkricrSYoXlbrUEcqQH31Tz+B28oZw1uguyjZbMzWPoh4W4lsT2zf025pW98A",
+	"Tnjwji1x1E80O4NHR9M44oL02E3n9Xn3tnOjmSRcl7rgt3WsLWGkjJBApF0pDjONwkzcMNOwosdCIhUn",
+	"VZNV3BGiCyZ6lwMDgw5FUF4JS/9CHCdo8RnDWSSnoMeUUlc7hnpMEkLQwPgfdcVmMmDJOXog+C7JR4YJ",
+	"gnjwkOYbgfpJzbfHtvTTNNDvtpIvR8c5r5INSuayyNAC2IUbSyeP4NSa41Vah42jerOymd73SAPbTuMP",
+	"G/u/pI2dgsIi8kUjRLv4U+4MfjePam0F4XDK2TCkuvfDf3IpZI9aKjhce7FE7c9Hahbo/kqxzjFMW+aX",
+	"2N/zYqUQp7JipQ8HoY8k97TAmgrb+BsM6GlURedMSILhLdhGq6yQSxy1BmddvXpp7Nkh0tBNp9u5TY0H",
+	"0PcTKZNIuTTUNY1O0J4xGbDJZ0ujWYjKdaVgj2XFICqRghmvhvUsFGN0aQ9uHeADCP0k2b9qhGBu/5RE",
+	"NTIPWXGWKA7bXmY/1PS16TQnCT1A5WCEamvF3MA0bIeVhSZPSAtULNCI3hOWvFMTw3Ze7lJhRG+PFd6I",
+	"CqLXKUoFeZKIW0YWsuaDzrQAcZjy8oZfHxyQ2vAIHwat4X5zsEfq+MA/CmrDBmkN9teRnJlR/1cOzd0W",
+	"qND0TzsBkZE4CukfobhV/atEmsSdZFXNiTM8LxObU6cI9n+xVCgwzwW2y//P3r81t5Fse2L4V8k/Yv4h",
+	"QKcAAeBFIhgdM5DIlthbFLlJqtXndPWoElUJojYLmejKAilsWRHb4XDE2C9+sX1eZyLsHX4bR/gyL347",
+	"32RHnOOZb+HItTKzsoDChRRvrUa/tATVJTMr87fuv6XMC50prFN2FHoNdd7Bdh0wTBsewiC4m3jQsokH",
+	"DXLEE0zkGQqZ+TxlIeP6ZiUHckQB97EGcZMitASawRSok8BYMUEnRxvRn01gQNna0Pe4cmLZna5AJdVp",
+	"88wBrjoJTt+//Nh99ero/buzuY91vM+GZgZ70GtjzudkztX4HS+hdX8uBbG/h2NbIWdkxpJE2kyL+RHy",
+	"DtEBUB5NB0MZ+KmwjgzG2G42tY/M/gSes8K3pnFCJJ1IAh41Ys1MkRJnedR2wO4T/aJ0QU5Kp2A/H6re",
+	"h5poGgQUFxmWZufqhQ/9J3bh1QV9YM4L1RcV48wmkLgJJj4PbDKW+dz491egqkCfFQ3nxo/pUJilYy7n",
+	"5aHt+nwYS6lseeu3xCZ3ObeXlY3OO2ue0wHDZtVpfWaVnBj3sM3kx1SdDwY7zDhNfT4QSYTdhmZWVnBW",
+	"M6k15Rk1HfB2wlKcsCyd1Lv9zPT1mibz4tG+GvQrxLWbW8/5oqERDVVS10+tWxi+xnVUSopetevU7joT",
+	"/dYVBHP2lJZKLxjfJVfqnCv1EaWaR2IlEiZw8jzMNrdwAli21h+ulcpjZDWIC707lugKU73tVoocQac8",
+	"bTtC0Y2pT8pzeeDnHz6ceXmCoWve5W9NWT9lclCPh0q5OGdZXhWwm7/ANjyTMIoMWnTZCgPdjMAdzhOZ",
+	"dxXSCYWmQAhxCgWmwjesfQrUpKABlbTXglWbPpHqTTBnnUltOjBMvfCCTaYzjHClviq9yC5wHrXG8lQC",
+	"BauWmPmmmUYPHd7aY0Nxm/EttV5Wd6ur2dSVXgHd9p1gFxRo0CQO2eqoZ4d6355Rtd1m60pmvaBb9ebW",
+	"rBf0pj7Li3/40Lo84M2iwxJX8SCaWcPbki12ldeJQr89QZR3Up2Oq6nNUip3cgkwX/gcSDlmprbFdiat",
+	"UjmvWyqgas1mLUR2WI7Y0iTCTmoRtN2xxyrIM9FB80Y8DCknKVNXqjsODolkUio5K+OE8SyZ+Nzx5Cn9",
+	"GQerH9sgRwmyShpvYF7r5vD66suNILDdEaVNnjdywTrdHEmUpz7B+CwpjyMjgP+gIF+4gM7hLNVhgXlg",
+	"fYLf6wC7x16bdrcLVXLYdPZO+q6tGhy6KSyOeqc/7DxcekC3cAbW1XezWVW29/N0ThWgyDSIGIjIk60s",
+	"WMxHr36csGfjkQLhBRpzJlIdjRiOkyyGLoraulcPCAo6s0ITve+N2Y6RCOjnCl4HmaUM8goyTfTTS0QP",
+	"u9bDowZUDpSyDbyLV2mcZQoktaarXov85DEnQzYU6aS2S3AOMT/Xr0FPTGr690bWK1PtTZSpppCihq+0",
+	"PhMM3U81fwdHUaBGpH0o4zQJwLvyiiYJSyWUJhrFuhpAv+zA0913nVbWtsW1xsCabt2pMa4a2CS6wPP5",
+	"ov7LODlxxXNSBf1Ml7scep8ZzDTvFlw7hvADnU1GDMBY8rjfN+1u8/JFXMvqhzfdsw+vyeHB4T5eCWYu",
+	"lQT7pw6ybNTYYxkLs1f5c2ueceZR22s6Fz+7UKaJE9A31dVdSq5B6zOf247ADZN/EpuwX5o9kdgmTv2D",
+	"djHzCYnilIWZ0P29RyNlmpsGve2tLZ87Ma+q3ru2CAe2tenlXrOOSbA/1KvBC6ZW9eNh96ePL//+bP+U",
+	"VE0r4FZz88XW8+1mE9fMI61mkxzGL2u7hJJEKTcpDhh7s7Y2fA4U9XrnxcrqGmXlJBNqEb6PE3YLImqe",
+	"WWLP9bO+SId1I4JyqB+lalRZjOJNzaQ8BVr9y677lWCV8fP1WCiGTOqv2ah4lb5pVd6DJtB5F3Hk9KgU",
+	"zZKf8b2/2KtE708svDfrxTkzlQ4WrT7704idV7yKggdgNWqHm6wVPe9t0K1wm73oN2mr1w43ok221d9u",
+	"Pm+9aO9s0M3eVrgdPWcv+ju02WuF7WiDbfa36Hae6QFPb/xppB6O3TY3X7RbG9PdetV6NCJ22fg0/jXm",
+	"w5g3QjHMgf2rx3OL+oDawAe8L5YSliJcw1mpAp1DarF7lDLJoAH92la6LSUD5BWoGN4SbhD1dt0V31Eo",
+	"8EgWFYrP6jx8WVgqoT+zBkvr9iqIAiOUaKbFO6m6p1aEGcvqqEvodkQGTnuYvHBFgRCfR7UGOR73kjhE",
+	"aHp/8lbLJoz3FpQWMJbs8kFRRo/5PKThAJkH4cZq8Ap6aKsBpyLpkBE83yND+qlOz9l3G62tje1ms+mR",
+	"eDgcZ8pcCWom8Ld/Rs9BnAV+xR83mxuhWjH4E/Mrwa5SKYKDfv2d4Kx+SLNwEChJB5IiA4a34GlQQ1my",
+	"0dy0YSBKeiKaQDjviKPGRVLgua4GJ+r/HVzx75r1VrO9AZ1j4O+tZnuznv+1vtVqm+e3m9va7UlIYL4P",
+	"PEyNUz8e+6FmNM3ARYaWHeOREXfbOpJUuF8Phjx9hmsA3fphDZSCRUi3EPWSat1pgi8EKmwMNplEmrxv",
+	"DWJHu9nUgU3z0r1YjoSMkV7KdH/JtNBCTQLTQbShjDqQ3npob0utxqrhVU++f0W229vbuYx7GsBQueD1",
+	"7umrgwN4qERNT+swVt3A9vTA6p01yIFSMWCJY57EnAUYRQClfjICl0EvFVdKx8TeeeaTp2POdU7tkFRB",
+	"bkiiKQIHlJPTH1976rl0HMXCI5dxxIRHjve+98goUUpmxj5ltV0dTdM3TkbMI2/ODt96cD/56fAtKL8/",
+	"0Et6CidZPdIwmnv4MUhAs4yGA2g65EGMBPU/4HaCRVQHEjKK4cPswyth8c15g/UIfqq7OFA/AuCQHcIF",
+	"QIJOLXa246lGtPqxSOJw0iGS8qgnPu0SrZ/VZRqSJ0qxe+J4Q3BUBoZMv8Ixh/WSUFJ8bokdu8cHTyQR",
+	"aXwOubxlxVQ3UtLUTW+U/rACCfOeVokhq3OF619OMgZHbZWLD/oKbgBtVnFoPH32tKgirqLMzcPv6z6p",
+	"VHXIT7/SLQeMRvAJPusCfAQdOSuPuskVnUiNfaCXFpVJV8VhfDxUYg+udVRRZ44FwTD7tmAVSaEGkb+0",
+	"5B2zkFbyJgMlBhZ64wzP82IwALRyzjKpAjigaGWJVKZdsEsM6H3nV/72l7/6lfyXp9+9P/u+/uLJE6hw",
+	"t+iMx+0JQkBxhiOqBLYa9L+t4qj/q3wANeddpbvKrMZbxs+zwexCvITjbfi/zL5+IlFaLvzedivGPNve",
+	"rHiVYczjodoDTTuSmGfsnKWFoUwh0vxNtwipFg9tdh2UWlGyDUp1jMXPdr6HX/m5Wd+h9f4vn7c3v/iV",
+	"f1X6CXLIPn3TbW9tl3iR3nTr7a1tA6eOqI45ScQVS+shVRKAfSJV9uvYdNRTo67N3S3u2JaNzBUm8z+I",
+	"ETKr4YC+ugwJ1Mvbze1HDZtTWqL+NmsIXUPow0MoKi6znwSVNYQ0UNER0+r4S0LNDyVWxaqYh69Q2PLL",
+	"39Xxf8/wf/9q4eqtUX+N+l+8ygY6gEp4AcD3/USSUIwmpFqw8GuQf47EAbuEC3uyHBS+D1x8sO305d5S",
+	"5LZv4gvebG3Py0GEUhcQoGUuEEeokiq4cdHerLme1NY1chbTVKRLcxZXGc707loJeJ9+Na76/tMFaPrl",
+	"ESWBaHNbez1JbwKOQvD2z3hAcSnLz71eZPJ6X+d4OG5SciXGSUSk+jZVtaie9r+og+iBoK951t0D0VL0",
+	"8U07CK9EeiEJxYy41/tnZU6KN+yGoaS79FKs4ngojzQ9kWZp5yHmWm/9feutp/GfC2aNUjvgA35DZr+r",
+	"6ZSflaw0nPJoNYG1YnlXiuXvVJ8skchUDjD/xgoih4+DVLU08Yw8xfDIm/3unjV+ay7Vc/EN7wRuxQGV",
+	"aDDD68xD9Y2o40yRn9uMd5YPorZLUpalE50D79QgmdKnqc/qXFFWPY/VUpkgVzTOSj9fDm1fcq2qvLko",
+	"S01Gvju9BUpVd0py57qN0q1QuK4SXn6WDcbDHof6pgWBZuSyliFNsFK9D/TwMo4YREs/KQAJroJ/+sdg",
+	"EOQJtFSOWJgR0JwgM0enn/mcccjmiTo5UbZt+oCPRRXtE3b2rTOo6APU1bV/RCl5Jr9IT0Ed3CHDqpR+",
+	"/Am6rmdqaOpB6qkyj1rRfG+Z3KYNg4NDMhBXONAh5RN4FebcYS/3vkg7arqYyjbAIkBGwwEBGnxksNf1",
+	"/Jx9giFsb3qk1X7hkbY6+O2tbc/nW602PKLVbG+SKi0EalvN5j/940aziTTH6SXDgr9W+8U//aO6ryc+",
+	"1RrkVH0RQxIwTjISAR0ax4RAnaOsqx3ZJxpmMJcGORXjNGSyQ3443n/tkeN3rz3y+uB7UsVobV8d5hom",
+	"V31gvWMM+NutosZ0/O51HoWV8Djzs1Kc1bMgcxkj/yRLKZcjqtCzhoFH9WaMlF7FkjXIvlo/NTr1GGg1",
+	"Cp1D1BDU1oEvBzltOXU3ZEHi2tjEOEiJgG1xgDqbThuDMC4kn529eX/4ErLPjg9+2n97SqpXcZQNyD/9",
+	"Ixmw+HyQeUadIJtN/K+myzz7yBUEG3yz2TQkDZA0x0IRQUafHUoUDxmXSrChy88cIzyyDYJnWJOb2x6p",
+	"PodNCIXQcDlErnVeN16ZpWMeUl30E4o0Hav10UkCWw3S1Ruakj67Ilp3hTROGCWeI7W6u7Zux66pQjM1",
+	"1jgl2TjFREfM+oBPAQkc0IL363I4dn2+MH9D+yGv8G+f9D9bEZfrxHC0YQ9gVWxBaDvpHibLo+Hzt/EF",
+	"KjlQfJ1jB03TyfKw+YKotQWirzMMi/D7ATanVtAAETkZxZ9YIr1rwQ3ZarU9gBolrGL1aEieyNPlrgpC",
+	"TJ8Bnb7nqvIbbaXK00+oyqsnOpp9q0yzn57TG4a9O+5hUoM7nNTtpgI4uZDXDm3Zfh+3kgJgD8UDKLqP",
+	"KISyss69BKxuqI9jyORzy9v88in/43Jbb+2qvyPT6uE/s2OMreZ4h0Xs0ejYoBLgg2NFFOw24MDoo9db",
+	"zeaSJmPXd5/ncf/8uQKlK1pq5E58UyJhdGoFpAB++SX5K686pPT6okf/i1fJ0El9DBKiOIXcOlETUApJ",
+	"qZK3eDploQj70Fa72Wx+2mk2m1pE7bpag1IMtbaqMw1N9mDfTsqokfr+6fndXsyiO8cOD64CDwwVMc7A",
+	"umo1GiDigFIoUcDIsGAoZ+0qLCraEzB8NKyVFnSzsNHWKsnjcjwaiTRj0SGLYgouuccT0Og6lhCyGOFa",
+	"Lc7pjofPLItPPFSzW4FANq9eMoVpWJYEZVLGlAUjSkIpaj/mSEpg6ARiyyQXZz6mZibiXG2NBulyrO1U",
+	"GrIlPEArormzq96B6hlo0jhkpZFhm2lgb4NOl7q/k30CEPwZVgKHP1K3pyaUsytSxa6zvXE+MwAUzSVX",
+	"85D7AJj6BuKq5IlYBdOj4UWZRn4Awz0Y5pT8X1H0461y+Vk8ZDKjw9GK179TBtiSgqIlIVUehxdaze1C",
+	"3b1Tja/+8LHZvEZE1C4Wrt1997a1r1/asdpsANxP31wZy32Rnt5+ywLvc0WMpPM3OhqdxuecZuOUlRTg",
+	"IqRAg6MZatN4WEcG+kUI+gywaTmOWqySpDoeSZZmNW1etppN83KpfVBxxoaQi6+2MouI4NbnCI6rlKFo",
+	"UkZIoC6WgWccPCKNwJ/Msw55dbLfPdvf8wh2gN/TXF6SJKyfga51wdgIfS0+B+UEIof7JydHJ5bwT+N4",
+	"Fdznmn8YOXcOIl1okV3FIes4xRb54GvQFnMJGHtkMRiTqp4KPk2p6Sh4LFfNEEQEuN/gNKPXFrxlWAKA",
+	"gSXjN1sBsOVL+LLfIGz//LkUpGd/bcNbcvCErXZtEAenxgHe2lIa7zDm5q/WwKBpSif3VgGKWw/ej0EP",
+	"MMD19H7+7Ojh2EkHHDYVfYrmyLh5d+mdW3IXLq9ul17p3GYD5amPAFt5kVQ74tZ/P4Lmtmy4Ls58XELK",
+	"yAgMLvU0OK0orCSjKYqp0gCbdq9XkTaSRWRI0wsJzQoFkiqmTkCzQb6PIfKY94w2Y0O2BC0bgMZZK4hQ",
+	"lUljLklwwSbAB02qrwYxZxIjLG9pppNXCE3iC+aRkEpWj7lkXMZZfMl2SfD/1wGvj4HPldmLGS85GUBt",
+	"mvYhTnUwwIgTZSPvkoB9ylKK9DVgkWCb+QGDwM2REqGdPGBlp0PsbFDcgKwD+lSu4yWQqKesGRsd0LP1",
+	"wH7lJlCWeRit60300xtkrygi0a5Xog0qX8tZKtVHzQXWXcuqg+EfcDInBqFXuOmYrla1dhr/md0N/469",
+	"+efPFXpJM5q+h+L7irfQfHHJxH5RK6tguWnK+NtNr5KJjCb7CRuquaAwU7+oGcs7gnM8qOoNy5wwWAWS",
+	"c/z2mNRaEpO4cW8O8HeP1Y+FBVsdMLuIBbidA7Sfcf98QYxVJ3oWbfGkS5dsv0EOMpkTcOU0+yZOavsw",
+	"iBHj5APrnYrwgmmWQ+rz4CIOL1gUYOCcVFNGpeBEEx1/3Nt/u6/UZ2y8nzISJkKyCNhbEkYvden8eSrG",
+	"IyDghT+Bxwb4aZCrS4rkEprpq8Hqva35woz1AaFcGUeQGBLLTKSTBnkrzs8hCModtdzn1c3mRs2hZ6Sj",
+	"kXby4Npo3IUO39obo60Gw7xmO3QXzAd0FWrAxweqqerVtYRrRYsEZqGHVs40pq7/rbhz7shDspRmVwux",
+	"NQvYLeuAuK6ON7Zc9fPm50+NUgG5HuAunuSUVP28KQfyWzXKcgtuad/fhXh3RfqKfDq0F1Y8YwUWefme",
+	"nzV3pnj5QFesdD5/KdcX0Hxb+pRSt+it6wdLe2TgLlifz0UEOoWT9xo6YWjeZb1804rAdc/EwfA97IZj",
+	"mmFexmhc2gcDGVKQZT9JYATKTNGj2M0DHiaG6R5l5LHbbG7kKW61hs+/n+sBJOAALBhHKRslNJxyoSkz",
+	"Brxy5Sxn6jjcJlzcMDJxY1gwx70Sws6onKrPMKBxpez8X/+E4gI92tCGERN5hw2kVlp7g+6CqmuKmQva",
+	"ygjOiuf8OmbHM6TKnevo+eC0YnE5Lad6nGjvBfb0SA+iWZ0AmvTkuwrfeuf+hynYvAOqXlw9fRxvXzzD",
+	"85eGF4EPay2jVz45e6KYqQCfcdGxUeryMzR2FxYdoHcTL/SUxQm58eA8cfyYxqsC12lHIRjh1r8pyRVL",
+	"EvV/cHP6HIr0GmTP2NTG8lamuRXNupdPoPm57MXfqe1ZmgUMvbTfxjJ7jXN7tEbqbfsNl1+nXZcl6c3d",
+	"RAqSxDLLXRzWEYJsd/b3bhYQybLavFTf6S9Vnvnbp4lkNvLVEyJhlFe+3Lnzc77Bs1EwVZzpmsQ0vbUr",
+	"HfwT2C8KH4c9lr4CRa+zYVcBOPfhOrVBr/iM4fPQ7lQ4JnBEVvek4o5Yg/ItOzYUWDmBpHODW0viWg6A",
+	"P/usN+din6ve08qOQd+m6TU7GgHJN4SB0NeZdQjubO1dJQHc0WCXyIjIBSQghJSTETQVzASJM3CrDEXK",
+	"PCQXQOcn+BWVIUUjqFkxPVbVBEgqsHUNxLTwHfbsBT6/Yr2BEBfgrmcNstnczOudjNLGBZHjcGDmlGo6",
+	"7hzJdFGbpcGWjEVPpE3kqAboGialS2sPe1Azb9MM5Zr3GzvoQee5AUsZoUli2dY90mMhHUtmnMkRyrdw",
+	"ICTjpDfBEJjp1QTZq/rpPofmfRhN1HdLMmRAsK4uRmewYUW/YBNsSq++rjSbrTZXQprN8Fpj1NqTW66I",
+	"2pW322mNf7ft2NUrC+hhZGapZ3dqk875Wk8kicFcs2pBQWKD0jJS9pOV1ka0LyodWLST0CZT6ssMQJsQ",
+	"0UIdW3BWz0Qd2kSakFKPZVeMcXRwdU3DBsnSl5jopntDY5uAWPCibu7zqnoN49BHIpDs16DmkZRdigtI",
+	"poPqHaS81Roeho/0wao1iImo2yiRjCEGh30o4iSxgL4Lleexrow0jRIS9aLz+BLNEny6UiQaULMJIA4z",
+	"I5rQAKa2UKE/NEv5mFX62ZwiSPXXkjYU/JKlEiZX3KFWMyzXqmGpvn5/eqW7zwYsS4fUXjCkl7cypN9U",
+	"+kQ4oKZvwunBu9dv9yteBQusDuW52rBoLdhbKgOWJGJerOXFbA8kFsWZa3f0UzEsGg9eJVZ/11U6Q3mu",
+	"x3O2/9MZfBA45dbIkuxXbUrMZt49qA2iD/TqBogBx7UIvmURfDgtdbIrbLe0qh1ivsyzz0N1Cr48w02I",
+	"NXdLhLa+F8U2cRR0CLwMBPRmC4byHLRwZU3wCJlMKIlYGA9pQuIIbQAqSaDORVCEMn1USkQ/DPfGKKbX",
+	"DWW/Nyf//QSWQjp55GV2l2Q8QxMqMsQX0KkObIwGeSmyAbJnaB4rn6OB5umVQEVVv6FmrDb994bGhICA",
+	"AeflphkQ8MeZUQ08zK6fvW/KEIM5QW6OnZThRTBKhqESyZtp+XzMMZQSLTHlzOvnqQO4pHr1vzXrZYks",
+	"uq78eRDRow/RPMlz6zJkmRmnX2dV4LUEuWUJgicSHUD2WK4iOezprififFHUTpAojrBdufEggb/s4JCo",
+	"szEdmzhhoUgjFnU031VIk8QCr+N68jkAl+meI8WQIUVg1QAbbhlPIyz6AcZocmlU1Cl5nq5vQgxFu6nm",
+	"5QU/OomdR2hTwRPU3yBNgYIVp7v94Wi0Zj5iYgQsU+p8MJ9XKSfgUjY+CcRhGJ7a4ENxaZAZBQQF4kj8",
+	"7U9CzRw3NBI3BfhmzQED5fQZTc8ZoIxloINUdKyyb+BFlyztadJUlEHGnzYlPALP51OevcAzvj4cYgMG",
+	"DT+bZFBcLPcXXE94ml72Bi570FAXZcJtFa47Eep7QbUg1bP9d913ZzUP0zRh34lUp4kodcDn1aPjU/3v",
+	"SiRdsAmpdo+PP57un/y4f1IzVdm6RaJ+7PvT/ZPaQsv1yPz8Vm3x301E6s4z2UMNDsUNV/EqejsoSdU2",
+	"f7WSSm2ChUJxKhTEMk3MViZ6y0RkibhTUvO5AkR1sA4cEZofNaWG75+edl/vP7xl5m7Y1c2zRJwTxrM0",
+	"Xltoty5fz1x5Z2FGLfmKclayTImAVYL9B4ckHSdMNkjQT2PGI3nEk0mQdwgFx0Kto/V3peoRWuLEJJyx",
+	"SGIqumRcmXFK3GH9T8hicBQK0mNEv2YqV89DKpE3Z2fH9kab9o8lUrU5RGAHw1Mz39+VdeB8L+3/udUc",
+	"HrOoSztf6uvWMHCXMCDzLV4eLlmWUuvWl+86mY5IW+OoSRpqSDWwXxZV3aDWmJv/+hs5gTdMri2cNJ0s",
+	"d91j9FCJsNc9xutU2MdaGI2nuWgNL4aFGcUA3bwraQV5KaVra+uet1c6rxYyGiCZ1hHWULLHxVXD57NJ",
+	"gyXFxXPzBolJGywpFfb53LxBvHqFrEFMsF2nDV43bXD6c5i0Qfx91aRBvPpxpQxO1UuvWjJlZ26cqSWF",
+	"UwJ6RBhvaUl51KPIEsQjsboZqL0ja+XvjhMFzTqviPMmgjMX6rGHsXFpujEqkUQO2ksWpiyTZAg87A1y",
+	"yph2gH7Q9/ZFSgbiCnygysqLmUPRqCw5GZ/z8hpjNccPZqS/I9NtXm7yi5JiTE57SR5kgYgefH3jBpMM",
+	"qs6mYniVX9ANtQFbMlU7oPL06dOnO/0NOq+Is+Tt40I5mZ4SFJF9Gv86NLtsim3061BI7we1NZZprDZM",
+	"WeUi012voQW9rfDRbKDtZm2NT3dmnF7lJ7jcMp0TKD+PpTpphJL3J29tRBlC4wXcwz2PyQJYKlRogq9f",
+	"/0QC0MT83OcB7vlA2bX9cZLo5F3NegOJt5C9q1NrGSepyICcLRukYnw+0LEdvRdrnoY/pPOcXMHNLJEM",
+	"GD1nd5uzMzebO6THJgI8WhQ7MRAuIOfCcuZIiEeoVVDXY6Tm6dM9xNNJ4+lT8r3QujYsBhJ+ynFPLWhP",
+	"DXsyQrtAdzaRylr1SCb0TQgiNsPaI8Hx0emZ7kU6ThMd2sERBS6tdYdMg1tg3XM9EU18Hnz2K3HkVzqG",
+	"vlnLgQmJI8PU7PmIXHCVi1zwT5ADDf9ELz5CXy7PzwHSefLJ96/IxsbGjvNYBah+pfP5b3/565cvStsP",
+	"1C82NKQjxiCk3Pd6ZAowXQrXBobG0UkCoSs1S503ip3tPKLrPL4E8GwMcOUUf7qiJk9v3y08gkYRizo/",
+	"oxL4t7/89Rcdyiv+WHi2ztBv6JwKeB5eKjs/U4/0zOXoq2jAK3aJuUj/o4mvuSMtxtwi2H1vkBC8Q4Kf",
+	"6j+Nfx3W9y+xrRp0Y4Q9qBv8mQvMbtXXOJvAs3sc2qRghBYaAzm3W9kckOp7Hn8iwzhJYt0myMkdyTI2",
+	"HGXkikqtV+jeJuY5FrHId2TAPlXfHHZf6V5cVUQFj0y/kvwd8SsNv0L+DvsA1QIPKRd7DOAE5gzMWNgH",
+	"Um2gBunmfu2UKfgdG44bm5HvEfU7TZE+PxRcZlShWzxkhtiyP5bqLjMUCRUV2DpliwxjDg8VCX6Vbr6s",
+	"IGQZEHxBHL796ROc3ljdZ7orkSPjXdcAqFY9to0etvC9ns/R5UN7yppuNYn0SEu93MMxeGSjqf4Pu6VN",
+	"BrvIAKYrL1IxGjHk8zLq35BOiELoS+ZzzXCONJ2URx5JacqSiefMVOlZHRKxaIxQAx0rZzZWw+d7RRXz",
+	"1zEbIyvosZDZecpO//gWutZQ4ByjqeX70LiYCAn8mZzt6kwBvaGA9Vh7QXOBYlcb3KFJrq3m4zBg/RIp",
+	"nxXwKrzuWtUaIRUZoU8ZjzoQQwGAosqiBsHiETnh4SAVXIylWhv4FOasmAiLpZUGWZaJlEWdeUiOhwN4",
+	"DHriUhOBIgbnCV/4wI9q0DrnHMEzy5No1BNAJFcDjH4GHgkygf83MVKI0+v8IPgdBQj8Mc9WCmrq0KiN",
+	"qqU4lrv8cHr0Do9bLFGa0CQRV36lg6Enj/gVZHdSP+nGjV8CYI2ShaFWndiTJtXeyIUsPqO263N1XjDb",
+	"Qg0mUVdCBx4Q/Q3yTtgB4oFyvp7CDDHODmXgEao2Ut2Zj0jVs8mYp0rqQvmTkunqkLAwjlgE21pw/ZCg",
+	"Q467p6c4AHceeiQeOdn/Yf/VmZ4pMMCrrdaNopRJySRuNPUKXMmBACZa4JNPmS7/yoQaaSLEqEfDC48k",
+	"Mb+oJyKkCamGiRgrqZdREKPcVAnUPDJK40vNOW5DdDBfTS9IcRAu7azhmsU8F6hPYprNyueA4KCMhIJz",
+	"rGKwbaeqcGTBFwhqoGk6Zaeg8z25+1ouMh9XGgasnYDOYU/HXOKgoD/Bh/2Xb46O/vCx+/bt0YePxycH",
+	"P3bP9sFJWGaavnJt3G8zqPEVpuWqduE1jT5c9Htmxb1PE3yr12TPw1b0grb7m2y7txNuRC36vN9k7d5m",
+	"uB29oK3+BtvqPQ93oiZts83+du9F2Io22NbzOzLdb91yX2a1c3ZFrB1iGxfiEhmDbc0w/5uNUWGrCmo+",
+	"8TX9lc8+x6tzSeqbdonjecRqNVDcrbarVEWrpi5MRTe5hnPYEH8b4uAhK2iN1htLci74mnftrngRFx+v",
+	"FYpncyNnqnx2o7RyJo5u2OetrI/fL9fOVhHDOMtYZH4F7lJoUcyUockaJEAH3ilIEWNiaTY3k5SG3kFi",
+	"vADai8VJFRyC6o81BIVZH6OSWUUJtetzMWVcmxDJKgizSzabO3gVxQc5sRgcr7nTvP/9ydv5BHS/D0XV",
+	"5LhdSx95mLybFZUhrc3lgmet9/w29R5NZvdVes+zXI9ZErc1btBMGN0H6u7BL6vrZayK7WbvdMiUb1b7",
+	"TEp8s+C049rZa8ok9Gv5GGtN1G+QsIvmQjHZF2EU+quPk0R7AOKMhGKcRED03wOnDNjvNqbA1LdZUUtb",
+	"HFHOfXTrIoxbS4/BDVDptJfUGbZabm4M7Db4Ps/7G2GTbrXr7d4Oq29Gm736Tu8Fq2+GrX6TbffbtNVS",
+	"94zxmx7KSmdjy6vArsCUHNiPThmINr6VoXuqjVYYvjK9W23P2rSI+A+dY1Pcm5NrNDbAlV/n2dw2cHfn",
+	"+Pt/m5q1K2DG2eBZIs5jvqBbG00SdEvnEfceDS8I4xGp6hiC9aDjv3dHo1OtQiP9C3TfpyRil3HIakr+",
+	"nLMMPOEHh0i6CqFHJUxEH5w9mDEGsXNdLllsbgZ8lmTCCn3T1DDgqZpeRjN7k9lma9b3X95qIc6MU7oK",
+	"sZM5ne5qnm33SfNFgb+jk0F39YRgE8RuYV4+t9PopboTPtzdAxL6OILg4Znho4U4EPnhwxmsUdDV5w/Q",
+	"r0NeMpqyNCCCm1JErGMFcQmdH4JnV2rA/xoe9l2wS1KmjIW8CWnAPo3ilMluFsCKj/kFF1fcMI+RkHI1",
+	"ViUp+7ANfG7jlxjIxtVs7apvHEtQxXXJpQfrKlJMREZuMrP45R3n3sJ+/O1w+pzpthxqVyfinMR8N9+Q",
+	"Sj/h7KrIPuG00ZlPpXMr9FN3wges94or03dmuQNgt1U6FTb5YdB7HcZH8Q8H7/980HoXH8gDfrIVvjrY",
+	"PrgY/fTjqx92GmzyQ5P91FUXjXqnP+w0wnbCe8Pvm9FPPyS36YA+U6NaZnHB0L85O+vB+gctbeYm5Rj6",
+	"eBhZsICmuJfQ8CKJjaAqdwCf0QsmSdBLRHjBove2A3K/2DfAPmvKloDDjNFDbDNaUtLE4eHq0XeNVC/d",
+	"WTwC922+OiQR/JylRK/zWu1cndYet49uojHbOmNu5Q1oRc4uBptXr7+HqYXKuOZZMjE/m8ZmZWaws7fu",
+	"3AJ+1E3v5hmqrSmh5tRsvBS9uf1LH9R+dD7q6raj2SzrQo3rneTDSS5GSlrglFpUx+OsRDrxucKpW/g6",
+	"TtqSElhSU3qCVo7XpS6zmPoLpnsalpdd+4scxEBle8FGGamO8XaMikLqmMSncmVfJsg2U2uQl+YqKYYM",
+	"2oRrYi8zSqfXKJpp6mLGsxQZly3d5/QSxC6y7RZkcsq0yMEkH0OgY31/ZZbEy9+UhF69odctw9WdAM8y",
+	"JcLubr0v1oCzKuC8XKA4OHqySyy7uJjXIk7hFo+MYs4NNXCxqS+bUjR0gKpcxXhVGMjvSscooweKUtrX",
+	"JHwJtRTGN+LxW8gj+1wZ5K2t65D5tW/EI/t8mt4Imvjh5jFeCyUeTtXF2wXGI+e9kA8b6a4ZrbkdBKfm",
+	"9OCqlru5V9e1CgdtDX0rQ5+72iRZ3M6osMbPPptdtzBv7ARctHKGmBu91wXtDEQXlIbZrvBqA9d23SRt",
+	"TELxuVZTNMWqzSohnH3K8sT9FIg1Zt7do+EF5JuD5uP+k8+1JriJvmIXyHX2tG3WUeAZ14dLc7+SQmF+",
+	"ML/Pr7v8d9/W7Ex/MWxstsodrzSAflVf1XXP34fqV2ay1sLiNrvuAX+mJezn8vyxU3o53T50zLGeVJ1G",
+	"KJosnL+qjSYpU6oHlwbwjoCECaOpOvw1z+cghrUlVnzEtBHDGZmwLA8dDWKpa00wPoZFqFjM8RUHu+wk",
+	"n7KCQrYHa/X4z3JpzAU+Any23ZkvZL9MMfBiVKaymEuk1yJHgCH99Jbx82xQ6Ww2d7ZtLFVmCqtvHF65",
+	"vmqxzJoq7LZvnZrpDjFIgQOhxOyEa0PPcIxqRSnyfBhAD9nix4olUTdF2B/L6g2Q8lREKffsAyW8Jmyn",
+	"ElOyoNG/ZFg5PhrLAeEii/t685FMAMwYgAFIGgAeiX4/iTlrkMMxUgL7vDDEBWF3KMJjEanGGRmIBCpN",
+	"Q0f9CcWwnJBxCoYOx0jy85tQKW6YoAqfuYQYbpSqpcl0Pp++anrvqLvUJ1T/7GHJo/rrmKsfFMTNkCC5",
+	"oeOf9WN/sdeJ3p9YmN13vuv0J78OrD3Bg2K4zIA6bM05d9ftl9VXUlIVN9oUeD2RBYiRN0FM4yeYg5nH",
+	"MZf4/lHM5QwgOiqWsmHQKUby7hcesUpZnDlqGFRyGz0MNDyT8WIegNTuxr7ate00nMibDhDH3CObzY0a",
+	"2GA+vztd7RiX6jeorBn0Gqm1csBrFBd7XqGzqEw3G5m5z8+HuSUauLVy9liVs+OYWyi4BTMxZTSan/R4",
+	"KGbMRHUDeHvU5oUGeshpKMaQ/CcisD/gHzomwT6hGZPWx1PT9hw8BJU2dDhh1T3wrOgnj6hmdis+QZf5",
+	"00xZNuRsAFxImS5emsJmdKkSjJQBqQasmwZGdQO2XDgxjtfAEGEY/c3ncaZGIpmc8jChtTqtkubUCnL6",
+	"Ubh6gIM+D9RfDPCR7gJotbFOoOwqB+nN5mYZeh7S9MI9pmqa37iKif74Gzmv1epYeNFq4T30KbKBgecr",
+	"BQaad+S6V7NfBuP58V9zH9+/HgrrXhSlKR7oecCPGQ711GQyzguBfl/IjSjkVukypYhUA9tV9buYh2IY",
+	"8/PA03VSwEYLnWCArIy7F4txdi7UxbVphmQB76dJYouocBPPK1jCYdq8zK8FsuIamDmR7zS1nigkYphZ",
+	"mH/WpQD4z0UHm3nSPB+bWZlyRl/3dsbHQ/iu+U9mHI4ha11xJZ1Wk0n+VSEEE0u9yLvQkxv/bJwhunx4",
+	"HiGxhphV0eVUhDFN9OfSNUe/wdamc8u3ipHlfiqG72fIir3KgPIocUPOKVMIWulUBnHFCjq4q413WCQ/",
+	"3n+3d/DuNeSRv398OXaF47h65LeYiLWO/a4uAYDqeGr5Vs23y1VXQuWFJIHZUkGx2wwqufrpSgnVm9Cp",
+	"EcorV6GFmvQ58Gj9iYVQNLRbvAi0V2qa5jT0kwOHBl/rwMf2ZJMspZcs0altPgcYIghzHqGWgE53RDWc",
+	"PcW8unx+Myl1G3maux2mk0NcmoAH5sWyDDyHrQD6rV0J4FQxjXx0jqCH3hm9sD43i23bzA7YEH3Msqyn",
+	"OZYiW2OIThR4x+FgV38PQjkwlKE0U1I15jJTmpvo20xJClQJgs9zTfOocLpvWdbaFHpggtAb0CRkXqvf",
+	"tgXG2+8C3lX2FzKiujtlKpgWzxmYRvk5oTSQNrcTSbsRd9cjkF53JIdWYdXSo/bMEfzds0ncZTiRgUen",
+	"KLVWN1mefbZb7MszxLeS9tnLFEVXEdXZyfOl5LR461gsx8KTHgvFMAd10Ue6RnAHeRoqDKCrK6XPu69e",
+	"7R+f7e95Uy6iVYVjXlpseFD0lVrmOQKt6D1yRgPeO5zZorRyK/m5ZdeZkmqObpCXP5mTNK9TeRyRIGW/",
+	"QrNyny/tVq6wpLwlDXyTW5RNjxx0p+/f7mzk96+OxWYDPjIwtkBsxrdG4rtD4q7WDm8Hi1Hfvzcs1uZF",
+	"pwxfNf3v/t6K6OrzVeF1130akHXLC+REQOrdRwe/JYh5Aiv34Ih5l+hhvv8aPe4OPXAbXR89Vqy70RcX",
+	"ynfdAj3dv76swR0x/e0aC5zG68rebAWFYqZUrqhhjB+rD/K6zse10/GaTsfhxKzc8gP/zHRSWVRmsq/0",
+	"f+Avzc+44KQnsgGRccTkbrFCqJDuKTM6mU9XoRMBisgyv6IDd9DjFYkr8VEUS5nXjMI3q7rom60w7VFf",
+	"RmWmZWImNMPVYhdmkdfs1miOnJMISSGLJS9eMqWzUoLdk4joeyU1robQaQGZxuHkNb77GxC3q30AmO/q",
+	"AgjXfX06r0MucW621EqRLmTWlzZdVVzxnLoP97qXW3wmJsYjEuDmP4hkQKjUR0FCuMXktJKYFy8DTXiE",
+	"xyKOUB+Nz7lIWVRrkA86NS7QDc0Ct+3KKA4vpI89lujUJbZVnmaV0ClgO7v5ETV9AKGlY04QiDlnPldP",
+	"cFN39V1XAzEn1GXTzNBJKQWJBLaeMgsBLaioz3FZlTk8oJeMVKFrzMHhx9cnR++PPx52f/p4uH/4cv/k",
+	"1CNtr9lsqrXX6Q2IKtASjtgmOg0CZL0+12M0Zjv2c2PYUO3VyX7XelCDQhu5IG8j2I/TBV1q4KjegqS/",
+	"YWqa/sKVDv5JO/vsblIb2036wj9uVH6xomKPDQVu6tUVZJjz/faLuWFv6PLl+ZOI+bFI4hBcWMfHJ0c/",
+	"dt/aZdM5cRseVnd0k8QW5s+umVfhIotDhsPSfQmLnlds2pQTqN+WmQJfYZkSh+dKL9ea4fzxZeDZni1m",
+	"P82zhFBgPTO7aYEahlSxuleY1smqGXQpo3wiOLNux0wQdRZqnm5iBl3ATALwQaTMpYzGXPo8uMDe9AGa",
+	"R9AawtOJ1Om5zb9rkEA9kPYSFpCMJQkkgUGugSMV8tf7XF1OilyweqamY+eXZ+oa6zGuzcvkO4YJ34+q",
+	"6HbqX2uVa60SCyncE7f8JEtG03Aw9yTjRl5yMEl+LquvBjFnEnmD39Is5lh5T5P4gtUIHQrTTrWIDCa+",
+	"kdcgXHH9b7uz/4CnvDS9R83mfk7fwVCfvxOjd6zP4focOukhaiuufA6tnFnIfGtNDNNVWuYdqneNXGWJ",
+	"dEi40QQhRQvk3dHZwfd/b1LtfG47IU0bJ3sHp6dHb3/c3yOCI5PFFScySxkdOs2xn0jrwQwpz6N3PscG",
+	"H1HBuLEdsVcwb/b0tbdl4DwYY4yZ8/oEre691Gs2Ty2dQ6RbXnFWcABCdo4rgODs6Lo3e3JmNuNrlj3y",
+	"fbi6NbbehyvvQ1hUErGMxslSF/pSpeE14jyWEM7rg5cDvUix6fEw5rogTRZwV+lkHkHHhEfQDeCRy1jG",
+	"vTiJkTVHWS4+H4GvYdd00DOxZXLBGByWOCWXNBkz3TPeOsfOWTZXkPi8IC465GT/Xfdwfy8PX4HOiAPX",
+	"raamJQbKnUQK+8yidKp55P3xXvdMySDTb29+G7wH9oQt9M18YEkohuz/57hjZghDlp7uh2lmdw03z7qA",
+	"8t7dN7b13IrumzlOjeVhtSd51Qy4TMydHhFJ5NQ/9kUKlEeIYVD6rhBMNgo1KnnsQRKui0FyLzp3oU8X",
+	"nGthPT/LDNFojm8GNvEPIua3Vmj5Tdb7lburZ+ol9A8vJzMFFP/v//h//Of/+J/++b//9//83/6vU+m7",
+	"rbmlFI8wBWd6v6xuLZtDsi4FvL7/StdxFfAFmRvnWAFLkxgMdE11Yyts75L8BXMObqNP02qli9oT7kLd",
+	"FVBI0tGIcUn6IknEVVEBDPI4UtAg35/s73d8jtxv1uahGVC35UUausFxLN3EWydZnZh4VGcqM9fn0Dog",
+	"IrSsftKMaVZ11RUnZLaecmJ5QwqOhx+ODt59PNn/4/v9U6X5oUBpkFdvj0739zoYzbWvJBm0BOKiuGs0",
+	"IQviki69tCWW1yq9dPKg8YU6PK1tSOwfXfRoqiEVh7Ornk0CvCwA4uDj9/MDDhAPwYapsdQTB9PV+bUP",
+	"fVXnx6lrS2WlU+NJqtT6lSITDLex7Klkbcey1pH83MJO7W8Q6Z9GQ59j5WEs54trJ6ztAPBdy2vnVSco",
+	"zB60iubRCOK7E6k3KWokVYNTyHmkMA93Um2dJ3+HVTZ5qParLY3Vih8fnyT3brkKaLnAdMRvQRaz1BYJ",
+	"WeCtapcNUMdPu/JrufSfrjKyxwm54i2eYBZYYAEnIJItLsxcaMTlwqsgR5UMW8hGoDnNRDpTS1SUI4vK",
+	"iXxerCciVT0rI6pqboGnz+dVeJKlBZ6txQWetyvSHrV0mrq7XciJcoSWm6Z0E9HllIA+Ktm1rgF9iBpQ",
+	"V+W+Hfk0tyD09yyfjBXnIO0u9pyeqlwtkyk+nxIqM7LpBlWpC2XPUjtIyRef31zArFyv+hgEwB3j3bpq",
+	"9R6rVm+Kd1pXXOjz19d4+kC5feLQn6//oksQsnjI0KWjBsWiBjnUMUTwj1SBSHu+Z15f/LuuZ8WFW5pR",
+	"7pSzdnWj+VSApDn68G7/pEQTasGUv/ptungW34VOpq/w3bfv2HePO2p1t73e72tv/TVzI4b25N52ckSp",
+	"ZtI1Bm/ML+OMSU1fFHPNbKoF+tWAZkDDHWcSYdKkQOg0dO2ktFazU+LUIF2svF1YjESma5G44HU9NtRM",
+	"bBc3t/hI2ewcB49ktxDdgNfNr2ICA1jtUZEyn5tO4dQ1ptWNqRBDUFuuU7xU6xCqfcnoMijkeni6nd0V",
+	"dgs1HmGvvJxJv+Rjd29vf8/DMO90ysd0AmIhPdAcQp00skKSYDeKbk+AfFUXmJKKp004CNcGLdmNonWS",
+	"xzrJw7Fwo2ge0K6g5y1L9DeaGmb6o0AHl5uW/SXJ/qupd05K/j0peFNi5PeRyb9Wde4zof9rDuIqJCIf",
+	"oOERx4RkdT34lNwa42rBsa4E/iihMTcDq2m+BokKDP7q82qZrP54sn949OP+Xm0XnTWCM11nY16pvSwJ",
+	"g/aaVX3b2/3vz0xjJBxUSLnSk+A6xIMOyVLKZV8LC123ntcvQBwbSXytyqV0IKNxFUunbTPcaYWitKxh",
+	"oVbh86VqBTYMdk7XIwQu9PxZffnhChxwsdblDdfx4KgVs9E70O/h5HwNqNgmlfOQ5W3cz/KQoem7pxOE",
+	"duHsDekE8jowyjXEvpHqNOf5117BnYrmiD2z+tk1daAdcgb9z1DODkRHUllDFFpaQn+lWJJMJNFu/hrs",
+	"fTldvFSKYe/fHb53iRLnmRwKUAAdSlPIoRHerZ34exL6yzR2s7/s6q8P6eqZ1aY14tDsh9v0cNwA4a9R",
+	"LqK7iZnTA23uR0JiF2vHU6IT+ALYG+/VnwOfVymGXBAfUgYBcfBbMJomsXoVZzpojq9WsIGLBa5hOIka",
+	"nnbtoHyOqXKurtIg7xAA1N0y13FMIQpqH7YQZdf1lczVE4B5xplRwZGjc97642yc2lLJJuAVoJMBR59L",
+	"5G4Ulywlb87Oji2+5ESrUNrsmdHl2ZB8lYoZA1+rgRdZgF2Ht45cX9MKFxa96FZuvSi4lW/iFFFzfBCn",
+	"yPWA9psE2cfav3YeNF9La8KAxufHhuZDSGvO07g56e4dHrzzipliGk0RSTBc3iBdrAXvjTPU0PCB5c5o",
+	"i7jW7CPVsWQE+FD+9pe/PsttOEEGBZDyuYLGWikmkxnT7VS3d4bouUjyj+dSgvnc1Dkq+xdauqg3Ao0L",
+	"aopaMCgNkSxVEH1+cvR2/+OrN913r/f3TIsZfGk8lCzpY/HhTH17bT4cT5cozunv60DHidpgDwbJOl4H",
+	"m+dGwKuG/wq+ygNRba0YqXRlD+ZCz4td4lrcR8bYdWTH2q/+AH710UjEPMPSFDTJNbReS6QssbvLVfRE",
+	"AVYBwpSCrlOeTDqvVkoBziemmeTEB8skqs3Rkt3Ou7niu9z49rlYHVsJxhaX2t6r4KVje38L/AqOuU2q",
+	"geHwC7BBem1tgV/XAlf76mqgdIbVqgDvkocht1NhLB1t82FJ1pib45pMHH+9Phs+19axspbVWd/Vp0w4",
+	"nAtPJHTmcDh8Fh9xDQU2oWE159oqqpPOHbg94/TbONqzx1qpQetTfU3TbcmZXiRujUXy1UbbwvRnPLoD",
+	"aij9tUAVNjRnLH5l9pjM5ziTBLLwkCBLJJF+DhxLn0NJZMFkq2L16Rnj0BzkVSLGETk4hBN3NGL84HA3",
+	"T8Gxvjaq9ZZBPITGmAAstWnLjxQNv5UMtV3XIgTTUZmEuZtsf6leAPP/eHbSfXf6/f7JibG7siuBCQY+",
+	"V2q4tMQwxgJDGprcBpO1r4KdM71L4Isfqfk8nA1WamhcA5pg+GZC68ygtQWTg6nZFXhk5SBeBKX6uEjE",
+	"1Lo+TkX+waUkMOYh033voV8kVnzApSeMRsBkHTix+FP2a7BLJB0yn/fjBPoi2/5mdKisnEzhV6T0nJGy",
+	"ieg5I1T7qTirZ6KuEE4PvTQNyec+hySKAPajeiWpGt58bI0m2a+eear15j+R7jU4rkBOeMiigIQ0TSc+",
+	"j7MapkXAuAYiiaRtROw0MDa5VAnN1ArhaSBVpdl5hEWxtjgvxQWrkRBWA89OnFk6HX2Tu7pKVmh77qpD",
+	"BuKKUBImMTT2V5ZenyUJ6bFBzKOc0r43QcJ7JLonakIY05lI0o+TRIs3OvJwUr0J/H8hkc4bXP77T4oo",
+	"bssj9dHtkluBolEolrPfvGRtC9Vam83yxsdmJxVaH/dFOqRZpVOJeba9WfEqw5jHw/EQEt91H+SYZ+wc",
+	"QPu208pulSP6YHgoz88mI3aNb3Oa0TQ7i4dstcv3eYQX3znX0YBmZ7j6YMNUvAoekkN5Dts4rG/121T9",
+	"bO6qDFiSiPm0/jMFsOoMuzwM/VQMixJeF8laFISKhxjbmG6+UJsFF1yh6/5PZ1D/p/Agslz/kv1a6bSg",
+	"TmKq1PbB2ZEO8TnXSTnEQ7o2k65ZXjGwSLtUqFtxrvbLlyXFXRozne78haYx6hFBUcKTKnzMppZ6yLyv",
+	"xFvN87neu8UqAdQG2HCUTYg+ag3yvZb6oRj2Ys46LoG4js0Da7hIkSsc+5RCDmTNI4E+NYFO8JMGgwLy",
+	"t//ufyH2+MLfAoaQE4BKoDejEuQxk4Rm2AeK9sQ4Iy1yGL90NqoZb0fZa+rvKM9z8S7GSWSUAhCvscQW",
+	"OBGRQ1zIKoV0SJmB39YwWmLaBJIwPZEkUE/XGpI6yQFW1XHQCWD+SRwy8+iqviaKL+PIRO/6fckyQqVa",
+	"/76AgJy8sB3+uVpMnILuDjScJ9pPY36esNuS7SUmtU1pvU4rMUC/e6iOXkvfrzYV12Lh7sXC0YwRtIps",
+	"WFIBgm4nvAgTngrGjCMdQsqByqwKAfN8LLN9LfPqL0mmOOlEv9bRhXiIq4D4q7eU8Dn2lCgKqAY50VLI",
+	"DpymDNxcffVh5jeN0Pt23TZifbwfSaXJMN+RK5xtHoEvvNSXfcp4hEcPFZtMGDdw9fTg3eu3+zWkxEdT",
+	"uQoWU61BAr1jAjIcAxlGkogrdNPAbvC56IO722pkpHrGPmWv8Dbyt7/8lRyy9JzpH2qQuAQuZEcBNR5k",
+	"3TxQ15z43EWTJxJ1mECyX1FRstdn8ZDt5r6jwDHzAqU4mmh6yrJxyiUqVKjMGs8xcRvyy6le+zonKhSc",
+	"sxCRTbNr6dsDyFJXaq1Tv+LW7+JzPHeJneb700540cfCWiA6gcTZMb8AH7wZoZeX0fRFekXTiEXPfh2L",
+	"LEe9POeqFO94pI/xw7nDHQMdt2DBFP/sV8Zp4lc6fmWQZSPZefasHyesEbHLxqfxrzEfxrwRiiGcA/Uv",
+	"z2gv9CtfCib1wWH3tXqsNp2v73d3F+qe0p5Kl8V1XKCr4VZW6rb8HEBqhMRc7c3SL1Dq1Xhe+mVu2Tux",
+	"LGah2WwNEqxjFRCr2GyvQHRzJsQh5RPLpX7XMhFAf2hxa6lI/ByjA2RuYocGYFvbkLsd+jYV9Gz/pzPz",
+	"0l0SmKMQoKmfgazIW7tb4kWzn/D6gGgBcSqGzHRoyqMoblZuLqLzrC2fwyg2m011geNlIZvNnTKA34/i",
+	"7FYAfiWrFV9UKEK8qUwoumIxSoKH5XqHPoqz+46Qrog35vN+81HSb6ApqtpG14ecZ3hA5yvjBehRl0qL",
+	"NmZ3XMXZIDYkc+oSchXzSFyRapsMYw7pZw57yy4qtbOJajlrvn0V5TZaRkB7JzSDH5Ue3SAHmTRuT2B7",
+	"DxNGUxZ5JNC4E9g8F3DBTQHglGrcsDdpADymUtcj4IRAKZalqOg56W9g00MlgIU/66Mt1gqU13GrWx4U",
+	"EB8WdKbWbG2JX6NGG07fUhAQI/lMaamxzOJwPqceBAEhU6HvJL+NEpr1RTr0rL8+onLQEzSNGmSfhgOl",
+	"B6hJQdYhFF2jo7+qLqcXjPscijspCWk4YDassd0kkoVC2f6Q+hmcM64OhqbdpBPoi8xrDbKn/kxTRoDd",
+	"ikW6QtLnaGQ/kcjt92d1TJFY6uzgcP8fjt7tlzZCfs2y03w17qI6ZDT6kaVSWeOVTnvTUz/ISqf1wqv0",
+	"JhmTp6DWVzrPNzabzQ24Vdk+stLZedH2Ks46zNAUl7RuV0/e3PYq8bCL9F+y0tlqbzSttSLfUpk9V4tY",
+	"6bRaG23nX85ERCdqZM1NryJ4EnP2KnclVDovnnuV0VgOmDyF1Wg3N1str5Lyl2MewYi3lKHEOMV4bvsW",
+	"baSjkcw/0zIQCfXebXzrUCBGsrwxjT6mRLpb28CBGMkpPLDfbA4YYBYlXjXtxM6930OahQMmyYimlnUO",
+	"79HN/4hutTWkMfe55qd7IgmrD2mcEBpFKZPSIyGVrB5zybiMs/iSJZNdCJ1mYxlAD0CdP8Wgb3qkSVrg",
+	"zz7Xc2mQgI5GOqELT0JxQOoYoulivO5YDxPNCzee6UW6rlR+wEAdDvkUVg4D2ffAEqpXHRJI5hC0zxTD",
+	"MbUBKp0K6IX/xjS0CcVQ+2tabRtf3cd/JKfZOIqFCyf777ov3+7vIXuoHUVrrveo+WLOKCI2FP/G9UiZ",
+	"UXhu08TSVz80lyh+8dVDHua0rPWslcFVYYFZt1VQFU2tTJyfJ6xuvul1SwGORhI/7dJigA9xNhBjZdpA",
+	"MY1SvDDL9fOXoOaRfhKPXCS0KTV6C4OVtHdwCn9Bli2fB5/9igZbv9Ihf/vLX78AF7oGUDUp5pGrQRwO",
+	"dCF4yjJIW5G0zxrkwyCGCmr9ylhavFbywIoCaVi5ZHzOScw9kBb6pkxcMAjVQjswWxiurlBQ/oRcsIn0",
+	"4FaajVOwHyOfHxzaO1NlXvTHUqmjm82NGhFcFxbFXGaUhyzvPmbu0WVKsZRjUDUxU6jh8321HMrOi/Oo",
+	"DXho1U0Jij+aNUgXxltY8ZjDqDm7wpUrLQeA7eLid+UrvFX622mn9jXBBF9vD712Vt2+lvxAUsPs9cqt",
+	"o/AyNXXedlh79tldYzicXuYojhac5iK6snyeRewyDtliJnp9DaGcHBximNWhYE7ZeSwzBo6qYkECFhRp",
+	"4BmC2WzNbJ/T0eiJJD0aXhDGQeUNBZciYQ2yx2iYxZfqyOQvTxlJ1It0VmMAlzBd1DtPxT0ey8GenuId",
+	"O5+6o9FZPGQyo8PRite/U9A8J1fPrDTm55hVyAQsQjF9T2l3H6mmoi9LntflT48uh+8u3XP5l19dd9Sr",
+	"vNYdZ3EHscRAj1cAIrROTo2eMkfBpIZLNbLn0eCSQqJpYEK/zLPP6v/LsqnVNU+kMYqxrGiireCrDgl+",
+	"HbMxiwAqEvj3K5FeKB0mYgkmdQTY8k1dhC1y+jRO1N/OU3HVKBAuAugNKPSdUS82ab0xdB4qd8ipzfio",
+	"8WfZsYaPcPc+dfWeEybHyVJVQ638+pze8jn9oGyfHgvBs9UnFFb5euf0mT5S8QKd4ogzkoorKC9EMMCK",
+	"PjhMUEsnPKVE6n8TacTSDvnj+/33+3ukekXjDNoGKzsQ/4wdAX2ubLSJDu9S0hvLCeRp0RjsmnOasSs6",
+	"qeU94bAw+pLxSChg0heQTIgLKAQ0Cfs+t9eY0Fcc2VbA5/Elg1RcSOT7vnvwFoap7yUpo1Lw2lwQ8flK",
+	"KJJrM3Z9vxFA+e1pFfAFJtfRK8w3W0PWLUNW1wj/EUvrGjBSkCDLFAxjt8xPFjjRV+T59wpGtGJuFRk0",
+	"cPD8KrPXRBTBmQNHG8HDI1KAC8XnwO2XjwT4ZlJGIdYAEIBPbpCufngsHTMLHDoAnnQ06th/iPm5z63v",
+	"pmpQMGXgC0oSTVyY1wCRRJyfg8OHa/oHzOLFl9fIeBRRzbXjc/YpRvLalIUijdCRBU9R08QZOt1pKMwI",
+	"kn4VRFowxDThOMKKsDOLvpjkLMcx8maYNeyQ7vG7U8IZiyQ5ODrdJW/edz/sH5Dqm8NTog4j+QNUhP90",
+	"0D06PCDVw1j9WPN8fnR8fOSRHw9+PPLIm6N3RycwpsP9g394D88j3Xd7J0cHe7vk+1eH5FwwqavloJOh",
+	"y3IIOdNu40OfH78/fQM50Or7u84/E0Smo5H6ela6UaX/6qmmbCRSZceeQ0QXM55pRq6o9HmUm741KNkA",
+	"K1d/VPjwzkZAusnSrAu8JjeCHi7ZGNfgTO3jSqfS7G+EL+gWe95rRZv9Nt0Jt9mLXjNq9TfoVvic7fTa",
+	"0WZ/m74Im6zV24i2+s/pTthmm73t6EW/SdU89OaodCoHR6cVr4LrqsDg+N3p6j4tVDbVQuHK3Ru7InxS",
+	"Y4LP7/hbdA3OLuPTp0+f6iWJo0pns12yNHiGlz/dEqQUfAkzC3tb7sR8Xy5Pn7G7HVdAu9ABFtGntHYv",
+	"3nk2nsETaLudC70lEnZxXcwflVEOejPhIov7+hABhGIQQ2PfzBYw3keleHPdf64a4BaWQc3nWJzhXDP7",
+	"CO2VrAbOuZJBrUPYJxpmCVI9mpD/lWiQrs9lfM5ZBIqAeqs0SP9EkoJAuGCTBnkPw7rSsSvt8/BsPQmO",
+	"GnwNeihcZO44rchUlsJUdlBgGvWiuwJ1B8KFfg1U5EywpZ5uncfU57YyV4ecdAd7EyHqsb5IGeQjGnku",
+	"seow6hC9TrKQemC9kkomgqoDclSZb2qNjN+lQT5ofwuUVmttmGSDVIzPB0rESw+ksMnAgsc+kaTLo1TE",
+	"kTG/CmuiVD71xjBlEeNZTBNJqsfvtV5FRyP57DMdAV8ZbEbnumef8XlfsHA+SydKscHcLmsExhINyOpm",
+	"e6fmmpHVrU+fah4ZCC7GKcbLJDlRT6l3lc6l5D5OXK+JHKeXYCJSiKg5uSSY4NUgr/dddXDKorZBwdyK",
+	"8HnGkgR6LDrmepzt5udTl3UCTOZGLuadxVKrHmrlyWarCavv8/fvTvZfH5ye7Z/s73lEaVgvmhvNZrP5",
+	"HFQRRzWBnRQogQbJ+CMqJYtMXwPYsLhB3IP9RJJwLDMxJCPELtS8TMHX1LeWpuIK2jrKDFb6kiYKMn44",
+	"PXpXZ1yJ1gjrx/RfiB7SkE5IL0/F22zubPscctNIdbPZJD02ETzCIrskoSPJDqIA+WApxDDSIiTpKgV1",
+	"kEQSYfsFxzkASm0c6fWkIy7r5rn1OMKtbX74eMEmtaI6SeZpkz531MldstnemfUfQJHddrNJcNe42csJ",
+	"lZnOWCZVyZjPnV1aaxAdF9EGKlPYcnBIbOTaoAcaJtG8YrbH7dr8GsW1RyOl6rS8Sg/uxW6/HWKoahaV",
+	"jWVKKGfTGpWStiDl1a+QPq4ujTOI4rxjV26ma5acYvpopfNie1Ppj1rAKWlb0NLgLz3Ru0avS/XR1Mdz",
+	"YuD3o/mikx2SiRYovluziq+sdDa8Cnrl4XZEx0qn8uIFVsEh5sJlVjxWOu1b1lqXe6ennKjTMLjWVh++",
+	"zO2rPE66GA5Eu/thlyjDY76Kw8m0DVzqbqoKDplBdTHO0BXuSgZdbe0OT+F8v2adUDZ6ZfxOMVaiDEXK",
+	"plzVmnjCeKuNgmH91TCgclbx9Nv1Q1wLNcxK3Laj4Zb6B+ZJHkiinZsha7S6c9s6PyUrW9dy3KtTWw2x",
+	"IDBuc8PdOzybZq50b6NszlC5iITJDjnsHrzzsPPNXNaqcc+WZtxtKvmdExfOVUmmivJtWvVlSZLeRp6k",
+	"9zYmb1mcNz7Z2/9x/+3R8f7JzVOt75BUMP+Qq4e23I21Dm4tUzVK0q7nnVLn9Bd+hnYLpdrDK9i9wOaS",
+	"32BUUBTiT0zyMZi+EQPrXTP7kiEo18qKD2CDB6Q3cWNV7jDAt1e/ZGncn9TVkyAtG36Ee/E30BFG43Qk",
+	"JCOn719+7L56dfT+3VltF2l0oXdpRMYjMmCppoIZUSmvRBrpoI+l8HtBwgFNaZgZtxopsPslLMt0MEpw",
+	"5vMoPo8zfKK7GkplAr53eEI+N7W3niXiHMIpm81mh1DSj1kSqQWK+SVNTDtmO75MCHLF6IVn3FY45VTw",
+	"c4+wT6M4xUIeTM+Gh/kcVx0cADsdVNewRsgmZvdYIvi5RKJ7Y42vCse4BfJzXPkqQgCFlZXt5mar/Xwh",
+	"6E2DnVkivPiYSqnAtAwFV4am6Ynds+H6wILhLiB+mT4I2dv5yVlzJDyg5rhAiODBKGL+fNFRpkDOQPl8",
+	"+/SQxomSL9t1gFdAPI8AOELApdU0DAmedQZreDMebweLkfg1E6THfK5PmEdGqbjENoU0A7c3MisocFRG",
+	"aoMcmd4+4NtNGbTtAOyNJY5ll2whDvuc6mIVDeFqqWKoYbEDw9j8IvBFLgSbvdBuNtVzI2dwFBwBynrS",
+	"TPSQPIerY+ztLI+7QN9HdK1eMpoAZxn0YMxrSBvkRI01iYdx1rHSGZM+9MAxRuaUmasxtZtwjS7EoJwM",
+	"xDj1eRV8x0rkFV3Aq0mVU8ajHDh+hJ3ySm2UryngmYOUN0Ey9ah7FQhIxXVbmLySea4XGvQ1esH4LkZ/",
+	"rqg0epvteQU7BVp2rq33x+ZrLPZhghpxAtBrQk0AZEARqRtk3xzXNaTrkzYP018NWHghcwU2twLKhvBE",
+	"Wvwxoe2x1EWD41GOdhQoJKVIGBDWhoL343RYkAgm3CwvTAYvZsvKbJeUGx0QdIcctzFkV83RtWEaBvg3",
+	"m02tfGuLB5sa5aUCTpx/y+fwSHPzqviIiDgFSPeheq8MMaUjvGcder5ujAfAefftISuNkx+d47WcZwPV",
+	"iDQ+H2Rr9LwfDVYBUFGBzRk0QlQzrgN7hnpwXjPYPXR4yml9tKMwTIEVF0RpgSzNq7aNuqdTdWQmRlBD",
+	"BLRYmD/T8PlBprs/mgB8LHXqK25eW4We13lrLMTbQLA3CA4QHu1zm1nqas6Gttbk9ZDN5mZHjdu9yC0o",
+	"MCMyXiBDKqI7ctM4V3YtJa7zrJU1Rb22Uw6I37LupWcUrX2b1zrUe7YIeSX95bphg3yD2ao0gwWXrWfs",
+	"00jY5C8qJVOoMKByML+KsEv6cQKKgKMPYJbZ/qeRsLnwVUysGXNoBiZZ5ibVww81D5iBItKbYHbQ6Ztu",
+	"vb21TTRdt05DSsQVS+shlYwM2KddrbjzuM+kgr9ADdd6ZzEtPz4HA4CTHpVse3OcJjUPOlpO3Yvjen/y",
+	"VkL2Ixi8mgS8rgGHRR3T0cTWLWBiP4t8HpirkVYcWqO8ouGA1dU/pCLpkNG4l8ShR4b0U52es+82Wlsb",
+	"281m0yPxcDjO1LcPdkmwf0bPA3D0Bn7FHzebG6Ec0PbWNvyZ+ZWAVA/69XeCs/ohzcIB2tobzc2ap3tu",
+	"Z4yk0CsM/qXd3G6QY3g50HPjXHVA2+f4mdzqdGVXL+Lj3hNXXAk89ZW76mGzIaxZNQE3xgWbFOuw6cVH",
+	"yMUJBzQrb6UCe/LGddgYCsc67CmO+XyPwcTVRDxS3GPFsbIt2tzYDlsv6PMXtPd8p/+cNhlt9Vthj7X7",
+	"dKfX3wh3mrT1fHMn3OltPu+3e+HmdtTsbbT7WzvPafn81K5dOL0RzRSkVDqVf/tzs75D6/1fPm9vfvlX",
+	"FduvDVP9Vio2fznJ2InaGytxQ/bVLoNNtkog8emzp8UAu+0114s5xZ4fUwMu1SjhU6ilHzAawY76XCmc",
+	"pVksClY5XI2FyzyzlhVzpN8yfp4NZl/6EmAJ1AQoNsLFeSKBc2fxy67Zha+iQKFk1nMAorHqfvIr7o7y",
+	"K2V7Sr2+3dy+g299VAQr9yCuv7779c1Q8ODOTh/lI24FSEXAnVDHXxJqfnimd0v8Z4Y/rL5T8BVqt/zy",
+	"d3X83zP8XykOPfSG3UDdrsRahd4EQHwwmkwJUsjYDsdpyni2q0wD8yWdnfjA87qRNn0PVvL27SVeKb15",
+	"qWcXAAPqAiCTHkMFQImzAERWOkVPr3tISj/TgzlPixaFVtRyrU/01Z8d9dyxL/QPuYtg2iww+vLiLo36",
+	"Iut9F32inlK35sAoFZkIRUJau8T+ualPJjJyu9o5yYSoNXyOGmzHaqkXbOKRoYjGCXbaCgeUc5ZADn7m",
+	"nnTdDacfn49RiZ2u6VHmOzsXWQzkSb0JCbqQdB10SDAcJ1k8omn2bBh/YlFAqhBDKMyIygtJ+iL1OYBv",
+	"DQNTJDAzCJAMtWraE9WjWI6EjNVYOiQGjt1dsIC+8yvmJr8SeIZ4D95mOe0CTDPFyip0zVJOAvYpYxwY",
+	"hu374Jvr/fUGD0KAPY2oz4MoTpnmg9LXf/ZhN0NzFi7ew/S6lzROlAD1K18CaHBZuCwVSfKShhdnYn/Y",
+	"Y5GyhSqe75gDfqXz2a+EYjiMofMf3PW3v/zVr3z5EtSQoNVChZro3ym8CKAgLZiGkYDQRJk4M3tEW3RI",
+	"dohcV9OLpr6Jz80xIggMpsPTtpMLbDcFJXaJDK8hdqwW6dCQFEI3Tah0m9nKpMqFHob5t/olkkCrr4AP",
+	"vODiCmhx7KukZ8y2TRMbhb5VgrMGQQ5ePUS1zcqf3yGtwDNL0L/Mf24Gns8DYN2uh9YwTaFCKVefmvZm",
+	"s8B13fe8QyI2SsRkyHj2nRF60PczN07Bgnds6yHLaEQziuPN79dWckJ7LAnsPsbOq3roUOtVj1g/5iyq",
+	"ayzXnVHzPlOWPUAbrU00c0cjiw8itfBgQjBYNGfGYu3dXZ/TvDRde/xESt4f73XP9m3FkaX6L+cuUgB7",
+	"aNDyt2gcA5Lj2hkyNbNUumVsXmOly3IU3sU8KM5A/TSHYA0fD6NfbbQn/NDcUjLiIBZS4RMJKFbFTY1E",
+	"/2oGg3spHw0eI1MKvmhBh/STMQla26UmeIm+MubAR6/PoU0wNCIKbabigFuNZqO5cLj6qeZ0rzrq9tY2",
+	"WBx2FitMImgFu3nffnOG4ozIEaMX0pHjU5NYvN5TsFWZM+IXKy5zvkk113i+OY9TEY1DLCZyB3ia0XP1",
+	"xEXD1NBRh9/mDHF7c8Uxandb/vnV5pCkSknKEkbBggT0Q/ELHa11nJdpCatEwRNZayweNNoxWkmpx9Ht",
+	"j9xuXNOfevGIzPBvfUg6IQnTmpIJ6dtwvPY6a6YWHLVHKJFZOg6VWhDVMc4NYSfRJ/g6WdwjfqXZ2wy3",
+	"6AtWb0Xt7fom3diq77CtVn2DRq1wkzb7G722X1l8WGF0dRxbvgRy3hq0m5urbPuusoJ6CdTSalSx3DV9",
+	"kYJmF9OEKD1NjDOpa99HIs0WfC4q67hYCz5Sq73q+KbWOorhHKp9Uw1kfO4pwRdHoPvG3K94hCbn3/mV",
+	"VNL6ZevjVl0b1RWlJBQyH0pUY70GuWII5RpatdrVmpPpSuI6vCko1OrhSgz7fPFW/jRiYZa/t7IIaqfX",
+	"6HoVGVYlvoYJ7WofyppbEi/EcA8aj/NYl9uddrPTbDaazeY/wOHIUjWOL7qT4ioHpOJV8DxizCCfsi4E",
+	"LoySXlLcRsqGp3JQ6VS2aLd99fejzV83+PPX7fHOpzd/vtzuvbhoDf/YjH7I3oYnm/LH/gf200RUvMoF",
+	"UxbwTr9NX4QttrUVNXsb9Hm4zTb7rajde0F3wiZT4mmcJuoz616UGlEaTrZFwRZ2VTITJ/vquACkb6CS",
+	"jEa1EWOVTiUXXLB+PaZGe7mh7tHyXzeWsSrD6oHc6X0yZewWd1zxXB+D68Uxcavu01CbL5ik8O/79gc0",
+	"vBwb1OdwxZ75oeYRYOgosQHRvltkTPtcW9NooKgp5T45ONs3cFcriwN2h+6Ma8c+5WcqWFdlzupZc+u6",
+	"vulS26zkVcuMtY6rhzg9VTJHtgKiApWFeVajssLoZnS72fhxckUnkgStJdNnfDysdH6utCq/ePPeVm4p",
+	"lvSwAeuyShdKJdEnXHBWW2mejnk9f4rNFafYXDTFvLy6rNvDPEcKKfWjeK4PafE8Mf5T4k5/Z3yISCVK",
+	"Shwgc30ctQc6M/e8K+98bzzimEDznmMCes8hX4YkHEkJyZRMIxz26g+nR++skoh4ru8z+OfzwjXkCrqX",
+	"zHUQKqnyeBz/4OB/rwF82iO/xOWf8meOs2ehrx/dVq5rqCrg32mSTExiUIHbE50+IPwj0MN7E6edIP4r",
+	"VoqAIqrMdfIHNsmZdeRAXHHPfqU4RcqevhinbrFjNbhgkzcxz4Jag3RHozr0F51XjX3C95wZ3zExj2nL",
+	"ZlpxebNUzzC3WOr1KC5x467caXfLJ3RHNA3ul1Nfcjljg7OQ6+zEO+hYwGdRoQxwlhVkT7nnA7XLc+se",
+	"Ni5SuGhXpL4Ab0OXn+BMekQ7+BBUcmPKyyvMtJ/bVpgN6CUjE6YroTXaJ7HMpkeloDVins/BULFJgRds",
+	"QmJO+uMk6ehC8QTbFWMFN2IYqaYioxmrq8uxXRbwqAEpeoN0wX+JfZL1AMFLoYvudPxhZwm44WreK7w9",
+	"DO+YRb8OUIvVBwJctQ63q6YuXt06dlcN1/F+qj6weyJMZSr+M7+iul0gpo2R0Qs9INHFx59+3Qib/e9b",
+	"4z9ebP0wbNOdH7Pj5/Jt+nKT//3V/ovBP2yf76HHREnMSqdi/34CW3T5G+csvxZNuY+97Hv8cnuZ6V8h",
+	"DfAoW4LCOIVOcusK7kdT/3JNYaRrvN0vDAXGuFOvpQJj68ZRKoYiW1Do/UqMYk1YCnGcEscJqepot2eF",
+	"VIa0AeAzi7kuAM/v8HmQiT0nZG5qwukwF4Nj6M0P8qwYAWOfMgIvxFz5HnRohtRyaFKIrPgN8n3Mkkha",
+	"2l/k7cTixlGM4SbZIO8EkeNwkE8vLYufN3xuJdKudqqzyCYDKUSwHMBKSv5UV5f/wbjci+LrGNf8hJ/g",
+	"O68tu/KVO4hWFEZ/YBNMlXm8ws7xAgMZRiLG2TFLQ92P26u4W6boQr4GlOrFv2/iNfuxl1d34z6kUqtV",
+	"XFytyw8fCfzqzeOgIdBDYM2PE9+4Pg7r5y3rvujAoLljutUiyHrI5jOph7bLhOhD8MHRrncJtWTmK4AZ",
+	"9LGw4AhZl7reaTRaWFuD7ogTM8m7Brzbbkt+zwB61xi0Oqeb2WRrr8Ld9EEsPdE3gQ9rdC+ilAUVaNrc",
+	"xww9U7tMqgY1LMO+SCK44pxlwAbbT8UQ6fsFr2HfAmX6S6P0gXtUewq8oqegiDzLtCif3wLyoK3nmlB/",
+	"YJNvTeO6Bzfk6kZn7jJSmwGyP9fgcavg8Rr6QLlLTs1aL8eOfpywvCHGZ+O7+PLss3F3zK+Nxoisyfbu",
+	"oHGG9pdHINgJSVt9kbJLlu7q2mAEljgDV1+PMY6/ywGLPB2Aoj7fO+l+f0YiXduhI1bI7mgwo9jhg0J1",
+	"Auke/0Fqh+QVd3gtNTu2SH1OOfIUKOPO0usVWSY86OgAyCF0o2qboKggBiPxT2Teg19XMViIcgi1NXtE",
+	"j5EsVZam5rdBfd6ZO3A/AHKhHjlRyMkSySDzHhdEC4UIzejCR4cK9MCs2MdxmlhD+pWIGPRECwcsvKjZ",
+	"94YkE6Lh8w/oX+44hjo5fv/y7cHpm/09Y1EX3NI+r2qbDFPaRyMTA9ZlS0AVoaCGRWopnJLy6YpxLuqw",
+	"VwIiY9wZPg8H6iFylwQ/1V/C6+s6ASjATiUYcwfRopYRkuXreVk5mVerBknzQaEgLlCSRjMVVUVKgqdB",
+	"zVabW9c7xTo5eMtPdVNldfqm297atuX4U9XWVwOhtn+sjkMmcPF1E1LzmeCBR+X17Ga53IouSFDGy2Bv",
+	"lVWHofxrbYM2T6w87QMP6yVLaYJPkDl/XT5SUm03mzWcp3nznpt8RLOMhgP001ilYDxSk2ERPEKnJcM3",
+	"Mf4UvYdsAYIOoei8+6m6gxgo6ReWH5iirxOO2+OGDv/7EMneI62FyN9qvNSlL1ypXGAhzb15wNRbXR96",
+	"yXudUO/N3ru4kuLMugqfSFOxsEvEMM6AbLIUCAVns9ULrTmh6rJs/0XDxX1s0hwfmuXA1RJFmLGsLrOU",
+	"0eGtUB8g2uDqT6VIYU0iYp2cn04EVawrphTBteX5S7dRca9R2mhBHkhsEliptiy/rgRkS0aSo+4uYKzO",
+	"/IQSw2U4XFkTQCyvO/cq05pGudPNaDmo0TRujE4zx70yrVXMvn+BejHL6HI7VCvOqM4mI1Y/grEsOJlc",
+	"SB73+yueTX31vKS/9sL0ulvFpXKajjVGrTFqTVOyhtVvC1bvjDfmMWDV73izf/nW4sLbN8ky22xtz6ME",
+	"zVZh1dFekK3W9taL9ibSMtbcXK3WNYrPboXnR43ofmh+ZoSM7z9dIFoelgXoszJ7v8pznlMHkRNGw4y8",
+	"o9BYvGd8Skuc5wOaZPWRSOJwMt9Jjt2jTYYA5Lea/kTBMOYnWKYcaFeuKVsmVeu0xV8+4v7TwT7P51D+",
+	"UKi01nQvsqarEIAjiHISDOmn72mcjFOmM2gCMsI/6C02JDRlPu/jRdLTjOs4ZKfxcB4XDNTcWdTNgppn",
+	"WzXTcRRnJBHn6KSVwudVCjk5JEh5Qz+woW6FkgX0ASJJJ7tkKZEM3OXWL6kTyCSp6s50Htlq+lyvkae7",
+	"WqiJLKuAeM2yE/6GJtkxfq7HnSB8ZxG8fAWWoRJu63Ww7rabxA7ElcMhHKZUDur0iqbMsBfolZ9TTzBe",
+	"FsrXHfDhGdDdm7zePyucjpI2Lr+ls3HTvjIIIEbmzUAiJhXmgFzpbDWvkUjoLN+95xL+3g/1bzaB8FQz",
+	"vN0EC4qaSBIvYSzEV6BiM5UkSKq9ia1ErHnEqW7EovvyCkad6wNayUrlh2iuPMrSQ70uD1V2qBPxTmEt",
+	"nXHff17jvSotq/ff/cpaoeL3/y9//Z//y3/4v/7l//53//Jf/8d//nf/+J//w//2L//+P/3z//M//Of/",
+	"/b/5l//p/1SXa7PgfYE0JWKXjU/jX2OuNrnDmGKTaAqsKTqm+sxGOf+1tvq/s0HDqNJ5rgQRj2gmFB70",
+	"aSJRNHVHI+tB0EZszN0fLXHa6jVhSnnQuSZqwfCx04n1LfUF0EeiljvcoBsbGy22E0ZRtP1iZ3un+Zxt",
+	"sH6/v01D1uz1eq1ef7u11WrSVhRubW1GG+32xs7WBnse9beeV0y74lZz88XW823HiIZ0Fmzx48yo9fC9",
+	"jg1OrZ4Va8FjrSrfYaltiYG+QmrsiGbhwE1ww709P6ftWLsosUkHgfufSJPZgyVGs0lWNE+x0qY4JvtA",
+	"ciz1uaEUhGyXYETDC3rOPtpWHpQgx2ePQrIXZAhBua2tKxgwnXNGeuM4iaQHZrhuN4kcXz0aXpyn6ut5",
+	"hOLACT2nMZeZbgmZwNKp51Xh6abbu3nLkEbM5056Goe8zTzHrNZxZxrF/T7Rc9GVxjCXP8cj13MlkWgi",
+	"U1pXRmgUScNUes4kGSVjSYKByJQEGI3loIGELt+R4LOvWzVF36vH+JXOz3/7y19/+WITtnDWkj2RPsc3",
+	"xZnTpGlAZc5om1NnQFKaVB84FKMJJn7JfB7wSny6kMw8WK3zmP85Ho3Mi3GBhfokceZhBnSILfPMquc8",
+	"Gk/k1Ff3OaTr4aI8kVALjU/kgsghdGNC5002lTBh+jBdsFHmsFUKTiif+DoNGj7yVHaXjmWukCRXmrwJ",
+	"zLbIDYzEU0B2o1chb6uySkuVE34MeSi/Vc7YKVAoCxOVjEhL1XtrgvKYMn5gxe6o3cU6t2WVuNQ1g6Dw",
+	"wdbxzweIfz7i+OYj5uF6bK0ocsFoQz+Osmp0nRl11dR82V6V8Jiy3ryoPaGOlRe2d0hgQjUBqToc704s",
+	"ByMtot9nKYt2UQnUPSVzdVOzxpS5pDDwQ8KE0RT60eVxoMAas8DA74w58EhQtDXVL6j+vARRguntK5aE",
+	"+bysGNXhJFi1HgzpwxbU3s8tyX4iSRwVtJKdUrEfRzcUI60yMfKNFPebfWm949csWcX9v67aXzvdb0Ca",
+	"AnunFJfnOBEUcCnren4x7Yc4G0QpvZIzZVOyWDeV90HnhNE0iVlaLDAA6iyslgIz0kMbP2XZOOXSZTjh",
+	"4sroI1j7VVavUGuQV6buf8yB+ZtChpUaLfe5fpbC96G4RD75ODPeD3RipGKcMVINzDIEBaCv6dqrD4aj",
+	"LBM/2orAK7su/x9739LbSJLc/1US+h+anD9JkXo/0Fhount3evullXp2ZndqzEpWJcUCyayayqI0nIaA",
+	"BXy1r/beDBh+3Pbgiy82/F2MHdj7LYyMiMzKIosSST1areapWyQrKysrMzIy4he/3xWVZQ0GGAkZT4+I",
+	"J5l53It4NNDjMNSDwraa+yiBo1sv8L6gmIx+jrMYYiKM+GY6o2iQ1SNJv8QaJyxhLO8yBk2m6uD0U9DZ",
+	"PMqAMcb0EBGu+nzMLMYrr3jSL9cESfQBPm845zmDgUCTYUjQ8oGr6Xb1vqbfoomfgKRClo5h3vCuwNfh",
+	"bKK2gBrfgQ8HY59BhoNZw15eK43v+4Y1Vo+GVK22ZufJ4jTkJ9IM5/3vWvj6rtu0ps3KIyUGWxhQ2Nyf",
+	"BSi0MwZwXY4Fs6kWM6xQm4wTSRskbUuNdborbOFbMhUTt0NO+tzkTdmjxie9vetlZinQ7AbgbLfzgvtI",
+	"KcOwaMzMrFMldV+MWeX4xRtUJDFBckwnYD04BvEH3TqdavTsqhs9jkCkWdTVc1F4Mm/HleB7wnwj3KAv",
+	"PcUrn+UX+nQT4OYMsTB7cBanUdYbsrjrybLr35Amg1+j06Q8E2mSRtqrmAwK2Sd9otjzFydVA/zTJ0cw",
+	"Z+bRlMiySJ412Fs4bMLFSG4OsVyocZ8SJ5Eg/nY9io86vgxxxyNB8eUjcJ1Rd+VeVvnJO4XyOUM9A7tX",
+	"HstBF5QW0CmsH5/Fssa42TuuIH0YjlTGOvieIV9Tgfwbkr1LAglrI5JCsigZ8Egiwt3ICBJ8t0gRoTA+",
+	"pHc0c5bF3OVPUWJ0sDwpY4f/ogL5MsghGoaLfHGHhjM4R/3mxArEJjQP1a8J13wyJmBJp7QwGxYOkuSj",
+	"87HiJCsD9Vnx0J7g1MrDtYaLMNYmJFuEGt2GEchfeCXGx2JIGj4EgTBE4hvNrb16J8rYyekR+hXfINcU",
+	"/hofibSRT06PPJn7aMevnp2y/9fSHcT/7tWgOe0r7rX2N1gnylSNjaSQQTpOMmCxEY2zBjGYCU/64L8l",
+	"WKGBNrJed3rNs57PRkqEORMQT5L8YK96UZIYUhyAIIB7hb3sC5Gwc5FG3TH4US9Q5+OCj4ncaR5HUnv2",
+	"YI+1JxllDU/CMBXtsjJkuOGBfXF0lcPsBhEiup2t5CV2N09WjG9tG4D+I8W03SKUWymSJOpJUbCaSSHC",
+	"nDbOHY04dR8LKevLPU6mMj5WcxLGP/JdZLkd45ZJ4Fc7xucQU3/D+8CVjbX98zvFM0/c6856v/L07Zo7",
+	"ELg8fvEmp9xS/Fx7riIV156dWRJHMlPamGkz7+uGlduNRiKGfpX2GP8XmLh7imZKd5kO0E44QHeF4tE1",
+	"lM6fCgvMPArjfnalGcvhVNOPc2ODNgEvCNyRqlBZXhUiSc4IzMLPU5KzDKoRFPts2yolw3gwB/Yf64kY",
+	"1vU003a21EyZebg6dt+yrbEgC6dyZoYDdL3JwY/X4dB7DSa4wY6GMYE/Z2b59ALuwqqg/AHp/5ssg0/n",
+	"aMJCeDKSwWAUWhpe4L+Dqj0f/3gZ+hBmIy1Dn9siAAjcAuqjho168rtClQDgjPI/v6dCcz2leSQVwlbB",
+	"lXaSc50xU2LIZRYFJodVwKpWG+xU6CdyOnLgaqXnNfYUV4axFSGlCd/blojmD8qLKn6PKzzc+1V8Uu0R",
+	"mySaflDwSyjv5lOCwnQAU3kwPhPfEGSEs29evv/q+cnRN28LdJa2BohVzJUmlSspmupJVtJhca672KVc",
+	"XTwIRepmSBnAPNw0KXxidg8ZU5PQeE+/QWcAdItQCmK9ZcL4qh7lQLNRKvO0JjwOZDdzcQ2eJMjh6PQA",
+	"kor6KJKORL7lYEcoYFSS7uyI7EKUjKzuekX8GAxGKjoXNhRs24OzB90b3r052fFcYdaHwDNAkT94a3YE",
+	"vLUDHIAa8/L6mMKnZqTzDz3prU2+Qv3tf//hXy59iDqNJKLsXUzQokSUjlhWEOuZBYekoRjG6bjGiIPW",
+	"GAKY+aUHEP3FicSnva96uFl7e4EJEVdDEWw9RdQ4uzrurpgajSEo0HK5SyMdSYUoiIk0f87uiFNexlKw",
+	"C64sA6sIq9Okjs0Zj1pcA7fHUlT2zBJLXXCHM89QccziWz4U1Zqxr3mtB7d8q08UmuLJB2zNfMDcqs9d",
+	"64glOYsQVz6nne2GdYNwhYxpFemzpvUR3k/MDHeDs5Ru53wwmll8OGFJbHGeNVJOud5kAV+OF4IP5ihO",
+	"u6wZB6XwGL8AsMZTt9rBGzWbGzvGu3hKKWX81CzEp3bF4ufFWQsFiE1cLEqI8IliNKDVZQflQdZXOm/K",
+	"lPxf86LutPJxqtBxjlmxQAQHHxU2lqsCKN/0BAQSMzgTQ7mWMaYx0+8EQ3RQNbX8yeVzwXs/wyI/EFsu",
+	"qU8kP2eeU4ge+itU10gvlDNkgcfmDw3KRHuhEJQ9fnf6njntoqYb/gijpkhuxdmvT6kRD6SiJeNp0NM9",
+	"j7u2Nb3VcKVEpg7d6LuVEB3EcZ9FUkWhgOIIrBdCDCE4zp1B3GEgwgaTqscBEIMU/xdplGVCNtiR3dsc",
+	"lKSJkfccjyrnH4ikJ7Wvimul5iQP/cKJxwjA0yEpmmBecn7YYFBiCOV8nvz269+8aaMr2H5z9G37y9+9",
+	"f3Fqox6s1dzd3N1q5eRgqIXS2sS1YxB6kYIaPXNe0iPve5LjZgR6zglPsyJc72ASrgea0qjdT8g9yCbM",
+	"QMZjzabFxDOuPHkhBgMw9mNMFg+hmIXeqM3eBvrJ3WpBqyhueO9LcrGfCAH7lSH0XDldD3XdbHWLQetw",
+	"KO5HOXVFhvAZkSHcPq3BddkVKS4Km8wqKf+p5mTQKC1Lbei6DrMdkzeUiccZE6fTYbY8nlRxVhzrCAyf",
+	"yPjCUcqxNQeexKIDCLcpwNlPl4+5e3vqUqDZwy9xA/Iz0WDHeHeqdJsKcxk8vdm9OyPsjtPEBLB+EdlX",
+	"duSEHeetTaMeL73DUrHSYxKFLbHQ81tAUjukOX1Ju/XDQN2vKsUeor4rHa9uYkJpxs42oaeGpUP1eAr2",
+	"ARM/ilWajUar2azapENu2/QZiOVHoENrgvtCJDCVIN18kZcTWePbYCc8UqR3hT/HQidKPpmjFx7sGqzJ",
+	"Ej5SqPltklYm3WNqpSJ5du/WEUgrcY2d0BivDOSUgdxe2D6awXzYVUore/mQK2tLzOUTlXNaWpdqThtq",
+	"zMx1fqiTGrJ+6MFUIavK4oQSuWgFMWxjhG7BEU1HYDeBFNvWxTpJBCxD1ZdPOZKQvJ+4J+V9yVS62Whb",
+	"gTvhf+YWnaQjbc0uSDYab5Z19DPAWuhwyDXerxE2T/UofdSVpXv0WCIzf5dy8QhQuM6TZE4A0Ts8zpbW",
+	"wk+kuEuARAhRoN89i0PBIuXJq4Ax+kc+JXQc1BGbB3R06Em6lWLxKNPOoPNzx5wDMrwPWHaMTUvCw3RH",
+	"g8EYfiZC3YR9xCEfe7IjrF9LGEmwXn43TgPhIGGKaBVzybmBOE3BVsxNCLfiydIxmUSuRAaxkvZFyJw+",
+	"wB0uSqBF0I4nI8U6YkCFYBO9e6LYMJKnoySJ00yEzoVoqKkc2A5zwNN0nLNLfp0O/BrzVfQTvUQfY5FW",
+	"1vfo+BWr4BdZnAr9e+wqgPIvOMHDqofs5bvTqdvk18RyQLUTs/A5npwN0HEGy35+6eMT3gbohpVibjyJ",
+	"oBtWkTHT3QTKQ0AzAEulKcnAfZWhJL1Rr6Bkk553XP8Nez7UPEQZ0lrTL2AXVPn0E+dCZqwzUiwTg4FC",
+	"6QzgoYgk22wyJYJYhnCjizhVWRUYGnuOpBwwF+Wq1HFqH/8iyoIedZRa3DANzgQRHSXJw0ERuaaJpigM",
+	"MRgAniQFGEprHoSNbmpu+qTNjTXIFyB90kZra3drb3Nna/c6ar4HglfJh8qBPeZbxXWIFWcZzgSr3BsS",
+	"ZfotPm0thTiBpTOIz9YO1v78X3/6+Z/+9ud//7f/+Yd//svf/+kv//jH2p//448//83fFZJXf/jX//3r",
+	"/1w4bWW2cspdJf1C/qpOz1bfaPCkv1a7bqxpkprE0aYIt3eagdjaEzuhCDqtne1gt7PV2Wvx/U53vxXu",
+	"B+HuRndzN9wON/fD1gbvtDr720JsBN1gt7ljE0dGk8omip7hiNm/3+IaQoDXrQJMrJ1ZAmGS7ycraMlS",
+	"0JIcCTgfosR1TOcUhjDOgVWGcG05qURkkVAH5vsoxI9n6kV40pgGeO1z60Tkid2PoRSxEmq4G6GGpe34",
+	"bFRDa7uAarhvex+FawetDfAtyjx8gym4HezBHWwhU+ADcx4wPZprj/nYag25tZhfr8HYulU05U4FG85z",
+	"Kz7vZrUoDpJucQ0Q0r1DARHpHsKx+BxReuipHh2/qk1iGtkckEZSX+RjT+rjt3vQzuIYz+J0t/wbqJ6B",
+	"ILaMsWwQIIplloWQD9i6hTUOY5VZ1Vz4mQOthF3cIiy0H7EswDKHSbIFUZI11mK/ir4EsKQn50JLsnnB",
+	"kvGFBI0FOlRncV9IVkFg69HzNy/f6nP28xe/ffH63fGLE6ZGnToPgngksydISuBJdET0SOiLIepjWkfc",
+	"KxUzI1zSUiAUYxckVcDeF0CcnrwpipNdAeL05NwoztIRN9V2ICWqZgM9j9zKkM8P6pk//sMAe64cqsfp",
+	"UN2FazQ/5pO6tAJ9fvKgTydmcG7N9rx+2I3BnyaC+THQn3nypRz+6Uleki66c/ynk99bEAB6g533M0A4",
+	"bTxUBOj89tdMjRWo6SGDQOVNjOltw0Bt/vuecKA5rKkzCvoiY+kIyPY9iZgA+ygm8VdEP02DSNntY0iX",
+	"sLCnwok3r2Cknz6MdGV0HxWStGBzl4GQThniRbCkZoosAiZlFWO3z0jcHRNmnizDjNpJ2InPBfJlqhqL",
+	"tAEbzwaNTjqtnvyYqNElzK55rkfq2a5s2+eFHV3GM8wDZR/0f/USu7wyT390/AqXGJvADdZgfYbMRwFI",
+	"DnMdBSBt3A2/cgJQ+H2DJ33MdniyADs0XpydSDIsd+wQ2Uo4hZzIgWeQWegAADPXQqk42lROuADUj9Fu",
+	"mU4oACVinJ0b08SCVIRCZhEfKOp1aeR/vsB/DZCqM8P+npwj7t8XYxgbaxCdcEaUGSucI7vAG8+EAqpi",
+	"R2jb8csPUa5kHEvBxEDB95ZyQ/wYqYxVtppbVcf0PlGYYvEkajvitgA9sUuBDflY9wWUnUMj60ykfNdL",
+	"QgNk0y8IoloZbr3pxSnzv/CraPU3m1sOvT/xR9SZP6lC6xuE24TOCOYuLIkrzjgOquhmfkCD76SABye+",
+	"Qbj3RnMH35Jv7oXCkqySCjUagkaCnWQAz8SL4ZWpjKeZ8iRjCSf9biFD2spaO/Br2hP1jFd6CPkAW1CT",
+	"ettItbLRbKLSmO3P80glsYr00j5gPMt40BuCpqyxA0/NOzAf5Gqu+nW9jZkaBb0JCPR1eFqbxNvSv0cy",
+	"u5mMskcQpH+oSZ5pdtolLd9sTfGphEWJsKd5O/Mq7PJ++7uj+u95/admfb/9/YfN2k7r0t7ou1Z9//vv",
+	"mvX97z80a/uXnqdvvJzw95fjTJyg7sOnpRKO6+bo+NWErPJREIiEFvIVGtFgA+dUiIbflnIM36suuWML",
+	"Su60oHFYaaHfjRa6ux09TkH0jebOfa3ziT07r2RZrfnHveYL7ljJg8PbYeY5U5XRRo6fDLj5YJ1sRPQT",
+	"DcP89gFvAZvs/6/jP+v4T/maXJmph2WmNjFGUCICAbXbQASfjFmlcEwBakKqRzlkMrZT2zE297H8P+Jk",
+	"unxsUe2dpWRcWzuzZFxzzno8ARaPf7S+6DxHeB+ifrwr7db38/ZocibPZWW/uLER9bwvrjCdlx+1juaD",
+	"PvbcjsQEl9o1mRXSS0USpxkWg6yjKOPstAJGyg4ZV2z9vNloIb4mWNeTMxmpHrXWVm5zGMoI+FAMnmlj",
+	"DhhS1ZiuBSVdmdfijAfjE2jpOXZo0SzgfBO4eEO8Fd52uYxfJn7M1kGdstgHszO8e1W6KUwum2fxSGYi",
+	"fMjlZUum5B5KWZqRCaX5iZOWVewUrVHxP9GpVJ21Y2Z66eqhFXd768cs4ZusINOpe1lDRs1ptYo+o1Vk",
+	"ZukN1tEor8u9hoCESJ/50GRxunFavA2r5KKWp89fsQ3IbpC6Y7U2sZg8mQcSUW0cWRoqpLX2UnZjv+YQ",
+	"Wpy81n9G6uicRwPwmmtFRSPriFVLGQ8KC8apR54OVpdRC+Syyaj4uJx2x/NCKxCPnU87pCCtsdy9n8Fb",
+	"crLmcPuymyU86PMz8RVXvbXFWn8vfsxmtzvgHTG41RZx5n0tox9GqCFze01H6lk8TLicVDMhA9iJ44Hg",
+	"ehDvMms/e9LOcPtx7bBIduNVmfzclpRGDe3aMmZ0bp/8OhcFy79IfcbQxGA+2GFDsQQ1FR9b91luWU5H",
+	"QSBEKMIqi1NPEoUSwXVYJf/hL3k0EGH10KZbfVigvv4t9p1Y8SA+S1LIhkIUmBiAwQhk2mjTZ7T7syTX",
+	"82UV6rmqMSpKEaoGFWOg63vIuPkD8sw9PsiwNs02oIRgv3pRUKfQv6on8SAKQBaeQdeJY8oK3NvUd4+f",
+	"I+EVh8iwHkMsZst7fgTbj2L+u1f+VfvHjc5HTlyBJ0n7fIqEHt98ewQWrR3pG+91W1tia7sbCMFbO7sc",
+	"WPjNI7b7Qs/ksN/+9ofNoNn9ZWv0m/72r4cbfP+32fGuep1+uSV/d/Fir/f7nbPnazWywQdr5xt630vF",
+	"eRSPVBs+bcdpu9ir85YboiiZYvMHLczwrU57n/tpT0neF+2AK3FDgzrnqa9gUnPhNnQXycKQ5Ts05sC1",
+	"XxOm4TrDsOyxzw053qMRWHwBr46aq6PmDRYx+lrtYK4j54Up7fPt0dJnPPhhFGEOFM6ZlVTwIKtj0WI9",
+	"P4PuwiY/4JlIqyzQDkjDk6diIIKM8K140452B/A2WZxYbVciUjCP3h6lA4s5s7TEvKPiwSgTnvz65HWN",
+	"xamR2qUzVLvHVS8Xkh0AP6i2OBSFNwaIynNQBfzrk9eW8C+Mul1GjaFeKPiDHesXhVbI+5hnQe8wvzVy",
+	"P2KPkYEw0b94oqqHnpzooP7Wvm1zO/2Vq5MJ70wRmG4kf4qSJJJnujHUbW2jp9hOETTnPJ/RkmQVPUKx",
+	"IfVy3Y2ay2wqpD7gh9YFNNdXC1qsjqfXF2OXIZKFkYIWGE+S2hRfIsIzo0DMwrKZobhBmKDdv904QQnH",
+	"r/HLrb4nn5JfPmStRhN3NaVnPPiZC2iWuv7g7QYepp+nMO0m1seEWuuhXnj6D6LaLDmizJKTd+f90gGD",
+	"6c7j+ePqXs/q0s3iItN9sSy7UUgHNUYlzsgOEqfAqBt384q6WV2bckVup5cvz2ScClsVYidwYEIu+mNV",
+	"ndWrSLWDuwzOOL4YGapIduPZp7YlVdH0lnKXsmiqzU2s1KzYSLWNacy5M1R7WjqteE5018zB2h5vcr4t",
+	"NvlOZ6e70dnjO7wZtDobwWa4Jba7O83d1t7G/ibf6mwHO+Gu2OvuN7nzvdPipKgZiJS305E0e4kdbOpX",
+	"yU6zdrD2V+ZNTO8rhr10YUd3FW27l2jb9Z4ktJmem223+Bq4URYFqIOglJ0/5H2hba6v54RdZQfr64M4",
+	"4INerLKDveYectDRPacsKToNVPKhaizgSRb0OGY16kMeDZjuJph1s12Ost4MfmP0QbTLmCTKCN5HqUHa",
+	"F1pJElXSymlegKLQeGObzpVOjYqa0Q/r6CjL2eU0EJfe+SVwXWcMQS+RPEMSr6/evz92ro2GZZe+YVB+",
+	"E6kMb4vlPobnDUpw9IYEwUkhw0J7WLlT0irMIxlnUZdMtzt8MG+mrzHoFh6GqVBKhAjKAaKdRhGZX3L1",
+	"2ylKFHyJJcz/bl8I8lH+KuyKcE80R8cvSUak/FRjkm36QFOz5Pp6ryAuesUEYYOcftj1NMtjGMb5G2Ej",
+	"JVL3KfTXa5ffX/5fAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
