@@ -143,6 +143,45 @@ func (e EmailCodePurpose) Valid() bool {
 	}
 }
 
+// Defines values for GroupJoinPolicy.
+const (
+	APPROVAL GroupJoinPolicy = "APPROVAL"
+	CLOSED   GroupJoinPolicy = "CLOSED"
+	FREE     GroupJoinPolicy = "FREE"
+)
+
+// Valid indicates whether the value is a known member of the GroupJoinPolicy enum.
+func (e GroupJoinPolicy) Valid() bool {
+	switch e {
+	case APPROVAL:
+		return true
+	case CLOSED:
+		return true
+	case FREE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroupMemberRoleChangeRole.
+const (
+	GroupMemberRoleChangeRoleADMIN  GroupMemberRoleChangeRole = "ADMIN"
+	GroupMemberRoleChangeRoleMEMBER GroupMemberRoleChangeRole = "MEMBER"
+)
+
+// Valid indicates whether the value is a known member of the GroupMemberRoleChangeRole enum.
+func (e GroupMemberRoleChangeRole) Valid() bool {
+	switch e {
+	case GroupMemberRoleChangeRoleADMIN:
+		return true
+	case GroupMemberRoleChangeRoleMEMBER:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GroupRole.
 const (
 	GroupRoleADMIN  GroupRole = "ADMIN"
@@ -1858,10 +1897,21 @@ type Group struct {
 	// Example: group_001
 	GroupId GroupId `json:"groupId"`
 
-	// Joinable Whether the caller may ask to join (the group is public and he is not a member).
-	Joinable    *bool  `json:"joinable,omitempty"`
-	MemberCount int32  `json:"memberCount"`
-	Name        string `json:"name"`
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy GroupJoinPolicy `json:"joinPolicy"`
+
+	// Joinable Whether the caller may ask to join (the group is public, not CLOSED, and he is not a member).
+	Joinable    *bool `json:"joinable,omitempty"`
+	MemberCount int32 `json:"memberCount"`
+
+	// MutedAll The whole group is muted; only its owner and admins may post.
+	MutedAll bool   `json:"mutedAll"`
+	Name     string `json:"name"`
 
 	// Notice The group's notice board; empty when never set.
 	Notice string `json:"notice"`
@@ -1883,6 +1933,9 @@ type GroupCreate struct {
 	//
 	// Example: group_001
 	GroupId *GroupId `json:"groupId,omitempty"`
+
+	// JoinPolicy Defaults to APPROVAL.
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
 
 	// MemberIds The first members besides the caller.
 	MemberIds []UserId `json:"memberIds"`
@@ -1912,6 +1965,13 @@ type GroupEnvelope struct {
 //
 // Example: group_001
 type GroupId = string
+
+// GroupJoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+// (403). Members may invite whatever the policy.
+//
+// Example: APPROVAL
+type GroupJoinPolicy string
 
 // GroupJoinRequest defines model for GroupJoinRequest.
 type GroupJoinRequest struct {
@@ -1990,13 +2050,39 @@ type GroupJoinRequestPageEnvelope struct {
 type GroupMember struct {
 	AvatarUrl string    `json:"avatarUrl"`
 	JoinedAt  time.Time `json:"joinedAt"`
-	Nickname  string    `json:"nickname"`
-	Role      GroupRole `json:"role"`
+
+	// MutedUntil Until when the member may not post; null when he is not muted (or his mute has ended).
+	MutedUntil *time.Time `json:"mutedUntil,omitempty"`
+	Nickname   string     `json:"nickname"`
+	Role       GroupRole  `json:"role"`
 
 	// UserId An IM user's id, chosen by the app.
 	//
 	// Example: user_001
 	UserId UserId `json:"userId"`
+}
+
+// GroupMemberEnvelope defines model for GroupMemberEnvelope.
+type GroupMemberEnvelope struct {
+	// Code Equals the HTTP status.
+	//
+	// Example: 200
+	Code int         `json:"code"`
+	Data GroupMember `json:"data"`
+
+	// Message Example: success
+	Message string `json:"message"`
+
+	// Status "0" on success, "1" on error.
+	//
+	// Example: 0
+	Status string `json:"status"`
+}
+
+// GroupMemberMute defines model for GroupMemberMute.
+type GroupMemberMute struct {
+	// MutedUntil When the mute ends; it must be in the future.
+	MutedUntil time.Time `json:"mutedUntil"`
 }
 
 // GroupMemberPage defines model for GroupMemberPage.
@@ -2027,9 +2113,24 @@ type GroupMemberPageEnvelope struct {
 	Status string `json:"status"`
 }
 
+// GroupMemberRoleChange defines model for GroupMemberRoleChange.
+type GroupMemberRoleChange struct {
+	// Role ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+	Role GroupMemberRoleChangeRole `json:"role"`
+}
+
+// GroupMemberRoleChangeRole ADMIN appoints an admin; MEMBER removes one. OWNER changes by transfer only.
+type GroupMemberRoleChangeRole string
+
 // GroupMembersAdd defines model for GroupMembersAdd.
 type GroupMembersAdd struct {
 	MemberIds []UserId `json:"memberIds"`
+}
+
+// GroupOwnerTransfer defines model for GroupOwnerTransfer.
+type GroupOwnerTransfer struct {
+	// UserId The member who becomes the owner.
+	UserId UserId `json:"userId"`
 }
 
 // GroupPage defines model for GroupPage.
@@ -2066,9 +2167,17 @@ type GroupRole string
 // GroupUpdate The group fields to change; those left out keep their value.
 type GroupUpdate struct {
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Notice    *string `json:"notice,omitempty"`
-	Public    *bool   `json:"public,omitempty"`
+
+	// JoinPolicy What a join request (POST /api/im/groups/{groupId}/join-requests, public groups only)
+	// does: FREE joins at once, APPROVAL waits for the owner or an admin, CLOSED is refused
+	// (403). Members may invite whatever the policy.
+	//
+	//
+	// Example: APPROVAL
+	JoinPolicy *GroupJoinPolicy `json:"joinPolicy,omitempty"`
+	Name       *string          `json:"name,omitempty"`
+	Notice     *string          `json:"notice,omitempty"`
+	Public     *bool            `json:"public,omitempty"`
 }
 
 // ImAccount An IM user's profile.
@@ -4718,6 +4827,42 @@ type RemoveGroupMemberParams struct {
 	AppId AppKeyQuery `form:"appId" json:"appId"`
 }
 
+// UnmuteGroupMemberParams defines parameters for UnmuteGroupMember.
+type UnmuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupMemberParams defines parameters for MuteGroupMember.
+type MuteGroupMemberParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// SetGroupMemberRoleParams defines parameters for SetGroupMemberRole.
+type SetGroupMemberRoleParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// UnmuteGroupParams defines parameters for UnmuteGroup.
+type UnmuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// MuteGroupParams defines parameters for MuteGroup.
+type MuteGroupParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
+// TransferGroupOwnerParams defines parameters for TransferGroupOwner.
+type TransferGroupOwnerParams struct {
+	// AppId The app's key (`ak_…`).
+	AppId AppKeyQuery `form:"appId" json:"appId"`
+}
+
 // ListGroupHistoryParams defines parameters for ListGroupHistory.
 type ListGroupHistoryParams struct {
 	// AppId The app's key (`ak_…`).
@@ -5446,6 +5591,15 @@ type UpdateGroupJSONRequestBody = GroupUpdate
 
 // AddGroupMembersJSONRequestBody defines body for AddGroupMembers for application/json ContentType.
 type AddGroupMembersJSONRequestBody = GroupMembersAdd
+
+// MuteGroupMemberJSONRequestBody defines body for MuteGroupMember for application/json ContentType.
+type MuteGroupMemberJSONRequestBody = GroupMemberMute
+
+// SetGroupMemberRoleJSONRequestBody defines body for SetGroupMemberRole for application/json ContentType.
+type SetGroupMemberRoleJSONRequestBody = GroupMemberRoleChange
+
+// TransferGroupOwnerJSONRequestBody defines body for TransferGroupOwner for application/json ContentType.
+type TransferGroupOwnerJSONRequestBody = GroupOwnerTransfer
 
 // SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
 type SendMessageJSONRequestBody = SendMessage
@@ -6627,7 +6781,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6639,7 +6795,9 @@ type ClientInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6665,8 +6823,9 @@ type ClientInterface interface {
 
 	// DissolveGroup Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 	DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -6680,9 +6839,10 @@ type ClientInterface interface {
 
 	// UpdateGroupWithBody Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6691,9 +6851,10 @@ type ClientInterface interface {
 
 	// UpdateGroup Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6710,12 +6871,15 @@ type ClientInterface interface {
 
 	// CreateGroupJoinRequest Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -6727,8 +6891,9 @@ type ClientInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -6754,9 +6919,12 @@ type ClientInterface interface {
 
 	// AddGroupMembersWithBody Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -6765,9 +6933,12 @@ type ClientInterface interface {
 
 	// AddGroupMembers Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -6785,10 +6956,124 @@ type ClientInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroupMember Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMemberWithBody Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroupMember Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRoleWithBody Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetGroupMemberRole Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnmuteGroup Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MuteGroup Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwnerWithBody Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TransferGroupOwner Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListGroupHistory Group history
 	//
@@ -9667,7 +9952,9 @@ func (c *Client) ListMyGroups(ctx context.Context, params *ListMyGroupsParams, r
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9689,7 +9976,9 @@ func (c *Client) CreateGroupWithBody(ctx context.Context, params *CreateGroupPar
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9745,8 +10034,9 @@ func (c *Client) SearchGroups(ctx context.Context, params *SearchGroupsParams, r
 
 // DissolveGroup Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId} (the `DissolveGroup` operationId).
 func (c *Client) DissolveGroup(ctx context.Context, groupId ImGroupIdPath, params *DissolveGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9780,9 +10070,10 @@ func (c *Client) GetGroup(ctx context.Context, groupId ImGroupIdPath, params *Ge
 
 // UpdateGroupWithBody Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9801,9 +10092,10 @@ func (c *Client) UpdateGroupWithBody(ctx context.Context, groupId ImGroupIdPath,
 
 // UpdateGroup Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9840,12 +10132,15 @@ func (c *Client) ListGroupJoinRequests(ctx context.Context, groupId UserId, para
 
 // CreateGroupJoinRequest Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -9867,8 +10162,9 @@ func (c *Client) CreateGroupJoinRequest(ctx context.Context, groupId UserId, par
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Corresponds with POST /api/im/groups/{groupId}/join-requests/{requestId}/accept (the `AcceptGroupJoinRequest` operationId).
@@ -9924,9 +10220,12 @@ func (c *Client) ListGroupMembers(ctx context.Context, groupId ImGroupIdPath, pa
 
 // AddGroupMembersWithBody Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type.
 //
@@ -9945,9 +10244,12 @@ func (c *Client) AddGroupMembersWithBody(ctx context.Context, groupId ImGroupIdP
 
 // AddGroupMembers Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9985,11 +10287,215 @@ func (c *Client) SearchGroupMembers(ctx context.Context, groupId ImGroupIdPath, 
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 func (c *Client) RemoveGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRemoveGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroupMember Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *Client) UnmuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupMemberRequest(c.Server, groupId, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMemberWithBody Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMemberWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroupMember Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *Client) MuteGroupMember(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupMemberRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRoleWithBody Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRoleWithBody(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequestWithBody(c.Server, groupId, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *Client) SetGroupMemberRole(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetGroupMemberRoleRequest(c.Server, groupId, userId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnmuteGroup Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *Client) UnmuteGroup(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnmuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MuteGroup Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *Client) MuteGroup(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMuteGroupRequest(c.Server, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwnerWithBody Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwnerWithBody(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequestWithBody(c.Server, groupId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TransferGroupOwner Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *Client) TransferGroupOwner(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTransferGroupOwnerRequest(c.Server, groupId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -17009,6 +17515,408 @@ func NewRemoveGroupMemberRequest(server string, groupId ImGroupIdPath, userId Im
 	return req, nil
 }
 
+// NewUnmuteGroupMemberRequest constructs an http.Request for the UnmuteGroupMember method
+func NewUnmuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupMemberRequest calls the generic MuteGroupMember builder with application/json body
+func NewMuteGroupMemberRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMuteGroupMemberRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewMuteGroupMemberRequestWithBody constructs an http.Request for the MuteGroupMember method, with any body, and a specified content type
+func NewMuteGroupMemberRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/mute", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetGroupMemberRoleRequest calls the generic SetGroupMemberRole builder with application/json body
+func NewSetGroupMemberRoleRequest(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetGroupMemberRoleRequestWithBody(server, groupId, userId, params, "application/json", bodyReader)
+}
+
+// NewSetGroupMemberRoleRequestWithBody constructs an http.Request for the SetGroupMemberRole method, with any body, and a specified content type
+func NewSetGroupMemberRoleRequestWithBody(server string, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/members/%s/role", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUnmuteGroupRequest constructs an http.Request for the UnmuteGroup method
+func NewUnmuteGroupRequest(server string, groupId ImGroupIdPath, params *UnmuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMuteGroupRequest constructs an http.Request for the MuteGroup method
+func NewMuteGroupRequest(server string, groupId ImGroupIdPath, params *MuteGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/mute", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewTransferGroupOwnerRequest calls the generic TransferGroupOwner builder with application/json body
+func NewTransferGroupOwnerRequest(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewTransferGroupOwnerRequestWithBody(server, groupId, params, "application/json", bodyReader)
+}
+
+// NewTransferGroupOwnerRequestWithBody constructs an http.Request for the TransferGroupOwner method, with any body, and a specified content type
+func NewTransferGroupOwnerRequestWithBody(server string, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/im/groups/%s/transfer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "appId", params.AppId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListGroupHistoryRequest constructs an http.Request for the ListGroupHistory method
 func NewListGroupHistoryRequest(server string, groupId ImGroupIdPath, params *ListGroupHistoryParams) (*http.Request, error) {
 	var err error
@@ -22668,7 +23576,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22680,7 +23590,9 @@ type ClientWithResponsesInterface interface {
 	// Creates a group owned by the caller, with the caller and `memberIds` as members (the
 	// caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 	// one; a `groupId` the app has already gets 409; a member that is not an account of the
-	// app gets 404. Every member gets a `group.event` CREATED.
+	// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+	// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+	// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22710,8 +23622,9 @@ type ClientWithResponsesInterface interface {
 
 	// DissolveGroupWithResponse Dissolve a group
 	//
-	// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-	// DISSOLVED; the group's history can no longer be read.
+	// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+	// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+	// be read, and `group.dissolved` webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -22729,9 +23642,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithBodyWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22740,9 +23654,10 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateGroupWithResponse Update a group
 	//
-	// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-	// left out keep their value. Other members get 403. Every member gets a `group.event`
-	// UPDATED.
+	// The owner or an admin changes the group's name, avatar, notice, visibility or join
+	// policy; fields left out keep their value. Other members get 403. Every member gets a
+	// `group.event`: RENAMED when the name changed (the group's history then also gets a
+	// NOTIFY message), UPDATED otherwise.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22761,12 +23676,15 @@ type ClientWithResponsesInterface interface {
 
 	// CreateGroupJoinRequestWithResponse Ask to join a group
 	//
-	// The caller asks to join the group. The request is stored as PENDING until the group's owner
-	// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+	// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+	// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+	// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+	// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 	// The remark travels in the query string, as in the seed's example.
 	//
 	// 403 when the group is not public (only public groups take join requests; see `public`
-	// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+	// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+	// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 	// group included); 409 when the caller is already a member or already has a PENDING request
 	// for this group.
 	//
@@ -22780,8 +23698,9 @@ type ClientWithResponsesInterface interface {
 	// The group's owner or an admin accepts the request: the requester becomes a member (members
 	// get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 	//
-	// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-	// no such request for this group; 409 when the request is no longer PENDING. The seed's
+	// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+	// there is no such group, or no such request for this group; 409 when the request is no
+	// longer PENDING (handled already). The seed's
 	// placeholder id `req_001` stands for a decimal id such as `1001`.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -22813,9 +23732,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithBodyWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22824,9 +23746,12 @@ type ClientWithResponsesInterface interface {
 
 	// AddGroupMembersWithResponse Add members
 	//
-	// A member invites users into the group; those already members are ignored. A user that
-	// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-	// the new ones included, gets a `group.event` MEMBERS_ADDED.
+	// A member invites users into the group, whatever its join policy; those already members
+	// are ignored. A user that is not an account of the app gets 404; a non-member caller
+	// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+	// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+	// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+	// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -22846,12 +23771,132 @@ type ClientWithResponsesInterface interface {
 	//
 	// With another user's id, the owner (or an admin, for plain members) removes that member
 	// (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-	// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+	// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+	// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+	// webhooks fire.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId} (the `RemoveGroupMember` operationId).
 	RemoveGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *RemoveGroupMemberParams, reqEditors ...RequestEditorFn) (*RemoveGroupMemberResponse, error)
+
+	// UnmuteGroupMemberWithResponse Unmute a member
+	//
+	// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+	// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+	// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+	// message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+	UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithBodyWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// MuteGroupMemberWithResponse Mute a member
+	//
+	// The owner or an admin stops a member from posting to the group until `mutedUntil`
+	// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+	// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+	// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+	// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+	// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+	MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error)
+
+	// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// SetGroupMemberRoleWithResponse Appoint or remove an admin
+	//
+	// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+	// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+	// over); a user who is not a member gets 404. Setting the role a member has already
+	// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+	// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+	// NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+	SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error)
+
+	// UnmuteGroupWithResponse Unmute the whole group
+	//
+	// The owner or an admin lets every member post again (members muted one by one stay
+	// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+	// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+	// NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+	UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error)
+
+	// MuteGroupWithResponse Mute the whole group
+	//
+	// The owner or an admin mutes the group: until it is unmuted only the owner and the
+	// admins may post; every other member's send gets 403. Other callers get 403. A group
+	// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+	// GROUP_MUTED and the group's history a NOTIFY message.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+	MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error)
+
+	// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
+
+	// TransferGroupOwnerWithResponse Transfer ownership
+	//
+	// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+	// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+	// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+	// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+	// roles changed also on their own streams) and the group's history a NOTIFY message.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+	TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error)
 
 	// ListGroupHistoryWithResponse Group history
 	//
@@ -30124,6 +31169,483 @@ func (r RemoveGroupMemberResponse) ContentType() string {
 	return ""
 }
 
+type UnmuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SetGroupMemberRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON200() *GroupMemberEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetGroupMemberRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetGroupMemberRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetGroupMemberRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetGroupMemberRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetGroupMemberRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UnmuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnmuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UnmuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnmuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnmuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnmuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnmuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnmuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnmuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnmuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnmuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type MuteGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MuteGroupResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MuteGroupResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MuteGroupResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MuteGroupResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MuteGroupResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MuteGroupResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r MuteGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MuteGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MuteGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MuteGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type TransferGroupOwnerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON200() *GroupEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TransferGroupOwnerResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TransferGroupOwnerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TransferGroupOwnerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TransferGroupOwnerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TransferGroupOwnerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListGroupHistoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -36489,7 +38011,9 @@ func (c *ClientWithResponses) ListMyGroupsWithResponse(ctx context.Context, para
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36507,7 +38031,9 @@ func (c *ClientWithResponses) CreateGroupWithBodyWithResponse(ctx context.Contex
 // Creates a group owned by the caller, with the caller and `memberIds` as members (the
 // caller in `memberIds` and repeated ids are ignored). Without `groupId` the server picks
 // one; a `groupId` the app has already gets 409; a member that is not an account of the
-// app gets 404. Every member gets a `group.event` CREATED.
+// app gets 404; a member who has blocked the caller gets 403, and so do more members than a
+// group may have (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default, the owner included). Every
+// member gets a `group.event` CREATED, and `group.created` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36555,8 +38081,9 @@ func (c *ClientWithResponses) SearchGroupsWithResponse(ctx context.Context, para
 
 // DissolveGroupWithResponse Dissolve a group
 //
-// The owner dissolves the group; anyone else gets 403. Every member gets a `group.event`
-// DISSOLVED; the group's history can no longer be read.
+// The owner dissolves the group; anyone else gets 403. Every member gets a NOTIFY message
+// and then a `group.event` DISSOLVED on his own stream; the group's history can no longer
+// be read, and `group.dissolved` webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36586,9 +38113,10 @@ func (c *ClientWithResponses) GetGroupWithResponse(ctx context.Context, groupId 
 
 // UpdateGroupWithBodyWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36603,9 +38131,10 @@ func (c *ClientWithResponses) UpdateGroupWithBodyWithResponse(ctx context.Contex
 
 // UpdateGroupWithResponse Update a group
 //
-// The owner or an admin changes the group's name, avatar, notice or visibility; fields
-// left out keep their value. Other members get 403. Every member gets a `group.event`
-// UPDATED.
+// The owner or an admin changes the group's name, avatar, notice, visibility or join
+// policy; fields left out keep their value. Other members get 403. Every member gets a
+// `group.event`: RENAMED when the name changed (the group's history then also gets a
+// NOTIFY message), UPDATED otherwise.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36636,12 +38165,15 @@ func (c *ClientWithResponses) ListGroupJoinRequestsWithResponse(ctx context.Cont
 
 // CreateGroupJoinRequestWithResponse Ask to join a group
 //
-// The caller asks to join the group. The request is stored as PENDING until the group's owner
-// or an admin accepts or rejects it; they get a `group.event` WebSocket event for it.
+// The caller asks to join the group; what happens follows the group's `joinPolicy`. FREE:
+// he is a member at once, and the answer is the request, ACCEPTED. APPROVAL: the request is
+// stored as PENDING until the group's owner or an admin accepts or rejects it; they get a
+// `group.event` JOIN_REQUESTED for it. CLOSED: 403, the group takes no join requests.
 // The remark travels in the query string, as in the seed's example.
 //
 // 403 when the group is not public (only public groups take join requests; see `public`
-// in PUT /api/im/groups/{groupId}); 404 when there is no such group in the app (a dissolved
+// in PUT /api/im/groups/{groupId}), when it is CLOSED, or when it is full
+// (XUQM_IM_GROUP_MAX_MEMBERS); 404 when there is no such group in the app (a dissolved
 // group included); 409 when the caller is already a member or already has a PENDING request
 // for this group.
 //
@@ -36661,8 +38193,9 @@ func (c *ClientWithResponses) CreateGroupJoinRequestWithResponse(ctx context.Con
 // The group's owner or an admin accepts the request: the requester becomes a member (members
 // get a `group.event`), and the request becomes ACCEPTED with `handledBy` and `handledAt` set.
 //
-// 403 when the caller is neither the owner nor an admin; 404 when there is no such group, or
-// no such request for this group; 409 when the request is no longer PENDING. The seed's
+// 403 when the caller is neither the owner nor an admin, or when the group is full; 404 when
+// there is no such group, or no such request for this group; 409 when the request is no
+// longer PENDING (handled already). The seed's
 // placeholder id `req_001` stands for a decimal id such as `1001`.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -36712,9 +38245,12 @@ func (c *ClientWithResponses) ListGroupMembersWithResponse(ctx context.Context, 
 
 // AddGroupMembersWithBodyWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36729,9 +38265,12 @@ func (c *ClientWithResponses) AddGroupMembersWithBodyWithResponse(ctx context.Co
 
 // AddGroupMembersWithResponse Add members
 //
-// A member invites users into the group; those already members are ignored. A user that
-// is not an account of the app gets 404; a non-member caller gets 403. Every member,
-// the new ones included, gets a `group.event` MEMBERS_ADDED.
+// A member invites users into the group, whatever its join policy; those already members
+// are ignored. A user that is not an account of the app gets 404; a non-member caller
+// gets 403, and so does an invitation of a user who has blocked the caller, or of more
+// users than the group has room for (XUQM_IM_GROUP_MAX_MEMBERS, 2,000 by default): a full
+// group. Every member, the new ones included, gets a `group.event` MEMBERS_ADDED, the
+// group's history a NOTIFY message, and `group.members.changed` webhooks fire.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -36763,7 +38302,9 @@ func (c *ClientWithResponses) SearchGroupMembersWithResponse(ctx context.Context
 //
 // With another user's id, the owner (or an admin, for plain members) removes that member
 // (`group.event` MEMBER_REMOVED); with one's own id, the caller leaves (MEMBER_LEFT). The
-// owner cannot leave (403): dissolve the group instead. A user who is not a member gets 404.
+// owner cannot leave (403): transfer the group or dissolve it instead. A user who is not a
+// member gets 404. The group's history gets a NOTIFY message, and `group.members.changed`
+// webhooks fire.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -36774,6 +38315,178 @@ func (c *ClientWithResponses) RemoveGroupMemberWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseRemoveGroupMemberResponse(rsp)
+}
+
+// UnmuteGroupMemberWithResponse Unmute a member
+//
+// Lifts a member's mute at once; who may is as for muting (403 otherwise, 404 when the
+// user is not a member). A member who is not muted stays so and nobody is told; otherwise
+// every member gets a `group.event` MEMBER_UNMUTED and the group's history a NOTIFY
+// message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/members/{userId}/mute (the `UnmuteGroupMember` operationId).
+func (c *ClientWithResponses) UnmuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *UnmuteGroupMemberParams, reqEditors ...RequestEditorFn) (*UnmuteGroupMemberResponse, error) {
+	rsp, err := c.UnmuteGroupMember(ctx, groupId, userId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithBodyWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMemberWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// MuteGroupMemberWithResponse Mute a member
+//
+// The owner or an admin stops a member from posting to the group until `mutedUntil`
+// (a later mute replaces an earlier one). The owner may mute admins and members; an admin
+// only plain members. Nobody mutes the owner. Other callers get 403; a user who is not a
+// member gets 404; a `mutedUntil` that is not in the future gets 400. A muted member's
+// sends, over HTTP and the WebSocket alike, get 403 until then. Every member gets a
+// `group.event` MEMBER_MUTED and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/mute (the `MuteGroupMember` operationId).
+func (c *ClientWithResponses) MuteGroupMemberWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *MuteGroupMemberParams, body MuteGroupMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*MuteGroupMemberResponse, error) {
+	rsp, err := c.MuteGroupMember(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupMemberResponse(rsp)
+}
+
+// SetGroupMemberRoleWithBodyWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRoleWithBody(ctx, groupId, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// SetGroupMemberRoleWithResponse Appoint or remove an admin
+//
+// The owner makes a member an ADMIN, or an admin a plain MEMBER again. Anyone but the
+// owner gets 403, and so does the owner's own id (use POST …/transfer to hand the group
+// over); a user who is not a member gets 404. Setting the role a member has already
+// changes nothing and tells nobody. Otherwise every member gets a `group.event`
+// ROLE_CHANGED (the member himself also on his own stream) and the group's history a
+// NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/members/{userId}/role (the `SetGroupMemberRole` operationId).
+func (c *ClientWithResponses) SetGroupMemberRoleWithResponse(ctx context.Context, groupId ImGroupIdPath, userId ImUserIdPath, params *SetGroupMemberRoleParams, body SetGroupMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetGroupMemberRoleResponse, error) {
+	rsp, err := c.SetGroupMemberRole(ctx, groupId, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetGroupMemberRoleResponse(rsp)
+}
+
+// UnmuteGroupWithResponse Unmute the whole group
+//
+// The owner or an admin lets every member post again (members muted one by one stay
+// muted). Other callers get 403. A group that is not muted stays so and nobody is told;
+// otherwise every member gets a `group.event` GROUP_UNMUTED and the group's history a
+// NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/im/groups/{groupId}/mute (the `UnmuteGroup` operationId).
+func (c *ClientWithResponses) UnmuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *UnmuteGroupParams, reqEditors ...RequestEditorFn) (*UnmuteGroupResponse, error) {
+	rsp, err := c.UnmuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnmuteGroupResponse(rsp)
+}
+
+// MuteGroupWithResponse Mute the whole group
+//
+// The owner or an admin mutes the group: until it is unmuted only the owner and the
+// admins may post; every other member's send gets 403. Other callers get 403. A group
+// muted already stays so and nobody is told; otherwise every member gets a `group.event`
+// GROUP_MUTED and the group's history a NOTIFY message.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/im/groups/{groupId}/mute (the `MuteGroup` operationId).
+func (c *ClientWithResponses) MuteGroupWithResponse(ctx context.Context, groupId ImGroupIdPath, params *MuteGroupParams, reqEditors ...RequestEditorFn) (*MuteGroupResponse, error) {
+	rsp, err := c.MuteGroup(ctx, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMuteGroupResponse(rsp)
+}
+
+// TransferGroupOwnerWithBodyWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithBodyWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwnerWithBody(ctx, groupId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
+}
+
+// TransferGroupOwnerWithResponse Transfer ownership
+//
+// The owner hands the group to another member, who becomes its OWNER; the old owner stays
+// as a plain MEMBER (as in Tencent Cloud IM and OpenIM; the new owner may appoint him an
+// admin). Anyone but the owner gets 403; a user who is not a member gets 404; the owner's
+// own id gets 400. Every member gets a `group.event` OWNER_TRANSFERRED (the two whose
+// roles changed also on their own streams) and the group's history a NOTIFY message.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/im/groups/{groupId}/transfer (the `TransferGroupOwner` operationId).
+func (c *ClientWithResponses) TransferGroupOwnerWithResponse(ctx context.Context, groupId ImGroupIdPath, params *TransferGroupOwnerParams, body TransferGroupOwnerJSONRequestBody, reqEditors ...RequestEditorFn) (*TransferGroupOwnerResponse, error) {
+	rsp, err := c.TransferGroupOwner(ctx, groupId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTransferGroupOwnerResponse(rsp)
 }
 
 // ListGroupHistoryWithResponse Group history
@@ -43650,6 +45363,393 @@ func ParseRemoveGroupMemberResponse(rsp *http.Response) (*RemoveGroupMemberRespo
 	return response, nil
 }
 
+// ParseUnmuteGroupMemberResponse parses an HTTP response from a UnmuteGroupMemberWithResponse call
+func ParseUnmuteGroupMemberResponse(rsp *http.Response) (*UnmuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupMemberResponse parses an HTTP response from a MuteGroupMemberWithResponse call
+func ParseMuteGroupMemberResponse(rsp *http.Response) (*MuteGroupMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSetGroupMemberRoleResponse parses an HTTP response from a SetGroupMemberRoleWithResponse call
+func ParseSetGroupMemberRoleResponse(rsp *http.Response) (*SetGroupMemberRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetGroupMemberRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnmuteGroupResponse parses an HTTP response from a UnmuteGroupWithResponse call
+func ParseUnmuteGroupResponse(rsp *http.Response) (*UnmuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnmuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMuteGroupResponse parses an HTTP response from a MuteGroupWithResponse call
+func ParseMuteGroupResponse(rsp *http.Response) (*MuteGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MuteGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseTransferGroupOwnerResponse parses an HTTP response from a TransferGroupOwnerWithResponse call
+func ParseTransferGroupOwnerResponse(rsp *http.Response) (*TransferGroupOwnerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TransferGroupOwnerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListGroupHistoryResponse parses an HTTP response from a ListGroupHistoryWithResponse call
 func ParseListGroupHistoryResponse(rsp *http.Response) (*ListGroupHistoryResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -48252,6 +50352,24 @@ type ServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params RemoveGroupMemberParams)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams)
@@ -48885,6 +51003,42 @@ func (_ Unimplemented) SearchGroupMembers(w http.ResponseWriter, r *http.Request
 // RemoveGroupMember Remove a member, or leave
 // (DELETE /api/im/groups/{groupId}/members/{userId})
 func (_ Unimplemented) RemoveGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params RemoveGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnmuteGroupMember Unmute a member
+// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroupMember Mute a member
+// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+func (_ Unimplemented) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetGroupMemberRole Appoint or remove an admin
+// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+func (_ Unimplemented) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UnmuteGroup Unmute the whole group
+// (DELETE /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// MuteGroup Mute the whole group
+// (PUT /api/im/groups/{groupId}/mute)
+func (_ Unimplemented) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// TransferGroupOwner Transfer ownership
+// (POST /api/im/groups/{groupId}/transfer)
+func (_ Unimplemented) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -53380,6 +55534,285 @@ func (siw *ServerInterfaceWrapper) RemoveGroupMember(w http.ResponseWriter, r *h
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RemoveGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnmuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroupMember operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroupMember(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupMemberParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroupMember(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetGroupMemberRole operation middleware
+func (siw *ServerInterfaceWrapper) SetGroupMemberRole(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId ImUserIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", chi.URLParam(r, "userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetGroupMemberRoleParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetGroupMemberRole(w, r, groupId, userId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UnmuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) UnmuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UnmuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UnmuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// MuteGroup operation middleware
+func (siw *ServerInterfaceWrapper) MuteGroup(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params MuteGroupParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.MuteGroup(w, r, groupId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// TransferGroupOwner operation middleware
+func (siw *ServerInterfaceWrapper) TransferGroupOwner(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId ImGroupIdPath
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", chi.URLParam(r, "groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "groupId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TransferGroupOwnerParams
+
+	// ------------- Required query parameter "appId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "appId", r.URL.Query(), &params.AppId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "appId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "appId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.TransferGroupOwner(w, r, groupId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -57923,6 +60356,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}", wrapper.RemoveGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/role", wrapper.SetGroupMemberRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.UnmuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/members/{userId}/mute", wrapper.MuteGroupMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.UnmuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/api/im/groups/{groupId}/mute", wrapper.MuteGroup)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api/im/groups/{groupId}/transfer", wrapper.TransferGroupOwner)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api/im/friends", wrapper.ListFriends)
@@ -65977,6 +68428,612 @@ func (response RemoveGroupMember500JSONResponse) VisitRemoveGroupMemberResponse(
 	return err
 }
 
+type UnmuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  UnmuteGroupMemberParams
+}
+
+type UnmuteGroupMemberResponseObject interface {
+	VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response UnmuteGroupMember200JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroupMember400JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroupMember401JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroupMember403JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroupMember404JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroupMember500JSONResponse) VisitUnmuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMemberRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  MuteGroupMemberParams
+	Body    *MuteGroupMemberJSONRequestBody
+}
+
+type MuteGroupMemberResponseObject interface {
+	VisitMuteGroupMemberResponse(w http.ResponseWriter) error
+}
+
+type MuteGroupMember200JSONResponse GroupMemberEnvelope
+
+func (response MuteGroupMember200JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroupMember400JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroupMember401JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroupMember403JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroupMember404JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response MuteGroupMember413JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroupMember500JSONResponse) VisitMuteGroupMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRoleRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	UserId  ImUserIdPath  `json:"userId"`
+	Params  SetGroupMemberRoleParams
+	Body    *SetGroupMemberRoleJSONRequestBody
+}
+
+type SetGroupMemberRoleResponseObject interface {
+	VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error
+}
+
+type SetGroupMemberRole200JSONResponse GroupMemberEnvelope
+
+func (response SetGroupMemberRole200JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetGroupMemberRole400JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetGroupMemberRole401JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetGroupMemberRole403JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SetGroupMemberRole404JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetGroupMemberRole413JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetGroupMemberRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetGroupMemberRole500JSONResponse) VisitSetGroupMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  UnmuteGroupParams
+}
+
+type UnmuteGroupResponseObject interface {
+	VisitUnmuteGroupResponse(w http.ResponseWriter) error
+}
+
+type UnmuteGroup200JSONResponse GroupEnvelope
+
+func (response UnmuteGroup200JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UnmuteGroup400JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UnmuteGroup401JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UnmuteGroup403JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UnmuteGroup404JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnmuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UnmuteGroup500JSONResponse) VisitUnmuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroupRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  MuteGroupParams
+}
+
+type MuteGroupResponseObject interface {
+	VisitMuteGroupResponse(w http.ResponseWriter) error
+}
+
+type MuteGroup200JSONResponse GroupEnvelope
+
+func (response MuteGroup200JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response MuteGroup400JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response MuteGroup401JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response MuteGroup403JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response MuteGroup404JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MuteGroup500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response MuteGroup500JSONResponse) VisitMuteGroupResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwnerRequestObject struct {
+	GroupId ImGroupIdPath `json:"groupId"`
+	Params  TransferGroupOwnerParams
+	Body    *TransferGroupOwnerJSONRequestBody
+}
+
+type TransferGroupOwnerResponseObject interface {
+	VisitTransferGroupOwnerResponse(w http.ResponseWriter) error
+}
+
+type TransferGroupOwner200JSONResponse GroupEnvelope
+
+func (response TransferGroupOwner200JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response TransferGroupOwner400JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response TransferGroupOwner401JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response TransferGroupOwner403JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response TransferGroupOwner404JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response TransferGroupOwner413JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TransferGroupOwner500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response TransferGroupOwner500JSONResponse) VisitTransferGroupOwnerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListGroupHistoryRequestObject struct {
 	GroupId ImGroupIdPath `json:"groupId"`
 	Params  ListGroupHistoryParams
@@ -72433,6 +75490,24 @@ type StrictServerInterface interface {
 	// RemoveGroupMember Remove a member, or leave
 	// (DELETE /api/im/groups/{groupId}/members/{userId})
 	RemoveGroupMember(ctx context.Context, request RemoveGroupMemberRequestObject) (RemoveGroupMemberResponseObject, error)
+	// UnmuteGroupMember Unmute a member
+	// (DELETE /api/im/groups/{groupId}/members/{userId}/mute)
+	UnmuteGroupMember(ctx context.Context, request UnmuteGroupMemberRequestObject) (UnmuteGroupMemberResponseObject, error)
+	// MuteGroupMember Mute a member
+	// (PUT /api/im/groups/{groupId}/members/{userId}/mute)
+	MuteGroupMember(ctx context.Context, request MuteGroupMemberRequestObject) (MuteGroupMemberResponseObject, error)
+	// SetGroupMemberRole Appoint or remove an admin
+	// (PUT /api/im/groups/{groupId}/members/{userId}/role)
+	SetGroupMemberRole(ctx context.Context, request SetGroupMemberRoleRequestObject) (SetGroupMemberRoleResponseObject, error)
+	// UnmuteGroup Unmute the whole group
+	// (DELETE /api/im/groups/{groupId}/mute)
+	UnmuteGroup(ctx context.Context, request UnmuteGroupRequestObject) (UnmuteGroupResponseObject, error)
+	// MuteGroup Mute the whole group
+	// (PUT /api/im/groups/{groupId}/mute)
+	MuteGroup(ctx context.Context, request MuteGroupRequestObject) (MuteGroupResponseObject, error)
+	// TransferGroupOwner Transfer ownership
+	// (POST /api/im/groups/{groupId}/transfer)
+	TransferGroupOwner(ctx context.Context, request TransferGroupOwnerRequestObject) (TransferGroupOwnerResponseObject, error)
 	// ListGroupHistory Group history
 	// (GET /api/im/messages/group-history/{groupId})
 	ListGroupHistory(ctx context.Context, request ListGroupHistoryRequestObject) (ListGroupHistoryResponseObject, error)
@@ -74825,6 +77900,192 @@ func (sh *strictHandler) RemoveGroupMember(w http.ResponseWriter, r *http.Reques
 	}
 }
 
+// UnmuteGroupMember operation middleware
+func (sh *strictHandler) UnmuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params UnmuteGroupMemberParams) {
+	var request UnmuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroupMember(ctx, request.(UnmuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroupMember operation middleware
+func (sh *strictHandler) MuteGroupMember(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params MuteGroupMemberParams) {
+	var request MuteGroupMemberRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body MuteGroupMemberJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroupMember(ctx, request.(MuteGroupMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroupMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupMemberResponseObject); ok {
+		if err := validResponse.VisitMuteGroupMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetGroupMemberRole operation middleware
+func (sh *strictHandler) SetGroupMemberRole(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, userId ImUserIdPath, params SetGroupMemberRoleParams) {
+	var request SetGroupMemberRoleRequestObject
+
+	request.GroupId = groupId
+	request.UserId = userId
+	request.Params = params
+
+	var body SetGroupMemberRoleJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetGroupMemberRole(ctx, request.(SetGroupMemberRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetGroupMemberRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetGroupMemberRoleResponseObject); ok {
+		if err := validResponse.VisitSetGroupMemberRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UnmuteGroup operation middleware
+func (sh *strictHandler) UnmuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params UnmuteGroupParams) {
+	var request UnmuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UnmuteGroup(ctx, request.(UnmuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnmuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UnmuteGroupResponseObject); ok {
+		if err := validResponse.VisitUnmuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// MuteGroup operation middleware
+func (sh *strictHandler) MuteGroup(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params MuteGroupParams) {
+	var request MuteGroupRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.MuteGroup(ctx, request.(MuteGroupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MuteGroup")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(MuteGroupResponseObject); ok {
+		if err := validResponse.VisitMuteGroupResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// TransferGroupOwner operation middleware
+func (sh *strictHandler) TransferGroupOwner(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params TransferGroupOwnerParams) {
+	var request TransferGroupOwnerRequestObject
+
+	request.GroupId = groupId
+	request.Params = params
+
+	var body TransferGroupOwnerJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.TransferGroupOwner(ctx, request.(TransferGroupOwnerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TransferGroupOwner")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(TransferGroupOwnerResponseObject); ok {
+		if err := validResponse.VisitTransferGroupOwnerResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListGroupHistory operation middleware
 func (sh *strictHandler) ListGroupHistory(w http.ResponseWriter, r *http.Request, groupId ImGroupIdPath, params ListGroupHistoryParams) {
 	var request ListGroupHistoryRequestObject
@@ -76486,895 +79747,926 @@ func (sh *strictHandler) CodePushUpdateCheck(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1bcxs5lj/4VRDcibBUnaJ50z06ZmiJtlW2Li1Kds00PSaYCZJoJYGsBCiZXeONetmXff5/gH3Zet2H",
-	"fdjvUxH/2P0YGzgA8kYkb5Ktnpnq6CiLZF5wOTj38zu/VHw+iTgjTIrK0S+VCMd4QiSJ4VM7it6R2VuC",
-	"AxKrzwERfkwjSTmrHFVuxgThKHoh0B2ZeWjIYyToiJEAxeTnKRFSIM5QzKeSCPRA5ZhPJcIM9XEUnQV9",
-	"9POUxDOUvLFa8SpUPXes3+dVGJ6QylHlp512FO28I7OKVxH+mEywGss/xWRYOar8Ly/TCbzUv4qXetyV",
-	"r189M4W/qFctmQHa6uO7z7//+lt/Ww2FfMGTKFTvx3efAzLhn/0xlnaMMPZ0iDCjildRE6cxCSpHMp6S",
-	"zYZ7wZlP5sfaRvc4nBLEyD2JUUymggSwqpShXTShTC3zkjXUj84Oa4K/vCdsJMeVo72WV5lQZj8eeBU5",
-	"i9S9QsaUjezwbuiECIkn0fwQbxn9giY0DKkgPmeBQHyI5JgUyGLJINMXZAcaYSlJrO7697/Wdg4//VL3",
-	"6ntf/6niGuWrkPt3JLgVJD4L3Ls+FSRGkqOBuhTxGE0Z/JnfeXXV51qtUbLrg9x7Nt19czsMfCbJNWYj",
-	"x/ZfMoIGM0lQrH73UF99EH/uTWu1pj+ksZDwJ9nR34TYftFfcG1fzdz8am4U0+GQfkEhUIF5Qn5R9OW1",
-	"nXqt0SzbST2JEkJr7O65du2URCGfTQiTZZsWJFe8EIgGuWE1zUgiLMfpOOjibRnyeIKluo7JvVYF6J9O",
-	"ppPKUT0ZIWWSjEhshnhPfeIaXhsJiQchQTSwRB/AxR56GFN/jKIQ+0QgKhFlggZErTyfSviTYH+MYhIS",
-	"LMgLgWIehnwqqz320TBNKj3EWTizF+lrSKCeoKi4XquhiMQ+YRLhmCA+HJKYBNUey+3cwbDeIq3doU8I",
-	"ru/t4xKyDuwsS/av3jjIcYq6czf5Aws5Di7gmcXlek1DgtTrQGqccCYJkzunVERcUHWNWiVJcLKYnBE0",
-	"oveEISzhCyBjNI3UO6olE4F/Solwd/kk1DDfYjGen0D3bXunsbtnhzekodo5OBoeCvkDiXd8LAgaky/5",
-	"03M4bPgtUg/2B0286++Rg2EN1wcNvxm0yO5wr7ZfP2gcNnFrsOvvBfvkYHiIa4O63wiapDXcxXsVJ52P",
-	"1SAXUXqBfeKd4adf9lol/PNseMEZOcfSd8y8c4NHAibth1QR3JiHgThGGE3UDWhLsZQf+ttoRKRAzVqr",
-	"lN2fDZVAIjv6RWXEVmu0nGOcnIyxvJlFpES2fxwTOSYx6kscj4hUCgcVCGvOv9U9u3jzvrOtTiFGo5hP",
-	"I7T15vry9qog+/V1JfTlmxFszPrtFMyMOixQws/F/MMZmhAh8IgI5McESxKok8BjNCBDHhMkx1QgSSfk",
-	"CPUbtcbeTq2109i/aTSPdg+Pdg/7aCtWx4kytXU9Jkh8T+IX+hb0d84IrMX16xPUbDYPi5zD8cSSNSFm",
-	"DqsuwdlEXf6ahtLw2LPJG7UdZ8GVonAHo4XdmhcAFfj+c61Wdx+RkX7qxntlRmXG+I7MHngcXCePmpNX",
-	"5AuwZkFw7I+BzW2djCkjAlj/eywp85DiETuUCcIU27snBeobkzDkJQt9p0ewcD65c1Rbzu/OJueayMpW",
-	"X0lhQ4cvBNJENLcR6shWNhHHi5Y/GZgdqBgtOPz5AwNMWh2PWUTyQ73p/HRTsr4T/YKVCdkMyAyvK3Es",
-	"1z/MeCiVXuo+y7XaEfx/+Vn2UFtQ/LI7xmw0xhQNZiggQzwN5aqn3L6rZHFEMr1HnPMbw5jLSY0DB1cc",
-	"G857jm0rCZSyAjf3LurveWq0guEpNPezif5QwrQYOjtP5+EcZAnbmj6ZcfEjp+xaW2DXZILjOxdzZVxq",
-	"nSy7vPyBkRhhFiAcTCgT+fH/v//j//7//q//53/+7//H//zf/s8Scon1+8pUMcWa5pmRYbGrsNbqUh5Z",
-	"zhPnX3wZiRvCMFtImhKueCEQm05ITP3ittYb38MgucIuW1F9q8Y1ILGHfD5lisEMYz5BtbKVinDBXjP8",
-	"onJU83KjaqrDNMFfzKhq6n+ZYdbcwwyxVA8xx9/NEoHrRebK0nGa31fmO/bVuXEkUiOl4vbF6fXl2eny",
-	"1252DvPDmIpxO4oWkZf2SpXRlpO0lvug1qauqRgvGmQ0FWNgaB7CAl1ddm/QSxzRl+r7l4KwAMVETmNG",
-	"AkRlnmkcHJRyvAjeuo41A86ggxJjRk3iA2EBj8sncg+/a6MmJgFhkuJQgCltuEuGUK4uuu6B66dsTiLJ",
-	"QGHc19rUL/OF4ChC9yQWlDPFoWM0mLIAjNBnYURmtF2J5VQsP+YCrquWaxdyKlY+4rl3w2i69O9lbFHQ",
-	"v5MqasO/CA/4PQHvCTXabKAoWcmFxM86BEfrFhZ3IBd7FSzQBLOZunDGp+CV6FW2j4F6MBMPIOT76vl9",
-	"JPBMoIcxlugB2zd4IEnV1UwJMsV5wTIVd8ahaw6Lc2XUxJxsuuHk04s3rct9ikOjE5QRmnHa2nOOAuLT",
-	"CQ6RPmJFzb/sUMfJSzY9HsXBwgSmg7YPAm4RmxLTwQ7Wl5Xz1OZ3OSZar3gU76/V6t9vpF0S31OfrDlg",
-	"tMW4RFQK9cs7MttebQZPL8Byk1hIIvqS3CxAqIVUKOVpMENvOka64SgSL3+BwX59aW7Mq8St77tHK/Bc",
-	"uFBoi9GwX3KMcBiihzFhiE+olCR4In6cHVblqxpoTETEmSAQVHyFA3OK1Sdf+37VnziKQupjNfCXfxNq",
-	"9BkFTV0Z6LX1KgGWuHL0118qQ0rCoHJUIRNMQ7Vg2qxW5vtUSDQgCKN7HNIAkR11CcJBEBMhKl8/ZS82",
-	"3AkNeDBDYywQZojEMY+PEDz5CC15nGfX6KhSr3xddaE66hUddk9CDo6Dr96cPZZER63JC0OkaithIMeo",
-	"rxajD4QqjC+ahIFAWCIQDVU1nhPOhiH1N1zxQ7vibBqG2XUzCsgJDwhqIvIFxoDDmOBgBtIy1aq/yfpo",
-	"+ST4NPZJ4fUw7dc8HtAgIGyzeTfL5q2W+ezccg21HQEVeBAqM4sb/w2Oom9GFlM5Vjqqj6VSJwZTqex2",
-	"dZz5AwmUaRxwGAQswhlTujIO4bGbLMRueuSKC0HNs/VpQVv2INEA7Q3rfgMfkt3BftDym/Xtb0kExhM5",
-	"xDQkgVbFzCCRj+OYEoEwygxOcvTzlEsCC3TB5Ws+ZcFmRNIqWxuloattGcKzv9HkLzgSU4ge6lPg6YgG",
-	"JF2YuAZQI2VCYuYTFHAiYFiwZGjrp9u/nH/udq4/nJ10utt2Pc7ULCeESRJsRjH18qNDhRke1QOh6bvQ",
-	"jMhvyivse/VPAyXZzeEZTGko1fthCa7wLOQ4uOH8PY5HZCPKqC9kH0MawkhC9XzFMjBD9VrrYHd/r1bT",
-	"gcRvuRI6cAp2oxEo/J5oCRPSCdWrcMP5OWYzI63FRqvQKBUeknNjSElJJpEUxygmMp4pLWWvhkwKybda",
-	"hGsszVQVw9Avtt536zxDfGiHoQZ1rS7aaQ9NrpIOZ8KqZH5xhIrNEyRHD1ibdukc5rQ6NdJbhqdyzGP6",
-	"d7IhUyo9fhMqBGUjtfFGg0CS3xH2LWkNXoBMdhiW0xgI34zES8bBY0S+REozBuK7ZWIaRTyWJDgnAcUQ",
-	"XNnoHO6ucg5BgDJEJ8YR+q0WA042eJbUG/kQYQhLoQxfHGMWhMqk+Jq8WmfjaRu2A7puznkJDvp/MZ+r",
-	"Pp9UMs6ARDfOJj/kc72ac44zz77N5m+kL+vov1BXTgPK8w8u5JDVy597hYVwu/fbEoUEC4kOkD/GMfYl",
-	"iYWnPSPY/sYZQSGR0sQl1MeAjqhEW/6Y+HfaZJOJZnCMWrWaDic9UFEMs4qmHxMY0cLZHJTP5pqHDofT",
-	"efvsQtEWeIb0hYrRSxSTkbIrY6L9QNo802oLjFETSMZvgWIeGiOTKXvwr/Dsildpn57Dv6edD533l1ed",
-	"64pX+XDW+di5rnwqH66xzdS2msd1Ltqv3neUon561tV/Ou8PJpRBJLw0Mq+sZpk4BSBgRIWMseSxQIIQ",
-	"492KYh6RWFJtE5ooaFvmzOAAS7IjdZRxbigBFYKH9/amueQPloawwPmWXH+MFB+APBU8EITJbVDaMQrp",
-	"vbmhmj0/2VGoO5Web233uVHZLIOUtae/TYgSKidqA4rWft5b5wiiWFvc8Vg4/M5Xfs06G/6ayYAwiVH2",
-	"zvzQvMxupDTAB38jvszTgI0+4TC8HII9vtC/jUfknEhc+er9Utz+lKdTSSZiacJsSoZfkxHiOMazuUnb",
-	"R8/P5NPcXBLevfKcUm4/NyctcladByxlcezwiAUD10HnsnCzZR2bnEd8jyWOb+PQkf81ieRMu420i1wQ",
-	"eMAcXW5ypklI5JITbacFZ1pfv/hEmxs2P9OM+nfMmca48lpwFlJGypPUpE1JBudTVsh9JIMu9++IRDxS",
-	"WhRDSmVOzDnGHzIvHHAeEszUG6diNaaQ5Bcks/Qyu5/dxWQWpUxB0+PzcgVzJp6ALaSzeR6+kFnNdRhD",
-	"FDkZAo4im6yq1Y0q1GF0iVJ9+klIyvqzX6C+gJ/ekVkftBHK0FCdMshDtqlHOt6lHpxGf3EUiWOkjsPs",
-	"YUxigkgolH5LZvCciQ50bekE3ha8OcTwZ6ru9Rioe/0ffvjhhz4aEPlACNvW+UoFTqVrJ1assPAqyZzn",
-	"V2mvhcbkC7YBrnQ0du6eHTz54pNI6oP/t6mQaIIDUszzbWI1er8R1J+MO2ZGu4gVKb6h2CMkTBcS3iAx",
-	"fcLV7KTxUc69iAarxXk81P+FBl819fRNSKSvVisNlPz+62+O6M9cpKNc30nHfqrGfaKLcObGbAnXPfIh",
-	"n8YJbXuGfBGPAxKjs3MPXd1233ro9dn7jodur07bNx2IhazEdRRBwYPnmY5XmUbBettcOOk0o65lp+VZ",
-	"ws9SdGYV8ow7HYWTd0fR9+dwUbQmVztj0RRWsfCyRYfidUwUu/sij5Xg1Kvg2WgXuiMkMpns0zgmTKLM",
-	"3UDTvUqvgvyQYMUD5PKTlLEdd+sNlyqxkKjXMaQLawcPLtlcwx8XFu9BkgMWSW2esZ7V2YimYuxpP4la",
-	"E72KpqxvYaFcJksH333+a3vn3/DO32s7h58//dL09uqufB0Y7/MpENGj7YnomQyJKNpAUSgThG00jIkY",
-	"hzMUc6mzk+3FnpWF1WeRxHl6W1Y5s+z3ctm3rrhycW0Hgy45oPrX5yAaM651yUaLO2eNoo2J8iHCoHUe",
-	"5zTJvAJl5LDRIsE1pjQpp0lKGARYc7uTM9gyxk9hE1ur6hzJQN388o7MYF5RtGMCjolHW6SBX7MCx2ip",
-	"Ppmn5n2/TpTGeFjDgwUajvWDL8yVylzqpM3ss7xkabMLUEqqcOPz0KrRsjYh1vdUfJsD9mgdca3Z3ILw",
-	"PRkT/65EpCcGmfH5WHkNbnHtYjZZG0miSExQFBOhFCAw7sCIGGOhXwYO7HhKHE7bMWYjEvKR0y0ZmAJQ",
-	"pxPJ5IXA+/Sg2lfvXgiEB4KHU0nQ7fX7nMNmGlPXmRjy2Cd6nAvqvCF5x6yDKZcbcYiCsWM0xMo8nZ8z",
-	"fO/2rSTXZSae+VmMcWN3b/VJm1pSV93o6mWbns4NXfmlkP9KmY5H5ZZ6AXuUPCbO/YQcDPWrTmfdwuED",
-	"nmmeeHbZPc7mApmMs6yJur3KVmdyjZYdtw+ZS9M7L9wO9ML5S/c2T10l/DBzIJ+DJ2b5wXqcxKzRvEGl",
-	"szBX1uIWM4FNvByL+MaNk1N4qK/BCwZYEI1ZAA6I+/pLferFS2W+iJc4unupr9TKmYFBMJRpEBAyhKZ/",
-	"r+Lorm98zAmMCRhEDrpd6k0usKwy5WWF4zihrGtD5B/yp2MutlQyrMzTkhKXlStZvEo0HYRUjBd47Kl2",
-	"1IODL7naruUYYu/S+M4fsNjcR28wE640CMLSioH81Qt49k2RS5fSQXGIj2fdN25m7RwB2jq77G47+fjy",
-	"rRdJOHiNMou8OFj3FHwnbm4NMYhwZIq4sq/PPzLL0fKHtfzAeWmGdIEOvaRiQ9NXnr1lljDvr8ueqxLB",
-	"Y97/HELHio6NBM5zOneSgT/Wx5OZyzNuwAYeH3PnLWT/ORJWpqGkEY6lUtgm+bBORpjiKHqZIq88nfqQ",
-	"FDNV8s7Qui4ynRelNCxnm8fILktW+/SSii6jm+ZY5oAyDIUPyw0NM1KwElw2wgLhnB/uGRMSA5iPYUMC",
-	"DUjIH5RgzBouW5khWMcJGHXbxwhLNOFCogxbK4qCfN1uQxfu5mt360+lFswL42S9oOS6kB851pBFBjBJ",
-	"WPQimKEBPEKc+SRVIBZPrr6sInl1S6ZARGeXXQ9xuBSHWbJyKIK5AvfWwbeUga6CVm3iizF/YEhysIOF",
-	"xugzHidUr9arUA/+iLDDWqLVKcmmAeUnKSsvGK+3p2eXxyiYxtiAQtl83HnGYy+CGv/5zdcZvVllq7za",
-	"ykkyU00tc9u6znJNQdInI3UtSAa7zmGbPXVaTkmOja8YUowMvl2SnVKqnn+LlJmnT2BZstzfXZJnt3oN",
-	"MZ657dmUqdzQH6VNFWbznJuwrj71CiruM46UOUhAMsFMUj9hx+ftHy+vq+dnF5fX1av2zclbk9XMUqES",
-	"xWTHCr2tfr3aqNZ2BkTiar2/7SE1ARyToMcGs+TxO/bxUUx8EhDmk2OoZwnQhEisZoC2+n8CZNMk1d33",
-	"SSTnIQKVSKjPy4SMMbtV+4+/1ncOP2nghZp38HW716uu/O3WjvqgY8E7n/601etVc19s/7D9z04b+QSH",
-	"YamgOGm/f/8ZpAXEqOHjh7PTzuW80xqHoWYrayEaemvIl8SanpfL6u0vTP1tXhqfXXw4u+mceqh9ctK5",
-	"gr+uOz92TuCvk/bFSef9e/Vn5+JU/XN+1u12TgvSu9lYTxyZtUiG7GKQJziS/hjPyyJf/1AGG6CL7AAE",
-	"ZID9O03oabAvH/raG9SGTb9Gdg6GNbzT8nd3dw7xbnOnMawP94b7/mHQcCZR6WqNkpWG4SEsEEZXF28Q",
-	"HAMTVkjfrL49gse8jNjoeIAF2Wt59MOry+uH2rs3I95ut9sX3dtx53bUbrffqv+0+Un7X9W/9b2/tUL1",
-	"R7VacNa7H1tZviF2Te3cFmzJd2eVlhTWYJEJwGGm1CCBVATELmeZwQkgS+a91EXmqm21F8Iy1+O0kIgR",
-	"gUZEolZtbf3WvvuGfJErwNZ6FaXnXk3FWKPXXhNl8Tmd6p/v07ksXOX0/Upbg0+fp4z+PCWfabDe3Slg",
-	"7ue75akZKQCvMc5DPCDhem+MYnJP+VR8Xu/VJQ+BAXzm8eeN10/MVbqks+xOfZ+QAALf6bevoYbYQZZF",
-	"qs9P0HlQLW0Yn18Zdfzn2uTF62AfuGg93pMR9mdLT8yHzQ/MLSzl2cYr+e77npbTdV7sfsR79fbLuL3h",
-	"sn2Pc/JuyTExZLHSYflPscELV2L1g1JI+sgvh/YOnrEhXzoyx0PhvjmLOv1p1cHZ9y86wy7ojgTyXIPa",
-	"8zjN000p2WBlPRAhkUlVSm+trpApXx5jvn7v/J2K9j2mJoLljNGKc8wCLLmGEZy/IKGVuWdH2L/DowRW",
-	"vOz3bpmXyuHMHPNpGFxP2StQiTJL7igLKqyt66piDC2zGPmZOx5XOpr8oueXIT9pu3iOhHf7sEVkucJp",
+	"7L1bcxs5lj/4VRDcibBUnaJ40z06ZmiJtlW2Li3Kds00PSaYCZJoJYGsBCiZXeONetmXff5/gH3Zet2H",
+	"fdjvUxH/2P0YGzgA8kYkb5Ktnpnq6CiLZF5wOTj38zu/VHw+iTgjTIrK8S+VCMd4QiSJ4VM7it6S2RuC",
+	"AxKrzwERfkwjSTmrHFduxwThKHoh0B2ZeWjIYyToiJEAxeTnKRFSIM5QzKeSCPRA5ZhPJcIM9XEUnQd9",
+	"9POUxDOUvLFa8SpUPXes3+dVGJ6QynHlp512FO28JbOKVxH+mEywGss/xWRYOa78L7vpBHb1r2JXj7vy",
+	"9atnpvAX9aolM0BbfXz3+fdff+tvq6GQL3gSher9+O5zQCb8sz/G0o4Rxp4OEWZU8Spq4jQmQeVYxlOy",
+	"2XAvOfPJ/Fjb6B6HU4IYuScxislUkABWlTK0hyaUqWVesob60dlhTfCXd4SN5LhyvN/yKhPK7MdDryJn",
+	"kbpXyJiykR3eLZ0QIfEkmh/ie0a/oAkNQyqIz1kgEB8iOSYFslgyyPQF2YFGWEoSq7v+/a+1naNPv9S9",
+	"+v7Xf6q4Rvky5P4dCd4LEp8H7l2fChIjydFAXYp4jKYM/szvvLrqc63WKNn1Qe49m+6+uR0GPpPkBrOR",
+	"Y/uvGEGDmSQoVr97qK8+iD/3prVa0x/SWEj4k+zob0Jsv+gvuLavZm5+NTeK6XBIv6AQqMA8Ib8o+vLa",
+	"Tr3WaJbtpJ5ECaE19vZdu3ZGopDPJoTJsk0LkiteCESD3LCaZiQRluN0HHTxtgx5PMFSXcfkfqsC9E8n",
+	"00nluJ6MkDJJRiQ2Q7ynPnENr42ExIOQIBpYog/gYg89jKk/RlGIfSIQlYgyQQOiVp5PJfxJsD9GMQkJ",
+	"FuSFQDEPQz6V1R77aJgmlR7iLJzZi/Q1JFBPUFRcr9VQRGKfMIlwTBAfDklMgmqP5XbucFhvkdbe0CcE",
+	"1/cPcAlZB3aWJftXbxzmOEXduZv8gYUcB5fwzOJyvaIhQep1IDVOOZOEyZ0zKiIuqLpGrZIkOFlMzgga",
+	"0XvCEJbwBZAxmkbqHdWSicA/pUS4t3wSaphvsBjPT6D7pr3T2Nu3wxvSUO0cHA0PhfyBxDs+FgSNyZf8",
+	"6TkaNvwWqQcHgybe8/fJ4bCG64OG3wxaZG+4XzuoHzaOmrg12PP3gwNyODzCtUHdbwRN0hru4f2Kk87H",
+	"apCLKL3APvHO8NMv+60S/nk+vOSMXGDpO2beucUjAZP2Q6oIbszDQJwgjCbqBrSlWMoP/W00IlKgZq1V",
+	"yu7Ph0ogkR39ojJiqzVazjFOTsdY3s4iUiLbP46JHJMY9SWOR0QqhYMKhDXn3+qeX75+19lWpxCjUcyn",
+	"Edp6fXP1/rog+/V1JfTlmxFszPrtFMyMOixQws/F/MMZmhAh8IgI5McESxKok8BjNCBDHhMkx1QgSSfk",
+	"GPUbtcb+Tq210zi4bTSP946O9476aCtWx4kytXU9Jkh8T+IX+hb0d84IrMXNq1PUbDaPipzD8cSSNSFm",
+	"DqsuwflEXf6KhtLw2PPJa7Ud58G1onAHo4XdmhcAFfj+c61Wdx+RkX7qxntlRmXG+JbMHngc3CSPmpNX",
+	"5AuwZkFw7I+BzW2djikjAlj/Oywp85DiETuUCcIU27snBeobkzDkJQt9p0ewcD65c1Rbzu/OJxeayMpW",
+	"X0lhQ4cvBNJENLcR6shWNhHHi5Y/GZgdqBgtOPz5AwNMWh2PWUTyQ73t/HRbsr4T/YKVCdkMyAyvK3Es",
+	"1z/MeCiVXuo+y7XaMfx/+Vn2UFtQvNsdYzYaY4oGMxSQIZ6GctVTbt9Vsjgimd4jzvmtYczlpMaBgyuO",
+	"Dec9x7aVBEpZgZt7F/X3PDVawfAUmvv5RH8oYVoMnV+k83AOsoRtTZ/MuPiRU3ajLbAbMsHxnYu5Mi61",
+	"TpZdXv7ASIwwCxAOJpSJ/Pj/3//xf/9//9f/8z//9//jf/5v/2cJucT6fWWqmGJN88zIsNhVWGt1KY8s",
+	"54nzL76KxC1hmC0kTQlXvBCITSckpn5xW+uN72GQXGOXrai+VeMakNhDPp8yxWCGMZ+gWtlKRbhgrxl+",
+	"UTmueblRNdVhmuAvZlQ19b/MMGvuYYZYqoeY4+9micD1InNl6TjN7yvzHfvq3DgSqZFScfvy7Obq/Gz5",
+	"azc7h/lhTMW4HUWLyEt7pcpoy0lay31Qa1PXVIwXDTKaijEwNA9hga6vurdoF0d0V32/KwgLUEzkNGYk",
+	"QFTmmcbhYSnHi+Ct61gz4Aw6LDFm1CQ+EBbwuHwi9/C7NmpiEhAmKQ4FmNKGu2QI5fqy6x64fsrmJJIM",
+	"FMZ9o039Ml8IjiJ0T2JBOVMcOkaDKQvACH0WRmRG25VYTsXyYy7gumq5diGnYuUjnns3jKZL/17GFgX9",
+	"O6miNvyL8IDfE/CeUKPNBoqSlVxI/KxDcLRuYXEHcrFXwQJNMJupC2d8Cl6JXmX7BKgHM/EAQr6vnt9H",
+	"As8EehhjiR6wfYMHklRdzZQgU5wXLFNxZxy65rA4V0ZNzMmmG04+vXjTutynODQ6QRmhGaetPecoID6d",
+	"4BDpI1bU/MsOdZy8ZNPjURwsTGA6aPsg4BaxKTEd7GB9WTlPbX6XY6L1ikfx/lqt/v1G2iXxPfXJmgNG",
+	"W4xLRKVQv7wls+3VZvD0Aiw3iYUkoi/JzQKEWkiFUp4GM/S6Y6QbjiKx+wsM9uuuuTGvEre+7x6twHPh",
+	"QqEtRsN+yQnCYYgexoQhPqFSkuCJ+HF2WJWvaqAxERFngkBQ8SUOzClWn3zt+1V/4igKqY/VwHf/JtTo",
+	"MwqaujLQa+tVAixx5fivv1SGlIRB5bhCJpiGasG0Wa3M96mQaEAQRvc4pAEiO+oShIMgJkJUvn7KXmy4",
+	"ExrwYIbGWCDMEIljHh8jePIxWvI4z67RcaVe+brqQnXUKzrsnoQcHAdfvTl7LImOWpMXhkjVVsJATlBf",
+	"LUYfCFUYXzQJA4GwRCAaqmo8p5wNQ+pvuOJHdsXZNAyz62YUkFMeENRE5AuMAYcxwcEMpGWqVX+T9dHy",
+	"SfBp7JPC62Har3g8oEFA2GbzbpbNWy3z+YXlGmo7AirwIFRmFjf+GxxF34wspnKsdFQfS6VODKZS2e3q",
+	"OPMHEijTOOAwCFiEc6Z0ZRzCYzdZiL30yBUXgppn69OCtuxBogHaH9b9Bj4ie4ODoOU369vfkgiMJ3KI",
+	"aUgCrYqZQSIfxzElAmGUGZzk6OcplwQW6JLLV3zKgs2IpFW2NkpDV9syhGd/o8lfciSmED3Up8DTEQ1I",
+	"ujBxDaBGyoTEzCco4ETAsGDJ0NZP7/9y8bnbuflwftrpbtv1OFeznBAmSbAZxdTLjw4VZnhUD4Sm70Iz",
+	"Ir8pr7Dv1T8NlGQ3h2cwpaFU74cluMazkOPglvN3OB6RjSijvpB9DGkIIwnV8xXLwAzVa63DvYP9Wk0H",
+	"Er/lSujAKdiNRqDwe6IlTEgnVK/CLecXmM2MtBYbrUKjVHhIzo0hJSWZRFKcoJjIeKa0lP0aMikk32oR",
+	"brA0U1UMQ7/Yet+t8wzxoR2GGtSNuminPTS5SjqcCauS+cURKjZPkBw9YG3apXOY0+rUSN8zPJVjHtO/",
+	"kw2ZUunxm1AhKBupjTcaBJL8jrBvSWvwAmSyw7CcxkD4ZiReMg4eI/IlUpoxEN97JqZRxGNJggsSUAzB",
+	"lY3O4d4q5xAEKEN0Yhyh32ox4GSDZ0m9kQ8RhrAUyvDFMWZBqEyKr8mrdTaetmE7oOvmnJfgoP8X87nq",
+	"80kl4wxIdONs8kM+16s55zjz7Nts/kb6so7+C3XlNKA8/+BCDlm9/LnXWAi3e78tUUiwkOgQ+WMcY1+S",
+	"WHjaM4Ltb5wRFBIpTVxCfQzoiEq05Y+Jf6dNNploBieoVavpcNIDFcUwq2j6MYERLZzNYflsbnjocDhd",
+	"tM8vFW2BZ0hfqBi9RDEZKbsyJtoPpM0zrbbAGDWBZPwWKOahMTKZsgf/Cs+ueJX22QX8e9b50Hl3dd25",
+	"qXiVD+edj52byqfy4RrbTG2reVznsv3yXUcp6mfnXf2n8/5gQhlEwksj88pqlolTAAJGVMgYSx4LJAgx",
+	"3q0o5hGJJdU2oYmCtmXODA6wJDtSRxnnhhJQIXh4b2+aS/5gaQgLnG/J9SdI8QHIU8EDQZjcBqUdo5De",
+	"mxuq2fOTHYW6U+n51nafG5XNMkhZe/rbhCihcqo2oGjt5711jiCKtcUdj4XD73zl16yz4a+ZDAiTGGXv",
+	"zA/Ny+xGSgN88DfiyzwN2OgTDsOrIdjjC/3beEQuiMSVr94vxe1PeTqVZCKWJsymZPg1GSGOYzybm7R9",
+	"9PxMPs3NJeHdK88p5fZzc9IiZ9V5wFIWxw6PWDBwHXQuCzdb1rHJecT3WOL4fRw68r8mkZxpt5F2kQsC",
+	"D5ijy03ONAmJXHKi7bTgTOvrF59oc8PmZ5pR/4450xhXXgvOQspIeZKatCnJ4HzKCrmPZNDl/h2RiEdK",
+	"i2JIqcyJOcf4Q+aFA85Dgpl641SsxhSS/IJkll5m97O7mMyilCloenxermDOxBOwhXQ2z8MXMqu5DmOI",
+	"IidDwFFkk1W1ulGFOowuUapPPwlJWX/2C9QX8NNbMuuDNkIZGqpTBnnINvVIx7vUg9PoL44icYLUcZg9",
+	"jElMEAmF0m/JDJ4z0YGuLZ3A24I3hxj+TNW9HgN1r//DDz/80EcDIh8IYds6X6nAqXTtxIoVFl4lmfP8",
+	"Ku230Jh8wTbAlY7Gzt2zgydffBJJffD/NhUSTXBAinm+TaxG7zeC+pNxx8xoF7EixTcUe4SE6ULCGySm",
+	"T7ianTQ+yrkX0WC1OI+H+r/Q4Kumnr4JifTVaqWBkt9//c0R/ZmLdJTrO+nYz9S4T3URztyYLeG6Rz7k",
+	"0zihbc+QL+JxQGJ0fuGh6/fdNx56df6u46H312ft2w7EQlbiOoqg4MHzTMerTKNgvW0unHSaUdey0/Is",
+	"4WcpOrMKecadjsLJu6Po+3O4KFqTq52zaAqrWHjZokPxKiaK3X2RJ0pw6lXwbLQL3RESmUz2aRwTJlHm",
+	"bqDpXqVXQX5IsOIBcvlJytiOe/WGS5VYSNTrGNKFtYMHl2yu4Y8Li/cgyQGLpDbPWM/qbERTMfa0n0St",
+	"iV5FU9a3sFAuk6WD7z7/tb3zb3jn77Wdo8+ffml6+3VXvg6M9/kUiOjR9kT0TIZEFG2gKJQJwjYaxkSM",
+	"wxmKudTZyfZiz8rC6rNI4jy9LaucWfZ7uexbV1y5uLaDQZccUP3rcxCNGde6ZKPFnbNG0cZE+RBh0DpP",
+	"cppkXoEycthokeAaU5qU0yQlDAKsud3JGWwZ46ewia1VdY5koG5+eUdmMK8o2jEBx8SjLdLAr1mBE7RU",
+	"n8xT84FfJ0pjPKrhwQINx/rBF+ZKZS510mb2WV6ytNkFKCVVuPF5aNVoWZsQ6zsqvs0Be7SOuNZs3oPw",
+	"PR0T/65EpCcGmfH5WHkNbnHtYjZZG0miSExQFBOhFCAw7sCIGGOhXwYO7HhKHE7bMWYjEvKR0y0ZmAJQ",
+	"pxPJ5IXA+/Sg2tdvXwiEB4KHU0nQ+5t3OYfNNKauMzHksU/0OBfUeUPyjlkHUy434hAFYydoiJV5Oj9n",
+	"+N7tW0muy0w887MY48be/uqTNrWkrrrR1cs2PZ0buvJLIf+VMh2Pyi31AvYoeUyc+wk5GOpXnc66hcMH",
+	"PNM88fyqe5LNBTIZZ1kTdXuVrc7kGi07bh8yl6Z3Xrod6IXzl+5tnrpK+GHmQD4HT8zyg/U4iVmjeYNK",
+	"Z2GurMUtZgKbeDkW8Y1bJ6fwUF+DFwywIBqzABwQ9/VdferFrjJfxC6O7nb1lVo5MzAIhjINAkKG0PTv",
+	"VRzd9Y2POYExAYPIQbdLvckFllWmvKxwHCeUdW2I/EP+dMzFlkqGlXlaUuKyciWLV4mmg5CK8QKPPdWO",
+	"enDwJVfbtRxD7F0a3/kDFpv76A1mwrUGQVhaMZC/egHPvi1y6VI6KA7x8az71s2snSNAW+dX3W0nH1++",
+	"9SIJB69RZpEXB+uegu/Eza0hBhGOTBFX9vX5R2Y5Wv6wlh84L82QLtChl1RsaPrKs7fMEub9ddlzVSJ4",
+	"zPufQ+hY0bGRwHlO504y8Mf6eDJzecYN2MDjY+58D9l/joSVaShphGOpFLZJPqyTEaY4inZT5JWnUx+S",
+	"YqZK3hla10Wm86KUhuVs8wTZZclqn15S0WV00xzLHFCGofBhuaFhRgpWgstGWCCc88M9Z0JiAPMxbEig",
+	"AQn5gxKMWcNlKzME6zgBo277BGGJJlxIlGFrRVGQr9tt6MLdfO1u/anUgnlhnKwXlFwX8iPHGrLIACYJ",
+	"i14EMzSAR4gzn6QKxOLJ1ZdVJK9uyRSI6Pyq6yEOl+IwS1YORTBX4N46/JYy0FXQqk18MeYPDEkOdrDQ",
+	"GH3G44Tq1XoV6sEfEXZYS7Q6Jdk0oPw0ZeUF4/X92fnVCQqmMTagUDYfd57x2Iugxn9+83VGb1bZKq+2",
+	"cpLMVFPL3Laus1xTkPTJSF0LksGuc9hmT52WU5Jj4yuGFCODb5dkp5Sq598iZebpE1iWLPd3l+TZrV5D",
+	"jGduezZlKjf0R2lThdk85yasq0+9hIr7jCNlDhKQTDCT1E/Y8UX7x6ub6sX55dVN9bp9e/rGZDWzVKhE",
+	"MdmxQm+rX682qrWdAZG4Wu9ve0hNAMck6LHBLHn8jn18FBOfBIT55ATqWQI0IRKrGaCt/p8A2TRJdfd9",
+	"Esl5iEAlEurzMiFjzG7V/uOv9Z2jTxp4oeYdft3u9aorf7u1oz7oWPDOpz9t9XrV3BfbP2z/s9NGPsVh",
+	"WCooTtvv3n0GaQExavj44fysczXvtMZhqNnKWoiG3hryJbGm5+WyevsLU3+bl8bnlx/ObztnHmqfnnau",
+	"4a+bzo+dU/jrtH152nn3Tv3ZuTxT/1ycd7uds4L0bjbWE0dmLZIhuxjkKY6kP8bzssjXP5TBBugiOwAB",
+	"GWD/ThN6GuzLh772B7Vh06+RncNhDe+0/L29nSO819xpDOvD/eGBfxQ0nElUulqjZKVheAgLhNH15WsE",
+	"x8CEFdI3q2+P4TG7ERudDLAg+y2Pfnh5dfNQe/t6xNvtdvuy+37ceT9qt9tv1H/a/LT9r+rf+v7fWqH6",
+	"o1otOOvdj60s3xC7pnZuC7bku7NKSwprsMgE4DBTapBAKgJil7PM4BSQJfNe6iJz1bbaC2GZ60laSMSI",
+	"QCMiUau2tn5r331LvsgVYGu9itJzr6dirNFrb4iy+JxO9c/36VwWrnL6fqWtwafPU0Z/npLPNFjv7hQw",
+	"9/Pd8tSMFIDXGOchHpBwvTdGMbmnfCo+r/fqkofAAD7z+PPG6yfmKl3SWXanvk9IAIHv9NtXUEPsIMsi",
+	"1ecn6DyoljaMz6+MOv5zbfLidbAPXLQe78gI+7OlJ+bD5gfmPSzl+cYr+fb7npazdV7sfsQ79faruL3h",
+	"sn2Pc/J2yTExZLHSYflPscELV2L1g1JI+sgvh/YOnrMhXzoyx0PhvjmLOv1p1cHZ9y86wy7ojgTyXIPa",
+	"8zjN000p2WBlPRAhkUlVSm+trpApXx5jvnnn/J2K9j2mJoLljNGKC8wCLLmGEZy/IKGVuWdH2L/DowRW",
+	"vOz3bpmXyuHMHPNpGNxM2UtQiTJL7igLKqyt66piDC2zGPmZOx5XOpr8oueXIT9pu3iOhHf7sEVkucJp",
 	"+UzXOC5LD4p+2vIhlZ6RrGazMSl/Nv5JBy1/xsuI+bOFrym9YPJIcv88XkLvn8W6BP85nrLP2grIruAc",
-	"PkqBZaB4yqAxDSRr6vuP1ZcAWMYfmEFSdKd+acxg+9rY9uqY915q0ijsrgMOAB4EOXacIx7qOAMUTxUH",
-	"fowcL7fl5YY9cpZnieVnOkMUhQ12Dn7RoucpqECSBQoo7HfZWXcts5c7K+7zxtTP2F0McsmIhWC+p+RB",
-	"Yy9wRnYk3+EMUNl1tbifeYwz61GukoObYvt7lSDGQ1mSoMgg8VIXqZB8EZdTtoVYyHMLYbGq5W9v+PrJ",
-	"hUkRYqmIxwBjJNk5OhgQG3gMRjQ6TmlyR7oPEWWsjJfEBAdd8nN5tqbSBggO0ATHd2gLJzhOfUF+7m8f",
-	"o5pdHzmmbKTGpi5fMYMxgfx+Qrjx+bPP1IiSOv9CiN0Cv6dgM8VZe0hxJsWJyBc/nAZk1dk9ttgsA4ie",
-	"aW2RJbj85NLdTPbc0vqymrPsUf3+jqwsn1jHm5W573yqMwEezxwmU1l2WLLkusnW6UcvW381lWfdA1jL",
-	"Dffh2UJgeSJ6VAysOJ9n3Yx1o2DZe6+Jzip6/KFYKCZ0eDonKFJuqjOKNpAHy/j4ukVg7iOZcszs45cd",
-	"UbWwz0oVsLOPoIoM4mt+IMK1yeoONI2Q5BDOo0yJQSXtQWfPaQTHBvIDTQhmWhfW6oyTApb0KZjfA0ge",
+	"PkqBZaB4yqAxDSRr6vtP1JcAWMYfmEFSdKd+acxg+9rY9uqY915q0ijsrgMOAB4EOXacIx7qOAMUTxUH",
+	"foIcL7fl5YY9cpZnieVnOkMUhQ12Dn7RoucpqECSBQoo7HfZWXcts5c7K+7zxtTP2F0McsWIhWC+p+RB",
+	"Yy9wRnYk3+EMUNl1tbifeYwz61GukoObYvt7lSDGQ1mSoMgg8VIXqZB8EZdTtoVYyAsLYbGq5W9v+PrJ",
+	"hUkRYqmIxwBjJNk5OhgQG3gMRjQ6TmlyR7oPEWWsjJfEBAdd8nN5tqbSBggO0ATHd2gLJzhOfUF+7m+f",
+	"oJpdHzmmbKTGpi5fMYMxgfx+Qrjx+bPP1IiSOv9CiN0Cv6dgM8VZe0hxJsWJyBc/nAZk1dk9ttgsA4ie",
+	"aW2RJbj85NLdTPbc0vqymrPsUf3+jqwsn1jHm5W572KqMwEezxwmU1l2WLLkusnW6UcvW381lWfdA1jL",
+	"Dffh2UJgeSJ6VAysOJ9n3Yx1o2DZe2+Izip6/KFYKCZ0eDonKFJuqjOKNpAHy/j4ukVg7iOZcszs45cd",
+	"UbWwz0oVsLOPoIoM4mt+IMK1yeoONI2Q5BDOo0yJQSXtQWfPaQQnBvIDTQhmWhfW6oyTApb0KZjfA0ge",
 	"SGGmS6fhr5DEA8BdNoWHWBSvhXlyWcSvTPnwCvdAxg2YVynO1gq3JbBcOo1reaVZujTq6iKFWOyxZBRJ",
 	"MTs83NPr5qR+XZJtHu4KAGkYiwQPZmuCKUs+8TgLn7VtcdWFBb+Yz1u0OOK5ysHmanWDZDVIthXKwefA",
-	"1VyZ7qvSgN4SryJNN5N8ZWtjNQ4J916sPdAiM7RD8DIr7SX0kSeKzDuXk8b3Z4t5ylyHKU6F5JNMEgMO",
-	"AqrzPq4yw9BWVSHB4bZ7c3mOfv/1fwD+z4/dywukH50U+gVkSBnJWv/pkp2SCX/PR9QZSQUUAw3SaGFg",
-	"4CuonaMSCYlZIGwnjEel+2qAR7Ew+UyPREgeCfTA4zvKRsdQaIvU+R6pU570vNPwJqvlpGmcy7L5//jx",
-	"Blwv/baB3gTRdYReERyTGP3+6299xA2wibrh5e+//pYBQViQvrZie6bcaTGQnOlyeWmem17yT4t2+buf",
+	"1VyZ7qvSgN4SryJNN5N8ZWtjNQ4J916uPdAiM7RD8DIr7SX0kSeKzDuXk8b3Z4t5ylyHKU6F5JNMEgMO",
+	"AqrzPq4zw9BWVSHB4X339uoC/f7r/wD8nx+7V5dIPzop9AvIkDKStf7TJTsjE/6Oj6gzkgooBhqk0cLA",
+	"wFdQO0clEhKzQNhOGI9K99UAj2Jh8pkeiZA8EuiBx3eUjU6g0Bap8z1SpzzpeafhTVbLSdM4l2Xz//Hj",
+	"Lbhe+m0DvQmi6xi9JDgmMfr919/6iBtgE3XD7u+//pYBQViQvrZie6bcaTGQnOlyeWmem17yT4t2+buf",
 	"iZS+1jgOyU2lUjUrvNZM11HLxUrzYxP6fiFsZy7As8lm5ACUBQ6pX0D2Sb9/XO5sMsKMeHTvaiFoNU+/",
-	"mba4gOaBhcn8tU6czDVQjwVV9jwGiXhHEpyHwkTvPv/0c9OvDV/Xp3+52/1x0sCHH+TVvngfv2qxf33o",
-	"HIz/bW90WsjVX2Fv0hnNy5WuxCN12ZKlzVZXJcAinzIYI9WdTz8488hSLcxJGXs7GkdUKSa6ZxaAiWNa",
-	"qNZvHTQO6835Et1Pv+x9Xfzeq2kccZFLibnuvDnr3gB453Wn27n5fNXudj9eXqu17d6++tw+Obm8vbhx",
-	"5srAcz+QmA4NFO78MXKoJwG5X6ac3MMzXb0t27q6V8kp4MmoUauZvK5jhNFDzNlIL6D+UthMnCXADSXK",
-	"YzIQ1+mYm/53533zG7AGD4R06G8yZOeWMYM6scSFu+L459tViKnvE5F2+1d3AppzdooOeC6NRKDDHqDb",
-	"2I4haIxF0uOCCoSDgAQogs5M+gqHh955uDs/T3GoDcS3NzdXmRZUCVVmGxFm62xTb3sGM1jP1FnNWZIA",
-	"2qvUehWlRJh7PdSr1PU30D6hAG5T5C31T/+0PIGwUI5oh+48OTm46m9Heq/V5uoZQtytVat5KRRzQpIr",
-	"Od3gWbqRxddSKl4bWKPzJeJtIYjTrgdlPclhTLYnSe6slBSmdb5IwtyBv4/WGA24RFv9asRG/e3EkWG7",
-	"b4Z4yvwxwsJUSKTvrpa8drxqq3IP6YzUaZzWEUfKGNENvZzC9fPOp19aTbdsu3MpJuenu2hrTL5s598s",
-	"DZAONLOxPetAWExFmS7trDFeiuMwruiRebld1I9zHogvET/HjA6NLupofWx+1U0TzLSimEvucxcilto6",
-	"sbJHOSVDB5DgKmU7NsKdaHhbZ91LdLBXq3vo9ubEQxMahtRUUG2vbjmRLzLG69mrffIl4joXqn8Eg1Nf",
-	"xEpDhV84G9JR9W+CM08rqVSiMYbcXacBWwZJqaNMpjmdzOUUwRBM6kXQz1foTaEw3BFbVUcuYQUrb5Yt",
-	"syhfo2WZHZV+qqEbPE2IjPctlZl5ORcnnjK1dR9K00hcVfHZevPCA/IL4Vk6zszT0oTrGGV49Bw7Nf26",
-	"nM1EbacrD+nOGklzErgp6WeFtrBWESIsdV/19CJRAPa3GqQDit0h0pf2+Fq8qnpui2XuaxqS0iKW12eQ",
-	"Fr9QAOXy0XcXuBSLFy4xyZ69KNJYwjCOspVzZ1AVVqgg/BgdDm33Y2n7b+QNfS3K/xaRUXVjqWoem0dw",
-	"Ok7EHiCvAxmti+pU7sPQFfhKG8bAVwEGRF3uoYDGxJcc+l6pR0WRtu2XUo8biORVKUbUStRRMBIscI9N",
-	"E1qE4KPmZBB71DboX/p6XdWlyiSADlZXt6/en518vr1+r8WJINLrsVTLlLlOpsDENZzpmAuJtsac8ala",
-	"BPTTzmseP+A4IMHOlZLscFX227dcSANFvYlGosndZD/lFZNSEFdL/N/dtk1O3Rra9Gsej3gSSCr17W0Q",
-	"AHP6B5zrpTernNNeXn9sX5+CO12jnjMlcEb0ngjUNwz8LOh7KM0/grizIixynGkso461QH0e0xFlOIQ7",
-	"BnzK1Ln0eQRKIpVVlMAKqK9hVJ7+Xcc2SWAbDpMvPiGBQPW95kEWEV0rUeoWUJfhEYr6/Sn0wh9SZUnI",
-	"eMqgKWB/O+0ybIeBkZ22bYkHgJtDvVa6zT+KyZDEhPkksQuUncIIdEFVT/KQAMhjyoR6qLlbmTJQVzqK",
-	"dUOC/F4nK7psv8+TC796FbuoS4nUHs0ky61AKOnrFxBLers75yBZxaG9PiENygQNSLq8eneeJnXQL6Nh",
-	"SFgzK5QhiS3d+cKMxYPts79lt1Rtdkq2216WkICDZojpGA2J9McGM13fggYz1KdBX3faCEND6E8Eda/E",
-	"dUlWBl2PiCZitMqSn5vLIE5U8uZkQcr7ePTNUoOviut25+rg41haTSHds1XydJVCaRbDjCyf4GWGndJJ",
-	"XrFPh+yk/JgSFjwfzIR84GhAfDwhaAhDEd8VYSImExzflZWmQFqR9VzA6JIGoilQsZ2FGf5qGbzfB9lC",
-	"b+6zpccZ2npcYlw6h++v+aTLt47uA3eVZwltxglvE4Jxdb5VqkuJ4cKCcDk2o4WCUPZ2TNRcCgiNV52L",
-	"07OLN48AZ1xw0PT4XwAqBVnt/JhjuFyb6HKf4vA6uXxlqMPcjSngoeSLdiImPqH3JPbQw5ibVRXpogq3",
-	"eCzQVjq33NZn3p0sZ8bNn2X56a6XcwUzs2c6VPZ4bHqunpmnJcN/AtaWmdHzbsa6jC7pAfkP0Tcu03Vx",
-	"0YzfmMu+epW/ccpsRVx5SzaDgzXBM4TFnVKP1X1oK+0sSYVGpfO1MyFtJYt0S8VtdxnZslaQa7R/ZFw6",
-	"mzHcZApW9DVowHEc5Hns4q51aWfJVZKYDG6pPz+W9xTsR4NaaBYMBidg3QTBsT/WJiu0ubMrbdjhKqry",
-	"XHfLrKpkFqm85aUZ+TKlCihIJwUvIf7l8H/rE60e8llQ1uQKOqrpiwQaEGWUigwdrxxlTTd0gr+c6Tt2",
-	"M7HxJCjlcDavgLCSUmzmvlbt0AWvkqWoxZCbroZI2SUr3c7vznhN49I1ma1L7WhnStI85I+5IMy2boKG",
-	"f7E2U3K9kPMhEnjA51qtXhr3rf7Lzqdf6l6ZgxoG9yNfkMX3OIZewtWQbiRjGMU/tv5rBvKqpK0M8CT1",
-	"dmjOmtEe82NCVJYN61EauOGx/1mU8OkCFRzyOGH9xJ1YQBsLlO5UjEzX0rdfzZbq3sWT8jyMJ3tU1+VB",
-	"mXufTQmfn8Sj9HDXvJ59YzbSxs9B1C1RS+bOsToh6/HmrOdto+oUGK2tTXlUnvwyD5mpJ0nmWHoq9do9",
-	"L02b/XsCck5n8zyUnFnNzYhYtAOHWzqn/j5OkZ1QZj7Wlyz3Cgrk85LNUxDM85HKRkRybZiMTZ+//HgB",
-	"ufPt0/Ozi4pXOe+cv+pcO7Pl4f5FDcO0cmkSkiU35cTHSCrlGoVkKBGfSugdq3RqGqN7HLq6o61pDX5P",
-	"U8phOs1R9tmkvPSS2ZqZFwJFMbcdcB7tClq+ShuYEhskL7ZLKux0w+AEyVatwDHq//K1X+5MSRd0/YBV",
-	"aqS13dVGJahDay3PN5W/eu3X6UWdkN13Z0cpwa/BjtLhfqFCp/oWslyS75cVu+gLF68JXPN8K2Mmucn6",
-	"nE0smuMcL7El25IjClcd66KiAZY+NJ4GVpxwXt1YFpaLslFy95Mz5G/NN2zPlgP0jr7S/U0I87lB+1nI",
-	"PpaygSc40wsJUe/mK7VBpe6eFf3aQw0jutrFiVY0j+wVEzENJVQGqauQgBQr43EWeGK6/a/sAy3MVWmL",
-	"1/CKBV3+V5pFUTszq5U+JFkTO9JVt+L5GEOWHjbnDpk1duj+JblZH8fatwmbrhfOOrCmLCRCoL4mDUjJ",
-	"6VxfX16X+LPsi61WeXLdad90Tite5fbq1PwF9zsVy7WTOswLF+eLJyt0VRJZuUnjKYZRmsbb+jYoBbYs",
-	"UkdZoDIYwgKTJTxyPcv/GyoSK6zMs9lgxR16nDXmmNXznerMym5yqBdZWcZqeAY7awOxfk2iEPsmlPYw",
-	"5iFBfXhM3wj6byjM3aZZl0il/Dj0TZOIdsnCmVNOWrDLiYUhZMQ0eJIPpkuY2o1BLiNvieqafeenheN9",
-	"BlpOlmotErZ3pTQ8oSxLJ3Vv8cKvZmLf0Al5TUOp3bbF2F7IfRwiZbglmbt/V3u3BbBnVrWBmN4LAT8B",
-	"UiVm6Pr1CWo2m4dwc8GybtUcmAWtrzv6j0b6x43942juD9u159Mvde/w6/Y/b/3bf/z1Tzuf5q4raeVz",
-	"NsGj8jKos/P2m/k6qDGho7Esab6TxQberJBJjqeTAcM0XJmRbFT65FUeaCDHy6bhqJByHaz3XAMOlC7l",
-	"+8uT9s3Z5cU80zQ1bfkJ7NYbzqJISeU0sMxKD/ow22Jx59DVBynkbDR/Y/0gdyd8nLu1rIhtsWqVDDT7",
-	"bve6LQKd2QiZbWOkmmWAaQvGbxXWEmC0PKKTVQKX4TllYdDWQT5zCNrng3p6VHhqAXja2nhpq4NQmU1b",
-	"AYZqeTzbBR/1lABsGfr77hI9S/triPRzEi8QOeed6zcdqAYT5J7EOEz1o0x5mCn/8jIVQFjYivWSgqfV",
-	"Y1X5qpUkXFVfEq7yKpLKcP2S3yLJwEO87MBdO58pkXqC0iaABzgXI324liaxlJZCaQc6aN0A1mTLsgSK",
-	"yT2/yynhj4slBHTxHUvnsKCwCSJP1+XI4YA4DkVFx0mSHzepqphlCfUBbKgUHJcKZaDwGEUYqldSDFVn",
-	"I+V5pgZDc8LxpoM6ykGkk3sCHoefbQmNeeELYdHmtcGHtqgUMG4PqdVFPO4xvWvb4LxQ934kgy7374h8",
-	"IUx8Dh4voJBxhqgsVOPOqXzOztbfvJDMEJ8b2luUgRunC6X1IdD9KbOFfLnOBKvII76KV2qTOjMBKMY5",
-	"GAkz4QWcoxPQcpQd94Iw8gDtEQp2DBTIrtnvstT3ko7ve8uzsprVhbIsU03rqqgxFiENdMFq5qxnGr3W",
-	"Gi0Xel3da9TciZ7mtc/maUtW6lEetswsnmuv1/Wonaecx/qmbzo/3VS8xFSGzrcVr2Jb3hokkYz5p/Fj",
-	"K17l4vLm7PW/VrzK9dnJ28/mOWn7XPsheZKuI654lb/cXt50ILni+k3H6QK/wJLeL+qHzOACCInZlsVb",
-	"mQbx6CU6ea2bKnfHPJbmSV14wfaR0rSgQplPY8MbBdKpXdAOOeBSLOynfJy0T7asdTCzf21NqBCUjZIH",
-	"a2sJC1Tb9npMmR+Aqlno6CzsI7PvEfNNlevV2sKmyqkzpeBa+aXmNb9u3DP5gks6nJWqvZoWNKiwrRHR",
-	"uKHGubS4E460PVLX0TPVPS7+exkR3V/5PR+5I3yEyTgB3cJRpKFbub0PhXzksmfdzYA+jrHO/g44K3Ri",
-	"tuxSS7OkLVA1oELw8L7AR/NXuzYB+5KXZiznQcwzOFZ6XlzxcQsU62UCyjPbkybNxKFuNRde7wbHuelc",
-	"tC9uEC6MwkOXV119iPQYPNS+uvrc7Vx/6FwjDAa6sn2iaMeAYPg4DD1021U/J8lBsE4Jv1JvqniVy6uu",
-	"4lfJ4ypeRd3m5CcbKOgBkcYfsbp7/zX2pUB4wKcmYg8ko4u8IbKYolsIPENbw5gQRTCT7QVIZY/uRaSF",
-	"NzhJxjrPAcoBGNpi0wmJqQ/jUgRMfDrBIdKLUETAMmJ+3g8BLy8hizFBd5SZAWRfnj8o551ut/2m4yEw",
-	"AqBz+eXtxY2HPnZevb28fJcfibl6qfOCaheFJdr0/Hj2MOdG72X7bJjtX1bFleU1z6bO5Bje43Sa4ny+",
-	"u2Izt6BraDeXkVgdBDyTEhdMKPuXeqPZ2t1bH4E6iw6ePhPqb74PqPdlJLoSSyok9R0ZLVchloqF7DzQ",
-	"gGhdhMTiGAUkJFLzXuEln87OLevW5ZRWUgVJjWVMgH/pBwVOGH+jbTkGczGntokEfMzT2QdirGuVGJcr",
-	"2qVqBg4dMYoMLJEdspnjik8FGLYu4CyVwJiBSRSGFoxpEPKBQFtDGhKhxNw74RlUUrHtIYL9sVpNSZkv",
-	"Exgds4rgcFpxXPD8+RGd2kfD71brgsg4jG/Fp48IU+dvMdqKSOkIPZCYgOY6LS7t8qo84YrYWULLb50l",
-	"wxWnQW3mgPsVCYm76ANSvdS+Krpa8X3Wx/seC7l/imfu1yaeYADnFZT5BE1owOhorD5+QQGeCYRHHG1J",
-	"HuBZEnFJftMhjO01R3WjHrb+iGAMK76Ks5AycsIZIyBZ3QuQeN/UAbBX6jJtxh+USqLWnTIhMfPJqosf",
-	"TcWYiK7TLrmaijHYIxZRPTdVKCE3/FFDK5EAbSnjMILc6RSoZ9Ulj5m2OoWzE5UvkeGAhjE8nvlpfdtV",
-	"xq1/8JLer4adw4eVHu7suyMqhuHmDlmR1lwnIjn0lofleayXkxzZlcztsIvU8mxrqYx8Bp0mK6HXUGgS",
-	"HbEE5nakNOpMsh4KqZDHeeiwFOZe/TgvryNnLqR6s3FgeImUAuTT2oqOflf2RMmlkkscdkIyIYaSV3JG",
-	"SxyqUYpNUmUj3YHUQGfm3597touYrEaV9aK1L06vL89OK17l7LLrNEEVJzqJSUCYpBqIML8PmiOUBHR0",
-	"fKtjI+QFq/Pk3KBCkvie+kmA3mnDE3ZPY84mhlva8XfbF6evLn+qeJWr68vT2xPw9X1y4tGzEYmjmDrz",
-	"bWB2Q5oEO/2YpFiBMbknOIROu+6xjSeibZtAuYDhS36JYq62xmX+JkvzmsYEUF7NxdYiXmXJJMFlgbYN",
-	"qmTuCQs0nvVC63Aqxh/0lUXaNQ/Ib8WyYpg89X13Dlgg/nVYYO7OMxZN5cLGH2Zf9SIBhnEKFoPlWAOu",
-	"QqxT2zJ0xJT4meeL2fNYsCyuLrqaqrTrUF+ZuNty2sYLJHlE/TnE5L2ldqU+8l04QvNjeHvb/tg5y45C",
-	"X2/OXOF97mysAitwTfLjmPpjNMKSPOBZxlsKaSFKHQ05GyHJsw66lVlJ9rgvmx2FXWxH0RvAn5khI/81",
-	"gNJleyrHdgVosF1d0/LOcJeyrb4jM9Ouu17LYOkWX9VsLH1VFNN7LIm7A1fyvmp0oFd5R9ARU0wT2nFd",
-	"dc4LbzyoH7o21zA2o6H9KFye63nuWGCHugmYtiK3oBxJki9y2x0+XcA3yybZjnR3NM1bYqTuMM7nddb0",
-	"61KG955+I4yMlfxzRe63eXsZ9aRTEtJ7Es8c8AxSkknkMgbe8gc0wWwGWbwiyyEfsNCYTsGKel1AFIWs",
-	"nMSmL79x56qdA/IOJGdQhvTk7k2XPJeYv6cBiZfErPW8kph1NotnC0dM7Cg+/foksX0Nzv3b8y5KwFu2",
-	"TScRi51TUuaDhTseNENUmgIiT1lzD/qbB0yl0CDHKCYynuXgcRa+K4W5sVz2L7edW6gjap+cdK50SdHr",
-	"9tn7zqm7pugx5bxPr8MkRJTBxkn0mizJZJByzHp7KZmvovTY0/LNnNnf3duf4wGP8favy3buDT7AfFj0",
-	"3mFBvsahIGkmnWE3AtMgk69LBRpxRo6RtvCRuKOROipTJmmo/oDEuxEVksQk0Hm8bhjEjSJ8S1nTMeRK",
-	"aTS8FnhQQgx/phoAwjGfsgD1f/jhhx/6ztO7chwvyliWC0nAXvfYkz3PPm0LU93pE5QBreUJo+Y9PTOg",
-	"OTaQrEEpRzAUtw4WQErAz2L6mLOz0Yn7r8a49Ep8N7Z1DdwjLmlnupAF3CRsSmb1iu7pOzTC9yRzRObq",
-	"og6X23ebnPUnkrv2IM0ftbKzU14hohh3GqeQWBLdvkGgQMsoSqDrJrxYoD+jn6dkSgL0pxSY8E9GV+o7",
-	"a0jgGke8K3l6ZnfEC2urCrTFYzuEmX6p2EaS87sV9dyNBUoJpKrmWsguhEavFWM04sSy1rUwDhYsB7ba",
-	"JyibI84DtKUJeQQpSlbzjclwKqBfDEd+Yp8ID7RT9SjyZYynQpJge8XhqRmtmEwKuePqeg/hQuZJdb1s",
-	"Uk1RC9cEwnucETQjEm0pRRw856CKP/D4jsSgqGd081VnbCEvSyZtcgL5EGkBZ+kyOYZi27qnzJNWem/R",
-	"na2XPTualBqTBfLS45QBhlic35Ie/mcRnOtX56i7uvnGCcUUBGUBawalj+Jghvpmd/rQKXBm+ZXeob6H",
-	"yBfsy3AGeaPaqHQgHgxwUNbyB0cRoj5nLwSCq5JcUXrZTbhnmwUxp4HlZfogj5Wk4Yy46TEtolT/W1aZ",
-	"OuDBzAnwtcwVycMQR8Jpcl/kYqsJMA3ApNj71ImPdeW7zoPQtSaclYvQFVx2i7tkutLzTqZC8gmK8Aya",
-	"xdnuuDiK0rJ7tSC6BZ+2XX7sXl7sLCrAz1KKK+ibGC9Gmzau0zT5FEmufcazpEolkWbd03ciUTYmOcSZ",
-	"dTcxVwe2sBDMq0wZ/XlKzM9qJb96FaGsnBLODgaQ5CgK8QyEPeBr95MVFjMhyUS3KSq6wefdhs4itOUT",
-	"lDLs6n60bv+XdlWnpugEz9CYh8Gc016LAYb4cBhSZgn0OK8Fmjlq3w2fUClLPGjJEW206oeNWm1pp0Ox",
-	"AJfdWGcipZlHIbFvQgkl1X7AW8okyC2L11HD1yPtBSpu2Xg+JHq0CwJHZCMeWFotEhY9z7CS6O/VRbfi",
-	"VV6fnFc8E7yoeJWfztqX52eQqXylSyo+qH/eXl5cXkP1w9m/3TqddX+ZclleYQrVEybTXnFVM8qf1U0i",
-	"02Vwvtx0XmTBTUFSN7lyBdsm+frZd3nl2fuWY5ZjwJue/AtVjwmm4Ym6MFtYvk4VfnmzVJ0H80KA4xht",
-	"YV23wSCNHkMIY9tDOBSaWCaYskw4JaBCMUm4d32Rl81fXWEytnHmcmgAz7b7L+0beq0LUq50lpKjrMJW",
-	"yeT6meurUcynpu1rfitjHoZ8Kq9I7BtSXzSr6/zVzrCPGaa5dJ54Hv3GHNh7/ucFy9ZN/PcFE+W6/foG",
-	"4aEksUkF8xD0n+2+7ZxqBSTNC9viw6HSJLY99PHs5u3pdfvjhb5GqV1BjB8Y2mIcBB3YHPrqLKOC91W8",
-	"SvKOildJnuXkRddEEFcH1rmCLPKALDlpNZBQ3ccQFJ4+2Fd9IDzTlFxRnMPk/z7He+OTVIq7oPsfCGLR",
-	"MpI20UNoYruTLI4awrJ8gL1lzHRhRvg19cc35IvMiJA1IKpsMZ8RMRD2Dbg/nRAmLRzlVrZ4A6OrmAty",
-	"TuOYQ/OJv0xpGCqxKXFyp7vC5dok+TnCCtEKDW3aUfSOzDb21mSm7Wqqb5pKO3GH3T2m7+svYwadpoVp",
-	"NY1hhOYS/ZX1uuW+nPBgGpKzQH/5zyY5/s/6R/PJtKyuLu0WvUbEYYJZgCWPZ+7S8gn+0k6yMktrqomQ",
-	"tiDTFmNCV22dFxNPlbnDTMORIWS3opBOdBLYUpiDCWX5ISwiiHzdqLrbrOtSTs/O7ZXAHfw7PCJvne3a",
-	"1aQV74HUYnMlGmMxPjL+o7/TyEO2qfvWmHzZtvIQzhKo1kn+GY8lCXqs36sY6sDS9CY/0l+IMc40h1e0",
-	"pX/uVfq2UMt6XHXq/1b/8+fz9sll96eXfQ/1q6fdz5BiC2y3x/pVxWGVlmtqTPsJRB6EvanpzmuyaUxq",
-	"vzAYOkZUsb/TKAKIHRIKAkWttjm9mbguXC3u7jrt6jdxkCfCclmnHgjjJVfnmuFQabCzH7B4TKNKWNzV",
-	"vWXXzOgKla+fPKdsgV/TYkKtL+iuTA9majrfDSsTPAr5TDHeftWgFT1C7/Eqmgp1vvDqW1iKoOZIF16p",
-	"kU9enYKIyEp8QUuZhC846wSjqBh/TJhH+p4iPyqyyCxHze9iNpMhv7xJHrJZ5LzoyYc5swT+aYFA/e7e",
-	"2kSSr+Grtfc8W+FkOuhHFU1m5/FsC79usaS97xbYiCMBYhpKGuEY2vpPlIi5uuzeoIyeoxmQswJwHdUt",
-	"ZVUlCgYgbg8hSmSvTDK74ISireLQ0ish6JdhnqTHbL4ukxzAjJhvyvYTqa7sk86XiCMN2mmTa8WRCdTo",
-	"h40IVJCRHktf90IgRr5IFOIBCdHWfd1D9w0P/f7rb9se6uv64leU4Xh2jdmIKAGdMAz1ITP9vtdj/Tyr",
-	"6KMtnLweS1SD3vDaztMuQQgVaPvK1vr0da6lnnWPUSlIOERCQq0Z0haoddT6Y+LfaXNdLXFus9VKvIQL",
-	"iqAUXQmVKOt78PMaeNKWsVLIL63VMh0jM7ebCbpaOhYkv7JHszLRQzgvUBlP0ofTFdVZSKZ+yp12pJQe",
-	"N9kaKlMXHOWpyxCT1hQtJdvLeRiQGG1hoQ3kHaWo9Viiqk3wHUSvPESqoyrq24e+pCwgX6pYh5Cq+ml9",
-	"bYgr1RALQaQABY8LYtXWHlN6awb8NVH3jmHIrjMAV5uBP6il67PoCyLqSvWfWPZ77CGmEjTRCZFY8aDq",
-	"34QiaNT/rK55qSQh9V/+Tbz8/dff1Nd6eOaTBVwJZ6ivLj/hbEhH5hE9ZtSfmHMAIpuCh5OzZO3E1B8j",
-	"tX4BFfJlP5mz1o4BEdHK+D4aEJ9PjAKrSfyFXaxjBE49cGJABjQVepUAqw9y06oowZ/EUaSMAINpYfK1",
-	"e2wrc4TMDzt3ZLatCDAhCLWawEzS7ZxX0qGOq4BONgBOUnFGezJ23bJ+pw47bz0jq2iirSb4Cs/5NA+W",
-	"rQWZl8DvZ06w5nHzDBWKOkb0nujeygzVtquPMAQ3sEHmVe1k/QGBMT/J7lgNmA+TaHTCzjOSJu8IXBxm",
-	"qi8PMcWKsU3K4ZUc7NKExDrpMdeyEL4wz8sZ/3boFI5cj21pXqHu3THX75jr+2gyFRKRn6c4PEaZqiYN",
-	"QQD3iODuSHEHRJkfTgMSbFfRR11XpkSalwzOcHErm5NxGAtJzA1WYEnFkBLRYw5yqqK2Zc0gJ6And3YZ",
-	"4BvTagl4g+TZgTgAnGpFAKeVgpvFka2wa3qHNI9I4Rayi2JcM4oZWTgquykoBkxFLHos4VPSCB+01a9X",
-	"G9Wm4tz/rv6qqb/+13q1of5VX3xRf2g/xZ9hxkg7Mxrqb/XbD8D10X/8Bxr0t497LLtkFnQyv1GeRqEE",
-	"Fpt8lWyeGtWIACax5FzvNqhmdqqKNzOO+nna71fRqQnk2uHmmJlSuBQJ6tH/OccmdauuHgNms6392z8Y",
-	"kTv3mgIV/LuDDFYBG3kSc3dVSxd0G7eReZrT2b+353Zl7+YdKemTnLEk7sgMUYaG0zA8BvRRm4+FmXgA",
-	"YNQh0mMEbhRzqYZ2R2bOZOg7MntLyywZXUMGridAnkuTyMuedQ1vW2txNhN0Nty56I500wHOeSPxuL7n",
-	"xUDg2IXNu0NyS7SMVMua7T9uxVbTdYprN6fsXOoUEg8ZYwqI7SrmwVRjiG3pbiYGW1DrNI9efteKL1vF",
-	"Z3BwZLjNWg6O9L7nrf/Lz2Dz6r9r9haH8oqH1HdU/xk7tTSQ8xrTcBqTjF66qhLpxDyeUHZNlAYklj6q",
-	"Vlv2uGJ+gplK7i2uSbiJNV2lZyDWzBattbXnGS5UDK7noGOsz0urpduZTEIP+YpJMDSYpYmNVKKAmxRo",
-	"gLgxwKYo4IXWoP4Yy50xN4hjqZdfg4PWdg4/73zKfKjufPql5u013a7/a3YV8wl38duC22dNT888bYOv",
-	"rSwgb3w8HPk8mh0naXsyiVyuX8C9JGb62FCLU9VfU0+UPK+hrSOa5jpAZB7lPm/XaayrHENhBXVtoyD+",
-	"ptPM3rtGNfOSnIGFhGrDOq5EIPMTijW3WxH9SdmgzkCnAfNP/IpUFMx3r2ivFt18YPgopiH5nOty2+0M",
-	"VU/Wj1kORQrv1B63or9gS+fNMTokQr4QqE+D/raXOiT1BPJLNJ2CKjkPV6PlxaqoQmMcLsG+Q36MxXgH",
-	"P+CYIHPUE1gtRKUJJYPb8IEKsnkEeWUrB/DSwtBFVUDhlqbQlpj6PhGCCBSFU4Hs4qwKbpYw2lRm3Dcr",
-	"63PIQnrFWkkBWqgEr2M+WczyTaDf3gD5WM55lmxE1l/2SI6+zN92s7ojLclUsN4s8NIExKeBTrBcSlYa",
-	"cnkx0/g7jaAhhq2u0xgsjswR9TAspzFxM4R14v+WNNeCPC5IyRXggHNMPyc/vFRcWVJ3vWZRhH8usJ/I",
-	"gwxrKRBx/jgkuQCprMgc8OwyZXhb3ibOceE54jMyI6GDhRL9ZGxX9ttqcP/wGtXXRav0DEZGkiq0joVh",
-	"U7ifL9siGfYj0y0yM3m+xV8/4UJR5gD7d0/lgtokOiX5h6fwIa/uOerqqKeBuyq4isMRj6kcO0R5X+uG",
-	"AmSOeca5jSbjcNTPprXHAu/c1z/v7pgMKlci+7puaTVKqAgjV2RSVtEcDndMCwMI1tvQb+Zmi3Mf8R07",
-	"oyfqILYQidGmn2YLMXzjgD7tXDsqrBeqXSXwaAs36Y7MaJDbpgmmzLk3enjvyKx0qdMJoK2rd2c/eai/",
-	"o/73qvPm7EKXTJygd51/hS+ttWDNliv7+BIcJyDrbqIXLelRbN3VefjF3BTmyMeuoJch+eKbl5ViZ49S",
-	"mWBedy7565e+tcSBniLale5fUjTFHxi67raRucfsaOd8+9hWUXrZfBSd72IaI67fsmvhdJ5BdGSY4VqS",
-	"Q+tzJ2OihYejwByCVYVkIkjWOs6lF2mQTNNlCJCwIeQF9sQYmybVytZQ1oOjOGcax4TJj7beaH4w5goj",
-	"NyB5TyCcKVgyI7EIEFp6uM2HR1VopDlYLwTCA8HDqSTo9vq9jUz/wxZvJPuwgrI8P2eTAAEpFeBRymy/",
-	"6YA74kpIcXaMICHIsfvwvXtT4owSM/92m72Sup10Uhb0lczThi02UFZ6UsBWYkd+6+zzJ4mrp/uWtxGT",
-	"FfPmz4+b5WaO+zMwqSyzWYdLOfKeFmY6bQ1myAIBbrvynh6d6NQlLEhqBcsLinEk/TE+MYWHjmwBOqIy",
-	"6alhLkd0gkfkGNnVsUlqGeEF6TUQbfnp9i/nn0/aVzcnb9t/5sPhnDRzqYT6PU5Y65hP0JuOSXnGUzl+",
-	"aa5+mvHsueBcN6uznMYRF6sXdF6Z60srls3vrnOjdjvTVbgYREvq4jmUxVcLMPmmmEonTUnyRSKTKa00",
-	"yZvOTzde6tQ1ZZE9ZsohDT6ITk7SzzEwTOpMPJhNgLnaWi01erSVqdJEv//6G8r2lt4uJA1lOyNXumcX",
-	"b6AxY2KEV37pVaZx2Ksc9SpjKSNx9BKEWTUg99Uv058pm1BW9fkEaEb98hIP/F7la6Yn61HSBlL3egUw",
-	"is+1WsO4Xp+2S3OZ7MpDRJltO4ZNowbCA+BlOCOmKi0mchqb3DYN1phpVLqMrjNujDUVzE06+domui7H",
-	"tU/ovZph0oUPbel93rYt+mxPZPUTtEpbG+p6Lrq3vD+v+6wBULQbxBoNYyLG4cwkSwUJrDRAWJtkq3nl",
-	"kub7crVqtfpKYQkNee4cyl4LjckXbOHF8glXaRRjd7Dn7wcH5HBYw/VBw28GLbI73Kvt1w8ah03cGuz6",
-	"e8E+ORgeOn4nzWGlHIB7FfLoZi51Oq2zz8rOd/HOfHfVIUMUa+gN3fxCWWfB2TngFHTfpk1ob69O2zfu",
-	"hrFd7lMcXlsA5xXbGQ9jShg03PkbBzaSILBl2x7W6uvh0eXGUob8cJOFSywbiUlIvOpcnJ5dvLHfCsBz",
-	"GZAUQZHHKCZqRXVyuF1Cc18eJPq682Pn5KYEJro7HRgJ7lCTNmhyb1WGdDkDcv8v5pMSRuXpncktzcZK",
-	"XGC+B997it4Tp4UV83D5oUyW4prrCsHVSlTNTbZE1XWcrTJjUhthNJny0MVuoHRcoDSVarUbqGtOnWvJ",
-	"GL47j0kpdB0ek9z1bNGP7MAfFf7Iz+UZN2DdAEjhRM3rDafnZxdHiNyTeKabxRYBlIDxBbyKTjsfOu8v",
-	"r6BJcIA+nHU+dq6PTIFAFOm6ESM0RY9taYkp0ARAvbct8qDpVazRiY4RvB9uTR8/wTON5eTjMLSx8B3o",
-	"7tlj+ka0dXaO4JsE4cwzwKYmv2WCGR5Bd6kkWy/xh0KTQa3oWzAxNYyKV0kGAdBhaoZOlq37vDnT8E8s",
-	"I1/gj8WL2mQmvHQ1FvwYCTE/xAJyFtlRlyIcBDERBf2NPzASrylW6puKlY6BvenKaUD54m4Niw6S3rhF",
-	"csLIBysuEgGRbO0yWaFf8d1ZhCHJNViDvuPZeLMd8KP4cjqHZ1rwdflxjgAzmnfnov3qPeiKp2dd/Wc5",
-	"49G3lwKDXU6oRH2Tz90H8GPF/h7GPCQAFQfl+cOQRtq3pv2jWjOetxAzKe7518h4SkyhtsjwV884uE32",
-	"icg3nssGxRxHJ4efVex2b+Cxir6iLcVAf+xeXmi7fLHz4IaPRiEx5k+5Hrcorf+JjMy8fWnf6OQoFvys",
-	"MMgvEY2JWJg4qWHRhOSRAMxtgA+KCSMPNi4hx4St3kK4BIetjX78mAIatKdyzGP6dw3sOiY4IHG1stwr",
-	"ogHy02mVrsX3P+swtjWO+W1Jt482s3CyYBE7igfyQtb4Auul1QHVf9lRZnFZOOYDielwtqr58j1gAEt8",
-	"zPBq14abwI87UGDQu18Im72pLtMA34MpDQOhljqLjQ0NtNGYxGT7GIU4HpFYFxM/aBJdgCRsamqWF+l8",
-	"oAHhpWzsw9lp5/IYBVOttSLKkNAIyvOs115kUF+LQReNZw7RS0JHY1ly2ZL+sKCDLb5NjqeTAcM0NEHf",
-	"bB11rXXg6nZTcuES7vxAAzleNo1iy37Aa0qWykVDH8lgzLkjBUzzwC5hS3JzH/QDIGahrBnLPMFsSoIc",
-	"VNi29FuCEFPAat5dkr2fDuCGTgifyvNFQNrYvHcHumSb9AMqoMmZbjzx7fpslKoB7TQT3y7THSGRhvsX",
-	"REpAyxtMpcbyYFIZPGPTccJRz3BvGxKvpEWa5e3cO8v81kjo58zswIpvNFe3oVI09Yi7zaq35+2Tne7b",
-	"dmN3D5Jv+BD9tPPT9OfJTtcmcx8h7TfP+MsTt30mX8TsXI/x2Hr6szEybWwDEgu0xjLBMEWxM9iQuVZa",
-	"2g5+kt51royQj4rXZtrSgMV7ddm9cTbdczapgvNtyMLLlClmDq/7IGU3NdmfdTpYma0uS8Eqco9FaEht",
-	"cZfjJIsZyFrMYnViPRdzJ9mMOVe34DyNqx5C8SSHydDSCrcqkeQWCWbsCzZ2aVdPd5XtQum/UT2dHoZL",
-	"YTRswo40KTzV4zvOBmYNMUEnHXUdZ0BfJQ22rcA8X7X4g8SxC77/43iWHZFpgmS7bHKGTPWEuzH6/Qq1",
-	"BUUWP5YyWhTh0TFd0LDf3txcIe3CyRfxKFUw1KV2A3UH9sswfpZXKq0sYsxKrJAiaqpmErKwK5X04Uyr",
-	"Uiq5BbHblNvfZR6rwml4No9Q8VQ+zjXkmNV3txtdK7uGFWkp/5mGvclQ792NzcHsBRpGOJGB0CFjOlAX",
-	"DkihobnNJRGa7O3HmNzzOw1SYL4hAdXNtSBNo2ooPfkcUCF4eJ/5ZkKU1SSqPqRzQ1I5xIGrAPamG3Yp",
-	"OzHzKPuN8dI7PXN5GehkTFogIcmtPgQdkEKiVDLoEcc4iklEsK6z3Uj/TfvMHK7fbsg87HmBOxLi2xyz",
-	"w6lV5MAur9rdbmUOsRIiMjkby5Kq7kljIR2s5cWgtTc4WJXYE9toQjATiSMskxCVpAfoF+uEgEWEVLAH",
-	"zcAbtXk0uzXMQ7AoJjQMacbnsARGJKvw1JzuAauJJfnT86RvcuAlR/rYJYUH9hch8cx04popG8G4crON",
-	"E+reGtb7P6a+/Y+jYGvbsZuxWRdZL+DqN93kbHarulOjc2USARl5AL0zk282P+f1lfsyleV2TZPzGCld",
-	"CfEY/i0ENG0CZyak+fLL9OfJS0ND81UEc+6tjI8WnvbPRy9f/vXfez3x6U//5LR2BfGnMZWzrpp3EkNO",
-	"nAIOX1DGk4CjaMdkGSc14dr1BF74qzOUuXfbSxsFape86LGfdtpRtKOIQ0g8idDWLaNfcgxC4xrr6y44",
-	"84kGNobeinrL+1Cb1Uc/T0k867EIx3hCJImRYjcPsBcaOnYqLSKgknXqO/3Yd2RmgwTgi6BqnvoLG49V",
-	"dpC6NF2YVDhENMG0nvAfH6TmDDgm8Wu7Wz9+vJlj9qdkwk3X7bR1TApprR6mk7xDPtL9z4E2gZTh6ekQ",
-	"1FaDITBZ/fVn5+730knmrcfpyr0QyUJDlcmApPEdnVGw4hAhlPGXKXGVsiSDMln3sKUmt9pLpNpHMuhy",
-	"/46AXQmbBdele2UjOXM7xCOx+gpdRiTGkpfsDywSj8Qa26PDk6sPQMdaF7weXo22cskyPFYq7Y75uL3C",
-	"wL4CmsiQl6DB75iEmQH275CS62obJnxAQziF4shm1NgqKQ9xWDkAHk2/BDwDJntMCz/KRmgLzGPbCTXZ",
-	"VsM1BiRQdIDFjPk4otUZnoTbOskm17lReAjrFikMhKln29IoHmFqVeElOUCtMZf2x2qP9VgHBDP0aomJ",
-	"iDgTxLOuA7WoYNZ6BlKHGFWzx/q/9CB01APVyOuZfA1IyK/1Kl4P1MRe5ej3X3/zetZogJ/Nw3uVr30D",
-	"fqq7Y2lMXM3bMv6Dao911BgEgHTMUF9/3Ue9Sr1X8VBfvaivnQxb0JImpAIw80HD0RMQiDPUqtU0V8Xg",
-	"DifMJwj3WED0pHTnQLVUOjrUN4PuV5FGU0AJTAVIthg/6N6psI5Kdze1hnhExJEeF/ozgoUCe7lXOfrr",
-	"77/+9snrVSK9GLBw9O96Fb1eRXKJw04I2VNqLS/sd8qAVV+cfwWgfHV730TVNNgLqnmorx7VR40agloj",
-	"jf0F8zXtXuu1GozVMjSqrEObvgWo3+pqk8dl8r1oFhQF6lf7+O7z77/+1t8+Rv1f4Elf1aN6TB/QKBIv",
-	"zdcvf//1t/wD2HRCYuojGsBA2g5BeoT6BZmD/ozG5MtWRgKbHDcPnXdu3l6eoj+hXqXXY70K+hO6at+8",
-	"zX7RYyfti8uLs5P2+89/ue1c/2vu6qIgnv8NhG/uezUYU3K+BVkd29vbalvgzWquRPg4IoFNYUYRlmMP",
-	"FYeRMvqY2Ka7WlXQfZLUagu09Ya/ED02jcPqBxxOiah24NJtb27sczqEVhmMxmj2oR1FWvnUSNXzsi/h",
-	"Sz4Ow7Scwew+CQUB3aKKznUWA2ZoF00oA2rhw2GmBqvH/JD7dx4yncanggRKC/GJpzGrW7W6Vj1C6hOm",
-	"K6eMLGtH2B+TnQYAB4PimuiJDw8PVQw/V3k8emnuFS/fn510LroduCdtrVv5afrz5E3MpxHqalJrX51l",
-	"oH8tSjWIScJwRCtHlWa1Vm3q2P8YlMOEttWHEVkl0dCz3cKgSMdogfnkzCrq35HZA4+VdoGlPyYCQRcS",
-	"421Wa+H1mI8F2aFMECaoYuLhrIrabIZiHhJI2oR8TSr1WiZSCIqaFF9qq3GryRgNUZT6FNJLXmqfmbf0",
-	"ui79+0rXvdMTBTRYK2lgNRu1WsFpiaMoNELu5d+EdiFkK8MgJQG6C1sHR3LzX+FuKI+p4LvPSpv87I+x",
-	"1ImE1uyqHA6b+IcffvjBbwT1nJv2qNKoNfZ2aq2dxv5N7fCoWTuq1f5UOziq1SqeE1t5Aqa1VFte0T7p",
-	"OtTyGDoGdfdEj8Am6cIwE+tUu7fVjboIKFPhU9n360SN87CGB4XSGKU1wrq7H9TIP6geNIbqQbtkD889",
-	"CApPyh/VzD8K1wZ1s3bNuUdB8Ur5o1r5RzVJS48K781PzxTAKHrJBEUX7I+6MgIfes1mXDRqXl6oao9c",
-	"IlIrR/WviUtTWYiJb9+mtVaAM2jzeAVAlZy3G1TMYtBejRDKYCJlB3/1Ki1N/64HJ+fk5Suc9COFW+rL",
-	"b7ll2OSDkUDf1Fx+02seD2gQEKbvaC2/44LL19At/atX2V1lKmdMmeo4BK0uZ4zDuchYC3/9pLZUTCcT",
-	"rKwm4GXzCeUAXDYSBq1EVD599SoRd+Vn6ngyaLJKRzbQsIw8gIn3jsz6qXbjQdTeakomh75UW7Lp8aYb",
-	"UcJq+h58Af0K+TRO0vThSerYeUidGLhI07uHFC83p8dDBPvjHks62/AHZuX5HZkp+Q6KuXU4qjFCygJn",
-	"poWDGPMHkR2QFe89ZsfyAvWTM9m3DqQjyCWBRvyI8QeAqZzZUixb6RhiSeLtao9d81CpvOftswtPVxa4",
-	"RJFe/jbwSaMaveLBbD3mv5wFzzHedc7vGYumUh/c1OdtvPRPLrWykmp32AgO/Do+HOyTVtCsFQRW/bCx",
-	"36y3hsNGC/vNfYwbe4Pd3d2DwWGrOcDB7rBW3x8EgU9wvT5sDvzd/d3BsFlvNmqNGtkdHpQJuYObuuKg",
-	"Gwm5xqZCbjcvBYJWvTnc2wsG+7utuj843Pf3/WDQCFpkuB/s1f3WPh6SoLXv4/2DYWNvSFp7Ph7u1Q+I",
-	"vzfwSX09wbhXeDmpHTZreK+1v7+7Vw+a+/ut2sF+ozFsElwjwRD7jdawOaw1/d29ul9rBP7hcP/A3z1s",
-	"DGrD2sFgXWG6X5CAB359uF/fC4Jh48BvklqwiweH9d3WsHlAmmS3tt9qBo1W48D3W6RRH7Yau/vBbjAg",
-	"tcGwPmzV1hXABwW1oE5qpNEc7tcG+/u1+v7hnl/fr7f8/aBWCw79fdwcHDSbBwOYO27sHrYOMMa11iHe",
-	"HwYNIKv1hPYcvT2t+F0kek3/Xo0dbvXwxF/+X0sQt+orvOIKz0KOgxvO3+MYlP1vLcBPbGsRw0gKcvur",
-	"V5n3ISh5+9KPSUCYpDhcbIDdExbwWOSalGXuhUxN1DV7DzVg0M1IR1JIcATyFhEm45kRnSAqGWc7Ruwm",
-	"iZXakZTBRUu6HBvfhOCm1Az5nAllqinxKYnuveuPdc80CjQ4Fal//4WwnkUQ5VvQmE3jaBjvptg+Rpjp",
-	"Zm1ZVUipAK1as8wMvJqK8UlmIde2CKdirERkcIXleFM7brWjnB9qLi5ecrIzu+yB+hOR2JDDH1r2Woc0",
-	"JUNwOfs5irEnVv206ol9+Yveh6/6zIbEFay+JhN+r2Ock+NsEFGOYz4djfVZ0g+C2hmI/GsdvldhPDvO",
-	"XqWKWrWWaVklIRSmCz5Z7pgVAwiYmbJYHmeqYjNhBdfJOoUJ5Qn2sUfLW+mGD7AY3/4wdiaRnC06f3rv",
-	"gj/O2VrnTK9axjleEFTQ+k3t8Pyx8yrR1AU6pqTaFuBj6IyBbQPinz43A5BlzpgByVIvVGzTsEzUvrro",
-	"6h54PaYjcWr91WM0DWnoqGp0gPopImZfo1t64NY8C/oe6kuCJ/ovCzhuW/MTdk9jznTbdvT65Ny03FPP",
-	"fU1jMsCCKNMU1EtTy/SjgDZ1aVXlHZmBLb5dRW9v2x87Zz2WPuXteRdBJ4d3VKL+eCLa2poHG13DLxmr",
-	"uIouQZpa/cGY1K1azfTFVeZvjykmIqZRBP75KmrD6/MpShGONX59q1Yr+t8FwSGBcExMhA7NgP7RY0rX",
-	"YBrf6TjTjy3BpQcHQqpqrMjEeszJxdZWHrpE/kPwtw1dBmljlorPJ9UkzUTbqxkyVNbb9eXp7cnN2eVF",
-	"AmN7VGm/Oqk3mqed12+gUsxSe+WokoXlvT770L7pJLi8Pfb7r7/1GPzduTh1/K7ONZwOJUU6r+uN5pu3",
-	"Zz+ubu/k9+SJPRebDGEtHS2bzCTymvQf1th3sca6RG4kfZxKX+r2WWCe6TflPaEm5YXHAYkLblEv8Yna",
-	"DCoaI/FAdaAMpIipu0p9oqI0NNaqNY8Sw3BAQq6sOMkLzBA0xyPEuGmtHUULompdO+kndw7+NwoQmcTH",
-	"x0WIntCHZDZ1FaPTEvEfmu9mcRzND0R6iuYDOWupGQalw6iMGVfFQpb1UgI2hUZcfpLXlQWgupZ3KU3b",
-	"4kSmLQ0RZ0qD48OhVvB0yjYC3qEYntS90ZOKM51a5pOjHnsYQ0AqeSiFXAwdxDKZPIlO2zQZhVTrfVs2",
-	"+1Ck/cZt1KrHoGOwQDEZToXSebva/6XFN0D6UYlwGBMczMDdRm2qvs68qvZY2/QWlumJ0QNTz7aJEKuF",
-	"kDSKSHpIHxNJKjIgN29ZlXE48U2+UxzpCVnpt+CkK3JRpQkoqmDkwULi/KEGfgdu3AHqUYzH4AmkbGRF",
-	"F33CSH+hwdeXMRkRpg4tNA5/Oq7qrXfnUmZ8nS+rsFluqSqZTRCA1HltpeewAUB7TWLwwLZ7jIeQvJeH",
-	"/7Hs+8hZPqDs+IAgE+iH7v46Oa6ojXoWHTnD6RW/VRLFokiDWF2VpV4n25VBtP0GTMqtv/r1RmvoDwe7",
-	"QZMcNg9arV1/d3+vOWySYAAR1v39g/3hYa22H+wPBn5rrz4YkPreoNHcawaNfeLWeZ+MiTnwhRdEFvOI",
-	"z3+ohOs4QyGlJOU8uYO4jA3RYGFoQXvok6BgFZ1JOCPv1HYlSRZZGE2dequOb/H06nwewVHAIbKAUuXJ",
-	"KkFUiKmu+oMOqS4NrGV+1anbEM3gbOU8Gj0fm0fzpMeUTcPw6U7P0sDBqUXf/OOsrHFW9KqVRtE9t//l",
-	"khEnHitKksusGPfmspSf2KMCMQrTstaUdm+7CP0Nkd+Eyv/IEf6v6AIqyzeqH9Uaz5VvBOWBfzC3NZjb",
-	"G5DEZZxtE0ui4JiZOk0B3brN8jKtCkgdd8tcWkX9zKd+UkuvcdeymK6ckeMew8zA8Zg2OX5IcAzArOid",
-	"0jD0ezSvDTjo8drno1hu6jTJZawZnryqsqDBAb5t0q1nkBQRCahpDl3kbKjxnGm4T3aeDY9x7sgf3orv",
-	"4a0wbftWSyEsuCNSpMAn4CPLfQrau50aGJu5ExAPgx6z2YcujwJ4cKF2TyDToLfgR9g+LrVTegwQQO5x",
-	"SIMkreAdmaUZDZYjretOSCoNn0uBI8HBQYBrzaB1WMeH9Uaz1sKHhwe7hy180AoO9puH/uBgf3Cwf4ib",
-	"9Toe1ojfbA12cf1gr7k/GOKMqvbUflE1wlU8CjaX9A+nwiOcCo6zuIBxZPoLlsayrw3yij7M5uojxZRo",
-	"YBKDry7e6KaJyuhqma6KVqyro0lZjxVwDQRhwQ4AM+/4gKcsImAmOFYLls0LwjFBdMR4rCwn1E7bNAp9",
-	"kntsyONMXS6EcwCUOUDTyKJe6+5xFkAQDDczOg/FdDSGfKKHmLNRtcfaNm9MSAzlycBj+sXmin0kJA1D",
-	"NMYsEIhPpR2bhqLNcBXiA1LQpMTyOzF78C2qRdNmk5W9QW3Y9Gtk52BYwzstf3d35xDvNncaw/pwb7jv",
-	"HwYNZf3BVmo8SXwEH15GbHQ8wILstTz64dXl9UPt3ZsRb7fb7Yvu7bhzO2q322/Vf9r8pP2v6t/63t9a",
-	"ofqjWq0+pSFilmpx3WGGUqubKQSNw+U33HB+jtnM8B7xNIfcZSDos+UnRJIc56kcF4/zkMcjLnciLASU",
-	"ICsFwCm+zzENoaslZaOQ7EwFQTERxGCRePpsge+uWbNny1MHB46mycEzuSpKiuv2LceISkj0h+MHPxcO",
-	"PrwkGV8VtYWW79DvkTJ4LbYuzCgm95RPhR5UtccyLbGpQI1aDT0YCG0ew1mD0emxQIgWJwmDaZUClSgm",
-	"9wSHIoGJ7rFrxT5DOqHyCAIM0JQmUvzHPE3HofdqFkodGE2jljZvA1gN3aT57Ao+jfk07rGtVuPQ6fN5",
-	"DXt1ZbfqMfFdjZHv6Jez8sHKD+a7RnW/sye2bbrrHSOsd9lihj/YjhZuAtpcI/lO5sg/CNc6h3ZOyB7x",
-	"nQxbWcK8QLEvZ1ldOoLEDb1v+UzgbNJvDjEO2wqjHz/eoC0AAunnmoccoVeAmYR+//W3vrOD2HaKambf",
-	"QKGVjeICQ8j7aNXqR2jK7hjkNhvysRpFshQ6m9siAyb6gcAzXSa1nXU028IoEwLNTI+KBA6/wLjwUJIY",
-	"1WsGIdnqOyJJeTdDg8hqs6ZjMur7hG/p/EOlsNV3U7Y/nMbAZJPngbHVOEwzxtEDZQF/gCOjpgtDm88l",
-	"hA3+JozOq6QyryKaSvNVzGx1vgFj+87ZLGZH1do0697C2WU68aQu38P5kmbjjZprZqZbY1aUSVuxOGXq",
-	"vfWG/XRRcqfpx1Mhsx/Hgzc+vaQ/nt3+/ax+Qc/EGbve9U/O9s7uop8+nPx4WCWzH2vkp7a6qPZvH3fH",
-	"A/YXOvxL1W+EbDB5XQt++jF8SnXQbJqYhgttzK52FVD2h+fqH0pUqH1RDB34q20EyIKEYS6RF7qDX3kK",
-	"tuGXGW5qe1VZ1u2lIUEbwVsWACzny2D4EcLSZiWCMj8DoghRQO2LKrMEtU/dNhR9Xpbz1KzkKc3A3Dot",
-	"LcYwkYq8IvfftuJVO053Ug1qyTFLIDBXUs0sHKSBiIQyrYw6xtLvs/3c4G3qRb//+ptRu0yGGWVUUhym",
-	"t1GB+tCWtY9eon5b/fUv9UaztbvXR1MWKs0LPDXgt/181e52P15en+oglwnX91hqgOZUt+QlG+lua6li",
-	"U6G2cEKeSxe7jMSj1bGMypXdh4pXsbOrHFVgr1Y/2nZc3zux2KVfHdw0GgX9alNt6N5/e/4tNaF808J/",
-	"IB3ov5dGkyAKh+ZsWcbK513vMRlRIUlczlYTFC+rdagjFaC++qefwG3ljOEt0F2UbDZmax9EvK1Etie2",
-	"72m3tK1vACc8eMeWOOonmp3Bo6NpHHFBeuy68+ase9O51kwSrktd8Ns61pYwUkZIINKuFAeZRmEmbphp",
-	"WNFjIZGKk6rJKu4I0QUTvcuBgUGHIiivhKV/IY4StPiM4SySU9BjSqmrHUE9JgkhaGD8j7piMxmw5Bw9",
-	"EHyX5CPDBEE8eEjzjUD9pObbY1v6aRrod1vJl8OjnFfJBiVzWWRoAezCtaWTR3BqzfEqrYPGYb1Z2Uzv",
-	"e6SBbafxh439X9LGTkFhEfmiEaJd/Cl3Br+bR7W2gnA44WwYUt374T+5FLJHLRUcrr1YovbnIzULdH+l",
-	"WOcYpi3zS+zvebFSiFNZsdKHg9BHkntaYE2FbfwNBvQ0qqIzJiTB8BZso1VWyCWOWoOzrl69NPbsEGno",
-	"utPt3KTGA+j7iZRJpFwa6ppGx2jXmAzY5LOl0SxE5bpSsMeyYhCVSMGMV8N6FooxurQHtw7wAYR+kuxf",
-	"NUIwt39KohqZh6w4SxSHbS+zH2r62nSak4QeoHIwQrW1Ym5gGrbDykKTJ6QFKhZoRO8JS96piWE7L3ep",
-	"MKK3xwpvRAXR6xSlgjxJxC0jC1nzQWdagDhMeXnDrw/2SW14iA+C1nCvOdgldbzvHwa1YYO0BnvrSM7M",
-	"qP8rh+ZuClRo+qcdg8hIHIX0j1Dcqv5VIk3iTrKq5sQZnpeJzalTBPu/WCoUmOcC20WZFyZT2KTsKO41",
-	"MXkHezvAw4zhwS0HzyYe1JPEgyq6ZKFO5JlwIXssJj5h5mYlB1KOAu5jw8RtitAS1gymwA7qWyumf5Ry",
-	"Gz6cT2DQsrVq7snKiWV3ZgUq2iqaZxnGtYP63dtXn9snJ5e3Fzelj814ny3MjO5Bb4y5HkMlV+t9vIfW",
-	"/akU1P09MraVxoyUJAxFkmlRHiE/QiYAyoJiMJSAn0rXkcEYG7Wa8ZElX4HnLLfXmIZI4JlA4FFDiZnJ",
-	"Y5RZHkUOuvvEMC9dNCZlpmA/HaqhQwM0DQKKcalLs1P1ogf9J47h1Tl9oOSFakf5VCYJJNkEkx7rJ8lY",
-	"drv15xNQVaDPimHn1o+ZgTCLp0yU5aEd99iECqFs+cRvqZvcpdheiWzMvHPby3TASLLqjD6zSk5M9rDN",
-	"5cdsZTYMKMw6TXtszMNAdxuaW1nOyLZNrXFn1ByBtxOW4prIeLbTHkrb16sI5sWCjhr0ieZrm1vP6aJp",
-	"IxqqpNZPrVsYvtbrqJQUs2rr1O5mJvpfXUGwZ09pqfiOsGP0/7P3bs1tJNua2F9Jw+MQoFOAAPAiEYyO",
-	"M5TIlthblHhIqtVzunq6ElUJojYLmejKAilsWRHb4XDE2C9+sX1eZyLsHX4bR/gyL347/2RHnOMz/8KR",
-	"a63MqgILF0okxe7GftktsC6ZWZnfun/rypxzoz6iVPNYbETCFE6eh9nmDk4Ay9b6w41SeaysBnFBu2OJ",
-	"rjDT226lyBF0yiPbEYpubH1SnssDP3/3/szLEwyL5l3+1lQMUqGHzXhklItzkeVVAbv5C1zDMw2jyKBF",
-	"l6swoGYExeE80nlXIUootAVCiFMoMA2+Ye1TYCYFDai0uxas2vSRNm+COVMmte3AMPPCCzGdzTDClfqi",
-	"9CK3wHnUGstTGRSsOmLmz800+trhrX0xUrcZ3zLr5XS3pplN0+gV0G2/EOyCAg2exKFYHfXcUO/bM2q2",
-	"2/W6kute0K1me+u6F/RzfZYXf/++c3ko22WHJa7iYXRtDW9LtrhVXicK/foEUd5JdTauZjZLpdzJJcB8",
-	"4XOo9UTY2hbXmbTO9bxuqYCqDZe1ELlhFcQWkQgXUoug7Y47VkGeiQ6aN+JhyCVLhbnS3HF4xLTQ2shZ",
-	"HSdCZsnUlwVPntGfcbD02BZ7myCrpPUG5rVuBV5futwKAtcdUbvkeSsXnNOtIIny1CcYnyPlKcgI4D8o",
-	"yRepoHO4SCksMA+sT/B7HWL32BvT7u5BlRw2nb2TvmurBoc+FxbH/dPvdr5eesBe6Qysq++uZ1W53s+z",
-	"OVWAIrMgYiEiT7ZyYDEfvQZxIp5MxgaEF2jMmUopGjGaJFkMXRTJujcPCEo6s0ET2vfWbMdIBPRzBa+D",
-	"zlIBeQUZEf30E9XHrvXwqCHXQ6NsA+/iVRpnmQFJ0nTNa5GfPJZsJEYqnTZ2Gc4hluf0GvTEpLZ/b+S8",
-	"MvX+1JhqBika+ErnM8HQ/Uzzd3AUBWZE5EOZpEkA3pUXPElEqqE00SrW9QD6ZQcedd8ttLJ2La4JAxvU",
-	"upMwrh64JLrA8+Wi/ss4OXUlc1IFemaRuxx6n1nMtO9WkhxD+IHOpmMBYKxlPBjYdrd5+SKuZf39q72z",
-	"9y/Z0eHRAV4JZi7XDPunDrNs3NoXmQizF/lzG5515nHXazoXP7tQpokToJua5i4j16D1mS9dR+CWzT+J",
-	"bdgvzR5pbBNn/kAuZjllUZyKMFPU33s8Nqa5bdDb3dryZSHmVae964pwYFvbXu4N55gE+8O8GrxgZlV/",
-	"Ptr74efn/+bs4JTVbSvgTnvz2dbT7XYb18xjnXabHcXPG7uMs8QoNykOGHuzdjZ8CRT1tPNiY3WNs2qS",
-	"CbMI38aJuAURNc8scef6yUClo6YVQTnUj1MzqixG8WZmUp0Cbf6yW/xKsMr4+foiVCOh6Wu2al5tYFuV",
-	"96EJdN5FHDk9amWz5Ed870/uKtX/owjvzXopnJlaD4tWn/xxLM5rXs3AA7AadcNN0Yme9jf4Vrgtng3a",
-	"vNPvhhvRptgabLefdp51dzb4Zn8r3I6eimeDHd7ud8JutCE2B1t8O8/0gKe3/jg2D8dum5vPup2N2W69",
-	"Zj1akbhsfZj8EstRLFuhGuXA/sXjuUV9wGzgQzlQSwlLEa7hrNSBziF12D1OhRbQgH5tK92WkgHyClQM",
-	"bwk3iHk7dcUvKBR4JMsKxUdzHj4tLJWgz0xg6dxeJVFghRLPSLyzevHUqjATWRN1CWpHZOG0j8kLVxwI",
-	"8WXUaLHjST+JQ4SmdyevSTZhvLektICx5JYPijL6wpchD4fIPAg31oMX0EPbDDhVSY+N4fkeG/EPTX4u",
-	"vtnobG1st9ttj8Wj0SQz5krQsIG/gzN+DuIs8Gv+pN3eCM2KwX8JvxbsGpUiOBw03ygpmkc8C4eBkXQg",
-	"KTJgeAseBw2UJRvtTRcG4qyvoimE895K1LhYCjzX9eDE/H8PV/ybdrPT7m5A5xj4d6fd3Wzm/2xudbr2",
-	"+d32Nrk9GQvs94GHmXHS47EfasbTDFxkaNkJGVlxt02RpNL9NBj2+AmuAXTrhzUwChZje6WolzbrzhN8",
-	"IVBhY7DJJtLkfWsQO7rtNgU27Uv3Yz1WOkZ6Kdv9JSOhhZoEpoOQoYw6EG09tLc1qbFmePWTb1+w7e72",
-	"di7jHgcwVKlkc+/0xeEhPFSjpkc6jFM3sD09sHpnLXZoVAxY4lgmsRQBRhFAqZ+OwWXQT9WV0TGxd579",
-	"5OlESsqpHbE6yA3NiCJwyCU7/f6lZ57LJ1GsPHYZR0J57Hj/W4+NE6NkZuJD1tilaBrdOB0Lj706O3rt",
-	"wf3sh6PXoPx+xy/5KZxk80jLaO7hx2ABzzIeDqHpkAcxEtT/gNsJFtEcSMgohg9zAK+ExbfnDdYj+KFZ",
-	"xIHmWwAO3WNSASRQanFhO54SojWPVRKH0x7TXEZ99WGXkX7W1GnIHhnF7lHBG4KjsjBk+xVOJKyXhpLi",
-	"c0fsuHd8+EgzlcbnkMtbVUz1WUqauemV0R9WIGHeJ5UYsjpXuP75NBNw1Fa5+HBg4AbQZhWHxuMnj8sq",
-	"4irK3Dz8vumTKlWH/PQb3XIoeASf4CMV4CPo6OvyaC+54lNN2Ad6aVmZLKo4Qk5GRuzBtQVVtDDHkmC4",
-	"/rZgFUlhBpG/tOId1yGt4k0WSiws9CcZnufFYABoVTjLrA7ggKJVJNqYdsEus6D3jV/765//4tfyXx5/",
-	"8+7s2+azR4+gwt2hMx63RwgB5RmOuRHYZtD/to6j/q/zATQK76rcVXY1Xgt5ng2vL8RzON6W/8vu60ca",
-	"peXC7+22Yiyz7c2aVxvFMh6ZPdB2I4llJs5FWhrKDCLN33SLkGrx0K6vg1ErKrZBpY6x+NmF7+HXfmw3",
-	"d3hz8NPH7c1Pfu1fVX6CHLJPX+11t7YrvEiv9prdrW0LpwVRHUuWqCuRNkNuJID4wOril4ntqGdG3Zi7",
-	"W4pjWzayojCZ/0GskFkNB+jqKiQwL++2tx80bM5oifRt1hC6htCvD6GouFz/JKisIaSBio6Y1sRfEm5/",
-	"qLAqVsU8fIXBlp/+pon/9wT/718tXL016q9R/5NX20AHUAUvAPi+H2kWqvGU1UsWfgPyz5E4YJdJ5U5W",
-	"AYXvAxe/2nb6dG8pctuf4wve7GzPy0GEUhcQoFUukIJQZXVw46K92Sh6Ujs3yFlMU5UuzVlcZTizu2sl",
-	"4H38xbjq+48XoOmnB5QEQuY2eT1ZfwqOQvD2X/OA4lJWn3taZPbygHI8Cm5SdqUmScS0+TZ1s6ge+V/M",
-	"QfRA0Dc85+6BaCn6+GYdhFcqvdCMY0bcy4OzKifFK/GZoaS79FKs4niojjQ90nZp5yHmWm/9feutp/Gf",
-	"SmaNUTvgA/6GzP6iplN9VrLKcMqD1QTWiuVdKZa/U32yQiJzPcT8GyeICnwcrE7SxLPyFMMjrw729p3x",
-	"2yhSPZff8EbhVhxyjQYzvM4+lG5EHWeG/NxlvIt8EI1dloosnVIOfKEGyZY+zXzWwhVV1fNYLZUpdsXj",
-	"rPLz5dD2KdeqqpuLitRm5Bent0Cp2puR3LluY3QrFK6rhJefZMPJqC+hvmlBoBm5rHXIE6xUHwA9vI4j",
-	"AdHSDwZAgqvgH/8hGAZ5Ai3XYxFmDDQnyMyh9DNfCgnZPFEvJ8p2TR/wsaiifcDOvk0BFX2AulT7x4yS",
-	"Z/OLaArm4I4EVqUM4g/QdT0zQzMPMk/VedSK53vL5jZtWBwcsaG6woGOuJzCqzDnDnu5D1TaM9PFVLYh",
-	"FgEKHg4Z0OAjgz3V80vxAYawvemxTveZx7rm4He3tj1fbnW68IhOu7vJ6rwUqO202//4DxvtNtIcp5cC",
-	"C/463Wf/+A/mvr760GixU/NFLEnAJMlYBHRoEhMCKUeZqh3FBx5mMJcWO1WTNBS6x747PnjpseM3Lz32",
-	"8vBbVsdo7cAc5gYmV70X/WMM+LutYsZ0/OZlHoXV8Dj7s1GczbMgcxkj/yxLudRjbtCzgYFH82aMlF7F",
-	"WrTYgVk/MzrzGGg1Cp1DzBDM1oEvBzltOXU3ZEHi2rjEOEiJgG1xiDobpY1BGBeSz85evTt6Dtlnx4c/",
-	"HLw+ZfWrOMqG7B//gQ1FfD7MPKtOsM02/q9BZZ4D5AqCDb7ZbluSBkiaE6GKIKPPDSWKR0JqI9jQ5WeP",
-	"ER7ZFsMzTOTmrkeqL2ETQiE0XA6Ra8rrxiuzdCJDTkU/oUrTiVkfShLYarE92tCcDcQVI90V0jhhlHiO",
-	"zOruurodt6YGzcxY45RlkxQTHTHrAz4FJHBAC94vy+HY9eXC/A3yQ17hvz7Qn52Iy3ViONqwB7AqtiS0",
-	"C+keNsuj5cvX8QUqOVB8nWMHT9Pp8rD5gqi1A6IvMwzL8PseNicpaICIko3jDyLR3o3ghm11uh5AjRFW",
-	"sXk0JE/k6XJXJSFGZ4DS94qq/EbXqPL8A6ry5okFzb5TpdnPzumVwN4d9zCp4R1O6nZTAQq5kDcObbl+",
-	"H7eSAuAOxVdQdB9QCGVlnXsJWH2mPo4hk48db/PTh/w/l9t6a1f9HZlWX/8zF4yx1RzvsIh9Hh1bVAJ8",
-	"KFgRJbsNODAG6PU2s7nkyaTou8/zuH/8WIPSFZIauRPflkhYndoAKYBffkn+yqseq7y+7NH/5NUydFIf",
-	"g4QoTyG3TswEjEJSqeQtnk5VKMI9tNNtt9sfdtrtNomo3aLWYBRD0lYp09BmDw7cpKwaSffPzu/2YhZ7",
-	"c+zw4CrwwFBRkwysq06rBSIOKIUSA4wCC4Zy1q7SoqI9AcNHw9poQZ8XNtpaJXlcT8ZjlWYiOhJRzMEl",
-	"93ACGnsFSwhZjHCtFud0x6MnjsUnHpnZrUAgm1cv2cI0LEuCMilryoIRpaEUdRBLJCWwdAKxY5KLMx9T",
-	"MxN1brZGi+1JrO00GrIjPEAror2za96B6hlo0jhko5Fhm2lgb4NOl9TfyT0BCP4sK0GBP5LaUzMuxRWr",
-	"Y9fZ/iSfGQAKcck1POQ+AKa+obqqeCJWwfR5eFGlkR/CcA9HOSX/FxT9eKtcfhaPhM74aLzi9W+MAbak",
-	"oGhJSFXG4QWpuXtQd1+oxjf/8XO7fYOIqFssXLv77m3rXr+0Y7XdALiffnNlLPdFenr7LQu8jzU11oV/",
-	"8fH4ND6XPJukoqIAFyEFGhxdozaNR01koF+EoE8Am5bjqMMqzeqTsRZp1iDzstNu25dr8kHFmRhBLr7Z",
-	"yiJiSjqfIziuUoGiyRghgblYB5518Kg0An+yzHrsxcnB3tnBvsewA/w+cXlplohBBrrWhRBj9LX4EpQT",
-	"iBwenJy8PXGEf4TjdXCfE/8wcu4cRlRokV3FoegVii3ywTegLeYSMPbYYjBmdZoKPs2o6Sh4HFfNCEQE",
-	"uN/gNKPXFrxlWAKAgSXrN1sBsPVz+LK/Qdj+8WMlSF//tQtvycETttqNQRycGod4a8dovKNY2n86A4On",
-	"KZ/eWwUobj14PwY9wACn6f34saCHYycdcNjU6BTNkXHz7qKdW3EXLi+1S6/1brOB8sxHgK28SKq9lc5/",
-	"P4bmtmK0Ls58WELKyggMLvUJnFYUVlrwFMVUZYCN3Ot1pI0UERvx9EJDs0KFpIppIaDZYt/GEHnMe0bb",
-	"sSFbAskGoHEmBRGqMnksNQsuxBT4oFn9xTCWQmOE5TXPKHmF8SS+EB4LuRbNWGohdZzFl2KXBf8VBbx+",
-	"DnxpzF7MeMnJABqztA9xSsEAK06MjbzLAvEhSznS14BFgm3mhwICN2+NCO3lASs3HeZmg+IGZB3Qp0qK",
-	"l0CinrFmXHSAZuuB/SptoCzzMFrXn9LTW2y/LCLRrjeiDSpfq1kqzUfNBdZdy6rD0R9wMicWoVe46Ziv",
-	"VrV2Gv9J3A3/jrv5x481fskznr6D4vuat9B8KZKJ/WRW1sBy25bxd9teLVMZTw4SMTJzQWFmfjEz1ncE",
-	"53hQzRuWOWGwCiTn+O0LTVqS0LhxPx/g7x6rHwoLtjlgbhFLcDsHaD/i/vmEGGtO9HW0xZOui2T7LXaY",
-	"6ZyAK6fZt3FS14dBjYVk70X/VIUXglgOuS+Dizi8EFGAgXNWTwXXSjIiOv55/+D1gVGfsfF+KliYKC0i",
-	"YG9JBL+k0vnzVE3GQMAL/wUeG+CnQa4urZJLaKZvBkt7m/jCrPUBoVwdR5AYEutMpdMWe63OzyEIKgtq",
-	"uS/rm+2NRoGekY/H5OTBtSHchQ7f5I0hq8Eyr7kO3SXzAV2FBPj4QDNVWl1HuFa2SGAWNLRqpjFz/a/F",
-	"nXNHHpKlNLskxNYsYLesA+K6Fryx1aqfNz9/apwqyPUAd/E0p6Qa5E05kN+qVZVbcEv7/i7Ee1Gkr8in",
-	"w/thzbNWYJmX7+lZe2eGlw90xVrv46dqfQHNt6VPqXSL3rp+sLRHBu6C9flcRKBTOnkvoRMG8S7T8s0q",
-	"Ajc9E4ejd7AbjnmGeRnjSWUfDGRIQZb9JIERGDOFRrGbBzxsDLN4lJHHbrO9kae4NVq+/HauB5CBA7Bk",
-	"HKVinPBwxoVmzBjwylWznJnjcJtw8ZmRic+GBXvcayHsjNqp+QxDHteqzv/NTygu0IMNbVgxkXfYQGql",
-	"tTfoLqi6Zpi5oK2MkqJ8zm9idjxBqty5jp73hVYsRU7LmR4n5L3Anh7pYXRdJ4AmPfmuwrfeuf9hBjbv",
-	"gKoXV4+O4+2LZ3j+0vAi8GGtZfTKJ2dflTMV4DMuOjZGXX6Cxu7CogP0buKFnrE4ITcenCcFP6b1qsB1",
-	"5CgEI9z5NzW7Ekli/h/cnL6EIr0W27c2tbW8jWnuRDP18gmIn8td/I3ZnpVZwNBL+3Wss5c4twdrpN62",
-	"33D5deS6rEhv3ku0Ykmss9zF4RwhyHbnft/LAqZF1piX6jv7paozfwc80cJFvvpKJYLL2qc7d37ON3g2",
-	"SqZKYbo2MY22dq2H/wX2i8HHUV+kL0DR6224VQDOfbjObNArec3w+druVDgmcERW96TijliD8i07NgxY",
-	"FQJJ5xa3lsS1CgD+5CNtzsU+V9rTxo5B36btNTseA8k3hIHQ15n1GO5s8q6yAO5oiUtkRJQKEhBCLtkY",
-	"mgpmisUZuFVGKhUekgug8xP8isaQ4hHUrNgeq2YCLFXYugZiWvgOd/YCX16J/lCpC3DXixbbbG/m9U5W",
-	"aZOK6Uk4tHNKiY47RzIqanM02FqI6JF2iRz1AF3DrHJp3WEPGvZtxFBOvN/YQQ86zw1FKhhPEse27rG+",
-	"CPlEC+tMjlC+hUOlhWT9KYbAbK8myF6lp/sSmvdhNJHu1mwkgGDdXIzOYMuKfiGm2JTefF1tN1tjroS0",
-	"m+ElYdTak1utiLqVd9tpjX+37dillQX0sDKz0rM7s0nnfK1HmsVgrjm1oCSxQWkZG/vJSWsr2heVDiza",
-	"SWiTGfXlGkDbENFCHVtJ0cxUE9pE2pBSX2RXQkh0cO3Zhg1apM8x0Y16Q2ObgFjJsm7uy7p5jZDQRyLQ",
-	"4peg4bFUXKoLSKaD6h2kvCUND8NHdLAaLWYj6i5KpGOIwWEfijhJHKDvQuV5TJWRtlFCYl50Hl+iWYJP",
-	"N4pEC2o2AcRhZowIDWBqCxX6I7uUD1mlv55TBKn+JGlDJS9FqmFy5R3qNMNqrRqW6sv3p1e5+1zAsnJI",
-	"3QVDen4rQ/pVpU+EQ277Jpwevnn5+qDm1bDA6kifmw2L1oK7pTYUSaLmxVqeXe+BJKI4K9odg1SNysaD",
-	"V4vNv6lKZ6TPaTxnBz+cwQeBU+6MLC1+IVPieubdV7VB6ECvboBYcFyL4FsWwUezUie7wnZLq9oh9ss8",
-	"+Tgyp+DTE9yEWHO3RGjTvSi2WUFBh8DLUEFvtmCkz0ELN9aEjJDJhLNIhPGIJyyO0AbgmgXmXARlKKOj",
-	"UiH6YbifjWK0bij7vTn57yewFLqQR15ld2khMzShIkt8AZ3qwMZosecqGyJ7BvFY+RINNI9WAhVVekPD",
-	"Wm307xZhQsDAgPNy0wwI+OPMqgYeZtdfv2/GEIM5QW6Om5TlRbBKhqUSyZtp+XIiMZQSLTHl7OvnqQO4",
-	"pLT6vzXrZYksuqn8+Sqihw7RPMlz6zJkmRlHr3Mq8FqC3LIEwROJDiB3LFeRHO50NxN1vihqp1gUR9iu",
-	"3HqQwF92eMTM2ZiNTZyIUKWRiHrEdxXyJHHAW3A9+RKAy3bP0WokkCKwboENt4xHCIt+gAmaXISKlJLn",
-	"UX0TYijaTQ0vL/ihJHYZoU0FTzD/gjQFDlYcdfvD0ZBmPhZqDCxT5nwIX9a5ZOBStj4JxGEYntngI3Vp",
-	"kRkFBAfiSPztj8rMHDc0EjcF+GbigIFy+oyn5wJQxjHQQSo6Vtm38KJLkfaJNBVlkPWnzQiPwPPljGcv",
-	"8KyvD4fYgkHDzzYZFBer+AuuJzyNlr2Fyx60zEWZKrYKp06EdC+oFqx+dvBm781Zw8M0Tdh3KqU0EaMO",
-	"+LL+9viU/m5E0oWYsvre8fHPpwcn3x+cNGxVNrVIpMe+Oz04aSy0XN/an1+bLf67iUjdeSZ7SOBQ3nA1",
-	"r0bbwUiqrv2nk1RmEywUijOhIJERMVuV6K0SkRXizkjNpwYQzcE6LIjQ/KgZNfzg9HTv5cHXt8yKG3Z1",
-	"8yxR50zILI3XFtqty9ezorxzMGOWfEU5q0VmRMAqwf7DI5ZOEqFbLBiksZCRfiuTaZB3CAXHQqNH+rtR",
-	"9RivcGIyKUSkMRVdC2nMOCPusP4nFDE4ChXrC0avmcnV85BK5NXZ2bG70aX9Y4lUYw4R2OHo1M73d2Ud",
-	"FL4X+X9uNYfHLurSzpd03RoG7hIGdL7Fq8Mly1Jqi/Xlu4VMR6StKahJBDWsHrgvi6pu0GjNzX/9lZzA",
-	"z0yuLZ00Spa76TH6WomwNz3G61TYh1oYjae5bA0vhoVrigG6eVfSCvJSyqKtTT1vryivFjIaIJm2IKyh",
-	"ZE+qq5YvrycNVhQXz80bZDZtsKJU2Jdz8wbx6hWyBjHBdp02eNO0wdnPYdMG8fdVkwbx6oeVMjhTL71q",
-	"yZSbuXWmVhROKegRYb2lFeVRDyJLEI/E6mYgeUfWyt8dJwradV4R520EZy7UYw9j69IsxqhUEhXQXosw",
-	"FZlmI+Bhb7FTIcgB+p7uHaiUDdUV+ECNlReLAkWjseR0fC6ra4zNHN/bkf6OTLd5ucnPKooxJe8neZAF",
-	"Inrw9a0bTAuoOpuJ4dV+QjfUBmzJ1OyA2uPHjx/vDDb4vCLOirdPSuVkNCUoIvsw+WVkd9kM2+iXoRDt",
-	"B7M1lmmsLkxZlyqjrtfQgt5V+BAbaLfdWOPTnRmnV/kJrrZM5wTKz2NtThrj7N3JaxdRhtB4Cfdwz2Oy",
-	"AJYKlZrg0+sfaQCaWJ77MsA9Hxi7djBJEkreJdYbSLyF7F1KrRWSpSoDcrZsmKrJ+ZBiO7QXGx7BH9J5",
-	"Tq/gZpFoAYye13dbYWdutndYX0wVeLQ4dmJgUkHOhePM0RCPMKtgrsdIzePH+4in09bjx+xbRbo2LAYS",
-	"fupJ3yxo3wx7Oka7gDqbaGOteixTdBOCiMuw9lhw/Pb0jHqRTtKEQjs4oqBIa91js+AWOPdcX0VTXwYf",
-	"/Voc+bWepW8mOTBlcWSZmj0fkQuuKiIX/AlyoOFP/OJn6Mvl+TlAFp588u0LtrGxsVN4rAFUv9b7+Nc/",
-	"/+XTJ6PtB+YXFxqiiDEIqeJ7PTYDmEUK1xaGxtFJAqErM0vKG8XOdh6jOo9PATwbA1w5xR9V1OTp7bul",
-	"R/AoElHvR1QC//rnv/xEobzyj6VnU4Z+i3Iq4Hl4qe79yD3Wt5ejr6IFr9hl9iL6o42vFUdajrlFsPte",
-	"ISF4jwU/NH+Y/DJqHlxiWzXoxgh7kBr82QvsbqVrCpvAc3sc2qRghBYaAxVud7I5YPV3Mv7ARnGSxNQm",
-	"qJA7kmViNM7YFdekV1BvE/sch1jsGzYUH+qvjvZeUC+uOqKCx2Zfyf6G+bWWX2N/g32AGoGHlIt9AXAC",
-	"cwZmLOwDaTZQi+3lfu1UGPidWI4bl5HvMfM7T5E+P1RSZ9ygWzwSlthyMNHmLjsUDRUV2Dpli41iCQ9V",
-	"CX6VvXxZQcgKIPiCOHz3wwc4vbG5z3ZXYm+td50A0Kx67Bo9bOF7PV+iy4f3jTXdaTPtsY55uYdj8NhG",
-	"2/w/7JYuG+4iAxhVXqRqPBbI52XVvxGfMoPQl8KXxHCONJ1cRh5LeSqSqVeYqdGzeiwS0QShBjpWXttY",
-	"LV/ul1XMXyZigqygx0pn56k4/bvX0LWGA+cYTx3fB+FiojTwZ0qxS5kCtKGA9Zi8oLlAcasN7tAk11bz",
-	"cViwfo6UzwZ4DV7vOdUaIRUZoU+FjHoQQwGA4saiBsHiMT2V4TBVUk20WRv4FPas2AiLo5UGWZapVES9",
-	"eUiOhwN4DPrqkohAEYPzhC984M9m0JRzjuCZ5Uk05gkgkusBRj8DjwWZwv+3MVKI01N+EPyOAgT+M89W",
-	"Chrm0JiNSlIcy12+O337Bo9brFGa8CRRV36th6Enj/k1ZHcyP1Hjxk8BsEbp0lDrhdgTkWpv5EIWn9HY",
-	"9aU5L5htYQaTmCuhAw+I/hZ7o9wA8UAVvp7BDDXJjnTgMW42UrMwH5WaZ7OJTI3UhfInI9PNIRFhHIkI",
-	"trWS9JCgx473Tk9xAMV50Eg8dnLw3cGLM5opMMCbrbYXRanQWmjcaOYVuJJDBUy0wCefCir/ypQZaaLU",
-	"uM/DC48lsbxoJirkCauHiZoYqZdxEKPSVgk0PDZO40viHHchOpgv0QtyHESRdtZyzWKeC9QnCWKz8iUg",
-	"OCgjoZISqxhc26k6HFnwBYIaaJtOuSlQvqcsvlaqzMeVhgGTE7Bw2NOJ1Dgo6E/w/uD5q7dv//Dz3uvX",
-	"b9//fHxy+P3e2QE4CatM0xdFG/e3GdT4AtNyVbvwhkYfLvo9s+Lepwm+1W+Lp2Enesa7g02x3d8JN6IO",
-	"fzpoi25/M9yOnvHOYENs9Z+GO1Gbd8XmYLv/LOxEG2Lr6R2Z7rduuS+z2qW4Ys4OcY0LcYmswbZmmP/V",
-	"xqiwVQW3n/iG/sonH+PVuSTppl1W8DxitRoo7k7bNaqiU1MXpqLbXMM5bIi/DnHwNStordYba3au5Jp3",
-	"7a54ERcfrxWKZ3MjZ6Z8dqOyciaOPrPPW1Ufv59unK2iRnGWicj+Ctyl0KJYGENTtFiADrxTkCLWxCI2",
-	"N5uUht5BZr0A5MWSrA4OQfOfDQSF6z5GI7PKEmrXl2rGuLYhklUQZpdttnfwKo4PKsRicLz2Tvv+dyev",
-	"5xPQ/T4UVZvjdiN95Ovk3ayoDJE2lwuetd7z69R7iMzui/SeJ7kesyRua92gmbK6D9Tdg1+W6mWcil3M",
-	"3umxGd8s+UwqfLPgtJPk7LVlEvRaOcFaE/MbJOyiuVBO9kUYhf7qkyQhD0CcsVBNkgiI/vvglAH73cUU",
-	"hPk2K2ppiyPKuY9uXYRxa+kxuAFqve6SOsNOp5gbA7sNvs/TwUbY5lvdZre/I5qb0Wa/udN/JpqbYWfQ",
-	"FtuDLu90zD0T/KZHutbb2PJqsCswJQf2Y6EMhIxvY+iektEKwzemd6frOZsWEf9r59iU9+b0Bo0NcOXX",
-	"eTa3Ddx7c/z9v07NuihgJtnwSaLOY7mgWxtPEnRL5xH3Pg8vmJARq1MMwXnQ8e974/EpqdBI/wLd9zmL",
-	"xGUcioaRP+ciA0/44RGSrkLo0QgTNQBnD2aMQeycyiXLzc2Az5JNRalvmhkGPJXoZYjZm11vtuZ8/9Wt",
-	"FuLMOqXrEDuZ0+mu4bl2nzxfFPg3OhmoqycEmyB2C/PypZtGP6VO+HB3H0jo4wiCh2eWjxbiQOy792ew",
-	"RsEenT9Avx57Lngq0oApaUsRsY4VxCV0fgieXJkB/y087Jtgl6XCGAt5E9JAfBjHqdB7WQArPpEXUl1J",
-	"yzzGQi7NWI2kHMA28KWLX2IgG1ezs2u+caxBFaeSSw/WVaWYiIzcZHbxqzvOvYb9+Ovh9DmjthxmVyfq",
-	"nMVyN9+QRj+R4qrMPlFoozOfSudW6KfuhA+Y9kpRpu9c5w6A3Vbr1cT0u2H/ZRi/jb87fPenw86b+FAf",
-	"ypOt8MXh9uHF+IfvX3y30xLT79rihz1z0bh/+t1OK+wmsj/6th398F1ymw7oMzOqZRYXDP03Z2d9tf5B",
-	"S5u5aT2BPh5WFiygKe4nPLxIYiuoqh3AZ/xCaBb0ExVeiOid64A8KPcNcM+asSXgMGP0ENuMVpQ0SXi4",
-	"efRdI9Xz4iwegPs2Xx2WKHkuUkbrvFY7V6e1x+1DTTSut86YW3kDWlFhF4PNS+vvYWqhMa5llkztz7ax",
-	"WZUZXNhbd24BP+imd/MM1c6MUCvUbDxX/bn9S7+q/Vj4qKvbjnazrAs1bnaSj6a5GKlogVNpUR1Psgrp",
-	"JOcKp73S1ymkLRmBpYnSE7RyvC4tMouZf2C6p2V52XW/6GEMVLYXYpyx+gRvx6gopI5pfKo09mWCbDON",
-	"Fntur9JqJKBNOBF72VEWeo2imWYuFjJLkXHZ0X3OLkFcRLbdkkxOBYkcTPKxBDrO91dlSTz/VUno1Rt6",
-	"3TJc3QnwLFMi3O6mfbEGnFUB5/kCxaGgJxeJZRcX8zrEKd3isXEspaUGLjf1FTOKBgWoqlWMF6WB/K50",
-	"jCp6oCjlAyLhS7ijMP4sHr+FPLJPjUHe2boJmV/3s3hkn87SG0ETP9w81mthxMOpuXi7xHhUeC/kw0bU",
-	"NaMzt4PgzJy+uqpV3Nyr61qlg7aGvpWhr7jaLFnczqi0xk8+2l23MG/sBFy0+hoxN3qvS9oZiC4oDXNd",
-	"4c0GbuwWk7QxCcWXpKYQxarLKmFSfMjyxP0UiDWuvbvPwwvINwfNp/gnX5ImuIm+4iKQU/a0a9ZR4hmn",
-	"w0Xcr6xUmB/M7/NbXP67b2t2Rl8MG5utcscLAtAv6qu67vn7tfqV2ay1sLzNbnrAn5CE/VidP3bKL2fb",
-	"h04k1pOa0whFk6XzV3fRJGNK9eHSAN4RsDARPDWHv+H5EsQwWWLlR8waMVKwqcjy0NEw1lRrgvExLELF",
-	"Yo4vONhVJ/lUlBSyfVirh3+WK2Mu8BHgs+1e+0Luy5QDL1Zlqoq5RLQWOQKM+IfXQp5nw1pvs72z7WKp",
-	"OjNY/dnhlZurFsusqdJu+61TM90hBhlwYJzZnXBj6BlNUK2oRJ73Q+ghW/5YsWbmpgj7Yzm9AVKeyihV",
-	"PPtACU+E7VxjShY0+tcCK8fHEz1kUmXxgDYfyxTAjAUYgKQh4JEaDJJYihY7miAlsC9LQ1wQdociPBGx",
-	"epyxoUqg0jQsqD+hGlUTMs7A0NEESX5+FSrFZyaowmeuIIYbp2ZpMsrno6tm9465y3xC82cPSx7NPyfS",
-	"/GAg7hoJUjF0/CM99id3ner/UYTZfee7zn7ym8DaIzwolssMqMPWnHN33X7ZfCUjVXGjzYDXI12CGP05",
-	"iGn9BHMw8ziWGt8/jqW+BogFFcvYMOgUY3n3C485pSzOCmoYVHJbPQw0PJvxYh+A1O7Wvtp17TQKkTcK",
-	"EMfSY5vtjQbYYL68O13tGJfqV6isWfQam7UqgNc4Lve8QmdRlW42tnOfnw9zSzRwa+XsoSpnx7F0UHAL",
-	"ZmIqeDQ/6fFIXTMTzQ3g7TGbFxroIaehmkDyn4rA/oA/9GyCfcIzoZ2Pp0H2HDwElTZ0OGHVPfCs0JPH",
-	"nJjdyk+gMn+eGcuGnQ2BCymj4qUZbEaXKsNIGZBqwLoRMJobsOXCiXW8BpYIw+pvvowzMxIt9IyHCa3V",
-	"WZU0p1bQs4/C1QMc9GVg/mGBj+0tgFYX6wTKrmqQ3mxvVqHnEU8visfUTPM3rmKiP/6znNdmdRy8kFp4",
-	"D32KXGDg6UqBgfYdue7N7JfBeH7819zH96+HwrqXRWmKB3oe8GOGQzO1mYzzQqDflnIjSrlVVKYUsXrg",
-	"uqp+E8tQjWJ5HnhUJwVstNAJBsjKZPFiNcnOlbm4McuQrOD9PElcERVu4nkFSzhMl5f5pUBWXgM7J/YN",
-	"UeupUiKGnYX9M5UC4J/LDjb7pHk+Nrsy1Yy+xduFnIzgu+Y/2XEUDFnniqvotJpM868KIZhY0yLvQk9u",
-	"/G/rDKHy4XmExAQxq6LLqQpjntDnopqjX2Fr07nlW+XI8iBVo3fXyIq92pDLKCmGnFNhELTWqw3jmhN0",
-	"cFcX73BIfnzwZv/wzUvII3/38HLsSsdx9chvORFrHftdXQIA1fHM8q2ab5errozrC80Cu6WCcrcZVHLp",
-	"6UYJpU1YqBHKK1ehhZr2JfBo/VGEUDS0W74ItFdum+a06MlBgQafdOBjd7JZlvJLkVBqmy8BhhjCnMe4",
-	"I6CjjqiWs6ecV5fP71pK3Uae5u6GWcghrkzAA/NiWQZega0A+q1dKeBUsY18KEfQQ+8MLawv7WK7NrND",
-	"MUIfs67qaY6lyM4Y4lMD3nE43KXvwbgEhjKUZkaqxlJnRnNTA5cpyYEqQcl5rmkZlU73Lctal0IPTBC0",
-	"AW1C5o36bTtgvP0u4HvG/kJG1OJOmQmmxXMGRig/J5QG0uZ2Immfxd31AKTXHcmhVVi1aNSePYK/ezaJ",
-	"uwwnCvDolKXW6ibLk49ui316gvhW0T57maJYVEQpO3m+lJwVbz2H5Vh40hehGuWgrgZI1wjuII+gwgK6",
-	"uVL7cu/Fi4Pjs4N9b8ZFtKpwzEuLLQ8KXUkyryDQyt6jwmjAe4czW5RW7iS/dOw6M1KtoBvk5U/2JM3r",
-	"VB5HLEjFL9Cs3JdLu5UbLKluSQPf5BZl0wMH3dn7t3sb+f2rY7HdgA8MjB0Q2/GtkfjukHiPtMPbwWLU",
-	"9+8Ni8m86FXhK9H/HuyviK6+XBVed4tPA7JufYGcCEi9++DgtwIxT2Dlvjpi3iV62O+/Ro+7Qw/cRjdH",
-	"jxXrbujiUvlusUCP+tdXNbhjtr9da4HTeF3Zm62gUFwrlStrGJOH6oO8qfNx7XS8odNxNLUrt/zAP7Gd",
-	"VBaVmRwY/R/4S/MzriTrq2zIdBwJvVuuECqle+qMT+fTVVAiQBlZ5ld04A56uCJxJT6KcinzmlH486ou",
-	"BnYrzHrUl1GZkUzMFDFcLXZhlnnNbo3mqHASISlkseTFS2Z0Vs6wexJTA6+ixtUSOi0g0ziavsR3/wbE",
-	"7WofAOa7ugDCdV+fzpuQS5zbLbVSpAuZ9bVLV1VXMqfuw73u5RafjYnJiAW4+Q8jHTCu6ShoCLfYnFYW",
-	"y/JloAmP8VjEEeqj8blUqYgaLfaeUuMCamgWFNuujOPwQvvYY4nPXOJa5RGrBKWA7ezmR9T2AYSWjjlB",
-	"IOac+dI8IS+NPKD+SHCnNYuxX5rAhmUvTg72jAk1t8UL7PNbEJOfmddFy1Pr4X+Rp8x9CrMrihlT+J8b",
-	"tZ8czu6LkcIdsbp2CXO+32Yrn9lYedHyUOLYRtVSeDWpsjgU+Dbq1Vf2RmIjo5xU/LZUd1jcZYoNHmFa",
-	"hTXr98PLSnN9TOx+mmcdIIg/sbtpaWd96p9Feko9g85dXE6VFM4Vlyn2RxXLhkeNvaAzlk2KPYyMCZHx",
-	"WOpif30wGaBdgkfJxem5y0lrscA8kPcTEbBMJIl2HfwLwiJ/vS/N5azMj0oztV0sPz0x1zgvamNedtsx",
-	"TPh+1Kdi9/q1prXWtLC4oHjilp9kLXgaDueeZNzISw4my89l/cUwlkIjl+5rnsUSq9F5El+IBuMjZVuM",
-	"lpHB+vzzvPwrSX/bvf4HPOWVKS9mNvdz+g5HdP5OrDqxPofrc1hImTBbceVz6OTMQjbYocBOzMx2WtZ5",
-	"1+ZdK1dFogvE1MutBl/uH56evn39/cF+oQn0I+08dSGXRY5UrCCo9MXRqG7LyvhqnCe2j/V6v6/uf6M1",
-	"m6dEzqGCra6ZKrmwIL+kKC5gp1Plltvn1zbjS5E98H24uu203ocr70NYVBaJjMfJUifwUhH/ElEZi+Dm",
-	"dXLLYVml2LZ3FEsqqdIlRMVm+ugd8Bga7eamy1jH/TiJs+kudX3zpQ2Isgsh4HzEKbvkyURQo3Pn2joX",
-	"2cpI/+54f56DCHs6fWUH0ULfxnuRhGok/ouCO+MaCcXS8/Z1GqTdwE2yLsq7d/eHa2e2ovtjjlNgeajm",
-	"UV6JAS4He6fHVBIVauoGKgUaHUQVKKc2mKJbpbqH3J+tmaQCg8xhkSyCERUxk/icn7mEaDHHtwGb+DsV",
-	"y1sr3vtN1pBVe3Gv5eDTD8+n15Ly/7//6f/8l//4n/7pf/j3//Tf/W8zKaGduen5DzCtY3a/rG5t2kOy",
-	"Li+7uf+HaoNK+IJsgHP08qWBcQtdMx2+Stu7IiZuz8Ft9P5ZrRyOPMk51F2rgwMy+Ijxqoo4O02AT78E",
-	"n1REwK6XyE0tJU4pDjebmop4TqQZeM6pPM6Vwd2oPK6Qq4pKA4UQyUrCHr9lD1vGL0R5U+yaZ7MALwuA",
-	"3PX43XwHeGOp3CjU0LE6dz6KyJf2z2EyiUTUmEmGLdh9FCnN7b/U/QaR1Flk8CVWdsV6vugqRD4LYHTX",
-	"sqvwqhME9q9apfBghNLdiZd10dgDK1XIY3tfrFqvVkH28ESXd8ulFCUZxapEVKG6oFRnAZ5brLRw6Fon",
-	"FwLwb88KsUZe5zZbqmELfYhw24EGptIEDlUCpsXi6raFVstSgeMxlfpytuqiLBE+s+7Nl/MK39jSurfO",
-	"4rq325VED1qozNzdLWW7FGRNMVPlcyROoTLuQYmcdWnc1yiNK2q5tyNx5tbJ/Z4ljrWECrC6i614Zwr6",
-	"qqSEL2fExDVp8xnFeg9Lmswt43sIAuCO8W5dzHePxXyfi3ek/S10W9M1Hh2oYvssdEnTPygzO4tHAt0i",
-	"ZlAiarEjilKBS6IO/MLznct08e+6zA8XbmmucKHKb4/6b6cKJM3b928OTio0oQ5M+YvfRjWF+K6jg6Pn",
-	"lS9b1f3cvWP3M+6o1T3PtN/XDucbBtxH7uTedsS9UjPZsyZsLC/jTGhidYklET6SsKZ8Y/Ig2oB5obyj",
-	"xfao4/2QZ0SmXlGJwYqFGLuMM6lkk0ZA+kd1wpWHyY5E06WdC9Srrt/A43T6897+fnWQfi+Kbg8ov6gJ",
-	"REXNxiZ88BsfTr0XRet4/DoeX7DkomgeoKygzyzLabYaCSY1o+Ayho2VcRV5zaupMYXs43tSZGbg8veR",
-	"tLwW6feZu/wlB3EVDoH30O9EYjanuR58J17BiK8XjHhMjRknPJZ2YA0q19ZYTIm/+rJeJVl/Pjk4evv9",
-	"wX5jF50SSgoqKbCvJGmeCOiuV6fbXh98e2b7ouCgQi6NpgDXIR70XMCzGJdF0k6nZlwNlSv3LGXqzeH+",
-	"x0aehW3/ABEFXU9OYft6adu4WOuk7Zu4EMyKua0IudawpRecdtsIA499k4oEygUMS7Pg7ENmyeSBhBH9",
-	"hbMtPSC0BD+eil+CXab5SPhyECdANuxIw4wA708zwfqT6FxkbCxSlAQcPZVKimammkq6NraVwt2XvgRo",
-	"CkD/O4UmKbYYHZM6tPjFs091CR+PdPEaHFegpzIUUcBCnqZTX8ZZA8EGxoXt5iy7b6nVCGoo1DgFtU9W",
-	"10JGHhNRnGE6yqW6EA0WwmqgrhpnLp+QbiquLocevwBCVz02VFeMM+zOjQA6EEnC+mIYy4hxm7rRn7KR",
-	"Sg2yGSRmZkIsFeOETzUbxElCac587OGk+lP4/4WZhK9w+e8f0Sro9fNGf7BgkdP6Y339m1esbcnXv9mu",
-	"ZhO2O6nEJzxQ6Yhjx4BsG5qVxzIeTUbgNiFy4Vhm4lykd8C7f6tFpoejI2y0foNvc5rxNDuLR2K1yw9k",
-	"hBffY8f7lydv3x3PtrCvhc2tQZfX7rqNfRkFwV8WIzfo5rOVO9t3uq61fR6G+urpoUf4nJso8nhI1wL+",
-	"hs65oUPapULdiXOzXz4tCQ0QZhYo70tMLOYRQVnCszp8zDZJvbwvWMPzJe3dsqcMtQHsikxHrcW+Jakf",
-	"qlE/lqJXrECmJERsgp2i/w3JP8GyaHgsoFMTeCSeLQYF7K///f/K3PGFfwUCIScAlYA2oxHksYD2ZUCu",
-	"xPtqkrEOO4qfFzaqHW+PcbwN5Xku3tUkiaxSAOIVuqCllyJieoQLWedgZOgMegC49muQqcKlvoJZBebp",
-	"pCGZkxxgTEaCTgDzT+JQ2EfX6ZoovowjKlBSg4EWGTH5D1Ta2IXAq6XNh/7+OAWi3BnNE+2nsTxPxG3J",
-	"9opCK2co3oSfC9DvHmLra+n7xWbeWizcvVh4e80IWkU2LPGrvkjUJGJ4EVOX5DR3aFeQDiGXkHteN+p1",
-	"wSC7ThYJVU6UwY5NvgulwY0eBXgQVwHxV+ek8CWSUpQFVIudkBRyA+epAIfNwHyY+awTtG/XvBPr4/1A",
-	"/LejfEeucLblgiayp9j5yCk2mbItquvYAbNR6FXN6mAxNVrQJzoD9+toAqlUSaKu0E0Du8GXagB1jk4j",
-	"Y/Uz8SF7gbexv/75L+xIpOeCfmiAg2qz3Ub9x46GQqnEyEee3HLv/0cadRjsSYv9aen6LB6J3dx3FBTM",
-	"vAC7BGL6WSqySSqpQy0qszQAW2WExPCzHWTJwVzRRZtuD3zpGsg6J3GxixU+xysucYHRftadrAYYXIY0",
-	"uVK3WTtCz3IqpkbBu+JpJKInv0xUlqPeQqe02Q10jL9eALqqCWtuin/0a5M08Ws9vzbMsrHuPXkyiBPR",
-	"isRl68Pkl1iOYtkK1QjOgfnLE94P/dqnkkl9eLT38qDmTOdiQvGKvRMLC3VPzIOVy1J0XKCr4VZW6rb8",
-	"HJASi2nd3c3KL1Dp1Xha+WVu2TuxLEeACgotEqxzAyA3YLO7QprkmVJHXE5dMfm9tLAaOdxaKhI/xugA",
-	"mcv5QQAMfvCQNFx0OwwYaLZXkp0d/HBmX7rLAnsUAjT1oZ15gS/dFeLY/YTXuw7jp2okLMVTHkVxuUde",
-	"UUTnzLK+hFFsttvmgoKXhW22d6oA/iCKs1sB+JWsVnxRKYL4uTKh7IrFKAkelpsd+ijO7jsjaUW8sZ/3",
-	"N5+V9BtgVTXb6OaQ8wQP6HxlvAQ95lLt0Mbujqs4G8a2RMFcwq5iGakrVu+yUSwnmdCsP3Utv3dRqb1e",
-	"4pHTBrhXcemiZQy0d8Yz+NHo0S12mGnr9mSx9mWYCJ6KyGMB4U7g6kPABTcDgDOqccvd5NrL6gy1e5wQ",
-	"KMW6EhW9Qkom2PTYMTUtm/eOpkkqs2Tn1UkY5pavCohfF3Rm1mxtid8gwQJO31IQUGP9xGipsc7icH5F",
-	"BgQBIVMB05KvhioRbJzwbKDSkef89RHXw77iadRiBzwcGj3ATGpiLDwoXkJHf91czi+E9KXRyRlnIQ+H",
-	"woU1tttMi1BBg8wk2mXBuZDmYFDRFjYtFrLRYvvmv3kqGGRNi8h1fUYj+5HGypA/mWNa/+Hd3x39fHZ4",
-	"dPD3b98cVDIpvxTQap5W4y4I2sfj70WqjTVe63U3PfODrvU6z7xaf5oJfQpqfa33dGOz3d6AW43to2u9",
-	"nWddr1ZYh2tFrhWU7ubJm9teLR7tUcurWm+ru9F21op+zXX21CxirdfpbHQLfzlTEZ+akbU3vZqSSSzF",
-	"i9yVUOs9e+rVxhM9FPoUVqPb3ux0vFoqn09kBCPeMoaSkBzjud1btJHejnX+mZaBSEh7t/VbhwI11tXM",
-	"PHRMmS5ubQsHaqxn8MB9szlggHUGeNWsEzv3fo94Fg6FZmOeumoGvIf4CBlxjY14LH1JdQ+PNBPNEY8T",
-	"xqMoFVp7LORaNGOphdRxFl+KZLoLodNsogPgKKT8KQHE65BRHcUa/tuXNJcWC/h4TAld1PytNCBzDNF0",
-	"sV53zBuN5oUbz2iRbiqVv2KgDod8CiuHgex7qDGjVYcEkjnl/deKvoTZALUeNpT415aBKFQj8td0ui6+",
-	"eoB/ZKfZJIpVEU4O3uw9f32wj7VnbhSd+U0xns0ZRSRG6l8XPVJ2FKWOGJWv/tqVaPjFVw952NOy1rNW",
-	"BldocJc5MFiKqmhqZer8PBFN+01v2gb37Vjjp11ar2Z7CHHWV9EUFC/Mcv34KWh4bJDE4yISupQa2sJg",
-	"Je0fnsI/MHfdl8FHv0Zg69d67K9//ssnqKQnADWTEh67GsbhkI24sd1SkUHaiuYD0WLvh3FiVFN6Zawd",
-	"Xht54ESBtrnuOj6XLJYeSAu6KVMXAkK1+kqk5IKScD9A+SN2Iabag1t5NknBfox8eXjk7kyNeTGYaKOO",
-	"brY3GkxJY+ylU0iJ5TIEdVTJUHjuHqrni7WegKqJmUItXx6Y5TB2XpxHbcBDa25KUPzxrMX2YLylFY8l",
-	"jFqKK1y5KoFzBtuliN+1L/BW0bfLe/LcBEzw9e7Qk7Pq9rXkryQ17F6v3ToKL1NT522HtWdf3DWGw+kV",
-	"BcXRgdNcRDeWz5NIXMahWMxjQNcwLtnhEYZZC6W9qTiPdSbAUVUuSEDebQKeEZjNzsyG/myPNOvz8IIJ",
-	"CSpvqKRWiWixfcHDLL6EnnLu5algiXkRZTUGcIkIGCDA/JZCerhPU7xj59PeeHwWj4TO+Gi84vVvDDTP",
-	"ydWzK435OXYVMgWLUE7fM9rdz5yIDKqS52+rw+avKVcm//Kr6460ymvd8TruIJZY6PFKQITWyanVU+Yo",
-	"mNxWKEbuPFpcMkg0C0zol3ny0fz/smxqc80jbY1iLCuakhV81WPBLxMxERFARQJ/v1LphdFhIpFgUkeA",
-	"FIDmIiRYGvA4Mf86T9XVTKdl25pSKnixTeuNgbeq2iFnNuODxp9lxxo+wt371M17ToSeJEtVDbPy63N6",
-	"y+f0vbF9+iIEz9YAOsfAvr3BOX1CRypeoFO8lYKl6grKCxEMsKIPDhPU0inPKJH0N5VGIu2xv3t38O5g",
-	"n9WveJwBz7OxA/G/kU/Sl8ZGm1J4l7P+RE8hT4vHYNec80xc8WkjZxSEzrbsUshIGWCiC1im1AUUAtqE",
-	"fV+6a2zoK6ZgQJxBK0VIxYVEvm/3Dl/DMG1/3VRwrWRjLoj4ciUUybUZt76/EUD59WkV8AWmN9Er7Ddb",
-	"Q9YtQ9aeFf5jkTYJMFKQIMsUDGu3zE8WOKEr8vx7AyOkmDtFBg0cPL/G7LURRXDmwNFG8PCYVkSVlDdL",
-	"hZFoAU20OcQaAALwyS22Rw+PdcHMAocOgCcfj3vuD7E896Xz3dQtCqYCfEFJgjmwBbIIlqjzc3D4SKZk",
-	"nsWLL2+wCXR20QiA4kOsAWpTEao0QkcWPMVME2dYYGjCtuCQ9Gsg0oEhpgnHEVaEnTn0xSRnPYkzFAW0",
-	"hj22d/zmlEkhIs0O357uslfv9t4fHLL6q6NTZg4j+wNUhP9wuPf26JDVj2LzY8Pz5dvj47ce+/7w+7ce",
-	"e/X2zdsTGNPRweHfv4Pnsb03+ydvD/d32bcvjti5Epqq5YAHk/pEXcVaYM50uXfM8bvTV5ADbb5/0fln",
-	"g8h8PDZfz0k3bvRfmmoqxio1duw5RHQx45ln7IprX0a56duAkg2wcumjwocvbAT4tTrrAq/JjaCvl2yM",
-	"a3Bm9nGtV2sPNsJnfEs87XeizUGX74Tb4lm/HXUGG3wrfCp2+t1oc7DNn4Vt0elvRFuDp3wn7IrN/nb0",
-	"bNDmZh60OWq92uHb05pXw3U1YHD85nR1nxYqm2ahcOXurcE5fFJrgs/niy67Bq8v4+PHjx/TksRRrbfZ",
-	"rVgaPMPLn+4oCEu+hGsLe1vuxHxfLk+fcbsdV4Bc6ACL6FNauxfvPBvP4gmQtudCb4mEXVwX83fGKAe9",
-	"GZr5DegQAYRiEIOw79oWcB254kshib2wHuAW1kED2s9YIMZrrj+CvJL1oHCudNDoMfGBh1kyhXHZkP+V",
-	"arE9X+r4XIoIFAHzVm2R/pFmJYFwIaYt9g6GdUWxK/J5eK6eBEcNvgYailRZcZxOZBpLYSY7KLA0z+iu",
-	"QN2BSUWvweY6vrRpAFwyYT63k7kUcqKOBjZC1BcDlUKHeSfPNVYdRj1G66RLqQfOK2lkIqg6IEeN+WbW",
-	"yPpdWuw9+VugtJq0YZYNUzU5HxoRrz2QwjYDCx77SLM9GaUqjqz5VVoTaJCvhyxMRSRkFvNEs7rrwcPH",
-	"Y/3kIx8DpRZsxsJ1Tz7i8z5h4XyWTo1ig7ldzgiMNRqQ9c3uTqNoRta3PnxoeGyopJqkGC/T7MQ8pbln",
-	"dC4j93HitCZ6kl6CicgholbIJcEErxZ7eVBUB2csahcUzK0IX2YiSdhV2VyPs938fFJZJ8BkbuRi3lms",
-	"SfUwK882O21YfV++e3Ny8PLw9Ozg5GDfY0bDetbeaLfb7aegihRUE9hJgRFokIw/5lqLiBF/KGxY3CDF",
-	"g/1Is3CiMzViY8Qu1LxswdfMt9a24groQrG1E7bw1Oy707dvmkIa0Rph/Rj9g9GQRnzK+nkq3mZ7Z9uX",
-	"kJvG6pvtNuuLqZIRFtklCR9rcRgFLMFSOCmugP28AElUpWAOEva0MKuXOwdAqY0jWk8+lrppn9uMI9za",
-	"9oefL8S0UVYn2Txt0jZogiXdZZvdnev+Ayiy2263Ge6aYvZywnVGGcusroXwZWGXNlqM4iJkoAqDLYdH",
-	"zEWuLXqgYRLNK2Z72K7NL1Fc+zwyqk7Hq/XhXuSK7jFLVbOobCwzQjmb1aiMtAUpb36F9HFzaZxBFOeN",
-	"uCpmumbJKaaP1nrPtjeN/kgCzkjbkpYG/+ir/g0YZM1HMx+vEAO/H80XneyQTLRA8d26rvjqWm/Dq6FX",
-	"Hm5HdKz1as+eYRUcYi5c5sRjrde9Za11uXd6xok6C4NrbfXrl7l9kceJiuFAtBc/7BJleCJXcThZMs6l",
-	"7qa6kpAZ1FSTDF3hRclA1dbF4RmcHzScE8pFr6zfKcZKlJFKxYyrmognrLfaKhjOXw0DquyK7ab8G/RD",
-	"3Ag17ErctqPhlsg/8yQPo37kO3VtW99HA2233Ctb13rSb3JXDbEgMO5yw4t3eC7N3OjeVtm8RuWiEqF7",
-	"7Gjv8I3H9vaPDt/MZa2a9F1pxt2mkj+ULtV5WvVlRZLeRp6k9zpmr0Wct/zYP/j+4PXbY+j68Zmp1ndI",
-	"Kph/yNVDW8WNtQ5uLVM1KtKu553Swukv/Qx9QSq1B+zVC2wu+Q1WBUUh/sgmH4PpGwmw3onZl41AuTZW",
-	"fAAbPGD9aTFWVRwG+PaalyKNB9OmeRKkZcOPcC/+BjrCeJKOlRbs9N3zn/devHj77s1ZYxdpdH0JucuT",
-	"MRuKlKhgxlzrK5VGFPRxFH7PWDjkKQ8z61ZjJXa/RGQZBaOUFL6M4vM4o6aUhdUwKhO0h4Yn5HMze+tJ",
-	"os4hnLLZbvcYZ4NYJJFZoFhe8sSSnLvxZUqxK8EvPOu2wimnSp57THwYxykW8mB6NjzMl7jq4ADYwRaj",
-	"VCPkErP7IlHyHDL98lYqq8IxboH8HNe+iBDAYGVtu73Z6T5dCHqzYGeXCC8+5lobMK1CwZWhaXZi92y4",
-	"fmXBcBcQv0rH58LJWXMkfEXNcYEQwYNRxvz5oqNKgbwG5fPt0yMeJ0a+bDcBXgHxPAbgCAGXTtsyJHjO",
-	"GUzwZj3eBSxG4tdMsb7wJZ0wj41TdWnsXuRgyWzzTAOOxkhtMeAcB3ZEpTPwEksciYFqGMsu20Ic9iWn",
-	"YhWCcLNUMdSwuIFhbH4R+CIXgste6Lbb5rlRYXAcHAHGeiImekiew9Wx9naWx10iJWy451LwBDjLoEN/",
-	"XkPaYidmrEk8irOek86Y9EEDxxhZoczcjKnbhmuoEINLNlST1Jd18B0bkVd2Aa8mVU6FjHLg+B52yguz",
-	"Ub6kgGcOUn4OkplH3atAQCqu28LklczzQrdUYB3YxejPFddWb1PuXJidkokk0Wvr/aH5GkvYfQQ14gyg",
-	"14aaAMiAInIwySap+AJcJ0inkzYP018MRXihcwU2twKqhvBIO/yxoe2JpqLByThHOw4UklolAghrQyUH",
-	"cToqSQQbbtYXNoMXs2V1tsuqjQ4IukOO2wSyq+bo2jANC/yb7TYp32TxNAAn81KBQpx/y5fwSHvzqviI",
-	"iDgDSPeheq8MMZUjvGcder5ujAeg8O7bQ1YeJ98Xjtdyng1UI9L4fJit0fN+NFgDQGUFNmfQCFHNuAns",
-	"WerBeU3T9tHhqWf10Z7BMANWeTdyV7Vt1T1K1dGZGkMNEdBiYf5My5eHUDg+1cwG4GNNqa+4eV0Vel7n",
-	"TViIt4FgbzEcIDzaly6ztKg5561WMa+HbbY3e9iQPb+oWFBgR2S9QJZUBAsgRjzOlV1HiVt41sqaIq3t",
-	"jAPi16x70YzWjdFudqj3XRHySvrLTcMG+QZzVWkWCy47T8SHsXLJX1xrYVBhyPVwfhXhHhvECSgCBX0A",
-	"s8wOPoyVy4WvY2LNREIzMC2yYlI9/NDwgBkooq7uvjx9tdfsbm0zouumNKREXYm0GXIt2FB82CXFXcYD",
-	"oQ38BWa4zjuLafnxORgAkvW5FtubkzRpeL6kTKvCvTiudyevNWQ/gsFLJOBNAhwR9WxHE1e3gIn9IvJl",
-	"YK9GWnFojfKCh0PRNH9IVdJj40k/iUOPjfiHJj8X32x0tja22+22x+LRaJKZbx/ssuDgjJ8H4OgN/Jo/",
-	"abc3Qj3k3a1t+G/h1wJWPxw03ygpmkc8C4doa2+0NxsefAnoRpdCrzD4S7e93WLH8HKg58a5UkDbl/iZ",
-	"itXpxq5exMe9r66kEXjmK++Zh10PYV1XE3BjXIhpuQ6bX/wMuTjhkGfVrVRgT352HTaGwrEOe4ZjPt9j",
-	"MHEzEY+V91h5rGKLtze2w84z/vQZ7z/dGTzlbcE7g07YF90B3+kPNsKdNu883dwJd/qbTwfdfri5HbX7",
-	"G93B1s5TXj0/s2sXTm/MMwMptV7t3/7Ybu7w5uCnj9ubn/5VzfVrw1S/lYrNn08zcWL2xkrckAOzy2CT",
-	"rRJIfPzkcTnA7nrN9WPJsefHzIArNUr4FGbph4JHsKM+1kpn6ToWBascrtbCZb62ljV7pF8LeZ4Nr7/0",
-	"OcASqAlQbISL80gD587il92wC1/NgELFrOcARGvV/eTXijvKr1XtKfP6bnv7Dr712zJYFQ/i+usXv74d",
-	"Ch7c69NH+YhbAVIRcCc08ZeE2x+e0G6J/yTwh9V3Cr7C7Jaf/qaJ//cE/68Sh772ht1A3a7CWoXeBEB8",
-	"MJ7OCFLI2A4naSpktmtMA/slCzvxK8/rs7Tpe7CSt28v8crozUs9uwAYUBcAmfQYKgBKnAUgstIpenzT",
-	"Q1L5mb6a87RsUZCilmt9amD+u6CeF+wL+iF3EcyaBVZfXtylkS5y3nc1YOYpTWcOjFOVqVAlrLPL3H+3",
-	"6WQiI3dRO2eZUo2WL1GD7Tkt9UJMPTZS0STBTlvhkEspEsjBz4onnbrhDOLzCSqxszU9xnwX5yqLgTyp",
-	"P2XBHiRdBz0WjCZJFo95mj0ZxR9EFLA6xBBKM+L6QrOBSn0J4NvAwBQL7AwCJEOt2/ZEzSjWY6VjM5Ye",
-	"i4FjdxcsoG/8mr3JrwWeJd6DtzlOuwDTTLGyCl2zXLJAfMiEBIZh9z745rS/XuFBCLCnEfdlEMWpID4o",
-	"uv6jD7sZmrNI9Q6mt3fJ48QIUL/2KYAGl6XLUpUkz3l4caYORn0RGVuo5vkFc8Cv9T76tVCNRjF0/oO7",
-	"/vrnv/i1T5+CBhK0OqgwE/0bgxcBFKQFszASMJ4YE+faHiGLDskOketqdtHMN/GlPUYMgcF2eNou5AK7",
-	"TcGZWyLLa4gdq1U6siSF0E0TKt2ubWVWl4qGYf/WvEQSaPMV8IEXUl0BLY57lfas2bZpY6PQt0pJ0WLI",
-	"wUtDNNus+vk91gk8uwSDy/znduD5MgDW7WboDNMUKpRy9antbrYL3KS+5z0WiXGipiMhs2+s0IO+n7lx",
-	"ChZ8wbYeiYxHPOM43vx+spIT3hdJ4PYxdl6loUOtVzMSg1iKqElYTp1R8z5Tjj2AjNY2mrnjscMHlTp4",
-	"sCEYLJqzY3H27q4veV6aTh4/lbJ3x/t7Zweu4shR/VdzFxmAPbJo+Ws0jgHJce0smZpdKmoZm9dYUVmO",
-	"wbtYBuUZmJ/mEKzh42H0q432RB7ZWypGHMRKG3xiAcequJmR0K92MLiX8tHgMbKl4IsWdMQ/WJOgs11p",
-	"glfoKxMJfPR0Dl2CoRVRaDOVB9xptVvthcOlp9rTveqou1vbYHG4WawwiaAT7OZ9++0ZijOmx4Jf6IIc",
-	"n5nE4vWega3anBE/W3GZ801KXOP55jxOVTQJsZioOMDTjJ+bJy4aJkFHE36bM8TtzRXHSO62/PObzaFZ",
-	"nbNUJIKDBQnoh+IXOlpTnFeQhDWi4JFutBYPGu0YUlKacXT7I3cb1/anXjwiO/xbHxIlJGFaUzJlAxeO",
-	"J68zMbXgqD3Gmc7SSWjUgqiJcW4IO6kBw9fp8h7xa+3+ZrjFn4lmJ+puNzf5xlZzR2x1mhs86oSbvD3Y",
-	"6Hf92uLDCqNr4tjyJdDz1qDb3lxl2+8ZK6ifQC0toYrjrhmoFDS7mCfM6GlqkmmqfR+rNFvwubhu4mIt",
-	"+Eid7qrjm1nrKIZzaPZNPdDxuWcEXxyB7htLv+Yxnpx/49dSzZuXnZ+3mmRU14ySUMp8qFCNaQ1yxRDK",
-	"NUi12iXNyXYlKTq8OSjU5uFGDPty8Vb+MBZhlr+3tghqZ9foZhUZTiW+gQld1D6MNbckXojhHjQe57Eu",
-	"d3vddq/dbrXb7b+Hw5GlZhyfqJPiKgek5tXwPGLMIJ8yFQKXRskvOW4jY8NzPaz1alt8r3v1b8abv2zI",
-	"py+7k50Pr/50ud1/dtEZ/V07+i57HZ5s6u8H78UPU1XzahfCWMA7gy5/FnbE1lbU7m/wp+G22Bx0om7/",
-	"Gd8J28KIp0mamM9MvSgJUVqFbIuSLVxUyWyc7IvjApC+gUoyGtVWjNV6tVxwwfr1hRnt5Ya5h+Q/NZZx",
-	"KsPqgdzZfTJj7JZ3XPlcH4PrpWDi1otPQ22+ZJLC3w/cD2h4FWxQX8IV+/aHhseAoaPCBkT7bpEx7Uuy",
-	"ptFAMVPKfXJwtj/DXW0sDtgd1BnXjX3Gz1Syrqqc1dfNrZv6pitts4pXLTPWekU9pNBTJSvIVkBUoLKw",
-	"z2rVVhjdNd3uevw4ueJTzYLOkukLORnVej/WOrWfvHlvq7YUK3rYgHVZ5wulkhowqaRorDTPgnk9f4rt",
-	"FafYXjTFvLy6qtvDPEcKq/SjeEUf0uJ5Yvynwp3+xvoQkUqUVThA5vo4Gl/pzNzzrrzzvfGAYwLte44J",
-	"0J5DvgzNJJISshmZxiTs1e9O375xSiLiOd1n8c+XpWvYFXQvmesgNFLl4Tj+wcH/jgB81iO/xOWfyicF",
-	"Z89CXz+6rYquobqCv/MkmdrEoBK3Jzp9QPhHoIf3p4V2gvhXrBQBRdSY6+wPYpoz6+ihupKe+0pxipQ9",
-	"AzVJi8WO9eBCTF/FMgsaLbY3Hjehv+i8auwTuV+Y8R0T89i2bLYVl3ed6hnmFmtaj/ISt+7KnXa3fEJ3",
-	"RNNQ/HLmSy5nbCgs5Do78Q46FsjrqFAFOMsKsmfc84HZ5bl1DxsXKVzIFUkX4G3o8lNSaI+Rgw9BJTem",
-	"vLzCjPzcrsJsyC8FmwqqhCa0T2KdzY7KQGskPF+CoeKSAi/ElMWSDSZJ0qNC8QTbFWMFN2IYq6cq45lo",
-	"msuxXRbwqAEpeovtgf8S+yTTAMFLQUV3FH/YWQJuuJr3Cm9fh3fMoV8PqMWaQwWu2gK3K1EXr24dF1cN",
-	"1/F+qj6weyJMZSb+M7+iulsipo2R0Qs9INHFzz/8shG2B992Jn93sfXdqMt3vs+On+rX6fNN+W+uDp4N",
-	"/377fB89JkZi1no19+8T2KLL3zhn+Uk05T72qu/x0+1lpn+BNMCj7AgK4xQ6ya0ruB9M/csNhRHVeBe/",
-	"MBQY4069kQqMrRvHqRqpbEGh9ws1jomwFOI4FY4TVqdot+eEVIa0AeAziyUVgOd3+DLI1H4hZG5rwvko",
-	"F4MT6M0P8qwcARMfMgYvxFz5PnRohtRyaFKIrPgt9m0skkg72l/k7cTixnGM4SbdYm8U05NwmE8vrYqf",
-	"t3zpJNIuOdVF5JKBDCI4DmAjJX9omsv/YF3uZfF1jGt+Ik/wnTeWXfnKHUYrCqM/iCmmyjxcYVfwAgMZ",
-	"RqIm2bFIQ+rH7dWKW6bsQr4BlNLi3zfxmvvYy6u7cR9yTWqVVFfr8sMHAr+0eQpoCPQQWPNTiG/cHIfp",
-	"ecu6LxZg0N4x22oRZD1k89nUQ9dlQg0g+FDQrncZd2TmK4AZ9LFw4AhZl1TvNB4vrK1Bd8SJneRdA95t",
-	"tyW/ZwC9awxandPNbrK1V+Fu+iBWnujPgQ9ndC+ilAUVaNbcxww9W7vM6hY1HMO+SiK44lxkwAY7SNUI",
-	"6fuVbGDfAmP6a6v0gXuUPAVe2VNQRp5lWpQvbwF50NYrmlB/ENPfmsZ1D27I1Y3O3GVkNgNkf67B41bB",
-	"4yX0gSouObdrvRw7BnEi8oYYH63v4tOTj9bdMb82GiOyNtu7h8YZ2l8eg2AnJG0NVCouRbpLtcEILHEG",
-	"rr6+EBJ/10MReRSA4r7cP9n79oxFVNtBEStkd7SYUe7wwaE6ge0d/0GTQ/JKFngtiR1bpb7kEnkKjHHn",
-	"6PXKLBMedHQA5FDUqNolKBqIwUj8I5334KcqBgdRBUJtYo/oC5alxtIkfhvU5wtzB+4HQC7UI6cGOUWi",
-	"BWTe44KQUIjQjC59dKhAD+yK/TxJE2dIv1CRgJ5o4VCEFw333pBlSrV8+R79y72Coc6O3z1/fXj66mDf",
-	"WtQlt7Qv62STYUr7eGxjwFS2BFQRBmpEZJaiUFI+WzEuVRP2SsB0jDvDl+HQPETvsuCH5nN4fZMSgALs",
-	"VIIxdxAtZhkhWb6Zl5WzebVqkDQflAriAiNpiKmorlIWPA4artrcud451snBW35o2iqr01d73a1tV44/",
-	"U219NVRm+8fmOGQKF5+akNrPBA98W13PbperWNEFCcp4GeytquowlH+dbdDmmZOnA+BhvRQpT/AJOuev",
-	"y0fK6t12u4HztG/eLyYf8Szj4RD9NE4pmIzNZEQEj6C0ZPgm1p9Ce8gVIFAIhfLuZ+oOYqCkX1h+YIu+",
-	"TiRuj890+N+HSPYeaC1E/lbrpa584UrlAgtp7u0DZt5a9KFXvLcQ6v289y6upDhzrsJH2lYs7DI1ijMg",
-	"m6wEQiXF9eqFzpxQdVW2/6Lh4j62aY5fm+WgqCWqMBNZU2ep4KNboT5AtMHVn0mRwppExDo9P50IqlhX",
-	"TCmCa6vzl26j4p5Q2mpBHkhsFjiptiy/rgJkK0aSo+4uYCxlfkKJ4TIcrq0JIJbXnXu1WU2j2ulmtRzU",
-	"aFqfjU7XjnttVqu4/v4F6sV1RpfboVopjOpsOhbNtzCWBSdTKi3jwWDFs0lXz0v66y5Mr7tVXKqm6Vhj",
-	"1Bqj1jQla1j9bcHqnfHGPASs+h1v9k+/tbjw9udkmW12tudRgmarsOqQF2Srs731rLuJtIyNYq5W5wbF",
-	"Z7fC82NGdD80P9eEjO8/XiBavi4L0Edj9n6R5zynDmIngocZe8OhsXjf+pSWOM+HPMmaY5XE4XS+kxy7",
-	"R9sMAchvtf2JglEsT7BMOSBXri1bZnXntMVffsb9R8E+z5dQ/lCqtCa6F92gKgTgCOKSBSP+4VseJ5NU",
-	"UAZNwMb4H7TFRoynwpcDvEh7xLiOQy40Hs7jgoGZu4j2sqDhuVbNfBLFGUvUOTpptfJlnUNODgtS2aIH",
-	"tsytULKAPkAk6RSXImVagLvc+SUpgUyzOnWm89hW25e0Rh51tTATWVYB8VJkJ/IVT7Jj/FwPO0H4ziJ4",
-	"+QosQyXc1utg3W03iR2qqwKHcJhyPWzyK54Ky15AKz+nnmCyLJRPHfDhGdDdm708OCudjoo2Lr+ms/G5",
-	"fWUQQKzMuwaJmFSYA3Ktt9W+QSJhYfnuPZfw936of7UJhKfE8PY5WFDWRJJ4CWMhvgIVm5kkQVbvT10l",
-	"YsNjhepGLLqvrmCkXB/QSlYqP0Rz5UGWHtK6fK2yQ0rEO4W1LIz7/vMa71VpWb3/7hfWCpW//3/+y//y",
-	"n//D//3P/8+/++f/5j/+07/7h3/5D//7P//7//RP/+//+C//x3/7z//z/2UuJ7PgXYk0JRKXrQ+TX2Jp",
-	"NnmBMcUl0ZRYUyim+sRFOf+WrP5vXNAwqvWeGkEkI54pgwcDnmgUTXvjsfMgkBEby+KPjjht9ZowozxQ",
-	"rolZMHzsbGJ9x3wB9JGY5Q43+MbGRkfshFEUbT/b2d5pPxUbYjAYbPNQtPv9fqc/2O5sddq8E4VbW5vR",
-	"Rre7sbO1IZ5Gg62nNduuuNPefLb1dLtgREM6C7b4Kcyo8/V7HVucWj0r1oHHWlW+w1LbCgN9hdTYMc/C",
-	"YTHBDff2/Jy2Y3JRYpMOBvc/0jazB0uMridZ8TzFikxxTPaB5FjuS0spCNkuwZiHF/xc/OxaeXCGHJ99",
-	"DslekCEE5baurmAoKOeM9SdxEmkPzHBqN4kcX30eXpyn5ut5jOPAGT/nsdQZtYRMYOnM8+rwdNvt3b5l",
-	"xCPhy0J6moS8zTzHrNErzjSKBwNGc6FKY5jLn+Jx0XOlkWgiM1pXxngUactUei40GycTzYKhyowEGE/0",
-	"sIWELt+w4KNPrZqib81j/Frvx7/++S8/fXIJWzhrLR5pX+Kb4qzQpGnIdc5om1NnQFKaNh84VOMpJn7p",
-	"fB7wSny60sI+2KzzRP4pHo/ti3GBlfkkceZhBnSILfPsquc8Go/0zFf3JaTr4aI80lALjU+UiukRdGNC",
-	"5002kzBh+zBdiHFWYKtUknE59SkNGj7yTHYXxTJXSJKrTN4EZlvkBkbiKSC7oVXI26qs0lLlRB5DHsqv",
-	"lTN2BhSqwkQVIyKpem9NUB5Sxg+s2B21u1jntqwSl7phEBQ+2Dr++RXinw84vvmAebgeWiuKXDC60E9B",
-	"WbW6zjV11dZ8uV6V8Jiq3ryoPaGOlRe291hgQzUBqxc43guxHIy0qMFApCLaRSWQekrm6iaxxlS5pDDw",
-	"w8JE8BT60eVxoMAZs8DAXxhz4LGgbGuaX1D9eQ6iBNPbVywJ82VVMWqBk2DVejCkD1tQez+3JPuRZnFU",
-	"0kp2KsV+HH2mGOlUiZHfSHG/3ZfOO37DklXc/+uq/bXT/TNIU2DvVOLyHCeCAS5jXc8vpn0fZ8Mo5Vf6",
-	"WtmULtdN5X3QJRM8TWKRlgsMgDoLq6XAjPTQxk9FNkmlLjKcSHVl9RGs/aqqV2i02Atb9z+RwPzNIcPK",
-	"jFb6kp5l8H2kLpFPPs6s9wOdGKmaZILVA7sMQQnoG1R79d5ylGXqe1cReOXWZUFlWYtBjoRU11fEl8xO",
-	"90pNErMOI7MobLO9gy1wzNNLvC/YTMbM41yBT4QR30x/EidZM5Z0JdY4YQlj9ZDRaXKtDs7MgmzzOAPG",
-	"GDtCzHA19jFzOV55xZP5uNZJYgz4/ME5zxksBEKGJUHLF84zzzVyzXxF6z+BlgpZOoV9wwcCP0dBiLoC",
-	"avwGARjGAYMIB3PAXl0rjd/7C2usfjOkal7N7ZOb05CfSLuc9y+18PMtE1rXYeU3Sgx244TC9s68hEK3",
-	"YyCvq4BgLtRilxVqk3EjGUAyWGrR6a5yC98QVMy8Djnpc8i7hketX7V4N8fMUaA5AVAQt6sm91GnDMui",
-	"MTeyTpXUF2LK6scHR9iRxDrJMZyA9eDoxE8GTbJqzO5q2n4coUizeGD2ovBl/pxiC75HLLCNG8ytp3jn",
-	"i/zGgF4C3JwRFmYn5yqNs+GIqYEvq+4/op4MgUfWpDwX6TiNjVYx6xRyM32k2f7BScMm/hnLEeDMTk2L",
-	"LIvleYu9AWMTbkZyc/DlQo37teYkEpq/Lc/io4F/DnHHbySLL1+BZaBebPeyjk/eaSpfYann5O5V+3JQ",
-	"BaUDdArnJ2BKeoxb2bGA9GE00Rnr43eGeE0d4m9I9i4pSdiASArBonHCY4kZ7raNIKXvlikiNPqHjESz",
-	"tizGLv8Uj20fLF9KVeC/qEO8DGKIluEiP9yR5QzOs35zYgViE1qF6te6a341EPCZSmlpN9zYSZKvztfy",
-	"k6wB6nfFQ3uCWyt311ouQmUgJLsJNbpzI5C+8AcxPRYj6uFDKRCWSLzb3nzW7McZOzndQ73iPXJN4dU4",
-	"JeqNfHK658tcRzv+w4tT9l92zADxP5958DijKz7r7HRZP860xyZSyDCdjjNgsRGt8xYxmAlfBqC/jbFC",
-	"AzGy2SyMmmfDgE20iHImID4e54a9HsbjsSXFgRQEUK9wlBdCjNmlSOPBFPSoA+zzccWnRO60iiJpNHvA",
-	"Y6NJxlnLl7BMZVzWlgw36rkPR3cVmN3AQ0Svc5W8xO7my7rVrd0DYPxIMe1EhC5WiozH+lG5YTWTQkQ5",
-	"bVxxNVRanBZS1ldrnExnfKpXJIz/jUuRz5MYt0wCv5YYvwef+hG/AK5srO1fXSmea3E/KZz3hdZ3Ee6g",
-	"weXxwVFOuaX5pdFcRSqW2s5srGKZaQNmBuYD82BdHEZrLEZBg2RM8LcYuPsGYcoMmQzogjvADIX80R62",
-	"zr/mFphrCqM8WwhjeTrV9el8MaDNpBeExZWqU1leAzxJhRWYlz9PQc6qVI2wPGb3rEoyjAdjsH9ojsWo",
-	"abaZwdlKmLL7cG123zLWuCSLQuXMHAVoOeTgz0/A6F2SE9xieyNFyZ9zo3zmAA/gVFD8gPr/2yhDQHY0",
-	"5UL4MpZhMokcDS/w30HVXoD/OIwCcLNRL8OAuyIAcNxC1oeHD/Xlj6UqAcgzyv/5ExWamy3NY6kxbRVU",
-	"6UJwrj9lWoy4zOLQxrBKuaqNFjsVZkaFgfSKvdLzGnvyK8PaiojChGfuSUTzB+VF9WDINRr3QQNnajRi",
-	"G0QzEwW9hOJuAQUo7AAwlAfrM/MXShnh7P3h2av9k733b0p0lq4GiNXtnTaUK8mb6ktWMWBxaYY4oFid",
-	"SiKRFiOkDNI8imFS+MVKD6nokfDwofmChQUwT4RSEKctU46vHlIMNJukMg9rwnQgupk31+DjMXI4FkYA",
-	"QUVjiqQTkYscHAg5jCrCnX2RXYmKlTVDr4sPYTLR8aVwrmD3PLA96N3w7a1lx/MOswE4niEV+aNfcyvg",
-	"13q4AB7z8/qY0q92pfMffenXZj+h+etf//yXTwF4nSYSs+yLOUE3JaIsNMsKldlZYCSNxEilU48RB60F",
-	"Atj5lQaI+cOJxNneVz3cPNleYkLE01BOtr5G1Di/Ou6umBotEJRouYpHI51IjVkQM2H+nN0Rt7xUUrAr",
-	"rh0Dq4ga10kd23OmWj4Dt8dSVDVniaUuKOHsHOoFWHzDR6LhWXzNaz2441t9pBGKZyfYmTvBHNVXrnXE",
-	"kpybEFfuk2T7wrpBuEMqOkXG1nQ6wtnMzigKOEfpdsmTydziwxkkccV5DqQK5XqzBXx5vhD8sEJx2ifP",
-	"KiilafwtJGt8U6x28CftdnfbahffUEgZf7UH8Rt3YvH38q6FAsQ2HhYtRPRIM1rQxucuyoOsryx8KVvy",
-	"v+RD3Wnl47VCxxV2xQ08ODhVECyLHCjvhwIciRnYxFCuZcFUMfNN0EUHVVOfb7n8XvK9X2CRHzRbrqhP",
-	"JD1nFSvELP2CrmvUL5QzZIHHx+/aLBOjhYJT9vjt6RkrPBd7uuFF6DVFcivOvjulh/jQKloynoZDM3I1",
-	"cE8zooZrLTK9W/S+uxaiiVIXLJY6jgQUR2C9EOYQguLcT1SfQRM22FTD/5+9a2luHEfSfwXhS8m9kq2X",
-	"5Vf0QfXo7tp6ue2qjn6wVoJIyGKIAtkEZberwhEbsdfd627fNmJjJ+bWh7nMZSbmz3THTP+LCWQCICiR",
-	"NiU/yuXSqcoSBYAkkEhkfvl9FAAxSPF/GvtJwvgG6Zq9zUJJ6hj5yPKoUv4Bnztc+qq4VqpW8rCfOfFo",
-	"AXh1SPJnmJesCzcIlBhCOZ/Dv33z9YseuoK9F91vew+/e/3kyEQ9SKO+3dpuN1JyMNRCabRw7WiEni+g",
-	"Rk+fl+ST7zuc4mYEes4RjZMsXG9vFq4HmtKo3a+Qe5BNKEDGY82mwcQTKhx+yoIAjP0ZJosnUMyi3qjJ",
-	"3rryzu1qQaMornnvc3KxHwkB+4Uh9FQ5XT7qmt7qFoPW4aO4HeXUFRnCJ0SGcP20BpdlVzg7zWwyq6T8",
-	"x5qTQaO0LLWh7ToUOyYvVCYeZ0wYz4fZ0nhSxVpxZMAwfMLDU0spx9QcOByLDiDcJgBnP18+Zu/tsU2B",
-	"Zg6/ihuQHrMNcoC9q0q3uTCXxtPr3XswxeFYTcwA6xeRfSVdK+xYtjZNjXjpHVYVK90nUdgcC13eAiq1",
-	"QzWnz9VufTdQ96tKsbuo76qOV1cxoWrGFpvQI83SIUY0BvuAiR9BKvWNjUa9vm6SDqltk2cgkh6B9o0J",
-	"HjMWwVSCdPNpWk5kjO8GOaS+UHpXeDkWOqnkkz564cFug9RJRKcCNb910kqne3StlM+Pb906AmklrrFD",
-	"9YxXBnLOQG4tbB/1w7zbVUore3mXK2tzzOUDkXJaGpeqpA3VZuYyP9RKDRk/dG+ukFUkYaQSuWgFMWyj",
-	"hW7BEY2nYDeBFNvUxVpJBCxDlT+fcyQheT/Tp8r7KlNpZ6NNBe6M/5ladCUdaWp2QbJRe7NkIO8B1sKA",
-	"Qq7xdo2wvqt76aOuLN29xxLp+buUi6cAhZs0ikoCiF7hcTa3Fn4mxZ0DJEKIgrruUegx4guHXwSMkRf1",
-	"VULHQh2RMqCjfYerrgQJp4l0Bq3LLXMOyPAxYNkxNs0VHmY4DYIzuIx5sglzixN65vABM36twkiC9eoP",
-	"w9hlFhImi1bRPznREKc52IruROFWHJ77TGaRK75GrMRj5hFrDNDDaQ60CNpxuC/IgAWqEGxmdA8Emfj8",
-	"aBpFYZwwz/ohGmpVDmwes0vj+Cxll3wTB/0q6Qv/nXqJfYxFGlnf7sEzUsEvkjBm8nocKoDyT6mCh63v",
-	"k6evjua6SX8T8kDVThThcxxeDNCxHpb5/LyPd3gdoBuSi7lxOIJuSIWHRA4TKA8BzQAslbokA/dVgpL0",
-	"Wr1CJZvkvKPyb9jzoebBT5DWWl0Bu6BIpx87YTwhg6kgCQsCgdIZwEPhc9KqE8HckHvQ0WkYi2QdGBpH",
-	"lqQcMBelqtRhbG7/1E/ckRqoarGpGywEEXWj6O6giGzTpKYoPGIwADSKMjCURhmEjWyqNH1Sq7kG+QKk",
-	"T2o22tvtnVanvX0ZNd8dwaukj8qCPaZbxWWIFWsZFoJVbg2JMv8WP28shTiBpROEx2t7a7/+7Zff/v+/",
-	"fvvzn/7+v3/4/X9++f3/fq7++peff/vP/84kr/79j//4j78unLbSW7nKXUXjTP6qpu6t1tyg0Xitetmz",
-	"VpNUJ45azNvq1F3W3mEdj7mDRmfL3R60BzsNujsY7ja8Xdfbbg5b296W19r1Gk06aAx2txhrukN3u94x",
-	"iSOtSWUSRY/wiZm/X+IaQoDXtQJMjJ1ZAmGS7icraMlS0JIUCVgOUWI7piWFIbRzYJQhbFuuVCISn4k9",
-	"/b3v4ceFehEO16YBXntpnYg0sfshlCJWQg03I9SwtB0vRjU0tjKohtu29763ttdogm+R5+FrTMH1YA9u",
-	"YAuZAx/o84AeUak95kOrNaTWorxeg7Z1q2jKjQo2nKRWvOxmtSgOUnVxCRDS7iGDiLQP4Vh8jig99FS7",
-	"B8+qs5hGUgLSqNQX6ZnD5fHbPmgnYYhncdVb+g1Uz0AQm4dYNggQxTzLopAP2LqBNU5CkRjVXLjMglbC",
-	"Lm4QFtKPWBZgmcIkyYIoySppkC/9hwCWdHgptCQpC5YMTzloLKhDdRKOGScVBLZ2H794+lKesx8/+ebJ",
-	"81cHTw6JmA5q1HXDKU8eICmBw9ERkU9C/hiiPrp1xL2qYmaESxoKhGzsQkkVkNcZEKfDr4riJBeAOB1e",
-	"GsWZ+8R1tR1IiYpioGfXrgz59KCe6e3fDbDnyqG6nw7VTbhG5TGfakgr0OdHD/q0YgYnxmyX9cOuDP7U",
-	"EcwPgf5Mky/58E+H05x00Y3jP6383oIA0CvsvJ8Awql5VxGg5e2vnhorUNNdBoHyqxjT64aBmvz3LeFA",
-	"U1jTYOqOWULiKZDtOxwxAeZWdOIvi36aB5GS68eQLmFhj5gVb17BSD9+GOnK6N4rJGnG5i4DIZ0zxItg",
-	"SfUUWQRMSirabh8rcXdMmDk8DzNqJuEgPGHIlymqxJcG7KwYNDrrtDr8Q6JGlzC7+r7uqWe7sm2fFnZ0",
-	"Gc8wDZS9l/+VS+z8wjx99+AZLjEygxuswvr0SB8FICnMdRSANHE3/MoKQOH3GzQaY7bD4RnYofbizETi",
-	"Xr5jh8hWhVNIiRxoApmFAQAwUy2UiqVNZYULQP0Y7ZYehABQIsbZqTZNxI2Zx3ji00CoUedG/ssF/quA",
-	"VC0M+zu8RNx/zM7g2RiDaIUz/ERb4RTZBd54wgRQFVtC25Zfvo9yJWchZ4QFAr43lBvsJ18kpNKut9ct",
-	"0/tAYIrF4ajtiNsCjMQsBTKhZ3IsoOzsaVlnRcp3uSQ0QDb7GUFUI8MtN70wJv3P+uto9Vv1tkXvr/gj",
-	"aqQ/q0Lb1wi3GZ0RzF0YEleccRRU0fX8gAZfcQY3rvgGoe9mvYNvqa/7QmFJUomZmE5AI8FMMoBn4o/h",
-	"lYmExolwOCERVfrdjHtqK2t04Gq1J8oZL+QjpAG2IGb1tpFqpVmvo9KYGc9jX0Sh8OXS3iM0Sag7moCm",
-	"rLYDn+t3oD9I1Vzl63oZEjF1RzMQ6MvwtCaJ15bXI5ldIaNsF4L0dzXJM89Ou6TlK9YUn0tY5Ah76rdT",
-	"VmGXjns/dGvf09q7em239/Z9q9ppnJuOfmjUdt/+UK/tvn1fr+6eO47seDnh74dnCTtE3YePSyUc1033",
-	"4NmMrHLXdVmkFvIFGtFgA0sqRMO1uRzDt6pLbtmCnJ4WNA4rLfSb0UK3t6P7KYjerHdua53P7NlpJctq",
-	"zd/vNZ9xx3JuHN4O0fcZi0Rt5PhJQPUHm8pG+O/UYyhvH7AL2GT/pYb/bOI/+WtyZabulplqYYwgRwQC",
-	"areBCD46I5XMMQWoCVU9yj7hoZnalrG5jeX/ASfT+X2LaneWknFtdIpkXFPOejwBZo9/an2p85zC+yjq",
-	"x5vSbn1ddkSzM7mUlf3sykbUcT67wHSef9A6mvfy2HM9EhOUS9ekKKQXsyiMEywG2URRxuK0AkbK9gkV",
-	"ZPOkvtFAfI27KSdnNBUj1VpP2M1hKMOlExY8ksYcMKRiY74WVOnKPGfH1D07hJYe44AWzQKWm8DZDrEr",
-	"7Ha5jF/Cfko2QZ0yOwa9M7x6lrspzC6bR+GUJ8y7y+VlS6bk7kpZmpYJVfMTJy2pmClaVcX/ik5l3Vo7",
-	"eqbnrh614q5v/eglfJUVpAd1K2tIqzmtVtEntIr0LL3COpqmdbmXEJAo0mc60VmcYRhnuyGVVNTy6PEz",
-	"0oTshlJ3XK/OLCaHp4FEVBtHloaK0lp7yodhv2oRWhw+l3/6ontC/QC85mpW0cg4Yuu5jAeZBWPVI88H",
-	"q/OoBVLZZFR8XE6743GmFYjHltMOyUhrLNf3I3hLVtYcus/rLKLumB6zr6gYrS3W+mv2U1LcbkAHLLjW",
-	"FnHmveH+j1PUkLm+pn3xKJxElM+qmSgDOAjDgFH5EG8ya188aQvcflw7xOfDcFUmX9qSqqeGdm0ZM1ra",
-	"J7/MRcHyL6U+o2liMB9ssaEYgppKH1vvk9SyHE1dlzGPeeskjB2uKJQUXIdU0gu/oH7AvPV9k27twwLt",
-	"y2tx7IoVD+KzSgpZU4gCEwMwGIFMm9r0idr9SZTq+ZKKGrmoElWUwkQVKsZA13efUP0H5JlHNEiwNs00",
-	"IBgjXz7JqFPIq2pRGPguyMITGLrimDIC9yb1PaInSHhFITIsnyEWs6Uj78L2I0j/1bP+RfvHlc5HVlyB",
-	"RlHvZI6EHt98bwoWrefLjneGjTZrbw1dxmijs02BhV/fYm/M5Ez2xr1vf2y59eEXjenX461/nTTp7jfJ",
-	"wbZ4Hj9s8+9On+yMvu8cP16rKhu8t3bSlPtezE78cCp68GkvjHvZUZ007BBFzhQrH7TQj2912vvUT3uC",
-	"0zHruVSwKxrUkqe+jElNhdvQXVQWRlm+fW0ObPs1YxouMwzLHvvskOMtGoHFF/DqqLk6al5hEaOv1XNL",
-	"HTlPdWlf3xwt+4S6P059zIHCObMSM+omNSxarKVn0G3Y5AOasHiduNIB2XD4EQuYmyh8K3Y6kO4AdpOE",
-	"kdF2VUQK+tZ70zgwmDNDS0wHIgymCXP4m8PnVRLGWmpXnaF6IypGqZBsAPyg0uKoKLw2QKo8B1XA3xw+",
-	"N4R/nj8cEtUY6oWCPzgwfpFnhLwPaOKO9tOukfsRR4wMhJG84oFY33f4zADlt+Zt6+7kV7ZOJrwzocB0",
-	"U/7OjyKfH8vGULe1h55iL0bQnHV/WkuSVOQTCjWpl+1uVG1mU8blAd8zLqD+/XpGi9Xy9MbszGaIJJ4v",
-	"oAVCo6g6x5eI8EzfZUVYNv0orhAm6I2vN06Qw/Gr/XKj70nn5Jf3SWOjjruakDMe/MwFNEttf/B6Aw/z",
-	"95OZdjPrY0atdV8uPPmHotrMOaIUycnb837pgMH84PH8cfGoi4Z0tbjI/FgMy67vqYMaUSXOyA4SxsCo",
-	"Gw7Tirqioc25ItczyqfHPIyZqQoxE9jVIRf5sVgvGpUveu5NBmcsX0wZKp8Pw+JT25KqaHJLuUlZNNGj",
-	"OlaqV6wveto0ptwZojcvnZY9J9prZm9th9Yp3WIt2hl0hs3BDu3QutsYNN2W12Zbw059u7HT3G3R9mDL",
-	"7XjbbGe4W6fW91aLs6JmIFLei6dc7yXmYatx5ew0a3tr/6bfxPy+otlLF3Z0V9G2W4m2Xe5JQpvxid52",
-	"s6+BamVRgDowlbLrT+iYSZvbl3PCrLK9zc0gdGkwCkWyt1PfQQ461eecJUWnQZV8iCpxaZS4I4pZjdqE",
-	"+gGRwwSzrrfLaTIq4DdGH0S6jFEktOC9H2ukfaaVKBI5rRylBSgCjTe2af3SqlERBeMwjo4wnF1WA2Fu",
-	"z0+B6zohCHrx+TGSeH31+vWB9Vt/kvfTFwTKb3yRYLdY7qN53qAER25IEJxk3Mu0h5U7Oa3CPOJh4g+V",
-	"6bYfH8yb+d9odAv1vJgJwTwE5QDRzkYWmZ/z65dzlCj4EnOY/+2xKMhH/qswK8I+0XQPnioZkfxTjU62",
-	"yQNN1ZDry71CcdELwhQ2yBqHWU9FHsMkTN8ImQoW23chv147f3v+zwAAAP//",
+	"mba4gOaBhcn8tU6czDVQjwVV9jwGiXhHEpyHwkTvPv/0c9OvDV/Vp3+52/tx0sBHH+T1gXgXv2yxf33o",
+	"HI7/bX90VsjVX2Fv0hnNy5WuxCN12ZKlzVZXJcAinzIYI9WdTz8488hSLcxJGfs7GkdUKSa6ZxaAiWNa",
+	"qNZvHTaO6s35Et1Pv+x/Xfze62kccZFLibnpvD7v3gJ4502n27n9fN3udj9e3ai17b5/+bl9enr1/vLW",
+	"mSsDz/1AYjo0ULjzx8ihngTkfplycg/PdPW2bOvqXiWngCejRq1m8rpOEEYPMWcjvYD6S2EzcZYAN5Qo",
+	"j8lAXKdjbvrfnffNb8AaPBDSob/JkJ1bxgzqxBIX7orjn29XIaa+T0Ta7V/dCWjO2Sk64Lk0EoEOe4Bu",
+	"YzuGoDEWSY8LKhAOAhKgCDoz6SscHnrn4e78PMWhNhDf3N5eZ1pQJVSZbUSYrbNNve0ZzGA9U2c1Z0kC",
+	"aK9S61WUEmHu9VCvUtffQPuEArhNkbfUP/3T8gTCQjmiHbrz5OTgqr8d6b1Sm6tnCHG3Vq3mpVDMCUmu",
+	"5HSDZ+lGFl9LqXhtYI3Ol4i3hSBOux6U9SSHMdmeJLmzUlKY1vkiCXMH/j5aYzTgEm31qxEb9bcTR4bt",
+	"vhniKfPHCAtTIZG+u1ry2vGqrco9pDNSp3FaRxwpY0Q39HIK1887n35pNd2y7c6lmFyc7aGtMfmynX+z",
+	"NEA60MzG9qwDYTEVZbq0s8Z4KY7DuKJH5uV2UT/OeSC+RPwCMzo0uqij9bH5VTdNMNOKYi65z12IWGrr",
+	"xMoe5ZQMHUCCq5Tt2Ah3ouFtnXev0OF+re6h97enHprQMKSmgmp7dcuJfJExXs9e7ZMvEde5UP1jGJz6",
+	"IlYaKvzC2ZCOqn8TnHlaSaUSjTHk7joN2DJISh1lMs3pZC6nCIZgUi+Cfr5CbwqF4Y7YqjpyCStYebNs",
+	"mUX5Gi3L7Kj0Uw3d4GlCZLxvqczMy7k48ZSprftQmkbiqorP1psXHpBfCM/ScWaeliZcxyjDo+fYqenX",
+	"5WwmajtdeUh31kiak8BNST8rtIW1ihBhqfuqpxeJArC/1SAdUOwOkb60x9fiVdVzWyxzX9GQlBaxvDqH",
+	"tPiFAiiXj763wKVYvHCJSfbsRZHGEoZxlK2cO4OqsEIF4cfocGi7H0vbfyNv6GtR/reIjKobS1Xz2DyC",
+	"00ki9gB5HchoXVSnch+GrsBX2jAGvgowIOpyDwU0Jr7k0PdKPSqKtG2/lHrcQCQvSzGiVqKOgpFggXts",
+	"mtAiBB81J4PYo7ZB/9LX66ouVSYBdLC6fv/y3fnp5/c377Q4EUR6PZZqmTLXyRSYuIYzHXMh0daYMz5V",
+	"i4B+2nnF4wccByTYuVaSHa7KfvuGC2mgqDfRSDS5m+ynvGJSCuJqif+727bJqVtDm37F4xFPAkmlvr0N",
+	"AmBO/4BzvfRmlXPaq5uP7ZszcKdr1HOmBM6I3hOB+oaBnwd9D6X5RxB3VoRFTjKNZdSxFqjPYzqiDIdw",
+	"x4BPmTqXPo9ASaSyihJYAfU1jMrTv+vYJglsw2HyxSckEKi+3zzMIqJrJUrdAuoyPEJRvz+FXvhDqiwJ",
+	"GU8ZNAXsb6ddhu0wMLLTti3xAHBzqNdKt/lHMRmSmDCfJHaBslMYgS6o6kkeEgB5TJlQDzV3K1MG6kpH",
+	"sW5IkN/rZEWX7fdFcuFXr2IXdSmR2qOZZLkVCCV9/QJiSW935xwkqzi01yekQZmgAUmXV+/O06QO+mU0",
+	"DAlrZoUyJLGlO1+YsXiwffa37JaqzU7JdtvLEhJw0AwxnaAhkf7YYKbrW9Bghvo06OtOG2FoCP2JoO6V",
+	"uC7JyqDrEdFEjFZZ8gtzGcSJSt6cLEh5H4++WWrwVXHd7lwdfBxLqymke7ZKnq5SKM1imJHlE7zMsFM6",
+	"ySv26ZCdlB9TwoLng5mQDxwNiI8nBA1hKOK7IkzEZILju7LSFEgrsp4LGF3SQDQFKrazMMNfLYP3+yBb",
+	"6M19tvQ4Q1uPS4xL5/D9NZ90+dbRfeCu8iyhzTjh+4RgXJ1vlepSYriwIFyOzWihIJS9HRM1lwJC43Xn",
+	"8uz88vUjwBkXHDQ9/heASkFWOz/mGC7XJrrcpzi8SS5fGeowd2MKeCj5op2IiU/oPYk99DDmZlVFuqjC",
+	"LR4LtJXOLbf1mXcny5lx82dZfrrr5VzBzOyZDpU9Hpueq2fmacnwn4C1ZWb0vJuxLqNLekD+Q/SNy3Rd",
+	"XDTj1+ayr17lb5yyax5Sf7bSTT+ml5ubbTldeT83A6I1wTOExZ3SrdV9aCttS0mFhrTzPbCdTt9ddTtn",
+	"2nAbp01pkW7OuO0uSFvWVNIRzpyq1Q1LsO8exjzMjA8uPjFNv7TZYFquQidBAdOLuJDu0ZU2rWRcOltI",
+	"3GbKbPQ1aMBxHOQlw+Jee2k/zFVSrwzaqj8/lncUrF6Dtaiv0oMTsAKC4Ngf6/2C5nx2iw0TX0XBn+vJ",
+	"mVXwzCKVN+o0I8+Rc2aDl6mIQNo6xXnJUV4OZvjYI7gay5s7jHM5CGcaaRLabbevr2+uPrTfVdODch6U",
+	"dQiDdnT6IoEGRFn0InOOVw5Rp3Q1wV/O9R17mcSCJKLn8NSvAE+THpzMfa3akQubJkvYi/FKXd2ksktW",
+	"Sj3fXWqZrq9rSiqXztbO1PN5yB9zQZjtewXdEmNt4+UaSefjS/CAz7VavTRoXv2XnU+/1L0y736Rnh0C",
+	"BSsRkGUraCsF5aWTXc2Qdn8xB/Drrrp2x7Igr8C3FCPf7rGAE3GMXt10OvBo6DnKmU+85MxAr3qRJCNo",
+	"vs9jaOqjOL9nxJUuwARI3R7batWa21V0YU6Rkg2U3VOpxAqWwLWBlcJkDfScSYFTY6l4Ffv6ilfRz1e7",
+	"mi545ufytXxK82tURj2JoEK6o5Hh/f/YhpgZyMuS/kbpJqsdzpgx+TEhKsuG9ShT0NDsfxZrcLrAFoSE",
+	"Ylg/cScW0MYC6y/VDKZrGX4vZ0uNwOJJeR4mnj2q6/LzzL3PZg3OT+JRBqFrXs++MRuZhZr9L9Eo586x",
+	"OiHr8WbQc98zSR2mDHydpr9rTQYEkrKplMGShTlIrS14JnQSHxvrB1pyExaQYPtpWohvVNEFC2vruR5V",
+	"W7LMq2xqsJLtKGUgepufh0QNiW1Gme7S/UXUlEQsgCC0p9/C8w8SNP7hVE5jsmoIoxijTF+/ZMWfl+HZ",
+	"lX88r0tn85w09AgOp47j6dhCAOVHYc90weQ4uzi/VMYFp0yKRJc+QRedi5edGxSTCb8nArIg0dXHy86N",
+	"KWcXYIXEmImh0tBYOKtmdGd4bMWr6Kcsh+SDwS2hMtEOHJHBnBH9OHN4Qpn5WF9CSyuYoVdKc7016+OA",
+	"/UoY5mrkZQftRMsxskRpdwPi84lxE4DyXC1jt6Ujf97T/BTn+PlO8EZn98acTHt44Jgpy3PZITL3L+o2",
+	"qQ1CU80iuTm8J0iOuSAoJEOJ+FRC43FFMzRG9zh0tdZc0/n2KG/29/RDOfxOc8fifFJe9M9steYLgaKY",
+	"295rjw5CLF/iDXwHG6TNt0tqu3Wr+gRDXa3ACer/8rVf7hBPF3T9VImMw8Vd51qCd7fW8nxTLVavfd5A",
+	"XoxIlZDdd+dlKcGvwcvS4X6hQheZFPIrk++XlVnqCxevCVzzfCtjJrnJ+pxPLI7wHC+xYCGSIwpXnehy",
+	"1gGW/tizfDxh27qlOSwXZaPk7ifn5t+ab9huYYfoLX2pO2sR5nODM7eQfSxlA09wphcSot7Nl2qDSv27",
+	"K8ZBhxrAerWLE5VqHlMyJmIaSqhJVVchAcm9xiYUeEIQj4M1AkiFuSol+QZe4SoLMzxtpVkUVTuzWulD",
+	"kjWxI111K56PMWTpYXPukFljh8lTkhX8cawDQ7DpeuGsx3rKQiIE6mvSgGTQzs3N1U2JA9u+2Kqkpzed",
+	"9m3nrOJV3l+fmb/gfqdWunY6oXnh4kqlZIWuS6Ljt2lM3DBKzR8NWwQQCssidaQcMCnAWJos4ZHr+c++",
+	"oSKxwso8mwFX3KHHmXKOWT3fqc6s7CaHepGJZqyGZzDSNhDrNyQKsW8cDDozpw+P6RtB/w2Fuds06xKp",
+	"lB+HvmlSoK9YOHPKSQuzPLEAuIyY1oLywfSnVLsxyOWCL1Fds+/8tHC8z0DLyVKtRcL2rpSGJ5Rl6aTu",
+	"LV741UzsWzohr2gotbesmBgRch+HSBluSc3I39XebQHgplVtICHihYCftk1uwM2rU9RsNo/g5oJl3ao5",
+	"0HJaX3f0H430j1v7x/HcH7Zf3Kdf6t7R1+1/3vq3//jrn3Y+zV1X0kTufIJH5QW45xft1/MVuGNCR2NZ",
+	"0vYti0q/WQmtHE8nA4ZpuDIj2ajo1qs80ECOl03DUZvrOljvuIa6KV3Kd1en7dvzq8t5pmmqqfMT2Ks3",
+	"nOX4ksppYJmVHvRRtrnvzpGrA1/I2Wj+xvph7k74OHdrWfn0YtUqGWj23e51WwR3thEm6MYYacugOheM",
+	"3yqsJZCceSxBqwQuQxLMAnCug7npELTPBzL4qCDvAtjOtZE6V4c/NJu2AgDi8gQWF3DhU0J/Zujvu0v0",
+	"LO2vIdIvSLxA5Fx0bl53oA5ZkHsS4zDVjzKFyabw2MvUnmJhsVJKSm1XD9Hl6yWTKF19SZTOq0gqw/XB",
+	"JookAw/xsgN37XymOPcJimoBmOZCjPThWpq+UVqEqx3ooHXrNBNTECxQTO75XU4Jf1wsIaCL71g6hwUl",
+	"tRC2uinvWQG9LiDqfJJkSHNT54BZllAfwIZKYdmpziyNUYShbjJF73a28J9najA0JxB8OqjjXHMOck/A",
+	"4/CzLd40L3whbJ8TbfChLSoFjNtDanURj3tM79o2OC/UvR/JoMv9OyJfCBPcg8cLKKGfISoLOBBzKl/d",
+	"6Uz81iXMhvjcTSVEGax+ulBaHwLdnzJbQp7ribOKPOKreKU2qXAWgJ+fAzAyE17AOToBLcd3cy8IIw/Q",
+	"mKdgxwA0w5qdlkt9L+n4vrc8K0NLWCjLMjgOrlpOYxHSQEMlZM56psV4rdFy4abWvUbNnSVvXvtsnrZk",
+	"pR7lYcvM4rn2el2P2kXKeaxv+rbz023FS0xl6Lle8Sq22brBsMqYfxq5vOJVLq9uz1/9a8Wr3Jyfvvls",
+	"npM2brcfkidpBIuKV/nL+6vbDmRm3LzuOF3gl1jS+0Wd+BlcACEx2yx/y/yhdE20i05f6Xb+3TGPpXlS",
+	"F16wfaw0LcDG4NPY8EaBdIIkNOIPuBQLO/mfJI37LWsdzOxfWxMqBGWj5MHaWsIC1ba9HlPmB+A5m2b/",
+	"dvzCPjL7HjHfzr9erS1s5586UwqulV9qXvPrxt36L7mkw1mp2qtpQcPZ2zo/jVhtnEuLe7BJ2517HT1T",
+	"3ePiv1cR0Z393/GRO8JHmIwTuEccRRo0nNv7UMhHLnvW3YYOKnoesEABZyQPRGbZpZZmSUO6akCF4OF9",
+	"gY/mr3ZtAvYlLy1RyLfPyCAo6nlxxcctRLmXCSjPbDe0NBOHutVceL0blu22c9m+vEW4MAoPXV139SHS",
+	"Y4B6pM/dzs2Hzg3CYKAr2yeKdgz8ko/D0EPvu+rnJDkomxup31TxKlfXXV1fZB5X8SrqNic/2UBBD4g0",
+	"/ojV3fuvsC8FwgM+NRF7IBkNLwKRxRRXSeAZ2hrGhCiCmWwvwMh8dBc8LbzBSTLWeQ5Q/8PQFptOSEx9",
+	"GJciYOLTCQ6RXoQi9qIR8/N+CHh5CVmMCbqjzAwg+/L8QbnodLvt1x0PgRHgIYOP7qGPnZdvrq7e5kdi",
+	"rl7qvKDaRWGJNj0/nj3MudF72Q5PZvuXVdxmec2zqTM5hvc4naY4n++u2Mwt6BrazVUkVm8/kUmJCyaU",
+	"/Uu90Wzt7a/f+yDblyJ9JqSBf592EleR6EosqZDUd2S0XIdYKhay80ADonUREosTFJCQSM17hZd8Or+w",
+	"rFuXxFtJFSR18jEB/qUfFDgbyBhtyzGYyzm1TSSwl6ayVYx1cSLjckW7VM3AoSNGkQHEs0M2c1zxqQAA",
+	"2gWEvxIATTCJwtDCAA5CPhBoa0hDIpSYeys8g4cttj1EsD9Wqykp82UC4GZWERxOK44Lnj8/ojP7aPg9",
+	"qWChoYEpXPHpI8LU+VuM8yVSOkIPJCaguU6LS7u8DFe4InaW0PJbZ8lwxWlQmzngfkVC4i76gFQvta+K",
+	"rlZ8n/XxvsNCHpzhmfu1iScYYOEFZT5BExowOhqrj19QgGcC4RFHW5IHeJZEXJLfdAhje81R3aqHrT8i",
+	"GMOKr+IspIyccsYISFb3AiTeN3UA7JUaaoPxB6WSqHWnTEjMfLLq4kdTMSai67RLrqdiDPaI7eWRmyrU",
+	"rhv+qEH9oFaQEUj+ExmIuFWXPGba6hTOHoi+RIYDGsbweOan9W0XBob+wUu6jht2Dh9Weriz45uoGIab",
+	"O2RFWnOdiOTQWx6W57FeTnJkVzK3wy5Sy7OtpTLyGXSarIReQ6FJdMQSgPWR0qgzyXoopEKe5EEr0wYr",
+	"6sd5eR05cyHVm40Dw0ukFGBu11Z09LuyJ0oulVzisBOSCTGUvJIzWuJQjVJskiob6d7XBrQ5//7cs13E",
+	"ZDWqrBetfXl2c3V+VvEq51ddpwmqONFpTALCJNUQuPl90ByhJKCj41sdGyEvWJ2nFwaPmMT31E8C9E4b",
+	"nrB7GnM2MdzSjr/bvjx7efVTxatc31ydvT8FX98nZycUNiJxFFNnvg3MbkiTYKcfkxSlNib3BIfQ4909",
+	"tvFEtG37QVdLkpJfopirrXGZv8nSvKIxAXxxc7G1iFdZMklwWaBtgyqZe8IC3UlhoXU4FeMP+soi7ZoH",
+	"5LdiWTFMnvq+OwcsEP86LDB35zmLpnJhyymzr3qRAD0/BfzCcqyhviHWqW0ZOmJK/Mzzxex5LFgW15dd",
+	"TVXadaivTNxtOW3jBZI8ov4cVv/+UrtSH/kuHKH5Mbx53/7YOc+OQl9vzlzhfe5srAIrcE3y45j6YzTC",
+	"kjzgWcZbCmkhSh0NORshybMOupVZSfa4L5sdhV1sR9FrAO+aISP/NfreVXsqx3YFqMZ1WK/6MeEuZVt9",
+	"R2Z6GFv1WgbFvfiqZmPpq6KY3mNJ3L0fk/dVo0O9yjuCjphimtAI8rpzUXjjYf3ItbmGsRkN7Ufh8lzP",
+	"c8cCO9TtJ7UVuQXlSJJ8kdvu8OkCvlk2yXak+3Jq3hIjdYdxPq+zpl+XMrx39BuB4qzknytyv80bm6kn",
+	"nZGQ3pN45sBjkZJMIpcx8IY/oAlmM8jiFVkO+YCFBsQLVtTrAqIoZOUkNn35rTtX7QKgtiA5gzKkJ3dv",
+	"+rO6xPw9DUi8JGat55XErLNZPFs4YmJH8elXp4ntazqsvLnoogStadv0sLJgWSVlPli440EzRKUpIPKU",
+	"Nfegv0kB2DCKiYxnOTyshe9Kca0sl/3L+857qCNqn552rnVJ0av2+TsNsPa05bxPr8MkRJQBw0r0mizJ",
+	"ZKCxzHp7KZmvovTY0/LNnNnf3duf4wGP8favy3buDT7AfFj03mFBvsKhIGkmnWE3AtMgk69LBRpxRk6Q",
+	"tvCRuKOROipTQHuiUifejaiQJCaBzuN1A9NuFOFbyppOIFdKQ4m2wIMSYvgz1QAQjvmUBaj/ww8//NB3",
+	"nt6V43hRxrJcSAL2usee7Hn2aZtn6x7ToAxoLU8YNe/pmQHNsYFkDUo5gqG4dbAAUgJ+FtPHnJ2NTtx/",
+	"NcalV+K7sa0b4B5xSSPthSzgNmFTMqtXdM/eohG+J5kjMlcXdbTcvtvkrD+R3LUHaf6olZ2d8goRxbjT",
+	"OIXEkujGQQIFWkZRAv2e4cUC/Rn9PCVTEqA/pUikfzK6Ut9ZQwLXOOJdydMzuyNeWFtVAOSfGcJMv1Rs",
+	"I8n53Yp67sYCpQSPWnMtZBdCI5CLMRpxYlnrWhgHC5YDW+0TlM0R5wHa0oQ8ghQlq/kamF8PMY78xD4R",
+	"Hmin6lHkyxhPhSwiJZYPT81oxWRSyB1X13sIFzJPqutlk2qKWrgmEN7jjKAZkWhLKeLgOQdV/IHHdyQG",
+	"RT2jm686Y4txWzJpkxPIh0gLOEuXyTEU29Y9ZZ600nuL7my97NnRpNSYLJCXHqcMMMTi/Jb08D+L4Fy/",
+	"Okfd1c237CmmICgLWDMofRQHM9Q3u9OHHrUzy6/0DvU9RL5gX4YzyBvVRqUD8WCAg7JmcziKEPU5eyEQ",
+	"XJXkitKrbsI92yyIOQ0sL9MHeawkDWfETY9pEaX637LK1AEPZk6Ar2WuSB6GOBJOk/syF1tNgGkAJsXe",
+	"p058rCvfdR6ErjXhrFyEruCyW9yf2ZWedzoVkk9QhGfQptRCoeMoSsvu1YLo5q/advmxe3W5s6gAP0sp",
+	"rqBvYrwYbdq4TtPkUyS59hnPkiqVRJp1z96KRNmY5BBn1t3EXB3YwkIwrzJl9OcpMT+rlfzqVYSycko4",
+	"OxhAkqMoxDMQ9tCcoJ+ssJgJSSa6QV7RDT7vNnQWoS2foJRhV3dCd/u/tKs6NUUneIbGPAzmnPZaDDDE",
+	"h8OQMkugJ3kt0MxR+274hEpZ4kFLjmijVT9q1GpLe+yKBU0tjHUmUpp5VBuLTSihpNoPeEuZBHnP4nXU",
+	"8PVIe4GKWzaeD4ke7YLAEdmIB5ZWi4RFzzOsJPp7fdmteJVXpxcVzwQvKl7lp/P21cU5ZCpf65KKD+qf",
+	"N1eXVzdQ/XD+b++dzrq/TLksrzCF6gmTaa+4qhnlz+omkelvO19uOi+y4KYgqZtcuYJtk3z97Lu88ux9",
+	"yzHLmz7wYGnpHETKT9WF2cLydarwy9t06zyYFwIcx2gL67oNBmn0GEIY2x7CodDEMsGUZcIpARWKScK9",
+	"64u8bP7qCpOxLZuXQwN4elUXdKy+0QUp1zpLyVFWYatkoHm/kW4mpwnFfGoajs+BKod8Kq9J7BtSXzSr",
+	"m/zVzrCPGaa51Anj/Lg3FmCXsz8vWLZu4r8vmCg37Ve3CA8liU0qmIeg83n3TedMKyBpXtgWHw6VJrHt",
+	"oY/nt2/ObtofL/U1Su0KYvzA0BbjIOjA5tBXZxkVvK/iVZJ3VLxK8iwnL7ohgrh6f88VZJEHZMlJq4GE",
+	"6g66oPD0wb7qA+H1QePtK4pzmPzf53hvfJJKcRd0wxNBLFoGJEtBDi60T99JFkcNYVk+wP4yZrowI/yG",
+	"+uNb8kVmRMgaEFW2mM+IGAj7BtyfTgiTFo5yK1u8gdF1zAW5oHHModvMX6Y0DJXYlDi5013hcmOS/Bxh",
+	"hWiF5mPtKHpLZht7azLTdgS5Av7A1Il04g73e9NarekPsCDwF4HuTff13ZjtQnbjrr4AwwjNJfor63XL",
+	"fTnhwTQk54H+8p9Ncvyf9Y/mk/6tn9MypzF9VMRhglmAJY9n7tLyCf7STrIyS2uqiZC2INMWYyrCN3kx",
+	"8VSZO8y05xhCdisK6UQngS2FOZhQlh/CIoLI142qu826LuX07MJeCdzBv8Mj8ga7JJ2atOI9kFpsrkRj",
+	"LMbHxn/0dxp5qPumvdPY20dbY/Jl28pDOEugWif5ZzyWJOixfq9iqAPLsd7oY/2FGGP1HNu4moaG4HqV",
+	"vi3Ush5Xnfq/1f/8+aJ9etX9abfvoX71rPsZUmyB7fZYv6o4rNJyTY1pP4HIg7A3NX3hTTaNSe0XBkPH",
+	"iCr2dxpFALFDQkGgqBXe/kLYievC1eLuFrx6eGf46ZeyVmqbOMgTYbmsNReE8ZKrc92vqDTY2Q9YPKZF",
+	"Mizu6t6yG2Z0hZIuBeaBaTGh1hd0S7sHMzWd74aVCR6FfKYYb79q0Ioeofd4FU2FOl949S0sRVBzpAuv",
+	"1Lkrr05BRGQlvqClTMIXnHWCUVSMPybMI31PkR8VWWSWo+Z3MZvJkF/eJA/ZLHJe9OTDnFkC/7RAoH53",
+	"b20iydfw1dp7nq1wMh30o4oms/N4toVft1jS3vce2IgjAWIaShrhWEKBshIxaZdKredoBuSsAFxHdUtZ",
+	"VYmCAYjbQ4gS2SuTzC44odkGmnpo6ZUQ9MswT9JjNl+XSZ62yVSiO5Hqyj7pfIk40qCdNrlWHJtAjX7Y",
+	"iEAFGemx9HUvBGLki0QhHpAQbd3XPXTf8NDvv/627aG+ri9+SRmOZzeYjYgS0AnDUB8y0+97PdbPs4o+",
+	"2sLJ67FENUSFtfO0SxBCBdq+srU+fZ1rqWfdY1QKEg6RkFBrhrQFah21/pj4d9pcV0uc22y1ErtwQRGU",
+	"oiuhEmV9D35eA0962lYK+aW1WqbdbuZ2M0FXP9yC5Ff2aFYmegjnBSrjSfpwuqI6C8nUT7nTjpTS4yZb",
+	"Q2XqguM8dRli0pqipWR7OQ8DEqMtLLSBvKMUtR5LVLUJvoPolYdIdVRFffvQXcoC8qWKdQipqp/W14a4",
+	"Ug2xEEQKUPC4IFZt7TGlt2bAXxN17wSG7DoDcLUZ+INauj6LviCirlT/iWW/xx5iKkETnRCJFQ+q/k0o",
+	"gkb9z+qaXSUJqb/7N7H7+6+/qa/18MwnC7gSzlBfXX7K2ZCOzCN6zKg/MecARDYFDydnydqJqT9Gav0C",
+	"KuRuP5mz1o4BEdHK+L5p+KQVWE3iL+xinSBw6oETAzKgqdCrBFh9kJtWRQn+JI4iaCyoMS1MvnaPbWWO",
+	"kPlh547MthUBJgShVhOYSbqd80o61HEV0MkGwEmcrRSzdt2yZtEOO289I6tooq0m+ArP+TQPlq0FmZfA",
+	"72dOsOZx8wwVijpG9J7oxvwM1barjzAEN7BB5lXtZP0BgTE/ye5YDZgPk2h0ws4zkibvCFwcZqovDzHF",
+	"irFNyuGVHOzShMQ66THXshC+MM/LGf926BSOXI9taV6h7t0x1++Y6/u67yL5eYrDE5SpatIQBHCPCO6O",
+	"FXdAlPnhFHp3oo+6rkyJNC8ZnOHiVjYn4zAWkpgbrMCSiiEloscc5FRFbcuaQU5AV9HsMsA3ptUS8AbJ",
+	"swNxADjVigBOKwU3iyNbYdf0DmkekcItZBfFuGYUM7JwVHZTUAyYilj0WMKnpBE+aKtfrzaqTcW5/139",
+	"VVN//a/1akP9q774ov7Qfoo/w4yRdmY01N/qtx+A66P/+A806G+f9Fh2ySzoZH6jPI1CCSw2+SrZPDWq",
+	"EQFMYsl50ic2kZzAmxlH/Tzt96vozARy7XBzzEwpXIoE9ej/nGOTulVXjwGz2db+7R+MyJ17TYEK/t1B",
+	"BquAjTyJubuqpQu6jdvIPMvp7N/bc7uyd/OOlDRGz1gSd2SGKEPDaRieAPqozcfCTDwAMOoQ6TECN4q5",
+	"VEO7IzNnMvQdmb2hZZaMriED1xMgz6VJ5GXPuoG3rddEeSNBZ8Odi+5INx3gnDcSj+t7XgwEjl3YvDsk",
+	"t0TLSPUUbnQ0BHrUiq2m6xTXbk7ZudIpJB4yxhQQ23XMg6nGENvS3UwMtqDWaR69/K4VX7aKz+DgyHCb",
+	"tRwc6X3PW/+Xn8Hm1X837A0OZdoXtNBsgCXWsFPBf4VpOI1JRi9dVYl0Yh5PKLshSgMSSx9Vqy17XDE/",
+	"wUwl9xbXJNzEmq7SMxBrZovW2tqLDBcqBtdz0DHW56XV0u1MJqGHfMUkGPSWtomNVKKAmxRogLgxwKYo",
+	"4IXWoP4Yy50xN4hjqZdfg4PWdo4+73zKfKjufPql5u033a7/G3Yd8wl38duC22dNT888bYOvrSwgb3w8",
+	"HPk8mp0kaXsyiVyuX8C9JGb62FCLU9VfU0+UPK+hrSOa5jpAZB7lPm83aayrHENhBXVtoyD+ptPM3rtG",
+	"NfOSnIGFhGrDOq5EIPMTijW3WxH9SdmgzkCnAfNP/IpUFMx3r2ivFt18YPgopiH5nOty2+0MVU/Wj1kO",
+	"RQrv1B63or9gS+fNMTokQr4QqE+D/raXOiT1BPJLNJ2CKjkPV6PlxaqoQmMcLsG+Q36MxXgHP+CYIHPU",
+	"E1gtRKUJJYPb8IEKsnkEeWUrB/DSwtBFVUDhlqbQlpj6PhGCCBSFU4Hs4qwKbpYw2lRm3Dcr63PIQnrF",
+	"WkkBWqgEr2I+WczyTaDf3gD5WM55lmxE1l/2SI6+zN92u7ojLclUsN4s8NIExKeBTrBcSlYacnkx0/g7",
+	"jaAhhq2u0xgsjswR9TAspzFxM4R14v+WNNeCPC5IyRXggHNMPyc/vFRcWVJ3vWZRhH8usJ/IgwxrKRBx",
+	"/jgkuQCprMgc8OwyZXhb3ibOceE54jMyI6GDhRL9dGxX9ttqcP/wGtXXRav0DEZGkiq0joVhU7ifL9si",
+	"GfYj0y0yM3m+xV8/4UJR5gD7d0/lgtokOiX5h6fwIa/uOerqqKeBuyq4isMRj6kcO0R5X+uGAmSOecaF",
+	"jSbjcNTPprXHAu/c1z/v7ZgMKlci+7puaTVKqAgj12RSVtEcDndMCwMI1tvQb+Zmi3Mf8R07oyfqILYQ",
+	"idGmn2YLMXzjgD7r3DgqrBeqXSXwaAs36Y7MaJDbpgmmzLk3enhvyax0qdMJoK3rt+c/eai/o/73svP6",
+	"/FKXTJyit51/hS+ttWDNlmv7+BIcJyDrbqIXLelRbN3VefjF3BTmyMeuoJch+eKbl5ViZ49SmWBedy75",
+	"65e+tcSBniLale5fUjTFHxi66baRucfsaOdi+8RWUXrZfBSd72IaI67fsmvhdJ5BdGSY4VqSQ+tzp2Oi",
+	"hYejwByCVYVkIkjWOsmlF2mQTNNlCJCwIeQF9sQYmybVytZQ1oOjOGcax4TJj7beaH4w5gojNyB5TyCc",
+	"KVgyI7EIEFp6uM2HR1VopDlYLwTCA8HDqSTo/c07G5n+hy3eSPZhBWV5fs4mAQJSKsCjlNl+0wF3xJWQ",
+	"4uwEQUKQY/fhe/emxBklZv7tNnsldTvppCzoK5mnDVtsoKz0pICtxI781tnnTxJXT/ctbyMmK+bNnx83",
+	"y80c92dgUllmsw6XcuQ9Lcx02hrMkAUC3HblPT060alLWJDUCpYXFONI+mN8agoPHdkCdERl0lPDXI7o",
+	"BI/ICbKrY5PUMsIL0msg2vLT+79cfD5tX9+evmn/mQ+Hc9LMpRLq9zhhrWM+Qa87JuUZT+V411z9NOPZ",
+	"d8G5blZnOY0jLlYv6Lw215dWLJvfXedG7Xamq3AxiJbUxXMoi68WYPJNMZVOmpLki0QmU1ppkredn269",
+	"1KlryiJ7zJRDGnwQnZykn2NgmNSZeDCbAHO1tVpq9GgrU6WJfv/1N5TtLb1dSBrKdkaudM8vX0NjxsQI",
+	"r/zSq0zjsFc57lXGUkbieBeEWTUg99Uv058pm1BW9fkEaEb9sosHfq/yNdOT9ThpA6l7vQIYxedarWFc",
+	"r0/bpblMduUhosy2ncCmUQPhAfAynBFTlRYTOY1NbpsGa8w0Kl1G1xk3xpoK5iadfG0TXZfj2if0Xs0w",
+	"6cKHtvQ+b9sWfbYnsvoJWqWtDXU9F91b3p/XfdYAKNoNYo2GMRHjcGaSpYIEVhogrE2y1bxySfN9uVq1",
+	"Wn2lsISGPHcOZb+FxuQLtvBi+YSrNIqxN9j3D4JDcjSs4fqg4TeDFtkb7tcO6oeNoyZuDfb8/eCAHA6P",
+	"HL+T5rBSDsC9Cnl0M5c6ndbZZ2Xnu3hnvrvqkCGKNfSGbn6hrLPg/AJwCrpv0ia076/P2rfuhrFd7lMc",
+	"3lgA5xXbGQ9jShg03PkbBzaSILBl2x7W6uvh0eXGUob8cJuFSywbiUlIvO5cnp1fvrbfCsBzGZAUQZHH",
+	"KCZqRXVyuF1Cc18eJPqm82Pn9LYEJro7HRgJ7lCTNmhyb1WGdDkDcv8v5pMSRuXpncktzcZKXGC+B987",
+	"it4Rp4UV83D5oUyW4obrCsHVSlTNTbZE1XWcrTJjUhthNJny0MVuoHRcoDSVarUbqGtOnWvJGL47j0kp",
+	"dB0ek9z1bNGP7MAfFf7Iz+UZN2DdAEjhRM3rDWcX55fHiNyTeKabxRYBlIDxBbyKzjofOu+urqFJcIA+",
+	"nHc+dm6OTYFAFOm6ESM0RY9taYkp0ARAvbct8qDpVazRiU4QvB9uTR8/wTON5eTjMLSx8B3o7tlj+ka0",
+	"dX6B4JsE4cwzwKYmv2WCGR5Bd6kkWy/xh0KTQa3oWzAxNYyKV0kGAdBhaoZOlq37vDnT8E8tI1/gj8WL",
+	"2mQmvHQ1FvwYCTE/xAJyFtlRlyIcBDERBf2NPzASrylW6puKlY6BvenKaUD54m4Niw6S3rhFcsLIBysu",
+	"EgGRbO0yWaFf8d1ZhCHJNViDvuPZeLMd8KP4cjqHZ1rwdflxjgAzmnfnsv3yHeiKZ+dd/Wc549G3lwKD",
+	"XU2oRH2Tz90H8GPF/h7GPCQAFQfl+cOQRtq3pv2jWjOetxAzKe7518h4SkyhtsjwV884uE32icg3nssG",
+	"xRxHJ4efVex2b+Cxir6iLcVAf+xeXWq7fLHz4JaPRiEx5k+5Hrcorf+JjMy8fWnf6OQoFvysMMgvEY2J",
+	"WJg4qWHRhOSRAMxtgA+KCSMPNi4hx4St3kK4BIetjX78mAIatKdyzGP6dw3sOiY4IHG1stwrogHy02mV",
+	"rsX3P+swtjWO+fuSbh9tZuFkwSJ2FA/khazxBdZLqwOq/7KjzOKycMwHEtPhbFXz5XvAAJb4mOHVrg03",
+	"gR93oMCgd78QNntTXaYBvgdTGgZCLXUWGxsaaKMxicn2CQpxPCKxLiZ+0CS6AEnY1NQsL9L5QAPCS9nY",
+	"h/OzztUJCqZaa0WUIaERlOdZr73IoL4Wgy4azxyil4SOxrLksiX9YUEHW3ybHE8nA4ZpaIK+2TrqWuvQ",
+	"1e2m5MIl3PmBBnK8bBrFlv2A15QslYuGPpLBmHNHCpjmgV3CluTmPugHQMxCWTOWeYLZlAQ5qLBt6bcE",
+	"IaaA1by7JHs/HcAtnRA+lReLgLSxee8OdMk26QdUQJMz3Xji2/XZKFUD2mkmvl2mO0IiDfcviJSAljeY",
+	"So3lwaQyeMam44SjnuHeNiReSYs0y9u5d5b5rZHQz5nZgRXfaK5uQ6Vo6hF3m1VvLtqnO9037cbePiTf",
+	"8CH6aeen6c+Tna5N5j5G2m+e8ZcnbvtMvojZuR7jsfX0Z2Nk2tgGJBZojWWCYYpiZ7Ahc620tB38JL3r",
+	"XBkhHxWvzbSlAYv3+qp762y652xSBefbkIWXKVPMHF73QcpuarI/63SwMltdloJV5B6L0JDa4i7HSRYz",
+	"kLWYxerEeiHmTrIZc65uwXkaVz2E4kkOk6GlFW5VIsktEszYF2zs0q6e7irbhdJ/o3o6PQyXwmjYhB1p",
+	"Uniqx3eSDcwaYoJOOuo6zoC+ShpsW4F5sWrxB4ljF3z/x/EsOyLTBMl22eQMmeoJd2P0+xVqC4osfixl",
+	"tCjCo2O6oGG/ub29RtqFky/iUapgqEvtBuoO7Jdh/CyvVFpZxJiVWCFF1FTNJGRhVyrpw5lWpVRyC2K3",
+	"Kbe/yzxWhdPwbB6h4ql8nGvIMavvbje6VnYNK9JS/jMNe5Oh3rsbm4PZCzSMcCIDoUPGdKAuHJBCQ3Ob",
+	"SyI02duPMbnndxqkwHxDAqqba0GaRtVQevI5oELw8D7zzYQoq0lUfUjnhqRyiANXAexNN+xSdmLmUfYb",
+	"46V3eubyMtDJmLRAQpJbfQg6IIVEqWTQI45xFJOIYF1nu5H+m/aZOVq/3ZB52PMCdyTEtzlmh1OryIFd",
+	"Xre73cocYiVEZHI2liVV3ZPGQjpYy4tBa29wsCqxJ7bRhGAmEkdYJiEqSQ/QL9YJAYsIqWAPmoE3avNo",
+	"dmuYh2BRTGgY0ozPYQmMSFbhqTndA1YTS/Kn50nf5MBLjvSxSwoP7C9C4pnpxDVTNoJx5WYbJ9S9Naz3",
+	"f0x9+x9Hwda2Yzdjsy6yXsDVb7rJ2exWdadG58okAjLyAHpnJt9sfs7rK/dlKsv7NU3OE6R0JcRj+LcQ",
+	"0LQJnJmQ5u6X6c+TXUND81UEc+6tjI8WnvbPx7u7f/33Xk98+tM/Oa1dQfxpTOWsq+adxJATp4DDF5Tx",
+	"JOAo2jFZxklNuHY9gRf++hxl7t320kaB2iUveuynnXYU7SjiEBJPIrT1ntEvOQahcY31dZec+UQDG0Nv",
+	"Rb3lfajN6qOfpySe9ViEYzwhksRIsZsH2AsNHTuVFhFQyTr1nX7sWzKzQQLwRVA1T/2FjccqO0hdmi5M",
+	"KhwimmBaT/iPD1JzBhyT+JXdrR8/3s4x+zMy4abrdto6JoW0Vg/TSd4hH+n+50CbQMrw9HQIaqvBEJis",
+	"/vrzC/d76STz1pN05V6IZKGhymRA0viOzihYcYgQyvjLlLhKWZJBmax72FKTW+0lUu0jGXS5f0fAroTN",
+	"guvSvbKRnLkd4pFYfYWuIhJjyUv2BxaJR2KN7dHhydUHoGOtC14Pr0ZbuWQZHiuVdsd83F5hYF8BTWTI",
+	"S9Dgd0zCzAD7d0jJdbUNEz6gIZxCcWwzamyVlIc4rBwAj6ZfAp4Bkz2mhR9lI7QF5rHthJpsq+EaAxIo",
+	"OsBixnwc0eoMT8JtnWST69woPIR1ixQGwtSzbWkUjzC1qvCSHKDWmEv7Y7XHeqwDghl6tcRERJwJ4lnX",
+	"gVpUMGs9A6lDjKrZY/1fehA66oFq5PVMvgYk5Nd6Fa8HamKvcvz7r795PWs0wM/m4b3K174BP9XdsTQm",
+	"ruZtGf9Btcc6agwCQDpmqK+/7qNepd6reKivXtTXToYtaEkTUgGY+aDh6AkIxBlq1Wqaq2JwhxPmE4R7",
+	"LCB6UrpzoFoqHR3qm0H3q0ijKaAEpgIkW4wfdO9UWEelu5taQzwi4liPC/0ZwUKBvdyrHP/1919/++T1",
+	"KpFeDFg4+ne9il6vIrnEYSeE7Cm1lpf2O2XAqi8uvgJQvrq9b6JqGuwF1TzUV4/qo0YNQa2Rxv6C+Zp2",
+	"r/VaDcZqGRpV1qFN3wLUb3W1yeMy+V40C4oC9at9fPf5919/62+foP4v8KSv6lE9pg9oFIld8/Xu77/+",
+	"ln8Am05ITH1EAxhI2yFIj1G/IHPQn9GYfNnKSGCT4+ahi87tm6sz9CfUq/R6rFdBf0LX7ds32S967LR9",
+	"eXV5ftp+9/kv7zs3/5q7uiiI538D4Zv7Xg3GlJxvQVbH9va22hZ4s5orET6OSGBTmFGE5dhDxWGkjD4m",
+	"tumuVhV0nyS12gJtveYvRI9N47D6AYdTIqoduHTbmxv7nA6hVQajMZp9aEeRVj41UvW87Ev4ko/DMC1n",
+	"MLtPQkFAt6iiC53FgBnaQxPKgFr4cJipweoxP+T+nYdMp/GpIIHSQnziaczqVq2uVY+Q+oTpyikjy9oR",
+	"9sdkpwHAwaC4Jnriw8NDFcPPVR6Pds29Yvfd+WnnstuBe9LWupWfpj9PXsd8GqGuJrX29XkG+teiVIOY",
+	"JAxHtHJcaVZr1aaO/Y9BOUxoW30YkVUSDT3bLQyKdIwWmE/OrKL+HZk98FhpF1j6YyIQdCEx3ma1Fl6P",
+	"+ViQHcoEYYIqJh7OqqjNZijmIYGkTcjXpFKvZSKFoKhJ8aW2GreajNEQRalPIb1kV/vMvKXXdenfV7ru",
+	"rZ4ooMFaSQOr2ajVCk5LHEWhEXK7fxPahZCtDIOUBOgubB0cyc1/hbuhPKaC7z4rbfKzP8ZSJxJas6ty",
+	"NGziH3744Qe/EdRzbtrjSqPW2N+ptXYaB7e1o+Nm7bhW+1Pt8LhWq3hObOUJmNZSbXlF+6TrUMtj6BjU",
+	"3VM9ApukC8NMrFPt3lY36iKgTIVP5cCvEzXOoxoeFEpjlNYI6+5+UCP/oHrQGKoH7ZF9PPcgKDwpf1Qz",
+	"/yhcG9TN2jXnHgXFK+WPauUf1SQtPSq8Pz89UwCj6CUTFF2wP+rKCHzoNZtx0ah5eaGqPXKJSK0c178m",
+	"Lk1lISa+fZvWWgHOoM3jFQBVct5uUDGLQXs1QiiDiZQd/NWrtDT9ux6cnJPdlzjpRwq31Jff8p5hkw9G",
+	"An1Tc/lNr3g8oEFAmL6jtfyOSy5fQbf0r15lb5WpnDNlquMQtLqcMQ7nImMt/PWT2lIxnUywspqAl80n",
+	"lANw2UgYtBJR+fTVq0TclZ+p48mgySod2UDDMvIAJt5bMuun2o0HUXurKZkc+lJtyabHm25ECavpe/AF",
+	"9Cvk0zhJ04cnqWPnIXVi4CJN7x5SvNycHg8R7I97LOlswx+Yled3ZKbkOyjm1uGoxggpC5yZFg5izB9E",
+	"dkBWvPeYHcsL1E/OZN86kI4hlwQa8SPGHwCmcmZLsWylY4gliberPXbDQ6XyXrTPLz1dWeASRXr528An",
+	"jWr0kgez9Zj/chY8x3jXOb/nLJpKfXBTn7fx0j+51MpKqr1hIzj06/hocEBaQbNWEFj1o8ZBs94aDhst",
+	"7DcPMG7sD/b29g4HR63mAAd7w1r9YBAEPsH1+rA58PcO9gbDZr3ZqDVqZG94WCbkDm/rioNuJOQamwq5",
+	"vbwUCFr15nB/Pxgc7LXq/uDowD/wg0EjaJHhQbBf91sHeEiC1oGPDw6Hjf0hae37eLhfPyT+/sAn9fUE",
+	"437h5aR21Kzh/dbBwd5+PWgeHLRqhweNxrBJcI0EQ+w3WsPmsNb09/brfq0R+EfDg0N/76gxqA1rh4N1",
+	"helBQQIe+vXhQX0/CIaNQ79JasEeHhzV91rD5iFpkr3aQasZNFqNQ99vkUZ92GrsHQR7wYDUBsP6sFVb",
+	"VwAfFtSCOqmRRnN4UBscHNTqB0f7fv2g3vIPglotOPIPcHNw2GweDmDuuLF31DrEGNdaR/hgGDSArNYT",
+	"2nP09rTid5HoNf17NXa41cMTf/l/LUHcqq/wims8CzkObjl/h2NQ9r+1AD+1rUUMIynI7a9eZd6HoOTt",
+	"rh+TgDBJcbjYALsnLOCxyDUpy9wLmZqoa/YeasCgm5GOpJDgGOQtIkzGMyM6QVQyznaM2E0SK7UjKYOL",
+	"lnQ5Nr4JwU2pGfI5E8pUU+JTEt171x/rnmkUaHAqUv/+C2E9iyDKt6Axm8bRMN5NsX2CMNPN2rKqkFIB",
+	"WrVmmRl4PRXj08xCrm0RTsVYicjgGsvxpnbcakc5P9RcXLzkZGd22QP1JyKxIYc/tOy1DmlKhuBy9nMU",
+	"Y0+s+mnVE7v7i96Hr/rMhsQVrL4hE36vY5yTk2wQUY5jPh2N9VnSD4LaGYj8ax2+V2E8O85epYpatZZp",
+	"WSUhFKYLPlnumBUDCJiZslgeZ6piM2EF18k6gwnlCfaxR8tb6YYPsBjf/jB2JpGcLTp/eu+CP87ZWudM",
+	"r1rGOV4QVND6Te3w/LHzKtHUBTqmpNoW4GPojIFtA+KfPjcDkGXOmAHJUi9UbNOwTNS+vuzqHng9piNx",
+	"av3VYzQNaeioanSI+ikiZl+jW3rg1jwP+h7qS4In+i8LOG5b8xN2T2POdNt29Or0wrTcU899RWMywIIo",
+	"0xTUS1PL9KOANnVpVeUdmYEtvl1Fb963P3bOeyx9ypuLLoJODm+pRP3xRLS1NQ82uoZfMlZxFV2BNLX6",
+	"gzGpW7Wa6YurzN8eU0xETKMI/PNV1IbX51OUIhxr/PpWrVb0vwuCQwLhmJgIHZoB/aPHlK7BNL7TSaYf",
+	"W4JLDw6EVNVYkYn1mJOLra08dIn8h+BvG7oM0sYsFZ9PqkmaibZXM2SorLebq7P3p7fnV5cJjO1xpf3y",
+	"tN5onnVevYZKMUvtleNKFpb35vxD+7aT4PL22O+//tZj8Hfn8szxuzrXcDqUFOm8qjear9+c/7i6vZPf",
+	"kyf2XGwyhLV0tGwyk8hr0n9YY9/FGusSuZH0cSp9qdtngXmm35T3hJqUFx4HJC64Rb3EJ2ozqGiMxAPV",
+	"gTKQIqbuKvWJitLQWKvWPE4MwwEJubLiJC8wQ9AcjxHjprV2FC2IqnXtpJ/cOfjfKEBkEh8fFyF6Qh+S",
+	"2dRVjE5LxH9ovpvFcTQ/EOkpmg/krKVmGJQOozJmXBULWdauBGwKjbj8JK8rC0B1Le9SmrbFiUxbGiLO",
+	"lAbHh0Ot4OmUbQS8QzE8qXujJxVnOrXMJ8c99jCGgFTyUAq5GDqIZTJ5Ep22aTIKqdb7tmz2oUj7jduo",
+	"VY9Bx2CBYjKcCqXzdrX/S4tvgPSjEuEwJjiYgbuN2lR9nXlV7bG26S0s0xOjB6aebRMhVgshaRSR9JA+",
+	"JpJUZEBu3rIq43Dim3ynONITstJvwUlX5KJKE1BUwciDhcT5Qw38Dty4A9SjGI/BE0jZyIou+oSR/kKD",
+	"r7sxGRGmDi00Dn86ruqtd+dSZnyTL6uwWW6pKplNEIDUeW2l57ABQHtNYvDAtnuMh5C8l4f/sez72Fk+",
+	"oOz4gCAT6Ifu/jo5rqiNehYdOcPpFb9VEsWiSINYXZWl3iTblUG0/QZMyq2/+vVGa+gPB3tBkxw1D1ut",
+	"PX/vYL85bJJgABHWg4PDg+FRrXYQHAwGfmu/PhiQ+v6g0dxvBo0D4tZ5n4yJOfCFF0QW84jPf6iE6zhD",
+	"IaUk5Ty5g7iMDdFgYWhBe+iToGAVnUs4I2/VdiVJFlkYTZ16q45v8fTqfB7BUcAhsoBS5ckqQVSIqa76",
+	"gw6pLg2sZX7VqdsQzeBs5TwaPR+bR/Okx5RNw/DpTs/SwMGZRd/846yscVb0qpVG0T23/+WKESceK0qS",
+	"y6wY9+aylJ/YowIxCtOy1pR2b7sI/TWR34TK/8gR/q/oAirLN6of1xrPlW8E5YF/MLc1mNtrkMRlnG0T",
+	"S6LgmJk6TQHdus3yMq0KSB13y1xaRf3Mp35SS69x17KYrpyRkx7DzMDxmDY5fkhwDMCs6K3SMPR7NK8N",
+	"OOjx2uejWG7qNMllrBmevKqyoMEBvm3SrWeQFBEJqGkOXeRsqPGcabhPdp4Nj3HuyB/eiu/hrTBt+1ZL",
+	"ISy4I1KkwCfgI8t9Ctq7nRoYm7kTEA+DHrPZhy6PAnhwoXZPINOgt+BH2D4ptVN6DBBA7nFIgySt4C2Z",
+	"pRkNliOt605IKg2fS4EjweFhgGvNoHVUx0f1RrPWwkdHh3tHLXzYCg4Pmkf+4PBgcHhwhJv1Oh7WiN9s",
+	"DfZw/XC/eTAY4oyq9tR+UTXCVTwKNpf0D6fCI5wKjrO4gHFk+guWxrJvDPKKPszm6mPFlGhgEoOvL1/r",
+	"ponK6GqZropWrKujSVmPFXANBGHBDgAz7/iApywiYCY4VguWzQvCMUF0xHisLCfUTts0Cn2Se2zI40xd",
+	"LoRzAJQ5QNPIol7r7nEWQBAMNzM6D8V0NIZ8ooeYs1G1x9o2b0xIDOXJwGP6xeaKfSQkDUM0xiwQiE+l",
+	"HZuGos1wFeIDUtCkxPI7NXvwLapF02aTlf1Bbdj0a2TncFjDOy1/b2/nCO81dxrD+nB/eOAfBQ1l/cFW",
+	"ajxJfAwfdiM2OhlgQfZbHv3w8urmofb29Yi32+32Zff9uPN+1G6336j/tPlp+1/Vv/X9v7VC9Ue1Wn1K",
+	"Q8Qs1eK6wwylVjdTCBpHy2+45fwCs5nhPeJpDrnLQNBny0+IJDnOUzkuHuchj0dc7kRYCChBVgqAU3xf",
+	"YBpCV0vKRiHZmQqCYiKIwSLx9NkC312zZs+Wpw4OHE2Tg2dyVZQU1+1bThCVkOgPxw9+Lhx8eEkyvipq",
+	"Cy3fod8jZfBabF2YUUzuKZ8KPahqj2VaYlOBGrUaejAQ2jyGswaj02OBEC1OEgbTKgUqUUzuCQ5FAhPd",
+	"YzeKfYZ0QuUxBBigKU2k+I95mo5D79cslDowmkYtbd4GsBq6SfP5NXwa82ncY1utxpHT5/MK9urabtVj",
+	"4rsaI9/RL2flg5UfzHeN6n5nT2zbdNc7QVjvssUMf7AdLdwEtLlG8p3MkX8QrnUB7ZyQPeI7GbayhHmB",
+	"Yl/Osrp0BIkbet/ymcDZpN8cYhy2FUY/frxFWwAE0s81DzlGLwEzCf3+6299Zwex7RTVzL6BQisbxQWG",
+	"kPfRqtWP0ZTdMchtNuRjNYpkKXQ2t0UGTPQDgWe6TGo762i2hVEmBJqZHhUJHH6BceGhJDGq1wxCstV3",
+	"RJLyboYGkdVmTcdk1PcJ39L5h0phq++lbH84jYHJJs8DY6txlGaMowfKAv4AR0ZNF4Y2n0sIG/xNGJ1X",
+	"SWVeRTSV5quY2ep8A8b2nbNZzI6qtWnWvYWzy3TiSV2+R/MlzcYbNdfMTLfGrCiTtmJxytR76w376bLk",
+	"TtOPp0JmP44Hr316RX88f//38/olPRfn7GbPPz3fP7+Lfvpw+uNRlcx+rJGf2uqi2r993BsP2F/o8C9V",
+	"vxGyweRVLfjpx/Ap1UGzaWIaLrQxu9pVQNkfnqt/KFGh9kUxdOCvthEgCxKGuURe6A5+5SnYhl9muKnt",
+	"VWVZt5eGBG0Eb1kAsJwvg+FHCEublQjK/AyIIkQBtS+qzBLUPnXbUPR5Wc5Ts5KnNANz67S0GMNEKvKK",
+	"3H/bilftON1JNaglxyyBwFxJNbNwkAYiEsq0MuoYS7/P9nODt6kX/f7rb0btMhlmlFFJcZjeRgXqQ1vW",
+	"PtpF/bb661/qjWZrb7+PpixUmhd4asBv+/m63e1+vLo500EuE67vsdQAzaluyUs20t3WUsWmQm3hhDyX",
+	"LnYViUerYxmVK7sPFa9iZ1c5rsBerX607bi+d2KxS786vG00CvrVptrQvf/m4ltqQvmmhf9AOtB/L40m",
+	"QRQOzdmyjJXPu95jMqJCkricrSYoXlbrUEcqQH31Tz+B28oZw1uguyjZbMzWPoh4W4lsT2zf025pW98A",
+	"Tnjwji1x1E80O4NHR9M44oL02E3n9Xn3tnOjmSRcl7rgt3WsLWGkjJBApF0pDjONwkzcMNOwosdCIhUn",
+	"VZNV3BGiCyZ6lwMDgw5FUF4JS/9CHCdo8RnDWSSnoMeUUlc7hnpMEkLQwPgfdcVmMmDJOXog+C7JR4YJ",
+	"gnjwkOYbgfpJzbfHtvTTNNDvtpIvR8c5r5INSuayyNAC2IUbSyeP4NSa41Vah42jerOymd73SAPbTuMP",
+	"G/u/pI2dgsIi8kUjRLv4U+4MfjePam0F4XDK2TCkuvfDf3IpZI9aKjhce7FE7c9Hahbo/kqxzjFMW+aX",
+	"2N/zYqUQp7JipQ8HoY8k97TAmgrb+BsM6GlURedMSILhLdhGq6yQSxy1BmddvXpp7Nkh0tBNp9u5TY0H",
+	"0PcTKZNIuTTUNY1O0J4xGbDJZ0ujWYjKdaVgj2XFICqRghmvhvUsFGN0aQ9uHeADCP0k2b9qhGBu/5RE",
+	"NTIPWXGWKA7bXmY/1PS16TQnCT1A5WCEamvF3MA0bIeVhSZPSAtULNCI3hOWvFMTw3Ze7lJhRG+PFd6I",
+	"CqLXKUoFeZKIW0YWsuaDzrQAcZjy8oZfHxyQ2vAIHwat4X5zsEfq+MA/CmrDBmkN9teRnJlR/1cOzd0W",
+	"qND0TzsBkZE4CukfobhV/atEmsSdZFXNiTM8LxObU6cI9n+xVCgwzwW2y//P3r81t5Fse2L4V8k/Yv4h",
+	"QKcAAeBFIhgdM5DIlthbFLlJqtXndPWoElUJojYLmejKAilsWRHb4XDE2C9+sX1eZyLsHX4bR/gyL347",
+	"32RHnOOZb+HItTKzsoDChRRvrUa/tATVJTMr87fuv6XMC50prFN2FHoNdd7Bdh0wTBsewiC4m3jQsokH",
+	"DXLEE0zkGQqZ+TxlIeP6ZiUHckQB97EGcZMitASawRSok8BYMUEnRxvRn01gQNna0Pe4cmLZna5AJdVp",
+	"88wBrjoJTt+//Nh99ero/buzuY91vM+GZgZ70GtjzudkztX4HS+hdX8uBbG/h2NbIWdkxpJE2kyL+RHy",
+	"DtEBUB5NB0MZ+KmwjgzG2G42tY/M/gSes8K3pnFCJJ1IAh41Ys1MkRJnedR2wO4T/aJ0QU5Kp2A/H6re",
+	"h5poGgQUFxmWZufqhQ/9J3bh1QV9YM4L1RcV48wmkLgJJj4PbDKW+dz491egqkCfFQ3nxo/pUJilYy7n",
+	"5aHt+nwYS6lseeu3xCZ3ObeXlY3OO2ue0wHDZtVpfWaVnBj3sM3kx1SdDwY7zDhNfT4QSYTdhmZWVnBW",
+	"M6k15Rk1HfB2wlKcsCyd1Lv9zPT1mibz4tG+GvQrxLWbW8/5oqERDVVS10+tWxi+xnVUSopetevU7joT",
+	"/dYVBHP2lJZKLxjfJVfqnCv1EaWaR2IlEiZw8jzMNrdwAli21h+ulcpjZDWIC707lugKU73tVoocQac8",
+	"bTtC0Y2pT8pzeeDnHz6ceXmCoWve5W9NWT9lclCPh0q5OGdZXhWwm7/ANjyTMIoMWnTZCgPdjMAdzhOZ",
+	"dxXSCYWmQAhxCgWmwjesfQrUpKABlbTXglWbPpHqTTBnnUltOjBMvfCCTaYzjHClviq9yC5wHrXG8lQC",
+	"BauWmPmmmUYPHd7aY0Nxm/EttV5Wd6ur2dSVXgHd9p1gFxRo0CQO2eqoZ4d6355Rtd1m60pmvaBb9ebW",
+	"rBf0pj7Li3/40Lo84M2iwxJX8SCaWcPbki12ldeJQr89QZR3Up2Oq6nNUip3cgkwX/gcSDlmprbFdiat",
+	"UjmvWyqgas1mLUR2WI7Y0iTCTmoRtN2xxyrIM9FB80Y8DCknKVNXqjsODolkUio5K+OE8SyZ+Nzx5Cn9",
+	"GQerH9sgRwmyShpvYF7r5vD66suNILDdEaVNnjdywTrdHEmUpz7B+CwpjyMjgP+gIF+4gM7hLNVhgXlg",
+	"fYLf6wC7x16bdrcLVXLYdPZO+q6tGhy6KSyOeqc/7DxcekC3cAbW1XezWVW29/N0ThWgyDSIGIjIk60s",
+	"WMxHr36csGfjkQLhBRpzJlIdjRiOkyyGLoraulcPCAo6s0ITve+N2Y6RCOjnCl4HmaUM8goyTfTTS0QP",
+	"u9bDowZUDpSyDbyLV2mcZQoktaarXov85DEnQzYU6aS2S3AOMT/Xr0FPTGr690bWK1PtTZSpppCihq+0",
+	"PhMM3U81fwdHUaBGpH0o4zQJwLvyiiYJSyWUJhrFuhpAv+zA0913nVbWtsW1xsCabt2pMa4a2CS6wPP5",
+	"ov7LODlxxXNSBf1Ml7scep8ZzDTvFlw7hvADnU1GDMBY8rjfN+1u8/JFXMvqhzfdsw+vyeHB4T5eCWYu",
+	"lQT7pw6ybNTYYxkLs1f5c2ueceZR22s6Fz+7UKaJE9A31dVdSq5B6zOf247ADZN/EpuwX5o9kdgmTv2D",
+	"djHzCYnilIWZ0P29RyNlmpsGve2tLZ87Ma+q3ru2CAe2tenlXrOOSbA/1KvBC6ZW9eNh96ePL//+bP+U",
+	"VE0r4FZz88XW8+1mE9fMI61mkxzGL2u7hJJEKTcpDhh7s7Y2fA4U9XrnxcrqGmXlJBNqEb6PE3YLImqe",
+	"WWLP9bO+SId1I4JyqB+lalRZjOJNzaQ8BVr9y677lWCV8fP1WCiGTOqv2ah4lb5pVd6DJtB5F3Hk9KgU",
+	"zZKf8b2/2KtE708svDfrxTkzlQ4WrT7704idV7yKggdgNWqHm6wVPe9t0K1wm73oN2mr1w43ok221d9u",
+	"Pm+9aO9s0M3eVrgdPWcv+ju02WuF7WiDbfa36Hae6QFPb/xppB6O3TY3X7RbG9PdetV6NCJ22fg0/jXm",
+	"w5g3QjHMgf2rx3OL+oDawAe8L5YSliJcw1mpAp1DarF7lDLJoAH92la6LSUD5BWoGN4SbhD1dt0V31Eo",
+	"8EgWFYrP6jx8WVgqoT+zBkvr9iqIAiOUaKbFO6m6p1aEGcvqqEvodkQGTnuYvHBFgRCfR7UGOR73kjhE",
+	"aHp/8lbLJoz3FpQWMJbs8kFRRo/5PKThAJkH4cZq8Ap6aKsBpyLpkBE83yND+qlOz9l3G62tje1ms+mR",
+	"eDgcZ8pcCWom8Ld/Rs9BnAV+xR83mxuhWjH4E/Mrwa5SKYKDfv2d4Kx+SLNwEChJB5IiA4a34GlQQ1my",
+	"0dy0YSBKeiKaQDjviKPGRVLgua4GJ+r/HVzx75r1VrO9AZ1j4O+tZnuznv+1vtVqm+e3m9va7UlIYL4P",
+	"PEyNUz8e+6FmNM3ARYaWHeOREXfbOpJUuF8Phjx9hmsA3fphDZSCRUi3EPWSat1pgi8EKmwMNplEmrxv",
+	"DWJHu9nUgU3z0r1YjoSMkV7KdH/JtNBCTQLTQbShjDqQ3npob0utxqrhVU++f0W229vbuYx7GsBQueD1",
+	"7umrgwN4qERNT+swVt3A9vTA6p01yIFSMWCJY57EnAUYRQClfjICl0EvFVdKx8TeeeaTp2POdU7tkFRB",
+	"bkiiKQIHlJPTH1976rl0HMXCI5dxxIRHjve+98goUUpmxj5ltV0dTdM3TkbMI2/ODt96cD/56fAtKL8/",
+	"0Et6CidZPdIwmnv4MUhAs4yGA2g65EGMBPU/4HaCRVQHEjKK4cPswyth8c15g/UIfqq7OFA/AuCQHcIF",
+	"QIJOLXa246lGtPqxSOJw0iGS8qgnPu0SrZ/VZRqSJ0qxe+J4Q3BUBoZMv8Ixh/WSUFJ8bokdu8cHTyQR",
+	"aXwOubxlxVQ3UtLUTW+U/rACCfOeVokhq3OF619OMgZHbZWLD/oKbgBtVnFoPH32tKgirqLMzcPv6z6p",
+	"VHXIT7/SLQeMRvAJPusCfAQdOSuPuskVnUiNfaCXFpVJV8VhfDxUYg+udVRRZ44FwTD7tmAVSaEGkb+0",
+	"5B2zkFbyJgMlBhZ64wzP82IwALRyzjKpAjigaGWJVKZdsEsM6H3nV/72l7/6lfyXp9+9P/u+/uLJE6hw",
+	"t+iMx+0JQkBxhiOqBLYa9L+t4qj/q3wANeddpbvKrMZbxs+zwexCvITjbfi/zL5+IlFaLvzedivGPNve",
+	"rHiVYczjodoDTTuSmGfsnKWFoUwh0vxNtwipFg9tdh2UWlGyDUp1jMXPdr6HX/m5Wd+h9f4vn7c3v/iV",
+	"f1X6CXLIPn3TbW9tl3iR3nTr7a1tA6eOqI45ScQVS+shVRKAfSJV9uvYdNRTo67N3S3u2JaNzBUm8z+I",
+	"ETKr4YC+ugwJ1Mvbze1HDZtTWqL+NmsIXUPow0MoKi6znwSVNYQ0UNER0+r4S0LNDyVWxaqYh69Q2PLL",
+	"39Xxf8/wf/9q4eqtUX+N+l+8ygY6gEp4AcD3/USSUIwmpFqw8GuQf47EAbuEC3uyHBS+D1x8sO305d5S",
+	"5LZv4gvebG3Py0GEUhcQoGUuEEeokiq4cdHerLme1NY1chbTVKRLcxZXGc707loJeJ9+Na76/tMFaPrl",
+	"ESWBaHNbez1JbwKOQvD2z3hAcSnLz71eZPJ6X+d4OG5SciXGSUSk+jZVtaie9r+og+iBoK951t0D0VL0",
+	"8U07CK9EeiEJxYy41/tnZU6KN+yGoaS79FKs4ngojzQ9kWZp5yHmWm/9feutp/GfC2aNUjvgA35DZr+r",
+	"6ZSflaw0nPJoNYG1YnlXiuXvVJ8skchUDjD/xgoih4+DVLU08Yw8xfDIm/3unjV+ay7Vc/EN7wRuxQGV",
+	"aDDD68xD9Y2o40yRn9uMd5YPorZLUpalE50D79QgmdKnqc/qXFFWPY/VUpkgVzTOSj9fDm1fcq2qvLko",
+	"S01Gvju9BUpVd0py57qN0q1QuK4SXn6WDcbDHof6pgWBZuSyliFNsFK9D/TwMo4YREs/KQAJroJ/+sdg",
+	"EOQJtFSOWJgR0JwgM0enn/mcccjmiTo5UbZt+oCPRRXtE3b2rTOo6APU1bV/RCl5Jr9IT0Ed3CHDqpR+",
+	"/Am6rmdqaOpB6qkyj1rRfG+Z3KYNg4NDMhBXONAh5RN4FebcYS/3vkg7arqYyjbAIkBGwwEBGnxksNf1",
+	"/Jx9giFsb3qk1X7hkbY6+O2tbc/nW602PKLVbG+SKi0EalvN5j/940aziTTH6SXDgr9W+8U//aO6ryc+",
+	"1RrkVH0RQxIwTjISAR0ax4RAnaOsqx3ZJxpmMJcGORXjNGSyQ3443n/tkeN3rz3y+uB7UsVobV8d5hom",
+	"V31gvWMM+NutosZ0/O51HoWV8Djzs1Kc1bMgcxkj/yRLKZcjqtCzhoFH9WaMlF7FkjXIvlo/NTr1GGg1",
+	"Cp1D1BDU1oEvBzltOXU3ZEHi2tjEOEiJgG1xgDqbThuDMC4kn529eX/4ErLPjg9+2n97SqpXcZQNyD/9",
+	"Ixmw+HyQeUadIJtN/K+myzz7yBUEG3yz2TQkDZA0x0IRQUafHUoUDxmXSrChy88cIzyyDYJnWJOb2x6p",
+	"PodNCIXQcDlErnVeN16ZpWMeUl30E4o0Hav10UkCWw3S1Ruakj67Ilp3hTROGCWeI7W6u7Zux66pQjM1",
+	"1jgl2TjFREfM+oBPAQkc0IL363I4dn2+MH9D+yGv8G+f9D9bEZfrxHC0YQ9gVWxBaDvpHibLo+Hzt/EF",
+	"KjlQfJ1jB03TyfKw+YKotQWirzMMi/D7ATanVtAAETkZxZ9YIr1rwQ3ZarU9gBolrGL1aEieyNPlrgpC",
+	"TJ8Bnb7nqvIbbaXK00+oyqsnOpp9q0yzn57TG4a9O+5hUoM7nNTtpgI4uZDXDm3Zfh+3kgJgD8UDKLqP",
+	"KISyss69BKxuqI9jyORzy9v88in/43Jbb+2qvyPT6uE/s2OMreZ4h0Xs0ejYoBLgg2NFFOw24MDoo9db",
+	"zeaSJmPXd5/ncf/8uQKlK1pq5E58UyJhdGoFpAB++SX5K686pPT6okf/i1fJ0El9DBKiOIXcOlETUApJ",
+	"qZK3eDploQj70Fa72Wx+2mk2m1pE7bpag1IMtbaqMw1N9mDfTsqokfr+6fndXsyiO8cOD64CDwwVMc7A",
+	"umo1GiDigFIoUcDIsGAoZ+0qLCraEzB8NKyVFnSzsNHWKsnjcjwaiTRj0SGLYgouuccT0Og6lhCyGOFa",
+	"Lc7pjofPLItPPFSzW4FANq9eMoVpWJYEZVLGlAUjSkIpaj/mSEpg6ARiyyQXZz6mZibiXG2NBulyrO1U",
+	"GrIlPEArormzq96B6hlo0jhkpZFhm2lgb4NOl7q/k30CEPwZVgKHP1K3pyaUsytSxa6zvXE+MwAUzSVX",
+	"85D7AJj6BuKq5IlYBdOj4UWZRn4Awz0Y5pT8X1H0461y+Vk8ZDKjw9GK179TBtiSgqIlIVUehxdaze1C",
+	"3b1Tja/+8LHZvEZE1C4Wrt1997a1r1/asdpsANxP31wZy32Rnt5+ywLvc0WMpPM3OhqdxuecZuOUlRTg",
+	"IqRAg6MZatN4WEcG+kUI+gywaTmOWqySpDoeSZZmNW1etppN83KpfVBxxoaQi6+2MouI4NbnCI6rlKFo",
+	"UkZIoC6WgWccPCKNwJ/Msw55dbLfPdvf8wh2gN/TXF6SJKyfga51wdgIfS0+B+UEIof7JydHJ5bwT+N4",
+	"Fdznmn8YOXcOIl1okV3FIes4xRb54GvQFnMJGHtkMRiTqp4KPk2p6Sh4LFfNEEQEuN/gNKPXFrxlWAKA",
+	"gSXjN1sBsOVL+LLfIGz//LkUpGd/bcNbcvCErXZtEAenxgHe2lIa7zDm5q/WwKBpSif3VgGKWw/ej0EP",
+	"MMD19H7+7Ojh2EkHHDYVfYrmyLh5d+mdW3IXLq9ul17p3GYD5amPAFt5kVQ74tZ/P4Lmtmy4Ls58XELK",
+	"yAgMLvU0OK0orCSjKYqp0gCbdq9XkTaSRWRI0wsJzQoFkiqmTkCzQb6PIfKY94w2Y0O2BC0bgMZZK4hQ",
+	"lUljLklwwSbAB02qrwYxZxIjLG9pppNXCE3iC+aRkEpWj7lkXMZZfMl2SfD/1wGvj4HPldmLGS85GUBt",
+	"mvYhTnUwwIgTZSPvkoB9ylKK9DVgkWCb+QGDwM2REqGdPGBlp0PsbFDcgKwD+lSu4yWQqKesGRsd0LP1",
+	"wH7lJlCWeRit60300xtkrygi0a5Xog0qX8tZKtVHzQXWXcuqg+EfcDInBqFXuOmYrla1dhr/md0N/469",
+	"+efPFXpJM5q+h+L7irfQfHHJxH5RK6tguWnK+NtNr5KJjCb7CRuquaAwU7+oGcs7gnM8qOoNy5wwWAWS",
+	"c/z2mNRaEpO4cW8O8HeP1Y+FBVsdMLuIBbidA7Sfcf98QYxVJ3oWbfGkS5dsv0EOMpkTcOU0+yZOavsw",
+	"iBHj5APrnYrwgmmWQ+rz4CIOL1gUYOCcVFNGpeBEEx1/3Nt/u6/UZ2y8nzISJkKyCNhbEkYvden8eSrG",
+	"IyDghT+Bxwb4aZCrS4rkEprpq8Hqva35woz1AaFcGUeQGBLLTKSTBnkrzs8hCModtdzn1c3mRs2hZ6Sj",
+	"kXby4Npo3IUO39obo60Gw7xmO3QXzAd0FWrAxweqqerVtYRrRYsEZqGHVs40pq7/rbhz7shDspRmVwux",
+	"NQvYLeuAuK6ON7Zc9fPm50+NUgG5HuAunuSUVP28KQfyWzXKcgtuad/fhXh3RfqKfDq0F1Y8YwUWefme",
+	"nzV3pnj5QFesdD5/KdcX0Hxb+pRSt+it6wdLe2TgLlifz0UEOoWT9xo6YWjeZb1804rAdc/EwfA97IZj",
+	"mmFexmhc2gcDGVKQZT9JYATKTNGj2M0DHiaG6R5l5LHbbG7kKW61hs+/n+sBJOAALBhHKRslNJxyoSkz",
+	"Brxy5Sxn6jjcJlzcMDJxY1gwx70Sws6onKrPMKBxpez8X/+E4gI92tCGERN5hw2kVlp7g+6CqmuKmQva",
+	"ygjOiuf8OmbHM6TKnevo+eC0YnE5Lad6nGjvBfb0SA+iWZ0AmvTkuwrfeuf+hynYvAOqXlw9fRxvXzzD",
+	"85eGF4EPay2jVz45e6KYqQCfcdGxUeryMzR2FxYdoHcTL/SUxQm58eA8cfyYxqsC12lHIRjh1r8pyRVL",
+	"EvV/cHP6HIr0GmTP2NTG8lamuRXNupdPoPm57MXfqe1ZmgUMvbTfxjJ7jXN7tEbqbfsNl1+nXZcl6c3d",
+	"RAqSxDLLXRzWEYJsd/b3bhYQybLavFTf6S9Vnvnbp4lkNvLVEyJhlFe+3Lnzc77Bs1EwVZzpmsQ0vbUr",
+	"HfwT2C8KH4c9lr4CRa+zYVcBOPfhOrVBr/iM4fPQ7lQ4JnBEVvek4o5Yg/ItOzYUWDmBpHODW0viWg6A",
+	"P/usN+din6ve08qOQd+m6TU7GgHJN4SB0NeZdQjubO1dJQHc0WCXyIjIBSQghJSTETQVzASJM3CrDEXK",
+	"PCQXQOcn+BWVIUUjqFkxPVbVBEgqsHUNxLTwHfbsBT6/Yr2BEBfgrmcNstnczOudjNLGBZHjcGDmlGo6",
+	"7hzJdFGbpcGWjEVPpE3kqAboGialS2sPe1Azb9MM5Zr3GzvoQee5AUsZoUli2dY90mMhHUtmnMkRyrdw",
+	"ICTjpDfBEJjp1QTZq/rpPofmfRhN1HdLMmRAsK4uRmewYUW/YBNsSq++rjSbrTZXQprN8Fpj1NqTW66I",
+	"2pW322mNf7ft2NUrC+hhZGapZ3dqk875Wk8kicFcs2pBQWKD0jJS9pOV1ka0LyodWLST0CZT6ssMQJsQ",
+	"0UIdW3BWz0Qd2kSakFKPZVeMcXRwdU3DBsnSl5jopntDY5uAWPCibu7zqnoN49BHIpDs16DmkZRdigtI",
+	"poPqHaS81Roeho/0wao1iImo2yiRjCEGh30o4iSxgL4Lleexrow0jRIS9aLz+BLNEny6UiQaULMJIA4z",
+	"I5rQAKa2UKE/NEv5mFX62ZwiSPXXkjYU/JKlEiZX3KFWMyzXqmGpvn5/eqW7zwYsS4fUXjCkl7cypN9U",
+	"+kQ4oKZvwunBu9dv9yteBQusDuW52rBoLdhbKgOWJGJerOXFbA8kFsWZa3f0UzEsGg9eJVZ/11U6Q3mu",
+	"x3O2/9MZfBA45dbIkuxXbUrMZt49qA2iD/TqBogBx7UIvmURfDgtdbIrbLe0qh1ivsyzz0N1Cr48w02I",
+	"NXdLhLa+F8U2cRR0CLwMBPRmC4byHLRwZU3wCJlMKIlYGA9pQuIIbQAqSaDORVCEMn1USkQ/DPfGKKbX",
+	"DWW/Nyf//QSWQjp55GV2l2Q8QxMqMsQX0KkObIwGeSmyAbJnaB4rn6OB5umVQEVVv6FmrDb994bGhICA",
+	"AeflphkQ8MeZUQ08zK6fvW/KEIM5QW6OnZThRTBKhqESyZtp+XzMMZQSLTHlzOvnqQO4pHr1vzXrZYks",
+	"uq78eRDRow/RPMlz6zJkmRmnX2dV4LUEuWUJgicSHUD2WK4iOezprififFHUTpAojrBdufEggb/s4JCo",
+	"szEdmzhhoUgjFnU031VIk8QCr+N68jkAl+meI8WQIUVg1QAbbhlPIyz6AcZocmlU1Cl5nq5vQgxFu6nm",
+	"5QU/OomdR2hTwRPU3yBNgYIVp7v94Wi0Zj5iYgQsU+p8MJ9XKSfgUjY+CcRhGJ7a4ENxaZAZBQQF4kj8",
+	"7U9CzRw3NBI3BfhmzQED5fQZTc8ZoIxloINUdKyyb+BFlyztadJUlEHGnzYlPALP51OevcAzvj4cYgMG",
+	"DT+bZFBcLPcXXE94ml72Bi570FAXZcJtFa47Eep7QbUg1bP9d913ZzUP0zRh34lUp4kodcDn1aPjU/3v",
+	"SiRdsAmpdo+PP57un/y4f1IzVdm6RaJ+7PvT/ZPaQsv1yPz8Vm3x301E6s4z2UMNDsUNV/EqejsoSdU2",
+	"f7WSSm2ChUJxKhTEMk3MViZ6y0RkibhTUvO5AkR1sA4cEZofNaWG75+edl/vP7xl5m7Y1c2zRJwTxrM0",
+	"Xltoty5fz1x5Z2FGLfmKclayTImAVYL9B4ckHSdMNkjQT2PGI3nEk0mQdwgFx0Kto/V3peoRWuLEJJyx",
+	"SGIqumRcmXFK3GH9T8hicBQK0mNEv2YqV89DKpE3Z2fH9kab9o8lUrU5RGAHw1Mz39+VdeB8L+3/udUc",
+	"HrOoSztf6uvWMHCXMCDzLV4eLlmWUuvWl+86mY5IW+OoSRpqSDWwXxZV3aDWmJv/+hs5gTdMri2cNJ0s",
+	"d91j9FCJsNc9xutU2MdaGI2nuWgNL4aFGcUA3bwraQV5KaVra+uet1c6rxYyGiCZ1hHWULLHxVXD57NJ",
+	"gyXFxXPzBolJGywpFfb53LxBvHqFrEFMsF2nDV43bXD6c5i0Qfx91aRBvPpxpQxO1UuvWjJlZ26cqSWF",
+	"UwJ6RBhvaUl51KPIEsQjsboZqL0ja+XvjhMFzTqviPMmgjMX6rGHsXFpujEqkUQO2ksWpiyTZAg87A1y",
+	"yph2gH7Q9/ZFSgbiCnygysqLmUPRqCw5GZ/z8hpjNccPZqS/I9NtXm7yi5JiTE57SR5kgYgefH3jBpMM",
+	"qs6mYniVX9ANtQFbMlU7oPL06dOnO/0NOq+Is+Tt40I5mZ4SFJF9Gv86NLtsim3061BI7we1NZZprDZM",
+	"WeUi012voQW9rfDRbKDtZm2NT3dmnF7lJ7jcMp0TKD+PpTpphJL3J29tRBlC4wXcwz2PyQJYKlRogq9f",
+	"/0QC0MT83OcB7vlA2bX9cZLo5F3NegOJt5C9q1NrGSepyICcLRukYnw+0LEdvRdrnoY/pPOcXMHNLJEM",
+	"GD1nd5uzMzebO6THJgI8WhQ7MRAuIOfCcuZIiEeoVVDXY6Tm6dM9xNNJ4+lT8r3QujYsBhJ+ynFPLWhP",
+	"DXsyQrtAdzaRylr1SCb0TQgiNsPaI8Hx0emZ7kU6ThMd2sERBS6tdYdMg1tg3XM9EU18Hnz2K3HkVzqG",
+	"vlnLgQmJI8PU7PmIXHCVi1zwT5ADDf9ELz5CXy7PzwHSefLJ96/IxsbGjvNYBah+pfP5b3/565cvStsP",
+	"1C82NKQjxiCk3Pd6ZAowXQrXBobG0UkCoSs1S503ip3tPKLrPL4E8GwMcOUUf7qiJk9v3y08gkYRizo/",
+	"oxL4t7/89Rcdyiv+WHi2ztBv6JwKeB5eKjs/U4/0zOXoq2jAK3aJuUj/o4mvuSMtxtwi2H1vkBC8Q4Kf",
+	"6j+Nfx3W9y+xrRp0Y4Q9qBv8mQvMbtXXOJvAs3sc2qRghBYaAzm3W9kckOp7Hn8iwzhJYt0myMkdyTI2",
+	"HGXkikqtV+jeJuY5FrHId2TAPlXfHHZf6V5cVUQFj0y/kvwd8SsNv0L+DvsA1QIPKRd7DOAE5gzMWNgH",
+	"Um2gBunmfu2UKfgdG44bm5HvEfU7TZE+PxRcZlShWzxkhtiyP5bqLjMUCRUV2DpliwxjDg8VCX6Vbr6s",
+	"IGQZEHxBHL796ROc3ljdZ7orkSPjXdcAqFY9to0etvC9ns/R5UN7yppuNYn0SEu93MMxeGSjqf4Pu6VN",
+	"BrvIAKYrL1IxGjHk8zLq35BOiELoS+ZzzXCONJ2URx5JacqSiefMVOlZHRKxaIxQAx0rZzZWw+d7RRXz",
+	"1zEbIyvosZDZecpO//gWutZQ4ByjqeX70LiYCAn8mZzt6kwBvaGA9Vh7QXOBYlcb3KFJrq3m4zBg/RIp",
+	"nxXwKrzuWtUaIRUZoU8ZjzoQQwGAosqiBsHiETnh4SAVXIylWhv4FOasmAiLpZUGWZaJlEWdeUiOhwN4",
+	"DHriUhOBIgbnCV/4wI9q0DrnHMEzy5No1BNAJFcDjH4GHgkygf83MVKI0+v8IPgdBQj8Mc9WCmrq0KiN",
+	"qqU4lrv8cHr0Do9bLFGa0CQRV36lg6Enj/gVZHdSP+nGjV8CYI2ShaFWndiTJtXeyIUsPqO263N1XjDb",
+	"Qg0mUVdCBx4Q/Q3yTtgB4oFyvp7CDDHODmXgEao2Ut2Zj0jVs8mYp0rqQvmTkunqkLAwjlgE21pw/ZCg",
+	"Q467p6c4AHceeiQeOdn/Yf/VmZ4pMMCrrdaNopRJySRuNPUKXMmBACZa4JNPmS7/yoQaaSLEqEfDC48k",
+	"Mb+oJyKkCamGiRgrqZdREKPcVAnUPDJK40vNOW5DdDBfTS9IcRAu7azhmsU8F6hPYprNyueA4KCMhIJz",
+	"rGKwbaeqcGTBFwhqoGk6Zaeg8z25+1ouMh9XGgasnYDOYU/HXOKgoD/Bh/2Xb46O/vCx+/bt0YePxycH",
+	"P3bP9sFJWGaavnJt3G8zqPEVpuWqduE1jT5c9Htmxb1PE3yr12TPw1b0grb7m2y7txNuRC36vN9k7d5m",
+	"uB29oK3+BtvqPQ93oiZts83+du9F2Io22NbzOzLdb91yX2a1c3ZFrB1iGxfiEhmDbc0w/5uNUWGrCmo+",
+	"8TX9lc8+x6tzSeqbdonjecRqNVDcrbarVEWrpi5MRTe5hnPYEH8b4uAhK2iN1htLci74mnftrngRFx+v",
+	"FYpncyNnqnx2o7RyJo5u2OetrI/fL9fOVhHDOMtYZH4F7lJoUcyUockaJEAH3ilIEWNiaTY3k5SG3kFi",
+	"vADai8VJFRyC6o81BIVZH6OSWUUJtetzMWVcmxDJKgizSzabO3gVxQc5sRgcr7nTvP/9ydv5BHS/D0XV",
+	"5LhdSx95mLybFZUhrc3lgmet9/w29R5NZvdVes+zXI9ZErc1btBMGN0H6u7BL6vrZayK7WbvdMiUb1b7",
+	"TEp8s+C049rZa8ok9Gv5GGtN1G+QsIvmQjHZF2EU+quPk0R7AOKMhGKcRED03wOnDNjvNqbA1LdZUUtb",
+	"HFHOfXTrIoxbS4/BDVDptJfUGbZabm4M7Db4Ps/7G2GTbrXr7d4Oq29Gm736Tu8Fq2+GrX6TbffbtNVS",
+	"94zxmx7KSmdjy6vArsCUHNiPThmINr6VoXuqjVYYvjK9W23P2rSI+A+dY1Pcm5NrNDbAlV/n2dw2cHfn",
+	"+Pt/m5q1K2DG2eBZIs5jvqBbG00SdEvnEfceDS8I4xGp6hiC9aDjv3dHo1OtQiP9C3TfpyRil3HIakr+",
+	"nLMMPOEHh0i6CqFHJUxEH5w9mDEGsXNdLllsbgZ8lmTCCn3T1DDgqZpeRjN7k9lma9b3X95qIc6MU7oK",
+	"sZM5ne5qnm33SfNFgb+jk0F39YRgE8RuYV4+t9PopboTPtzdAxL6OILg4Znho4U4EPnhwxmsUdDV5w/Q",
+	"r0NeMpqyNCCCm1JErGMFcQmdH4JnV2rA/xoe9l2wS1KmjIW8CWnAPo3ilMluFsCKj/kFF1fcMI+RkHI1",
+	"ViUp+7ANfG7jlxjIxtVs7apvHEtQxXXJpQfrKlJMREZuMrP45R3n3sJ+/O1w+pzpthxqVyfinMR8N9+Q",
+	"Sj/h7KrIPuG00ZlPpXMr9FN3wges94or03dmuQNgt1U6FTb5YdB7HcZH8Q8H7/980HoXH8gDfrIVvjrY",
+	"PrgY/fTjqx92GmzyQ5P91FUXjXqnP+w0wnbCe8Pvm9FPPyS36YA+U6NaZnHB0L85O+vB+gctbeYm5Rj6",
+	"eBhZsICmuJfQ8CKJjaAqdwCf0QsmSdBLRHjBove2A3K/2DfAPmvKloDDjNFDbDNaUtLE4eHq0XeNVC/d",
+	"WTwC922+OiQR/JylRK/zWu1cndYet49uojHbOmNu5Q1oRc4uBptXr7+HqYXKuOZZMjE/m8ZmZWaws7fu",
+	"3AJ+1E3v5hmqrSmh5tRsvBS9uf1LH9R+dD7q6raj2SzrQo3rneTDSS5GSlrglFpUx+OsRDrxucKpW/g6",
+	"TtqSElhSU3qCVo7XpS6zmPoLpnsalpdd+4scxEBle8FGGamO8XaMikLqmMSncmVfJsg2U2uQl+YqKYYM",
+	"2oRrYi8zSqfXKJpp6mLGsxQZly3d5/QSxC6y7RZkcsq0yMEkH0OgY31/ZZbEy9+UhF69odctw9WdAM8y",
+	"JcLubr0v1oCzKuC8XKA4OHqySyy7uJjXIk7hFo+MYs4NNXCxqS+bUjR0gKpcxXhVGMjvSscooweKUtrX",
+	"JHwJtRTGN+LxW8gj+1wZ5K2t65D5tW/EI/t8mt4Imvjh5jFeCyUeTtXF2wXGI+e9kA8b6a4ZrbkdBKfm",
+	"9OCqlru5V9e1CgdtDX0rQ5+72iRZ3M6osMbPPptdtzBv7ARctHKGmBu91wXtDEQXlIbZrvBqA9d23SRt",
+	"TELxuVZTNMWqzSohnH3K8sT9FIg1Zt7do+EF5JuD5uP+k8+1JriJvmIXyHX2tG3WUeAZ14dLc7+SQmF+",
+	"ML/Pr7v8d9/W7Ex/MWxstsodrzSAflVf1XXP34fqV2ay1sLiNrvuAX+mJezn8vyxU3o53T50zLGeVJ1G",
+	"KJosnL+qjSYpU6oHlwbwjoCECaOpOvw1z+cghrUlVnzEtBHDGZmwLA8dDWKpa00wPoZFqFjM8RUHu+wk",
+	"n7KCQrYHa/X4z3JpzAU+Any23ZkvZL9MMfBiVKaymEuk1yJHgCH99Jbx82xQ6Ww2d7ZtLFVmCqtvHF65",
+	"vmqxzJoq7LZvnZrpDjFIgQOhxOyEa0PPcIxqRSnyfBhAD9nix4olUTdF2B/L6g2Q8lREKffsAyW8Jmyn",
+	"ElOyoNG/ZFg5PhrLAeEii/t685FMAMwYgAFIGgAeiX4/iTlrkMMxUgL7vDDEBWF3KMJjEanGGRmIBCpN",
+	"Q0f9CcWwnJBxCoYOx0jy85tQKW6YoAqfuYQYbpSqpcl0Pp++anrvqLvUJ1T/7GHJo/rrmKsfFMTNkCC5",
+	"oeOf9WN/sdeJ3p9YmN13vuv0J78OrD3Bg2K4zIA6bM05d9ftl9VXUlIVN9oUeD2RBYiRN0FM4yeYg5nH",
+	"MZf4/lHM5QwgOiqWsmHQKUby7hcesUpZnDlqGFRyGz0MNDyT8WIegNTuxr7ate00nMibDhDH3CObzY0a",
+	"2GA+vztd7RiX6jeorBn0Gqm1csBrFBd7XqGzqEw3G5m5z8+HuSUauLVy9liVs+OYWyi4BTMxZTSan/R4",
+	"KGbMRHUDeHvU5oUGeshpKMaQ/CcisD/gHzomwT6hGZPWx1PT9hw8BJU2dDhh1T3wrOgnj6hmdis+QZf5",
+	"00xZNuRsAFxImS5emsJmdKkSjJQBqQasmwZGdQO2XDgxjtfAEGEY/c3ncaZGIpmc8jChtTqtkubUCnL6",
+	"Ubh6gIM+D9RfDPCR7gJotbFOoOwqB+nN5mYZeh7S9MI9pmqa37iKif74Gzmv1epYeNFq4T30KbKBgecr",
+	"BQaad+S6V7NfBuP58V9zH9+/HgrrXhSlKR7oecCPGQ711GQyzguBfl/IjSjkVukypYhUA9tV9buYh2IY",
+	"8/PA03VSwEYLnWCArIy7F4txdi7UxbVphmQB76dJYouocBPPK1jCYdq8zK8FsuIamDmR7zS1nigkYphZ",
+	"mH/WpQD4z0UHm3nSPB+bWZlyRl/3dsbHQ/iu+U9mHI4ha11xJZ1Wk0n+VSEEE0u9yLvQkxv/bJwhunx4",
+	"HiGxhphV0eVUhDFN9OfSNUe/wdamc8u3ipHlfiqG72fIir3KgPIocUPOKVMIWulUBnHFCjq4q413WCQ/",
+	"3n+3d/DuNeSRv398OXaF47h65LeYiLWO/a4uAYDqeGr5Vs23y1VXQuWFJIHZUkGx2wwqufrpSgnVm9Cp",
+	"EcorV6GFmvQ58Gj9iYVQNLRbvAi0V2qa5jT0kwOHBl/rwMf2ZJMspZcs0altPgcYIghzHqGWgE53RDWc",
+	"PcW8unx+Myl1G3maux2mk0NcmoAH5sWyDDyHrQD6rV0J4FQxjXx0jqCH3hm9sD43i23bzA7YEH3Msqyn",
+	"OZYiW2OIThR4x+FgV38PQjkwlKE0U1I15jJTmpvo20xJClQJgs9zTfOocLpvWdbaFHpggtAb0CRkXqvf",
+	"tgXG2+8C3lX2FzKiujtlKpgWzxmYRvk5oTSQNrcTSbsRd9cjkF53JIdWYdXSo/bMEfzds0ncZTiRgUen",
+	"KLVWN1mefbZb7MszxLeS9tnLFEVXEdXZyfOl5LR461gsx8KTHgvFMAd10Ue6RnAHeRoqDKCrK6XPu69e",
+	"7R+f7e95Uy6iVYVjXlpseFD0lVrmOQKt6D1yRgPeO5zZorRyK/m5ZdeZkmqObpCXP5mTNK9TeRyRIGW/",
+	"QrNyny/tVq6wpLwlDXyTW5RNjxx0p+/f7mzk96+OxWYDPjIwtkBsxrdG4rtD4q7WDm8Hi1Hfvzcs1uZF",
+	"pwxfNf3v/t6K6OrzVeF1130akHXLC+REQOrdRwe/JYh5Aiv34Ih5l+hhvv8aPe4OPXAbXR89Vqy70RcX",
+	"ynfdAj3dv76swR0x/e0aC5zG68rebAWFYqZUrqhhjB+rD/K6zse10/GaTsfhxKzc8gP/zHRSWVRmsq/0",
+	"f+Avzc+44KQnsgGRccTkbrFCqJDuKTM6mU9XoRMBisgyv6IDd9DjFYkr8VEUS5nXjMI3q7rom60w7VFf",
+	"RmWmZWImNMPVYhdmkdfs1miOnJMISSGLJS9eMqWzUoLdk4joeyU1robQaQGZxuHkNb77GxC3q30AmO/q",
+	"AgjXfX06r0MucW621EqRLmTWlzZdVVzxnLoP97qXW3wmJsYjEuDmP4hkQKjUR0FCuMXktJKYFy8DTXiE",
+	"xyKOUB+Nz7lIWVRrkA86NS7QDc0Ct+3KKA4vpI89lujUJbZVnmaV0ClgO7v5ETV9AKGlY04QiDlnPldP",
+	"cFN39V1XAzEn1GXTzNBJKQWJBLaeMgsBLaioz3FZlTk8oJeMVKFrzMHhx9cnR++PPx52f/p4uH/4cv/k",
+	"1CNtr9lsqrXX6Q2IKtASjtgmOg0CZL0+12M0Zjv2c2PYUO3VyX7XelCDQhu5IG8j2I/TBV1q4KjegqS/",
+	"YWqa/sKVDv5JO/vsblIb2036wj9uVH6xomKPDQVu6tUVZJjz/faLuWFv6PLl+ZOI+bFI4hBcWMfHJ0c/",
+	"dt/aZdM5cRseVnd0k8QW5s+umVfhIotDhsPSfQmLnlds2pQTqN+WmQJfYZkSh+dKL9ea4fzxZeDZni1m",
+	"P82zhFBgPTO7aYEahlSxuleY1smqGXQpo3wiOLNux0wQdRZqnm5iBl3ATALwQaTMpYzGXPo8uMDe9AGa",
+	"R9AawtOJ1Om5zb9rkEA9kPYSFpCMJQkkgUGugSMV8tf7XF1OilyweqamY+eXZ+oa6zGuzcvkO4YJ34+q",
+	"6HbqX2uVa60SCyncE7f8JEtG03Aw9yTjRl5yMEl+LquvBjFnEnmD39Is5lh5T5P4gtUIHQrTTrWIDCa+",
+	"kdcgXHH9b7uz/4CnvDS9R83mfk7fwVCfvxOjd6zP4focOukhaiuufA6tnFnIfGtNDNNVWuYdqneNXGWJ",
+	"dEi40QQhRQvk3dHZwfd/b1LtfG47IU0bJ3sHp6dHb3/c3yOCI5PFFScySxkdOs2xn0jrwQwpz6N3PscG",
+	"H1HBuLEdsVcwb/b0tbdl4DwYY4yZ8/oEre691Gs2Ty2dQ6RbXnFWcABCdo4rgODs6Lo3e3JmNuNrlj3y",
+	"fbi6NbbehyvvQ1hUErGMxslSF/pSpeE14jyWEM7rg5cDvUix6fEw5rogTRZwV+lkHkHHhEfQDeCRy1jG",
+	"vTiJkTVHWS4+H4GvYdd00DOxZXLBGByWOCWXNBkz3TPeOsfOWTZXkPi8IC465GT/Xfdwfy8PX4HOiAPX",
+	"raamJQbKnUQK+8yidKp55P3xXvdMySDTb29+G7wH9oQt9M18YEkohuz/57hjZghDlp7uh2lmdw03z7qA",
+	"8t7dN7b13IrumzlOjeVhtSd51Qy4TMydHhFJ5NQ/9kUKlEeIYVD6rhBMNgo1KnnsQRKui0FyLzp3oU8X",
+	"nGthPT/LDNFojm8GNvEPIua3Vmj5Tdb7lburZ+ol9A8vJzMFFP/v//h//Of/+J/++b//9//83/6vU+m7",
+	"rbmlFI8wBWd6v6xuLZtDsi4FvL7/StdxFfAFmRvnWAFLkxgMdE11Yyts75L8BXMObqNP02qli9oT7kLd",
+	"FVBI0tGIcUn6IknEVVEBDPI4UtAg35/s73d8jtxv1uahGVC35UUausFxLN3EWydZnZh4VGcqM9fn0Dog",
+	"IrSsftKMaVZ11RUnZLaecmJ5QwqOhx+ODt59PNn/4/v9U6X5oUBpkFdvj0739zoYzbWvJBm0BOKiuGs0",
+	"IQviki69tCWW1yq9dPKg8YU6PK1tSOwfXfRoqiEVh7Ornk0CvCwA4uDj9/MDDhAPwYapsdQTB9PV+bUP",
+	"fVXnx6lrS2WlU+NJqtT6lSITDLex7Klkbcey1pH83MJO7W8Q6Z9GQ59j5WEs54trJ6ztAPBdy2vnVSco",
+	"zB60iubRCOK7E6k3KWokVYNTyHmkMA93Um2dJ3+HVTZ5qParLY3Vih8fnyT3brkKaLnAdMRvQRaz1BYJ",
+	"WeCtapcNUMdPu/JrufSfrjKyxwm54i2eYBZYYAEnIJItLsxcaMTlwqsgR5UMW8hGoDnNRDpTS1SUI4vK",
+	"iXxerCciVT0rI6pqboGnz+dVeJKlBZ6txQWetyvSHrV0mrq7XciJcoSWm6Z0E9HllIA+Ktm1rgF9iBpQ",
+	"V+W+Hfk0tyD09yyfjBXnIO0u9pyeqlwtkyk+nxIqM7LpBlWpC2XPUjtIyRef31zArFyv+hgEwB3j3bpq",
+	"9R6rVm+Kd1pXXOjz19d4+kC5feLQn6//oksQsnjI0KWjBsWiBjnUMUTwj1SBSHu+Z15f/LuuZ8WFW5pR",
+	"7pSzdnWj+VSApDn68G7/pEQTasGUv/ptungW34VOpq/w3bfv2HePO2p1t73e72tv/TVzI4b25N52ckSp",
+	"ZtI1Bm/ML+OMSU1fFHPNbKoF+tWAZkDDHWcSYdKkQOg0dO2ktFazU+LUIF2svF1YjESma5G44HU9NtRM",
+	"bBc3t/hI2ewcB49ktxDdgNfNr2ICA1jtUZEyn5tO4dQ1ptWNqRBDUFuuU7xU6xCqfcnoMijkeni6nd0V",
+	"dgs1HmGvvJxJv+Rjd29vf8/DMO90ysd0AmIhPdAcQp00skKSYDeKbk+AfFUXmJKKp004CNcGLdmNonWS",
+	"xzrJw7Fwo2ge0K6g5y1L9DeaGmb6o0AHl5uW/SXJ/qupd05K/j0peFNi5PeRyb9Wde4zof9rDuIqJCIf",
+	"oOERx4RkdT34lNwa42rBsa4E/iihMTcDq2m+BokKDP7q82qZrP54sn949OP+Xm0XnTWCM11nY16pvSwJ",
+	"g/aaVX3b2/3vz0xjJBxUSLnSk+A6xIMOyVLKZV8LC123ntcvQBwbSXytyqV0IKNxFUunbTPcaYWitKxh",
+	"oVbh86VqBTYMdk7XIwQu9PxZffnhChxwsdblDdfx4KgVs9E70O/h5HwNqNgmlfOQ5W3cz/KQoem7pxOE",
+	"duHsDekE8jowyjXEvpHqNOf5117BnYrmiD2z+tk1daAdcgb9z1DODkRHUllDFFpaQn+lWJJMJNFu/hrs",
+	"fTldvFSKYe/fHb53iRLnmRwKUAAdSlPIoRHerZ34exL6yzR2s7/s6q8P6eqZ1aY14tDsh9v0cNwA4a9R",
+	"LqK7iZnTA23uR0JiF2vHU6IT+ALYG+/VnwOfVymGXBAfUgYBcfBbMJomsXoVZzpojq9WsIGLBa5hOIka",
+	"nnbtoHyOqXKurtIg7xAA1N0y13FMIQpqH7YQZdf1lczVE4B5xplRwZGjc97642yc2lLJJuAVoJMBR59L",
+	"5G4Ulywlb87Oji2+5ESrUNrsmdHl2ZB8lYoZA1+rgRdZgF2Ht45cX9MKFxa96FZuvSi4lW/iFFFzfBCn",
+	"yPWA9psE2cfav3YeNF9La8KAxufHhuZDSGvO07g56e4dHrzzipliGk0RSTBc3iBdrAXvjTPU0PCB5c5o",
+	"i7jW7CPVsWQE+FD+9pe/PsttOEEGBZDyuYLGWikmkxnT7VS3d4bouUjyj+dSgvnc1Dkq+xdauqg3Ao0L",
+	"aopaMCgNkSxVEH1+cvR2/+OrN913r/f3TIsZfGk8lCzpY/HhTH17bT4cT5cozunv60DHidpgDwbJOl4H",
+	"m+dGwKuG/wq+ygNRba0YqXRlD+ZCz4td4lrcR8bYdWTH2q/+AH710UjEPMPSFDTJNbReS6QssbvLVfRE",
+	"AVYBwpSCrlOeTDqvVkoBziemmeTEB8skqs3Rkt3Ou7niu9z49rlYHVsJxhaX2t6r4KVje38L/AqOuU2q",
+	"geHwC7BBem1tgV/XAlf76mqgdIbVqgDvkocht1NhLB1t82FJ1pib45pMHH+9Phs+19axspbVWd/Vp0w4",
+	"nAtPJHTmcDh8Fh9xDQU2oWE159oqqpPOHbg94/TbONqzx1qpQetTfU3TbcmZXiRujUXy1UbbwvRnPLoD",
+	"aij9tUAVNjRnLH5l9pjM5ziTBLLwkCBLJJF+DhxLn0NJZMFkq2L16Rnj0BzkVSLGETk4hBN3NGL84HA3",
+	"T8Gxvjaq9ZZBPITGmAAstWnLjxQNv5UMtV3XIgTTUZmEuZtsf6leAPP/eHbSfXf6/f7JibG7siuBCQY+",
+	"V2q4tMQwxgJDGprcBpO1r4KdM71L4Isfqfk8nA1WamhcA5pg+GZC68ygtQWTg6nZFXhk5SBeBKX6uEjE",
+	"1Lo+TkX+waUkMOYh033voV8kVnzApSeMRsBkHTix+FP2a7BLJB0yn/fjBPoi2/5mdKisnEzhV6T0nJGy",
+	"ieg5I1T7qTirZ6KuEE4PvTQNyec+hySKAPajeiWpGt58bI0m2a+eear15j+R7jU4rkBOeMiigIQ0TSc+",
+	"j7MapkXAuAYiiaRtROw0MDa5VAnN1ArhaSBVpdl5hEWxtjgvxQWrkRBWA89OnFk6HX2Tu7pKVmh77qpD",
+	"BuKKUBImMTT2V5ZenyUJ6bFBzKOc0r43QcJ7JLonakIY05lI0o+TRIs3OvJwUr0J/H8hkc4bXP77T4oo",
+	"bssj9dHtkluBolEolrPfvGRtC9Vam83yxsdmJxVaH/dFOqRZpVOJeba9WfEqw5jHw/EQEt91H+SYZ+wc",
+	"QPu208pulSP6YHgoz88mI3aNb3Oa0TQ7i4dstcv3eYQX3znX0YBmZ7j6YMNUvAoekkN5Dts4rG/121T9",
+	"bO6qDFiSiPm0/jMFsOoMuzwM/VQMixJeF8laFISKhxjbmG6+UJsFF1yh6/5PZ1D/p/Agslz/kv1a6bSg",
+	"TmKq1PbB2ZEO8TnXSTnEQ7o2k65ZXjGwSLtUqFtxrvbLlyXFXRozne78haYx6hFBUcKTKnzMppZ6yLyv",
+	"xFvN87neu8UqAdQG2HCUTYg+ag3yvZb6oRj2Ys46LoG4js0Da7hIkSsc+5RCDmTNI4E+NYFO8JMGgwLy",
+	"t//ufyH2+MLfAoaQE4BKoDejEuQxk4Rm2AeK9sQ4Iy1yGL90NqoZb0fZa+rvKM9z8S7GSWSUAhCvscQW",
+	"OBGRQ1zIKoV0SJmB39YwWmLaBJIwPZEkUE/XGpI6yQFW1XHQCWD+SRwy8+iqviaKL+PIRO/6fckyQqVa",
+	"/76AgJy8sB3+uVpMnILuDjScJ9pPY36esNuS7SUmtU1pvU4rMUC/e6iOXkvfrzYV12Lh7sXC0YwRtIps",
+	"WFIBgm4nvAgTngrGjCMdQsqByqwKAfN8LLN9LfPqL0mmOOlEv9bRhXiIq4D4q7eU8Dn2lCgKqAY50VLI",
+	"DpymDNxcffVh5jeN0Pt23TZifbwfSaXJMN+RK5xtHoEvvNSXfcp4hEcPFZtMGDdw9fTg3eu3+zWkxEdT",
+	"uQoWU61BAr1jAjIcAxlGkogrdNPAbvC56IO722pkpHrGPmWv8Dbyt7/8lRyy9JzpH2qQuAQuZEcBNR5k",
+	"3TxQ15z43EWTJxJ1mECyX1FRstdn8ZDt5r6jwDHzAqU4mmh6yrJxyiUqVKjMGs8xcRvyy6le+zonKhSc",
+	"sxCRTbNr6dsDyFJXaq1Tv+LW7+JzPHeJneb700540cfCWiA6gcTZMb8AH7wZoZeX0fRFekXTiEXPfh2L",
+	"LEe9POeqFO94pI/xw7nDHQMdt2DBFP/sV8Zp4lc6fmWQZSPZefasHyesEbHLxqfxrzEfxrwRiiGcA/Uv",
+	"z2gv9CtfCib1wWH3tXqsNp2v73d3F+qe0p5Kl8V1XKCr4VZW6rb8HEBqhMRc7c3SL1Dq1Xhe+mVu2Tux",
+	"LGah2WwNEqxjFRCr2GyvQHRzJsQh5RPLpX7XMhFAf2hxa6lI/ByjA2RuYocGYFvbkLsd+jYV9Gz/pzPz",
+	"0l0SmKMQoKmfgazIW7tb4kWzn/D6gGgBcSqGzHRoyqMoblZuLqLzrC2fwyg2m011geNlIZvNnTKA34/i",
+	"7FYAfiWrFV9UKEK8qUwoumIxSoKH5XqHPoqz+46Qrog35vN+81HSb6ApqtpG14ecZ3hA5yvjBehRl0qL",
+	"NmZ3XMXZIDYkc+oSchXzSFyRapsMYw7pZw57yy4qtbOJajlrvn0V5TZaRkB7JzSDH5Ue3SAHmTRuT2B7",
+	"DxNGUxZ5JNC4E9g8F3DBTQHglGrcsDdpADymUtcj4IRAKZalqOg56W9g00MlgIU/66Mt1gqU13GrWx4U",
+	"EB8WdKbWbG2JX6NGG07fUhAQI/lMaamxzOJwPqceBAEhU6HvJL+NEpr1RTr0rL8+onLQEzSNGmSfhgOl",
+	"B6hJQdYhFF2jo7+qLqcXjPscijspCWk4YDassd0kkoVC2f6Q+hmcM64OhqbdpBPoi8xrDbKn/kxTRoDd",
+	"ikW6QtLnaGQ/kcjt92d1TJFY6uzgcP8fjt7tlzZCfs2y03w17qI6ZDT6kaVSWeOVTnvTUz/ISqf1wqv0",
+	"JhmTp6DWVzrPNzabzQ24Vdk+stLZedH2Ks46zNAUl7RuV0/e3PYq8bCL9F+y0tlqbzSttSLfUpk9V4tY",
+	"6bRaG23nX85ERCdqZM1NryJ4EnP2KnclVDovnnuV0VgOmDyF1Wg3N1str5Lyl2MewYi3lKHEOMV4bvsW",
+	"baSjkcw/0zIQCfXebXzrUCBGsrwxjT6mRLpb28CBGMkpPLDfbA4YYBYlXjXtxM6930OahQMmyYimlnUO",
+	"79HN/4hutTWkMfe55qd7IgmrD2mcEBpFKZPSIyGVrB5zybiMs/iSJZNdCJ1mYxlAD0CdP8Wgb3qkSVrg",
+	"zz7Xc2mQgI5GOqELT0JxQOoYoulivO5YDxPNCzee6UW6rlR+wEAdDvkUVg4D2ffAEqpXHRJI5hC0zxTD",
+	"MbUBKp0K6IX/xjS0CcVQ+2tabRtf3cd/JKfZOIqFCyf777ov3+7vIXuoHUVrrveo+WLOKCI2FP/G9UiZ",
+	"UXhu08TSVz80lyh+8dVDHua0rPWslcFVYYFZt1VQFU2tTJyfJ6xuvul1SwGORhI/7dJigA9xNhBjZdpA",
+	"MY1SvDDL9fOXoOaRfhKPXCS0KTV6C4OVtHdwCn9Bli2fB5/9igZbv9Ihf/vLX78AF7oGUDUp5pGrQRwO",
+	"dCF4yjJIW5G0zxrkwyCGCmr9ylhavFbywIoCaVi5ZHzOScw9kBb6pkxcMAjVQjswWxiurlBQ/oRcsIn0",
+	"4FaajVOwHyOfHxzaO1NlXvTHUqmjm82NGhFcFxbFXGaUhyzvPmbu0WVKsZRjUDUxU6jh8321HMrOi/Oo",
+	"DXho1U0Jij+aNUgXxltY8ZjDqDm7wpUrLQeA7eLid+UrvFX622mn9jXBBF9vD712Vt2+lvxAUsPs9cqt",
+	"o/AyNXXedlh79tldYzicXuYojhac5iK6snyeRewyDtliJnp9DaGcHBximNWhYE7ZeSwzBo6qYkECFhRp",
+	"4BmC2WzNbJ/T0eiJJD0aXhDGQeUNBZciYQ2yx2iYxZfqyOQvTxlJ1It0VmMAlzBd1DtPxT0ey8GenuId",
+	"O5+6o9FZPGQyo8PRite/U9A8J1fPrDTm55hVyAQsQjF9T2l3H6mmoi9LntflT48uh+8u3XP5l19dd9Sr",
+	"vNYdZ3EHscRAj1cAIrROTo2eMkfBpIZLNbLn0eCSQqJpYEK/zLPP6v/LsqnVNU+kMYqxrGiireCrDgl+",
+	"HbMxiwAqEvj3K5FeKB0mYgkmdQTY8k1dhC1y+jRO1N/OU3HVKBAuAugNKPSdUS82ab0xdB4qd8ipzfio",
+	"8WfZsYaPcPc+dfWeEybHyVJVQ638+pze8jn9oGyfHgvBs9UnFFb5euf0mT5S8QKd4ogzkoorKC9EMMCK",
+	"PjhMUEsnPKVE6n8TacTSDvnj+/33+3ukekXjDNoGKzsQ/4wdAX2ubLSJDu9S0hvLCeRp0RjsmnOasSs6",
+	"qeU94bAw+pLxSChg0heQTIgLKAQ0Cfs+t9eY0Fcc2VbA5/Elg1RcSOT7vnvwFoap7yUpo1Lw2lwQ8flK",
+	"KJJrM3Z9vxFA+e1pFfAFJtfRK8w3W0PWLUNW1wj/EUvrGjBSkCDLFAxjt8xPFjjRV+T59wpGtGJuFRk0",
+	"cPD8KrPXRBTBmQNHG8HDI1KAC8XnwO2XjwT4ZlJGIdYAEIBPbpCufngsHTMLHDoAnnQ06th/iPm5z63v",
+	"pmpQMGXgC0oSTVyY1wCRRJyfg8OHa/oHzOLFl9fIeBRRzbXjc/YpRvLalIUijdCRBU9R08QZOt1pKMwI",
+	"kn4VRFowxDThOMKKsDOLvpjkLMcx8maYNeyQ7vG7U8IZiyQ5ODrdJW/edz/sH5Dqm8NTog4j+QNUhP90",
+	"0D06PCDVw1j9WPN8fnR8fOSRHw9+PPLIm6N3RycwpsP9g394D88j3Xd7J0cHe7vk+1eH5FwwqavloJOh",
+	"y3IIOdNu40OfH78/fQM50Or7u84/E0Smo5H6ela6UaX/6qmmbCRSZceeQ0QXM55pRq6o9HmUm741KNkA",
+	"K1d/VPjwzkZAusnSrAu8JjeCHi7ZGNfgTO3jSqfS7G+EL+gWe95rRZv9Nt0Jt9mLXjNq9TfoVvic7fTa",
+	"0WZ/m74Im6zV24i2+s/pTthmm73t6EW/SdU89OaodCoHR6cVr4LrqsDg+N3p6j4tVDbVQuHK3Ru7InxS",
+	"Y4LP7/hbdA3OLuPTp0+f6iWJo0pns12yNHiGlz/dEqQUfAkzC3tb7sR8Xy5Pn7G7HVdAu9ABFtGntHYv",
+	"3nk2nsETaLudC70lEnZxXcwflVEOejPhIov7+hABhGIQQ2PfzBYw3keleHPdf64a4BaWQc3nWJzhXDP7",
+	"CO2VrAbOuZJBrUPYJxpmCVI9mpD/lWiQrs9lfM5ZBIqAeqs0SP9EkoJAuGCTBnkPw7rSsSvt8/BsPQmO",
+	"GnwNeihcZO44rchUlsJUdlBgGvWiuwJ1B8KFfg1U5EywpZ5uncfU57YyV4ecdAd7EyHqsb5IGeQjGnku",
+	"seow6hC9TrKQemC9kkomgqoDclSZb2qNjN+lQT5ofwuUVmttmGSDVIzPB0rESw+ksMnAgsc+kaTLo1TE",
+	"kTG/CmuiVD71xjBlEeNZTBNJqsfvtV5FRyP57DMdAV8ZbEbnumef8XlfsHA+SydKscHcLmsExhINyOpm",
+	"e6fmmpHVrU+fah4ZCC7GKcbLJDlRT6l3lc6l5D5OXK+JHKeXYCJSiKg5uSSY4NUgr/dddXDKorZBwdyK",
+	"8HnGkgR6LDrmepzt5udTl3UCTOZGLuadxVKrHmrlyWarCavv8/fvTvZfH5ye7Z/s73lEaVgvmhvNZrP5",
+	"HFQRRzWBnRQogQbJ+CMqJYtMXwPYsLhB3IP9RJJwLDMxJCPELtS8TMHX1LeWpuIK2jrKDFb6kiYKMn44",
+	"PXpXZ1yJ1gjrx/RfiB7SkE5IL0/F22zubPscctNIdbPZJD02ETzCIrskoSPJDqIA+WApxDDSIiTpKgV1",
+	"kEQSYfsFxzkASm0c6fWkIy7r5rn1OMKtbX74eMEmtaI6SeZpkz531MldstnemfUfQJHddrNJcNe42csJ",
+	"lZnOWCZVyZjPnV1aaxAdF9EGKlPYcnBIbOTaoAcaJtG8YrbH7dr8GsW1RyOl6rS8Sg/uxW6/HWKoahaV",
+	"jWVKKGfTGpWStiDl1a+QPq4ujTOI4rxjV26ma5acYvpopfNie1Ppj1rAKWlb0NLgLz3Ru0avS/XR1Mdz",
+	"YuD3o/mikx2SiRYovluziq+sdDa8Cnrl4XZEx0qn8uIFVsEh5sJlVjxWOu1b1lqXe6ennKjTMLjWVh++",
+	"zO2rPE66GA5Eu/thlyjDY76Kw8m0DVzqbqoKDplBdTHO0BXuSgZdbe0OT+F8v2adUDZ6ZfxOMVaiDEXK",
+	"plzVmnjCeKuNgmH91TCgclbx9Nv1Q1wLNcxK3Laj4Zb6B+ZJHkiinZsha7S6c9s6PyUrW9dy3KtTWw2x",
+	"IDBuc8PdOzybZq50b6NszlC5iITJDjnsHrzzsPPNXNaqcc+WZtxtKvmdExfOVUmmivJtWvVlSZLeRp6k",
+	"9zYmb1mcNz7Z2/9x/+3R8f7JzVOt75BUMP+Qq4e23I21Dm4tUzVK0q7nnVLn9Bd+hnYLpdrDK9i9wOaS",
+	"32BUUBTiT0zyMZi+EQPrXTP7kiEo18qKD2CDB6Q3cWNV7jDAt1e/ZGncn9TVkyAtG36Ee/E30BFG43Qk",
+	"JCOn719+7L56dfT+3VltF2l0oXdpRMYjMmCppoIZUSmvRBrpoI+l8HtBwgFNaZgZtxopsPslLMt0MEpw",
+	"5vMoPo8zfKK7GkplAr53eEI+N7W3niXiHMIpm81mh1DSj1kSqQWK+SVNTDtmO75MCHLF6IVn3FY45VTw",
+	"c4+wT6M4xUIeTM+Gh/kcVx0cADsdVNewRsgmZvdYIvi5RKJ7Y42vCse4BfJzXPkqQgCFlZXt5mar/Xwh",
+	"6E2DnVkivPiYSqnAtAwFV4am6Ynds+H6wILhLiB+mT4I2dv5yVlzJDyg5rhAiODBKGL+fNFRpkDOQPl8",
+	"+/SQxomSL9t1gFdAPI8AOELApdU0DAmedQZreDMebweLkfg1E6THfK5PmEdGqbjENoU0A7c3MisocFRG",
+	"aoMcmd4+4NtNGbTtAOyNJY5ll2whDvuc6mIVDeFqqWKoYbEDw9j8IvBFLgSbvdBuNtVzI2dwFBwBynrS",
+	"TPSQPIerY+ztLI+7QN9HdK1eMpoAZxn0YMxrSBvkRI01iYdx1rHSGZM+9MAxRuaUmasxtZtwjS7EoJwM",
+	"xDj1eRV8x0rkFV3Aq0mVU8ajHDh+hJ3ySm2UryngmYOUN0Ey9ah7FQhIxXVbmLySea4XGvQ1esH4LkZ/",
+	"rqg0epvteQU7BVp2rq33x+ZrLPZhghpxAtBrQk0AZEARqRtk3xzXNaTrkzYP018NWHghcwU2twLKhvBE",
+	"Wvwxoe2x1EWD41GOdhQoJKVIGBDWhoL343RYkAgm3CwvTAYvZsvKbJeUGx0QdIcctzFkV83RtWEaBvg3",
+	"m02tfGuLB5sa5aUCTpx/y+fwSHPzqviIiDgFSPeheq8MMaUjvGcder5ujAfAefftISuNkx+d47WcZwPV",
+	"iDQ+H2Rr9LwfDVYBUFGBzRk0QlQzrgN7hnpwXjPYPXR4yml9tKMwTIEVF0RpgSzNq7aNuqdTdWQmRlBD",
+	"BLRYmD/T8PlBprs/mgB8LHXqK25eW4We13lrLMTbQLA3CA4QHu1zm1nqas6Gttbk9ZDN5mZHjdu9yC0o",
+	"MCMyXiBDKqI7ctM4V3YtJa7zrJU1Rb22Uw6I37LupWcUrX2b1zrUe7YIeSX95bphg3yD2ao0gwWXrWfs",
+	"00jY5C8qJVOoMKByML+KsEv6cQKKgKMPYJbZ/qeRsLnwVUysGXNoBiZZ5ibVww81D5iBItKbYHbQ6Ztu",
+	"vb21TTRdt05DSsQVS+shlYwM2KddrbjzuM+kgr9ADdd6ZzEtPz4HA4CTHpVse3OcJjUPOlpO3Yvjen/y",
+	"VkL2Ixi8mgS8rgGHRR3T0cTWLWBiP4t8HpirkVYcWqO8ouGA1dU/pCLpkNG4l8ShR4b0U52es+82Wlsb",
+	"281m0yPxcDjO1LcPdkmwf0bPA3D0Bn7FHzebG6Ec0PbWNvyZ+ZWAVA/69XeCs/ohzcIB2tobzc2ap3tu",
+	"Z4yk0CsM/qXd3G6QY3g50HPjXHVA2+f4mdzqdGVXL+Lj3hNXXAk89ZW76mGzIaxZNQE3xgWbFOuw6cVH",
+	"yMUJBzQrb6UCe/LGddgYCsc67CmO+XyPwcTVRDxS3GPFsbIt2tzYDlsv6PMXtPd8p/+cNhlt9Vthj7X7",
+	"dKfX3wh3mrT1fHMn3OltPu+3e+HmdtTsbbT7WzvPafn81K5dOL0RzRSkVDqVf/tzs75D6/1fPm9vfvlX",
+	"FduvDVP9Vio2fznJ2InaGytxQ/bVLoNNtkog8emzp8UAu+0114s5xZ4fUwMu1SjhU6ilHzAawY76XCmc",
+	"pVksClY5XI2FyzyzlhVzpN8yfp4NZl/6EmAJ1AQoNsLFeSKBc2fxy67Zha+iQKFk1nMAorHqfvIr7o7y",
+	"K2V7Sr2+3dy+g299VAQr9yCuv7779c1Q8ODOTh/lI24FSEXAnVDHXxJqfnimd0v8Z4Y/rL5T8BVqt/zy",
+	"d3X83zP8XykOPfSG3UDdrsRahd4EQHwwmkwJUsjYDsdpyni2q0wD8yWdnfjA87qRNn0PVvL27SVeKb15",
+	"qWcXAAPqAiCTHkMFQImzAERWOkVPr3tISj/TgzlPixaFVtRyrU/01Z8d9dyxL/QPuYtg2iww+vLiLo36",
+	"Iut9F32inlK35sAoFZkIRUJau8T+ualPJjJyu9o5yYSoNXyOGmzHaqkXbOKRoYjGCXbaCgeUc5ZADn7m",
+	"nnTdDacfn49RiZ2u6VHmOzsXWQzkSb0JCbqQdB10SDAcJ1k8omn2bBh/YlFAqhBDKMyIygtJ+iL1OYBv",
+	"DQNTJDAzCJAMtWraE9WjWI6EjNVYOiQGjt1dsIC+8yvmJr8SeIZ4D95mOe0CTDPFyip0zVJOAvYpYxwY",
+	"hu374Jvr/fUGD0KAPY2oz4MoTpnmg9LXf/ZhN0NzFi7ew/S6lzROlAD1K18CaHBZuCwVSfKShhdnYn/Y",
+	"Y5GyhSqe75gDfqXz2a+EYjiMofMf3PW3v/zVr3z5EtSQoNVChZro3ym8CKAgLZiGkYDQRJk4M3tEW3RI",
+	"dohcV9OLpr6Jz80xIggMpsPTtpMLbDcFJXaJDK8hdqwW6dCQFEI3Tah0m9nKpMqFHob5t/olkkCrr4AP",
+	"vODiCmhx7KukZ8y2TRMbhb5VgrMGQQ5ePUS1zcqf3yGtwDNL0L/Mf24Gns8DYN2uh9YwTaFCKVefmvZm",
+	"s8B13fe8QyI2SsRkyHj2nRF60PczN07Bgnds6yHLaEQziuPN79dWckJ7LAnsPsbOq3roUOtVj1g/5iyq",
+	"ayzXnVHzPlOWPUAbrU00c0cjiw8itfBgQjBYNGfGYu3dXZ/TvDRde/xESt4f73XP9m3FkaX6L+cuUgB7",
+	"aNDyt2gcA5Lj2hkyNbNUumVsXmOly3IU3sU8KM5A/TSHYA0fD6NfbbQn/NDcUjLiIBZS4RMJKFbFTY1E",
+	"/2oGg3spHw0eI1MKvmhBh/STMQla26UmeIm+MubAR6/PoU0wNCIKbabigFuNZqO5cLj6qeZ0rzrq9tY2",
+	"WBx2FitMImgFu3nffnOG4ozIEaMX0pHjU5NYvN5TsFWZM+IXKy5zvkk113i+OY9TEY1DLCZyB3ia0XP1",
+	"xEXD1NBRh9/mDHF7c8Uxandb/vnV5pCkSknKEkbBggT0Q/ELHa11nJdpCatEwRNZayweNNoxWkmpx9Ht",
+	"j9xuXNOfevGIzPBvfUg6IQnTmpIJ6dtwvPY6a6YWHLVHKJFZOg6VWhDVMc4NYSfRJ/g6WdwjfqXZ2wy3",
+	"6AtWb0Xt7fom3diq77CtVn2DRq1wkzb7G722X1l8WGF0dRxbvgRy3hq0m5urbPuusoJ6CdTSalSx3DV9",
+	"kYJmF9OEKD1NjDOpa99HIs0WfC4q67hYCz5Sq73q+KbWOorhHKp9Uw1kfO4pwRdHoPvG3K94hCbn3/mV",
+	"VNL6ZevjVl0b1RWlJBQyH0pUY70GuWII5RpatdrVmpPpSuI6vCko1OrhSgz7fPFW/jRiYZa/t7IIaqfX",
+	"6HoVGVYlvoYJ7WofyppbEi/EcA8aj/NYl9uddrPTbDaazeY/wOHIUjWOL7qT4ioHpOJV8DxizCCfsi4E",
+	"LoySXlLcRsqGp3JQ6VS2aLd99fejzV83+PPX7fHOpzd/vtzuvbhoDf/YjH7I3oYnm/LH/gf200RUvMoF",
+	"UxbwTr9NX4QttrUVNXsb9Hm4zTb7rajde0F3wiZT4mmcJuoz616UGlEaTrZFwRZ2VTITJ/vquACkb6CS",
+	"jEa1EWOVTiUXXLB+PaZGe7mh7tHyXzeWsSrD6oHc6X0yZewWd1zxXB+D68Uxcavu01CbL5ik8O/79gc0",
+	"vBwb1OdwxZ75oeYRYOgosQHRvltkTPtcW9NooKgp5T45ONs3cFcriwN2h+6Ma8c+5WcqWFdlzupZc+u6",
+	"vulS26zkVcuMtY6rhzg9VTJHtgKiApWFeVajssLoZnS72fhxckUnkgStJdNnfDysdH6utCq/ePPeVm4p",
+	"lvSwAeuyShdKJdEnXHBWW2mejnk9f4rNFafYXDTFvLy6rNvDPEcKKfWjeK4PafE8Mf5T4k5/Z3yISCVK",
+	"Shwgc30ctQc6M/e8K+98bzzimEDznmMCes8hX4YkHEkJyZRMIxz26g+nR++skoh4ru8z+OfzwjXkCrqX",
+	"zHUQKqnyeBz/4OB/rwF82iO/xOWf8meOs2ehrx/dVq5rqCrg32mSTExiUIHbE50+IPwj0MN7E6edIP4r",
+	"VoqAIqrMdfIHNsmZdeRAXHHPfqU4RcqevhinbrFjNbhgkzcxz4Jag3RHozr0F51XjX3C95wZ3zExj2nL",
+	"ZlpxebNUzzC3WOr1KC5x467caXfLJ3RHNA3ul1Nfcjljg7OQ6+zEO+hYwGdRoQxwlhVkT7nnA7XLc+se",
+	"Ni5SuGhXpL4Ab0OXn+BMekQ7+BBUcmPKyyvMtJ/bVpgN6CUjE6YroTXaJ7HMpkeloDVins/BULFJgRds",
+	"QmJO+uMk6ehC8QTbFWMFN2IYqaYioxmrq8uxXRbwqAEpeoN0wX+JfZL1AMFLoYvudPxhZwm44WreK7w9",
+	"DO+YRb8OUIvVBwJctQ63q6YuXt06dlcN1/F+qj6weyJMZSr+M7+iul0gpo2R0Qs9INHFx59+3Qib/e9b",
+	"4z9ebP0wbNOdH7Pj5/Jt+nKT//3V/ovBP2yf76HHREnMSqdi/34CW3T5G+csvxZNuY+97Hv8cnuZ6V8h",
+	"DfAoW4LCOIVOcusK7kdT/3JNYaRrvN0vDAXGuFOvpQJj68ZRKoYiW1Do/UqMYk1YCnGcEscJqepot2eF",
+	"VIa0AeAzi7kuAM/v8HmQiT0nZG5qwukwF4Nj6M0P8qwYAWOfMgIvxFz5HnRohtRyaFKIrPgN8n3Mkkha",
+	"2l/k7cTixlGM4SbZIO8EkeNwkE8vLYufN3xuJdKudqqzyCYDKUSwHMBKSv5UV5f/wbjci+LrGNf8hJ/g",
+	"O68tu/KVO4hWFEZ/YBNMlXm8ws7xAgMZRiLG2TFLQ92P26u4W6boQr4GlOrFv2/iNfuxl1d34z6kUqtV",
+	"XFytyw8fCfzqzeOgIdBDYM2PE9+4Pg7r5y3rvujAoLljutUiyHrI5jOph7bLhOhD8MHRrncJtWTmK4AZ",
+	"9LGw4AhZl7reaTRaWFuD7ogTM8m7Brzbbkt+zwB61xi0Oqeb2WRrr8Ld9EEsPdE3gQ9rdC+ilAUVaNrc",
+	"xww9U7tMqgY1LMO+SCK44pxlwAbbT8UQ6fsFr2HfAmX6S6P0gXtUewq8oqegiDzLtCif3wLyoK3nmlB/",
+	"YJNvTeO6Bzfk6kZn7jJSmwGyP9fgcavg8Rr6QLlLTs1aL8eOfpywvCHGZ+O7+PLss3F3zK+Nxoisyfbu",
+	"oHGG9pdHINgJSVt9kbJLlu7q2mAEljgDV1+PMY6/ywGLPB2Aoj7fO+l+f0YiXduhI1bI7mgwo9jhg0J1",
+	"Auke/0Fqh+QVd3gtNTu2SH1OOfIUKOPO0usVWSY86OgAyCF0o2qboKggBiPxT2Teg19XMViIcgi1NXtE",
+	"j5EsVZam5rdBfd6ZO3A/AHKhHjlRyMkSySDzHhdEC4UIzejCR4cK9MCs2MdxmlhD+pWIGPRECwcsvKjZ",
+	"94YkE6Lh8w/oX+44hjo5fv/y7cHpm/09Y1EX3NI+r2qbDFPaRyMTA9ZlS0AVoaCGRWopnJLy6YpxLuqw",
+	"VwIiY9wZPg8H6iFylwQ/1V/C6+s6ASjATiUYcwfRopYRkuXreVk5mVerBknzQaEgLlCSRjMVVUVKgqdB",
+	"zVabW9c7xTo5eMtPdVNldfqm297atuX4U9XWVwOhtn+sjkMmcPF1E1LzmeCBR+X17Ga53IouSFDGy2Bv",
+	"lVWHofxrbYM2T6w87QMP6yVLaYJPkDl/XT5SUm03mzWcp3nznpt8RLOMhgP001ilYDxSk2ERPEKnJcM3",
+	"Mf4UvYdsAYIOoei8+6m6gxgo6ReWH5iirxOO2+OGDv/7EMneI62FyN9qvNSlL1ypXGAhzb15wNRbXR96",
+	"yXudUO/N3ru4kuLMugqfSFOxsEvEMM6AbLIUCAVns9ULrTmh6rJs/0XDxX1s0hwfmuXA1RJFmLGsLrOU",
+	"0eGtUB8g2uDqT6VIYU0iYp2cn04EVawrphTBteX5S7dRca9R2mhBHkhsEliptiy/rgRkS0aSo+4uYKzO",
+	"/IQSw2U4XFkTQCyvO/cq05pGudPNaDmo0TRujE4zx70yrVXMvn+BejHL6HI7VCvOqM4mI1Y/grEsOJlc",
+	"SB73+yueTX31vKS/9sL0ulvFpXKajjVGrTFqTVOyhtVvC1bvjDfmMWDV73izf/nW4sLbN8ky22xtz6ME",
+	"zVZh1dFekK3W9taL9ibSMtbcXK3WNYrPboXnR43ofmh+ZoSM7z9dIFoelgXoszJ7v8pznlMHkRNGw4y8",
+	"o9BYvGd8Skuc5wOaZPWRSOJwMt9Jjt2jTYYA5Lea/kTBMOYnWKYcaFeuKVsmVeu0xV8+4v7TwT7P51D+",
+	"UKi01nQvsqarEIAjiHISDOmn72mcjFOmM2gCMsI/6C02JDRlPu/jRdLTjOs4ZKfxcB4XDNTcWdTNgppn",
+	"WzXTcRRnJBHn6KSVwudVCjk5JEh5Qz+woW6FkgX0ASJJJ7tkKZEM3OXWL6kTyCSp6s50Htlq+lyvkae7",
+	"WqiJLKuAeM2yE/6GJtkxfq7HnSB8ZxG8fAWWoRJu63Ww7rabxA7ElcMhHKZUDur0iqbMsBfolZ9TTzBe",
+	"FsrXHfDhGdDdm7zePyucjpI2Lr+ls3HTvjIIIEbmzUAiJhXmgFzpbDWvkUjoLN+95xL+3g/1bzaB8FQz",
+	"vN0EC4qaSBIvYSzEV6BiM5UkSKq9ia1ErHnEqW7EovvyCkad6wNayUrlh2iuPMrSQ70uD1V2qBPxTmEt",
+	"nXHff17jvSotq/ff/cpaoeL3/y9//Z//y3/4v/7l//53//Jf/8d//nf/+J//w//2L//+P/3z//M//Of/",
+	"/b/5l//p/1SXa7PgfYE0JWKXjU/jX2OuNrnDmGKTaAqsKTqm+sxGOf+1tvq/s0HDqNJ5rgQRj2gmFB70",
+	"aSJRNHVHI+tB0EZszN0fLXHa6jVhSnnQuSZqwfCx04n1LfUF0EeiljvcoBsbGy22E0ZRtP1iZ3un+Zxt",
+	"sH6/v01D1uz1eq1ef7u11WrSVhRubW1GG+32xs7WBnse9beeV0y74lZz88XW823HiIZ0Fmzx48yo9fC9",
+	"jg1OrZ4Va8FjrSrfYaltiYG+QmrsiGbhwE1ww709P6ftWLsosUkHgfufSJPZgyVGs0lWNE+x0qY4JvtA",
+	"ciz1uaEUhGyXYETDC3rOPtpWHpQgx2ePQrIXZAhBua2tKxgwnXNGeuM4iaQHZrhuN4kcXz0aXpyn6ut5",
+	"hOLACT2nMZeZbgmZwNKp51Xh6abbu3nLkEbM5056Goe8zTzHrNZxZxrF/T7Rc9GVxjCXP8cj13MlkWgi",
+	"U1pXRmgUScNUes4kGSVjSYKByJQEGI3loIGELt+R4LOvWzVF36vH+JXOz3/7y19/+WITtnDWkj2RPsc3",
+	"xZnTpGlAZc5om1NnQFKaVB84FKMJJn7JfB7wSny6kMw8WK3zmP85Ho3Mi3GBhfokceZhBnSILfPMquc8",
+	"Gk/k1Ff3OaTr4aI8kVALjU/kgsghdGNC5002lTBh+jBdsFHmsFUKTiif+DoNGj7yVHaXjmWukCRXmrwJ",
+	"zLbIDYzEU0B2o1chb6uySkuVE34MeSi/Vc7YKVAoCxOVjEhL1XtrgvKYMn5gxe6o3cU6t2WVuNQ1g6Dw",
+	"wdbxzweIfz7i+OYj5uF6bK0ocsFoQz+Osmp0nRl11dR82V6V8Jiy3ryoPaGOlRe2d0hgQjUBqToc704s",
+	"ByMtot9nKYt2UQnUPSVzdVOzxpS5pDDwQ8KE0RT60eVxoMAas8DA74w58EhQtDXVL6j+vARRguntK5aE",
+	"+bysGNXhJFi1HgzpwxbU3s8tyX4iSRwVtJKdUrEfRzcUI60yMfKNFPebfWm949csWcX9v67aXzvdb0Ca",
+	"AnunFJfnOBEUcCnren4x7Yc4G0QpvZIzZVOyWDeV90HnhNE0iVlaLDAA6iyslgIz0kMbP2XZOOXSZTjh",
+	"4sroI1j7VVavUGuQV6buf8yB+ZtChpUaLfe5fpbC96G4RD75ODPeD3RipGKcMVINzDIEBaCv6dqrD4aj",
+	"LBM/2orAK7su/x9739LbSJLc/1US+h+anD9JkXo/0Fhount3evullXp2ZndqzEpWJcUCyayayqI0nIaA",
+	"BXy1r/beDBh+3Pbgiy82/F2MHdj7LYyMiMzKIosSST1areapWyQrKysrMzIy4he/3xWVZQ0GGAkZT4+I",
+	"J5l53It4NNDjMNSDwraa+yiBo1sv8L6gmIx+jrMYYiKM+GY6o2iQ1SNJv8QaJyxhLO8yBk2m6uD0U9DZ",
+	"PMqAMcb0EBGu+nzMLMYrr3jSL9cESfQBPm845zmDgUCTYUjQ8oGr6Xb1vqbfoomfgKRClo5h3vCuwNfh",
+	"bKK2gBrfgQ8HY59BhoNZw15eK43v+4Y1Vo+GVK22ZufJ4jTkJ9IM5/3vWvj6rtu0ps3KIyUGWxhQ2Nyf",
+	"BSi0MwZwXY4Fs6kWM6xQm4wTSRskbUuNdborbOFbMhUTt0NO+tzkTdmjxie9vetlZinQ7AbgbLfzgvtI",
+	"KcOwaMzMrFMldV+MWeX4xRtUJDFBckwnYD04BvEH3TqdavTsqhs9jkCkWdTVc1F4Mm/HleB7wnwj3KAv",
+	"PcUrn+UX+nQT4OYMsTB7cBanUdYbsrjrybLr35Amg1+j06Q8E2mSRtqrmAwK2Sd9otjzFydVA/zTJ0cw",
+	"Z+bRlMiySJ412Fs4bMLFSG4OsVyocZ8SJ5Eg/nY9io86vgxxxyNB8eUjcJ1Rd+VeVvnJO4XyOUM9A7tX",
+	"HstBF5QW0CmsH5/Fssa42TuuIH0YjlTGOvieIV9Tgfwbkr1LAglrI5JCsigZ8Egiwt3ICBJ8t0gRoTA+",
+	"pHc0c5bF3OVPUWJ0sDwpY4f/ogL5MsghGoaLfHGHhjM4R/3mxArEJjQP1a8J13wyJmBJp7QwGxYOkuSj",
+	"87HiJCsD9Vnx0J7g1MrDtYaLMNYmJFuEGt2GEchfeCXGx2JIGj4EgTBE4hvNrb16J8rYyekR+hXfINcU",
+	"/hofibSRT06PPJn7aMevnp2y/9fSHcT/7tWgOe0r7rX2N1gnylSNjaSQQTpOMmCxEY2zBjGYCU/64L8l",
+	"WKGBNrJed3rNs57PRkqEORMQT5L8YK96UZIYUhyAIIB7hb3sC5Gwc5FG3TH4US9Q5+OCj4ncaR5HUnv2",
+	"YI+1JxllDU/CMBXtsjJkuOGBfXF0lcPsBhEiup2t5CV2N09WjG9tG4D+I8W03SKUWymSJOpJUbCaSSHC",
+	"nDbOHY04dR8LKevLPU6mMj5WcxLGP/JdZLkd45ZJ4Fc7xucQU3/D+8CVjbX98zvFM0/c6856v/L07Zo7",
+	"ELg8fvEmp9xS/Fx7riIV156dWRJHMlPamGkz7+uGlduNRiKGfpX2GP8XmLh7imZKd5kO0E44QHeF4tE1",
+	"lM6fCgvMPArjfnalGcvhVNOPc2ODNgEvCNyRqlBZXhUiSc4IzMLPU5KzDKoRFPts2yolw3gwB/Yf64kY",
+	"1vU003a21EyZebg6dt+yrbEgC6dyZoYDdL3JwY/X4dB7DSa4wY6GMYE/Z2b59ALuwqqg/AHp/5ssg0/n",
+	"aMJCeDKSwWAUWhpe4L+Dqj0f/3gZ+hBmIy1Dn9siAAjcAuqjho168rtClQDgjPI/v6dCcz2leSQVwlbB",
+	"lXaSc50xU2LIZRYFJodVwKpWG+xU6CdyOnLgaqXnNfYUV4axFSGlCd/blojmD8qLKn6PKzzc+1V8Uu0R",
+	"mySaflDwSyjv5lOCwnQAU3kwPhPfEGSEs29evv/q+cnRN28LdJa2BohVzJUmlSspmupJVtJhca672KVc",
+	"XTwIRepmSBnAPNw0KXxidg8ZU5PQeE+/QWcAdItQCmK9ZcL4qh7lQLNRKvO0JjwOZDdzcQ2eJMjh6PQA",
+	"kor6KJKORL7lYEcoYFSS7uyI7EKUjKzuekX8GAxGKjoXNhRs24OzB90b3r052fFcYdaHwDNAkT94a3YE",
+	"vLUDHIAa8/L6mMKnZqTzDz3prU2+Qv3tf//hXy59iDqNJKLsXUzQokSUjlhWEOuZBYekoRjG6bjGiIPW",
+	"GAKY+aUHEP3FicSnva96uFl7e4EJEVdDEWw9RdQ4uzrurpgajSEo0HK5SyMdSYUoiIk0f87uiFNexlKw",
+	"C64sA6sIq9Okjs0Zj1pcA7fHUlT2zBJLXXCHM89QccziWz4U1Zqxr3mtB7d8q08UmuLJB2zNfMDcqs9d",
+	"64glOYsQVz6nne2GdYNwhYxpFemzpvUR3k/MDHeDs5Ru53wwmll8OGFJbHGeNVJOud5kAV+OF4IP5ihO",
+	"u6wZB6XwGL8AsMZTt9rBGzWbGzvGu3hKKWX81CzEp3bF4ufFWQsFiE1cLEqI8IliNKDVZQflQdZXOm/K",
+	"lPxf86LutPJxqtBxjlmxQAQHHxU2lqsCKN/0BAQSMzgTQ7mWMaYx0+8EQ3RQNbX8yeVzwXs/wyI/EFsu",
+	"qU8kP2eeU4ge+itU10gvlDNkgcfmDw3KRHuhEJQ9fnf6njntoqYb/gijpkhuxdmvT6kRD6SiJeNp0NM9",
+	"j7u2Nb3VcKVEpg7d6LuVEB3EcZ9FUkWhgOIIrBdCDCE4zp1B3GEgwgaTqscBEIMU/xdplGVCNtiR3dsc",
+	"lKSJkfccjyrnH4ikJ7Wvimul5iQP/cKJxwjA0yEpmmBecn7YYFBiCOV8nvz269+8aaMr2H5z9G37y9+9",
+	"f3Fqox6s1dzd3N1q5eRgqIXS2sS1YxB6kYIaPXNe0iPve5LjZgR6zglPsyJc72ASrgea0qjdT8g9yCbM",
+	"QMZjzabFxDOuPHkhBgMw9mNMFg+hmIXeqM3eBvrJ3WpBqyhueO9LcrGfCAH7lSH0XDldD3XdbHWLQetw",
+	"KO5HOXVFhvAZkSHcPq3BddkVKS4Km8wqKf+p5mTQKC1Lbei6DrMdkzeUiccZE6fTYbY8nlRxVhzrCAyf",
+	"yPjCUcqxNQeexKIDCLcpwNlPl4+5e3vqUqDZwy9xA/Iz0WDHeHeqdJsKcxk8vdm9OyPsjtPEBLB+EdlX",
+	"duSEHeetTaMeL73DUrHSYxKFLbHQ81tAUjukOX1Ju/XDQN2vKsUeor4rHa9uYkJpxs42oaeGpUP1eAr2",
+	"ARM/ilWajUar2azapENu2/QZiOVHoENrgvtCJDCVIN18kZcTWePbYCc8UqR3hT/HQidKPpmjFx7sGqzJ",
+	"Ej5SqPltklYm3WNqpSJ5du/WEUgrcY2d0BivDOSUgdxe2D6awXzYVUore/mQK2tLzOUTlXNaWpdqThtq",
+	"zMx1fqiTGrJ+6MFUIavK4oQSuWgFMWxjhG7BEU1HYDeBFNvWxTpJBCxD1ZdPOZKQvJ+4J+V9yVS62Whb",
+	"gTvhf+YWnaQjbc0uSDYab5Z19DPAWuhwyDXerxE2T/UofdSVpXv0WCIzf5dy8QhQuM6TZE4A0Ts8zpbW",
+	"wk+kuEuARAhRoN89i0PBIuXJq4Ax+kc+JXQc1BGbB3R06Em6lWLxKNPOoPNzx5wDMrwPWHaMTUvCw3RH",
+	"g8EYfiZC3YR9xCEfe7IjrF9LGEmwXn43TgPhIGGKaBVzybmBOE3BVsxNCLfiydIxmUSuRAaxkvZFyJw+",
+	"wB0uSqBF0I4nI8U6YkCFYBO9e6LYMJKnoySJ00yEzoVoqKkc2A5zwNN0nLNLfp0O/BrzVfQTvUQfY5FW",
+	"1vfo+BWr4BdZnAr9e+wqgPIvOMHDqofs5bvTqdvk18RyQLUTs/A5npwN0HEGy35+6eMT3gbohpVibjyJ",
+	"oBtWkTHT3QTKQ0AzAEulKcnAfZWhJL1Rr6Bkk553XP8Nez7UPEQZ0lrTL2AXVPn0E+dCZqwzUiwTg4FC",
+	"6QzgoYgk22wyJYJYhnCjizhVWRUYGnuOpBwwF+Wq1HFqH/8iyoIedZRa3DANzgQRHSXJw0ERuaaJpigM",
+	"MRgAniQFGEprHoSNbmpu+qTNjTXIFyB90kZra3drb3Nna/c6ar4HglfJh8qBPeZbxXWIFWcZzgSr3BsS",
+	"ZfotPm0thTiBpTOIz9YO1v78X3/6+Z/+9ud//7f/+Yd//svf/+kv//jH2p//448//83fFZJXf/jX//3r",
+	"/1w4bWW2cspdJf1C/qpOz1bfaPCkv1a7bqxpkprE0aYIt3eagdjaEzuhCDqtne1gt7PV2Wvx/U53vxXu",
+	"B+HuRndzN9wON/fD1gbvtDr720JsBN1gt7ljE0dGk8omip7hiNm/3+IaQoDXrQJMrJ1ZAmGS7ycraMlS",
+	"0JIcCTgfosR1TOcUhjDOgVWGcG05qURkkVAH5vsoxI9n6kV40pgGeO1z60Tkid2PoRSxEmq4G6GGpe34",
+	"bFRDa7uAarhvex+FawetDfAtyjx8gym4HezBHWwhU+ADcx4wPZprj/nYag25tZhfr8HYulU05U4FG85z",
+	"Kz7vZrUoDpJucQ0Q0r1DARHpHsKx+BxReuipHh2/qk1iGtkckEZSX+RjT+rjt3vQzuIYz+J0t/wbqJ6B",
+	"ILaMsWwQIIplloWQD9i6hTUOY5VZ1Vz4mQOthF3cIiy0H7EswDKHSbIFUZI11mK/ir4EsKQn50JLsnnB",
+	"kvGFBI0FOlRncV9IVkFg69HzNy/f6nP28xe/ffH63fGLE6ZGnToPgngksydISuBJdET0SOiLIepjWkfc",
+	"KxUzI1zSUiAUYxckVcDeF0CcnrwpipNdAeL05NwoztIRN9V2ICWqZgM9j9zKkM8P6pk//sMAe64cqsfp",
+	"UN2FazQ/5pO6tAJ9fvKgTydmcG7N9rx+2I3BnyaC+THQn3nypRz+6Uleki66c/ynk99bEAB6g533M0A4",
+	"bTxUBOj89tdMjRWo6SGDQOVNjOltw0Bt/vuecKA5rKkzCvoiY+kIyPY9iZgA+ygm8VdEP02DSNntY0iX",
+	"sLCnwok3r2Cknz6MdGV0HxWStGBzl4GQThniRbCkZoosAiZlFWO3z0jcHRNmnizDjNpJ2InPBfJlqhqL",
+	"tAEbzwaNTjqtnvyYqNElzK55rkfq2a5s2+eFHV3GM8wDZR/0f/USu7wyT390/AqXGJvADdZgfYbMRwFI",
+	"DnMdBSBt3A2/cgJQ+H2DJ33MdniyADs0XpydSDIsd+wQ2Uo4hZzIgWeQWegAADPXQqk42lROuADUj9Fu",
+	"mU4oACVinJ0b08SCVIRCZhEfKOp1aeR/vsB/DZCqM8P+npwj7t8XYxgbaxCdcEaUGSucI7vAG8+EAqpi",
+	"R2jb8csPUa5kHEvBxEDB95ZyQ/wYqYxVtppbVcf0PlGYYvEkajvitgA9sUuBDflY9wWUnUMj60ykfNdL",
+	"QgNk0y8IoloZbr3pxSnzv/CraPU3m1sOvT/xR9SZP6lC6xuE24TOCOYuLIkrzjgOquhmfkCD76SABye+",
+	"Qbj3RnMH35Jv7oXCkqySCjUagkaCnWQAz8SL4ZWpjKeZ8iRjCSf9biFD2spaO/Br2hP1jFd6CPkAW1CT",
+	"ettItbLRbKLSmO3P80glsYr00j5gPMt40BuCpqyxA0/NOzAf5Gqu+nW9jZkaBb0JCPR1eFqbxNvSv0cy",
+	"u5mMskcQpH+oSZ5pdtolLd9sTfGphEWJsKd5O/Mq7PJ++7uj+u95/admfb/9/YfN2k7r0t7ou1Z9//vv",
+	"mvX97z80a/uXnqdvvJzw95fjTJyg7sOnpRKO6+bo+NWErPJREIiEFvIVGtFgA+dUiIbflnIM36suuWML",
+	"Su60oHFYaaHfjRa6ux09TkH0jebOfa3ziT07r2RZrfnHveYL7ljJg8PbYeY5U5XRRo6fDLj5YJ1sRPQT",
+	"DcP89gFvAZvs/6/jP+v4T/maXJmph2WmNjFGUCICAbXbQASfjFmlcEwBakKqRzlkMrZT2zE297H8P+Jk",
+	"unxsUe2dpWRcWzuzZFxzzno8ARaPf7S+6DxHeB+ifrwr7db38/ZocibPZWW/uLER9bwvrjCdlx+1juaD",
+	"PvbcjsQEl9o1mRXSS0USpxkWg6yjKOPstAJGyg4ZV2z9vNloIb4mWNeTMxmpHrXWVm5zGMoI+FAMnmlj",
+	"DhhS1ZiuBSVdmdfijAfjE2jpOXZo0SzgfBO4eEO8Fd52uYxfJn7M1kGdstgHszO8e1W6KUwum2fxSGYi",
+	"fMjlZUum5B5KWZqRCaX5iZOWVewUrVHxP9GpVJ21Y2Z66eqhFXd768cs4ZusINOpe1lDRs1ptYo+o1Vk",
+	"ZukN1tEor8u9hoCESJ/50GRxunFavA2r5KKWp89fsQ3IbpC6Y7U2sZg8mQcSUW0cWRoqpLX2UnZjv+YQ",
+	"Wpy81n9G6uicRwPwmmtFRSPriFVLGQ8KC8apR54OVpdRC+Syyaj4uJx2x/NCKxCPnU87pCCtsdy9n8Fb",
+	"crLmcPuymyU86PMz8RVXvbXFWn8vfsxmtzvgHTG41RZx5n0tox9GqCFze01H6lk8TLicVDMhA9iJ44Hg",
+	"ehDvMms/e9LOcPtx7bBIduNVmfzclpRGDe3aMmZ0bp/8OhcFy79IfcbQxGA+2GFDsQQ1FR9b91luWU5H",
+	"QSBEKMIqi1NPEoUSwXVYJf/hL3k0EGH10KZbfVigvv4t9p1Y8SA+S1LIhkIUmBiAwQhk2mjTZ7T7syTX",
+	"82UV6rmqMSpKEaoGFWOg63vIuPkD8sw9PsiwNs02oIRgv3pRUKfQv6on8SAKQBaeQdeJY8oK3NvUd4+f",
+	"I+EVh8iwHkMsZst7fgTbj2L+u1f+VfvHjc5HTlyBJ0n7fIqEHt98ewQWrR3pG+91W1tia7sbCMFbO7sc",
+	"WPjNI7b7Qs/ksN/+9ofNoNn9ZWv0m/72r4cbfP+32fGuep1+uSV/d/Fir/f7nbPnazWywQdr5xt630vF",
+	"eRSPVBs+bcdpu9ir85YboiiZYvMHLczwrU57n/tpT0neF+2AK3FDgzrnqa9gUnPhNnQXycKQ5Ts05sC1",
+	"XxOm4TrDsOyxzw053qMRWHwBr46aq6PmDRYx+lrtYK4j54Up7fPt0dJnPPhhFGEOFM6ZlVTwIKtj0WI9",
+	"P4PuwiY/4JlIqyzQDkjDk6diIIKM8K140452B/A2WZxYbVciUjCP3h6lA4s5s7TEvKPiwSgTnvz65HWN",
+	"xamR2qUzVLvHVS8Xkh0AP6i2OBSFNwaIynNQBfzrk9eW8C+Mul1GjaFeKPiDHesXhVbI+5hnQe8wvzVy",
+	"P2KPkYEw0b94oqqHnpzooP7Wvm1zO/2Vq5MJ70wRmG4kf4qSJJJnujHUbW2jp9hOETTnPJ/RkmQVPUKx",
+	"IfVy3Y2ay2wqpD7gh9YFNNdXC1qsjqfXF2OXIZKFkYIWGE+S2hRfIsIzo0DMwrKZobhBmKDdv904QQnH",
+	"r/HLrb4nn5JfPmStRhN3NaVnPPiZC2iWuv7g7QYepp+nMO0m1seEWuuhXnj6D6LaLDmizJKTd+f90gGD",
+	"6c7j+ePqXs/q0s3iItN9sSy7UUgHNUYlzsgOEqfAqBt384q6WV2bckVup5cvz2ScClsVYidwYEIu+mNV",
+	"ndWrSLWDuwzOOL4YGapIduPZp7YlVdH0lnKXsmiqzU2s1KzYSLWNacy5M1R7WjqteE5018zB2h5vcr4t",
+	"NvlOZ6e70dnjO7wZtDobwWa4Jba7O83d1t7G/ibf6mwHO+Gu2OvuN7nzvdPipKgZiJS305E0e4kdbOpX",
+	"yU6zdrD2V+ZNTO8rhr10YUd3FW27l2jb9Z4ktJmem223+Bq4URYFqIOglJ0/5H2hba6v54RdZQfr64M4",
+	"4INerLKDveYectDRPacsKToNVPKhaizgSRb0OGY16kMeDZjuJph1s12Ost4MfmP0QbTLmCTKCN5HqUHa",
+	"F1pJElXSymlegKLQeGObzpVOjYqa0Q/r6CjL2eU0EJfe+SVwXWcMQS+RPEMSr6/evz92ro2GZZe+YVB+",
+	"E6kMb4vlPobnDUpw9IYEwUkhw0J7WLlT0irMIxlnUZdMtzt8MG+mrzHoFh6GqVBKhAjKAaKdRhGZX3L1",
+	"2ylKFHyJJcz/bl8I8lH+KuyKcE80R8cvSUak/FRjkm36QFOz5Pp6ryAuesUEYYOcftj1NMtjGMb5G2Ej",
+	"JVL3KfTXa5ffX/5fAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
