@@ -256,6 +256,14 @@ func (v *victims) paramMutations(base fuzzCall, p *openapi3.Parameter, add func(
 	for _, m := range muts {
 		set(m.class, m.label, paramText(m.value), false)
 	}
+	for _, h := range headerTexts[p.Name] {
+		set(classBoundary, fmt.Sprintf("%.40s", h), h, false)
+	}
+	if strings.HasSuffix(p.Name, "Time") || s.Format == "date-time" {
+		for _, tm := range timeTexts {
+			set(classBoundary, "time "+tm, tm, false)
+		}
+	}
 	for _, m := range textMutations {
 		val := paramText(m.value)
 		if m.raw != "" {
@@ -267,6 +275,16 @@ func (v *victims) paramMutations(base fuzzCall, p *openapi3.Parameter, add func(
 	if p.In == "path" {
 		for _, raw := range []string{"..%2F..%2Fetc%2Fpasswd", "%2e%2e", "%2e%2e%2f%2e%2e%2f", "a%00b", "%ff%fe", "%25"} {
 			set(classPathTrick, "raw "+raw, raw, true)
+		}
+	}
+	if p.In == "query" {
+		for _, second := range []string{"", v.a2.key, "other"} {
+			c := base.clone()
+			c.query[p.Name] = append(slices.Clone(c.query[p.Name]), second)
+			if len(c.query[p.Name]) == 1 {
+				c.query[p.Name] = []string{v.paramValue(base.op, p, rand.New(rand.NewPCG(1, 2))), second}
+			}
+			add(classExtra, fmt.Sprintf("query %s twice, then %q", p.Name, second), c)
 		}
 	}
 	if p.Required && p.In != "path" {
@@ -302,6 +320,11 @@ func (v *victims) bodyMutations(base fuzzCall, mt *openapi3.MediaType, add func(
 		var muts []mutation
 		muts = append(muts, boundaries(s)...)
 		muts = append(muts, wrongTypes(s)...)
+		if s.Format == "date-time" || strings.HasSuffix(name, "Time") || strings.HasSuffix(name, "At") {
+			for _, tm := range timeTexts {
+				muts = append(muts, mutation{classBoundary, "time " + tm, tm, ""})
+			}
+		}
 		if s.Type.Is("string") || s.Type == nil {
 			muts = append(muts, pathTricks...)
 			muts = append(muts, textMutations...)
@@ -314,6 +337,36 @@ func (v *victims) bodyMutations(base fuzzCall, mt *openapi3.MediaType, add func(
 		muts = append(muts, mutation{classDeep, "10,000 nested objects", rawMarker, deepObjects})
 		for _, m := range muts {
 			withField(m.class, m.label, name, m)
+		}
+	}
+	// Each member of an enum field (a message's type, a platform), with the other string
+	// fields spoiled: what passes the contract's schema reaches the service's own checks.
+	for _, name := range slices.Sorted(maps.Keys(props)) {
+		s := props[name].Value
+		if s == nil || len(s.Enum) == 0 {
+			continue
+		}
+		for _, member := range s.Enum {
+			b := maps.Clone(body)
+			if b == nil {
+				b = map[string]any{}
+			}
+			b[name] = member
+			c := base.clone()
+			c.body = []byte(mustJSON(b))
+			add(classValid, fmt.Sprintf("body %s=%v", name, member), c)
+			for _, other := range slices.Sorted(maps.Keys(props)) {
+				if o := props[other].Value; other == name || o == nil || !o.Type.Is("string") || len(o.Enum) > 0 {
+					continue
+				}
+				for _, text := range jsonTexts {
+					b2 := maps.Clone(b)
+					b2[other] = text
+					c := base.clone()
+					c.body = []byte(mustJSON(b2))
+					add(classWrongType, fmt.Sprintf("body %s=%v, %s=%.30s", name, member, other, text), c)
+				}
+			}
 		}
 	}
 	for _, name := range required {

@@ -76,6 +76,29 @@ var pathTricks = []mutation{
 	{classPathTrick, "sql", "1' OR '1'='1", ""},
 }
 
+// jsonTexts are strings that hold JSON of every shape, for the string fields that carry a JSON
+// document (a message's content): nothing, the wrong shape, wrong field types, deep nesting.
+var jsonTexts = []string{
+	"", "{}", "[]", "null", "1", `"x"`, "{", `{"url":null,"duration":-1,"size":-1}`,
+	`{"url":"` + strings.Repeat("u", 70000) + `"}`, `{"latitude":1e400,"longitude":"x"}`,
+	`{"messageId":"99999999999999999999","quotedMsgId":"-1","messageIds":["a",null,{}]}`,
+	`{"callId":{},"status":[],"title":1,"text":null}`, `{"type":"doc","content":` + strings.Repeat(`[{"content":`, 3000) + "1" + strings.Repeat("}]", 3000) + "}",
+	strings.Repeat("[", 9990) + strings.Repeat("]", 9990), `{"url":"\u0000"}`,
+}
+
+// headerTexts are the values of the download headers that a server must parse with care.
+var headerTexts = map[string][]string{
+	"Range": {"bytes=5-2", "bytes=-0", "bytes=0-", "bytes=99999999999999999999-", "bytes=-99999999999999999999",
+		strings.Repeat("bytes=0-0,", 1) + strings.TrimSuffix(strings.Repeat("0-0,", 500), ","), "items=0-1", "bytes=1-1,0-0", "bytes= 0-1", "bytes=9223372036854775807-9223372036854775807"},
+	"If-None-Match": {"*", `W/"x"`, strings.TrimSuffix(strings.Repeat(`"a",`, 1000), ","), `"unterminated`},
+}
+
+// timeTexts are times that a parser or PostgreSQL may take badly: out of range, impossible
+// dates, zones past ±14 h, PostgreSQL's special words.
+var timeTexts = []string{"2026-02-30T00:00:00", "0001-01-01T00:00:00", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59+14:00",
+	"294277-01-01T00:00:00Z", "-infinity", "infinity", "epoch", "now", "2026-04-27", "2026-04-27T00:00:00+25:00",
+	"2026-04-27 00:00:00", "1e10", "2026-04-27T24:00:00", "2026-04-27T00:00:00.9999999999Z"}
+
 // textMutations are the bytes no text column holds.
 var textMutations = []mutation{
 	{classBadText, "invalid UTF-8", rawMarker, "\xff\xfe\xfd"},
