@@ -14,7 +14,9 @@ import (
 // refuse it drops it at once on the instance where it changes, and through the event bus
 // on the others (ForgetApp: an app deleted, a service switched, a tenant disabled;
 // ForgetAccount: an IM account deleted), as the WebSockets' kicks do; imUserTTL bounds what
-// a lost bus message can leave behind. Refusals are never kept: they are read again.
+// a lost bus message can leave behind. Refusals are never kept: they are read again. Only
+// the IM service's routes (the messages) use it; an IM token on another service's route
+// (push registration) asks the database each time.
 const (
 	imUserTTL     = 2 * time.Second
 	imUserEntries = 10000 // beyond it the cache starts over
@@ -80,7 +82,7 @@ func (a *Authenticator) imUserRow(ctx context.Context, service string, claims *C
 	if err != nil {
 		return row, err
 	}
-	if row.ID == claims.AppID && row.AccountExists && row.AccountDeletedAt == nil && checkApp(row, Requirement{Service: service}) == nil {
+	if service == "IM" && row.ID == claims.AppID && row.AccountExists && row.AccountDeletedAt == nil && checkApp(row, Requirement{Service: service}) == nil {
 		a.imUsers.put(k, row, now)
 	}
 	return row, nil

@@ -89,4 +89,17 @@ func TestIMTokenCache(t *testing.T) {
 	if err := check(); !fault.Is(err, fault.Forbidden) {
 		t.Errorf("after the TTL: %v", err)
 	}
+
+	// Another service's routes ask the database every time.
+	q.apps["ak_im"] = live
+	calls = q.calls
+	push := Requirement{Schemes: []Scheme{SchemeIM}, Service: "PUSH"}
+	for range 2 {
+		if _, err := a.Authenticate(context.Background(), push, Credentials{Method: "POST", Bearer: token, AppKey: "ak_im"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q.calls != calls+2 {
+		t.Errorf("two PUSH requests made %d queries, want 2", q.calls-calls)
+	}
 }
